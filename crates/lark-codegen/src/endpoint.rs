@@ -1,0 +1,86 @@
+//! Everything generated for one endpoint spec, and its metadata.
+
+use lark_spec::model::{AccessTokenKind, AppType, EndpointSpec, Envelope, HttpMethod, RatePeriod, TypesSpec};
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote};
+
+use crate::error_enum::error_enum;
+use crate::names::pascal;
+use crate::request::{EndpointNames, request};
+use crate::response::response_data;
+use crate::shapes::Shapes;
+
+/// The items of one endpoint: request, builder, response data, error enum, inline types.
+pub(crate) fn endpoint_items(spec: &EndpointSpec, types: Option<&TypesSpec>, types_path: &syn::Path) -> TokenStream {
+    let prefix = pascal(&spec.name);
+    let names = EndpointNames {
+        request: format_ident!("{prefix}Request"),
+        builder: format_ident!("{prefix}RequestBuilder"),
+        data: format_ident!("{prefix}Response"),
+        error: format_ident!("{prefix}Error"),
+    };
+    let mut shapes = Shapes::new(types, types_path);
+    let request = request(spec, &names, &mut shapes, metadata(spec));
+    let data = response_data(spec, &names.data, &mut shapes);
+    let error = error_enum(&names.error, &spec.summary, &spec.errors);
+    let inline_types = shapes.into_definitions();
+    quote! {
+        #request
+        #data
+        #error
+        #(#inline_types)*
+    }
+}
+
+fn metadata(spec: &EndpointSpec) -> TokenStream {
+    let id = format!("{}.{}.{}.{}", spec.service, spec.version, spec.resource, spec.name);
+    let summary = &spec.summary;
+    let method = match spec.http.method {
+        HttpMethod::Get => quote!(Get),
+        HttpMethod::Post => quote!(Post),
+        HttpMethod::Put => quote!(Put),
+        HttpMethod::Patch => quote!(Patch),
+        HttpMethod::Delete => quote!(Delete),
+    };
+    let path = &spec.http.path;
+    let tokens = spec.auth.tokens.iter().map(|token| match token {
+        AccessTokenKind::Tenant => quote!(::lark_runtime::AccessTokenKind::Tenant),
+        AccessTokenKind::App => quote!(::lark_runtime::AccessTokenKind::App),
+        AccessTokenKind::User => quote!(::lark_runtime::AccessTokenKind::User),
+    });
+    let app_types = spec.auth.app_types.iter().map(|app| match app {
+        AppType::Custom => quote!(::lark_runtime::AppType::Custom),
+        AppType::Isv => quote!(::lark_runtime::AppType::Isv),
+    });
+    let scopes = &spec.auth.scopes;
+    let rate_limit = match &spec.rate_limit {
+        Some(limit) => {
+            let requests = limit.requests;
+            let period: u32 = match limit.per {
+                RatePeriod::Second => 1,
+                RatePeriod::Minute => 60,
+            };
+            quote!(::std::option::Option::Some(::lark_runtime::RateLimit { requests: #requests, period_seconds: #period }))
+        }
+        None => quote!(::std::option::Option::None),
+    };
+    let envelope = match spec.response.envelope {
+        Envelope::Data => quote!(::lark_runtime::Envelope::Data),
+        Envelope::Flat => quote!(::lark_runtime::Envelope::Flat),
+    };
+    let has_body = !spec.request.body.is_empty();
+    quote! {
+        ::lark_runtime::EndpointMetadata {
+            id: #id,
+            summary: #summary,
+            method: ::lark_runtime::HttpMethod::#method,
+            path_template: #path,
+            access_tokens: &[#(#tokens),*],
+            app_types: &[#(#app_types),*],
+            scopes: &[#(#scopes),*],
+            rate_limit: #rate_limit,
+            envelope: #envelope,
+            has_body: #has_body,
+        }
+    }
+}

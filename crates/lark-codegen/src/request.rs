@@ -1,0 +1,297 @@
+//! The request type of an endpoint: private fields behind a builder whose `build` validates every
+//! constraint, and the `Endpoint` implementation that tells the runtime how to send it.
+
+use lark_spec::model::{EndpointSpec, Schema, TypeName};
+use proc_macro2::{Ident, TokenStream};
+use quote::{format_ident, quote};
+
+use crate::docs::{doc, doc_with};
+use crate::shapes::{FieldShape, Shapes};
+
+/// Where a request field travels.
+#[derive(Clone, Copy, PartialEq)]
+enum Place {
+    Path,
+    Query,
+    Body,
+}
+
+/// Names of the endpoint's generated types.
+pub(crate) struct EndpointNames {
+    pub request: Ident,
+    pub builder: Ident,
+    pub data: Ident,
+    pub error: Ident,
+}
+
+pub(crate) fn request<'a>(
+    spec: &'a EndpointSpec,
+    names: &EndpointNames,
+    shapes: &mut Shapes<'a>,
+    metadata: TokenStream,
+) -> TokenStream {
+    let EndpointNames {
+        request,
+        builder,
+        data,
+        error,
+    } = names;
+    let request_name = request.to_string();
+    let mut fields: Vec<(Place, FieldShape<'a>)> = Vec::new();
+    for (place, group) in [
+        (Place::Path, &spec.request.path),
+        (Place::Query, &spec.request.query),
+        (Place::Body, &spec.request.body),
+    ] {
+        fields.extend(
+            shapes
+                .fields(&request_name, group)
+                .into_iter()
+                .map(|field| (place, field)),
+        );
+    }
+    let shapes_only: Vec<FieldShape<'a>> = fields.iter().map(|(_, f)| f.clone()).collect();
+
+    let http = format!("`{} {}`", spec.http.method.as_str(), spec.http.path);
+    let request_docs = doc_with(
+        &format!("Request of {}", spec.summary),
+        &format!(
+            "{http}\n\nBuild it with [`{request_name}::builder`]; a request that exists has passed every constraint of the spec."
+        ),
+    );
+    let members = fields.iter().map(|(place, field)| {
+        let docs = doc(&field.schema.description);
+        let ident = &field.ident;
+        let ty = field.field_type();
+        let serde = if *place == Place::Body {
+            field.serde_attributes()
+        } else {
+            quote!(#[serde(skip)])
+        };
+        quote!(#docs #serde #ident: #ty,)
+    });
+    let getters = fields.iter().map(|(_, field)| {
+        let docs = doc(&field.schema.description);
+        let ident = &field.ident;
+        let value_type = &field.value_type;
+        if field.optional {
+            quote!(#docs pub fn #ident(&self) -> ::std::option::Option<&#value_type> { self.#ident.as_ref() })
+        } else {
+            quote!(#docs pub fn #ident(&self) -> &#value_type { &self.#ident })
+        }
+    });
+    let builder_members = fields.iter().map(|(_, field)| {
+        let ident = &field.ident;
+        let value_type = &field.value_type;
+        quote!(#ident: ::std::option::Option<#value_type>,)
+    });
+    let setters = fields.iter().map(|(_, field)| setter(field));
+    let build = build_method(request, &fields);
+    let builder_doc = format!(" Builder of [`{request_name}`]: set the fields, then [`build`]({builder}::build) it.");
+    let validate = shapes.validate_impl(request, &shapes_only, quote!(self));
+    let path = path_method(spec, &fields);
+    let query = query_method(&fields);
+
+    quote! {
+        #request_docs
+        #[derive(Debug, Clone, PartialEq, ::lark_runtime::__private::serde::Serialize)]
+        #[serde(crate = "::lark_runtime::__private::serde")]
+        pub struct #request {
+            #(#members)*
+        }
+
+        impl #request {
+            /// A builder with nothing set.
+            pub fn builder() -> #builder {
+                #builder::default()
+            }
+            #(#getters)*
+        }
+
+        #[doc = #builder_doc]
+        #[derive(Debug, Clone, Default)]
+        #[must_use]
+        pub struct #builder {
+            #(#builder_members)*
+        }
+
+        impl #builder {
+            #(#setters)*
+            #build
+        }
+
+        #validate
+
+        impl ::lark_runtime::Endpoint for #request {
+            type Data = #data;
+            type Error = #error;
+            const METADATA: &'static ::lark_runtime::EndpointMetadata = &#metadata;
+            #path
+            #query
+        }
+    }
+}
+
+fn setter(field: &FieldShape<'_>) -> TokenStream {
+    let docs = doc(&field.schema.description);
+    let ident = &field.ident;
+    let value_type = &field.value_type;
+    let schema: &Schema = field.schema;
+    let is_plain_string = |s: &Schema| s.ty == Some(TypeName::String) && s.values.is_none() && s.reference.is_none();
+    if is_plain_string(schema) {
+        return quote! {
+            #docs
+            pub fn #ident(mut self, #ident: impl ::std::convert::Into<::std::string::String>) -> Self {
+                self.#ident = ::std::option::Option::Some(#ident.into());
+                self
+            }
+        };
+    }
+    if schema.ty == Some(TypeName::Array) && schema.reference.is_none() {
+        let items_are_strings = schema.items.as_deref().is_some_and(is_plain_string);
+        let (item, convert) = if items_are_strings {
+            (
+                quote!(impl ::std::convert::Into<::std::string::String>),
+                quote!(.map(::std::convert::Into::into)),
+            )
+        } else {
+            let item = match value_type_item(value_type) {
+                Some(item) => item,
+                None => value_type.clone(),
+            };
+            (item, quote!())
+        };
+        return quote! {
+            #docs
+            pub fn #ident(mut self, #ident: impl ::std::iter::IntoIterator<Item = #item>) -> Self {
+                self.#ident = ::std::option::Option::Some(#ident.into_iter()#convert.collect());
+                self
+            }
+        };
+    }
+    quote! {
+        #docs
+        pub fn #ident(mut self, #ident: #value_type) -> Self {
+            self.#ident = ::std::option::Option::Some(#ident);
+            self
+        }
+    }
+}
+
+/// The item type of `::std::vec::Vec<T>`.
+fn value_type_item(value_type: &TokenStream) -> Option<TokenStream> {
+    let ty: syn::Type = syn::parse2(value_type.clone()).ok()?;
+    let syn::Type::Path(path) = ty else { return None };
+    let last = path.path.segments.last()?;
+    let syn::PathArguments::AngleBracketed(arguments) = &last.arguments else {
+        return None;
+    };
+    match arguments.args.first()? {
+        syn::GenericArgument::Type(item) => Some(quote!(#item)),
+        _ => None,
+    }
+}
+
+fn build_method(request: &Ident, fields: &[(Place, FieldShape<'_>)]) -> TokenStream {
+    let request_name = request.to_string();
+    let required: Vec<&FieldShape<'_>> = fields.iter().map(|(_, f)| f).filter(|f| !f.optional).collect();
+    let take_required = required.iter().map(|field| {
+        let ident = &field.ident;
+        let wire_name = field.wire_name;
+        quote!(let #ident = violations.required(&root.field(#wire_name), self.#ident);)
+    });
+    let required_idents: Vec<&Ident> = required.iter().map(|f| &f.ident).collect();
+    let unwrap_required = if required.is_empty() {
+        quote!()
+    } else {
+        quote! {
+            let root = ::lark_runtime::validate::FieldPath::root();
+            let mut violations = ::lark_runtime::validate::Violations::default();
+            #(#take_required)*
+            let (#(::std::option::Option::Some(#required_idents),)*) = (#(#required_idents,)*) else {
+                return ::std::result::Result::Err(violations.into_error(#request_name));
+            };
+        }
+    };
+    let assignments = fields.iter().map(|(_, field)| {
+        let ident = &field.ident;
+        if field.optional {
+            quote!(#ident: self.#ident,)
+        } else {
+            quote!(#ident,)
+        }
+    });
+    let value = format_ident!("request");
+    quote! {
+        /// Checks every constraint of the spec and returns the request, or every violation found.
+        pub fn build(self) -> ::std::result::Result<#request, ::lark_runtime::ValidationError> {
+            #unwrap_required
+            let #value = #request { #(#assignments)* };
+            ::lark_runtime::Validate::validate(&#value)?;
+            ::std::result::Result::Ok(#value)
+        }
+    }
+}
+
+fn path_method(spec: &EndpointSpec, fields: &[(Place, FieldShape<'_>)]) -> TokenStream {
+    let parameters: Vec<TokenStream> = fields
+        .iter()
+        .filter(|(place, _)| *place == Place::Path)
+        .map(|(_, field)| {
+            let ident = &field.ident;
+            let wire_name = field.wire_name;
+            quote!((#wire_name, ::std::string::ToString::to_string(&self.#ident)))
+        })
+        .collect();
+    if parameters.is_empty() {
+        let path = &spec.http.path;
+        quote!(fn path(&self) -> ::std::string::String { ::std::string::String::from(#path) })
+    } else {
+        quote! {
+            fn path(&self) -> ::std::string::String {
+                ::lark_runtime::wire::fill_path(Self::METADATA.path_template, &[#(#parameters),*])
+            }
+        }
+    }
+}
+
+fn query_method(fields: &[(Place, FieldShape<'_>)]) -> TokenStream {
+    let pushes: Vec<TokenStream> = fields
+        .iter()
+        .filter(|(place, _)| *place == Place::Query)
+        .map(|(_, field)| {
+            let ident = &field.ident;
+            let wire_name = field.wire_name;
+            let is_list = field.schema.ty == Some(TypeName::Array);
+            let push_one =
+                |value: TokenStream| quote!(query.push((#wire_name, ::std::string::ToString::to_string(#value))););
+            let value = format_ident!("value");
+            let body = if is_list {
+                let push = push_one(quote!(item));
+                quote!(for item in #value { #push })
+            } else {
+                push_one(quote!(#value))
+            };
+            if field.optional {
+                quote!(if let ::std::option::Option::Some(#value) = &self.#ident { #body })
+            } else {
+                quote!({ let #value = &self.#ident; #body })
+            }
+        })
+        .collect();
+    if pushes.is_empty() {
+        quote!(
+            fn query(&self) -> ::std::vec::Vec<(&'static str, ::std::string::String)> {
+                ::std::vec::Vec::new()
+            }
+        )
+    } else {
+        quote! {
+            fn query(&self) -> ::std::vec::Vec<(&'static str, ::std::string::String)> {
+                let mut query = ::std::vec::Vec::new();
+                #(#pushes)*
+                query
+            }
+        }
+    }
+}

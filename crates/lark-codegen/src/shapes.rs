@@ -1,0 +1,432 @@
+//! Rust shapes for schemas: field types, inline and named objects and enums, and the validation code
+//! that checks a value against its schema.
+
+use lark_spec::model::{EnumValue, Fields, Number, Schema, TypeName, TypesSpec};
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote};
+
+use crate::docs::doc;
+use crate::names::{pascal, pascal_ident, snake_ident};
+
+/// How deep named types may refer to each other before we stop following them.
+const MAX_REF_DEPTH: usize = 32;
+
+/// Collects the type definitions an endpoint or a types file needs, in a stable order.
+pub(crate) struct Shapes<'a> {
+    types: Option<&'a TypesSpec>,
+    types_path: &'a syn::Path,
+    definitions: Vec<TokenStream>,
+}
+
+/// A field as generated: its Rust name and type, and how serde reads it.
+#[derive(Clone)]
+pub(crate) struct FieldShape<'a> {
+    pub wire_name: &'a str,
+    pub ident: proc_macro2::Ident,
+    /// The value type, without the `Option` of an optional field.
+    pub value_type: TokenStream,
+    pub optional: bool,
+    pub schema: &'a Schema,
+}
+
+impl<'a> FieldShape<'a> {
+    /// The field's type in a struct.
+    pub fn field_type(&self) -> TokenStream {
+        let value_type = &self.value_type;
+        if self.optional {
+            quote!(::std::option::Option<#value_type>)
+        } else {
+            value_type.clone()
+        }
+    }
+
+    /// `#[serde]` attributes: the wire name when it differs, and omission of unset optional values.
+    pub fn serde_attributes(&self) -> TokenStream {
+        let rename = (self.ident.to_string().trim_start_matches("r#") != self.wire_name).then(|| {
+            let wire_name = self.wire_name;
+            quote!(#[serde(rename = #wire_name)])
+        });
+        let optional = self
+            .optional
+            .then(|| quote!(#[serde(default, skip_serializing_if = "Option::is_none")]));
+        quote!(#rename #optional)
+    }
+}
+
+impl<'a> Shapes<'a> {
+    pub(crate) fn new(types: Option<&'a TypesSpec>, types_path: &'a syn::Path) -> Self {
+        Self {
+            types,
+            types_path,
+            definitions: Vec::new(),
+        }
+    }
+
+    /// The definitions collected so far.
+    pub(crate) fn into_definitions(self) -> Vec<TokenStream> {
+        self.definitions
+    }
+
+    /// The fields of an object whose struct is called `owner`, defining their inline types.
+    pub(crate) fn fields(&mut self, owner: &str, fields: &'a Fields) -> Vec<FieldShape<'a>> {
+        fields
+            .iter()
+            .map(|(name, schema)| FieldShape {
+                wire_name: name,
+                ident: snake_ident(name),
+                value_type: self.rust_type(schema, &format!("{owner}{}", pascal(name))),
+                optional: !schema.required,
+                schema,
+            })
+            .collect()
+    }
+
+    /// The Rust type of a value; an inline object or enum is defined under its `name` or `name_hint`.
+    pub(crate) fn rust_type(&mut self, schema: &'a Schema, name_hint: &str) -> TokenStream {
+        if let Some(reference) = &schema.reference {
+            let types_path = self.types_path;
+            let ident = pascal_ident(reference);
+            return quote!(#types_path::#ident);
+        }
+        let name = schema.name.clone().unwrap_or_else(|| name_hint.to_owned());
+        match (schema.ty, &schema.values) {
+            (Some(ty), Some(values)) => {
+                self.define_enum(&name, &schema.description, ty, values);
+                let ident = pascal_ident(&name);
+                quote!(#ident)
+            }
+            (Some(TypeName::String), None) => quote!(::std::string::String),
+            (Some(TypeName::Boolean), None) => quote!(bool),
+            (Some(TypeName::Int32), None) => quote!(i32),
+            (Some(TypeName::Int64), None) => quote!(i64),
+            (Some(TypeName::Int64String), None) => quote!(::lark_runtime::StringI64),
+            (Some(TypeName::Float64), None) => quote!(f64),
+            (Some(TypeName::Array), None) => {
+                let item = match &schema.items {
+                    Some(items) => self.rust_type(items, &format!("{name}Item")),
+                    None => quote!(::lark_runtime::__private::serde_json::Value),
+                };
+                quote!(::std::vec::Vec<#item>)
+            }
+            (Some(TypeName::Object), None) => {
+                self.define_object(&name, &schema.description, schema.fields.as_ref());
+                let ident = pascal_ident(&name);
+                quote!(#ident)
+            }
+            // Unreachable for validated specs, which always give `type` or `ref`.
+            (None, _) => quote!(::lark_runtime::__private::serde_json::Value),
+        }
+    }
+
+    /// Defines a named type of a types file: objects and enums get their own type, others an alias.
+    pub(crate) fn define_named(&mut self, name: &str, schema: &'a Schema) {
+        match (schema.ty, &schema.values) {
+            (Some(ty), Some(values)) => self.define_enum(name, &schema.description, ty, values),
+            (Some(TypeName::Object), None) => {
+                self.define_object(name, &schema.description, schema.fields.as_ref());
+            }
+            _ => {
+                let target = self.rust_type(schema, &format!("{name}Value"));
+                let ident = pascal_ident(name);
+                let docs = doc(&schema.description);
+                self.definitions.push(quote! {
+                    #docs
+                    pub type #ident = #target;
+                });
+            }
+        }
+    }
+
+    fn define_object(&mut self, name: &str, description: &str, fields: Option<&'a Fields>) {
+        let ident = pascal_ident(name);
+        let shapes = fields.map(|fields| self.fields(name, fields)).unwrap_or_default();
+        let docs = doc(if description.trim().is_empty() {
+            name
+        } else {
+            description
+        });
+        let members = shapes.iter().map(|field| {
+            let docs = doc(&field.schema.description);
+            let attributes = field.serde_attributes();
+            let field_ident = &field.ident;
+            let field_type = field.field_type();
+            quote!(#docs #attributes pub #field_ident: #field_type,)
+        });
+        let validate = self.validate_impl(&ident, &shapes, quote!(self));
+        self.definitions.push(quote! {
+            #docs
+            #[derive(Debug, Clone, PartialEq, ::lark_runtime::__private::serde::Serialize, ::lark_runtime::__private::serde::Deserialize)]
+            #[serde(crate = "::lark_runtime::__private::serde")]
+            pub struct #ident {
+                #(#members)*
+            }
+            #validate
+        });
+    }
+
+    fn define_enum(&mut self, name: &str, description: &str, ty: TypeName, values: &[EnumValue]) {
+        let ident = pascal_ident(name);
+        let docs = doc(if description.trim().is_empty() {
+            name
+        } else {
+            description
+        });
+        let variants: Vec<_> = values.iter().map(|v| pascal_ident(&v.name)).collect();
+        let variant_docs = values.iter().map(|v| {
+            let wire = &v.value;
+            let text = if v.description.trim().is_empty() {
+                format!("`{wire}`")
+            } else {
+                format!("`{wire}`: {}", v.description)
+            };
+            doc(&text)
+        });
+        let string_enum = ty == TypeName::String;
+        let (unknown_type, derive_copy) = if string_enum {
+            (quote!(::std::string::String), quote!())
+        } else {
+            (quote!(i64), quote!(Copy,))
+        };
+        let wire_literals: Vec<TokenStream> = values
+            .iter()
+            .map(|v| match (&v.value, v.value.as_i64()) {
+                (serde_json::Value::String(text), _) => quote!(#text),
+                (_, Some(number)) => {
+                    let number = proc_macro2::Literal::i64_unsuffixed(number);
+                    quote!(#number)
+                }
+                // Unreachable for validated specs.
+                (other, None) => {
+                    let text = other.to_string();
+                    quote!(#text)
+                }
+            })
+            .collect();
+        let wire_impls = if string_enum {
+            quote! {
+                impl ::lark_runtime::enums::StringEnum for #ident {
+                    fn from_wire(value: &str) -> Self {
+                        match value {
+                            #(#wire_literals => Self::#variants,)*
+                            other => Self::Unknown(other.to_owned()),
+                        }
+                    }
+                    fn as_wire(&self) -> &str {
+                        match self {
+                            #(Self::#variants => #wire_literals,)*
+                            Self::Unknown(value) => value,
+                        }
+                    }
+                    fn is_known(&self) -> bool {
+                        !matches!(self, Self::Unknown(_))
+                    }
+                }
+                impl ::lark_runtime::__private::serde::Serialize for #ident {
+                    fn serialize<S: ::lark_runtime::__private::serde::Serializer>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error> {
+                        ::lark_runtime::enums::serialize_string_enum(self, serializer)
+                    }
+                }
+                impl<'de> ::lark_runtime::__private::serde::Deserialize<'de> for #ident {
+                    fn deserialize<D: ::lark_runtime::__private::serde::Deserializer<'de>>(deserializer: D) -> ::std::result::Result<Self, D::Error> {
+                        ::lark_runtime::enums::deserialize_string_enum(deserializer)
+                    }
+                }
+                impl ::std::fmt::Display for #ident {
+                    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                        f.write_str(::lark_runtime::enums::StringEnum::as_wire(self))
+                    }
+                }
+                impl ::lark_runtime::Validate for #ident {
+                    fn validate_at(&self, at: &::lark_runtime::validate::FieldPath<'_>, violations: &mut ::lark_runtime::validate::Violations) {
+                        violations.known_enum_value(at, ::lark_runtime::enums::StringEnum::is_known(self), self);
+                    }
+                }
+            }
+        } else {
+            quote! {
+                impl ::lark_runtime::enums::IntEnum for #ident {
+                    fn from_wire(value: i64) -> Self {
+                        match value {
+                            #(#wire_literals => Self::#variants,)*
+                            other => Self::Unknown(other),
+                        }
+                    }
+                    fn as_wire(&self) -> i64 {
+                        match self {
+                            #(Self::#variants => #wire_literals,)*
+                            Self::Unknown(value) => *value,
+                        }
+                    }
+                    fn is_known(&self) -> bool {
+                        !matches!(self, Self::Unknown(_))
+                    }
+                }
+                impl ::lark_runtime::__private::serde::Serialize for #ident {
+                    fn serialize<S: ::lark_runtime::__private::serde::Serializer>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error> {
+                        ::lark_runtime::enums::serialize_int_enum(self, serializer)
+                    }
+                }
+                impl<'de> ::lark_runtime::__private::serde::Deserialize<'de> for #ident {
+                    fn deserialize<D: ::lark_runtime::__private::serde::Deserializer<'de>>(deserializer: D) -> ::std::result::Result<Self, D::Error> {
+                        ::lark_runtime::enums::deserialize_int_enum(deserializer)
+                    }
+                }
+                impl ::std::fmt::Display for #ident {
+                    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                        ::std::fmt::Display::fmt(&::lark_runtime::enums::IntEnum::as_wire(self), f)
+                    }
+                }
+                impl ::lark_runtime::Validate for #ident {
+                    fn validate_at(&self, at: &::lark_runtime::validate::FieldPath<'_>, violations: &mut ::lark_runtime::validate::Violations) {
+                        violations.known_enum_value(at, ::lark_runtime::enums::IntEnum::is_known(self), self);
+                    }
+                }
+            }
+        };
+        self.definitions.push(quote! {
+            #docs
+            #[derive(Debug, Clone, #derive_copy PartialEq, Eq, Hash)]
+            #[non_exhaustive]
+            pub enum #ident {
+                #(#variant_docs #variants,)*
+                /// A value this version of the spec does not list. Decoding keeps it; a request holding it
+                /// fails validation.
+                Unknown(#unknown_type),
+            }
+            #wire_impls
+        });
+    }
+
+    /// `impl Validate` for a struct whose fields are `fields`; `this` is the expression of the value.
+    pub(crate) fn validate_impl(
+        &self,
+        ident: &proc_macro2::Ident,
+        fields: &[FieldShape<'_>],
+        this: TokenStream,
+    ) -> TokenStream {
+        let checks: Vec<TokenStream> = fields
+            .iter()
+            .filter_map(|field| {
+                let field_ident = &field.ident;
+                let wire_name = field.wire_name;
+                let value = format_ident!("value");
+                let inner = self.checks(&quote!(#value), field.schema, 0)?;
+                let access = if field.optional {
+                    quote!(if let ::std::option::Option::Some(#value) = &#this.#field_ident { #inner })
+                } else {
+                    quote!(let #value = &#this.#field_ident; #inner)
+                };
+                Some(quote!({
+                    let at = at.field(#wire_name);
+                    #access
+                }))
+            })
+            .collect();
+        let (at, violations) = if checks.is_empty() {
+            (quote!(_at), quote!(_violations))
+        } else {
+            (quote!(at), quote!(violations))
+        };
+        quote! {
+            impl ::lark_runtime::Validate for #ident {
+                fn validate_at(&self, #at: &::lark_runtime::validate::FieldPath<'_>, #violations: &mut ::lark_runtime::validate::Violations) {
+                    #(#checks)*
+                }
+            }
+        }
+    }
+
+    /// Statements that check `value` (a reference) at `at`, or `None` when the schema constrains nothing.
+    fn checks(&self, value: &TokenStream, schema: &Schema, depth: usize) -> Option<TokenStream> {
+        if schema.reference.is_some() {
+            let target = self.resolve(schema, depth)?;
+            return match (target.ty, &target.values) {
+                (Some(TypeName::Object), _) | (Some(_), Some(_)) => {
+                    Some(quote!(::lark_runtime::Validate::validate_at(#value, &at, violations);))
+                }
+                _ => self.checks(value, target, depth + 1),
+            };
+        }
+        let ty = schema.ty?;
+        if schema.values.is_some() || ty == TypeName::Object {
+            return Some(quote!(::lark_runtime::Validate::validate_at(#value, &at, violations);));
+        }
+        let mut statements = Vec::new();
+        match ty {
+            TypeName::String => {
+                if schema.min_length.is_some() || schema.max_length.is_some() {
+                    let (min, max) = (option_u64(schema.min_length), option_u64(schema.max_length));
+                    statements.push(quote!(violations.length(&at, #value, #min, #max);));
+                }
+                if let Some(pattern) = &schema.pattern {
+                    statements.push(quote! {
+                        static PATTERN: ::lark_runtime::validate::Pattern = ::lark_runtime::validate::Pattern::new(#pattern);
+                        violations.pattern(&at, #value, &PATTERN);
+                    });
+                }
+            }
+            TypeName::Int32 | TypeName::Int64 | TypeName::Int64String | TypeName::Float64 => {
+                if schema.minimum.is_some() || schema.maximum.is_some() {
+                    let (min, max) = (option_number(schema.minimum, ty), option_number(schema.maximum, ty));
+                    statements.push(quote!(violations.range(&at, *#value, #min, #max);));
+                }
+            }
+            TypeName::Array => {
+                if schema.min_items.is_some() || schema.max_items.is_some() {
+                    let (min, max) = (option_u64(schema.min_items), option_u64(schema.max_items));
+                    statements.push(quote!(violations.items(&at, #value.len(), #min, #max);));
+                }
+                let item = format_ident!("item");
+                if let Some(item_checks) = schema
+                    .items
+                    .as_deref()
+                    .and_then(|items| self.checks(&quote!(#item), items, depth))
+                {
+                    statements.push(quote! {
+                        for (index, #item) in #value.iter().enumerate() {
+                            let at = at.index(index);
+                            #item_checks
+                        }
+                    });
+                }
+            }
+            TypeName::Boolean | TypeName::Object => {}
+        }
+        (!statements.is_empty()).then(|| quote!(#(#statements)*))
+    }
+
+    /// The schema a `ref` names, following refs to refs.
+    fn resolve<'s>(&'s self, schema: &'s Schema, depth: usize) -> Option<&'s Schema> {
+        if depth > MAX_REF_DEPTH {
+            return None;
+        }
+        match &schema.reference {
+            Some(name) => self.resolve(self.types?.types.get(name)?, depth + 1),
+            None => Some(schema),
+        }
+    }
+}
+
+fn option_u64(value: Option<u64>) -> TokenStream {
+    match value {
+        Some(value) => {
+            let value = proc_macro2::Literal::u64_unsuffixed(value);
+            quote!(::std::option::Option::Some(#value))
+        }
+        None => quote!(::std::option::Option::None),
+    }
+}
+
+fn option_number(value: Option<Number>, ty: TypeName) -> TokenStream {
+    match value {
+        Some(Number::Int(value)) if ty.is_integer() => {
+            let value = proc_macro2::Literal::i64_unsuffixed(value);
+            quote!(::std::option::Option::Some(::lark_runtime::validate::Number::Int(#value)))
+        }
+        Some(number) => {
+            let value = number.as_f64();
+            quote!(::std::option::Option::Some(::lark_runtime::validate::Number::Float(#value)))
+        }
+        None => quote!(::std::option::Option::None),
+    }
+}

@@ -1,0 +1,116 @@
+//! What the runtime needs to know to call an endpoint: the [`Endpoint`] trait that every generated
+//! request implements, and the endpoint's [`EndpointMetadata`].
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use crate::documented_error::DocumentedError;
+use crate::validate::Validate;
+
+/// A request to one Open Platform endpoint. Generated for every spec; the runtime executes any of them.
+pub trait Endpoint: Validate + Serialize + Send + Sync {
+    /// The payload of a successful response.
+    type Data: DeserializeOwned + Send;
+    /// The endpoint's documented error codes.
+    type Error: DocumentedError;
+
+    /// Method, path template, tokens, scopes and limits of the endpoint.
+    const METADATA: &'static EndpointMetadata;
+
+    /// The request path with path parameters filled in and percent-encoded.
+    fn path(&self) -> String;
+
+    /// Query string parameters, in spec order; a repeated key for each item of a list.
+    fn query(&self) -> Vec<(&'static str, String)>;
+}
+
+/// Facts about an endpoint from its spec. Built by generated code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EndpointMetadata {
+    /// Dotted identity, e.g. `attendance.v1.user_flows.batch_del`.
+    pub id: &'static str,
+    /// One line saying what the endpoint does.
+    pub summary: &'static str,
+    /// HTTP method.
+    pub method: HttpMethod,
+    /// Path template, with `:name` for path parameters.
+    pub path_template: &'static str,
+    /// Access token kinds the endpoint accepts.
+    pub access_tokens: &'static [AccessTokenKind],
+    /// App types that may call it.
+    pub app_types: &'static [AppType],
+    /// Scopes, any one of which allows the call.
+    pub scopes: &'static [&'static str],
+    /// The documented rate limit, if the reference page gives one.
+    pub rate_limit: Option<RateLimit>,
+    /// Where the payload sits in the response body.
+    pub envelope: Envelope,
+    /// Whether the request has a JSON body.
+    pub has_body: bool,
+}
+
+/// HTTP methods the platform uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum HttpMethod {
+    /// `GET`
+    Get,
+    /// `POST`
+    Post,
+    /// `PUT`
+    Put,
+    /// `PATCH`
+    Patch,
+    /// `DELETE`
+    Delete,
+}
+
+impl HttpMethod {
+    /// The method as written on the wire.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Get => "GET",
+            Self::Post => "POST",
+            Self::Put => "PUT",
+            Self::Patch => "PATCH",
+            Self::Delete => "DELETE",
+        }
+    }
+}
+
+/// Kinds of access token.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum AccessTokenKind {
+    /// `tenant_access_token`: the app acting for a tenant.
+    Tenant,
+    /// `app_access_token`: the app itself.
+    App,
+    /// `user_access_token`: the app acting for a signed-in user.
+    User,
+}
+
+/// Kinds of app on the Open Platform.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum AppType {
+    /// A self-built app of one tenant.
+    Custom,
+    /// A store app, installed by many tenants.
+    Isv,
+}
+
+/// A documented rate limit: `requests` calls per `period_seconds`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct RateLimit {
+    /// How many calls.
+    pub requests: u32,
+    /// In how many seconds.
+    pub period_seconds: u32,
+}
+
+/// Where the payload of a successful response sits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Envelope {
+    /// `{"code", "msg", "data": {...}}`.
+    Data,
+    /// `{"code", "msg", ...fields}`.
+    Flat,
+}

@@ -1,0 +1,45 @@
+//! Enums with named values. A value the spec does not list decodes to the enum's `Unknown` variant, so
+//! a value the server adds later never fails a response; a request holding one fails validation.
+
+use serde::{Deserialize, Deserializer, Serializer};
+
+/// A string enum from a spec. Generated code supplies the value table; the runtime does the rest.
+pub trait StringEnum: Sized {
+    /// The variant for a wire value, `Unknown` when the spec does not list it.
+    fn from_wire(value: &str) -> Self;
+    /// The value as sent on the wire.
+    fn as_wire(&self) -> &str;
+    /// Whether the spec lists this value.
+    fn is_known(&self) -> bool;
+}
+
+/// An integer enum from a spec.
+pub trait IntEnum: Sized {
+    /// The variant for a wire value, `Unknown` when the spec does not list it.
+    fn from_wire(value: i64) -> Self;
+    /// The value as sent on the wire.
+    fn as_wire(&self) -> i64;
+    /// Whether the spec lists this value.
+    fn is_known(&self) -> bool;
+}
+
+/// `Serialize` of a string enum.
+pub fn serialize_string_enum<S: Serializer>(value: &impl StringEnum, serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.serialize_str(value.as_wire())
+}
+
+/// `Deserialize` of a string enum.
+pub fn deserialize_string_enum<'de, D: Deserializer<'de>, E: StringEnum>(deserializer: D) -> Result<E, D::Error> {
+    let text = std::borrow::Cow::<'de, str>::deserialize(deserializer)?;
+    Ok(E::from_wire(&text))
+}
+
+/// `Serialize` of an integer enum.
+pub fn serialize_int_enum<S: Serializer>(value: &impl IntEnum, serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.serialize_i64(value.as_wire())
+}
+
+/// `Deserialize` of an integer enum.
+pub fn deserialize_int_enum<'de, D: Deserializer<'de>, E: IntEnum>(deserializer: D) -> Result<E, D::Error> {
+    Ok(E::from_wire(i64::deserialize(deserializer)?))
+}

@@ -1,0 +1,90 @@
+//! Batch endpoints that succeed for some ids and fail for others: the ids that failed are in a data field
+//! and the envelope's `msg` maps each of them to a reason, e.g. `{"6709359313699356941": "record not found"}`.
+
+use std::collections::BTreeMap;
+
+/// Response data of an endpoint whose spec declares a partial-failure convention. Generated.
+pub trait PartialFailure {
+    /// Ids the server did not process.
+    fn failed_ids(&self) -> &[String];
+    /// Ids the server processed; empty when the endpoint does not list them.
+    fn succeeded_ids(&self) -> &[String];
+}
+
+/// The reasons a `msg` carries. Parsing never fails: a `msg` that is not a JSON object of reasons
+/// (such as `"success"`) is kept as text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FailureReasons {
+    /// `msg` was a JSON object: reason by id. Non-string reasons are kept as their JSON text.
+    ById(BTreeMap<String, String>),
+    /// `msg` was anything else, kept as it came.
+    Text(String),
+}
+
+impl FailureReasons {
+    /// Reads the reasons out of an envelope's `msg`.
+    pub fn parse(msg: &str) -> Self {
+        match serde_json::from_str::<serde_json::Map<String, serde_json::Value>>(msg) {
+            Ok(object) => Self::ById(
+                object
+                    .into_iter()
+                    .map(|(id, reason)| {
+                        let reason = match reason {
+                            serde_json::Value::String(text) => text,
+                            other => other.to_string(),
+                        };
+                        (id, reason)
+                    })
+                    .collect(),
+            ),
+            Err(_) => Self::Text(msg.to_owned()),
+        }
+    }
+
+    /// The reason given for `id`, if `msg` names it.
+    pub fn reason(&self, id: &str) -> Option<&str> {
+        match self {
+            Self::ById(reasons) => reasons.get(id).map(String::as_str),
+            Self::Text(_) => None,
+        }
+    }
+}
+
+/// One id that failed, with the server's reason when `msg` gives one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecordFailure {
+    /// The id.
+    pub id: String,
+    /// The reason from `msg`; `None` when `msg` does not name this id.
+    pub reason: Option<String>,
+}
+
+/// Every failed id of `data`, in the server's order, each with its reason from `msg`.
+pub fn failures(data: &impl PartialFailure, msg: &str) -> Vec<RecordFailure> {
+    let reasons = FailureReasons::parse(msg);
+    data.failed_ids()
+        .iter()
+        .map(|id| RecordFailure {
+            id: id.clone(),
+            reason: reasons.reason(id).map(str::to_owned),
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keeps_non_string_reasons_as_json_text() {
+        let reasons = FailureReasons::parse(r#"{"1": {"code": 3}, "2": 7}"#);
+        assert_eq!(reasons.reason("1"), Some(r#"{"code":3}"#));
+        assert_eq!(reasons.reason("2"), Some("7"));
+    }
+
+    #[test]
+    fn a_json_value_that_is_not_an_object_is_text() {
+        assert_eq!(FailureReasons::parse("[1,2]"), FailureReasons::Text("[1,2]".into()));
+        assert_eq!(FailureReasons::parse(""), FailureReasons::Text(String::new()));
+    }
+}

@@ -1,0 +1,455 @@
+//! Request validation: every constraint of a spec is checked before a request can exist, and every
+//! violation is reported with the field and the bound.
+
+use std::fmt;
+use std::sync::OnceLock;
+
+use regex::Regex;
+
+/// Where a value is inside a request, e.g. `record_ids[3]`. Built on the stack as validation descends;
+/// turned into text only when something is wrong.
+#[derive(Clone, Copy)]
+pub struct FieldPath<'a> {
+    parent: Option<&'a FieldPath<'a>>,
+    step: Step,
+}
+
+#[derive(Clone, Copy)]
+enum Step {
+    Root,
+    Field(&'static str),
+    Index(usize),
+}
+
+impl<'a> FieldPath<'a> {
+    /// The request itself.
+    pub const fn root() -> FieldPath<'static> {
+        FieldPath {
+            parent: None,
+            step: Step::Root,
+        }
+    }
+
+    /// A field of the value at this path.
+    pub fn field(&'a self, name: &'static str) -> FieldPath<'a> {
+        FieldPath {
+            parent: Some(self),
+            step: Step::Field(name),
+        }
+    }
+
+    /// An item of the list at this path.
+    pub fn index(&'a self, index: usize) -> FieldPath<'a> {
+        FieldPath {
+            parent: Some(self),
+            step: Step::Index(index),
+        }
+    }
+}
+
+impl fmt::Display for FieldPath<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(parent) = self.parent {
+            parent.fmt(f)?;
+        }
+        match self.step {
+            Step::Root => Ok(()),
+            Step::Field(name) if matches!(self.parent.map(|p| p.step), None | Some(Step::Root)) => f.write_str(name),
+            Step::Field(name) => write!(f, ".{name}"),
+            Step::Index(index) => write!(f, "[{index}]"),
+        }
+    }
+}
+
+impl fmt::Debug for FieldPath<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "FieldPath({self})")
+    }
+}
+
+/// A type whose values the spec constrains. Generated for requests and the objects inside them.
+pub trait Validate {
+    /// Records every violation of the value at `at` and below.
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations);
+
+    /// Checks every constraint; the error lists all violations.
+    fn validate(&self) -> Result<(), ValidationError> {
+        let mut violations = Violations::default();
+        self.validate_at(&FieldPath::root(), &mut violations);
+        violations.into_result(short_type_name::<Self>())
+    }
+}
+
+fn short_type_name<T: ?Sized>() -> &'static str {
+    let full = std::any::type_name::<T>();
+    full.rsplit("::").next().unwrap_or(full)
+}
+
+/// A bound or a value of a numeric constraint; integers stay exact.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Number {
+    /// A whole number.
+    Int(i64),
+    /// A number with a fraction.
+    Float(f64),
+}
+
+impl Number {
+    fn less_than(self, other: Number) -> bool {
+        match (self, other) {
+            (Number::Int(a), Number::Int(b)) => a < b,
+            (a, b) => a.as_f64() < b.as_f64(),
+        }
+    }
+
+    fn as_f64(self) -> f64 {
+        match self {
+            Number::Int(v) => v as f64,
+            Number::Float(v) => v,
+        }
+    }
+}
+
+impl fmt::Display for Number {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Number::Int(v) => v.fmt(f),
+            Number::Float(v) => v.fmt(f),
+        }
+    }
+}
+
+impl From<i32> for Number {
+    fn from(v: i32) -> Self {
+        Number::Int(v.into())
+    }
+}
+
+impl From<i64> for Number {
+    fn from(v: i64) -> Self {
+        Number::Int(v)
+    }
+}
+
+impl From<f64> for Number {
+    fn from(v: f64) -> Self {
+        Number::Float(v)
+    }
+}
+
+/// What is wrong with one value.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum ViolationKind {
+    /// A required field was not set.
+    Missing,
+    /// A list has fewer items than `min_items`.
+    TooFewItems {
+        /// The bound.
+        min: u64,
+        /// How many there are.
+        actual: usize,
+    },
+    /// A list has more items than `max_items`.
+    TooManyItems {
+        /// The bound.
+        max: u64,
+        /// How many there are.
+        actual: usize,
+    },
+    /// A string is shorter than `min_length` characters.
+    TooShort {
+        /// The bound.
+        min: u64,
+        /// Its length in characters.
+        actual: usize,
+    },
+    /// A string is longer than `max_length` characters.
+    TooLong {
+        /// The bound.
+        max: u64,
+        /// Its length in characters.
+        actual: usize,
+    },
+    /// A number is below `minimum`.
+    BelowMinimum {
+        /// The bound.
+        minimum: Number,
+        /// The value.
+        actual: Number,
+    },
+    /// A number is above `maximum`.
+    AboveMaximum {
+        /// The bound.
+        maximum: Number,
+        /// The value.
+        actual: Number,
+    },
+    /// A string does not match `pattern`.
+    PatternMismatch {
+        /// The regular expression.
+        pattern: &'static str,
+    },
+    /// An enum holds a value the spec does not list (its `Unknown` variant).
+    UnknownEnumValue {
+        /// The value as it would be sent.
+        value: String,
+    },
+}
+
+/// One violated constraint and where.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Violation {
+    /// Path of the value, e.g. `record_ids[3]`.
+    pub field: String,
+    /// What is wrong.
+    pub kind: ViolationKind,
+}
+
+impl fmt::Display for Violation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let plural = |n: u64| if n == 1 { "" } else { "s" };
+        write!(f, "{}: ", self.field)?;
+        match &self.kind {
+            ViolationKind::Missing => f.write_str("is required but was not set"),
+            ViolationKind::TooFewItems { min, actual } => {
+                write!(f, "needs at least {min} item{} (min_items), got {actual}", plural(*min))
+            }
+            ViolationKind::TooManyItems { max, actual } => {
+                write!(f, "takes at most {max} item{} (max_items), got {actual}", plural(*max))
+            }
+            ViolationKind::TooShort { min, actual } => {
+                write!(
+                    f,
+                    "needs at least {min} character{} (min_length), got {actual}",
+                    plural(*min)
+                )
+            }
+            ViolationKind::TooLong { max, actual } => {
+                write!(
+                    f,
+                    "takes at most {max} character{} (max_length), got {actual}",
+                    plural(*max)
+                )
+            }
+            ViolationKind::BelowMinimum { minimum, actual } => {
+                write!(f, "must be at least {minimum} (minimum), got {actual}")
+            }
+            ViolationKind::AboveMaximum { maximum, actual } => {
+                write!(f, "must be at most {maximum} (maximum), got {actual}")
+            }
+            ViolationKind::PatternMismatch { pattern } => write!(f, "does not match the pattern `{pattern}`"),
+            ViolationKind::UnknownEnumValue { value } => {
+                write!(
+                    f,
+                    "`{value}` is not a value the spec lists, so the server would reject it"
+                )
+            }
+        }
+    }
+}
+
+/// A request that the server would reject for its shape, with every violation found.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub struct ValidationError {
+    /// The request or object type that was checked.
+    pub type_name: &'static str,
+    /// Every violation, in field order; never empty.
+    pub violations: Vec<Violation>,
+}
+
+impl fmt::Display for ValidationError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "invalid {}: ", self.type_name)?;
+        for (i, violation) in self.violations.iter().enumerate() {
+            if i > 0 {
+                f.write_str("; ")?;
+            }
+            violation.fmt(f)?;
+        }
+        Ok(())
+    }
+}
+
+/// Collects violations; generated `validate_at` and `build` methods call its checks.
+#[derive(Debug, Default)]
+pub struct Violations(Vec<Violation>);
+
+impl Violations {
+    fn push(&mut self, at: &FieldPath<'_>, kind: ViolationKind) {
+        self.0.push(Violation {
+            field: at.to_string(),
+            kind,
+        });
+    }
+
+    /// Takes a required value out of a builder, recording it as missing when unset.
+    pub fn required<T>(&mut self, at: &FieldPath<'_>, value: Option<T>) -> Option<T> {
+        if value.is_none() {
+            self.push(at, ViolationKind::Missing);
+        }
+        value
+    }
+
+    /// Checks the number of items of a list.
+    pub fn items(&mut self, at: &FieldPath<'_>, actual: usize, min: Option<u64>, max: Option<u64>) {
+        if let Some(min) = min.filter(|min| (actual as u64) < *min) {
+            self.push(at, ViolationKind::TooFewItems { min, actual });
+        }
+        if let Some(max) = max.filter(|max| (actual as u64) > *max) {
+            self.push(at, ViolationKind::TooManyItems { max, actual });
+        }
+    }
+
+    /// Checks the length of a string, in characters.
+    pub fn length(&mut self, at: &FieldPath<'_>, value: &str, min: Option<u64>, max: Option<u64>) {
+        let actual = value.chars().count();
+        if let Some(min) = min.filter(|min| (actual as u64) < *min) {
+            self.push(at, ViolationKind::TooShort { min, actual });
+        }
+        if let Some(max) = max.filter(|max| (actual as u64) > *max) {
+            self.push(at, ViolationKind::TooLong { max, actual });
+        }
+    }
+
+    /// Checks a number against its bounds.
+    pub fn range(
+        &mut self,
+        at: &FieldPath<'_>,
+        value: impl Into<Number>,
+        minimum: Option<Number>,
+        maximum: Option<Number>,
+    ) {
+        let actual = value.into();
+        if let Some(minimum) = minimum.filter(|min| actual.less_than(*min)) {
+            self.push(at, ViolationKind::BelowMinimum { minimum, actual });
+        }
+        if let Some(maximum) = maximum.filter(|max| max.less_than(actual)) {
+            self.push(at, ViolationKind::AboveMaximum { maximum, actual });
+        }
+    }
+
+    /// Checks a string against a pattern.
+    pub fn pattern(&mut self, at: &FieldPath<'_>, value: &str, pattern: &Pattern) {
+        if !pattern.is_match(value) {
+            self.push(
+                at,
+                ViolationKind::PatternMismatch {
+                    pattern: pattern.source,
+                },
+            );
+        }
+    }
+
+    /// Records an enum value that the spec does not list.
+    pub fn known_enum_value(&mut self, at: &FieldPath<'_>, known: bool, value: impl fmt::Display) {
+        if !known {
+            self.push(
+                at,
+                ViolationKind::UnknownEnumValue {
+                    value: value.to_string(),
+                },
+            );
+        }
+    }
+
+    /// The error for what was recorded; for a builder that found a required field missing.
+    pub fn into_error(self, type_name: &'static str) -> ValidationError {
+        ValidationError {
+            type_name,
+            violations: self.0,
+        }
+    }
+
+    /// `Ok` when nothing was recorded.
+    pub fn into_result(self, type_name: &'static str) -> Result<(), ValidationError> {
+        if self.0.is_empty() {
+            Ok(())
+        } else {
+            Err(ValidationError {
+                type_name,
+                violations: self.0,
+            })
+        }
+    }
+}
+
+/// A regular expression from a spec, compiled on first use.
+#[derive(Debug)]
+pub struct Pattern {
+    source: &'static str,
+    compiled: OnceLock<Option<Regex>>,
+}
+
+impl Pattern {
+    /// A pattern from its source; generated code keeps one in a `static`.
+    pub const fn new(source: &'static str) -> Self {
+        Self {
+            source,
+            compiled: OnceLock::new(),
+        }
+    }
+
+    /// The regular expression as written in the spec.
+    pub fn source(&self) -> &'static str {
+        self.source
+    }
+
+    /// Whether `value` matches. Specs are checked to compile with the same engine, so a pattern that does
+    /// not compile cannot come from a valid spec; it rejects every value rather than letting one through.
+    pub fn is_match(&self, value: &str) -> bool {
+        self.compiled
+            .get_or_init(|| Regex::new(self.source).ok())
+            .as_ref()
+            .is_some_and(|regex| regex.is_match(value))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_render_fields_and_indices() {
+        let root = FieldPath::root();
+        let ids = root.field("record_ids");
+        let third = ids.index(3);
+        let nested = third.field("user_id");
+        assert_eq!(ids.to_string(), "record_ids");
+        assert_eq!(third.to_string(), "record_ids[3]");
+        assert_eq!(nested.to_string(), "record_ids[3].user_id");
+    }
+
+    #[test]
+    fn integer_bounds_stay_exact() {
+        let mut violations = Violations::default();
+        let at = FieldPath::root();
+        let at = at.field("n");
+        violations.range(&at, i64::MAX, None, Some(Number::Int(i64::MAX - 1)));
+        violations.range(&at, i64::MAX - 1, None, Some(Number::Int(i64::MAX - 1)));
+        let error = violations.into_result("T").unwrap_err();
+        assert_eq!(error.violations.len(), 1);
+        assert_eq!(
+            error.to_string(),
+            format!(
+                "invalid T: n: must be at most {} (maximum), got {}",
+                i64::MAX - 1,
+                i64::MAX
+            )
+        );
+    }
+
+    #[test]
+    fn lengths_count_characters_not_bytes() {
+        let mut violations = Violations::default();
+        let at = FieldPath::root();
+        violations.length(&at.field("name"), "打卡", None, Some(2));
+        assert!(violations.into_result("T").is_ok());
+    }
+
+    #[test]
+    fn a_pattern_that_does_not_compile_rejects() {
+        assert!(!Pattern::new("(").is_match("anything"));
+        assert!(Pattern::new("^[0-9]+$").is_match("6709359313699356941"));
+    }
+}

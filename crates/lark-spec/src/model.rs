@@ -1,0 +1,402 @@
+//! The spec format as Rust types: what a YAML file under `specs/` may say.
+//!
+//! `specs/README.md` documents every key; these types are its source of truth.
+
+use indexmap::IndexMap;
+use serde::Deserialize;
+
+/// One endpoint of the Open Platform, as written in `specs/<service>/<version>/<resource>/<name>.yaml`.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct EndpointSpec {
+    /// Service the endpoint belongs to, e.g. `attendance`.
+    pub service: String,
+    /// API version, e.g. `v1`.
+    pub version: String,
+    /// Resource in the URL, e.g. `user_flows`.
+    pub resource: String,
+    /// Method name, e.g. `batch_del`; the official SDKs use the same word.
+    pub name: String,
+    /// One line saying what the endpoint does.
+    pub summary: String,
+    /// Longer text from the reference page.
+    #[serde(default)]
+    pub description: String,
+    /// Address of the official reference page.
+    #[serde(default)]
+    pub docs_url: Option<String>,
+    /// HTTP method and path.
+    pub http: HttpSpec,
+    /// Who may call the endpoint.
+    pub auth: AuthSpec,
+    /// Documented rate limit, when the reference page gives one.
+    #[serde(default)]
+    pub rate_limit: Option<RateLimitSpec>,
+    /// Path, query and body parameters.
+    #[serde(default)]
+    pub request: RequestSpec,
+    /// What a successful call returns.
+    #[serde(default)]
+    pub response: ResponseSpec,
+    /// Documented error codes.
+    #[serde(default)]
+    pub errors: Vec<ErrorSpec>,
+}
+
+/// HTTP method and path of an endpoint.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct HttpSpec {
+    /// The HTTP method.
+    pub method: HttpMethod,
+    /// Path below the host, starting with `/open-apis/`; `:name` marks a path parameter.
+    pub path: String,
+}
+
+/// HTTP methods the platform uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum HttpMethod {
+    /// `GET`
+    Get,
+    /// `POST`
+    Post,
+    /// `PUT`
+    Put,
+    /// `PATCH`
+    Patch,
+    /// `DELETE`
+    Delete,
+}
+
+impl HttpMethod {
+    /// The method as written on the wire.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Get => "GET",
+            Self::Post => "POST",
+            Self::Put => "PUT",
+            Self::Patch => "PATCH",
+            Self::Delete => "DELETE",
+        }
+    }
+}
+
+/// Access tokens, app types and scopes of an endpoint.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct AuthSpec {
+    /// Access token kinds the endpoint accepts.
+    pub tokens: Vec<AccessTokenKind>,
+    /// App types that may call it.
+    #[serde(default)]
+    pub app_types: Vec<AppType>,
+    /// Scopes, any one of which allows the call.
+    #[serde(default)]
+    pub scopes: Vec<String>,
+}
+
+/// Kinds of access token.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AccessTokenKind {
+    /// `tenant_access_token`
+    Tenant,
+    /// `app_access_token`
+    App,
+    /// `user_access_token`
+    User,
+}
+
+/// Kinds of app on the Open Platform.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AppType {
+    /// A self-built app of one tenant.
+    Custom,
+    /// A store app, installed by many tenants.
+    Isv,
+}
+
+/// A documented rate limit: `requests` calls per `per`.
+#[derive(Debug, Clone, Copy, PartialEq, Deserialize)]
+pub struct RateLimitSpec {
+    /// How many calls.
+    pub requests: u32,
+    /// In which period.
+    pub per: RatePeriod,
+}
+
+/// The period of a rate limit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RatePeriod {
+    /// Per second.
+    Second,
+    /// Per minute.
+    Minute,
+}
+
+/// Parameters of a request, by where they travel.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+pub struct RequestSpec {
+    /// Parameters in the path, one for each `:name` of the path.
+    #[serde(default)]
+    pub path: Fields,
+    /// Query string parameters.
+    #[serde(default)]
+    pub query: Fields,
+    /// Fields of the JSON body.
+    #[serde(default)]
+    pub body: Fields,
+}
+
+/// What a successful response carries.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+pub struct ResponseSpec {
+    /// Where the payload sits in the response body.
+    #[serde(default)]
+    pub envelope: Envelope,
+    /// Fields of the payload.
+    #[serde(default)]
+    pub data: Fields,
+    /// This endpoint's partial-failure convention, if it has one.
+    #[serde(default)]
+    pub partial_failure: Option<PartialFailureSpec>,
+}
+
+/// Where the payload of a successful response sits.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Envelope {
+    /// `{"code", "msg", "data": {...}}`: the usual platform envelope.
+    #[default]
+    Data,
+    /// `{"code", "msg", ...fields}`: the fields stand beside `code` and `msg`.
+    Flat,
+}
+
+/// A batch call that reports per-id failures without an error code: the ids that failed are listed in a
+/// data field and `msg` carries a JSON object `{"<id>": "<reason>"}`.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct PartialFailureSpec {
+    /// Data field listing the ids that failed (an array of strings).
+    pub failed_ids: String,
+    /// Data field listing the ids that succeeded (an array of strings), if any.
+    #[serde(default)]
+    pub succeeded_ids: Option<String>,
+    /// Where the reasons are: only `msg` is known.
+    pub reasons_in: ReasonsIn,
+}
+
+/// Where a partial failure's reasons are carried.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReasonsIn {
+    /// The envelope's `msg`, as a JSON object mapping id to reason.
+    Msg,
+}
+
+/// One documented error code.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct ErrorSpec {
+    /// The platform's error code (the envelope's `code`).
+    pub code: i64,
+    /// HTTP status the platform answers with.
+    pub http_status: u16,
+    /// Name of the generated enum variant, in PascalCase.
+    pub name: String,
+    /// The documented message.
+    pub message: String,
+    /// What the reference page advises.
+    #[serde(default)]
+    pub advice: String,
+    /// Whether sending the same request again can succeed.
+    pub retryable: bool,
+}
+
+/// Named fields in declaration order.
+pub type Fields = UniqueMap<Schema>;
+
+/// A YAML mapping that keeps declaration order and rejects a key written twice (serde's maps would keep
+/// the last one silently).
+#[derive(Debug, Clone, PartialEq)]
+pub struct UniqueMap<V>(pub IndexMap<String, V>);
+
+impl<V> Default for UniqueMap<V> {
+    fn default() -> Self {
+        Self(IndexMap::new())
+    }
+}
+
+impl<V> std::ops::Deref for UniqueMap<V> {
+    type Target = IndexMap<String, V>;
+    fn deref(&self) -> &Self::Target {
+        &self.0
+    }
+}
+
+impl<'de, V: Deserialize<'de>> Deserialize<'de> for UniqueMap<V> {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct MapVisitor<V>(std::marker::PhantomData<V>);
+        impl<'de, V: Deserialize<'de>> serde::de::Visitor<'de> for MapVisitor<V> {
+            type Value = UniqueMap<V>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a mapping of names")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+                let mut out = IndexMap::new();
+                while let Some(key) = map.next_key::<String>()? {
+                    if out.contains_key(&key) {
+                        return Err(serde::de::Error::custom(format_args!("`{key}` is written twice")));
+                    }
+                    let value = map.next_value()?;
+                    out.insert(key, value);
+                }
+                Ok(UniqueMap(out))
+            }
+        }
+        deserializer.deserialize_map(MapVisitor(std::marker::PhantomData))
+    }
+}
+
+/// The type of a field, an array item or a named type.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+pub struct Schema {
+    /// A built-in type; exactly one of `type` and `ref` is given.
+    #[serde(rename = "type", default)]
+    pub ty: Option<TypeName>,
+    /// The name of a shared type from the service's `types.yaml`.
+    #[serde(rename = "ref", default)]
+    pub reference: Option<String>,
+    /// Whether the field must be present. Ignored for array items and named types.
+    #[serde(default)]
+    pub required: bool,
+    /// What the field means, from the reference page.
+    #[serde(default)]
+    pub description: String,
+    /// A value from the reference page; it must satisfy the schema.
+    #[serde(default)]
+    pub example: Option<serde_json::Value>,
+    /// Name of the generated Rust type, for inline objects and enums (PascalCase).
+    #[serde(default)]
+    pub name: Option<String>,
+    /// Minimum length of a string, in characters.
+    #[serde(default)]
+    pub min_length: Option<u64>,
+    /// Maximum length of a string, in characters.
+    #[serde(default)]
+    pub max_length: Option<u64>,
+    /// Regular expression a string must match.
+    #[serde(default)]
+    pub pattern: Option<String>,
+    /// Minimum number of items of an array.
+    #[serde(default)]
+    pub min_items: Option<u64>,
+    /// Maximum number of items of an array.
+    #[serde(default)]
+    pub max_items: Option<u64>,
+    /// Smallest allowed number.
+    #[serde(default)]
+    pub minimum: Option<Number>,
+    /// Largest allowed number.
+    #[serde(default)]
+    pub maximum: Option<Number>,
+    /// Named values of a string or integer enum.
+    #[serde(rename = "enum", default)]
+    pub values: Option<Vec<EnumValue>>,
+    /// Item type of an array.
+    #[serde(default)]
+    pub items: Option<Box<Schema>>,
+    /// Fields of an object.
+    #[serde(default)]
+    pub fields: Option<Fields>,
+}
+
+/// Built-in types of the format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TypeName {
+    /// A JSON string.
+    String,
+    /// A JSON boolean.
+    Boolean,
+    /// A 32-bit integer.
+    Int32,
+    /// A 64-bit integer.
+    Int64,
+    /// A 64-bit integer carried as a JSON string, as the platform does for ids.
+    Int64String,
+    /// A 64-bit float.
+    Float64,
+    /// An array of `items`.
+    Array,
+    /// An object with `fields`.
+    Object,
+}
+
+impl TypeName {
+    /// Whether values of this type are numbers that `minimum`/`maximum` bound.
+    pub fn is_numeric(self) -> bool {
+        matches!(self, Self::Int32 | Self::Int64 | Self::Int64String | Self::Float64)
+    }
+
+    /// Whether values of this type are whole numbers.
+    pub fn is_integer(self) -> bool {
+        matches!(self, Self::Int32 | Self::Int64 | Self::Int64String)
+    }
+
+    /// The word used in the spec.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::String => "string",
+            Self::Boolean => "boolean",
+            Self::Int32 => "int32",
+            Self::Int64 => "int64",
+            Self::Int64String => "int64_string",
+            Self::Float64 => "float64",
+            Self::Array => "array",
+            Self::Object => "object",
+        }
+    }
+}
+
+/// A bound written in the spec: integers stay exact.
+#[derive(Debug, Clone, Copy, PartialEq, Deserialize)]
+#[serde(untagged)]
+pub enum Number {
+    /// A whole number.
+    Int(i64),
+    /// A number with a fraction.
+    Float(f64),
+}
+
+impl Number {
+    /// The value as a float, for comparisons.
+    pub fn as_f64(self) -> f64 {
+        match self {
+            Self::Int(v) => v as f64,
+            Self::Float(v) => v,
+        }
+    }
+}
+
+/// One named value of an enum.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct EnumValue {
+    /// The value on the wire: a string, or an integer for integer enums.
+    pub value: serde_json::Value,
+    /// Name of the generated variant, in PascalCase.
+    pub name: String,
+    /// What the value means.
+    #[serde(default)]
+    pub description: String,
+}
+
+/// Shared named types of one service version, written in `specs/<service>/<version>/types.yaml`.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct TypesSpec {
+    /// Service the types belong to.
+    pub service: String,
+    /// API version.
+    pub version: String,
+    /// The types by name (PascalCase).
+    pub types: UniqueMap<Schema>,
+}

@@ -1,0 +1,219 @@
+//! Loading specs from disk: one endpoint with its named types, or a whole `specs/` tree.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use serde::de::DeserializeOwned;
+
+use crate::error::{SpecError, SpecErrors};
+use crate::locate::locate;
+use crate::model::{EndpointSpec, TypesSpec};
+use crate::parse::{DocumentKind, parse};
+use crate::path::FieldPath;
+use crate::validate::{self, Problem};
+
+/// The file name of a service version's shared named types.
+pub const TYPES_FILE: &str = "types.yaml";
+
+/// A spec with the file it came from.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SpecFile<T> {
+    /// The file as the caller named it (the root joined with the relative path).
+    pub file: PathBuf,
+    /// The path below the spec root, with `/` separators, e.g. `attendance/v1/user_flows/batch_del.yaml`.
+    pub relative: String,
+    /// The file's text, kept so that every input byte is accounted for and for tracking rebuilds.
+    pub text: String,
+    /// The parsed, validated spec.
+    pub spec: T,
+}
+
+/// Validated specs: endpoints and the named types they use.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SpecSet {
+    /// Endpoints, sorted by relative path.
+    pub endpoints: Vec<SpecFile<EndpointSpec>>,
+    /// Named types, one file per service version, sorted by relative path.
+    pub types: Vec<SpecFile<TypesSpec>>,
+}
+
+impl SpecSet {
+    /// Loads every spec below `root` (files ending in `.yaml`; `types.yaml` holds named types).
+    pub fn load_dir(root: &Path) -> Result<Self, SpecErrors> {
+        let mut files = Vec::new();
+        collect_yaml(root, root, &mut files).map_err(|error| SpecErrors(vec![io_error(root, &error)]))?;
+        files.sort();
+        let mut loader = Loader::default();
+        for relative in files {
+            loader.read(root, &relative);
+        }
+        loader.finish()
+    }
+
+    /// Loads one endpoint spec (`relative` to `root`) and, when present, the `types.yaml` of its service
+    /// version.
+    pub fn load_endpoint(root: &Path, relative: &str) -> Result<Self, SpecErrors> {
+        let mut loader = Loader::default();
+        loader.read(root, relative);
+        let service_version = loader
+            .first_endpoint()
+            .map(|spec| (spec.service.clone(), spec.version.clone()));
+        if let Some((service, version)) = service_version {
+            let types = format!("{service}/{version}/{TYPES_FILE}");
+            if root.join(&types).is_file() {
+                loader.read(root, &types);
+            }
+        }
+        loader.finish()
+    }
+
+    /// The named types of a service version.
+    pub fn types_of(&self, service: &str, version: &str) -> Option<&SpecFile<TypesSpec>> {
+        self.types
+            .iter()
+            .find(|t| t.spec.service == service && t.spec.version == version)
+    }
+}
+
+/// Reads files, keeping every problem, then validates them against each other.
+#[derive(Default)]
+struct Loader {
+    /// Each parsed file with the problems its parse found (unknown keys).
+    endpoints: Vec<(SpecFile<EndpointSpec>, Vec<Problem>)>,
+    types: Vec<(SpecFile<TypesSpec>, Vec<Problem>)>,
+    errors: Vec<SpecError>,
+}
+
+impl Loader {
+    fn read(&mut self, root: &Path, relative: &str) {
+        let file = root.join(relative);
+        let text = match fs::read_to_string(&file) {
+            Ok(text) => text,
+            Err(error) => return self.errors.push(io_error(&file, &error)),
+        };
+        let relative = relative.to_owned();
+        if Path::new(&relative).file_name().is_some_and(|name| name == TYPES_FILE) {
+            if let Some((spec, problems)) = self.parse(&file, &text, DocumentKind::Types) {
+                self.types.push((
+                    SpecFile {
+                        file,
+                        relative,
+                        text,
+                        spec,
+                    },
+                    problems,
+                ));
+            }
+        } else if let Some((spec, problems)) = self.parse(&file, &text, DocumentKind::Endpoint) {
+            self.endpoints.push((
+                SpecFile {
+                    file,
+                    relative,
+                    text,
+                    spec,
+                },
+                problems,
+            ));
+        }
+    }
+
+    fn first_endpoint(&self) -> Option<&EndpointSpec> {
+        self.endpoints.first().map(|(file, _)| &file.spec)
+    }
+
+    fn parse<T: DeserializeOwned>(&mut self, file: &Path, text: &str, kind: DocumentKind) -> Option<(T, Vec<Problem>)> {
+        match parse::<T>(text, kind) {
+            Ok(parsed) => Some(parsed),
+            Err(unreadable) => {
+                self.errors.push(SpecError {
+                    file: file.to_owned(),
+                    line: unreadable.location.line,
+                    column: unreadable.location.column,
+                    field: unreadable.field,
+                    message: unreadable.message,
+                });
+                None
+            }
+        }
+    }
+
+    fn finish(mut self) -> Result<SpecSet, SpecErrors> {
+        let mut service_versions = BTreeMap::new();
+        for (types, mut problems) in self.types.iter().cloned() {
+            problems.extend(validate::types(&types.spec));
+            let identity = (types.spec.service.clone(), types.spec.version.clone());
+            if let Some(first) = service_versions.insert(identity, types.relative.clone()) {
+                problems.push(Problem::new(
+                    FieldPath::root().key("service"),
+                    format!("{first} already holds the named types of this service version"),
+                ));
+            }
+            self.errors.extend(located(&types.file, &types.text, problems));
+        }
+        let mut identities = BTreeMap::new();
+        for (endpoint, mut problems) in self.endpoints.iter().cloned() {
+            let spec = &endpoint.spec;
+            let types = self
+                .types
+                .iter()
+                .find(|(t, _)| t.spec.service == spec.service && t.spec.version == spec.version);
+            problems.extend(validate::endpoint(spec, types.map(|(t, _)| &t.spec)));
+            let identity = format!("{}.{}.{}.{}", spec.service, spec.version, spec.resource, spec.name);
+            if let Some(first) = identities.insert(identity.clone(), endpoint.relative.clone()) {
+                problems.push(Problem::new(
+                    FieldPath::root().key("name"),
+                    format!("{first} already defines endpoint `{identity}`"),
+                ));
+            }
+            self.errors.extend(located(&endpoint.file, &endpoint.text, problems));
+        }
+        if self.errors.is_empty() {
+            Ok(SpecSet {
+                endpoints: self.endpoints.into_iter().map(|(file, _)| file).collect(),
+                types: self.types.into_iter().map(|(file, _)| file).collect(),
+            })
+        } else {
+            self.errors
+                .sort_by(|a, b| (&a.file, a.line, a.column).cmp(&(&b.file, b.line, b.column)));
+            Err(SpecErrors(self.errors))
+        }
+    }
+}
+
+fn located(file: &Path, text: &str, problems: Vec<Problem>) -> impl Iterator<Item = SpecError> {
+    problems.into_iter().map(move |problem| {
+        let location = locate(text, &problem.path);
+        SpecError {
+            file: file.to_owned(),
+            line: location.line,
+            column: location.column,
+            field: problem.path.to_string(),
+            message: problem.message,
+        }
+    })
+}
+
+fn io_error(file: &Path, error: &std::io::Error) -> SpecError {
+    SpecError {
+        file: file.to_owned(),
+        line: 1,
+        column: 1,
+        field: String::new(),
+        message: format!("cannot read: {error}"),
+    }
+}
+
+fn collect_yaml(root: &Path, dir: &Path, out: &mut Vec<String>) -> std::io::Result<()> {
+    for entry in fs::read_dir(dir)? {
+        let path = entry?.path();
+        if path.is_dir() {
+            collect_yaml(root, &path, out)?;
+        } else if path.extension().is_some_and(|ext| ext == "yaml" || ext == "yml") {
+            let relative = path.strip_prefix(root).unwrap_or(&path);
+            let parts: Vec<_> = relative.components().map(|c| c.as_os_str().to_string_lossy()).collect();
+            out.push(parts.join("/"));
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,642 @@
+//! Checks that a parsed spec means something: every rule here becomes a located problem, and all of them
+//! are reported together.
+
+use std::collections::{BTreeSet, HashSet};
+
+use crate::model::{EndpointSpec, HttpMethod, Number, Schema, TypeName, TypesSpec};
+use crate::path::FieldPath;
+
+/// One problem found in a document, before it is given a line and column.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Problem {
+    pub path: FieldPath,
+    pub message: String,
+}
+
+impl Problem {
+    pub(crate) fn new(path: FieldPath, message: impl Into<String>) -> Self {
+        Self {
+            path,
+            message: message.into(),
+        }
+    }
+}
+
+/// How deep an example may nest through named types before we stop following it (recursive types).
+const MAX_EXAMPLE_DEPTH: usize = 32;
+
+/// Rust words that cannot name a module even as raw identifiers.
+const RESERVED_MODULE_NAMES: [&str; 4] = ["self", "super", "crate", "Self"];
+
+struct Checker<'a> {
+    types: Option<&'a TypesSpec>,
+    problems: Vec<Problem>,
+}
+
+/// Where a field is read: what may appear there differs.
+#[derive(Clone, Copy, PartialEq)]
+enum Place {
+    PathParameter,
+    QueryParameter,
+    Other,
+}
+
+/// Every problem of an endpoint spec; `types` are the named types of its service version.
+pub(crate) fn endpoint(spec: &EndpointSpec, types: Option<&TypesSpec>) -> Vec<Problem> {
+    let mut check = Checker {
+        types,
+        problems: Vec::new(),
+    };
+    let root = FieldPath::root();
+    for (key, value) in [
+        ("service", &spec.service),
+        ("version", &spec.version),
+        ("resource", &spec.resource),
+        ("name", &spec.name),
+    ] {
+        check.module_name(&root.key(key), value);
+    }
+    if spec.summary.trim().is_empty() {
+        check.push(&root.key("summary"), "must not be empty");
+    }
+    check.http(spec);
+    check.auth(spec);
+    if let Some(limit) = &spec.rate_limit
+        && limit.requests == 0
+    {
+        check.push(&root.key("rate_limit").key("requests"), "must be at least 1");
+    }
+    let request = root.key("request");
+    check.fields(&request.key("path"), &spec.request.path, Place::PathParameter);
+    check.fields(&request.key("query"), &spec.request.query, Place::QueryParameter);
+    check.fields(&request.key("body"), &spec.request.body, Place::Other);
+    check.response(spec);
+    check.errors(spec);
+    check.problems
+}
+
+/// Every problem of a service version's named types.
+pub(crate) fn types(spec: &TypesSpec) -> Vec<Problem> {
+    let mut check = Checker {
+        types: Some(spec),
+        problems: Vec::new(),
+    };
+    let root = FieldPath::root();
+    check.module_name(&root.key("service"), &spec.service);
+    check.module_name(&root.key("version"), &spec.version);
+    for (name, schema) in spec.types.iter() {
+        let path = root.key("types").key(name);
+        check.type_name(&path, name);
+        if schema.name.is_some() {
+            check.push(
+                &path.key("name"),
+                "a named type is already named by its key; remove `name`",
+            );
+        }
+        check.schema(&path, schema, Place::Other);
+    }
+    check.problems
+}
+
+impl Checker<'_> {
+    fn push(&mut self, path: &FieldPath, message: impl Into<String>) {
+        self.problems.push(Problem::new(path.clone(), message));
+    }
+
+    fn module_name(&mut self, path: &FieldPath, value: &str) {
+        if !is_snake_identifier(value) || RESERVED_MODULE_NAMES.contains(&value) {
+            self.push(
+                path,
+                format!("`{value}` is not a snake_case name (expected lowercase letters, digits and `_`)"),
+            );
+        }
+    }
+
+    fn type_name(&mut self, path: &FieldPath, value: &str) {
+        if !is_pascal_identifier(value) {
+            self.push(
+                path,
+                format!("`{value}` is not a PascalCase name (expected e.g. `UserFlow`)"),
+            );
+        }
+    }
+
+    fn http(&mut self, spec: &EndpointSpec) {
+        let path = FieldPath::root().key("http").key("path");
+        let url = &spec.http.path;
+        if !url.starts_with("/open-apis/") {
+            self.push(&path, format!("`{url}` must start with `/open-apis/`"));
+        }
+        let mut used = Vec::new();
+        for segment in url.split('/').filter_map(|s| s.strip_prefix(':')) {
+            if !is_field_identifier(segment) {
+                self.push(&path, format!("path parameter `:{segment}` is not a valid name"));
+            }
+            if used.contains(&segment) {
+                self.push(&path, format!("path parameter `:{segment}` appears twice"));
+            }
+            used.push(segment);
+            if !spec.request.path.contains_key(segment) {
+                self.push(
+                    &path,
+                    format!("path parameter `:{segment}` is not declared under `request.path`"),
+                );
+            }
+        }
+        for name in spec.request.path.keys() {
+            if !used.contains(&name.as_str()) {
+                self.push(
+                    &FieldPath::root().key("request").key("path").key(name),
+                    format!("declared but `http.path` has no `:{name}`"),
+                );
+            }
+        }
+        if matches!(spec.http.method, HttpMethod::Get | HttpMethod::Delete) && !spec.request.body.is_empty() {
+            self.push(
+                &FieldPath::root().key("request").key("body"),
+                format!("a {} request has no body", spec.http.method.as_str()),
+            );
+        }
+    }
+
+    fn auth(&mut self, spec: &EndpointSpec) {
+        let path = FieldPath::root().key("auth");
+        if spec.auth.tokens.is_empty() {
+            self.push(
+                &path.key("tokens"),
+                "list at least one access token kind (tenant, app, user)",
+            );
+        }
+        for (list, len, distinct) in [
+            (
+                "tokens",
+                spec.auth.tokens.len(),
+                spec.auth
+                    .tokens
+                    .iter()
+                    .map(|t| format!("{t:?}"))
+                    .collect::<HashSet<_>>()
+                    .len(),
+            ),
+            (
+                "app_types",
+                spec.auth.app_types.len(),
+                spec.auth
+                    .app_types
+                    .iter()
+                    .map(|t| format!("{t:?}"))
+                    .collect::<HashSet<_>>()
+                    .len(),
+            ),
+            (
+                "scopes",
+                spec.auth.scopes.len(),
+                spec.auth.scopes.iter().collect::<HashSet<_>>().len(),
+            ),
+        ] {
+            if distinct != len {
+                self.push(&path.key(list), "lists the same value twice");
+            }
+        }
+        for (i, scope) in spec.auth.scopes.iter().enumerate() {
+            if scope.trim().is_empty() || scope.contains(char::is_whitespace) {
+                self.push(&path.key("scopes").index(i), format!("`{scope}` is not a scope name"));
+            }
+        }
+    }
+
+    fn response(&mut self, spec: &EndpointSpec) {
+        let path = FieldPath::root().key("response");
+        self.fields(&path.key("data"), &spec.response.data, Place::Other);
+        let Some(partial) = &spec.response.partial_failure else {
+            return;
+        };
+        let partial_path = path.key("partial_failure");
+        let named = [
+            ("failed_ids", Some(&partial.failed_ids)),
+            ("succeeded_ids", partial.succeeded_ids.as_ref()),
+        ];
+        for (key, field) in named {
+            let Some(field) = field else { continue };
+            let is_string_list = spec.response.data.get(field).is_some_and(|schema| {
+                schema.ty == Some(TypeName::Array)
+                    && schema
+                        .items
+                        .as_ref()
+                        .is_some_and(|items| items.ty == Some(TypeName::String))
+            });
+            if !is_string_list {
+                self.push(
+                    &partial_path.key(key),
+                    format!("`{field}` must name an array-of-string field of `response.data`"),
+                );
+            }
+        }
+    }
+
+    fn errors(&mut self, spec: &EndpointSpec) {
+        let mut codes = HashSet::new();
+        let mut names = HashSet::new();
+        for (i, error) in spec.errors.iter().enumerate() {
+            let path = FieldPath::root().key("errors").index(i);
+            if error.code == 0 {
+                self.push(&path.key("code"), "0 means success; it is not an error code");
+            }
+            if !codes.insert(error.code) {
+                self.push(
+                    &path.key("code"),
+                    format!("error code {} is documented twice", error.code),
+                );
+            }
+            self.type_name(&path.key("name"), &error.name);
+            if error.name == "Undocumented" {
+                self.push(
+                    &path.key("name"),
+                    "`Undocumented` is the generated variant for codes not listed here",
+                );
+            }
+            if !names.insert(error.name.as_str()) {
+                self.push(
+                    &path.key("name"),
+                    format!("variant name `{}` is used twice", error.name),
+                );
+            }
+            if !(100..=599).contains(&error.http_status) {
+                self.push(
+                    &path.key("http_status"),
+                    format!("{} is not an HTTP status (100 to 599)", error.http_status),
+                );
+            }
+            if error.message.trim().is_empty() {
+                self.push(&path.key("message"), "must not be empty");
+            }
+        }
+    }
+
+    fn fields(&mut self, path: &FieldPath, fields: &crate::model::Fields, place: Place) {
+        for (name, schema) in fields.iter() {
+            let field_path = path.key(name);
+            if !is_field_identifier(name) {
+                self.push(
+                    &field_path,
+                    format!("`{name}` is not a valid field name (letters, digits and `_`)"),
+                );
+            }
+            if place == Place::PathParameter && !schema.required {
+                self.push(&field_path.key("required"), "a path parameter is always required");
+            }
+            self.schema(&field_path, schema, place);
+        }
+    }
+
+    fn schema(&mut self, path: &FieldPath, schema: &Schema, place: Place) {
+        match (schema.ty, &schema.reference) {
+            (Some(_), Some(_)) => self.push(path, "give either `type` or `ref`, not both"),
+            (None, None) => self.push(
+                path,
+                "give a `type` (string, boolean, int32, int64, int64_string, float64, array, object) or a `ref`",
+            ),
+            (None, Some(name)) => self.reference(path, name, schema),
+            (Some(ty), None) => self.typed(path, ty, schema, place),
+        }
+        if let Some(example) = &schema.example {
+            let mut problems = Vec::new();
+            self.example(&path.key("example"), example, schema, 0, &mut problems);
+            self.problems.extend(problems);
+        }
+    }
+
+    fn reference(&mut self, path: &FieldPath, name: &str, schema: &Schema) {
+        match self.types {
+            None => self.push(
+                &path.key("ref"),
+                format!("unknown type `{name}`: this service version has no types.yaml"),
+            ),
+            Some(types) if !types.types.contains_key(name) => {
+                let known: Vec<&str> = types.types.keys().map(String::as_str).collect();
+                self.push(
+                    &path.key("ref"),
+                    format!("unknown type `{name}`; types.yaml defines: {}", known.join(", ")),
+                );
+            }
+            Some(_) => {}
+        }
+        let constrained = constraint_keys(schema);
+        for key in constrained.iter().chain(schema.name.iter().map(|_| &"name")) {
+            self.push(&path.key(*key), "belongs on the named type, not on a `ref`");
+        }
+        if schema.items.is_some() {
+            self.push(&path.key("items"), "belongs on the named type, not on a `ref`");
+        }
+        if schema.fields.is_some() {
+            self.push(&path.key("fields"), "belongs on the named type, not on a `ref`");
+        }
+    }
+
+    fn typed(&mut self, path: &FieldPath, ty: TypeName, schema: &Schema, place: Place) {
+        let ty_word = ty.as_str();
+        let allowed: &[&str] = match ty {
+            TypeName::String => &["min_length", "max_length", "pattern", "enum"],
+            TypeName::Int32 | TypeName::Int64 => &["minimum", "maximum", "enum"],
+            TypeName::Int64String | TypeName::Float64 => &["minimum", "maximum"],
+            TypeName::Array => &["min_items", "max_items"],
+            TypeName::Boolean | TypeName::Object => &[],
+        };
+        for key in constraint_keys(schema) {
+            if !allowed.contains(&key) {
+                self.push(&path.key(key), format!("does not apply to type `{ty_word}`"));
+            }
+        }
+        self.bounds(
+            path,
+            ("min_length", schema.min_length),
+            ("max_length", schema.max_length),
+        );
+        self.bounds(path, ("min_items", schema.min_items), ("max_items", schema.max_items));
+        if let (Some(min), Some(max)) = (schema.minimum, schema.maximum)
+            && min.as_f64() > max.as_f64()
+        {
+            self.push(
+                &path.key("minimum"),
+                format!("minimum ({}) is greater than maximum ({})", show(min), show(max)),
+            );
+        }
+        for (key, bound) in [("minimum", schema.minimum), ("maximum", schema.maximum)] {
+            if let Some(Number::Float(value)) = bound
+                && ty.is_integer()
+            {
+                self.push(
+                    &path.key(key),
+                    format!("{value} is not a whole number, but the type is `{ty_word}`"),
+                );
+            }
+        }
+        if let Some(pattern) = &schema.pattern
+            && let Err(error) = regex::Regex::new(pattern)
+        {
+            self.push(&path.key("pattern"), format!("not a valid regular expression: {error}"));
+        }
+        if let Some(values) = &schema.values {
+            self.enum_values(&path.key("enum"), ty, values);
+        }
+        if let Some(name) = &schema.name {
+            if ty == TypeName::Object || schema.values.is_some() {
+                self.type_name(&path.key("name"), name);
+            } else {
+                self.push(&path.key("name"), "only inline objects and enums get a type name");
+            }
+        }
+        match (ty, &schema.items) {
+            (TypeName::Array, None) => self.push(path, "an array needs `items`"),
+            (TypeName::Array, Some(items)) => {
+                let item_place = if place == Place::QueryParameter {
+                    Place::QueryParameter
+                } else {
+                    Place::Other
+                };
+                if place == Place::QueryParameter && matches!(items.ty, Some(TypeName::Array | TypeName::Object)) {
+                    self.push(
+                        &path.key("items"),
+                        "a query parameter holds scalars or a list of scalars",
+                    );
+                }
+                self.schema(&path.key("items"), items, item_place);
+            }
+            (_, Some(_)) => self.push(
+                &path.key("items"),
+                format!("only arrays have `items`, not type `{ty_word}`"),
+            ),
+            (_, None) => {}
+        }
+        match (ty, &schema.fields) {
+            (TypeName::Object, None) => self.push(path, "an object needs `fields`"),
+            (TypeName::Object, Some(fields)) => {
+                if matches!(place, Place::PathParameter | Place::QueryParameter) {
+                    self.push(path, "path and query parameters cannot be objects");
+                }
+                self.fields(&path.key("fields"), fields, Place::Other);
+            }
+            (_, Some(_)) => self.push(
+                &path.key("fields"),
+                format!("only objects have `fields`, not type `{ty_word}`"),
+            ),
+            (_, None) => {}
+        }
+        if place == Place::PathParameter && matches!(ty, TypeName::Array | TypeName::Object | TypeName::Boolean) {
+            self.push(path, format!("a path parameter cannot be of type `{ty_word}`"));
+        }
+    }
+
+    fn bounds(&mut self, path: &FieldPath, (min_key, min): (&str, Option<u64>), (max_key, max): (&str, Option<u64>)) {
+        if let (Some(min), Some(max)) = (min, max)
+            && min > max
+        {
+            self.push(
+                &path.key(min_key),
+                format!("{min_key} ({min}) is greater than {max_key} ({max})"),
+            );
+        }
+    }
+
+    fn enum_values(&mut self, path: &FieldPath, ty: TypeName, values: &[crate::model::EnumValue]) {
+        if values.is_empty() {
+            self.push(path, "list at least one value");
+        }
+        let mut seen_values = BTreeSet::new();
+        let mut seen_names = HashSet::new();
+        for (i, value) in values.iter().enumerate() {
+            let item = path.index(i);
+            let fits = match ty {
+                TypeName::String => value.value.is_string(),
+                TypeName::Int32 => value.value.as_i64().is_some_and(|v| i32::try_from(v).is_ok()),
+                _ => value.value.as_i64().is_some(),
+            };
+            if !fits {
+                self.push(
+                    &item.key("value"),
+                    format!("{} is not a `{}` value", value.value, ty.as_str()),
+                );
+            }
+            if !seen_values.insert(value.value.to_string()) {
+                self.push(&item.key("value"), format!("{} is listed twice", value.value));
+            }
+            self.type_name(&item.key("name"), &value.name);
+            if value.name == "Unknown" {
+                self.push(
+                    &item.key("name"),
+                    "`Unknown` is the generated variant for values not listed here",
+                );
+            }
+            if !seen_names.insert(value.name.as_str()) {
+                self.push(
+                    &item.key("name"),
+                    format!("variant name `{}` is used twice", value.name),
+                );
+            }
+        }
+    }
+
+    /// Checks an example against its schema, following named types.
+    fn example(
+        &self,
+        path: &FieldPath,
+        value: &serde_json::Value,
+        schema: &Schema,
+        depth: usize,
+        out: &mut Vec<Problem>,
+    ) {
+        if depth > MAX_EXAMPLE_DEPTH {
+            return;
+        }
+        let here = |message: String| Problem::new(path.clone(), format!("example does not fit: {message}"));
+        if let Some(name) = &schema.reference {
+            if let Some(named) = self.types.and_then(|t| t.types.get(name)) {
+                self.example(path, value, named, depth + 1, out);
+            }
+            return;
+        }
+        let Some(ty) = schema.ty else { return };
+        let number = match ty {
+            TypeName::String => {
+                let Some(text) = value.as_str() else {
+                    return out.push(here(format!("expected a string, got {value}")));
+                };
+                let chars = text.chars().count() as u64;
+                if let Some(min) = schema.min_length.filter(|min| chars < *min) {
+                    out.push(here(format!(
+                        "{value} has {chars} characters, fewer than min_length {min}"
+                    )));
+                }
+                if let Some(max) = schema.max_length.filter(|max| chars > *max) {
+                    out.push(here(format!(
+                        "{value} has {chars} characters, more than max_length {max}"
+                    )));
+                }
+                if let Some(pattern) = &schema.pattern
+                    && regex::Regex::new(pattern).is_ok_and(|re| !re.is_match(text))
+                {
+                    out.push(here(format!("{value} does not match pattern `{pattern}`")));
+                }
+                None
+            }
+            TypeName::Boolean => {
+                if !value.is_boolean() {
+                    out.push(here(format!("expected true or false, got {value}")));
+                }
+                None
+            }
+            TypeName::Int32 => match value.as_i64().filter(|v| i32::try_from(*v).is_ok()) {
+                Some(v) => Some(v as f64),
+                None => return out.push(here(format!("expected a 32-bit integer, got {value}"))),
+            },
+            TypeName::Int64 => match value.as_i64() {
+                Some(v) => Some(v as f64),
+                None => return out.push(here(format!("expected a 64-bit integer, got {value}"))),
+            },
+            TypeName::Int64String => match value.as_str().and_then(|s| s.parse::<i64>().ok()) {
+                Some(v) => Some(v as f64),
+                None => {
+                    return out.push(here(format!(
+                        "expected a 64-bit integer written as a string, got {value}"
+                    )));
+                }
+            },
+            TypeName::Float64 => match value.as_f64() {
+                Some(v) => Some(v),
+                None => return out.push(here(format!("expected a number, got {value}"))),
+            },
+            TypeName::Array => {
+                let Some(items) = value.as_array() else {
+                    return out.push(here(format!("expected an array, got {value}")));
+                };
+                let count = items.len() as u64;
+                if let Some(min) = schema.min_items.filter(|min| count < *min) {
+                    out.push(here(format!("{count} items, fewer than min_items {min}")));
+                }
+                if let Some(max) = schema.max_items.filter(|max| count > *max) {
+                    out.push(here(format!("{count} items, more than max_items {max}")));
+                }
+                if let Some(item_schema) = &schema.items {
+                    for (i, item) in items.iter().enumerate() {
+                        self.example(&path.index(i), item, item_schema, depth + 1, out);
+                    }
+                }
+                None
+            }
+            TypeName::Object => {
+                let Some(object) = value.as_object() else {
+                    return out.push(here(format!("expected an object, got {value}")));
+                };
+                if let Some(fields) = &schema.fields {
+                    for (key, field_value) in object {
+                        match fields.get(key) {
+                            Some(field_schema) => {
+                                self.example(&path.key(key), field_value, field_schema, depth + 1, out)
+                            }
+                            None => out.push(Problem::new(
+                                path.key(key),
+                                format!("example does not fit: `{key}` is not a field"),
+                            )),
+                        }
+                    }
+                }
+                None
+            }
+        };
+        if let Some(number) = number {
+            if let Some(min) = schema.minimum.filter(|min| number < min.as_f64()) {
+                out.push(here(format!("{value} is less than minimum {}", show(min))));
+            }
+            if let Some(max) = schema.maximum.filter(|max| number > max.as_f64()) {
+                out.push(here(format!("{value} is greater than maximum {}", show(max))));
+            }
+        }
+        if let Some(values) = &schema.values
+            && !values.iter().any(|v| &v.value == value)
+        {
+            let listed: Vec<String> = values.iter().map(|v| v.value.to_string()).collect();
+            out.push(here(format!("{value} is not one of {}", listed.join(", "))));
+        }
+    }
+}
+
+/// The constraint keys a schema sets, in spec order.
+fn constraint_keys(schema: &Schema) -> Vec<&'static str> {
+    [
+        ("min_length", schema.min_length.is_some()),
+        ("max_length", schema.max_length.is_some()),
+        ("pattern", schema.pattern.is_some()),
+        ("min_items", schema.min_items.is_some()),
+        ("max_items", schema.max_items.is_some()),
+        ("minimum", schema.minimum.is_some()),
+        ("maximum", schema.maximum.is_some()),
+        ("enum", schema.values.is_some()),
+    ]
+    .into_iter()
+    .filter_map(|(key, set)| set.then_some(key))
+    .collect()
+}
+
+fn show(number: Number) -> String {
+    match number {
+        Number::Int(v) => v.to_string(),
+        Number::Float(v) => v.to_string(),
+    }
+}
+
+fn is_snake_identifier(value: &str) -> bool {
+    let mut chars = value.chars();
+    chars.next().is_some_and(|c| c.is_ascii_lowercase())
+        && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+}
+
+fn is_field_identifier(value: &str) -> bool {
+    let mut chars = value.chars();
+    chars.next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+fn is_pascal_identifier(value: &str) -> bool {
+    let mut chars = value.chars();
+    chars.next().is_some_and(|c| c.is_ascii_uppercase()) && chars.all(|c| c.is_ascii_alphanumeric())
+}
