@@ -138,7 +138,7 @@ fn setter(field: &FieldShape<'_>) -> TokenStream {
     let value_type = &field.value_type;
     let schema: &Schema = field.schema;
     let is_plain_string = |s: &Schema| s.ty == Some(TypeName::String) && s.values.is_none() && s.reference.is_none();
-    if is_plain_string(schema) {
+    if is_plain_string(field.resolved) {
         return quote! {
             #docs
             pub fn #ident(mut self, #ident: impl ::std::convert::Into<::std::string::String>) -> Self {

@@ -27,6 +27,8 @@ pub(crate) struct FieldShape<'a> {
     pub value_type: TokenStream,
     pub optional: bool,
     pub schema: &'a Schema,
+    /// The schema behind a `ref` (the schema itself otherwise).
+    pub resolved: &'a Schema,
 }
 
 impl<'a> FieldShape<'a> {
@@ -77,6 +79,7 @@ impl<'a> Shapes<'a> {
                 value_type: self.rust_type(schema, &format!("{owner}{}", pascal(name))),
                 optional: !schema.required,
                 schema,
+                resolved: self.resolve(schema, 0).unwrap_or(schema),
             })
             .collect()
     }
@@ -337,7 +340,7 @@ impl<'a> Shapes<'a> {
     }
 
     /// Statements that check `value` (a reference) at `at`, or `None` when the schema constrains nothing.
-    fn checks(&self, value: &TokenStream, schema: &Schema, depth: usize) -> Option<TokenStream> {
+    fn checks(&self, value: &TokenStream, schema: &'a Schema, depth: usize) -> Option<TokenStream> {
         if schema.reference.is_some() {
             let target = self.resolve(schema, depth)?;
             return match (target.ty, &target.values) {
@@ -396,7 +399,7 @@ impl<'a> Shapes<'a> {
     }
 
     /// The schema a `ref` names, following refs to refs.
-    fn resolve<'s>(&'s self, schema: &'s Schema, depth: usize) -> Option<&'s Schema> {
+    fn resolve(&self, schema: &'a Schema, depth: usize) -> Option<&'a Schema> {
         if depth > MAX_REF_DEPTH {
             return None;
         }

@@ -51,6 +51,15 @@ impl SpecSet {
         loader.finish()
     }
 
+    /// Loads the named files (relative to `root`) and validates them together.
+    pub fn load_files(root: &Path, relatives: &[&str]) -> Result<Self, SpecErrors> {
+        let mut loader = Loader::default();
+        for relative in relatives {
+            loader.read(root, relative);
+        }
+        loader.finish()
+    }
+
     /// Loads one endpoint spec (`relative` to `root`) and, when present, the `types.yaml` of its service
     /// version.
     pub fn load_endpoint(root: &Path, relative: &str) -> Result<Self, SpecErrors> {

@@ -1,0 +1,251 @@
+//! The macros' work, on `proc_macro2` tokens so that it can be unit-tested.
+
+use std::path::{Path, PathBuf};
+
+use lark_codegen::Options;
+use lark_spec::{SpecErrors, SpecSet};
+use proc_macro2::{Span, TokenStream};
+use quote::quote;
+use syn::parse::{Parse, ParseStream};
+use syn::{LitStr, Token};
+
+/// What a macro call expands to: the generated items, and the `include_bytes!` of every spec read so that
+/// editing one rebuilds the caller.
+pub(crate) struct Expansion {
+    pub items: TokenStream,
+    pub tracked: TokenStream,
+}
+
+impl Expansion {
+    pub(crate) fn into_tokens(self) -> TokenStream {
+        let Expansion { items, tracked } = self;
+        quote!(#tracked #items)
+    }
+
+    fn error(span: Span, message: impl std::fmt::Display) -> Self {
+        Self {
+            items: syn::Error::new(span, message).to_compile_error(),
+            tracked: TokenStream::new(),
+        }
+    }
+}
+
+/// `"path/to/spec.yaml"` with an optional `, types = some::module`.
+struct Arguments {
+    spec: LitStr,
+    types: Option<syn::Path>,
+}
+
+impl Parse for Arguments {
+    fn parse(input: ParseStream<'_>) -> syn::Result<Self> {
+        let spec = input.parse()?;
+        let mut types = None;
+        if input.parse::<Option<Token![,]>>()?.is_some() && !input.is_empty() {
+            let key: syn::Ident = input.parse()?;
+            if key != "types" {
+                return Err(syn::Error::new(key.span(), "expected `types = path::to::module`"));
+            }
+            input.parse::<Token![=]>()?;
+            types = Some(input.parse()?);
+            input.parse::<Option<Token![,]>>()?;
+        }
+        Ok(Self { spec, types })
+    }
+}
+
+pub(crate) fn endpoint(input: TokenStream, caller_dir: &Path) -> Expansion {
+    let arguments: Arguments = match syn::parse2(input) {
+        Ok(arguments) => arguments,
+        Err(error) => {
+            return Expansion {
+                items: error.to_compile_error(),
+                tracked: TokenStream::new(),
+            };
+        }
+    };
+    let relative = arguments.spec.value();
+    let span = arguments.spec.span();
+    let Some(root) = find_spec_root(caller_dir, &relative) else {
+        return Expansion::error(span, not_found(&relative, caller_dir));
+    };
+    let mut tracked = track(&root, &relative);
+    let set = match SpecSet::load_endpoint(&root, &relative) {
+        Ok(set) => set,
+        Err(errors) => {
+            return Expansion {
+                items: spec_errors(&errors, &root, span),
+                tracked,
+            };
+        }
+    };
+    let Some(endpoint) = set.endpoints.first() else {
+        return Expansion::error(span, format!("`{relative}` is a types file; use `types!` for it"));
+    };
+    let types = set.types_of(&endpoint.spec.service, &endpoint.spec.version);
+    if let Some(types) = types {
+        tracked.extend(track(&root, &types.relative));
+    }
+    let options = Options {
+        types_path: arguments.types.unwrap_or_else(|| syn::parse_quote!(super::types)),
+    };
+    Expansion {
+        items: lark_codegen::endpoint(&endpoint.spec, types.map(|t| &t.spec), &options),
+        tracked,
+    }
+}
+
+pub(crate) fn types(input: TokenStream, caller_dir: &Path) -> Expansion {
+    let arguments: Arguments = match syn::parse2(input) {
+        Ok(arguments) => arguments,
+        Err(error) => {
+            return Expansion {
+                items: error.to_compile_error(),
+                tracked: TokenStream::new(),
+            };
+        }
+    };
+    let relative = arguments.spec.value();
+    let span = arguments.spec.span();
+    let Some(root) = find_spec_root(caller_dir, &relative) else {
+        return Expansion::error(span, not_found(&relative, caller_dir));
+    };
+    let tracked = track(&root, &relative);
+    let set = match SpecSet::load_files(&root, &[relative.as_str()]) {
+        Ok(set) => set,
+        Err(errors) => {
+            return Expansion {
+                items: spec_errors(&errors, &root, span),
+                tracked,
+            };
+        }
+    };
+    let Some(types) = set.types.first() else {
+        return Expansion::error(
+            span,
+            format!("`{relative}` is an endpoint spec; use `endpoint!` for it"),
+        );
+    };
+    let options = Options {
+        types_path: arguments.types.unwrap_or_else(|| syn::parse_quote!(self)),
+    };
+    Expansion {
+        items: lark_codegen::types(&types.spec, &options),
+        tracked,
+    }
+}
+
+/// The nearest `specs/` folder at or above `start` that holds `relative`.
+pub(crate) fn find_spec_root(start: &Path, relative: &str) -> Option<PathBuf> {
+    start
+        .ancestors()
+        .map(|dir| dir.join("specs"))
+        .find(|specs| specs.join(relative).is_file())
+}
+
+fn not_found(relative: &str, caller_dir: &Path) -> String {
+    format!(
+        "cannot find `specs/{relative}` in {} or any folder above it",
+        caller_dir.display()
+    )
+}
+
+fn track(root: &Path, relative: &str) -> TokenStream {
+    let path = root.join(relative);
+    let path = path.canonicalize().unwrap_or(path);
+    let path = path.to_string_lossy();
+    quote!(
+        const _: &[u8] = include_bytes!(#path);
+    )
+}
+
+/// One `compile_error!` per problem, each naming `specs/<file>:line:column`.
+fn spec_errors(errors: &SpecErrors, root: &Path, span: Span) -> TokenStream {
+    let base = root.parent().unwrap_or(root);
+    errors
+        .iter()
+        .map(|error| {
+            let mut shown = error.clone();
+            if let Ok(relative) = shown.file.strip_prefix(base) {
+                shown.file = relative.to_path_buf();
+            }
+            syn::Error::new(span, shown.to_string()).to_compile_error()
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn workspace() -> PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .ancestors()
+            .nth(2)
+            .unwrap()
+            .to_path_buf()
+    }
+
+    /// The macro and `cargo xtask codegen` share one generator; this proves their output is the same
+    /// code for every spec, and that the checked-in bindings end with exactly that code.
+    #[test]
+    fn the_macro_expands_to_the_checked_in_bindings_for_every_spec() {
+        let root = workspace();
+        let set = SpecSet::load_dir(&root.join("specs")).unwrap();
+        let files = lark_codegen::client_files(&set).unwrap();
+        assert!(!set.endpoints.is_empty());
+        for endpoint in &set.endpoints {
+            let spec = &endpoint.spec;
+            let relative = endpoint.relative.as_str();
+            let types_path = Options::client(&spec.service, &spec.version).types_path;
+            let expansion = super::endpoint(quote!(#relative, types = #types_path), &root.join("tests"));
+            let from_macro = lark_codegen::render(expansion.items).unwrap();
+            let expected_path = format!("{}/{}/{}/{}.rs", spec.service, spec.version, spec.resource, spec.name);
+            let checked_in =
+                std::fs::read_to_string(root.join("crates/lark-openapi/src/generated").join(&expected_path)).unwrap();
+            let generated = files.iter().find(|f| f.path == expected_path).unwrap();
+            assert_eq!(
+                checked_in, generated.contents,
+                "{expected_path} is stale: run `cargo xtask codegen`"
+            );
+            assert!(
+                checked_in.ends_with(&from_macro),
+                "the macro's expansion of {relative} differs from {expected_path}"
+            );
+            assert!(
+                expansion.tracked.to_string().contains("include_bytes"),
+                "{relative} is not tracked for rebuilds"
+            );
+        }
+    }
+
+    #[test]
+    fn the_nearest_specs_folder_holding_the_file_wins() {
+        let root = workspace();
+        let from_ui = root.join("crates/lark-macros/tests/ui");
+        assert_eq!(
+            find_spec_root(&from_ui, "unknown_key.yaml"),
+            Some(from_ui.join("specs"))
+        );
+        assert_eq!(
+            find_spec_root(&from_ui, "attendance/v1/user_flows/batch_del.yaml"),
+            Some(root.join("specs"))
+        );
+        assert_eq!(find_spec_root(&from_ui, "nowhere.yaml"), None);
+    }
+
+    #[test]
+    fn a_missing_spec_is_a_compile_error_naming_where_it_looked() {
+        let expansion = super::endpoint(quote!("nowhere.yaml"), Path::new("/tmp"));
+        let text = expansion.items.to_string();
+        assert!(text.contains("compile_error"), "{text}");
+        assert!(text.contains("cannot find `specs/nowhere.yaml` in /tmp"), "{text}");
+    }
+
+    #[test]
+    fn bad_arguments_are_compile_errors() {
+        let text = super::endpoint(quote!("a.yaml", colour = x), Path::new("/tmp"))
+            .items
+            .to_string();
+        assert!(text.contains("expected `types = path::to::module`"), "{text}");
+    }
+}

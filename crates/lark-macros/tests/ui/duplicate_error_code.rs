@@ -1,0 +1,3 @@
+lark_macros::endpoint!("duplicate_error_code.yaml");
+
+fn main() {}

@@ -1,0 +1,3 @@
+lark_macros::endpoint!("min_greater_than_max.yaml");
+
+fn main() {}

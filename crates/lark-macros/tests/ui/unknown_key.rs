@@ -1,0 +1,3 @@
+lark_macros::endpoint!("unknown_key.yaml");
+
+fn main() {}

@@ -1,0 +1,3 @@
+lark_macros::endpoint!("unknown_type.yaml");
+
+fn main() {}

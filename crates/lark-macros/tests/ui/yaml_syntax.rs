@@ -1,0 +1,3 @@
+lark_macros::endpoint!("yaml_syntax.yaml");
+
+fn main() {}

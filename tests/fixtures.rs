@@ -1,0 +1,205 @@
+//! The fixture specs under `tests/specs/` use every type and constraint of the format; this expands them
+//! with the macro and checks what the generated code does.
+
+#![allow(missing_docs)]
+
+mod fixture {
+    pub mod types {
+        lark_macros::types!("fixture/v1/types.yaml");
+    }
+    pub mod update {
+        lark_macros::endpoint!("fixture/v1/things/update.yaml", types = crate::fixture::types);
+    }
+    pub mod get {
+        lark_macros::endpoint!("fixture/v1/things/get.yaml", types = crate::fixture::types);
+    }
+}
+
+use fixture::get::{GetRequest, GetResponse};
+use fixture::types::{Location, PunchKind};
+use fixture::update::{
+    Part, UpdateError, UpdateRequest, UpdateRequestBuilder, UpdateRequestEmployeeType, UpdateRequestLevel,
+    UpdateRequestOptions, UpdateRequestOptionsColour, UpdateResponse,
+};
+use lark_runtime::enums::IntEnum;
+use lark_runtime::{AccessTokenKind, Endpoint, Envelope, HttpMethod, RateLimit, ViolationKind};
+use serde_json::json;
+
+fn valid() -> UpdateRequestBuilder {
+    UpdateRequest::builder()
+        .thing_id("a/b c")
+        .employee_type(UpdateRequestEmployeeType::EmployeeId)
+        .name("widget")
+        .owner("E0042")
+}
+
+fn violations(builder: UpdateRequestBuilder) -> Vec<(String, ViolationKind)> {
+    let error = builder.build().expect_err("the request should be invalid");
+    error.violations.into_iter().map(|v| (v.field, v.kind)).collect()
+}
+
+#[test]
+fn a_valid_request_sends_path_query_and_body_where_they_belong() {
+    let request = valid()
+        .dry_run(true)
+        .tags([3, 4])
+        .id(6709359313699356941.into())
+        .r#type("plain")
+        .build()
+        .unwrap();
+    assert_eq!(request.path(), "/open-apis/fixture/v1/things/a%2Fb%20c");
+    assert_eq!(
+        request.query(),
+        [
+            ("employee_type", "employee_id".to_owned()),
+            ("dry_run", "true".into()),
+            ("tags", "3".into()),
+            ("tags", "4".into())
+        ]
+    );
+    // Path and query fields stay out of the body; unset optionals are omitted; keyword names keep theirs.
+    assert_eq!(
+        serde_json::to_value(&request).unwrap(),
+        json!({"name": "widget", "id": "6709359313699356941", "owner": "E0042", "type": "plain"})
+    );
+}
+
+#[test]
+fn every_missing_required_field_is_reported() {
+    let missing: Vec<String> = violations(UpdateRequest::builder())
+        .into_iter()
+        .map(|(field, kind)| {
+            assert_eq!(kind, ViolationKind::Missing);
+            field
+        })
+        .collect();
+    assert_eq!(missing, ["thing_id", "employee_type", "name", "owner"]);
+}
+
+#[test]
+fn every_constraint_is_checked_with_its_field_and_bound() {
+    let location = |latitude| Location {
+        latitude,
+        longitude: 0.0,
+        label: None,
+    };
+    let builder = valid()
+        .name("X")
+        .owner("bob")
+        .count(0)
+        .big(9007199254740994)
+        .id(0.into())
+        .ratio(1.75)
+        .level(UpdateRequestLevel::Unknown(7))
+        .kind(PunchKind::Unknown("bluetooth".into()))
+        .r#where(location(91.0))
+        .options(UpdateRequestOptions {
+            colour: UpdateRequestOptionsColour::Red,
+            note: Some("123456".into()),
+        })
+        .parts([
+            Part {
+                part_id: "p".into(),
+                stops: None,
+            },
+            Part {
+                part_id: String::new(),
+                stops: Some(vec![location(0.0), location(-90.5)]),
+            },
+            Part {
+                part_id: "q".into(),
+                stops: None,
+            },
+            Part {
+                part_id: "r".into(),
+                stops: None,
+            },
+        ]);
+    let found = violations(builder);
+    let fields: Vec<&str> = found.iter().map(|(field, _)| field.as_str()).collect();
+    assert_eq!(
+        fields,
+        [
+            "name",
+            "name",
+            "count",
+            "big",
+            "id",
+            "ratio",
+            "level",
+            "kind",
+            "owner",
+            "where.latitude",
+            "options.note",
+            "parts",
+            "parts[1].part_id",
+            "parts[1].stops[1].latitude",
+        ]
+    );
+    assert_eq!(found[0].1, ViolationKind::TooShort { min: 2, actual: 1 });
+    assert_eq!(found[1].1, ViolationKind::PatternMismatch { pattern: "^[a-z]+$" });
+    assert!(matches!(
+        found[3].1,
+        ViolationKind::AboveMaximum {
+            maximum: lark_runtime::validate::Number::Int(9007199254740993),
+            ..
+        }
+    ));
+    assert_eq!(found[6].1, ViolationKind::UnknownEnumValue { value: "7".into() });
+    assert_eq!(found[8].1, ViolationKind::PatternMismatch { pattern: "^E[0-9]{4}$" });
+    assert_eq!(found[11].1, ViolationKind::TooManyItems { max: 3, actual: 4 });
+}
+
+#[test]
+fn responses_tolerate_unknown_fields_missing_optionals_and_new_enum_values() {
+    let data: UpdateResponse = serde_json::from_value(json!({
+        "thing": {"id": 42, "kind": "bluetooth", "added_later": true},
+        "also_new": [1, 2]
+    }))
+    .unwrap();
+    let thing = data.thing.unwrap();
+    assert_eq!(thing.id, 42.into());
+    assert_eq!(thing.kind, Some(PunchKind::Unknown("bluetooth".into())));
+    assert_eq!(thing.history, None);
+    assert_eq!(data.warnings, None);
+    let kind: PunchKind = serde_json::from_value(json!("gps")).unwrap();
+    assert_eq!(kind, PunchKind::Gps);
+    assert_eq!(UpdateRequestLevel::from_wire(1), UpdateRequestLevel::High);
+    assert_eq!(serde_json::to_value(UpdateRequestLevel::Unknown(9)).unwrap(), json!(9));
+}
+
+#[test]
+fn metadata_and_errors_come_from_the_spec() {
+    let metadata = UpdateRequest::METADATA;
+    assert_eq!(metadata.id, "fixture.v1.things.update");
+    assert_eq!(metadata.method, HttpMethod::Put);
+    assert_eq!(metadata.access_tokens, [AccessTokenKind::Tenant, AccessTokenKind::User]);
+    assert_eq!(metadata.scopes, ["fixture:write", "fixture:all"]);
+    assert_eq!(
+        metadata.rate_limit,
+        Some(RateLimit {
+            requests: 50,
+            period_seconds: 1
+        })
+    );
+    assert!(metadata.has_body);
+    assert_eq!(UpdateError::from_code(2), UpdateError::Busy);
+    assert_eq!(UpdateError::Busy.advice(), Some("Wait and retry."));
+    assert_eq!(UpdateError::Invalid.advice(), None);
+    assert_eq!(
+        UpdateError::from_code(77).to_string(),
+        "error code 77 is not documented for this endpoint"
+    );
+}
+
+#[test]
+fn a_get_has_no_body_and_a_flat_envelope() {
+    let request = GetRequest::builder().thing_id(7.into()).build().unwrap();
+    assert_eq!(request.path(), "/open-apis/fixture/v1/things/7");
+    assert!(request.query().is_empty());
+    assert!(!GetRequest::METADATA.has_body);
+    assert_eq!(GetRequest::METADATA.envelope, Envelope::Flat);
+    let data: GetResponse =
+        serde_json::from_value(json!({"code": 0, "msg": "ok", "name": "t", "expire": 7200})).unwrap();
+    assert_eq!((data.name.as_str(), data.expire), ("t", Some(7200)));
+}
