@@ -37,3 +37,11 @@ pub fn module_doc(text: &str) -> TokenStream {
     });
     quote!(#(#lines)*)
 }
+
+/// The doc comment of a field: its description, and the spec's example when there is one.
+pub fn field_doc(schema: &lark_spec::model::Schema) -> TokenStream {
+    match &schema.example {
+        Some(example) => doc_with(&schema.description, &format!("Example: `{example}`")),
+        None => doc(&schema.description),
+    }
+}

@@ -5,7 +5,7 @@ use lark_spec::model::{EndpointSpec, Schema, TypeName};
 use proc_macro2::{Ident, TokenStream};
 use quote::{format_ident, quote};
 
-use crate::docs::{doc, doc_with};
+use crate::docs::doc_with;
 use crate::shapes::{FieldShape, Shapes};
 
 /// Where a request field travels.
@@ -60,7 +60,7 @@ pub(crate) fn request<'a>(
         ),
     );
     let members = fields.iter().map(|(place, field)| {
-        let docs = doc(&field.schema.description);
+        let docs = crate::docs::field_doc(field.schema);
         let ident = &field.ident;
         let ty = field.field_type();
         let serde = if *place == Place::Body {
@@ -71,7 +71,7 @@ pub(crate) fn request<'a>(
         quote!(#docs #serde #ident: #ty,)
     });
     let getters = fields.iter().map(|(_, field)| {
-        let docs = doc(&field.schema.description);
+        let docs = crate::docs::field_doc(field.schema);
         let ident = &field.ident;
         let value_type = &field.value_type;
         if field.optional {
@@ -133,7 +133,7 @@ pub(crate) fn request<'a>(
 }
 
 fn setter(field: &FieldShape<'_>) -> TokenStream {
-    let docs = doc(&field.schema.description);
+    let docs = crate::docs::field_doc(field.schema);
     let ident = &field.ident;
     let value_type = &field.value_type;
     let schema: &Schema = field.schema;

@@ -15,7 +15,7 @@ pub(crate) fn response_data<'a>(spec: &'a EndpointSpec, data: &Ident, shapes: &m
         "Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.",
     );
     let members = fields.iter().map(|field| {
-        let docs = crate::docs::doc(&field.schema.description);
+        let docs = crate::docs::field_doc(field.schema);
         let attributes = field.serde_attributes();
         let ident = &field.ident;
         let ty = field.field_type();

@@ -149,7 +149,7 @@ impl<'a> Shapes<'a> {
             description
         });
         let members = shapes.iter().map(|field| {
-            let docs = doc(&field.schema.description);
+            let docs = crate::docs::field_doc(field.schema);
             let attributes = field.serde_attributes();
             let field_ident = &field.ident;
             let field_type = field.field_type();

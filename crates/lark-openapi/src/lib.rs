@@ -25,3 +25,8 @@ mod generated;
 pub use generated::*;
 /// The runtime every endpoint shares: metadata, validation, errors, wire formats.
 pub use lark_runtime as runtime;
+
+/// The README's examples, compiled and run as doctests so that the front door stays true.
+#[cfg(doctest)]
+#[doc = include_str!("../../../README.md")]
+struct ReadmeExamples;

@@ -22,6 +22,8 @@
 pub struct BatchDelRequest {
     /// 打卡流水记录 ID — punch record ids. 获取方式 (where ids come from): 1) 批量查询打卡流水记录
     /// (user_flows/query) 2) 获取打卡结果 (user_tasks/query) 3) 导入打卡流水记录 (user_flows/batch_create).
+    ///
+    /// Example: `["6709359313699356941"]`
     record_ids: ::std::vec::Vec<::std::string::String>,
 }
 impl BatchDelRequest {
@@ -31,6 +33,8 @@ impl BatchDelRequest {
     }
     /// 打卡流水记录 ID — punch record ids. 获取方式 (where ids come from): 1) 批量查询打卡流水记录
     /// (user_flows/query) 2) 获取打卡结果 (user_tasks/query) 3) 导入打卡流水记录 (user_flows/batch_create).
+    ///
+    /// Example: `["6709359313699356941"]`
     pub fn record_ids(&self) -> &::std::vec::Vec<::std::string::String> {
         &self.record_ids
     }
@@ -44,6 +48,8 @@ pub struct BatchDelRequestBuilder {
 impl BatchDelRequestBuilder {
     /// 打卡流水记录 ID — punch record ids. 获取方式 (where ids come from): 1) 批量查询打卡流水记录
     /// (user_flows/query) 2) 获取打卡结果 (user_tasks/query) 3) 导入打卡流水记录 (user_flows/batch_create).
+    ///
+    /// Example: `["6709359313699356941"]`
     pub fn record_ids(
         mut self,
         record_ids: impl ::std::iter::IntoIterator<
@@ -139,11 +145,15 @@ impl ::lark_runtime::Endpoint for BatchDelRequest {
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct BatchDelResponse {
     /// 删除成功的打卡流水记录 ID — the ids that were deleted.
+    ///
+    /// Example: `["6709359313699356941"]`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub success_record_ids: ::std::option::Option<
         ::std::vec::Vec<::std::string::String>,
     >,
     /// 删除失败的打卡流水记录 ID — the ids that were not deleted; `msg` gives each one's reason.
+    ///
+    /// Example: `["6709359313699356941"]`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fail_record_ids: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
 }

@@ -1,0 +1,44 @@
+//! Snapshots of the formatted generated code for every spec under `specs/` and every fixture spec under
+//! `tests/specs/` (which use every type and constraint of the format). Review each `.snap` diff.
+
+#![allow(missing_docs)]
+
+use std::path::{Path, PathBuf};
+
+use lark_codegen::Options;
+use lark_spec::SpecSet;
+
+fn workspace() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .ancestors()
+        .nth(2)
+        .unwrap()
+        .to_path_buf()
+}
+
+fn snapshot_every_spec(root: &Path, prefix: &str) -> usize {
+    let set = SpecSet::load_dir(root).unwrap_or_else(|errors| panic!("{errors}"));
+    for types in &set.types {
+        let options = Options::client(&types.spec.service, &types.spec.version);
+        let code = lark_codegen::render(lark_codegen::types(&types.spec, &options)).unwrap();
+        insta::assert_snapshot!(format!("{prefix}__{}", types.relative.replace('/', "__")), code);
+    }
+    for endpoint in &set.endpoints {
+        let spec = &endpoint.spec;
+        let options = Options::client(&spec.service, &spec.version);
+        let types = set.types_of(&spec.service, &spec.version).map(|t| &t.spec);
+        let code = lark_codegen::render(lark_codegen::endpoint(spec, types, &options)).unwrap();
+        insta::assert_snapshot!(format!("{prefix}__{}", endpoint.relative.replace('/', "__")), code);
+    }
+    set.types.len() + set.endpoints.len()
+}
+
+#[test]
+fn specs() {
+    assert!(snapshot_every_spec(&workspace().join("specs"), "specs") >= 1);
+}
+
+#[test]
+fn fixture_specs() {
+    assert_eq!(snapshot_every_spec(&workspace().join("tests/specs"), "fixtures"), 3);
+}
