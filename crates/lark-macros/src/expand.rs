@@ -53,80 +53,95 @@ impl Parse for Arguments {
     }
 }
 
+/// A macro call's spec, found on disk.
+struct Call {
+    arguments: Arguments,
+    relative: String,
+    span: Span,
+    root: PathBuf,
+}
+
+impl Call {
+    /// Parses the arguments and finds the spec root, or the expansion that reports why not.
+    fn resolve(input: TokenStream, caller_dir: &Path) -> Result<Self, Expansion> {
+        let arguments: Arguments = syn::parse2(input).map_err(|error| Expansion {
+            items: error.to_compile_error(),
+            tracked: TokenStream::new(),
+        })?;
+        let relative = arguments.spec.value();
+        let span = arguments.spec.span();
+        let root = find_spec_root(caller_dir, &relative)
+            .ok_or_else(|| Expansion::error(span, not_found(&relative, caller_dir)))?;
+        Ok(Self {
+            arguments,
+            relative,
+            span,
+            root,
+        })
+    }
+
+    /// Loads the spec with `load`, tracking every file it read; on problems, the expansion that reports them.
+    fn load(&self, load: fn(&Path, &str) -> Result<SpecSet, SpecErrors>) -> Result<(SpecSet, TokenStream), Expansion> {
+        match load(&self.root, &self.relative) {
+            Ok(set) => {
+                let files = set
+                    .endpoints
+                    .iter()
+                    .map(|f| &f.relative)
+                    .chain(set.types.iter().map(|f| &f.relative));
+                let tracked = files.map(|relative| track(&self.root, relative)).collect();
+                Ok((set, tracked))
+            }
+            Err(errors) => Err(Expansion {
+                items: spec_errors(&errors, &self.root, self.span),
+                tracked: track(&self.root, &self.relative),
+            }),
+        }
+    }
+}
+
 pub(crate) fn endpoint(input: TokenStream, caller_dir: &Path) -> Expansion {
-    let arguments: Arguments = match syn::parse2(input) {
-        Ok(arguments) => arguments,
-        Err(error) => {
-            return Expansion {
-                items: error.to_compile_error(),
-                tracked: TokenStream::new(),
-            };
-        }
-    };
-    let relative = arguments.spec.value();
-    let span = arguments.spec.span();
-    let Some(root) = find_spec_root(caller_dir, &relative) else {
-        return Expansion::error(span, not_found(&relative, caller_dir));
-    };
-    let mut tracked = track(&root, &relative);
-    let set = match SpecSet::load_endpoint(&root, &relative) {
-        Ok(set) => set,
-        Err(errors) => {
-            return Expansion {
-                items: spec_errors(&errors, &root, span),
-                tracked,
-            };
-        }
+    let (call, set, tracked) = match Call::resolve(input, caller_dir).and_then(|call| {
+        let (set, tracked) = call.load(SpecSet::load_endpoint)?;
+        Ok((call, set, tracked))
+    }) {
+        Ok(loaded) => loaded,
+        Err(expansion) => return expansion,
     };
     let Some(endpoint) = set.endpoints.first() else {
-        return Expansion::error(span, format!("`{relative}` is a types file; use `types!` for it"));
+        return Expansion::error(
+            call.span,
+            format!("`{}` is a types file; use `types!` for it", call.relative),
+        );
     };
-    let types = set.types_of(&endpoint.spec.service, &endpoint.spec.version);
-    if let Some(types) = types {
-        tracked.extend(track(&root, &types.relative));
-    }
+    let types = set
+        .types_of(&endpoint.spec.service, &endpoint.spec.version)
+        .map(|t| &t.spec);
     let options = Options {
-        types_path: arguments.types.unwrap_or_else(|| syn::parse_quote!(super::types)),
+        types_path: call.arguments.types.unwrap_or_else(|| syn::parse_quote!(super::types)),
     };
     Expansion {
-        items: lark_codegen::endpoint(&endpoint.spec, types.map(|t| &t.spec), &options),
+        items: lark_codegen::endpoint(&endpoint.spec, types, &options),
         tracked,
     }
 }
 
 pub(crate) fn types(input: TokenStream, caller_dir: &Path) -> Expansion {
-    let arguments: Arguments = match syn::parse2(input) {
-        Ok(arguments) => arguments,
-        Err(error) => {
-            return Expansion {
-                items: error.to_compile_error(),
-                tracked: TokenStream::new(),
-            };
-        }
-    };
-    let relative = arguments.spec.value();
-    let span = arguments.spec.span();
-    let Some(root) = find_spec_root(caller_dir, &relative) else {
-        return Expansion::error(span, not_found(&relative, caller_dir));
-    };
-    let tracked = track(&root, &relative);
-    let set = match SpecSet::load_files(&root, &[relative.as_str()]) {
-        Ok(set) => set,
-        Err(errors) => {
-            return Expansion {
-                items: spec_errors(&errors, &root, span),
-                tracked,
-            };
-        }
+    let (call, set, tracked) = match Call::resolve(input, caller_dir).and_then(|call| {
+        let (set, tracked) = call.load(|root, relative| SpecSet::load_files(root, &[relative]))?;
+        Ok((call, set, tracked))
+    }) {
+        Ok(loaded) => loaded,
+        Err(expansion) => return expansion,
     };
     let Some(types) = set.types.first() else {
         return Expansion::error(
-            span,
-            format!("`{relative}` is an endpoint spec; use `endpoint!` for it"),
+            call.span,
+            format!("`{}` is an endpoint spec; use `endpoint!` for it", call.relative),
         );
     };
     let options = Options {
-        types_path: arguments.types.unwrap_or_else(|| syn::parse_quote!(self)),
+        types_path: call.arguments.types.unwrap_or_else(|| syn::parse_quote!(self)),
     };
     Expansion {
         items: lark_codegen::types(&types.spec, &options),

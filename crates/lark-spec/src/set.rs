@@ -23,7 +23,7 @@ pub struct SpecFile<T> {
     pub file: PathBuf,
     /// The path below the spec root, with `/` separators, e.g. `attendance/v1/user_flows/batch_del.yaml`.
     pub relative: String,
-    /// The file's text, kept so that every input byte is accounted for and for tracking rebuilds.
+    /// The file's text, kept to locate problems found after parsing.
     pub text: String,
     /// The parsed, validated spec.
     pub spec: T,

@@ -167,36 +167,13 @@ impl Checker<'_> {
                 "list at least one access token kind (tenant, app, user)",
             );
         }
-        for (list, len, distinct) in [
-            (
-                "tokens",
-                spec.auth.tokens.len(),
-                spec.auth
-                    .tokens
-                    .iter()
-                    .map(|t| format!("{t:?}"))
-                    .collect::<HashSet<_>>()
-                    .len(),
-            ),
-            (
-                "app_types",
-                spec.auth.app_types.len(),
-                spec.auth
-                    .app_types
-                    .iter()
-                    .map(|t| format!("{t:?}"))
-                    .collect::<HashSet<_>>()
-                    .len(),
-            ),
-            (
-                "scopes",
-                spec.auth.scopes.len(),
-                spec.auth.scopes.iter().collect::<HashSet<_>>().len(),
-            ),
-        ] {
-            if distinct != len {
-                self.push(&path.key(list), "lists the same value twice");
-            }
+        let duplicated = [
+            ("tokens", has_duplicates(&spec.auth.tokens)),
+            ("app_types", has_duplicates(&spec.auth.app_types)),
+            ("scopes", has_duplicates(&spec.auth.scopes)),
+        ];
+        for (list, _) in duplicated.into_iter().filter(|(_, duplicated)| *duplicated) {
+            self.push(&path.key(list), "lists the same value twice");
         }
         for (i, scope) in spec.auth.scopes.iter().enumerate() {
             if scope.trim().is_empty() || scope.contains(char::is_whitespace) {
@@ -615,6 +592,10 @@ fn constraint_keys(schema: &Schema) -> Vec<&'static str> {
     .into_iter()
     .filter_map(|(key, set)| set.then_some(key))
     .collect()
+}
+
+fn has_duplicates<T: PartialEq>(items: &[T]) -> bool {
+    items.iter().enumerate().any(|(i, item)| items[..i].contains(item))
 }
 
 fn show(number: Number) -> String {
