@@ -51,8 +51,13 @@ pub fn client_files(set: &SpecSet) -> Result<Vec<GeneratedFile>, syn::Error> {
         let spec = &endpoint_file.spec;
         let options = Options::client(&spec.service, &spec.version);
         let types = set.types_of(&spec.service, &spec.version).map(|t| &t.spec);
+        let reference = spec
+            .docs_url
+            .as_ref()
+            .map(|url| format!("\n\nReference: <{url}>"))
+            .unwrap_or_default();
         let module_docs = module_doc(&format!(
-            "{}\n\n{}\n\n`{} {}`",
+            "{}\n\n{}\n\n`{} {}`{reference}",
             spec.summary,
             spec.description.trim_end(),
             spec.http.method.as_str(),
