@@ -18,6 +18,7 @@ mod names;
 mod request;
 mod response;
 mod shapes;
+mod surface;
 pub mod sync;
 
 use lark_spec::model::{EndpointSpec, TypesSpec};

@@ -22,9 +22,11 @@ pub(crate) fn response_data<'a>(spec: &'a EndpointSpec, data: &Ident, shapes: &m
         quote!(#docs #attributes pub #ident: #ty,)
     });
     let partial_failure = partial_failure(spec, data);
+    // `Default` only when it means something: an answer with none of the fields.
+    let default = fields.iter().all(|field| field.optional).then(|| quote!(Default,));
     quote! {
         #docs
-        #[derive(Debug, Clone, Default, PartialEq, ::lark_runtime::__private::serde::Serialize, ::lark_runtime::__private::serde::Deserialize)]
+        #[derive(Debug, Clone, #default PartialEq, ::lark_runtime::__private::serde::Serialize, ::lark_runtime::__private::serde::Deserialize)]
         #[serde(crate = "::lark_runtime::__private::serde")]
         pub struct #data {
             #(#members)*

@@ -23,8 +23,9 @@
 mod generated;
 
 pub use generated::*;
-/// The runtime every endpoint shares: metadata, validation, errors, wire formats.
+/// The runtime every endpoint shares: client, auth, retries, validation, errors, wire formats.
 pub use lark_runtime as runtime;
+pub use lark_runtime::{AppCredentials, BulkOptions, BulkReport, Client, Error, Response};
 
 /// The README's examples, compiled and run as doctests so that the front door stays true.
 #[cfg(doctest)]

@@ -184,6 +184,10 @@ pub struct PartialFailureSpec {
     pub succeeded_ids: Option<String>,
     /// Where the reasons are: only `msg` is known.
     pub reasons_in: ReasonsIn,
+    /// Body field holding the ids the request names (an array of strings with `max_items`). With it,
+    /// the client gets a bulk method that takes any number of ids and sends them in chunks.
+    #[serde(default)]
+    pub request_ids: Option<String>,
 }
 
 /// Where a partial failure's reasons are carried.

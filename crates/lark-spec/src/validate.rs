@@ -189,6 +189,9 @@ impl Checker<'_> {
             return;
         };
         let partial_path = path.key("partial_failure");
+        if let Some(field) = &partial.request_ids {
+            self.request_ids(spec, &partial_path.key("request_ids"), field);
+        }
         let named = [
             ("failed_ids", Some(&partial.failed_ids)),
             ("succeeded_ids", partial.succeeded_ids.as_ref()),
@@ -208,6 +211,36 @@ impl Checker<'_> {
                     format!("`{field}` must name an array-of-string field of `response.data`"),
                 );
             }
+        }
+    }
+
+    /// `request_ids` names the body list a bulk call fills; nothing else may be required.
+    fn request_ids(&mut self, spec: &EndpointSpec, path: &FieldPath, field: &str) {
+        let fits = spec.request.body.get(field).is_some_and(|schema| {
+            schema.ty == Some(TypeName::Array)
+                && schema.max_items.is_some()
+                && schema
+                    .items
+                    .as_ref()
+                    .is_some_and(|items| items.ty == Some(TypeName::String) && items.values.is_none())
+        });
+        if !fits {
+            self.push(
+                path,
+                format!("`{field}` must name an array-of-string field of `request.body` with `max_items`"),
+            );
+        }
+        let request = &spec.request;
+        let others = request
+            .path
+            .iter()
+            .chain(request.query.iter())
+            .chain(request.body.iter());
+        for (name, _) in others.filter(|(name, schema)| schema.required && name.as_str() != field) {
+            self.push(
+                path,
+                format!("a bulk call sets only `{field}`, but `{name}` is required too"),
+            );
         }
     }
 

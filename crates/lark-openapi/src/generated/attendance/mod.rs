@@ -4,3 +4,16 @@
 //! The `attendance` service, by API version.
 /// Version `v1` of the `attendance` API.
 pub mod v1;
+/// Endpoints below `attendance`; reach it from a client through [`Api`](crate::Api).
+#[derive(Debug, Clone, Copy)]
+pub struct AttendanceApi<'a> {
+    pub(crate) client: &'a ::lark_runtime::Client,
+}
+impl<'a> AttendanceApi<'a> {
+    /// The `v1` version.
+    pub fn v1(&self) -> v1::AttendanceV1Api<'a> {
+        v1::AttendanceV1Api {
+            client: self.client,
+        }
+    }
+}

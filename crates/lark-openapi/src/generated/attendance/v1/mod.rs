@@ -4,3 +4,16 @@
 //! The `attendance` v1 API, by resource.
 /// The `user_flows` resource.
 pub mod user_flows;
+/// Endpoints below `attendance::v1`; reach it from a client through [`Api`](crate::Api).
+#[derive(Debug, Clone, Copy)]
+pub struct AttendanceV1Api<'a> {
+    pub(crate) client: &'a ::lark_runtime::Client,
+}
+impl<'a> AttendanceV1Api<'a> {
+    /// The `user_flows` resource.
+    pub fn user_flows(&self) -> user_flows::AttendanceV1UserFlowsApi<'a> {
+        user_flows::AttendanceV1UserFlowsApi {
+            client: self.client,
+        }
+    }
+}

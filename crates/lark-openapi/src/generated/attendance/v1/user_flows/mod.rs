@@ -4,3 +4,47 @@
 //! Endpoints of the `attendance::v1::user_flows` resource.
 /// 删除打卡流水 — Delete punch flow records.
 pub mod batch_del;
+/// Endpoints below `attendance::v1::user_flows`; reach it from a client through [`Api`](crate::Api).
+#[derive(Debug, Clone, Copy)]
+pub struct AttendanceV1UserFlowsApi<'a> {
+    pub(crate) client: &'a ::lark_runtime::Client,
+}
+impl<'a> AttendanceV1UserFlowsApi<'a> {
+    /// 删除打卡流水 — Delete punch flow records.
+    ///
+    /// `POST /open-apis/attendance/v1/user_flows/batch_del`
+    ///
+    /// Retries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.
+    pub async fn batch_del(
+        &self,
+        request: batch_del::BatchDelRequest,
+    ) -> ::std::result::Result<
+        ::lark_runtime::Response<batch_del::BatchDelResponse>,
+        ::lark_runtime::Error<batch_del::BatchDelError>,
+    > {
+        self.client.execute(&request).await
+    }
+    /// [`batch_del`](Self::batch_del) for any number of `record_ids`.
+    ///
+    /// Sends chunks of 10 (the spec's `max_items`) with bounded concurrency under the rate limit, and reports every distinct id in exactly one bucket: succeeded, failed (with the platform's reason) or unknown (with the last error). An id the spec rejects on its own is failed without being sent.
+    pub async fn batch_del_all(
+        &self,
+        record_ids: impl ::std::iter::IntoIterator<
+            Item = impl ::std::convert::Into<::std::string::String>,
+        >,
+        options: &::lark_runtime::BulkOptions,
+    ) -> ::lark_runtime::BulkReport {
+        let record_ids = record_ids
+            .into_iter()
+            .map(::std::convert::Into::into)
+            .collect();
+        ::lark_runtime::bulk::run(
+                self.client,
+                record_ids,
+                10,
+                |chunk| batch_del::BatchDelRequest::builder().record_ids(chunk).build(),
+                options,
+            )
+            .await
+    }
+}

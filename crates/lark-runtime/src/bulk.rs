@@ -1,0 +1,233 @@
+//! Bulk calls of batch endpoints: any number of ids, sent in chunks of the spec's `max_items`, with
+//! bounded concurrency under a rate limit, and a report in which every distinct id is in exactly one
+//! bucket. Generated client methods (`batch_del_all`) call [`run`].
+
+use std::collections::{HashMap, HashSet};
+use std::num::NonZeroU32;
+use std::sync::Arc;
+
+use futures::StreamExt;
+use governor::{Quota, RateLimiter};
+
+use crate::client::Client;
+use crate::endpoint::{Endpoint, RateLimit};
+use crate::error::Error;
+use crate::partial_failure::{FailureReasons, PartialFailure};
+use crate::validate::ValidationError;
+
+/// The rate used when the spec documents none: 50 calls per second, the platform's usual tier for
+/// attendance writes (the punch-record import page documents it). Override it with
+/// [`BulkOptions::rate_limit`].
+pub const DEFAULT_RATE_LIMIT: RateLimit = RateLimit {
+    requests: 50,
+    period_seconds: 1,
+};
+
+/// Progress of a bulk call, after each chunk.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BulkProgress {
+    /// Ids with an outcome so far.
+    pub done: usize,
+    /// Distinct ids in all.
+    pub total: usize,
+}
+
+/// How a bulk call runs.
+#[derive(Clone)]
+pub struct BulkOptions {
+    /// Chunks in flight at once (default 4).
+    pub concurrency: usize,
+    /// Calls allowed per period; `None` takes the spec's documented limit, or [`DEFAULT_RATE_LIMIT`].
+    pub rate_limit: Option<RateLimit>,
+    /// Called after each chunk, e.g. to move a progress bar.
+    pub on_progress: Option<Arc<dyn Fn(BulkProgress) + Send + Sync>>,
+}
+
+impl Default for BulkOptions {
+    fn default() -> Self {
+        Self {
+            concurrency: 4,
+            rate_limit: None,
+            on_progress: None,
+        }
+    }
+}
+
+impl std::fmt::Debug for BulkOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BulkOptions")
+            .field("concurrency", &self.concurrency)
+            .field("rate_limit", &self.rate_limit)
+            .field("on_progress", &self.on_progress.is_some())
+            .finish()
+    }
+}
+
+/// An id the platform did not process, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BulkFailure {
+    /// The id.
+    pub id: String,
+    /// The platform's reason, or why the id was never sent.
+    pub reason: String,
+}
+
+/// Where every distinct input id ended up: each is in exactly one of the three lists, in input order.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct BulkReport {
+    /// Processed by the platform (for a delete: deleted).
+    pub succeeded: Vec<String>,
+    /// Certainly not processed: refused by the platform or by validation, with the reason.
+    pub failed: Vec<BulkFailure>,
+    /// Outcome not known (the call failed after retries, or an earlier attempt may have applied it),
+    /// with the last error. Check these ids before acting on them again.
+    pub unknown: Vec<BulkFailure>,
+    /// Ids given more than once, counted once in the lists above.
+    pub duplicates: usize,
+}
+
+impl BulkReport {
+    /// How many distinct ids the report accounts for.
+    pub fn total(&self) -> usize {
+        self.succeeded.len() + self.failed.len() + self.unknown.len()
+    }
+}
+
+/// Where one id ended up.
+enum Outcome {
+    Succeeded,
+    Failed(String),
+    Unknown(String),
+}
+
+/// Runs a batch endpoint over all `ids`: `build` makes a request from at most `chunk_size` ids.
+pub async fn run<E, B>(
+    client: &Client,
+    ids: Vec<String>,
+    chunk_size: usize,
+    build: B,
+    options: &BulkOptions,
+) -> BulkReport
+where
+    E: Endpoint,
+    E::Data: PartialFailure,
+    B: Fn(Vec<String>) -> Result<E, ValidationError>,
+{
+    let mut seen = HashSet::new();
+    let distinct: Vec<String> = ids.iter().filter(|id| seen.insert(id.as_str())).cloned().collect();
+    let duplicates = ids.len() - distinct.len();
+    let total = distinct.len();
+    let mut outcomes: HashMap<String, Outcome> = HashMap::with_capacity(total);
+
+    // An id the spec rejects on its own is never sent; the rest are chunked.
+    let mut sendable = Vec::with_capacity(total);
+    for id in &distinct {
+        match build(vec![id.clone()]) {
+            Ok(_) => sendable.push(id.clone()),
+            Err(error) => {
+                outcomes.insert(id.clone(), Outcome::Failed(format!("not sent: {error}")));
+            }
+        }
+    }
+    let mut done = outcomes.len();
+    let report_progress = |done| {
+        if let Some(on_progress) = &options.on_progress {
+            on_progress(BulkProgress { done, total });
+        }
+    };
+    report_progress(done);
+
+    let limit = options
+        .rate_limit
+        .or(E::METADATA.rate_limit)
+        .unwrap_or(DEFAULT_RATE_LIMIT);
+    let limiter = RateLimiter::direct(quota(limit));
+    let chunks: Vec<Vec<String>> = sendable.chunks(chunk_size.max(1)).map(<[String]>::to_vec).collect();
+    let calls = futures::stream::iter(chunks.into_iter().map(|chunk| {
+        let request = build(chunk.clone());
+        let limiter = &limiter;
+        async move {
+            let result = match request {
+                Ok(request) => {
+                    limiter.until_ready().await;
+                    Some(client.execute(&request).await)
+                }
+                Err(_) => None,
+            };
+            (chunk, result)
+        }
+    }))
+    .buffer_unordered(options.concurrency.max(1));
+    futures::pin_mut!(calls);
+    while let Some((chunk, result)) = calls.next().await {
+        done += chunk.len();
+        match result {
+            Some(Ok(response)) => {
+                let reasons = FailureReasons::parse(&response.msg);
+                let succeeded: HashSet<&str> = response.data.succeeded_ids().iter().map(String::as_str).collect();
+                let failed: HashSet<&str> = response.data.failed_ids().iter().map(String::as_str).collect();
+                for id in chunk {
+                    let outcome = if succeeded.contains(id.as_str()) {
+                        Outcome::Succeeded
+                    } else if failed.contains(id.as_str()) {
+                        let reason = reasons.reason(&id).unwrap_or("the platform gave no reason").to_owned();
+                        if response.earlier_attempt_may_have_applied {
+                            Outcome::Unknown(format!(
+                                "an earlier attempt may already have processed it; the retry reports: {reason}"
+                            ))
+                        } else {
+                            Outcome::Failed(reason)
+                        }
+                    } else {
+                        Outcome::Unknown("the platform's answer does not mention this id".to_owned())
+                    };
+                    outcomes.insert(id, outcome);
+                }
+            }
+            Some(Err(error)) => {
+                let outcome = |error: &Error<E::Error>| match error.certainly_not_applied() {
+                    true => Outcome::Failed(error.to_string()),
+                    false => Outcome::Unknown(error.to_string()),
+                };
+                for id in chunk {
+                    outcomes.insert(id, outcome(&error));
+                }
+            }
+            // Every id of the chunk passed alone, so the chunk can only fail on its size: the spec's own
+            // bound is smaller than the chunk size given.
+            None => {
+                for id in chunk {
+                    outcomes.insert(
+                        id,
+                        Outcome::Failed("not sent: the chunk does not fit the spec".to_owned()),
+                    );
+                }
+            }
+        }
+        report_progress(done);
+    }
+
+    let mut report = BulkReport {
+        duplicates,
+        ..BulkReport::default()
+    };
+    for id in distinct {
+        match outcomes.remove(&id) {
+            Some(Outcome::Succeeded) => report.succeeded.push(id),
+            Some(Outcome::Failed(reason)) => report.failed.push(BulkFailure { id, reason }),
+            Some(Outcome::Unknown(reason)) => report.unknown.push(BulkFailure { id, reason }),
+            None => report.unknown.push(BulkFailure {
+                id,
+                reason: "no outcome recorded".to_owned(),
+            }),
+        }
+    }
+    report
+}
+
+fn quota(limit: RateLimit) -> Quota {
+    let requests = NonZeroU32::new(limit.requests).unwrap_or(NonZeroU32::MIN);
+    let period = std::time::Duration::from_secs(u64::from(limit.period_seconds.max(1)));
+    // Spread the calls over the period (no burst beyond one), so the platform never sees a spike.
+    Quota::with_period(period / requests.get()).unwrap_or_else(|| Quota::per_second(requests))
+}

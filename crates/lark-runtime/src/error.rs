@@ -1,0 +1,184 @@
+//! What can go wrong when calling an endpoint. Every variant names the endpoint; none holds a secret.
+
+use std::time::Duration;
+
+use crate::auth::{AuthError, log_suffix};
+use crate::documented_error::DocumentedError;
+
+/// How a transport failure happened.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TransportKind {
+    /// No connection could be made: the request was not sent.
+    Connect,
+    /// No complete answer in time: the request may have been processed.
+    Timeout,
+    /// The connection broke after the request was sent: it may have been processed.
+    Other,
+}
+
+/// A failed call to endpoint `E`, after any retries.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error<E: DocumentedError> {
+    /// The platform answered with a non-zero code: `error` is the endpoint's typed variant.
+    #[error("{}", describe_api(endpoint, error, *http_status, message, log_id))]
+    Api {
+        /// Dotted endpoint id, e.g. `attendance.v1.user_flows.batch_del`.
+        endpoint: &'static str,
+        /// The documented code (or `Undocumented`).
+        error: E,
+        /// The HTTP status of the answer.
+        http_status: u16,
+        /// The server's `msg`.
+        message: String,
+        /// The `X-Tt-Logid` of the answer.
+        log_id: Option<String>,
+        /// How many times the request was sent.
+        attempts: u32,
+    },
+    /// Still rate limited (HTTP 429 or code 99991400) when the retry budget ran out.
+    #[error("{endpoint}: rate limited (HTTP {http_status}) after {attempts} attempts{}{}", retry_after.map(|d| format!("; the platform asks to wait {d:?}")).unwrap_or_default(), log_suffix(log_id))]
+    RateLimited {
+        /// Dotted endpoint id.
+        endpoint: &'static str,
+        /// HTTP status of the last answer.
+        http_status: u16,
+        /// How long the platform asked to wait (`x-ogw-ratelimit-reset`).
+        retry_after: Option<Duration>,
+        /// The `X-Tt-Logid` of the last answer.
+        log_id: Option<String>,
+        /// How many times the request was sent.
+        attempts: u32,
+    },
+    /// The answer was not the platform's JSON envelope (an HTML page from a gateway, truncated JSON, ...).
+    #[error("{endpoint}: HTTP {http_status} answer is not the platform's JSON ({reason}); content type {}; body starts {snippet:?}{}", content_type.as_deref().unwrap_or("none"), log_suffix(log_id))]
+    Decode {
+        /// Dotted endpoint id.
+        endpoint: &'static str,
+        /// HTTP status.
+        http_status: u16,
+        /// The `Content-Type` header.
+        content_type: Option<String>,
+        /// The start of the body.
+        snippet: String,
+        /// What did not parse.
+        reason: String,
+        /// The `X-Tt-Logid`, when present.
+        log_id: Option<String>,
+        /// How many times the request was sent.
+        attempts: u32,
+    },
+    /// The answer was larger than the configured limit.
+    #[error("{endpoint}: the answer is larger than {limit} bytes{}", log_suffix(log_id))]
+    BodyTooLarge {
+        /// Dotted endpoint id.
+        endpoint: &'static str,
+        /// The limit in bytes.
+        limit: usize,
+        /// The `X-Tt-Logid`, when present.
+        log_id: Option<String>,
+    },
+    /// The platform could not be reached, or did not answer in time.
+    #[error("{endpoint}: {kind:?} error after {attempts} attempts: {message}")]
+    Transport {
+        /// Dotted endpoint id.
+        endpoint: &'static str,
+        /// What kind of failure.
+        kind: TransportKind,
+        /// What the HTTP client said.
+        message: String,
+        /// How many times the request was tried.
+        attempts: u32,
+    },
+    /// No access token could be had.
+    #[error("{endpoint}: {source}")]
+    Auth {
+        /// Dotted endpoint id.
+        endpoint: &'static str,
+        /// Why.
+        source: AuthError,
+    },
+    /// The request could not be written as JSON.
+    #[error("{endpoint}: cannot encode the request: {message}")]
+    Encode {
+        /// Dotted endpoint id.
+        endpoint: &'static str,
+        /// What serde said.
+        message: String,
+    },
+}
+
+impl<E: DocumentedError> Error<E> {
+    /// The endpoint's typed error, when the platform answered with a code.
+    pub fn api_error(&self) -> Option<&E> {
+        match self {
+            Self::Api { error, .. } => Some(error),
+            _ => None,
+        }
+    }
+
+    /// The platform's log id of the last answer, for support.
+    pub fn log_id(&self) -> Option<&str> {
+        match self {
+            Self::Api { log_id, .. }
+            | Self::RateLimited { log_id, .. }
+            | Self::Decode { log_id, .. }
+            | Self::BodyTooLarge { log_id, .. } => log_id.as_deref(),
+            Self::Auth {
+                source: AuthError::Rejected { log_id, .. } | AuthError::Decode { log_id, .. },
+                ..
+            } => log_id.as_deref(),
+            _ => None,
+        }
+    }
+
+    /// How many times the request was sent; more than one means an earlier attempt may have been
+    /// processed by the platform even though its answer was lost.
+    pub fn attempts(&self) -> u32 {
+        match self {
+            Self::Api { attempts, .. }
+            | Self::RateLimited { attempts, .. }
+            | Self::Decode { attempts, .. }
+            | Self::Transport { attempts, .. } => *attempts,
+            Self::BodyTooLarge { .. } => 1,
+            Self::Auth { .. } | Self::Encode { .. } => 0,
+        }
+    }
+
+    /// Whether the platform certainly did not apply the request: it refused it with a code that is
+    /// not a server fault, on the first and only attempt, or it was never sent.
+    pub fn certainly_not_applied(&self) -> bool {
+        match self {
+            Self::Api { error, attempts, .. } => *attempts == 1 && !error.is_retryable(),
+            Self::Auth { .. } | Self::Encode { .. } => true,
+            Self::Transport {
+                kind: TransportKind::Connect,
+                attempts,
+                ..
+            } => *attempts == 1,
+            _ => false,
+        }
+    }
+}
+
+/// `endpoint: what happened (code, status): server message. Advice: … [log id …]`.
+fn describe_api<E: DocumentedError>(
+    endpoint: &str,
+    error: &E,
+    http_status: u16,
+    message: &str,
+    log_id: &Option<String>,
+) -> String {
+    let mut text = format!("{endpoint}: {error}");
+    if error.http_status() != Some(http_status) {
+        text.push_str(&format!(" [answered with HTTP {http_status}]"));
+    }
+    if !message.is_empty() && error.message() != Some(message) {
+        text.push_str(&format!(": {message}"));
+    }
+    if let Some(advice) = error.advice() {
+        text.push_str(&format!(". Advice: {advice}"));
+    }
+    text.push_str(&log_suffix(log_id));
+    text
+}
