@@ -37,8 +37,9 @@ fn generation_is_deterministic() {
     );
 }
 
-/// Copy the specs and the bindings, raise `max_items` from 10 to 20, regenerate: exactly one file
-/// changes, in exactly the line that carries the bound, and the check catches the stale copy first.
+/// Copy the specs and the bindings, raise `max_items` from 10 to 20, regenerate: exactly the lines that
+/// carry the bound change (the request's check and the bulk method's chunk size), and the check catches
+/// the stale copy first.
 #[test]
 fn a_spec_edit_regenerates_exactly_that_change() {
     let scratch = tempfile::tempdir().unwrap();
@@ -53,24 +54,32 @@ fn a_spec_edit_regenerates_exactly_that_change() {
     fs::write(&spec_path, text.replace("max_items: 10", "max_items: 20")).unwrap();
 
     let files = lark_codegen::client_files(&SpecSet::load_dir(&specs).unwrap()).unwrap();
-    let changed = "attendance/v1/user_flows/batch_del.rs".to_owned();
+    let module = "attendance/v1/user_flows/batch_del.rs".to_owned();
+    let surface = "attendance/v1/user_flows/mod.rs".to_owned();
     assert_eq!(
         differences(&generated, &files).unwrap(),
-        [Difference::Changed(changed.clone())]
+        [
+            Difference::Changed(module.clone()),
+            Difference::Changed(surface.clone())
+        ]
     );
 
-    let before = fs::read_to_string(generated.join(&changed)).unwrap();
+    let read = |file: &str| fs::read_to_string(generated.join(file)).unwrap();
+    let before = (read(&module), read(&surface));
     write_all(&generated, &files).unwrap();
-    let after = fs::read_to_string(generated.join(&changed)).unwrap();
-    let changed_lines: Vec<(&str, &str)> = before.lines().zip(after.lines()).filter(|(a, b)| a != b).collect();
-    assert_eq!(before.lines().count(), after.lines().count());
+    let after = (read(&module), read(&surface));
+    // The request's bound, and the bulk method's chunk size with its doc.
     assert_eq!(
-        changed_lines,
+        changed_lines(&before.0, &after.0),
         [(
             "                    ::std::option::Option::Some(10),",
             "                    ::std::option::Option::Some(20),"
         )]
     );
+    let surface_changes = changed_lines(&before.1, &after.1);
+    assert_eq!(surface_changes.len(), 2, "{surface_changes:?}");
+    assert!(surface_changes[0].0.contains("chunks of 10") && surface_changes[0].1.contains("chunks of 20"));
+    assert_eq!(surface_changes[1], ("                10,", "                20,"));
     assert!(differences(&generated, &files).unwrap().is_empty());
 }
 
@@ -84,6 +93,12 @@ fn a_generated_file_nobody_generates_any_more_is_reported_and_removed() {
     assert_eq!(stale, [Difference::Extra("attendance/v1/user_flows/gone.rs".into())]);
     write_all(scratch.path(), &files).unwrap();
     assert!(!scratch.path().join("attendance/v1/user_flows/gone.rs").exists());
+}
+
+/// Pairs of lines that differ; both texts must have the same number of lines.
+fn changed_lines<'a>(before: &'a str, after: &'a str) -> Vec<(&'a str, &'a str)> {
+    assert_eq!(before.lines().count(), after.lines().count());
+    before.lines().zip(after.lines()).filter(|(a, b)| a != b).collect()
 }
 
 fn copy_dir(from: &Path, to: &Path) {
