@@ -10,7 +10,9 @@ use lark_codegen::sync::{differences, write_all};
 /// Where the specs live, below the workspace root.
 const SPECS_DIR: &str = "specs";
 /// Where the client crate's generated modules live, below the workspace root.
-const GENERATED_DIR: &str = "crates/lark-openapi/src/generated";
+const CLIENT_DIR: &str = "crates/lark-openapi/src/generated";
+/// Where the CLI's generated command tree lives, below the workspace root.
+const CLI_DIR: &str = "crates/lark-cli/src/generated";
 
 #[derive(Parser)]
 #[command(about = "Project tasks for lark-openapi")]
@@ -60,34 +62,45 @@ fn codegen(root: &Path, check: bool) -> anyhow::Result<ExitCode> {
             return Ok(ExitCode::FAILURE);
         }
     };
-    let files = lark_codegen::client_files(&set).context("generated code did not parse")?;
-    let generated = Path::new(GENERATED_DIR);
+    let outputs = [
+        (
+            CLIENT_DIR,
+            lark_codegen::client_files(&set).context("generated client code did not parse")?,
+        ),
+        (
+            CLI_DIR,
+            lark_codegen::cli_files(&set).context("generated CLI code did not parse")?,
+        ),
+    ];
+    let specs = set.endpoints.len() + set.types.len();
     if check {
-        let stale = differences(generated, &files).context("cannot read the generated bindings")?;
+        let mut stale = Vec::new();
+        for (dir, files) in &outputs {
+            let found = differences(Path::new(dir), files).with_context(|| format!("cannot read {dir}"))?;
+            stale.extend(found.into_iter().map(|difference| format!("{dir}: {difference}")));
+        }
         if stale.is_empty() {
-            println!(
-                "{} generated files are up to date with {} specs.",
-                files.len(),
-                set.endpoints.len() + set.types.len()
-            );
+            let count: usize = outputs.iter().map(|(_, files)| files.len()).sum();
+            println!("{count} generated files are up to date with {specs} specs.");
             return Ok(ExitCode::SUCCESS);
         }
-        eprintln!("The generated bindings in {GENERATED_DIR} are stale:");
-        for difference in &stale {
-            eprintln!("  {difference}");
+        eprintln!("The generated bindings are stale:");
+        for line in &stale {
+            eprintln!("  {line}");
         }
         eprintln!("Run `cargo xtask codegen` and commit the result.");
         return Ok(ExitCode::FAILURE);
     }
-    let written = write_all(generated, &files).context("cannot write the generated bindings")?;
-    for difference in &written {
-        println!("  {difference}");
+    for (dir, files) in &outputs {
+        let written = write_all(Path::new(dir), files).with_context(|| format!("cannot write {dir}"))?;
+        for difference in &written {
+            println!("  {dir}: {difference}");
+        }
+        println!(
+            "{specs} specs -> {} files in {dir} ({} updated).",
+            files.len(),
+            written.len()
+        );
     }
-    println!(
-        "{} specs -> {} files in {GENERATED_DIR} ({} updated).",
-        set.endpoints.len() + set.types.len(),
-        files.len(),
-        written.len()
-    );
     Ok(ExitCode::SUCCESS)
 }

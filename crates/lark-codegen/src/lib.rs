@@ -10,6 +10,7 @@
 //!
 //! Output is deterministic: the same specs give byte-identical files.
 
+mod cli;
 mod docs;
 mod endpoint;
 mod error_enum;
@@ -25,6 +26,7 @@ use lark_spec::model::{EndpointSpec, TypesSpec};
 use proc_macro2::TokenStream;
 use quote::quote;
 
+pub use cli::cli_files;
 pub use layout::{GENERATED_MARKER, GeneratedFile, client_files};
 
 /// Choices that depend on where the generated code lives.

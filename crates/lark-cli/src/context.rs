@@ -1,0 +1,201 @@
+//! What every generated subcommand shares: the client from the environment, and how outcomes are printed.
+
+use std::future::Future;
+use std::io::IsTerminal;
+use std::path::Path;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use indicatif::{ProgressBar, ProgressStyle};
+use lark_runtime::{
+    AppCredentials, BulkOptions, BulkReport, Client, DocumentedError, Error, PartialFailure, Response, ValidationError,
+};
+use serde::Serialize;
+use serde_json::json;
+
+/// Exit code of a call that failed.
+const CALL_FAILED: u8 = 1;
+/// Exit code of invalid input: nothing was sent.
+const INVALID_INPUT: u8 = 2;
+
+/// Settings from the command line; the client is made only when a call is about to be sent.
+#[derive(Debug)]
+pub struct Context {
+    base_url: String,
+    concurrency: usize,
+}
+
+impl Context {
+    /// Settings for this run.
+    pub fn new(base_url: String, concurrency: usize) -> Self {
+        Self { base_url, concurrency }
+    }
+
+    fn client(&self) -> Result<Client, ExitCode> {
+        let (Ok(app_id), Ok(app_secret)) = (std::env::var("LARK_APP_ID"), std::env::var("LARK_APP_SECRET")) else {
+            eprintln!(
+                "error: set LARK_APP_ID and LARK_APP_SECRET in the environment (credentials are never taken from flags)"
+            );
+            return Err(ExitCode::from(INVALID_INPUT));
+        };
+        Client::builder()
+            .base_url(&self.base_url)
+            .app_credentials(AppCredentials::new(app_id, app_secret))
+            .build()
+            .map_err(|error| {
+                eprintln!("error: {error}");
+                ExitCode::from(INVALID_INPUT)
+            })
+    }
+
+    /// Input the request builder refused: nothing was sent.
+    pub fn invalid(&self, error: &ValidationError) -> ExitCode {
+        eprintln!("error: {error}");
+        ExitCode::from(INVALID_INPUT)
+    }
+
+    /// A `--…-json` value that does not parse.
+    pub fn bad_json(&self, flag: &str, error: &serde_json::Error) -> ExitCode {
+        eprintln!("error: {flag}: not valid JSON for this field: {error}");
+        ExitCode::from(INVALID_INPUT)
+    }
+
+    /// Sends a call and prints its data as JSON.
+    pub async fn finish<D, E, F, Fut>(&self, call: F) -> ExitCode
+    where
+        D: Serialize,
+        E: DocumentedError,
+        F: FnOnce(Client) -> Fut,
+        Fut: Future<Output = Result<Response<D>, Error<E>>>,
+    {
+        match self.send(call).await {
+            Ok(response) => print_json(&json!({"data": response.data, "log_id": response.log_id})),
+            Err(code) => code,
+        }
+    }
+
+    /// Sends a batch call, prints its data and failure reasons as JSON and lists the failures on stderr.
+    pub async fn finish_partial<D, E, F, Fut>(&self, call: F) -> ExitCode
+    where
+        D: Serialize + PartialFailure,
+        E: DocumentedError,
+        F: FnOnce(Client) -> Fut,
+        Fut: Future<Output = Result<Response<D>, Error<E>>>,
+    {
+        match self.send(call).await {
+            Ok(response) => {
+                let failures = response.failures();
+                for failure in &failures {
+                    eprintln!(
+                        "failed: {}: {}",
+                        failure.id,
+                        failure.reason.as_deref().unwrap_or("no reason given")
+                    );
+                }
+                let failures: Vec<_> = failures
+                    .iter()
+                    .map(|f| json!({"id": f.id, "reason": f.reason}))
+                    .collect();
+                print_json(&json!({"data": response.data, "failures": failures, "log_id": response.log_id}))
+            }
+            Err(code) => code,
+        }
+    }
+
+    async fn send<D, E, F, Fut>(&self, call: F) -> Result<Response<D>, ExitCode>
+    where
+        E: DocumentedError,
+        F: FnOnce(Client) -> Fut,
+        Fut: Future<Output = Result<Response<D>, Error<E>>>,
+    {
+        let client = self.client()?;
+        call(client).await.map_err(|error| {
+            eprintln!("error: {error}");
+            ExitCode::from(CALL_FAILED)
+        })
+    }
+
+    /// Bulk mode: reads ids from `path`, runs them through the endpoint's bulk method with a progress
+    /// bar on a terminal, and prints the report.
+    pub async fn bulk<F, Fut>(&self, path: &Path, run: F) -> ExitCode
+    where
+        F: FnOnce(Client, Vec<String>, BulkOptions) -> Fut,
+        Fut: Future<Output = BulkReport>,
+    {
+        let ids = match crate::input::read_ids(path) {
+            Ok(ids) => ids,
+            Err(error) => {
+                eprintln!("error: cannot read ids from {}: {error}", path.display());
+                return ExitCode::from(INVALID_INPUT);
+            }
+        };
+        if ids.is_empty() {
+            eprintln!("error: {} holds no ids", path.display());
+            return ExitCode::from(INVALID_INPUT);
+        }
+        let client = match self.client() {
+            Ok(client) => client,
+            Err(code) => return code,
+        };
+        let bar = if std::io::stderr().is_terminal() {
+            ProgressBar::new(0)
+        } else {
+            ProgressBar::hidden()
+        };
+        bar.set_style(
+            ProgressStyle::with_template("{bar:40} {pos}/{len} ids {elapsed_precise}")
+                .unwrap_or_else(|_| ProgressStyle::default_bar()),
+        );
+        let progress = bar.clone();
+        let options = BulkOptions {
+            concurrency: self.concurrency,
+            on_progress: Some(Arc::new(move |p| {
+                progress.set_length(p.total as u64);
+                progress.set_position(p.done as u64);
+            })),
+            ..BulkOptions::default()
+        };
+        let report = run(client, ids, options).await;
+        bar.finish_and_clear();
+        for failure in &report.failed {
+            eprintln!("failed: {}: {}", failure.id, failure.reason);
+        }
+        for unknown in &report.unknown {
+            eprintln!("unknown: {}: {}", unknown.id, unknown.reason);
+        }
+        let failed: Vec<_> = report
+            .failed
+            .iter()
+            .map(|f| json!({"id": f.id, "reason": f.reason}))
+            .collect();
+        let unknown: Vec<_> = report
+            .unknown
+            .iter()
+            .map(|f| json!({"id": f.id, "reason": f.reason}))
+            .collect();
+        let printed = print_json(&json!({
+            "succeeded": report.succeeded,
+            "failed": failed,
+            "unknown": unknown,
+            "duplicates": report.duplicates,
+        }));
+        if report.unknown.is_empty() {
+            printed
+        } else {
+            ExitCode::from(CALL_FAILED)
+        }
+    }
+}
+
+fn print_json(value: &serde_json::Value) -> ExitCode {
+    match serde_json::to_string_pretty(value) {
+        Ok(text) => {
+            println!("{text}");
+            ExitCode::SUCCESS
+        }
+        Err(error) => {
+            eprintln!("error: cannot print the result: {error}");
+            ExitCode::from(CALL_FAILED)
+        }
+    }
+}

@@ -1,0 +1,360 @@
+//! The `lark` command-line tool's command tree, generated like the client surface:
+//! `lark <service> <resource> <method> --<field> …`, one subcommand per spec.
+//!
+//! Arguments map to the request builder, so the builder's validation is the only validation: a missing
+//! or out-of-bounds value is reported with its field and bound before any network call.
+
+use std::collections::BTreeMap;
+
+use heck::ToKebabCase;
+use lark_spec::SpecSet;
+use lark_spec::model::{EndpointSpec, Schema, TypeName, TypesSpec};
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote};
+
+use crate::docs::{doc, module_doc};
+use crate::layout::{GENERATED_MARKER, GeneratedFile};
+use crate::names::{pascal, snake_ident};
+use crate::render;
+use crate::shapes::{FieldShape, Shapes};
+
+/// `src/generated/mod.rs` of the CLI crate.
+pub fn cli_files(set: &SpecSet) -> Result<Vec<GeneratedFile>, syn::Error> {
+    // service -> resource -> endpoints
+    let mut tree: BTreeMap<&str, BTreeMap<&str, Vec<&EndpointSpec>>> = BTreeMap::new();
+    for endpoint in &set.endpoints {
+        let spec = &endpoint.spec;
+        tree.entry(&spec.service)
+            .or_default()
+            .entry(&spec.resource)
+            .or_default()
+            .push(spec);
+    }
+    let docs = module_doc("The `lark` command tree: one subcommand per spec under `specs/`.");
+    let services = tree.keys().map(|service| {
+        let variant = format_ident!("{}", pascal(service));
+        let command = format_ident!("{}Command", pascal(service));
+        let docs = doc(&format!("The `{service}` service."));
+        quote!(#docs #variant { #[command(subcommand)] resource: #command })
+    });
+    let service_arms = tree.keys().map(|service| {
+        let variant = format_ident!("{}", pascal(service));
+        quote!(Self::#variant { resource } => resource.run(context).await,)
+    });
+    let mut items = vec![quote! {
+        /// A service of the Open Platform.
+        #[derive(Debug, ::clap::Subcommand)]
+        pub enum Command {
+            #(#services,)*
+        }
+        impl Command {
+            /// Runs the chosen endpoint and says how the process should exit.
+            pub async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
+                match self {
+                    #(#service_arms)*
+                }
+            }
+        }
+    }];
+    for (service, resources) in &tree {
+        items.push(resource_enum(service, resources));
+        for (resource, endpoints) in resources {
+            items.push(method_enum(service, resource, endpoints));
+            for spec in endpoints {
+                let types = set.types_of(&spec.service, &spec.version).map(|t| &t.spec);
+                items.push(endpoint_module(spec, types));
+            }
+        }
+    }
+    let mut contents =
+        format!("{GENERATED_MARKER} from the specs/ tree.\n// Do not edit by hand: run `cargo xtask codegen`.\n\n");
+    contents.push_str(&render(quote!(#docs #(#items)*))?);
+    Ok(vec![GeneratedFile {
+        path: "mod.rs".to_owned(),
+        contents,
+    }])
+}
+
+fn resource_enum(service: &str, resources: &BTreeMap<&str, Vec<&EndpointSpec>>) -> TokenStream {
+    let command = format_ident!("{}Command", pascal(service));
+    let variants = resources.keys().map(|resource| {
+        let variant = format_ident!("{}", pascal(resource));
+        let methods = format_ident!("{}{}Command", pascal(service), pascal(resource));
+        let docs = doc(&format!("The `{resource}` resource."));
+        quote!(#docs #variant { #[command(subcommand)] method: #methods })
+    });
+    let arms = resources.keys().map(|resource| {
+        let variant = format_ident!("{}", pascal(resource));
+        quote!(Self::#variant { method } => method.run(context).await,)
+    });
+    let docs = doc(&format!("Resources of the `{service}` service."));
+    quote! {
+        #docs
+        #[derive(Debug, ::clap::Subcommand)]
+        pub enum #command {
+            #(#variants,)*
+        }
+        impl #command {
+            async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
+                match self {
+                    #(#arms)*
+                }
+            }
+        }
+    }
+}
+
+fn method_enum(service: &str, resource: &str, endpoints: &[&EndpointSpec]) -> TokenStream {
+    let command = format_ident!("{}{}Command", pascal(service), pascal(resource));
+    let variants = endpoints.iter().map(|spec| {
+        let variant = format_ident!("{}", pascal(&spec.name));
+        let module = module_ident(spec);
+        let docs = doc(&spec.summary);
+        quote!(#docs #variant(#module::Args))
+    });
+    let arms = endpoints.iter().map(|spec| {
+        let variant = format_ident!("{}", pascal(&spec.name));
+        quote!(Self::#variant(args) => args.run(context).await,)
+    });
+    let docs = doc(&format!("Endpoints of the `{service}` `{resource}` resource."));
+    quote! {
+        #docs
+        #[derive(Debug, ::clap::Subcommand)]
+        pub enum #command {
+            #(#variants,)*
+        }
+        impl #command {
+            async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
+                match self {
+                    #(#arms)*
+                }
+            }
+        }
+    }
+}
+
+fn module_ident(spec: &EndpointSpec) -> proc_macro2::Ident {
+    format_ident!("{}_{}_{}_{}", spec.service, spec.version, spec.resource, spec.name)
+}
+
+/// How a field is given on the command line.
+enum ArgKind {
+    /// One value of a scalar type.
+    Scalar {
+        arg_type: TokenStream,
+        convert: TokenStream,
+        choices: Option<Vec<String>>,
+    },
+    /// `--field a b c`.
+    List {
+        arg_type: TokenStream,
+        convert: TokenStream,
+    },
+    /// `--field-json '…'`, for objects and lists of objects.
+    Json,
+}
+
+/// The argument type and the conversion of `value` into the builder's input, for a scalar schema.
+fn scalar(schema: &Schema, value_type: &TokenStream) -> Option<(TokenStream, TokenStream, Option<Vec<String>>)> {
+    let value = quote!(value);
+    let choices = schema.values.as_ref().map(|values| {
+        values
+            .iter()
+            .filter_map(|v| v.value.as_str().map(str::to_owned))
+            .collect()
+    });
+    Some(match (schema.ty?, &schema.values) {
+        (TypeName::String, Some(_)) => (
+            quote!(::std::string::String),
+            quote!(<#value_type as ::lark_runtime::enums::StringEnum>::from_wire(&#value)),
+            choices,
+        ),
+        (TypeName::Int32 | TypeName::Int64, Some(_)) => (
+            quote!(i64),
+            quote!(<#value_type as ::lark_runtime::enums::IntEnum>::from_wire(#value)),
+            None,
+        ),
+        (TypeName::String, None) => (quote!(::std::string::String), value, None),
+        (TypeName::Boolean, None) => (quote!(bool), value, None),
+        (TypeName::Int32, None) => (quote!(i32), value, None),
+        (TypeName::Int64, None) => (quote!(i64), value, None),
+        (TypeName::Int64String, None) => (quote!(i64), quote!(::lark_runtime::StringI64(#value)), None),
+        (TypeName::Float64, None) => (quote!(f64), value, None),
+        _ => return None,
+    })
+}
+
+fn arg_kind(field: &FieldShape<'_>, item_type: Option<TokenStream>) -> ArgKind {
+    let schema = field.resolved;
+    if let Some((arg_type, convert, choices)) = scalar(schema, &field.value_type) {
+        return ArgKind::Scalar {
+            arg_type,
+            convert,
+            choices,
+        };
+    }
+    if schema.ty == Some(TypeName::Array) {
+        let items = schema.items.as_deref();
+        let item_value_type = item_type.unwrap_or_else(|| quote!(_));
+        if let Some((arg_type, convert, _)) = items.and_then(|items| scalar(items, &item_value_type)) {
+            return ArgKind::List { arg_type, convert };
+        }
+    }
+    ArgKind::Json
+}
+
+fn endpoint_module(spec: &EndpointSpec, types: Option<&TypesSpec>) -> TokenStream {
+    let module = module_ident(spec);
+    let endpoint_path = {
+        let (service, version, resource, name) = (
+            snake_ident(&spec.service),
+            snake_ident(&spec.version),
+            snake_ident(&spec.resource),
+            snake_ident(&spec.name),
+        );
+        quote!(::lark_openapi::#service::#version::#resource::#name)
+    };
+    let (service, version) = (snake_ident(&spec.service), snake_ident(&spec.version));
+    let types_path: syn::Path = syn::parse_quote!(::lark_openapi::#service::#version::types);
+    let mut shapes = Shapes::new(types, &types_path);
+    let request = format_ident!("{}Request", pascal(&spec.name));
+    let request_name = request.to_string();
+    let groups = [&spec.request.path, &spec.request.query, &spec.request.body];
+    let fields: Vec<FieldShape<'_>> = groups
+        .iter()
+        .flat_map(|group| shapes.fields(&request_name, group))
+        .collect();
+    let bulk_field = spec
+        .response
+        .partial_failure
+        .as_ref()
+        .and_then(|p| p.request_ids.as_deref());
+
+    let mut members = Vec::new();
+    let mut setters = Vec::new();
+    for field in &fields {
+        let ident = &field.ident;
+        let wire_name = field.wire_name;
+        let docs = crate::docs::field_doc(field.schema);
+        let item_type = crate::request::value_type_item(&field.value_type);
+        let conflicts = (bulk_field == Some(wire_name)).then(|| {
+            let file = format!("{ident}_file");
+            quote!(, conflicts_with = #file)
+        });
+        match arg_kind(field, item_type) {
+            ArgKind::Scalar {
+                arg_type,
+                convert,
+                choices,
+            } => {
+                let long = wire_name.to_kebab_case();
+                let parser = choices.map(
+                    |choices| quote!(, value_parser = ::clap::builder::PossibleValuesParser::new([#(#choices),*])),
+                );
+                members.push(quote!(#docs #[arg(long = #long #parser)] #ident: Option<#arg_type>,));
+                setters.push(quote! {
+                    if let ::std::option::Option::Some(value) = self.#ident {
+                        builder = builder.#ident(#convert);
+                    }
+                });
+            }
+            ArgKind::List { arg_type, convert } => {
+                let long = wire_name.to_kebab_case();
+                members.push(quote!(#docs #[arg(long = #long, num_args = 1.. #conflicts)] #ident: Vec<#arg_type>,));
+                let identity = convert.to_string() == "value";
+                let values = if identity {
+                    quote!(self.#ident)
+                } else {
+                    quote!(self.#ident.into_iter().map(|value| #convert).collect::<::std::vec::Vec<_>>())
+                };
+                setters.push(if field.optional {
+                    quote!(if !self.#ident.is_empty() { builder = builder.#ident(#values); })
+                } else {
+                    // Always set, so that no values at all is reported with the field's bound.
+                    quote!(builder = builder.#ident(#values);)
+                });
+            }
+            ArgKind::Json => {
+                let long = format!("{}-json", wire_name.to_kebab_case());
+                let flag = format!("--{long}");
+                let value_type = &field.value_type;
+                members.push(
+                    quote!(#docs #[arg(long = #long, value_name = "JSON")] #ident: Option<::std::string::String>,),
+                );
+                setters.push(quote! {
+                    if let ::std::option::Option::Some(text) = self.#ident {
+                        match ::lark_runtime::__private::serde_json::from_str::<#value_type>(&text) {
+                            ::std::result::Result::Ok(value) => builder = builder.#ident(value),
+                            ::std::result::Result::Err(error) => return context.bad_json(#flag, &error),
+                        }
+                    }
+                });
+            }
+        }
+    }
+    let method = snake_ident(&spec.name);
+    let (resource_method, version_method, service_method) =
+        (snake_ident(&spec.resource), version.clone(), service.clone());
+    let reach = quote!(client.#service_method().#version_method().#resource_method());
+    let finish = if spec.response.partial_failure.is_some() {
+        quote!(finish_partial)
+    } else {
+        quote!(finish)
+    };
+    let bulk = bulk_field.map(|field| {
+        let ident = format_ident!("{}_file", field);
+        let long = format!("{}-file", field.to_kebab_case());
+        let docs = doc(&format!(
+            "Read `{field}` from a file, one per line (`-` for standard input), and send them all in chunks, with a progress bar on a terminal."
+        ));
+        let bulk_method = format_ident!("{}_all", spec.name);
+        members.push(quote!(#docs #[arg(long = #long, value_name = "PATH")] #ident: Option<::std::path::PathBuf>,));
+        quote! {
+            if let ::std::option::Option::Some(path) = self.#ident {
+                return context
+                    .bulk(&path, |client, ids, options| async move { #reach.#bulk_method(ids, &options).await })
+                    .await;
+            }
+        }
+    });
+    let docs = doc(&format!(
+        "{}\n\n`{} {}`",
+        spec.summary,
+        spec.http.method.as_str(),
+        spec.http.path
+    ));
+    let builder_binding = if setters.is_empty() {
+        quote!(let builder)
+    } else {
+        quote!(let mut builder)
+    };
+    quote! {
+        #[doc = concat!(" `", stringify!(#method), "`: arguments and run.")]
+        pub mod #module {
+            #[allow(unused_imports)]
+            use #endpoint_path::*;
+            use ::lark_openapi::Api as _;
+
+            #docs
+            // clap recognizes `Option` and `Vec` by name, so the fields below do not spell out their paths.
+            #[derive(Debug, ::clap::Args)]
+            pub struct Args {
+                #(#members)*
+            }
+
+            impl Args {
+                /// Builds the request from the arguments, sends it and prints the outcome.
+                pub async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
+                    #bulk
+                    #builder_binding = #request::builder();
+                    #(#setters)*
+                    let request = match builder.build() {
+                        ::std::result::Result::Ok(request) => request,
+                        ::std::result::Result::Err(error) => return context.invalid(&error),
+                    };
+                    context.#finish(|client| async move { #reach.#method(request).await }).await
+                }
+            }
+        }
+    }
+}
