@@ -259,18 +259,14 @@ impl<D: PartialFailure> Response<D> {
     }
 }
 
-/// The envelope's head: `code` and `msg`, read before the payload.
+/// The envelope: `code` and `msg`, with the payload kept as raw JSON until `code` says it is one.
 #[derive(Deserialize)]
-struct EnvelopeHead {
+struct RawEnvelope<'a> {
     code: i64,
     #[serde(default)]
     msg: String,
-}
-
-#[derive(Deserialize)]
-struct DataEnvelope<D> {
-    #[serde(default = "Option::default")]
-    data: Option<D>,
+    #[serde(default, borrow)]
+    data: Option<&'a serde_json::value::RawValue>,
 }
 
 /// One attempt that did not succeed, and what to do next.
@@ -310,11 +306,14 @@ impl Client {
     async fn execute_in_span<E: Endpoint>(&self, request: &E) -> Result<Response<E::Data>, Error<E::Error>> {
         let metadata = E::METADATA;
         let endpoint = metadata.id;
+        // Bytes, so that each attempt shares the encoded body instead of copying it.
         let body = match metadata.has_body {
-            true => Some(serde_json::to_vec(request).map_err(|error| Error::Encode {
-                endpoint,
-                message: error.to_string(),
-            })?),
+            true => Some(bytes::Bytes::from(serde_json::to_vec(request).map_err(|error| {
+                Error::Encode {
+                    endpoint,
+                    message: error.to_string(),
+                }
+            })?)),
             false => None,
         };
         let url = self.url(&request.path(), &request.query());
@@ -334,7 +333,7 @@ impl Client {
                 .await
                 .map_err(|source| Error::Auth { endpoint, source })?;
             let failed = match self
-                .attempt::<E>(metadata.method, &url, body.as_deref(), &token, attempts)
+                .attempt::<E>(metadata.method, &url, body.clone(), &token, attempts)
                 .await
             {
                 Ok(response) => {
@@ -383,7 +382,7 @@ impl Client {
         &self,
         method: HttpMethod,
         url: &reqwest::Url,
-        body: Option<&[u8]>,
+        body: Option<bytes::Bytes>,
         token: &AccessToken,
         attempts: u32,
     ) -> Result<Response<E::Data>, Failed<E::Error>> {
@@ -404,7 +403,7 @@ impl Client {
         if let Some(body) = body {
             builder = builder
                 .header(reqwest::header::CONTENT_TYPE, "application/json; charset=utf-8")
-                .body(body.to_vec());
+                .body(body);
         }
         let started = Instant::now();
         let response = builder
@@ -460,7 +459,7 @@ impl Client {
             token_rejected: false,
             may_have_applied: false,
         };
-        let head = match serde_json::from_slice::<EnvelopeHead>(&bytes) {
+        let head = match serde_json::from_slice::<RawEnvelope<'_>>(&bytes) {
             Ok(head) => head,
             Err(_) if http_status == 429 => return Err(rate_limited(http_status)),
             Err(reason) => {
@@ -505,15 +504,11 @@ impl Client {
                 may_have_applied: retryable,
             });
         }
-        let decoded = match E::METADATA.envelope {
-            Envelope::Data => serde_json::from_slice::<DataEnvelope<E::Data>>(&bytes).map(|envelope| envelope.data),
-            Envelope::Flat => serde_json::from_slice::<E::Data>(&bytes).map(Some),
-        };
         // A successful answer without `data` is read as an empty object, so required fields still fail.
-        let data = decoded.and_then(|data| match data {
-            Some(data) => Ok(data),
-            None => serde_json::from_value(serde_json::Value::Object(Default::default())),
-        });
+        let data = match E::METADATA.envelope {
+            Envelope::Data => serde_json::from_str::<E::Data>(head.data.map_or("{}", |raw| raw.get())),
+            Envelope::Flat => serde_json::from_slice::<E::Data>(&bytes),
+        };
         match data {
             Ok(data) => Ok(Response {
                 data,
