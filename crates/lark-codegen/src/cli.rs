@@ -230,6 +230,7 @@ fn endpoint_module(spec: &EndpointSpec, types: Option<&TypesSpec>) -> TokenStrea
         .as_ref()
         .and_then(|p| p.request_ids.as_deref());
 
+    // clap recognizes `Option` and `Vec` by name, so argument fields do not spell out their paths.
     let mut members = Vec::new();
     let mut setters = Vec::new();
     for field in &fields {
@@ -328,15 +329,20 @@ fn endpoint_module(spec: &EndpointSpec, types: Option<&TypesSpec>) -> TokenStrea
     } else {
         quote!(let mut builder)
     };
+    let module_docs = doc(&format!(
+        "`lark {} {} {}`: arguments and run.",
+        spec.service.to_kebab_case(),
+        spec.resource.to_kebab_case(),
+        spec.name.to_kebab_case()
+    ));
     quote! {
-        #[doc = concat!(" `", stringify!(#method), "`: arguments and run.")]
+        #module_docs
         pub mod #module {
             #[allow(unused_imports)]
             use #endpoint_path::*;
             use ::lark_openapi::Api as _;
 
             #docs
-            // clap recognizes `Option` and `Vec` by name, so the fields below do not spell out their paths.
             #[derive(Debug, ::clap::Args)]
             pub struct Args {
                 #(#members)*

@@ -42,3 +42,19 @@ fn specs() {
 fn fixture_specs() {
     assert_eq!(snapshot_every_spec(&workspace().join("tests/specs"), "fixtures"), 3);
 }
+
+/// The client surface (`client.attendance().v1()…`) and the `lark` command tree for `specs/`.
+#[test]
+fn client_surface_and_cli() {
+    let set = SpecSet::load_dir(&workspace().join("specs")).unwrap();
+    let surface = lark_codegen::client_files(&set)
+        .unwrap()
+        .into_iter()
+        .filter(|file| file.path.ends_with("mod.rs"));
+    for file in surface {
+        insta::assert_snapshot!(format!("surface__{}", file.path.replace('/', "__")), file.contents);
+    }
+    for file in lark_codegen::cli_files(&set).unwrap() {
+        insta::assert_snapshot!(format!("cli__{}", file.path.replace('/', "__")), file.contents);
+    }
+}

@@ -42,7 +42,7 @@ impl AttendanceUserFlowsCommand {
         }
     }
 }
-#[doc = concat!(" `", stringify!(batch_del), "`: arguments and run.")]
+/// `lark attendance user-flows batch-del`: arguments and run.
 pub mod attendance_v1_user_flows_batch_del {
     #[allow(unused_imports)]
     use ::lark_openapi::attendance::v1::user_flows::batch_del::*;
