@@ -632,3 +632,46 @@ async fn secrets_never_appear_in_debug_errors_or_trace_logs() {
         assert!(!text.contains(TOKEN), "token leaked: {text}");
     }
 }
+
+/// Serves every prefix of a valid answer in turn.
+struct Truncations {
+    body: Vec<u8>,
+    next: std::sync::atomic::AtomicUsize,
+}
+
+impl Respond for Truncations {
+    fn respond(&self, _: &Request) -> ResponseTemplate {
+        let at = self
+            .next
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst)
+            .min(self.body.len());
+        ResponseTemplate::new(200).set_body_raw(self.body[..at].to_vec(), "application/json")
+    }
+}
+
+#[tokio::test]
+async fn every_prefix_of_an_answer_is_data_or_a_decode_error() {
+    let server = server_with_token().await;
+    let body = serde_json::to_vec(&json!({
+        "code": 0,
+        "msg": "{\"2\": \"record not found\"}",
+        "data": {"success_record_ids": ["1"], "fail_record_ids": ["2"]}
+    }))
+    .unwrap();
+    let length = body.len();
+    Mock::given(path(BATCH_DEL))
+        .respond_with(Truncations {
+            body,
+            next: Default::default(),
+        })
+        .mount(&server)
+        .await;
+    let client = client(&server, RetryPolicy::never());
+    for at in 0..=length {
+        match client.execute(&request(&["1", "2"])).await {
+            Ok(response) => assert_eq!(at, length, "a cut answer decoded: {response:?}"),
+            Err(Error::Decode { http_status: 200, .. }) => assert!(at < length),
+            Err(other) => panic!("prefix of {at} bytes: {other:?}"),
+        }
+    }
+}
