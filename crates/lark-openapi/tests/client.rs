@@ -675,3 +675,31 @@ async fn every_prefix_of_an_answer_is_data_or_a_decode_error() {
         }
     }
 }
+
+#[tokio::test]
+async fn a_cached_token_is_refreshed_before_it_expires() {
+    let server = MockServer::start().await;
+    // A two-second token: with the default five-minute margin it is refreshed at half its life.
+    Mock::given(path(TOKEN_PATH))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(json!({"code": 0, "msg": "ok", "tenant_access_token": "t-short", "expire": 2})),
+        )
+        .mount(&server)
+        .await;
+    Mock::given(path(BATCH_DEL))
+        .respond_with(envelope(0, "success", json!({})))
+        .mount(&server)
+        .await;
+    let client = client(&server, RetryPolicy::never());
+    client.execute(&request(&["1"])).await.unwrap();
+    client.execute(&request(&["1"])).await.unwrap();
+    assert_eq!(calls_to(&server, TOKEN_PATH).await, 1, "cached while fresh");
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    client.execute(&request(&["1"])).await.unwrap();
+    assert_eq!(
+        calls_to(&server, TOKEN_PATH).await,
+        2,
+        "refreshed before the platform would reject it"
+    );
+}
