@@ -203,3 +203,83 @@ fn a_get_has_no_body_and_a_flat_envelope() {
         serde_json::from_value(json!({"code": 0, "msg": "ok", "name": "t", "expire": 7200})).unwrap();
     assert_eq!((data.name.as_str(), data.expire), ("t", Some(7200)));
 }
+
+mod executed {
+    //! The fixture endpoints sent through the runtime to a server on 127.0.0.1: the method, the escaped
+    //! path, the query string and the body arrive as the spec says, and a flat answer decodes.
+
+    use super::*;
+    use lark_runtime::{AccessToken, Client, StaticToken};
+    use std::sync::Arc;
+    use wiremock::matchers::{body_json, header, method, path, query_param};
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+
+    fn client(server: &MockServer) -> Client {
+        Client::builder()
+            .base_url(server.uri())
+            .token_provider(Arc::new(StaticToken(AccessToken::new("t-static"))))
+            .build()
+            .unwrap()
+    }
+
+    #[tokio::test]
+    async fn a_put_with_path_query_and_body_arrives_as_specified() {
+        let server = MockServer::start().await;
+        Mock::given(method("PUT"))
+            .and(path("/open-apis/fixture/v1/things/a%2Fb%20c"))
+            .and(query_param("employee_type", "employee_id"))
+            .and(query_param("dry_run", "true"))
+            .and(header("authorization", "Bearer t-static"))
+            .and(body_json(json!({"name": "widget", "owner": "E0042"})))
+            .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+                "code": 0, "msg": "ok",
+                "data": {"thing": {"id": "6709359313699356941", "kind": "gps"}}
+            })))
+            .expect(1)
+            .mount(&server)
+            .await;
+        let request = valid().dry_run(true).build().unwrap();
+        let response = client(&server).execute(&request).await.unwrap();
+        let thing = response.data.thing.unwrap();
+        assert_eq!(
+            (thing.id, thing.kind),
+            (6709359313699356941.into(), Some(PunchKind::Gps))
+        );
+    }
+
+    #[tokio::test]
+    async fn a_get_has_no_body_and_its_flat_answer_decodes() {
+        let server = MockServer::start().await;
+        Mock::given(method("GET"))
+            .and(path("/open-apis/fixture/v1/things/42"))
+            .respond_with(
+                ResponseTemplate::new(200).set_body_json(json!({"code": 0, "msg": "ok", "name": "t", "expire": 7200})),
+            )
+            .expect(1)
+            .mount(&server)
+            .await;
+        let request = GetRequest::builder().thing_id(42.into()).build().unwrap();
+        let response = client(&server).execute(&request).await.unwrap();
+        assert_eq!(
+            (response.data.name.as_str(), response.data.expire, response.msg.as_str()),
+            ("t", Some(7200), "ok")
+        );
+        let received = server.received_requests().await.unwrap();
+        assert!(received[0].body.is_empty() && !received[0].headers.contains_key("content-type"));
+    }
+
+    #[tokio::test]
+    async fn a_flat_answer_missing_a_required_field_is_a_decode_error() {
+        let server = MockServer::start().await;
+        Mock::given(method("GET"))
+            .respond_with(ResponseTemplate::new(200).set_body_json(json!({"code": 0, "msg": "ok"})))
+            .mount(&server)
+            .await;
+        let request = GetRequest::builder().thing_id(1.into()).build().unwrap();
+        let error = client(&server).execute(&request).await.unwrap_err();
+        assert!(
+            matches!(&error, lark_runtime::Error::Decode { reason, .. } if reason.contains("missing field `name`")),
+            "{error:?}"
+        );
+    }
+}
