@@ -41,21 +41,15 @@ pub fn cli_files(set: &SpecSet) -> Result<Vec<GeneratedFile>, syn::Error> {
         let variant = format_ident!("{}", pascal(service));
         quote!(Self::#variant { resource } => resource.run(context).await,)
     });
-    let mut items = vec![quote! {
-        /// A service of the Open Platform.
-        #[derive(Debug, ::clap::Subcommand)]
-        pub enum Command {
-            #(#services,)*
-        }
-        impl Command {
-            /// Runs the chosen endpoint and says how the process should exit.
-            pub async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
-                match self {
-                    #(#service_arms)*
-                }
-            }
-        }
-    }];
+    let command = format_ident!("Command");
+    let run_docs = quote!(#[doc = " Runs the chosen endpoint and says how the process should exit."]);
+    let mut items = vec![dispatch_enum(
+        quote!(#[doc = " A service of the Open Platform."]),
+        &command,
+        services.collect(),
+        service_arms.collect(),
+        quote!(#run_docs pub),
+    )];
     for (service, resources) in &tree {
         items.push(resource_enum(service, resources));
         for (resource, endpoints) in resources {
@@ -88,20 +82,7 @@ fn resource_enum(service: &str, resources: &BTreeMap<&str, Vec<&EndpointSpec>>) 
         quote!(Self::#variant { method } => method.run(context).await,)
     });
     let docs = doc(&format!("Resources of the `{service}` service."));
-    quote! {
-        #docs
-        #[derive(Debug, ::clap::Subcommand)]
-        pub enum #command {
-            #(#variants,)*
-        }
-        impl #command {
-            async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
-                match self {
-                    #(#arms)*
-                }
-            }
-        }
-    }
+    dispatch_enum(docs, &command, variants.collect(), arms.collect(), quote!())
 }
 
 fn method_enum(service: &str, resource: &str, endpoints: &[&EndpointSpec]) -> TokenStream {
@@ -117,6 +98,17 @@ fn method_enum(service: &str, resource: &str, endpoints: &[&EndpointSpec]) -> To
         quote!(Self::#variant(args) => args.run(context).await,)
     });
     let docs = doc(&format!("Endpoints of the `{service}` `{resource}` resource."));
+    dispatch_enum(docs, &command, variants.collect(), arms.collect(), quote!())
+}
+
+/// A clap subcommand enum and the `run` that dispatches each variant.
+fn dispatch_enum(
+    docs: TokenStream,
+    command: &proc_macro2::Ident,
+    variants: Vec<TokenStream>,
+    arms: Vec<TokenStream>,
+    run_visibility: TokenStream,
+) -> TokenStream {
     quote! {
         #docs
         #[derive(Debug, ::clap::Subcommand)]
@@ -124,7 +116,7 @@ fn method_enum(service: &str, resource: &str, endpoints: &[&EndpointSpec]) -> To
             #(#variants,)*
         }
         impl #command {
-            async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
+            #run_visibility async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
                 match self {
                     #(#arms)*
                 }
