@@ -32,6 +32,13 @@ async fn server_with_token() -> MockServer {
     server
 }
 
+/// A platform that issues tokens and answers every `batch_del` with `answer`.
+async fn server_answering(answer: impl Respond + 'static) -> MockServer {
+    let server = server_with_token().await;
+    Mock::given(path(BATCH_DEL)).respond_with(answer).mount(&server).await;
+    server
+}
+
 fn client(server: &MockServer, retry: RetryPolicy) -> Client {
     Client::builder()
         .base_url(server.uri())
@@ -106,15 +113,12 @@ async fn success_sends_the_documented_request_and_returns_typed_data() {
 
 #[tokio::test]
 async fn partial_failure_gives_each_failed_id_its_reason() {
-    let server = server_with_token().await;
-    Mock::given(path(BATCH_DEL))
-        .respond_with(envelope(
-            0,
-            r#"{"2": "record not found"}"#,
-            json!({"success_record_ids": ["1"], "fail_record_ids": ["2"]}),
-        ))
-        .mount(&server)
-        .await;
+    let server = server_answering(envelope(
+        0,
+        r#"{"2": "record not found"}"#,
+        json!({"success_record_ids": ["1"], "fail_record_ids": ["2"]}),
+    ))
+    .await;
     let response = client(&server, RetryPolicy::default())
         .execute(&request(&["1", "2"]))
         .await
@@ -138,15 +142,12 @@ async fn every_documented_code_becomes_its_variant_with_status_advice_and_log_id
         (1227000, BatchDelError::ManagementServiceError, 500),
     ];
     for (code, variant, status) in documented {
-        let server = server_with_token().await;
-        Mock::given(path(BATCH_DEL))
-            .respond_with(
-                ResponseTemplate::new(status)
-                    .insert_header("x-tt-logid", "log-9")
-                    .set_body_json(json!({"code": code, "msg": "server says why"})),
-            )
-            .mount(&server)
-            .await;
+        let server = server_answering(
+            ResponseTemplate::new(status)
+                .insert_header("x-tt-logid", "log-9")
+                .set_body_json(json!({"code": code, "msg": "server says why"})),
+        )
+        .await;
         let error = client(&server, RetryPolicy::never())
             .execute(&request(&["1"]))
             .await
@@ -202,11 +203,7 @@ async fn a_retryable_code_is_retried_then_succeeds() {
 
 #[tokio::test]
 async fn a_code_not_marked_retryable_is_sent_once() {
-    let server = server_with_token().await;
-    Mock::given(path(BATCH_DEL))
-        .respond_with(envelope(1220001, "param is invalid", json!(null)))
-        .mount(&server)
-        .await;
+    let server = server_answering(envelope(1220001, "param is invalid", json!(null))).await;
     let error = client(&server, RetryPolicy::default())
         .execute(&request(&["1"]))
         .await
@@ -252,15 +249,12 @@ async fn rate_limiting_waits_for_the_platforms_reset() {
 
 #[tokio::test]
 async fn rate_limiting_past_the_budget_is_a_typed_error() {
-    let server = server_with_token().await;
-    Mock::given(path(BATCH_DEL))
-        .respond_with(
-            ResponseTemplate::new(429)
-                .insert_header("x-ogw-ratelimit-reset", "60")
-                .set_body_string("too many"),
-        )
-        .mount(&server)
-        .await;
+    let server = server_answering(
+        ResponseTemplate::new(429)
+            .insert_header("x-ogw-ratelimit-reset", "60")
+            .set_body_string("too many"),
+    )
+    .await;
     let error = client(&server, RetryPolicy::default())
         .execute(&request(&["1"]))
         .await
@@ -330,11 +324,7 @@ async fn a_token_that_expires_mid_run_is_refreshed_exactly_once() {
 
 #[tokio::test]
 async fn a_hundred_concurrent_calls_on_a_cold_cache_fetch_one_token() {
-    let server = server_with_token().await;
-    Mock::given(path(BATCH_DEL))
-        .respond_with(envelope(0, "success", json!({})))
-        .mount(&server)
-        .await;
+    let server = server_answering(envelope(0, "success", json!({}))).await;
     let client = client(&server, RetryPolicy::default());
     let calls = (0..100).map(|_| {
         let client = client.clone();
@@ -349,11 +339,10 @@ async fn a_hundred_concurrent_calls_on_a_cold_cache_fetch_one_token() {
 
 #[tokio::test]
 async fn an_html_502_is_a_decode_error_with_status_type_and_snippet() {
-    let server = server_with_token().await;
-    Mock::given(path(BATCH_DEL))
-        .respond_with(ResponseTemplate::new(502).set_body_raw("<html><body>502 Bad Gateway</body></html>", "text/html"))
-        .mount(&server)
-        .await;
+    let server = server_answering(
+        ResponseTemplate::new(502).set_body_raw("<html><body>502 Bad Gateway</body></html>", "text/html"),
+    )
+    .await;
     let error = client(
         &server,
         RetryPolicy {
@@ -384,14 +373,11 @@ async fn an_html_502_is_a_decode_error_with_status_type_and_snippet() {
 
 #[tokio::test]
 async fn truncated_json_is_a_decode_error_not_a_panic() {
-    let server = server_with_token().await;
-    Mock::given(path(BATCH_DEL))
-        .respond_with(ResponseTemplate::new(200).set_body_raw(
-            r#"{"code": 0, "msg": "success", "data": {"success_rec"#,
-            "application/json",
-        ))
-        .mount(&server)
-        .await;
+    let server = server_answering(ResponseTemplate::new(200).set_body_raw(
+        r#"{"code": 0, "msg": "success", "data": {"success_rec"#,
+        "application/json",
+    ))
+    .await;
     let error = client(&server, RetryPolicy::default())
         .execute(&request(&["1"]))
         .await
@@ -413,11 +399,7 @@ async fn truncated_json_is_a_decode_error_not_a_panic() {
 
 #[tokio::test]
 async fn a_server_that_does_not_answer_in_time_is_a_timeout() {
-    let server = server_with_token().await;
-    Mock::given(path(BATCH_DEL))
-        .respond_with(envelope(0, "success", json!({})).set_delay(Duration::from_secs(2)))
-        .mount(&server)
-        .await;
+    let server = server_answering(envelope(0, "success", json!({})).set_delay(Duration::from_secs(2))).await;
     let error = client(&server, RetryPolicy::never())
         .execute(&request(&["1"]))
         .await
@@ -431,11 +413,7 @@ async fn a_server_that_does_not_answer_in_time_is_a_timeout() {
 
 #[tokio::test]
 async fn an_answer_over_the_size_limit_is_refused() {
-    let server = server_with_token().await;
-    Mock::given(path(BATCH_DEL))
-        .respond_with(ResponseTemplate::new(200).set_body_string("x".repeat(4096)))
-        .mount(&server)
-        .await;
+    let server = server_answering(ResponseTemplate::new(200).set_body_string("x".repeat(4096))).await;
     let client = Client::builder()
         .base_url(server.uri())
         .app_credentials(AppCredentials::new("cli_test", APP_SECRET))
@@ -497,11 +475,7 @@ impl Respond for InjectedFailures {
 
 #[tokio::test]
 async fn bulk_deletion_puts_every_id_in_exactly_one_bucket() {
-    let server = server_with_token().await;
-    Mock::given(path(BATCH_DEL))
-        .respond_with(InjectedFailures)
-        .mount(&server)
-        .await;
+    let server = server_answering(InjectedFailures).await;
     let client = client(
         &server,
         RetryPolicy {
@@ -588,11 +562,9 @@ async fn secrets_never_appear_in_debug_errors_or_trace_logs() {
         .finish();
     let _guard = tracing::subscriber::set_default(subscriber);
 
-    let server = server_with_token().await;
-    Mock::given(path(BATCH_DEL))
-        .respond_with(ResponseTemplate::new(500).set_body_json(json!({"code": 1225000, "msg": "system error"})))
-        .mount(&server)
-        .await;
+    let server =
+        server_answering(ResponseTemplate::new(500).set_body_json(json!({"code": 1225000, "msg": "system error"})))
+            .await;
     let client = client(
         &server,
         RetryPolicy {
