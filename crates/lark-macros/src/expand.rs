@@ -80,6 +80,17 @@ impl Call {
         })
     }
 
+    /// Resolves the call and loads its spec with `load`: the call, the specs read and their tracking.
+    fn open(
+        input: TokenStream,
+        caller_dir: &Path,
+        load: fn(&Path, &str) -> Result<SpecSet, SpecErrors>,
+    ) -> Result<(Self, SpecSet, TokenStream), Expansion> {
+        let call = Self::resolve(input, caller_dir)?;
+        let (set, tracked) = call.load(load)?;
+        Ok((call, set, tracked))
+    }
+
     /// Loads the spec with `load`, tracking every file it read; on problems, the expansion that reports them.
     fn load(&self, load: fn(&Path, &str) -> Result<SpecSet, SpecErrors>) -> Result<(SpecSet, TokenStream), Expansion> {
         match load(&self.root, &self.relative) {
@@ -101,11 +112,8 @@ impl Call {
 }
 
 pub(crate) fn endpoint(input: TokenStream, caller_dir: &Path) -> Expansion {
-    let (call, set, tracked) = match Call::resolve(input, caller_dir).and_then(|call| {
-        let (set, tracked) = call.load(SpecSet::load_endpoint)?;
-        Ok((call, set, tracked))
-    }) {
-        Ok(loaded) => loaded,
+    let (call, set, tracked) = match Call::open(input, caller_dir, SpecSet::load_endpoint) {
+        Ok(opened) => opened,
         Err(expansion) => return expansion,
     };
     let Some(endpoint) = set.endpoints.first() else {
@@ -127,11 +135,9 @@ pub(crate) fn endpoint(input: TokenStream, caller_dir: &Path) -> Expansion {
 }
 
 pub(crate) fn types(input: TokenStream, caller_dir: &Path) -> Expansion {
-    let (call, set, tracked) = match Call::resolve(input, caller_dir).and_then(|call| {
-        let (set, tracked) = call.load(|root, relative| SpecSet::load_files(root, &[relative]))?;
-        Ok((call, set, tracked))
-    }) {
-        Ok(loaded) => loaded,
+    let load_types = |root: &Path, relative: &str| SpecSet::load_files(root, &[relative]);
+    let (call, set, tracked) = match Call::open(input, caller_dir, load_types) {
+        Ok(opened) => opened,
         Err(expansion) => return expansion,
     };
     let Some(types) = set.types.first() else {
