@@ -64,6 +64,61 @@ fn a_valid_request_sends_path_query_and_body_where_they_belong() {
     );
 }
 
+/// What a server reads back from the parts a client sends: path, query and body.
+fn decoded(path_params: &[(&str, &str)], query: &[(&str, &str)], body: &str) -> Result<UpdateRequest, Vec<String>> {
+    let owned = |pairs: &[(&str, &str)]| -> Vec<(String, String)> {
+        pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect()
+    };
+    let (path_params, query) = (owned(path_params), owned(query));
+    let incoming = lark_runtime::IncomingRequest::new(&path_params, &query, body.as_bytes());
+    <UpdateRequest as lark_runtime::Incoming>::from_incoming(&incoming)
+        .map_err(|error| error.violations.iter().map(ToString::to_string).collect())
+}
+
+#[test]
+fn a_server_decodes_what_the_client_sends_back_to_the_same_request() {
+    let sent = valid().dry_run(true).tags([3, 4]).id(42.into()).build().unwrap();
+    let body = serde_json::to_string(&sent).unwrap();
+    let query: Vec<(&str, String)> = sent.query();
+    let query: Vec<(&str, &str)> = query.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let received = decoded(&[("thing_id", "a/b c")], &query, &body).unwrap();
+    assert_eq!(received, sent);
+}
+
+#[test]
+fn a_server_names_each_bad_field_of_an_incoming_request() {
+    let errors = decoded(
+        &[("thing_id", "x")],
+        &[
+            ("employee_type", "employee_id"),
+            ("dry_run", "maybe"),
+            ("tags", "1"),
+            ("tags", "two"),
+        ],
+        r#"{"name": "", "count": "three"}"#,
+    )
+    .unwrap_err();
+    assert_eq!(
+        errors,
+        [
+            "dry_run: is malformed: `maybe` is not a value of the expected type",
+            "tags[1]: is malformed: `two` is not a value of the expected type",
+            "count: is malformed: invalid type: string \"three\", expected i32 at line 1 column 29",
+        ]
+    );
+    // A body that decodes but breaks constraints gets the builder's own messages.
+    let errors = decoded(
+        &[("thing_id", "x")],
+        &[("employee_type", "employee_no")],
+        r#"{"name": "", "owner": "E1"}"#,
+    )
+    .unwrap_err();
+    assert!(
+        errors.iter().any(|e| e.starts_with("name: needs at least")),
+        "{errors:?}"
+    );
+}
+
 #[test]
 fn every_missing_required_field_is_reported() {
     let missing: Vec<String> = violations(UpdateRequest::builder())

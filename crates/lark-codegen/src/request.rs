@@ -91,6 +91,7 @@ pub(crate) fn request<'a>(
     let validate = shapes.validate_impl(request, &shapes_only, quote!(self));
     let path = path_method(spec, &fields);
     let query = query_method(&fields);
+    let incoming = incoming_impl(request, &fields);
 
     quote! {
         #request_docs
@@ -128,6 +129,81 @@ pub(crate) fn request<'a>(
             const METADATA: &'static ::lark_runtime::EndpointMetadata = &#metadata;
             #path
             #query
+        }
+
+        #incoming
+    }
+}
+
+/// How a server reads the request back: each field from where it travels, then the builder's checks.
+fn incoming_impl(request: &Ident, fields: &[(Place, FieldShape<'_>)]) -> TokenStream {
+    let request_name = request.to_string();
+    let body_fields: Vec<&FieldShape<'_>> = fields
+        .iter()
+        .filter(|(place, _)| *place == Place::Body)
+        .map(|(_, f)| f)
+        .collect();
+    let body = (!body_fields.is_empty()).then(|| {
+        let members = body_fields.iter().map(|field| {
+            let ident = &field.ident;
+            let wire_name = field.wire_name;
+            let value_type = &field.value_type;
+            quote!(#[serde(default, rename = #wire_name)] #ident: ::std::option::Option<#value_type>,)
+        });
+        let moves = body_fields.iter().map(|field| {
+            let ident = &field.ident;
+            quote!(builder.#ident = body.#ident;)
+        });
+        let item = quote! {
+            /// The JSON body's fields, each optional so the builder can say which required one is missing.
+            #[derive(::lark_runtime::__private::serde::Deserialize)]
+            #[serde(crate = "::lark_runtime::__private::serde")]
+            struct Body { #(#members)* }
+        };
+        let statements = quote! {
+            let ::std::option::Option::Some(body) = request.body::<Body>(&mut violations) else {
+                return ::std::result::Result::Err(violations.into_error(#request_name));
+            };
+            #(#moves)*
+        };
+        (item, statements)
+    });
+    let (body_item, body) = body.unzip();
+    let url_fields = fields
+        .iter()
+        .filter(|(place, _)| *place != Place::Body)
+        .map(|(place, field)| {
+            let ident = &field.ident;
+            let wire_name = field.wire_name;
+            let value_type = &field.value_type;
+            let at = quote!(&root.field(#wire_name));
+            let read = match place {
+                Place::Path => quote!(request.path_param::<#value_type>(#at, #wire_name, &mut violations)),
+                _ if field.schema.ty == Some(TypeName::Array) => {
+                    let item = value_type_item(value_type).unwrap_or_else(|| value_type.clone());
+                    quote!(request.query_all::<#item>(#at, #wire_name, &mut violations))
+                }
+                _ => quote!(request.query_one::<#value_type>(#at, #wire_name, &mut violations)),
+            };
+            quote!(builder.#ident = #read;)
+        });
+    let url_fields: Vec<TokenStream> = url_fields.collect();
+    let root = (!url_fields.is_empty()).then(|| quote!(let root = ::lark_runtime::validate::FieldPath::root();));
+    let mutable = (body.is_some() || !url_fields.is_empty()).then(|| quote!(mut));
+    let builder_mutable = mutable.clone();
+    quote! {
+        impl ::lark_runtime::Incoming for #request {
+            fn from_incoming(
+                request: &::lark_runtime::IncomingRequest<'_>,
+            ) -> ::std::result::Result<Self, ::lark_runtime::ValidationError> {
+                #body_item
+                #root
+                let #mutable violations = ::lark_runtime::validate::Violations::default();
+                let #builder_mutable builder = Self::builder();
+                #(#url_fields)*
+                #body
+                ::lark_runtime::incoming::finish(violations, #request_name, builder.build())
+            }
         }
     }
 }

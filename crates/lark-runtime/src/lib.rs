@@ -14,6 +14,7 @@
 //! It also holds what the generated types rely on:
 //! - the [`Endpoint`] trait and [`EndpointMetadata`] through which any endpoint is executed;
 //! - request validation ([`validate`]): typed [`ValidationError`]s that name the field and the bound;
+//! - the server's side ([`incoming`]): a request a client sent, decoded and validated the same way;
 //! - documented error codes ([`DocumentedError`]);
 //! - batch partial failures ([`partial_failure`]): per-id reasons parsed from `msg`;
 //! - wire formats ([`wire`], [`enums`]): ids carried as strings, enums with an `Unknown` catch-all.
@@ -27,6 +28,7 @@ pub mod endpoint;
 pub mod enums;
 mod error;
 mod http;
+pub mod incoming;
 pub mod partial_failure;
 pub mod retry;
 pub mod validate;
@@ -39,6 +41,7 @@ pub use credentials::{AccessToken, AppCredentials};
 pub use documented_error::DocumentedError;
 pub use endpoint::{AccessTokenKind, AppType, Endpoint, EndpointMetadata, Envelope, HttpMethod, RateLimit};
 pub use error::{Error, TransportKind};
+pub use incoming::{Incoming, IncomingRequest};
 pub use partial_failure::{FailureReasons, PartialFailure, RecordFailure};
 pub use retry::RetryPolicy;
 pub use validate::{Validate, ValidationError, Violation, ViolationKind};

@@ -195,6 +195,11 @@ pub enum ViolationKind {
         /// The value as it would be sent.
         value: String,
     },
+    /// A received value could not be read as its type (seen only when decoding an incoming request).
+    Malformed {
+        /// What the decoder found wrong.
+        reason: String,
+    },
 }
 
 /// One violated constraint and where.
@@ -245,6 +250,7 @@ impl fmt::Display for Violation {
                     "`{value}` is not a value the spec lists, so the server would reject it"
                 )
             }
+            ViolationKind::Malformed { reason } => write!(f, "is malformed: {reason}"),
         }
     }
 }
@@ -351,6 +357,19 @@ impl Violations {
                 },
             );
         }
+    }
+
+    /// Records a value that could not be decoded, at a path already rendered as text.
+    pub fn malformed(&mut self, field: impl Into<String>, reason: impl Into<String>) {
+        self.0.push(Violation {
+            field: field.into(),
+            kind: ViolationKind::Malformed { reason: reason.into() },
+        });
+    }
+
+    /// Whether nothing was recorded yet.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
     }
 
     /// The error for what was recorded; for a builder that found a required field missing.

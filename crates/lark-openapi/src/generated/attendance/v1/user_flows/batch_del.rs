@@ -131,6 +131,27 @@ impl ::lark_runtime::Endpoint for BatchDelRequest {
         ::std::vec::Vec::new()
     }
 }
+impl ::lark_runtime::Incoming for BatchDelRequest {
+    fn from_incoming(
+        request: &::lark_runtime::IncomingRequest<'_>,
+    ) -> ::std::result::Result<Self, ::lark_runtime::ValidationError> {
+        /// The JSON body's fields, each optional so the builder can say which required one is missing.
+        #[derive(::lark_runtime::__private::serde::Deserialize)]
+        #[serde(crate = "::lark_runtime::__private::serde")]
+        struct Body {
+            #[serde(default, rename = "record_ids")]
+            record_ids: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+        }
+        let mut violations = ::lark_runtime::validate::Violations::default();
+        let mut builder = Self::builder();
+        let ::std::option::Option::Some(body) = request.body::<Body>(&mut violations)
+        else {
+            return ::std::result::Result::Err(violations.into_error("BatchDelRequest"));
+        };
+        builder.record_ids = body.record_ids;
+        ::lark_runtime::incoming::finish(violations, "BatchDelRequest", builder.build())
+    }
+}
 /// Response data of 删除打卡流水 — Delete punch flow records.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
