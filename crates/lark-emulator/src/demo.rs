@@ -1,0 +1,33 @@
+//! The demo tenant: a day of punches for a few employees, chosen so that every result appears.
+
+use chrono::{FixedOffset, NaiveDate, NaiveTime};
+
+use crate::attendance::{NewPunch, RecordSource, unix_time};
+
+/// The employees of the demo and their names.
+pub const EMPLOYEES: [(&str, &str); 4] = [
+    ("E1001", "Li Lei"),
+    ("E1002", "Han Meimei"),
+    ("E1003", "Zhang Wei"),
+    ("E1004", "Wang Fang"),
+];
+
+/// A day of punches on `date`: on time; late; a lunch punch and an early leave; a device punch that the
+/// open platform may not delete.
+pub fn punches(date: NaiveDate, zone: FixedOffset) -> Vec<NewPunch> {
+    let at = |hour: u32, minute: u32| {
+        let time = NaiveTime::from_hms_opt(hour, minute, 0).unwrap_or_default();
+        unix_time(date, time, zone)
+    };
+    vec![
+        NewPunch::new("E1001", at(8, 52)),
+        NewPunch::new("E1001", at(18, 7)),
+        NewPunch::new("E1002", at(9, 14)),
+        NewPunch::new("E1002", at(18, 30)),
+        NewPunch::new("E1003", at(8, 58)),
+        NewPunch::new("E1003", at(12, 1)),
+        NewPunch::new("E1003", at(17, 42)),
+        NewPunch::new("E1004", at(8, 45)).with_source(RecordSource::Device),
+        NewPunch::new("E1004", at(18, 2)),
+    ]
+}

@@ -1,0 +1,273 @@
+//! A local stand-in for the Feishu attendance platform, for demos, tests and benchmarks: no tenant,
+//! no credentials, no network.
+//!
+//! It serves, on 127.0.0.1:
+//! - `POST /open-apis/auth/v3/tenant_access_token/internal`: tokens for the configured app, expiring
+//!   after [`EmulatorBuilder::token_ttl`]; an unknown token is answered with code 99991663, an expired
+//!   one with 99991677;
+//! - `POST /open-apis/attendance/v1/user_flows/batch_del`: the request is decoded and validated by the
+//!   type generated from `specs/attendance/v1/user_flows/batch_del.yaml`, so an invalid one gets the
+//!   spec's documented code (1220001) and a message naming the field; ids are deleted with per-id
+//!   results and the reasons map in `msg`, and the affected task results change at once;
+//! - rate limits per app and endpoint (HTTP 429, code 99991400, `x-ogw-ratelimit-*` headers);
+//! - an `X-Tt-Logid` header on every answer;
+//! - a control API under `/__emulator/` (import punches, read task results, inject faults, expire
+//!   tokens, count calls), mirrored by the methods of [`RunningEmulator`].
+//!
+//! The attendance model is described in [`attendance`].
+//!
+//! ```no_run
+//! # async fn demo() -> std::io::Result<()> {
+//! use lark_emulator::{Emulator, NewPunch};
+//!
+//! let emulator = Emulator::builder().start().await?;
+//! let ids = emulator.import([NewPunch::new("E001", 1_795_000_000)]);
+//! let client = emulator.client_builder().build().expect("a valid client");
+//! # Ok(()) }
+//! ```
+
+pub mod attendance;
+pub mod demo;
+pub mod faults;
+mod limits;
+mod server;
+mod tokens;
+
+use std::fmt;
+use std::net::{Ipv4Addr, SocketAddr};
+use std::num::NonZeroU32;
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{FixedOffset, Offset as _};
+use lark_openapi::runtime::ClientBuilder;
+use lark_openapi::{AppCredentials, Client};
+use secrecy::{ExposeSecret, SecretString};
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+pub use attendance::{CheckResult, DeleteFailure, NewPunch, RecordSource, Shift, TaskResult};
+pub use faults::{Fault, FaultAction};
+pub use limits::RATE_LIMITED;
+pub use server::{APP_SECRET_INVALID, LOG_ID_HEADER, TOKEN_PATH};
+pub use tokens::{EXPIRED_TOKEN, INVALID_TOKEN};
+
+use crate::server::{Shared, lock};
+
+/// The app id the emulator accepts unless told otherwise (a demo value, not a real app).
+pub const DEMO_APP_ID: &str = "cli_emulator";
+/// The app secret the emulator accepts unless told otherwise (a demo value, not a secret).
+pub const DEMO_APP_SECRET: &str = "emulator-secret";
+/// Calls per second per app and endpoint, unless told otherwise: the platform's common tier.
+pub const DEFAULT_RATE_LIMIT: u32 = 50;
+
+/// How an emulator behaves. `Debug` never shows the app secret.
+#[derive(Clone)]
+pub struct EmulatorConfig {
+    app_id: String,
+    app_secret: SecretString,
+    token_ttl: Duration,
+    rate_limit: Option<NonZeroU32>,
+    shift: Shift,
+    zone: FixedOffset,
+    port: u16,
+}
+
+impl fmt::Debug for EmulatorConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("EmulatorConfig")
+            .field("app_id", &self.app_id)
+            .field("app_secret", &"[redacted]")
+            .field("token_ttl", &self.token_ttl)
+            .field("rate_limit", &self.rate_limit)
+            .field("shift", &self.shift)
+            .field("zone", &self.zone)
+            .field("port", &self.port)
+            .finish()
+    }
+}
+
+/// Starts emulators.
+#[derive(Debug)]
+pub struct Emulator;
+
+impl Emulator {
+    /// The demo app's credentials, 2-hour tokens, 50 calls per second, a 09:00–18:00 shift in UTC+8,
+    /// any free port.
+    pub fn builder() -> EmulatorBuilder {
+        EmulatorBuilder(EmulatorConfig {
+            app_id: DEMO_APP_ID.to_owned(),
+            app_secret: SecretString::from(DEMO_APP_SECRET),
+            token_ttl: Duration::from_secs(7200),
+            rate_limit: NonZeroU32::new(DEFAULT_RATE_LIMIT),
+            shift: Shift::default(),
+            zone: china_standard_time(),
+            port: 0,
+        })
+    }
+}
+
+/// UTC+8, the platform's home time zone.
+fn china_standard_time() -> FixedOffset {
+    FixedOffset::east_opt(8 * 3600).unwrap_or_else(|| chrono::Utc.fix())
+}
+
+/// Configures an emulator, then [`start`](EmulatorBuilder::start)s it.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct EmulatorBuilder(EmulatorConfig);
+
+impl EmulatorBuilder {
+    /// The app whose credentials get tokens.
+    pub fn app(mut self, app_id: impl Into<String>, app_secret: impl Into<String>) -> Self {
+        self.0.app_id = app_id.into();
+        self.0.app_secret = SecretString::from(app_secret.into());
+        self
+    }
+
+    /// How long an issued token is valid (the `expire` the token endpoint answers, in whole seconds).
+    pub fn token_ttl(mut self, ttl: Duration) -> Self {
+        self.0.token_ttl = ttl;
+        self
+    }
+
+    /// Calls per second allowed per app and endpoint; `None` turns rate limiting off.
+    pub fn rate_limit(mut self, per_second: Option<u32>) -> Self {
+        self.0.rate_limit = per_second.and_then(NonZeroU32::new);
+        self
+    }
+
+    /// The tenant's shift.
+    pub fn shift(mut self, shift: Shift) -> Self {
+        self.0.shift = shift;
+        self
+    }
+
+    /// The tenant's time zone, which decides the day of a punch.
+    pub fn zone(mut self, zone: FixedOffset) -> Self {
+        self.0.zone = zone;
+        self
+    }
+
+    /// The port on 127.0.0.1; 0 (the default) takes any free one.
+    pub fn port(mut self, port: u16) -> Self {
+        self.0.port = port;
+        self
+    }
+
+    /// Binds 127.0.0.1 and serves in the background until the returned handle is dropped or shut down.
+    pub async fn start(self) -> std::io::Result<RunningEmulator> {
+        let config = self.0;
+        let listener = tokio::net::TcpListener::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, config.port))).await?;
+        let address = listener.local_addr()?;
+        let shared = Arc::new(Shared::new(config));
+        let router = server::router(Arc::clone(&shared));
+        let (stop, stopped) = oneshot::channel::<()>();
+        let task = tokio::spawn(async move {
+            let serve = axum::serve(listener, router).with_graceful_shutdown(async {
+                let _ = stopped.await;
+            });
+            if let Err(error) = serve.await {
+                tracing::error!(%error, "the emulator stopped serving");
+            }
+        });
+        Ok(RunningEmulator {
+            base_url: format!("http://{address}"),
+            shared,
+            stop: Some(stop),
+            task: Some(task),
+        })
+    }
+}
+
+/// A running emulator. Dropping it stops the server.
+#[derive(Debug)]
+pub struct RunningEmulator {
+    base_url: String,
+    shared: Arc<Shared>,
+    stop: Option<oneshot::Sender<()>>,
+    task: Option<JoinHandle<()>>,
+}
+
+impl RunningEmulator {
+    /// `http://127.0.0.1:PORT`: the base URL to give a client.
+    pub fn base_url(&self) -> &str {
+        &self.base_url
+    }
+
+    /// The credentials of the app the emulator issues tokens to.
+    pub fn app_credentials(&self) -> AppCredentials {
+        let config = &self.shared.config;
+        AppCredentials::new(config.app_id.clone(), config.app_secret.expose_secret())
+    }
+
+    /// A client builder already pointed at this emulator with the right credentials.
+    pub fn client_builder(&self) -> ClientBuilder {
+        Client::builder()
+            .base_url(self.base_url.clone())
+            .app_credentials(self.app_credentials())
+    }
+
+    /// Imports punches as if through the open platform (or as `source` says) and returns their record ids.
+    pub fn import(&self, punches: impl IntoIterator<Item = NewPunch>) -> Vec<String> {
+        lock(&self.shared.attendance).import(punches)
+    }
+
+    /// The task result of `user_id` on `day` (`yyyymmdd`).
+    pub fn task(&self, user_id: &str, day: u32) -> TaskResult {
+        lock(&self.shared.attendance).task(user_id, day)
+    }
+
+    /// The task results of `day` for every user with a punch that day.
+    pub fn tasks_of_day(&self, day: u32) -> Vec<TaskResult> {
+        lock(&self.shared.attendance).tasks_of_day(day)
+    }
+
+    /// How many punch records exist (not deleted).
+    pub fn live_records(&self) -> usize {
+        lock(&self.shared.attendance).live_records()
+    }
+
+    /// Whether a record exists and is not deleted.
+    pub fn has_record(&self, record_id: &str) -> bool {
+        lock(&self.shared.attendance).record(record_id).is_some()
+    }
+
+    /// Adds a fault rule.
+    pub fn inject(&self, fault: Fault) {
+        lock(&self.shared.faults).add(fault);
+    }
+
+    /// Removes every fault rule.
+    pub fn clear_faults(&self) {
+        lock(&self.shared.faults).clear();
+    }
+
+    /// Every token issued so far expires now.
+    pub fn expire_tokens(&self) {
+        lock(&self.shared.tokens).expire_all();
+    }
+
+    /// How many calls a platform path received, faults and refusals included.
+    pub fn calls(&self, path: &str) -> u64 {
+        self.shared.calls().get(path).copied().unwrap_or_default()
+    }
+
+    /// Stops serving and waits for the server to finish.
+    pub async fn shutdown(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(task) = self.task.take() {
+            let _ = task.await;
+        }
+    }
+}
+
+impl Drop for RunningEmulator {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}

@@ -1,0 +1,95 @@
+//! `lark-emulator`: serves the local Feishu attendance emulator until Ctrl-C. Its first line of output
+//! is the base URL to give a client, e.g. `lark --base-url http://127.0.0.1:PORT`.
+
+use std::io::Write;
+use std::time::Duration;
+
+use chrono::FixedOffset;
+use clap::Parser;
+use lark_emulator::{DEFAULT_RATE_LIMIT, DEMO_APP_ID, DEMO_APP_SECRET, Emulator, Shift, demo};
+
+/// A local Feishu attendance emulator: tokens, punch-record deletion, task results, rate limits and
+/// fault injection, on 127.0.0.1.
+#[derive(Debug, Parser)]
+#[command(version)]
+struct Args {
+    /// Port on 127.0.0.1; 0 takes any free port.
+    #[arg(long, default_value_t = 0)]
+    port: u16,
+    /// The app id that gets tokens.
+    #[arg(long, env = "LARK_EMULATOR_APP_ID", default_value = DEMO_APP_ID)]
+    app_id: String,
+    /// The app secret that gets tokens.
+    #[arg(long, env = "LARK_EMULATOR_APP_SECRET", default_value = DEMO_APP_SECRET, hide_default_value = true, hide_env_values = true)]
+    app_secret: String,
+    /// Lifetime of issued tokens, in seconds.
+    #[arg(long, default_value_t = 7200)]
+    token_ttl: u64,
+    /// Calls per second per app and endpoint; 0 turns rate limiting off.
+    #[arg(long, default_value_t = DEFAULT_RATE_LIMIT)]
+    rate_limit: u32,
+    /// The tenant's shift, HH:MM-HH:MM.
+    #[arg(long, default_value = "09:00-18:00")]
+    shift: Shift,
+    /// The tenant's time zone as hours east of UTC.
+    #[arg(long, default_value_t = 8, allow_negative_numbers = true, value_parser = clap::value_parser!(i32).range(-12..=14))]
+    utc_offset: i32,
+    /// Import today's demo punches at start (their record ids are printed).
+    #[arg(long)]
+    demo_data: bool,
+}
+
+#[tokio::main]
+async fn main() -> std::process::ExitCode {
+    let args = Args::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "lark_emulator=info".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let Some(zone) = FixedOffset::east_opt(args.utc_offset * 3600) else {
+        eprintln!("error: --utc-offset {} is not a time zone", args.utc_offset);
+        return std::process::ExitCode::from(2);
+    };
+    let started = Emulator::builder()
+        .port(args.port)
+        .app(args.app_id, args.app_secret)
+        .token_ttl(Duration::from_secs(args.token_ttl))
+        .rate_limit(Some(args.rate_limit))
+        .shift(args.shift)
+        .zone(zone)
+        .start()
+        .await;
+    let emulator = match started {
+        Ok(emulator) => emulator,
+        Err(error) => {
+            eprintln!("error: cannot listen on 127.0.0.1:{}: {error}", args.port);
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    // The first line is the contract: scripts read the base URL from it.
+    println!("{}", emulator.base_url());
+    if args.demo_data {
+        let today = chrono::Utc::now().with_timezone(&zone).date_naive();
+        let punches = demo::punches(today, zone);
+        let ids = emulator.import(punches.clone());
+        for (id, punch) in ids.iter().zip(&punches) {
+            let at = chrono::DateTime::from_timestamp(punch.check_time, 0)
+                .unwrap_or_default()
+                .with_timezone(&zone);
+            println!(
+                "imported record {id}: {} punched at {} ({:?})",
+                punch.user_id,
+                at.format("%Y-%m-%d %H:%M"),
+                punch.source
+            );
+        }
+    }
+    let _ = std::io::stdout().flush();
+    if let Err(error) = tokio::signal::ctrl_c().await {
+        eprintln!("error: cannot wait for Ctrl-C: {error}");
+    }
+    emulator.shutdown().await;
+    std::process::ExitCode::SUCCESS
+}

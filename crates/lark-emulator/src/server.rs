@@ -1,0 +1,362 @@
+//! The HTTP side: the platform's endpoints (envelope, statuses, log ids, tokens, rate limits, faults)
+//! and the emulator's own control API under `/__emulator/`.
+
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::Duration;
+
+use axum::Router;
+use axum::body::{Body, Bytes};
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use lark_openapi::attendance::v1::user_flows::batch_del::{BatchDelError, BatchDelRequest, BatchDelResponse};
+use lark_openapi::runtime::{DocumentedError, Endpoint, Incoming, IncomingRequest};
+use secrecy::ExposeSecret;
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use crate::EmulatorConfig;
+use crate::attendance::{Attendance, NewPunch};
+use crate::faults::{Fault, FaultAction, Faults};
+use crate::limits::{Limits, RATE_LIMITED};
+use crate::tokens::{EXPIRED_TOKEN, INVALID_TOKEN, TokenCheck, Tokens};
+
+/// Path of the tenant access token endpoint for self-built apps.
+pub const TOKEN_PATH: &str = "/open-apis/auth/v3/tenant_access_token/internal";
+/// The platform's code for an app id or secret that does not match (token endpoint).
+pub const APP_SECRET_INVALID: i64 = 10014;
+/// The header that carries a response's log id.
+pub const LOG_ID_HEADER: &str = "x-tt-logid";
+
+/// Everything the handlers share.
+#[derive(Debug)]
+pub(crate) struct Shared {
+    pub(crate) config: EmulatorConfig,
+    pub(crate) attendance: Mutex<Attendance>,
+    pub(crate) tokens: Mutex<Tokens>,
+    pub(crate) faults: Mutex<Faults>,
+    limits: Option<Limits>,
+    log_ids: AtomicU64,
+    calls: Mutex<BTreeMap<String, u64>>,
+}
+
+/// A lock that survives a panicked holder: the emulator's state stays readable.
+pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+impl Shared {
+    pub(crate) fn new(config: EmulatorConfig) -> Self {
+        Self {
+            attendance: Mutex::new(Attendance::new(config.shift, config.zone)),
+            tokens: Mutex::default(),
+            faults: Mutex::default(),
+            limits: config.rate_limit.map(Limits::new),
+            log_ids: AtomicU64::new(1),
+            calls: Mutex::default(),
+            config,
+        }
+    }
+
+    /// Calls received so far by request path (platform endpoints only).
+    pub(crate) fn calls(&self) -> BTreeMap<String, u64> {
+        lock(&self.calls).clone()
+    }
+
+    fn next_log_id(&self) -> String {
+        // Shaped like the platform's: a timestamp and a serial number, unique per emulator.
+        let serial = self.log_ids.fetch_add(1, Ordering::Relaxed);
+        format!("{}{serial:012X}", chrono::Utc::now().format("%Y%m%d%H%M%S"))
+    }
+}
+
+pub(crate) fn router(shared: Arc<Shared>) -> Router {
+    Router::new()
+        .route(TOKEN_PATH, post(tenant_access_token))
+        .route(BatchDelRequest::METADATA.path_template, post(batch_del))
+        .route("/__emulator/punches", post(import_punches))
+        .route("/__emulator/tasks", get(tasks))
+        .route("/__emulator/faults", post(add_fault).delete(clear_faults))
+        .route("/__emulator/tokens/expire", post(expire_tokens))
+        .route("/__emulator/stats", get(stats))
+        .fallback(not_found)
+        .with_state(shared)
+}
+
+/// A platform answer: HTTP status and JSON body; the log id is added when it is sent.
+struct Answer {
+    status: StatusCode,
+    body: Value,
+    headers: Vec<(&'static str, String)>,
+}
+
+impl Answer {
+    fn ok(msg: impl Into<String>, data: Value) -> Self {
+        Self::new(StatusCode::OK, json!({"code": 0, "msg": msg.into(), "data": data}))
+    }
+
+    fn error(status: u16, code: i64, msg: impl Into<String>) -> Self {
+        let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        Self::new(status, json!({"code": code, "msg": msg.into()}))
+    }
+
+    fn new(status: StatusCode, body: Value) -> Self {
+        Self {
+            status,
+            body,
+            headers: Vec::new(),
+        }
+    }
+
+    fn code(&self) -> i64 {
+        self.body.get("code").and_then(Value::as_i64).unwrap_or_default()
+    }
+
+    fn into_response(self, log_id: &str, dropped: bool) -> Response {
+        let mut response = if dropped {
+            // Headers go out, then the connection breaks before the body: the caller cannot tell whether
+            // the call was applied.
+            let broken = futures::stream::once(async {
+                Err::<Bytes, std::io::Error>(std::io::Error::other("connection dropped by an injected fault"))
+            });
+            (self.status, Body::from_stream(broken)).into_response()
+        } else {
+            (self.status, axum::Json(self.body)).into_response()
+        };
+        let headers = response.headers_mut();
+        headers.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json; charset=utf-8"),
+        );
+        if let Ok(value) = HeaderValue::from_str(log_id) {
+            headers.insert(LOG_ID_HEADER, value);
+        }
+        for (name, value) in self.headers {
+            if let Ok(value) = HeaderValue::from_str(&value) {
+                headers.insert(name, value);
+            }
+        }
+        response
+    }
+}
+
+/// What an injected fault leaves of a call.
+enum Faulted {
+    Answer(Answer),
+    Serve { drop_connection: bool },
+}
+
+async fn apply_fault(shared: &Shared, path: &str) -> Faulted {
+    *lock(&shared.calls).entry(path.to_owned()).or_default() += 1;
+    let action = lock(&shared.faults).next(path);
+    match action {
+        None => Faulted::Serve { drop_connection: false },
+        Some(FaultAction::Fail { http_status, code, msg }) => Faulted::Answer(Answer::error(http_status, code, msg)),
+        Some(FaultAction::Delay { millis }) => {
+            tokio::time::sleep(Duration::from_millis(millis)).await;
+            Faulted::Serve { drop_connection: false }
+        }
+        Some(FaultAction::DropConnection) => Faulted::Serve { drop_connection: true },
+    }
+}
+
+/// Serves one call to a platform endpoint whose request type is generated from its spec: faults, token,
+/// rate limit, then the request decoded and validated as the spec says, then `handle`.
+async fn serve<E: Incoming>(
+    shared: &Shared,
+    headers: &HeaderMap,
+    body: &[u8],
+    invalid: E::Error,
+    handle: impl FnOnce(&Shared, E) -> Answer,
+) -> Response {
+    let path = E::METADATA.path_template;
+    let log_id = shared.next_log_id();
+    let (answer, dropped) = match apply_fault(shared, path).await {
+        Faulted::Answer(answer) => (answer, false),
+        Faulted::Serve { drop_connection } => (checked(shared, headers, body, invalid, handle), drop_connection),
+    };
+    tracing::info!(endpoint = E::METADATA.id, status = answer.status.as_u16(), code = answer.code(), %log_id, dropped, "call");
+    answer.into_response(&log_id, dropped)
+}
+
+fn checked<E: Incoming>(
+    shared: &Shared,
+    headers: &HeaderMap,
+    body: &[u8],
+    invalid: E::Error,
+    handle: impl FnOnce(&Shared, E) -> Answer,
+) -> Answer {
+    let app_id = match authorize(shared, headers) {
+        Ok(app_id) => app_id,
+        Err(answer) => return answer,
+    };
+    if let Some(limits) = &shared.limits
+        && let Err(over) = limits.check(&app_id, E::METADATA.path_template)
+    {
+        let reset = over.retry_after.as_secs_f64().ceil().max(1.0);
+        let mut answer = Answer::error(429, RATE_LIMITED, "request trigger frequency limit");
+        answer.headers = vec![
+            ("x-ogw-ratelimit-limit", over.per_second.to_string()),
+            ("x-ogw-ratelimit-reset", format!("{reset:.0}")),
+        ];
+        return answer;
+    }
+    let request = IncomingRequest::new(&[], &[], body);
+    match E::from_incoming(&request) {
+        Ok(request) => handle(shared, request),
+        Err(error) => {
+            let message = invalid.message().unwrap_or("invalid request");
+            let details: Vec<String> = error.violations.iter().map(ToString::to_string).collect();
+            Answer::error(
+                invalid.http_status().unwrap_or(400),
+                invalid.code(),
+                format!("{message}: {}", details.join("; ")),
+            )
+        }
+    }
+}
+
+/// The app that holds the bearer token, or the platform's answer to a missing, unknown or expired one.
+fn authorize(shared: &Shared, headers: &HeaderMap) -> Result<String, Answer> {
+    let token = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.strip_prefix("Bearer "))
+        .map(str::trim);
+    let Some(token) = token else {
+        return Err(Answer::error(
+            400,
+            INVALID_TOKEN,
+            "missing access token: send `Authorization: Bearer <tenant_access_token>`",
+        ));
+    };
+    match lock(&shared.tokens).check(token) {
+        TokenCheck::Valid { app_id } => Ok(app_id),
+        TokenCheck::Expired => Err(Answer::error(400, EXPIRED_TOKEN, "access token expired")),
+        TokenCheck::Unknown => Err(Answer::error(400, INVALID_TOKEN, "invalid access token")),
+    }
+}
+
+#[derive(Deserialize)]
+struct TokenRequest {
+    app_id: Option<String>,
+    app_secret: Option<String>,
+}
+
+async fn tenant_access_token(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
+    let log_id = shared.next_log_id();
+    let answer = match apply_fault(&shared, TOKEN_PATH).await {
+        Faulted::Answer(answer) => answer,
+        Faulted::Serve { .. } => issue_token(&shared, &body),
+    };
+    tracing::info!(endpoint = "auth.v3.tenant_access_token.internal", code = answer.code(), %log_id, "call");
+    answer.into_response(&log_id, false)
+}
+
+fn issue_token(shared: &Shared, body: &[u8]) -> Answer {
+    let config = &shared.config;
+    let request: TokenRequest = match serde_json::from_slice(body) {
+        Ok(request) => request,
+        Err(error) => return Answer::error(400, APP_SECRET_INVALID, format!("body is not a token request: {error}")),
+    };
+    let matches = request.app_id.as_deref() == Some(config.app_id.as_str())
+        && request.app_secret.as_deref() == Some(config.app_secret.expose_secret());
+    if !matches {
+        return Answer::error(
+            400,
+            APP_SECRET_INVALID,
+            "app secret invalid: the app id or app secret is wrong",
+        );
+    }
+    let ttl = config.token_ttl;
+    let token = lock(&shared.tokens).issue(&config.app_id, ttl);
+    Answer::new(
+        StatusCode::OK,
+        json!({"code": 0, "msg": "ok", "tenant_access_token": token, "expire": ttl.as_secs()}),
+    )
+}
+
+async fn batch_del(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: Bytes) -> Response {
+    serve::<BatchDelRequest>(
+        &shared,
+        &headers,
+        &body,
+        BatchDelError::ParamInvalid,
+        |shared, request| {
+            let deletion = lock(&shared.attendance).delete(request.record_ids());
+            for (user_id, day) in &deletion.recomputed {
+                tracing::debug!(user_id, day, "task result recomputed");
+            }
+            let reasons: serde_json::Map<String, Value> = deletion
+                .failed
+                .iter()
+                .map(|(id, failure)| (id.clone(), Value::from(failure.reason())))
+                .collect();
+            let data = BatchDelResponse {
+                success_record_ids: Some(deletion.deleted),
+                fail_record_ids: Some(deletion.failed.into_iter().map(|(id, _)| id).collect()),
+            };
+            // The reference page: when fail_record_ids is not empty, msg maps each failed id to its reason.
+            let msg = if reasons.is_empty() {
+                "success".to_owned()
+            } else {
+                Value::Object(reasons).to_string()
+            };
+            Answer::ok(msg, serde_json::to_value(data).unwrap_or_default())
+        },
+    )
+    .await
+}
+
+#[derive(Deserialize)]
+struct ImportRequest {
+    punches: Vec<NewPunch>,
+}
+
+async fn import_punches(State(shared): State<Arc<Shared>>, axum::Json(request): axum::Json<ImportRequest>) -> Response {
+    let record_ids = lock(&shared.attendance).import(request.punches);
+    axum::Json(json!({ "record_ids": record_ids })).into_response()
+}
+
+#[derive(Deserialize)]
+struct TasksQuery {
+    day: u32,
+    user_id: Option<String>,
+}
+
+async fn tasks(State(shared): State<Arc<Shared>>, Query(query): Query<TasksQuery>) -> Response {
+    let attendance = lock(&shared.attendance);
+    let tasks = match &query.user_id {
+        Some(user_id) => vec![attendance.task(user_id, query.day)],
+        None => attendance.tasks_of_day(query.day),
+    };
+    axum::Json(json!({ "tasks": tasks })).into_response()
+}
+
+async fn add_fault(State(shared): State<Arc<Shared>>, axum::Json(fault): axum::Json<Fault>) -> StatusCode {
+    lock(&shared.faults).add(fault);
+    StatusCode::NO_CONTENT
+}
+
+async fn clear_faults(State(shared): State<Arc<Shared>>) -> StatusCode {
+    lock(&shared.faults).clear();
+    StatusCode::NO_CONTENT
+}
+
+async fn expire_tokens(State(shared): State<Arc<Shared>>) -> StatusCode {
+    lock(&shared.tokens).expire_all();
+    StatusCode::NO_CONTENT
+}
+
+async fn stats(State(shared): State<Arc<Shared>>) -> Response {
+    let live_records = lock(&shared.attendance).live_records();
+    axum::Json(json!({ "calls": shared.calls(), "live_records": live_records })).into_response()
+}
+
+async fn not_found() -> Response {
+    let answer = Answer::error(404, 404, "the emulator does not serve this path");
+    answer.into_response("", false)
+}

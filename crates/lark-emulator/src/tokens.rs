@@ -1,0 +1,92 @@
+//! Tenant access tokens the emulator issued: who holds each one and until when.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use rand::Rng;
+use tokio::time::Instant;
+
+/// The platform's code for a token it does not know (missing, malformed, never issued).
+pub const INVALID_TOKEN: i64 = 99991663;
+/// The platform's code for a token that has expired.
+pub const EXPIRED_TOKEN: i64 = 99991677;
+
+/// What a presented token turned out to be.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum TokenCheck {
+    /// Issued to this app and still valid.
+    Valid { app_id: String },
+    /// Issued, but its lifetime is over (or every token was expired on purpose).
+    Expired,
+    /// Never issued here.
+    Unknown,
+}
+
+#[derive(Debug)]
+struct Issued {
+    app_id: String,
+    expires_at: Instant,
+}
+
+/// Issued tokens; expired ones are kept for a while so that they are answered as expired, not unknown.
+#[derive(Debug, Default)]
+pub(crate) struct Tokens {
+    issued: HashMap<String, Issued>,
+}
+
+/// How long an expired token is still recognised as one of ours.
+const REMEMBER_EXPIRED: Duration = Duration::from_secs(3600);
+
+impl Tokens {
+    /// A new token for `app_id`, valid for `ttl`.
+    pub(crate) fn issue(&mut self, app_id: &str, ttl: Duration) -> String {
+        let now = Instant::now();
+        self.issued
+            .retain(|_, issued| issued.expires_at + REMEMBER_EXPIRED > now);
+        let token = format!("t-{:032x}", rand::rng().random::<u128>());
+        self.issued.insert(
+            token.clone(),
+            Issued {
+                app_id: app_id.to_owned(),
+                expires_at: now + ttl,
+            },
+        );
+        token
+    }
+
+    pub(crate) fn check(&self, token: &str) -> TokenCheck {
+        match self.issued.get(token) {
+            None => TokenCheck::Unknown,
+            Some(issued) if issued.expires_at <= Instant::now() => TokenCheck::Expired,
+            Some(issued) => TokenCheck::Valid {
+                app_id: issued.app_id.clone(),
+            },
+        }
+    }
+
+    /// Every token issued so far expires now.
+    pub(crate) fn expire_all(&mut self) {
+        let now = Instant::now();
+        for issued in self.issued.values_mut() {
+            issued.expires_at = issued.expires_at.min(now);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_are_valid_until_they_expire() {
+        let mut tokens = Tokens::default();
+        let token = tokens.issue("cli_a", Duration::from_secs(60));
+        assert!(token.starts_with("t-") && token.len() == 34);
+        assert_eq!(tokens.check(&token), TokenCheck::Valid { app_id: "cli_a".into() });
+        assert_eq!(tokens.check("t-forged"), TokenCheck::Unknown);
+        tokens.expire_all();
+        assert_eq!(tokens.check(&token), TokenCheck::Expired);
+        let short = tokens.issue("cli_a", Duration::ZERO);
+        assert_eq!(tokens.check(&short), TokenCheck::Expired);
+    }
+}
