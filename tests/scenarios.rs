@@ -36,7 +36,10 @@ fn client(emulator: &RunningEmulator) -> Client {
 }
 
 fn delete(ids: &[&str]) -> BatchDelRequest {
-    BatchDelRequest::builder().record_ids(ids.iter().copied()).build().unwrap()
+    BatchDelRequest::builder()
+        .record_ids(ids.iter().copied())
+        .build()
+        .unwrap()
 }
 
 #[tokio::test]
@@ -44,16 +47,31 @@ async fn deleting_a_check_out_recomputes_the_days_result() {
     let emulator = Emulator::builder().start().await.unwrap();
     let ids = emulator.import(demo::punches(date(), zone()));
     let before = emulator.task("E1001", DAY);
-    assert_eq!((before.check_in.result, before.check_out.result), (CheckResult::Normal, CheckResult::Normal));
+    assert_eq!(
+        (before.check_in.result, before.check_out.result),
+        (CheckResult::Normal, CheckResult::Normal)
+    );
     let check_out = before.check_out.record_id.clone().unwrap();
     assert!(ids.contains(&check_out));
 
     let client = client(&emulator);
-    let answer = client.attendance().v1().user_flows().batch_del(delete(&[&check_out])).await.unwrap();
-    assert_eq!(answer.data.success_record_ids.as_deref(), Some(&[check_out.clone()][..]));
+    let answer = client
+        .attendance()
+        .v1()
+        .user_flows()
+        .batch_del(delete(&[&check_out]))
+        .await
+        .unwrap();
+    assert_eq!(
+        answer.data.success_record_ids.as_deref(),
+        Some(&[check_out.clone()][..])
+    );
 
     let after = emulator.task("E1001", DAY);
-    assert_eq!((after.check_in.result, after.check_out.result), (CheckResult::Normal, CheckResult::Lack));
+    assert_eq!(
+        (after.check_in.result, after.check_out.result),
+        (CheckResult::Normal, CheckResult::Lack)
+    );
     assert_eq!(after.check_out.record_id, None);
 }
 
@@ -65,8 +83,7 @@ async fn deleting_twice_says_already_deleted_and_unknown_ids_say_not_found() {
     let api = client.attendance().v1().user_flows();
     api.batch_del(delete(&[&ids[0]])).await.unwrap();
     let again = api.batch_del(delete(&[&ids[0], "42"])).await.unwrap();
-    let failures: Vec<(String, Option<String>)> =
-        again.failures().into_iter().map(|f| (f.id, f.reason)).collect();
+    let failures: Vec<(String, Option<String>)> = again.failures().into_iter().map(|f| (f.id, f.reason)).collect();
     assert_eq!(
         failures,
         [
@@ -83,7 +100,12 @@ async fn bulk_deletion_under_a_rate_limit_and_injected_faults_accounts_for_every
     let punches = (0..1000).map(|i| NewPunch::new(format!("u{}", i % 40), 1_795_000_000 + i));
     let ids = emulator.import(punches);
     // One call in ten fails with the spec's retryable server error before anything is applied.
-    emulator.inject(Fault::fail(500, 1225000, "system error").on(BATCH_DEL).every(10).times(u32::MAX));
+    emulator.inject(
+        Fault::fail(500, 1225000, "system error")
+            .on(BATCH_DEL)
+            .every(10)
+            .times(u32::MAX),
+    );
     let client = client(&emulator);
 
     let report = client
@@ -98,11 +120,20 @@ async fn bulk_deletion_under_a_rate_limit_and_injected_faults_accounts_for_every
     buckets.extend(report.unknown.iter().map(|f| f.id.as_str()));
     assert_eq!(buckets.len(), ids.len(), "every id in exactly one bucket");
     assert_eq!(buckets.iter().copied().collect::<HashSet<_>>().len(), ids.len());
-    assert_eq!(report.succeeded.len(), 1000, "failed: {:?}, unknown: {:?}", report.failed, report.unknown);
+    assert_eq!(
+        report.succeeded.len(),
+        1000,
+        "failed: {:?}, unknown: {:?}",
+        report.failed,
+        report.unknown
+    );
     // Nothing was deleted twice or beyond the request: exactly the thousand records are gone.
     assert_eq!(emulator.live_records(), 0);
     let calls = emulator.calls(BATCH_DEL);
-    assert!((110..=115).contains(&calls), "100 chunks plus one retry per injected fault, got {calls}");
+    assert!(
+        (110..=115).contains(&calls),
+        "100 chunks plus one retry per injected fault, got {calls}"
+    );
 }
 
 #[tokio::test]
@@ -112,13 +143,22 @@ async fn an_expired_token_mid_run_is_refreshed_and_the_run_completes() {
     let client = client(&emulator);
     let api = client.attendance().v1().user_flows();
     let (first, rest) = ids.split_at(10);
-    api.batch_del(BatchDelRequest::builder().record_ids(first.iter().cloned()).build().unwrap())
-        .await
-        .unwrap();
+    api.batch_del(
+        BatchDelRequest::builder()
+            .record_ids(first.iter().cloned())
+            .build()
+            .unwrap(),
+    )
+    .await
+    .unwrap();
     // The platform expires every token while the client still holds its cached one.
     emulator.expire_tokens();
     let report = api.batch_del_all(rest.iter().cloned(), &BulkOptions::default()).await;
     assert_eq!(report.succeeded.len(), 30, "{report:?}");
     assert_eq!(emulator.live_records(), 0);
-    assert_eq!(emulator.calls(lark_emulator::TOKEN_PATH), 2, "one token, then exactly one refresh");
+    assert_eq!(
+        emulator.calls(lark_emulator::TOKEN_PATH),
+        2,
+        "one token, then exactly one refresh"
+    );
 }

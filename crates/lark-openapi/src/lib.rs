@@ -26,8 +26,3 @@ pub use generated::*;
 /// The runtime every endpoint shares: client, auth, retries, validation, errors, wire formats.
 pub use lark_runtime as runtime;
 pub use lark_runtime::{AppCredentials, BulkOptions, BulkReport, Client, Error, Response};
-
-/// The README's examples, compiled and run as doctests so that the front door stays true.
-#[cfg(doctest)]
-#[doc = include_str!("../../../README.md")]
-struct ReadmeExamples;
