@@ -1,14 +1,16 @@
-//! `lark` end to end against a server on 127.0.0.1: exit codes, JSON on stdout, explanations on stderr,
-//! and no request at all for invalid input.
+//! `lark` end to end on 127.0.0.1: against the local emulator for real deletions and reasons, against
+//! mock servers for exact bytes (refusals, no request at all for invalid input); exit codes, JSON on
+//! stdout, explanations on stderr.
 
 #![allow(missing_docs)]
 
 use std::io::Write;
 use std::process::{Command, Output, Stdio};
 
+use lark_emulator::{DEMO_APP_ID, DEMO_APP_SECRET, Emulator, NewPunch, RunningEmulator};
 use serde_json::{Value, json};
 use wiremock::matchers::path;
-use wiremock::{Mock, MockServer, Request, ResponseTemplate};
+use wiremock::{Mock, MockServer, ResponseTemplate};
 
 const TOKEN_PATH: &str = "/open-apis/auth/v3/tenant_access_token/internal";
 const BATCH_DEL: &str = "/open-apis/attendance/v1/user_flows/batch_del";
@@ -25,14 +27,23 @@ async fn server() -> MockServer {
     server
 }
 
-/// Runs `lark` with credentials in the environment and `stdin` as its input.
+/// Runs `lark` against a mock server with credentials in the environment and `stdin` as its input.
 async fn lark(server: &MockServer, args: &[&str], stdin: &str) -> Output {
+    run_lark(&server.uri(), ("cli_test", "secret-from-env"), args, stdin).await
+}
+
+/// Runs `lark` against the local emulator with its app's credentials.
+async fn lark_on(emulator: &RunningEmulator, args: &[&str], stdin: &str) -> Output {
+    run_lark(emulator.base_url(), (DEMO_APP_ID, DEMO_APP_SECRET), args, stdin).await
+}
+
+async fn run_lark(base_url: &str, (app_id, app_secret): (&str, &str), args: &[&str], stdin: &str) -> Output {
     let mut command = Command::new(env!("CARGO_BIN_EXE_lark"));
     command
         .args(args)
-        .env("LARK_APP_ID", "cli_test")
-        .env("LARK_APP_SECRET", "secret-from-env")
-        .env("LARK_BASE_URL", server.uri())
+        .env("LARK_APP_ID", app_id)
+        .env("LARK_APP_SECRET", app_secret)
+        .env("LARK_BASE_URL", base_url)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
@@ -57,42 +68,35 @@ fn stderr(output: &Output) -> String {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_call_prints_json_and_lists_partial_failures_on_stderr() {
-    let server = server().await;
-    Mock::given(path(BATCH_DEL))
-        .respond_with(
-            ResponseTemplate::new(200)
-                .insert_header("x-tt-logid", "log-cli")
-                .set_body_json(json!({
-                    "code": 0,
-                    "msg": r#"{"6709359313699356942": "record not found"}"#,
-                    "data": {"success_record_ids": ["6709359313699356941"], "fail_record_ids": ["6709359313699356942"]}
-                })),
-        )
-        .mount(&server)
-        .await;
-    let output = lark(
-        &server,
+    let emulator = Emulator::builder().start().await.unwrap();
+    let ids = emulator.import([NewPunch::new("E1", 1_795_483_800)]);
+    let missing = "6709359313699356942";
+    let output = lark_on(
+        &emulator,
         &[
             "attendance",
             "user-flows",
             "batch-del",
             "--record-ids",
-            "6709359313699356941",
-            "6709359313699356942",
+            &ids[0],
+            missing,
         ],
         "",
     )
     .await;
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let printed = stdout_json(&output);
     assert_eq!(
-        stdout_json(&output),
-        json!({
-            "data": {"success_record_ids": ["6709359313699356941"], "fail_record_ids": ["6709359313699356942"]},
-            "failures": [{"id": "6709359313699356942", "reason": "record not found"}],
-            "log_id": "log-cli"
-        })
+        printed["data"],
+        json!({"success_record_ids": [ids[0]], "fail_record_ids": [missing]})
     );
-    assert_eq!(stderr(&output).trim(), "failed: 6709359313699356942: record not found");
+    assert_eq!(
+        printed["failures"],
+        json!([{"id": missing, "reason": "record not found"}])
+    );
+    assert!(printed["log_id"].as_str().is_some_and(|id| !id.is_empty()));
+    assert_eq!(stderr(&output).trim(), format!("failed: {missing}: record not found"));
+    assert!(!emulator.has_record(&ids[0]));
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -179,49 +183,26 @@ async fn credentials_come_only_from_the_environment() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn bulk_mode_reads_ids_from_stdin_and_reports_every_id() {
-    let server = server().await;
-    Mock::given(path(BATCH_DEL))
-        .respond_with(|request: &Request| {
-            let body: Value = serde_json::from_slice(&request.body).unwrap();
-            let ids: Vec<String> = serde_json::from_value(body["record_ids"].clone()).unwrap();
-            let (failed, deleted): (Vec<String>, Vec<String>) = ids.into_iter().partition(|id| id == "1000013");
-            let msg = if failed.is_empty() {
-                "success".to_owned()
-            } else {
-                json!({"1000013": "record not found"}).to_string()
-            };
-            ResponseTemplate::new(200).set_body_json(
-                json!({"code": 0, "msg": msg, "data": {"success_record_ids": deleted, "fail_record_ids": failed}}),
-            )
-        })
-        .mount(&server)
-        .await;
-    let ids: String = (1_000_000..1_000_025).map(|n| format!("{n}\n")).collect::<String>() + "\n  1000001  \n";
-    let output = lark(
-        &server,
+    let emulator = Emulator::builder().start().await.unwrap();
+    let ids = emulator.import((0..24).map(|i| NewPunch::new("E1", 1_795_483_800 + i)));
+    let missing = "1000013";
+    // 25 distinct ids (one unknown to the platform), one repeated, blank lines and spaces.
+    let input: String =
+        ids.iter().map(|id| format!("{id}\n")).collect::<String>() + missing + "\n\n  " + &ids[1] + "  \n";
+    let output = lark_on(
+        &emulator,
         &["attendance", "user-flows", "batch-del", "--record-ids-file", "-"],
-        &ids,
+        &input,
     )
     .await;
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
     let report = stdout_json(&output);
     assert_eq!(report["succeeded"].as_array().unwrap().len(), 24);
-    assert_eq!(
-        report["failed"],
-        json!([{"id": "1000013", "reason": "record not found"}])
-    );
+    assert_eq!(report["failed"], json!([{"id": missing, "reason": "record not found"}]));
     assert_eq!(
         (report["unknown"].clone(), report["duplicates"].clone()),
         (json!([]), json!(1))
     );
-    assert_eq!(
-        server
-            .received_requests()
-            .await
-            .unwrap()
-            .iter()
-            .filter(|r| r.url.path() == BATCH_DEL)
-            .count(),
-        3
-    );
+    assert_eq!(emulator.calls(BATCH_DEL), 3, "25 ids in chunks of 10");
+    assert_eq!(emulator.live_records(), 0);
 }
