@@ -285,14 +285,11 @@ async fn the_control_api_imports_reads_results_and_injects_faults() {
         .await
         .unwrap();
     assert_eq!(imported["record_ids"].as_array().unwrap().len(), 2);
-    let tasks: Value = http
-        .get(url("/__emulator/tasks?day=20261124"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let get_json = |path: &str| {
+        let request = http.get(url(path));
+        async move { request.send().await.unwrap().json::<Value>().await.unwrap() }
+    };
+    let tasks = get_json("/__emulator/tasks?day=20261124").await;
     assert_eq!(tasks["tasks"][0]["user_id"], "u1");
     assert_eq!(tasks["tasks"][0]["check_in"]["result"], "Late");
     assert_eq!(tasks["tasks"][0]["check_out"]["result"], "Early");
@@ -325,14 +322,7 @@ async fn the_control_api_imports_reads_results_and_injects_faults() {
             .status(),
         204
     );
-    let stats: Value = http
-        .get(url("/__emulator/stats"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let stats = get_json("/__emulator/stats").await;
     assert_eq!(stats["calls"][BATCH_DEL], 1);
     assert_eq!(stats["live_records"], 2);
     let unknown = http.get(url("/nowhere")).send().await.unwrap();
