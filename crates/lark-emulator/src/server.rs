@@ -168,7 +168,7 @@ async fn apply_fault(shared: &Shared, path: &str) -> Faulted {
 async fn serve<E: Incoming>(
     shared: &Shared,
     headers: &HeaderMap,
-    body: &[u8],
+    request: IncomingRequest<'_>,
     invalid: E::Error,
     handle: impl FnOnce(&Shared, E) -> Answer,
 ) -> Response {
@@ -176,7 +176,7 @@ async fn serve<E: Incoming>(
     let log_id = shared.next_log_id();
     let (answer, dropped) = match apply_fault(shared, path).await {
         Faulted::Answer(answer) => (answer, false),
-        Faulted::Serve { drop_connection } => (checked(shared, headers, body, invalid, handle), drop_connection),
+        Faulted::Serve { drop_connection } => (checked(shared, headers, request, invalid, handle), drop_connection),
     };
     tracing::info!(endpoint = E::METADATA.id, status = answer.status.as_u16(), code = answer.code(), %log_id, dropped, "call");
     answer.into_response(&log_id, dropped)
@@ -185,7 +185,7 @@ async fn serve<E: Incoming>(
 fn checked<E: Incoming>(
     shared: &Shared,
     headers: &HeaderMap,
-    body: &[u8],
+    request: IncomingRequest<'_>,
     invalid: E::Error,
     handle: impl FnOnce(&Shared, E) -> Answer,
 ) -> Answer {
@@ -204,7 +204,6 @@ fn checked<E: Incoming>(
         ];
         return answer;
     }
-    let request = IncomingRequest::new(&[], &[], body);
     match E::from_incoming(&request) {
         Ok(request) => handle(shared, request),
         Err(error) => {
@@ -279,11 +278,17 @@ fn issue_token(shared: &Shared, body: &[u8]) -> Answer {
     )
 }
 
-async fn batch_del(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: Bytes) -> Response {
+async fn batch_del(
+    State(shared): State<Arc<Shared>>,
+    Query(query): Query<Vec<(String, String)>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let request = IncomingRequest::new(&[], &query, &body);
     serve::<BatchDelRequest>(
         &shared,
         &headers,
-        &body,
+        request,
         BatchDelError::ParamInvalid,
         |shared, request| {
             let deletion = lock(&shared.attendance).delete(request.record_ids());
