@@ -361,7 +361,7 @@ async fn stats(State(shared): State<Arc<Shared>>) -> Response {
     axum::Json(json!({ "calls": shared.calls(), "live_records": live_records })).into_response()
 }
 
-async fn not_found() -> Response {
+async fn not_found(State(shared): State<Arc<Shared>>) -> Response {
     let answer = Answer::error(404, 404, "the emulator does not serve this path");
-    answer.into_response("", false)
+    answer.into_response(&shared.next_log_id(), false)
 }
