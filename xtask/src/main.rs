@@ -13,6 +13,8 @@ const SPECS_DIR: &str = "specs";
 const CLIENT_DIR: &str = "crates/lark-openapi/src/generated";
 /// Where the CLI's generated command tree lives, below the workspace root.
 const CLI_DIR: &str = "crates/lark-cli/src/generated";
+/// Where the endpoints the runtime calls itself (the token endpoints) live, below the workspace root.
+const RUNTIME_DIR: &str = "crates/lark-runtime/src/generated";
 
 #[derive(Parser)]
 #[command(about = "Project tasks for lark-openapi")]
@@ -90,6 +92,10 @@ fn codegen(root: &Path, check: bool) -> anyhow::Result<ExitCode> {
         (
             CLI_DIR,
             lark_codegen::cli_files(&set).context("generated CLI code did not parse")?,
+        ),
+        (
+            RUNTIME_DIR,
+            lark_codegen::runtime_files(&set).context("generated runtime code did not parse")?,
         ),
     ];
     let specs = set.endpoints.len() + set.types.len();

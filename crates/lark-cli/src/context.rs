@@ -2,7 +2,7 @@
 
 use std::future::Future;
 use std::io::IsTerminal;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
 
@@ -11,6 +11,7 @@ use lark_runtime::{
     AppCredentials, BulkOptions, BulkReport, Client, DocumentedError, Error, PartialFailure, Response, ValidationError,
 };
 use serde::Serialize;
+use serde::de::DeserializeOwned;
 use serde_json::json;
 
 /// Exit code of a call that failed.
@@ -54,10 +55,34 @@ impl Context {
         ExitCode::from(INVALID_INPUT)
     }
 
-    /// A `--…-json` value that does not parse.
-    pub fn bad_json(&self, flag: &str, error: &serde_json::Error) -> ExitCode {
-        eprintln!("error: {flag}: not valid JSON for this field: {error}");
-        ExitCode::from(INVALID_INPUT)
+    /// A field given as JSON, in `--<name>-json TEXT` or in the file of `--<name>-file PATH` (`-` for
+    /// standard input); `None` when neither was given.
+    pub fn json_arg<T: DeserializeOwned>(
+        &self,
+        name: &str,
+        text: Option<String>,
+        file: Option<PathBuf>,
+    ) -> Result<Option<T>, ExitCode> {
+        let (flag, text) = match (text, file) {
+            (Some(text), _) => (format!("--{name}-json"), text),
+            (None, Some(path)) => match crate::input::read_text(&path) {
+                Ok(text) => (format!("--{name}-file {}", path.display()), text),
+                Err(error) => {
+                    eprintln!("error: --{name}-file: cannot read {}: {error}", path.display());
+                    return Err(ExitCode::from(INVALID_INPUT));
+                }
+            },
+            (None, None) => return Ok(None),
+        };
+        let mut deserializer = serde_json::Deserializer::from_str(&text);
+        serde_path_to_error::deserialize(&mut deserializer)
+            .map(Some)
+            .map_err(|error| {
+                let at = error.path().to_string();
+                let at = if at == "." { String::new() } else { format!(" at {at}") };
+                eprintln!("error: {flag}: not valid JSON for this field{at}: {}", error.inner());
+                ExitCode::from(INVALID_INPUT)
+            })
     }
 
     /// Sends a call and prints its data as JSON.
@@ -102,6 +127,27 @@ impl Context {
         }
     }
 
+    /// Sends a call whose `msg` lists the request items that failed (`[a-b, c-d]`), prints its data and
+    /// those items as JSON and lists them on stderr.
+    pub async fn finish_listed<D, E, F, Fut>(&self, call: F) -> ExitCode
+    where
+        D: Serialize,
+        E: DocumentedError,
+        F: FnOnce(Client) -> Fut,
+        Fut: Future<Output = Result<Response<D>, Error<E>>>,
+    {
+        match self.send(call).await {
+            Ok(response) => {
+                let failed = lark_runtime::partial_failure::listed_keys(&response.msg).unwrap_or_default();
+                for key in &failed {
+                    eprintln!("failed: {key}");
+                }
+                print_json(&json!({"data": response.data, "failed": failed, "log_id": response.log_id}))
+            }
+            Err(code) => code,
+        }
+    }
+
     async fn send<D, E, F, Fut>(&self, call: F) -> Result<Response<D>, ExitCode>
     where
         E: DocumentedError,
@@ -117,7 +163,7 @@ impl Context {
 
     /// Bulk mode: reads ids from `path`, runs them through the endpoint's bulk method with a progress
     /// bar on a terminal, and prints the report.
-    pub async fn bulk<F, Fut>(&self, path: &Path, run: F) -> ExitCode
+    pub async fn bulk<F, Fut>(&self, path: &Path, names: BulkNames, run: F) -> ExitCode
     where
         F: FnOnce(Client, Vec<String>, BulkOptions) -> Fut,
         Fut: Future<Output = BulkReport>,
@@ -163,20 +209,20 @@ impl Context {
         for unknown in &report.unknown {
             eprintln!("unknown: {}: {}", unknown.id, unknown.reason);
         }
-        let failed: Vec<_> = report
-            .failed
-            .iter()
-            .map(|f| json!({"id": f.id, "reason": f.reason}))
-            .collect();
-        let unknown: Vec<_> = report
-            .unknown
-            .iter()
-            .map(|f| json!({"id": f.id, "reason": f.reason}))
-            .collect();
+        let with_reasons = |failures: &[lark_runtime::BulkFailure]| -> Vec<serde_json::Value> {
+            failures
+                .iter()
+                .map(|f| json!({"id": f.id, "reason": f.reason}))
+                .collect()
+        };
+        let failed_ids: Vec<&str> = report.failed.iter().map(|f| f.id.as_str()).collect();
+        let mut data = serde_json::Map::new();
+        data.insert(names.succeeded.to_owned(), json!(report.succeeded));
+        data.insert(names.failed.to_owned(), json!(failed_ids));
         let printed = print_json(&json!({
-            "succeeded": report.succeeded,
-            "failed": failed,
-            "unknown": unknown,
+            "data": data,
+            "failures": with_reasons(&report.failed),
+            "unknown": with_reasons(&report.unknown),
             "duplicates": report.duplicates,
         }));
         if report.unknown.is_empty() {
@@ -185,6 +231,16 @@ impl Context {
             ExitCode::from(CALL_FAILED)
         }
     }
+}
+
+/// The names a batch endpoint's answer gives its succeeded and failed id lists; a bulk report uses them
+/// too, so that its output reads like a single call's.
+#[derive(Debug, Clone, Copy)]
+pub struct BulkNames {
+    /// E.g. `success_record_ids`.
+    pub succeeded: &'static str,
+    /// E.g. `fail_record_ids`.
+    pub failed: &'static str,
 }
 
 fn print_json(value: &serde_json::Value) -> ExitCode {

@@ -1,4 +1,4 @@
-//! Reading ids for bulk mode.
+//! Reading input files: ids for bulk mode, JSON for object fields.
 
 use std::io::{self, BufRead, BufReader, Read};
 use std::path::Path;
@@ -20,4 +20,15 @@ pub fn read_ids(path: &Path) -> io::Result<Vec<String>> {
         }
     }
     Ok(ids)
+}
+
+/// The whole text of `path` (or of standard input for `-`).
+pub fn read_text(path: &Path) -> io::Result<String> {
+    let mut text = String::new();
+    if path.as_os_str() == "-" {
+        io::stdin().read_to_string(&mut text)?;
+    } else {
+        text = std::fs::read_to_string(path)?;
+    }
+    Ok(text)
 }

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 
 use heck::ToKebabCase;
 use lark_spec::SpecSet;
-use lark_spec::model::{EndpointSpec, Schema, TypeName, TypesSpec};
+use lark_spec::model::{EndpointSpec, ReasonsIn, Schema, TypeName, TypesSpec};
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
@@ -268,18 +268,26 @@ fn endpoint_module(spec: &EndpointSpec, types: Option<&TypesSpec>) -> TokenStrea
                 });
             }
             ArgKind::Json => {
-                let long = format!("{}-json", wire_name.to_kebab_case());
-                let flag = format!("--{long}");
+                let base = wire_name.to_kebab_case();
+                let (long, file_long) = (format!("{base}-json"), format!("{base}-file"));
+                let file_ident = format_ident!("{}_file", field.ident.to_string().trim_start_matches("r#"));
+                let file_docs = doc(&format!(
+                    "`{wire_name}` as JSON read from a file (`-` for standard input), instead of `--{long}`."
+                ));
                 let value_type = &field.value_type;
+                let conflicts = file_ident.to_string();
+                members.push(quote!(
+                    #docs #[arg(long = #long, value_name = "JSON", conflicts_with = #conflicts)]
+                    #ident: Option<::std::string::String>,
+                ));
                 members.push(
-                    quote!(#docs #[arg(long = #long, value_name = "JSON")] #ident: Option<::std::string::String>,),
+                    quote!(#file_docs #[arg(long = #file_long, value_name = "PATH")] #file_ident: Option<::std::path::PathBuf>,),
                 );
                 setters.push(quote! {
-                    if let ::std::option::Option::Some(text) = self.#ident {
-                        match ::lark_runtime::__private::serde_json::from_str::<#value_type>(&text) {
-                            ::std::result::Result::Ok(value) => builder = builder.#ident(value),
-                            ::std::result::Result::Err(error) => return context.bad_json(#flag, &error),
-                        }
+                    match context.json_arg::<#value_type>(#base, self.#ident, self.#file_ident) {
+                        ::std::result::Result::Ok(::std::option::Option::Some(value)) => builder = builder.#ident(value),
+                        ::std::result::Result::Ok(::std::option::Option::None) => {}
+                        ::std::result::Result::Err(code) => return code,
                     }
                 });
             }
@@ -289,10 +297,10 @@ fn endpoint_module(spec: &EndpointSpec, types: Option<&TypesSpec>) -> TokenStrea
     let (resource_method, version_method, service_method) =
         (snake_ident(&spec.resource), version.clone(), service.clone());
     let reach = quote!(client.#service_method().#version_method().#resource_method());
-    let finish = if spec.response.partial_failure.is_some() {
-        quote!(finish_partial)
-    } else {
-        quote!(finish)
+    let finish = match spec.response.partial_failure.as_ref().map(|p| p.reasons_in) {
+        Some(ReasonsIn::Msg) => quote!(finish_partial),
+        Some(ReasonsIn::MsgList) => quote!(finish_listed),
+        None => quote!(finish),
     };
     let bulk = bulk_field.map(|field| {
         let ident = format_ident!("{}_file", field);
@@ -302,10 +310,15 @@ fn endpoint_module(spec: &EndpointSpec, types: Option<&TypesSpec>) -> TokenStrea
         ));
         let bulk_method = format_ident!("{}_all", spec.name);
         members.push(quote!(#docs #[arg(long = #long, value_name = "PATH")] #ident: Option<::std::path::PathBuf>,));
+        // The report uses the single call's field names for the ids that succeeded and failed.
+        let partial = spec.response.partial_failure.as_ref();
+        let succeeded = partial.and_then(|p| p.succeeded_ids.as_deref()).unwrap_or("succeeded");
+        let failed = partial.and_then(|p| p.failed_ids.as_deref()).unwrap_or("failed");
         quote! {
             if let ::std::option::Option::Some(path) = self.#ident {
+                let names = crate::context::BulkNames { succeeded: #succeeded, failed: #failed };
                 return context
-                    .bulk(&path, |client, ids, options| async move { #reach.#bulk_method(ids, &options).await })
+                    .bulk(&path, names, |client, ids, options| async move { #reach.#bulk_method(ids, &options).await })
                     .await;
             }
         }

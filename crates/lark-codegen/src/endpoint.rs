@@ -69,6 +69,15 @@ fn metadata(spec: &EndpointSpec) -> TokenStream {
         Envelope::Flat => quote!(::lark_runtime::Envelope::Flat),
     };
     let has_body = !spec.request.body.is_empty();
+    let example = |value: &Option<serde_json::Value>| match value {
+        Some(value) => {
+            let text = value.to_string();
+            quote!(::std::option::Option::Some(#text))
+        }
+        None => quote!(::std::option::Option::None),
+    };
+    let request_example = example(&spec.request.body_example);
+    let response_example = example(&spec.response.example);
     quote! {
         ::lark_runtime::EndpointMetadata {
             id: #id,
@@ -81,6 +90,8 @@ fn metadata(spec: &EndpointSpec) -> TokenStream {
             rate_limit: #rate_limit,
             envelope: #envelope,
             has_body: #has_body,
+            request_example: #request_example,
+            response_example: #response_example,
         }
     }
 }

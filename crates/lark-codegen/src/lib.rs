@@ -27,7 +27,7 @@ use proc_macro2::TokenStream;
 use quote::quote;
 
 pub use cli::cli_files;
-pub use layout::{GENERATED_MARKER, GeneratedFile, client_files};
+pub use layout::{GENERATED_MARKER, GeneratedFile, RUNTIME_SERVICES, client_files, runtime_files};
 
 /// Choices that depend on where the generated code lives.
 #[derive(Clone)]
@@ -52,6 +52,15 @@ impl Options {
         let version = names::snake_ident(version);
         Self {
             types_path: syn::parse_quote!(crate::#service::#version::types),
+        }
+    }
+
+    /// For the runtime crate's layout: named types live in `crate::generated::<service>::<version>::types`.
+    pub fn runtime(service: &str, version: &str) -> Self {
+        let service = names::snake_ident(service);
+        let version = names::snake_ident(version);
+        Self {
+            types_path: syn::parse_quote!(crate::generated::#service::#version::types),
         }
     }
 }

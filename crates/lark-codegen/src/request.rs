@@ -213,7 +213,17 @@ fn setter(field: &FieldShape<'_>) -> TokenStream {
     let ident = &field.ident;
     let value_type = &field.value_type;
     let schema: &Schema = field.schema;
-    let is_plain_string = |s: &Schema| s.ty == Some(TypeName::String) && s.values.is_none() && s.reference.is_none();
+    let is_plain_string =
+        |s: &Schema| s.ty == Some(TypeName::String) && s.values.is_none() && s.reference.is_none() && !s.secret;
+    if field.resolved.secret {
+        return quote! {
+            #docs
+            pub fn #ident(mut self, #ident: impl ::std::convert::Into<::lark_runtime::SecretText>) -> Self {
+                self.#ident = ::std::option::Option::Some(#ident.into());
+                self
+            }
+        };
+    }
     if is_plain_string(field.resolved) {
         return quote! {
             #docs

@@ -53,6 +53,16 @@ impl<'a> FieldShape<'a> {
             .then(|| quote!(#[serde(default, skip_serializing_if = "Option::is_none")]));
         quote!(#rename #optional)
     }
+
+    /// [`serde_attributes`](Self::serde_attributes), plus lenient reading of scalars for types that are
+    /// decoded from answers (the platform sometimes sends a number for a string or the reverse).
+    pub fn decoding_attributes(&self, types: &Shapes<'_>) -> TokenStream {
+        let plain = self.serde_attributes();
+        if !types.is_lenient(self.schema, 0) {
+            return plain;
+        }
+        quote!(#plain #[serde(deserialize_with = "::lark_runtime::lenient::lenient")])
+    }
 }
 
 impl<'a> Shapes<'a> {
@@ -84,12 +94,36 @@ impl<'a> Shapes<'a> {
             .collect()
     }
 
+    /// The path of a named type of `types.yaml`.
+    pub(crate) fn named_type(&self, name: &str) -> TokenStream {
+        let types_path = self.types_path;
+        let ident = pascal_ident(name);
+        quote!(#types_path::#ident)
+    }
+
+    /// Whether a value is a plain string or integer (or a list of them) that lenient decoding reads.
+    ///
+    pub(crate) fn is_lenient(&self, schema: &'a Schema, depth: usize) -> bool {
+        let Some(schema) = self.resolve(schema, depth) else {
+            return false;
+        };
+        if schema.values.is_some() || schema.secret {
+            return false;
+        }
+        match schema.ty {
+            Some(TypeName::String | TypeName::Int32 | TypeName::Int64) => true,
+            Some(TypeName::Array) => schema
+                .items
+                .as_deref()
+                .is_some_and(|items| self.is_lenient(items, depth + 1)),
+            _ => false,
+        }
+    }
+
     /// The Rust type of a value; an inline object or enum is defined under its `name` or `name_hint`.
     pub(crate) fn rust_type(&mut self, schema: &'a Schema, name_hint: &str) -> TokenStream {
         if let Some(reference) = &schema.reference {
-            let types_path = self.types_path;
-            let ident = pascal_ident(reference);
-            return quote!(#types_path::#ident);
+            return self.named_type(reference);
         }
         let name = schema.name.clone().unwrap_or_else(|| name_hint.to_owned());
         match (schema.ty, &schema.values) {
@@ -98,6 +132,7 @@ impl<'a> Shapes<'a> {
                 let ident = pascal_ident(&name);
                 quote!(#ident)
             }
+            (Some(TypeName::String), None) if schema.secret => quote!(::lark_runtime::SecretText),
             (Some(TypeName::String), None) => quote!(::std::string::String),
             (Some(TypeName::Boolean), None) => quote!(bool),
             (Some(TypeName::Int32), None) => quote!(i32),
@@ -150,7 +185,7 @@ impl<'a> Shapes<'a> {
         });
         let members = shapes.iter().map(|field| {
             let docs = crate::docs::field_doc(field.schema);
-            let attributes = field.serde_attributes();
+            let attributes = field.decoding_attributes(self);
             let field_ident = &field.ident;
             let field_type = field.field_type();
             quote!(#docs #attributes pub #field_ident: #field_type,)

@@ -1,16 +1,23 @@
-//! The demo behind `cargo xtask demo`: a day of punches in a local emulator, task results before and
-//! after deleting some records through the generated client, a partial failure and its reasons.
+//! The demo behind `cargo xtask demo`: a local emulator, and through the generated client a day of
+//! punches imported (`user_flows/batch_create`), task results read (`user_tasks/query`), some records
+//! deleted with a partial failure and its reasons (`user_flows/batch_del`), and the recomputed results.
 //! No credentials, no network.
 
 use std::process::ExitCode;
 
 use chrono::{DateTime, FixedOffset, NaiveDate};
-use lark_emulator::{Emulator, RunningEmulator, TaskResult, demo};
-use lark_openapi::Api;
+use lark_emulator::attendance::yyyymmdd;
+use lark_emulator::{Emulator, NewPunch, RecordSource, demo};
+use lark_openapi::attendance::v1::types::{EmployeeType, TaskCheckResult, UserFlow, UserTask};
+use lark_openapi::attendance::v1::user_flows::batch_create::BatchCreateRequest;
 use lark_openapi::attendance::v1::user_flows::batch_del::BatchDelRequest;
+use lark_openapi::attendance::v1::user_tasks::query::QueryRequest as TaskQuery;
+use lark_openapi::{Api, Client};
 
 /// A record id the emulator never issued, to show a partial failure.
 const MISSING_ID: &str = "7399999999999999999";
+
+type Failure = Box<dyn std::error::Error>;
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -23,38 +30,61 @@ async fn main() -> ExitCode {
     }
 }
 
-async fn run() -> Result<(), Box<dyn std::error::Error>> {
+async fn run() -> Result<(), Failure> {
     let zone = FixedOffset::east_opt(8 * 3600).ok_or("UTC+8 is a time zone")?;
     let date = chrono::Utc::now().with_timezone(&zone).date_naive();
-    let emulator = Emulator::builder().zone(zone).start().await?;
+    let emulator = Emulator::builder().zone(zone).roster(demo::employees()).start().await?;
     println!("Local Feishu attendance emulator at {}", emulator.base_url());
     println!(
-        "(demo app `{}`, shift 09:00-18:00, UTC+08:00)\n",
+        "(demo app `{}`, 4 employees, shift 09:00-18:00, UTC+08:00; each endpoint at its documented rate limit)\n",
         emulator.app_credentials().app_id()
     );
-
-    let punches = demo::punches(date, zone);
-    let ids = emulator.import(punches.clone());
-    println!("Imported {} punch records for {date}.", ids.len());
-    print_results(&emulator, date, zone, "Task results");
-
     let client = emulator.client_builder().build()?;
+
+    // One punch was made on a device, not through the platform: the tenant has it already.
+    let punches = demo::punches(date, zone);
+    let (device, imported): (Vec<NewPunch>, Vec<NewPunch>) = punches
+        .into_iter()
+        .partition(|punch| punch.source == RecordSource::Device);
+    let device_ids = emulator.import(device.clone());
+    let records = import(&client, &imported).await?;
+    println!(
+        "Imported {} punch records for {date}: client.attendance().v1().user_flows().batch_create(..)",
+        records.len()
+    );
+    print_results(
+        &client,
+        date,
+        "Task results: client.attendance().v1().user_tasks().query(..)",
+    )
+    .await?;
+
     // E1001's check-out, E1003's check-out, E1004's device punch (not deletable) and an unknown id.
-    let to_delete = [ids[1].as_str(), ids[6].as_str(), ids[7].as_str(), MISSING_ID];
-    let request = BatchDelRequest::builder().record_ids(to_delete).build()?;
+    let id_of = |flow: &UserFlow| flow.record_id.clone().unwrap_or_default();
+    let to_delete = [
+        id_of(&records[1]),
+        id_of(&records[6]),
+        device_ids[0].clone(),
+        MISSING_ID.to_owned(),
+    ];
+    let request = BatchDelRequest::builder().record_ids(to_delete.clone()).build()?;
     println!(
         "Deleting {} records: client.attendance().v1().user_flows().batch_del(..)",
         to_delete.len()
     );
     let answer = client.attendance().v1().user_flows().batch_del(request).await?;
     let failures = answer.failures();
-    for id in to_delete {
-        let whose = ids
+    for id in &to_delete {
+        let punch = records
             .iter()
-            .position(|known| known == id)
-            .map(|index| format!("{} {}", punches[index].user_id, clock(punches[index].check_time, zone)))
-            .unwrap_or_else(|| "(no such record)".to_owned());
-        let outcome = match failures.iter().find(|failure| failure.id == id) {
+            .find(|flow| &id_of(flow) == id)
+            .map(|flow| (flow.user_id.clone(), flow.check_time.parse().unwrap_or(0)))
+            .or_else(|| (id == &device_ids[0]).then(|| (device[0].user_id.clone(), device[0].check_time)));
+        let whose = punch.map_or_else(
+            || "(no such record)".to_owned(),
+            |(user, at)| format!("{user} {}", clock(at, zone)),
+        );
+        let outcome = match failures.iter().find(|failure| &failure.id == id) {
             None => "deleted".to_owned(),
             Some(failure) => format!(
                 "not deleted: {}",
@@ -69,39 +99,97 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
         failures.len(),
         answer.log_id.as_deref().unwrap_or("-"),
     );
-    print_results(&emulator, date, zone, "Task results, recomputed after the deletion");
+    print_results(&client, date, "Task results, recomputed after the deletion").await?;
     emulator.shutdown().await;
     Ok(())
 }
 
-fn print_results(emulator: &RunningEmulator, date: NaiveDate, zone: FixedOffset, title: &str) {
-    let day = lark_emulator::attendance::yyyymmdd(date);
+/// Imports punches through the platform's endpoint and returns the records it created, in order.
+async fn import(client: &Client, punches: &[NewPunch]) -> Result<Vec<UserFlow>, Failure> {
+    let flows: Vec<UserFlow> = punches
+        .iter()
+        .map(|punch| UserFlow {
+            user_id: punch.user_id.clone(),
+            creator_id: punch.user_id.clone(),
+            location_name: "Xixi office".to_owned(),
+            check_time: punch.check_time.to_string(),
+            comment: "imported by the demo".to_owned(),
+            record_id: None,
+            longitude: None,
+            latitude: None,
+            ssid: None,
+            bssid: None,
+            is_field: None,
+            is_wifi: None,
+            r#type: None,
+            photo_urls: None,
+            device_id: None,
+            check_result: None,
+            external_id: None,
+            idempotent_id: Some(format!("demo-{}-{}", punch.user_id, punch.check_time)),
+            create_time: None,
+        })
+        .collect();
+    let request = BatchCreateRequest::builder()
+        .employee_type(EmployeeType::EmployeeId)
+        .flow_records(flows)
+        .build()?;
+    let answer = client
+        .attendance()
+        .v1()
+        .user_flows()
+        .batch_create(request.clone())
+        .await?;
+    let failed = request.failed_flow_records(&answer.msg);
+    if !failed.is_empty() {
+        return Err(format!("{} punches were not imported: {}", failed.len(), answer.msg).into());
+    }
+    Ok(answer.data.flow_records.unwrap_or_default())
+}
+
+async fn print_results(client: &Client, date: NaiveDate, title: &str) -> Result<(), Failure> {
+    let day = i32::try_from(yyyymmdd(date))?;
+    let users = demo::EMPLOYEES.iter().map(|(id, _, _)| *id);
+    let request = TaskQuery::builder()
+        .employee_type(EmployeeType::EmployeeId)
+        .user_ids(users)
+        .check_date_from(day)
+        .check_date_to(day)
+        .build()?;
+    let answer = client.attendance().v1().user_tasks().query(request).await?;
     println!("\n{title} ({date}):");
     println!("  {:<20} {:<16} check-out", "employee", "check-in");
-    for task in emulator.tasks_of_day(day) {
-        println!(
-            "  {:<20} {:<16} {}",
-            employee(&task),
-            check(&task.check_in, zone),
-            check(&task.check_out, zone)
-        );
+    for task in answer.data.user_task_results.unwrap_or_default() {
+        println!("  {}", row(&task));
     }
     println!();
+    Ok(())
 }
 
-fn employee(task: &TaskResult) -> String {
-    let name = demo::EMPLOYEES
-        .iter()
-        .find(|(id, _)| *id == task.user_id)
-        .map_or("", |(_, name)| name);
-    format!("{} {name}", task.user_id)
-}
-
-fn check(check: &lark_emulator::attendance::Check, zone: FixedOffset) -> String {
-    let time = check
-        .check_time
-        .map_or_else(|| "--:--".to_owned(), |at| clock(at, zone));
-    format!("{time} {}", check.result)
+fn row(task: &UserTask) -> String {
+    let employee = format!(
+        "{} {}",
+        task.user_id.as_deref().unwrap_or("?"),
+        task.employee_name.as_deref().unwrap_or("")
+    );
+    let Some(result) = task.records.as_ref().and_then(|records| records.first()) else {
+        return format!("{employee:<20} (no shift)");
+    };
+    let zone = FixedOffset::east_opt(8 * 3600);
+    let check = |record: &Option<UserFlow>, outcome: &Option<TaskCheckResult>| {
+        let time = record
+            .as_ref()
+            .and_then(|flow| flow.check_time.parse().ok())
+            .zip(zone)
+            .map_or_else(|| "--:--".to_owned(), |(at, zone)| clock(at, zone));
+        let outcome = outcome.as_ref().map_or_else(|| "?".to_owned(), ToString::to_string);
+        format!("{time} {outcome}")
+    };
+    format!(
+        "{employee:<20} {:<16} {}",
+        check(&result.check_in_record, &result.check_in_result),
+        check(&result.check_out_record, &result.check_out_result)
+    )
 }
 
 fn clock(check_time: i64, zone: FixedOffset) -> String {

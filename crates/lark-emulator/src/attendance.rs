@@ -6,7 +6,7 @@
 //! time is `Early`, a missing one is `Lack`. Results are computed from the live records every time they
 //! are read, so a deletion is reflected at once.
 
-use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::fmt;
 use std::str::FromStr;
 
@@ -85,6 +85,18 @@ pub struct NewPunch {
     /// Where the employee punched.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub location_name: Option<String>,
+    /// Who created the record (an employee id); the employee themself when not given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub creator_id: Option<String>,
+    /// A note on the punch.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
+    /// The importer's own id for the record.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub external_id: Option<String>,
+    /// An import repeating this key returns the first record and creates nothing.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub idempotent_id: Option<String>,
 }
 
 impl NewPunch {
@@ -95,6 +107,10 @@ impl NewPunch {
             check_time,
             source: RecordSource::OpenPlatform,
             location_name: None,
+            creator_id: None,
+            comment: None,
+            external_id: None,
+            idempotent_id: None,
         }
     }
 
@@ -218,6 +234,8 @@ pub struct Attendance {
     zone: FixedOffset,
     records: BTreeMap<u64, Entry>,
     next_id: u64,
+    /// The record each idempotency key created.
+    idempotent: HashMap<String, u64>,
 }
 
 /// Record ids look like the platform's: 19 digits.
@@ -231,6 +249,7 @@ impl Attendance {
             zone,
             records: BTreeMap::new(),
             next_id: FIRST_RECORD_ID,
+            idempotent: HashMap::new(),
         }
     }
 
@@ -239,20 +258,41 @@ impl Attendance {
         self.shift
     }
 
-    /// Stores punches and returns their new record ids, in order.
+    /// The tenant's time zone.
+    pub fn zone(&self) -> FixedOffset {
+        self.zone
+    }
+
+    /// Stores punches and returns their record ids, in order. A punch whose idempotency key was seen
+    /// before creates nothing and returns the first record's id.
     pub fn import(&mut self, punches: impl IntoIterator<Item = NewPunch>) -> Vec<String> {
-        punches
-            .into_iter()
-            .map(|punch| {
-                let id = self.next_id;
-                self.next_id += 1;
-                let record = PunchRecord {
-                    record_id: id.to_string(),
-                    punch,
-                };
-                self.records.insert(id, Entry { record, deleted: false });
-                id.to_string()
-            })
+        punches.into_iter().map(|punch| self.import_one(punch)).collect()
+    }
+
+    fn import_one(&mut self, punch: NewPunch) -> String {
+        if let Some(first) = punch.idempotent_id.as_ref().and_then(|key| self.idempotent.get(key)) {
+            return first.to_string();
+        }
+        let id = self.next_id;
+        self.next_id += 1;
+        if let Some(key) = &punch.idempotent_id {
+            self.idempotent.insert(key.clone(), id);
+        }
+        let record = PunchRecord {
+            record_id: id.to_string(),
+            punch,
+        };
+        self.records.insert(id, Entry { record, deleted: false });
+        id.to_string()
+    }
+
+    /// The live records of `user_id` punched between `from` and `to` (Unix seconds, both included).
+    pub fn records_between(&self, user_id: &str, from: i64, to: i64) -> Vec<&PunchRecord> {
+        self.records
+            .values()
+            .filter(|entry| !entry.deleted)
+            .map(|entry| &entry.record)
+            .filter(|record| record.punch.user_id == user_id && (from..=to).contains(&record.punch.check_time))
             .collect()
     }
 

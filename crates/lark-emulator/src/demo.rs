@@ -1,19 +1,28 @@
-//! The demo tenant: a day of punches for a few employees, chosen so that every result appears.
+//! The demo tenant: four employees and a day of punches, chosen so that every result appears.
 
 use chrono::{FixedOffset, NaiveDate, NaiveTime};
 
 use crate::attendance::{NewPunch, RecordSource, unix_time};
+use crate::employees::Employee;
 
-/// The employees of the demo and their names.
-pub const EMPLOYEES: [(&str, &str); 4] = [
-    ("E1001", "Li Lei"),
-    ("E1002", "Han Meimei"),
-    ("E1003", "Zhang Wei"),
-    ("E1004", "Wang Fang"),
+/// The employees of the demo: id, number and name.
+pub const EMPLOYEES: [(&str, &str, &str); 4] = [
+    ("E1001", "1001", "Li Lei"),
+    ("E1002", "1002", "Han Meimei"),
+    ("E1003", "1003", "Zhang Wei"),
+    ("E1004", "1004", "Wang Fang"),
 ];
 
+/// The demo tenant's roster.
+pub fn employees() -> Vec<Employee> {
+    EMPLOYEES
+        .iter()
+        .map(|(id, number, name)| Employee::new(*id, *number, *name))
+        .collect()
+}
+
 /// A day of punches on `date`: on time; late; a lunch punch and an early leave; a device punch that the
-/// open platform may not delete.
+/// open platform may not delete (it is the only one not imported through the platform).
 pub fn punches(date: NaiveDate, zone: FixedOffset) -> Vec<NewPunch> {
     let at = |hour: u32, minute: u32| {
         let time = NaiveTime::from_hms_opt(hour, minute, 0).unwrap_or_default();

@@ -28,8 +28,10 @@
 
 pub mod attendance;
 pub mod demo;
+pub mod employees;
 pub mod faults;
 mod limits;
+mod platform;
 mod server;
 mod tokens;
 
@@ -47,8 +49,9 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 pub use attendance::{CheckResult, DeleteFailure, NewPunch, RecordSource, Shift, TaskResult};
+pub use employees::{Employee, Roster};
 pub use faults::{Fault, FaultAction};
-pub use limits::RATE_LIMITED;
+pub use limits::{RATE_LIMITED, RateLimits, UNDOCUMENTED_RATE};
 pub use server::{APP_SECRET_INVALID, LOG_ID_HEADER, TOKEN_PATH};
 pub use tokens::{EXPIRED_TOKEN, INVALID_TOKEN};
 
@@ -58,8 +61,6 @@ use crate::server::{Shared, lock};
 pub const DEMO_APP_ID: &str = "cli_emulator";
 /// The app secret the emulator accepts unless told otherwise (a demo value, not a secret).
 pub const DEMO_APP_SECRET: &str = "emulator-secret";
-/// Calls per second per app and endpoint, unless told otherwise: the platform's common tier.
-pub const DEFAULT_RATE_LIMIT: u32 = 50;
 
 /// How an emulator behaves. `Debug` never shows the app secret.
 #[derive(Clone)]
@@ -67,7 +68,8 @@ pub struct EmulatorConfig {
     app_id: String,
     app_secret: SecretString,
     token_ttl: Duration,
-    rate_limit: Option<NonZeroU32>,
+    rate_limits: RateLimits,
+    roster: Roster,
     shift: Shift,
     zone: FixedOffset,
     port: u16,
@@ -79,7 +81,8 @@ impl fmt::Debug for EmulatorConfig {
             .field("app_id", &self.app_id)
             .field("app_secret", &"[redacted]")
             .field("token_ttl", &self.token_ttl)
-            .field("rate_limit", &self.rate_limit)
+            .field("rate_limits", &self.rate_limits)
+            .field("roster", &self.roster)
             .field("shift", &self.shift)
             .field("zone", &self.zone)
             .field("port", &self.port)
@@ -98,14 +101,15 @@ struct ReadmeExamples;
 pub struct Emulator;
 
 impl Emulator {
-    /// The demo app's credentials, 2-hour tokens, 50 calls per second, a 09:00–18:00 shift in UTC+8,
-    /// any free port.
+    /// The demo app's credentials, 2-hour tokens, each endpoint's documented rate limit, a tenant that
+    /// enrolls any employee an import names, a 09:00–18:00 shift in UTC+8, any free port.
     pub fn builder() -> EmulatorBuilder {
         EmulatorBuilder(EmulatorConfig {
             app_id: DEMO_APP_ID.to_owned(),
             app_secret: SecretString::from(DEMO_APP_SECRET),
             token_ttl: Duration::from_secs(7200),
-            rate_limit: NonZeroU32::new(DEFAULT_RATE_LIMIT),
+            rate_limits: RateLimits::Documented,
+            roster: Roster::default(),
             shift: Shift::default(),
             zone: china_standard_time(),
             port: 0,
@@ -137,9 +141,20 @@ impl EmulatorBuilder {
         self
     }
 
-    /// Calls per second allowed per app and endpoint; `None` turns rate limiting off.
+    /// One rate for every endpoint, in calls per second per app; `None` turns rate limiting off. By
+    /// default each endpoint has its documented limit.
     pub fn rate_limit(mut self, per_second: Option<u32>) -> Self {
-        self.0.rate_limit = per_second.and_then(NonZeroU32::new);
+        self.0.rate_limits = match per_second.and_then(NonZeroU32::new) {
+            Some(rate) => RateLimits::PerSecond(rate),
+            None => RateLimits::Off,
+        };
+        self
+    }
+
+    /// Only these employees exist: imports and queries naming anyone else are refused as the platform
+    /// refuses unknown users. By default any employee an import names is enrolled.
+    pub fn roster(mut self, employees: impl IntoIterator<Item = Employee>) -> Self {
+        self.0.roster = Roster::strict(employees);
         self
     }
 
@@ -216,6 +231,11 @@ impl RunningEmulator {
 
     /// Imports punches as if through the open platform (or as `source` says) and returns their record ids.
     pub fn import(&self, punches: impl IntoIterator<Item = NewPunch>) -> Vec<String> {
+        let punches: Vec<NewPunch> = punches.into_iter().collect();
+        let mut roster = lock(&self.shared.roster);
+        for punch in &punches {
+            roster.find_or_enroll(employees::IdKind::EmployeeId, &punch.user_id);
+        }
         lock(&self.shared.attendance).import(punches)
     }
 

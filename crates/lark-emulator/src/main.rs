@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use chrono::FixedOffset;
 use clap::Parser;
-use lark_emulator::{DEFAULT_RATE_LIMIT, DEMO_APP_ID, DEMO_APP_SECRET, Emulator, Shift, demo};
+use lark_emulator::{DEMO_APP_ID, DEMO_APP_SECRET, Employee, Emulator, Shift, demo};
 
 /// A local Feishu attendance emulator: tokens, punch-record deletion, task results, rate limits and
 /// fault injection, on 127.0.0.1.
@@ -25,9 +25,14 @@ struct Args {
     /// Lifetime of issued tokens, in seconds.
     #[arg(long, default_value_t = 7200)]
     token_ttl: u64,
-    /// Calls per second per app and endpoint; 0 turns rate limiting off.
-    #[arg(long, default_value_t = DEFAULT_RATE_LIMIT)]
-    rate_limit: u32,
+    /// One rate for every endpoint, in calls per second per app; 0 turns rate limiting off. Without it
+    /// each endpoint has its documented limit (batch_del 10/s, ...).
+    #[arg(long)]
+    rate_limit: Option<u32>,
+    /// A JSON file listing the tenant's employees (`[{"employee_id", "employee_no", "name"}, ...]`):
+    /// only they exist. Without it any employee an import names is enrolled.
+    #[arg(long, value_name = "PATH")]
+    roster: Option<std::path::PathBuf>,
     /// The tenant's shift, HH:MM-HH:MM.
     #[arg(long, default_value = "09:00-18:00")]
     shift: Shift,
@@ -52,15 +57,25 @@ async fn main() -> std::process::ExitCode {
         eprintln!("error: --utc-offset {} is not a time zone", args.utc_offset);
         return std::process::ExitCode::from(2);
     };
-    let started = Emulator::builder()
+    let mut builder = Emulator::builder()
         .port(args.port)
         .app(args.app_id, args.app_secret)
         .token_ttl(Duration::from_secs(args.token_ttl))
-        .rate_limit(Some(args.rate_limit))
         .shift(args.shift)
-        .zone(zone)
-        .start()
-        .await;
+        .zone(zone);
+    if let Some(rate) = args.rate_limit {
+        builder = builder.rate_limit(Some(rate));
+    }
+    if let Some(path) = &args.roster {
+        match read_roster(path) {
+            Ok(employees) => builder = builder.roster(employees),
+            Err(error) => {
+                eprintln!("error: --roster {}: {error}", path.display());
+                return std::process::ExitCode::from(2);
+            }
+        }
+    }
+    let started = builder.start().await;
     let emulator = match started {
         Ok(emulator) => emulator,
         Err(error) => {
@@ -92,4 +107,11 @@ async fn main() -> std::process::ExitCode {
     }
     emulator.shutdown().await;
     std::process::ExitCode::SUCCESS
+}
+
+fn read_roster(path: &std::path::Path) -> Result<Vec<Employee>, String> {
+    let text = std::fs::read_to_string(path).map_err(|error| error.to_string())?;
+    let mut deserializer = serde_json::Deserializer::from_str(&text);
+    serde_path_to_error::deserialize(&mut deserializer)
+        .map_err(|error| format!("not a list of employees at {}: {}", error.path(), error.inner()))
 }

@@ -8,11 +8,16 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::body::{Body, Bytes};
-use axum::extract::{Query, State};
+use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use lark_openapi::attendance::v1::user_flows::batch_del::{BatchDelError, BatchDelRequest, BatchDelResponse};
+use lark_openapi::attendance::v1::user_flows::batch_create::{BatchCreateError, BatchCreateRequest};
+use lark_openapi::attendance::v1::user_flows::batch_del::{BatchDelError, BatchDelRequest};
+use lark_openapi::attendance::v1::user_flows::get::{GetError, GetRequest};
+use lark_openapi::attendance::v1::user_flows::query::{QueryError, QueryRequest};
+use lark_openapi::attendance::v1::user_tasks::query::{QueryError as TaskQueryError, QueryRequest as TaskQueryRequest};
+use lark_openapi::auth::v3::tenant_access_token::internal::InternalRequest;
 use lark_openapi::runtime::{DocumentedError, Endpoint, Incoming, IncomingRequest};
 use secrecy::ExposeSecret;
 use serde::Deserialize;
@@ -20,12 +25,14 @@ use serde_json::{Value, json};
 
 use crate::EmulatorConfig;
 use crate::attendance::{Attendance, NewPunch};
+use crate::employees::{IdKind, Roster};
 use crate::faults::{Fault, FaultAction, Faults};
 use crate::limits::{Limits, RATE_LIMITED};
+use crate::platform;
 use crate::tokens::{EXPIRED_TOKEN, INVALID_TOKEN, TokenCheck, Tokens};
 
 /// Path of the tenant access token endpoint for self-built apps.
-pub const TOKEN_PATH: &str = "/open-apis/auth/v3/tenant_access_token/internal";
+pub const TOKEN_PATH: &str = InternalRequest::METADATA.path_template;
 /// The platform's code for an app id or secret that does not match (token endpoint).
 pub const APP_SECRET_INVALID: i64 = 10014;
 /// The header that carries a response's log id.
@@ -36,9 +43,10 @@ pub const LOG_ID_HEADER: &str = "x-tt-logid";
 pub(crate) struct Shared {
     pub(crate) config: EmulatorConfig,
     pub(crate) attendance: Mutex<Attendance>,
+    pub(crate) roster: Mutex<Roster>,
     pub(crate) tokens: Mutex<Tokens>,
     pub(crate) faults: Mutex<Faults>,
-    limits: Option<Limits>,
+    limits: Limits,
     log_ids: AtomicU64,
     calls: Mutex<BTreeMap<String, u64>>,
 }
@@ -52,9 +60,10 @@ impl Shared {
     pub(crate) fn new(config: EmulatorConfig) -> Self {
         Self {
             attendance: Mutex::new(Attendance::new(config.shift, config.zone)),
+            roster: Mutex::new(config.roster.clone()),
             tokens: Mutex::default(),
             faults: Mutex::default(),
-            limits: config.rate_limit.map(Limits::new),
+            limits: Limits::new(config.rate_limits),
             log_ids: AtomicU64::new(1),
             calls: Mutex::default(),
             config,
@@ -76,7 +85,11 @@ impl Shared {
 pub(crate) fn router(shared: Arc<Shared>) -> Router {
     Router::new()
         .route(TOKEN_PATH, post(tenant_access_token))
+        .route(BatchCreateRequest::METADATA.path_template, post(batch_create))
         .route(BatchDelRequest::METADATA.path_template, post(batch_del))
+        .route(QueryRequest::METADATA.path_template, post(query_flows))
+        .route(&axum_route(GetRequest::METADATA.path_template), get(get_flow))
+        .route(TaskQueryRequest::METADATA.path_template, post(query_tasks))
         .route("/__emulator/punches", post(import_punches))
         .route("/__emulator/tasks", get(tasks))
         .route("/__emulator/faults", post(add_fault).delete(clear_faults))
@@ -86,16 +99,33 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         .with_state(shared)
 }
 
+/// A spec's path template (`/x/:id`) in axum's route syntax (`/x/{id}`).
+fn axum_route(template: &str) -> String {
+    let segments: Vec<String> = template
+        .split('/')
+        .map(|segment| match segment.strip_prefix(':') {
+            Some(name) => format!("{{{name}}}"),
+            None => segment.to_owned(),
+        })
+        .collect();
+    segments.join("/")
+}
+
 /// A platform answer: HTTP status and JSON body; the log id is added when it is sent.
-struct Answer {
+pub(crate) struct Answer {
     status: StatusCode,
     body: Value,
     headers: Vec<(&'static str, String)>,
 }
 
 impl Answer {
-    fn ok(msg: impl Into<String>, data: Value) -> Self {
+    pub(crate) fn ok(msg: impl Into<String>, data: Value) -> Self {
         Self::new(StatusCode::OK, json!({"code": 0, "msg": msg.into(), "data": data}))
+    }
+
+    /// One of the endpoint's documented errors, with its documented HTTP status.
+    pub(crate) fn documented(error: &impl DocumentedError, msg: impl Into<String>) -> Self {
+        Self::error(error.http_status().unwrap_or(400), error.code(), msg)
     }
 
     fn error(status: u16, code: i64, msg: impl Into<String>) -> Self {
@@ -193,13 +223,11 @@ fn checked<E: Incoming>(
         Ok(app_id) => app_id,
         Err(answer) => return answer,
     };
-    if let Some(limits) = &shared.limits
-        && let Err(over) = limits.check(&app_id, E::METADATA.path_template)
-    {
+    if let Err(over) = shared.limits.check(&app_id, E::METADATA) {
         let reset = over.retry_after.as_secs_f64().ceil().max(1.0);
         let mut answer = Answer::error(429, RATE_LIMITED, "request trigger frequency limit");
         answer.headers = vec![
-            ("x-ogw-ratelimit-limit", over.per_second.to_string()),
+            ("x-ogw-ratelimit-limit", over.limit.requests.to_string()),
             ("x-ogw-ratelimit-reset", format!("{reset:.0}")),
         ];
         return answer;
@@ -239,30 +267,26 @@ fn authorize(shared: &Shared, headers: &HeaderMap) -> Result<String, Answer> {
     }
 }
 
-#[derive(Deserialize)]
-struct TokenRequest {
-    app_id: Option<String>,
-    app_secret: Option<String>,
-}
-
 async fn tenant_access_token(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
     let log_id = shared.next_log_id();
     let answer = match apply_fault(&shared, TOKEN_PATH).await {
         Faulted::Answer(answer) => answer,
         Faulted::Serve { .. } => issue_token(&shared, &body),
     };
-    tracing::info!(endpoint = "auth.v3.tenant_access_token.internal", code = answer.code(), %log_id, "call");
+    tracing::info!(endpoint = InternalRequest::METADATA.id, code = answer.code(), %log_id, "call");
     answer.into_response(&log_id, false)
 }
 
+/// The token endpoint: the body is decoded by the generated request type; its page documents no codes of
+/// its own, so every refusal is the platform's general "app secret invalid".
 fn issue_token(shared: &Shared, body: &[u8]) -> Answer {
     let config = &shared.config;
-    let request: TokenRequest = match serde_json::from_slice(body) {
+    let request = match InternalRequest::from_incoming(&IncomingRequest::new(&[], &[], body)) {
         Ok(request) => request,
-        Err(error) => return Answer::error(400, APP_SECRET_INVALID, format!("body is not a token request: {error}")),
+        Err(error) => return Answer::error(400, APP_SECRET_INVALID, format!("not a token request: {error}")),
     };
-    let matches = request.app_id.as_deref() == Some(config.app_id.as_str())
-        && request.app_secret.as_deref() == Some(config.app_secret.expose_secret());
+    let matches =
+        request.app_id() == &config.app_id && request.app_secret().expose_secret() == config.app_secret.expose_secret();
     if !matches {
         return Answer::error(
             400,
@@ -278,6 +302,23 @@ fn issue_token(shared: &Shared, body: &[u8]) -> Answer {
     )
 }
 
+async fn batch_create(
+    State(shared): State<Arc<Shared>>,
+    Query(query): Query<Vec<(String, String)>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let request = IncomingRequest::new(&[], &query, &body);
+    serve(
+        &shared,
+        &headers,
+        request,
+        BatchCreateError::ParamInvalid,
+        platform::batch_create,
+    )
+    .await
+}
+
 async fn batch_del(
     State(shared): State<Arc<Shared>>,
     Query(query): Query<Vec<(String, String)>>,
@@ -285,33 +326,50 @@ async fn batch_del(
     body: Bytes,
 ) -> Response {
     let request = IncomingRequest::new(&[], &query, &body);
-    serve::<BatchDelRequest>(
+    serve(
         &shared,
         &headers,
         request,
         BatchDelError::ParamInvalid,
-        |shared, request| {
-            let deletion = lock(&shared.attendance).delete(request.record_ids());
-            for (user_id, day) in &deletion.recomputed {
-                tracing::debug!(user_id, day, "task result recomputed");
-            }
-            let reasons: serde_json::Map<String, Value> = deletion
-                .failed
-                .iter()
-                .map(|(id, failure)| (id.clone(), Value::from(failure.reason())))
-                .collect();
-            let data = BatchDelResponse {
-                success_record_ids: Some(deletion.deleted),
-                fail_record_ids: Some(deletion.failed.into_iter().map(|(id, _)| id).collect()),
-            };
-            // The reference page: when fail_record_ids is not empty, msg maps each failed id to its reason.
-            let msg = if reasons.is_empty() {
-                "success".to_owned()
-            } else {
-                Value::Object(reasons).to_string()
-            };
-            Answer::ok(msg, serde_json::to_value(data).unwrap_or_default())
-        },
+        platform::batch_del,
+    )
+    .await
+}
+
+async fn query_flows(
+    State(shared): State<Arc<Shared>>,
+    Query(query): Query<Vec<(String, String)>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let request = IncomingRequest::new(&[], &query, &body);
+    serve(&shared, &headers, request, QueryError::ParamInvalid, platform::query).await
+}
+
+async fn get_flow(
+    State(shared): State<Arc<Shared>>,
+    Path(user_flow_id): Path<String>,
+    Query(query): Query<Vec<(String, String)>>,
+    headers: HeaderMap,
+) -> Response {
+    let path = [("user_flow_id".to_owned(), user_flow_id)];
+    let request = IncomingRequest::new(&path, &query, &[]);
+    serve(&shared, &headers, request, GetError::ParamInvalid, platform::get).await
+}
+
+async fn query_tasks(
+    State(shared): State<Arc<Shared>>,
+    Query(query): Query<Vec<(String, String)>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let request = IncomingRequest::new(&[], &query, &body);
+    serve(
+        &shared,
+        &headers,
+        request,
+        TaskQueryError::ParamInvalid,
+        platform::user_tasks,
     )
     .await
 }
@@ -322,6 +380,12 @@ struct ImportRequest {
 }
 
 async fn import_punches(State(shared): State<Arc<Shared>>, axum::Json(request): axum::Json<ImportRequest>) -> Response {
+    {
+        let mut roster = lock(&shared.roster);
+        for punch in &request.punches {
+            roster.find_or_enroll(IdKind::EmployeeId, &punch.user_id);
+        }
+    }
     let record_ids = lock(&shared.attendance).import(request.punches);
     axum::Json(json!({ "record_ids": record_ids })).into_response()
 }

@@ -7,19 +7,17 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use futures::future::BoxFuture;
-use serde::{Deserialize, Serialize};
 use tokio::sync::Mutex;
 use tokio::time::Instant;
 
+use crate::client::Client;
 use crate::credentials::{AccessToken, AppCredentials};
-use crate::http::{LOG_ID_HEADER, read_capped, snippet};
+use crate::error::Error;
+use crate::generated::auth::v3::tenant_access_token::internal::{InternalError, InternalRequest};
 
 /// The platform's codes for an access token that is invalid or has expired: the runtime refreshes the
 /// token once and sends the call again.
 pub const INVALID_TOKEN_CODES: [i64; 4] = [99991663, 99991664, 99991668, 99991677];
-
-/// Path of the tenant access token endpoint for self-built apps.
-pub const TENANT_TOKEN_PATH: &str = "/open-apis/auth/v3/tenant_access_token/internal";
 
 /// Supplies the access token for each call. Implement it for other flows (a store app's tenant key, a
 /// user token); the runtime ships [`StaticToken`] and [`TenantTokenProvider`].
@@ -28,6 +26,19 @@ pub trait TokenProvider: Send + Sync + fmt::Debug {
     fn access_token(&self) -> BoxFuture<'_, Result<AccessToken, AuthError>>;
     /// The platform rejected `token` as invalid or expired: forget it if it is still the current one.
     fn invalidate<'a>(&'a self, token: &'a AccessToken) -> BoxFuture<'a, ()>;
+}
+
+/// The provider of a client that only calls endpoints which take no access token.
+#[derive(Debug)]
+pub(crate) struct NoToken;
+
+impl TokenProvider for NoToken {
+    fn access_token(&self) -> BoxFuture<'_, Result<AccessToken, AuthError>> {
+        Box::pin(async { Err(AuthError::Transport("this client has no credentials".to_owned())) })
+    }
+    fn invalidate<'a>(&'a self, _: &'a AccessToken) -> BoxFuture<'a, ()> {
+        Box::pin(async {})
+    }
 }
 
 /// A token that the caller manages.
@@ -62,16 +73,16 @@ pub enum AuthError {
     /// The token endpoint could not be reached or did not answer in time.
     #[error("cannot reach the token endpoint: {0}")]
     Transport(String),
-    /// The token endpoint's answer was not the expected JSON.
+    /// The token endpoint's answer was not the expected JSON. The body is not quoted: it may hold a token.
     #[error(
-        "the token endpoint answered HTTP {http_status} with a body that is not a token response: {snippet:?}{}",
+        "the token endpoint answered HTTP {http_status} with a body that is not a token response: {reason}{}",
         log_suffix(log_id)
     )]
     Decode {
         /// HTTP status.
         http_status: u16,
-        /// The start of the body.
-        snippet: String,
+        /// What did not fit.
+        reason: String,
         /// The `X-Tt-Logid` of the response.
         log_id: Option<String>,
     },
@@ -81,15 +92,14 @@ pub(crate) fn log_suffix(log_id: &Option<String>) -> String {
     log_id.as_ref().map(|id| format!(" [log id {id}]")).unwrap_or_default()
 }
 
-/// The tenant access token of a self-built app, from `POST /open-apis/auth/v3/tenant_access_token/internal`.
+/// The tenant access token of a self-built app, from the generated
+/// [`tenant_access_token::internal`](crate::generated::auth::v3::tenant_access_token::internal) endpoint.
 /// Cached until `refresh_margin` before it expires; concurrent callers share one refresh.
 pub struct TenantTokenProvider {
-    http: reqwest::Client,
-    url: reqwest::Url,
+    /// A client without tokens of its own: the token endpoint takes none.
+    transport: Client,
     credentials: AppCredentials,
-    request_timeout: Duration,
     refresh_margin: Duration,
-    max_body_bytes: usize,
     cache: Mutex<Option<CachedToken>>,
     fetches: AtomicU64,
 }
@@ -99,41 +109,12 @@ struct CachedToken {
     refresh_at: Instant,
 }
 
-#[derive(Serialize)]
-struct TokenRequest<'a> {
-    app_id: &'a str,
-    app_secret: &'a str,
-}
-
-#[derive(Deserialize)]
-struct TokenResponse {
-    code: i64,
-    #[serde(default)]
-    msg: String,
-    #[serde(default)]
-    tenant_access_token: Option<String>,
-    #[serde(default)]
-    expire: Option<u64>,
-}
-
 impl TenantTokenProvider {
-    pub(crate) fn new(
-        http: reqwest::Client,
-        base_url: &reqwest::Url,
-        credentials: AppCredentials,
-        request_timeout: Duration,
-        refresh_margin: Duration,
-        max_body_bytes: usize,
-    ) -> Arc<Self> {
-        let mut url = base_url.clone();
-        url.set_path(TENANT_TOKEN_PATH);
+    pub(crate) fn new(transport: Client, credentials: AppCredentials, refresh_margin: Duration) -> Arc<Self> {
         Arc::new(Self {
-            http,
-            url,
+            transport,
             credentials,
-            request_timeout,
             refresh_margin,
-            max_body_bytes,
             cache: Mutex::new(None),
             fetches: AtomicU64::new(0),
         })
@@ -146,51 +127,54 @@ impl TenantTokenProvider {
 
     async fn fetch(&self) -> Result<CachedToken, AuthError> {
         self.fetches.fetch_add(1, Ordering::Relaxed);
-        let body = TokenRequest {
-            app_id: self.credentials.app_id(),
-            app_secret: self.credentials.app_secret(),
-        };
+        let request = InternalRequest::builder()
+            .app_id(self.credentials.app_id())
+            .app_secret(self.credentials.app_secret())
+            .build()
+            .map_err(|error| AuthError::Transport(format!("the credentials do not fit the token request: {error}")))?;
         let response = self
-            .http
-            .post(self.url.clone())
-            .timeout(self.request_timeout)
-            .json(&body)
-            .send()
+            .transport
+            .execute(&request)
             .await
-            .map_err(|error| AuthError::Transport(error.without_url().to_string()))?;
-        let http_status = response.status().as_u16();
-        let log_id = response
-            .headers()
-            .get(LOG_ID_HEADER)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned);
-        let bytes = read_capped(response, self.max_body_bytes)
-            .await
-            .map_err(|error| AuthError::Transport(error.to_string()))?;
-        let decode_error = || AuthError::Decode {
-            http_status,
-            snippet: snippet(&bytes),
-            log_id: log_id.clone(),
+            .map_err(|error| self.auth_error(error))?;
+        let (Some(token), Some(expire)) = (response.data.tenant_access_token, response.data.expire) else {
+            return Err(AuthError::Decode {
+                http_status: 200,
+                reason: "the answer has no tenant_access_token or no expire".to_owned(),
+                log_id: response.log_id,
+            });
         };
-        let parsed: TokenResponse = serde_json::from_slice(&bytes).map_err(|_| decode_error())?;
-        match (parsed.code, parsed.tenant_access_token, parsed.expire) {
-            (0, Some(token), Some(expire)) => {
-                let lifetime = Duration::from_secs(expire);
-                // A short-lived token is refreshed at half its life rather than never being cached.
-                let margin = self.refresh_margin.min(lifetime / 2);
-                tracing::debug!(expire, "fetched a tenant access token");
-                Ok(CachedToken {
-                    token: AccessToken::new(token),
-                    refresh_at: Instant::now() + lifetime - margin,
-                })
-            }
-            (0, _, _) => Err(decode_error()),
-            (code, _, _) => Err(AuthError::Rejected {
+        let lifetime = Duration::from_secs(u64::try_from(expire).unwrap_or(0));
+        // A short-lived token is refreshed at half its life rather than never being cached.
+        let margin = self.refresh_margin.min(lifetime / 2);
+        tracing::debug!(expire, "fetched a tenant access token");
+        Ok(CachedToken {
+            token: AccessToken::from(token),
+            refresh_at: Instant::now() + lifetime - margin,
+        })
+    }
+
+    fn auth_error(&self, error: Error<InternalError>) -> AuthError {
+        match error {
+            Error::Api {
+                error, message, log_id, ..
+            } => AuthError::Rejected {
                 app_id: self.credentials.app_id().to_owned(),
-                code,
-                msg: parsed.msg,
+                code: error.code(),
+                msg: message,
                 log_id,
-            }),
+            },
+            Error::Decode {
+                http_status,
+                reason,
+                log_id,
+                ..
+            } => AuthError::Decode {
+                http_status,
+                reason,
+                log_id,
+            },
+            other => AuthError::Transport(other.to_string()),
         }
     }
 }
@@ -223,7 +207,7 @@ impl TokenProvider for TenantTokenProvider {
 impl fmt::Debug for TenantTokenProvider {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("TenantTokenProvider")
-            .field("url", &self.url.as_str())
+            .field("transport", &self.transport)
             .field("credentials", &self.credentials)
             .field("refresh_margin", &self.refresh_margin)
             .finish_non_exhaustive()

@@ -3,25 +3,17 @@
 //! bucket. Generated client methods (`batch_del_all`) call [`run`].
 
 use std::collections::{HashMap, HashSet};
-use std::num::NonZeroU32;
 use std::sync::Arc;
 
 use futures::StreamExt;
-use governor::{Quota, RateLimiter};
+use governor::RateLimiter;
 
 use crate::client::Client;
 use crate::endpoint::{Endpoint, RateLimit};
 use crate::error::Error;
+use crate::pacing::spread_quota;
 use crate::partial_failure::{FailureReasons, PartialFailure};
 use crate::validate::ValidationError;
-
-/// The rate used when the spec documents none: 50 calls per second, the platform's usual tier for
-/// attendance writes (the punch-record import page documents it). Override it with
-/// [`BulkOptions::rate_limit`].
-pub const DEFAULT_RATE_LIMIT: RateLimit = RateLimit {
-    requests: 50,
-    period_seconds: 1,
-};
 
 /// Progress of a bulk call, after each chunk.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -37,7 +29,9 @@ pub struct BulkProgress {
 pub struct BulkOptions {
     /// Chunks in flight at once (default 4).
     pub concurrency: usize,
-    /// Calls allowed per period; `None` takes the spec's documented limit, or [`DEFAULT_RATE_LIMIT`].
+    /// A further cap on this run's calls per period. `None` (the default) relies on the client's
+    /// [`Pacing`](crate::Pacing), which already holds every call to the endpoint under its documented
+    /// limit, bulk or not.
     pub rate_limit: Option<RateLimit>,
     /// Called after each chunk, e.g. to move a progress bar.
     pub on_progress: Option<Arc<dyn Fn(BulkProgress) + Send + Sync>>,
@@ -137,19 +131,17 @@ where
     };
     report_progress(done);
 
-    let limit = options
-        .rate_limit
-        .or(E::METADATA.rate_limit)
-        .unwrap_or(DEFAULT_RATE_LIMIT);
-    let limiter = RateLimiter::direct(quota(limit));
+    let limiter = options.rate_limit.map(|limit| RateLimiter::direct(spread_quota(limit)));
     let chunks: Vec<Vec<String>> = sendable.chunks(chunk_size.max(1)).map(<[String]>::to_vec).collect();
     let calls = futures::stream::iter(chunks.into_iter().map(|chunk| {
         let request = build(chunk.clone());
-        let limiter = &limiter;
+        let limiter = limiter.as_ref();
         async move {
             let result = match request {
                 Ok(request) => {
-                    limiter.until_ready().await;
+                    if let Some(limiter) = limiter {
+                        limiter.until_ready().await;
+                    }
                     Some(client.execute(&request).await)
                 }
                 Err(_) => None,
@@ -223,11 +215,4 @@ where
         }
     }
     report
-}
-
-fn quota(limit: RateLimit) -> Quota {
-    let requests = NonZeroU32::new(limit.requests).unwrap_or(NonZeroU32::MIN);
-    let period = std::time::Duration::from_secs(u64::from(limit.period_seconds.max(1)));
-    // Spread the calls over the period (no burst beyond one), so the platform never sees a spike.
-    Quota::with_period(period / requests.get()).unwrap_or_else(|| Quota::per_second(requests))
 }

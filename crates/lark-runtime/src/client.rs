@@ -9,12 +9,13 @@ use serde::Deserialize;
 use tokio::time::Instant;
 use tracing::Instrument;
 
-use crate::auth::{INVALID_TOKEN_CODES, TenantTokenProvider, TokenProvider};
+use crate::auth::{INVALID_TOKEN_CODES, NoToken, TenantTokenProvider, TokenProvider};
 use crate::credentials::{AccessToken, AppCredentials};
 use crate::documented_error::DocumentedError;
 use crate::endpoint::{Endpoint, Envelope, HttpMethod};
 use crate::error::{Error, TransportKind};
 use crate::http::{LOG_ID_HEADER, ReadError, read_capped, snippet};
+use crate::pacing::{Pacers, Pacing};
 use crate::partial_failure::{PartialFailure, RecordFailure, failures};
 use crate::retry::{RATE_LIMIT_CODE, RATE_LIMIT_RESET_HEADER, Retry, RetryPolicy};
 
@@ -63,6 +64,7 @@ pub struct ClientBuilder {
     retry: RetryPolicy,
     max_body_bytes: usize,
     token_refresh_margin: Duration,
+    pacing: Pacing,
 }
 
 impl Default for ClientBuilder {
@@ -79,6 +81,7 @@ impl Default for ClientBuilder {
             retry: RetryPolicy::default(),
             max_body_bytes: 16 * 1024 * 1024,
             token_refresh_margin: Duration::from_secs(300),
+            pacing: Pacing::documented(),
         }
     }
 }
@@ -151,6 +154,13 @@ impl ClientBuilder {
         self
     }
 
+    /// How calls are paced under the rate limits (default: each endpoint under its documented limit,
+    /// shared by every task that uses this client). See [`Pacing`].
+    pub fn pacing(mut self, pacing: Pacing) -> Self {
+        self.pacing = pacing;
+        self
+    }
+
     /// Checks the configuration and builds the client.
     pub fn build(self) -> Result<Client, ConfigError> {
         let base_url = reqwest::Url::parse(&self.base_url).map_err(|error| ConfigError::InvalidBaseUrl {
@@ -176,27 +186,28 @@ impl ClientBuilder {
                 .build()
                 .map_err(|error| ConfigError::Http(error.to_string()))?,
         };
+        let inner = |tokens: Arc<dyn TokenProvider>, pacing: Pacing| Inner {
+            http: http.clone(),
+            base_url: base_url.clone(),
+            tokens,
+            retry: self.retry.clone(),
+            request_timeout: self.request_timeout,
+            max_body_bytes: self.max_body_bytes,
+            pacers: Pacers::new(pacing),
+        };
         let tokens: Arc<dyn TokenProvider> = match (self.token_provider, self.credentials) {
             (Some(provider), _) => provider,
-            (None, Some(credentials)) => TenantTokenProvider::new(
-                http.clone(),
-                &base_url,
-                credentials,
-                self.request_timeout,
-                self.token_refresh_margin,
-                self.max_body_bytes,
-            ),
+            (None, Some(credentials)) => {
+                // The token endpoint takes no token: a client of its own calls it.
+                let transport = Client {
+                    inner: Arc::new(inner(Arc::new(NoToken), self.pacing.clone())),
+                };
+                TenantTokenProvider::new(transport, credentials, self.token_refresh_margin)
+            }
             (None, None) => return Err(ConfigError::NoCredentials),
         };
         Ok(Client {
-            inner: Arc::new(Inner {
-                http,
-                base_url,
-                tokens,
-                retry: self.retry,
-                request_timeout: self.request_timeout,
-                max_body_bytes: self.max_body_bytes,
-            }),
+            inner: Arc::new(inner(tokens, self.pacing)),
         })
     }
 }
@@ -223,6 +234,7 @@ struct Inner {
     retry: RetryPolicy,
     request_timeout: Duration,
     max_body_bytes: usize,
+    pacers: Pacers,
 }
 
 impl fmt::Debug for Client {
@@ -326,14 +338,20 @@ impl Client {
         loop {
             attempts += 1;
             tracing::Span::current().record("attempt", attempts);
-            let token = self
-                .inner
-                .tokens
-                .access_token()
-                .await
-                .map_err(|source| Error::Auth { endpoint, source })?;
+            // The token endpoints themselves take no access token.
+            let token = match metadata.access_tokens.is_empty() {
+                true => None,
+                false => Some(
+                    self.inner
+                        .tokens
+                        .access_token()
+                        .await
+                        .map_err(|source| Error::Auth { endpoint, source })?,
+                ),
+            };
+            self.inner.pacers.wait_turn(metadata).await;
             let failed = match self
-                .attempt::<E>(metadata.method, &url, body.clone(), &token, attempts)
+                .attempt::<E>(metadata.method, &url, body.clone(), token.as_ref(), attempts)
                 .await
             {
                 Ok(response) => {
@@ -345,11 +363,11 @@ impl Client {
                 }
                 Err(failed) => failed,
             };
-            if failed.token_rejected && !refreshed_token {
+            if let Some(token) = token.as_ref().filter(|_| failed.token_rejected && !refreshed_token) {
                 // One refresh per call: an expired token is normal, a token rejected twice is not.
                 refreshed_token = true;
                 tracing::info!("access token rejected; refreshing it and sending again");
-                self.inner.tokens.invalidate(&token).await;
+                self.inner.tokens.invalidate(token).await;
                 continue;
             }
             let delay = match failed.retry {
@@ -383,7 +401,7 @@ impl Client {
         method: HttpMethod,
         url: &reqwest::Url,
         body: Option<bytes::Bytes>,
-        token: &AccessToken,
+        token: Option<&AccessToken>,
         attempts: u32,
     ) -> Result<Response<E::Data>, Failed<E::Error>> {
         let endpoint = E::METADATA.id;
@@ -398,8 +416,10 @@ impl Client {
             .inner
             .http
             .request(method, url.clone())
-            .timeout(self.inner.request_timeout)
-            .bearer_auth(token.expose());
+            .timeout(self.inner.request_timeout);
+        if let Some(token) = token {
+            builder = builder.bearer_auth(token.expose());
+        }
         if let Some(body) = body {
             builder = builder
                 .header(reqwest::header::CONTENT_TYPE, "application/json; charset=utf-8")

@@ -66,3 +66,82 @@ impl fmt::Debug for AccessToken {
         f.write_str("AccessToken([redacted])")
     }
 }
+
+/// A string field that holds a credential (an app secret, an access token) in generated requests and
+/// responses. It is sent and read as a plain JSON string, but `Debug` never shows it.
+#[derive(Clone)]
+pub struct SecretText(SecretString);
+
+impl SecretText {
+    /// Wraps a secret value.
+    pub fn new(value: impl Into<String>) -> Self {
+        Self(SecretString::from(value.into()))
+    }
+
+    /// The secret itself: use it, do not log it.
+    pub fn expose_secret(&self) -> &str {
+        self.0.expose_secret()
+    }
+}
+
+impl From<String> for SecretText {
+    fn from(value: String) -> Self {
+        Self::new(value)
+    }
+}
+
+impl From<&str> for SecretText {
+    fn from(value: &str) -> Self {
+        Self::new(value)
+    }
+}
+
+impl PartialEq for SecretText {
+    fn eq(&self, other: &Self) -> bool {
+        self.expose_secret() == other.expose_secret()
+    }
+}
+
+impl fmt::Debug for SecretText {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("[redacted]")
+    }
+}
+
+impl serde::Serialize for SecretText {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.expose_secret())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for SecretText {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        String::deserialize(deserializer).map(Self::new)
+    }
+}
+
+impl crate::wire::WireText for SecretText {
+    fn wire_text(&self) -> String {
+        self.expose_secret().to_owned()
+    }
+}
+
+impl From<SecretText> for AccessToken {
+    fn from(value: SecretText) -> Self {
+        Self(value.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secrets_travel_as_plain_strings_but_never_print() {
+        let secret: SecretText = serde_json::from_str(r#""s3cr3t""#).unwrap();
+        assert_eq!(serde_json::to_string(&secret).unwrap(), r#""s3cr3t""#);
+        assert_eq!(format!("{secret:?}"), "[redacted]");
+        let credentials = AppCredentials::new("cli_1", "s3cr3t");
+        assert!(!format!("{credentials:?}").contains("s3cr3t"));
+    }
+}

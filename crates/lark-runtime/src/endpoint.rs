@@ -47,6 +47,10 @@ pub struct EndpointMetadata {
     pub envelope: Envelope,
     /// Whether the request has a JSON body.
     pub has_body: bool,
+    /// The reference page's example request body, as JSON text.
+    pub request_example: Option<&'static str>,
+    /// The reference page's example answer (`code`, `msg` and the payload), as JSON text.
+    pub response_example: Option<&'static str>,
 }
 
 /// HTTP methods the platform uses.

@@ -71,9 +71,44 @@ pub fn failures(data: &impl PartialFailure, msg: &str) -> Vec<RecordFailure> {
         .collect()
 }
 
+/// The keys a `msg` of the list form names, e.g. `[abd754f7-abd754f7, e1002-e1002]`; `None` when `msg`
+/// is not such a list (such as `"success"`). Quotes around keys are dropped.
+pub fn listed_keys(msg: &str) -> Option<Vec<String>> {
+    let inner = msg.trim().strip_prefix('[')?.strip_suffix(']')?;
+    Some(
+        inner
+            .split(',')
+            .map(|key| key.trim().trim_matches('"').to_owned())
+            .filter(|key| !key.is_empty())
+            .collect(),
+    )
+}
+
+/// The items of a request that a list-form `msg` names as failed; `key` names an item as `msg` does.
+pub fn failed_items<'r, T>(items: &'r [T], msg: &str, key: impl Fn(&T) -> String) -> Vec<&'r T> {
+    let Some(keys) = listed_keys(msg) else {
+        return Vec::new();
+    };
+    items.iter().filter(|item| keys.contains(&key(item))).collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_list_msg_names_failed_items_by_key() {
+        assert_eq!(
+            listed_keys("[a-b, \"c-d\"]"),
+            Some(vec!["a-b".to_owned(), "c-d".to_owned()])
+        );
+        assert_eq!(listed_keys("[]"), Some(vec![]));
+        assert_eq!(listed_keys("success"), None);
+        let items = [("a", "b"), ("x-y", "z"), ("c", "d")];
+        let failed = failed_items(&items, "[x-y-z, c-d]", |(user, creator)| format!("{user}-{creator}"));
+        assert_eq!(failed, [&("x-y", "z"), &("c", "d")]);
+        assert!(failed_items(&items, "success", |(u, c)| format!("{u}-{c}")).is_empty());
+    }
 
     #[test]
     fn keeps_non_string_reasons_as_json_text() {

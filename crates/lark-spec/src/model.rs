@@ -146,6 +146,9 @@ pub struct RequestSpec {
     /// Fields of the JSON body.
     #[serde(default)]
     pub body: Fields,
+    /// The reference page's example of a whole request body; it must fit `body`.
+    #[serde(default)]
+    pub body_example: Option<serde_json::Value>,
 }
 
 /// What a successful response carries.
@@ -157,6 +160,12 @@ pub struct ResponseSpec {
     /// Fields of the payload.
     #[serde(default)]
     pub data: Fields,
+    /// The payload is this named type of `types.yaml` (instead of `data`).
+    #[serde(default)]
+    pub data_ref: Option<String>,
+    /// The reference page's example of a whole successful answer (`code`, `msg` and the payload).
+    #[serde(default)]
+    pub example: Option<serde_json::Value>,
     /// This endpoint's partial-failure convention, if it has one.
     #[serde(default)]
     pub partial_failure: Option<PartialFailureSpec>,
@@ -173,21 +182,29 @@ pub enum Envelope {
     Flat,
 }
 
-/// A batch call that reports per-id failures without an error code: the ids that failed are listed in a
-/// data field and `msg` carries a JSON object `{"<id>": "<reason>"}`.
+/// A batch call that reports per-item failures without an error code, in `msg`: either a JSON object
+/// `{"<id>": "<reason>"}` beside data fields listing the failed and succeeded ids (`reasons_in: msg`), or
+/// a list `[<key>, ...]` of the request items that failed, each named by `item_key` (`reasons_in: msg_list`).
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 pub struct PartialFailureSpec {
-    /// Data field listing the ids that failed (an array of strings).
-    pub failed_ids: String,
+    /// Data field listing the ids that failed (an array of strings); required with `reasons_in: msg`.
+    #[serde(default)]
+    pub failed_ids: Option<String>,
     /// Data field listing the ids that succeeded (an array of strings), if any.
     #[serde(default)]
     pub succeeded_ids: Option<String>,
-    /// Where the reasons are: only `msg` is known.
+    /// Where the reasons are, and in which form.
     pub reasons_in: ReasonsIn,
     /// Body field holding the ids the request names (an array of strings with `max_items`). With it,
     /// the client gets a bulk method that takes any number of ids and sends them in chunks.
     #[serde(default)]
     pub request_ids: Option<String>,
+    /// Body field holding the request's items (an array of objects); required with `reasons_in: msg_list`.
+    #[serde(default)]
+    pub request_items: Option<String>,
+    /// Fields of a request item that, joined with `-`, name it in `msg`; required with `reasons_in: msg_list`.
+    #[serde(default)]
+    pub item_key: Vec<String>,
 }
 
 /// Where a partial failure's reasons are carried.
@@ -196,6 +213,8 @@ pub struct PartialFailureSpec {
 pub enum ReasonsIn {
     /// The envelope's `msg`, as a JSON object mapping id to reason.
     Msg,
+    /// The envelope's `msg`, as a list `[a-b, c-d]` of the failed request items' keys.
+    MsgList,
 }
 
 /// One documented error code.
@@ -279,6 +298,9 @@ pub struct Schema {
     /// A value from the reference page; it must satisfy the schema.
     #[serde(default)]
     pub example: Option<serde_json::Value>,
+    /// A string that is a credential (an app secret, a token): never shown in `Debug` output or logs.
+    #[serde(default)]
+    pub secret: bool,
     /// Name of the generated Rust type, for inline objects and enums (PascalCase).
     #[serde(default)]
     pub name: Option<String>,

@@ -3,7 +3,7 @@
 
 use std::collections::{BTreeSet, HashSet};
 
-use crate::model::{EndpointSpec, HttpMethod, Number, Schema, TypeName, TypesSpec};
+use crate::model::{EndpointSpec, Number, PartialFailureSpec, ReasonsIn, Schema, TypeName, TypesSpec};
 use crate::path::FieldPath;
 
 /// One problem found in a document, before it is given a line and column.
@@ -151,22 +151,11 @@ impl Checker<'_> {
                 );
             }
         }
-        if matches!(spec.http.method, HttpMethod::Get | HttpMethod::Delete) && !spec.request.body.is_empty() {
-            self.push(
-                &FieldPath::root().key("request").key("body"),
-                format!("a {} request has no body", spec.http.method.as_str()),
-            );
-        }
     }
 
     fn auth(&mut self, spec: &EndpointSpec) {
         let path = FieldPath::root().key("auth");
-        if spec.auth.tokens.is_empty() {
-            self.push(
-                &path.key("tokens"),
-                "list at least one access token kind (tenant, app, user)",
-            );
-        }
+        // An empty list is legitimate: the token endpoints themselves take no access token.
         let duplicated = [
             ("tokens", has_duplicates(&spec.auth.tokens)),
             ("app_types", has_duplicates(&spec.auth.app_types)),
@@ -185,15 +174,62 @@ impl Checker<'_> {
     fn response(&mut self, spec: &EndpointSpec) {
         let path = FieldPath::root().key("response");
         self.fields(&path.key("data"), &spec.response.data, Place::Other);
-        let Some(partial) = &spec.response.partial_failure else {
-            return;
-        };
-        let partial_path = path.key("partial_failure");
+        if let Some(name) = &spec.response.data_ref {
+            let data_ref = path.key("data_ref");
+            if !spec.response.data.is_empty() {
+                self.push(&data_ref, "give either `data` or `data_ref`, not both");
+            }
+            let is_object = self
+                .types
+                .and_then(|types| types.types.get(name))
+                .is_some_and(|schema| schema.ty == Some(TypeName::Object));
+            if !is_object {
+                self.push(&data_ref, format!("`{name}` must name an object type of `types.yaml`"));
+            }
+        }
+        self.examples(spec);
+        if let Some(partial) = &spec.response.partial_failure {
+            self.partial_failure(spec, partial, &path.key("partial_failure"));
+        }
+    }
+
+    /// The page's whole request and answer examples: the body must fit the body's fields; the answer must
+    /// be an object with an integer `code` (its payload is checked by decoding it in the client's tests).
+    fn examples(&mut self, spec: &EndpointSpec) {
+        if let Some(example) = &spec.request.body_example {
+            let body = Schema {
+                ty: Some(TypeName::Object),
+                fields: Some(spec.request.body.clone()),
+                ..Schema::default()
+            };
+            let mut problems = Vec::new();
+            let path = FieldPath::root().key("request").key("body_example");
+            self.example(&path, example, &body, 0, &mut problems);
+            self.problems.extend(problems);
+        }
+        if let Some(example) = &spec.response.example
+            && !example.get("code").is_some_and(serde_json::Value::is_i64)
+        {
+            self.push(
+                &FieldPath::root().key("response").key("example"),
+                "example does not fit: expected an object with an integer `code`",
+            );
+        }
+    }
+
+    fn partial_failure(&mut self, spec: &EndpointSpec, partial: &PartialFailureSpec, path: &FieldPath) {
         if let Some(field) = &partial.request_ids {
-            self.request_ids(spec, &partial_path.key("request_ids"), field);
+            self.request_ids(spec, &path.key("request_ids"), field);
+        }
+        match partial.reasons_in {
+            ReasonsIn::Msg if partial.failed_ids.is_none() => {
+                self.push(&path.key("failed_ids"), "required with `reasons_in: msg`");
+            }
+            ReasonsIn::MsgList => self.item_key(spec, partial, path),
+            ReasonsIn::Msg => {}
         }
         let named = [
-            ("failed_ids", Some(&partial.failed_ids)),
+            ("failed_ids", partial.failed_ids.as_ref()),
             ("succeeded_ids", partial.succeeded_ids.as_ref()),
         ];
         for (key, field) in named {
@@ -207,8 +243,42 @@ impl Checker<'_> {
             });
             if !is_string_list {
                 self.push(
-                    &partial_path.key(key),
+                    &path.key(key),
                     format!("`{field}` must name an array-of-string field of `response.data`"),
+                );
+            }
+        }
+    }
+
+    /// `msg_list` names failed request items by key fields: the items must be objects holding them.
+    fn item_key(&mut self, spec: &EndpointSpec, partial: &PartialFailureSpec, path: &FieldPath) {
+        let Some(items_field) = &partial.request_items else {
+            return self.push(&path.key("request_items"), "required with `reasons_in: msg_list`");
+        };
+        let item = spec
+            .request
+            .body
+            .get(items_field)
+            .filter(|schema| schema.ty == Some(TypeName::Array))
+            .and_then(|schema| schema.items.as_deref())
+            .and_then(|items| object_fields(self.types, items));
+        let Some(item_fields) = item else {
+            return self.push(
+                &path.key("request_items"),
+                format!("`{items_field}` must name an array-of-object field of `request.body`"),
+            );
+        };
+        if partial.item_key.is_empty() {
+            self.push(&path.key("item_key"), "name at least one field of the request items");
+        }
+        for (i, key) in partial.item_key.iter().enumerate() {
+            let is_required_string = item_fields.get(key).is_some_and(|schema| {
+                schema.required && schema.ty == Some(TypeName::String) && schema.values.is_none()
+            });
+            if !is_required_string {
+                self.push(
+                    &path.key("item_key").index(i),
+                    format!("`{key}` must be a required string field of the `{items_field}` items"),
                 );
             }
         }
@@ -341,6 +411,9 @@ impl Checker<'_> {
         if schema.fields.is_some() {
             self.push(&path.key("fields"), "belongs on the named type, not on a `ref`");
         }
+        if schema.secret {
+            self.push(&path.key("secret"), "belongs on the named type, not on a `ref`");
+        }
     }
 
     fn typed(&mut self, path: &FieldPath, ty: TypeName, schema: &Schema, place: Place) {
@@ -380,6 +453,9 @@ impl Checker<'_> {
                     format!("{value} is not a whole number, but the type is `{ty_word}`"),
                 );
             }
+        }
+        if schema.secret && (ty != TypeName::String || schema.values.is_some()) {
+            self.push(&path.key("secret"), "only a plain `string` can be a secret");
         }
         if let Some(pattern) = &schema.pattern
             && let Err(error) = regex::Regex::new(pattern)
@@ -608,6 +684,15 @@ impl Checker<'_> {
             out.push(here(format!("{value} is not one of {}", listed.join(", "))));
         }
     }
+}
+
+/// The fields of an object schema, following a `ref`.
+fn object_fields<'s>(types: Option<&'s TypesSpec>, schema: &'s Schema) -> Option<&'s crate::model::Fields> {
+    let target = match &schema.reference {
+        Some(name) => types?.types.get(name)?,
+        None => schema,
+    };
+    target.fields.as_ref().filter(|_| target.ty == Some(TypeName::Object))
 }
 
 /// The constraint keys a schema sets, in spec order.

@@ -7,12 +7,15 @@
 pub enum Command {
     /// The `attendance` service.
     Attendance { #[command(subcommand)] resource: AttendanceCommand },
+    /// The `auth` service.
+    Auth { #[command(subcommand)] resource: AuthCommand },
 }
 impl Command {
     /// Runs the chosen endpoint and says how the process should exit.
     pub async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
         match self {
             Self::Attendance { resource } => resource.run(context).await,
+            Self::Auth { resource } => resource.run(context).await,
         }
     }
 }
@@ -21,24 +24,103 @@ impl Command {
 pub enum AttendanceCommand {
     /// The `user_flows` resource.
     UserFlows { #[command(subcommand)] method: AttendanceUserFlowsCommand },
+    /// The `user_tasks` resource.
+    UserTasks { #[command(subcommand)] method: AttendanceUserTasksCommand },
 }
 impl AttendanceCommand {
     async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
         match self {
             Self::UserFlows { method } => method.run(context).await,
+            Self::UserTasks { method } => method.run(context).await,
         }
     }
 }
 /// Endpoints of the `attendance` `user_flows` resource.
 #[derive(Debug, ::clap::Subcommand)]
 pub enum AttendanceUserFlowsCommand {
+    /// 导入打卡流水 — Import punch records.
+    BatchCreate(attendance_v1_user_flows_batch_create::Args),
     /// 删除打卡流水 — Delete punch flow records.
     BatchDel(attendance_v1_user_flows_batch_del::Args),
+    /// 查询打卡流水 — Get one punch record by id.
+    Get(attendance_v1_user_flows_get::Args),
+    /// 批量查询打卡流水 — Query the punch records of several employees.
+    Query(attendance_v1_user_flows_query::Args),
 }
 impl AttendanceUserFlowsCommand {
     async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
         match self {
+            Self::BatchCreate(args) => args.run(context).await,
             Self::BatchDel(args) => args.run(context).await,
+            Self::Get(args) => args.run(context).await,
+            Self::Query(args) => args.run(context).await,
+        }
+    }
+}
+/// `lark attendance user-flows batch-create`: arguments and run.
+pub mod attendance_v1_user_flows_batch_create {
+    #[allow(unused_imports)]
+    use ::lark_openapi::attendance::v1::user_flows::batch_create::*;
+    use ::lark_openapi::Api as _;
+    /// 导入打卡流水 — Import punch records.
+    ///
+    /// `POST /open-apis/attendance/v1/user_flows/batch_create`
+    #[derive(Debug, ::clap::Args)]
+    pub struct Args {
+        /// 员工 ID 类型 — the kind of id of `user_id` and `creator_id` in the request and the response.
+        ///
+        /// Example: `"employee_id"`
+        #[arg(
+            long = "employee-type",
+            value_parser = ::clap::builder::PossibleValuesParser::new(
+                ["employee_id",
+                "employee_no"]
+            )
+        )]
+        employee_type: Option<::std::string::String>,
+        /// 打卡流水记录列表 — the punch records to import, at most 50.
+        #[arg(
+            long = "flow-records-json",
+            value_name = "JSON",
+            conflicts_with = "flow_records_file"
+        )]
+        flow_records: Option<::std::string::String>,
+        /// `flow_records` as JSON read from a file (`-` for standard input), instead of `--flow-records-json`.
+        #[arg(long = "flow-records-file", value_name = "PATH")]
+        flow_records_file: Option<::std::path::PathBuf>,
+    }
+    impl Args {
+        /// Builds the request from the arguments, sends it and prints the outcome.
+        pub async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
+            let mut builder = BatchCreateRequest::builder();
+            if let ::std::option::Option::Some(value) = self.employee_type {
+                builder = builder
+                    .employee_type(
+                        <::lark_openapi::attendance::v1::types::EmployeeType as ::lark_runtime::enums::StringEnum>::from_wire(
+                            &value,
+                        ),
+                    );
+            }
+            match context
+                .json_arg::<
+                    ::std::vec::Vec<::lark_openapi::attendance::v1::types::UserFlow>,
+                >("flow-records", self.flow_records, self.flow_records_file)
+            {
+                ::std::result::Result::Ok(::std::option::Option::Some(value)) => {
+                    builder = builder.flow_records(value);
+                }
+                ::std::result::Result::Ok(::std::option::Option::None) => {}
+                ::std::result::Result::Err(code) => return code,
+            }
+            let request = match builder.build() {
+                ::std::result::Result::Ok(request) => request,
+                ::std::result::Result::Err(error) => return context.invalid(&error),
+            };
+            context
+                .finish_listed(|client| async move {
+                    client.attendance().v1().user_flows().batch_create(request).await
+                })
+                .await
         }
     }
 }
@@ -66,9 +148,14 @@ pub mod attendance_v1_user_flows_batch_del {
         /// Builds the request from the arguments, sends it and prints the outcome.
         pub async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
             if let ::std::option::Option::Some(path) = self.record_ids_file {
+                let names = crate::context::BulkNames {
+                    succeeded: "success_record_ids",
+                    failed: "fail_record_ids",
+                };
                 return context
                     .bulk(
                         &path,
+                        names,
                         |client, ids, options| async move {
                             client
                                 .attendance()
@@ -89,6 +176,317 @@ pub mod attendance_v1_user_flows_batch_del {
             context
                 .finish_partial(|client| async move {
                     client.attendance().v1().user_flows().batch_del(request).await
+                })
+                .await
+        }
+    }
+}
+/// `lark attendance user-flows get`: arguments and run.
+pub mod attendance_v1_user_flows_get {
+    #[allow(unused_imports)]
+    use ::lark_openapi::attendance::v1::user_flows::get::*;
+    use ::lark_openapi::Api as _;
+    /// 查询打卡流水 — Get one punch record by id.
+    ///
+    /// `GET /open-apis/attendance/v1/user_flows/:user_flow_id`
+    #[derive(Debug, ::clap::Args)]
+    pub struct Args {
+        /// 打卡流水记录 ID — the punch record id. 获取方式 (where ids come from): user_flows/query,
+        /// user_tasks/query, or user_flows/batch_create.
+        ///
+        /// Example: `"6708236686834352397"`
+        #[arg(long = "user-flow-id")]
+        user_flow_id: Option<::std::string::String>,
+        /// 员工 ID 类型 — the kind of id of `user_id` and `creator_id` in the response.
+        ///
+        /// Example: `"employee_id"`
+        #[arg(
+            long = "employee-type",
+            value_parser = ::clap::builder::PossibleValuesParser::new(
+                ["employee_id",
+                "employee_no"]
+            )
+        )]
+        employee_type: Option<::std::string::String>,
+    }
+    impl Args {
+        /// Builds the request from the arguments, sends it and prints the outcome.
+        pub async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
+            let mut builder = GetRequest::builder();
+            if let ::std::option::Option::Some(value) = self.user_flow_id {
+                builder = builder.user_flow_id(value);
+            }
+            if let ::std::option::Option::Some(value) = self.employee_type {
+                builder = builder
+                    .employee_type(
+                        <::lark_openapi::attendance::v1::types::EmployeeType as ::lark_runtime::enums::StringEnum>::from_wire(
+                            &value,
+                        ),
+                    );
+            }
+            let request = match builder.build() {
+                ::std::result::Result::Ok(request) => request,
+                ::std::result::Result::Err(error) => return context.invalid(&error),
+            };
+            context
+                .finish(|client| async move {
+                    client.attendance().v1().user_flows().get(request).await
+                })
+                .await
+        }
+    }
+}
+/// `lark attendance user-flows query`: arguments and run.
+pub mod attendance_v1_user_flows_query {
+    #[allow(unused_imports)]
+    use ::lark_openapi::attendance::v1::user_flows::query::*;
+    use ::lark_openapi::Api as _;
+    /// 批量查询打卡流水 — Query the punch records of several employees.
+    ///
+    /// `POST /open-apis/attendance/v1/user_flows/query`
+    #[derive(Debug, ::clap::Args)]
+    pub struct Args {
+        /// 员工 ID 类型 — the kind of id of `user_ids` in the request and `user_id` in the response.
+        ///
+        /// Example: `"employee_id"`
+        #[arg(
+            long = "employee-type",
+            value_parser = ::clap::builder::PossibleValuesParser::new(
+                ["employee_id",
+                "employee_no"]
+            )
+        )]
+        employee_type: Option<::std::string::String>,
+        /// 是否包含离职员工 — a new hire may reuse a departed employee's id. true: return the data of every
+        /// current and departed employee with that id; false: only the current one, or the latest departed one.
+        ///
+        /// Example: `true`
+        #[arg(long = "include-terminated-user")]
+        include_terminated_user: Option<bool>,
+        /// 员工 ID 列表 — employee ids (employee_no or employee_id, per `employee_type`), at most 50.
+        ///
+        /// Example: `["abd754f7"]`
+        #[arg(long = "user-ids", num_args = 1..)]
+        user_ids: Vec<::std::string::String>,
+        /// 查询的起始时间 — start of the range, Unix seconds as a string.
+        ///
+        /// Example: `"1566641088"`
+        #[arg(long = "check-time-from")]
+        check_time_from: Option<::std::string::String>,
+        /// 查询的结束时间 — end of the range, Unix seconds as a string.
+        ///
+        /// Example: `"1566641088"`
+        #[arg(long = "check-time-to")]
+        check_time_to: Option<::std::string::String>,
+    }
+    impl Args {
+        /// Builds the request from the arguments, sends it and prints the outcome.
+        pub async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
+            let mut builder = QueryRequest::builder();
+            if let ::std::option::Option::Some(value) = self.employee_type {
+                builder = builder
+                    .employee_type(
+                        <::lark_openapi::attendance::v1::types::EmployeeType as ::lark_runtime::enums::StringEnum>::from_wire(
+                            &value,
+                        ),
+                    );
+            }
+            if let ::std::option::Option::Some(value) = self.include_terminated_user {
+                builder = builder.include_terminated_user(value);
+            }
+            builder = builder.user_ids(self.user_ids);
+            if let ::std::option::Option::Some(value) = self.check_time_from {
+                builder = builder.check_time_from(value);
+            }
+            if let ::std::option::Option::Some(value) = self.check_time_to {
+                builder = builder.check_time_to(value);
+            }
+            let request = match builder.build() {
+                ::std::result::Result::Ok(request) => request,
+                ::std::result::Result::Err(error) => return context.invalid(&error),
+            };
+            context
+                .finish(|client| async move {
+                    client.attendance().v1().user_flows().query(request).await
+                })
+                .await
+        }
+    }
+}
+/// Endpoints of the `attendance` `user_tasks` resource.
+#[derive(Debug, ::clap::Subcommand)]
+pub enum AttendanceUserTasksCommand {
+    /// 查询打卡结果 — Query employees' punch results.
+    Query(attendance_v1_user_tasks_query::Args),
+}
+impl AttendanceUserTasksCommand {
+    async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
+        match self {
+            Self::Query(args) => args.run(context).await,
+        }
+    }
+}
+/// `lark attendance user-tasks query`: arguments and run.
+pub mod attendance_v1_user_tasks_query {
+    #[allow(unused_imports)]
+    use ::lark_openapi::attendance::v1::user_tasks::query::*;
+    use ::lark_openapi::Api as _;
+    /// 查询打卡结果 — Query employees' punch results.
+    ///
+    /// `POST /open-apis/attendance/v1/user_tasks/query`
+    #[derive(Debug, ::clap::Args)]
+    pub struct Args {
+        /// 员工 ID 类型 — the kind of id of `user_ids` and of the ids in the response.
+        ///
+        /// Example: `"employee_id"`
+        #[arg(
+            long = "employee-type",
+            value_parser = ::clap::builder::PossibleValuesParser::new(
+                ["employee_id",
+                "employee_no"]
+            )
+        )]
+        employee_type: Option<::std::string::String>,
+        /// 是否忽略无效和没有权限的用户 — true: answer for the valid users and list the invalid and unauthorized
+        /// ones; false: fail if `user_ids` holds any invalid or unauthorized user.
+        ///
+        /// Example: `true`
+        #[arg(long = "ignore-invalid-users")]
+        ignore_invalid_users: Option<bool>,
+        /// 是否包含离职员工 — a new hire may reuse a departed employee's id. true: return the data of every
+        /// current and departed employee with that id; false: only the current one, or the latest departed one.
+        ///
+        /// Example: `true`
+        #[arg(long = "include-terminated-user")]
+        include_terminated_user: Option<bool>,
+        /// 员工 ID 列表 — employee ids (employee_no or employee_id, per `employee_type`), at most 50.
+        ///
+        /// Example: `["abd754f7"]`
+        #[arg(long = "user-ids", num_args = 1..)]
+        user_ids: Vec<::std::string::String>,
+        /// 查询的起始工作日 — first work day of the range, a yyyyMMdd number.
+        ///
+        /// Example: `20190817`
+        #[arg(long = "check-date-from")]
+        check_date_from: Option<i32>,
+        /// 查询的结束工作日 — last work day of the range, a yyyyMMdd number.
+        ///
+        /// Example: `20190820`
+        #[arg(long = "check-date-to")]
+        check_date_to: Option<i32>,
+        /// 是否需要加班班段打卡结果 — true: also return overtime segments (`task_shift_type` 1); an overtime
+        /// segment adjoining a normal one shares its check-in/out record ids, e.g. 9–18 normal and 18–19
+        /// overtime come back as two records with the same record ids. false: only normal segments
+        /// (`task_shift_type` 0).
+        ///
+        /// Example: `true`
+        #[arg(long = "need-overtime-result")]
+        need_overtime_result: Option<bool>,
+    }
+    impl Args {
+        /// Builds the request from the arguments, sends it and prints the outcome.
+        pub async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
+            let mut builder = QueryRequest::builder();
+            if let ::std::option::Option::Some(value) = self.employee_type {
+                builder = builder
+                    .employee_type(
+                        <::lark_openapi::attendance::v1::types::EmployeeType as ::lark_runtime::enums::StringEnum>::from_wire(
+                            &value,
+                        ),
+                    );
+            }
+            if let ::std::option::Option::Some(value) = self.ignore_invalid_users {
+                builder = builder.ignore_invalid_users(value);
+            }
+            if let ::std::option::Option::Some(value) = self.include_terminated_user {
+                builder = builder.include_terminated_user(value);
+            }
+            builder = builder.user_ids(self.user_ids);
+            if let ::std::option::Option::Some(value) = self.check_date_from {
+                builder = builder.check_date_from(value);
+            }
+            if let ::std::option::Option::Some(value) = self.check_date_to {
+                builder = builder.check_date_to(value);
+            }
+            if let ::std::option::Option::Some(value) = self.need_overtime_result {
+                builder = builder.need_overtime_result(value);
+            }
+            let request = match builder.build() {
+                ::std::result::Result::Ok(request) => request,
+                ::std::result::Result::Err(error) => return context.invalid(&error),
+            };
+            context
+                .finish(|client| async move {
+                    client.attendance().v1().user_tasks().query(request).await
+                })
+                .await
+        }
+    }
+}
+/// Resources of the `auth` service.
+#[derive(Debug, ::clap::Subcommand)]
+pub enum AuthCommand {
+    /// The `tenant_access_token` resource.
+    TenantAccessToken { #[command(subcommand)] method: AuthTenantAccessTokenCommand },
+}
+impl AuthCommand {
+    async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
+        match self {
+            Self::TenantAccessToken { method } => method.run(context).await,
+        }
+    }
+}
+/// Endpoints of the `auth` `tenant_access_token` resource.
+#[derive(Debug, ::clap::Subcommand)]
+pub enum AuthTenantAccessTokenCommand {
+    /// 自建应用获取 tenant_access_token — Get a tenant access token for a self-built app.
+    Internal(auth_v3_tenant_access_token_internal::Args),
+}
+impl AuthTenantAccessTokenCommand {
+    async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
+        match self {
+            Self::Internal(args) => args.run(context).await,
+        }
+    }
+}
+/// `lark auth tenant-access-token internal`: arguments and run.
+pub mod auth_v3_tenant_access_token_internal {
+    #[allow(unused_imports)]
+    use ::lark_openapi::auth::v3::tenant_access_token::internal::*;
+    use ::lark_openapi::Api as _;
+    /// 自建应用获取 tenant_access_token — Get a tenant access token for a self-built app.
+    ///
+    /// `POST /open-apis/auth/v3/tenant_access_token/internal`
+    #[derive(Debug, ::clap::Args)]
+    pub struct Args {
+        /// 应用唯一标识 — the app's id, given when the app is created.
+        ///
+        /// Example: `"cli_slkdjalasdkjasd"`
+        #[arg(long = "app-id")]
+        app_id: Option<::std::string::String>,
+        /// 应用秘钥 — the app's secret, given when the app is created.
+        ///
+        /// Example: `"dskLLdkasdjlasdKK"`
+        #[arg(long = "app-secret")]
+        app_secret: Option<::std::string::String>,
+    }
+    impl Args {
+        /// Builds the request from the arguments, sends it and prints the outcome.
+        pub async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
+            let mut builder = InternalRequest::builder();
+            if let ::std::option::Option::Some(value) = self.app_id {
+                builder = builder.app_id(value);
+            }
+            if let ::std::option::Option::Some(value) = self.app_secret {
+                builder = builder.app_secret(value);
+            }
+            let request = match builder.build() {
+                ::std::result::Result::Ok(request) => request,
+                ::std::result::Result::Err(error) => return context.invalid(&error),
+            };
+            context
+                .finish(|client| async move {
+                    client.auth().v3().tenant_access_token().internal(request).await
                 })
                 .await
         }

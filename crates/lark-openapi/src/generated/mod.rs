@@ -4,11 +4,15 @@
 //! Generated bindings, one module per service, and the [`Api`] trait that reaches them from a client.
 /// The `attendance` service.
 pub mod attendance;
+/// The `auth` service.
+pub mod auth;
 /// Typed endpoints on a [`Client`](::lark_runtime::Client), grouped like the official SDKs:
 /// `client.attendance().v1().user_flows().batch_del(request)`.
 pub trait Api {
     /// The `attendance` service.
     fn attendance(&self) -> attendance::AttendanceApi<'_>;
+    /// The `auth` service.
+    fn auth(&self) -> auth::AuthApi<'_>;
 }
 impl Api for ::lark_runtime::Client {
     /// The `attendance` service.
@@ -16,5 +20,9 @@ impl Api for ::lark_runtime::Client {
         attendance::AttendanceApi {
             client: self,
         }
+    }
+    /// The `auth` service.
+    fn auth(&self) -> auth::AuthApi<'_> {
+        auth::AuthApi { client: self }
     }
 }

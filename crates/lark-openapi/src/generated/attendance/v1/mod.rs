@@ -2,8 +2,12 @@
 // Do not edit by hand: run `cargo xtask codegen`.
 
 //! The `attendance` v1 API, by resource.
+/// Named types shared by the endpoints of this version.
+pub mod types;
 /// The `user_flows` resource.
 pub mod user_flows;
+/// The `user_tasks` resource.
+pub mod user_tasks;
 /// Endpoints below `attendance::v1`; reach it from a client through [`Api`](crate::Api).
 #[derive(Debug, Clone, Copy)]
 pub struct AttendanceV1Api<'a> {
@@ -13,6 +17,12 @@ impl<'a> AttendanceV1Api<'a> {
     /// The `user_flows` resource.
     pub fn user_flows(&self) -> user_flows::AttendanceV1UserFlowsApi<'a> {
         user_flows::AttendanceV1UserFlowsApi {
+            client: self.client,
+        }
+    }
+    /// The `user_tasks` resource.
+    pub fn user_tasks(&self) -> user_tasks::AttendanceV1UserTasksApi<'a> {
+        user_tasks::AttendanceV1UserTasksApi {
             client: self.client,
         }
     }

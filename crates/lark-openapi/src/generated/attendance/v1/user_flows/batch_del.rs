@@ -3,15 +3,14 @@
 
 //! 删除打卡流水 — Delete punch flow records.
 //!
-//! 删除员工从开放平台导入的打卡记录。删除后会重新计算打卡记录对应考勤任务结果。
-//!
 //! Deletes punch (clock-in) records of employees that were imported through the open platform. After
 //! deletion the platform recomputes the attendance task results that those records fed.
 //!
-//! 当返回结果 fail_record_ids 不为空时，msg 字段返回对应失败原因，格式为：{"xx id": "xx reason"}.
-//! When `fail_record_ids` is not empty, `msg` maps each failed id to its reason.
+//! When `fail_record_ids` is not empty, `msg` maps each failed id to its reason: `{"<id>": "<reason>"}`.
 //!
 //! `POST /open-apis/attendance/v1/user_flows/batch_del`
+//!
+//! Reference: <https://open.feishu.cn/document/attendance-v1/user_task/batch_del>
 /// Request of 删除打卡流水 — Delete punch flow records.
 ///
 /// `POST /open-apis/attendance/v1/user_flows/batch_del`
@@ -120,9 +119,18 @@ impl ::lark_runtime::Endpoint for BatchDelRequest {
         access_tokens: &[::lark_runtime::AccessTokenKind::Tenant],
         app_types: &[::lark_runtime::AppType::Custom, ::lark_runtime::AppType::Isv],
         scopes: &["attendance:task"],
-        rate_limit: ::std::option::Option::None,
+        rate_limit: ::std::option::Option::Some(::lark_runtime::RateLimit {
+            requests: 10u32,
+            period_seconds: 1u32,
+        }),
         envelope: ::lark_runtime::Envelope::Data,
         has_body: true,
+        request_example: ::std::option::Option::Some(
+            "{\"record_ids\":[\"6709359313699356941\"]}",
+        ),
+        response_example: ::std::option::Option::Some(
+            "{\"code\":0,\"data\":{\"fail_record_ids\":[\"6709359313699356941\"],\"success_record_ids\":[\"6709359313699356941\"]},\"msg\":\"success\"}",
+        ),
     };
     fn path(&self) -> ::std::string::String {
         ::std::string::String::from("/open-apis/attendance/v1/user_flows/batch_del")
@@ -169,6 +177,7 @@ pub struct BatchDelResponse {
     ///
     /// Example: `["6709359313699356941"]`
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub success_record_ids: ::std::option::Option<
         ::std::vec::Vec<::std::string::String>,
     >,
@@ -176,6 +185,7 @@ pub struct BatchDelResponse {
     ///
     /// Example: `["6709359313699356941"]`
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub fail_record_ids: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
 }
 impl ::lark_runtime::PartialFailure for BatchDelResponse {
@@ -200,29 +210,29 @@ impl BatchDelResponse {
 pub enum BatchDelError {
     /// `1220001` param is invalid (HTTP 400).
     ///
-    /// 请参考实际返回的错误信息排查问题。例如 “internal server error” 代表内部服务异常。 Read the message the server returned; e.g. "internal server error" means an internal fault.
+    /// Read the message the server returned for the cause (the page's example is "internal server error", an internal fault).
     ParamInvalid,
     /// `1220002` tenant_id is empty (HTTP 400).
     ///
-    /// 检查租户 ID — check the tenant id.
+    /// 租户 ID — check the tenant id.
     TenantIdEmpty,
     /// `1220003` user_id type is not employee_id or employee_no (HTTP 400).
     ///
-    /// 无效的用户 ID — the user id is invalid.
+    /// 用户 ID — the user id is invalid; it must be an employee_id or an employee_no.
     UserIdTypeInvalid,
     /// `1220006` enterprise tenant app has no privilege (HTTP 400).
     ///
-    /// 按照错误信息指引，开启应用权限 — grant the app the permission the message names.
+    /// 应用权限 — grant the app the permission the returned message names.
     NoPrivilege,
     /// `1225000` system error (HTTP 500).
     ///
-    /// 系统错误，可重试解决或咨询技术支持 — a server fault; retry, or ask technical support.
+    /// 系统错误 — a server fault; retry, or ask technical support.
     ///
     /// Retrying can succeed.
     SystemError,
     /// `1227000` management service error (HTTP 500).
     ///
-    /// 系统错误，可重试解决或咨询技术支持 — a server fault; retry, or ask technical support.
+    /// 系统错误 — a server fault; retry, or ask technical support.
     ///
     /// Retrying can succeed.
     ManagementServiceError,
@@ -291,30 +301,30 @@ impl BatchDelError {
         match self {
             Self::ParamInvalid => {
                 ::std::option::Option::Some(
-                    "请参考实际返回的错误信息排查问题。例如 “internal server error” 代表内部服务异常。 Read the message the server returned; e.g. \"internal server error\" means an internal fault.",
+                    "Read the message the server returned for the cause (the page's example is \"internal server error\", an internal fault).",
                 )
             }
             Self::TenantIdEmpty => {
-                ::std::option::Option::Some("检查租户 ID — check the tenant id.")
+                ::std::option::Option::Some("租户 ID — check the tenant id.")
             }
             Self::UserIdTypeInvalid => {
                 ::std::option::Option::Some(
-                    "无效的用户 ID — the user id is invalid.",
+                    "用户 ID — the user id is invalid; it must be an employee_id or an employee_no.",
                 )
             }
             Self::NoPrivilege => {
                 ::std::option::Option::Some(
-                    "按照错误信息指引，开启应用权限 — grant the app the permission the message names.",
+                    "应用权限 — grant the app the permission the returned message names.",
                 )
             }
             Self::SystemError => {
                 ::std::option::Option::Some(
-                    "系统错误，可重试解决或咨询技术支持 — a server fault; retry, or ask technical support.",
+                    "系统错误 — a server fault; retry, or ask technical support.",
                 )
             }
             Self::ManagementServiceError => {
                 ::std::option::Option::Some(
-                    "系统错误，可重试解决或咨询技术支持 — a server fault; retry, or ask technical support.",
+                    "系统错误 — a server fault; retry, or ask technical support.",
                 )
             }
             Self::Undocumented(_) => ::std::option::Option::None,

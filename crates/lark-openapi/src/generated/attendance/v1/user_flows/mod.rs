@@ -2,14 +2,34 @@
 // Do not edit by hand: run `cargo xtask codegen`.
 
 //! Endpoints of the `attendance::v1::user_flows` resource.
+/// 导入打卡流水 — Import punch records.
+pub mod batch_create;
 /// 删除打卡流水 — Delete punch flow records.
 pub mod batch_del;
+/// 查询打卡流水 — Get one punch record by id.
+pub mod get;
+/// 批量查询打卡流水 — Query the punch records of several employees.
+pub mod query;
 /// Endpoints below `attendance::v1::user_flows`; reach it from a client through [`Api`](crate::Api).
 #[derive(Debug, Clone, Copy)]
 pub struct AttendanceV1UserFlowsApi<'a> {
     pub(crate) client: &'a ::lark_runtime::Client,
 }
 impl<'a> AttendanceV1UserFlowsApi<'a> {
+    /// 导入打卡流水 — Import punch records.
+    ///
+    /// `POST /open-apis/attendance/v1/user_flows/batch_create`
+    ///
+    /// Retries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.
+    pub async fn batch_create(
+        &self,
+        request: batch_create::BatchCreateRequest,
+    ) -> ::std::result::Result<
+        ::lark_runtime::Response<batch_create::BatchCreateResponse>,
+        ::lark_runtime::Error<batch_create::BatchCreateError>,
+    > {
+        self.client.execute(&request).await
+    }
     /// 删除打卡流水 — Delete punch flow records.
     ///
     /// `POST /open-apis/attendance/v1/user_flows/batch_del`
@@ -46,5 +66,33 @@ impl<'a> AttendanceV1UserFlowsApi<'a> {
                 options,
             )
             .await
+    }
+    /// 查询打卡流水 — Get one punch record by id.
+    ///
+    /// `GET /open-apis/attendance/v1/user_flows/:user_flow_id`
+    ///
+    /// Retries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.
+    pub async fn get(
+        &self,
+        request: get::GetRequest,
+    ) -> ::std::result::Result<
+        ::lark_runtime::Response<get::GetResponse>,
+        ::lark_runtime::Error<get::GetError>,
+    > {
+        self.client.execute(&request).await
+    }
+    /// 批量查询打卡流水 — Query the punch records of several employees.
+    ///
+    /// `POST /open-apis/attendance/v1/user_flows/query`
+    ///
+    /// Retries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.
+    pub async fn query(
+        &self,
+        request: query::QueryRequest,
+    ) -> ::std::result::Result<
+        ::lark_runtime::Response<query::QueryResponse>,
+        ::lark_runtime::Error<query::QueryError>,
+    > {
+        self.client.execute(&request).await
     }
 }
