@@ -122,7 +122,7 @@ async fn a_refused_call_exits_1_with_code_message_advice_and_log_id() {
     for expected in [
         "code 1220006",
         "app has no privilege",
-        "Advice: 按照错误信息指引",
+        "Advice: 应用权限 — grant the app the permission",
         "[log id log-refused]",
     ] {
         assert!(text.contains(expected), "{expected:?} missing from {text}");
@@ -197,8 +197,13 @@ async fn bulk_mode_reads_ids_from_stdin_and_reports_every_id() {
     .await;
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
     let report = stdout_json(&output);
-    assert_eq!(report["succeeded"].as_array().unwrap().len(), 24);
-    assert_eq!(report["failed"], json!([{"id": missing, "reason": "record not found"}]));
+    // The single call's field names, plus the reasons and the unknown ids.
+    assert_eq!(report["data"]["success_record_ids"].as_array().unwrap().len(), 24);
+    assert_eq!(report["data"]["fail_record_ids"], json!([missing]));
+    assert_eq!(
+        report["failures"],
+        json!([{"id": missing, "reason": "record not found"}])
+    );
     assert_eq!(
         (report["unknown"].clone(), report["duplicates"].clone()),
         (json!([]), json!(1))

@@ -212,17 +212,32 @@ mod tests {
     fn the_macro_expands_to_the_checked_in_bindings_for_every_spec() {
         let root = workspace();
         let set = SpecSet::load_dir(&root.join("specs")).unwrap();
-        let files = lark_codegen::client_files(&set).unwrap();
+        let client_files = lark_codegen::client_files(&set).unwrap();
+        let runtime_files = lark_codegen::runtime_files(&set).unwrap();
         assert!(!set.endpoints.is_empty());
         for endpoint in &set.endpoints {
             let spec = &endpoint.spec;
             let relative = endpoint.relative.as_str();
-            let types_path = Options::client(&spec.service, &spec.version).types_path;
+            // Services the runtime calls itself live in the runtime crate.
+            let in_runtime = lark_codegen::RUNTIME_SERVICES.contains(&spec.service.as_str());
+            let (options, crate_dir, files) = match in_runtime {
+                true => (
+                    Options::runtime(&spec.service, &spec.version),
+                    "lark-runtime",
+                    &runtime_files,
+                ),
+                false => (
+                    Options::client(&spec.service, &spec.version),
+                    "lark-openapi",
+                    &client_files,
+                ),
+            };
+            let types_path = options.types_path;
             let expansion = super::endpoint(quote!(#relative, types = #types_path), &root.join("tests"));
             let from_macro = lark_codegen::render(expansion.items).unwrap();
             let expected_path = format!("{}/{}/{}/{}.rs", spec.service, spec.version, spec.resource, spec.name);
-            let checked_in =
-                std::fs::read_to_string(root.join("crates/lark-openapi/src/generated").join(&expected_path)).unwrap();
+            let generated_dir = root.join("crates").join(crate_dir).join("src/generated");
+            let checked_in = std::fs::read_to_string(generated_dir.join(&expected_path)).unwrap();
             let generated = files.iter().find(|f| f.path == expected_path).unwrap();
             assert_eq!(
                 checked_in, generated.contents,

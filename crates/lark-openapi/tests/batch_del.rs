@@ -5,8 +5,8 @@
 
 use lark_openapi::attendance::v1::user_flows::batch_del::{BatchDelError, BatchDelRequest, BatchDelResponse};
 use lark_openapi::runtime::{
-    AccessTokenKind, AppType, DocumentedError, Endpoint, Envelope, HttpMethod, PartialFailure, RecordFailure,
-    ViolationKind,
+    AccessTokenKind, AppType, DocumentedError, Endpoint, Envelope, HttpMethod, PartialFailure, RateLimit,
+    RecordFailure, ViolationKind,
 };
 use serde_json::json;
 
@@ -148,7 +148,7 @@ fn every_documented_code_maps_to_its_variant() {
     }
     assert_eq!(
         BatchDelError::SystemError.advice(),
-        Some("系统错误，可重试解决或咨询技术支持 — a server fault; retry, or ask technical support.")
+        Some("系统错误 — a server fault; retry, or ask technical support.")
     );
 }
 
@@ -175,7 +175,14 @@ fn metadata_is_the_reference_page() {
     assert_eq!(metadata.access_tokens, [AccessTokenKind::Tenant]);
     assert_eq!(metadata.app_types, [AppType::Custom, AppType::Isv]);
     assert_eq!(metadata.scopes, ["attendance:task"]);
-    assert_eq!(metadata.rate_limit, None, "the reference page gives no rate limit");
+    assert_eq!(
+        metadata.rate_limit,
+        Some(RateLimit {
+            requests: 10,
+            period_seconds: 1
+        }),
+        "the reference page documents 10 calls a second"
+    );
     assert_eq!(metadata.envelope, Envelope::Data);
     let request = build(ids(1)).unwrap();
     assert_eq!(request.path(), metadata.path_template);

@@ -128,6 +128,8 @@ mod tests {
         }),
         envelope: Envelope::Data,
         has_body: true,
+        request_example: None,
+        response_example: None,
     };
 
     #[test]
