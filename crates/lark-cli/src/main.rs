@@ -27,7 +27,7 @@ pub use context::Context;
 #[derive(Debug, Parser)]
 #[command(name = "lark", version, about)]
 struct Cli {
-    /// The platform's address: https://open.feishu.cn (default), https://open.larksuite.com, or a local server.
+    /// The platform's address: `https://open.feishu.cn` (default), `https://open.larksuite.com`, or a local server.
     #[arg(long, env = "LARK_BASE_URL", default_value = lark_runtime::FEISHU, global = true)]
     base_url: String,
     /// Chunks in flight at once in bulk mode.

@@ -36,6 +36,17 @@ pub(crate) fn error_enum(ident: &Ident, summary: &str, errors: &[ErrorSpec]) -> 
         }
     });
     let retryable = errors.iter().map(|e| e.retryable);
+    // A page without codes of its own still gets the catch-all; a one-arm match would only add noise.
+    let from_code = if codes.is_empty() {
+        quote!(Self::Undocumented(code))
+    } else {
+        quote! {
+            match code {
+                #(#codes => Self::#variants,)*
+                other => Self::Undocumented(other),
+            }
+        }
+    };
     quote! {
         #docs
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -49,10 +60,7 @@ pub(crate) fn error_enum(ident: &Ident, summary: &str, errors: &[ErrorSpec]) -> 
         impl #ident {
             /// The variant for a code the server sent.
             pub fn from_code(code: i64) -> Self {
-                match code {
-                    #(#codes => Self::#variants,)*
-                    other => Self::Undocumented(other),
-                }
+                #from_code
             }
             /// The platform's error code.
             pub fn code(&self) -> i64 {

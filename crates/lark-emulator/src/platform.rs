@@ -142,13 +142,7 @@ pub(crate) fn query(shared: &Shared, request: QueryRequest) -> Answer {
     };
     let (known, unknown) = resolve(&roster, kind, request.user_ids());
     if !unknown.is_empty() {
-        return Answer::documented(
-            &QueryError::UserNotFoundOrNoPermission,
-            format!(
-                "user_id is not exist or does not have permission: {}",
-                unknown.join(", ")
-            ),
-        );
+        return unknown_users(&QueryError::UserNotFoundOrNoPermission, &unknown);
     }
     let attendance = lock(&shared.attendance);
     let results = known
@@ -189,13 +183,7 @@ pub(crate) fn user_tasks(shared: &Shared, request: TaskQueryRequest) -> Answer {
     };
     let (known, unknown) = resolve(&roster, kind, request.user_ids());
     if !unknown.is_empty() && request.ignore_invalid_users() != Some(&true) {
-        return Answer::documented(
-            &TaskQueryError::UserNotFoundOrNoPermission,
-            format!(
-                "user_id is not exist or does not have permission: {}",
-                unknown.join(", ")
-            ),
-        );
+        return unknown_users(&TaskQueryError::UserNotFoundOrNoPermission, &unknown);
     }
     let attendance = lock(&shared.attendance);
     let results = known
@@ -209,6 +197,17 @@ pub(crate) fn user_tasks(shared: &Shared, request: TaskQueryRequest) -> Answer {
         unauthorized_user_ids: Some(Vec::new()),
     };
     Answer::ok("success", to_value(&data))
+}
+
+/// The platform's refusal of user ids it does not know (code 1220004 on these pages).
+fn unknown_users(error: &impl lark_openapi::runtime::DocumentedError, unknown: &[String]) -> Answer {
+    Answer::documented(
+        error,
+        format!(
+            "user_id is not exist or does not have permission: {}",
+            unknown.join(", ")
+        ),
+    )
 }
 
 /// The employee ids of the users the tenant knows, and the given ids it does not.

@@ -11,14 +11,14 @@ use axum::body::{Body, Bytes};
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{MethodFilter, MethodRouter, get, on, post};
 use lark_openapi::attendance::v1::user_flows::batch_create::{BatchCreateError, BatchCreateRequest};
 use lark_openapi::attendance::v1::user_flows::batch_del::{BatchDelError, BatchDelRequest};
 use lark_openapi::attendance::v1::user_flows::get::{GetError, GetRequest};
 use lark_openapi::attendance::v1::user_flows::query::{QueryError, QueryRequest};
 use lark_openapi::attendance::v1::user_tasks::query::{QueryError as TaskQueryError, QueryRequest as TaskQueryRequest};
 use lark_openapi::auth::v3::tenant_access_token::internal::InternalRequest;
-use lark_openapi::runtime::{DocumentedError, Endpoint, Incoming, IncomingRequest};
+use lark_openapi::runtime::{DocumentedError, Endpoint, HttpMethod, Incoming, IncomingRequest};
 use secrecy::ExposeSecret;
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -85,11 +85,26 @@ impl Shared {
 pub(crate) fn router(shared: Arc<Shared>) -> Router {
     Router::new()
         .route(TOKEN_PATH, post(tenant_access_token))
-        .route(BatchCreateRequest::METADATA.path_template, post(batch_create))
-        .route(BatchDelRequest::METADATA.path_template, post(batch_del))
-        .route(QueryRequest::METADATA.path_template, post(query_flows))
-        .route(&axum_route(GetRequest::METADATA.path_template), get(get_flow))
-        .route(TaskQueryRequest::METADATA.path_template, post(query_tasks))
+        .route(
+            &axum_route(BatchCreateRequest::METADATA.path_template),
+            platform_route(BatchCreateError::ParamInvalid, platform::batch_create),
+        )
+        .route(
+            &axum_route(BatchDelRequest::METADATA.path_template),
+            platform_route(BatchDelError::ParamInvalid, platform::batch_del),
+        )
+        .route(
+            &axum_route(QueryRequest::METADATA.path_template),
+            platform_route(QueryError::ParamInvalid, platform::query),
+        )
+        .route(
+            &axum_route(GetRequest::METADATA.path_template),
+            platform_route(GetError::ParamInvalid, platform::get),
+        )
+        .route(
+            &axum_route(TaskQueryRequest::METADATA.path_template),
+            platform_route(TaskQueryError::ParamInvalid, platform::user_tasks),
+        )
         .route("/__emulator/punches", post(import_punches))
         .route("/__emulator/tasks", get(tasks))
         .route("/__emulator/faults", post(add_fault).delete(clear_faults))
@@ -302,76 +317,30 @@ fn issue_token(shared: &Shared, body: &[u8]) -> Answer {
     )
 }
 
-async fn batch_create(
-    State(shared): State<Arc<Shared>>,
-    Query(query): Query<Vec<(String, String)>>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    let request = IncomingRequest::new(&[], &query, &body);
-    serve(
-        &shared,
-        &headers,
-        request,
-        BatchCreateError::ParamInvalid,
-        platform::batch_create,
-    )
-    .await
-}
-
-async fn batch_del(
-    State(shared): State<Arc<Shared>>,
-    Query(query): Query<Vec<(String, String)>>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    let request = IncomingRequest::new(&[], &query, &body);
-    serve(
-        &shared,
-        &headers,
-        request,
-        BatchDelError::ParamInvalid,
-        platform::batch_del,
-    )
-    .await
-}
-
-async fn query_flows(
-    State(shared): State<Arc<Shared>>,
-    Query(query): Query<Vec<(String, String)>>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    let request = IncomingRequest::new(&[], &query, &body);
-    serve(&shared, &headers, request, QueryError::ParamInvalid, platform::query).await
-}
-
-async fn get_flow(
-    State(shared): State<Arc<Shared>>,
-    Path(user_flow_id): Path<String>,
-    Query(query): Query<Vec<(String, String)>>,
-    headers: HeaderMap,
-) -> Response {
-    let path = [("user_flow_id".to_owned(), user_flow_id)];
-    let request = IncomingRequest::new(&path, &query, &[]);
-    serve(&shared, &headers, request, GetError::ParamInvalid, platform::get).await
-}
-
-async fn query_tasks(
-    State(shared): State<Arc<Shared>>,
-    Query(query): Query<Vec<(String, String)>>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    let request = IncomingRequest::new(&[], &query, &body);
-    serve(
-        &shared,
-        &headers,
-        request,
-        TaskQueryError::ParamInvalid,
-        platform::user_tasks,
-    )
-    .await
+/// The route of a platform endpoint whose request type is generated from its spec: path parameters,
+/// query and body go to the generated decoder, then to `handle`.
+fn platform_route<E>(invalid: E::Error, handle: fn(&Shared, E) -> Answer) -> MethodRouter<Arc<Shared>>
+where
+    E: Incoming + 'static,
+    E::Error: Copy + Send + Sync + 'static,
+{
+    let handler = move |State(shared): State<Arc<Shared>>,
+                        path: Option<Path<Vec<(String, String)>>>,
+                        Query(query): Query<Vec<(String, String)>>,
+                        headers: HeaderMap,
+                        body: Bytes| async move {
+        let path = path.map(|Path(params)| params).unwrap_or_default();
+        let request = IncomingRequest::new(&path, &query, &body);
+        serve(&shared, &headers, request, invalid, handle).await
+    };
+    let method = match E::METADATA.method {
+        HttpMethod::Get => MethodFilter::GET,
+        HttpMethod::Post => MethodFilter::POST,
+        HttpMethod::Put => MethodFilter::PUT,
+        HttpMethod::Patch => MethodFilter::PATCH,
+        HttpMethod::Delete => MethodFilter::DELETE,
+    };
+    on(method, handler)
 }
 
 #[derive(Deserialize)]

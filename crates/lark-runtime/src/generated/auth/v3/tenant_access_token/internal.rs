@@ -189,9 +189,7 @@ pub enum InternalError {
 impl InternalError {
     /// The variant for a code the server sent.
     pub fn from_code(code: i64) -> Self {
-        match code {
-            other => Self::Undocumented(other),
-        }
+        Self::Undocumented(code)
     }
     /// The platform's error code.
     pub fn code(&self) -> i64 {
