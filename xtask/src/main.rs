@@ -33,13 +33,16 @@ enum Task {
         /// Change nothing; exit non-zero when the checked-in bindings differ from a fresh generation.
         #[arg(long)]
         check: bool,
+        /// Read the specs from another folder (e.g. to try a draft set) instead of specs/.
+        #[arg(long, value_name = "DIR", default_value = SPECS_DIR)]
+        specs: PathBuf,
     },
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.task {
-        Task::Codegen { check } => codegen(&workspace_root(), check),
+        Task::Codegen { check, specs } => codegen(&workspace_root(), &specs, check),
         Task::Demo => demo(&workspace_root()),
     };
     match result {
@@ -74,10 +77,10 @@ fn demo(root: &Path) -> anyhow::Result<ExitCode> {
     })
 }
 
-fn codegen(root: &Path, check: bool) -> anyhow::Result<ExitCode> {
+fn codegen(root: &Path, specs_dir: &Path, check: bool) -> anyhow::Result<ExitCode> {
     // Relative paths keep spec errors short: `specs/attendance/...:12:7`.
     std::env::set_current_dir(root).with_context(|| format!("cannot enter {}", root.display()))?;
-    let set = match lark_spec::SpecSet::load_dir(Path::new(SPECS_DIR)) {
+    let set = match lark_spec::SpecSet::load_dir(specs_dir) {
         Ok(set) => set,
         Err(errors) => {
             eprint!("{errors}");

@@ -8,7 +8,8 @@ use std::sync::Arc;
 
 use indicatif::{ProgressBar, ProgressStyle};
 use lark_runtime::{
-    AppCredentials, BulkOptions, BulkReport, Client, DocumentedError, Error, PartialFailure, Response, ValidationError,
+    AppCredentials, BulkOptions, BulkReport, Client, DocumentedError, Download, Error, PartialFailure, Response,
+    UploadFile, ValidationError,
 };
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -124,6 +125,77 @@ impl Context {
                 print_json(&json!({"data": response.data, "failures": failures, "log_id": response.log_id}))
             }
             Err(code) => code,
+        }
+    }
+
+    /// A file to upload, read from `path`.
+    pub async fn upload_file(&self, path: &Path) -> Result<UploadFile, ExitCode> {
+        UploadFile::from_path(path).await.map_err(|error| {
+            eprintln!("error: cannot read {}: {error}", path.display());
+            ExitCode::from(INVALID_INPUT)
+        })
+    }
+
+    /// Sends a download and writes the file to `output` (`-` for standard output), chunk by chunk.
+    pub async fn finish_download<E, F, Fut>(&self, output: &Path, call: F) -> ExitCode
+    where
+        E: DocumentedError,
+        F: FnOnce(Client) -> Fut,
+        Fut: Future<Output = Result<Download, Error<E>>>,
+    {
+        let client = match self.client() {
+            Ok(client) => client,
+            Err(code) => return code,
+        };
+        let download = match call(client).await {
+            Ok(download) => download,
+            Err(error) => {
+                eprintln!("error: {error}");
+                return ExitCode::from(CALL_FAILED);
+            }
+        };
+        let log_id = download.log_id.clone();
+        let written = if output.as_os_str() == "-" {
+            download.write_to(&mut tokio::io::stdout()).await
+        } else {
+            match tokio::fs::File::create(output).await {
+                Ok(mut file) => download.write_to(&mut file).await,
+                Err(error) => {
+                    eprintln!("error: cannot create {}: {error}", output.display());
+                    return ExitCode::from(INVALID_INPUT);
+                }
+            }
+        };
+        match written {
+            Ok(bytes) => {
+                eprintln!("wrote {bytes} bytes (log id {})", log_id.as_deref().unwrap_or("-"));
+                ExitCode::SUCCESS
+            }
+            Err(error) => {
+                eprintln!("error: {error}");
+                ExitCode::from(CALL_FAILED)
+            }
+        }
+    }
+
+    /// Follows every page of a paged call and prints all items as one JSON array.
+    pub async fn finish_all<T, E, F, Fut>(&self, call: F) -> ExitCode
+    where
+        T: Serialize,
+        E: DocumentedError,
+        F: FnOnce(Client) -> Fut,
+        Fut: Future<Output = Result<Vec<T>, Error<E>>>,
+    {
+        let client = match self.client() {
+            Ok(client) => client,
+            Err(code) => return code,
+        };
+        match call(client).await {
+            Ok(items) => print_json(&json!({ "items": items })),
+            Err(error) => {
+                eprintln!("error: {error}");
+                ExitCode::from(CALL_FAILED)
+            }
         }
     }
 

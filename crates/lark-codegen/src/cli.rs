@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 
 use heck::ToKebabCase;
 use lark_spec::SpecSet;
-use lark_spec::model::{EndpointSpec, ReasonsIn, Schema, TypeName, TypesSpec};
+use lark_spec::model::{EndpointSpec, ReasonsIn, ResponseKind, Schema, TypeName, TypesSpec};
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
@@ -142,6 +142,8 @@ enum ArgKind {
         arg_type: TokenStream,
         convert: TokenStream,
     },
+    /// `--field PATH`: a file to upload.
+    File,
     /// `--field-json '…'`, for objects and lists of objects.
     Json,
 }
@@ -178,6 +180,9 @@ fn scalar(schema: &Schema, value_type: &TokenStream) -> Option<(TokenStream, Tok
 
 fn arg_kind(field: &FieldShape<'_>, item_type: Option<TokenStream>) -> ArgKind {
     let schema = field.resolved;
+    if schema.ty == Some(TypeName::File) {
+        return ArgKind::File;
+    }
     if let Some((arg_type, convert, choices)) = scalar(schema, &field.value_type) {
         return ArgKind::Scalar {
             arg_type,
@@ -267,6 +272,20 @@ fn endpoint_module(spec: &EndpointSpec, types: Option<&TypesSpec>) -> TokenStrea
                     quote!(builder = builder.#ident(#values);)
                 });
             }
+            ArgKind::File => {
+                let long = wire_name.to_kebab_case();
+                members.push(
+                    quote!(#docs #[arg(long = #long, value_name = "PATH")] #ident: Option<::std::path::PathBuf>,),
+                );
+                setters.push(quote! {
+                    if let ::std::option::Option::Some(path) = self.#ident {
+                        match context.upload_file(&path).await {
+                            ::std::result::Result::Ok(file) => builder = builder.#ident(file),
+                            ::std::result::Result::Err(code) => return code,
+                        }
+                    }
+                });
+            }
             ArgKind::Json => {
                 let base = wire_name.to_kebab_case();
                 let (long, file_long) = (format!("{base}-json"), format!("{base}-file"));
@@ -302,6 +321,33 @@ fn endpoint_module(spec: &EndpointSpec, types: Option<&TypesSpec>) -> TokenStrea
         Some(ReasonsIn::MsgList) => quote!(finish_listed),
         None => quote!(finish),
     };
+    let mut run_call = quote!(context.#finish(|client| async move { #reach.#method(request).await }).await);
+    if spec.response.kind == ResponseKind::Binary {
+        members.push(quote! {
+            /// Where to write the file (`-`, the default, for standard output).
+            #[arg(long = "output", value_name = "PATH", default_value = "-")]
+            output: ::std::path::PathBuf,
+        });
+        run_call =
+            quote!(context.finish_download(&self.output, |client| async move { #reach.#method(request).await }).await);
+    }
+    if spec.pagination.is_some() {
+        let stream_method = format_ident!("{}_stream", spec.name);
+        members.push(quote! {
+            /// Follow the page tokens and print every item of every page.
+            #[arg(long = "all")]
+            all: bool,
+        });
+        run_call = quote! {
+            if self.all {
+                return context.finish_all(|client| async move {
+                    use ::lark_runtime::__private::futures::TryStreamExt as _;
+                    #reach.#stream_method(request).try_collect::<::std::vec::Vec<_>>().await
+                }).await;
+            }
+            #run_call
+        };
+    }
     let bulk = bulk_field.map(|field| {
         let ident = format_ident!("{}_file", field);
         let long = format!("{}-file", field.to_kebab_case());
@@ -363,7 +409,7 @@ fn endpoint_module(spec: &EndpointSpec, types: Option<&TypesSpec>) -> TokenStrea
                         ::std::result::Result::Ok(request) => request,
                         ::std::result::Result::Err(error) => return context.invalid(&error),
                     };
-                    context.#finish(|client| async move { #reach.#method(request).await }).await
+                    #run_call
                 }
             }
         }

@@ -1,6 +1,8 @@
 //! Everything generated for one endpoint spec, and its metadata.
 
-use lark_spec::model::{AccessTokenKind, AppType, EndpointSpec, Envelope, HttpMethod, RatePeriod, TypesSpec};
+use lark_spec::model::{
+    AccessTokenKind, AppType, EndpointSpec, Envelope, HttpMethod, RatePeriod, ResponseKind, TypeName, TypesSpec,
+};
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
@@ -68,7 +70,27 @@ fn metadata(spec: &EndpointSpec) -> TokenStream {
         Envelope::Data => quote!(::lark_runtime::Envelope::Data),
         Envelope::Flat => quote!(::lark_runtime::Envelope::Flat),
     };
-    let has_body = !spec.request.body.is_empty();
+    let has_file = spec
+        .request
+        .body
+        .values()
+        .any(|schema| schema.ty == Some(TypeName::File));
+    let request_body = match (spec.request.body.is_empty(), has_file) {
+        (true, _) => quote!(::lark_runtime::RequestBody::None),
+        (false, true) => quote!(::lark_runtime::RequestBody::Multipart),
+        (false, false) => quote!(::lark_runtime::RequestBody::Json),
+    };
+    let response_kind = match spec.response.kind {
+        ResponseKind::Json => quote!(::lark_runtime::ResponseKind::Json),
+        ResponseKind::Binary => quote!(::lark_runtime::ResponseKind::Binary),
+    };
+    let pagination_items = match &spec.pagination {
+        Some(pagination) => {
+            let items = &pagination.items;
+            quote!(::std::option::Option::Some(#items))
+        }
+        None => quote!(::std::option::Option::None),
+    };
     let example = |value: &Option<serde_json::Value>| match value {
         Some(value) => {
             let text = value.to_string();
@@ -89,7 +111,9 @@ fn metadata(spec: &EndpointSpec) -> TokenStream {
             scopes: &[#(#scopes),*],
             rate_limit: #rate_limit,
             envelope: #envelope,
-            has_body: #has_body,
+            request_body: #request_body,
+            response_kind: #response_kind,
+            pagination_items: #pagination_items,
             request_example: #request_example,
             response_example: #response_example,
         }

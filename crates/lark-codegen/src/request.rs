@@ -63,7 +63,8 @@ pub(crate) fn request<'a>(
         let docs = crate::docs::field_doc(field.schema);
         let ident = &field.ident;
         let ty = field.field_type();
-        let serde = if *place == Place::Body {
+        // Parameters and file parts travel outside the JSON body.
+        let serde = if *place == Place::Body && !is_file(field) {
             field.serde_attributes()
         } else {
             quote!(#[serde(skip)])
@@ -91,7 +92,9 @@ pub(crate) fn request<'a>(
     let validate = shapes.validate_impl(request, &shapes_only, quote!(self));
     let path = path_method(spec, &fields);
     let query = query_method(&fields);
+    let files = files_method(&fields);
     let incoming = incoming_impl(request, &fields);
+    let paged = paged_impl(spec, request, &fields);
 
     quote! {
         #request_docs
@@ -129,9 +132,36 @@ pub(crate) fn request<'a>(
             const METADATA: &'static ::lark_runtime::EndpointMetadata = &#metadata;
             #path
             #query
+            #files
         }
 
         #incoming
+        #paged
+    }
+}
+
+/// `Paged` for the request of a paged endpoint: the same request for the page after a token.
+fn paged_impl(spec: &EndpointSpec, request: &Ident, fields: &[(Place, FieldShape<'_>)]) -> TokenStream {
+    let token = fields
+        .iter()
+        .map(|(_, field)| field)
+        .find(|field| field.wire_name == "page_token");
+    let (Some(_), Some(token)) = (&spec.pagination, token) else {
+        return quote!();
+    };
+    let ident = &token.ident;
+    let value = match token.optional {
+        true => quote!(::std::option::Option::Some(page_token)),
+        false => quote!(page_token),
+    };
+    quote! {
+        impl ::lark_runtime::Paged for #request {
+            fn with_page_token(&self, page_token: ::std::string::String) -> Self {
+                let mut next = self.clone();
+                next.#ident = #value;
+                next
+            }
+        }
     }
 }
 
@@ -140,8 +170,17 @@ fn incoming_impl(request: &Ident, fields: &[(Place, FieldShape<'_>)]) -> TokenSt
     let request_name = request.to_string();
     let body_fields: Vec<&FieldShape<'_>> = fields
         .iter()
-        .filter(|(place, _)| *place == Place::Body)
+        .filter(|(place, field)| *place == Place::Body && !is_file(field))
         .map(|(_, f)| f)
+        .collect();
+    let file_reads: Vec<TokenStream> = fields
+        .iter()
+        .filter(|(_, field)| is_file(field))
+        .map(|(_, field)| {
+            let ident = &field.ident;
+            let wire_name = field.wire_name;
+            quote!(builder.#ident = request.file(#wire_name);)
+        })
         .collect();
     let body = (!body_fields.is_empty()).then(|| {
         let members = body_fields.iter().map(|field| {
@@ -187,8 +226,9 @@ fn incoming_impl(request: &Ident, fields: &[(Place, FieldShape<'_>)]) -> TokenSt
             };
             quote!(builder.#ident = #read;)
         });
-    let url_fields: Vec<TokenStream> = url_fields.collect();
+    let mut url_fields: Vec<TokenStream> = url_fields.collect();
     let root = (!url_fields.is_empty()).then(|| quote!(let root = ::lark_runtime::validate::FieldPath::root();));
+    url_fields.extend(file_reads);
     let mutable = (body.is_some() || !url_fields.is_empty()).then(|| quote!(mut));
     let builder_mutable = mutable.clone();
     quote! {
@@ -204,6 +244,38 @@ fn incoming_impl(request: &Ident, fields: &[(Place, FieldShape<'_>)]) -> TokenSt
                 #body
                 ::lark_runtime::incoming::finish(violations, #request_name, builder.build())
             }
+        }
+    }
+}
+
+/// Whether a field is a file part of a multipart body.
+fn is_file(field: &FieldShape<'_>) -> bool {
+    field.schema.ty == Some(TypeName::File)
+}
+
+/// `Endpoint::files` for a multipart request: its file parts by field name.
+fn files_method(fields: &[(Place, FieldShape<'_>)]) -> TokenStream {
+    let parts: Vec<TokenStream> = fields
+        .iter()
+        .filter(|(_, field)| is_file(field))
+        .map(|(_, field)| {
+            let ident = &field.ident;
+            let wire_name = field.wire_name;
+            if field.optional {
+                quote!(files.extend(self.#ident.iter().map(|file| (#wire_name, file)));)
+            } else {
+                quote!(files.push((#wire_name, &self.#ident));)
+            }
+        })
+        .collect();
+    if parts.is_empty() {
+        return quote!();
+    }
+    quote! {
+        fn files(&self) -> ::std::vec::Vec<(&'static str, &::lark_runtime::UploadFile)> {
+            let mut files = ::std::vec::Vec::new();
+            #(#parts)*
+            files
         }
     }
 }

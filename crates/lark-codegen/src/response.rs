@@ -1,14 +1,21 @@
 //! The response data type of an endpoint, and its partial-failure accessors.
 
-use lark_spec::model::{EndpointSpec, PartialFailureSpec, ReasonsIn};
+use lark_spec::model::{EndpointSpec, PartialFailureSpec, ReasonsIn, ResponseKind};
 use proc_macro2::{Ident, TokenStream};
 use quote::{format_ident, quote};
 
 use crate::docs::doc_with;
 use crate::names::{pascal, snake_ident};
-use crate::shapes::Shapes;
+use crate::shapes::{FieldShape, Shapes};
 
 pub(crate) fn response_data<'a>(spec: &'a EndpointSpec, data: &Ident, shapes: &mut Shapes<'a>) -> TokenStream {
+    if spec.response.kind == ResponseKind::Binary {
+        let docs = doc_with(
+            &format!("Response data of {}", spec.summary),
+            "The answer is a file's bytes, not JSON: the client method returns a `lark_runtime::Download`.",
+        );
+        return quote!(#docs pub type #data = ::lark_runtime::NoData;);
+    }
     if let Some(name) = &spec.response.data_ref {
         let docs = doc_with(
             &format!("Response data of {}", spec.summary),
@@ -30,6 +37,7 @@ pub(crate) fn response_data<'a>(spec: &'a EndpointSpec, data: &Ident, shapes: &m
         quote!(#docs #attributes pub #ident: #ty,)
     });
     let partial_failure = partial_failure(spec, data, shapes);
+    let page = page_impl(spec, data, &fields);
     // `Default` only when it means something: an answer with none of the fields.
     let default = fields.iter().all(|field| field.optional).then(|| quote!(Default,));
     quote! {
@@ -40,6 +48,47 @@ pub(crate) fn response_data<'a>(spec: &'a EndpointSpec, data: &Ident, shapes: &m
             #(#members)*
         }
         #partial_failure
+        #page
+    }
+}
+
+/// `Page` for the answer of a paged endpoint: its items, `has_more` and the next `page_token`.
+fn page_impl(spec: &EndpointSpec, data: &Ident, fields: &[FieldShape<'_>]) -> TokenStream {
+    let Some(pagination) = &spec.pagination else {
+        return quote!();
+    };
+    let field = |name: &str| fields.iter().find(|field| field.wire_name == name);
+    let (Some(items), Some(has_more), Some(token)) = (field(&pagination.items), field("has_more"), field("page_token"))
+    else {
+        return quote!();
+    };
+    let item_type = crate::request::value_type_item(&items.value_type).unwrap_or_else(|| items.value_type.clone());
+    let (items, has_more, token) = (&items.ident, &has_more.ident, &token.ident);
+    let read_items = match fields.iter().any(|f| &f.ident == items && f.optional) {
+        true => quote!(self.#items.unwrap_or_default()),
+        false => quote!(self.#items),
+    };
+    let read_has_more = match fields.iter().any(|f| &f.ident == has_more && f.optional) {
+        true => quote!(self.#has_more),
+        false => quote!(::std::option::Option::Some(self.#has_more)),
+    };
+    let read_token = match fields.iter().any(|f| &f.ident == token && f.optional) {
+        true => quote!(self.#token.as_deref()),
+        false => quote!(::std::option::Option::Some(self.#token.as_str())),
+    };
+    quote! {
+        impl ::lark_runtime::Page for #data {
+            type Item = #item_type;
+            fn has_more(&self) -> ::std::option::Option<bool> {
+                #read_has_more
+            }
+            fn next_page_token(&self) -> ::std::option::Option<&str> {
+                #read_token
+            }
+            fn into_items(self) -> ::std::vec::Vec<Self::Item> {
+                #read_items
+            }
+        }
     }
 }
 

@@ -139,6 +139,7 @@ impl<'a> Shapes<'a> {
             (Some(TypeName::Int64), None) => quote!(i64),
             (Some(TypeName::Int64String), None) => quote!(::lark_runtime::StringI64),
             (Some(TypeName::Float64), None) => quote!(f64),
+            (Some(TypeName::File), None) => quote!(::lark_runtime::UploadFile),
             (Some(TypeName::Array), None) => {
                 let item = match &schema.items {
                     Some(items) => self.rust_type(items, &format!("{name}Item")),
@@ -428,7 +429,7 @@ impl<'a> Shapes<'a> {
                     });
                 }
             }
-            TypeName::Boolean | TypeName::Object => {}
+            TypeName::Boolean | TypeName::Object | TypeName::File => {}
         }
         (!statements.is_empty()).then(|| quote!(#(#statements)*))
     }

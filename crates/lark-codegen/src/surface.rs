@@ -1,7 +1,7 @@
 //! The client surface: one accessor per module level, ending in a method per endpoint, so that adding a
 //! spec adds `client.<service>().<version>().<resource>().<name>(request)` with no hand-written code.
 
-use lark_spec::model::{EndpointSpec, Schema, TypeName};
+use lark_spec::model::{EndpointSpec, ResponseKind, Schema, TypeName};
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
@@ -87,17 +87,64 @@ fn endpoint_methods(spec: &EndpointSpec) -> TokenStream {
         spec.http.method.as_str(),
         spec.http.path
     ));
-    let call = quote! {
-        #docs
-        pub async fn #method(
-            &self,
-            request: #module::#request,
-        ) -> ::std::result::Result<::lark_runtime::Response<#module::#data>, ::lark_runtime::Error<#module::#error>> {
-            self.client.execute(&request).await
+    let call = if spec.response.kind == ResponseKind::Binary {
+        quote! {
+            #docs
+            ///
+            /// The answer is a file: read it with [`Download::bytes`](::lark_runtime::Download::bytes) or
+            /// stream it with [`Download::write_to`](::lark_runtime::Download::write_to).
+            pub async fn #method(
+                &self,
+                request: #module::#request,
+            ) -> ::std::result::Result<::lark_runtime::Download, ::lark_runtime::Error<#module::#error>> {
+                self.client.download(&request).await
+            }
+        }
+    } else {
+        quote! {
+            #docs
+            pub async fn #method(
+                &self,
+                request: #module::#request,
+            ) -> ::std::result::Result<::lark_runtime::Response<#module::#data>, ::lark_runtime::Error<#module::#error>> {
+                self.client.execute(&request).await
+            }
         }
     };
     let bulk = bulk_method(spec).unwrap_or_default();
-    quote!(#call #bulk)
+    let stream = stream_method(spec).unwrap_or_default();
+    quote!(#call #bulk #stream)
+}
+
+/// `<name>_stream`: every item of every page of a paged endpoint.
+fn stream_method(spec: &EndpointSpec) -> Option<TokenStream> {
+    spec.pagination.as_ref()?;
+    let module = snake_ident(&spec.name);
+    let prefix = pascal(&spec.name);
+    let request = format_ident!("{prefix}Request");
+    let data = format_ident!("{prefix}Response");
+    let error = format_ident!("{prefix}Error");
+    let method = format_ident!("{}_stream", spec.name);
+    let name = &spec.name;
+    let docs = doc(&format!(
+        "Every item of every page of [`{name}`](Self::{name}), starting at `request`'s page.\n\nFollows the page tokens; \
+         stops on `has_more: false`, on a missing or empty token, and before asking for a token twice. A failed page \
+         ends the stream with its error."
+    ));
+    Some(quote! {
+        #docs
+        pub fn #method(
+            &self,
+            request: #module::#request,
+        ) -> impl ::lark_runtime::__private::futures::Stream<
+            Item = ::std::result::Result<
+                <#module::#data as ::lark_runtime::Page>::Item,
+                ::lark_runtime::Error<#module::#error>,
+            >,
+        > + 'a {
+            ::lark_runtime::pagination::stream(self.client, request)
+        }
+    })
 }
 
 /// `<name>_all`: the bulk method of a batch endpoint whose spec names its `request_ids` field.

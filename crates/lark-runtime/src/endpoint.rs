@@ -5,6 +5,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use crate::documented_error::DocumentedError;
+use crate::files::UploadFile;
 use crate::validate::Validate;
 
 /// A request to one Open Platform endpoint. Generated for every spec; the runtime executes any of them.
@@ -22,6 +23,11 @@ pub trait Endpoint: Validate + Serialize + Send + Sync {
 
     /// Query string parameters, in spec order; a repeated key for each item of a list.
     fn query(&self) -> Vec<(&'static str, String)>;
+
+    /// The file parts of a multipart/form-data body, by field name; empty for a JSON body.
+    fn files(&self) -> Vec<(&'static str, &UploadFile)> {
+        Vec::new()
+    }
 }
 
 /// Facts about an endpoint from its spec. Built by generated code.
@@ -45,8 +51,12 @@ pub struct EndpointMetadata {
     pub rate_limit: Option<RateLimit>,
     /// Where the payload sits in the response body.
     pub envelope: Envelope,
-    /// Whether the request has a JSON body.
-    pub has_body: bool,
+    /// What the request's body is.
+    pub request_body: RequestBody,
+    /// What a successful answer is.
+    pub response_kind: ResponseKind,
+    /// The answer's field holding one page of items, for an endpoint that answers in pages.
+    pub pagination_items: Option<&'static str>,
     /// The reference page's example request body, as JSON text.
     pub request_example: Option<&'static str>,
     /// The reference page's example answer (`code`, `msg` and the payload), as JSON text.
@@ -108,6 +118,26 @@ pub struct RateLimit {
     pub requests: u32,
     /// In how many seconds.
     pub period_seconds: u32,
+}
+
+/// The body a request carries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum RequestBody {
+    /// No body.
+    None,
+    /// The request's fields as JSON.
+    Json,
+    /// A multipart/form-data body of file parts.
+    Multipart,
+}
+
+/// What a successful answer is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ResponseKind {
+    /// The platform's JSON envelope.
+    Json,
+    /// A file's bytes (a failure is still the JSON envelope).
+    Binary,
 }
 
 /// Where the payload of a successful response sits.

@@ -6,6 +6,8 @@
 
 use serde::de::DeserializeOwned;
 
+use crate::files::UploadFile;
+
 use crate::endpoint::Endpoint;
 use crate::validate::{FieldPath, ValidationError, Violation, ViolationKind, Violations};
 
@@ -21,6 +23,7 @@ pub struct IncomingRequest<'a> {
     path_params: &'a [(String, String)],
     query: &'a [(String, String)],
     body: &'a [u8],
+    files: &'a [(String, UploadFile)],
 }
 
 impl<'a> IncomingRequest<'a> {
@@ -30,7 +33,21 @@ impl<'a> IncomingRequest<'a> {
             path_params,
             query,
             body,
+            files: &[],
         }
+    }
+
+    /// The same request with the file parts of a multipart/form-data body, by field name.
+    pub fn with_files(self, files: &'a [(String, UploadFile)]) -> Self {
+        Self { files, ..self }
+    }
+
+    /// The file part named `name`, if the body has one.
+    pub fn file(&self, name: &str) -> Option<UploadFile> {
+        self.files
+            .iter()
+            .find(|(key, _)| key == name)
+            .map(|(_, file)| file.clone())
     }
 
     /// The JSON body as `T`; an empty body reads as `{}`. A body that is not JSON, or a value of the wrong

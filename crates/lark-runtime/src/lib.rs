@@ -24,6 +24,7 @@ extern crate self as lark_runtime;
 
 pub mod auth;
 pub mod bulk;
+mod call;
 mod client;
 mod credentials;
 pub mod documented_error;
@@ -33,10 +34,12 @@ pub mod endpoint;
 pub mod generated;
 pub mod enums;
 mod error;
+mod files;
 mod http;
 pub mod incoming;
 pub mod lenient;
 mod pacing;
+pub mod pagination;
 pub mod partial_failure;
 pub mod retry;
 pub mod validate;
@@ -44,13 +47,18 @@ pub mod wire;
 
 pub use auth::{AuthError, StaticToken, TenantTokenProvider, TokenProvider};
 pub use bulk::{BulkFailure, BulkOptions, BulkProgress, BulkReport};
-pub use client::{Client, ClientBuilder, ConfigError, FEISHU, LARK, Response};
+pub use call::Response;
+pub use client::{Client, ClientBuilder, ConfigError, FEISHU, LARK};
 pub use credentials::{AccessToken, AppCredentials, SecretText};
 pub use documented_error::DocumentedError;
-pub use endpoint::{AccessTokenKind, AppType, Endpoint, EndpointMetadata, Envelope, HttpMethod, RateLimit};
+pub use endpoint::{
+    AccessTokenKind, AppType, Endpoint, EndpointMetadata, Envelope, HttpMethod, RateLimit, RequestBody, ResponseKind,
+};
 pub use error::{Error, TransportKind};
+pub use files::{Download, DownloadError, NoData, UploadFile};
 pub use incoming::{Incoming, IncomingRequest};
 pub use pacing::Pacing;
+pub use pagination::{Page, Paged};
 pub use partial_failure::{FailureReasons, PartialFailure, RecordFailure};
 pub use retry::RetryPolicy;
 pub use validate::{Validate, ValidationError, Violation, ViolationKind};
@@ -60,6 +68,7 @@ pub use wire::StringI64;
 /// them. Not part of the public API.
 #[doc(hidden)]
 pub mod __private {
+    pub use futures;
     pub use serde;
     pub use serde_json;
 }

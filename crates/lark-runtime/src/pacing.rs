@@ -112,7 +112,7 @@ pub(crate) fn spread_quota(limit: RateLimit) -> Quota {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::endpoint::{Envelope, HttpMethod};
+    use crate::endpoint::{Envelope, HttpMethod, RequestBody, ResponseKind};
 
     static PACED: EndpointMetadata = EndpointMetadata {
         id: "test.v1.things.paced",
@@ -127,7 +127,9 @@ mod tests {
             period_seconds: 1,
         }),
         envelope: Envelope::Data,
-        has_body: true,
+        request_body: RequestBody::Json,
+        response_kind: ResponseKind::Json,
+        pagination_items: None,
         request_example: None,
         response_example: None,
     };

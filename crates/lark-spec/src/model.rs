@@ -40,6 +40,17 @@ pub struct EndpointSpec {
     /// Documented error codes.
     #[serde(default)]
     pub errors: Vec<ErrorSpec>,
+    /// How the endpoint pages through its results, when it does.
+    #[serde(default)]
+    pub pagination: Option<PaginationSpec>,
+}
+
+/// An endpoint that answers in pages: the request carries `page_token` (and usually `page_size`), the
+/// answer `has_more`, the next `page_token` and the items.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct PaginationSpec {
+    /// The answer's array field holding one page of items.
+    pub items: String,
 }
 
 /// HTTP method and path of an endpoint.
@@ -154,6 +165,9 @@ pub struct RequestSpec {
 /// What a successful response carries.
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 pub struct ResponseSpec {
+    /// What a successful answer is: the platform's JSON (the default) or a file's bytes.
+    #[serde(default)]
+    pub kind: ResponseKind,
     /// Where the payload sits in the response body.
     #[serde(default)]
     pub envelope: Envelope,
@@ -169,6 +183,17 @@ pub struct ResponseSpec {
     /// This endpoint's partial-failure convention, if it has one.
     #[serde(default)]
     pub partial_failure: Option<PartialFailureSpec>,
+}
+
+/// What a successful answer is.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ResponseKind {
+    /// The platform's JSON envelope.
+    #[default]
+    Json,
+    /// A file's bytes; a failure is still the JSON envelope with a non-zero code.
+    Binary,
 }
 
 /// Where the payload of a successful response sits.
@@ -356,6 +381,8 @@ pub enum TypeName {
     Array,
     /// An object with `fields`.
     Object,
+    /// A file uploaded as a part of a multipart/form-data body.
+    File,
 }
 
 impl TypeName {
@@ -380,6 +407,7 @@ impl TypeName {
             Self::Float64 => "float64",
             Self::Array => "array",
             Self::Object => "object",
+            Self::File => "file",
         }
     }
 }

@@ -3,7 +3,7 @@
 
 use std::collections::{BTreeSet, HashSet};
 
-use crate::model::{EndpointSpec, Number, PartialFailureSpec, ReasonsIn, Schema, TypeName, TypesSpec};
+use crate::model::{EndpointSpec, Number, PartialFailureSpec, ReasonsIn, ResponseKind, Schema, TypeName, TypesSpec};
 use crate::path::FieldPath;
 
 /// One problem found in a document, before it is given a line and column.
@@ -38,6 +38,8 @@ struct Checker<'a> {
 enum Place {
     PathParameter,
     QueryParameter,
+    /// A field of the request body itself (not nested): the only place a `file` may stand.
+    BodyField,
     Other,
 }
 
@@ -69,7 +71,8 @@ pub(crate) fn endpoint(spec: &EndpointSpec, types: Option<&TypesSpec>) -> Vec<Pr
     let request = root.key("request");
     check.fields(&request.key("path"), &spec.request.path, Place::PathParameter);
     check.fields(&request.key("query"), &spec.request.query, Place::QueryParameter);
-    check.fields(&request.key("body"), &spec.request.body, Place::Other);
+    check.fields(&request.key("body"), &spec.request.body, Place::BodyField);
+    check.multipart(spec);
     check.response(spec);
     check.errors(spec);
     check.problems
@@ -188,6 +191,8 @@ impl Checker<'_> {
             }
         }
         self.examples(spec);
+        self.pagination(spec);
+        self.binary(spec);
         if let Some(partial) = &spec.response.partial_failure {
             self.partial_failure(spec, partial, &path.key("partial_failure"));
         }
@@ -214,6 +219,67 @@ impl Checker<'_> {
                 &FieldPath::root().key("response").key("example"),
                 "example does not fit: expected an object with an integer `code`",
             );
+        }
+    }
+
+    /// A body with a `file` is multipart/form-data: the file is its only field.
+    fn multipart(&mut self, spec: &EndpointSpec) {
+        let body = &spec.request.body;
+        let has_file = body.values().any(|schema| schema.ty == Some(TypeName::File));
+        if has_file && body.len() > 1 {
+            self.push(
+                &FieldPath::root().key("request").key("body"),
+                "a multipart body holds its `file` field only",
+            );
+        }
+    }
+
+    /// `pagination` needs `page_token` in the request and `has_more`, `page_token` and the items in the answer.
+    fn pagination(&mut self, spec: &EndpointSpec) {
+        let Some(pagination) = &spec.pagination else { return };
+        let path = FieldPath::root().key("pagination");
+        let is = |schema: Option<&Schema>, ty: TypeName| schema.is_some_and(|s| s.ty == Some(ty) && s.values.is_none());
+        let request = &spec.request;
+        let token = request
+            .query
+            .get("page_token")
+            .or_else(|| request.body.get("page_token"));
+        if !is(token, TypeName::String) {
+            self.push(
+                &path,
+                "a paged request declares a string `page_token` in `request.query` or `request.body`",
+            );
+        }
+        let data = &spec.response.data;
+        if !is(data.get("has_more"), TypeName::Boolean) || !is(data.get("page_token"), TypeName::String) {
+            self.push(
+                &path,
+                "a paged answer declares a boolean `has_more` and a string `page_token` in `response.data`",
+            );
+        }
+        if !is(data.get(&pagination.items), TypeName::Array) {
+            self.push(
+                &path.key("items"),
+                format!("`{}` must name an array field of `response.data`", pagination.items),
+            );
+        }
+    }
+
+    /// A binary answer has no JSON payload to describe.
+    fn binary(&mut self, spec: &EndpointSpec) {
+        let response = &spec.response;
+        if response.kind != ResponseKind::Binary {
+            return;
+        }
+        let path = FieldPath::root().key("response");
+        let json_keys = [
+            ("data", !response.data.is_empty()),
+            ("data_ref", response.data_ref.is_some()),
+            ("partial_failure", response.partial_failure.is_some()),
+            ("example", response.example.is_some()),
+        ];
+        for (key, _) in json_keys.into_iter().filter(|(_, given)| *given) {
+            self.push(&path.key(key), "a binary answer (`kind: binary`) has no JSON payload");
         }
     }
 
@@ -423,8 +489,14 @@ impl Checker<'_> {
             TypeName::Int32 | TypeName::Int64 => &["minimum", "maximum", "enum"],
             TypeName::Int64String | TypeName::Float64 => &["minimum", "maximum"],
             TypeName::Array => &["min_items", "max_items"],
-            TypeName::Boolean | TypeName::Object => &[],
+            TypeName::Boolean | TypeName::Object | TypeName::File => &[],
         };
+        if ty == TypeName::File && place != Place::BodyField {
+            self.push(
+                path,
+                "a `file` can only be a field of `request.body` (a multipart/form-data part)",
+            );
+        }
         for key in constraint_keys(schema) {
             if !allowed.contains(&key) {
                 self.push(&path.key(key), format!("does not apply to type `{ty_word}`"));
@@ -583,6 +655,7 @@ impl Checker<'_> {
         }
         let Some(ty) = schema.ty else { return };
         let number = match ty {
+            TypeName::File => return out.push(here("a file has no example".to_owned())),
             TypeName::String => {
                 let Some(text) = value.as_str() else {
                     return out.push(here(format!("expected a string, got {value}")));

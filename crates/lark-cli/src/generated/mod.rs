@@ -22,16 +22,2276 @@ impl Command {
 /// Resources of the `attendance` service.
 #[derive(Debug, ::clap::Subcommand)]
 pub enum AttendanceCommand {
+    /// The `approval_infos` resource.
+    ApprovalInfos { #[command(subcommand)] method: AttendanceApprovalInfosCommand },
+    /// The `archive_rule` resource.
+    ArchiveRule { #[command(subcommand)] method: AttendanceArchiveRuleCommand },
+    /// The `files` resource.
+    Files { #[command(subcommand)] method: AttendanceFilesCommand },
+    /// The `groups` resource.
+    Groups { #[command(subcommand)] method: AttendanceGroupsCommand },
+    /// The `leave_accrual_record` resource.
+    LeaveAccrualRecord {
+        #[command(subcommand)]
+        method: AttendanceLeaveAccrualRecordCommand,
+    },
+    /// The `leave_employ_expire_records` resource.
+    LeaveEmployExpireRecords {
+        #[command(subcommand)]
+        method: AttendanceLeaveEmployExpireRecordsCommand,
+    },
+    /// The `shifts` resource.
+    Shifts { #[command(subcommand)] method: AttendanceShiftsCommand },
+    /// The `user_approvals` resource.
+    UserApprovals { #[command(subcommand)] method: AttendanceUserApprovalsCommand },
+    /// The `user_daily_shifts` resource.
+    UserDailyShifts { #[command(subcommand)] method: AttendanceUserDailyShiftsCommand },
     /// The `user_flows` resource.
     UserFlows { #[command(subcommand)] method: AttendanceUserFlowsCommand },
+    /// The `user_settings` resource.
+    UserSettings { #[command(subcommand)] method: AttendanceUserSettingsCommand },
+    /// The `user_stats_datas` resource.
+    UserStatsDatas { #[command(subcommand)] method: AttendanceUserStatsDatasCommand },
+    /// The `user_stats_fields` resource.
+    UserStatsFields { #[command(subcommand)] method: AttendanceUserStatsFieldsCommand },
+    /// The `user_stats_views` resource.
+    UserStatsViews { #[command(subcommand)] method: AttendanceUserStatsViewsCommand },
+    /// The `user_task_remedys` resource.
+    UserTaskRemedys { #[command(subcommand)] method: AttendanceUserTaskRemedysCommand },
     /// The `user_tasks` resource.
     UserTasks { #[command(subcommand)] method: AttendanceUserTasksCommand },
 }
 impl AttendanceCommand {
     async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
         match self {
+            Self::ApprovalInfos { method } => method.run(context).await,
+            Self::ArchiveRule { method } => method.run(context).await,
+            Self::Files { method } => method.run(context).await,
+            Self::Groups { method } => method.run(context).await,
+            Self::LeaveAccrualRecord { method } => method.run(context).await,
+            Self::LeaveEmployExpireRecords { method } => method.run(context).await,
+            Self::Shifts { method } => method.run(context).await,
+            Self::UserApprovals { method } => method.run(context).await,
+            Self::UserDailyShifts { method } => method.run(context).await,
             Self::UserFlows { method } => method.run(context).await,
+            Self::UserSettings { method } => method.run(context).await,
+            Self::UserStatsDatas { method } => method.run(context).await,
+            Self::UserStatsFields { method } => method.run(context).await,
+            Self::UserStatsViews { method } => method.run(context).await,
+            Self::UserTaskRemedys { method } => method.run(context).await,
             Self::UserTasks { method } => method.run(context).await,
+        }
+    }
+}
+/// Endpoints of the `attendance` `approval_infos` resource.
+#[derive(Debug, ::clap::Subcommand)]
+pub enum AttendanceApprovalInfosCommand {
+    /// 通知审批状态更新 — Update the state of a third-party approval.
+    Process(attendance_v1_approval_infos_process::Args),
+}
+impl AttendanceApprovalInfosCommand {
+    async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
+        match self {
+            Self::Process(args) => args.run(context).await,
+        }
+    }
+}
+/// `lark attendance approval-infos process`: arguments and run.
+pub mod attendance_v1_approval_infos_process {
+    #[allow(unused_imports)]
+    use ::lark_openapi::attendance::v1::approval_infos::process::*;
+    use ::lark_openapi::Api as _;
+    /// 通知审批状态更新 — Update the state of a third-party approval.
+    ///
+    /// `POST /open-apis/attendance/v1/approval_infos/process`
+    #[derive(Debug, ::clap::Args)]
+    pub struct Args {
+        /// 审批实例 ID — the approval to update, as returned by user_approvals/query, user_approvals/create
+        /// or (for make-up punches) user_task_remedys/create.
+        ///
+        /// Example: `"6737202939523236113"`
+        #[arg(long = "approval-id")]
+        approval_id: Option<::std::string::String>,
+        /// 审批类型 — what kind of approval it is.
+        ///
+        /// Example: `"remedy"`
+        #[arg(
+            long = "approval-type",
+            value_parser = ::clap::builder::PossibleValuesParser::new(
+                ["leave",
+                "out",
+                "overtime",
+                "trip",
+                "remedy"]
+            )
+        )]
+        approval_type: Option<::std::string::String>,
+        /// 审批状态 — the new state. Leaves, outings, overtime and trips accept only `Revoked`; make-up
+        /// punches accept all three.
+        ///
+        /// Example: `4`
+        #[arg(long = "status")]
+        status: Option<i64>,
+    }
+    impl Args {
+        /// Builds the request from the arguments, sends it and prints the outcome.
+        pub async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
+            let mut builder = ProcessRequest::builder();
+            if let ::std::option::Option::Some(value) = self.approval_id {
+                builder = builder.approval_id(value);
+            }
+            if let ::std::option::Option::Some(value) = self.approval_type {
+                builder = builder
+                    .approval_type(
+                        <::lark_openapi::attendance::v1::types::ApprovalType as ::lark_runtime::enums::StringEnum>::from_wire(
+                            &value,
+                        ),
+                    );
+            }
+            if let ::std::option::Option::Some(value) = self.status {
+                builder = builder
+                    .status(
+                        <ApprovalInfoProcessStatus as ::lark_runtime::enums::IntEnum>::from_wire(
+                            value,
+                        ),
+                    );
+            }
+            let request = match builder.build() {
+                ::std::result::Result::Ok(request) => request,
+                ::std::result::Result::Err(error) => return context.invalid(&error),
+            };
+            context
+                .finish(|client| async move {
+                    client.attendance().v1().approval_infos().process(request).await
+                })
+                .await
+        }
+    }
+}
+/// Endpoints of the `attendance` `archive_rule` resource.
+#[derive(Debug, ::clap::Subcommand)]
+pub enum AttendanceArchiveRuleCommand {
+    /// 删除归档报表行数据 — Delete rows of an archive report.
+    DelReport(attendance_v1_archive_rule_del_report::Args),
+    /// 查询所有归档规则 — List the archive report rules.
+    List(attendance_v1_archive_rule_list::Args),
+    /// 写入归档报表结果 — Write rows into an archive report.
+    UploadReport(attendance_v1_archive_rule_upload_report::Args),
+    /// 查询归档报表表头 — Query the columns of an archive report.
+    UserStatsFieldsQuery(attendance_v1_archive_rule_user_stats_fields_query::Args),
+}
+impl AttendanceArchiveRuleCommand {
+    async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
+        match self {
+            Self::DelReport(args) => args.run(context).await,
+            Self::List(args) => args.run(context).await,
+            Self::UploadReport(args) => args.run(context).await,
+            Self::UserStatsFieldsQuery(args) => args.run(context).await,
+        }
+    }
+}
+/// `lark attendance archive-rule del-report`: arguments and run.
+pub mod attendance_v1_archive_rule_del_report {
+    #[allow(unused_imports)]
+    use ::lark_openapi::attendance::v1::archive_rule::del_report::*;
+    use ::lark_openapi::Api as _;
+    /// 删除归档报表行数据 — Delete rows of an archive report.
+    ///
+    /// `POST /open-apis/attendance/v1/archive_rule/del_report`
+    #[derive(Debug, ::clap::Args)]
+    pub struct Args {
+        /// 员工 ID 类型 — the kind of id of `operator_id` and `user_ids`.
+        ///
+        /// Example: `"employee_id"`
+        #[arg(
+            long = "employee-type",
+            value_parser = ::clap::builder::PossibleValuesParser::new(
+                ["employee_id",
+                "employee_no"]
+            )
+        )]
+        employee_type: Option<::std::string::String>,
+        /// 月份 — the month, as yyyyMM.
+        ///
+        /// Example: `"202409"`
+        #[arg(long = "month")]
+        month: Option<::std::string::String>,
+        /// 操作者 ID — the operator, in the kind of id `employee_type` names.
+        ///
+        /// Example: `"a111xd"`
+        #[arg(long = "operator-id")]
+        operator_id: Option<::std::string::String>,
+        /// 归档规则 ID — the archive rule; 获取方式 (where ids come from) — archive_rule/list.
+        ///
+        /// Example: `"1"`
+        #[arg(long = "archive-rule-id")]
+        archive_rule_id: Option<::std::string::String>,
+        /// 用户 ID — the employees whose rows to delete, in the kind of id `employee_type` names.
+        ///
+        /// Example: `["xx1uad"]`
+        #[arg(long = "user-ids", num_args = 1..)]
+        user_ids: Vec<::std::string::String>,
+    }
+    impl Args {
+        /// Builds the request from the arguments, sends it and prints the outcome.
+        pub async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
+            let mut builder = DelReportRequest::builder();
+            if let ::std::option::Option::Some(value) = self.employee_type {
+                builder = builder
+                    .employee_type(
+                        <::lark_openapi::attendance::v1::types::EmployeeType as ::lark_runtime::enums::StringEnum>::from_wire(
+                            &value,
+                        ),
+                    );
+            }
+            if let ::std::option::Option::Some(value) = self.month {
+                builder = builder.month(value);
+            }
+            if let ::std::option::Option::Some(value) = self.operator_id {
+                builder = builder.operator_id(value);
+            }
+            if let ::std::option::Option::Some(value) = self.archive_rule_id {
+                builder = builder.archive_rule_id(value);
+            }
+            if !self.user_ids.is_empty() {
+                builder = builder.user_ids(self.user_ids);
+            }
+            let request = match builder.build() {
+                ::std::result::Result::Ok(request) => request,
+                ::std::result::Result::Err(error) => return context.invalid(&error),
+            };
+            context
+                .finish(|client| async move {
+                    client.attendance().v1().archive_rule().del_report(request).await
+                })
+                .await
+        }
+    }
+}
+/// `lark attendance archive-rule list`: arguments and run.
+pub mod attendance_v1_archive_rule_list {
+    #[allow(unused_imports)]
+    use ::lark_openapi::attendance::v1::archive_rule::list::*;
+    use ::lark_openapi::Api as _;
+    /// 查询所有归档规则 — List the archive report rules.
+    ///
+    /// `GET /open-apis/attendance/v1/archive_rule`
+    #[derive(Debug, ::clap::Args)]
+    pub struct Args {
+        /// 分页大小 — page size, 1 to 50; the page's text says to always send it.
+        ///
+        /// Example: `10`
+        #[arg(long = "page-size")]
+        page_size: Option<i32>,
+        /// 分页标记 — leave unset on the first call; then pass the `page_token` of the previous answer.
+        ///
+        /// Example: `"xxx"`
+        #[arg(long = "page-token")]
+        page_token: Option<::std::string::String>,
+        /// Follow the page tokens and print every item of every page.
+        #[arg(long = "all")]
+        all: bool,
+    }
+    impl Args {
+        /// Builds the request from the arguments, sends it and prints the outcome.
+        pub async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
+            let mut builder = ListRequest::builder();
+            if let ::std::option::Option::Some(value) = self.page_size {
+                builder = builder.page_size(value);
+            }
+            if let ::std::option::Option::Some(value) = self.page_token {
+                builder = builder.page_token(value);
+            }
+            let request = match builder.build() {
+                ::std::result::Result::Ok(request) => request,
+                ::std::result::Result::Err(error) => return context.invalid(&error),
+            };
+            if self.all {
+                return context
+                    .finish_all(|client| async move {
+                        use ::lark_runtime::__private::futures::TryStreamExt as _;
+                        client
+                            .attendance()
+                            .v1()
+                            .archive_rule()
+                            .list_stream(request)
+                            .try_collect::<::std::vec::Vec<_>>()
+                            .await
+                    })
+                    .await;
+            }
+            context
+                .finish(|client| async move {
+                    client.attendance().v1().archive_rule().list(request).await
+                })
+                .await
+        }
+    }
+}
+/// `lark attendance archive-rule upload-report`: arguments and run.
+pub mod attendance_v1_archive_rule_upload_report {
+    #[allow(unused_imports)]
+    use ::lark_openapi::attendance::v1::archive_rule::upload_report::*;
+    use ::lark_openapi::Api as _;
+    /// 写入归档报表结果 — Write rows into an archive report.
+    ///
+    /// `POST /open-apis/attendance/v1/archive_rule/upload_report`
+    #[derive(Debug, ::clap::Args)]
+    pub struct Args {
+        /// 员工 ID 类型 — the kind of id of `operator_id` and `member_id` in the request and of `invalid_member_id` in the response.
+        ///
+        /// Example: `"employee_id"`
+        #[arg(
+            long = "employee-type",
+            value_parser = ::clap::builder::PossibleValuesParser::new(
+                ["employee_id",
+                "employee_no"]
+            )
+        )]
+        employee_type: Option<::std::string::String>,
+        /// 月份 — the month, as yyyyMM.
+        ///
+        /// Example: `"202409"`
+        #[arg(long = "month")]
+        month: Option<::std::string::String>,
+        /// 操作者 ID — the operator, in the kind of id `employee_type` names.
+        ///
+        /// Example: `"ax11d"`
+        #[arg(long = "operator-id")]
+        operator_id: Option<::std::string::String>,
+        /// 归档报表内容 — the rows to write, 1 to 50.
+        #[arg(
+            long = "archive-report-datas-json",
+            value_name = "JSON",
+            conflicts_with = "archive_report_datas_file"
+        )]
+        archive_report_datas: Option<::std::string::String>,
+        /// `archive_report_datas` as JSON read from a file (`-` for standard input), instead of `--archive-report-datas-json`.
+        #[arg(long = "archive-report-datas-file", value_name = "PATH")]
+        archive_report_datas_file: Option<::std::path::PathBuf>,
+        /// 归档规则 ID — the archive rule; 获取方式 (where ids come from) — archive_rule/list.
+        ///
+        /// Example: `"1"`
+        #[arg(long = "archive-rule-id")]
+        archive_rule_id: Option<::std::string::String>,
+    }
+    impl Args {
+        /// Builds the request from the arguments, sends it and prints the outcome.
+        pub async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
+            let mut builder = UploadReportRequest::builder();
+            if let ::std::option::Option::Some(value) = self.employee_type {
+                builder = builder
+                    .employee_type(
+                        <::lark_openapi::attendance::v1::types::EmployeeType as ::lark_runtime::enums::StringEnum>::from_wire(
+                            &value,
+                        ),
+                    );
+            }
+            if let ::std::option::Option::Some(value) = self.month {
+                builder = builder.month(value);
+            }
+            if let ::std::option::Option::Some(value) = self.operator_id {
+                builder = builder.operator_id(value);
+            }
+            match context
+                .json_arg::<
+                    ::std::vec::Vec<ArchiveRuleReportData>,
+                >(
+                    "archive-report-datas",
+                    self.archive_report_datas,
+                    self.archive_report_datas_file,
+                )
+            {
+                ::std::result::Result::Ok(::std::option::Option::Some(value)) => {
+                    builder = builder.archive_report_datas(value);
+                }
+                ::std::result::Result::Ok(::std::option::Option::None) => {}
+                ::std::result::Result::Err(code) => return code,
+            }
+            if let ::std::option::Option::Some(value) = self.archive_rule_id {
+                builder = builder.archive_rule_id(value);
+            }
+            let request = match builder.build() {
+                ::std::result::Result::Ok(request) => request,
+                ::std::result::Result::Err(error) => return context.invalid(&error),
+            };
+            context
+                .finish(|client| async move {
+                    client.attendance().v1().archive_rule().upload_report(request).await
+                })
+                .await
+        }
+    }
+}
+/// `lark attendance archive-rule user-stats-fields-query`: arguments and run.
+pub mod attendance_v1_archive_rule_user_stats_fields_query {
+    #[allow(unused_imports)]
+    use ::lark_openapi::attendance::v1::archive_rule::user_stats_fields_query::*;
+    use ::lark_openapi::Api as _;
+    /// 查询归档报表表头 — Query the columns of an archive report.
+    ///
+    /// `POST /open-apis/attendance/v1/archive_rule/user_stats_fields_query`
+    #[derive(Debug, ::clap::Args)]
+    pub struct Args {
+        /// 员工 ID 类型 — the kind of id of `operator_id`.
+        ///
+        /// Example: `"employee_id"`
+        #[arg(
+            long = "employee-type",
+            value_parser = ::clap::builder::PossibleValuesParser::new(
+                ["employee_id",
+                "employee_no"]
+            )
+        )]
+        employee_type: Option<::std::string::String>,
+        /// 语言类型 — language of the titles in the answer; zh when unset.
+        ///
+        /// Example: `"zh"`
+        #[arg(
+            long = "locale",
+            value_parser = ::clap::builder::PossibleValuesParser::new(["en", "ja", "zh"])
+        )]
+        locale: Option<::std::string::String>,
+        /// 月份 — the month, as yyyyMM.
+        ///
+        /// Example: `"202409"`
+        #[arg(long = "month")]
+        month: Option<::std::string::String>,
+        /// 归档规则 ID — the archive rule; 获取方式 (where ids come from) — archive_rule/list.
+        ///
+        /// Example: `"1"`
+        #[arg(long = "archive-rule-id")]
+        archive_rule_id: Option<::std::string::String>,
+        /// 操作者 ID — the operator, in the kind of id `employee_type` names.
+        ///
+        /// Example: `"ax8ud"`
+        #[arg(long = "operator-id")]
+        operator_id: Option<::std::string::String>,
+    }
+    impl Args {
+        /// Builds the request from the arguments, sends it and prints the outcome.
+        pub async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
+            let mut builder = UserStatsFieldsQueryRequest::builder();
+            if let ::std::option::Option::Some(value) = self.employee_type {
+                builder = builder
+                    .employee_type(
+                        <::lark_openapi::attendance::v1::types::EmployeeType as ::lark_runtime::enums::StringEnum>::from_wire(
+                            &value,
+                        ),
+                    );
+            }
+            if let ::std::option::Option::Some(value) = self.locale {
+                builder = builder
+                    .locale(
+                        <::lark_openapi::attendance::v1::types::StatsLocale as ::lark_runtime::enums::StringEnum>::from_wire(
+                            &value,
+                        ),
+                    );
+            }
+            if let ::std::option::Option::Some(value) = self.month {
+                builder = builder.month(value);
+            }
+            if let ::std::option::Option::Some(value) = self.archive_rule_id {
+                builder = builder.archive_rule_id(value);
+            }
+            if let ::std::option::Option::Some(value) = self.operator_id {
+                builder = builder.operator_id(value);
+            }
+            let request = match builder.build() {
+                ::std::result::Result::Ok(request) => request,
+                ::std::result::Result::Err(error) => return context.invalid(&error),
+            };
+            context
+                .finish(|client| async move {
+                    client
+                        .attendance()
+                        .v1()
+                        .archive_rule()
+                        .user_stats_fields_query(request)
+                        .await
+                })
+                .await
+        }
+    }
+}
+/// Endpoints of the `attendance` `files` resource.
+#[derive(Debug, ::clap::Subcommand)]
+pub enum AttendanceFilesCommand {
+    /// 下载用户人脸识别照片 — Download an employee's face-recognition photo.
+    Download(attendance_v1_files_download::Args),
+    /// 上传用户人脸识别照片 — Upload an employee's face-recognition photo.
+    Upload(attendance_v1_files_upload::Args),
+}
+impl AttendanceFilesCommand {
+    async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
+        match self {
+            Self::Download(args) => args.run(context).await,
+            Self::Upload(args) => args.run(context).await,
+        }
+    }
+}
+/// `lark attendance files download`: arguments and run.
+pub mod attendance_v1_files_download {
+    #[allow(unused_imports)]
+    use ::lark_openapi::attendance::v1::files::download::*;
+    use ::lark_openapi::Api as _;
+    /// 下载用户人脸识别照片 — Download an employee's face-recognition photo.
+    ///
+    /// `GET /open-apis/attendance/v1/files/:file_id/download`
+    #[derive(Debug, ::clap::Args)]
+    pub struct Args {
+        /// 文件 ID — the photo to download; 获取方式 (where ids come from) — `face_key` of user_settings/query.
+        ///
+        /// Example: `"xxxxxb306842b1c189bc5212eefxxxxx"`
+        #[arg(long = "file-id")]
+        file_id: Option<::std::string::String>,
+        /// Where to write the file (`-`, the default, for standard output).
+        #[arg(long = "output", value_name = "PATH", default_value = "-")]
+        output: ::std::path::PathBuf,
+    }
+    impl Args {
+        /// Builds the request from the arguments, sends it and prints the outcome.
+        pub async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
+            let mut builder = DownloadRequest::builder();
+            if let ::std::option::Option::Some(value) = self.file_id {
+                builder = builder.file_id(value);
+            }
+            let request = match builder.build() {
+                ::std::result::Result::Ok(request) => request,
+                ::std::result::Result::Err(error) => return context.invalid(&error),
+            };
+            context
+                .finish_download(
+                    &self.output,
+                    |client| async move {
+                        client.attendance().v1().files().download(request).await
+                    },
+                )
+                .await
+        }
+    }
+}
+/// `lark attendance files upload`: arguments and run.
+pub mod attendance_v1_files_upload {
+    #[allow(unused_imports)]
+    use ::lark_openapi::attendance::v1::files::upload::*;
+    use ::lark_openapi::Api as _;
+    /// 上传用户人脸识别照片 — Upload an employee's face-recognition photo.
+    ///
+    /// `POST /open-apis/attendance/v1/files/upload`
+    #[derive(Debug, ::clap::Args)]
+    pub struct Args {
+        /// 带后缀的文件名 — the file's name, with its extension.
+        ///
+        /// Example: `"人脸照片.jpg"`
+        #[arg(long = "file-name")]
+        file_name: Option<::std::string::String>,
+        /// 文件内容 — the photo's bytes.
+        #[arg(long = "file", value_name = "PATH")]
+        file: Option<::std::path::PathBuf>,
+    }
+    impl Args {
+        /// Builds the request from the arguments, sends it and prints the outcome.
+        pub async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
+            let mut builder = UploadRequest::builder();
+            if let ::std::option::Option::Some(value) = self.file_name {
+                builder = builder.file_name(value);
+            }
+            if let ::std::option::Option::Some(path) = self.file {
+                match context.upload_file(&path).await {
+                    ::std::result::Result::Ok(file) => builder = builder.file(file),
+                    ::std::result::Result::Err(code) => return code,
+                }
+            }
+            let request = match builder.build() {
+                ::std::result::Result::Ok(request) => request,
+                ::std::result::Result::Err(error) => return context.invalid(&error),
+            };
+            context
+                .finish(|client| async move {
+                    client.attendance().v1().files().upload(request).await
+                })
+                .await
+        }
+    }
+}
+/// Endpoints of the `attendance` `groups` resource.
+#[derive(Debug, ::clap::Subcommand)]
+pub enum AttendanceGroupsCommand {
+    /// 创建或修改考勤组 — Create or update an attendance group.
+    Create(attendance_v1_groups_create::Args),
+    /// 删除考勤组 — Delete an attendance group.
+    Delete(attendance_v1_groups_delete::Args),
+    /// 按 ID 查询考勤组 — Get an attendance group by id.
+    Get(attendance_v1_groups_get::Args),
+    /// 查询所有考勤组 — List all attendance groups.
+    List(attendance_v1_groups_list::Args),
+    /// 查询考勤组下所有成员 — List the members of an attendance group.
+    ListUser(attendance_v1_groups_list_user::Args),
+    /// 按名称查询考勤组 — Search attendance groups by name.
+    Search(attendance_v1_groups_search::Args),
+}
+impl AttendanceGroupsCommand {
+    async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
+        match self {
+            Self::Create(args) => args.run(context).await,
+            Self::Delete(args) => args.run(context).await,
+            Self::Get(args) => args.run(context).await,
+            Self::List(args) => args.run(context).await,
+            Self::ListUser(args) => args.run(context).await,
+            Self::Search(args) => args.run(context).await,
+        }
+    }
+}
+/// `lark attendance groups create`: arguments and run.
+pub mod attendance_v1_groups_create {
+    #[allow(unused_imports)]
+    use ::lark_openapi::attendance::v1::groups::create::*;
+    use ::lark_openapi::Api as _;
+    /// 创建或修改考勤组 — Create or update an attendance group.
+    ///
+    /// `POST /open-apis/attendance/v1/groups`
+    #[derive(Debug, ::clap::Args)]
+    pub struct Args {
+        /// 员工 ID 类型 — the kind of user ids in the group (the page names the response's user ids).
+        ///
+        /// Example: `"employee_id"`
+        #[arg(
+            long = "employee-type",
+            value_parser = ::clap::builder::PossibleValuesParser::new(
+                ["employee_id",
+                "employee_no"]
+            )
+        )]
+        employee_type: Option<::std::string::String>,
+        /// 部门 ID 类型 — the kind of department ids in the group; only open_department_id for now.
+        ///
+        /// Example: `"open_id"`
+        #[arg(
+            long = "dept-type",
+            value_parser = ::clap::builder::PossibleValuesParser::new(["open_id"])
+        )]
+        dept_type: Option<::std::string::String>,
+        /// 考勤组信息 — the group to create, or the whole group to store over an existing one.
+        #[arg(long = "group-json", value_name = "JSON", conflicts_with = "group_file")]
+        group: Option<::std::string::String>,
+        /// `group` as JSON read from a file (`-` for standard input), instead of `--group-json`.
+        #[arg(long = "group-file", value_name = "PATH")]
+        group_file: Option<::std::path::PathBuf>,
+        /// 操作人 uid — the operator, per `employee_type`; required unless the tenant has completed the "API
+        /// 接入" (API access) setup in the attendance admin console.
+        ///
+        /// Example: `"dd31248a"`
+        #[arg(long = "operator-id")]
+        operator_id: Option<::std::string::String>,
+    }
+    impl Args {
+        /// Builds the request from the arguments, sends it and prints the outcome.
+        pub async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
+            let mut builder = CreateRequest::builder();
+            if let ::std::option::Option::Some(value) = self.employee_type {
+                builder = builder
+                    .employee_type(
+                        <::lark_openapi::attendance::v1::types::EmployeeType as ::lark_runtime::enums::StringEnum>::from_wire(
+                            &value,
+                        ),
+                    );
+            }
+            if let ::std::option::Option::Some(value) = self.dept_type {
+                builder = builder
+                    .dept_type(
+                        <::lark_openapi::attendance::v1::types::DeptType as ::lark_runtime::enums::StringEnum>::from_wire(
+                            &value,
+                        ),
+                    );
+            }
+            match context
+                .json_arg::<
+                    ::lark_openapi::attendance::v1::types::GroupInput,
+                >("group", self.group, self.group_file)
+            {
+                ::std::result::Result::Ok(::std::option::Option::Some(value)) => {
+                    builder = builder.group(value);
+                }
+                ::std::result::Result::Ok(::std::option::Option::None) => {}
+                ::std::result::Result::Err(code) => return code,
+            }
+            if let ::std::option::Option::Some(value) = self.operator_id {
+                builder = builder.operator_id(value);
+            }
+            let request = match builder.build() {
+                ::std::result::Result::Ok(request) => request,
+                ::std::result::Result::Err(error) => return context.invalid(&error),
+            };
+            context
+                .finish(|client| async move {
+                    client.attendance().v1().groups().create(request).await
+                })
+                .await
+        }
+    }
+}
+/// `lark attendance groups delete`: arguments and run.
+pub mod attendance_v1_groups_delete {
+    #[allow(unused_imports)]
+    use ::lark_openapi::attendance::v1::groups::delete::*;
+    use ::lark_openapi::Api as _;
+    /// 删除考勤组 — Delete an attendance group.
+    ///
+    /// `DELETE /open-apis/attendance/v1/groups/:group_id`
+    #[derive(Debug, ::clap::Args)]
+    pub struct Args {
+        /// 考勤组 ID — the group to delete. 获取方式 (where ids come from): groups/create, groups/search, or
+        /// user_tasks/query.
+        ///
+        /// Example: `"6919358128597097404"`
+        #[arg(long = "group-id")]
+        group_id: Option<::std::string::String>,
+    }
+    impl Args {
+        /// Builds the request from the arguments, sends it and prints the outcome.
+        pub async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
+            let mut builder = DeleteRequest::builder();
+            if let ::std::option::Option::Some(value) = self.group_id {
+                builder = builder.group_id(value);
+            }
+            let request = match builder.build() {
+                ::std::result::Result::Ok(request) => request,
+                ::std::result::Result::Err(error) => return context.invalid(&error),
+            };
+            context
+                .finish(|client| async move {
+                    client.attendance().v1().groups().delete(request).await
+                })
+                .await
+        }
+    }
+}
+/// `lark attendance groups get`: arguments and run.
+pub mod attendance_v1_groups_get {
+    #[allow(unused_imports)]
+    use ::lark_openapi::attendance::v1::groups::get::*;
+    use ::lark_openapi::Api as _;
+    /// 按 ID 查询考勤组 — Get an attendance group by id.
+    ///
+    /// `GET /open-apis/attendance/v1/groups/:group_id`
+    #[derive(Debug, ::clap::Args)]
+    pub struct Args {
+        /// 考勤组 ID — the group. 获取方式 (where ids come from): groups/create, groups/search, or
+        /// user_tasks/query.
+        ///
+        /// Example: `"6919358128597097404"`
+        #[arg(long = "group-id")]
+        group_id: Option<::std::string::String>,
+        /// 员工 ID 类型 — the kind of user ids in the answer.
+        ///
+        /// Example: `"employee_id"`
+        #[arg(
+            long = "employee-type",
+            value_parser = ::clap::builder::PossibleValuesParser::new(
+                ["employee_id",
+                "employee_no"]
+            )
+        )]
+        employee_type: Option<::std::string::String>,
+        /// 部门 ID 类型 — the kind of department ids in the answer; only open_department_id for now.
+        ///
+        /// Example: `"open_id"`
+        #[arg(
+            long = "dept-type",
+            value_parser = ::clap::builder::PossibleValuesParser::new(["open_id"])
+        )]
+        dept_type: Option<::std::string::String>,
+    }
+    impl Args {
+        /// Builds the request from the arguments, sends it and prints the outcome.
+        pub async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
+            let mut builder = GetRequest::builder();
+            if let ::std::option::Option::Some(value) = self.group_id {
+                builder = builder.group_id(value);
+            }
+            if let ::std::option::Option::Some(value) = self.employee_type {
+                builder = builder
+                    .employee_type(
+                        <::lark_openapi::attendance::v1::types::EmployeeType as ::lark_runtime::enums::StringEnum>::from_wire(
+                            &value,
+                        ),
+                    );
+            }
+            if let ::std::option::Option::Some(value) = self.dept_type {
+                builder = builder
+                    .dept_type(
+                        <::lark_openapi::attendance::v1::types::DeptType as ::lark_runtime::enums::StringEnum>::from_wire(
+                            &value,
+                        ),
+                    );
+            }
+            let request = match builder.build() {
+                ::std::result::Result::Ok(request) => request,
+                ::std::result::Result::Err(error) => return context.invalid(&error),
+            };
+            context
+                .finish(|client| async move {
+                    client.attendance().v1().groups().get(request).await
+                })
+                .await
+        }
+    }
+}
+/// `lark attendance groups list`: arguments and run.
+pub mod attendance_v1_groups_list {
+    #[allow(unused_imports)]
+    use ::lark_openapi::attendance::v1::groups::list::*;
+    use ::lark_openapi::Api as _;
+    /// 查询所有考勤组 — List all attendance groups.
+    ///
+    /// `GET /open-apis/attendance/v1/groups`
+    #[derive(Debug, ::clap::Args)]
+    pub struct Args {
+        /// 分页大小 — groups per page, 1–50; 10 by default.
+        ///
+        /// Example: `10`
+        #[arg(long = "page-size")]
+        page_size: Option<i32>,
+        /// 分页标记 — leave out on the first call; then pass the `page_token` of the previous answer.
+        ///
+        /// Example: `"wgNOR1rmxogRvAsGl6CXlQ=="`
+        #[arg(long = "page-token")]
+        page_token: Option<::std::string::String>,
+        /// Follow the page tokens and print every item of every page.
+        #[arg(long = "all")]
+        all: bool,
+    }
+    impl Args {
+        /// Builds the request from the arguments, sends it and prints the outcome.
+        pub async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
+            let mut builder = ListRequest::builder();
+            if let ::std::option::Option::Some(value) = self.page_size {
+                builder = builder.page_size(value);
+            }
+            if let ::std::option::Option::Some(value) = self.page_token {
+                builder = builder.page_token(value);
+            }
+            let request = match builder.build() {
+                ::std::result::Result::Ok(request) => request,
+                ::std::result::Result::Err(error) => return context.invalid(&error),
+            };
+            if self.all {
+                return context
+                    .finish_all(|client| async move {
+                        use ::lark_runtime::__private::futures::TryStreamExt as _;
+                        client
+                            .attendance()
+                            .v1()
+                            .groups()
+                            .list_stream(request)
+                            .try_collect::<::std::vec::Vec<_>>()
+                            .await
+                    })
+                    .await;
+            }
+            context
+                .finish(|client| async move {
+                    client.attendance().v1().groups().list(request).await
+                })
+                .await
+        }
+    }
+}
+/// `lark attendance groups list-user`: arguments and run.
+pub mod attendance_v1_groups_list_user {
+    #[allow(unused_imports)]
+    use ::lark_openapi::attendance::v1::groups::list_user::*;
+    use ::lark_openapi::Api as _;
+    /// 查询考勤组下所有成员 — List the members of an attendance group.
+    ///
+    /// `GET /open-apis/attendance/v1/groups/:group_id/list_user`
+    #[derive(Debug, ::clap::Args)]
+    pub struct Args {
+        /// 考勤组 ID — the group. 获取方式 (where ids come from): groups/create, groups/search, or
+        /// user_tasks/query.
+        ///
+        /// Example: `"6919358128597097404"`
+        #[arg(long = "group-id")]
+        group_id: Option<::std::string::String>,
+        /// 员工 ID 类型 — the kind of `user_id` in the answer.
+        ///
+        /// Example: `"employee_id"`
+        #[arg(
+            long = "employee-type",
+            value_parser = ::clap::builder::PossibleValuesParser::new(
+                ["employee_id",
+                "employee_no"]
+            )
+        )]
+        employee_type: Option<::std::string::String>,
+        /// 部门 ID 类型 — the kind of `department_ids` in the answer; only open_department_id for now.
+        ///
+        /// Example: `"open_id"`
+        #[arg(
+            long = "dept-type",
+            value_parser = ::clap::builder::PossibleValuesParser::new(["open_id"])
+        )]
+        dept_type: Option<::std::string::String>,
+        /// 分页大小 — members per page, 1–50; 10 by default.
+        ///
+        /// Example: `10`
+        #[arg(long = "page-size")]
+        page_size: Option<i32>,
+        /// 分页标记 — leave out on the first call; then pass the `page_token` of the previous answer.
+        ///
+        /// Example: `"92xKiuWrBCSweSZJBSTpag%3D%3D"`
+        #[arg(long = "page-token")]
+        page_token: Option<::std::string::String>,
+        /// 成员的打卡类型 — which members to list.
+        ///
+        /// Example: `1`
+        #[arg(long = "member-clock-type")]
+        member_clock_type: Option<i64>,
+        /// Follow the page tokens and print every item of every page.
+        #[arg(long = "all")]
+        all: bool,
+    }
+    impl Args {
+        /// Builds the request from the arguments, sends it and prints the outcome.
+        pub async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
+            let mut builder = ListUserRequest::builder();
+            if let ::std::option::Option::Some(value) = self.group_id {
+                builder = builder.group_id(value);
+            }
+            if let ::std::option::Option::Some(value) = self.employee_type {
+                builder = builder
+                    .employee_type(
+                        <::lark_openapi::attendance::v1::types::EmployeeType as ::lark_runtime::enums::StringEnum>::from_wire(
+                            &value,
+                        ),
+                    );
+            }
+            if let ::std::option::Option::Some(value) = self.dept_type {
+                builder = builder
+                    .dept_type(
+                        <::lark_openapi::attendance::v1::types::DeptType as ::lark_runtime::enums::StringEnum>::from_wire(
+                            &value,
+                        ),
+                    );
+            }
+            if let ::std::option::Option::Some(value) = self.page_size {
+                builder = builder.page_size(value);
+            }
+            if let ::std::option::Option::Some(value) = self.page_token {
+                builder = builder.page_token(value);
+            }
+            if let ::std::option::Option::Some(value) = self.member_clock_type {
+                builder = builder
+                    .member_clock_type(
+                        <GroupMemberClockType as ::lark_runtime::enums::IntEnum>::from_wire(
+                            value,
+                        ),
+                    );
+            }
+            let request = match builder.build() {
+                ::std::result::Result::Ok(request) => request,
+                ::std::result::Result::Err(error) => return context.invalid(&error),
+            };
+            if self.all {
+                return context
+                    .finish_all(|client| async move {
+                        use ::lark_runtime::__private::futures::TryStreamExt as _;
+                        client
+                            .attendance()
+                            .v1()
+                            .groups()
+                            .list_user_stream(request)
+                            .try_collect::<::std::vec::Vec<_>>()
+                            .await
+                    })
+                    .await;
+            }
+            context
+                .finish(|client| async move {
+                    client.attendance().v1().groups().list_user(request).await
+                })
+                .await
+        }
+    }
+}
+/// `lark attendance groups search`: arguments and run.
+pub mod attendance_v1_groups_search {
+    #[allow(unused_imports)]
+    use ::lark_openapi::attendance::v1::groups::search::*;
+    use ::lark_openapi::Api as _;
+    /// 按名称查询考勤组 — Search attendance groups by name.
+    ///
+    /// `POST /open-apis/attendance/v1/groups/search`
+    #[derive(Debug, ::clap::Args)]
+    pub struct Args {
+        /// 考勤组名称 — the name, or part of it, to search for.
+        ///
+        /// Example: `"考勤组1"`
+        #[arg(long = "group-name")]
+        group_name: Option<::std::string::String>,
+    }
+    impl Args {
+        /// Builds the request from the arguments, sends it and prints the outcome.
+        pub async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
+            let mut builder = SearchRequest::builder();
+            if let ::std::option::Option::Some(value) = self.group_name {
+                builder = builder.group_name(value);
+            }
+            let request = match builder.build() {
+                ::std::result::Result::Ok(request) => request,
+                ::std::result::Result::Err(error) => return context.invalid(&error),
+            };
+            context
+                .finish(|client| async move {
+                    client.attendance().v1().groups().search(request).await
+                })
+                .await
+        }
+    }
+}
+/// Endpoints of the `attendance` `leave_accrual_record` resource.
+#[derive(Debug, ::clap::Subcommand)]
+pub enum AttendanceLeaveAccrualRecordCommand {
+    /// 修改发放记录 — Update a leave granting record's quantity and expiration date.
+    Patch(attendance_v1_leave_accrual_record_patch::Args),
+}
+impl AttendanceLeaveAccrualRecordCommand {
+    async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
+        match self {
+            Self::Patch(args) => args.run(context).await,
+        }
+    }
+}
+/// `lark attendance leave-accrual-record patch`: arguments and run.
+pub mod attendance_v1_leave_accrual_record_patch {
+    #[allow(unused_imports)]
+    use ::lark_openapi::attendance::v1::leave_accrual_record::patch::*;
+    use ::lark_openapi::Api as _;
+    /// 修改发放记录 — Update a leave granting record's quantity and expiration date.
+    ///
+    /// `PATCH /open-apis/attendance/v1/leave_accrual_record/:leave_id`
+    #[derive(Debug, ::clap::Args)]
+    pub struct Args {
+        /// 假期类型 ID — the leave type, as listed by the CoreHR leave types API.
+        ///
+        /// Example: `"7111688079785723436"`
+        #[arg(long = "leave-id")]
+        leave_id: Option<::std::string::String>,
+        /// 用户 ID 类型 — the kind of user id in the request and the response; `open_id` when unset.
+        ///
+        /// Example: `"open_id"`
+        #[arg(
+            long = "user-id-type",
+            value_parser = ::clap::builder::PossibleValuesParser::new(
+                ["open_id",
+                "union_id",
+                "user_id",
+                "people_corehr_id"]
+            )
+        )]
+        user_id_type: Option<::std::string::String>,
+        /// 发放记录 ID — the granting record to update, as created through the CoreHR leave granting record API.
+        ///
+        /// Example: `"6893014062142064135"`
+        #[arg(long = "leave-granting-record-id")]
+        leave_granting_record_id: Option<::std::string::String>,
+        /// 员工 ID — the employee, in the kind of id `user_id_type` names.
+        ///
+        /// Example: `"6982509313466189342"`
+        #[arg(long = "employment-id")]
+        employment_id: Option<::std::string::String>,
+        /// 假期类型 ID — the leave type, as listed by the CoreHR leave types API.
+        ///
+        /// Example: `"7111688079785723436"`
+        #[arg(long = "leave-type-id")]
+        leave_type_id: Option<::std::string::String>,
+        /// 修改发放记录原因 — why the record is changed, in one or more languages.
+        #[arg(long = "reason-json", value_name = "JSON", conflicts_with = "reason_file")]
+        reason: Option<::std::string::String>,
+        /// `reason` as JSON read from a file (`-` for standard input), instead of `--reason-json`.
+        #[arg(long = "reason-file", value_name = "PATH")]
+        reason_file: Option<::std::path::PathBuf>,
+        /// 时间偏移 — time zone offset in minutes, e.g. 480 for UTC+8.
+        ///
+        /// Example: `480`
+        #[arg(long = "time-offset")]
+        time_offset: Option<i32>,
+        /// 失效日期 — the new expiration date, "yyyy-MM-dd".
+        ///
+        /// Example: `"2020-01-01"`
+        #[arg(long = "expiration-date")]
+        expiration_date: Option<::std::string::String>,
+        /// 修改发放数量 — the new granted quantity, a number as a string.
+        ///
+        /// Example: `"1"`
+        #[arg(long = "quantity")]
+        quantity: Option<::std::string::String>,
+    }
+    impl Args {
+        /// Builds the request from the arguments, sends it and prints the outcome.
+        pub async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
+            let mut builder = PatchRequest::builder();
+            if let ::std::option::Option::Some(value) = self.leave_id {
+                builder = builder.leave_id(value);
+            }
+            if let ::std::option::Option::Some(value) = self.user_id_type {
+                builder = builder
+                    .user_id_type(
+                        <::lark_openapi::attendance::v1::types::LeaveUserIdType as ::lark_runtime::enums::StringEnum>::from_wire(
+                            &value,
+                        ),
+                    );
+            }
+            if let ::std::option::Option::Some(value) = self.leave_granting_record_id {
+                builder = builder.leave_granting_record_id(value);
+            }
+            if let ::std::option::Option::Some(value) = self.employment_id {
+                builder = builder.employment_id(value);
+            }
+            if let ::std::option::Option::Some(value) = self.leave_type_id {
+                builder = builder.leave_type_id(value);
+            }
+            match context
+                .json_arg::<
+                    ::std::vec::Vec<::lark_openapi::attendance::v1::types::LangText>,
+                >("reason", self.reason, self.reason_file)
+            {
+                ::std::result::Result::Ok(::std::option::Option::Some(value)) => {
+                    builder = builder.reason(value);
+                }
+                ::std::result::Result::Ok(::std::option::Option::None) => {}
+                ::std::result::Result::Err(code) => return code,
+            }
+            if let ::std::option::Option::Some(value) = self.time_offset {
+                builder = builder.time_offset(value);
+            }
+            if let ::std::option::Option::Some(value) = self.expiration_date {
+                builder = builder.expiration_date(value);
+            }
+            if let ::std::option::Option::Some(value) = self.quantity {
+                builder = builder.quantity(value);
+            }
+            let request = match builder.build() {
+                ::std::result::Result::Ok(request) => request,
+                ::std::result::Result::Err(error) => return context.invalid(&error),
+            };
+            context
+                .finish(|client| async move {
+                    client.attendance().v1().leave_accrual_record().patch(request).await
+                })
+                .await
+        }
+    }
+}
+/// Endpoints of the `attendance` `leave_employ_expire_records` resource.
+#[derive(Debug, ::clap::Subcommand)]
+pub enum AttendanceLeaveEmployExpireRecordsCommand {
+    /// 通过过期时间获取发放记录 — Get an employee's leave granting records that expire in a date range.
+    Get(attendance_v1_leave_employ_expire_records_get::Args),
+}
+impl AttendanceLeaveEmployExpireRecordsCommand {
+    async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
+        match self {
+            Self::Get(args) => args.run(context).await,
+        }
+    }
+}
+/// `lark attendance leave-employ-expire-records get`: arguments and run.
+pub mod attendance_v1_leave_employ_expire_records_get {
+    #[allow(unused_imports)]
+    use ::lark_openapi::attendance::v1::leave_employ_expire_records::get::*;
+    use ::lark_openapi::Api as _;
+    /// 通过过期时间获取发放记录 — Get an employee's leave granting records that expire in a date range.
+    ///
+    /// `GET /open-apis/attendance/v1/leave_employ_expire_records/:leave_id`
+    #[derive(Debug, ::clap::Args)]
+    pub struct Args {
+        /// 假期类型 ID — the leave type, as listed by the CoreHR leave types API.
+        ///
+        /// Example: `"7111688079785723436"`
+        #[arg(long = "leave-id")]
+        leave_id: Option<::std::string::String>,
+        /// 用户 ID 类型 — the kind of user id in the request and the response; `open_id` when unset.
+        ///
+        /// Example: `"open_id"`
+        #[arg(
+            long = "user-id-type",
+            value_parser = ::clap::builder::PossibleValuesParser::new(
+                ["open_id",
+                "union_id",
+                "user_id",
+                "people_corehr_id"]
+            )
+        )]
+        user_id_type: Option<::std::string::String>,
+        /// 员工 ID — the employee, in the kind of id `user_id_type` names.
+        ///
+        /// Example: `"6982509313466189342"`
+        #[arg(long = "employment-id")]
+        employment_id: Option<::std::string::String>,
+        /// 假期类型 ID — the leave type, as listed by the CoreHR leave types API.
+        ///
+        /// Example: `"7111688079785723436"`
+        #[arg(long = "leave-type-id")]
+        leave_type_id: Option<::std::string::String>,
+        /// 失效最早日期 — earliest expiration date of the range, "yyyy-MM-dd".
+        ///
+        /// Example: `"2023-04-10"`
+        #[arg(long = "start-expiration-date")]
+        start_expiration_date: Option<::std::string::String>,
+        /// 失效最晚日期 — latest expiration date of the range, "yyyy-MM-dd".
+        ///
+        /// Example: `"2023-05-10"`
+        #[arg(long = "end-expiration-date")]
+        end_expiration_date: Option<::std::string::String>,
+        /// 时间偏移 — time zone offset in minutes, e.g. 480 for UTC+8 (the default when unset).
+        ///
+        /// Example: `480`
+        #[arg(long = "time-offset")]
+        time_offset: Option<i32>,
+    }
+    impl Args {
+        /// Builds the request from the arguments, sends it and prints the outcome.
+        pub async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
+            let mut builder = GetRequest::builder();
+            if let ::std::option::Option::Some(value) = self.leave_id {
+                builder = builder.leave_id(value);
+            }
+            if let ::std::option::Option::Some(value) = self.user_id_type {
+                builder = builder
+                    .user_id_type(
+                        <::lark_openapi::attendance::v1::types::LeaveUserIdType as ::lark_runtime::enums::StringEnum>::from_wire(
+                            &value,
+                        ),
+                    );
+            }
+            if let ::std::option::Option::Some(value) = self.employment_id {
+                builder = builder.employment_id(value);
+            }
+            if let ::std::option::Option::Some(value) = self.leave_type_id {
+                builder = builder.leave_type_id(value);
+            }
+            if let ::std::option::Option::Some(value) = self.start_expiration_date {
+                builder = builder.start_expiration_date(value);
+            }
+            if let ::std::option::Option::Some(value) = self.end_expiration_date {
+                builder = builder.end_expiration_date(value);
+            }
+            if let ::std::option::Option::Some(value) = self.time_offset {
+                builder = builder.time_offset(value);
+            }
+            let request = match builder.build() {
+                ::std::result::Result::Ok(request) => request,
+                ::std::result::Result::Err(error) => return context.invalid(&error),
+            };
+            context
+                .finish(|client| async move {
+                    client
+                        .attendance()
+                        .v1()
+                        .leave_employ_expire_records()
+                        .get(request)
+                        .await
+                })
+                .await
+        }
+    }
+}
+/// Endpoints of the `attendance` `shifts` resource.
+#[derive(Debug, ::clap::Subcommand)]
+pub enum AttendanceShiftsCommand {
+    /// 创建班次 — Create a shift (or update one, given its id).
+    Create(attendance_v1_shifts_create::Args),
+    /// 删除班次 — Delete a shift.
+    Delete(attendance_v1_shifts_delete::Args),
+    /// 按 ID 查询班次 — Get one shift by id.
+    Get(attendance_v1_shifts_get::Args),
+    /// 查询所有班次 — List all shifts, page by page.
+    List(attendance_v1_shifts_list::Args),
+    /// 按名称查询班次 — Find a shift by name.
+    Query(attendance_v1_shifts_query::Args),
+}
+impl AttendanceShiftsCommand {
+    async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
+        match self {
+            Self::Create(args) => args.run(context).await,
+            Self::Delete(args) => args.run(context).await,
+            Self::Get(args) => args.run(context).await,
+            Self::List(args) => args.run(context).await,
+            Self::Query(args) => args.run(context).await,
+        }
+    }
+}
+/// `lark attendance shifts create`: arguments and run.
+pub mod attendance_v1_shifts_create {
+    #[allow(unused_imports)]
+    use ::lark_openapi::attendance::v1::shifts::create::*;
+    use ::lark_openapi::Api as _;
+    /// 创建班次 — Create a shift (or update one, given its id).
+    ///
+    /// `POST /open-apis/attendance/v1/shifts`
+    #[derive(Debug, ::clap::Args)]
+    pub struct Args {
+        /// 员工 ID 类型 — the kind of id of `sub_shift_leader_ids` in the request and of the ids in the response.
+        ///
+        /// Example: `"employee_id"`
+        #[arg(
+            long = "employee-type",
+            value_parser = ::clap::builder::PossibleValuesParser::new(
+                ["employee_id",
+                "employee_no"]
+            )
+        )]
+        employee_type: Option<::std::string::String>,
+        /// 班次名称 — the shift's name; must be unique.
+        ///
+        /// Example: `"早班"`
+        #[arg(long = "shift-name")]
+        shift_name: Option<::std::string::String>,
+        /// 打卡次数 — number of punches; a legacy field with no effect now, `punch_time_rule` decides.
+        ///
+        /// Example: `1`
+        #[arg(long = "punch-times")]
+        punch_times: Option<i32>,
+        /// 班次负责人 — shift leaders, ids of the kind `employee_type` names.
+        ///
+        /// Example: `["456123"]`
+        #[arg(long = "sub-shift-leader-ids", num_args = 1..)]
+        sub_shift_leader_ids: Vec<::std::string::String>,
+        /// 是否弹性打卡 — whether punch times are flexible; false when unset.
+        ///
+        /// Example: `false`
+        #[arg(long = "is-flexible")]
+        is_flexible: Option<bool>,
+        /// 弹性打卡时间 — minutes one may arrive late and leave early. Ignored when `flexible_rule` is set.
+        ///
+        /// Example: `60`
+        #[arg(long = "flexible-minutes")]
+        flexible_minutes: Option<i32>,
+        /// 弹性打卡时间设置 — flexible punch settings.
+        #[arg(
+            long = "flexible-rule-json",
+            value_name = "JSON",
+            conflicts_with = "flexible_rule_file"
+        )]
+        flexible_rule: Option<::std::string::String>,
+        /// `flexible_rule` as JSON read from a file (`-` for standard input), instead of `--flexible-rule-json`.
+        #[arg(long = "flexible-rule-file", value_name = "PATH")]
+        flexible_rule_file: Option<::std::path::PathBuf>,
+        /// 不需要打下班卡 — true when no off-duty punch is needed; false (the default) when one is.
+        ///
+        /// Example: `true`
+        #[arg(long = "no-need-off")]
+        no_need_off: Option<bool>,
+        /// 打卡规则 — the punch rules, one per on/off segment.
+        #[arg(
+            long = "punch-time-rule-json",
+            value_name = "JSON",
+            conflicts_with = "punch_time_rule_file"
+        )]
+        punch_time_rule: Option<::std::string::String>,
+        /// `punch_time_rule` as JSON read from a file (`-` for standard input), instead of `--punch-time-rule-json`.
+        #[arg(long = "punch-time-rule-file", value_name = "PATH")]
+        punch_time_rule_file: Option<::std::path::PathBuf>,
+        /// 晚走晚到规则 — leave-late-arrive-late rules (Feishu People enterprise edition only).
+        #[arg(
+            long = "late-off-late-on-rule-json",
+            value_name = "JSON",
+            conflicts_with = "late_off_late_on_rule_file"
+        )]
+        late_off_late_on_rule: Option<::std::string::String>,
+        /// `late_off_late_on_rule` as JSON read from a file (`-` for standard input), instead of `--late-off-late-on-rule-json`.
+        #[arg(long = "late-off-late-on-rule-file", value_name = "PATH")]
+        late_off_late_on_rule_file: Option<::std::path::PathBuf>,
+        /// 休息规则 — rest periods within the shift.
+        #[arg(
+            long = "rest-time-rule-json",
+            value_name = "JSON",
+            conflicts_with = "rest_time_rule_file"
+        )]
+        rest_time_rule: Option<::std::string::String>,
+        /// `rest_time_rule` as JSON read from a file (`-` for standard input), instead of `--rest-time-rule-json`.
+        #[arg(long = "rest-time-rule-file", value_name = "PATH")]
+        rest_time_rule_file: Option<::std::path::PathBuf>,
+        /// 加班时段 — overtime periods (Feishu People enterprise edition only).
+        #[arg(
+            long = "overtime-rule-json",
+            value_name = "JSON",
+            conflicts_with = "overtime_rule_file"
+        )]
+        overtime_rule: Option<::std::string::String>,
+        /// `overtime_rule` as JSON read from a file (`-` for standard input), instead of `--overtime-rule-json`.
+        #[arg(long = "overtime-rule-file", value_name = "PATH")]
+        overtime_rule_file: Option<::std::path::PathBuf>,
+        /// 日期类型 — work day or rest day; 1 (work day) when unset. A flexible shift cannot be a rest day.
+        ///
+        /// Example: `1`
+        #[arg(long = "day-type")]
+        day_type: Option<i64>,
+        /// 班外休息规则 — rest periods outside the shift.
+        #[arg(
+            long = "overtime-rest-time-rule-json",
+            value_name = "JSON",
+            conflicts_with = "overtime_rest_time_rule_file"
+        )]
+        overtime_rest_time_rule: Option<::std::string::String>,
+        /// `overtime_rest_time_rule` as JSON read from a file (`-` for standard input), instead of `--overtime-rest-time-rule-json`.
+        #[arg(long = "overtime-rest-time-rule-file", value_name = "PATH")]
+        overtime_rest_time_rule_file: Option<::std::path::PathBuf>,
+        /// 晚到多久记为严重迟到 — minutes late after which an arrival counts as seriously late; takes
+        /// precedence over `punch_time_rule[].late_minutes_as_serious_late`.
+        ///
+        /// Example: `40`
+        #[arg(long = "late-minutes-as-serious-late")]
+        late_minutes_as_serious_late: Option<i32>,
+        /// 半天分割规则 — how the day splits into halves (Feishu People enterprise edition only).
+        #[arg(
+            long = "shift-middle-time-rule-json",
+            value_name = "JSON",
+            conflicts_with = "shift_middle_time_rule_file"
+        )]
+        shift_middle_time_rule: Option<::std::string::String>,
+        /// `shift_middle_time_rule` as JSON read from a file (`-` for standard input), instead of `--shift-middle-time-rule-json`.
+        #[arg(long = "shift-middle-time-rule-file", value_name = "PATH")]
+        shift_middle_time_rule_file: Option<::std::path::PathBuf>,
+        /// 应出勤配置 — expected attendance durations; in limited rollout, not open yet.
+        #[arg(
+            long = "shift-attendance-time-config-json",
+            value_name = "JSON",
+            conflicts_with = "shift_attendance_time_config_file"
+        )]
+        shift_attendance_time_config: Option<::std::string::String>,
+        /// `shift_attendance_time_config` as JSON read from a file (`-` for standard input), instead of `--shift-attendance-time-config-json`.
+        #[arg(long = "shift-attendance-time-config-file", value_name = "PATH")]
+        shift_attendance_time_config_file: Option<::std::path::PathBuf>,
+        /// 晚走次日晚到配置规则 — how leaving late today and arriving late tomorrow are computed.
+        #[arg(
+            long = "late-off-late-on-setting-json",
+            value_name = "JSON",
+            conflicts_with = "late_off_late_on_setting_file"
+        )]
+        late_off_late_on_setting: Option<::std::string::String>,
+        /// `late_off_late_on_setting` as JSON read from a file (`-` for standard input), instead of `--late-off-late-on-setting-json`.
+        #[arg(long = "late-off-late-on-setting-file", value_name = "PATH")]
+        late_off_late_on_setting_file: Option<::std::path::PathBuf>,
+        /// 班次 ID — set it to update that shift instead of creating one. 获取方式 (where ids come from):
+        /// shifts/query or shifts/create.
+        ///
+        /// Example: `"6919358778597097404"`
+        #[arg(long = "id")]
+        id: Option<::std::string::String>,
+    }
+    impl Args {
+        /// Builds the request from the arguments, sends it and prints the outcome.
+        pub async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
+            let mut builder = CreateRequest::builder();
+            if let ::std::option::Option::Some(value) = self.employee_type {
+                builder = builder
+                    .employee_type(
+                        <::lark_openapi::attendance::v1::types::EmployeeType as ::lark_runtime::enums::StringEnum>::from_wire(
+                            &value,
+                        ),
+                    );
+            }
+            if let ::std::option::Option::Some(value) = self.shift_name {
+                builder = builder.shift_name(value);
+            }
+            if let ::std::option::Option::Some(value) = self.punch_times {
+                builder = builder.punch_times(value);
+            }
+            if !self.sub_shift_leader_ids.is_empty() {
+                builder = builder.sub_shift_leader_ids(self.sub_shift_leader_ids);
+            }
+            if let ::std::option::Option::Some(value) = self.is_flexible {
+                builder = builder.is_flexible(value);
+            }
+            if let ::std::option::Option::Some(value) = self.flexible_minutes {
+                builder = builder.flexible_minutes(value);
+            }
+            match context
+                .json_arg::<
+                    ::std::vec::Vec<
+                        ::lark_openapi::attendance::v1::types::ShiftFlexibleRule,
+                    >,
+                >("flexible-rule", self.flexible_rule, self.flexible_rule_file)
+            {
+                ::std::result::Result::Ok(::std::option::Option::Some(value)) => {
+                    builder = builder.flexible_rule(value);
+                }
+                ::std::result::Result::Ok(::std::option::Option::None) => {}
+                ::std::result::Result::Err(code) => return code,
+            }
+            if let ::std::option::Option::Some(value) = self.no_need_off {
+                builder = builder.no_need_off(value);
+            }
+            match context
+                .json_arg::<
+                    ::std::vec::Vec<
+                        ::lark_openapi::attendance::v1::types::ShiftPunchTimeRule,
+                    >,
+                >("punch-time-rule", self.punch_time_rule, self.punch_time_rule_file)
+            {
+                ::std::result::Result::Ok(::std::option::Option::Some(value)) => {
+                    builder = builder.punch_time_rule(value);
+                }
+                ::std::result::Result::Ok(::std::option::Option::None) => {}
+                ::std::result::Result::Err(code) => return code,
+            }
+            match context
+                .json_arg::<
+                    ::std::vec::Vec<
+                        ::lark_openapi::attendance::v1::types::ShiftLateOffLateOnRule,
+                    >,
+                >(
+                    "late-off-late-on-rule",
+                    self.late_off_late_on_rule,
+                    self.late_off_late_on_rule_file,
+                )
+            {
+                ::std::result::Result::Ok(::std::option::Option::Some(value)) => {
+                    builder = builder.late_off_late_on_rule(value);
+                }
+                ::std::result::Result::Ok(::std::option::Option::None) => {}
+                ::std::result::Result::Err(code) => return code,
+            }
+            match context
+                .json_arg::<
+                    ::std::vec::Vec<::lark_openapi::attendance::v1::types::ShiftRestRule>,
+                >("rest-time-rule", self.rest_time_rule, self.rest_time_rule_file)
+            {
+                ::std::result::Result::Ok(::std::option::Option::Some(value)) => {
+                    builder = builder.rest_time_rule(value);
+                }
+                ::std::result::Result::Ok(::std::option::Option::None) => {}
+                ::std::result::Result::Err(code) => return code,
+            }
+            match context
+                .json_arg::<
+                    ::std::vec::Vec<
+                        ::lark_openapi::attendance::v1::types::ShiftOvertimeRule,
+                    >,
+                >("overtime-rule", self.overtime_rule, self.overtime_rule_file)
+            {
+                ::std::result::Result::Ok(::std::option::Option::Some(value)) => {
+                    builder = builder.overtime_rule(value);
+                }
+                ::std::result::Result::Ok(::std::option::Option::None) => {}
+                ::std::result::Result::Err(code) => return code,
+            }
+            if let ::std::option::Option::Some(value) = self.day_type {
+                builder = builder
+                    .day_type(
+                        <::lark_openapi::attendance::v1::types::ShiftDayType as ::lark_runtime::enums::IntEnum>::from_wire(
+                            value,
+                        ),
+                    );
+            }
+            match context
+                .json_arg::<
+                    ::std::vec::Vec<::lark_openapi::attendance::v1::types::ShiftRestRule>,
+                >(
+                    "overtime-rest-time-rule",
+                    self.overtime_rest_time_rule,
+                    self.overtime_rest_time_rule_file,
+                )
+            {
+                ::std::result::Result::Ok(::std::option::Option::Some(value)) => {
+                    builder = builder.overtime_rest_time_rule(value);
+                }
+                ::std::result::Result::Ok(::std::option::Option::None) => {}
+                ::std::result::Result::Err(code) => return code,
+            }
+            if let ::std::option::Option::Some(value) = self.late_minutes_as_serious_late
+            {
+                builder = builder.late_minutes_as_serious_late(value);
+            }
+            match context
+                .json_arg::<
+                    ::lark_openapi::attendance::v1::types::ShiftMiddleTimeRule,
+                >(
+                    "shift-middle-time-rule",
+                    self.shift_middle_time_rule,
+                    self.shift_middle_time_rule_file,
+                )
+            {
+                ::std::result::Result::Ok(::std::option::Option::Some(value)) => {
+                    builder = builder.shift_middle_time_rule(value);
+                }
+                ::std::result::Result::Ok(::std::option::Option::None) => {}
+                ::std::result::Result::Err(code) => return code,
+            }
+            match context
+                .json_arg::<
+                    ::lark_openapi::attendance::v1::types::ShiftAttendanceTimeConfig,
+                >(
+                    "shift-attendance-time-config",
+                    self.shift_attendance_time_config,
+                    self.shift_attendance_time_config_file,
+                )
+            {
+                ::std::result::Result::Ok(::std::option::Option::Some(value)) => {
+                    builder = builder.shift_attendance_time_config(value);
+                }
+                ::std::result::Result::Ok(::std::option::Option::None) => {}
+                ::std::result::Result::Err(code) => return code,
+            }
+            match context
+                .json_arg::<
+                    ::lark_openapi::attendance::v1::types::ShiftLateOffLateOnSetting,
+                >(
+                    "late-off-late-on-setting",
+                    self.late_off_late_on_setting,
+                    self.late_off_late_on_setting_file,
+                )
+            {
+                ::std::result::Result::Ok(::std::option::Option::Some(value)) => {
+                    builder = builder.late_off_late_on_setting(value);
+                }
+                ::std::result::Result::Ok(::std::option::Option::None) => {}
+                ::std::result::Result::Err(code) => return code,
+            }
+            if let ::std::option::Option::Some(value) = self.id {
+                builder = builder.id(value);
+            }
+            let request = match builder.build() {
+                ::std::result::Result::Ok(request) => request,
+                ::std::result::Result::Err(error) => return context.invalid(&error),
+            };
+            context
+                .finish(|client| async move {
+                    client.attendance().v1().shifts().create(request).await
+                })
+                .await
+        }
+    }
+}
+/// `lark attendance shifts delete`: arguments and run.
+pub mod attendance_v1_shifts_delete {
+    #[allow(unused_imports)]
+    use ::lark_openapi::attendance::v1::shifts::delete::*;
+    use ::lark_openapi::Api as _;
+    /// 删除班次 — Delete a shift.
+    ///
+    /// `DELETE /open-apis/attendance/v1/shifts/:shift_id`
+    #[derive(Debug, ::clap::Args)]
+    pub struct Args {
+        /// 班次 ID — the shift to delete. 获取方式 — ids come from shifts/query or shifts/create.
+        ///
+        /// Example: `"6919358778597097404"`
+        #[arg(long = "shift-id")]
+        shift_id: Option<::std::string::String>,
+    }
+    impl Args {
+        /// Builds the request from the arguments, sends it and prints the outcome.
+        pub async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
+            let mut builder = DeleteRequest::builder();
+            if let ::std::option::Option::Some(value) = self.shift_id {
+                builder = builder.shift_id(value);
+            }
+            let request = match builder.build() {
+                ::std::result::Result::Ok(request) => request,
+                ::std::result::Result::Err(error) => return context.invalid(&error),
+            };
+            context
+                .finish(|client| async move {
+                    client.attendance().v1().shifts().delete(request).await
+                })
+                .await
+        }
+    }
+}
+/// `lark attendance shifts get`: arguments and run.
+pub mod attendance_v1_shifts_get {
+    #[allow(unused_imports)]
+    use ::lark_openapi::attendance::v1::shifts::get::*;
+    use ::lark_openapi::Api as _;
+    /// 按 ID 查询班次 — Get one shift by id.
+    ///
+    /// `GET /open-apis/attendance/v1/shifts/:shift_id`
+    #[derive(Debug, ::clap::Args)]
+    pub struct Args {
+        /// 班次 ID — the shift to read. 获取方式 — ids come from shifts/query or shifts/create.
+        ///
+        /// Example: `"6919358778597097404"`
+        #[arg(long = "shift-id")]
+        shift_id: Option<::std::string::String>,
+    }
+    impl Args {
+        /// Builds the request from the arguments, sends it and prints the outcome.
+        pub async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
+            let mut builder = GetRequest::builder();
+            if let ::std::option::Option::Some(value) = self.shift_id {
+                builder = builder.shift_id(value);
+            }
+            let request = match builder.build() {
+                ::std::result::Result::Ok(request) => request,
+                ::std::result::Result::Err(error) => return context.invalid(&error),
+            };
+            context
+                .finish(|client| async move {
+                    client.attendance().v1().shifts().get(request).await
+                })
+                .await
+        }
+    }
+}
+/// `lark attendance shifts list`: arguments and run.
+pub mod attendance_v1_shifts_list {
+    #[allow(unused_imports)]
+    use ::lark_openapi::attendance::v1::shifts::list::*;
+    use ::lark_openapi::Api as _;
+    /// 查询所有班次 — List all shifts, page by page.
+    ///
+    /// `GET /open-apis/attendance/v1/shifts`
+    #[derive(Debug, ::clap::Args)]
+    pub struct Args {
+        /// 分页大小 — shifts per page, 1–50; 10 when unset.
+        ///
+        /// Example: `10`
+        #[arg(long = "page-size")]
+        page_size: Option<i32>,
+        /// 分页标记 — leave empty on the first call; then pass the `page_token` of the previous answer.
+        ///
+        /// Example: `"YrkvQ1wGaPVta45tkxuGiQ=="`
+        #[arg(long = "page-token")]
+        page_token: Option<::std::string::String>,
+        /// Follow the page tokens and print every item of every page.
+        #[arg(long = "all")]
+        all: bool,
+    }
+    impl Args {
+        /// Builds the request from the arguments, sends it and prints the outcome.
+        pub async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
+            let mut builder = ListRequest::builder();
+            if let ::std::option::Option::Some(value) = self.page_size {
+                builder = builder.page_size(value);
+            }
+            if let ::std::option::Option::Some(value) = self.page_token {
+                builder = builder.page_token(value);
+            }
+            let request = match builder.build() {
+                ::std::result::Result::Ok(request) => request,
+                ::std::result::Result::Err(error) => return context.invalid(&error),
+            };
+            if self.all {
+                return context
+                    .finish_all(|client| async move {
+                        use ::lark_runtime::__private::futures::TryStreamExt as _;
+                        client
+                            .attendance()
+                            .v1()
+                            .shifts()
+                            .list_stream(request)
+                            .try_collect::<::std::vec::Vec<_>>()
+                            .await
+                    })
+                    .await;
+            }
+            context
+                .finish(|client| async move {
+                    client.attendance().v1().shifts().list(request).await
+                })
+                .await
+        }
+    }
+}
+/// `lark attendance shifts query`: arguments and run.
+pub mod attendance_v1_shifts_query {
+    #[allow(unused_imports)]
+    use ::lark_openapi::attendance::v1::shifts::query::*;
+    use ::lark_openapi::Api as _;
+    /// 按名称查询班次 — Find a shift by name.
+    ///
+    /// `POST /open-apis/attendance/v1/shifts/query`
+    #[derive(Debug, ::clap::Args)]
+    pub struct Args {
+        /// 班次名称 — name of the shift to find.
+        ///
+        /// Example: `"早班"`
+        #[arg(long = "shift-name")]
+        shift_name: Option<::std::string::String>,
+    }
+    impl Args {
+        /// Builds the request from the arguments, sends it and prints the outcome.
+        pub async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
+            let mut builder = QueryRequest::builder();
+            if let ::std::option::Option::Some(value) = self.shift_name {
+                builder = builder.shift_name(value);
+            }
+            let request = match builder.build() {
+                ::std::result::Result::Ok(request) => request,
+                ::std::result::Result::Err(error) => return context.invalid(&error),
+            };
+            context
+                .finish(|client| async move {
+                    client.attendance().v1().shifts().query(request).await
+                })
+                .await
+        }
+    }
+}
+/// Endpoints of the `attendance` `user_approvals` resource.
+#[derive(Debug, ::clap::Subcommand)]
+pub enum AttendanceUserApprovalsCommand {
+    /// 写入审批结果 — Write third-party approval results into attendance.
+    Create(attendance_v1_user_approvals_create::Args),
+    /// 获取审批数据 — Query employees' leave, overtime, outing and trip approvals.
+    Query(attendance_v1_user_approvals_query::Args),
+}
+impl AttendanceUserApprovalsCommand {
+    async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
+        match self {
+            Self::Create(args) => args.run(context).await,
+            Self::Query(args) => args.run(context).await,
+        }
+    }
+}
+/// `lark attendance user-approvals create`: arguments and run.
+pub mod attendance_v1_user_approvals_create {
+    #[allow(unused_imports)]
+    use ::lark_openapi::attendance::v1::user_approvals::create::*;
+    use ::lark_openapi::Api as _;
+    /// 写入审批结果 — Write third-party approval results into attendance.
+    ///
+    /// `POST /open-apis/attendance/v1/user_approvals`
+    #[derive(Debug, ::clap::Args)]
+    pub struct Args {
+        /// 员工 ID 类型 — the kind of id of `user_id` in the request and the response.
+        ///
+        /// Example: `"employee_id"`
+        #[arg(
+            long = "employee-type",
+            value_parser = ::clap::builder::PossibleValuesParser::new(
+                ["employee_id",
+                "employee_no",
+                "open_id"]
+            )
+        )]
+        employee_type: Option<::std::string::String>,
+        /// 审批信息 — the approval results to write (the page marks it optional).
+        #[arg(
+            long = "user-approval-json",
+            value_name = "JSON",
+            conflicts_with = "user_approval_file"
+        )]
+        user_approval: Option<::std::string::String>,
+        /// `user_approval` as JSON read from a file (`-` for standard input), instead of `--user-approval-json`.
+        #[arg(long = "user-approval-file", value_name = "PATH")]
+        user_approval_file: Option<::std::path::PathBuf>,
+    }
+    impl Args {
+        /// Builds the request from the arguments, sends it and prints the outcome.
+        pub async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
+            let mut builder = CreateRequest::builder();
+            if let ::std::option::Option::Some(value) = self.employee_type {
+                builder = builder
+                    .employee_type(
+                        <::lark_openapi::attendance::v1::types::EmployeeTypeWithOpenId as ::lark_runtime::enums::StringEnum>::from_wire(
+                            &value,
+                        ),
+                    );
+            }
+            match context
+                .json_arg::<
+                    ::lark_openapi::attendance::v1::types::UserApproval,
+                >("user-approval", self.user_approval, self.user_approval_file)
+            {
+                ::std::result::Result::Ok(::std::option::Option::Some(value)) => {
+                    builder = builder.user_approval(value);
+                }
+                ::std::result::Result::Ok(::std::option::Option::None) => {}
+                ::std::result::Result::Err(code) => return code,
+            }
+            let request = match builder.build() {
+                ::std::result::Result::Ok(request) => request,
+                ::std::result::Result::Err(error) => return context.invalid(&error),
+            };
+            context
+                .finish(|client| async move {
+                    client.attendance().v1().user_approvals().create(request).await
+                })
+                .await
+        }
+    }
+}
+/// `lark attendance user-approvals query`: arguments and run.
+pub mod attendance_v1_user_approvals_query {
+    #[allow(unused_imports)]
+    use ::lark_openapi::attendance::v1::user_approvals::query::*;
+    use ::lark_openapi::Api as _;
+    /// 获取审批数据 — Query employees' leave, overtime, outing and trip approvals.
+    ///
+    /// `POST /open-apis/attendance/v1/user_approvals/query`
+    #[derive(Debug, ::clap::Args)]
+    pub struct Args {
+        /// 员工 ID 类型 — the kind of id of `user_ids` in the request and `user_id` in the response.
+        ///
+        /// Example: `"employee_id"`
+        #[arg(
+            long = "employee-type",
+            value_parser = ::clap::builder::PossibleValuesParser::new(
+                ["employee_id",
+                "employee_no",
+                "open_id"]
+            )
+        )]
+        employee_type: Option<::std::string::String>,
+        /// 员工 ID 列表 — employee ids, of the kind `employee_type` names.
+        ///
+        /// Example: `["abd754f7"]`
+        #[arg(long = "user-ids", num_args = 1..)]
+        user_ids: Vec<::std::string::String>,
+        /// 查询的起始日期 — first day of the range, a yyyyMMdd number; at most one day after today (on
+        /// 20241010, 20241011 is accepted and 20241012 is refused).
+        ///
+        /// Example: `20190817`
+        #[arg(long = "check-date-from")]
+        check_date_from: Option<i32>,
+        /// 查询的结束日期 — last day of the range, a yyyyMMdd number, at most 30 days after `check_date_from`.
+        ///
+        /// Example: `20190820`
+        #[arg(long = "check-date-to")]
+        check_date_to: Option<i32>,
+        /// 查询依据的时间类型 — which time of an approval the range is matched against; `PeriodTime` when unset.
+        ///
+        /// Example: `"PeriodTime"`
+        #[arg(
+            long = "check-date-type",
+            value_parser = ::clap::builder::PossibleValuesParser::new(
+                ["PeriodTime",
+                "CreateTime",
+                "UpdateTime"]
+            )
+        )]
+        check_date_type: Option<::std::string::String>,
+        /// 查询状态 — the approval state to return; approved (2) when unset. Leaves and overtime support only
+        /// approved and withdrawn; outings and trips support every state.
+        ///
+        /// Example: `2`
+        #[arg(long = "status")]
+        status: Option<i64>,
+        /// 查询的起始时间 — start of the range, Unix seconds as a string (in limited release, not open yet).
+        ///
+        /// Example: `"1566641088"`
+        #[arg(long = "check-time-from")]
+        check_time_from: Option<::std::string::String>,
+        /// 查询的结束时间 — end of the range, Unix seconds as a string (in limited release, not open yet).
+        ///
+        /// Example: `"1592561088"`
+        #[arg(long = "check-time-to")]
+        check_time_to: Option<::std::string::String>,
+    }
+    impl Args {
+        /// Builds the request from the arguments, sends it and prints the outcome.
+        pub async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
+            let mut builder = QueryRequest::builder();
+            if let ::std::option::Option::Some(value) = self.employee_type {
+                builder = builder
+                    .employee_type(
+                        <::lark_openapi::attendance::v1::types::EmployeeTypeWithOpenId as ::lark_runtime::enums::StringEnum>::from_wire(
+                            &value,
+                        ),
+                    );
+            }
+            builder = builder.user_ids(self.user_ids);
+            if let ::std::option::Option::Some(value) = self.check_date_from {
+                builder = builder.check_date_from(value);
+            }
+            if let ::std::option::Option::Some(value) = self.check_date_to {
+                builder = builder.check_date_to(value);
+            }
+            if let ::std::option::Option::Some(value) = self.check_date_type {
+                builder = builder
+                    .check_date_type(
+                        <::lark_openapi::attendance::v1::types::ApprovalCheckDateType as ::lark_runtime::enums::StringEnum>::from_wire(
+                            &value,
+                        ),
+                    );
+            }
+            if let ::std::option::Option::Some(value) = self.status {
+                builder = builder
+                    .status(
+                        <::lark_openapi::attendance::v1::types::ApprovalStatus as ::lark_runtime::enums::IntEnum>::from_wire(
+                            value,
+                        ),
+                    );
+            }
+            if let ::std::option::Option::Some(value) = self.check_time_from {
+                builder = builder.check_time_from(value);
+            }
+            if let ::std::option::Option::Some(value) = self.check_time_to {
+                builder = builder.check_time_to(value);
+            }
+            let request = match builder.build() {
+                ::std::result::Result::Ok(request) => request,
+                ::std::result::Result::Err(error) => return context.invalid(&error),
+            };
+            context
+                .finish(|client| async move {
+                    client.attendance().v1().user_approvals().query(request).await
+                })
+                .await
+        }
+    }
+}
+/// Endpoints of the `attendance` `user_daily_shifts` resource.
+#[derive(Debug, ::clap::Subcommand)]
+pub enum AttendanceUserDailyShiftsCommand {
+    /// 创建或修改排班表 — Create or update employees' shift schedules.
+    BatchCreate(attendance_v1_user_daily_shifts_batch_create::Args),
+    /// 创建或修改临时排班 — Create or update temporary shifts on employees' schedules.
+    BatchCreateTemp(attendance_v1_user_daily_shifts_batch_create_temp::Args),
+    /// 查询排班表 — Query employees' shift schedules.
+    Query(attendance_v1_user_daily_shifts_query::Args),
+}
+impl AttendanceUserDailyShiftsCommand {
+    async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
+        match self {
+            Self::BatchCreate(args) => args.run(context).await,
+            Self::BatchCreateTemp(args) => args.run(context).await,
+            Self::Query(args) => args.run(context).await,
+        }
+    }
+}
+/// `lark attendance user-daily-shifts batch-create`: arguments and run.
+pub mod attendance_v1_user_daily_shifts_batch_create {
+    #[allow(unused_imports)]
+    use ::lark_openapi::attendance::v1::user_daily_shifts::batch_create::*;
+    use ::lark_openapi::Api as _;
+    /// 创建或修改排班表 — Create or update employees' shift schedules.
+    ///
+    /// `POST /open-apis/attendance/v1/user_daily_shifts/batch_create`
+    #[derive(Debug, ::clap::Args)]
+    pub struct Args {
+        /// 员工 ID 类型 — the kind of id of `user_id` and `operator_id` in the request and of `user_id` in the response.
+        ///
+        /// Example: `"employee_id"`
+        #[arg(
+            long = "employee-type",
+            value_parser = ::clap::builder::PossibleValuesParser::new(
+                ["employee_id",
+                "employee_no"]
+            )
+        )]
+        employee_type: Option<::std::string::String>,
+        /// 排班表信息列表 — the schedule entries to write, fewer than 50 per the page (taken as at most 50).
+        #[arg(
+            long = "user-daily-shifts-json",
+            value_name = "JSON",
+            conflicts_with = "user_daily_shifts_file"
+        )]
+        user_daily_shifts: Option<::std::string::String>,
+        /// `user_daily_shifts` as JSON read from a file (`-` for standard input), instead of `--user-daily-shifts-json`.
+        #[arg(long = "user-daily-shifts-file", value_name = "PATH")]
+        user_daily_shifts_file: Option<::std::path::PathBuf>,
+        /// 操作人 ID — who performs the change, an id of the kind `employee_type` names. Required unless
+        /// the "API 接入" (API access) flow has been completed in the attendance admin console.
+        ///
+        /// Example: `"dd31248a"`
+        #[arg(long = "operator-id")]
+        operator_id: Option<::std::string::String>,
+    }
+    impl Args {
+        /// Builds the request from the arguments, sends it and prints the outcome.
+        pub async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
+            let mut builder = BatchCreateRequest::builder();
+            if let ::std::option::Option::Some(value) = self.employee_type {
+                builder = builder
+                    .employee_type(
+                        <::lark_openapi::attendance::v1::types::EmployeeType as ::lark_runtime::enums::StringEnum>::from_wire(
+                            &value,
+                        ),
+                    );
+            }
+            match context
+                .json_arg::<
+                    ::std::vec::Vec<
+                        ::lark_openapi::attendance::v1::types::UserDailyShift,
+                    >,
+                >(
+                    "user-daily-shifts",
+                    self.user_daily_shifts,
+                    self.user_daily_shifts_file,
+                )
+            {
+                ::std::result::Result::Ok(::std::option::Option::Some(value)) => {
+                    builder = builder.user_daily_shifts(value);
+                }
+                ::std::result::Result::Ok(::std::option::Option::None) => {}
+                ::std::result::Result::Err(code) => return code,
+            }
+            if let ::std::option::Option::Some(value) = self.operator_id {
+                builder = builder.operator_id(value);
+            }
+            let request = match builder.build() {
+                ::std::result::Result::Ok(request) => request,
+                ::std::result::Result::Err(error) => return context.invalid(&error),
+            };
+            context
+                .finish(|client| async move {
+                    client
+                        .attendance()
+                        .v1()
+                        .user_daily_shifts()
+                        .batch_create(request)
+                        .await
+                })
+                .await
+        }
+    }
+}
+/// `lark attendance user-daily-shifts batch-create-temp`: arguments and run.
+pub mod attendance_v1_user_daily_shifts_batch_create_temp {
+    #[allow(unused_imports)]
+    use ::lark_openapi::attendance::v1::user_daily_shifts::batch_create_temp::*;
+    use ::lark_openapi::Api as _;
+    /// 创建或修改临时排班 — Create or update temporary shifts on employees' schedules.
+    ///
+    /// `POST /open-apis/attendance/v1/user_daily_shifts/batch_create_temp`
+    #[derive(Debug, ::clap::Args)]
+    pub struct Args {
+        /// 员工 ID 类型 — the kind of id of `user_id` and `operator_id` in the request and of `user_id` in the response.
+        ///
+        /// Example: `"employee_id"`
+        #[arg(
+            long = "employee-type",
+            value_parser = ::clap::builder::PossibleValuesParser::new(
+                ["employee_id",
+                "employee_no"]
+            )
+        )]
+        employee_type: Option<::std::string::String>,
+        /// 临时班表信息列表 — the temporary schedule entries to write, at most 50.
+        #[arg(
+            long = "user-tmp-daily-shifts-json",
+            value_name = "JSON",
+            conflicts_with = "user_tmp_daily_shifts_file"
+        )]
+        user_tmp_daily_shifts: Option<::std::string::String>,
+        /// `user_tmp_daily_shifts` as JSON read from a file (`-` for standard input), instead of `--user-tmp-daily-shifts-json`.
+        #[arg(long = "user-tmp-daily-shifts-file", value_name = "PATH")]
+        user_tmp_daily_shifts_file: Option<::std::path::PathBuf>,
+        /// 操作人 ID — who performs the change, an id of the kind `employee_type` names.
+        ///
+        /// Example: `"dd31248a"`
+        #[arg(long = "operator-id")]
+        operator_id: Option<::std::string::String>,
+    }
+    impl Args {
+        /// Builds the request from the arguments, sends it and prints the outcome.
+        pub async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
+            let mut builder = BatchCreateTempRequest::builder();
+            if let ::std::option::Option::Some(value) = self.employee_type {
+                builder = builder
+                    .employee_type(
+                        <::lark_openapi::attendance::v1::types::EmployeeType as ::lark_runtime::enums::StringEnum>::from_wire(
+                            &value,
+                        ),
+                    );
+            }
+            match context
+                .json_arg::<
+                    ::std::vec::Vec<
+                        ::lark_openapi::attendance::v1::types::UserTmpDailyShift,
+                    >,
+                >(
+                    "user-tmp-daily-shifts",
+                    self.user_tmp_daily_shifts,
+                    self.user_tmp_daily_shifts_file,
+                )
+            {
+                ::std::result::Result::Ok(::std::option::Option::Some(value)) => {
+                    builder = builder.user_tmp_daily_shifts(value);
+                }
+                ::std::result::Result::Ok(::std::option::Option::None) => {}
+                ::std::result::Result::Err(code) => return code,
+            }
+            if let ::std::option::Option::Some(value) = self.operator_id {
+                builder = builder.operator_id(value);
+            }
+            let request = match builder.build() {
+                ::std::result::Result::Ok(request) => request,
+                ::std::result::Result::Err(error) => return context.invalid(&error),
+            };
+            context
+                .finish(|client| async move {
+                    client
+                        .attendance()
+                        .v1()
+                        .user_daily_shifts()
+                        .batch_create_temp(request)
+                        .await
+                })
+                .await
+        }
+    }
+}
+/// `lark attendance user-daily-shifts query`: arguments and run.
+pub mod attendance_v1_user_daily_shifts_query {
+    #[allow(unused_imports)]
+    use ::lark_openapi::attendance::v1::user_daily_shifts::query::*;
+    use ::lark_openapi::Api as _;
+    /// 查询排班表 — Query employees' shift schedules.
+    ///
+    /// `POST /open-apis/attendance/v1/user_daily_shifts/query`
+    #[derive(Debug, ::clap::Args)]
+    pub struct Args {
+        /// 员工 ID 类型 — the kind of id of `user_ids` in the request and `user_id` in the response.
+        ///
+        /// Example: `"employee_id"`
+        #[arg(
+            long = "employee-type",
+            value_parser = ::clap::builder::PossibleValuesParser::new(
+                ["employee_id",
+                "employee_no"]
+            )
+        )]
+        employee_type: Option<::std::string::String>,
+        /// 员工 ID 列表 — employee ids (employee_no or employee_id, per `employee_type`), at most 50.
+        ///
+        /// Example: `["abd754f7"]`
+        #[arg(long = "user-ids", num_args = 1..)]
+        user_ids: Vec<::std::string::String>,
+        /// 查询的起始工作日 — first work day of the range, a yyyyMMdd number.
+        ///
+        /// Example: `20190817`
+        #[arg(long = "check-date-from")]
+        check_date_from: Option<i32>,
+        /// 查询的结束工作日 — last work day of the range, a yyyyMMdd number; at most 30 days after the first.
+        ///
+        /// Example: `20190820`
+        #[arg(long = "check-date-to")]
+        check_date_to: Option<i32>,
+    }
+    impl Args {
+        /// Builds the request from the arguments, sends it and prints the outcome.
+        pub async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
+            let mut builder = QueryRequest::builder();
+            if let ::std::option::Option::Some(value) = self.employee_type {
+                builder = builder
+                    .employee_type(
+                        <::lark_openapi::attendance::v1::types::EmployeeType as ::lark_runtime::enums::StringEnum>::from_wire(
+                            &value,
+                        ),
+                    );
+            }
+            builder = builder.user_ids(self.user_ids);
+            if let ::std::option::Option::Some(value) = self.check_date_from {
+                builder = builder.check_date_from(value);
+            }
+            if let ::std::option::Option::Some(value) = self.check_date_to {
+                builder = builder.check_date_to(value);
+            }
+            let request = match builder.build() {
+                ::std::result::Result::Ok(request) => request,
+                ::std::result::Result::Err(error) => return context.invalid(&error),
+            };
+            context
+                .finish(|client| async move {
+                    client.attendance().v1().user_daily_shifts().query(request).await
+                })
+                .await
         }
     }
 }
@@ -308,6 +2568,860 @@ pub mod attendance_v1_user_flows_query {
             context
                 .finish(|client| async move {
                     client.attendance().v1().user_flows().query(request).await
+                })
+                .await
+        }
+    }
+}
+/// Endpoints of the `attendance` `user_settings` resource.
+#[derive(Debug, ::clap::Subcommand)]
+pub enum AttendanceUserSettingsCommand {
+    /// 修改用户人脸识别信息 — Set an employee's face-recognition photo.
+    Modify(attendance_v1_user_settings_modify::Args),
+    /// 批量查询用户人脸识别信息 — Query employees' face-recognition photos.
+    Query(attendance_v1_user_settings_query::Args),
+}
+impl AttendanceUserSettingsCommand {
+    async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
+        match self {
+            Self::Modify(args) => args.run(context).await,
+            Self::Query(args) => args.run(context).await,
+        }
+    }
+}
+/// `lark attendance user-settings modify`: arguments and run.
+pub mod attendance_v1_user_settings_modify {
+    #[allow(unused_imports)]
+    use ::lark_openapi::attendance::v1::user_settings::modify::*;
+    use ::lark_openapi::Api as _;
+    /// 修改用户人脸识别信息 — Set an employee's face-recognition photo.
+    ///
+    /// `POST /open-apis/attendance/v1/user_settings/modify`
+    #[derive(Debug, ::clap::Args)]
+    pub struct Args {
+        /// 员工 ID 类型 — the kind of id of `user_id` in the request and the response.
+        ///
+        /// Example: `"employee_id"`
+        #[arg(
+            long = "employee-type",
+            value_parser = ::clap::builder::PossibleValuesParser::new(
+                ["employee_id",
+                "employee_no"]
+            )
+        )]
+        employee_type: Option<::std::string::String>,
+        /// 用户设置 — the employee and the file id of the new face photo.
+        #[arg(
+            long = "user-setting-json",
+            value_name = "JSON",
+            conflicts_with = "user_setting_file"
+        )]
+        user_setting: Option<::std::string::String>,
+        /// `user_setting` as JSON read from a file (`-` for standard input), instead of `--user-setting-json`.
+        #[arg(long = "user-setting-file", value_name = "PATH")]
+        user_setting_file: Option<::std::path::PathBuf>,
+    }
+    impl Args {
+        /// Builds the request from the arguments, sends it and prints the outcome.
+        pub async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
+            let mut builder = ModifyRequest::builder();
+            if let ::std::option::Option::Some(value) = self.employee_type {
+                builder = builder
+                    .employee_type(
+                        <::lark_openapi::attendance::v1::types::EmployeeType as ::lark_runtime::enums::StringEnum>::from_wire(
+                            &value,
+                        ),
+                    );
+            }
+            match context
+                .json_arg::<
+                    ::lark_openapi::attendance::v1::types::UserSetting,
+                >("user-setting", self.user_setting, self.user_setting_file)
+            {
+                ::std::result::Result::Ok(::std::option::Option::Some(value)) => {
+                    builder = builder.user_setting(value);
+                }
+                ::std::result::Result::Ok(::std::option::Option::None) => {}
+                ::std::result::Result::Err(code) => return code,
+            }
+            let request = match builder.build() {
+                ::std::result::Result::Ok(request) => request,
+                ::std::result::Result::Err(error) => return context.invalid(&error),
+            };
+            context
+                .finish(|client| async move {
+                    client.attendance().v1().user_settings().modify(request).await
+                })
+                .await
+        }
+    }
+}
+/// `lark attendance user-settings query`: arguments and run.
+pub mod attendance_v1_user_settings_query {
+    #[allow(unused_imports)]
+    use ::lark_openapi::attendance::v1::user_settings::query::*;
+    use ::lark_openapi::Api as _;
+    /// 批量查询用户人脸识别信息 — Query employees' face-recognition photos.
+    ///
+    /// `GET /open-apis/attendance/v1/user_settings/query`
+    #[derive(Debug, ::clap::Args)]
+    pub struct Args {
+        /// 员工 ID 类型 — the kind of id of `user_ids` in the request and `user_id` in the response.
+        ///
+        /// Example: `"employee_id"`
+        #[arg(
+            long = "employee-type",
+            value_parser = ::clap::builder::PossibleValuesParser::new(
+                ["employee_id",
+                "employee_no"]
+            )
+        )]
+        employee_type: Option<::std::string::String>,
+        /// 员工 ID 列表 — employee ids (employee_no or employee_id, per `employee_type`), at most 100.
+        ///
+        /// Example: `["abd754f7"]`
+        #[arg(long = "user-ids", num_args = 1..)]
+        user_ids: Vec<::std::string::String>,
+    }
+    impl Args {
+        /// Builds the request from the arguments, sends it and prints the outcome.
+        pub async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
+            let mut builder = QueryRequest::builder();
+            if let ::std::option::Option::Some(value) = self.employee_type {
+                builder = builder
+                    .employee_type(
+                        <::lark_openapi::attendance::v1::types::EmployeeType as ::lark_runtime::enums::StringEnum>::from_wire(
+                            &value,
+                        ),
+                    );
+            }
+            builder = builder.user_ids(self.user_ids);
+            let request = match builder.build() {
+                ::std::result::Result::Ok(request) => request,
+                ::std::result::Result::Err(error) => return context.invalid(&error),
+            };
+            context
+                .finish(|client| async move {
+                    client.attendance().v1().user_settings().query(request).await
+                })
+                .await
+        }
+    }
+}
+/// Endpoints of the `attendance` `user_stats_datas` resource.
+#[derive(Debug, ::clap::Subcommand)]
+pub enum AttendanceUserStatsDatasCommand {
+    /// 查询统计数据 — Query employees' daily or monthly attendance statistics.
+    Query(attendance_v1_user_stats_datas_query::Args),
+}
+impl AttendanceUserStatsDatasCommand {
+    async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
+        match self {
+            Self::Query(args) => args.run(context).await,
+        }
+    }
+}
+/// `lark attendance user-stats-datas query`: arguments and run.
+pub mod attendance_v1_user_stats_datas_query {
+    #[allow(unused_imports)]
+    use ::lark_openapi::attendance::v1::user_stats_datas::query::*;
+    use ::lark_openapi::Api as _;
+    /// 查询统计数据 — Query employees' daily or monthly attendance statistics.
+    ///
+    /// `POST /open-apis/attendance/v1/user_stats_datas/query`
+    #[derive(Debug, ::clap::Args)]
+    pub struct Args {
+        /// 员工 ID 类型 — the kind of id of `user_ids` and `user_id` in the request and of the ids in the response.
+        ///
+        /// Example: `"employee_id"`
+        #[arg(
+            long = "employee-type",
+            value_parser = ::clap::builder::PossibleValuesParser::new(
+                ["employee_id",
+                "employee_no"]
+            )
+        )]
+        employee_type: Option<::std::string::String>,
+        /// 语言类型 — language of the titles and values in the answer.
+        ///
+        /// Example: `"zh"`
+        #[arg(
+            long = "locale",
+            value_parser = ::clap::builder::PossibleValuesParser::new(["en", "ja", "zh"])
+        )]
+        locale: Option<::std::string::String>,
+        /// 统计类型 — daily or monthly statistics.
+        ///
+        /// Example: `"month"`
+        #[arg(
+            long = "stats-type",
+            value_parser = ::clap::builder::PossibleValuesParser::new(["daily", "month"])
+        )]
+        stats_type: Option<::std::string::String>,
+        /// 开始时间 — first day of the range, a yyyyMMdd number.
+        ///
+        /// Example: `20210316`
+        #[arg(long = "start-date")]
+        start_date: Option<i32>,
+        /// 结束时间 — last day of the range, a yyyyMMdd number, at most 31 days after `start_date`.
+        ///
+        /// Example: `20210323`
+        #[arg(long = "end-date")]
+        end_date: Option<i32>,
+        /// 查询的用户 ID 列表 — the employees to report on, in the kind of id `employee_type` names, at most
+        /// 200. Optional in the page's table, but the page adds that the upgraded system requires it.
+        ///
+        /// Example: `["ec8ddg56","af5ddg73"]`
+        #[arg(long = "user-ids", num_args = 1..)]
+        user_ids: Vec<::std::string::String>,
+        /// 是否包含离职人员和转出人员 — whether to include employees who left or moved out; false when unset.
+        ///
+        /// Example: `true`
+        #[arg(long = "need-history")]
+        need_history: Option<bool>,
+        /// 是否只展示当前考勤组数据 — true: only the data of each employee's current attendance group; false
+        /// (the default): the data of every group the employee belonged to.
+        ///
+        /// Example: `true`
+        #[arg(long = "current-group-only")]
+        current_group_only: Option<bool>,
+        /// 操作者的用户 ID — the operator, in the kind of id `employee_type` names; each operator's report may
+        /// have its own columns, and the statistics follow this operator's. Optional in the page's table, but
+        /// the page adds that the upgraded system requires it.
+        ///
+        /// Example: `"ec8ddg56"`
+        #[arg(long = "user-id")]
+        user_id: Option<::std::string::String>,
+    }
+    impl Args {
+        /// Builds the request from the arguments, sends it and prints the outcome.
+        pub async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
+            let mut builder = QueryRequest::builder();
+            if let ::std::option::Option::Some(value) = self.employee_type {
+                builder = builder
+                    .employee_type(
+                        <::lark_openapi::attendance::v1::types::EmployeeType as ::lark_runtime::enums::StringEnum>::from_wire(
+                            &value,
+                        ),
+                    );
+            }
+            if let ::std::option::Option::Some(value) = self.locale {
+                builder = builder
+                    .locale(
+                        <::lark_openapi::attendance::v1::types::StatsLocale as ::lark_runtime::enums::StringEnum>::from_wire(
+                            &value,
+                        ),
+                    );
+            }
+            if let ::std::option::Option::Some(value) = self.stats_type {
+                builder = builder
+                    .stats_type(
+                        <::lark_openapi::attendance::v1::types::StatsType as ::lark_runtime::enums::StringEnum>::from_wire(
+                            &value,
+                        ),
+                    );
+            }
+            if let ::std::option::Option::Some(value) = self.start_date {
+                builder = builder.start_date(value);
+            }
+            if let ::std::option::Option::Some(value) = self.end_date {
+                builder = builder.end_date(value);
+            }
+            if !self.user_ids.is_empty() {
+                builder = builder.user_ids(self.user_ids);
+            }
+            if let ::std::option::Option::Some(value) = self.need_history {
+                builder = builder.need_history(value);
+            }
+            if let ::std::option::Option::Some(value) = self.current_group_only {
+                builder = builder.current_group_only(value);
+            }
+            if let ::std::option::Option::Some(value) = self.user_id {
+                builder = builder.user_id(value);
+            }
+            let request = match builder.build() {
+                ::std::result::Result::Ok(request) => request,
+                ::std::result::Result::Err(error) => return context.invalid(&error),
+            };
+            context
+                .finish(|client| async move {
+                    client.attendance().v1().user_stats_datas().query(request).await
+                })
+                .await
+        }
+    }
+}
+/// Endpoints of the `attendance` `user_stats_fields` resource.
+#[derive(Debug, ::clap::Subcommand)]
+pub enum AttendanceUserStatsFieldsCommand {
+    /// 查询统计表头 — Query the available statistics columns.
+    Query(attendance_v1_user_stats_fields_query::Args),
+}
+impl AttendanceUserStatsFieldsCommand {
+    async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
+        match self {
+            Self::Query(args) => args.run(context).await,
+        }
+    }
+}
+/// `lark attendance user-stats-fields query`: arguments and run.
+pub mod attendance_v1_user_stats_fields_query {
+    #[allow(unused_imports)]
+    use ::lark_openapi::attendance::v1::user_stats_fields::query::*;
+    use ::lark_openapi::Api as _;
+    /// 查询统计表头 — Query the available statistics columns.
+    ///
+    /// `POST /open-apis/attendance/v1/user_stats_fields/query`
+    #[derive(Debug, ::clap::Args)]
+    pub struct Args {
+        /// 员工 ID 类型 — the kind of id of `user_id` in the response.
+        ///
+        /// Example: `"employee_id"`
+        #[arg(
+            long = "employee-type",
+            value_parser = ::clap::builder::PossibleValuesParser::new(
+                ["employee_id",
+                "employee_no"]
+            )
+        )]
+        employee_type: Option<::std::string::String>,
+        /// 语言类型 — language of the titles in the answer.
+        ///
+        /// Example: `"zh"`
+        #[arg(
+            long = "locale",
+            value_parser = ::clap::builder::PossibleValuesParser::new(["en", "ja", "zh"])
+        )]
+        locale: Option<::std::string::String>,
+        /// 统计类型 — daily or monthly statistics columns.
+        ///
+        /// Example: `"daily"`
+        #[arg(
+            long = "stats-type",
+            value_parser = ::clap::builder::PossibleValuesParser::new(["daily", "month"])
+        )]
+        stats_type: Option<::std::string::String>,
+        /// 开始时间 — first day, a yyyyMMdd number. The page marks the field as having no effect.
+        ///
+        /// Example: `20210316`
+        #[arg(long = "start-date")]
+        start_date: Option<i32>,
+        /// 结束时间 — last day, a yyyyMMdd number, at most 40 days after `start_date`. The page marks the
+        /// field as having no effect.
+        ///
+        /// Example: `20210323`
+        #[arg(long = "end-date")]
+        end_date: Option<i32>,
+    }
+    impl Args {
+        /// Builds the request from the arguments, sends it and prints the outcome.
+        pub async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
+            let mut builder = QueryRequest::builder();
+            if let ::std::option::Option::Some(value) = self.employee_type {
+                builder = builder
+                    .employee_type(
+                        <::lark_openapi::attendance::v1::types::EmployeeType as ::lark_runtime::enums::StringEnum>::from_wire(
+                            &value,
+                        ),
+                    );
+            }
+            if let ::std::option::Option::Some(value) = self.locale {
+                builder = builder
+                    .locale(
+                        <::lark_openapi::attendance::v1::types::StatsLocale as ::lark_runtime::enums::StringEnum>::from_wire(
+                            &value,
+                        ),
+                    );
+            }
+            if let ::std::option::Option::Some(value) = self.stats_type {
+                builder = builder
+                    .stats_type(
+                        <::lark_openapi::attendance::v1::types::StatsType as ::lark_runtime::enums::StringEnum>::from_wire(
+                            &value,
+                        ),
+                    );
+            }
+            if let ::std::option::Option::Some(value) = self.start_date {
+                builder = builder.start_date(value);
+            }
+            if let ::std::option::Option::Some(value) = self.end_date {
+                builder = builder.end_date(value);
+            }
+            let request = match builder.build() {
+                ::std::result::Result::Ok(request) => request,
+                ::std::result::Result::Err(error) => return context.invalid(&error),
+            };
+            context
+                .finish(|client| async move {
+                    client.attendance().v1().user_stats_fields().query(request).await
+                })
+                .await
+        }
+    }
+}
+/// Endpoints of the `attendance` `user_stats_views` resource.
+#[derive(Debug, ::clap::Subcommand)]
+pub enum AttendanceUserStatsViewsCommand {
+    /// 查询统计设置 — Query the saved statistics view (report columns).
+    Query(attendance_v1_user_stats_views_query::Args),
+    /// 更新统计设置 — Update a statistics view (report columns).
+    Update(attendance_v1_user_stats_views_update::Args),
+}
+impl AttendanceUserStatsViewsCommand {
+    async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
+        match self {
+            Self::Query(args) => args.run(context).await,
+            Self::Update(args) => args.run(context).await,
+        }
+    }
+}
+/// `lark attendance user-stats-views query`: arguments and run.
+pub mod attendance_v1_user_stats_views_query {
+    #[allow(unused_imports)]
+    use ::lark_openapi::attendance::v1::user_stats_views::query::*;
+    use ::lark_openapi::Api as _;
+    /// 查询统计设置 — Query the saved statistics view (report columns).
+    ///
+    /// `POST /open-apis/attendance/v1/user_stats_views/query`
+    #[derive(Debug, ::clap::Args)]
+    pub struct Args {
+        /// 员工 ID 类型 — the kind of id of `user_id` in the request and the response.
+        ///
+        /// Example: `"employee_id"`
+        #[arg(
+            long = "employee-type",
+            value_parser = ::clap::builder::PossibleValuesParser::new(
+                ["employee_id",
+                "employee_no"]
+            )
+        )]
+        employee_type: Option<::std::string::String>,
+        /// 语言类型 — language of the titles in the answer.
+        ///
+        /// Example: `"zh"`
+        #[arg(
+            long = "locale",
+            value_parser = ::clap::builder::PossibleValuesParser::new(["en", "ja", "zh"])
+        )]
+        locale: Option<::std::string::String>,
+        /// 统计类型 — whether to read the daily or the monthly view.
+        ///
+        /// Example: `"daily"`
+        #[arg(
+            long = "stats-type",
+            value_parser = ::clap::builder::PossibleValuesParser::new(["daily", "month"])
+        )]
+        stats_type: Option<::std::string::String>,
+        /// 操作者的用户 ID — the operator, in the kind of id `employee_type` names. Optional in the page's
+        /// table, but the page adds that the upgraded system requires it.
+        ///
+        /// Example: `"dd31248a"`
+        #[arg(long = "user-id")]
+        user_id: Option<::std::string::String>,
+    }
+    impl Args {
+        /// Builds the request from the arguments, sends it and prints the outcome.
+        pub async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
+            let mut builder = QueryRequest::builder();
+            if let ::std::option::Option::Some(value) = self.employee_type {
+                builder = builder
+                    .employee_type(
+                        <::lark_openapi::attendance::v1::types::EmployeeType as ::lark_runtime::enums::StringEnum>::from_wire(
+                            &value,
+                        ),
+                    );
+            }
+            if let ::std::option::Option::Some(value) = self.locale {
+                builder = builder
+                    .locale(
+                        <::lark_openapi::attendance::v1::types::StatsLocale as ::lark_runtime::enums::StringEnum>::from_wire(
+                            &value,
+                        ),
+                    );
+            }
+            if let ::std::option::Option::Some(value) = self.stats_type {
+                builder = builder
+                    .stats_type(
+                        <::lark_openapi::attendance::v1::types::StatsType as ::lark_runtime::enums::StringEnum>::from_wire(
+                            &value,
+                        ),
+                    );
+            }
+            if let ::std::option::Option::Some(value) = self.user_id {
+                builder = builder.user_id(value);
+            }
+            let request = match builder.build() {
+                ::std::result::Result::Ok(request) => request,
+                ::std::result::Result::Err(error) => return context.invalid(&error),
+            };
+            context
+                .finish(|client| async move {
+                    client.attendance().v1().user_stats_views().query(request).await
+                })
+                .await
+        }
+    }
+}
+/// `lark attendance user-stats-views update`: arguments and run.
+pub mod attendance_v1_user_stats_views_update {
+    #[allow(unused_imports)]
+    use ::lark_openapi::attendance::v1::user_stats_views::update::*;
+    use ::lark_openapi::Api as _;
+    /// 更新统计设置 — Update a statistics view (report columns).
+    ///
+    /// `PUT /open-apis/attendance/v1/user_stats_views/:user_stats_view_id`
+    #[derive(Debug, ::clap::Args)]
+    pub struct Args {
+        /// 用户视图 ID — the view to update; 获取方式 (where ids come from) — user_stats_views/query.
+        ///
+        /// Example: `"TmpZNU5qTTJORFF6T1RnNU5UTTNOakV6TWl0dGIyNTBhQT09"`
+        #[arg(long = "user-stats-view-id")]
+        user_stats_view_id: Option<::std::string::String>,
+        /// 员工 ID 类型 — the kind of id of `user_id` in the request and the response.
+        ///
+        /// Example: `"employee_id"`
+        #[arg(
+            long = "employee-type",
+            value_parser = ::clap::builder::PossibleValuesParser::new(
+                ["employee_id",
+                "employee_no"]
+            )
+        )]
+        employee_type: Option<::std::string::String>,
+        /// 统计设置 — the whole view to save: its id, type, operator, and the switch of each column (only
+        /// `code` and `value` are needed per column).
+        #[arg(long = "view-json", value_name = "JSON", conflicts_with = "view_file")]
+        view: Option<::std::string::String>,
+        /// `view` as JSON read from a file (`-` for standard input), instead of `--view-json`.
+        #[arg(long = "view-file", value_name = "PATH")]
+        view_file: Option<::std::path::PathBuf>,
+    }
+    impl Args {
+        /// Builds the request from the arguments, sends it and prints the outcome.
+        pub async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
+            let mut builder = UpdateRequest::builder();
+            if let ::std::option::Option::Some(value) = self.user_stats_view_id {
+                builder = builder.user_stats_view_id(value);
+            }
+            if let ::std::option::Option::Some(value) = self.employee_type {
+                builder = builder
+                    .employee_type(
+                        <::lark_openapi::attendance::v1::types::EmployeeType as ::lark_runtime::enums::StringEnum>::from_wire(
+                            &value,
+                        ),
+                    );
+            }
+            match context
+                .json_arg::<
+                    ::lark_openapi::attendance::v1::types::UserStatsView,
+                >("view", self.view, self.view_file)
+            {
+                ::std::result::Result::Ok(::std::option::Option::Some(value)) => {
+                    builder = builder.view(value);
+                }
+                ::std::result::Result::Ok(::std::option::Option::None) => {}
+                ::std::result::Result::Err(code) => return code,
+            }
+            let request = match builder.build() {
+                ::std::result::Result::Ok(request) => request,
+                ::std::result::Result::Err(error) => return context.invalid(&error),
+            };
+            context
+                .finish(|client| async move {
+                    client.attendance().v1().user_stats_views().update(request).await
+                })
+                .await
+        }
+    }
+}
+/// Endpoints of the `attendance` `user_task_remedys` resource.
+#[derive(Debug, ::clap::Subcommand)]
+pub enum AttendanceUserTaskRemedysCommand {
+    /// 通知补卡审批发起 — Record a make-up punch request raised in a third-party approval system.
+    Create(attendance_v1_user_task_remedys_create::Args),
+    /// 获取补卡记录 — Query employees' make-up punch records.
+    Query(attendance_v1_user_task_remedys_query::Args),
+    /// 获取可补卡时间 — Query when an employee may make up punches on a day.
+    QueryUserAllowedRemedys(
+        attendance_v1_user_task_remedys_query_user_allowed_remedys::Args,
+    ),
+}
+impl AttendanceUserTaskRemedysCommand {
+    async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
+        match self {
+            Self::Create(args) => args.run(context).await,
+            Self::Query(args) => args.run(context).await,
+            Self::QueryUserAllowedRemedys(args) => args.run(context).await,
+        }
+    }
+}
+/// `lark attendance user-task-remedys create`: arguments and run.
+pub mod attendance_v1_user_task_remedys_create {
+    #[allow(unused_imports)]
+    use ::lark_openapi::attendance::v1::user_task_remedys::create::*;
+    use ::lark_openapi::Api as _;
+    /// 通知补卡审批发起 — Record a make-up punch request raised in a third-party approval system.
+    ///
+    /// `POST /open-apis/attendance/v1/user_task_remedys`
+    #[derive(Debug, ::clap::Args)]
+    pub struct Args {
+        /// 员工 ID 类型 — the kind of id of `user_id` (the page names only the response's).
+        ///
+        /// Example: `"employee_id"`
+        #[arg(
+            long = "employee-type",
+            value_parser = ::clap::builder::PossibleValuesParser::new(
+                ["employee_id",
+                "employee_no"]
+            )
+        )]
+        employee_type: Option<::std::string::String>,
+        /// 用户 ID — the employee, in the kind of id `employee_type` names.
+        ///
+        /// Example: `"abd754f7"`
+        #[arg(long = "user-id")]
+        user_id: Option<::std::string::String>,
+        /// 补卡日期 — the day to make up a punch for, a yyyyMMdd number.
+        ///
+        /// Example: `20210701`
+        #[arg(long = "remedy-date")]
+        remedy_date: Option<i32>,
+        /// 第几次上下班 — which check-in/out pair of the day: 0 the first, 1 the second, 2 the third; 0 for
+        /// flexible shifts.
+        ///
+        /// Example: `0`
+        #[arg(long = "punch-no")]
+        punch_no: Option<i32>,
+        /// 上班 / 下班 — 1 check-in, 2 check-out; 0 for flexible shifts.
+        ///
+        /// Example: `1`
+        #[arg(long = "work-type")]
+        work_type: Option<i32>,
+        /// 补卡时间 — the make-up punch time, "yyyy-MM-dd HH:mm".
+        ///
+        /// Example: `"2021-07-01 08:00"`
+        #[arg(long = "remedy-time")]
+        remedy_time: Option<::std::string::String>,
+        /// 补卡原因 — reason for the make-up punch.
+        ///
+        /// Example: `"忘记打卡"`
+        #[arg(long = "reason")]
+        reason: Option<::std::string::String>,
+        /// 字段已失效 — no longer used.
+        ///
+        /// Example: `"-"`
+        #[arg(long = "time")]
+        time: Option<::std::string::String>,
+    }
+    impl Args {
+        /// Builds the request from the arguments, sends it and prints the outcome.
+        pub async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
+            let mut builder = CreateRequest::builder();
+            if let ::std::option::Option::Some(value) = self.employee_type {
+                builder = builder
+                    .employee_type(
+                        <::lark_openapi::attendance::v1::types::EmployeeType as ::lark_runtime::enums::StringEnum>::from_wire(
+                            &value,
+                        ),
+                    );
+            }
+            if let ::std::option::Option::Some(value) = self.user_id {
+                builder = builder.user_id(value);
+            }
+            if let ::std::option::Option::Some(value) = self.remedy_date {
+                builder = builder.remedy_date(value);
+            }
+            if let ::std::option::Option::Some(value) = self.punch_no {
+                builder = builder.punch_no(value);
+            }
+            if let ::std::option::Option::Some(value) = self.work_type {
+                builder = builder.work_type(value);
+            }
+            if let ::std::option::Option::Some(value) = self.remedy_time {
+                builder = builder.remedy_time(value);
+            }
+            if let ::std::option::Option::Some(value) = self.reason {
+                builder = builder.reason(value);
+            }
+            if let ::std::option::Option::Some(value) = self.time {
+                builder = builder.time(value);
+            }
+            let request = match builder.build() {
+                ::std::result::Result::Ok(request) => request,
+                ::std::result::Result::Err(error) => return context.invalid(&error),
+            };
+            context
+                .finish(|client| async move {
+                    client.attendance().v1().user_task_remedys().create(request).await
+                })
+                .await
+        }
+    }
+}
+/// `lark attendance user-task-remedys query`: arguments and run.
+pub mod attendance_v1_user_task_remedys_query {
+    #[allow(unused_imports)]
+    use ::lark_openapi::attendance::v1::user_task_remedys::query::*;
+    use ::lark_openapi::Api as _;
+    /// 获取补卡记录 — Query employees' make-up punch records.
+    ///
+    /// `POST /open-apis/attendance/v1/user_task_remedys/query`
+    #[derive(Debug, ::clap::Args)]
+    pub struct Args {
+        /// 员工 ID 类型 — the kind of id of `user_ids` in the request and `user_id` in the response.
+        ///
+        /// Example: `"employee_id"`
+        #[arg(
+            long = "employee-type",
+            value_parser = ::clap::builder::PossibleValuesParser::new(
+                ["employee_id",
+                "employee_no"]
+            )
+        )]
+        employee_type: Option<::std::string::String>,
+        /// 员工 ID 列表 — employee ids (employee_no or employee_id, per `employee_type`), at most 50.
+        ///
+        /// Example: `["abd754f7"]`
+        #[arg(long = "user-ids", num_args = 1..)]
+        user_ids: Vec<::std::string::String>,
+        /// 查询的起始时间 — start of the range, Unix seconds as a string.
+        ///
+        /// Example: `"1566641088"`
+        #[arg(long = "check-time-from")]
+        check_time_from: Option<::std::string::String>,
+        /// 查询的结束时间 — end of the range, Unix seconds as a string.
+        ///
+        /// Example: `"1592561088"`
+        #[arg(long = "check-time-to")]
+        check_time_to: Option<::std::string::String>,
+        /// 查询依据的时间类型 — which time of a record the range is matched against; `PeriodTime` when unset.
+        /// Other values work only for particular tenants.
+        ///
+        /// Example: `"PeriodTime"`
+        #[arg(
+            long = "check-date-type",
+            value_parser = ::clap::builder::PossibleValuesParser::new(
+                ["PeriodTime",
+                "CreateTime",
+                "UpdateTime"]
+            )
+        )]
+        check_date_type: Option<::std::string::String>,
+        /// 查询状态 — the state of the records to return; approved (2) when unset.
+        ///
+        /// Example: `2`
+        #[arg(long = "status")]
+        status: Option<i64>,
+    }
+    impl Args {
+        /// Builds the request from the arguments, sends it and prints the outcome.
+        pub async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
+            let mut builder = QueryRequest::builder();
+            if let ::std::option::Option::Some(value) = self.employee_type {
+                builder = builder
+                    .employee_type(
+                        <::lark_openapi::attendance::v1::types::EmployeeType as ::lark_runtime::enums::StringEnum>::from_wire(
+                            &value,
+                        ),
+                    );
+            }
+            builder = builder.user_ids(self.user_ids);
+            if let ::std::option::Option::Some(value) = self.check_time_from {
+                builder = builder.check_time_from(value);
+            }
+            if let ::std::option::Option::Some(value) = self.check_time_to {
+                builder = builder.check_time_to(value);
+            }
+            if let ::std::option::Option::Some(value) = self.check_date_type {
+                builder = builder
+                    .check_date_type(
+                        <::lark_openapi::attendance::v1::types::ApprovalCheckDateType as ::lark_runtime::enums::StringEnum>::from_wire(
+                            &value,
+                        ),
+                    );
+            }
+            if let ::std::option::Option::Some(value) = self.status {
+                builder = builder
+                    .status(
+                        <::lark_openapi::attendance::v1::types::ApprovalStatus as ::lark_runtime::enums::IntEnum>::from_wire(
+                            value,
+                        ),
+                    );
+            }
+            let request = match builder.build() {
+                ::std::result::Result::Ok(request) => request,
+                ::std::result::Result::Err(error) => return context.invalid(&error),
+            };
+            context
+                .finish(|client| async move {
+                    client.attendance().v1().user_task_remedys().query(request).await
+                })
+                .await
+        }
+    }
+}
+/// `lark attendance user-task-remedys query-user-allowed-remedys`: arguments and run.
+pub mod attendance_v1_user_task_remedys_query_user_allowed_remedys {
+    #[allow(unused_imports)]
+    use ::lark_openapi::attendance::v1::user_task_remedys::query_user_allowed_remedys::*;
+    use ::lark_openapi::Api as _;
+    /// 获取可补卡时间 — Query when an employee may make up punches on a day.
+    ///
+    /// `POST /open-apis/attendance/v1/user_task_remedys/query_user_allowed_remedys`
+    #[derive(Debug, ::clap::Args)]
+    pub struct Args {
+        /// 员工 ID 类型 — the kind of id of `user_id` (the page names only the response's).
+        ///
+        /// Example: `"employee_id"`
+        #[arg(
+            long = "employee-type",
+            value_parser = ::clap::builder::PossibleValuesParser::new(
+                ["employee_id",
+                "employee_no"]
+            )
+        )]
+        employee_type: Option<::std::string::String>,
+        /// 用户 ID — the employee, in the kind of id `employee_type` names.
+        ///
+        /// Example: `"abd754f7"`
+        #[arg(long = "user-id")]
+        user_id: Option<::std::string::String>,
+        /// 补卡日期 — the day, a yyyyMMdd number.
+        ///
+        /// Example: `20210104`
+        #[arg(long = "remedy-date")]
+        remedy_date: Option<i32>,
+    }
+    impl Args {
+        /// Builds the request from the arguments, sends it and prints the outcome.
+        pub async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
+            let mut builder = QueryUserAllowedRemedysRequest::builder();
+            if let ::std::option::Option::Some(value) = self.employee_type {
+                builder = builder
+                    .employee_type(
+                        <::lark_openapi::attendance::v1::types::EmployeeType as ::lark_runtime::enums::StringEnum>::from_wire(
+                            &value,
+                        ),
+                    );
+            }
+            if let ::std::option::Option::Some(value) = self.user_id {
+                builder = builder.user_id(value);
+            }
+            if let ::std::option::Option::Some(value) = self.remedy_date {
+                builder = builder.remedy_date(value);
+            }
+            let request = match builder.build() {
+                ::std::result::Result::Ok(request) => request,
+                ::std::result::Result::Err(error) => return context.invalid(&error),
+            };
+            context
+                .finish(|client| async move {
+                    client
+                        .attendance()
+                        .v1()
+                        .user_task_remedys()
+                        .query_user_allowed_remedys(request)
+                        .await
                 })
                 .await
         }

@@ -4,8 +4,36 @@
 //! The `attendance` v1 API, by resource.
 /// Named types shared by the endpoints of this version.
 pub mod types;
+/// The `approval_infos` resource.
+pub mod approval_infos;
+/// The `archive_rule` resource.
+pub mod archive_rule;
+/// The `files` resource.
+pub mod files;
+/// The `groups` resource.
+pub mod groups;
+/// The `leave_accrual_record` resource.
+pub mod leave_accrual_record;
+/// The `leave_employ_expire_records` resource.
+pub mod leave_employ_expire_records;
+/// The `shifts` resource.
+pub mod shifts;
+/// The `user_approvals` resource.
+pub mod user_approvals;
+/// The `user_daily_shifts` resource.
+pub mod user_daily_shifts;
 /// The `user_flows` resource.
 pub mod user_flows;
+/// The `user_settings` resource.
+pub mod user_settings;
+/// The `user_stats_datas` resource.
+pub mod user_stats_datas;
+/// The `user_stats_fields` resource.
+pub mod user_stats_fields;
+/// The `user_stats_views` resource.
+pub mod user_stats_views;
+/// The `user_task_remedys` resource.
+pub mod user_task_remedys;
 /// The `user_tasks` resource.
 pub mod user_tasks;
 /// Endpoints below `attendance::v1`; reach it from a client through [`Api`](crate::Api).
@@ -14,9 +42,107 @@ pub struct AttendanceV1Api<'a> {
     pub(crate) client: &'a ::lark_runtime::Client,
 }
 impl<'a> AttendanceV1Api<'a> {
+    /// The `approval_infos` resource.
+    pub fn approval_infos(&self) -> approval_infos::AttendanceV1ApprovalInfosApi<'a> {
+        approval_infos::AttendanceV1ApprovalInfosApi {
+            client: self.client,
+        }
+    }
+    /// The `archive_rule` resource.
+    pub fn archive_rule(&self) -> archive_rule::AttendanceV1ArchiveRuleApi<'a> {
+        archive_rule::AttendanceV1ArchiveRuleApi {
+            client: self.client,
+        }
+    }
+    /// The `files` resource.
+    pub fn files(&self) -> files::AttendanceV1FilesApi<'a> {
+        files::AttendanceV1FilesApi {
+            client: self.client,
+        }
+    }
+    /// The `groups` resource.
+    pub fn groups(&self) -> groups::AttendanceV1GroupsApi<'a> {
+        groups::AttendanceV1GroupsApi {
+            client: self.client,
+        }
+    }
+    /// The `leave_accrual_record` resource.
+    pub fn leave_accrual_record(
+        &self,
+    ) -> leave_accrual_record::AttendanceV1LeaveAccrualRecordApi<'a> {
+        leave_accrual_record::AttendanceV1LeaveAccrualRecordApi {
+            client: self.client,
+        }
+    }
+    /// The `leave_employ_expire_records` resource.
+    pub fn leave_employ_expire_records(
+        &self,
+    ) -> leave_employ_expire_records::AttendanceV1LeaveEmployExpireRecordsApi<'a> {
+        leave_employ_expire_records::AttendanceV1LeaveEmployExpireRecordsApi {
+            client: self.client,
+        }
+    }
+    /// The `shifts` resource.
+    pub fn shifts(&self) -> shifts::AttendanceV1ShiftsApi<'a> {
+        shifts::AttendanceV1ShiftsApi {
+            client: self.client,
+        }
+    }
+    /// The `user_approvals` resource.
+    pub fn user_approvals(&self) -> user_approvals::AttendanceV1UserApprovalsApi<'a> {
+        user_approvals::AttendanceV1UserApprovalsApi {
+            client: self.client,
+        }
+    }
+    /// The `user_daily_shifts` resource.
+    pub fn user_daily_shifts(
+        &self,
+    ) -> user_daily_shifts::AttendanceV1UserDailyShiftsApi<'a> {
+        user_daily_shifts::AttendanceV1UserDailyShiftsApi {
+            client: self.client,
+        }
+    }
     /// The `user_flows` resource.
     pub fn user_flows(&self) -> user_flows::AttendanceV1UserFlowsApi<'a> {
         user_flows::AttendanceV1UserFlowsApi {
+            client: self.client,
+        }
+    }
+    /// The `user_settings` resource.
+    pub fn user_settings(&self) -> user_settings::AttendanceV1UserSettingsApi<'a> {
+        user_settings::AttendanceV1UserSettingsApi {
+            client: self.client,
+        }
+    }
+    /// The `user_stats_datas` resource.
+    pub fn user_stats_datas(
+        &self,
+    ) -> user_stats_datas::AttendanceV1UserStatsDatasApi<'a> {
+        user_stats_datas::AttendanceV1UserStatsDatasApi {
+            client: self.client,
+        }
+    }
+    /// The `user_stats_fields` resource.
+    pub fn user_stats_fields(
+        &self,
+    ) -> user_stats_fields::AttendanceV1UserStatsFieldsApi<'a> {
+        user_stats_fields::AttendanceV1UserStatsFieldsApi {
+            client: self.client,
+        }
+    }
+    /// The `user_stats_views` resource.
+    pub fn user_stats_views(
+        &self,
+    ) -> user_stats_views::AttendanceV1UserStatsViewsApi<'a> {
+        user_stats_views::AttendanceV1UserStatsViewsApi {
+            client: self.client,
+        }
+    }
+    /// The `user_task_remedys` resource.
+    pub fn user_task_remedys(
+        &self,
+    ) -> user_task_remedys::AttendanceV1UserTaskRemedysApi<'a> {
+        user_task_remedys::AttendanceV1UserTaskRemedysApi {
             client: self.client,
         }
     }

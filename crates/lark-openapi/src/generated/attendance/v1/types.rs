@@ -791,3 +791,5295 @@ impl ::lark_runtime::Validate for TaskShiftType {
             .known_enum_value(at, ::lark_runtime::enums::IntEnum::is_known(self), self);
     }
 }
+/// 班次 — a shift: the time rules of one attendance task (how many punches a day, on/off times, when
+/// a late arrival counts as late or as a missing punch, rest periods, flexibility). Every field is
+/// optional: shifts/list omits `shift_attendance_time_config`, `id` and `rest_time_flexible_configs`,
+/// and shifts/create omits `rest_time_flexible_configs`.
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    ::lark_runtime::__private::serde::Serialize,
+    ::lark_runtime::__private::serde::Deserialize
+)]
+#[serde(crate = "::lark_runtime::__private::serde")]
+pub struct Shift {
+    /// 班次 ID — the shift's id, assigned by the service when the shift is created.
+    ///
+    /// Example: `"6919358778597097404"`
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
+    pub shift_id: ::std::option::Option<::std::string::String>,
+    /// 班次名称 — the shift's name.
+    ///
+    /// Example: `"早班"`
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
+    pub shift_name: ::std::option::Option<::std::string::String>,
+    /// 打卡次数 — number of punches (the create page calls this a legacy field; `punch_time_rule` decides).
+    ///
+    /// Example: `1`
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
+    pub punch_times: ::std::option::Option<i32>,
+    /// 班次负责人 — shift leaders, ids of the kind `employee_type` names. The get, query and list pages
+    /// call this field invalid and say not to use it.
+    ///
+    /// Example: `["456123"]`
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
+    pub sub_shift_leader_ids: ::std::option::Option<
+        ::std::vec::Vec<::std::string::String>,
+    >,
+    /// 是否弹性打卡 — whether the shift has flexible punch times.
+    ///
+    /// Example: `false`
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub is_flexible: ::std::option::Option<bool>,
+    /// 弹性打卡时间 — minutes one may arrive late and leave early; only applies when `flexible_rule`
+    /// is not set.
+    ///
+    /// Example: `60`
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
+    pub flexible_minutes: ::std::option::Option<i32>,
+    /// 弹性打卡时间设置 — flexible punch settings.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub flexible_rule: ::std::option::Option<
+        ::std::vec::Vec<crate::attendance::v1::types::ShiftFlexibleRule>,
+    >,
+    /// 不需要打下班卡 — whether no off-duty punch is needed. `punch_time_rule[].no_need_off` takes
+    /// precedence over it.
+    ///
+    /// Example: `true`
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub no_need_off: ::std::option::Option<bool>,
+    /// 打卡规则 — the punch rules, one per on/off segment.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub punch_time_rule: ::std::option::Option<
+        ::std::vec::Vec<crate::attendance::v1::types::ShiftPunchTimeRule>,
+    >,
+    /// 晚走晚到规则 — leave-late-arrive-late rules (Feishu People enterprise edition only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub late_off_late_on_rule: ::std::option::Option<
+        ::std::vec::Vec<crate::attendance::v1::types::ShiftLateOffLateOnRule>,
+    >,
+    /// 休息规则 — rest periods within the shift.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rest_time_rule: ::std::option::Option<
+        ::std::vec::Vec<crate::attendance::v1::types::ShiftRestRule>,
+    >,
+    /// 加班时段 — overtime periods (Feishu People enterprise edition only). The create page's answer
+    /// table calls it a punch rule that is not supported yet.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub overtime_rule: ::std::option::Option<
+        ::std::vec::Vec<crate::attendance::v1::types::ShiftOvertimeRule>,
+    >,
+    /// 日期类型 — whether the shift's day is a work day or a rest day; 1 when unset.
+    ///
+    /// Example: `1`
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub day_type: ::std::option::Option<crate::attendance::v1::types::ShiftDayType>,
+    /// 班外休息规则 — rest periods outside the shift.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub overtime_rest_time_rule: ::std::option::Option<
+        ::std::vec::Vec<crate::attendance::v1::types::ShiftRestRule>,
+    >,
+    /// 晚到多久记为严重迟到 — minutes late after which an arrival counts as seriously late; takes
+    /// precedence over `punch_time_rule[].late_minutes_as_serious_late`.
+    ///
+    /// Example: `40`
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
+    pub late_minutes_as_serious_late: ::std::option::Option<i32>,
+    /// 半天分割规则 — how the day is split into halves (Feishu People enterprise edition only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shift_middle_time_rule: ::std::option::Option<
+        crate::attendance::v1::types::ShiftMiddleTimeRule,
+    >,
+    /// 应出勤配置 — expected attendance durations (the create page says this is in limited rollout, not open yet).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shift_attendance_time_config: ::std::option::Option<
+        crate::attendance::v1::types::ShiftAttendanceTimeConfig,
+    >,
+    /// 晚走次日晚到配置规则 — how leaving late today and arriving late tomorrow are computed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub late_off_late_on_setting: ::std::option::Option<
+        crate::attendance::v1::types::ShiftLateOffLateOnSetting,
+    >,
+    /// 班次 ID — the shift's id, to be passed when updating a shift through shifts/create.
+    ///
+    /// Example: `"6919358778597097404"`
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
+    pub id: ::std::option::Option<::std::string::String>,
+    /// 休息弹性设置 — flexible rest settings (listed by the get and query pages only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rest_time_flexible_configs: ::std::option::Option<
+        ::std::vec::Vec<crate::attendance::v1::types::ShiftRestTimeFlexibleConfig>,
+    >,
+}
+impl ::lark_runtime::Validate for Shift {
+    fn validate_at(
+        &self,
+        at: &::lark_runtime::validate::FieldPath<'_>,
+        violations: &mut ::lark_runtime::validate::Violations,
+    ) {
+        {
+            let at = at.field("flexible_rule");
+            if let ::std::option::Option::Some(value) = &self.flexible_rule {
+                for (index, item) in value.iter().enumerate() {
+                    let at = at.index(index);
+                    ::lark_runtime::Validate::validate_at(item, &at, violations);
+                }
+            }
+        }
+        {
+            let at = at.field("punch_time_rule");
+            if let ::std::option::Option::Some(value) = &self.punch_time_rule {
+                for (index, item) in value.iter().enumerate() {
+                    let at = at.index(index);
+                    ::lark_runtime::Validate::validate_at(item, &at, violations);
+                }
+            }
+        }
+        {
+            let at = at.field("late_off_late_on_rule");
+            if let ::std::option::Option::Some(value) = &self.late_off_late_on_rule {
+                for (index, item) in value.iter().enumerate() {
+                    let at = at.index(index);
+                    ::lark_runtime::Validate::validate_at(item, &at, violations);
+                }
+            }
+        }
+        {
+            let at = at.field("rest_time_rule");
+            if let ::std::option::Option::Some(value) = &self.rest_time_rule {
+                for (index, item) in value.iter().enumerate() {
+                    let at = at.index(index);
+                    ::lark_runtime::Validate::validate_at(item, &at, violations);
+                }
+            }
+        }
+        {
+            let at = at.field("overtime_rule");
+            if let ::std::option::Option::Some(value) = &self.overtime_rule {
+                for (index, item) in value.iter().enumerate() {
+                    let at = at.index(index);
+                    ::lark_runtime::Validate::validate_at(item, &at, violations);
+                }
+            }
+        }
+        {
+            let at = at.field("day_type");
+            if let ::std::option::Option::Some(value) = &self.day_type {
+                ::lark_runtime::Validate::validate_at(value, &at, violations);
+            }
+        }
+        {
+            let at = at.field("overtime_rest_time_rule");
+            if let ::std::option::Option::Some(value) = &self.overtime_rest_time_rule {
+                for (index, item) in value.iter().enumerate() {
+                    let at = at.index(index);
+                    ::lark_runtime::Validate::validate_at(item, &at, violations);
+                }
+            }
+        }
+        {
+            let at = at.field("shift_middle_time_rule");
+            if let ::std::option::Option::Some(value) = &self.shift_middle_time_rule {
+                ::lark_runtime::Validate::validate_at(value, &at, violations);
+            }
+        }
+        {
+            let at = at.field("shift_attendance_time_config");
+            if let ::std::option::Option::Some(value) = &self
+                .shift_attendance_time_config
+            {
+                ::lark_runtime::Validate::validate_at(value, &at, violations);
+            }
+        }
+        {
+            let at = at.field("late_off_late_on_setting");
+            if let ::std::option::Option::Some(value) = &self.late_off_late_on_setting {
+                ::lark_runtime::Validate::validate_at(value, &at, violations);
+            }
+        }
+        {
+            let at = at.field("rest_time_flexible_configs");
+            if let ::std::option::Option::Some(value) = &self.rest_time_flexible_configs
+            {
+                for (index, item) in value.iter().enumerate() {
+                    let at = at.index(index);
+                    ::lark_runtime::Validate::validate_at(item, &at, violations);
+                }
+            }
+        }
+    }
+}
+/// 弹性打卡时间设置 — one flexible punch setting of a shift.
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    ::lark_runtime::__private::serde::Serialize,
+    ::lark_runtime::__private::serde::Deserialize
+)]
+#[serde(crate = "::lark_runtime::__private::serde")]
+pub struct ShiftFlexibleRule {
+    /// 下班最多可早走 — minutes one may leave early (as many as one arrived early), in minutes.
+    ///
+    /// Example: `60`
+    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
+    pub flexible_early_minutes: i32,
+    /// 上班最多可晚到 — minutes one may arrive late (then leaving as much later), in minutes.
+    ///
+    /// Example: `60`
+    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
+    pub flexible_late_minutes: i32,
+}
+impl ::lark_runtime::Validate for ShiftFlexibleRule {
+    fn validate_at(
+        &self,
+        _at: &::lark_runtime::validate::FieldPath<'_>,
+        _violations: &mut ::lark_runtime::validate::Violations,
+    ) {}
+}
+/// 打卡规则 — one on/off segment of a shift and its punch windows.
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    ::lark_runtime::__private::serde::Serialize,
+    ::lark_runtime::__private::serde::Deserialize
+)]
+#[serde(crate = "::lark_runtime::__private::serde")]
+pub struct ShiftPunchTimeRule {
+    /// 上班时间 — start of work, hh:mm.
+    ///
+    /// Example: `"9:00"`
+    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
+    pub on_time: ::std::string::String,
+    /// 下班时间 — end of work, hh:mm; past midnight it keeps counting from 24, e.g. 2 a.m. next day is
+    /// "26:00".
+    ///
+    /// Example: `"18:00"`
+    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
+    pub off_time: ::std::string::String,
+    /// 晚到多久记为迟到 — minutes late after which an arrival counts as late.
+    ///
+    /// Example: `30`
+    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
+    pub late_minutes_as_late: i32,
+    /// 晚到多久记为缺卡 — minutes late after which an arrival counts as a missing punch.
+    ///
+    /// Example: `60`
+    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
+    pub late_minutes_as_lack: i32,
+    /// 最早多久可打上班卡 — how many minutes before start of work the on-duty punch opens (at most 720).
+    ///
+    /// Example: `60`
+    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
+    pub on_advance_minutes: i32,
+    /// 早退多久记为早退 — minutes early after which leaving counts as leaving early.
+    ///
+    /// Example: `30`
+    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
+    pub early_minutes_as_early: i32,
+    /// 早退多久记为缺卡 — minutes early after which leaving counts as a missing punch.
+    ///
+    /// Example: `60`
+    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
+    pub early_minutes_as_lack: i32,
+    /// 最晚多久可打下班卡 — how many minutes after end of work the off-duty punch stays open (at most 960).
+    ///
+    /// Example: `60`
+    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
+    pub off_delay_minutes: i32,
+    /// 晚到多久记为严重迟到 — minutes late after which an arrival counts as seriously late.
+    ///
+    /// Example: `40`
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
+    pub late_minutes_as_serious_late: ::std::option::Option<i32>,
+    /// 不需要打上班卡 — on create, true means no on-duty punch is needed (the first segment must be
+    /// false). The get, query and list pages state the opposite meaning for answers: true means the
+    /// punch IS needed.
+    ///
+    /// Example: `true`
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub no_need_on: ::std::option::Option<bool>,
+    /// 不需要打下班卡 — on create, true means no off-duty punch is needed (false by default); overrides
+    /// the shift's `no_need_off`. The get, query and list pages state the opposite meaning for
+    /// answers: true means the punch IS needed.
+    ///
+    /// Example: `true`
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub no_need_off: ::std::option::Option<bool>,
+}
+impl ::lark_runtime::Validate for ShiftPunchTimeRule {
+    fn validate_at(
+        &self,
+        at: &::lark_runtime::validate::FieldPath<'_>,
+        violations: &mut ::lark_runtime::validate::Violations,
+    ) {
+        {
+            let at = at.field("on_advance_minutes");
+            let value = &self.on_advance_minutes;
+            violations
+                .range(
+                    &at,
+                    *value,
+                    ::std::option::Option::None,
+                    ::std::option::Option::Some(
+                        ::lark_runtime::validate::Number::Int(720),
+                    ),
+                );
+        }
+        {
+            let at = at.field("off_delay_minutes");
+            let value = &self.off_delay_minutes;
+            violations
+                .range(
+                    &at,
+                    *value,
+                    ::std::option::Option::None,
+                    ::std::option::Option::Some(
+                        ::lark_runtime::validate::Number::Int(960),
+                    ),
+                );
+        }
+    }
+}
+/// 晚走晚到规则 — leaving this late lets one arrive that late (Feishu People enterprise edition only).
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    ::lark_runtime::__private::serde::Serialize,
+    ::lark_runtime::__private::serde::Deserialize
+)]
+#[serde(crate = "::lark_runtime::__private::serde")]
+pub struct ShiftLateOffLateOnRule {
+    /// 晚走多久 — minutes left late, in minutes.
+    ///
+    /// Example: `60`
+    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
+    pub late_off_minutes: i32,
+    /// 晚到多久 — minutes one may then arrive late, in minutes.
+    ///
+    /// Example: `30`
+    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
+    pub late_on_minutes: i32,
+}
+impl ::lark_runtime::Validate for ShiftLateOffLateOnRule {
+    fn validate_at(
+        &self,
+        _at: &::lark_runtime::validate::FieldPath<'_>,
+        _violations: &mut ::lark_runtime::validate::Violations,
+    ) {}
+}
+/// 休息规则 — one rest period.
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    ::lark_runtime::__private::serde::Serialize,
+    ::lark_runtime::__private::serde::Deserialize
+)]
+#[serde(crate = "::lark_runtime::__private::serde")]
+pub struct ShiftRestRule {
+    /// 休息开始 — start of the rest (the get page says mm:ss, its example is hh:mm).
+    ///
+    /// Example: `"13:00"`
+    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
+    pub rest_begin_time: ::std::string::String,
+    /// 休息结束 — end of the rest.
+    ///
+    /// Example: `"14:00"`
+    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
+    pub rest_end_time: ::std::string::String,
+}
+impl ::lark_runtime::Validate for ShiftRestRule {
+    fn validate_at(
+        &self,
+        _at: &::lark_runtime::validate::FieldPath<'_>,
+        _violations: &mut ::lark_runtime::validate::Violations,
+    ) {}
+}
+/// 加班时段 — one overtime period (Feishu People enterprise edition only).
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    ::lark_runtime::__private::serde::Serialize,
+    ::lark_runtime::__private::serde::Deserialize
+)]
+#[serde(crate = "::lark_runtime::__private::serde")]
+pub struct ShiftOvertimeRule {
+    /// 开始时间 — start of the overtime period.
+    ///
+    /// Example: `"9:00"`
+    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
+    pub on_overtime: ::std::string::String,
+    /// 结束时间 — end of the overtime period.
+    ///
+    /// Example: `"18:00"`
+    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
+    pub off_overtime: ::std::string::String,
+}
+impl ::lark_runtime::Validate for ShiftOvertimeRule {
+    fn validate_at(
+        &self,
+        _at: &::lark_runtime::validate::FieldPath<'_>,
+        _violations: &mut ::lark_runtime::validate::Violations,
+    ) {}
+}
+/// 半天分割规则 — where the shift's day splits into a first and a second half.
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    ::lark_runtime::__private::serde::Serialize,
+    ::lark_runtime::__private::serde::Deserialize
+)]
+#[serde(crate = "::lark_runtime::__private::serde")]
+pub struct ShiftMiddleTimeRule {
+    /// 半天分割类型 — how the split point is chosen; 0 when unset.
+    ///
+    /// Example: `0`
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub middle_time_type: ::std::option::Option<
+        crate::attendance::v1::types::ShiftMiddleTimeType,
+    >,
+    /// 固定分割时间点 — the fixed split time; only used when `middle_time_type` is 3.
+    ///
+    /// Example: `"12:00"`
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
+    pub fixed_middle_time: ::std::option::Option<::std::string::String>,
+}
+impl ::lark_runtime::Validate for ShiftMiddleTimeRule {
+    fn validate_at(
+        &self,
+        at: &::lark_runtime::validate::FieldPath<'_>,
+        violations: &mut ::lark_runtime::validate::Violations,
+    ) {
+        {
+            let at = at.field("middle_time_type");
+            if let ::std::option::Option::Some(value) = &self.middle_time_type {
+                ::lark_runtime::Validate::validate_at(value, &at, violations);
+            }
+        }
+    }
+}
+/// 半天分割类型 — how a shift's day is split into halves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ShiftMiddleTimeType {
+    /// `0`: 按全天班次时长（含休息）的中点分割 — at the midpoint of the whole shift, rest included.
+    MidpointWithRest,
+    /// `1`: 按全天班次时长（不含休息）的中点分割 — at the midpoint of the shift's working time, rest excluded.
+    MidpointWithoutRest,
+    /// `2`: 按休息时间分割 — at the rest period.
+    RestTime,
+    /// `3`: 按固定时间点分割 — at a fixed time (`fixed_middle_time`).
+    FixedTime,
+    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
+    /// fails validation.
+    Unknown(i64),
+}
+impl ::lark_runtime::enums::IntEnum for ShiftMiddleTimeType {
+    fn from_wire(value: i64) -> Self {
+        match value {
+            0 => Self::MidpointWithRest,
+            1 => Self::MidpointWithoutRest,
+            2 => Self::RestTime,
+            3 => Self::FixedTime,
+            other => Self::Unknown(other),
+        }
+    }
+    fn as_wire(&self) -> i64 {
+        match self {
+            Self::MidpointWithRest => 0,
+            Self::MidpointWithoutRest => 1,
+            Self::RestTime => 2,
+            Self::FixedTime => 3,
+            Self::Unknown(value) => *value,
+        }
+    }
+    fn is_known(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
+    }
+}
+impl ::lark_runtime::__private::serde::Serialize for ShiftMiddleTimeType {
+    fn serialize<S: ::lark_runtime::__private::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        ::lark_runtime::enums::serialize_int_enum(self, serializer)
+    }
+}
+impl<'de> ::lark_runtime::__private::serde::Deserialize<'de> for ShiftMiddleTimeType {
+    fn deserialize<D: ::lark_runtime::__private::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::lark_runtime::enums::deserialize_int_enum(deserializer)
+    }
+}
+impl ::std::fmt::Display for ShiftMiddleTimeType {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::std::fmt::Display::fmt(&::lark_runtime::enums::IntEnum::as_wire(self), f)
+    }
+}
+impl ::lark_runtime::Validate for ShiftMiddleTimeType {
+    fn validate_at(
+        &self,
+        at: &::lark_runtime::validate::FieldPath<'_>,
+        violations: &mut ::lark_runtime::validate::Violations,
+    ) {
+        violations
+            .known_enum_value(at, ::lark_runtime::enums::IntEnum::is_known(self), self);
+    }
+}
+/// 应出勤配置 — how much attendance a shift counts for (in limited rollout, per the create page).
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    ::lark_runtime::__private::serde::Serialize,
+    ::lark_runtime::__private::serde::Deserialize
+)]
+#[serde(crate = "::lark_runtime::__private::serde")]
+pub struct ShiftAttendanceTimeConfig {
+    /// 应出勤时长 — expected attendance for the whole shift; 1 when unset.
+    ///
+    /// Example: `1`
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attendance_time: ::std::option::Option<f64>,
+    /// 上半天应出勤时长 — expected attendance for the first half; 1 when unset.
+    ///
+    /// Example: `1`
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub on_attendance_time: ::std::option::Option<f64>,
+    /// 下半天应出勤时长 — expected attendance for the second half; 1 when unset.
+    ///
+    /// Example: `1`
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub off_attendance_time: ::std::option::Option<f64>,
+}
+impl ::lark_runtime::Validate for ShiftAttendanceTimeConfig {
+    fn validate_at(
+        &self,
+        at: &::lark_runtime::validate::FieldPath<'_>,
+        violations: &mut ::lark_runtime::validate::Violations,
+    ) {
+        {
+            let at = at.field("attendance_time");
+            if let ::std::option::Option::Some(value) = &self.attendance_time {
+                violations
+                    .range(
+                        &at,
+                        *value,
+                        ::std::option::Option::Some(
+                            ::lark_runtime::validate::Number::Float(0f64),
+                        ),
+                        ::std::option::Option::Some(
+                            ::lark_runtime::validate::Number::Float(3f64),
+                        ),
+                    );
+            }
+        }
+        {
+            let at = at.field("on_attendance_time");
+            if let ::std::option::Option::Some(value) = &self.on_attendance_time {
+                violations
+                    .range(
+                        &at,
+                        *value,
+                        ::std::option::Option::Some(
+                            ::lark_runtime::validate::Number::Float(0f64),
+                        ),
+                        ::std::option::Option::Some(
+                            ::lark_runtime::validate::Number::Float(3f64),
+                        ),
+                    );
+            }
+        }
+        {
+            let at = at.field("off_attendance_time");
+            if let ::std::option::Option::Some(value) = &self.off_attendance_time {
+                violations
+                    .range(
+                        &at,
+                        *value,
+                        ::std::option::Option::Some(
+                            ::lark_runtime::validate::Number::Float(0f64),
+                        ),
+                        ::std::option::Option::Some(
+                            ::lark_runtime::validate::Number::Float(3f64),
+                        ),
+                    );
+            }
+        }
+    }
+}
+/// 晚走次日晚到配置规则 — which rule computes leaving late today and arriving late the next day.
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    ::lark_runtime::__private::serde::Serialize,
+    ::lark_runtime::__private::serde::Deserialize
+)]
+#[serde(crate = "::lark_runtime::__private::serde")]
+pub struct ShiftLateOffLateOnSetting {
+    /// 当日晚走时间计算规则 — rule for today's late leaving; 0 when unset.
+    ///
+    /// Example: `0`
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub late_off_base_on_time_type: ::std::option::Option<
+        crate::attendance::v1::types::ShiftLateOffBaseOnTimeType,
+    >,
+    /// 次日晚到时间计算规则 — rule for the next day's late arrival; 0 when unset.
+    ///
+    /// Example: `0`
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub late_on_base_on_time_type: ::std::option::Option<
+        crate::attendance::v1::types::ShiftLateOnBaseOnTimeType,
+    >,
+}
+impl ::lark_runtime::Validate for ShiftLateOffLateOnSetting {
+    fn validate_at(
+        &self,
+        at: &::lark_runtime::validate::FieldPath<'_>,
+        violations: &mut ::lark_runtime::validate::Violations,
+    ) {
+        {
+            let at = at.field("late_off_base_on_time_type");
+            if let ::std::option::Option::Some(value) = &self.late_off_base_on_time_type
+            {
+                ::lark_runtime::Validate::validate_at(value, &at, violations);
+            }
+        }
+        {
+            let at = at.field("late_on_base_on_time_type");
+            if let ::std::option::Option::Some(value) = &self.late_on_base_on_time_type {
+                ::lark_runtime::Validate::validate_at(value, &at, violations);
+            }
+        }
+    }
+}
+/// 当日晚走时间计算规则 — rule for computing today's late leaving. Note 0 and 1 mean the reverse of ShiftLateOnBaseOnTimeType.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ShiftLateOffBaseOnTimeType {
+    /// `0`: 弹性规则 — the flexible rule.
+    Flexible,
+    /// `1`: 固定规则 — the fixed rule.
+    Fixed,
+    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
+    /// fails validation.
+    Unknown(i64),
+}
+impl ::lark_runtime::enums::IntEnum for ShiftLateOffBaseOnTimeType {
+    fn from_wire(value: i64) -> Self {
+        match value {
+            0 => Self::Flexible,
+            1 => Self::Fixed,
+            other => Self::Unknown(other),
+        }
+    }
+    fn as_wire(&self) -> i64 {
+        match self {
+            Self::Flexible => 0,
+            Self::Fixed => 1,
+            Self::Unknown(value) => *value,
+        }
+    }
+    fn is_known(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
+    }
+}
+impl ::lark_runtime::__private::serde::Serialize for ShiftLateOffBaseOnTimeType {
+    fn serialize<S: ::lark_runtime::__private::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        ::lark_runtime::enums::serialize_int_enum(self, serializer)
+    }
+}
+impl<'de> ::lark_runtime::__private::serde::Deserialize<'de>
+for ShiftLateOffBaseOnTimeType {
+    fn deserialize<D: ::lark_runtime::__private::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::lark_runtime::enums::deserialize_int_enum(deserializer)
+    }
+}
+impl ::std::fmt::Display for ShiftLateOffBaseOnTimeType {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::std::fmt::Display::fmt(&::lark_runtime::enums::IntEnum::as_wire(self), f)
+    }
+}
+impl ::lark_runtime::Validate for ShiftLateOffBaseOnTimeType {
+    fn validate_at(
+        &self,
+        at: &::lark_runtime::validate::FieldPath<'_>,
+        violations: &mut ::lark_runtime::validate::Violations,
+    ) {
+        violations
+            .known_enum_value(at, ::lark_runtime::enums::IntEnum::is_known(self), self);
+    }
+}
+/// 次日晚到时间计算规则 — rule for computing the next day's late arrival. Note 0 and 1 mean the reverse of ShiftLateOffBaseOnTimeType.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ShiftLateOnBaseOnTimeType {
+    /// `0`: 固定规则 — the fixed rule.
+    Fixed,
+    /// `1`: 弹性规则 — the flexible rule.
+    Flexible,
+    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
+    /// fails validation.
+    Unknown(i64),
+}
+impl ::lark_runtime::enums::IntEnum for ShiftLateOnBaseOnTimeType {
+    fn from_wire(value: i64) -> Self {
+        match value {
+            0 => Self::Fixed,
+            1 => Self::Flexible,
+            other => Self::Unknown(other),
+        }
+    }
+    fn as_wire(&self) -> i64 {
+        match self {
+            Self::Fixed => 0,
+            Self::Flexible => 1,
+            Self::Unknown(value) => *value,
+        }
+    }
+    fn is_known(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
+    }
+}
+impl ::lark_runtime::__private::serde::Serialize for ShiftLateOnBaseOnTimeType {
+    fn serialize<S: ::lark_runtime::__private::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        ::lark_runtime::enums::serialize_int_enum(self, serializer)
+    }
+}
+impl<'de> ::lark_runtime::__private::serde::Deserialize<'de>
+for ShiftLateOnBaseOnTimeType {
+    fn deserialize<D: ::lark_runtime::__private::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::lark_runtime::enums::deserialize_int_enum(deserializer)
+    }
+}
+impl ::std::fmt::Display for ShiftLateOnBaseOnTimeType {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::std::fmt::Display::fmt(&::lark_runtime::enums::IntEnum::as_wire(self), f)
+    }
+}
+impl ::lark_runtime::Validate for ShiftLateOnBaseOnTimeType {
+    fn validate_at(
+        &self,
+        at: &::lark_runtime::validate::FieldPath<'_>,
+        violations: &mut ::lark_runtime::validate::Violations,
+    ) {
+        violations
+            .known_enum_value(at, ::lark_runtime::enums::IntEnum::is_known(self), self);
+    }
+}
+/// 日期类型 — kind of day a shift is for; a flexible shift (`is_flexible` true) cannot be a rest day.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ShiftDayType {
+    /// `1`: 工作日 — a work day.
+    Workday,
+    /// `2`: 休息日 — a rest day.
+    RestDay,
+    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
+    /// fails validation.
+    Unknown(i64),
+}
+impl ::lark_runtime::enums::IntEnum for ShiftDayType {
+    fn from_wire(value: i64) -> Self {
+        match value {
+            1 => Self::Workday,
+            2 => Self::RestDay,
+            other => Self::Unknown(other),
+        }
+    }
+    fn as_wire(&self) -> i64 {
+        match self {
+            Self::Workday => 1,
+            Self::RestDay => 2,
+            Self::Unknown(value) => *value,
+        }
+    }
+    fn is_known(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
+    }
+}
+impl ::lark_runtime::__private::serde::Serialize for ShiftDayType {
+    fn serialize<S: ::lark_runtime::__private::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        ::lark_runtime::enums::serialize_int_enum(self, serializer)
+    }
+}
+impl<'de> ::lark_runtime::__private::serde::Deserialize<'de> for ShiftDayType {
+    fn deserialize<D: ::lark_runtime::__private::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::lark_runtime::enums::deserialize_int_enum(deserializer)
+    }
+}
+impl ::std::fmt::Display for ShiftDayType {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::std::fmt::Display::fmt(&::lark_runtime::enums::IntEnum::as_wire(self), f)
+    }
+}
+impl ::lark_runtime::Validate for ShiftDayType {
+    fn validate_at(
+        &self,
+        at: &::lark_runtime::validate::FieldPath<'_>,
+        violations: &mut ::lark_runtime::validate::Violations,
+    ) {
+        violations
+            .known_enum_value(at, ::lark_runtime::enums::IntEnum::is_known(self), self);
+    }
+}
+/// 休息弹性设置 — flexible rest setting of a shift.
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    ::lark_runtime::__private::serde::Serialize,
+    ::lark_runtime::__private::serde::Deserialize
+)]
+#[serde(crate = "::lark_runtime::__private::serde")]
+pub struct ShiftRestTimeFlexibleConfig {
+    /// 是否开启休息弹性班次 — whether the rest period may shift later.
+    ///
+    /// Example: `false`
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub need_flexible: ::std::option::Option<bool>,
+    /// 休息弹性向后弹的分钟数 — by how many minutes the rest period may shift later.
+    ///
+    /// Example: `0`
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
+    pub late_mins: ::std::option::Option<i32>,
+}
+impl ::lark_runtime::Validate for ShiftRestTimeFlexibleConfig {
+    fn validate_at(
+        &self,
+        _at: &::lark_runtime::validate::FieldPath<'_>,
+        _violations: &mut ::lark_runtime::validate::Violations,
+    ) {}
+}
+/// 排班 — which shift of which attendance group one employee works on one day of a month.
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    ::lark_runtime::__private::serde::Serialize,
+    ::lark_runtime::__private::serde::Deserialize
+)]
+#[serde(crate = "::lark_runtime::__private::serde")]
+pub struct UserDailyShift {
+    /// 考勤组 ID — the attendance group (see groups/create, groups/search, user_tasks/query; usable with groups/get).
+    ///
+    /// Example: `"6737202939523236110"`
+    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
+    pub group_id: ::std::string::String,
+    /// 班次 ID — the shift (see shifts/query, shifts/create; usable with shifts/get); "0" means a rest day.
+    ///
+    /// Example: `"6753520403404030215"`
+    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
+    pub shift_id: ::std::string::String,
+    /// 月份 — the month, a yyyyMM number.
+    ///
+    /// Example: `202101`
+    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
+    pub month: i32,
+    /// 用户 ID — the employee, in the kind of id `employee_type` names.
+    ///
+    /// Example: `"abd754f7"`
+    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
+    pub user_id: ::std::string::String,
+    /// 日期 — day of the month (at most 31).
+    ///
+    /// Example: `21`
+    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
+    pub day_no: i32,
+    /// 是否清空班次 — true clears the day's shift; it takes precedence over `shift_id`, which is then ignored.
+    ///
+    /// Example: `true`
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub is_clear_schedule: ::std::option::Option<bool>,
+}
+impl ::lark_runtime::Validate for UserDailyShift {
+    fn validate_at(
+        &self,
+        at: &::lark_runtime::validate::FieldPath<'_>,
+        violations: &mut ::lark_runtime::validate::Violations,
+    ) {
+        {
+            let at = at.field("day_no");
+            let value = &self.day_no;
+            violations
+                .range(
+                    &at,
+                    *value,
+                    ::std::option::Option::None,
+                    ::std::option::Option::Some(
+                        ::lark_runtime::validate::Number::Int(31),
+                    ),
+                );
+        }
+    }
+}
+/// 临时排班 — a temporary shift put on one employee's schedule for one day.
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    ::lark_runtime::__private::serde::Serialize,
+    ::lark_runtime::__private::serde::Deserialize
+)]
+#[serde(crate = "::lark_runtime::__private::serde")]
+pub struct UserTmpDailyShift {
+    /// 考勤组 ID — the attendance group (see groups/create, groups/search, user_tasks/query; usable with groups/get).
+    ///
+    /// Example: `"6737202939523236110"`
+    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
+    pub group_id: ::std::string::String,
+    /// 用户 ID — the employee, in the kind of id `employee_type` names.
+    ///
+    /// Example: `"abd754f7"`
+    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
+    pub user_id: ::std::string::String,
+    /// 日期 — the day, a yyyymmdd number such as 20240120.
+    ///
+    /// Example: `20240120`
+    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
+    pub date: i32,
+    /// 班次名称 — name of the temporary shift.
+    ///
+    /// Example: `"临时早班"`
+    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
+    pub shift_name: ::std::string::String,
+    /// 打卡规则 — the temporary shift's on/off segments, at most 6.
+    pub punch_time_simple_rules: ::std::vec::Vec<
+        crate::attendance::v1::types::PunchTimeSimpleRule,
+    >,
+}
+impl ::lark_runtime::Validate for UserTmpDailyShift {
+    fn validate_at(
+        &self,
+        at: &::lark_runtime::validate::FieldPath<'_>,
+        violations: &mut ::lark_runtime::validate::Violations,
+    ) {
+        {
+            let at = at.field("punch_time_simple_rules");
+            let value = &self.punch_time_simple_rules;
+            violations
+                .items(
+                    &at,
+                    value.len(),
+                    ::std::option::Option::Some(0),
+                    ::std::option::Option::Some(6),
+                );
+            for (index, item) in value.iter().enumerate() {
+                let at = at.index(index);
+                ::lark_runtime::Validate::validate_at(item, &at, violations);
+            }
+        }
+    }
+}
+/// 打卡规则 — one on/off segment of a temporary shift.
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    ::lark_runtime::__private::serde::Serialize,
+    ::lark_runtime::__private::serde::Deserialize
+)]
+#[serde(crate = "::lark_runtime::__private::serde")]
+pub struct PunchTimeSimpleRule {
+    /// 上班时间 — start of work, HH:MM (the page's examples write a full-width colon, "9：00").
+    ///
+    /// Example: `"9：00"`
+    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
+    pub on_time: ::std::string::String,
+    /// 下班时间 — end of work, HH:MM; 2 a.m. the next day is "26:00".
+    ///
+    /// Example: `"18：00"`
+    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
+    pub off_time: ::std::string::String,
+}
+impl ::lark_runtime::Validate for PunchTimeSimpleRule {
+    fn validate_at(
+        &self,
+        _at: &::lark_runtime::validate::FieldPath<'_>,
+        _violations: &mut ::lark_runtime::validate::Violations,
+    ) {}
+}
+/// 部门 ID 类型 — which kind of department id the request and response department ids are.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum DeptType {
+    /// `"open_id"`: 部门 open ID — the department's open_department_id; the only kind supported for now.
+    OpenId,
+    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
+    /// fails validation.
+    Unknown(::std::string::String),
+}
+impl ::lark_runtime::enums::StringEnum for DeptType {
+    fn from_wire(value: &str) -> Self {
+        match value {
+            "open_id" => Self::OpenId,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+    fn as_wire(&self) -> &str {
+        match self {
+            Self::OpenId => "open_id",
+            Self::Unknown(value) => value,
+        }
+    }
+    fn is_known(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
+    }
+}
+impl ::lark_runtime::__private::serde::Serialize for DeptType {
+    fn serialize<S: ::lark_runtime::__private::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        ::lark_runtime::enums::serialize_string_enum(self, serializer)
+    }
+}
+impl<'de> ::lark_runtime::__private::serde::Deserialize<'de> for DeptType {
+    fn deserialize<D: ::lark_runtime::__private::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::lark_runtime::enums::deserialize_string_enum(deserializer)
+    }
+}
+impl ::std::fmt::Display for DeptType {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(::lark_runtime::enums::StringEnum::as_wire(self))
+    }
+}
+impl ::lark_runtime::Validate for DeptType {
+    fn validate_at(
+        &self,
+        at: &::lark_runtime::validate::FieldPath<'_>,
+        violations: &mut ::lark_runtime::validate::Violations,
+    ) {
+        violations
+            .known_enum_value(
+                at,
+                ::lark_runtime::enums::StringEnum::is_known(self),
+                self,
+            );
+    }
+}
+/// 考勤组摘要 — an attendance group's id and name.
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    ::lark_runtime::__private::serde::Serialize,
+    ::lark_runtime::__private::serde::Deserialize
+)]
+#[serde(crate = "::lark_runtime::__private::serde")]
+pub struct GroupMeta {
+    /// 考勤组 ID — the group's id, usable with groups/get.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
+    pub group_id: ::std::option::Option<::std::string::String>,
+    /// 考勤组名称 — the group's name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
+    pub group_name: ::std::option::Option<::std::string::String>,
+}
+impl ::lark_runtime::Validate for GroupMeta {
+    fn validate_at(
+        &self,
+        _at: &::lark_runtime::validate::FieldPath<'_>,
+        _violations: &mut ::lark_runtime::validate::Violations,
+    ) {}
+}
+/// 考勤组信息 — an attendance group as groups/create takes it: who is in it, how and where they punch,
+/// its shifts, make-up punch, face recognition and anti-cheat rules. An update replaces the whole group.
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    ::lark_runtime::__private::serde::Serialize,
+    ::lark_runtime::__private::serde::Deserialize
+)]
+#[serde(crate = "::lark_runtime::__private::serde")]
+pub struct GroupInput {
+    /// 考勤组 ID — set only to modify an existing group (id from groups/search or groups/list); leave
+    /// it out to create a new group.
+    ///
+    /// Example: `"6919358128597097404"`
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
+    pub group_id: ::std::option::Option<::std::string::String>,
+    /// 考勤组名称 — the group's name.
+    ///
+    /// Example: `"开心考勤"`
+    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
+    pub group_name: ::std::string::String,
+    /// 时区 — the group's time zone.
+    ///
+    /// Example: `"Asia/Shanghai"`
+    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
+    pub time_zone: ::std::string::String,
+    /// 绑定的部门 ID — departments in the group, per `dept_type`; takes precedence over
+    /// `need_punch_members` when both are given.
+    ///
+    /// Example: `["od-fcb45c28a45311afd440b7869541fce8"]`
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
+    pub bind_dept_ids: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    /// 排除的部门 ID — excluded departments; the page says this field has been retired.
+    ///
+    /// Example: `["od-fcb45c28a45311afd440b7869541fce8"]`
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
+    pub except_dept_ids: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    /// 绑定的用户 ID — users in the group, per `employee_type`; takes precedence over
+    /// `need_punch_members` when both are given.
+    ///
+    /// Example: `["52aa1fa1"]`
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
+    pub bind_user_ids: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    /// 排除的用户 ID — excluded users; the page says this field has been retired.
+    ///
+    /// Example: `["52aa1fa1"]`
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
+    pub except_user_ids: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    /// 考勤主负责人 ID 列表 — the group's main owners, per `employee_type`; each needs at least
+    /// attendance group admin rights.
+    ///
+    /// Example: `["2bg4a9be"]`
+    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
+    pub group_leader_ids: ::std::vec::Vec<::std::string::String>,
+    /// 考勤子负责人 ID 列表 — the group's deputy owners, per `employee_type`.
+    ///
+    /// Example: `["52aa1fa1"]`
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
+    pub sub_group_leader_ids: ::std::option::Option<
+        ::std::vec::Vec<::std::string::String>,
+    >,
+    /// 是否允许外勤打卡 — whether field (off-site) punches are allowed; unset by default.
+    ///
+    /// Example: `true`
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub allow_out_punch: ::std::option::Option<bool>,
+    /// 外勤打卡需审批 — field punches need approval; only with `allow_out_punch`.
+    ///
+    /// Example: `true`
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub out_punch_need_approval: ::std::option::Option<bool>,
+    /// 外勤打卡先打卡后审批 — field punches are approved after the punch; only with `allow_out_punch`.
+    ///
+    /// Example: `true`
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub out_punch_need_post_approval: ::std::option::Option<bool>,
+    /// 外勤打卡需填写备注 — field punches need a note; only with `allow_out_punch`.
+    ///
+    /// Example: `true`
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub out_punch_need_remark: ::std::option::Option<bool>,
+    /// 外勤打卡需拍照 — field punches need a photo; only with `allow_out_punch`.
+    ///
+    /// Example: `true`
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub out_punch_need_photo: ::std::option::Option<bool>,
+    /// 外勤打卡允许隐藏详细地址 — employees may hide the exact address of a field punch; only with `allow_out_punch`.
+    ///
+    /// Example: `true`
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub out_punch_allowed_hide_addr: ::std::option::Option<bool>,
+    /// 外勤打卡允许微调地址 — employees may fine-tune the address of a field punch; only with `allow_out_punch`.
+    ///
+    /// Example: `true`
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub out_punch_allowed_adjust_addr: ::std::option::Option<bool>,
+    /// 微调范围 — how far (metres) an address may be fine-tuned; 50 by default.
+    ///
+    /// Example: `50`
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
+    pub adjust_range: ::std::option::Option<i32>,
+    /// 是否允许 PC 端打卡 — whether punching from a desktop computer is allowed.
+    ///
+    /// Example: `true`
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub allow_pc_punch: ::std::option::Option<bool>,
+    /// 补卡开关 — the make-up punch switch (the page words it as "whether make-up punches are
+    /// restricted"); the `allow_remedy_type_*` settings need it on.
+    ///
+    /// Example: `true`
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub allow_remedy: ::std::option::Option<bool>,
+    /// 是否限制补卡次数 — whether the number of make-up punches is capped.
+    ///
+    /// Example: `true`
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub remedy_limit: ::std::option::Option<bool>,
+    /// 补卡次数 — the cap on make-up punches.
+    ///
+    /// Example: `3`
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
+    pub remedy_limit_count: ::std::option::Option<i32>,
+    /// 是否限制补卡时间 — whether make-up punches must be made within some days.
+    ///
+    /// Example: `true`
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub remedy_date_limit: ::std::option::Option<bool>,
+    /// 补卡时间 — within how many days a make-up punch must be made.
+    ///
+    /// Example: `3`
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
+    pub remedy_date_num: ::std::option::Option<i32>,
+    /// 允许缺卡补卡 — a missing punch may be made up; needs `allow_remedy`.
+    ///
+    /// Example: `true`
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub allow_remedy_type_lack: ::std::option::Option<bool>,
+    /// 允许迟到补卡 — a late punch may be made up; needs `allow_remedy`.
+    ///
+    /// Example: `true`
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub allow_remedy_type_late: ::std::option::Option<bool>,
+    /// 允许早退补卡 — an early-leave punch may be made up; needs `allow_remedy`.
+    ///
+    /// Example: `true`
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub allow_remedy_type_early: ::std::option::Option<bool>,
+    /// 允许正常补卡 — a normal punch may be made up; needs `allow_remedy`.
+    ///
+    /// Example: `true`
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub allow_remedy_type_normal: ::std::option::Option<bool>,
+    /// 是否展示累计时长 — whether the accumulated working time is shown.
+    ///
+    /// Example: `true`
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub show_cumulative_time: ::std::option::Option<bool>,
+    /// 是否展示加班时长 — whether the overtime duration is shown.
+    ///
+    /// Example: `true`
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub show_over_time: ::std::option::Option<bool>,
+    /// 是否隐藏员工打卡详情 — whether employees' punch details are hidden.
+    ///
+    /// Example: `true`
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hide_staff_punch_time: ::std::option::Option<bool>,
+    /// 是否隐藏打卡规则 — whether the punch rules are hidden; only for tenants in the gray release (ask support).
+    ///
+    /// Example: `false`
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hide_clock_in_rule: ::std::option::Option<bool>,
+    /// 是否开启人脸识别打卡 — whether punches use face recognition.
+    ///
+    /// Example: `true`
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub face_punch: ::std::option::Option<bool>,
+    /// 人脸识别打卡规则 — when face recognition is required.
+    ///
+    /// Example: `1`
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub face_punch_cfg: ::std::option::Option<
+        crate::attendance::v1::types::GroupFacePunchCfg,
+    >,
+    /// 人脸打卡规则 — false: liveness detection; true: action check (turn, blink…), which only works
+    /// with `face_punch_cfg` 1.
+    ///
+    /// Example: `false`
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub face_live_need_action: ::std::option::Option<bool>,
+    /// 人脸识别失败时允许普通拍照打卡 — when face recognition fails, a plain photo punch is allowed.
+    ///
+    /// Example: `true`
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub face_downgrade: ::std::option::Option<bool>,
+    /// 人脸识别失败时允许替换基准图片 — when face recognition fails, the reference photo may be replaced.
+    ///
+    /// Example: `true`
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub replace_basic_pic: ::std::option::Option<bool>,
+    /// 防作弊打卡配置 — anti-cheat settings; left out, they stay off or unchanged. Only for tenants in
+    /// the gray release (ask support).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub anti_cheat_punch_config: ::std::option::Option<
+        crate::attendance::v1::types::GroupAntiCheatConfig,
+    >,
+    /// 考勤机列表 — attendance machines used for punching.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub machines: ::std::option::Option<
+        ::std::vec::Vec<crate::attendance::v1::types::GroupMachine>,
+    >,
+    /// GPS 打卡的有效范围 — radius (metres) within which a GPS punch counts.
+    ///
+    /// Example: `300`
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
+    pub gps_range: ::std::option::Option<i32>,
+    /// 地址列表 — punch places; they are appended to the group's existing list, never replace it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub locations: ::std::option::Option<
+        ::std::vec::Vec<crate::attendance::v1::types::GroupLocation>,
+    >,
+    /// 考勤类型 — fixed shifts, scheduled shifts or free hours (numbered as the request table gives it).
+    ///
+    /// Example: `1`
+    pub group_type: crate::attendance::v1::types::GroupInputType,
+    /// 班次 ID 列表 — fixed shifts: exactly 7 shift ids, Monday to Sunday, "0" for a rest day (ids from
+    /// shifts/list or shifts/query); scheduled shifts or free hours: an empty list.
+    ///
+    /// Example: `["xxx","0","xxx","xxx","0","xxx","xxx","xxx"]`
+    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
+    pub punch_day_shift_ids: ::std::vec::Vec<::std::string::String>,
+    /// 配置自由班制 — settings of a free-hours group.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub free_punch_cfg: ::std::option::Option<
+        crate::attendance::v1::types::GroupFreePunchCfg,
+    >,
+    /// 国家日历 ID — whose public holidays decide rest days.
+    ///
+    /// Example: `1`
+    pub calendar_id: crate::attendance::v1::types::GroupCalendarId,
+    /// 必须打卡的特殊日期 — special days on which punching is required.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub need_punch_special_days: ::std::option::Option<
+        ::std::vec::Vec<crate::attendance::v1::types::GroupPunchSpecialDateShift>,
+    >,
+    /// 无需打卡的特殊日期 — special days on which no punch is needed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub no_need_punch_special_days: ::std::option::Option<
+        ::std::vec::Vec<crate::attendance::v1::types::GroupPunchSpecialDateShift>,
+    >,
+    /// 自由班制下工作日不打卡记为缺卡 — in a free-hours group, a work day without a punch counts as a missing punch.
+    ///
+    /// Example: `true`
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub work_day_no_punch_as_lack: ::std::option::Option<bool>,
+    /// 是否立即生效 — whether the settings take effect at once; false by default.
+    ///
+    /// Example: `true`
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub effect_now: ::std::option::Option<bool>,
+    /// 补卡周期类型 — the make-up punch period.
+    ///
+    /// Example: `1`
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub remedy_period_type: ::std::option::Option<
+        crate::attendance::v1::types::GroupRemedyPeriodType,
+    >,
+    /// 补卡自定义周期起始日期 — first day of the month of a custom make-up punch period, 0–28.
+    ///
+    /// Example: `1`
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
+    pub remedy_period_custom_date: ::std::option::Option<i32>,
+    /// 打卡类型 — allowed punch methods as bit flags, summed: 1 GPS, 2 Wi-Fi, 4 attendance machine,
+    /// 8 IP (e.g. 3 = GPS and Wi-Fi).
+    ///
+    /// Example: `1`
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
+    pub punch_type: ::std::option::Option<i32>,
+    /// 休息日打卡需审批 — punches on rest days need approval; when true, a rest day starts at 4:00.
+    ///
+    /// Example: `true`
+    #[serde(rename = "rest_clockIn_need_approval")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rest_clock_in_need_approval: ::std::option::Option<bool>,
+    /// 每次打卡均需拍照 — every punch needs a photo.
+    ///
+    /// Example: `true`
+    #[serde(rename = "clockIn_need_photo")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub clock_in_need_photo: ::std::option::Option<bool>,
+    /// 人员异动打卡设置 — punch rules on the days employees join or leave.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub member_status_change: ::std::option::Option<
+        crate::attendance::v1::types::GroupMemberStatusChange,
+    >,
+    /// 请假离岗或返岗是否需打卡 — whether employees punch when leaving for or returning from leave.
+    ///
+    /// Example: `false`
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub leave_need_punch: ::std::option::Option<bool>,
+    /// 请假离岗或返岗打卡规则 — lateness thresholds (minutes) around leave.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub leave_need_punch_cfg: ::std::option::Option<
+        crate::attendance::v1::types::GroupLeaveNeedPunchCfg,
+    >,
+    /// 外出期间是否需打卡 — whether and when employees punch while out of the office; 0 by default.
+    ///
+    /// Example: `0`
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub go_out_need_punch: ::std::option::Option<
+        crate::attendance::v1::types::GroupAwayPunchRule,
+    >,
+    /// 外出期间打卡规则 — lateness thresholds (minutes) around going out.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub go_out_need_punch_cfg: ::std::option::Option<
+        crate::attendance::v1::types::GroupLeaveNeedPunchCfg,
+    >,
+    /// 出差期间是否需打卡 — whether and when employees punch while on a business trip; 0 by default.
+    ///
+    /// Example: `0`
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub travel_need_punch: ::std::option::Option<
+        crate::attendance::v1::types::GroupAwayPunchRule,
+    >,
+    /// 出差期间打卡规则 — lateness thresholds (minutes) around business trips.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub travel_need_punch_cfg: ::std::option::Option<
+        crate::attendance::v1::types::GroupLeaveNeedPunchCfg,
+    >,
+    /// 需要打卡的人员集合 — rules choosing who must punch; used only when neither `bind_dept_ids` nor
+    /// `bind_user_ids` is given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub need_punch_members: ::std::option::Option<
+        ::std::vec::Vec<crate::attendance::v1::types::GroupPunchMember>,
+    >,
+    /// 无需打卡的人员集合 — rules choosing who need not punch; used only when neither
+    /// `bind_default_dept_ids` nor `bind_default_user_ids` is given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub no_need_punch_members: ::std::option::Option<
+        ::std::vec::Vec<crate::attendance::v1::types::GroupPunchMember>,
+    >,
+    /// 是否允许保存有冲突人员的考勤组 — true: members already in another group move to this one;
+    /// false (default): such conflicts must be resolved by hand.
+    ///
+    /// Example: `false`
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub save_auto_changes: ::std::option::Option<bool>,
+    /// 人员异动自动加入考勤组 — whether new hires and moved employees who match join the group automatically.
+    ///
+    /// Example: `false`
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub org_change_auto_adjust: ::std::option::Option<bool>,
+    /// 参与无需打卡的部门 ID 列表 — departments that need not punch, per `dept_type`; take precedence
+    /// over `no_need_punch_members`.
+    ///
+    /// Example: `["od-fcb45c28a45311afd440b7869541fce8"]`
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
+    pub bind_default_dept_ids: ::std::option::Option<
+        ::std::vec::Vec<::std::string::String>,
+    >,
+    /// 参与无需打卡的人员 ID 列表 — users who need not punch, per `employee_type`; take precedence over
+    /// `no_need_punch_members`.
+    ///
+    /// Example: `["dd31248a"]`
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
+    pub bind_default_user_ids: ::std::option::Option<
+        ::std::vec::Vec<::std::string::String>,
+    >,
+    /// 加班打卡规则 — overtime punch rules.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub overtime_clock_cfg: ::std::option::Option<
+        crate::attendance::v1::types::GroupOvertimeClockCfg,
+    >,
+    /// 节假日 ID — id of a custom holiday calendar, when the group uses one (see the admin console's holiday settings).
+    ///
+    /// Example: `"7302191700771358252"`
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
+    pub new_calendar_id: ::std::option::Option<::std::string::String>,
+    /// 定位不准时是否允许申请打卡 — whether employees may apply for a punch when location is inaccurate.
+    ///
+    /// Example: `true`
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub allow_apply_punch: ::std::option::Option<bool>,
+    /// 异常卡豁免配置 — exemptions from abnormal punch results.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub clock_in_abnormal_settings: ::std::option::Option<
+        crate::attendance::v1::types::GroupClockInAbnormalSettings,
+    >,
+}
+impl ::lark_runtime::Validate for GroupInput {
+    fn validate_at(
+        &self,
+        at: &::lark_runtime::validate::FieldPath<'_>,
+        violations: &mut ::lark_runtime::validate::Violations,
+    ) {
+        {
+            let at = at.field("face_punch_cfg");
+            if let ::std::option::Option::Some(value) = &self.face_punch_cfg {
+                ::lark_runtime::Validate::validate_at(value, &at, violations);
+            }
+        }
+        {
+            let at = at.field("anti_cheat_punch_config");
+            if let ::std::option::Option::Some(value) = &self.anti_cheat_punch_config {
+                ::lark_runtime::Validate::validate_at(value, &at, violations);
+            }
+        }
+        {
+            let at = at.field("machines");
+            if let ::std::option::Option::Some(value) = &self.machines {
+                for (index, item) in value.iter().enumerate() {
+                    let at = at.index(index);
+                    ::lark_runtime::Validate::validate_at(item, &at, violations);
+                }
+            }
+        }
+        {
+            let at = at.field("locations");
+            if let ::std::option::Option::Some(value) = &self.locations {
+                for (index, item) in value.iter().enumerate() {
+                    let at = at.index(index);
+                    ::lark_runtime::Validate::validate_at(item, &at, violations);
+                }
+            }
+        }
+        {
+            let at = at.field("group_type");
+            let value = &self.group_type;
+            ::lark_runtime::Validate::validate_at(value, &at, violations);
+        }
+        {
+            let at = at.field("free_punch_cfg");
+            if let ::std::option::Option::Some(value) = &self.free_punch_cfg {
+                ::lark_runtime::Validate::validate_at(value, &at, violations);
+            }
+        }
+        {
+            let at = at.field("calendar_id");
+            let value = &self.calendar_id;
+            ::lark_runtime::Validate::validate_at(value, &at, violations);
+        }
+        {
+            let at = at.field("need_punch_special_days");
+            if let ::std::option::Option::Some(value) = &self.need_punch_special_days {
+                for (index, item) in value.iter().enumerate() {
+                    let at = at.index(index);
+                    ::lark_runtime::Validate::validate_at(item, &at, violations);
+                }
+            }
+        }
+        {
+            let at = at.field("no_need_punch_special_days");
+            if let ::std::option::Option::Some(value) = &self.no_need_punch_special_days
+            {
+                for (index, item) in value.iter().enumerate() {
+                    let at = at.index(index);
+                    ::lark_runtime::Validate::validate_at(item, &at, violations);
+                }
+            }
+        }
+        {
+            let at = at.field("remedy_period_type");
+            if let ::std::option::Option::Some(value) = &self.remedy_period_type {
+                ::lark_runtime::Validate::validate_at(value, &at, violations);
+            }
+        }
+        {
+            let at = at.field("remedy_period_custom_date");
+            if let ::std::option::Option::Some(value) = &self.remedy_period_custom_date {
+                violations
+                    .range(
+                        &at,
+                        *value,
+                        ::std::option::Option::Some(
+                            ::lark_runtime::validate::Number::Int(0),
+                        ),
+                        ::std::option::Option::Some(
+                            ::lark_runtime::validate::Number::Int(28),
+                        ),
+                    );
+            }
+        }
+        {
+            let at = at.field("member_status_change");
+            if let ::std::option::Option::Some(value) = &self.member_status_change {
+                ::lark_runtime::Validate::validate_at(value, &at, violations);
+            }
+        }
+        {
+            let at = at.field("leave_need_punch_cfg");
+            if let ::std::option::Option::Some(value) = &self.leave_need_punch_cfg {
+                ::lark_runtime::Validate::validate_at(value, &at, violations);
+            }
+        }
+        {
+            let at = at.field("go_out_need_punch");
+            if let ::std::option::Option::Some(value) = &self.go_out_need_punch {
+                ::lark_runtime::Validate::validate_at(value, &at, violations);
+            }
+        }
+        {
+            let at = at.field("go_out_need_punch_cfg");
+            if let ::std::option::Option::Some(value) = &self.go_out_need_punch_cfg {
+                ::lark_runtime::Validate::validate_at(value, &at, violations);
+            }
+        }
+        {
+            let at = at.field("travel_need_punch");
+            if let ::std::option::Option::Some(value) = &self.travel_need_punch {
+                ::lark_runtime::Validate::validate_at(value, &at, violations);
+            }
+        }
+        {
+            let at = at.field("travel_need_punch_cfg");
+            if let ::std::option::Option::Some(value) = &self.travel_need_punch_cfg {
+                ::lark_runtime::Validate::validate_at(value, &at, violations);
+            }
+        }
+        {
+            let at = at.field("need_punch_members");
+            if let ::std::option::Option::Some(value) = &self.need_punch_members {
+                for (index, item) in value.iter().enumerate() {
+                    let at = at.index(index);
+                    ::lark_runtime::Validate::validate_at(item, &at, violations);
+                }
+            }
+        }
+        {
+            let at = at.field("no_need_punch_members");
+            if let ::std::option::Option::Some(value) = &self.no_need_punch_members {
+                for (index, item) in value.iter().enumerate() {
+                    let at = at.index(index);
+                    ::lark_runtime::Validate::validate_at(item, &at, violations);
+                }
+            }
+        }
+        {
+            let at = at.field("overtime_clock_cfg");
+            if let ::std::option::Option::Some(value) = &self.overtime_clock_cfg {
+                ::lark_runtime::Validate::validate_at(value, &at, violations);
+            }
+        }
+        {
+            let at = at.field("clock_in_abnormal_settings");
+            if let ::std::option::Option::Some(value) = &self.clock_in_abnormal_settings
+            {
+                ::lark_runtime::Validate::validate_at(value, &at, violations);
+            }
+        }
+    }
+}
+/// 考勤组 — an attendance group as groups/create and groups/get return it: basic information, shifts,
+/// punch methods and settings.
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    ::lark_runtime::__private::serde::Serialize,
+    ::lark_runtime::__private::serde::Deserialize
+)]
+#[serde(crate = "::lark_runtime::__private::serde")]
+pub struct Group {
+    /// 考勤组 ID — the group's id, usable with groups/get.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
+    pub group_id: ::std::option::Option<::std::string::String>,
+    /// 考勤组名称 — the group's name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
+    pub group_name: ::std::option::Option<::std::string::String>,
+    /// 时区 — the group's time zone.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
+    pub time_zone: ::std::option::Option<::std::string::String>,
+    /// 绑定的部门 ID — departments in the group, per `dept_type`; take precedence over `need_punch_members`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
+    pub bind_dept_ids: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    /// 排除的部门 ID — excluded departments; the page says this field has been retired.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
+    pub except_dept_ids: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    /// 绑定的用户 ID — users in the group, per `employee_type`; take precedence over `need_punch_members`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
+    pub bind_user_ids: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    /// 排除的用户 ID — excluded users; the page says this field has been retired.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
+    pub except_user_ids: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    /// 考勤主负责人 ID 列表 — the group's main owners, per `employee_type`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
+    pub group_leader_ids: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    /// 考勤子负责人 ID 列表 — the group's deputy owners, per `employee_type`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
+    pub sub_group_leader_ids: ::std::option::Option<
+        ::std::vec::Vec<::std::string::String>,
+    >,
+    /// 是否允许外勤打卡 — whether field (off-site) punches are allowed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub allow_out_punch: ::std::option::Option<bool>,
+    /// 外勤打卡需审批 — field punches need approval; only with `allow_out_punch`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub out_punch_need_approval: ::std::option::Option<bool>,
+    /// 外勤打卡先打卡后审批 — field punches are approved after the punch; only with `allow_out_punch`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub out_punch_need_post_approval: ::std::option::Option<bool>,
+    /// 外勤打卡需填写备注 — field punches need a note; only with `allow_out_punch`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub out_punch_need_remark: ::std::option::Option<bool>,
+    /// 外勤打卡需拍照 — field punches need a photo; only with `allow_out_punch`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub out_punch_need_photo: ::std::option::Option<bool>,
+    /// 外勤打卡允许隐藏详细地址 — employees may hide the exact address of a field punch; only with `allow_out_punch`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub out_punch_allowed_hide_addr: ::std::option::Option<bool>,
+    /// 外勤打卡允许微调地址 — employees may fine-tune the address of a field punch; only with `allow_out_punch`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub out_punch_allowed_adjust_addr: ::std::option::Option<bool>,
+    /// 微调范围 — how far (metres) an address may be fine-tuned; 50 by default.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
+    pub adjust_range: ::std::option::Option<i32>,
+    /// 是否允许 PC 端打卡 — whether punching from a desktop computer is allowed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub allow_pc_punch: ::std::option::Option<bool>,
+    /// 补卡开关 — the make-up punch switch (the page words it as "whether make-up punches are
+    /// restricted"); the `allow_remedy_type_*` settings need it on.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub allow_remedy: ::std::option::Option<bool>,
+    /// 是否限制补卡次数 — whether the number of make-up punches is capped.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub remedy_limit: ::std::option::Option<bool>,
+    /// 补卡次数 — the cap on make-up punches.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
+    pub remedy_limit_count: ::std::option::Option<i32>,
+    /// 是否限制补卡时间 — whether make-up punches must be made within some days.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub remedy_date_limit: ::std::option::Option<bool>,
+    /// 补卡时间 — within how many days a make-up punch must be made.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
+    pub remedy_date_num: ::std::option::Option<i32>,
+    /// 允许缺卡补卡 — a missing punch may be made up; needs `allow_remedy`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub allow_remedy_type_lack: ::std::option::Option<bool>,
+    /// 允许迟到补卡 — a late punch may be made up; needs `allow_remedy`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub allow_remedy_type_late: ::std::option::Option<bool>,
+    /// 允许早退补卡 — an early-leave punch may be made up; needs `allow_remedy`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub allow_remedy_type_early: ::std::option::Option<bool>,
+    /// 允许正常补卡 — a normal punch may be made up; needs `allow_remedy`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub allow_remedy_type_normal: ::std::option::Option<bool>,
+    /// 是否展示累计时长 — whether the accumulated working time is shown.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub show_cumulative_time: ::std::option::Option<bool>,
+    /// 是否展示加班时长 — whether the overtime duration is shown.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub show_over_time: ::std::option::Option<bool>,
+    /// 是否隐藏员工打卡详情 — whether employees' punch details are hidden.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hide_staff_punch_time: ::std::option::Option<bool>,
+    /// 是否隐藏打卡规则 — whether the punch rules are hidden (gray-release tenants only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hide_clock_in_rule: ::std::option::Option<bool>,
+    /// 是否开启人脸识别打卡 — whether punches use face recognition.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub face_punch: ::std::option::Option<bool>,
+    /// 人脸识别打卡规则 — when face recognition is required.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub face_punch_cfg: ::std::option::Option<
+        crate::attendance::v1::types::GroupFacePunchCfg,
+    >,
+    /// 人脸打卡规则 — false: liveness detection; true: action check, which only works with
+    /// `face_punch_cfg` 1.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub face_live_need_action: ::std::option::Option<bool>,
+    /// 人脸识别失败时允许普通拍照打卡 — when face recognition fails, a plain photo punch is allowed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub face_downgrade: ::std::option::Option<bool>,
+    /// 人脸识别失败时允许替换基准图片 — when face recognition fails, the reference photo may be replaced.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub replace_basic_pic: ::std::option::Option<bool>,
+    /// 防作弊打卡配置 — anti-cheat settings (gray-release tenants only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub anti_cheat_punch_config: ::std::option::Option<
+        crate::attendance::v1::types::GroupAntiCheatConfig,
+    >,
+    /// 考勤机列表 — attendance machines used for punching.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub machines: ::std::option::Option<
+        ::std::vec::Vec<crate::attendance::v1::types::GroupMachine>,
+    >,
+    /// GPS 打卡的有效范围 — radius (metres) within which a GPS punch counts; the pages advise against using it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
+    pub gps_range: ::std::option::Option<i32>,
+    /// 地址列表 — punch places.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub locations: ::std::option::Option<
+        ::std::vec::Vec<crate::attendance::v1::types::GroupLocation>,
+    >,
+    /// 考勤类型 — fixed shifts, scheduled shifts or free hours (numbered as the answer tables give it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub group_type: ::std::option::Option<crate::attendance::v1::types::GroupType>,
+    /// 班次 ID 列表 — fixed shifts only: the shift of each weekday, Monday to Sunday ("0" for a rest
+    /// day), usable with shifts/get.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
+    pub punch_day_shift_ids: ::std::option::Option<
+        ::std::vec::Vec<::std::string::String>,
+    >,
+    /// 配置自由班制 — settings of a free-hours group.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub free_punch_cfg: ::std::option::Option<
+        crate::attendance::v1::types::GroupFreePunchCfg,
+    >,
+    /// 国家日历 ID — whose public holidays decide rest days; 1 by default (get page).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub calendar_id: ::std::option::Option<
+        crate::attendance::v1::types::GroupCalendarId,
+    >,
+    /// 必须打卡的特殊日期 — special days on which punching is required.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub need_punch_special_days: ::std::option::Option<
+        ::std::vec::Vec<crate::attendance::v1::types::GroupPunchSpecialDateShift>,
+    >,
+    /// 无需打卡的特殊日期 — special days on which no punch is needed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub no_need_punch_special_days: ::std::option::Option<
+        ::std::vec::Vec<crate::attendance::v1::types::GroupPunchSpecialDateShift>,
+    >,
+    /// 自由班制下工作日不打卡记为缺卡 — in a free-hours group, a work day without a punch counts as a missing punch.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub work_day_no_punch_as_lack: ::std::option::Option<bool>,
+    /// 是否立即生效 — whether the settings took effect at once (groups/create's answer only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub effect_now: ::std::option::Option<bool>,
+    /// 补卡周期类型 — the make-up punch period.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub remedy_period_type: ::std::option::Option<
+        crate::attendance::v1::types::GroupRemedyPeriodType,
+    >,
+    /// 补卡自定义周期起始日期 — first day of the month of a custom make-up punch period.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
+    pub remedy_period_custom_date: ::std::option::Option<i32>,
+    /// 打卡类型 — allowed punch methods as bit flags, summed: 1 GPS, 2 Wi-Fi, 4 attendance machine,
+    /// 8 IP (e.g. 3 = GPS and Wi-Fi).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
+    pub punch_type: ::std::option::Option<i32>,
+    /// 生效时间 — when the settings take effect, Unix seconds as a string.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
+    pub effect_time: ::std::option::Option<::std::string::String>,
+    /// 固定班次生效时间 — when the fixed shifts take effect, Unix seconds as a string.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
+    pub fixshift_effect_time: ::std::option::Option<::std::string::String>,
+    /// 人员、部门变动生效时间 — when changes to the group's members and departments take effect, Unix seconds as a string.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
+    pub member_effect_time: ::std::option::Option<::std::string::String>,
+    /// 休息日打卡需审批 — punches on rest days need approval.
+    #[serde(rename = "rest_clockIn_need_approval")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rest_clock_in_need_approval: ::std::option::Option<bool>,
+    /// 每次打卡均需拍照 — every punch needs a photo.
+    #[serde(rename = "clockIn_need_photo")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub clock_in_need_photo: ::std::option::Option<bool>,
+    /// 人员异动打卡设置 — punch rules on the days employees join or leave.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub member_status_change: ::std::option::Option<
+        crate::attendance::v1::types::GroupMemberStatusChange,
+    >,
+    /// 请假离岗或返岗是否需打卡 — whether employees punch when leaving for or returning from leave.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub leave_need_punch: ::std::option::Option<bool>,
+    /// 请假离岗或返岗打卡规则 — lateness thresholds (minutes) around leave.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub leave_need_punch_cfg: ::std::option::Option<
+        crate::attendance::v1::types::GroupLeaveNeedPunchCfg,
+    >,
+    /// 外出期间是否需打卡 — whether and when employees punch while out of the office.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub go_out_need_punch: ::std::option::Option<
+        crate::attendance::v1::types::GroupAwayPunchRule,
+    >,
+    /// 外出期间打卡规则 — lateness thresholds (minutes) around going out.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub go_out_need_punch_cfg: ::std::option::Option<
+        crate::attendance::v1::types::GroupLeaveNeedPunchCfg,
+    >,
+    /// 出差期间是否需打卡 — whether and when employees punch while on a business trip.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub travel_need_punch: ::std::option::Option<
+        crate::attendance::v1::types::GroupAwayPunchRule,
+    >,
+    /// 出差期间打卡规则 — lateness thresholds (minutes) around business trips.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub travel_need_punch_cfg: ::std::option::Option<
+        crate::attendance::v1::types::GroupLeaveNeedPunchCfg,
+    >,
+    /// 需要打卡的人员集合 — rules choosing who must punch; `bind_dept_ids` and `bind_user_ids` win when
+    /// they are not empty.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub need_punch_members: ::std::option::Option<
+        ::std::vec::Vec<crate::attendance::v1::types::GroupPunchMember>,
+    >,
+    /// 无需打卡的人员集合 — rules choosing who need not punch; `bind_default_dept_ids` and
+    /// `bind_default_user_ids` win when they are not empty.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub no_need_punch_members: ::std::option::Option<
+        ::std::vec::Vec<crate::attendance::v1::types::GroupPunchMember>,
+    >,
+    /// 是否允许保存有冲突人员的考勤组 — true: members already in another group were moved to this one;
+    /// false: such conflicts are resolved by hand.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub save_auto_changes: ::std::option::Option<bool>,
+    /// 人员异动自动加入考勤组 — whether new hires and moved employees who match join the group automatically.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub org_change_auto_adjust: ::std::option::Option<bool>,
+    /// 参与无需打卡的部门 ID 列表 — departments that need not punch, per `dept_type`; take precedence over `no_need_punch_members`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
+    pub bind_default_dept_ids: ::std::option::Option<
+        ::std::vec::Vec<::std::string::String>,
+    >,
+    /// 参与无需打卡的人员 ID 列表 — users who need not punch, per `employee_type`; take precedence over `no_need_punch_members`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
+    pub bind_default_user_ids: ::std::option::Option<
+        ::std::vec::Vec<::std::string::String>,
+    >,
+    /// 加班打卡规则 — overtime punch rules.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub overtime_clock_cfg: ::std::option::Option<
+        crate::attendance::v1::types::GroupOvertimeClockCfg,
+    >,
+    /// 节假日 ID — id of the custom holiday calendar the group uses, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
+    pub new_calendar_id: ::std::option::Option<::std::string::String>,
+    /// 定位不准时是否允许申请打卡 — whether employees may apply for a punch when location is inaccurate.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub allow_apply_punch: ::std::option::Option<bool>,
+    /// 异常卡豁免配置 — exemptions from abnormal punch results.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub clock_in_abnormal_settings: ::std::option::Option<
+        crate::attendance::v1::types::GroupClockInAbnormalSettings,
+    >,
+}
+impl ::lark_runtime::Validate for Group {
+    fn validate_at(
+        &self,
+        at: &::lark_runtime::validate::FieldPath<'_>,
+        violations: &mut ::lark_runtime::validate::Violations,
+    ) {
+        {
+            let at = at.field("face_punch_cfg");
+            if let ::std::option::Option::Some(value) = &self.face_punch_cfg {
+                ::lark_runtime::Validate::validate_at(value, &at, violations);
+            }
+        }
+        {
+            let at = at.field("anti_cheat_punch_config");
+            if let ::std::option::Option::Some(value) = &self.anti_cheat_punch_config {
+                ::lark_runtime::Validate::validate_at(value, &at, violations);
+            }
+        }
+        {
+            let at = at.field("machines");
+            if let ::std::option::Option::Some(value) = &self.machines {
+                for (index, item) in value.iter().enumerate() {
+                    let at = at.index(index);
+                    ::lark_runtime::Validate::validate_at(item, &at, violations);
+                }
+            }
+        }
+        {
+            let at = at.field("locations");
+            if let ::std::option::Option::Some(value) = &self.locations {
+                for (index, item) in value.iter().enumerate() {
+                    let at = at.index(index);
+                    ::lark_runtime::Validate::validate_at(item, &at, violations);
+                }
+            }
+        }
+        {
+            let at = at.field("group_type");
+            if let ::std::option::Option::Some(value) = &self.group_type {
+                ::lark_runtime::Validate::validate_at(value, &at, violations);
+            }
+        }
+        {
+            let at = at.field("free_punch_cfg");
+            if let ::std::option::Option::Some(value) = &self.free_punch_cfg {
+                ::lark_runtime::Validate::validate_at(value, &at, violations);
+            }
+        }
+        {
+            let at = at.field("calendar_id");
+            if let ::std::option::Option::Some(value) = &self.calendar_id {
+                ::lark_runtime::Validate::validate_at(value, &at, violations);
+            }
+        }
+        {
+            let at = at.field("need_punch_special_days");
+            if let ::std::option::Option::Some(value) = &self.need_punch_special_days {
+                for (index, item) in value.iter().enumerate() {
+                    let at = at.index(index);
+                    ::lark_runtime::Validate::validate_at(item, &at, violations);
+                }
+            }
+        }
+        {
+            let at = at.field("no_need_punch_special_days");
+            if let ::std::option::Option::Some(value) = &self.no_need_punch_special_days
+            {
+                for (index, item) in value.iter().enumerate() {
+                    let at = at.index(index);
+                    ::lark_runtime::Validate::validate_at(item, &at, violations);
+                }
+            }
+        }
+        {
+            let at = at.field("remedy_period_type");
+            if let ::std::option::Option::Some(value) = &self.remedy_period_type {
+                ::lark_runtime::Validate::validate_at(value, &at, violations);
+            }
+        }
+        {
+            let at = at.field("member_status_change");
+            if let ::std::option::Option::Some(value) = &self.member_status_change {
+                ::lark_runtime::Validate::validate_at(value, &at, violations);
+            }
+        }
+        {
+            let at = at.field("leave_need_punch_cfg");
+            if let ::std::option::Option::Some(value) = &self.leave_need_punch_cfg {
+                ::lark_runtime::Validate::validate_at(value, &at, violations);
+            }
+        }
+        {
+            let at = at.field("go_out_need_punch");
+            if let ::std::option::Option::Some(value) = &self.go_out_need_punch {
+                ::lark_runtime::Validate::validate_at(value, &at, violations);
+            }
+        }
+        {
+            let at = at.field("go_out_need_punch_cfg");
+            if let ::std::option::Option::Some(value) = &self.go_out_need_punch_cfg {
+                ::lark_runtime::Validate::validate_at(value, &at, violations);
+            }
+        }
+        {
+            let at = at.field("travel_need_punch");
+            if let ::std::option::Option::Some(value) = &self.travel_need_punch {
+                ::lark_runtime::Validate::validate_at(value, &at, violations);
+            }
+        }
+        {
+            let at = at.field("travel_need_punch_cfg");
+            if let ::std::option::Option::Some(value) = &self.travel_need_punch_cfg {
+                ::lark_runtime::Validate::validate_at(value, &at, violations);
+            }
+        }
+        {
+            let at = at.field("need_punch_members");
+            if let ::std::option::Option::Some(value) = &self.need_punch_members {
+                for (index, item) in value.iter().enumerate() {
+                    let at = at.index(index);
+                    ::lark_runtime::Validate::validate_at(item, &at, violations);
+                }
+            }
+        }
+        {
+            let at = at.field("no_need_punch_members");
+            if let ::std::option::Option::Some(value) = &self.no_need_punch_members {
+                for (index, item) in value.iter().enumerate() {
+                    let at = at.index(index);
+                    ::lark_runtime::Validate::validate_at(item, &at, violations);
+                }
+            }
+        }
+        {
+            let at = at.field("overtime_clock_cfg");
+            if let ::std::option::Option::Some(value) = &self.overtime_clock_cfg {
+                ::lark_runtime::Validate::validate_at(value, &at, violations);
+            }
+        }
+        {
+            let at = at.field("clock_in_abnormal_settings");
+            if let ::std::option::Option::Some(value) = &self.clock_in_abnormal_settings
+            {
+                ::lark_runtime::Validate::validate_at(value, &at, violations);
+            }
+        }
+    }
+}
+/// 考勤类型 — kind of attendance group, numbered as the groups/create request table gives it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum GroupInputType {
+    /// `1`: 固定班制 — fixed shifts (the answers number this 0).
+    Fixed,
+    /// `2`: 排班制 — shifts scheduled per employee.
+    Scheduled,
+    /// `3`: 自由班制 — free working hours.
+    Free,
+    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
+    /// fails validation.
+    Unknown(i64),
+}
+impl ::lark_runtime::enums::IntEnum for GroupInputType {
+    fn from_wire(value: i64) -> Self {
+        match value {
+            1 => Self::Fixed,
+            2 => Self::Scheduled,
+            3 => Self::Free,
+            other => Self::Unknown(other),
+        }
+    }
+    fn as_wire(&self) -> i64 {
+        match self {
+            Self::Fixed => 1,
+            Self::Scheduled => 2,
+            Self::Free => 3,
+            Self::Unknown(value) => *value,
+        }
+    }
+    fn is_known(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
+    }
+}
+impl ::lark_runtime::__private::serde::Serialize for GroupInputType {
+    fn serialize<S: ::lark_runtime::__private::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        ::lark_runtime::enums::serialize_int_enum(self, serializer)
+    }
+}
+impl<'de> ::lark_runtime::__private::serde::Deserialize<'de> for GroupInputType {
+    fn deserialize<D: ::lark_runtime::__private::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::lark_runtime::enums::deserialize_int_enum(deserializer)
+    }
+}
+impl ::std::fmt::Display for GroupInputType {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::std::fmt::Display::fmt(&::lark_runtime::enums::IntEnum::as_wire(self), f)
+    }
+}
+impl ::lark_runtime::Validate for GroupInputType {
+    fn validate_at(
+        &self,
+        at: &::lark_runtime::validate::FieldPath<'_>,
+        violations: &mut ::lark_runtime::validate::Violations,
+    ) {
+        violations
+            .known_enum_value(at, ::lark_runtime::enums::IntEnum::is_known(self), self);
+    }
+}
+/// 考勤类型 — kind of attendance group, numbered as the answer tables of groups/create and groups/get give it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum GroupType {
+    /// `0`: 固定班制 — fixed shifts (the create request table numbers this 1).
+    Fixed,
+    /// `2`: 排班制 — shifts scheduled per employee.
+    Scheduled,
+    /// `3`: 自由班制 — free working hours.
+    Free,
+    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
+    /// fails validation.
+    Unknown(i64),
+}
+impl ::lark_runtime::enums::IntEnum for GroupType {
+    fn from_wire(value: i64) -> Self {
+        match value {
+            0 => Self::Fixed,
+            2 => Self::Scheduled,
+            3 => Self::Free,
+            other => Self::Unknown(other),
+        }
+    }
+    fn as_wire(&self) -> i64 {
+        match self {
+            Self::Fixed => 0,
+            Self::Scheduled => 2,
+            Self::Free => 3,
+            Self::Unknown(value) => *value,
+        }
+    }
+    fn is_known(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
+    }
+}
+impl ::lark_runtime::__private::serde::Serialize for GroupType {
+    fn serialize<S: ::lark_runtime::__private::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        ::lark_runtime::enums::serialize_int_enum(self, serializer)
+    }
+}
+impl<'de> ::lark_runtime::__private::serde::Deserialize<'de> for GroupType {
+    fn deserialize<D: ::lark_runtime::__private::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::lark_runtime::enums::deserialize_int_enum(deserializer)
+    }
+}
+impl ::std::fmt::Display for GroupType {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::std::fmt::Display::fmt(&::lark_runtime::enums::IntEnum::as_wire(self), f)
+    }
+}
+impl ::lark_runtime::Validate for GroupType {
+    fn validate_at(
+        &self,
+        at: &::lark_runtime::validate::FieldPath<'_>,
+        violations: &mut ::lark_runtime::validate::Violations,
+    ) {
+        violations
+            .known_enum_value(at, ::lark_runtime::enums::IntEnum::is_known(self), self);
+    }
+}
+/// 人脸识别打卡规则 — when a punch needs face recognition.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum GroupFacePunchCfg {
+    /// `1`: 每次打卡均需人脸识别 — every punch.
+    EveryPunch,
+    /// `2`: 疑似作弊打卡时需要人脸识别 — only punches suspected of cheating.
+    SuspectedCheat,
+    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
+    /// fails validation.
+    Unknown(i64),
+}
+impl ::lark_runtime::enums::IntEnum for GroupFacePunchCfg {
+    fn from_wire(value: i64) -> Self {
+        match value {
+            1 => Self::EveryPunch,
+            2 => Self::SuspectedCheat,
+            other => Self::Unknown(other),
+        }
+    }
+    fn as_wire(&self) -> i64 {
+        match self {
+            Self::EveryPunch => 1,
+            Self::SuspectedCheat => 2,
+            Self::Unknown(value) => *value,
+        }
+    }
+    fn is_known(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
+    }
+}
+impl ::lark_runtime::__private::serde::Serialize for GroupFacePunchCfg {
+    fn serialize<S: ::lark_runtime::__private::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        ::lark_runtime::enums::serialize_int_enum(self, serializer)
+    }
+}
+impl<'de> ::lark_runtime::__private::serde::Deserialize<'de> for GroupFacePunchCfg {
+    fn deserialize<D: ::lark_runtime::__private::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::lark_runtime::enums::deserialize_int_enum(deserializer)
+    }
+}
+impl ::std::fmt::Display for GroupFacePunchCfg {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::std::fmt::Display::fmt(&::lark_runtime::enums::IntEnum::as_wire(self), f)
+    }
+}
+impl ::lark_runtime::Validate for GroupFacePunchCfg {
+    fn validate_at(
+        &self,
+        at: &::lark_runtime::validate::FieldPath<'_>,
+        violations: &mut ::lark_runtime::validate::Violations,
+    ) {
+        violations
+            .known_enum_value(at, ::lark_runtime::enums::IntEnum::is_known(self), self);
+    }
+}
+/// 国家日历 ID — the country calendar whose public holidays decide rest days.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum GroupCalendarId {
+    /// `0`: 不根据国家日历排休 — rest days do not follow any country calendar.
+    NoCalendar,
+    /// `1`: 中国大陆 — mainland China.
+    MainlandChina,
+    /// `2`: 美国 — the United States.
+    UnitedStates,
+    /// `3`: 日本 — Japan.
+    Japan,
+    /// `4`: 印度 — India.
+    India,
+    /// `5`: 新加坡 — Singapore.
+    Singapore,
+    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
+    /// fails validation.
+    Unknown(i64),
+}
+impl ::lark_runtime::enums::IntEnum for GroupCalendarId {
+    fn from_wire(value: i64) -> Self {
+        match value {
+            0 => Self::NoCalendar,
+            1 => Self::MainlandChina,
+            2 => Self::UnitedStates,
+            3 => Self::Japan,
+            4 => Self::India,
+            5 => Self::Singapore,
+            other => Self::Unknown(other),
+        }
+    }
+    fn as_wire(&self) -> i64 {
+        match self {
+            Self::NoCalendar => 0,
+            Self::MainlandChina => 1,
+            Self::UnitedStates => 2,
+            Self::Japan => 3,
+            Self::India => 4,
+            Self::Singapore => 5,
+            Self::Unknown(value) => *value,
+        }
+    }
+    fn is_known(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
+    }
+}
+impl ::lark_runtime::__private::serde::Serialize for GroupCalendarId {
+    fn serialize<S: ::lark_runtime::__private::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        ::lark_runtime::enums::serialize_int_enum(self, serializer)
+    }
+}
+impl<'de> ::lark_runtime::__private::serde::Deserialize<'de> for GroupCalendarId {
+    fn deserialize<D: ::lark_runtime::__private::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::lark_runtime::enums::deserialize_int_enum(deserializer)
+    }
+}
+impl ::std::fmt::Display for GroupCalendarId {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::std::fmt::Display::fmt(&::lark_runtime::enums::IntEnum::as_wire(self), f)
+    }
+}
+impl ::lark_runtime::Validate for GroupCalendarId {
+    fn validate_at(
+        &self,
+        at: &::lark_runtime::validate::FieldPath<'_>,
+        violations: &mut ::lark_runtime::validate::Violations,
+    ) {
+        violations
+            .known_enum_value(at, ::lark_runtime::enums::IntEnum::is_known(self), self);
+    }
+}
+/// 补卡周期类型 — the period over which make-up punches are counted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum GroupRemedyPeriodType {
+    /// `1`: 按月 — each calendar month (MONTH).
+    Month,
+    /// `2`: 自定义 — a custom period starting on `remedy_period_custom_date` (CUSTOM).
+    Custom,
+    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
+    /// fails validation.
+    Unknown(i64),
+}
+impl ::lark_runtime::enums::IntEnum for GroupRemedyPeriodType {
+    fn from_wire(value: i64) -> Self {
+        match value {
+            1 => Self::Month,
+            2 => Self::Custom,
+            other => Self::Unknown(other),
+        }
+    }
+    fn as_wire(&self) -> i64 {
+        match self {
+            Self::Month => 1,
+            Self::Custom => 2,
+            Self::Unknown(value) => *value,
+        }
+    }
+    fn is_known(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
+    }
+}
+impl ::lark_runtime::__private::serde::Serialize for GroupRemedyPeriodType {
+    fn serialize<S: ::lark_runtime::__private::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        ::lark_runtime::enums::serialize_int_enum(self, serializer)
+    }
+}
+impl<'de> ::lark_runtime::__private::serde::Deserialize<'de> for GroupRemedyPeriodType {
+    fn deserialize<D: ::lark_runtime::__private::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::lark_runtime::enums::deserialize_int_enum(deserializer)
+    }
+}
+impl ::std::fmt::Display for GroupRemedyPeriodType {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::std::fmt::Display::fmt(&::lark_runtime::enums::IntEnum::as_wire(self), f)
+    }
+}
+impl ::lark_runtime::Validate for GroupRemedyPeriodType {
+    fn validate_at(
+        &self,
+        at: &::lark_runtime::validate::FieldPath<'_>,
+        violations: &mut ::lark_runtime::validate::Violations,
+    ) {
+        violations
+            .known_enum_value(at, ::lark_runtime::enums::IntEnum::is_known(self), self);
+    }
+}
+/// 外出/出差期间是否需打卡 — whether and when employees punch while out of the office or on a business trip.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum GroupAwayPunchRule {
+    /// `0`: 无需打卡 — no punch needed.
+    NoPunch,
+    /// `1`: 需在上下班时间打卡 — punch at the shift's start and end times.
+    AtShiftTimes,
+    /// `2`: 需在离岗前或返岗后打卡 — punch before leaving or after coming back.
+    BeforeLeavingAfterReturning,
+    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
+    /// fails validation.
+    Unknown(i64),
+}
+impl ::lark_runtime::enums::IntEnum for GroupAwayPunchRule {
+    fn from_wire(value: i64) -> Self {
+        match value {
+            0 => Self::NoPunch,
+            1 => Self::AtShiftTimes,
+            2 => Self::BeforeLeavingAfterReturning,
+            other => Self::Unknown(other),
+        }
+    }
+    fn as_wire(&self) -> i64 {
+        match self {
+            Self::NoPunch => 0,
+            Self::AtShiftTimes => 1,
+            Self::BeforeLeavingAfterReturning => 2,
+            Self::Unknown(value) => *value,
+        }
+    }
+    fn is_known(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
+    }
+}
+impl ::lark_runtime::__private::serde::Serialize for GroupAwayPunchRule {
+    fn serialize<S: ::lark_runtime::__private::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        ::lark_runtime::enums::serialize_int_enum(self, serializer)
+    }
+}
+impl<'de> ::lark_runtime::__private::serde::Deserialize<'de> for GroupAwayPunchRule {
+    fn deserialize<D: ::lark_runtime::__private::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::lark_runtime::enums::deserialize_int_enum(deserializer)
+    }
+}
+impl ::std::fmt::Display for GroupAwayPunchRule {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::std::fmt::Display::fmt(&::lark_runtime::enums::IntEnum::as_wire(self), f)
+    }
+}
+impl ::lark_runtime::Validate for GroupAwayPunchRule {
+    fn validate_at(
+        &self,
+        at: &::lark_runtime::validate::FieldPath<'_>,
+        violations: &mut ::lark_runtime::validate::Violations,
+    ) {
+        violations
+            .known_enum_value(at, ::lark_runtime::enums::IntEnum::is_known(self), self);
+    }
+}
+/// 疑似作弊打卡时的处理方式 — what happens to a suspected cheat punch; needed when `intercept_suspected_cheat_punch` is on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum GroupSuspectedCheatHandleMethod {
+    /// `1`: 使用人脸识别打卡 — require a face-recognition punch.
+    FaceRecognition,
+    /// `2`: 仅记录疑似作弊信息 — only record the suspicion.
+    RecordOnly,
+    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
+    /// fails validation.
+    Unknown(i64),
+}
+impl ::lark_runtime::enums::IntEnum for GroupSuspectedCheatHandleMethod {
+    fn from_wire(value: i64) -> Self {
+        match value {
+            1 => Self::FaceRecognition,
+            2 => Self::RecordOnly,
+            other => Self::Unknown(other),
+        }
+    }
+    fn as_wire(&self) -> i64 {
+        match self {
+            Self::FaceRecognition => 1,
+            Self::RecordOnly => 2,
+            Self::Unknown(value) => *value,
+        }
+    }
+    fn is_known(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
+    }
+}
+impl ::lark_runtime::__private::serde::Serialize for GroupSuspectedCheatHandleMethod {
+    fn serialize<S: ::lark_runtime::__private::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        ::lark_runtime::enums::serialize_int_enum(self, serializer)
+    }
+}
+impl<'de> ::lark_runtime::__private::serde::Deserialize<'de>
+for GroupSuspectedCheatHandleMethod {
+    fn deserialize<D: ::lark_runtime::__private::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::lark_runtime::enums::deserialize_int_enum(deserializer)
+    }
+}
+impl ::std::fmt::Display for GroupSuspectedCheatHandleMethod {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::std::fmt::Display::fmt(&::lark_runtime::enums::IntEnum::as_wire(self), f)
+    }
+}
+impl ::lark_runtime::Validate for GroupSuspectedCheatHandleMethod {
+    fn validate_at(
+        &self,
+        at: &::lark_runtime::validate::FieldPath<'_>,
+        violations: &mut ::lark_runtime::validate::Violations,
+    ) {
+        violations
+            .known_enum_value(at, ::lark_runtime::enums::IntEnum::is_known(self), self);
+    }
+}
+/// 防作弊打卡配置 — an attendance group's anti-cheat punch settings; unset switches are off or unchanged.
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    ::lark_runtime::__private::serde::Serialize,
+    ::lark_runtime::__private::serde::Deserialize
+)]
+#[serde(crate = "::lark_runtime::__private::serde")]
+pub struct GroupAntiCheatConfig {
+    /// 是否拦截疑似作弊打卡 — the master switch; when off, every other anti-cheat switch is off.
+    ///
+    /// Example: `true`
+    pub intercept_suspected_cheat_punch: bool,
+    /// 是否校验疑似作弊软件打卡 — check for punches made with cheating software.
+    ///
+    /// Example: `true`
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub check_cheat_software_punch: ::std::option::Option<bool>,
+    /// 是否校验疑似他人代打卡 — check for punches made by someone else.
+    ///
+    /// Example: `true`
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub check_buddy_punch: ::std::option::Option<bool>,
+    /// 是否校验疑似模拟 WI-FI 打卡 — check for punches over a simulated Wi-Fi (gray-release tenants only).
+    ///
+    /// Example: `true`
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub check_simulate_wifi_punch: ::std::option::Option<bool>,
+    /// 是否校验更换设备打卡 — check for punches from a changed device.
+    ///
+    /// Example: `true`
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub check_change_device_punch: ::std::option::Option<bool>,
+    /// 最多可绑定打卡设备数量 — how many punch devices one member may bind, 1–3; needed when `check_change_device_punch` is on.
+    ///
+    /// Example: `1`
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
+    pub allow_change_device_num: ::std::option::Option<i32>,
+    /// 疑似作弊打卡时的处理方式 — what happens to a suspected cheat punch; needed when `intercept_suspected_cheat_punch` is on.
+    ///
+    /// Example: `1`
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub suspected_cheat_handle_method: ::std::option::Option<
+        GroupSuspectedCheatHandleMethod,
+    >,
+}
+impl ::lark_runtime::Validate for GroupAntiCheatConfig {
+    fn validate_at(
+        &self,
+        at: &::lark_runtime::validate::FieldPath<'_>,
+        violations: &mut ::lark_runtime::validate::Violations,
+    ) {
+        {
+            let at = at.field("allow_change_device_num");
+            if let ::std::option::Option::Some(value) = &self.allow_change_device_num {
+                violations
+                    .range(
+                        &at,
+                        *value,
+                        ::std::option::Option::Some(
+                            ::lark_runtime::validate::Number::Int(1),
+                        ),
+                        ::std::option::Option::Some(
+                            ::lark_runtime::validate::Number::Int(3),
+                        ),
+                    );
+            }
+        }
+        {
+            let at = at.field("suspected_cheat_handle_method");
+            if let ::std::option::Option::Some(value) = &self
+                .suspected_cheat_handle_method
+            {
+                ::lark_runtime::Validate::validate_at(value, &at, violations);
+            }
+        }
+    }
+}
+/// 考勤机 — an attendance machine of a group.
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    ::lark_runtime::__private::serde::Serialize,
+    ::lark_runtime::__private::serde::Deserialize
+)]
+#[serde(crate = "::lark_runtime::__private::serde")]
+pub struct GroupMachine {
+    /// 考勤机序列号 — the machine's serial number.
+    ///
+    /// Example: `"FS0701"`
+    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
+    pub machine_sn: ::std::string::String,
+    /// 考勤机名称 — the machine's name.
+    ///
+    /// Example: `"创实 9 楼"`
+    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
+    pub machine_name: ::std::string::String,
+}
+impl ::lark_runtime::Validate for GroupMachine {
+    fn validate_at(
+        &self,
+        _at: &::lark_runtime::validate::FieldPath<'_>,
+        _violations: &mut ::lark_runtime::validate::Violations,
+    ) {}
+}
+/// 地址类型 — how punches at this place are recognised.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum GroupLocationType {
+    /// `1`: GPS.
+    Gps,
+    /// `2`: Wi-Fi.
+    Wifi,
+    /// `8`: IP address.
+    Ip,
+    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
+    /// fails validation.
+    Unknown(i64),
+}
+impl ::lark_runtime::enums::IntEnum for GroupLocationType {
+    fn from_wire(value: i64) -> Self {
+        match value {
+            1 => Self::Gps,
+            2 => Self::Wifi,
+            8 => Self::Ip,
+            other => Self::Unknown(other),
+        }
+    }
+    fn as_wire(&self) -> i64 {
+        match self {
+            Self::Gps => 1,
+            Self::Wifi => 2,
+            Self::Ip => 8,
+            Self::Unknown(value) => *value,
+        }
+    }
+    fn is_known(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
+    }
+}
+impl ::lark_runtime::__private::serde::Serialize for GroupLocationType {
+    fn serialize<S: ::lark_runtime::__private::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        ::lark_runtime::enums::serialize_int_enum(self, serializer)
+    }
+}
+impl<'de> ::lark_runtime::__private::serde::Deserialize<'de> for GroupLocationType {
+    fn deserialize<D: ::lark_runtime::__private::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::lark_runtime::enums::deserialize_int_enum(deserializer)
+    }
+}
+impl ::std::fmt::Display for GroupLocationType {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::std::fmt::Display::fmt(&::lark_runtime::enums::IntEnum::as_wire(self), f)
+    }
+}
+impl ::lark_runtime::Validate for GroupLocationType {
+    fn validate_at(
+        &self,
+        at: &::lark_runtime::validate::FieldPath<'_>,
+        violations: &mut ::lark_runtime::validate::Violations,
+    ) {
+        violations
+            .known_enum_value(at, ::lark_runtime::enums::IntEnum::is_known(self), self);
+    }
+}
+/// 地图类型 — map provider of the coordinates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum GroupMapType {
+    /// `1`: 高德 — Amap (Gaode).
+    Amap,
+    /// `2`: 谷歌 — Google Maps.
+    Google,
+    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
+    /// fails validation.
+    Unknown(i64),
+}
+impl ::lark_runtime::enums::IntEnum for GroupMapType {
+    fn from_wire(value: i64) -> Self {
+        match value {
+            1 => Self::Amap,
+            2 => Self::Google,
+            other => Self::Unknown(other),
+        }
+    }
+    fn as_wire(&self) -> i64 {
+        match self {
+            Self::Amap => 1,
+            Self::Google => 2,
+            Self::Unknown(value) => *value,
+        }
+    }
+    fn is_known(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
+    }
+}
+impl ::lark_runtime::__private::serde::Serialize for GroupMapType {
+    fn serialize<S: ::lark_runtime::__private::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        ::lark_runtime::enums::serialize_int_enum(self, serializer)
+    }
+}
+impl<'de> ::lark_runtime::__private::serde::Deserialize<'de> for GroupMapType {
+    fn deserialize<D: ::lark_runtime::__private::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::lark_runtime::enums::deserialize_int_enum(deserializer)
+    }
+}
+impl ::std::fmt::Display for GroupMapType {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::std::fmt::Display::fmt(&::lark_runtime::enums::IntEnum::as_wire(self), f)
+    }
+}
+impl ::lark_runtime::Validate for GroupMapType {
+    fn validate_at(
+        &self,
+        at: &::lark_runtime::validate::FieldPath<'_>,
+        violations: &mut ::lark_runtime::validate::Violations,
+    ) {
+        violations
+            .known_enum_value(at, ::lark_runtime::enums::IntEnum::is_known(self), self);
+    }
+}
+/// 地址 — a place where a group's members may punch (GPS, Wi-Fi or IP).
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    ::lark_runtime::__private::serde::Serialize,
+    ::lark_runtime::__private::serde::Deserialize
+)]
+#[serde(crate = "::lark_runtime::__private::serde")]
+pub struct GroupLocation {
+    /// 地址 ID — the system's id of the place, in answers only (the get page says it is passed through and unused for now).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
+    pub location_id: ::std::option::Option<::std::string::String>,
+    /// 地址名称 — name of the place.
+    ///
+    /// Example: `"浙江省杭州市余杭区五常街道木桥头西溪八方城"`
+    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
+    pub location_name: ::std::string::String,
+    /// 地址类型 — how punches at this place are recognised.
+    ///
+    /// Example: `1`
+    pub location_type: GroupLocationType,
+    /// 地址纬度 — latitude of the place; used with `gps_range`.
+    ///
+    /// Example: `30.28994`
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub latitude: ::std::option::Option<f64>,
+    /// 地址经度 — longitude of the place; used with `gps_range`.
+    ///
+    /// Example: `120.04509`
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub longitude: ::std::option::Option<f64>,
+    /// Wi-Fi 名称 — the Wi-Fi network's name.
+    ///
+    /// Example: `"TP-Link-af12ca"`
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
+    pub ssid: ::std::option::Option<::std::string::String>,
+    /// Wi-Fi 的 MAC 地址 — MAC address of the Wi-Fi access point.
+    ///
+    /// Example: `"08:00:20:0A:8C:6D"`
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
+    pub bssid: ::std::option::Option<::std::string::String>,
+    /// 地图类型 — map provider of the coordinates.
+    ///
+    /// Example: `1`
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub map_type: ::std::option::Option<GroupMapType>,
+    /// 地址名称 — the address.
+    ///
+    /// Example: `"北京市海淀区中航广场"`
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
+    pub address: ::std::option::Option<::std::string::String>,
+    /// IP 地址 — IP address for IP punches.
+    ///
+    /// Example: `"122.224.123.146"`
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
+    pub ip: ::std::option::Option<::std::string::String>,
+    /// 额外信息 — extra information, such as the network carrier.
+    ///
+    /// Example: `"中国电信"`
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
+    pub feature: ::std::option::Option<::std::string::String>,
+    /// GPS 打卡的有效范围 — radius (metres) of a GPS punch; the create request table calls it a historical field with no effect.
+    ///
+    /// Example: `300`
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
+    pub gps_range: ::std::option::Option<i32>,
+}
+impl ::lark_runtime::Validate for GroupLocation {
+    fn validate_at(
+        &self,
+        at: &::lark_runtime::validate::FieldPath<'_>,
+        violations: &mut ::lark_runtime::validate::Violations,
+    ) {
+        {
+            let at = at.field("location_type");
+            let value = &self.location_type;
+            ::lark_runtime::Validate::validate_at(value, &at, violations);
+        }
+        {
+            let at = at.field("map_type");
+            if let ::std::option::Option::Some(value) = &self.map_type {
+                ::lark_runtime::Validate::validate_at(value, &at, violations);
+            }
+        }
+    }
+}
+/// 自由班制配置 — settings of a free-hours attendance group.
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    ::lark_runtime::__private::serde::Serialize,
+    ::lark_runtime::__private::serde::Deserialize
+)]
+#[serde(crate = "::lark_runtime::__private::serde")]
+pub struct GroupFreePunchCfg {
+    /// 自由班制打卡开始时间 — earliest punch time, as H:MM without a leading zero on hours before 10 (e.g. 7:00).
+    ///
+    /// Example: `"7:00"`
+    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
+    pub free_start_time: ::std::string::String,
+    /// 自由班制打卡结束时间 — latest punch time, as H:MM without a leading zero on hours before 10.
+    ///
+    /// Example: `"18:00"`
+    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
+    pub free_end_time: ::std::string::String,
+    /// 打卡的时间 — work days as 7 digits, Monday to Sunday: 1 works, 0 rests (1111100: Monday to Friday).
+    ///
+    /// Example: `1111100`
+    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
+    pub punch_day: i32,
+    /// 工作日不打卡记为缺卡 — a work day without a punch counts as a missing punch.
+    ///
+    /// Example: `true`
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub work_day_no_punch_as_lack: ::std::option::Option<bool>,
+    /// 工作日出勤需满足时长要求 — a work day counts only when the daily hours are met.
+    ///
+    /// Example: `false`
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub work_hours_demand: ::std::option::Option<bool>,
+    /// 每日工作时长 — required working time per day, in minutes, 0–1440.
+    ///
+    /// Example: `480`
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
+    pub work_hours: ::std::option::Option<i32>,
+}
+impl ::lark_runtime::Validate for GroupFreePunchCfg {
+    fn validate_at(
+        &self,
+        at: &::lark_runtime::validate::FieldPath<'_>,
+        violations: &mut ::lark_runtime::validate::Violations,
+    ) {
+        {
+            let at = at.field("work_hours");
+            if let ::std::option::Option::Some(value) = &self.work_hours {
+                violations
+                    .range(
+                        &at,
+                        *value,
+                        ::std::option::Option::Some(
+                            ::lark_runtime::validate::Number::Int(0),
+                        ),
+                        ::std::option::Option::Some(
+                            ::lark_runtime::validate::Number::Int(1440),
+                        ),
+                    );
+            }
+        }
+    }
+}
+/// 特殊日期 — a special date of a group and the shift that applies on it.
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    ::lark_runtime::__private::serde::Serialize,
+    ::lark_runtime::__private::serde::Deserialize
+)]
+#[serde(crate = "::lark_runtime::__private::serde")]
+pub struct GroupPunchSpecialDateShift {
+    /// 打卡日期 — the date, as a yyyyMMdd number.
+    ///
+    /// Example: `20190101`
+    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
+    pub punch_day: i32,
+    /// 班次 ID — the shift on that date (ids from shifts/list or shifts/query; details with shifts/get).
+    ///
+    /// Example: `"6919668827865513935"`
+    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
+    pub shift_id: ::std::string::String,
+}
+impl ::lark_runtime::Validate for GroupPunchSpecialDateShift {
+    fn validate_at(
+        &self,
+        _at: &::lark_runtime::validate::FieldPath<'_>,
+        _violations: &mut ::lark_runtime::validate::Violations,
+    ) {}
+}
+/// 人员异动打卡设置 — punch rules on the days employees join or leave.
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    ::lark_runtime::__private::serde::Serialize,
+    ::lark_runtime::__private::serde::Deserialize
+)]
+#[serde(crate = "::lark_runtime::__private::serde")]
+pub struct GroupMemberStatusChange {
+    /// 入职日上班无需打卡 — no check-in needed on the first day.
+    ///
+    /// Example: `false`
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub onboarding_on_no_need_punch: ::std::option::Option<bool>,
+    /// 入职日下班无需打卡 — no check-out needed on the first day.
+    ///
+    /// Example: `false`
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub onboarding_off_no_need_punch: ::std::option::Option<bool>,
+    /// 离职日上班无需打卡 — no check-in needed on the last day.
+    ///
+    /// Example: `false`
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub offboarding_on_no_need_punch: ::std::option::Option<bool>,
+    /// 离职日下班无需打卡 — no check-out needed on the last day.
+    ///
+    /// Example: `false`
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub offboarding_off_no_need_punch: ::std::option::Option<bool>,
+}
+impl ::lark_runtime::Validate for GroupMemberStatusChange {
+    fn validate_at(
+        &self,
+        _at: &::lark_runtime::validate::FieldPath<'_>,
+        _violations: &mut ::lark_runtime::validate::Violations,
+    ) {}
+}
+/// 离岗或返岗打卡规则 — lateness thresholds, in minutes, for punches around leave, going out or business trips.
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    ::lark_runtime::__private::serde::Serialize,
+    ::lark_runtime::__private::serde::Deserialize
+)]
+#[serde(crate = "::lark_runtime::__private::serde")]
+pub struct GroupLeaveNeedPunchCfg {
+    /// 晚到超过多久记为迟到 — minutes late after which a punch counts as late.
+    ///
+    /// Example: `0`
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
+    pub late_minutes_as_late: ::std::option::Option<i32>,
+    /// 晚到超过多久记为缺卡 — minutes late after which a punch counts as missing.
+    ///
+    /// Example: `0`
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
+    pub late_minutes_as_lack: ::std::option::Option<i32>,
+    /// 早走超过多久记为早退 — minutes early after which a punch counts as leaving early.
+    ///
+    /// Example: `0`
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
+    pub early_minutes_as_early: ::std::option::Option<i32>,
+    /// 早走超过多久记为缺卡 — minutes early after which a punch counts as missing.
+    ///
+    /// Example: `0`
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
+    pub early_minutes_as_lack: ::std::option::Option<i32>,
+    /// 班次中间无需打卡 — leave or going out in the middle of a shift needs no punch before leaving or
+    /// after returning (gray-release tenants only); the pages say it has no effect for business trips.
+    ///
+    /// Example: `false`
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub not_during_shift: ::std::option::Option<bool>,
+}
+impl ::lark_runtime::Validate for GroupLeaveNeedPunchCfg {
+    fn validate_at(
+        &self,
+        _at: &::lark_runtime::validate::FieldPath<'_>,
+        _violations: &mut ::lark_runtime::validate::Violations,
+    ) {}
+}
+/// 圈人方式 — how members are chosen; 0 by default.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum GroupRuleScopeType {
+    /// `0`: 无 — nobody.
+    NoScope,
+    /// `1`: 全部 — everyone.
+    All,
+    /// `2`: 自定义 — by the rules of `scope_group_list`.
+    Custom,
+    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
+    /// fails validation.
+    Unknown(i64),
+}
+impl ::lark_runtime::enums::IntEnum for GroupRuleScopeType {
+    fn from_wire(value: i64) -> Self {
+        match value {
+            0 => Self::NoScope,
+            1 => Self::All,
+            2 => Self::Custom,
+            other => Self::Unknown(other),
+        }
+    }
+    fn as_wire(&self) -> i64 {
+        match self {
+            Self::NoScope => 0,
+            Self::All => 1,
+            Self::Custom => 2,
+            Self::Unknown(value) => *value,
+        }
+    }
+    fn is_known(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
+    }
+}
+impl ::lark_runtime::__private::serde::Serialize for GroupRuleScopeType {
+    fn serialize<S: ::lark_runtime::__private::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        ::lark_runtime::enums::serialize_int_enum(self, serializer)
+    }
+}
+impl<'de> ::lark_runtime::__private::serde::Deserialize<'de> for GroupRuleScopeType {
+    fn deserialize<D: ::lark_runtime::__private::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::lark_runtime::enums::deserialize_int_enum(deserializer)
+    }
+}
+impl ::std::fmt::Display for GroupRuleScopeType {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::std::fmt::Display::fmt(&::lark_runtime::enums::IntEnum::as_wire(self), f)
+    }
+}
+impl ::lark_runtime::Validate for GroupRuleScopeType {
+    fn validate_at(
+        &self,
+        at: &::lark_runtime::validate::FieldPath<'_>,
+        violations: &mut ::lark_runtime::validate::Violations,
+    ) {
+        violations
+            .known_enum_value(at, ::lark_runtime::enums::IntEnum::is_known(self), self);
+    }
+}
+/// 打卡人员集合 — a rule choosing the members of a group who must, or need not, punch.
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    ::lark_runtime::__private::serde::Serialize,
+    ::lark_runtime::__private::serde::Deserialize
+)]
+#[serde(crate = "::lark_runtime::__private::serde")]
+pub struct GroupPunchMember {
+    /// 圈人方式 — how members are chosen; 0 by default.
+    ///
+    /// Example: `0`
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rule_scope_type: ::std::option::Option<GroupRuleScopeType>,
+    /// 圈人规则列表 — the choosing rules; in answers, only rules joined by AND are returned (OR is not supported yet).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scope_group_list: ::std::option::Option<
+        crate::attendance::v1::types::GroupScopeGroup,
+    >,
+}
+impl ::lark_runtime::Validate for GroupPunchMember {
+    fn validate_at(
+        &self,
+        at: &::lark_runtime::validate::FieldPath<'_>,
+        violations: &mut ::lark_runtime::validate::Violations,
+    ) {
+        {
+            let at = at.field("rule_scope_type");
+            if let ::std::option::Option::Some(value) = &self.rule_scope_type {
+                ::lark_runtime::Validate::validate_at(value, &at, violations);
+            }
+        }
+        {
+            let at = at.field("scope_group_list");
+            if let ::std::option::Option::Some(value) = &self.scope_group_list {
+                ::lark_runtime::Validate::validate_at(value, &at, violations);
+            }
+        }
+    }
+}
+/// 类型 — what the rule looks at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum GroupScopeValueType {
+    /// `1`: 部门 — department.
+    Department,
+    /// `2`: 人员 — user.
+    User,
+    /// `3`: 国家地区 — country or region.
+    CountryRegion,
+    /// `4`: 员工类型 — employee type.
+    EmployeeType,
+    /// `5`: 工作城市 — work city.
+    WorkCity,
+    /// `6`: 职级 — job level.
+    JobLevel,
+    /// `7`: 序列 — job family.
+    JobFamily,
+    /// `8`: 职务（企业版） — job title (enterprise edition).
+    JobTitle,
+    /// `9`: 工时制度（企业版） — working-hours system (enterprise edition).
+    WorkingHoursType,
+    /// `100`: 自定义字段（企业版） — a custom field (enterprise edition).
+    CustomField,
+    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
+    /// fails validation.
+    Unknown(i64),
+}
+impl ::lark_runtime::enums::IntEnum for GroupScopeValueType {
+    fn from_wire(value: i64) -> Self {
+        match value {
+            1 => Self::Department,
+            2 => Self::User,
+            3 => Self::CountryRegion,
+            4 => Self::EmployeeType,
+            5 => Self::WorkCity,
+            6 => Self::JobLevel,
+            7 => Self::JobFamily,
+            8 => Self::JobTitle,
+            9 => Self::WorkingHoursType,
+            100 => Self::CustomField,
+            other => Self::Unknown(other),
+        }
+    }
+    fn as_wire(&self) -> i64 {
+        match self {
+            Self::Department => 1,
+            Self::User => 2,
+            Self::CountryRegion => 3,
+            Self::EmployeeType => 4,
+            Self::WorkCity => 5,
+            Self::JobLevel => 6,
+            Self::JobFamily => 7,
+            Self::JobTitle => 8,
+            Self::WorkingHoursType => 9,
+            Self::CustomField => 100,
+            Self::Unknown(value) => *value,
+        }
+    }
+    fn is_known(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
+    }
+}
+impl ::lark_runtime::__private::serde::Serialize for GroupScopeValueType {
+    fn serialize<S: ::lark_runtime::__private::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        ::lark_runtime::enums::serialize_int_enum(self, serializer)
+    }
+}
+impl<'de> ::lark_runtime::__private::serde::Deserialize<'de> for GroupScopeValueType {
+    fn deserialize<D: ::lark_runtime::__private::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::lark_runtime::enums::deserialize_int_enum(deserializer)
+    }
+}
+impl ::std::fmt::Display for GroupScopeValueType {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::std::fmt::Display::fmt(&::lark_runtime::enums::IntEnum::as_wire(self), f)
+    }
+}
+impl ::lark_runtime::Validate for GroupScopeValueType {
+    fn validate_at(
+        &self,
+        at: &::lark_runtime::validate::FieldPath<'_>,
+        violations: &mut ::lark_runtime::validate::Violations,
+    ) {
+        violations
+            .known_enum_value(at, ::lark_runtime::enums::IntEnum::is_known(self), self);
+    }
+}
+/// 范围类型 — how the rule compares.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum GroupScopeOperationType {
+    /// `1`: 包含 — includes.
+    Include,
+    /// `2`: 不包含 — excludes.
+    Exclude,
+    /// `3`: 相等 — equals.
+    Equal,
+    /// `4`: 小于等于 — at most.
+    LessOrEqual,
+    /// `5`: 大于等于 — at least.
+    GreaterOrEqual,
+    /// `6`: 大于 — greater than.
+    Greater,
+    /// `7`: 小于 — less than.
+    Less,
+    /// `8`: 不相等 — not equal.
+    NotEqual,
+    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
+    /// fails validation.
+    Unknown(i64),
+}
+impl ::lark_runtime::enums::IntEnum for GroupScopeOperationType {
+    fn from_wire(value: i64) -> Self {
+        match value {
+            1 => Self::Include,
+            2 => Self::Exclude,
+            3 => Self::Equal,
+            4 => Self::LessOrEqual,
+            5 => Self::GreaterOrEqual,
+            6 => Self::Greater,
+            7 => Self::Less,
+            8 => Self::NotEqual,
+            other => Self::Unknown(other),
+        }
+    }
+    fn as_wire(&self) -> i64 {
+        match self {
+            Self::Include => 1,
+            Self::Exclude => 2,
+            Self::Equal => 3,
+            Self::LessOrEqual => 4,
+            Self::GreaterOrEqual => 5,
+            Self::Greater => 6,
+            Self::Less => 7,
+            Self::NotEqual => 8,
+            Self::Unknown(value) => *value,
+        }
+    }
+    fn is_known(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
+    }
+}
+impl ::lark_runtime::__private::serde::Serialize for GroupScopeOperationType {
+    fn serialize<S: ::lark_runtime::__private::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        ::lark_runtime::enums::serialize_int_enum(self, serializer)
+    }
+}
+impl<'de> ::lark_runtime::__private::serde::Deserialize<'de>
+for GroupScopeOperationType {
+    fn deserialize<D: ::lark_runtime::__private::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::lark_runtime::enums::deserialize_int_enum(deserializer)
+    }
+}
+impl ::std::fmt::Display for GroupScopeOperationType {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::std::fmt::Display::fmt(&::lark_runtime::enums::IntEnum::as_wire(self), f)
+    }
+}
+impl ::lark_runtime::Validate for GroupScopeOperationType {
+    fn validate_at(
+        &self,
+        at: &::lark_runtime::validate::FieldPath<'_>,
+        violations: &mut ::lark_runtime::validate::Violations,
+    ) {
+        violations
+            .known_enum_value(at, ::lark_runtime::enums::IntEnum::is_known(self), self);
+    }
+}
+/// 圈人规则 — one rule choosing members by department, user or an employee attribute.
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    ::lark_runtime::__private::serde::Serialize,
+    ::lark_runtime::__private::serde::Deserialize
+)]
+#[serde(crate = "::lark_runtime::__private::serde")]
+pub struct GroupScopeGroup {
+    /// 类型 — what the rule looks at.
+    ///
+    /// Example: `1`
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scope_value_type: ::std::option::Option<GroupScopeValueType>,
+    /// 范围类型 — how the rule compares.
+    ///
+    /// Example: `1`
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub operation_type: ::std::option::Option<GroupScopeOperationType>,
+    /// 规则值 — the values compared against; not used for department or user rules.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub right: ::std::option::Option<
+        ::std::vec::Vec<crate::attendance::v1::types::GroupScopeValue>,
+    >,
+    /// 部门/人员 ID 列表 — department or user ids, as `scope_value_type` says.
+    ///
+    /// Example: `["ec8ddg56"]`
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
+    pub member_ids: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    /// 自定义字段 ID — unique key of an enterprise-edition custom field, from Feishu People; the create page says this is not supported yet.
+    ///
+    /// Example: `"123213123"`
+    #[serde(rename = "custom_field_ID")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
+    pub custom_field_id: ::std::option::Option<::std::string::String>,
+    /// 自定义字段对象类型 — object type of the custom field: "Employment" (employment record) or "Person"
+    /// (personal record); the create page says this is not supported yet.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
+    pub custom_field_obj_type: ::std::option::Option<::std::string::String>,
+}
+impl ::lark_runtime::Validate for GroupScopeGroup {
+    fn validate_at(
+        &self,
+        at: &::lark_runtime::validate::FieldPath<'_>,
+        violations: &mut ::lark_runtime::validate::Violations,
+    ) {
+        {
+            let at = at.field("scope_value_type");
+            if let ::std::option::Option::Some(value) = &self.scope_value_type {
+                ::lark_runtime::Validate::validate_at(value, &at, violations);
+            }
+        }
+        {
+            let at = at.field("operation_type");
+            if let ::std::option::Option::Some(value) = &self.operation_type {
+                ::lark_runtime::Validate::validate_at(value, &at, violations);
+            }
+        }
+        {
+            let at = at.field("right");
+            if let ::std::option::Option::Some(value) = &self.right {
+                for (index, item) in value.iter().enumerate() {
+                    let at = at.index(index);
+                    ::lark_runtime::Validate::validate_at(item, &at, violations);
+                }
+            }
+        }
+    }
+}
+/// 圈人规则值 — one value of a member-choosing rule.
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    ::lark_runtime::__private::serde::Serialize,
+    ::lark_runtime::__private::serde::Deserialize
+)]
+#[serde(crate = "::lark_runtime::__private::serde")]
+pub struct GroupScopeValue {
+    /// 标识 Key — the value's key.
+    ///
+    /// Example: `"CH"`
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
+    pub key: ::std::option::Option<::std::string::String>,
+    /// 名称 — the value's display name.
+    ///
+    /// Example: `"中国大陆"`
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
+    pub name: ::std::option::Option<::std::string::String>,
+}
+impl ::lark_runtime::Validate for GroupScopeValue {
+    fn validate_at(
+        &self,
+        _at: &::lark_runtime::validate::FieldPath<'_>,
+        _violations: &mut ::lark_runtime::validate::Violations,
+    ) {}
+}
+/// 加班打卡规则 — overtime punch rules of a group.
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    ::lark_runtime::__private::serde::Serialize,
+    ::lark_runtime::__private::serde::Deserialize
+)]
+#[serde(crate = "::lark_runtime::__private::serde")]
+pub struct GroupOvertimeClockCfg {
+    /// 是否允许在非打卡时段申请打卡 — whether a punch may be applied for outside punch hours (gray-release tenants only).
+    ///
+    /// Example: `false`
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub allow_punch_approval: ::std::option::Option<bool>,
+    /// 加班开始和结束需打卡 — overtime needs a punch at its start and end (gray-release tenants only).
+    ///
+    /// Example: `false`
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub need_clock_over_time_start_and_end: ::std::option::Option<bool>,
+}
+impl ::lark_runtime::Validate for GroupOvertimeClockCfg {
+    fn validate_at(
+        &self,
+        _at: &::lark_runtime::validate::FieldPath<'_>,
+        _violations: &mut ::lark_runtime::validate::Violations,
+    ) {}
+}
+/// 异常卡豁免配置 — exemptions from abnormal punch results.
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    ::lark_runtime::__private::serde::Serialize,
+    ::lark_runtime::__private::serde::Deserialize
+)]
+#[serde(crate = "::lark_runtime::__private::serde")]
+pub struct GroupClockInAbnormalSettings {
+    /// 在最晚下班打卡之前忽略异常卡 — ignore abnormal punches until the latest check-out time (gray-release tenants only).
+    ///
+    /// Example: `false`
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ignore_until_latest_clockout: ::std::option::Option<bool>,
+}
+impl ::lark_runtime::Validate for GroupClockInAbnormalSettings {
+    fn validate_at(
+        &self,
+        _at: &::lark_runtime::validate::FieldPath<'_>,
+        _violations: &mut ::lark_runtime::validate::Violations,
+    ) {}
+}
+/// 员工 ID 类型 — which kind of user id the request and response carry; like EmployeeType, plus
+/// `open_id`, which the user_approvals pages also accept.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum EmployeeTypeWithOpenId {
+    /// `"employee_id"`: 员工 employee ID — the user id shown in the admin console's member details.
+    EmployeeId,
+    /// `"employee_no"`: 员工工号 — the employee number shown in the admin console's member details.
+    EmployeeNo,
+    /// `"open_id"`: Open ID — the user's identity within one app.
+    OpenId,
+    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
+    /// fails validation.
+    Unknown(::std::string::String),
+}
+impl ::lark_runtime::enums::StringEnum for EmployeeTypeWithOpenId {
+    fn from_wire(value: &str) -> Self {
+        match value {
+            "employee_id" => Self::EmployeeId,
+            "employee_no" => Self::EmployeeNo,
+            "open_id" => Self::OpenId,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+    fn as_wire(&self) -> &str {
+        match self {
+            Self::EmployeeId => "employee_id",
+            Self::EmployeeNo => "employee_no",
+            Self::OpenId => "open_id",
+            Self::Unknown(value) => value,
+        }
+    }
+    fn is_known(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
+    }
+}
+impl ::lark_runtime::__private::serde::Serialize for EmployeeTypeWithOpenId {
+    fn serialize<S: ::lark_runtime::__private::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        ::lark_runtime::enums::serialize_string_enum(self, serializer)
+    }
+}
+impl<'de> ::lark_runtime::__private::serde::Deserialize<'de> for EmployeeTypeWithOpenId {
+    fn deserialize<D: ::lark_runtime::__private::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::lark_runtime::enums::deserialize_string_enum(deserializer)
+    }
+}
+impl ::std::fmt::Display for EmployeeTypeWithOpenId {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(::lark_runtime::enums::StringEnum::as_wire(self))
+    }
+}
+impl ::lark_runtime::Validate for EmployeeTypeWithOpenId {
+    fn validate_at(
+        &self,
+        at: &::lark_runtime::validate::FieldPath<'_>,
+        violations: &mut ::lark_runtime::validate::Violations,
+    ) {
+        violations
+            .known_enum_value(
+                at,
+                ::lark_runtime::enums::StringEnum::is_known(self),
+                self,
+            );
+    }
+}
+/// 审批信息 — one employee's approval results for one day: outings, leaves, overtime and business
+/// trips. Written by user_approvals/create, read by user_approvals/query.
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    ::lark_runtime::__private::serde::Serialize,
+    ::lark_runtime::__private::serde::Deserialize
+)]
+#[serde(crate = "::lark_runtime::__private::serde")]
+pub struct UserApproval {
+    /// 审批提交人 ID — who submitted the approval, in the kind of id `employee_type` names.
+    ///
+    /// Example: `"abd754f7"`
+    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
+    pub user_id: ::std::string::String,
+    /// 审批作用日期 — the day the approval applies to, yyyyMMdd.
+    ///
+    /// Example: `"20210104"`
+    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
+    pub date: ::std::string::String,
+    /// 外出信息 — outings (time out of the office).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub outs: ::std::option::Option<
+        ::std::vec::Vec<crate::attendance::v1::types::UserOut>,
+    >,
+    /// 请假信息 — leaves.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub leaves: ::std::option::Option<
+        ::std::vec::Vec<crate::attendance::v1::types::UserLeave>,
+    >,
+    /// 加班信息 — overtime.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub overtime_works: ::std::option::Option<
+        ::std::vec::Vec<crate::attendance::v1::types::UserOvertimeWork>,
+    >,
+    /// 出差信息 — business trips. On write only whole-day trips are supported (a partial day counts as
+    /// a full one); half-day trips need technical support to enable.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trips: ::std::option::Option<
+        ::std::vec::Vec<crate::attendance::v1::types::UserTrip>,
+    >,
+    /// 时区 — on write no longer used (the time zone of the user's attendance group applies); in
+    /// answers, the time zone the times were computed in, empty meaning UTC.
+    ///
+    /// Example: `"0"`
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
+    pub time_zone: ::std::option::Option<::std::string::String>,
+}
+impl ::lark_runtime::Validate for UserApproval {
+    fn validate_at(
+        &self,
+        at: &::lark_runtime::validate::FieldPath<'_>,
+        violations: &mut ::lark_runtime::validate::Violations,
+    ) {
+        {
+            let at = at.field("outs");
+            if let ::std::option::Option::Some(value) = &self.outs {
+                for (index, item) in value.iter().enumerate() {
+                    let at = at.index(index);
+                    ::lark_runtime::Validate::validate_at(item, &at, violations);
+                }
+            }
+        }
+        {
+            let at = at.field("leaves");
+            if let ::std::option::Option::Some(value) = &self.leaves {
+                for (index, item) in value.iter().enumerate() {
+                    let at = at.index(index);
+                    ::lark_runtime::Validate::validate_at(item, &at, violations);
+                }
+            }
+        }
+        {
+            let at = at.field("overtime_works");
+            if let ::std::option::Option::Some(value) = &self.overtime_works {
+                for (index, item) in value.iter().enumerate() {
+                    let at = at.index(index);
+                    ::lark_runtime::Validate::validate_at(item, &at, violations);
+                }
+            }
+        }
+        {
+            let at = at.field("trips");
+            if let ::std::option::Option::Some(value) = &self.trips {
+                for (index, item) in value.iter().enumerate() {
+                    let at = at.index(index);
+                    ::lark_runtime::Validate::validate_at(item, &at, violations);
+                }
+            }
+        }
+    }
+}
+/// 外出 — one outing approval.
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    ::lark_runtime::__private::serde::Serialize,
+    ::lark_runtime::__private::serde::Deserialize
+)]
+#[serde(crate = "::lark_runtime::__private::serde")]
+pub struct UserOut {
+    /// 审批实例 ID — the approval instance; answers only, ignored on write.
+    ///
+    /// Example: `"6737202939523236113"`
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
+    pub approval_id: ::std::option::Option<::std::string::String>,
+    /// 外出类型唯一 ID — identifies one kind of outing (e.g. the third-party id of in-town or out-of-town
+    /// outings) and so must be unique per kind (i.e. per `i18n_names`). The pages say it is shorter
+    /// than 14 characters, but their own examples are 32 long; no length bound is enforced.
+    ///
+    /// Example: `"9496E43696967658A512969523E89870"`
+    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
+    pub uniq_id: ::std::string::String,
+    /// 外出时长单位 — unit of the outing's length.
+    ///
+    /// Example: `1`
+    pub unit: crate::attendance::v1::types::ApprovalTimeUnit,
+    /// 外出时长 — the outing's length in seconds, whatever `unit` says.
+    ///
+    /// Example: `3600`
+    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
+    pub interval: i32,
+    /// 开始时间 — start, "yyyy-MM-dd HH:mm:ss". Answers give it in the time zone of the submitter's
+    /// current attendance group (UTC if the submitter has left).
+    ///
+    /// Example: `"2021-01-04 09:00:00"`
+    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
+    pub start_time: ::std::string::String,
+    /// 结束时间 — end, "yyyy-MM-dd HH:mm:ss", in the same time zone as `start_time`.
+    ///
+    /// Example: `"2021-01-04 19:00:00"`
+    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
+    pub end_time: ::std::string::String,
+    /// 外出多语言展示 — the outing kind's name in Chinese, English and Japanese.
+    pub i18n_names: crate::attendance::v1::types::I18nNames,
+    /// 默认语言类型 — the language whose name is shown when the client's language has none
+    /// (`ch`, `en` or `ja`; this page lists no values for outings).
+    ///
+    /// Example: `"ch"`
+    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
+    pub default_locale: ::std::string::String,
+    /// 外出理由 — reason for the outing.
+    ///
+    /// Example: `"外出办事"`
+    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
+    pub reason: ::std::string::String,
+    /// 审批通过时间 — when the approval passed, "yyyy-MM-dd HH:mm:ss"; answers only.
+    ///
+    /// Example: `"2021-01-04 12:00:00"`
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
+    pub approve_pass_time: ::std::option::Option<::std::string::String>,
+    /// 审批申请时间 — when the approval was requested, "yyyy-MM-dd HH:mm:ss"; answers only.
+    ///
+    /// Example: `"2021-01-04 11:00:00"`
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
+    pub approve_apply_time: ::std::option::Option<::std::string::String>,
+    /// 唯一幂等键 — idempotency key against creating the outing twice, e.g. the third-party record id.
+    ///
+    /// Example: `"1233432312"`
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
+    pub idempotent_id: ::std::option::Option<::std::string::String>,
+    /// 更正流程实例 ID — correction process instances; set by the system, not sent on write.
+    ///
+    /// Example: `["7304865941202929196"]`
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
+    pub correct_process_id: ::std::option::Option<
+        ::std::vec::Vec<::std::string::String>,
+    >,
+    /// 撤销流程实例 ID — cancellation process instances; set by the system, not sent on write.
+    ///
+    /// Example: `["7304865941202929196"]`
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
+    pub cancel_process_id: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    /// 发起流程实例 ID — originating process instances; set by the system, not sent on write.
+    ///
+    /// Example: `["7304865941202929196"]`
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
+    pub process_id: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+}
+impl ::lark_runtime::Validate for UserOut {
+    fn validate_at(
+        &self,
+        at: &::lark_runtime::validate::FieldPath<'_>,
+        violations: &mut ::lark_runtime::validate::Violations,
+    ) {
+        {
+            let at = at.field("unit");
+            let value = &self.unit;
+            ::lark_runtime::Validate::validate_at(value, &at, violations);
+        }
+        {
+            let at = at.field("i18n_names");
+            let value = &self.i18n_names;
+            ::lark_runtime::Validate::validate_at(value, &at, violations);
+        }
+    }
+}
+/// 请假 — one leave approval.
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    ::lark_runtime::__private::serde::Serialize,
+    ::lark_runtime::__private::serde::Deserialize
+)]
+#[serde(crate = "::lark_runtime::__private::serde")]
+pub struct UserLeave {
+    /// 审批实例 ID — the approval instance; answers only.
+    ///
+    /// Example: `"6737202939523236113"`
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
+    pub approval_id: ::std::option::Option<::std::string::String>,
+    /// 请假的 uniq_id — the create page's request table calls it the approval instance id, its
+    /// answer table and the query page call it the unique id of a leave kind (one per `i18n_names`,
+    /// shorter than 14 characters, though the examples are 19 long; no length bound is enforced).
+    ///
+    /// Example: `"6852582717813440527"`
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
+    pub uniq_id: ::std::option::Option<::std::string::String>,
+    /// 假期时长单位 — unit of the leave's length.
+    ///
+    /// Example: `1`
+    pub unit: crate::attendance::v1::types::ApprovalTimeUnit,
+    /// 假期时长 — the leave's length in seconds, whatever `unit` says.
+    ///
+    /// Example: `3600`
+    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
+    pub interval: i32,
+    /// 开始时间 — start, "yyyy-MM-dd HH:mm:ss". Answers give it in the time zone of the submitter's
+    /// current attendance group (UTC if the submitter has left).
+    ///
+    /// Example: `"2021-01-04 09:00:00"`
+    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
+    pub start_time: ::std::string::String,
+    /// 结束时间 — end, "yyyy-MM-dd HH:mm:ss", in the same time zone as `start_time`.
+    ///
+    /// Example: `"2021-01-04 19:00:00"`
+    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
+    pub end_time: ::std::string::String,
+    /// 假期多语言展示 — the leave kind's name in Chinese, English and Japanese.
+    pub i18n_names: crate::attendance::v1::types::I18nNames,
+    /// 默认语言类型 — the language whose name is shown when the client's language has none.
+    ///
+    /// Example: `"ch"`
+    pub default_locale: crate::attendance::v1::types::ApprovalLocale,
+    /// 请假理由 — reason for the leave.
+    ///
+    /// Example: `"家里有事"`
+    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
+    pub reason: ::std::string::String,
+    /// 审批通过时间 — when the approval passed, "yyyy-MM-dd HH:mm:ss"; answers only.
+    ///
+    /// Example: `"2021-01-04 12:00:00"`
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
+    pub approve_pass_time: ::std::option::Option<::std::string::String>,
+    /// 审批申请时间 — when the approval was requested, "yyyy-MM-dd HH:mm:ss"; answers only.
+    ///
+    /// Example: `"2021-01-04 11:00:00"`
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
+    pub approve_apply_time: ::std::option::Option<::std::string::String>,
+    /// 唯一幂等键 — idempotency key against creating the leave twice, e.g. the third-party record id.
+    ///
+    /// Example: `"1233432312"`
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
+    pub idempotent_id: ::std::option::Option<::std::string::String>,
+}
+impl ::lark_runtime::Validate for UserLeave {
+    fn validate_at(
+        &self,
+        at: &::lark_runtime::validate::FieldPath<'_>,
+        violations: &mut ::lark_runtime::validate::Violations,
+    ) {
+        {
+            let at = at.field("unit");
+            let value = &self.unit;
+            ::lark_runtime::Validate::validate_at(value, &at, violations);
+        }
+        {
+            let at = at.field("i18n_names");
+            let value = &self.i18n_names;
+            ::lark_runtime::Validate::validate_at(value, &at, violations);
+        }
+        {
+            let at = at.field("default_locale");
+            let value = &self.default_locale;
+            ::lark_runtime::Validate::validate_at(value, &at, violations);
+        }
+    }
+}
+/// 加班 — one overtime approval.
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    ::lark_runtime::__private::serde::Serialize,
+    ::lark_runtime::__private::serde::Deserialize
+)]
+#[serde(crate = "::lark_runtime::__private::serde")]
+pub struct UserOvertimeWork {
+    /// 审批实例 ID — the approval instance; answers only.
+    ///
+    /// Example: `"6737202939523236113"`
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
+    pub approval_id: ::std::option::Option<::std::string::String>,
+    /// 加班时长 — overtime length. Only used for the calculation once technical support enables it;
+    /// by default the length comes from `start_time` and `end_time`.
+    ///
+    /// Example: `1.5`
+    pub duration: f64,
+    /// 加班时长单位 — unit of `duration`.
+    ///
+    /// Example: `1`
+    pub unit: crate::attendance::v1::types::ApprovalTimeUnit,
+    /// 加班日期类型 — what kind of day the overtime fell on.
+    ///
+    /// Example: `2`
+    pub category: crate::attendance::v1::types::OvertimeCategory,
+    /// 加班规则类型 — how the overtime is compensated.
+    ///
+    /// Example: `1`
+    pub r#type: crate::attendance::v1::types::OvertimeRuleType,
+    /// 开始时间 — start, "yyyy-MM-dd HH:mm:ss". Answers give it in the time zone of the submitter's
+    /// current attendance group (UTC if the submitter has left).
+    ///
+    /// Example: `"2021-01-09 09:00:00"`
+    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
+    pub start_time: ::std::string::String,
+    /// 结束时间 — end, "yyyy-MM-dd HH:mm:ss", in the same time zone as `start_time`.
+    ///
+    /// Example: `"2021-01-10 13:00:00"`
+    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
+    pub end_time: ::std::string::String,
+    /// 加班事由 — reason for the overtime.
+    ///
+    /// Example: `"推进项目进度"`
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
+    pub reason: ::std::option::Option<::std::string::String>,
+    /// 唯一幂等键 — idempotency key against creating the overtime twice, e.g. the third-party record id.
+    ///
+    /// Example: `"1233432312"`
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
+    pub idempotent_id: ::std::option::Option<::std::string::String>,
+    /// 更正流程实例 ID — correction process instances; set by the system, not sent on write.
+    ///
+    /// Example: `["7304865941202929196"]`
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
+    pub correct_process_id: ::std::option::Option<
+        ::std::vec::Vec<::std::string::String>,
+    >,
+    /// 撤销流程实例 ID — cancellation process instances; set by the system, not sent on write.
+    ///
+    /// Example: `["7304865941202929196"]`
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
+    pub cancel_process_id: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    /// 发起流程实例 ID — originating process instances; set by the system, not sent on write.
+    ///
+    /// Example: `["7304865941202929196"]`
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
+    pub process_id: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+}
+impl ::lark_runtime::Validate for UserOvertimeWork {
+    fn validate_at(
+        &self,
+        at: &::lark_runtime::validate::FieldPath<'_>,
+        violations: &mut ::lark_runtime::validate::Violations,
+    ) {
+        {
+            let at = at.field("unit");
+            let value = &self.unit;
+            ::lark_runtime::Validate::validate_at(value, &at, violations);
+        }
+        {
+            let at = at.field("category");
+            let value = &self.category;
+            ::lark_runtime::Validate::validate_at(value, &at, violations);
+        }
+        {
+            let at = at.field("type");
+            let value = &self.r#type;
+            ::lark_runtime::Validate::validate_at(value, &at, violations);
+        }
+    }
+}
+/// 出差 — one business-trip approval.
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    ::lark_runtime::__private::serde::Serialize,
+    ::lark_runtime::__private::serde::Deserialize
+)]
+#[serde(crate = "::lark_runtime::__private::serde")]
+pub struct UserTrip {
+    /// 审批实例 ID — the approval instance; answers only.
+    ///
+    /// Example: `"6737202939523236113"`
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
+    pub approval_id: ::std::option::Option<::std::string::String>,
+    /// 开始时间 — start, "yyyy-MM-dd HH:mm:ss". Answers give it in the time zone of the submitter's
+    /// current attendance group (UTC if the submitter has left).
+    ///
+    /// Example: `"2021-01-04 09:00:00"`
+    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
+    pub start_time: ::std::string::String,
+    /// 结束时间 — end, "yyyy-MM-dd HH:mm:ss", in the same time zone as `start_time`.
+    ///
+    /// Example: `"2021-01-04 19:00:00"`
+    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
+    pub end_time: ::std::string::String,
+    /// 出差理由 — reason for the trip.
+    ///
+    /// Example: `"培训"`
+    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
+    pub reason: ::std::string::String,
+    /// 审批通过时间 — when the approval passed, "yyyy-MM-dd HH:mm:ss".
+    ///
+    /// Example: `"2021-01-04 12:00:00"`
+    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
+    pub approve_pass_time: ::std::string::String,
+    /// 审批申请时间 — when the approval was requested, "yyyy-MM-dd HH:mm:ss".
+    ///
+    /// Example: `"2021-01-04 11:00:00"`
+    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
+    pub approve_apply_time: ::std::string::String,
+    /// 唯一幂等键 — idempotency key against creating the trip twice, e.g. the third-party record id.
+    ///
+    /// Example: `"1233432312"`
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
+    pub idempotent_id: ::std::option::Option<::std::string::String>,
+    /// 更正流程实例 ID — correction process instances; set by the system, not sent on write.
+    ///
+    /// Example: `["7304865941202929196"]`
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
+    pub correct_process_id: ::std::option::Option<
+        ::std::vec::Vec<::std::string::String>,
+    >,
+    /// 撤销流程实例 ID — cancellation process instances; set by the system, not sent on write.
+    ///
+    /// Example: `["7304865941202929196"]`
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
+    pub cancel_process_id: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    /// 发起流程实例 ID — originating process instances; set by the system, not sent on write.
+    ///
+    /// Example: `["7304865941202929196"]`
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
+    pub process_id: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    /// 出发地 — where the trip starts (a single place).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub departure: ::std::option::Option<crate::attendance::v1::types::RegionPlace>,
+    /// 目的地 — where the trip goes (one or more places).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub destinations: ::std::option::Option<
+        ::std::vec::Vec<crate::attendance::v1::types::RegionPlace>,
+    >,
+    /// 交通工具 — means of transport: 1 plane, 2 train, 3 car, 4 high-speed train, 5 ship, 6 other.
+    ///
+    /// Example: `[1]`
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
+    pub transportation: ::std::option::Option<::std::vec::Vec<i32>>,
+    /// 出差类型 — 1 one-way, 2 round trip.
+    ///
+    /// Example: `1`
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
+    pub trip_type: ::std::option::Option<i32>,
+    /// 出差备注 — a note on the trip.
+    ///
+    /// Example: `"出差备注"`
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
+    pub remarks: ::std::option::Option<::std::string::String>,
+}
+impl ::lark_runtime::Validate for UserTrip {
+    fn validate_at(
+        &self,
+        at: &::lark_runtime::validate::FieldPath<'_>,
+        violations: &mut ::lark_runtime::validate::Violations,
+    ) {
+        {
+            let at = at.field("departure");
+            if let ::std::option::Option::Some(value) = &self.departure {
+                ::lark_runtime::Validate::validate_at(value, &at, violations);
+            }
+        }
+        {
+            let at = at.field("destinations");
+            if let ::std::option::Option::Some(value) = &self.destinations {
+                for (index, item) in value.iter().enumerate() {
+                    let at = at.index(index);
+                    ::lark_runtime::Validate::validate_at(item, &at, violations);
+                }
+            }
+        }
+    }
+}
+/// 地点 — a place of a business trip, as a region.
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    ::lark_runtime::__private::serde::Serialize,
+    ::lark_runtime::__private::serde::Deserialize
+)]
+#[serde(crate = "::lark_runtime::__private::serde")]
+pub struct RegionPlace {
+    /// 地理等级 — the region's level: `l1` country, `l2` province, `l3` city, `l4` district/county.
+    /// (The query page's example sends "l1：国家级", so the value is not restricted.)
+    ///
+    /// Example: `"l1"`
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
+    pub region_level: ::std::option::Option<::std::string::String>,
+    /// 地理 ID — the region, as found through the Feishu People (CoreHR) district or city search APIs
+    /// (Feishu People enterprise edition only).
+    ///
+    /// Example: `"6863333418483058189"`
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
+    pub region_id: ::std::option::Option<::std::string::String>,
+}
+impl ::lark_runtime::Validate for RegionPlace {
+    fn validate_at(
+        &self,
+        _at: &::lark_runtime::validate::FieldPath<'_>,
+        _violations: &mut ::lark_runtime::validate::Violations,
+    ) {}
+}
+/// 多语言名称 — a name in Chinese, English and Japanese.
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    ::lark_runtime::__private::serde::Serialize,
+    ::lark_runtime::__private::serde::Deserialize
+)]
+#[serde(crate = "::lark_runtime::__private::serde")]
+pub struct I18nNames {
+    /// 中文描述 — Chinese.
+    ///
+    /// Example: `"中文描述"`
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
+    pub ch: ::std::option::Option<::std::string::String>,
+    /// 英语描述 — English.
+    ///
+    /// Example: `"English description"`
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
+    pub en: ::std::option::Option<::std::string::String>,
+    /// 日语描述 — Japanese.
+    ///
+    /// Example: `"日本語の説明"`
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
+    pub ja: ::std::option::Option<::std::string::String>,
+}
+impl ::lark_runtime::Validate for I18nNames {
+    fn validate_at(
+        &self,
+        _at: &::lark_runtime::validate::FieldPath<'_>,
+        _violations: &mut ::lark_runtime::validate::Violations,
+    ) {}
+}
+/// 时长单位 — unit of an approval's length.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ApprovalTimeUnit {
+    /// `1`: 天 — days.
+    Day,
+    /// `2`: 小时 — hours.
+    Hour,
+    /// `3`: 半天 — half days.
+    HalfDay,
+    /// `4`: 半小时 — half hours.
+    HalfHour,
+    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
+    /// fails validation.
+    Unknown(i64),
+}
+impl ::lark_runtime::enums::IntEnum for ApprovalTimeUnit {
+    fn from_wire(value: i64) -> Self {
+        match value {
+            1 => Self::Day,
+            2 => Self::Hour,
+            3 => Self::HalfDay,
+            4 => Self::HalfHour,
+            other => Self::Unknown(other),
+        }
+    }
+    fn as_wire(&self) -> i64 {
+        match self {
+            Self::Day => 1,
+            Self::Hour => 2,
+            Self::HalfDay => 3,
+            Self::HalfHour => 4,
+            Self::Unknown(value) => *value,
+        }
+    }
+    fn is_known(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
+    }
+}
+impl ::lark_runtime::__private::serde::Serialize for ApprovalTimeUnit {
+    fn serialize<S: ::lark_runtime::__private::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        ::lark_runtime::enums::serialize_int_enum(self, serializer)
+    }
+}
+impl<'de> ::lark_runtime::__private::serde::Deserialize<'de> for ApprovalTimeUnit {
+    fn deserialize<D: ::lark_runtime::__private::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::lark_runtime::enums::deserialize_int_enum(deserializer)
+    }
+}
+impl ::std::fmt::Display for ApprovalTimeUnit {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::std::fmt::Display::fmt(&::lark_runtime::enums::IntEnum::as_wire(self), f)
+    }
+}
+impl ::lark_runtime::Validate for ApprovalTimeUnit {
+    fn validate_at(
+        &self,
+        at: &::lark_runtime::validate::FieldPath<'_>,
+        violations: &mut ::lark_runtime::validate::Violations,
+    ) {
+        violations
+            .known_enum_value(at, ::lark_runtime::enums::IntEnum::is_known(self), self);
+    }
+}
+/// 语言 — a display language of the Feishu client.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ApprovalLocale {
+    /// `"ch"`: 中文 — Chinese.
+    Chinese,
+    /// `"en"`: 英文 — English.
+    English,
+    /// `"ja"`: 日文 — Japanese.
+    Japanese,
+    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
+    /// fails validation.
+    Unknown(::std::string::String),
+}
+impl ::lark_runtime::enums::StringEnum for ApprovalLocale {
+    fn from_wire(value: &str) -> Self {
+        match value {
+            "ch" => Self::Chinese,
+            "en" => Self::English,
+            "ja" => Self::Japanese,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+    fn as_wire(&self) -> &str {
+        match self {
+            Self::Chinese => "ch",
+            Self::English => "en",
+            Self::Japanese => "ja",
+            Self::Unknown(value) => value,
+        }
+    }
+    fn is_known(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
+    }
+}
+impl ::lark_runtime::__private::serde::Serialize for ApprovalLocale {
+    fn serialize<S: ::lark_runtime::__private::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        ::lark_runtime::enums::serialize_string_enum(self, serializer)
+    }
+}
+impl<'de> ::lark_runtime::__private::serde::Deserialize<'de> for ApprovalLocale {
+    fn deserialize<D: ::lark_runtime::__private::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::lark_runtime::enums::deserialize_string_enum(deserializer)
+    }
+}
+impl ::std::fmt::Display for ApprovalLocale {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(::lark_runtime::enums::StringEnum::as_wire(self))
+    }
+}
+impl ::lark_runtime::Validate for ApprovalLocale {
+    fn validate_at(
+        &self,
+        at: &::lark_runtime::validate::FieldPath<'_>,
+        violations: &mut ::lark_runtime::validate::Violations,
+    ) {
+        violations
+            .known_enum_value(
+                at,
+                ::lark_runtime::enums::StringEnum::is_known(self),
+                self,
+            );
+    }
+}
+/// 加班日期类型 — what kind of day overtime fell on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum OvertimeCategory {
+    /// `1`: 工作日 — a working day.
+    Workday,
+    /// `2`: 休息日 — a rest day.
+    RestDay,
+    /// `3`: 节假日 — a public holiday.
+    Holiday,
+    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
+    /// fails validation.
+    Unknown(i64),
+}
+impl ::lark_runtime::enums::IntEnum for OvertimeCategory {
+    fn from_wire(value: i64) -> Self {
+        match value {
+            1 => Self::Workday,
+            2 => Self::RestDay,
+            3 => Self::Holiday,
+            other => Self::Unknown(other),
+        }
+    }
+    fn as_wire(&self) -> i64 {
+        match self {
+            Self::Workday => 1,
+            Self::RestDay => 2,
+            Self::Holiday => 3,
+            Self::Unknown(value) => *value,
+        }
+    }
+    fn is_known(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
+    }
+}
+impl ::lark_runtime::__private::serde::Serialize for OvertimeCategory {
+    fn serialize<S: ::lark_runtime::__private::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        ::lark_runtime::enums::serialize_int_enum(self, serializer)
+    }
+}
+impl<'de> ::lark_runtime::__private::serde::Deserialize<'de> for OvertimeCategory {
+    fn deserialize<D: ::lark_runtime::__private::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::lark_runtime::enums::deserialize_int_enum(deserializer)
+    }
+}
+impl ::std::fmt::Display for OvertimeCategory {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::std::fmt::Display::fmt(&::lark_runtime::enums::IntEnum::as_wire(self), f)
+    }
+}
+impl ::lark_runtime::Validate for OvertimeCategory {
+    fn validate_at(
+        &self,
+        at: &::lark_runtime::validate::FieldPath<'_>,
+        violations: &mut ::lark_runtime::validate::Violations,
+    ) {
+        violations
+            .known_enum_value(at, ::lark_runtime::enums::IntEnum::is_known(self), self);
+    }
+}
+/// 加班规则类型 — how overtime is compensated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum OvertimeRuleType {
+    /// `0`: 仅记录 — recorded only (the query page says "not linked to an overtime rule").
+    RecordOnly,
+    /// `1`: 调休 — compensatory time off.
+    TimeOff,
+    /// `2`: 加班费 — overtime pay.
+    OvertimePay,
+    /// `3`: 关联加班规则，没有调休或加班费 — linked to an overtime rule, with neither time off nor pay (answers);
+    /// the create page marks this value deprecated for writes.
+    RuleWithoutCompensation,
+    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
+    /// fails validation.
+    Unknown(i64),
+}
+impl ::lark_runtime::enums::IntEnum for OvertimeRuleType {
+    fn from_wire(value: i64) -> Self {
+        match value {
+            0 => Self::RecordOnly,
+            1 => Self::TimeOff,
+            2 => Self::OvertimePay,
+            3 => Self::RuleWithoutCompensation,
+            other => Self::Unknown(other),
+        }
+    }
+    fn as_wire(&self) -> i64 {
+        match self {
+            Self::RecordOnly => 0,
+            Self::TimeOff => 1,
+            Self::OvertimePay => 2,
+            Self::RuleWithoutCompensation => 3,
+            Self::Unknown(value) => *value,
+        }
+    }
+    fn is_known(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
+    }
+}
+impl ::lark_runtime::__private::serde::Serialize for OvertimeRuleType {
+    fn serialize<S: ::lark_runtime::__private::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        ::lark_runtime::enums::serialize_int_enum(self, serializer)
+    }
+}
+impl<'de> ::lark_runtime::__private::serde::Deserialize<'de> for OvertimeRuleType {
+    fn deserialize<D: ::lark_runtime::__private::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::lark_runtime::enums::deserialize_int_enum(deserializer)
+    }
+}
+impl ::std::fmt::Display for OvertimeRuleType {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::std::fmt::Display::fmt(&::lark_runtime::enums::IntEnum::as_wire(self), f)
+    }
+}
+impl ::lark_runtime::Validate for OvertimeRuleType {
+    fn validate_at(
+        &self,
+        at: &::lark_runtime::validate::FieldPath<'_>,
+        violations: &mut ::lark_runtime::validate::Violations,
+    ) {
+        violations
+            .known_enum_value(at, ::lark_runtime::enums::IntEnum::is_known(self), self);
+    }
+}
+/// 查询依据的时间类型 — which time of a record a date or time range is matched against.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ApprovalCheckDateType {
+    /// `"PeriodTime"`: 单据作用时间 — when the record takes effect (the default).
+    PeriodTime,
+    /// `"CreateTime"`: 单据创建时间 — when the record was created (user_task_remedys/query says not supported yet).
+    CreateTime,
+    /// `"UpdateTime"`: 单据状态更新时间 — when the record's status last changed (user_approvals/query says in limited release, not open yet).
+    UpdateTime,
+    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
+    /// fails validation.
+    Unknown(::std::string::String),
+}
+impl ::lark_runtime::enums::StringEnum for ApprovalCheckDateType {
+    fn from_wire(value: &str) -> Self {
+        match value {
+            "PeriodTime" => Self::PeriodTime,
+            "CreateTime" => Self::CreateTime,
+            "UpdateTime" => Self::UpdateTime,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+    fn as_wire(&self) -> &str {
+        match self {
+            Self::PeriodTime => "PeriodTime",
+            Self::CreateTime => "CreateTime",
+            Self::UpdateTime => "UpdateTime",
+            Self::Unknown(value) => value,
+        }
+    }
+    fn is_known(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
+    }
+}
+impl ::lark_runtime::__private::serde::Serialize for ApprovalCheckDateType {
+    fn serialize<S: ::lark_runtime::__private::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        ::lark_runtime::enums::serialize_string_enum(self, serializer)
+    }
+}
+impl<'de> ::lark_runtime::__private::serde::Deserialize<'de> for ApprovalCheckDateType {
+    fn deserialize<D: ::lark_runtime::__private::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::lark_runtime::enums::deserialize_string_enum(deserializer)
+    }
+}
+impl ::std::fmt::Display for ApprovalCheckDateType {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(::lark_runtime::enums::StringEnum::as_wire(self))
+    }
+}
+impl ::lark_runtime::Validate for ApprovalCheckDateType {
+    fn validate_at(
+        &self,
+        at: &::lark_runtime::validate::FieldPath<'_>,
+        violations: &mut ::lark_runtime::validate::Violations,
+    ) {
+        violations
+            .known_enum_value(
+                at,
+                ::lark_runtime::enums::StringEnum::is_known(self),
+                self,
+            );
+    }
+}
+/// 审批状态 — state of an approval.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ApprovalStatus {
+    /// `0`: 待审批 — awaiting approval.
+    Pending,
+    /// `1`: 未通过 — rejected.
+    Rejected,
+    /// `2`: 已通过 — approved.
+    Approved,
+    /// `3`: 已取消 — cancelled (user_approvals/query calls this value 已撤回, withdrawn).
+    Cancelled,
+    /// `4`: 已撤回 / 通过后撤回 — revoked after approval (user_approvals/query calls it 已撤销).
+    Revoked,
+    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
+    /// fails validation.
+    Unknown(i64),
+}
+impl ::lark_runtime::enums::IntEnum for ApprovalStatus {
+    fn from_wire(value: i64) -> Self {
+        match value {
+            0 => Self::Pending,
+            1 => Self::Rejected,
+            2 => Self::Approved,
+            3 => Self::Cancelled,
+            4 => Self::Revoked,
+            other => Self::Unknown(other),
+        }
+    }
+    fn as_wire(&self) -> i64 {
+        match self {
+            Self::Pending => 0,
+            Self::Rejected => 1,
+            Self::Approved => 2,
+            Self::Cancelled => 3,
+            Self::Revoked => 4,
+            Self::Unknown(value) => *value,
+        }
+    }
+    fn is_known(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
+    }
+}
+impl ::lark_runtime::__private::serde::Serialize for ApprovalStatus {
+    fn serialize<S: ::lark_runtime::__private::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        ::lark_runtime::enums::serialize_int_enum(self, serializer)
+    }
+}
+impl<'de> ::lark_runtime::__private::serde::Deserialize<'de> for ApprovalStatus {
+    fn deserialize<D: ::lark_runtime::__private::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::lark_runtime::enums::deserialize_int_enum(deserializer)
+    }
+}
+impl ::std::fmt::Display for ApprovalStatus {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::std::fmt::Display::fmt(&::lark_runtime::enums::IntEnum::as_wire(self), f)
+    }
+}
+impl ::lark_runtime::Validate for ApprovalStatus {
+    fn validate_at(
+        &self,
+        at: &::lark_runtime::validate::FieldPath<'_>,
+        violations: &mut ::lark_runtime::validate::Violations,
+    ) {
+        violations
+            .known_enum_value(at, ::lark_runtime::enums::IntEnum::is_known(self), self);
+    }
+}
+/// 审批类型 — kind of approval.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ApprovalType {
+    /// `"leave"`: 请假 — leave.
+    Leave,
+    /// `"out"`: 外出 — outing.
+    Out,
+    /// `"overtime"`: 加班 — overtime.
+    Overtime,
+    /// `"trip"`: 出差 — business trip.
+    Trip,
+    /// `"remedy"`: 补卡 — make-up punch.
+    Remedy,
+    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
+    /// fails validation.
+    Unknown(::std::string::String),
+}
+impl ::lark_runtime::enums::StringEnum for ApprovalType {
+    fn from_wire(value: &str) -> Self {
+        match value {
+            "leave" => Self::Leave,
+            "out" => Self::Out,
+            "overtime" => Self::Overtime,
+            "trip" => Self::Trip,
+            "remedy" => Self::Remedy,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+    fn as_wire(&self) -> &str {
+        match self {
+            Self::Leave => "leave",
+            Self::Out => "out",
+            Self::Overtime => "overtime",
+            Self::Trip => "trip",
+            Self::Remedy => "remedy",
+            Self::Unknown(value) => value,
+        }
+    }
+    fn is_known(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
+    }
+}
+impl ::lark_runtime::__private::serde::Serialize for ApprovalType {
+    fn serialize<S: ::lark_runtime::__private::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        ::lark_runtime::enums::serialize_string_enum(self, serializer)
+    }
+}
+impl<'de> ::lark_runtime::__private::serde::Deserialize<'de> for ApprovalType {
+    fn deserialize<D: ::lark_runtime::__private::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::lark_runtime::enums::deserialize_string_enum(deserializer)
+    }
+}
+impl ::std::fmt::Display for ApprovalType {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(::lark_runtime::enums::StringEnum::as_wire(self))
+    }
+}
+impl ::lark_runtime::Validate for ApprovalType {
+    fn validate_at(
+        &self,
+        at: &::lark_runtime::validate::FieldPath<'_>,
+        violations: &mut ::lark_runtime::validate::Violations,
+    ) {
+        violations
+            .known_enum_value(
+                at,
+                ::lark_runtime::enums::StringEnum::is_known(self),
+                self,
+            );
+    }
+}
+/// 补卡审批 — one make-up punch (remedy) approval of an employee.
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    ::lark_runtime::__private::serde::Serialize,
+    ::lark_runtime::__private::serde::Deserialize
+)]
+#[serde(crate = "::lark_runtime::__private::serde")]
+pub struct UserTaskRemedy {
+    /// 用户 ID — the employee, in the kind of id `employee_type` names.
+    ///
+    /// Example: `"abd754f7"`
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
+    pub user_id: ::std::option::Option<::std::string::String>,
+    /// 补卡日期 — the day of the make-up punch, a yyyyMMdd number.
+    ///
+    /// Example: `20210701`
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
+    pub remedy_date: ::std::option::Option<i32>,
+    /// 第几次上下班 — which check-in/out pair of the day: 0 the first, 1 the second, 2 the third; 0 for
+    /// flexible shifts.
+    ///
+    /// Example: `0`
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
+    pub punch_no: ::std::option::Option<i32>,
+    /// 上班 / 下班 — 1 check-in, 2 check-out. For flexible shifts user_task_remedys/create says 0,
+    /// user_task_remedys/query says 1.
+    ///
+    /// Example: `1`
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
+    pub work_type: ::std::option::Option<i32>,
+    /// 审批 ID — the approval, for approval_infos/process.
+    ///
+    /// Example: `"6737202939523236113"`
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
+    pub approval_id: ::std::option::Option<::std::string::String>,
+    /// 补卡时间 — the make-up punch time, "yyyy-MM-dd HH:mm".
+    ///
+    /// Example: `"2021-07-01 08:00"`
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
+    pub remedy_time: ::std::option::Option<::std::string::String>,
+    /// 补卡状态 — state of the approval. user_task_remedys/create says the value is meaningless there:
+    /// a new remedy is always pending until approval_infos/process updates it.
+    ///
+    /// Example: `2`
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: ::std::option::Option<crate::attendance::v1::types::ApprovalStatus>,
+    /// 补卡原因 — reason for the make-up punch.
+    ///
+    /// Example: `"忘记打卡"`
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
+    pub reason: ::std::option::Option<::std::string::String>,
+    /// 补卡时间 — the make-up punch time, Unix seconds as a string (meaningless in create's answer).
+    ///
+    /// Example: `"1611476284"`
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
+    pub time: ::std::option::Option<::std::string::String>,
+    /// 时区 — time zone of the attendance group at the make-up punch (meaningless in create's answer).
+    ///
+    /// Example: `"Asia/Shanghai"`
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
+    pub time_zone: ::std::option::Option<::std::string::String>,
+    /// 补卡发起时间 — when the remedy was requested, Unix seconds as a string (meaningless in create's answer).
+    ///
+    /// Example: `"1611476284"`
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
+    pub create_time: ::std::option::Option<::std::string::String>,
+    /// 补卡状态更新时间 — when its state last changed, Unix seconds as a string (meaningless in create's answer).
+    ///
+    /// Example: `"1611476284"`
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
+    pub update_time: ::std::option::Option<::std::string::String>,
+}
+impl ::lark_runtime::Validate for UserTaskRemedy {
+    fn validate_at(
+        &self,
+        at: &::lark_runtime::validate::FieldPath<'_>,
+        violations: &mut ::lark_runtime::validate::Violations,
+    ) {
+        {
+            let at = at.field("status");
+            if let ::std::option::Option::Some(value) = &self.status {
+                ::lark_runtime::Validate::validate_at(value, &at, violations);
+            }
+        }
+    }
+}
+/// 用户 ID 类型 — which kind of user id the leave-record endpoints take and return (default `open_id`).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum LeaveUserIdType {
+    /// `"open_id"`: Open ID — the user's identity within one app.
+    OpenId,
+    /// `"union_id"`: Union ID — the user's identity across one developer's apps.
+    UnionId,
+    /// `"user_id"`: User ID — the user's identity within one tenant; needs the contact:user.employee_id:readonly scope.
+    UserId,
+    /// `"people_corehr_id"`: 飞书人事 ID — the user's Feishu People (CoreHR) id.
+    PeopleCorehrId,
+    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
+    /// fails validation.
+    Unknown(::std::string::String),
+}
+impl ::lark_runtime::enums::StringEnum for LeaveUserIdType {
+    fn from_wire(value: &str) -> Self {
+        match value {
+            "open_id" => Self::OpenId,
+            "union_id" => Self::UnionId,
+            "user_id" => Self::UserId,
+            "people_corehr_id" => Self::PeopleCorehrId,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+    fn as_wire(&self) -> &str {
+        match self {
+            Self::OpenId => "open_id",
+            Self::UnionId => "union_id",
+            Self::UserId => "user_id",
+            Self::PeopleCorehrId => "people_corehr_id",
+            Self::Unknown(value) => value,
+        }
+    }
+    fn is_known(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
+    }
+}
+impl ::lark_runtime::__private::serde::Serialize for LeaveUserIdType {
+    fn serialize<S: ::lark_runtime::__private::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        ::lark_runtime::enums::serialize_string_enum(self, serializer)
+    }
+}
+impl<'de> ::lark_runtime::__private::serde::Deserialize<'de> for LeaveUserIdType {
+    fn deserialize<D: ::lark_runtime::__private::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::lark_runtime::enums::deserialize_string_enum(deserializer)
+    }
+}
+impl ::std::fmt::Display for LeaveUserIdType {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(::lark_runtime::enums::StringEnum::as_wire(self))
+    }
+}
+impl ::lark_runtime::Validate for LeaveUserIdType {
+    fn validate_at(
+        &self,
+        at: &::lark_runtime::validate::FieldPath<'_>,
+        violations: &mut ::lark_runtime::validate::Violations,
+    ) {
+        violations
+            .known_enum_value(
+                at,
+                ::lark_runtime::enums::StringEnum::is_known(self),
+                self,
+            );
+    }
+}
+/// 多语言文本 — a text in one language.
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    ::lark_runtime::__private::serde::Serialize,
+    ::lark_runtime::__private::serde::Deserialize
+)]
+#[serde(crate = "::lark_runtime::__private::serde")]
+pub struct LangText {
+    /// 语言码 — language code.
+    ///
+    /// Example: `"zh_CN"`
+    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
+    pub lang: ::std::string::String,
+    /// 文本 — the text in that language.
+    ///
+    /// Example: `"test"`
+    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
+    pub value: ::std::string::String,
+}
+impl ::lark_runtime::Validate for LangText {
+    fn validate_at(
+        &self,
+        _at: &::lark_runtime::validate::FieldPath<'_>,
+        _violations: &mut ::lark_runtime::validate::Violations,
+    ) {}
+}
+/// 语言类型 — language of the statistics titles in the answer.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum StatsLocale {
+    /// `"en"`: 英语 — English.
+    En,
+    /// `"ja"`: 日语 — Japanese.
+    Ja,
+    /// `"zh"`: 中文 — Chinese.
+    Zh,
+    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
+    /// fails validation.
+    Unknown(::std::string::String),
+}
+impl ::lark_runtime::enums::StringEnum for StatsLocale {
+    fn from_wire(value: &str) -> Self {
+        match value {
+            "en" => Self::En,
+            "ja" => Self::Ja,
+            "zh" => Self::Zh,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+    fn as_wire(&self) -> &str {
+        match self {
+            Self::En => "en",
+            Self::Ja => "ja",
+            Self::Zh => "zh",
+            Self::Unknown(value) => value,
+        }
+    }
+    fn is_known(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
+    }
+}
+impl ::lark_runtime::__private::serde::Serialize for StatsLocale {
+    fn serialize<S: ::lark_runtime::__private::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        ::lark_runtime::enums::serialize_string_enum(self, serializer)
+    }
+}
+impl<'de> ::lark_runtime::__private::serde::Deserialize<'de> for StatsLocale {
+    fn deserialize<D: ::lark_runtime::__private::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::lark_runtime::enums::deserialize_string_enum(deserializer)
+    }
+}
+impl ::std::fmt::Display for StatsLocale {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(::lark_runtime::enums::StringEnum::as_wire(self))
+    }
+}
+impl ::lark_runtime::Validate for StatsLocale {
+    fn validate_at(
+        &self,
+        at: &::lark_runtime::validate::FieldPath<'_>,
+        violations: &mut ::lark_runtime::validate::Violations,
+    ) {
+        violations
+            .known_enum_value(
+                at,
+                ::lark_runtime::enums::StringEnum::is_known(self),
+                self,
+            );
+    }
+}
+/// 统计类型 — whether a statistics report covers single days or whole months.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum StatsType {
+    /// `"daily"`: 日度统计 — daily statistics.
+    Daily,
+    /// `"month"`: 月度统计 — monthly statistics.
+    Month,
+    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
+    /// fails validation.
+    Unknown(::std::string::String),
+}
+impl ::lark_runtime::enums::StringEnum for StatsType {
+    fn from_wire(value: &str) -> Self {
+        match value {
+            "daily" => Self::Daily,
+            "month" => Self::Month,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+    fn as_wire(&self) -> &str {
+        match self {
+            Self::Daily => "daily",
+            Self::Month => "month",
+            Self::Unknown(value) => value,
+        }
+    }
+    fn is_known(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
+    }
+}
+impl ::lark_runtime::__private::serde::Serialize for StatsType {
+    fn serialize<S: ::lark_runtime::__private::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        ::lark_runtime::enums::serialize_string_enum(self, serializer)
+    }
+}
+impl<'de> ::lark_runtime::__private::serde::Deserialize<'de> for StatsType {
+    fn deserialize<D: ::lark_runtime::__private::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::lark_runtime::enums::deserialize_string_enum(deserializer)
+    }
+}
+impl ::std::fmt::Display for StatsType {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(::lark_runtime::enums::StringEnum::as_wire(self))
+    }
+}
+impl ::lark_runtime::Validate for StatsType {
+    fn validate_at(
+        &self,
+        at: &::lark_runtime::validate::FieldPath<'_>,
+        violations: &mut ::lark_runtime::validate::Violations,
+    ) {
+        violations
+            .known_enum_value(
+                at,
+                ::lark_runtime::enums::StringEnum::is_known(self),
+                self,
+            );
+    }
+}
+/// 统计视图 — a saved statistics setting: which column groups and columns a daily or monthly report
+/// shows. Required fields are the ones user_stats_views/update requires.
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    ::lark_runtime::__private::serde::Serialize,
+    ::lark_runtime::__private::serde::Deserialize
+)]
+#[serde(crate = "::lark_runtime::__private::serde")]
+pub struct UserStatsView {
+    /// 视图 ID — id of the view; the path parameter of user_stats_views/update.
+    ///
+    /// Example: `"TmpZNU5qTTJORFF6T1RnNU5UTTNOakV6TWl0dGIyNTBhQT09"`
+    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
+    pub view_id: ::std::string::String,
+    /// 视图类型 — daily or monthly statistics.
+    ///
+    /// Example: `"month"`
+    pub stats_type: crate::attendance::v1::types::StatsType,
+    /// 操作者的用户 ID — the operator whose view this is, in the kind of id `employee_type` names.
+    ///
+    /// Example: `"ec8ddg56"`
+    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
+    pub user_id: ::std::string::String,
+    /// 用户设置字段 — the column groups of the view.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub items: ::std::option::Option<
+        ::std::vec::Vec<crate::attendance::v1::types::UserStatsViewItem>,
+    >,
+}
+impl ::lark_runtime::Validate for UserStatsView {
+    fn validate_at(
+        &self,
+        at: &::lark_runtime::validate::FieldPath<'_>,
+        violations: &mut ::lark_runtime::validate::Violations,
+    ) {
+        {
+            let at = at.field("stats_type");
+            let value = &self.stats_type;
+            ::lark_runtime::Validate::validate_at(value, &at, violations);
+        }
+        {
+            let at = at.field("items");
+            if let ::std::option::Option::Some(value) = &self.items {
+                for (index, item) in value.iter().enumerate() {
+                    let at = at.index(index);
+                    ::lark_runtime::Validate::validate_at(item, &at, violations);
+                }
+            }
+        }
+    }
+}
+/// 标题 — one column group (heading) of a statistics view.
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    ::lark_runtime::__private::serde::Serialize,
+    ::lark_runtime::__private::serde::Deserialize
+)]
+#[serde(crate = "::lark_runtime::__private::serde")]
+pub struct UserStatsViewItem {
+    /// 标题编号 — code of the column group.
+    ///
+    /// Example: `"522"`
+    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
+    pub code: ::std::string::String,
+    /// 标题名称 — name of the column group; only in answers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
+    pub title: ::std::option::Option<::std::string::String>,
+    /// 子标题 — the columns under this group.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub child_items: ::std::option::Option<
+        ::std::vec::Vec<crate::attendance::v1::types::UserStatsViewChildItem>,
+    >,
+}
+impl ::lark_runtime::Validate for UserStatsViewItem {
+    fn validate_at(
+        &self,
+        at: &::lark_runtime::validate::FieldPath<'_>,
+        violations: &mut ::lark_runtime::validate::Violations,
+    ) {
+        {
+            let at = at.field("child_items");
+            if let ::std::option::Option::Some(value) = &self.child_items {
+                for (index, item) in value.iter().enumerate() {
+                    let at = at.index(index);
+                    ::lark_runtime::Validate::validate_at(item, &at, violations);
+                }
+            }
+        }
+    }
+}
+/// 子标题 — one column of a statistics view, and whether it is switched on.
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    ::lark_runtime::__private::serde::Serialize,
+    ::lark_runtime::__private::serde::Deserialize
+)]
+#[serde(crate = "::lark_runtime::__private::serde")]
+pub struct UserStatsViewChildItem {
+    /// 子标题编号 — code of the column.
+    ///
+    /// Example: `"50101"`
+    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
+    pub code: ::std::string::String,
+    /// 开关字段 — switch of the column, a string; "0" off, "1" on.
+    ///
+    /// Example: `"0"`
+    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
+    pub value: ::std::string::String,
+    /// 子标题名称 — name of the column; only in answers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
+    pub title: ::std::option::Option<::std::string::String>,
+    /// 列类型 — kind of the column; only in answers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub column_type: ::std::option::Option<
+        crate::attendance::v1::types::UserStatsViewColumnType,
+    >,
+    /// 是否只读 — whether the column cannot be switched; only in answers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub read_only: ::std::option::Option<bool>,
+    /// 最小值 — lowest value of the column; only in answers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
+    pub min_value: ::std::option::Option<::std::string::String>,
+    /// 最大值 — highest value of the column; only in answers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
+    pub max_value: ::std::option::Option<::std::string::String>,
+}
+impl ::lark_runtime::Validate for UserStatsViewChildItem {
+    fn validate_at(
+        &self,
+        at: &::lark_runtime::validate::FieldPath<'_>,
+        violations: &mut ::lark_runtime::validate::Violations,
+    ) {
+        {
+            let at = at.field("column_type");
+            if let ::std::option::Option::Some(value) = &self.column_type {
+                ::lark_runtime::Validate::validate_at(value, &at, violations);
+            }
+        }
+    }
+}
+/// 列类型 — kind of a statistics view column.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum UserStatsViewColumnType {
+    /// `0`: 未知 — unknown, the default (named Unspecified since Unknown is the catch-all variant).
+    Unspecified,
+    /// `1`: 复选框 — a checkbox.
+    Checkbox,
+    /// `2`: 文本 — text.
+    Text,
+    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
+    /// fails validation.
+    Unknown(i64),
+}
+impl ::lark_runtime::enums::IntEnum for UserStatsViewColumnType {
+    fn from_wire(value: i64) -> Self {
+        match value {
+            0 => Self::Unspecified,
+            1 => Self::Checkbox,
+            2 => Self::Text,
+            other => Self::Unknown(other),
+        }
+    }
+    fn as_wire(&self) -> i64 {
+        match self {
+            Self::Unspecified => 0,
+            Self::Checkbox => 1,
+            Self::Text => 2,
+            Self::Unknown(value) => *value,
+        }
+    }
+    fn is_known(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
+    }
+}
+impl ::lark_runtime::__private::serde::Serialize for UserStatsViewColumnType {
+    fn serialize<S: ::lark_runtime::__private::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        ::lark_runtime::enums::serialize_int_enum(self, serializer)
+    }
+}
+impl<'de> ::lark_runtime::__private::serde::Deserialize<'de>
+for UserStatsViewColumnType {
+    fn deserialize<D: ::lark_runtime::__private::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::lark_runtime::enums::deserialize_int_enum(deserializer)
+    }
+}
+impl ::std::fmt::Display for UserStatsViewColumnType {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::std::fmt::Display::fmt(&::lark_runtime::enums::IntEnum::as_wire(self), f)
+    }
+}
+impl ::lark_runtime::Validate for UserStatsViewColumnType {
+    fn validate_at(
+        &self,
+        at: &::lark_runtime::validate::FieldPath<'_>,
+        violations: &mut ::lark_runtime::validate::Violations,
+    ) {
+        violations
+            .known_enum_value(at, ::lark_runtime::enums::IntEnum::is_known(self), self);
+    }
+}
+/// 用户设置 — an employee's attendance setting: the face photo used for face recognition when
+/// punching. Required fields are the ones user_settings/modify requires.
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    ::lark_runtime::__private::serde::Serialize,
+    ::lark_runtime::__private::serde::Deserialize
+)]
+#[serde(crate = "::lark_runtime::__private::serde")]
+pub struct UserSetting {
+    /// 用户 ID — the employee, in the kind of id `employee_type` names.
+    ///
+    /// Example: `"abd754f7"`
+    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
+    pub user_id: ::std::string::String,
+    /// 人脸照片文件 ID — file id of the face photo: from files/upload when setting it, and usable with
+    /// files/download when reading it.
+    ///
+    /// Example: `"xxxxxb306842b1c189bc5212eefxxxxx"`
+    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
+    pub face_key: ::std::string::String,
+    /// 人脸照片更新时间 — when the face photo was last updated, Unix seconds as a string.
+    ///
+    /// Example: `"1625681917"`
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
+    pub face_key_update_time: ::std::option::Option<::std::string::String>,
+}
+impl ::lark_runtime::Validate for UserSetting {
+    fn validate_at(
+        &self,
+        _at: &::lark_runtime::validate::FieldPath<'_>,
+        _violations: &mut ::lark_runtime::validate::Violations,
+    ) {}
+}

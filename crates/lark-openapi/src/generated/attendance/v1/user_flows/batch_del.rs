@@ -124,7 +124,9 @@ impl ::lark_runtime::Endpoint for BatchDelRequest {
             period_seconds: 1u32,
         }),
         envelope: ::lark_runtime::Envelope::Data,
-        has_body: true,
+        request_body: ::lark_runtime::RequestBody::Json,
+        response_kind: ::lark_runtime::ResponseKind::Json,
+        pagination_items: ::std::option::Option::None,
         request_example: ::std::option::Option::Some(
             "{\"record_ids\":[\"6709359313699356941\"]}",
         ),

@@ -217,7 +217,9 @@ impl ::lark_runtime::Endpoint for QueryRequest {
             period_seconds: 1u32,
         }),
         envelope: ::lark_runtime::Envelope::Data,
-        has_body: true,
+        request_body: ::lark_runtime::RequestBody::Json,
+        response_kind: ::lark_runtime::ResponseKind::Json,
+        pagination_items: ::std::option::Option::None,
         request_example: ::std::option::Option::Some(
             "{\"check_time_from\":\"1566641088\",\"check_time_to\":\"1566641088\",\"user_ids\":[\"abd754f7\"]}",
         ),

@@ -264,7 +264,9 @@ impl ::lark_runtime::Endpoint for QueryRequest {
             period_seconds: 1u32,
         }),
         envelope: ::lark_runtime::Envelope::Data,
-        has_body: true,
+        request_body: ::lark_runtime::RequestBody::Json,
+        response_kind: ::lark_runtime::ResponseKind::Json,
+        pagination_items: ::std::option::Option::None,
         request_example: ::std::option::Option::Some(
             "{\"check_date_from\":20190817,\"check_date_to\":20190820,\"need_overtime_result\":true,\"user_ids\":[\"abd754f7\"]}",
         ),

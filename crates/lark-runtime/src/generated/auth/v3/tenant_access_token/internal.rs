@@ -117,7 +117,9 @@ impl ::lark_runtime::Endpoint for InternalRequest {
         scopes: &[],
         rate_limit: ::std::option::Option::None,
         envelope: ::lark_runtime::Envelope::Flat,
-        has_body: true,
+        request_body: ::lark_runtime::RequestBody::Json,
+        response_kind: ::lark_runtime::ResponseKind::Json,
+        pagination_items: ::std::option::Option::None,
         request_example: ::std::option::Option::Some(
             "{\"app_id\":\"cli_slkdjalasdkjasd\",\"app_secret\":\"dskLLdkasdjlasdKK\"}",
         ),

@@ -1,0 +1,466 @@
+//! One call, attempt by attempt: the token, the endpoint's turn under its rate limit, the request (JSON
+//! or multipart), and the answer read as the platform's JSON envelope or as a file's bytes; retries as
+//! [`retry`](crate::retry) says.
+
+use std::future::Future;
+use std::time::Duration;
+
+use serde::Deserialize;
+use tokio::time::Instant;
+use tracing::Instrument;
+
+use crate::auth::INVALID_TOKEN_CODES;
+use crate::client::Client;
+use crate::credentials::AccessToken;
+use crate::documented_error::DocumentedError;
+use crate::endpoint::{Endpoint, Envelope, HttpMethod, RequestBody};
+use crate::error::{Error, TransportKind};
+use crate::files::{Download, UploadFile};
+use crate::http::{LOG_ID_HEADER, ReadError, read_capped, snippet};
+use crate::partial_failure::{PartialFailure, RecordFailure, failures};
+use crate::retry::{RATE_LIMIT_CODE, RATE_LIMIT_RESET_HEADER, Retry};
+
+/// A successful call: the typed data and what the platform said about it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Response<D> {
+    /// The payload.
+    pub data: D,
+    /// The envelope's `msg`; batch endpoints put per-id failure reasons here.
+    pub msg: String,
+    /// The `X-Tt-Logid` of the answer.
+    pub log_id: Option<String>,
+    /// How many times the request was sent.
+    pub attempts: u32,
+    /// Whether an earlier attempt's answer was lost in a way that means the platform may have applied
+    /// it already (see [`retry`](crate::retry)).
+    pub earlier_attempt_may_have_applied: bool,
+}
+
+impl<D: PartialFailure> Response<D> {
+    /// Every id that failed, with the reason `msg` gives for it.
+    pub fn failures(&self) -> Vec<RecordFailure> {
+        failures(&self.data, &self.msg)
+    }
+}
+
+/// The envelope: `code` and `msg`, with the payload kept as raw JSON until `code` says it is one.
+#[derive(Deserialize)]
+struct RawEnvelope<'a> {
+    code: i64,
+    #[serde(default)]
+    msg: String,
+    #[serde(default, borrow)]
+    data: Option<&'a serde_json::value::RawValue>,
+}
+
+/// One attempt that did not succeed, and what to do next.
+pub(crate) struct Failed<E: DocumentedError> {
+    error: Error<E>,
+    retry: Retry,
+    token_rejected: bool,
+    /// Whether the platform may have applied this attempt.
+    may_have_applied: bool,
+}
+
+/// What one attempt sends besides its token.
+struct Outgoing<'r> {
+    method: reqwest::Method,
+    url: reqwest::Url,
+    /// The JSON body, encoded once and shared by every attempt.
+    json: Option<bytes::Bytes>,
+    files: Vec<(&'static str, &'r UploadFile)>,
+}
+
+impl Client {
+    /// Sends `request`, retrying as the policy allows, and decodes the answer.
+    pub async fn execute<E: Endpoint>(&self, request: &E) -> Result<Response<E::Data>, Error<E::Error>> {
+        let (mut response, attempts, may_have_applied) = self
+            .run(request, |answer, attempts| {
+                decode_json::<E>(answer, attempts, self.max_body_bytes())
+            })
+            .instrument(call_span(E::METADATA.id))
+            .await?;
+        response.attempts = attempts;
+        response.earlier_attempt_may_have_applied = may_have_applied;
+        Ok(response)
+    }
+
+    /// Sends `request` to an endpoint whose answer is a file, retrying as the policy allows. The bytes are
+    /// not read yet: see [`Download`]. An answer in the platform's JSON is the endpoint's typed error.
+    pub async fn download<E: Endpoint>(&self, request: &E) -> Result<Download, Error<E::Error>> {
+        let (mut download, attempts, _) = self
+            .run(request, |answer, attempts| {
+                open_download::<E>(answer, attempts, self.max_body_bytes())
+            })
+            .instrument(call_span(E::METADATA.id))
+            .await?;
+        download.attempts = attempts;
+        Ok(download)
+    }
+
+    /// The attempt loop shared by every call: `finish` reads an answer's headers and body.
+    async fn run<E, T, F, Fut>(&self, request: &E, finish: F) -> Result<(T, u32, bool), Error<E::Error>>
+    where
+        E: Endpoint,
+        F: Fn(reqwest::Response, u32) -> Fut,
+        Fut: Future<Output = Result<T, Failed<E::Error>>>,
+    {
+        let metadata = E::METADATA;
+        let endpoint = metadata.id;
+        let outgoing = self.outgoing(request)?;
+        let policy = self.retry_policy();
+        let mut backoff = policy.backoff();
+        let mut waited = Duration::ZERO;
+        let mut attempts = 0;
+        let mut refreshed_token = false;
+        let mut may_have_applied = false;
+        loop {
+            attempts += 1;
+            tracing::Span::current().record("attempt", attempts);
+            // The token endpoints themselves take no access token.
+            let token = match metadata.access_tokens.is_empty() {
+                true => None,
+                false => Some(
+                    self.tokens()
+                        .access_token()
+                        .await
+                        .map_err(|source| Error::Auth { endpoint, source })?,
+                ),
+            };
+            self.pacers().wait_turn(metadata).await;
+            let sent = self.send::<E>(&outgoing, token.as_ref(), attempts).await;
+            let failed = match sent {
+                Ok(answer) => match finish(answer, attempts).await {
+                    Ok(value) => return Ok((value, attempts, may_have_applied)),
+                    Err(failed) => failed,
+                },
+                Err(failed) => failed,
+            };
+            if let Some(token) = token.as_ref().filter(|_| failed.token_rejected && !refreshed_token) {
+                // One refresh per call: an expired token is normal, a token rejected twice is not.
+                refreshed_token = true;
+                tracing::info!("access token rejected; refreshing it and sending again");
+                self.tokens().invalidate(token).await;
+                continue;
+            }
+            let delay = match failed.retry {
+                Retry::Never => None,
+                Retry::Backoff => backoff.next(),
+                Retry::After(asked) => asked.or_else(|| backoff.next()),
+            };
+            let Some(delay) =
+                delay.filter(|delay| attempts < policy.max_attempts && waited + *delay <= policy.total_budget)
+            else {
+                return Err(failed.error);
+            };
+            may_have_applied |= failed.may_have_applied;
+            tracing::warn!(error = %failed.error, ?delay, "attempt failed; retrying");
+            tokio::time::sleep(delay).await;
+            waited += delay;
+        }
+    }
+
+    fn outgoing<'r, E: Endpoint>(&self, request: &'r E) -> Result<Outgoing<'r>, Error<E::Error>> {
+        let metadata = E::METADATA;
+        let json = match metadata.request_body {
+            RequestBody::Json => Some(bytes::Bytes::from(serde_json::to_vec(request).map_err(|error| {
+                Error::Encode {
+                    endpoint: metadata.id,
+                    message: error.to_string(),
+                }
+            })?)),
+            RequestBody::None | RequestBody::Multipart => None,
+        };
+        let method = match metadata.method {
+            HttpMethod::Get => reqwest::Method::GET,
+            HttpMethod::Post => reqwest::Method::POST,
+            HttpMethod::Put => reqwest::Method::PUT,
+            HttpMethod::Patch => reqwest::Method::PATCH,
+            HttpMethod::Delete => reqwest::Method::DELETE,
+        };
+        Ok(Outgoing {
+            method,
+            url: self.url(&request.path(), &request.query()),
+            json,
+            files: request.files(),
+        })
+    }
+
+    fn url(&self, path: &str, query: &[(&'static str, String)]) -> reqwest::Url {
+        let mut url = self.base_url().clone();
+        url.set_path(path);
+        if !query.is_empty() {
+            url.query_pairs_mut().extend_pairs(query);
+        }
+        url
+    }
+
+    /// One attempt up to the answer's headers.
+    async fn send<E: Endpoint>(
+        &self,
+        outgoing: &Outgoing<'_>,
+        token: Option<&AccessToken>,
+        attempts: u32,
+    ) -> Result<reqwest::Response, Failed<E::Error>> {
+        let endpoint = E::METADATA.id;
+        let mut builder = self
+            .http()
+            .request(outgoing.method.clone(), outgoing.url.clone())
+            .timeout(self.request_timeout());
+        if let Some(token) = token {
+            builder = builder.bearer_auth(token.expose());
+        }
+        if let Some(body) = &outgoing.json {
+            builder = builder
+                .header(reqwest::header::CONTENT_TYPE, "application/json; charset=utf-8")
+                .body(body.clone());
+        }
+        if !outgoing.files.is_empty() {
+            let mut form = reqwest::multipart::Form::new();
+            for (name, file) in &outgoing.files {
+                let part = file
+                    .part()
+                    .map_err(|error| transport_failure(endpoint, error, attempts))?;
+                form = form.part(*name, part);
+            }
+            builder = builder.multipart(form);
+        }
+        builder
+            .send()
+            .await
+            .map_err(|error| transport_failure(endpoint, error, attempts))
+    }
+}
+
+fn call_span(endpoint: &'static str) -> tracing::Span {
+    tracing::info_span!(
+        "lark.call",
+        endpoint,
+        attempt = tracing::field::Empty,
+        status = tracing::field::Empty,
+        code = tracing::field::Empty,
+        log_id = tracing::field::Empty,
+    )
+}
+
+/// A file's bytes on success; anything else is read as the platform's JSON answer, which for a download
+/// can only be an error.
+async fn open_download<E: Endpoint>(
+    response: reqwest::Response,
+    attempts: u32,
+    max_body_bytes: usize,
+) -> Result<Download, Failed<E::Error>> {
+    let endpoint = E::METADATA.id;
+    let is_json = response
+        .headers()
+        .get(reqwest::header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|value| value.starts_with("application/json"));
+    if response.status().is_success() && !is_json {
+        let log_id = header(&response, LOG_ID_HEADER);
+        tracing::Span::current().record("status", response.status().as_u16());
+        return Ok(Download::new(response, endpoint, log_id));
+    }
+    let http_status = response.status().as_u16();
+    match decode_json::<E>(response, attempts, max_body_bytes).await {
+        Err(failed) => Err(failed),
+        // Code 0 in JSON where a file belongs: the answer is not what the page documents.
+        Ok(answer) => Err(Failed {
+            error: Error::Decode {
+                endpoint,
+                http_status,
+                content_type: Some("application/json".to_owned()),
+                snippet: String::new(),
+                reason: format!(
+                    "expected the file's bytes, got a JSON answer with code 0 ({})",
+                    answer.msg
+                ),
+                log_id: answer.log_id,
+                attempts,
+            },
+            retry: Retry::Never,
+            token_rejected: false,
+            may_have_applied: true,
+        }),
+    }
+}
+
+fn header(response: &reqwest::Response, name: &str) -> Option<String> {
+    response
+        .headers()
+        .get(name)
+        .and_then(|value| value.to_str().ok())
+        .map(str::to_owned)
+}
+
+/// Reads an answer as the platform's JSON envelope: the typed data, or the failure and what to do next.
+async fn decode_json<E: Endpoint>(
+    response: reqwest::Response,
+    attempts: u32,
+    max_body_bytes: usize,
+) -> Result<Response<E::Data>, Failed<E::Error>> {
+    let endpoint = E::METADATA.id;
+    let started = Instant::now();
+    let http_status = response.status().as_u16();
+    let headers = response.headers().clone();
+    let header = |name: &str| {
+        headers
+            .get(name)
+            .and_then(|value| value.to_str().ok())
+            .map(str::to_owned)
+    };
+    let log_id = header(LOG_ID_HEADER);
+    let content_type = header(reqwest::header::CONTENT_TYPE.as_str());
+    let span = tracing::Span::current();
+    span.record("status", http_status);
+    if let Some(log_id) = &log_id {
+        span.record("log_id", log_id.as_str());
+    }
+    let bytes = match read_capped(response, max_body_bytes).await {
+        Ok(bytes) => bytes,
+        Err(ReadError::TooLarge) => {
+            let limit = max_body_bytes;
+            let error = Error::BodyTooLarge {
+                endpoint,
+                limit,
+                log_id,
+            };
+            return Err(Failed {
+                error,
+                retry: Retry::Never,
+                token_rejected: false,
+                may_have_applied: true,
+            });
+        }
+        Err(ReadError::Transport(error)) => return Err(transport_failure(endpoint, error, attempts)),
+    };
+    tracing::debug!(elapsed = ?started.elapsed(), bytes = bytes.len(), "answer received");
+    let retry_after = header(RATE_LIMIT_RESET_HEADER)
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .map(Duration::from_secs);
+    let rate_limited = |http_status| Failed {
+        error: Error::RateLimited {
+            endpoint,
+            http_status,
+            retry_after,
+            log_id: log_id.clone(),
+            attempts,
+        },
+        retry: Retry::After(retry_after),
+        token_rejected: false,
+        may_have_applied: false,
+    };
+    let head = match serde_json::from_slice::<RawEnvelope<'_>>(&bytes) {
+        Ok(head) => head,
+        Err(_) if http_status == 429 => return Err(rate_limited(http_status)),
+        Err(reason) => {
+            let server_fault = http_status >= 500;
+            let error = Error::Decode {
+                endpoint,
+                http_status,
+                content_type,
+                snippet: snippet(&bytes),
+                reason: reason.to_string(),
+                log_id,
+                attempts,
+            };
+            let retry = if server_fault { Retry::Backoff } else { Retry::Never };
+            return Err(Failed {
+                error,
+                retry,
+                token_rejected: false,
+                may_have_applied: server_fault,
+            });
+        }
+    };
+    span.record("code", head.code);
+    if http_status == 429 || head.code == RATE_LIMIT_CODE {
+        return Err(rate_limited(http_status));
+    }
+    if head.code != 0 {
+        let error = <E::Error as DocumentedError>::from_code(head.code);
+        let retryable = error.is_retryable();
+        let error = Error::Api {
+            endpoint,
+            error,
+            http_status,
+            message: head.msg,
+            log_id,
+            attempts,
+        };
+        return Err(Failed {
+            error,
+            retry: if retryable { Retry::Backoff } else { Retry::Never },
+            token_rejected: INVALID_TOKEN_CODES.contains(&head.code),
+            may_have_applied: retryable,
+        });
+    }
+    // A successful answer without `data` is read as an empty object, so required fields still fail.
+    let data = match E::METADATA.envelope {
+        Envelope::Data => serde_json::from_str::<E::Data>(head.data.map_or("{}", |raw| raw.get())),
+        Envelope::Flat => serde_json::from_slice::<E::Data>(&bytes),
+    };
+    match data {
+        Ok(data) => Ok(Response {
+            data,
+            msg: head.msg,
+            log_id,
+            attempts,
+            earlier_attempt_may_have_applied: false,
+        }),
+        Err(reason) => Err(Failed {
+            error: Error::Decode {
+                endpoint,
+                http_status,
+                content_type,
+                snippet: snippet(&bytes),
+                reason: reason.to_string(),
+                log_id,
+                attempts,
+            },
+            retry: Retry::Never,
+            token_rejected: false,
+            may_have_applied: true,
+        }),
+    }
+}
+
+fn transport_failure<E: DocumentedError>(endpoint: &'static str, error: reqwest::Error, attempts: u32) -> Failed<E> {
+    let error = error.without_url();
+    let kind = if error.is_connect() {
+        TransportKind::Connect
+    } else if error.is_timeout() {
+        TransportKind::Timeout
+    } else {
+        TransportKind::Other
+    };
+    let retry = if error.is_builder() {
+        Retry::Never
+    } else {
+        Retry::Backoff
+    };
+    let message = error_chain(&error);
+    Failed {
+        error: Error::Transport {
+            endpoint,
+            kind,
+            message,
+            attempts,
+        },
+        retry,
+        token_rejected: false,
+        may_have_applied: kind != TransportKind::Connect,
+    }
+}
+
+/// The error and its causes on one line, without the URL.
+fn error_chain(error: &reqwest::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = std::error::Error::source(error);
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}
