@@ -1,6 +1,7 @@
 //! The punch-record family end to end: the generated client against the emulator's platform endpoints
-//! (import, query, get, task results, delete), the reference pages' examples through the generated
-//! types, and one client pacing many tasks under batch_del's documented 10 calls a second.
+//! (import, query, get, task results, delete), decoding of what the platform really sends, and one
+//! client pacing many tasks under batch_del's documented 10 calls a second. Every page's examples run
+//! through `tests/examples.rs`.
 
 #![allow(missing_docs)]
 
@@ -16,10 +17,8 @@ use lark_openapi::attendance::v1::user_flows::get::{GetError, GetRequest};
 use lark_openapi::attendance::v1::user_flows::query::{QueryRequest, QueryResponse};
 use lark_openapi::attendance::v1::user_tasks::query::QueryRequest as TaskQuery;
 use lark_openapi::auth::v3::tenant_access_token::internal::InternalRequest;
-use lark_openapi::runtime::{AuthError, Endpoint, Incoming, IncomingRequest};
+use lark_openapi::runtime::{AuthError, Endpoint};
 use lark_openapi::{Api, Client, Error};
-use serde::Serialize;
-use serde_json::Value;
 
 const DAY: i32 = 20261124;
 
@@ -287,55 +286,6 @@ async fn one_client_paces_thirty_concurrent_deletes_under_the_documented_limit()
     // 30 calls spread at 10 a second cannot finish sooner than 2.9 s: the pacing did its work.
     assert!(elapsed >= Duration::from_millis(2900), "{elapsed:?}");
     assert_eq!(emulator.live_records(), 0);
-}
-
-/// Decodes the page's request example as a server would (with `query` for the parameters the example
-/// body does not carry) and writes it back: the same body. Decodes the page's answer example into the
-/// generated data type and writes it back: the same payload.
-fn examples_round_trip<E>(path: &[(&str, &str)], query: &[(&str, &str)])
-where
-    E: Endpoint + Incoming + Serialize,
-    E::Data: Serialize,
-{
-    let metadata = E::METADATA;
-    let owned = |pairs: &[(&str, &str)]| -> Vec<(String, String)> {
-        pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect()
-    };
-    let (path, query) = (owned(path), owned(query));
-    let body = metadata.request_example.unwrap_or_default();
-    let request = E::from_incoming(&IncomingRequest::new(&path, &query, body.as_bytes()))
-        .unwrap_or_else(|error| panic!("{}: the request example does not decode: {error}", metadata.id));
-    if let Some(example) = metadata.request_example {
-        let example: Value = serde_json::from_str(example).unwrap();
-        assert_eq!(serde_json::to_value(&request).unwrap(), example, "{}", metadata.id);
-    }
-    let answer: Value =
-        serde_json::from_str(metadata.response_example.expect("every page has an answer example")).unwrap();
-    let payload = match metadata.envelope {
-        lark_openapi::runtime::Envelope::Data => answer["data"].clone(),
-        lark_openapi::runtime::Envelope::Flat => {
-            let mut flat = answer.clone();
-            flat.as_object_mut()
-                .unwrap()
-                .retain(|key, _| key != "code" && key != "msg");
-            flat
-        }
-    };
-    let data: E::Data = serde_json::from_value(payload.clone())
-        .unwrap_or_else(|error| panic!("{}: the answer example does not decode: {error}", metadata.id));
-    assert_eq!(serde_json::to_value(&data).unwrap(), payload, "{}", metadata.id);
-}
-
-#[test]
-fn every_page_example_round_trips_through_the_generated_types() {
-    use lark_openapi::attendance::v1::{user_flows, user_tasks};
-    let employee = [("employee_type", "employee_id")];
-    examples_round_trip::<user_flows::batch_create::BatchCreateRequest>(&[], &employee);
-    examples_round_trip::<user_flows::batch_del::BatchDelRequest>(&[], &[]);
-    examples_round_trip::<user_flows::query::QueryRequest>(&[], &employee);
-    examples_round_trip::<user_flows::get::GetRequest>(&[("user_flow_id", "6708236686834352397")], &employee);
-    examples_round_trip::<user_tasks::query::QueryRequest>(&[], &employee);
-    examples_round_trip::<InternalRequest>(&[], &[]);
 }
 
 #[test]

@@ -237,7 +237,7 @@ fn metadata_and_errors_come_from_the_spec() {
             period_seconds: 1
         })
     );
-    assert!(metadata.has_body);
+    assert_eq!(metadata.request_body, lark_runtime::RequestBody::Json);
     assert_eq!(UpdateError::from_code(2), UpdateError::Busy);
     assert_eq!(UpdateError::Busy.advice(), Some("Wait and retry."));
     assert_eq!(UpdateError::Invalid.advice(), None);
@@ -252,7 +252,7 @@ fn a_get_has_no_body_and_a_flat_envelope() {
     let request = GetRequest::builder().thing_id(7.into()).build().unwrap();
     assert_eq!(request.path(), "/open-apis/fixture/v1/things/7");
     assert!(request.query().is_empty());
-    assert!(!GetRequest::METADATA.has_body);
+    assert_eq!(GetRequest::METADATA.request_body, lark_runtime::RequestBody::None);
     assert_eq!(GetRequest::METADATA.envelope, Envelope::Flat);
     let data: GetResponse =
         serde_json::from_value(json!({"code": 0, "msg": "ok", "name": "t", "expire": 7200})).unwrap();

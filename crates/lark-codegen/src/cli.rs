@@ -109,9 +109,11 @@ fn dispatch_enum(
     arms: Vec<TokenStream>,
     run_visibility: TokenStream,
 ) -> TokenStream {
+    // Parsed once per run: the size of the largest command's arguments does not matter.
     quote! {
         #docs
         #[derive(Debug, ::clap::Subcommand)]
+        #[allow(clippy::large_enum_variant)]
         pub enum #command {
             #(#variants,)*
         }

@@ -1,7 +1,7 @@
 //! Everything generated for one endpoint spec, and its metadata.
 
 use lark_spec::model::{
-    AccessTokenKind, AppType, EndpointSpec, Envelope, HttpMethod, RatePeriod, ResponseKind, TypeName, TypesSpec,
+    AccessTokenKind, AppType, EndpointSpec, Envelope, Fields, HttpMethod, RatePeriod, ResponseKind, TypeName, TypesSpec,
 };
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
@@ -99,6 +99,8 @@ fn metadata(spec: &EndpointSpec) -> TokenStream {
         None => quote!(::std::option::Option::None),
     };
     let request_example = example(&spec.request.body_example);
+    let path_example = example_pairs(&spec.request.path);
+    let query_example = example_pairs(&spec.request.query);
     let response_example = example(&spec.response.example);
     quote! {
         ::lark_runtime::EndpointMetadata {
@@ -114,8 +116,28 @@ fn metadata(spec: &EndpointSpec) -> TokenStream {
             request_body: #request_body,
             response_kind: #response_kind,
             pagination_items: #pagination_items,
+            path_example: &[#(#path_example),*],
+            query_example: &[#(#query_example),*],
             request_example: #request_example,
             response_example: #response_example,
         }
     }
+}
+
+/// `(name, value)` pairs from the examples of path or query fields; a list example repeats its name.
+fn example_pairs(fields: &Fields) -> Vec<TokenStream> {
+    let text = |value: &serde_json::Value| match value {
+        serde_json::Value::String(text) => text.clone(),
+        other => other.to_string(),
+    };
+    let mut pairs = Vec::new();
+    for (name, schema) in fields.iter() {
+        let values: Vec<String> = match &schema.example {
+            Some(serde_json::Value::Array(items)) => items.iter().map(text).collect(),
+            Some(value) => vec![text(value)],
+            None => Vec::new(),
+        };
+        pairs.extend(values.into_iter().map(|value| quote!((#name, #value))));
+    }
+    pairs
 }

@@ -201,9 +201,10 @@ fn tree_files(node: &Node<'_>, path: &mut Vec<String>, files: &mut Vec<Generated
         }
     }
     let accessors = surface::accessors(path, node.children.keys(), &node.endpoints);
+    let registry = path.is_empty().then(|| registry(node));
     let mut contents =
         format!("{GENERATED_MARKER} from the specs/ tree.\n// Do not edit by hand: run `cargo xtask codegen`.\n\n");
-    contents.push_str(&render(quote!(#module_docs #(#modules)* #accessors))?);
+    contents.push_str(&render(quote!(#module_docs #(#modules)* #accessors #registry))?);
     let file = if path.is_empty() {
         "mod.rs".to_owned()
     } else {
@@ -216,6 +217,28 @@ fn tree_files(node: &Node<'_>, path: &mut Vec<String>, files: &mut Vec<Generated
         path.pop();
     }
     Ok(())
+}
+
+/// `ENDPOINTS`: every endpoint of the tree, for servers and tests that handle any of them.
+fn registry(root: &Node<'_>) -> TokenStream {
+    fn collect<'a>(node: &Node<'a>, out: &mut Vec<&'a EndpointSpec>) {
+        out.extend(node.endpoints.iter().copied());
+        node.children.values().for_each(|child| collect(child, out));
+    }
+    let mut endpoints = Vec::new();
+    collect(root, &mut endpoints);
+    let entries = endpoints.iter().map(|spec| {
+        let [service, version, resource, name] =
+            [&spec.service, &spec.version, &spec.resource, &spec.name].map(|part| snake_ident(part));
+        let request = format_ident!("{}Request", pascal(&spec.name));
+        quote!(::lark_runtime::EndpointEntry::of::<#service::#version::#resource::#name::#request>())
+    });
+    let count = endpoints.len();
+    quote! {
+        /// Every endpoint of these bindings, with its types erased: what the local emulator answers and what
+        /// tests run each reference page's examples through.
+        pub static ENDPOINTS: [::lark_runtime::EndpointEntry; #count] = [#(#entries),*];
+    }
 }
 
 fn child_summary(parent: &[String], child: &str) -> String {

@@ -30,6 +30,7 @@ pub mod attendance;
 pub mod demo;
 pub mod employees;
 pub mod faults;
+mod generic;
 mod limits;
 mod platform;
 mod server;
@@ -52,7 +53,7 @@ pub use attendance::{CheckResult, DeleteFailure, NewPunch, RecordSource, Shift, 
 pub use employees::{Employee, Roster};
 pub use faults::{Fault, FaultAction};
 pub use limits::{RATE_LIMITED, RateLimits, UNDOCUMENTED_RATE};
-pub use server::{APP_SECRET_INVALID, LOG_ID_HEADER, TOKEN_PATH};
+pub use server::{APP_SECRET_INVALID, LOG_ID_HEADER, MODELED_ENDPOINTS, TOKEN_PATH};
 pub use tokens::{EXPIRED_TOKEN, INVALID_TOKEN};
 
 use crate::server::{Shared, lock};

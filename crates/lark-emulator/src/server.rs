@@ -18,7 +18,9 @@ use lark_openapi::attendance::v1::user_flows::get::{GetError, GetRequest};
 use lark_openapi::attendance::v1::user_flows::query::{QueryError, QueryRequest};
 use lark_openapi::attendance::v1::user_tasks::query::{QueryError as TaskQueryError, QueryRequest as TaskQueryRequest};
 use lark_openapi::auth::v3::tenant_access_token::internal::InternalRequest;
-use lark_openapi::runtime::{DocumentedError, Endpoint, HttpMethod, Incoming, IncomingRequest};
+use lark_openapi::runtime::{
+    DocumentedError, Endpoint, EndpointMetadata, HttpMethod, Incoming, IncomingRequest, ValidationError,
+};
 use secrecy::ExposeSecret;
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -82,8 +84,20 @@ impl Shared {
     }
 }
 
+/// The endpoints the emulator models with state (by endpoint id); every other endpoint of the bindings is
+/// answered from its spec.
+pub const MODELED_ENDPOINTS: [&str; 6] = [
+    "auth.v3.tenant_access_token.internal",
+    "attendance.v1.user_flows.batch_create",
+    "attendance.v1.user_flows.batch_del",
+    "attendance.v1.user_flows.query",
+    "attendance.v1.user_flows.get",
+    "attendance.v1.user_tasks.query",
+];
+
 pub(crate) fn router(shared: Arc<Shared>) -> Router {
-    Router::new()
+    let modeled = MODELED_ENDPOINTS.into_iter().collect();
+    let platform = Router::new()
         .route(TOKEN_PATH, post(tenant_access_token))
         .route(
             &axum_route(BatchCreateRequest::METADATA.path_template),
@@ -104,7 +118,8 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         .route(
             &axum_route(TaskQueryRequest::METADATA.path_template),
             platform_route(TaskQueryError::ParamInvalid, platform::user_tasks),
-        )
+        );
+    crate::generic::routes(platform, &modeled)
         .route("/__emulator/punches", post(import_punches))
         .route("/__emulator/tasks", get(tasks))
         .route("/__emulator/faults", post(add_fault).delete(clear_faults))
@@ -115,7 +130,7 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
 }
 
 /// A spec's path template (`/x/:id`) in axum's route syntax (`/x/{id}`).
-fn axum_route(template: &str) -> String {
+pub(crate) fn axum_route(template: &str) -> String {
     let segments: Vec<String> = template
         .split('/')
         .map(|segment| match segment.strip_prefix(':') {
@@ -130,6 +145,8 @@ fn axum_route(template: &str) -> String {
 pub(crate) struct Answer {
     status: StatusCode,
     body: Value,
+    /// A file's bytes and content type, sent instead of `body`.
+    file: Option<(Bytes, &'static str)>,
     headers: Vec<(&'static str, String)>,
 }
 
@@ -152,7 +169,21 @@ impl Answer {
         Self {
             status,
             body,
+            file: None,
             headers: Vec::new(),
+        }
+    }
+
+    /// A whole answer as the page shows it (`code`, `msg` and the payload).
+    pub(crate) fn json(body: Value) -> Self {
+        Self::new(StatusCode::OK, body)
+    }
+
+    /// A successful download.
+    pub(crate) fn file(bytes: Bytes, content_type: &'static str) -> Self {
+        Self {
+            file: Some((bytes, content_type)),
+            ..Self::new(StatusCode::OK, json!({"code": 0}))
         }
     }
 
@@ -168,14 +199,16 @@ impl Answer {
                 Err::<Bytes, std::io::Error>(std::io::Error::other("connection dropped by an injected fault"))
             });
             (self.status, Body::from_stream(broken)).into_response()
+        } else if let Some((bytes, _)) = &self.file {
+            (self.status, bytes.clone()).into_response()
         } else {
             (self.status, axum::Json(self.body)).into_response()
         };
+        let content_type = self
+            .file
+            .map_or("application/json; charset=utf-8", |(_, content_type)| content_type);
         let headers = response.headers_mut();
-        headers.insert(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("application/json; charset=utf-8"),
-        );
+        headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
         if let Ok(value) = HeaderValue::from_str(log_id) {
             headers.insert(LOG_ID_HEADER, value);
         }
@@ -208,37 +241,71 @@ async fn apply_fault(shared: &Shared, path: &str) -> Faulted {
     }
 }
 
-/// Serves one call to a platform endpoint whose request type is generated from its spec: faults, token,
-/// rate limit, then the request decoded and validated as the spec says, then `handle`.
-async fn serve<E: Incoming>(
+/// How the emulator refuses a request its endpoint's generated type rejects: the page's code for an
+/// invalid parameter (1220001 on the attendance pages), or the platform's general 99992402.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Invalid {
+    pub(crate) http_status: u16,
+    pub(crate) code: i64,
+    pub(crate) message: &'static str,
+}
+
+/// The platform's general code for a missing or wrong request parameter.
+const PARAMETER_INVALID: i64 = 99992402;
+
+impl Invalid {
+    /// The endpoint's documented 1220001, when its page documents it.
+    pub(crate) fn of(documented: fn(i64) -> Option<(u16, &'static str)>) -> Self {
+        match documented(1220001) {
+            Some((http_status, message)) => Self {
+                http_status,
+                code: 1220001,
+                message,
+            },
+            None => Self {
+                http_status: 400,
+                code: PARAMETER_INVALID,
+                message: "invalid request parameter",
+            },
+        }
+    }
+}
+
+/// Serves one call to a platform endpoint: faults, token, rate limit, then the request decoded and
+/// validated as its spec says (`decode`), then `handle`.
+pub(crate) async fn serve<T>(
     shared: &Shared,
     headers: &HeaderMap,
-    request: IncomingRequest<'_>,
-    invalid: E::Error,
-    handle: impl FnOnce(&Shared, E) -> Answer,
+    metadata: &'static EndpointMetadata,
+    invalid: Invalid,
+    decode: impl FnOnce() -> Result<T, ValidationError>,
+    handle: impl FnOnce(&Shared, T) -> Answer,
 ) -> Response {
-    let path = E::METADATA.path_template;
     let log_id = shared.next_log_id();
-    let (answer, dropped) = match apply_fault(shared, path).await {
+    let (answer, dropped) = match apply_fault(shared, metadata.path_template).await {
         Faulted::Answer(answer) => (answer, false),
-        Faulted::Serve { drop_connection } => (checked(shared, headers, request, invalid, handle), drop_connection),
+        Faulted::Serve { drop_connection } => (
+            checked(shared, headers, metadata, invalid, decode, handle),
+            drop_connection,
+        ),
     };
-    tracing::info!(endpoint = E::METADATA.id, status = answer.status.as_u16(), code = answer.code(), %log_id, dropped, "call");
+    tracing::info!(endpoint = metadata.id, status = answer.status.as_u16(), code = answer.code(), %log_id, dropped, "call");
     answer.into_response(&log_id, dropped)
 }
 
-fn checked<E: Incoming>(
+fn checked<T>(
     shared: &Shared,
     headers: &HeaderMap,
-    request: IncomingRequest<'_>,
-    invalid: E::Error,
-    handle: impl FnOnce(&Shared, E) -> Answer,
+    metadata: &'static EndpointMetadata,
+    invalid: Invalid,
+    decode: impl FnOnce() -> Result<T, ValidationError>,
+    handle: impl FnOnce(&Shared, T) -> Answer,
 ) -> Answer {
     let app_id = match authorize(shared, headers) {
         Ok(app_id) => app_id,
         Err(answer) => return answer,
     };
-    if let Err(over) = shared.limits.check(&app_id, E::METADATA) {
+    if let Err(over) = shared.limits.check(&app_id, metadata) {
         let reset = over.retry_after.as_secs_f64().ceil().max(1.0);
         let mut answer = Answer::error(429, RATE_LIMITED, "request trigger frequency limit");
         answer.headers = vec![
@@ -247,15 +314,14 @@ fn checked<E: Incoming>(
         ];
         return answer;
     }
-    match E::from_incoming(&request) {
+    match decode() {
         Ok(request) => handle(shared, request),
         Err(error) => {
-            let message = invalid.message().unwrap_or("invalid request");
             let details: Vec<String> = error.violations.iter().map(ToString::to_string).collect();
             Answer::error(
-                invalid.http_status().unwrap_or(400),
-                invalid.code(),
-                format!("{message}: {}", details.join("; ")),
+                invalid.http_status,
+                invalid.code,
+                format!("{}: {}", invalid.message, details.join("; ")),
             )
         }
     }
@@ -324,6 +390,11 @@ where
     E: Incoming + 'static,
     E::Error: Copy + Send + Sync + 'static,
 {
+    let invalid = Invalid {
+        http_status: invalid.http_status().unwrap_or(400),
+        code: invalid.code(),
+        message: invalid.message().unwrap_or("invalid request"),
+    };
     let handler = move |State(shared): State<Arc<Shared>>,
                         path: Option<Path<Vec<(String, String)>>>,
                         Query(query): Query<Vec<(String, String)>>,
@@ -331,16 +402,28 @@ where
                         body: Bytes| async move {
         let path = path.map(|Path(params)| params).unwrap_or_default();
         let request = IncomingRequest::new(&path, &query, &body);
-        serve(&shared, &headers, request, invalid, handle).await
+        serve(
+            &shared,
+            &headers,
+            E::METADATA,
+            invalid,
+            || E::from_incoming(&request),
+            handle,
+        )
+        .await
     };
-    let method = match E::METADATA.method {
+    on(method_filter(E::METADATA.method), handler)
+}
+
+/// The route filter of a spec's HTTP method.
+pub(crate) fn method_filter(method: HttpMethod) -> MethodFilter {
+    match method {
         HttpMethod::Get => MethodFilter::GET,
         HttpMethod::Post => MethodFilter::POST,
         HttpMethod::Put => MethodFilter::PUT,
         HttpMethod::Patch => MethodFilter::PATCH,
         HttpMethod::Delete => MethodFilter::DELETE,
-    };
-    on(method, handler)
+    }
 }
 
 #[derive(Deserialize)]

@@ -57,6 +57,10 @@ pub struct EndpointMetadata {
     pub response_kind: ResponseKind,
     /// The answer's field holding one page of items, for an endpoint that answers in pages.
     pub pagination_items: Option<&'static str>,
+    /// Example values of the path parameters, from the spec.
+    pub path_example: &'static [(&'static str, &'static str)],
+    /// Example query pairs, from the spec (a list repeats its key).
+    pub query_example: &'static [(&'static str, &'static str)],
     /// The reference page's example request body, as JSON text.
     pub request_example: Option<&'static str>,
     /// The reference page's example answer (`code`, `msg` and the payload), as JSON text.

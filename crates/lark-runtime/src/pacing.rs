@@ -130,6 +130,8 @@ mod tests {
         request_body: RequestBody::Json,
         response_kind: ResponseKind::Json,
         pagination_items: None,
+        path_example: &[],
+        query_example: &[],
         request_example: None,
         response_example: None,
     };

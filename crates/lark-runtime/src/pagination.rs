@@ -6,7 +6,7 @@
 
 use std::collections::HashSet;
 
-use futures::Stream;
+use futures::{Stream, TryStreamExt as _};
 
 use crate::client::Client;
 use crate::endpoint::Endpoint;
@@ -52,8 +52,7 @@ where
         };
         let page = client.execute(&request).await?.data;
         let next = match (page.has_more(), page.next_page_token()) {
-            (Some(false), _) | (_, None) => None,
-            (_, Some(token)) if token.is_empty() => None,
+            (Some(false), _) | (_, None | Some("")) => None,
             (_, Some(token)) if !asked.insert(token.to_owned()) => {
                 tracing::warn!(
                     endpoint = E::METADATA.id,
@@ -72,5 +71,3 @@ where
     });
     futures::TryStreamExt::map_ok(pages, |items| futures::stream::iter(items.into_iter().map(Ok))).try_flatten()
 }
-
-use futures::TryStreamExt as _;

@@ -165,7 +165,7 @@ fn every_problem_of_every_file_is_reported_at_once() {
     assert_eq!(
         found,
         [
-            "fixture/v1/things/a.yaml:11:1: colour: unknown key `colour`; expected one of: service, version, resource, name, summary, description, docs_url, http, auth, rate_limit, request, response, errors",
+            "fixture/v1/things/a.yaml:11:1: colour: unknown key `colour`; expected one of: service, version, resource, name, summary, description, docs_url, http, auth, rate_limit, request, response, errors, pagination",
             "fixture/v1/things/a.yaml:13:7: errors[0].code: 0 means success; it is not an error code",
             "fixture/v1/things/a.yaml:13:34: errors[0].name: `bad` is not a PascalCase name (expected e.g. `UserFlow`)",
             "fixture/v1/things/a.yaml:13:45: errors[0].message: must not be empty",
@@ -202,6 +202,39 @@ fn partial_failure_must_name_a_string_list() {
         [
             "fixture/v1/things/remove.yaml:14:22: response.partial_failure.failed_ids: `failed` must name an array-of-string field of `response.data`",
             "fixture/v1/things/remove.yaml:14:42: response.partial_failure.succeeded_ids: `missing` must name an array-of-string field of `response.data`",
+        ]
+    );
+}
+
+#[test]
+fn files_pages_binary_answers_and_secrets_are_checked_where_they_stand() {
+    let found = endpoint(
+        "pagination: { items: shifts }\nrequest:\n  query:\n    upload: { type: file }\n  body:\n    photo: { type: file }\n    note: { type: string }\n    code: { type: int32, secret: true }\nresponse:\n  kind: binary\n  data:\n    shifts: { type: string }\n",
+    );
+    assert_eq!(
+        found,
+        [
+            "fixture/v1/things/remove.yaml:11:1: pagination: a paged request declares a string `page_token` in `request.query` or `request.body`",
+            "fixture/v1/things/remove.yaml:11:1: pagination: a paged answer declares a boolean `has_more` and a string `page_token` in `response.data`",
+            "fixture/v1/things/remove.yaml:11:15: pagination.items: `shifts` must name an array field of `response.data`",
+            "fixture/v1/things/remove.yaml:14:5: request.query.upload: a `file` can only be a field of `request.body` (a multipart/form-data part)",
+            "fixture/v1/things/remove.yaml:15:3: request.body: a multipart body holds its `file` field only",
+            "fixture/v1/things/remove.yaml:18:26: request.body.code.secret: only a plain `string` can be a secret",
+            "fixture/v1/things/remove.yaml:21:3: response.data: a binary answer (`kind: binary`) has no JSON payload",
+        ]
+    );
+}
+
+#[test]
+fn list_form_partial_failures_name_their_items_and_keys() {
+    let found = endpoint(
+        "request:\n  body:\n    records:\n      type: array\n      items: { type: object, fields: { user: { type: string } } }\nresponse:\n  partial_failure: { reasons_in: msg_list, request_items: records, item_key: [user, nobody] }\n",
+    );
+    assert_eq!(
+        found,
+        [
+            "fixture/v1/things/remove.yaml:17:79: response.partial_failure.item_key[0]: `user` must be a required string field of the `records` items",
+            "fixture/v1/things/remove.yaml:17:85: response.partial_failure.item_key[1]: `nobody` must be a required string field of the `records` items",
         ]
     );
 }

@@ -4,6 +4,7 @@
 //! The `lark` command tree: one subcommand per spec under `specs/`.
 /// A service of the Open Platform.
 #[derive(Debug, ::clap::Subcommand)]
+#[allow(clippy::large_enum_variant)]
 pub enum Command {
     /// The `attendance` service.
     Attendance { #[command(subcommand)] resource: AttendanceCommand },
@@ -21,6 +22,7 @@ impl Command {
 }
 /// Resources of the `attendance` service.
 #[derive(Debug, ::clap::Subcommand)]
+#[allow(clippy::large_enum_variant)]
 pub enum AttendanceCommand {
     /// The `approval_infos` resource.
     ApprovalInfos { #[command(subcommand)] method: AttendanceApprovalInfosCommand },
@@ -85,6 +87,7 @@ impl AttendanceCommand {
 }
 /// Endpoints of the `attendance` `approval_infos` resource.
 #[derive(Debug, ::clap::Subcommand)]
+#[allow(clippy::large_enum_variant)]
 pub enum AttendanceApprovalInfosCommand {
     /// 通知审批状态更新 — Update the state of a third-party approval.
     Process(attendance_v1_approval_infos_process::Args),
@@ -170,6 +173,7 @@ pub mod attendance_v1_approval_infos_process {
 }
 /// Endpoints of the `attendance` `archive_rule` resource.
 #[derive(Debug, ::clap::Subcommand)]
+#[allow(clippy::large_enum_variant)]
 pub enum AttendanceArchiveRuleCommand {
     /// 删除归档报表行数据 — Delete rows of an archive report.
     DelReport(attendance_v1_archive_rule_del_report::Args),
@@ -516,6 +520,7 @@ pub mod attendance_v1_archive_rule_user_stats_fields_query {
 }
 /// Endpoints of the `attendance` `files` resource.
 #[derive(Debug, ::clap::Subcommand)]
+#[allow(clippy::large_enum_variant)]
 pub enum AttendanceFilesCommand {
     /// 下载用户人脸识别照片 — Download an employee's face-recognition photo.
     Download(attendance_v1_files_download::Args),
@@ -617,6 +622,7 @@ pub mod attendance_v1_files_upload {
 }
 /// Endpoints of the `attendance` `groups` resource.
 #[derive(Debug, ::clap::Subcommand)]
+#[allow(clippy::large_enum_variant)]
 pub enum AttendanceGroupsCommand {
     /// 创建或修改考勤组 — Create or update an attendance group.
     Create(attendance_v1_groups_create::Args),
@@ -1052,6 +1058,7 @@ pub mod attendance_v1_groups_search {
 }
 /// Endpoints of the `attendance` `leave_accrual_record` resource.
 #[derive(Debug, ::clap::Subcommand)]
+#[allow(clippy::large_enum_variant)]
 pub enum AttendanceLeaveAccrualRecordCommand {
     /// 修改发放记录 — Update a leave granting record's quantity and expiration date.
     Patch(attendance_v1_leave_accrual_record_patch::Args),
@@ -1186,6 +1193,7 @@ pub mod attendance_v1_leave_accrual_record_patch {
 }
 /// Endpoints of the `attendance` `leave_employ_expire_records` resource.
 #[derive(Debug, ::clap::Subcommand)]
+#[allow(clippy::large_enum_variant)]
 pub enum AttendanceLeaveEmployExpireRecordsCommand {
     /// 通过过期时间获取发放记录 — Get an employee's leave granting records that expire in a date range.
     Get(attendance_v1_leave_employ_expire_records_get::Args),
@@ -1300,6 +1308,7 @@ pub mod attendance_v1_leave_employ_expire_records_get {
 }
 /// Endpoints of the `attendance` `shifts` resource.
 #[derive(Debug, ::clap::Subcommand)]
+#[allow(clippy::large_enum_variant)]
 pub enum AttendanceShiftsCommand {
     /// 创建班次 — Create a shift (or update one, given its id).
     Create(attendance_v1_shifts_create::Args),
@@ -1833,6 +1842,7 @@ pub mod attendance_v1_shifts_query {
 }
 /// Endpoints of the `attendance` `user_approvals` resource.
 #[derive(Debug, ::clap::Subcommand)]
+#[allow(clippy::large_enum_variant)]
 pub enum AttendanceUserApprovalsCommand {
     /// 写入审批结果 — Write third-party approval results into attendance.
     Create(attendance_v1_user_approvals_create::Args),
@@ -2037,6 +2047,7 @@ pub mod attendance_v1_user_approvals_query {
 }
 /// Endpoints of the `attendance` `user_daily_shifts` resource.
 #[derive(Debug, ::clap::Subcommand)]
+#[allow(clippy::large_enum_variant)]
 pub enum AttendanceUserDailyShiftsCommand {
     /// 创建或修改排班表 — Create or update employees' shift schedules.
     BatchCreate(attendance_v1_user_daily_shifts_batch_create::Args),
@@ -2297,6 +2308,7 @@ pub mod attendance_v1_user_daily_shifts_query {
 }
 /// Endpoints of the `attendance` `user_flows` resource.
 #[derive(Debug, ::clap::Subcommand)]
+#[allow(clippy::large_enum_variant)]
 pub enum AttendanceUserFlowsCommand {
     /// 导入打卡流水 — Import punch records.
     BatchCreate(attendance_v1_user_flows_batch_create::Args),
@@ -2575,6 +2587,7 @@ pub mod attendance_v1_user_flows_query {
 }
 /// Endpoints of the `attendance` `user_settings` resource.
 #[derive(Debug, ::clap::Subcommand)]
+#[allow(clippy::large_enum_variant)]
 pub enum AttendanceUserSettingsCommand {
     /// 修改用户人脸识别信息 — Set an employee's face-recognition photo.
     Modify(attendance_v1_user_settings_modify::Args),
@@ -2710,6 +2723,7 @@ pub mod attendance_v1_user_settings_query {
 }
 /// Endpoints of the `attendance` `user_stats_datas` resource.
 #[derive(Debug, ::clap::Subcommand)]
+#[allow(clippy::large_enum_variant)]
 pub enum AttendanceUserStatsDatasCommand {
     /// 查询统计数据 — Query employees' daily or monthly attendance statistics.
     Query(attendance_v1_user_stats_datas_query::Args),
@@ -2853,6 +2867,7 @@ pub mod attendance_v1_user_stats_datas_query {
 }
 /// Endpoints of the `attendance` `user_stats_fields` resource.
 #[derive(Debug, ::clap::Subcommand)]
+#[allow(clippy::large_enum_variant)]
 pub enum AttendanceUserStatsFieldsCommand {
     /// 查询统计表头 — Query the available statistics columns.
     Query(attendance_v1_user_stats_fields_query::Args),
@@ -2961,6 +2976,7 @@ pub mod attendance_v1_user_stats_fields_query {
 }
 /// Endpoints of the `attendance` `user_stats_views` resource.
 #[derive(Debug, ::clap::Subcommand)]
+#[allow(clippy::large_enum_variant)]
 pub enum AttendanceUserStatsViewsCommand {
     /// 查询统计设置 — Query the saved statistics view (report columns).
     Query(attendance_v1_user_stats_views_query::Args),
@@ -3136,6 +3152,7 @@ pub mod attendance_v1_user_stats_views_update {
 }
 /// Endpoints of the `attendance` `user_task_remedys` resource.
 #[derive(Debug, ::clap::Subcommand)]
+#[allow(clippy::large_enum_variant)]
 pub enum AttendanceUserTaskRemedysCommand {
     /// 通知补卡审批发起 — Record a make-up punch request raised in a third-party approval system.
     Create(attendance_v1_user_task_remedys_create::Args),
@@ -3429,6 +3446,7 @@ pub mod attendance_v1_user_task_remedys_query_user_allowed_remedys {
 }
 /// Endpoints of the `attendance` `user_tasks` resource.
 #[derive(Debug, ::clap::Subcommand)]
+#[allow(clippy::large_enum_variant)]
 pub enum AttendanceUserTasksCommand {
     /// 查询打卡结果 — Query employees' punch results.
     Query(attendance_v1_user_tasks_query::Args),
@@ -3539,6 +3557,7 @@ pub mod attendance_v1_user_tasks_query {
 }
 /// Resources of the `auth` service.
 #[derive(Debug, ::clap::Subcommand)]
+#[allow(clippy::large_enum_variant)]
 pub enum AuthCommand {
     /// The `tenant_access_token` resource.
     TenantAccessToken { #[command(subcommand)] method: AuthTenantAccessTokenCommand },
@@ -3552,6 +3571,7 @@ impl AuthCommand {
 }
 /// Endpoints of the `auth` `tenant_access_token` resource.
 #[derive(Debug, ::clap::Subcommand)]
+#[allow(clippy::large_enum_variant)]
 pub enum AuthTenantAccessTokenCommand {
     /// 自建应用获取 tenant_access_token — Get a tenant access token for a self-built app.
     Internal(auth_v3_tenant_access_token_internal::Args),

@@ -162,6 +162,8 @@ impl ::lark_runtime::Endpoint for ProcessRequest {
         request_body: ::lark_runtime::RequestBody::Json,
         response_kind: ::lark_runtime::ResponseKind::Json,
         pagination_items: ::std::option::Option::None,
+        path_example: &[],
+        query_example: &[],
         request_example: ::std::option::Option::Some(
             "{\"approval_id\":\"6737202939523236113\",\"approval_type\":\"remedy\",\"status\":4}",
         ),

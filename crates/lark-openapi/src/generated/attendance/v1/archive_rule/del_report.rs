@@ -210,6 +210,8 @@ impl ::lark_runtime::Endpoint for DelReportRequest {
         request_body: ::lark_runtime::RequestBody::Json,
         response_kind: ::lark_runtime::ResponseKind::Json,
         pagination_items: ::std::option::Option::None,
+        path_example: &[],
+        query_example: &[("employee_type", "employee_id")],
         request_example: ::std::option::Option::Some(
             "{\"archive_rule_id\":\"1\",\"month\":\"202409\",\"operator_id\":\"a111xd\",\"user_ids\":[\"xx1uad\"]}",
         ),

@@ -130,6 +130,8 @@ impl ::lark_runtime::Endpoint for ListRequest {
         request_body: ::lark_runtime::RequestBody::None,
         response_kind: ::lark_runtime::ResponseKind::Json,
         pagination_items: ::std::option::Option::Some("items"),
+        path_example: &[],
+        query_example: &[("page_size", "10"), ("page_token", "xxx")],
         request_example: ::std::option::Option::None,
         response_example: ::std::option::Option::Some(
             "{\"code\":0,\"data\":{\"has_more\":true,\"items\":[{\"archive_rule_id\":\"7341290237441605652\",\"archive_rule_name\":{\"en\":\"alice\",\"ja\":\"1\",\"zh\":\"1\"},\"report_id\":\"7341290237441605652\",\"report_name\":{\"en\":\"alice\",\"ja\":\"1\",\"zh\":\"1\"}}],\"page_token\":\"xxx\"},\"msg\":\"success\"}",

@@ -224,6 +224,8 @@ impl ::lark_runtime::Endpoint for UploadReportRequest {
         request_body: ::lark_runtime::RequestBody::Json,
         response_kind: ::lark_runtime::ResponseKind::Json,
         pagination_items: ::std::option::Option::None,
+        path_example: &[],
+        query_example: &[("employee_type", "employee_id")],
         request_example: ::std::option::Option::Some(
             "{\"archive_report_datas\":[{\"end_time\":\"20210109\",\"field_datas\":[{\"code\":\"abd754f7\",\"value\":\"1\"}],\"member_id\":\"1aaxxd\",\"start_time\":\"20210109\"}],\"archive_rule_id\":\"1\",\"month\":\"202409\",\"operator_id\":\"ax11d\"}",
         ),

@@ -93,6 +93,8 @@ impl ::lark_runtime::Endpoint for DownloadRequest {
         request_body: ::lark_runtime::RequestBody::None,
         response_kind: ::lark_runtime::ResponseKind::Binary,
         pagination_items: ::std::option::Option::None,
+        path_example: &[("file_id", "xxxxxb306842b1c189bc5212eefxxxxx")],
+        query_example: &[],
         request_example: ::std::option::Option::None,
         response_example: ::std::option::Option::None,
     };

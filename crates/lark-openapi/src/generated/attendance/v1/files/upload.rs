@@ -109,6 +109,8 @@ impl ::lark_runtime::Endpoint for UploadRequest {
         request_body: ::lark_runtime::RequestBody::Multipart,
         response_kind: ::lark_runtime::ResponseKind::Json,
         pagination_items: ::std::option::Option::None,
+        path_example: &[],
+        query_example: &[("file_name", "人脸照片.jpg")],
         request_example: ::std::option::Option::None,
         response_example: ::std::option::Option::Some(
             "{\"code\":0,\"data\":{\"file\":{\"file_id\":\"6b30e7636a38861bbe02869c726a4612\"}},\"msg\":\"success\"}",

@@ -126,6 +126,11 @@ impl ::lark_runtime::Endpoint for ListRequest {
         request_body: ::lark_runtime::RequestBody::None,
         response_kind: ::lark_runtime::ResponseKind::Json,
         pagination_items: ::std::option::Option::Some("group_list"),
+        path_example: &[],
+        query_example: &[
+            ("page_size", "10"),
+            ("page_token", "wgNOR1rmxogRvAsGl6CXlQ=="),
+        ],
         request_example: ::std::option::Option::None,
         response_example: ::std::option::Option::Some(
             "{\"code\":0,\"data\":{\"group_list\":[{\"group_id\":\"6919358128597097404\",\"group_name\":\"考勤组1\"}],\"has_more\":true,\"page_token\":\"wgNOR1rmxogRvAsGl6CXlQ==\"},\"msg\":\"success\"}",

@@ -253,6 +253,14 @@ impl ::lark_runtime::Endpoint for ListUserRequest {
         request_body: ::lark_runtime::RequestBody::None,
         response_kind: ::lark_runtime::ResponseKind::Json,
         pagination_items: ::std::option::Option::Some("users"),
+        path_example: &[("group_id", "6919358128597097404")],
+        query_example: &[
+            ("employee_type", "employee_id"),
+            ("dept_type", "open_id"),
+            ("page_size", "10"),
+            ("page_token", "92xKiuWrBCSweSZJBSTpag%3D%3D"),
+            ("member_clock_type", "1"),
+        ],
         request_example: ::std::option::Option::None,
         response_example: ::std::option::Option::Some(
             "{\"code\":0,\"data\":{\"has_more\":false,\"page_token\":\"92xKiuWrBCSweSZJBSTpag%3D%3D\",\"users\":[{\"department_ids\":[\"od-fcb45c28a45311afd440b7869541fce8\"],\"user_id\":\"5874663B\"}]},\"msg\":\"success\"}",

@@ -93,6 +93,8 @@ impl ::lark_runtime::Endpoint for SearchRequest {
         request_body: ::lark_runtime::RequestBody::Json,
         response_kind: ::lark_runtime::ResponseKind::Json,
         pagination_items: ::std::option::Option::None,
+        path_example: &[],
+        query_example: &[],
         request_example: ::std::option::Option::Some("{\"group_name\":\"考勤组1\"}"),
         response_example: ::std::option::Option::Some(
             "{\"code\":0,\"data\":{\"group_list\":[{\"group_id\":\"6919358128597097404\",\"group_name\":\"考勤组1\"}]},\"msg\":\"success\"}",

@@ -307,6 +307,8 @@ impl ::lark_runtime::Endpoint for PatchRequest {
         request_body: ::lark_runtime::RequestBody::Json,
         response_kind: ::lark_runtime::ResponseKind::Json,
         pagination_items: ::std::option::Option::None,
+        path_example: &[("leave_id", "7111688079785723436")],
+        query_example: &[("user_id_type", "open_id")],
         request_example: ::std::option::Option::Some(
             "{\"employment_id\":\"6982509313466189342\",\"expiration_date\":\"2020-01-01\",\"leave_granting_record_id\":\"6893014062142064135\",\"leave_type_id\":\"7111688079785723436\",\"quantity\":\"1\",\"reason\":[{\"lang\":\"zh_CN\",\"value\":\"test\"}],\"time_offset\":480}",
         ),

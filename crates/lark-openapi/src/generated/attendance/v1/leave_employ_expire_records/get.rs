@@ -260,6 +260,8 @@ impl ::lark_runtime::Endpoint for GetRequest {
         request_body: ::lark_runtime::RequestBody::Json,
         response_kind: ::lark_runtime::ResponseKind::Json,
         pagination_items: ::std::option::Option::None,
+        path_example: &[("leave_id", "7111688079785723436")],
+        query_example: &[("user_id_type", "open_id")],
         request_example: ::std::option::Option::Some(
             "{\"employment_id\":\"6982509313466189342\",\"end_expiration_date\":\"2023-05-10\",\"leave_type_id\":\"7111688079785723436\",\"start_expiration_date\":\"2023-04-10\",\"time_offset\":480}",
         ),

@@ -93,6 +93,8 @@ impl ::lark_runtime::Endpoint for DeleteRequest {
         request_body: ::lark_runtime::RequestBody::None,
         response_kind: ::lark_runtime::ResponseKind::Json,
         pagination_items: ::std::option::Option::None,
+        path_example: &[("shift_id", "6919358778597097404")],
+        query_example: &[],
         request_example: ::std::option::Option::None,
         response_example: ::std::option::Option::Some(
             "{\"code\":0,\"data\":{},\"msg\":\"success\"}",

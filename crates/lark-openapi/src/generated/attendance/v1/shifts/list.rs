@@ -127,6 +127,11 @@ impl ::lark_runtime::Endpoint for ListRequest {
         request_body: ::lark_runtime::RequestBody::None,
         response_kind: ::lark_runtime::ResponseKind::Json,
         pagination_items: ::std::option::Option::Some("shift_list"),
+        path_example: &[],
+        query_example: &[
+            ("page_size", "10"),
+            ("page_token", "YrkvQ1wGaPVta45tkxuGiQ=="),
+        ],
         request_example: ::std::option::Option::None,
         response_example: ::std::option::Option::Some(
             "{\"code\":0,\"data\":{\"has_more\":true,\"page_token\":\"YrkvQ1wGaPVta45tkxuGiQ==\",\"shift_list\":[{\"day_type\":1,\"flexible_minutes\":60,\"flexible_rule\":[{\"flexible_early_minutes\":60,\"flexible_late_minutes\":60}],\"is_flexible\":false,\"late_minutes_as_serious_late\":40,\"late_off_late_on_rule\":[{\"late_off_minutes\":60,\"late_on_minutes\":30}],\"late_off_late_on_setting\":{\"late_off_base_on_time_type\":0,\"late_on_base_on_time_type\":0},\"no_need_off\":true,\"overtime_rest_time_rule\":[{\"rest_begin_time\":\"13:00\",\"rest_end_time\":\"14:00\"}],\"overtime_rule\":[{\"off_overtime\":\"18:00\",\"on_overtime\":\"9:00\"}],\"punch_time_rule\":[{\"early_minutes_as_early\":30,\"early_minutes_as_lack\":60,\"late_minutes_as_lack\":60,\"late_minutes_as_late\":30,\"late_minutes_as_serious_late\":40,\"no_need_off\":true,\"no_need_on\":true,\"off_delay_minutes\":60,\"off_time\":\"18:00\",\"on_advance_minutes\":60,\"on_time\":\"9:00\"}],\"punch_times\":1,\"rest_time_rule\":[{\"rest_begin_time\":\"13:00\",\"rest_end_time\":\"14:00\"}],\"shift_id\":\"6919358778597097404\",\"shift_middle_time_rule\":{\"fixed_middle_time\":\"12:00\",\"middle_time_type\":0},\"shift_name\":\"早班\",\"sub_shift_leader_ids\":[\"456123\"]}]},\"msg\":\"success\"}",

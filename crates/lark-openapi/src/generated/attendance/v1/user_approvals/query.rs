@@ -299,6 +299,8 @@ impl ::lark_runtime::Endpoint for QueryRequest {
         request_body: ::lark_runtime::RequestBody::Json,
         response_kind: ::lark_runtime::ResponseKind::Json,
         pagination_items: ::std::option::Option::None,
+        path_example: &[],
+        query_example: &[("employee_type", "employee_id")],
         request_example: ::std::option::Option::Some(
             "{\"check_date_from\":20190817,\"check_date_to\":20190820,\"check_date_type\":\"PeriodTime\",\"check_time_from\":\"1566641088\",\"check_time_to\":\"1592561088\",\"status\":2,\"user_ids\":[\"abd754f7\"]}",
         ),

@@ -176,6 +176,8 @@ impl ::lark_runtime::Endpoint for BatchCreateRequest {
         request_body: ::lark_runtime::RequestBody::Json,
         response_kind: ::lark_runtime::ResponseKind::Json,
         pagination_items: ::std::option::Option::None,
+        path_example: &[],
+        query_example: &[("employee_type", "employee_id")],
         request_example: ::std::option::Option::Some(
             "{\"operator_id\":\"dd31248a\",\"user_daily_shifts\":[{\"day_no\":21,\"group_id\":\"6737202939523236110\",\"is_clear_schedule\":true,\"month\":202101,\"shift_id\":\"6753520403404030215\",\"user_id\":\"abd754f7\"}]}",
         ),

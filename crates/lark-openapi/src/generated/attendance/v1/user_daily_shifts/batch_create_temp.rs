@@ -178,6 +178,8 @@ impl ::lark_runtime::Endpoint for BatchCreateTempRequest {
         request_body: ::lark_runtime::RequestBody::Json,
         response_kind: ::lark_runtime::ResponseKind::Json,
         pagination_items: ::std::option::Option::None,
+        path_example: &[],
+        query_example: &[("employee_type", "employee_id")],
         request_example: ::std::option::Option::Some(
             "{\"operator_id\":\"dd31248a\",\"user_tmp_daily_shifts\":[{\"date\":20240120,\"group_id\":\"6737202939523236110\",\"punch_time_simple_rules\":[{\"off_time\":\"18：00\",\"on_time\":\"9：00\"}],\"shift_name\":\"临时早班\",\"user_id\":\"abd754f7\"}]}",
         ),

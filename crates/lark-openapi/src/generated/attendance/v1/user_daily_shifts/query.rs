@@ -188,6 +188,8 @@ impl ::lark_runtime::Endpoint for QueryRequest {
         request_body: ::lark_runtime::RequestBody::Json,
         response_kind: ::lark_runtime::ResponseKind::Json,
         pagination_items: ::std::option::Option::None,
+        path_example: &[],
+        query_example: &[("employee_type", "employee_id")],
         request_example: ::std::option::Option::Some(
             "{\"check_date_from\":20190817,\"check_date_to\":20190820,\"user_ids\":[\"abd754f7\"]}",
         ),

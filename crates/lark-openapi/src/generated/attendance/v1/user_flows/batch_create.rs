@@ -151,6 +151,8 @@ impl ::lark_runtime::Endpoint for BatchCreateRequest {
         request_body: ::lark_runtime::RequestBody::Json,
         response_kind: ::lark_runtime::ResponseKind::Json,
         pagination_items: ::std::option::Option::None,
+        path_example: &[],
+        query_example: &[("employee_type", "employee_id")],
         request_example: ::std::option::Option::Some(
             "{\"flow_records\":[{\"bssid\":\"b0:b8:67:5c:1d:72\",\"check_result\":\"Invalid\",\"check_time\":\"1611476284\",\"comment\":\"上班打卡\",\"creator_id\":\"abd754f7\",\"device_id\":\"99e0609ee053448596502691a81428654d7ded64c7bd85acd982d26b3636c37d\",\"external_id\":\"record_123\",\"idempotent_id\":\"****_***\",\"is_field\":true,\"is_wifi\":true,\"location_name\":\"西溪八方城\",\"photo_urls\":[\"https://time.clockin.biz/manage/download/6840389754748502021\"],\"record_id\":\"6709359313699356941\",\"ssid\":\"b0:b8:67:5c:1d:72\",\"type\":7,\"user_id\":\"abd754f7\"}]}",
         ),

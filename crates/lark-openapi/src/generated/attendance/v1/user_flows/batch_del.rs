@@ -127,6 +127,8 @@ impl ::lark_runtime::Endpoint for BatchDelRequest {
         request_body: ::lark_runtime::RequestBody::Json,
         response_kind: ::lark_runtime::ResponseKind::Json,
         pagination_items: ::std::option::Option::None,
+        path_example: &[],
+        query_example: &[],
         request_example: ::std::option::Option::Some(
             "{\"record_ids\":[\"6709359313699356941\"]}",
         ),

@@ -220,6 +220,11 @@ impl ::lark_runtime::Endpoint for QueryRequest {
         request_body: ::lark_runtime::RequestBody::Json,
         response_kind: ::lark_runtime::ResponseKind::Json,
         pagination_items: ::std::option::Option::None,
+        path_example: &[],
+        query_example: &[
+            ("employee_type", "employee_id"),
+            ("include_terminated_user", "true"),
+        ],
         request_example: ::std::option::Option::Some(
             "{\"check_time_from\":\"1566641088\",\"check_time_to\":\"1566641088\",\"user_ids\":[\"abd754f7\"]}",
         ),

@@ -144,6 +144,8 @@ impl ::lark_runtime::Endpoint for QueryRequest {
         request_body: ::lark_runtime::RequestBody::Json,
         response_kind: ::lark_runtime::ResponseKind::Json,
         pagination_items: ::std::option::Option::None,
+        path_example: &[],
+        query_example: &[("employee_type", "employee_id")],
         request_example: ::std::option::Option::Some("{\"user_ids\":[\"abd754f7\"]}"),
         response_example: ::std::option::Option::Some(
             "{\"code\":0,\"data\":{\"user_settings\":[{\"face_key\":\"xxxxxb306842b1c189bc5212eefxxxxx\",\"face_key_update_time\":\"1625681917\",\"user_id\":\"abd754f7\"}]},\"msg\":\"success\"}",

@@ -319,6 +319,8 @@ impl ::lark_runtime::Endpoint for QueryRequest {
         request_body: ::lark_runtime::RequestBody::Json,
         response_kind: ::lark_runtime::ResponseKind::Json,
         pagination_items: ::std::option::Option::None,
+        path_example: &[],
+        query_example: &[("employee_type", "employee_id")],
         request_example: ::std::option::Option::Some(
             "{\"current_group_only\":true,\"end_date\":20210323,\"locale\":\"zh\",\"need_history\":true,\"start_date\":20210316,\"stats_type\":\"month\",\"user_id\":\"ec8ddg56\",\"user_ids\":[\"ec8ddg56\",\"af5ddg73\"]}",
         ),

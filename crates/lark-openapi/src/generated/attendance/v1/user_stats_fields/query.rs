@@ -205,6 +205,8 @@ impl ::lark_runtime::Endpoint for QueryRequest {
         request_body: ::lark_runtime::RequestBody::Json,
         response_kind: ::lark_runtime::ResponseKind::Json,
         pagination_items: ::std::option::Option::None,
+        path_example: &[],
+        query_example: &[("employee_type", "employee_id")],
         request_example: ::std::option::Option::Some(
             "{\"end_date\":20210323,\"locale\":\"zh\",\"start_date\":20210316,\"stats_type\":\"daily\"}",
         ),

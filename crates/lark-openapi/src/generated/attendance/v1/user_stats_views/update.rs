@@ -154,6 +154,10 @@ impl ::lark_runtime::Endpoint for UpdateRequest {
         request_body: ::lark_runtime::RequestBody::Json,
         response_kind: ::lark_runtime::ResponseKind::Json,
         pagination_items: ::std::option::Option::None,
+        path_example: &[
+            ("user_stats_view_id", "TmpZNU5qTTJORFF6T1RnNU5UTTNOakV6TWl0dGIyNTBhQT09"),
+        ],
+        query_example: &[("employee_type", "employee_id")],
         request_example: ::std::option::Option::Some(
             "{\"view\":{\"items\":[{\"child_items\":[{\"code\":\"50102\",\"value\":\"0\"},{\"code\":\"50111\",\"value\":\"0\"},{\"code\":\"50104\",\"value\":\"0\"}],\"code\":\"501\"}],\"stats_type\":\"month\",\"user_id\":\"ec8ddg56\",\"view_id\":\"TmpnNU5EQXpPVGN3TmpVMU16Y3lPVEEwTXl0dGIyNTBhQT09\"}}",
         ),

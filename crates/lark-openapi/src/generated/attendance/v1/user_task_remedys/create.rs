@@ -276,6 +276,8 @@ impl ::lark_runtime::Endpoint for CreateRequest {
         request_body: ::lark_runtime::RequestBody::Json,
         response_kind: ::lark_runtime::ResponseKind::Json,
         pagination_items: ::std::option::Option::None,
+        path_example: &[],
+        query_example: &[("employee_type", "employee_id")],
         request_example: ::std::option::Option::Some(
             "{\"punch_no\":0,\"reason\":\"忘记打卡\",\"remedy_date\":20210701,\"remedy_time\":\"2021-07-01 08:00\",\"time\":\"-\",\"user_id\":\"abd754f7\",\"work_type\":1}",
         ),

@@ -156,6 +156,8 @@ impl ::lark_runtime::Endpoint for QueryUserAllowedRemedysRequest {
         request_body: ::lark_runtime::RequestBody::Json,
         response_kind: ::lark_runtime::ResponseKind::Json,
         pagination_items: ::std::option::Option::None,
+        path_example: &[],
+        query_example: &[("employee_type", "employee_id")],
         request_example: ::std::option::Option::Some(
             "{\"remedy_date\":20210104,\"user_id\":\"abd754f7\"}",
         ),

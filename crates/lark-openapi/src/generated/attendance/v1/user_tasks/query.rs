@@ -267,6 +267,12 @@ impl ::lark_runtime::Endpoint for QueryRequest {
         request_body: ::lark_runtime::RequestBody::Json,
         response_kind: ::lark_runtime::ResponseKind::Json,
         pagination_items: ::std::option::Option::None,
+        path_example: &[],
+        query_example: &[
+            ("employee_type", "employee_id"),
+            ("ignore_invalid_users", "true"),
+            ("include_terminated_user", "true"),
+        ],
         request_example: ::std::option::Option::Some(
             "{\"check_date_from\":20190817,\"check_date_to\":20190820,\"need_overtime_result\":true,\"user_ids\":[\"abd754f7\"]}",
         ),

@@ -120,6 +120,8 @@ impl ::lark_runtime::Endpoint for InternalRequest {
         request_body: ::lark_runtime::RequestBody::Json,
         response_kind: ::lark_runtime::ResponseKind::Json,
         pagination_items: ::std::option::Option::None,
+        path_example: &[],
+        query_example: &[],
         request_example: ::std::option::Option::Some(
             "{\"app_id\":\"cli_slkdjalasdkjasd\",\"app_secret\":\"dskLLdkasdjlasdKK\"}",
         ),
