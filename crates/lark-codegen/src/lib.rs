@@ -16,6 +16,7 @@ mod endpoint;
 mod error_enum;
 mod layout;
 mod names;
+mod prelude;
 mod request;
 mod response;
 mod shapes;
@@ -80,7 +81,10 @@ pub fn types(spec: &TypesSpec, options: &Options) -> TokenStream {
     quote!(#(#definitions)*)
 }
 
-/// Formats generated items as a Rust source file.
+/// Formats generated items as a Rust source file, naming the prelude's items by their short names (the
+/// macro's expansion keeps full paths, which nothing at the call site can shadow).
 pub fn render(tokens: TokenStream) -> Result<String, syn::Error> {
-    Ok(prettyplease::unparse(&syn::parse2::<syn::File>(tokens)?))
+    Ok(prettyplease::unparse(&syn::parse2::<syn::File>(prelude::shorten(
+        tokens,
+    ))?))
 }

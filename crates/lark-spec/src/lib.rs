@@ -26,3 +26,4 @@ pub use error::{SpecError, SpecErrors};
 pub use locate::Location;
 pub use path::{FieldPath, Segment};
 pub use set::{SpecFile, SpecSet, TYPES_FILE};
+pub use validate::RESERVED_TYPE_NAMES;

@@ -114,7 +114,7 @@ pub mod attendance_v1_approval_infos_process {
         ///
         /// Example: `"6737202939523236113"`
         #[arg(long = "approval-id")]
-        approval_id: Option<::std::string::String>,
+        approval_id: Option<String>,
         /// 审批类型 — what kind of approval it is.
         ///
         /// Example: `"remedy"`
@@ -128,7 +128,7 @@ pub mod attendance_v1_approval_infos_process {
                 "remedy"]
             )
         )]
-        approval_type: Option<::std::string::String>,
+        approval_type: Option<String>,
         /// 审批状态 — the new state. Leaves, outings, overtime and trips accept only `Revoked`; make-up
         /// punches accept all three.
         ///
@@ -140,10 +140,10 @@ pub mod attendance_v1_approval_infos_process {
         /// Builds the request from the arguments, sends it and prints the outcome.
         pub async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
             let mut builder = ProcessRequest::builder();
-            if let ::std::option::Option::Some(value) = self.approval_id {
+            if let Some(value) = self.approval_id {
                 builder = builder.approval_id(value);
             }
-            if let ::std::option::Option::Some(value) = self.approval_type {
+            if let Some(value) = self.approval_type {
                 builder = builder
                     .approval_type(
                         <::lark_openapi::attendance::v1::types::ApprovalType as ::lark_runtime::enums::StringEnum>::from_wire(
@@ -151,7 +151,7 @@ pub mod attendance_v1_approval_infos_process {
                         ),
                     );
             }
-            if let ::std::option::Option::Some(value) = self.status {
+            if let Some(value) = self.status {
                 builder = builder
                     .status(
                         <ApprovalInfoProcessStatus as ::lark_runtime::enums::IntEnum>::from_wire(
@@ -160,8 +160,8 @@ pub mod attendance_v1_approval_infos_process {
                     );
             }
             let request = match builder.build() {
-                ::std::result::Result::Ok(request) => request,
-                ::std::result::Result::Err(error) => return context.invalid(&error),
+                Ok(request) => request,
+                Err(error) => return context.invalid(&error),
             };
             context
                 .finish(|client| async move {
@@ -214,33 +214,33 @@ pub mod attendance_v1_archive_rule_del_report {
                 "employee_no"]
             )
         )]
-        employee_type: Option<::std::string::String>,
+        employee_type: Option<String>,
         /// 月份 — the month, as yyyyMM.
         ///
         /// Example: `"202409"`
         #[arg(long = "month")]
-        month: Option<::std::string::String>,
+        month: Option<String>,
         /// 操作者 ID — the operator, in the kind of id `employee_type` names.
         ///
         /// Example: `"a111xd"`
         #[arg(long = "operator-id")]
-        operator_id: Option<::std::string::String>,
+        operator_id: Option<String>,
         /// 归档规则 ID — the archive rule; 获取方式 (where ids come from) — archive_rule/list.
         ///
         /// Example: `"1"`
         #[arg(long = "archive-rule-id")]
-        archive_rule_id: Option<::std::string::String>,
+        archive_rule_id: Option<String>,
         /// 用户 ID — the employees whose rows to delete, in the kind of id `employee_type` names.
         ///
         /// Example: `["xx1uad"]`
         #[arg(long = "user-ids", num_args = 1..)]
-        user_ids: Vec<::std::string::String>,
+        user_ids: Vec<String>,
     }
     impl Args {
         /// Builds the request from the arguments, sends it and prints the outcome.
         pub async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
             let mut builder = DelReportRequest::builder();
-            if let ::std::option::Option::Some(value) = self.employee_type {
+            if let Some(value) = self.employee_type {
                 builder = builder
                     .employee_type(
                         <::lark_openapi::attendance::v1::types::EmployeeType as ::lark_runtime::enums::StringEnum>::from_wire(
@@ -248,21 +248,21 @@ pub mod attendance_v1_archive_rule_del_report {
                         ),
                     );
             }
-            if let ::std::option::Option::Some(value) = self.month {
+            if let Some(value) = self.month {
                 builder = builder.month(value);
             }
-            if let ::std::option::Option::Some(value) = self.operator_id {
+            if let Some(value) = self.operator_id {
                 builder = builder.operator_id(value);
             }
-            if let ::std::option::Option::Some(value) = self.archive_rule_id {
+            if let Some(value) = self.archive_rule_id {
                 builder = builder.archive_rule_id(value);
             }
             if !self.user_ids.is_empty() {
                 builder = builder.user_ids(self.user_ids);
             }
             let request = match builder.build() {
-                ::std::result::Result::Ok(request) => request,
-                ::std::result::Result::Err(error) => return context.invalid(&error),
+                Ok(request) => request,
+                Err(error) => return context.invalid(&error),
             };
             context
                 .finish(|client| async move {
@@ -291,7 +291,7 @@ pub mod attendance_v1_archive_rule_list {
         ///
         /// Example: `"xxx"`
         #[arg(long = "page-token")]
-        page_token: Option<::std::string::String>,
+        page_token: Option<String>,
         /// Follow the page tokens and print every item of every page.
         #[arg(long = "all")]
         all: bool,
@@ -300,15 +300,15 @@ pub mod attendance_v1_archive_rule_list {
         /// Builds the request from the arguments, sends it and prints the outcome.
         pub async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
             let mut builder = ListRequest::builder();
-            if let ::std::option::Option::Some(value) = self.page_size {
+            if let Some(value) = self.page_size {
                 builder = builder.page_size(value);
             }
-            if let ::std::option::Option::Some(value) = self.page_token {
+            if let Some(value) = self.page_token {
                 builder = builder.page_token(value);
             }
             let request = match builder.build() {
-                ::std::result::Result::Ok(request) => request,
-                ::std::result::Result::Err(error) => return context.invalid(&error),
+                Ok(request) => request,
+                Err(error) => return context.invalid(&error),
             };
             if self.all {
                 return context
@@ -319,7 +319,7 @@ pub mod attendance_v1_archive_rule_list {
                             .v1()
                             .archive_rule()
                             .list_stream(request)
-                            .try_collect::<::std::vec::Vec<_>>()
+                            .try_collect::<Vec<_>>()
                             .await
                     })
                     .await;
@@ -352,24 +352,24 @@ pub mod attendance_v1_archive_rule_upload_report {
                 "employee_no"]
             )
         )]
-        employee_type: Option<::std::string::String>,
+        employee_type: Option<String>,
         /// 月份 — the month, as yyyyMM.
         ///
         /// Example: `"202409"`
         #[arg(long = "month")]
-        month: Option<::std::string::String>,
+        month: Option<String>,
         /// 操作者 ID — the operator, in the kind of id `employee_type` names.
         ///
         /// Example: `"ax11d"`
         #[arg(long = "operator-id")]
-        operator_id: Option<::std::string::String>,
+        operator_id: Option<String>,
         /// 归档报表内容 — the rows to write, 1 to 50.
         #[arg(
             long = "archive-report-datas-json",
             value_name = "JSON",
             conflicts_with = "archive_report_datas_file"
         )]
-        archive_report_datas: Option<::std::string::String>,
+        archive_report_datas: Option<String>,
         /// `archive_report_datas` as JSON read from a file (`-` for standard input), instead of `--archive-report-datas-json`.
         #[arg(long = "archive-report-datas-file", value_name = "PATH")]
         archive_report_datas_file: Option<::std::path::PathBuf>,
@@ -377,13 +377,13 @@ pub mod attendance_v1_archive_rule_upload_report {
         ///
         /// Example: `"1"`
         #[arg(long = "archive-rule-id")]
-        archive_rule_id: Option<::std::string::String>,
+        archive_rule_id: Option<String>,
     }
     impl Args {
         /// Builds the request from the arguments, sends it and prints the outcome.
         pub async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
             let mut builder = UploadReportRequest::builder();
-            if let ::std::option::Option::Some(value) = self.employee_type {
+            if let Some(value) = self.employee_type {
                 builder = builder
                     .employee_type(
                         <::lark_openapi::attendance::v1::types::EmployeeType as ::lark_runtime::enums::StringEnum>::from_wire(
@@ -391,33 +391,31 @@ pub mod attendance_v1_archive_rule_upload_report {
                         ),
                     );
             }
-            if let ::std::option::Option::Some(value) = self.month {
+            if let Some(value) = self.month {
                 builder = builder.month(value);
             }
-            if let ::std::option::Option::Some(value) = self.operator_id {
+            if let Some(value) = self.operator_id {
                 builder = builder.operator_id(value);
             }
             match context
                 .json_arg::<
-                    ::std::vec::Vec<ArchiveRuleReportData>,
+                    Vec<ArchiveRuleReportData>,
                 >(
                     "archive-report-datas",
                     self.archive_report_datas,
                     self.archive_report_datas_file,
                 )
             {
-                ::std::result::Result::Ok(::std::option::Option::Some(value)) => {
-                    builder = builder.archive_report_datas(value);
-                }
-                ::std::result::Result::Ok(::std::option::Option::None) => {}
-                ::std::result::Result::Err(code) => return code,
+                Ok(Some(value)) => builder = builder.archive_report_datas(value),
+                Ok(None) => {}
+                Err(code) => return code,
             }
-            if let ::std::option::Option::Some(value) = self.archive_rule_id {
+            if let Some(value) = self.archive_rule_id {
                 builder = builder.archive_rule_id(value);
             }
             let request = match builder.build() {
-                ::std::result::Result::Ok(request) => request,
-                ::std::result::Result::Err(error) => return context.invalid(&error),
+                Ok(request) => request,
+                Err(error) => return context.invalid(&error),
             };
             context
                 .finish(|client| async move {
@@ -447,7 +445,7 @@ pub mod attendance_v1_archive_rule_user_stats_fields_query {
                 "employee_no"]
             )
         )]
-        employee_type: Option<::std::string::String>,
+        employee_type: Option<String>,
         /// 语言类型 — language of the titles in the answer; zh when unset.
         ///
         /// Example: `"zh"`
@@ -455,28 +453,28 @@ pub mod attendance_v1_archive_rule_user_stats_fields_query {
             long = "locale",
             value_parser = ::clap::builder::PossibleValuesParser::new(["en", "ja", "zh"])
         )]
-        locale: Option<::std::string::String>,
+        locale: Option<String>,
         /// 月份 — the month, as yyyyMM.
         ///
         /// Example: `"202409"`
         #[arg(long = "month")]
-        month: Option<::std::string::String>,
+        month: Option<String>,
         /// 归档规则 ID — the archive rule; 获取方式 (where ids come from) — archive_rule/list.
         ///
         /// Example: `"1"`
         #[arg(long = "archive-rule-id")]
-        archive_rule_id: Option<::std::string::String>,
+        archive_rule_id: Option<String>,
         /// 操作者 ID — the operator, in the kind of id `employee_type` names.
         ///
         /// Example: `"ax8ud"`
         #[arg(long = "operator-id")]
-        operator_id: Option<::std::string::String>,
+        operator_id: Option<String>,
     }
     impl Args {
         /// Builds the request from the arguments, sends it and prints the outcome.
         pub async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
             let mut builder = UserStatsFieldsQueryRequest::builder();
-            if let ::std::option::Option::Some(value) = self.employee_type {
+            if let Some(value) = self.employee_type {
                 builder = builder
                     .employee_type(
                         <::lark_openapi::attendance::v1::types::EmployeeType as ::lark_runtime::enums::StringEnum>::from_wire(
@@ -484,7 +482,7 @@ pub mod attendance_v1_archive_rule_user_stats_fields_query {
                         ),
                     );
             }
-            if let ::std::option::Option::Some(value) = self.locale {
+            if let Some(value) = self.locale {
                 builder = builder
                     .locale(
                         <::lark_openapi::attendance::v1::types::StatsLocale as ::lark_runtime::enums::StringEnum>::from_wire(
@@ -492,18 +490,18 @@ pub mod attendance_v1_archive_rule_user_stats_fields_query {
                         ),
                     );
             }
-            if let ::std::option::Option::Some(value) = self.month {
+            if let Some(value) = self.month {
                 builder = builder.month(value);
             }
-            if let ::std::option::Option::Some(value) = self.archive_rule_id {
+            if let Some(value) = self.archive_rule_id {
                 builder = builder.archive_rule_id(value);
             }
-            if let ::std::option::Option::Some(value) = self.operator_id {
+            if let Some(value) = self.operator_id {
                 builder = builder.operator_id(value);
             }
             let request = match builder.build() {
-                ::std::result::Result::Ok(request) => request,
-                ::std::result::Result::Err(error) => return context.invalid(&error),
+                Ok(request) => request,
+                Err(error) => return context.invalid(&error),
             };
             context
                 .finish(|client| async move {
@@ -549,7 +547,7 @@ pub mod attendance_v1_files_download {
         ///
         /// Example: `"xxxxxb306842b1c189bc5212eefxxxxx"`
         #[arg(long = "file-id")]
-        file_id: Option<::std::string::String>,
+        file_id: Option<String>,
         /// Where to write the file (`-`, the default, for standard output).
         #[arg(long = "output", value_name = "PATH", default_value = "-")]
         output: ::std::path::PathBuf,
@@ -558,12 +556,12 @@ pub mod attendance_v1_files_download {
         /// Builds the request from the arguments, sends it and prints the outcome.
         pub async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
             let mut builder = DownloadRequest::builder();
-            if let ::std::option::Option::Some(value) = self.file_id {
+            if let Some(value) = self.file_id {
                 builder = builder.file_id(value);
             }
             let request = match builder.build() {
-                ::std::result::Result::Ok(request) => request,
-                ::std::result::Result::Err(error) => return context.invalid(&error),
+                Ok(request) => request,
+                Err(error) => return context.invalid(&error),
             };
             context
                 .finish_download(
@@ -590,7 +588,7 @@ pub mod attendance_v1_files_upload {
         ///
         /// Example: `"人脸照片.jpg"`
         #[arg(long = "file-name")]
-        file_name: Option<::std::string::String>,
+        file_name: Option<String>,
         /// 文件内容 — the photo's bytes.
         #[arg(long = "file", value_name = "PATH")]
         file: Option<::std::path::PathBuf>,
@@ -599,18 +597,18 @@ pub mod attendance_v1_files_upload {
         /// Builds the request from the arguments, sends it and prints the outcome.
         pub async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
             let mut builder = UploadRequest::builder();
-            if let ::std::option::Option::Some(value) = self.file_name {
+            if let Some(value) = self.file_name {
                 builder = builder.file_name(value);
             }
-            if let ::std::option::Option::Some(path) = self.file {
+            if let Some(path) = self.file {
                 match context.upload_file(&path).await {
-                    ::std::result::Result::Ok(file) => builder = builder.file(file),
-                    ::std::result::Result::Err(code) => return code,
+                    Ok(file) => builder = builder.file(file),
+                    Err(code) => return code,
                 }
             }
             let request = match builder.build() {
-                ::std::result::Result::Ok(request) => request,
-                ::std::result::Result::Err(error) => return context.invalid(&error),
+                Ok(request) => request,
+                Err(error) => return context.invalid(&error),
             };
             context
                 .finish(|client| async move {
@@ -669,7 +667,7 @@ pub mod attendance_v1_groups_create {
                 "employee_no"]
             )
         )]
-        employee_type: Option<::std::string::String>,
+        employee_type: Option<String>,
         /// 部门 ID 类型 — the kind of department ids in the group; only open_department_id for now.
         ///
         /// Example: `"open_id"`
@@ -677,10 +675,10 @@ pub mod attendance_v1_groups_create {
             long = "dept-type",
             value_parser = ::clap::builder::PossibleValuesParser::new(["open_id"])
         )]
-        dept_type: Option<::std::string::String>,
+        dept_type: Option<String>,
         /// 考勤组信息 — the group to create, or the whole group to store over an existing one.
         #[arg(long = "group-json", value_name = "JSON", conflicts_with = "group_file")]
-        group: Option<::std::string::String>,
+        group: Option<String>,
         /// `group` as JSON read from a file (`-` for standard input), instead of `--group-json`.
         #[arg(long = "group-file", value_name = "PATH")]
         group_file: Option<::std::path::PathBuf>,
@@ -689,13 +687,13 @@ pub mod attendance_v1_groups_create {
         ///
         /// Example: `"dd31248a"`
         #[arg(long = "operator-id")]
-        operator_id: Option<::std::string::String>,
+        operator_id: Option<String>,
     }
     impl Args {
         /// Builds the request from the arguments, sends it and prints the outcome.
         pub async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
             let mut builder = CreateRequest::builder();
-            if let ::std::option::Option::Some(value) = self.employee_type {
+            if let Some(value) = self.employee_type {
                 builder = builder
                     .employee_type(
                         <::lark_openapi::attendance::v1::types::EmployeeType as ::lark_runtime::enums::StringEnum>::from_wire(
@@ -703,7 +701,7 @@ pub mod attendance_v1_groups_create {
                         ),
                     );
             }
-            if let ::std::option::Option::Some(value) = self.dept_type {
+            if let Some(value) = self.dept_type {
                 builder = builder
                     .dept_type(
                         <::lark_openapi::attendance::v1::types::DeptType as ::lark_runtime::enums::StringEnum>::from_wire(
@@ -716,18 +714,16 @@ pub mod attendance_v1_groups_create {
                     ::lark_openapi::attendance::v1::types::GroupInput,
                 >("group", self.group, self.group_file)
             {
-                ::std::result::Result::Ok(::std::option::Option::Some(value)) => {
-                    builder = builder.group(value);
-                }
-                ::std::result::Result::Ok(::std::option::Option::None) => {}
-                ::std::result::Result::Err(code) => return code,
+                Ok(Some(value)) => builder = builder.group(value),
+                Ok(None) => {}
+                Err(code) => return code,
             }
-            if let ::std::option::Option::Some(value) = self.operator_id {
+            if let Some(value) = self.operator_id {
                 builder = builder.operator_id(value);
             }
             let request = match builder.build() {
-                ::std::result::Result::Ok(request) => request,
-                ::std::result::Result::Err(error) => return context.invalid(&error),
+                Ok(request) => request,
+                Err(error) => return context.invalid(&error),
             };
             context
                 .finish(|client| async move {
@@ -752,18 +748,18 @@ pub mod attendance_v1_groups_delete {
         ///
         /// Example: `"6919358128597097404"`
         #[arg(long = "group-id")]
-        group_id: Option<::std::string::String>,
+        group_id: Option<String>,
     }
     impl Args {
         /// Builds the request from the arguments, sends it and prints the outcome.
         pub async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
             let mut builder = DeleteRequest::builder();
-            if let ::std::option::Option::Some(value) = self.group_id {
+            if let Some(value) = self.group_id {
                 builder = builder.group_id(value);
             }
             let request = match builder.build() {
-                ::std::result::Result::Ok(request) => request,
-                ::std::result::Result::Err(error) => return context.invalid(&error),
+                Ok(request) => request,
+                Err(error) => return context.invalid(&error),
             };
             context
                 .finish(|client| async move {
@@ -788,7 +784,7 @@ pub mod attendance_v1_groups_get {
         ///
         /// Example: `"6919358128597097404"`
         #[arg(long = "group-id")]
-        group_id: Option<::std::string::String>,
+        group_id: Option<String>,
         /// 员工 ID 类型 — the kind of user ids in the answer.
         ///
         /// Example: `"employee_id"`
@@ -799,7 +795,7 @@ pub mod attendance_v1_groups_get {
                 "employee_no"]
             )
         )]
-        employee_type: Option<::std::string::String>,
+        employee_type: Option<String>,
         /// 部门 ID 类型 — the kind of department ids in the answer; only open_department_id for now.
         ///
         /// Example: `"open_id"`
@@ -807,16 +803,16 @@ pub mod attendance_v1_groups_get {
             long = "dept-type",
             value_parser = ::clap::builder::PossibleValuesParser::new(["open_id"])
         )]
-        dept_type: Option<::std::string::String>,
+        dept_type: Option<String>,
     }
     impl Args {
         /// Builds the request from the arguments, sends it and prints the outcome.
         pub async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
             let mut builder = GetRequest::builder();
-            if let ::std::option::Option::Some(value) = self.group_id {
+            if let Some(value) = self.group_id {
                 builder = builder.group_id(value);
             }
-            if let ::std::option::Option::Some(value) = self.employee_type {
+            if let Some(value) = self.employee_type {
                 builder = builder
                     .employee_type(
                         <::lark_openapi::attendance::v1::types::EmployeeType as ::lark_runtime::enums::StringEnum>::from_wire(
@@ -824,7 +820,7 @@ pub mod attendance_v1_groups_get {
                         ),
                     );
             }
-            if let ::std::option::Option::Some(value) = self.dept_type {
+            if let Some(value) = self.dept_type {
                 builder = builder
                     .dept_type(
                         <::lark_openapi::attendance::v1::types::DeptType as ::lark_runtime::enums::StringEnum>::from_wire(
@@ -833,8 +829,8 @@ pub mod attendance_v1_groups_get {
                     );
             }
             let request = match builder.build() {
-                ::std::result::Result::Ok(request) => request,
-                ::std::result::Result::Err(error) => return context.invalid(&error),
+                Ok(request) => request,
+                Err(error) => return context.invalid(&error),
             };
             context
                 .finish(|client| async move {
@@ -863,7 +859,7 @@ pub mod attendance_v1_groups_list {
         ///
         /// Example: `"wgNOR1rmxogRvAsGl6CXlQ=="`
         #[arg(long = "page-token")]
-        page_token: Option<::std::string::String>,
+        page_token: Option<String>,
         /// Follow the page tokens and print every item of every page.
         #[arg(long = "all")]
         all: bool,
@@ -872,15 +868,15 @@ pub mod attendance_v1_groups_list {
         /// Builds the request from the arguments, sends it and prints the outcome.
         pub async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
             let mut builder = ListRequest::builder();
-            if let ::std::option::Option::Some(value) = self.page_size {
+            if let Some(value) = self.page_size {
                 builder = builder.page_size(value);
             }
-            if let ::std::option::Option::Some(value) = self.page_token {
+            if let Some(value) = self.page_token {
                 builder = builder.page_token(value);
             }
             let request = match builder.build() {
-                ::std::result::Result::Ok(request) => request,
-                ::std::result::Result::Err(error) => return context.invalid(&error),
+                Ok(request) => request,
+                Err(error) => return context.invalid(&error),
             };
             if self.all {
                 return context
@@ -891,7 +887,7 @@ pub mod attendance_v1_groups_list {
                             .v1()
                             .groups()
                             .list_stream(request)
-                            .try_collect::<::std::vec::Vec<_>>()
+                            .try_collect::<Vec<_>>()
                             .await
                     })
                     .await;
@@ -919,7 +915,7 @@ pub mod attendance_v1_groups_list_user {
         ///
         /// Example: `"6919358128597097404"`
         #[arg(long = "group-id")]
-        group_id: Option<::std::string::String>,
+        group_id: Option<String>,
         /// 员工 ID 类型 — the kind of `user_id` in the answer.
         ///
         /// Example: `"employee_id"`
@@ -930,7 +926,7 @@ pub mod attendance_v1_groups_list_user {
                 "employee_no"]
             )
         )]
-        employee_type: Option<::std::string::String>,
+        employee_type: Option<String>,
         /// 部门 ID 类型 — the kind of `department_ids` in the answer; only open_department_id for now.
         ///
         /// Example: `"open_id"`
@@ -938,7 +934,7 @@ pub mod attendance_v1_groups_list_user {
             long = "dept-type",
             value_parser = ::clap::builder::PossibleValuesParser::new(["open_id"])
         )]
-        dept_type: Option<::std::string::String>,
+        dept_type: Option<String>,
         /// 分页大小 — members per page, 1–50; 10 by default.
         ///
         /// Example: `10`
@@ -948,7 +944,7 @@ pub mod attendance_v1_groups_list_user {
         ///
         /// Example: `"92xKiuWrBCSweSZJBSTpag%3D%3D"`
         #[arg(long = "page-token")]
-        page_token: Option<::std::string::String>,
+        page_token: Option<String>,
         /// 成员的打卡类型 — which members to list.
         ///
         /// Example: `1`
@@ -962,10 +958,10 @@ pub mod attendance_v1_groups_list_user {
         /// Builds the request from the arguments, sends it and prints the outcome.
         pub async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
             let mut builder = ListUserRequest::builder();
-            if let ::std::option::Option::Some(value) = self.group_id {
+            if let Some(value) = self.group_id {
                 builder = builder.group_id(value);
             }
-            if let ::std::option::Option::Some(value) = self.employee_type {
+            if let Some(value) = self.employee_type {
                 builder = builder
                     .employee_type(
                         <::lark_openapi::attendance::v1::types::EmployeeType as ::lark_runtime::enums::StringEnum>::from_wire(
@@ -973,7 +969,7 @@ pub mod attendance_v1_groups_list_user {
                         ),
                     );
             }
-            if let ::std::option::Option::Some(value) = self.dept_type {
+            if let Some(value) = self.dept_type {
                 builder = builder
                     .dept_type(
                         <::lark_openapi::attendance::v1::types::DeptType as ::lark_runtime::enums::StringEnum>::from_wire(
@@ -981,13 +977,13 @@ pub mod attendance_v1_groups_list_user {
                         ),
                     );
             }
-            if let ::std::option::Option::Some(value) = self.page_size {
+            if let Some(value) = self.page_size {
                 builder = builder.page_size(value);
             }
-            if let ::std::option::Option::Some(value) = self.page_token {
+            if let Some(value) = self.page_token {
                 builder = builder.page_token(value);
             }
-            if let ::std::option::Option::Some(value) = self.member_clock_type {
+            if let Some(value) = self.member_clock_type {
                 builder = builder
                     .member_clock_type(
                         <GroupMemberClockType as ::lark_runtime::enums::IntEnum>::from_wire(
@@ -996,8 +992,8 @@ pub mod attendance_v1_groups_list_user {
                     );
             }
             let request = match builder.build() {
-                ::std::result::Result::Ok(request) => request,
-                ::std::result::Result::Err(error) => return context.invalid(&error),
+                Ok(request) => request,
+                Err(error) => return context.invalid(&error),
             };
             if self.all {
                 return context
@@ -1008,7 +1004,7 @@ pub mod attendance_v1_groups_list_user {
                             .v1()
                             .groups()
                             .list_user_stream(request)
-                            .try_collect::<::std::vec::Vec<_>>()
+                            .try_collect::<Vec<_>>()
                             .await
                     })
                     .await;
@@ -1035,18 +1031,18 @@ pub mod attendance_v1_groups_search {
         ///
         /// Example: `"考勤组1"`
         #[arg(long = "group-name")]
-        group_name: Option<::std::string::String>,
+        group_name: Option<String>,
     }
     impl Args {
         /// Builds the request from the arguments, sends it and prints the outcome.
         pub async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
             let mut builder = SearchRequest::builder();
-            if let ::std::option::Option::Some(value) = self.group_name {
+            if let Some(value) = self.group_name {
                 builder = builder.group_name(value);
             }
             let request = match builder.build() {
-                ::std::result::Result::Ok(request) => request,
-                ::std::result::Result::Err(error) => return context.invalid(&error),
+                Ok(request) => request,
+                Err(error) => return context.invalid(&error),
             };
             context
                 .finish(|client| async move {
@@ -1084,7 +1080,7 @@ pub mod attendance_v1_leave_accrual_record_patch {
         ///
         /// Example: `"7111688079785723436"`
         #[arg(long = "leave-id")]
-        leave_id: Option<::std::string::String>,
+        leave_id: Option<String>,
         /// 用户 ID 类型 — the kind of user id in the request and the response; `open_id` when unset.
         ///
         /// Example: `"open_id"`
@@ -1097,25 +1093,25 @@ pub mod attendance_v1_leave_accrual_record_patch {
                 "people_corehr_id"]
             )
         )]
-        user_id_type: Option<::std::string::String>,
+        user_id_type: Option<String>,
         /// 发放记录 ID — the granting record to update, as created through the CoreHR leave granting record API.
         ///
         /// Example: `"6893014062142064135"`
         #[arg(long = "leave-granting-record-id")]
-        leave_granting_record_id: Option<::std::string::String>,
+        leave_granting_record_id: Option<String>,
         /// 员工 ID — the employee, in the kind of id `user_id_type` names.
         ///
         /// Example: `"6982509313466189342"`
         #[arg(long = "employment-id")]
-        employment_id: Option<::std::string::String>,
+        employment_id: Option<String>,
         /// 假期类型 ID — the leave type, as listed by the CoreHR leave types API.
         ///
         /// Example: `"7111688079785723436"`
         #[arg(long = "leave-type-id")]
-        leave_type_id: Option<::std::string::String>,
+        leave_type_id: Option<String>,
         /// 修改发放记录原因 — why the record is changed, in one or more languages.
         #[arg(long = "reason-json", value_name = "JSON", conflicts_with = "reason_file")]
-        reason: Option<::std::string::String>,
+        reason: Option<String>,
         /// `reason` as JSON read from a file (`-` for standard input), instead of `--reason-json`.
         #[arg(long = "reason-file", value_name = "PATH")]
         reason_file: Option<::std::path::PathBuf>,
@@ -1128,21 +1124,21 @@ pub mod attendance_v1_leave_accrual_record_patch {
         ///
         /// Example: `"2020-01-01"`
         #[arg(long = "expiration-date")]
-        expiration_date: Option<::std::string::String>,
+        expiration_date: Option<String>,
         /// 修改发放数量 — the new granted quantity, a number as a string.
         ///
         /// Example: `"1"`
         #[arg(long = "quantity")]
-        quantity: Option<::std::string::String>,
+        quantity: Option<String>,
     }
     impl Args {
         /// Builds the request from the arguments, sends it and prints the outcome.
         pub async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
             let mut builder = PatchRequest::builder();
-            if let ::std::option::Option::Some(value) = self.leave_id {
+            if let Some(value) = self.leave_id {
                 builder = builder.leave_id(value);
             }
-            if let ::std::option::Option::Some(value) = self.user_id_type {
+            if let Some(value) = self.user_id_type {
                 builder = builder
                     .user_id_type(
                         <::lark_openapi::attendance::v1::types::LeaveUserIdType as ::lark_runtime::enums::StringEnum>::from_wire(
@@ -1150,38 +1146,36 @@ pub mod attendance_v1_leave_accrual_record_patch {
                         ),
                     );
             }
-            if let ::std::option::Option::Some(value) = self.leave_granting_record_id {
+            if let Some(value) = self.leave_granting_record_id {
                 builder = builder.leave_granting_record_id(value);
             }
-            if let ::std::option::Option::Some(value) = self.employment_id {
+            if let Some(value) = self.employment_id {
                 builder = builder.employment_id(value);
             }
-            if let ::std::option::Option::Some(value) = self.leave_type_id {
+            if let Some(value) = self.leave_type_id {
                 builder = builder.leave_type_id(value);
             }
             match context
                 .json_arg::<
-                    ::std::vec::Vec<::lark_openapi::attendance::v1::types::LangText>,
+                    Vec<::lark_openapi::attendance::v1::types::LangText>,
                 >("reason", self.reason, self.reason_file)
             {
-                ::std::result::Result::Ok(::std::option::Option::Some(value)) => {
-                    builder = builder.reason(value);
-                }
-                ::std::result::Result::Ok(::std::option::Option::None) => {}
-                ::std::result::Result::Err(code) => return code,
+                Ok(Some(value)) => builder = builder.reason(value),
+                Ok(None) => {}
+                Err(code) => return code,
             }
-            if let ::std::option::Option::Some(value) = self.time_offset {
+            if let Some(value) = self.time_offset {
                 builder = builder.time_offset(value);
             }
-            if let ::std::option::Option::Some(value) = self.expiration_date {
+            if let Some(value) = self.expiration_date {
                 builder = builder.expiration_date(value);
             }
-            if let ::std::option::Option::Some(value) = self.quantity {
+            if let Some(value) = self.quantity {
                 builder = builder.quantity(value);
             }
             let request = match builder.build() {
-                ::std::result::Result::Ok(request) => request,
-                ::std::result::Result::Err(error) => return context.invalid(&error),
+                Ok(request) => request,
+                Err(error) => return context.invalid(&error),
             };
             context
                 .finish(|client| async move {
@@ -1219,7 +1213,7 @@ pub mod attendance_v1_leave_employ_expire_records_get {
         ///
         /// Example: `"7111688079785723436"`
         #[arg(long = "leave-id")]
-        leave_id: Option<::std::string::String>,
+        leave_id: Option<String>,
         /// 用户 ID 类型 — the kind of user id in the request and the response; `open_id` when unset.
         ///
         /// Example: `"open_id"`
@@ -1232,27 +1226,27 @@ pub mod attendance_v1_leave_employ_expire_records_get {
                 "people_corehr_id"]
             )
         )]
-        user_id_type: Option<::std::string::String>,
+        user_id_type: Option<String>,
         /// 员工 ID — the employee, in the kind of id `user_id_type` names.
         ///
         /// Example: `"6982509313466189342"`
         #[arg(long = "employment-id")]
-        employment_id: Option<::std::string::String>,
+        employment_id: Option<String>,
         /// 假期类型 ID — the leave type, as listed by the CoreHR leave types API.
         ///
         /// Example: `"7111688079785723436"`
         #[arg(long = "leave-type-id")]
-        leave_type_id: Option<::std::string::String>,
+        leave_type_id: Option<String>,
         /// 失效最早日期 — earliest expiration date of the range, "yyyy-MM-dd".
         ///
         /// Example: `"2023-04-10"`
         #[arg(long = "start-expiration-date")]
-        start_expiration_date: Option<::std::string::String>,
+        start_expiration_date: Option<String>,
         /// 失效最晚日期 — latest expiration date of the range, "yyyy-MM-dd".
         ///
         /// Example: `"2023-05-10"`
         #[arg(long = "end-expiration-date")]
-        end_expiration_date: Option<::std::string::String>,
+        end_expiration_date: Option<String>,
         /// 时间偏移 — time zone offset in minutes, e.g. 480 for UTC+8 (the default when unset).
         ///
         /// Example: `480`
@@ -1263,10 +1257,10 @@ pub mod attendance_v1_leave_employ_expire_records_get {
         /// Builds the request from the arguments, sends it and prints the outcome.
         pub async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
             let mut builder = GetRequest::builder();
-            if let ::std::option::Option::Some(value) = self.leave_id {
+            if let Some(value) = self.leave_id {
                 builder = builder.leave_id(value);
             }
-            if let ::std::option::Option::Some(value) = self.user_id_type {
+            if let Some(value) = self.user_id_type {
                 builder = builder
                     .user_id_type(
                         <::lark_openapi::attendance::v1::types::LeaveUserIdType as ::lark_runtime::enums::StringEnum>::from_wire(
@@ -1274,24 +1268,24 @@ pub mod attendance_v1_leave_employ_expire_records_get {
                         ),
                     );
             }
-            if let ::std::option::Option::Some(value) = self.employment_id {
+            if let Some(value) = self.employment_id {
                 builder = builder.employment_id(value);
             }
-            if let ::std::option::Option::Some(value) = self.leave_type_id {
+            if let Some(value) = self.leave_type_id {
                 builder = builder.leave_type_id(value);
             }
-            if let ::std::option::Option::Some(value) = self.start_expiration_date {
+            if let Some(value) = self.start_expiration_date {
                 builder = builder.start_expiration_date(value);
             }
-            if let ::std::option::Option::Some(value) = self.end_expiration_date {
+            if let Some(value) = self.end_expiration_date {
                 builder = builder.end_expiration_date(value);
             }
-            if let ::std::option::Option::Some(value) = self.time_offset {
+            if let Some(value) = self.time_offset {
                 builder = builder.time_offset(value);
             }
             let request = match builder.build() {
-                ::std::result::Result::Ok(request) => request,
-                ::std::result::Result::Err(error) => return context.invalid(&error),
+                Ok(request) => request,
+                Err(error) => return context.invalid(&error),
             };
             context
                 .finish(|client| async move {
@@ -1352,12 +1346,12 @@ pub mod attendance_v1_shifts_create {
                 "employee_no"]
             )
         )]
-        employee_type: Option<::std::string::String>,
+        employee_type: Option<String>,
         /// 班次名称 — the shift's name; must be unique.
         ///
         /// Example: `"早班"`
         #[arg(long = "shift-name")]
-        shift_name: Option<::std::string::String>,
+        shift_name: Option<String>,
         /// 打卡次数 — number of punches; a legacy field with no effect now, `punch_time_rule` decides.
         ///
         /// Example: `1`
@@ -1367,7 +1361,7 @@ pub mod attendance_v1_shifts_create {
         ///
         /// Example: `["456123"]`
         #[arg(long = "sub-shift-leader-ids", num_args = 1..)]
-        sub_shift_leader_ids: Vec<::std::string::String>,
+        sub_shift_leader_ids: Vec<String>,
         /// 是否弹性打卡 — whether punch times are flexible; false when unset.
         ///
         /// Example: `false`
@@ -1384,7 +1378,7 @@ pub mod attendance_v1_shifts_create {
             value_name = "JSON",
             conflicts_with = "flexible_rule_file"
         )]
-        flexible_rule: Option<::std::string::String>,
+        flexible_rule: Option<String>,
         /// `flexible_rule` as JSON read from a file (`-` for standard input), instead of `--flexible-rule-json`.
         #[arg(long = "flexible-rule-file", value_name = "PATH")]
         flexible_rule_file: Option<::std::path::PathBuf>,
@@ -1399,7 +1393,7 @@ pub mod attendance_v1_shifts_create {
             value_name = "JSON",
             conflicts_with = "punch_time_rule_file"
         )]
-        punch_time_rule: Option<::std::string::String>,
+        punch_time_rule: Option<String>,
         /// `punch_time_rule` as JSON read from a file (`-` for standard input), instead of `--punch-time-rule-json`.
         #[arg(long = "punch-time-rule-file", value_name = "PATH")]
         punch_time_rule_file: Option<::std::path::PathBuf>,
@@ -1409,7 +1403,7 @@ pub mod attendance_v1_shifts_create {
             value_name = "JSON",
             conflicts_with = "late_off_late_on_rule_file"
         )]
-        late_off_late_on_rule: Option<::std::string::String>,
+        late_off_late_on_rule: Option<String>,
         /// `late_off_late_on_rule` as JSON read from a file (`-` for standard input), instead of `--late-off-late-on-rule-json`.
         #[arg(long = "late-off-late-on-rule-file", value_name = "PATH")]
         late_off_late_on_rule_file: Option<::std::path::PathBuf>,
@@ -1419,7 +1413,7 @@ pub mod attendance_v1_shifts_create {
             value_name = "JSON",
             conflicts_with = "rest_time_rule_file"
         )]
-        rest_time_rule: Option<::std::string::String>,
+        rest_time_rule: Option<String>,
         /// `rest_time_rule` as JSON read from a file (`-` for standard input), instead of `--rest-time-rule-json`.
         #[arg(long = "rest-time-rule-file", value_name = "PATH")]
         rest_time_rule_file: Option<::std::path::PathBuf>,
@@ -1429,7 +1423,7 @@ pub mod attendance_v1_shifts_create {
             value_name = "JSON",
             conflicts_with = "overtime_rule_file"
         )]
-        overtime_rule: Option<::std::string::String>,
+        overtime_rule: Option<String>,
         /// `overtime_rule` as JSON read from a file (`-` for standard input), instead of `--overtime-rule-json`.
         #[arg(long = "overtime-rule-file", value_name = "PATH")]
         overtime_rule_file: Option<::std::path::PathBuf>,
@@ -1444,7 +1438,7 @@ pub mod attendance_v1_shifts_create {
             value_name = "JSON",
             conflicts_with = "overtime_rest_time_rule_file"
         )]
-        overtime_rest_time_rule: Option<::std::string::String>,
+        overtime_rest_time_rule: Option<String>,
         /// `overtime_rest_time_rule` as JSON read from a file (`-` for standard input), instead of `--overtime-rest-time-rule-json`.
         #[arg(long = "overtime-rest-time-rule-file", value_name = "PATH")]
         overtime_rest_time_rule_file: Option<::std::path::PathBuf>,
@@ -1460,7 +1454,7 @@ pub mod attendance_v1_shifts_create {
             value_name = "JSON",
             conflicts_with = "shift_middle_time_rule_file"
         )]
-        shift_middle_time_rule: Option<::std::string::String>,
+        shift_middle_time_rule: Option<String>,
         /// `shift_middle_time_rule` as JSON read from a file (`-` for standard input), instead of `--shift-middle-time-rule-json`.
         #[arg(long = "shift-middle-time-rule-file", value_name = "PATH")]
         shift_middle_time_rule_file: Option<::std::path::PathBuf>,
@@ -1470,7 +1464,7 @@ pub mod attendance_v1_shifts_create {
             value_name = "JSON",
             conflicts_with = "shift_attendance_time_config_file"
         )]
-        shift_attendance_time_config: Option<::std::string::String>,
+        shift_attendance_time_config: Option<String>,
         /// `shift_attendance_time_config` as JSON read from a file (`-` for standard input), instead of `--shift-attendance-time-config-json`.
         #[arg(long = "shift-attendance-time-config-file", value_name = "PATH")]
         shift_attendance_time_config_file: Option<::std::path::PathBuf>,
@@ -1480,7 +1474,7 @@ pub mod attendance_v1_shifts_create {
             value_name = "JSON",
             conflicts_with = "late_off_late_on_setting_file"
         )]
-        late_off_late_on_setting: Option<::std::string::String>,
+        late_off_late_on_setting: Option<String>,
         /// `late_off_late_on_setting` as JSON read from a file (`-` for standard input), instead of `--late-off-late-on-setting-json`.
         #[arg(long = "late-off-late-on-setting-file", value_name = "PATH")]
         late_off_late_on_setting_file: Option<::std::path::PathBuf>,
@@ -1489,13 +1483,13 @@ pub mod attendance_v1_shifts_create {
         ///
         /// Example: `"6919358778597097404"`
         #[arg(long = "id")]
-        id: Option<::std::string::String>,
+        id: Option<String>,
     }
     impl Args {
         /// Builds the request from the arguments, sends it and prints the outcome.
         pub async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
             let mut builder = CreateRequest::builder();
-            if let ::std::option::Option::Some(value) = self.employee_type {
+            if let Some(value) = self.employee_type {
                 builder = builder
                     .employee_type(
                         <::lark_openapi::attendance::v1::types::EmployeeType as ::lark_runtime::enums::StringEnum>::from_wire(
@@ -1503,92 +1497,74 @@ pub mod attendance_v1_shifts_create {
                         ),
                     );
             }
-            if let ::std::option::Option::Some(value) = self.shift_name {
+            if let Some(value) = self.shift_name {
                 builder = builder.shift_name(value);
             }
-            if let ::std::option::Option::Some(value) = self.punch_times {
+            if let Some(value) = self.punch_times {
                 builder = builder.punch_times(value);
             }
             if !self.sub_shift_leader_ids.is_empty() {
                 builder = builder.sub_shift_leader_ids(self.sub_shift_leader_ids);
             }
-            if let ::std::option::Option::Some(value) = self.is_flexible {
+            if let Some(value) = self.is_flexible {
                 builder = builder.is_flexible(value);
             }
-            if let ::std::option::Option::Some(value) = self.flexible_minutes {
+            if let Some(value) = self.flexible_minutes {
                 builder = builder.flexible_minutes(value);
             }
             match context
                 .json_arg::<
-                    ::std::vec::Vec<
-                        ::lark_openapi::attendance::v1::types::ShiftFlexibleRule,
-                    >,
+                    Vec<::lark_openapi::attendance::v1::types::ShiftFlexibleRule>,
                 >("flexible-rule", self.flexible_rule, self.flexible_rule_file)
             {
-                ::std::result::Result::Ok(::std::option::Option::Some(value)) => {
-                    builder = builder.flexible_rule(value);
-                }
-                ::std::result::Result::Ok(::std::option::Option::None) => {}
-                ::std::result::Result::Err(code) => return code,
+                Ok(Some(value)) => builder = builder.flexible_rule(value),
+                Ok(None) => {}
+                Err(code) => return code,
             }
-            if let ::std::option::Option::Some(value) = self.no_need_off {
+            if let Some(value) = self.no_need_off {
                 builder = builder.no_need_off(value);
             }
             match context
                 .json_arg::<
-                    ::std::vec::Vec<
-                        ::lark_openapi::attendance::v1::types::ShiftPunchTimeRule,
-                    >,
+                    Vec<::lark_openapi::attendance::v1::types::ShiftPunchTimeRule>,
                 >("punch-time-rule", self.punch_time_rule, self.punch_time_rule_file)
             {
-                ::std::result::Result::Ok(::std::option::Option::Some(value)) => {
-                    builder = builder.punch_time_rule(value);
-                }
-                ::std::result::Result::Ok(::std::option::Option::None) => {}
-                ::std::result::Result::Err(code) => return code,
+                Ok(Some(value)) => builder = builder.punch_time_rule(value),
+                Ok(None) => {}
+                Err(code) => return code,
             }
             match context
                 .json_arg::<
-                    ::std::vec::Vec<
-                        ::lark_openapi::attendance::v1::types::ShiftLateOffLateOnRule,
-                    >,
+                    Vec<::lark_openapi::attendance::v1::types::ShiftLateOffLateOnRule>,
                 >(
                     "late-off-late-on-rule",
                     self.late_off_late_on_rule,
                     self.late_off_late_on_rule_file,
                 )
             {
-                ::std::result::Result::Ok(::std::option::Option::Some(value)) => {
-                    builder = builder.late_off_late_on_rule(value);
-                }
-                ::std::result::Result::Ok(::std::option::Option::None) => {}
-                ::std::result::Result::Err(code) => return code,
+                Ok(Some(value)) => builder = builder.late_off_late_on_rule(value),
+                Ok(None) => {}
+                Err(code) => return code,
             }
             match context
                 .json_arg::<
-                    ::std::vec::Vec<::lark_openapi::attendance::v1::types::ShiftRestRule>,
+                    Vec<::lark_openapi::attendance::v1::types::ShiftRestRule>,
                 >("rest-time-rule", self.rest_time_rule, self.rest_time_rule_file)
             {
-                ::std::result::Result::Ok(::std::option::Option::Some(value)) => {
-                    builder = builder.rest_time_rule(value);
-                }
-                ::std::result::Result::Ok(::std::option::Option::None) => {}
-                ::std::result::Result::Err(code) => return code,
+                Ok(Some(value)) => builder = builder.rest_time_rule(value),
+                Ok(None) => {}
+                Err(code) => return code,
             }
             match context
                 .json_arg::<
-                    ::std::vec::Vec<
-                        ::lark_openapi::attendance::v1::types::ShiftOvertimeRule,
-                    >,
+                    Vec<::lark_openapi::attendance::v1::types::ShiftOvertimeRule>,
                 >("overtime-rule", self.overtime_rule, self.overtime_rule_file)
             {
-                ::std::result::Result::Ok(::std::option::Option::Some(value)) => {
-                    builder = builder.overtime_rule(value);
-                }
-                ::std::result::Result::Ok(::std::option::Option::None) => {}
-                ::std::result::Result::Err(code) => return code,
+                Ok(Some(value)) => builder = builder.overtime_rule(value),
+                Ok(None) => {}
+                Err(code) => return code,
             }
-            if let ::std::option::Option::Some(value) = self.day_type {
+            if let Some(value) = self.day_type {
                 builder = builder
                     .day_type(
                         <::lark_openapi::attendance::v1::types::ShiftDayType as ::lark_runtime::enums::IntEnum>::from_wire(
@@ -1598,21 +1574,18 @@ pub mod attendance_v1_shifts_create {
             }
             match context
                 .json_arg::<
-                    ::std::vec::Vec<::lark_openapi::attendance::v1::types::ShiftRestRule>,
+                    Vec<::lark_openapi::attendance::v1::types::ShiftRestRule>,
                 >(
                     "overtime-rest-time-rule",
                     self.overtime_rest_time_rule,
                     self.overtime_rest_time_rule_file,
                 )
             {
-                ::std::result::Result::Ok(::std::option::Option::Some(value)) => {
-                    builder = builder.overtime_rest_time_rule(value);
-                }
-                ::std::result::Result::Ok(::std::option::Option::None) => {}
-                ::std::result::Result::Err(code) => return code,
+                Ok(Some(value)) => builder = builder.overtime_rest_time_rule(value),
+                Ok(None) => {}
+                Err(code) => return code,
             }
-            if let ::std::option::Option::Some(value) = self.late_minutes_as_serious_late
-            {
+            if let Some(value) = self.late_minutes_as_serious_late {
                 builder = builder.late_minutes_as_serious_late(value);
             }
             match context
@@ -1624,11 +1597,9 @@ pub mod attendance_v1_shifts_create {
                     self.shift_middle_time_rule_file,
                 )
             {
-                ::std::result::Result::Ok(::std::option::Option::Some(value)) => {
-                    builder = builder.shift_middle_time_rule(value);
-                }
-                ::std::result::Result::Ok(::std::option::Option::None) => {}
-                ::std::result::Result::Err(code) => return code,
+                Ok(Some(value)) => builder = builder.shift_middle_time_rule(value),
+                Ok(None) => {}
+                Err(code) => return code,
             }
             match context
                 .json_arg::<
@@ -1639,11 +1610,9 @@ pub mod attendance_v1_shifts_create {
                     self.shift_attendance_time_config_file,
                 )
             {
-                ::std::result::Result::Ok(::std::option::Option::Some(value)) => {
-                    builder = builder.shift_attendance_time_config(value);
-                }
-                ::std::result::Result::Ok(::std::option::Option::None) => {}
-                ::std::result::Result::Err(code) => return code,
+                Ok(Some(value)) => builder = builder.shift_attendance_time_config(value),
+                Ok(None) => {}
+                Err(code) => return code,
             }
             match context
                 .json_arg::<
@@ -1654,18 +1623,16 @@ pub mod attendance_v1_shifts_create {
                     self.late_off_late_on_setting_file,
                 )
             {
-                ::std::result::Result::Ok(::std::option::Option::Some(value)) => {
-                    builder = builder.late_off_late_on_setting(value);
-                }
-                ::std::result::Result::Ok(::std::option::Option::None) => {}
-                ::std::result::Result::Err(code) => return code,
+                Ok(Some(value)) => builder = builder.late_off_late_on_setting(value),
+                Ok(None) => {}
+                Err(code) => return code,
             }
-            if let ::std::option::Option::Some(value) = self.id {
+            if let Some(value) = self.id {
                 builder = builder.id(value);
             }
             let request = match builder.build() {
-                ::std::result::Result::Ok(request) => request,
-                ::std::result::Result::Err(error) => return context.invalid(&error),
+                Ok(request) => request,
+                Err(error) => return context.invalid(&error),
             };
             context
                 .finish(|client| async move {
@@ -1689,18 +1656,18 @@ pub mod attendance_v1_shifts_delete {
         ///
         /// Example: `"6919358778597097404"`
         #[arg(long = "shift-id")]
-        shift_id: Option<::std::string::String>,
+        shift_id: Option<String>,
     }
     impl Args {
         /// Builds the request from the arguments, sends it and prints the outcome.
         pub async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
             let mut builder = DeleteRequest::builder();
-            if let ::std::option::Option::Some(value) = self.shift_id {
+            if let Some(value) = self.shift_id {
                 builder = builder.shift_id(value);
             }
             let request = match builder.build() {
-                ::std::result::Result::Ok(request) => request,
-                ::std::result::Result::Err(error) => return context.invalid(&error),
+                Ok(request) => request,
+                Err(error) => return context.invalid(&error),
             };
             context
                 .finish(|client| async move {
@@ -1724,18 +1691,18 @@ pub mod attendance_v1_shifts_get {
         ///
         /// Example: `"6919358778597097404"`
         #[arg(long = "shift-id")]
-        shift_id: Option<::std::string::String>,
+        shift_id: Option<String>,
     }
     impl Args {
         /// Builds the request from the arguments, sends it and prints the outcome.
         pub async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
             let mut builder = GetRequest::builder();
-            if let ::std::option::Option::Some(value) = self.shift_id {
+            if let Some(value) = self.shift_id {
                 builder = builder.shift_id(value);
             }
             let request = match builder.build() {
-                ::std::result::Result::Ok(request) => request,
-                ::std::result::Result::Err(error) => return context.invalid(&error),
+                Ok(request) => request,
+                Err(error) => return context.invalid(&error),
             };
             context
                 .finish(|client| async move {
@@ -1764,7 +1731,7 @@ pub mod attendance_v1_shifts_list {
         ///
         /// Example: `"YrkvQ1wGaPVta45tkxuGiQ=="`
         #[arg(long = "page-token")]
-        page_token: Option<::std::string::String>,
+        page_token: Option<String>,
         /// Follow the page tokens and print every item of every page.
         #[arg(long = "all")]
         all: bool,
@@ -1773,15 +1740,15 @@ pub mod attendance_v1_shifts_list {
         /// Builds the request from the arguments, sends it and prints the outcome.
         pub async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
             let mut builder = ListRequest::builder();
-            if let ::std::option::Option::Some(value) = self.page_size {
+            if let Some(value) = self.page_size {
                 builder = builder.page_size(value);
             }
-            if let ::std::option::Option::Some(value) = self.page_token {
+            if let Some(value) = self.page_token {
                 builder = builder.page_token(value);
             }
             let request = match builder.build() {
-                ::std::result::Result::Ok(request) => request,
-                ::std::result::Result::Err(error) => return context.invalid(&error),
+                Ok(request) => request,
+                Err(error) => return context.invalid(&error),
             };
             if self.all {
                 return context
@@ -1792,7 +1759,7 @@ pub mod attendance_v1_shifts_list {
                             .v1()
                             .shifts()
                             .list_stream(request)
-                            .try_collect::<::std::vec::Vec<_>>()
+                            .try_collect::<Vec<_>>()
                             .await
                     })
                     .await;
@@ -1819,18 +1786,18 @@ pub mod attendance_v1_shifts_query {
         ///
         /// Example: `"早班"`
         #[arg(long = "shift-name")]
-        shift_name: Option<::std::string::String>,
+        shift_name: Option<String>,
     }
     impl Args {
         /// Builds the request from the arguments, sends it and prints the outcome.
         pub async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
             let mut builder = QueryRequest::builder();
-            if let ::std::option::Option::Some(value) = self.shift_name {
+            if let Some(value) = self.shift_name {
                 builder = builder.shift_name(value);
             }
             let request = match builder.build() {
-                ::std::result::Result::Ok(request) => request,
-                ::std::result::Result::Err(error) => return context.invalid(&error),
+                Ok(request) => request,
+                Err(error) => return context.invalid(&error),
             };
             context
                 .finish(|client| async move {
@@ -1878,14 +1845,14 @@ pub mod attendance_v1_user_approvals_create {
                 "open_id"]
             )
         )]
-        employee_type: Option<::std::string::String>,
+        employee_type: Option<String>,
         /// 审批信息 — the approval results to write (the page marks it optional).
         #[arg(
             long = "user-approval-json",
             value_name = "JSON",
             conflicts_with = "user_approval_file"
         )]
-        user_approval: Option<::std::string::String>,
+        user_approval: Option<String>,
         /// `user_approval` as JSON read from a file (`-` for standard input), instead of `--user-approval-json`.
         #[arg(long = "user-approval-file", value_name = "PATH")]
         user_approval_file: Option<::std::path::PathBuf>,
@@ -1894,7 +1861,7 @@ pub mod attendance_v1_user_approvals_create {
         /// Builds the request from the arguments, sends it and prints the outcome.
         pub async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
             let mut builder = CreateRequest::builder();
-            if let ::std::option::Option::Some(value) = self.employee_type {
+            if let Some(value) = self.employee_type {
                 builder = builder
                     .employee_type(
                         <::lark_openapi::attendance::v1::types::EmployeeTypeWithOpenId as ::lark_runtime::enums::StringEnum>::from_wire(
@@ -1907,15 +1874,13 @@ pub mod attendance_v1_user_approvals_create {
                     ::lark_openapi::attendance::v1::types::UserApproval,
                 >("user-approval", self.user_approval, self.user_approval_file)
             {
-                ::std::result::Result::Ok(::std::option::Option::Some(value)) => {
-                    builder = builder.user_approval(value);
-                }
-                ::std::result::Result::Ok(::std::option::Option::None) => {}
-                ::std::result::Result::Err(code) => return code,
+                Ok(Some(value)) => builder = builder.user_approval(value),
+                Ok(None) => {}
+                Err(code) => return code,
             }
             let request = match builder.build() {
-                ::std::result::Result::Ok(request) => request,
-                ::std::result::Result::Err(error) => return context.invalid(&error),
+                Ok(request) => request,
+                Err(error) => return context.invalid(&error),
             };
             context
                 .finish(|client| async move {
@@ -1946,12 +1911,12 @@ pub mod attendance_v1_user_approvals_query {
                 "open_id"]
             )
         )]
-        employee_type: Option<::std::string::String>,
+        employee_type: Option<String>,
         /// 员工 ID 列表 — employee ids, of the kind `employee_type` names.
         ///
         /// Example: `["abd754f7"]`
         #[arg(long = "user-ids", num_args = 1..)]
-        user_ids: Vec<::std::string::String>,
+        user_ids: Vec<String>,
         /// 查询的起始日期 — first day of the range, a yyyyMMdd number; at most one day after today (on
         /// 20241010, 20241011 is accepted and 20241012 is refused).
         ///
@@ -1974,7 +1939,7 @@ pub mod attendance_v1_user_approvals_query {
                 "UpdateTime"]
             )
         )]
-        check_date_type: Option<::std::string::String>,
+        check_date_type: Option<String>,
         /// 查询状态 — the approval state to return; approved (2) when unset. Leaves and overtime support only
         /// approved and withdrawn; outings and trips support every state.
         ///
@@ -1985,18 +1950,18 @@ pub mod attendance_v1_user_approvals_query {
         ///
         /// Example: `"1566641088"`
         #[arg(long = "check-time-from")]
-        check_time_from: Option<::std::string::String>,
+        check_time_from: Option<String>,
         /// 查询的结束时间 — end of the range, Unix seconds as a string (in limited release, not open yet).
         ///
         /// Example: `"1592561088"`
         #[arg(long = "check-time-to")]
-        check_time_to: Option<::std::string::String>,
+        check_time_to: Option<String>,
     }
     impl Args {
         /// Builds the request from the arguments, sends it and prints the outcome.
         pub async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
             let mut builder = QueryRequest::builder();
-            if let ::std::option::Option::Some(value) = self.employee_type {
+            if let Some(value) = self.employee_type {
                 builder = builder
                     .employee_type(
                         <::lark_openapi::attendance::v1::types::EmployeeTypeWithOpenId as ::lark_runtime::enums::StringEnum>::from_wire(
@@ -2005,13 +1970,13 @@ pub mod attendance_v1_user_approvals_query {
                     );
             }
             builder = builder.user_ids(self.user_ids);
-            if let ::std::option::Option::Some(value) = self.check_date_from {
+            if let Some(value) = self.check_date_from {
                 builder = builder.check_date_from(value);
             }
-            if let ::std::option::Option::Some(value) = self.check_date_to {
+            if let Some(value) = self.check_date_to {
                 builder = builder.check_date_to(value);
             }
-            if let ::std::option::Option::Some(value) = self.check_date_type {
+            if let Some(value) = self.check_date_type {
                 builder = builder
                     .check_date_type(
                         <::lark_openapi::attendance::v1::types::ApprovalCheckDateType as ::lark_runtime::enums::StringEnum>::from_wire(
@@ -2019,7 +1984,7 @@ pub mod attendance_v1_user_approvals_query {
                         ),
                     );
             }
-            if let ::std::option::Option::Some(value) = self.status {
+            if let Some(value) = self.status {
                 builder = builder
                     .status(
                         <::lark_openapi::attendance::v1::types::ApprovalStatus as ::lark_runtime::enums::IntEnum>::from_wire(
@@ -2027,15 +1992,15 @@ pub mod attendance_v1_user_approvals_query {
                         ),
                     );
             }
-            if let ::std::option::Option::Some(value) = self.check_time_from {
+            if let Some(value) = self.check_time_from {
                 builder = builder.check_time_from(value);
             }
-            if let ::std::option::Option::Some(value) = self.check_time_to {
+            if let Some(value) = self.check_time_to {
                 builder = builder.check_time_to(value);
             }
             let request = match builder.build() {
-                ::std::result::Result::Ok(request) => request,
-                ::std::result::Result::Err(error) => return context.invalid(&error),
+                Ok(request) => request,
+                Err(error) => return context.invalid(&error),
             };
             context
                 .finish(|client| async move {
@@ -2085,14 +2050,14 @@ pub mod attendance_v1_user_daily_shifts_batch_create {
                 "employee_no"]
             )
         )]
-        employee_type: Option<::std::string::String>,
+        employee_type: Option<String>,
         /// 排班表信息列表 — the schedule entries to write, fewer than 50 per the page (taken as at most 50).
         #[arg(
             long = "user-daily-shifts-json",
             value_name = "JSON",
             conflicts_with = "user_daily_shifts_file"
         )]
-        user_daily_shifts: Option<::std::string::String>,
+        user_daily_shifts: Option<String>,
         /// `user_daily_shifts` as JSON read from a file (`-` for standard input), instead of `--user-daily-shifts-json`.
         #[arg(long = "user-daily-shifts-file", value_name = "PATH")]
         user_daily_shifts_file: Option<::std::path::PathBuf>,
@@ -2101,13 +2066,13 @@ pub mod attendance_v1_user_daily_shifts_batch_create {
         ///
         /// Example: `"dd31248a"`
         #[arg(long = "operator-id")]
-        operator_id: Option<::std::string::String>,
+        operator_id: Option<String>,
     }
     impl Args {
         /// Builds the request from the arguments, sends it and prints the outcome.
         pub async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
             let mut builder = BatchCreateRequest::builder();
-            if let ::std::option::Option::Some(value) = self.employee_type {
+            if let Some(value) = self.employee_type {
                 builder = builder
                     .employee_type(
                         <::lark_openapi::attendance::v1::types::EmployeeType as ::lark_runtime::enums::StringEnum>::from_wire(
@@ -2117,27 +2082,23 @@ pub mod attendance_v1_user_daily_shifts_batch_create {
             }
             match context
                 .json_arg::<
-                    ::std::vec::Vec<
-                        ::lark_openapi::attendance::v1::types::UserDailyShift,
-                    >,
+                    Vec<::lark_openapi::attendance::v1::types::UserDailyShift>,
                 >(
                     "user-daily-shifts",
                     self.user_daily_shifts,
                     self.user_daily_shifts_file,
                 )
             {
-                ::std::result::Result::Ok(::std::option::Option::Some(value)) => {
-                    builder = builder.user_daily_shifts(value);
-                }
-                ::std::result::Result::Ok(::std::option::Option::None) => {}
-                ::std::result::Result::Err(code) => return code,
+                Ok(Some(value)) => builder = builder.user_daily_shifts(value),
+                Ok(None) => {}
+                Err(code) => return code,
             }
-            if let ::std::option::Option::Some(value) = self.operator_id {
+            if let Some(value) = self.operator_id {
                 builder = builder.operator_id(value);
             }
             let request = match builder.build() {
-                ::std::result::Result::Ok(request) => request,
-                ::std::result::Result::Err(error) => return context.invalid(&error),
+                Ok(request) => request,
+                Err(error) => return context.invalid(&error),
             };
             context
                 .finish(|client| async move {
@@ -2172,14 +2133,14 @@ pub mod attendance_v1_user_daily_shifts_batch_create_temp {
                 "employee_no"]
             )
         )]
-        employee_type: Option<::std::string::String>,
+        employee_type: Option<String>,
         /// 临时班表信息列表 — the temporary schedule entries to write, at most 50.
         #[arg(
             long = "user-tmp-daily-shifts-json",
             value_name = "JSON",
             conflicts_with = "user_tmp_daily_shifts_file"
         )]
-        user_tmp_daily_shifts: Option<::std::string::String>,
+        user_tmp_daily_shifts: Option<String>,
         /// `user_tmp_daily_shifts` as JSON read from a file (`-` for standard input), instead of `--user-tmp-daily-shifts-json`.
         #[arg(long = "user-tmp-daily-shifts-file", value_name = "PATH")]
         user_tmp_daily_shifts_file: Option<::std::path::PathBuf>,
@@ -2187,13 +2148,13 @@ pub mod attendance_v1_user_daily_shifts_batch_create_temp {
         ///
         /// Example: `"dd31248a"`
         #[arg(long = "operator-id")]
-        operator_id: Option<::std::string::String>,
+        operator_id: Option<String>,
     }
     impl Args {
         /// Builds the request from the arguments, sends it and prints the outcome.
         pub async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
             let mut builder = BatchCreateTempRequest::builder();
-            if let ::std::option::Option::Some(value) = self.employee_type {
+            if let Some(value) = self.employee_type {
                 builder = builder
                     .employee_type(
                         <::lark_openapi::attendance::v1::types::EmployeeType as ::lark_runtime::enums::StringEnum>::from_wire(
@@ -2203,27 +2164,23 @@ pub mod attendance_v1_user_daily_shifts_batch_create_temp {
             }
             match context
                 .json_arg::<
-                    ::std::vec::Vec<
-                        ::lark_openapi::attendance::v1::types::UserTmpDailyShift,
-                    >,
+                    Vec<::lark_openapi::attendance::v1::types::UserTmpDailyShift>,
                 >(
                     "user-tmp-daily-shifts",
                     self.user_tmp_daily_shifts,
                     self.user_tmp_daily_shifts_file,
                 )
             {
-                ::std::result::Result::Ok(::std::option::Option::Some(value)) => {
-                    builder = builder.user_tmp_daily_shifts(value);
-                }
-                ::std::result::Result::Ok(::std::option::Option::None) => {}
-                ::std::result::Result::Err(code) => return code,
+                Ok(Some(value)) => builder = builder.user_tmp_daily_shifts(value),
+                Ok(None) => {}
+                Err(code) => return code,
             }
-            if let ::std::option::Option::Some(value) = self.operator_id {
+            if let Some(value) = self.operator_id {
                 builder = builder.operator_id(value);
             }
             let request = match builder.build() {
-                ::std::result::Result::Ok(request) => request,
-                ::std::result::Result::Err(error) => return context.invalid(&error),
+                Ok(request) => request,
+                Err(error) => return context.invalid(&error),
             };
             context
                 .finish(|client| async move {
@@ -2258,12 +2215,12 @@ pub mod attendance_v1_user_daily_shifts_query {
                 "employee_no"]
             )
         )]
-        employee_type: Option<::std::string::String>,
+        employee_type: Option<String>,
         /// 员工 ID 列表 — employee ids (employee_no or employee_id, per `employee_type`), at most 50.
         ///
         /// Example: `["abd754f7"]`
         #[arg(long = "user-ids", num_args = 1..)]
-        user_ids: Vec<::std::string::String>,
+        user_ids: Vec<String>,
         /// 查询的起始工作日 — first work day of the range, a yyyyMMdd number.
         ///
         /// Example: `20190817`
@@ -2279,7 +2236,7 @@ pub mod attendance_v1_user_daily_shifts_query {
         /// Builds the request from the arguments, sends it and prints the outcome.
         pub async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
             let mut builder = QueryRequest::builder();
-            if let ::std::option::Option::Some(value) = self.employee_type {
+            if let Some(value) = self.employee_type {
                 builder = builder
                     .employee_type(
                         <::lark_openapi::attendance::v1::types::EmployeeType as ::lark_runtime::enums::StringEnum>::from_wire(
@@ -2288,15 +2245,15 @@ pub mod attendance_v1_user_daily_shifts_query {
                     );
             }
             builder = builder.user_ids(self.user_ids);
-            if let ::std::option::Option::Some(value) = self.check_date_from {
+            if let Some(value) = self.check_date_from {
                 builder = builder.check_date_from(value);
             }
-            if let ::std::option::Option::Some(value) = self.check_date_to {
+            if let Some(value) = self.check_date_to {
                 builder = builder.check_date_to(value);
             }
             let request = match builder.build() {
-                ::std::result::Result::Ok(request) => request,
-                ::std::result::Result::Err(error) => return context.invalid(&error),
+                Ok(request) => request,
+                Err(error) => return context.invalid(&error),
             };
             context
                 .finish(|client| async move {
@@ -2349,14 +2306,14 @@ pub mod attendance_v1_user_flows_batch_create {
                 "employee_no"]
             )
         )]
-        employee_type: Option<::std::string::String>,
+        employee_type: Option<String>,
         /// 打卡流水记录列表 — the punch records to import, at most 50.
         #[arg(
             long = "flow-records-json",
             value_name = "JSON",
             conflicts_with = "flow_records_file"
         )]
-        flow_records: Option<::std::string::String>,
+        flow_records: Option<String>,
         /// `flow_records` as JSON read from a file (`-` for standard input), instead of `--flow-records-json`.
         #[arg(long = "flow-records-file", value_name = "PATH")]
         flow_records_file: Option<::std::path::PathBuf>,
@@ -2365,7 +2322,7 @@ pub mod attendance_v1_user_flows_batch_create {
         /// Builds the request from the arguments, sends it and prints the outcome.
         pub async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
             let mut builder = BatchCreateRequest::builder();
-            if let ::std::option::Option::Some(value) = self.employee_type {
+            if let Some(value) = self.employee_type {
                 builder = builder
                     .employee_type(
                         <::lark_openapi::attendance::v1::types::EmployeeType as ::lark_runtime::enums::StringEnum>::from_wire(
@@ -2375,18 +2332,16 @@ pub mod attendance_v1_user_flows_batch_create {
             }
             match context
                 .json_arg::<
-                    ::std::vec::Vec<::lark_openapi::attendance::v1::types::UserFlow>,
+                    Vec<::lark_openapi::attendance::v1::types::UserFlow>,
                 >("flow-records", self.flow_records, self.flow_records_file)
             {
-                ::std::result::Result::Ok(::std::option::Option::Some(value)) => {
-                    builder = builder.flow_records(value);
-                }
-                ::std::result::Result::Ok(::std::option::Option::None) => {}
-                ::std::result::Result::Err(code) => return code,
+                Ok(Some(value)) => builder = builder.flow_records(value),
+                Ok(None) => {}
+                Err(code) => return code,
             }
             let request = match builder.build() {
-                ::std::result::Result::Ok(request) => request,
-                ::std::result::Result::Err(error) => return context.invalid(&error),
+                Ok(request) => request,
+                Err(error) => return context.invalid(&error),
             };
             context
                 .finish_listed(|client| async move {
@@ -2411,7 +2366,7 @@ pub mod attendance_v1_user_flows_batch_del {
         ///
         /// Example: `["6709359313699356941"]`
         #[arg(long = "record-ids", num_args = 1.., conflicts_with = "record_ids_file")]
-        record_ids: Vec<::std::string::String>,
+        record_ids: Vec<String>,
         /// Read `record_ids` from a file, one per line (`-` for standard input), and send them all in chunks, with a progress bar on a terminal.
         #[arg(long = "record-ids-file", value_name = "PATH")]
         record_ids_file: Option<::std::path::PathBuf>,
@@ -2419,7 +2374,7 @@ pub mod attendance_v1_user_flows_batch_del {
     impl Args {
         /// Builds the request from the arguments, sends it and prints the outcome.
         pub async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
-            if let ::std::option::Option::Some(path) = self.record_ids_file {
+            if let Some(path) = self.record_ids_file {
                 let names = crate::context::BulkNames {
                     succeeded: "success_record_ids",
                     failed: "fail_record_ids",
@@ -2442,8 +2397,8 @@ pub mod attendance_v1_user_flows_batch_del {
             let mut builder = BatchDelRequest::builder();
             builder = builder.record_ids(self.record_ids);
             let request = match builder.build() {
-                ::std::result::Result::Ok(request) => request,
-                ::std::result::Result::Err(error) => return context.invalid(&error),
+                Ok(request) => request,
+                Err(error) => return context.invalid(&error),
             };
             context
                 .finish_partial(|client| async move {
@@ -2468,7 +2423,7 @@ pub mod attendance_v1_user_flows_get {
         ///
         /// Example: `"6708236686834352397"`
         #[arg(long = "user-flow-id")]
-        user_flow_id: Option<::std::string::String>,
+        user_flow_id: Option<String>,
         /// 员工 ID 类型 — the kind of id of `user_id` and `creator_id` in the response.
         ///
         /// Example: `"employee_id"`
@@ -2479,16 +2434,16 @@ pub mod attendance_v1_user_flows_get {
                 "employee_no"]
             )
         )]
-        employee_type: Option<::std::string::String>,
+        employee_type: Option<String>,
     }
     impl Args {
         /// Builds the request from the arguments, sends it and prints the outcome.
         pub async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
             let mut builder = GetRequest::builder();
-            if let ::std::option::Option::Some(value) = self.user_flow_id {
+            if let Some(value) = self.user_flow_id {
                 builder = builder.user_flow_id(value);
             }
-            if let ::std::option::Option::Some(value) = self.employee_type {
+            if let Some(value) = self.employee_type {
                 builder = builder
                     .employee_type(
                         <::lark_openapi::attendance::v1::types::EmployeeType as ::lark_runtime::enums::StringEnum>::from_wire(
@@ -2497,8 +2452,8 @@ pub mod attendance_v1_user_flows_get {
                     );
             }
             let request = match builder.build() {
-                ::std::result::Result::Ok(request) => request,
-                ::std::result::Result::Err(error) => return context.invalid(&error),
+                Ok(request) => request,
+                Err(error) => return context.invalid(&error),
             };
             context
                 .finish(|client| async move {
@@ -2528,7 +2483,7 @@ pub mod attendance_v1_user_flows_query {
                 "employee_no"]
             )
         )]
-        employee_type: Option<::std::string::String>,
+        employee_type: Option<String>,
         /// 是否包含离职员工 — a new hire may reuse a departed employee's id. true: return the data of every
         /// current and departed employee with that id; false: only the current one, or the latest departed one.
         ///
@@ -2539,23 +2494,23 @@ pub mod attendance_v1_user_flows_query {
         ///
         /// Example: `["abd754f7"]`
         #[arg(long = "user-ids", num_args = 1..)]
-        user_ids: Vec<::std::string::String>,
+        user_ids: Vec<String>,
         /// 查询的起始时间 — start of the range, Unix seconds as a string.
         ///
         /// Example: `"1566641088"`
         #[arg(long = "check-time-from")]
-        check_time_from: Option<::std::string::String>,
+        check_time_from: Option<String>,
         /// 查询的结束时间 — end of the range, Unix seconds as a string.
         ///
         /// Example: `"1566641088"`
         #[arg(long = "check-time-to")]
-        check_time_to: Option<::std::string::String>,
+        check_time_to: Option<String>,
     }
     impl Args {
         /// Builds the request from the arguments, sends it and prints the outcome.
         pub async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
             let mut builder = QueryRequest::builder();
-            if let ::std::option::Option::Some(value) = self.employee_type {
+            if let Some(value) = self.employee_type {
                 builder = builder
                     .employee_type(
                         <::lark_openapi::attendance::v1::types::EmployeeType as ::lark_runtime::enums::StringEnum>::from_wire(
@@ -2563,19 +2518,19 @@ pub mod attendance_v1_user_flows_query {
                         ),
                     );
             }
-            if let ::std::option::Option::Some(value) = self.include_terminated_user {
+            if let Some(value) = self.include_terminated_user {
                 builder = builder.include_terminated_user(value);
             }
             builder = builder.user_ids(self.user_ids);
-            if let ::std::option::Option::Some(value) = self.check_time_from {
+            if let Some(value) = self.check_time_from {
                 builder = builder.check_time_from(value);
             }
-            if let ::std::option::Option::Some(value) = self.check_time_to {
+            if let Some(value) = self.check_time_to {
                 builder = builder.check_time_to(value);
             }
             let request = match builder.build() {
-                ::std::result::Result::Ok(request) => request,
-                ::std::result::Result::Err(error) => return context.invalid(&error),
+                Ok(request) => request,
+                Err(error) => return context.invalid(&error),
             };
             context
                 .finish(|client| async move {
@@ -2622,14 +2577,14 @@ pub mod attendance_v1_user_settings_modify {
                 "employee_no"]
             )
         )]
-        employee_type: Option<::std::string::String>,
+        employee_type: Option<String>,
         /// 用户设置 — the employee and the file id of the new face photo.
         #[arg(
             long = "user-setting-json",
             value_name = "JSON",
             conflicts_with = "user_setting_file"
         )]
-        user_setting: Option<::std::string::String>,
+        user_setting: Option<String>,
         /// `user_setting` as JSON read from a file (`-` for standard input), instead of `--user-setting-json`.
         #[arg(long = "user-setting-file", value_name = "PATH")]
         user_setting_file: Option<::std::path::PathBuf>,
@@ -2638,7 +2593,7 @@ pub mod attendance_v1_user_settings_modify {
         /// Builds the request from the arguments, sends it and prints the outcome.
         pub async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
             let mut builder = ModifyRequest::builder();
-            if let ::std::option::Option::Some(value) = self.employee_type {
+            if let Some(value) = self.employee_type {
                 builder = builder
                     .employee_type(
                         <::lark_openapi::attendance::v1::types::EmployeeType as ::lark_runtime::enums::StringEnum>::from_wire(
@@ -2651,15 +2606,13 @@ pub mod attendance_v1_user_settings_modify {
                     ::lark_openapi::attendance::v1::types::UserSetting,
                 >("user-setting", self.user_setting, self.user_setting_file)
             {
-                ::std::result::Result::Ok(::std::option::Option::Some(value)) => {
-                    builder = builder.user_setting(value);
-                }
-                ::std::result::Result::Ok(::std::option::Option::None) => {}
-                ::std::result::Result::Err(code) => return code,
+                Ok(Some(value)) => builder = builder.user_setting(value),
+                Ok(None) => {}
+                Err(code) => return code,
             }
             let request = match builder.build() {
-                ::std::result::Result::Ok(request) => request,
-                ::std::result::Result::Err(error) => return context.invalid(&error),
+                Ok(request) => request,
+                Err(error) => return context.invalid(&error),
             };
             context
                 .finish(|client| async move {
@@ -2689,18 +2642,18 @@ pub mod attendance_v1_user_settings_query {
                 "employee_no"]
             )
         )]
-        employee_type: Option<::std::string::String>,
+        employee_type: Option<String>,
         /// 员工 ID 列表 — employee ids (employee_no or employee_id, per `employee_type`), at most 100.
         ///
         /// Example: `["abd754f7"]`
         #[arg(long = "user-ids", num_args = 1..)]
-        user_ids: Vec<::std::string::String>,
+        user_ids: Vec<String>,
     }
     impl Args {
         /// Builds the request from the arguments, sends it and prints the outcome.
         pub async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
             let mut builder = QueryRequest::builder();
-            if let ::std::option::Option::Some(value) = self.employee_type {
+            if let Some(value) = self.employee_type {
                 builder = builder
                     .employee_type(
                         <::lark_openapi::attendance::v1::types::EmployeeType as ::lark_runtime::enums::StringEnum>::from_wire(
@@ -2710,8 +2663,8 @@ pub mod attendance_v1_user_settings_query {
             }
             builder = builder.user_ids(self.user_ids);
             let request = match builder.build() {
-                ::std::result::Result::Ok(request) => request,
-                ::std::result::Result::Err(error) => return context.invalid(&error),
+                Ok(request) => request,
+                Err(error) => return context.invalid(&error),
             };
             context
                 .finish(|client| async move {
@@ -2755,7 +2708,7 @@ pub mod attendance_v1_user_stats_datas_query {
                 "employee_no"]
             )
         )]
-        employee_type: Option<::std::string::String>,
+        employee_type: Option<String>,
         /// 语言类型 — language of the titles and values in the answer.
         ///
         /// Example: `"zh"`
@@ -2763,7 +2716,7 @@ pub mod attendance_v1_user_stats_datas_query {
             long = "locale",
             value_parser = ::clap::builder::PossibleValuesParser::new(["en", "ja", "zh"])
         )]
-        locale: Option<::std::string::String>,
+        locale: Option<String>,
         /// 统计类型 — daily or monthly statistics.
         ///
         /// Example: `"month"`
@@ -2771,7 +2724,7 @@ pub mod attendance_v1_user_stats_datas_query {
             long = "stats-type",
             value_parser = ::clap::builder::PossibleValuesParser::new(["daily", "month"])
         )]
-        stats_type: Option<::std::string::String>,
+        stats_type: Option<String>,
         /// 开始时间 — first day of the range, a yyyyMMdd number.
         ///
         /// Example: `20210316`
@@ -2787,7 +2740,7 @@ pub mod attendance_v1_user_stats_datas_query {
         ///
         /// Example: `["ec8ddg56","af5ddg73"]`
         #[arg(long = "user-ids", num_args = 1..)]
-        user_ids: Vec<::std::string::String>,
+        user_ids: Vec<String>,
         /// 是否包含离职人员和转出人员 — whether to include employees who left or moved out; false when unset.
         ///
         /// Example: `true`
@@ -2805,13 +2758,13 @@ pub mod attendance_v1_user_stats_datas_query {
         ///
         /// Example: `"ec8ddg56"`
         #[arg(long = "user-id")]
-        user_id: Option<::std::string::String>,
+        user_id: Option<String>,
     }
     impl Args {
         /// Builds the request from the arguments, sends it and prints the outcome.
         pub async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
             let mut builder = QueryRequest::builder();
-            if let ::std::option::Option::Some(value) = self.employee_type {
+            if let Some(value) = self.employee_type {
                 builder = builder
                     .employee_type(
                         <::lark_openapi::attendance::v1::types::EmployeeType as ::lark_runtime::enums::StringEnum>::from_wire(
@@ -2819,7 +2772,7 @@ pub mod attendance_v1_user_stats_datas_query {
                         ),
                     );
             }
-            if let ::std::option::Option::Some(value) = self.locale {
+            if let Some(value) = self.locale {
                 builder = builder
                     .locale(
                         <::lark_openapi::attendance::v1::types::StatsLocale as ::lark_runtime::enums::StringEnum>::from_wire(
@@ -2827,7 +2780,7 @@ pub mod attendance_v1_user_stats_datas_query {
                         ),
                     );
             }
-            if let ::std::option::Option::Some(value) = self.stats_type {
+            if let Some(value) = self.stats_type {
                 builder = builder
                     .stats_type(
                         <::lark_openapi::attendance::v1::types::StatsType as ::lark_runtime::enums::StringEnum>::from_wire(
@@ -2835,27 +2788,27 @@ pub mod attendance_v1_user_stats_datas_query {
                         ),
                     );
             }
-            if let ::std::option::Option::Some(value) = self.start_date {
+            if let Some(value) = self.start_date {
                 builder = builder.start_date(value);
             }
-            if let ::std::option::Option::Some(value) = self.end_date {
+            if let Some(value) = self.end_date {
                 builder = builder.end_date(value);
             }
             if !self.user_ids.is_empty() {
                 builder = builder.user_ids(self.user_ids);
             }
-            if let ::std::option::Option::Some(value) = self.need_history {
+            if let Some(value) = self.need_history {
                 builder = builder.need_history(value);
             }
-            if let ::std::option::Option::Some(value) = self.current_group_only {
+            if let Some(value) = self.current_group_only {
                 builder = builder.current_group_only(value);
             }
-            if let ::std::option::Option::Some(value) = self.user_id {
+            if let Some(value) = self.user_id {
                 builder = builder.user_id(value);
             }
             let request = match builder.build() {
-                ::std::result::Result::Ok(request) => request,
-                ::std::result::Result::Err(error) => return context.invalid(&error),
+                Ok(request) => request,
+                Err(error) => return context.invalid(&error),
             };
             context
                 .finish(|client| async move {
@@ -2899,7 +2852,7 @@ pub mod attendance_v1_user_stats_fields_query {
                 "employee_no"]
             )
         )]
-        employee_type: Option<::std::string::String>,
+        employee_type: Option<String>,
         /// 语言类型 — language of the titles in the answer.
         ///
         /// Example: `"zh"`
@@ -2907,7 +2860,7 @@ pub mod attendance_v1_user_stats_fields_query {
             long = "locale",
             value_parser = ::clap::builder::PossibleValuesParser::new(["en", "ja", "zh"])
         )]
-        locale: Option<::std::string::String>,
+        locale: Option<String>,
         /// 统计类型 — daily or monthly statistics columns.
         ///
         /// Example: `"daily"`
@@ -2915,7 +2868,7 @@ pub mod attendance_v1_user_stats_fields_query {
             long = "stats-type",
             value_parser = ::clap::builder::PossibleValuesParser::new(["daily", "month"])
         )]
-        stats_type: Option<::std::string::String>,
+        stats_type: Option<String>,
         /// 开始时间 — first day, a yyyyMMdd number. The page marks the field as having no effect.
         ///
         /// Example: `20210316`
@@ -2932,7 +2885,7 @@ pub mod attendance_v1_user_stats_fields_query {
         /// Builds the request from the arguments, sends it and prints the outcome.
         pub async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
             let mut builder = QueryRequest::builder();
-            if let ::std::option::Option::Some(value) = self.employee_type {
+            if let Some(value) = self.employee_type {
                 builder = builder
                     .employee_type(
                         <::lark_openapi::attendance::v1::types::EmployeeType as ::lark_runtime::enums::StringEnum>::from_wire(
@@ -2940,7 +2893,7 @@ pub mod attendance_v1_user_stats_fields_query {
                         ),
                     );
             }
-            if let ::std::option::Option::Some(value) = self.locale {
+            if let Some(value) = self.locale {
                 builder = builder
                     .locale(
                         <::lark_openapi::attendance::v1::types::StatsLocale as ::lark_runtime::enums::StringEnum>::from_wire(
@@ -2948,7 +2901,7 @@ pub mod attendance_v1_user_stats_fields_query {
                         ),
                     );
             }
-            if let ::std::option::Option::Some(value) = self.stats_type {
+            if let Some(value) = self.stats_type {
                 builder = builder
                     .stats_type(
                         <::lark_openapi::attendance::v1::types::StatsType as ::lark_runtime::enums::StringEnum>::from_wire(
@@ -2956,15 +2909,15 @@ pub mod attendance_v1_user_stats_fields_query {
                         ),
                     );
             }
-            if let ::std::option::Option::Some(value) = self.start_date {
+            if let Some(value) = self.start_date {
                 builder = builder.start_date(value);
             }
-            if let ::std::option::Option::Some(value) = self.end_date {
+            if let Some(value) = self.end_date {
                 builder = builder.end_date(value);
             }
             let request = match builder.build() {
-                ::std::result::Result::Ok(request) => request,
-                ::std::result::Result::Err(error) => return context.invalid(&error),
+                Ok(request) => request,
+                Err(error) => return context.invalid(&error),
             };
             context
                 .finish(|client| async move {
@@ -3011,7 +2964,7 @@ pub mod attendance_v1_user_stats_views_query {
                 "employee_no"]
             )
         )]
-        employee_type: Option<::std::string::String>,
+        employee_type: Option<String>,
         /// 语言类型 — language of the titles in the answer.
         ///
         /// Example: `"zh"`
@@ -3019,7 +2972,7 @@ pub mod attendance_v1_user_stats_views_query {
             long = "locale",
             value_parser = ::clap::builder::PossibleValuesParser::new(["en", "ja", "zh"])
         )]
-        locale: Option<::std::string::String>,
+        locale: Option<String>,
         /// 统计类型 — whether to read the daily or the monthly view.
         ///
         /// Example: `"daily"`
@@ -3027,19 +2980,19 @@ pub mod attendance_v1_user_stats_views_query {
             long = "stats-type",
             value_parser = ::clap::builder::PossibleValuesParser::new(["daily", "month"])
         )]
-        stats_type: Option<::std::string::String>,
+        stats_type: Option<String>,
         /// 操作者的用户 ID — the operator, in the kind of id `employee_type` names. Optional in the page's
         /// table, but the page adds that the upgraded system requires it.
         ///
         /// Example: `"dd31248a"`
         #[arg(long = "user-id")]
-        user_id: Option<::std::string::String>,
+        user_id: Option<String>,
     }
     impl Args {
         /// Builds the request from the arguments, sends it and prints the outcome.
         pub async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
             let mut builder = QueryRequest::builder();
-            if let ::std::option::Option::Some(value) = self.employee_type {
+            if let Some(value) = self.employee_type {
                 builder = builder
                     .employee_type(
                         <::lark_openapi::attendance::v1::types::EmployeeType as ::lark_runtime::enums::StringEnum>::from_wire(
@@ -3047,7 +3000,7 @@ pub mod attendance_v1_user_stats_views_query {
                         ),
                     );
             }
-            if let ::std::option::Option::Some(value) = self.locale {
+            if let Some(value) = self.locale {
                 builder = builder
                     .locale(
                         <::lark_openapi::attendance::v1::types::StatsLocale as ::lark_runtime::enums::StringEnum>::from_wire(
@@ -3055,7 +3008,7 @@ pub mod attendance_v1_user_stats_views_query {
                         ),
                     );
             }
-            if let ::std::option::Option::Some(value) = self.stats_type {
+            if let Some(value) = self.stats_type {
                 builder = builder
                     .stats_type(
                         <::lark_openapi::attendance::v1::types::StatsType as ::lark_runtime::enums::StringEnum>::from_wire(
@@ -3063,12 +3016,12 @@ pub mod attendance_v1_user_stats_views_query {
                         ),
                     );
             }
-            if let ::std::option::Option::Some(value) = self.user_id {
+            if let Some(value) = self.user_id {
                 builder = builder.user_id(value);
             }
             let request = match builder.build() {
-                ::std::result::Result::Ok(request) => request,
-                ::std::result::Result::Err(error) => return context.invalid(&error),
+                Ok(request) => request,
+                Err(error) => return context.invalid(&error),
             };
             context
                 .finish(|client| async move {
@@ -3092,7 +3045,7 @@ pub mod attendance_v1_user_stats_views_update {
         ///
         /// Example: `"TmpZNU5qTTJORFF6T1RnNU5UTTNOakV6TWl0dGIyNTBhQT09"`
         #[arg(long = "user-stats-view-id")]
-        user_stats_view_id: Option<::std::string::String>,
+        user_stats_view_id: Option<String>,
         /// 员工 ID 类型 — the kind of id of `user_id` in the request and the response.
         ///
         /// Example: `"employee_id"`
@@ -3103,11 +3056,11 @@ pub mod attendance_v1_user_stats_views_update {
                 "employee_no"]
             )
         )]
-        employee_type: Option<::std::string::String>,
+        employee_type: Option<String>,
         /// 统计设置 — the whole view to save: its id, type, operator, and the switch of each column (only
         /// `code` and `value` are needed per column).
         #[arg(long = "view-json", value_name = "JSON", conflicts_with = "view_file")]
-        view: Option<::std::string::String>,
+        view: Option<String>,
         /// `view` as JSON read from a file (`-` for standard input), instead of `--view-json`.
         #[arg(long = "view-file", value_name = "PATH")]
         view_file: Option<::std::path::PathBuf>,
@@ -3116,10 +3069,10 @@ pub mod attendance_v1_user_stats_views_update {
         /// Builds the request from the arguments, sends it and prints the outcome.
         pub async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
             let mut builder = UpdateRequest::builder();
-            if let ::std::option::Option::Some(value) = self.user_stats_view_id {
+            if let Some(value) = self.user_stats_view_id {
                 builder = builder.user_stats_view_id(value);
             }
-            if let ::std::option::Option::Some(value) = self.employee_type {
+            if let Some(value) = self.employee_type {
                 builder = builder
                     .employee_type(
                         <::lark_openapi::attendance::v1::types::EmployeeType as ::lark_runtime::enums::StringEnum>::from_wire(
@@ -3132,15 +3085,13 @@ pub mod attendance_v1_user_stats_views_update {
                     ::lark_openapi::attendance::v1::types::UserStatsView,
                 >("view", self.view, self.view_file)
             {
-                ::std::result::Result::Ok(::std::option::Option::Some(value)) => {
-                    builder = builder.view(value);
-                }
-                ::std::result::Result::Ok(::std::option::Option::None) => {}
-                ::std::result::Result::Err(code) => return code,
+                Ok(Some(value)) => builder = builder.view(value),
+                Ok(None) => {}
+                Err(code) => return code,
             }
             let request = match builder.build() {
-                ::std::result::Result::Ok(request) => request,
-                ::std::result::Result::Err(error) => return context.invalid(&error),
+                Ok(request) => request,
+                Err(error) => return context.invalid(&error),
             };
             context
                 .finish(|client| async move {
@@ -3192,12 +3143,12 @@ pub mod attendance_v1_user_task_remedys_create {
                 "employee_no"]
             )
         )]
-        employee_type: Option<::std::string::String>,
+        employee_type: Option<String>,
         /// 用户 ID — the employee, in the kind of id `employee_type` names.
         ///
         /// Example: `"abd754f7"`
         #[arg(long = "user-id")]
-        user_id: Option<::std::string::String>,
+        user_id: Option<String>,
         /// 补卡日期 — the day to make up a punch for, a yyyyMMdd number.
         ///
         /// Example: `20210701`
@@ -3218,23 +3169,23 @@ pub mod attendance_v1_user_task_remedys_create {
         ///
         /// Example: `"2021-07-01 08:00"`
         #[arg(long = "remedy-time")]
-        remedy_time: Option<::std::string::String>,
+        remedy_time: Option<String>,
         /// 补卡原因 — reason for the make-up punch.
         ///
         /// Example: `"忘记打卡"`
         #[arg(long = "reason")]
-        reason: Option<::std::string::String>,
+        reason: Option<String>,
         /// 字段已失效 — no longer used.
         ///
         /// Example: `"-"`
         #[arg(long = "time")]
-        time: Option<::std::string::String>,
+        time: Option<String>,
     }
     impl Args {
         /// Builds the request from the arguments, sends it and prints the outcome.
         pub async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
             let mut builder = CreateRequest::builder();
-            if let ::std::option::Option::Some(value) = self.employee_type {
+            if let Some(value) = self.employee_type {
                 builder = builder
                     .employee_type(
                         <::lark_openapi::attendance::v1::types::EmployeeType as ::lark_runtime::enums::StringEnum>::from_wire(
@@ -3242,30 +3193,30 @@ pub mod attendance_v1_user_task_remedys_create {
                         ),
                     );
             }
-            if let ::std::option::Option::Some(value) = self.user_id {
+            if let Some(value) = self.user_id {
                 builder = builder.user_id(value);
             }
-            if let ::std::option::Option::Some(value) = self.remedy_date {
+            if let Some(value) = self.remedy_date {
                 builder = builder.remedy_date(value);
             }
-            if let ::std::option::Option::Some(value) = self.punch_no {
+            if let Some(value) = self.punch_no {
                 builder = builder.punch_no(value);
             }
-            if let ::std::option::Option::Some(value) = self.work_type {
+            if let Some(value) = self.work_type {
                 builder = builder.work_type(value);
             }
-            if let ::std::option::Option::Some(value) = self.remedy_time {
+            if let Some(value) = self.remedy_time {
                 builder = builder.remedy_time(value);
             }
-            if let ::std::option::Option::Some(value) = self.reason {
+            if let Some(value) = self.reason {
                 builder = builder.reason(value);
             }
-            if let ::std::option::Option::Some(value) = self.time {
+            if let Some(value) = self.time {
                 builder = builder.time(value);
             }
             let request = match builder.build() {
-                ::std::result::Result::Ok(request) => request,
-                ::std::result::Result::Err(error) => return context.invalid(&error),
+                Ok(request) => request,
+                Err(error) => return context.invalid(&error),
             };
             context
                 .finish(|client| async move {
@@ -3295,22 +3246,22 @@ pub mod attendance_v1_user_task_remedys_query {
                 "employee_no"]
             )
         )]
-        employee_type: Option<::std::string::String>,
+        employee_type: Option<String>,
         /// 员工 ID 列表 — employee ids (employee_no or employee_id, per `employee_type`), at most 50.
         ///
         /// Example: `["abd754f7"]`
         #[arg(long = "user-ids", num_args = 1..)]
-        user_ids: Vec<::std::string::String>,
+        user_ids: Vec<String>,
         /// 查询的起始时间 — start of the range, Unix seconds as a string.
         ///
         /// Example: `"1566641088"`
         #[arg(long = "check-time-from")]
-        check_time_from: Option<::std::string::String>,
+        check_time_from: Option<String>,
         /// 查询的结束时间 — end of the range, Unix seconds as a string.
         ///
         /// Example: `"1592561088"`
         #[arg(long = "check-time-to")]
-        check_time_to: Option<::std::string::String>,
+        check_time_to: Option<String>,
         /// 查询依据的时间类型 — which time of a record the range is matched against; `PeriodTime` when unset.
         /// Other values work only for particular tenants.
         ///
@@ -3323,7 +3274,7 @@ pub mod attendance_v1_user_task_remedys_query {
                 "UpdateTime"]
             )
         )]
-        check_date_type: Option<::std::string::String>,
+        check_date_type: Option<String>,
         /// 查询状态 — the state of the records to return; approved (2) when unset.
         ///
         /// Example: `2`
@@ -3334,7 +3285,7 @@ pub mod attendance_v1_user_task_remedys_query {
         /// Builds the request from the arguments, sends it and prints the outcome.
         pub async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
             let mut builder = QueryRequest::builder();
-            if let ::std::option::Option::Some(value) = self.employee_type {
+            if let Some(value) = self.employee_type {
                 builder = builder
                     .employee_type(
                         <::lark_openapi::attendance::v1::types::EmployeeType as ::lark_runtime::enums::StringEnum>::from_wire(
@@ -3343,13 +3294,13 @@ pub mod attendance_v1_user_task_remedys_query {
                     );
             }
             builder = builder.user_ids(self.user_ids);
-            if let ::std::option::Option::Some(value) = self.check_time_from {
+            if let Some(value) = self.check_time_from {
                 builder = builder.check_time_from(value);
             }
-            if let ::std::option::Option::Some(value) = self.check_time_to {
+            if let Some(value) = self.check_time_to {
                 builder = builder.check_time_to(value);
             }
-            if let ::std::option::Option::Some(value) = self.check_date_type {
+            if let Some(value) = self.check_date_type {
                 builder = builder
                     .check_date_type(
                         <::lark_openapi::attendance::v1::types::ApprovalCheckDateType as ::lark_runtime::enums::StringEnum>::from_wire(
@@ -3357,7 +3308,7 @@ pub mod attendance_v1_user_task_remedys_query {
                         ),
                     );
             }
-            if let ::std::option::Option::Some(value) = self.status {
+            if let Some(value) = self.status {
                 builder = builder
                     .status(
                         <::lark_openapi::attendance::v1::types::ApprovalStatus as ::lark_runtime::enums::IntEnum>::from_wire(
@@ -3366,8 +3317,8 @@ pub mod attendance_v1_user_task_remedys_query {
                     );
             }
             let request = match builder.build() {
-                ::std::result::Result::Ok(request) => request,
-                ::std::result::Result::Err(error) => return context.invalid(&error),
+                Ok(request) => request,
+                Err(error) => return context.invalid(&error),
             };
             context
                 .finish(|client| async move {
@@ -3397,12 +3348,12 @@ pub mod attendance_v1_user_task_remedys_query_user_allowed_remedys {
                 "employee_no"]
             )
         )]
-        employee_type: Option<::std::string::String>,
+        employee_type: Option<String>,
         /// 用户 ID — the employee, in the kind of id `employee_type` names.
         ///
         /// Example: `"abd754f7"`
         #[arg(long = "user-id")]
-        user_id: Option<::std::string::String>,
+        user_id: Option<String>,
         /// 补卡日期 — the day, a yyyyMMdd number.
         ///
         /// Example: `20210104`
@@ -3413,7 +3364,7 @@ pub mod attendance_v1_user_task_remedys_query_user_allowed_remedys {
         /// Builds the request from the arguments, sends it and prints the outcome.
         pub async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
             let mut builder = QueryUserAllowedRemedysRequest::builder();
-            if let ::std::option::Option::Some(value) = self.employee_type {
+            if let Some(value) = self.employee_type {
                 builder = builder
                     .employee_type(
                         <::lark_openapi::attendance::v1::types::EmployeeType as ::lark_runtime::enums::StringEnum>::from_wire(
@@ -3421,15 +3372,15 @@ pub mod attendance_v1_user_task_remedys_query_user_allowed_remedys {
                         ),
                     );
             }
-            if let ::std::option::Option::Some(value) = self.user_id {
+            if let Some(value) = self.user_id {
                 builder = builder.user_id(value);
             }
-            if let ::std::option::Option::Some(value) = self.remedy_date {
+            if let Some(value) = self.remedy_date {
                 builder = builder.remedy_date(value);
             }
             let request = match builder.build() {
-                ::std::result::Result::Ok(request) => request,
-                ::std::result::Result::Err(error) => return context.invalid(&error),
+                Ok(request) => request,
+                Err(error) => return context.invalid(&error),
             };
             context
                 .finish(|client| async move {
@@ -3478,7 +3429,7 @@ pub mod attendance_v1_user_tasks_query {
                 "employee_no"]
             )
         )]
-        employee_type: Option<::std::string::String>,
+        employee_type: Option<String>,
         /// 是否忽略无效和没有权限的用户 — true: answer for the valid users and list the invalid and unauthorized
         /// ones; false: fail if `user_ids` holds any invalid or unauthorized user.
         ///
@@ -3495,7 +3446,7 @@ pub mod attendance_v1_user_tasks_query {
         ///
         /// Example: `["abd754f7"]`
         #[arg(long = "user-ids", num_args = 1..)]
-        user_ids: Vec<::std::string::String>,
+        user_ids: Vec<String>,
         /// 查询的起始工作日 — first work day of the range, a yyyyMMdd number.
         ///
         /// Example: `20190817`
@@ -3519,7 +3470,7 @@ pub mod attendance_v1_user_tasks_query {
         /// Builds the request from the arguments, sends it and prints the outcome.
         pub async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
             let mut builder = QueryRequest::builder();
-            if let ::std::option::Option::Some(value) = self.employee_type {
+            if let Some(value) = self.employee_type {
                 builder = builder
                     .employee_type(
                         <::lark_openapi::attendance::v1::types::EmployeeType as ::lark_runtime::enums::StringEnum>::from_wire(
@@ -3527,25 +3478,25 @@ pub mod attendance_v1_user_tasks_query {
                         ),
                     );
             }
-            if let ::std::option::Option::Some(value) = self.ignore_invalid_users {
+            if let Some(value) = self.ignore_invalid_users {
                 builder = builder.ignore_invalid_users(value);
             }
-            if let ::std::option::Option::Some(value) = self.include_terminated_user {
+            if let Some(value) = self.include_terminated_user {
                 builder = builder.include_terminated_user(value);
             }
             builder = builder.user_ids(self.user_ids);
-            if let ::std::option::Option::Some(value) = self.check_date_from {
+            if let Some(value) = self.check_date_from {
                 builder = builder.check_date_from(value);
             }
-            if let ::std::option::Option::Some(value) = self.check_date_to {
+            if let Some(value) = self.check_date_to {
                 builder = builder.check_date_to(value);
             }
-            if let ::std::option::Option::Some(value) = self.need_overtime_result {
+            if let Some(value) = self.need_overtime_result {
                 builder = builder.need_overtime_result(value);
             }
             let request = match builder.build() {
-                ::std::result::Result::Ok(request) => request,
-                ::std::result::Result::Err(error) => return context.invalid(&error),
+                Ok(request) => request,
+                Err(error) => return context.invalid(&error),
             };
             context
                 .finish(|client| async move {
@@ -3597,26 +3548,26 @@ pub mod auth_v3_tenant_access_token_internal {
         ///
         /// Example: `"cli_slkdjalasdkjasd"`
         #[arg(long = "app-id")]
-        app_id: Option<::std::string::String>,
+        app_id: Option<String>,
         /// 应用秘钥 — the app's secret, given when the app is created.
         ///
         /// Example: `"dskLLdkasdjlasdKK"`
         #[arg(long = "app-secret")]
-        app_secret: Option<::std::string::String>,
+        app_secret: Option<String>,
     }
     impl Args {
         /// Builds the request from the arguments, sends it and prints the outcome.
         pub async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
             let mut builder = InternalRequest::builder();
-            if let ::std::option::Option::Some(value) = self.app_id {
+            if let Some(value) = self.app_id {
                 builder = builder.app_id(value);
             }
-            if let ::std::option::Option::Some(value) = self.app_secret {
+            if let Some(value) = self.app_secret {
                 builder = builder.app_secret(value);
             }
             let request = match builder.build() {
-                ::std::result::Result::Ok(request) => request,
-                ::std::result::Result::Err(error) => return context.invalid(&error),
+                Ok(request) => request,
+                Err(error) => return context.invalid(&error),
             };
             context
                 .finish(|client| async move {

@@ -12,7 +12,7 @@ pub enum EmployeeType {
     EmployeeNo,
     /// A value this version of the spec does not list. Decoding keeps it; a request holding it
     /// fails validation.
-    Unknown(::std::string::String),
+    Unknown(String),
 }
 impl ::lark_runtime::enums::StringEnum for EmployeeType {
     fn from_wire(value: &str) -> Self {
@@ -37,14 +37,14 @@ impl ::lark_runtime::__private::serde::Serialize for EmployeeType {
     fn serialize<S: ::lark_runtime::__private::serde::Serializer>(
         &self,
         serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
+    ) -> Result<S::Ok, S::Error> {
         ::lark_runtime::enums::serialize_string_enum(self, serializer)
     }
 }
 impl<'de> ::lark_runtime::__private::serde::Deserialize<'de> for EmployeeType {
     fn deserialize<D: ::lark_runtime::__private::serde::Deserializer<'de>>(
         deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
+    ) -> Result<Self, D::Error> {
         ::lark_runtime::enums::deserialize_string_enum(deserializer)
     }
 }
@@ -81,102 +81,102 @@ pub struct UserFlow {
     ///
     /// Example: `"abd754f7"`
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
-    pub user_id: ::std::string::String,
+    pub user_id: String,
     /// 记录创建者 ID — who created the record, in the kind of id `employee_type` names.
     ///
     /// Example: `"abd754f7"`
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
-    pub creator_id: ::std::string::String,
+    pub creator_id: String,
     /// 打卡位置名称 — name of the place of the punch.
     ///
     /// Example: `"西溪八方城"`
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
-    pub location_name: ::std::string::String,
+    pub location_name: String,
     /// 打卡时间 — punch time, Unix seconds as a string. Imports only accept punch times after
     /// 2022-01-01.
     ///
     /// Example: `"1611476284"`
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
-    pub check_time: ::std::string::String,
+    pub check_time: String,
     /// 打卡备注 — a note on the punch.
     ///
     /// Example: `"上班打卡"`
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
-    pub comment: ::std::string::String,
+    pub comment: String,
     /// 打卡记录 ID — the attendance service's id of this record; ignored on import.
     ///
     /// Example: `"6709359313699356941"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
-    pub record_id: ::std::option::Option<::std::string::String>,
+    pub record_id: Option<String>,
     /// 经度 — longitude of the punch. From the official SDK's model (UserFlow), not the reference page.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub longitude: ::std::option::Option<f64>,
+    pub longitude: Option<f64>,
     /// 纬度 — latitude of the punch. From the official SDK's model (UserFlow), not the reference page.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub latitude: ::std::option::Option<f64>,
+    pub latitude: Option<f64>,
     /// 打卡 Wi-Fi 的 SSID — network name of the Wi-Fi used to punch.
     ///
     /// Example: `"b0:b8:67:5c:1d:72"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
-    pub ssid: ::std::option::Option<::std::string::String>,
+    pub ssid: Option<String>,
     /// 打卡 Wi-Fi 的 MAC 地址 — MAC address of the Wi-Fi access point.
     ///
     /// Example: `"b0:b8:67:5c:1d:72"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
-    pub bssid: ::std::option::Option<::std::string::String>,
+    pub bssid: Option<String>,
     /// 是否为外勤打卡 — whether this was a field (off-site) punch; false when unset.
     ///
     /// Example: `true`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub is_field: ::std::option::Option<bool>,
+    pub is_field: Option<bool>,
     /// 是否为 Wi-Fi 打卡 — whether the punch was made over Wi-Fi; false when unset.
     ///
     /// Example: `true`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub is_wifi: ::std::option::Option<bool>,
+    pub is_wifi: Option<bool>,
     /// 记录生成方式 — how the record was produced. On import, unset means 0 (a user punch); the query
     /// and get pages say the value is not honoured through the open platform and is always 7 there.
     ///
     /// Example: `7`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub r#type: ::std::option::Option<crate::attendance::v1::types::FlowType>,
+    pub r#type: Option<crate::attendance::v1::types::FlowType>,
     /// 打卡照片列表 — photo URLs of the punch; the import page says this is not supported yet.
     ///
     /// Example: `["https://time.clockin.biz/manage/download/6840389754748502021"]`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
-    pub photo_urls: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    pub photo_urls: Option<Vec<String>>,
     /// 打卡设备 ID — device of the punch; only for punches made in the mini program, ignored on import.
     ///
     /// Example: `"99e0609ee053448596502691a81428654d7ded64c7bd85acd982d26b3636c37d"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
-    pub device_id: ::std::option::Option<::std::string::String>,
+    pub device_id: Option<String>,
     /// 打卡结果 — result of the punch; ignored on import. The pages for reading records say it is not
     /// the real result (currently only `PendingApproval`); read task results from user_tasks/query.
     ///
     /// Example: `"Invalid"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub check_result: ::std::option::Option<crate::attendance::v1::types::CheckResult>,
+    pub check_result: Option<crate::attendance::v1::types::CheckResult>,
     /// 外部打卡记录 ID — the importer's own id for the record, to match it with external data later.
     ///
     /// Example: `"record_123"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
-    pub external_id: ::std::option::Option<::std::string::String>,
+    pub external_id: Option<String>,
     /// 唯一幂等键 — idempotency key; without it an import is not deduplicated.
     ///
     /// Example: `"****_***"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
-    pub idempotent_id: ::std::option::Option<::std::string::String>,
+    pub idempotent_id: Option<String>,
     /// 创建时间 — when the record was created. From the official SDK's model (UserFlow), not the reference page.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
-    pub create_time: ::std::option::Option<::std::string::String>,
+    pub create_time: Option<String>,
 }
 impl ::lark_runtime::Validate for UserFlow {
     fn validate_at(
@@ -186,13 +186,13 @@ impl ::lark_runtime::Validate for UserFlow {
     ) {
         {
             let at = at.field("type");
-            if let ::std::option::Option::Some(value) = &self.r#type {
+            if let Some(value) = &self.r#type {
                 ::lark_runtime::Validate::validate_at(value, &at, violations);
             }
         }
         {
             let at = at.field("check_result");
-            if let ::std::option::Option::Some(value) = &self.check_result {
+            if let Some(value) = &self.check_result {
                 ::lark_runtime::Validate::validate_at(value, &at, violations);
             }
         }
@@ -257,14 +257,14 @@ impl ::lark_runtime::__private::serde::Serialize for FlowType {
     fn serialize<S: ::lark_runtime::__private::serde::Serializer>(
         &self,
         serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
+    ) -> Result<S::Ok, S::Error> {
         ::lark_runtime::enums::serialize_int_enum(self, serializer)
     }
 }
 impl<'de> ::lark_runtime::__private::serde::Deserialize<'de> for FlowType {
     fn deserialize<D: ::lark_runtime::__private::serde::Deserializer<'de>>(
         deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
+    ) -> Result<Self, D::Error> {
         ::lark_runtime::enums::deserialize_int_enum(deserializer)
     }
 }
@@ -312,7 +312,7 @@ pub enum CheckResult {
     PendingApproval,
     /// A value this version of the spec does not list. Decoding keeps it; a request holding it
     /// fails validation.
-    Unknown(::std::string::String),
+    Unknown(String),
 }
 impl ::lark_runtime::enums::StringEnum for CheckResult {
     fn from_wire(value: &str) -> Self {
@@ -355,14 +355,14 @@ impl ::lark_runtime::__private::serde::Serialize for CheckResult {
     fn serialize<S: ::lark_runtime::__private::serde::Serializer>(
         &self,
         serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
+    ) -> Result<S::Ok, S::Error> {
         ::lark_runtime::enums::serialize_string_enum(self, serializer)
     }
 }
 impl<'de> ::lark_runtime::__private::serde::Deserialize<'de> for CheckResult {
     fn deserialize<D: ::lark_runtime::__private::serde::Deserializer<'de>>(
         deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
+    ) -> Result<Self, D::Error> {
         ::lark_runtime::enums::deserialize_string_enum(deserializer)
     }
 }
@@ -398,32 +398,30 @@ pub struct UserTask {
     /// 打卡记录 ID — id of this task result.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
-    pub result_id: ::std::option::Option<::std::string::String>,
+    pub result_id: Option<String>,
     /// 用户 ID — the employee, in the kind of id `employee_type` names.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
-    pub user_id: ::std::option::Option<::std::string::String>,
+    pub user_id: Option<String>,
     /// 用户姓名 — the employee's name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
-    pub employee_name: ::std::option::Option<::std::string::String>,
+    pub employee_name: Option<String>,
     /// 日期 — the day, as a yyyyMMdd number.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
-    pub day: ::std::option::Option<i32>,
+    pub day: Option<i32>,
     /// 考勤组 ID — attendance group (see groups/get); "1" means the employee is in no group.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
-    pub group_id: ::std::option::Option<::std::string::String>,
+    pub group_id: Option<String>,
     /// 班次 ID — shift (see shifts/get); "9" means the default shift.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
-    pub shift_id: ::std::option::Option<::std::string::String>,
+    pub shift_id: Option<String>,
     /// 用户考勤记录 — the day's attendance records, one per shift segment.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub records: ::std::option::Option<
-        ::std::vec::Vec<crate::attendance::v1::types::TaskResult>,
-    >,
+    pub records: Option<Vec<crate::attendance::v1::types::TaskResult>>,
 }
 impl ::lark_runtime::Validate for UserTask {
     fn validate_at(
@@ -433,7 +431,7 @@ impl ::lark_runtime::Validate for UserTask {
     ) {
         {
             let at = at.field("records");
-            if let ::std::option::Option::Some(value) = &self.records {
+            if let Some(value) = &self.records {
                 for (index, item) in value.iter().enumerate() {
                     let at = at.index(index);
                     ::lark_runtime::Validate::validate_at(item, &at, violations);
@@ -455,50 +453,44 @@ pub struct TaskResult {
     /// 上班打卡记录 ID — id of the check-in punch record.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
-    pub check_in_record_id: ::std::option::Option<::std::string::String>,
+    pub check_in_record_id: Option<String>,
     /// 上班打卡记录 — the check-in punch record.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub check_in_record: ::std::option::Option<crate::attendance::v1::types::UserFlow>,
+    pub check_in_record: Option<crate::attendance::v1::types::UserFlow>,
     /// 下班打卡记录 ID — id of the check-out punch record.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
-    pub check_out_record_id: ::std::option::Option<::std::string::String>,
+    pub check_out_record_id: Option<String>,
     /// 下班打卡记录 — the check-out punch record.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub check_out_record: ::std::option::Option<crate::attendance::v1::types::UserFlow>,
+    pub check_out_record: Option<crate::attendance::v1::types::UserFlow>,
     /// 上班打卡结果 — result of the check-in.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub check_in_result: ::std::option::Option<
-        crate::attendance::v1::types::TaskCheckResult,
-    >,
+    pub check_in_result: Option<crate::attendance::v1::types::TaskCheckResult>,
     /// 下班打卡结果 — result of the check-out.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub check_out_result: ::std::option::Option<
-        crate::attendance::v1::types::TaskCheckResult,
-    >,
+    pub check_out_result: Option<crate::attendance::v1::types::TaskCheckResult>,
     /// 上班打卡结果补充 — what else affected the check-in result.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub check_in_result_supplement: ::std::option::Option<
+    pub check_in_result_supplement: Option<
         crate::attendance::v1::types::ResultSupplement,
     >,
     /// 下班打卡结果补充 — what else affected the check-out result.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub check_out_result_supplement: ::std::option::Option<
+    pub check_out_result_supplement: Option<
         crate::attendance::v1::types::ResultSupplement,
     >,
     /// 上班打卡时间 — check-in time (the page's wording), Unix seconds as a string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
-    pub check_in_shift_time: ::std::option::Option<::std::string::String>,
+    pub check_in_shift_time: Option<String>,
     /// 下班打卡时间 — check-out time (the page's wording), Unix seconds as a string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
-    pub check_out_shift_time: ::std::option::Option<::std::string::String>,
+    pub check_out_shift_time: Option<String>,
     /// 班次类型 — whether this segment is a normal or an overtime segment.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub task_shift_type: ::std::option::Option<
-        crate::attendance::v1::types::TaskShiftType,
-    >,
+    pub task_shift_type: Option<crate::attendance::v1::types::TaskShiftType>,
 }
 impl ::lark_runtime::Validate for TaskResult {
     fn validate_at(
@@ -508,45 +500,43 @@ impl ::lark_runtime::Validate for TaskResult {
     ) {
         {
             let at = at.field("check_in_record");
-            if let ::std::option::Option::Some(value) = &self.check_in_record {
+            if let Some(value) = &self.check_in_record {
                 ::lark_runtime::Validate::validate_at(value, &at, violations);
             }
         }
         {
             let at = at.field("check_out_record");
-            if let ::std::option::Option::Some(value) = &self.check_out_record {
+            if let Some(value) = &self.check_out_record {
                 ::lark_runtime::Validate::validate_at(value, &at, violations);
             }
         }
         {
             let at = at.field("check_in_result");
-            if let ::std::option::Option::Some(value) = &self.check_in_result {
+            if let Some(value) = &self.check_in_result {
                 ::lark_runtime::Validate::validate_at(value, &at, violations);
             }
         }
         {
             let at = at.field("check_out_result");
-            if let ::std::option::Option::Some(value) = &self.check_out_result {
+            if let Some(value) = &self.check_out_result {
                 ::lark_runtime::Validate::validate_at(value, &at, violations);
             }
         }
         {
             let at = at.field("check_in_result_supplement");
-            if let ::std::option::Option::Some(value) = &self.check_in_result_supplement
-            {
+            if let Some(value) = &self.check_in_result_supplement {
                 ::lark_runtime::Validate::validate_at(value, &at, violations);
             }
         }
         {
             let at = at.field("check_out_result_supplement");
-            if let ::std::option::Option::Some(value) = &self.check_out_result_supplement
-            {
+            if let Some(value) = &self.check_out_result_supplement {
                 ::lark_runtime::Validate::validate_at(value, &at, violations);
             }
         }
         {
             let at = at.field("task_shift_type");
-            if let ::std::option::Option::Some(value) = &self.task_shift_type {
+            if let Some(value) = &self.task_shift_type {
                 ::lark_runtime::Validate::validate_at(value, &at, violations);
             }
         }
@@ -572,7 +562,7 @@ pub enum TaskCheckResult {
     Todo,
     /// A value this version of the spec does not list. Decoding keeps it; a request holding it
     /// fails validation.
-    Unknown(::std::string::String),
+    Unknown(String),
 }
 impl ::lark_runtime::enums::StringEnum for TaskCheckResult {
     fn from_wire(value: &str) -> Self {
@@ -607,14 +597,14 @@ impl ::lark_runtime::__private::serde::Serialize for TaskCheckResult {
     fn serialize<S: ::lark_runtime::__private::serde::Serializer>(
         &self,
         serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
+    ) -> Result<S::Ok, S::Error> {
         ::lark_runtime::enums::serialize_string_enum(self, serializer)
     }
 }
 impl<'de> ::lark_runtime::__private::serde::Deserialize<'de> for TaskCheckResult {
     fn deserialize<D: ::lark_runtime::__private::serde::Deserializer<'de>>(
         deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
+    ) -> Result<Self, D::Error> {
         ::lark_runtime::enums::deserialize_string_enum(deserializer)
     }
 }
@@ -661,7 +651,7 @@ pub enum ResultSupplement {
     FieldPunch,
     /// A value this version of the spec does not list. Decoding keeps it; a request holding it
     /// fails validation.
-    Unknown(::std::string::String),
+    Unknown(String),
 }
 impl ::lark_runtime::enums::StringEnum for ResultSupplement {
     fn from_wire(value: &str) -> Self {
@@ -700,14 +690,14 @@ impl ::lark_runtime::__private::serde::Serialize for ResultSupplement {
     fn serialize<S: ::lark_runtime::__private::serde::Serializer>(
         &self,
         serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
+    ) -> Result<S::Ok, S::Error> {
         ::lark_runtime::enums::serialize_string_enum(self, serializer)
     }
 }
 impl<'de> ::lark_runtime::__private::serde::Deserialize<'de> for ResultSupplement {
     fn deserialize<D: ::lark_runtime::__private::serde::Deserializer<'de>>(
         deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
+    ) -> Result<Self, D::Error> {
         ::lark_runtime::enums::deserialize_string_enum(deserializer)
     }
 }
@@ -765,14 +755,14 @@ impl ::lark_runtime::__private::serde::Serialize for TaskShiftType {
     fn serialize<S: ::lark_runtime::__private::serde::Serializer>(
         &self,
         serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
+    ) -> Result<S::Ok, S::Error> {
         ::lark_runtime::enums::serialize_int_enum(self, serializer)
     }
 }
 impl<'de> ::lark_runtime::__private::serde::Deserialize<'de> for TaskShiftType {
     fn deserialize<D: ::lark_runtime::__private::serde::Deserializer<'de>>(
         deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
+    ) -> Result<Self, D::Error> {
         ::lark_runtime::enums::deserialize_int_enum(deserializer)
     }
 }
@@ -809,81 +799,71 @@ pub struct Shift {
     /// Example: `"6919358778597097404"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
-    pub shift_id: ::std::option::Option<::std::string::String>,
+    pub shift_id: Option<String>,
     /// 班次名称 — the shift's name.
     ///
     /// Example: `"早班"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
-    pub shift_name: ::std::option::Option<::std::string::String>,
+    pub shift_name: Option<String>,
     /// 打卡次数 — number of punches (the create page calls this a legacy field; `punch_time_rule` decides).
     ///
     /// Example: `1`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
-    pub punch_times: ::std::option::Option<i32>,
+    pub punch_times: Option<i32>,
     /// 班次负责人 — shift leaders, ids of the kind `employee_type` names. The get, query and list pages
     /// call this field invalid and say not to use it.
     ///
     /// Example: `["456123"]`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
-    pub sub_shift_leader_ids: ::std::option::Option<
-        ::std::vec::Vec<::std::string::String>,
-    >,
+    pub sub_shift_leader_ids: Option<Vec<String>>,
     /// 是否弹性打卡 — whether the shift has flexible punch times.
     ///
     /// Example: `false`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub is_flexible: ::std::option::Option<bool>,
+    pub is_flexible: Option<bool>,
     /// 弹性打卡时间 — minutes one may arrive late and leave early; only applies when `flexible_rule`
     /// is not set.
     ///
     /// Example: `60`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
-    pub flexible_minutes: ::std::option::Option<i32>,
+    pub flexible_minutes: Option<i32>,
     /// 弹性打卡时间设置 — flexible punch settings.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub flexible_rule: ::std::option::Option<
-        ::std::vec::Vec<crate::attendance::v1::types::ShiftFlexibleRule>,
-    >,
+    pub flexible_rule: Option<Vec<crate::attendance::v1::types::ShiftFlexibleRule>>,
     /// 不需要打下班卡 — whether no off-duty punch is needed. `punch_time_rule[].no_need_off` takes
     /// precedence over it.
     ///
     /// Example: `true`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub no_need_off: ::std::option::Option<bool>,
+    pub no_need_off: Option<bool>,
     /// 打卡规则 — the punch rules, one per on/off segment.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub punch_time_rule: ::std::option::Option<
-        ::std::vec::Vec<crate::attendance::v1::types::ShiftPunchTimeRule>,
-    >,
+    pub punch_time_rule: Option<Vec<crate::attendance::v1::types::ShiftPunchTimeRule>>,
     /// 晚走晚到规则 — leave-late-arrive-late rules (Feishu People enterprise edition only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub late_off_late_on_rule: ::std::option::Option<
-        ::std::vec::Vec<crate::attendance::v1::types::ShiftLateOffLateOnRule>,
+    pub late_off_late_on_rule: Option<
+        Vec<crate::attendance::v1::types::ShiftLateOffLateOnRule>,
     >,
     /// 休息规则 — rest periods within the shift.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub rest_time_rule: ::std::option::Option<
-        ::std::vec::Vec<crate::attendance::v1::types::ShiftRestRule>,
-    >,
+    pub rest_time_rule: Option<Vec<crate::attendance::v1::types::ShiftRestRule>>,
     /// 加班时段 — overtime periods (Feishu People enterprise edition only). The create page's answer
     /// table calls it a punch rule that is not supported yet.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub overtime_rule: ::std::option::Option<
-        ::std::vec::Vec<crate::attendance::v1::types::ShiftOvertimeRule>,
-    >,
+    pub overtime_rule: Option<Vec<crate::attendance::v1::types::ShiftOvertimeRule>>,
     /// 日期类型 — whether the shift's day is a work day or a rest day; 1 when unset.
     ///
     /// Example: `1`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub day_type: ::std::option::Option<crate::attendance::v1::types::ShiftDayType>,
+    pub day_type: Option<crate::attendance::v1::types::ShiftDayType>,
     /// 班外休息规则 — rest periods outside the shift.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub overtime_rest_time_rule: ::std::option::Option<
-        ::std::vec::Vec<crate::attendance::v1::types::ShiftRestRule>,
+    pub overtime_rest_time_rule: Option<
+        Vec<crate::attendance::v1::types::ShiftRestRule>,
     >,
     /// 晚到多久记为严重迟到 — minutes late after which an arrival counts as seriously late; takes
     /// precedence over `punch_time_rule[].late_minutes_as_serious_late`.
@@ -891,20 +871,20 @@ pub struct Shift {
     /// Example: `40`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
-    pub late_minutes_as_serious_late: ::std::option::Option<i32>,
+    pub late_minutes_as_serious_late: Option<i32>,
     /// 半天分割规则 — how the day is split into halves (Feishu People enterprise edition only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub shift_middle_time_rule: ::std::option::Option<
+    pub shift_middle_time_rule: Option<
         crate::attendance::v1::types::ShiftMiddleTimeRule,
     >,
     /// 应出勤配置 — expected attendance durations (the create page says this is in limited rollout, not open yet).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub shift_attendance_time_config: ::std::option::Option<
+    pub shift_attendance_time_config: Option<
         crate::attendance::v1::types::ShiftAttendanceTimeConfig,
     >,
     /// 晚走次日晚到配置规则 — how leaving late today and arriving late tomorrow are computed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub late_off_late_on_setting: ::std::option::Option<
+    pub late_off_late_on_setting: Option<
         crate::attendance::v1::types::ShiftLateOffLateOnSetting,
     >,
     /// 班次 ID — the shift's id, to be passed when updating a shift through shifts/create.
@@ -912,11 +892,11 @@ pub struct Shift {
     /// Example: `"6919358778597097404"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
-    pub id: ::std::option::Option<::std::string::String>,
+    pub id: Option<String>,
     /// 休息弹性设置 — flexible rest settings (listed by the get and query pages only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub rest_time_flexible_configs: ::std::option::Option<
-        ::std::vec::Vec<crate::attendance::v1::types::ShiftRestTimeFlexibleConfig>,
+    pub rest_time_flexible_configs: Option<
+        Vec<crate::attendance::v1::types::ShiftRestTimeFlexibleConfig>,
     >,
 }
 impl ::lark_runtime::Validate for Shift {
@@ -927,7 +907,7 @@ impl ::lark_runtime::Validate for Shift {
     ) {
         {
             let at = at.field("flexible_rule");
-            if let ::std::option::Option::Some(value) = &self.flexible_rule {
+            if let Some(value) = &self.flexible_rule {
                 for (index, item) in value.iter().enumerate() {
                     let at = at.index(index);
                     ::lark_runtime::Validate::validate_at(item, &at, violations);
@@ -936,7 +916,7 @@ impl ::lark_runtime::Validate for Shift {
         }
         {
             let at = at.field("punch_time_rule");
-            if let ::std::option::Option::Some(value) = &self.punch_time_rule {
+            if let Some(value) = &self.punch_time_rule {
                 for (index, item) in value.iter().enumerate() {
                     let at = at.index(index);
                     ::lark_runtime::Validate::validate_at(item, &at, violations);
@@ -945,7 +925,7 @@ impl ::lark_runtime::Validate for Shift {
         }
         {
             let at = at.field("late_off_late_on_rule");
-            if let ::std::option::Option::Some(value) = &self.late_off_late_on_rule {
+            if let Some(value) = &self.late_off_late_on_rule {
                 for (index, item) in value.iter().enumerate() {
                     let at = at.index(index);
                     ::lark_runtime::Validate::validate_at(item, &at, violations);
@@ -954,7 +934,7 @@ impl ::lark_runtime::Validate for Shift {
         }
         {
             let at = at.field("rest_time_rule");
-            if let ::std::option::Option::Some(value) = &self.rest_time_rule {
+            if let Some(value) = &self.rest_time_rule {
                 for (index, item) in value.iter().enumerate() {
                     let at = at.index(index);
                     ::lark_runtime::Validate::validate_at(item, &at, violations);
@@ -963,7 +943,7 @@ impl ::lark_runtime::Validate for Shift {
         }
         {
             let at = at.field("overtime_rule");
-            if let ::std::option::Option::Some(value) = &self.overtime_rule {
+            if let Some(value) = &self.overtime_rule {
                 for (index, item) in value.iter().enumerate() {
                     let at = at.index(index);
                     ::lark_runtime::Validate::validate_at(item, &at, violations);
@@ -972,13 +952,13 @@ impl ::lark_runtime::Validate for Shift {
         }
         {
             let at = at.field("day_type");
-            if let ::std::option::Option::Some(value) = &self.day_type {
+            if let Some(value) = &self.day_type {
                 ::lark_runtime::Validate::validate_at(value, &at, violations);
             }
         }
         {
             let at = at.field("overtime_rest_time_rule");
-            if let ::std::option::Option::Some(value) = &self.overtime_rest_time_rule {
+            if let Some(value) = &self.overtime_rest_time_rule {
                 for (index, item) in value.iter().enumerate() {
                     let at = at.index(index);
                     ::lark_runtime::Validate::validate_at(item, &at, violations);
@@ -987,28 +967,25 @@ impl ::lark_runtime::Validate for Shift {
         }
         {
             let at = at.field("shift_middle_time_rule");
-            if let ::std::option::Option::Some(value) = &self.shift_middle_time_rule {
+            if let Some(value) = &self.shift_middle_time_rule {
                 ::lark_runtime::Validate::validate_at(value, &at, violations);
             }
         }
         {
             let at = at.field("shift_attendance_time_config");
-            if let ::std::option::Option::Some(value) = &self
-                .shift_attendance_time_config
-            {
+            if let Some(value) = &self.shift_attendance_time_config {
                 ::lark_runtime::Validate::validate_at(value, &at, violations);
             }
         }
         {
             let at = at.field("late_off_late_on_setting");
-            if let ::std::option::Option::Some(value) = &self.late_off_late_on_setting {
+            if let Some(value) = &self.late_off_late_on_setting {
                 ::lark_runtime::Validate::validate_at(value, &at, violations);
             }
         }
         {
             let at = at.field("rest_time_flexible_configs");
-            if let ::std::option::Option::Some(value) = &self.rest_time_flexible_configs
-            {
+            if let Some(value) = &self.rest_time_flexible_configs {
                 for (index, item) in value.iter().enumerate() {
                     let at = at.index(index);
                     ::lark_runtime::Validate::validate_at(item, &at, violations);
@@ -1059,13 +1036,13 @@ pub struct ShiftPunchTimeRule {
     ///
     /// Example: `"9:00"`
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
-    pub on_time: ::std::string::String,
+    pub on_time: String,
     /// 下班时间 — end of work, hh:mm; past midnight it keeps counting from 24, e.g. 2 a.m. next day is
     /// "26:00".
     ///
     /// Example: `"18:00"`
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
-    pub off_time: ::std::string::String,
+    pub off_time: String,
     /// 晚到多久记为迟到 — minutes late after which an arrival counts as late.
     ///
     /// Example: `30`
@@ -1101,21 +1078,21 @@ pub struct ShiftPunchTimeRule {
     /// Example: `40`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
-    pub late_minutes_as_serious_late: ::std::option::Option<i32>,
+    pub late_minutes_as_serious_late: Option<i32>,
     /// 不需要打上班卡 — on create, true means no on-duty punch is needed (the first segment must be
     /// false). The get, query and list pages state the opposite meaning for answers: true means the
     /// punch IS needed.
     ///
     /// Example: `true`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub no_need_on: ::std::option::Option<bool>,
+    pub no_need_on: Option<bool>,
     /// 不需要打下班卡 — on create, true means no off-duty punch is needed (false by default); overrides
     /// the shift's `no_need_off`. The get, query and list pages state the opposite meaning for
     /// answers: true means the punch IS needed.
     ///
     /// Example: `true`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub no_need_off: ::std::option::Option<bool>,
+    pub no_need_off: Option<bool>,
 }
 impl ::lark_runtime::Validate for ShiftPunchTimeRule {
     fn validate_at(
@@ -1130,10 +1107,8 @@ impl ::lark_runtime::Validate for ShiftPunchTimeRule {
                 .range(
                     &at,
                     *value,
-                    ::std::option::Option::None,
-                    ::std::option::Option::Some(
-                        ::lark_runtime::validate::Number::Int(720),
-                    ),
+                    None,
+                    Some(::lark_runtime::validate::Number::Int(720)),
                 );
         }
         {
@@ -1143,10 +1118,8 @@ impl ::lark_runtime::Validate for ShiftPunchTimeRule {
                 .range(
                     &at,
                     *value,
-                    ::std::option::Option::None,
-                    ::std::option::Option::Some(
-                        ::lark_runtime::validate::Number::Int(960),
-                    ),
+                    None,
+                    Some(::lark_runtime::validate::Number::Int(960)),
                 );
         }
     }
@@ -1193,12 +1166,12 @@ pub struct ShiftRestRule {
     ///
     /// Example: `"13:00"`
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
-    pub rest_begin_time: ::std::string::String,
+    pub rest_begin_time: String,
     /// 休息结束 — end of the rest.
     ///
     /// Example: `"14:00"`
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
-    pub rest_end_time: ::std::string::String,
+    pub rest_end_time: String,
 }
 impl ::lark_runtime::Validate for ShiftRestRule {
     fn validate_at(
@@ -1221,12 +1194,12 @@ pub struct ShiftOvertimeRule {
     ///
     /// Example: `"9:00"`
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
-    pub on_overtime: ::std::string::String,
+    pub on_overtime: String,
     /// 结束时间 — end of the overtime period.
     ///
     /// Example: `"18:00"`
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
-    pub off_overtime: ::std::string::String,
+    pub off_overtime: String,
 }
 impl ::lark_runtime::Validate for ShiftOvertimeRule {
     fn validate_at(
@@ -1249,15 +1222,13 @@ pub struct ShiftMiddleTimeRule {
     ///
     /// Example: `0`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub middle_time_type: ::std::option::Option<
-        crate::attendance::v1::types::ShiftMiddleTimeType,
-    >,
+    pub middle_time_type: Option<crate::attendance::v1::types::ShiftMiddleTimeType>,
     /// 固定分割时间点 — the fixed split time; only used when `middle_time_type` is 3.
     ///
     /// Example: `"12:00"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
-    pub fixed_middle_time: ::std::option::Option<::std::string::String>,
+    pub fixed_middle_time: Option<String>,
 }
 impl ::lark_runtime::Validate for ShiftMiddleTimeRule {
     fn validate_at(
@@ -1267,7 +1238,7 @@ impl ::lark_runtime::Validate for ShiftMiddleTimeRule {
     ) {
         {
             let at = at.field("middle_time_type");
-            if let ::std::option::Option::Some(value) = &self.middle_time_type {
+            if let Some(value) = &self.middle_time_type {
                 ::lark_runtime::Validate::validate_at(value, &at, violations);
             }
         }
@@ -1316,14 +1287,14 @@ impl ::lark_runtime::__private::serde::Serialize for ShiftMiddleTimeType {
     fn serialize<S: ::lark_runtime::__private::serde::Serializer>(
         &self,
         serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
+    ) -> Result<S::Ok, S::Error> {
         ::lark_runtime::enums::serialize_int_enum(self, serializer)
     }
 }
 impl<'de> ::lark_runtime::__private::serde::Deserialize<'de> for ShiftMiddleTimeType {
     fn deserialize<D: ::lark_runtime::__private::serde::Deserializer<'de>>(
         deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
+    ) -> Result<Self, D::Error> {
         ::lark_runtime::enums::deserialize_int_enum(deserializer)
     }
 }
@@ -1356,17 +1327,17 @@ pub struct ShiftAttendanceTimeConfig {
     ///
     /// Example: `1`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub attendance_time: ::std::option::Option<f64>,
+    pub attendance_time: Option<f64>,
     /// 上半天应出勤时长 — expected attendance for the first half; 1 when unset.
     ///
     /// Example: `1`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub on_attendance_time: ::std::option::Option<f64>,
+    pub on_attendance_time: Option<f64>,
     /// 下半天应出勤时长 — expected attendance for the second half; 1 when unset.
     ///
     /// Example: `1`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub off_attendance_time: ::std::option::Option<f64>,
+    pub off_attendance_time: Option<f64>,
 }
 impl ::lark_runtime::Validate for ShiftAttendanceTimeConfig {
     fn validate_at(
@@ -1376,49 +1347,37 @@ impl ::lark_runtime::Validate for ShiftAttendanceTimeConfig {
     ) {
         {
             let at = at.field("attendance_time");
-            if let ::std::option::Option::Some(value) = &self.attendance_time {
+            if let Some(value) = &self.attendance_time {
                 violations
                     .range(
                         &at,
                         *value,
-                        ::std::option::Option::Some(
-                            ::lark_runtime::validate::Number::Float(0f64),
-                        ),
-                        ::std::option::Option::Some(
-                            ::lark_runtime::validate::Number::Float(3f64),
-                        ),
+                        Some(::lark_runtime::validate::Number::Float(0f64)),
+                        Some(::lark_runtime::validate::Number::Float(3f64)),
                     );
             }
         }
         {
             let at = at.field("on_attendance_time");
-            if let ::std::option::Option::Some(value) = &self.on_attendance_time {
+            if let Some(value) = &self.on_attendance_time {
                 violations
                     .range(
                         &at,
                         *value,
-                        ::std::option::Option::Some(
-                            ::lark_runtime::validate::Number::Float(0f64),
-                        ),
-                        ::std::option::Option::Some(
-                            ::lark_runtime::validate::Number::Float(3f64),
-                        ),
+                        Some(::lark_runtime::validate::Number::Float(0f64)),
+                        Some(::lark_runtime::validate::Number::Float(3f64)),
                     );
             }
         }
         {
             let at = at.field("off_attendance_time");
-            if let ::std::option::Option::Some(value) = &self.off_attendance_time {
+            if let Some(value) = &self.off_attendance_time {
                 violations
                     .range(
                         &at,
                         *value,
-                        ::std::option::Option::Some(
-                            ::lark_runtime::validate::Number::Float(0f64),
-                        ),
-                        ::std::option::Option::Some(
-                            ::lark_runtime::validate::Number::Float(3f64),
-                        ),
+                        Some(::lark_runtime::validate::Number::Float(0f64)),
+                        Some(::lark_runtime::validate::Number::Float(3f64)),
                     );
             }
         }
@@ -1438,14 +1397,14 @@ pub struct ShiftLateOffLateOnSetting {
     ///
     /// Example: `0`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub late_off_base_on_time_type: ::std::option::Option<
+    pub late_off_base_on_time_type: Option<
         crate::attendance::v1::types::ShiftLateOffBaseOnTimeType,
     >,
     /// 次日晚到时间计算规则 — rule for the next day's late arrival; 0 when unset.
     ///
     /// Example: `0`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub late_on_base_on_time_type: ::std::option::Option<
+    pub late_on_base_on_time_type: Option<
         crate::attendance::v1::types::ShiftLateOnBaseOnTimeType,
     >,
 }
@@ -1457,14 +1416,13 @@ impl ::lark_runtime::Validate for ShiftLateOffLateOnSetting {
     ) {
         {
             let at = at.field("late_off_base_on_time_type");
-            if let ::std::option::Option::Some(value) = &self.late_off_base_on_time_type
-            {
+            if let Some(value) = &self.late_off_base_on_time_type {
                 ::lark_runtime::Validate::validate_at(value, &at, violations);
             }
         }
         {
             let at = at.field("late_on_base_on_time_type");
-            if let ::std::option::Option::Some(value) = &self.late_on_base_on_time_type {
+            if let Some(value) = &self.late_on_base_on_time_type {
                 ::lark_runtime::Validate::validate_at(value, &at, violations);
             }
         }
@@ -1505,7 +1463,7 @@ impl ::lark_runtime::__private::serde::Serialize for ShiftLateOffBaseOnTimeType 
     fn serialize<S: ::lark_runtime::__private::serde::Serializer>(
         &self,
         serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
+    ) -> Result<S::Ok, S::Error> {
         ::lark_runtime::enums::serialize_int_enum(self, serializer)
     }
 }
@@ -1513,7 +1471,7 @@ impl<'de> ::lark_runtime::__private::serde::Deserialize<'de>
 for ShiftLateOffBaseOnTimeType {
     fn deserialize<D: ::lark_runtime::__private::serde::Deserializer<'de>>(
         deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
+    ) -> Result<Self, D::Error> {
         ::lark_runtime::enums::deserialize_int_enum(deserializer)
     }
 }
@@ -1567,7 +1525,7 @@ impl ::lark_runtime::__private::serde::Serialize for ShiftLateOnBaseOnTimeType {
     fn serialize<S: ::lark_runtime::__private::serde::Serializer>(
         &self,
         serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
+    ) -> Result<S::Ok, S::Error> {
         ::lark_runtime::enums::serialize_int_enum(self, serializer)
     }
 }
@@ -1575,7 +1533,7 @@ impl<'de> ::lark_runtime::__private::serde::Deserialize<'de>
 for ShiftLateOnBaseOnTimeType {
     fn deserialize<D: ::lark_runtime::__private::serde::Deserializer<'de>>(
         deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
+    ) -> Result<Self, D::Error> {
         ::lark_runtime::enums::deserialize_int_enum(deserializer)
     }
 }
@@ -1629,14 +1587,14 @@ impl ::lark_runtime::__private::serde::Serialize for ShiftDayType {
     fn serialize<S: ::lark_runtime::__private::serde::Serializer>(
         &self,
         serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
+    ) -> Result<S::Ok, S::Error> {
         ::lark_runtime::enums::serialize_int_enum(self, serializer)
     }
 }
 impl<'de> ::lark_runtime::__private::serde::Deserialize<'de> for ShiftDayType {
     fn deserialize<D: ::lark_runtime::__private::serde::Deserializer<'de>>(
         deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
+    ) -> Result<Self, D::Error> {
         ::lark_runtime::enums::deserialize_int_enum(deserializer)
     }
 }
@@ -1669,13 +1627,13 @@ pub struct ShiftRestTimeFlexibleConfig {
     ///
     /// Example: `false`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub need_flexible: ::std::option::Option<bool>,
+    pub need_flexible: Option<bool>,
     /// 休息弹性向后弹的分钟数 — by how many minutes the rest period may shift later.
     ///
     /// Example: `0`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
-    pub late_mins: ::std::option::Option<i32>,
+    pub late_mins: Option<i32>,
 }
 impl ::lark_runtime::Validate for ShiftRestTimeFlexibleConfig {
     fn validate_at(
@@ -1698,12 +1656,12 @@ pub struct UserDailyShift {
     ///
     /// Example: `"6737202939523236110"`
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
-    pub group_id: ::std::string::String,
+    pub group_id: String,
     /// 班次 ID — the shift (see shifts/query, shifts/create; usable with shifts/get); "0" means a rest day.
     ///
     /// Example: `"6753520403404030215"`
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
-    pub shift_id: ::std::string::String,
+    pub shift_id: String,
     /// 月份 — the month, a yyyyMM number.
     ///
     /// Example: `202101`
@@ -1713,7 +1671,7 @@ pub struct UserDailyShift {
     ///
     /// Example: `"abd754f7"`
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
-    pub user_id: ::std::string::String,
+    pub user_id: String,
     /// 日期 — day of the month (at most 31).
     ///
     /// Example: `21`
@@ -1723,7 +1681,7 @@ pub struct UserDailyShift {
     ///
     /// Example: `true`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub is_clear_schedule: ::std::option::Option<bool>,
+    pub is_clear_schedule: Option<bool>,
 }
 impl ::lark_runtime::Validate for UserDailyShift {
     fn validate_at(
@@ -1738,10 +1696,8 @@ impl ::lark_runtime::Validate for UserDailyShift {
                 .range(
                     &at,
                     *value,
-                    ::std::option::Option::None,
-                    ::std::option::Option::Some(
-                        ::lark_runtime::validate::Number::Int(31),
-                    ),
+                    None,
+                    Some(::lark_runtime::validate::Number::Int(31)),
                 );
         }
     }
@@ -1760,12 +1716,12 @@ pub struct UserTmpDailyShift {
     ///
     /// Example: `"6737202939523236110"`
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
-    pub group_id: ::std::string::String,
+    pub group_id: String,
     /// 用户 ID — the employee, in the kind of id `employee_type` names.
     ///
     /// Example: `"abd754f7"`
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
-    pub user_id: ::std::string::String,
+    pub user_id: String,
     /// 日期 — the day, a yyyymmdd number such as 20240120.
     ///
     /// Example: `20240120`
@@ -1775,11 +1731,9 @@ pub struct UserTmpDailyShift {
     ///
     /// Example: `"临时早班"`
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
-    pub shift_name: ::std::string::String,
+    pub shift_name: String,
     /// 打卡规则 — the temporary shift's on/off segments, at most 6.
-    pub punch_time_simple_rules: ::std::vec::Vec<
-        crate::attendance::v1::types::PunchTimeSimpleRule,
-    >,
+    pub punch_time_simple_rules: Vec<crate::attendance::v1::types::PunchTimeSimpleRule>,
 }
 impl ::lark_runtime::Validate for UserTmpDailyShift {
     fn validate_at(
@@ -1790,13 +1744,7 @@ impl ::lark_runtime::Validate for UserTmpDailyShift {
         {
             let at = at.field("punch_time_simple_rules");
             let value = &self.punch_time_simple_rules;
-            violations
-                .items(
-                    &at,
-                    value.len(),
-                    ::std::option::Option::Some(0),
-                    ::std::option::Option::Some(6),
-                );
+            violations.items(&at, value.len(), Some(0), Some(6));
             for (index, item) in value.iter().enumerate() {
                 let at = at.index(index);
                 ::lark_runtime::Validate::validate_at(item, &at, violations);
@@ -1818,12 +1766,12 @@ pub struct PunchTimeSimpleRule {
     ///
     /// Example: `"9：00"`
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
-    pub on_time: ::std::string::String,
+    pub on_time: String,
     /// 下班时间 — end of work, HH:MM; 2 a.m. the next day is "26:00".
     ///
     /// Example: `"18：00"`
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
-    pub off_time: ::std::string::String,
+    pub off_time: String,
 }
 impl ::lark_runtime::Validate for PunchTimeSimpleRule {
     fn validate_at(
@@ -1840,7 +1788,7 @@ pub enum DeptType {
     OpenId,
     /// A value this version of the spec does not list. Decoding keeps it; a request holding it
     /// fails validation.
-    Unknown(::std::string::String),
+    Unknown(String),
 }
 impl ::lark_runtime::enums::StringEnum for DeptType {
     fn from_wire(value: &str) -> Self {
@@ -1863,14 +1811,14 @@ impl ::lark_runtime::__private::serde::Serialize for DeptType {
     fn serialize<S: ::lark_runtime::__private::serde::Serializer>(
         &self,
         serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
+    ) -> Result<S::Ok, S::Error> {
         ::lark_runtime::enums::serialize_string_enum(self, serializer)
     }
 }
 impl<'de> ::lark_runtime::__private::serde::Deserialize<'de> for DeptType {
     fn deserialize<D: ::lark_runtime::__private::serde::Deserializer<'de>>(
         deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
+    ) -> Result<Self, D::Error> {
         ::lark_runtime::enums::deserialize_string_enum(deserializer)
     }
 }
@@ -1906,11 +1854,11 @@ pub struct GroupMeta {
     /// 考勤组 ID — the group's id, usable with groups/get.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
-    pub group_id: ::std::option::Option<::std::string::String>,
+    pub group_id: Option<String>,
     /// 考勤组名称 — the group's name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
-    pub group_name: ::std::option::Option<::std::string::String>,
+    pub group_name: Option<String>,
 }
 impl ::lark_runtime::Validate for GroupMeta {
     fn validate_at(
@@ -1936,221 +1884,213 @@ pub struct GroupInput {
     /// Example: `"6919358128597097404"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
-    pub group_id: ::std::option::Option<::std::string::String>,
+    pub group_id: Option<String>,
     /// 考勤组名称 — the group's name.
     ///
     /// Example: `"开心考勤"`
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
-    pub group_name: ::std::string::String,
+    pub group_name: String,
     /// 时区 — the group's time zone.
     ///
     /// Example: `"Asia/Shanghai"`
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
-    pub time_zone: ::std::string::String,
+    pub time_zone: String,
     /// 绑定的部门 ID — departments in the group, per `dept_type`; takes precedence over
     /// `need_punch_members` when both are given.
     ///
     /// Example: `["od-fcb45c28a45311afd440b7869541fce8"]`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
-    pub bind_dept_ids: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    pub bind_dept_ids: Option<Vec<String>>,
     /// 排除的部门 ID — excluded departments; the page says this field has been retired.
     ///
     /// Example: `["od-fcb45c28a45311afd440b7869541fce8"]`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
-    pub except_dept_ids: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    pub except_dept_ids: Option<Vec<String>>,
     /// 绑定的用户 ID — users in the group, per `employee_type`; takes precedence over
     /// `need_punch_members` when both are given.
     ///
     /// Example: `["52aa1fa1"]`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
-    pub bind_user_ids: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    pub bind_user_ids: Option<Vec<String>>,
     /// 排除的用户 ID — excluded users; the page says this field has been retired.
     ///
     /// Example: `["52aa1fa1"]`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
-    pub except_user_ids: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    pub except_user_ids: Option<Vec<String>>,
     /// 考勤主负责人 ID 列表 — the group's main owners, per `employee_type`; each needs at least
     /// attendance group admin rights.
     ///
     /// Example: `["2bg4a9be"]`
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
-    pub group_leader_ids: ::std::vec::Vec<::std::string::String>,
+    pub group_leader_ids: Vec<String>,
     /// 考勤子负责人 ID 列表 — the group's deputy owners, per `employee_type`.
     ///
     /// Example: `["52aa1fa1"]`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
-    pub sub_group_leader_ids: ::std::option::Option<
-        ::std::vec::Vec<::std::string::String>,
-    >,
+    pub sub_group_leader_ids: Option<Vec<String>>,
     /// 是否允许外勤打卡 — whether field (off-site) punches are allowed; unset by default.
     ///
     /// Example: `true`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub allow_out_punch: ::std::option::Option<bool>,
+    pub allow_out_punch: Option<bool>,
     /// 外勤打卡需审批 — field punches need approval; only with `allow_out_punch`.
     ///
     /// Example: `true`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub out_punch_need_approval: ::std::option::Option<bool>,
+    pub out_punch_need_approval: Option<bool>,
     /// 外勤打卡先打卡后审批 — field punches are approved after the punch; only with `allow_out_punch`.
     ///
     /// Example: `true`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub out_punch_need_post_approval: ::std::option::Option<bool>,
+    pub out_punch_need_post_approval: Option<bool>,
     /// 外勤打卡需填写备注 — field punches need a note; only with `allow_out_punch`.
     ///
     /// Example: `true`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub out_punch_need_remark: ::std::option::Option<bool>,
+    pub out_punch_need_remark: Option<bool>,
     /// 外勤打卡需拍照 — field punches need a photo; only with `allow_out_punch`.
     ///
     /// Example: `true`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub out_punch_need_photo: ::std::option::Option<bool>,
+    pub out_punch_need_photo: Option<bool>,
     /// 外勤打卡允许隐藏详细地址 — employees may hide the exact address of a field punch; only with `allow_out_punch`.
     ///
     /// Example: `true`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub out_punch_allowed_hide_addr: ::std::option::Option<bool>,
+    pub out_punch_allowed_hide_addr: Option<bool>,
     /// 外勤打卡允许微调地址 — employees may fine-tune the address of a field punch; only with `allow_out_punch`.
     ///
     /// Example: `true`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub out_punch_allowed_adjust_addr: ::std::option::Option<bool>,
+    pub out_punch_allowed_adjust_addr: Option<bool>,
     /// 微调范围 — how far (metres) an address may be fine-tuned; 50 by default.
     ///
     /// Example: `50`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
-    pub adjust_range: ::std::option::Option<i32>,
+    pub adjust_range: Option<i32>,
     /// 是否允许 PC 端打卡 — whether punching from a desktop computer is allowed.
     ///
     /// Example: `true`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub allow_pc_punch: ::std::option::Option<bool>,
+    pub allow_pc_punch: Option<bool>,
     /// 补卡开关 — the make-up punch switch (the page words it as "whether make-up punches are
     /// restricted"); the `allow_remedy_type_*` settings need it on.
     ///
     /// Example: `true`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub allow_remedy: ::std::option::Option<bool>,
+    pub allow_remedy: Option<bool>,
     /// 是否限制补卡次数 — whether the number of make-up punches is capped.
     ///
     /// Example: `true`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub remedy_limit: ::std::option::Option<bool>,
+    pub remedy_limit: Option<bool>,
     /// 补卡次数 — the cap on make-up punches.
     ///
     /// Example: `3`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
-    pub remedy_limit_count: ::std::option::Option<i32>,
+    pub remedy_limit_count: Option<i32>,
     /// 是否限制补卡时间 — whether make-up punches must be made within some days.
     ///
     /// Example: `true`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub remedy_date_limit: ::std::option::Option<bool>,
+    pub remedy_date_limit: Option<bool>,
     /// 补卡时间 — within how many days a make-up punch must be made.
     ///
     /// Example: `3`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
-    pub remedy_date_num: ::std::option::Option<i32>,
+    pub remedy_date_num: Option<i32>,
     /// 允许缺卡补卡 — a missing punch may be made up; needs `allow_remedy`.
     ///
     /// Example: `true`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub allow_remedy_type_lack: ::std::option::Option<bool>,
+    pub allow_remedy_type_lack: Option<bool>,
     /// 允许迟到补卡 — a late punch may be made up; needs `allow_remedy`.
     ///
     /// Example: `true`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub allow_remedy_type_late: ::std::option::Option<bool>,
+    pub allow_remedy_type_late: Option<bool>,
     /// 允许早退补卡 — an early-leave punch may be made up; needs `allow_remedy`.
     ///
     /// Example: `true`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub allow_remedy_type_early: ::std::option::Option<bool>,
+    pub allow_remedy_type_early: Option<bool>,
     /// 允许正常补卡 — a normal punch may be made up; needs `allow_remedy`.
     ///
     /// Example: `true`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub allow_remedy_type_normal: ::std::option::Option<bool>,
+    pub allow_remedy_type_normal: Option<bool>,
     /// 是否展示累计时长 — whether the accumulated working time is shown.
     ///
     /// Example: `true`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub show_cumulative_time: ::std::option::Option<bool>,
+    pub show_cumulative_time: Option<bool>,
     /// 是否展示加班时长 — whether the overtime duration is shown.
     ///
     /// Example: `true`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub show_over_time: ::std::option::Option<bool>,
+    pub show_over_time: Option<bool>,
     /// 是否隐藏员工打卡详情 — whether employees' punch details are hidden.
     ///
     /// Example: `true`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub hide_staff_punch_time: ::std::option::Option<bool>,
+    pub hide_staff_punch_time: Option<bool>,
     /// 是否隐藏打卡规则 — whether the punch rules are hidden; only for tenants in the gray release (ask support).
     ///
     /// Example: `false`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub hide_clock_in_rule: ::std::option::Option<bool>,
+    pub hide_clock_in_rule: Option<bool>,
     /// 是否开启人脸识别打卡 — whether punches use face recognition.
     ///
     /// Example: `true`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub face_punch: ::std::option::Option<bool>,
+    pub face_punch: Option<bool>,
     /// 人脸识别打卡规则 — when face recognition is required.
     ///
     /// Example: `1`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub face_punch_cfg: ::std::option::Option<
-        crate::attendance::v1::types::GroupFacePunchCfg,
-    >,
+    pub face_punch_cfg: Option<crate::attendance::v1::types::GroupFacePunchCfg>,
     /// 人脸打卡规则 — false: liveness detection; true: action check (turn, blink…), which only works
     /// with `face_punch_cfg` 1.
     ///
     /// Example: `false`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub face_live_need_action: ::std::option::Option<bool>,
+    pub face_live_need_action: Option<bool>,
     /// 人脸识别失败时允许普通拍照打卡 — when face recognition fails, a plain photo punch is allowed.
     ///
     /// Example: `true`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub face_downgrade: ::std::option::Option<bool>,
+    pub face_downgrade: Option<bool>,
     /// 人脸识别失败时允许替换基准图片 — when face recognition fails, the reference photo may be replaced.
     ///
     /// Example: `true`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub replace_basic_pic: ::std::option::Option<bool>,
+    pub replace_basic_pic: Option<bool>,
     /// 防作弊打卡配置 — anti-cheat settings; left out, they stay off or unchanged. Only for tenants in
     /// the gray release (ask support).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub anti_cheat_punch_config: ::std::option::Option<
+    pub anti_cheat_punch_config: Option<
         crate::attendance::v1::types::GroupAntiCheatConfig,
     >,
     /// 考勤机列表 — attendance machines used for punching.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub machines: ::std::option::Option<
-        ::std::vec::Vec<crate::attendance::v1::types::GroupMachine>,
-    >,
+    pub machines: Option<Vec<crate::attendance::v1::types::GroupMachine>>,
     /// GPS 打卡的有效范围 — radius (metres) within which a GPS punch counts.
     ///
     /// Example: `300`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
-    pub gps_range: ::std::option::Option<i32>,
+    pub gps_range: Option<i32>,
     /// 地址列表 — punch places; they are appended to the group's existing list, never replace it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub locations: ::std::option::Option<
-        ::std::vec::Vec<crate::attendance::v1::types::GroupLocation>,
-    >,
+    pub locations: Option<Vec<crate::attendance::v1::types::GroupLocation>>,
     /// 考勤类型 — fixed shifts, scheduled shifts or free hours (numbered as the request table gives it).
     ///
     /// Example: `1`
@@ -2160,167 +2100,151 @@ pub struct GroupInput {
     ///
     /// Example: `["xxx","0","xxx","xxx","0","xxx","xxx","xxx"]`
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
-    pub punch_day_shift_ids: ::std::vec::Vec<::std::string::String>,
+    pub punch_day_shift_ids: Vec<String>,
     /// 配置自由班制 — settings of a free-hours group.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub free_punch_cfg: ::std::option::Option<
-        crate::attendance::v1::types::GroupFreePunchCfg,
-    >,
+    pub free_punch_cfg: Option<crate::attendance::v1::types::GroupFreePunchCfg>,
     /// 国家日历 ID — whose public holidays decide rest days.
     ///
     /// Example: `1`
     pub calendar_id: crate::attendance::v1::types::GroupCalendarId,
     /// 必须打卡的特殊日期 — special days on which punching is required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub need_punch_special_days: ::std::option::Option<
-        ::std::vec::Vec<crate::attendance::v1::types::GroupPunchSpecialDateShift>,
+    pub need_punch_special_days: Option<
+        Vec<crate::attendance::v1::types::GroupPunchSpecialDateShift>,
     >,
     /// 无需打卡的特殊日期 — special days on which no punch is needed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub no_need_punch_special_days: ::std::option::Option<
-        ::std::vec::Vec<crate::attendance::v1::types::GroupPunchSpecialDateShift>,
+    pub no_need_punch_special_days: Option<
+        Vec<crate::attendance::v1::types::GroupPunchSpecialDateShift>,
     >,
     /// 自由班制下工作日不打卡记为缺卡 — in a free-hours group, a work day without a punch counts as a missing punch.
     ///
     /// Example: `true`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub work_day_no_punch_as_lack: ::std::option::Option<bool>,
+    pub work_day_no_punch_as_lack: Option<bool>,
     /// 是否立即生效 — whether the settings take effect at once; false by default.
     ///
     /// Example: `true`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub effect_now: ::std::option::Option<bool>,
+    pub effect_now: Option<bool>,
     /// 补卡周期类型 — the make-up punch period.
     ///
     /// Example: `1`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub remedy_period_type: ::std::option::Option<
-        crate::attendance::v1::types::GroupRemedyPeriodType,
-    >,
+    pub remedy_period_type: Option<crate::attendance::v1::types::GroupRemedyPeriodType>,
     /// 补卡自定义周期起始日期 — first day of the month of a custom make-up punch period, 0–28.
     ///
     /// Example: `1`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
-    pub remedy_period_custom_date: ::std::option::Option<i32>,
+    pub remedy_period_custom_date: Option<i32>,
     /// 打卡类型 — allowed punch methods as bit flags, summed: 1 GPS, 2 Wi-Fi, 4 attendance machine,
     /// 8 IP (e.g. 3 = GPS and Wi-Fi).
     ///
     /// Example: `1`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
-    pub punch_type: ::std::option::Option<i32>,
+    pub punch_type: Option<i32>,
     /// 休息日打卡需审批 — punches on rest days need approval; when true, a rest day starts at 4:00.
     ///
     /// Example: `true`
     #[serde(rename = "rest_clockIn_need_approval")]
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub rest_clock_in_need_approval: ::std::option::Option<bool>,
+    pub rest_clock_in_need_approval: Option<bool>,
     /// 每次打卡均需拍照 — every punch needs a photo.
     ///
     /// Example: `true`
     #[serde(rename = "clockIn_need_photo")]
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub clock_in_need_photo: ::std::option::Option<bool>,
+    pub clock_in_need_photo: Option<bool>,
     /// 人员异动打卡设置 — punch rules on the days employees join or leave.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub member_status_change: ::std::option::Option<
+    pub member_status_change: Option<
         crate::attendance::v1::types::GroupMemberStatusChange,
     >,
     /// 请假离岗或返岗是否需打卡 — whether employees punch when leaving for or returning from leave.
     ///
     /// Example: `false`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub leave_need_punch: ::std::option::Option<bool>,
+    pub leave_need_punch: Option<bool>,
     /// 请假离岗或返岗打卡规则 — lateness thresholds (minutes) around leave.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub leave_need_punch_cfg: ::std::option::Option<
+    pub leave_need_punch_cfg: Option<
         crate::attendance::v1::types::GroupLeaveNeedPunchCfg,
     >,
     /// 外出期间是否需打卡 — whether and when employees punch while out of the office; 0 by default.
     ///
     /// Example: `0`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub go_out_need_punch: ::std::option::Option<
-        crate::attendance::v1::types::GroupAwayPunchRule,
-    >,
+    pub go_out_need_punch: Option<crate::attendance::v1::types::GroupAwayPunchRule>,
     /// 外出期间打卡规则 — lateness thresholds (minutes) around going out.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub go_out_need_punch_cfg: ::std::option::Option<
+    pub go_out_need_punch_cfg: Option<
         crate::attendance::v1::types::GroupLeaveNeedPunchCfg,
     >,
     /// 出差期间是否需打卡 — whether and when employees punch while on a business trip; 0 by default.
     ///
     /// Example: `0`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub travel_need_punch: ::std::option::Option<
-        crate::attendance::v1::types::GroupAwayPunchRule,
-    >,
+    pub travel_need_punch: Option<crate::attendance::v1::types::GroupAwayPunchRule>,
     /// 出差期间打卡规则 — lateness thresholds (minutes) around business trips.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub travel_need_punch_cfg: ::std::option::Option<
+    pub travel_need_punch_cfg: Option<
         crate::attendance::v1::types::GroupLeaveNeedPunchCfg,
     >,
     /// 需要打卡的人员集合 — rules choosing who must punch; used only when neither `bind_dept_ids` nor
     /// `bind_user_ids` is given.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub need_punch_members: ::std::option::Option<
-        ::std::vec::Vec<crate::attendance::v1::types::GroupPunchMember>,
-    >,
+    pub need_punch_members: Option<Vec<crate::attendance::v1::types::GroupPunchMember>>,
     /// 无需打卡的人员集合 — rules choosing who need not punch; used only when neither
     /// `bind_default_dept_ids` nor `bind_default_user_ids` is given.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub no_need_punch_members: ::std::option::Option<
-        ::std::vec::Vec<crate::attendance::v1::types::GroupPunchMember>,
+    pub no_need_punch_members: Option<
+        Vec<crate::attendance::v1::types::GroupPunchMember>,
     >,
     /// 是否允许保存有冲突人员的考勤组 — true: members already in another group move to this one;
     /// false (default): such conflicts must be resolved by hand.
     ///
     /// Example: `false`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub save_auto_changes: ::std::option::Option<bool>,
+    pub save_auto_changes: Option<bool>,
     /// 人员异动自动加入考勤组 — whether new hires and moved employees who match join the group automatically.
     ///
     /// Example: `false`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub org_change_auto_adjust: ::std::option::Option<bool>,
+    pub org_change_auto_adjust: Option<bool>,
     /// 参与无需打卡的部门 ID 列表 — departments that need not punch, per `dept_type`; take precedence
     /// over `no_need_punch_members`.
     ///
     /// Example: `["od-fcb45c28a45311afd440b7869541fce8"]`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
-    pub bind_default_dept_ids: ::std::option::Option<
-        ::std::vec::Vec<::std::string::String>,
-    >,
+    pub bind_default_dept_ids: Option<Vec<String>>,
     /// 参与无需打卡的人员 ID 列表 — users who need not punch, per `employee_type`; take precedence over
     /// `no_need_punch_members`.
     ///
     /// Example: `["dd31248a"]`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
-    pub bind_default_user_ids: ::std::option::Option<
-        ::std::vec::Vec<::std::string::String>,
-    >,
+    pub bind_default_user_ids: Option<Vec<String>>,
     /// 加班打卡规则 — overtime punch rules.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub overtime_clock_cfg: ::std::option::Option<
-        crate::attendance::v1::types::GroupOvertimeClockCfg,
-    >,
+    pub overtime_clock_cfg: Option<crate::attendance::v1::types::GroupOvertimeClockCfg>,
     /// 节假日 ID — id of a custom holiday calendar, when the group uses one (see the admin console's holiday settings).
     ///
     /// Example: `"7302191700771358252"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
-    pub new_calendar_id: ::std::option::Option<::std::string::String>,
+    pub new_calendar_id: Option<String>,
     /// 定位不准时是否允许申请打卡 — whether employees may apply for a punch when location is inaccurate.
     ///
     /// Example: `true`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub allow_apply_punch: ::std::option::Option<bool>,
+    pub allow_apply_punch: Option<bool>,
     /// 异常卡豁免配置 — exemptions from abnormal punch results.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub clock_in_abnormal_settings: ::std::option::Option<
+    pub clock_in_abnormal_settings: Option<
         crate::attendance::v1::types::GroupClockInAbnormalSettings,
     >,
 }
@@ -2332,19 +2256,19 @@ impl ::lark_runtime::Validate for GroupInput {
     ) {
         {
             let at = at.field("face_punch_cfg");
-            if let ::std::option::Option::Some(value) = &self.face_punch_cfg {
+            if let Some(value) = &self.face_punch_cfg {
                 ::lark_runtime::Validate::validate_at(value, &at, violations);
             }
         }
         {
             let at = at.field("anti_cheat_punch_config");
-            if let ::std::option::Option::Some(value) = &self.anti_cheat_punch_config {
+            if let Some(value) = &self.anti_cheat_punch_config {
                 ::lark_runtime::Validate::validate_at(value, &at, violations);
             }
         }
         {
             let at = at.field("machines");
-            if let ::std::option::Option::Some(value) = &self.machines {
+            if let Some(value) = &self.machines {
                 for (index, item) in value.iter().enumerate() {
                     let at = at.index(index);
                     ::lark_runtime::Validate::validate_at(item, &at, violations);
@@ -2353,7 +2277,7 @@ impl ::lark_runtime::Validate for GroupInput {
         }
         {
             let at = at.field("locations");
-            if let ::std::option::Option::Some(value) = &self.locations {
+            if let Some(value) = &self.locations {
                 for (index, item) in value.iter().enumerate() {
                     let at = at.index(index);
                     ::lark_runtime::Validate::validate_at(item, &at, violations);
@@ -2367,7 +2291,7 @@ impl ::lark_runtime::Validate for GroupInput {
         }
         {
             let at = at.field("free_punch_cfg");
-            if let ::std::option::Option::Some(value) = &self.free_punch_cfg {
+            if let Some(value) = &self.free_punch_cfg {
                 ::lark_runtime::Validate::validate_at(value, &at, violations);
             }
         }
@@ -2378,7 +2302,7 @@ impl ::lark_runtime::Validate for GroupInput {
         }
         {
             let at = at.field("need_punch_special_days");
-            if let ::std::option::Option::Some(value) = &self.need_punch_special_days {
+            if let Some(value) = &self.need_punch_special_days {
                 for (index, item) in value.iter().enumerate() {
                     let at = at.index(index);
                     ::lark_runtime::Validate::validate_at(item, &at, violations);
@@ -2387,8 +2311,7 @@ impl ::lark_runtime::Validate for GroupInput {
         }
         {
             let at = at.field("no_need_punch_special_days");
-            if let ::std::option::Option::Some(value) = &self.no_need_punch_special_days
-            {
+            if let Some(value) = &self.no_need_punch_special_days {
                 for (index, item) in value.iter().enumerate() {
                     let at = at.index(index);
                     ::lark_runtime::Validate::validate_at(item, &at, violations);
@@ -2397,65 +2320,61 @@ impl ::lark_runtime::Validate for GroupInput {
         }
         {
             let at = at.field("remedy_period_type");
-            if let ::std::option::Option::Some(value) = &self.remedy_period_type {
+            if let Some(value) = &self.remedy_period_type {
                 ::lark_runtime::Validate::validate_at(value, &at, violations);
             }
         }
         {
             let at = at.field("remedy_period_custom_date");
-            if let ::std::option::Option::Some(value) = &self.remedy_period_custom_date {
+            if let Some(value) = &self.remedy_period_custom_date {
                 violations
                     .range(
                         &at,
                         *value,
-                        ::std::option::Option::Some(
-                            ::lark_runtime::validate::Number::Int(0),
-                        ),
-                        ::std::option::Option::Some(
-                            ::lark_runtime::validate::Number::Int(28),
-                        ),
+                        Some(::lark_runtime::validate::Number::Int(0)),
+                        Some(::lark_runtime::validate::Number::Int(28)),
                     );
             }
         }
         {
             let at = at.field("member_status_change");
-            if let ::std::option::Option::Some(value) = &self.member_status_change {
+            if let Some(value) = &self.member_status_change {
                 ::lark_runtime::Validate::validate_at(value, &at, violations);
             }
         }
         {
             let at = at.field("leave_need_punch_cfg");
-            if let ::std::option::Option::Some(value) = &self.leave_need_punch_cfg {
+            if let Some(value) = &self.leave_need_punch_cfg {
                 ::lark_runtime::Validate::validate_at(value, &at, violations);
             }
         }
         {
             let at = at.field("go_out_need_punch");
-            if let ::std::option::Option::Some(value) = &self.go_out_need_punch {
+            if let Some(value) = &self.go_out_need_punch {
                 ::lark_runtime::Validate::validate_at(value, &at, violations);
             }
         }
         {
             let at = at.field("go_out_need_punch_cfg");
-            if let ::std::option::Option::Some(value) = &self.go_out_need_punch_cfg {
+            if let Some(value) = &self.go_out_need_punch_cfg {
                 ::lark_runtime::Validate::validate_at(value, &at, violations);
             }
         }
         {
             let at = at.field("travel_need_punch");
-            if let ::std::option::Option::Some(value) = &self.travel_need_punch {
+            if let Some(value) = &self.travel_need_punch {
                 ::lark_runtime::Validate::validate_at(value, &at, violations);
             }
         }
         {
             let at = at.field("travel_need_punch_cfg");
-            if let ::std::option::Option::Some(value) = &self.travel_need_punch_cfg {
+            if let Some(value) = &self.travel_need_punch_cfg {
                 ::lark_runtime::Validate::validate_at(value, &at, violations);
             }
         }
         {
             let at = at.field("need_punch_members");
-            if let ::std::option::Option::Some(value) = &self.need_punch_members {
+            if let Some(value) = &self.need_punch_members {
                 for (index, item) in value.iter().enumerate() {
                     let at = at.index(index);
                     ::lark_runtime::Validate::validate_at(item, &at, violations);
@@ -2464,7 +2383,7 @@ impl ::lark_runtime::Validate for GroupInput {
         }
         {
             let at = at.field("no_need_punch_members");
-            if let ::std::option::Option::Some(value) = &self.no_need_punch_members {
+            if let Some(value) = &self.no_need_punch_members {
                 for (index, item) in value.iter().enumerate() {
                     let at = at.index(index);
                     ::lark_runtime::Validate::validate_at(item, &at, violations);
@@ -2473,14 +2392,13 @@ impl ::lark_runtime::Validate for GroupInput {
         }
         {
             let at = at.field("overtime_clock_cfg");
-            if let ::std::option::Option::Some(value) = &self.overtime_clock_cfg {
+            if let Some(value) = &self.overtime_clock_cfg {
                 ::lark_runtime::Validate::validate_at(value, &at, violations);
             }
         }
         {
             let at = at.field("clock_in_abnormal_settings");
-            if let ::std::option::Option::Some(value) = &self.clock_in_abnormal_settings
-            {
+            if let Some(value) = &self.clock_in_abnormal_settings {
                 ::lark_runtime::Validate::validate_at(value, &at, violations);
             }
         }
@@ -2500,297 +2418,269 @@ pub struct Group {
     /// 考勤组 ID — the group's id, usable with groups/get.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
-    pub group_id: ::std::option::Option<::std::string::String>,
+    pub group_id: Option<String>,
     /// 考勤组名称 — the group's name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
-    pub group_name: ::std::option::Option<::std::string::String>,
+    pub group_name: Option<String>,
     /// 时区 — the group's time zone.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
-    pub time_zone: ::std::option::Option<::std::string::String>,
+    pub time_zone: Option<String>,
     /// 绑定的部门 ID — departments in the group, per `dept_type`; take precedence over `need_punch_members`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
-    pub bind_dept_ids: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    pub bind_dept_ids: Option<Vec<String>>,
     /// 排除的部门 ID — excluded departments; the page says this field has been retired.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
-    pub except_dept_ids: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    pub except_dept_ids: Option<Vec<String>>,
     /// 绑定的用户 ID — users in the group, per `employee_type`; take precedence over `need_punch_members`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
-    pub bind_user_ids: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    pub bind_user_ids: Option<Vec<String>>,
     /// 排除的用户 ID — excluded users; the page says this field has been retired.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
-    pub except_user_ids: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    pub except_user_ids: Option<Vec<String>>,
     /// 考勤主负责人 ID 列表 — the group's main owners, per `employee_type`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
-    pub group_leader_ids: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    pub group_leader_ids: Option<Vec<String>>,
     /// 考勤子负责人 ID 列表 — the group's deputy owners, per `employee_type`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
-    pub sub_group_leader_ids: ::std::option::Option<
-        ::std::vec::Vec<::std::string::String>,
-    >,
+    pub sub_group_leader_ids: Option<Vec<String>>,
     /// 是否允许外勤打卡 — whether field (off-site) punches are allowed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub allow_out_punch: ::std::option::Option<bool>,
+    pub allow_out_punch: Option<bool>,
     /// 外勤打卡需审批 — field punches need approval; only with `allow_out_punch`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub out_punch_need_approval: ::std::option::Option<bool>,
+    pub out_punch_need_approval: Option<bool>,
     /// 外勤打卡先打卡后审批 — field punches are approved after the punch; only with `allow_out_punch`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub out_punch_need_post_approval: ::std::option::Option<bool>,
+    pub out_punch_need_post_approval: Option<bool>,
     /// 外勤打卡需填写备注 — field punches need a note; only with `allow_out_punch`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub out_punch_need_remark: ::std::option::Option<bool>,
+    pub out_punch_need_remark: Option<bool>,
     /// 外勤打卡需拍照 — field punches need a photo; only with `allow_out_punch`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub out_punch_need_photo: ::std::option::Option<bool>,
+    pub out_punch_need_photo: Option<bool>,
     /// 外勤打卡允许隐藏详细地址 — employees may hide the exact address of a field punch; only with `allow_out_punch`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub out_punch_allowed_hide_addr: ::std::option::Option<bool>,
+    pub out_punch_allowed_hide_addr: Option<bool>,
     /// 外勤打卡允许微调地址 — employees may fine-tune the address of a field punch; only with `allow_out_punch`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub out_punch_allowed_adjust_addr: ::std::option::Option<bool>,
+    pub out_punch_allowed_adjust_addr: Option<bool>,
     /// 微调范围 — how far (metres) an address may be fine-tuned; 50 by default.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
-    pub adjust_range: ::std::option::Option<i32>,
+    pub adjust_range: Option<i32>,
     /// 是否允许 PC 端打卡 — whether punching from a desktop computer is allowed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub allow_pc_punch: ::std::option::Option<bool>,
+    pub allow_pc_punch: Option<bool>,
     /// 补卡开关 — the make-up punch switch (the page words it as "whether make-up punches are
     /// restricted"); the `allow_remedy_type_*` settings need it on.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub allow_remedy: ::std::option::Option<bool>,
+    pub allow_remedy: Option<bool>,
     /// 是否限制补卡次数 — whether the number of make-up punches is capped.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub remedy_limit: ::std::option::Option<bool>,
+    pub remedy_limit: Option<bool>,
     /// 补卡次数 — the cap on make-up punches.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
-    pub remedy_limit_count: ::std::option::Option<i32>,
+    pub remedy_limit_count: Option<i32>,
     /// 是否限制补卡时间 — whether make-up punches must be made within some days.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub remedy_date_limit: ::std::option::Option<bool>,
+    pub remedy_date_limit: Option<bool>,
     /// 补卡时间 — within how many days a make-up punch must be made.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
-    pub remedy_date_num: ::std::option::Option<i32>,
+    pub remedy_date_num: Option<i32>,
     /// 允许缺卡补卡 — a missing punch may be made up; needs `allow_remedy`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub allow_remedy_type_lack: ::std::option::Option<bool>,
+    pub allow_remedy_type_lack: Option<bool>,
     /// 允许迟到补卡 — a late punch may be made up; needs `allow_remedy`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub allow_remedy_type_late: ::std::option::Option<bool>,
+    pub allow_remedy_type_late: Option<bool>,
     /// 允许早退补卡 — an early-leave punch may be made up; needs `allow_remedy`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub allow_remedy_type_early: ::std::option::Option<bool>,
+    pub allow_remedy_type_early: Option<bool>,
     /// 允许正常补卡 — a normal punch may be made up; needs `allow_remedy`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub allow_remedy_type_normal: ::std::option::Option<bool>,
+    pub allow_remedy_type_normal: Option<bool>,
     /// 是否展示累计时长 — whether the accumulated working time is shown.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub show_cumulative_time: ::std::option::Option<bool>,
+    pub show_cumulative_time: Option<bool>,
     /// 是否展示加班时长 — whether the overtime duration is shown.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub show_over_time: ::std::option::Option<bool>,
+    pub show_over_time: Option<bool>,
     /// 是否隐藏员工打卡详情 — whether employees' punch details are hidden.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub hide_staff_punch_time: ::std::option::Option<bool>,
+    pub hide_staff_punch_time: Option<bool>,
     /// 是否隐藏打卡规则 — whether the punch rules are hidden (gray-release tenants only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub hide_clock_in_rule: ::std::option::Option<bool>,
+    pub hide_clock_in_rule: Option<bool>,
     /// 是否开启人脸识别打卡 — whether punches use face recognition.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub face_punch: ::std::option::Option<bool>,
+    pub face_punch: Option<bool>,
     /// 人脸识别打卡规则 — when face recognition is required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub face_punch_cfg: ::std::option::Option<
-        crate::attendance::v1::types::GroupFacePunchCfg,
-    >,
+    pub face_punch_cfg: Option<crate::attendance::v1::types::GroupFacePunchCfg>,
     /// 人脸打卡规则 — false: liveness detection; true: action check, which only works with
     /// `face_punch_cfg` 1.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub face_live_need_action: ::std::option::Option<bool>,
+    pub face_live_need_action: Option<bool>,
     /// 人脸识别失败时允许普通拍照打卡 — when face recognition fails, a plain photo punch is allowed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub face_downgrade: ::std::option::Option<bool>,
+    pub face_downgrade: Option<bool>,
     /// 人脸识别失败时允许替换基准图片 — when face recognition fails, the reference photo may be replaced.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub replace_basic_pic: ::std::option::Option<bool>,
+    pub replace_basic_pic: Option<bool>,
     /// 防作弊打卡配置 — anti-cheat settings (gray-release tenants only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub anti_cheat_punch_config: ::std::option::Option<
+    pub anti_cheat_punch_config: Option<
         crate::attendance::v1::types::GroupAntiCheatConfig,
     >,
     /// 考勤机列表 — attendance machines used for punching.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub machines: ::std::option::Option<
-        ::std::vec::Vec<crate::attendance::v1::types::GroupMachine>,
-    >,
+    pub machines: Option<Vec<crate::attendance::v1::types::GroupMachine>>,
     /// GPS 打卡的有效范围 — radius (metres) within which a GPS punch counts; the pages advise against using it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
-    pub gps_range: ::std::option::Option<i32>,
+    pub gps_range: Option<i32>,
     /// 地址列表 — punch places.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub locations: ::std::option::Option<
-        ::std::vec::Vec<crate::attendance::v1::types::GroupLocation>,
-    >,
+    pub locations: Option<Vec<crate::attendance::v1::types::GroupLocation>>,
     /// 考勤类型 — fixed shifts, scheduled shifts or free hours (numbered as the answer tables give it).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub group_type: ::std::option::Option<crate::attendance::v1::types::GroupType>,
+    pub group_type: Option<crate::attendance::v1::types::GroupType>,
     /// 班次 ID 列表 — fixed shifts only: the shift of each weekday, Monday to Sunday ("0" for a rest
     /// day), usable with shifts/get.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
-    pub punch_day_shift_ids: ::std::option::Option<
-        ::std::vec::Vec<::std::string::String>,
-    >,
+    pub punch_day_shift_ids: Option<Vec<String>>,
     /// 配置自由班制 — settings of a free-hours group.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub free_punch_cfg: ::std::option::Option<
-        crate::attendance::v1::types::GroupFreePunchCfg,
-    >,
+    pub free_punch_cfg: Option<crate::attendance::v1::types::GroupFreePunchCfg>,
     /// 国家日历 ID — whose public holidays decide rest days; 1 by default (get page).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub calendar_id: ::std::option::Option<
-        crate::attendance::v1::types::GroupCalendarId,
-    >,
+    pub calendar_id: Option<crate::attendance::v1::types::GroupCalendarId>,
     /// 必须打卡的特殊日期 — special days on which punching is required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub need_punch_special_days: ::std::option::Option<
-        ::std::vec::Vec<crate::attendance::v1::types::GroupPunchSpecialDateShift>,
+    pub need_punch_special_days: Option<
+        Vec<crate::attendance::v1::types::GroupPunchSpecialDateShift>,
     >,
     /// 无需打卡的特殊日期 — special days on which no punch is needed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub no_need_punch_special_days: ::std::option::Option<
-        ::std::vec::Vec<crate::attendance::v1::types::GroupPunchSpecialDateShift>,
+    pub no_need_punch_special_days: Option<
+        Vec<crate::attendance::v1::types::GroupPunchSpecialDateShift>,
     >,
     /// 自由班制下工作日不打卡记为缺卡 — in a free-hours group, a work day without a punch counts as a missing punch.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub work_day_no_punch_as_lack: ::std::option::Option<bool>,
+    pub work_day_no_punch_as_lack: Option<bool>,
     /// 是否立即生效 — whether the settings took effect at once (groups/create's answer only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub effect_now: ::std::option::Option<bool>,
+    pub effect_now: Option<bool>,
     /// 补卡周期类型 — the make-up punch period.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub remedy_period_type: ::std::option::Option<
-        crate::attendance::v1::types::GroupRemedyPeriodType,
-    >,
+    pub remedy_period_type: Option<crate::attendance::v1::types::GroupRemedyPeriodType>,
     /// 补卡自定义周期起始日期 — first day of the month of a custom make-up punch period.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
-    pub remedy_period_custom_date: ::std::option::Option<i32>,
+    pub remedy_period_custom_date: Option<i32>,
     /// 打卡类型 — allowed punch methods as bit flags, summed: 1 GPS, 2 Wi-Fi, 4 attendance machine,
     /// 8 IP (e.g. 3 = GPS and Wi-Fi).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
-    pub punch_type: ::std::option::Option<i32>,
+    pub punch_type: Option<i32>,
     /// 生效时间 — when the settings take effect, Unix seconds as a string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
-    pub effect_time: ::std::option::Option<::std::string::String>,
+    pub effect_time: Option<String>,
     /// 固定班次生效时间 — when the fixed shifts take effect, Unix seconds as a string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
-    pub fixshift_effect_time: ::std::option::Option<::std::string::String>,
+    pub fixshift_effect_time: Option<String>,
     /// 人员、部门变动生效时间 — when changes to the group's members and departments take effect, Unix seconds as a string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
-    pub member_effect_time: ::std::option::Option<::std::string::String>,
+    pub member_effect_time: Option<String>,
     /// 休息日打卡需审批 — punches on rest days need approval.
     #[serde(rename = "rest_clockIn_need_approval")]
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub rest_clock_in_need_approval: ::std::option::Option<bool>,
+    pub rest_clock_in_need_approval: Option<bool>,
     /// 每次打卡均需拍照 — every punch needs a photo.
     #[serde(rename = "clockIn_need_photo")]
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub clock_in_need_photo: ::std::option::Option<bool>,
+    pub clock_in_need_photo: Option<bool>,
     /// 人员异动打卡设置 — punch rules on the days employees join or leave.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub member_status_change: ::std::option::Option<
+    pub member_status_change: Option<
         crate::attendance::v1::types::GroupMemberStatusChange,
     >,
     /// 请假离岗或返岗是否需打卡 — whether employees punch when leaving for or returning from leave.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub leave_need_punch: ::std::option::Option<bool>,
+    pub leave_need_punch: Option<bool>,
     /// 请假离岗或返岗打卡规则 — lateness thresholds (minutes) around leave.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub leave_need_punch_cfg: ::std::option::Option<
+    pub leave_need_punch_cfg: Option<
         crate::attendance::v1::types::GroupLeaveNeedPunchCfg,
     >,
     /// 外出期间是否需打卡 — whether and when employees punch while out of the office.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub go_out_need_punch: ::std::option::Option<
-        crate::attendance::v1::types::GroupAwayPunchRule,
-    >,
+    pub go_out_need_punch: Option<crate::attendance::v1::types::GroupAwayPunchRule>,
     /// 外出期间打卡规则 — lateness thresholds (minutes) around going out.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub go_out_need_punch_cfg: ::std::option::Option<
+    pub go_out_need_punch_cfg: Option<
         crate::attendance::v1::types::GroupLeaveNeedPunchCfg,
     >,
     /// 出差期间是否需打卡 — whether and when employees punch while on a business trip.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub travel_need_punch: ::std::option::Option<
-        crate::attendance::v1::types::GroupAwayPunchRule,
-    >,
+    pub travel_need_punch: Option<crate::attendance::v1::types::GroupAwayPunchRule>,
     /// 出差期间打卡规则 — lateness thresholds (minutes) around business trips.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub travel_need_punch_cfg: ::std::option::Option<
+    pub travel_need_punch_cfg: Option<
         crate::attendance::v1::types::GroupLeaveNeedPunchCfg,
     >,
     /// 需要打卡的人员集合 — rules choosing who must punch; `bind_dept_ids` and `bind_user_ids` win when
     /// they are not empty.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub need_punch_members: ::std::option::Option<
-        ::std::vec::Vec<crate::attendance::v1::types::GroupPunchMember>,
-    >,
+    pub need_punch_members: Option<Vec<crate::attendance::v1::types::GroupPunchMember>>,
     /// 无需打卡的人员集合 — rules choosing who need not punch; `bind_default_dept_ids` and
     /// `bind_default_user_ids` win when they are not empty.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub no_need_punch_members: ::std::option::Option<
-        ::std::vec::Vec<crate::attendance::v1::types::GroupPunchMember>,
+    pub no_need_punch_members: Option<
+        Vec<crate::attendance::v1::types::GroupPunchMember>,
     >,
     /// 是否允许保存有冲突人员的考勤组 — true: members already in another group were moved to this one;
     /// false: such conflicts are resolved by hand.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub save_auto_changes: ::std::option::Option<bool>,
+    pub save_auto_changes: Option<bool>,
     /// 人员异动自动加入考勤组 — whether new hires and moved employees who match join the group automatically.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub org_change_auto_adjust: ::std::option::Option<bool>,
+    pub org_change_auto_adjust: Option<bool>,
     /// 参与无需打卡的部门 ID 列表 — departments that need not punch, per `dept_type`; take precedence over `no_need_punch_members`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
-    pub bind_default_dept_ids: ::std::option::Option<
-        ::std::vec::Vec<::std::string::String>,
-    >,
+    pub bind_default_dept_ids: Option<Vec<String>>,
     /// 参与无需打卡的人员 ID 列表 — users who need not punch, per `employee_type`; take precedence over `no_need_punch_members`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
-    pub bind_default_user_ids: ::std::option::Option<
-        ::std::vec::Vec<::std::string::String>,
-    >,
+    pub bind_default_user_ids: Option<Vec<String>>,
     /// 加班打卡规则 — overtime punch rules.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub overtime_clock_cfg: ::std::option::Option<
-        crate::attendance::v1::types::GroupOvertimeClockCfg,
-    >,
+    pub overtime_clock_cfg: Option<crate::attendance::v1::types::GroupOvertimeClockCfg>,
     /// 节假日 ID — id of the custom holiday calendar the group uses, if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
-    pub new_calendar_id: ::std::option::Option<::std::string::String>,
+    pub new_calendar_id: Option<String>,
     /// 定位不准时是否允许申请打卡 — whether employees may apply for a punch when location is inaccurate.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub allow_apply_punch: ::std::option::Option<bool>,
+    pub allow_apply_punch: Option<bool>,
     /// 异常卡豁免配置 — exemptions from abnormal punch results.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub clock_in_abnormal_settings: ::std::option::Option<
+    pub clock_in_abnormal_settings: Option<
         crate::attendance::v1::types::GroupClockInAbnormalSettings,
     >,
 }
@@ -2802,19 +2692,19 @@ impl ::lark_runtime::Validate for Group {
     ) {
         {
             let at = at.field("face_punch_cfg");
-            if let ::std::option::Option::Some(value) = &self.face_punch_cfg {
+            if let Some(value) = &self.face_punch_cfg {
                 ::lark_runtime::Validate::validate_at(value, &at, violations);
             }
         }
         {
             let at = at.field("anti_cheat_punch_config");
-            if let ::std::option::Option::Some(value) = &self.anti_cheat_punch_config {
+            if let Some(value) = &self.anti_cheat_punch_config {
                 ::lark_runtime::Validate::validate_at(value, &at, violations);
             }
         }
         {
             let at = at.field("machines");
-            if let ::std::option::Option::Some(value) = &self.machines {
+            if let Some(value) = &self.machines {
                 for (index, item) in value.iter().enumerate() {
                     let at = at.index(index);
                     ::lark_runtime::Validate::validate_at(item, &at, violations);
@@ -2823,7 +2713,7 @@ impl ::lark_runtime::Validate for Group {
         }
         {
             let at = at.field("locations");
-            if let ::std::option::Option::Some(value) = &self.locations {
+            if let Some(value) = &self.locations {
                 for (index, item) in value.iter().enumerate() {
                     let at = at.index(index);
                     ::lark_runtime::Validate::validate_at(item, &at, violations);
@@ -2832,25 +2722,25 @@ impl ::lark_runtime::Validate for Group {
         }
         {
             let at = at.field("group_type");
-            if let ::std::option::Option::Some(value) = &self.group_type {
+            if let Some(value) = &self.group_type {
                 ::lark_runtime::Validate::validate_at(value, &at, violations);
             }
         }
         {
             let at = at.field("free_punch_cfg");
-            if let ::std::option::Option::Some(value) = &self.free_punch_cfg {
+            if let Some(value) = &self.free_punch_cfg {
                 ::lark_runtime::Validate::validate_at(value, &at, violations);
             }
         }
         {
             let at = at.field("calendar_id");
-            if let ::std::option::Option::Some(value) = &self.calendar_id {
+            if let Some(value) = &self.calendar_id {
                 ::lark_runtime::Validate::validate_at(value, &at, violations);
             }
         }
         {
             let at = at.field("need_punch_special_days");
-            if let ::std::option::Option::Some(value) = &self.need_punch_special_days {
+            if let Some(value) = &self.need_punch_special_days {
                 for (index, item) in value.iter().enumerate() {
                     let at = at.index(index);
                     ::lark_runtime::Validate::validate_at(item, &at, violations);
@@ -2859,8 +2749,7 @@ impl ::lark_runtime::Validate for Group {
         }
         {
             let at = at.field("no_need_punch_special_days");
-            if let ::std::option::Option::Some(value) = &self.no_need_punch_special_days
-            {
+            if let Some(value) = &self.no_need_punch_special_days {
                 for (index, item) in value.iter().enumerate() {
                     let at = at.index(index);
                     ::lark_runtime::Validate::validate_at(item, &at, violations);
@@ -2869,49 +2758,49 @@ impl ::lark_runtime::Validate for Group {
         }
         {
             let at = at.field("remedy_period_type");
-            if let ::std::option::Option::Some(value) = &self.remedy_period_type {
+            if let Some(value) = &self.remedy_period_type {
                 ::lark_runtime::Validate::validate_at(value, &at, violations);
             }
         }
         {
             let at = at.field("member_status_change");
-            if let ::std::option::Option::Some(value) = &self.member_status_change {
+            if let Some(value) = &self.member_status_change {
                 ::lark_runtime::Validate::validate_at(value, &at, violations);
             }
         }
         {
             let at = at.field("leave_need_punch_cfg");
-            if let ::std::option::Option::Some(value) = &self.leave_need_punch_cfg {
+            if let Some(value) = &self.leave_need_punch_cfg {
                 ::lark_runtime::Validate::validate_at(value, &at, violations);
             }
         }
         {
             let at = at.field("go_out_need_punch");
-            if let ::std::option::Option::Some(value) = &self.go_out_need_punch {
+            if let Some(value) = &self.go_out_need_punch {
                 ::lark_runtime::Validate::validate_at(value, &at, violations);
             }
         }
         {
             let at = at.field("go_out_need_punch_cfg");
-            if let ::std::option::Option::Some(value) = &self.go_out_need_punch_cfg {
+            if let Some(value) = &self.go_out_need_punch_cfg {
                 ::lark_runtime::Validate::validate_at(value, &at, violations);
             }
         }
         {
             let at = at.field("travel_need_punch");
-            if let ::std::option::Option::Some(value) = &self.travel_need_punch {
+            if let Some(value) = &self.travel_need_punch {
                 ::lark_runtime::Validate::validate_at(value, &at, violations);
             }
         }
         {
             let at = at.field("travel_need_punch_cfg");
-            if let ::std::option::Option::Some(value) = &self.travel_need_punch_cfg {
+            if let Some(value) = &self.travel_need_punch_cfg {
                 ::lark_runtime::Validate::validate_at(value, &at, violations);
             }
         }
         {
             let at = at.field("need_punch_members");
-            if let ::std::option::Option::Some(value) = &self.need_punch_members {
+            if let Some(value) = &self.need_punch_members {
                 for (index, item) in value.iter().enumerate() {
                     let at = at.index(index);
                     ::lark_runtime::Validate::validate_at(item, &at, violations);
@@ -2920,7 +2809,7 @@ impl ::lark_runtime::Validate for Group {
         }
         {
             let at = at.field("no_need_punch_members");
-            if let ::std::option::Option::Some(value) = &self.no_need_punch_members {
+            if let Some(value) = &self.no_need_punch_members {
                 for (index, item) in value.iter().enumerate() {
                     let at = at.index(index);
                     ::lark_runtime::Validate::validate_at(item, &at, violations);
@@ -2929,14 +2818,13 @@ impl ::lark_runtime::Validate for Group {
         }
         {
             let at = at.field("overtime_clock_cfg");
-            if let ::std::option::Option::Some(value) = &self.overtime_clock_cfg {
+            if let Some(value) = &self.overtime_clock_cfg {
                 ::lark_runtime::Validate::validate_at(value, &at, violations);
             }
         }
         {
             let at = at.field("clock_in_abnormal_settings");
-            if let ::std::option::Option::Some(value) = &self.clock_in_abnormal_settings
-            {
+            if let Some(value) = &self.clock_in_abnormal_settings {
                 ::lark_runtime::Validate::validate_at(value, &at, violations);
             }
         }
@@ -2981,14 +2869,14 @@ impl ::lark_runtime::__private::serde::Serialize for GroupInputType {
     fn serialize<S: ::lark_runtime::__private::serde::Serializer>(
         &self,
         serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
+    ) -> Result<S::Ok, S::Error> {
         ::lark_runtime::enums::serialize_int_enum(self, serializer)
     }
 }
 impl<'de> ::lark_runtime::__private::serde::Deserialize<'de> for GroupInputType {
     fn deserialize<D: ::lark_runtime::__private::serde::Deserializer<'de>>(
         deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
+    ) -> Result<Self, D::Error> {
         ::lark_runtime::enums::deserialize_int_enum(deserializer)
     }
 }
@@ -3046,14 +2934,14 @@ impl ::lark_runtime::__private::serde::Serialize for GroupType {
     fn serialize<S: ::lark_runtime::__private::serde::Serializer>(
         &self,
         serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
+    ) -> Result<S::Ok, S::Error> {
         ::lark_runtime::enums::serialize_int_enum(self, serializer)
     }
 }
 impl<'de> ::lark_runtime::__private::serde::Deserialize<'de> for GroupType {
     fn deserialize<D: ::lark_runtime::__private::serde::Deserializer<'de>>(
         deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
+    ) -> Result<Self, D::Error> {
         ::lark_runtime::enums::deserialize_int_enum(deserializer)
     }
 }
@@ -3107,14 +2995,14 @@ impl ::lark_runtime::__private::serde::Serialize for GroupFacePunchCfg {
     fn serialize<S: ::lark_runtime::__private::serde::Serializer>(
         &self,
         serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
+    ) -> Result<S::Ok, S::Error> {
         ::lark_runtime::enums::serialize_int_enum(self, serializer)
     }
 }
 impl<'de> ::lark_runtime::__private::serde::Deserialize<'de> for GroupFacePunchCfg {
     fn deserialize<D: ::lark_runtime::__private::serde::Deserializer<'de>>(
         deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
+    ) -> Result<Self, D::Error> {
         ::lark_runtime::enums::deserialize_int_enum(deserializer)
     }
 }
@@ -3184,14 +3072,14 @@ impl ::lark_runtime::__private::serde::Serialize for GroupCalendarId {
     fn serialize<S: ::lark_runtime::__private::serde::Serializer>(
         &self,
         serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
+    ) -> Result<S::Ok, S::Error> {
         ::lark_runtime::enums::serialize_int_enum(self, serializer)
     }
 }
 impl<'de> ::lark_runtime::__private::serde::Deserialize<'de> for GroupCalendarId {
     fn deserialize<D: ::lark_runtime::__private::serde::Deserializer<'de>>(
         deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
+    ) -> Result<Self, D::Error> {
         ::lark_runtime::enums::deserialize_int_enum(deserializer)
     }
 }
@@ -3245,14 +3133,14 @@ impl ::lark_runtime::__private::serde::Serialize for GroupRemedyPeriodType {
     fn serialize<S: ::lark_runtime::__private::serde::Serializer>(
         &self,
         serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
+    ) -> Result<S::Ok, S::Error> {
         ::lark_runtime::enums::serialize_int_enum(self, serializer)
     }
 }
 impl<'de> ::lark_runtime::__private::serde::Deserialize<'de> for GroupRemedyPeriodType {
     fn deserialize<D: ::lark_runtime::__private::serde::Deserializer<'de>>(
         deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
+    ) -> Result<Self, D::Error> {
         ::lark_runtime::enums::deserialize_int_enum(deserializer)
     }
 }
@@ -3310,14 +3198,14 @@ impl ::lark_runtime::__private::serde::Serialize for GroupAwayPunchRule {
     fn serialize<S: ::lark_runtime::__private::serde::Serializer>(
         &self,
         serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
+    ) -> Result<S::Ok, S::Error> {
         ::lark_runtime::enums::serialize_int_enum(self, serializer)
     }
 }
 impl<'de> ::lark_runtime::__private::serde::Deserialize<'de> for GroupAwayPunchRule {
     fn deserialize<D: ::lark_runtime::__private::serde::Deserializer<'de>>(
         deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
+    ) -> Result<Self, D::Error> {
         ::lark_runtime::enums::deserialize_int_enum(deserializer)
     }
 }
@@ -3371,7 +3259,7 @@ impl ::lark_runtime::__private::serde::Serialize for GroupSuspectedCheatHandleMe
     fn serialize<S: ::lark_runtime::__private::serde::Serializer>(
         &self,
         serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
+    ) -> Result<S::Ok, S::Error> {
         ::lark_runtime::enums::serialize_int_enum(self, serializer)
     }
 }
@@ -3379,7 +3267,7 @@ impl<'de> ::lark_runtime::__private::serde::Deserialize<'de>
 for GroupSuspectedCheatHandleMethod {
     fn deserialize<D: ::lark_runtime::__private::serde::Deserializer<'de>>(
         deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
+    ) -> Result<Self, D::Error> {
         ::lark_runtime::enums::deserialize_int_enum(deserializer)
     }
 }
@@ -3416,35 +3304,33 @@ pub struct GroupAntiCheatConfig {
     ///
     /// Example: `true`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub check_cheat_software_punch: ::std::option::Option<bool>,
+    pub check_cheat_software_punch: Option<bool>,
     /// 是否校验疑似他人代打卡 — check for punches made by someone else.
     ///
     /// Example: `true`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub check_buddy_punch: ::std::option::Option<bool>,
+    pub check_buddy_punch: Option<bool>,
     /// 是否校验疑似模拟 WI-FI 打卡 — check for punches over a simulated Wi-Fi (gray-release tenants only).
     ///
     /// Example: `true`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub check_simulate_wifi_punch: ::std::option::Option<bool>,
+    pub check_simulate_wifi_punch: Option<bool>,
     /// 是否校验更换设备打卡 — check for punches from a changed device.
     ///
     /// Example: `true`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub check_change_device_punch: ::std::option::Option<bool>,
+    pub check_change_device_punch: Option<bool>,
     /// 最多可绑定打卡设备数量 — how many punch devices one member may bind, 1–3; needed when `check_change_device_punch` is on.
     ///
     /// Example: `1`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
-    pub allow_change_device_num: ::std::option::Option<i32>,
+    pub allow_change_device_num: Option<i32>,
     /// 疑似作弊打卡时的处理方式 — what happens to a suspected cheat punch; needed when `intercept_suspected_cheat_punch` is on.
     ///
     /// Example: `1`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub suspected_cheat_handle_method: ::std::option::Option<
-        GroupSuspectedCheatHandleMethod,
-    >,
+    pub suspected_cheat_handle_method: Option<GroupSuspectedCheatHandleMethod>,
 }
 impl ::lark_runtime::Validate for GroupAntiCheatConfig {
     fn validate_at(
@@ -3454,25 +3340,19 @@ impl ::lark_runtime::Validate for GroupAntiCheatConfig {
     ) {
         {
             let at = at.field("allow_change_device_num");
-            if let ::std::option::Option::Some(value) = &self.allow_change_device_num {
+            if let Some(value) = &self.allow_change_device_num {
                 violations
                     .range(
                         &at,
                         *value,
-                        ::std::option::Option::Some(
-                            ::lark_runtime::validate::Number::Int(1),
-                        ),
-                        ::std::option::Option::Some(
-                            ::lark_runtime::validate::Number::Int(3),
-                        ),
+                        Some(::lark_runtime::validate::Number::Int(1)),
+                        Some(::lark_runtime::validate::Number::Int(3)),
                     );
             }
         }
         {
             let at = at.field("suspected_cheat_handle_method");
-            if let ::std::option::Option::Some(value) = &self
-                .suspected_cheat_handle_method
-            {
+            if let Some(value) = &self.suspected_cheat_handle_method {
                 ::lark_runtime::Validate::validate_at(value, &at, violations);
             }
         }
@@ -3492,12 +3372,12 @@ pub struct GroupMachine {
     ///
     /// Example: `"FS0701"`
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
-    pub machine_sn: ::std::string::String,
+    pub machine_sn: String,
     /// 考勤机名称 — the machine's name.
     ///
     /// Example: `"创实 9 楼"`
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
-    pub machine_name: ::std::string::String,
+    pub machine_name: String,
 }
 impl ::lark_runtime::Validate for GroupMachine {
     fn validate_at(
@@ -3545,14 +3425,14 @@ impl ::lark_runtime::__private::serde::Serialize for GroupLocationType {
     fn serialize<S: ::lark_runtime::__private::serde::Serializer>(
         &self,
         serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
+    ) -> Result<S::Ok, S::Error> {
         ::lark_runtime::enums::serialize_int_enum(self, serializer)
     }
 }
 impl<'de> ::lark_runtime::__private::serde::Deserialize<'de> for GroupLocationType {
     fn deserialize<D: ::lark_runtime::__private::serde::Deserializer<'de>>(
         deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
+    ) -> Result<Self, D::Error> {
         ::lark_runtime::enums::deserialize_int_enum(deserializer)
     }
 }
@@ -3606,14 +3486,14 @@ impl ::lark_runtime::__private::serde::Serialize for GroupMapType {
     fn serialize<S: ::lark_runtime::__private::serde::Serializer>(
         &self,
         serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
+    ) -> Result<S::Ok, S::Error> {
         ::lark_runtime::enums::serialize_int_enum(self, serializer)
     }
 }
 impl<'de> ::lark_runtime::__private::serde::Deserialize<'de> for GroupMapType {
     fn deserialize<D: ::lark_runtime::__private::serde::Deserializer<'de>>(
         deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
+    ) -> Result<Self, D::Error> {
         ::lark_runtime::enums::deserialize_int_enum(deserializer)
     }
 }
@@ -3645,12 +3525,12 @@ pub struct GroupLocation {
     /// 地址 ID — the system's id of the place, in answers only (the get page says it is passed through and unused for now).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
-    pub location_id: ::std::option::Option<::std::string::String>,
+    pub location_id: Option<String>,
     /// 地址名称 — name of the place.
     ///
     /// Example: `"浙江省杭州市余杭区五常街道木桥头西溪八方城"`
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
-    pub location_name: ::std::string::String,
+    pub location_name: String,
     /// 地址类型 — how punches at this place are recognised.
     ///
     /// Example: `1`
@@ -3659,53 +3539,53 @@ pub struct GroupLocation {
     ///
     /// Example: `30.28994`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub latitude: ::std::option::Option<f64>,
+    pub latitude: Option<f64>,
     /// 地址经度 — longitude of the place; used with `gps_range`.
     ///
     /// Example: `120.04509`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub longitude: ::std::option::Option<f64>,
+    pub longitude: Option<f64>,
     /// Wi-Fi 名称 — the Wi-Fi network's name.
     ///
     /// Example: `"TP-Link-af12ca"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
-    pub ssid: ::std::option::Option<::std::string::String>,
+    pub ssid: Option<String>,
     /// Wi-Fi 的 MAC 地址 — MAC address of the Wi-Fi access point.
     ///
     /// Example: `"08:00:20:0A:8C:6D"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
-    pub bssid: ::std::option::Option<::std::string::String>,
+    pub bssid: Option<String>,
     /// 地图类型 — map provider of the coordinates.
     ///
     /// Example: `1`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub map_type: ::std::option::Option<GroupMapType>,
+    pub map_type: Option<GroupMapType>,
     /// 地址名称 — the address.
     ///
     /// Example: `"北京市海淀区中航广场"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
-    pub address: ::std::option::Option<::std::string::String>,
+    pub address: Option<String>,
     /// IP 地址 — IP address for IP punches.
     ///
     /// Example: `"122.224.123.146"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
-    pub ip: ::std::option::Option<::std::string::String>,
+    pub ip: Option<String>,
     /// 额外信息 — extra information, such as the network carrier.
     ///
     /// Example: `"中国电信"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
-    pub feature: ::std::option::Option<::std::string::String>,
+    pub feature: Option<String>,
     /// GPS 打卡的有效范围 — radius (metres) of a GPS punch; the create request table calls it a historical field with no effect.
     ///
     /// Example: `300`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
-    pub gps_range: ::std::option::Option<i32>,
+    pub gps_range: Option<i32>,
 }
 impl ::lark_runtime::Validate for GroupLocation {
     fn validate_at(
@@ -3720,7 +3600,7 @@ impl ::lark_runtime::Validate for GroupLocation {
         }
         {
             let at = at.field("map_type");
-            if let ::std::option::Option::Some(value) = &self.map_type {
+            if let Some(value) = &self.map_type {
                 ::lark_runtime::Validate::validate_at(value, &at, violations);
             }
         }
@@ -3740,12 +3620,12 @@ pub struct GroupFreePunchCfg {
     ///
     /// Example: `"7:00"`
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
-    pub free_start_time: ::std::string::String,
+    pub free_start_time: String,
     /// 自由班制打卡结束时间 — latest punch time, as H:MM without a leading zero on hours before 10.
     ///
     /// Example: `"18:00"`
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
-    pub free_end_time: ::std::string::String,
+    pub free_end_time: String,
     /// 打卡的时间 — work days as 7 digits, Monday to Sunday: 1 works, 0 rests (1111100: Monday to Friday).
     ///
     /// Example: `1111100`
@@ -3755,18 +3635,18 @@ pub struct GroupFreePunchCfg {
     ///
     /// Example: `true`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub work_day_no_punch_as_lack: ::std::option::Option<bool>,
+    pub work_day_no_punch_as_lack: Option<bool>,
     /// 工作日出勤需满足时长要求 — a work day counts only when the daily hours are met.
     ///
     /// Example: `false`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub work_hours_demand: ::std::option::Option<bool>,
+    pub work_hours_demand: Option<bool>,
     /// 每日工作时长 — required working time per day, in minutes, 0–1440.
     ///
     /// Example: `480`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
-    pub work_hours: ::std::option::Option<i32>,
+    pub work_hours: Option<i32>,
 }
 impl ::lark_runtime::Validate for GroupFreePunchCfg {
     fn validate_at(
@@ -3776,17 +3656,13 @@ impl ::lark_runtime::Validate for GroupFreePunchCfg {
     ) {
         {
             let at = at.field("work_hours");
-            if let ::std::option::Option::Some(value) = &self.work_hours {
+            if let Some(value) = &self.work_hours {
                 violations
                     .range(
                         &at,
                         *value,
-                        ::std::option::Option::Some(
-                            ::lark_runtime::validate::Number::Int(0),
-                        ),
-                        ::std::option::Option::Some(
-                            ::lark_runtime::validate::Number::Int(1440),
-                        ),
+                        Some(::lark_runtime::validate::Number::Int(0)),
+                        Some(::lark_runtime::validate::Number::Int(1440)),
                     );
             }
         }
@@ -3811,7 +3687,7 @@ pub struct GroupPunchSpecialDateShift {
     ///
     /// Example: `"6919668827865513935"`
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
-    pub shift_id: ::std::string::String,
+    pub shift_id: String,
 }
 impl ::lark_runtime::Validate for GroupPunchSpecialDateShift {
     fn validate_at(
@@ -3834,22 +3710,22 @@ pub struct GroupMemberStatusChange {
     ///
     /// Example: `false`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub onboarding_on_no_need_punch: ::std::option::Option<bool>,
+    pub onboarding_on_no_need_punch: Option<bool>,
     /// 入职日下班无需打卡 — no check-out needed on the first day.
     ///
     /// Example: `false`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub onboarding_off_no_need_punch: ::std::option::Option<bool>,
+    pub onboarding_off_no_need_punch: Option<bool>,
     /// 离职日上班无需打卡 — no check-in needed on the last day.
     ///
     /// Example: `false`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub offboarding_on_no_need_punch: ::std::option::Option<bool>,
+    pub offboarding_on_no_need_punch: Option<bool>,
     /// 离职日下班无需打卡 — no check-out needed on the last day.
     ///
     /// Example: `false`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub offboarding_off_no_need_punch: ::std::option::Option<bool>,
+    pub offboarding_off_no_need_punch: Option<bool>,
 }
 impl ::lark_runtime::Validate for GroupMemberStatusChange {
     fn validate_at(
@@ -3873,31 +3749,31 @@ pub struct GroupLeaveNeedPunchCfg {
     /// Example: `0`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
-    pub late_minutes_as_late: ::std::option::Option<i32>,
+    pub late_minutes_as_late: Option<i32>,
     /// 晚到超过多久记为缺卡 — minutes late after which a punch counts as missing.
     ///
     /// Example: `0`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
-    pub late_minutes_as_lack: ::std::option::Option<i32>,
+    pub late_minutes_as_lack: Option<i32>,
     /// 早走超过多久记为早退 — minutes early after which a punch counts as leaving early.
     ///
     /// Example: `0`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
-    pub early_minutes_as_early: ::std::option::Option<i32>,
+    pub early_minutes_as_early: Option<i32>,
     /// 早走超过多久记为缺卡 — minutes early after which a punch counts as missing.
     ///
     /// Example: `0`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
-    pub early_minutes_as_lack: ::std::option::Option<i32>,
+    pub early_minutes_as_lack: Option<i32>,
     /// 班次中间无需打卡 — leave or going out in the middle of a shift needs no punch before leaving or
     /// after returning (gray-release tenants only); the pages say it has no effect for business trips.
     ///
     /// Example: `false`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub not_during_shift: ::std::option::Option<bool>,
+    pub not_during_shift: Option<bool>,
 }
 impl ::lark_runtime::Validate for GroupLeaveNeedPunchCfg {
     fn validate_at(
@@ -3945,14 +3821,14 @@ impl ::lark_runtime::__private::serde::Serialize for GroupRuleScopeType {
     fn serialize<S: ::lark_runtime::__private::serde::Serializer>(
         &self,
         serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
+    ) -> Result<S::Ok, S::Error> {
         ::lark_runtime::enums::serialize_int_enum(self, serializer)
     }
 }
 impl<'de> ::lark_runtime::__private::serde::Deserialize<'de> for GroupRuleScopeType {
     fn deserialize<D: ::lark_runtime::__private::serde::Deserializer<'de>>(
         deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
+    ) -> Result<Self, D::Error> {
         ::lark_runtime::enums::deserialize_int_enum(deserializer)
     }
 }
@@ -3985,12 +3861,10 @@ pub struct GroupPunchMember {
     ///
     /// Example: `0`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub rule_scope_type: ::std::option::Option<GroupRuleScopeType>,
+    pub rule_scope_type: Option<GroupRuleScopeType>,
     /// 圈人规则列表 — the choosing rules; in answers, only rules joined by AND are returned (OR is not supported yet).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub scope_group_list: ::std::option::Option<
-        crate::attendance::v1::types::GroupScopeGroup,
-    >,
+    pub scope_group_list: Option<crate::attendance::v1::types::GroupScopeGroup>,
 }
 impl ::lark_runtime::Validate for GroupPunchMember {
     fn validate_at(
@@ -4000,13 +3874,13 @@ impl ::lark_runtime::Validate for GroupPunchMember {
     ) {
         {
             let at = at.field("rule_scope_type");
-            if let ::std::option::Option::Some(value) = &self.rule_scope_type {
+            if let Some(value) = &self.rule_scope_type {
                 ::lark_runtime::Validate::validate_at(value, &at, violations);
             }
         }
         {
             let at = at.field("scope_group_list");
-            if let ::std::option::Option::Some(value) = &self.scope_group_list {
+            if let Some(value) = &self.scope_group_list {
                 ::lark_runtime::Validate::validate_at(value, &at, violations);
             }
         }
@@ -4079,14 +3953,14 @@ impl ::lark_runtime::__private::serde::Serialize for GroupScopeValueType {
     fn serialize<S: ::lark_runtime::__private::serde::Serializer>(
         &self,
         serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
+    ) -> Result<S::Ok, S::Error> {
         ::lark_runtime::enums::serialize_int_enum(self, serializer)
     }
 }
 impl<'de> ::lark_runtime::__private::serde::Deserialize<'de> for GroupScopeValueType {
     fn deserialize<D: ::lark_runtime::__private::serde::Deserializer<'de>>(
         deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
+    ) -> Result<Self, D::Error> {
         ::lark_runtime::enums::deserialize_int_enum(deserializer)
     }
 }
@@ -4164,7 +4038,7 @@ impl ::lark_runtime::__private::serde::Serialize for GroupScopeOperationType {
     fn serialize<S: ::lark_runtime::__private::serde::Serializer>(
         &self,
         serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
+    ) -> Result<S::Ok, S::Error> {
         ::lark_runtime::enums::serialize_int_enum(self, serializer)
     }
 }
@@ -4172,7 +4046,7 @@ impl<'de> ::lark_runtime::__private::serde::Deserialize<'de>
 for GroupScopeOperationType {
     fn deserialize<D: ::lark_runtime::__private::serde::Deserializer<'de>>(
         deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
+    ) -> Result<Self, D::Error> {
         ::lark_runtime::enums::deserialize_int_enum(deserializer)
     }
 }
@@ -4205,35 +4079,33 @@ pub struct GroupScopeGroup {
     ///
     /// Example: `1`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub scope_value_type: ::std::option::Option<GroupScopeValueType>,
+    pub scope_value_type: Option<GroupScopeValueType>,
     /// 范围类型 — how the rule compares.
     ///
     /// Example: `1`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub operation_type: ::std::option::Option<GroupScopeOperationType>,
+    pub operation_type: Option<GroupScopeOperationType>,
     /// 规则值 — the values compared against; not used for department or user rules.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub right: ::std::option::Option<
-        ::std::vec::Vec<crate::attendance::v1::types::GroupScopeValue>,
-    >,
+    pub right: Option<Vec<crate::attendance::v1::types::GroupScopeValue>>,
     /// 部门/人员 ID 列表 — department or user ids, as `scope_value_type` says.
     ///
     /// Example: `["ec8ddg56"]`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
-    pub member_ids: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    pub member_ids: Option<Vec<String>>,
     /// 自定义字段 ID — unique key of an enterprise-edition custom field, from Feishu People; the create page says this is not supported yet.
     ///
     /// Example: `"123213123"`
     #[serde(rename = "custom_field_ID")]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
-    pub custom_field_id: ::std::option::Option<::std::string::String>,
+    pub custom_field_id: Option<String>,
     /// 自定义字段对象类型 — object type of the custom field: "Employment" (employment record) or "Person"
     /// (personal record); the create page says this is not supported yet.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
-    pub custom_field_obj_type: ::std::option::Option<::std::string::String>,
+    pub custom_field_obj_type: Option<String>,
 }
 impl ::lark_runtime::Validate for GroupScopeGroup {
     fn validate_at(
@@ -4243,19 +4115,19 @@ impl ::lark_runtime::Validate for GroupScopeGroup {
     ) {
         {
             let at = at.field("scope_value_type");
-            if let ::std::option::Option::Some(value) = &self.scope_value_type {
+            if let Some(value) = &self.scope_value_type {
                 ::lark_runtime::Validate::validate_at(value, &at, violations);
             }
         }
         {
             let at = at.field("operation_type");
-            if let ::std::option::Option::Some(value) = &self.operation_type {
+            if let Some(value) = &self.operation_type {
                 ::lark_runtime::Validate::validate_at(value, &at, violations);
             }
         }
         {
             let at = at.field("right");
-            if let ::std::option::Option::Some(value) = &self.right {
+            if let Some(value) = &self.right {
                 for (index, item) in value.iter().enumerate() {
                     let at = at.index(index);
                     ::lark_runtime::Validate::validate_at(item, &at, violations);
@@ -4279,13 +4151,13 @@ pub struct GroupScopeValue {
     /// Example: `"CH"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
-    pub key: ::std::option::Option<::std::string::String>,
+    pub key: Option<String>,
     /// 名称 — the value's display name.
     ///
     /// Example: `"中国大陆"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
-    pub name: ::std::option::Option<::std::string::String>,
+    pub name: Option<String>,
 }
 impl ::lark_runtime::Validate for GroupScopeValue {
     fn validate_at(
@@ -4308,12 +4180,12 @@ pub struct GroupOvertimeClockCfg {
     ///
     /// Example: `false`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub allow_punch_approval: ::std::option::Option<bool>,
+    pub allow_punch_approval: Option<bool>,
     /// 加班开始和结束需打卡 — overtime needs a punch at its start and end (gray-release tenants only).
     ///
     /// Example: `false`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub need_clock_over_time_start_and_end: ::std::option::Option<bool>,
+    pub need_clock_over_time_start_and_end: Option<bool>,
 }
 impl ::lark_runtime::Validate for GroupOvertimeClockCfg {
     fn validate_at(
@@ -4336,7 +4208,7 @@ pub struct GroupClockInAbnormalSettings {
     ///
     /// Example: `false`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub ignore_until_latest_clockout: ::std::option::Option<bool>,
+    pub ignore_until_latest_clockout: Option<bool>,
 }
 impl ::lark_runtime::Validate for GroupClockInAbnormalSettings {
     fn validate_at(
@@ -4358,7 +4230,7 @@ pub enum EmployeeTypeWithOpenId {
     OpenId,
     /// A value this version of the spec does not list. Decoding keeps it; a request holding it
     /// fails validation.
-    Unknown(::std::string::String),
+    Unknown(String),
 }
 impl ::lark_runtime::enums::StringEnum for EmployeeTypeWithOpenId {
     fn from_wire(value: &str) -> Self {
@@ -4385,14 +4257,14 @@ impl ::lark_runtime::__private::serde::Serialize for EmployeeTypeWithOpenId {
     fn serialize<S: ::lark_runtime::__private::serde::Serializer>(
         &self,
         serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
+    ) -> Result<S::Ok, S::Error> {
         ::lark_runtime::enums::serialize_string_enum(self, serializer)
     }
 }
 impl<'de> ::lark_runtime::__private::serde::Deserialize<'de> for EmployeeTypeWithOpenId {
     fn deserialize<D: ::lark_runtime::__private::serde::Deserializer<'de>>(
         deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
+    ) -> Result<Self, D::Error> {
         ::lark_runtime::enums::deserialize_string_enum(deserializer)
     }
 }
@@ -4430,40 +4302,32 @@ pub struct UserApproval {
     ///
     /// Example: `"abd754f7"`
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
-    pub user_id: ::std::string::String,
+    pub user_id: String,
     /// 审批作用日期 — the day the approval applies to, yyyyMMdd.
     ///
     /// Example: `"20210104"`
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
-    pub date: ::std::string::String,
+    pub date: String,
     /// 外出信息 — outings (time out of the office).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub outs: ::std::option::Option<
-        ::std::vec::Vec<crate::attendance::v1::types::UserOut>,
-    >,
+    pub outs: Option<Vec<crate::attendance::v1::types::UserOut>>,
     /// 请假信息 — leaves.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub leaves: ::std::option::Option<
-        ::std::vec::Vec<crate::attendance::v1::types::UserLeave>,
-    >,
+    pub leaves: Option<Vec<crate::attendance::v1::types::UserLeave>>,
     /// 加班信息 — overtime.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub overtime_works: ::std::option::Option<
-        ::std::vec::Vec<crate::attendance::v1::types::UserOvertimeWork>,
-    >,
+    pub overtime_works: Option<Vec<crate::attendance::v1::types::UserOvertimeWork>>,
     /// 出差信息 — business trips. On write only whole-day trips are supported (a partial day counts as
     /// a full one); half-day trips need technical support to enable.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub trips: ::std::option::Option<
-        ::std::vec::Vec<crate::attendance::v1::types::UserTrip>,
-    >,
+    pub trips: Option<Vec<crate::attendance::v1::types::UserTrip>>,
     /// 时区 — on write no longer used (the time zone of the user's attendance group applies); in
     /// answers, the time zone the times were computed in, empty meaning UTC.
     ///
     /// Example: `"0"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
-    pub time_zone: ::std::option::Option<::std::string::String>,
+    pub time_zone: Option<String>,
 }
 impl ::lark_runtime::Validate for UserApproval {
     fn validate_at(
@@ -4473,7 +4337,7 @@ impl ::lark_runtime::Validate for UserApproval {
     ) {
         {
             let at = at.field("outs");
-            if let ::std::option::Option::Some(value) = &self.outs {
+            if let Some(value) = &self.outs {
                 for (index, item) in value.iter().enumerate() {
                     let at = at.index(index);
                     ::lark_runtime::Validate::validate_at(item, &at, violations);
@@ -4482,7 +4346,7 @@ impl ::lark_runtime::Validate for UserApproval {
         }
         {
             let at = at.field("leaves");
-            if let ::std::option::Option::Some(value) = &self.leaves {
+            if let Some(value) = &self.leaves {
                 for (index, item) in value.iter().enumerate() {
                     let at = at.index(index);
                     ::lark_runtime::Validate::validate_at(item, &at, violations);
@@ -4491,7 +4355,7 @@ impl ::lark_runtime::Validate for UserApproval {
         }
         {
             let at = at.field("overtime_works");
-            if let ::std::option::Option::Some(value) = &self.overtime_works {
+            if let Some(value) = &self.overtime_works {
                 for (index, item) in value.iter().enumerate() {
                     let at = at.index(index);
                     ::lark_runtime::Validate::validate_at(item, &at, violations);
@@ -4500,7 +4364,7 @@ impl ::lark_runtime::Validate for UserApproval {
         }
         {
             let at = at.field("trips");
-            if let ::std::option::Option::Some(value) = &self.trips {
+            if let Some(value) = &self.trips {
                 for (index, item) in value.iter().enumerate() {
                     let at = at.index(index);
                     ::lark_runtime::Validate::validate_at(item, &at, violations);
@@ -4524,14 +4388,14 @@ pub struct UserOut {
     /// Example: `"6737202939523236113"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
-    pub approval_id: ::std::option::Option<::std::string::String>,
+    pub approval_id: Option<String>,
     /// 外出类型唯一 ID — identifies one kind of outing (e.g. the third-party id of in-town or out-of-town
     /// outings) and so must be unique per kind (i.e. per `i18n_names`). The pages say it is shorter
     /// than 14 characters, but their own examples are 32 long; no length bound is enforced.
     ///
     /// Example: `"9496E43696967658A512969523E89870"`
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
-    pub uniq_id: ::std::string::String,
+    pub uniq_id: String,
     /// 外出时长单位 — unit of the outing's length.
     ///
     /// Example: `1`
@@ -4546,12 +4410,12 @@ pub struct UserOut {
     ///
     /// Example: `"2021-01-04 09:00:00"`
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
-    pub start_time: ::std::string::String,
+    pub start_time: String,
     /// 结束时间 — end, "yyyy-MM-dd HH:mm:ss", in the same time zone as `start_time`.
     ///
     /// Example: `"2021-01-04 19:00:00"`
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
-    pub end_time: ::std::string::String,
+    pub end_time: String,
     /// 外出多语言展示 — the outing kind's name in Chinese, English and Japanese.
     pub i18n_names: crate::attendance::v1::types::I18nNames,
     /// 默认语言类型 — the language whose name is shown when the client's language has none
@@ -4559,50 +4423,48 @@ pub struct UserOut {
     ///
     /// Example: `"ch"`
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
-    pub default_locale: ::std::string::String,
+    pub default_locale: String,
     /// 外出理由 — reason for the outing.
     ///
     /// Example: `"外出办事"`
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
-    pub reason: ::std::string::String,
+    pub reason: String,
     /// 审批通过时间 — when the approval passed, "yyyy-MM-dd HH:mm:ss"; answers only.
     ///
     /// Example: `"2021-01-04 12:00:00"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
-    pub approve_pass_time: ::std::option::Option<::std::string::String>,
+    pub approve_pass_time: Option<String>,
     /// 审批申请时间 — when the approval was requested, "yyyy-MM-dd HH:mm:ss"; answers only.
     ///
     /// Example: `"2021-01-04 11:00:00"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
-    pub approve_apply_time: ::std::option::Option<::std::string::String>,
+    pub approve_apply_time: Option<String>,
     /// 唯一幂等键 — idempotency key against creating the outing twice, e.g. the third-party record id.
     ///
     /// Example: `"1233432312"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
-    pub idempotent_id: ::std::option::Option<::std::string::String>,
+    pub idempotent_id: Option<String>,
     /// 更正流程实例 ID — correction process instances; set by the system, not sent on write.
     ///
     /// Example: `["7304865941202929196"]`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
-    pub correct_process_id: ::std::option::Option<
-        ::std::vec::Vec<::std::string::String>,
-    >,
+    pub correct_process_id: Option<Vec<String>>,
     /// 撤销流程实例 ID — cancellation process instances; set by the system, not sent on write.
     ///
     /// Example: `["7304865941202929196"]`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
-    pub cancel_process_id: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    pub cancel_process_id: Option<Vec<String>>,
     /// 发起流程实例 ID — originating process instances; set by the system, not sent on write.
     ///
     /// Example: `["7304865941202929196"]`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
-    pub process_id: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    pub process_id: Option<Vec<String>>,
 }
 impl ::lark_runtime::Validate for UserOut {
     fn validate_at(
@@ -4637,7 +4499,7 @@ pub struct UserLeave {
     /// Example: `"6737202939523236113"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
-    pub approval_id: ::std::option::Option<::std::string::String>,
+    pub approval_id: Option<String>,
     /// 请假的 uniq_id — the create page's request table calls it the approval instance id, its
     /// answer table and the query page call it the unique id of a leave kind (one per `i18n_names`,
     /// shorter than 14 characters, though the examples are 19 long; no length bound is enforced).
@@ -4645,7 +4507,7 @@ pub struct UserLeave {
     /// Example: `"6852582717813440527"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
-    pub uniq_id: ::std::option::Option<::std::string::String>,
+    pub uniq_id: Option<String>,
     /// 假期时长单位 — unit of the leave's length.
     ///
     /// Example: `1`
@@ -4660,12 +4522,12 @@ pub struct UserLeave {
     ///
     /// Example: `"2021-01-04 09:00:00"`
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
-    pub start_time: ::std::string::String,
+    pub start_time: String,
     /// 结束时间 — end, "yyyy-MM-dd HH:mm:ss", in the same time zone as `start_time`.
     ///
     /// Example: `"2021-01-04 19:00:00"`
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
-    pub end_time: ::std::string::String,
+    pub end_time: String,
     /// 假期多语言展示 — the leave kind's name in Chinese, English and Japanese.
     pub i18n_names: crate::attendance::v1::types::I18nNames,
     /// 默认语言类型 — the language whose name is shown when the client's language has none.
@@ -4676,25 +4538,25 @@ pub struct UserLeave {
     ///
     /// Example: `"家里有事"`
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
-    pub reason: ::std::string::String,
+    pub reason: String,
     /// 审批通过时间 — when the approval passed, "yyyy-MM-dd HH:mm:ss"; answers only.
     ///
     /// Example: `"2021-01-04 12:00:00"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
-    pub approve_pass_time: ::std::option::Option<::std::string::String>,
+    pub approve_pass_time: Option<String>,
     /// 审批申请时间 — when the approval was requested, "yyyy-MM-dd HH:mm:ss"; answers only.
     ///
     /// Example: `"2021-01-04 11:00:00"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
-    pub approve_apply_time: ::std::option::Option<::std::string::String>,
+    pub approve_apply_time: Option<String>,
     /// 唯一幂等键 — idempotency key against creating the leave twice, e.g. the third-party record id.
     ///
     /// Example: `"1233432312"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
-    pub idempotent_id: ::std::option::Option<::std::string::String>,
+    pub idempotent_id: Option<String>,
 }
 impl ::lark_runtime::Validate for UserLeave {
     fn validate_at(
@@ -4734,7 +4596,7 @@ pub struct UserOvertimeWork {
     /// Example: `"6737202939523236113"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
-    pub approval_id: ::std::option::Option<::std::string::String>,
+    pub approval_id: Option<String>,
     /// 加班时长 — overtime length. Only used for the calculation once technical support enables it;
     /// by default the length comes from `start_time` and `end_time`.
     ///
@@ -4757,44 +4619,42 @@ pub struct UserOvertimeWork {
     ///
     /// Example: `"2021-01-09 09:00:00"`
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
-    pub start_time: ::std::string::String,
+    pub start_time: String,
     /// 结束时间 — end, "yyyy-MM-dd HH:mm:ss", in the same time zone as `start_time`.
     ///
     /// Example: `"2021-01-10 13:00:00"`
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
-    pub end_time: ::std::string::String,
+    pub end_time: String,
     /// 加班事由 — reason for the overtime.
     ///
     /// Example: `"推进项目进度"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
-    pub reason: ::std::option::Option<::std::string::String>,
+    pub reason: Option<String>,
     /// 唯一幂等键 — idempotency key against creating the overtime twice, e.g. the third-party record id.
     ///
     /// Example: `"1233432312"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
-    pub idempotent_id: ::std::option::Option<::std::string::String>,
+    pub idempotent_id: Option<String>,
     /// 更正流程实例 ID — correction process instances; set by the system, not sent on write.
     ///
     /// Example: `["7304865941202929196"]`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
-    pub correct_process_id: ::std::option::Option<
-        ::std::vec::Vec<::std::string::String>,
-    >,
+    pub correct_process_id: Option<Vec<String>>,
     /// 撤销流程实例 ID — cancellation process instances; set by the system, not sent on write.
     ///
     /// Example: `["7304865941202929196"]`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
-    pub cancel_process_id: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    pub cancel_process_id: Option<Vec<String>>,
     /// 发起流程实例 ID — originating process instances; set by the system, not sent on write.
     ///
     /// Example: `["7304865941202929196"]`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
-    pub process_id: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    pub process_id: Option<Vec<String>>,
 }
 impl ::lark_runtime::Validate for UserOvertimeWork {
     fn validate_at(
@@ -4834,85 +4694,81 @@ pub struct UserTrip {
     /// Example: `"6737202939523236113"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
-    pub approval_id: ::std::option::Option<::std::string::String>,
+    pub approval_id: Option<String>,
     /// 开始时间 — start, "yyyy-MM-dd HH:mm:ss". Answers give it in the time zone of the submitter's
     /// current attendance group (UTC if the submitter has left).
     ///
     /// Example: `"2021-01-04 09:00:00"`
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
-    pub start_time: ::std::string::String,
+    pub start_time: String,
     /// 结束时间 — end, "yyyy-MM-dd HH:mm:ss", in the same time zone as `start_time`.
     ///
     /// Example: `"2021-01-04 19:00:00"`
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
-    pub end_time: ::std::string::String,
+    pub end_time: String,
     /// 出差理由 — reason for the trip.
     ///
     /// Example: `"培训"`
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
-    pub reason: ::std::string::String,
+    pub reason: String,
     /// 审批通过时间 — when the approval passed, "yyyy-MM-dd HH:mm:ss".
     ///
     /// Example: `"2021-01-04 12:00:00"`
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
-    pub approve_pass_time: ::std::string::String,
+    pub approve_pass_time: String,
     /// 审批申请时间 — when the approval was requested, "yyyy-MM-dd HH:mm:ss".
     ///
     /// Example: `"2021-01-04 11:00:00"`
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
-    pub approve_apply_time: ::std::string::String,
+    pub approve_apply_time: String,
     /// 唯一幂等键 — idempotency key against creating the trip twice, e.g. the third-party record id.
     ///
     /// Example: `"1233432312"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
-    pub idempotent_id: ::std::option::Option<::std::string::String>,
+    pub idempotent_id: Option<String>,
     /// 更正流程实例 ID — correction process instances; set by the system, not sent on write.
     ///
     /// Example: `["7304865941202929196"]`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
-    pub correct_process_id: ::std::option::Option<
-        ::std::vec::Vec<::std::string::String>,
-    >,
+    pub correct_process_id: Option<Vec<String>>,
     /// 撤销流程实例 ID — cancellation process instances; set by the system, not sent on write.
     ///
     /// Example: `["7304865941202929196"]`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
-    pub cancel_process_id: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    pub cancel_process_id: Option<Vec<String>>,
     /// 发起流程实例 ID — originating process instances; set by the system, not sent on write.
     ///
     /// Example: `["7304865941202929196"]`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
-    pub process_id: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    pub process_id: Option<Vec<String>>,
     /// 出发地 — where the trip starts (a single place).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub departure: ::std::option::Option<crate::attendance::v1::types::RegionPlace>,
+    pub departure: Option<crate::attendance::v1::types::RegionPlace>,
     /// 目的地 — where the trip goes (one or more places).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub destinations: ::std::option::Option<
-        ::std::vec::Vec<crate::attendance::v1::types::RegionPlace>,
-    >,
+    pub destinations: Option<Vec<crate::attendance::v1::types::RegionPlace>>,
     /// 交通工具 — means of transport: 1 plane, 2 train, 3 car, 4 high-speed train, 5 ship, 6 other.
     ///
     /// Example: `[1]`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
-    pub transportation: ::std::option::Option<::std::vec::Vec<i32>>,
+    pub transportation: Option<Vec<i32>>,
     /// 出差类型 — 1 one-way, 2 round trip.
     ///
     /// Example: `1`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
-    pub trip_type: ::std::option::Option<i32>,
+    pub trip_type: Option<i32>,
     /// 出差备注 — a note on the trip.
     ///
     /// Example: `"出差备注"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
-    pub remarks: ::std::option::Option<::std::string::String>,
+    pub remarks: Option<String>,
 }
 impl ::lark_runtime::Validate for UserTrip {
     fn validate_at(
@@ -4922,13 +4778,13 @@ impl ::lark_runtime::Validate for UserTrip {
     ) {
         {
             let at = at.field("departure");
-            if let ::std::option::Option::Some(value) = &self.departure {
+            if let Some(value) = &self.departure {
                 ::lark_runtime::Validate::validate_at(value, &at, violations);
             }
         }
         {
             let at = at.field("destinations");
-            if let ::std::option::Option::Some(value) = &self.destinations {
+            if let Some(value) = &self.destinations {
                 for (index, item) in value.iter().enumerate() {
                     let at = at.index(index);
                     ::lark_runtime::Validate::validate_at(item, &at, violations);
@@ -4953,14 +4809,14 @@ pub struct RegionPlace {
     /// Example: `"l1"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
-    pub region_level: ::std::option::Option<::std::string::String>,
+    pub region_level: Option<String>,
     /// 地理 ID — the region, as found through the Feishu People (CoreHR) district or city search APIs
     /// (Feishu People enterprise edition only).
     ///
     /// Example: `"6863333418483058189"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
-    pub region_id: ::std::option::Option<::std::string::String>,
+    pub region_id: Option<String>,
 }
 impl ::lark_runtime::Validate for RegionPlace {
     fn validate_at(
@@ -4984,19 +4840,19 @@ pub struct I18nNames {
     /// Example: `"中文描述"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
-    pub ch: ::std::option::Option<::std::string::String>,
+    pub ch: Option<String>,
     /// 英语描述 — English.
     ///
     /// Example: `"English description"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
-    pub en: ::std::option::Option<::std::string::String>,
+    pub en: Option<String>,
     /// 日语描述 — Japanese.
     ///
     /// Example: `"日本語の説明"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
-    pub ja: ::std::option::Option<::std::string::String>,
+    pub ja: Option<String>,
 }
 impl ::lark_runtime::Validate for I18nNames {
     fn validate_at(
@@ -5048,14 +4904,14 @@ impl ::lark_runtime::__private::serde::Serialize for ApprovalTimeUnit {
     fn serialize<S: ::lark_runtime::__private::serde::Serializer>(
         &self,
         serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
+    ) -> Result<S::Ok, S::Error> {
         ::lark_runtime::enums::serialize_int_enum(self, serializer)
     }
 }
 impl<'de> ::lark_runtime::__private::serde::Deserialize<'de> for ApprovalTimeUnit {
     fn deserialize<D: ::lark_runtime::__private::serde::Deserializer<'de>>(
         deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
+    ) -> Result<Self, D::Error> {
         ::lark_runtime::enums::deserialize_int_enum(deserializer)
     }
 }
@@ -5086,7 +4942,7 @@ pub enum ApprovalLocale {
     Japanese,
     /// A value this version of the spec does not list. Decoding keeps it; a request holding it
     /// fails validation.
-    Unknown(::std::string::String),
+    Unknown(String),
 }
 impl ::lark_runtime::enums::StringEnum for ApprovalLocale {
     fn from_wire(value: &str) -> Self {
@@ -5113,14 +4969,14 @@ impl ::lark_runtime::__private::serde::Serialize for ApprovalLocale {
     fn serialize<S: ::lark_runtime::__private::serde::Serializer>(
         &self,
         serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
+    ) -> Result<S::Ok, S::Error> {
         ::lark_runtime::enums::serialize_string_enum(self, serializer)
     }
 }
 impl<'de> ::lark_runtime::__private::serde::Deserialize<'de> for ApprovalLocale {
     fn deserialize<D: ::lark_runtime::__private::serde::Deserializer<'de>>(
         deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
+    ) -> Result<Self, D::Error> {
         ::lark_runtime::enums::deserialize_string_enum(deserializer)
     }
 }
@@ -5182,14 +5038,14 @@ impl ::lark_runtime::__private::serde::Serialize for OvertimeCategory {
     fn serialize<S: ::lark_runtime::__private::serde::Serializer>(
         &self,
         serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
+    ) -> Result<S::Ok, S::Error> {
         ::lark_runtime::enums::serialize_int_enum(self, serializer)
     }
 }
 impl<'de> ::lark_runtime::__private::serde::Deserialize<'de> for OvertimeCategory {
     fn deserialize<D: ::lark_runtime::__private::serde::Deserializer<'de>>(
         deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
+    ) -> Result<Self, D::Error> {
         ::lark_runtime::enums::deserialize_int_enum(deserializer)
     }
 }
@@ -5252,14 +5108,14 @@ impl ::lark_runtime::__private::serde::Serialize for OvertimeRuleType {
     fn serialize<S: ::lark_runtime::__private::serde::Serializer>(
         &self,
         serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
+    ) -> Result<S::Ok, S::Error> {
         ::lark_runtime::enums::serialize_int_enum(self, serializer)
     }
 }
 impl<'de> ::lark_runtime::__private::serde::Deserialize<'de> for OvertimeRuleType {
     fn deserialize<D: ::lark_runtime::__private::serde::Deserializer<'de>>(
         deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
+    ) -> Result<Self, D::Error> {
         ::lark_runtime::enums::deserialize_int_enum(deserializer)
     }
 }
@@ -5290,7 +5146,7 @@ pub enum ApprovalCheckDateType {
     UpdateTime,
     /// A value this version of the spec does not list. Decoding keeps it; a request holding it
     /// fails validation.
-    Unknown(::std::string::String),
+    Unknown(String),
 }
 impl ::lark_runtime::enums::StringEnum for ApprovalCheckDateType {
     fn from_wire(value: &str) -> Self {
@@ -5317,14 +5173,14 @@ impl ::lark_runtime::__private::serde::Serialize for ApprovalCheckDateType {
     fn serialize<S: ::lark_runtime::__private::serde::Serializer>(
         &self,
         serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
+    ) -> Result<S::Ok, S::Error> {
         ::lark_runtime::enums::serialize_string_enum(self, serializer)
     }
 }
 impl<'de> ::lark_runtime::__private::serde::Deserialize<'de> for ApprovalCheckDateType {
     fn deserialize<D: ::lark_runtime::__private::serde::Deserializer<'de>>(
         deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
+    ) -> Result<Self, D::Error> {
         ::lark_runtime::enums::deserialize_string_enum(deserializer)
     }
 }
@@ -5394,14 +5250,14 @@ impl ::lark_runtime::__private::serde::Serialize for ApprovalStatus {
     fn serialize<S: ::lark_runtime::__private::serde::Serializer>(
         &self,
         serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
+    ) -> Result<S::Ok, S::Error> {
         ::lark_runtime::enums::serialize_int_enum(self, serializer)
     }
 }
 impl<'de> ::lark_runtime::__private::serde::Deserialize<'de> for ApprovalStatus {
     fn deserialize<D: ::lark_runtime::__private::serde::Deserializer<'de>>(
         deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
+    ) -> Result<Self, D::Error> {
         ::lark_runtime::enums::deserialize_int_enum(deserializer)
     }
 }
@@ -5436,7 +5292,7 @@ pub enum ApprovalType {
     Remedy,
     /// A value this version of the spec does not list. Decoding keeps it; a request holding it
     /// fails validation.
-    Unknown(::std::string::String),
+    Unknown(String),
 }
 impl ::lark_runtime::enums::StringEnum for ApprovalType {
     fn from_wire(value: &str) -> Self {
@@ -5467,14 +5323,14 @@ impl ::lark_runtime::__private::serde::Serialize for ApprovalType {
     fn serialize<S: ::lark_runtime::__private::serde::Serializer>(
         &self,
         serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
+    ) -> Result<S::Ok, S::Error> {
         ::lark_runtime::enums::serialize_string_enum(self, serializer)
     }
 }
 impl<'de> ::lark_runtime::__private::serde::Deserialize<'de> for ApprovalType {
     fn deserialize<D: ::lark_runtime::__private::serde::Deserializer<'de>>(
         deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
+    ) -> Result<Self, D::Error> {
         ::lark_runtime::enums::deserialize_string_enum(deserializer)
     }
 }
@@ -5512,75 +5368,75 @@ pub struct UserTaskRemedy {
     /// Example: `"abd754f7"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
-    pub user_id: ::std::option::Option<::std::string::String>,
+    pub user_id: Option<String>,
     /// 补卡日期 — the day of the make-up punch, a yyyyMMdd number.
     ///
     /// Example: `20210701`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
-    pub remedy_date: ::std::option::Option<i32>,
+    pub remedy_date: Option<i32>,
     /// 第几次上下班 — which check-in/out pair of the day: 0 the first, 1 the second, 2 the third; 0 for
     /// flexible shifts.
     ///
     /// Example: `0`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
-    pub punch_no: ::std::option::Option<i32>,
+    pub punch_no: Option<i32>,
     /// 上班 / 下班 — 1 check-in, 2 check-out. For flexible shifts user_task_remedys/create says 0,
     /// user_task_remedys/query says 1.
     ///
     /// Example: `1`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
-    pub work_type: ::std::option::Option<i32>,
+    pub work_type: Option<i32>,
     /// 审批 ID — the approval, for approval_infos/process.
     ///
     /// Example: `"6737202939523236113"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
-    pub approval_id: ::std::option::Option<::std::string::String>,
+    pub approval_id: Option<String>,
     /// 补卡时间 — the make-up punch time, "yyyy-MM-dd HH:mm".
     ///
     /// Example: `"2021-07-01 08:00"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
-    pub remedy_time: ::std::option::Option<::std::string::String>,
+    pub remedy_time: Option<String>,
     /// 补卡状态 — state of the approval. user_task_remedys/create says the value is meaningless there:
     /// a new remedy is always pending until approval_infos/process updates it.
     ///
     /// Example: `2`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub status: ::std::option::Option<crate::attendance::v1::types::ApprovalStatus>,
+    pub status: Option<crate::attendance::v1::types::ApprovalStatus>,
     /// 补卡原因 — reason for the make-up punch.
     ///
     /// Example: `"忘记打卡"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
-    pub reason: ::std::option::Option<::std::string::String>,
+    pub reason: Option<String>,
     /// 补卡时间 — the make-up punch time, Unix seconds as a string (meaningless in create's answer).
     ///
     /// Example: `"1611476284"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
-    pub time: ::std::option::Option<::std::string::String>,
+    pub time: Option<String>,
     /// 时区 — time zone of the attendance group at the make-up punch (meaningless in create's answer).
     ///
     /// Example: `"Asia/Shanghai"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
-    pub time_zone: ::std::option::Option<::std::string::String>,
+    pub time_zone: Option<String>,
     /// 补卡发起时间 — when the remedy was requested, Unix seconds as a string (meaningless in create's answer).
     ///
     /// Example: `"1611476284"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
-    pub create_time: ::std::option::Option<::std::string::String>,
+    pub create_time: Option<String>,
     /// 补卡状态更新时间 — when its state last changed, Unix seconds as a string (meaningless in create's answer).
     ///
     /// Example: `"1611476284"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
-    pub update_time: ::std::option::Option<::std::string::String>,
+    pub update_time: Option<String>,
 }
 impl ::lark_runtime::Validate for UserTaskRemedy {
     fn validate_at(
@@ -5590,7 +5446,7 @@ impl ::lark_runtime::Validate for UserTaskRemedy {
     ) {
         {
             let at = at.field("status");
-            if let ::std::option::Option::Some(value) = &self.status {
+            if let Some(value) = &self.status {
                 ::lark_runtime::Validate::validate_at(value, &at, violations);
             }
         }
@@ -5610,7 +5466,7 @@ pub enum LeaveUserIdType {
     PeopleCorehrId,
     /// A value this version of the spec does not list. Decoding keeps it; a request holding it
     /// fails validation.
-    Unknown(::std::string::String),
+    Unknown(String),
 }
 impl ::lark_runtime::enums::StringEnum for LeaveUserIdType {
     fn from_wire(value: &str) -> Self {
@@ -5639,14 +5495,14 @@ impl ::lark_runtime::__private::serde::Serialize for LeaveUserIdType {
     fn serialize<S: ::lark_runtime::__private::serde::Serializer>(
         &self,
         serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
+    ) -> Result<S::Ok, S::Error> {
         ::lark_runtime::enums::serialize_string_enum(self, serializer)
     }
 }
 impl<'de> ::lark_runtime::__private::serde::Deserialize<'de> for LeaveUserIdType {
     fn deserialize<D: ::lark_runtime::__private::serde::Deserializer<'de>>(
         deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
+    ) -> Result<Self, D::Error> {
         ::lark_runtime::enums::deserialize_string_enum(deserializer)
     }
 }
@@ -5683,12 +5539,12 @@ pub struct LangText {
     ///
     /// Example: `"zh_CN"`
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
-    pub lang: ::std::string::String,
+    pub lang: String,
     /// 文本 — the text in that language.
     ///
     /// Example: `"test"`
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
-    pub value: ::std::string::String,
+    pub value: String,
 }
 impl ::lark_runtime::Validate for LangText {
     fn validate_at(
@@ -5709,7 +5565,7 @@ pub enum StatsLocale {
     Zh,
     /// A value this version of the spec does not list. Decoding keeps it; a request holding it
     /// fails validation.
-    Unknown(::std::string::String),
+    Unknown(String),
 }
 impl ::lark_runtime::enums::StringEnum for StatsLocale {
     fn from_wire(value: &str) -> Self {
@@ -5736,14 +5592,14 @@ impl ::lark_runtime::__private::serde::Serialize for StatsLocale {
     fn serialize<S: ::lark_runtime::__private::serde::Serializer>(
         &self,
         serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
+    ) -> Result<S::Ok, S::Error> {
         ::lark_runtime::enums::serialize_string_enum(self, serializer)
     }
 }
 impl<'de> ::lark_runtime::__private::serde::Deserialize<'de> for StatsLocale {
     fn deserialize<D: ::lark_runtime::__private::serde::Deserializer<'de>>(
         deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
+    ) -> Result<Self, D::Error> {
         ::lark_runtime::enums::deserialize_string_enum(deserializer)
     }
 }
@@ -5776,7 +5632,7 @@ pub enum StatsType {
     Month,
     /// A value this version of the spec does not list. Decoding keeps it; a request holding it
     /// fails validation.
-    Unknown(::std::string::String),
+    Unknown(String),
 }
 impl ::lark_runtime::enums::StringEnum for StatsType {
     fn from_wire(value: &str) -> Self {
@@ -5801,14 +5657,14 @@ impl ::lark_runtime::__private::serde::Serialize for StatsType {
     fn serialize<S: ::lark_runtime::__private::serde::Serializer>(
         &self,
         serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
+    ) -> Result<S::Ok, S::Error> {
         ::lark_runtime::enums::serialize_string_enum(self, serializer)
     }
 }
 impl<'de> ::lark_runtime::__private::serde::Deserialize<'de> for StatsType {
     fn deserialize<D: ::lark_runtime::__private::serde::Deserializer<'de>>(
         deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
+    ) -> Result<Self, D::Error> {
         ::lark_runtime::enums::deserialize_string_enum(deserializer)
     }
 }
@@ -5846,7 +5702,7 @@ pub struct UserStatsView {
     ///
     /// Example: `"TmpZNU5qTTJORFF6T1RnNU5UTTNOakV6TWl0dGIyNTBhQT09"`
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
-    pub view_id: ::std::string::String,
+    pub view_id: String,
     /// 视图类型 — daily or monthly statistics.
     ///
     /// Example: `"month"`
@@ -5855,12 +5711,10 @@ pub struct UserStatsView {
     ///
     /// Example: `"ec8ddg56"`
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
-    pub user_id: ::std::string::String,
+    pub user_id: String,
     /// 用户设置字段 — the column groups of the view.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub items: ::std::option::Option<
-        ::std::vec::Vec<crate::attendance::v1::types::UserStatsViewItem>,
-    >,
+    pub items: Option<Vec<crate::attendance::v1::types::UserStatsViewItem>>,
 }
 impl ::lark_runtime::Validate for UserStatsView {
     fn validate_at(
@@ -5875,7 +5729,7 @@ impl ::lark_runtime::Validate for UserStatsView {
         }
         {
             let at = at.field("items");
-            if let ::std::option::Option::Some(value) = &self.items {
+            if let Some(value) = &self.items {
                 for (index, item) in value.iter().enumerate() {
                     let at = at.index(index);
                     ::lark_runtime::Validate::validate_at(item, &at, violations);
@@ -5898,16 +5752,14 @@ pub struct UserStatsViewItem {
     ///
     /// Example: `"522"`
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
-    pub code: ::std::string::String,
+    pub code: String,
     /// 标题名称 — name of the column group; only in answers.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
-    pub title: ::std::option::Option<::std::string::String>,
+    pub title: Option<String>,
     /// 子标题 — the columns under this group.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub child_items: ::std::option::Option<
-        ::std::vec::Vec<crate::attendance::v1::types::UserStatsViewChildItem>,
-    >,
+    pub child_items: Option<Vec<crate::attendance::v1::types::UserStatsViewChildItem>>,
 }
 impl ::lark_runtime::Validate for UserStatsViewItem {
     fn validate_at(
@@ -5917,7 +5769,7 @@ impl ::lark_runtime::Validate for UserStatsViewItem {
     ) {
         {
             let at = at.field("child_items");
-            if let ::std::option::Option::Some(value) = &self.child_items {
+            if let Some(value) = &self.child_items {
                 for (index, item) in value.iter().enumerate() {
                     let at = at.index(index);
                     ::lark_runtime::Validate::validate_at(item, &at, violations);
@@ -5940,32 +5792,30 @@ pub struct UserStatsViewChildItem {
     ///
     /// Example: `"50101"`
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
-    pub code: ::std::string::String,
+    pub code: String,
     /// 开关字段 — switch of the column, a string; "0" off, "1" on.
     ///
     /// Example: `"0"`
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
-    pub value: ::std::string::String,
+    pub value: String,
     /// 子标题名称 — name of the column; only in answers.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
-    pub title: ::std::option::Option<::std::string::String>,
+    pub title: Option<String>,
     /// 列类型 — kind of the column; only in answers.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub column_type: ::std::option::Option<
-        crate::attendance::v1::types::UserStatsViewColumnType,
-    >,
+    pub column_type: Option<crate::attendance::v1::types::UserStatsViewColumnType>,
     /// 是否只读 — whether the column cannot be switched; only in answers.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub read_only: ::std::option::Option<bool>,
+    pub read_only: Option<bool>,
     /// 最小值 — lowest value of the column; only in answers.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
-    pub min_value: ::std::option::Option<::std::string::String>,
+    pub min_value: Option<String>,
     /// 最大值 — highest value of the column; only in answers.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
-    pub max_value: ::std::option::Option<::std::string::String>,
+    pub max_value: Option<String>,
 }
 impl ::lark_runtime::Validate for UserStatsViewChildItem {
     fn validate_at(
@@ -5975,7 +5825,7 @@ impl ::lark_runtime::Validate for UserStatsViewChildItem {
     ) {
         {
             let at = at.field("column_type");
-            if let ::std::option::Option::Some(value) = &self.column_type {
+            if let Some(value) = &self.column_type {
                 ::lark_runtime::Validate::validate_at(value, &at, violations);
             }
         }
@@ -6020,7 +5870,7 @@ impl ::lark_runtime::__private::serde::Serialize for UserStatsViewColumnType {
     fn serialize<S: ::lark_runtime::__private::serde::Serializer>(
         &self,
         serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
+    ) -> Result<S::Ok, S::Error> {
         ::lark_runtime::enums::serialize_int_enum(self, serializer)
     }
 }
@@ -6028,7 +5878,7 @@ impl<'de> ::lark_runtime::__private::serde::Deserialize<'de>
 for UserStatsViewColumnType {
     fn deserialize<D: ::lark_runtime::__private::serde::Deserializer<'de>>(
         deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
+    ) -> Result<Self, D::Error> {
         ::lark_runtime::enums::deserialize_int_enum(deserializer)
     }
 }
@@ -6062,19 +5912,19 @@ pub struct UserSetting {
     ///
     /// Example: `"abd754f7"`
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
-    pub user_id: ::std::string::String,
+    pub user_id: String,
     /// 人脸照片文件 ID — file id of the face photo: from files/upload when setting it, and usable with
     /// files/download when reading it.
     ///
     /// Example: `"xxxxxb306842b1c189bc5212eefxxxxx"`
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
-    pub face_key: ::std::string::String,
+    pub face_key: String,
     /// 人脸照片更新时间 — when the face photo was last updated, Unix seconds as a string.
     ///
     /// Example: `"1625681917"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
-    pub face_key_update_time: ::std::option::Option<::std::string::String>,
+    pub face_key_update_time: Option<String>,
 }
 impl ::lark_runtime::Validate for UserSetting {
     fn validate_at(

@@ -18,7 +18,7 @@ impl<'a> AttendanceV1ApprovalInfosApi<'a> {
     pub async fn process(
         &self,
         request: process::ProcessRequest,
-    ) -> ::std::result::Result<
+    ) -> Result<
         ::lark_runtime::Response<process::ProcessResponse>,
         ::lark_runtime::Error<process::ProcessError>,
     > {

@@ -23,7 +23,7 @@ pub struct ProcessRequest {
     /// or (for make-up punches) user_task_remedys/create.
     ///
     /// Example: `"6737202939523236113"`
-    approval_id: ::std::string::String,
+    approval_id: String,
     /// 审批类型 — what kind of approval it is.
     ///
     /// Example: `"remedy"`
@@ -43,7 +43,7 @@ impl ProcessRequest {
     /// or (for make-up punches) user_task_remedys/create.
     ///
     /// Example: `"6737202939523236113"`
-    pub fn approval_id(&self) -> &::std::string::String {
+    pub fn approval_id(&self) -> &String {
         &self.approval_id
     }
     /// 审批类型 — what kind of approval it is.
@@ -64,20 +64,17 @@ impl ProcessRequest {
 #[derive(Debug, Clone, Default)]
 #[must_use]
 pub struct ProcessRequestBuilder {
-    approval_id: ::std::option::Option<::std::string::String>,
-    approval_type: ::std::option::Option<crate::attendance::v1::types::ApprovalType>,
-    status: ::std::option::Option<ApprovalInfoProcessStatus>,
+    approval_id: Option<String>,
+    approval_type: Option<crate::attendance::v1::types::ApprovalType>,
+    status: Option<ApprovalInfoProcessStatus>,
 }
 impl ProcessRequestBuilder {
     /// 审批实例 ID — the approval to update, as returned by user_approvals/query, user_approvals/create
     /// or (for make-up punches) user_task_remedys/create.
     ///
     /// Example: `"6737202939523236113"`
-    pub fn approval_id(
-        mut self,
-        approval_id: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.approval_id = ::std::option::Option::Some(approval_id.into());
+    pub fn approval_id(mut self, approval_id: impl Into<String>) -> Self {
+        self.approval_id = Some(approval_id.into());
         self
     }
     /// 审批类型 — what kind of approval it is.
@@ -87,7 +84,7 @@ impl ProcessRequestBuilder {
         mut self,
         approval_type: crate::attendance::v1::types::ApprovalType,
     ) -> Self {
-        self.approval_type = ::std::option::Option::Some(approval_type);
+        self.approval_type = Some(approval_type);
         self
     }
     /// 审批状态 — the new state. Leaves, outings, overtime and trips accept only `Revoked`; make-up
@@ -95,13 +92,11 @@ impl ProcessRequestBuilder {
     ///
     /// Example: `4`
     pub fn status(mut self, status: ApprovalInfoProcessStatus) -> Self {
-        self.status = ::std::option::Option::Some(status);
+        self.status = Some(status);
         self
     }
     /// Checks every constraint of the spec and returns the request, or every violation found.
-    pub fn build(
-        self,
-    ) -> ::std::result::Result<ProcessRequest, ::lark_runtime::ValidationError> {
+    pub fn build(self) -> Result<ProcessRequest, ::lark_runtime::ValidationError> {
         let root = ::lark_runtime::validate::FieldPath::root();
         let mut violations = ::lark_runtime::validate::Violations::default();
         let approval_id = violations
@@ -109,12 +104,12 @@ impl ProcessRequestBuilder {
         let approval_type = violations
             .required(&root.field("approval_type"), self.approval_type);
         let status = violations.required(&root.field("status"), self.status);
-        let (
-            ::std::option::Option::Some(approval_id),
-            ::std::option::Option::Some(approval_type),
-            ::std::option::Option::Some(status),
-        ) = (approval_id, approval_type, status) else {
-            return ::std::result::Result::Err(violations.into_error("ProcessRequest"));
+        let (Some(approval_id), Some(approval_type), Some(status)) = (
+            approval_id,
+            approval_type,
+            status,
+        ) else {
+            return Err(violations.into_error("ProcessRequest"));
         };
         let request = ProcessRequest {
             approval_id,
@@ -122,7 +117,7 @@ impl ProcessRequestBuilder {
             status,
         };
         ::lark_runtime::Validate::validate(&request)?;
-        ::std::result::Result::Ok(request)
+        Ok(request)
     }
 }
 impl ::lark_runtime::Validate for ProcessRequest {
@@ -154,52 +149,49 @@ impl ::lark_runtime::Endpoint for ProcessRequest {
         access_tokens: &[::lark_runtime::AccessTokenKind::Tenant],
         app_types: &[::lark_runtime::AppType::Custom, ::lark_runtime::AppType::Isv],
         scopes: &["attendance:task"],
-        rate_limit: ::std::option::Option::Some(::lark_runtime::RateLimit {
+        rate_limit: Some(::lark_runtime::RateLimit {
             requests: 50u32,
             period_seconds: 1u32,
         }),
         envelope: ::lark_runtime::Envelope::Data,
         request_body: ::lark_runtime::RequestBody::Json,
         response_kind: ::lark_runtime::ResponseKind::Json,
-        pagination_items: ::std::option::Option::None,
+        pagination_items: None,
         path_example: &[],
         query_example: &[],
-        request_example: ::std::option::Option::Some(
+        request_example: Some(
             "{\"approval_id\":\"6737202939523236113\",\"approval_type\":\"remedy\",\"status\":4}",
         ),
-        response_example: ::std::option::Option::Some(
+        response_example: Some(
             "{\"code\":0,\"data\":{\"approval_info\":{\"approval_id\":\"6737202939523236113\",\"approval_type\":\"remedy\",\"status\":0}},\"msg\":\"success\"}",
         ),
     };
-    fn path(&self) -> ::std::string::String {
-        ::std::string::String::from("/open-apis/attendance/v1/approval_infos/process")
+    fn path(&self) -> String {
+        String::from("/open-apis/attendance/v1/approval_infos/process")
     }
-    fn query(&self) -> ::std::vec::Vec<(&'static str, ::std::string::String)> {
-        ::std::vec::Vec::new()
+    fn query(&self) -> Vec<(&'static str, String)> {
+        Vec::new()
     }
 }
 impl ::lark_runtime::Incoming for ProcessRequest {
     fn from_incoming(
         request: &::lark_runtime::IncomingRequest<'_>,
-    ) -> ::std::result::Result<Self, ::lark_runtime::ValidationError> {
+    ) -> Result<Self, ::lark_runtime::ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
         #[derive(::lark_runtime::__private::serde::Deserialize)]
         #[serde(crate = "::lark_runtime::__private::serde")]
         struct Body {
             #[serde(default, rename = "approval_id")]
-            approval_id: ::std::option::Option<::std::string::String>,
+            approval_id: Option<String>,
             #[serde(default, rename = "approval_type")]
-            approval_type: ::std::option::Option<
-                crate::attendance::v1::types::ApprovalType,
-            >,
+            approval_type: Option<crate::attendance::v1::types::ApprovalType>,
             #[serde(default, rename = "status")]
-            status: ::std::option::Option<ApprovalInfoProcessStatus>,
+            status: Option<ApprovalInfoProcessStatus>,
         }
         let mut violations = ::lark_runtime::validate::Violations::default();
         let mut builder = Self::builder();
-        let ::std::option::Option::Some(body) = request.body::<Body>(&mut violations)
-        else {
-            return ::std::result::Result::Err(violations.into_error("ProcessRequest"));
+        let Some(body) = request.body::<Body>(&mut violations) else {
+            return Err(violations.into_error("ProcessRequest"));
         };
         builder.approval_id = body.approval_id;
         builder.approval_type = body.approval_type;
@@ -222,7 +214,7 @@ impl ::lark_runtime::Incoming for ProcessRequest {
 pub struct ProcessResponse {
     /// 审批信息 — the approval after the update.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub approval_info: ::std::option::Option<ApprovalInfo>,
+    pub approval_info: Option<ApprovalInfo>,
 }
 /// A documented error code of 通知审批状态更新 — Update the state of a third-party approval.
 ///
@@ -299,81 +291,73 @@ impl ProcessError {
         }
     }
     /// The HTTP status the reference page gives; `None` for an undocumented code.
-    pub fn http_status(&self) -> ::std::option::Option<u16> {
+    pub fn http_status(&self) -> Option<u16> {
         match self {
-            Self::ParamInvalid => ::std::option::Option::Some(400),
-            Self::TenantIdEmpty => ::std::option::Option::Some(400),
-            Self::UserNotFoundOrNoPermission => ::std::option::Option::Some(400),
-            Self::NoDataPermission => ::std::option::Option::Some(400),
-            Self::GeneralError => ::std::option::Option::Some(400),
-            Self::SystemError => ::std::option::Option::Some(500),
-            Self::Deprecated => ::std::option::Option::Some(500),
-            Self::ShiftServiceError => ::std::option::Option::Some(500),
-            Self::Undocumented(_) => ::std::option::Option::None,
+            Self::ParamInvalid => Some(400),
+            Self::TenantIdEmpty => Some(400),
+            Self::UserNotFoundOrNoPermission => Some(400),
+            Self::NoDataPermission => Some(400),
+            Self::GeneralError => Some(400),
+            Self::SystemError => Some(500),
+            Self::Deprecated => Some(500),
+            Self::ShiftServiceError => Some(500),
+            Self::Undocumented(_) => None,
         }
     }
     /// The message the reference page gives; `None` for an undocumented code.
-    pub fn message(&self) -> ::std::option::Option<&'static str> {
+    pub fn message(&self) -> Option<&'static str> {
         match self {
-            Self::ParamInvalid => ::std::option::Option::Some("param is invalis"),
-            Self::TenantIdEmpty => ::std::option::Option::Some("tenant_id is empty"),
-            Self::UserNotFoundOrNoPermission => {
-                ::std::option::Option::Some("param is invalis")
-            }
-            Self::NoDataPermission => ::std::option::Option::Some("没有权限"),
-            Self::GeneralError => ::std::option::Option::Some("通用错误信息"),
-            Self::SystemError => ::std::option::Option::Some("param is invalis"),
-            Self::Deprecated => {
-                ::std::option::Option::Some("历史错误码，不再使用")
-            }
-            Self::ShiftServiceError => ::std::option::Option::Some("param is invalis"),
-            Self::Undocumented(_) => ::std::option::Option::None,
+            Self::ParamInvalid => Some("param is invalis"),
+            Self::TenantIdEmpty => Some("tenant_id is empty"),
+            Self::UserNotFoundOrNoPermission => Some("param is invalis"),
+            Self::NoDataPermission => Some("没有权限"),
+            Self::GeneralError => Some("通用错误信息"),
+            Self::SystemError => Some("param is invalis"),
+            Self::Deprecated => Some("历史错误码，不再使用"),
+            Self::ShiftServiceError => Some("param is invalis"),
+            Self::Undocumented(_) => None,
         }
     }
     /// What the reference page advises; `None` when it says nothing or for an undocumented code.
-    pub fn advice(&self) -> ::std::option::Option<&'static str> {
+    pub fn advice(&self) -> Option<&'static str> {
         match self {
             Self::ParamInvalid => {
-                ::std::option::Option::Some(
+                Some(
                     "入参校验失败 — the request failed validation; the returned message names the bad parameter (e.g. \"employee_type invalid\").",
                 )
             }
             Self::TenantIdEmpty => {
-                ::std::option::Option::Some(
-                    "Check that the tenant_access_token sent is the right one.",
-                )
+                Some("Check that the tenant_access_token sent is the right one.")
             }
             Self::UserNotFoundOrNoPermission => {
-                ::std::option::Option::Some(
+                Some(
                     "A user id involved does not exist or is outside the app's permission; the returned message says which.",
                 )
             }
             Self::NoDataPermission => {
-                ::std::option::Option::Some(
+                Some(
                     "数据权限范围 — check the data permission scope in the attendance admin console.",
                 )
             }
             Self::GeneralError => {
-                ::std::option::Option::Some(
+                Some(
                     "通用错误信息 — one of several general errors; see the attendance service's general error messages guide for the meaning and fix.",
                 )
             }
             Self::SystemError => {
-                ::std::option::Option::Some(
+                Some(
                     "An internal fault (e.g. \"internal server error\"); retry, or ask technical support.",
                 )
             }
             Self::Deprecated => {
-                ::std::option::Option::Some(
-                    "历史错误码 — a legacy code that is no longer used.",
-                )
+                Some("历史错误码 — a legacy code that is no longer used.")
             }
             Self::ShiftServiceError => {
-                ::std::option::Option::Some(
+                Some(
                     "班次服务异常 — the shift service failed; the returned message gives the cause (e.g. a user's Lark id was not found). Retry, or ask technical support.",
                 )
             }
-            Self::Undocumented(_) => ::std::option::Option::None,
+            Self::Undocumented(_) => None,
         }
     }
     /// Whether sending the same request again can succeed.
@@ -398,13 +382,13 @@ impl ::lark_runtime::DocumentedError for ProcessError {
     fn code(&self) -> i64 {
         self.code()
     }
-    fn http_status(&self) -> ::std::option::Option<u16> {
+    fn http_status(&self) -> Option<u16> {
         self.http_status()
     }
-    fn message(&self) -> ::std::option::Option<&'static str> {
+    fn message(&self) -> Option<&'static str> {
         self.message()
     }
-    fn advice(&self) -> ::std::option::Option<&'static str> {
+    fn advice(&self) -> Option<&'static str> {
         self.advice()
     }
     fn is_retryable(&self) -> bool {
@@ -457,7 +441,7 @@ impl ::lark_runtime::__private::serde::Serialize for ApprovalInfoProcessStatus {
     fn serialize<S: ::lark_runtime::__private::serde::Serializer>(
         &self,
         serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
+    ) -> Result<S::Ok, S::Error> {
         ::lark_runtime::enums::serialize_int_enum(self, serializer)
     }
 }
@@ -465,7 +449,7 @@ impl<'de> ::lark_runtime::__private::serde::Deserialize<'de>
 for ApprovalInfoProcessStatus {
     fn deserialize<D: ::lark_runtime::__private::serde::Deserializer<'de>>(
         deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
+    ) -> Result<Self, D::Error> {
         ::lark_runtime::enums::deserialize_int_enum(deserializer)
     }
 }
@@ -499,17 +483,17 @@ pub struct ApprovalInfo {
     /// Example: `"6737202939523236113"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
-    pub approval_id: ::std::option::Option<::std::string::String>,
+    pub approval_id: Option<String>,
     /// 审批类型 — what kind of approval it is.
     ///
     /// Example: `"remedy"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub approval_type: ::std::option::Option<crate::attendance::v1::types::ApprovalType>,
+    pub approval_type: Option<crate::attendance::v1::types::ApprovalType>,
     /// 审批状态 — its state.
     ///
     /// Example: `0`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub status: ::std::option::Option<crate::attendance::v1::types::ApprovalStatus>,
+    pub status: Option<crate::attendance::v1::types::ApprovalStatus>,
 }
 impl ::lark_runtime::Validate for ApprovalInfo {
     fn validate_at(
@@ -519,13 +503,13 @@ impl ::lark_runtime::Validate for ApprovalInfo {
     ) {
         {
             let at = at.field("approval_type");
-            if let ::std::option::Option::Some(value) = &self.approval_type {
+            if let Some(value) = &self.approval_type {
                 ::lark_runtime::Validate::validate_at(value, &at, violations);
             }
         }
         {
             let at = at.field("status");
-            if let ::std::option::Option::Some(value) = &self.status {
+            if let Some(value) = &self.status {
                 ::lark_runtime::Validate::validate_at(value, &at, violations);
             }
         }

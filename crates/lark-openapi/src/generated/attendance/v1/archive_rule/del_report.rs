@@ -25,20 +25,20 @@ pub struct DelReportRequest {
     /// 月份 — the month, as yyyyMM.
     ///
     /// Example: `"202409"`
-    month: ::std::string::String,
+    month: String,
     /// 操作者 ID — the operator, in the kind of id `employee_type` names.
     ///
     /// Example: `"a111xd"`
-    operator_id: ::std::string::String,
+    operator_id: String,
     /// 归档规则 ID — the archive rule; 获取方式 (where ids come from) — archive_rule/list.
     ///
     /// Example: `"1"`
-    archive_rule_id: ::std::string::String,
+    archive_rule_id: String,
     /// 用户 ID — the employees whose rows to delete, in the kind of id `employee_type` names.
     ///
     /// Example: `["xx1uad"]`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    user_ids: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    user_ids: Option<Vec<String>>,
 }
 impl DelReportRequest {
     /// A builder with nothing set.
@@ -54,27 +54,25 @@ impl DelReportRequest {
     /// 月份 — the month, as yyyyMM.
     ///
     /// Example: `"202409"`
-    pub fn month(&self) -> &::std::string::String {
+    pub fn month(&self) -> &String {
         &self.month
     }
     /// 操作者 ID — the operator, in the kind of id `employee_type` names.
     ///
     /// Example: `"a111xd"`
-    pub fn operator_id(&self) -> &::std::string::String {
+    pub fn operator_id(&self) -> &String {
         &self.operator_id
     }
     /// 归档规则 ID — the archive rule; 获取方式 (where ids come from) — archive_rule/list.
     ///
     /// Example: `"1"`
-    pub fn archive_rule_id(&self) -> &::std::string::String {
+    pub fn archive_rule_id(&self) -> &String {
         &self.archive_rule_id
     }
     /// 用户 ID — the employees whose rows to delete, in the kind of id `employee_type` names.
     ///
     /// Example: `["xx1uad"]`
-    pub fn user_ids(
-        &self,
-    ) -> ::std::option::Option<&::std::vec::Vec<::std::string::String>> {
+    pub fn user_ids(&self) -> Option<&Vec<String>> {
         self.user_ids.as_ref()
     }
 }
@@ -82,11 +80,11 @@ impl DelReportRequest {
 #[derive(Debug, Clone, Default)]
 #[must_use]
 pub struct DelReportRequestBuilder {
-    employee_type: ::std::option::Option<crate::attendance::v1::types::EmployeeType>,
-    month: ::std::option::Option<::std::string::String>,
-    operator_id: ::std::option::Option<::std::string::String>,
-    archive_rule_id: ::std::option::Option<::std::string::String>,
-    user_ids: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    employee_type: Option<crate::attendance::v1::types::EmployeeType>,
+    month: Option<String>,
+    operator_id: Option<String>,
+    archive_rule_id: Option<String>,
+    user_ids: Option<Vec<String>>,
 }
 impl DelReportRequestBuilder {
     /// 员工 ID 类型 — the kind of id of `operator_id` and `user_ids`.
@@ -96,37 +94,28 @@ impl DelReportRequestBuilder {
         mut self,
         employee_type: crate::attendance::v1::types::EmployeeType,
     ) -> Self {
-        self.employee_type = ::std::option::Option::Some(employee_type);
+        self.employee_type = Some(employee_type);
         self
     }
     /// 月份 — the month, as yyyyMM.
     ///
     /// Example: `"202409"`
-    pub fn month(
-        mut self,
-        month: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.month = ::std::option::Option::Some(month.into());
+    pub fn month(mut self, month: impl Into<String>) -> Self {
+        self.month = Some(month.into());
         self
     }
     /// 操作者 ID — the operator, in the kind of id `employee_type` names.
     ///
     /// Example: `"a111xd"`
-    pub fn operator_id(
-        mut self,
-        operator_id: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.operator_id = ::std::option::Option::Some(operator_id.into());
+    pub fn operator_id(mut self, operator_id: impl Into<String>) -> Self {
+        self.operator_id = Some(operator_id.into());
         self
     }
     /// 归档规则 ID — the archive rule; 获取方式 (where ids come from) — archive_rule/list.
     ///
     /// Example: `"1"`
-    pub fn archive_rule_id(
-        mut self,
-        archive_rule_id: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.archive_rule_id = ::std::option::Option::Some(archive_rule_id.into());
+    pub fn archive_rule_id(mut self, archive_rule_id: impl Into<String>) -> Self {
+        self.archive_rule_id = Some(archive_rule_id.into());
         self
     }
     /// 用户 ID — the employees whose rows to delete, in the kind of id `employee_type` names.
@@ -134,19 +123,13 @@ impl DelReportRequestBuilder {
     /// Example: `["xx1uad"]`
     pub fn user_ids(
         mut self,
-        user_ids: impl ::std::iter::IntoIterator<
-            Item = impl ::std::convert::Into<::std::string::String>,
-        >,
+        user_ids: impl IntoIterator<Item = impl Into<String>>,
     ) -> Self {
-        self.user_ids = ::std::option::Option::Some(
-            user_ids.into_iter().map(::std::convert::Into::into).collect(),
-        );
+        self.user_ids = Some(user_ids.into_iter().map(Into::into).collect());
         self
     }
     /// Checks every constraint of the spec and returns the request, or every violation found.
-    pub fn build(
-        self,
-    ) -> ::std::result::Result<DelReportRequest, ::lark_runtime::ValidationError> {
+    pub fn build(self) -> Result<DelReportRequest, ::lark_runtime::ValidationError> {
         let root = ::lark_runtime::validate::FieldPath::root();
         let mut violations = ::lark_runtime::validate::Violations::default();
         let employee_type = violations
@@ -157,12 +140,12 @@ impl DelReportRequestBuilder {
         let archive_rule_id = violations
             .required(&root.field("archive_rule_id"), self.archive_rule_id);
         let (
-            ::std::option::Option::Some(employee_type),
-            ::std::option::Option::Some(month),
-            ::std::option::Option::Some(operator_id),
-            ::std::option::Option::Some(archive_rule_id),
+            Some(employee_type),
+            Some(month),
+            Some(operator_id),
+            Some(archive_rule_id),
         ) = (employee_type, month, operator_id, archive_rule_id) else {
-            return ::std::result::Result::Err(violations.into_error("DelReportRequest"));
+            return Err(violations.into_error("DelReportRequest"));
         };
         let request = DelReportRequest {
             employee_type,
@@ -172,7 +155,7 @@ impl DelReportRequestBuilder {
             user_ids: self.user_ids,
         };
         ::lark_runtime::Validate::validate(&request)?;
-        ::std::result::Result::Ok(request)
+        Ok(request)
     }
 }
 impl ::lark_runtime::Validate for DelReportRequest {
@@ -202,31 +185,29 @@ impl ::lark_runtime::Endpoint for DelReportRequest {
         ],
         app_types: &[::lark_runtime::AppType::Custom, ::lark_runtime::AppType::Isv],
         scopes: &["attendance:task"],
-        rate_limit: ::std::option::Option::Some(::lark_runtime::RateLimit {
+        rate_limit: Some(::lark_runtime::RateLimit {
             requests: 50u32,
             period_seconds: 1u32,
         }),
         envelope: ::lark_runtime::Envelope::Data,
         request_body: ::lark_runtime::RequestBody::Json,
         response_kind: ::lark_runtime::ResponseKind::Json,
-        pagination_items: ::std::option::Option::None,
+        pagination_items: None,
         path_example: &[],
         query_example: &[("employee_type", "employee_id")],
-        request_example: ::std::option::Option::Some(
+        request_example: Some(
             "{\"archive_rule_id\":\"1\",\"month\":\"202409\",\"operator_id\":\"a111xd\",\"user_ids\":[\"xx1uad\"]}",
         ),
-        response_example: ::std::option::Option::Some(
-            "{\"code\":0,\"data\":{},\"msg\":\"success\"}",
-        ),
+        response_example: Some("{\"code\":0,\"data\":{},\"msg\":\"success\"}"),
     };
-    fn path(&self) -> ::std::string::String {
-        ::std::string::String::from("/open-apis/attendance/v1/archive_rule/del_report")
+    fn path(&self) -> String {
+        String::from("/open-apis/attendance/v1/archive_rule/del_report")
     }
-    fn query(&self) -> ::std::vec::Vec<(&'static str, ::std::string::String)> {
-        let mut query = ::std::vec::Vec::new();
+    fn query(&self) -> Vec<(&'static str, String)> {
+        let mut query = Vec::new();
         {
             let value = &self.employee_type;
-            query.push(("employee_type", ::std::string::ToString::to_string(value)));
+            query.push(("employee_type", ToString::to_string(value)));
         }
         query
     }
@@ -234,19 +215,19 @@ impl ::lark_runtime::Endpoint for DelReportRequest {
 impl ::lark_runtime::Incoming for DelReportRequest {
     fn from_incoming(
         request: &::lark_runtime::IncomingRequest<'_>,
-    ) -> ::std::result::Result<Self, ::lark_runtime::ValidationError> {
+    ) -> Result<Self, ::lark_runtime::ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
         #[derive(::lark_runtime::__private::serde::Deserialize)]
         #[serde(crate = "::lark_runtime::__private::serde")]
         struct Body {
             #[serde(default, rename = "month")]
-            month: ::std::option::Option<::std::string::String>,
+            month: Option<String>,
             #[serde(default, rename = "operator_id")]
-            operator_id: ::std::option::Option<::std::string::String>,
+            operator_id: Option<String>,
             #[serde(default, rename = "archive_rule_id")]
-            archive_rule_id: ::std::option::Option<::std::string::String>,
+            archive_rule_id: Option<String>,
             #[serde(default, rename = "user_ids")]
-            user_ids: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+            user_ids: Option<Vec<String>>,
         }
         let root = ::lark_runtime::validate::FieldPath::root();
         let mut violations = ::lark_runtime::validate::Violations::default();
@@ -255,9 +236,8 @@ impl ::lark_runtime::Incoming for DelReportRequest {
             .query_one::<
                 crate::attendance::v1::types::EmployeeType,
             >(&root.field("employee_type"), "employee_type", &mut violations);
-        let ::std::option::Option::Some(body) = request.body::<Body>(&mut violations)
-        else {
-            return ::std::result::Result::Err(violations.into_error("DelReportRequest"));
+        let Some(body) = request.body::<Body>(&mut violations) else {
+            return Err(violations.into_error("DelReportRequest"));
         };
         builder.month = body.month;
         builder.operator_id = body.operator_id;
@@ -322,50 +302,50 @@ impl DelReportError {
         }
     }
     /// The HTTP status the reference page gives; `None` for an undocumented code.
-    pub fn http_status(&self) -> ::std::option::Option<u16> {
+    pub fn http_status(&self) -> Option<u16> {
         match self {
-            Self::ParamInvalid => ::std::option::Option::Some(400),
-            Self::GeneralError => ::std::option::Option::Some(400),
-            Self::SystemError => ::std::option::Option::Some(500),
-            Self::Undocumented(_) => ::std::option::Option::None,
+            Self::ParamInvalid => Some(400),
+            Self::GeneralError => Some(400),
+            Self::SystemError => Some(500),
+            Self::Undocumented(_) => None,
         }
     }
     /// The message the reference page gives; `None` for an undocumented code.
-    pub fn message(&self) -> ::std::option::Option<&'static str> {
+    pub fn message(&self) -> Option<&'static str> {
         match self {
             Self::ParamInvalid => {
-                ::std::option::Option::Some(
+                Some(
                     "\"%v\" 表示动态返回，即根据实际的错误场景，返回不同的 err msg",
                 )
             }
-            Self::GeneralError => ::std::option::Option::Some("通用错误信息"),
+            Self::GeneralError => Some("通用错误信息"),
             Self::SystemError => {
-                ::std::option::Option::Some(
+                Some(
                     "\"%v\" 表示动态返回，即根据实际的错误场景，返回不同的 err msg",
                 )
             }
-            Self::Undocumented(_) => ::std::option::Option::None,
+            Self::Undocumented(_) => None,
         }
     }
     /// What the reference page advises; `None` when it says nothing or for an undocumented code.
-    pub fn advice(&self) -> ::std::option::Option<&'static str> {
+    pub fn advice(&self) -> Option<&'static str> {
         match self {
             Self::ParamInvalid => {
-                ::std::option::Option::Some(
+                Some(
                     "入参校验失败 — the request failed validation; the message, filled in per case, names the bad parameter (e.g. \"employee_type invalid\").",
                 )
             }
             Self::GeneralError => {
-                ::std::option::Option::Some(
+                Some(
                     "通用错误信息 — one of several general errors; see the attendance service's general error messages guide for the meaning and fix.",
                 )
             }
             Self::SystemError => {
-                ::std::option::Option::Some(
+                Some(
                     "An internal fault (e.g. \"internal server error\"); retry, or ask technical support.",
                 )
             }
-            Self::Undocumented(_) => ::std::option::Option::None,
+            Self::Undocumented(_) => None,
         }
     }
     /// Whether sending the same request again can succeed.
@@ -385,13 +365,13 @@ impl ::lark_runtime::DocumentedError for DelReportError {
     fn code(&self) -> i64 {
         self.code()
     }
-    fn http_status(&self) -> ::std::option::Option<u16> {
+    fn http_status(&self) -> Option<u16> {
         self.http_status()
     }
-    fn message(&self) -> ::std::option::Option<&'static str> {
+    fn message(&self) -> Option<&'static str> {
         self.message()
     }
-    fn advice(&self) -> ::std::option::Option<&'static str> {
+    fn advice(&self) -> Option<&'static str> {
         self.advice()
     }
     fn is_retryable(&self) -> bool {

@@ -22,12 +22,12 @@ pub struct ListRequest {
     ///
     /// Example: `10`
     #[serde(skip)]
-    page_size: ::std::option::Option<i32>,
+    page_size: Option<i32>,
     /// 分页标记 — leave unset on the first call; then pass the `page_token` of the previous answer.
     ///
     /// Example: `"xxx"`
     #[serde(skip)]
-    page_token: ::std::option::Option<::std::string::String>,
+    page_token: Option<String>,
 }
 impl ListRequest {
     /// A builder with nothing set.
@@ -37,13 +37,13 @@ impl ListRequest {
     /// 分页大小 — page size, 1 to 50; the page's text says to always send it.
     ///
     /// Example: `10`
-    pub fn page_size(&self) -> ::std::option::Option<&i32> {
+    pub fn page_size(&self) -> Option<&i32> {
         self.page_size.as_ref()
     }
     /// 分页标记 — leave unset on the first call; then pass the `page_token` of the previous answer.
     ///
     /// Example: `"xxx"`
-    pub fn page_token(&self) -> ::std::option::Option<&::std::string::String> {
+    pub fn page_token(&self) -> Option<&String> {
         self.page_token.as_ref()
     }
 }
@@ -51,37 +51,32 @@ impl ListRequest {
 #[derive(Debug, Clone, Default)]
 #[must_use]
 pub struct ListRequestBuilder {
-    page_size: ::std::option::Option<i32>,
-    page_token: ::std::option::Option<::std::string::String>,
+    page_size: Option<i32>,
+    page_token: Option<String>,
 }
 impl ListRequestBuilder {
     /// 分页大小 — page size, 1 to 50; the page's text says to always send it.
     ///
     /// Example: `10`
     pub fn page_size(mut self, page_size: i32) -> Self {
-        self.page_size = ::std::option::Option::Some(page_size);
+        self.page_size = Some(page_size);
         self
     }
     /// 分页标记 — leave unset on the first call; then pass the `page_token` of the previous answer.
     ///
     /// Example: `"xxx"`
-    pub fn page_token(
-        mut self,
-        page_token: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.page_token = ::std::option::Option::Some(page_token.into());
+    pub fn page_token(mut self, page_token: impl Into<String>) -> Self {
+        self.page_token = Some(page_token.into());
         self
     }
     /// Checks every constraint of the spec and returns the request, or every violation found.
-    pub fn build(
-        self,
-    ) -> ::std::result::Result<ListRequest, ::lark_runtime::ValidationError> {
+    pub fn build(self) -> Result<ListRequest, ::lark_runtime::ValidationError> {
         let request = ListRequest {
             page_size: self.page_size,
             page_token: self.page_token,
         };
         ::lark_runtime::Validate::validate(&request)?;
-        ::std::result::Result::Ok(request)
+        Ok(request)
     }
 }
 impl ::lark_runtime::Validate for ListRequest {
@@ -92,17 +87,13 @@ impl ::lark_runtime::Validate for ListRequest {
     ) {
         {
             let at = at.field("page_size");
-            if let ::std::option::Option::Some(value) = &self.page_size {
+            if let Some(value) = &self.page_size {
                 violations
                     .range(
                         &at,
                         *value,
-                        ::std::option::Option::Some(
-                            ::lark_runtime::validate::Number::Int(1),
-                        ),
-                        ::std::option::Option::Some(
-                            ::lark_runtime::validate::Number::Int(50),
-                        ),
+                        Some(::lark_runtime::validate::Number::Int(1)),
+                        Some(::lark_runtime::validate::Number::Int(50)),
                     );
             }
         }
@@ -122,31 +113,31 @@ impl ::lark_runtime::Endpoint for ListRequest {
         ],
         app_types: &[::lark_runtime::AppType::Custom],
         scopes: &["attendance:task:readonly"],
-        rate_limit: ::std::option::Option::Some(::lark_runtime::RateLimit {
+        rate_limit: Some(::lark_runtime::RateLimit {
             requests: 50u32,
             period_seconds: 1u32,
         }),
         envelope: ::lark_runtime::Envelope::Data,
         request_body: ::lark_runtime::RequestBody::None,
         response_kind: ::lark_runtime::ResponseKind::Json,
-        pagination_items: ::std::option::Option::Some("items"),
+        pagination_items: Some("items"),
         path_example: &[],
         query_example: &[("page_size", "10"), ("page_token", "xxx")],
-        request_example: ::std::option::Option::None,
-        response_example: ::std::option::Option::Some(
+        request_example: None,
+        response_example: Some(
             "{\"code\":0,\"data\":{\"has_more\":true,\"items\":[{\"archive_rule_id\":\"7341290237441605652\",\"archive_rule_name\":{\"en\":\"alice\",\"ja\":\"1\",\"zh\":\"1\"},\"report_id\":\"7341290237441605652\",\"report_name\":{\"en\":\"alice\",\"ja\":\"1\",\"zh\":\"1\"}}],\"page_token\":\"xxx\"},\"msg\":\"success\"}",
         ),
     };
-    fn path(&self) -> ::std::string::String {
-        ::std::string::String::from("/open-apis/attendance/v1/archive_rule")
+    fn path(&self) -> String {
+        String::from("/open-apis/attendance/v1/archive_rule")
     }
-    fn query(&self) -> ::std::vec::Vec<(&'static str, ::std::string::String)> {
-        let mut query = ::std::vec::Vec::new();
-        if let ::std::option::Option::Some(value) = &self.page_size {
-            query.push(("page_size", ::std::string::ToString::to_string(value)));
+    fn query(&self) -> Vec<(&'static str, String)> {
+        let mut query = Vec::new();
+        if let Some(value) = &self.page_size {
+            query.push(("page_size", ToString::to_string(value)));
         }
-        if let ::std::option::Option::Some(value) = &self.page_token {
-            query.push(("page_token", ::std::string::ToString::to_string(value)));
+        if let Some(value) = &self.page_token {
+            query.push(("page_token", ToString::to_string(value)));
         }
         query
     }
@@ -154,7 +145,7 @@ impl ::lark_runtime::Endpoint for ListRequest {
 impl ::lark_runtime::Incoming for ListRequest {
     fn from_incoming(
         request: &::lark_runtime::IncomingRequest<'_>,
-    ) -> ::std::result::Result<Self, ::lark_runtime::ValidationError> {
+    ) -> Result<Self, ::lark_runtime::ValidationError> {
         let root = ::lark_runtime::validate::FieldPath::root();
         let mut violations = ::lark_runtime::validate::Violations::default();
         let mut builder = Self::builder();
@@ -162,15 +153,15 @@ impl ::lark_runtime::Incoming for ListRequest {
             .query_one::<i32>(&root.field("page_size"), "page_size", &mut violations);
         builder.page_token = request
             .query_one::<
-                ::std::string::String,
+                String,
             >(&root.field("page_token"), "page_token", &mut violations);
         ::lark_runtime::incoming::finish(violations, "ListRequest", builder.build())
     }
 }
 impl ::lark_runtime::Paged for ListRequest {
-    fn with_page_token(&self, page_token: ::std::string::String) -> Self {
+    fn with_page_token(&self, page_token: String) -> Self {
         let mut next = self.clone();
-        next.page_token = ::std::option::Option::Some(page_token);
+        next.page_token = Some(page_token);
         next
     }
 }
@@ -189,24 +180,24 @@ impl ::lark_runtime::Paged for ListRequest {
 pub struct ListResponse {
     /// 分页查询结果项 — the archive rules on this page.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub items: ::std::option::Option<::std::vec::Vec<ArchiveRuleMeta>>,
+    pub items: Option<Vec<ArchiveRuleMeta>>,
     /// 分页标记 — token for the next page; only present when `has_more` is true.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
-    pub page_token: ::std::option::Option<::std::string::String>,
+    pub page_token: Option<String>,
     /// 是否还有更多项 — whether more pages follow.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub has_more: ::std::option::Option<bool>,
+    pub has_more: Option<bool>,
 }
 impl ::lark_runtime::Page for ListResponse {
     type Item = ArchiveRuleMeta;
-    fn has_more(&self) -> ::std::option::Option<bool> {
+    fn has_more(&self) -> Option<bool> {
         self.has_more
     }
-    fn next_page_token(&self) -> ::std::option::Option<&str> {
+    fn next_page_token(&self) -> Option<&str> {
         self.page_token.as_deref()
     }
-    fn into_items(self) -> ::std::vec::Vec<Self::Item> {
+    fn into_items(self) -> Vec<Self::Item> {
         self.items.unwrap_or_default()
     }
 }
@@ -253,42 +244,42 @@ impl ListError {
         }
     }
     /// The HTTP status the reference page gives; `None` for an undocumented code.
-    pub fn http_status(&self) -> ::std::option::Option<u16> {
+    pub fn http_status(&self) -> Option<u16> {
         match self {
-            Self::GeneralError => ::std::option::Option::Some(400),
-            Self::ParamInvalid => ::std::option::Option::Some(400),
-            Self::SystemError => ::std::option::Option::Some(500),
-            Self::Undocumented(_) => ::std::option::Option::None,
+            Self::GeneralError => Some(400),
+            Self::ParamInvalid => Some(400),
+            Self::SystemError => Some(500),
+            Self::Undocumented(_) => None,
         }
     }
     /// The message the reference page gives; `None` for an undocumented code.
-    pub fn message(&self) -> ::std::option::Option<&'static str> {
+    pub fn message(&self) -> Option<&'static str> {
         match self {
-            Self::GeneralError => ::std::option::Option::Some("通用错误信息"),
-            Self::ParamInvalid => ::std::option::Option::Some("\"%v\""),
-            Self::SystemError => ::std::option::Option::Some("\"%v\""),
-            Self::Undocumented(_) => ::std::option::Option::None,
+            Self::GeneralError => Some("通用错误信息"),
+            Self::ParamInvalid => Some("\"%v\""),
+            Self::SystemError => Some("\"%v\""),
+            Self::Undocumented(_) => None,
         }
     }
     /// What the reference page advises; `None` when it says nothing or for an undocumented code.
-    pub fn advice(&self) -> ::std::option::Option<&'static str> {
+    pub fn advice(&self) -> Option<&'static str> {
         match self {
             Self::GeneralError => {
-                ::std::option::Option::Some(
+                Some(
                     "通用错误信息 — one of several general errors; see the attendance service's general error messages guide for the meaning and fix.",
                 )
             }
             Self::ParamInvalid => {
-                ::std::option::Option::Some(
+                Some(
                     "入参校验失败 — the request failed validation; the message, filled in per case, names the bad parameter.",
                 )
             }
             Self::SystemError => {
-                ::std::option::Option::Some(
+                Some(
                     "An internal fault (e.g. \"internal server error\"); retry, or ask technical support.",
                 )
             }
-            Self::Undocumented(_) => ::std::option::Option::None,
+            Self::Undocumented(_) => None,
         }
     }
     /// Whether sending the same request again can succeed.
@@ -308,13 +299,13 @@ impl ::lark_runtime::DocumentedError for ListError {
     fn code(&self) -> i64 {
         self.code()
     }
-    fn http_status(&self) -> ::std::option::Option<u16> {
+    fn http_status(&self) -> Option<u16> {
         self.http_status()
     }
-    fn message(&self) -> ::std::option::Option<&'static str> {
+    fn message(&self) -> Option<&'static str> {
         self.message()
     }
-    fn advice(&self) -> ::std::option::Option<&'static str> {
+    fn advice(&self) -> Option<&'static str> {
         self.advice()
     }
     fn is_retryable(&self) -> bool {
@@ -340,15 +331,15 @@ pub struct ArchiveRuleReportName {
     /// 中文名称 — the Chinese name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
-    pub zh: ::std::option::Option<::std::string::String>,
+    pub zh: Option<String>,
     /// 英文名称 — the English name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
-    pub en: ::std::option::Option<::std::string::String>,
+    pub en: Option<String>,
     /// 日文名称 — the Japanese name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
-    pub ja: ::std::option::Option<::std::string::String>,
+    pub ja: Option<String>,
 }
 impl ::lark_runtime::Validate for ArchiveRuleReportName {
     fn validate_at(
@@ -370,15 +361,15 @@ pub struct ArchiveRuleName {
     /// 中文名称 — the Chinese name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
-    pub zh: ::std::option::Option<::std::string::String>,
+    pub zh: Option<String>,
     /// 英文名称 — the English name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
-    pub en: ::std::option::Option<::std::string::String>,
+    pub en: Option<String>,
     /// 日文名称 — the Japanese name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
-    pub ja: ::std::option::Option<::std::string::String>,
+    pub ja: Option<String>,
 }
 impl ::lark_runtime::Validate for ArchiveRuleName {
     fn validate_at(
@@ -400,17 +391,17 @@ pub struct ArchiveRuleMeta {
     /// 引用报表 ID — id of the report the rule refers to; the page says it has no use yet.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
-    pub report_id: ::std::option::Option<::std::string::String>,
+    pub report_id: Option<String>,
     /// 引用报表名称 — name of the referenced report, per language.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub report_name: ::std::option::Option<ArchiveRuleReportName>,
+    pub report_name: Option<ArchiveRuleReportName>,
     /// 归档报表规则 ID — id of the rule, as archive_rule/user_stats_fields_query takes it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
-    pub archive_rule_id: ::std::option::Option<::std::string::String>,
+    pub archive_rule_id: Option<String>,
     /// 归档报表名称 — name of the archive report, per language.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub archive_rule_name: ::std::option::Option<ArchiveRuleName>,
+    pub archive_rule_name: Option<ArchiveRuleName>,
 }
 impl ::lark_runtime::Validate for ArchiveRuleMeta {
     fn validate_at(
@@ -420,13 +411,13 @@ impl ::lark_runtime::Validate for ArchiveRuleMeta {
     ) {
         {
             let at = at.field("report_name");
-            if let ::std::option::Option::Some(value) = &self.report_name {
+            if let Some(value) = &self.report_name {
                 ::lark_runtime::Validate::validate_at(value, &at, violations);
             }
         }
         {
             let at = at.field("archive_rule_name");
-            if let ::std::option::Option::Some(value) = &self.archive_rule_name {
+            if let Some(value) = &self.archive_rule_name {
                 ::lark_runtime::Validate::validate_at(value, &at, violations);
             }
         }

@@ -24,7 +24,7 @@ impl<'a> AttendanceV1ArchiveRuleApi<'a> {
     pub async fn del_report(
         &self,
         request: del_report::DelReportRequest,
-    ) -> ::std::result::Result<
+    ) -> Result<
         ::lark_runtime::Response<del_report::DelReportResponse>,
         ::lark_runtime::Error<del_report::DelReportError>,
     > {
@@ -38,7 +38,7 @@ impl<'a> AttendanceV1ArchiveRuleApi<'a> {
     pub async fn list(
         &self,
         request: list::ListRequest,
-    ) -> ::std::result::Result<
+    ) -> Result<
         ::lark_runtime::Response<list::ListResponse>,
         ::lark_runtime::Error<list::ListError>,
     > {
@@ -51,7 +51,7 @@ impl<'a> AttendanceV1ArchiveRuleApi<'a> {
         &self,
         request: list::ListRequest,
     ) -> impl ::lark_runtime::__private::futures::Stream<
-        Item = ::std::result::Result<
+        Item = Result<
             <list::ListResponse as ::lark_runtime::Page>::Item,
             ::lark_runtime::Error<list::ListError>,
         >,
@@ -66,7 +66,7 @@ impl<'a> AttendanceV1ArchiveRuleApi<'a> {
     pub async fn upload_report(
         &self,
         request: upload_report::UploadReportRequest,
-    ) -> ::std::result::Result<
+    ) -> Result<
         ::lark_runtime::Response<upload_report::UploadReportResponse>,
         ::lark_runtime::Error<upload_report::UploadReportError>,
     > {
@@ -80,7 +80,7 @@ impl<'a> AttendanceV1ArchiveRuleApi<'a> {
     pub async fn user_stats_fields_query(
         &self,
         request: user_stats_fields_query::UserStatsFieldsQueryRequest,
-    ) -> ::std::result::Result<
+    ) -> Result<
         ::lark_runtime::Response<user_stats_fields_query::UserStatsFieldsQueryResponse>,
         ::lark_runtime::Error<user_stats_fields_query::UserStatsFieldsQueryError>,
     > {

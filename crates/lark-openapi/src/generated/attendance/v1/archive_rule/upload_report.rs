@@ -27,18 +27,18 @@ pub struct UploadReportRequest {
     /// 月份 — the month, as yyyyMM.
     ///
     /// Example: `"202409"`
-    month: ::std::string::String,
+    month: String,
     /// 操作者 ID — the operator, in the kind of id `employee_type` names.
     ///
     /// Example: `"ax11d"`
-    operator_id: ::std::string::String,
+    operator_id: String,
     /// 归档报表内容 — the rows to write, 1 to 50.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    archive_report_datas: ::std::option::Option<::std::vec::Vec<ArchiveRuleReportData>>,
+    archive_report_datas: Option<Vec<ArchiveRuleReportData>>,
     /// 归档规则 ID — the archive rule; 获取方式 (where ids come from) — archive_rule/list.
     ///
     /// Example: `"1"`
-    archive_rule_id: ::std::string::String,
+    archive_rule_id: String,
 }
 impl UploadReportRequest {
     /// A builder with nothing set.
@@ -54,25 +54,23 @@ impl UploadReportRequest {
     /// 月份 — the month, as yyyyMM.
     ///
     /// Example: `"202409"`
-    pub fn month(&self) -> &::std::string::String {
+    pub fn month(&self) -> &String {
         &self.month
     }
     /// 操作者 ID — the operator, in the kind of id `employee_type` names.
     ///
     /// Example: `"ax11d"`
-    pub fn operator_id(&self) -> &::std::string::String {
+    pub fn operator_id(&self) -> &String {
         &self.operator_id
     }
     /// 归档报表内容 — the rows to write, 1 to 50.
-    pub fn archive_report_datas(
-        &self,
-    ) -> ::std::option::Option<&::std::vec::Vec<ArchiveRuleReportData>> {
+    pub fn archive_report_datas(&self) -> Option<&Vec<ArchiveRuleReportData>> {
         self.archive_report_datas.as_ref()
     }
     /// 归档规则 ID — the archive rule; 获取方式 (where ids come from) — archive_rule/list.
     ///
     /// Example: `"1"`
-    pub fn archive_rule_id(&self) -> &::std::string::String {
+    pub fn archive_rule_id(&self) -> &String {
         &self.archive_rule_id
     }
 }
@@ -80,11 +78,11 @@ impl UploadReportRequest {
 #[derive(Debug, Clone, Default)]
 #[must_use]
 pub struct UploadReportRequestBuilder {
-    employee_type: ::std::option::Option<crate::attendance::v1::types::EmployeeType>,
-    month: ::std::option::Option<::std::string::String>,
-    operator_id: ::std::option::Option<::std::string::String>,
-    archive_report_datas: ::std::option::Option<::std::vec::Vec<ArchiveRuleReportData>>,
-    archive_rule_id: ::std::option::Option<::std::string::String>,
+    employee_type: Option<crate::attendance::v1::types::EmployeeType>,
+    month: Option<String>,
+    operator_id: Option<String>,
+    archive_report_datas: Option<Vec<ArchiveRuleReportData>>,
+    archive_rule_id: Option<String>,
 }
 impl UploadReportRequestBuilder {
     /// 员工 ID 类型 — the kind of id of `operator_id` and `member_id` in the request and of `invalid_member_id` in the response.
@@ -94,55 +92,40 @@ impl UploadReportRequestBuilder {
         mut self,
         employee_type: crate::attendance::v1::types::EmployeeType,
     ) -> Self {
-        self.employee_type = ::std::option::Option::Some(employee_type);
+        self.employee_type = Some(employee_type);
         self
     }
     /// 月份 — the month, as yyyyMM.
     ///
     /// Example: `"202409"`
-    pub fn month(
-        mut self,
-        month: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.month = ::std::option::Option::Some(month.into());
+    pub fn month(mut self, month: impl Into<String>) -> Self {
+        self.month = Some(month.into());
         self
     }
     /// 操作者 ID — the operator, in the kind of id `employee_type` names.
     ///
     /// Example: `"ax11d"`
-    pub fn operator_id(
-        mut self,
-        operator_id: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.operator_id = ::std::option::Option::Some(operator_id.into());
+    pub fn operator_id(mut self, operator_id: impl Into<String>) -> Self {
+        self.operator_id = Some(operator_id.into());
         self
     }
     /// 归档报表内容 — the rows to write, 1 to 50.
     pub fn archive_report_datas(
         mut self,
-        archive_report_datas: impl ::std::iter::IntoIterator<
-            Item = ArchiveRuleReportData,
-        >,
+        archive_report_datas: impl IntoIterator<Item = ArchiveRuleReportData>,
     ) -> Self {
-        self.archive_report_datas = ::std::option::Option::Some(
-            archive_report_datas.into_iter().collect(),
-        );
+        self.archive_report_datas = Some(archive_report_datas.into_iter().collect());
         self
     }
     /// 归档规则 ID — the archive rule; 获取方式 (where ids come from) — archive_rule/list.
     ///
     /// Example: `"1"`
-    pub fn archive_rule_id(
-        mut self,
-        archive_rule_id: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.archive_rule_id = ::std::option::Option::Some(archive_rule_id.into());
+    pub fn archive_rule_id(mut self, archive_rule_id: impl Into<String>) -> Self {
+        self.archive_rule_id = Some(archive_rule_id.into());
         self
     }
     /// Checks every constraint of the spec and returns the request, or every violation found.
-    pub fn build(
-        self,
-    ) -> ::std::result::Result<UploadReportRequest, ::lark_runtime::ValidationError> {
+    pub fn build(self) -> Result<UploadReportRequest, ::lark_runtime::ValidationError> {
         let root = ::lark_runtime::validate::FieldPath::root();
         let mut violations = ::lark_runtime::validate::Violations::default();
         let employee_type = violations
@@ -153,14 +136,12 @@ impl UploadReportRequestBuilder {
         let archive_rule_id = violations
             .required(&root.field("archive_rule_id"), self.archive_rule_id);
         let (
-            ::std::option::Option::Some(employee_type),
-            ::std::option::Option::Some(month),
-            ::std::option::Option::Some(operator_id),
-            ::std::option::Option::Some(archive_rule_id),
+            Some(employee_type),
+            Some(month),
+            Some(operator_id),
+            Some(archive_rule_id),
         ) = (employee_type, month, operator_id, archive_rule_id) else {
-            return ::std::result::Result::Err(
-                violations.into_error("UploadReportRequest"),
-            );
+            return Err(violations.into_error("UploadReportRequest"));
         };
         let request = UploadReportRequest {
             employee_type,
@@ -170,7 +151,7 @@ impl UploadReportRequestBuilder {
             archive_rule_id,
         };
         ::lark_runtime::Validate::validate(&request)?;
-        ::std::result::Result::Ok(request)
+        Ok(request)
     }
 }
 impl ::lark_runtime::Validate for UploadReportRequest {
@@ -186,14 +167,8 @@ impl ::lark_runtime::Validate for UploadReportRequest {
         }
         {
             let at = at.field("archive_report_datas");
-            if let ::std::option::Option::Some(value) = &self.archive_report_datas {
-                violations
-                    .items(
-                        &at,
-                        value.len(),
-                        ::std::option::Option::Some(1),
-                        ::std::option::Option::Some(50),
-                    );
+            if let Some(value) = &self.archive_report_datas {
+                violations.items(&at, value.len(), Some(1), Some(50));
                 for (index, item) in value.iter().enumerate() {
                     let at = at.index(index);
                     ::lark_runtime::Validate::validate_at(item, &at, violations);
@@ -216,33 +191,31 @@ impl ::lark_runtime::Endpoint for UploadReportRequest {
         ],
         app_types: &[::lark_runtime::AppType::Custom, ::lark_runtime::AppType::Isv],
         scopes: &["attendance:task"],
-        rate_limit: ::std::option::Option::Some(::lark_runtime::RateLimit {
+        rate_limit: Some(::lark_runtime::RateLimit {
             requests: 50u32,
             period_seconds: 1u32,
         }),
         envelope: ::lark_runtime::Envelope::Data,
         request_body: ::lark_runtime::RequestBody::Json,
         response_kind: ::lark_runtime::ResponseKind::Json,
-        pagination_items: ::std::option::Option::None,
+        pagination_items: None,
         path_example: &[],
         query_example: &[("employee_type", "employee_id")],
-        request_example: ::std::option::Option::Some(
+        request_example: Some(
             "{\"archive_report_datas\":[{\"end_time\":\"20210109\",\"field_datas\":[{\"code\":\"abd754f7\",\"value\":\"1\"}],\"member_id\":\"1aaxxd\",\"start_time\":\"20210109\"}],\"archive_rule_id\":\"1\",\"month\":\"202409\",\"operator_id\":\"ax11d\"}",
         ),
-        response_example: ::std::option::Option::Some(
+        response_example: Some(
             "{\"code\":0,\"data\":{\"invalid_code\":[\"1\"],\"invalid_member_id\":[\"a1xud\"]},\"msg\":\"success\"}",
         ),
     };
-    fn path(&self) -> ::std::string::String {
-        ::std::string::String::from(
-            "/open-apis/attendance/v1/archive_rule/upload_report",
-        )
+    fn path(&self) -> String {
+        String::from("/open-apis/attendance/v1/archive_rule/upload_report")
     }
-    fn query(&self) -> ::std::vec::Vec<(&'static str, ::std::string::String)> {
-        let mut query = ::std::vec::Vec::new();
+    fn query(&self) -> Vec<(&'static str, String)> {
+        let mut query = Vec::new();
         {
             let value = &self.employee_type;
-            query.push(("employee_type", ::std::string::ToString::to_string(value)));
+            query.push(("employee_type", ToString::to_string(value)));
         }
         query
     }
@@ -250,21 +223,19 @@ impl ::lark_runtime::Endpoint for UploadReportRequest {
 impl ::lark_runtime::Incoming for UploadReportRequest {
     fn from_incoming(
         request: &::lark_runtime::IncomingRequest<'_>,
-    ) -> ::std::result::Result<Self, ::lark_runtime::ValidationError> {
+    ) -> Result<Self, ::lark_runtime::ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
         #[derive(::lark_runtime::__private::serde::Deserialize)]
         #[serde(crate = "::lark_runtime::__private::serde")]
         struct Body {
             #[serde(default, rename = "month")]
-            month: ::std::option::Option<::std::string::String>,
+            month: Option<String>,
             #[serde(default, rename = "operator_id")]
-            operator_id: ::std::option::Option<::std::string::String>,
+            operator_id: Option<String>,
             #[serde(default, rename = "archive_report_datas")]
-            archive_report_datas: ::std::option::Option<
-                ::std::vec::Vec<ArchiveRuleReportData>,
-            >,
+            archive_report_datas: Option<Vec<ArchiveRuleReportData>>,
             #[serde(default, rename = "archive_rule_id")]
-            archive_rule_id: ::std::option::Option<::std::string::String>,
+            archive_rule_id: Option<String>,
         }
         let root = ::lark_runtime::validate::FieldPath::root();
         let mut violations = ::lark_runtime::validate::Violations::default();
@@ -273,11 +244,8 @@ impl ::lark_runtime::Incoming for UploadReportRequest {
             .query_one::<
                 crate::attendance::v1::types::EmployeeType,
             >(&root.field("employee_type"), "employee_type", &mut violations);
-        let ::std::option::Option::Some(body) = request.body::<Body>(&mut violations)
-        else {
-            return ::std::result::Result::Err(
-                violations.into_error("UploadReportRequest"),
-            );
+        let Some(body) = request.body::<Body>(&mut violations) else {
+            return Err(violations.into_error("UploadReportRequest"));
         };
         builder.month = body.month;
         builder.operator_id = body.operator_id;
@@ -306,11 +274,11 @@ pub struct UploadReportResponse {
     /// 无效的 code — column codes in the request that are not valid.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
-    pub invalid_code: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    pub invalid_code: Option<Vec<String>>,
     /// 无效的 member_id — employee ids in the request that are not valid, in the kind of id `employee_type` names.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
-    pub invalid_member_id: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    pub invalid_member_id: Option<Vec<String>>,
 }
 /// A documented error code of 写入归档报表结果 — Write rows into an archive report.
 ///
@@ -355,50 +323,50 @@ impl UploadReportError {
         }
     }
     /// The HTTP status the reference page gives; `None` for an undocumented code.
-    pub fn http_status(&self) -> ::std::option::Option<u16> {
+    pub fn http_status(&self) -> Option<u16> {
         match self {
-            Self::ParamInvalid => ::std::option::Option::Some(400),
-            Self::GeneralError => ::std::option::Option::Some(400),
-            Self::SystemError => ::std::option::Option::Some(400),
-            Self::Undocumented(_) => ::std::option::Option::None,
+            Self::ParamInvalid => Some(400),
+            Self::GeneralError => Some(400),
+            Self::SystemError => Some(400),
+            Self::Undocumented(_) => None,
         }
     }
     /// The message the reference page gives; `None` for an undocumented code.
-    pub fn message(&self) -> ::std::option::Option<&'static str> {
+    pub fn message(&self) -> Option<&'static str> {
         match self {
             Self::ParamInvalid => {
-                ::std::option::Option::Some(
+                Some(
                     "\"%v\" 表示动态返回，即根据实际的错误场景，返回不同的 err msg",
                 )
             }
-            Self::GeneralError => ::std::option::Option::Some("通用错误信息"),
+            Self::GeneralError => Some("通用错误信息"),
             Self::SystemError => {
-                ::std::option::Option::Some(
+                Some(
                     "\"%v\" 表示动态返回，即根据实际的错误场景，返回不同的 err msg",
                 )
             }
-            Self::Undocumented(_) => ::std::option::Option::None,
+            Self::Undocumented(_) => None,
         }
     }
     /// What the reference page advises; `None` when it says nothing or for an undocumented code.
-    pub fn advice(&self) -> ::std::option::Option<&'static str> {
+    pub fn advice(&self) -> Option<&'static str> {
         match self {
             Self::ParamInvalid => {
-                ::std::option::Option::Some(
+                Some(
                     "入参校验失败 — the request failed validation; the message, filled in per case, names the bad parameter (e.g. \"employee_type invalid\").",
                 )
             }
             Self::GeneralError => {
-                ::std::option::Option::Some(
+                Some(
                     "通用错误信息 — one of several general errors; see the attendance service's general error messages guide for the meaning and fix.",
                 )
             }
             Self::SystemError => {
-                ::std::option::Option::Some(
+                Some(
                     "An internal fault (e.g. \"internal server error\"); retry, or ask technical support.",
                 )
             }
-            Self::Undocumented(_) => ::std::option::Option::None,
+            Self::Undocumented(_) => None,
         }
     }
     /// Whether sending the same request again can succeed.
@@ -418,13 +386,13 @@ impl ::lark_runtime::DocumentedError for UploadReportError {
     fn code(&self) -> i64 {
         self.code()
     }
-    fn http_status(&self) -> ::std::option::Option<u16> {
+    fn http_status(&self) -> Option<u16> {
         self.http_status()
     }
-    fn message(&self) -> ::std::option::Option<&'static str> {
+    fn message(&self) -> Option<&'static str> {
         self.message()
     }
-    fn advice(&self) -> ::std::option::Option<&'static str> {
+    fn advice(&self) -> Option<&'static str> {
         self.advice()
     }
     fn is_retryable(&self) -> bool {
@@ -451,13 +419,13 @@ pub struct ArchiveRuleFieldData {
     ///
     /// Example: `"abd754f7"`
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
-    pub code: ::std::string::String,
+    pub code: String,
     /// 字段结果值 — the value.
     ///
     /// Example: `"1"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
-    pub value: ::std::option::Option<::std::string::String>,
+    pub value: Option<String>,
 }
 impl ::lark_runtime::Validate for ArchiveRuleFieldData {
     fn validate_at(
@@ -480,20 +448,20 @@ pub struct ArchiveRuleReportData {
     ///
     /// Example: `"1aaxxd"`
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
-    pub member_id: ::std::string::String,
+    pub member_id: String,
     /// 考勤开始时间 — first day of the attendance period, as yyyyMMdd.
     ///
     /// Example: `"20210109"`
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
-    pub start_time: ::std::string::String,
+    pub start_time: String,
     /// 考勤结束时间 — last day of the attendance period, as yyyyMMdd.
     ///
     /// Example: `"20210109"`
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
-    pub end_time: ::std::string::String,
+    pub end_time: String,
     /// 字段结果 — the row's values, 1 to 200.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub field_datas: ::std::option::Option<::std::vec::Vec<ArchiveRuleFieldData>>,
+    pub field_datas: Option<Vec<ArchiveRuleFieldData>>,
 }
 impl ::lark_runtime::Validate for ArchiveRuleReportData {
     fn validate_at(
@@ -503,14 +471,8 @@ impl ::lark_runtime::Validate for ArchiveRuleReportData {
     ) {
         {
             let at = at.field("field_datas");
-            if let ::std::option::Option::Some(value) = &self.field_datas {
-                violations
-                    .items(
-                        &at,
-                        value.len(),
-                        ::std::option::Option::Some(1),
-                        ::std::option::Option::Some(200),
-                    );
+            if let Some(value) = &self.field_datas {
+                violations.items(&at, value.len(), Some(1), Some(200));
                 for (index, item) in value.iter().enumerate() {
                     let at = at.index(index);
                     ::lark_runtime::Validate::validate_at(item, &at, violations);

@@ -28,19 +28,19 @@ pub struct UserStatsFieldsQueryRequest {
     ///
     /// Example: `"zh"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    locale: ::std::option::Option<crate::attendance::v1::types::StatsLocale>,
+    locale: Option<crate::attendance::v1::types::StatsLocale>,
     /// 月份 — the month, as yyyyMM.
     ///
     /// Example: `"202409"`
-    month: ::std::string::String,
+    month: String,
     /// 归档规则 ID — the archive rule; 获取方式 (where ids come from) — archive_rule/list.
     ///
     /// Example: `"1"`
-    archive_rule_id: ::std::string::String,
+    archive_rule_id: String,
     /// 操作者 ID — the operator, in the kind of id `employee_type` names.
     ///
     /// Example: `"ax8ud"`
-    operator_id: ::std::string::String,
+    operator_id: String,
 }
 impl UserStatsFieldsQueryRequest {
     /// A builder with nothing set.
@@ -56,27 +56,25 @@ impl UserStatsFieldsQueryRequest {
     /// 语言类型 — language of the titles in the answer; zh when unset.
     ///
     /// Example: `"zh"`
-    pub fn locale(
-        &self,
-    ) -> ::std::option::Option<&crate::attendance::v1::types::StatsLocale> {
+    pub fn locale(&self) -> Option<&crate::attendance::v1::types::StatsLocale> {
         self.locale.as_ref()
     }
     /// 月份 — the month, as yyyyMM.
     ///
     /// Example: `"202409"`
-    pub fn month(&self) -> &::std::string::String {
+    pub fn month(&self) -> &String {
         &self.month
     }
     /// 归档规则 ID — the archive rule; 获取方式 (where ids come from) — archive_rule/list.
     ///
     /// Example: `"1"`
-    pub fn archive_rule_id(&self) -> &::std::string::String {
+    pub fn archive_rule_id(&self) -> &String {
         &self.archive_rule_id
     }
     /// 操作者 ID — the operator, in the kind of id `employee_type` names.
     ///
     /// Example: `"ax8ud"`
-    pub fn operator_id(&self) -> &::std::string::String {
+    pub fn operator_id(&self) -> &String {
         &self.operator_id
     }
 }
@@ -84,11 +82,11 @@ impl UserStatsFieldsQueryRequest {
 #[derive(Debug, Clone, Default)]
 #[must_use]
 pub struct UserStatsFieldsQueryRequestBuilder {
-    employee_type: ::std::option::Option<crate::attendance::v1::types::EmployeeType>,
-    locale: ::std::option::Option<crate::attendance::v1::types::StatsLocale>,
-    month: ::std::option::Option<::std::string::String>,
-    archive_rule_id: ::std::option::Option<::std::string::String>,
-    operator_id: ::std::option::Option<::std::string::String>,
+    employee_type: Option<crate::attendance::v1::types::EmployeeType>,
+    locale: Option<crate::attendance::v1::types::StatsLocale>,
+    month: Option<String>,
+    archive_rule_id: Option<String>,
+    operator_id: Option<String>,
 }
 impl UserStatsFieldsQueryRequestBuilder {
     /// 员工 ID 类型 — the kind of id of `operator_id`.
@@ -98,53 +96,41 @@ impl UserStatsFieldsQueryRequestBuilder {
         mut self,
         employee_type: crate::attendance::v1::types::EmployeeType,
     ) -> Self {
-        self.employee_type = ::std::option::Option::Some(employee_type);
+        self.employee_type = Some(employee_type);
         self
     }
     /// 语言类型 — language of the titles in the answer; zh when unset.
     ///
     /// Example: `"zh"`
     pub fn locale(mut self, locale: crate::attendance::v1::types::StatsLocale) -> Self {
-        self.locale = ::std::option::Option::Some(locale);
+        self.locale = Some(locale);
         self
     }
     /// 月份 — the month, as yyyyMM.
     ///
     /// Example: `"202409"`
-    pub fn month(
-        mut self,
-        month: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.month = ::std::option::Option::Some(month.into());
+    pub fn month(mut self, month: impl Into<String>) -> Self {
+        self.month = Some(month.into());
         self
     }
     /// 归档规则 ID — the archive rule; 获取方式 (where ids come from) — archive_rule/list.
     ///
     /// Example: `"1"`
-    pub fn archive_rule_id(
-        mut self,
-        archive_rule_id: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.archive_rule_id = ::std::option::Option::Some(archive_rule_id.into());
+    pub fn archive_rule_id(mut self, archive_rule_id: impl Into<String>) -> Self {
+        self.archive_rule_id = Some(archive_rule_id.into());
         self
     }
     /// 操作者 ID — the operator, in the kind of id `employee_type` names.
     ///
     /// Example: `"ax8ud"`
-    pub fn operator_id(
-        mut self,
-        operator_id: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.operator_id = ::std::option::Option::Some(operator_id.into());
+    pub fn operator_id(mut self, operator_id: impl Into<String>) -> Self {
+        self.operator_id = Some(operator_id.into());
         self
     }
     /// Checks every constraint of the spec and returns the request, or every violation found.
     pub fn build(
         self,
-    ) -> ::std::result::Result<
-        UserStatsFieldsQueryRequest,
-        ::lark_runtime::ValidationError,
-    > {
+    ) -> Result<UserStatsFieldsQueryRequest, ::lark_runtime::ValidationError> {
         let root = ::lark_runtime::validate::FieldPath::root();
         let mut violations = ::lark_runtime::validate::Violations::default();
         let employee_type = violations
@@ -155,14 +141,12 @@ impl UserStatsFieldsQueryRequestBuilder {
         let operator_id = violations
             .required(&root.field("operator_id"), self.operator_id);
         let (
-            ::std::option::Option::Some(employee_type),
-            ::std::option::Option::Some(month),
-            ::std::option::Option::Some(archive_rule_id),
-            ::std::option::Option::Some(operator_id),
+            Some(employee_type),
+            Some(month),
+            Some(archive_rule_id),
+            Some(operator_id),
         ) = (employee_type, month, archive_rule_id, operator_id) else {
-            return ::std::result::Result::Err(
-                violations.into_error("UserStatsFieldsQueryRequest"),
-            );
+            return Err(violations.into_error("UserStatsFieldsQueryRequest"));
         };
         let request = UserStatsFieldsQueryRequest {
             employee_type,
@@ -172,7 +156,7 @@ impl UserStatsFieldsQueryRequestBuilder {
             operator_id,
         };
         ::lark_runtime::Validate::validate(&request)?;
-        ::std::result::Result::Ok(request)
+        Ok(request)
     }
 }
 impl ::lark_runtime::Validate for UserStatsFieldsQueryRequest {
@@ -188,7 +172,7 @@ impl ::lark_runtime::Validate for UserStatsFieldsQueryRequest {
         }
         {
             let at = at.field("locale");
-            if let ::std::option::Option::Some(value) = &self.locale {
+            if let Some(value) = &self.locale {
                 ::lark_runtime::Validate::validate_at(value, &at, violations);
             }
         }
@@ -208,33 +192,31 @@ impl ::lark_runtime::Endpoint for UserStatsFieldsQueryRequest {
         ],
         app_types: &[::lark_runtime::AppType::Custom, ::lark_runtime::AppType::Isv],
         scopes: &["attendance:task"],
-        rate_limit: ::std::option::Option::Some(::lark_runtime::RateLimit {
+        rate_limit: Some(::lark_runtime::RateLimit {
             requests: 50u32,
             period_seconds: 1u32,
         }),
         envelope: ::lark_runtime::Envelope::Data,
         request_body: ::lark_runtime::RequestBody::Json,
         response_kind: ::lark_runtime::ResponseKind::Json,
-        pagination_items: ::std::option::Option::None,
+        pagination_items: None,
         path_example: &[],
         query_example: &[("employee_type", "employee_id")],
-        request_example: ::std::option::Option::Some(
+        request_example: Some(
             "{\"archive_rule_id\":\"1\",\"locale\":\"zh\",\"month\":\"202409\",\"operator_id\":\"ax8ud\"}",
         ),
-        response_example: ::std::option::Option::Some(
+        response_example: Some(
             "{\"code\":0,\"data\":{\"archive_report_fields\":[{\"code\":\"1\",\"title\":\"工号\",\"upper_titles\":[\"基本信息\"]}]},\"msg\":\"success\"}",
         ),
     };
-    fn path(&self) -> ::std::string::String {
-        ::std::string::String::from(
-            "/open-apis/attendance/v1/archive_rule/user_stats_fields_query",
-        )
+    fn path(&self) -> String {
+        String::from("/open-apis/attendance/v1/archive_rule/user_stats_fields_query")
     }
-    fn query(&self) -> ::std::vec::Vec<(&'static str, ::std::string::String)> {
-        let mut query = ::std::vec::Vec::new();
+    fn query(&self) -> Vec<(&'static str, String)> {
+        let mut query = Vec::new();
         {
             let value = &self.employee_type;
-            query.push(("employee_type", ::std::string::ToString::to_string(value)));
+            query.push(("employee_type", ToString::to_string(value)));
         }
         query
     }
@@ -242,19 +224,19 @@ impl ::lark_runtime::Endpoint for UserStatsFieldsQueryRequest {
 impl ::lark_runtime::Incoming for UserStatsFieldsQueryRequest {
     fn from_incoming(
         request: &::lark_runtime::IncomingRequest<'_>,
-    ) -> ::std::result::Result<Self, ::lark_runtime::ValidationError> {
+    ) -> Result<Self, ::lark_runtime::ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
         #[derive(::lark_runtime::__private::serde::Deserialize)]
         #[serde(crate = "::lark_runtime::__private::serde")]
         struct Body {
             #[serde(default, rename = "locale")]
-            locale: ::std::option::Option<crate::attendance::v1::types::StatsLocale>,
+            locale: Option<crate::attendance::v1::types::StatsLocale>,
             #[serde(default, rename = "month")]
-            month: ::std::option::Option<::std::string::String>,
+            month: Option<String>,
             #[serde(default, rename = "archive_rule_id")]
-            archive_rule_id: ::std::option::Option<::std::string::String>,
+            archive_rule_id: Option<String>,
             #[serde(default, rename = "operator_id")]
-            operator_id: ::std::option::Option<::std::string::String>,
+            operator_id: Option<String>,
         }
         let root = ::lark_runtime::validate::FieldPath::root();
         let mut violations = ::lark_runtime::validate::Violations::default();
@@ -263,11 +245,8 @@ impl ::lark_runtime::Incoming for UserStatsFieldsQueryRequest {
             .query_one::<
                 crate::attendance::v1::types::EmployeeType,
             >(&root.field("employee_type"), "employee_type", &mut violations);
-        let ::std::option::Option::Some(body) = request.body::<Body>(&mut violations)
-        else {
-            return ::std::result::Result::Err(
-                violations.into_error("UserStatsFieldsQueryRequest"),
-            );
+        let Some(body) = request.body::<Body>(&mut violations) else {
+            return Err(violations.into_error("UserStatsFieldsQueryRequest"));
         };
         builder.locale = body.locale;
         builder.month = body.month;
@@ -295,7 +274,7 @@ impl ::lark_runtime::Incoming for UserStatsFieldsQueryRequest {
 pub struct UserStatsFieldsQueryResponse {
     /// 统计数据表头 — the report's columns.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub archive_report_fields: ::std::option::Option<::std::vec::Vec<ArchiveRuleField>>,
+    pub archive_report_fields: Option<Vec<ArchiveRuleField>>,
 }
 /// A documented error code of 查询归档报表表头 — Query the columns of an archive report.
 ///
@@ -340,42 +319,42 @@ impl UserStatsFieldsQueryError {
         }
     }
     /// The HTTP status the reference page gives; `None` for an undocumented code.
-    pub fn http_status(&self) -> ::std::option::Option<u16> {
+    pub fn http_status(&self) -> Option<u16> {
         match self {
-            Self::ParamInvalid => ::std::option::Option::Some(400),
-            Self::GeneralError => ::std::option::Option::Some(400),
-            Self::SystemError => ::std::option::Option::Some(500),
-            Self::Undocumented(_) => ::std::option::Option::None,
+            Self::ParamInvalid => Some(400),
+            Self::GeneralError => Some(400),
+            Self::SystemError => Some(500),
+            Self::Undocumented(_) => None,
         }
     }
     /// The message the reference page gives; `None` for an undocumented code.
-    pub fn message(&self) -> ::std::option::Option<&'static str> {
+    pub fn message(&self) -> Option<&'static str> {
         match self {
-            Self::ParamInvalid => ::std::option::Option::Some("\"%v\""),
-            Self::GeneralError => ::std::option::Option::Some("通用错误信息"),
-            Self::SystemError => ::std::option::Option::Some("\"%v\""),
-            Self::Undocumented(_) => ::std::option::Option::None,
+            Self::ParamInvalid => Some("\"%v\""),
+            Self::GeneralError => Some("通用错误信息"),
+            Self::SystemError => Some("\"%v\""),
+            Self::Undocumented(_) => None,
         }
     }
     /// What the reference page advises; `None` when it says nothing or for an undocumented code.
-    pub fn advice(&self) -> ::std::option::Option<&'static str> {
+    pub fn advice(&self) -> Option<&'static str> {
         match self {
             Self::ParamInvalid => {
-                ::std::option::Option::Some(
+                Some(
                     "入参校验失败 — the request failed validation; the message, filled in per case, names the bad parameter (e.g. \"employee_type invalid\").",
                 )
             }
             Self::GeneralError => {
-                ::std::option::Option::Some(
+                Some(
                     "通用错误信息 — one of several general errors; see the attendance service's general error messages guide for the meaning and fix.",
                 )
             }
             Self::SystemError => {
-                ::std::option::Option::Some(
+                Some(
                     "An internal fault (e.g. \"internal server error\"); retry, or ask technical support.",
                 )
             }
-            Self::Undocumented(_) => ::std::option::Option::None,
+            Self::Undocumented(_) => None,
         }
     }
     /// Whether sending the same request again can succeed.
@@ -395,13 +374,13 @@ impl ::lark_runtime::DocumentedError for UserStatsFieldsQueryError {
     fn code(&self) -> i64 {
         self.code()
     }
-    fn http_status(&self) -> ::std::option::Option<u16> {
+    fn http_status(&self) -> Option<u16> {
         self.http_status()
     }
-    fn message(&self) -> ::std::option::Option<&'static str> {
+    fn message(&self) -> Option<&'static str> {
         self.message()
     }
-    fn advice(&self) -> ::std::option::Option<&'static str> {
+    fn advice(&self) -> Option<&'static str> {
         self.advice()
     }
     fn is_retryable(&self) -> bool {
@@ -427,15 +406,15 @@ pub struct ArchiveRuleField {
     /// 字段编号 — code of the column.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
-    pub code: ::std::option::Option<::std::string::String>,
+    pub code: Option<String>,
     /// 字段名称 — name of the column.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
-    pub title: ::std::option::Option<::std::string::String>,
+    pub title: Option<String>,
     /// 表头名称层级路径 — the path of heading titles the column sits under.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
-    pub upper_titles: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    pub upper_titles: Option<Vec<String>>,
 }
 impl ::lark_runtime::Validate for ArchiveRuleField {
     fn validate_at(

@@ -21,7 +21,7 @@ pub struct DownloadRequest {
     ///
     /// Example: `"xxxxxb306842b1c189bc5212eefxxxxx"`
     #[serde(skip)]
-    file_id: ::std::string::String,
+    file_id: String,
 }
 impl DownloadRequest {
     /// A builder with nothing set.
@@ -31,7 +31,7 @@ impl DownloadRequest {
     /// 文件 ID — the photo to download; 获取方式 (where ids come from) — `face_key` of user_settings/query.
     ///
     /// Example: `"xxxxxb306842b1c189bc5212eefxxxxx"`
-    pub fn file_id(&self) -> &::std::string::String {
+    pub fn file_id(&self) -> &String {
         &self.file_id
     }
 }
@@ -39,32 +39,27 @@ impl DownloadRequest {
 #[derive(Debug, Clone, Default)]
 #[must_use]
 pub struct DownloadRequestBuilder {
-    file_id: ::std::option::Option<::std::string::String>,
+    file_id: Option<String>,
 }
 impl DownloadRequestBuilder {
     /// 文件 ID — the photo to download; 获取方式 (where ids come from) — `face_key` of user_settings/query.
     ///
     /// Example: `"xxxxxb306842b1c189bc5212eefxxxxx"`
-    pub fn file_id(
-        mut self,
-        file_id: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.file_id = ::std::option::Option::Some(file_id.into());
+    pub fn file_id(mut self, file_id: impl Into<String>) -> Self {
+        self.file_id = Some(file_id.into());
         self
     }
     /// Checks every constraint of the spec and returns the request, or every violation found.
-    pub fn build(
-        self,
-    ) -> ::std::result::Result<DownloadRequest, ::lark_runtime::ValidationError> {
+    pub fn build(self) -> Result<DownloadRequest, ::lark_runtime::ValidationError> {
         let root = ::lark_runtime::validate::FieldPath::root();
         let mut violations = ::lark_runtime::validate::Violations::default();
         let file_id = violations.required(&root.field("file_id"), self.file_id);
-        let (::std::option::Option::Some(file_id),) = (file_id,) else {
-            return ::std::result::Result::Err(violations.into_error("DownloadRequest"));
+        let (Some(file_id),) = (file_id,) else {
+            return Err(violations.into_error("DownloadRequest"));
         };
         let request = DownloadRequest { file_id };
         ::lark_runtime::Validate::validate(&request)?;
-        ::std::result::Result::Ok(request)
+        Ok(request)
     }
 }
 impl ::lark_runtime::Validate for DownloadRequest {
@@ -85,40 +80,38 @@ impl ::lark_runtime::Endpoint for DownloadRequest {
         access_tokens: &[::lark_runtime::AccessTokenKind::Tenant],
         app_types: &[::lark_runtime::AppType::Custom],
         scopes: &["attendance:rule:readonly"],
-        rate_limit: ::std::option::Option::Some(::lark_runtime::RateLimit {
+        rate_limit: Some(::lark_runtime::RateLimit {
             requests: 50u32,
             period_seconds: 1u32,
         }),
         envelope: ::lark_runtime::Envelope::Data,
         request_body: ::lark_runtime::RequestBody::None,
         response_kind: ::lark_runtime::ResponseKind::Binary,
-        pagination_items: ::std::option::Option::None,
+        pagination_items: None,
         path_example: &[("file_id", "xxxxxb306842b1c189bc5212eefxxxxx")],
         query_example: &[],
-        request_example: ::std::option::Option::None,
-        response_example: ::std::option::Option::None,
+        request_example: None,
+        response_example: None,
     };
-    fn path(&self) -> ::std::string::String {
+    fn path(&self) -> String {
         ::lark_runtime::wire::fill_path(
             Self::METADATA.path_template,
-            &[("file_id", ::std::string::ToString::to_string(&self.file_id))],
+            &[("file_id", ToString::to_string(&self.file_id))],
         )
     }
-    fn query(&self) -> ::std::vec::Vec<(&'static str, ::std::string::String)> {
-        ::std::vec::Vec::new()
+    fn query(&self) -> Vec<(&'static str, String)> {
+        Vec::new()
     }
 }
 impl ::lark_runtime::Incoming for DownloadRequest {
     fn from_incoming(
         request: &::lark_runtime::IncomingRequest<'_>,
-    ) -> ::std::result::Result<Self, ::lark_runtime::ValidationError> {
+    ) -> Result<Self, ::lark_runtime::ValidationError> {
         let root = ::lark_runtime::validate::FieldPath::root();
         let mut violations = ::lark_runtime::validate::Violations::default();
         let mut builder = Self::builder();
         builder.file_id = request
-            .path_param::<
-                ::std::string::String,
-            >(&root.field("file_id"), "file_id", &mut violations);
+            .path_param::<String>(&root.field("file_id"), "file_id", &mut violations);
         ::lark_runtime::incoming::finish(violations, "DownloadRequest", builder.build())
     }
 }
@@ -175,51 +168,45 @@ impl DownloadError {
         }
     }
     /// The HTTP status the reference page gives; `None` for an undocumented code.
-    pub fn http_status(&self) -> ::std::option::Option<u16> {
+    pub fn http_status(&self) -> Option<u16> {
         match self {
-            Self::ParamInvalid => ::std::option::Option::Some(400),
-            Self::TenantIdEmpty => ::std::option::Option::Some(400),
-            Self::SystemError => ::std::option::Option::Some(500),
-            Self::ManagementServiceError => ::std::option::Option::Some(500),
-            Self::Undocumented(_) => ::std::option::Option::None,
+            Self::ParamInvalid => Some(400),
+            Self::TenantIdEmpty => Some(400),
+            Self::SystemError => Some(500),
+            Self::ManagementServiceError => Some(500),
+            Self::Undocumented(_) => None,
         }
     }
     /// The message the reference page gives; `None` for an undocumented code.
-    pub fn message(&self) -> ::std::option::Option<&'static str> {
+    pub fn message(&self) -> Option<&'static str> {
         match self {
-            Self::ParamInvalid => ::std::option::Option::Some("param is invalis"),
-            Self::TenantIdEmpty => ::std::option::Option::Some("tenant_id is empty"),
-            Self::SystemError => ::std::option::Option::Some("param is invalis"),
-            Self::ManagementServiceError => {
-                ::std::option::Option::Some("历史错误码，不再使用")
-            }
-            Self::Undocumented(_) => ::std::option::Option::None,
+            Self::ParamInvalid => Some("param is invalis"),
+            Self::TenantIdEmpty => Some("tenant_id is empty"),
+            Self::SystemError => Some("param is invalis"),
+            Self::ManagementServiceError => Some("历史错误码，不再使用"),
+            Self::Undocumented(_) => None,
         }
     }
     /// What the reference page advises; `None` when it says nothing or for an undocumented code.
-    pub fn advice(&self) -> ::std::option::Option<&'static str> {
+    pub fn advice(&self) -> Option<&'static str> {
         match self {
             Self::ParamInvalid => {
-                ::std::option::Option::Some(
+                Some(
                     "入参校验失败 — the request failed validation; the returned message names the bad parameter.",
                 )
             }
             Self::TenantIdEmpty => {
-                ::std::option::Option::Some(
-                    "Check that the tenant_access_token sent is the right one.",
-                )
+                Some("Check that the tenant_access_token sent is the right one.")
             }
             Self::SystemError => {
-                ::std::option::Option::Some(
+                Some(
                     "An internal fault (e.g. \"internal server error\"); retry, or ask technical support.",
                 )
             }
             Self::ManagementServiceError => {
-                ::std::option::Option::Some(
-                    "历史错误码 — a legacy code that is no longer used.",
-                )
+                Some("历史错误码 — a legacy code that is no longer used.")
             }
-            Self::Undocumented(_) => ::std::option::Option::None,
+            Self::Undocumented(_) => None,
         }
     }
     /// Whether sending the same request again can succeed.
@@ -240,13 +227,13 @@ impl ::lark_runtime::DocumentedError for DownloadError {
     fn code(&self) -> i64 {
         self.code()
     }
-    fn http_status(&self) -> ::std::option::Option<u16> {
+    fn http_status(&self) -> Option<u16> {
         self.http_status()
     }
-    fn message(&self) -> ::std::option::Option<&'static str> {
+    fn message(&self) -> Option<&'static str> {
         self.message()
     }
-    fn advice(&self) -> ::std::option::Option<&'static str> {
+    fn advice(&self) -> Option<&'static str> {
         self.advice()
     }
     fn is_retryable(&self) -> bool {

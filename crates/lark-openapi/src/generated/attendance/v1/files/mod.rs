@@ -23,7 +23,7 @@ impl<'a> AttendanceV1FilesApi<'a> {
     pub async fn download(
         &self,
         request: download::DownloadRequest,
-    ) -> ::std::result::Result<
+    ) -> Result<
         ::lark_runtime::Download,
         ::lark_runtime::Error<download::DownloadError>,
     > {
@@ -37,7 +37,7 @@ impl<'a> AttendanceV1FilesApi<'a> {
     pub async fn upload(
         &self,
         request: upload::UploadRequest,
-    ) -> ::std::result::Result<
+    ) -> Result<
         ::lark_runtime::Response<upload::UploadResponse>,
         ::lark_runtime::Error<upload::UploadError>,
     > {

@@ -21,10 +21,10 @@ pub struct UploadRequest {
     ///
     /// Example: `"人脸照片.jpg"`
     #[serde(skip)]
-    file_name: ::std::string::String,
+    file_name: String,
     /// 文件内容 — the photo's bytes.
     #[serde(skip)]
-    file: ::std::option::Option<::lark_runtime::UploadFile>,
+    file: Option<::lark_runtime::UploadFile>,
 }
 impl UploadRequest {
     /// A builder with nothing set.
@@ -34,11 +34,11 @@ impl UploadRequest {
     /// 带后缀的文件名 — the file's name, with its extension.
     ///
     /// Example: `"人脸照片.jpg"`
-    pub fn file_name(&self) -> &::std::string::String {
+    pub fn file_name(&self) -> &String {
         &self.file_name
     }
     /// 文件内容 — the photo's bytes.
-    pub fn file(&self) -> ::std::option::Option<&::lark_runtime::UploadFile> {
+    pub fn file(&self) -> Option<&::lark_runtime::UploadFile> {
         self.file.as_ref()
     }
 }
@@ -46,41 +46,36 @@ impl UploadRequest {
 #[derive(Debug, Clone, Default)]
 #[must_use]
 pub struct UploadRequestBuilder {
-    file_name: ::std::option::Option<::std::string::String>,
-    file: ::std::option::Option<::lark_runtime::UploadFile>,
+    file_name: Option<String>,
+    file: Option<::lark_runtime::UploadFile>,
 }
 impl UploadRequestBuilder {
     /// 带后缀的文件名 — the file's name, with its extension.
     ///
     /// Example: `"人脸照片.jpg"`
-    pub fn file_name(
-        mut self,
-        file_name: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.file_name = ::std::option::Option::Some(file_name.into());
+    pub fn file_name(mut self, file_name: impl Into<String>) -> Self {
+        self.file_name = Some(file_name.into());
         self
     }
     /// 文件内容 — the photo's bytes.
     pub fn file(mut self, file: ::lark_runtime::UploadFile) -> Self {
-        self.file = ::std::option::Option::Some(file);
+        self.file = Some(file);
         self
     }
     /// Checks every constraint of the spec and returns the request, or every violation found.
-    pub fn build(
-        self,
-    ) -> ::std::result::Result<UploadRequest, ::lark_runtime::ValidationError> {
+    pub fn build(self) -> Result<UploadRequest, ::lark_runtime::ValidationError> {
         let root = ::lark_runtime::validate::FieldPath::root();
         let mut violations = ::lark_runtime::validate::Violations::default();
         let file_name = violations.required(&root.field("file_name"), self.file_name);
-        let (::std::option::Option::Some(file_name),) = (file_name,) else {
-            return ::std::result::Result::Err(violations.into_error("UploadRequest"));
+        let (Some(file_name),) = (file_name,) else {
+            return Err(violations.into_error("UploadRequest"));
         };
         let request = UploadRequest {
             file_name,
             file: self.file,
         };
         ::lark_runtime::Validate::validate(&request)?;
-        ::std::result::Result::Ok(request)
+        Ok(request)
     }
 }
 impl ::lark_runtime::Validate for UploadRequest {
@@ -101,34 +96,34 @@ impl ::lark_runtime::Endpoint for UploadRequest {
         access_tokens: &[::lark_runtime::AccessTokenKind::Tenant],
         app_types: &[::lark_runtime::AppType::Custom],
         scopes: &["attendance:rule"],
-        rate_limit: ::std::option::Option::Some(::lark_runtime::RateLimit {
+        rate_limit: Some(::lark_runtime::RateLimit {
             requests: 50u32,
             period_seconds: 1u32,
         }),
         envelope: ::lark_runtime::Envelope::Data,
         request_body: ::lark_runtime::RequestBody::Multipart,
         response_kind: ::lark_runtime::ResponseKind::Json,
-        pagination_items: ::std::option::Option::None,
+        pagination_items: None,
         path_example: &[],
         query_example: &[("file_name", "人脸照片.jpg")],
-        request_example: ::std::option::Option::None,
-        response_example: ::std::option::Option::Some(
+        request_example: None,
+        response_example: Some(
             "{\"code\":0,\"data\":{\"file\":{\"file_id\":\"6b30e7636a38861bbe02869c726a4612\"}},\"msg\":\"success\"}",
         ),
     };
-    fn path(&self) -> ::std::string::String {
-        ::std::string::String::from("/open-apis/attendance/v1/files/upload")
+    fn path(&self) -> String {
+        String::from("/open-apis/attendance/v1/files/upload")
     }
-    fn query(&self) -> ::std::vec::Vec<(&'static str, ::std::string::String)> {
-        let mut query = ::std::vec::Vec::new();
+    fn query(&self) -> Vec<(&'static str, String)> {
+        let mut query = Vec::new();
         {
             let value = &self.file_name;
-            query.push(("file_name", ::std::string::ToString::to_string(value)));
+            query.push(("file_name", ToString::to_string(value)));
         }
         query
     }
-    fn files(&self) -> ::std::vec::Vec<(&'static str, &::lark_runtime::UploadFile)> {
-        let mut files = ::std::vec::Vec::new();
+    fn files(&self) -> Vec<(&'static str, &::lark_runtime::UploadFile)> {
+        let mut files = Vec::new();
         files.extend(self.file.iter().map(|file| ("file", file)));
         files
     }
@@ -136,14 +131,12 @@ impl ::lark_runtime::Endpoint for UploadRequest {
 impl ::lark_runtime::Incoming for UploadRequest {
     fn from_incoming(
         request: &::lark_runtime::IncomingRequest<'_>,
-    ) -> ::std::result::Result<Self, ::lark_runtime::ValidationError> {
+    ) -> Result<Self, ::lark_runtime::ValidationError> {
         let root = ::lark_runtime::validate::FieldPath::root();
         let mut violations = ::lark_runtime::validate::Violations::default();
         let mut builder = Self::builder();
         builder.file_name = request
-            .query_one::<
-                ::std::string::String,
-            >(&root.field("file_name"), "file_name", &mut violations);
+            .query_one::<String>(&root.field("file_name"), "file_name", &mut violations);
         builder.file = request.file("file");
         ::lark_runtime::incoming::finish(violations, "UploadRequest", builder.build())
     }
@@ -163,7 +156,7 @@ impl ::lark_runtime::Incoming for UploadRequest {
 pub struct UploadResponse {
     /// 文件 — the uploaded file.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub file: ::std::option::Option<FileUploadResult>,
+    pub file: Option<FileUploadResult>,
 }
 /// A documented error code of 上传用户人脸识别照片 — Upload an employee's face-recognition photo.
 ///
@@ -216,51 +209,47 @@ impl UploadError {
         }
     }
     /// The HTTP status the reference page gives; `None` for an undocumented code.
-    pub fn http_status(&self) -> ::std::option::Option<u16> {
+    pub fn http_status(&self) -> Option<u16> {
         match self {
-            Self::ParamInvalid => ::std::option::Option::Some(400),
-            Self::TenantIdEmpty => ::std::option::Option::Some(400),
-            Self::SystemError => ::std::option::Option::Some(500),
-            Self::ManagementServiceError => ::std::option::Option::Some(500),
-            Self::Undocumented(_) => ::std::option::Option::None,
+            Self::ParamInvalid => Some(400),
+            Self::TenantIdEmpty => Some(400),
+            Self::SystemError => Some(500),
+            Self::ManagementServiceError => Some(500),
+            Self::Undocumented(_) => None,
         }
     }
     /// The message the reference page gives; `None` for an undocumented code.
-    pub fn message(&self) -> ::std::option::Option<&'static str> {
+    pub fn message(&self) -> Option<&'static str> {
         match self {
-            Self::ParamInvalid => ::std::option::Option::Some("param is invalis"),
-            Self::TenantIdEmpty => ::std::option::Option::Some("tenant_id is empty"),
-            Self::SystemError => ::std::option::Option::Some("param is invalis"),
-            Self::ManagementServiceError => {
-                ::std::option::Option::Some("param is invalis")
-            }
-            Self::Undocumented(_) => ::std::option::Option::None,
+            Self::ParamInvalid => Some("param is invalis"),
+            Self::TenantIdEmpty => Some("tenant_id is empty"),
+            Self::SystemError => Some("param is invalis"),
+            Self::ManagementServiceError => Some("param is invalis"),
+            Self::Undocumented(_) => None,
         }
     }
     /// What the reference page advises; `None` when it says nothing or for an undocumented code.
-    pub fn advice(&self) -> ::std::option::Option<&'static str> {
+    pub fn advice(&self) -> Option<&'static str> {
         match self {
             Self::ParamInvalid => {
-                ::std::option::Option::Some(
+                Some(
                     "入参校验失败 — the request failed validation; the returned message names the bad parameter.",
                 )
             }
             Self::TenantIdEmpty => {
-                ::std::option::Option::Some(
-                    "Check that the tenant_access_token sent is the right one.",
-                )
+                Some("Check that the tenant_access_token sent is the right one.")
             }
             Self::SystemError => {
-                ::std::option::Option::Some(
+                Some(
                     "An internal fault (e.g. \"internal server error\"); retry, or ask technical support.",
                 )
             }
             Self::ManagementServiceError => {
-                ::std::option::Option::Some(
+                Some(
                     "A server-side fault; the returned message gives the cause. Retry, or ask technical support.",
                 )
             }
-            Self::Undocumented(_) => ::std::option::Option::None,
+            Self::Undocumented(_) => None,
         }
     }
     /// Whether sending the same request again can succeed.
@@ -281,13 +270,13 @@ impl ::lark_runtime::DocumentedError for UploadError {
     fn code(&self) -> i64 {
         self.code()
     }
-    fn http_status(&self) -> ::std::option::Option<u16> {
+    fn http_status(&self) -> Option<u16> {
         self.http_status()
     }
-    fn message(&self) -> ::std::option::Option<&'static str> {
+    fn message(&self) -> Option<&'static str> {
         self.message()
     }
-    fn advice(&self) -> ::std::option::Option<&'static str> {
+    fn advice(&self) -> Option<&'static str> {
         self.advice()
     }
     fn is_retryable(&self) -> bool {
@@ -313,7 +302,7 @@ pub struct FileUploadResult {
     /// 文件 ID — id of the uploaded file, the `face_key` of user_settings/modify.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
-    pub file_id: ::std::option::Option<::std::string::String>,
+    pub file_id: Option<String>,
 }
 impl ::lark_runtime::Validate for FileUploadResult {
     fn validate_at(

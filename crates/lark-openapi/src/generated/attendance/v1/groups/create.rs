@@ -35,7 +35,7 @@ pub struct CreateRequest {
     ///
     /// Example: `"dd31248a"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    operator_id: ::std::option::Option<::std::string::String>,
+    operator_id: Option<String>,
 }
 impl CreateRequest {
     /// A builder with nothing set.
@@ -62,7 +62,7 @@ impl CreateRequest {
     /// 接入" (API access) setup in the attendance admin console.
     ///
     /// Example: `"dd31248a"`
-    pub fn operator_id(&self) -> ::std::option::Option<&::std::string::String> {
+    pub fn operator_id(&self) -> Option<&String> {
         self.operator_id.as_ref()
     }
 }
@@ -70,10 +70,10 @@ impl CreateRequest {
 #[derive(Debug, Clone, Default)]
 #[must_use]
 pub struct CreateRequestBuilder {
-    employee_type: ::std::option::Option<crate::attendance::v1::types::EmployeeType>,
-    dept_type: ::std::option::Option<crate::attendance::v1::types::DeptType>,
-    group: ::std::option::Option<crate::attendance::v1::types::GroupInput>,
-    operator_id: ::std::option::Option<::std::string::String>,
+    employee_type: Option<crate::attendance::v1::types::EmployeeType>,
+    dept_type: Option<crate::attendance::v1::types::DeptType>,
+    group: Option<crate::attendance::v1::types::GroupInput>,
+    operator_id: Option<String>,
 }
 impl CreateRequestBuilder {
     /// 员工 ID 类型 — the kind of user ids in the group (the page names the response's user ids).
@@ -83,7 +83,7 @@ impl CreateRequestBuilder {
         mut self,
         employee_type: crate::attendance::v1::types::EmployeeType,
     ) -> Self {
-        self.employee_type = ::std::option::Option::Some(employee_type);
+        self.employee_type = Some(employee_type);
         self
     }
     /// 部门 ID 类型 — the kind of department ids in the group; only open_department_id for now.
@@ -93,41 +93,36 @@ impl CreateRequestBuilder {
         mut self,
         dept_type: crate::attendance::v1::types::DeptType,
     ) -> Self {
-        self.dept_type = ::std::option::Option::Some(dept_type);
+        self.dept_type = Some(dept_type);
         self
     }
     /// 考勤组信息 — the group to create, or the whole group to store over an existing one.
     pub fn group(mut self, group: crate::attendance::v1::types::GroupInput) -> Self {
-        self.group = ::std::option::Option::Some(group);
+        self.group = Some(group);
         self
     }
     /// 操作人 uid — the operator, per `employee_type`; required unless the tenant has completed the "API
     /// 接入" (API access) setup in the attendance admin console.
     ///
     /// Example: `"dd31248a"`
-    pub fn operator_id(
-        mut self,
-        operator_id: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.operator_id = ::std::option::Option::Some(operator_id.into());
+    pub fn operator_id(mut self, operator_id: impl Into<String>) -> Self {
+        self.operator_id = Some(operator_id.into());
         self
     }
     /// Checks every constraint of the spec and returns the request, or every violation found.
-    pub fn build(
-        self,
-    ) -> ::std::result::Result<CreateRequest, ::lark_runtime::ValidationError> {
+    pub fn build(self) -> Result<CreateRequest, ::lark_runtime::ValidationError> {
         let root = ::lark_runtime::validate::FieldPath::root();
         let mut violations = ::lark_runtime::validate::Violations::default();
         let employee_type = violations
             .required(&root.field("employee_type"), self.employee_type);
         let dept_type = violations.required(&root.field("dept_type"), self.dept_type);
         let group = violations.required(&root.field("group"), self.group);
-        let (
-            ::std::option::Option::Some(employee_type),
-            ::std::option::Option::Some(dept_type),
-            ::std::option::Option::Some(group),
-        ) = (employee_type, dept_type, group) else {
-            return ::std::result::Result::Err(violations.into_error("CreateRequest"));
+        let (Some(employee_type), Some(dept_type), Some(group)) = (
+            employee_type,
+            dept_type,
+            group,
+        ) else {
+            return Err(violations.into_error("CreateRequest"));
         };
         let request = CreateRequest {
             employee_type,
@@ -136,7 +131,7 @@ impl CreateRequestBuilder {
             operator_id: self.operator_id,
         };
         ::lark_runtime::Validate::validate(&request)?;
-        ::std::result::Result::Ok(request)
+        Ok(request)
     }
 }
 impl ::lark_runtime::Validate for CreateRequest {
@@ -173,35 +168,35 @@ impl ::lark_runtime::Endpoint for CreateRequest {
         access_tokens: &[::lark_runtime::AccessTokenKind::Tenant],
         app_types: &[::lark_runtime::AppType::Custom],
         scopes: &["attendance:rule"],
-        rate_limit: ::std::option::Option::Some(::lark_runtime::RateLimit {
+        rate_limit: Some(::lark_runtime::RateLimit {
             requests: 50u32,
             period_seconds: 1u32,
         }),
         envelope: ::lark_runtime::Envelope::Data,
         request_body: ::lark_runtime::RequestBody::Json,
         response_kind: ::lark_runtime::ResponseKind::Json,
-        pagination_items: ::std::option::Option::None,
+        pagination_items: None,
         path_example: &[],
         query_example: &[("employee_type", "employee_id"), ("dept_type", "open_id")],
-        request_example: ::std::option::Option::Some(
+        request_example: Some(
             "{\"group\":{\"adjust_range\":50,\"allow_apply_punch\":true,\"allow_out_punch\":true,\"allow_pc_punch\":true,\"allow_remedy\":true,\"allow_remedy_type_early\":true,\"allow_remedy_type_lack\":true,\"allow_remedy_type_late\":true,\"allow_remedy_type_normal\":true,\"anti_cheat_punch_config\":{\"allow_change_device_num\":1,\"check_buddy_punch\":true,\"check_change_device_punch\":true,\"check_cheat_software_punch\":true,\"check_simulate_wifi_punch\":true,\"intercept_suspected_cheat_punch\":true,\"suspected_cheat_handle_method\":1},\"bind_default_dept_ids\":[\"od-fcb45c28a45311afd440b7869541fce8\"],\"bind_default_user_ids\":[\"dd31248a\"],\"bind_dept_ids\":[\"od-fcb45c28a45311afd440b7869541fce8\"],\"bind_user_ids\":[\"52aa1fa1\"],\"calendar_id\":1,\"clockIn_need_photo\":true,\"clock_in_abnormal_settings\":{\"ignore_until_latest_clockout\":false},\"effect_now\":true,\"except_dept_ids\":[\"od-fcb45c28a45311afd440b7869541fce8\"],\"except_user_ids\":[\"52aa1fa1\"],\"face_downgrade\":true,\"face_live_need_action\":false,\"face_punch\":true,\"face_punch_cfg\":1,\"free_punch_cfg\":{\"free_end_time\":\"18:00\",\"free_start_time\":\"7:00\",\"punch_day\":1111100,\"work_day_no_punch_as_lack\":true,\"work_hours\":480,\"work_hours_demand\":false},\"go_out_need_punch\":0,\"go_out_need_punch_cfg\":{\"early_minutes_as_early\":0,\"early_minutes_as_lack\":0,\"late_minutes_as_lack\":0,\"late_minutes_as_late\":0,\"not_during_shift\":false},\"gps_range\":300,\"group_id\":\"6919358128597097404\",\"group_leader_ids\":[\"2bg4a9be\"],\"group_name\":\"开心考勤\",\"group_type\":1,\"hide_clock_in_rule\":false,\"hide_staff_punch_time\":true,\"leave_need_punch\":false,\"leave_need_punch_cfg\":{\"early_minutes_as_early\":0,\"early_minutes_as_lack\":0,\"late_minutes_as_lack\":0,\"late_minutes_as_late\":0,\"not_during_shift\":false},\"locations\":[{\"address\":\"北京市海淀区中航广场\",\"bssid\":\"08:00:20:0A:8C:6D\",\"feature\":\"中国电信\",\"gps_range\":300,\"ip\":\"122.224.123.146\",\"latitude\":30.28994,\"location_name\":\"浙江省杭州市余杭区五常街道木桥头西溪八方城\",\"location_type\":1,\"longitude\":120.04509,\"map_type\":1,\"ssid\":\"TP-Link-af12ca\"}],\"machines\":[{\"machine_name\":\"创实 9 楼\",\"machine_sn\":\"FS0701\"}],\"member_status_change\":{\"offboarding_off_no_need_punch\":false,\"offboarding_on_no_need_punch\":false,\"onboarding_off_no_need_punch\":false,\"onboarding_on_no_need_punch\":false},\"need_punch_members\":[{\"rule_scope_type\":0,\"scope_group_list\":{\"custom_field_ID\":\"123213123\",\"custom_field_obj_type\":\"employment\",\"member_ids\":[\"ec8ddg56\"],\"operation_type\":1,\"right\":[{\"key\":\"CH\",\"name\":\"中国大陆\"}],\"scope_value_type\":1}}],\"need_punch_special_days\":[{\"punch_day\":20190101,\"shift_id\":\"6919668827865513935\"}],\"new_calendar_id\":\"7302191700771358252\",\"no_need_punch_members\":[{\"rule_scope_type\":0,\"scope_group_list\":{\"custom_field_ID\":\"123213123\",\"custom_field_obj_type\":\"employment\",\"member_ids\":[\"ec8ddg56\"],\"operation_type\":1,\"right\":[{\"key\":\"CH\",\"name\":\"中国大陆\"}],\"scope_value_type\":1}}],\"no_need_punch_special_days\":[{\"punch_day\":20190101,\"shift_id\":\"6919668827865513935\"}],\"org_change_auto_adjust\":false,\"out_punch_allowed_adjust_addr\":true,\"out_punch_allowed_hide_addr\":true,\"out_punch_need_approval\":true,\"out_punch_need_photo\":true,\"out_punch_need_post_approval\":true,\"out_punch_need_remark\":true,\"overtime_clock_cfg\":{\"allow_punch_approval\":false,\"need_clock_over_time_start_and_end\":false},\"punch_day_shift_ids\":[\"xxx\",\"0\",\"xxx\",\"xxx\",\"0\",\"xxx\",\"xxx\",\"xxx\"],\"punch_type\":1,\"remedy_date_limit\":true,\"remedy_date_num\":3,\"remedy_limit\":true,\"remedy_limit_count\":3,\"remedy_period_custom_date\":1,\"remedy_period_type\":1,\"replace_basic_pic\":true,\"rest_clockIn_need_approval\":true,\"save_auto_changes\":false,\"show_cumulative_time\":true,\"show_over_time\":true,\"sub_group_leader_ids\":[\"52aa1fa1\"],\"time_zone\":\"Asia/Shanghai\",\"travel_need_punch\":0,\"travel_need_punch_cfg\":{\"early_minutes_as_early\":0,\"early_minutes_as_lack\":0,\"late_minutes_as_lack\":0,\"late_minutes_as_late\":0,\"not_during_shift\":false},\"work_day_no_punch_as_lack\":true},\"operator_id\":\"dd31248a\"}",
         ),
-        response_example: ::std::option::Option::Some(
+        response_example: Some(
             "{\"code\":0,\"data\":{\"group\":{\"adjust_range\":50,\"allow_apply_punch\":true,\"allow_out_punch\":true,\"allow_pc_punch\":true,\"allow_remedy\":true,\"allow_remedy_type_early\":true,\"allow_remedy_type_lack\":true,\"allow_remedy_type_late\":true,\"allow_remedy_type_normal\":true,\"anti_cheat_punch_config\":{\"allow_change_device_num\":1,\"check_buddy_punch\":true,\"check_change_device_punch\":true,\"check_cheat_software_punch\":true,\"check_simulate_wifi_punch\":true,\"intercept_suspected_cheat_punch\":true,\"suspected_cheat_handle_method\":1},\"bind_default_dept_ids\":[\"od-fcb45c28a45311afd440b7869541fce8\"],\"bind_default_user_ids\":[\"dd31248a\"],\"bind_dept_ids\":[\"od-fcb45c28a45311afd440b7869541fce8\"],\"bind_user_ids\":[\"52aa1fa1\"],\"calendar_id\":1,\"clockIn_need_photo\":true,\"clock_in_abnormal_settings\":{\"ignore_until_latest_clockout\":false},\"effect_now\":true,\"effect_time\":\"1611476284\",\"except_dept_ids\":[\"od-fcb45c28a45311afd440b7869541fce8\"],\"except_user_ids\":[\"52aa1fa1\"],\"face_downgrade\":true,\"face_live_need_action\":false,\"face_punch\":true,\"face_punch_cfg\":1,\"fixshift_effect_time\":\"1611476284\",\"free_punch_cfg\":{\"free_end_time\":\"18:00\",\"free_start_time\":\"7:00\",\"punch_day\":1111100,\"work_day_no_punch_as_lack\":true,\"work_hours\":480,\"work_hours_demand\":false},\"go_out_need_punch\":0,\"go_out_need_punch_cfg\":{\"early_minutes_as_early\":0,\"early_minutes_as_lack\":0,\"late_minutes_as_lack\":0,\"late_minutes_as_late\":0,\"not_during_shift\":false},\"gps_range\":300,\"group_id\":\"6919358128597097404\",\"group_leader_ids\":[\"2bg4a9be\"],\"group_name\":\"开心考勤\",\"group_type\":0,\"hide_clock_in_rule\":false,\"hide_staff_punch_time\":true,\"leave_need_punch\":false,\"leave_need_punch_cfg\":{\"early_minutes_as_early\":0,\"early_minutes_as_lack\":0,\"late_minutes_as_lack\":0,\"late_minutes_as_late\":0,\"not_during_shift\":false},\"locations\":[{\"address\":\"北京市海淀区中航广场\",\"bssid\":\"08:00:20:0A:8C:6D\",\"feature\":\"中国电信\",\"gps_range\":300,\"ip\":\"122.224.123.146\",\"latitude\":30.28994,\"location_id\":\"6921213751454744578\",\"location_name\":\"浙江省杭州市余杭区五常街道木桥头西溪八方城\",\"location_type\":1,\"longitude\":120.04509,\"map_type\":1,\"ssid\":\"TP-Link-af12ca\"}],\"machines\":[{\"machine_name\":\"创实 9 楼\",\"machine_sn\":\"FS0701\"}],\"member_effect_time\":\"1611476284\",\"member_status_change\":{\"offboarding_off_no_need_punch\":false,\"offboarding_on_no_need_punch\":false,\"onboarding_off_no_need_punch\":false,\"onboarding_on_no_need_punch\":false},\"need_punch_members\":[{\"rule_scope_type\":0,\"scope_group_list\":{\"custom_field_ID\":\"123213123\",\"custom_field_obj_type\":\"employment\",\"member_ids\":[\"ec8ddg56\"],\"operation_type\":1,\"right\":[{\"key\":\"CH\",\"name\":\"中国大陆\"}],\"scope_value_type\":1}}],\"need_punch_special_days\":[{\"punch_day\":20190101,\"shift_id\":\"6919668827865513935\"}],\"new_calendar_id\":\"7302191700771358252\",\"no_need_punch_members\":[{\"rule_scope_type\":0,\"scope_group_list\":{\"custom_field_ID\":\"123213123\",\"custom_field_obj_type\":\"employment\",\"member_ids\":[\"ec8ddg56\"],\"operation_type\":1,\"right\":[{\"key\":\"CH\",\"name\":\"中国大陆\"}],\"scope_value_type\":1}}],\"no_need_punch_special_days\":[{\"punch_day\":20190101,\"shift_id\":\"6919668827865513935\"}],\"org_change_auto_adjust\":false,\"out_punch_allowed_adjust_addr\":true,\"out_punch_allowed_hide_addr\":true,\"out_punch_need_approval\":true,\"out_punch_need_photo\":true,\"out_punch_need_post_approval\":true,\"out_punch_need_remark\":true,\"overtime_clock_cfg\":{\"allow_punch_approval\":false,\"need_clock_over_time_start_and_end\":false},\"punch_day_shift_ids\":[\"xxx\",\"0\",\"xxx\",\"xxx\",\"0\",\"xxx\",\"xxx\",\"xxx\"],\"punch_type\":1,\"remedy_date_limit\":true,\"remedy_date_num\":3,\"remedy_limit\":true,\"remedy_limit_count\":3,\"remedy_period_custom_date\":1,\"remedy_period_type\":0,\"replace_basic_pic\":true,\"rest_clockIn_need_approval\":true,\"save_auto_changes\":false,\"show_cumulative_time\":true,\"show_over_time\":true,\"sub_group_leader_ids\":[\"52aa1fa1\"],\"time_zone\":\"Asia/Shanghai\",\"travel_need_punch\":0,\"travel_need_punch_cfg\":{\"early_minutes_as_early\":0,\"early_minutes_as_lack\":0,\"late_minutes_as_lack\":0,\"late_minutes_as_late\":0,\"not_during_shift\":false},\"work_day_no_punch_as_lack\":true}},\"msg\":\"success\"}",
         ),
     };
-    fn path(&self) -> ::std::string::String {
-        ::std::string::String::from("/open-apis/attendance/v1/groups")
+    fn path(&self) -> String {
+        String::from("/open-apis/attendance/v1/groups")
     }
-    fn query(&self) -> ::std::vec::Vec<(&'static str, ::std::string::String)> {
-        let mut query = ::std::vec::Vec::new();
+    fn query(&self) -> Vec<(&'static str, String)> {
+        let mut query = Vec::new();
         {
             let value = &self.employee_type;
-            query.push(("employee_type", ::std::string::ToString::to_string(value)));
+            query.push(("employee_type", ToString::to_string(value)));
         }
         {
             let value = &self.dept_type;
-            query.push(("dept_type", ::std::string::ToString::to_string(value)));
+            query.push(("dept_type", ToString::to_string(value)));
         }
         query
     }
@@ -209,15 +204,15 @@ impl ::lark_runtime::Endpoint for CreateRequest {
 impl ::lark_runtime::Incoming for CreateRequest {
     fn from_incoming(
         request: &::lark_runtime::IncomingRequest<'_>,
-    ) -> ::std::result::Result<Self, ::lark_runtime::ValidationError> {
+    ) -> Result<Self, ::lark_runtime::ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
         #[derive(::lark_runtime::__private::serde::Deserialize)]
         #[serde(crate = "::lark_runtime::__private::serde")]
         struct Body {
             #[serde(default, rename = "group")]
-            group: ::std::option::Option<crate::attendance::v1::types::GroupInput>,
+            group: Option<crate::attendance::v1::types::GroupInput>,
             #[serde(default, rename = "operator_id")]
-            operator_id: ::std::option::Option<::std::string::String>,
+            operator_id: Option<String>,
         }
         let root = ::lark_runtime::validate::FieldPath::root();
         let mut violations = ::lark_runtime::validate::Violations::default();
@@ -230,9 +225,8 @@ impl ::lark_runtime::Incoming for CreateRequest {
             .query_one::<
                 crate::attendance::v1::types::DeptType,
             >(&root.field("dept_type"), "dept_type", &mut violations);
-        let ::std::option::Option::Some(body) = request.body::<Body>(&mut violations)
-        else {
-            return ::std::result::Result::Err(violations.into_error("CreateRequest"));
+        let Some(body) = request.body::<Body>(&mut violations) else {
+            return Err(violations.into_error("CreateRequest"));
         };
         builder.group = body.group;
         builder.operator_id = body.operator_id;
@@ -254,7 +248,7 @@ impl ::lark_runtime::Incoming for CreateRequest {
 pub struct CreateResponse {
     /// 考勤组信息 — the group as stored, with its id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub group: ::std::option::Option<crate::attendance::v1::types::Group>,
+    pub group: Option<crate::attendance::v1::types::Group>,
 }
 /// A documented error code of 创建或修改考勤组 — Create or update an attendance group.
 ///
@@ -335,92 +329,82 @@ impl CreateError {
         }
     }
     /// The HTTP status the reference page gives; `None` for an undocumented code.
-    pub fn http_status(&self) -> ::std::option::Option<u16> {
+    pub fn http_status(&self) -> Option<u16> {
         match self {
-            Self::ParamInvalid => ::std::option::Option::Some(400),
-            Self::TenantIdEmpty => ::std::option::Option::Some(400),
-            Self::UserIdTypeInvalid => ::std::option::Option::Some(400),
-            Self::UserNotFoundOrNoPermission => ::std::option::Option::Some(400),
-            Self::NoDataPermission => ::std::option::Option::Some(400),
-            Self::GeneralError => ::std::option::Option::Some(400),
-            Self::SystemError => ::std::option::Option::Some(500),
-            Self::ShiftServiceError => ::std::option::Option::Some(400),
-            Self::ManagementServiceError => ::std::option::Option::Some(400),
-            Self::Undocumented(_) => ::std::option::Option::None,
+            Self::ParamInvalid => Some(400),
+            Self::TenantIdEmpty => Some(400),
+            Self::UserIdTypeInvalid => Some(400),
+            Self::UserNotFoundOrNoPermission => Some(400),
+            Self::NoDataPermission => Some(400),
+            Self::GeneralError => Some(400),
+            Self::SystemError => Some(500),
+            Self::ShiftServiceError => Some(400),
+            Self::ManagementServiceError => Some(400),
+            Self::Undocumented(_) => None,
         }
     }
     /// The message the reference page gives; `None` for an undocumented code.
-    pub fn message(&self) -> ::std::option::Option<&'static str> {
+    pub fn message(&self) -> Option<&'static str> {
         match self {
-            Self::ParamInvalid => ::std::option::Option::Some("param is invalis"),
-            Self::TenantIdEmpty => ::std::option::Option::Some("tenant_id is empty"),
+            Self::ParamInvalid => Some("param is invalis"),
+            Self::TenantIdEmpty => Some("tenant_id is empty"),
             Self::UserIdTypeInvalid => {
-                ::std::option::Option::Some(
-                    "user_id type is not employee_id or employee_no",
-                )
+                Some("user_id type is not employee_id or employee_no")
             }
-            Self::UserNotFoundOrNoPermission => {
-                ::std::option::Option::Some("param is invalis")
-            }
-            Self::NoDataPermission => ::std::option::Option::Some("没有权限"),
-            Self::GeneralError => ::std::option::Option::Some("通用错误信息"),
-            Self::SystemError => ::std::option::Option::Some("param is invalis"),
-            Self::ShiftServiceError => ::std::option::Option::Some("param is invalis"),
-            Self::ManagementServiceError => {
-                ::std::option::Option::Some("param is invalis")
-            }
-            Self::Undocumented(_) => ::std::option::Option::None,
+            Self::UserNotFoundOrNoPermission => Some("param is invalis"),
+            Self::NoDataPermission => Some("没有权限"),
+            Self::GeneralError => Some("通用错误信息"),
+            Self::SystemError => Some("param is invalis"),
+            Self::ShiftServiceError => Some("param is invalis"),
+            Self::ManagementServiceError => Some("param is invalis"),
+            Self::Undocumented(_) => None,
         }
     }
     /// What the reference page advises; `None` when it says nothing or for an undocumented code.
-    pub fn advice(&self) -> ::std::option::Option<&'static str> {
+    pub fn advice(&self) -> Option<&'static str> {
         match self {
             Self::ParamInvalid => {
-                ::std::option::Option::Some(
+                Some(
                     "入参校验失败 — the request failed validation; the returned message names the bad parameter (e.g. \"employee_type invalid\").",
                 )
             }
             Self::TenantIdEmpty => {
-                ::std::option::Option::Some(
-                    "Check that the tenant_access_token sent is the right one.",
-                )
+                Some("Check that the tenant_access_token sent is the right one.")
             }
             Self::UserIdTypeInvalid => {
-                ::std::option::Option::Some(
-                    "employee_type accepts only employee_id or employee_no.",
-                )
+                Some("employee_type accepts only employee_id or employee_no.")
             }
             Self::UserNotFoundOrNoPermission => {
-                ::std::option::Option::Some(
+                Some(
                     "A user id in the request does not exist or is outside the app's permission; the returned message says which.",
                 )
             }
             Self::NoDataPermission => {
-                ::std::option::Option::Some(
+                Some(
                     "数据权限范围 — check the data permission scope in the attendance admin console.",
                 )
             }
             Self::GeneralError => {
-                ::std::option::Option::Some(
+                Some(
                     "通用错误信息 — one of several general errors; see the attendance service's general error messages guide for the meaning and fix.",
                 )
             }
             Self::SystemError => {
-                ::std::option::Option::Some(
+                Some(
                     "An internal fault (e.g. \"internal server error\"); retry, or ask technical support.",
                 )
             }
             Self::ShiftServiceError => {
-                ::std::option::Option::Some(
+                Some(
                     "班次服务异常 — the shift service reported a problem; the returned message gives the cause (e.g. a user's Lark id was not found). Ask technical support if it persists.",
                 )
             }
             Self::ManagementServiceError => {
-                ::std::option::Option::Some(
+                Some(
                     "The returned message gives the cause; ask technical support if it persists.",
                 )
             }
-            Self::Undocumented(_) => ::std::option::Option::None,
+            Self::Undocumented(_) => None,
         }
     }
     /// Whether sending the same request again can succeed.
@@ -446,13 +430,13 @@ impl ::lark_runtime::DocumentedError for CreateError {
     fn code(&self) -> i64 {
         self.code()
     }
-    fn http_status(&self) -> ::std::option::Option<u16> {
+    fn http_status(&self) -> Option<u16> {
         self.http_status()
     }
-    fn message(&self) -> ::std::option::Option<&'static str> {
+    fn message(&self) -> Option<&'static str> {
         self.message()
     }
-    fn advice(&self) -> ::std::option::Option<&'static str> {
+    fn advice(&self) -> Option<&'static str> {
         self.advice()
     }
     fn is_retryable(&self) -> bool {

@@ -22,7 +22,7 @@ pub struct GetRequest {
     ///
     /// Example: `"6919358128597097404"`
     #[serde(skip)]
-    group_id: ::std::string::String,
+    group_id: String,
     /// 员工 ID 类型 — the kind of user ids in the answer.
     ///
     /// Example: `"employee_id"`
@@ -43,7 +43,7 @@ impl GetRequest {
     /// user_tasks/query.
     ///
     /// Example: `"6919358128597097404"`
-    pub fn group_id(&self) -> &::std::string::String {
+    pub fn group_id(&self) -> &String {
         &self.group_id
     }
     /// 员工 ID 类型 — the kind of user ids in the answer.
@@ -63,20 +63,17 @@ impl GetRequest {
 #[derive(Debug, Clone, Default)]
 #[must_use]
 pub struct GetRequestBuilder {
-    group_id: ::std::option::Option<::std::string::String>,
-    employee_type: ::std::option::Option<crate::attendance::v1::types::EmployeeType>,
-    dept_type: ::std::option::Option<crate::attendance::v1::types::DeptType>,
+    group_id: Option<String>,
+    employee_type: Option<crate::attendance::v1::types::EmployeeType>,
+    dept_type: Option<crate::attendance::v1::types::DeptType>,
 }
 impl GetRequestBuilder {
     /// 考勤组 ID — the group. 获取方式 (where ids come from): groups/create, groups/search, or
     /// user_tasks/query.
     ///
     /// Example: `"6919358128597097404"`
-    pub fn group_id(
-        mut self,
-        group_id: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.group_id = ::std::option::Option::Some(group_id.into());
+    pub fn group_id(mut self, group_id: impl Into<String>) -> Self {
+        self.group_id = Some(group_id.into());
         self
     }
     /// 员工 ID 类型 — the kind of user ids in the answer.
@@ -86,7 +83,7 @@ impl GetRequestBuilder {
         mut self,
         employee_type: crate::attendance::v1::types::EmployeeType,
     ) -> Self {
-        self.employee_type = ::std::option::Option::Some(employee_type);
+        self.employee_type = Some(employee_type);
         self
     }
     /// 部门 ID 类型 — the kind of department ids in the answer; only open_department_id for now.
@@ -96,25 +93,23 @@ impl GetRequestBuilder {
         mut self,
         dept_type: crate::attendance::v1::types::DeptType,
     ) -> Self {
-        self.dept_type = ::std::option::Option::Some(dept_type);
+        self.dept_type = Some(dept_type);
         self
     }
     /// Checks every constraint of the spec and returns the request, or every violation found.
-    pub fn build(
-        self,
-    ) -> ::std::result::Result<GetRequest, ::lark_runtime::ValidationError> {
+    pub fn build(self) -> Result<GetRequest, ::lark_runtime::ValidationError> {
         let root = ::lark_runtime::validate::FieldPath::root();
         let mut violations = ::lark_runtime::validate::Violations::default();
         let group_id = violations.required(&root.field("group_id"), self.group_id);
         let employee_type = violations
             .required(&root.field("employee_type"), self.employee_type);
         let dept_type = violations.required(&root.field("dept_type"), self.dept_type);
-        let (
-            ::std::option::Option::Some(group_id),
-            ::std::option::Option::Some(employee_type),
-            ::std::option::Option::Some(dept_type),
-        ) = (group_id, employee_type, dept_type) else {
-            return ::std::result::Result::Err(violations.into_error("GetRequest"));
+        let (Some(group_id), Some(employee_type), Some(dept_type)) = (
+            group_id,
+            employee_type,
+            dept_type,
+        ) else {
+            return Err(violations.into_error("GetRequest"));
         };
         let request = GetRequest {
             group_id,
@@ -122,7 +117,7 @@ impl GetRequestBuilder {
             dept_type,
         };
         ::lark_runtime::Validate::validate(&request)?;
-        ::std::result::Result::Ok(request)
+        Ok(request)
     }
 }
 impl ::lark_runtime::Validate for GetRequest {
@@ -154,36 +149,36 @@ impl ::lark_runtime::Endpoint for GetRequest {
         access_tokens: &[::lark_runtime::AccessTokenKind::Tenant],
         app_types: &[::lark_runtime::AppType::Custom],
         scopes: &["attendance:rule", "attendance:rule:readonly"],
-        rate_limit: ::std::option::Option::Some(::lark_runtime::RateLimit {
+        rate_limit: Some(::lark_runtime::RateLimit {
             requests: 50u32,
             period_seconds: 1u32,
         }),
         envelope: ::lark_runtime::Envelope::Data,
         request_body: ::lark_runtime::RequestBody::None,
         response_kind: ::lark_runtime::ResponseKind::Json,
-        pagination_items: ::std::option::Option::None,
+        pagination_items: None,
         path_example: &[("group_id", "6919358128597097404")],
         query_example: &[("employee_type", "employee_id"), ("dept_type", "open_id")],
-        request_example: ::std::option::Option::None,
-        response_example: ::std::option::Option::Some(
+        request_example: None,
+        response_example: Some(
             "{\"code\":0,\"data\":{\"adjust_range\":50,\"allow_apply_punch\":true,\"allow_out_punch\":true,\"allow_pc_punch\":true,\"allow_remedy\":true,\"allow_remedy_type_early\":true,\"allow_remedy_type_lack\":true,\"allow_remedy_type_late\":true,\"allow_remedy_type_normal\":true,\"anti_cheat_punch_config\":{\"allow_change_device_num\":1,\"check_buddy_punch\":true,\"check_change_device_punch\":true,\"check_cheat_software_punch\":true,\"check_simulate_wifi_punch\":true,\"intercept_suspected_cheat_punch\":true,\"suspected_cheat_handle_method\":1},\"bind_default_dept_ids\":[\"od-fcb45c28a45311afd440b7869541fce8\"],\"bind_default_user_ids\":[\"dd31248a\"],\"bind_dept_ids\":[\"od-fcb45c28a45311afd440b7869541fce8\"],\"bind_user_ids\":[\"52aa1fa1\"],\"calendar_id\":1,\"clockIn_need_photo\":true,\"clock_in_abnormal_settings\":{\"ignore_until_latest_clockout\":false},\"effect_time\":\"1611476284\",\"except_dept_ids\":[\"od-fcb45c28a45311afd440b7869541fce8\"],\"except_user_ids\":[\"4fasdtc2\"],\"face_downgrade\":true,\"face_live_need_action\":false,\"face_punch\":true,\"face_punch_cfg\":1,\"fixshift_effect_time\":\"1611476284\",\"free_punch_cfg\":{\"free_end_time\":\"18:00\",\"free_start_time\":\"7:00\",\"punch_day\":1111100,\"work_day_no_punch_as_lack\":true,\"work_hours\":480,\"work_hours_demand\":false},\"go_out_need_punch\":0,\"go_out_need_punch_cfg\":{\"early_minutes_as_early\":0,\"early_minutes_as_lack\":0,\"late_minutes_as_lack\":0,\"late_minutes_as_late\":0,\"not_during_shift\":false},\"gps_range\":300,\"group_id\":\"6919358128597097404\",\"group_leader_ids\":[\"52aa1fa1\"],\"group_name\":\"开心考勤\",\"group_type\":0,\"hide_clock_in_rule\":false,\"hide_staff_punch_time\":true,\"leave_need_punch\":false,\"leave_need_punch_cfg\":{\"early_minutes_as_early\":0,\"early_minutes_as_lack\":0,\"late_minutes_as_lack\":0,\"late_minutes_as_late\":0,\"not_during_shift\":false},\"locations\":[{\"address\":\"北京市海淀区中航广场\",\"bssid\":\"08:00:20:0A:8C:6D\",\"feature\":\"中国电信\",\"gps_range\":300,\"ip\":\"122.224.123.146\",\"latitude\":30.28994,\"location_id\":\"6921213751454744578\",\"location_name\":\"浙江省杭州市余杭区五常街道木桥头西溪八方城\",\"location_type\":1,\"longitude\":120.04509,\"map_type\":1,\"ssid\":\"TP-Link-af12ca\"}],\"machines\":[{\"machine_name\":\"创实 9 楼\",\"machine_sn\":\"FS0701\"}],\"member_effect_time\":\"1611476284\",\"member_status_change\":{\"offboarding_off_no_need_punch\":false,\"offboarding_on_no_need_punch\":false,\"onboarding_off_no_need_punch\":false,\"onboarding_on_no_need_punch\":false},\"need_punch_members\":[{\"rule_scope_type\":0,\"scope_group_list\":{\"custom_field_ID\":\"123213123\",\"custom_field_obj_type\":\"employment\",\"member_ids\":[\"ec8ddg56\"],\"operation_type\":1,\"right\":[{\"key\":\"CH\",\"name\":\"中国大陆\"}],\"scope_value_type\":1}}],\"need_punch_special_days\":[{\"punch_day\":20190101,\"shift_id\":\"6919668827865513935\"}],\"new_calendar_id\":\"通过查询考勤组接口获取的new_calendar_id，例如7302191700771358252\",\"no_need_punch_members\":[{\"rule_scope_type\":0,\"scope_group_list\":{\"custom_field_ID\":\"123213123\",\"custom_field_obj_type\":\"employment\",\"member_ids\":[\"ec8ddg56\"],\"operation_type\":1,\"right\":[{\"key\":\"CH\",\"name\":\"中国大陆\"}],\"scope_value_type\":1}}],\"no_need_punch_special_days\":[{\"punch_day\":20190101,\"shift_id\":\"6919668827865513935\"}],\"org_change_auto_adjust\":false,\"out_punch_allowed_adjust_addr\":true,\"out_punch_allowed_hide_addr\":true,\"out_punch_need_approval\":true,\"out_punch_need_photo\":true,\"out_punch_need_post_approval\":true,\"out_punch_need_remark\":true,\"overtime_clock_cfg\":{\"allow_punch_approval\":false,\"need_clock_over_time_start_and_end\":false},\"punch_day_shift_ids\":[\"xxx\"],\"punch_type\":1,\"remedy_date_limit\":true,\"remedy_date_num\":3,\"remedy_limit\":true,\"remedy_limit_count\":3,\"remedy_period_custom_date\":1,\"remedy_period_type\":1,\"replace_basic_pic\":true,\"rest_clockIn_need_approval\":true,\"save_auto_changes\":false,\"show_cumulative_time\":true,\"show_over_time\":true,\"sub_group_leader_ids\":[\"4fasdtc2\"],\"time_zone\":\"Asia/Shanghai\",\"travel_need_punch\":0,\"travel_need_punch_cfg\":{\"early_minutes_as_early\":0,\"early_minutes_as_lack\":0,\"late_minutes_as_lack\":0,\"late_minutes_as_late\":0,\"not_during_shift\":false},\"work_day_no_punch_as_lack\":true},\"msg\":\"success\"}",
         ),
     };
-    fn path(&self) -> ::std::string::String {
+    fn path(&self) -> String {
         ::lark_runtime::wire::fill_path(
             Self::METADATA.path_template,
-            &[("group_id", ::std::string::ToString::to_string(&self.group_id))],
+            &[("group_id", ToString::to_string(&self.group_id))],
         )
     }
-    fn query(&self) -> ::std::vec::Vec<(&'static str, ::std::string::String)> {
-        let mut query = ::std::vec::Vec::new();
+    fn query(&self) -> Vec<(&'static str, String)> {
+        let mut query = Vec::new();
         {
             let value = &self.employee_type;
-            query.push(("employee_type", ::std::string::ToString::to_string(value)));
+            query.push(("employee_type", ToString::to_string(value)));
         }
         {
             let value = &self.dept_type;
-            query.push(("dept_type", ::std::string::ToString::to_string(value)));
+            query.push(("dept_type", ToString::to_string(value)));
         }
         query
     }
@@ -191,14 +186,12 @@ impl ::lark_runtime::Endpoint for GetRequest {
 impl ::lark_runtime::Incoming for GetRequest {
     fn from_incoming(
         request: &::lark_runtime::IncomingRequest<'_>,
-    ) -> ::std::result::Result<Self, ::lark_runtime::ValidationError> {
+    ) -> Result<Self, ::lark_runtime::ValidationError> {
         let root = ::lark_runtime::validate::FieldPath::root();
         let mut violations = ::lark_runtime::validate::Violations::default();
         let mut builder = Self::builder();
         builder.group_id = request
-            .path_param::<
-                ::std::string::String,
-            >(&root.field("group_id"), "group_id", &mut violations);
+            .path_param::<String>(&root.field("group_id"), "group_id", &mut violations);
         builder.employee_type = request
             .query_one::<
                 crate::attendance::v1::types::EmployeeType,
@@ -275,69 +268,59 @@ impl GetError {
         }
     }
     /// The HTTP status the reference page gives; `None` for an undocumented code.
-    pub fn http_status(&self) -> ::std::option::Option<u16> {
+    pub fn http_status(&self) -> Option<u16> {
         match self {
-            Self::ParamInvalid => ::std::option::Option::Some(400),
-            Self::TenantIdEmpty => ::std::option::Option::Some(400),
-            Self::UserIdTypeInvalid => ::std::option::Option::Some(400),
-            Self::SystemError => ::std::option::Option::Some(500),
-            Self::ManagementServiceError => ::std::option::Option::Some(500),
-            Self::GeneralError => ::std::option::Option::Some(400),
-            Self::Undocumented(_) => ::std::option::Option::None,
+            Self::ParamInvalid => Some(400),
+            Self::TenantIdEmpty => Some(400),
+            Self::UserIdTypeInvalid => Some(400),
+            Self::SystemError => Some(500),
+            Self::ManagementServiceError => Some(500),
+            Self::GeneralError => Some(400),
+            Self::Undocumented(_) => None,
         }
     }
     /// The message the reference page gives; `None` for an undocumented code.
-    pub fn message(&self) -> ::std::option::Option<&'static str> {
+    pub fn message(&self) -> Option<&'static str> {
         match self {
-            Self::ParamInvalid => ::std::option::Option::Some("param is invalis"),
-            Self::TenantIdEmpty => ::std::option::Option::Some("tenant_id is empty"),
+            Self::ParamInvalid => Some("param is invalis"),
+            Self::TenantIdEmpty => Some("tenant_id is empty"),
             Self::UserIdTypeInvalid => {
-                ::std::option::Option::Some(
-                    "user_id type is not employee_id or employee_no",
-                )
+                Some("user_id type is not employee_id or employee_no")
             }
-            Self::SystemError => ::std::option::Option::Some("param is invalis"),
-            Self::ManagementServiceError => {
-                ::std::option::Option::Some("历史错误码，不再使用")
-            }
-            Self::GeneralError => ::std::option::Option::Some("通用错误信息"),
-            Self::Undocumented(_) => ::std::option::Option::None,
+            Self::SystemError => Some("param is invalis"),
+            Self::ManagementServiceError => Some("历史错误码，不再使用"),
+            Self::GeneralError => Some("通用错误信息"),
+            Self::Undocumented(_) => None,
         }
     }
     /// What the reference page advises; `None` when it says nothing or for an undocumented code.
-    pub fn advice(&self) -> ::std::option::Option<&'static str> {
+    pub fn advice(&self) -> Option<&'static str> {
         match self {
             Self::ParamInvalid => {
-                ::std::option::Option::Some(
+                Some(
                     "入参校验失败 — the request failed validation; the returned message names the bad parameter (e.g. \"employee_type invalid\").",
                 )
             }
             Self::TenantIdEmpty => {
-                ::std::option::Option::Some(
-                    "Check that the tenant_access_token sent is the right one.",
-                )
+                Some("Check that the tenant_access_token sent is the right one.")
             }
             Self::UserIdTypeInvalid => {
-                ::std::option::Option::Some(
-                    "employee_type accepts only employee_id or employee_no.",
-                )
+                Some("employee_type accepts only employee_id or employee_no.")
             }
             Self::SystemError => {
-                ::std::option::Option::Some(
+                Some(
                     "An internal fault (e.g. \"internal server error\"); retry, or ask technical support.",
                 )
             }
             Self::ManagementServiceError => {
-                ::std::option::Option::Some(
-                    "历史错误码 — a legacy code that is no longer used.",
-                )
+                Some("历史错误码 — a legacy code that is no longer used.")
             }
             Self::GeneralError => {
-                ::std::option::Option::Some(
+                Some(
                     "通用错误信息 — one of several general errors; see the attendance service's general error messages guide for the meaning and fix.",
                 )
             }
-            Self::Undocumented(_) => ::std::option::Option::None,
+            Self::Undocumented(_) => None,
         }
     }
     /// Whether sending the same request again can succeed.
@@ -360,13 +343,13 @@ impl ::lark_runtime::DocumentedError for GetError {
     fn code(&self) -> i64 {
         self.code()
     }
-    fn http_status(&self) -> ::std::option::Option<u16> {
+    fn http_status(&self) -> Option<u16> {
         self.http_status()
     }
-    fn message(&self) -> ::std::option::Option<&'static str> {
+    fn message(&self) -> Option<&'static str> {
         self.message()
     }
-    fn advice(&self) -> ::std::option::Option<&'static str> {
+    fn advice(&self) -> Option<&'static str> {
         self.advice()
     }
     fn is_retryable(&self) -> bool {

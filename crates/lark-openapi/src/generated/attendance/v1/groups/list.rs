@@ -21,12 +21,12 @@ pub struct ListRequest {
     ///
     /// Example: `10`
     #[serde(skip)]
-    page_size: ::std::option::Option<i32>,
+    page_size: Option<i32>,
     /// 分页标记 — leave out on the first call; then pass the `page_token` of the previous answer.
     ///
     /// Example: `"wgNOR1rmxogRvAsGl6CXlQ=="`
     #[serde(skip)]
-    page_token: ::std::option::Option<::std::string::String>,
+    page_token: Option<String>,
 }
 impl ListRequest {
     /// A builder with nothing set.
@@ -36,13 +36,13 @@ impl ListRequest {
     /// 分页大小 — groups per page, 1–50; 10 by default.
     ///
     /// Example: `10`
-    pub fn page_size(&self) -> ::std::option::Option<&i32> {
+    pub fn page_size(&self) -> Option<&i32> {
         self.page_size.as_ref()
     }
     /// 分页标记 — leave out on the first call; then pass the `page_token` of the previous answer.
     ///
     /// Example: `"wgNOR1rmxogRvAsGl6CXlQ=="`
-    pub fn page_token(&self) -> ::std::option::Option<&::std::string::String> {
+    pub fn page_token(&self) -> Option<&String> {
         self.page_token.as_ref()
     }
 }
@@ -50,37 +50,32 @@ impl ListRequest {
 #[derive(Debug, Clone, Default)]
 #[must_use]
 pub struct ListRequestBuilder {
-    page_size: ::std::option::Option<i32>,
-    page_token: ::std::option::Option<::std::string::String>,
+    page_size: Option<i32>,
+    page_token: Option<String>,
 }
 impl ListRequestBuilder {
     /// 分页大小 — groups per page, 1–50; 10 by default.
     ///
     /// Example: `10`
     pub fn page_size(mut self, page_size: i32) -> Self {
-        self.page_size = ::std::option::Option::Some(page_size);
+        self.page_size = Some(page_size);
         self
     }
     /// 分页标记 — leave out on the first call; then pass the `page_token` of the previous answer.
     ///
     /// Example: `"wgNOR1rmxogRvAsGl6CXlQ=="`
-    pub fn page_token(
-        mut self,
-        page_token: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.page_token = ::std::option::Option::Some(page_token.into());
+    pub fn page_token(mut self, page_token: impl Into<String>) -> Self {
+        self.page_token = Some(page_token.into());
         self
     }
     /// Checks every constraint of the spec and returns the request, or every violation found.
-    pub fn build(
-        self,
-    ) -> ::std::result::Result<ListRequest, ::lark_runtime::ValidationError> {
+    pub fn build(self) -> Result<ListRequest, ::lark_runtime::ValidationError> {
         let request = ListRequest {
             page_size: self.page_size,
             page_token: self.page_token,
         };
         ::lark_runtime::Validate::validate(&request)?;
-        ::std::result::Result::Ok(request)
+        Ok(request)
     }
 }
 impl ::lark_runtime::Validate for ListRequest {
@@ -91,17 +86,13 @@ impl ::lark_runtime::Validate for ListRequest {
     ) {
         {
             let at = at.field("page_size");
-            if let ::std::option::Option::Some(value) = &self.page_size {
+            if let Some(value) = &self.page_size {
                 violations
                     .range(
                         &at,
                         *value,
-                        ::std::option::Option::Some(
-                            ::lark_runtime::validate::Number::Int(1),
-                        ),
-                        ::std::option::Option::Some(
-                            ::lark_runtime::validate::Number::Int(50),
-                        ),
+                        Some(::lark_runtime::validate::Number::Int(1)),
+                        Some(::lark_runtime::validate::Number::Int(50)),
                     );
             }
         }
@@ -118,34 +109,34 @@ impl ::lark_runtime::Endpoint for ListRequest {
         access_tokens: &[::lark_runtime::AccessTokenKind::Tenant],
         app_types: &[::lark_runtime::AppType::Custom],
         scopes: &["attendance:rule", "attendance:rule:readonly"],
-        rate_limit: ::std::option::Option::Some(::lark_runtime::RateLimit {
+        rate_limit: Some(::lark_runtime::RateLimit {
             requests: 50u32,
             period_seconds: 1u32,
         }),
         envelope: ::lark_runtime::Envelope::Data,
         request_body: ::lark_runtime::RequestBody::None,
         response_kind: ::lark_runtime::ResponseKind::Json,
-        pagination_items: ::std::option::Option::Some("group_list"),
+        pagination_items: Some("group_list"),
         path_example: &[],
         query_example: &[
             ("page_size", "10"),
             ("page_token", "wgNOR1rmxogRvAsGl6CXlQ=="),
         ],
-        request_example: ::std::option::Option::None,
-        response_example: ::std::option::Option::Some(
+        request_example: None,
+        response_example: Some(
             "{\"code\":0,\"data\":{\"group_list\":[{\"group_id\":\"6919358128597097404\",\"group_name\":\"考勤组1\"}],\"has_more\":true,\"page_token\":\"wgNOR1rmxogRvAsGl6CXlQ==\"},\"msg\":\"success\"}",
         ),
     };
-    fn path(&self) -> ::std::string::String {
-        ::std::string::String::from("/open-apis/attendance/v1/groups")
+    fn path(&self) -> String {
+        String::from("/open-apis/attendance/v1/groups")
     }
-    fn query(&self) -> ::std::vec::Vec<(&'static str, ::std::string::String)> {
-        let mut query = ::std::vec::Vec::new();
-        if let ::std::option::Option::Some(value) = &self.page_size {
-            query.push(("page_size", ::std::string::ToString::to_string(value)));
+    fn query(&self) -> Vec<(&'static str, String)> {
+        let mut query = Vec::new();
+        if let Some(value) = &self.page_size {
+            query.push(("page_size", ToString::to_string(value)));
         }
-        if let ::std::option::Option::Some(value) = &self.page_token {
-            query.push(("page_token", ::std::string::ToString::to_string(value)));
+        if let Some(value) = &self.page_token {
+            query.push(("page_token", ToString::to_string(value)));
         }
         query
     }
@@ -153,7 +144,7 @@ impl ::lark_runtime::Endpoint for ListRequest {
 impl ::lark_runtime::Incoming for ListRequest {
     fn from_incoming(
         request: &::lark_runtime::IncomingRequest<'_>,
-    ) -> ::std::result::Result<Self, ::lark_runtime::ValidationError> {
+    ) -> Result<Self, ::lark_runtime::ValidationError> {
         let root = ::lark_runtime::validate::FieldPath::root();
         let mut violations = ::lark_runtime::validate::Violations::default();
         let mut builder = Self::builder();
@@ -161,15 +152,15 @@ impl ::lark_runtime::Incoming for ListRequest {
             .query_one::<i32>(&root.field("page_size"), "page_size", &mut violations);
         builder.page_token = request
             .query_one::<
-                ::std::string::String,
+                String,
             >(&root.field("page_token"), "page_token", &mut violations);
         ::lark_runtime::incoming::finish(violations, "ListRequest", builder.build())
     }
 }
 impl ::lark_runtime::Paged for ListRequest {
-    fn with_page_token(&self, page_token: ::std::string::String) -> Self {
+    fn with_page_token(&self, page_token: String) -> Self {
         let mut next = self.clone();
-        next.page_token = ::std::option::Option::Some(page_token);
+        next.page_token = Some(page_token);
         next
     }
 }
@@ -188,26 +179,24 @@ impl ::lark_runtime::Paged for ListRequest {
 pub struct ListResponse {
     /// 考勤组列表 — this page's groups.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub group_list: ::std::option::Option<
-        ::std::vec::Vec<crate::attendance::v1::types::GroupMeta>,
-    >,
+    pub group_list: Option<Vec<crate::attendance::v1::types::GroupMeta>>,
     /// 分页标记 — token of the next page; given only when `has_more` is true.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
-    pub page_token: ::std::option::Option<::std::string::String>,
+    pub page_token: Option<String>,
     /// 是否还有更多项 — whether more pages follow.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub has_more: ::std::option::Option<bool>,
+    pub has_more: Option<bool>,
 }
 impl ::lark_runtime::Page for ListResponse {
     type Item = crate::attendance::v1::types::GroupMeta;
-    fn has_more(&self) -> ::std::option::Option<bool> {
+    fn has_more(&self) -> Option<bool> {
         self.has_more
     }
-    fn next_page_token(&self) -> ::std::option::Option<&str> {
+    fn next_page_token(&self) -> Option<&str> {
         self.page_token.as_deref()
     }
-    fn into_items(self) -> ::std::vec::Vec<Self::Item> {
+    fn into_items(self) -> Vec<Self::Item> {
         self.group_list.unwrap_or_default()
     }
 }
@@ -252,42 +241,40 @@ impl ListError {
         }
     }
     /// The HTTP status the reference page gives; `None` for an undocumented code.
-    pub fn http_status(&self) -> ::std::option::Option<u16> {
+    pub fn http_status(&self) -> Option<u16> {
         match self {
-            Self::ParamInvalid => ::std::option::Option::Some(400),
-            Self::TenantIdEmpty => ::std::option::Option::Some(400),
-            Self::GeneralError => ::std::option::Option::Some(400),
-            Self::Undocumented(_) => ::std::option::Option::None,
+            Self::ParamInvalid => Some(400),
+            Self::TenantIdEmpty => Some(400),
+            Self::GeneralError => Some(400),
+            Self::Undocumented(_) => None,
         }
     }
     /// The message the reference page gives; `None` for an undocumented code.
-    pub fn message(&self) -> ::std::option::Option<&'static str> {
+    pub fn message(&self) -> Option<&'static str> {
         match self {
-            Self::ParamInvalid => ::std::option::Option::Some("param is invalis"),
-            Self::TenantIdEmpty => ::std::option::Option::Some("tenant_id is empty"),
-            Self::GeneralError => ::std::option::Option::Some("通用错误信息"),
-            Self::Undocumented(_) => ::std::option::Option::None,
+            Self::ParamInvalid => Some("param is invalis"),
+            Self::TenantIdEmpty => Some("tenant_id is empty"),
+            Self::GeneralError => Some("通用错误信息"),
+            Self::Undocumented(_) => None,
         }
     }
     /// What the reference page advises; `None` when it says nothing or for an undocumented code.
-    pub fn advice(&self) -> ::std::option::Option<&'static str> {
+    pub fn advice(&self) -> Option<&'static str> {
         match self {
             Self::ParamInvalid => {
-                ::std::option::Option::Some(
+                Some(
                     "入参校验失败 — the request failed validation; the returned message names the bad parameter (e.g. \"employee_type invalid\").",
                 )
             }
             Self::TenantIdEmpty => {
-                ::std::option::Option::Some(
-                    "Check that the tenant_access_token sent is the right one.",
-                )
+                Some("Check that the tenant_access_token sent is the right one.")
             }
             Self::GeneralError => {
-                ::std::option::Option::Some(
+                Some(
                     "通用错误信息 — one of several general errors; see the attendance service's general error messages guide for the meaning and fix.",
                 )
             }
-            Self::Undocumented(_) => ::std::option::Option::None,
+            Self::Undocumented(_) => None,
         }
     }
     /// Whether sending the same request again can succeed.
@@ -307,13 +294,13 @@ impl ::lark_runtime::DocumentedError for ListError {
     fn code(&self) -> i64 {
         self.code()
     }
-    fn http_status(&self) -> ::std::option::Option<u16> {
+    fn http_status(&self) -> Option<u16> {
         self.http_status()
     }
-    fn message(&self) -> ::std::option::Option<&'static str> {
+    fn message(&self) -> Option<&'static str> {
         self.message()
     }
-    fn advice(&self) -> ::std::option::Option<&'static str> {
+    fn advice(&self) -> Option<&'static str> {
         self.advice()
     }
     fn is_retryable(&self) -> bool {

@@ -23,7 +23,7 @@ pub struct ListUserRequest {
     ///
     /// Example: `"6919358128597097404"`
     #[serde(skip)]
-    group_id: ::std::string::String,
+    group_id: String,
     /// 员工 ID 类型 — the kind of `user_id` in the answer.
     ///
     /// Example: `"employee_id"`
@@ -38,12 +38,12 @@ pub struct ListUserRequest {
     ///
     /// Example: `10`
     #[serde(skip)]
-    page_size: ::std::option::Option<i32>,
+    page_size: Option<i32>,
     /// 分页标记 — leave out on the first call; then pass the `page_token` of the previous answer.
     ///
     /// Example: `"92xKiuWrBCSweSZJBSTpag%3D%3D"`
     #[serde(skip)]
-    page_token: ::std::option::Option<::std::string::String>,
+    page_token: Option<String>,
     /// 成员的打卡类型 — which members to list.
     ///
     /// Example: `1`
@@ -59,7 +59,7 @@ impl ListUserRequest {
     /// user_tasks/query.
     ///
     /// Example: `"6919358128597097404"`
-    pub fn group_id(&self) -> &::std::string::String {
+    pub fn group_id(&self) -> &String {
         &self.group_id
     }
     /// 员工 ID 类型 — the kind of `user_id` in the answer.
@@ -77,13 +77,13 @@ impl ListUserRequest {
     /// 分页大小 — members per page, 1–50; 10 by default.
     ///
     /// Example: `10`
-    pub fn page_size(&self) -> ::std::option::Option<&i32> {
+    pub fn page_size(&self) -> Option<&i32> {
         self.page_size.as_ref()
     }
     /// 分页标记 — leave out on the first call; then pass the `page_token` of the previous answer.
     ///
     /// Example: `"92xKiuWrBCSweSZJBSTpag%3D%3D"`
-    pub fn page_token(&self) -> ::std::option::Option<&::std::string::String> {
+    pub fn page_token(&self) -> Option<&String> {
         self.page_token.as_ref()
     }
     /// 成员的打卡类型 — which members to list.
@@ -97,23 +97,20 @@ impl ListUserRequest {
 #[derive(Debug, Clone, Default)]
 #[must_use]
 pub struct ListUserRequestBuilder {
-    group_id: ::std::option::Option<::std::string::String>,
-    employee_type: ::std::option::Option<crate::attendance::v1::types::EmployeeType>,
-    dept_type: ::std::option::Option<crate::attendance::v1::types::DeptType>,
-    page_size: ::std::option::Option<i32>,
-    page_token: ::std::option::Option<::std::string::String>,
-    member_clock_type: ::std::option::Option<GroupMemberClockType>,
+    group_id: Option<String>,
+    employee_type: Option<crate::attendance::v1::types::EmployeeType>,
+    dept_type: Option<crate::attendance::v1::types::DeptType>,
+    page_size: Option<i32>,
+    page_token: Option<String>,
+    member_clock_type: Option<GroupMemberClockType>,
 }
 impl ListUserRequestBuilder {
     /// 考勤组 ID — the group. 获取方式 (where ids come from): groups/create, groups/search, or
     /// user_tasks/query.
     ///
     /// Example: `"6919358128597097404"`
-    pub fn group_id(
-        mut self,
-        group_id: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.group_id = ::std::option::Option::Some(group_id.into());
+    pub fn group_id(mut self, group_id: impl Into<String>) -> Self {
+        self.group_id = Some(group_id.into());
         self
     }
     /// 员工 ID 类型 — the kind of `user_id` in the answer.
@@ -123,7 +120,7 @@ impl ListUserRequestBuilder {
         mut self,
         employee_type: crate::attendance::v1::types::EmployeeType,
     ) -> Self {
-        self.employee_type = ::std::option::Option::Some(employee_type);
+        self.employee_type = Some(employee_type);
         self
     }
     /// 部门 ID 类型 — the kind of `department_ids` in the answer; only open_department_id for now.
@@ -133,37 +130,32 @@ impl ListUserRequestBuilder {
         mut self,
         dept_type: crate::attendance::v1::types::DeptType,
     ) -> Self {
-        self.dept_type = ::std::option::Option::Some(dept_type);
+        self.dept_type = Some(dept_type);
         self
     }
     /// 分页大小 — members per page, 1–50; 10 by default.
     ///
     /// Example: `10`
     pub fn page_size(mut self, page_size: i32) -> Self {
-        self.page_size = ::std::option::Option::Some(page_size);
+        self.page_size = Some(page_size);
         self
     }
     /// 分页标记 — leave out on the first call; then pass the `page_token` of the previous answer.
     ///
     /// Example: `"92xKiuWrBCSweSZJBSTpag%3D%3D"`
-    pub fn page_token(
-        mut self,
-        page_token: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.page_token = ::std::option::Option::Some(page_token.into());
+    pub fn page_token(mut self, page_token: impl Into<String>) -> Self {
+        self.page_token = Some(page_token.into());
         self
     }
     /// 成员的打卡类型 — which members to list.
     ///
     /// Example: `1`
     pub fn member_clock_type(mut self, member_clock_type: GroupMemberClockType) -> Self {
-        self.member_clock_type = ::std::option::Option::Some(member_clock_type);
+        self.member_clock_type = Some(member_clock_type);
         self
     }
     /// Checks every constraint of the spec and returns the request, or every violation found.
-    pub fn build(
-        self,
-    ) -> ::std::result::Result<ListUserRequest, ::lark_runtime::ValidationError> {
+    pub fn build(self) -> Result<ListUserRequest, ::lark_runtime::ValidationError> {
         let root = ::lark_runtime::validate::FieldPath::root();
         let mut violations = ::lark_runtime::validate::Violations::default();
         let group_id = violations.required(&root.field("group_id"), self.group_id);
@@ -173,12 +165,12 @@ impl ListUserRequestBuilder {
         let member_clock_type = violations
             .required(&root.field("member_clock_type"), self.member_clock_type);
         let (
-            ::std::option::Option::Some(group_id),
-            ::std::option::Option::Some(employee_type),
-            ::std::option::Option::Some(dept_type),
-            ::std::option::Option::Some(member_clock_type),
+            Some(group_id),
+            Some(employee_type),
+            Some(dept_type),
+            Some(member_clock_type),
         ) = (group_id, employee_type, dept_type, member_clock_type) else {
-            return ::std::result::Result::Err(violations.into_error("ListUserRequest"));
+            return Err(violations.into_error("ListUserRequest"));
         };
         let request = ListUserRequest {
             group_id,
@@ -189,7 +181,7 @@ impl ListUserRequestBuilder {
             member_clock_type,
         };
         ::lark_runtime::Validate::validate(&request)?;
-        ::std::result::Result::Ok(request)
+        Ok(request)
     }
 }
 impl ::lark_runtime::Validate for ListUserRequest {
@@ -210,17 +202,13 @@ impl ::lark_runtime::Validate for ListUserRequest {
         }
         {
             let at = at.field("page_size");
-            if let ::std::option::Option::Some(value) = &self.page_size {
+            if let Some(value) = &self.page_size {
                 violations
                     .range(
                         &at,
                         *value,
-                        ::std::option::Option::Some(
-                            ::lark_runtime::validate::Number::Int(1),
-                        ),
-                        ::std::option::Option::Some(
-                            ::lark_runtime::validate::Number::Int(50),
-                        ),
+                        Some(::lark_runtime::validate::Number::Int(1)),
+                        Some(::lark_runtime::validate::Number::Int(50)),
                     );
             }
         }
@@ -245,14 +233,14 @@ impl ::lark_runtime::Endpoint for ListUserRequest {
         ],
         app_types: &[::lark_runtime::AppType::Custom],
         scopes: &["attendance:rule", "attendance:rule:readonly"],
-        rate_limit: ::std::option::Option::Some(::lark_runtime::RateLimit {
+        rate_limit: Some(::lark_runtime::RateLimit {
             requests: 50u32,
             period_seconds: 1u32,
         }),
         envelope: ::lark_runtime::Envelope::Data,
         request_body: ::lark_runtime::RequestBody::None,
         response_kind: ::lark_runtime::ResponseKind::Json,
-        pagination_items: ::std::option::Option::Some("users"),
+        pagination_items: Some("users"),
         path_example: &[("group_id", "6919358128597097404")],
         query_example: &[
             ("employee_type", "employee_id"),
@@ -261,36 +249,36 @@ impl ::lark_runtime::Endpoint for ListUserRequest {
             ("page_token", "92xKiuWrBCSweSZJBSTpag%3D%3D"),
             ("member_clock_type", "1"),
         ],
-        request_example: ::std::option::Option::None,
-        response_example: ::std::option::Option::Some(
+        request_example: None,
+        response_example: Some(
             "{\"code\":0,\"data\":{\"has_more\":false,\"page_token\":\"92xKiuWrBCSweSZJBSTpag%3D%3D\",\"users\":[{\"department_ids\":[\"od-fcb45c28a45311afd440b7869541fce8\"],\"user_id\":\"5874663B\"}]},\"msg\":\"success\"}",
         ),
     };
-    fn path(&self) -> ::std::string::String {
+    fn path(&self) -> String {
         ::lark_runtime::wire::fill_path(
             Self::METADATA.path_template,
-            &[("group_id", ::std::string::ToString::to_string(&self.group_id))],
+            &[("group_id", ToString::to_string(&self.group_id))],
         )
     }
-    fn query(&self) -> ::std::vec::Vec<(&'static str, ::std::string::String)> {
-        let mut query = ::std::vec::Vec::new();
+    fn query(&self) -> Vec<(&'static str, String)> {
+        let mut query = Vec::new();
         {
             let value = &self.employee_type;
-            query.push(("employee_type", ::std::string::ToString::to_string(value)));
+            query.push(("employee_type", ToString::to_string(value)));
         }
         {
             let value = &self.dept_type;
-            query.push(("dept_type", ::std::string::ToString::to_string(value)));
+            query.push(("dept_type", ToString::to_string(value)));
         }
-        if let ::std::option::Option::Some(value) = &self.page_size {
-            query.push(("page_size", ::std::string::ToString::to_string(value)));
+        if let Some(value) = &self.page_size {
+            query.push(("page_size", ToString::to_string(value)));
         }
-        if let ::std::option::Option::Some(value) = &self.page_token {
-            query.push(("page_token", ::std::string::ToString::to_string(value)));
+        if let Some(value) = &self.page_token {
+            query.push(("page_token", ToString::to_string(value)));
         }
         {
             let value = &self.member_clock_type;
-            query.push(("member_clock_type", ::std::string::ToString::to_string(value)));
+            query.push(("member_clock_type", ToString::to_string(value)));
         }
         query
     }
@@ -298,14 +286,12 @@ impl ::lark_runtime::Endpoint for ListUserRequest {
 impl ::lark_runtime::Incoming for ListUserRequest {
     fn from_incoming(
         request: &::lark_runtime::IncomingRequest<'_>,
-    ) -> ::std::result::Result<Self, ::lark_runtime::ValidationError> {
+    ) -> Result<Self, ::lark_runtime::ValidationError> {
         let root = ::lark_runtime::validate::FieldPath::root();
         let mut violations = ::lark_runtime::validate::Violations::default();
         let mut builder = Self::builder();
         builder.group_id = request
-            .path_param::<
-                ::std::string::String,
-            >(&root.field("group_id"), "group_id", &mut violations);
+            .path_param::<String>(&root.field("group_id"), "group_id", &mut violations);
         builder.employee_type = request
             .query_one::<
                 crate::attendance::v1::types::EmployeeType,
@@ -318,7 +304,7 @@ impl ::lark_runtime::Incoming for ListUserRequest {
             .query_one::<i32>(&root.field("page_size"), "page_size", &mut violations);
         builder.page_token = request
             .query_one::<
-                ::std::string::String,
+                String,
             >(&root.field("page_token"), "page_token", &mut violations);
         builder.member_clock_type = request
             .query_one::<
@@ -328,9 +314,9 @@ impl ::lark_runtime::Incoming for ListUserRequest {
     }
 }
 impl ::lark_runtime::Paged for ListUserRequest {
-    fn with_page_token(&self, page_token: ::std::string::String) -> Self {
+    fn with_page_token(&self, page_token: String) -> Self {
         let mut next = self.clone();
-        next.page_token = ::std::option::Option::Some(page_token);
+        next.page_token = Some(page_token);
         next
     }
 }
@@ -349,24 +335,24 @@ impl ::lark_runtime::Paged for ListUserRequest {
 pub struct ListUserResponse {
     /// 考勤组成员列表 — this page's members.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub users: ::std::option::Option<::std::vec::Vec<GroupMemberUser>>,
+    pub users: Option<Vec<GroupMemberUser>>,
     /// 分页标记 — token of the next page; given only when `has_more` is true.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
-    pub page_token: ::std::option::Option<::std::string::String>,
+    pub page_token: Option<String>,
     /// 是否还有更多项 — whether more pages follow.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub has_more: ::std::option::Option<bool>,
+    pub has_more: Option<bool>,
 }
 impl ::lark_runtime::Page for ListUserResponse {
     type Item = GroupMemberUser;
-    fn has_more(&self) -> ::std::option::Option<bool> {
+    fn has_more(&self) -> Option<bool> {
         self.has_more
     }
-    fn next_page_token(&self) -> ::std::option::Option<&str> {
+    fn next_page_token(&self) -> Option<&str> {
         self.page_token.as_deref()
     }
-    fn into_items(self) -> ::std::vec::Vec<Self::Item> {
+    fn into_items(self) -> Vec<Self::Item> {
         self.users.unwrap_or_default()
     }
 }
@@ -439,78 +425,60 @@ impl ListUserError {
         }
     }
     /// The HTTP status the reference page gives; `None` for an undocumented code.
-    pub fn http_status(&self) -> ::std::option::Option<u16> {
+    pub fn http_status(&self) -> Option<u16> {
         match self {
-            Self::ParamInvalid => ::std::option::Option::Some(400),
-            Self::TenantIdEmpty => ::std::option::Option::Some(400),
-            Self::NoPrivilege => ::std::option::Option::Some(400),
-            Self::NotEnterpriseTenant => ::std::option::Option::Some(400),
-            Self::UserIdTypeInvalid => ::std::option::Option::Some(400),
-            Self::SystemError => ::std::option::Option::Some(500),
-            Self::ManagementServiceError => ::std::option::Option::Some(500),
-            Self::Undocumented(_) => ::std::option::Option::None,
+            Self::ParamInvalid => Some(400),
+            Self::TenantIdEmpty => Some(400),
+            Self::NoPrivilege => Some(400),
+            Self::NotEnterpriseTenant => Some(400),
+            Self::UserIdTypeInvalid => Some(400),
+            Self::SystemError => Some(500),
+            Self::ManagementServiceError => Some(500),
+            Self::Undocumented(_) => None,
         }
     }
     /// The message the reference page gives; `None` for an undocumented code.
-    pub fn message(&self) -> ::std::option::Option<&'static str> {
+    pub fn message(&self) -> Option<&'static str> {
         match self {
-            Self::ParamInvalid => ::std::option::Option::Some("invalid parameter"),
-            Self::TenantIdEmpty => ::std::option::Option::Some("tenant_id is empty"),
-            Self::NoPrivilege => {
-                ::std::option::Option::Some("enterprise tenant app has no privilege")
-            }
-            Self::NotEnterpriseTenant => {
-                ::std::option::Option::Some("not enterprise tenant")
-            }
+            Self::ParamInvalid => Some("invalid parameter"),
+            Self::TenantIdEmpty => Some("tenant_id is empty"),
+            Self::NoPrivilege => Some("enterprise tenant app has no privilege"),
+            Self::NotEnterpriseTenant => Some("not enterprise tenant"),
             Self::UserIdTypeInvalid => {
-                ::std::option::Option::Some(
-                    "user_id type is not employee_id or employee_no",
-                )
+                Some("user_id type is not employee_id or employee_no")
             }
-            Self::SystemError => ::std::option::Option::Some("system error"),
-            Self::ManagementServiceError => {
-                ::std::option::Option::Some("management service error")
-            }
-            Self::Undocumented(_) => ::std::option::Option::None,
+            Self::SystemError => Some("system error"),
+            Self::ManagementServiceError => Some("management service error"),
+            Self::Undocumented(_) => None,
         }
     }
     /// What the reference page advises; `None` when it says nothing or for an undocumented code.
-    pub fn advice(&self) -> ::std::option::Option<&'static str> {
+    pub fn advice(&self) -> Option<&'static str> {
         match self {
-            Self::ParamInvalid => {
-                ::std::option::Option::Some("Check the request parameters.")
-            }
+            Self::ParamInvalid => Some("Check the request parameters."),
             Self::TenantIdEmpty => {
-                ::std::option::Option::Some(
-                    "Check the tenant id (the tenant_access_token sent).",
-                )
+                Some("Check the tenant id (the tenant_access_token sent).")
             }
             Self::NoPrivilege => {
-                ::std::option::Option::Some(
-                    "Grant the app the permission the returned message names.",
-                )
+                Some("Grant the app the permission the returned message names.")
             }
             Self::NotEnterpriseTenant => {
-                ::std::option::Option::Some(
+                Some(
                     "Check the tenant's permissions; the tenant is not an enterprise tenant.",
                 )
             }
             Self::UserIdTypeInvalid => {
-                ::std::option::Option::Some(
+                Some(
                     "The user id type is invalid; employee_type accepts only employee_id or employee_no.",
                 )
             }
-            Self::SystemError => {
-                ::std::option::Option::Some(
-                    "A system fault; retry, or ask technical support.",
-                )
-            }
+            Self::SystemError => Some("A system fault; retry, or ask technical support."),
             Self::ManagementServiceError => {
-                ::std::option::Option::Some(
+                Some(
                     "A fault in the management service; retry, or ask technical support.",
                 )
             }
-            Self::Undocumented(_) => ::std::option::Option::None,
+            Self::Undocumented(_) => None,
         }
     }
     /// Whether sending the same request again can succeed.
@@ -534,13 +502,13 @@ impl ::lark_runtime::DocumentedError for ListUserError {
     fn code(&self) -> i64 {
         self.code()
     }
-    fn http_status(&self) -> ::std::option::Option<u16> {
+    fn http_status(&self) -> Option<u16> {
         self.http_status()
     }
-    fn message(&self) -> ::std::option::Option<&'static str> {
+    fn message(&self) -> Option<&'static str> {
         self.message()
     }
-    fn advice(&self) -> ::std::option::Option<&'static str> {
+    fn advice(&self) -> Option<&'static str> {
         self.advice()
     }
     fn is_retryable(&self) -> bool {
@@ -592,14 +560,14 @@ impl ::lark_runtime::__private::serde::Serialize for GroupMemberClockType {
     fn serialize<S: ::lark_runtime::__private::serde::Serializer>(
         &self,
         serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
+    ) -> Result<S::Ok, S::Error> {
         ::lark_runtime::enums::serialize_int_enum(self, serializer)
     }
 }
 impl<'de> ::lark_runtime::__private::serde::Deserialize<'de> for GroupMemberClockType {
     fn deserialize<D: ::lark_runtime::__private::serde::Deserializer<'de>>(
         deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
+    ) -> Result<Self, D::Error> {
         ::lark_runtime::enums::deserialize_int_enum(deserializer)
     }
 }
@@ -631,12 +599,12 @@ pub struct GroupMemberUser {
     /// 用户 ID — the member, per `employee_type`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
-    pub user_id: ::std::option::Option<::std::string::String>,
+    pub user_id: Option<String>,
     /// 所属部门 ID 列表 — the member's department tree, from the direct department up to the root,
     /// per `dept_type`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
-    pub department_ids: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    pub department_ids: Option<Vec<String>>,
 }
 impl ::lark_runtime::Validate for GroupMemberUser {
     fn validate_at(

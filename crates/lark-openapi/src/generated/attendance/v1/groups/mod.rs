@@ -28,7 +28,7 @@ impl<'a> AttendanceV1GroupsApi<'a> {
     pub async fn create(
         &self,
         request: create::CreateRequest,
-    ) -> ::std::result::Result<
+    ) -> Result<
         ::lark_runtime::Response<create::CreateResponse>,
         ::lark_runtime::Error<create::CreateError>,
     > {
@@ -42,7 +42,7 @@ impl<'a> AttendanceV1GroupsApi<'a> {
     pub async fn delete(
         &self,
         request: delete::DeleteRequest,
-    ) -> ::std::result::Result<
+    ) -> Result<
         ::lark_runtime::Response<delete::DeleteResponse>,
         ::lark_runtime::Error<delete::DeleteError>,
     > {
@@ -56,7 +56,7 @@ impl<'a> AttendanceV1GroupsApi<'a> {
     pub async fn get(
         &self,
         request: get::GetRequest,
-    ) -> ::std::result::Result<
+    ) -> Result<
         ::lark_runtime::Response<get::GetResponse>,
         ::lark_runtime::Error<get::GetError>,
     > {
@@ -70,7 +70,7 @@ impl<'a> AttendanceV1GroupsApi<'a> {
     pub async fn list(
         &self,
         request: list::ListRequest,
-    ) -> ::std::result::Result<
+    ) -> Result<
         ::lark_runtime::Response<list::ListResponse>,
         ::lark_runtime::Error<list::ListError>,
     > {
@@ -83,7 +83,7 @@ impl<'a> AttendanceV1GroupsApi<'a> {
         &self,
         request: list::ListRequest,
     ) -> impl ::lark_runtime::__private::futures::Stream<
-        Item = ::std::result::Result<
+        Item = Result<
             <list::ListResponse as ::lark_runtime::Page>::Item,
             ::lark_runtime::Error<list::ListError>,
         >,
@@ -98,7 +98,7 @@ impl<'a> AttendanceV1GroupsApi<'a> {
     pub async fn list_user(
         &self,
         request: list_user::ListUserRequest,
-    ) -> ::std::result::Result<
+    ) -> Result<
         ::lark_runtime::Response<list_user::ListUserResponse>,
         ::lark_runtime::Error<list_user::ListUserError>,
     > {
@@ -111,7 +111,7 @@ impl<'a> AttendanceV1GroupsApi<'a> {
         &self,
         request: list_user::ListUserRequest,
     ) -> impl ::lark_runtime::__private::futures::Stream<
-        Item = ::std::result::Result<
+        Item = Result<
             <list_user::ListUserResponse as ::lark_runtime::Page>::Item,
             ::lark_runtime::Error<list_user::ListUserError>,
         >,
@@ -126,7 +126,7 @@ impl<'a> AttendanceV1GroupsApi<'a> {
     pub async fn search(
         &self,
         request: search::SearchRequest,
-    ) -> ::std::result::Result<
+    ) -> Result<
         ::lark_runtime::Response<search::SearchResponse>,
         ::lark_runtime::Error<search::SearchError>,
     > {

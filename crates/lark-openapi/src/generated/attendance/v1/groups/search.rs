@@ -21,7 +21,7 @@ pub struct SearchRequest {
     /// 考勤组名称 — the name, or part of it, to search for.
     ///
     /// Example: `"考勤组1"`
-    group_name: ::std::string::String,
+    group_name: String,
 }
 impl SearchRequest {
     /// A builder with nothing set.
@@ -31,7 +31,7 @@ impl SearchRequest {
     /// 考勤组名称 — the name, or part of it, to search for.
     ///
     /// Example: `"考勤组1"`
-    pub fn group_name(&self) -> &::std::string::String {
+    pub fn group_name(&self) -> &String {
         &self.group_name
     }
 }
@@ -39,32 +39,27 @@ impl SearchRequest {
 #[derive(Debug, Clone, Default)]
 #[must_use]
 pub struct SearchRequestBuilder {
-    group_name: ::std::option::Option<::std::string::String>,
+    group_name: Option<String>,
 }
 impl SearchRequestBuilder {
     /// 考勤组名称 — the name, or part of it, to search for.
     ///
     /// Example: `"考勤组1"`
-    pub fn group_name(
-        mut self,
-        group_name: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.group_name = ::std::option::Option::Some(group_name.into());
+    pub fn group_name(mut self, group_name: impl Into<String>) -> Self {
+        self.group_name = Some(group_name.into());
         self
     }
     /// Checks every constraint of the spec and returns the request, or every violation found.
-    pub fn build(
-        self,
-    ) -> ::std::result::Result<SearchRequest, ::lark_runtime::ValidationError> {
+    pub fn build(self) -> Result<SearchRequest, ::lark_runtime::ValidationError> {
         let root = ::lark_runtime::validate::FieldPath::root();
         let mut violations = ::lark_runtime::validate::Violations::default();
         let group_name = violations.required(&root.field("group_name"), self.group_name);
-        let (::std::option::Option::Some(group_name),) = (group_name,) else {
-            return ::std::result::Result::Err(violations.into_error("SearchRequest"));
+        let (Some(group_name),) = (group_name,) else {
+            return Err(violations.into_error("SearchRequest"));
         };
         let request = SearchRequest { group_name };
         ::lark_runtime::Validate::validate(&request)?;
-        ::std::result::Result::Ok(request)
+        Ok(request)
     }
 }
 impl ::lark_runtime::Validate for SearchRequest {
@@ -85,44 +80,43 @@ impl ::lark_runtime::Endpoint for SearchRequest {
         access_tokens: &[::lark_runtime::AccessTokenKind::Tenant],
         app_types: &[::lark_runtime::AppType::Custom],
         scopes: &["attendance:rule", "attendance:rule:readonly"],
-        rate_limit: ::std::option::Option::Some(::lark_runtime::RateLimit {
+        rate_limit: Some(::lark_runtime::RateLimit {
             requests: 50u32,
             period_seconds: 1u32,
         }),
         envelope: ::lark_runtime::Envelope::Data,
         request_body: ::lark_runtime::RequestBody::Json,
         response_kind: ::lark_runtime::ResponseKind::Json,
-        pagination_items: ::std::option::Option::None,
+        pagination_items: None,
         path_example: &[],
         query_example: &[],
-        request_example: ::std::option::Option::Some("{\"group_name\":\"考勤组1\"}"),
-        response_example: ::std::option::Option::Some(
+        request_example: Some("{\"group_name\":\"考勤组1\"}"),
+        response_example: Some(
             "{\"code\":0,\"data\":{\"group_list\":[{\"group_id\":\"6919358128597097404\",\"group_name\":\"考勤组1\"}]},\"msg\":\"success\"}",
         ),
     };
-    fn path(&self) -> ::std::string::String {
-        ::std::string::String::from("/open-apis/attendance/v1/groups/search")
+    fn path(&self) -> String {
+        String::from("/open-apis/attendance/v1/groups/search")
     }
-    fn query(&self) -> ::std::vec::Vec<(&'static str, ::std::string::String)> {
-        ::std::vec::Vec::new()
+    fn query(&self) -> Vec<(&'static str, String)> {
+        Vec::new()
     }
 }
 impl ::lark_runtime::Incoming for SearchRequest {
     fn from_incoming(
         request: &::lark_runtime::IncomingRequest<'_>,
-    ) -> ::std::result::Result<Self, ::lark_runtime::ValidationError> {
+    ) -> Result<Self, ::lark_runtime::ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
         #[derive(::lark_runtime::__private::serde::Deserialize)]
         #[serde(crate = "::lark_runtime::__private::serde")]
         struct Body {
             #[serde(default, rename = "group_name")]
-            group_name: ::std::option::Option<::std::string::String>,
+            group_name: Option<String>,
         }
         let mut violations = ::lark_runtime::validate::Violations::default();
         let mut builder = Self::builder();
-        let ::std::option::Option::Some(body) = request.body::<Body>(&mut violations)
-        else {
-            return ::std::result::Result::Err(violations.into_error("SearchRequest"));
+        let Some(body) = request.body::<Body>(&mut violations) else {
+            return Err(violations.into_error("SearchRequest"));
         };
         builder.group_name = body.group_name;
         ::lark_runtime::incoming::finish(violations, "SearchRequest", builder.build())
@@ -143,9 +137,7 @@ impl ::lark_runtime::Incoming for SearchRequest {
 pub struct SearchResponse {
     /// 考勤组列表 — the groups found, at most 10.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub group_list: ::std::option::Option<
-        ::std::vec::Vec<crate::attendance::v1::types::GroupMeta>,
-    >,
+    pub group_list: Option<Vec<crate::attendance::v1::types::GroupMeta>>,
 }
 /// A documented error code of 按名称查询考勤组 — Search attendance groups by name.
 ///
@@ -188,42 +180,40 @@ impl SearchError {
         }
     }
     /// The HTTP status the reference page gives; `None` for an undocumented code.
-    pub fn http_status(&self) -> ::std::option::Option<u16> {
+    pub fn http_status(&self) -> Option<u16> {
         match self {
-            Self::ParamInvalid => ::std::option::Option::Some(400),
-            Self::TenantIdEmpty => ::std::option::Option::Some(400),
-            Self::GeneralError => ::std::option::Option::Some(400),
-            Self::Undocumented(_) => ::std::option::Option::None,
+            Self::ParamInvalid => Some(400),
+            Self::TenantIdEmpty => Some(400),
+            Self::GeneralError => Some(400),
+            Self::Undocumented(_) => None,
         }
     }
     /// The message the reference page gives; `None` for an undocumented code.
-    pub fn message(&self) -> ::std::option::Option<&'static str> {
+    pub fn message(&self) -> Option<&'static str> {
         match self {
-            Self::ParamInvalid => ::std::option::Option::Some("param is invalis"),
-            Self::TenantIdEmpty => ::std::option::Option::Some("tenant_id is empty"),
-            Self::GeneralError => ::std::option::Option::Some("通用错误信息"),
-            Self::Undocumented(_) => ::std::option::Option::None,
+            Self::ParamInvalid => Some("param is invalis"),
+            Self::TenantIdEmpty => Some("tenant_id is empty"),
+            Self::GeneralError => Some("通用错误信息"),
+            Self::Undocumented(_) => None,
         }
     }
     /// What the reference page advises; `None` when it says nothing or for an undocumented code.
-    pub fn advice(&self) -> ::std::option::Option<&'static str> {
+    pub fn advice(&self) -> Option<&'static str> {
         match self {
             Self::ParamInvalid => {
-                ::std::option::Option::Some(
+                Some(
                     "入参校验失败 — the request failed validation; the returned message names the bad parameter (e.g. \"employee_type invalid\").",
                 )
             }
             Self::TenantIdEmpty => {
-                ::std::option::Option::Some(
-                    "Check that the tenant_access_token sent is the right one.",
-                )
+                Some("Check that the tenant_access_token sent is the right one.")
             }
             Self::GeneralError => {
-                ::std::option::Option::Some(
+                Some(
                     "通用错误信息 — one of several general errors; see the attendance service's general error messages guide for the meaning and fix.",
                 )
             }
-            Self::Undocumented(_) => ::std::option::Option::None,
+            Self::Undocumented(_) => None,
         }
     }
     /// Whether sending the same request again can succeed.
@@ -243,13 +233,13 @@ impl ::lark_runtime::DocumentedError for SearchError {
     fn code(&self) -> i64 {
         self.code()
     }
-    fn http_status(&self) -> ::std::option::Option<u16> {
+    fn http_status(&self) -> Option<u16> {
         self.http_status()
     }
-    fn message(&self) -> ::std::option::Option<&'static str> {
+    fn message(&self) -> Option<&'static str> {
         self.message()
     }
-    fn advice(&self) -> ::std::option::Option<&'static str> {
+    fn advice(&self) -> Option<&'static str> {
         self.advice()
     }
     fn is_retryable(&self) -> bool {

@@ -18,7 +18,7 @@ impl<'a> AttendanceV1LeaveAccrualRecordApi<'a> {
     pub async fn patch(
         &self,
         request: patch::PatchRequest,
-    ) -> ::std::result::Result<
+    ) -> Result<
         ::lark_runtime::Response<patch::PatchResponse>,
         ::lark_runtime::Error<patch::PatchError>,
     > {

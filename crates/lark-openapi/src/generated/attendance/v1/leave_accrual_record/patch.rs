@@ -22,41 +22,41 @@ pub struct PatchRequest {
     ///
     /// Example: `"7111688079785723436"`
     #[serde(skip)]
-    leave_id: ::std::string::String,
+    leave_id: String,
     /// 用户 ID 类型 — the kind of user id in the request and the response; `open_id` when unset.
     ///
     /// Example: `"open_id"`
     #[serde(skip)]
-    user_id_type: ::std::option::Option<crate::attendance::v1::types::LeaveUserIdType>,
+    user_id_type: Option<crate::attendance::v1::types::LeaveUserIdType>,
     /// 发放记录 ID — the granting record to update, as created through the CoreHR leave granting record API.
     ///
     /// Example: `"6893014062142064135"`
-    leave_granting_record_id: ::std::string::String,
+    leave_granting_record_id: String,
     /// 员工 ID — the employee, in the kind of id `user_id_type` names.
     ///
     /// Example: `"6982509313466189342"`
-    employment_id: ::std::string::String,
+    employment_id: String,
     /// 假期类型 ID — the leave type, as listed by the CoreHR leave types API.
     ///
     /// Example: `"7111688079785723436"`
-    leave_type_id: ::std::string::String,
+    leave_type_id: String,
     /// 修改发放记录原因 — why the record is changed, in one or more languages.
-    reason: ::std::vec::Vec<crate::attendance::v1::types::LangText>,
+    reason: Vec<crate::attendance::v1::types::LangText>,
     /// 时间偏移 — time zone offset in minutes, e.g. 480 for UTC+8.
     ///
     /// Example: `480`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    time_offset: ::std::option::Option<i32>,
+    time_offset: Option<i32>,
     /// 失效日期 — the new expiration date, "yyyy-MM-dd".
     ///
     /// Example: `"2020-01-01"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    expiration_date: ::std::option::Option<::std::string::String>,
+    expiration_date: Option<String>,
     /// 修改发放数量 — the new granted quantity, a number as a string.
     ///
     /// Example: `"1"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    quantity: ::std::option::Option<::std::string::String>,
+    quantity: Option<String>,
 }
 impl PatchRequest {
     /// A builder with nothing set.
@@ -66,7 +66,7 @@ impl PatchRequest {
     /// 假期类型 ID — the leave type, as listed by the CoreHR leave types API.
     ///
     /// Example: `"7111688079785723436"`
-    pub fn leave_id(&self) -> &::std::string::String {
+    pub fn leave_id(&self) -> &String {
         &self.leave_id
     }
     /// 用户 ID 类型 — the kind of user id in the request and the response; `open_id` when unset.
@@ -74,47 +74,47 @@ impl PatchRequest {
     /// Example: `"open_id"`
     pub fn user_id_type(
         &self,
-    ) -> ::std::option::Option<&crate::attendance::v1::types::LeaveUserIdType> {
+    ) -> Option<&crate::attendance::v1::types::LeaveUserIdType> {
         self.user_id_type.as_ref()
     }
     /// 发放记录 ID — the granting record to update, as created through the CoreHR leave granting record API.
     ///
     /// Example: `"6893014062142064135"`
-    pub fn leave_granting_record_id(&self) -> &::std::string::String {
+    pub fn leave_granting_record_id(&self) -> &String {
         &self.leave_granting_record_id
     }
     /// 员工 ID — the employee, in the kind of id `user_id_type` names.
     ///
     /// Example: `"6982509313466189342"`
-    pub fn employment_id(&self) -> &::std::string::String {
+    pub fn employment_id(&self) -> &String {
         &self.employment_id
     }
     /// 假期类型 ID — the leave type, as listed by the CoreHR leave types API.
     ///
     /// Example: `"7111688079785723436"`
-    pub fn leave_type_id(&self) -> &::std::string::String {
+    pub fn leave_type_id(&self) -> &String {
         &self.leave_type_id
     }
     /// 修改发放记录原因 — why the record is changed, in one or more languages.
-    pub fn reason(&self) -> &::std::vec::Vec<crate::attendance::v1::types::LangText> {
+    pub fn reason(&self) -> &Vec<crate::attendance::v1::types::LangText> {
         &self.reason
     }
     /// 时间偏移 — time zone offset in minutes, e.g. 480 for UTC+8.
     ///
     /// Example: `480`
-    pub fn time_offset(&self) -> ::std::option::Option<&i32> {
+    pub fn time_offset(&self) -> Option<&i32> {
         self.time_offset.as_ref()
     }
     /// 失效日期 — the new expiration date, "yyyy-MM-dd".
     ///
     /// Example: `"2020-01-01"`
-    pub fn expiration_date(&self) -> ::std::option::Option<&::std::string::String> {
+    pub fn expiration_date(&self) -> Option<&String> {
         self.expiration_date.as_ref()
     }
     /// 修改发放数量 — the new granted quantity, a number as a string.
     ///
     /// Example: `"1"`
-    pub fn quantity(&self) -> ::std::option::Option<&::std::string::String> {
+    pub fn quantity(&self) -> Option<&String> {
         self.quantity.as_ref()
     }
 }
@@ -122,27 +122,22 @@ impl PatchRequest {
 #[derive(Debug, Clone, Default)]
 #[must_use]
 pub struct PatchRequestBuilder {
-    leave_id: ::std::option::Option<::std::string::String>,
-    user_id_type: ::std::option::Option<crate::attendance::v1::types::LeaveUserIdType>,
-    leave_granting_record_id: ::std::option::Option<::std::string::String>,
-    employment_id: ::std::option::Option<::std::string::String>,
-    leave_type_id: ::std::option::Option<::std::string::String>,
-    reason: ::std::option::Option<
-        ::std::vec::Vec<crate::attendance::v1::types::LangText>,
-    >,
-    time_offset: ::std::option::Option<i32>,
-    expiration_date: ::std::option::Option<::std::string::String>,
-    quantity: ::std::option::Option<::std::string::String>,
+    leave_id: Option<String>,
+    user_id_type: Option<crate::attendance::v1::types::LeaveUserIdType>,
+    leave_granting_record_id: Option<String>,
+    employment_id: Option<String>,
+    leave_type_id: Option<String>,
+    reason: Option<Vec<crate::attendance::v1::types::LangText>>,
+    time_offset: Option<i32>,
+    expiration_date: Option<String>,
+    quantity: Option<String>,
 }
 impl PatchRequestBuilder {
     /// 假期类型 ID — the leave type, as listed by the CoreHR leave types API.
     ///
     /// Example: `"7111688079785723436"`
-    pub fn leave_id(
-        mut self,
-        leave_id: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.leave_id = ::std::option::Option::Some(leave_id.into());
+    pub fn leave_id(mut self, leave_id: impl Into<String>) -> Self {
+        self.leave_id = Some(leave_id.into());
         self
     }
     /// 用户 ID 类型 — the kind of user id in the request and the response; `open_id` when unset.
@@ -152,7 +147,7 @@ impl PatchRequestBuilder {
         mut self,
         user_id_type: crate::attendance::v1::types::LeaveUserIdType,
     ) -> Self {
-        self.user_id_type = ::std::option::Option::Some(user_id_type);
+        self.user_id_type = Some(user_id_type);
         self
     }
     /// 发放记录 ID — the granting record to update, as created through the CoreHR leave granting record API.
@@ -160,74 +155,56 @@ impl PatchRequestBuilder {
     /// Example: `"6893014062142064135"`
     pub fn leave_granting_record_id(
         mut self,
-        leave_granting_record_id: impl ::std::convert::Into<::std::string::String>,
+        leave_granting_record_id: impl Into<String>,
     ) -> Self {
-        self.leave_granting_record_id = ::std::option::Option::Some(
-            leave_granting_record_id.into(),
-        );
+        self.leave_granting_record_id = Some(leave_granting_record_id.into());
         self
     }
     /// 员工 ID — the employee, in the kind of id `user_id_type` names.
     ///
     /// Example: `"6982509313466189342"`
-    pub fn employment_id(
-        mut self,
-        employment_id: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.employment_id = ::std::option::Option::Some(employment_id.into());
+    pub fn employment_id(mut self, employment_id: impl Into<String>) -> Self {
+        self.employment_id = Some(employment_id.into());
         self
     }
     /// 假期类型 ID — the leave type, as listed by the CoreHR leave types API.
     ///
     /// Example: `"7111688079785723436"`
-    pub fn leave_type_id(
-        mut self,
-        leave_type_id: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.leave_type_id = ::std::option::Option::Some(leave_type_id.into());
+    pub fn leave_type_id(mut self, leave_type_id: impl Into<String>) -> Self {
+        self.leave_type_id = Some(leave_type_id.into());
         self
     }
     /// 修改发放记录原因 — why the record is changed, in one or more languages.
     pub fn reason(
         mut self,
-        reason: impl ::std::iter::IntoIterator<
-            Item = crate::attendance::v1::types::LangText,
-        >,
+        reason: impl IntoIterator<Item = crate::attendance::v1::types::LangText>,
     ) -> Self {
-        self.reason = ::std::option::Option::Some(reason.into_iter().collect());
+        self.reason = Some(reason.into_iter().collect());
         self
     }
     /// 时间偏移 — time zone offset in minutes, e.g. 480 for UTC+8.
     ///
     /// Example: `480`
     pub fn time_offset(mut self, time_offset: i32) -> Self {
-        self.time_offset = ::std::option::Option::Some(time_offset);
+        self.time_offset = Some(time_offset);
         self
     }
     /// 失效日期 — the new expiration date, "yyyy-MM-dd".
     ///
     /// Example: `"2020-01-01"`
-    pub fn expiration_date(
-        mut self,
-        expiration_date: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.expiration_date = ::std::option::Option::Some(expiration_date.into());
+    pub fn expiration_date(mut self, expiration_date: impl Into<String>) -> Self {
+        self.expiration_date = Some(expiration_date.into());
         self
     }
     /// 修改发放数量 — the new granted quantity, a number as a string.
     ///
     /// Example: `"1"`
-    pub fn quantity(
-        mut self,
-        quantity: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.quantity = ::std::option::Option::Some(quantity.into());
+    pub fn quantity(mut self, quantity: impl Into<String>) -> Self {
+        self.quantity = Some(quantity.into());
         self
     }
     /// Checks every constraint of the spec and returns the request, or every violation found.
-    pub fn build(
-        self,
-    ) -> ::std::result::Result<PatchRequest, ::lark_runtime::ValidationError> {
+    pub fn build(self) -> Result<PatchRequest, ::lark_runtime::ValidationError> {
         let root = ::lark_runtime::validate::FieldPath::root();
         let mut violations = ::lark_runtime::validate::Violations::default();
         let leave_id = violations.required(&root.field("leave_id"), self.leave_id);
@@ -242,14 +219,14 @@ impl PatchRequestBuilder {
             .required(&root.field("leave_type_id"), self.leave_type_id);
         let reason = violations.required(&root.field("reason"), self.reason);
         let (
-            ::std::option::Option::Some(leave_id),
-            ::std::option::Option::Some(leave_granting_record_id),
-            ::std::option::Option::Some(employment_id),
-            ::std::option::Option::Some(leave_type_id),
-            ::std::option::Option::Some(reason),
+            Some(leave_id),
+            Some(leave_granting_record_id),
+            Some(employment_id),
+            Some(leave_type_id),
+            Some(reason),
         ) = (leave_id, leave_granting_record_id, employment_id, leave_type_id, reason)
         else {
-            return ::std::result::Result::Err(violations.into_error("PatchRequest"));
+            return Err(violations.into_error("PatchRequest"));
         };
         let request = PatchRequest {
             leave_id,
@@ -263,7 +240,7 @@ impl PatchRequestBuilder {
             quantity: self.quantity,
         };
         ::lark_runtime::Validate::validate(&request)?;
-        ::std::result::Result::Ok(request)
+        Ok(request)
     }
 }
 impl ::lark_runtime::Validate for PatchRequest {
@@ -274,7 +251,7 @@ impl ::lark_runtime::Validate for PatchRequest {
     ) {
         {
             let at = at.field("user_id_type");
-            if let ::std::option::Option::Some(value) = &self.user_id_type {
+            if let Some(value) = &self.user_id_type {
                 ::lark_runtime::Validate::validate_at(value, &at, violations);
             }
         }
@@ -299,33 +276,33 @@ impl ::lark_runtime::Endpoint for PatchRequest {
         access_tokens: &[::lark_runtime::AccessTokenKind::Tenant],
         app_types: &[::lark_runtime::AppType::Custom],
         scopes: &["attendance:rule"],
-        rate_limit: ::std::option::Option::Some(::lark_runtime::RateLimit {
+        rate_limit: Some(::lark_runtime::RateLimit {
             requests: 50u32,
             period_seconds: 1u32,
         }),
         envelope: ::lark_runtime::Envelope::Data,
         request_body: ::lark_runtime::RequestBody::Json,
         response_kind: ::lark_runtime::ResponseKind::Json,
-        pagination_items: ::std::option::Option::None,
+        pagination_items: None,
         path_example: &[("leave_id", "7111688079785723436")],
         query_example: &[("user_id_type", "open_id")],
-        request_example: ::std::option::Option::Some(
+        request_example: Some(
             "{\"employment_id\":\"6982509313466189342\",\"expiration_date\":\"2020-01-01\",\"leave_granting_record_id\":\"6893014062142064135\",\"leave_type_id\":\"7111688079785723436\",\"quantity\":\"1\",\"reason\":[{\"lang\":\"zh_CN\",\"value\":\"test\"}],\"time_offset\":480}",
         ),
-        response_example: ::std::option::Option::Some(
+        response_example: Some(
             "{\"code\":0,\"data\":{\"record\":{\"created_at\":\"1687428000\",\"created_by\":\"6982509313466189342\",\"effective_date\":\"2020-01-01\",\"employment_id\":\"6982509313466189342\",\"expiration_date\":\"2020-01-01\",\"granted_by\":1,\"granting_quantity\":\"1\",\"granting_unit\":1,\"id\":\"6893014062142064135\",\"leave_type_id\":\"6893014062142064135\",\"reason\":[{\"lang\":\"zh_CN\",\"value\":\"test\"}],\"updated_at\":\"1687428000\",\"updated_by\":\"6982509313466189342\"}},\"msg\":\"success\"}",
         ),
     };
-    fn path(&self) -> ::std::string::String {
+    fn path(&self) -> String {
         ::lark_runtime::wire::fill_path(
             Self::METADATA.path_template,
-            &[("leave_id", ::std::string::ToString::to_string(&self.leave_id))],
+            &[("leave_id", ToString::to_string(&self.leave_id))],
         )
     }
-    fn query(&self) -> ::std::vec::Vec<(&'static str, ::std::string::String)> {
-        let mut query = ::std::vec::Vec::new();
-        if let ::std::option::Option::Some(value) = &self.user_id_type {
-            query.push(("user_id_type", ::std::string::ToString::to_string(value)));
+    fn query(&self) -> Vec<(&'static str, String)> {
+        let mut query = Vec::new();
+        if let Some(value) = &self.user_id_type {
+            query.push(("user_id_type", ToString::to_string(value)));
         }
         query
     }
@@ -333,42 +310,37 @@ impl ::lark_runtime::Endpoint for PatchRequest {
 impl ::lark_runtime::Incoming for PatchRequest {
     fn from_incoming(
         request: &::lark_runtime::IncomingRequest<'_>,
-    ) -> ::std::result::Result<Self, ::lark_runtime::ValidationError> {
+    ) -> Result<Self, ::lark_runtime::ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
         #[derive(::lark_runtime::__private::serde::Deserialize)]
         #[serde(crate = "::lark_runtime::__private::serde")]
         struct Body {
             #[serde(default, rename = "leave_granting_record_id")]
-            leave_granting_record_id: ::std::option::Option<::std::string::String>,
+            leave_granting_record_id: Option<String>,
             #[serde(default, rename = "employment_id")]
-            employment_id: ::std::option::Option<::std::string::String>,
+            employment_id: Option<String>,
             #[serde(default, rename = "leave_type_id")]
-            leave_type_id: ::std::option::Option<::std::string::String>,
+            leave_type_id: Option<String>,
             #[serde(default, rename = "reason")]
-            reason: ::std::option::Option<
-                ::std::vec::Vec<crate::attendance::v1::types::LangText>,
-            >,
+            reason: Option<Vec<crate::attendance::v1::types::LangText>>,
             #[serde(default, rename = "time_offset")]
-            time_offset: ::std::option::Option<i32>,
+            time_offset: Option<i32>,
             #[serde(default, rename = "expiration_date")]
-            expiration_date: ::std::option::Option<::std::string::String>,
+            expiration_date: Option<String>,
             #[serde(default, rename = "quantity")]
-            quantity: ::std::option::Option<::std::string::String>,
+            quantity: Option<String>,
         }
         let root = ::lark_runtime::validate::FieldPath::root();
         let mut violations = ::lark_runtime::validate::Violations::default();
         let mut builder = Self::builder();
         builder.leave_id = request
-            .path_param::<
-                ::std::string::String,
-            >(&root.field("leave_id"), "leave_id", &mut violations);
+            .path_param::<String>(&root.field("leave_id"), "leave_id", &mut violations);
         builder.user_id_type = request
             .query_one::<
                 crate::attendance::v1::types::LeaveUserIdType,
             >(&root.field("user_id_type"), "user_id_type", &mut violations);
-        let ::std::option::Option::Some(body) = request.body::<Body>(&mut violations)
-        else {
-            return ::std::result::Result::Err(violations.into_error("PatchRequest"));
+        let Some(body) = request.body::<Body>(&mut violations) else {
+            return Err(violations.into_error("PatchRequest"));
         };
         builder.leave_granting_record_id = body.leave_granting_record_id;
         builder.employment_id = body.employment_id;
@@ -395,7 +367,7 @@ impl ::lark_runtime::Incoming for PatchRequest {
 pub struct PatchResponse {
     /// 发放记录 — the granting record after the update.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub record: ::std::option::Option<LeaveAccrualRecord>,
+    pub record: Option<LeaveAccrualRecord>,
 }
 /// A documented error code of 修改发放记录 — Update a leave granting record's quantity and expiration date.
 ///
@@ -630,332 +602,268 @@ impl PatchError {
         }
     }
     /// The HTTP status the reference page gives; `None` for an undocumented code.
-    pub fn http_status(&self) -> ::std::option::Option<u16> {
+    pub fn http_status(&self) -> Option<u16> {
         match self {
-            Self::InvalidParam => ::std::option::Option::Some(400),
-            Self::InvalidEffectiveDate => ::std::option::Option::Some(400),
-            Self::NoTenantId => ::std::option::Option::Some(400),
-            Self::EmploymentNotFound => ::std::option::Option::Some(400),
-            Self::InvalidGrantingUnit => ::std::option::Option::Some(400),
-            Self::InvalidGrantingQuantity => ::std::option::Option::Some(400),
-            Self::DataObjectNotFound => ::std::option::Option::Some(400),
-            Self::LeavePlanVersionNotFound => ::std::option::Option::Some(400),
-            Self::EmployeeNotEligibleForPlan => ::std::option::Option::Some(400),
-            Self::AccrualRuleNotFound => ::std::option::Option::Some(400),
-            Self::GrantingRecordAlreadyExists => ::std::option::Option::Some(400),
-            Self::GetEmploymentFailed => ::std::option::Option::Some(500),
-            Self::DatabaseError => ::std::option::Option::Some(500),
-            Self::EligibilityCheckError => ::std::option::Option::Some(500),
-            Self::UnitConversionConfigError => ::std::option::Option::Some(500),
-            Self::AccrualCalculationError => ::std::option::Option::Some(500),
-            Self::LeaveSubtypeIdRequired => ::std::option::Option::Some(400),
-            Self::GrantingQuantityOutOfRange => ::std::option::Option::Some(400),
-            Self::GrantingQuantityTooPrecise => ::std::option::Option::Some(400),
-            Self::GrantingReasonTooLong => ::std::option::Option::Some(400),
-            Self::LeaveTypeDeactivated => ::std::option::Option::Some(400),
-            Self::GrantingUniqueIdTooLong => ::std::option::Option::Some(400),
-            Self::UnknownError => ::std::option::Option::Some(500),
-            Self::InternalError => ::std::option::Option::Some(500),
-            Self::UserNotFound => ::std::option::Option::Some(400),
-            Self::InvalidBalanceCalculationConfig => ::std::option::Option::Some(500),
-            Self::EmptyBalanceCalculationResult => ::std::option::Option::Some(500),
-            Self::NoMatchingLeavePlanVersion => ::std::option::Option::Some(400),
-            Self::BalanceCalculationUnsupported => ::std::option::Option::Some(400),
-            Self::InvalidLeavePlanVersion => ::std::option::Option::Some(400),
-            Self::GrantingRecordNotEditable => ::std::option::Option::Some(400),
-            Self::InvalidExpirationTime => ::std::option::Option::Some(400),
-            Self::GeneralError => ::std::option::Option::Some(400),
-            Self::Undocumented(_) => ::std::option::Option::None,
+            Self::InvalidParam => Some(400),
+            Self::InvalidEffectiveDate => Some(400),
+            Self::NoTenantId => Some(400),
+            Self::EmploymentNotFound => Some(400),
+            Self::InvalidGrantingUnit => Some(400),
+            Self::InvalidGrantingQuantity => Some(400),
+            Self::DataObjectNotFound => Some(400),
+            Self::LeavePlanVersionNotFound => Some(400),
+            Self::EmployeeNotEligibleForPlan => Some(400),
+            Self::AccrualRuleNotFound => Some(400),
+            Self::GrantingRecordAlreadyExists => Some(400),
+            Self::GetEmploymentFailed => Some(500),
+            Self::DatabaseError => Some(500),
+            Self::EligibilityCheckError => Some(500),
+            Self::UnitConversionConfigError => Some(500),
+            Self::AccrualCalculationError => Some(500),
+            Self::LeaveSubtypeIdRequired => Some(400),
+            Self::GrantingQuantityOutOfRange => Some(400),
+            Self::GrantingQuantityTooPrecise => Some(400),
+            Self::GrantingReasonTooLong => Some(400),
+            Self::LeaveTypeDeactivated => Some(400),
+            Self::GrantingUniqueIdTooLong => Some(400),
+            Self::UnknownError => Some(500),
+            Self::InternalError => Some(500),
+            Self::UserNotFound => Some(400),
+            Self::InvalidBalanceCalculationConfig => Some(500),
+            Self::EmptyBalanceCalculationResult => Some(500),
+            Self::NoMatchingLeavePlanVersion => Some(400),
+            Self::BalanceCalculationUnsupported => Some(400),
+            Self::InvalidLeavePlanVersion => Some(400),
+            Self::GrantingRecordNotEditable => Some(400),
+            Self::InvalidExpirationTime => Some(400),
+            Self::GeneralError => Some(400),
+            Self::Undocumented(_) => None,
         }
     }
     /// The message the reference page gives; `None` for an undocumented code.
-    pub fn message(&self) -> ::std::option::Option<&'static str> {
+    pub fn message(&self) -> Option<&'static str> {
         match self {
-            Self::InvalidParam => ::std::option::Option::Some("Invalid param"),
-            Self::InvalidEffectiveDate => {
-                ::std::option::Option::Some("Invalid effective date")
-            }
-            Self::NoTenantId => ::std::option::Option::Some("No tenant ID"),
-            Self::EmploymentNotFound => {
-                ::std::option::Option::Some("Employment not found")
-            }
-            Self::InvalidGrantingUnit => {
-                ::std::option::Option::Some("Invalid granting unit")
-            }
-            Self::InvalidGrantingQuantity => {
-                ::std::option::Option::Some("Invalid granting quantity")
-            }
-            Self::DataObjectNotFound => {
-                ::std::option::Option::Some("Accessed data object not found")
-            }
-            Self::LeavePlanVersionNotFound => {
-                ::std::option::Option::Some("Leave plan version not found")
-            }
+            Self::InvalidParam => Some("Invalid param"),
+            Self::InvalidEffectiveDate => Some("Invalid effective date"),
+            Self::NoTenantId => Some("No tenant ID"),
+            Self::EmploymentNotFound => Some("Employment not found"),
+            Self::InvalidGrantingUnit => Some("Invalid granting unit"),
+            Self::InvalidGrantingQuantity => Some("Invalid granting quantity"),
+            Self::DataObjectNotFound => Some("Accessed data object not found"),
+            Self::LeavePlanVersionNotFound => Some("Leave plan version not found"),
             Self::EmployeeNotEligibleForPlan => {
-                ::std::option::Option::Some(
+                Some(
                     "Error occurred while checking if the employee is eligible for the vacation plan",
                 )
             }
-            Self::AccrualRuleNotFound => {
-                ::std::option::Option::Some("Accrual rule not found")
-            }
-            Self::GrantingRecordAlreadyExists => {
-                ::std::option::Option::Some("Granting record already exists")
-            }
+            Self::AccrualRuleNotFound => Some("Accrual rule not found"),
+            Self::GrantingRecordAlreadyExists => Some("Granting record already exists"),
             Self::GetEmploymentFailed => {
-                ::std::option::Option::Some(
-                    "Error occurred when getting employment information",
-                )
+                Some("Error occurred when getting employment information")
             }
-            Self::DatabaseError => {
-                ::std::option::Option::Some("An exception occurs in the database")
-            }
+            Self::DatabaseError => Some("An exception occurs in the database"),
             Self::EligibilityCheckError => {
-                ::std::option::Option::Some(
+                Some(
                     "Error occurred while checking if the employee is eligible for the vacation plan.",
                 )
             }
             Self::UnitConversionConfigError => {
-                ::std::option::Option::Some(
+                Some(
                     "There is an error in the unit conversion configuration in the granting rule",
                 )
             }
             Self::AccrualCalculationError => {
-                ::std::option::Option::Some(
-                    "Error occurred when calculate accrual record",
-                )
+                Some("Error occurred when calculate accrual record")
             }
             Self::LeaveSubtypeIdRequired => {
-                ::std::option::Option::Some(
+                Some(
                     "There is a subclass for the leave type, but the subclass ID has not been passed",
                 )
             }
             Self::GrantingQuantityOutOfRange => {
-                ::std::option::Option::Some(
-                    "The granting quantity range is from -9999 to 9999",
-                )
+                Some("The granting quantity range is from -9999 to 9999")
             }
             Self::GrantingQuantityTooPrecise => {
-                ::std::option::Option::Some(
+                Some(
                     "The number of decimal places of the granted quantity cannot exceed 6",
                 )
             }
             Self::GrantingReasonTooLong => {
-                ::std::option::Option::Some(
-                    "The length of the granting reason cannot exceed 3000",
-                )
+                Some("The length of the granting reason cannot exceed 3000")
             }
-            Self::LeaveTypeDeactivated => {
-                ::std::option::Option::Some("The leave type has been deactivated")
-            }
+            Self::LeaveTypeDeactivated => Some("The leave type has been deactivated"),
             Self::GrantingUniqueIdTooLong => {
-                ::std::option::Option::Some(
-                    "The length of the granted unique ID cannot exceed 64",
-                )
+                Some("The length of the granted unique ID cannot exceed 64")
             }
-            Self::UnknownError => ::std::option::Option::Some("Unknown error"),
-            Self::InternalError => ::std::option::Option::Some("Internal error"),
-            Self::UserNotFound => ::std::option::Option::Some("User not found"),
+            Self::UnknownError => Some("Unknown error"),
+            Self::InternalError => Some("Internal error"),
+            Self::UserNotFound => Some("User not found"),
             Self::InvalidBalanceCalculationConfig => {
-                ::std::option::Option::Some("Invalid leave balance calculate Conf")
+                Some("Invalid leave balance calculate Conf")
             }
             Self::EmptyBalanceCalculationResult => {
-                ::std::option::Option::Some(
-                    "The calculation result of leave balance is empty",
-                )
+                Some("The calculation result of leave balance is empty")
             }
             Self::NoMatchingLeavePlanVersion => {
-                ::std::option::Option::Some(
+                Some(
                     "When calculating the leave balance, there is no leave plan version that matches the employee",
                 )
             }
             Self::BalanceCalculationUnsupported => {
-                ::std::option::Option::Some(
+                Some(
                     "For the leave type that is not granted according to the cycle, balance calculation is not supported",
                 )
             }
             Self::InvalidLeavePlanVersion => {
-                ::std::option::Option::Some(
-                    "The data of the leave plan version is invalid",
-                )
+                Some("The data of the leave plan version is invalid")
             }
             Self::GrantingRecordNotEditable => {
-                ::std::option::Option::Some(
-                    "This granting record cannot be edited or deleted",
-                )
+                Some("This granting record cannot be edited or deleted")
             }
             Self::InvalidExpirationTime => {
-                ::std::option::Option::Some(
-                    "The expiration time of this granting record is invalid",
-                )
+                Some("The expiration time of this granting record is invalid")
             }
-            Self::GeneralError => ::std::option::Option::Some("通用错误信息"),
-            Self::Undocumented(_) => ::std::option::Option::None,
+            Self::GeneralError => Some("通用错误信息"),
+            Self::Undocumented(_) => None,
         }
     }
     /// What the reference page advises; `None` when it says nothing or for an undocumented code.
-    pub fn advice(&self) -> ::std::option::Option<&'static str> {
+    pub fn advice(&self) -> Option<&'static str> {
         match self {
             Self::InvalidParam => {
-                ::std::option::Option::Some(
+                Some(
                     "Compare the request with this page's parameters for missing values or bad formats (letters in a number, a malformed date).",
                 )
             }
-            Self::InvalidEffectiveDate => {
-                ::std::option::Option::Some("Dates must look like \"2020-01-01\".")
-            }
+            Self::InvalidEffectiveDate => Some("Dates must look like \"2020-01-01\"."),
             Self::NoTenantId => {
-                ::std::option::Option::Some(
+                Some(
                     "租户 ID 为空 — the tenant id is missing; check the tenant_access_token.",
                 )
             }
-            Self::EmploymentNotFound => {
-                ::std::option::Option::Some("Check `employment_id`.")
-            }
+            Self::EmploymentNotFound => Some("Check `employment_id`."),
             Self::InvalidGrantingUnit => {
-                ::std::option::Option::Some(
-                    "发放单位 — the granting unit is wrong.",
-                )
+                Some("发放单位 — the granting unit is wrong.")
             }
             Self::InvalidGrantingQuantity => {
-                ::std::option::Option::Some(
+                Some(
                     "The quantity must be a string that parses as a number, such as \"2.5\".",
                 )
             }
-            Self::DataObjectNotFound => {
-                ::std::option::Option::Some("Check `leave_type_id`.")
-            }
+            Self::DataObjectNotFound => Some("Check `leave_type_id`."),
             Self::LeavePlanVersionNotFound => {
-                ::std::option::Option::Some(
+                Some(
                     "假期计划版本 — no leave plan version exists; check that a plan is configured for this leave type.",
                 )
             }
             Self::EmployeeNotEligibleForPlan => {
-                ::std::option::Option::Some(
+                Some(
                     "The employee is outside the leave plan version's scope; check the plan's eligible staff against the employee's data.",
                 )
             }
             Self::AccrualRuleNotFound => {
-                ::std::option::Option::Some(
+                Some(
                     "发放规则 — check that the leave plan version was created properly and has a valid accrual rule.",
                 )
             }
             Self::GrantingRecordAlreadyExists => {
-                ::std::option::Option::Some(
+                Some(
                     "The answer carries the existing granting record; use it instead of retrying.",
                 )
             }
             Self::GetEmploymentFailed => {
-                ::std::option::Option::Some(
+                Some(
                     "获取员工信息失败 — reading the employee's information failed.",
                 )
             }
             Self::DatabaseError => {
-                ::std::option::Option::Some(
-                    "数据库异常 — a database fault; ask technical support.",
-                )
+                Some("数据库异常 — a database fault; ask technical support.")
             }
             Self::EligibilityCheckError => {
-                ::std::option::Option::Some(
-                    "Checking the employee against the leave plan's scope failed.",
-                )
+                Some("Checking the employee against the leave plan's scope failed.")
             }
             Self::UnitConversionConfigError => {
-                ::std::option::Option::Some(
+                Some(
                     "单位转换规则 — check the unit conversion rule of the leave plan version.",
                 )
             }
             Self::AccrualCalculationError => {
-                ::std::option::Option::Some(
-                    "计算授予计划错误 — computing the accrual failed.",
-                )
+                Some("计算授予计划错误 — computing the accrual failed.")
             }
             Self::LeaveSubtypeIdRequired => {
-                ::std::option::Option::Some(
+                Some(
                     "The leave type has subtypes; pass the subtype's id as the leave type id.",
                 )
             }
             Self::GrantingQuantityOutOfRange => {
-                ::std::option::Option::Some(
-                    "The quantity must lie between -9999 and 9999.",
-                )
+                Some("The quantity must lie between -9999 and 9999.")
             }
             Self::GrantingQuantityTooPrecise => {
-                ::std::option::Option::Some(
-                    "Use at most 6 decimal places in the quantity.",
-                )
+                Some("Use at most 6 decimal places in the quantity.")
             }
             Self::GrantingReasonTooLong => {
-                ::std::option::Option::Some(
-                    "Keep the granting reason within 3000 characters.",
-                )
+                Some("Keep the granting reason within 3000 characters.")
             }
             Self::LeaveTypeDeactivated => {
-                ::std::option::Option::Some(
-                    "Granting records cannot be written for a deactivated leave type.",
-                )
+                Some("Granting records cannot be written for a deactivated leave type.")
             }
             Self::GrantingUniqueIdTooLong => {
-                ::std::option::Option::Some(
+                Some(
                     "The granting record's unique id is longer than 64 characters; check the parameters.",
                 )
             }
             Self::UnknownError => {
-                ::std::option::Option::Some(
-                    "未知错误 — an unknown fault; ask technical support.",
-                )
+                Some("未知错误 — an unknown fault; ask technical support.")
             }
             Self::InternalError => {
-                ::std::option::Option::Some(
-                    "内部错误 — an internal fault; ask technical support.",
-                )
+                Some("内部错误 — an internal fault; ask technical support.")
             }
             Self::UserNotFound => {
-                ::std::option::Option::Some(
+                Some(
                     "The employee's information could not be read; check the employee id.",
                 )
             }
             Self::InvalidBalanceCalculationConfig => {
-                ::std::option::Option::Some(
+                Some(
                     "The leave balance calculation configuration is invalid; contact the developers (technical support).",
                 )
             }
             Self::EmptyBalanceCalculationResult => {
-                ::std::option::Option::Some(
+                Some(
                     "The leave balance calculation produced nothing; contact the developers (technical support).",
                 )
             }
             Self::NoMatchingLeavePlanVersion => {
-                ::std::option::Option::Some(
+                Some(
                     "Check that a leave plan version covers the employee's period of employment.",
                 )
             }
             Self::BalanceCalculationUnsupported => {
-                ::std::option::Option::Some(
+                Some(
                     "Balances cannot be calculated for a leave type not granted per cycle; contact the developers.",
                 )
             }
             Self::InvalidLeavePlanVersion => {
-                ::std::option::Option::Some(
+                Some(
                     "假期计划版本数据不合法 — the leave plan version's data is invalid.",
                 )
             }
             Self::GrantingRecordNotEditable => {
-                ::std::option::Option::Some(
+                Some(
                     "This granting record cannot be edited or deleted (e.g. one generated by the system).",
                 )
             }
             Self::InvalidExpirationTime => {
-                ::std::option::Option::Some(
+                Some(
                     "The new expiration date is invalid; it may be earlier than the effective date.",
                 )
             }
             Self::GeneralError => {
-                ::std::option::Option::Some(
+                Some(
                     "通用错误信息 — one of several general errors; see the attendance service's general error messages guide for the meaning and fix.",
                 )
             }
-            Self::Undocumented(_) => ::std::option::Option::None,
+            Self::Undocumented(_) => None,
         }
     }
     /// Whether sending the same request again can succeed.
@@ -1005,13 +913,13 @@ impl ::lark_runtime::DocumentedError for PatchError {
     fn code(&self) -> i64 {
         self.code()
     }
-    fn http_status(&self) -> ::std::option::Option<u16> {
+    fn http_status(&self) -> Option<u16> {
         self.http_status()
     }
-    fn message(&self) -> ::std::option::Option<&'static str> {
+    fn message(&self) -> Option<&'static str> {
         self.message()
     }
-    fn advice(&self) -> ::std::option::Option<&'static str> {
+    fn advice(&self) -> Option<&'static str> {
         self.advice()
     }
     fn is_retryable(&self) -> bool {
@@ -1039,78 +947,76 @@ pub struct LeaveAccrualRecord {
     /// Example: `"6893014062142064135"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
-    pub id: ::std::option::Option<::std::string::String>,
+    pub id: Option<String>,
     /// 员工 ID — the employee, in the kind of id `user_id_type` names.
     ///
     /// Example: `"6982509313466189342"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
-    pub employment_id: ::std::option::Option<::std::string::String>,
+    pub employment_id: Option<String>,
     /// 假期类型 ID — the leave type.
     ///
     /// Example: `"6893014062142064135"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
-    pub leave_type_id: ::std::option::Option<::std::string::String>,
+    pub leave_type_id: Option<String>,
     /// 发放数量 — the granted quantity, a number as a string.
     ///
     /// Example: `"1"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
-    pub granting_quantity: ::std::option::Option<::std::string::String>,
+    pub granting_quantity: Option<String>,
     /// 发放单位 — unit of the quantity: 1 days, 2 hours.
     ///
     /// Example: `1`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
-    pub granting_unit: ::std::option::Option<i32>,
+    pub granting_unit: Option<i32>,
     /// 生效日期 — when the grant takes effect, "yyyy-MM-dd".
     ///
     /// Example: `"2020-01-01"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
-    pub effective_date: ::std::option::Option<::std::string::String>,
+    pub effective_date: Option<String>,
     /// 失效日期 — when the grant expires, "yyyy-MM-dd".
     ///
     /// Example: `"2020-01-01"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
-    pub expiration_date: ::std::option::Option<::std::string::String>,
+    pub expiration_date: Option<String>,
     /// 发放来源 — where the grant came from: 1 the system, 2 by hand, 3 an external system.
     ///
     /// Example: `1`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
-    pub granted_by: ::std::option::Option<i32>,
+    pub granted_by: Option<i32>,
     /// 发放原因 — why it was granted, in one or more languages.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub reason: ::std::option::Option<
-        ::std::vec::Vec<crate::attendance::v1::types::LangText>,
-    >,
+    pub reason: Option<Vec<crate::attendance::v1::types::LangText>>,
     /// 创建时间 — when the record was created, a Unix timestamp as a string.
     ///
     /// Example: `"1687428000"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
-    pub created_at: ::std::option::Option<::std::string::String>,
+    pub created_at: Option<String>,
     /// 创建人 ID — who created the record, in the kind of id `user_id_type` names.
     ///
     /// Example: `"6982509313466189342"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
-    pub created_by: ::std::option::Option<::std::string::String>,
+    pub created_by: Option<String>,
     /// 更新时间 — when the record was last updated, a Unix timestamp as a string.
     ///
     /// Example: `"1687428000"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
-    pub updated_at: ::std::option::Option<::std::string::String>,
+    pub updated_at: Option<String>,
     /// 更新人 ID — who last updated the record, in the kind of id `user_id_type` names.
     ///
     /// Example: `"6982509313466189342"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
-    pub updated_by: ::std::option::Option<::std::string::String>,
+    pub updated_by: Option<String>,
 }
 impl ::lark_runtime::Validate for LeaveAccrualRecord {
     fn validate_at(
@@ -1120,7 +1026,7 @@ impl ::lark_runtime::Validate for LeaveAccrualRecord {
     ) {
         {
             let at = at.field("reason");
-            if let ::std::option::Option::Some(value) = &self.reason {
+            if let Some(value) = &self.reason {
                 for (index, item) in value.iter().enumerate() {
                     let at = at.index(index);
                     ::lark_runtime::Validate::validate_at(item, &at, violations);

@@ -18,7 +18,7 @@ impl<'a> AttendanceV1LeaveEmployExpireRecordsApi<'a> {
     pub async fn get(
         &self,
         request: get::GetRequest,
-    ) -> ::std::result::Result<
+    ) -> Result<
         ::lark_runtime::Response<get::GetResponse>,
         ::lark_runtime::Error<get::GetError>,
     > {

@@ -23,11 +23,11 @@ pub struct CreateRequest {
     ///
     /// Example: `"employee_id"`
     #[serde(skip)]
-    employee_type: ::std::option::Option<crate::attendance::v1::types::EmployeeType>,
+    employee_type: Option<crate::attendance::v1::types::EmployeeType>,
     /// 班次名称 — the shift's name; must be unique.
     ///
     /// Example: `"早班"`
-    shift_name: ::std::string::String,
+    shift_name: String,
     /// 打卡次数 — number of punches; a legacy field with no effect now, `punch_time_rule` decides.
     ///
     /// Example: `1`
@@ -36,73 +36,63 @@ pub struct CreateRequest {
     ///
     /// Example: `["456123"]`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    sub_shift_leader_ids: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    sub_shift_leader_ids: Option<Vec<String>>,
     /// 是否弹性打卡 — whether punch times are flexible; false when unset.
     ///
     /// Example: `false`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    is_flexible: ::std::option::Option<bool>,
+    is_flexible: Option<bool>,
     /// 弹性打卡时间 — minutes one may arrive late and leave early. Ignored when `flexible_rule` is set.
     ///
     /// Example: `60`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    flexible_minutes: ::std::option::Option<i32>,
+    flexible_minutes: Option<i32>,
     /// 弹性打卡时间设置 — flexible punch settings.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    flexible_rule: ::std::option::Option<
-        ::std::vec::Vec<crate::attendance::v1::types::ShiftFlexibleRule>,
-    >,
+    flexible_rule: Option<Vec<crate::attendance::v1::types::ShiftFlexibleRule>>,
     /// 不需要打下班卡 — true when no off-duty punch is needed; false (the default) when one is.
     ///
     /// Example: `true`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    no_need_off: ::std::option::Option<bool>,
+    no_need_off: Option<bool>,
     /// 打卡规则 — the punch rules, one per on/off segment.
-    punch_time_rule: ::std::vec::Vec<crate::attendance::v1::types::ShiftPunchTimeRule>,
+    punch_time_rule: Vec<crate::attendance::v1::types::ShiftPunchTimeRule>,
     /// 晚走晚到规则 — leave-late-arrive-late rules (Feishu People enterprise edition only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    late_off_late_on_rule: ::std::option::Option<
-        ::std::vec::Vec<crate::attendance::v1::types::ShiftLateOffLateOnRule>,
+    late_off_late_on_rule: Option<
+        Vec<crate::attendance::v1::types::ShiftLateOffLateOnRule>,
     >,
     /// 休息规则 — rest periods within the shift.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    rest_time_rule: ::std::option::Option<
-        ::std::vec::Vec<crate::attendance::v1::types::ShiftRestRule>,
-    >,
+    rest_time_rule: Option<Vec<crate::attendance::v1::types::ShiftRestRule>>,
     /// 加班时段 — overtime periods (Feishu People enterprise edition only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    overtime_rule: ::std::option::Option<
-        ::std::vec::Vec<crate::attendance::v1::types::ShiftOvertimeRule>,
-    >,
+    overtime_rule: Option<Vec<crate::attendance::v1::types::ShiftOvertimeRule>>,
     /// 日期类型 — work day or rest day; 1 (work day) when unset. A flexible shift cannot be a rest day.
     ///
     /// Example: `1`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    day_type: ::std::option::Option<crate::attendance::v1::types::ShiftDayType>,
+    day_type: Option<crate::attendance::v1::types::ShiftDayType>,
     /// 班外休息规则 — rest periods outside the shift.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    overtime_rest_time_rule: ::std::option::Option<
-        ::std::vec::Vec<crate::attendance::v1::types::ShiftRestRule>,
-    >,
+    overtime_rest_time_rule: Option<Vec<crate::attendance::v1::types::ShiftRestRule>>,
     /// 晚到多久记为严重迟到 — minutes late after which an arrival counts as seriously late; takes
     /// precedence over `punch_time_rule[].late_minutes_as_serious_late`.
     ///
     /// Example: `40`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    late_minutes_as_serious_late: ::std::option::Option<i32>,
+    late_minutes_as_serious_late: Option<i32>,
     /// 半天分割规则 — how the day splits into halves (Feishu People enterprise edition only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    shift_middle_time_rule: ::std::option::Option<
-        crate::attendance::v1::types::ShiftMiddleTimeRule,
-    >,
+    shift_middle_time_rule: Option<crate::attendance::v1::types::ShiftMiddleTimeRule>,
     /// 应出勤配置 — expected attendance durations; in limited rollout, not open yet.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    shift_attendance_time_config: ::std::option::Option<
+    shift_attendance_time_config: Option<
         crate::attendance::v1::types::ShiftAttendanceTimeConfig,
     >,
     /// 晚走次日晚到配置规则 — how leaving late today and arriving late tomorrow are computed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    late_off_late_on_setting: ::std::option::Option<
+    late_off_late_on_setting: Option<
         crate::attendance::v1::types::ShiftLateOffLateOnSetting,
     >,
     /// 班次 ID — set it to update that shift instead of creating one. 获取方式 (where ids come from):
@@ -110,7 +100,7 @@ pub struct CreateRequest {
     ///
     /// Example: `"6919358778597097404"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    id: ::std::option::Option<::std::string::String>,
+    id: Option<String>,
 }
 impl CreateRequest {
     /// A builder with nothing set.
@@ -120,15 +110,13 @@ impl CreateRequest {
     /// 员工 ID 类型 — the kind of id of `sub_shift_leader_ids` in the request and of the ids in the response.
     ///
     /// Example: `"employee_id"`
-    pub fn employee_type(
-        &self,
-    ) -> ::std::option::Option<&crate::attendance::v1::types::EmployeeType> {
+    pub fn employee_type(&self) -> Option<&crate::attendance::v1::types::EmployeeType> {
         self.employee_type.as_ref()
     }
     /// 班次名称 — the shift's name; must be unique.
     ///
     /// Example: `"早班"`
-    pub fn shift_name(&self) -> &::std::string::String {
+    pub fn shift_name(&self) -> &String {
         &self.shift_name
     }
     /// 打卡次数 — number of punches; a legacy field with no effect now, `punch_time_rule` decides.
@@ -140,117 +128,99 @@ impl CreateRequest {
     /// 班次负责人 — shift leaders, ids of the kind `employee_type` names.
     ///
     /// Example: `["456123"]`
-    pub fn sub_shift_leader_ids(
-        &self,
-    ) -> ::std::option::Option<&::std::vec::Vec<::std::string::String>> {
+    pub fn sub_shift_leader_ids(&self) -> Option<&Vec<String>> {
         self.sub_shift_leader_ids.as_ref()
     }
     /// 是否弹性打卡 — whether punch times are flexible; false when unset.
     ///
     /// Example: `false`
-    pub fn is_flexible(&self) -> ::std::option::Option<&bool> {
+    pub fn is_flexible(&self) -> Option<&bool> {
         self.is_flexible.as_ref()
     }
     /// 弹性打卡时间 — minutes one may arrive late and leave early. Ignored when `flexible_rule` is set.
     ///
     /// Example: `60`
-    pub fn flexible_minutes(&self) -> ::std::option::Option<&i32> {
+    pub fn flexible_minutes(&self) -> Option<&i32> {
         self.flexible_minutes.as_ref()
     }
     /// 弹性打卡时间设置 — flexible punch settings.
     pub fn flexible_rule(
         &self,
-    ) -> ::std::option::Option<
-        &::std::vec::Vec<crate::attendance::v1::types::ShiftFlexibleRule>,
-    > {
+    ) -> Option<&Vec<crate::attendance::v1::types::ShiftFlexibleRule>> {
         self.flexible_rule.as_ref()
     }
     /// 不需要打下班卡 — true when no off-duty punch is needed; false (the default) when one is.
     ///
     /// Example: `true`
-    pub fn no_need_off(&self) -> ::std::option::Option<&bool> {
+    pub fn no_need_off(&self) -> Option<&bool> {
         self.no_need_off.as_ref()
     }
     /// 打卡规则 — the punch rules, one per on/off segment.
     pub fn punch_time_rule(
         &self,
-    ) -> &::std::vec::Vec<crate::attendance::v1::types::ShiftPunchTimeRule> {
+    ) -> &Vec<crate::attendance::v1::types::ShiftPunchTimeRule> {
         &self.punch_time_rule
     }
     /// 晚走晚到规则 — leave-late-arrive-late rules (Feishu People enterprise edition only).
     pub fn late_off_late_on_rule(
         &self,
-    ) -> ::std::option::Option<
-        &::std::vec::Vec<crate::attendance::v1::types::ShiftLateOffLateOnRule>,
-    > {
+    ) -> Option<&Vec<crate::attendance::v1::types::ShiftLateOffLateOnRule>> {
         self.late_off_late_on_rule.as_ref()
     }
     /// 休息规则 — rest periods within the shift.
     pub fn rest_time_rule(
         &self,
-    ) -> ::std::option::Option<
-        &::std::vec::Vec<crate::attendance::v1::types::ShiftRestRule>,
-    > {
+    ) -> Option<&Vec<crate::attendance::v1::types::ShiftRestRule>> {
         self.rest_time_rule.as_ref()
     }
     /// 加班时段 — overtime periods (Feishu People enterprise edition only).
     pub fn overtime_rule(
         &self,
-    ) -> ::std::option::Option<
-        &::std::vec::Vec<crate::attendance::v1::types::ShiftOvertimeRule>,
-    > {
+    ) -> Option<&Vec<crate::attendance::v1::types::ShiftOvertimeRule>> {
         self.overtime_rule.as_ref()
     }
     /// 日期类型 — work day or rest day; 1 (work day) when unset. A flexible shift cannot be a rest day.
     ///
     /// Example: `1`
-    pub fn day_type(
-        &self,
-    ) -> ::std::option::Option<&crate::attendance::v1::types::ShiftDayType> {
+    pub fn day_type(&self) -> Option<&crate::attendance::v1::types::ShiftDayType> {
         self.day_type.as_ref()
     }
     /// 班外休息规则 — rest periods outside the shift.
     pub fn overtime_rest_time_rule(
         &self,
-    ) -> ::std::option::Option<
-        &::std::vec::Vec<crate::attendance::v1::types::ShiftRestRule>,
-    > {
+    ) -> Option<&Vec<crate::attendance::v1::types::ShiftRestRule>> {
         self.overtime_rest_time_rule.as_ref()
     }
     /// 晚到多久记为严重迟到 — minutes late after which an arrival counts as seriously late; takes
     /// precedence over `punch_time_rule[].late_minutes_as_serious_late`.
     ///
     /// Example: `40`
-    pub fn late_minutes_as_serious_late(&self) -> ::std::option::Option<&i32> {
+    pub fn late_minutes_as_serious_late(&self) -> Option<&i32> {
         self.late_minutes_as_serious_late.as_ref()
     }
     /// 半天分割规则 — how the day splits into halves (Feishu People enterprise edition only).
     pub fn shift_middle_time_rule(
         &self,
-    ) -> ::std::option::Option<&crate::attendance::v1::types::ShiftMiddleTimeRule> {
+    ) -> Option<&crate::attendance::v1::types::ShiftMiddleTimeRule> {
         self.shift_middle_time_rule.as_ref()
     }
     /// 应出勤配置 — expected attendance durations; in limited rollout, not open yet.
     pub fn shift_attendance_time_config(
         &self,
-    ) -> ::std::option::Option<
-        &crate::attendance::v1::types::ShiftAttendanceTimeConfig,
-    > {
+    ) -> Option<&crate::attendance::v1::types::ShiftAttendanceTimeConfig> {
         self.shift_attendance_time_config.as_ref()
     }
     /// 晚走次日晚到配置规则 — how leaving late today and arriving late tomorrow are computed.
     pub fn late_off_late_on_setting(
         &self,
-    ) -> ::std::option::Option<
-        &crate::attendance::v1::types::ShiftLateOffLateOnSetting,
-    > {
+    ) -> Option<&crate::attendance::v1::types::ShiftLateOffLateOnSetting> {
         self.late_off_late_on_setting.as_ref()
     }
     /// 班次 ID — set it to update that shift instead of creating one. 获取方式 (where ids come from):
     /// shifts/query or shifts/create.
     ///
     /// Example: `"6919358778597097404"`
-    pub fn id(&self) -> ::std::option::Option<&::std::string::String> {
+    pub fn id(&self) -> Option<&String> {
         self.id.as_ref()
     }
 }
@@ -258,43 +228,31 @@ impl CreateRequest {
 #[derive(Debug, Clone, Default)]
 #[must_use]
 pub struct CreateRequestBuilder {
-    employee_type: ::std::option::Option<crate::attendance::v1::types::EmployeeType>,
-    shift_name: ::std::option::Option<::std::string::String>,
-    punch_times: ::std::option::Option<i32>,
-    sub_shift_leader_ids: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
-    is_flexible: ::std::option::Option<bool>,
-    flexible_minutes: ::std::option::Option<i32>,
-    flexible_rule: ::std::option::Option<
-        ::std::vec::Vec<crate::attendance::v1::types::ShiftFlexibleRule>,
+    employee_type: Option<crate::attendance::v1::types::EmployeeType>,
+    shift_name: Option<String>,
+    punch_times: Option<i32>,
+    sub_shift_leader_ids: Option<Vec<String>>,
+    is_flexible: Option<bool>,
+    flexible_minutes: Option<i32>,
+    flexible_rule: Option<Vec<crate::attendance::v1::types::ShiftFlexibleRule>>,
+    no_need_off: Option<bool>,
+    punch_time_rule: Option<Vec<crate::attendance::v1::types::ShiftPunchTimeRule>>,
+    late_off_late_on_rule: Option<
+        Vec<crate::attendance::v1::types::ShiftLateOffLateOnRule>,
     >,
-    no_need_off: ::std::option::Option<bool>,
-    punch_time_rule: ::std::option::Option<
-        ::std::vec::Vec<crate::attendance::v1::types::ShiftPunchTimeRule>,
-    >,
-    late_off_late_on_rule: ::std::option::Option<
-        ::std::vec::Vec<crate::attendance::v1::types::ShiftLateOffLateOnRule>,
-    >,
-    rest_time_rule: ::std::option::Option<
-        ::std::vec::Vec<crate::attendance::v1::types::ShiftRestRule>,
-    >,
-    overtime_rule: ::std::option::Option<
-        ::std::vec::Vec<crate::attendance::v1::types::ShiftOvertimeRule>,
-    >,
-    day_type: ::std::option::Option<crate::attendance::v1::types::ShiftDayType>,
-    overtime_rest_time_rule: ::std::option::Option<
-        ::std::vec::Vec<crate::attendance::v1::types::ShiftRestRule>,
-    >,
-    late_minutes_as_serious_late: ::std::option::Option<i32>,
-    shift_middle_time_rule: ::std::option::Option<
-        crate::attendance::v1::types::ShiftMiddleTimeRule,
-    >,
-    shift_attendance_time_config: ::std::option::Option<
+    rest_time_rule: Option<Vec<crate::attendance::v1::types::ShiftRestRule>>,
+    overtime_rule: Option<Vec<crate::attendance::v1::types::ShiftOvertimeRule>>,
+    day_type: Option<crate::attendance::v1::types::ShiftDayType>,
+    overtime_rest_time_rule: Option<Vec<crate::attendance::v1::types::ShiftRestRule>>,
+    late_minutes_as_serious_late: Option<i32>,
+    shift_middle_time_rule: Option<crate::attendance::v1::types::ShiftMiddleTimeRule>,
+    shift_attendance_time_config: Option<
         crate::attendance::v1::types::ShiftAttendanceTimeConfig,
     >,
-    late_off_late_on_setting: ::std::option::Option<
+    late_off_late_on_setting: Option<
         crate::attendance::v1::types::ShiftLateOffLateOnSetting,
     >,
-    id: ::std::option::Option<::std::string::String>,
+    id: Option<String>,
 }
 impl CreateRequestBuilder {
     /// 员工 ID 类型 — the kind of id of `sub_shift_leader_ids` in the request and of the ids in the response.
@@ -304,24 +262,21 @@ impl CreateRequestBuilder {
         mut self,
         employee_type: crate::attendance::v1::types::EmployeeType,
     ) -> Self {
-        self.employee_type = ::std::option::Option::Some(employee_type);
+        self.employee_type = Some(employee_type);
         self
     }
     /// 班次名称 — the shift's name; must be unique.
     ///
     /// Example: `"早班"`
-    pub fn shift_name(
-        mut self,
-        shift_name: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.shift_name = ::std::option::Option::Some(shift_name.into());
+    pub fn shift_name(mut self, shift_name: impl Into<String>) -> Self {
+        self.shift_name = Some(shift_name.into());
         self
     }
     /// 打卡次数 — number of punches; a legacy field with no effect now, `punch_time_rule` decides.
     ///
     /// Example: `1`
     pub fn punch_times(mut self, punch_times: i32) -> Self {
-        self.punch_times = ::std::option::Option::Some(punch_times);
+        self.punch_times = Some(punch_times);
         self
     }
     /// 班次负责人 — shift leaders, ids of the kind `employee_type` names.
@@ -329,12 +284,10 @@ impl CreateRequestBuilder {
     /// Example: `["456123"]`
     pub fn sub_shift_leader_ids(
         mut self,
-        sub_shift_leader_ids: impl ::std::iter::IntoIterator<
-            Item = impl ::std::convert::Into<::std::string::String>,
-        >,
+        sub_shift_leader_ids: impl IntoIterator<Item = impl Into<String>>,
     ) -> Self {
-        self.sub_shift_leader_ids = ::std::option::Option::Some(
-            sub_shift_leader_ids.into_iter().map(::std::convert::Into::into).collect(),
+        self.sub_shift_leader_ids = Some(
+            sub_shift_leader_ids.into_iter().map(Into::into).collect(),
         );
         self
     }
@@ -342,81 +295,71 @@ impl CreateRequestBuilder {
     ///
     /// Example: `false`
     pub fn is_flexible(mut self, is_flexible: bool) -> Self {
-        self.is_flexible = ::std::option::Option::Some(is_flexible);
+        self.is_flexible = Some(is_flexible);
         self
     }
     /// 弹性打卡时间 — minutes one may arrive late and leave early. Ignored when `flexible_rule` is set.
     ///
     /// Example: `60`
     pub fn flexible_minutes(mut self, flexible_minutes: i32) -> Self {
-        self.flexible_minutes = ::std::option::Option::Some(flexible_minutes);
+        self.flexible_minutes = Some(flexible_minutes);
         self
     }
     /// 弹性打卡时间设置 — flexible punch settings.
     pub fn flexible_rule(
         mut self,
-        flexible_rule: impl ::std::iter::IntoIterator<
+        flexible_rule: impl IntoIterator<
             Item = crate::attendance::v1::types::ShiftFlexibleRule,
         >,
     ) -> Self {
-        self.flexible_rule = ::std::option::Option::Some(
-            flexible_rule.into_iter().collect(),
-        );
+        self.flexible_rule = Some(flexible_rule.into_iter().collect());
         self
     }
     /// 不需要打下班卡 — true when no off-duty punch is needed; false (the default) when one is.
     ///
     /// Example: `true`
     pub fn no_need_off(mut self, no_need_off: bool) -> Self {
-        self.no_need_off = ::std::option::Option::Some(no_need_off);
+        self.no_need_off = Some(no_need_off);
         self
     }
     /// 打卡规则 — the punch rules, one per on/off segment.
     pub fn punch_time_rule(
         mut self,
-        punch_time_rule: impl ::std::iter::IntoIterator<
+        punch_time_rule: impl IntoIterator<
             Item = crate::attendance::v1::types::ShiftPunchTimeRule,
         >,
     ) -> Self {
-        self.punch_time_rule = ::std::option::Option::Some(
-            punch_time_rule.into_iter().collect(),
-        );
+        self.punch_time_rule = Some(punch_time_rule.into_iter().collect());
         self
     }
     /// 晚走晚到规则 — leave-late-arrive-late rules (Feishu People enterprise edition only).
     pub fn late_off_late_on_rule(
         mut self,
-        late_off_late_on_rule: impl ::std::iter::IntoIterator<
+        late_off_late_on_rule: impl IntoIterator<
             Item = crate::attendance::v1::types::ShiftLateOffLateOnRule,
         >,
     ) -> Self {
-        self.late_off_late_on_rule = ::std::option::Option::Some(
-            late_off_late_on_rule.into_iter().collect(),
-        );
+        self.late_off_late_on_rule = Some(late_off_late_on_rule.into_iter().collect());
         self
     }
     /// 休息规则 — rest periods within the shift.
     pub fn rest_time_rule(
         mut self,
-        rest_time_rule: impl ::std::iter::IntoIterator<
+        rest_time_rule: impl IntoIterator<
             Item = crate::attendance::v1::types::ShiftRestRule,
         >,
     ) -> Self {
-        self.rest_time_rule = ::std::option::Option::Some(
-            rest_time_rule.into_iter().collect(),
-        );
+        self.rest_time_rule = Some(rest_time_rule.into_iter().collect());
         self
     }
     /// 加班时段 — overtime periods (Feishu People enterprise edition only).
     pub fn overtime_rule(
         mut self,
-        overtime_rule: impl ::std::iter::IntoIterator<
+        overtime_rule: impl IntoIterator<
             Item = crate::attendance::v1::types::ShiftOvertimeRule,
         >,
     ) -> Self {
-        self.overtime_rule = ::std::option::Option::Some(
-            overtime_rule.into_iter().collect(),
-        );
+        self.overtime_rule = Some(overtime_rule.into_iter().collect());
         self
     }
     /// 日期类型 — work day or rest day; 1 (work day) when unset. A flexible shift cannot be a rest day.
@@ -426,17 +369,17 @@ impl CreateRequestBuilder {
         mut self,
         day_type: crate::attendance::v1::types::ShiftDayType,
     ) -> Self {
-        self.day_type = ::std::option::Option::Some(day_type);
+        self.day_type = Some(day_type);
         self
     }
     /// 班外休息规则 — rest periods outside the shift.
     pub fn overtime_rest_time_rule(
         mut self,
-        overtime_rest_time_rule: impl ::std::iter::IntoIterator<
+        overtime_rest_time_rule: impl IntoIterator<
             Item = crate::attendance::v1::types::ShiftRestRule,
         >,
     ) -> Self {
-        self.overtime_rest_time_rule = ::std::option::Option::Some(
+        self.overtime_rest_time_rule = Some(
             overtime_rest_time_rule.into_iter().collect(),
         );
         self
@@ -449,9 +392,7 @@ impl CreateRequestBuilder {
         mut self,
         late_minutes_as_serious_late: i32,
     ) -> Self {
-        self.late_minutes_as_serious_late = ::std::option::Option::Some(
-            late_minutes_as_serious_late,
-        );
+        self.late_minutes_as_serious_late = Some(late_minutes_as_serious_late);
         self
     }
     /// 半天分割规则 — how the day splits into halves (Feishu People enterprise edition only).
@@ -459,9 +400,7 @@ impl CreateRequestBuilder {
         mut self,
         shift_middle_time_rule: crate::attendance::v1::types::ShiftMiddleTimeRule,
     ) -> Self {
-        self.shift_middle_time_rule = ::std::option::Option::Some(
-            shift_middle_time_rule,
-        );
+        self.shift_middle_time_rule = Some(shift_middle_time_rule);
         self
     }
     /// 应出勤配置 — expected attendance durations; in limited rollout, not open yet.
@@ -469,9 +408,7 @@ impl CreateRequestBuilder {
         mut self,
         shift_attendance_time_config: crate::attendance::v1::types::ShiftAttendanceTimeConfig,
     ) -> Self {
-        self.shift_attendance_time_config = ::std::option::Option::Some(
-            shift_attendance_time_config,
-        );
+        self.shift_attendance_time_config = Some(shift_attendance_time_config);
         self
     }
     /// 晚走次日晚到配置规则 — how leaving late today and arriving late tomorrow are computed.
@@ -479,23 +416,19 @@ impl CreateRequestBuilder {
         mut self,
         late_off_late_on_setting: crate::attendance::v1::types::ShiftLateOffLateOnSetting,
     ) -> Self {
-        self.late_off_late_on_setting = ::std::option::Option::Some(
-            late_off_late_on_setting,
-        );
+        self.late_off_late_on_setting = Some(late_off_late_on_setting);
         self
     }
     /// 班次 ID — set it to update that shift instead of creating one. 获取方式 (where ids come from):
     /// shifts/query or shifts/create.
     ///
     /// Example: `"6919358778597097404"`
-    pub fn id(mut self, id: impl ::std::convert::Into<::std::string::String>) -> Self {
-        self.id = ::std::option::Option::Some(id.into());
+    pub fn id(mut self, id: impl Into<String>) -> Self {
+        self.id = Some(id.into());
         self
     }
     /// Checks every constraint of the spec and returns the request, or every violation found.
-    pub fn build(
-        self,
-    ) -> ::std::result::Result<CreateRequest, ::lark_runtime::ValidationError> {
+    pub fn build(self) -> Result<CreateRequest, ::lark_runtime::ValidationError> {
         let root = ::lark_runtime::validate::FieldPath::root();
         let mut violations = ::lark_runtime::validate::Violations::default();
         let shift_name = violations.required(&root.field("shift_name"), self.shift_name);
@@ -503,12 +436,12 @@ impl CreateRequestBuilder {
             .required(&root.field("punch_times"), self.punch_times);
         let punch_time_rule = violations
             .required(&root.field("punch_time_rule"), self.punch_time_rule);
-        let (
-            ::std::option::Option::Some(shift_name),
-            ::std::option::Option::Some(punch_times),
-            ::std::option::Option::Some(punch_time_rule),
-        ) = (shift_name, punch_times, punch_time_rule) else {
-            return ::std::result::Result::Err(violations.into_error("CreateRequest"));
+        let (Some(shift_name), Some(punch_times), Some(punch_time_rule)) = (
+            shift_name,
+            punch_times,
+            punch_time_rule,
+        ) else {
+            return Err(violations.into_error("CreateRequest"));
         };
         let request = CreateRequest {
             employee_type: self.employee_type,
@@ -532,7 +465,7 @@ impl CreateRequestBuilder {
             id: self.id,
         };
         ::lark_runtime::Validate::validate(&request)?;
-        ::std::result::Result::Ok(request)
+        Ok(request)
     }
 }
 impl ::lark_runtime::Validate for CreateRequest {
@@ -543,13 +476,13 @@ impl ::lark_runtime::Validate for CreateRequest {
     ) {
         {
             let at = at.field("employee_type");
-            if let ::std::option::Option::Some(value) = &self.employee_type {
+            if let Some(value) = &self.employee_type {
                 ::lark_runtime::Validate::validate_at(value, &at, violations);
             }
         }
         {
             let at = at.field("flexible_rule");
-            if let ::std::option::Option::Some(value) = &self.flexible_rule {
+            if let Some(value) = &self.flexible_rule {
                 for (index, item) in value.iter().enumerate() {
                     let at = at.index(index);
                     ::lark_runtime::Validate::validate_at(item, &at, violations);
@@ -566,7 +499,7 @@ impl ::lark_runtime::Validate for CreateRequest {
         }
         {
             let at = at.field("late_off_late_on_rule");
-            if let ::std::option::Option::Some(value) = &self.late_off_late_on_rule {
+            if let Some(value) = &self.late_off_late_on_rule {
                 for (index, item) in value.iter().enumerate() {
                     let at = at.index(index);
                     ::lark_runtime::Validate::validate_at(item, &at, violations);
@@ -575,7 +508,7 @@ impl ::lark_runtime::Validate for CreateRequest {
         }
         {
             let at = at.field("rest_time_rule");
-            if let ::std::option::Option::Some(value) = &self.rest_time_rule {
+            if let Some(value) = &self.rest_time_rule {
                 for (index, item) in value.iter().enumerate() {
                     let at = at.index(index);
                     ::lark_runtime::Validate::validate_at(item, &at, violations);
@@ -584,7 +517,7 @@ impl ::lark_runtime::Validate for CreateRequest {
         }
         {
             let at = at.field("overtime_rule");
-            if let ::std::option::Option::Some(value) = &self.overtime_rule {
+            if let Some(value) = &self.overtime_rule {
                 for (index, item) in value.iter().enumerate() {
                     let at = at.index(index);
                     ::lark_runtime::Validate::validate_at(item, &at, violations);
@@ -593,13 +526,13 @@ impl ::lark_runtime::Validate for CreateRequest {
         }
         {
             let at = at.field("day_type");
-            if let ::std::option::Option::Some(value) = &self.day_type {
+            if let Some(value) = &self.day_type {
                 ::lark_runtime::Validate::validate_at(value, &at, violations);
             }
         }
         {
             let at = at.field("overtime_rest_time_rule");
-            if let ::std::option::Option::Some(value) = &self.overtime_rest_time_rule {
+            if let Some(value) = &self.overtime_rest_time_rule {
                 for (index, item) in value.iter().enumerate() {
                     let at = at.index(index);
                     ::lark_runtime::Validate::validate_at(item, &at, violations);
@@ -608,21 +541,19 @@ impl ::lark_runtime::Validate for CreateRequest {
         }
         {
             let at = at.field("shift_middle_time_rule");
-            if let ::std::option::Option::Some(value) = &self.shift_middle_time_rule {
+            if let Some(value) = &self.shift_middle_time_rule {
                 ::lark_runtime::Validate::validate_at(value, &at, violations);
             }
         }
         {
             let at = at.field("shift_attendance_time_config");
-            if let ::std::option::Option::Some(value) = &self
-                .shift_attendance_time_config
-            {
+            if let Some(value) = &self.shift_attendance_time_config {
                 ::lark_runtime::Validate::validate_at(value, &at, violations);
             }
         }
         {
             let at = at.field("late_off_late_on_setting");
-            if let ::std::option::Option::Some(value) = &self.late_off_late_on_setting {
+            if let Some(value) = &self.late_off_late_on_setting {
                 ::lark_runtime::Validate::validate_at(value, &at, violations);
             }
         }
@@ -639,30 +570,30 @@ impl ::lark_runtime::Endpoint for CreateRequest {
         access_tokens: &[::lark_runtime::AccessTokenKind::Tenant],
         app_types: &[::lark_runtime::AppType::Custom],
         scopes: &["attendance:rule"],
-        rate_limit: ::std::option::Option::Some(::lark_runtime::RateLimit {
+        rate_limit: Some(::lark_runtime::RateLimit {
             requests: 50u32,
             period_seconds: 1u32,
         }),
         envelope: ::lark_runtime::Envelope::Data,
         request_body: ::lark_runtime::RequestBody::Json,
         response_kind: ::lark_runtime::ResponseKind::Json,
-        pagination_items: ::std::option::Option::None,
+        pagination_items: None,
         path_example: &[],
         query_example: &[("employee_type", "employee_id")],
-        request_example: ::std::option::Option::Some(
+        request_example: Some(
             "{\"day_type\":1,\"flexible_minutes\":60,\"flexible_rule\":[{\"flexible_early_minutes\":60,\"flexible_late_minutes\":60}],\"id\":\"6919358778597097404\",\"is_flexible\":false,\"late_minutes_as_serious_late\":40,\"late_off_late_on_rule\":[{\"late_off_minutes\":60,\"late_on_minutes\":30}],\"late_off_late_on_setting\":{\"late_off_base_on_time_type\":0,\"late_on_base_on_time_type\":0},\"no_need_off\":true,\"overtime_rest_time_rule\":[{\"rest_begin_time\":\"13:00\",\"rest_end_time\":\"14:00\"}],\"overtime_rule\":[{\"off_overtime\":\"18:00\",\"on_overtime\":\"9:00\"}],\"punch_time_rule\":[{\"early_minutes_as_early\":30,\"early_minutes_as_lack\":60,\"late_minutes_as_lack\":60,\"late_minutes_as_late\":30,\"late_minutes_as_serious_late\":40,\"no_need_off\":true,\"no_need_on\":true,\"off_delay_minutes\":60,\"off_time\":\"18:00\",\"on_advance_minutes\":60,\"on_time\":\"9:00\"}],\"punch_times\":1,\"rest_time_rule\":[{\"rest_begin_time\":\"13:00\",\"rest_end_time\":\"14:00\"}],\"shift_attendance_time_config\":{\"attendance_time\":1,\"off_attendance_time\":1,\"on_attendance_time\":1},\"shift_middle_time_rule\":{\"fixed_middle_time\":\"12:00\",\"middle_time_type\":0},\"shift_name\":\"早班\",\"sub_shift_leader_ids\":[\"456123\"]}",
         ),
-        response_example: ::std::option::Option::Some(
+        response_example: Some(
             "{\"code\":0,\"data\":{\"shift\":{\"day_type\":1,\"flexible_minutes\":60,\"flexible_rule\":[{\"flexible_early_minutes\":60,\"flexible_late_minutes\":60}],\"id\":\"6919358778597097404\",\"is_flexible\":false,\"late_minutes_as_serious_late\":40,\"late_off_late_on_rule\":[{\"late_off_minutes\":60,\"late_on_minutes\":30}],\"late_off_late_on_setting\":{\"late_off_base_on_time_type\":0,\"late_on_base_on_time_type\":0},\"no_need_off\":true,\"overtime_rest_time_rule\":[{\"rest_begin_time\":\"13:00\",\"rest_end_time\":\"14:00\"}],\"overtime_rule\":[{\"off_overtime\":\"18:00\",\"on_overtime\":\"9:00\"}],\"punch_time_rule\":[{\"early_minutes_as_early\":30,\"early_minutes_as_lack\":60,\"late_minutes_as_lack\":60,\"late_minutes_as_late\":30,\"late_minutes_as_serious_late\":40,\"no_need_off\":true,\"no_need_on\":true,\"off_delay_minutes\":60,\"off_time\":\"18:00， 第二天凌晨2点， 26:00\",\"on_advance_minutes\":60,\"on_time\":\"9:00\"}],\"punch_times\":1,\"rest_time_rule\":[{\"rest_begin_time\":\"13:00\",\"rest_end_time\":\"14:00\"}],\"shift_attendance_time_config\":{\"attendance_time\":1,\"off_attendance_time\":1,\"on_attendance_time\":1},\"shift_id\":\"6919358778597097404\",\"shift_middle_time_rule\":{\"fixed_middle_time\":\"12:00\",\"middle_time_type\":0},\"shift_name\":\"早班\",\"sub_shift_leader_ids\":[\"456123\"]}},\"msg\":\"success\"}",
         ),
     };
-    fn path(&self) -> ::std::string::String {
-        ::std::string::String::from("/open-apis/attendance/v1/shifts")
+    fn path(&self) -> String {
+        String::from("/open-apis/attendance/v1/shifts")
     }
-    fn query(&self) -> ::std::vec::Vec<(&'static str, ::std::string::String)> {
-        let mut query = ::std::vec::Vec::new();
-        if let ::std::option::Option::Some(value) = &self.employee_type {
-            query.push(("employee_type", ::std::string::ToString::to_string(value)));
+    fn query(&self) -> Vec<(&'static str, String)> {
+        let mut query = Vec::new();
+        if let Some(value) = &self.employee_type {
+            query.push(("employee_type", ToString::to_string(value)));
         }
         query
     }
@@ -670,67 +601,59 @@ impl ::lark_runtime::Endpoint for CreateRequest {
 impl ::lark_runtime::Incoming for CreateRequest {
     fn from_incoming(
         request: &::lark_runtime::IncomingRequest<'_>,
-    ) -> ::std::result::Result<Self, ::lark_runtime::ValidationError> {
+    ) -> Result<Self, ::lark_runtime::ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
         #[derive(::lark_runtime::__private::serde::Deserialize)]
         #[serde(crate = "::lark_runtime::__private::serde")]
         struct Body {
             #[serde(default, rename = "shift_name")]
-            shift_name: ::std::option::Option<::std::string::String>,
+            shift_name: Option<String>,
             #[serde(default, rename = "punch_times")]
-            punch_times: ::std::option::Option<i32>,
+            punch_times: Option<i32>,
             #[serde(default, rename = "sub_shift_leader_ids")]
-            sub_shift_leader_ids: ::std::option::Option<
-                ::std::vec::Vec<::std::string::String>,
-            >,
+            sub_shift_leader_ids: Option<Vec<String>>,
             #[serde(default, rename = "is_flexible")]
-            is_flexible: ::std::option::Option<bool>,
+            is_flexible: Option<bool>,
             #[serde(default, rename = "flexible_minutes")]
-            flexible_minutes: ::std::option::Option<i32>,
+            flexible_minutes: Option<i32>,
             #[serde(default, rename = "flexible_rule")]
-            flexible_rule: ::std::option::Option<
-                ::std::vec::Vec<crate::attendance::v1::types::ShiftFlexibleRule>,
-            >,
+            flexible_rule: Option<Vec<crate::attendance::v1::types::ShiftFlexibleRule>>,
             #[serde(default, rename = "no_need_off")]
-            no_need_off: ::std::option::Option<bool>,
+            no_need_off: Option<bool>,
             #[serde(default, rename = "punch_time_rule")]
-            punch_time_rule: ::std::option::Option<
-                ::std::vec::Vec<crate::attendance::v1::types::ShiftPunchTimeRule>,
+            punch_time_rule: Option<
+                Vec<crate::attendance::v1::types::ShiftPunchTimeRule>,
             >,
             #[serde(default, rename = "late_off_late_on_rule")]
-            late_off_late_on_rule: ::std::option::Option<
-                ::std::vec::Vec<crate::attendance::v1::types::ShiftLateOffLateOnRule>,
+            late_off_late_on_rule: Option<
+                Vec<crate::attendance::v1::types::ShiftLateOffLateOnRule>,
             >,
             #[serde(default, rename = "rest_time_rule")]
-            rest_time_rule: ::std::option::Option<
-                ::std::vec::Vec<crate::attendance::v1::types::ShiftRestRule>,
-            >,
+            rest_time_rule: Option<Vec<crate::attendance::v1::types::ShiftRestRule>>,
             #[serde(default, rename = "overtime_rule")]
-            overtime_rule: ::std::option::Option<
-                ::std::vec::Vec<crate::attendance::v1::types::ShiftOvertimeRule>,
-            >,
+            overtime_rule: Option<Vec<crate::attendance::v1::types::ShiftOvertimeRule>>,
             #[serde(default, rename = "day_type")]
-            day_type: ::std::option::Option<crate::attendance::v1::types::ShiftDayType>,
+            day_type: Option<crate::attendance::v1::types::ShiftDayType>,
             #[serde(default, rename = "overtime_rest_time_rule")]
-            overtime_rest_time_rule: ::std::option::Option<
-                ::std::vec::Vec<crate::attendance::v1::types::ShiftRestRule>,
+            overtime_rest_time_rule: Option<
+                Vec<crate::attendance::v1::types::ShiftRestRule>,
             >,
             #[serde(default, rename = "late_minutes_as_serious_late")]
-            late_minutes_as_serious_late: ::std::option::Option<i32>,
+            late_minutes_as_serious_late: Option<i32>,
             #[serde(default, rename = "shift_middle_time_rule")]
-            shift_middle_time_rule: ::std::option::Option<
+            shift_middle_time_rule: Option<
                 crate::attendance::v1::types::ShiftMiddleTimeRule,
             >,
             #[serde(default, rename = "shift_attendance_time_config")]
-            shift_attendance_time_config: ::std::option::Option<
+            shift_attendance_time_config: Option<
                 crate::attendance::v1::types::ShiftAttendanceTimeConfig,
             >,
             #[serde(default, rename = "late_off_late_on_setting")]
-            late_off_late_on_setting: ::std::option::Option<
+            late_off_late_on_setting: Option<
                 crate::attendance::v1::types::ShiftLateOffLateOnSetting,
             >,
             #[serde(default, rename = "id")]
-            id: ::std::option::Option<::std::string::String>,
+            id: Option<String>,
         }
         let root = ::lark_runtime::validate::FieldPath::root();
         let mut violations = ::lark_runtime::validate::Violations::default();
@@ -739,9 +662,8 @@ impl ::lark_runtime::Incoming for CreateRequest {
             .query_one::<
                 crate::attendance::v1::types::EmployeeType,
             >(&root.field("employee_type"), "employee_type", &mut violations);
-        let ::std::option::Option::Some(body) = request.body::<Body>(&mut violations)
-        else {
-            return ::std::result::Result::Err(violations.into_error("CreateRequest"));
+        let Some(body) = request.body::<Body>(&mut violations) else {
+            return Err(violations.into_error("CreateRequest"));
         };
         builder.shift_name = body.shift_name;
         builder.punch_times = body.punch_times;
@@ -779,7 +701,7 @@ impl ::lark_runtime::Incoming for CreateRequest {
 pub struct CreateResponse {
     /// 班次 — the shift as created or updated, with its new `shift_id`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub shift: ::std::option::Option<crate::attendance::v1::types::Shift>,
+    pub shift: Option<crate::attendance::v1::types::Shift>,
 }
 /// A documented error code of 创建班次 — Create a shift (or update one, given its id).
 ///
@@ -856,81 +778,71 @@ impl CreateError {
         }
     }
     /// The HTTP status the reference page gives; `None` for an undocumented code.
-    pub fn http_status(&self) -> ::std::option::Option<u16> {
+    pub fn http_status(&self) -> Option<u16> {
         match self {
-            Self::ParamInvalid => ::std::option::Option::Some(400),
-            Self::TenantIdEmpty => ::std::option::Option::Some(400),
-            Self::NoDataPermission => ::std::option::Option::Some(400),
-            Self::SystemError => ::std::option::Option::Some(500),
-            Self::ShiftServiceFault => ::std::option::Option::Some(500),
-            Self::Deprecated1226001 => ::std::option::Option::Some(400),
-            Self::Deprecated1226002 => ::std::option::Option::Some(400),
-            Self::GeneralError => ::std::option::Option::Some(400),
-            Self::Undocumented(_) => ::std::option::Option::None,
+            Self::ParamInvalid => Some(400),
+            Self::TenantIdEmpty => Some(400),
+            Self::NoDataPermission => Some(400),
+            Self::SystemError => Some(500),
+            Self::ShiftServiceFault => Some(500),
+            Self::Deprecated1226001 => Some(400),
+            Self::Deprecated1226002 => Some(400),
+            Self::GeneralError => Some(400),
+            Self::Undocumented(_) => None,
         }
     }
     /// The message the reference page gives; `None` for an undocumented code.
-    pub fn message(&self) -> ::std::option::Option<&'static str> {
+    pub fn message(&self) -> Option<&'static str> {
         match self {
-            Self::ParamInvalid => ::std::option::Option::Some("param is invalis"),
-            Self::TenantIdEmpty => ::std::option::Option::Some("tenant_id is empty"),
-            Self::NoDataPermission => ::std::option::Option::Some("没有权限"),
-            Self::SystemError => ::std::option::Option::Some("param is invalis"),
-            Self::ShiftServiceFault => ::std::option::Option::Some("param is invalis"),
-            Self::Deprecated1226001 => {
-                ::std::option::Option::Some("历史错误码，不再使用")
-            }
-            Self::Deprecated1226002 => {
-                ::std::option::Option::Some("历史错误码，不再使用")
-            }
-            Self::GeneralError => ::std::option::Option::Some("通用错误信息"),
-            Self::Undocumented(_) => ::std::option::Option::None,
+            Self::ParamInvalid => Some("param is invalis"),
+            Self::TenantIdEmpty => Some("tenant_id is empty"),
+            Self::NoDataPermission => Some("没有权限"),
+            Self::SystemError => Some("param is invalis"),
+            Self::ShiftServiceFault => Some("param is invalis"),
+            Self::Deprecated1226001 => Some("历史错误码，不再使用"),
+            Self::Deprecated1226002 => Some("历史错误码，不再使用"),
+            Self::GeneralError => Some("通用错误信息"),
+            Self::Undocumented(_) => None,
         }
     }
     /// What the reference page advises; `None` when it says nothing or for an undocumented code.
-    pub fn advice(&self) -> ::std::option::Option<&'static str> {
+    pub fn advice(&self) -> Option<&'static str> {
         match self {
             Self::ParamInvalid => {
-                ::std::option::Option::Some(
+                Some(
                     "入参校验失败 — the request failed validation; the returned message names the bad parameter (e.g. \"employee_type invalid\").",
                 )
             }
             Self::TenantIdEmpty => {
-                ::std::option::Option::Some(
-                    "Check that the tenant_access_token sent is the right one.",
-                )
+                Some("Check that the tenant_access_token sent is the right one.")
             }
             Self::NoDataPermission => {
-                ::std::option::Option::Some(
+                Some(
                     "数据权限范围 — check the data permission scope in the attendance admin console.",
                 )
             }
             Self::SystemError => {
-                ::std::option::Option::Some(
+                Some(
                     "An internal fault (e.g. \"internal server error\"); retry, or ask technical support.",
                 )
             }
             Self::ShiftServiceFault => {
-                ::std::option::Option::Some(
+                Some(
                     "班次服务异常 — the shift service failed; the returned message gives the cause (e.g. \"internal server error\"). Retry, or ask technical support.",
                 )
             }
             Self::Deprecated1226001 => {
-                ::std::option::Option::Some(
-                    "历史错误码 — a legacy code that is no longer used.",
-                )
+                Some("历史错误码 — a legacy code that is no longer used.")
             }
             Self::Deprecated1226002 => {
-                ::std::option::Option::Some(
-                    "历史错误码 — a legacy code that is no longer used.",
-                )
+                Some("历史错误码 — a legacy code that is no longer used.")
             }
             Self::GeneralError => {
-                ::std::option::Option::Some(
+                Some(
                     "通用错误信息 — one of several general errors; see the attendance service's general error messages guide for the meaning and fix.",
                 )
             }
-            Self::Undocumented(_) => ::std::option::Option::None,
+            Self::Undocumented(_) => None,
         }
     }
     /// Whether sending the same request again can succeed.
@@ -955,13 +867,13 @@ impl ::lark_runtime::DocumentedError for CreateError {
     fn code(&self) -> i64 {
         self.code()
     }
-    fn http_status(&self) -> ::std::option::Option<u16> {
+    fn http_status(&self) -> Option<u16> {
         self.http_status()
     }
-    fn message(&self) -> ::std::option::Option<&'static str> {
+    fn message(&self) -> Option<&'static str> {
         self.message()
     }
-    fn advice(&self) -> ::std::option::Option<&'static str> {
+    fn advice(&self) -> Option<&'static str> {
         self.advice()
     }
     fn is_retryable(&self) -> bool {

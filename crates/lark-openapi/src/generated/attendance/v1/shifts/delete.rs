@@ -21,7 +21,7 @@ pub struct DeleteRequest {
     ///
     /// Example: `"6919358778597097404"`
     #[serde(skip)]
-    shift_id: ::std::string::String,
+    shift_id: String,
 }
 impl DeleteRequest {
     /// A builder with nothing set.
@@ -31,7 +31,7 @@ impl DeleteRequest {
     /// 班次 ID — the shift to delete. 获取方式 — ids come from shifts/query or shifts/create.
     ///
     /// Example: `"6919358778597097404"`
-    pub fn shift_id(&self) -> &::std::string::String {
+    pub fn shift_id(&self) -> &String {
         &self.shift_id
     }
 }
@@ -39,32 +39,27 @@ impl DeleteRequest {
 #[derive(Debug, Clone, Default)]
 #[must_use]
 pub struct DeleteRequestBuilder {
-    shift_id: ::std::option::Option<::std::string::String>,
+    shift_id: Option<String>,
 }
 impl DeleteRequestBuilder {
     /// 班次 ID — the shift to delete. 获取方式 — ids come from shifts/query or shifts/create.
     ///
     /// Example: `"6919358778597097404"`
-    pub fn shift_id(
-        mut self,
-        shift_id: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.shift_id = ::std::option::Option::Some(shift_id.into());
+    pub fn shift_id(mut self, shift_id: impl Into<String>) -> Self {
+        self.shift_id = Some(shift_id.into());
         self
     }
     /// Checks every constraint of the spec and returns the request, or every violation found.
-    pub fn build(
-        self,
-    ) -> ::std::result::Result<DeleteRequest, ::lark_runtime::ValidationError> {
+    pub fn build(self) -> Result<DeleteRequest, ::lark_runtime::ValidationError> {
         let root = ::lark_runtime::validate::FieldPath::root();
         let mut violations = ::lark_runtime::validate::Violations::default();
         let shift_id = violations.required(&root.field("shift_id"), self.shift_id);
-        let (::std::option::Option::Some(shift_id),) = (shift_id,) else {
-            return ::std::result::Result::Err(violations.into_error("DeleteRequest"));
+        let (Some(shift_id),) = (shift_id,) else {
+            return Err(violations.into_error("DeleteRequest"));
         };
         let request = DeleteRequest { shift_id };
         ::lark_runtime::Validate::validate(&request)?;
-        ::std::result::Result::Ok(request)
+        Ok(request)
     }
 }
 impl ::lark_runtime::Validate for DeleteRequest {
@@ -85,42 +80,38 @@ impl ::lark_runtime::Endpoint for DeleteRequest {
         access_tokens: &[::lark_runtime::AccessTokenKind::Tenant],
         app_types: &[::lark_runtime::AppType::Custom],
         scopes: &["attendance:rule"],
-        rate_limit: ::std::option::Option::Some(::lark_runtime::RateLimit {
+        rate_limit: Some(::lark_runtime::RateLimit {
             requests: 50u32,
             period_seconds: 1u32,
         }),
         envelope: ::lark_runtime::Envelope::Data,
         request_body: ::lark_runtime::RequestBody::None,
         response_kind: ::lark_runtime::ResponseKind::Json,
-        pagination_items: ::std::option::Option::None,
+        pagination_items: None,
         path_example: &[("shift_id", "6919358778597097404")],
         query_example: &[],
-        request_example: ::std::option::Option::None,
-        response_example: ::std::option::Option::Some(
-            "{\"code\":0,\"data\":{},\"msg\":\"success\"}",
-        ),
+        request_example: None,
+        response_example: Some("{\"code\":0,\"data\":{},\"msg\":\"success\"}"),
     };
-    fn path(&self) -> ::std::string::String {
+    fn path(&self) -> String {
         ::lark_runtime::wire::fill_path(
             Self::METADATA.path_template,
-            &[("shift_id", ::std::string::ToString::to_string(&self.shift_id))],
+            &[("shift_id", ToString::to_string(&self.shift_id))],
         )
     }
-    fn query(&self) -> ::std::vec::Vec<(&'static str, ::std::string::String)> {
-        ::std::vec::Vec::new()
+    fn query(&self) -> Vec<(&'static str, String)> {
+        Vec::new()
     }
 }
 impl ::lark_runtime::Incoming for DeleteRequest {
     fn from_incoming(
         request: &::lark_runtime::IncomingRequest<'_>,
-    ) -> ::std::result::Result<Self, ::lark_runtime::ValidationError> {
+    ) -> Result<Self, ::lark_runtime::ValidationError> {
         let root = ::lark_runtime::validate::FieldPath::root();
         let mut violations = ::lark_runtime::validate::Violations::default();
         let mut builder = Self::builder();
         builder.shift_id = request
-            .path_param::<
-                ::std::string::String,
-            >(&root.field("shift_id"), "shift_id", &mut violations);
+            .path_param::<String>(&root.field("shift_id"), "shift_id", &mut violations);
         ::lark_runtime::incoming::finish(violations, "DeleteRequest", builder.build())
     }
 }
@@ -210,81 +201,73 @@ impl DeleteError {
         }
     }
     /// The HTTP status the reference page gives; `None` for an undocumented code.
-    pub fn http_status(&self) -> ::std::option::Option<u16> {
+    pub fn http_status(&self) -> Option<u16> {
         match self {
-            Self::ParamInvalid => ::std::option::Option::Some(400),
-            Self::TenantIdEmpty => ::std::option::Option::Some(400),
-            Self::NoDataPermission => ::std::option::Option::Some(400),
-            Self::SystemError => ::std::option::Option::Some(500),
-            Self::ShiftServiceFault => ::std::option::Option::Some(400),
-            Self::Deprecated1226001 => ::std::option::Option::Some(400),
-            Self::ShiftChangeNotAllowed => ::std::option::Option::Some(400),
-            Self::GeneralError => ::std::option::Option::Some(400),
-            Self::Undocumented(_) => ::std::option::Option::None,
+            Self::ParamInvalid => Some(400),
+            Self::TenantIdEmpty => Some(400),
+            Self::NoDataPermission => Some(400),
+            Self::SystemError => Some(500),
+            Self::ShiftServiceFault => Some(400),
+            Self::Deprecated1226001 => Some(400),
+            Self::ShiftChangeNotAllowed => Some(400),
+            Self::GeneralError => Some(400),
+            Self::Undocumented(_) => None,
         }
     }
     /// The message the reference page gives; `None` for an undocumented code.
-    pub fn message(&self) -> ::std::option::Option<&'static str> {
+    pub fn message(&self) -> Option<&'static str> {
         match self {
-            Self::ParamInvalid => ::std::option::Option::Some("param is invalis"),
-            Self::TenantIdEmpty => ::std::option::Option::Some("tenant_id is empty"),
-            Self::NoDataPermission => ::std::option::Option::Some("没有权限"),
-            Self::SystemError => ::std::option::Option::Some("param is invalis"),
-            Self::ShiftServiceFault => ::std::option::Option::Some("param is invalis"),
-            Self::Deprecated1226001 => {
-                ::std::option::Option::Some("历史错误码，不再使用")
-            }
-            Self::ShiftChangeNotAllowed => {
-                ::std::option::Option::Some("param is invalis")
-            }
-            Self::GeneralError => ::std::option::Option::Some("通用错误信息"),
-            Self::Undocumented(_) => ::std::option::Option::None,
+            Self::ParamInvalid => Some("param is invalis"),
+            Self::TenantIdEmpty => Some("tenant_id is empty"),
+            Self::NoDataPermission => Some("没有权限"),
+            Self::SystemError => Some("param is invalis"),
+            Self::ShiftServiceFault => Some("param is invalis"),
+            Self::Deprecated1226001 => Some("历史错误码，不再使用"),
+            Self::ShiftChangeNotAllowed => Some("param is invalis"),
+            Self::GeneralError => Some("通用错误信息"),
+            Self::Undocumented(_) => None,
         }
     }
     /// What the reference page advises; `None` when it says nothing or for an undocumented code.
-    pub fn advice(&self) -> ::std::option::Option<&'static str> {
+    pub fn advice(&self) -> Option<&'static str> {
         match self {
             Self::ParamInvalid => {
-                ::std::option::Option::Some(
+                Some(
                     "入参校验失败 — the request failed validation; the returned message names the bad parameter (e.g. \"employee_type invalid\").",
                 )
             }
             Self::TenantIdEmpty => {
-                ::std::option::Option::Some(
-                    "Check that the tenant_access_token sent is the right one.",
-                )
+                Some("Check that the tenant_access_token sent is the right one.")
             }
             Self::NoDataPermission => {
-                ::std::option::Option::Some(
+                Some(
                     "数据权限范围 — check the data permission scope in the attendance admin console.",
                 )
             }
             Self::SystemError => {
-                ::std::option::Option::Some(
+                Some(
                     "An internal fault (e.g. \"internal server error\"); retry, or ask technical support.",
                 )
             }
             Self::ShiftServiceFault => {
-                ::std::option::Option::Some(
+                Some(
                     "班次服务异常 — the shift service failed; the returned message gives the cause (e.g. \"internal server error\"). Ask technical support if it persists.",
                 )
             }
             Self::Deprecated1226001 => {
-                ::std::option::Option::Some(
-                    "历史错误码 — a legacy code that is no longer used.",
-                )
+                Some("历史错误码 — a legacy code that is no longer used.")
             }
             Self::ShiftChangeNotAllowed => {
-                ::std::option::Option::Some(
+                Some(
                     "The shift may not be changed; the returned message gives the reason (e.g. \"default shift are not allowed to change.\" — the default shift cannot be modified).",
                 )
             }
             Self::GeneralError => {
-                ::std::option::Option::Some(
+                Some(
                     "通用错误信息 — one of several general errors; see the attendance service's general error messages guide for the meaning and fix.",
                 )
             }
-            Self::Undocumented(_) => ::std::option::Option::None,
+            Self::Undocumented(_) => None,
         }
     }
     /// Whether sending the same request again can succeed.
@@ -309,13 +292,13 @@ impl ::lark_runtime::DocumentedError for DeleteError {
     fn code(&self) -> i64 {
         self.code()
     }
-    fn http_status(&self) -> ::std::option::Option<u16> {
+    fn http_status(&self) -> Option<u16> {
         self.http_status()
     }
-    fn message(&self) -> ::std::option::Option<&'static str> {
+    fn message(&self) -> Option<&'static str> {
         self.message()
     }
-    fn advice(&self) -> ::std::option::Option<&'static str> {
+    fn advice(&self) -> Option<&'static str> {
         self.advice()
     }
     fn is_retryable(&self) -> bool {

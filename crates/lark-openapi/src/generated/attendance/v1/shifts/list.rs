@@ -22,12 +22,12 @@ pub struct ListRequest {
     ///
     /// Example: `10`
     #[serde(skip)]
-    page_size: ::std::option::Option<i32>,
+    page_size: Option<i32>,
     /// 分页标记 — leave empty on the first call; then pass the `page_token` of the previous answer.
     ///
     /// Example: `"YrkvQ1wGaPVta45tkxuGiQ=="`
     #[serde(skip)]
-    page_token: ::std::option::Option<::std::string::String>,
+    page_token: Option<String>,
 }
 impl ListRequest {
     /// A builder with nothing set.
@@ -37,13 +37,13 @@ impl ListRequest {
     /// 分页大小 — shifts per page, 1–50; 10 when unset.
     ///
     /// Example: `10`
-    pub fn page_size(&self) -> ::std::option::Option<&i32> {
+    pub fn page_size(&self) -> Option<&i32> {
         self.page_size.as_ref()
     }
     /// 分页标记 — leave empty on the first call; then pass the `page_token` of the previous answer.
     ///
     /// Example: `"YrkvQ1wGaPVta45tkxuGiQ=="`
-    pub fn page_token(&self) -> ::std::option::Option<&::std::string::String> {
+    pub fn page_token(&self) -> Option<&String> {
         self.page_token.as_ref()
     }
 }
@@ -51,37 +51,32 @@ impl ListRequest {
 #[derive(Debug, Clone, Default)]
 #[must_use]
 pub struct ListRequestBuilder {
-    page_size: ::std::option::Option<i32>,
-    page_token: ::std::option::Option<::std::string::String>,
+    page_size: Option<i32>,
+    page_token: Option<String>,
 }
 impl ListRequestBuilder {
     /// 分页大小 — shifts per page, 1–50; 10 when unset.
     ///
     /// Example: `10`
     pub fn page_size(mut self, page_size: i32) -> Self {
-        self.page_size = ::std::option::Option::Some(page_size);
+        self.page_size = Some(page_size);
         self
     }
     /// 分页标记 — leave empty on the first call; then pass the `page_token` of the previous answer.
     ///
     /// Example: `"YrkvQ1wGaPVta45tkxuGiQ=="`
-    pub fn page_token(
-        mut self,
-        page_token: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.page_token = ::std::option::Option::Some(page_token.into());
+    pub fn page_token(mut self, page_token: impl Into<String>) -> Self {
+        self.page_token = Some(page_token.into());
         self
     }
     /// Checks every constraint of the spec and returns the request, or every violation found.
-    pub fn build(
-        self,
-    ) -> ::std::result::Result<ListRequest, ::lark_runtime::ValidationError> {
+    pub fn build(self) -> Result<ListRequest, ::lark_runtime::ValidationError> {
         let request = ListRequest {
             page_size: self.page_size,
             page_token: self.page_token,
         };
         ::lark_runtime::Validate::validate(&request)?;
-        ::std::result::Result::Ok(request)
+        Ok(request)
     }
 }
 impl ::lark_runtime::Validate for ListRequest {
@@ -92,17 +87,13 @@ impl ::lark_runtime::Validate for ListRequest {
     ) {
         {
             let at = at.field("page_size");
-            if let ::std::option::Option::Some(value) = &self.page_size {
+            if let Some(value) = &self.page_size {
                 violations
                     .range(
                         &at,
                         *value,
-                        ::std::option::Option::Some(
-                            ::lark_runtime::validate::Number::Int(1),
-                        ),
-                        ::std::option::Option::Some(
-                            ::lark_runtime::validate::Number::Int(50),
-                        ),
+                        Some(::lark_runtime::validate::Number::Int(1)),
+                        Some(::lark_runtime::validate::Number::Int(50)),
                     );
             }
         }
@@ -119,34 +110,34 @@ impl ::lark_runtime::Endpoint for ListRequest {
         access_tokens: &[::lark_runtime::AccessTokenKind::Tenant],
         app_types: &[::lark_runtime::AppType::Custom],
         scopes: &["attendance:rule", "attendance:rule:readonly"],
-        rate_limit: ::std::option::Option::Some(::lark_runtime::RateLimit {
+        rate_limit: Some(::lark_runtime::RateLimit {
             requests: 50u32,
             period_seconds: 1u32,
         }),
         envelope: ::lark_runtime::Envelope::Data,
         request_body: ::lark_runtime::RequestBody::None,
         response_kind: ::lark_runtime::ResponseKind::Json,
-        pagination_items: ::std::option::Option::Some("shift_list"),
+        pagination_items: Some("shift_list"),
         path_example: &[],
         query_example: &[
             ("page_size", "10"),
             ("page_token", "YrkvQ1wGaPVta45tkxuGiQ=="),
         ],
-        request_example: ::std::option::Option::None,
-        response_example: ::std::option::Option::Some(
+        request_example: None,
+        response_example: Some(
             "{\"code\":0,\"data\":{\"has_more\":true,\"page_token\":\"YrkvQ1wGaPVta45tkxuGiQ==\",\"shift_list\":[{\"day_type\":1,\"flexible_minutes\":60,\"flexible_rule\":[{\"flexible_early_minutes\":60,\"flexible_late_minutes\":60}],\"is_flexible\":false,\"late_minutes_as_serious_late\":40,\"late_off_late_on_rule\":[{\"late_off_minutes\":60,\"late_on_minutes\":30}],\"late_off_late_on_setting\":{\"late_off_base_on_time_type\":0,\"late_on_base_on_time_type\":0},\"no_need_off\":true,\"overtime_rest_time_rule\":[{\"rest_begin_time\":\"13:00\",\"rest_end_time\":\"14:00\"}],\"overtime_rule\":[{\"off_overtime\":\"18:00\",\"on_overtime\":\"9:00\"}],\"punch_time_rule\":[{\"early_minutes_as_early\":30,\"early_minutes_as_lack\":60,\"late_minutes_as_lack\":60,\"late_minutes_as_late\":30,\"late_minutes_as_serious_late\":40,\"no_need_off\":true,\"no_need_on\":true,\"off_delay_minutes\":60,\"off_time\":\"18:00\",\"on_advance_minutes\":60,\"on_time\":\"9:00\"}],\"punch_times\":1,\"rest_time_rule\":[{\"rest_begin_time\":\"13:00\",\"rest_end_time\":\"14:00\"}],\"shift_id\":\"6919358778597097404\",\"shift_middle_time_rule\":{\"fixed_middle_time\":\"12:00\",\"middle_time_type\":0},\"shift_name\":\"早班\",\"sub_shift_leader_ids\":[\"456123\"]}]},\"msg\":\"success\"}",
         ),
     };
-    fn path(&self) -> ::std::string::String {
-        ::std::string::String::from("/open-apis/attendance/v1/shifts")
+    fn path(&self) -> String {
+        String::from("/open-apis/attendance/v1/shifts")
     }
-    fn query(&self) -> ::std::vec::Vec<(&'static str, ::std::string::String)> {
-        let mut query = ::std::vec::Vec::new();
-        if let ::std::option::Option::Some(value) = &self.page_size {
-            query.push(("page_size", ::std::string::ToString::to_string(value)));
+    fn query(&self) -> Vec<(&'static str, String)> {
+        let mut query = Vec::new();
+        if let Some(value) = &self.page_size {
+            query.push(("page_size", ToString::to_string(value)));
         }
-        if let ::std::option::Option::Some(value) = &self.page_token {
-            query.push(("page_token", ::std::string::ToString::to_string(value)));
+        if let Some(value) = &self.page_token {
+            query.push(("page_token", ToString::to_string(value)));
         }
         query
     }
@@ -154,7 +145,7 @@ impl ::lark_runtime::Endpoint for ListRequest {
 impl ::lark_runtime::Incoming for ListRequest {
     fn from_incoming(
         request: &::lark_runtime::IncomingRequest<'_>,
-    ) -> ::std::result::Result<Self, ::lark_runtime::ValidationError> {
+    ) -> Result<Self, ::lark_runtime::ValidationError> {
         let root = ::lark_runtime::validate::FieldPath::root();
         let mut violations = ::lark_runtime::validate::Violations::default();
         let mut builder = Self::builder();
@@ -162,15 +153,15 @@ impl ::lark_runtime::Incoming for ListRequest {
             .query_one::<i32>(&root.field("page_size"), "page_size", &mut violations);
         builder.page_token = request
             .query_one::<
-                ::std::string::String,
+                String,
             >(&root.field("page_token"), "page_token", &mut violations);
         ::lark_runtime::incoming::finish(violations, "ListRequest", builder.build())
     }
 }
 impl ::lark_runtime::Paged for ListRequest {
-    fn with_page_token(&self, page_token: ::std::string::String) -> Self {
+    fn with_page_token(&self, page_token: String) -> Self {
         let mut next = self.clone();
-        next.page_token = ::std::option::Option::Some(page_token);
+        next.page_token = Some(page_token);
         next
     }
 }
@@ -189,30 +180,28 @@ impl ::lark_runtime::Paged for ListRequest {
 pub struct ListResponse {
     /// 班次列表 — the shifts on this page.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub shift_list: ::std::option::Option<
-        ::std::vec::Vec<crate::attendance::v1::types::Shift>,
-    >,
+    pub shift_list: Option<Vec<crate::attendance::v1::types::Shift>>,
     /// 分页标记 — token for the next page; present only when `has_more` is true.
     ///
     /// Example: `"YrkvQ1wGaPVta45tkxuGiQ=="`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
-    pub page_token: ::std::option::Option<::std::string::String>,
+    pub page_token: Option<String>,
     /// 是否还有更多项 — whether more pages follow.
     ///
     /// Example: `true`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub has_more: ::std::option::Option<bool>,
+    pub has_more: Option<bool>,
 }
 impl ::lark_runtime::Page for ListResponse {
     type Item = crate::attendance::v1::types::Shift;
-    fn has_more(&self) -> ::std::option::Option<bool> {
+    fn has_more(&self) -> Option<bool> {
         self.has_more
     }
-    fn next_page_token(&self) -> ::std::option::Option<&str> {
+    fn next_page_token(&self) -> Option<&str> {
         self.page_token.as_deref()
     }
-    fn into_items(self) -> ::std::vec::Vec<Self::Item> {
+    fn into_items(self) -> Vec<Self::Item> {
         self.shift_list.unwrap_or_default()
     }
 }
@@ -279,65 +268,61 @@ impl ListError {
         }
     }
     /// The HTTP status the reference page gives; `None` for an undocumented code.
-    pub fn http_status(&self) -> ::std::option::Option<u16> {
+    pub fn http_status(&self) -> Option<u16> {
         match self {
-            Self::ParamInvalid => ::std::option::Option::Some(400),
-            Self::TenantIdEmpty => ::std::option::Option::Some(400),
-            Self::SystemError => ::std::option::Option::Some(500),
-            Self::ShiftServiceFault => ::std::option::Option::Some(500),
-            Self::ShiftChangeNotAllowed => ::std::option::Option::Some(400),
-            Self::GeneralError => ::std::option::Option::Some(400),
-            Self::Undocumented(_) => ::std::option::Option::None,
+            Self::ParamInvalid => Some(400),
+            Self::TenantIdEmpty => Some(400),
+            Self::SystemError => Some(500),
+            Self::ShiftServiceFault => Some(500),
+            Self::ShiftChangeNotAllowed => Some(400),
+            Self::GeneralError => Some(400),
+            Self::Undocumented(_) => None,
         }
     }
     /// The message the reference page gives; `None` for an undocumented code.
-    pub fn message(&self) -> ::std::option::Option<&'static str> {
+    pub fn message(&self) -> Option<&'static str> {
         match self {
-            Self::ParamInvalid => ::std::option::Option::Some("param is invalis"),
-            Self::TenantIdEmpty => ::std::option::Option::Some("tenant_id is empty"),
-            Self::SystemError => ::std::option::Option::Some("param is invalis"),
-            Self::ShiftServiceFault => ::std::option::Option::Some("param is invalis"),
-            Self::ShiftChangeNotAllowed => {
-                ::std::option::Option::Some("param is invalis")
-            }
-            Self::GeneralError => ::std::option::Option::Some("通用错误信息"),
-            Self::Undocumented(_) => ::std::option::Option::None,
+            Self::ParamInvalid => Some("param is invalis"),
+            Self::TenantIdEmpty => Some("tenant_id is empty"),
+            Self::SystemError => Some("param is invalis"),
+            Self::ShiftServiceFault => Some("param is invalis"),
+            Self::ShiftChangeNotAllowed => Some("param is invalis"),
+            Self::GeneralError => Some("通用错误信息"),
+            Self::Undocumented(_) => None,
         }
     }
     /// What the reference page advises; `None` when it says nothing or for an undocumented code.
-    pub fn advice(&self) -> ::std::option::Option<&'static str> {
+    pub fn advice(&self) -> Option<&'static str> {
         match self {
             Self::ParamInvalid => {
-                ::std::option::Option::Some(
+                Some(
                     "入参校验失败 — the request failed validation; the returned message names the bad parameter (e.g. \"employee_type invalid\").",
                 )
             }
             Self::TenantIdEmpty => {
-                ::std::option::Option::Some(
-                    "Check that the tenant_access_token sent is the right one.",
-                )
+                Some("Check that the tenant_access_token sent is the right one.")
             }
             Self::SystemError => {
-                ::std::option::Option::Some(
+                Some(
                     "An internal fault (e.g. \"internal server error\"); retry, or ask technical support.",
                 )
             }
             Self::ShiftServiceFault => {
-                ::std::option::Option::Some(
+                Some(
                     "班次服务异常 — the shift service failed; the returned message gives the cause (e.g. \"internal server error\"). Retry, or ask technical support.",
                 )
             }
             Self::ShiftChangeNotAllowed => {
-                ::std::option::Option::Some(
+                Some(
                     "The shift may not be changed; the returned message gives the reason (e.g. \"default shift are not allowed to change.\" — the default shift cannot be modified).",
                 )
             }
             Self::GeneralError => {
-                ::std::option::Option::Some(
+                Some(
                     "通用错误信息 — one of several general errors; see the attendance service's general error messages guide for the meaning and fix.",
                 )
             }
-            Self::Undocumented(_) => ::std::option::Option::None,
+            Self::Undocumented(_) => None,
         }
     }
     /// Whether sending the same request again can succeed.
@@ -360,13 +345,13 @@ impl ::lark_runtime::DocumentedError for ListError {
     fn code(&self) -> i64 {
         self.code()
     }
-    fn http_status(&self) -> ::std::option::Option<u16> {
+    fn http_status(&self) -> Option<u16> {
         self.http_status()
     }
-    fn message(&self) -> ::std::option::Option<&'static str> {
+    fn message(&self) -> Option<&'static str> {
         self.message()
     }
-    fn advice(&self) -> ::std::option::Option<&'static str> {
+    fn advice(&self) -> Option<&'static str> {
         self.advice()
     }
     fn is_retryable(&self) -> bool {

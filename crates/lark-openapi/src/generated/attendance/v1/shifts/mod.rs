@@ -26,7 +26,7 @@ impl<'a> AttendanceV1ShiftsApi<'a> {
     pub async fn create(
         &self,
         request: create::CreateRequest,
-    ) -> ::std::result::Result<
+    ) -> Result<
         ::lark_runtime::Response<create::CreateResponse>,
         ::lark_runtime::Error<create::CreateError>,
     > {
@@ -40,7 +40,7 @@ impl<'a> AttendanceV1ShiftsApi<'a> {
     pub async fn delete(
         &self,
         request: delete::DeleteRequest,
-    ) -> ::std::result::Result<
+    ) -> Result<
         ::lark_runtime::Response<delete::DeleteResponse>,
         ::lark_runtime::Error<delete::DeleteError>,
     > {
@@ -54,7 +54,7 @@ impl<'a> AttendanceV1ShiftsApi<'a> {
     pub async fn get(
         &self,
         request: get::GetRequest,
-    ) -> ::std::result::Result<
+    ) -> Result<
         ::lark_runtime::Response<get::GetResponse>,
         ::lark_runtime::Error<get::GetError>,
     > {
@@ -68,7 +68,7 @@ impl<'a> AttendanceV1ShiftsApi<'a> {
     pub async fn list(
         &self,
         request: list::ListRequest,
-    ) -> ::std::result::Result<
+    ) -> Result<
         ::lark_runtime::Response<list::ListResponse>,
         ::lark_runtime::Error<list::ListError>,
     > {
@@ -81,7 +81,7 @@ impl<'a> AttendanceV1ShiftsApi<'a> {
         &self,
         request: list::ListRequest,
     ) -> impl ::lark_runtime::__private::futures::Stream<
-        Item = ::std::result::Result<
+        Item = Result<
             <list::ListResponse as ::lark_runtime::Page>::Item,
             ::lark_runtime::Error<list::ListError>,
         >,
@@ -96,7 +96,7 @@ impl<'a> AttendanceV1ShiftsApi<'a> {
     pub async fn query(
         &self,
         request: query::QueryRequest,
-    ) -> ::std::result::Result<
+    ) -> Result<
         ::lark_runtime::Response<query::QueryResponse>,
         ::lark_runtime::Error<query::QueryError>,
     > {

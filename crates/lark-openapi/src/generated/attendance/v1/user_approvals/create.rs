@@ -27,7 +27,7 @@ pub struct CreateRequest {
     employee_type: crate::attendance::v1::types::EmployeeTypeWithOpenId,
     /// 审批信息 — the approval results to write (the page marks it optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    user_approval: ::std::option::Option<crate::attendance::v1::types::UserApproval>,
+    user_approval: Option<crate::attendance::v1::types::UserApproval>,
 }
 impl CreateRequest {
     /// A builder with nothing set.
@@ -43,9 +43,7 @@ impl CreateRequest {
         &self.employee_type
     }
     /// 审批信息 — the approval results to write (the page marks it optional).
-    pub fn user_approval(
-        &self,
-    ) -> ::std::option::Option<&crate::attendance::v1::types::UserApproval> {
+    pub fn user_approval(&self) -> Option<&crate::attendance::v1::types::UserApproval> {
         self.user_approval.as_ref()
     }
 }
@@ -53,10 +51,8 @@ impl CreateRequest {
 #[derive(Debug, Clone, Default)]
 #[must_use]
 pub struct CreateRequestBuilder {
-    employee_type: ::std::option::Option<
-        crate::attendance::v1::types::EmployeeTypeWithOpenId,
-    >,
-    user_approval: ::std::option::Option<crate::attendance::v1::types::UserApproval>,
+    employee_type: Option<crate::attendance::v1::types::EmployeeTypeWithOpenId>,
+    user_approval: Option<crate::attendance::v1::types::UserApproval>,
 }
 impl CreateRequestBuilder {
     /// 员工 ID 类型 — the kind of id of `user_id` in the request and the response.
@@ -66,7 +62,7 @@ impl CreateRequestBuilder {
         mut self,
         employee_type: crate::attendance::v1::types::EmployeeTypeWithOpenId,
     ) -> Self {
-        self.employee_type = ::std::option::Option::Some(employee_type);
+        self.employee_type = Some(employee_type);
         self
     }
     /// 审批信息 — the approval results to write (the page marks it optional).
@@ -74,26 +70,24 @@ impl CreateRequestBuilder {
         mut self,
         user_approval: crate::attendance::v1::types::UserApproval,
     ) -> Self {
-        self.user_approval = ::std::option::Option::Some(user_approval);
+        self.user_approval = Some(user_approval);
         self
     }
     /// Checks every constraint of the spec and returns the request, or every violation found.
-    pub fn build(
-        self,
-    ) -> ::std::result::Result<CreateRequest, ::lark_runtime::ValidationError> {
+    pub fn build(self) -> Result<CreateRequest, ::lark_runtime::ValidationError> {
         let root = ::lark_runtime::validate::FieldPath::root();
         let mut violations = ::lark_runtime::validate::Violations::default();
         let employee_type = violations
             .required(&root.field("employee_type"), self.employee_type);
-        let (::std::option::Option::Some(employee_type),) = (employee_type,) else {
-            return ::std::result::Result::Err(violations.into_error("CreateRequest"));
+        let (Some(employee_type),) = (employee_type,) else {
+            return Err(violations.into_error("CreateRequest"));
         };
         let request = CreateRequest {
             employee_type,
             user_approval: self.user_approval,
         };
         ::lark_runtime::Validate::validate(&request)?;
-        ::std::result::Result::Ok(request)
+        Ok(request)
     }
 }
 impl ::lark_runtime::Validate for CreateRequest {
@@ -109,7 +103,7 @@ impl ::lark_runtime::Validate for CreateRequest {
         }
         {
             let at = at.field("user_approval");
-            if let ::std::option::Option::Some(value) = &self.user_approval {
+            if let Some(value) = &self.user_approval {
                 ::lark_runtime::Validate::validate_at(value, &at, violations);
             }
         }
@@ -126,31 +120,31 @@ impl ::lark_runtime::Endpoint for CreateRequest {
         access_tokens: &[::lark_runtime::AccessTokenKind::Tenant],
         app_types: &[::lark_runtime::AppType::Custom, ::lark_runtime::AppType::Isv],
         scopes: &["attendance:task"],
-        rate_limit: ::std::option::Option::Some(::lark_runtime::RateLimit {
+        rate_limit: Some(::lark_runtime::RateLimit {
             requests: 50u32,
             period_seconds: 1u32,
         }),
         envelope: ::lark_runtime::Envelope::Data,
         request_body: ::lark_runtime::RequestBody::Json,
         response_kind: ::lark_runtime::ResponseKind::Json,
-        pagination_items: ::std::option::Option::None,
+        pagination_items: None,
         path_example: &[],
         query_example: &[("employee_type", "employee_id")],
-        request_example: ::std::option::Option::Some(
+        request_example: Some(
             "{\"user_approval\":{\"date\":\"20210104\",\"leaves\":[{\"default_locale\":\"ch\",\"end_time\":\"2021-01-04 19:00:00\",\"i18n_names\":{\"ch\":\"中文描述\",\"en\":\"English description\",\"ja\":\"日本語の説明\"},\"idempotent_id\":\"1233432312\",\"interval\":3600,\"reason\":\"家里有事\",\"start_time\":\"2021-01-04 09:00:00\",\"uniq_id\":\"6852582717813440527\",\"unit\":1}],\"outs\":[{\"cancel_process_id\":[\"7304865941202929196\"],\"correct_process_id\":[\"7304865941202929196\"],\"default_locale\":\"ch\",\"end_time\":\"2021-01-04 19:00:00\",\"i18n_names\":{\"ch\":\"中文描述\",\"en\":\"English description\",\"ja\":\"日本語の説明\"},\"idempotent_id\":\"1233432312\",\"interval\":3600,\"process_id\":[\"7304865941202929196\"],\"reason\":\"外出办事\",\"start_time\":\"2021-01-04 09:00:00\",\"uniq_id\":\"9496E43696967658A512969523E89870\",\"unit\":1}],\"overtime_works\":[{\"cancel_process_id\":[\"7304865941202929196\"],\"category\":2,\"correct_process_id\":[\"7304865941202929196\"],\"duration\":1.5,\"end_time\":\"2021-01-10 13:00:00\",\"idempotent_id\":\"1233432312\",\"process_id\":[\"7304865941202929196\"],\"reason\":\"推进项目进度\",\"start_time\":\"2021-01-09 09:00:00\",\"type\":1,\"unit\":1}],\"time_zone\":\"0\",\"trips\":[{\"approve_apply_time\":\"2021-01-04 11:00:00\",\"approve_pass_time\":\"2021-01-04 12:00:00\",\"cancel_process_id\":[\"7304865941202929196\"],\"correct_process_id\":[\"7304865941202929196\"],\"departure\":{\"region_id\":\"6863333418483058189\",\"region_level\":\"l1\"},\"destinations\":[{\"region_id\":\"6863333418483058189\",\"region_level\":\"l1\"}],\"end_time\":\"2021-01-04 19:00:00\",\"idempotent_id\":\"1233432312\",\"process_id\":[\"7304865941202929196\"],\"reason\":\"培训\",\"remarks\":\"出差备注\",\"start_time\":\"2021-01-04 09:00:00\",\"transportation\":[1],\"trip_type\":1}],\"user_id\":\"abd754f7\"}}",
         ),
-        response_example: ::std::option::Option::Some(
+        response_example: Some(
             "{\"code\":0,\"data\":{\"user_approval\":{\"date\":\"20210104\",\"leaves\":[{\"approval_id\":\"6737202939523236113\",\"approve_apply_time\":\"2021-01-04 11:00:00\",\"approve_pass_time\":\"2021-01-04 12:00:00\",\"default_locale\":\"ch\",\"end_time\":\"2021-01-04 19:00:00\",\"i18n_names\":{\"ch\":\"中文描述\",\"en\":\"English description\",\"ja\":\"日本語の説明\"},\"idempotent_id\":\"1233432312\",\"interval\":3600,\"reason\":\"家里有事\",\"start_time\":\"2021-01-04 09:00:00\",\"uniq_id\":\"6852582717813440527\",\"unit\":1}],\"outs\":[{\"approval_id\":\"6737202939523236113\",\"approve_apply_time\":\"2021-01-04 11:00:00\",\"approve_pass_time\":\"2021-01-04 12:00:00\",\"cancel_process_id\":[\"7304865941202929196\"],\"correct_process_id\":[\"7304865941202929196\"],\"default_locale\":\"ch\",\"end_time\":\"2021-01-04 19:00:00\",\"i18n_names\":{\"ch\":\"中文描述\",\"en\":\"English description\",\"ja\":\"日本語の説明\"},\"idempotent_id\":\"1233432312\",\"interval\":3600,\"process_id\":[\"7304865941202929196\"],\"reason\":\"外出办事\",\"start_time\":\"2021-01-04 09:00:00\",\"uniq_id\":\"9496E43696967658A512969523E89870\",\"unit\":1}],\"overtime_works\":[{\"approval_id\":\"6737202939523236113\",\"cancel_process_id\":[\"7304865941202929196\"],\"category\":2,\"correct_process_id\":[\"7304865941202929196\"],\"duration\":1.5,\"end_time\":\"2021-01-10 13:00:00\",\"idempotent_id\":\"1233432312\",\"process_id\":[\"7304865941202929196\"],\"reason\":\"推进项目进度\",\"start_time\":\"2021-01-09 09:00:00\",\"type\":1,\"unit\":1}],\"time_zone\":\"Asia/Shanghai\",\"trips\":[{\"approval_id\":\"6737202939523236113\",\"approve_apply_time\":\"2021-01-04 11:00:00\",\"approve_pass_time\":\"2021-01-04 12:00:00\",\"cancel_process_id\":[\"7304865941202929196\"],\"correct_process_id\":[\"7304865941202929196\"],\"departure\":{\"region_id\":\"6863333418483058189\",\"region_level\":\"l1\"},\"destinations\":[{\"region_id\":\"6863333418483058189\",\"region_level\":\"l1\"}],\"end_time\":\"2021-01-04 19:00:00\",\"idempotent_id\":\"1233432312\",\"process_id\":[\"7304865941202929196\"],\"reason\":\"培训\",\"remarks\":\"出差备注\",\"start_time\":\"2021-01-04 09:00:00\",\"transportation\":[1],\"trip_type\":1}],\"user_id\":\"abd754f7\"}},\"msg\":\"success\"}",
         ),
     };
-    fn path(&self) -> ::std::string::String {
-        ::std::string::String::from("/open-apis/attendance/v1/user_approvals")
+    fn path(&self) -> String {
+        String::from("/open-apis/attendance/v1/user_approvals")
     }
-    fn query(&self) -> ::std::vec::Vec<(&'static str, ::std::string::String)> {
-        let mut query = ::std::vec::Vec::new();
+    fn query(&self) -> Vec<(&'static str, String)> {
+        let mut query = Vec::new();
         {
             let value = &self.employee_type;
-            query.push(("employee_type", ::std::string::ToString::to_string(value)));
+            query.push(("employee_type", ToString::to_string(value)));
         }
         query
     }
@@ -158,15 +152,13 @@ impl ::lark_runtime::Endpoint for CreateRequest {
 impl ::lark_runtime::Incoming for CreateRequest {
     fn from_incoming(
         request: &::lark_runtime::IncomingRequest<'_>,
-    ) -> ::std::result::Result<Self, ::lark_runtime::ValidationError> {
+    ) -> Result<Self, ::lark_runtime::ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
         #[derive(::lark_runtime::__private::serde::Deserialize)]
         #[serde(crate = "::lark_runtime::__private::serde")]
         struct Body {
             #[serde(default, rename = "user_approval")]
-            user_approval: ::std::option::Option<
-                crate::attendance::v1::types::UserApproval,
-            >,
+            user_approval: Option<crate::attendance::v1::types::UserApproval>,
         }
         let root = ::lark_runtime::validate::FieldPath::root();
         let mut violations = ::lark_runtime::validate::Violations::default();
@@ -175,9 +167,8 @@ impl ::lark_runtime::Incoming for CreateRequest {
             .query_one::<
                 crate::attendance::v1::types::EmployeeTypeWithOpenId,
             >(&root.field("employee_type"), "employee_type", &mut violations);
-        let ::std::option::Option::Some(body) = request.body::<Body>(&mut violations)
-        else {
-            return ::std::result::Result::Err(violations.into_error("CreateRequest"));
+        let Some(body) = request.body::<Body>(&mut violations) else {
+            return Err(violations.into_error("CreateRequest"));
         };
         builder.user_approval = body.user_approval;
         ::lark_runtime::incoming::finish(violations, "CreateRequest", builder.build())
@@ -198,7 +189,7 @@ impl ::lark_runtime::Incoming for CreateRequest {
 pub struct CreateResponse {
     /// 审批信息 — the approval results as written, with their approval instance ids.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub user_approval: ::std::option::Option<crate::attendance::v1::types::UserApproval>,
+    pub user_approval: Option<crate::attendance::v1::types::UserApproval>,
 }
 /// A documented error code of 写入审批结果 — Write third-party approval results into attendance.
 ///
@@ -269,74 +260,68 @@ impl CreateError {
         }
     }
     /// The HTTP status the reference page gives; `None` for an undocumented code.
-    pub fn http_status(&self) -> ::std::option::Option<u16> {
+    pub fn http_status(&self) -> Option<u16> {
         match self {
-            Self::ParamInvalid => ::std::option::Option::Some(400),
-            Self::TenantIdEmpty => ::std::option::Option::Some(400),
-            Self::UserNotFoundOrNoPermission => ::std::option::Option::Some(400),
-            Self::NoDataPermission => ::std::option::Option::Some(400),
-            Self::SystemError => ::std::option::Option::Some(500),
-            Self::ApprovalRecordsInvalid => ::std::option::Option::Some(400),
-            Self::GeneralError => ::std::option::Option::Some(400),
-            Self::Undocumented(_) => ::std::option::Option::None,
+            Self::ParamInvalid => Some(400),
+            Self::TenantIdEmpty => Some(400),
+            Self::UserNotFoundOrNoPermission => Some(400),
+            Self::NoDataPermission => Some(400),
+            Self::SystemError => Some(500),
+            Self::ApprovalRecordsInvalid => Some(400),
+            Self::GeneralError => Some(400),
+            Self::Undocumented(_) => None,
         }
     }
     /// The message the reference page gives; `None` for an undocumented code.
-    pub fn message(&self) -> ::std::option::Option<&'static str> {
+    pub fn message(&self) -> Option<&'static str> {
         match self {
-            Self::ParamInvalid => ::std::option::Option::Some("param is invalis"),
-            Self::TenantIdEmpty => ::std::option::Option::Some("tenant_id is empty"),
-            Self::UserNotFoundOrNoPermission => {
-                ::std::option::Option::Some("param is invalis")
-            }
-            Self::NoDataPermission => ::std::option::Option::Some("没有权限"),
-            Self::SystemError => ::std::option::Option::Some("param is invalis"),
-            Self::ApprovalRecordsInvalid => {
-                ::std::option::Option::Some("param is invalis")
-            }
-            Self::GeneralError => ::std::option::Option::Some("通用错误信息"),
-            Self::Undocumented(_) => ::std::option::Option::None,
+            Self::ParamInvalid => Some("param is invalis"),
+            Self::TenantIdEmpty => Some("tenant_id is empty"),
+            Self::UserNotFoundOrNoPermission => Some("param is invalis"),
+            Self::NoDataPermission => Some("没有权限"),
+            Self::SystemError => Some("param is invalis"),
+            Self::ApprovalRecordsInvalid => Some("param is invalis"),
+            Self::GeneralError => Some("通用错误信息"),
+            Self::Undocumented(_) => None,
         }
     }
     /// What the reference page advises; `None` when it says nothing or for an undocumented code.
-    pub fn advice(&self) -> ::std::option::Option<&'static str> {
+    pub fn advice(&self) -> Option<&'static str> {
         match self {
             Self::ParamInvalid => {
-                ::std::option::Option::Some(
+                Some(
                     "入参校验失败 — the request failed validation; the returned message names the bad parameter (e.g. \"employee_type invalid\").",
                 )
             }
             Self::TenantIdEmpty => {
-                ::std::option::Option::Some(
-                    "Check that the tenant_access_token sent is the right one.",
-                )
+                Some("Check that the tenant_access_token sent is the right one.")
             }
             Self::UserNotFoundOrNoPermission => {
-                ::std::option::Option::Some(
+                Some(
                     "A user id in the request does not exist or is outside the app's permission; the returned message says which.",
                 )
             }
             Self::NoDataPermission => {
-                ::std::option::Option::Some(
+                Some(
                     "数据权限范围 — check the data permission scope in the attendance admin console.",
                 )
             }
             Self::SystemError => {
-                ::std::option::Option::Some(
+                Some(
                     "An internal fault (e.g. \"internal server error\"); retry, or ask technical support.",
                 )
             }
             Self::ApprovalRecordsInvalid => {
-                ::std::option::Option::Some(
+                Some(
                     "Some of the approval records could not be written; the returned message lists them as\n{\"TripErrorRecords\", \"OvertimeWorkErrorRecords\", \"LeaveErrorRecords\", \"OutErrorRecords\"}. Fix those\nrecords, or ask technical support.\n",
                 )
             }
             Self::GeneralError => {
-                ::std::option::Option::Some(
+                Some(
                     "通用错误信息 — one of several general errors; see the attendance service's general error messages guide for the meaning and fix.",
                 )
             }
-            Self::Undocumented(_) => ::std::option::Option::None,
+            Self::Undocumented(_) => None,
         }
     }
     /// Whether sending the same request again can succeed.
@@ -360,13 +345,13 @@ impl ::lark_runtime::DocumentedError for CreateError {
     fn code(&self) -> i64 {
         self.code()
     }
-    fn http_status(&self) -> ::std::option::Option<u16> {
+    fn http_status(&self) -> Option<u16> {
         self.http_status()
     }
-    fn message(&self) -> ::std::option::Option<&'static str> {
+    fn message(&self) -> Option<&'static str> {
         self.message()
     }
-    fn advice(&self) -> ::std::option::Option<&'static str> {
+    fn advice(&self) -> Option<&'static str> {
         self.advice()
     }
     fn is_retryable(&self) -> bool {

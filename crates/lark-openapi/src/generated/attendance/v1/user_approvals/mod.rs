@@ -20,7 +20,7 @@ impl<'a> AttendanceV1UserApprovalsApi<'a> {
     pub async fn create(
         &self,
         request: create::CreateRequest,
-    ) -> ::std::result::Result<
+    ) -> Result<
         ::lark_runtime::Response<create::CreateResponse>,
         ::lark_runtime::Error<create::CreateError>,
     > {
@@ -34,7 +34,7 @@ impl<'a> AttendanceV1UserApprovalsApi<'a> {
     pub async fn query(
         &self,
         request: query::QueryRequest,
-    ) -> ::std::result::Result<
+    ) -> Result<
         ::lark_runtime::Response<query::QueryResponse>,
         ::lark_runtime::Error<query::QueryError>,
     > {

@@ -26,7 +26,7 @@ pub struct QueryRequest {
     /// 员工 ID 列表 — employee ids, of the kind `employee_type` names.
     ///
     /// Example: `["abd754f7"]`
-    user_ids: ::std::vec::Vec<::std::string::String>,
+    user_ids: Vec<String>,
     /// 查询的起始日期 — first day of the range, a yyyyMMdd number; at most one day after today (on
     /// 20241010, 20241011 is accepted and 20241012 is refused).
     ///
@@ -40,25 +40,23 @@ pub struct QueryRequest {
     ///
     /// Example: `"PeriodTime"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    check_date_type: ::std::option::Option<
-        crate::attendance::v1::types::ApprovalCheckDateType,
-    >,
+    check_date_type: Option<crate::attendance::v1::types::ApprovalCheckDateType>,
     /// 查询状态 — the approval state to return; approved (2) when unset. Leaves and overtime support only
     /// approved and withdrawn; outings and trips support every state.
     ///
     /// Example: `2`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    status: ::std::option::Option<crate::attendance::v1::types::ApprovalStatus>,
+    status: Option<crate::attendance::v1::types::ApprovalStatus>,
     /// 查询的起始时间 — start of the range, Unix seconds as a string (in limited release, not open yet).
     ///
     /// Example: `"1566641088"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    check_time_from: ::std::option::Option<::std::string::String>,
+    check_time_from: Option<String>,
     /// 查询的结束时间 — end of the range, Unix seconds as a string (in limited release, not open yet).
     ///
     /// Example: `"1592561088"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    check_time_to: ::std::option::Option<::std::string::String>,
+    check_time_to: Option<String>,
 }
 impl QueryRequest {
     /// A builder with nothing set.
@@ -76,7 +74,7 @@ impl QueryRequest {
     /// 员工 ID 列表 — employee ids, of the kind `employee_type` names.
     ///
     /// Example: `["abd754f7"]`
-    pub fn user_ids(&self) -> &::std::vec::Vec<::std::string::String> {
+    pub fn user_ids(&self) -> &Vec<String> {
         &self.user_ids
     }
     /// 查询的起始日期 — first day of the range, a yyyyMMdd number; at most one day after today (on
@@ -97,28 +95,26 @@ impl QueryRequest {
     /// Example: `"PeriodTime"`
     pub fn check_date_type(
         &self,
-    ) -> ::std::option::Option<&crate::attendance::v1::types::ApprovalCheckDateType> {
+    ) -> Option<&crate::attendance::v1::types::ApprovalCheckDateType> {
         self.check_date_type.as_ref()
     }
     /// 查询状态 — the approval state to return; approved (2) when unset. Leaves and overtime support only
     /// approved and withdrawn; outings and trips support every state.
     ///
     /// Example: `2`
-    pub fn status(
-        &self,
-    ) -> ::std::option::Option<&crate::attendance::v1::types::ApprovalStatus> {
+    pub fn status(&self) -> Option<&crate::attendance::v1::types::ApprovalStatus> {
         self.status.as_ref()
     }
     /// 查询的起始时间 — start of the range, Unix seconds as a string (in limited release, not open yet).
     ///
     /// Example: `"1566641088"`
-    pub fn check_time_from(&self) -> ::std::option::Option<&::std::string::String> {
+    pub fn check_time_from(&self) -> Option<&String> {
         self.check_time_from.as_ref()
     }
     /// 查询的结束时间 — end of the range, Unix seconds as a string (in limited release, not open yet).
     ///
     /// Example: `"1592561088"`
-    pub fn check_time_to(&self) -> ::std::option::Option<&::std::string::String> {
+    pub fn check_time_to(&self) -> Option<&String> {
         self.check_time_to.as_ref()
     }
 }
@@ -126,18 +122,14 @@ impl QueryRequest {
 #[derive(Debug, Clone, Default)]
 #[must_use]
 pub struct QueryRequestBuilder {
-    employee_type: ::std::option::Option<
-        crate::attendance::v1::types::EmployeeTypeWithOpenId,
-    >,
-    user_ids: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
-    check_date_from: ::std::option::Option<i32>,
-    check_date_to: ::std::option::Option<i32>,
-    check_date_type: ::std::option::Option<
-        crate::attendance::v1::types::ApprovalCheckDateType,
-    >,
-    status: ::std::option::Option<crate::attendance::v1::types::ApprovalStatus>,
-    check_time_from: ::std::option::Option<::std::string::String>,
-    check_time_to: ::std::option::Option<::std::string::String>,
+    employee_type: Option<crate::attendance::v1::types::EmployeeTypeWithOpenId>,
+    user_ids: Option<Vec<String>>,
+    check_date_from: Option<i32>,
+    check_date_to: Option<i32>,
+    check_date_type: Option<crate::attendance::v1::types::ApprovalCheckDateType>,
+    status: Option<crate::attendance::v1::types::ApprovalStatus>,
+    check_time_from: Option<String>,
+    check_time_to: Option<String>,
 }
 impl QueryRequestBuilder {
     /// 员工 ID 类型 — the kind of id of `user_ids` in the request and `user_id` in the response.
@@ -147,7 +139,7 @@ impl QueryRequestBuilder {
         mut self,
         employee_type: crate::attendance::v1::types::EmployeeTypeWithOpenId,
     ) -> Self {
-        self.employee_type = ::std::option::Option::Some(employee_type);
+        self.employee_type = Some(employee_type);
         self
     }
     /// 员工 ID 列表 — employee ids, of the kind `employee_type` names.
@@ -155,13 +147,9 @@ impl QueryRequestBuilder {
     /// Example: `["abd754f7"]`
     pub fn user_ids(
         mut self,
-        user_ids: impl ::std::iter::IntoIterator<
-            Item = impl ::std::convert::Into<::std::string::String>,
-        >,
+        user_ids: impl IntoIterator<Item = impl Into<String>>,
     ) -> Self {
-        self.user_ids = ::std::option::Option::Some(
-            user_ids.into_iter().map(::std::convert::Into::into).collect(),
-        );
+        self.user_ids = Some(user_ids.into_iter().map(Into::into).collect());
         self
     }
     /// 查询的起始日期 — first day of the range, a yyyyMMdd number; at most one day after today (on
@@ -169,14 +157,14 @@ impl QueryRequestBuilder {
     ///
     /// Example: `20190817`
     pub fn check_date_from(mut self, check_date_from: i32) -> Self {
-        self.check_date_from = ::std::option::Option::Some(check_date_from);
+        self.check_date_from = Some(check_date_from);
         self
     }
     /// 查询的结束日期 — last day of the range, a yyyyMMdd number, at most 30 days after `check_date_from`.
     ///
     /// Example: `20190820`
     pub fn check_date_to(mut self, check_date_to: i32) -> Self {
-        self.check_date_to = ::std::option::Option::Some(check_date_to);
+        self.check_date_to = Some(check_date_to);
         self
     }
     /// 查询依据的时间类型 — which time of an approval the range is matched against; `PeriodTime` when unset.
@@ -186,7 +174,7 @@ impl QueryRequestBuilder {
         mut self,
         check_date_type: crate::attendance::v1::types::ApprovalCheckDateType,
     ) -> Self {
-        self.check_date_type = ::std::option::Option::Some(check_date_type);
+        self.check_date_type = Some(check_date_type);
         self
     }
     /// 查询状态 — the approval state to return; approved (2) when unset. Leaves and overtime support only
@@ -197,33 +185,25 @@ impl QueryRequestBuilder {
         mut self,
         status: crate::attendance::v1::types::ApprovalStatus,
     ) -> Self {
-        self.status = ::std::option::Option::Some(status);
+        self.status = Some(status);
         self
     }
     /// 查询的起始时间 — start of the range, Unix seconds as a string (in limited release, not open yet).
     ///
     /// Example: `"1566641088"`
-    pub fn check_time_from(
-        mut self,
-        check_time_from: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.check_time_from = ::std::option::Option::Some(check_time_from.into());
+    pub fn check_time_from(mut self, check_time_from: impl Into<String>) -> Self {
+        self.check_time_from = Some(check_time_from.into());
         self
     }
     /// 查询的结束时间 — end of the range, Unix seconds as a string (in limited release, not open yet).
     ///
     /// Example: `"1592561088"`
-    pub fn check_time_to(
-        mut self,
-        check_time_to: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.check_time_to = ::std::option::Option::Some(check_time_to.into());
+    pub fn check_time_to(mut self, check_time_to: impl Into<String>) -> Self {
+        self.check_time_to = Some(check_time_to.into());
         self
     }
     /// Checks every constraint of the spec and returns the request, or every violation found.
-    pub fn build(
-        self,
-    ) -> ::std::result::Result<QueryRequest, ::lark_runtime::ValidationError> {
+    pub fn build(self) -> Result<QueryRequest, ::lark_runtime::ValidationError> {
         let root = ::lark_runtime::validate::FieldPath::root();
         let mut violations = ::lark_runtime::validate::Violations::default();
         let employee_type = violations
@@ -234,12 +214,12 @@ impl QueryRequestBuilder {
         let check_date_to = violations
             .required(&root.field("check_date_to"), self.check_date_to);
         let (
-            ::std::option::Option::Some(employee_type),
-            ::std::option::Option::Some(user_ids),
-            ::std::option::Option::Some(check_date_from),
-            ::std::option::Option::Some(check_date_to),
+            Some(employee_type),
+            Some(user_ids),
+            Some(check_date_from),
+            Some(check_date_to),
         ) = (employee_type, user_ids, check_date_from, check_date_to) else {
-            return ::std::result::Result::Err(violations.into_error("QueryRequest"));
+            return Err(violations.into_error("QueryRequest"));
         };
         let request = QueryRequest {
             employee_type,
@@ -252,7 +232,7 @@ impl QueryRequestBuilder {
             check_time_to: self.check_time_to,
         };
         ::lark_runtime::Validate::validate(&request)?;
-        ::std::result::Result::Ok(request)
+        Ok(request)
     }
 }
 impl ::lark_runtime::Validate for QueryRequest {
@@ -268,13 +248,13 @@ impl ::lark_runtime::Validate for QueryRequest {
         }
         {
             let at = at.field("check_date_type");
-            if let ::std::option::Option::Some(value) = &self.check_date_type {
+            if let Some(value) = &self.check_date_type {
                 ::lark_runtime::Validate::validate_at(value, &at, violations);
             }
         }
         {
             let at = at.field("status");
-            if let ::std::option::Option::Some(value) = &self.status {
+            if let Some(value) = &self.status {
                 ::lark_runtime::Validate::validate_at(value, &at, violations);
             }
         }
@@ -291,31 +271,31 @@ impl ::lark_runtime::Endpoint for QueryRequest {
         access_tokens: &[::lark_runtime::AccessTokenKind::Tenant],
         app_types: &[::lark_runtime::AppType::Custom],
         scopes: &["attendance:task:readonly"],
-        rate_limit: ::std::option::Option::Some(::lark_runtime::RateLimit {
+        rate_limit: Some(::lark_runtime::RateLimit {
             requests: 50u32,
             period_seconds: 1u32,
         }),
         envelope: ::lark_runtime::Envelope::Data,
         request_body: ::lark_runtime::RequestBody::Json,
         response_kind: ::lark_runtime::ResponseKind::Json,
-        pagination_items: ::std::option::Option::None,
+        pagination_items: None,
         path_example: &[],
         query_example: &[("employee_type", "employee_id")],
-        request_example: ::std::option::Option::Some(
+        request_example: Some(
             "{\"check_date_from\":20190817,\"check_date_to\":20190820,\"check_date_type\":\"PeriodTime\",\"check_time_from\":\"1566641088\",\"check_time_to\":\"1592561088\",\"status\":2,\"user_ids\":[\"abd754f7\"]}",
         ),
-        response_example: ::std::option::Option::Some(
+        response_example: Some(
             "{\"code\":0,\"data\":{\"user_approvals\":[{\"date\":\"20210104\",\"leaves\":[{\"approval_id\":\"6737202939523236113\",\"approve_apply_time\":\"2021-01-04 11:00:00\",\"approve_pass_time\":\"2021-01-04 12:00:00\",\"default_locale\":\"ch\",\"end_time\":\"2021-01-04 19:00:00\",\"i18n_names\":{\"ch\":\"中文描述\",\"en\":\"English description\",\"ja\":\"日本語の説明\"},\"idempotent_id\":\"1233432312\",\"interval\":8,\"reason\":\"家里有事\",\"start_time\":\"2021-01-04 09:00:00\",\"uniq_id\":\"6852582717813440527\",\"unit\":1}],\"outs\":[{\"approval_id\":\"6737202939523236113\",\"approve_apply_time\":\"2021-01-04 11:00:00\",\"approve_pass_time\":\"2021-01-04 12:00:00\",\"cancel_process_id\":[\"7304865941202929196\"],\"correct_process_id\":[\"7304865941202929196\"],\"default_locale\":\"ch\",\"end_time\":\"2021-01-04 19:00:00\",\"i18n_names\":{\"ch\":\"中文描述\",\"en\":\"English description\",\"ja\":\"日本語の説明\"},\"idempotent_id\":\"1233432312\",\"interval\":8,\"process_id\":[\"7304865941202929196\"],\"reason\":\"外出办事\",\"start_time\":\"2021-01-04 09:00:00\",\"uniq_id\":\"9496E43696967658A512969523E89870\",\"unit\":1}],\"overtime_works\":[{\"approval_id\":\"6737202939523236113\",\"cancel_process_id\":[\"7304865941202929196\"],\"category\":2,\"correct_process_id\":[\"7304865941202929196\"],\"duration\":1.5,\"end_time\":\"2021-01-10 13:00:00\",\"idempotent_id\":\"1233432312\",\"process_id\":[\"7304865941202929196\"],\"reason\":\"推进项目进度\",\"start_time\":\"2021-01-09 09:00:00\",\"type\":1,\"unit\":1}],\"time_zone\":\"Asia/Shanghai\",\"trips\":[{\"approval_id\":\"6737202939523236113\",\"approve_apply_time\":\"2021-01-04 11:00:00\",\"approve_pass_time\":\"2021-01-04 12:00:00\",\"cancel_process_id\":[\"7304865941202929196\"],\"correct_process_id\":[\"7304865941202929196\"],\"departure\":{\"region_id\":\"6863333418483058189\",\"region_level\":\"l1：国家级\"},\"destinations\":[{\"region_id\":\"6863333418483058189\",\"region_level\":\"l1：国家级\"}],\"end_time\":\"2021-01-04 19:00:00\",\"idempotent_id\":\"1233432312\",\"process_id\":[\"7304865941202929196\"],\"reason\":\"培训\",\"remarks\":\"出差备注\",\"start_time\":\"2021-01-04 09:00:00\",\"transportation\":[1],\"trip_type\":1}],\"user_id\":\"abd754f7\"}]},\"msg\":\"success\"}",
         ),
     };
-    fn path(&self) -> ::std::string::String {
-        ::std::string::String::from("/open-apis/attendance/v1/user_approvals/query")
+    fn path(&self) -> String {
+        String::from("/open-apis/attendance/v1/user_approvals/query")
     }
-    fn query(&self) -> ::std::vec::Vec<(&'static str, ::std::string::String)> {
-        let mut query = ::std::vec::Vec::new();
+    fn query(&self) -> Vec<(&'static str, String)> {
+        let mut query = Vec::new();
         {
             let value = &self.employee_type;
-            query.push(("employee_type", ::std::string::ToString::to_string(value)));
+            query.push(("employee_type", ToString::to_string(value)));
         }
         query
     }
@@ -323,27 +303,25 @@ impl ::lark_runtime::Endpoint for QueryRequest {
 impl ::lark_runtime::Incoming for QueryRequest {
     fn from_incoming(
         request: &::lark_runtime::IncomingRequest<'_>,
-    ) -> ::std::result::Result<Self, ::lark_runtime::ValidationError> {
+    ) -> Result<Self, ::lark_runtime::ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
         #[derive(::lark_runtime::__private::serde::Deserialize)]
         #[serde(crate = "::lark_runtime::__private::serde")]
         struct Body {
             #[serde(default, rename = "user_ids")]
-            user_ids: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+            user_ids: Option<Vec<String>>,
             #[serde(default, rename = "check_date_from")]
-            check_date_from: ::std::option::Option<i32>,
+            check_date_from: Option<i32>,
             #[serde(default, rename = "check_date_to")]
-            check_date_to: ::std::option::Option<i32>,
+            check_date_to: Option<i32>,
             #[serde(default, rename = "check_date_type")]
-            check_date_type: ::std::option::Option<
-                crate::attendance::v1::types::ApprovalCheckDateType,
-            >,
+            check_date_type: Option<crate::attendance::v1::types::ApprovalCheckDateType>,
             #[serde(default, rename = "status")]
-            status: ::std::option::Option<crate::attendance::v1::types::ApprovalStatus>,
+            status: Option<crate::attendance::v1::types::ApprovalStatus>,
             #[serde(default, rename = "check_time_from")]
-            check_time_from: ::std::option::Option<::std::string::String>,
+            check_time_from: Option<String>,
             #[serde(default, rename = "check_time_to")]
-            check_time_to: ::std::option::Option<::std::string::String>,
+            check_time_to: Option<String>,
         }
         let root = ::lark_runtime::validate::FieldPath::root();
         let mut violations = ::lark_runtime::validate::Violations::default();
@@ -352,9 +330,8 @@ impl ::lark_runtime::Incoming for QueryRequest {
             .query_one::<
                 crate::attendance::v1::types::EmployeeTypeWithOpenId,
             >(&root.field("employee_type"), "employee_type", &mut violations);
-        let ::std::option::Option::Some(body) = request.body::<Body>(&mut violations)
-        else {
-            return ::std::result::Result::Err(violations.into_error("QueryRequest"));
+        let Some(body) = request.body::<Body>(&mut violations) else {
+            return Err(violations.into_error("QueryRequest"));
         };
         builder.user_ids = body.user_ids;
         builder.check_date_from = body.check_date_from;
@@ -381,9 +358,7 @@ impl ::lark_runtime::Incoming for QueryRequest {
 pub struct QueryResponse {
     /// 审批结果列表 — the approvals found, one entry per employee and day.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub user_approvals: ::std::option::Option<
-        ::std::vec::Vec<crate::attendance::v1::types::UserApproval>,
-    >,
+    pub user_approvals: Option<Vec<crate::attendance::v1::types::UserApproval>>,
 }
 /// A documented error code of 获取审批数据 — Query employees' leave, overtime, outing and trip approvals.
 ///
@@ -460,81 +435,73 @@ impl QueryError {
         }
     }
     /// The HTTP status the reference page gives; `None` for an undocumented code.
-    pub fn http_status(&self) -> ::std::option::Option<u16> {
+    pub fn http_status(&self) -> Option<u16> {
         match self {
-            Self::ParamInvalid => ::std::option::Option::Some(400),
-            Self::TenantIdEmpty => ::std::option::Option::Some(400),
-            Self::UserNotFoundOrNoPermission => ::std::option::Option::Some(400),
-            Self::NoDataPermission => ::std::option::Option::Some(400),
-            Self::SystemError => ::std::option::Option::Some(500),
-            Self::ShiftServiceFault => ::std::option::Option::Some(500),
-            Self::Deprecated => ::std::option::Option::Some(500),
-            Self::GeneralError => ::std::option::Option::Some(400),
-            Self::Undocumented(_) => ::std::option::Option::None,
+            Self::ParamInvalid => Some(400),
+            Self::TenantIdEmpty => Some(400),
+            Self::UserNotFoundOrNoPermission => Some(400),
+            Self::NoDataPermission => Some(400),
+            Self::SystemError => Some(500),
+            Self::ShiftServiceFault => Some(500),
+            Self::Deprecated => Some(500),
+            Self::GeneralError => Some(400),
+            Self::Undocumented(_) => None,
         }
     }
     /// The message the reference page gives; `None` for an undocumented code.
-    pub fn message(&self) -> ::std::option::Option<&'static str> {
+    pub fn message(&self) -> Option<&'static str> {
         match self {
-            Self::ParamInvalid => ::std::option::Option::Some("param is invalis"),
-            Self::TenantIdEmpty => ::std::option::Option::Some("tenant_id is empty"),
-            Self::UserNotFoundOrNoPermission => {
-                ::std::option::Option::Some("param is invalis")
-            }
-            Self::NoDataPermission => ::std::option::Option::Some("没有权限"),
-            Self::SystemError => ::std::option::Option::Some("param is invalis"),
-            Self::ShiftServiceFault => ::std::option::Option::Some("param is invalis"),
-            Self::Deprecated => {
-                ::std::option::Option::Some("历史错误码，不再使用")
-            }
-            Self::GeneralError => ::std::option::Option::Some("通用错误信息"),
-            Self::Undocumented(_) => ::std::option::Option::None,
+            Self::ParamInvalid => Some("param is invalis"),
+            Self::TenantIdEmpty => Some("tenant_id is empty"),
+            Self::UserNotFoundOrNoPermission => Some("param is invalis"),
+            Self::NoDataPermission => Some("没有权限"),
+            Self::SystemError => Some("param is invalis"),
+            Self::ShiftServiceFault => Some("param is invalis"),
+            Self::Deprecated => Some("历史错误码，不再使用"),
+            Self::GeneralError => Some("通用错误信息"),
+            Self::Undocumented(_) => None,
         }
     }
     /// What the reference page advises; `None` when it says nothing or for an undocumented code.
-    pub fn advice(&self) -> ::std::option::Option<&'static str> {
+    pub fn advice(&self) -> Option<&'static str> {
         match self {
             Self::ParamInvalid => {
-                ::std::option::Option::Some(
+                Some(
                     "入参校验失败 — the request failed validation; the returned message names the bad parameter (e.g. \"employee_type invalid\").",
                 )
             }
             Self::TenantIdEmpty => {
-                ::std::option::Option::Some(
-                    "Check that the tenant_access_token sent is the right one.",
-                )
+                Some("Check that the tenant_access_token sent is the right one.")
             }
             Self::UserNotFoundOrNoPermission => {
-                ::std::option::Option::Some(
+                Some(
                     "A user id in the request does not exist or is outside the app's permission; the returned message says which.",
                 )
             }
             Self::NoDataPermission => {
-                ::std::option::Option::Some(
+                Some(
                     "数据权限范围 — check the data permission scope in the attendance admin console.",
                 )
             }
             Self::SystemError => {
-                ::std::option::Option::Some(
+                Some(
                     "An internal fault (e.g. \"internal server error\"); retry, or ask technical support.",
                 )
             }
             Self::ShiftServiceFault => {
-                ::std::option::Option::Some(
+                Some(
                     "班次服务异常 — a shift service fault (e.g. \"internal server error\"); the returned message gives the cause. Retry, or ask technical support.",
                 )
             }
             Self::Deprecated => {
-                ::std::option::Option::Some(
-                    "历史错误码 — a legacy code that is no longer used.",
-                )
+                Some("历史错误码 — a legacy code that is no longer used.")
             }
             Self::GeneralError => {
-                ::std::option::Option::Some(
+                Some(
                     "通用错误信息 — one of several general errors; see the attendance service's general error messages guide for the meaning and fix.",
                 )
             }
-            Self::Undocumented(_) => ::std::option::Option::None,
+            Self::Undocumented(_) => None,
         }
     }
     /// Whether sending the same request again can succeed.
@@ -559,13 +526,13 @@ impl ::lark_runtime::DocumentedError for QueryError {
     fn code(&self) -> i64 {
         self.code()
     }
-    fn http_status(&self) -> ::std::option::Option<u16> {
+    fn http_status(&self) -> Option<u16> {
         self.http_status()
     }
-    fn message(&self) -> ::std::option::Option<&'static str> {
+    fn message(&self) -> Option<&'static str> {
         self.message()
     }
-    fn advice(&self) -> ::std::option::Option<&'static str> {
+    fn advice(&self) -> Option<&'static str> {
         self.advice()
     }
     fn is_retryable(&self) -> bool {

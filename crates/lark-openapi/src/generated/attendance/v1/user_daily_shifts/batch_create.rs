@@ -25,13 +25,13 @@ pub struct BatchCreateRequest {
     #[serde(skip)]
     employee_type: crate::attendance::v1::types::EmployeeType,
     /// 排班表信息列表 — the schedule entries to write, fewer than 50 per the page (taken as at most 50).
-    user_daily_shifts: ::std::vec::Vec<crate::attendance::v1::types::UserDailyShift>,
+    user_daily_shifts: Vec<crate::attendance::v1::types::UserDailyShift>,
     /// 操作人 ID — who performs the change, an id of the kind `employee_type` names. Required unless
     /// the "API 接入" (API access) flow has been completed in the attendance admin console.
     ///
     /// Example: `"dd31248a"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    operator_id: ::std::option::Option<::std::string::String>,
+    operator_id: Option<String>,
 }
 impl BatchCreateRequest {
     /// A builder with nothing set.
@@ -47,14 +47,14 @@ impl BatchCreateRequest {
     /// 排班表信息列表 — the schedule entries to write, fewer than 50 per the page (taken as at most 50).
     pub fn user_daily_shifts(
         &self,
-    ) -> &::std::vec::Vec<crate::attendance::v1::types::UserDailyShift> {
+    ) -> &Vec<crate::attendance::v1::types::UserDailyShift> {
         &self.user_daily_shifts
     }
     /// 操作人 ID — who performs the change, an id of the kind `employee_type` names. Required unless
     /// the "API 接入" (API access) flow has been completed in the attendance admin console.
     ///
     /// Example: `"dd31248a"`
-    pub fn operator_id(&self) -> ::std::option::Option<&::std::string::String> {
+    pub fn operator_id(&self) -> Option<&String> {
         self.operator_id.as_ref()
     }
 }
@@ -62,11 +62,9 @@ impl BatchCreateRequest {
 #[derive(Debug, Clone, Default)]
 #[must_use]
 pub struct BatchCreateRequestBuilder {
-    employee_type: ::std::option::Option<crate::attendance::v1::types::EmployeeType>,
-    user_daily_shifts: ::std::option::Option<
-        ::std::vec::Vec<crate::attendance::v1::types::UserDailyShift>,
-    >,
-    operator_id: ::std::option::Option<::std::string::String>,
+    employee_type: Option<crate::attendance::v1::types::EmployeeType>,
+    user_daily_shifts: Option<Vec<crate::attendance::v1::types::UserDailyShift>>,
+    operator_id: Option<String>,
 }
 impl BatchCreateRequestBuilder {
     /// 员工 ID 类型 — the kind of id of `user_id` and `operator_id` in the request and of `user_id` in the response.
@@ -76,49 +74,40 @@ impl BatchCreateRequestBuilder {
         mut self,
         employee_type: crate::attendance::v1::types::EmployeeType,
     ) -> Self {
-        self.employee_type = ::std::option::Option::Some(employee_type);
+        self.employee_type = Some(employee_type);
         self
     }
     /// 排班表信息列表 — the schedule entries to write, fewer than 50 per the page (taken as at most 50).
     pub fn user_daily_shifts(
         mut self,
-        user_daily_shifts: impl ::std::iter::IntoIterator<
+        user_daily_shifts: impl IntoIterator<
             Item = crate::attendance::v1::types::UserDailyShift,
         >,
     ) -> Self {
-        self.user_daily_shifts = ::std::option::Option::Some(
-            user_daily_shifts.into_iter().collect(),
-        );
+        self.user_daily_shifts = Some(user_daily_shifts.into_iter().collect());
         self
     }
     /// 操作人 ID — who performs the change, an id of the kind `employee_type` names. Required unless
     /// the "API 接入" (API access) flow has been completed in the attendance admin console.
     ///
     /// Example: `"dd31248a"`
-    pub fn operator_id(
-        mut self,
-        operator_id: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.operator_id = ::std::option::Option::Some(operator_id.into());
+    pub fn operator_id(mut self, operator_id: impl Into<String>) -> Self {
+        self.operator_id = Some(operator_id.into());
         self
     }
     /// Checks every constraint of the spec and returns the request, or every violation found.
-    pub fn build(
-        self,
-    ) -> ::std::result::Result<BatchCreateRequest, ::lark_runtime::ValidationError> {
+    pub fn build(self) -> Result<BatchCreateRequest, ::lark_runtime::ValidationError> {
         let root = ::lark_runtime::validate::FieldPath::root();
         let mut violations = ::lark_runtime::validate::Violations::default();
         let employee_type = violations
             .required(&root.field("employee_type"), self.employee_type);
         let user_daily_shifts = violations
             .required(&root.field("user_daily_shifts"), self.user_daily_shifts);
-        let (
-            ::std::option::Option::Some(employee_type),
-            ::std::option::Option::Some(user_daily_shifts),
-        ) = (employee_type, user_daily_shifts) else {
-            return ::std::result::Result::Err(
-                violations.into_error("BatchCreateRequest"),
-            );
+        let (Some(employee_type), Some(user_daily_shifts)) = (
+            employee_type,
+            user_daily_shifts,
+        ) else {
+            return Err(violations.into_error("BatchCreateRequest"));
         };
         let request = BatchCreateRequest {
             employee_type,
@@ -126,7 +115,7 @@ impl BatchCreateRequestBuilder {
             operator_id: self.operator_id,
         };
         ::lark_runtime::Validate::validate(&request)?;
-        ::std::result::Result::Ok(request)
+        Ok(request)
     }
 }
 impl ::lark_runtime::Validate for BatchCreateRequest {
@@ -143,13 +132,7 @@ impl ::lark_runtime::Validate for BatchCreateRequest {
         {
             let at = at.field("user_daily_shifts");
             let value = &self.user_daily_shifts;
-            violations
-                .items(
-                    &at,
-                    value.len(),
-                    ::std::option::Option::None,
-                    ::std::option::Option::Some(50),
-                );
+            violations.items(&at, value.len(), None, Some(50));
             for (index, item) in value.iter().enumerate() {
                 let at = at.index(index);
                 ::lark_runtime::Validate::validate_at(item, &at, violations);
@@ -168,33 +151,31 @@ impl ::lark_runtime::Endpoint for BatchCreateRequest {
         access_tokens: &[::lark_runtime::AccessTokenKind::Tenant],
         app_types: &[::lark_runtime::AppType::Custom],
         scopes: &["attendance:rule"],
-        rate_limit: ::std::option::Option::Some(::lark_runtime::RateLimit {
+        rate_limit: Some(::lark_runtime::RateLimit {
             requests: 50u32,
             period_seconds: 1u32,
         }),
         envelope: ::lark_runtime::Envelope::Data,
         request_body: ::lark_runtime::RequestBody::Json,
         response_kind: ::lark_runtime::ResponseKind::Json,
-        pagination_items: ::std::option::Option::None,
+        pagination_items: None,
         path_example: &[],
         query_example: &[("employee_type", "employee_id")],
-        request_example: ::std::option::Option::Some(
+        request_example: Some(
             "{\"operator_id\":\"dd31248a\",\"user_daily_shifts\":[{\"day_no\":21,\"group_id\":\"6737202939523236110\",\"is_clear_schedule\":true,\"month\":202101,\"shift_id\":\"6753520403404030215\",\"user_id\":\"abd754f7\"}]}",
         ),
-        response_example: ::std::option::Option::Some(
+        response_example: Some(
             "{\"code\":0,\"data\":{\"user_daily_shifts\":[{\"day_no\":21,\"group_id\":\"6737202939523236110\",\"is_clear_schedule\":true,\"month\":202101,\"shift_id\":\"6753520403404030215\",\"user_id\":\"abd754f7\"}]},\"msg\":\"success\"}",
         ),
     };
-    fn path(&self) -> ::std::string::String {
-        ::std::string::String::from(
-            "/open-apis/attendance/v1/user_daily_shifts/batch_create",
-        )
+    fn path(&self) -> String {
+        String::from("/open-apis/attendance/v1/user_daily_shifts/batch_create")
     }
-    fn query(&self) -> ::std::vec::Vec<(&'static str, ::std::string::String)> {
-        let mut query = ::std::vec::Vec::new();
+    fn query(&self) -> Vec<(&'static str, String)> {
+        let mut query = Vec::new();
         {
             let value = &self.employee_type;
-            query.push(("employee_type", ::std::string::ToString::to_string(value)));
+            query.push(("employee_type", ToString::to_string(value)));
         }
         query
     }
@@ -202,17 +183,15 @@ impl ::lark_runtime::Endpoint for BatchCreateRequest {
 impl ::lark_runtime::Incoming for BatchCreateRequest {
     fn from_incoming(
         request: &::lark_runtime::IncomingRequest<'_>,
-    ) -> ::std::result::Result<Self, ::lark_runtime::ValidationError> {
+    ) -> Result<Self, ::lark_runtime::ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
         #[derive(::lark_runtime::__private::serde::Deserialize)]
         #[serde(crate = "::lark_runtime::__private::serde")]
         struct Body {
             #[serde(default, rename = "user_daily_shifts")]
-            user_daily_shifts: ::std::option::Option<
-                ::std::vec::Vec<crate::attendance::v1::types::UserDailyShift>,
-            >,
+            user_daily_shifts: Option<Vec<crate::attendance::v1::types::UserDailyShift>>,
             #[serde(default, rename = "operator_id")]
-            operator_id: ::std::option::Option<::std::string::String>,
+            operator_id: Option<String>,
         }
         let root = ::lark_runtime::validate::FieldPath::root();
         let mut violations = ::lark_runtime::validate::Violations::default();
@@ -221,11 +200,8 @@ impl ::lark_runtime::Incoming for BatchCreateRequest {
             .query_one::<
                 crate::attendance::v1::types::EmployeeType,
             >(&root.field("employee_type"), "employee_type", &mut violations);
-        let ::std::option::Option::Some(body) = request.body::<Body>(&mut violations)
-        else {
-            return ::std::result::Result::Err(
-                violations.into_error("BatchCreateRequest"),
-            );
+        let Some(body) = request.body::<Body>(&mut violations) else {
+            return Err(violations.into_error("BatchCreateRequest"));
         };
         builder.user_daily_shifts = body.user_daily_shifts;
         builder.operator_id = body.operator_id;
@@ -251,9 +227,7 @@ impl ::lark_runtime::Incoming for BatchCreateRequest {
 pub struct BatchCreateResponse {
     /// 班表信息列表 — the schedule entries as written.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub user_daily_shifts: ::std::option::Option<
-        ::std::vec::Vec<crate::attendance::v1::types::UserDailyShift>,
-    >,
+    pub user_daily_shifts: Option<Vec<crate::attendance::v1::types::UserDailyShift>>,
 }
 /// A documented error code of 创建或修改排班表 — Create or update employees' shift schedules.
 ///
@@ -326,81 +300,75 @@ impl BatchCreateError {
         }
     }
     /// The HTTP status the reference page gives; `None` for an undocumented code.
-    pub fn http_status(&self) -> ::std::option::Option<u16> {
+    pub fn http_status(&self) -> Option<u16> {
         match self {
-            Self::ParamInvalid => ::std::option::Option::Some(400),
-            Self::TenantIdEmpty => ::std::option::Option::Some(400),
-            Self::UserNotFoundOrNoPermission => ::std::option::Option::Some(400),
-            Self::NoDataPermission => ::std::option::Option::Some(400),
-            Self::GeneralError => ::std::option::Option::Some(400),
-            Self::SystemError => ::std::option::Option::Some(400),
-            Self::ShiftServiceFault => ::std::option::Option::Some(400),
-            Self::ShiftChangeNotAllowed => ::std::option::Option::Some(400),
-            Self::Undocumented(_) => ::std::option::Option::None,
+            Self::ParamInvalid => Some(400),
+            Self::TenantIdEmpty => Some(400),
+            Self::UserNotFoundOrNoPermission => Some(400),
+            Self::NoDataPermission => Some(400),
+            Self::GeneralError => Some(400),
+            Self::SystemError => Some(400),
+            Self::ShiftServiceFault => Some(400),
+            Self::ShiftChangeNotAllowed => Some(400),
+            Self::Undocumented(_) => None,
         }
     }
     /// The message the reference page gives; `None` for an undocumented code.
-    pub fn message(&self) -> ::std::option::Option<&'static str> {
+    pub fn message(&self) -> Option<&'static str> {
         match self {
-            Self::ParamInvalid => ::std::option::Option::Some("param is invalis"),
-            Self::TenantIdEmpty => ::std::option::Option::Some("tenant_id is empty"),
-            Self::UserNotFoundOrNoPermission => {
-                ::std::option::Option::Some("param is invalis")
-            }
-            Self::NoDataPermission => ::std::option::Option::Some("没有权限"),
-            Self::GeneralError => ::std::option::Option::Some("通用错误信息"),
-            Self::SystemError => ::std::option::Option::Some("param is invalis"),
-            Self::ShiftServiceFault => ::std::option::Option::Some("param is invalis"),
-            Self::ShiftChangeNotAllowed => {
-                ::std::option::Option::Some("param is invalis")
-            }
-            Self::Undocumented(_) => ::std::option::Option::None,
+            Self::ParamInvalid => Some("param is invalis"),
+            Self::TenantIdEmpty => Some("tenant_id is empty"),
+            Self::UserNotFoundOrNoPermission => Some("param is invalis"),
+            Self::NoDataPermission => Some("没有权限"),
+            Self::GeneralError => Some("通用错误信息"),
+            Self::SystemError => Some("param is invalis"),
+            Self::ShiftServiceFault => Some("param is invalis"),
+            Self::ShiftChangeNotAllowed => Some("param is invalis"),
+            Self::Undocumented(_) => None,
         }
     }
     /// What the reference page advises; `None` when it says nothing or for an undocumented code.
-    pub fn advice(&self) -> ::std::option::Option<&'static str> {
+    pub fn advice(&self) -> Option<&'static str> {
         match self {
             Self::ParamInvalid => {
-                ::std::option::Option::Some(
+                Some(
                     "入参校验失败 — the request failed validation; the returned message names the bad parameter (e.g. \"employee_type invalid\").",
                 )
             }
             Self::TenantIdEmpty => {
-                ::std::option::Option::Some(
-                    "Check that the tenant_access_token sent is the right one.",
-                )
+                Some("Check that the tenant_access_token sent is the right one.")
             }
             Self::UserNotFoundOrNoPermission => {
-                ::std::option::Option::Some(
+                Some(
                     "A user id in the request does not exist or is outside the app's permission; the returned message says which.",
                 )
             }
             Self::NoDataPermission => {
-                ::std::option::Option::Some(
+                Some(
                     "数据权限范围 — check the data permission scope in the attendance admin console.",
                 )
             }
             Self::GeneralError => {
-                ::std::option::Option::Some(
+                Some(
                     "通用错误信息 — one of several general errors; see the attendance service's general error messages guide for the meaning and fix.",
                 )
             }
             Self::SystemError => {
-                ::std::option::Option::Some(
+                Some(
                     "An internal fault (e.g. \"internal server error\"); ask technical support if it persists.",
                 )
             }
             Self::ShiftServiceFault => {
-                ::std::option::Option::Some(
+                Some(
                     "班次服务异常 — the shift service failed; the returned message gives the cause (e.g. \"internal server error\"). Ask technical support if it persists.",
                 )
             }
             Self::ShiftChangeNotAllowed => {
-                ::std::option::Option::Some(
+                Some(
                     "The shift may not be changed; the returned message gives the reason (e.g. \"default shift are not allowed to change.\" — the default shift cannot be modified).",
                 )
             }
-            Self::Undocumented(_) => ::std::option::Option::None,
+            Self::Undocumented(_) => None,
         }
     }
     /// Whether sending the same request again can succeed.
@@ -425,13 +393,13 @@ impl ::lark_runtime::DocumentedError for BatchCreateError {
     fn code(&self) -> i64 {
         self.code()
     }
-    fn http_status(&self) -> ::std::option::Option<u16> {
+    fn http_status(&self) -> Option<u16> {
         self.http_status()
     }
-    fn message(&self) -> ::std::option::Option<&'static str> {
+    fn message(&self) -> Option<&'static str> {
         self.message()
     }
-    fn advice(&self) -> ::std::option::Option<&'static str> {
+    fn advice(&self) -> Option<&'static str> {
         self.advice()
     }
     fn is_retryable(&self) -> bool {

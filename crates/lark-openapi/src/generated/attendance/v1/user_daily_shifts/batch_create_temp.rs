@@ -25,14 +25,12 @@ pub struct BatchCreateTempRequest {
     #[serde(skip)]
     employee_type: crate::attendance::v1::types::EmployeeType,
     /// 临时班表信息列表 — the temporary schedule entries to write, at most 50.
-    user_tmp_daily_shifts: ::std::vec::Vec<
-        crate::attendance::v1::types::UserTmpDailyShift,
-    >,
+    user_tmp_daily_shifts: Vec<crate::attendance::v1::types::UserTmpDailyShift>,
     /// 操作人 ID — who performs the change, an id of the kind `employee_type` names.
     ///
     /// Example: `"dd31248a"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    operator_id: ::std::option::Option<::std::string::String>,
+    operator_id: Option<String>,
 }
 impl BatchCreateTempRequest {
     /// A builder with nothing set.
@@ -48,13 +46,13 @@ impl BatchCreateTempRequest {
     /// 临时班表信息列表 — the temporary schedule entries to write, at most 50.
     pub fn user_tmp_daily_shifts(
         &self,
-    ) -> &::std::vec::Vec<crate::attendance::v1::types::UserTmpDailyShift> {
+    ) -> &Vec<crate::attendance::v1::types::UserTmpDailyShift> {
         &self.user_tmp_daily_shifts
     }
     /// 操作人 ID — who performs the change, an id of the kind `employee_type` names.
     ///
     /// Example: `"dd31248a"`
-    pub fn operator_id(&self) -> ::std::option::Option<&::std::string::String> {
+    pub fn operator_id(&self) -> Option<&String> {
         self.operator_id.as_ref()
     }
 }
@@ -62,11 +60,9 @@ impl BatchCreateTempRequest {
 #[derive(Debug, Clone, Default)]
 #[must_use]
 pub struct BatchCreateTempRequestBuilder {
-    employee_type: ::std::option::Option<crate::attendance::v1::types::EmployeeType>,
-    user_tmp_daily_shifts: ::std::option::Option<
-        ::std::vec::Vec<crate::attendance::v1::types::UserTmpDailyShift>,
-    >,
-    operator_id: ::std::option::Option<::std::string::String>,
+    employee_type: Option<crate::attendance::v1::types::EmployeeType>,
+    user_tmp_daily_shifts: Option<Vec<crate::attendance::v1::types::UserTmpDailyShift>>,
+    operator_id: Option<String>,
 }
 impl BatchCreateTempRequestBuilder {
     /// 员工 ID 类型 — the kind of id of `user_id` and `operator_id` in the request and of `user_id` in the response.
@@ -76,48 +72,41 @@ impl BatchCreateTempRequestBuilder {
         mut self,
         employee_type: crate::attendance::v1::types::EmployeeType,
     ) -> Self {
-        self.employee_type = ::std::option::Option::Some(employee_type);
+        self.employee_type = Some(employee_type);
         self
     }
     /// 临时班表信息列表 — the temporary schedule entries to write, at most 50.
     pub fn user_tmp_daily_shifts(
         mut self,
-        user_tmp_daily_shifts: impl ::std::iter::IntoIterator<
+        user_tmp_daily_shifts: impl IntoIterator<
             Item = crate::attendance::v1::types::UserTmpDailyShift,
         >,
     ) -> Self {
-        self.user_tmp_daily_shifts = ::std::option::Option::Some(
-            user_tmp_daily_shifts.into_iter().collect(),
-        );
+        self.user_tmp_daily_shifts = Some(user_tmp_daily_shifts.into_iter().collect());
         self
     }
     /// 操作人 ID — who performs the change, an id of the kind `employee_type` names.
     ///
     /// Example: `"dd31248a"`
-    pub fn operator_id(
-        mut self,
-        operator_id: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.operator_id = ::std::option::Option::Some(operator_id.into());
+    pub fn operator_id(mut self, operator_id: impl Into<String>) -> Self {
+        self.operator_id = Some(operator_id.into());
         self
     }
     /// Checks every constraint of the spec and returns the request, or every violation found.
     pub fn build(
         self,
-    ) -> ::std::result::Result<BatchCreateTempRequest, ::lark_runtime::ValidationError> {
+    ) -> Result<BatchCreateTempRequest, ::lark_runtime::ValidationError> {
         let root = ::lark_runtime::validate::FieldPath::root();
         let mut violations = ::lark_runtime::validate::Violations::default();
         let employee_type = violations
             .required(&root.field("employee_type"), self.employee_type);
         let user_tmp_daily_shifts = violations
             .required(&root.field("user_tmp_daily_shifts"), self.user_tmp_daily_shifts);
-        let (
-            ::std::option::Option::Some(employee_type),
-            ::std::option::Option::Some(user_tmp_daily_shifts),
-        ) = (employee_type, user_tmp_daily_shifts) else {
-            return ::std::result::Result::Err(
-                violations.into_error("BatchCreateTempRequest"),
-            );
+        let (Some(employee_type), Some(user_tmp_daily_shifts)) = (
+            employee_type,
+            user_tmp_daily_shifts,
+        ) else {
+            return Err(violations.into_error("BatchCreateTempRequest"));
         };
         let request = BatchCreateTempRequest {
             employee_type,
@@ -125,7 +114,7 @@ impl BatchCreateTempRequestBuilder {
             operator_id: self.operator_id,
         };
         ::lark_runtime::Validate::validate(&request)?;
-        ::std::result::Result::Ok(request)
+        Ok(request)
     }
 }
 impl ::lark_runtime::Validate for BatchCreateTempRequest {
@@ -142,13 +131,7 @@ impl ::lark_runtime::Validate for BatchCreateTempRequest {
         {
             let at = at.field("user_tmp_daily_shifts");
             let value = &self.user_tmp_daily_shifts;
-            violations
-                .items(
-                    &at,
-                    value.len(),
-                    ::std::option::Option::Some(0),
-                    ::std::option::Option::Some(50),
-                );
+            violations.items(&at, value.len(), Some(0), Some(50));
             for (index, item) in value.iter().enumerate() {
                 let at = at.index(index);
                 ::lark_runtime::Validate::validate_at(item, &at, violations);
@@ -170,33 +153,31 @@ impl ::lark_runtime::Endpoint for BatchCreateTempRequest {
         ],
         app_types: &[::lark_runtime::AppType::Custom],
         scopes: &["attendance:rule"],
-        rate_limit: ::std::option::Option::Some(::lark_runtime::RateLimit {
+        rate_limit: Some(::lark_runtime::RateLimit {
             requests: 50u32,
             period_seconds: 1u32,
         }),
         envelope: ::lark_runtime::Envelope::Data,
         request_body: ::lark_runtime::RequestBody::Json,
         response_kind: ::lark_runtime::ResponseKind::Json,
-        pagination_items: ::std::option::Option::None,
+        pagination_items: None,
         path_example: &[],
         query_example: &[("employee_type", "employee_id")],
-        request_example: ::std::option::Option::Some(
+        request_example: Some(
             "{\"operator_id\":\"dd31248a\",\"user_tmp_daily_shifts\":[{\"date\":20240120,\"group_id\":\"6737202939523236110\",\"punch_time_simple_rules\":[{\"off_time\":\"18：00\",\"on_time\":\"9：00\"}],\"shift_name\":\"临时早班\",\"user_id\":\"abd754f7\"}]}",
         ),
-        response_example: ::std::option::Option::Some(
+        response_example: Some(
             "{\"code\":0,\"data\":{\"user_tmp_daily_shifts\":[{\"date\":20240120,\"group_id\":\"6737202939523236110\",\"punch_time_simple_rules\":[{\"off_time\":\"18：00\",\"on_time\":\"9：00\"}],\"shift_name\":\"临时早班\",\"user_id\":\"abd754f7\"}]},\"msg\":\"success\"}",
         ),
     };
-    fn path(&self) -> ::std::string::String {
-        ::std::string::String::from(
-            "/open-apis/attendance/v1/user_daily_shifts/batch_create_temp",
-        )
+    fn path(&self) -> String {
+        String::from("/open-apis/attendance/v1/user_daily_shifts/batch_create_temp")
     }
-    fn query(&self) -> ::std::vec::Vec<(&'static str, ::std::string::String)> {
-        let mut query = ::std::vec::Vec::new();
+    fn query(&self) -> Vec<(&'static str, String)> {
+        let mut query = Vec::new();
         {
             let value = &self.employee_type;
-            query.push(("employee_type", ::std::string::ToString::to_string(value)));
+            query.push(("employee_type", ToString::to_string(value)));
         }
         query
     }
@@ -204,17 +185,17 @@ impl ::lark_runtime::Endpoint for BatchCreateTempRequest {
 impl ::lark_runtime::Incoming for BatchCreateTempRequest {
     fn from_incoming(
         request: &::lark_runtime::IncomingRequest<'_>,
-    ) -> ::std::result::Result<Self, ::lark_runtime::ValidationError> {
+    ) -> Result<Self, ::lark_runtime::ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
         #[derive(::lark_runtime::__private::serde::Deserialize)]
         #[serde(crate = "::lark_runtime::__private::serde")]
         struct Body {
             #[serde(default, rename = "user_tmp_daily_shifts")]
-            user_tmp_daily_shifts: ::std::option::Option<
-                ::std::vec::Vec<crate::attendance::v1::types::UserTmpDailyShift>,
+            user_tmp_daily_shifts: Option<
+                Vec<crate::attendance::v1::types::UserTmpDailyShift>,
             >,
             #[serde(default, rename = "operator_id")]
-            operator_id: ::std::option::Option<::std::string::String>,
+            operator_id: Option<String>,
         }
         let root = ::lark_runtime::validate::FieldPath::root();
         let mut violations = ::lark_runtime::validate::Violations::default();
@@ -223,11 +204,8 @@ impl ::lark_runtime::Incoming for BatchCreateTempRequest {
             .query_one::<
                 crate::attendance::v1::types::EmployeeType,
             >(&root.field("employee_type"), "employee_type", &mut violations);
-        let ::std::option::Option::Some(body) = request.body::<Body>(&mut violations)
-        else {
-            return ::std::result::Result::Err(
-                violations.into_error("BatchCreateTempRequest"),
-            );
+        let Some(body) = request.body::<Body>(&mut violations) else {
+            return Err(violations.into_error("BatchCreateTempRequest"));
         };
         builder.user_tmp_daily_shifts = body.user_tmp_daily_shifts;
         builder.operator_id = body.operator_id;
@@ -253,8 +231,8 @@ impl ::lark_runtime::Incoming for BatchCreateTempRequest {
 pub struct BatchCreateTempResponse {
     /// 临时班表信息列表 — the temporary schedule entries as written.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub user_tmp_daily_shifts: ::std::option::Option<
-        ::std::vec::Vec<crate::attendance::v1::types::UserTmpDailyShift>,
+    pub user_tmp_daily_shifts: Option<
+        Vec<crate::attendance::v1::types::UserTmpDailyShift>,
     >,
 }
 /// A documented error code of 创建或修改临时排班 — Create or update temporary shifts on employees' schedules.
@@ -286,28 +264,28 @@ impl BatchCreateTempError {
         }
     }
     /// The HTTP status the reference page gives; `None` for an undocumented code.
-    pub fn http_status(&self) -> ::std::option::Option<u16> {
+    pub fn http_status(&self) -> Option<u16> {
         match self {
-            Self::ParamInvalid => ::std::option::Option::Some(400),
-            Self::Undocumented(_) => ::std::option::Option::None,
+            Self::ParamInvalid => Some(400),
+            Self::Undocumented(_) => None,
         }
     }
     /// The message the reference page gives; `None` for an undocumented code.
-    pub fn message(&self) -> ::std::option::Option<&'static str> {
+    pub fn message(&self) -> Option<&'static str> {
         match self {
-            Self::ParamInvalid => ::std::option::Option::Some("param is invalid"),
-            Self::Undocumented(_) => ::std::option::Option::None,
+            Self::ParamInvalid => Some("param is invalid"),
+            Self::Undocumented(_) => None,
         }
     }
     /// What the reference page advises; `None` when it says nothing or for an undocumented code.
-    pub fn advice(&self) -> ::std::option::Option<&'static str> {
+    pub fn advice(&self) -> Option<&'static str> {
         match self {
             Self::ParamInvalid => {
-                ::std::option::Option::Some(
+                Some(
                     "入参校验失败 — the request failed validation; the returned message names the bad parameter (e.g. \"employee_type invalid\").",
                 )
             }
-            Self::Undocumented(_) => ::std::option::Option::None,
+            Self::Undocumented(_) => None,
         }
     }
     /// Whether sending the same request again can succeed.
@@ -325,13 +303,13 @@ impl ::lark_runtime::DocumentedError for BatchCreateTempError {
     fn code(&self) -> i64 {
         self.code()
     }
-    fn http_status(&self) -> ::std::option::Option<u16> {
+    fn http_status(&self) -> Option<u16> {
         self.http_status()
     }
-    fn message(&self) -> ::std::option::Option<&'static str> {
+    fn message(&self) -> Option<&'static str> {
         self.message()
     }
-    fn advice(&self) -> ::std::option::Option<&'static str> {
+    fn advice(&self) -> Option<&'static str> {
         self.advice()
     }
     fn is_retryable(&self) -> bool {

@@ -22,7 +22,7 @@ impl<'a> AttendanceV1UserDailyShiftsApi<'a> {
     pub async fn batch_create(
         &self,
         request: batch_create::BatchCreateRequest,
-    ) -> ::std::result::Result<
+    ) -> Result<
         ::lark_runtime::Response<batch_create::BatchCreateResponse>,
         ::lark_runtime::Error<batch_create::BatchCreateError>,
     > {
@@ -36,7 +36,7 @@ impl<'a> AttendanceV1UserDailyShiftsApi<'a> {
     pub async fn batch_create_temp(
         &self,
         request: batch_create_temp::BatchCreateTempRequest,
-    ) -> ::std::result::Result<
+    ) -> Result<
         ::lark_runtime::Response<batch_create_temp::BatchCreateTempResponse>,
         ::lark_runtime::Error<batch_create_temp::BatchCreateTempError>,
     > {
@@ -50,7 +50,7 @@ impl<'a> AttendanceV1UserDailyShiftsApi<'a> {
     pub async fn query(
         &self,
         request: query::QueryRequest,
-    ) -> ::std::result::Result<
+    ) -> Result<
         ::lark_runtime::Response<query::QueryResponse>,
         ::lark_runtime::Error<query::QueryError>,
     > {

@@ -26,7 +26,7 @@ pub struct QueryRequest {
     /// 员工 ID 列表 — employee ids (employee_no or employee_id, per `employee_type`), at most 50.
     ///
     /// Example: `["abd754f7"]`
-    user_ids: ::std::vec::Vec<::std::string::String>,
+    user_ids: Vec<String>,
     /// 查询的起始工作日 — first work day of the range, a yyyyMMdd number.
     ///
     /// Example: `20190817`
@@ -50,7 +50,7 @@ impl QueryRequest {
     /// 员工 ID 列表 — employee ids (employee_no or employee_id, per `employee_type`), at most 50.
     ///
     /// Example: `["abd754f7"]`
-    pub fn user_ids(&self) -> &::std::vec::Vec<::std::string::String> {
+    pub fn user_ids(&self) -> &Vec<String> {
         &self.user_ids
     }
     /// 查询的起始工作日 — first work day of the range, a yyyyMMdd number.
@@ -70,10 +70,10 @@ impl QueryRequest {
 #[derive(Debug, Clone, Default)]
 #[must_use]
 pub struct QueryRequestBuilder {
-    employee_type: ::std::option::Option<crate::attendance::v1::types::EmployeeType>,
-    user_ids: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
-    check_date_from: ::std::option::Option<i32>,
-    check_date_to: ::std::option::Option<i32>,
+    employee_type: Option<crate::attendance::v1::types::EmployeeType>,
+    user_ids: Option<Vec<String>>,
+    check_date_from: Option<i32>,
+    check_date_to: Option<i32>,
 }
 impl QueryRequestBuilder {
     /// 员工 ID 类型 — the kind of id of `user_ids` in the request and `user_id` in the response.
@@ -83,7 +83,7 @@ impl QueryRequestBuilder {
         mut self,
         employee_type: crate::attendance::v1::types::EmployeeType,
     ) -> Self {
-        self.employee_type = ::std::option::Option::Some(employee_type);
+        self.employee_type = Some(employee_type);
         self
     }
     /// 员工 ID 列表 — employee ids (employee_no or employee_id, per `employee_type`), at most 50.
@@ -91,33 +91,27 @@ impl QueryRequestBuilder {
     /// Example: `["abd754f7"]`
     pub fn user_ids(
         mut self,
-        user_ids: impl ::std::iter::IntoIterator<
-            Item = impl ::std::convert::Into<::std::string::String>,
-        >,
+        user_ids: impl IntoIterator<Item = impl Into<String>>,
     ) -> Self {
-        self.user_ids = ::std::option::Option::Some(
-            user_ids.into_iter().map(::std::convert::Into::into).collect(),
-        );
+        self.user_ids = Some(user_ids.into_iter().map(Into::into).collect());
         self
     }
     /// 查询的起始工作日 — first work day of the range, a yyyyMMdd number.
     ///
     /// Example: `20190817`
     pub fn check_date_from(mut self, check_date_from: i32) -> Self {
-        self.check_date_from = ::std::option::Option::Some(check_date_from);
+        self.check_date_from = Some(check_date_from);
         self
     }
     /// 查询的结束工作日 — last work day of the range, a yyyyMMdd number; at most 30 days after the first.
     ///
     /// Example: `20190820`
     pub fn check_date_to(mut self, check_date_to: i32) -> Self {
-        self.check_date_to = ::std::option::Option::Some(check_date_to);
+        self.check_date_to = Some(check_date_to);
         self
     }
     /// Checks every constraint of the spec and returns the request, or every violation found.
-    pub fn build(
-        self,
-    ) -> ::std::result::Result<QueryRequest, ::lark_runtime::ValidationError> {
+    pub fn build(self) -> Result<QueryRequest, ::lark_runtime::ValidationError> {
         let root = ::lark_runtime::validate::FieldPath::root();
         let mut violations = ::lark_runtime::validate::Violations::default();
         let employee_type = violations
@@ -128,12 +122,12 @@ impl QueryRequestBuilder {
         let check_date_to = violations
             .required(&root.field("check_date_to"), self.check_date_to);
         let (
-            ::std::option::Option::Some(employee_type),
-            ::std::option::Option::Some(user_ids),
-            ::std::option::Option::Some(check_date_from),
-            ::std::option::Option::Some(check_date_to),
+            Some(employee_type),
+            Some(user_ids),
+            Some(check_date_from),
+            Some(check_date_to),
         ) = (employee_type, user_ids, check_date_from, check_date_to) else {
-            return ::std::result::Result::Err(violations.into_error("QueryRequest"));
+            return Err(violations.into_error("QueryRequest"));
         };
         let request = QueryRequest {
             employee_type,
@@ -142,7 +136,7 @@ impl QueryRequestBuilder {
             check_date_to,
         };
         ::lark_runtime::Validate::validate(&request)?;
-        ::std::result::Result::Ok(request)
+        Ok(request)
     }
 }
 impl ::lark_runtime::Validate for QueryRequest {
@@ -159,13 +153,7 @@ impl ::lark_runtime::Validate for QueryRequest {
         {
             let at = at.field("user_ids");
             let value = &self.user_ids;
-            violations
-                .items(
-                    &at,
-                    value.len(),
-                    ::std::option::Option::None,
-                    ::std::option::Option::Some(50),
-                );
+            violations.items(&at, value.len(), None, Some(50));
         }
     }
 }
@@ -180,31 +168,31 @@ impl ::lark_runtime::Endpoint for QueryRequest {
         access_tokens: &[::lark_runtime::AccessTokenKind::Tenant],
         app_types: &[::lark_runtime::AppType::Custom],
         scopes: &["attendance:task:readonly"],
-        rate_limit: ::std::option::Option::Some(::lark_runtime::RateLimit {
+        rate_limit: Some(::lark_runtime::RateLimit {
             requests: 50u32,
             period_seconds: 1u32,
         }),
         envelope: ::lark_runtime::Envelope::Data,
         request_body: ::lark_runtime::RequestBody::Json,
         response_kind: ::lark_runtime::ResponseKind::Json,
-        pagination_items: ::std::option::Option::None,
+        pagination_items: None,
         path_example: &[],
         query_example: &[("employee_type", "employee_id")],
-        request_example: ::std::option::Option::Some(
+        request_example: Some(
             "{\"check_date_from\":20190817,\"check_date_to\":20190820,\"user_ids\":[\"abd754f7\"]}",
         ),
-        response_example: ::std::option::Option::Some(
+        response_example: Some(
             "{\"code\":0,\"data\":{\"user_daily_shifts\":[{\"day_no\":21,\"group_id\":\"6737202939523236110\",\"month\":202101,\"shift_id\":\"6753520403404030215\",\"user_id\":\"abd754f7\"}]},\"msg\":\"success\"}",
         ),
     };
-    fn path(&self) -> ::std::string::String {
-        ::std::string::String::from("/open-apis/attendance/v1/user_daily_shifts/query")
+    fn path(&self) -> String {
+        String::from("/open-apis/attendance/v1/user_daily_shifts/query")
     }
-    fn query(&self) -> ::std::vec::Vec<(&'static str, ::std::string::String)> {
-        let mut query = ::std::vec::Vec::new();
+    fn query(&self) -> Vec<(&'static str, String)> {
+        let mut query = Vec::new();
         {
             let value = &self.employee_type;
-            query.push(("employee_type", ::std::string::ToString::to_string(value)));
+            query.push(("employee_type", ToString::to_string(value)));
         }
         query
     }
@@ -212,17 +200,17 @@ impl ::lark_runtime::Endpoint for QueryRequest {
 impl ::lark_runtime::Incoming for QueryRequest {
     fn from_incoming(
         request: &::lark_runtime::IncomingRequest<'_>,
-    ) -> ::std::result::Result<Self, ::lark_runtime::ValidationError> {
+    ) -> Result<Self, ::lark_runtime::ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
         #[derive(::lark_runtime::__private::serde::Deserialize)]
         #[serde(crate = "::lark_runtime::__private::serde")]
         struct Body {
             #[serde(default, rename = "user_ids")]
-            user_ids: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+            user_ids: Option<Vec<String>>,
             #[serde(default, rename = "check_date_from")]
-            check_date_from: ::std::option::Option<i32>,
+            check_date_from: Option<i32>,
             #[serde(default, rename = "check_date_to")]
-            check_date_to: ::std::option::Option<i32>,
+            check_date_to: Option<i32>,
         }
         let root = ::lark_runtime::validate::FieldPath::root();
         let mut violations = ::lark_runtime::validate::Violations::default();
@@ -231,9 +219,8 @@ impl ::lark_runtime::Incoming for QueryRequest {
             .query_one::<
                 crate::attendance::v1::types::EmployeeType,
             >(&root.field("employee_type"), "employee_type", &mut violations);
-        let ::std::option::Option::Some(body) = request.body::<Body>(&mut violations)
-        else {
-            return ::std::result::Result::Err(violations.into_error("QueryRequest"));
+        let Some(body) = request.body::<Body>(&mut violations) else {
+            return Err(violations.into_error("QueryRequest"));
         };
         builder.user_ids = body.user_ids;
         builder.check_date_from = body.check_date_from;
@@ -256,9 +243,7 @@ impl ::lark_runtime::Incoming for QueryRequest {
 pub struct QueryResponse {
     /// 班表信息列表 — the schedule entries found (without `is_clear_schedule`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub user_daily_shifts: ::std::option::Option<
-        ::std::vec::Vec<crate::attendance::v1::types::UserDailyShift>,
-    >,
+    pub user_daily_shifts: Option<Vec<crate::attendance::v1::types::UserDailyShift>>,
 }
 /// A documented error code of 查询排班表 — Query employees' shift schedules.
 ///
@@ -335,81 +320,75 @@ impl QueryError {
         }
     }
     /// The HTTP status the reference page gives; `None` for an undocumented code.
-    pub fn http_status(&self) -> ::std::option::Option<u16> {
+    pub fn http_status(&self) -> Option<u16> {
         match self {
-            Self::ParamInvalid => ::std::option::Option::Some(400),
-            Self::TenantIdEmpty => ::std::option::Option::Some(400),
-            Self::UserNotFoundOrNoPermission => ::std::option::Option::Some(400),
-            Self::NoDataPermission => ::std::option::Option::Some(400),
-            Self::GeneralError => ::std::option::Option::Some(400),
-            Self::SystemError => ::std::option::Option::Some(500),
-            Self::ShiftServiceFault => ::std::option::Option::Some(500),
-            Self::ShiftChangeNotAllowed => ::std::option::Option::Some(500),
-            Self::Undocumented(_) => ::std::option::Option::None,
+            Self::ParamInvalid => Some(400),
+            Self::TenantIdEmpty => Some(400),
+            Self::UserNotFoundOrNoPermission => Some(400),
+            Self::NoDataPermission => Some(400),
+            Self::GeneralError => Some(400),
+            Self::SystemError => Some(500),
+            Self::ShiftServiceFault => Some(500),
+            Self::ShiftChangeNotAllowed => Some(500),
+            Self::Undocumented(_) => None,
         }
     }
     /// The message the reference page gives; `None` for an undocumented code.
-    pub fn message(&self) -> ::std::option::Option<&'static str> {
+    pub fn message(&self) -> Option<&'static str> {
         match self {
-            Self::ParamInvalid => ::std::option::Option::Some("param is invalis"),
-            Self::TenantIdEmpty => ::std::option::Option::Some("tenant_id is empty"),
-            Self::UserNotFoundOrNoPermission => {
-                ::std::option::Option::Some("param is invalis")
-            }
-            Self::NoDataPermission => ::std::option::Option::Some("没有权限"),
-            Self::GeneralError => ::std::option::Option::Some("通用错误信息"),
-            Self::SystemError => ::std::option::Option::Some("param is invalis"),
-            Self::ShiftServiceFault => ::std::option::Option::Some("param is invalis"),
-            Self::ShiftChangeNotAllowed => {
-                ::std::option::Option::Some("param is invalis")
-            }
-            Self::Undocumented(_) => ::std::option::Option::None,
+            Self::ParamInvalid => Some("param is invalis"),
+            Self::TenantIdEmpty => Some("tenant_id is empty"),
+            Self::UserNotFoundOrNoPermission => Some("param is invalis"),
+            Self::NoDataPermission => Some("没有权限"),
+            Self::GeneralError => Some("通用错误信息"),
+            Self::SystemError => Some("param is invalis"),
+            Self::ShiftServiceFault => Some("param is invalis"),
+            Self::ShiftChangeNotAllowed => Some("param is invalis"),
+            Self::Undocumented(_) => None,
         }
     }
     /// What the reference page advises; `None` when it says nothing or for an undocumented code.
-    pub fn advice(&self) -> ::std::option::Option<&'static str> {
+    pub fn advice(&self) -> Option<&'static str> {
         match self {
             Self::ParamInvalid => {
-                ::std::option::Option::Some(
+                Some(
                     "入参校验失败 — the request failed validation; the returned message names the bad parameter (e.g. \"employee_type invalid\").",
                 )
             }
             Self::TenantIdEmpty => {
-                ::std::option::Option::Some(
-                    "Check that the tenant_access_token sent is the right one.",
-                )
+                Some("Check that the tenant_access_token sent is the right one.")
             }
             Self::UserNotFoundOrNoPermission => {
-                ::std::option::Option::Some(
+                Some(
                     "A user id in the request does not exist or is outside the app's permission; the returned message says which.",
                 )
             }
             Self::NoDataPermission => {
-                ::std::option::Option::Some(
+                Some(
                     "数据权限范围 — check the data permission scope in the attendance admin console.",
                 )
             }
             Self::GeneralError => {
-                ::std::option::Option::Some(
+                Some(
                     "通用错误信息 — one of several general errors; see the attendance service's general error messages guide for the meaning and fix.",
                 )
             }
             Self::SystemError => {
-                ::std::option::Option::Some(
+                Some(
                     "An internal fault (e.g. \"internal server error\"); retry, or ask technical support.",
                 )
             }
             Self::ShiftServiceFault => {
-                ::std::option::Option::Some(
+                Some(
                     "班次服务异常 — the shift service failed; the returned message gives the cause (e.g. \"internal server error\"). Retry, or ask technical support.",
                 )
             }
             Self::ShiftChangeNotAllowed => {
-                ::std::option::Option::Some(
+                Some(
                     "The shift may not be changed; the returned message gives the reason (e.g. \"default shift are not allowed to change.\" — the default shift cannot be modified).",
                 )
             }
-            Self::Undocumented(_) => ::std::option::Option::None,
+            Self::Undocumented(_) => None,
         }
     }
     /// Whether sending the same request again can succeed.
@@ -434,13 +413,13 @@ impl ::lark_runtime::DocumentedError for QueryError {
     fn code(&self) -> i64 {
         self.code()
     }
-    fn http_status(&self) -> ::std::option::Option<u16> {
+    fn http_status(&self) -> Option<u16> {
         self.http_status()
     }
-    fn message(&self) -> ::std::option::Option<&'static str> {
+    fn message(&self) -> Option<&'static str> {
         self.message()
     }
-    fn advice(&self) -> ::std::option::Option<&'static str> {
+    fn advice(&self) -> Option<&'static str> {
         self.advice()
     }
     fn is_retryable(&self) -> bool {

@@ -26,7 +26,7 @@ pub struct BatchCreateRequest {
     #[serde(skip)]
     employee_type: crate::attendance::v1::types::EmployeeType,
     /// 打卡流水记录列表 — the punch records to import, at most 50.
-    flow_records: ::std::vec::Vec<crate::attendance::v1::types::UserFlow>,
+    flow_records: Vec<crate::attendance::v1::types::UserFlow>,
 }
 impl BatchCreateRequest {
     /// A builder with nothing set.
@@ -40,9 +40,7 @@ impl BatchCreateRequest {
         &self.employee_type
     }
     /// 打卡流水记录列表 — the punch records to import, at most 50.
-    pub fn flow_records(
-        &self,
-    ) -> &::std::vec::Vec<crate::attendance::v1::types::UserFlow> {
+    pub fn flow_records(&self) -> &Vec<crate::attendance::v1::types::UserFlow> {
         &self.flow_records
     }
 }
@@ -50,10 +48,8 @@ impl BatchCreateRequest {
 #[derive(Debug, Clone, Default)]
 #[must_use]
 pub struct BatchCreateRequestBuilder {
-    employee_type: ::std::option::Option<crate::attendance::v1::types::EmployeeType>,
-    flow_records: ::std::option::Option<
-        ::std::vec::Vec<crate::attendance::v1::types::UserFlow>,
-    >,
+    employee_type: Option<crate::attendance::v1::types::EmployeeType>,
+    flow_records: Option<Vec<crate::attendance::v1::types::UserFlow>>,
 }
 impl BatchCreateRequestBuilder {
     /// 员工 ID 类型 — the kind of id of `user_id` and `creator_id` in the request and the response.
@@ -63,45 +59,35 @@ impl BatchCreateRequestBuilder {
         mut self,
         employee_type: crate::attendance::v1::types::EmployeeType,
     ) -> Self {
-        self.employee_type = ::std::option::Option::Some(employee_type);
+        self.employee_type = Some(employee_type);
         self
     }
     /// 打卡流水记录列表 — the punch records to import, at most 50.
     pub fn flow_records(
         mut self,
-        flow_records: impl ::std::iter::IntoIterator<
-            Item = crate::attendance::v1::types::UserFlow,
-        >,
+        flow_records: impl IntoIterator<Item = crate::attendance::v1::types::UserFlow>,
     ) -> Self {
-        self.flow_records = ::std::option::Option::Some(
-            flow_records.into_iter().collect(),
-        );
+        self.flow_records = Some(flow_records.into_iter().collect());
         self
     }
     /// Checks every constraint of the spec and returns the request, or every violation found.
-    pub fn build(
-        self,
-    ) -> ::std::result::Result<BatchCreateRequest, ::lark_runtime::ValidationError> {
+    pub fn build(self) -> Result<BatchCreateRequest, ::lark_runtime::ValidationError> {
         let root = ::lark_runtime::validate::FieldPath::root();
         let mut violations = ::lark_runtime::validate::Violations::default();
         let employee_type = violations
             .required(&root.field("employee_type"), self.employee_type);
         let flow_records = violations
             .required(&root.field("flow_records"), self.flow_records);
-        let (
-            ::std::option::Option::Some(employee_type),
-            ::std::option::Option::Some(flow_records),
-        ) = (employee_type, flow_records) else {
-            return ::std::result::Result::Err(
-                violations.into_error("BatchCreateRequest"),
-            );
+        let (Some(employee_type), Some(flow_records)) = (employee_type, flow_records)
+        else {
+            return Err(violations.into_error("BatchCreateRequest"));
         };
         let request = BatchCreateRequest {
             employee_type,
             flow_records,
         };
         ::lark_runtime::Validate::validate(&request)?;
-        ::std::result::Result::Ok(request)
+        Ok(request)
     }
 }
 impl ::lark_runtime::Validate for BatchCreateRequest {
@@ -118,13 +104,7 @@ impl ::lark_runtime::Validate for BatchCreateRequest {
         {
             let at = at.field("flow_records");
             let value = &self.flow_records;
-            violations
-                .items(
-                    &at,
-                    value.len(),
-                    ::std::option::Option::Some(1),
-                    ::std::option::Option::Some(50),
-                );
+            violations.items(&at, value.len(), Some(1), Some(50));
             for (index, item) in value.iter().enumerate() {
                 let at = at.index(index);
                 ::lark_runtime::Validate::validate_at(item, &at, violations);
@@ -143,31 +123,31 @@ impl ::lark_runtime::Endpoint for BatchCreateRequest {
         access_tokens: &[::lark_runtime::AccessTokenKind::Tenant],
         app_types: &[::lark_runtime::AppType::Custom, ::lark_runtime::AppType::Isv],
         scopes: &["attendance:task"],
-        rate_limit: ::std::option::Option::Some(::lark_runtime::RateLimit {
+        rate_limit: Some(::lark_runtime::RateLimit {
             requests: 50u32,
             period_seconds: 1u32,
         }),
         envelope: ::lark_runtime::Envelope::Data,
         request_body: ::lark_runtime::RequestBody::Json,
         response_kind: ::lark_runtime::ResponseKind::Json,
-        pagination_items: ::std::option::Option::None,
+        pagination_items: None,
         path_example: &[],
         query_example: &[("employee_type", "employee_id")],
-        request_example: ::std::option::Option::Some(
+        request_example: Some(
             "{\"flow_records\":[{\"bssid\":\"b0:b8:67:5c:1d:72\",\"check_result\":\"Invalid\",\"check_time\":\"1611476284\",\"comment\":\"上班打卡\",\"creator_id\":\"abd754f7\",\"device_id\":\"99e0609ee053448596502691a81428654d7ded64c7bd85acd982d26b3636c37d\",\"external_id\":\"record_123\",\"idempotent_id\":\"****_***\",\"is_field\":true,\"is_wifi\":true,\"location_name\":\"西溪八方城\",\"photo_urls\":[\"https://time.clockin.biz/manage/download/6840389754748502021\"],\"record_id\":\"6709359313699356941\",\"ssid\":\"b0:b8:67:5c:1d:72\",\"type\":7,\"user_id\":\"abd754f7\"}]}",
         ),
-        response_example: ::std::option::Option::Some(
+        response_example: Some(
             "{\"code\":0,\"data\":{\"flow_records\":[{\"bssid\":\"b0:b8:67:5c:1d:72\",\"check_result\":\"Invalid\",\"check_time\":\"1611476284\",\"comment\":\"上班打卡\",\"creator_id\":\"abd754f7\",\"device_id\":\"99e0609ee053448596502691a81428654d7ded64c7bd85acd982d26b3636c37d\",\"external_id\":\"record_123\",\"idempotent_id\":\"****_***\",\"is_field\":true,\"is_wifi\":true,\"location_name\":\"西溪八方城\",\"photo_urls\":[\"https://time.clockin.biz/manage/download/6840389754748502021\"],\"record_id\":\"6709359313699356941\",\"ssid\":\"b0:b8:67:5c:1d:72\",\"type\":7,\"user_id\":\"abd754f7\"}]},\"msg\":\"success，当流水导入失败时，msg格式为：[失败流水1userid-失败流水1creatorid, 失败流水2userid-失败流水2creatorid ... ]\"}",
         ),
     };
-    fn path(&self) -> ::std::string::String {
-        ::std::string::String::from("/open-apis/attendance/v1/user_flows/batch_create")
+    fn path(&self) -> String {
+        String::from("/open-apis/attendance/v1/user_flows/batch_create")
     }
-    fn query(&self) -> ::std::vec::Vec<(&'static str, ::std::string::String)> {
-        let mut query = ::std::vec::Vec::new();
+    fn query(&self) -> Vec<(&'static str, String)> {
+        let mut query = Vec::new();
         {
             let value = &self.employee_type;
-            query.push(("employee_type", ::std::string::ToString::to_string(value)));
+            query.push(("employee_type", ToString::to_string(value)));
         }
         query
     }
@@ -175,15 +155,13 @@ impl ::lark_runtime::Endpoint for BatchCreateRequest {
 impl ::lark_runtime::Incoming for BatchCreateRequest {
     fn from_incoming(
         request: &::lark_runtime::IncomingRequest<'_>,
-    ) -> ::std::result::Result<Self, ::lark_runtime::ValidationError> {
+    ) -> Result<Self, ::lark_runtime::ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
         #[derive(::lark_runtime::__private::serde::Deserialize)]
         #[serde(crate = "::lark_runtime::__private::serde")]
         struct Body {
             #[serde(default, rename = "flow_records")]
-            flow_records: ::std::option::Option<
-                ::std::vec::Vec<crate::attendance::v1::types::UserFlow>,
-            >,
+            flow_records: Option<Vec<crate::attendance::v1::types::UserFlow>>,
         }
         let root = ::lark_runtime::validate::FieldPath::root();
         let mut violations = ::lark_runtime::validate::Violations::default();
@@ -192,11 +170,8 @@ impl ::lark_runtime::Incoming for BatchCreateRequest {
             .query_one::<
                 crate::attendance::v1::types::EmployeeType,
             >(&root.field("employee_type"), "employee_type", &mut violations);
-        let ::std::option::Option::Some(body) = request.body::<Body>(&mut violations)
-        else {
-            return ::std::result::Result::Err(
-                violations.into_error("BatchCreateRequest"),
-            );
+        let Some(body) = request.body::<Body>(&mut violations) else {
+            return Err(violations.into_error("BatchCreateRequest"));
         };
         builder.flow_records = body.flow_records;
         ::lark_runtime::incoming::finish(
@@ -221,20 +196,18 @@ impl ::lark_runtime::Incoming for BatchCreateRequest {
 pub struct BatchCreateResponse {
     /// 打卡流水记录列表 — the imported punch records.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub flow_records: ::std::option::Option<
-        ::std::vec::Vec<crate::attendance::v1::types::UserFlow>,
-    >,
+    pub flow_records: Option<Vec<crate::attendance::v1::types::UserFlow>>,
 }
 impl BatchCreateRequest {
     /// The `flow_records` that the answer's `msg` names as failed (it lists each as `user_id-creator_id`); empty when `msg` lists none.
     pub fn failed_flow_records<'r>(
         &'r self,
         msg: &str,
-    ) -> ::std::vec::Vec<&'r crate::attendance::v1::types::UserFlow> {
+    ) -> Vec<&'r crate::attendance::v1::types::UserFlow> {
         ::lark_runtime::partial_failure::failed_items(
             &self.flow_records,
             msg,
-            |item| { ::std::format!("{}-{}", item.user_id, item.creator_id) },
+            |item| { format!("{}-{}", item.user_id, item.creator_id) },
         )
     }
 }
@@ -305,74 +278,66 @@ impl BatchCreateError {
         }
     }
     /// The HTTP status the reference page gives; `None` for an undocumented code.
-    pub fn http_status(&self) -> ::std::option::Option<u16> {
+    pub fn http_status(&self) -> Option<u16> {
         match self {
-            Self::ParamInvalid => ::std::option::Option::Some(400),
-            Self::TenantIdEmpty => ::std::option::Option::Some(400),
-            Self::UserNotFoundOrNoPermission => ::std::option::Option::Some(400),
-            Self::NoDataPermission => ::std::option::Option::Some(400),
-            Self::SystemError => ::std::option::Option::Some(500),
-            Self::Deprecated => ::std::option::Option::Some(500),
-            Self::GeneralError => ::std::option::Option::Some(400),
-            Self::Undocumented(_) => ::std::option::Option::None,
+            Self::ParamInvalid => Some(400),
+            Self::TenantIdEmpty => Some(400),
+            Self::UserNotFoundOrNoPermission => Some(400),
+            Self::NoDataPermission => Some(400),
+            Self::SystemError => Some(500),
+            Self::Deprecated => Some(500),
+            Self::GeneralError => Some(400),
+            Self::Undocumented(_) => None,
         }
     }
     /// The message the reference page gives; `None` for an undocumented code.
-    pub fn message(&self) -> ::std::option::Option<&'static str> {
+    pub fn message(&self) -> Option<&'static str> {
         match self {
-            Self::ParamInvalid => ::std::option::Option::Some("param is invalis"),
-            Self::TenantIdEmpty => ::std::option::Option::Some("tenant_id is empty"),
-            Self::UserNotFoundOrNoPermission => {
-                ::std::option::Option::Some("param is invalis")
-            }
-            Self::NoDataPermission => ::std::option::Option::Some("没有权限"),
-            Self::SystemError => ::std::option::Option::Some("param is invalis"),
-            Self::Deprecated => {
-                ::std::option::Option::Some("历史错误码，不再使用")
-            }
-            Self::GeneralError => ::std::option::Option::Some("通用错误信息"),
-            Self::Undocumented(_) => ::std::option::Option::None,
+            Self::ParamInvalid => Some("param is invalis"),
+            Self::TenantIdEmpty => Some("tenant_id is empty"),
+            Self::UserNotFoundOrNoPermission => Some("param is invalis"),
+            Self::NoDataPermission => Some("没有权限"),
+            Self::SystemError => Some("param is invalis"),
+            Self::Deprecated => Some("历史错误码，不再使用"),
+            Self::GeneralError => Some("通用错误信息"),
+            Self::Undocumented(_) => None,
         }
     }
     /// What the reference page advises; `None` when it says nothing or for an undocumented code.
-    pub fn advice(&self) -> ::std::option::Option<&'static str> {
+    pub fn advice(&self) -> Option<&'static str> {
         match self {
             Self::ParamInvalid => {
-                ::std::option::Option::Some(
+                Some(
                     "入参校验失败 — the request failed validation; the returned message names the bad parameter (e.g. \"employee_type invalid\").",
                 )
             }
             Self::TenantIdEmpty => {
-                ::std::option::Option::Some(
-                    "Check that the tenant_access_token sent is the right one.",
-                )
+                Some("Check that the tenant_access_token sent is the right one.")
             }
             Self::UserNotFoundOrNoPermission => {
-                ::std::option::Option::Some(
+                Some(
                     "A user id in the request does not exist or is outside the app's permission; the returned message says which.",
                 )
             }
             Self::NoDataPermission => {
-                ::std::option::Option::Some(
+                Some(
                     "数据权限范围 — check the data permission scope in the attendance admin console.",
                 )
             }
             Self::SystemError => {
-                ::std::option::Option::Some(
+                Some(
                     "An internal fault (e.g. \"internal server error\"); retry, or ask technical support.",
                 )
             }
             Self::Deprecated => {
-                ::std::option::Option::Some(
-                    "历史错误码 — a legacy code that is no longer used.",
-                )
+                Some("历史错误码 — a legacy code that is no longer used.")
             }
             Self::GeneralError => {
-                ::std::option::Option::Some(
+                Some(
                     "通用错误信息 — one of several general errors; see the attendance service's general error messages guide for the meaning and fix.",
                 )
             }
-            Self::Undocumented(_) => ::std::option::Option::None,
+            Self::Undocumented(_) => None,
         }
     }
     /// Whether sending the same request again can succeed.
@@ -396,13 +361,13 @@ impl ::lark_runtime::DocumentedError for BatchCreateError {
     fn code(&self) -> i64 {
         self.code()
     }
-    fn http_status(&self) -> ::std::option::Option<u16> {
+    fn http_status(&self) -> Option<u16> {
         self.http_status()
     }
-    fn message(&self) -> ::std::option::Option<&'static str> {
+    fn message(&self) -> Option<&'static str> {
         self.message()
     }
-    fn advice(&self) -> ::std::option::Option<&'static str> {
+    fn advice(&self) -> Option<&'static str> {
         self.advice()
     }
     fn is_retryable(&self) -> bool {

@@ -23,7 +23,7 @@ pub struct BatchDelRequest {
     /// (user_flows/query) 2) 获取打卡结果 (user_tasks/query) 3) 导入打卡流水记录 (user_flows/batch_create).
     ///
     /// Example: `["6709359313699356941"]`
-    record_ids: ::std::vec::Vec<::std::string::String>,
+    record_ids: Vec<String>,
 }
 impl BatchDelRequest {
     /// A builder with nothing set.
@@ -34,7 +34,7 @@ impl BatchDelRequest {
     /// (user_flows/query) 2) 获取打卡结果 (user_tasks/query) 3) 导入打卡流水记录 (user_flows/batch_create).
     ///
     /// Example: `["6709359313699356941"]`
-    pub fn record_ids(&self) -> &::std::vec::Vec<::std::string::String> {
+    pub fn record_ids(&self) -> &Vec<String> {
         &self.record_ids
     }
 }
@@ -42,7 +42,7 @@ impl BatchDelRequest {
 #[derive(Debug, Clone, Default)]
 #[must_use]
 pub struct BatchDelRequestBuilder {
-    record_ids: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    record_ids: Option<Vec<String>>,
 }
 impl BatchDelRequestBuilder {
     /// 打卡流水记录 ID — punch record ids. 获取方式 (where ids come from): 1) 批量查询打卡流水记录
@@ -51,28 +51,22 @@ impl BatchDelRequestBuilder {
     /// Example: `["6709359313699356941"]`
     pub fn record_ids(
         mut self,
-        record_ids: impl ::std::iter::IntoIterator<
-            Item = impl ::std::convert::Into<::std::string::String>,
-        >,
+        record_ids: impl IntoIterator<Item = impl Into<String>>,
     ) -> Self {
-        self.record_ids = ::std::option::Option::Some(
-            record_ids.into_iter().map(::std::convert::Into::into).collect(),
-        );
+        self.record_ids = Some(record_ids.into_iter().map(Into::into).collect());
         self
     }
     /// Checks every constraint of the spec and returns the request, or every violation found.
-    pub fn build(
-        self,
-    ) -> ::std::result::Result<BatchDelRequest, ::lark_runtime::ValidationError> {
+    pub fn build(self) -> Result<BatchDelRequest, ::lark_runtime::ValidationError> {
         let root = ::lark_runtime::validate::FieldPath::root();
         let mut violations = ::lark_runtime::validate::Violations::default();
         let record_ids = violations.required(&root.field("record_ids"), self.record_ids);
-        let (::std::option::Option::Some(record_ids),) = (record_ids,) else {
-            return ::std::result::Result::Err(violations.into_error("BatchDelRequest"));
+        let (Some(record_ids),) = (record_ids,) else {
+            return Err(violations.into_error("BatchDelRequest"));
         };
         let request = BatchDelRequest { record_ids };
         ::lark_runtime::Validate::validate(&request)?;
-        ::std::result::Result::Ok(request)
+        Ok(request)
     }
 }
 impl ::lark_runtime::Validate for BatchDelRequest {
@@ -84,22 +78,10 @@ impl ::lark_runtime::Validate for BatchDelRequest {
         {
             let at = at.field("record_ids");
             let value = &self.record_ids;
-            violations
-                .items(
-                    &at,
-                    value.len(),
-                    ::std::option::Option::Some(1),
-                    ::std::option::Option::Some(10),
-                );
+            violations.items(&at, value.len(), Some(1), Some(10));
             for (index, item) in value.iter().enumerate() {
                 let at = at.index(index);
-                violations
-                    .length(
-                        &at,
-                        item,
-                        ::std::option::Option::Some(1),
-                        ::std::option::Option::None,
-                    );
+                violations.length(&at, item, Some(1), None);
                 static PATTERN: ::lark_runtime::validate::Pattern = ::lark_runtime::validate::Pattern::new(
                     "^[0-9]+$",
                 );
@@ -119,46 +101,43 @@ impl ::lark_runtime::Endpoint for BatchDelRequest {
         access_tokens: &[::lark_runtime::AccessTokenKind::Tenant],
         app_types: &[::lark_runtime::AppType::Custom, ::lark_runtime::AppType::Isv],
         scopes: &["attendance:task"],
-        rate_limit: ::std::option::Option::Some(::lark_runtime::RateLimit {
+        rate_limit: Some(::lark_runtime::RateLimit {
             requests: 10u32,
             period_seconds: 1u32,
         }),
         envelope: ::lark_runtime::Envelope::Data,
         request_body: ::lark_runtime::RequestBody::Json,
         response_kind: ::lark_runtime::ResponseKind::Json,
-        pagination_items: ::std::option::Option::None,
+        pagination_items: None,
         path_example: &[],
         query_example: &[],
-        request_example: ::std::option::Option::Some(
-            "{\"record_ids\":[\"6709359313699356941\"]}",
-        ),
-        response_example: ::std::option::Option::Some(
+        request_example: Some("{\"record_ids\":[\"6709359313699356941\"]}"),
+        response_example: Some(
             "{\"code\":0,\"data\":{\"fail_record_ids\":[\"6709359313699356941\"],\"success_record_ids\":[\"6709359313699356941\"]},\"msg\":\"success\"}",
         ),
     };
-    fn path(&self) -> ::std::string::String {
-        ::std::string::String::from("/open-apis/attendance/v1/user_flows/batch_del")
+    fn path(&self) -> String {
+        String::from("/open-apis/attendance/v1/user_flows/batch_del")
     }
-    fn query(&self) -> ::std::vec::Vec<(&'static str, ::std::string::String)> {
-        ::std::vec::Vec::new()
+    fn query(&self) -> Vec<(&'static str, String)> {
+        Vec::new()
     }
 }
 impl ::lark_runtime::Incoming for BatchDelRequest {
     fn from_incoming(
         request: &::lark_runtime::IncomingRequest<'_>,
-    ) -> ::std::result::Result<Self, ::lark_runtime::ValidationError> {
+    ) -> Result<Self, ::lark_runtime::ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
         #[derive(::lark_runtime::__private::serde::Deserialize)]
         #[serde(crate = "::lark_runtime::__private::serde")]
         struct Body {
             #[serde(default, rename = "record_ids")]
-            record_ids: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+            record_ids: Option<Vec<String>>,
         }
         let mut violations = ::lark_runtime::validate::Violations::default();
         let mut builder = Self::builder();
-        let ::std::option::Option::Some(body) = request.body::<Body>(&mut violations)
-        else {
-            return ::std::result::Result::Err(violations.into_error("BatchDelRequest"));
+        let Some(body) = request.body::<Body>(&mut violations) else {
+            return Err(violations.into_error("BatchDelRequest"));
         };
         builder.record_ids = body.record_ids;
         ::lark_runtime::incoming::finish(violations, "BatchDelRequest", builder.build())
@@ -182,27 +161,25 @@ pub struct BatchDelResponse {
     /// Example: `["6709359313699356941"]`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
-    pub success_record_ids: ::std::option::Option<
-        ::std::vec::Vec<::std::string::String>,
-    >,
+    pub success_record_ids: Option<Vec<String>>,
     /// 删除失败的打卡流水记录 ID — the ids that were not deleted; `msg` gives each one's reason.
     ///
     /// Example: `["6709359313699356941"]`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
-    pub fail_record_ids: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    pub fail_record_ids: Option<Vec<String>>,
 }
 impl ::lark_runtime::PartialFailure for BatchDelResponse {
-    fn failed_ids(&self) -> &[::std::string::String] {
+    fn failed_ids(&self) -> &[String] {
         self.fail_record_ids.as_deref().unwrap_or_default()
     }
-    fn succeeded_ids(&self) -> &[::std::string::String] {
+    fn succeeded_ids(&self) -> &[String] {
         self.success_record_ids.as_deref().unwrap_or_default()
     }
 }
 impl BatchDelResponse {
     /// Every id of `fail_record_ids` with the reason the envelope's `msg` gives for it (`None` when `msg` does not name it).
-    pub fn failures(&self, msg: &str) -> ::std::vec::Vec<::lark_runtime::RecordFailure> {
+    pub fn failures(&self, msg: &str) -> Vec<::lark_runtime::RecordFailure> {
         ::lark_runtime::partial_failure::failures(self, msg)
     }
 }
@@ -269,69 +246,57 @@ impl BatchDelError {
         }
     }
     /// The HTTP status the reference page gives; `None` for an undocumented code.
-    pub fn http_status(&self) -> ::std::option::Option<u16> {
+    pub fn http_status(&self) -> Option<u16> {
         match self {
-            Self::ParamInvalid => ::std::option::Option::Some(400),
-            Self::TenantIdEmpty => ::std::option::Option::Some(400),
-            Self::UserIdTypeInvalid => ::std::option::Option::Some(400),
-            Self::NoPrivilege => ::std::option::Option::Some(400),
-            Self::SystemError => ::std::option::Option::Some(500),
-            Self::ManagementServiceError => ::std::option::Option::Some(500),
-            Self::Undocumented(_) => ::std::option::Option::None,
+            Self::ParamInvalid => Some(400),
+            Self::TenantIdEmpty => Some(400),
+            Self::UserIdTypeInvalid => Some(400),
+            Self::NoPrivilege => Some(400),
+            Self::SystemError => Some(500),
+            Self::ManagementServiceError => Some(500),
+            Self::Undocumented(_) => None,
         }
     }
     /// The message the reference page gives; `None` for an undocumented code.
-    pub fn message(&self) -> ::std::option::Option<&'static str> {
+    pub fn message(&self) -> Option<&'static str> {
         match self {
-            Self::ParamInvalid => ::std::option::Option::Some("param is invalid"),
-            Self::TenantIdEmpty => ::std::option::Option::Some("tenant_id is empty"),
+            Self::ParamInvalid => Some("param is invalid"),
+            Self::TenantIdEmpty => Some("tenant_id is empty"),
             Self::UserIdTypeInvalid => {
-                ::std::option::Option::Some(
-                    "user_id type is not employee_id or employee_no",
-                )
+                Some("user_id type is not employee_id or employee_no")
             }
-            Self::NoPrivilege => {
-                ::std::option::Option::Some("enterprise tenant app has no privilege")
-            }
-            Self::SystemError => ::std::option::Option::Some("system error"),
-            Self::ManagementServiceError => {
-                ::std::option::Option::Some("management service error")
-            }
-            Self::Undocumented(_) => ::std::option::Option::None,
+            Self::NoPrivilege => Some("enterprise tenant app has no privilege"),
+            Self::SystemError => Some("system error"),
+            Self::ManagementServiceError => Some("management service error"),
+            Self::Undocumented(_) => None,
         }
     }
     /// What the reference page advises; `None` when it says nothing or for an undocumented code.
-    pub fn advice(&self) -> ::std::option::Option<&'static str> {
+    pub fn advice(&self) -> Option<&'static str> {
         match self {
             Self::ParamInvalid => {
-                ::std::option::Option::Some(
+                Some(
                     "Read the message the server returned for the cause (the page's example is \"internal server error\", an internal fault).",
                 )
             }
-            Self::TenantIdEmpty => {
-                ::std::option::Option::Some("租户 ID — check the tenant id.")
-            }
+            Self::TenantIdEmpty => Some("租户 ID — check the tenant id."),
             Self::UserIdTypeInvalid => {
-                ::std::option::Option::Some(
+                Some(
                     "用户 ID — the user id is invalid; it must be an employee_id or an employee_no.",
                 )
             }
             Self::NoPrivilege => {
-                ::std::option::Option::Some(
+                Some(
                     "应用权限 — grant the app the permission the returned message names.",
                 )
             }
             Self::SystemError => {
-                ::std::option::Option::Some(
-                    "系统错误 — a server fault; retry, or ask technical support.",
-                )
+                Some("系统错误 — a server fault; retry, or ask technical support.")
             }
             Self::ManagementServiceError => {
-                ::std::option::Option::Some(
-                    "系统错误 — a server fault; retry, or ask technical support.",
-                )
+                Some("系统错误 — a server fault; retry, or ask technical support.")
             }
-            Self::Undocumented(_) => ::std::option::Option::None,
+            Self::Undocumented(_) => None,
         }
     }
     /// Whether sending the same request again can succeed.
@@ -354,13 +319,13 @@ impl ::lark_runtime::DocumentedError for BatchDelError {
     fn code(&self) -> i64 {
         self.code()
     }
-    fn http_status(&self) -> ::std::option::Option<u16> {
+    fn http_status(&self) -> Option<u16> {
         self.http_status()
     }
-    fn message(&self) -> ::std::option::Option<&'static str> {
+    fn message(&self) -> Option<&'static str> {
         self.message()
     }
-    fn advice(&self) -> ::std::option::Option<&'static str> {
+    fn advice(&self) -> Option<&'static str> {
         self.advice()
     }
     fn is_retryable(&self) -> bool {

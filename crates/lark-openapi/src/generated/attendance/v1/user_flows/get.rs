@@ -22,7 +22,7 @@ pub struct GetRequest {
     ///
     /// Example: `"6708236686834352397"`
     #[serde(skip)]
-    user_flow_id: ::std::string::String,
+    user_flow_id: String,
     /// 员工 ID 类型 — the kind of id of `user_id` and `creator_id` in the response.
     ///
     /// Example: `"employee_id"`
@@ -38,7 +38,7 @@ impl GetRequest {
     /// user_tasks/query, or user_flows/batch_create.
     ///
     /// Example: `"6708236686834352397"`
-    pub fn user_flow_id(&self) -> &::std::string::String {
+    pub fn user_flow_id(&self) -> &String {
         &self.user_flow_id
     }
     /// 员工 ID 类型 — the kind of id of `user_id` and `creator_id` in the response.
@@ -52,19 +52,16 @@ impl GetRequest {
 #[derive(Debug, Clone, Default)]
 #[must_use]
 pub struct GetRequestBuilder {
-    user_flow_id: ::std::option::Option<::std::string::String>,
-    employee_type: ::std::option::Option<crate::attendance::v1::types::EmployeeType>,
+    user_flow_id: Option<String>,
+    employee_type: Option<crate::attendance::v1::types::EmployeeType>,
 }
 impl GetRequestBuilder {
     /// 打卡流水记录 ID — the punch record id. 获取方式 (where ids come from): user_flows/query,
     /// user_tasks/query, or user_flows/batch_create.
     ///
     /// Example: `"6708236686834352397"`
-    pub fn user_flow_id(
-        mut self,
-        user_flow_id: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.user_flow_id = ::std::option::Option::Some(user_flow_id.into());
+    pub fn user_flow_id(mut self, user_flow_id: impl Into<String>) -> Self {
+        self.user_flow_id = Some(user_flow_id.into());
         self
     }
     /// 员工 ID 类型 — the kind of id of `user_id` and `creator_id` in the response.
@@ -74,31 +71,27 @@ impl GetRequestBuilder {
         mut self,
         employee_type: crate::attendance::v1::types::EmployeeType,
     ) -> Self {
-        self.employee_type = ::std::option::Option::Some(employee_type);
+        self.employee_type = Some(employee_type);
         self
     }
     /// Checks every constraint of the spec and returns the request, or every violation found.
-    pub fn build(
-        self,
-    ) -> ::std::result::Result<GetRequest, ::lark_runtime::ValidationError> {
+    pub fn build(self) -> Result<GetRequest, ::lark_runtime::ValidationError> {
         let root = ::lark_runtime::validate::FieldPath::root();
         let mut violations = ::lark_runtime::validate::Violations::default();
         let user_flow_id = violations
             .required(&root.field("user_flow_id"), self.user_flow_id);
         let employee_type = violations
             .required(&root.field("employee_type"), self.employee_type);
-        let (
-            ::std::option::Option::Some(user_flow_id),
-            ::std::option::Option::Some(employee_type),
-        ) = (user_flow_id, employee_type) else {
-            return ::std::result::Result::Err(violations.into_error("GetRequest"));
+        let (Some(user_flow_id), Some(employee_type)) = (user_flow_id, employee_type)
+        else {
+            return Err(violations.into_error("GetRequest"));
         };
         let request = GetRequest {
             user_flow_id,
             employee_type,
         };
         ::lark_runtime::Validate::validate(&request)?;
-        ::std::result::Result::Ok(request)
+        Ok(request)
     }
 }
 impl ::lark_runtime::Validate for GetRequest {
@@ -125,32 +118,32 @@ impl ::lark_runtime::Endpoint for GetRequest {
         access_tokens: &[::lark_runtime::AccessTokenKind::Tenant],
         app_types: &[::lark_runtime::AppType::Custom, ::lark_runtime::AppType::Isv],
         scopes: &["attendance:task", "attendance:task:readonly"],
-        rate_limit: ::std::option::Option::Some(::lark_runtime::RateLimit {
+        rate_limit: Some(::lark_runtime::RateLimit {
             requests: 50u32,
             period_seconds: 1u32,
         }),
         envelope: ::lark_runtime::Envelope::Data,
         request_body: ::lark_runtime::RequestBody::None,
         response_kind: ::lark_runtime::ResponseKind::Json,
-        pagination_items: ::std::option::Option::None,
+        pagination_items: None,
         path_example: &[("user_flow_id", "6708236686834352397")],
         query_example: &[("employee_type", "employee_id")],
-        request_example: ::std::option::Option::None,
-        response_example: ::std::option::Option::Some(
+        request_example: None,
+        response_example: Some(
             "{\"code\":0,\"data\":{\"bssid\":\"b0:b8:67:5c:1d:72\",\"check_result\":\"Invalid\",\"check_time\":\"1611476284\",\"comment\":\"上班打卡\",\"creator_id\":\"abd754f7\",\"device_id\":\"99e0609ee053448596502691a81428654d7ded64c7bd85acd982d26b3636c37d\",\"external_id\":\"record_123\",\"idempotent_id\":\"****_***\",\"is_field\":true,\"is_wifi\":true,\"location_name\":\"西溪八方城\",\"photo_urls\":[\"https://time.clockin.biz/manage/download/6840389754748502021\"],\"record_id\":\"6709359313699356941\",\"ssid\":\"b0:b8:67:5c:1d:72\",\"type\":7,\"user_id\":\"abd754f7\"},\"msg\":\"success\"}",
         ),
     };
-    fn path(&self) -> ::std::string::String {
+    fn path(&self) -> String {
         ::lark_runtime::wire::fill_path(
             Self::METADATA.path_template,
-            &[("user_flow_id", ::std::string::ToString::to_string(&self.user_flow_id))],
+            &[("user_flow_id", ToString::to_string(&self.user_flow_id))],
         )
     }
-    fn query(&self) -> ::std::vec::Vec<(&'static str, ::std::string::String)> {
-        let mut query = ::std::vec::Vec::new();
+    fn query(&self) -> Vec<(&'static str, String)> {
+        let mut query = Vec::new();
         {
             let value = &self.employee_type;
-            query.push(("employee_type", ::std::string::ToString::to_string(value)));
+            query.push(("employee_type", ToString::to_string(value)));
         }
         query
     }
@@ -158,13 +151,13 @@ impl ::lark_runtime::Endpoint for GetRequest {
 impl ::lark_runtime::Incoming for GetRequest {
     fn from_incoming(
         request: &::lark_runtime::IncomingRequest<'_>,
-    ) -> ::std::result::Result<Self, ::lark_runtime::ValidationError> {
+    ) -> Result<Self, ::lark_runtime::ValidationError> {
         let root = ::lark_runtime::validate::FieldPath::root();
         let mut violations = ::lark_runtime::validate::Violations::default();
         let mut builder = Self::builder();
         builder.user_flow_id = request
             .path_param::<
-                ::std::string::String,
+                String,
             >(&root.field("user_flow_id"), "user_flow_id", &mut violations);
         builder.employee_type = request
             .query_one::<
@@ -252,83 +245,73 @@ impl GetError {
         }
     }
     /// The HTTP status the reference page gives; `None` for an undocumented code.
-    pub fn http_status(&self) -> ::std::option::Option<u16> {
+    pub fn http_status(&self) -> Option<u16> {
         match self {
-            Self::ParamInvalid => ::std::option::Option::Some(400),
-            Self::TenantIdEmpty => ::std::option::Option::Some(400),
-            Self::UserNotFoundOrNoPermission => ::std::option::Option::Some(400),
-            Self::NoDataPermission => ::std::option::Option::Some(400),
-            Self::SystemError => ::std::option::Option::Some(500),
-            Self::Deprecated => ::std::option::Option::Some(500),
-            Self::ShiftServiceError => ::std::option::Option::Some(500),
-            Self::GeneralError => ::std::option::Option::Some(400),
-            Self::Undocumented(_) => ::std::option::Option::None,
+            Self::ParamInvalid => Some(400),
+            Self::TenantIdEmpty => Some(400),
+            Self::UserNotFoundOrNoPermission => Some(400),
+            Self::NoDataPermission => Some(400),
+            Self::SystemError => Some(500),
+            Self::Deprecated => Some(500),
+            Self::ShiftServiceError => Some(500),
+            Self::GeneralError => Some(400),
+            Self::Undocumented(_) => None,
         }
     }
     /// The message the reference page gives; `None` for an undocumented code.
-    pub fn message(&self) -> ::std::option::Option<&'static str> {
+    pub fn message(&self) -> Option<&'static str> {
         match self {
-            Self::ParamInvalid => ::std::option::Option::Some("param is invalis"),
-            Self::TenantIdEmpty => ::std::option::Option::Some("tenant_id is empty"),
-            Self::UserNotFoundOrNoPermission => {
-                ::std::option::Option::Some("param is invalis")
-            }
-            Self::NoDataPermission => ::std::option::Option::Some("没有权限"),
-            Self::SystemError => ::std::option::Option::Some("param is invalis"),
-            Self::Deprecated => {
-                ::std::option::Option::Some("历史错误码，不再使用")
-            }
-            Self::ShiftServiceError => {
-                ::std::option::Option::Some("组织架构服务系统错误")
-            }
-            Self::GeneralError => ::std::option::Option::Some("通用错误信息"),
-            Self::Undocumented(_) => ::std::option::Option::None,
+            Self::ParamInvalid => Some("param is invalis"),
+            Self::TenantIdEmpty => Some("tenant_id is empty"),
+            Self::UserNotFoundOrNoPermission => Some("param is invalis"),
+            Self::NoDataPermission => Some("没有权限"),
+            Self::SystemError => Some("param is invalis"),
+            Self::Deprecated => Some("历史错误码，不再使用"),
+            Self::ShiftServiceError => Some("组织架构服务系统错误"),
+            Self::GeneralError => Some("通用错误信息"),
+            Self::Undocumented(_) => None,
         }
     }
     /// What the reference page advises; `None` when it says nothing or for an undocumented code.
-    pub fn advice(&self) -> ::std::option::Option<&'static str> {
+    pub fn advice(&self) -> Option<&'static str> {
         match self {
             Self::ParamInvalid => {
-                ::std::option::Option::Some(
+                Some(
                     "入参校验失败 — the request failed validation; the returned message names the bad parameter (e.g. \"employee_type invalid\").",
                 )
             }
             Self::TenantIdEmpty => {
-                ::std::option::Option::Some(
-                    "Check that the tenant_access_token sent is the right one.",
-                )
+                Some("Check that the tenant_access_token sent is the right one.")
             }
             Self::UserNotFoundOrNoPermission => {
-                ::std::option::Option::Some(
+                Some(
                     "A user id involved does not exist or is outside the app's permission; the returned message says which.",
                 )
             }
             Self::NoDataPermission => {
-                ::std::option::Option::Some(
+                Some(
                     "数据权限范围 — check the data permission scope in the attendance admin console.",
                 )
             }
             Self::SystemError => {
-                ::std::option::Option::Some(
+                Some(
                     "An internal fault (e.g. \"internal server error\"); retry, or ask technical support.",
                 )
             }
             Self::Deprecated => {
-                ::std::option::Option::Some(
-                    "历史错误码 — a legacy code that is no longer used.",
-                )
+                Some("历史错误码 — a legacy code that is no longer used.")
             }
             Self::ShiftServiceError => {
-                ::std::option::Option::Some(
+                Some(
                     "班次服务异常 — the page's advice calls this a shift service fault (its message says organisation service); the returned message gives the cause (e.g. a user's Lark id was not found). Retry, or ask technical support.",
                 )
             }
             Self::GeneralError => {
-                ::std::option::Option::Some(
+                Some(
                     "通用错误信息 — one of several general errors; see the attendance service's general error messages guide for the meaning and fix.",
                 )
             }
-            Self::Undocumented(_) => ::std::option::Option::None,
+            Self::Undocumented(_) => None,
         }
     }
     /// Whether sending the same request again can succeed.
@@ -353,13 +336,13 @@ impl ::lark_runtime::DocumentedError for GetError {
     fn code(&self) -> i64 {
         self.code()
     }
-    fn http_status(&self) -> ::std::option::Option<u16> {
+    fn http_status(&self) -> Option<u16> {
         self.http_status()
     }
-    fn message(&self) -> ::std::option::Option<&'static str> {
+    fn message(&self) -> Option<&'static str> {
         self.message()
     }
-    fn advice(&self) -> ::std::option::Option<&'static str> {
+    fn advice(&self) -> Option<&'static str> {
         self.advice()
     }
     fn is_retryable(&self) -> bool {

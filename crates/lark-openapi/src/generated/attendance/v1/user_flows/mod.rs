@@ -24,7 +24,7 @@ impl<'a> AttendanceV1UserFlowsApi<'a> {
     pub async fn batch_create(
         &self,
         request: batch_create::BatchCreateRequest,
-    ) -> ::std::result::Result<
+    ) -> Result<
         ::lark_runtime::Response<batch_create::BatchCreateResponse>,
         ::lark_runtime::Error<batch_create::BatchCreateError>,
     > {
@@ -38,7 +38,7 @@ impl<'a> AttendanceV1UserFlowsApi<'a> {
     pub async fn batch_del(
         &self,
         request: batch_del::BatchDelRequest,
-    ) -> ::std::result::Result<
+    ) -> Result<
         ::lark_runtime::Response<batch_del::BatchDelResponse>,
         ::lark_runtime::Error<batch_del::BatchDelError>,
     > {
@@ -49,15 +49,10 @@ impl<'a> AttendanceV1UserFlowsApi<'a> {
     /// Sends chunks of 10 (the spec's `max_items`) with bounded concurrency under the rate limit, and reports every distinct id in exactly one bucket: succeeded, failed (with the platform's reason) or unknown (with the last error). An id the spec rejects on its own is failed without being sent.
     pub async fn batch_del_all(
         &self,
-        record_ids: impl ::std::iter::IntoIterator<
-            Item = impl ::std::convert::Into<::std::string::String>,
-        >,
+        record_ids: impl IntoIterator<Item = impl Into<String>>,
         options: &::lark_runtime::BulkOptions,
     ) -> ::lark_runtime::BulkReport {
-        let record_ids = record_ids
-            .into_iter()
-            .map(::std::convert::Into::into)
-            .collect();
+        let record_ids = record_ids.into_iter().map(Into::into).collect();
         ::lark_runtime::bulk::run(
                 self.client,
                 record_ids,
@@ -75,7 +70,7 @@ impl<'a> AttendanceV1UserFlowsApi<'a> {
     pub async fn get(
         &self,
         request: get::GetRequest,
-    ) -> ::std::result::Result<
+    ) -> Result<
         ::lark_runtime::Response<get::GetResponse>,
         ::lark_runtime::Error<get::GetError>,
     > {
@@ -89,7 +84,7 @@ impl<'a> AttendanceV1UserFlowsApi<'a> {
     pub async fn query(
         &self,
         request: query::QueryRequest,
-    ) -> ::std::result::Result<
+    ) -> Result<
         ::lark_runtime::Response<query::QueryResponse>,
         ::lark_runtime::Error<query::QueryError>,
     > {

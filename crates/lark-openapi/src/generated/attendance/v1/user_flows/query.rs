@@ -29,19 +29,19 @@ pub struct QueryRequest {
     ///
     /// Example: `true`
     #[serde(skip)]
-    include_terminated_user: ::std::option::Option<bool>,
+    include_terminated_user: Option<bool>,
     /// 员工 ID 列表 — employee ids (employee_no or employee_id, per `employee_type`), at most 50.
     ///
     /// Example: `["abd754f7"]`
-    user_ids: ::std::vec::Vec<::std::string::String>,
+    user_ids: Vec<String>,
     /// 查询的起始时间 — start of the range, Unix seconds as a string.
     ///
     /// Example: `"1566641088"`
-    check_time_from: ::std::string::String,
+    check_time_from: String,
     /// 查询的结束时间 — end of the range, Unix seconds as a string.
     ///
     /// Example: `"1566641088"`
-    check_time_to: ::std::string::String,
+    check_time_to: String,
 }
 impl QueryRequest {
     /// A builder with nothing set.
@@ -58,25 +58,25 @@ impl QueryRequest {
     /// current and departed employee with that id; false: only the current one, or the latest departed one.
     ///
     /// Example: `true`
-    pub fn include_terminated_user(&self) -> ::std::option::Option<&bool> {
+    pub fn include_terminated_user(&self) -> Option<&bool> {
         self.include_terminated_user.as_ref()
     }
     /// 员工 ID 列表 — employee ids (employee_no or employee_id, per `employee_type`), at most 50.
     ///
     /// Example: `["abd754f7"]`
-    pub fn user_ids(&self) -> &::std::vec::Vec<::std::string::String> {
+    pub fn user_ids(&self) -> &Vec<String> {
         &self.user_ids
     }
     /// 查询的起始时间 — start of the range, Unix seconds as a string.
     ///
     /// Example: `"1566641088"`
-    pub fn check_time_from(&self) -> &::std::string::String {
+    pub fn check_time_from(&self) -> &String {
         &self.check_time_from
     }
     /// 查询的结束时间 — end of the range, Unix seconds as a string.
     ///
     /// Example: `"1566641088"`
-    pub fn check_time_to(&self) -> &::std::string::String {
+    pub fn check_time_to(&self) -> &String {
         &self.check_time_to
     }
 }
@@ -84,11 +84,11 @@ impl QueryRequest {
 #[derive(Debug, Clone, Default)]
 #[must_use]
 pub struct QueryRequestBuilder {
-    employee_type: ::std::option::Option<crate::attendance::v1::types::EmployeeType>,
-    include_terminated_user: ::std::option::Option<bool>,
-    user_ids: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
-    check_time_from: ::std::option::Option<::std::string::String>,
-    check_time_to: ::std::option::Option<::std::string::String>,
+    employee_type: Option<crate::attendance::v1::types::EmployeeType>,
+    include_terminated_user: Option<bool>,
+    user_ids: Option<Vec<String>>,
+    check_time_from: Option<String>,
+    check_time_to: Option<String>,
 }
 impl QueryRequestBuilder {
     /// 员工 ID 类型 — the kind of id of `user_ids` in the request and `user_id` in the response.
@@ -98,7 +98,7 @@ impl QueryRequestBuilder {
         mut self,
         employee_type: crate::attendance::v1::types::EmployeeType,
     ) -> Self {
-        self.employee_type = ::std::option::Option::Some(employee_type);
+        self.employee_type = Some(employee_type);
         self
     }
     /// 是否包含离职员工 — a new hire may reuse a departed employee's id. true: return the data of every
@@ -106,9 +106,7 @@ impl QueryRequestBuilder {
     ///
     /// Example: `true`
     pub fn include_terminated_user(mut self, include_terminated_user: bool) -> Self {
-        self.include_terminated_user = ::std::option::Option::Some(
-            include_terminated_user,
-        );
+        self.include_terminated_user = Some(include_terminated_user);
         self
     }
     /// 员工 ID 列表 — employee ids (employee_no or employee_id, per `employee_type`), at most 50.
@@ -116,39 +114,27 @@ impl QueryRequestBuilder {
     /// Example: `["abd754f7"]`
     pub fn user_ids(
         mut self,
-        user_ids: impl ::std::iter::IntoIterator<
-            Item = impl ::std::convert::Into<::std::string::String>,
-        >,
+        user_ids: impl IntoIterator<Item = impl Into<String>>,
     ) -> Self {
-        self.user_ids = ::std::option::Option::Some(
-            user_ids.into_iter().map(::std::convert::Into::into).collect(),
-        );
+        self.user_ids = Some(user_ids.into_iter().map(Into::into).collect());
         self
     }
     /// 查询的起始时间 — start of the range, Unix seconds as a string.
     ///
     /// Example: `"1566641088"`
-    pub fn check_time_from(
-        mut self,
-        check_time_from: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.check_time_from = ::std::option::Option::Some(check_time_from.into());
+    pub fn check_time_from(mut self, check_time_from: impl Into<String>) -> Self {
+        self.check_time_from = Some(check_time_from.into());
         self
     }
     /// 查询的结束时间 — end of the range, Unix seconds as a string.
     ///
     /// Example: `"1566641088"`
-    pub fn check_time_to(
-        mut self,
-        check_time_to: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.check_time_to = ::std::option::Option::Some(check_time_to.into());
+    pub fn check_time_to(mut self, check_time_to: impl Into<String>) -> Self {
+        self.check_time_to = Some(check_time_to.into());
         self
     }
     /// Checks every constraint of the spec and returns the request, or every violation found.
-    pub fn build(
-        self,
-    ) -> ::std::result::Result<QueryRequest, ::lark_runtime::ValidationError> {
+    pub fn build(self) -> Result<QueryRequest, ::lark_runtime::ValidationError> {
         let root = ::lark_runtime::validate::FieldPath::root();
         let mut violations = ::lark_runtime::validate::Violations::default();
         let employee_type = violations
@@ -159,12 +145,12 @@ impl QueryRequestBuilder {
         let check_time_to = violations
             .required(&root.field("check_time_to"), self.check_time_to);
         let (
-            ::std::option::Option::Some(employee_type),
-            ::std::option::Option::Some(user_ids),
-            ::std::option::Option::Some(check_time_from),
-            ::std::option::Option::Some(check_time_to),
+            Some(employee_type),
+            Some(user_ids),
+            Some(check_time_from),
+            Some(check_time_to),
         ) = (employee_type, user_ids, check_time_from, check_time_to) else {
-            return ::std::result::Result::Err(violations.into_error("QueryRequest"));
+            return Err(violations.into_error("QueryRequest"));
         };
         let request = QueryRequest {
             employee_type,
@@ -174,7 +160,7 @@ impl QueryRequestBuilder {
             check_time_to,
         };
         ::lark_runtime::Validate::validate(&request)?;
-        ::std::result::Result::Ok(request)
+        Ok(request)
     }
 }
 impl ::lark_runtime::Validate for QueryRequest {
@@ -191,13 +177,7 @@ impl ::lark_runtime::Validate for QueryRequest {
         {
             let at = at.field("user_ids");
             let value = &self.user_ids;
-            violations
-                .items(
-                    &at,
-                    value.len(),
-                    ::std::option::Option::Some(1),
-                    ::std::option::Option::Some(50),
-                );
+            violations.items(&at, value.len(), Some(1), Some(50));
         }
     }
 }
@@ -212,41 +192,37 @@ impl ::lark_runtime::Endpoint for QueryRequest {
         access_tokens: &[::lark_runtime::AccessTokenKind::Tenant],
         app_types: &[::lark_runtime::AppType::Custom],
         scopes: &["attendance:task:readonly"],
-        rate_limit: ::std::option::Option::Some(::lark_runtime::RateLimit {
+        rate_limit: Some(::lark_runtime::RateLimit {
             requests: 50u32,
             period_seconds: 1u32,
         }),
         envelope: ::lark_runtime::Envelope::Data,
         request_body: ::lark_runtime::RequestBody::Json,
         response_kind: ::lark_runtime::ResponseKind::Json,
-        pagination_items: ::std::option::Option::None,
+        pagination_items: None,
         path_example: &[],
         query_example: &[
             ("employee_type", "employee_id"),
             ("include_terminated_user", "true"),
         ],
-        request_example: ::std::option::Option::Some(
+        request_example: Some(
             "{\"check_time_from\":\"1566641088\",\"check_time_to\":\"1566641088\",\"user_ids\":[\"abd754f7\"]}",
         ),
-        response_example: ::std::option::Option::Some(
+        response_example: Some(
             "{\"code\":0,\"data\":{\"user_flow_results\":[{\"bssid\":\"b0:b8:67:5c:1d:72\",\"check_result\":\"PendingApproval\",\"check_time\":\"1611476284\",\"comment\":\"上班打卡\",\"creator_id\":\"abd754f7\",\"device_id\":\"99e0609ee053448596502691a81428654d7ded64c7bd85acd982d26b3636c37d\",\"external_id\":\"record_123\",\"idempotent_id\":\"****_***\",\"is_field\":true,\"is_wifi\":true,\"location_name\":\"西溪八方城\",\"photo_urls\":[\"https://time.clockin.biz/manage/download/6840389754748502021\"],\"record_id\":\"6709359313699356941\",\"ssid\":\"b0:b8:67:5c:1d:72\",\"type\":7,\"user_id\":\"abd754f7\"}]},\"msg\":\"success\"}",
         ),
     };
-    fn path(&self) -> ::std::string::String {
-        ::std::string::String::from("/open-apis/attendance/v1/user_flows/query")
+    fn path(&self) -> String {
+        String::from("/open-apis/attendance/v1/user_flows/query")
     }
-    fn query(&self) -> ::std::vec::Vec<(&'static str, ::std::string::String)> {
-        let mut query = ::std::vec::Vec::new();
+    fn query(&self) -> Vec<(&'static str, String)> {
+        let mut query = Vec::new();
         {
             let value = &self.employee_type;
-            query.push(("employee_type", ::std::string::ToString::to_string(value)));
+            query.push(("employee_type", ToString::to_string(value)));
         }
-        if let ::std::option::Option::Some(value) = &self.include_terminated_user {
-            query
-                .push((
-                    "include_terminated_user",
-                    ::std::string::ToString::to_string(value),
-                ));
+        if let Some(value) = &self.include_terminated_user {
+            query.push(("include_terminated_user", ToString::to_string(value)));
         }
         query
     }
@@ -254,17 +230,17 @@ impl ::lark_runtime::Endpoint for QueryRequest {
 impl ::lark_runtime::Incoming for QueryRequest {
     fn from_incoming(
         request: &::lark_runtime::IncomingRequest<'_>,
-    ) -> ::std::result::Result<Self, ::lark_runtime::ValidationError> {
+    ) -> Result<Self, ::lark_runtime::ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
         #[derive(::lark_runtime::__private::serde::Deserialize)]
         #[serde(crate = "::lark_runtime::__private::serde")]
         struct Body {
             #[serde(default, rename = "user_ids")]
-            user_ids: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+            user_ids: Option<Vec<String>>,
             #[serde(default, rename = "check_time_from")]
-            check_time_from: ::std::option::Option<::std::string::String>,
+            check_time_from: Option<String>,
             #[serde(default, rename = "check_time_to")]
-            check_time_to: ::std::option::Option<::std::string::String>,
+            check_time_to: Option<String>,
         }
         let root = ::lark_runtime::validate::FieldPath::root();
         let mut violations = ::lark_runtime::validate::Violations::default();
@@ -281,9 +257,8 @@ impl ::lark_runtime::Incoming for QueryRequest {
                 "include_terminated_user",
                 &mut violations,
             );
-        let ::std::option::Option::Some(body) = request.body::<Body>(&mut violations)
-        else {
-            return ::std::result::Result::Err(violations.into_error("QueryRequest"));
+        let Some(body) = request.body::<Body>(&mut violations) else {
+            return Err(violations.into_error("QueryRequest"));
         };
         builder.user_ids = body.user_ids;
         builder.check_time_from = body.check_time_from;
@@ -306,9 +281,7 @@ impl ::lark_runtime::Incoming for QueryRequest {
 pub struct QueryResponse {
     /// 打卡记录列表 — the punch records found.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub user_flow_results: ::std::option::Option<
-        ::std::vec::Vec<crate::attendance::v1::types::UserFlow>,
-    >,
+    pub user_flow_results: Option<Vec<crate::attendance::v1::types::UserFlow>>,
 }
 /// A documented error code of 批量查询打卡流水 — Query the punch records of several employees.
 ///
@@ -385,81 +358,73 @@ impl QueryError {
         }
     }
     /// The HTTP status the reference page gives; `None` for an undocumented code.
-    pub fn http_status(&self) -> ::std::option::Option<u16> {
+    pub fn http_status(&self) -> Option<u16> {
         match self {
-            Self::ParamInvalid => ::std::option::Option::Some(400),
-            Self::TenantIdEmpty => ::std::option::Option::Some(400),
-            Self::UserNotFoundOrNoPermission => ::std::option::Option::Some(400),
-            Self::NoDataPermission => ::std::option::Option::Some(400),
-            Self::SystemError => ::std::option::Option::Some(500),
-            Self::Deprecated => ::std::option::Option::Some(500),
-            Self::ShiftServiceError => ::std::option::Option::Some(500),
-            Self::GeneralError => ::std::option::Option::Some(400),
-            Self::Undocumented(_) => ::std::option::Option::None,
+            Self::ParamInvalid => Some(400),
+            Self::TenantIdEmpty => Some(400),
+            Self::UserNotFoundOrNoPermission => Some(400),
+            Self::NoDataPermission => Some(400),
+            Self::SystemError => Some(500),
+            Self::Deprecated => Some(500),
+            Self::ShiftServiceError => Some(500),
+            Self::GeneralError => Some(400),
+            Self::Undocumented(_) => None,
         }
     }
     /// The message the reference page gives; `None` for an undocumented code.
-    pub fn message(&self) -> ::std::option::Option<&'static str> {
+    pub fn message(&self) -> Option<&'static str> {
         match self {
-            Self::ParamInvalid => ::std::option::Option::Some("param is invalis"),
-            Self::TenantIdEmpty => ::std::option::Option::Some("租户不存在"),
-            Self::UserNotFoundOrNoPermission => {
-                ::std::option::Option::Some("param is invalis")
-            }
-            Self::NoDataPermission => ::std::option::Option::Some("没有权限"),
-            Self::SystemError => ::std::option::Option::Some("param is invalis"),
-            Self::Deprecated => {
-                ::std::option::Option::Some("历史错误码，不再使用")
-            }
-            Self::ShiftServiceError => ::std::option::Option::Some("param is invalis"),
-            Self::GeneralError => ::std::option::Option::Some("通用错误信息"),
-            Self::Undocumented(_) => ::std::option::Option::None,
+            Self::ParamInvalid => Some("param is invalis"),
+            Self::TenantIdEmpty => Some("租户不存在"),
+            Self::UserNotFoundOrNoPermission => Some("param is invalis"),
+            Self::NoDataPermission => Some("没有权限"),
+            Self::SystemError => Some("param is invalis"),
+            Self::Deprecated => Some("历史错误码，不再使用"),
+            Self::ShiftServiceError => Some("param is invalis"),
+            Self::GeneralError => Some("通用错误信息"),
+            Self::Undocumented(_) => None,
         }
     }
     /// What the reference page advises; `None` when it says nothing or for an undocumented code.
-    pub fn advice(&self) -> ::std::option::Option<&'static str> {
+    pub fn advice(&self) -> Option<&'static str> {
         match self {
             Self::ParamInvalid => {
-                ::std::option::Option::Some(
+                Some(
                     "入参校验失败 — the request failed validation; the returned message names the bad parameter (e.g. \"employee_type invalid\").",
                 )
             }
             Self::TenantIdEmpty => {
-                ::std::option::Option::Some(
-                    "Check that the tenant_access_token sent is the right one.",
-                )
+                Some("Check that the tenant_access_token sent is the right one.")
             }
             Self::UserNotFoundOrNoPermission => {
-                ::std::option::Option::Some(
+                Some(
                     "A user id in the request does not exist or is outside the app's permission; the returned message says which.",
                 )
             }
             Self::NoDataPermission => {
-                ::std::option::Option::Some(
+                Some(
                     "数据权限范围 — check the data permission scope in the attendance admin console.",
                 )
             }
             Self::SystemError => {
-                ::std::option::Option::Some(
+                Some(
                     "An internal fault (e.g. \"internal server error\"); retry, or ask technical support.",
                 )
             }
             Self::Deprecated => {
-                ::std::option::Option::Some(
-                    "历史错误码 — a legacy code that is no longer used.",
-                )
+                Some("历史错误码 — a legacy code that is no longer used.")
             }
             Self::ShiftServiceError => {
-                ::std::option::Option::Some(
+                Some(
                     "班次服务异常 — the shift service failed; the returned message gives the cause (e.g. a user's Lark id was not found). Retry, or ask technical support.",
                 )
             }
             Self::GeneralError => {
-                ::std::option::Option::Some(
+                Some(
                     "通用错误信息 — one of several general errors; see the attendance service's general error messages guide for the meaning and fix.",
                 )
             }
-            Self::Undocumented(_) => ::std::option::Option::None,
+            Self::Undocumented(_) => None,
         }
     }
     /// Whether sending the same request again can succeed.
@@ -484,13 +449,13 @@ impl ::lark_runtime::DocumentedError for QueryError {
     fn code(&self) -> i64 {
         self.code()
     }
-    fn http_status(&self) -> ::std::option::Option<u16> {
+    fn http_status(&self) -> Option<u16> {
         self.http_status()
     }
-    fn message(&self) -> ::std::option::Option<&'static str> {
+    fn message(&self) -> Option<&'static str> {
         self.message()
     }
-    fn advice(&self) -> ::std::option::Option<&'static str> {
+    fn advice(&self) -> Option<&'static str> {
         self.advice()
     }
     fn is_retryable(&self) -> bool {

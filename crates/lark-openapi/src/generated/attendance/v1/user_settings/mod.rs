@@ -20,7 +20,7 @@ impl<'a> AttendanceV1UserSettingsApi<'a> {
     pub async fn modify(
         &self,
         request: modify::ModifyRequest,
-    ) -> ::std::result::Result<
+    ) -> Result<
         ::lark_runtime::Response<modify::ModifyResponse>,
         ::lark_runtime::Error<modify::ModifyError>,
     > {
@@ -34,7 +34,7 @@ impl<'a> AttendanceV1UserSettingsApi<'a> {
     pub async fn query(
         &self,
         request: query::QueryRequest,
-    ) -> ::std::result::Result<
+    ) -> Result<
         ::lark_runtime::Response<query::QueryResponse>,
         ::lark_runtime::Error<query::QueryError>,
     > {

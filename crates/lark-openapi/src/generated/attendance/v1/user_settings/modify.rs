@@ -25,7 +25,7 @@ pub struct ModifyRequest {
     employee_type: crate::attendance::v1::types::EmployeeType,
     /// 用户设置 — the employee and the file id of the new face photo.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    user_setting: ::std::option::Option<crate::attendance::v1::types::UserSetting>,
+    user_setting: Option<crate::attendance::v1::types::UserSetting>,
 }
 impl ModifyRequest {
     /// A builder with nothing set.
@@ -39,9 +39,7 @@ impl ModifyRequest {
         &self.employee_type
     }
     /// 用户设置 — the employee and the file id of the new face photo.
-    pub fn user_setting(
-        &self,
-    ) -> ::std::option::Option<&crate::attendance::v1::types::UserSetting> {
+    pub fn user_setting(&self) -> Option<&crate::attendance::v1::types::UserSetting> {
         self.user_setting.as_ref()
     }
 }
@@ -49,8 +47,8 @@ impl ModifyRequest {
 #[derive(Debug, Clone, Default)]
 #[must_use]
 pub struct ModifyRequestBuilder {
-    employee_type: ::std::option::Option<crate::attendance::v1::types::EmployeeType>,
-    user_setting: ::std::option::Option<crate::attendance::v1::types::UserSetting>,
+    employee_type: Option<crate::attendance::v1::types::EmployeeType>,
+    user_setting: Option<crate::attendance::v1::types::UserSetting>,
 }
 impl ModifyRequestBuilder {
     /// 员工 ID 类型 — the kind of id of `user_id` in the request and the response.
@@ -60,7 +58,7 @@ impl ModifyRequestBuilder {
         mut self,
         employee_type: crate::attendance::v1::types::EmployeeType,
     ) -> Self {
-        self.employee_type = ::std::option::Option::Some(employee_type);
+        self.employee_type = Some(employee_type);
         self
     }
     /// 用户设置 — the employee and the file id of the new face photo.
@@ -68,26 +66,24 @@ impl ModifyRequestBuilder {
         mut self,
         user_setting: crate::attendance::v1::types::UserSetting,
     ) -> Self {
-        self.user_setting = ::std::option::Option::Some(user_setting);
+        self.user_setting = Some(user_setting);
         self
     }
     /// Checks every constraint of the spec and returns the request, or every violation found.
-    pub fn build(
-        self,
-    ) -> ::std::result::Result<ModifyRequest, ::lark_runtime::ValidationError> {
+    pub fn build(self) -> Result<ModifyRequest, ::lark_runtime::ValidationError> {
         let root = ::lark_runtime::validate::FieldPath::root();
         let mut violations = ::lark_runtime::validate::Violations::default();
         let employee_type = violations
             .required(&root.field("employee_type"), self.employee_type);
-        let (::std::option::Option::Some(employee_type),) = (employee_type,) else {
-            return ::std::result::Result::Err(violations.into_error("ModifyRequest"));
+        let (Some(employee_type),) = (employee_type,) else {
+            return Err(violations.into_error("ModifyRequest"));
         };
         let request = ModifyRequest {
             employee_type,
             user_setting: self.user_setting,
         };
         ::lark_runtime::Validate::validate(&request)?;
-        ::std::result::Result::Ok(request)
+        Ok(request)
     }
 }
 impl ::lark_runtime::Validate for ModifyRequest {
@@ -103,7 +99,7 @@ impl ::lark_runtime::Validate for ModifyRequest {
         }
         {
             let at = at.field("user_setting");
-            if let ::std::option::Option::Some(value) = &self.user_setting {
+            if let Some(value) = &self.user_setting {
                 ::lark_runtime::Validate::validate_at(value, &at, violations);
             }
         }
@@ -120,31 +116,31 @@ impl ::lark_runtime::Endpoint for ModifyRequest {
         access_tokens: &[::lark_runtime::AccessTokenKind::Tenant],
         app_types: &[::lark_runtime::AppType::Custom],
         scopes: &["attendance:rule"],
-        rate_limit: ::std::option::Option::Some(::lark_runtime::RateLimit {
+        rate_limit: Some(::lark_runtime::RateLimit {
             requests: 50u32,
             period_seconds: 1u32,
         }),
         envelope: ::lark_runtime::Envelope::Data,
         request_body: ::lark_runtime::RequestBody::Json,
         response_kind: ::lark_runtime::ResponseKind::Json,
-        pagination_items: ::std::option::Option::None,
+        pagination_items: None,
         path_example: &[],
         query_example: &[("employee_type", "employee_id")],
-        request_example: ::std::option::Option::Some(
+        request_example: Some(
             "{\"user_setting\":{\"face_key\":\"xxxxxb306842b1c189bc5212eefxxxxx\",\"face_key_update_time\":\"1625681917\",\"user_id\":\"abd754f7\"}}",
         ),
-        response_example: ::std::option::Option::Some(
+        response_example: Some(
             "{\"code\":0,\"data\":{\"user_setting\":{\"face_key\":\"xxxxxb306842b1c189bc5212eefxxxxx\",\"face_key_update_time\":\"1625681917\",\"user_id\":\"abd754f7\"}},\"msg\":\"success\"}",
         ),
     };
-    fn path(&self) -> ::std::string::String {
-        ::std::string::String::from("/open-apis/attendance/v1/user_settings/modify")
+    fn path(&self) -> String {
+        String::from("/open-apis/attendance/v1/user_settings/modify")
     }
-    fn query(&self) -> ::std::vec::Vec<(&'static str, ::std::string::String)> {
-        let mut query = ::std::vec::Vec::new();
+    fn query(&self) -> Vec<(&'static str, String)> {
+        let mut query = Vec::new();
         {
             let value = &self.employee_type;
-            query.push(("employee_type", ::std::string::ToString::to_string(value)));
+            query.push(("employee_type", ToString::to_string(value)));
         }
         query
     }
@@ -152,15 +148,13 @@ impl ::lark_runtime::Endpoint for ModifyRequest {
 impl ::lark_runtime::Incoming for ModifyRequest {
     fn from_incoming(
         request: &::lark_runtime::IncomingRequest<'_>,
-    ) -> ::std::result::Result<Self, ::lark_runtime::ValidationError> {
+    ) -> Result<Self, ::lark_runtime::ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
         #[derive(::lark_runtime::__private::serde::Deserialize)]
         #[serde(crate = "::lark_runtime::__private::serde")]
         struct Body {
             #[serde(default, rename = "user_setting")]
-            user_setting: ::std::option::Option<
-                crate::attendance::v1::types::UserSetting,
-            >,
+            user_setting: Option<crate::attendance::v1::types::UserSetting>,
         }
         let root = ::lark_runtime::validate::FieldPath::root();
         let mut violations = ::lark_runtime::validate::Violations::default();
@@ -169,9 +163,8 @@ impl ::lark_runtime::Incoming for ModifyRequest {
             .query_one::<
                 crate::attendance::v1::types::EmployeeType,
             >(&root.field("employee_type"), "employee_type", &mut violations);
-        let ::std::option::Option::Some(body) = request.body::<Body>(&mut violations)
-        else {
-            return ::std::result::Result::Err(violations.into_error("ModifyRequest"));
+        let Some(body) = request.body::<Body>(&mut violations) else {
+            return Err(violations.into_error("ModifyRequest"));
         };
         builder.user_setting = body.user_setting;
         ::lark_runtime::incoming::finish(violations, "ModifyRequest", builder.build())
@@ -192,7 +185,7 @@ impl ::lark_runtime::Incoming for ModifyRequest {
 pub struct ModifyResponse {
     /// 用户设置 — the setting as saved.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub user_setting: ::std::option::Option<crate::attendance::v1::types::UserSetting>,
+    pub user_setting: Option<crate::attendance::v1::types::UserSetting>,
 }
 /// A documented error code of 修改用户人脸识别信息 — Set an employee's face-recognition photo.
 ///
@@ -261,74 +254,66 @@ impl ModifyError {
         }
     }
     /// The HTTP status the reference page gives; `None` for an undocumented code.
-    pub fn http_status(&self) -> ::std::option::Option<u16> {
+    pub fn http_status(&self) -> Option<u16> {
         match self {
-            Self::ParamInvalid => ::std::option::Option::Some(400),
-            Self::TenantIdEmpty => ::std::option::Option::Some(400),
-            Self::UserNotFoundOrNoPermission => ::std::option::Option::Some(400),
-            Self::NoDataPermission => ::std::option::Option::Some(400),
-            Self::SystemError => ::std::option::Option::Some(500),
-            Self::ManagementServiceError => ::std::option::Option::Some(400),
-            Self::GeneralError => ::std::option::Option::Some(400),
-            Self::Undocumented(_) => ::std::option::Option::None,
+            Self::ParamInvalid => Some(400),
+            Self::TenantIdEmpty => Some(400),
+            Self::UserNotFoundOrNoPermission => Some(400),
+            Self::NoDataPermission => Some(400),
+            Self::SystemError => Some(500),
+            Self::ManagementServiceError => Some(400),
+            Self::GeneralError => Some(400),
+            Self::Undocumented(_) => None,
         }
     }
     /// The message the reference page gives; `None` for an undocumented code.
-    pub fn message(&self) -> ::std::option::Option<&'static str> {
+    pub fn message(&self) -> Option<&'static str> {
         match self {
-            Self::ParamInvalid => ::std::option::Option::Some("param is invalis"),
-            Self::TenantIdEmpty => ::std::option::Option::Some("tenant_id is empty"),
-            Self::UserNotFoundOrNoPermission => {
-                ::std::option::Option::Some("param is invalis")
-            }
-            Self::NoDataPermission => ::std::option::Option::Some("没有权限"),
-            Self::SystemError => ::std::option::Option::Some("param is invalis"),
-            Self::ManagementServiceError => {
-                ::std::option::Option::Some("历史错误码，不再使用")
-            }
-            Self::GeneralError => ::std::option::Option::Some("通用错误信息"),
-            Self::Undocumented(_) => ::std::option::Option::None,
+            Self::ParamInvalid => Some("param is invalis"),
+            Self::TenantIdEmpty => Some("tenant_id is empty"),
+            Self::UserNotFoundOrNoPermission => Some("param is invalis"),
+            Self::NoDataPermission => Some("没有权限"),
+            Self::SystemError => Some("param is invalis"),
+            Self::ManagementServiceError => Some("历史错误码，不再使用"),
+            Self::GeneralError => Some("通用错误信息"),
+            Self::Undocumented(_) => None,
         }
     }
     /// What the reference page advises; `None` when it says nothing or for an undocumented code.
-    pub fn advice(&self) -> ::std::option::Option<&'static str> {
+    pub fn advice(&self) -> Option<&'static str> {
         match self {
             Self::ParamInvalid => {
-                ::std::option::Option::Some(
+                Some(
                     "入参校验失败 — the request failed validation; the returned message names the bad parameter (e.g. \"employee_type invalid\").",
                 )
             }
             Self::TenantIdEmpty => {
-                ::std::option::Option::Some(
-                    "Check that the tenant_access_token sent is the right one.",
-                )
+                Some("Check that the tenant_access_token sent is the right one.")
             }
             Self::UserNotFoundOrNoPermission => {
-                ::std::option::Option::Some(
+                Some(
                     "A user id in the request does not exist or is outside the app's permission; the returned message says which.",
                 )
             }
             Self::NoDataPermission => {
-                ::std::option::Option::Some(
+                Some(
                     "数据权限范围 — check the data permission scope in the attendance admin console.",
                 )
             }
             Self::SystemError => {
-                ::std::option::Option::Some(
+                Some(
                     "An internal fault (e.g. \"internal server error\"); retry, or ask technical support.",
                 )
             }
             Self::ManagementServiceError => {
-                ::std::option::Option::Some(
-                    "历史错误码 — a legacy code that is no longer used.",
-                )
+                Some("历史错误码 — a legacy code that is no longer used.")
             }
             Self::GeneralError => {
-                ::std::option::Option::Some(
+                Some(
                     "通用错误信息 — one of several general errors; see the attendance service's general error messages guide for the meaning and fix.",
                 )
             }
-            Self::Undocumented(_) => ::std::option::Option::None,
+            Self::Undocumented(_) => None,
         }
     }
     /// Whether sending the same request again can succeed.
@@ -352,13 +337,13 @@ impl ::lark_runtime::DocumentedError for ModifyError {
     fn code(&self) -> i64 {
         self.code()
     }
-    fn http_status(&self) -> ::std::option::Option<u16> {
+    fn http_status(&self) -> Option<u16> {
         self.http_status()
     }
-    fn message(&self) -> ::std::option::Option<&'static str> {
+    fn message(&self) -> Option<&'static str> {
         self.message()
     }
-    fn advice(&self) -> ::std::option::Option<&'static str> {
+    fn advice(&self) -> Option<&'static str> {
         self.advice()
     }
     fn is_retryable(&self) -> bool {

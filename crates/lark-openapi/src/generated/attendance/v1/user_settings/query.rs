@@ -26,7 +26,7 @@ pub struct QueryRequest {
     /// 员工 ID 列表 — employee ids (employee_no or employee_id, per `employee_type`), at most 100.
     ///
     /// Example: `["abd754f7"]`
-    user_ids: ::std::vec::Vec<::std::string::String>,
+    user_ids: Vec<String>,
 }
 impl QueryRequest {
     /// A builder with nothing set.
@@ -42,7 +42,7 @@ impl QueryRequest {
     /// 员工 ID 列表 — employee ids (employee_no or employee_id, per `employee_type`), at most 100.
     ///
     /// Example: `["abd754f7"]`
-    pub fn user_ids(&self) -> &::std::vec::Vec<::std::string::String> {
+    pub fn user_ids(&self) -> &Vec<String> {
         &self.user_ids
     }
 }
@@ -50,8 +50,8 @@ impl QueryRequest {
 #[derive(Debug, Clone, Default)]
 #[must_use]
 pub struct QueryRequestBuilder {
-    employee_type: ::std::option::Option<crate::attendance::v1::types::EmployeeType>,
-    user_ids: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    employee_type: Option<crate::attendance::v1::types::EmployeeType>,
+    user_ids: Option<Vec<String>>,
 }
 impl QueryRequestBuilder {
     /// 员工 ID 类型 — the kind of id of `user_ids` in the request and `user_id` in the response.
@@ -61,7 +61,7 @@ impl QueryRequestBuilder {
         mut self,
         employee_type: crate::attendance::v1::types::EmployeeType,
     ) -> Self {
-        self.employee_type = ::std::option::Option::Some(employee_type);
+        self.employee_type = Some(employee_type);
         self
     }
     /// 员工 ID 列表 — employee ids (employee_no or employee_id, per `employee_type`), at most 100.
@@ -69,36 +69,27 @@ impl QueryRequestBuilder {
     /// Example: `["abd754f7"]`
     pub fn user_ids(
         mut self,
-        user_ids: impl ::std::iter::IntoIterator<
-            Item = impl ::std::convert::Into<::std::string::String>,
-        >,
+        user_ids: impl IntoIterator<Item = impl Into<String>>,
     ) -> Self {
-        self.user_ids = ::std::option::Option::Some(
-            user_ids.into_iter().map(::std::convert::Into::into).collect(),
-        );
+        self.user_ids = Some(user_ids.into_iter().map(Into::into).collect());
         self
     }
     /// Checks every constraint of the spec and returns the request, or every violation found.
-    pub fn build(
-        self,
-    ) -> ::std::result::Result<QueryRequest, ::lark_runtime::ValidationError> {
+    pub fn build(self) -> Result<QueryRequest, ::lark_runtime::ValidationError> {
         let root = ::lark_runtime::validate::FieldPath::root();
         let mut violations = ::lark_runtime::validate::Violations::default();
         let employee_type = violations
             .required(&root.field("employee_type"), self.employee_type);
         let user_ids = violations.required(&root.field("user_ids"), self.user_ids);
-        let (
-            ::std::option::Option::Some(employee_type),
-            ::std::option::Option::Some(user_ids),
-        ) = (employee_type, user_ids) else {
-            return ::std::result::Result::Err(violations.into_error("QueryRequest"));
+        let (Some(employee_type), Some(user_ids)) = (employee_type, user_ids) else {
+            return Err(violations.into_error("QueryRequest"));
         };
         let request = QueryRequest {
             employee_type,
             user_ids,
         };
         ::lark_runtime::Validate::validate(&request)?;
-        ::std::result::Result::Ok(request)
+        Ok(request)
     }
 }
 impl ::lark_runtime::Validate for QueryRequest {
@@ -115,13 +106,7 @@ impl ::lark_runtime::Validate for QueryRequest {
         {
             let at = at.field("user_ids");
             let value = &self.user_ids;
-            violations
-                .items(
-                    &at,
-                    value.len(),
-                    ::std::option::Option::None,
-                    ::std::option::Option::Some(100),
-                );
+            violations.items(&at, value.len(), None, Some(100));
         }
     }
 }
@@ -136,29 +121,29 @@ impl ::lark_runtime::Endpoint for QueryRequest {
         access_tokens: &[::lark_runtime::AccessTokenKind::Tenant],
         app_types: &[::lark_runtime::AppType::Custom],
         scopes: &["attendance:rule:readonly"],
-        rate_limit: ::std::option::Option::Some(::lark_runtime::RateLimit {
+        rate_limit: Some(::lark_runtime::RateLimit {
             requests: 50u32,
             period_seconds: 1u32,
         }),
         envelope: ::lark_runtime::Envelope::Data,
         request_body: ::lark_runtime::RequestBody::Json,
         response_kind: ::lark_runtime::ResponseKind::Json,
-        pagination_items: ::std::option::Option::None,
+        pagination_items: None,
         path_example: &[],
         query_example: &[("employee_type", "employee_id")],
-        request_example: ::std::option::Option::Some("{\"user_ids\":[\"abd754f7\"]}"),
-        response_example: ::std::option::Option::Some(
+        request_example: Some("{\"user_ids\":[\"abd754f7\"]}"),
+        response_example: Some(
             "{\"code\":0,\"data\":{\"user_settings\":[{\"face_key\":\"xxxxxb306842b1c189bc5212eefxxxxx\",\"face_key_update_time\":\"1625681917\",\"user_id\":\"abd754f7\"}]},\"msg\":\"success\"}",
         ),
     };
-    fn path(&self) -> ::std::string::String {
-        ::std::string::String::from("/open-apis/attendance/v1/user_settings/query")
+    fn path(&self) -> String {
+        String::from("/open-apis/attendance/v1/user_settings/query")
     }
-    fn query(&self) -> ::std::vec::Vec<(&'static str, ::std::string::String)> {
-        let mut query = ::std::vec::Vec::new();
+    fn query(&self) -> Vec<(&'static str, String)> {
+        let mut query = Vec::new();
         {
             let value = &self.employee_type;
-            query.push(("employee_type", ::std::string::ToString::to_string(value)));
+            query.push(("employee_type", ToString::to_string(value)));
         }
         query
     }
@@ -166,13 +151,13 @@ impl ::lark_runtime::Endpoint for QueryRequest {
 impl ::lark_runtime::Incoming for QueryRequest {
     fn from_incoming(
         request: &::lark_runtime::IncomingRequest<'_>,
-    ) -> ::std::result::Result<Self, ::lark_runtime::ValidationError> {
+    ) -> Result<Self, ::lark_runtime::ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
         #[derive(::lark_runtime::__private::serde::Deserialize)]
         #[serde(crate = "::lark_runtime::__private::serde")]
         struct Body {
             #[serde(default, rename = "user_ids")]
-            user_ids: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+            user_ids: Option<Vec<String>>,
         }
         let root = ::lark_runtime::validate::FieldPath::root();
         let mut violations = ::lark_runtime::validate::Violations::default();
@@ -181,9 +166,8 @@ impl ::lark_runtime::Incoming for QueryRequest {
             .query_one::<
                 crate::attendance::v1::types::EmployeeType,
             >(&root.field("employee_type"), "employee_type", &mut violations);
-        let ::std::option::Option::Some(body) = request.body::<Body>(&mut violations)
-        else {
-            return ::std::result::Result::Err(violations.into_error("QueryRequest"));
+        let Some(body) = request.body::<Body>(&mut violations) else {
+            return Err(violations.into_error("QueryRequest"));
         };
         builder.user_ids = body.user_ids;
         ::lark_runtime::incoming::finish(violations, "QueryRequest", builder.build())
@@ -204,9 +188,7 @@ impl ::lark_runtime::Incoming for QueryRequest {
 pub struct QueryResponse {
     /// 用户设置信息列表 — the settings of the employees found.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub user_settings: ::std::option::Option<
-        ::std::vec::Vec<crate::attendance::v1::types::UserSetting>,
-    >,
+    pub user_settings: Option<Vec<crate::attendance::v1::types::UserSetting>>,
 }
 /// A documented error code of 批量查询用户人脸识别信息 — Query employees' face-recognition photos.
 ///
@@ -275,74 +257,66 @@ impl QueryError {
         }
     }
     /// The HTTP status the reference page gives; `None` for an undocumented code.
-    pub fn http_status(&self) -> ::std::option::Option<u16> {
+    pub fn http_status(&self) -> Option<u16> {
         match self {
-            Self::ParamInvalid => ::std::option::Option::Some(400),
-            Self::TenantIdEmpty => ::std::option::Option::Some(400),
-            Self::UserNotFoundOrNoPermission => ::std::option::Option::Some(400),
-            Self::NoDataPermission => ::std::option::Option::Some(400),
-            Self::SystemError => ::std::option::Option::Some(500),
-            Self::ManagementServiceError => ::std::option::Option::Some(500),
-            Self::GeneralError => ::std::option::Option::Some(400),
-            Self::Undocumented(_) => ::std::option::Option::None,
+            Self::ParamInvalid => Some(400),
+            Self::TenantIdEmpty => Some(400),
+            Self::UserNotFoundOrNoPermission => Some(400),
+            Self::NoDataPermission => Some(400),
+            Self::SystemError => Some(500),
+            Self::ManagementServiceError => Some(500),
+            Self::GeneralError => Some(400),
+            Self::Undocumented(_) => None,
         }
     }
     /// The message the reference page gives; `None` for an undocumented code.
-    pub fn message(&self) -> ::std::option::Option<&'static str> {
+    pub fn message(&self) -> Option<&'static str> {
         match self {
-            Self::ParamInvalid => ::std::option::Option::Some("param is invalis"),
-            Self::TenantIdEmpty => ::std::option::Option::Some("tenant_id is empty"),
-            Self::UserNotFoundOrNoPermission => {
-                ::std::option::Option::Some("param is invalis")
-            }
-            Self::NoDataPermission => ::std::option::Option::Some("没有权限"),
-            Self::SystemError => ::std::option::Option::Some("param is invalis"),
-            Self::ManagementServiceError => {
-                ::std::option::Option::Some("历史错误码，不再使用")
-            }
-            Self::GeneralError => ::std::option::Option::Some("通用错误信息"),
-            Self::Undocumented(_) => ::std::option::Option::None,
+            Self::ParamInvalid => Some("param is invalis"),
+            Self::TenantIdEmpty => Some("tenant_id is empty"),
+            Self::UserNotFoundOrNoPermission => Some("param is invalis"),
+            Self::NoDataPermission => Some("没有权限"),
+            Self::SystemError => Some("param is invalis"),
+            Self::ManagementServiceError => Some("历史错误码，不再使用"),
+            Self::GeneralError => Some("通用错误信息"),
+            Self::Undocumented(_) => None,
         }
     }
     /// What the reference page advises; `None` when it says nothing or for an undocumented code.
-    pub fn advice(&self) -> ::std::option::Option<&'static str> {
+    pub fn advice(&self) -> Option<&'static str> {
         match self {
             Self::ParamInvalid => {
-                ::std::option::Option::Some(
+                Some(
                     "入参校验失败 — the request failed validation; the returned message names the bad parameter (e.g. \"employee_type invalid\").",
                 )
             }
             Self::TenantIdEmpty => {
-                ::std::option::Option::Some(
-                    "Check that the tenant_access_token sent is the right one.",
-                )
+                Some("Check that the tenant_access_token sent is the right one.")
             }
             Self::UserNotFoundOrNoPermission => {
-                ::std::option::Option::Some(
+                Some(
                     "A user id in the request does not exist or is outside the app's permission; the returned message says which.",
                 )
             }
             Self::NoDataPermission => {
-                ::std::option::Option::Some(
+                Some(
                     "数据权限范围 — check the data permission scope in the attendance admin console.",
                 )
             }
             Self::SystemError => {
-                ::std::option::Option::Some(
+                Some(
                     "An internal fault (e.g. \"internal server error\"); retry, or ask technical support.",
                 )
             }
             Self::ManagementServiceError => {
-                ::std::option::Option::Some(
-                    "历史错误码 — a legacy code that is no longer used.",
-                )
+                Some("历史错误码 — a legacy code that is no longer used.")
             }
             Self::GeneralError => {
-                ::std::option::Option::Some(
+                Some(
                     "通用错误信息 — one of several general errors; see the attendance service's general error messages guide for the meaning and fix.",
                 )
             }
-            Self::Undocumented(_) => ::std::option::Option::None,
+            Self::Undocumented(_) => None,
         }
     }
     /// Whether sending the same request again can succeed.
@@ -366,13 +340,13 @@ impl ::lark_runtime::DocumentedError for QueryError {
     fn code(&self) -> i64 {
         self.code()
     }
-    fn http_status(&self) -> ::std::option::Option<u16> {
+    fn http_status(&self) -> Option<u16> {
         self.http_status()
     }
-    fn message(&self) -> ::std::option::Option<&'static str> {
+    fn message(&self) -> Option<&'static str> {
         self.message()
     }
-    fn advice(&self) -> ::std::option::Option<&'static str> {
+    fn advice(&self) -> Option<&'static str> {
         self.advice()
     }
     fn is_retryable(&self) -> bool {

@@ -45,25 +45,25 @@ pub struct QueryRequest {
     ///
     /// Example: `["ec8ddg56","af5ddg73"]`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    user_ids: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    user_ids: Option<Vec<String>>,
     /// 是否包含离职人员和转出人员 — whether to include employees who left or moved out; false when unset.
     ///
     /// Example: `true`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    need_history: ::std::option::Option<bool>,
+    need_history: Option<bool>,
     /// 是否只展示当前考勤组数据 — true: only the data of each employee's current attendance group; false
     /// (the default): the data of every group the employee belonged to.
     ///
     /// Example: `true`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    current_group_only: ::std::option::Option<bool>,
+    current_group_only: Option<bool>,
     /// 操作者的用户 ID — the operator, in the kind of id `employee_type` names; each operator's report may
     /// have its own columns, and the statistics follow this operator's. Optional in the page's table, but
     /// the page adds that the upgraded system requires it.
     ///
     /// Example: `"ec8ddg56"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    user_id: ::std::option::Option<::std::string::String>,
+    user_id: Option<String>,
 }
 impl QueryRequest {
     /// A builder with nothing set.
@@ -104,22 +104,20 @@ impl QueryRequest {
     /// 200. Optional in the page's table, but the page adds that the upgraded system requires it.
     ///
     /// Example: `["ec8ddg56","af5ddg73"]`
-    pub fn user_ids(
-        &self,
-    ) -> ::std::option::Option<&::std::vec::Vec<::std::string::String>> {
+    pub fn user_ids(&self) -> Option<&Vec<String>> {
         self.user_ids.as_ref()
     }
     /// 是否包含离职人员和转出人员 — whether to include employees who left or moved out; false when unset.
     ///
     /// Example: `true`
-    pub fn need_history(&self) -> ::std::option::Option<&bool> {
+    pub fn need_history(&self) -> Option<&bool> {
         self.need_history.as_ref()
     }
     /// 是否只展示当前考勤组数据 — true: only the data of each employee's current attendance group; false
     /// (the default): the data of every group the employee belonged to.
     ///
     /// Example: `true`
-    pub fn current_group_only(&self) -> ::std::option::Option<&bool> {
+    pub fn current_group_only(&self) -> Option<&bool> {
         self.current_group_only.as_ref()
     }
     /// 操作者的用户 ID — the operator, in the kind of id `employee_type` names; each operator's report may
@@ -127,7 +125,7 @@ impl QueryRequest {
     /// the page adds that the upgraded system requires it.
     ///
     /// Example: `"ec8ddg56"`
-    pub fn user_id(&self) -> ::std::option::Option<&::std::string::String> {
+    pub fn user_id(&self) -> Option<&String> {
         self.user_id.as_ref()
     }
 }
@@ -135,15 +133,15 @@ impl QueryRequest {
 #[derive(Debug, Clone, Default)]
 #[must_use]
 pub struct QueryRequestBuilder {
-    employee_type: ::std::option::Option<crate::attendance::v1::types::EmployeeType>,
-    locale: ::std::option::Option<crate::attendance::v1::types::StatsLocale>,
-    stats_type: ::std::option::Option<crate::attendance::v1::types::StatsType>,
-    start_date: ::std::option::Option<i32>,
-    end_date: ::std::option::Option<i32>,
-    user_ids: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
-    need_history: ::std::option::Option<bool>,
-    current_group_only: ::std::option::Option<bool>,
-    user_id: ::std::option::Option<::std::string::String>,
+    employee_type: Option<crate::attendance::v1::types::EmployeeType>,
+    locale: Option<crate::attendance::v1::types::StatsLocale>,
+    stats_type: Option<crate::attendance::v1::types::StatsType>,
+    start_date: Option<i32>,
+    end_date: Option<i32>,
+    user_ids: Option<Vec<String>>,
+    need_history: Option<bool>,
+    current_group_only: Option<bool>,
+    user_id: Option<String>,
 }
 impl QueryRequestBuilder {
     /// 员工 ID 类型 — the kind of id of `user_ids` and `user_id` in the request and of the ids in the response.
@@ -153,14 +151,14 @@ impl QueryRequestBuilder {
         mut self,
         employee_type: crate::attendance::v1::types::EmployeeType,
     ) -> Self {
-        self.employee_type = ::std::option::Option::Some(employee_type);
+        self.employee_type = Some(employee_type);
         self
     }
     /// 语言类型 — language of the titles and values in the answer.
     ///
     /// Example: `"zh"`
     pub fn locale(mut self, locale: crate::attendance::v1::types::StatsLocale) -> Self {
-        self.locale = ::std::option::Option::Some(locale);
+        self.locale = Some(locale);
         self
     }
     /// 统计类型 — daily or monthly statistics.
@@ -170,21 +168,21 @@ impl QueryRequestBuilder {
         mut self,
         stats_type: crate::attendance::v1::types::StatsType,
     ) -> Self {
-        self.stats_type = ::std::option::Option::Some(stats_type);
+        self.stats_type = Some(stats_type);
         self
     }
     /// 开始时间 — first day of the range, a yyyyMMdd number.
     ///
     /// Example: `20210316`
     pub fn start_date(mut self, start_date: i32) -> Self {
-        self.start_date = ::std::option::Option::Some(start_date);
+        self.start_date = Some(start_date);
         self
     }
     /// 结束时间 — last day of the range, a yyyyMMdd number, at most 31 days after `start_date`.
     ///
     /// Example: `20210323`
     pub fn end_date(mut self, end_date: i32) -> Self {
-        self.end_date = ::std::option::Option::Some(end_date);
+        self.end_date = Some(end_date);
         self
     }
     /// 查询的用户 ID 列表 — the employees to report on, in the kind of id `employee_type` names, at most
@@ -193,20 +191,16 @@ impl QueryRequestBuilder {
     /// Example: `["ec8ddg56","af5ddg73"]`
     pub fn user_ids(
         mut self,
-        user_ids: impl ::std::iter::IntoIterator<
-            Item = impl ::std::convert::Into<::std::string::String>,
-        >,
+        user_ids: impl IntoIterator<Item = impl Into<String>>,
     ) -> Self {
-        self.user_ids = ::std::option::Option::Some(
-            user_ids.into_iter().map(::std::convert::Into::into).collect(),
-        );
+        self.user_ids = Some(user_ids.into_iter().map(Into::into).collect());
         self
     }
     /// 是否包含离职人员和转出人员 — whether to include employees who left or moved out; false when unset.
     ///
     /// Example: `true`
     pub fn need_history(mut self, need_history: bool) -> Self {
-        self.need_history = ::std::option::Option::Some(need_history);
+        self.need_history = Some(need_history);
         self
     }
     /// 是否只展示当前考勤组数据 — true: only the data of each employee's current attendance group; false
@@ -214,7 +208,7 @@ impl QueryRequestBuilder {
     ///
     /// Example: `true`
     pub fn current_group_only(mut self, current_group_only: bool) -> Self {
-        self.current_group_only = ::std::option::Option::Some(current_group_only);
+        self.current_group_only = Some(current_group_only);
         self
     }
     /// 操作者的用户 ID — the operator, in the kind of id `employee_type` names; each operator's report may
@@ -222,17 +216,12 @@ impl QueryRequestBuilder {
     /// the page adds that the upgraded system requires it.
     ///
     /// Example: `"ec8ddg56"`
-    pub fn user_id(
-        mut self,
-        user_id: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.user_id = ::std::option::Option::Some(user_id.into());
+    pub fn user_id(mut self, user_id: impl Into<String>) -> Self {
+        self.user_id = Some(user_id.into());
         self
     }
     /// Checks every constraint of the spec and returns the request, or every violation found.
-    pub fn build(
-        self,
-    ) -> ::std::result::Result<QueryRequest, ::lark_runtime::ValidationError> {
+    pub fn build(self) -> Result<QueryRequest, ::lark_runtime::ValidationError> {
         let root = ::lark_runtime::validate::FieldPath::root();
         let mut violations = ::lark_runtime::validate::Violations::default();
         let employee_type = violations
@@ -242,13 +231,13 @@ impl QueryRequestBuilder {
         let start_date = violations.required(&root.field("start_date"), self.start_date);
         let end_date = violations.required(&root.field("end_date"), self.end_date);
         let (
-            ::std::option::Option::Some(employee_type),
-            ::std::option::Option::Some(locale),
-            ::std::option::Option::Some(stats_type),
-            ::std::option::Option::Some(start_date),
-            ::std::option::Option::Some(end_date),
+            Some(employee_type),
+            Some(locale),
+            Some(stats_type),
+            Some(start_date),
+            Some(end_date),
         ) = (employee_type, locale, stats_type, start_date, end_date) else {
-            return ::std::result::Result::Err(violations.into_error("QueryRequest"));
+            return Err(violations.into_error("QueryRequest"));
         };
         let request = QueryRequest {
             employee_type,
@@ -262,7 +251,7 @@ impl QueryRequestBuilder {
             user_id: self.user_id,
         };
         ::lark_runtime::Validate::validate(&request)?;
-        ::std::result::Result::Ok(request)
+        Ok(request)
     }
 }
 impl ::lark_runtime::Validate for QueryRequest {
@@ -288,14 +277,8 @@ impl ::lark_runtime::Validate for QueryRequest {
         }
         {
             let at = at.field("user_ids");
-            if let ::std::option::Option::Some(value) = &self.user_ids {
-                violations
-                    .items(
-                        &at,
-                        value.len(),
-                        ::std::option::Option::None,
-                        ::std::option::Option::Some(200),
-                    );
+            if let Some(value) = &self.user_ids {
+                violations.items(&at, value.len(), None, Some(200));
             }
         }
     }
@@ -311,31 +294,31 @@ impl ::lark_runtime::Endpoint for QueryRequest {
         access_tokens: &[::lark_runtime::AccessTokenKind::Tenant],
         app_types: &[::lark_runtime::AppType::Custom, ::lark_runtime::AppType::Isv],
         scopes: &["attendance:task", "attendance:task:readonly"],
-        rate_limit: ::std::option::Option::Some(::lark_runtime::RateLimit {
+        rate_limit: Some(::lark_runtime::RateLimit {
             requests: 50u32,
             period_seconds: 1u32,
         }),
         envelope: ::lark_runtime::Envelope::Data,
         request_body: ::lark_runtime::RequestBody::Json,
         response_kind: ::lark_runtime::ResponseKind::Json,
-        pagination_items: ::std::option::Option::None,
+        pagination_items: None,
         path_example: &[],
         query_example: &[("employee_type", "employee_id")],
-        request_example: ::std::option::Option::Some(
+        request_example: Some(
             "{\"current_group_only\":true,\"end_date\":20210323,\"locale\":\"zh\",\"need_history\":true,\"start_date\":20210316,\"stats_type\":\"month\",\"user_id\":\"ec8ddg56\",\"user_ids\":[\"ec8ddg56\",\"af5ddg73\"]}",
         ),
-        response_example: ::std::option::Option::Some(
+        response_example: Some(
             "{\"code\":0,\"data\":{\"invalid_user_list\":[\"af5ddg73\"],\"user_datas\":[{\"datas\":[{\"code\":\"50102\",\"duration_num\":{\"day\":\"1\",\"half_day\":\"1\",\"half_hour\":\"1\",\"hour\":\"1\",\"minute\":\"1\"},\"features\":[{\"key\":\"Abnormal\",\"value\":\"false\"}],\"title\":\"姓名\",\"value\":\"无需打卡(-), 无需打卡(-)\"}],\"name\":\"小李\",\"user_id\":\"ec8ddg56\"}]},\"msg\":\"success\"}",
         ),
     };
-    fn path(&self) -> ::std::string::String {
-        ::std::string::String::from("/open-apis/attendance/v1/user_stats_datas/query")
+    fn path(&self) -> String {
+        String::from("/open-apis/attendance/v1/user_stats_datas/query")
     }
-    fn query(&self) -> ::std::vec::Vec<(&'static str, ::std::string::String)> {
-        let mut query = ::std::vec::Vec::new();
+    fn query(&self) -> Vec<(&'static str, String)> {
+        let mut query = Vec::new();
         {
             let value = &self.employee_type;
-            query.push(("employee_type", ::std::string::ToString::to_string(value)));
+            query.push(("employee_type", ToString::to_string(value)));
         }
         query
     }
@@ -343,27 +326,27 @@ impl ::lark_runtime::Endpoint for QueryRequest {
 impl ::lark_runtime::Incoming for QueryRequest {
     fn from_incoming(
         request: &::lark_runtime::IncomingRequest<'_>,
-    ) -> ::std::result::Result<Self, ::lark_runtime::ValidationError> {
+    ) -> Result<Self, ::lark_runtime::ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
         #[derive(::lark_runtime::__private::serde::Deserialize)]
         #[serde(crate = "::lark_runtime::__private::serde")]
         struct Body {
             #[serde(default, rename = "locale")]
-            locale: ::std::option::Option<crate::attendance::v1::types::StatsLocale>,
+            locale: Option<crate::attendance::v1::types::StatsLocale>,
             #[serde(default, rename = "stats_type")]
-            stats_type: ::std::option::Option<crate::attendance::v1::types::StatsType>,
+            stats_type: Option<crate::attendance::v1::types::StatsType>,
             #[serde(default, rename = "start_date")]
-            start_date: ::std::option::Option<i32>,
+            start_date: Option<i32>,
             #[serde(default, rename = "end_date")]
-            end_date: ::std::option::Option<i32>,
+            end_date: Option<i32>,
             #[serde(default, rename = "user_ids")]
-            user_ids: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+            user_ids: Option<Vec<String>>,
             #[serde(default, rename = "need_history")]
-            need_history: ::std::option::Option<bool>,
+            need_history: Option<bool>,
             #[serde(default, rename = "current_group_only")]
-            current_group_only: ::std::option::Option<bool>,
+            current_group_only: Option<bool>,
             #[serde(default, rename = "user_id")]
-            user_id: ::std::option::Option<::std::string::String>,
+            user_id: Option<String>,
         }
         let root = ::lark_runtime::validate::FieldPath::root();
         let mut violations = ::lark_runtime::validate::Violations::default();
@@ -372,9 +355,8 @@ impl ::lark_runtime::Incoming for QueryRequest {
             .query_one::<
                 crate::attendance::v1::types::EmployeeType,
             >(&root.field("employee_type"), "employee_type", &mut violations);
-        let ::std::option::Option::Some(body) = request.body::<Body>(&mut violations)
-        else {
-            return ::std::result::Result::Err(violations.into_error("QueryRequest"));
+        let Some(body) = request.body::<Body>(&mut violations) else {
+            return Err(violations.into_error("QueryRequest"));
         };
         builder.locale = body.locale;
         builder.stats_type = body.stats_type;
@@ -402,11 +384,11 @@ impl ::lark_runtime::Incoming for QueryRequest {
 pub struct QueryResponse {
     /// 用户统计数据 — the statistics per employee; at most 1000 entries, more are cut off.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub user_datas: ::std::option::Option<::std::vec::Vec<UserStatsData>>,
+    pub user_datas: Option<Vec<UserStatsData>>,
     /// 无权限获取的用户列表 — requested employees the caller may not read, in the kind of id `employee_type` names.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
-    pub invalid_user_list: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    pub invalid_user_list: Option<Vec<String>>,
 }
 /// A documented error code of 查询统计数据 — Query employees' daily or monthly attendance statistics.
 ///
@@ -461,60 +443,52 @@ impl QueryError {
         }
     }
     /// The HTTP status the reference page gives; `None` for an undocumented code.
-    pub fn http_status(&self) -> ::std::option::Option<u16> {
+    pub fn http_status(&self) -> Option<u16> {
         match self {
-            Self::ParamInvalid => ::std::option::Option::Some(400),
-            Self::TenantIdEmpty => ::std::option::Option::Some(400),
-            Self::UserNotFoundOrNoPermission => ::std::option::Option::Some(400),
-            Self::Deprecated1228000 => ::std::option::Option::Some(500),
-            Self::GeneralError => ::std::option::Option::Some(400),
-            Self::Undocumented(_) => ::std::option::Option::None,
+            Self::ParamInvalid => Some(400),
+            Self::TenantIdEmpty => Some(400),
+            Self::UserNotFoundOrNoPermission => Some(400),
+            Self::Deprecated1228000 => Some(500),
+            Self::GeneralError => Some(400),
+            Self::Undocumented(_) => None,
         }
     }
     /// The message the reference page gives; `None` for an undocumented code.
-    pub fn message(&self) -> ::std::option::Option<&'static str> {
+    pub fn message(&self) -> Option<&'static str> {
         match self {
-            Self::ParamInvalid => ::std::option::Option::Some("param is invalis"),
-            Self::TenantIdEmpty => ::std::option::Option::Some("tenant_id is empty"),
-            Self::UserNotFoundOrNoPermission => {
-                ::std::option::Option::Some("param is invalis")
-            }
-            Self::Deprecated1228000 => {
-                ::std::option::Option::Some("历史错误码，不再使用")
-            }
-            Self::GeneralError => ::std::option::Option::Some("通用错误信息"),
-            Self::Undocumented(_) => ::std::option::Option::None,
+            Self::ParamInvalid => Some("param is invalis"),
+            Self::TenantIdEmpty => Some("tenant_id is empty"),
+            Self::UserNotFoundOrNoPermission => Some("param is invalis"),
+            Self::Deprecated1228000 => Some("历史错误码，不再使用"),
+            Self::GeneralError => Some("通用错误信息"),
+            Self::Undocumented(_) => None,
         }
     }
     /// What the reference page advises; `None` when it says nothing or for an undocumented code.
-    pub fn advice(&self) -> ::std::option::Option<&'static str> {
+    pub fn advice(&self) -> Option<&'static str> {
         match self {
             Self::ParamInvalid => {
-                ::std::option::Option::Some(
+                Some(
                     "入参校验失败 — the request failed validation; the returned message names the bad parameter (e.g. \"employee_type invalid\").",
                 )
             }
             Self::TenantIdEmpty => {
-                ::std::option::Option::Some(
-                    "Check that the tenant_access_token sent is the right one.",
-                )
+                Some("Check that the tenant_access_token sent is the right one.")
             }
             Self::UserNotFoundOrNoPermission => {
-                ::std::option::Option::Some(
+                Some(
                     "A user id in the request does not exist or is outside the app's permission; the returned message says which.",
                 )
             }
             Self::Deprecated1228000 => {
-                ::std::option::Option::Some(
-                    "历史错误码 — a legacy code that is no longer used.",
-                )
+                Some("历史错误码 — a legacy code that is no longer used.")
             }
             Self::GeneralError => {
-                ::std::option::Option::Some(
+                Some(
                     "通用错误信息 — one of several general errors; see the attendance service's general error messages guide for the meaning and fix.",
                 )
             }
-            Self::Undocumented(_) => ::std::option::Option::None,
+            Self::Undocumented(_) => None,
         }
     }
     /// Whether sending the same request again can succeed.
@@ -536,13 +510,13 @@ impl ::lark_runtime::DocumentedError for QueryError {
     fn code(&self) -> i64 {
         self.code()
     }
-    fn http_status(&self) -> ::std::option::Option<u16> {
+    fn http_status(&self) -> Option<u16> {
         self.http_status()
     }
-    fn message(&self) -> ::std::option::Option<&'static str> {
+    fn message(&self) -> Option<&'static str> {
         self.message()
     }
-    fn advice(&self) -> ::std::option::Option<&'static str> {
+    fn advice(&self) -> Option<&'static str> {
         self.advice()
     }
     fn is_retryable(&self) -> bool {
@@ -568,12 +542,12 @@ pub struct UserStatsDataFeature {
     /// 附加属性的名称 — name of the attribute.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
-    pub key: ::std::option::Option<::std::string::String>,
+    pub key: Option<String>,
     /// 附加属性的值 — value of the attribute; the check-in/out results come first, then
     /// the times of leave or other requests, if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
-    pub value: ::std::option::Option<::std::string::String>,
+    pub value: Option<String>,
 }
 impl ::lark_runtime::Validate for UserStatsDataFeature {
     fn validate_at(
@@ -595,23 +569,23 @@ pub struct UserStatsDataDuration {
     /// 天 — in days.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
-    pub day: ::std::option::Option<::std::string::String>,
+    pub day: Option<String>,
     /// 半天 — in half days.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
-    pub half_day: ::std::option::Option<::std::string::String>,
+    pub half_day: Option<String>,
     /// 小时 — in hours.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
-    pub hour: ::std::option::Option<::std::string::String>,
+    pub hour: Option<String>,
     /// 半小时 — in half hours.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
-    pub half_hour: ::std::option::Option<::std::string::String>,
+    pub half_hour: Option<String>,
     /// 分钟 — in minutes.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
-    pub minute: ::std::option::Option<::std::string::String>,
+    pub minute: Option<String>,
 }
 impl ::lark_runtime::Validate for UserStatsDataDuration {
     fn validate_at(
@@ -633,21 +607,21 @@ pub struct UserStatsDataCell {
     /// 字段编号 — code of the column.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
-    pub code: ::std::option::Option<::std::string::String>,
+    pub code: Option<String>,
     /// 数据值 — the value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
-    pub value: ::std::option::Option<::std::string::String>,
+    pub value: Option<String>,
     /// 数据属性 — extra attributes of the value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub features: ::std::option::Option<::std::vec::Vec<UserStatsDataFeature>>,
+    pub features: Option<Vec<UserStatsDataFeature>>,
     /// 字段标题 — title of the column.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
-    pub title: ::std::option::Option<::std::string::String>,
+    pub title: Option<String>,
     /// 时长 — the duration, given in each time unit.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub duration_num: ::std::option::Option<UserStatsDataDuration>,
+    pub duration_num: Option<UserStatsDataDuration>,
 }
 impl ::lark_runtime::Validate for UserStatsDataCell {
     fn validate_at(
@@ -657,7 +631,7 @@ impl ::lark_runtime::Validate for UserStatsDataCell {
     ) {
         {
             let at = at.field("features");
-            if let ::std::option::Option::Some(value) = &self.features {
+            if let Some(value) = &self.features {
                 for (index, item) in value.iter().enumerate() {
                     let at = at.index(index);
                     ::lark_runtime::Validate::validate_at(item, &at, violations);
@@ -666,7 +640,7 @@ impl ::lark_runtime::Validate for UserStatsDataCell {
         }
         {
             let at = at.field("duration_num");
-            if let ::std::option::Option::Some(value) = &self.duration_num {
+            if let Some(value) = &self.duration_num {
                 ::lark_runtime::Validate::validate_at(value, &at, violations);
             }
         }
@@ -685,14 +659,14 @@ pub struct UserStatsData {
     /// 用户姓名 — the employee's name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
-    pub name: ::std::option::Option<::std::string::String>,
+    pub name: Option<String>,
     /// 用户 ID — the employee, in the kind of id `employee_type` names.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
-    pub user_id: ::std::option::Option<::std::string::String>,
+    pub user_id: Option<String>,
     /// 用户的统计数据 — the employee's values, one per column; codes as in user_stats_fields/query.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub datas: ::std::option::Option<::std::vec::Vec<UserStatsDataCell>>,
+    pub datas: Option<Vec<UserStatsDataCell>>,
 }
 impl ::lark_runtime::Validate for UserStatsData {
     fn validate_at(
@@ -702,7 +676,7 @@ impl ::lark_runtime::Validate for UserStatsData {
     ) {
         {
             let at = at.field("datas");
-            if let ::std::option::Option::Some(value) = &self.datas {
+            if let Some(value) = &self.datas {
                 for (index, item) in value.iter().enumerate() {
                     let at = at.index(index);
                     ::lark_runtime::Validate::validate_at(item, &at, violations);

@@ -82,11 +82,11 @@ impl QueryRequest {
 #[derive(Debug, Clone, Default)]
 #[must_use]
 pub struct QueryRequestBuilder {
-    employee_type: ::std::option::Option<crate::attendance::v1::types::EmployeeType>,
-    locale: ::std::option::Option<crate::attendance::v1::types::StatsLocale>,
-    stats_type: ::std::option::Option<crate::attendance::v1::types::StatsType>,
-    start_date: ::std::option::Option<i32>,
-    end_date: ::std::option::Option<i32>,
+    employee_type: Option<crate::attendance::v1::types::EmployeeType>,
+    locale: Option<crate::attendance::v1::types::StatsLocale>,
+    stats_type: Option<crate::attendance::v1::types::StatsType>,
+    start_date: Option<i32>,
+    end_date: Option<i32>,
 }
 impl QueryRequestBuilder {
     /// 员工 ID 类型 — the kind of id of `user_id` in the response.
@@ -96,14 +96,14 @@ impl QueryRequestBuilder {
         mut self,
         employee_type: crate::attendance::v1::types::EmployeeType,
     ) -> Self {
-        self.employee_type = ::std::option::Option::Some(employee_type);
+        self.employee_type = Some(employee_type);
         self
     }
     /// 语言类型 — language of the titles in the answer.
     ///
     /// Example: `"zh"`
     pub fn locale(mut self, locale: crate::attendance::v1::types::StatsLocale) -> Self {
-        self.locale = ::std::option::Option::Some(locale);
+        self.locale = Some(locale);
         self
     }
     /// 统计类型 — daily or monthly statistics columns.
@@ -113,14 +113,14 @@ impl QueryRequestBuilder {
         mut self,
         stats_type: crate::attendance::v1::types::StatsType,
     ) -> Self {
-        self.stats_type = ::std::option::Option::Some(stats_type);
+        self.stats_type = Some(stats_type);
         self
     }
     /// 开始时间 — first day, a yyyyMMdd number. The page marks the field as having no effect.
     ///
     /// Example: `20210316`
     pub fn start_date(mut self, start_date: i32) -> Self {
-        self.start_date = ::std::option::Option::Some(start_date);
+        self.start_date = Some(start_date);
         self
     }
     /// 结束时间 — last day, a yyyyMMdd number, at most 40 days after `start_date`. The page marks the
@@ -128,13 +128,11 @@ impl QueryRequestBuilder {
     ///
     /// Example: `20210323`
     pub fn end_date(mut self, end_date: i32) -> Self {
-        self.end_date = ::std::option::Option::Some(end_date);
+        self.end_date = Some(end_date);
         self
     }
     /// Checks every constraint of the spec and returns the request, or every violation found.
-    pub fn build(
-        self,
-    ) -> ::std::result::Result<QueryRequest, ::lark_runtime::ValidationError> {
+    pub fn build(self) -> Result<QueryRequest, ::lark_runtime::ValidationError> {
         let root = ::lark_runtime::validate::FieldPath::root();
         let mut violations = ::lark_runtime::validate::Violations::default();
         let employee_type = violations
@@ -144,13 +142,13 @@ impl QueryRequestBuilder {
         let start_date = violations.required(&root.field("start_date"), self.start_date);
         let end_date = violations.required(&root.field("end_date"), self.end_date);
         let (
-            ::std::option::Option::Some(employee_type),
-            ::std::option::Option::Some(locale),
-            ::std::option::Option::Some(stats_type),
-            ::std::option::Option::Some(start_date),
-            ::std::option::Option::Some(end_date),
+            Some(employee_type),
+            Some(locale),
+            Some(stats_type),
+            Some(start_date),
+            Some(end_date),
         ) = (employee_type, locale, stats_type, start_date, end_date) else {
-            return ::std::result::Result::Err(violations.into_error("QueryRequest"));
+            return Err(violations.into_error("QueryRequest"));
         };
         let request = QueryRequest {
             employee_type,
@@ -160,7 +158,7 @@ impl QueryRequestBuilder {
             end_date,
         };
         ::lark_runtime::Validate::validate(&request)?;
-        ::std::result::Result::Ok(request)
+        Ok(request)
     }
 }
 impl ::lark_runtime::Validate for QueryRequest {
@@ -197,31 +195,31 @@ impl ::lark_runtime::Endpoint for QueryRequest {
         access_tokens: &[::lark_runtime::AccessTokenKind::Tenant],
         app_types: &[::lark_runtime::AppType::Custom, ::lark_runtime::AppType::Isv],
         scopes: &["attendance:task", "attendance:task:readonly"],
-        rate_limit: ::std::option::Option::Some(::lark_runtime::RateLimit {
+        rate_limit: Some(::lark_runtime::RateLimit {
             requests: 50u32,
             period_seconds: 1u32,
         }),
         envelope: ::lark_runtime::Envelope::Data,
         request_body: ::lark_runtime::RequestBody::Json,
         response_kind: ::lark_runtime::ResponseKind::Json,
-        pagination_items: ::std::option::Option::None,
+        pagination_items: None,
         path_example: &[],
         query_example: &[("employee_type", "employee_id")],
-        request_example: ::std::option::Option::Some(
+        request_example: Some(
             "{\"end_date\":20210323,\"locale\":\"zh\",\"start_date\":20210316,\"stats_type\":\"daily\"}",
         ),
-        response_example: ::std::option::Option::Some(
+        response_example: Some(
             "{\"code\":0,\"data\":{\"user_stats_field\":{\"fields\":[{\"child_fields\":[{\"code\":\"50103\",\"title\":\"Employee ID\"}],\"code\":\"501\",\"title\":\"Basic info\"},{\"child_fields\":[{\"code\":\"52108\",\"title\":\"Attendance group name\"},{\"code\":\"52101\",\"title\":\"Required attendance days\"},{\"code\":\"52102\",\"title\":\"Days of attendance\"},{\"code\":\"52104\",\"time_unit\":\"Minute\",\"title\":\"Required attendance duration\"},{\"code\":\"52105\",\"time_unit\":\"Minute\",\"title\":\"Actual attendance duration\"},{\"code\":\"52107\",\"title\":\"Overtime hours\"}],\"code\":\"521\",\"title\":\"Attendance statistics\"},{\"child_fields\":[{\"code\":\"52201\",\"title\":\"Late in times\"},{\"code\":\"52203\",\"title\":\"Early out times\"},{\"code\":\"52207\",\"title\":\"No records\"}],\"code\":\"522\",\"title\":\"Abnormal statistics\"},{\"child_fields\":[{\"code\":\"2021-03-16\",\"title\":\"2021-03-16 Tue\"},{\"code\":\"2021-03-17\",\"title\":\"2021-03-17 Wed\"},{\"code\":\"2021-03-18\",\"title\":\"2021-03-18 Thu\"},{\"code\":\"2021-03-19\",\"title\":\"2021-03-19 Fri\"},{\"code\":\"2021-03-20\",\"title\":\"2021-03-20 Sat\"},{\"code\":\"2021-03-21\",\"title\":\"2021-03-21 Sun\"},{\"code\":\"2021-03-22\",\"title\":\"2021-03-22 Mon\"},{\"code\":\"2021-03-23\",\"title\":\"2021-03-23 Tue\"}],\"code\":\"524\",\"title\":\"Daily statistics\"}],\"stats_type\":\"month\",\"user_id\":\"\"}},\"msg\":\"\"}",
         ),
     };
-    fn path(&self) -> ::std::string::String {
-        ::std::string::String::from("/open-apis/attendance/v1/user_stats_fields/query")
+    fn path(&self) -> String {
+        String::from("/open-apis/attendance/v1/user_stats_fields/query")
     }
-    fn query(&self) -> ::std::vec::Vec<(&'static str, ::std::string::String)> {
-        let mut query = ::std::vec::Vec::new();
+    fn query(&self) -> Vec<(&'static str, String)> {
+        let mut query = Vec::new();
         {
             let value = &self.employee_type;
-            query.push(("employee_type", ::std::string::ToString::to_string(value)));
+            query.push(("employee_type", ToString::to_string(value)));
         }
         query
     }
@@ -229,19 +227,19 @@ impl ::lark_runtime::Endpoint for QueryRequest {
 impl ::lark_runtime::Incoming for QueryRequest {
     fn from_incoming(
         request: &::lark_runtime::IncomingRequest<'_>,
-    ) -> ::std::result::Result<Self, ::lark_runtime::ValidationError> {
+    ) -> Result<Self, ::lark_runtime::ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
         #[derive(::lark_runtime::__private::serde::Deserialize)]
         #[serde(crate = "::lark_runtime::__private::serde")]
         struct Body {
             #[serde(default, rename = "locale")]
-            locale: ::std::option::Option<crate::attendance::v1::types::StatsLocale>,
+            locale: Option<crate::attendance::v1::types::StatsLocale>,
             #[serde(default, rename = "stats_type")]
-            stats_type: ::std::option::Option<crate::attendance::v1::types::StatsType>,
+            stats_type: Option<crate::attendance::v1::types::StatsType>,
             #[serde(default, rename = "start_date")]
-            start_date: ::std::option::Option<i32>,
+            start_date: Option<i32>,
             #[serde(default, rename = "end_date")]
-            end_date: ::std::option::Option<i32>,
+            end_date: Option<i32>,
         }
         let root = ::lark_runtime::validate::FieldPath::root();
         let mut violations = ::lark_runtime::validate::Violations::default();
@@ -250,9 +248,8 @@ impl ::lark_runtime::Incoming for QueryRequest {
             .query_one::<
                 crate::attendance::v1::types::EmployeeType,
             >(&root.field("employee_type"), "employee_type", &mut violations);
-        let ::std::option::Option::Some(body) = request.body::<Body>(&mut violations)
-        else {
-            return ::std::result::Result::Err(violations.into_error("QueryRequest"));
+        let Some(body) = request.body::<Body>(&mut violations) else {
+            return Err(violations.into_error("QueryRequest"));
         };
         builder.locale = body.locale;
         builder.stats_type = body.stats_type;
@@ -276,7 +273,7 @@ impl ::lark_runtime::Incoming for QueryRequest {
 pub struct QueryResponse {
     /// 统计数据表头 — the statistics columns.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub user_stats_field: ::std::option::Option<UserStatsField>,
+    pub user_stats_field: Option<UserStatsField>,
 }
 /// A documented error code of 查询统计表头 — Query the available statistics columns.
 ///
@@ -325,51 +322,45 @@ impl QueryError {
         }
     }
     /// The HTTP status the reference page gives; `None` for an undocumented code.
-    pub fn http_status(&self) -> ::std::option::Option<u16> {
+    pub fn http_status(&self) -> Option<u16> {
         match self {
-            Self::ParamInvalid => ::std::option::Option::Some(400),
-            Self::TenantIdEmpty => ::std::option::Option::Some(400),
-            Self::Deprecated1228000 => ::std::option::Option::Some(500),
-            Self::GeneralError => ::std::option::Option::Some(400),
-            Self::Undocumented(_) => ::std::option::Option::None,
+            Self::ParamInvalid => Some(400),
+            Self::TenantIdEmpty => Some(400),
+            Self::Deprecated1228000 => Some(500),
+            Self::GeneralError => Some(400),
+            Self::Undocumented(_) => None,
         }
     }
     /// The message the reference page gives; `None` for an undocumented code.
-    pub fn message(&self) -> ::std::option::Option<&'static str> {
+    pub fn message(&self) -> Option<&'static str> {
         match self {
-            Self::ParamInvalid => ::std::option::Option::Some("param is invalis"),
-            Self::TenantIdEmpty => ::std::option::Option::Some("tenant_id is empty"),
-            Self::Deprecated1228000 => {
-                ::std::option::Option::Some("历史错误码，不再使用")
-            }
-            Self::GeneralError => ::std::option::Option::Some("通用错误信息"),
-            Self::Undocumented(_) => ::std::option::Option::None,
+            Self::ParamInvalid => Some("param is invalis"),
+            Self::TenantIdEmpty => Some("tenant_id is empty"),
+            Self::Deprecated1228000 => Some("历史错误码，不再使用"),
+            Self::GeneralError => Some("通用错误信息"),
+            Self::Undocumented(_) => None,
         }
     }
     /// What the reference page advises; `None` when it says nothing or for an undocumented code.
-    pub fn advice(&self) -> ::std::option::Option<&'static str> {
+    pub fn advice(&self) -> Option<&'static str> {
         match self {
             Self::ParamInvalid => {
-                ::std::option::Option::Some(
+                Some(
                     "入参校验失败 — the request failed validation; the returned message names the bad parameter (e.g. \"employee_type invalid\").",
                 )
             }
             Self::TenantIdEmpty => {
-                ::std::option::Option::Some(
-                    "Check that the tenant_access_token sent is the right one.",
-                )
+                Some("Check that the tenant_access_token sent is the right one.")
             }
             Self::Deprecated1228000 => {
-                ::std::option::Option::Some(
-                    "历史错误码 — a legacy code that is no longer used.",
-                )
+                Some("历史错误码 — a legacy code that is no longer used.")
             }
             Self::GeneralError => {
-                ::std::option::Option::Some(
+                Some(
                     "通用错误信息 — one of several general errors; see the attendance service's general error messages guide for the meaning and fix.",
                 )
             }
-            Self::Undocumented(_) => ::std::option::Option::None,
+            Self::Undocumented(_) => None,
         }
     }
     /// Whether sending the same request again can succeed.
@@ -390,13 +381,13 @@ impl ::lark_runtime::DocumentedError for QueryError {
     fn code(&self) -> i64 {
         self.code()
     }
-    fn http_status(&self) -> ::std::option::Option<u16> {
+    fn http_status(&self) -> Option<u16> {
         self.http_status()
     }
-    fn message(&self) -> ::std::option::Option<&'static str> {
+    fn message(&self) -> Option<&'static str> {
         self.message()
     }
-    fn advice(&self) -> ::std::option::Option<&'static str> {
+    fn advice(&self) -> Option<&'static str> {
         self.advice()
     }
     fn is_retryable(&self) -> bool {
@@ -422,15 +413,15 @@ pub struct UserStatsFieldChild {
     /// 字段编号 — code of the column.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
-    pub code: ::std::option::Option<::std::string::String>,
+    pub code: Option<String>,
     /// 字段名称 — name of the column.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
-    pub title: ::std::option::Option<::std::string::String>,
+    pub title: Option<String>,
     /// 时间单位 — time unit of the column; the page says it is no longer used.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
-    pub time_unit: ::std::option::Option<::std::string::String>,
+    pub time_unit: Option<String>,
 }
 impl ::lark_runtime::Validate for UserStatsFieldChild {
     fn validate_at(
@@ -452,14 +443,14 @@ pub struct UserStatsFieldGroup {
     /// 分组编号 — code of the group.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
-    pub code: ::std::option::Option<::std::string::String>,
+    pub code: Option<String>,
     /// 分组名称 — name of the group.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
-    pub title: ::std::option::Option<::std::string::String>,
+    pub title: Option<String>,
     /// 字段列表 — the columns of the group.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub child_fields: ::std::option::Option<::std::vec::Vec<UserStatsFieldChild>>,
+    pub child_fields: Option<Vec<UserStatsFieldChild>>,
 }
 impl ::lark_runtime::Validate for UserStatsFieldGroup {
     fn validate_at(
@@ -469,7 +460,7 @@ impl ::lark_runtime::Validate for UserStatsFieldGroup {
     ) {
         {
             let at = at.field("child_fields");
-            if let ::std::option::Option::Some(value) = &self.child_fields {
+            if let Some(value) = &self.child_fields {
                 for (index, item) in value.iter().enumerate() {
                     let at = at.index(index);
                     ::lark_runtime::Validate::validate_at(item, &at, violations);
@@ -490,14 +481,14 @@ impl ::lark_runtime::Validate for UserStatsFieldGroup {
 pub struct UserStatsField {
     /// 统计类型 — daily or monthly statistics.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub stats_type: ::std::option::Option<crate::attendance::v1::types::StatsType>,
+    pub stats_type: Option<crate::attendance::v1::types::StatsType>,
     /// 用户 ID — deprecated.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
-    pub user_id: ::std::option::Option<::std::string::String>,
+    pub user_id: Option<String>,
     /// 字段列表 — the column groups.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub fields: ::std::option::Option<::std::vec::Vec<UserStatsFieldGroup>>,
+    pub fields: Option<Vec<UserStatsFieldGroup>>,
 }
 impl ::lark_runtime::Validate for UserStatsField {
     fn validate_at(
@@ -507,13 +498,13 @@ impl ::lark_runtime::Validate for UserStatsField {
     ) {
         {
             let at = at.field("stats_type");
-            if let ::std::option::Option::Some(value) = &self.stats_type {
+            if let Some(value) = &self.stats_type {
                 ::lark_runtime::Validate::validate_at(value, &at, violations);
             }
         }
         {
             let at = at.field("fields");
-            if let ::std::option::Option::Some(value) = &self.fields {
+            if let Some(value) = &self.fields {
                 for (index, item) in value.iter().enumerate() {
                     let at = at.index(index);
                     ::lark_runtime::Validate::validate_at(item, &at, violations);

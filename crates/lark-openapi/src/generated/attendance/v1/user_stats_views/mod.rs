@@ -20,7 +20,7 @@ impl<'a> AttendanceV1UserStatsViewsApi<'a> {
     pub async fn query(
         &self,
         request: query::QueryRequest,
-    ) -> ::std::result::Result<
+    ) -> Result<
         ::lark_runtime::Response<query::QueryResponse>,
         ::lark_runtime::Error<query::QueryError>,
     > {
@@ -34,7 +34,7 @@ impl<'a> AttendanceV1UserStatsViewsApi<'a> {
     pub async fn update(
         &self,
         request: update::UpdateRequest,
-    ) -> ::std::result::Result<
+    ) -> Result<
         ::lark_runtime::Response<update::UpdateResponse>,
         ::lark_runtime::Error<update::UpdateError>,
     > {

@@ -37,7 +37,7 @@ pub struct QueryRequest {
     ///
     /// Example: `"dd31248a"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    user_id: ::std::option::Option<::std::string::String>,
+    user_id: Option<String>,
 }
 impl QueryRequest {
     /// A builder with nothing set.
@@ -66,7 +66,7 @@ impl QueryRequest {
     /// table, but the page adds that the upgraded system requires it.
     ///
     /// Example: `"dd31248a"`
-    pub fn user_id(&self) -> ::std::option::Option<&::std::string::String> {
+    pub fn user_id(&self) -> Option<&String> {
         self.user_id.as_ref()
     }
 }
@@ -74,10 +74,10 @@ impl QueryRequest {
 #[derive(Debug, Clone, Default)]
 #[must_use]
 pub struct QueryRequestBuilder {
-    employee_type: ::std::option::Option<crate::attendance::v1::types::EmployeeType>,
-    locale: ::std::option::Option<crate::attendance::v1::types::StatsLocale>,
-    stats_type: ::std::option::Option<crate::attendance::v1::types::StatsType>,
-    user_id: ::std::option::Option<::std::string::String>,
+    employee_type: Option<crate::attendance::v1::types::EmployeeType>,
+    locale: Option<crate::attendance::v1::types::StatsLocale>,
+    stats_type: Option<crate::attendance::v1::types::StatsType>,
+    user_id: Option<String>,
 }
 impl QueryRequestBuilder {
     /// 员工 ID 类型 — the kind of id of `user_id` in the request and the response.
@@ -87,14 +87,14 @@ impl QueryRequestBuilder {
         mut self,
         employee_type: crate::attendance::v1::types::EmployeeType,
     ) -> Self {
-        self.employee_type = ::std::option::Option::Some(employee_type);
+        self.employee_type = Some(employee_type);
         self
     }
     /// 语言类型 — language of the titles in the answer.
     ///
     /// Example: `"zh"`
     pub fn locale(mut self, locale: crate::attendance::v1::types::StatsLocale) -> Self {
-        self.locale = ::std::option::Option::Some(locale);
+        self.locale = Some(locale);
         self
     }
     /// 统计类型 — whether to read the daily or the monthly view.
@@ -104,36 +104,31 @@ impl QueryRequestBuilder {
         mut self,
         stats_type: crate::attendance::v1::types::StatsType,
     ) -> Self {
-        self.stats_type = ::std::option::Option::Some(stats_type);
+        self.stats_type = Some(stats_type);
         self
     }
     /// 操作者的用户 ID — the operator, in the kind of id `employee_type` names. Optional in the page's
     /// table, but the page adds that the upgraded system requires it.
     ///
     /// Example: `"dd31248a"`
-    pub fn user_id(
-        mut self,
-        user_id: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.user_id = ::std::option::Option::Some(user_id.into());
+    pub fn user_id(mut self, user_id: impl Into<String>) -> Self {
+        self.user_id = Some(user_id.into());
         self
     }
     /// Checks every constraint of the spec and returns the request, or every violation found.
-    pub fn build(
-        self,
-    ) -> ::std::result::Result<QueryRequest, ::lark_runtime::ValidationError> {
+    pub fn build(self) -> Result<QueryRequest, ::lark_runtime::ValidationError> {
         let root = ::lark_runtime::validate::FieldPath::root();
         let mut violations = ::lark_runtime::validate::Violations::default();
         let employee_type = violations
             .required(&root.field("employee_type"), self.employee_type);
         let locale = violations.required(&root.field("locale"), self.locale);
         let stats_type = violations.required(&root.field("stats_type"), self.stats_type);
-        let (
-            ::std::option::Option::Some(employee_type),
-            ::std::option::Option::Some(locale),
-            ::std::option::Option::Some(stats_type),
-        ) = (employee_type, locale, stats_type) else {
-            return ::std::result::Result::Err(violations.into_error("QueryRequest"));
+        let (Some(employee_type), Some(locale), Some(stats_type)) = (
+            employee_type,
+            locale,
+            stats_type,
+        ) else {
+            return Err(violations.into_error("QueryRequest"));
         };
         let request = QueryRequest {
             employee_type,
@@ -142,7 +137,7 @@ impl QueryRequestBuilder {
             user_id: self.user_id,
         };
         ::lark_runtime::Validate::validate(&request)?;
-        ::std::result::Result::Ok(request)
+        Ok(request)
     }
 }
 impl ::lark_runtime::Validate for QueryRequest {
@@ -179,31 +174,31 @@ impl ::lark_runtime::Endpoint for QueryRequest {
         access_tokens: &[::lark_runtime::AccessTokenKind::Tenant],
         app_types: &[::lark_runtime::AppType::Custom, ::lark_runtime::AppType::Isv],
         scopes: &["attendance:task", "attendance:task:readonly"],
-        rate_limit: ::std::option::Option::Some(::lark_runtime::RateLimit {
+        rate_limit: Some(::lark_runtime::RateLimit {
             requests: 50u32,
             period_seconds: 1u32,
         }),
         envelope: ::lark_runtime::Envelope::Data,
         request_body: ::lark_runtime::RequestBody::Json,
         response_kind: ::lark_runtime::ResponseKind::Json,
-        pagination_items: ::std::option::Option::None,
+        pagination_items: None,
         path_example: &[],
         query_example: &[("employee_type", "employee_id")],
-        request_example: ::std::option::Option::Some(
+        request_example: Some(
             "{\"locale\":\"zh\",\"stats_type\":\"daily\",\"user_id\":\"dd31248a\"}",
         ),
-        response_example: ::std::option::Option::Some(
+        response_example: Some(
             "{\"code\":0,\"data\":{\"view\":{\"items\":[{\"child_items\":[{\"code\":\"50101\",\"column_type\":0,\"max_value\":\"\",\"min_value\":\"\",\"read_only\":true,\"title\":\"姓名\",\"value\":\"1\"},{\"code\":\"50102\",\"column_type\":0,\"max_value\":\"\",\"min_value\":\"\",\"read_only\":false,\"title\":\"部门\",\"value\":\"0\"},{\"code\":\"50111\",\"column_type\":0,\"max_value\":\"\",\"min_value\":\"\",\"read_only\":false,\"title\":\"组织架构\",\"value\":\"0\"},{\"code\":\"50103\",\"column_type\":0,\"max_value\":\"\",\"min_value\":\"\",\"read_only\":false,\"title\":\"工号\",\"value\":\"1\"},{\"code\":\"50104\",\"column_type\":0,\"max_value\":\"\",\"min_value\":\"\",\"read_only\":false,\"title\":\"邮箱\",\"value\":\"0\"},{\"code\":\"50105\",\"column_type\":0,\"max_value\":\"\",\"min_value\":\"\",\"read_only\":false,\"title\":\"雇员类型\",\"value\":\"0\"},{\"code\":\"50106\",\"column_type\":0,\"max_value\":\"\",\"min_value\":\"\",\"read_only\":false,\"title\":\"序列\",\"value\":\"0\"},{\"code\":\"50107\",\"column_type\":0,\"max_value\":\"\",\"min_value\":\"\",\"read_only\":false,\"title\":\"入职时间\",\"value\":\"0\"},{\"code\":\"50108\",\"column_type\":0,\"max_value\":\"\",\"min_value\":\"\",\"read_only\":false,\"title\":\"离职时间\",\"value\":\"0\"},{\"code\":\"50109\",\"column_type\":0,\"max_value\":\"\",\"min_value\":\"\",\"read_only\":false,\"title\":\"状态\",\"value\":\"0\"},{\"code\":\"50110\",\"column_type\":0,\"max_value\":\"\",\"min_value\":\"\",\"read_only\":false,\"title\":\"直属上级\",\"value\":\"0\"}],\"code\":\"501\",\"title\":\"基本信息\"},{\"child_items\":[{\"code\":\"52108\",\"column_type\":0,\"max_value\":\"\",\"min_value\":\"\",\"read_only\":false,\"title\":\"考勤组名称\",\"value\":\"1\"},{\"code\":\"52101\",\"column_type\":0,\"max_value\":\"\",\"min_value\":\"\",\"read_only\":false,\"title\":\"应出勤天数\",\"value\":\"1\"},{\"code\":\"52102\",\"column_type\":0,\"max_value\":\"\",\"min_value\":\"\",\"read_only\":false,\"title\":\"工作日出勤天数\",\"value\":\"1\"},{\"code\":\"52103\",\"column_type\":0,\"max_value\":\"\",\"min_value\":\"\",\"read_only\":false,\"title\":\"休息日出勤天数\",\"value\":\"0\"},{\"code\":\"52104\",\"column_type\":0,\"max_value\":\"\",\"min_value\":\"\",\"read_only\":false,\"title\":\"应出勤时长\",\"value\":\"1\"},{\"code\":\"52105\",\"column_type\":0,\"max_value\":\"\",\"min_value\":\"\",\"read_only\":false,\"title\":\"实际出勤时长\",\"value\":\"1\"},{\"code\":\"52106\",\"column_type\":0,\"max_value\":\"\",\"min_value\":\"\",\"read_only\":false,\"title\":\"计薪工作时长\",\"value\":\"0\"},{\"code\":\"52107\",\"column_type\":0,\"max_value\":\"\",\"min_value\":\"\",\"read_only\":false,\"title\":\"加班工作时长\",\"value\":\"1\"},{\"code\":\"52109\",\"column_type\":0,\"max_value\":\"\",\"min_value\":\"\",\"read_only\":false,\"title\":\"加班时长(计加班费)\\n\",\"value\":\"0\"},{\"code\":\"52110\",\"column_type\":0,\"max_value\":\"\",\"min_value\":\"\",\"read_only\":false,\"title\":\"加班时长(计为调休)\\n\",\"value\":\"0\"}],\"code\":\"521\",\"title\":\"出勤统计\"},{\"child_items\":[{\"code\":\"52201\",\"column_type\":0,\"max_value\":\"\",\"min_value\":\"\",\"read_only\":false,\"title\":\"迟到次数\",\"value\":\"1\"},{\"code\":\"52202\",\"column_type\":0,\"max_value\":\"\",\"min_value\":\"\",\"read_only\":false,\"title\":\"迟到时长\",\"value\":\"0\"},{\"code\":\"52203\",\"column_type\":0,\"max_value\":\"\",\"min_value\":\"\",\"read_only\":false,\"title\":\"早退次数\",\"value\":\"1\"},{\"code\":\"52204\",\"column_type\":0,\"max_value\":\"\",\"min_value\":\"\",\"read_only\":false,\"title\":\"早退时长\",\"value\":\"0\"},{\"code\":\"52205\",\"column_type\":0,\"max_value\":\"\",\"min_value\":\"\",\"read_only\":false,\"title\":\"上班缺卡次数\",\"value\":\"0\"},{\"code\":\"52206\",\"column_type\":0,\"max_value\":\"\",\"min_value\":\"\",\"read_only\":false,\"title\":\"下班缺卡次数\",\"value\":\"0\"},{\"code\":\"52207\",\"column_type\":0,\"max_value\":\"\",\"min_value\":\"\",\"read_only\":false,\"title\":\"缺勤\",\"value\":\"1\"},{\"code\":\"52208\",\"column_type\":0,\"max_value\":\"\",\"min_value\":\"\",\"read_only\":false,\"title\":\"请假时长\",\"value\":\"0\"},{\"code\":\"52209\",\"column_type\":0,\"max_value\":\"\",\"min_value\":\"\",\"read_only\":false,\"title\":\"出差时长\",\"value\":\"0\"},{\"code\":\"52211\",\"column_type\":0,\"max_value\":\"\",\"min_value\":\"\",\"read_only\":false,\"title\":\"换班天数\",\"value\":\"0\"},{\"code\":\"52212\",\"column_type\":0,\"max_value\":\"\",\"min_value\":\"\",\"read_only\":false,\"title\":\"补卡次数\",\"value\":\"0\"},{\"code\":\"52213\",\"column_type\":0,\"max_value\":\"\",\"min_value\":\"\",\"read_only\":false,\"title\":\"外勤次数\",\"value\":\"0\"},{\"code\":\"52214\",\"column_type\":0,\"max_value\":\"\",\"min_value\":\"\",\"read_only\":false,\"title\":\"外出时长\\t\",\"value\":\"0\"}],\"code\":\"522\",\"title\":\"异常统计\"},{\"child_items\":[{\"code\":\"52401\",\"column_type\":0,\"max_value\":\"\",\"min_value\":\"\",\"read_only\":false,\"title\":\"每日考勤结果\",\"value\":\"1\"}],\"code\":\"524\",\"title\":\"每日统计\"}],\"stats_type\":\"month\",\"user_id\":\"ec8ddg56\",\"view_id\":\"TmpZNU5qTTJORFF6T1RnNU5UTTNOakV6TWl0dGIyNTBhQT09\"}},\"msg\":\"\"}",
         ),
     };
-    fn path(&self) -> ::std::string::String {
-        ::std::string::String::from("/open-apis/attendance/v1/user_stats_views/query")
+    fn path(&self) -> String {
+        String::from("/open-apis/attendance/v1/user_stats_views/query")
     }
-    fn query(&self) -> ::std::vec::Vec<(&'static str, ::std::string::String)> {
-        let mut query = ::std::vec::Vec::new();
+    fn query(&self) -> Vec<(&'static str, String)> {
+        let mut query = Vec::new();
         {
             let value = &self.employee_type;
-            query.push(("employee_type", ::std::string::ToString::to_string(value)));
+            query.push(("employee_type", ToString::to_string(value)));
         }
         query
     }
@@ -211,17 +206,17 @@ impl ::lark_runtime::Endpoint for QueryRequest {
 impl ::lark_runtime::Incoming for QueryRequest {
     fn from_incoming(
         request: &::lark_runtime::IncomingRequest<'_>,
-    ) -> ::std::result::Result<Self, ::lark_runtime::ValidationError> {
+    ) -> Result<Self, ::lark_runtime::ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
         #[derive(::lark_runtime::__private::serde::Deserialize)]
         #[serde(crate = "::lark_runtime::__private::serde")]
         struct Body {
             #[serde(default, rename = "locale")]
-            locale: ::std::option::Option<crate::attendance::v1::types::StatsLocale>,
+            locale: Option<crate::attendance::v1::types::StatsLocale>,
             #[serde(default, rename = "stats_type")]
-            stats_type: ::std::option::Option<crate::attendance::v1::types::StatsType>,
+            stats_type: Option<crate::attendance::v1::types::StatsType>,
             #[serde(default, rename = "user_id")]
-            user_id: ::std::option::Option<::std::string::String>,
+            user_id: Option<String>,
         }
         let root = ::lark_runtime::validate::FieldPath::root();
         let mut violations = ::lark_runtime::validate::Violations::default();
@@ -230,9 +225,8 @@ impl ::lark_runtime::Incoming for QueryRequest {
             .query_one::<
                 crate::attendance::v1::types::EmployeeType,
             >(&root.field("employee_type"), "employee_type", &mut violations);
-        let ::std::option::Option::Some(body) = request.body::<Body>(&mut violations)
-        else {
-            return ::std::result::Result::Err(violations.into_error("QueryRequest"));
+        let Some(body) = request.body::<Body>(&mut violations) else {
+            return Err(violations.into_error("QueryRequest"));
         };
         builder.locale = body.locale;
         builder.stats_type = body.stats_type;
@@ -255,7 +249,7 @@ impl ::lark_runtime::Incoming for QueryRequest {
 pub struct QueryResponse {
     /// 统计视图 — the saved view; its `view_id` is what user_stats_views/update takes.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub view: ::std::option::Option<crate::attendance::v1::types::UserStatsView>,
+    pub view: Option<crate::attendance::v1::types::UserStatsView>,
 }
 /// A documented error code of 查询统计设置 — Query the saved statistics view (report columns).
 ///
@@ -304,51 +298,45 @@ impl QueryError {
         }
     }
     /// The HTTP status the reference page gives; `None` for an undocumented code.
-    pub fn http_status(&self) -> ::std::option::Option<u16> {
+    pub fn http_status(&self) -> Option<u16> {
         match self {
-            Self::ParamInvalid => ::std::option::Option::Some(400),
-            Self::TenantIdEmpty => ::std::option::Option::Some(400),
-            Self::Deprecated1228000 => ::std::option::Option::Some(500),
-            Self::GeneralError => ::std::option::Option::Some(400),
-            Self::Undocumented(_) => ::std::option::Option::None,
+            Self::ParamInvalid => Some(400),
+            Self::TenantIdEmpty => Some(400),
+            Self::Deprecated1228000 => Some(500),
+            Self::GeneralError => Some(400),
+            Self::Undocumented(_) => None,
         }
     }
     /// The message the reference page gives; `None` for an undocumented code.
-    pub fn message(&self) -> ::std::option::Option<&'static str> {
+    pub fn message(&self) -> Option<&'static str> {
         match self {
-            Self::ParamInvalid => ::std::option::Option::Some("param is invalis"),
-            Self::TenantIdEmpty => ::std::option::Option::Some("tenant_id is empty"),
-            Self::Deprecated1228000 => {
-                ::std::option::Option::Some("历史错误码，不再使用")
-            }
-            Self::GeneralError => ::std::option::Option::Some("通用错误信息"),
-            Self::Undocumented(_) => ::std::option::Option::None,
+            Self::ParamInvalid => Some("param is invalis"),
+            Self::TenantIdEmpty => Some("tenant_id is empty"),
+            Self::Deprecated1228000 => Some("历史错误码，不再使用"),
+            Self::GeneralError => Some("通用错误信息"),
+            Self::Undocumented(_) => None,
         }
     }
     /// What the reference page advises; `None` when it says nothing or for an undocumented code.
-    pub fn advice(&self) -> ::std::option::Option<&'static str> {
+    pub fn advice(&self) -> Option<&'static str> {
         match self {
             Self::ParamInvalid => {
-                ::std::option::Option::Some(
+                Some(
                     "入参校验失败 — the request failed validation; the returned message names the bad parameter (e.g. \"employee_type invalid\").",
                 )
             }
             Self::TenantIdEmpty => {
-                ::std::option::Option::Some(
-                    "Check that the tenant_access_token sent is the right one.",
-                )
+                Some("Check that the tenant_access_token sent is the right one.")
             }
             Self::Deprecated1228000 => {
-                ::std::option::Option::Some(
-                    "历史错误码 — a legacy code that is no longer used.",
-                )
+                Some("历史错误码 — a legacy code that is no longer used.")
             }
             Self::GeneralError => {
-                ::std::option::Option::Some(
+                Some(
                     "通用错误信息 — one of several general errors; see the attendance service's general error messages guide for the meaning and fix.",
                 )
             }
-            Self::Undocumented(_) => ::std::option::Option::None,
+            Self::Undocumented(_) => None,
         }
     }
     /// Whether sending the same request again can succeed.
@@ -369,13 +357,13 @@ impl ::lark_runtime::DocumentedError for QueryError {
     fn code(&self) -> i64 {
         self.code()
     }
-    fn http_status(&self) -> ::std::option::Option<u16> {
+    fn http_status(&self) -> Option<u16> {
         self.http_status()
     }
-    fn message(&self) -> ::std::option::Option<&'static str> {
+    fn message(&self) -> Option<&'static str> {
         self.message()
     }
-    fn advice(&self) -> ::std::option::Option<&'static str> {
+    fn advice(&self) -> Option<&'static str> {
         self.advice()
     }
     fn is_retryable(&self) -> bool {

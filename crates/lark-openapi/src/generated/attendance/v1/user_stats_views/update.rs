@@ -22,7 +22,7 @@ pub struct UpdateRequest {
     ///
     /// Example: `"TmpZNU5qTTJORFF6T1RnNU5UTTNOakV6TWl0dGIyNTBhQT09"`
     #[serde(skip)]
-    user_stats_view_id: ::std::string::String,
+    user_stats_view_id: String,
     /// 员工 ID 类型 — the kind of id of `user_id` in the request and the response.
     ///
     /// Example: `"employee_id"`
@@ -40,7 +40,7 @@ impl UpdateRequest {
     /// 用户视图 ID — the view to update; 获取方式 (where ids come from) — user_stats_views/query.
     ///
     /// Example: `"TmpZNU5qTTJORFF6T1RnNU5UTTNOakV6TWl0dGIyNTBhQT09"`
-    pub fn user_stats_view_id(&self) -> &::std::string::String {
+    pub fn user_stats_view_id(&self) -> &String {
         &self.user_stats_view_id
     }
     /// 员工 ID 类型 — the kind of id of `user_id` in the request and the response.
@@ -59,19 +59,16 @@ impl UpdateRequest {
 #[derive(Debug, Clone, Default)]
 #[must_use]
 pub struct UpdateRequestBuilder {
-    user_stats_view_id: ::std::option::Option<::std::string::String>,
-    employee_type: ::std::option::Option<crate::attendance::v1::types::EmployeeType>,
-    view: ::std::option::Option<crate::attendance::v1::types::UserStatsView>,
+    user_stats_view_id: Option<String>,
+    employee_type: Option<crate::attendance::v1::types::EmployeeType>,
+    view: Option<crate::attendance::v1::types::UserStatsView>,
 }
 impl UpdateRequestBuilder {
     /// 用户视图 ID — the view to update; 获取方式 (where ids come from) — user_stats_views/query.
     ///
     /// Example: `"TmpZNU5qTTJORFF6T1RnNU5UTTNOakV6TWl0dGIyNTBhQT09"`
-    pub fn user_stats_view_id(
-        mut self,
-        user_stats_view_id: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.user_stats_view_id = ::std::option::Option::Some(user_stats_view_id.into());
+    pub fn user_stats_view_id(mut self, user_stats_view_id: impl Into<String>) -> Self {
+        self.user_stats_view_id = Some(user_stats_view_id.into());
         self
     }
     /// 员工 ID 类型 — the kind of id of `user_id` in the request and the response.
@@ -81,19 +78,17 @@ impl UpdateRequestBuilder {
         mut self,
         employee_type: crate::attendance::v1::types::EmployeeType,
     ) -> Self {
-        self.employee_type = ::std::option::Option::Some(employee_type);
+        self.employee_type = Some(employee_type);
         self
     }
     /// 统计设置 — the whole view to save: its id, type, operator, and the switch of each column (only
     /// `code` and `value` are needed per column).
     pub fn view(mut self, view: crate::attendance::v1::types::UserStatsView) -> Self {
-        self.view = ::std::option::Option::Some(view);
+        self.view = Some(view);
         self
     }
     /// Checks every constraint of the spec and returns the request, or every violation found.
-    pub fn build(
-        self,
-    ) -> ::std::result::Result<UpdateRequest, ::lark_runtime::ValidationError> {
+    pub fn build(self) -> Result<UpdateRequest, ::lark_runtime::ValidationError> {
         let root = ::lark_runtime::validate::FieldPath::root();
         let mut violations = ::lark_runtime::validate::Violations::default();
         let user_stats_view_id = violations
@@ -101,12 +96,12 @@ impl UpdateRequestBuilder {
         let employee_type = violations
             .required(&root.field("employee_type"), self.employee_type);
         let view = violations.required(&root.field("view"), self.view);
-        let (
-            ::std::option::Option::Some(user_stats_view_id),
-            ::std::option::Option::Some(employee_type),
-            ::std::option::Option::Some(view),
-        ) = (user_stats_view_id, employee_type, view) else {
-            return ::std::result::Result::Err(violations.into_error("UpdateRequest"));
+        let (Some(user_stats_view_id), Some(employee_type), Some(view)) = (
+            user_stats_view_id,
+            employee_type,
+            view,
+        ) else {
+            return Err(violations.into_error("UpdateRequest"));
         };
         let request = UpdateRequest {
             user_stats_view_id,
@@ -114,7 +109,7 @@ impl UpdateRequestBuilder {
             view,
         };
         ::lark_runtime::Validate::validate(&request)?;
-        ::std::result::Result::Ok(request)
+        Ok(request)
     }
 }
 impl ::lark_runtime::Validate for UpdateRequest {
@@ -146,41 +141,36 @@ impl ::lark_runtime::Endpoint for UpdateRequest {
         access_tokens: &[::lark_runtime::AccessTokenKind::Tenant],
         app_types: &[::lark_runtime::AppType::Custom, ::lark_runtime::AppType::Isv],
         scopes: &["attendance:task"],
-        rate_limit: ::std::option::Option::Some(::lark_runtime::RateLimit {
+        rate_limit: Some(::lark_runtime::RateLimit {
             requests: 50u32,
             period_seconds: 1u32,
         }),
         envelope: ::lark_runtime::Envelope::Data,
         request_body: ::lark_runtime::RequestBody::Json,
         response_kind: ::lark_runtime::ResponseKind::Json,
-        pagination_items: ::std::option::Option::None,
+        pagination_items: None,
         path_example: &[
             ("user_stats_view_id", "TmpZNU5qTTJORFF6T1RnNU5UTTNOakV6TWl0dGIyNTBhQT09"),
         ],
         query_example: &[("employee_type", "employee_id")],
-        request_example: ::std::option::Option::Some(
+        request_example: Some(
             "{\"view\":{\"items\":[{\"child_items\":[{\"code\":\"50102\",\"value\":\"0\"},{\"code\":\"50111\",\"value\":\"0\"},{\"code\":\"50104\",\"value\":\"0\"}],\"code\":\"501\"}],\"stats_type\":\"month\",\"user_id\":\"ec8ddg56\",\"view_id\":\"TmpnNU5EQXpPVGN3TmpVMU16Y3lPVEEwTXl0dGIyNTBhQT09\"}}",
         ),
-        response_example: ::std::option::Option::Some(
+        response_example: Some(
             "{\"code\":0,\"data\":{\"view\":{\"items\":[{\"child_items\":[{\"code\":\"50102\",\"value\":\"0\"},{\"code\":\"50111\",\"value\":\"0\"},{\"code\":\"50104\",\"value\":\"0\"}],\"code\":\"501\"}],\"stats_type\":\"month\",\"user_id\":\"ec8ddg56\",\"view_id\":\"TmpnNU5EQXpPVGN3TmpVMU16Y3lPVEEwTXl0dGIyNTBhQT09\"}},\"msg\":\"\"}",
         ),
     };
-    fn path(&self) -> ::std::string::String {
+    fn path(&self) -> String {
         ::lark_runtime::wire::fill_path(
             Self::METADATA.path_template,
-            &[
-                (
-                    "user_stats_view_id",
-                    ::std::string::ToString::to_string(&self.user_stats_view_id),
-                ),
-            ],
+            &[("user_stats_view_id", ToString::to_string(&self.user_stats_view_id))],
         )
     }
-    fn query(&self) -> ::std::vec::Vec<(&'static str, ::std::string::String)> {
-        let mut query = ::std::vec::Vec::new();
+    fn query(&self) -> Vec<(&'static str, String)> {
+        let mut query = Vec::new();
         {
             let value = &self.employee_type;
-            query.push(("employee_type", ::std::string::ToString::to_string(value)));
+            query.push(("employee_type", ToString::to_string(value)));
         }
         query
     }
@@ -188,28 +178,27 @@ impl ::lark_runtime::Endpoint for UpdateRequest {
 impl ::lark_runtime::Incoming for UpdateRequest {
     fn from_incoming(
         request: &::lark_runtime::IncomingRequest<'_>,
-    ) -> ::std::result::Result<Self, ::lark_runtime::ValidationError> {
+    ) -> Result<Self, ::lark_runtime::ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
         #[derive(::lark_runtime::__private::serde::Deserialize)]
         #[serde(crate = "::lark_runtime::__private::serde")]
         struct Body {
             #[serde(default, rename = "view")]
-            view: ::std::option::Option<crate::attendance::v1::types::UserStatsView>,
+            view: Option<crate::attendance::v1::types::UserStatsView>,
         }
         let root = ::lark_runtime::validate::FieldPath::root();
         let mut violations = ::lark_runtime::validate::Violations::default();
         let mut builder = Self::builder();
         builder.user_stats_view_id = request
             .path_param::<
-                ::std::string::String,
+                String,
             >(&root.field("user_stats_view_id"), "user_stats_view_id", &mut violations);
         builder.employee_type = request
             .query_one::<
                 crate::attendance::v1::types::EmployeeType,
             >(&root.field("employee_type"), "employee_type", &mut violations);
-        let ::std::option::Option::Some(body) = request.body::<Body>(&mut violations)
-        else {
-            return ::std::result::Result::Err(violations.into_error("UpdateRequest"));
+        let Some(body) = request.body::<Body>(&mut violations) else {
+            return Err(violations.into_error("UpdateRequest"));
         };
         builder.view = body.view;
         ::lark_runtime::incoming::finish(violations, "UpdateRequest", builder.build())
@@ -230,7 +219,7 @@ impl ::lark_runtime::Incoming for UpdateRequest {
 pub struct UpdateResponse {
     /// 视图 — the view as saved.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub view: ::std::option::Option<crate::attendance::v1::types::UserStatsView>,
+    pub view: Option<crate::attendance::v1::types::UserStatsView>,
 }
 /// A documented error code of 更新统计设置 — Update a statistics view (report columns).
 ///
@@ -279,51 +268,45 @@ impl UpdateError {
         }
     }
     /// The HTTP status the reference page gives; `None` for an undocumented code.
-    pub fn http_status(&self) -> ::std::option::Option<u16> {
+    pub fn http_status(&self) -> Option<u16> {
         match self {
-            Self::ParamInvalid => ::std::option::Option::Some(400),
-            Self::TenantIdEmpty => ::std::option::Option::Some(400),
-            Self::Deprecated1228000 => ::std::option::Option::Some(500),
-            Self::GeneralError => ::std::option::Option::Some(400),
-            Self::Undocumented(_) => ::std::option::Option::None,
+            Self::ParamInvalid => Some(400),
+            Self::TenantIdEmpty => Some(400),
+            Self::Deprecated1228000 => Some(500),
+            Self::GeneralError => Some(400),
+            Self::Undocumented(_) => None,
         }
     }
     /// The message the reference page gives; `None` for an undocumented code.
-    pub fn message(&self) -> ::std::option::Option<&'static str> {
+    pub fn message(&self) -> Option<&'static str> {
         match self {
-            Self::ParamInvalid => ::std::option::Option::Some("param is invalis"),
-            Self::TenantIdEmpty => ::std::option::Option::Some("tenant_id is empty"),
-            Self::Deprecated1228000 => {
-                ::std::option::Option::Some("历史错误码，不再使用")
-            }
-            Self::GeneralError => ::std::option::Option::Some("通用错误信息"),
-            Self::Undocumented(_) => ::std::option::Option::None,
+            Self::ParamInvalid => Some("param is invalis"),
+            Self::TenantIdEmpty => Some("tenant_id is empty"),
+            Self::Deprecated1228000 => Some("历史错误码，不再使用"),
+            Self::GeneralError => Some("通用错误信息"),
+            Self::Undocumented(_) => None,
         }
     }
     /// What the reference page advises; `None` when it says nothing or for an undocumented code.
-    pub fn advice(&self) -> ::std::option::Option<&'static str> {
+    pub fn advice(&self) -> Option<&'static str> {
         match self {
             Self::ParamInvalid => {
-                ::std::option::Option::Some(
+                Some(
                     "入参校验失败 — the request failed validation; the returned message names the bad parameter (e.g. \"employee_type invalid\").",
                 )
             }
             Self::TenantIdEmpty => {
-                ::std::option::Option::Some(
-                    "Check that the tenant_access_token sent is the right one.",
-                )
+                Some("Check that the tenant_access_token sent is the right one.")
             }
             Self::Deprecated1228000 => {
-                ::std::option::Option::Some(
-                    "历史错误码 — a legacy code that is no longer used.",
-                )
+                Some("历史错误码 — a legacy code that is no longer used.")
             }
             Self::GeneralError => {
-                ::std::option::Option::Some(
+                Some(
                     "通用错误信息 — one of several general errors; see the attendance service's general error messages guide for the meaning and fix.",
                 )
             }
-            Self::Undocumented(_) => ::std::option::Option::None,
+            Self::Undocumented(_) => None,
         }
     }
     /// Whether sending the same request again can succeed.
@@ -344,13 +327,13 @@ impl ::lark_runtime::DocumentedError for UpdateError {
     fn code(&self) -> i64 {
         self.code()
     }
-    fn http_status(&self) -> ::std::option::Option<u16> {
+    fn http_status(&self) -> Option<u16> {
         self.http_status()
     }
-    fn message(&self) -> ::std::option::Option<&'static str> {
+    fn message(&self) -> Option<&'static str> {
         self.message()
     }
-    fn advice(&self) -> ::std::option::Option<&'static str> {
+    fn advice(&self) -> Option<&'static str> {
         self.advice()
     }
     fn is_retryable(&self) -> bool {

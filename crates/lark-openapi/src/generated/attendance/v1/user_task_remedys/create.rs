@@ -26,7 +26,7 @@ pub struct CreateRequest {
     /// 用户 ID — the employee, in the kind of id `employee_type` names.
     ///
     /// Example: `"abd754f7"`
-    user_id: ::std::string::String,
+    user_id: String,
     /// 补卡日期 — the day to make up a punch for, a yyyyMMdd number.
     ///
     /// Example: `20210701`
@@ -43,16 +43,16 @@ pub struct CreateRequest {
     /// 补卡时间 — the make-up punch time, "yyyy-MM-dd HH:mm".
     ///
     /// Example: `"2021-07-01 08:00"`
-    remedy_time: ::std::string::String,
+    remedy_time: String,
     /// 补卡原因 — reason for the make-up punch.
     ///
     /// Example: `"忘记打卡"`
-    reason: ::std::string::String,
+    reason: String,
     /// 字段已失效 — no longer used.
     ///
     /// Example: `"-"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    time: ::std::option::Option<::std::string::String>,
+    time: Option<String>,
 }
 impl CreateRequest {
     /// A builder with nothing set.
@@ -68,7 +68,7 @@ impl CreateRequest {
     /// 用户 ID — the employee, in the kind of id `employee_type` names.
     ///
     /// Example: `"abd754f7"`
-    pub fn user_id(&self) -> &::std::string::String {
+    pub fn user_id(&self) -> &String {
         &self.user_id
     }
     /// 补卡日期 — the day to make up a punch for, a yyyyMMdd number.
@@ -93,19 +93,19 @@ impl CreateRequest {
     /// 补卡时间 — the make-up punch time, "yyyy-MM-dd HH:mm".
     ///
     /// Example: `"2021-07-01 08:00"`
-    pub fn remedy_time(&self) -> &::std::string::String {
+    pub fn remedy_time(&self) -> &String {
         &self.remedy_time
     }
     /// 补卡原因 — reason for the make-up punch.
     ///
     /// Example: `"忘记打卡"`
-    pub fn reason(&self) -> &::std::string::String {
+    pub fn reason(&self) -> &String {
         &self.reason
     }
     /// 字段已失效 — no longer used.
     ///
     /// Example: `"-"`
-    pub fn time(&self) -> ::std::option::Option<&::std::string::String> {
+    pub fn time(&self) -> Option<&String> {
         self.time.as_ref()
     }
 }
@@ -113,14 +113,14 @@ impl CreateRequest {
 #[derive(Debug, Clone, Default)]
 #[must_use]
 pub struct CreateRequestBuilder {
-    employee_type: ::std::option::Option<crate::attendance::v1::types::EmployeeType>,
-    user_id: ::std::option::Option<::std::string::String>,
-    remedy_date: ::std::option::Option<i32>,
-    punch_no: ::std::option::Option<i32>,
-    work_type: ::std::option::Option<i32>,
-    remedy_time: ::std::option::Option<::std::string::String>,
-    reason: ::std::option::Option<::std::string::String>,
-    time: ::std::option::Option<::std::string::String>,
+    employee_type: Option<crate::attendance::v1::types::EmployeeType>,
+    user_id: Option<String>,
+    remedy_date: Option<i32>,
+    punch_no: Option<i32>,
+    work_type: Option<i32>,
+    remedy_time: Option<String>,
+    reason: Option<String>,
+    time: Option<String>,
 }
 impl CreateRequestBuilder {
     /// 员工 ID 类型 — the kind of id of `user_id` (the page names only the response's).
@@ -130,24 +130,21 @@ impl CreateRequestBuilder {
         mut self,
         employee_type: crate::attendance::v1::types::EmployeeType,
     ) -> Self {
-        self.employee_type = ::std::option::Option::Some(employee_type);
+        self.employee_type = Some(employee_type);
         self
     }
     /// 用户 ID — the employee, in the kind of id `employee_type` names.
     ///
     /// Example: `"abd754f7"`
-    pub fn user_id(
-        mut self,
-        user_id: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.user_id = ::std::option::Option::Some(user_id.into());
+    pub fn user_id(mut self, user_id: impl Into<String>) -> Self {
+        self.user_id = Some(user_id.into());
         self
     }
     /// 补卡日期 — the day to make up a punch for, a yyyyMMdd number.
     ///
     /// Example: `20210701`
     pub fn remedy_date(mut self, remedy_date: i32) -> Self {
-        self.remedy_date = ::std::option::Option::Some(remedy_date);
+        self.remedy_date = Some(remedy_date);
         self
     }
     /// 第几次上下班 — which check-in/out pair of the day: 0 the first, 1 the second, 2 the third; 0 for
@@ -155,50 +152,39 @@ impl CreateRequestBuilder {
     ///
     /// Example: `0`
     pub fn punch_no(mut self, punch_no: i32) -> Self {
-        self.punch_no = ::std::option::Option::Some(punch_no);
+        self.punch_no = Some(punch_no);
         self
     }
     /// 上班 / 下班 — 1 check-in, 2 check-out; 0 for flexible shifts.
     ///
     /// Example: `1`
     pub fn work_type(mut self, work_type: i32) -> Self {
-        self.work_type = ::std::option::Option::Some(work_type);
+        self.work_type = Some(work_type);
         self
     }
     /// 补卡时间 — the make-up punch time, "yyyy-MM-dd HH:mm".
     ///
     /// Example: `"2021-07-01 08:00"`
-    pub fn remedy_time(
-        mut self,
-        remedy_time: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.remedy_time = ::std::option::Option::Some(remedy_time.into());
+    pub fn remedy_time(mut self, remedy_time: impl Into<String>) -> Self {
+        self.remedy_time = Some(remedy_time.into());
         self
     }
     /// 补卡原因 — reason for the make-up punch.
     ///
     /// Example: `"忘记打卡"`
-    pub fn reason(
-        mut self,
-        reason: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.reason = ::std::option::Option::Some(reason.into());
+    pub fn reason(mut self, reason: impl Into<String>) -> Self {
+        self.reason = Some(reason.into());
         self
     }
     /// 字段已失效 — no longer used.
     ///
     /// Example: `"-"`
-    pub fn time(
-        mut self,
-        time: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.time = ::std::option::Option::Some(time.into());
+    pub fn time(mut self, time: impl Into<String>) -> Self {
+        self.time = Some(time.into());
         self
     }
     /// Checks every constraint of the spec and returns the request, or every violation found.
-    pub fn build(
-        self,
-    ) -> ::std::result::Result<CreateRequest, ::lark_runtime::ValidationError> {
+    pub fn build(self) -> Result<CreateRequest, ::lark_runtime::ValidationError> {
         let root = ::lark_runtime::validate::FieldPath::root();
         let mut violations = ::lark_runtime::validate::Violations::default();
         let employee_type = violations
@@ -212,13 +198,13 @@ impl CreateRequestBuilder {
             .required(&root.field("remedy_time"), self.remedy_time);
         let reason = violations.required(&root.field("reason"), self.reason);
         let (
-            ::std::option::Option::Some(employee_type),
-            ::std::option::Option::Some(user_id),
-            ::std::option::Option::Some(remedy_date),
-            ::std::option::Option::Some(punch_no),
-            ::std::option::Option::Some(work_type),
-            ::std::option::Option::Some(remedy_time),
-            ::std::option::Option::Some(reason),
+            Some(employee_type),
+            Some(user_id),
+            Some(remedy_date),
+            Some(punch_no),
+            Some(work_type),
+            Some(remedy_time),
+            Some(reason),
         ) = (
             employee_type,
             user_id,
@@ -228,7 +214,7 @@ impl CreateRequestBuilder {
             remedy_time,
             reason,
         ) else {
-            return ::std::result::Result::Err(violations.into_error("CreateRequest"));
+            return Err(violations.into_error("CreateRequest"));
         };
         let request = CreateRequest {
             employee_type,
@@ -241,7 +227,7 @@ impl CreateRequestBuilder {
             time: self.time,
         };
         ::lark_runtime::Validate::validate(&request)?;
-        ::std::result::Result::Ok(request)
+        Ok(request)
     }
 }
 impl ::lark_runtime::Validate for CreateRequest {
@@ -268,31 +254,31 @@ impl ::lark_runtime::Endpoint for CreateRequest {
         access_tokens: &[::lark_runtime::AccessTokenKind::Tenant],
         app_types: &[::lark_runtime::AppType::Custom, ::lark_runtime::AppType::Isv],
         scopes: &["attendance:task"],
-        rate_limit: ::std::option::Option::Some(::lark_runtime::RateLimit {
+        rate_limit: Some(::lark_runtime::RateLimit {
             requests: 50u32,
             period_seconds: 1u32,
         }),
         envelope: ::lark_runtime::Envelope::Data,
         request_body: ::lark_runtime::RequestBody::Json,
         response_kind: ::lark_runtime::ResponseKind::Json,
-        pagination_items: ::std::option::Option::None,
+        pagination_items: None,
         path_example: &[],
         query_example: &[("employee_type", "employee_id")],
-        request_example: ::std::option::Option::Some(
+        request_example: Some(
             "{\"punch_no\":0,\"reason\":\"忘记打卡\",\"remedy_date\":20210701,\"remedy_time\":\"2021-07-01 08:00\",\"time\":\"-\",\"user_id\":\"abd754f7\",\"work_type\":1}",
         ),
-        response_example: ::std::option::Option::Some(
+        response_example: Some(
             "{\"code\":0,\"data\":{\"user_remedy\":{\"approval_id\":\"6737202939523236113\",\"create_time\":\"-\",\"punch_no\":0,\"reason\":\"忘记打卡\",\"remedy_date\":20210701,\"remedy_time\":\"2021-07-01 08:00\",\"status\":2,\"time\":\"-\",\"time_zone\":\"-\",\"update_time\":\"-\",\"user_id\":\"abd754f7\",\"work_type\":1}},\"msg\":\"success\"}",
         ),
     };
-    fn path(&self) -> ::std::string::String {
-        ::std::string::String::from("/open-apis/attendance/v1/user_task_remedys")
+    fn path(&self) -> String {
+        String::from("/open-apis/attendance/v1/user_task_remedys")
     }
-    fn query(&self) -> ::std::vec::Vec<(&'static str, ::std::string::String)> {
-        let mut query = ::std::vec::Vec::new();
+    fn query(&self) -> Vec<(&'static str, String)> {
+        let mut query = Vec::new();
         {
             let value = &self.employee_type;
-            query.push(("employee_type", ::std::string::ToString::to_string(value)));
+            query.push(("employee_type", ToString::to_string(value)));
         }
         query
     }
@@ -300,25 +286,25 @@ impl ::lark_runtime::Endpoint for CreateRequest {
 impl ::lark_runtime::Incoming for CreateRequest {
     fn from_incoming(
         request: &::lark_runtime::IncomingRequest<'_>,
-    ) -> ::std::result::Result<Self, ::lark_runtime::ValidationError> {
+    ) -> Result<Self, ::lark_runtime::ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
         #[derive(::lark_runtime::__private::serde::Deserialize)]
         #[serde(crate = "::lark_runtime::__private::serde")]
         struct Body {
             #[serde(default, rename = "user_id")]
-            user_id: ::std::option::Option<::std::string::String>,
+            user_id: Option<String>,
             #[serde(default, rename = "remedy_date")]
-            remedy_date: ::std::option::Option<i32>,
+            remedy_date: Option<i32>,
             #[serde(default, rename = "punch_no")]
-            punch_no: ::std::option::Option<i32>,
+            punch_no: Option<i32>,
             #[serde(default, rename = "work_type")]
-            work_type: ::std::option::Option<i32>,
+            work_type: Option<i32>,
             #[serde(default, rename = "remedy_time")]
-            remedy_time: ::std::option::Option<::std::string::String>,
+            remedy_time: Option<String>,
             #[serde(default, rename = "reason")]
-            reason: ::std::option::Option<::std::string::String>,
+            reason: Option<String>,
             #[serde(default, rename = "time")]
-            time: ::std::option::Option<::std::string::String>,
+            time: Option<String>,
         }
         let root = ::lark_runtime::validate::FieldPath::root();
         let mut violations = ::lark_runtime::validate::Violations::default();
@@ -327,9 +313,8 @@ impl ::lark_runtime::Incoming for CreateRequest {
             .query_one::<
                 crate::attendance::v1::types::EmployeeType,
             >(&root.field("employee_type"), "employee_type", &mut violations);
-        let ::std::option::Option::Some(body) = request.body::<Body>(&mut violations)
-        else {
-            return ::std::result::Result::Err(violations.into_error("CreateRequest"));
+        let Some(body) = request.body::<Body>(&mut violations) else {
+            return Err(violations.into_error("CreateRequest"));
         };
         builder.user_id = body.user_id;
         builder.remedy_date = body.remedy_date;
@@ -357,7 +342,7 @@ pub struct CreateResponse {
     /// 补卡审批信息 — the recorded make-up punch request. Here `status`, `time`, `time_zone`,
     /// `create_time` and `update_time` carry no meaning: a new request is always pending.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub user_remedy: ::std::option::Option<crate::attendance::v1::types::UserTaskRemedy>,
+    pub user_remedy: Option<crate::attendance::v1::types::UserTaskRemedy>,
 }
 /// A documented error code of 通知补卡审批发起 — Record a make-up punch request raised in a third-party approval system.
 ///
@@ -452,104 +437,96 @@ impl CreateError {
         }
     }
     /// The HTTP status the reference page gives; `None` for an undocumented code.
-    pub fn http_status(&self) -> ::std::option::Option<u16> {
+    pub fn http_status(&self) -> Option<u16> {
         match self {
-            Self::ParamInvalid => ::std::option::Option::Some(400),
-            Self::TenantIdEmpty => ::std::option::Option::Some(400),
-            Self::UserNotFoundOrNoPermission => ::std::option::Option::Some(400),
-            Self::NoDataPermission => ::std::option::Option::Some(400),
-            Self::GeneralError => ::std::option::Option::Some(400),
-            Self::SystemError => ::std::option::Option::Some(500),
-            Self::ApprovalRecordsInvalid => ::std::option::Option::Some(500),
-            Self::NoNeedRemedy => ::std::option::Option::Some(400),
-            Self::RemedyNotAllowed => ::std::option::Option::Some(400),
-            Self::RemedyOutOfTimeRange => ::std::option::Option::Some(400),
-            Self::NoRemedyTimesLeft => ::std::option::Option::Some(400),
-            Self::Undocumented(_) => ::std::option::Option::None,
+            Self::ParamInvalid => Some(400),
+            Self::TenantIdEmpty => Some(400),
+            Self::UserNotFoundOrNoPermission => Some(400),
+            Self::NoDataPermission => Some(400),
+            Self::GeneralError => Some(400),
+            Self::SystemError => Some(500),
+            Self::ApprovalRecordsInvalid => Some(500),
+            Self::NoNeedRemedy => Some(400),
+            Self::RemedyNotAllowed => Some(400),
+            Self::RemedyOutOfTimeRange => Some(400),
+            Self::NoRemedyTimesLeft => Some(400),
+            Self::Undocumented(_) => None,
         }
     }
     /// The message the reference page gives; `None` for an undocumented code.
-    pub fn message(&self) -> ::std::option::Option<&'static str> {
+    pub fn message(&self) -> Option<&'static str> {
         match self {
-            Self::ParamInvalid => ::std::option::Option::Some("param is invalis"),
-            Self::TenantIdEmpty => ::std::option::Option::Some("tenant_id is empty"),
-            Self::UserNotFoundOrNoPermission => {
-                ::std::option::Option::Some("param is invalis")
-            }
-            Self::NoDataPermission => ::std::option::Option::Some("没有权限"),
-            Self::GeneralError => ::std::option::Option::Some("通用错误信息"),
-            Self::SystemError => ::std::option::Option::Some("param is invalis"),
-            Self::ApprovalRecordsInvalid => {
-                ::std::option::Option::Some("param is invalis")
-            }
-            Self::NoNeedRemedy => ::std::option::Option::Some("no need remedy"),
-            Self::RemedyNotAllowed => ::std::option::Option::Some("not allowed remedy"),
-            Self::RemedyOutOfTimeRange => {
-                ::std::option::Option::Some("approval time beyond the time range")
-            }
-            Self::NoRemedyTimesLeft => ::std::option::Option::Some("no remedy time left"),
-            Self::Undocumented(_) => ::std::option::Option::None,
+            Self::ParamInvalid => Some("param is invalis"),
+            Self::TenantIdEmpty => Some("tenant_id is empty"),
+            Self::UserNotFoundOrNoPermission => Some("param is invalis"),
+            Self::NoDataPermission => Some("没有权限"),
+            Self::GeneralError => Some("通用错误信息"),
+            Self::SystemError => Some("param is invalis"),
+            Self::ApprovalRecordsInvalid => Some("param is invalis"),
+            Self::NoNeedRemedy => Some("no need remedy"),
+            Self::RemedyNotAllowed => Some("not allowed remedy"),
+            Self::RemedyOutOfTimeRange => Some("approval time beyond the time range"),
+            Self::NoRemedyTimesLeft => Some("no remedy time left"),
+            Self::Undocumented(_) => None,
         }
     }
     /// What the reference page advises; `None` when it says nothing or for an undocumented code.
-    pub fn advice(&self) -> ::std::option::Option<&'static str> {
+    pub fn advice(&self) -> Option<&'static str> {
         match self {
             Self::ParamInvalid => {
-                ::std::option::Option::Some(
+                Some(
                     "入参校验失败 — the request failed validation; the returned message names the bad parameter (e.g. \"employee_type invalid\").",
                 )
             }
             Self::TenantIdEmpty => {
-                ::std::option::Option::Some(
-                    "Check that the tenant_access_token sent is the right one.",
-                )
+                Some("Check that the tenant_access_token sent is the right one.")
             }
             Self::UserNotFoundOrNoPermission => {
-                ::std::option::Option::Some(
+                Some(
                     "A user id in the request does not exist or is outside the app's permission; the returned message says which.",
                 )
             }
             Self::NoDataPermission => {
-                ::std::option::Option::Some(
+                Some(
                     "数据权限范围 — check the data permission scope in the attendance admin console.",
                 )
             }
             Self::GeneralError => {
-                ::std::option::Option::Some(
+                Some(
                     "通用错误信息 — one of several general errors; see the attendance service's general error messages guide for the meaning and fix.",
                 )
             }
             Self::SystemError => {
-                ::std::option::Option::Some(
+                Some(
                     "An internal fault (e.g. \"internal server error\"); retry, or ask technical support.",
                 )
             }
             Self::ApprovalRecordsInvalid => {
-                ::std::option::Option::Some(
+                Some(
                     "Some approval records could not be written; the returned message lists them as\n{\"TripErrorRecords\", \"OvertimeWorkErrorRecords\", \"LeaveErrorRecords\", \"OutErrorRecords\"}. Fix those\nrecords, or ask technical support.\n",
                 )
             }
             Self::NoNeedRemedy => {
-                ::std::option::Option::Some(
+                Some(
                     "无需补卡 — the employee's attendance that day has no anomaly to make up for.",
                 )
             }
             Self::RemedyNotAllowed => {
-                ::std::option::Option::Some(
+                Some(
                     "不允许补卡 — the attendance group's settings do not allow make-up punches.",
                 )
             }
             Self::RemedyOutOfTimeRange => {
-                ::std::option::Option::Some(
+                Some(
                     "超出可补卡日期 — the attendance group only allows making up punches a limited number of days back, and this day is further.",
                 )
             }
             Self::NoRemedyTimesLeft => {
-                ::std::option::Option::Some(
+                Some(
                     "补卡次数已用完 — the make-up punches allowed in the current period are used up.",
                 )
             }
-            Self::Undocumented(_) => ::std::option::Option::None,
+            Self::Undocumented(_) => None,
         }
     }
     /// Whether sending the same request again can succeed.
@@ -577,13 +554,13 @@ impl ::lark_runtime::DocumentedError for CreateError {
     fn code(&self) -> i64 {
         self.code()
     }
-    fn http_status(&self) -> ::std::option::Option<u16> {
+    fn http_status(&self) -> Option<u16> {
         self.http_status()
     }
-    fn message(&self) -> ::std::option::Option<&'static str> {
+    fn message(&self) -> Option<&'static str> {
         self.message()
     }
-    fn advice(&self) -> ::std::option::Option<&'static str> {
+    fn advice(&self) -> Option<&'static str> {
         self.advice()
     }
     fn is_retryable(&self) -> bool {

@@ -22,7 +22,7 @@ impl<'a> AttendanceV1UserTaskRemedysApi<'a> {
     pub async fn create(
         &self,
         request: create::CreateRequest,
-    ) -> ::std::result::Result<
+    ) -> Result<
         ::lark_runtime::Response<create::CreateResponse>,
         ::lark_runtime::Error<create::CreateError>,
     > {
@@ -36,7 +36,7 @@ impl<'a> AttendanceV1UserTaskRemedysApi<'a> {
     pub async fn query(
         &self,
         request: query::QueryRequest,
-    ) -> ::std::result::Result<
+    ) -> Result<
         ::lark_runtime::Response<query::QueryResponse>,
         ::lark_runtime::Error<query::QueryError>,
     > {
@@ -50,7 +50,7 @@ impl<'a> AttendanceV1UserTaskRemedysApi<'a> {
     pub async fn query_user_allowed_remedys(
         &self,
         request: query_user_allowed_remedys::QueryUserAllowedRemedysRequest,
-    ) -> ::std::result::Result<
+    ) -> Result<
         ::lark_runtime::Response<
             query_user_allowed_remedys::QueryUserAllowedRemedysResponse,
         >,

@@ -26,28 +26,26 @@ pub struct QueryRequest {
     /// 员工 ID 列表 — employee ids (employee_no or employee_id, per `employee_type`), at most 50.
     ///
     /// Example: `["abd754f7"]`
-    user_ids: ::std::vec::Vec<::std::string::String>,
+    user_ids: Vec<String>,
     /// 查询的起始时间 — start of the range, Unix seconds as a string.
     ///
     /// Example: `"1566641088"`
-    check_time_from: ::std::string::String,
+    check_time_from: String,
     /// 查询的结束时间 — end of the range, Unix seconds as a string.
     ///
     /// Example: `"1592561088"`
-    check_time_to: ::std::string::String,
+    check_time_to: String,
     /// 查询依据的时间类型 — which time of a record the range is matched against; `PeriodTime` when unset.
     /// Other values work only for particular tenants.
     ///
     /// Example: `"PeriodTime"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    check_date_type: ::std::option::Option<
-        crate::attendance::v1::types::ApprovalCheckDateType,
-    >,
+    check_date_type: Option<crate::attendance::v1::types::ApprovalCheckDateType>,
     /// 查询状态 — the state of the records to return; approved (2) when unset.
     ///
     /// Example: `2`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    status: ::std::option::Option<crate::attendance::v1::types::ApprovalStatus>,
+    status: Option<crate::attendance::v1::types::ApprovalStatus>,
 }
 impl QueryRequest {
     /// A builder with nothing set.
@@ -63,19 +61,19 @@ impl QueryRequest {
     /// 员工 ID 列表 — employee ids (employee_no or employee_id, per `employee_type`), at most 50.
     ///
     /// Example: `["abd754f7"]`
-    pub fn user_ids(&self) -> &::std::vec::Vec<::std::string::String> {
+    pub fn user_ids(&self) -> &Vec<String> {
         &self.user_ids
     }
     /// 查询的起始时间 — start of the range, Unix seconds as a string.
     ///
     /// Example: `"1566641088"`
-    pub fn check_time_from(&self) -> &::std::string::String {
+    pub fn check_time_from(&self) -> &String {
         &self.check_time_from
     }
     /// 查询的结束时间 — end of the range, Unix seconds as a string.
     ///
     /// Example: `"1592561088"`
-    pub fn check_time_to(&self) -> &::std::string::String {
+    pub fn check_time_to(&self) -> &String {
         &self.check_time_to
     }
     /// 查询依据的时间类型 — which time of a record the range is matched against; `PeriodTime` when unset.
@@ -84,15 +82,13 @@ impl QueryRequest {
     /// Example: `"PeriodTime"`
     pub fn check_date_type(
         &self,
-    ) -> ::std::option::Option<&crate::attendance::v1::types::ApprovalCheckDateType> {
+    ) -> Option<&crate::attendance::v1::types::ApprovalCheckDateType> {
         self.check_date_type.as_ref()
     }
     /// 查询状态 — the state of the records to return; approved (2) when unset.
     ///
     /// Example: `2`
-    pub fn status(
-        &self,
-    ) -> ::std::option::Option<&crate::attendance::v1::types::ApprovalStatus> {
+    pub fn status(&self) -> Option<&crate::attendance::v1::types::ApprovalStatus> {
         self.status.as_ref()
     }
 }
@@ -100,14 +96,12 @@ impl QueryRequest {
 #[derive(Debug, Clone, Default)]
 #[must_use]
 pub struct QueryRequestBuilder {
-    employee_type: ::std::option::Option<crate::attendance::v1::types::EmployeeType>,
-    user_ids: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
-    check_time_from: ::std::option::Option<::std::string::String>,
-    check_time_to: ::std::option::Option<::std::string::String>,
-    check_date_type: ::std::option::Option<
-        crate::attendance::v1::types::ApprovalCheckDateType,
-    >,
-    status: ::std::option::Option<crate::attendance::v1::types::ApprovalStatus>,
+    employee_type: Option<crate::attendance::v1::types::EmployeeType>,
+    user_ids: Option<Vec<String>>,
+    check_time_from: Option<String>,
+    check_time_to: Option<String>,
+    check_date_type: Option<crate::attendance::v1::types::ApprovalCheckDateType>,
+    status: Option<crate::attendance::v1::types::ApprovalStatus>,
 }
 impl QueryRequestBuilder {
     /// 员工 ID 类型 — the kind of id of `user_ids` in the request and `user_id` in the response.
@@ -117,7 +111,7 @@ impl QueryRequestBuilder {
         mut self,
         employee_type: crate::attendance::v1::types::EmployeeType,
     ) -> Self {
-        self.employee_type = ::std::option::Option::Some(employee_type);
+        self.employee_type = Some(employee_type);
         self
     }
     /// 员工 ID 列表 — employee ids (employee_no or employee_id, per `employee_type`), at most 50.
@@ -125,33 +119,23 @@ impl QueryRequestBuilder {
     /// Example: `["abd754f7"]`
     pub fn user_ids(
         mut self,
-        user_ids: impl ::std::iter::IntoIterator<
-            Item = impl ::std::convert::Into<::std::string::String>,
-        >,
+        user_ids: impl IntoIterator<Item = impl Into<String>>,
     ) -> Self {
-        self.user_ids = ::std::option::Option::Some(
-            user_ids.into_iter().map(::std::convert::Into::into).collect(),
-        );
+        self.user_ids = Some(user_ids.into_iter().map(Into::into).collect());
         self
     }
     /// 查询的起始时间 — start of the range, Unix seconds as a string.
     ///
     /// Example: `"1566641088"`
-    pub fn check_time_from(
-        mut self,
-        check_time_from: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.check_time_from = ::std::option::Option::Some(check_time_from.into());
+    pub fn check_time_from(mut self, check_time_from: impl Into<String>) -> Self {
+        self.check_time_from = Some(check_time_from.into());
         self
     }
     /// 查询的结束时间 — end of the range, Unix seconds as a string.
     ///
     /// Example: `"1592561088"`
-    pub fn check_time_to(
-        mut self,
-        check_time_to: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.check_time_to = ::std::option::Option::Some(check_time_to.into());
+    pub fn check_time_to(mut self, check_time_to: impl Into<String>) -> Self {
+        self.check_time_to = Some(check_time_to.into());
         self
     }
     /// 查询依据的时间类型 — which time of a record the range is matched against; `PeriodTime` when unset.
@@ -162,7 +146,7 @@ impl QueryRequestBuilder {
         mut self,
         check_date_type: crate::attendance::v1::types::ApprovalCheckDateType,
     ) -> Self {
-        self.check_date_type = ::std::option::Option::Some(check_date_type);
+        self.check_date_type = Some(check_date_type);
         self
     }
     /// 查询状态 — the state of the records to return; approved (2) when unset.
@@ -172,13 +156,11 @@ impl QueryRequestBuilder {
         mut self,
         status: crate::attendance::v1::types::ApprovalStatus,
     ) -> Self {
-        self.status = ::std::option::Option::Some(status);
+        self.status = Some(status);
         self
     }
     /// Checks every constraint of the spec and returns the request, or every violation found.
-    pub fn build(
-        self,
-    ) -> ::std::result::Result<QueryRequest, ::lark_runtime::ValidationError> {
+    pub fn build(self) -> Result<QueryRequest, ::lark_runtime::ValidationError> {
         let root = ::lark_runtime::validate::FieldPath::root();
         let mut violations = ::lark_runtime::validate::Violations::default();
         let employee_type = violations
@@ -189,12 +171,12 @@ impl QueryRequestBuilder {
         let check_time_to = violations
             .required(&root.field("check_time_to"), self.check_time_to);
         let (
-            ::std::option::Option::Some(employee_type),
-            ::std::option::Option::Some(user_ids),
-            ::std::option::Option::Some(check_time_from),
-            ::std::option::Option::Some(check_time_to),
+            Some(employee_type),
+            Some(user_ids),
+            Some(check_time_from),
+            Some(check_time_to),
         ) = (employee_type, user_ids, check_time_from, check_time_to) else {
-            return ::std::result::Result::Err(violations.into_error("QueryRequest"));
+            return Err(violations.into_error("QueryRequest"));
         };
         let request = QueryRequest {
             employee_type,
@@ -205,7 +187,7 @@ impl QueryRequestBuilder {
             status: self.status,
         };
         ::lark_runtime::Validate::validate(&request)?;
-        ::std::result::Result::Ok(request)
+        Ok(request)
     }
 }
 impl ::lark_runtime::Validate for QueryRequest {
@@ -222,23 +204,17 @@ impl ::lark_runtime::Validate for QueryRequest {
         {
             let at = at.field("user_ids");
             let value = &self.user_ids;
-            violations
-                .items(
-                    &at,
-                    value.len(),
-                    ::std::option::Option::None,
-                    ::std::option::Option::Some(50),
-                );
+            violations.items(&at, value.len(), None, Some(50));
         }
         {
             let at = at.field("check_date_type");
-            if let ::std::option::Option::Some(value) = &self.check_date_type {
+            if let Some(value) = &self.check_date_type {
                 ::lark_runtime::Validate::validate_at(value, &at, violations);
             }
         }
         {
             let at = at.field("status");
-            if let ::std::option::Option::Some(value) = &self.status {
+            if let Some(value) = &self.status {
                 ::lark_runtime::Validate::validate_at(value, &at, violations);
             }
         }
@@ -255,31 +231,31 @@ impl ::lark_runtime::Endpoint for QueryRequest {
         access_tokens: &[::lark_runtime::AccessTokenKind::Tenant],
         app_types: &[::lark_runtime::AppType::Custom],
         scopes: &["attendance:task:readonly"],
-        rate_limit: ::std::option::Option::Some(::lark_runtime::RateLimit {
+        rate_limit: Some(::lark_runtime::RateLimit {
             requests: 50u32,
             period_seconds: 1u32,
         }),
         envelope: ::lark_runtime::Envelope::Data,
         request_body: ::lark_runtime::RequestBody::Json,
         response_kind: ::lark_runtime::ResponseKind::Json,
-        pagination_items: ::std::option::Option::None,
+        pagination_items: None,
         path_example: &[],
         query_example: &[("employee_type", "employee_id")],
-        request_example: ::std::option::Option::Some(
+        request_example: Some(
             "{\"check_time_from\":\"1566641088\",\"check_time_to\":\"1592561088\",\"status\":2,\"user_ids\":[\"abd754f7\"]}",
         ),
-        response_example: ::std::option::Option::Some(
+        response_example: Some(
             "{\"code\":0,\"data\":{\"user_remedys\":[{\"approval_id\":\"6737202939523236113\",\"create_time\":\"1611476284\",\"punch_no\":0,\"reason\":\"忘记打卡\",\"remedy_date\":20210701,\"remedy_time\":\"2021-07-01 08:00\",\"status\":2,\"time\":\"1611476284\",\"time_zone\":\"Asia/Shanghai\",\"update_time\":\"1611476284\",\"user_id\":\"abd754f7\",\"work_type\":1}]},\"msg\":\"success\"}",
         ),
     };
-    fn path(&self) -> ::std::string::String {
-        ::std::string::String::from("/open-apis/attendance/v1/user_task_remedys/query")
+    fn path(&self) -> String {
+        String::from("/open-apis/attendance/v1/user_task_remedys/query")
     }
-    fn query(&self) -> ::std::vec::Vec<(&'static str, ::std::string::String)> {
-        let mut query = ::std::vec::Vec::new();
+    fn query(&self) -> Vec<(&'static str, String)> {
+        let mut query = Vec::new();
         {
             let value = &self.employee_type;
-            query.push(("employee_type", ::std::string::ToString::to_string(value)));
+            query.push(("employee_type", ToString::to_string(value)));
         }
         query
     }
@@ -287,23 +263,21 @@ impl ::lark_runtime::Endpoint for QueryRequest {
 impl ::lark_runtime::Incoming for QueryRequest {
     fn from_incoming(
         request: &::lark_runtime::IncomingRequest<'_>,
-    ) -> ::std::result::Result<Self, ::lark_runtime::ValidationError> {
+    ) -> Result<Self, ::lark_runtime::ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
         #[derive(::lark_runtime::__private::serde::Deserialize)]
         #[serde(crate = "::lark_runtime::__private::serde")]
         struct Body {
             #[serde(default, rename = "user_ids")]
-            user_ids: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+            user_ids: Option<Vec<String>>,
             #[serde(default, rename = "check_time_from")]
-            check_time_from: ::std::option::Option<::std::string::String>,
+            check_time_from: Option<String>,
             #[serde(default, rename = "check_time_to")]
-            check_time_to: ::std::option::Option<::std::string::String>,
+            check_time_to: Option<String>,
             #[serde(default, rename = "check_date_type")]
-            check_date_type: ::std::option::Option<
-                crate::attendance::v1::types::ApprovalCheckDateType,
-            >,
+            check_date_type: Option<crate::attendance::v1::types::ApprovalCheckDateType>,
             #[serde(default, rename = "status")]
-            status: ::std::option::Option<crate::attendance::v1::types::ApprovalStatus>,
+            status: Option<crate::attendance::v1::types::ApprovalStatus>,
         }
         let root = ::lark_runtime::validate::FieldPath::root();
         let mut violations = ::lark_runtime::validate::Violations::default();
@@ -312,9 +286,8 @@ impl ::lark_runtime::Incoming for QueryRequest {
             .query_one::<
                 crate::attendance::v1::types::EmployeeType,
             >(&root.field("employee_type"), "employee_type", &mut violations);
-        let ::std::option::Option::Some(body) = request.body::<Body>(&mut violations)
-        else {
-            return ::std::result::Result::Err(violations.into_error("QueryRequest"));
+        let Some(body) = request.body::<Body>(&mut violations) else {
+            return Err(violations.into_error("QueryRequest"));
         };
         builder.user_ids = body.user_ids;
         builder.check_time_from = body.check_time_from;
@@ -339,9 +312,7 @@ impl ::lark_runtime::Incoming for QueryRequest {
 pub struct QueryResponse {
     /// 补卡记录列表 — the make-up punch records found.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub user_remedys: ::std::option::Option<
-        ::std::vec::Vec<crate::attendance::v1::types::UserTaskRemedy>,
-    >,
+    pub user_remedys: Option<Vec<crate::attendance::v1::types::UserTaskRemedy>>,
 }
 /// A documented error code of 获取补卡记录 — Query employees' make-up punch records.
 ///
@@ -410,74 +381,66 @@ impl QueryError {
         }
     }
     /// The HTTP status the reference page gives; `None` for an undocumented code.
-    pub fn http_status(&self) -> ::std::option::Option<u16> {
+    pub fn http_status(&self) -> Option<u16> {
         match self {
-            Self::ParamInvalid => ::std::option::Option::Some(400),
-            Self::TenantIdEmpty => ::std::option::Option::Some(400),
-            Self::UserNotFoundOrNoPermission => ::std::option::Option::Some(400),
-            Self::NoDataPermission => ::std::option::Option::Some(400),
-            Self::GeneralError => ::std::option::Option::Some(400),
-            Self::SystemError => ::std::option::Option::Some(500),
-            Self::Deprecated => ::std::option::Option::Some(500),
-            Self::Undocumented(_) => ::std::option::Option::None,
+            Self::ParamInvalid => Some(400),
+            Self::TenantIdEmpty => Some(400),
+            Self::UserNotFoundOrNoPermission => Some(400),
+            Self::NoDataPermission => Some(400),
+            Self::GeneralError => Some(400),
+            Self::SystemError => Some(500),
+            Self::Deprecated => Some(500),
+            Self::Undocumented(_) => None,
         }
     }
     /// The message the reference page gives; `None` for an undocumented code.
-    pub fn message(&self) -> ::std::option::Option<&'static str> {
+    pub fn message(&self) -> Option<&'static str> {
         match self {
-            Self::ParamInvalid => ::std::option::Option::Some("param is invalis"),
-            Self::TenantIdEmpty => ::std::option::Option::Some("tenant_id is empty"),
-            Self::UserNotFoundOrNoPermission => {
-                ::std::option::Option::Some("param is invalis")
-            }
-            Self::NoDataPermission => ::std::option::Option::Some("permission denied"),
-            Self::GeneralError => ::std::option::Option::Some("general error message"),
-            Self::SystemError => ::std::option::Option::Some("param is invalis"),
-            Self::Deprecated => {
-                ::std::option::Option::Some("historical error code, no longer in use")
-            }
-            Self::Undocumented(_) => ::std::option::Option::None,
+            Self::ParamInvalid => Some("param is invalis"),
+            Self::TenantIdEmpty => Some("tenant_id is empty"),
+            Self::UserNotFoundOrNoPermission => Some("param is invalis"),
+            Self::NoDataPermission => Some("permission denied"),
+            Self::GeneralError => Some("general error message"),
+            Self::SystemError => Some("param is invalis"),
+            Self::Deprecated => Some("historical error code, no longer in use"),
+            Self::Undocumented(_) => None,
         }
     }
     /// What the reference page advises; `None` when it says nothing or for an undocumented code.
-    pub fn advice(&self) -> ::std::option::Option<&'static str> {
+    pub fn advice(&self) -> Option<&'static str> {
         match self {
             Self::ParamInvalid => {
-                ::std::option::Option::Some(
+                Some(
                     "入参校验失败 — the request failed validation; the returned message names the bad parameter (e.g. \"employee_type invalid\").",
                 )
             }
             Self::TenantIdEmpty => {
-                ::std::option::Option::Some(
-                    "Check that the tenant_access_token sent is the right one.",
-                )
+                Some("Check that the tenant_access_token sent is the right one.")
             }
             Self::UserNotFoundOrNoPermission => {
-                ::std::option::Option::Some(
+                Some(
                     "A user id in the request does not exist or is outside the app's permission; the returned message says which.",
                 )
             }
             Self::NoDataPermission => {
-                ::std::option::Option::Some(
+                Some(
                     "数据权限范围 — check the data permission scope in the attendance admin console.",
                 )
             }
             Self::GeneralError => {
-                ::std::option::Option::Some(
+                Some(
                     "通用错误信息 — one of several general errors; see the attendance service's general error messages guide for the meaning and fix.",
                 )
             }
             Self::SystemError => {
-                ::std::option::Option::Some(
+                Some(
                     "An internal fault (e.g. \"internal server error\"); retry, or ask technical support.",
                 )
             }
             Self::Deprecated => {
-                ::std::option::Option::Some(
-                    "历史错误码 — a legacy code that is no longer used.",
-                )
+                Some("历史错误码 — a legacy code that is no longer used.")
             }
-            Self::Undocumented(_) => ::std::option::Option::None,
+            Self::Undocumented(_) => None,
         }
     }
     /// Whether sending the same request again can succeed.
@@ -501,13 +464,13 @@ impl ::lark_runtime::DocumentedError for QueryError {
     fn code(&self) -> i64 {
         self.code()
     }
-    fn http_status(&self) -> ::std::option::Option<u16> {
+    fn http_status(&self) -> Option<u16> {
         self.http_status()
     }
-    fn message(&self) -> ::std::option::Option<&'static str> {
+    fn message(&self) -> Option<&'static str> {
         self.message()
     }
-    fn advice(&self) -> ::std::option::Option<&'static str> {
+    fn advice(&self) -> Option<&'static str> {
         self.advice()
     }
     fn is_retryable(&self) -> bool {

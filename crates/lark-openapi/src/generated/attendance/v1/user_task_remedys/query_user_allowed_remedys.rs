@@ -26,7 +26,7 @@ pub struct QueryUserAllowedRemedysRequest {
     /// 用户 ID — the employee, in the kind of id `employee_type` names.
     ///
     /// Example: `"abd754f7"`
-    user_id: ::std::string::String,
+    user_id: String,
     /// 补卡日期 — the day, a yyyyMMdd number.
     ///
     /// Example: `20210104`
@@ -46,7 +46,7 @@ impl QueryUserAllowedRemedysRequest {
     /// 用户 ID — the employee, in the kind of id `employee_type` names.
     ///
     /// Example: `"abd754f7"`
-    pub fn user_id(&self) -> &::std::string::String {
+    pub fn user_id(&self) -> &String {
         &self.user_id
     }
     /// 补卡日期 — the day, a yyyyMMdd number.
@@ -60,9 +60,9 @@ impl QueryUserAllowedRemedysRequest {
 #[derive(Debug, Clone, Default)]
 #[must_use]
 pub struct QueryUserAllowedRemedysRequestBuilder {
-    employee_type: ::std::option::Option<crate::attendance::v1::types::EmployeeType>,
-    user_id: ::std::option::Option<::std::string::String>,
-    remedy_date: ::std::option::Option<i32>,
+    employee_type: Option<crate::attendance::v1::types::EmployeeType>,
+    user_id: Option<String>,
+    remedy_date: Option<i32>,
 }
 impl QueryUserAllowedRemedysRequestBuilder {
     /// 员工 ID 类型 — the kind of id of `user_id` (the page names only the response's).
@@ -72,33 +72,27 @@ impl QueryUserAllowedRemedysRequestBuilder {
         mut self,
         employee_type: crate::attendance::v1::types::EmployeeType,
     ) -> Self {
-        self.employee_type = ::std::option::Option::Some(employee_type);
+        self.employee_type = Some(employee_type);
         self
     }
     /// 用户 ID — the employee, in the kind of id `employee_type` names.
     ///
     /// Example: `"abd754f7"`
-    pub fn user_id(
-        mut self,
-        user_id: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.user_id = ::std::option::Option::Some(user_id.into());
+    pub fn user_id(mut self, user_id: impl Into<String>) -> Self {
+        self.user_id = Some(user_id.into());
         self
     }
     /// 补卡日期 — the day, a yyyyMMdd number.
     ///
     /// Example: `20210104`
     pub fn remedy_date(mut self, remedy_date: i32) -> Self {
-        self.remedy_date = ::std::option::Option::Some(remedy_date);
+        self.remedy_date = Some(remedy_date);
         self
     }
     /// Checks every constraint of the spec and returns the request, or every violation found.
     pub fn build(
         self,
-    ) -> ::std::result::Result<
-        QueryUserAllowedRemedysRequest,
-        ::lark_runtime::ValidationError,
-    > {
+    ) -> Result<QueryUserAllowedRemedysRequest, ::lark_runtime::ValidationError> {
         let root = ::lark_runtime::validate::FieldPath::root();
         let mut violations = ::lark_runtime::validate::Violations::default();
         let employee_type = violations
@@ -106,14 +100,12 @@ impl QueryUserAllowedRemedysRequestBuilder {
         let user_id = violations.required(&root.field("user_id"), self.user_id);
         let remedy_date = violations
             .required(&root.field("remedy_date"), self.remedy_date);
-        let (
-            ::std::option::Option::Some(employee_type),
-            ::std::option::Option::Some(user_id),
-            ::std::option::Option::Some(remedy_date),
-        ) = (employee_type, user_id, remedy_date) else {
-            return ::std::result::Result::Err(
-                violations.into_error("QueryUserAllowedRemedysRequest"),
-            );
+        let (Some(employee_type), Some(user_id), Some(remedy_date)) = (
+            employee_type,
+            user_id,
+            remedy_date,
+        ) else {
+            return Err(violations.into_error("QueryUserAllowedRemedysRequest"));
         };
         let request = QueryUserAllowedRemedysRequest {
             employee_type,
@@ -121,7 +113,7 @@ impl QueryUserAllowedRemedysRequestBuilder {
             remedy_date,
         };
         ::lark_runtime::Validate::validate(&request)?;
-        ::std::result::Result::Ok(request)
+        Ok(request)
     }
 }
 impl ::lark_runtime::Validate for QueryUserAllowedRemedysRequest {
@@ -148,33 +140,31 @@ impl ::lark_runtime::Endpoint for QueryUserAllowedRemedysRequest {
         access_tokens: &[::lark_runtime::AccessTokenKind::Tenant],
         app_types: &[::lark_runtime::AppType::Custom],
         scopes: &["attendance:task:readonly"],
-        rate_limit: ::std::option::Option::Some(::lark_runtime::RateLimit {
+        rate_limit: Some(::lark_runtime::RateLimit {
             requests: 50u32,
             period_seconds: 1u32,
         }),
         envelope: ::lark_runtime::Envelope::Data,
         request_body: ::lark_runtime::RequestBody::Json,
         response_kind: ::lark_runtime::ResponseKind::Json,
-        pagination_items: ::std::option::Option::None,
+        pagination_items: None,
         path_example: &[],
         query_example: &[("employee_type", "employee_id")],
-        request_example: ::std::option::Option::Some(
-            "{\"remedy_date\":20210104,\"user_id\":\"abd754f7\"}",
-        ),
-        response_example: ::std::option::Option::Some(
+        request_example: Some("{\"remedy_date\":20210104,\"user_id\":\"abd754f7\"}"),
+        response_example: Some(
             "{\"code\":0,\"data\":{\"user_allowed_remedys\":[{\"is_free_punch\":false,\"normal_punch_time\":\"2021-07-01 09:00\",\"punch_no\":0,\"punch_status\":\"Lack\",\"remedy_date\":20210104,\"remedy_end_time\":\"2021-07-01 10:00\",\"remedy_start_time\":\"2021-07-01 08:00\",\"user_id\":\"abd754f7\",\"work_type\":1}]},\"msg\":\"success\"}",
         ),
     };
-    fn path(&self) -> ::std::string::String {
-        ::std::string::String::from(
+    fn path(&self) -> String {
+        String::from(
             "/open-apis/attendance/v1/user_task_remedys/query_user_allowed_remedys",
         )
     }
-    fn query(&self) -> ::std::vec::Vec<(&'static str, ::std::string::String)> {
-        let mut query = ::std::vec::Vec::new();
+    fn query(&self) -> Vec<(&'static str, String)> {
+        let mut query = Vec::new();
         {
             let value = &self.employee_type;
-            query.push(("employee_type", ::std::string::ToString::to_string(value)));
+            query.push(("employee_type", ToString::to_string(value)));
         }
         query
     }
@@ -182,15 +172,15 @@ impl ::lark_runtime::Endpoint for QueryUserAllowedRemedysRequest {
 impl ::lark_runtime::Incoming for QueryUserAllowedRemedysRequest {
     fn from_incoming(
         request: &::lark_runtime::IncomingRequest<'_>,
-    ) -> ::std::result::Result<Self, ::lark_runtime::ValidationError> {
+    ) -> Result<Self, ::lark_runtime::ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
         #[derive(::lark_runtime::__private::serde::Deserialize)]
         #[serde(crate = "::lark_runtime::__private::serde")]
         struct Body {
             #[serde(default, rename = "user_id")]
-            user_id: ::std::option::Option<::std::string::String>,
+            user_id: Option<String>,
             #[serde(default, rename = "remedy_date")]
-            remedy_date: ::std::option::Option<i32>,
+            remedy_date: Option<i32>,
         }
         let root = ::lark_runtime::validate::FieldPath::root();
         let mut violations = ::lark_runtime::validate::Violations::default();
@@ -199,11 +189,8 @@ impl ::lark_runtime::Incoming for QueryUserAllowedRemedysRequest {
             .query_one::<
                 crate::attendance::v1::types::EmployeeType,
             >(&root.field("employee_type"), "employee_type", &mut violations);
-        let ::std::option::Option::Some(body) = request.body::<Body>(&mut violations)
-        else {
-            return ::std::result::Result::Err(
-                violations.into_error("QueryUserAllowedRemedysRequest"),
-            );
+        let Some(body) = request.body::<Body>(&mut violations) else {
+            return Err(violations.into_error("QueryUserAllowedRemedysRequest"));
         };
         builder.user_id = body.user_id;
         builder.remedy_date = body.remedy_date;
@@ -229,9 +216,7 @@ impl ::lark_runtime::Incoming for QueryUserAllowedRemedysRequest {
 pub struct QueryUserAllowedRemedysResponse {
     /// 用户可补卡时间 — the punches that can be made up, with their allowed times.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub user_allowed_remedys: ::std::option::Option<
-        ::std::vec::Vec<UserTaskRemedyAllowedRemedy>,
-    >,
+    pub user_allowed_remedys: Option<Vec<UserTaskRemedyAllowedRemedy>>,
 }
 /// A documented error code of 获取可补卡时间 — Query when an employee may make up punches on a day.
 ///
@@ -332,111 +317,101 @@ impl QueryUserAllowedRemedysError {
         }
     }
     /// The HTTP status the reference page gives; `None` for an undocumented code.
-    pub fn http_status(&self) -> ::std::option::Option<u16> {
+    pub fn http_status(&self) -> Option<u16> {
         match self {
-            Self::ParamInvalid => ::std::option::Option::Some(400),
-            Self::TenantIdEmpty => ::std::option::Option::Some(400),
-            Self::UserNotFoundOrNoPermission => ::std::option::Option::Some(400),
-            Self::NoDataPermission => ::std::option::Option::Some(400),
-            Self::SystemError => ::std::option::Option::Some(500),
-            Self::Deprecated => ::std::option::Option::Some(500),
-            Self::NoNeedRemedy => ::std::option::Option::Some(400),
-            Self::RemedyNotAllowed => ::std::option::Option::Some(400),
-            Self::RemedyOutOfTimeRange => ::std::option::Option::Some(400),
-            Self::NoRemedyTimesLeft => ::std::option::Option::Some(400),
-            Self::ShiftServiceError => ::std::option::Option::Some(500),
-            Self::GeneralError => ::std::option::Option::Some(400),
-            Self::Undocumented(_) => ::std::option::Option::None,
+            Self::ParamInvalid => Some(400),
+            Self::TenantIdEmpty => Some(400),
+            Self::UserNotFoundOrNoPermission => Some(400),
+            Self::NoDataPermission => Some(400),
+            Self::SystemError => Some(500),
+            Self::Deprecated => Some(500),
+            Self::NoNeedRemedy => Some(400),
+            Self::RemedyNotAllowed => Some(400),
+            Self::RemedyOutOfTimeRange => Some(400),
+            Self::NoRemedyTimesLeft => Some(400),
+            Self::ShiftServiceError => Some(500),
+            Self::GeneralError => Some(400),
+            Self::Undocumented(_) => None,
         }
     }
     /// The message the reference page gives; `None` for an undocumented code.
-    pub fn message(&self) -> ::std::option::Option<&'static str> {
+    pub fn message(&self) -> Option<&'static str> {
         match self {
-            Self::ParamInvalid => ::std::option::Option::Some("param is invalis"),
-            Self::TenantIdEmpty => ::std::option::Option::Some("tenant_id is empty"),
-            Self::UserNotFoundOrNoPermission => {
-                ::std::option::Option::Some("param is invalis")
-            }
-            Self::NoDataPermission => ::std::option::Option::Some("没有权限"),
-            Self::SystemError => ::std::option::Option::Some("param is invalis"),
-            Self::Deprecated => {
-                ::std::option::Option::Some("历史错误码，不再使用")
-            }
-            Self::NoNeedRemedy => ::std::option::Option::Some("no need remedy"),
-            Self::RemedyNotAllowed => ::std::option::Option::Some("not allowed remedy"),
-            Self::RemedyOutOfTimeRange => {
-                ::std::option::Option::Some("approval time beyond the time range")
-            }
-            Self::NoRemedyTimesLeft => ::std::option::Option::Some("no remedy time left"),
-            Self::ShiftServiceError => ::std::option::Option::Some("param is invalis"),
-            Self::GeneralError => ::std::option::Option::Some("通用错误信息"),
-            Self::Undocumented(_) => ::std::option::Option::None,
+            Self::ParamInvalid => Some("param is invalis"),
+            Self::TenantIdEmpty => Some("tenant_id is empty"),
+            Self::UserNotFoundOrNoPermission => Some("param is invalis"),
+            Self::NoDataPermission => Some("没有权限"),
+            Self::SystemError => Some("param is invalis"),
+            Self::Deprecated => Some("历史错误码，不再使用"),
+            Self::NoNeedRemedy => Some("no need remedy"),
+            Self::RemedyNotAllowed => Some("not allowed remedy"),
+            Self::RemedyOutOfTimeRange => Some("approval time beyond the time range"),
+            Self::NoRemedyTimesLeft => Some("no remedy time left"),
+            Self::ShiftServiceError => Some("param is invalis"),
+            Self::GeneralError => Some("通用错误信息"),
+            Self::Undocumented(_) => None,
         }
     }
     /// What the reference page advises; `None` when it says nothing or for an undocumented code.
-    pub fn advice(&self) -> ::std::option::Option<&'static str> {
+    pub fn advice(&self) -> Option<&'static str> {
         match self {
             Self::ParamInvalid => {
-                ::std::option::Option::Some(
+                Some(
                     "入参校验失败 — the request failed validation; the returned message names the bad parameter (e.g. \"employee_type invalid\").",
                 )
             }
             Self::TenantIdEmpty => {
-                ::std::option::Option::Some(
-                    "Check that the tenant_access_token sent is the right one.",
-                )
+                Some("Check that the tenant_access_token sent is the right one.")
             }
             Self::UserNotFoundOrNoPermission => {
-                ::std::option::Option::Some(
+                Some(
                     "A user id in the request does not exist or is outside the app's permission; the returned message says which.",
                 )
             }
             Self::NoDataPermission => {
-                ::std::option::Option::Some(
+                Some(
                     "数据权限范围 — check the data permission scope in the attendance admin console.",
                 )
             }
             Self::SystemError => {
-                ::std::option::Option::Some(
+                Some(
                     "An internal fault (e.g. \"internal server error\"); retry, or ask technical support.",
                 )
             }
             Self::Deprecated => {
-                ::std::option::Option::Some(
-                    "历史错误码 — a legacy code that is no longer used.",
-                )
+                Some("历史错误码 — a legacy code that is no longer used.")
             }
             Self::NoNeedRemedy => {
-                ::std::option::Option::Some(
+                Some(
                     "无需补卡 — the employee's attendance that day has no anomaly to make up for.",
                 )
             }
             Self::RemedyNotAllowed => {
-                ::std::option::Option::Some(
+                Some(
                     "不允许补卡 — the attendance group's settings do not allow make-up punches.",
                 )
             }
             Self::RemedyOutOfTimeRange => {
-                ::std::option::Option::Some(
+                Some(
                     "超出可补卡日期 — the attendance group only allows making up punches a limited number of days back, and this day is further.",
                 )
             }
             Self::NoRemedyTimesLeft => {
-                ::std::option::Option::Some(
+                Some(
                     "补卡次数已用完 — the make-up punches allowed in the current period are used up.",
                 )
             }
             Self::ShiftServiceError => {
-                ::std::option::Option::Some(
+                Some(
                     "班次服务异常 — the shift service failed; the returned message gives the cause (e.g. a user's Lark id was not found). Retry, or ask technical support.",
                 )
             }
             Self::GeneralError => {
-                ::std::option::Option::Some(
+                Some(
                     "通用错误信息 — one of several general errors; see the attendance service's general error messages guide for the meaning and fix.",
                 )
             }
-            Self::Undocumented(_) => ::std::option::Option::None,
+            Self::Undocumented(_) => None,
         }
     }
     /// Whether sending the same request again can succeed.
@@ -465,13 +440,13 @@ impl ::lark_runtime::DocumentedError for QueryUserAllowedRemedysError {
     fn code(&self) -> i64 {
         self.code()
     }
-    fn http_status(&self) -> ::std::option::Option<u16> {
+    fn http_status(&self) -> Option<u16> {
         self.http_status()
     }
-    fn message(&self) -> ::std::option::Option<&'static str> {
+    fn message(&self) -> Option<&'static str> {
         self.message()
     }
-    fn advice(&self) -> ::std::option::Option<&'static str> {
+    fn advice(&self) -> Option<&'static str> {
         self.advice()
     }
     fn is_retryable(&self) -> bool {
@@ -499,55 +474,55 @@ pub struct UserTaskRemedyAllowedRemedy {
     /// Example: `"abd754f7"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
-    pub user_id: ::std::option::Option<::std::string::String>,
+    pub user_id: Option<String>,
     /// 补卡日期 — the day, a yyyyMMdd number.
     ///
     /// Example: `20210104`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
-    pub remedy_date: ::std::option::Option<i32>,
+    pub remedy_date: Option<i32>,
     /// 是否为自由班次 — whether the shift is flexible; if so, just pick a make-up time, without
     /// regard to `punch_no`.
     ///
     /// Example: `false`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub is_free_punch: ::std::option::Option<bool>,
+    pub is_free_punch: Option<bool>,
     /// 第几次上下班 — which check-in/out pair of the day: 0 the first, 1 the second, 2 the third.
     ///
     /// Example: `0`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
-    pub punch_no: ::std::option::Option<i32>,
+    pub punch_no: Option<i32>,
     /// 上班 / 下班 — 1 check-in, 2 check-out.
     ///
     /// Example: `1`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
-    pub work_type: ::std::option::Option<i32>,
+    pub work_type: Option<i32>,
     /// 打卡状态 — the punch's status: `Early` (left early), `Late` or `Lack` (missing).
     ///
     /// Example: `"Lack"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
-    pub punch_status: ::std::option::Option<::std::string::String>,
+    pub punch_status: Option<String>,
     /// 正常的应打卡时间 — when the punch was due, "yyyy-MM-dd HH:mm".
     ///
     /// Example: `"2021-07-01 09:00"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
-    pub normal_punch_time: ::std::option::Option<::std::string::String>,
+    pub normal_punch_time: Option<String>,
     /// 可选的补卡时间的最小值 — earliest allowed make-up punch time, "yyyy-MM-dd HH:mm".
     ///
     /// Example: `"2021-07-01 08:00"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
-    pub remedy_start_time: ::std::option::Option<::std::string::String>,
+    pub remedy_start_time: Option<String>,
     /// 可选的补卡时间的最大值 — latest allowed make-up punch time, "yyyy-MM-dd HH:mm".
     ///
     /// Example: `"2021-07-01 10:00"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
-    pub remedy_end_time: ::std::option::Option<::std::string::String>,
+    pub remedy_end_time: Option<String>,
 }
 impl ::lark_runtime::Validate for UserTaskRemedyAllowedRemedy {
     fn validate_at(

@@ -30,17 +30,17 @@ pub struct QueryRequest {
     ///
     /// Example: `true`
     #[serde(skip)]
-    ignore_invalid_users: ::std::option::Option<bool>,
+    ignore_invalid_users: Option<bool>,
     /// 是否包含离职员工 — a new hire may reuse a departed employee's id. true: return the data of every
     /// current and departed employee with that id; false: only the current one, or the latest departed one.
     ///
     /// Example: `true`
     #[serde(skip)]
-    include_terminated_user: ::std::option::Option<bool>,
+    include_terminated_user: Option<bool>,
     /// 员工 ID 列表 — employee ids (employee_no or employee_id, per `employee_type`), at most 50.
     ///
     /// Example: `["abd754f7"]`
-    user_ids: ::std::vec::Vec<::std::string::String>,
+    user_ids: Vec<String>,
     /// 查询的起始工作日 — first work day of the range, a yyyyMMdd number.
     ///
     /// Example: `20190817`
@@ -56,7 +56,7 @@ pub struct QueryRequest {
     ///
     /// Example: `true`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    need_overtime_result: ::std::option::Option<bool>,
+    need_overtime_result: Option<bool>,
 }
 impl QueryRequest {
     /// A builder with nothing set.
@@ -73,20 +73,20 @@ impl QueryRequest {
     /// ones; false: fail if `user_ids` holds any invalid or unauthorized user.
     ///
     /// Example: `true`
-    pub fn ignore_invalid_users(&self) -> ::std::option::Option<&bool> {
+    pub fn ignore_invalid_users(&self) -> Option<&bool> {
         self.ignore_invalid_users.as_ref()
     }
     /// 是否包含离职员工 — a new hire may reuse a departed employee's id. true: return the data of every
     /// current and departed employee with that id; false: only the current one, or the latest departed one.
     ///
     /// Example: `true`
-    pub fn include_terminated_user(&self) -> ::std::option::Option<&bool> {
+    pub fn include_terminated_user(&self) -> Option<&bool> {
         self.include_terminated_user.as_ref()
     }
     /// 员工 ID 列表 — employee ids (employee_no or employee_id, per `employee_type`), at most 50.
     ///
     /// Example: `["abd754f7"]`
-    pub fn user_ids(&self) -> &::std::vec::Vec<::std::string::String> {
+    pub fn user_ids(&self) -> &Vec<String> {
         &self.user_ids
     }
     /// 查询的起始工作日 — first work day of the range, a yyyyMMdd number.
@@ -107,7 +107,7 @@ impl QueryRequest {
     /// (`task_shift_type` 0).
     ///
     /// Example: `true`
-    pub fn need_overtime_result(&self) -> ::std::option::Option<&bool> {
+    pub fn need_overtime_result(&self) -> Option<&bool> {
         self.need_overtime_result.as_ref()
     }
 }
@@ -115,13 +115,13 @@ impl QueryRequest {
 #[derive(Debug, Clone, Default)]
 #[must_use]
 pub struct QueryRequestBuilder {
-    employee_type: ::std::option::Option<crate::attendance::v1::types::EmployeeType>,
-    ignore_invalid_users: ::std::option::Option<bool>,
-    include_terminated_user: ::std::option::Option<bool>,
-    user_ids: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
-    check_date_from: ::std::option::Option<i32>,
-    check_date_to: ::std::option::Option<i32>,
-    need_overtime_result: ::std::option::Option<bool>,
+    employee_type: Option<crate::attendance::v1::types::EmployeeType>,
+    ignore_invalid_users: Option<bool>,
+    include_terminated_user: Option<bool>,
+    user_ids: Option<Vec<String>>,
+    check_date_from: Option<i32>,
+    check_date_to: Option<i32>,
+    need_overtime_result: Option<bool>,
 }
 impl QueryRequestBuilder {
     /// 员工 ID 类型 — the kind of id of `user_ids` and of the ids in the response.
@@ -131,7 +131,7 @@ impl QueryRequestBuilder {
         mut self,
         employee_type: crate::attendance::v1::types::EmployeeType,
     ) -> Self {
-        self.employee_type = ::std::option::Option::Some(employee_type);
+        self.employee_type = Some(employee_type);
         self
     }
     /// 是否忽略无效和没有权限的用户 — true: answer for the valid users and list the invalid and unauthorized
@@ -139,7 +139,7 @@ impl QueryRequestBuilder {
     ///
     /// Example: `true`
     pub fn ignore_invalid_users(mut self, ignore_invalid_users: bool) -> Self {
-        self.ignore_invalid_users = ::std::option::Option::Some(ignore_invalid_users);
+        self.ignore_invalid_users = Some(ignore_invalid_users);
         self
     }
     /// 是否包含离职员工 — a new hire may reuse a departed employee's id. true: return the data of every
@@ -147,9 +147,7 @@ impl QueryRequestBuilder {
     ///
     /// Example: `true`
     pub fn include_terminated_user(mut self, include_terminated_user: bool) -> Self {
-        self.include_terminated_user = ::std::option::Option::Some(
-            include_terminated_user,
-        );
+        self.include_terminated_user = Some(include_terminated_user);
         self
     }
     /// 员工 ID 列表 — employee ids (employee_no or employee_id, per `employee_type`), at most 50.
@@ -157,27 +155,23 @@ impl QueryRequestBuilder {
     /// Example: `["abd754f7"]`
     pub fn user_ids(
         mut self,
-        user_ids: impl ::std::iter::IntoIterator<
-            Item = impl ::std::convert::Into<::std::string::String>,
-        >,
+        user_ids: impl IntoIterator<Item = impl Into<String>>,
     ) -> Self {
-        self.user_ids = ::std::option::Option::Some(
-            user_ids.into_iter().map(::std::convert::Into::into).collect(),
-        );
+        self.user_ids = Some(user_ids.into_iter().map(Into::into).collect());
         self
     }
     /// 查询的起始工作日 — first work day of the range, a yyyyMMdd number.
     ///
     /// Example: `20190817`
     pub fn check_date_from(mut self, check_date_from: i32) -> Self {
-        self.check_date_from = ::std::option::Option::Some(check_date_from);
+        self.check_date_from = Some(check_date_from);
         self
     }
     /// 查询的结束工作日 — last work day of the range, a yyyyMMdd number.
     ///
     /// Example: `20190820`
     pub fn check_date_to(mut self, check_date_to: i32) -> Self {
-        self.check_date_to = ::std::option::Option::Some(check_date_to);
+        self.check_date_to = Some(check_date_to);
         self
     }
     /// 是否需要加班班段打卡结果 — true: also return overtime segments (`task_shift_type` 1); an overtime
@@ -187,13 +181,11 @@ impl QueryRequestBuilder {
     ///
     /// Example: `true`
     pub fn need_overtime_result(mut self, need_overtime_result: bool) -> Self {
-        self.need_overtime_result = ::std::option::Option::Some(need_overtime_result);
+        self.need_overtime_result = Some(need_overtime_result);
         self
     }
     /// Checks every constraint of the spec and returns the request, or every violation found.
-    pub fn build(
-        self,
-    ) -> ::std::result::Result<QueryRequest, ::lark_runtime::ValidationError> {
+    pub fn build(self) -> Result<QueryRequest, ::lark_runtime::ValidationError> {
         let root = ::lark_runtime::validate::FieldPath::root();
         let mut violations = ::lark_runtime::validate::Violations::default();
         let employee_type = violations
@@ -204,12 +196,12 @@ impl QueryRequestBuilder {
         let check_date_to = violations
             .required(&root.field("check_date_to"), self.check_date_to);
         let (
-            ::std::option::Option::Some(employee_type),
-            ::std::option::Option::Some(user_ids),
-            ::std::option::Option::Some(check_date_from),
-            ::std::option::Option::Some(check_date_to),
+            Some(employee_type),
+            Some(user_ids),
+            Some(check_date_from),
+            Some(check_date_to),
         ) = (employee_type, user_ids, check_date_from, check_date_to) else {
-            return ::std::result::Result::Err(violations.into_error("QueryRequest"));
+            return Err(violations.into_error("QueryRequest"));
         };
         let request = QueryRequest {
             employee_type,
@@ -221,7 +213,7 @@ impl QueryRequestBuilder {
             need_overtime_result: self.need_overtime_result,
         };
         ::lark_runtime::Validate::validate(&request)?;
-        ::std::result::Result::Ok(request)
+        Ok(request)
     }
 }
 impl ::lark_runtime::Validate for QueryRequest {
@@ -238,13 +230,7 @@ impl ::lark_runtime::Validate for QueryRequest {
         {
             let at = at.field("user_ids");
             let value = &self.user_ids;
-            violations
-                .items(
-                    &at,
-                    value.len(),
-                    ::std::option::Option::Some(1),
-                    ::std::option::Option::Some(50),
-                );
+            violations.items(&at, value.len(), Some(1), Some(50));
         }
     }
 }
@@ -259,49 +245,41 @@ impl ::lark_runtime::Endpoint for QueryRequest {
         access_tokens: &[::lark_runtime::AccessTokenKind::Tenant],
         app_types: &[::lark_runtime::AppType::Custom],
         scopes: &["attendance:task:readonly"],
-        rate_limit: ::std::option::Option::Some(::lark_runtime::RateLimit {
+        rate_limit: Some(::lark_runtime::RateLimit {
             requests: 50u32,
             period_seconds: 1u32,
         }),
         envelope: ::lark_runtime::Envelope::Data,
         request_body: ::lark_runtime::RequestBody::Json,
         response_kind: ::lark_runtime::ResponseKind::Json,
-        pagination_items: ::std::option::Option::None,
+        pagination_items: None,
         path_example: &[],
         query_example: &[
             ("employee_type", "employee_id"),
             ("ignore_invalid_users", "true"),
             ("include_terminated_user", "true"),
         ],
-        request_example: ::std::option::Option::Some(
+        request_example: Some(
             "{\"check_date_from\":20190817,\"check_date_to\":20190820,\"need_overtime_result\":true,\"user_ids\":[\"abd754f7\"]}",
         ),
-        response_example: ::std::option::Option::Some(
+        response_example: Some(
             "{\"code\":0,\"data\":{\"invalid_user_ids\":[\"abd754f7\"],\"unauthorized_user_ids\":[\"abd754f7\"],\"user_task_results\":[{\"day\":20190819,\"employee_name\":\"张三\",\"group_id\":\"6737202939523236110\",\"records\":[{\"check_in_record\":{\"bssid\":\"b0:b8:67:5c:1d:72\",\"check_result\":\"Invalid\",\"check_time\":\"1611476284\",\"comment\":\"上班打卡\",\"creator_id\":\"abd754f7\",\"device_id\":\"99e0609ee053448596502691a81428654d7ded64c7bd85acd982d26b3636c37d\",\"external_id\":\"record_123\",\"idempotent_id\":\"****_***\",\"is_field\":true,\"is_wifi\":true,\"location_name\":\"西溪八方城\",\"photo_urls\":[\"https://time.clockin.biz/manage/download/6840389754748502021\"],\"record_id\":\"6709359313699356941\",\"ssid\":\"b0:b8:67:5c:1d:72\",\"type\":7,\"user_id\":\"abd754f7\"},\"check_in_record_id\":\"6709359313699356941\",\"check_in_result\":\"SystemCheck\",\"check_in_result_supplement\":\"None\",\"check_in_shift_time\":\"1609722000\",\"check_out_record\":{\"bssid\":\"b0:b8:67:5c:1d:72\",\"check_result\":\"Invalid\",\"check_time\":\"1611476284\",\"comment\":\"上班打卡\",\"creator_id\":\"abd754f7\",\"device_id\":\"99e0609ee053448596502691a81428654d7ded64c7bd85acd982d26b3636c37d\",\"external_id\":\"record_123\",\"idempotent_id\":\"****_***\",\"is_field\":true,\"is_wifi\":true,\"location_name\":\"西溪八方城\",\"photo_urls\":[\"https://time.clockin.biz/manage/download/6840389754748502021\"],\"record_id\":\"6709359313699356941\",\"ssid\":\"b0:b8:67:5c:1d:72\",\"type\":7,\"user_id\":\"abd754f7\"},\"check_out_record_id\":\"6709359313699356942\",\"check_out_result\":\"SystemCheck\",\"check_out_result_supplement\":\"None\",\"check_out_shift_time\":\"1609754400\",\"task_shift_type\":0}],\"result_id\":\"6709359313699356941\",\"shift_id\":\"6753520403404030215\",\"user_id\":\"abd754f7\"}]},\"msg\":\"success\"}",
         ),
     };
-    fn path(&self) -> ::std::string::String {
-        ::std::string::String::from("/open-apis/attendance/v1/user_tasks/query")
+    fn path(&self) -> String {
+        String::from("/open-apis/attendance/v1/user_tasks/query")
     }
-    fn query(&self) -> ::std::vec::Vec<(&'static str, ::std::string::String)> {
-        let mut query = ::std::vec::Vec::new();
+    fn query(&self) -> Vec<(&'static str, String)> {
+        let mut query = Vec::new();
         {
             let value = &self.employee_type;
-            query.push(("employee_type", ::std::string::ToString::to_string(value)));
+            query.push(("employee_type", ToString::to_string(value)));
         }
-        if let ::std::option::Option::Some(value) = &self.ignore_invalid_users {
-            query
-                .push((
-                    "ignore_invalid_users",
-                    ::std::string::ToString::to_string(value),
-                ));
+        if let Some(value) = &self.ignore_invalid_users {
+            query.push(("ignore_invalid_users", ToString::to_string(value)));
         }
-        if let ::std::option::Option::Some(value) = &self.include_terminated_user {
-            query
-                .push((
-                    "include_terminated_user",
-                    ::std::string::ToString::to_string(value),
-                ));
+        if let Some(value) = &self.include_terminated_user {
+            query.push(("include_terminated_user", ToString::to_string(value)));
         }
         query
     }
@@ -309,19 +287,19 @@ impl ::lark_runtime::Endpoint for QueryRequest {
 impl ::lark_runtime::Incoming for QueryRequest {
     fn from_incoming(
         request: &::lark_runtime::IncomingRequest<'_>,
-    ) -> ::std::result::Result<Self, ::lark_runtime::ValidationError> {
+    ) -> Result<Self, ::lark_runtime::ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
         #[derive(::lark_runtime::__private::serde::Deserialize)]
         #[serde(crate = "::lark_runtime::__private::serde")]
         struct Body {
             #[serde(default, rename = "user_ids")]
-            user_ids: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+            user_ids: Option<Vec<String>>,
             #[serde(default, rename = "check_date_from")]
-            check_date_from: ::std::option::Option<i32>,
+            check_date_from: Option<i32>,
             #[serde(default, rename = "check_date_to")]
-            check_date_to: ::std::option::Option<i32>,
+            check_date_to: Option<i32>,
             #[serde(default, rename = "need_overtime_result")]
-            need_overtime_result: ::std::option::Option<bool>,
+            need_overtime_result: Option<bool>,
         }
         let root = ::lark_runtime::validate::FieldPath::root();
         let mut violations = ::lark_runtime::validate::Violations::default();
@@ -346,9 +324,8 @@ impl ::lark_runtime::Incoming for QueryRequest {
                 "include_terminated_user",
                 &mut violations,
             );
-        let ::std::option::Option::Some(body) = request.body::<Body>(&mut violations)
-        else {
-            return ::std::result::Result::Err(violations.into_error("QueryRequest"));
+        let Some(body) = request.body::<Body>(&mut violations) else {
+            return Err(violations.into_error("QueryRequest"));
         };
         builder.user_ids = body.user_ids;
         builder.check_date_from = body.check_date_from;
@@ -372,19 +349,15 @@ impl ::lark_runtime::Incoming for QueryRequest {
 pub struct QueryResponse {
     /// 打卡任务列表 — the punch tasks found.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub user_task_results: ::std::option::Option<
-        ::std::vec::Vec<crate::attendance::v1::types::UserTask>,
-    >,
+    pub user_task_results: Option<Vec<crate::attendance::v1::types::UserTask>>,
     /// 无效用户 ID 列表 — requested ids that are invalid, per `employee_type`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
-    pub invalid_user_ids: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    pub invalid_user_ids: Option<Vec<String>>,
     /// 没有权限用户 ID 列表 — requested ids the app has no permission for, per `employee_type`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
-    pub unauthorized_user_ids: ::std::option::Option<
-        ::std::vec::Vec<::std::string::String>,
-    >,
+    pub unauthorized_user_ids: Option<Vec<String>>,
 }
 /// A documented error code of 查询打卡结果 — Query employees' punch results.
 ///
@@ -461,81 +434,73 @@ impl QueryError {
         }
     }
     /// The HTTP status the reference page gives; `None` for an undocumented code.
-    pub fn http_status(&self) -> ::std::option::Option<u16> {
+    pub fn http_status(&self) -> Option<u16> {
         match self {
-            Self::ParamInvalid => ::std::option::Option::Some(400),
-            Self::TenantIdEmpty => ::std::option::Option::Some(400),
-            Self::UserNotFoundOrNoPermission => ::std::option::Option::Some(400),
-            Self::NoDataPermission => ::std::option::Option::Some(400),
-            Self::SystemError => ::std::option::Option::Some(500),
-            Self::Deprecated => ::std::option::Option::Some(500),
-            Self::ShiftServiceError => ::std::option::Option::Some(500),
-            Self::GeneralError => ::std::option::Option::Some(400),
-            Self::Undocumented(_) => ::std::option::Option::None,
+            Self::ParamInvalid => Some(400),
+            Self::TenantIdEmpty => Some(400),
+            Self::UserNotFoundOrNoPermission => Some(400),
+            Self::NoDataPermission => Some(400),
+            Self::SystemError => Some(500),
+            Self::Deprecated => Some(500),
+            Self::ShiftServiceError => Some(500),
+            Self::GeneralError => Some(400),
+            Self::Undocumented(_) => None,
         }
     }
     /// The message the reference page gives; `None` for an undocumented code.
-    pub fn message(&self) -> ::std::option::Option<&'static str> {
+    pub fn message(&self) -> Option<&'static str> {
         match self {
-            Self::ParamInvalid => ::std::option::Option::Some("param is invalis"),
-            Self::TenantIdEmpty => ::std::option::Option::Some("tenant_id is empty"),
-            Self::UserNotFoundOrNoPermission => {
-                ::std::option::Option::Some("param is invalis")
-            }
-            Self::NoDataPermission => ::std::option::Option::Some("没有权限"),
-            Self::SystemError => ::std::option::Option::Some("param is invalis"),
-            Self::Deprecated => {
-                ::std::option::Option::Some("历史错误码，不再使用")
-            }
-            Self::ShiftServiceError => ::std::option::Option::Some("param is invalis"),
-            Self::GeneralError => ::std::option::Option::Some("通用错误信息"),
-            Self::Undocumented(_) => ::std::option::Option::None,
+            Self::ParamInvalid => Some("param is invalis"),
+            Self::TenantIdEmpty => Some("tenant_id is empty"),
+            Self::UserNotFoundOrNoPermission => Some("param is invalis"),
+            Self::NoDataPermission => Some("没有权限"),
+            Self::SystemError => Some("param is invalis"),
+            Self::Deprecated => Some("历史错误码，不再使用"),
+            Self::ShiftServiceError => Some("param is invalis"),
+            Self::GeneralError => Some("通用错误信息"),
+            Self::Undocumented(_) => None,
         }
     }
     /// What the reference page advises; `None` when it says nothing or for an undocumented code.
-    pub fn advice(&self) -> ::std::option::Option<&'static str> {
+    pub fn advice(&self) -> Option<&'static str> {
         match self {
             Self::ParamInvalid => {
-                ::std::option::Option::Some(
+                Some(
                     "入参校验失败 — the request failed validation; the returned message names the bad parameter (e.g. \"employee_type invalid\").",
                 )
             }
             Self::TenantIdEmpty => {
-                ::std::option::Option::Some(
-                    "Check that the tenant_access_token sent is the right one.",
-                )
+                Some("Check that the tenant_access_token sent is the right one.")
             }
             Self::UserNotFoundOrNoPermission => {
-                ::std::option::Option::Some(
+                Some(
                     "A user id in the request does not exist or is outside the app's permission; the returned message says which.",
                 )
             }
             Self::NoDataPermission => {
-                ::std::option::Option::Some(
+                Some(
                     "数据权限范围 — check the data permission scope in the attendance admin console.",
                 )
             }
             Self::SystemError => {
-                ::std::option::Option::Some(
+                Some(
                     "An internal fault (e.g. \"internal server error\"); retry, or ask technical support.",
                 )
             }
             Self::Deprecated => {
-                ::std::option::Option::Some(
-                    "历史错误码 — a legacy code that is no longer used.",
-                )
+                Some("历史错误码 — a legacy code that is no longer used.")
             }
             Self::ShiftServiceError => {
-                ::std::option::Option::Some(
+                Some(
                     "班次服务异常 — the shift service failed; the returned message gives the cause (e.g. a user's Lark id was not found). Retry, or ask technical support.",
                 )
             }
             Self::GeneralError => {
-                ::std::option::Option::Some(
+                Some(
                     "通用错误信息 — one of several general errors; see the attendance service's general error messages guide for the meaning and fix.",
                 )
             }
-            Self::Undocumented(_) => ::std::option::Option::None,
+            Self::Undocumented(_) => None,
         }
     }
     /// Whether sending the same request again can succeed.
@@ -560,13 +525,13 @@ impl ::lark_runtime::DocumentedError for QueryError {
     fn code(&self) -> i64 {
         self.code()
     }
-    fn http_status(&self) -> ::std::option::Option<u16> {
+    fn http_status(&self) -> Option<u16> {
         self.http_status()
     }
-    fn message(&self) -> ::std::option::Option<&'static str> {
+    fn message(&self) -> Option<&'static str> {
         self.message()
     }
-    fn advice(&self) -> ::std::option::Option<&'static str> {
+    fn advice(&self) -> Option<&'static str> {
         self.advice()
     }
     fn is_retryable(&self) -> bool {

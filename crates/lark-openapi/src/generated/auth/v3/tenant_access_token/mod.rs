@@ -18,7 +18,7 @@ impl<'a> AuthV3TenantAccessTokenApi<'a> {
     pub async fn internal(
         &self,
         request: internal::InternalRequest,
-    ) -> ::std::result::Result<
+    ) -> Result<
         ::lark_runtime::Response<internal::InternalResponse>,
         ::lark_runtime::Error<internal::InternalError>,
     > {

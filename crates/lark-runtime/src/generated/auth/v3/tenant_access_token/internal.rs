@@ -23,7 +23,7 @@ pub struct InternalRequest {
     /// 应用唯一标识 — the app's id, given when the app is created.
     ///
     /// Example: `"cli_slkdjalasdkjasd"`
-    app_id: ::std::string::String,
+    app_id: String,
     /// 应用秘钥 — the app's secret, given when the app is created.
     ///
     /// Example: `"dskLLdkasdjlasdKK"`
@@ -37,7 +37,7 @@ impl InternalRequest {
     /// 应用唯一标识 — the app's id, given when the app is created.
     ///
     /// Example: `"cli_slkdjalasdkjasd"`
-    pub fn app_id(&self) -> &::std::string::String {
+    pub fn app_id(&self) -> &String {
         &self.app_id
     }
     /// 应用秘钥 — the app's secret, given when the app is created.
@@ -51,18 +51,15 @@ impl InternalRequest {
 #[derive(Debug, Clone, Default)]
 #[must_use]
 pub struct InternalRequestBuilder {
-    app_id: ::std::option::Option<::std::string::String>,
-    app_secret: ::std::option::Option<::lark_runtime::SecretText>,
+    app_id: Option<String>,
+    app_secret: Option<::lark_runtime::SecretText>,
 }
 impl InternalRequestBuilder {
     /// 应用唯一标识 — the app's id, given when the app is created.
     ///
     /// Example: `"cli_slkdjalasdkjasd"`
-    pub fn app_id(
-        mut self,
-        app_id: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.app_id = ::std::option::Option::Some(app_id.into());
+    pub fn app_id(mut self, app_id: impl Into<String>) -> Self {
+        self.app_id = Some(app_id.into());
         self
     }
     /// 应用秘钥 — the app's secret, given when the app is created.
@@ -70,31 +67,26 @@ impl InternalRequestBuilder {
     /// Example: `"dskLLdkasdjlasdKK"`
     pub fn app_secret(
         mut self,
-        app_secret: impl ::std::convert::Into<::lark_runtime::SecretText>,
+        app_secret: impl Into<::lark_runtime::SecretText>,
     ) -> Self {
-        self.app_secret = ::std::option::Option::Some(app_secret.into());
+        self.app_secret = Some(app_secret.into());
         self
     }
     /// Checks every constraint of the spec and returns the request, or every violation found.
-    pub fn build(
-        self,
-    ) -> ::std::result::Result<InternalRequest, ::lark_runtime::ValidationError> {
+    pub fn build(self) -> Result<InternalRequest, ::lark_runtime::ValidationError> {
         let root = ::lark_runtime::validate::FieldPath::root();
         let mut violations = ::lark_runtime::validate::Violations::default();
         let app_id = violations.required(&root.field("app_id"), self.app_id);
         let app_secret = violations.required(&root.field("app_secret"), self.app_secret);
-        let (
-            ::std::option::Option::Some(app_id),
-            ::std::option::Option::Some(app_secret),
-        ) = (app_id, app_secret) else {
-            return ::std::result::Result::Err(violations.into_error("InternalRequest"));
+        let (Some(app_id), Some(app_secret)) = (app_id, app_secret) else {
+            return Err(violations.into_error("InternalRequest"));
         };
         let request = InternalRequest {
             app_id,
             app_secret,
         };
         ::lark_runtime::Validate::validate(&request)?;
-        ::std::result::Result::Ok(request)
+        Ok(request)
     }
 }
 impl ::lark_runtime::Validate for InternalRequest {
@@ -115,45 +107,44 @@ impl ::lark_runtime::Endpoint for InternalRequest {
         access_tokens: &[],
         app_types: &[::lark_runtime::AppType::Custom],
         scopes: &[],
-        rate_limit: ::std::option::Option::None,
+        rate_limit: None,
         envelope: ::lark_runtime::Envelope::Flat,
         request_body: ::lark_runtime::RequestBody::Json,
         response_kind: ::lark_runtime::ResponseKind::Json,
-        pagination_items: ::std::option::Option::None,
+        pagination_items: None,
         path_example: &[],
         query_example: &[],
-        request_example: ::std::option::Option::Some(
+        request_example: Some(
             "{\"app_id\":\"cli_slkdjalasdkjasd\",\"app_secret\":\"dskLLdkasdjlasdKK\"}",
         ),
-        response_example: ::std::option::Option::Some(
+        response_example: Some(
             "{\"code\":0,\"expire\":7200,\"msg\":\"ok\",\"tenant_access_token\":\"t-caecc734c2e3328a62489fe0648c4b98779515d3\"}",
         ),
     };
-    fn path(&self) -> ::std::string::String {
-        ::std::string::String::from("/open-apis/auth/v3/tenant_access_token/internal")
+    fn path(&self) -> String {
+        String::from("/open-apis/auth/v3/tenant_access_token/internal")
     }
-    fn query(&self) -> ::std::vec::Vec<(&'static str, ::std::string::String)> {
-        ::std::vec::Vec::new()
+    fn query(&self) -> Vec<(&'static str, String)> {
+        Vec::new()
     }
 }
 impl ::lark_runtime::Incoming for InternalRequest {
     fn from_incoming(
         request: &::lark_runtime::IncomingRequest<'_>,
-    ) -> ::std::result::Result<Self, ::lark_runtime::ValidationError> {
+    ) -> Result<Self, ::lark_runtime::ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
         #[derive(::lark_runtime::__private::serde::Deserialize)]
         #[serde(crate = "::lark_runtime::__private::serde")]
         struct Body {
             #[serde(default, rename = "app_id")]
-            app_id: ::std::option::Option<::std::string::String>,
+            app_id: Option<String>,
             #[serde(default, rename = "app_secret")]
-            app_secret: ::std::option::Option<::lark_runtime::SecretText>,
+            app_secret: Option<::lark_runtime::SecretText>,
         }
         let mut violations = ::lark_runtime::validate::Violations::default();
         let mut builder = Self::builder();
-        let ::std::option::Option::Some(body) = request.body::<Body>(&mut violations)
-        else {
-            return ::std::result::Result::Err(violations.into_error("InternalRequest"));
+        let Some(body) = request.body::<Body>(&mut violations) else {
+            return Err(violations.into_error("InternalRequest"));
         };
         builder.app_id = body.app_id;
         builder.app_secret = body.app_secret;
@@ -175,11 +166,11 @@ impl ::lark_runtime::Incoming for InternalRequest {
 pub struct InternalResponse {
     /// 租户访问凭证 — the tenant access token.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub tenant_access_token: ::std::option::Option<::lark_runtime::SecretText>,
+    pub tenant_access_token: Option<::lark_runtime::SecretText>,
     /// 过期时间 — how long the token remains valid, in seconds.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
-    pub expire: ::std::option::Option<i32>,
+    pub expire: Option<i32>,
 }
 /// A documented error code of 自建应用获取 tenant_access_token — Get a tenant access token for a self-built app.
 ///
@@ -202,21 +193,21 @@ impl InternalError {
         }
     }
     /// The HTTP status the reference page gives; `None` for an undocumented code.
-    pub fn http_status(&self) -> ::std::option::Option<u16> {
+    pub fn http_status(&self) -> Option<u16> {
         match self {
-            Self::Undocumented(_) => ::std::option::Option::None,
+            Self::Undocumented(_) => None,
         }
     }
     /// The message the reference page gives; `None` for an undocumented code.
-    pub fn message(&self) -> ::std::option::Option<&'static str> {
+    pub fn message(&self) -> Option<&'static str> {
         match self {
-            Self::Undocumented(_) => ::std::option::Option::None,
+            Self::Undocumented(_) => None,
         }
     }
     /// What the reference page advises; `None` when it says nothing or for an undocumented code.
-    pub fn advice(&self) -> ::std::option::Option<&'static str> {
+    pub fn advice(&self) -> Option<&'static str> {
         match self {
-            Self::Undocumented(_) => ::std::option::Option::None,
+            Self::Undocumented(_) => None,
         }
     }
     /// Whether sending the same request again can succeed.
@@ -233,13 +224,13 @@ impl ::lark_runtime::DocumentedError for InternalError {
     fn code(&self) -> i64 {
         self.code()
     }
-    fn http_status(&self) -> ::std::option::Option<u16> {
+    fn http_status(&self) -> Option<u16> {
         self.http_status()
     }
-    fn message(&self) -> ::std::option::Option<&'static str> {
+    fn message(&self) -> Option<&'static str> {
         self.message()
     }
-    fn advice(&self) -> ::std::option::Option<&'static str> {
+    fn advice(&self) -> Option<&'static str> {
         self.advice()
     }
     fn is_retryable(&self) -> bool {
