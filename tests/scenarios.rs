@@ -162,3 +162,32 @@ async fn an_expired_token_mid_run_is_refreshed_and_the_run_completes() {
         "one token, then exactly one refresh"
     );
 }
+
+#[tokio::test]
+async fn a_bulk_run_that_outlives_its_deadline_loses_no_id() {
+    let emulator = Emulator::builder().start().await.unwrap();
+    let ids = emulator.import((0..30).map(|i| NewPunch::new("E1", 1_795_483_800 + i)));
+    // The first call hangs past the run's deadline; the chunks after it are never sent.
+    emulator.inject(Fault::delay(Duration::from_secs(3)).on(BATCH_DEL).times(1));
+    let options = BulkOptions {
+        concurrency: 1,
+        deadline: Some(Duration::from_millis(800)),
+        ..BulkOptions::default()
+    };
+    let report = client(&emulator)
+        .attendance()
+        .v1()
+        .user_flows()
+        .batch_del_all(ids.clone(), &options)
+        .await;
+    assert_eq!(report.total(), 30, "every id is accounted for");
+    assert_eq!(
+        report.unknown.len(),
+        10,
+        "the chunk in flight at the deadline: {:?}",
+        report.unknown.first()
+    );
+    assert_eq!(report.failed.len(), 20);
+    assert!(report.failed.iter().all(|f| f.reason.contains("deadline had passed")));
+    assert_eq!(emulator.calls(BATCH_DEL), 1, "nothing was sent after the deadline");
+}

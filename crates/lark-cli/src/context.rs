@@ -5,6 +5,7 @@ use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
+use std::time::Duration;
 
 use indicatif::{ProgressBar, ProgressStyle};
 use lark_runtime::{
@@ -25,12 +26,17 @@ const INVALID_INPUT: u8 = 2;
 pub struct Context {
     base_url: String,
     concurrency: usize,
+    timeout: Duration,
 }
 
 impl Context {
     /// Settings for this run.
-    pub fn new(base_url: String, concurrency: usize) -> Self {
-        Self { base_url, concurrency }
+    pub fn new(base_url: String, concurrency: usize, timeout: Duration) -> Self {
+        Self {
+            base_url,
+            concurrency,
+            timeout,
+        }
     }
 
     fn client(&self) -> Result<Client, ExitCode> {
@@ -43,6 +49,7 @@ impl Context {
         Client::builder()
             .base_url(&self.base_url)
             .app_credentials(AppCredentials::new(app_id, app_secret))
+            .operation_timeout(self.timeout)
             .build()
             .map_err(|error| {
                 eprintln!("error: {error}");
@@ -122,7 +129,25 @@ impl Context {
                     .iter()
                     .map(|f| json!({"id": f.id, "reason": f.reason}))
                     .collect();
-                print_json(&json!({"data": response.data, "failures": failures, "log_id": response.log_id}))
+                // Ids the answer leaves without an outcome (or names without being sent) are unknown.
+                let accounting = response.accounting.clone().unwrap_or_default();
+                for id in &accounting.no_outcome {
+                    eprintln!("unknown: {id}: the answer gives no outcome for it");
+                }
+                for id in &accounting.not_sent {
+                    eprintln!("unknown: {id}: the answer reports it, but it was never sent");
+                }
+                let printed = print_json(&json!({
+                    "data": response.data,
+                    "failures": failures,
+                    "unknown": {"no_outcome": accounting.no_outcome, "not_sent": accounting.not_sent},
+                    "log_id": response.log_id,
+                }));
+                if accounting.is_complete() {
+                    printed
+                } else {
+                    ExitCode::from(CALL_FAILED)
+                }
             }
             Err(code) => code,
         }

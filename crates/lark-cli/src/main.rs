@@ -33,6 +33,9 @@ struct Cli {
     /// Chunks in flight at once in bulk mode.
     #[arg(long, default_value_t = 4, global = true)]
     concurrency: usize,
+    /// Seconds a call may take in all, retries included (a bulk run: each of its calls).
+    #[arg(long, value_name = "SECONDS", default_value_t = 30.0, global = true)]
+    timeout: f64,
     #[command(subcommand)]
     command: generated::Command,
 }
@@ -40,6 +43,10 @@ struct Cli {
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();
-    let context = Context::new(cli.base_url, cli.concurrency);
+    let Ok(timeout) = std::time::Duration::try_from_secs_f64(cli.timeout) else {
+        eprintln!("error: --timeout {} is not a number of seconds", cli.timeout);
+        return ExitCode::from(2);
+    };
+    let context = Context::new(cli.base_url, cli.concurrency, timeout);
     cli.command.run(&context).await
 }

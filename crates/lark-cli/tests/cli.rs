@@ -211,3 +211,68 @@ async fn bulk_mode_reads_ids_from_stdin_and_reports_every_id() {
     assert_eq!(emulator.calls(BATCH_DEL), 3, "25 ids in chunks of 10");
     assert_eq!(emulator.live_records(), 0);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_single_call_that_leaves_ids_without_an_outcome_exits_1_naming_them() {
+    let server = server().await;
+    Mock::given(path(BATCH_DEL))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "code": 0, "msg": "success",
+            "data": {"success_record_ids": ["1", "9"], "fail_record_ids": []}
+        })))
+        .mount(&server)
+        .await;
+    let output = lark(
+        &server,
+        &["attendance", "user-flows", "batch-del", "--record-ids", "1", "2"],
+        "",
+    )
+    .await;
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    let text = stderr(&output);
+    assert!(
+        text.contains("unknown: 2: the answer gives no outcome for it"),
+        "{text}"
+    );
+    assert!(
+        text.contains("unknown: 9: the answer reports it, but it was never sent"),
+        "{text}"
+    );
+    let printed = stdout_json(&output);
+    assert_eq!(printed["unknown"], json!({"no_outcome": ["2"], "not_sent": ["9"]}));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_timeout_flag_bounds_the_whole_call() {
+    let server = server().await;
+    Mock::given(path(BATCH_DEL))
+        .respond_with(ResponseTemplate::new(200).set_delay(std::time::Duration::from_secs(5)))
+        .mount(&server)
+        .await;
+    let started = std::time::Instant::now();
+    let output = lark(
+        &server,
+        &[
+            "--timeout",
+            "1",
+            "attendance",
+            "user-flows",
+            "batch-del",
+            "--record-ids",
+            "1",
+        ],
+        "",
+    )
+    .await;
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(4),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stderr(&output).contains("the operation deadline (1s) ran out"),
+        "{}",
+        stderr(&output)
+    );
+}

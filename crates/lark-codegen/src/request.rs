@@ -93,6 +93,7 @@ pub(crate) fn request<'a>(
     let path = path_method(spec, &fields);
     let query = query_method(&fields);
     let files = files_method(&fields);
+    let account = account_method(spec, &fields);
     let incoming = incoming_impl(request, &fields);
     let paged = paged_impl(spec, request, &fields);
 
@@ -133,6 +134,7 @@ pub(crate) fn request<'a>(
             #path
             #query
             #files
+            #account
         }
 
         #incoming
@@ -244,6 +246,27 @@ fn incoming_impl(request: &Ident, fields: &[(Place, FieldShape<'_>)]) -> TokenSt
                 #body
                 ::lark_runtime::incoming::finish(violations, #request_name, builder.build())
             }
+        }
+    }
+}
+
+/// `Endpoint::account` for a batch of ids: how the answer accounts for the ids sent.
+fn account_method(spec: &EndpointSpec, fields: &[(Place, FieldShape<'_>)]) -> TokenStream {
+    let partial = spec.response.partial_failure.as_ref();
+    let ids_field = partial
+        .filter(|p| p.failed_ids.is_some())
+        .and_then(|p| p.request_ids.as_deref());
+    let Some(field) = ids_field.and_then(|name| fields.iter().map(|(_, f)| f).find(|f| f.wire_name == name)) else {
+        return quote!();
+    };
+    let ident = &field.ident;
+    let sent = match field.optional {
+        true => quote!(self.#ident.as_deref().unwrap_or_default()),
+        false => quote!(&self.#ident),
+    };
+    quote! {
+        fn account(&self, data: &Self::Data) -> ::std::option::Option<::lark_runtime::Accounting> {
+            ::std::option::Option::Some(::lark_runtime::partial_failure::account(#sent, data))
         }
     }
 }

@@ -4,10 +4,13 @@
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
+use std::time::Duration;
 
 use futures::StreamExt;
 use governor::RateLimiter;
+use tokio::time::Instant;
 
+use crate::call::Response;
 use crate::client::Client;
 use crate::endpoint::{Endpoint, RateLimit};
 use crate::error::Error;
@@ -35,6 +38,9 @@ pub struct BulkOptions {
     pub rate_limit: Option<RateLimit>,
     /// Called after each chunk, e.g. to move a progress bar.
     pub on_progress: Option<Arc<dyn Fn(BulkProgress) + Send + Sync>>,
+    /// A deadline for the whole run (each call still has the client's own). Chunks not sent by then
+    /// fail as not sent; calls in flight then leave their ids unknown.
+    pub deadline: Option<Duration>,
 }
 
 impl Default for BulkOptions {
@@ -43,6 +49,7 @@ impl Default for BulkOptions {
             concurrency: 4,
             rate_limit: None,
             on_progress: None,
+            deadline: None,
         }
     }
 }
@@ -53,6 +60,7 @@ impl std::fmt::Debug for BulkOptions {
             .field("concurrency", &self.concurrency)
             .field("rate_limit", &self.rate_limit)
             .field("on_progress", &self.on_progress.is_some())
+            .field("deadline", &self.deadline)
             .finish()
     }
 }
@@ -85,6 +93,63 @@ impl BulkReport {
     pub fn total(&self) -> usize {
         self.succeeded.len() + self.failed.len() + self.unknown.len()
     }
+}
+
+/// What became of one chunk's call.
+enum Sent<E: Endpoint> {
+    /// The platform answered, or the call failed.
+    Answered(Result<Response<E::Data>, Error<E::Error>>),
+    /// The chunk does not fit the spec although each of its ids does: never sent.
+    Unfit,
+    /// The run's deadline passed before the chunk was sent.
+    TooLate,
+    /// The run's deadline passed while the call was in flight.
+    CutOff,
+}
+
+/// Where each id of a chunk ended up.
+fn chunk_outcomes<E>(chunk: Vec<String>, sent: Sent<E>) -> Vec<(String, Outcome)>
+where
+    E: Endpoint,
+    E::Data: PartialFailure,
+{
+    let every_id = |outcome: &dyn Fn() -> Outcome| chunk.iter().map(|id| (id.clone(), outcome())).collect();
+    let response = match sent {
+        Sent::Answered(Ok(response)) => response,
+        Sent::Answered(Err(error)) => {
+            return match error.certainly_not_applied() {
+                true => every_id(&|| Outcome::Failed(error.to_string())),
+                false => every_id(&|| Outcome::Unknown(error.to_string())),
+            };
+        }
+        // Every id of the chunk passed alone, so the chunk can only fail on its size: the spec's own
+        // bound is smaller than the chunk size given.
+        Sent::Unfit => return every_id(&|| Outcome::Failed("not sent: the chunk does not fit the spec".to_owned())),
+        Sent::TooLate => return every_id(&|| Outcome::Failed("not sent: the run's deadline had passed".to_owned())),
+        Sent::CutOff => {
+            return every_id(&|| Outcome::Unknown("the run's deadline passed while the call was in flight".to_owned()));
+        }
+    };
+    let reasons = FailureReasons::parse(&response.msg);
+    let succeeded: HashSet<&str> = response.data.succeeded_ids().iter().map(String::as_str).collect();
+    let failed: HashSet<&str> = response.data.failed_ids().iter().map(String::as_str).collect();
+    let outcome = |id: &str| {
+        if succeeded.contains(id) {
+            Outcome::Succeeded
+        } else if failed.contains(id) {
+            let reason = reasons.reason(id).unwrap_or("the platform gave no reason").to_owned();
+            if response.earlier_attempt_may_have_applied {
+                Outcome::Unknown(format!(
+                    "an earlier attempt may already have processed it; the retry reports: {reason}"
+                ))
+            } else {
+                Outcome::Failed(reason)
+            }
+        } else {
+            Outcome::Unknown("the platform's answer does not mention this id".to_owned())
+        }
+    };
+    chunk.iter().map(|id| (id.clone(), outcome(id))).collect()
 }
 
 /// Where one id ended up.
@@ -133,69 +198,38 @@ where
 
     let limiter = options.rate_limit.map(|limit| RateLimiter::direct(spread_quota(limit)));
     let chunks: Vec<Vec<String>> = sendable.chunks(chunk_size.max(1)).map(<[String]>::to_vec).collect();
+    let deadline = options.deadline.map(|limit| Instant::now() + limit);
     let calls = futures::stream::iter(chunks.into_iter().map(|chunk| {
         let request = build(chunk.clone());
         let limiter = limiter.as_ref();
         async move {
-            let result = match request {
-                Ok(request) => {
-                    if let Some(limiter) = limiter {
-                        limiter.until_ready().await;
-                    }
-                    Some(client.execute(&request).await)
-                }
-                Err(_) => None,
+            let Ok(request) = request else {
+                return (chunk, Sent::Unfit);
             };
-            (chunk, result)
+            if deadline.is_some_and(|deadline| Instant::now() >= deadline) {
+                return (chunk, Sent::TooLate);
+            }
+            let call = async {
+                if let Some(limiter) = limiter {
+                    limiter.until_ready().await;
+                }
+                client.execute(&request).await
+            };
+            let sent = match deadline {
+                Some(deadline) => match tokio::time::timeout_at(deadline, call).await {
+                    Ok(answer) => Sent::Answered(answer),
+                    Err(_) => Sent::CutOff,
+                },
+                None => Sent::Answered(call.await),
+            };
+            (chunk, sent)
         }
     }))
     .buffer_unordered(options.concurrency.max(1));
     futures::pin_mut!(calls);
-    while let Some((chunk, result)) = calls.next().await {
+    while let Some((chunk, sent)) = calls.next().await {
         done += chunk.len();
-        match result {
-            Some(Ok(response)) => {
-                let reasons = FailureReasons::parse(&response.msg);
-                let succeeded: HashSet<&str> = response.data.succeeded_ids().iter().map(String::as_str).collect();
-                let failed: HashSet<&str> = response.data.failed_ids().iter().map(String::as_str).collect();
-                for id in chunk {
-                    let outcome = if succeeded.contains(id.as_str()) {
-                        Outcome::Succeeded
-                    } else if failed.contains(id.as_str()) {
-                        let reason = reasons.reason(&id).unwrap_or("the platform gave no reason").to_owned();
-                        if response.earlier_attempt_may_have_applied {
-                            Outcome::Unknown(format!(
-                                "an earlier attempt may already have processed it; the retry reports: {reason}"
-                            ))
-                        } else {
-                            Outcome::Failed(reason)
-                        }
-                    } else {
-                        Outcome::Unknown("the platform's answer does not mention this id".to_owned())
-                    };
-                    outcomes.insert(id, outcome);
-                }
-            }
-            Some(Err(error)) => {
-                let outcome = |error: &Error<E::Error>| match error.certainly_not_applied() {
-                    true => Outcome::Failed(error.to_string()),
-                    false => Outcome::Unknown(error.to_string()),
-                };
-                for id in chunk {
-                    outcomes.insert(id, outcome(&error));
-                }
-            }
-            // Every id of the chunk passed alone, so the chunk can only fail on its size: the spec's own
-            // bound is smaller than the chunk size given.
-            None => {
-                for id in chunk {
-                    outcomes.insert(
-                        id,
-                        Outcome::Failed("not sent: the chunk does not fit the spec".to_owned()),
-                    );
-                }
-            }
-        }
+        outcomes.extend(chunk_outcomes::<E>(chunk, sent));
         report_progress(done);
     }
 

@@ -3,6 +3,7 @@
 //! [`retry`](crate::retry) says.
 
 use std::future::Future;
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::time::Duration;
 
 use serde::Deserialize;
@@ -16,9 +17,10 @@ use crate::documented_error::DocumentedError;
 use crate::endpoint::{Endpoint, Envelope, HttpMethod, RequestBody};
 use crate::error::{Error, TransportKind};
 use crate::files::{Download, UploadFile};
-use crate::http::{LOG_ID_HEADER, ReadError, read_capped, snippet};
-use crate::partial_failure::{PartialFailure, RecordFailure, failures};
+use crate::http::{BodyLimits, LOG_ID_HEADER, ReadError, read_capped, snippet};
+use crate::partial_failure::{Accounting, PartialFailure, RecordFailure, failures};
 use crate::retry::{RATE_LIMIT_CODE, RATE_LIMIT_RESET_HEADER, Retry};
+use crate::timeouts::TimeLimit;
 
 /// A successful call: the typed data and what the platform said about it.
 #[derive(Debug, Clone, PartialEq)]
@@ -34,6 +36,9 @@ pub struct Response<D> {
     /// Whether an earlier attempt's answer was lost in a way that means the platform may have applied
     /// it already (see [`retry`](crate::retry)).
     pub earlier_attempt_may_have_applied: bool,
+    /// For a batch of ids: the sent ids the answer gives no outcome for, and the ids it reports that
+    /// were never sent. `None` for other endpoints.
+    pub accounting: Option<Accounting>,
 }
 
 impl<D: PartialFailure> Response<D> {
@@ -62,6 +67,22 @@ pub(crate) struct Failed<E: DocumentedError> {
     may_have_applied: bool,
 }
 
+/// What a call has done so far, readable after the operation deadline cut it off.
+#[derive(Default)]
+struct Progress {
+    attempts: AtomicU32,
+    /// An attempt is between being sent and being judged.
+    in_flight: AtomicBool,
+    /// A failed attempt may have been applied.
+    applied: AtomicBool,
+}
+
+impl Progress {
+    fn may_have_applied(&self) -> bool {
+        self.applied.load(Ordering::Relaxed) || self.in_flight.load(Ordering::Relaxed)
+    }
+}
+
 /// What one attempt sends besides its token.
 struct Outgoing<'r> {
     method: reqwest::Method,
@@ -76,12 +97,16 @@ impl Client {
     pub async fn execute<E: Endpoint>(&self, request: &E) -> Result<Response<E::Data>, Error<E::Error>> {
         let (mut response, attempts, may_have_applied) = self
             .run(request, |answer, attempts| {
-                decode_json::<E>(answer, attempts, self.max_body_bytes())
+                decode_json::<E>(answer, attempts, self.body_limits())
             })
             .instrument(call_span(E::METADATA.id))
             .await?;
         response.attempts = attempts;
         response.earlier_attempt_may_have_applied = may_have_applied;
+        response.accounting = request.account(&response.data);
+        if let Some(accounting) = response.accounting.as_ref().filter(|a| !a.is_complete()) {
+            tracing::warn!(?accounting, "the answer does not account for every id the call sent");
+        }
         Ok(response)
     }
 
@@ -90,7 +115,7 @@ impl Client {
     pub async fn download<E: Endpoint>(&self, request: &E) -> Result<Download, Error<E::Error>> {
         let (mut download, attempts, _) = self
             .run(request, |answer, attempts| {
-                open_download::<E>(answer, attempts, self.max_body_bytes())
+                open_download::<E>(answer, attempts, self.body_limits())
             })
             .instrument(call_span(E::METADATA.id))
             .await?;
@@ -98,8 +123,35 @@ impl Client {
         Ok(download)
     }
 
-    /// The attempt loop shared by every call: `finish` reads an answer's headers and body.
+    /// The attempt loop shared by every call, under the operation deadline: `finish` reads an answer's
+    /// headers and body.
     async fn run<E, T, F, Fut>(&self, request: &E, finish: F) -> Result<(T, u32, bool), Error<E::Error>>
+    where
+        E: Endpoint,
+        F: Fn(reqwest::Response, u32) -> Fut,
+        Fut: Future<Output = Result<T, Failed<E::Error>>>,
+    {
+        let timeouts = self.timeouts();
+        let deadline = Instant::now() + timeouts.operation;
+        let progress = Progress::default();
+        match tokio::time::timeout_at(deadline, self.attempts(request, &finish, &progress, deadline)).await {
+            Ok(result) => result,
+            Err(_) => Err(Error::Timeout {
+                endpoint: E::METADATA.id,
+                limit: TimeLimit::Operation(timeouts.operation),
+                attempts: progress.attempts.load(Ordering::Relaxed),
+                may_have_applied: progress.may_have_applied(),
+            }),
+        }
+    }
+
+    async fn attempts<E, T, F, Fut>(
+        &self,
+        request: &E,
+        finish: &F,
+        progress: &Progress,
+        deadline: Instant,
+    ) -> Result<(T, u32, bool), Error<E::Error>>
     where
         E: Endpoint,
         F: Fn(reqwest::Response, u32) -> Fut,
@@ -111,11 +163,9 @@ impl Client {
         let policy = self.retry_policy();
         let mut backoff = policy.backoff();
         let mut waited = Duration::ZERO;
-        let mut attempts = 0;
         let mut refreshed_token = false;
-        let mut may_have_applied = false;
         loop {
-            attempts += 1;
+            let attempts = progress.attempts.fetch_add(1, Ordering::Relaxed) + 1;
             tracing::Span::current().record("attempt", attempts);
             // The token endpoints themselves take no access token.
             let token = match metadata.access_tokens.is_empty() {
@@ -128,12 +178,21 @@ impl Client {
                 ),
             };
             self.pacers().wait_turn(metadata).await;
-            let sent = self.send::<E>(&outgoing, token.as_ref(), attempts).await;
-            let failed = match sent {
-                Ok(answer) => match finish(answer, attempts).await {
-                    Ok(value) => return Ok((value, attempts, may_have_applied)),
-                    Err(failed) => failed,
-                },
+            let attempt_timeout = self
+                .timeouts()
+                .attempt
+                .min(deadline.saturating_duration_since(Instant::now()));
+            progress.in_flight.store(true, Ordering::Relaxed);
+            let sent = self
+                .send::<E>(&outgoing, token.as_ref(), attempts, attempt_timeout)
+                .await;
+            let answered = match sent {
+                Ok(answer) => finish(answer, attempts).await,
+                Err(failed) => Err(failed),
+            };
+            progress.in_flight.store(false, Ordering::Relaxed);
+            let failed = match answered {
+                Ok(value) => return Ok((value, attempts, progress.may_have_applied())),
                 Err(failed) => failed,
             };
             if let Some(token) = token.as_ref().filter(|_| failed.token_rejected && !refreshed_token) {
@@ -148,12 +207,23 @@ impl Client {
                 Retry::Backoff => backoff.next(),
                 Retry::After(asked) => asked.or_else(|| backoff.next()),
             };
-            let Some(delay) =
-                delay.filter(|delay| attempts < policy.max_attempts && waited + *delay <= policy.total_budget)
-            else {
-                return Err(failed.error);
+            // No retry starts that the operation deadline would cut off before it is sent.
+            let fits = |delay: &Duration| {
+                attempts < policy.max_attempts
+                    && waited + *delay <= policy.total_budget
+                    && Instant::now() + *delay < deadline
             };
-            may_have_applied |= failed.may_have_applied;
+            let Some(delay) = delay.filter(fits) else {
+                // An attempt cut short by the operation deadline ran out of the operation's time.
+                let limit = match attempt_timeout < self.timeouts().attempt {
+                    true => TimeLimit::Operation(self.timeouts().operation),
+                    false => TimeLimit::Attempt(attempt_timeout),
+                };
+                return Err(name_the_limit(failed.error, limit));
+            };
+            if failed.may_have_applied {
+                progress.applied.store(true, Ordering::Relaxed);
+            }
             tracing::warn!(error = %failed.error, ?delay, "attempt failed; retrying");
             tokio::time::sleep(delay).await;
             waited += delay;
@@ -201,14 +271,18 @@ impl Client {
         outgoing: &Outgoing<'_>,
         token: Option<&AccessToken>,
         attempts: u32,
+        timeout: Duration,
     ) -> Result<reqwest::Response, Failed<E::Error>> {
         let endpoint = E::METADATA.id;
         let mut builder = self
             .http()
             .request(outgoing.method.clone(), outgoing.url.clone())
-            .timeout(self.request_timeout());
+            .timeout(timeout);
         if let Some(token) = token {
-            builder = builder.bearer_auth(token.expose());
+            builder = match token.authorization() {
+                Some(header) => builder.header(reqwest::header::AUTHORIZATION, header.clone()),
+                None => builder.bearer_auth(token.expose()),
+            };
         }
         if let Some(body) = &outgoing.json {
             builder = builder
@@ -232,6 +306,24 @@ impl Client {
     }
 }
 
+/// A last attempt that timed out says which limit it was, not a bare transport error.
+fn name_the_limit<E: DocumentedError>(error: Error<E>, limit: TimeLimit) -> Error<E> {
+    match error {
+        Error::Transport {
+            endpoint,
+            kind: TransportKind::Timeout,
+            attempts,
+            ..
+        } => Error::Timeout {
+            endpoint,
+            limit,
+            attempts,
+            may_have_applied: true,
+        },
+        other => other,
+    }
+}
+
 fn call_span(endpoint: &'static str) -> tracing::Span {
     tracing::info_span!(
         "lark.call",
@@ -248,7 +340,7 @@ fn call_span(endpoint: &'static str) -> tracing::Span {
 async fn open_download<E: Endpoint>(
     response: reqwest::Response,
     attempts: u32,
-    max_body_bytes: usize,
+    limits: BodyLimits,
 ) -> Result<Download, Failed<E::Error>> {
     let endpoint = E::METADATA.id;
     let is_json = response
@@ -262,7 +354,7 @@ async fn open_download<E: Endpoint>(
         return Ok(Download::new(response, endpoint, log_id));
     }
     let http_status = response.status().as_u16();
-    match decode_json::<E>(response, attempts, max_body_bytes).await {
+    match decode_json::<E>(response, attempts, limits).await {
         Err(failed) => Err(failed),
         // Code 0 in JSON where a file belongs: the answer is not what the page documents.
         Ok(answer) => Err(Failed {
@@ -297,29 +389,24 @@ fn header(response: &reqwest::Response, name: &str) -> Option<String> {
 async fn decode_json<E: Endpoint>(
     response: reqwest::Response,
     attempts: u32,
-    max_body_bytes: usize,
+    limits: BodyLimits,
 ) -> Result<Response<E::Data>, Failed<E::Error>> {
     let endpoint = E::METADATA.id;
     let started = Instant::now();
     let http_status = response.status().as_u16();
-    let headers = response.headers().clone();
-    let header = |name: &str| {
-        headers
-            .get(name)
-            .and_then(|value| value.to_str().ok())
-            .map(str::to_owned)
-    };
-    let log_id = header(LOG_ID_HEADER);
-    let content_type = header(reqwest::header::CONTENT_TYPE.as_str());
+    // Only the headers an answer is judged by, read before the body consumes the response.
+    let log_id = header(&response, LOG_ID_HEADER);
+    let content_type = header(&response, reqwest::header::CONTENT_TYPE.as_str());
+    let rate_limit_reset = header(&response, RATE_LIMIT_RESET_HEADER);
     let span = tracing::Span::current();
     span.record("status", http_status);
     if let Some(log_id) = &log_id {
         span.record("log_id", log_id.as_str());
     }
-    let bytes = match read_capped(response, max_body_bytes).await {
+    let bytes = match read_capped(response, limits).await {
         Ok(bytes) => bytes,
         Err(ReadError::TooLarge) => {
-            let limit = max_body_bytes;
+            let limit = limits.max_bytes;
             let error = Error::BodyTooLarge {
                 endpoint,
                 limit,
@@ -333,9 +420,25 @@ async fn decode_json<E: Endpoint>(
             });
         }
         Err(ReadError::Transport(error)) => return Err(transport_failure(endpoint, error, attempts)),
+        Err(ReadError::TooSlow) => {
+            let error = Error::Timeout {
+                endpoint,
+                limit: TimeLimit::SlowBody {
+                    min_bytes_per_second: limits.min_bytes_per_second,
+                },
+                attempts,
+                may_have_applied: true,
+            };
+            return Err(Failed {
+                error,
+                retry: Retry::Backoff,
+                token_rejected: false,
+                may_have_applied: true,
+            });
+        }
     };
     tracing::debug!(elapsed = ?started.elapsed(), bytes = bytes.len(), "answer received");
-    let retry_after = header(RATE_LIMIT_RESET_HEADER)
+    let retry_after = rate_limit_reset
         .and_then(|v| v.trim().parse::<u64>().ok())
         .map(Duration::from_secs);
     let rate_limited = |http_status| Failed {
@@ -407,6 +510,7 @@ async fn decode_json<E: Endpoint>(
             log_id,
             attempts,
             earlier_attempt_may_have_applied: false,
+            accounting: None,
         }),
         Err(reason) => Err(Failed {
             error: Error::Decode {

@@ -7,8 +7,10 @@ use std::time::Duration;
 
 use crate::auth::{NoToken, TenantTokenProvider, TokenProvider};
 use crate::credentials::AppCredentials;
+use crate::http::BodyLimits;
 use crate::pacing::{Pacers, Pacing};
 use crate::retry::RetryPolicy;
+use crate::timeouts::Timeouts;
 
 /// Feishu, in mainland China.
 pub const FEISHU: &str = "https://open.feishu.cn";
@@ -49,7 +51,7 @@ pub struct ClientBuilder {
     token_provider: Option<Arc<dyn TokenProvider>>,
     allow_insecure_http: bool,
     connect_timeout: Duration,
-    request_timeout: Duration,
+    timeouts: Timeouts,
     user_agent: String,
     http_client: Option<reqwest::Client>,
     retry: RetryPolicy,
@@ -66,7 +68,7 @@ impl Default for ClientBuilder {
             token_provider: None,
             allow_insecure_http: false,
             connect_timeout: Duration::from_secs(5),
-            request_timeout: Duration::from_secs(30),
+            timeouts: Timeouts::default(),
             user_agent: concat!("lark-openapi/", env!("CARGO_PKG_VERSION")).to_owned(),
             http_client: None,
             retry: RetryPolicy::default(),
@@ -108,9 +110,21 @@ impl ClientBuilder {
         self
     }
 
-    /// How long one attempt may take, answer included (default 30 s).
+    /// How long one attempt may take, answer included (default 10 s); see [`Timeouts`].
     pub fn request_timeout(mut self, timeout: Duration) -> Self {
-        self.request_timeout = timeout;
+        self.timeouts.attempt = timeout;
+        self
+    }
+
+    /// How long a whole call may take, retries included (default 30 s); see [`Timeouts`].
+    pub fn operation_timeout(mut self, timeout: Duration) -> Self {
+        self.timeouts.operation = timeout;
+        self
+    }
+
+    /// Every time limit at once; see [`Timeouts`].
+    pub fn timeouts(mut self, timeouts: Timeouts) -> Self {
+        self.timeouts = timeouts;
         self
     }
 
@@ -182,7 +196,6 @@ impl ClientBuilder {
             base_url: base_url.clone(),
             tokens,
             retry: self.retry.clone(),
-            request_timeout: self.request_timeout,
             max_body_bytes: self.max_body_bytes,
             pacers: Pacers::new(pacing),
         };
@@ -192,6 +205,7 @@ impl ClientBuilder {
                 // The token endpoint takes no token: a client of its own calls it.
                 let transport = Client {
                     inner: Arc::new(inner(Arc::new(NoToken), self.pacing.clone())),
+                    timeouts: self.timeouts,
                 };
                 TenantTokenProvider::new(transport, credentials, self.token_refresh_margin)
             }
@@ -199,6 +213,7 @@ impl ClientBuilder {
         };
         Ok(Client {
             inner: Arc::new(inner(tokens, self.pacing)),
+            timeouts: self.timeouts,
         })
     }
 }
@@ -216,6 +231,8 @@ fn is_loopback(url: &reqwest::Url) -> bool {
 #[derive(Clone)]
 pub struct Client {
     inner: Arc<Inner>,
+    /// This handle's time limits: [`Client::with_timeouts`] gives a handle with others.
+    timeouts: Timeouts,
 }
 
 struct Inner {
@@ -223,7 +240,6 @@ struct Inner {
     base_url: reqwest::Url,
     tokens: Arc<dyn TokenProvider>,
     retry: RetryPolicy,
-    request_timeout: Duration,
     max_body_bytes: usize,
     pacers: Pacers,
 }
@@ -234,7 +250,7 @@ impl fmt::Debug for Client {
             .field("base_url", &self.inner.base_url.as_str())
             .field("tokens", &self.inner.tokens)
             .field("retry", &self.inner.retry)
-            .field("request_timeout", &self.inner.request_timeout)
+            .field("timeouts", &self.timeouts)
             .finish_non_exhaustive()
     }
 }
@@ -266,12 +282,25 @@ impl Client {
         &self.inner.retry
     }
 
-    pub(crate) fn request_timeout(&self) -> Duration {
-        self.inner.request_timeout
+    /// The same client (pool, tokens, pacing shared) with other time limits, e.g. for one call:
+    /// `client.with_timeouts(Timeouts { operation: Duration::from_secs(5), ..client.timeouts() })`.
+    pub fn with_timeouts(&self, timeouts: Timeouts) -> Self {
+        Self {
+            inner: Arc::clone(&self.inner),
+            timeouts,
+        }
     }
 
-    pub(crate) fn max_body_bytes(&self) -> usize {
-        self.inner.max_body_bytes
+    /// This handle's time limits.
+    pub fn timeouts(&self) -> Timeouts {
+        self.timeouts
+    }
+
+    pub(crate) fn body_limits(&self) -> BodyLimits {
+        BodyLimits {
+            max_bytes: self.inner.max_body_bytes,
+            min_bytes_per_second: self.timeouts.min_body_bytes_per_second,
+        }
     }
 
     pub(crate) fn pacers(&self) -> &Pacers {

@@ -1,7 +1,9 @@
 //! App credentials and access tokens: secrets that never print.
 
 use std::fmt;
+use std::sync::Arc;
 
+use reqwest::header::HeaderValue;
 use secrecy::{ExposeSecret, SecretString};
 
 /// The app id and app secret of a self-built app. `Debug` shows the id only.
@@ -40,18 +42,39 @@ impl fmt::Debug for AppCredentials {
 }
 
 /// An access token. `Debug` and `Display` never show it; it leaves the process only in the
-/// `Authorization` header.
+/// `Authorization` header, which is made once per token (marked sensitive) and shared by every call.
 #[derive(Clone)]
-pub struct AccessToken(SecretString);
+pub struct AccessToken(Arc<TokenInner>);
+
+struct TokenInner {
+    secret: SecretString,
+    /// `Bearer <token>`, or `None` when the token holds bytes a header cannot carry.
+    header: Option<HeaderValue>,
+}
 
 impl AccessToken {
     /// Wraps a token value.
     pub fn new(value: impl Into<String>) -> Self {
-        Self(SecretString::from(value.into()))
+        Self::from_secret(SecretString::from(value.into()))
+    }
+
+    fn from_secret(secret: SecretString) -> Self {
+        let header = HeaderValue::from_str(&format!("Bearer {}", secret.expose_secret()))
+            .ok()
+            .map(|mut value| {
+                value.set_sensitive(true);
+                value
+            });
+        Self(Arc::new(TokenInner { secret, header }))
     }
 
     pub(crate) fn expose(&self) -> &str {
-        self.0.expose_secret()
+        self.0.secret.expose_secret()
+    }
+
+    /// The `Authorization` header value.
+    pub(crate) fn authorization(&self) -> Option<&HeaderValue> {
+        self.0.header.as_ref()
     }
 }
 
@@ -128,7 +151,7 @@ impl crate::wire::WireText for SecretText {
 
 impl From<SecretText> for AccessToken {
     fn from(value: SecretText) -> Self {
-        Self(value.0)
+        Self::from_secret(value.0)
     }
 }
 

@@ -6,6 +6,7 @@ use serde::de::DeserializeOwned;
 
 use crate::documented_error::DocumentedError;
 use crate::files::UploadFile;
+use crate::partial_failure::Accounting;
 use crate::validate::Validate;
 
 /// A request to one Open Platform endpoint. Generated for every spec; the runtime executes any of them.
@@ -23,6 +24,12 @@ pub trait Endpoint: Validate + Serialize + Send + Sync {
 
     /// Query string parameters, in spec order; a repeated key for each item of a list.
     fn query(&self) -> Vec<(&'static str, String)>;
+
+    /// How an answer accounts for the ids this batch request sent; `None` for an endpoint that is not a
+    /// batch of ids.
+    fn account(&self, _data: &Self::Data) -> Option<Accounting> {
+        None
+    }
 
     /// The file parts of a multipart/form-data body, by field name; empty for a JSON body.
     fn files(&self) -> Vec<(&'static str, &UploadFile)> {

@@ -4,6 +4,7 @@ use std::time::Duration;
 
 use crate::auth::{AuthError, log_suffix};
 use crate::documented_error::DocumentedError;
+use crate::timeouts::TimeLimit;
 
 /// How a transport failure happened.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -90,6 +91,18 @@ pub enum Error<E: DocumentedError> {
         /// How many times the request was tried.
         attempts: u32,
     },
+    /// A time limit ran out.
+    #[error("{endpoint}: {limit} ran out after {attempts} attempt(s); {}", if *may_have_applied { "the platform may have applied the request" } else { "the request was certainly not applied" })]
+    Timeout {
+        /// Dotted endpoint id.
+        endpoint: &'static str,
+        /// Which limit.
+        limit: TimeLimit,
+        /// How many times the request was sent.
+        attempts: u32,
+        /// Whether an attempt that may have reached the platform was cut off or lost its answer.
+        may_have_applied: bool,
+    },
     /// No access token could be had.
     #[error("{endpoint}: {source}")]
     Auth {
@@ -139,7 +152,8 @@ impl<E: DocumentedError> Error<E> {
             Self::Api { attempts, .. }
             | Self::RateLimited { attempts, .. }
             | Self::Decode { attempts, .. }
-            | Self::Transport { attempts, .. } => *attempts,
+            | Self::Transport { attempts, .. }
+            | Self::Timeout { attempts, .. } => *attempts,
             Self::BodyTooLarge { .. } => 1,
             Self::Auth { .. } | Self::Encode { .. } => 0,
         }
@@ -151,6 +165,7 @@ impl<E: DocumentedError> Error<E> {
         match self {
             Self::Api { error, attempts, .. } => *attempts == 1 && !error.is_retryable(),
             Self::Auth { .. } | Self::Encode { .. } => true,
+            Self::Timeout { may_have_applied, .. } => !may_have_applied,
             Self::Transport {
                 kind: TransportKind::Connect,
                 attempts,

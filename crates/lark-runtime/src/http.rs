@@ -1,15 +1,31 @@
 //! Small HTTP helpers shared by calls and token requests.
 
+use std::time::Duration;
+
+use tokio::time::Instant;
+
 /// The response header that carries the platform's log id; support asks for it.
 pub const LOG_ID_HEADER: &str = "x-tt-logid";
 
 /// How many characters of an unexpected body an error quotes.
 const SNIPPET_CHARS: usize = 200;
 
-/// A body larger than the cap.
+/// How much of an answer's body is read, and how slowly it may come.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct BodyLimits {
+    pub max_bytes: usize,
+    /// Once the body has had `GRACE`, it must keep up this average rate.
+    pub min_bytes_per_second: u64,
+}
+
+/// How long a body may take before the minimum rate applies.
+const GRACE: Duration = Duration::from_secs(3);
+
+/// Why a body was not read whole.
 #[derive(Debug)]
 pub(crate) enum ReadError {
     TooLarge,
+    TooSlow,
     Transport(reqwest::Error),
 }
 
@@ -17,22 +33,31 @@ impl std::fmt::Display for ReadError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Self::TooLarge => f.write_str("the response body is larger than the configured limit"),
+            Self::TooSlow => f.write_str("the response body arrives slower than the minimum rate"),
             Self::Transport(error) => write!(f, "reading the response body failed: {error}"),
         }
     }
 }
 
-/// Reads the whole body, refusing more than `limit` bytes.
-pub(crate) async fn read_capped(mut response: reqwest::Response, limit: usize) -> Result<Vec<u8>, ReadError> {
+/// Reads the whole body, refusing more than `limits.max_bytes` bytes, or a body whose average rate falls
+/// below `limits.min_bytes_per_second` after the grace period (waiting for a chunk stops at the moment
+/// the rate would fall below it).
+pub(crate) async fn read_capped(mut response: reqwest::Response, limits: BodyLimits) -> Result<Vec<u8>, ReadError> {
+    let limit = limits.max_bytes;
     if response.content_length().is_some_and(|length| length > limit as u64) {
         return Err(ReadError::TooLarge);
     }
-    let mut body = Vec::new();
-    while let Some(chunk) = response
-        .chunk()
-        .await
-        .map_err(|error| ReadError::Transport(error.without_url()))?
-    {
+    let started = Instant::now();
+    let min_rate = limits.min_bytes_per_second.max(1) as f64;
+    // The announced length (already checked against the cap) saves regrowing the buffer.
+    let mut body = Vec::with_capacity(response.content_length().map_or(0, |length| length as usize));
+    loop {
+        let due = started + GRACE.max(Duration::from_secs_f64((body.len() + 1) as f64 / min_rate));
+        let chunk = match tokio::time::timeout_at(due, response.chunk()).await {
+            Err(_) => return Err(ReadError::TooSlow),
+            Ok(read) => read.map_err(|error| ReadError::Transport(error.without_url()))?,
+        };
+        let Some(chunk) = chunk else { break };
         if body.len() + chunk.len() > limit {
             return Err(ReadError::TooLarge);
         }

@@ -43,6 +43,7 @@ pub mod pagination;
 pub mod partial_failure;
 mod registry;
 pub mod retry;
+pub mod timeouts;
 pub mod validate;
 pub mod wire;
 
@@ -60,9 +61,10 @@ pub use files::{Download, DownloadError, NoData, UploadFile};
 pub use incoming::{Incoming, IncomingRequest};
 pub use pacing::Pacing;
 pub use pagination::{Page, Paged};
-pub use partial_failure::{FailureReasons, PartialFailure, RecordFailure};
+pub use partial_failure::{Accounting, FailureReasons, PartialFailure, RecordFailure};
 pub use registry::EndpointEntry;
 pub use retry::RetryPolicy;
+pub use timeouts::{TimeLimit, Timeouts};
 pub use validate::{Validate, ValidationError, Violation, ViolationKind};
 pub use wire::StringI64;
 

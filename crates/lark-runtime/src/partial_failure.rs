@@ -71,6 +71,40 @@ pub fn failures(data: &impl PartialFailure, msg: &str) -> Vec<RecordFailure> {
         .collect()
 }
 
+/// How an answer accounts for the ids a batch call sent: ids it gives no outcome for, and ids it reports
+/// although they were never sent. Both empty when every sent id is in exactly the lists it should be.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Accounting {
+    /// Sent, but neither succeeded nor failed in the answer: their outcome is unknown.
+    pub no_outcome: Vec<String>,
+    /// In the answer's lists, but never sent.
+    pub not_sent: Vec<String>,
+}
+
+impl Accounting {
+    /// Whether every sent id, and only those, has an outcome.
+    pub fn is_complete(&self) -> bool {
+        self.no_outcome.is_empty() && self.not_sent.is_empty()
+    }
+}
+
+/// How `data` accounts for the ids `sent`.
+pub fn account(sent: &[String], data: &impl PartialFailure) -> Accounting {
+    let reported: Vec<&String> = data.succeeded_ids().iter().chain(data.failed_ids()).collect();
+    let mut accounting = Accounting::default();
+    for id in sent {
+        if !reported.contains(&id) && !accounting.no_outcome.contains(id) {
+            accounting.no_outcome.push(id.clone());
+        }
+    }
+    for id in reported {
+        if !sent.contains(id) && !accounting.not_sent.contains(id) {
+            accounting.not_sent.push(id.clone());
+        }
+    }
+    accounting
+}
+
 /// The keys a `msg` of the list form names, e.g. `[abd754f7-abd754f7, e1002-e1002]`; `None` when `msg`
 /// is not such a list (such as `"success"`). Quotes around keys are dropped.
 pub fn listed_keys(msg: &str) -> Option<Vec<String>> {
@@ -95,6 +129,38 @@ pub fn failed_items<'r, T>(items: &'r [T], msg: &str, key: impl Fn(&T) -> String
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    struct Answer {
+        ok: Vec<String>,
+        failed: Vec<String>,
+    }
+
+    impl PartialFailure for Answer {
+        fn failed_ids(&self) -> &[String] {
+            &self.failed
+        }
+        fn succeeded_ids(&self) -> &[String] {
+            &self.ok
+        }
+    }
+
+    #[test]
+    fn an_answer_accounts_for_every_sent_id_or_says_which_it_does_not() {
+        let ids = |list: &[&str]| list.iter().map(|id| (*id).to_owned()).collect::<Vec<_>>();
+        let sent = ids(&["1", "2", "3"]);
+        let complete = Answer {
+            ok: ids(&["1", "3"]),
+            failed: ids(&["2"]),
+        };
+        assert!(account(&sent, &complete).is_complete());
+        let partial = Answer {
+            ok: ids(&["1", "9"]),
+            failed: ids(&[]),
+        };
+        let accounting = account(&sent, &partial);
+        assert_eq!(accounting.no_outcome, ["2", "3"]);
+        assert_eq!(accounting.not_sent, ["9"]);
+    }
 
     #[test]
     fn a_list_msg_names_failed_items_by_key() {

@@ -122,6 +122,9 @@ impl ::lark_runtime::Endpoint for BatchDelRequest {
     fn query(&self) -> Vec<(&'static str, String)> {
         Vec::new()
     }
+    fn account(&self, data: &Self::Data) -> Option<::lark_runtime::Accounting> {
+        Some(::lark_runtime::partial_failure::account(&self.record_ids, data))
+    }
 }
 impl ::lark_runtime::Incoming for BatchDelRequest {
     fn from_incoming(
