@@ -28,6 +28,18 @@ enum Task {
     /// The main job with no credentials and no network: start the local emulator, import a day of
     /// punches, delete some records through the generated client and show the recomputed task results.
     Demo,
+    /// Run the fuzz targets (cargo-fuzz with libFuzzer) for a while each: spec loading, answer
+    /// decoding for every endpoint, failure reasons, incoming requests. Needs `cargo install cargo-fuzz`.
+    Fuzz {
+        /// One target; all of them when left out.
+        target: Option<String>,
+        /// How long each target runs.
+        #[arg(long, default_value_t = 60)]
+        seconds: u64,
+        /// Build without optimizations: quicker to build, slower to run (CI's smoke test).
+        #[arg(long)]
+        dev: bool,
+    },
     /// Regenerate the client crate's bindings from every spec under specs/.
     Codegen {
         /// Change nothing; exit non-zero when the checked-in bindings differ from a fresh generation.
@@ -44,6 +56,7 @@ fn main() -> ExitCode {
     let result = match cli.task {
         Task::Codegen { check, specs } => codegen(&workspace_root(), &specs, check),
         Task::Demo => demo(&workspace_root()),
+        Task::Fuzz { target, seconds, dev } => fuzz(&workspace_root(), target.as_deref(), seconds, dev),
     };
     match result {
         Ok(code) => code,
@@ -75,6 +88,54 @@ fn demo(root: &Path) -> anyhow::Result<ExitCode> {
     } else {
         ExitCode::FAILURE
     })
+}
+
+/// The fuzz targets of `crates/lark-fuzz`.
+const FUZZ_TARGETS: [&str; 4] = ["spec_load", "answer_decoding", "failure_reasons", "incoming_request"];
+/// Where the fuzz targets live, below the workspace root.
+const FUZZ_DIR: &str = "crates/lark-fuzz";
+
+/// Runs each fuzz target for `seconds`. libFuzzer's instrumentation needs unstable flags: the stable
+/// toolchain allows them with RUSTC_BOOTSTRAP. Safe Rust needs no sanitizer, so none is built in.
+fn fuzz(root: &Path, target: Option<&str>, seconds: u64, dev: bool) -> anyhow::Result<ExitCode> {
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let has_cargo_fuzz = std::process::Command::new(&cargo)
+        .args(["fuzz", "--version"])
+        .output()
+        .is_ok_and(|output| output.status.success());
+    if !has_cargo_fuzz {
+        anyhow::bail!("cargo-fuzz is not installed: run `cargo install cargo-fuzz --locked`");
+    }
+    let targets: Vec<&str> = match target {
+        Some(name) if FUZZ_TARGETS.contains(&name) => vec![name],
+        Some(name) => anyhow::bail!("no fuzz target `{name}`; the targets are {}", FUZZ_TARGETS.join(", ")),
+        None => FUZZ_TARGETS.to_vec(),
+    };
+    for target in targets {
+        println!("fuzzing {target} for {seconds} s");
+        let mut command = std::process::Command::new(&cargo);
+        command.current_dir(root).env("RUSTC_BOOTSTRAP", "1").args([
+            "fuzz",
+            "run",
+            "--fuzz-dir",
+            FUZZ_DIR,
+            "--sanitizer",
+            "none",
+        ]);
+        if dev {
+            command.arg("--dev");
+        }
+        let status = command
+            .args([target, "--"])
+            .arg(format!("-max_total_time={seconds}"))
+            .status()
+            .context("cannot run cargo fuzz")?;
+        if !status.success() {
+            eprintln!("{target} found a crash: its input is under {FUZZ_DIR}/artifacts/{target}/");
+            return Ok(ExitCode::FAILURE);
+        }
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 fn codegen(root: &Path, specs_dir: &Path, check: bool) -> anyhow::Result<ExitCode> {

@@ -122,8 +122,6 @@ fn stream_method(spec: &EndpointSpec) -> Option<TokenStream> {
     let module = snake_ident(&spec.name);
     let prefix = pascal(&spec.name);
     let request = format_ident!("{prefix}Request");
-    let data = format_ident!("{prefix}Response");
-    let error = format_ident!("{prefix}Error");
     let method = format_ident!("{}_stream", spec.name);
     let name = &spec.name;
     let docs = doc(&format!(
@@ -136,12 +134,7 @@ fn stream_method(spec: &EndpointSpec) -> Option<TokenStream> {
         pub fn #method(
             &self,
             request: #module::#request,
-        ) -> impl ::lark_runtime::__private::futures::Stream<
-            Item = ::std::result::Result<
-                <#module::#data as ::lark_runtime::Page>::Item,
-                ::lark_runtime::Error<#module::#error>,
-            >,
-        > + 'a {
+        ) -> ::lark_runtime::pagination::Items<'a, #module::#request> {
             ::lark_runtime::pagination::stream(self.client, request)
         }
     })

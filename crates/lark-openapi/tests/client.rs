@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use lark_openapi::attendance::v1::user_flows::batch_del::{BatchDelError, BatchDelRequest};
-use lark_openapi::runtime::{RetryPolicy, TransportKind};
+use lark_openapi::runtime::{RetryPolicy, TimeLimit};
 use lark_openapi::{Api, AppCredentials, BulkOptions, Client, Error};
 use serde_json::{Value, json};
 use wiremock::matchers::{body_json, header, method, path};
@@ -404,10 +404,11 @@ async fn a_server_that_does_not_answer_in_time_is_a_timeout() {
         .execute(&request(&["1"]))
         .await
         .unwrap_err();
-    let Error::Transport { kind, attempts, .. } = &error else {
+    // The client's attempt timeout is 500 ms: the error names that limit.
+    let Error::Timeout { limit, attempts, .. } = &error else {
         panic!("{error:?}")
     };
-    assert_eq!((*kind, *attempts), (TransportKind::Timeout, 1));
+    assert_eq!((*limit, *attempts), (TimeLimit::Attempt(Duration::from_millis(500)), 1));
     assert!(!error.certainly_not_applied(), "a timed-out delete may have happened");
 }
 

@@ -6,20 +6,19 @@ use std::future::Future;
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::time::Duration;
 
-use serde::Deserialize;
 use tokio::time::Instant;
 use tracing::Instrument;
 
-use crate::auth::INVALID_TOKEN_CODES;
+use crate::answer::{Answer, judge};
 use crate::client::Client;
 use crate::credentials::AccessToken;
 use crate::documented_error::DocumentedError;
-use crate::endpoint::{Endpoint, Envelope, HttpMethod, RequestBody};
+use crate::endpoint::{Endpoint, HttpMethod, RequestBody};
 use crate::error::{Error, TransportKind};
 use crate::files::{Download, UploadFile};
-use crate::http::{BodyLimits, LOG_ID_HEADER, ReadError, read_capped, snippet};
+use crate::http::{BodyLimits, LOG_ID_HEADER, ReadError, read_capped};
 use crate::partial_failure::{Accounting, PartialFailure, RecordFailure, failures};
-use crate::retry::{RATE_LIMIT_CODE, RATE_LIMIT_RESET_HEADER, Retry};
+use crate::retry::{RATE_LIMIT_RESET_HEADER, Retry};
 use crate::timeouts::TimeLimit;
 
 /// A successful call: the typed data and what the platform said about it.
@@ -48,23 +47,13 @@ impl<D: PartialFailure> Response<D> {
     }
 }
 
-/// The envelope: `code` and `msg`, with the payload kept as raw JSON until `code` says it is one.
-#[derive(Deserialize)]
-struct RawEnvelope<'a> {
-    code: i64,
-    #[serde(default)]
-    msg: String,
-    #[serde(default, borrow)]
-    data: Option<&'a serde_json::value::RawValue>,
-}
-
 /// One attempt that did not succeed, and what to do next.
 pub(crate) struct Failed<E: DocumentedError> {
-    error: Error<E>,
-    retry: Retry,
-    token_rejected: bool,
+    pub(crate) error: Error<E>,
+    pub(crate) retry: Retry,
+    pub(crate) token_rejected: bool,
     /// Whether the platform may have applied this attempt.
-    may_have_applied: bool,
+    pub(crate) may_have_applied: bool,
 }
 
 /// What a call has done so far, readable after the operation deadline cut it off.
@@ -441,92 +430,14 @@ async fn decode_json<E: Endpoint>(
     let retry_after = rate_limit_reset
         .and_then(|v| v.trim().parse::<u64>().ok())
         .map(Duration::from_secs);
-    let rate_limited = |http_status| Failed {
-        error: Error::RateLimited {
-            endpoint,
-            http_status,
-            retry_after,
-            log_id: log_id.clone(),
-            attempts,
-        },
-        retry: Retry::After(retry_after),
-        token_rejected: false,
-        may_have_applied: false,
+    let answer = Answer {
+        http_status,
+        content_type,
+        log_id,
+        retry_after,
+        attempts,
     };
-    let head = match serde_json::from_slice::<RawEnvelope<'_>>(&bytes) {
-        Ok(head) => head,
-        Err(_) if http_status == 429 => return Err(rate_limited(http_status)),
-        Err(reason) => {
-            let server_fault = http_status >= 500;
-            let error = Error::Decode {
-                endpoint,
-                http_status,
-                content_type,
-                snippet: snippet(&bytes),
-                reason: reason.to_string(),
-                log_id,
-                attempts,
-            };
-            let retry = if server_fault { Retry::Backoff } else { Retry::Never };
-            return Err(Failed {
-                error,
-                retry,
-                token_rejected: false,
-                may_have_applied: server_fault,
-            });
-        }
-    };
-    span.record("code", head.code);
-    if http_status == 429 || head.code == RATE_LIMIT_CODE {
-        return Err(rate_limited(http_status));
-    }
-    if head.code != 0 {
-        let error = <E::Error as DocumentedError>::from_code(head.code);
-        let retryable = error.is_retryable();
-        let error = Error::Api {
-            endpoint,
-            error,
-            http_status,
-            message: head.msg,
-            log_id,
-            attempts,
-        };
-        return Err(Failed {
-            error,
-            retry: if retryable { Retry::Backoff } else { Retry::Never },
-            token_rejected: INVALID_TOKEN_CODES.contains(&head.code),
-            may_have_applied: retryable,
-        });
-    }
-    // A successful answer without `data` is read as an empty object, so required fields still fail.
-    let data = match E::METADATA.envelope {
-        Envelope::Data => serde_json::from_str::<E::Data>(head.data.map_or("{}", |raw| raw.get())),
-        Envelope::Flat => serde_json::from_slice::<E::Data>(&bytes),
-    };
-    match data {
-        Ok(data) => Ok(Response {
-            data,
-            msg: head.msg,
-            log_id,
-            attempts,
-            earlier_attempt_may_have_applied: false,
-            accounting: None,
-        }),
-        Err(reason) => Err(Failed {
-            error: Error::Decode {
-                endpoint,
-                http_status,
-                content_type,
-                snippet: snippet(&bytes),
-                reason: reason.to_string(),
-                log_id,
-                attempts,
-            },
-            retry: Retry::Never,
-            token_rejected: false,
-            may_have_applied: true,
-        }),
-    }
+    judge::<E>(answer, &bytes)
 }
 
 fn transport_failure<E: DocumentedError>(endpoint: &'static str, error: reqwest::Error, attempts: u32) -> Failed<E> {

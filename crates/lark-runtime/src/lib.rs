@@ -22,6 +22,7 @@
 // Generated code names this crate `::lark_runtime`, wherever it is compiled.
 extern crate self as lark_runtime;
 
+pub mod answer;
 pub mod auth;
 pub mod bulk;
 mod call;

@@ -6,7 +6,8 @@
 
 use std::collections::HashSet;
 
-use futures::{Stream, TryStreamExt as _};
+use futures::stream::BoxStream;
+use futures::{StreamExt as _, TryStreamExt as _};
 
 use crate::client::Client;
 use crate::endpoint::Endpoint;
@@ -36,15 +37,17 @@ enum Cursor<E> {
     Done,
 }
 
+/// The items of every page of paged endpoint `E`, or the error that ended them. Boxed, so that it can be
+/// polled where it stands (`stream.try_next().await`).
+pub type Items<'a, E> = BoxStream<'a, Result<<<E as Endpoint>::Data as Page>::Item, Error<<E as Endpoint>::Error>>>;
+
 /// Every item of every page, starting with `request`'s page, in order. A failed page ends the stream
 /// with its error.
-pub fn stream<E>(
-    client: &Client,
-    request: E,
-) -> impl Stream<Item = Result<<E::Data as Page>::Item, Error<E::Error>>> + '_
+pub fn stream<E>(client: &Client, request: E) -> Items<'_, E>
 where
     E: Paged + 'static,
     E::Data: Page,
+    <E::Data as Page>::Item: Send,
 {
     let pages = futures::stream::try_unfold(Cursor::Next(request, HashSet::new()), move |cursor| async move {
         let Cursor::Next(request, mut asked) = cursor else {
@@ -69,5 +72,7 @@ where
         };
         Ok(Some((page.into_items(), cursor)))
     });
-    futures::TryStreamExt::map_ok(pages, |items| futures::stream::iter(items.into_iter().map(Ok))).try_flatten()
+    futures::TryStreamExt::map_ok(pages, |items| futures::stream::iter(items.into_iter().map(Ok)))
+        .try_flatten()
+        .boxed()
 }

@@ -24,6 +24,9 @@ pub struct EndpointEntry {
     /// Decodes a payload (`data`, or the flat answer without `code` and `msg`) into the endpoint's data
     /// type and writes it back.
     pub decode_data: fn(Value) -> Result<Value, String>,
+    /// Reads an answer's status and bytes as the client does: `Ok` with the data re-encoded, or the error
+    /// the call would end with, as text.
+    pub decode_answer: fn(u16, &[u8]) -> Result<Value, String>,
     /// The HTTP status and message the page documents for a code, if it documents it.
     pub documented: fn(i64) -> Option<(u16, &'static str)>,
     /// Sends the page's example request (with the spec's path and query examples) through `client` and
@@ -42,6 +45,7 @@ impl EndpointEntry {
             metadata: E::METADATA,
             decode_request: decode_request::<E>,
             decode_data: decode_data::<E>,
+            decode_answer: decode_answer::<E>,
             documented: documented::<E>,
             call_example: call_example::<E>,
         }
@@ -61,6 +65,15 @@ where
 {
     let data: E::Data = serde_json::from_value(payload).map_err(|error| error.to_string())?;
     serde_json::to_value(&data).map_err(|error| error.to_string())
+}
+
+fn decode_answer<E>(http_status: u16, body: &[u8]) -> Result<Value, String>
+where
+    E: Endpoint,
+    E::Data: Serialize,
+{
+    let response = crate::answer::decode_answer::<E>(http_status, body).map_err(|error| error.to_string())?;
+    serde_json::to_value(&response.data).map_err(|error| error.to_string())
 }
 
 fn documented<E: Endpoint>(code: i64) -> Option<(u16, &'static str)> {

@@ -60,6 +60,16 @@ impl SpecSet {
         loader.finish()
     }
 
+    /// Loads specs held in memory, as `(relative path, text)` pairs, and validates them together: the
+    /// same checks as files, without the disk (for tools, tests and fuzzing).
+    pub fn load_texts(files: &[(&str, &str)]) -> Result<Self, SpecErrors> {
+        let mut loader = Loader::default();
+        for (relative, text) in files {
+            loader.add(Path::new(relative).to_path_buf(), relative, (*text).to_owned());
+        }
+        loader.finish()
+    }
+
     /// Loads one endpoint spec (`relative` to `root`) and, when present, the `types.yaml` of its service
     /// version.
     pub fn load_endpoint(root: &Path, relative: &str) -> Result<Self, SpecErrors> {
@@ -101,6 +111,10 @@ impl Loader {
             Ok(text) => text,
             Err(error) => return self.errors.push(io_error(&file, &error)),
         };
+        self.add(file, relative, text);
+    }
+
+    fn add(&mut self, file: PathBuf, relative: &str, text: String) {
         let relative = relative.to_owned();
         if Path::new(&relative).file_name().is_some_and(|name| name == TYPES_FILE) {
             if let Some((spec, problems)) = self.parse(&file, &text, DocumentKind::Types) {

@@ -50,12 +50,7 @@ impl<'a> AttendanceV1ArchiveRuleApi<'a> {
     pub fn list_stream(
         &self,
         request: list::ListRequest,
-    ) -> impl ::lark_runtime::__private::futures::Stream<
-        Item = Result<
-            <list::ListResponse as ::lark_runtime::Page>::Item,
-            ::lark_runtime::Error<list::ListError>,
-        >,
-    > + 'a {
+    ) -> ::lark_runtime::pagination::Items<'a, list::ListRequest> {
         ::lark_runtime::pagination::stream(self.client, request)
     }
     /// 写入归档报表结果 — Write rows into an archive report.

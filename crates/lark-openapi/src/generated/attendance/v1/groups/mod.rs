@@ -82,12 +82,7 @@ impl<'a> AttendanceV1GroupsApi<'a> {
     pub fn list_stream(
         &self,
         request: list::ListRequest,
-    ) -> impl ::lark_runtime::__private::futures::Stream<
-        Item = Result<
-            <list::ListResponse as ::lark_runtime::Page>::Item,
-            ::lark_runtime::Error<list::ListError>,
-        >,
-    > + 'a {
+    ) -> ::lark_runtime::pagination::Items<'a, list::ListRequest> {
         ::lark_runtime::pagination::stream(self.client, request)
     }
     /// 查询考勤组下所有成员 — List the members of an attendance group.
@@ -110,12 +105,7 @@ impl<'a> AttendanceV1GroupsApi<'a> {
     pub fn list_user_stream(
         &self,
         request: list_user::ListUserRequest,
-    ) -> impl ::lark_runtime::__private::futures::Stream<
-        Item = Result<
-            <list_user::ListUserResponse as ::lark_runtime::Page>::Item,
-            ::lark_runtime::Error<list_user::ListUserError>,
-        >,
-    > + 'a {
+    ) -> ::lark_runtime::pagination::Items<'a, list_user::ListUserRequest> {
         ::lark_runtime::pagination::stream(self.client, request)
     }
     /// 按名称查询考勤组 — Search attendance groups by name.

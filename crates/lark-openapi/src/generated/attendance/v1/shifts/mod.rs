@@ -80,12 +80,7 @@ impl<'a> AttendanceV1ShiftsApi<'a> {
     pub fn list_stream(
         &self,
         request: list::ListRequest,
-    ) -> impl ::lark_runtime::__private::futures::Stream<
-        Item = Result<
-            <list::ListResponse as ::lark_runtime::Page>::Item,
-            ::lark_runtime::Error<list::ListError>,
-        >,
-    > + 'a {
+    ) -> ::lark_runtime::pagination::Items<'a, list::ListRequest> {
         ::lark_runtime::pagination::stream(self.client, request)
     }
     /// 按名称查询班次 — Find a shift by name.

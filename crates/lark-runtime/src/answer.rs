@@ -1,0 +1,148 @@
+//! Judging an answer's bytes: the platform's envelope, its code, the typed data or the endpoint's typed
+//! error, and what the call should do next. Pure, so that it can be fuzzed and reused.
+
+use std::time::Duration;
+
+use serde::Deserialize;
+
+use crate::auth::INVALID_TOKEN_CODES;
+use crate::call::{Failed, Response};
+use crate::documented_error::DocumentedError;
+use crate::endpoint::{Endpoint, Envelope};
+use crate::error::Error;
+use crate::http::snippet;
+use crate::retry::{RATE_LIMIT_CODE, Retry};
+
+/// The envelope: `code` and `msg`, with the payload kept as raw JSON until `code` says it is one.
+#[derive(Deserialize)]
+struct RawEnvelope<'a> {
+    code: i64,
+    #[serde(default)]
+    msg: String,
+    #[serde(default, borrow)]
+    data: Option<&'a serde_json::value::RawValue>,
+}
+
+/// What is known of an answer besides its body.
+pub(crate) struct Answer {
+    pub http_status: u16,
+    pub content_type: Option<String>,
+    pub log_id: Option<String>,
+    /// `x-ogw-ratelimit-reset`, when the platform sent it.
+    pub retry_after: Option<Duration>,
+    pub attempts: u32,
+}
+
+/// Reads an answer of endpoint `E` with this status and body as the client does: the typed data on
+/// success, otherwise the error the call would end with. Never panics, whatever the bytes.
+pub fn decode_answer<E: Endpoint>(http_status: u16, body: &[u8]) -> Result<Response<E::Data>, Error<E::Error>> {
+    let answer = Answer {
+        http_status,
+        content_type: None,
+        log_id: None,
+        retry_after: None,
+        attempts: 1,
+    };
+    judge::<E>(answer, body).map_err(|failed| failed.error)
+}
+
+/// The answer's meaning, and what to do next when it is a failure.
+// A failure is the rare path and is moved once; boxing it would cost every failed attempt an allocation.
+#[allow(clippy::result_large_err)]
+pub(crate) fn judge<E: Endpoint>(answer: Answer, bytes: &[u8]) -> Result<Response<E::Data>, Failed<E::Error>> {
+    let Answer {
+        http_status,
+        content_type,
+        log_id,
+        retry_after,
+        attempts,
+    } = answer;
+    let endpoint = E::METADATA.id;
+    let span = tracing::Span::current();
+    let rate_limited = |http_status| Failed {
+        error: Error::RateLimited {
+            endpoint,
+            http_status,
+            retry_after,
+            log_id: log_id.clone(),
+            attempts,
+        },
+        retry: Retry::After(retry_after),
+        token_rejected: false,
+        may_have_applied: false,
+    };
+    let head = match serde_json::from_slice::<RawEnvelope<'_>>(bytes) {
+        Ok(head) => head,
+        Err(_) if http_status == 429 => return Err(rate_limited(http_status)),
+        Err(reason) => {
+            let server_fault = http_status >= 500;
+            let error = Error::Decode {
+                endpoint,
+                http_status,
+                content_type,
+                snippet: snippet(bytes),
+                reason: reason.to_string(),
+                log_id,
+                attempts,
+            };
+            let retry = if server_fault { Retry::Backoff } else { Retry::Never };
+            return Err(Failed {
+                error,
+                retry,
+                token_rejected: false,
+                may_have_applied: server_fault,
+            });
+        }
+    };
+    span.record("code", head.code);
+    if http_status == 429 || head.code == RATE_LIMIT_CODE {
+        return Err(rate_limited(http_status));
+    }
+    if head.code != 0 {
+        let error = <E::Error as DocumentedError>::from_code(head.code);
+        let retryable = error.is_retryable();
+        let error = Error::Api {
+            endpoint,
+            error,
+            http_status,
+            message: head.msg,
+            log_id,
+            attempts,
+        };
+        return Err(Failed {
+            error,
+            retry: if retryable { Retry::Backoff } else { Retry::Never },
+            token_rejected: INVALID_TOKEN_CODES.contains(&head.code),
+            may_have_applied: retryable,
+        });
+    }
+    // A successful answer without `data` is read as an empty object, so required fields still fail.
+    let data = match E::METADATA.envelope {
+        Envelope::Data => serde_json::from_str::<E::Data>(head.data.map_or("{}", |raw| raw.get())),
+        Envelope::Flat => serde_json::from_slice::<E::Data>(bytes),
+    };
+    match data {
+        Ok(data) => Ok(Response {
+            data,
+            msg: head.msg,
+            log_id,
+            attempts,
+            earlier_attempt_may_have_applied: false,
+            accounting: None,
+        }),
+        Err(reason) => Err(Failed {
+            error: Error::Decode {
+                endpoint,
+                http_status,
+                content_type,
+                snippet: snippet(bytes),
+                reason: reason.to_string(),
+                log_id,
+                attempts,
+            },
+            retry: Retry::Never,
+            token_rejected: false,
+            may_have_applied: true,
+        }),
+    }
+}
