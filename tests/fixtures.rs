@@ -13,6 +13,15 @@ mod fixture {
     pub mod get {
         lark_macros::endpoint!("fixture/v1/things/get.yaml", types = crate::fixture::types);
     }
+    pub mod list {
+        lark_macros::endpoint!("fixture/v1/things/list.yaml", types = crate::fixture::types);
+    }
+    pub mod upload {
+        lark_macros::endpoint!("fixture/v1/things/upload.yaml", types = crate::fixture::types);
+    }
+    pub mod download {
+        lark_macros::endpoint!("fixture/v1/things/download.yaml", types = crate::fixture::types);
+    }
 }
 
 use fixture::get::{GetRequest, GetResponse};
@@ -336,5 +345,59 @@ mod executed {
             matches!(&error, lark_runtime::Error::Decode { reason, .. } if reason.contains("missing field `name`")),
             "{error:?}"
         );
+    }
+}
+
+/// Paged, multipart and binary endpoints through the macro: what the format says lands in the metadata,
+/// the paging traits and the file parts.
+mod files_and_pages {
+    use lark_runtime::{Endpoint, Page, Paged, RequestBody, ResponseKind, UploadFile};
+
+    use crate::fixture::{download, list, upload};
+
+    #[test]
+    fn a_paged_request_asks_for_the_next_page_and_its_answer_gives_items_and_the_token() {
+        let first = list::ListRequest::builder().page_size(2).build().unwrap();
+        let next = first.with_page_token("t1".to_owned());
+        assert_eq!(
+            next.query(),
+            [("page_size", "2".to_owned()), ("page_token", "t1".to_owned())]
+        );
+        assert_eq!(list::ListRequest::METADATA.pagination_items, Some("things"));
+        let page: list::ListResponse = serde_json::from_str(
+            r#"{"things": [{"latitude": 1, "longitude": 2}], "has_more": true, "page_token": "t2"}"#,
+        )
+        .unwrap();
+        assert_eq!((page.has_more(), page.next_page_token()), (Some(true), Some("t2")));
+        assert_eq!(page.into_items().len(), 1);
+    }
+
+    #[test]
+    fn an_upload_carries_its_file_as_a_part_and_no_json() {
+        let file = UploadFile::new("photo.png", "image/png", b"png".to_vec());
+        let request = upload::UploadRequest::builder()
+            .file_name("photo.png")
+            .file(file.clone())
+            .build()
+            .unwrap();
+        assert_eq!(upload::UploadRequest::METADATA.request_body, RequestBody::Multipart);
+        assert_eq!(request.files(), [("file", &file)]);
+        assert_eq!(serde_json::to_value(&request).unwrap(), serde_json::json!({}));
+        let missing = upload::UploadRequest::builder()
+            .file_name("photo.png")
+            .build()
+            .unwrap_err();
+        assert!(missing.to_string().contains("file: is required"), "{missing}");
+    }
+
+    #[test]
+    fn a_download_is_binary_and_keeps_its_typed_errors() {
+        assert_eq!(download::DownloadRequest::METADATA.response_kind, ResponseKind::Binary);
+        assert_eq!(
+            download::DownloadError::from_code(1220001),
+            download::DownloadError::ParamInvalid
+        );
+        let request = download::DownloadRequest::builder().file_id("a/b").build().unwrap();
+        assert_eq!(request.path(), "/open-apis/fixture/v1/things/a%2Fb/download");
     }
 }

@@ -285,9 +285,9 @@ fn files_method(fields: &[(Place, FieldShape<'_>)]) -> TokenStream {
             let ident = &field.ident;
             let wire_name = field.wire_name;
             if field.optional {
-                quote!(files.extend(self.#ident.iter().map(|file| (#wire_name, file)));)
+                quote!(self.#ident.iter().map(|file| (#wire_name, file)))
             } else {
-                quote!(files.push((#wire_name, &self.#ident));)
+                quote!(::std::iter::once((#wire_name, &self.#ident)))
             }
         })
         .collect();
@@ -296,9 +296,7 @@ fn files_method(fields: &[(Place, FieldShape<'_>)]) -> TokenStream {
     }
     quote! {
         fn files(&self) -> ::std::vec::Vec<(&'static str, &::lark_runtime::UploadFile)> {
-            let mut files = ::std::vec::Vec::new();
-            #(#parts)*
-            files
+            ::std::iter::empty()#(.chain(#parts))*.collect()
         }
     }
 }

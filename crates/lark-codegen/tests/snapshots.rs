@@ -40,7 +40,7 @@ fn specs() {
 
 #[test]
 fn fixture_specs() {
-    assert_eq!(snapshot_every_spec(&workspace().join("tests/specs"), "fixtures"), 3);
+    assert_eq!(snapshot_every_spec(&workspace().join("tests/specs"), "fixtures"), 6);
 }
 
 /// The client surface (`client.attendance().v1()…`) and the `lark` command tree for `specs/`.

@@ -23,6 +23,9 @@
 mod generated;
 
 pub use generated::*;
+
+#[doc = include_str!("attendance_general_errors.md")]
+pub mod attendance_general_errors {}
 /// The runtime every endpoint shares: client, auth, retries, validation, errors, wire formats.
 pub use lark_runtime as runtime;
 pub use lark_runtime::{AppCredentials, BulkOptions, BulkReport, Client, Error, Response};

@@ -123,9 +123,7 @@ impl ::lark_runtime::Endpoint for UploadRequest {
         query
     }
     fn files(&self) -> Vec<(&'static str, &::lark_runtime::UploadFile)> {
-        let mut files = Vec::new();
-        files.extend(self.file.iter().map(|file| ("file", file)));
-        files
+        ::std::iter::empty().chain(self.file.iter().map(|file| ("file", file))).collect()
     }
 }
 impl ::lark_runtime::Incoming for UploadRequest {
