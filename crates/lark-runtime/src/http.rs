@@ -53,7 +53,14 @@ pub(crate) async fn read_capped(mut response: reqwest::Response, limits: BodyLim
     let mut body = Vec::with_capacity(response.content_length().map_or(0, |length| length as usize));
     loop {
         let due = started + GRACE.max(Duration::from_secs_f64((body.len() + 1) as f64 / min_rate));
-        let chunk = match tokio::time::timeout_at(due, response.chunk()).await {
+        // Early in the grace period the attempt timeout is bound enough: no timer per chunk for the
+        // answers that come at once.
+        let read = if Instant::now() < started + GRACE / 2 {
+            Ok(response.chunk().await)
+        } else {
+            tokio::time::timeout_at(due, response.chunk()).await
+        };
+        let chunk = match read {
             Err(_) => return Err(ReadError::TooSlow),
             Ok(read) => read.map_err(|error| ReadError::Transport(error.without_url()))?,
         };
