@@ -168,16 +168,9 @@ impl Context {
         F: FnOnce(Client) -> Fut,
         Fut: Future<Output = Result<Download, Error<E>>>,
     {
-        let client = match self.client() {
-            Ok(client) => client,
-            Err(code) => return code,
-        };
-        let download = match call(client).await {
+        let download = match self.send(call).await {
             Ok(download) => download,
-            Err(error) => {
-                eprintln!("error: {error}");
-                return ExitCode::from(CALL_FAILED);
-            }
+            Err(code) => return code,
         };
         let log_id = download.log_id.clone();
         let written = if output.as_os_str() == "-" {
@@ -211,16 +204,9 @@ impl Context {
         F: FnOnce(Client) -> Fut,
         Fut: Future<Output = Result<Vec<T>, Error<E>>>,
     {
-        let client = match self.client() {
-            Ok(client) => client,
-            Err(code) => return code,
-        };
-        match call(client).await {
+        match self.send(call).await {
             Ok(items) => print_json(&json!({ "items": items })),
-            Err(error) => {
-                eprintln!("error: {error}");
-                ExitCode::from(CALL_FAILED)
-            }
+            Err(code) => code,
         }
     }
 
@@ -245,11 +231,12 @@ impl Context {
         }
     }
 
-    async fn send<D, E, F, Fut>(&self, call: F) -> Result<Response<D>, ExitCode>
+    /// Makes the client, runs `call` with it, and prints a failure: the outcome, or the exit code.
+    async fn send<T, E, F, Fut>(&self, call: F) -> Result<T, ExitCode>
     where
         E: DocumentedError,
         F: FnOnce(Client) -> Fut,
-        Fut: Future<Output = Result<Response<D>, Error<E>>>,
+        Fut: Future<Output = Result<T, Error<E>>>,
     {
         let client = self.client()?;
         call(client).await.map_err(|error| {
