@@ -4,13 +4,14 @@
 use std::collections::BTreeMap;
 
 use lark_spec::SpecSet;
-use lark_spec::model::EndpointSpec;
+use lark_spec::model::{EndpointSpec, EventSpec};
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
 use crate::docs::{doc, module_doc};
 use crate::names::{pascal, snake_ident};
-use crate::{Options, endpoint, render, surface, types};
+use crate::event::event_ident;
+use crate::{Options, endpoint, event, render, surface, types};
 
 /// One file to write below the client crate's `src/generated/`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -37,7 +38,18 @@ fn is_runtime_service(service: &str) -> bool {
 struct Node<'a> {
     children: BTreeMap<String, Node<'a>>,
     endpoints: Vec<&'a EndpointSpec>,
+    events: Vec<&'a EventSpec>,
     has_types: bool,
+}
+
+/// The module that holds a service version's events: `<service>::<version>::events`.
+pub const EVENTS_MODULE: &str = "events";
+
+impl Node<'_> {
+    /// A module of events only: no client accessor leads to it.
+    fn is_event_module(&self) -> bool {
+        !self.events.is_empty() && self.endpoints.is_empty() && self.children.is_empty()
+    }
 }
 
 /// The complete `src/generated/` tree for a spec set, sorted by path.
@@ -65,9 +77,42 @@ pub fn client_files(set: &SpecSet) -> Result<Vec<GeneratedFile>, syn::Error> {
             .endpoints
             .push(spec);
     }
+    for event_file in &set.events {
+        let spec = &event_file.spec;
+        if !is_runtime_service(&spec.service) {
+            let options = Options::client(&spec.service, &spec.version);
+            files.push(event_file_of(set, event_file, &options)?);
+        }
+        node_at(&mut root, &[&spec.service, &spec.version, EVENTS_MODULE])
+            .events
+            .push(spec);
+    }
     tree_files(&root, &mut Vec::new(), &mut files)?;
     files.sort_by(|a, b| a.path.cmp(&b.path));
     Ok(files)
+}
+
+/// The module file of one event spec.
+fn event_file_of(
+    set: &SpecSet,
+    event_file: &lark_spec::SpecFile<EventSpec>,
+    options: &Options,
+) -> Result<GeneratedFile, syn::Error> {
+    let spec = &event_file.spec;
+    let types = set.types_of(&spec.service, &spec.version).map(|t| &t.spec);
+    let reference = spec
+        .docs_url
+        .as_ref()
+        .map(|url| format!("\n\nReference: <{url}>"))
+        .unwrap_or_default();
+    let module_docs = module_doc(&format!(
+        "{}\n\n{}\n\nEvent type `{}`{reference}",
+        spec.summary,
+        spec.description.trim_end(),
+        spec.event_type,
+    ));
+    let path = format!("{}/{}/{EVENTS_MODULE}/{}.rs", spec.service, spec.version, spec.name);
+    module_file(path, &event_file.relative, module_docs, event(spec, types, options))
 }
 
 /// The runtime crate's `src/generated/` tree: the modules of [`RUNTIME_SERVICES`], with plain `mod.rs`
@@ -86,6 +131,27 @@ pub fn runtime_files(set: &SpecSet) -> Result<Vec<GeneratedFile>, syn::Error> {
             let children = modules.entry(parent).or_default();
             if !children.iter().any(|(name, _)| name == &child.0) {
                 children.push(child);
+            }
+        }
+    }
+    for event_file in set.events.iter().filter(|e| is_runtime_service(&e.spec.service)) {
+        let spec = &event_file.spec;
+        let options = Options::runtime(&spec.service, &spec.version);
+        files.push(event_file_of(set, event_file, &options)?);
+        let levels = [spec.service.as_str(), spec.version.as_str(), EVENTS_MODULE, spec.name.as_str()];
+        for depth in 0..levels.len() {
+            let parent = levels[..depth].join("/");
+            let summary = match depth {
+                3 => spec.summary.clone(),
+                2 => format!("Events of the `{}` {} API.", spec.service, spec.version),
+                _ => {
+                    let parent: Vec<String> = levels[..depth].iter().map(|s| (*s).to_owned()).collect();
+                    child_summary(&parent, levels[depth])
+                }
+            };
+            let children = modules.entry(parent).or_default();
+            if !children.iter().any(|(name, _)| name == levels[depth]) {
+                children.push((levels[depth].to_owned(), summary));
             }
         }
     }
@@ -168,6 +234,10 @@ fn tree_files(node: &Node<'_>, path: &mut Vec<String>, files: &mut Vec<Generated
             .to_owned(),
         [service] => format!("The `{service}` service, by API version."),
         [service, version] => format!("The `{service}` {version} API, by resource."),
+        _ if node.is_event_module() => format!(
+            "Events of the `{}` API: the typed bodies of what the platform pushes, for `lark_runtime::events::EventDispatcher::on`.",
+            path[..path.len() - 1].join("::")
+        ),
         _ => format!("Endpoints of the `{}` resource.", path.join("::")),
     };
     let module_docs = module_doc(&what);
@@ -176,7 +246,10 @@ fn tree_files(node: &Node<'_>, path: &mut Vec<String>, files: &mut Vec<Generated
         .keys()
         .map(|name| {
             let ident = snake_ident(name);
-            let docs = doc(&child_summary(path, name));
+            let docs = match node.children[name].is_event_module() {
+                true => doc(&format!("Events of the `{}` API.", path.join("::"))),
+                false => doc(&child_summary(path, name)),
+            };
             quote!(#docs pub mod #ident;)
         })
         .collect();
@@ -200,8 +273,25 @@ fn tree_files(node: &Node<'_>, path: &mut Vec<String>, files: &mut Vec<Generated
             modules.push(quote!(#docs pub mod #ident;));
         }
     }
-    let accessors = surface::accessors(path, node.children.keys(), &node.endpoints);
-    let registry = path.is_empty().then(|| registry(node));
+    for event in &node.events {
+        let ident = snake_ident(&event.name);
+        let docs = doc(&event.summary);
+        if is_runtime_service(&event.service) {
+            let [service, version] = [&event.service, &event.version].map(|name| snake_ident(name));
+            let events = snake_ident(EVENTS_MODULE);
+            modules.push(quote!(#docs pub use ::lark_runtime::generated::#service::#version::#events::#ident;));
+        } else {
+            modules.push(quote!(#docs pub mod #ident;));
+        }
+    }
+    let accessor_children = node
+        .children
+        .iter()
+        .filter(|(_, child)| !child.is_event_module())
+        .map(|(name, _)| name);
+    let accessors = (!node.is_event_module()).then(|| surface::accessors(path, accessor_children, &node.endpoints));
+    let registry = path.is_empty().then(|| (registry(node), event_registry(node)));
+    let registry = registry.map(|(endpoints, events)| quote!(#endpoints #events));
     let mut contents =
         format!("{GENERATED_MARKER} from the specs/ tree.\n// Do not edit by hand: run `cargo xtask codegen`.\n\n");
     contents.push_str(&render(quote!(#module_docs #(#modules)* #accessors #registry))?);
@@ -238,6 +328,28 @@ fn registry(root: &Node<'_>) -> TokenStream {
         /// Every endpoint of these bindings, with its types erased: what the local emulator answers and what
         /// tests run each reference page's examples through.
         pub static ENDPOINTS: [::lark_runtime::EndpointEntry; #count] = [#(#entries),*];
+    }
+}
+
+/// `EVENTS`: every event of the tree, for receivers that route or print any of them.
+fn event_registry(root: &Node<'_>) -> TokenStream {
+    fn collect<'a>(node: &Node<'a>, out: &mut Vec<&'a EventSpec>) {
+        out.extend(node.events.iter().copied());
+        node.children.values().for_each(|child| collect(child, out));
+    }
+    let mut events = Vec::new();
+    collect(root, &mut events);
+    let entries = events.iter().map(|spec| {
+        let [service, version, events_module, name] =
+            [&spec.service, &spec.version, EVENTS_MODULE, &spec.name].map(|part| snake_ident(part));
+        let body = event_ident(spec);
+        quote!(::lark_runtime::events::EventEntry::of::<#service::#version::#events_module::#name::#body>())
+    });
+    let count = events.len();
+    quote! {
+        /// Every event of these bindings, with its types erased: what `lark events listen` prints and what
+        /// tests run each reference page's delivery example through.
+        pub static EVENTS: [::lark_runtime::events::EventEntry; #count] = [#(#entries),*];
     }
 }
 

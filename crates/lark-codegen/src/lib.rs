@@ -14,6 +14,7 @@ mod cli;
 mod docs;
 mod endpoint;
 mod error_enum;
+mod event;
 mod layout;
 mod names;
 mod prelude;
@@ -23,12 +24,12 @@ mod shapes;
 mod surface;
 pub mod sync;
 
-use lark_spec::model::{EndpointSpec, TypesSpec};
+use lark_spec::model::{EndpointSpec, EventSpec, TypesSpec};
 use proc_macro2::TokenStream;
 use quote::quote;
 
 pub use cli::cli_files;
-pub use layout::{GENERATED_MARKER, GeneratedFile, RUNTIME_SERVICES, client_files, runtime_files};
+pub use layout::{EVENTS_MODULE, GENERATED_MARKER, GeneratedFile, RUNTIME_SERVICES, client_files, runtime_files};
 
 /// Choices that depend on where the generated code lives.
 #[derive(Clone)]
@@ -69,6 +70,11 @@ impl Options {
 /// The items of one endpoint; `types` are the named types of its service version.
 pub fn endpoint(spec: &EndpointSpec, types: Option<&TypesSpec>, options: &Options) -> TokenStream {
     endpoint::endpoint_items(spec, types, &options.types_path)
+}
+
+/// The items of one event: its typed body and the `lark_runtime::events::Event` impl.
+pub fn event(spec: &EventSpec, types: Option<&TypesSpec>, options: &Options) -> TokenStream {
+    event::event_items(spec, types, &options.types_path)
 }
 
 /// The items of a service version's named types.

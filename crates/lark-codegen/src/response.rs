@@ -29,26 +29,38 @@ pub(crate) fn response_data<'a>(spec: &'a EndpointSpec, data: &Ident, shapes: &m
         &format!("Response data of {}", spec.summary),
         "Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.",
     );
-    let members = fields.iter().map(|field| {
-        let docs = crate::docs::field_doc(field.schema);
-        let attributes = field.decoding_attributes(shapes);
-        let ident = &field.ident;
-        let ty = field.field_type();
-        quote!(#docs #attributes pub #ident: #ty,)
-    });
+    let definition = decoded_struct(data, docs, &fields, shapes);
     let partial_failure = partial_failure(spec, data, shapes);
     let page = page_impl(spec, data, &fields);
-    // `Default` only when it means something: an answer with none of the fields.
+    quote! {
+        #definition
+        #partial_failure
+        #page
+    }
+}
+
+/// A struct read from the platform (an answer's data, an event's body): unknown fields ignored, optional
+/// fields may be missing, scalars read leniently.
+pub(crate) fn decoded_struct(name: &Ident, docs: TokenStream, fields: &[FieldShape<'_>], shapes: &mut Shapes<'_>) -> TokenStream {
+    let members: Vec<TokenStream> = fields
+        .iter()
+        .map(|field| {
+            let docs = crate::docs::field_doc(field.schema);
+            let attributes = field.decoding_attributes(shapes);
+            let ident = &field.ident;
+            let ty = field.field_type();
+            quote!(#docs #attributes pub #ident: #ty,)
+        })
+        .collect();
+    // `Default` only when it means something: a value with none of the fields.
     let default = fields.iter().all(|field| field.optional).then(|| quote!(Default,));
     quote! {
         #docs
         #[derive(Debug, Clone, #default PartialEq, ::lark_runtime::__private::serde::Serialize, ::lark_runtime::__private::serde::Deserialize)]
         #[serde(crate = "::lark_runtime::__private::serde")]
-        pub struct #data {
+        pub struct #name {
             #(#members)*
         }
-        #partial_failure
-        #page
     }
 }
 

@@ -19,13 +19,17 @@ use crate::generated::auth::v3::tenant_access_token::internal::{InternalError, I
 /// token once and sends the call again.
 pub const INVALID_TOKEN_CODES: [i64; 4] = [99991663, 99991664, 99991668, 99991677];
 
-/// Supplies the access token for each call. Implement it for other flows (a store app's tenant key, a
-/// user token); the runtime ships [`StaticToken`] and [`TenantTokenProvider`].
+/// Supplies the access token for each call. Implement it for other flows (a user token); the runtime
+/// ships [`StaticToken`], [`TenantTokenProvider`] (self-built apps) and
+/// [`StoreAppTokenProvider`](crate::store_app::StoreAppTokenProvider) (store apps).
+///
+/// `tenant_key` is the tenant a call is for ([`Client::for_tenant`]): a store app holds one token per
+/// tenant; a self-built app belongs to one tenant and ignores it.
 pub trait TokenProvider: Send + Sync + fmt::Debug {
     /// A token valid for the next call.
-    fn access_token(&self) -> BoxFuture<'_, Result<AccessToken, AuthError>>;
+    fn access_token<'a>(&'a self, tenant_key: Option<&'a str>) -> BoxFuture<'a, Result<AccessToken, AuthError>>;
     /// The platform rejected `token` as invalid or expired: forget it if it is still the current one.
-    fn invalidate<'a>(&'a self, token: &'a AccessToken) -> BoxFuture<'a, ()>;
+    fn invalidate<'a>(&'a self, tenant_key: Option<&'a str>, token: &'a AccessToken) -> BoxFuture<'a, ()>;
 }
 
 /// The provider of a client that only calls endpoints which take no access token.
@@ -33,10 +37,10 @@ pub trait TokenProvider: Send + Sync + fmt::Debug {
 pub(crate) struct NoToken;
 
 impl TokenProvider for NoToken {
-    fn access_token(&self) -> BoxFuture<'_, Result<AccessToken, AuthError>> {
+    fn access_token<'a>(&'a self, _: Option<&'a str>) -> BoxFuture<'a, Result<AccessToken, AuthError>> {
         Box::pin(async { Err(AuthError::Transport("this client has no credentials".to_owned())) })
     }
-    fn invalidate<'a>(&'a self, _: &'a AccessToken) -> BoxFuture<'a, ()> {
+    fn invalidate<'a>(&'a self, _: Option<&'a str>, _: &'a AccessToken) -> BoxFuture<'a, ()> {
         Box::pin(async {})
     }
 }
@@ -46,10 +50,10 @@ impl TokenProvider for NoToken {
 pub struct StaticToken(pub AccessToken);
 
 impl TokenProvider for StaticToken {
-    fn access_token(&self) -> BoxFuture<'_, Result<AccessToken, AuthError>> {
+    fn access_token<'a>(&'a self, _: Option<&'a str>) -> BoxFuture<'a, Result<AccessToken, AuthError>> {
         Box::pin(async move { Ok(self.0.clone()) })
     }
-    fn invalidate<'a>(&'a self, _: &'a AccessToken) -> BoxFuture<'a, ()> {
+    fn invalidate<'a>(&'a self, _: Option<&'a str>, _: &'a AccessToken) -> BoxFuture<'a, ()> {
         Box::pin(async {})
     }
 }
@@ -73,6 +77,19 @@ pub enum AuthError {
     /// The token endpoint could not be reached or did not answer in time.
     #[error("cannot reach the token endpoint: {0}")]
     Transport(String),
+    /// A store app's call did not say which tenant it is for.
+    #[error("a store app's call needs a tenant: make it through client.for_tenant(tenant_key)")]
+    NoTenant,
+    /// A store app has no `app_ticket`, and none arrived within the wait after asking for a resend.
+    #[error(
+        "store app {app_id} has no app_ticket: none arrived within {waited:?} of asking the platform to resend it (is the app_ticket event reaching your dispatcher?)"
+    )]
+    NoAppTicket {
+        /// The app.
+        app_id: String,
+        /// How long the provider waited.
+        waited: Duration,
+    },
     /// The token endpoint's answer was not the expected JSON. The body is not quoted: it may hold a token.
     #[error(
         "the token endpoint answered HTTP {http_status} with a body that is not a token response: {reason}{}",
@@ -104,9 +121,16 @@ pub struct TenantTokenProvider {
     fetches: AtomicU64,
 }
 
-struct CachedToken {
-    token: AccessToken,
+pub(crate) struct CachedToken {
+    pub(crate) token: AccessToken,
     refresh_at: Instant,
+}
+
+impl CachedToken {
+    /// The token while it is fresh.
+    pub(crate) fn fresh(&self) -> Option<&AccessToken> {
+        (Instant::now() < self.refresh_at).then_some(&self.token)
+    }
 }
 
 impl TenantTokenProvider {
@@ -144,48 +168,58 @@ impl TenantTokenProvider {
                 log_id: response.log_id,
             });
         };
-        let lifetime = Duration::from_secs(u64::try_from(expire).unwrap_or(0));
-        // A short-lived token is refreshed at half its life rather than never being cached.
-        let margin = self.refresh_margin.min(lifetime / 2);
         tracing::debug!(expire, "fetched a tenant access token");
-        Ok(CachedToken {
-            token: AccessToken::from(token),
-            refresh_at: Instant::now() + lifetime - margin,
-        })
+        Ok(cached(token, expire, self.refresh_margin))
     }
 
     fn auth_error(&self, error: Error<InternalError>) -> AuthError {
-        match error {
-            Error::Api {
-                error, message, log_id, ..
-            } => AuthError::Rejected {
-                app_id: self.credentials.app_id().to_owned(),
-                code: error.code(),
-                msg: message,
-                log_id,
-            },
-            Error::Decode {
-                http_status,
-                reason,
-                log_id,
-                ..
-            } => AuthError::Decode {
-                http_status,
-                reason,
-                log_id,
-            },
-            other => AuthError::Transport(other.to_string()),
-        }
+        auth_error(self.credentials.app_id(), error)
+    }
+}
+
+/// The [`AuthError`] of a failed call to a token endpoint.
+pub(crate) fn auth_error<E: crate::DocumentedError>(app_id: &str, error: Error<E>) -> AuthError {
+    match error {
+        Error::Api {
+            error, message, log_id, ..
+        } => AuthError::Rejected {
+            app_id: app_id.to_owned(),
+            code: error.code(),
+            msg: message,
+            log_id,
+        },
+        Error::Decode {
+            http_status,
+            reason,
+            log_id,
+            ..
+        } => AuthError::Decode {
+            http_status,
+            reason,
+            log_id,
+        },
+        other => AuthError::Transport(other.to_string()),
+    }
+}
+
+/// A token and when to stop using it: `refresh_margin` before it expires, or at half its life when that
+/// is shorter (a short-lived token is then still cached).
+pub(crate) fn cached(token: impl Into<AccessToken>, expire_seconds: i32, refresh_margin: Duration) -> CachedToken {
+    let lifetime = Duration::from_secs(u64::try_from(expire_seconds).unwrap_or(0));
+    let margin = refresh_margin.min(lifetime / 2);
+    CachedToken {
+        token: token.into(),
+        refresh_at: Instant::now() + lifetime - margin,
     }
 }
 
 impl TokenProvider for TenantTokenProvider {
-    fn access_token(&self) -> BoxFuture<'_, Result<AccessToken, AuthError>> {
+    fn access_token<'a>(&'a self, _: Option<&'a str>) -> BoxFuture<'a, Result<AccessToken, AuthError>> {
         Box::pin(async move {
             // Holding the lock while fetching makes concurrent callers wait for one refresh.
             let mut cache = self.cache.lock().await;
-            if let Some(cached) = cache.as_ref().filter(|cached| Instant::now() < cached.refresh_at) {
-                return Ok(cached.token.clone());
+            if let Some(token) = cache.as_ref().and_then(CachedToken::fresh) {
+                return Ok(token.clone());
             }
             let fresh = self.fetch().await?;
             let token = fresh.token.clone();
@@ -194,7 +228,7 @@ impl TokenProvider for TenantTokenProvider {
         })
     }
 
-    fn invalidate<'a>(&'a self, token: &'a AccessToken) -> BoxFuture<'a, ()> {
+    fn invalidate<'a>(&'a self, _: Option<&'a str>, token: &'a AccessToken) -> BoxFuture<'a, ()> {
         Box::pin(async move {
             let mut cache = self.cache.lock().await;
             if cache.as_ref().is_some_and(|cached| &cached.token == token) {

@@ -161,7 +161,7 @@ impl Client {
                 true => None,
                 false => Some(
                     self.tokens()
-                        .access_token()
+                        .access_token(self.tenant_key())
                         .await
                         .map_err(|source| Error::Auth { endpoint, source })?,
                 ),
@@ -188,7 +188,7 @@ impl Client {
                 // One refresh per call: an expired token is normal, a token rejected twice is not.
                 refreshed_token = true;
                 tracing::info!("access token rejected; refreshing it and sending again");
-                self.tokens().invalidate(token).await;
+                self.tokens().invalidate(self.tenant_key(), token).await;
                 continue;
             }
             let delay = match failed.retry {

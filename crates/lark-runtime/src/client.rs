@@ -6,6 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::auth::{NoToken, TenantTokenProvider, TokenProvider};
+use crate::store_app::StoreAppTokenProvider;
 use crate::credentials::AppCredentials;
 use crate::http::BodyLimits;
 use crate::pacing::{Pacers, Pacing};
@@ -48,6 +49,7 @@ pub enum ConfigError {
 pub struct ClientBuilder {
     base_url: String,
     credentials: Option<AppCredentials>,
+    store_app: Option<AppCredentials>,
     token_provider: Option<Arc<dyn TokenProvider>>,
     allow_insecure_http: bool,
     connect_timeout: Duration,
@@ -65,6 +67,7 @@ impl Default for ClientBuilder {
         Self {
             base_url: FEISHU.to_owned(),
             credentials: None,
+            store_app: None,
             token_provider: None,
             allow_insecure_http: false,
             connect_timeout: Duration::from_secs(5),
@@ -89,6 +92,14 @@ impl ClientBuilder {
     /// A self-built app's id and secret: the client fetches and refreshes its tenant access token.
     pub fn app_credentials(mut self, credentials: AppCredentials) -> Self {
         self.credentials = Some(credentials);
+        self
+    }
+
+    /// A store (ISV) app's id and secret: the client keeps the latest `app_ticket` (feed it with
+    /// [`Client::store_app`] or an event dispatcher), trades it for an app access token, and that for one
+    /// tenant access token per tenant; calls name their tenant with [`Client::for_tenant`].
+    pub fn store_app_credentials(mut self, credentials: AppCredentials) -> Self {
+        self.store_app = Some(credentials);
         self
     }
 
@@ -198,22 +209,34 @@ impl ClientBuilder {
             retry: self.retry.clone(),
             max_body_bytes: self.max_body_bytes,
             pacers: Pacers::new(pacing),
+            store_app: None,
         };
-        let tokens: Arc<dyn TokenProvider> = match (self.token_provider, self.credentials) {
-            (Some(provider), _) => provider,
-            (None, Some(credentials)) => {
-                // The token endpoint takes no token: a client of its own calls it.
-                let transport = Client {
-                    inner: Arc::new(inner(Arc::new(NoToken), self.pacing.clone())),
-                    timeouts: self.timeouts,
-                };
+        // The token endpoints take no token: a client of its own calls them.
+        let transport = Client {
+            inner: Arc::new(inner(Arc::new(NoToken), self.pacing.clone())),
+            timeouts: self.timeouts,
+            tenant_key: None,
+        };
+        let mut store_app = None;
+        let tokens: Arc<dyn TokenProvider> = match (self.token_provider, self.store_app, self.credentials) {
+            (Some(provider), _, _) => provider,
+            (None, Some(credentials), _) => {
+                let provider = StoreAppTokenProvider::new(transport, credentials, self.token_refresh_margin);
+                store_app = Some(Arc::clone(&provider));
+                provider
+            }
+            (None, None, Some(credentials)) => {
                 TenantTokenProvider::new(transport, credentials, self.token_refresh_margin)
             }
-            (None, None) => return Err(ConfigError::NoCredentials),
+            (None, None, None) => return Err(ConfigError::NoCredentials),
         };
         Ok(Client {
-            inner: Arc::new(inner(tokens, self.pacing)),
+            inner: Arc::new(Inner {
+                store_app,
+                ..inner(tokens, self.pacing)
+            }),
             timeouts: self.timeouts,
+            tenant_key: None,
         })
     }
 }
@@ -233,6 +256,8 @@ pub struct Client {
     inner: Arc<Inner>,
     /// This handle's time limits: [`Client::with_timeouts`] gives a handle with others.
     timeouts: Timeouts,
+    /// The tenant this handle's calls are for (store apps): [`Client::for_tenant`].
+    tenant_key: Option<Arc<str>>,
 }
 
 struct Inner {
@@ -242,6 +267,7 @@ struct Inner {
     retry: RetryPolicy,
     max_body_bytes: usize,
     pacers: Pacers,
+    store_app: Option<Arc<StoreAppTokenProvider>>,
 }
 
 impl fmt::Debug for Client {
@@ -251,6 +277,7 @@ impl fmt::Debug for Client {
             .field("tokens", &self.inner.tokens)
             .field("retry", &self.inner.retry)
             .field("timeouts", &self.timeouts)
+            .field("tenant_key", &self.tenant_key)
             .finish_non_exhaustive()
     }
 }
@@ -264,6 +291,27 @@ impl Client {
     /// The token provider, e.g. to count token requests.
     pub fn token_provider(&self) -> &Arc<dyn TokenProvider> {
         &self.inner.tokens
+    }
+
+    /// The token provider of a client built with
+    /// [`store_app_credentials`](ClientBuilder::store_app_credentials): give it `app_ticket`s.
+    pub fn store_app(&self) -> Option<&Arc<StoreAppTokenProvider>> {
+        self.inner.store_app.as_ref()
+    }
+
+    /// The same client (pool, token caches, pacing shared) making its calls for one tenant: what a store
+    /// app needs, since it holds a tenant access token per tenant. Self-built apps need not use it.
+    pub fn for_tenant(&self, tenant_key: impl Into<String>) -> Self {
+        Self {
+            inner: Arc::clone(&self.inner),
+            timeouts: self.timeouts,
+            tenant_key: Some(Arc::from(tenant_key.into())),
+        }
+    }
+
+    /// The tenant this handle's calls are for, if one was named.
+    pub fn tenant_key(&self) -> Option<&str> {
+        self.tenant_key.as_deref()
     }
 
     pub(crate) fn tokens(&self) -> &dyn TokenProvider {
@@ -288,6 +336,7 @@ impl Client {
         Self {
             inner: Arc::clone(&self.inner),
             timeouts,
+            tenant_key: self.tenant_key.clone(),
         }
     }
 

@@ -454,3 +454,54 @@ pub struct TypesSpec {
     /// The types by name (PascalCase).
     pub types: UniqueMap<Schema>,
 }
+
+/// One event the platform pushes to an app, as written in a spec with `kind: event`
+/// (e.g. `specs/attendance/v1/events/user_flow_created.yaml`).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct EventSpec {
+    /// Always `event`: what tells an event spec from an endpoint spec.
+    pub kind: SpecKind,
+    /// Service the event belongs to, e.g. `attendance`.
+    pub service: String,
+    /// API version, e.g. `v1`.
+    pub version: String,
+    /// Module name of the event, e.g. `user_flow_created_v1`.
+    pub name: String,
+    /// The event type string the platform sends, e.g. `attendance.user_flow.created_v1`.
+    pub event_type: String,
+    /// The delivery's envelope: `"2.0"` (`schema`, `header`, `event`) or `"1.0"` (`uuid`, `token`, `event`).
+    pub schema: EventSchema,
+    /// One line saying when the platform sends the event.
+    pub summary: String,
+    /// Longer text from the reference page.
+    #[serde(default)]
+    pub description: String,
+    /// Address of the official reference page.
+    #[serde(default)]
+    pub docs_url: Option<String>,
+    /// Fields of the event body (the delivery's `event` object).
+    #[serde(default)]
+    pub payload: Fields,
+    /// The reference page's example of a whole delivery, envelope included.
+    #[serde(default)]
+    pub example: Option<serde_json::Value>,
+}
+
+/// Kinds of spec other than an endpoint, named by a top-level `kind` key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SpecKind {
+    /// An event the platform pushes.
+    Event,
+}
+
+/// The envelope of an event delivery.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+pub enum EventSchema {
+    /// `{"schema": "2.0", "header": {event_id, event_type, token, ...}, "event": {...}}`.
+    #[serde(rename = "2.0")]
+    V2,
+    /// The older form some events still use: `{"uuid", "token", "ts", "type": "event_callback", "event": {"type", ...}}`.
+    #[serde(rename = "1.0")]
+    V1,
+}

@@ -6,8 +6,8 @@ use serde::de::{self, DeserializeOwned, Visitor};
 
 use crate::locate::Location;
 use crate::model::{
-    AuthSpec, EndpointSpec, EnumValue, ErrorSpec, HttpSpec, PartialFailureSpec, RateLimitSpec, RequestSpec,
-    ResponseSpec, Schema, TypesSpec,
+    AuthSpec, EndpointSpec, EnumValue, ErrorSpec, EventSpec, HttpSpec, PartialFailureSpec, RateLimitSpec,
+    RequestSpec, ResponseSpec, Schema, TypesSpec,
 };
 use crate::path::{FieldPath, Segment};
 use crate::validate::Problem;
@@ -24,6 +24,18 @@ pub(crate) struct Unreadable {
 pub(crate) enum DocumentKind {
     Endpoint,
     Types,
+    Event,
+}
+
+/// Whether `text` declares itself an event spec (`kind: event` at the top). A document that does not
+/// parse at all is not one: the endpoint parse then reports why.
+pub(crate) fn declares_event(text: &str) -> bool {
+    #[derive(serde::Deserialize)]
+    struct Kind {
+        #[serde(default)]
+        kind: Option<String>,
+    }
+    serde_yaml::from_str::<Kind>(text).is_ok_and(|doc| doc.kind.as_deref() == Some("event"))
 }
 
 /// Parses `text`; unknown keys come back as problems beside the value.
@@ -104,6 +116,7 @@ fn expected_keys(parent: &FieldPath, kind: DocumentKind) -> Vec<&'static str> {
     let fields = match (kind, keys.as_slice()) {
         (DocumentKind::Endpoint, []) => struct_fields::<EndpointSpec>(),
         (DocumentKind::Types, []) => struct_fields::<TypesSpec>(),
+        (DocumentKind::Event, []) => struct_fields::<EventSpec>(),
         (DocumentKind::Endpoint, ["http"]) => struct_fields::<HttpSpec>(),
         (DocumentKind::Endpoint, ["auth"]) => struct_fields::<AuthSpec>(),
         (DocumentKind::Endpoint, ["rate_limit"]) => struct_fields::<RateLimitSpec>(),

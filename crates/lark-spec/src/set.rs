@@ -8,8 +8,8 @@ use serde::de::DeserializeOwned;
 
 use crate::error::{SpecError, SpecErrors};
 use crate::locate::locate;
-use crate::model::{EndpointSpec, TypesSpec};
-use crate::parse::{DocumentKind, parse};
+use crate::model::{EndpointSpec, EventSpec, TypesSpec};
+use crate::parse::{DocumentKind, declares_event, parse};
 use crate::path::FieldPath;
 use crate::validate::{self, Problem};
 
@@ -36,6 +36,8 @@ pub struct SpecSet {
     pub endpoints: Vec<SpecFile<EndpointSpec>>,
     /// Named types, one file per service version, sorted by relative path.
     pub types: Vec<SpecFile<TypesSpec>>,
+    /// Events the platform pushes (specs with `kind: event`), sorted by relative path.
+    pub events: Vec<SpecFile<EventSpec>>,
 }
 
 impl SpecSet {
@@ -101,6 +103,7 @@ struct Loader {
     /// Each parsed file with the problems its parse found (unknown keys).
     endpoints: Vec<(SpecFile<EndpointSpec>, Vec<Problem>)>,
     types: Vec<(SpecFile<TypesSpec>, Vec<Problem>)>,
+    events: Vec<(SpecFile<EventSpec>, Vec<Problem>)>,
     errors: Vec<SpecError>,
 }
 
@@ -119,6 +122,18 @@ impl Loader {
         if Path::new(&relative).file_name().is_some_and(|name| name == TYPES_FILE) {
             if let Some((spec, problems)) = self.parse(&file, &text, DocumentKind::Types) {
                 self.types.push((
+                    SpecFile {
+                        file,
+                        relative,
+                        text,
+                        spec,
+                    },
+                    problems,
+                ));
+            }
+        } else if declares_event(&text) {
+            if let Some((spec, problems)) = self.parse(&file, &text, DocumentKind::Event) {
+                self.events.push((
                     SpecFile {
                         file,
                         relative,
@@ -191,10 +206,27 @@ impl Loader {
             }
             self.errors.extend(located(&endpoint.file, &endpoint.text, problems));
         }
+        let mut event_types = BTreeMap::new();
+        for (event, mut problems) in self.events.iter().cloned() {
+            let spec = &event.spec;
+            let types = self
+                .types
+                .iter()
+                .find(|(t, _)| t.spec.service == spec.service && t.spec.version == spec.version);
+            problems.extend(validate::event(spec, types.map(|(t, _)| &t.spec)));
+            if let Some(first) = event_types.insert(spec.event_type.clone(), event.relative.clone()) {
+                problems.push(Problem::new(
+                    FieldPath::root().key("event_type"),
+                    format!("{first} already defines event `{}`", spec.event_type),
+                ));
+            }
+            self.errors.extend(located(&event.file, &event.text, problems));
+        }
         if self.errors.is_empty() {
             Ok(SpecSet {
                 endpoints: self.endpoints.into_iter().map(|(file, _)| file).collect(),
                 types: self.types.into_iter().map(|(file, _)| file).collect(),
+                events: self.events.into_iter().map(|(file, _)| file).collect(),
             })
         } else {
             self.errors

@@ -3,7 +3,7 @@
 
 use std::collections::{BTreeSet, HashSet};
 
-use crate::model::{EndpointSpec, Number, PartialFailureSpec, ReasonsIn, ResponseKind, Schema, TypeName, TypesSpec};
+use crate::model::{EndpointSpec, EventSchema, EventSpec, Number, PartialFailureSpec, ReasonsIn, ResponseKind, Schema, TypeName, TypesSpec};
 use crate::path::FieldPath;
 
 /// One problem found in a document, before it is given a line and column.
@@ -102,6 +102,57 @@ pub(crate) fn types(spec: &TypesSpec) -> Vec<Problem> {
         check.schema(&path, schema, Place::Other);
     }
     check.problems
+}
+
+/// Every problem of an event spec; `types` are the named types of its service version.
+pub(crate) fn event(spec: &EventSpec, types: Option<&TypesSpec>) -> Vec<Problem> {
+    let mut check = Checker {
+        types,
+        problems: Vec::new(),
+    };
+    let root = FieldPath::root();
+    for (key, value) in [("service", &spec.service), ("version", &spec.version), ("name", &spec.name)] {
+        check.module_name(&root.key(key), value);
+    }
+    if spec.summary.trim().is_empty() {
+        check.push(&root.key("summary"), "must not be empty");
+    }
+    let event_type = &spec.event_type;
+    if event_type.is_empty() || event_type.contains(char::is_whitespace) {
+        check.push(&root.key("event_type"), format!("`{event_type}` is not an event type"));
+    }
+    check.fields(&root.key("payload"), &spec.payload, Place::Other);
+    if let Some(example) = &spec.example
+        && let Err(message) = event_example_fits(spec, example)
+    {
+        check.push(&root.key("example"), format!("example does not fit: {message}"));
+    }
+    check.problems
+}
+
+/// A delivery example must have its schema's envelope and name this spec's event type (its payload is
+/// checked by decoding it in the client's tests, as answers are).
+fn event_example_fits(spec: &EventSpec, example: &serde_json::Value) -> Result<(), String> {
+    let text = |pointer: &str| example.pointer(pointer).and_then(serde_json::Value::as_str);
+    let (type_at, id_at) = match spec.schema {
+        EventSchema::V2 => {
+            if text("/schema") != Some("2.0") {
+                return Err("a 2.0 delivery has `\"schema\": \"2.0\"`".to_owned());
+            }
+            ("/header/event_type", "/header/event_id")
+        }
+        EventSchema::V1 => ("/event/type", "/uuid"),
+    };
+    if text(type_at) != Some(spec.event_type.as_str()) {
+        return Err(format!("`{type_at}` must be \"{}\"", spec.event_type));
+    }
+    if text(id_at).is_none() {
+        return Err(format!("`{id_at}` (the event's id) is missing"));
+    }
+    if !example.get("event").is_some_and(serde_json::Value::is_object) {
+        return Err("`event` must be an object".to_owned());
+    }
+    Ok(())
 }
 
 impl Checker<'_> {

@@ -3510,13 +3510,188 @@ pub mod attendance_v1_user_tasks_query {
 #[derive(Debug, ::clap::Subcommand)]
 #[allow(clippy::large_enum_variant)]
 pub enum AuthCommand {
+    /// The `app_access_token` resource.
+    AppAccessToken { #[command(subcommand)] method: AuthAppAccessTokenCommand },
+    /// The `app_ticket` resource.
+    AppTicket { #[command(subcommand)] method: AuthAppTicketCommand },
     /// The `tenant_access_token` resource.
     TenantAccessToken { #[command(subcommand)] method: AuthTenantAccessTokenCommand },
 }
 impl AuthCommand {
     async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
         match self {
+            Self::AppAccessToken { method } => method.run(context).await,
+            Self::AppTicket { method } => method.run(context).await,
             Self::TenantAccessToken { method } => method.run(context).await,
+        }
+    }
+}
+/// Endpoints of the `auth` `app_access_token` resource.
+#[derive(Debug, ::clap::Subcommand)]
+#[allow(clippy::large_enum_variant)]
+pub enum AuthAppAccessTokenCommand {
+    /// 自建应用获取 app_access_token — Get an app access token for a self-built app.
+    Internal(auth_v3_app_access_token_internal::Args),
+    /// 商店应用获取 app_access_token — Get an app access token for a store app.
+    Store(auth_v3_app_access_token_store::Args),
+}
+impl AuthAppAccessTokenCommand {
+    async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
+        match self {
+            Self::Internal(args) => args.run(context).await,
+            Self::Store(args) => args.run(context).await,
+        }
+    }
+}
+/// `lark auth app-access-token internal`: arguments and run.
+pub mod auth_v3_app_access_token_internal {
+    #[allow(unused_imports)]
+    use ::lark_openapi::auth::v3::app_access_token::internal::*;
+    use ::lark_openapi::Api as _;
+    /// 自建应用获取 app_access_token — Get an app access token for a self-built app.
+    ///
+    /// `POST /open-apis/auth/v3/app_access_token/internal`
+    #[derive(Debug, ::clap::Args)]
+    pub struct Args {
+        /// 应用唯一标识 — the app's id, given when the app is created.
+        ///
+        /// Example: `"cli_slkdjalasdkjasd"`
+        #[arg(long = "app-id")]
+        app_id: Option<String>,
+        /// 应用秘钥 — the app's secret, given when the app is created.
+        ///
+        /// Example: `"dskLLdkasdjlasdKK"`
+        #[arg(long = "app-secret")]
+        app_secret: Option<String>,
+    }
+    impl Args {
+        /// Builds the request from the arguments, sends it and prints the outcome.
+        pub async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
+            let mut builder = InternalRequest::builder();
+            if let Some(value) = self.app_id {
+                builder = builder.app_id(value);
+            }
+            if let Some(value) = self.app_secret {
+                builder = builder.app_secret(value);
+            }
+            let request = match builder.build() {
+                Ok(request) => request,
+                Err(error) => return context.invalid(&error),
+            };
+            context
+                .finish(|client| async move {
+                    client.auth().v3().app_access_token().internal(request).await
+                })
+                .await
+        }
+    }
+}
+/// `lark auth app-access-token store`: arguments and run.
+pub mod auth_v3_app_access_token_store {
+    #[allow(unused_imports)]
+    use ::lark_openapi::auth::v3::app_access_token::store::*;
+    use ::lark_openapi::Api as _;
+    /// 商店应用获取 app_access_token — Get an app access token for a store app.
+    ///
+    /// `POST /open-apis/auth/v3/app_access_token`
+    #[derive(Debug, ::clap::Args)]
+    pub struct Args {
+        /// 应用唯一标识 — the app's id, given when the app is created.
+        ///
+        /// Example: `"cli_slkdjalasdkjasd"`
+        #[arg(long = "app-id")]
+        app_id: Option<String>,
+        /// 应用秘钥 — the app's secret, given when the app is created.
+        ///
+        /// Example: `"dskLLdkasdjlasdKK"`
+        #[arg(long = "app-secret")]
+        app_secret: Option<String>,
+        /// 平台定时推送的临时凭证 — the short-lived ticket the platform pushes to a store app through the
+        /// `app_ticket` event (hourly, or when asked with `app_ticket/resend`).
+        ///
+        /// Example: `"dskLLdkasd"`
+        #[arg(long = "app-ticket")]
+        app_ticket: Option<String>,
+    }
+    impl Args {
+        /// Builds the request from the arguments, sends it and prints the outcome.
+        pub async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
+            let mut builder = StoreRequest::builder();
+            if let Some(value) = self.app_id {
+                builder = builder.app_id(value);
+            }
+            if let Some(value) = self.app_secret {
+                builder = builder.app_secret(value);
+            }
+            if let Some(value) = self.app_ticket {
+                builder = builder.app_ticket(value);
+            }
+            let request = match builder.build() {
+                Ok(request) => request,
+                Err(error) => return context.invalid(&error),
+            };
+            context
+                .finish(|client| async move {
+                    client.auth().v3().app_access_token().store(request).await
+                })
+                .await
+        }
+    }
+}
+/// Endpoints of the `auth` `app_ticket` resource.
+#[derive(Debug, ::clap::Subcommand)]
+#[allow(clippy::large_enum_variant)]
+pub enum AuthAppTicketCommand {
+    /// 重新获取 app_ticket — Ask the platform to push the `app_ticket` event to a store app now.
+    Resend(auth_v3_app_ticket_resend::Args),
+}
+impl AuthAppTicketCommand {
+    async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
+        match self {
+            Self::Resend(args) => args.run(context).await,
+        }
+    }
+}
+/// `lark auth app-ticket resend`: arguments and run.
+pub mod auth_v3_app_ticket_resend {
+    #[allow(unused_imports)]
+    use ::lark_openapi::auth::v3::app_ticket::resend::*;
+    use ::lark_openapi::Api as _;
+    /// 重新获取 app_ticket — Ask the platform to push the `app_ticket` event to a store app now.
+    ///
+    /// `POST /open-apis/auth/v3/app_ticket/resend`
+    #[derive(Debug, ::clap::Args)]
+    pub struct Args {
+        /// 应用唯一标识 — the app's id, given when the app is created.
+        ///
+        /// Example: `"cli_slkdjalasdkjasd"`
+        #[arg(long = "app-id")]
+        app_id: Option<String>,
+        /// 应用秘钥 — the app's secret, given when the app is created.
+        ///
+        /// Example: `"dskLLdkasdjlasdKK"`
+        #[arg(long = "app-secret")]
+        app_secret: Option<String>,
+    }
+    impl Args {
+        /// Builds the request from the arguments, sends it and prints the outcome.
+        pub async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
+            let mut builder = ResendRequest::builder();
+            if let Some(value) = self.app_id {
+                builder = builder.app_id(value);
+            }
+            if let Some(value) = self.app_secret {
+                builder = builder.app_secret(value);
+            }
+            let request = match builder.build() {
+                Ok(request) => request,
+                Err(error) => return context.invalid(&error),
+            };
+            context
+                .finish(|client| async move {
+                    client.auth().v3().app_ticket().resend(request).await
+                })
+                .await
         }
     }
 }
@@ -3526,11 +3701,14 @@ impl AuthCommand {
 pub enum AuthTenantAccessTokenCommand {
     /// 自建应用获取 tenant_access_token — Get a tenant access token for a self-built app.
     Internal(auth_v3_tenant_access_token_internal::Args),
+    /// 商店应用获取 tenant_access_token — Get a tenant access token of one tenant for a store app.
+    Store(auth_v3_tenant_access_token_store::Args),
 }
 impl AuthTenantAccessTokenCommand {
     async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
         match self {
             Self::Internal(args) => args.run(context).await,
+            Self::Store(args) => args.run(context).await,
         }
     }
 }
@@ -3572,6 +3750,50 @@ pub mod auth_v3_tenant_access_token_internal {
             context
                 .finish(|client| async move {
                     client.auth().v3().tenant_access_token().internal(request).await
+                })
+                .await
+        }
+    }
+}
+/// `lark auth tenant-access-token store`: arguments and run.
+pub mod auth_v3_tenant_access_token_store {
+    #[allow(unused_imports)]
+    use ::lark_openapi::auth::v3::tenant_access_token::store::*;
+    use ::lark_openapi::Api as _;
+    /// 商店应用获取 tenant_access_token — Get a tenant access token of one tenant for a store app.
+    ///
+    /// `POST /open-apis/auth/v3/tenant_access_token`
+    #[derive(Debug, ::clap::Args)]
+    pub struct Args {
+        /// 应用访问凭证 — the store app's app access token (from `app_access_token/store`).
+        ///
+        /// Example: `"a-32bd8551db2f081cbfd26293f27516390b9feb04"`
+        #[arg(long = "app-access-token")]
+        app_access_token: Option<String>,
+        /// 租户唯一标识 — the tenant's key on the platform; the platform pushes it when a tenant first enables
+        /// the app, and it is part of a signed-in user's identity.
+        ///
+        /// Example: `"73658811060f175d"`
+        #[arg(long = "tenant-key")]
+        tenant_key: Option<String>,
+    }
+    impl Args {
+        /// Builds the request from the arguments, sends it and prints the outcome.
+        pub async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
+            let mut builder = StoreRequest::builder();
+            if let Some(value) = self.app_access_token {
+                builder = builder.app_access_token(value);
+            }
+            if let Some(value) = self.tenant_key {
+                builder = builder.tenant_key(value);
+            }
+            let request = match builder.build() {
+                Ok(request) => request,
+                Err(error) => return context.invalid(&error),
+            };
+            context
+                .finish(|client| async move {
+                    client.auth().v3().tenant_access_token().store(request).await
                 })
                 .await
         }

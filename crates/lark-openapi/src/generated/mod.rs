@@ -28,7 +28,7 @@ impl Api for ::lark_runtime::Client {
 }
 /// Every endpoint of these bindings, with its types erased: what the local emulator answers and what
 /// tests run each reference page's examples through.
-pub static ENDPOINTS: [::lark_runtime::EndpointEntry; 40usize] = [
+pub static ENDPOINTS: [::lark_runtime::EndpointEntry; 44usize] = [
     ::lark_runtime::EndpointEntry::of::<
         attendance::v1::approval_infos::process::ProcessRequest,
     >(),
@@ -123,6 +123,27 @@ pub static ENDPOINTS: [::lark_runtime::EndpointEntry; 40usize] = [
         attendance::v1::user_tasks::query::QueryRequest,
     >(),
     ::lark_runtime::EndpointEntry::of::<
+        auth::v3::app_access_token::internal::InternalRequest,
+    >(),
+    ::lark_runtime::EndpointEntry::of::<
+        auth::v3::app_access_token::store::StoreRequest,
+    >(),
+    ::lark_runtime::EndpointEntry::of::<auth::v3::app_ticket::resend::ResendRequest>(),
+    ::lark_runtime::EndpointEntry::of::<
         auth::v3::tenant_access_token::internal::InternalRequest,
     >(),
+    ::lark_runtime::EndpointEntry::of::<
+        auth::v3::tenant_access_token::store::StoreRequest,
+    >(),
+];
+/// Every event of these bindings, with its types erased: what `lark events listen` prints and what
+/// tests run each reference page's delivery example through.
+pub static EVENTS: [::lark_runtime::events::EventEntry; 3usize] = [
+    ::lark_runtime::events::EventEntry::of::<
+        attendance::v1::events::user_flow_created_v1::UserFlowCreatedV1,
+    >(),
+    ::lark_runtime::events::EventEntry::of::<
+        attendance::v1::events::user_task_updated_v1::UserTaskUpdatedV1,
+    >(),
+    ::lark_runtime::events::EventEntry::of::<auth::v3::events::app_ticket::AppTicket>(),
 ];

@@ -8,6 +8,8 @@ pub mod types;
 pub mod approval_infos;
 /// The `archive_rule` resource.
 pub mod archive_rule;
+/// Events of the `attendance::v1` API.
+pub mod events;
 /// The `files` resource.
 pub mod files;
 /// The `groups` resource.

@@ -720,6 +720,87 @@ impl ::lark_runtime::Validate for ResultSupplement {
             );
     }
 }
+/// 打卡结果 — a check-in or check-out result as the user_task.updated_v1 event names it.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum TaskStatusValue {
+    /// `"NoNeedCheck"`: 无需打卡 — no punch needed.
+    NoNeedCheck,
+    /// `"SystemCheck"`: 系统打卡 — punched by the system.
+    SystemCheck,
+    /// `"Normal"`: 正常 — on time.
+    Normal,
+    /// `"Early"`: 早退 — left early.
+    Early,
+    /// `"Late"`: 迟到 — late.
+    Late,
+    /// `"Lack"`: 缺卡 — punch missing.
+    Lack,
+    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
+    /// fails validation.
+    Unknown(String),
+}
+impl ::lark_runtime::enums::StringEnum for TaskStatusValue {
+    fn from_wire(value: &str) -> Self {
+        match value {
+            "NoNeedCheck" => Self::NoNeedCheck,
+            "SystemCheck" => Self::SystemCheck,
+            "Normal" => Self::Normal,
+            "Early" => Self::Early,
+            "Late" => Self::Late,
+            "Lack" => Self::Lack,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+    fn as_wire(&self) -> &str {
+        match self {
+            Self::NoNeedCheck => "NoNeedCheck",
+            Self::SystemCheck => "SystemCheck",
+            Self::Normal => "Normal",
+            Self::Early => "Early",
+            Self::Late => "Late",
+            Self::Lack => "Lack",
+            Self::Unknown(value) => value,
+        }
+    }
+    fn is_known(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
+    }
+}
+impl ::lark_runtime::__private::serde::Serialize for TaskStatusValue {
+    fn serialize<S: ::lark_runtime::__private::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        ::lark_runtime::enums::serialize_string_enum(self, serializer)
+    }
+}
+impl<'de> ::lark_runtime::__private::serde::Deserialize<'de> for TaskStatusValue {
+    fn deserialize<D: ::lark_runtime::__private::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        ::lark_runtime::enums::deserialize_string_enum(deserializer)
+    }
+}
+impl ::std::fmt::Display for TaskStatusValue {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(::lark_runtime::enums::StringEnum::as_wire(self))
+    }
+}
+impl ::lark_runtime::Validate for TaskStatusValue {
+    fn validate_at(
+        &self,
+        at: &::lark_runtime::validate::FieldPath<'_>,
+        violations: &mut ::lark_runtime::validate::Violations,
+    ) {
+        violations
+            .known_enum_value(
+                at,
+                ::lark_runtime::enums::StringEnum::is_known(self),
+                self,
+            );
+    }
+}
 /// 班次类型 — kind of shift segment.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]

@@ -2,6 +2,12 @@
 // Do not edit by hand: run `cargo xtask codegen`.
 
 //! The `auth` v3 API, by resource.
+/// The `app_access_token` resource.
+pub mod app_access_token;
+/// The `app_ticket` resource.
+pub mod app_ticket;
+/// Events of the `auth::v3` API.
+pub mod events;
 /// The `tenant_access_token` resource.
 pub mod tenant_access_token;
 /// Endpoints below `auth::v3`; reach it from a client through [`Api`](crate::Api).
@@ -10,6 +16,18 @@ pub struct AuthV3Api<'a> {
     pub(crate) client: &'a ::lark_runtime::Client,
 }
 impl<'a> AuthV3Api<'a> {
+    /// The `app_access_token` resource.
+    pub fn app_access_token(&self) -> app_access_token::AuthV3AppAccessTokenApi<'a> {
+        app_access_token::AuthV3AppAccessTokenApi {
+            client: self.client,
+        }
+    }
+    /// The `app_ticket` resource.
+    pub fn app_ticket(&self) -> app_ticket::AuthV3AppTicketApi<'a> {
+        app_ticket::AuthV3AppTicketApi {
+            client: self.client,
+        }
+    }
     /// The `tenant_access_token` resource.
     pub fn tenant_access_token(
         &self,

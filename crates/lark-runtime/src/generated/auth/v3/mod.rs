@@ -2,5 +2,11 @@
 // Do not edit by hand: run `cargo xtask codegen`.
 
 //! The `auth::v3` modules.
+/// The `app_access_token` resource.
+pub mod app_access_token;
+/// The `app_ticket` resource.
+pub mod app_ticket;
 /// The `tenant_access_token` resource.
 pub mod tenant_access_token;
+/// Events of the `auth` v3 API.
+pub mod events;

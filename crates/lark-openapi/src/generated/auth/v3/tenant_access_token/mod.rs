@@ -4,6 +4,8 @@
 //! Endpoints of the `auth::v3::tenant_access_token` resource.
 /// 自建应用获取 tenant_access_token — Get a tenant access token for a self-built app.
 pub use ::lark_runtime::generated::auth::v3::tenant_access_token::internal;
+/// 商店应用获取 tenant_access_token — Get a tenant access token of one tenant for a store app.
+pub use ::lark_runtime::generated::auth::v3::tenant_access_token::store;
 /// Endpoints below `auth::v3::tenant_access_token`; reach it from a client through [`Api`](crate::Api).
 #[derive(Debug, Clone, Copy)]
 pub struct AuthV3TenantAccessTokenApi<'a> {
@@ -21,6 +23,20 @@ impl<'a> AuthV3TenantAccessTokenApi<'a> {
     ) -> Result<
         ::lark_runtime::Response<internal::InternalResponse>,
         ::lark_runtime::Error<internal::InternalError>,
+    > {
+        self.client.execute(&request).await
+    }
+    /// 商店应用获取 tenant_access_token — Get a tenant access token of one tenant for a store app.
+    ///
+    /// `POST /open-apis/auth/v3/tenant_access_token`
+    ///
+    /// Retries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.
+    pub async fn store(
+        &self,
+        request: store::StoreRequest,
+    ) -> Result<
+        ::lark_runtime::Response<store::StoreResponse>,
+        ::lark_runtime::Error<store::StoreError>,
     > {
         self.client.execute(&request).await
     }

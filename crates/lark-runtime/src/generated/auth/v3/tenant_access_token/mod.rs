@@ -4,3 +4,5 @@
 //! The `auth::v3::tenant_access_token` modules.
 /// 自建应用获取 tenant_access_token — Get a tenant access token for a self-built app.
 pub mod internal;
+/// 商店应用获取 tenant_access_token — Get a tenant access token of one tenant for a store app.
+pub mod store;
