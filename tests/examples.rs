@@ -158,3 +158,57 @@ async fn every_endpoint_answers_over_http_from_its_spec() {
         problems.join("\n")
     );
 }
+
+/// Like [`same`], but a number and a string with the same text are the same value: event pages' tables
+/// and examples disagree on a few scalars, and bodies are read leniently.
+fn same_scalar_text(a: &Value, b: &Value) -> bool {
+    let text = |value: &Value| match value {
+        Value::String(text) => Some(text.clone()),
+        Value::Number(number) => Some(number.to_string()),
+        _ => None,
+    };
+    match (a, b) {
+        (Value::Array(x), Value::Array(y)) => {
+            x.len() == y.len() && x.iter().zip(y).all(|(x, y)| same_scalar_text(x, y))
+        }
+        (Value::Object(x), Value::Object(y)) => {
+            x.len() == y.len()
+                && x.iter()
+                    .all(|(key, value)| y.get(key).is_some_and(|other| same_scalar_text(value, other)))
+        }
+        _ => same(a, b) || text(a).is_some_and(|a| Some(a) == text(b)),
+    }
+}
+
+#[test]
+fn every_event_example_names_its_type_and_its_body_decodes_without_losing_a_field() {
+    let mut problems = Vec::new();
+    for entry in &lark_openapi::EVENTS {
+        let Some(example) = entry.example else {
+            problems.push(format!("{}: no delivery example", entry.event_type));
+            continue;
+        };
+        let delivery: Value = serde_json::from_str(example).unwrap();
+        let named = match entry.schema {
+            lark_openapi::runtime::events::EventSchema::V2 => delivery.pointer("/header/event_type"),
+            lark_openapi::runtime::events::EventSchema::V1 => delivery.pointer("/event/type"),
+        };
+        if named.and_then(Value::as_str) != Some(entry.event_type) {
+            problems.push(format!("{}: the example names {named:?}", entry.event_type));
+        }
+        let body = delivery.get("event").cloned().unwrap_or(Value::Null);
+        match (entry.decode)(body.clone()) {
+            Ok(written) if same_scalar_text(&body, &written) => {}
+            Ok(written) => problems.push(format!("{}: wrote back {written}, not {body}", entry.event_type)),
+            Err(error) => problems.push(format!(
+                "{}: the page's body does not decode: {error}",
+                entry.event_type
+            )),
+        }
+    }
+    assert!(
+        lark_openapi::EVENTS.len() >= 3,
+        "attendance's two events and app_ticket"
+    );
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}

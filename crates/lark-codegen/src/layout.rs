@@ -9,8 +9,8 @@ use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
 use crate::docs::{doc, module_doc};
-use crate::names::{pascal, snake_ident};
 use crate::event::event_ident;
+use crate::names::{pascal, snake_ident};
 use crate::{Options, endpoint, event, render, surface, types};
 
 /// One file to write below the client crate's `src/generated/`.
@@ -138,7 +138,12 @@ pub fn runtime_files(set: &SpecSet) -> Result<Vec<GeneratedFile>, syn::Error> {
         let spec = &event_file.spec;
         let options = Options::runtime(&spec.service, &spec.version);
         files.push(event_file_of(set, event_file, &options)?);
-        let levels = [spec.service.as_str(), spec.version.as_str(), EVENTS_MODULE, spec.name.as_str()];
+        let levels = [
+            spec.service.as_str(),
+            spec.version.as_str(),
+            EVENTS_MODULE,
+            spec.name.as_str(),
+        ];
         for depth in 0..levels.len() {
             let parent = levels[..depth].join("/");
             let summary = match depth {
@@ -341,7 +346,7 @@ fn event_registry(root: &Node<'_>) -> TokenStream {
     collect(root, &mut events);
     let entries = events.iter().map(|spec| {
         let [service, version, events_module, name] =
-            [&spec.service, &spec.version, EVENTS_MODULE, &spec.name].map(|part| snake_ident(part));
+            [&spec.service, &spec.version, EVENTS_MODULE, &spec.name].map(snake_ident);
         let body = event_ident(spec);
         quote!(::lark_runtime::events::EventEntry::of::<#service::#version::#events_module::#name::#body>())
     });

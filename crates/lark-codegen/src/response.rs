@@ -41,7 +41,12 @@ pub(crate) fn response_data<'a>(spec: &'a EndpointSpec, data: &Ident, shapes: &m
 
 /// A struct read from the platform (an answer's data, an event's body): unknown fields ignored, optional
 /// fields may be missing, scalars read leniently.
-pub(crate) fn decoded_struct(name: &Ident, docs: TokenStream, fields: &[FieldShape<'_>], shapes: &mut Shapes<'_>) -> TokenStream {
+pub(crate) fn decoded_struct(
+    name: &Ident,
+    docs: TokenStream,
+    fields: &[FieldShape<'_>],
+    shapes: &mut Shapes<'_>,
+) -> TokenStream {
     let members: Vec<TokenStream> = fields
         .iter()
         .map(|field| {

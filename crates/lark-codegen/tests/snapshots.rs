@@ -30,7 +30,14 @@ fn snapshot_every_spec(root: &Path, prefix: &str) -> usize {
         let code = lark_codegen::render(lark_codegen::endpoint(spec, types, &options)).unwrap();
         insta::assert_snapshot!(format!("{prefix}__{}", endpoint.relative.replace('/', "__")), code);
     }
-    set.types.len() + set.endpoints.len()
+    for event in &set.events {
+        let spec = &event.spec;
+        let options = Options::client(&spec.service, &spec.version);
+        let types = set.types_of(&spec.service, &spec.version).map(|t| &t.spec);
+        let code = lark_codegen::render(lark_codegen::event(spec, types, &options)).unwrap();
+        insta::assert_snapshot!(format!("{prefix}__{}", event.relative.replace('/', "__")), code);
+    }
+    set.types.len() + set.endpoints.len() + set.events.len()
 }
 
 #[test]

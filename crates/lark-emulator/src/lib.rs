@@ -29,11 +29,13 @@
 pub mod attendance;
 pub mod demo;
 pub mod employees;
+pub mod events;
 pub mod faults;
 mod generic;
 mod limits;
 mod platform;
 mod server;
+mod token_endpoints;
 mod tokens;
 
 use std::fmt;
@@ -51,9 +53,11 @@ use tokio::task::JoinHandle;
 
 pub use attendance::{CheckResult, DeleteFailure, NewPunch, RecordSource, Shift, TaskResult};
 pub use employees::{Employee, Roster};
+pub use events::EventSubscription;
 pub use faults::{Fault, FaultAction};
 pub use limits::{RATE_LIMITED, RateLimits, UNDOCUMENTED_RATE};
 pub use server::{APP_SECRET_INVALID, LOG_ID_HEADER, MODELED_ENDPOINTS, TOKEN_PATH};
+pub use token_endpoints::{APP_TOKEN_FAILED, INVALID_APP_TOKEN};
 pub use tokens::{EXPIRED_TOKEN, INVALID_TOKEN};
 
 use crate::server::{Shared, lock};
@@ -62,6 +66,8 @@ use crate::server::{Shared, lock};
 pub const DEMO_APP_ID: &str = "cli_emulator";
 /// The app secret the emulator accepts unless told otherwise (a demo value, not a secret).
 pub const DEMO_APP_SECRET: &str = "emulator-secret";
+/// The key of the emulated tenant, as events and store apps name it.
+pub const DEMO_TENANT_KEY: &str = "tenant_emulator";
 
 /// How an emulator behaves. `Debug` never shows the app secret.
 #[derive(Clone)]
@@ -74,6 +80,7 @@ pub struct EmulatorConfig {
     shift: Shift,
     zone: FixedOffset,
     port: u16,
+    events: Option<EventSubscription>,
 }
 
 impl fmt::Debug for EmulatorConfig {
@@ -87,6 +94,7 @@ impl fmt::Debug for EmulatorConfig {
             .field("shift", &self.shift)
             .field("zone", &self.zone)
             .field("port", &self.port)
+            .field("events", &self.events)
             .finish()
     }
 }
@@ -114,6 +122,7 @@ impl Emulator {
             shift: Shift::default(),
             zone: china_standard_time(),
             port: 0,
+            events: None,
         })
     }
 }
@@ -174,6 +183,13 @@ impl EmulatorBuilder {
     /// The port on 127.0.0.1; 0 (the default) takes any free one.
     pub fn port(mut self, port: u16) -> Self {
         self.0.port = port;
+        self
+    }
+
+    /// Delivers events (punches imported, task results changed, `app_ticket`) to this subscription, as
+    /// the platform delivers them to an app's callback URL.
+    pub fn events(mut self, subscription: EventSubscription) -> Self {
+        self.0.events = Some(subscription);
         self
     }
 
@@ -273,6 +289,29 @@ impl RunningEmulator {
     /// Every token issued so far expires now.
     pub fn expire_tokens(&self) {
         lock(&self.shared.tokens).expire_all();
+        lock(&self.shared.app_tokens).expire_all();
+    }
+
+    /// Delivers events to `subscription` from now on (`None`: to nobody).
+    pub fn subscribe_events(&self, subscription: Option<EventSubscription>) {
+        self.shared.outbox.subscribe(subscription);
+    }
+
+    /// Deliveries so far: (answered with a 2xx, failed after every attempt).
+    pub fn deliveries(&self) -> (u64, u64) {
+        let counts = &self.shared.outbox.counts;
+        (
+            counts.delivered.load(std::sync::atomic::Ordering::Relaxed),
+            counts.failed.load(std::sync::atomic::Ordering::Relaxed),
+        )
+    }
+
+    /// A client builder for the emulator's app as a store app: tokens come from the store endpoints, and
+    /// the `app_ticket` from the event subscription (give the client's provider the tickets it receives).
+    pub fn store_client_builder(&self) -> ClientBuilder {
+        Client::builder()
+            .base_url(self.base_url.clone())
+            .store_app_credentials(self.app_credentials())
     }
 
     /// How many calls a platform path received, faults and refusals included.

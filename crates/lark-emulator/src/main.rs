@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use chrono::FixedOffset;
 use clap::Parser;
-use lark_emulator::{DEMO_APP_ID, DEMO_APP_SECRET, Employee, Emulator, Shift, demo};
+use lark_emulator::{DEMO_APP_ID, DEMO_APP_SECRET, Employee, Emulator, EventSubscription, Shift, demo};
 
 /// A local Feishu attendance emulator: tokens, punch-record deletion, task results, rate limits and
 /// fault injection, on 127.0.0.1.
@@ -42,6 +42,16 @@ struct Args {
     /// Import today's demo punches at start (their record ids are printed).
     #[arg(long)]
     demo_data: bool,
+    /// Deliver events (punches imported, task results changed, app_ticket) to this callback URL, e.g. the
+    /// one `lark events listen` prints.
+    #[arg(long, value_name = "URL")]
+    callback_url: Option<String>,
+    /// The Verification Token deliveries carry.
+    #[arg(long, env = "LARK_VERIFICATION_TOKEN", default_value = "", hide_env_values = true)]
+    verification_token: String,
+    /// Encrypt and sign deliveries with this Encrypt Key.
+    #[arg(long, env = "LARK_ENCRYPT_KEY", hide_env_values = true)]
+    encrypt_key: Option<String>,
 }
 
 #[tokio::main]
@@ -65,6 +75,13 @@ async fn main() -> std::process::ExitCode {
         .zone(zone);
     if let Some(rate) = args.rate_limit {
         builder = builder.rate_limit(Some(rate));
+    }
+    if let Some(url) = args.callback_url {
+        let mut subscription = EventSubscription::new(url, args.verification_token);
+        if let Some(key) = args.encrypt_key {
+            subscription = subscription.encrypt_key(key);
+        }
+        builder = builder.events(subscription);
     }
     if let Some(path) = &args.roster {
         match read_roster(path) {

@@ -19,8 +19,11 @@ use lark_openapi::attendance::v1::user_tasks::query::{
 };
 use serde_json::Value;
 
-use crate::attendance::{Attendance, Check, CheckResult, NewPunch, PunchRecord, yyyymmdd};
+use std::collections::BTreeSet;
+
+use crate::attendance::{Attendance, Check, CheckResult, NewPunch, PunchRecord, TaskResult, day_of, yyyymmdd};
 use crate::employees::{IdKind, Roster};
+use crate::events;
 use crate::server::{Answer, Shared, lock};
 
 /// Imports before this moment are refused per record (the import page: only punches after 2022-01-01).
@@ -75,6 +78,13 @@ pub(crate) fn batch_create(shared: &Shared, request: BatchCreateRequest) -> Answ
         punches.push((flow, user, creator, check_time));
     }
     let mut attendance = lock(&shared.attendance);
+    let days: BTreeSet<(String, u32)> = punches
+        .iter()
+        .map(|(_, user, _, check_time)| (user.clone(), day_of(*check_time, attendance.zone())))
+        .collect();
+    let before = tasks(&attendance, &days);
+    let live_before = attendance.live_records();
+    let mut created = Vec::new();
     let imported: Vec<UserFlow> = punches
         .into_iter()
         .map(|(flow, user, creator, check_time)| {
@@ -88,9 +98,18 @@ pub(crate) fn batch_create(shared: &Shared, request: BatchCreateRequest) -> Answ
             };
             let id = attendance.import([punch]).remove(0);
             let record = attendance.record(&id).cloned();
+            created.push(id);
             record.map_or_else(|| flow.clone(), |record| user_flow(&record, &roster, kind))
         })
         .collect();
+    // A repeated idempotency key creates nothing, and the platform pushes nothing for it.
+    if attendance.live_records() > live_before {
+        for record in created.iter().filter_map(|id| attendance.record(id)) {
+            let employee_no = employee_no(&roster, &record.punch.user_id);
+            shared.outbox.send(&events::flow_created(record, &employee_no));
+        }
+    }
+    announce_changes(shared, &attendance, &roster, &before);
     let msg = if failed.is_empty() {
         "success".to_owned()
     } else {
@@ -104,10 +123,25 @@ pub(crate) fn batch_create(shared: &Shared, request: BatchCreateRequest) -> Answ
 
 /// `user_flows/batch_del`: each id deleted, or answered with its reason in `msg`.
 pub(crate) fn batch_del(shared: &Shared, request: BatchDelRequest) -> Answer {
-    let deletion = lock(&shared.attendance).delete(request.record_ids());
+    let roster = lock(&shared.roster);
+    let mut attendance = lock(&shared.attendance);
+    let days: BTreeSet<(String, u32)> = request
+        .record_ids()
+        .iter()
+        .filter_map(|id| attendance.record(id))
+        .map(|record| {
+            (
+                record.punch.user_id.clone(),
+                day_of(record.punch.check_time, attendance.zone()),
+            )
+        })
+        .collect();
+    let before = tasks(&attendance, &days);
+    let deletion = attendance.delete(request.record_ids());
     for (user_id, day) in &deletion.recomputed {
         tracing::debug!(user_id, day, "task result recomputed");
     }
+    announce_changes(shared, &attendance, &roster, &before);
     let reasons: serde_json::Map<String, Value> = deletion
         .failed
         .iter()
@@ -124,6 +158,29 @@ pub(crate) fn batch_del(shared: &Shared, request: BatchDelRequest) -> Answer {
         Value::Object(reasons).to_string()
     };
     Answer::ok(msg, to_value(&data))
+}
+
+/// The task results of these (user, day) pairs.
+fn tasks(attendance: &Attendance, days: &BTreeSet<(String, u32)>) -> Vec<TaskResult> {
+    days.iter().map(|(user, day)| attendance.task(user, *day)).collect()
+}
+
+/// Pushes `user_task.updated_v1` for each task whose results differ from `before`.
+fn announce_changes(shared: &Shared, attendance: &Attendance, roster: &Roster, before: &[TaskResult]) {
+    for was in before {
+        let now = attendance.task(&was.user_id, was.day);
+        let employee_no = employee_no(roster, &was.user_id);
+        if let Some(event) = events::task_updated(was, &now, &employee_no, (GROUP_ID, SHIFT_ID)) {
+            shared.outbox.send(&event);
+        }
+    }
+}
+
+fn employee_no(roster: &Roster, employee_id: &str) -> String {
+    roster
+        .find(IdKind::EmployeeId, employee_id)
+        .map(|employee| employee.employee_no.clone())
+        .unwrap_or_default()
 }
 
 /// `user_flows/query`: the live records of known users in a time range.

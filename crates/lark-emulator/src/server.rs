@@ -21,17 +21,17 @@ use lark_openapi::auth::v3::tenant_access_token::internal::InternalRequest;
 use lark_openapi::runtime::{
     DocumentedError, Endpoint, EndpointMetadata, HttpMethod, Incoming, IncomingRequest, ValidationError,
 };
-use secrecy::ExposeSecret;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
 use crate::EmulatorConfig;
 use crate::attendance::{Attendance, NewPunch};
 use crate::employees::{IdKind, Roster};
+use crate::events::Outbox;
 use crate::faults::{Fault, FaultAction, Faults};
 use crate::limits::{Limits, RATE_LIMITED};
-use crate::platform;
 use crate::tokens::{EXPIRED_TOKEN, INVALID_TOKEN, TokenCheck, Tokens};
+use crate::{platform, token_endpoints};
 
 /// Path of the tenant access token endpoint for self-built apps.
 pub const TOKEN_PATH: &str = InternalRequest::METADATA.path_template;
@@ -47,6 +47,11 @@ pub(crate) struct Shared {
     pub(crate) attendance: Mutex<Attendance>,
     pub(crate) roster: Mutex<Roster>,
     pub(crate) tokens: Mutex<Tokens>,
+    /// App access tokens of the app as a store app.
+    pub(crate) app_tokens: Mutex<Tokens>,
+    /// `app_ticket`s pushed so far (the latest is last); the store token endpoint accepts any of them.
+    pub(crate) app_tickets: Mutex<Vec<String>>,
+    pub(crate) outbox: Outbox,
     pub(crate) faults: Mutex<Faults>,
     limits: Limits,
     log_ids: AtomicU64,
@@ -64,6 +69,9 @@ impl Shared {
             attendance: Mutex::new(Attendance::new(config.shift, config.zone)),
             roster: Mutex::new(config.roster.clone()),
             tokens: Mutex::default(),
+            app_tokens: Mutex::default(),
+            app_tickets: Mutex::default(),
+            outbox: Outbox::start(config.events.clone(), &config.app_id, crate::DEMO_TENANT_KEY),
             faults: Mutex::default(),
             limits: Limits::new(config.rate_limits),
             log_ids: AtomicU64::new(1),
@@ -77,7 +85,7 @@ impl Shared {
         lock(&self.calls).clone()
     }
 
-    fn next_log_id(&self) -> String {
+    pub(crate) fn next_log_id(&self) -> String {
         // Shaped like the platform's: a timestamp and a serial number, unique per emulator.
         let serial = self.log_ids.fetch_add(1, Ordering::Relaxed);
         format!("{}{serial:012X}", chrono::Utc::now().format("%Y%m%d%H%M%S"))
@@ -86,8 +94,12 @@ impl Shared {
 
 /// The endpoints the emulator models with state (by endpoint id); every other endpoint of the bindings is
 /// answered from its spec.
-pub const MODELED_ENDPOINTS: [&str; 6] = [
+pub const MODELED_ENDPOINTS: [&str; 10] = [
     "auth.v3.tenant_access_token.internal",
+    "auth.v3.app_access_token.internal",
+    "auth.v3.app_access_token.store",
+    "auth.v3.tenant_access_token.store",
+    "auth.v3.app_ticket.resend",
     "attendance.v1.user_flows.batch_create",
     "attendance.v1.user_flows.batch_del",
     "attendance.v1.user_flows.query",
@@ -97,8 +109,16 @@ pub const MODELED_ENDPOINTS: [&str; 6] = [
 
 pub(crate) fn router(shared: Arc<Shared>) -> Router {
     let modeled = MODELED_ENDPOINTS.into_iter().collect();
-    let platform = Router::new()
-        .route(TOKEN_PATH, post(tenant_access_token))
+    let token_routes = [
+        token_endpoints::route(token_endpoints::tenant_internal),
+        token_endpoints::route(token_endpoints::app_internal),
+        token_endpoints::route(token_endpoints::app_store),
+        token_endpoints::route(token_endpoints::tenant_store),
+        token_endpoints::route(token_endpoints::resend),
+    ];
+    let platform = token_routes
+        .into_iter()
+        .fold(Router::new(), |router, (path, route)| router.route(path, route))
         .route(
             &axum_route(BatchCreateRequest::METADATA.path_template),
             platform_route(BatchCreateError::ParamInvalid, platform::batch_create),
@@ -160,12 +180,12 @@ impl Answer {
         Self::error(error.http_status().unwrap_or(400), error.code(), msg)
     }
 
-    fn error(status: u16, code: i64, msg: impl Into<String>) -> Self {
+    pub(crate) fn error(status: u16, code: i64, msg: impl Into<String>) -> Self {
         let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         Self::new(status, json!({"code": code, "msg": msg.into()}))
     }
 
-    fn new(status: StatusCode, body: Value) -> Self {
+    pub(crate) fn new(status: StatusCode, body: Value) -> Self {
         Self {
             status,
             body,
@@ -187,11 +207,11 @@ impl Answer {
         }
     }
 
-    fn code(&self) -> i64 {
+    pub(crate) fn code(&self) -> i64 {
         self.body.get("code").and_then(Value::as_i64).unwrap_or_default()
     }
 
-    fn into_response(self, log_id: &str, dropped: bool) -> Response {
+    pub(crate) fn into_response(self, log_id: &str, dropped: bool) -> Response {
         let mut response = if dropped {
             // Headers go out, then the connection breaks before the body: the caller cannot tell whether
             // the call was applied.
@@ -222,12 +242,12 @@ impl Answer {
 }
 
 /// What an injected fault leaves of a call.
-enum Faulted {
+pub(crate) enum Faulted {
     Answer(Answer),
     Serve { drop_connection: bool },
 }
 
-async fn apply_fault(shared: &Shared, path: &str) -> Faulted {
+pub(crate) async fn apply_fault(shared: &Shared, path: &str) -> Faulted {
     *lock(&shared.calls).entry(path.to_owned()).or_default() += 1;
     let action = lock(&shared.faults).next(path);
     match action {
@@ -346,41 +366,6 @@ fn authorize(shared: &Shared, headers: &HeaderMap) -> Result<String, Answer> {
         TokenCheck::Expired => Err(Answer::error(400, EXPIRED_TOKEN, "access token expired")),
         TokenCheck::Unknown => Err(Answer::error(400, INVALID_TOKEN, "invalid access token")),
     }
-}
-
-async fn tenant_access_token(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
-    let log_id = shared.next_log_id();
-    let answer = match apply_fault(&shared, TOKEN_PATH).await {
-        Faulted::Answer(answer) => answer,
-        Faulted::Serve { .. } => issue_token(&shared, &body),
-    };
-    tracing::info!(endpoint = InternalRequest::METADATA.id, code = answer.code(), %log_id, "call");
-    answer.into_response(&log_id, false)
-}
-
-/// The token endpoint: the body is decoded by the generated request type; its page documents no codes of
-/// its own, so every refusal is the platform's general "app secret invalid".
-fn issue_token(shared: &Shared, body: &[u8]) -> Answer {
-    let config = &shared.config;
-    let request = match InternalRequest::from_incoming(&IncomingRequest::new(&[], &[], body)) {
-        Ok(request) => request,
-        Err(error) => return Answer::error(400, APP_SECRET_INVALID, format!("not a token request: {error}")),
-    };
-    let matches =
-        request.app_id() == &config.app_id && request.app_secret().expose_secret() == config.app_secret.expose_secret();
-    if !matches {
-        return Answer::error(
-            400,
-            APP_SECRET_INVALID,
-            "app secret invalid: the app id or app secret is wrong",
-        );
-    }
-    let ttl = config.token_ttl;
-    let token = lock(&shared.tokens).issue(&config.app_id, ttl);
-    Answer::new(
-        StatusCode::OK,
-        json!({"code": 0, "msg": "ok", "tenant_access_token": token, "expire": ttl.as_secs()}),
-    )
 }
 
 /// The route of a platform endpoint whose request type is generated from its spec: path parameters,

@@ -38,12 +38,17 @@ pub(crate) struct Tokens {
 const REMEMBER_EXPIRED: Duration = Duration::from_secs(3600);
 
 impl Tokens {
-    /// A new token for `app_id`, valid for `ttl`.
+    /// A new tenant access token for `app_id`, valid for `ttl`.
     pub(crate) fn issue(&mut self, app_id: &str, ttl: Duration) -> String {
+        self.issue_prefixed("t-", app_id, ttl)
+    }
+
+    /// A new token starting with `prefix` (`t-` tenant, `a-` app), valid for `ttl`.
+    pub(crate) fn issue_prefixed(&mut self, prefix: &str, app_id: &str, ttl: Duration) -> String {
         let now = Instant::now();
         self.issued
             .retain(|_, issued| issued.expires_at + REMEMBER_EXPIRED > now);
-        let token = format!("t-{:032x}", rand::rng().random::<u128>());
+        let token = format!("{prefix}{:032x}", rand::rng().random::<u128>());
         self.issued.insert(
             token.clone(),
             Issued {

@@ -6,11 +6,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::auth::{NoToken, TenantTokenProvider, TokenProvider};
-use crate::store_app::StoreAppTokenProvider;
 use crate::credentials::AppCredentials;
 use crate::http::BodyLimits;
 use crate::pacing::{Pacers, Pacing};
 use crate::retry::RetryPolicy;
+use crate::store_app::StoreAppTokenProvider;
 use crate::timeouts::Timeouts;
 
 /// Feishu, in mainland China.

@@ -140,7 +140,10 @@ impl StoreAppTokenProvider {
             .app_secret(self.credentials.app_secret())
             .build()
             .map_err(|error| AuthError::Transport(format!("the credentials do not fit the resend request: {error}")))?;
-        tracing::info!(app_id = self.app_id(), "no app_ticket yet: asking the platform to push one");
+        tracing::info!(
+            app_id = self.app_id(),
+            "no app_ticket yet: asking the platform to push one"
+        );
         self.transport
             .execute(&request)
             .await

@@ -6,8 +6,8 @@ use serde::de::{self, DeserializeOwned, Visitor};
 
 use crate::locate::Location;
 use crate::model::{
-    AuthSpec, EndpointSpec, EnumValue, ErrorSpec, EventSpec, HttpSpec, PartialFailureSpec, RateLimitSpec,
-    RequestSpec, ResponseSpec, Schema, TypesSpec,
+    AuthSpec, EndpointSpec, EnumValue, ErrorSpec, EventSpec, HttpSpec, PartialFailureSpec, RateLimitSpec, RequestSpec,
+    ResponseSpec, Schema, TypesSpec,
 };
 use crate::path::{FieldPath, Segment};
 use crate::validate::Problem;

@@ -3,7 +3,10 @@
 
 use std::collections::{BTreeSet, HashSet};
 
-use crate::model::{EndpointSpec, EventSchema, EventSpec, Number, PartialFailureSpec, ReasonsIn, ResponseKind, Schema, TypeName, TypesSpec};
+use crate::model::{
+    EndpointSpec, EventSchema, EventSpec, Number, PartialFailureSpec, ReasonsIn, ResponseKind, Schema, TypeName,
+    TypesSpec,
+};
 use crate::path::FieldPath;
 
 /// One problem found in a document, before it is given a line and column.
@@ -111,7 +114,11 @@ pub(crate) fn event(spec: &EventSpec, types: Option<&TypesSpec>) -> Vec<Problem>
         problems: Vec::new(),
     };
     let root = FieldPath::root();
-    for (key, value) in [("service", &spec.service), ("version", &spec.version), ("name", &spec.name)] {
+    for (key, value) in [
+        ("service", &spec.service),
+        ("version", &spec.version),
+        ("name", &spec.name),
+    ] {
         check.module_name(&root.key(key), value);
     }
     if spec.summary.trim().is_empty() {

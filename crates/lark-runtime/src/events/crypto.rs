@@ -53,14 +53,13 @@ impl EncryptKey {
     /// Decrypts an `encrypt` field: base64 of a 16-byte initialisation vector and the AES-256-CBC
     /// ciphertext of the PKCS#7-padded plaintext.
     pub fn decrypt(&self, encrypted: &str) -> Result<Vec<u8>, DecryptError> {
-        let bytes = STANDARD
-            .decode(encrypted.trim())
-            .map_err(|_| DecryptError::NotBase64)?;
+        let bytes = STANDARD.decode(encrypted.trim()).map_err(|_| DecryptError::NotBase64)?;
         if bytes.len() < 2 * BLOCK || bytes.len() % BLOCK != 0 {
             return Err(DecryptError::BadLength(bytes.len()));
         }
         let (iv, ciphertext) = bytes.split_at(BLOCK);
-        let decryptor = Decryptor::new_from_slices(&self.aes_key, iv).map_err(|_| DecryptError::BadLength(bytes.len()))?;
+        let decryptor =
+            Decryptor::new_from_slices(&self.aes_key, iv).map_err(|_| DecryptError::BadLength(bytes.len()))?;
         decryptor
             .decrypt_padded_vec_mut::<Pkcs7>(ciphertext)
             .map_err(|_| DecryptError::BadPadding)
@@ -121,7 +120,10 @@ mod tests {
         assert_eq!(EncryptKey::new("k2").decrypt(&sealed), Err(DecryptError::BadPadding));
         assert_eq!(key.decrypt("not base64!"), Err(DecryptError::NotBase64));
         assert_eq!(key.decrypt(&sealed[..20]), Err(DecryptError::BadLength(15)));
-        assert_eq!(key.decrypt(&STANDARD.encode([0u8; 24])), Err(DecryptError::BadLength(24)));
+        assert_eq!(
+            key.decrypt(&STANDARD.encode([0u8; 24])),
+            Err(DecryptError::BadLength(24))
+        );
     }
 
     #[test]

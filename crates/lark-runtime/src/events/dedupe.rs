@@ -30,7 +30,9 @@ impl SeenEvents {
             return false;
         }
         while self.times.len() >= self.capacity {
-            let Some((_, oldest)) = self.order.pop_front() else { break };
+            let Some((_, oldest)) = self.order.pop_front() else {
+                break;
+            };
             self.times.remove(&oldest);
         }
         self.times.insert(id.to_owned(), now);

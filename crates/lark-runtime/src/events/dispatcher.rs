@@ -12,10 +12,10 @@ use reqwest::header::HeaderMap;
 use serde_json::{Value, json};
 use subtle::ConstantTimeEq;
 
+use super::Event;
 use super::crypto::{DecryptError, EncryptKey};
 use super::dedupe::SeenEvents;
 use super::envelope::{self, Delivery, Envelope, EventHeader};
-use super::Event;
 use crate::credentials::SecretText;
 
 /// The request header with the delivery's Unix time in seconds.
@@ -311,16 +311,33 @@ impl EventDispatcher {
 
     /// Verifies, decrypts, deduplicates and routes one callback request, saying what was done.
     pub async fn dispatch(&self, headers: &HeaderMap, body: &[u8]) -> Result<Dispatched, EventError> {
-        let delivery = match self.open(body)? {
-            Envelope::Challenge { challenge, token } => {
-                self.check_token(token.as_deref())?;
-                return Ok(Dispatched::Challenge { challenge });
+        if let Some(key) = &self.encrypt_key {
+            match signature_headers(headers) {
+                // Checked before anything is decrypted: a forged ciphertext learns nothing.
+                Ok(signed) => self.check_signature(key, signed, body)?,
+                // The platform does not sign its URL check: an unsigned delivery may be that and nothing
+                // else, and every other unsigned one is refused alike, whatever decrypting it gave (no
+                // padding oracle).
+                Err(missing) => {
+                    return match self.open(body) {
+                        Ok(Envelope::Challenge { challenge, token }) => self.challenge(challenge, token),
+                        _ => Err(missing),
+                    };
+                }
             }
-            Envelope::Event(delivery) => delivery,
-        };
-        self.check_signature(headers, body)?;
-        self.check_token(delivery.header.token.as_deref())?;
-        self.route(delivery).await
+        }
+        match self.open(body)? {
+            Envelope::Challenge { challenge, token } => self.challenge(challenge, token),
+            Envelope::Event(delivery) => {
+                self.check_token(delivery.header.token.as_deref())?;
+                self.route(delivery).await
+            }
+        }
+    }
+
+    fn challenge(&self, challenge: String, token: Option<String>) -> Result<Dispatched, EventError> {
+        self.check_token(token.as_deref())?;
+        Ok(Dispatched::Challenge { challenge })
     }
 
     /// The delivery's JSON, decrypted when it is encrypted, read into its envelope.
@@ -338,21 +355,20 @@ impl EventDispatcher {
         envelope::read(inner).map_err(EventError::Envelope)
     }
 
-    fn check_signature(&self, headers: &HeaderMap, body: &[u8]) -> Result<(), EventError> {
-        let Some(key) = &self.encrypt_key else { return Ok(()) };
-        let header = |name: &'static str| {
-            headers
-                .get(name)
-                .and_then(|value| value.to_str().ok())
-                .ok_or(EventError::MissingSignature(name))
-        };
-        let (timestamp, nonce, signature) = (header(TIMESTAMP_HEADER)?, header(NONCE_HEADER)?, header(SIGNATURE_HEADER)?);
-        if !key.signature_matches(timestamp, nonce, body, signature) {
+    fn check_signature(&self, key: &EncryptKey, signed: Signed<'_>, body: &[u8]) -> Result<(), EventError> {
+        if !key.signature_matches(signed.timestamp, signed.nonce, body, signed.signature) {
             return Err(EventError::BadSignature);
         }
         if let Some(max) = self.max_signature_age {
-            let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default().as_secs();
-            let age = timestamp.trim().parse::<u64>().map_or(u64::MAX, |sent| now.abs_diff(sent));
+            let now = SystemTime::now()
+                .duration_since(UNIX_EPOCH)
+                .unwrap_or_default()
+                .as_secs();
+            let age = signed
+                .timestamp
+                .trim()
+                .parse::<u64>()
+                .map_or(u64::MAX, |sent| now.abs_diff(sent));
             if age > max.as_secs() {
                 return Err(EventError::StaleSignature {
                     age_seconds: age,
@@ -364,8 +380,11 @@ impl EventDispatcher {
     }
 
     fn check_token(&self, token: Option<&str>) -> Result<(), EventError> {
-        let Some(expected) = &self.verification_token else { return Ok(()) };
-        let matches = token.is_some_and(|token| bool::from(token.as_bytes().ct_eq(expected.expose_secret().as_bytes())));
+        let Some(expected) = &self.verification_token else {
+            return Ok(());
+        };
+        let matches =
+            token.is_some_and(|token| bool::from(token.as_bytes().ct_eq(expected.expose_secret().as_bytes())));
         matches.then_some(()).ok_or(EventError::WrongToken)
     }
 
@@ -406,12 +425,36 @@ impl EventDispatcher {
     }
 }
 
+/// The three signature headers of a delivery.
+struct Signed<'a> {
+    timestamp: &'a str,
+    nonce: &'a str,
+    signature: &'a str,
+}
+
+fn signature_headers(headers: &HeaderMap) -> Result<Signed<'_>, EventError> {
+    let header = |name: &'static str| {
+        headers
+            .get(name)
+            .and_then(|value| value.to_str().ok())
+            .ok_or(EventError::MissingSignature(name))
+    };
+    Ok(Signed {
+        timestamp: header(TIMESTAMP_HEADER)?,
+        nonce: header(NONCE_HEADER)?,
+        signature: header(SIGNATURE_HEADER)?,
+    })
+}
+
 impl fmt::Debug for EventDispatcher {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mut types: Vec<&String> = self.handlers.keys().collect();
         types.sort();
         f.debug_struct("EventDispatcher")
-            .field("verification_token", &self.verification_token.as_ref().map(|_| "<redacted>"))
+            .field(
+                "verification_token",
+                &self.verification_token.as_ref().map(|_| "<redacted>"),
+            )
             .field("encrypt_key", &self.encrypt_key)
             .field("max_signature_age", &self.max_signature_age)
             .field("event_types", &types)

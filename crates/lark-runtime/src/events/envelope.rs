@@ -96,7 +96,10 @@ pub(crate) fn read(value: Value) -> Result<Envelope, String> {
         let body = body.ok_or("a 1.0 delivery without an `event` object")?;
         return Ok(Envelope::Event(Delivery { header, body }));
     }
-    Err("neither a 2.0 event (`schema`), a 1.0 event (`type: event_callback`) nor a url_verification request".to_owned())
+    Err(
+        "neither a 2.0 event (`schema`), a 1.0 event (`type: event_callback`) nor a url_verification request"
+            .to_owned(),
+    )
 }
 
 #[cfg(test)]
@@ -108,21 +111,34 @@ mod tests {
     #[test]
     fn reads_both_envelopes_and_the_challenge() {
         let v2 = json!({"schema": "2.0", "header": {"event_id": "e1", "event_type": "a.b_v1", "token": "t", "tenant_key": "k"}, "event": {"x": 1}});
-        let Ok(Envelope::Event(delivery)) = read(v2) else { panic!("not an event") };
-        assert_eq!((delivery.header.event_id.as_str(), delivery.header.schema), ("e1", EventSchema::V2));
+        let Ok(Envelope::Event(delivery)) = read(v2) else {
+            panic!("not an event")
+        };
+        assert_eq!(
+            (delivery.header.event_id.as_str(), delivery.header.schema),
+            ("e1", EventSchema::V2)
+        );
         assert_eq!(delivery.header.tenant_key.as_deref(), Some("k"));
         assert_eq!(delivery.body, json!({"x": 1}));
 
         let v1 = json!({"uuid": "u1", "token": "t", "ts": "1.5", "type": "event_callback", "event": {"type": "app_ticket", "app_id": "cli_1"}});
-        let Ok(Envelope::Event(delivery)) = read(v1) else { panic!("not an event") };
-        assert_eq!((delivery.header.event_type.as_str(), delivery.header.schema), ("app_ticket", EventSchema::V1));
+        let Ok(Envelope::Event(delivery)) = read(v1) else {
+            panic!("not an event")
+        };
+        assert_eq!(
+            (delivery.header.event_type.as_str(), delivery.header.schema),
+            ("app_ticket", EventSchema::V1)
+        );
         assert_eq!(delivery.header.app_id.as_deref(), Some("cli_1"));
         assert!(!format!("{:?}", delivery.header).contains("token"));
 
         let challenge = json!({"type": "url_verification", "challenge": "c", "token": "t"});
         assert_eq!(
             read(challenge),
-            Ok(Envelope::Challenge { challenge: "c".into(), token: Some("t".into()) })
+            Ok(Envelope::Challenge {
+                challenge: "c".into(),
+                token: Some("t".into())
+            })
         );
     }
 
