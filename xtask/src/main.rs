@@ -29,7 +29,8 @@ enum Task {
     /// punches, delete some records through the generated client and show the recomputed task results.
     Demo,
     /// Run the fuzz targets (cargo-fuzz with libFuzzer) for a while each: spec loading, answer
-    /// decoding for every endpoint, failure reasons, incoming requests. Needs `cargo install cargo-fuzz`.
+    /// decoding for every endpoint, failure reasons, incoming requests, event deliveries. Needs
+    /// `cargo install cargo-fuzz`.
     Fuzz {
         /// One target; all of them when left out.
         target: Option<String>,
@@ -91,7 +92,13 @@ fn demo(root: &Path) -> anyhow::Result<ExitCode> {
 }
 
 /// The fuzz targets of `crates/lark-fuzz`.
-const FUZZ_TARGETS: [&str; 4] = ["spec_load", "answer_decoding", "failure_reasons", "incoming_request"];
+const FUZZ_TARGETS: [&str; 5] = [
+    "spec_load",
+    "answer_decoding",
+    "failure_reasons",
+    "incoming_request",
+    "event_delivery",
+];
 /// Where the fuzz targets live, below the workspace root.
 const FUZZ_DIR: &str = "crates/lark-fuzz";
 
@@ -162,7 +169,7 @@ fn codegen(root: &Path, specs_dir: &Path, check: bool) -> anyhow::Result<ExitCod
             lark_codegen::runtime_files(&set).context("generated runtime code did not parse")?,
         ),
     ];
-    let specs = set.endpoints.len() + set.types.len();
+    let specs = set.endpoints.len() + set.types.len() + set.events.len();
     if check {
         let mut stale = Vec::new();
         for (dir, files) in &outputs {

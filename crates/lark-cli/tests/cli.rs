@@ -276,3 +276,126 @@ async fn the_timeout_flag_bounds_the_whole_call() {
         stderr(&output)
     );
 }
+
+/// `lark events listen` as a child process: its callback URL (the first line on stderr) and its stdout
+/// lines, read as they come.
+struct Listener {
+    child: std::process::Child,
+    url: String,
+    lines: tokio::sync::mpsc::UnboundedReceiver<String>,
+    warnings: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+}
+
+impl Drop for Listener {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+    }
+}
+
+fn listen(token: &str, key: &str) -> Listener {
+    use std::io::BufRead;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_lark"))
+        .args(["events", "listen", "--port", "0"])
+        .env("LARK_VERIFICATION_TOKEN", token)
+        .env("LARK_ENCRYPT_KEY", key)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stderr = std::io::BufReader::new(child.stderr.take().unwrap()).lines();
+    let url = stderr.next().unwrap().unwrap();
+    let warnings = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let sink = std::sync::Arc::clone(&warnings);
+    std::thread::spawn(move || {
+        stderr
+            .map_while(Result::ok)
+            .for_each(|line| sink.lock().unwrap().push(line))
+    });
+    let (tx, lines) = tokio::sync::mpsc::unbounded_channel();
+    let stdout = std::io::BufReader::new(child.stdout.take().unwrap());
+    std::thread::spawn(move || {
+        stdout
+            .lines()
+            .map_while(Result::ok)
+            .for_each(|line| drop(tx.send(line)))
+    });
+    Listener {
+        child,
+        url,
+        lines,
+        warnings,
+    }
+}
+
+#[tokio::test]
+async fn events_listen_prints_each_verified_event_as_a_typed_json_line_and_refuses_forgeries() {
+    let (token, key) = ("vt-cli-listen", "ek-cli-listen");
+    let mut listener = listen(token, key);
+    assert!(listener.url.starts_with("http://127.0.0.1:"), "{}", listener.url);
+    let subscription = lark_emulator::EventSubscription::new(listener.url.clone(), token).encrypt_key(key);
+    let emulator = Emulator::builder().events(subscription).start().await.unwrap();
+    let punch = at_nine();
+    let import = lark_on(
+        &emulator,
+        &[
+            "attendance",
+            "user-flows",
+            "batch-create",
+            "--employee-type",
+            "employee_id",
+            "--flow-records-json",
+            &json!([{"user_id": "E7", "creator_id": "E7", "location_name": "Xixi", "check_time": punch.to_string(), "comment": "cli"}]).to_string(),
+        ],
+        "",
+    )
+    .await;
+    assert!(import.status.success(), "{}", stderr(&import));
+
+    let mut events = Vec::new();
+    for _ in 0..2 {
+        let line = tokio::time::timeout(std::time::Duration::from_secs(5), listener.lines.recv())
+            .await
+            .expect("an event line within 5 s")
+            .unwrap();
+        events.push(serde_json::from_str::<Value>(&line).unwrap());
+    }
+    let flow = events
+        .iter()
+        .find(|e| e["event_type"] == "attendance.user_flow.created_v1")
+        .unwrap();
+    assert_eq!(
+        (flow["typed"].as_bool(), flow["event"]["employee_id"].as_str()),
+        (Some(true), Some("E7"))
+    );
+    assert_eq!(flow["event"]["type"], 7, "imported through the open platform");
+    assert!(flow["event_id"].as_str().is_some_and(|id| !id.is_empty()));
+    let task = events
+        .iter()
+        .find(|e| e["event_type"] == "attendance.user_task.updated_v1")
+        .unwrap();
+    assert!(task["event"]["status_changes"].is_array());
+
+    // A forged delivery: unsigned and not encrypted with the key. Refused with a 4xx, printed nowhere.
+    let forged = reqwest::Client::new()
+        .post(&listener.url)
+        .body(r#"{"schema":"2.0","header":{"event_id":"x","event_type":"attendance.user_flow.created_v1","token":"vt-cli-listen"},"event":{}}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(forged.status().as_u16(), 401);
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    assert!(listener.lines.try_recv().is_err(), "a refused delivery is not printed");
+    let warnings = listener.warnings.lock().unwrap().join("\n");
+    assert!(
+        warnings.contains("warning: refused a delivery (HTTP 401)"),
+        "{warnings}"
+    );
+    assert!(!warnings.contains(token) && !warnings.contains(key), "{warnings}");
+}
+
+/// 09:00 today in UTC+8, as Unix seconds: a punch the emulator imports.
+fn at_nine() -> i64 {
+    let zone = chrono::FixedOffset::east_opt(8 * 3600).unwrap();
+    let today = chrono::Utc::now().with_timezone(&zone).date_naive();
+    lark_emulator::attendance::unix_time(today, chrono::NaiveTime::from_hms_opt(9, 0, 0).unwrap(), zone)
+}

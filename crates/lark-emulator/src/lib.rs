@@ -11,6 +11,9 @@
 //!   results and the reasons map in `msg`, and the affected task results change at once;
 //! - rate limits per app and endpoint (HTTP 429, code 99991400, `x-ogw-ratelimit-*` headers);
 //! - an `X-Tt-Logid` header on every answer;
+//! - the store-app token flow (`app_ticket/resend` pushes an `app_ticket` event; `app_access_token` and
+//!   `tenant_access_token` take what it issued) and, with an [`EventSubscription`], deliveries of
+//!   attendance's events (punches imported, task results changed) to a callback URL ([`events`]);
 //! - a control API under `/__emulator/` (import punches, read task results, inject faults, expire
 //!   tokens, count calls), mirrored by the methods of [`RunningEmulator`].
 //!

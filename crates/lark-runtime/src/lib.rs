@@ -7,7 +7,10 @@
 //!   expire and once when the platform rejects one; one refresh serves all concurrent calls;
 //! - [`Client::execute`]: the `{code, msg, data}` envelope, typed data or the endpoint's typed error,
 //!   the log id, capped bodies, [`retry`] with backoff and rate-limit waits, a `tracing` span per call;
-//! - [`bulk`]: batch endpoints over any number of ids, every id accounted for.
+//! - [`bulk`]: batch endpoints over any number of ids, every id accounted for;
+//! - [`store_app`]: a store (ISV) app's tokens, from the `app_ticket` to one tenant token per tenant
+//!   ([`Client::for_tenant`]);
+//! - [`events`]: callback requests verified, decrypted, deduplicated and routed to typed handlers.
 //!
 //! Secrets (the app secret, tokens) never appear in `Debug`, errors or logs.
 //!

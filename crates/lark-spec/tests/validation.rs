@@ -238,3 +238,66 @@ fn list_form_partial_failures_name_their_items_and_keys() {
         ]
     );
 }
+
+const EVENT: &str = "\
+kind: event
+service: fixture
+version: v1
+name: thing_changed_v1
+event_type: fixture.thing.changed_v1
+schema: \"2.0\"
+summary: A thing changed.
+";
+
+fn event(rest: &str) -> Vec<String> {
+    problems(&[("fixture/v1/events/thing_changed.yaml", &format!("{EVENT}{rest}"))])
+}
+
+#[test]
+fn event_specs_are_read_as_events_and_checked_where_they_stand() {
+    assert_eq!(event("payload:\n  id: { type: string }\n"), Vec::<String>::new());
+    assert_eq!(
+        event("colour: red\npayload:\n  id: { type: string, minimum: 1 }\n"),
+        [
+            "fixture/v1/events/thing_changed.yaml:8:1: colour: unknown key `colour`; expected one of: kind, service, version, name, event_type, schema, summary, description, docs_url, payload, example",
+            "fixture/v1/events/thing_changed.yaml:10:23: payload.id.minimum: does not apply to type `string`",
+        ]
+    );
+    assert_eq!(
+        event("payload:\n  id: { type: strin }\n"),
+        [
+            "fixture/v1/events/thing_changed.yaml:9:15: payload.id.type: unknown variant `strin`, expected one of `string`, `boolean`, `int32`, `int64`, `int64_string`, `float64`, `array`, `object`, `file`"
+        ]
+    );
+    let wrong_type = event(
+        "example: {\"schema\": \"2.0\", \"header\": {\"event_id\": \"e\", \"event_type\": \"other\"}, \"event\": {}}\n",
+    );
+    assert_eq!(wrong_type.len(), 1, "{wrong_type:?}");
+    assert!(
+        wrong_type[0]
+            .contains("example: example does not fit: `/header/event_type` must be \"fixture.thing.changed_v1\""),
+        "{wrong_type:?}"
+    );
+    let unknown_schema = problems(&[("fixture/v1/events/e.yaml", &EVENT.replace("\"2.0\"", "\"3.0\""))]);
+    assert_eq!(unknown_schema.len(), 1, "{unknown_schema:?}");
+    assert!(
+        unknown_schema[0].starts_with("fixture/v1/events/e.yaml:6:9: schema:"),
+        "{unknown_schema:?}"
+    );
+}
+
+#[test]
+fn two_specs_of_one_event_type_are_an_error() {
+    let found = problems(&[
+        ("fixture/v1/events/a.yaml", EVENT),
+        (
+            "fixture/v1/events/b.yaml",
+            &EVENT.replace("thing_changed_v1", "other_name"),
+        ),
+    ]);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(
+        found[0].contains("already defines event `fixture.thing.changed_v1`"),
+        "{found:?}"
+    );
+}
