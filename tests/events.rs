@@ -3,6 +3,8 @@
 
 #![allow(missing_docs)]
 
+mod common;
+
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -11,7 +13,7 @@ use lark_emulator::attendance::unix_time;
 use lark_emulator::{Emulator, EventSubscription, RunningEmulator};
 use lark_openapi::attendance::v1::events::user_flow_created_v1::UserFlowCreatedV1;
 use lark_openapi::attendance::v1::events::user_task_updated_v1::{TaskWorkType, UserTaskUpdatedV1};
-use lark_openapi::attendance::v1::types::{EmployeeType, TaskStatusValue, UserFlow};
+use lark_openapi::attendance::v1::types::{EmployeeType, TaskStatusValue};
 use lark_openapi::attendance::v1::user_flows::batch_create::BatchCreateRequest;
 use lark_openapi::attendance::v1::user_flows::batch_del::BatchDelRequest;
 use lark_openapi::runtime::events::{EventDispatcher, EventDispatcherBuilder, EventHeader};
@@ -29,27 +31,7 @@ fn at(hour: u32, minute: u32) -> i64 {
 }
 
 fn import(user: &str, times: &[i64]) -> BatchCreateRequest {
-    let flows = times.iter().map(|time| UserFlow {
-        user_id: user.to_owned(),
-        creator_id: user.to_owned(),
-        location_name: "Xixi".to_owned(),
-        check_time: time.to_string(),
-        comment: "events test".to_owned(),
-        record_id: None,
-        longitude: None,
-        latitude: None,
-        ssid: None,
-        bssid: None,
-        is_field: None,
-        is_wifi: None,
-        r#type: None,
-        photo_urls: None,
-        device_id: None,
-        check_result: None,
-        external_id: None,
-        idempotent_id: None,
-        create_time: None,
-    });
+    let flows = times.iter().map(|time| common::user_flow(user, *time));
     BatchCreateRequest::builder()
         .employee_type(EmployeeType::EmployeeId)
         .flow_records(flows)

@@ -5,6 +5,8 @@
 
 #![allow(missing_docs)]
 
+mod common;
+
 use std::time::{Duration, Instant};
 
 use chrono::{FixedOffset, NaiveDate, NaiveTime};
@@ -30,25 +32,9 @@ fn at(hour: u32, minute: u32) -> i64 {
 
 fn flow(user: &str, check_time: i64, idempotent_id: Option<&str>) -> UserFlow {
     UserFlow {
-        user_id: user.to_owned(),
-        creator_id: user.to_owned(),
-        location_name: "Xixi".to_owned(),
-        check_time: check_time.to_string(),
-        comment: "test".to_owned(),
-        record_id: None,
-        longitude: None,
-        latitude: None,
-        ssid: None,
-        bssid: None,
-        is_field: None,
-        is_wifi: None,
-        r#type: None,
-        photo_urls: None,
-        device_id: None,
-        check_result: None,
         external_id: Some(format!("ext-{check_time}")),
         idempotent_id: idempotent_id.map(str::to_owned),
-        create_time: None,
+        ..common::user_flow(user, check_time)
     }
 }
 

@@ -92,6 +92,14 @@ pub fn client_files(set: &SpecSet) -> Result<Vec<GeneratedFile>, syn::Error> {
     Ok(files)
 }
 
+/// The docs of a spec's module: summary, description, what it is on the wire, and the reference page.
+fn spec_module_docs(summary: &str, description: &str, wire: &str, docs_url: Option<&str>) -> TokenStream {
+    let reference = docs_url
+        .map(|url| format!("\n\nReference: <{url}>"))
+        .unwrap_or_default();
+    module_doc(&format!("{summary}\n\n{}\n\n{wire}{reference}", description.trim_end()))
+}
+
 /// The module file of one event spec.
 fn event_file_of(
     set: &SpecSet,
@@ -100,17 +108,12 @@ fn event_file_of(
 ) -> Result<GeneratedFile, syn::Error> {
     let spec = &event_file.spec;
     let types = set.types_of(&spec.service, &spec.version).map(|t| &t.spec);
-    let reference = spec
-        .docs_url
-        .as_ref()
-        .map(|url| format!("\n\nReference: <{url}>"))
-        .unwrap_or_default();
-    let module_docs = module_doc(&format!(
-        "{}\n\n{}\n\nEvent type `{}`{reference}",
-        spec.summary,
-        spec.description.trim_end(),
-        spec.event_type,
-    ));
+    let module_docs = spec_module_docs(
+        &spec.summary,
+        &spec.description,
+        &format!("Event type `{}`", spec.event_type),
+        spec.docs_url.as_deref(),
+    );
     let path = format!("{}/{}/{EVENTS_MODULE}/{}.rs", spec.service, spec.version, spec.name);
     module_file(path, &event_file.relative, module_docs, event(spec, types, options))
 }
@@ -206,18 +209,12 @@ fn endpoint_file_of(
 ) -> Result<GeneratedFile, syn::Error> {
     let spec = &endpoint_file.spec;
     let types = set.types_of(&spec.service, &spec.version).map(|t| &t.spec);
-    let reference = spec
-        .docs_url
-        .as_ref()
-        .map(|url| format!("\n\nReference: <{url}>"))
-        .unwrap_or_default();
-    let module_docs = module_doc(&format!(
-        "{}\n\n{}\n\n`{} {}`{reference}",
-        spec.summary,
-        spec.description.trim_end(),
-        spec.http.method.as_str(),
-        spec.http.path
-    ));
+    let module_docs = spec_module_docs(
+        &spec.summary,
+        &spec.description,
+        &format!("`{} {}`", spec.http.method.as_str(), spec.http.path),
+        spec.docs_url.as_deref(),
+    );
     let path = format!("{}/{}/{}/{}.rs", spec.service, spec.version, spec.resource, spec.name);
     module_file(
         path,

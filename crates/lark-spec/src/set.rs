@@ -156,6 +156,14 @@ impl Loader {
         }
     }
 
+    /// The named types of a service version, if a file holds them.
+    fn types_of(&self, service: &str, version: &str) -> Option<&TypesSpec> {
+        self.types
+            .iter()
+            .map(|(types, _)| &types.spec)
+            .find(|types| types.service == service && types.version == version)
+    }
+
     fn first_endpoint(&self) -> Option<&EndpointSpec> {
         self.endpoints.first().map(|(file, _)| &file.spec)
     }
@@ -192,11 +200,7 @@ impl Loader {
         let mut identities = BTreeMap::new();
         for (endpoint, mut problems) in self.endpoints.iter().cloned() {
             let spec = &endpoint.spec;
-            let types = self
-                .types
-                .iter()
-                .find(|(t, _)| t.spec.service == spec.service && t.spec.version == spec.version);
-            problems.extend(validate::endpoint(spec, types.map(|(t, _)| &t.spec)));
+            problems.extend(validate::endpoint(spec, self.types_of(&spec.service, &spec.version)));
             let identity = format!("{}.{}.{}.{}", spec.service, spec.version, spec.resource, spec.name);
             if let Some(first) = identities.insert(identity.clone(), endpoint.relative.clone()) {
                 problems.push(Problem::new(
@@ -209,11 +213,7 @@ impl Loader {
         let mut event_types = BTreeMap::new();
         for (event, mut problems) in self.events.iter().cloned() {
             let spec = &event.spec;
-            let types = self
-                .types
-                .iter()
-                .find(|(t, _)| t.spec.service == spec.service && t.spec.version == spec.version);
-            problems.extend(validate::event(spec, types.map(|(t, _)| &t.spec)));
+            problems.extend(validate::event(spec, self.types_of(&spec.service, &spec.version)));
             if let Some(first) = event_types.insert(spec.event_type.clone(), event.relative.clone()) {
                 problems.push(Problem::new(
                     FieldPath::root().key("event_type"),
