@@ -13,7 +13,7 @@ use crate::answer::{Answer, judge};
 use crate::client::Client;
 use crate::credentials::AccessToken;
 use crate::documented_error::DocumentedError;
-use crate::endpoint::{Endpoint, HttpMethod, RequestBody};
+use crate::endpoint::{Endpoint, HttpMethod, RequestBody, ResponseKind};
 use crate::error::{Error, TransportKind};
 use crate::files::{Download, UploadFile};
 use crate::http::{BodyLimits, LOG_ID_HEADER, ReadError, read_capped};
@@ -172,13 +172,18 @@ impl Client {
                 .attempt
                 .min(deadline.saturating_duration_since(Instant::now()));
             progress.in_flight.store(true, Ordering::Relaxed);
-            let sent = self
-                .send::<E>(&outgoing, token.as_ref(), attempts, attempt_timeout)
-                .await;
-            let answered = match sent {
-                Ok(answer) => finish(answer, attempts).await,
-                Err(failed) => Err(failed),
+            let attempt = async {
+                match self
+                    .send::<E>(&outgoing, token.as_ref(), attempts, attempt_timeout)
+                    .await
+                {
+                    Ok(answer) => finish(answer, attempts).await,
+                    Err(failed) => Err(failed),
+                }
             };
+            let answered = tokio::time::timeout(attempt_timeout, attempt)
+                .await
+                .unwrap_or_else(|_| Err(attempt_timed_out(endpoint, attempt_timeout, attempts)));
             progress.in_flight.store(false, Ordering::Relaxed);
             let failed = match answered {
                 Ok(value) => return Ok((value, attempts, progress.may_have_applied())),
@@ -263,10 +268,12 @@ impl Client {
         timeout: Duration,
     ) -> Result<reqwest::Response, Failed<E::Error>> {
         let endpoint = E::METADATA.id;
-        let mut builder = self
-            .http()
-            .request(outgoing.method.clone(), outgoing.url.clone())
-            .timeout(timeout);
+        let mut builder = self.http().request(outgoing.method.clone(), outgoing.url.clone());
+        // The attempt loop bounds sending and reading a JSON answer; a file's bytes are read after the
+        // call returns, so reqwest bounds them.
+        if E::METADATA.response_kind == ResponseKind::Binary {
+            builder = builder.timeout(timeout);
+        }
         if let Some(token) = token {
             builder = match token.authorization() {
                 Some(header) => builder.header(reqwest::header::AUTHORIZATION, header.clone()),
@@ -292,6 +299,21 @@ impl Client {
             .send()
             .await
             .map_err(|error| transport_failure(endpoint, error, attempts))
+    }
+}
+
+/// An attempt that did not finish within its timeout: a transport timeout, retried like one.
+fn attempt_timed_out<E: DocumentedError>(endpoint: &'static str, timeout: Duration, attempts: u32) -> Failed<E> {
+    Failed {
+        error: Error::Transport {
+            endpoint,
+            kind: TransportKind::Timeout,
+            message: format!("no whole answer within {timeout:?}"),
+            attempts,
+        },
+        retry: Retry::Backoff,
+        token_rejected: false,
+        may_have_applied: true,
     }
 }
 
