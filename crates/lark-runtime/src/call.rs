@@ -181,9 +181,10 @@ impl Client {
                     Err(failed) => Err(failed),
                 }
             };
-            let answered = tokio::time::timeout(attempt_timeout, attempt)
-                .await
-                .unwrap_or_else(|_| Err(attempt_timed_out(endpoint, attempt_timeout, attempts)));
+            let answered = match tokio::time::timeout(attempt_timeout, attempt).await {
+                Ok(answered) => answered,
+                Err(_) => Err(attempt_timed_out(endpoint, attempt_timeout, attempts)),
+            };
             progress.in_flight.store(false, Ordering::Relaxed);
             let failed = match answered {
                 Ok(value) => return Ok((value, attempts, progress.may_have_applied())),
