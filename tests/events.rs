@@ -247,6 +247,22 @@ async fn a_store_app_asks_for_its_ticket_then_keeps_one_token_per_tenant() {
         .unwrap();
     assert_eq!((provider.resend_count(), provider.fetch_count()), (1, 3));
 
+    // Every token expires: the rejected tenant token is dropped, the tenant endpoint refuses the expired
+    // app token, and both are fetched again with the ticket already held.
+    emulator.expire_tokens();
+    tenant_a
+        .attendance()
+        .v1()
+        .user_flows()
+        .batch_create(import("E3", &[at(9, 10)]))
+        .await
+        .unwrap();
+    assert_eq!(
+        (provider.resend_count(), provider.fetch_count()),
+        (1, 6),
+        "tenant (refused), app, tenant"
+    );
+
     let shown = format!("{client:?} {provider:?}");
     assert!(
         !shown.contains(lark_emulator::DEMO_APP_SECRET) && !shown.contains("tk-"),
@@ -285,4 +301,32 @@ async fn a_wrong_secret_never_gets_a_token_even_beside_the_right_one() {
     };
     assert!(matches!(source, AuthError::Rejected { code: 10014, .. }), "{source:?}");
     assert!(!source.to_string().contains("not-the-secret"));
+}
+
+#[tokio::test]
+async fn a_store_app_whose_ticket_never_arrives_says_so_after_its_wait() {
+    // No event subscription: the emulator pushes the ticket to nobody.
+    let emulator = Emulator::builder().start().await.unwrap();
+    let client = emulator
+        .store_client_builder()
+        .app_ticket_wait(Duration::from_millis(200))
+        .build()
+        .unwrap();
+    let outcome = client
+        .for_tenant("tenant_a")
+        .attendance()
+        .v1()
+        .user_flows()
+        .batch_create(import("E6", &[at(9, 0)]))
+        .await;
+    let Err(Error::Auth { source, .. }) = outcome else {
+        panic!("{outcome:?}")
+    };
+    assert!(matches!(source, AuthError::NoAppTicket { .. }), "{source:?}");
+    assert!(
+        source
+            .to_string()
+            .contains("is the app_ticket event reaching your dispatcher")
+    );
+    assert_eq!(client.store_app().unwrap().resend_count(), 1);
 }

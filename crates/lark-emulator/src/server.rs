@@ -459,7 +459,13 @@ async fn expire_tokens(State(shared): State<Arc<Shared>>) -> StatusCode {
 
 async fn stats(State(shared): State<Arc<Shared>>) -> Response {
     let live_records = lock(&shared.attendance).live_records();
-    axum::Json(json!({ "calls": shared.calls(), "live_records": live_records })).into_response()
+    let counts = &shared.outbox.counts;
+    let deliveries = json!({
+        "delivered": counts.delivered.load(Ordering::Relaxed),
+        "failed": counts.failed.load(Ordering::Relaxed),
+    });
+    axum::Json(json!({ "calls": shared.calls(), "live_records": live_records, "event_deliveries": deliveries }))
+        .into_response()
 }
 
 async fn not_found(State(shared): State<Arc<Shared>>) -> Response {

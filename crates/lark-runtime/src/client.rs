@@ -59,6 +59,7 @@ pub struct ClientBuilder {
     retry: RetryPolicy,
     max_body_bytes: usize,
     token_refresh_margin: Duration,
+    app_ticket_wait: Duration,
     pacing: Pacing,
 }
 
@@ -77,6 +78,7 @@ impl Default for ClientBuilder {
             retry: RetryPolicy::default(),
             max_body_bytes: 16 * 1024 * 1024,
             token_refresh_margin: Duration::from_secs(300),
+            app_ticket_wait: Duration::from_secs(10),
             pacing: Pacing::documented(),
         }
     }
@@ -170,6 +172,13 @@ impl ClientBuilder {
         self
     }
 
+    /// How long a store app without an `app_ticket` waits for one after asking the platform to resend it
+    /// (default 10 s), before the call fails with `AuthError::NoAppTicket`.
+    pub fn app_ticket_wait(mut self, wait: Duration) -> Self {
+        self.app_ticket_wait = wait;
+        self
+    }
+
     /// How calls are paced under the rate limits (default: each endpoint under its documented limit,
     /// shared by every task that uses this client). See [`Pacing`].
     pub fn pacing(mut self, pacing: Pacing) -> Self {
@@ -221,7 +230,8 @@ impl ClientBuilder {
         let tokens: Arc<dyn TokenProvider> = match (self.token_provider, self.store_app, self.credentials) {
             (Some(provider), _, _) => provider,
             (None, Some(credentials), _) => {
-                let provider = StoreAppTokenProvider::new(transport, credentials, self.token_refresh_margin);
+                let provider =
+                    StoreAppTokenProvider::new(transport, credentials, self.token_refresh_margin, self.app_ticket_wait);
                 store_app = Some(Arc::clone(&provider));
                 provider
             }

@@ -42,12 +42,17 @@ pub struct StoreAppTokenProvider {
 }
 
 impl StoreAppTokenProvider {
-    pub(crate) fn new(transport: Client, credentials: AppCredentials, refresh_margin: Duration) -> Arc<Self> {
+    pub(crate) fn new(
+        transport: Client,
+        credentials: AppCredentials,
+        refresh_margin: Duration,
+        ticket_wait: Duration,
+    ) -> Arc<Self> {
         Arc::new(Self {
             transport,
             credentials,
             refresh_margin,
-            ticket_wait: Duration::from_secs(10),
+            ticket_wait,
             ticket: watch::Sender::new(None),
             app_token: Mutex::new(None),
             tenants: std::sync::Mutex::default(),
