@@ -90,7 +90,12 @@ impl Accounting {
 
 /// How `data` accounts for the ids `sent`.
 pub fn account(sent: &[String], data: &impl PartialFailure) -> Accounting {
-    let reported: Vec<&String> = data.succeeded_ids().iter().chain(data.failed_ids()).collect();
+    let (succeeded, failed) = (data.succeeded_ids(), data.failed_ids());
+    // The usual answer lists every id sent, in order, as succeeded or failed: nothing to search.
+    if failed.is_empty() && succeeded == sent || succeeded.is_empty() && failed == sent {
+        return Accounting::default();
+    }
+    let reported: Vec<&String> = succeeded.iter().chain(failed).collect();
     let mut accounting = Accounting::default();
     for id in sent {
         if !reported.contains(&id) && !accounting.no_outcome.contains(id) {
