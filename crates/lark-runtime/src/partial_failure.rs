@@ -165,6 +165,23 @@ mod tests {
         let accounting = account(&sent, &partial);
         assert_eq!(accounting.no_outcome, ["2", "3"]);
         assert_eq!(accounting.not_sent, ["9"]);
+        // Every id, in order, on one side (the quick path), or in another order.
+        for (ok, failed) in [
+            (&sent, &Vec::new()),
+            (&Vec::new(), &sent),
+            (&ids(&["3", "1", "2"]), &Vec::new()),
+        ] {
+            let answer = Answer {
+                ok: ok.clone(),
+                failed: failed.clone(),
+            };
+            assert!(account(&sent, &answer).is_complete());
+        }
+        let short = Answer {
+            ok: ids(&["1", "2"]),
+            failed: ids(&[]),
+        };
+        assert_eq!(account(&sent, &short).no_outcome, ["3"]);
     }
 
     #[test]
