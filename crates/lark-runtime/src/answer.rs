@@ -58,7 +58,7 @@ pub(crate) fn judge<E: Endpoint>(answer: Answer, bytes: &[u8]) -> Result<Respons
         attempts,
     } = answer;
     let endpoint = E::METADATA.id;
-    let span = tracing::Span::current();
+    let span = crate::call::current_span();
     let rate_limited = |http_status| Failed {
         error: Error::RateLimited {
             endpoint,

@@ -123,7 +123,9 @@ impl Client {
         let timeouts = self.timeouts();
         let deadline = Instant::now() + timeouts.operation;
         let progress = Progress::default();
-        match tokio::time::timeout_at(deadline, self.attempts(request, &finish, &progress, deadline)).await {
+        // Boxed: the attempt loop's state is large, and the futures around it are moved before they run.
+        let attempts = Box::pin(self.attempts(request, &finish, &progress, deadline));
+        match tokio::time::timeout_at(deadline, attempts).await {
             Ok(result) => result,
             Err(_) => Err(Error::Timeout {
                 endpoint: E::METADATA.id,
@@ -155,7 +157,7 @@ impl Client {
         let mut refreshed_token = false;
         loop {
             let attempts = progress.attempts.fetch_add(1, Ordering::Relaxed) + 1;
-            tracing::Span::current().record("attempt", attempts);
+            current_span().record("attempt", attempts);
             // The token endpoints themselves take no access token.
             let token = match metadata.access_tokens.is_empty() {
                 true => None,
@@ -336,6 +338,15 @@ fn name_the_limit<E: DocumentedError>(error: Error<E>, limit: TimeLimit) -> Erro
     }
 }
 
+/// The call's span to record fields on; a disabled one, without the thread-local lookup, when nothing
+/// listens at its level.
+pub(crate) fn current_span() -> tracing::Span {
+    match tracing::enabled!(tracing::Level::INFO) {
+        true => tracing::Span::current(),
+        false => tracing::Span::none(),
+    }
+}
+
 fn call_span(endpoint: &'static str) -> tracing::Span {
     tracing::info_span!(
         "lark.call",
@@ -362,7 +373,7 @@ async fn open_download<E: Endpoint>(
         .is_some_and(|value| value.starts_with("application/json"));
     if response.status().is_success() && !is_json {
         let log_id = header(&response, LOG_ID_HEADER);
-        tracing::Span::current().record("status", response.status().as_u16());
+        current_span().record("status", response.status().as_u16());
         return Ok(Download::new(response, endpoint, log_id));
     }
     let http_status = response.status().as_u16();
@@ -410,7 +421,7 @@ async fn decode_json<E: Endpoint>(
     let log_id = header(&response, LOG_ID_HEADER);
     let content_type = header(&response, reqwest::header::CONTENT_TYPE.as_str());
     let rate_limit_reset = header(&response, RATE_LIMIT_RESET_HEADER);
-    let span = tracing::Span::current();
+    let span = current_span();
     span.record("status", http_status);
     if let Some(log_id) = &log_id {
         span.record("log_id", log_id.as_str());
