@@ -8,6 +8,13 @@ use crate::docs::doc;
 use crate::names::pascal_ident;
 
 pub(crate) fn error_enum(ident: &Ident, summary: &str, errors: &[ErrorSpec]) -> TokenStream {
+    if errors.is_empty() {
+        // A page without codes of its own: the runtime's one catch-all type serves every such endpoint.
+        let docs = doc(&format!(
+            "The error codes of {summary}\n\nThe reference page documents none of its own: every code is `Undocumented`."
+        ));
+        return quote!(#docs pub type #ident = ::lark_runtime::UndocumentedError;);
+    }
     let docs = doc(&format!(
         "A documented error code of {summary}\n\nEach variant is one code of the reference page; `Undocumented` holds any other code."
     ));
@@ -36,15 +43,10 @@ pub(crate) fn error_enum(ident: &Ident, summary: &str, errors: &[ErrorSpec]) -> 
         }
     });
     let retryable = errors.iter().map(|e| e.retryable);
-    // A page without codes of its own still gets the catch-all; a one-arm match would only add noise.
-    let from_code = if codes.is_empty() {
-        quote!(Self::Undocumented(code))
-    } else {
-        quote! {
-            match code {
-                #(#codes => Self::#variants,)*
-                other => Self::Undocumented(other),
-            }
+    let from_code = quote! {
+        match code {
+            #(#codes => Self::#variants,)*
+            other => Self::Undocumented(other),
         }
     };
     quote! {

@@ -27,3 +27,43 @@ pub fn describe(error: &impl DocumentedError, f: &mut fmt::Formatter<'_>) -> fmt
         (None, _) => write!(f, "error code {} is not documented for this endpoint", error.code()),
     }
 }
+
+/// The error type of every endpoint whose reference page documents no codes of its own (the token
+/// endpoints point to the platform's generic codes): the generator names it instead of writing the same
+/// one-variant enum per endpoint.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum UndocumentedError {
+    /// A code the reference page does not document for this endpoint.
+    Undocumented(i64),
+}
+
+impl DocumentedError for UndocumentedError {
+    fn from_code(code: i64) -> Self {
+        Self::Undocumented(code)
+    }
+    fn code(&self) -> i64 {
+        let Self::Undocumented(code) = self;
+        *code
+    }
+    fn http_status(&self) -> Option<u16> {
+        None
+    }
+    fn message(&self) -> Option<&'static str> {
+        None
+    }
+    fn advice(&self) -> Option<&'static str> {
+        None
+    }
+    fn is_retryable(&self) -> bool {
+        false
+    }
+}
+
+impl fmt::Display for UndocumentedError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        describe(self, f)
+    }
+}
+
+impl std::error::Error for UndocumentedError {}

@@ -159,74 +159,7 @@ impl ::lark_runtime::Incoming for ResendRequest {
 )]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct ResendResponse {}
-/// A documented error code of 重新获取 app_ticket — Ask the platform to push the `app_ticket` event to a store app now.
+/// The error codes of 重新获取 app_ticket — Ask the platform to push the `app_ticket` event to a store app now.
 ///
-/// Each variant is one code of the reference page; `Undocumented` holds any other code.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum ResendError {
-    /// A code the reference page does not document for this endpoint.
-    Undocumented(i64),
-}
-impl ResendError {
-    /// The variant for a code the server sent.
-    pub fn from_code(code: i64) -> Self {
-        Self::Undocumented(code)
-    }
-    /// The platform's error code.
-    pub fn code(&self) -> i64 {
-        match self {
-            Self::Undocumented(code) => *code,
-        }
-    }
-    /// The HTTP status the reference page gives; `None` for an undocumented code.
-    pub fn http_status(&self) -> Option<u16> {
-        match self {
-            Self::Undocumented(_) => None,
-        }
-    }
-    /// The message the reference page gives; `None` for an undocumented code.
-    pub fn message(&self) -> Option<&'static str> {
-        match self {
-            Self::Undocumented(_) => None,
-        }
-    }
-    /// What the reference page advises; `None` when it says nothing or for an undocumented code.
-    pub fn advice(&self) -> Option<&'static str> {
-        match self {
-            Self::Undocumented(_) => None,
-        }
-    }
-    /// Whether sending the same request again can succeed.
-    pub fn is_retryable(&self) -> bool {
-        match self {
-            Self::Undocumented(_) => false,
-        }
-    }
-}
-impl ::lark_runtime::DocumentedError for ResendError {
-    fn from_code(code: i64) -> Self {
-        Self::from_code(code)
-    }
-    fn code(&self) -> i64 {
-        self.code()
-    }
-    fn http_status(&self) -> Option<u16> {
-        self.http_status()
-    }
-    fn message(&self) -> Option<&'static str> {
-        self.message()
-    }
-    fn advice(&self) -> Option<&'static str> {
-        self.advice()
-    }
-    fn is_retryable(&self) -> bool {
-        self.is_retryable()
-    }
-}
-impl ::std::fmt::Display for ResendError {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::lark_runtime::documented_error::describe(self, f)
-    }
-}
-impl ::std::error::Error for ResendError {}
+/// The reference page documents none of its own: every code is `Undocumented`.
+pub type ResendError = ::lark_runtime::UndocumentedError;
