@@ -127,41 +127,17 @@ pub fn runtime_files(set: &SpecSet) -> Result<Vec<GeneratedFile>, syn::Error> {
         let spec = &endpoint_file.spec;
         let options = Options::runtime(&spec.service, &spec.version);
         files.push(endpoint_file_of(set, endpoint_file, &options)?);
-        let levels = [&spec.service, &spec.version, &spec.resource, &spec.name];
-        for depth in 0..levels.len() {
-            let parent = levels[..depth].iter().map(|s| s.as_str()).collect::<Vec<_>>().join("/");
-            let child = (levels[depth].clone(), child_summary_or_endpoint(&levels[..depth], spec));
-            let children = modules.entry(parent).or_default();
-            if !children.iter().any(|(name, _)| name == &child.0) {
-                children.push(child);
-            }
-        }
+        let levels = [&*spec.service, &spec.version, &spec.resource, &spec.name];
+        let resource = child_summary(&[spec.service.clone(), spec.version.clone()], &spec.resource);
+        declare(&mut modules, levels, &spec.summary, resource);
     }
     for event_file in set.events.iter().filter(|e| is_runtime_service(&e.spec.service)) {
         let spec = &event_file.spec;
         let options = Options::runtime(&spec.service, &spec.version);
         files.push(event_file_of(set, event_file, &options)?);
-        let levels = [
-            spec.service.as_str(),
-            spec.version.as_str(),
-            EVENTS_MODULE,
-            spec.name.as_str(),
-        ];
-        for depth in 0..levels.len() {
-            let parent = levels[..depth].join("/");
-            let summary = match depth {
-                3 => spec.summary.clone(),
-                2 => format!("Events of the `{}` {} API.", spec.service, spec.version),
-                _ => {
-                    let parent: Vec<String> = levels[..depth].iter().map(|s| (*s).to_owned()).collect();
-                    child_summary(&parent, levels[depth])
-                }
-            };
-            let children = modules.entry(parent).or_default();
-            if !children.iter().any(|(name, _)| name == levels[depth]) {
-                children.push((levels[depth].to_owned(), summary));
-            }
-        }
+        let levels = [&*spec.service, &spec.version, EVENTS_MODULE, &spec.name];
+        let events = format!("Events of the `{}` {} API.", spec.service, spec.version);
+        declare(&mut modules, levels, &spec.summary, events);
     }
     for (parent, children) in &modules {
         let what = if parent.is_empty() {
@@ -190,13 +166,27 @@ pub fn runtime_files(set: &SpecSet) -> Result<Vec<GeneratedFile>, syn::Error> {
     Ok(files)
 }
 
-fn child_summary_or_endpoint(parent: &[&String], spec: &EndpointSpec) -> String {
-    match parent.len() {
-        3 => spec.summary.clone(),
-        _ => {
-            let parent: Vec<String> = parent.iter().map(|s| (*s).clone()).collect();
-            let child = [&spec.service, &spec.version, &spec.resource][parent.len()];
-            child_summary(&parent, child)
+/// Declares the modules `service/version/<group>/<leaf>` of the runtime's tree, each with its doc line:
+/// the service and version as usual, the group (a resource, or `events`) with `group_summary`, the leaf
+/// with `leaf_summary`.
+fn declare(
+    modules: &mut BTreeMap<String, Vec<(String, String)>>,
+    levels: [&str; 4],
+    leaf_summary: &str,
+    group_summary: String,
+) {
+    for (depth, name) in levels.iter().enumerate() {
+        let summary = match depth {
+            3 => leaf_summary.to_owned(),
+            2 => group_summary.clone(),
+            _ => child_summary(
+                &levels[..depth].iter().map(|s| (*s).to_owned()).collect::<Vec<_>>(),
+                name,
+            ),
+        };
+        let children = modules.entry(levels[..depth].join("/")).or_default();
+        if !children.iter().any(|(child, _)| child == name) {
+            children.push(((*name).to_owned(), summary));
         }
     }
 }

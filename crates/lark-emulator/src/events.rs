@@ -121,38 +121,46 @@ impl Outbox {
 
     /// Queues a 2.0 delivery of `event`.
     pub(crate) fn send<E: Event>(&self, event: &E) {
-        let Some(subscription) = self.current() else { return };
-        let envelope = json!({
-            "schema": "2.0",
-            "header": {
-                "event_id": random_id(),
-                "event_type": E::EVENT_TYPE,
-                "create_time": now_millis().to_string(),
-                "token": subscription.verification_token.expose_secret(),
-                "app_id": self.app_id,
-                "tenant_key": self.tenant_key,
-            },
-            "event": to_value(event),
+        self.enqueue::<E>(|token| {
+            json!({
+                "schema": "2.0",
+                "header": {
+                    "event_id": random_id(),
+                    "event_type": E::EVENT_TYPE,
+                    "create_time": now_millis().to_string(),
+                    "token": token,
+                    "app_id": self.app_id,
+                    "tenant_key": self.tenant_key,
+                },
+                "event": to_value(event),
+            })
         });
-        let _ = self.queue.send(Outgoing { subscription, envelope });
     }
 
     /// Queues a 1.0 delivery of `event` (the form `app_ticket` still uses).
     pub(crate) fn send_v1<E: Event>(&self, event: &E) {
+        self.enqueue::<E>(|token| {
+            json!({
+                "ts": format!("{:.3}", now_millis() as f64 / 1000.0),
+                "uuid": random_id(),
+                "token": token,
+                "type": "event_callback",
+                "event": to_value(event),
+            })
+        });
+    }
+
+    /// Queues the envelope `build` makes with the subscription's Verification Token; without a
+    /// subscription the event goes nowhere.
+    fn enqueue<E: Event>(&self, build: impl FnOnce(&str) -> Value) {
         let Some(subscription) = self.current() else {
-            tracing::warn!(
+            tracing::debug!(
                 event_type = E::EVENT_TYPE,
                 "no event subscription: the event goes nowhere"
             );
             return;
         };
-        let envelope = json!({
-            "ts": format!("{:.3}", now_millis() as f64 / 1000.0),
-            "uuid": random_id(),
-            "token": subscription.verification_token.expose_secret(),
-            "type": "event_callback",
-            "event": to_value(event),
-        });
+        let envelope = build(subscription.verification_token.expose_secret());
         let _ = self.queue.send(Outgoing { subscription, envelope });
     }
 }

@@ -2,6 +2,7 @@
 //! token of a self-built app, cached and refreshed before it expires.
 
 use std::fmt;
+use std::future::Future;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
@@ -117,19 +118,47 @@ pub struct TenantTokenProvider {
     transport: Client,
     credentials: AppCredentials,
     refresh_margin: Duration,
-    cache: Mutex<Option<CachedToken>>,
+    cache: TokenCache,
     fetches: AtomicU64,
 }
 
 pub(crate) struct CachedToken {
-    pub(crate) token: AccessToken,
+    token: AccessToken,
     refresh_at: Instant,
 }
 
-impl CachedToken {
-    /// The token while it is fresh.
-    pub(crate) fn fresh(&self) -> Option<&AccessToken> {
-        (Instant::now() < self.refresh_at).then_some(&self.token)
+/// One cached token: fresh ones are answered from it; otherwise one caller fetches while the others wait
+/// for that fetch (the lock is held across it).
+#[derive(Default)]
+pub(crate) struct TokenCache(Mutex<Option<CachedToken>>);
+
+impl TokenCache {
+    /// The cached token while it is fresh, else the one `fetch` gets, which is then kept.
+    pub(crate) async fn get_or_fetch<Fut>(&self, fetch: impl FnOnce() -> Fut) -> Result<AccessToken, AuthError>
+    where
+        Fut: Future<Output = Result<CachedToken, AuthError>>,
+    {
+        let mut cache = self.0.lock().await;
+        if let Some(cached) = cache.as_ref().filter(|cached| Instant::now() < cached.refresh_at) {
+            return Ok(cached.token.clone());
+        }
+        let fresh = fetch().await?;
+        let token = fresh.token.clone();
+        *cache = Some(fresh);
+        Ok(token)
+    }
+
+    /// Forgets `token` if it is still the cached one.
+    pub(crate) async fn invalidate(&self, token: &AccessToken) {
+        let mut cache = self.0.lock().await;
+        if cache.as_ref().is_some_and(|cached| &cached.token == token) {
+            *cache = None;
+        }
+    }
+
+    /// Forgets whatever is cached.
+    pub(crate) async fn clear(&self) {
+        *self.0.lock().await = None;
     }
 }
 
@@ -139,7 +168,7 @@ impl TenantTokenProvider {
             transport,
             credentials,
             refresh_margin,
-            cache: Mutex::new(None),
+            cache: TokenCache::default(),
             fetches: AtomicU64::new(0),
         })
     }
@@ -215,26 +244,11 @@ pub(crate) fn cached(token: impl Into<AccessToken>, expire_seconds: i32, refresh
 
 impl TokenProvider for TenantTokenProvider {
     fn access_token<'a>(&'a self, _: Option<&'a str>) -> BoxFuture<'a, Result<AccessToken, AuthError>> {
-        Box::pin(async move {
-            // Holding the lock while fetching makes concurrent callers wait for one refresh.
-            let mut cache = self.cache.lock().await;
-            if let Some(token) = cache.as_ref().and_then(CachedToken::fresh) {
-                return Ok(token.clone());
-            }
-            let fresh = self.fetch().await?;
-            let token = fresh.token.clone();
-            *cache = Some(fresh);
-            Ok(token)
-        })
+        Box::pin(self.cache.get_or_fetch(|| self.fetch()))
     }
 
     fn invalidate<'a>(&'a self, _: Option<&'a str>, token: &'a AccessToken) -> BoxFuture<'a, ()> {
-        Box::pin(async move {
-            let mut cache = self.cache.lock().await;
-            if cache.as_ref().is_some_and(|cached| &cached.token == token) {
-                *cache = None;
-            }
-        })
+        Box::pin(self.cache.invalidate(token))
     }
 }
 

@@ -11,9 +11,9 @@ use std::sync::{Arc, PoisonError};
 use std::time::Duration;
 
 use futures::future::BoxFuture;
-use tokio::sync::{Mutex, watch};
+use tokio::sync::watch;
 
-use crate::auth::{AuthError, CachedToken, INVALID_TOKEN_CODES, TokenProvider, auth_error, cached};
+use crate::auth::{AuthError, CachedToken, INVALID_TOKEN_CODES, TokenCache, TokenProvider, auth_error, cached};
 use crate::client::Client;
 use crate::credentials::{AccessToken, AppCredentials, SecretText};
 use crate::events::{EventDispatcherBuilder, EventHeader};
@@ -22,9 +22,9 @@ use crate::generated::auth::v3::app_ticket::resend::ResendRequest;
 use crate::generated::auth::v3::events::app_ticket::AppTicket;
 use crate::generated::auth::v3::tenant_access_token::store::StoreRequest as TenantTokenRequest;
 
-/// One tenant's token slot: its own lock, so tenants refresh independently and callers of one tenant
-/// share one refresh.
-type TenantSlot = Arc<Mutex<Option<CachedToken>>>;
+/// One tenant's token: its own cache and lock, so tenants refresh independently and callers of one
+/// tenant share one refresh.
+type TenantSlot = Arc<TokenCache>;
 
 /// The tokens of a store app. Built by [`ClientBuilder::store_app_credentials`](crate::ClientBuilder::store_app_credentials);
 /// reach it with [`Client::store_app`].
@@ -35,7 +35,7 @@ pub struct StoreAppTokenProvider {
     refresh_margin: Duration,
     ticket_wait: Duration,
     ticket: watch::Sender<Option<SecretText>>,
-    app_token: Mutex<Option<CachedToken>>,
+    app_token: TokenCache,
     tenants: std::sync::Mutex<HashMap<String, TenantSlot>>,
     fetches: AtomicU64,
     resends: AtomicU64,
@@ -54,7 +54,7 @@ impl StoreAppTokenProvider {
             refresh_margin,
             ticket_wait,
             ticket: watch::Sender::new(None),
-            app_token: Mutex::new(None),
+            app_token: TokenCache::default(),
             tenants: std::sync::Mutex::default(),
             fetches: AtomicU64::new(0),
             resends: AtomicU64::new(0),
@@ -103,10 +103,10 @@ impl StoreAppTokenProvider {
 
     /// The app access token, fetched with the latest ticket when none is fresh.
     pub async fn app_access_token(&self) -> Result<AccessToken, AuthError> {
-        let mut cache = self.app_token.lock().await;
-        if let Some(token) = cache.as_ref().and_then(CachedToken::fresh) {
-            return Ok(token.clone());
-        }
+        self.app_token.get_or_fetch(|| self.fetch_app_token()).await
+    }
+
+    async fn fetch_app_token(&self) -> Result<CachedToken, AuthError> {
         let ticket = self.ticket().await?;
         self.fetches.fetch_add(1, Ordering::Relaxed);
         let request = AppTokenRequest::builder()
@@ -127,10 +127,7 @@ impl StoreAppTokenProvider {
             return Err(missing("app_access_token", response.log_id));
         };
         tracing::debug!(expire, "fetched a store app's app access token");
-        let fresh = cached(token, expire, self.refresh_margin);
-        let token = fresh.token.clone();
-        *cache = Some(fresh);
-        Ok(token)
+        Ok(cached(token, expire, self.refresh_margin))
     }
 
     /// The held ticket; without one, asks the platform to push it and waits for it to arrive.
@@ -171,22 +168,17 @@ impl StoreAppTokenProvider {
     }
 
     async fn tenant_token(&self, tenant_key: &str) -> Result<AccessToken, AuthError> {
-        let slot = self.slot(tenant_key);
-        let mut cache = slot.lock().await;
-        if let Some(token) = cache.as_ref().and_then(CachedToken::fresh) {
-            return Ok(token.clone());
-        }
-        let fresh = match self.fetch_tenant_token(tenant_key).await {
-            Err(AuthError::Rejected { code, .. }) if INVALID_TOKEN_CODES.contains(&code) => {
-                // The app access token was refused: drop it and try once with a new one.
-                *self.app_token.lock().await = None;
-                self.fetch_tenant_token(tenant_key).await?
+        let fetch = || async {
+            match self.fetch_tenant_token(tenant_key).await {
+                Err(AuthError::Rejected { code, .. }) if INVALID_TOKEN_CODES.contains(&code) => {
+                    // The app access token was refused: drop it and try once with a new one.
+                    self.app_token.clear().await;
+                    self.fetch_tenant_token(tenant_key).await
+                }
+                other => other,
             }
-            other => other?,
         };
-        let token = fresh.token.clone();
-        *cache = Some(fresh);
-        Ok(token)
+        self.slot(tenant_key).get_or_fetch(fetch).await
     }
 
     async fn fetch_tenant_token(&self, tenant_key: &str) -> Result<CachedToken, AuthError> {
@@ -230,11 +222,8 @@ impl TokenProvider for StoreAppTokenProvider {
 
     fn invalidate<'a>(&'a self, tenant_key: Option<&'a str>, token: &'a AccessToken) -> BoxFuture<'a, ()> {
         Box::pin(async move {
-            let Some(tenant_key) = tenant_key else { return };
-            let slot = self.slot(tenant_key);
-            let mut cache = slot.lock().await;
-            if cache.as_ref().is_some_and(|cached| &cached.token == token) {
-                *cache = None;
+            if let Some(tenant_key) = tenant_key {
+                self.slot(tenant_key).invalidate(token).await;
             }
         })
     }
