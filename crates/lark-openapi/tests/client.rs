@@ -273,6 +273,54 @@ async fn rate_limiting_past_the_budget_is_a_typed_error() {
 }
 
 #[tokio::test]
+async fn a_reset_too_large_for_the_clock_is_a_typed_error_not_a_panic() {
+    let server = server_with_token().await;
+    // A one-second reset first, so that the call has already waited a whole second when the huge one
+    // comes.
+    Mock::given(path(BATCH_DEL))
+        .respond_with(
+            ResponseTemplate::new(429)
+                .insert_header("x-ogw-ratelimit-reset", "1")
+                .set_body_json(json!({"code": 99991400, "msg": "request trigger frequency limit"})),
+        )
+        .up_to_n_times(1)
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    Mock::given(path(BATCH_DEL))
+        .respond_with(
+            ResponseTemplate::new(429)
+                .insert_header("x-ogw-ratelimit-reset", u64::MAX.to_string())
+                .set_body_json(json!({"code": 99991400, "msg": "request trigger frequency limit"})),
+        )
+        .mount(&server)
+        .await;
+    let error = client(&server, RetryPolicy::default())
+        .execute(&request(&["1"]))
+        .await
+        .unwrap_err();
+    let Error::RateLimited {
+        retry_after, attempts, ..
+    } = error
+    else {
+        panic!("{error:?}")
+    };
+    assert_eq!((retry_after, attempts), (Some(Duration::from_secs(u64::MAX)), 2));
+}
+
+#[tokio::test]
+async fn an_operation_timeout_too_large_for_the_clock_means_no_deadline() {
+    let server = server_answering(envelope(0, "success", json!({"success_record_ids": ["1"]}))).await;
+    let client = client(&server, RetryPolicy::default());
+    let unbounded = client.with_timeouts(lark_openapi::runtime::Timeouts {
+        operation: Duration::MAX,
+        ..client.timeouts()
+    });
+    let response = unbounded.execute(&request(&["1"])).await.unwrap();
+    assert_eq!(response.data.success_record_ids, Some(vec!["1".to_owned()]));
+}
+
+#[tokio::test]
 async fn a_token_that_expires_mid_run_is_refreshed_exactly_once() {
     let server = MockServer::start().await;
     for (token, priority) in [("t-first", 1), ("t-second", 2)] {

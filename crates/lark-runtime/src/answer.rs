@@ -23,10 +23,20 @@ struct RawEnvelope<'a> {
     data: Option<&'a serde_json::value::RawValue>,
 }
 
+/// A successful answer read in one pass: the envelope with its payload already typed.
+#[derive(Deserialize)]
+struct TypedEnvelope<D> {
+    code: i64,
+    #[serde(default)]
+    msg: String,
+    data: Option<D>,
+}
+
 /// What is known of an answer besides its body.
 pub(crate) struct Answer {
     pub http_status: u16,
-    pub content_type: Option<String>,
+    /// Quoted only when the answer is not understood.
+    pub content_type: Option<reqwest::header::HeaderValue>,
     pub log_id: Option<String>,
     /// `x-ogw-ratelimit-reset`, when the platform sent it.
     pub retry_after: Option<Duration>,
@@ -57,7 +67,18 @@ pub(crate) fn judge<E: Endpoint>(answer: Answer, bytes: &[u8]) -> Result<Respons
         retry_after,
         attempts,
     } = answer;
+    if let Some((data, msg)) = read_success::<E>(http_status, bytes) {
+        return Ok(Response {
+            data,
+            msg,
+            log_id,
+            attempts,
+            earlier_attempt_may_have_applied: false,
+            accounting: None,
+        });
+    }
     let endpoint = E::METADATA.id;
+    let content_type = content_type.and_then(|value| value.to_str().ok().map(str::to_owned));
     let span = crate::call::current_span();
     let rate_limited = |http_status| Failed {
         error: Error::RateLimited {
@@ -145,4 +166,19 @@ pub(crate) fn judge<E: Endpoint>(answer: Answer, bytes: &[u8]) -> Result<Respons
             may_have_applied: true,
         }),
     }
+}
+
+/// The common case in one pass: code 0 and its `data` typed, with `msg`. Anything else (no `data`,
+/// another code, a payload that does not fit, a flat envelope) is `None`, and [`judge`] reads the answer
+/// step by step to say what it is.
+fn read_success<E: Endpoint>(http_status: u16, bytes: &[u8]) -> Option<(E::Data, String)> {
+    if http_status == 429 || E::METADATA.envelope != Envelope::Data {
+        return None;
+    }
+    let envelope = serde_json::from_slice::<TypedEnvelope<E::Data>>(bytes).ok()?;
+    if envelope.code != 0 {
+        return None;
+    }
+    crate::call::current_span().record("code", envelope.code);
+    Some((envelope.data?, envelope.msg))
 }

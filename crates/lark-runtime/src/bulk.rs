@@ -198,7 +198,8 @@ where
 
     let limiter = options.rate_limit.map(|limit| RateLimiter::direct(spread_quota(limit)));
     let chunks: Vec<Vec<String>> = sendable.chunks(chunk_size.max(1)).map(<[String]>::to_vec).collect();
-    let deadline = options.deadline.map(|limit| Instant::now() + limit);
+    // A deadline too far off for the clock to add (`Duration::MAX`) is none.
+    let deadline = options.deadline.and_then(|limit| Instant::now().checked_add(limit));
     let calls = futures::stream::iter(chunks.into_iter().map(|chunk| {
         let request = build(chunk.clone());
         let limiter = limiter.as_ref();

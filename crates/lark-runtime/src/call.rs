@@ -3,9 +3,11 @@
 //! [`retry`](crate::retry) says.
 
 use std::future::Future;
-use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+use std::pin::pin;
+use std::task::Poll;
 use std::time::Duration;
 
+use reqwest::header::HeaderName;
 use tokio::time::Instant;
 use tracing::Instrument;
 
@@ -56,21 +58,8 @@ pub(crate) struct Failed<E: DocumentedError> {
     pub(crate) may_have_applied: bool,
 }
 
-/// What a call has done so far, readable after the operation deadline cut it off.
-#[derive(Default)]
-struct Progress {
-    attempts: AtomicU32,
-    /// An attempt is between being sent and being judged.
-    in_flight: AtomicBool,
-    /// A failed attempt may have been applied.
-    applied: AtomicBool,
-}
-
-impl Progress {
-    fn may_have_applied(&self) -> bool {
-        self.applied.load(Ordering::Relaxed) || self.in_flight.load(Ordering::Relaxed)
-    }
-}
+/// How far off the deadline of a call without one is: a century.
+const NO_DEADLINE: Duration = Duration::from_secs(100 * 365 * 24 * 60 * 60);
 
 /// What one attempt sends besides its token.
 struct Outgoing<'r> {
@@ -120,27 +109,21 @@ impl Client {
         F: Fn(reqwest::Response, u32) -> Fut,
         Fut: Future<Output = Result<T, Failed<E::Error>>>,
     {
-        let timeouts = self.timeouts();
-        let deadline = Instant::now() + timeouts.operation;
-        let progress = Progress::default();
+        // A limit too large for the clock (`Duration::MAX`) is no deadline in practice.
+        let started = Instant::now();
+        let deadline = started
+            .checked_add(self.timeouts().operation)
+            .unwrap_or_else(|| started + NO_DEADLINE);
         // Boxed: the attempt loop's state is large, and the futures around it are moved before they run.
-        let attempts = Box::pin(self.attempts(request, &finish, &progress, deadline));
-        match tokio::time::timeout_at(deadline, attempts).await {
-            Ok(result) => result,
-            Err(_) => Err(Error::Timeout {
-                endpoint: E::METADATA.id,
-                limit: TimeLimit::Operation(timeouts.operation),
-                attempts: progress.attempts.load(Ordering::Relaxed),
-                may_have_applied: progress.may_have_applied(),
-            }),
-        }
+        Box::pin(self.attempts(request, &finish, deadline)).await
     }
 
+    /// Each step waits at most until the operation deadline (the token and the rate limit's turn) or the
+    /// attempt's own limit, whichever comes first: one timer at a time, none for a step that is ready.
     async fn attempts<E, T, F, Fut>(
         &self,
         request: &E,
         finish: &F,
-        progress: &Progress,
         deadline: Instant,
     ) -> Result<(T, u32, bool), Error<E::Error>>
     where
@@ -155,25 +138,35 @@ impl Client {
         let mut backoff = policy.backoff();
         let mut waited = Duration::ZERO;
         let mut refreshed_token = false;
+        let mut attempts = 0;
+        // A failed attempt may have been applied.
+        let mut applied = false;
+        let out_of_time = |attempts, may_have_applied| Error::Timeout {
+            endpoint,
+            limit: TimeLimit::Operation(self.timeouts().operation),
+            attempts,
+            may_have_applied,
+        };
         loop {
-            let attempts = progress.attempts.fetch_add(1, Ordering::Relaxed) + 1;
+            attempts += 1;
             current_span().record("attempt", attempts);
             // The token endpoints themselves take no access token.
             let token = match metadata.access_tokens.is_empty() {
                 true => None,
                 false => Some(
-                    self.tokens()
-                        .access_token(self.tenant_key())
+                    before(deadline, self.tokens().access_token(self.tenant_key()))
                         .await
+                        .map_err(|_| out_of_time(attempts, applied))?
                         .map_err(|source| Error::Auth { endpoint, source })?,
                 ),
             };
-            self.pacers().wait_turn(metadata).await;
+            before(deadline, self.pacers().wait_turn(metadata))
+                .await
+                .map_err(|_| out_of_time(attempts, applied))?;
             let attempt_timeout = self
                 .timeouts()
                 .attempt
                 .min(deadline.saturating_duration_since(Instant::now()));
-            progress.in_flight.store(true, Ordering::Relaxed);
             let attempt = async {
                 match self
                     .send::<E>(&outgoing, token.as_ref(), attempts, attempt_timeout)
@@ -187,16 +180,17 @@ impl Client {
                 Ok(answered) => answered,
                 Err(_) => Err(attempt_timed_out(endpoint, attempt_timeout, attempts)),
             };
-            progress.in_flight.store(false, Ordering::Relaxed);
             let failed = match answered {
-                Ok(value) => return Ok((value, attempts, progress.may_have_applied())),
+                Ok(value) => return Ok((value, attempts, applied)),
                 Err(failed) => failed,
             };
             if let Some(token) = token.as_ref().filter(|_| failed.token_rejected && !refreshed_token) {
                 // One refresh per call: an expired token is normal, a token rejected twice is not.
                 refreshed_token = true;
                 tracing::info!("access token rejected; refreshing it and sending again");
-                self.tokens().invalidate(self.tenant_key(), token).await;
+                before(deadline, self.tokens().invalidate(self.tenant_key(), token))
+                    .await
+                    .map_err(|_| out_of_time(attempts, applied))?;
                 continue;
             }
             let delay = match failed.retry {
@@ -205,10 +199,13 @@ impl Client {
                 Retry::After(asked) => asked.or_else(|| backoff.next()),
             };
             // No retry starts that the operation deadline would cut off before it is sent.
+            // A delay the platform asks for can be any number of seconds: sums are checked, never overflowed.
             let fits = |delay: &Duration| {
                 attempts < policy.max_attempts
-                    && waited + *delay <= policy.total_budget
-                    && Instant::now() + *delay < deadline
+                    && waited
+                        .checked_add(*delay)
+                        .is_some_and(|total| total <= policy.total_budget)
+                    && Instant::now().checked_add(*delay).is_some_and(|at| at < deadline)
             };
             let Some(delay) = delay.filter(fits) else {
                 // An attempt cut short by the operation deadline ran out of the operation's time.
@@ -218,9 +215,7 @@ impl Client {
                 };
                 return Err(name_the_limit(failed.error, limit));
             };
-            if failed.may_have_applied {
-                progress.applied.store(true, Ordering::Relaxed);
-            }
+            applied |= failed.may_have_applied;
             tracing::warn!(error = %failed.error, ?delay, "attempt failed; retrying");
             tokio::time::sleep(delay).await;
             waited += delay;
@@ -305,6 +300,16 @@ impl Client {
     }
 }
 
+/// `future`'s output, unless `deadline` comes first. A future that is ready at once (a cached token, a
+/// free turn) needs no timer.
+async fn before<F: Future>(deadline: Instant, future: F) -> Result<F::Output, tokio::time::error::Elapsed> {
+    let mut future = pin!(future);
+    if let Poll::Ready(output) = futures::poll!(future.as_mut()) {
+        return Ok(output);
+    }
+    tokio::time::timeout_at(deadline, future).await
+}
+
 /// An attempt that did not finish within its timeout: a transport timeout, retried like one.
 fn attempt_timed_out<E: DocumentedError>(endpoint: &'static str, timeout: Duration, attempts: u32) -> Failed<E> {
     Failed {
@@ -372,7 +377,7 @@ async fn open_download<E: Endpoint>(
         .and_then(|value| value.to_str().ok())
         .is_some_and(|value| value.starts_with("application/json"));
     if response.status().is_success() && !is_json {
-        let log_id = header(&response, LOG_ID_HEADER);
+        let log_id = header(&response, &LOG_ID);
         current_span().record("status", response.status().as_u16());
         return Ok(Download::new(response, endpoint, log_id));
     }
@@ -400,13 +405,17 @@ async fn open_download<E: Endpoint>(
     }
 }
 
-fn header(response: &reqwest::Response, name: &str) -> Option<String> {
+fn header(response: &reqwest::Response, name: &HeaderName) -> Option<String> {
     response
         .headers()
         .get(name)
         .and_then(|value| value.to_str().ok())
         .map(str::to_owned)
 }
+
+/// The headers an answer is judged by, named once rather than parsed from text on every call.
+const LOG_ID: HeaderName = HeaderName::from_static(LOG_ID_HEADER);
+const RATE_LIMIT_RESET: HeaderName = HeaderName::from_static(RATE_LIMIT_RESET_HEADER);
 
 /// Reads an answer as the platform's JSON envelope: the typed data, or the failure and what to do next.
 async fn decode_json<E: Endpoint>(
@@ -418,9 +427,13 @@ async fn decode_json<E: Endpoint>(
     let started = Instant::now();
     let http_status = response.status().as_u16();
     // Only the headers an answer is judged by, read before the body consumes the response.
-    let log_id = header(&response, LOG_ID_HEADER);
-    let content_type = header(&response, reqwest::header::CONTENT_TYPE.as_str());
-    let rate_limit_reset = header(&response, RATE_LIMIT_RESET_HEADER);
+    let log_id = header(&response, &LOG_ID);
+    let content_type = response.headers().get(reqwest::header::CONTENT_TYPE).cloned();
+    let retry_after = response
+        .headers()
+        .get(RATE_LIMIT_RESET)
+        .and_then(|value| value.to_str().ok()?.trim().parse::<u64>().ok())
+        .map(Duration::from_secs);
     let span = current_span();
     span.record("status", http_status);
     if let Some(log_id) = &log_id {
@@ -461,9 +474,6 @@ async fn decode_json<E: Endpoint>(
         }
     };
     tracing::debug!(elapsed = ?started.elapsed(), bytes = bytes.len(), "answer received");
-    let retry_after = rate_limit_reset
-        .and_then(|v| v.trim().parse::<u64>().ok())
-        .map(Duration::from_secs);
     let answer = Answer {
         http_status,
         content_type,

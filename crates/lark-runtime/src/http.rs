@@ -2,6 +2,7 @@
 
 use std::time::Duration;
 
+use bytes::{Bytes, BytesMut};
 use tokio::time::Instant;
 
 /// The response header that carries the platform's log id; support asks for it.
@@ -42,17 +43,19 @@ impl std::fmt::Display for ReadError {
 /// Reads the whole body, refusing more than `limits.max_bytes` bytes, or a body whose average rate falls
 /// below `limits.min_bytes_per_second` after the grace period (waiting for a chunk stops at the moment
 /// the rate would fall below it).
-pub(crate) async fn read_capped(mut response: reqwest::Response, limits: BodyLimits) -> Result<Vec<u8>, ReadError> {
+pub(crate) async fn read_capped(mut response: reqwest::Response, limits: BodyLimits) -> Result<Bytes, ReadError> {
     let limit = limits.max_bytes;
     if response.content_length().is_some_and(|length| length > limit as u64) {
         return Err(ReadError::TooLarge);
     }
     let started = Instant::now();
     let min_rate = limits.min_bytes_per_second.max(1) as f64;
-    // The announced length (already checked against the cap) saves regrowing the buffer.
-    let mut body = Vec::with_capacity(response.content_length().map_or(0, |length| length as usize));
+    // An answer in one chunk is kept as it came; only a body in several chunks is copied together.
+    let mut first: Option<Bytes> = None;
+    let mut joined = BytesMut::new();
+    let mut received = 0;
     loop {
-        let due = started + GRACE.max(Duration::from_secs_f64((body.len() + 1) as f64 / min_rate));
+        let due = started + GRACE.max(Duration::from_secs_f64((received + 1) as f64 / min_rate));
         // Early in the grace period the attempt timeout is bound enough: no timer per chunk for the
         // answers that come at once.
         let read = if Instant::now() < started + GRACE / 2 {
@@ -65,12 +68,23 @@ pub(crate) async fn read_capped(mut response: reqwest::Response, limits: BodyLim
             Ok(read) => read.map_err(|error| ReadError::Transport(error.without_url()))?,
         };
         let Some(chunk) = chunk else { break };
-        if body.len() + chunk.len() > limit {
+        received += chunk.len();
+        if received > limit {
             return Err(ReadError::TooLarge);
         }
-        body.extend_from_slice(&chunk);
+        if received == chunk.len() && first.is_none() {
+            first = Some(chunk);
+            continue;
+        }
+        if let Some(first) = first.take() {
+            // The announced length (already checked against the cap) saves regrowing the buffer.
+            let announced = response.content_length().map_or(0, |length| length as usize);
+            joined.reserve(announced.max(received));
+            joined.extend_from_slice(&first);
+        }
+        joined.extend_from_slice(&chunk);
     }
-    Ok(body)
+    Ok(first.unwrap_or_else(|| joined.freeze()))
 }
 
 /// The start of a body, as text, for an error message.
