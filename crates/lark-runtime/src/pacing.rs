@@ -11,6 +11,7 @@ use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
 use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
+use rustc_hash::FxHashMap;
 
 use crate::endpoint::{EndpointMetadata, RateLimit};
 
@@ -67,7 +68,9 @@ impl Pacing {
 #[derive(Debug, Default)]
 pub(crate) struct Pacers {
     pacing: Pacing,
-    limiters: RwLock<HashMap<&'static str, Option<Arc<DefaultDirectRateLimiter>>>>,
+    /// Keyed by endpoint id. The ids are the specs' own, never a caller's input, so a fast hash without
+    /// flood resistance serves: it is looked up on every call.
+    limiters: RwLock<FxHashMap<&'static str, Option<Arc<DefaultDirectRateLimiter>>>>,
 }
 
 impl Pacers {

@@ -2,11 +2,10 @@
 //! violation is reported with the field and the bound.
 
 use std::fmt;
-use std::sync::OnceLock;
 
-use regex::Regex;
-use regex_automata::Input;
-use regex_automata::dfa::{Automaton, dense};
+mod pattern;
+
+pub use pattern::Pattern;
 
 /// Where a value is inside a request, e.g. `record_ids[3]`. Built on the stack as validation descends;
 /// turned into text only when something is wrong.
@@ -78,7 +77,11 @@ pub trait Validate {
     fn validate(&self) -> Result<(), ValidationError> {
         let mut violations = Violations::default();
         self.validate_at(&FieldPath::root(), &mut violations);
-        violations.into_result(short_type_name::<Self>())
+        match violations.is_empty() {
+            true => Ok(()),
+            // The type's name is looked up only for an error.
+            false => Err(violations.into_error(short_type_name::<Self>())),
+        }
     }
 }
 
@@ -350,7 +353,7 @@ impl Violations {
             self.push(
                 at,
                 ViolationKind::PatternMismatch {
-                    pattern: pattern.source,
+                    pattern: pattern.source(),
                 },
             );
         }
@@ -402,91 +405,6 @@ impl Violations {
     }
 }
 
-/// A regular expression from a spec, compiled on first use.
-#[derive(Debug)]
-pub struct Pattern {
-    source: &'static str,
-    compiled: OnceLock<Option<Matcher>>,
-}
-
-/// A compiled pattern: a fully built DFA when the pattern allows one of modest size (a match is then one
-/// pass over the bytes, with no scratch space to fetch), else the regex crate's engine.
-#[derive(Debug)]
-enum Matcher {
-    Dfa(Box<dense::DFA<Vec<u32>>>),
-    Regex(Regex),
-}
-
-/// The largest DFA a pattern may build before the regex engine is used instead.
-const DFA_SIZE_LIMIT: usize = 1 << 20;
-
-impl Matcher {
-    fn new(source: &str) -> Option<Self> {
-        let config = dense::Config::new()
-            .dfa_size_limit(Some(DFA_SIZE_LIMIT))
-            .determinize_size_limit(Some(DFA_SIZE_LIMIT));
-        match dense::Builder::new().configure(config).build(source) {
-            Ok(dfa) => Some(Self::Dfa(Box::new(dfa))),
-            Err(_) => Regex::new(source).ok().map(Self::Regex),
-        }
-    }
-
-    /// Whether the pattern matches anywhere in `value`; `None` if the DFA cannot decide.
-    fn is_match(&self, value: &str) -> Option<bool> {
-        match self {
-            Self::Dfa(dfa) => dfa_is_match(dfa, value),
-            Self::Regex(regex) => Some(regex.is_match(value)),
-        }
-    }
-}
-
-/// Walks the DFA byte by byte: a match state (entered one byte after a match ends) answers yes, the dead
-/// state answers no, and the end of input settles the rest. A quit state (none is configured) gives up.
-fn dfa_is_match(dfa: &dense::DFA<Vec<u32>>, value: &str) -> Option<bool> {
-    let mut state = dfa.start_state_forward(&Input::new(value)).ok()?;
-    for &byte in value.as_bytes() {
-        state = dfa.next_state(state, byte);
-        if dfa.is_special_state(state) {
-            if dfa.is_match_state(state) {
-                return Some(true);
-            }
-            if dfa.is_dead_state(state) {
-                return Some(false);
-            }
-            if dfa.is_quit_state(state) {
-                return None;
-            }
-        }
-    }
-    Some(dfa.is_match_state(dfa.next_eoi_state(state)))
-}
-
-impl Pattern {
-    /// A pattern from its source; generated code keeps one in a `static`.
-    pub const fn new(source: &'static str) -> Self {
-        Self {
-            source,
-            compiled: OnceLock::new(),
-        }
-    }
-
-    /// The regular expression as written in the spec.
-    pub fn source(&self) -> &'static str {
-        self.source
-    }
-
-    /// Whether `value` matches. Specs are checked to compile with the same engine, so a pattern that does
-    /// not compile cannot come from a valid spec; it rejects every value rather than letting one through.
-    pub fn is_match(&self, value: &str) -> bool {
-        let Some(matcher) = self.compiled.get_or_init(|| Matcher::new(self.source)) else {
-            return false;
-        };
-        matcher
-            .is_match(value)
-            .unwrap_or_else(|| Regex::new(self.source).is_ok_and(|regex| regex.is_match(value)))
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -527,53 +445,6 @@ mod tests {
         let at = FieldPath::root();
         violations.length(&at.field("name"), "打卡", None, Some(2));
         assert!(violations.into_result("T").is_ok());
-    }
-
-    #[test]
-    fn a_pattern_that_does_not_compile_rejects() {
-        assert!(!Pattern::new("(").is_match("anything"));
-        assert!(Pattern::new("^[0-9]+$").is_match("6709359313699356941"));
-    }
-
-    #[test]
-    fn patterns_match_as_the_regex_crate_does() {
-        let patterns = [
-            "^[0-9]+$",
-            "[a-z]{2}",
-            "^\\d{4}-\\d{2}$",
-            "^\\w+$",
-            "\\bid\\b",
-            "^$",
-            "",
-            "x*",
-            "卡$",
-            "^a|b$",
-            "(?i)ID",
-        ];
-        let values = [
-            "6709359313699356941",
-            "12a",
-            "",
-            "ab",
-            "2026-11",
-            "２０２６-11",
-            "打卡",
-            "an id",
-            "idle",
-            "1b",
-            "a1",
-            "Id",
-        ];
-        for source in patterns {
-            let regex = Regex::new(source).unwrap();
-            let pattern = Pattern::new(source);
-            for value in values {
-                assert_eq!(pattern.is_match(value), regex.is_match(value), "{source} on {value:?}");
-            }
-        }
-        // A Unicode word boundary builds no DFA: the regex crate's engine answers.
-        assert!(matches!(Matcher::new("\\bid\\b"), Some(Matcher::Regex(_))));
-        assert!(matches!(Matcher::new("^[0-9]+$"), Some(Matcher::Dfa(_))));
     }
 
     #[test]
