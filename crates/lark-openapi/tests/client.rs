@@ -39,6 +39,42 @@ async fn server_answering(answer: impl Respond + 'static) -> MockServer {
     server
 }
 
+/// A platform that issues tokens, answers the first `batch_del` with `first` and every later one with
+/// `then`.
+async fn server_answering_first(first: ResponseTemplate, then: ResponseTemplate) -> MockServer {
+    let server = server_with_token().await;
+    Mock::given(path(BATCH_DEL))
+        .respond_with(first)
+        .up_to_n_times(1)
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    Mock::given(path(BATCH_DEL)).respond_with(then).mount(&server).await;
+    server
+}
+
+/// The platform's answer to a call over the rate limit, asking to wait `reset_seconds`.
+fn rate_limited(reset_seconds: impl ToString) -> ResponseTemplate {
+    ResponseTemplate::new(429)
+        .insert_header("x-ogw-ratelimit-reset", reset_seconds.to_string())
+        .set_body_json(json!({"code": 99991400, "msg": "request trigger frequency limit"}))
+}
+
+/// How a call that ends rate limited ended: the wait the platform asked for, and the attempts made.
+async fn rate_limited_outcome(server: &MockServer) -> (Option<Duration>, u32) {
+    let error = client(server, RetryPolicy::default())
+        .execute(&request(&["1"]))
+        .await
+        .unwrap_err();
+    let Error::RateLimited {
+        retry_after, attempts, ..
+    } = error
+    else {
+        panic!("{error:?}")
+    };
+    (retry_after, attempts)
+}
+
 fn client(server: &MockServer, retry: RetryPolicy) -> Client {
     Client::builder()
         .base_url(server.uri())
@@ -178,17 +214,11 @@ async fn every_documented_code_becomes_its_variant_with_status_advice_and_log_id
 
 #[tokio::test]
 async fn a_retryable_code_is_retried_then_succeeds() {
-    let server = server_with_token().await;
-    Mock::given(path(BATCH_DEL))
-        .respond_with(ResponseTemplate::new(500).set_body_json(json!({"code": 1225000, "msg": "system error"})))
-        .up_to_n_times(1)
-        .with_priority(1)
-        .mount(&server)
-        .await;
-    Mock::given(path(BATCH_DEL))
-        .respond_with(envelope(0, "success", json!({"success_record_ids": ["1"]})))
-        .mount(&server)
-        .await;
+    let server = server_answering_first(
+        ResponseTemplate::new(500).set_body_json(json!({"code": 1225000, "msg": "system error"})),
+        envelope(0, "success", json!({"success_record_ids": ["1"]})),
+    )
+    .await;
     let response = client(&server, RetryPolicy::default())
         .execute(&request(&["1"]))
         .await
@@ -214,21 +244,7 @@ async fn a_code_not_marked_retryable_is_sent_once() {
 
 #[tokio::test]
 async fn rate_limiting_waits_for_the_platforms_reset() {
-    let server = server_with_token().await;
-    Mock::given(path(BATCH_DEL))
-        .respond_with(
-            ResponseTemplate::new(429)
-                .insert_header("x-ogw-ratelimit-reset", "1")
-                .set_body_json(json!({"code": 99991400, "msg": "request trigger frequency limit"})),
-        )
-        .up_to_n_times(1)
-        .with_priority(1)
-        .mount(&server)
-        .await;
-    Mock::given(path(BATCH_DEL))
-        .respond_with(envelope(0, "success", json!({})))
-        .mount(&server)
-        .await;
+    let server = server_answering_first(rate_limited(1), envelope(0, "success", json!({}))).await;
     let started = Instant::now();
     let response = client(&server, RetryPolicy::default())
         .execute(&request(&["1"]))
@@ -255,18 +271,8 @@ async fn rate_limiting_past_the_budget_is_a_typed_error() {
             .set_body_string("too many"),
     )
     .await;
-    let error = client(&server, RetryPolicy::default())
-        .execute(&request(&["1"]))
-        .await
-        .unwrap_err();
-    let Error::RateLimited {
-        retry_after, attempts, ..
-    } = error
-    else {
-        panic!("{error:?}")
-    };
     assert_eq!(
-        (retry_after, attempts),
+        rate_limited_outcome(&server).await,
         (Some(Duration::from_secs(60)), 1),
         "a 60 s wait exceeds the 30 s budget"
     );
@@ -274,38 +280,13 @@ async fn rate_limiting_past_the_budget_is_a_typed_error() {
 
 #[tokio::test]
 async fn a_reset_too_large_for_the_clock_is_a_typed_error_not_a_panic() {
-    let server = server_with_token().await;
     // A one-second reset first, so that the call has already waited a whole second when the huge one
     // comes.
-    Mock::given(path(BATCH_DEL))
-        .respond_with(
-            ResponseTemplate::new(429)
-                .insert_header("x-ogw-ratelimit-reset", "1")
-                .set_body_json(json!({"code": 99991400, "msg": "request trigger frequency limit"})),
-        )
-        .up_to_n_times(1)
-        .with_priority(1)
-        .mount(&server)
-        .await;
-    Mock::given(path(BATCH_DEL))
-        .respond_with(
-            ResponseTemplate::new(429)
-                .insert_header("x-ogw-ratelimit-reset", u64::MAX.to_string())
-                .set_body_json(json!({"code": 99991400, "msg": "request trigger frequency limit"})),
-        )
-        .mount(&server)
-        .await;
-    let error = client(&server, RetryPolicy::default())
-        .execute(&request(&["1"]))
-        .await
-        .unwrap_err();
-    let Error::RateLimited {
-        retry_after, attempts, ..
-    } = error
-    else {
-        panic!("{error:?}")
-    };
-    assert_eq!((retry_after, attempts), (Some(Duration::from_secs(u64::MAX)), 2));
+    let server = server_answering_first(rate_limited(1), rate_limited(u64::MAX)).await;
+    assert_eq!(
+        rate_limited_outcome(&server).await,
+        (Some(Duration::from_secs(u64::MAX)), 2)
+    );
 }
 
 #[tokio::test]
