@@ -13,19 +13,10 @@ use crate::error::Error;
 use crate::http::snippet;
 use crate::retry::{RATE_LIMIT_CODE, Retry};
 
-/// The envelope: `code` and `msg`, with the payload kept as raw JSON until `code` says it is one.
+/// The envelope: `code`, `msg` and the payload as `D`: typed in one pass for the common success, or kept
+/// as raw JSON (`&RawValue`) until `code` says what it is.
 #[derive(Deserialize)]
-struct RawEnvelope<'a> {
-    code: i64,
-    #[serde(default)]
-    msg: String,
-    #[serde(default, borrow)]
-    data: Option<&'a serde_json::value::RawValue>,
-}
-
-/// A successful answer read in one pass: the envelope with its payload already typed.
-#[derive(Deserialize)]
-struct TypedEnvelope<D> {
+struct WireEnvelope<D> {
     code: i64,
     #[serde(default)]
     msg: String,
@@ -92,7 +83,7 @@ pub(crate) fn judge<E: Endpoint>(answer: Answer, bytes: &[u8]) -> Result<Respons
         token_rejected: false,
         may_have_applied: false,
     };
-    let head = match serde_json::from_slice::<RawEnvelope<'_>>(bytes) {
+    let head = match serde_json::from_slice::<WireEnvelope<&serde_json::value::RawValue>>(bytes) {
         Ok(head) => head,
         Err(_) if http_status == 429 => return Err(rate_limited(http_status)),
         Err(reason) => {
@@ -175,7 +166,7 @@ fn read_success<E: Endpoint>(http_status: u16, bytes: &[u8]) -> Option<(E::Data,
     if http_status == 429 || E::METADATA.envelope != Envelope::Data {
         return None;
     }
-    let envelope = serde_json::from_slice::<TypedEnvelope<E::Data>>(bytes).ok()?;
+    let envelope = serde_json::from_slice::<WireEnvelope<E::Data>>(bytes).ok()?;
     if envelope.code != 0 {
         return None;
     }

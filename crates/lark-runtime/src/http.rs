@@ -72,7 +72,8 @@ pub(crate) async fn read_capped(mut response: reqwest::Response, limits: BodyLim
         if received > limit {
             return Err(ReadError::TooLarge);
         }
-        if received == chunk.len() && first.is_none() {
+        // Nothing came before it (or only empty chunks): keep it whole.
+        if received == chunk.len() {
             first = Some(chunk);
             continue;
         }

@@ -77,11 +77,11 @@ pub trait Validate {
     fn validate(&self) -> Result<(), ValidationError> {
         let mut violations = Violations::default();
         self.validate_at(&FieldPath::root(), &mut violations);
-        match violations.is_empty() {
-            true => Ok(()),
-            // The type's name is looked up only for an error.
-            false => Err(violations.into_error(short_type_name::<Self>())),
+        // The type's name is looked up only for an error.
+        if violations.is_empty() {
+            return Ok(());
         }
+        Err(violations.into_error(short_type_name::<Self>()))
     }
 }
 
@@ -397,10 +397,7 @@ impl Violations {
         if self.0.is_empty() {
             Ok(())
         } else {
-            Err(ValidationError {
-                type_name,
-                violations: self.0,
-            })
+            Err(self.into_error(type_name))
         }
     }
 }
