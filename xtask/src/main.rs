@@ -1,4 +1,6 @@
-//! `cargo xtask`: project tasks that need more than cargo (`codegen`, `demo`).
+//! `cargo xtask`: project tasks that need more than cargo (`codegen`, `demo`, `fuzz`, `msrv`).
+
+mod msrv;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -12,7 +14,7 @@ const SPECS_DIR: &str = "specs";
 /// Where the client crate's generated modules live, below the workspace root.
 const CLIENT_DIR: &str = "crates/lark-openapi/src/generated";
 /// Where the CLI's generated command tree lives, below the workspace root.
-const CLI_DIR: &str = "crates/lark-cli/src/generated";
+const CLI_DIR: &str = "crates/lark-openapi-cli/src/generated";
 /// Where the endpoints the runtime calls itself (the token endpoints) live, below the workspace root.
 const RUNTIME_DIR: &str = "crates/lark-runtime/src/generated";
 
@@ -41,6 +43,9 @@ enum Task {
         #[arg(long)]
         dev: bool,
     },
+    /// Check that the `rust-version` every crate declares is the toolchain this run builds with (or one
+    /// rustup has installed, which then checks the workspace).
+    Msrv,
     /// Regenerate the client crate's bindings from every spec under specs/.
     Codegen {
         /// Change nothing; exit non-zero when the checked-in bindings differ from a fresh generation.
@@ -57,6 +62,7 @@ fn main() -> ExitCode {
     let result = match cli.task {
         Task::Codegen { check, specs } => codegen(&workspace_root(), &specs, check),
         Task::Demo => demo(&workspace_root()),
+        Task::Msrv => msrv::check(&workspace_root()),
         Task::Fuzz { target, seconds, dev } => fuzz(&workspace_root(), target.as_deref(), seconds, dev),
     };
     match result {

@@ -22,6 +22,8 @@
 //! - batch partial failures ([`partial_failure`]): per-id reasons parsed from `msg`;
 //! - wire formats ([`wire`], [`enums`]): ids carried as strings, enums with an `Unknown` catch-all.
 
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
 // Generated code names this crate `::lark_runtime`, wherever it is compiled.
 extern crate self as lark_runtime;
 
