@@ -112,11 +112,11 @@ impl Outbox {
     }
 
     pub(crate) fn subscribe(&self, subscription: Option<EventSubscription>) {
-        *crate::server::lock(&self.subscription) = subscription;
+        *crate::shared::lock(&self.subscription) = subscription;
     }
 
     fn current(&self) -> Option<EventSubscription> {
-        crate::server::lock(&self.subscription).clone()
+        crate::shared::lock(&self.subscription).clone()
     }
 
     /// Queues a 2.0 delivery of `event`.

@@ -16,7 +16,8 @@ use lark_openapi::ENDPOINTS;
 use lark_openapi::runtime::{EndpointEntry, IncomingRequest, RequestBody, ResponseKind, UploadFile};
 use serde_json::{Value, json};
 
-use crate::server::{Answer, Invalid, Shared, axum_route, method_filter, serve};
+use crate::answer::{Answer, Invalid, axum_route, method_filter, serve};
+use crate::shared::Shared;
 
 /// Routes for every endpoint of the bindings whose id is not in `modeled`.
 pub(crate) fn routes(router: Router<Arc<Shared>>, modeled: &HashSet<&str>) -> Router<Arc<Shared>> {

@@ -29,7 +29,9 @@
 //! # Ok(()) }
 //! ```
 
+mod answer;
 pub mod attendance;
+mod control;
 pub mod demo;
 pub mod employees;
 pub mod events;
@@ -38,6 +40,7 @@ mod generic;
 mod limits;
 mod platform;
 mod server;
+mod shared;
 mod token_endpoints;
 mod tokens;
 
@@ -54,16 +57,17 @@ use secrecy::{ExposeSecret, SecretString};
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
+pub use answer::{APP_SECRET_INVALID, LOG_ID_HEADER, TOKEN_PATH};
 pub use attendance::{CheckResult, DeleteFailure, NewPunch, RecordSource, Shift, TaskResult};
 pub use employees::{Employee, Roster};
 pub use events::EventSubscription;
 pub use faults::{Fault, FaultAction};
 pub use limits::{RATE_LIMITED, RateLimits, UNDOCUMENTED_RATE};
-pub use server::{APP_SECRET_INVALID, LOG_ID_HEADER, MODELED_ENDPOINTS, TOKEN_PATH};
+pub use server::MODELED_ENDPOINTS;
 pub use token_endpoints::{APP_TOKEN_FAILED, INVALID_APP_TOKEN};
 pub use tokens::{EXPIRED_TOKEN, INVALID_TOKEN};
 
-use crate::server::{Shared, lock};
+use crate::shared::{Shared, lock};
 
 /// The app id the emulator accepts unless told otherwise (a demo value, not a real app).
 pub const DEMO_APP_ID: &str = "cli_emulator";

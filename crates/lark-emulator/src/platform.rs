@@ -1,7 +1,7 @@
 //! The punch-record family through the platform's own endpoints: import (`user_flows/batch_create`),
 //! read (`user_flows/query`, `user_flows/:user_flow_id`), delete (`user_flows/batch_del`) and task
 //! results (`user_tasks/query`). Requests arrive already decoded and validated by their generated types
-//! (see [`crate::server`]); answers are built from the generated response types.
+//! (see [`crate::answer`]); answers are built from the generated response types.
 
 use chrono::NaiveDate;
 use lark_openapi::attendance::v1::types::{
@@ -21,10 +21,11 @@ use serde_json::Value;
 
 use std::collections::BTreeSet;
 
+use crate::answer::Answer;
 use crate::attendance::{Attendance, Check, CheckResult, NewPunch, PunchRecord, TaskResult, day_of, yyyymmdd};
 use crate::employees::{IdKind, Roster};
 use crate::events;
-use crate::server::{Answer, Shared, lock};
+use crate::shared::{Shared, lock};
 
 /// Imports before this moment are refused per record (the import page: only punches after 2022-01-01).
 const EARLIEST_IMPORT: i64 = 1_640_966_400; // 2022-01-01T00:00:00+08:00

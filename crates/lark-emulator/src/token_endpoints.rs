@@ -19,7 +19,8 @@ use lark_openapi::runtime::{Endpoint, Incoming, IncomingRequest};
 use secrecy::ExposeSecret;
 use serde_json::{Value, json};
 
-use crate::server::{APP_SECRET_INVALID, Answer, Faulted, Shared, apply_fault, lock};
+use crate::answer::{APP_SECRET_INVALID, Answer, Faulted, apply_fault};
+use crate::shared::{Shared, lock};
 use crate::tokens::TokenCheck;
 
 /// The platform's code for an app access token that cannot be had (here: an unknown `app_ticket`).
