@@ -1,5 +1,6 @@
-//! The emulator as the platform's event sender: deliveries to a configured callback URL, in order,
-//! encrypted and signed when an Encrypt Key is set, built from the generated event types.
+//! The emulator as the platform's event sender: deliveries over the long connection when the app has one
+//! open, else to a configured callback URL (encrypted and signed when an Encrypt Key is set); in order,
+//! built from the generated event types.
 
 use std::fmt;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -17,6 +18,7 @@ use serde_json::{Value, json};
 use tokio::sync::mpsc;
 
 use crate::attendance::{CheckResult, PunchRecord, TaskResult};
+use crate::long_connection::LongConnections;
 
 /// Where the emulator sends events: the app's callback URL, with its Verification Token and, optionally,
 /// its Encrypt Key. `Debug` shows neither secret.
@@ -69,7 +71,7 @@ pub(crate) struct DeliveryCounts {
 
 /// A delivery waiting its turn.
 struct Outgoing {
-    subscription: EventSubscription,
+    subscription: Option<EventSubscription>,
     envelope: Value,
 }
 
@@ -78,6 +80,7 @@ pub(crate) struct Outbox {
     subscription: Mutex<Option<EventSubscription>>,
     queue: mpsc::UnboundedSender<Outgoing>,
     pub(crate) counts: Arc<DeliveryCounts>,
+    long_connections: Arc<LongConnections>,
     app_id: String,
     tenant_key: String,
 }
@@ -98,11 +101,17 @@ const RETRY_PAUSE: Duration = Duration::from_millis(300);
 
 impl Outbox {
     /// An outbox and its sending task (which ends when the outbox is dropped).
-    pub(crate) fn start(subscription: Option<EventSubscription>, app_id: &str, tenant_key: &str) -> Self {
+    pub(crate) fn start(
+        subscription: Option<EventSubscription>,
+        long_connections: Arc<LongConnections>,
+        app_id: &str,
+        tenant_key: &str,
+    ) -> Self {
         let (queue, receiver) = mpsc::unbounded_channel();
         let counts = Arc::new(DeliveryCounts::default());
-        tokio::spawn(send_all(receiver, Arc::clone(&counts)));
+        tokio::spawn(send_all(receiver, Arc::clone(&counts), Arc::clone(&long_connections)));
         Self {
+            long_connections,
             subscription: Mutex::new(subscription),
             queue,
             counts,
@@ -150,17 +159,22 @@ impl Outbox {
         });
     }
 
-    /// Queues the envelope `build` makes with the subscription's Verification Token; without a
-    /// subscription the event goes nowhere.
+    /// Queues the envelope `build` makes with the subscription's Verification Token (none over the long
+    /// connection); with neither a subscription nor an open long connection the event goes nowhere.
     fn enqueue<E: Event>(&self, build: impl FnOnce(&str) -> Value) {
-        let Some(subscription) = self.current() else {
+        let subscription = self.current();
+        if subscription.is_none() && !self.long_connections.is_open() {
             tracing::debug!(
                 event_type = E::EVENT_TYPE,
-                "no event subscription: the event goes nowhere"
+                "no event subscription or long connection: the event goes nowhere"
             );
             return;
-        };
-        let envelope = build(subscription.verification_token.expose_secret());
+        }
+        let token = subscription
+            .as_ref()
+            .map(|s| s.verification_token.expose_secret())
+            .unwrap_or_default();
+        let envelope = build(token);
         let _ = self.queue.send(Outgoing { subscription, envelope });
     }
 }
@@ -181,13 +195,22 @@ fn now_millis() -> u128 {
         .as_millis()
 }
 
-async fn send_all(mut receiver: mpsc::UnboundedReceiver<Outgoing>, counts: Arc<DeliveryCounts>) {
+async fn send_all(
+    mut receiver: mpsc::UnboundedReceiver<Outgoing>,
+    counts: Arc<DeliveryCounts>,
+    long_connections: Arc<LongConnections>,
+) {
     let http = reqwest::Client::new();
     while let Some(outgoing) = receiver.recv().await {
-        let counter = match deliver(&http, &outgoing).await {
+        let outcome = match (&outgoing.subscription, long_connections.is_open()) {
+            (_, true) => long_connections.deliver(&outgoing.envelope, ATTEMPTS).await,
+            (Some(subscription), false) => deliver(&http, subscription, &outgoing.envelope).await,
+            (None, false) => Err("the long connection closed and no callback URL is set".to_owned()),
+        };
+        let counter = match outcome {
             Ok(()) => &counts.delivered,
             Err(reason) => {
-                tracing::warn!(url = outgoing.subscription.url, "event delivery failed: {reason}");
+                tracing::warn!("event delivery failed: {reason}");
                 &counts.failed
             }
         };
@@ -195,13 +218,13 @@ async fn send_all(mut receiver: mpsc::UnboundedReceiver<Outgoing>, counts: Arc<D
     }
 }
 
-async fn deliver(http: &reqwest::Client, outgoing: &Outgoing) -> Result<(), String> {
+async fn deliver(http: &reqwest::Client, subscription: &EventSubscription, envelope: &Value) -> Result<(), String> {
     let mut last = String::new();
     for attempt in 1..=ATTEMPTS {
         if attempt > 1 {
             tokio::time::sleep(RETRY_PAUSE).await;
         }
-        match post(http, outgoing).await {
+        match post(http, subscription, envelope).await {
             Ok(()) => return Ok(()),
             Err(reason) => last = reason,
         }
@@ -209,10 +232,10 @@ async fn deliver(http: &reqwest::Client, outgoing: &Outgoing) -> Result<(), Stri
     Err(format!("{ATTEMPTS} attempts; the last: {last}"))
 }
 
-async fn post(http: &reqwest::Client, outgoing: &Outgoing) -> Result<(), String> {
-    let plain = outgoing.envelope.to_string();
-    let mut request = http.post(&outgoing.subscription.url);
-    let body = match &outgoing.subscription.encrypt_key {
+async fn post(http: &reqwest::Client, subscription: &EventSubscription, envelope: &Value) -> Result<(), String> {
+    let plain = envelope.to_string();
+    let mut request = http.post(&subscription.url);
+    let body = match &subscription.encrypt_key {
         None => plain,
         Some(key) => {
             let body = json!({ "encrypt": key.encrypt(plain.as_bytes(), rand::rng().random()) }).to_string();

@@ -38,6 +38,7 @@ pub mod events;
 pub mod faults;
 mod generic;
 mod limits;
+pub mod long_connection;
 mod platform;
 mod server;
 mod shared;
@@ -52,6 +53,7 @@ use std::time::Duration;
 
 use chrono::{FixedOffset, Offset as _};
 use lark_openapi::runtime::ClientBuilder;
+use lark_openapi::runtime::events::long_connection::{ClientConfig, LongConnection, LongConnectionBuilder};
 use lark_openapi::{AppCredentials, Client};
 use secrecy::{ExposeSecret, SecretString};
 use tokio::sync::oneshot;
@@ -63,6 +65,7 @@ pub use employees::{Employee, Roster};
 pub use events::EventSubscription;
 pub use faults::{Fault, FaultAction};
 pub use limits::{RATE_LIMITED, RateLimits, UNDOCUMENTED_RATE};
+pub use long_connection::{Acknowledgement, LongConnectionFault, LongConnectionStats};
 pub use server::MODELED_ENDPOINTS;
 pub use token_endpoints::{APP_TOKEN_FAILED, INVALID_APP_TOKEN};
 pub use tokens::{EXPIRED_TOKEN, INVALID_TOKEN};
@@ -88,6 +91,8 @@ pub struct EmulatorConfig {
     zone: FixedOffset,
     port: u16,
     events: Option<EventSubscription>,
+    long_connection: ClientConfig,
+    ack_timeout: Duration,
 }
 
 impl fmt::Debug for EmulatorConfig {
@@ -102,6 +107,8 @@ impl fmt::Debug for EmulatorConfig {
             .field("zone", &self.zone)
             .field("port", &self.port)
             .field("events", &self.events)
+            .field("long_connection", &self.long_connection)
+            .field("ack_timeout", &self.ack_timeout)
             .finish()
     }
 }
@@ -130,6 +137,13 @@ impl Emulator {
             zone: china_standard_time(),
             port: 0,
             events: None,
+            long_connection: ClientConfig {
+                reconnect_count: Some(-1),
+                reconnect_interval: Some(1),
+                reconnect_nonce: Some(1),
+                ping_interval: Some(2),
+            },
+            ack_timeout: Duration::from_secs(3),
         })
     }
 }
@@ -200,12 +214,27 @@ impl EmulatorBuilder {
         self
     }
 
+    /// The client configuration the long connection's endpoint gives (by default: reconnect without limit,
+    /// 1 s apart after a random delay under 1 s, and a ping every 2 s; the platform's are minutes).
+    pub fn long_connection_config(mut self, config: ClientConfig) -> Self {
+        self.0.long_connection = config;
+        self
+    }
+
+    /// How long a delivery over the long connection waits for its acknowledgement before it is delivered
+    /// again (3 s, as on the platform).
+    pub fn ack_timeout(mut self, timeout: Duration) -> Self {
+        self.0.ack_timeout = timeout;
+        self
+    }
+
     /// Binds 127.0.0.1 and serves in the background until the returned handle is dropped or shut down.
     pub async fn start(self) -> std::io::Result<RunningEmulator> {
         let config = self.0;
         let listener = tokio::net::TcpListener::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, config.port))).await?;
         let address = listener.local_addr()?;
         let shared = Arc::new(Shared::new(config));
+        shared.port.store(address.port(), std::sync::atomic::Ordering::Relaxed);
         let router = server::router(Arc::clone(&shared));
         let (stop, stopped) = oneshot::channel::<()>();
         let task = tokio::spawn(async move {
@@ -321,6 +350,54 @@ impl RunningEmulator {
             .store_app_credentials(self.app_credentials())
     }
 
+    /// A long-connection client builder already pointed at this emulator with the right credentials.
+    pub fn long_connection_builder(&self) -> LongConnectionBuilder {
+        let base_url = url::Url::parse(&self.base_url).unwrap_or_else(|_| unreachable!("the base URL is a URL"));
+        LongConnection::builder(self.app_credentials()).base_url(base_url)
+    }
+
+    /// Applies a fault to the long connection: closing or silencing the open sockets at once, the others
+    /// to the next requests they fit.
+    pub fn long_connection_fault(&self, fault: LongConnectionFault) {
+        self.shared.long_connections.inject(fault);
+    }
+
+    /// The configuration later pongs carry, applied by clients at once (`None`: pongs carry nothing).
+    pub fn set_pong_config(&self, config: Option<ClientConfig>) {
+        self.shared.long_connections.set_pong_config(config);
+    }
+
+    /// Sends a card callback (`card.action.trigger`, a 2.0 envelope around `event`) over the long
+    /// connection in a frame of `frame_type` (`event`, or `card` as some deliveries come), and gives the
+    /// acknowledgement: the toast or card the app answered with is its `data`.
+    pub async fn send_card_action(
+        &self,
+        event: serde_json::Value,
+        frame_type: &str,
+    ) -> Result<Acknowledgement, String> {
+        let envelope = serde_json::json!({
+            "schema": "2.0",
+            "header": {
+                "event_id": long_connection::random_id(),
+                "event_type": "card.action.trigger",
+                "create_time": chrono::Utc::now().timestamp_millis().to_string(),
+                "app_id": self.shared.config.app_id,
+                "tenant_key": DEMO_TENANT_KEY,
+            },
+            "event": event,
+        });
+        let payload = envelope.to_string().into_bytes();
+        self.shared
+            .long_connections
+            .deliver_once(&long_connection::random_id(), &payload, frame_type)
+            .await
+    }
+
+    /// What the long connection has seen so far.
+    pub fn long_connection_stats(&self) -> LongConnectionStats {
+        self.shared.long_connections.stats()
+    }
+
     /// How many calls a platform path received, faults and refusals included.
     pub fn calls(&self, path: &str) -> u64 {
         self.shared.calls().get(path).copied().unwrap_or_default()
@@ -328,6 +405,7 @@ impl RunningEmulator {
 
     /// Stops serving and waits for the server to finish.
     pub async fn shutdown(mut self) {
+        self.shared.long_connections.close_all();
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }
@@ -339,6 +417,7 @@ impl RunningEmulator {
 
 impl Drop for RunningEmulator {
     fn drop(&mut self) {
+        self.shared.long_connections.close_all();
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }

@@ -18,7 +18,7 @@ use lark_openapi::runtime::{DocumentedError, Endpoint, Incoming, IncomingRequest
 
 use crate::answer::{Answer, Invalid, axum_route, method_filter, serve};
 use crate::shared::Shared;
-use crate::{control, platform, token_endpoints};
+use crate::{control, long_connection, platform, token_endpoints};
 
 /// The endpoints the emulator models with state (by endpoint id); every other endpoint of the bindings is
 /// answered from its spec.
@@ -69,6 +69,7 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         );
     crate::generic::routes(platform, &modeled)
         .merge(control::routes())
+        .merge(long_connection::routes())
         .fallback(control::not_found)
         .with_state(shared)
 }

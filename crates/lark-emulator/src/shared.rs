@@ -2,7 +2,8 @@
 //! panicked holder. Routes use it; nothing here knows a route.
 
 use std::collections::BTreeMap;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU16, AtomicU64, Ordering};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use crate::EmulatorConfig;
@@ -11,6 +12,7 @@ use crate::employees::Roster;
 use crate::events::Outbox;
 use crate::faults::Faults;
 use crate::limits::Limits;
+use crate::long_connection::LongConnections;
 use crate::tokens::Tokens;
 
 /// Everything the handlers share.
@@ -25,6 +27,9 @@ pub(crate) struct Shared {
     /// `app_ticket`s pushed so far (the latest is last); the store token endpoint accepts any of them.
     pub(crate) app_tickets: Mutex<Vec<String>>,
     pub(crate) outbox: Outbox,
+    pub(crate) long_connections: Arc<LongConnections>,
+    /// The port served on, once bound (the long connection's URLs name it).
+    pub(crate) port: AtomicU16,
     pub(crate) faults: Mutex<Faults>,
     pub(crate) limits: Limits,
     log_ids: AtomicU64,
@@ -38,13 +43,21 @@ pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 
 impl Shared {
     pub(crate) fn new(config: EmulatorConfig) -> Self {
+        let long_connections = Arc::new(LongConnections::new(config.long_connection, config.ack_timeout));
         Self {
             attendance: Mutex::new(Attendance::new(config.shift, config.zone)),
             roster: Mutex::new(config.roster.clone()),
             tokens: Mutex::default(),
             app_tokens: Mutex::default(),
             app_tickets: Mutex::default(),
-            outbox: Outbox::start(config.events.clone(), &config.app_id, crate::DEMO_TENANT_KEY),
+            outbox: Outbox::start(
+                config.events.clone(),
+                Arc::clone(&long_connections),
+                &config.app_id,
+                crate::DEMO_TENANT_KEY,
+            ),
+            long_connections,
+            port: AtomicU16::new(config.port),
             faults: Mutex::default(),
             limits: Limits::new(config.rate_limits),
             log_ids: AtomicU64::new(1),

@@ -28,26 +28,51 @@ pub const SIGNATURE_HEADER: &str = "x-lark-signature";
 /// What a handler's failure carries.
 pub type HandlerError = Box<dyn std::error::Error + Send + Sync>;
 
-/// What a handler may return: nothing, or a `Result` whose error makes the dispatcher answer 500 so that
-/// the platform delivers the event again.
+/// What a handler may return: nothing, a reply for the platform (a card callback's toast or updated card),
+/// or a `Result` of either whose error makes the dispatcher answer 500 so that the platform delivers the
+/// event again.
 pub trait HandlerOutcome: Send {
-    /// The outcome as a `Result`.
-    fn into_result(self) -> Result<(), HandlerError>;
+    /// The outcome as a `Result`: the reply to send back, if any.
+    fn into_result(self) -> Result<Option<Value>, HandlerError>;
+}
+
+/// A value a handler may answer the platform with.
+pub trait HandlerReply: Send {
+    /// The reply as JSON; `None` for no reply.
+    fn into_reply(self) -> Option<Value>;
+}
+
+impl HandlerReply for () {
+    fn into_reply(self) -> Option<Value> {
+        None
+    }
+}
+
+impl HandlerReply for Value {
+    fn into_reply(self) -> Option<Value> {
+        Some(self)
+    }
 }
 
 impl HandlerOutcome for () {
-    fn into_result(self) -> Result<(), HandlerError> {
-        Ok(())
+    fn into_result(self) -> Result<Option<Value>, HandlerError> {
+        Ok(None)
     }
 }
 
-impl<E: Into<HandlerError> + Send> HandlerOutcome for Result<(), E> {
-    fn into_result(self) -> Result<(), HandlerError> {
-        self.map_err(Into::into)
+impl HandlerOutcome for Value {
+    fn into_result(self) -> Result<Option<Value>, HandlerError> {
+        Ok(Some(self))
     }
 }
 
-type Handler = Arc<dyn Fn(EventHeader, Value) -> BoxFuture<'static, Result<(), RouteError>> + Send + Sync>;
+impl<T: HandlerReply, E: Into<HandlerError> + Send> HandlerOutcome for Result<T, E> {
+    fn into_result(self) -> Result<Option<Value>, HandlerError> {
+        self.map(HandlerReply::into_reply).map_err(Into::into)
+    }
+}
+
+type Handler = Arc<dyn Fn(EventHeader, Value) -> BoxFuture<'static, Result<Option<Value>, RouteError>> + Send + Sync>;
 
 enum RouteError {
     Payload(String),
@@ -137,6 +162,16 @@ pub enum Dispatched {
         event_type: String,
         /// The event id.
         event_id: String,
+    },
+    /// Routed the event to its handler, which succeeded with a reply for the platform (a card callback's
+    /// toast or updated card).
+    Replied {
+        /// The event type.
+        event_type: String,
+        /// The event id.
+        event_id: String,
+        /// The handler's reply, sent back as the answer's body (webhook) or `data` (long connection).
+        reply: Value,
     },
     /// An event id already handled: a redelivery, acknowledged and not handled again.
     Duplicate {
@@ -304,6 +339,7 @@ impl EventDispatcher {
     pub fn reply(outcome: &Result<Dispatched, EventError>) -> EventReply {
         match outcome {
             Ok(Dispatched::Challenge { challenge }) => EventReply::json(200, &json!({ "challenge": challenge })),
+            Ok(Dispatched::Replied { reply, .. }) => EventReply::json(200, reply),
             Ok(_) => EventReply::json(200, &json!({ "msg": "success" })),
             Err(error) => EventReply::json(error.http_status(), &json!({ "msg": error.to_string() })),
         }
@@ -332,6 +368,19 @@ impl EventDispatcher {
                 self.check_token(delivery.header.token.as_deref())?;
                 self.route(delivery).await
             }
+        }
+    }
+
+    /// Deduplicates and routes one delivery that came over an authenticated channel (the long
+    /// connection): plain JSON, no signature, no encryption, no URL check; the Verification Token is not
+    /// required, since the connection itself was opened with the app's secret.
+    pub async fn dispatch_plain(&self, payload: &[u8]) -> Result<Dispatched, EventError> {
+        let value: Value = serde_json::from_slice(payload).map_err(|error| EventError::NotJson(error.to_string()))?;
+        match envelope::read(value).map_err(EventError::Envelope)? {
+            Envelope::Challenge { .. } => Err(EventError::Envelope(
+                "a URL check does not come over the long connection".to_owned(),
+            )),
+            Envelope::Event(delivery) => self.route(delivery).await,
         }
     }
 
@@ -400,7 +449,12 @@ impl EventDispatcher {
             return Ok(Dispatched::Duplicate { event_type, event_id });
         }
         match handler(header, body).await {
-            Ok(()) => Ok(Dispatched::Handled { event_type, event_id }),
+            Ok(None) => Ok(Dispatched::Handled { event_type, event_id }),
+            Ok(Some(reply)) => Ok(Dispatched::Replied {
+                event_type,
+                event_id,
+                reply,
+            }),
             Err(error) => {
                 // Not handled after all: the platform's redelivery must reach the handler again.
                 self.seen().release(&event_id);

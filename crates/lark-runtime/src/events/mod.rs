@@ -27,10 +27,13 @@
 
 #[cfg(feature = "axum")]
 pub mod axum;
+pub mod card;
 mod crypto;
 mod dedupe;
 mod dispatcher;
 mod envelope;
+#[cfg(feature = "long-connection")]
+pub mod long_connection;
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -39,7 +42,7 @@ use serde_json::Value;
 pub use crypto::{DecryptError, EncryptKey};
 pub use dispatcher::{
     Dispatched, EventDispatcher, EventDispatcherBuilder, EventError, EventReply, HandlerError, HandlerOutcome,
-    NONCE_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER,
+    HandlerReply, NONCE_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER,
 };
 pub use envelope::{Delivery, EventHeader};
 
