@@ -436,3 +436,30 @@ async fn a_slow_card_handler_is_acknowledged_at_the_deadline_with_an_empty_reply
     assert_eq!((ack.code, ack.data), (200, Some(json!({}))));
     running.stop().await.unwrap();
 }
+
+#[tokio::test]
+async fn a_panicking_handler_answers_500_and_the_connection_stays_up() {
+    let emulator = Emulator::builder().start().await.unwrap();
+    let dispatcher = EventDispatcher::builder()
+        .fallback(|_: EventHeader, body: serde_json::Value| async move {
+            assert!(
+                body["fine"].as_bool().unwrap_or(false),
+                "a handler that panics on purpose"
+            );
+        })
+        .build();
+    let mut running = start(emulator.long_connection_builder().dispatcher(Arc::new(dispatcher)));
+    running.connected().await;
+    let panicked = emulator
+        .send_over_long_connection("test.event_v1", json!({}), "event")
+        .await
+        .unwrap();
+    assert_eq!((panicked.code, panicked.data), (500, None));
+    let fine = emulator
+        .send_over_long_connection("test.event_v1", json!({"fine": true}), "event")
+        .await
+        .unwrap();
+    assert_eq!(fine.code, 200);
+    assert_eq!(emulator.long_connection_stats().connections, 1);
+    running.stop().await.unwrap();
+}

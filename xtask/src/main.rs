@@ -29,9 +29,15 @@ struct Cli {
 enum Task {
     /// The main job with no credentials and no network: start the local emulator, import a day of
     /// punches, delete some records through the generated client and show the recomputed task results.
-    Demo,
+    Demo {
+        /// Instead, a small bot on the long connection: events in, answers through the generated client
+        /// out, and a card callback answered with a toast.
+        #[arg(long)]
+        bot: bool,
+    },
     /// Run the fuzz targets (cargo-fuzz with libFuzzer) for a while each: spec loading, answer
-    /// decoding for every endpoint, failure reasons, incoming requests, event deliveries. Needs
+    /// decoding for every endpoint, failure reasons, incoming requests, event deliveries, long-connection
+    /// frames and fragments. Needs
     /// `cargo install cargo-fuzz`.
     Fuzz {
         /// One target; all of them when left out.
@@ -61,7 +67,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.task {
         Task::Codegen { check, specs } => codegen(&workspace_root(), &specs, check),
-        Task::Demo => demo(&workspace_root()),
+        Task::Demo { bot } => demo(&workspace_root(), if bot { "bot" } else { "demo" }),
         Task::Msrv => msrv::check(&workspace_root()),
         Task::Fuzz { target, seconds, dev } => fuzz(&workspace_root(), target.as_deref(), seconds, dev),
     };
@@ -81,13 +87,13 @@ fn workspace_root() -> PathBuf {
         .unwrap_or_default()
 }
 
-/// Runs the emulator's demo example. A separate build, so that xtask itself never depends on the
+/// Runs one of the emulator's demo examples. A separate build, so that xtask itself never depends on the
 /// generated client it regenerates.
-fn demo(root: &Path) -> anyhow::Result<ExitCode> {
+fn demo(root: &Path, example: &str) -> anyhow::Result<ExitCode> {
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let status = std::process::Command::new(cargo)
         .current_dir(root)
-        .args(["run", "--quiet", "--package", "lark-emulator", "--example", "demo"])
+        .args(["run", "--quiet", "--package", "lark-emulator", "--example", example])
         .status()
         .context("cannot run cargo")?;
     Ok(if status.success() {
@@ -98,12 +104,13 @@ fn demo(root: &Path) -> anyhow::Result<ExitCode> {
 }
 
 /// The fuzz targets of `crates/lark-fuzz`.
-const FUZZ_TARGETS: [&str; 5] = [
+const FUZZ_TARGETS: [&str; 6] = [
     "spec_load",
     "answer_decoding",
     "failure_reasons",
     "incoming_request",
     "event_delivery",
+    "long_connection_frames",
 ];
 /// Where the fuzz targets live, below the workspace root.
 const FUZZ_DIR: &str = "crates/lark-fuzz";

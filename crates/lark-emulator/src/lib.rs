@@ -375,11 +375,23 @@ impl RunningEmulator {
         event: serde_json::Value,
         frame_type: &str,
     ) -> Result<Acknowledgement, String> {
+        self.send_over_long_connection("card.action.trigger", event, frame_type)
+            .await
+    }
+
+    /// Sends one event of `event_type` (a 2.0 envelope around `event`) over the long connection, once, in a
+    /// frame of `frame_type`, and gives its acknowledgement (an error when none comes in time).
+    pub async fn send_over_long_connection(
+        &self,
+        event_type: &str,
+        event: serde_json::Value,
+        frame_type: &str,
+    ) -> Result<Acknowledgement, String> {
         let envelope = serde_json::json!({
             "schema": "2.0",
             "header": {
                 "event_id": long_connection::random_id(),
-                "event_type": "card.action.trigger",
+                "event_type": event_type,
                 "create_time": chrono::Utc::now().timestamp_millis().to_string(),
                 "app_id": self.shared.config.app_id,
                 "tenant_key": DEMO_TENANT_KEY,

@@ -1,5 +1,5 @@
-//! `lark events listen`: a local callback URL that verifies and decrypts deliveries and prints each
-//! event as one JSON line, its body typed by the event's spec.
+//! `lark events listen`: a local callback URL that verifies and decrypts deliveries, or (`--ws`) the
+//! platform's long connection, and each event printed as one JSON line, its body typed by the event's spec.
 
 use std::io::Write;
 use std::net::{Ipv4Addr, SocketAddr};
@@ -9,6 +9,8 @@ use std::sync::Arc;
 use axum::body::Bytes;
 use axum::http::HeaderMap;
 use axum::routing::post;
+use lark_runtime::AppCredentials;
+use lark_runtime::events::long_connection::{LongConnection, Status};
 use lark_runtime::events::{EventDispatcher, EventHeader, axum::into_response};
 use serde_json::{Value, json};
 
@@ -18,17 +20,25 @@ pub enum EventsCommand {
     /// Serve a callback URL on 127.0.0.1: its address goes to stderr first, then each event to stdout as
     /// one JSON line. The Verification Token and Encrypt Key come from LARK_VERIFICATION_TOKEN and
     /// LARK_ENCRYPT_KEY only; a delivery that fails verification gets a 4xx and a warning on stderr.
+    /// With --ws, open the platform's long connection instead (credentials: LARK_APP_ID and
+    /// LARK_APP_SECRET): stderr says when it connects and reconnects.
     Listen {
         /// Port on 127.0.0.1; 0 picks a free one.
-        #[arg(long, default_value_t = 0)]
+        #[arg(long, default_value_t = 0, conflicts_with = "ws")]
         port: u16,
+        /// Receive over the long connection (a WebSocket to the platform) rather than a callback URL.
+        #[arg(long)]
+        ws: bool,
     },
 }
 
 impl EventsCommand {
-    /// Runs the subcommand until Ctrl-C.
-    pub async fn run(self) -> ExitCode {
-        let Self::Listen { port } = self;
+    /// Runs the subcommand until Ctrl-C (or, with `--ws`, until the connection ends for good).
+    pub async fn run(self, base_url: &str) -> ExitCode {
+        let Self::Listen { port, ws } = self;
+        if ws {
+            return long_connection(base_url).await;
+        }
         let listener = match tokio::net::TcpListener::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, port))).await {
             Ok(listener) => listener,
             Err(error) => {
@@ -63,6 +73,48 @@ impl EventsCommand {
                 eprintln!("error: the listener stopped: {error}");
                 ExitCode::FAILURE
             }
+        }
+    }
+}
+
+/// Receives over the long connection until Ctrl-C or a fatal answer.
+async fn long_connection(base_url: &str) -> ExitCode {
+    let (Ok(app_id), Ok(app_secret)) = (std::env::var("LARK_APP_ID"), std::env::var("LARK_APP_SECRET")) else {
+        eprintln!(
+            "error: set LARK_APP_ID and LARK_APP_SECRET in the environment (credentials are never taken from flags)"
+        );
+        return ExitCode::from(2);
+    };
+    let Ok(base_url) = url::Url::parse(base_url) else {
+        eprintln!("error: --base-url {base_url} is not a URL");
+        return ExitCode::from(2);
+    };
+    let printer = EventDispatcher::builder()
+        .fallback(|header: EventHeader, body: Value| async move { print_event(&header, body) })
+        .build();
+    let connection = LongConnection::builder(AppCredentials::new(app_id, app_secret))
+        .base_url(base_url)
+        .dispatcher(Arc::new(printer))
+        .on_status(|status| match status {
+            Status::Connected { device_id } => eprintln!("connected (connection {device_id})"),
+            Status::Disconnected { reason } => eprintln!("disconnected: {reason}"),
+            Status::Reconnecting { attempt, delay, reason } => {
+                eprintln!(
+                    "reconnecting in {:.1} s (attempt {attempt}): {reason}",
+                    delay.as_secs_f64()
+                );
+            }
+            other => eprintln!("{other:?}"),
+        })
+        .build();
+    let stop = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    match connection.run_until(stop).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: {error}");
+            ExitCode::FAILURE
         }
     }
 }

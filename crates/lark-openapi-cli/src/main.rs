@@ -8,7 +8,8 @@
 //! Credentials come only from the environment, never from a flag. The result is JSON on standard output;
 //! failures go to standard error with the code, message, advice and log id.
 //!
-//! `lark events listen --port N` receives event deliveries on 127.0.0.1 and prints each as a JSON line.
+//! `lark events listen --port N` receives event deliveries on 127.0.0.1 and prints each as a JSON line;
+//! `lark events listen --ws` receives them over the platform's long connection.
 //!
 //! Exit codes: 0 the call succeeded (partial failures are listed on standard error); 1 the call failed,
 //! or a bulk run left ids whose outcome is unknown; 2 the input was invalid and nothing was sent.
@@ -49,7 +50,7 @@ struct Cli {
 enum Command {
     #[command(flatten)]
     Endpoint(generated::Command),
-    /// Receive events the platform (or the emulator) pushes to a callback URL.
+    /// Receive events the platform (or the emulator) pushes to a callback URL or over the long connection.
     Events {
         #[command(subcommand)]
         command: events::EventsCommand,
@@ -68,6 +69,6 @@ async fn main() -> ExitCode {
             let context = Context::new(cli.base_url, cli.concurrency, timeout);
             command.run(&context).await
         }
-        Command::Events { command } => command.run().await,
+        Command::Events { command } => command.run(&cli.base_url).await,
     }
 }

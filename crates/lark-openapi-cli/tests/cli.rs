@@ -293,11 +293,18 @@ impl Drop for Listener {
 }
 
 fn listen(token: &str, key: &str) -> Listener {
+    spawn_listener(
+        &["events", "listen", "--port", "0"],
+        &[("LARK_VERIFICATION_TOKEN", token), ("LARK_ENCRYPT_KEY", key)],
+    )
+}
+
+/// Starts `lark ARGS` with `envs`; its first stderr line is `url`, the rest are collected as warnings.
+fn spawn_listener(args: &[&str], envs: &[(&str, &str)]) -> Listener {
     use std::io::BufRead;
     let mut child = Command::new(env!("CARGO_BIN_EXE_lark"))
-        .args(["events", "listen", "--port", "0"])
-        .env("LARK_VERIFICATION_TOKEN", token)
-        .env("LARK_ENCRYPT_KEY", key)
+        .args(args)
+        .envs(envs.iter().copied())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -325,6 +332,77 @@ fn listen(token: &str, key: &str) -> Listener {
         lines,
         warnings,
     }
+}
+
+// Multi-threaded: the child's first line (read blocking) waits for the emulator, served on this runtime.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn events_listen_ws_prints_events_from_the_long_connection_and_reconnects() {
+    let emulator = Emulator::builder().start().await.unwrap();
+    let credentials = emulator.app_credentials();
+    let mut listener = spawn_listener(
+        &["--base-url", emulator.base_url(), "events", "listen", "--ws"],
+        &[
+            ("LARK_APP_ID", credentials.app_id()),
+            ("LARK_APP_SECRET", lark_emulator::DEMO_APP_SECRET),
+        ],
+    );
+    assert!(listener.url.starts_with("connected (connection "), "{}", listener.url);
+    emulator.long_connection_fault(lark_emulator::LongConnectionFault::CloseAll);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while !listener
+        .warnings
+        .lock()
+        .unwrap()
+        .iter()
+        .any(|line| line.starts_with("connected"))
+    {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{:?}",
+            listener.warnings.lock().unwrap()
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let said = listener.warnings.lock().unwrap().join("\n");
+    assert!(
+        said.contains("disconnected: closed by the platform") && said.contains("reconnecting in"),
+        "{said}"
+    );
+
+    let flow = json!([{"user_id": "E8", "creator_id": "E8", "location_name": "Xixi", "check_time": at_nine().to_string(), "comment": "ws"}]);
+    let args = [
+        "attendance",
+        "user-flows",
+        "batch-create",
+        "--employee-type",
+        "employee_id",
+        "--flow-records-json",
+    ];
+    let import = lark_on(&emulator, &[&args[..], &[flow.to_string().as_str()]].concat(), "").await;
+    assert!(import.status.success(), "{}", stderr(&import));
+    let mut types = Vec::new();
+    for _ in 0..2 {
+        let line = tokio::time::timeout(std::time::Duration::from_secs(5), listener.lines.recv())
+            .await
+            .expect("an event line within 5 s")
+            .unwrap();
+        let event: Value = serde_json::from_str(&line).unwrap();
+        assert_eq!(event["typed"], true, "{event}");
+        types.push(event["event_type"].as_str().unwrap().to_owned());
+    }
+    types.sort();
+    assert_eq!(
+        types,
+        ["attendance.user_flow.created_v1", "attendance.user_task.updated_v1"]
+    );
+    assert!(
+        !listener
+            .warnings
+            .lock()
+            .unwrap()
+            .join("\n")
+            .contains(lark_emulator::DEMO_APP_SECRET)
+    );
 }
 
 #[tokio::test]

@@ -3,12 +3,13 @@
 
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::future::Future;
+use std::panic::AssertUnwindSafe;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use base64::Engine;
-use futures::{SinkExt, StreamExt};
+use futures::{FutureExt, SinkExt, StreamExt};
 use serde_json::{Value, json};
 use tokio::sync::mpsc;
 use tokio::task::JoinSet;
@@ -288,15 +289,27 @@ async fn handle(context: Arc<Context>, frame: Frame, payload: Vec<u8>, message_i
     let started = Instant::now();
     let card = is_card(&frame, &payload);
     let dispatcher = Arc::clone(&context.dispatcher);
-    let mut work = tokio::spawn(async move { dispatcher.dispatch_plain(&payload).await }.in_current_span());
+    // A panicking handler is caught, so that its delivery is still answered (with 500).
+    let dispatch = AssertUnwindSafe(async move { dispatcher.dispatch_plain(&payload).await }).catch_unwind();
+    // A card callback runs on a task of its own, which goes on when its deadline passes.
+    let mut late = None;
     let outcome = match card {
-        false => Some((&mut work).await),
-        true => tokio::time::timeout(context.card_deadline, &mut work).await.ok(),
+        false => Some(dispatch.await),
+        true => {
+            let mut work = tokio::spawn(dispatch.in_current_span());
+            match tokio::time::timeout(context.card_deadline, &mut work).await {
+                Ok(joined) => Some(joined.unwrap_or_else(|error| Err(Box::new(error.to_string())))),
+                Err(_) => {
+                    late = Some(work);
+                    None
+                }
+            }
+        }
     };
     let answer = match &outcome {
         Some(Ok(outcome)) => answer(outcome, card),
-        Some(Err(error)) => {
-            tracing::error!(%error, "the handler panicked");
+        Some(Err(_)) => {
+            tracing::error!("the handler panicked");
             answer(&Err(EventError::Envelope("the handler panicked".to_owned())), card)
         }
         None => {
@@ -324,11 +337,11 @@ async fn handle(context: Arc<Context>, frame: Frame, payload: Vec<u8>, message_i
     let _ = context
         .acks
         .send(Ack(frame.acknowledgement(started.elapsed().as_millis(), answer)));
-    if outcome.is_none() {
+    if let Some(work) = late {
         match work.await {
-            Ok(Ok(_)) => tracing::info!("the late card handler finished; its reply was not sent"),
-            Ok(Err(error)) => tracing::warn!(%error, "the late card handler failed"),
-            Err(error) => tracing::error!(%error, "the late card handler panicked"),
+            Ok(Ok(Ok(_))) => tracing::info!("the late card handler finished; its reply was not sent"),
+            Ok(Ok(Err(error))) => tracing::warn!(%error, "the late card handler failed"),
+            Ok(Err(_)) | Err(_) => tracing::error!("the late card handler panicked"),
         }
     }
 }
