@@ -11,8 +11,9 @@
 //! # Ok(()) }
 //! ```
 //!
-//! Feature `axum` adds `runtime::events::axum`, a ready route for event callbacks. Tests can point the
-//! client at `lark-emulator`, a local stand-in for the platform.
+//! Feature `axum` adds `runtime::events::axum`, a ready route for event callbacks; feature
+//! `long-connection` adds `runtime::events::long_connection`, events and card callbacks over a WebSocket
+//! the app opens. Tests can point the client at `lark-emulator`, a local stand-in for the platform.
 //!
 //! Every endpoint is a module `service::version::resource::method` holding its request (with a
 //! validating builder), its response data and its error enum, e.g.
