@@ -104,6 +104,26 @@ fn punches(
     (builder, receiver, calls)
 }
 
+/// An emulator and a client connected to it whose dispatcher takes punch events (see [`punches`]).
+async fn connected_punch_bot(
+    fail_first: u32,
+) -> (
+    RunningEmulator,
+    Running,
+    mpsc::UnboundedReceiver<UserFlowCreatedV1>,
+    Arc<AtomicU32>,
+) {
+    let emulator = Emulator::builder().start().await.unwrap();
+    let (dispatcher, received, calls) = punches(fail_first);
+    let mut running = start(
+        emulator
+            .long_connection_builder()
+            .dispatcher(Arc::new(dispatcher.build())),
+    );
+    running.connected().await;
+    (emulator, running, received, calls)
+}
+
 /// Imports one punch of `user` through the platform, which pushes `attendance.user_flow.created_v1`.
 async fn punch(emulator: &RunningEmulator, user: &str) {
     let client = emulator.client_builder().build().unwrap();
@@ -139,14 +159,7 @@ async fn eventually(done: impl Fn() -> bool) {
 
 #[tokio::test]
 async fn events_arrive_as_typed_bodies_and_each_is_acknowledged_once() {
-    let emulator = Emulator::builder().start().await.unwrap();
-    let (dispatcher, mut received, calls) = punches(0);
-    let mut running = start(
-        emulator
-            .long_connection_builder()
-            .dispatcher(Arc::new(dispatcher.build())),
-    );
-    running.connected().await;
+    let (emulator, running, mut received, calls) = connected_punch_bot(0).await;
     punch(&emulator, "E1001").await;
     punch(&emulator, "E1002").await;
     assert_eq!(next(&mut received).await.employee_id.as_deref(), Some("E1001"));
@@ -164,14 +177,7 @@ async fn events_arrive_as_typed_bodies_and_each_is_acknowledged_once() {
 
 #[tokio::test]
 async fn fragments_out_of_order_make_one_delivery() {
-    let emulator = Emulator::builder().start().await.unwrap();
-    let (dispatcher, mut received, calls) = punches(0);
-    let mut running = start(
-        emulator
-            .long_connection_builder()
-            .dispatcher(Arc::new(dispatcher.build())),
-    );
-    running.connected().await;
+    let (emulator, running, mut received, calls) = connected_punch_bot(0).await;
     emulator.long_connection_fault(LongConnectionFault::Fragment { parts: 4 });
     punch(&emulator, "E1003").await;
     assert_eq!(next(&mut received).await.employee_id.as_deref(), Some("E1003"));
@@ -185,14 +191,7 @@ async fn fragments_out_of_order_make_one_delivery() {
 
 #[tokio::test]
 async fn a_repeated_message_id_is_not_handled_twice() {
-    let emulator = Emulator::builder().start().await.unwrap();
-    let (dispatcher, mut received, calls) = punches(0);
-    let mut running = start(
-        emulator
-            .long_connection_builder()
-            .dispatcher(Arc::new(dispatcher.build())),
-    );
-    running.connected().await;
+    let (emulator, running, mut received, calls) = connected_punch_bot(0).await;
     emulator.long_connection_fault(LongConnectionFault::Duplicate);
     punch(&emulator, "E1004").await;
     next(&mut received).await;
@@ -208,14 +207,7 @@ async fn a_repeated_message_id_is_not_handled_twice() {
 
 #[tokio::test]
 async fn a_failed_handler_answers_500_and_the_redelivery_is_handled() {
-    let emulator = Emulator::builder().start().await.unwrap();
-    let (dispatcher, mut received, calls) = punches(1);
-    let mut running = start(
-        emulator
-            .long_connection_builder()
-            .dispatcher(Arc::new(dispatcher.build())),
-    );
-    running.connected().await;
+    let (emulator, running, mut received, calls) = connected_punch_bot(1).await;
     punch(&emulator, "E1005").await;
     assert_eq!(next(&mut received).await.employee_id.as_deref(), Some("E1005"));
     eventually(|| emulator.deliveries() == (2, 0)).await;
@@ -229,14 +221,7 @@ async fn a_failed_handler_answers_500_and_the_redelivery_is_handled() {
 
 #[tokio::test]
 async fn a_closed_socket_is_replaced_by_a_fresh_endpoint_request_and_dial() {
-    let emulator = Emulator::builder().start().await.unwrap();
-    let (dispatcher, mut received, _) = punches(0);
-    let mut running = start(
-        emulator
-            .long_connection_builder()
-            .dispatcher(Arc::new(dispatcher.build())),
-    );
-    running.connected().await;
+    let (emulator, mut running, mut received, _) = connected_punch_bot(0).await;
     emulator.long_connection_fault(LongConnectionFault::CloseAll);
     running
         .until(|status| matches!(status, Status::Disconnected { .. }))
@@ -462,4 +447,34 @@ async fn a_panicking_handler_answers_500_and_the_connection_stays_up() {
     assert_eq!(fine.code, 200);
     assert_eq!(emulator.long_connection_stats().connections, 1);
     running.stop().await.unwrap();
+}
+
+#[tokio::test]
+async fn the_fifty_first_connection_of_an_app_is_refused_with_the_limit_code() {
+    let emulator = Emulator::builder().start().await.unwrap();
+    let mut clients = Vec::new();
+    for _ in 0..lark_emulator::long_connection::MAX_CONNECTIONS {
+        let mut running = start(emulator.long_connection_builder());
+        running.connected().await;
+        clients.push(running);
+    }
+    let error = start(emulator.long_connection_builder())
+        .task
+        .await
+        .unwrap()
+        .unwrap_err();
+    assert!(
+        matches!(error, LongConnectionError::ConnectionLimit { .. }),
+        "{error:?}"
+    );
+    // Cluster mode: an event goes to one of the fifty, once.
+    let ack = emulator
+        .send_over_long_connection("test.event_v1", json!({}), "event")
+        .await
+        .unwrap();
+    assert_eq!(ack.code, 200);
+    for running in clients {
+        running.stop().await.unwrap();
+    }
+    eventually(|| emulator.long_connection_stats().open == 0).await;
 }

@@ -69,17 +69,17 @@ fn main() {
         println!(
             "  long connection: median {:.0} events/s ({})",
             median(&mut connection_rates),
-            list(&connection_rates)
+            list(&connection_rates, 0)
         );
         println!(
             "  raw echo:        median {:.0} round trips/s ({})",
             median(&mut raw_rates),
-            list(&raw_rates)
+            list(&raw_rates, 0)
         );
         println!(
             "  ratio: median {:.3} of the raw echo ({})",
             median(&mut ratios.clone()),
-            list3(&ratios)
+            list(&ratios, 3)
         );
     });
 }
@@ -157,18 +157,11 @@ fn median(values: &mut [f64]) -> f64 {
     values[values.len() / 2]
 }
 
-fn list(values: &[f64]) -> String {
+/// The values with `decimals` digits after the point, comma-separated.
+fn list(values: &[f64], decimals: usize) -> String {
     values
         .iter()
-        .map(|value| format!("{value:.0}"))
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
-fn list3(values: &[f64]) -> String {
-    values
-        .iter()
-        .map(|value| format!("{value:.3}"))
+        .map(|value| format!("{value:.decimals$}"))
         .collect::<Vec<_>>()
         .join(", ")
 }

@@ -10,9 +10,9 @@ use std::time::Duration;
 
 use chrono::{FixedOffset, NaiveTime};
 use lark_emulator::attendance::{unix_time, yyyymmdd};
-use lark_emulator::{Emulator, RunningEmulator};
+use lark_emulator::{Emulator, NewPunch, RunningEmulator, demo};
 use lark_openapi::attendance::v1::events::user_flow_created_v1::UserFlowCreatedV1;
-use lark_openapi::attendance::v1::types::{EmployeeType, UserFlow};
+use lark_openapi::attendance::v1::types::EmployeeType;
 use lark_openapi::attendance::v1::user_flows::batch_create::BatchCreateRequest;
 use lark_openapi::attendance::v1::user_tasks::query::QueryRequest;
 use lark_openapi::runtime::events::card::{CardAction, CardActionReply, ToastKind};
@@ -141,31 +141,12 @@ async fn wait_until_connected(emulator: &RunningEmulator) -> Result<(), Failure>
 async fn import_two_punches(emulator: &RunningEmulator) -> Result<(), Failure> {
     let zone = FixedOffset::east_opt(8 * 3600).ok_or("UTC+8")?;
     let today = chrono::Utc::now().with_timezone(&zone).date_naive();
-    let punch = |user: &str, hour, minute| UserFlow {
-        user_id: user.to_owned(),
-        creator_id: user.to_owned(),
-        location_name: "Xixi office".to_owned(),
-        check_time: unix_time(
-            today,
-            NaiveTime::from_hms_opt(hour, minute, 0).unwrap_or_default(),
-            zone,
+    let punch = |user: &str, hour, minute| {
+        let time = NaiveTime::from_hms_opt(hour, minute, 0).unwrap_or_default();
+        demo::user_flow(
+            &NewPunch::new(user, unix_time(today, time, zone)),
+            "imported by the bot demo",
         )
-        .to_string(),
-        comment: "imported by the bot demo".to_owned(),
-        record_id: None,
-        longitude: None,
-        latitude: None,
-        ssid: None,
-        bssid: None,
-        is_field: None,
-        is_wifi: None,
-        r#type: None,
-        photo_urls: None,
-        device_id: None,
-        check_result: None,
-        external_id: None,
-        idempotent_id: None,
-        create_time: None,
     };
     let request = BatchCreateRequest::builder()
         .employee_type(EmployeeType::EmployeeId)

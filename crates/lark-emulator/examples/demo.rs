@@ -109,25 +109,8 @@ async fn import(client: &Client, punches: &[NewPunch]) -> Result<Vec<UserFlow>, 
     let flows: Vec<UserFlow> = punches
         .iter()
         .map(|punch| UserFlow {
-            user_id: punch.user_id.clone(),
-            creator_id: punch.user_id.clone(),
-            location_name: "Xixi office".to_owned(),
-            check_time: punch.check_time.to_string(),
-            comment: "imported by the demo".to_owned(),
-            record_id: None,
-            longitude: None,
-            latitude: None,
-            ssid: None,
-            bssid: None,
-            is_field: None,
-            is_wifi: None,
-            r#type: None,
-            photo_urls: None,
-            device_id: None,
-            check_result: None,
-            external_id: None,
             idempotent_id: Some(format!("demo-{}-{}", punch.user_id, punch.check_time)),
-            create_time: None,
+            ..demo::user_flow(punch, "imported by the demo")
         })
         .collect();
     let request = BatchCreateRequest::builder()

@@ -1,6 +1,7 @@
 //! The demo tenant: four employees and a day of punches, chosen so that every result appears.
 
 use chrono::{FixedOffset, NaiveDate, NaiveTime};
+use lark_openapi::attendance::v1::types::UserFlow;
 
 use crate::attendance::{NewPunch, RecordSource, unix_time};
 use crate::employees::Employee;
@@ -19,6 +20,32 @@ pub fn employees() -> Vec<Employee> {
         .iter()
         .map(|(id, number, name)| Employee::new(*id, *number, *name))
         .collect()
+}
+
+/// `punch` as the record an import through `user_flows/batch_create` sends: made by the employee
+/// themself at the Xixi office, with `comment` and no optional field set.
+pub fn user_flow(punch: &NewPunch, comment: &str) -> UserFlow {
+    UserFlow {
+        user_id: punch.user_id.clone(),
+        creator_id: punch.user_id.clone(),
+        location_name: "Xixi office".to_owned(),
+        check_time: punch.check_time.to_string(),
+        comment: comment.to_owned(),
+        record_id: None,
+        longitude: None,
+        latitude: None,
+        ssid: None,
+        bssid: None,
+        is_field: None,
+        is_wifi: None,
+        r#type: None,
+        photo_urls: None,
+        device_id: None,
+        check_result: None,
+        external_id: None,
+        idempotent_id: None,
+        create_time: None,
+    }
 }
 
 /// A day of punches on `date`: on time; late; a lunch punch and an early leave; a device punch that the

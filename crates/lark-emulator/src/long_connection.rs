@@ -8,7 +8,7 @@
 //! or another one, fail the next endpoint requests, split the next delivery into fragments sent out of
 //! order, send the next delivery twice.
 
-use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
+use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
@@ -37,6 +37,8 @@ use crate::shared::{Shared, lock};
 pub const MAX_CONNECTIONS: usize = 50;
 /// The path a connection URL upgrades.
 pub const SOCKET_PATH: &str = "/ws";
+/// The `service_id` of every connection URL, which pings must carry.
+const SERVICE_ID: i32 = 1;
 
 /// A fault of the long connection.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -98,6 +100,9 @@ pub struct Acknowledgement {
     pub data: Option<Value>,
     /// The `biz_rt` header: the handler's time in milliseconds.
     pub biz_rt_millis: Option<u64>,
+    /// Whether it echoes the delivery's frame: SeqID, LogID, service, method, fields 6, 7 and 9, and every
+    /// header (the platform matches acknowledgements by them).
+    pub echoes_frame: bool,
 }
 
 /// Counts for tests and the control API.
@@ -122,10 +127,12 @@ pub(crate) struct LongConnections {
     config: std::sync::Mutex<ClientConfig>,
     pong_config: std::sync::Mutex<Option<ClientConfig>>,
     ack_timeout: Duration,
-    tickets: std::sync::Mutex<HashSet<String>>,
+    /// One-use tickets of the URLs handed out, with the connection id each names.
+    tickets: std::sync::Mutex<HashMap<String, u64>>,
     connections: std::sync::Mutex<BTreeMap<u64, Connection>>,
     faults: std::sync::Mutex<VecDeque<LongConnectionFault>>,
-    waiting: std::sync::Mutex<HashMap<String, oneshot::Sender<Acknowledgement>>>,
+    /// Deliveries waiting for their acknowledgement, with the frame the acknowledgement must echo.
+    waiting: std::sync::Mutex<HashMap<String, (oneshot::Sender<Acknowledgement>, Frame)>>,
     next_id: AtomicU64,
     endpoints: AtomicU64,
     upgrades: AtomicU64,
@@ -241,6 +248,7 @@ impl LongConnections {
                 self.redeliveries.fetch_add(1, Ordering::Relaxed);
             }
             match self.deliver_once(&message_id, &payload, "event").await {
+                Ok(ack) if !ack.echoes_frame => last = "the acknowledgement does not echo the frame".to_owned(),
                 Ok(ack) if ack.code == 200 => return Ok(()),
                 Ok(ack) => last = format!("acknowledged with code {}", ack.code),
                 Err(reason) => last = reason,
@@ -259,8 +267,7 @@ impl LongConnections {
         kind: &str,
     ) -> Result<Acknowledgement, String> {
         let (sender, answer) = oneshot::channel();
-        lock(&self.waiting).insert(message_id.to_owned(), sender);
-        if let Err(reason) = self.send_delivery(message_id, payload, kind) {
+        if let Err(reason) = self.send_delivery(message_id, payload, kind, sender) {
             lock(&self.waiting).remove(message_id);
             tokio::time::sleep(Duration::from_millis(200)).await;
             return Err(reason);
@@ -273,7 +280,14 @@ impl LongConnections {
         }
     }
 
-    fn send_delivery(&self, message_id: &str, payload: &[u8], kind: &str) -> Result<(), String> {
+    /// Sends a delivery's frames to one socket chosen at random; `answer` gets its acknowledgement.
+    fn send_delivery(
+        &self,
+        message_id: &str,
+        payload: &[u8],
+        kind: &str,
+        answer: oneshot::Sender<Acknowledgement>,
+    ) -> Result<(), String> {
         let connections = lock(&self.connections);
         let ids: Vec<&u64> = connections.keys().collect();
         let id = ids.choose(&mut rand::rng()).ok_or("no socket is open")?;
@@ -287,6 +301,10 @@ impl LongConnections {
             None => 1,
         };
         let frames = fragments(message_id, payload, parts, kind);
+        // The acknowledgement echoes the fragment that completed the delivery: the last one sent, which is
+        // the first (they go in reverse order, below).
+        let last = frames.first().cloned().unwrap_or_default();
+        lock(&self.waiting).insert(message_id.to_owned(), (answer, last));
         for _ in 0..times {
             // Out of order: the last fragment first.
             for frame in frames.iter().rev() {
@@ -313,8 +331,8 @@ fn fragments(message_id: &str, payload: &[u8], parts: usize, kind: &str) -> Vec<
         .enumerate()
         .map(|(seq, chunk)| Frame {
             seq_id: seq as u64,
-            log_id: 1,
-            service: 1,
+            log_id: 7_000_000 + seq as u64,
+            service: SERVICE_ID,
             method: METHOD_DATA,
             headers: vec![
                 Header::new(keys::TYPE, kind),
@@ -324,8 +342,10 @@ fn fragments(message_id: &str, payload: &[u8], parts: usize, kind: &str) -> Vec<
                 Header::new(keys::TRACE_ID, &format!("trace-{message_id}")),
                 Header::new("instance_id", "emulator"),
             ],
+            payload_encoding: Some(String::new()),
+            payload_type: Some(String::new()),
             payload: Some(chunk.to_vec()),
-            ..Frame::default()
+            log_id_new: Some(format!("log-{message_id}-{seq}")),
         })
         .collect()
 }
@@ -370,12 +390,14 @@ async fn endpoint(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
         return axum::Json(json!({"code": APP_SECRET_INVALID, "msg": "app id or app secret invalid", "data": {}}))
             .into_response();
     }
-    let ticket = format!("{:032x}", rand::rng().random::<u128>());
-    lock(&hub.tickets).insert(ticket.clone());
+    let ticket = random_id();
+    let device_id = hub.next_id.fetch_add(1, Ordering::Relaxed);
+    lock(&hub.tickets).insert(ticket.clone(), device_id);
     hub.endpoints.fetch_add(1, Ordering::Relaxed);
-    let device_id = hub.next_id.load(Ordering::Relaxed);
     let port = shared.port.load(Ordering::Relaxed);
-    let url = format!("ws://127.0.0.1:{port}{SOCKET_PATH}?fpid=1&device_id={device_id}&service_id=1&ticket={ticket}");
+    let url = format!(
+        "ws://127.0.0.1:{port}{SOCKET_PATH}?fpid=1&device_id={device_id}&service_id={SERVICE_ID}&ticket={ticket}"
+    );
     let client_config = *lock(&hub.config);
     axum::Json(json!({"code": 0, "msg": "ok", "data": {"URL": url, "ClientConfig": client_config}})).into_response()
 }
@@ -391,10 +413,9 @@ async fn upgrade(
     upgrade: WebSocketUpgrade,
 ) -> Response {
     let hub = &shared.long_connections;
-    let known = query.ticket.is_some_and(|ticket| lock(&hub.tickets).remove(&ticket));
-    if !known {
+    let Some(id) = query.ticket.and_then(|ticket| lock(&hub.tickets).remove(&ticket)) else {
         return refused(403, None, "unknown or used ticket");
-    }
+    };
     if let Some(LongConnectionFault::RefuseUpgrade { limit, .. }) =
         hub.take_fault(|fault| matches!(fault, LongConnectionFault::RefuseUpgrade { .. }))
     {
@@ -405,11 +426,24 @@ async fn upgrade(
         };
         return refused(514, Some(code), "injected fault");
     }
-    if lock(&hub.connections).len() >= MAX_CONNECTIONS {
-        return refused(514, Some(CONNECTION_LIMIT_CODE), "connection limit exceeded");
+    // The slot is taken under the same lock as the count, so that concurrent upgrades cannot pass 50.
+    let (outgoing, queued) = mpsc::unbounded_channel();
+    let silent = Arc::new(AtomicBool::new(false));
+    {
+        let mut connections = lock(&hub.connections);
+        if connections.len() >= MAX_CONNECTIONS {
+            return refused(514, Some(CONNECTION_LIMIT_CODE), "connection limit exceeded");
+        }
+        let connection = Connection {
+            outgoing: outgoing.clone(),
+            silent: Arc::clone(&silent),
+        };
+        connections.insert(id, connection);
     }
-    let id = hub.next_id.fetch_add(1, Ordering::Relaxed);
-    upgrade.on_upgrade(move |socket| serve_socket(shared, id, socket))
+    let failed = Arc::clone(&shared);
+    upgrade
+        .on_failed_upgrade(move |_| drop(lock(&failed.long_connections.connections).remove(&id)))
+        .on_upgrade(move |socket| serve_socket(shared, id, socket, (outgoing, queued), silent))
 }
 
 /// A refused upgrade, with the `Handshake-*` headers the platform sends.
@@ -427,17 +461,11 @@ fn refused(status: u16, auth_code: Option<i64>, msg: &str) -> Response {
     response
 }
 
-async fn serve_socket(shared: Arc<Shared>, id: u64, socket: WebSocket) {
+type Outbox = (mpsc::UnboundedSender<Outgoing>, mpsc::UnboundedReceiver<Outgoing>);
+
+async fn serve_socket(shared: Arc<Shared>, id: u64, socket: WebSocket, outbox: Outbox, silent: Arc<AtomicBool>) {
     let hub = &shared.long_connections;
-    let (outgoing, mut queued) = mpsc::unbounded_channel();
-    let silent = Arc::new(AtomicBool::new(false));
-    lock(&hub.connections).insert(
-        id,
-        Connection {
-            outgoing: outgoing.clone(),
-            silent: Arc::clone(&silent),
-        },
-    );
+    let (outgoing, mut queued) = outbox;
     hub.upgrades.fetch_add(1, Ordering::Relaxed);
     tracing::info!(id, "long connection open");
     let (mut sink, mut stream) = socket.split();
@@ -479,6 +507,13 @@ fn on_frame(hub: &LongConnections, bytes: &[u8], outgoing: &mpsc::UnboundedSende
     };
     match (frame.method, frame.kind()) {
         (METHOD_CONTROL, Some("ping")) => {
+            if (frame.service, frame.seq_id, frame.log_id) != (SERVICE_ID, 0, 0) {
+                tracing::warn!(
+                    service = frame.service,
+                    "a ping without the connection's service_id, or with ids"
+                );
+                return;
+            }
             hub.pings.fetch_add(1, Ordering::Relaxed);
             let config = lock(&hub.pong_config).map(|config| json!(config).to_string().into_bytes());
             let _ = outgoing.send(Outgoing::Frame(Frame::pong(frame.service, config)));
@@ -486,16 +521,21 @@ fn on_frame(hub: &LongConnections, bytes: &[u8], outgoing: &mpsc::UnboundedSende
         (METHOD_DATA, _) => {
             hub.acks.fetch_add(1, Ordering::Relaxed);
             let message_id = frame.header(keys::MESSAGE_ID).unwrap_or_default();
-            if let Some(waiting) = lock(&hub.waiting).remove(message_id) {
-                let _ = waiting.send(acknowledgement(&frame));
+            if let Some((waiting, sent)) = lock(&hub.waiting).remove(message_id) {
+                let _ = waiting.send(acknowledgement(&frame, &sent));
             }
         }
         _ => {}
     }
 }
 
-/// Reads an acknowledgement's payload: `{"code", "data": base64 of JSON}`.
-fn acknowledgement(frame: &Frame) -> Acknowledgement {
+/// Reads an acknowledgement's payload (`{"code", "data": base64 of JSON}`) and checks that it echoes `sent`.
+fn acknowledgement(frame: &Frame, sent: &Frame) -> Acknowledgement {
+    let echoes_frame = (frame.seq_id, frame.log_id, frame.service, frame.method)
+        == (sent.seq_id, sent.log_id, sent.service, sent.method)
+        && (&frame.payload_encoding, &frame.payload_type, &frame.log_id_new)
+            == (&sent.payload_encoding, &sent.payload_type, &sent.log_id_new)
+        && sent.headers.iter().all(|header| frame.headers.contains(header));
     let body = frame
         .payload
         .as_deref()
@@ -510,6 +550,7 @@ fn acknowledgement(frame: &Frame) -> Acknowledgement {
         code: body.get("code").and_then(Value::as_i64).unwrap_or_default(),
         data,
         biz_rt_millis: frame.number(keys::BIZ_RT),
+        echoes_frame,
     }
 }
 

@@ -9,9 +9,9 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use lark_emulator::{Emulator, EventSubscription};
+use lark_emulator::{Emulator, EventSubscription, NewPunch, demo};
 use lark_openapi::attendance::v1::events::user_flow_created_v1::UserFlowCreatedV1;
-use lark_openapi::attendance::v1::types::{EmployeeType, UserFlow};
+use lark_openapi::attendance::v1::types::EmployeeType;
 use lark_openapi::attendance::v1::user_flows::batch_create::BatchCreateRequest;
 use lark_openapi::runtime::events::{EventDispatcher, EventHeader};
 use lark_openapi::{Api, Client};
@@ -44,27 +44,10 @@ async fn serve_callback(punches: mpsc::UnboundedSender<(EventHeader, UserFlowCre
 
 /// Imports one punch for each `(user, Unix time)` through the platform's `batch_create`.
 async fn import(client: &Client, punches: &[(&str, i64)]) -> Result<(), Failure> {
-    let flows = punches.iter().map(|(user, at)| UserFlow {
-        user_id: (*user).to_owned(),
-        creator_id: (*user).to_owned(),
-        location_name: "Xixi office".to_owned(),
-        check_time: at.to_string(),
-        comment: "imported by the example".to_owned(),
-        record_id: None,
-        longitude: None,
-        latitude: None,
-        ssid: None,
-        bssid: None,
-        is_field: None,
-        is_wifi: None,
-        r#type: None,
-        photo_urls: None,
-        device_id: None,
-        check_result: None,
-        external_id: None,
-        idempotent_id: None,
-        create_time: None,
-    });
+    // The records as the platform takes them; the emulator's demo helper fills in the rest.
+    let flows = punches
+        .iter()
+        .map(|(user, at)| demo::user_flow(&NewPunch::new(*user, *at), "imported by the example"));
     let request = BatchCreateRequest::builder()
         .employee_type(EmployeeType::EmployeeId)
         .flow_records(flows)

@@ -532,3 +532,21 @@ async fn a_forged_ciphertext_is_refused_for_its_signature_before_it_is_decrypted
     assert_eq!(bad_padding.0.to_string(), not_json.0.to_string());
     assert_eq!((bad_padding.1, not_json.1), (401, 401));
 }
+
+#[tokio::test]
+async fn a_handler_that_panicked_gets_the_redelivery() {
+    let calls = Arc::new(AtomicUsize::new(0));
+    let counted = Arc::clone(&calls);
+    let dispatcher = EventDispatcher::builder()
+        .fallback(move |_: EventHeader, _: Value| {
+            let call = counted.fetch_add(1, Ordering::SeqCst);
+            async move { assert!(call > 0, "the first call panics on purpose") }
+        })
+        .build();
+    let delivery = br#"{"schema":"2.0","header":{"event_id":"ev-panic-1","event_type":"x.y_v1"},"event":{}}"#;
+    let first = dispatcher.dispatch_plain(delivery).await;
+    assert!(matches!(first, Err(EventError::Handler { .. })), "{first:?}");
+    let second = dispatcher.dispatch_plain(delivery).await;
+    assert!(matches!(second, Ok(Dispatched::Handled { .. })), "{second:?}");
+    assert_eq!(calls.load(Ordering::SeqCst), 2);
+}

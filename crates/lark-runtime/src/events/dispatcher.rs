@@ -3,10 +3,12 @@
 use std::collections::HashMap;
 use std::fmt;
 use std::future::Future;
+use std::panic::AssertUnwindSafe;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use bytes::Bytes;
+use futures::FutureExt;
 use futures::future::BoxFuture;
 use reqwest::header::HeaderMap;
 use serde_json::{Value, json};
@@ -448,7 +450,12 @@ impl EventDispatcher {
             tracing::debug!(%event_type, %event_id, "redelivery of an event already taken");
             return Ok(Dispatched::Duplicate { event_type, event_id });
         }
-        match handler(header, body).await {
+        // A panicking handler has not handled the event either: caught, so that its id is released.
+        let outcome = AssertUnwindSafe(handler(header, body))
+            .catch_unwind()
+            .await
+            .unwrap_or_else(|_| Err(RouteError::Handler("the handler panicked".into())));
+        match outcome {
             Ok(None) => Ok(Dispatched::Handled { event_type, event_id }),
             Ok(Some(reply)) => Ok(Dispatched::Replied {
                 event_type,

@@ -63,20 +63,40 @@ impl Default for Settings {
     }
 }
 
+/// The longest wait a configuration may set (longer ones are cut to it): timers past it would overflow.
+const LONGEST: Duration = Duration::from_secs(24 * 3600);
+/// The shortest pause between reconnect attempts: 0 would hammer the endpoint when attempts fail fast.
+const SHORTEST_RECONNECT_INTERVAL: Duration = Duration::from_secs(1);
+
 impl Settings {
-    /// Applies the keys `config` gives; a ping interval of 0 (which would ping without pause) is ignored.
+    /// Applies the keys `config` gives. A ping interval of 0 (which would ping without pause) is ignored,
+    /// a reconnect interval is at least 1 s, and no wait is longer than a day.
     pub fn apply(&mut self, config: &ClientConfig) {
+        let seconds = |seconds: u64| Duration::from_secs(seconds).min(LONGEST);
         if let Some(count) = config.reconnect_count {
             self.reconnect_count = u64::try_from(count).ok();
         }
-        if let Some(seconds) = config.reconnect_interval {
-            self.reconnect_interval = Duration::from_secs(seconds);
+        if let Some(interval) = config.reconnect_interval {
+            self.reconnect_interval = seconds(interval).max(SHORTEST_RECONNECT_INTERVAL);
         }
-        if let Some(seconds) = config.reconnect_nonce {
-            self.reconnect_nonce = Duration::from_secs(seconds);
+        if let Some(nonce) = config.reconnect_nonce {
+            self.reconnect_nonce = seconds(nonce);
         }
-        if let Some(seconds) = config.ping_interval.filter(|seconds| *seconds > 0) {
-            self.ping_interval = Duration::from_secs(seconds);
+        if let Some(interval) = config.ping_interval.filter(|interval| *interval > 0) {
+            self.ping_interval = seconds(interval);
+        }
+    }
+}
+
+impl ClientConfig {
+    /// Reads each key on its own: a key of the wrong type is left out and the others are kept.
+    pub fn from_json(value: &Value) -> Self {
+        let number = |key: &str| value.get(key);
+        Self {
+            reconnect_count: number("ReconnectCount").and_then(Value::as_i64),
+            reconnect_interval: number("ReconnectInterval").and_then(Value::as_u64),
+            reconnect_nonce: number("ReconnectNonce").and_then(Value::as_u64),
+            ping_interval: number("PingInterval").and_then(Value::as_u64),
         }
     }
 }
@@ -121,7 +141,7 @@ struct EndpointData {
     #[serde(rename = "URL")]
     url: Option<String>,
     #[serde(rename = "ClientConfig")]
-    client_config: Option<ClientConfig>,
+    client_config: Option<Value>,
 }
 
 /// Asks the platform for a connection URL; applies the configuration it gives to `settings`.
@@ -153,7 +173,10 @@ pub(crate) async fn fetch(
         .map_err(|error| AttemptError::Retry(format!("endpoint answer: {}", without_url(error))))?;
     let answer: EndpointAnswer = serde_json::from_slice(&bytes)
         .map_err(|error| AttemptError::Retry(format!("the endpoint's answer is not its JSON: {error}")))?;
-    let code = answer.code.unwrap_or(-1);
+    // An answer without a code is not the platform's refusal (a proxy's page, a glitch): try again.
+    let code = answer
+        .code
+        .ok_or_else(|| AttemptError::Retry("the endpoint's answer has no code".to_owned()))?;
     if code != 0 {
         return Err(match RETRYABLE_CODES.contains(&code) {
             true => AttemptError::Retry(format!("the endpoint answered code {code}: {}", answer.msg)),
@@ -164,7 +187,7 @@ pub(crate) async fn fetch(
         .data
         .ok_or_else(|| AttemptError::Retry("the endpoint's answer has no data".to_owned()))?;
     if let Some(config) = &data.client_config {
-        settings.apply(config);
+        settings.apply(&ClientConfig::from_json(config));
     }
     let url = data
         .url
@@ -233,11 +256,11 @@ fn dial_reason(error: &tungstenite::Error) -> String {
     }
 }
 
-/// A pong's payload read as a configuration; `None` for an empty or unreadable one.
+/// A pong's payload read as a configuration; `None` for an empty payload or one that is no JSON object.
 pub(crate) fn pong_config(payload: Option<&[u8]>) -> Option<ClientConfig> {
     let payload = payload.filter(|payload| !payload.is_empty())?;
     match serde_json::from_slice::<Value>(payload) {
-        Ok(value) if value.is_object() => serde_json::from_value(value).ok(),
+        Ok(value) if value.is_object() => Some(ClientConfig::from_json(&value)),
         _ => None,
     }
 }
@@ -265,6 +288,19 @@ mod tests {
             (settings.reconnect_count, settings.ping_interval),
             (None, Duration::from_secs(5))
         );
+        settings.apply(&ClientConfig {
+            reconnect_interval: Some(0),
+            ping_interval: Some(u64::MAX),
+            reconnect_nonce: Some(u64::MAX),
+            ..ClientConfig::default()
+        });
+        assert_eq!(
+            settings.reconnect_interval,
+            Duration::from_secs(1),
+            "no reconnect loop without pause"
+        );
+        assert_eq!(settings.ping_interval, LONGEST, "no timer past the clock");
+        assert_eq!(settings.reconnect_nonce, LONGEST);
     }
 
     #[test]
@@ -273,8 +309,12 @@ mod tests {
         assert_eq!(pong_config(Some(b"")), None);
         assert_eq!(pong_config(Some(b"\xff")), None);
         assert_eq!(pong_config(Some(b"[1]")), None);
-        let config = pong_config(Some(br#"{"PingInterval":"x"}"#));
-        assert_eq!(config, None, "a mistyped key makes the whole configuration unreadable");
+        let config = pong_config(Some(br#"{"PingInterval":"x","ReconnectNonce":-1,"ReconnectCount":2}"#)).unwrap();
+        let expected = ClientConfig {
+            reconnect_count: Some(2),
+            ..ClientConfig::default()
+        };
+        assert_eq!(config, expected, "a key of the wrong type is left out, the others kept");
         assert_eq!(
             pong_config(Some(br#"{"PingInterval":9}"#)).unwrap().ping_interval,
             Some(9)

@@ -137,6 +137,9 @@ pub enum Watchdog {
 
 type StatusListener = Arc<dyn Fn(&Status) + Send + Sync>;
 
+/// How long one attempt to connect (endpoint request and dial) may take.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(30);
+
 /// Builds a [`LongConnection`].
 #[must_use]
 pub struct LongConnectionBuilder {
@@ -179,7 +182,8 @@ impl LongConnectionBuilder {
     /// How long a card callback's handler may take before the callback is acknowledged without its reply
     /// (default 2.5 s, inside the platform's 3 s).
     pub fn card_deadline(mut self, deadline: Duration) -> Self {
-        self.card_deadline = deadline;
+        // Longer than the platform waits is pointless; the cap keeps timers inside the clock.
+        self.card_deadline = deadline.min(Duration::from_secs(60));
         self
     }
 
@@ -343,10 +347,22 @@ impl LongConnection {
         }
     }
 
+    /// One attempt: the endpoint request and the dial, bounded so that a stalled handshake (after a
+    /// laptop wakes) does not stop the reconnects.
     async fn connect(&self, settings: &mut Settings) -> Result<Session, AttemptError> {
-        let endpoint = endpoint::fetch(&self.http, &self.base_url, &self.credentials, settings).await?;
-        let socket = endpoint::dial(&endpoint).await?;
-        Ok(Session::new(socket, endpoint))
+        let attempt = async {
+            let endpoint = endpoint::fetch(&self.http, &self.base_url, &self.credentials, settings).await?;
+            let socket = endpoint::dial(&endpoint).await?;
+            Ok(Session::new(socket, endpoint))
+        };
+        tokio::time::timeout(CONNECT_TIMEOUT, attempt)
+            .await
+            .unwrap_or_else(|_| {
+                Err(AttemptError::Retry(format!(
+                    "no connection within {} s",
+                    CONNECT_TIMEOUT.as_secs()
+                )))
+            })
     }
 
     fn tell(&self, status: &Status) {

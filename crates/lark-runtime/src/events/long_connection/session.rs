@@ -13,6 +13,7 @@ use futures::{FutureExt, SinkExt, StreamExt};
 use serde_json::{Value, json};
 use tokio::sync::mpsc;
 use tokio::task::JoinSet;
+use tokio::time::MissedTickBehavior;
 use tokio_tungstenite::tungstenite::Message;
 use tracing::Instrument;
 
@@ -28,6 +29,8 @@ const FRAGMENT_BYTES: usize = 64 << 20;
 const ANSWERED_FOR: Duration = Duration::from_secs(600);
 /// And at most this many of them.
 const ANSWERED_AT_MOST: usize = 10_000;
+/// How long one write may take.
+const WRITE_TIMEOUT: Duration = Duration::from_secs(10);
 /// Event types delivered as card callbacks, which must be answered within 3 s.
 const CARD_EVENT_TYPES: [&str; 2] = ["card.action.trigger", "url.preview.get"];
 
@@ -133,22 +136,24 @@ impl Session {
             handlers,
             fragments,
         } = shared;
-        // The first tick is at once: a ping right after connecting.
+        // The first tick is at once: a ping right after connecting. After a stall, one tick, not a burst.
         let mut ping = tokio::time::interval(settings.ping_interval);
+        ping.set_missed_tick_behavior(MissedTickBehavior::Delay);
         let mut sweep = tokio::time::interval(Duration::from_secs(1));
+        sweep.set_missed_tick_behavior(MissedTickBehavior::Delay);
         let mut heard = Instant::now();
         loop {
             let quiet = quiet_limit(watchdog, settings.ping_interval);
             let watchdog_fires = async {
-                match quiet {
-                    Some(limit) => tokio::time::sleep_until((heard + limit).into()).await,
+                match quiet.and_then(|limit| heard.checked_add(limit)) {
+                    Some(deadline) => tokio::time::sleep_until(deadline.into()).await,
                     None => std::future::pending().await,
                 }
             };
             tokio::select! {
                 () = shutdown.as_mut() => {
                     drain(acks, handlers, &mut sink, context.card_deadline).await;
-                    let _ = sink.close().await;
+                    let _ = tokio::time::timeout(WRITE_TIMEOUT, sink.close()).await;
                     return Ended::Shutdown;
                 }
                 () = watchdog_fires => {
@@ -194,7 +199,9 @@ impl Session {
                     let before = settings.ping_interval;
                     on_frame(&bytes, settings, context, handlers, fragments);
                     if settings.ping_interval != before {
-                        ping = tokio::time::interval_at((Instant::now() + settings.ping_interval).into(), settings.ping_interval);
+                        let next = tokio::time::Instant::now() + settings.ping_interval;
+                        ping = tokio::time::interval_at(next, settings.ping_interval);
+                        ping.set_missed_tick_behavior(MissedTickBehavior::Delay);
                     }
                 }
             }
@@ -211,10 +218,13 @@ fn quiet_limit(watchdog: Watchdog, ping_interval: Duration) -> Option<Duration> 
     }
 }
 
+/// Sends one frame; a write that stalls (a full buffer on a half-open socket) counts as a failure, so that
+/// it cannot hold up the reads, the watchdog or a shutdown.
 async fn send(sink: &mut Sink, frame: &Frame) -> Result<(), String> {
-    sink.send(Message::Binary(frame.to_bytes().into()))
-        .await
-        .map_err(|error| error.to_string())
+    match tokio::time::timeout(WRITE_TIMEOUT, sink.send(Message::Binary(frame.to_bytes().into()))).await {
+        Ok(sent) => sent.map_err(|error| error.to_string()),
+        Err(_) => Err(format!("the write stalled for {} s", WRITE_TIMEOUT.as_secs())),
+    }
 }
 
 /// Handles one frame: a pong's configuration is applied, a data frame joins its delivery, and a whole
@@ -248,6 +258,10 @@ fn on_frame(
                 let sum = frame.number(keys::SUM).unwrap_or(1);
                 let seq = frame.number(keys::SEQ).unwrap_or(0);
                 let payload = frame.payload.clone().unwrap_or_default();
+                if message_id.is_empty() && sum > 1 {
+                    tracing::warn!("a fragment without a message_id cannot be joined to its delivery: ignored");
+                    return;
+                }
                 match fragments.add(&message_id, sum, seq, payload, Instant::now()) {
                     Ok(Some(whole)) => deliver(frame, whole, context, handlers),
                     Ok(None) => {}
@@ -264,7 +278,8 @@ fn on_frame(
 /// was answered already (the answer is sent again).
 fn deliver(frame: Frame, payload: Vec<u8>, context: &Arc<Context>, handlers: &mut JoinSet<()>) {
     let message_id = frame.header(keys::MESSAGE_ID).unwrap_or_default().to_owned();
-    {
+    // Without an id, a delivery cannot be told from another: it is handled, and nothing is remembered.
+    if !message_id.is_empty() {
         let mut deliveries = context.deliveries.lock().unwrap_or_else(PoisonError::into_inner);
         if let Some((_, answer)) = deliveries.answered.get(&message_id) {
             tracing::debug!(%message_id, "a redelivery of an answered delivery: answered again");
@@ -327,7 +342,7 @@ async fn handle(context: Arc<Context>, frame: Frame, payload: Vec<u8>, message_i
         }
     };
     let succeeded = !matches!(outcome, Some(Ok(Err(_))) | Some(Err(_)));
-    {
+    if !message_id.is_empty() {
         let mut deliveries = context.deliveries.lock().unwrap_or_else(PoisonError::into_inner);
         deliveries.in_flight.remove(&message_id);
         if succeeded {
@@ -384,7 +399,8 @@ fn answer(outcome: &Result<Dispatched, EventError>, card: bool) -> Vec<u8> {
 
 /// On shutdown: the acknowledgements of handlers that finish within `grace` still go out.
 async fn drain(acks: &mut mpsc::UnboundedReceiver<Ack>, handlers: &mut JoinSet<()>, sink: &mut Sink, grace: Duration) {
-    let deadline = tokio::time::Instant::now() + grace;
+    let now = tokio::time::Instant::now();
+    let deadline = now.checked_add(grace).unwrap_or(now);
     loop {
         tokio::select! {
             Some(Ack(frame)) = acks.recv() => {
