@@ -124,6 +124,18 @@ async fn connected_punch_bot(
     (emulator, running, received, calls)
 }
 
+/// An emulator whose endpoint gives `config`, and a client connected to it with no handlers.
+async fn connected_with(config: ClientConfig) -> (RunningEmulator, Running) {
+    let emulator = Emulator::builder()
+        .long_connection_config(config)
+        .start()
+        .await
+        .unwrap();
+    let mut running = start(emulator.long_connection_builder());
+    running.connected().await;
+    (emulator, running)
+}
+
 /// Imports one punch of `user` through the platform, which pushes `attendance.user_flow.created_v1`.
 async fn punch(emulator: &RunningEmulator, user: &str) {
     let client = emulator.client_builder().build().unwrap();
@@ -255,13 +267,7 @@ async fn the_watchdog_replaces_a_half_open_socket_within_three_ping_intervals() 
         reconnect_nonce: Some(0),
         ping_interval: Some(1),
     };
-    let emulator = Emulator::builder()
-        .long_connection_config(config)
-        .start()
-        .await
-        .unwrap();
-    let mut running = start(emulator.long_connection_builder());
-    running.connected().await;
+    let (emulator, mut running) = connected_with(config).await;
     let silenced = Instant::now();
     emulator.long_connection_fault(LongConnectionFault::Silence);
     let lost = running
@@ -349,13 +355,7 @@ async fn reconnects_stop_after_reconnect_count_attempts() {
         reconnect_nonce: Some(0),
         ping_interval: Some(5),
     };
-    let emulator = Emulator::builder()
-        .long_connection_config(config)
-        .start()
-        .await
-        .unwrap();
-    let mut running = start(emulator.long_connection_builder());
-    running.connected().await;
+    let (emulator, mut running) = connected_with(config).await;
     emulator.long_connection_fault(LongConnectionFault::FailEndpoint { code: 0, times: 10 });
     emulator.long_connection_fault(LongConnectionFault::CloseAll);
     let error = tokio::time::timeout(Duration::from_secs(10), running.task)
