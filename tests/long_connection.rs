@@ -355,7 +355,7 @@ async fn reconnects_stop_after_reconnect_count_attempts() {
         reconnect_nonce: Some(0),
         ping_interval: Some(5),
     };
-    let (emulator, mut running) = connected_with(config).await;
+    let (emulator, running) = connected_with(config).await;
     emulator.long_connection_fault(LongConnectionFault::FailEndpoint { code: 0, times: 10 });
     emulator.long_connection_fault(LongConnectionFault::CloseAll);
     let error = tokio::time::timeout(Duration::from_secs(10), running.task)
