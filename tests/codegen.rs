@@ -48,14 +48,14 @@ fn a_spec_edit_regenerates_exactly_that_change() {
     copy_dir(&workspace().join("specs"), &specs);
     copy_dir(&generated_dir(), &generated);
 
-    let spec_path = specs.join("attendance/v1/user_flows/batch_del.yaml");
+    let spec_path = specs.join("attendance/v1/user_flow/batch_del.yaml");
     let text = fs::read_to_string(&spec_path).unwrap();
     assert_eq!(text.matches("max_items: 10").count(), 1);
     fs::write(&spec_path, text.replace("max_items: 10", "max_items: 20")).unwrap();
 
     let files = lark_codegen::client_files(&SpecSet::load_dir(&specs).unwrap()).unwrap();
-    let module = "attendance/v1/user_flows/batch_del.rs".to_owned();
-    let surface = "attendance/v1/user_flows/mod.rs".to_owned();
+    let module = "attendance/v1/user_flow/batch_del.rs".to_owned();
+    let surface = "attendance/v1/user_flow/mod.rs".to_owned();
     assert_eq!(
         differences(&generated, &files).unwrap(),
         [
@@ -87,12 +87,12 @@ fn a_spec_edit_regenerates_exactly_that_change() {
 fn a_generated_file_nobody_generates_any_more_is_reported_and_removed() {
     let scratch = tempfile::tempdir().unwrap();
     copy_dir(&generated_dir(), scratch.path());
-    fs::write(scratch.path().join("attendance/v1/user_flows/gone.rs"), "// old\n").unwrap();
+    fs::write(scratch.path().join("attendance/v1/user_flow/gone.rs"), "// old\n").unwrap();
     let files = lark_codegen::client_files(&SpecSet::load_dir(&workspace().join("specs")).unwrap()).unwrap();
     let stale = differences(scratch.path(), &files).unwrap();
-    assert_eq!(stale, [Difference::Extra("attendance/v1/user_flows/gone.rs".into())]);
+    assert_eq!(stale, [Difference::Extra("attendance/v1/user_flow/gone.rs".into())]);
     write_all(scratch.path(), &files).unwrap();
-    assert!(!scratch.path().join("attendance/v1/user_flows/gone.rs").exists());
+    assert!(!scratch.path().join("attendance/v1/user_flow/gone.rs").exists());
 }
 
 /// Pairs of lines that differ; both texts must have the same number of lines.

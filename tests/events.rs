@@ -14,8 +14,8 @@ use lark_emulator::{Emulator, EventSubscription, RunningEmulator};
 use lark_openapi::attendance::v1::events::user_flow_created_v1::UserFlowCreatedV1;
 use lark_openapi::attendance::v1::events::user_task_updated_v1::{TaskWorkType, UserTaskUpdatedV1};
 use lark_openapi::attendance::v1::types::{EmployeeType, TaskStatusValue};
-use lark_openapi::attendance::v1::user_flows::batch_create::BatchCreateRequest;
-use lark_openapi::attendance::v1::user_flows::batch_del::BatchDelRequest;
+use lark_openapi::attendance::v1::user_flow::batch_create::BatchCreateRequest;
+use lark_openapi::attendance::v1::user_flow::batch_del::BatchDelRequest;
 use lark_openapi::runtime::events::{EventDispatcher, EventDispatcherBuilder, EventHeader};
 use lark_openapi::runtime::{AppCredentials, AuthError};
 use lark_openapi::{Api, Client, Error};
@@ -80,7 +80,7 @@ async fn a_deletion_pushes_the_task_update_with_its_before_and_after_results_enc
     let subscription = EventSubscription::new(url, TOKEN).encrypt_key(KEY);
     let emulator = Emulator::builder().events(subscription).start().await.unwrap();
     let client = emulator.client_builder().build().unwrap();
-    let user_flows = client.attendance().v1().user_flows();
+    let user_flows = client.attendance().v1().user_flow();
 
     // 08:50 and 18:10: on time both ways. Each punch is pushed, and the day's results went from
     // missing to on time.
@@ -154,7 +154,7 @@ async fn a_delivery_with_the_wrong_verification_token_is_refused_and_not_handled
     client
         .attendance()
         .v1()
-        .user_flows()
+        .user_flow()
         .batch_create(import("E2", &[at(9, 0)]))
         .await
         .unwrap();
@@ -192,7 +192,7 @@ async fn a_store_app_asks_for_its_ticket_then_keeps_one_token_per_tenant() {
     let refused = client
         .attendance()
         .v1()
-        .user_flows()
+        .user_flow()
         .batch_create(import("E3", &[at(9, 0)]))
         .await;
     assert!(
@@ -211,7 +211,7 @@ async fn a_store_app_asks_for_its_ticket_then_keeps_one_token_per_tenant() {
     tenant_a
         .attendance()
         .v1()
-        .user_flows()
+        .user_flow()
         .batch_create(import("E3", &[at(9, 0)]))
         .await
         .unwrap();
@@ -227,21 +227,21 @@ async fn a_store_app_asks_for_its_ticket_then_keeps_one_token_per_tenant() {
     tenant_b
         .attendance()
         .v1()
-        .user_flows()
+        .user_flow()
         .batch_create(import("E4", &[at(9, 0)]))
         .await
         .unwrap();
     tenant_a
         .attendance()
         .v1()
-        .user_flows()
+        .user_flow()
         .batch_create(import("E3", &[at(9, 5)]))
         .await
         .unwrap();
     tenant_b
         .attendance()
         .v1()
-        .user_flows()
+        .user_flow()
         .batch_create(import("E4", &[at(9, 5)]))
         .await
         .unwrap();
@@ -253,7 +253,7 @@ async fn a_store_app_asks_for_its_ticket_then_keeps_one_token_per_tenant() {
     tenant_a
         .attendance()
         .v1()
-        .user_flows()
+        .user_flow()
         .batch_create(import("E3", &[at(9, 10)]))
         .await
         .unwrap();
@@ -278,7 +278,7 @@ async fn a_wrong_secret_never_gets_a_token_even_beside_the_right_one() {
         .for_tenant("tenant_a")
         .attendance()
         .v1()
-        .user_flows()
+        .user_flow()
         .batch_create(import("E5", &[at(9, 0)]))
         .await
         .unwrap();
@@ -293,7 +293,7 @@ async fn a_wrong_secret_never_gets_a_token_even_beside_the_right_one() {
         .for_tenant("tenant_a")
         .attendance()
         .v1()
-        .user_flows()
+        .user_flow()
         .batch_create(import("E5", &[at(9, 5)]))
         .await;
     let Err(Error::Auth { source, .. }) = outcome else {
@@ -316,7 +316,7 @@ async fn a_store_app_whose_ticket_never_arrives_says_so_after_its_wait() {
         .for_tenant("tenant_a")
         .attendance()
         .v1()
-        .user_flows()
+        .user_flow()
         .batch_create(import("E6", &[at(9, 0)]))
         .await;
     let Err(Error::Auth { source, .. }) = outcome else {

@@ -13,11 +13,11 @@ use chrono::{FixedOffset, NaiveDate, NaiveTime};
 use lark_emulator::attendance::unix_time;
 use lark_emulator::{Employee, Emulator, NewPunch, RunningEmulator};
 use lark_openapi::attendance::v1::types::{CheckResult, EmployeeType, FlowType, TaskCheckResult, UserFlow};
-use lark_openapi::attendance::v1::user_flows::batch_create::{BatchCreateError, BatchCreateRequest};
-use lark_openapi::attendance::v1::user_flows::batch_del::BatchDelRequest;
-use lark_openapi::attendance::v1::user_flows::get::{GetError, GetRequest};
-use lark_openapi::attendance::v1::user_flows::query::{QueryRequest, QueryResponse};
-use lark_openapi::attendance::v1::user_tasks::query::QueryRequest as TaskQuery;
+use lark_openapi::attendance::v1::user_flow::batch_create::{BatchCreateError, BatchCreateRequest};
+use lark_openapi::attendance::v1::user_flow::batch_del::BatchDelRequest;
+use lark_openapi::attendance::v1::user_flow::get::{GetError, GetRequest};
+use lark_openapi::attendance::v1::user_flow::query::{QueryRequest, QueryResponse};
+use lark_openapi::attendance::v1::user_task::query::QueryRequest as TaskQuery;
 use lark_openapi::auth::v3::tenant_access_token::internal::InternalRequest;
 use lark_openapi::runtime::{AuthError, Endpoint};
 use lark_openapi::{Api, Client, Error};
@@ -64,7 +64,7 @@ async fn client(emulator: &RunningEmulator) -> Client {
 async fn import_read_delete_and_recompute_through_the_platform_endpoints() {
     let emulator = Emulator::builder().start().await.unwrap();
     let client = client(&emulator).await;
-    let flows = client.attendance().v1().user_flows();
+    let flows = client.attendance().v1().user_flow();
 
     let request = import_request(vec![
         flow("E1", at(8, 50), Some("k1")),
@@ -121,12 +121,12 @@ async fn import_read_delete_and_recompute_through_the_platform_endpoints() {
     assert_eq!(record.external_id.as_deref(), Some(&*format!("ext-{}", at(18, 10))));
 
     // Task results before and after deleting the check-out.
-    let results = |answer: lark_openapi::Response<lark_openapi::attendance::v1::user_tasks::query::QueryResponse>| {
+    let results = |answer: lark_openapi::Response<lark_openapi::attendance::v1::user_task::query::QueryResponse>| {
         let task = answer.data.user_task_results.unwrap().remove(0);
         let result = task.records.unwrap().remove(0);
         (result.check_in_result.unwrap(), result.check_out_result.unwrap())
     };
-    let tasks_api = client.attendance().v1().user_tasks();
+    let tasks_api = client.attendance().v1().user_task();
     let before = results(tasks_api.query(tasks(&["E1"])).await.unwrap());
     assert_eq!(before, (TaskCheckResult::Normal, TaskCheckResult::Normal));
     let delete = BatchDelRequest::builder().record_ids([ids[1].clone()]).build().unwrap();
@@ -141,7 +141,7 @@ async fn a_strict_roster_refuses_strangers_and_old_punches_are_listed_in_msg() {
     let roster = [Employee::new("E1", "001", "Li Lei")];
     let emulator = Emulator::builder().roster(roster).start().await.unwrap();
     let client = client(&emulator).await;
-    let flows = client.attendance().v1().user_flows();
+    let flows = client.attendance().v1().user_flow();
 
     let stranger = flows
         .batch_create(import_request(vec![flow("E9", at(9, 0), None)]))
@@ -163,7 +163,7 @@ async fn a_strict_roster_refuses_strangers_and_old_punches_are_listed_in_msg() {
     let unknown = client
         .attendance()
         .v1()
-        .user_tasks()
+        .user_task()
         .query(tasks(&["E1", "E9"]))
         .await
         .unwrap_err();
@@ -176,7 +176,7 @@ async fn a_strict_roster_refuses_strangers_and_old_punches_are_listed_in_msg() {
         .ignore_invalid_users(true)
         .build()
         .unwrap();
-    let answer = client.attendance().v1().user_tasks().query(ignoring).await.unwrap();
+    let answer = client.attendance().v1().user_task().query(ignoring).await.unwrap();
     assert_eq!(answer.data.invalid_user_ids, Some(vec!["E9".to_owned()]));
     assert_eq!(
         answer.data.user_task_results.unwrap()[0].employee_name.as_deref(),
@@ -197,7 +197,7 @@ async fn a_get_whose_path_parameter_needs_escaping_reaches_the_server_whole() {
         .await
         .attendance()
         .v1()
-        .user_flows()
+        .user_flow()
         .get(request)
         .await
         .unwrap_err();
@@ -215,7 +215,7 @@ async fn the_token_comes_through_the_generated_endpoint_and_a_wrong_secret_is_ty
     let ids = emulator.import([NewPunch::new("E1", at(9, 0))]);
     let client = client(&emulator).await;
     let delete = BatchDelRequest::builder().record_ids(ids).build().unwrap();
-    client.attendance().v1().user_flows().batch_del(delete).await.unwrap();
+    client.attendance().v1().user_flow().batch_del(delete).await.unwrap();
     assert_eq!(emulator.calls(InternalRequest::METADATA.path_template), 1);
 
     let wrong = emulator
@@ -224,13 +224,7 @@ async fn the_token_comes_through_the_generated_endpoint_and_a_wrong_secret_is_ty
         .build()
         .unwrap();
     let delete = BatchDelRequest::builder().record_ids(["1"]).build().unwrap();
-    let error = wrong
-        .attendance()
-        .v1()
-        .user_flows()
-        .batch_del(delete)
-        .await
-        .unwrap_err();
+    let error = wrong.attendance().v1().user_flow().batch_del(delete).await.unwrap_err();
     let Error::Auth {
         source: AuthError::Rejected { code, .. },
         ..
@@ -252,7 +246,7 @@ async fn one_client_paces_thirty_concurrent_deletes_under_the_documented_limit()
         let client = client.clone();
         tokio::spawn(async move {
             let request = BatchDelRequest::builder().record_ids([id]).build().unwrap();
-            client.attendance().v1().user_flows().batch_del(request).await
+            client.attendance().v1().user_flow().batch_del(request).await
         })
     });
     let answers = futures::future::join_all(calls).await;

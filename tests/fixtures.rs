@@ -240,12 +240,19 @@ fn metadata_and_errors_come_from_the_spec() {
     assert_eq!(metadata.access_tokens, [AccessTokenKind::Tenant, AccessTokenKind::User]);
     assert_eq!(metadata.scopes, ["fixture:write", "fixture:all"]);
     assert_eq!(
-        metadata.rate_limit,
-        Some(RateLimit {
-            requests: 50,
-            period_seconds: 1
-        })
+        metadata.rate_limits,
+        [
+            RateLimit {
+                requests: 1000,
+                period_seconds: 60
+            },
+            RateLimit {
+                requests: 50,
+                period_seconds: 1
+            }
+        ]
     );
+    assert!(!metadata.special_rate_limit);
     assert_eq!(metadata.request_body, lark_runtime::RequestBody::Json);
     assert_eq!(UpdateError::from_code(2), UpdateError::Busy);
     assert_eq!(UpdateError::Busy.advice(), Some("Wait and retry."));
@@ -400,4 +407,13 @@ mod files_and_pages {
         let request = download::DownloadRequest::builder().file_id("a/b").build().unwrap();
         assert_eq!(request.path(), "/open-apis/fixture/v1/things/a%2Fb/download");
     }
+}
+
+#[test]
+fn a_map_is_sent_as_an_object_and_each_value_is_checked() {
+    let labels = |value: &str| std::collections::BTreeMap::from([("colour".to_owned(), value.to_owned())]);
+    let request = valid().labels(labels("red")).build().unwrap();
+    assert_eq!(serde_json::to_value(&request).unwrap()["labels"], json!({"colour": "red"}));
+    let found = violations(valid().labels(labels("purple")));
+    assert_eq!(found, [("labels[\"colour\"]".to_owned(), ViolationKind::TooLong { max: 4, actual: 6 })]);
 }

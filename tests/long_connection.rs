@@ -15,7 +15,7 @@ use lark_emulator::{Emulator, LongConnectionFault, RunningEmulator};
 use lark_openapi::Api;
 use lark_openapi::attendance::v1::events::user_flow_created_v1::UserFlowCreatedV1;
 use lark_openapi::attendance::v1::types::EmployeeType;
-use lark_openapi::attendance::v1::user_flows::batch_create::BatchCreateRequest;
+use lark_openapi::attendance::v1::user_flow::batch_create::BatchCreateRequest;
 use lark_openapi::runtime::AppCredentials;
 use lark_openapi::runtime::events::card::{CardAction, CardActionReply, ToastKind};
 use lark_openapi::runtime::events::long_connection::{
@@ -147,7 +147,7 @@ async fn punch(emulator: &RunningEmulator, user: &str) {
     client
         .attendance()
         .v1()
-        .user_flows()
+        .user_flow()
         .batch_create(request)
         .await
         .unwrap();

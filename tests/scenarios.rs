@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use chrono::{FixedOffset, NaiveDate};
 use lark_emulator::{CheckResult, Emulator, Fault, NewPunch, RunningEmulator, demo};
-use lark_openapi::attendance::v1::user_flows::batch_del::BatchDelRequest;
+use lark_openapi::attendance::v1::user_flow::batch_del::BatchDelRequest;
 use lark_openapi::runtime::RetryPolicy;
 use lark_openapi::{Api, BulkOptions, Client};
 
@@ -58,7 +58,7 @@ async fn deleting_a_check_out_recomputes_the_days_result() {
     let answer = client
         .attendance()
         .v1()
-        .user_flows()
+        .user_flow()
         .batch_del(delete(&[&check_out]))
         .await
         .unwrap();
@@ -80,7 +80,7 @@ async fn deleting_twice_says_already_deleted_and_unknown_ids_say_not_found() {
     let emulator = Emulator::builder().start().await.unwrap();
     let ids = emulator.import([NewPunch::new("u1", 1_795_000_000)]);
     let client = client(&emulator);
-    let api = client.attendance().v1().user_flows();
+    let api = client.attendance().v1().user_flow();
     api.batch_del(delete(&[&ids[0]])).await.unwrap();
     let again = api.batch_del(delete(&[&ids[0], "42"])).await.unwrap();
     let failures: Vec<(String, Option<String>)> = again.failures().into_iter().map(|f| (f.id, f.reason)).collect();
@@ -111,7 +111,7 @@ async fn bulk_deletion_under_a_rate_limit_and_injected_faults_accounts_for_every
     let report = client
         .attendance()
         .v1()
-        .user_flows()
+        .user_flow()
         .batch_del_all(ids.iter().cloned(), &BulkOptions::default())
         .await;
 
@@ -141,7 +141,7 @@ async fn an_expired_token_mid_run_is_refreshed_and_the_run_completes() {
     let emulator = Emulator::builder().start().await.unwrap();
     let ids = emulator.import((0..40).map(|i| NewPunch::new("u1", 1_795_000_000 + i)));
     let client = client(&emulator);
-    let api = client.attendance().v1().user_flows();
+    let api = client.attendance().v1().user_flow();
     let (first, rest) = ids.split_at(10);
     api.batch_del(
         BatchDelRequest::builder()
@@ -177,7 +177,7 @@ async fn a_bulk_run_that_outlives_its_deadline_loses_no_id() {
     let report = client(&emulator)
         .attendance()
         .v1()
-        .user_flows()
+        .user_flow()
         .batch_del_all(ids.clone(), &options)
         .await;
     assert_eq!(report.total(), 30, "every id is accounted for");

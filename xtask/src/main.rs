@@ -1,5 +1,6 @@
 //! `cargo xtask`: project tasks that need more than cargo (`codegen`, `demo`, `fuzz`, `msrv`).
 
+mod import;
 mod msrv;
 
 use std::path::{Path, PathBuf};
@@ -52,6 +53,24 @@ enum Task {
     /// Check that the `rust-version` every crate declares is the toolchain this run builds with (or one
     /// rustup has installed, which then checks the workspace).
     Msrv,
+    /// Draft specs from reference pages (every fact, no sentence), or with --check report drift between
+    /// every spec and its page. Existing specs are never overwritten: their drift is reported.
+    Import {
+        /// Reference pages to draft (below the reference folder).
+        pages: Vec<PathBuf>,
+        /// Every page of one service version, e.g. `im/v1`.
+        #[arg(long, value_name = "SERVICE/VERSION")]
+        service: Option<String>,
+        /// Write nothing; fail when a spec drifts from its page (pages without a spec are only counted).
+        #[arg(long)]
+        check: bool,
+        /// The reference pages (default: ../shared/reference beside the workspace).
+        #[arg(long, env = "LARK_REFERENCE", value_name = "DIR")]
+        reference: Option<PathBuf>,
+        /// The specs folder.
+        #[arg(long, value_name = "DIR", default_value = SPECS_DIR)]
+        specs: PathBuf,
+    },
     /// Regenerate the client crate's bindings from every spec under specs/.
     Codegen {
         /// Change nothing; exit non-zero when the checked-in bindings differ from a fresh generation.
@@ -69,6 +88,23 @@ fn main() -> ExitCode {
         Task::Codegen { check, specs } => codegen(&workspace_root(), &specs, check),
         Task::Demo { bot } => demo(&workspace_root(), if bot { "bot" } else { "demo" }),
         Task::Msrv => msrv::check(&workspace_root()),
+        Task::Import {
+            pages,
+            service,
+            check,
+            reference,
+            specs,
+        } => {
+            let root = workspace_root();
+            let reference = reference.unwrap_or_else(|| root.join("../shared/reference"));
+            import::run(&import::ImportArgs {
+                pages,
+                service,
+                check,
+                reference,
+                specs: root.join(specs),
+            })
+        }
         Task::Fuzz { target, seconds, dev } => fuzz(&workspace_root(), target.as_deref(), seconds, dev),
     };
     match result {

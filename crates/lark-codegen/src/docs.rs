@@ -38,10 +38,69 @@ pub fn module_doc(text: &str) -> TokenStream {
     quote!(#(#lines)*)
 }
 
-/// The doc comment of a field: its description, and the spec's example when there is one.
+/// The doc comment of a field: its description (or, for a field nobody has described yet, its facts:
+/// type, bounds and named values), then the spec's example and default when there are any.
 pub fn field_doc(schema: &lark_spec::model::Schema) -> TokenStream {
-    match &schema.example {
-        Some(example) => doc_with(&schema.description, &format!("Example: `{example}`")),
-        None => doc(&schema.description),
+    let text = if schema.description.trim().is_empty() {
+        facts(schema)
+    } else {
+        schema.description.clone()
+    };
+    let mut notes = Vec::new();
+    if let Some(example) = &schema.example {
+        notes.push(format!("Example: `{example}`"));
+    }
+    if let Some(default) = &schema.default {
+        notes.push(format!("Default when left out: `{default}`"));
+    }
+    doc_with(&text, &notes.join("\n\n"))
+}
+
+/// A field's facts in words, e.g. "A `string` of at most 50 characters."
+fn facts(schema: &lark_spec::model::Schema) -> String {
+    let kind = format!("Type {}", type_words(schema));
+    let mut bounds = Vec::new();
+    let pairs = [
+        ("at least", schema.min_length, " characters"),
+        ("at most", schema.max_length, " characters"),
+        ("at least", schema.min_items, " items"),
+        ("at most", schema.max_items, " items"),
+    ];
+    for (word, bound, unit) in pairs {
+        if let Some(bound) = bound {
+            bounds.push(format!("{word} {bound}{unit}"));
+        }
+    }
+    if let Some(minimum) = schema.minimum {
+        bounds.push(format!("at least {}", minimum.as_f64()));
+    }
+    if let Some(maximum) = schema.maximum {
+        bounds.push(format!("at most {}", maximum.as_f64()));
+    }
+    if let Some(values) = &schema.values {
+        let listed: Vec<String> = values.iter().map(|value| format!("`{}`", value.value)).collect();
+        bounds.push(format!("one of {}", listed.join(", ")));
+    }
+    if bounds.is_empty() {
+        format!("{kind}.")
+    } else {
+        format!("{kind}; {}.", bounds.join(", "))
+    }
+}
+
+/// `` `string` ``, `` `array` of `int32` ``, `` `Location` `` (a named type).
+fn type_words(schema: &lark_spec::model::Schema) -> String {
+    match (&schema.reference, schema.ty) {
+        (Some(name), _) => format!("`{name}`"),
+        (None, Some(lark_spec::model::TypeName::Array)) => match schema.items.as_deref() {
+            Some(items) => format!("`array` of {}", type_words(items)),
+            None => "`array`".to_owned(),
+        },
+        (None, Some(lark_spec::model::TypeName::Map)) => match schema.map_values.as_deref() {
+            Some(values) => format!("`map` of {}", type_words(values)),
+            None => "`map`".to_owned(),
+        },
+        (None, Some(ty)) => format!("`{}`", ty.as_str()),
+        (None, None) => "any".to_owned(),
     }
 }

@@ -1,7 +1,7 @@
 //! Everything generated for one endpoint spec, and its metadata.
 
 use lark_spec::model::{
-    AccessTokenKind, AppType, EndpointSpec, Envelope, Fields, HttpMethod, RatePeriod, ResponseKind, TypeName, TypesSpec,
+    AccessTokenKind, AppType, EndpointSpec, Envelope, Fields, HttpMethod, ResponseKind, TypeName, TypesSpec,
 };
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
@@ -55,17 +55,12 @@ fn metadata(spec: &EndpointSpec) -> TokenStream {
         AppType::Isv => quote!(::lark_runtime::AppType::Isv),
     });
     let scopes = &spec.auth.scopes;
-    let rate_limit = match &spec.rate_limit {
-        Some(limit) => {
-            let requests = limit.requests;
-            let period: u32 = match limit.per {
-                RatePeriod::Second => 1,
-                RatePeriod::Minute => 60,
-            };
-            quote!(::std::option::Option::Some(::lark_runtime::RateLimit { requests: #requests, period_seconds: #period }))
-        }
-        None => quote!(::std::option::Option::None),
-    };
+    let windows = spec.rate_limit.windows.iter().map(|window| {
+        let requests = window.requests;
+        let period = window.per.seconds();
+        quote!(::lark_runtime::RateLimit { requests: #requests, period_seconds: #period })
+    });
+    let special_rate_limit = spec.rate_limit.special;
     let envelope = match spec.response.envelope {
         Envelope::Data => quote!(::lark_runtime::Envelope::Data),
         Envelope::Flat => quote!(::lark_runtime::Envelope::Flat),
@@ -111,7 +106,8 @@ fn metadata(spec: &EndpointSpec) -> TokenStream {
             access_tokens: &[#(#tokens),*],
             app_types: &[#(#app_types),*],
             scopes: &[#(#scopes),*],
-            rate_limit: #rate_limit,
+            rate_limits: &[#(#windows),*],
+            special_rate_limit: #special_rate_limit,
             envelope: #envelope,
             request_body: #request_body,
             response_kind: #response_kind,

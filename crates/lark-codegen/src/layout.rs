@@ -1,5 +1,5 @@
 //! The files of the generated client crate: one module per spec, and above them a module tree whose
-//! `mod.rs` files carry the client surface, `client.attendance().v1().user_flows().batch_del(request)`.
+//! `mod.rs` files carry the client surface, `client.attendance().v1().user_flow().batch_del(request)`.
 
 use std::collections::BTreeMap;
 

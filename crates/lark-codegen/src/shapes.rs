@@ -147,6 +147,13 @@ impl<'a> Shapes<'a> {
                 };
                 quote!(::std::vec::Vec<#item>)
             }
+            (Some(TypeName::Map), None) => {
+                let value = match &schema.map_values {
+                    Some(values) => self.rust_type(values, &format!("{name}Value")),
+                    None => quote!(::lark_runtime::__private::serde_json::Value),
+                };
+                quote!(::std::collections::BTreeMap<::std::string::String, #value>)
+            }
             (Some(TypeName::Object), None) => {
                 self.define_object(&name, &schema.description, schema.fields.as_ref());
                 let ident = pascal_ident(&name);
@@ -425,6 +432,21 @@ impl<'a> Shapes<'a> {
                         for (index, #item) in #value.iter().enumerate() {
                             let at = at.index(index);
                             #item_checks
+                        }
+                    });
+                }
+            }
+            TypeName::Map => {
+                let item = format_ident!("item");
+                if let Some(value_checks) = schema
+                    .map_values
+                    .as_deref()
+                    .and_then(|values| self.checks(&quote!(#item), values, depth))
+                {
+                    statements.push(quote! {
+                        for (key, #item) in #value.iter() {
+                            let at = at.key(key);
+                            #value_checks
                         }
                     });
                 }

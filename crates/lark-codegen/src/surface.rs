@@ -64,7 +64,7 @@ fn root_trait(methods: &[TokenStream]) -> TokenStream {
     });
     quote! {
         /// Typed endpoints on a [`Client`](::lark_runtime::Client), grouped like the official SDKs:
-        /// `client.attendance().v1().user_flows().batch_del(request)`.
+        /// `client.attendance().v1().user_flow().batch_del(request)`.
         pub trait Api {
             #(#declarations)*
         }

@@ -1,5 +1,7 @@
-//! Snapshots of the formatted generated code for every spec under `specs/` and every fixture spec under
-//! `tests/specs/` (which use every type and constraint of the format). Review each `.snap` diff.
+//! Snapshots of the formatted generated code for every fixture spec under `tests/specs/` (which use
+//! every type and constraint of the format), and of the client surface and CLI tree for `specs/`. The
+//! bindings of the real specs are checked by `cargo xtask codegen --check`, not snapshotted twice.
+//! Review each `.snap` diff.
 
 #![allow(missing_docs)]
 
@@ -38,11 +40,6 @@ fn snapshot_every_spec(root: &Path, prefix: &str) -> usize {
         insta::assert_snapshot!(format!("{prefix}__{}", event.relative.replace('/', "__")), code);
     }
     set.types.len() + set.endpoints.len() + set.events.len()
-}
-
-#[test]
-fn specs() {
-    assert!(snapshot_every_spec(&workspace().join("specs"), "specs") >= 1);
 }
 
 #[test]

@@ -8,7 +8,7 @@
 use std::time::Instant;
 
 use lark_emulator::{Emulator, NewPunch};
-use lark_openapi::attendance::v1::user_flows::batch_del::BatchDelRequest;
+use lark_openapi::attendance::v1::user_flow::batch_del::BatchDelRequest;
 use lark_openapi::runtime::Endpoint;
 use lark_openapi::{Api, BulkOptions};
 
@@ -25,7 +25,7 @@ fn main() {
         let report = client
             .attendance()
             .v1()
-            .user_flows()
+            .user_flow()
             .batch_del_all(ids, &BulkOptions::default())
             .await;
         let elapsed = started.elapsed().as_secs_f64();

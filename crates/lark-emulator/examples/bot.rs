@@ -13,8 +13,8 @@ use lark_emulator::attendance::{unix_time, yyyymmdd};
 use lark_emulator::{Emulator, NewPunch, RunningEmulator, demo};
 use lark_openapi::attendance::v1::events::user_flow_created_v1::UserFlowCreatedV1;
 use lark_openapi::attendance::v1::types::EmployeeType;
-use lark_openapi::attendance::v1::user_flows::batch_create::BatchCreateRequest;
-use lark_openapi::attendance::v1::user_tasks::query::QueryRequest;
+use lark_openapi::attendance::v1::user_flow::batch_create::BatchCreateRequest;
+use lark_openapi::attendance::v1::user_task::query::QueryRequest;
 use lark_openapi::runtime::events::card::{CardAction, CardActionReply, ToastKind};
 use lark_openapi::runtime::events::long_connection::Status;
 use lark_openapi::runtime::events::{EventDispatcher, EventHeader, HandlerError};
@@ -111,7 +111,7 @@ async fn answer_punch(
         .check_date_from(date)
         .check_date_to(date)
         .build()?;
-    let tasks = client.attendance().v1().user_tasks().query(request).await?;
+    let tasks = client.attendance().v1().user_task().query(request).await?;
     let result = tasks
         .data
         .user_task_results
@@ -153,7 +153,7 @@ async fn import_two_punches(emulator: &RunningEmulator) -> Result<(), Failure> {
         .flow_records([punch("E1001", 8, 52), punch("E1002", 9, 17)])
         .build()?;
     let client = emulator.client_builder().build()?;
-    client.attendance().v1().user_flows().batch_create(request).await?;
-    println!("HR system: imported 2 punches through client.attendance().v1().user_flows().batch_create(..)");
+    client.attendance().v1().user_flow().batch_create(request).await?;
+    println!("HR system: imported 2 punches through client.attendance().v1().user_flow().batch_create(..)");
     Ok(())
 }

@@ -9,9 +9,9 @@ use chrono::{DateTime, FixedOffset, NaiveDate};
 use lark_emulator::attendance::yyyymmdd;
 use lark_emulator::{Emulator, NewPunch, RecordSource, demo};
 use lark_openapi::attendance::v1::types::{EmployeeType, TaskCheckResult, UserFlow, UserTask};
-use lark_openapi::attendance::v1::user_flows::batch_create::BatchCreateRequest;
-use lark_openapi::attendance::v1::user_flows::batch_del::BatchDelRequest;
-use lark_openapi::attendance::v1::user_tasks::query::QueryRequest as TaskQuery;
+use lark_openapi::attendance::v1::user_flow::batch_create::BatchCreateRequest;
+use lark_openapi::attendance::v1::user_flow::batch_del::BatchDelRequest;
+use lark_openapi::attendance::v1::user_task::query::QueryRequest as TaskQuery;
 use lark_openapi::{Api, Client};
 
 /// A record id the emulator never issued, to show a partial failure.
@@ -49,13 +49,13 @@ async fn run() -> Result<(), Failure> {
     let device_ids = emulator.import(device.clone());
     let records = import(&client, &imported).await?;
     println!(
-        "Imported {} punch records for {date}: client.attendance().v1().user_flows().batch_create(..)",
+        "Imported {} punch records for {date}: client.attendance().v1().user_flow().batch_create(..)",
         records.len()
     );
     print_results(
         &client,
         date,
-        "Task results: client.attendance().v1().user_tasks().query(..)",
+        "Task results: client.attendance().v1().user_task().query(..)",
     )
     .await?;
 
@@ -69,10 +69,10 @@ async fn run() -> Result<(), Failure> {
     ];
     let request = BatchDelRequest::builder().record_ids(to_delete.clone()).build()?;
     println!(
-        "Deleting {} records: client.attendance().v1().user_flows().batch_del(..)",
+        "Deleting {} records: client.attendance().v1().user_flow().batch_del(..)",
         to_delete.len()
     );
-    let answer = client.attendance().v1().user_flows().batch_del(request).await?;
+    let answer = client.attendance().v1().user_flow().batch_del(request).await?;
     let failures = answer.failures();
     for id in &to_delete {
         let punch = records
@@ -120,7 +120,7 @@ async fn import(client: &Client, punches: &[NewPunch]) -> Result<Vec<UserFlow>, 
     let answer = client
         .attendance()
         .v1()
-        .user_flows()
+        .user_flow()
         .batch_create(request.clone())
         .await?;
     let failed = request.failed_flow_records(&answer.msg);
@@ -139,7 +139,7 @@ async fn print_results(client: &Client, date: NaiveDate, title: &str) -> Result<
         .check_date_from(day)
         .check_date_to(day)
         .build()?;
-    let answer = client.attendance().v1().user_tasks().query(request).await?;
+    let answer = client.attendance().v1().user_task().query(request).await?;
     println!("\n{title} ({date}):");
     println!("  {:<20} {:<16} check-out", "employee", "check-in");
     for task in answer.data.user_task_results.unwrap_or_default() {

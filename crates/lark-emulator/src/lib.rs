@@ -6,7 +6,7 @@
 //!   after [`EmulatorBuilder::token_ttl`]; an unknown token is answered with code 99991663, an expired
 //!   one with 99991677;
 //! - `POST /open-apis/attendance/v1/user_flows/batch_del`: the request is decoded and validated by the
-//!   type generated from `specs/attendance/v1/user_flows/batch_del.yaml`, so an invalid one gets the
+//!   type generated from `specs/attendance/v1/user_flow/batch_del.yaml`, so an invalid one gets the
 //!   spec's documented code (1220001) and a message naming the field; ids are deleted with per-id
 //!   results and the reasons map in `msg`, and the affected task results change at once;
 //! - rate limits per app and endpoint (HTTP 429, code 99991400, `x-ogw-ratelimit-*` headers);

@@ -32,10 +32,16 @@ pub enum RateLimits {
     Off,
 }
 
+/// One documented window and the limiter that counts it.
+type Window = (RateLimit, DefaultDirectRateLimiter);
+
+/// An app id and an endpoint id.
+type AppEndpoint = (String, &'static str);
+
 /// The limiters of each (app, endpoint) pair, made on first use.
 pub(crate) struct Limits {
     mode: RateLimits,
-    limiters: Mutex<HashMap<(String, &'static str), Arc<DefaultDirectRateLimiter>>>,
+    limiters: Mutex<HashMap<AppEndpoint, Arc<[Window]>>>,
 }
 
 /// A call that went over the limit.
@@ -55,46 +61,49 @@ impl Limits {
         }
     }
 
-    /// The limit that applies to an endpoint.
-    fn limit_of(&self, metadata: &EndpointMetadata) -> Option<RateLimit> {
+    /// The windows that apply to an endpoint.
+    fn limits_of(&self, metadata: &EndpointMetadata) -> Vec<RateLimit> {
         match self.mode {
-            RateLimits::Documented => Some(metadata.rate_limit.unwrap_or(UNDOCUMENTED_RATE)),
-            RateLimits::PerSecond(requests) => Some(RateLimit {
+            RateLimits::Documented if metadata.rate_limits.is_empty() => vec![UNDOCUMENTED_RATE],
+            RateLimits::Documented => metadata.rate_limits.to_vec(),
+            RateLimits::PerSecond(requests) => vec![RateLimit {
                 requests: requests.get(),
                 period_seconds: 1,
-            }),
-            RateLimits::Off => None,
+            }],
+            RateLimits::Off => Vec::new(),
         }
     }
 
     /// Counts a call of `app_id` to an endpoint.
     pub(crate) fn check(&self, app_id: &str, metadata: &'static EndpointMetadata) -> Result<(), OverLimit> {
-        let Some(limit) = self.limit_of(metadata) else {
-            return Ok(());
-        };
-        let limiter = {
+        let limiters = {
             let mut limiters = self.limiters.lock().unwrap_or_else(PoisonError::into_inner);
             let key = (app_id.to_owned(), metadata.id);
-            Arc::clone(
-                limiters
-                    .entry(key)
-                    .or_insert_with(|| Arc::new(RateLimiter::direct(window(limit)))),
-            )
+            Arc::clone(limiters.entry(key).or_insert_with(|| {
+                let limits = self.limits_of(metadata);
+                limits
+                    .into_iter()
+                    .map(|limit| (limit, RateLimiter::direct(window(limit))))
+                    .collect()
+            }))
         };
-        limiter.check().map_err(|not_until| OverLimit {
-            limit,
-            retry_after: not_until.wait_time_from(DefaultClock::default().now()),
-        })
+        // Every window counts the call; the first that is full refuses it.
+        for (limit, limiter) in limiters.iter() {
+            limiter.check().map_err(|not_until| OverLimit {
+                limit: *limit,
+                retry_after: not_until.wait_time_from(DefaultClock::default().now()),
+            })?;
+        }
+        Ok(())
     }
 }
 
 /// The platform counts calls per window: a full window's worth may come at once.
 fn window(limit: RateLimit) -> Quota {
     let requests = NonZeroU32::new(limit.requests).unwrap_or(NonZeroU32::MIN);
-    match limit.period_seconds {
-        60 => Quota::per_minute(requests),
-        _ => Quota::per_second(requests),
-    }
+    let period = Duration::from_secs(u64::from(limit.period_seconds.max(1)));
+    Quota::with_period(period / requests.get())
+        .map_or_else(|| Quota::per_second(requests), |quota| quota.allow_burst(requests))
 }
 
 impl std::fmt::Debug for Limits {
@@ -107,8 +116,8 @@ impl std::fmt::Debug for Limits {
 
 #[cfg(test)]
 mod tests {
-    use lark_openapi::attendance::v1::user_flows::batch_del::BatchDelRequest;
-    use lark_openapi::attendance::v1::user_flows::query::QueryRequest;
+    use lark_openapi::attendance::v1::user_flow::batch_del::BatchDelRequest;
+    use lark_openapi::attendance::v1::user_flow::query::QueryRequest;
     use lark_openapi::runtime::Endpoint;
 
     use super::*;

@@ -8,13 +8,13 @@ use lark_openapi::attendance::v1::types::{
     CheckResult as WireCheckResult, EmployeeType, FlowType, ResultSupplement, TaskCheckResult, TaskResult as WireTask,
     TaskShiftType, UserFlow, UserTask,
 };
-use lark_openapi::attendance::v1::user_flows::batch_create::{
+use lark_openapi::attendance::v1::user_flow::batch_create::{
     BatchCreateError, BatchCreateRequest, BatchCreateResponse,
 };
-use lark_openapi::attendance::v1::user_flows::batch_del::{BatchDelRequest, BatchDelResponse};
-use lark_openapi::attendance::v1::user_flows::get::{GetError, GetRequest};
-use lark_openapi::attendance::v1::user_flows::query::{QueryError, QueryRequest, QueryResponse};
-use lark_openapi::attendance::v1::user_tasks::query::{
+use lark_openapi::attendance::v1::user_flow::batch_del::{BatchDelRequest, BatchDelResponse};
+use lark_openapi::attendance::v1::user_flow::get::{GetError, GetRequest};
+use lark_openapi::attendance::v1::user_flow::query::{QueryError, QueryRequest, QueryResponse};
+use lark_openapi::attendance::v1::user_task::query::{
     QueryError as TaskQueryError, QueryRequest as TaskQueryRequest, QueryResponse as TaskQueryResponse,
 };
 use serde_json::Value;

@@ -9,11 +9,11 @@ use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
 use axum::routing::{MethodRouter, on};
-use lark_openapi::attendance::v1::user_flows::batch_create::{BatchCreateError, BatchCreateRequest};
-use lark_openapi::attendance::v1::user_flows::batch_del::{BatchDelError, BatchDelRequest};
-use lark_openapi::attendance::v1::user_flows::get::{GetError, GetRequest};
-use lark_openapi::attendance::v1::user_flows::query::{QueryError, QueryRequest};
-use lark_openapi::attendance::v1::user_tasks::query::{QueryError as TaskQueryError, QueryRequest as TaskQueryRequest};
+use lark_openapi::attendance::v1::user_flow::batch_create::{BatchCreateError, BatchCreateRequest};
+use lark_openapi::attendance::v1::user_flow::batch_del::{BatchDelError, BatchDelRequest};
+use lark_openapi::attendance::v1::user_flow::get::{GetError, GetRequest};
+use lark_openapi::attendance::v1::user_flow::query::{QueryError, QueryRequest};
+use lark_openapi::attendance::v1::user_task::query::{QueryError as TaskQueryError, QueryRequest as TaskQueryRequest};
 use lark_openapi::runtime::{DocumentedError, Endpoint, Incoming, IncomingRequest};
 
 use crate::answer::{Answer, Invalid, axum_route, method_filter, serve};
@@ -28,11 +28,11 @@ pub const MODELED_ENDPOINTS: [&str; 10] = [
     "auth.v3.app_access_token.store",
     "auth.v3.tenant_access_token.store",
     "auth.v3.app_ticket.resend",
-    "attendance.v1.user_flows.batch_create",
-    "attendance.v1.user_flows.batch_del",
-    "attendance.v1.user_flows.query",
-    "attendance.v1.user_flows.get",
-    "attendance.v1.user_tasks.query",
+    "attendance.v1.user_flow.batch_create",
+    "attendance.v1.user_flow.batch_del",
+    "attendance.v1.user_flow.query",
+    "attendance.v1.user_flow.get",
+    "attendance.v1.user_task.query",
 ];
 
 pub(crate) fn router(shared: Arc<Shared>) -> Router {

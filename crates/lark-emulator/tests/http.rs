@@ -124,7 +124,7 @@ async fn tokens_expire_after_their_configured_lifetime() {
     );
 }
 
-/// Every constraint of `specs/attendance/v1/user_flows/batch_del.yaml`, broken once: the emulator answers
+/// Every constraint of `specs/attendance/v1/user_flow/batch_del.yaml`, broken once: the emulator answers
 /// with the spec's documented code and a message naming the field.
 #[tokio::test]
 async fn invalid_requests_get_the_documented_code_and_name_the_field() {

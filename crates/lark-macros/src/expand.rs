@@ -263,7 +263,7 @@ mod tests {
             Some(from_ui.join("specs"))
         );
         assert_eq!(
-            find_spec_root(&from_ui, "attendance/v1/user_flows/batch_del.yaml"),
+            find_spec_root(&from_ui, "attendance/v1/user_flow/batch_del.yaml"),
             Some(root.join("specs"))
         );
         assert_eq!(find_spec_root(&from_ui, "nowhere.yaml"), None);

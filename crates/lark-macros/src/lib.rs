@@ -1,13 +1,13 @@
 //! Generate lark-openapi bindings from a spec at compile time.
 //!
 //! ```ignore
-//! lark_macros::endpoint!("attendance/v1/user_flows/batch_del.yaml");
+//! lark_macros::endpoint!("attendance/v1/user_flow/batch_del.yaml");
 //! // BatchDelRequest, BatchDelRequestBuilder, BatchDelResponse, BatchDelError are now in scope.
 //! ```
 //!
 //! The path is relative to the nearest `specs/` folder above the file that calls the macro (the
 //! workspace's `specs/` for code in this repository). A spec that refers to named types takes the module
-//! that holds them: `endpoint!("attendance/v1/user_flows/query.yaml", types = crate::types)`, with
+//! that holds them: `endpoint!("attendance/v1/user_flow/query.yaml", types = crate::types)`, with
 //! `types!("attendance/v1/types.yaml")` in that module. Spec problems become compile errors that quote
 //! `file:line:column`, every one at once; editing the YAML rebuilds the caller.
 //!

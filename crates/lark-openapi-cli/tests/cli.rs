@@ -73,14 +73,7 @@ async fn a_call_prints_json_and_lists_partial_failures_on_stderr() {
     let missing = "6709359313699356942";
     let output = lark_on(
         &emulator,
-        &[
-            "attendance",
-            "user-flows",
-            "batch-del",
-            "--record-ids",
-            &ids[0],
-            missing,
-        ],
+        &["attendance", "user-flow", "batch-del", "--record-ids", &ids[0], missing],
         "",
     )
     .await;
@@ -112,7 +105,7 @@ async fn a_refused_call_exits_1_with_code_message_advice_and_log_id() {
         .await;
     let output = lark(
         &server,
-        &["attendance", "user-flows", "batch-del", "--record-ids", "1"],
+        &["attendance", "user-flow", "batch-del", "--record-ids", "1"],
         "",
     )
     .await;
@@ -134,16 +127,16 @@ async fn a_refused_call_exits_1_with_code_message_advice_and_log_id() {
 async fn invalid_input_exits_2_naming_the_bound_and_sends_nothing() {
     let server = server().await;
     let eleven: Vec<String> = (1..=11).map(|i| i.to_string()).collect();
-    let mut too_many = vec!["attendance", "user-flows", "batch-del", "--record-ids"];
+    let mut too_many = vec!["attendance", "user-flow", "batch-del", "--record-ids"];
     too_many.extend(eleven.iter().map(String::as_str));
     let cases: [(&[&str], &str); 3] = [
         (
-            &["attendance", "user-flows", "batch-del"],
+            &["attendance", "user-flow", "batch-del"],
             "record_ids: needs at least 1 item (min_items), got 0",
         ),
         (&too_many, "record_ids: takes at most 10 items (max_items), got 11"),
         (
-            &["attendance", "user-flows", "batch-del", "--record-ids", "1", ""],
+            &["attendance", "user-flow", "batch-del", "--record-ids", "1", ""],
             "record_ids[1]: needs at least 1 character (min_length), got 0",
         ),
     ];
@@ -162,7 +155,7 @@ async fn invalid_input_exits_2_naming_the_bound_and_sends_nothing() {
 async fn credentials_come_only_from_the_environment() {
     let server = server().await;
     let output = Command::new(env!("CARGO_BIN_EXE_lark"))
-        .args(["attendance", "user-flows", "batch-del", "--record-ids", "1"])
+        .args(["attendance", "user-flow", "batch-del", "--record-ids", "1"])
         .env_remove("LARK_APP_ID")
         .env_remove("LARK_APP_SECRET")
         .env("LARK_BASE_URL", server.uri())
@@ -191,7 +184,7 @@ async fn bulk_mode_reads_ids_from_stdin_and_reports_every_id() {
         ids.iter().map(|id| format!("{id}\n")).collect::<String>() + missing + "\n\n  " + &ids[1] + "  \n";
     let output = lark_on(
         &emulator,
-        &["attendance", "user-flows", "batch-del", "--record-ids-file", "-"],
+        &["attendance", "user-flow", "batch-del", "--record-ids-file", "-"],
         &input,
     )
     .await;
@@ -224,7 +217,7 @@ async fn a_single_call_that_leaves_ids_without_an_outcome_exits_1_naming_them() 
         .await;
     let output = lark(
         &server,
-        &["attendance", "user-flows", "batch-del", "--record-ids", "1", "2"],
+        &["attendance", "user-flow", "batch-del", "--record-ids", "1", "2"],
         "",
     )
     .await;
@@ -256,7 +249,7 @@ async fn the_timeout_flag_bounds_the_whole_call() {
             "--timeout",
             "1",
             "attendance",
-            "user-flows",
+            "user-flow",
             "batch-del",
             "--record-ids",
             "1",
@@ -372,7 +365,7 @@ async fn events_listen_ws_prints_events_from_the_long_connection_and_reconnects(
     let flow = json!([{"user_id": "E8", "creator_id": "E8", "location_name": "Xixi", "check_time": at_nine().to_string(), "comment": "ws"}]);
     let args = [
         "attendance",
-        "user-flows",
+        "user-flow",
         "batch-create",
         "--employee-type",
         "employee_id",
@@ -417,7 +410,7 @@ async fn events_listen_prints_each_verified_event_as_a_typed_json_line_and_refus
         &emulator,
         &[
             "attendance",
-            "user-flows",
+            "user-flow",
             "batch-create",
             "--employee-type",
             "employee_id",

@@ -15,7 +15,7 @@ use std::time::Duration;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
-use lark_openapi::attendance::v1::user_flows::batch_del::{BatchDelRequest, BatchDelResponse};
+use lark_openapi::attendance::v1::user_flow::batch_del::{BatchDelRequest, BatchDelResponse};
 use lark_openapi::runtime::{Endpoint, Pacing, RateLimit};
 use lark_openapi::{Api, AppCredentials, BulkOptions, Client};
 use serde::Deserialize;
@@ -128,7 +128,7 @@ fn per_call(c: &mut Criterion) {
             client
                 .attendance()
                 .v1()
-                .user_flows()
+                .user_flow()
                 .batch_del(request)
                 .await
                 .unwrap()
@@ -153,7 +153,7 @@ fn bulk(c: &mut Criterion) {
             let report = client
                 .attendance()
                 .v1()
-                .user_flows()
+                .user_flow()
                 .batch_del_all(ids.iter().cloned(), &BulkOptions::default())
                 .await;
             assert_eq!(report.succeeded.len(), ids.len(), "{:?}", report.unknown.first());

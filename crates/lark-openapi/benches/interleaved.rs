@@ -15,7 +15,7 @@
 use std::future::Future;
 use std::time::{Duration, Instant};
 
-use lark_openapi::attendance::v1::user_flows::batch_del::{BatchDelRequest, BatchDelResponse};
+use lark_openapi::attendance::v1::user_flow::batch_del::{BatchDelRequest, BatchDelResponse};
 use lark_openapi::runtime::{Endpoint, Pacing, RateLimit};
 use lark_openapi::{Api, AppCredentials, Client};
 use serde::Deserialize;
@@ -153,7 +153,7 @@ fn main() {
                 .record_ids(ids.iter().cloned())
                 .build()
                 .unwrap();
-            let response = client.attendance().v1().user_flows().batch_del(request).await.unwrap();
+            let response = client.attendance().v1().user_flow().batch_del(request).await.unwrap();
             assert_eq!(response.data.success_record_ids.map(|ids| ids.len()), Some(10));
         };
         // Warm both up: connections, token, limiter.

@@ -6,7 +6,7 @@
 //! ```
 
 use lark_emulator::{Emulator, NewPunch, RecordSource, RunningEmulator};
-use lark_openapi::attendance::v1::user_flows::batch_del::BatchDelRequest;
+use lark_openapi::attendance::v1::user_flow::batch_del::BatchDelRequest;
 use lark_openapi::{Api, Client};
 
 type Failure = Box<dyn std::error::Error>;
@@ -29,7 +29,7 @@ struct Outcome {
 async fn delete(client: &Client, record_ids: Vec<String>) -> Result<Outcome, Failure> {
     // 1 to 10 ids, each a string of digits: anything else is refused here, before any I/O.
     let request = BatchDelRequest::builder().record_ids(record_ids).build()?;
-    let answer = client.attendance().v1().user_flows().batch_del(request).await?;
+    let answer = client.attendance().v1().user_flow().batch_del(request).await?;
     let not_deleted = answer
         .failures()
         .into_iter()

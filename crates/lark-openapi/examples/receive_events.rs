@@ -12,7 +12,7 @@ use std::time::Duration;
 use lark_emulator::{Emulator, EventSubscription, NewPunch, demo};
 use lark_openapi::attendance::v1::events::user_flow_created_v1::UserFlowCreatedV1;
 use lark_openapi::attendance::v1::types::EmployeeType;
-use lark_openapi::attendance::v1::user_flows::batch_create::BatchCreateRequest;
+use lark_openapi::attendance::v1::user_flow::batch_create::BatchCreateRequest;
 use lark_openapi::runtime::events::{EventDispatcher, EventHeader};
 use lark_openapi::{Api, Client};
 use tokio::sync::mpsc;
@@ -52,7 +52,7 @@ async fn import(client: &Client, punches: &[(&str, i64)]) -> Result<(), Failure>
         .employee_type(EmployeeType::EmployeeId)
         .flow_records(flows)
         .build()?;
-    client.attendance().v1().user_flows().batch_create(request).await?;
+    client.attendance().v1().user_flow().batch_create(request).await?;
     Ok(())
 }
 

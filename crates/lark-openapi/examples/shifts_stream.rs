@@ -9,7 +9,7 @@
 use futures::TryStreamExt;
 use lark_emulator::{Emulator, RunningEmulator};
 use lark_openapi::Api;
-use lark_openapi::attendance::v1::shifts::list::ListRequest;
+use lark_openapi::attendance::v1::shift::list::ListRequest;
 use lark_openapi::attendance::v1::types::Shift;
 
 type Failure = Box<dyn std::error::Error>;
@@ -18,7 +18,7 @@ type Failure = Box<dyn std::error::Error>;
 async fn every_shift(emulator: &RunningEmulator, page_size: i32) -> Result<Vec<Shift>, Failure> {
     let client = emulator.client_builder().build()?;
     let request = ListRequest::builder().page_size(page_size).build()?;
-    let shifts = client.attendance().v1().shifts().list_stream(request);
+    let shifts = client.attendance().v1().shift().list_stream(request);
     Ok(shifts.try_collect().await?)
 }
 

@@ -1,12 +1,12 @@
 //! Typed client for the Feishu / Lark Open Platform, generated from the specs under `specs/`.
 //!
 //! ```no_run
-//! # use lark_openapi::{Api, AppCredentials, Client, attendance::v1::user_flows::batch_del::BatchDelRequest};
+//! # use lark_openapi::{Api, AppCredentials, Client, attendance::v1::user_flow::batch_del::BatchDelRequest};
 //! # async fn quick_start() -> Result<(), Box<dyn std::error::Error>> {
 //! let credentials = AppCredentials::new("cli_a1b2c3", std::env::var("LARK_APP_SECRET")?);
 //! let client = Client::builder().app_credentials(credentials).build()?;
 //! let request = BatchDelRequest::builder().record_ids(["6709359313699356941"]).build()?;
-//! let answer = client.attendance().v1().user_flows().batch_del(request).await?;
+//! let answer = client.attendance().v1().user_flow().batch_del(request).await?;
 //! println!("deleted {:?}, failed {:?}", answer.data.success_record_ids, answer.failures());
 //! # Ok(()) }
 //! ```
@@ -17,10 +17,10 @@
 //!
 //! Every endpoint is a module `service::version::resource::method` holding its request (with a
 //! validating builder), its response data and its error enum, e.g.
-//! [`attendance::v1::user_flows::batch_del`].
+//! [`attendance::v1::user_flow::batch_del`].
 //!
 //! ```
-//! use lark_openapi::attendance::v1::user_flows::batch_del::BatchDelRequest;
+//! use lark_openapi::attendance::v1::user_flow::batch_del::BatchDelRequest;
 //!
 //! let request = BatchDelRequest::builder().record_ids(["6709359313699356941"]).build()?;
 //! assert_eq!(request.record_ids().len(), 1);

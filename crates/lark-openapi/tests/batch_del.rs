@@ -1,9 +1,9 @@
-//! `attendance/v1/user_flows/batch_del` as generated from its spec: the request's bounds, the reference
+//! `attendance/v1/user_flow/batch_del` as generated from its spec: the request's bounds, the reference
 //! page's JSON examples, every documented error code and the partial-failure reasons.
 
 #![allow(missing_docs)]
 
-use lark_openapi::attendance::v1::user_flows::batch_del::{BatchDelError, BatchDelRequest, BatchDelResponse};
+use lark_openapi::attendance::v1::user_flow::batch_del::{BatchDelError, BatchDelRequest, BatchDelResponse};
 use lark_openapi::runtime::{
     AccessTokenKind, AppType, DocumentedError, Endpoint, Envelope, HttpMethod, PartialFailure, RateLimit,
     RecordFailure, ViolationKind,
@@ -176,11 +176,11 @@ fn metadata_is_the_reference_page() {
     assert_eq!(metadata.app_types, [AppType::Custom, AppType::Isv]);
     assert_eq!(metadata.scopes, ["attendance:task"]);
     assert_eq!(
-        metadata.rate_limit,
-        Some(RateLimit {
+        metadata.rate_limits,
+        [RateLimit {
             requests: 10,
             period_seconds: 1
-        }),
+        }],
         "the reference page documents 10 calls a second"
     );
     assert_eq!(metadata.envelope, Envelope::Data);

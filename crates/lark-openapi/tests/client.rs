@@ -6,7 +6,7 @@
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use lark_openapi::attendance::v1::user_flows::batch_del::{BatchDelError, BatchDelRequest};
+use lark_openapi::attendance::v1::user_flow::batch_del::{BatchDelError, BatchDelRequest};
 use lark_openapi::runtime::{RetryPolicy, TimeLimit};
 use lark_openapi::{Api, AppCredentials, BulkOptions, Client, Error};
 use serde_json::{Value, json};
@@ -131,7 +131,7 @@ async fn success_sends_the_documented_request_and_returns_typed_data() {
     let response = client
         .attendance()
         .v1()
-        .user_flows()
+        .user_flow()
         .batch_del(request(&["1", "2"]))
         .await
         .unwrap();
@@ -204,7 +204,7 @@ async fn every_documented_code_becomes_its_variant_with_status_advice_and_log_id
             (variant, status, "server says why", Some("log-9"), 1)
         );
         let text = error.to_string();
-        assert!(text.starts_with("attendance.v1.user_flows.batch_del: "), "{text}");
+        assert!(text.starts_with("attendance.v1.user_flow.batch_del: "), "{text}");
         assert!(
             text.contains(&format!("code {code}")) && text.contains("Advice: ") && text.ends_with("[log id log-9]"),
             "{text}"
@@ -526,7 +526,7 @@ async fn bulk_deletion_puts_every_id_in_exactly_one_bucket() {
     let report = client
         .attendance()
         .v1()
-        .user_flows()
+        .user_flow()
         .batch_del_all(ids.clone(), &options)
         .await;
 
@@ -626,7 +626,7 @@ async fn secrets_never_appear_in_debug_errors_or_trace_logs() {
         String::from_utf8(logs.0.lock().unwrap().clone()).unwrap(),
     ];
     assert!(
-        texts[4].contains("lark.call") && texts[4].contains("attendance.v1.user_flows.batch_del"),
+        texts[4].contains("lark.call") && texts[4].contains("attendance.v1.user_flow.batch_del"),
         "no span logged"
     );
     for text in texts {

@@ -7,7 +7,7 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use lark_openapi::attendance::v1::user_flows::batch_del::BatchDelRequest;
+use lark_openapi::attendance::v1::user_flow::batch_del::BatchDelRequest;
 use lark_openapi::runtime::{AccessToken, RetryPolicy, StaticToken, TimeLimit, Timeouts};
 use lark_openapi::{Api, Client, Error};
 use serde_json::json;
@@ -86,7 +86,7 @@ async fn a_server_that_stalls_after_its_headers_ends_the_call_at_its_deadline() 
     let error = client(&url, timeouts, retry)
         .attendance()
         .v1()
-        .user_flows()
+        .user_flow()
         .batch_del(delete(&["1"]))
         .await
         .unwrap_err();
@@ -123,7 +123,7 @@ async fn a_trickling_body_fails_at_the_minimum_rate_not_at_a_deadline() {
     let error = client(&url, timeouts, RetryPolicy::never())
         .attendance()
         .v1()
-        .user_flows()
+        .user_flow()
         .batch_del(delete(&["1"]))
         .await
         .unwrap_err();
@@ -163,7 +163,7 @@ async fn no_retry_starts_that_the_deadline_would_cut_off() {
     let error = client(&server.uri(), timeouts, retry)
         .attendance()
         .v1()
-        .user_flows()
+        .user_flow()
         .batch_del(delete(&["1"]))
         .await
         .unwrap_err();
@@ -193,7 +193,7 @@ async fn a_single_call_accounts_for_every_id_it_sent() {
     let answer = client
         .attendance()
         .v1()
-        .user_flows()
+        .user_flow()
         .batch_del(delete(&["1", "2"]))
         .await
         .unwrap();
@@ -205,7 +205,7 @@ async fn a_single_call_accounts_for_every_id_it_sent() {
     let answer = client
         .attendance()
         .v1()
-        .user_flows()
+        .user_flow()
         .batch_del(delete(&["1", "2", "3"]))
         .await
         .unwrap();

@@ -6,9 +6,9 @@
 #![allow(missing_docs)]
 
 use futures::TryStreamExt;
-use lark_openapi::attendance::v1::files::download::{DownloadError, DownloadRequest};
-use lark_openapi::attendance::v1::files::upload::UploadRequest;
-use lark_openapi::attendance::v1::shifts::list::ListRequest;
+use lark_openapi::attendance::v1::file::download::{DownloadError, DownloadRequest};
+use lark_openapi::attendance::v1::file::upload::UploadRequest;
+use lark_openapi::attendance::v1::shift::list::ListRequest;
 use lark_openapi::runtime::UploadFile;
 use lark_openapi::{Api, AppCredentials, Client, Error};
 use serde_json::{Value, json};
@@ -53,7 +53,7 @@ async fn shift_names(server: &MockServer) -> Vec<String> {
     let shifts: Vec<_> = client
         .attendance()
         .v1()
-        .shifts()
+        .shift()
         .list_stream(request)
         .try_collect()
         .await
@@ -133,7 +133,7 @@ async fn an_upload_part_carries_the_callers_name_type_and_bytes() {
         .file(UploadFile::new("face.png", "image/png", bytes.clone()))
         .build()
         .unwrap();
-    let answer = client(&server).attendance().v1().files().upload(request).await.unwrap();
+    let answer = client(&server).attendance().v1().file().upload(request).await.unwrap();
     assert_eq!(answer.data.file.and_then(|file| file.file_id).as_deref(), Some("f-1"));
 
     let sent = server.received_requests().await.unwrap();
@@ -176,7 +176,7 @@ async fn a_five_mib_download_arrives_intact_streamed_to_a_writer() {
     let download = client(&server)
         .attendance()
         .v1()
-        .files()
+        .file()
         .download(request)
         .await
         .unwrap();
@@ -202,7 +202,7 @@ async fn a_download_answered_with_json_is_the_typed_error() {
     let error = client(&server)
         .attendance()
         .v1()
-        .files()
+        .file()
         .download(request)
         .await
         .unwrap_err();

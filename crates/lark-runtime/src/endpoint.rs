@@ -40,7 +40,7 @@ pub trait Endpoint: Validate + Serialize + Send + Sync {
 /// Facts about an endpoint from its spec. Built by generated code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct EndpointMetadata {
-    /// Dotted identity, e.g. `attendance.v1.user_flows.batch_del`.
+    /// Dotted identity, e.g. `attendance.v1.user_flow.batch_del`.
     pub id: &'static str,
     /// One line saying what the endpoint does.
     pub summary: &'static str,
@@ -54,8 +54,10 @@ pub struct EndpointMetadata {
     pub app_types: &'static [AppType],
     /// Scopes, any one of which allows the call.
     pub scopes: &'static [&'static str],
-    /// The documented rate limit, if the reference page gives one.
-    pub rate_limit: Option<RateLimit>,
+    /// The documented rate-limit windows (every one holds at once); empty when the page gives none.
+    pub rate_limits: &'static [RateLimit],
+    /// The page documents a special limit (`特殊频控`) in prose, with no number the client could pace by.
+    pub special_rate_limit: bool,
     /// Where the payload sits in the response body.
     pub envelope: Envelope,
     /// What the request's body is.

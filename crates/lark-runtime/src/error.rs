@@ -24,7 +24,7 @@ pub enum Error<E: DocumentedError> {
     /// The platform answered with a non-zero code: `error` is the endpoint's typed variant.
     #[error("{}", describe_api(endpoint, error, *http_status, message, log_id))]
     Api {
-        /// Dotted endpoint id, e.g. `attendance.v1.user_flows.batch_del`.
+        /// Dotted endpoint id, e.g. `attendance.v1.user_flow.batch_del`.
         endpoint: &'static str,
         /// The documented code (or `Undocumented`).
         error: E,

@@ -12,14 +12,15 @@ pub use pattern::Pattern;
 #[derive(Clone, Copy)]
 pub struct FieldPath<'a> {
     parent: Option<&'a FieldPath<'a>>,
-    step: Step,
+    step: Step<'a>,
 }
 
 #[derive(Clone, Copy)]
-enum Step {
+enum Step<'a> {
     Root,
     Field(&'static str),
     Index(usize),
+    Key(&'a str),
 }
 
 impl<'a> FieldPath<'a> {
@@ -46,6 +47,14 @@ impl<'a> FieldPath<'a> {
             step: Step::Index(index),
         }
     }
+
+    /// The value under `key` of the map at this path.
+    pub fn key(&'a self, key: &'a str) -> FieldPath<'a> {
+        FieldPath {
+            parent: Some(self),
+            step: Step::Key(key),
+        }
+    }
 }
 
 impl fmt::Display for FieldPath<'_> {
@@ -58,6 +67,7 @@ impl fmt::Display for FieldPath<'_> {
             Step::Field(name) if matches!(self.parent.map(|p| p.step), None | Some(Step::Root)) => f.write_str(name),
             Step::Field(name) => write!(f, ".{name}"),
             Step::Index(index) => write!(f, "[{index}]"),
+            Step::Key(key) => write!(f, "[{key:?}]"),
         }
     }
 }

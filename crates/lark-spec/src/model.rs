@@ -28,9 +28,9 @@ pub struct EndpointSpec {
     pub http: HttpSpec,
     /// Who may call the endpoint.
     pub auth: AuthSpec,
-    /// Documented rate limit, when the reference page gives one.
+    /// Documented rate-limit windows (every one holds at once); empty when the page gives none.
     #[serde(default)]
-    pub rate_limit: Option<RateLimitSpec>,
+    pub rate_limit: RateLimits,
     /// Path, query and body parameters.
     #[serde(default)]
     pub request: RequestSpec,
@@ -126,13 +126,59 @@ pub enum AppType {
     Isv,
 }
 
-/// A documented rate limit: `requests` calls per `per`.
-#[derive(Debug, Clone, Copy, PartialEq, Deserialize)]
+/// A documented rate-limit window: `requests` calls per `per`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RateLimitSpec {
     /// How many calls.
     pub requests: u32,
     /// In which period.
     pub per: RatePeriod,
+}
+
+/// An item of `rate_limit` as written: a window (`requests` and `per`) or `special: true`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+pub struct RateLimitItem {
+    /// How many calls, for a window.
+    #[serde(default)]
+    pub requests: Option<u32>,
+    /// In which period, for a window.
+    #[serde(default)]
+    pub per: Option<RatePeriod>,
+    /// `特殊频控`: a limit the page describes in prose only, with no number.
+    #[serde(default)]
+    pub special: bool,
+}
+
+/// The documented rate limit: every window holds at once, plus whether a special limit applies.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RateLimits {
+    /// The windows, in the spec's order.
+    pub windows: Vec<RateLimitSpec>,
+    /// The page says `特殊频控`: a limit described in prose, with no number to pace by.
+    pub special: bool,
+    /// The items as written, for validation (an item with only one of `requests` and `per`).
+    pub items: Vec<RateLimitItem>,
+}
+
+impl<'de> Deserialize<'de> for RateLimits {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let items = Vec::<RateLimitItem>::deserialize(deserializer)?;
+        let windows = items
+            .iter()
+            .filter_map(|item| {
+                Some(RateLimitSpec {
+                    requests: item.requests?,
+                    per: item.per?,
+                })
+            })
+            .collect();
+        let special = items.iter().any(|item| item.special);
+        Ok(RateLimits {
+            windows,
+            special,
+            items,
+        })
+    }
 }
 
 /// The period of a rate limit.
@@ -143,6 +189,19 @@ pub enum RatePeriod {
     Second,
     /// Per minute.
     Minute,
+    /// Per hour.
+    Hour,
+}
+
+impl RatePeriod {
+    /// The period's length in seconds.
+    pub fn seconds(self) -> u32 {
+        match self {
+            Self::Second => 1,
+            Self::Minute => 60,
+            Self::Hour => 3600,
+        }
+    }
 }
 
 /// Parameters of a request, by where they travel.
@@ -323,6 +382,13 @@ pub struct Schema {
     /// A value from the reference page; it must satisfy the schema.
     #[serde(default)]
     pub example: Option<serde_json::Value>,
+    /// Why this field knowingly differs from its reference page (a page that contradicts itself or the
+    /// platform); `cargo xtask import --check` then does not report its drift.
+    #[serde(default)]
+    pub page_differs: Option<String>,
+    /// The value the platform assumes when the field is left out (documentation only: never sent).
+    #[serde(default)]
+    pub default: Option<serde_json::Value>,
     /// A string that is a credential (an app secret, a token): never shown in `Debug` output or logs.
     #[serde(default)]
     pub secret: bool,
@@ -356,6 +422,9 @@ pub struct Schema {
     /// Item type of an array.
     #[serde(default)]
     pub items: Option<Box<Schema>>,
+    /// Value type of a map (its keys are strings).
+    #[serde(rename = "values", default)]
+    pub map_values: Option<Box<Schema>>,
     /// Fields of an object.
     #[serde(default)]
     pub fields: Option<Fields>,
@@ -381,6 +450,8 @@ pub enum TypeName {
     Array,
     /// An object with `fields`.
     Object,
+    /// A JSON object with string keys and `values` of one type.
+    Map,
     /// A file uploaded as a part of a multipart/form-data body.
     File,
 }
@@ -407,6 +478,7 @@ impl TypeName {
             Self::Float64 => "float64",
             Self::Array => "array",
             Self::Object => "object",
+            Self::Map => "map",
             Self::File => "file",
         }
     }

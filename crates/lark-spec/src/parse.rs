@@ -6,7 +6,7 @@ use serde::de::{self, DeserializeOwned, Visitor};
 
 use crate::locate::Location;
 use crate::model::{
-    AuthSpec, EndpointSpec, EnumValue, ErrorSpec, EventSpec, HttpSpec, PartialFailureSpec, RateLimitSpec, RequestSpec,
+    AuthSpec, EndpointSpec, EnumValue, ErrorSpec, EventSpec, HttpSpec, PartialFailureSpec, RateLimitItem, RequestSpec,
     ResponseSpec, Schema, TypesSpec,
 };
 use crate::path::{FieldPath, Segment};
@@ -119,7 +119,7 @@ fn expected_keys(parent: &FieldPath, kind: DocumentKind) -> Vec<&'static str> {
         (DocumentKind::Event, []) => struct_fields::<EventSpec>(),
         (DocumentKind::Endpoint, ["http"]) => struct_fields::<HttpSpec>(),
         (DocumentKind::Endpoint, ["auth"]) => struct_fields::<AuthSpec>(),
-        (DocumentKind::Endpoint, ["rate_limit"]) => struct_fields::<RateLimitSpec>(),
+        (DocumentKind::Endpoint, ["rate_limit", "[]"]) => struct_fields::<RateLimitItem>(),
         (DocumentKind::Endpoint, ["request"]) => struct_fields::<RequestSpec>(),
         (DocumentKind::Endpoint, ["response"]) => struct_fields::<ResponseSpec>(),
         (DocumentKind::Endpoint, ["response", "partial_failure"]) => struct_fields::<PartialFailureSpec>(),

@@ -21,7 +21,7 @@ pub const TYPES_FILE: &str = "types.yaml";
 pub struct SpecFile<T> {
     /// The file as the caller named it (the root joined with the relative path).
     pub file: PathBuf,
-    /// The path below the spec root, with `/` separators, e.g. `attendance/v1/user_flows/batch_del.yaml`.
+    /// The path below the spec root, with `/` separators, e.g. `attendance/v1/user_flow/batch_del.yaml`.
     pub relative: String,
     /// The file's text, kept to locate problems found after parsing.
     pub text: String,

@@ -69,11 +69,7 @@ pub(crate) fn endpoint(spec: &EndpointSpec, types: Option<&TypesSpec>) -> Vec<Pr
     }
     check.http(spec);
     check.auth(spec);
-    if let Some(limit) = &spec.rate_limit
-        && limit.requests == 0
-    {
-        check.push(&root.key("rate_limit").key("requests"), "must be at least 1");
-    }
+    check.rate_limit(spec);
     let request = root.key("request");
     check.fields(&request.key("path"), &spec.request.path, Place::PathParameter);
     check.fields(&request.key("query"), &spec.request.query, Place::QueryParameter);
@@ -289,6 +285,25 @@ impl Checker<'_> {
     }
 
     /// A body with a `file` is multipart/form-data: the file is its only field.
+    /// Each item is a window (`requests` ≥ 1 and `per`) or `special: true`, never both or half.
+    fn rate_limit(&mut self, spec: &EndpointSpec) {
+        let path = FieldPath::root().key("rate_limit");
+        for (index, item) in spec.rate_limit.items.iter().enumerate() {
+            let at = path.index(index);
+            match (item.requests, item.per, item.special) {
+                (Some(0), Some(_), false) => self.push(&at.key("requests"), "must be at least 1"),
+                (Some(_), Some(_), false) | (None, None, true) => {}
+                (_, _, true) => self.push(&at.key("special"), "a special limit has no `requests` or `per`"),
+                (None, _, false) => self.push(&at, "a window needs `requests` (and `per`), or say `special: true`"),
+                (Some(_), None, false) => self.push(&at, "a window needs `per` (second, minute or hour)"),
+            }
+        }
+        let windows = &spec.rate_limit.windows;
+        if has_duplicates(&windows.iter().map(|window| window.per).collect::<Vec<_>>()) {
+            self.push(&path, "two windows with the same `per`");
+        }
+    }
+
     fn multipart(&mut self, spec: &EndpointSpec) {
         let body = &spec.request.body;
         let has_file = body.values().any(|schema| schema.ty == Some(TypeName::File));
@@ -494,6 +509,16 @@ impl Checker<'_> {
                     format!("`{name}` is not a valid field name (letters, digits and `_`)"),
                 );
             }
+            if schema
+                .page_differs
+                .as_deref()
+                .is_some_and(|reason| reason.trim().is_empty())
+            {
+                self.push(
+                    &field_path.key("page_differs"),
+                    "say why the field differs from its page",
+                );
+            }
             if place == Place::PathParameter && !schema.required {
                 self.push(&field_path.key("required"), "a path parameter is always required");
             }
@@ -506,15 +531,17 @@ impl Checker<'_> {
             (Some(_), Some(_)) => self.push(path, "give either `type` or `ref`, not both"),
             (None, None) => self.push(
                 path,
-                "give a `type` (string, boolean, int32, int64, int64_string, float64, array, object) or a `ref`",
+                "give a `type` (string, boolean, int32, int64, int64_string, float64, array, object, map) or a `ref`",
             ),
             (None, Some(name)) => self.reference(path, name, schema),
             (Some(ty), None) => self.typed(path, ty, schema, place),
         }
-        if let Some(example) = &schema.example {
-            let mut problems = Vec::new();
-            self.example(&path.key("example"), example, schema, 0, &mut problems);
-            self.problems.extend(problems);
+        for (key, value) in [("example", &schema.example), ("default", &schema.default)] {
+            if let Some(value) = value {
+                let mut problems = Vec::new();
+                self.example(&path.key(key), value, schema, 0, &mut problems);
+                self.problems.extend(problems);
+            }
         }
     }
 
@@ -543,6 +570,9 @@ impl Checker<'_> {
         if schema.fields.is_some() {
             self.push(&path.key("fields"), "belongs on the named type, not on a `ref`");
         }
+        if schema.map_values.is_some() {
+            self.push(&path.key("values"), "belongs on the named type, not on a `ref`");
+        }
         if schema.secret {
             self.push(&path.key("secret"), "belongs on the named type, not on a `ref`");
         }
@@ -555,7 +585,7 @@ impl Checker<'_> {
             TypeName::Int32 | TypeName::Int64 => &["minimum", "maximum", "enum"],
             TypeName::Int64String | TypeName::Float64 => &["minimum", "maximum"],
             TypeName::Array => &["min_items", "max_items"],
-            TypeName::Boolean | TypeName::Object | TypeName::File => &[],
+            TypeName::Boolean | TypeName::Object | TypeName::Map | TypeName::File => &[],
         };
         if ty == TypeName::File && place != Place::BodyField {
             self.push(
@@ -629,6 +659,20 @@ impl Checker<'_> {
             (_, Some(_)) => self.push(
                 &path.key("items"),
                 format!("only arrays have `items`, not type `{ty_word}`"),
+            ),
+            (_, None) => {}
+        }
+        match (ty, &schema.map_values) {
+            (TypeName::Map, None) => self.push(path, "a map needs `values`"),
+            (TypeName::Map, Some(values)) => {
+                if matches!(place, Place::PathParameter | Place::QueryParameter) {
+                    self.push(path, "path and query parameters cannot be maps");
+                }
+                self.schema(&path.key("values"), values, Place::Other);
+            }
+            (_, Some(_)) => self.push(
+                &path.key("values"),
+                format!("only maps have `values`, not type `{ty_word}`"),
             ),
             (_, None) => {}
         }
@@ -784,6 +828,17 @@ impl Checker<'_> {
                 if let Some(item_schema) = &schema.items {
                     for (i, item) in items.iter().enumerate() {
                         self.example(&path.index(i), item, item_schema, depth + 1, out);
+                    }
+                }
+                None
+            }
+            TypeName::Map => {
+                let Some(object) = value.as_object() else {
+                    return out.push(here(format!("expected an object, got {value}")));
+                };
+                if let Some(values) = &schema.map_values {
+                    for (key, item) in object {
+                        self.example(&path.key(key), item, values, depth + 1, out);
                     }
                 }
                 None

@@ -57,7 +57,7 @@ fn mutated_specs_never_panic_the_loader() {
     let scratch = tempfile::tempdir().unwrap();
     let mut loaded = 0;
     for spec in [
-        "specs/attendance/v1/user_flows/batch_del.yaml",
+        "specs/attendance/v1/user_flow/batch_del.yaml",
         "tests/specs/fixture/v1/things/update.yaml",
     ] {
         let text = fs::read_to_string(root.join(spec)).unwrap();

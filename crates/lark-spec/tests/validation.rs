@@ -145,7 +145,7 @@ fn constraints_that_do_not_fit_the_type() {
             "fixture/v1/things/remove.yaml:16:5: request.body.list: an array needs `items`",
             "fixture/v1/things/remove.yaml:20:7: request.body.obj.fields: only objects have `fields`, not type `string`",
             "fixture/v1/things/remove.yaml:21:5: request.body.both: give either `type` or `ref`, not both",
-            "fixture/v1/things/remove.yaml:24:5: request.body.none: give a `type` (string, boolean, int32, int64, int64_string, float64, array, object) or a `ref`",
+            "fixture/v1/things/remove.yaml:24:5: request.body.none: give a `type` (string, boolean, int32, int64, int64_string, float64, array, object, map) or a `ref`",
         ]
     );
 }
@@ -266,7 +266,7 @@ fn event_specs_are_read_as_events_and_checked_where_they_stand() {
     assert_eq!(
         event("payload:\n  id: { type: strin }\n"),
         [
-            "fixture/v1/events/thing_changed.yaml:9:15: payload.id.type: unknown variant `strin`, expected one of `string`, `boolean`, `int32`, `int64`, `int64_string`, `float64`, `array`, `object`, `file`"
+            "fixture/v1/events/thing_changed.yaml:9:15: payload.id.type: unknown variant `strin`, expected one of `string`, `boolean`, `int32`, `int64`, `int64_string`, `float64`, `array`, `object`, `map`, `file`"
         ]
     );
     let wrong_type = event(
@@ -299,5 +299,24 @@ fn two_specs_of_one_event_type_are_an_error() {
     assert!(
         found[0].contains("already defines event `fixture.thing.changed_v1`"),
         "{found:?}"
+    );
+}
+
+#[test]
+fn rate_limit_windows_maps_and_defaults_are_checked() {
+    let found = endpoint(
+        "rate_limit:\n  - { requests: 0, per: second }\n  - { requests: 5 }\n  - { special: true, per: minute }\nrequest:\n  body:\n    labels:\n      type: map\n    tags:\n      type: map\n      values: { type: string, max_length: 2 }\n      default: { a: \"long\" }\n    size:\n      type: string\n      values: { type: string }\n      page_differs: \"\"\n",
+    );
+    assert_eq!(
+        found,
+        [
+            "fixture/v1/things/remove.yaml:12:7: rate_limit[0].requests: must be at least 1",
+            "fixture/v1/things/remove.yaml:13:5: rate_limit[1]: a window needs `per` (second, minute or hour)",
+            "fixture/v1/things/remove.yaml:14:7: rate_limit[2].special: a special limit has no `requests` or `per`",
+            "fixture/v1/things/remove.yaml:17:5: request.body.labels: a map needs `values`",
+            "fixture/v1/things/remove.yaml:22:18: request.body.tags.default.a: example does not fit: \"long\" has 4 characters, more than max_length 2",
+            "fixture/v1/things/remove.yaml:25:7: request.body.size.values: only maps have `values`, not type `string`",
+            "fixture/v1/things/remove.yaml:26:7: request.body.size.page_differs: say why the field differs from its page",
+        ]
     );
 }

@@ -24,85 +24,85 @@ impl Command {
 #[derive(Debug, ::clap::Subcommand)]
 #[allow(clippy::large_enum_variant)]
 pub enum AttendanceCommand {
-    /// The `approval_infos` resource.
-    ApprovalInfos { #[command(subcommand)] method: AttendanceApprovalInfosCommand },
+    /// The `approval_info` resource.
+    ApprovalInfo { #[command(subcommand)] method: AttendanceApprovalInfoCommand },
     /// The `archive_rule` resource.
     ArchiveRule { #[command(subcommand)] method: AttendanceArchiveRuleCommand },
-    /// The `files` resource.
-    Files { #[command(subcommand)] method: AttendanceFilesCommand },
-    /// The `groups` resource.
-    Groups { #[command(subcommand)] method: AttendanceGroupsCommand },
+    /// The `file` resource.
+    File { #[command(subcommand)] method: AttendanceFileCommand },
+    /// The `group` resource.
+    Group { #[command(subcommand)] method: AttendanceGroupCommand },
     /// The `leave_accrual_record` resource.
     LeaveAccrualRecord {
         #[command(subcommand)]
         method: AttendanceLeaveAccrualRecordCommand,
     },
-    /// The `leave_employ_expire_records` resource.
-    LeaveEmployExpireRecords {
+    /// The `leave_employ_expire_record` resource.
+    LeaveEmployExpireRecord {
         #[command(subcommand)]
-        method: AttendanceLeaveEmployExpireRecordsCommand,
+        method: AttendanceLeaveEmployExpireRecordCommand,
     },
-    /// The `shifts` resource.
-    Shifts { #[command(subcommand)] method: AttendanceShiftsCommand },
-    /// The `user_approvals` resource.
-    UserApprovals { #[command(subcommand)] method: AttendanceUserApprovalsCommand },
-    /// The `user_daily_shifts` resource.
-    UserDailyShifts { #[command(subcommand)] method: AttendanceUserDailyShiftsCommand },
-    /// The `user_flows` resource.
-    UserFlows { #[command(subcommand)] method: AttendanceUserFlowsCommand },
-    /// The `user_settings` resource.
-    UserSettings { #[command(subcommand)] method: AttendanceUserSettingsCommand },
-    /// The `user_stats_datas` resource.
-    UserStatsDatas { #[command(subcommand)] method: AttendanceUserStatsDatasCommand },
-    /// The `user_stats_fields` resource.
-    UserStatsFields { #[command(subcommand)] method: AttendanceUserStatsFieldsCommand },
-    /// The `user_stats_views` resource.
-    UserStatsViews { #[command(subcommand)] method: AttendanceUserStatsViewsCommand },
-    /// The `user_task_remedys` resource.
-    UserTaskRemedys { #[command(subcommand)] method: AttendanceUserTaskRemedysCommand },
-    /// The `user_tasks` resource.
-    UserTasks { #[command(subcommand)] method: AttendanceUserTasksCommand },
+    /// The `shift` resource.
+    Shift { #[command(subcommand)] method: AttendanceShiftCommand },
+    /// The `user_approval` resource.
+    UserApproval { #[command(subcommand)] method: AttendanceUserApprovalCommand },
+    /// The `user_daily_shift` resource.
+    UserDailyShift { #[command(subcommand)] method: AttendanceUserDailyShiftCommand },
+    /// The `user_flow` resource.
+    UserFlow { #[command(subcommand)] method: AttendanceUserFlowCommand },
+    /// The `user_setting` resource.
+    UserSetting { #[command(subcommand)] method: AttendanceUserSettingCommand },
+    /// The `user_stats_data` resource.
+    UserStatsData { #[command(subcommand)] method: AttendanceUserStatsDataCommand },
+    /// The `user_stats_field` resource.
+    UserStatsField { #[command(subcommand)] method: AttendanceUserStatsFieldCommand },
+    /// The `user_stats_view` resource.
+    UserStatsView { #[command(subcommand)] method: AttendanceUserStatsViewCommand },
+    /// The `user_task` resource.
+    UserTask { #[command(subcommand)] method: AttendanceUserTaskCommand },
+    /// The `user_task_remedy` resource.
+    UserTaskRemedy { #[command(subcommand)] method: AttendanceUserTaskRemedyCommand },
 }
 impl AttendanceCommand {
     async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
         match self {
-            Self::ApprovalInfos { method } => method.run(context).await,
+            Self::ApprovalInfo { method } => method.run(context).await,
             Self::ArchiveRule { method } => method.run(context).await,
-            Self::Files { method } => method.run(context).await,
-            Self::Groups { method } => method.run(context).await,
+            Self::File { method } => method.run(context).await,
+            Self::Group { method } => method.run(context).await,
             Self::LeaveAccrualRecord { method } => method.run(context).await,
-            Self::LeaveEmployExpireRecords { method } => method.run(context).await,
-            Self::Shifts { method } => method.run(context).await,
-            Self::UserApprovals { method } => method.run(context).await,
-            Self::UserDailyShifts { method } => method.run(context).await,
-            Self::UserFlows { method } => method.run(context).await,
-            Self::UserSettings { method } => method.run(context).await,
-            Self::UserStatsDatas { method } => method.run(context).await,
-            Self::UserStatsFields { method } => method.run(context).await,
-            Self::UserStatsViews { method } => method.run(context).await,
-            Self::UserTaskRemedys { method } => method.run(context).await,
-            Self::UserTasks { method } => method.run(context).await,
+            Self::LeaveEmployExpireRecord { method } => method.run(context).await,
+            Self::Shift { method } => method.run(context).await,
+            Self::UserApproval { method } => method.run(context).await,
+            Self::UserDailyShift { method } => method.run(context).await,
+            Self::UserFlow { method } => method.run(context).await,
+            Self::UserSetting { method } => method.run(context).await,
+            Self::UserStatsData { method } => method.run(context).await,
+            Self::UserStatsField { method } => method.run(context).await,
+            Self::UserStatsView { method } => method.run(context).await,
+            Self::UserTask { method } => method.run(context).await,
+            Self::UserTaskRemedy { method } => method.run(context).await,
         }
     }
 }
-/// Endpoints of the `attendance` `approval_infos` resource.
+/// Endpoints of the `attendance` `approval_info` resource.
 #[derive(Debug, ::clap::Subcommand)]
 #[allow(clippy::large_enum_variant)]
-pub enum AttendanceApprovalInfosCommand {
+pub enum AttendanceApprovalInfoCommand {
     /// 通知审批状态更新 — Update the state of a third-party approval.
-    Process(attendance_v1_approval_infos_process::Args),
+    Process(attendance_v1_approval_info_process::Args),
 }
-impl AttendanceApprovalInfosCommand {
+impl AttendanceApprovalInfoCommand {
     async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
         match self {
             Self::Process(args) => args.run(context).await,
         }
     }
 }
-/// `lark attendance approval-infos process`: arguments and run.
-pub mod attendance_v1_approval_infos_process {
+/// `lark attendance approval-info process`: arguments and run.
+pub mod attendance_v1_approval_info_process {
     #[allow(unused_imports)]
-    use ::lark_openapi::attendance::v1::approval_infos::process::*;
+    use ::lark_openapi::attendance::v1::approval_info::process::*;
     use ::lark_openapi::Api as _;
     /// 通知审批状态更新 — Update the state of a third-party approval.
     ///
@@ -165,7 +165,7 @@ pub mod attendance_v1_approval_infos_process {
             };
             context
                 .finish(|client| async move {
-                    client.attendance().v1().approval_infos().process(request).await
+                    client.attendance().v1().approval_info().process(request).await
                 })
                 .await
         }
@@ -516,16 +516,16 @@ pub mod attendance_v1_archive_rule_user_stats_fields_query {
         }
     }
 }
-/// Endpoints of the `attendance` `files` resource.
+/// Endpoints of the `attendance` `file` resource.
 #[derive(Debug, ::clap::Subcommand)]
 #[allow(clippy::large_enum_variant)]
-pub enum AttendanceFilesCommand {
+pub enum AttendanceFileCommand {
     /// 下载用户人脸识别照片 — Download an employee's face-recognition photo.
-    Download(attendance_v1_files_download::Args),
+    Download(attendance_v1_file_download::Args),
     /// 上传用户人脸识别照片 — Upload an employee's face-recognition photo.
-    Upload(attendance_v1_files_upload::Args),
+    Upload(attendance_v1_file_upload::Args),
 }
-impl AttendanceFilesCommand {
+impl AttendanceFileCommand {
     async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
         match self {
             Self::Download(args) => args.run(context).await,
@@ -533,10 +533,10 @@ impl AttendanceFilesCommand {
         }
     }
 }
-/// `lark attendance files download`: arguments and run.
-pub mod attendance_v1_files_download {
+/// `lark attendance file download`: arguments and run.
+pub mod attendance_v1_file_download {
     #[allow(unused_imports)]
-    use ::lark_openapi::attendance::v1::files::download::*;
+    use ::lark_openapi::attendance::v1::file::download::*;
     use ::lark_openapi::Api as _;
     /// 下载用户人脸识别照片 — Download an employee's face-recognition photo.
     ///
@@ -567,17 +567,17 @@ pub mod attendance_v1_files_download {
                 .finish_download(
                     &self.output,
                     |client| async move {
-                        client.attendance().v1().files().download(request).await
+                        client.attendance().v1().file().download(request).await
                     },
                 )
                 .await
         }
     }
 }
-/// `lark attendance files upload`: arguments and run.
-pub mod attendance_v1_files_upload {
+/// `lark attendance file upload`: arguments and run.
+pub mod attendance_v1_file_upload {
     #[allow(unused_imports)]
-    use ::lark_openapi::attendance::v1::files::upload::*;
+    use ::lark_openapi::attendance::v1::file::upload::*;
     use ::lark_openapi::Api as _;
     /// 上传用户人脸识别照片 — Upload an employee's face-recognition photo.
     ///
@@ -612,30 +612,30 @@ pub mod attendance_v1_files_upload {
             };
             context
                 .finish(|client| async move {
-                    client.attendance().v1().files().upload(request).await
+                    client.attendance().v1().file().upload(request).await
                 })
                 .await
         }
     }
 }
-/// Endpoints of the `attendance` `groups` resource.
+/// Endpoints of the `attendance` `group` resource.
 #[derive(Debug, ::clap::Subcommand)]
 #[allow(clippy::large_enum_variant)]
-pub enum AttendanceGroupsCommand {
+pub enum AttendanceGroupCommand {
     /// 创建或修改考勤组 — Create or update an attendance group.
-    Create(attendance_v1_groups_create::Args),
+    Create(attendance_v1_group_create::Args),
     /// 删除考勤组 — Delete an attendance group.
-    Delete(attendance_v1_groups_delete::Args),
+    Delete(attendance_v1_group_delete::Args),
     /// 按 ID 查询考勤组 — Get an attendance group by id.
-    Get(attendance_v1_groups_get::Args),
+    Get(attendance_v1_group_get::Args),
     /// 查询所有考勤组 — List all attendance groups.
-    List(attendance_v1_groups_list::Args),
+    List(attendance_v1_group_list::Args),
     /// 查询考勤组下所有成员 — List the members of an attendance group.
-    ListUser(attendance_v1_groups_list_user::Args),
+    ListUser(attendance_v1_group_list_user::Args),
     /// 按名称查询考勤组 — Search attendance groups by name.
-    Search(attendance_v1_groups_search::Args),
+    Search(attendance_v1_group_search::Args),
 }
-impl AttendanceGroupsCommand {
+impl AttendanceGroupCommand {
     async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
         match self {
             Self::Create(args) => args.run(context).await,
@@ -647,10 +647,10 @@ impl AttendanceGroupsCommand {
         }
     }
 }
-/// `lark attendance groups create`: arguments and run.
-pub mod attendance_v1_groups_create {
+/// `lark attendance group create`: arguments and run.
+pub mod attendance_v1_group_create {
     #[allow(unused_imports)]
-    use ::lark_openapi::attendance::v1::groups::create::*;
+    use ::lark_openapi::attendance::v1::group::create::*;
     use ::lark_openapi::Api as _;
     /// 创建或修改考勤组 — Create or update an attendance group.
     ///
@@ -727,16 +727,16 @@ pub mod attendance_v1_groups_create {
             };
             context
                 .finish(|client| async move {
-                    client.attendance().v1().groups().create(request).await
+                    client.attendance().v1().group().create(request).await
                 })
                 .await
         }
     }
 }
-/// `lark attendance groups delete`: arguments and run.
-pub mod attendance_v1_groups_delete {
+/// `lark attendance group delete`: arguments and run.
+pub mod attendance_v1_group_delete {
     #[allow(unused_imports)]
-    use ::lark_openapi::attendance::v1::groups::delete::*;
+    use ::lark_openapi::attendance::v1::group::delete::*;
     use ::lark_openapi::Api as _;
     /// 删除考勤组 — Delete an attendance group.
     ///
@@ -763,16 +763,16 @@ pub mod attendance_v1_groups_delete {
             };
             context
                 .finish(|client| async move {
-                    client.attendance().v1().groups().delete(request).await
+                    client.attendance().v1().group().delete(request).await
                 })
                 .await
         }
     }
 }
-/// `lark attendance groups get`: arguments and run.
-pub mod attendance_v1_groups_get {
+/// `lark attendance group get`: arguments and run.
+pub mod attendance_v1_group_get {
     #[allow(unused_imports)]
-    use ::lark_openapi::attendance::v1::groups::get::*;
+    use ::lark_openapi::attendance::v1::group::get::*;
     use ::lark_openapi::Api as _;
     /// 按 ID 查询考勤组 — Get an attendance group by id.
     ///
@@ -834,16 +834,16 @@ pub mod attendance_v1_groups_get {
             };
             context
                 .finish(|client| async move {
-                    client.attendance().v1().groups().get(request).await
+                    client.attendance().v1().group().get(request).await
                 })
                 .await
         }
     }
 }
-/// `lark attendance groups list`: arguments and run.
-pub mod attendance_v1_groups_list {
+/// `lark attendance group list`: arguments and run.
+pub mod attendance_v1_group_list {
     #[allow(unused_imports)]
-    use ::lark_openapi::attendance::v1::groups::list::*;
+    use ::lark_openapi::attendance::v1::group::list::*;
     use ::lark_openapi::Api as _;
     /// 查询所有考勤组 — List all attendance groups.
     ///
@@ -885,7 +885,7 @@ pub mod attendance_v1_groups_list {
                         client
                             .attendance()
                             .v1()
-                            .groups()
+                            .group()
                             .list_stream(request)
                             .try_collect::<Vec<_>>()
                             .await
@@ -894,16 +894,16 @@ pub mod attendance_v1_groups_list {
             }
             context
                 .finish(|client| async move {
-                    client.attendance().v1().groups().list(request).await
+                    client.attendance().v1().group().list(request).await
                 })
                 .await
         }
     }
 }
-/// `lark attendance groups list-user`: arguments and run.
-pub mod attendance_v1_groups_list_user {
+/// `lark attendance group list-user`: arguments and run.
+pub mod attendance_v1_group_list_user {
     #[allow(unused_imports)]
-    use ::lark_openapi::attendance::v1::groups::list_user::*;
+    use ::lark_openapi::attendance::v1::group::list_user::*;
     use ::lark_openapi::Api as _;
     /// 查询考勤组下所有成员 — List the members of an attendance group.
     ///
@@ -1002,7 +1002,7 @@ pub mod attendance_v1_groups_list_user {
                         client
                             .attendance()
                             .v1()
-                            .groups()
+                            .group()
                             .list_user_stream(request)
                             .try_collect::<Vec<_>>()
                             .await
@@ -1011,16 +1011,16 @@ pub mod attendance_v1_groups_list_user {
             }
             context
                 .finish(|client| async move {
-                    client.attendance().v1().groups().list_user(request).await
+                    client.attendance().v1().group().list_user(request).await
                 })
                 .await
         }
     }
 }
-/// `lark attendance groups search`: arguments and run.
-pub mod attendance_v1_groups_search {
+/// `lark attendance group search`: arguments and run.
+pub mod attendance_v1_group_search {
     #[allow(unused_imports)]
-    use ::lark_openapi::attendance::v1::groups::search::*;
+    use ::lark_openapi::attendance::v1::group::search::*;
     use ::lark_openapi::Api as _;
     /// 按名称查询考勤组 — Search attendance groups by name.
     ///
@@ -1046,7 +1046,7 @@ pub mod attendance_v1_groups_search {
             };
             context
                 .finish(|client| async move {
-                    client.attendance().v1().groups().search(request).await
+                    client.attendance().v1().group().search(request).await
                 })
                 .await
         }
@@ -1185,24 +1185,24 @@ pub mod attendance_v1_leave_accrual_record_patch {
         }
     }
 }
-/// Endpoints of the `attendance` `leave_employ_expire_records` resource.
+/// Endpoints of the `attendance` `leave_employ_expire_record` resource.
 #[derive(Debug, ::clap::Subcommand)]
 #[allow(clippy::large_enum_variant)]
-pub enum AttendanceLeaveEmployExpireRecordsCommand {
+pub enum AttendanceLeaveEmployExpireRecordCommand {
     /// 通过过期时间获取发放记录 — Get an employee's leave granting records that expire in a date range.
-    Get(attendance_v1_leave_employ_expire_records_get::Args),
+    Get(attendance_v1_leave_employ_expire_record_get::Args),
 }
-impl AttendanceLeaveEmployExpireRecordsCommand {
+impl AttendanceLeaveEmployExpireRecordCommand {
     async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
         match self {
             Self::Get(args) => args.run(context).await,
         }
     }
 }
-/// `lark attendance leave-employ-expire-records get`: arguments and run.
-pub mod attendance_v1_leave_employ_expire_records_get {
+/// `lark attendance leave-employ-expire-record get`: arguments and run.
+pub mod attendance_v1_leave_employ_expire_record_get {
     #[allow(unused_imports)]
-    use ::lark_openapi::attendance::v1::leave_employ_expire_records::get::*;
+    use ::lark_openapi::attendance::v1::leave_employ_expire_record::get::*;
     use ::lark_openapi::Api as _;
     /// 通过过期时间获取发放记录 — Get an employee's leave granting records that expire in a date range.
     ///
@@ -1292,7 +1292,7 @@ pub mod attendance_v1_leave_employ_expire_records_get {
                     client
                         .attendance()
                         .v1()
-                        .leave_employ_expire_records()
+                        .leave_employ_expire_record()
                         .get(request)
                         .await
                 })
@@ -1300,22 +1300,22 @@ pub mod attendance_v1_leave_employ_expire_records_get {
         }
     }
 }
-/// Endpoints of the `attendance` `shifts` resource.
+/// Endpoints of the `attendance` `shift` resource.
 #[derive(Debug, ::clap::Subcommand)]
 #[allow(clippy::large_enum_variant)]
-pub enum AttendanceShiftsCommand {
+pub enum AttendanceShiftCommand {
     /// 创建班次 — Create a shift (or update one, given its id).
-    Create(attendance_v1_shifts_create::Args),
+    Create(attendance_v1_shift_create::Args),
     /// 删除班次 — Delete a shift.
-    Delete(attendance_v1_shifts_delete::Args),
+    Delete(attendance_v1_shift_delete::Args),
     /// 按 ID 查询班次 — Get one shift by id.
-    Get(attendance_v1_shifts_get::Args),
+    Get(attendance_v1_shift_get::Args),
     /// 查询所有班次 — List all shifts, page by page.
-    List(attendance_v1_shifts_list::Args),
+    List(attendance_v1_shift_list::Args),
     /// 按名称查询班次 — Find a shift by name.
-    Query(attendance_v1_shifts_query::Args),
+    Query(attendance_v1_shift_query::Args),
 }
-impl AttendanceShiftsCommand {
+impl AttendanceShiftCommand {
     async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
         match self {
             Self::Create(args) => args.run(context).await,
@@ -1326,10 +1326,10 @@ impl AttendanceShiftsCommand {
         }
     }
 }
-/// `lark attendance shifts create`: arguments and run.
-pub mod attendance_v1_shifts_create {
+/// `lark attendance shift create`: arguments and run.
+pub mod attendance_v1_shift_create {
     #[allow(unused_imports)]
-    use ::lark_openapi::attendance::v1::shifts::create::*;
+    use ::lark_openapi::attendance::v1::shift::create::*;
     use ::lark_openapi::Api as _;
     /// 创建班次 — Create a shift (or update one, given its id).
     ///
@@ -1484,6 +1484,16 @@ pub mod attendance_v1_shifts_create {
         /// Example: `"6919358778597097404"`
         #[arg(long = "id")]
         id: Option<String>,
+        /// 休息弹性设置 — flexible rest settings of the shift.
+        #[arg(
+            long = "rest-time-flexible-configs-json",
+            value_name = "JSON",
+            conflicts_with = "rest_time_flexible_configs_file"
+        )]
+        rest_time_flexible_configs: Option<String>,
+        /// `rest_time_flexible_configs` as JSON read from a file (`-` for standard input), instead of `--rest-time-flexible-configs-json`.
+        #[arg(long = "rest-time-flexible-configs-file", value_name = "PATH")]
+        rest_time_flexible_configs_file: Option<::std::path::PathBuf>,
     }
     impl Args {
         /// Builds the request from the arguments, sends it and prints the outcome.
@@ -1630,22 +1640,37 @@ pub mod attendance_v1_shifts_create {
             if let Some(value) = self.id {
                 builder = builder.id(value);
             }
+            match context
+                .json_arg::<
+                    Vec<
+                        ::lark_openapi::attendance::v1::types::ShiftRestTimeFlexibleConfig,
+                    >,
+                >(
+                    "rest-time-flexible-configs",
+                    self.rest_time_flexible_configs,
+                    self.rest_time_flexible_configs_file,
+                )
+            {
+                Ok(Some(value)) => builder = builder.rest_time_flexible_configs(value),
+                Ok(None) => {}
+                Err(code) => return code,
+            }
             let request = match builder.build() {
                 Ok(request) => request,
                 Err(error) => return context.invalid(&error),
             };
             context
                 .finish(|client| async move {
-                    client.attendance().v1().shifts().create(request).await
+                    client.attendance().v1().shift().create(request).await
                 })
                 .await
         }
     }
 }
-/// `lark attendance shifts delete`: arguments and run.
-pub mod attendance_v1_shifts_delete {
+/// `lark attendance shift delete`: arguments and run.
+pub mod attendance_v1_shift_delete {
     #[allow(unused_imports)]
-    use ::lark_openapi::attendance::v1::shifts::delete::*;
+    use ::lark_openapi::attendance::v1::shift::delete::*;
     use ::lark_openapi::Api as _;
     /// 删除班次 — Delete a shift.
     ///
@@ -1671,16 +1696,16 @@ pub mod attendance_v1_shifts_delete {
             };
             context
                 .finish(|client| async move {
-                    client.attendance().v1().shifts().delete(request).await
+                    client.attendance().v1().shift().delete(request).await
                 })
                 .await
         }
     }
 }
-/// `lark attendance shifts get`: arguments and run.
-pub mod attendance_v1_shifts_get {
+/// `lark attendance shift get`: arguments and run.
+pub mod attendance_v1_shift_get {
     #[allow(unused_imports)]
-    use ::lark_openapi::attendance::v1::shifts::get::*;
+    use ::lark_openapi::attendance::v1::shift::get::*;
     use ::lark_openapi::Api as _;
     /// 按 ID 查询班次 — Get one shift by id.
     ///
@@ -1706,16 +1731,16 @@ pub mod attendance_v1_shifts_get {
             };
             context
                 .finish(|client| async move {
-                    client.attendance().v1().shifts().get(request).await
+                    client.attendance().v1().shift().get(request).await
                 })
                 .await
         }
     }
 }
-/// `lark attendance shifts list`: arguments and run.
-pub mod attendance_v1_shifts_list {
+/// `lark attendance shift list`: arguments and run.
+pub mod attendance_v1_shift_list {
     #[allow(unused_imports)]
-    use ::lark_openapi::attendance::v1::shifts::list::*;
+    use ::lark_openapi::attendance::v1::shift::list::*;
     use ::lark_openapi::Api as _;
     /// 查询所有班次 — List all shifts, page by page.
     ///
@@ -1757,7 +1782,7 @@ pub mod attendance_v1_shifts_list {
                         client
                             .attendance()
                             .v1()
-                            .shifts()
+                            .shift()
                             .list_stream(request)
                             .try_collect::<Vec<_>>()
                             .await
@@ -1766,16 +1791,16 @@ pub mod attendance_v1_shifts_list {
             }
             context
                 .finish(|client| async move {
-                    client.attendance().v1().shifts().list(request).await
+                    client.attendance().v1().shift().list(request).await
                 })
                 .await
         }
     }
 }
-/// `lark attendance shifts query`: arguments and run.
-pub mod attendance_v1_shifts_query {
+/// `lark attendance shift query`: arguments and run.
+pub mod attendance_v1_shift_query {
     #[allow(unused_imports)]
-    use ::lark_openapi::attendance::v1::shifts::query::*;
+    use ::lark_openapi::attendance::v1::shift::query::*;
     use ::lark_openapi::Api as _;
     /// 按名称查询班次 — Find a shift by name.
     ///
@@ -1801,22 +1826,22 @@ pub mod attendance_v1_shifts_query {
             };
             context
                 .finish(|client| async move {
-                    client.attendance().v1().shifts().query(request).await
+                    client.attendance().v1().shift().query(request).await
                 })
                 .await
         }
     }
 }
-/// Endpoints of the `attendance` `user_approvals` resource.
+/// Endpoints of the `attendance` `user_approval` resource.
 #[derive(Debug, ::clap::Subcommand)]
 #[allow(clippy::large_enum_variant)]
-pub enum AttendanceUserApprovalsCommand {
+pub enum AttendanceUserApprovalCommand {
     /// 写入审批结果 — Write third-party approval results into attendance.
-    Create(attendance_v1_user_approvals_create::Args),
+    Create(attendance_v1_user_approval_create::Args),
     /// 获取审批数据 — Query employees' leave, overtime, outing and trip approvals.
-    Query(attendance_v1_user_approvals_query::Args),
+    Query(attendance_v1_user_approval_query::Args),
 }
-impl AttendanceUserApprovalsCommand {
+impl AttendanceUserApprovalCommand {
     async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
         match self {
             Self::Create(args) => args.run(context).await,
@@ -1824,10 +1849,10 @@ impl AttendanceUserApprovalsCommand {
         }
     }
 }
-/// `lark attendance user-approvals create`: arguments and run.
-pub mod attendance_v1_user_approvals_create {
+/// `lark attendance user-approval create`: arguments and run.
+pub mod attendance_v1_user_approval_create {
     #[allow(unused_imports)]
-    use ::lark_openapi::attendance::v1::user_approvals::create::*;
+    use ::lark_openapi::attendance::v1::user_approval::create::*;
     use ::lark_openapi::Api as _;
     /// 写入审批结果 — Write third-party approval results into attendance.
     ///
@@ -1884,16 +1909,16 @@ pub mod attendance_v1_user_approvals_create {
             };
             context
                 .finish(|client| async move {
-                    client.attendance().v1().user_approvals().create(request).await
+                    client.attendance().v1().user_approval().create(request).await
                 })
                 .await
         }
     }
 }
-/// `lark attendance user-approvals query`: arguments and run.
-pub mod attendance_v1_user_approvals_query {
+/// `lark attendance user-approval query`: arguments and run.
+pub mod attendance_v1_user_approval_query {
     #[allow(unused_imports)]
-    use ::lark_openapi::attendance::v1::user_approvals::query::*;
+    use ::lark_openapi::attendance::v1::user_approval::query::*;
     use ::lark_openapi::Api as _;
     /// 获取审批数据 — Query employees' leave, overtime, outing and trip approvals.
     ///
@@ -2004,24 +2029,24 @@ pub mod attendance_v1_user_approvals_query {
             };
             context
                 .finish(|client| async move {
-                    client.attendance().v1().user_approvals().query(request).await
+                    client.attendance().v1().user_approval().query(request).await
                 })
                 .await
         }
     }
 }
-/// Endpoints of the `attendance` `user_daily_shifts` resource.
+/// Endpoints of the `attendance` `user_daily_shift` resource.
 #[derive(Debug, ::clap::Subcommand)]
 #[allow(clippy::large_enum_variant)]
-pub enum AttendanceUserDailyShiftsCommand {
+pub enum AttendanceUserDailyShiftCommand {
     /// 创建或修改排班表 — Create or update employees' shift schedules.
-    BatchCreate(attendance_v1_user_daily_shifts_batch_create::Args),
+    BatchCreate(attendance_v1_user_daily_shift_batch_create::Args),
     /// 创建或修改临时排班 — Create or update temporary shifts on employees' schedules.
-    BatchCreateTemp(attendance_v1_user_daily_shifts_batch_create_temp::Args),
+    BatchCreateTemp(attendance_v1_user_daily_shift_batch_create_temp::Args),
     /// 查询排班表 — Query employees' shift schedules.
-    Query(attendance_v1_user_daily_shifts_query::Args),
+    Query(attendance_v1_user_daily_shift_query::Args),
 }
-impl AttendanceUserDailyShiftsCommand {
+impl AttendanceUserDailyShiftCommand {
     async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
         match self {
             Self::BatchCreate(args) => args.run(context).await,
@@ -2030,10 +2055,10 @@ impl AttendanceUserDailyShiftsCommand {
         }
     }
 }
-/// `lark attendance user-daily-shifts batch-create`: arguments and run.
-pub mod attendance_v1_user_daily_shifts_batch_create {
+/// `lark attendance user-daily-shift batch-create`: arguments and run.
+pub mod attendance_v1_user_daily_shift_batch_create {
     #[allow(unused_imports)]
-    use ::lark_openapi::attendance::v1::user_daily_shifts::batch_create::*;
+    use ::lark_openapi::attendance::v1::user_daily_shift::batch_create::*;
     use ::lark_openapi::Api as _;
     /// 创建或修改排班表 — Create or update employees' shift schedules.
     ///
@@ -2105,7 +2130,7 @@ pub mod attendance_v1_user_daily_shifts_batch_create {
                     client
                         .attendance()
                         .v1()
-                        .user_daily_shifts()
+                        .user_daily_shift()
                         .batch_create(request)
                         .await
                 })
@@ -2113,10 +2138,10 @@ pub mod attendance_v1_user_daily_shifts_batch_create {
         }
     }
 }
-/// `lark attendance user-daily-shifts batch-create-temp`: arguments and run.
-pub mod attendance_v1_user_daily_shifts_batch_create_temp {
+/// `lark attendance user-daily-shift batch-create-temp`: arguments and run.
+pub mod attendance_v1_user_daily_shift_batch_create_temp {
     #[allow(unused_imports)]
-    use ::lark_openapi::attendance::v1::user_daily_shifts::batch_create_temp::*;
+    use ::lark_openapi::attendance::v1::user_daily_shift::batch_create_temp::*;
     use ::lark_openapi::Api as _;
     /// 创建或修改临时排班 — Create or update temporary shifts on employees' schedules.
     ///
@@ -2187,7 +2212,7 @@ pub mod attendance_v1_user_daily_shifts_batch_create_temp {
                     client
                         .attendance()
                         .v1()
-                        .user_daily_shifts()
+                        .user_daily_shift()
                         .batch_create_temp(request)
                         .await
                 })
@@ -2195,10 +2220,10 @@ pub mod attendance_v1_user_daily_shifts_batch_create_temp {
         }
     }
 }
-/// `lark attendance user-daily-shifts query`: arguments and run.
-pub mod attendance_v1_user_daily_shifts_query {
+/// `lark attendance user-daily-shift query`: arguments and run.
+pub mod attendance_v1_user_daily_shift_query {
     #[allow(unused_imports)]
-    use ::lark_openapi::attendance::v1::user_daily_shifts::query::*;
+    use ::lark_openapi::attendance::v1::user_daily_shift::query::*;
     use ::lark_openapi::Api as _;
     /// 查询排班表 — Query employees' shift schedules.
     ///
@@ -2257,26 +2282,26 @@ pub mod attendance_v1_user_daily_shifts_query {
             };
             context
                 .finish(|client| async move {
-                    client.attendance().v1().user_daily_shifts().query(request).await
+                    client.attendance().v1().user_daily_shift().query(request).await
                 })
                 .await
         }
     }
 }
-/// Endpoints of the `attendance` `user_flows` resource.
+/// Endpoints of the `attendance` `user_flow` resource.
 #[derive(Debug, ::clap::Subcommand)]
 #[allow(clippy::large_enum_variant)]
-pub enum AttendanceUserFlowsCommand {
+pub enum AttendanceUserFlowCommand {
     /// 导入打卡流水 — Import punch records.
-    BatchCreate(attendance_v1_user_flows_batch_create::Args),
+    BatchCreate(attendance_v1_user_flow_batch_create::Args),
     /// 删除打卡流水 — Delete punch flow records.
-    BatchDel(attendance_v1_user_flows_batch_del::Args),
+    BatchDel(attendance_v1_user_flow_batch_del::Args),
     /// 查询打卡流水 — Get one punch record by id.
-    Get(attendance_v1_user_flows_get::Args),
+    Get(attendance_v1_user_flow_get::Args),
     /// 批量查询打卡流水 — Query the punch records of several employees.
-    Query(attendance_v1_user_flows_query::Args),
+    Query(attendance_v1_user_flow_query::Args),
 }
-impl AttendanceUserFlowsCommand {
+impl AttendanceUserFlowCommand {
     async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
         match self {
             Self::BatchCreate(args) => args.run(context).await,
@@ -2286,10 +2311,10 @@ impl AttendanceUserFlowsCommand {
         }
     }
 }
-/// `lark attendance user-flows batch-create`: arguments and run.
-pub mod attendance_v1_user_flows_batch_create {
+/// `lark attendance user-flow batch-create`: arguments and run.
+pub mod attendance_v1_user_flow_batch_create {
     #[allow(unused_imports)]
-    use ::lark_openapi::attendance::v1::user_flows::batch_create::*;
+    use ::lark_openapi::attendance::v1::user_flow::batch_create::*;
     use ::lark_openapi::Api as _;
     /// 导入打卡流水 — Import punch records.
     ///
@@ -2345,16 +2370,16 @@ pub mod attendance_v1_user_flows_batch_create {
             };
             context
                 .finish_listed(|client| async move {
-                    client.attendance().v1().user_flows().batch_create(request).await
+                    client.attendance().v1().user_flow().batch_create(request).await
                 })
                 .await
         }
     }
 }
-/// `lark attendance user-flows batch-del`: arguments and run.
-pub mod attendance_v1_user_flows_batch_del {
+/// `lark attendance user-flow batch-del`: arguments and run.
+pub mod attendance_v1_user_flow_batch_del {
     #[allow(unused_imports)]
-    use ::lark_openapi::attendance::v1::user_flows::batch_del::*;
+    use ::lark_openapi::attendance::v1::user_flow::batch_del::*;
     use ::lark_openapi::Api as _;
     /// 删除打卡流水 — Delete punch flow records.
     ///
@@ -2387,7 +2412,7 @@ pub mod attendance_v1_user_flows_batch_del {
                             client
                                 .attendance()
                                 .v1()
-                                .user_flows()
+                                .user_flow()
                                 .batch_del_all(ids, &options)
                                 .await
                         },
@@ -2402,16 +2427,16 @@ pub mod attendance_v1_user_flows_batch_del {
             };
             context
                 .finish_partial(|client| async move {
-                    client.attendance().v1().user_flows().batch_del(request).await
+                    client.attendance().v1().user_flow().batch_del(request).await
                 })
                 .await
         }
     }
 }
-/// `lark attendance user-flows get`: arguments and run.
-pub mod attendance_v1_user_flows_get {
+/// `lark attendance user-flow get`: arguments and run.
+pub mod attendance_v1_user_flow_get {
     #[allow(unused_imports)]
-    use ::lark_openapi::attendance::v1::user_flows::get::*;
+    use ::lark_openapi::attendance::v1::user_flow::get::*;
     use ::lark_openapi::Api as _;
     /// 查询打卡流水 — Get one punch record by id.
     ///
@@ -2457,16 +2482,16 @@ pub mod attendance_v1_user_flows_get {
             };
             context
                 .finish(|client| async move {
-                    client.attendance().v1().user_flows().get(request).await
+                    client.attendance().v1().user_flow().get(request).await
                 })
                 .await
         }
     }
 }
-/// `lark attendance user-flows query`: arguments and run.
-pub mod attendance_v1_user_flows_query {
+/// `lark attendance user-flow query`: arguments and run.
+pub mod attendance_v1_user_flow_query {
     #[allow(unused_imports)]
-    use ::lark_openapi::attendance::v1::user_flows::query::*;
+    use ::lark_openapi::attendance::v1::user_flow::query::*;
     use ::lark_openapi::Api as _;
     /// 批量查询打卡流水 — Query the punch records of several employees.
     ///
@@ -2534,22 +2559,22 @@ pub mod attendance_v1_user_flows_query {
             };
             context
                 .finish(|client| async move {
-                    client.attendance().v1().user_flows().query(request).await
+                    client.attendance().v1().user_flow().query(request).await
                 })
                 .await
         }
     }
 }
-/// Endpoints of the `attendance` `user_settings` resource.
+/// Endpoints of the `attendance` `user_setting` resource.
 #[derive(Debug, ::clap::Subcommand)]
 #[allow(clippy::large_enum_variant)]
-pub enum AttendanceUserSettingsCommand {
+pub enum AttendanceUserSettingCommand {
     /// 修改用户人脸识别信息 — Set an employee's face-recognition photo.
-    Modify(attendance_v1_user_settings_modify::Args),
+    Modify(attendance_v1_user_setting_modify::Args),
     /// 批量查询用户人脸识别信息 — Query employees' face-recognition photos.
-    Query(attendance_v1_user_settings_query::Args),
+    Query(attendance_v1_user_setting_query::Args),
 }
-impl AttendanceUserSettingsCommand {
+impl AttendanceUserSettingCommand {
     async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
         match self {
             Self::Modify(args) => args.run(context).await,
@@ -2557,10 +2582,10 @@ impl AttendanceUserSettingsCommand {
         }
     }
 }
-/// `lark attendance user-settings modify`: arguments and run.
-pub mod attendance_v1_user_settings_modify {
+/// `lark attendance user-setting modify`: arguments and run.
+pub mod attendance_v1_user_setting_modify {
     #[allow(unused_imports)]
-    use ::lark_openapi::attendance::v1::user_settings::modify::*;
+    use ::lark_openapi::attendance::v1::user_setting::modify::*;
     use ::lark_openapi::Api as _;
     /// 修改用户人脸识别信息 — Set an employee's face-recognition photo.
     ///
@@ -2616,16 +2641,16 @@ pub mod attendance_v1_user_settings_modify {
             };
             context
                 .finish(|client| async move {
-                    client.attendance().v1().user_settings().modify(request).await
+                    client.attendance().v1().user_setting().modify(request).await
                 })
                 .await
         }
     }
 }
-/// `lark attendance user-settings query`: arguments and run.
-pub mod attendance_v1_user_settings_query {
+/// `lark attendance user-setting query`: arguments and run.
+pub mod attendance_v1_user_setting_query {
     #[allow(unused_imports)]
-    use ::lark_openapi::attendance::v1::user_settings::query::*;
+    use ::lark_openapi::attendance::v1::user_setting::query::*;
     use ::lark_openapi::Api as _;
     /// 批量查询用户人脸识别信息 — Query employees' face-recognition photos.
     ///
@@ -2668,30 +2693,30 @@ pub mod attendance_v1_user_settings_query {
             };
             context
                 .finish(|client| async move {
-                    client.attendance().v1().user_settings().query(request).await
+                    client.attendance().v1().user_setting().query(request).await
                 })
                 .await
         }
     }
 }
-/// Endpoints of the `attendance` `user_stats_datas` resource.
+/// Endpoints of the `attendance` `user_stats_data` resource.
 #[derive(Debug, ::clap::Subcommand)]
 #[allow(clippy::large_enum_variant)]
-pub enum AttendanceUserStatsDatasCommand {
+pub enum AttendanceUserStatsDataCommand {
     /// 查询统计数据 — Query employees' daily or monthly attendance statistics.
-    Query(attendance_v1_user_stats_datas_query::Args),
+    Query(attendance_v1_user_stats_data_query::Args),
 }
-impl AttendanceUserStatsDatasCommand {
+impl AttendanceUserStatsDataCommand {
     async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
         match self {
             Self::Query(args) => args.run(context).await,
         }
     }
 }
-/// `lark attendance user-stats-datas query`: arguments and run.
-pub mod attendance_v1_user_stats_datas_query {
+/// `lark attendance user-stats-data query`: arguments and run.
+pub mod attendance_v1_user_stats_data_query {
     #[allow(unused_imports)]
-    use ::lark_openapi::attendance::v1::user_stats_datas::query::*;
+    use ::lark_openapi::attendance::v1::user_stats_data::query::*;
     use ::lark_openapi::Api as _;
     /// 查询统计数据 — Query employees' daily or monthly attendance statistics.
     ///
@@ -2812,30 +2837,30 @@ pub mod attendance_v1_user_stats_datas_query {
             };
             context
                 .finish(|client| async move {
-                    client.attendance().v1().user_stats_datas().query(request).await
+                    client.attendance().v1().user_stats_data().query(request).await
                 })
                 .await
         }
     }
 }
-/// Endpoints of the `attendance` `user_stats_fields` resource.
+/// Endpoints of the `attendance` `user_stats_field` resource.
 #[derive(Debug, ::clap::Subcommand)]
 #[allow(clippy::large_enum_variant)]
-pub enum AttendanceUserStatsFieldsCommand {
+pub enum AttendanceUserStatsFieldCommand {
     /// 查询统计表头 — Query the available statistics columns.
-    Query(attendance_v1_user_stats_fields_query::Args),
+    Query(attendance_v1_user_stats_field_query::Args),
 }
-impl AttendanceUserStatsFieldsCommand {
+impl AttendanceUserStatsFieldCommand {
     async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
         match self {
             Self::Query(args) => args.run(context).await,
         }
     }
 }
-/// `lark attendance user-stats-fields query`: arguments and run.
-pub mod attendance_v1_user_stats_fields_query {
+/// `lark attendance user-stats-field query`: arguments and run.
+pub mod attendance_v1_user_stats_field_query {
     #[allow(unused_imports)]
-    use ::lark_openapi::attendance::v1::user_stats_fields::query::*;
+    use ::lark_openapi::attendance::v1::user_stats_field::query::*;
     use ::lark_openapi::Api as _;
     /// 查询统计表头 — Query the available statistics columns.
     ///
@@ -2921,22 +2946,22 @@ pub mod attendance_v1_user_stats_fields_query {
             };
             context
                 .finish(|client| async move {
-                    client.attendance().v1().user_stats_fields().query(request).await
+                    client.attendance().v1().user_stats_field().query(request).await
                 })
                 .await
         }
     }
 }
-/// Endpoints of the `attendance` `user_stats_views` resource.
+/// Endpoints of the `attendance` `user_stats_view` resource.
 #[derive(Debug, ::clap::Subcommand)]
 #[allow(clippy::large_enum_variant)]
-pub enum AttendanceUserStatsViewsCommand {
+pub enum AttendanceUserStatsViewCommand {
     /// 查询统计设置 — Query the saved statistics view (report columns).
-    Query(attendance_v1_user_stats_views_query::Args),
+    Query(attendance_v1_user_stats_view_query::Args),
     /// 更新统计设置 — Update a statistics view (report columns).
-    Update(attendance_v1_user_stats_views_update::Args),
+    Update(attendance_v1_user_stats_view_update::Args),
 }
-impl AttendanceUserStatsViewsCommand {
+impl AttendanceUserStatsViewCommand {
     async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
         match self {
             Self::Query(args) => args.run(context).await,
@@ -2944,10 +2969,10 @@ impl AttendanceUserStatsViewsCommand {
         }
     }
 }
-/// `lark attendance user-stats-views query`: arguments and run.
-pub mod attendance_v1_user_stats_views_query {
+/// `lark attendance user-stats-view query`: arguments and run.
+pub mod attendance_v1_user_stats_view_query {
     #[allow(unused_imports)]
-    use ::lark_openapi::attendance::v1::user_stats_views::query::*;
+    use ::lark_openapi::attendance::v1::user_stats_view::query::*;
     use ::lark_openapi::Api as _;
     /// 查询统计设置 — Query the saved statistics view (report columns).
     ///
@@ -3025,16 +3050,16 @@ pub mod attendance_v1_user_stats_views_query {
             };
             context
                 .finish(|client| async move {
-                    client.attendance().v1().user_stats_views().query(request).await
+                    client.attendance().v1().user_stats_view().query(request).await
                 })
                 .await
         }
     }
 }
-/// `lark attendance user-stats-views update`: arguments and run.
-pub mod attendance_v1_user_stats_views_update {
+/// `lark attendance user-stats-view update`: arguments and run.
+pub mod attendance_v1_user_stats_view_update {
     #[allow(unused_imports)]
-    use ::lark_openapi::attendance::v1::user_stats_views::update::*;
+    use ::lark_openapi::attendance::v1::user_stats_view::update::*;
     use ::lark_openapi::Api as _;
     /// 更新统计设置 — Update a statistics view (report columns).
     ///
@@ -3095,26 +3120,137 @@ pub mod attendance_v1_user_stats_views_update {
             };
             context
                 .finish(|client| async move {
-                    client.attendance().v1().user_stats_views().update(request).await
+                    client.attendance().v1().user_stats_view().update(request).await
                 })
                 .await
         }
     }
 }
-/// Endpoints of the `attendance` `user_task_remedys` resource.
+/// Endpoints of the `attendance` `user_task` resource.
 #[derive(Debug, ::clap::Subcommand)]
 #[allow(clippy::large_enum_variant)]
-pub enum AttendanceUserTaskRemedysCommand {
+pub enum AttendanceUserTaskCommand {
+    /// 查询打卡结果 — Query employees' punch results.
+    Query(attendance_v1_user_task_query::Args),
+}
+impl AttendanceUserTaskCommand {
+    async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
+        match self {
+            Self::Query(args) => args.run(context).await,
+        }
+    }
+}
+/// `lark attendance user-task query`: arguments and run.
+pub mod attendance_v1_user_task_query {
+    #[allow(unused_imports)]
+    use ::lark_openapi::attendance::v1::user_task::query::*;
+    use ::lark_openapi::Api as _;
+    /// 查询打卡结果 — Query employees' punch results.
+    ///
+    /// `POST /open-apis/attendance/v1/user_tasks/query`
+    #[derive(Debug, ::clap::Args)]
+    pub struct Args {
+        /// 员工 ID 类型 — the kind of id of `user_ids` and of the ids in the response.
+        ///
+        /// Example: `"employee_id"`
+        #[arg(
+            long = "employee-type",
+            value_parser = ::clap::builder::PossibleValuesParser::new(
+                ["employee_id",
+                "employee_no"]
+            )
+        )]
+        employee_type: Option<String>,
+        /// 是否忽略无效和没有权限的用户 — true: answer for the valid users and list the invalid and unauthorized
+        /// ones; false: fail if `user_ids` holds any invalid or unauthorized user.
+        ///
+        /// Example: `true`
+        #[arg(long = "ignore-invalid-users")]
+        ignore_invalid_users: Option<bool>,
+        /// 是否包含离职员工 — a new hire may reuse a departed employee's id. true: return the data of every
+        /// current and departed employee with that id; false: only the current one, or the latest departed one.
+        ///
+        /// Example: `true`
+        #[arg(long = "include-terminated-user")]
+        include_terminated_user: Option<bool>,
+        /// 员工 ID 列表 — employee ids (employee_no or employee_id, per `employee_type`), at most 50.
+        ///
+        /// Example: `["abd754f7"]`
+        #[arg(long = "user-ids", num_args = 1..)]
+        user_ids: Vec<String>,
+        /// 查询的起始工作日 — first work day of the range, a yyyyMMdd number.
+        ///
+        /// Example: `20190817`
+        #[arg(long = "check-date-from")]
+        check_date_from: Option<i32>,
+        /// 查询的结束工作日 — last work day of the range, a yyyyMMdd number.
+        ///
+        /// Example: `20190820`
+        #[arg(long = "check-date-to")]
+        check_date_to: Option<i32>,
+        /// 是否需要加班班段打卡结果 — true: also return overtime segments (`task_shift_type` 1); an overtime
+        /// segment adjoining a normal one shares its check-in/out record ids, e.g. 9–18 normal and 18–19
+        /// overtime come back as two records with the same record ids. false: only normal segments
+        /// (`task_shift_type` 0).
+        ///
+        /// Example: `true`
+        #[arg(long = "need-overtime-result")]
+        need_overtime_result: Option<bool>,
+    }
+    impl Args {
+        /// Builds the request from the arguments, sends it and prints the outcome.
+        pub async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
+            let mut builder = QueryRequest::builder();
+            if let Some(value) = self.employee_type {
+                builder = builder
+                    .employee_type(
+                        <::lark_openapi::attendance::v1::types::EmployeeType as ::lark_runtime::enums::StringEnum>::from_wire(
+                            &value,
+                        ),
+                    );
+            }
+            if let Some(value) = self.ignore_invalid_users {
+                builder = builder.ignore_invalid_users(value);
+            }
+            if let Some(value) = self.include_terminated_user {
+                builder = builder.include_terminated_user(value);
+            }
+            builder = builder.user_ids(self.user_ids);
+            if let Some(value) = self.check_date_from {
+                builder = builder.check_date_from(value);
+            }
+            if let Some(value) = self.check_date_to {
+                builder = builder.check_date_to(value);
+            }
+            if let Some(value) = self.need_overtime_result {
+                builder = builder.need_overtime_result(value);
+            }
+            let request = match builder.build() {
+                Ok(request) => request,
+                Err(error) => return context.invalid(&error),
+            };
+            context
+                .finish(|client| async move {
+                    client.attendance().v1().user_task().query(request).await
+                })
+                .await
+        }
+    }
+}
+/// Endpoints of the `attendance` `user_task_remedy` resource.
+#[derive(Debug, ::clap::Subcommand)]
+#[allow(clippy::large_enum_variant)]
+pub enum AttendanceUserTaskRemedyCommand {
     /// 通知补卡审批发起 — Record a make-up punch request raised in a third-party approval system.
-    Create(attendance_v1_user_task_remedys_create::Args),
+    Create(attendance_v1_user_task_remedy_create::Args),
     /// 获取补卡记录 — Query employees' make-up punch records.
-    Query(attendance_v1_user_task_remedys_query::Args),
+    Query(attendance_v1_user_task_remedy_query::Args),
     /// 获取可补卡时间 — Query when an employee may make up punches on a day.
     QueryUserAllowedRemedys(
-        attendance_v1_user_task_remedys_query_user_allowed_remedys::Args,
+        attendance_v1_user_task_remedy_query_user_allowed_remedys::Args,
     ),
 }
-impl AttendanceUserTaskRemedysCommand {
+impl AttendanceUserTaskRemedyCommand {
     async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
         match self {
             Self::Create(args) => args.run(context).await,
@@ -3123,10 +3259,10 @@ impl AttendanceUserTaskRemedysCommand {
         }
     }
 }
-/// `lark attendance user-task-remedys create`: arguments and run.
-pub mod attendance_v1_user_task_remedys_create {
+/// `lark attendance user-task-remedy create`: arguments and run.
+pub mod attendance_v1_user_task_remedy_create {
     #[allow(unused_imports)]
-    use ::lark_openapi::attendance::v1::user_task_remedys::create::*;
+    use ::lark_openapi::attendance::v1::user_task_remedy::create::*;
     use ::lark_openapi::Api as _;
     /// 通知补卡审批发起 — Record a make-up punch request raised in a third-party approval system.
     ///
@@ -3220,16 +3356,16 @@ pub mod attendance_v1_user_task_remedys_create {
             };
             context
                 .finish(|client| async move {
-                    client.attendance().v1().user_task_remedys().create(request).await
+                    client.attendance().v1().user_task_remedy().create(request).await
                 })
                 .await
         }
     }
 }
-/// `lark attendance user-task-remedys query`: arguments and run.
-pub mod attendance_v1_user_task_remedys_query {
+/// `lark attendance user-task-remedy query`: arguments and run.
+pub mod attendance_v1_user_task_remedy_query {
     #[allow(unused_imports)]
-    use ::lark_openapi::attendance::v1::user_task_remedys::query::*;
+    use ::lark_openapi::attendance::v1::user_task_remedy::query::*;
     use ::lark_openapi::Api as _;
     /// 获取补卡记录 — Query employees' make-up punch records.
     ///
@@ -3322,16 +3458,16 @@ pub mod attendance_v1_user_task_remedys_query {
             };
             context
                 .finish(|client| async move {
-                    client.attendance().v1().user_task_remedys().query(request).await
+                    client.attendance().v1().user_task_remedy().query(request).await
                 })
                 .await
         }
     }
 }
-/// `lark attendance user-task-remedys query-user-allowed-remedys`: arguments and run.
-pub mod attendance_v1_user_task_remedys_query_user_allowed_remedys {
+/// `lark attendance user-task-remedy query-user-allowed-remedys`: arguments and run.
+pub mod attendance_v1_user_task_remedy_query_user_allowed_remedys {
     #[allow(unused_imports)]
-    use ::lark_openapi::attendance::v1::user_task_remedys::query_user_allowed_remedys::*;
+    use ::lark_openapi::attendance::v1::user_task_remedy::query_user_allowed_remedys::*;
     use ::lark_openapi::Api as _;
     /// 获取可补卡时间 — Query when an employee may make up punches on a day.
     ///
@@ -3387,120 +3523,9 @@ pub mod attendance_v1_user_task_remedys_query_user_allowed_remedys {
                     client
                         .attendance()
                         .v1()
-                        .user_task_remedys()
+                        .user_task_remedy()
                         .query_user_allowed_remedys(request)
                         .await
-                })
-                .await
-        }
-    }
-}
-/// Endpoints of the `attendance` `user_tasks` resource.
-#[derive(Debug, ::clap::Subcommand)]
-#[allow(clippy::large_enum_variant)]
-pub enum AttendanceUserTasksCommand {
-    /// 查询打卡结果 — Query employees' punch results.
-    Query(attendance_v1_user_tasks_query::Args),
-}
-impl AttendanceUserTasksCommand {
-    async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
-        match self {
-            Self::Query(args) => args.run(context).await,
-        }
-    }
-}
-/// `lark attendance user-tasks query`: arguments and run.
-pub mod attendance_v1_user_tasks_query {
-    #[allow(unused_imports)]
-    use ::lark_openapi::attendance::v1::user_tasks::query::*;
-    use ::lark_openapi::Api as _;
-    /// 查询打卡结果 — Query employees' punch results.
-    ///
-    /// `POST /open-apis/attendance/v1/user_tasks/query`
-    #[derive(Debug, ::clap::Args)]
-    pub struct Args {
-        /// 员工 ID 类型 — the kind of id of `user_ids` and of the ids in the response.
-        ///
-        /// Example: `"employee_id"`
-        #[arg(
-            long = "employee-type",
-            value_parser = ::clap::builder::PossibleValuesParser::new(
-                ["employee_id",
-                "employee_no"]
-            )
-        )]
-        employee_type: Option<String>,
-        /// 是否忽略无效和没有权限的用户 — true: answer for the valid users and list the invalid and unauthorized
-        /// ones; false: fail if `user_ids` holds any invalid or unauthorized user.
-        ///
-        /// Example: `true`
-        #[arg(long = "ignore-invalid-users")]
-        ignore_invalid_users: Option<bool>,
-        /// 是否包含离职员工 — a new hire may reuse a departed employee's id. true: return the data of every
-        /// current and departed employee with that id; false: only the current one, or the latest departed one.
-        ///
-        /// Example: `true`
-        #[arg(long = "include-terminated-user")]
-        include_terminated_user: Option<bool>,
-        /// 员工 ID 列表 — employee ids (employee_no or employee_id, per `employee_type`), at most 50.
-        ///
-        /// Example: `["abd754f7"]`
-        #[arg(long = "user-ids", num_args = 1..)]
-        user_ids: Vec<String>,
-        /// 查询的起始工作日 — first work day of the range, a yyyyMMdd number.
-        ///
-        /// Example: `20190817`
-        #[arg(long = "check-date-from")]
-        check_date_from: Option<i32>,
-        /// 查询的结束工作日 — last work day of the range, a yyyyMMdd number.
-        ///
-        /// Example: `20190820`
-        #[arg(long = "check-date-to")]
-        check_date_to: Option<i32>,
-        /// 是否需要加班班段打卡结果 — true: also return overtime segments (`task_shift_type` 1); an overtime
-        /// segment adjoining a normal one shares its check-in/out record ids, e.g. 9–18 normal and 18–19
-        /// overtime come back as two records with the same record ids. false: only normal segments
-        /// (`task_shift_type` 0).
-        ///
-        /// Example: `true`
-        #[arg(long = "need-overtime-result")]
-        need_overtime_result: Option<bool>,
-    }
-    impl Args {
-        /// Builds the request from the arguments, sends it and prints the outcome.
-        pub async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
-            let mut builder = QueryRequest::builder();
-            if let Some(value) = self.employee_type {
-                builder = builder
-                    .employee_type(
-                        <::lark_openapi::attendance::v1::types::EmployeeType as ::lark_runtime::enums::StringEnum>::from_wire(
-                            &value,
-                        ),
-                    );
-            }
-            if let Some(value) = self.ignore_invalid_users {
-                builder = builder.ignore_invalid_users(value);
-            }
-            if let Some(value) = self.include_terminated_user {
-                builder = builder.include_terminated_user(value);
-            }
-            builder = builder.user_ids(self.user_ids);
-            if let Some(value) = self.check_date_from {
-                builder = builder.check_date_from(value);
-            }
-            if let Some(value) = self.check_date_to {
-                builder = builder.check_date_to(value);
-            }
-            if let Some(value) = self.need_overtime_result {
-                builder = builder.need_overtime_result(value);
-            }
-            let request = match builder.build() {
-                Ok(request) => request,
-                Err(error) => return context.invalid(&error),
-            };
-            context
-                .finish(|client| async move {
-                    client.attendance().v1().user_tasks().query(request).await
                 })
                 .await
         }

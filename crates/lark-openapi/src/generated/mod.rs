@@ -7,7 +7,7 @@ pub mod attendance;
 /// The `auth` service.
 pub mod auth;
 /// Typed endpoints on a [`Client`](::lark_runtime::Client), grouped like the official SDKs:
-/// `client.attendance().v1().user_flows().batch_del(request)`.
+/// `client.attendance().v1().user_flow().batch_del(request)`.
 pub trait Api {
     /// The `attendance` service.
     fn attendance(&self) -> attendance::AttendanceApi<'_>;
@@ -30,7 +30,7 @@ impl Api for ::lark_runtime::Client {
 /// tests run each reference page's examples through.
 pub static ENDPOINTS: [::lark_runtime::EndpointEntry; 44usize] = [
     ::lark_runtime::EndpointEntry::of::<
-        attendance::v1::approval_infos::process::ProcessRequest,
+        attendance::v1::approval_info::process::ProcessRequest,
     >(),
     ::lark_runtime::EndpointEntry::of::<
         attendance::v1::archive_rule::del_report::DelReportRequest,
@@ -45,82 +45,82 @@ pub static ENDPOINTS: [::lark_runtime::EndpointEntry; 44usize] = [
         attendance::v1::archive_rule::user_stats_fields_query::UserStatsFieldsQueryRequest,
     >(),
     ::lark_runtime::EndpointEntry::of::<
-        attendance::v1::files::download::DownloadRequest,
+        attendance::v1::file::download::DownloadRequest,
     >(),
-    ::lark_runtime::EndpointEntry::of::<attendance::v1::files::upload::UploadRequest>(),
-    ::lark_runtime::EndpointEntry::of::<attendance::v1::groups::create::CreateRequest>(),
-    ::lark_runtime::EndpointEntry::of::<attendance::v1::groups::delete::DeleteRequest>(),
-    ::lark_runtime::EndpointEntry::of::<attendance::v1::groups::get::GetRequest>(),
-    ::lark_runtime::EndpointEntry::of::<attendance::v1::groups::list::ListRequest>(),
+    ::lark_runtime::EndpointEntry::of::<attendance::v1::file::upload::UploadRequest>(),
+    ::lark_runtime::EndpointEntry::of::<attendance::v1::group::create::CreateRequest>(),
+    ::lark_runtime::EndpointEntry::of::<attendance::v1::group::delete::DeleteRequest>(),
+    ::lark_runtime::EndpointEntry::of::<attendance::v1::group::get::GetRequest>(),
+    ::lark_runtime::EndpointEntry::of::<attendance::v1::group::list::ListRequest>(),
     ::lark_runtime::EndpointEntry::of::<
-        attendance::v1::groups::list_user::ListUserRequest,
+        attendance::v1::group::list_user::ListUserRequest,
     >(),
-    ::lark_runtime::EndpointEntry::of::<attendance::v1::groups::search::SearchRequest>(),
+    ::lark_runtime::EndpointEntry::of::<attendance::v1::group::search::SearchRequest>(),
     ::lark_runtime::EndpointEntry::of::<
         attendance::v1::leave_accrual_record::patch::PatchRequest,
     >(),
     ::lark_runtime::EndpointEntry::of::<
-        attendance::v1::leave_employ_expire_records::get::GetRequest,
+        attendance::v1::leave_employ_expire_record::get::GetRequest,
     >(),
-    ::lark_runtime::EndpointEntry::of::<attendance::v1::shifts::create::CreateRequest>(),
-    ::lark_runtime::EndpointEntry::of::<attendance::v1::shifts::delete::DeleteRequest>(),
-    ::lark_runtime::EndpointEntry::of::<attendance::v1::shifts::get::GetRequest>(),
-    ::lark_runtime::EndpointEntry::of::<attendance::v1::shifts::list::ListRequest>(),
-    ::lark_runtime::EndpointEntry::of::<attendance::v1::shifts::query::QueryRequest>(),
+    ::lark_runtime::EndpointEntry::of::<attendance::v1::shift::create::CreateRequest>(),
+    ::lark_runtime::EndpointEntry::of::<attendance::v1::shift::delete::DeleteRequest>(),
+    ::lark_runtime::EndpointEntry::of::<attendance::v1::shift::get::GetRequest>(),
+    ::lark_runtime::EndpointEntry::of::<attendance::v1::shift::list::ListRequest>(),
+    ::lark_runtime::EndpointEntry::of::<attendance::v1::shift::query::QueryRequest>(),
     ::lark_runtime::EndpointEntry::of::<
-        attendance::v1::user_approvals::create::CreateRequest,
-    >(),
-    ::lark_runtime::EndpointEntry::of::<
-        attendance::v1::user_approvals::query::QueryRequest,
+        attendance::v1::user_approval::create::CreateRequest,
     >(),
     ::lark_runtime::EndpointEntry::of::<
-        attendance::v1::user_daily_shifts::batch_create::BatchCreateRequest,
+        attendance::v1::user_approval::query::QueryRequest,
     >(),
     ::lark_runtime::EndpointEntry::of::<
-        attendance::v1::user_daily_shifts::batch_create_temp::BatchCreateTempRequest,
+        attendance::v1::user_daily_shift::batch_create::BatchCreateRequest,
     >(),
     ::lark_runtime::EndpointEntry::of::<
-        attendance::v1::user_daily_shifts::query::QueryRequest,
+        attendance::v1::user_daily_shift::batch_create_temp::BatchCreateTempRequest,
     >(),
     ::lark_runtime::EndpointEntry::of::<
-        attendance::v1::user_flows::batch_create::BatchCreateRequest,
+        attendance::v1::user_daily_shift::query::QueryRequest,
     >(),
     ::lark_runtime::EndpointEntry::of::<
-        attendance::v1::user_flows::batch_del::BatchDelRequest,
-    >(),
-    ::lark_runtime::EndpointEntry::of::<attendance::v1::user_flows::get::GetRequest>(),
-    ::lark_runtime::EndpointEntry::of::<
-        attendance::v1::user_flows::query::QueryRequest,
+        attendance::v1::user_flow::batch_create::BatchCreateRequest,
     >(),
     ::lark_runtime::EndpointEntry::of::<
-        attendance::v1::user_settings::modify::ModifyRequest,
+        attendance::v1::user_flow::batch_del::BatchDelRequest,
+    >(),
+    ::lark_runtime::EndpointEntry::of::<attendance::v1::user_flow::get::GetRequest>(),
+    ::lark_runtime::EndpointEntry::of::<
+        attendance::v1::user_flow::query::QueryRequest,
     >(),
     ::lark_runtime::EndpointEntry::of::<
-        attendance::v1::user_settings::query::QueryRequest,
+        attendance::v1::user_setting::modify::ModifyRequest,
     >(),
     ::lark_runtime::EndpointEntry::of::<
-        attendance::v1::user_stats_datas::query::QueryRequest,
+        attendance::v1::user_setting::query::QueryRequest,
     >(),
     ::lark_runtime::EndpointEntry::of::<
-        attendance::v1::user_stats_fields::query::QueryRequest,
+        attendance::v1::user_stats_data::query::QueryRequest,
     >(),
     ::lark_runtime::EndpointEntry::of::<
-        attendance::v1::user_stats_views::query::QueryRequest,
+        attendance::v1::user_stats_field::query::QueryRequest,
     >(),
     ::lark_runtime::EndpointEntry::of::<
-        attendance::v1::user_stats_views::update::UpdateRequest,
+        attendance::v1::user_stats_view::query::QueryRequest,
     >(),
     ::lark_runtime::EndpointEntry::of::<
-        attendance::v1::user_task_remedys::create::CreateRequest,
+        attendance::v1::user_stats_view::update::UpdateRequest,
     >(),
     ::lark_runtime::EndpointEntry::of::<
-        attendance::v1::user_task_remedys::query::QueryRequest,
+        attendance::v1::user_task::query::QueryRequest,
     >(),
     ::lark_runtime::EndpointEntry::of::<
-        attendance::v1::user_task_remedys::query_user_allowed_remedys::QueryUserAllowedRemedysRequest,
+        attendance::v1::user_task_remedy::create::CreateRequest,
     >(),
     ::lark_runtime::EndpointEntry::of::<
-        attendance::v1::user_tasks::query::QueryRequest,
+        attendance::v1::user_task_remedy::query::QueryRequest,
+    >(),
+    ::lark_runtime::EndpointEntry::of::<
+        attendance::v1::user_task_remedy::query_user_allowed_remedys::QueryUserAllowedRemedysRequest,
     >(),
     ::lark_runtime::EndpointEntry::of::<
         auth::v3::app_access_token::internal::InternalRequest,

@@ -4,49 +4,49 @@
 //! The `attendance` v1 API, by resource.
 /// Named types shared by the endpoints of this version.
 pub mod types;
-/// The `approval_infos` resource.
-pub mod approval_infos;
+/// The `approval_info` resource.
+pub mod approval_info;
 /// The `archive_rule` resource.
 pub mod archive_rule;
 /// Events of the `attendance::v1` API.
 pub mod events;
-/// The `files` resource.
-pub mod files;
-/// The `groups` resource.
-pub mod groups;
+/// The `file` resource.
+pub mod file;
+/// The `group` resource.
+pub mod group;
 /// The `leave_accrual_record` resource.
 pub mod leave_accrual_record;
-/// The `leave_employ_expire_records` resource.
-pub mod leave_employ_expire_records;
-/// The `shifts` resource.
-pub mod shifts;
-/// The `user_approvals` resource.
-pub mod user_approvals;
-/// The `user_daily_shifts` resource.
-pub mod user_daily_shifts;
-/// The `user_flows` resource.
-pub mod user_flows;
-/// The `user_settings` resource.
-pub mod user_settings;
-/// The `user_stats_datas` resource.
-pub mod user_stats_datas;
-/// The `user_stats_fields` resource.
-pub mod user_stats_fields;
-/// The `user_stats_views` resource.
-pub mod user_stats_views;
-/// The `user_task_remedys` resource.
-pub mod user_task_remedys;
-/// The `user_tasks` resource.
-pub mod user_tasks;
+/// The `leave_employ_expire_record` resource.
+pub mod leave_employ_expire_record;
+/// The `shift` resource.
+pub mod shift;
+/// The `user_approval` resource.
+pub mod user_approval;
+/// The `user_daily_shift` resource.
+pub mod user_daily_shift;
+/// The `user_flow` resource.
+pub mod user_flow;
+/// The `user_setting` resource.
+pub mod user_setting;
+/// The `user_stats_data` resource.
+pub mod user_stats_data;
+/// The `user_stats_field` resource.
+pub mod user_stats_field;
+/// The `user_stats_view` resource.
+pub mod user_stats_view;
+/// The `user_task` resource.
+pub mod user_task;
+/// The `user_task_remedy` resource.
+pub mod user_task_remedy;
 /// Endpoints below `attendance::v1`; reach it from a client through [`Api`](crate::Api).
 #[derive(Debug, Clone, Copy)]
 pub struct AttendanceV1Api<'a> {
     pub(crate) client: &'a ::lark_runtime::Client,
 }
 impl<'a> AttendanceV1Api<'a> {
-    /// The `approval_infos` resource.
-    pub fn approval_infos(&self) -> approval_infos::AttendanceV1ApprovalInfosApi<'a> {
-        approval_infos::AttendanceV1ApprovalInfosApi {
+    /// The `approval_info` resource.
+    pub fn approval_info(&self) -> approval_info::AttendanceV1ApprovalInfoApi<'a> {
+        approval_info::AttendanceV1ApprovalInfoApi {
             client: self.client,
         }
     }
@@ -56,15 +56,15 @@ impl<'a> AttendanceV1Api<'a> {
             client: self.client,
         }
     }
-    /// The `files` resource.
-    pub fn files(&self) -> files::AttendanceV1FilesApi<'a> {
-        files::AttendanceV1FilesApi {
+    /// The `file` resource.
+    pub fn file(&self) -> file::AttendanceV1FileApi<'a> {
+        file::AttendanceV1FileApi {
             client: self.client,
         }
     }
-    /// The `groups` resource.
-    pub fn groups(&self) -> groups::AttendanceV1GroupsApi<'a> {
-        groups::AttendanceV1GroupsApi {
+    /// The `group` resource.
+    pub fn group(&self) -> group::AttendanceV1GroupApi<'a> {
+        group::AttendanceV1GroupApi {
             client: self.client,
         }
     }
@@ -76,81 +76,77 @@ impl<'a> AttendanceV1Api<'a> {
             client: self.client,
         }
     }
-    /// The `leave_employ_expire_records` resource.
-    pub fn leave_employ_expire_records(
+    /// The `leave_employ_expire_record` resource.
+    pub fn leave_employ_expire_record(
         &self,
-    ) -> leave_employ_expire_records::AttendanceV1LeaveEmployExpireRecordsApi<'a> {
-        leave_employ_expire_records::AttendanceV1LeaveEmployExpireRecordsApi {
+    ) -> leave_employ_expire_record::AttendanceV1LeaveEmployExpireRecordApi<'a> {
+        leave_employ_expire_record::AttendanceV1LeaveEmployExpireRecordApi {
             client: self.client,
         }
     }
-    /// The `shifts` resource.
-    pub fn shifts(&self) -> shifts::AttendanceV1ShiftsApi<'a> {
-        shifts::AttendanceV1ShiftsApi {
+    /// The `shift` resource.
+    pub fn shift(&self) -> shift::AttendanceV1ShiftApi<'a> {
+        shift::AttendanceV1ShiftApi {
             client: self.client,
         }
     }
-    /// The `user_approvals` resource.
-    pub fn user_approvals(&self) -> user_approvals::AttendanceV1UserApprovalsApi<'a> {
-        user_approvals::AttendanceV1UserApprovalsApi {
+    /// The `user_approval` resource.
+    pub fn user_approval(&self) -> user_approval::AttendanceV1UserApprovalApi<'a> {
+        user_approval::AttendanceV1UserApprovalApi {
             client: self.client,
         }
     }
-    /// The `user_daily_shifts` resource.
-    pub fn user_daily_shifts(
+    /// The `user_daily_shift` resource.
+    pub fn user_daily_shift(
         &self,
-    ) -> user_daily_shifts::AttendanceV1UserDailyShiftsApi<'a> {
-        user_daily_shifts::AttendanceV1UserDailyShiftsApi {
+    ) -> user_daily_shift::AttendanceV1UserDailyShiftApi<'a> {
+        user_daily_shift::AttendanceV1UserDailyShiftApi {
             client: self.client,
         }
     }
-    /// The `user_flows` resource.
-    pub fn user_flows(&self) -> user_flows::AttendanceV1UserFlowsApi<'a> {
-        user_flows::AttendanceV1UserFlowsApi {
+    /// The `user_flow` resource.
+    pub fn user_flow(&self) -> user_flow::AttendanceV1UserFlowApi<'a> {
+        user_flow::AttendanceV1UserFlowApi {
             client: self.client,
         }
     }
-    /// The `user_settings` resource.
-    pub fn user_settings(&self) -> user_settings::AttendanceV1UserSettingsApi<'a> {
-        user_settings::AttendanceV1UserSettingsApi {
+    /// The `user_setting` resource.
+    pub fn user_setting(&self) -> user_setting::AttendanceV1UserSettingApi<'a> {
+        user_setting::AttendanceV1UserSettingApi {
             client: self.client,
         }
     }
-    /// The `user_stats_datas` resource.
-    pub fn user_stats_datas(
+    /// The `user_stats_data` resource.
+    pub fn user_stats_data(&self) -> user_stats_data::AttendanceV1UserStatsDataApi<'a> {
+        user_stats_data::AttendanceV1UserStatsDataApi {
+            client: self.client,
+        }
+    }
+    /// The `user_stats_field` resource.
+    pub fn user_stats_field(
         &self,
-    ) -> user_stats_datas::AttendanceV1UserStatsDatasApi<'a> {
-        user_stats_datas::AttendanceV1UserStatsDatasApi {
+    ) -> user_stats_field::AttendanceV1UserStatsFieldApi<'a> {
+        user_stats_field::AttendanceV1UserStatsFieldApi {
             client: self.client,
         }
     }
-    /// The `user_stats_fields` resource.
-    pub fn user_stats_fields(
+    /// The `user_stats_view` resource.
+    pub fn user_stats_view(&self) -> user_stats_view::AttendanceV1UserStatsViewApi<'a> {
+        user_stats_view::AttendanceV1UserStatsViewApi {
+            client: self.client,
+        }
+    }
+    /// The `user_task` resource.
+    pub fn user_task(&self) -> user_task::AttendanceV1UserTaskApi<'a> {
+        user_task::AttendanceV1UserTaskApi {
+            client: self.client,
+        }
+    }
+    /// The `user_task_remedy` resource.
+    pub fn user_task_remedy(
         &self,
-    ) -> user_stats_fields::AttendanceV1UserStatsFieldsApi<'a> {
-        user_stats_fields::AttendanceV1UserStatsFieldsApi {
-            client: self.client,
-        }
-    }
-    /// The `user_stats_views` resource.
-    pub fn user_stats_views(
-        &self,
-    ) -> user_stats_views::AttendanceV1UserStatsViewsApi<'a> {
-        user_stats_views::AttendanceV1UserStatsViewsApi {
-            client: self.client,
-        }
-    }
-    /// The `user_task_remedys` resource.
-    pub fn user_task_remedys(
-        &self,
-    ) -> user_task_remedys::AttendanceV1UserTaskRemedysApi<'a> {
-        user_task_remedys::AttendanceV1UserTaskRemedysApi {
-            client: self.client,
-        }
-    }
-    /// The `user_tasks` resource.
-    pub fn user_tasks(&self) -> user_tasks::AttendanceV1UserTasksApi<'a> {
-        user_tasks::AttendanceV1UserTasksApi {
+    ) -> user_task_remedy::AttendanceV1UserTaskRemedyApi<'a> {
+        user_task_remedy::AttendanceV1UserTaskRemedyApi {
             client: self.client,
         }
     }

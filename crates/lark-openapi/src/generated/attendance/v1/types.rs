@@ -864,8 +864,7 @@ impl ::lark_runtime::Validate for TaskShiftType {
 }
 /// 班次 — a shift: the time rules of one attendance task (how many punches a day, on/off times, when
 /// a late arrival counts as late or as a missing punch, rest periods, flexibility). Every field is
-/// optional: shifts/list omits `shift_attendance_time_config`, `id` and `rest_time_flexible_configs`,
-/// and shifts/create omits `rest_time_flexible_configs`.
+/// optional: shift/list omits `shift_attendance_time_config`, `id` and `rest_time_flexible_configs`.
 #[derive(
     Debug,
     Clone,
@@ -974,7 +973,7 @@ pub struct Shift {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub id: Option<String>,
-    /// 休息弹性设置 — flexible rest settings (listed by the get and query pages only).
+    /// 休息弹性设置 — flexible rest settings (not listed by the shift/list page).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rest_time_flexible_configs: Option<
         Vec<crate::attendance::v1::types::ShiftRestTimeFlexibleConfig>,
@@ -1719,9 +1718,22 @@ pub struct ShiftRestTimeFlexibleConfig {
 impl ::lark_runtime::Validate for ShiftRestTimeFlexibleConfig {
     fn validate_at(
         &self,
-        _at: &::lark_runtime::validate::FieldPath<'_>,
-        _violations: &mut ::lark_runtime::validate::Violations,
-    ) {}
+        at: &::lark_runtime::validate::FieldPath<'_>,
+        violations: &mut ::lark_runtime::validate::Violations,
+    ) {
+        {
+            let at = at.field("late_mins");
+            if let Some(value) = &self.late_mins {
+                violations
+                    .range(
+                        &at,
+                        *value,
+                        Some(::lark_runtime::validate::Number::Int(0)),
+                        Some(::lark_runtime::validate::Number::Int(1500)),
+                    );
+            }
+        }
+    }
 }
 /// 排班 — which shift of which attendance group one employee works on one day of a month.
 #[derive(
@@ -3687,6 +3699,32 @@ impl ::lark_runtime::Validate for GroupLocation {
         }
     }
 }
+/// 自由班制的打卡配置 — how punches are taken in a free-hours group (group/get lists it).
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    ::lark_runtime::__private::serde::Serialize,
+    ::lark_runtime::__private::serde::Deserialize
+)]
+#[serde(crate = "::lark_runtime::__private::serde")]
+pub struct GroupFreeClockSetting {
+    /// 打卡模式 — the punch mode, as a number the page does not enumerate.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
+    pub clock_mode: Option<i32>,
+    /// 最小打卡间隔 — the shortest time allowed between two punches.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
+    pub clock_internal_hhmm: Option<i32>,
+}
+impl ::lark_runtime::Validate for GroupFreeClockSetting {
+    fn validate_at(
+        &self,
+        _at: &::lark_runtime::validate::FieldPath<'_>,
+        _violations: &mut ::lark_runtime::validate::Violations,
+    ) {}
+}
 /// 自由班制配置 — settings of a free-hours attendance group.
 #[derive(
     Debug,
@@ -3728,6 +3766,9 @@ pub struct GroupFreePunchCfg {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub work_hours: Option<i32>,
+    /// 自由班制的打卡配置 — how punches are taken in a free-hours group (group/get lists it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub free_clock_setting: Option<GroupFreeClockSetting>,
 }
 impl ::lark_runtime::Validate for GroupFreePunchCfg {
     fn validate_at(
@@ -3745,6 +3786,12 @@ impl ::lark_runtime::Validate for GroupFreePunchCfg {
                         Some(::lark_runtime::validate::Number::Int(0)),
                         Some(::lark_runtime::validate::Number::Int(1440)),
                     );
+            }
+        }
+        {
+            let at = at.field("free_clock_setting");
+            if let Some(value) = &self.free_clock_setting {
+                ::lark_runtime::Validate::validate_at(value, &at, violations);
             }
         }
     }
@@ -4638,6 +4685,11 @@ pub struct UserLeave {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub idempotent_id: Option<String>,
+    /// 请假具体时间 — the leave's times per day, as computed from the shifts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub leave_detail_range_objs: Option<
+        Vec<crate::attendance::v1::types::LeaveDayRanges>,
+    >,
 }
 impl ::lark_runtime::Validate for UserLeave {
     fn validate_at(
@@ -4659,6 +4711,16 @@ impl ::lark_runtime::Validate for UserLeave {
             let at = at.field("default_locale");
             let value = &self.default_locale;
             ::lark_runtime::Validate::validate_at(value, &at, violations);
+        }
+        {
+            let at = at.field("leave_detail_range_objs");
+            if let Some(value) = &self.leave_detail_range_objs {
+                violations.items(&at, value.len(), None, Some(30));
+                for (index, item) in value.iter().enumerate() {
+                    let at = at.index(index);
+                    ::lark_runtime::Validate::validate_at(item, &at, violations);
+                }
+            }
         }
     }
 }
@@ -6013,4 +6075,109 @@ impl ::lark_runtime::Validate for UserSetting {
         _at: &::lark_runtime::validate::FieldPath<'_>,
         _violations: &mut ::lark_runtime::validate::Violations,
     ) {}
+}
+/// 请假的一天 — the times of a leave on one day.
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    ::lark_runtime::__private::serde::Serialize,
+    ::lark_runtime::__private::serde::Deserialize
+)]
+#[serde(crate = "::lark_runtime::__private::serde")]
+pub struct LeaveDayRanges {
+    /// 日期 — the day, as a yyyyMMdd number.
+    ///
+    /// Example: `20220501`
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
+    pub day: Option<i32>,
+    /// 时间范围 — the leave's time ranges on that day.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub time_ranges: Option<Vec<crate::attendance::v1::types::LeaveTimeRange>>,
+}
+impl ::lark_runtime::Validate for LeaveDayRanges {
+    fn validate_at(
+        &self,
+        at: &::lark_runtime::validate::FieldPath<'_>,
+        violations: &mut ::lark_runtime::validate::Violations,
+    ) {
+        {
+            let at = at.field("day");
+            if let Some(value) = &self.day {
+                violations
+                    .range(
+                        &at,
+                        *value,
+                        Some(::lark_runtime::validate::Number::Int(17000101)),
+                        Some(::lark_runtime::validate::Number::Int(20990101)),
+                    );
+            }
+        }
+        {
+            let at = at.field("time_ranges");
+            if let Some(value) = &self.time_ranges {
+                violations.items(&at, value.len(), None, Some(20));
+                for (index, item) in value.iter().enumerate() {
+                    let at = at.index(index);
+                    ::lark_runtime::Validate::validate_at(item, &at, violations);
+                }
+            }
+        }
+    }
+}
+/// 时间范围 — a time range of a leave, in Unix seconds.
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    ::lark_runtime::__private::serde::Serialize,
+    ::lark_runtime::__private::serde::Deserialize
+)]
+#[serde(crate = "::lark_runtime::__private::serde")]
+pub struct LeaveTimeRange {
+    /// 开始时间 — when the range starts, Unix seconds.
+    ///
+    /// Example: `1751385600`
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
+    pub start_time_stamp: Option<i64>,
+    /// 结束时间 — when the range ends, Unix seconds.
+    ///
+    /// Example: `1751385600`
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
+    pub end_time_stamp: Option<i64>,
+}
+impl ::lark_runtime::Validate for LeaveTimeRange {
+    fn validate_at(
+        &self,
+        at: &::lark_runtime::validate::FieldPath<'_>,
+        violations: &mut ::lark_runtime::validate::Violations,
+    ) {
+        {
+            let at = at.field("start_time_stamp");
+            if let Some(value) = &self.start_time_stamp {
+                violations
+                    .range(
+                        &at,
+                        *value,
+                        Some(::lark_runtime::validate::Number::Int(0)),
+                        Some(::lark_runtime::validate::Number::Int(9223372036)),
+                    );
+            }
+        }
+        {
+            let at = at.field("end_time_stamp");
+            if let Some(value) = &self.end_time_stamp {
+                violations
+                    .range(
+                        &at,
+                        *value,
+                        Some(::lark_runtime::validate::Number::Int(0)),
+                        Some(::lark_runtime::validate::Number::Int(9223372036)),
+                    );
+            }
+        }
+    }
 }

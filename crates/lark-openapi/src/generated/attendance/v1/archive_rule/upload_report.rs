@@ -191,10 +191,13 @@ impl ::lark_runtime::Endpoint for UploadReportRequest {
         ],
         app_types: &[::lark_runtime::AppType::Custom, ::lark_runtime::AppType::Isv],
         scopes: &["attendance:task"],
-        rate_limit: Some(::lark_runtime::RateLimit {
-            requests: 50u32,
-            period_seconds: 1u32,
-        }),
+        rate_limits: &[
+            ::lark_runtime::RateLimit {
+                requests: 50u32,
+                period_seconds: 1u32,
+            },
+        ],
+        special_rate_limit: false,
         envelope: ::lark_runtime::Envelope::Data,
         request_body: ::lark_runtime::RequestBody::Json,
         response_kind: ::lark_runtime::ResponseKind::Json,

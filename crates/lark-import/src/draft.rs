@@ -1,0 +1,531 @@
+//! A page's facts as a draft spec: the spec format's keys, every fact of the page, no sentence of it.
+
+use heck::ToUpperCamelCase;
+use indexmap::IndexMap;
+use serde_json::{Value, json};
+
+use crate::endpoint::{Answer, EndpointPage, ErrorRow};
+use crate::fields::{PageField, PageType};
+use crate::report::Undecided;
+use crate::shared::SharedTypes;
+use crate::yaml::Yaml;
+
+/// A draft spec's tree: mappings in the order they are written, JSON values and bare words.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Node {
+    /// A block mapping.
+    Map(IndexMap<String, Node>),
+    /// A JSON value.
+    Value(Value),
+    /// A bare word of the format (`string`, `POST`).
+    Word(String),
+}
+
+/// A mapping being built.
+pub type Map = IndexMap<String, Node>;
+
+/// Where a field stands, which decides what the format allows there.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Place {
+    /// `request.path`: always required.
+    Path,
+    /// `request.query`.
+    Query,
+    /// `request.body`.
+    Body,
+    /// `response.data`, an event's payload: never required (answers decode leniently).
+    Answer,
+}
+
+/// Writes an endpoint page as a draft spec; `shared` names the objects that go to `types.yaml`.
+pub fn endpoint_yaml(page: &EndpointPage, shared: &SharedTypes, undecided: &mut Vec<Undecided>) -> String {
+    let (service, version, resource, name) = catalog_parts(&page.catalog_name);
+    let mut yaml = Yaml::default();
+    yaml.comment(
+        0,
+        &format!(
+            "{} — drafted by `cargo xtask import` from the reference page",
+            page.title
+        ),
+    );
+    yaml.comment(
+        0,
+        &format!("{service}/{version}/{resource}/{name}.md; review it, then write the descriptions."),
+    );
+    for (key, value) in [
+        ("service", service),
+        ("version", version),
+        ("resource", resource.as_str()),
+        ("name", name),
+    ] {
+        yaml.word(0, key, value);
+    }
+    yaml.value(0, "summary", &json!(page.title));
+    if let Some(url) = &page.docs_url {
+        yaml.value(0, "docs_url", &json!(url));
+    }
+    yaml.blank();
+    yaml.open(0, "http");
+    yaml.word(1, "method", &page.method);
+    yaml.value(1, "path", &json!(page.path));
+    yaml.blank();
+    yaml.open(0, "auth");
+    yaml.value(1, "tokens", &json!(page.tokens));
+    yaml.value(1, "app_types", &json!(page.app_types));
+    yaml.value(1, "scopes", &json!(page.scopes));
+    write_rate_limit(&mut yaml, page);
+    write_request(&mut yaml, page, shared, undecided);
+    write_response(&mut yaml, page, shared, undecided);
+    write_errors(&mut yaml, &page.errors, undecided);
+    yaml.finish()
+}
+
+/// `im.v1.message.create` → (`im`, `v1`, `message`, `create`); a sub-resource joins with `_`.
+pub fn catalog_parts(catalog_name: &str) -> (&str, &str, String, &str) {
+    let parts: Vec<&str> = catalog_name.split('.').collect();
+    match parts.as_slice() {
+        [service, version, resource @ .., name] if !resource.is_empty() => (service, version, resource.join("_"), name),
+        _ => ("", "", String::new(), ""),
+    }
+}
+
+fn write_rate_limit(yaml: &mut Yaml, page: &EndpointPage) {
+    let limit = &page.rate_limit;
+    if limit.windows.is_empty() && !limit.special {
+        return;
+    }
+    yaml.blank();
+    yaml.open(0, "rate_limit");
+    for window in &limit.windows {
+        let per = match window.per_seconds {
+            1 => "second",
+            60 => "minute",
+            _ => "hour",
+        };
+        yaml.item(1, &json!({ "requests": window.requests, "per": per }));
+    }
+    if limit.special {
+        yaml.item(1, &json!({ "special": true }));
+    }
+}
+
+fn write_request(yaml: &mut Yaml, page: &EndpointPage, shared: &SharedTypes, undecided: &mut Vec<Undecided>) {
+    let mut request = Map::new();
+    for (key, fields, place) in [
+        ("path", &page.path_params, Place::Path),
+        ("query", &page.query, Place::Query),
+        ("body", &page.body, Place::Body),
+    ] {
+        if !fields.is_empty() {
+            request.insert(key.to_owned(), Node::Map(field_map(fields, place, shared, undecided)));
+        }
+    }
+    if let Some(example) = &page.body_example {
+        request.insert("body_example".to_owned(), Node::Value(example.clone()));
+    }
+    if request.is_empty() {
+        return;
+    }
+    yaml.blank();
+    write_node(yaml, 0, "request", &Node::Map(request));
+}
+
+fn write_response(yaml: &mut Yaml, page: &EndpointPage, shared: &SharedTypes, undecided: &mut Vec<Undecided>) {
+    let mut response = Map::new();
+    match page.answer {
+        Answer::Binary => {
+            response.insert("kind".to_owned(), Node::Word("binary".to_owned()));
+        }
+        Answer::Flat => {
+            response.insert("envelope".to_owned(), Node::Word("flat".to_owned()));
+        }
+        Answer::Data => {}
+    }
+    if !page.data.is_empty() {
+        response.insert(
+            "data".to_owned(),
+            Node::Map(field_map(&page.data, Place::Answer, shared, undecided)),
+        );
+    }
+    if let Some(example) = &page.response_example {
+        response.insert("example".to_owned(), Node::Value(example.clone()));
+    }
+    if !response.is_empty() {
+        yaml.blank();
+        write_node(yaml, 0, "response", &Node::Map(response));
+    }
+    if let Some(items) = pagination_items(page, undecided) {
+        yaml.blank();
+        yaml.open(0, "pagination");
+        yaml.word(1, "items", &items);
+    }
+}
+
+/// The array that holds a page's items, when the endpoint pages with `page_token` and `has_more`.
+fn pagination_items(page: &EndpointPage, undecided: &mut Vec<Undecided>) -> Option<String> {
+    let takes_token = page
+        .query
+        .iter()
+        .chain(&page.body)
+        .any(|field| field.name == "page_token");
+    let answers_token = page.data.iter().any(|field| field.name == "page_token")
+        && page.data.iter().any(|field| field.name == "has_more");
+    if !(takes_token && answers_token) {
+        return None;
+    }
+    let arrays: Vec<&PageField> = page
+        .data
+        .iter()
+        .filter(|field| matches!(field.ty, PageType::Array(_)))
+        .collect();
+    match arrays.as_slice() {
+        [items] => Some(items.name.clone()),
+        _ => {
+            let line = page.data.first().map_or(0, |field| field.line);
+            undecided.push(Undecided::new(
+                line,
+                format!(
+                    "pages with `page_token` but has {} array fields: which holds the items is left to the reviewer",
+                    arrays.len()
+                ),
+            ));
+            None
+        }
+    }
+}
+
+/// The fields of a table as the format's `fields` mapping.
+pub fn field_map(fields: &[PageField], place: Place, shared: &SharedTypes, undecided: &mut Vec<Undecided>) -> Map {
+    let mut map = Map::new();
+    for field in fields {
+        if map.contains_key(&field.name) {
+            undecided.push(Undecided::new(
+                field.line,
+                format!("field `{}` is listed twice; the first row is kept", field.name),
+            ));
+            continue;
+        }
+        let mut schema = schema(field, &field.ty, place, shared, undecided);
+        if field.required || place == Place::Path {
+            schema.insert("required".to_owned(), Node::Value(json!(true)));
+            schema.move_index(schema.len() - 1, 1.min(schema.len() - 1));
+        }
+        map.insert(field.name.clone(), Node::Map(schema));
+    }
+    map
+}
+
+/// The schema of a field (or of an array's items, with the item type as `ty`).
+fn schema(field: &PageField, ty: &PageType, place: Place, shared: &SharedTypes, undecided: &mut Vec<Undecided>) -> Map {
+    let mut out = Map::new();
+    let word = |word: &str| Node::Word(word.to_owned());
+    match ty {
+        PageType::Object(Some(type_name)) if shared.is_shared(type_name, place) => {
+            out.insert("ref".to_owned(), word(&shared.rust_name(type_name)));
+            return out;
+        }
+        PageType::Object(_) => {
+            out.insert("type".to_owned(), word("object"));
+            if field.children.is_empty() {
+                undecided.push(Undecided::new(
+                    field.line,
+                    format!("object `{}` lists no fields", field.name),
+                ));
+            }
+            out.insert(
+                "fields".to_owned(),
+                Node::Map(field_map(&field.children, place, shared, undecided)),
+            );
+            return out;
+        }
+        PageType::Array(item) => {
+            out.insert("type".to_owned(), word("array"));
+            if let Some(low) = field.bounds.min_length.filter(|low| *low > 0) {
+                out.insert("min_items".to_owned(), Node::Value(json!(low)));
+            }
+            if let Some(high) = field.bounds.max_length {
+                out.insert("max_items".to_owned(), Node::Value(json!(high)));
+            }
+            let item_field = PageField {
+                bounds: Default::default(),
+                example: None,
+                default: None,
+                required: false,
+                ..field.clone()
+            };
+            out.insert(
+                "items".to_owned(),
+                Node::Map(schema(&item_field, item, place, shared, undecided)),
+            );
+            insert_example(&mut out, field, ty, undecided);
+            return out;
+        }
+        PageType::Map(value) => {
+            out.insert("type".to_owned(), word("map"));
+            let value_field = PageField {
+                bounds: Default::default(),
+                example: None,
+                default: None,
+                required: false,
+                ..field.clone()
+            };
+            out.insert(
+                "values".to_owned(),
+                Node::Map(schema(&value_field, value, place, shared, undecided)),
+            );
+            return out;
+        }
+        _ => {}
+    }
+    let scalar = scalar_type(field, ty, undecided);
+    out.insert("type".to_owned(), word(scalar));
+    let bounds = &field.bounds;
+    if scalar == "string" {
+        for (key, bound) in [
+            ("min_length", bounds.min_length.filter(|low| *low > 0)),
+            ("max_length", bounds.max_length),
+        ] {
+            if let Some(bound) = bound {
+                out.insert(key.to_owned(), Node::Value(json!(bound)));
+            }
+        }
+        if let Some(pattern) = &bounds.pattern {
+            out.insert("pattern".to_owned(), Node::Value(json!(anchored(pattern))));
+        }
+    } else if matches!(scalar, "int32" | "int64" | "float64") {
+        for (key, bound) in [("minimum", bounds.minimum), ("maximum", bounds.maximum)] {
+            if let Some(bound) = bound {
+                out.insert(key.to_owned(), Node::Value(json!(bound)));
+            }
+        }
+    }
+    if !field.values.is_empty() && matches!(scalar, "string" | "int32" | "int64") {
+        out.insert("enum".to_owned(), Node::Value(enum_values(field, scalar, undecided)));
+    }
+    insert_example(&mut out, field, ty, undecided);
+    if let Some(default) = &field.default {
+        match typed_value(default, ty, scalar) {
+            Some(value) => {
+                out.insert("default".to_owned(), Node::Value(value));
+            }
+            None => undecided.push(Undecided::new(
+                field.line,
+                format!("field `{}`: default `{default}` does not fit `{scalar}`", field.name),
+            )),
+        }
+    }
+    out
+}
+
+fn anchored(pattern: &str) -> String {
+    let start = if pattern.starts_with('^') { "" } else { "^" };
+    let end = if pattern.ends_with('$') { "" } else { "$" };
+    format!(
+        "{start}(?:{}){end}",
+        pattern.trim_start_matches('^').trim_end_matches('$')
+    )
+}
+
+/// The format's scalar type for a page type.
+fn scalar_type(field: &PageField, ty: &PageType, undecided: &mut Vec<Undecided>) -> &'static str {
+    match ty {
+        PageType::String => "string",
+        PageType::Boolean => "boolean",
+        PageType::Float => "float64",
+        PageType::File => "file",
+        PageType::Int64 => "int64",
+        PageType::Int => {
+            let wide = |number: i64| i32::try_from(number).is_err();
+            let example_wide = field
+                .example
+                .as_deref()
+                .and_then(|text| text.trim_matches('"').parse::<i64>().ok())
+                .is_some_and(wide);
+            let bound_wide = field.bounds.minimum.is_some_and(wide) || field.bounds.maximum.is_some_and(wide);
+            if example_wide || bound_wide {
+                undecided.push(Undecided::new(
+                    field.line,
+                    format!(
+                        "field `{}`: `int` with a value past 32 bits, drafted as int64",
+                        field.name
+                    ),
+                ));
+                "int64"
+            } else {
+                "int32"
+            }
+        }
+        PageType::Enum => {
+            if !field.values.is_empty() && field.values.iter().all(|value| value.parse::<i64>().is_ok()) {
+                "int32"
+            } else {
+                "string"
+            }
+        }
+        PageType::Object(_) | PageType::Array(_) | PageType::Map(_) => "string",
+    }
+}
+
+/// `{value, name}` for each named value; names are the values in PascalCase.
+fn enum_values(field: &PageField, scalar: &str, undecided: &mut Vec<Undecided>) -> Value {
+    let mut names: Vec<String> = Vec::new();
+    let mut values = Vec::new();
+    for value in &field.values {
+        let mut name = value.replace(['.', '-', '/'], "_").to_upper_camel_case();
+        if name.is_empty() || name.starts_with(|c: char| c.is_ascii_digit()) {
+            name = format!("Value{name}");
+        }
+        if lark_spec::RESERVED_TYPE_NAMES.contains(&name.as_str()) || name == "Unknown" {
+            name.push_str("Value");
+        }
+        if names.contains(&name) {
+            undecided.push(Undecided::new(
+                field.line,
+                format!(
+                    "field `{}`: values `{value}` and another give the same name `{name}`; the second is left out",
+                    field.name
+                ),
+            ));
+            continue;
+        }
+        let typed = if scalar == "string" {
+            json!(value)
+        } else {
+            json!(value.parse::<i64>().ok())
+        };
+        if typed.is_null() {
+            undecided.push(Undecided::new(
+                field.line,
+                format!("field `{}`: value `{value}` is not an integer", field.name),
+            ));
+            continue;
+        }
+        names.push(name.clone());
+        values.push(json!({ "value": typed, "name": name }));
+    }
+    Value::Array(values)
+}
+
+fn insert_example(schema: &mut Map, field: &PageField, ty: &PageType, undecided: &mut Vec<Undecided>) {
+    let Some(text) = &field.example else { return };
+    if matches!(ty, PageType::File | PageType::Object(_) | PageType::Map(_)) {
+        return;
+    }
+    let scalar = match ty {
+        PageType::Array(_) => "array",
+        other => scalar_type(field, other, &mut Vec::new()),
+    };
+    match typed_value(text, ty, scalar) {
+        Some(value) => {
+            schema.insert("example".to_owned(), Node::Value(value));
+        }
+        None => undecided.push(Undecided::new(
+            field.line,
+            format!(
+                "field `{}`: example `{text}` does not fit its type; left out",
+                field.name
+            ),
+        )),
+    }
+}
+
+/// A value the page writes (`"text"`, `` `10` ``, `open_id`, `["a"]`) as JSON of the field's type.
+fn typed_value(text: &str, ty: &PageType, scalar: &str) -> Option<Value> {
+    let text = text.trim();
+    let unquoted = serde_json::from_str::<String>(text)
+        .ok()
+        .unwrap_or_else(|| text.to_owned());
+    let plain = unquoted.trim().trim_matches('`').to_owned();
+    match (ty, scalar) {
+        (PageType::Array(item), _) => {
+            if let Ok(Value::Array(items)) = serde_json::from_str::<Value>(text) {
+                return Some(Value::Array(items));
+            }
+            let item_scalar = scalar_type(&PageField::bare(), item, &mut Vec::new());
+            if matches!(**item, PageType::Object(_) | PageType::Array(_) | PageType::Map(_)) {
+                return None;
+            }
+            let items = plain
+                .split(',')
+                .map(|part| typed_value(part.trim(), item, item_scalar))
+                .collect::<Option<Vec<_>>>()?;
+            Some(Value::Array(items))
+        }
+        (_, "string") => Some(Value::String(plain)),
+        (_, "boolean") => plain.parse::<bool>().ok().map(Value::Bool),
+        (_, "int32" | "int64") => plain.parse::<i64>().ok().map(Value::from),
+        (_, "float64") => plain
+            .parse::<f64>()
+            .ok()
+            .and_then(serde_json::Number::from_f64)
+            .map(Value::Number),
+        _ => None,
+    }
+}
+
+fn write_errors(yaml: &mut Yaml, errors: &[ErrorRow], undecided: &mut Vec<Undecided>) {
+    if errors.is_empty() {
+        return;
+    }
+    yaml.blank();
+    yaml.open(0, "errors");
+    let mut codes = Vec::new();
+    let mut names: Vec<String> = Vec::new();
+    for row in errors {
+        if codes.contains(&row.code) {
+            undecided.push(Undecided::new(
+                row.line,
+                format!("error {} is listed twice; the first row is kept", row.code),
+            ));
+            continue;
+        }
+        codes.push(row.code);
+        let mut name = error_name(&row.message).unwrap_or_else(|| format!("Code{}", row.code));
+        if names.contains(&name) || lark_spec::RESERVED_TYPE_NAMES.contains(&name.as_str()) || name == "Undocumented" {
+            name = format!("{name}{}", row.code);
+        }
+        names.push(name.clone());
+        yaml.line_item(1, &format!("code: {}", row.code));
+        yaml.word(2, "http_status", &row.http_status.to_string());
+        yaml.word(2, "name", &name);
+        yaml.value(2, "message", &json!(row.message));
+        yaml.word(
+            2,
+            "retryable",
+            if row.http_status >= 500 || row.http_status == 429 {
+                "true"
+            } else {
+                "false"
+            },
+        );
+    }
+}
+
+/// A variant name from the message's first English words: `param is invalid` → `ParamIsInvalid`.
+fn error_name(message: &str) -> Option<String> {
+    let words: Vec<&str> = message
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|word| !word.is_empty())
+        .take(6)
+        .collect();
+    let name = words.join("_").to_upper_camel_case();
+    name.starts_with(|c: char| c.is_ascii_alphabetic()).then_some(name)
+}
+
+/// Writes a node under `key` at `depth`.
+pub fn write_node(yaml: &mut Yaml, depth: usize, key: &str, node: &Node) {
+    match node {
+        Node::Map(map) => {
+            if map.is_empty() {
+                yaml.value(depth, key, &json!({}));
+                return;
+            }
+            yaml.open(depth, key);
+            for (child, value) in map {
+                write_node(yaml, depth + 1, child, value);
+            }
+        }
+        Node::Value(value) => yaml.value(depth, key, value),
+        Node::Word(word) => yaml.word(depth, key, word),
+    }
+}

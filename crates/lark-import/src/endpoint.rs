@@ -1,0 +1,336 @@
+//! An endpoint page's facts: the request table, headers, parameters, bodies, examples and errors.
+
+use serde_json::Value;
+
+use crate::fields::{PageField, PageType, field_tree};
+use crate::markdown::{Page, Section, Table};
+use crate::report::Undecided;
+
+/// A rate-limit window: `requests` calls per `per_seconds`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Window {
+    /// Calls allowed in the window.
+    pub requests: u32,
+    /// The window's length: 1 (a second), 60 (a minute) or 3600 (an hour).
+    pub per_seconds: u32,
+}
+
+/// `接口频率限制`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RateFacts {
+    /// Every window the page gives; all of them hold at once.
+    pub windows: Vec<Window>,
+    /// `特殊频控`: a limit the page describes in prose, with no number to carry over.
+    pub special: bool,
+}
+
+/// How the answer is shaped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Answer {
+    /// `{code, msg, data: {…}}`.
+    Data,
+    /// `{code, msg, field…}`: the fields beside `code` and `msg`.
+    Flat,
+    /// The file's bytes.
+    Binary,
+}
+
+/// A row of `错误码`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ErrorRow {
+    /// The row's line.
+    pub line: usize,
+    /// The HTTP status.
+    pub http_status: u16,
+    /// The platform's code.
+    pub code: i64,
+    /// The message the server sends.
+    pub message: String,
+}
+
+/// Everything the importer reads from an endpoint page.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EndpointPage {
+    /// The catalog name from the front matter, `im.v1.message.create`.
+    pub catalog_name: String,
+    /// The page's title.
+    pub title: String,
+    /// Where the page was published.
+    pub docs_url: Option<String>,
+    /// `POST`.
+    pub method: String,
+    /// `/open-apis/im/v1/messages`, path parameters as `:name`.
+    pub path: String,
+    /// `tenant`, `user`, `app`: the token kinds the `Authorization` row names.
+    pub tokens: Vec<&'static str>,
+    /// `custom`, `isv`.
+    pub app_types: Vec<String>,
+    /// Scopes, any one of which allows the call.
+    pub scopes: Vec<String>,
+    /// `接口频率限制`.
+    pub rate_limit: RateFacts,
+    /// `路径参数`.
+    pub path_params: Vec<PageField>,
+    /// `查询参数`.
+    pub query: Vec<PageField>,
+    /// `请求体`.
+    pub body: Vec<PageField>,
+    /// `请求体示例`'s first JSON block, when it is JSON.
+    pub body_example: Option<Value>,
+    /// The answer's shape.
+    pub answer: Answer,
+    /// The answer's payload fields (`data`'s children, or the flat fields).
+    pub data: Vec<PageField>,
+    /// `响应体示例`'s first JSON block.
+    pub response_example: Option<Value>,
+    /// `错误码`.
+    pub errors: Vec<ErrorRow>,
+    /// What the importer could not decide.
+    pub undecided: Vec<Undecided>,
+}
+
+impl EndpointPage {
+    /// Reads an endpoint page; `None` when the page has no `HTTP URL` (it is not an endpoint page).
+    pub fn read(page: &Page) -> Option<EndpointPage> {
+        let request = page.section("请求")?;
+        let table = request
+            .tables
+            .iter()
+            .find(|table| table.header.first().is_some_and(|cell| cell == "项目"))?;
+        let mut undecided = Vec::new();
+        let url = value_of(table, "HTTP URL")?;
+        let path = match url.find("/open-apis/") {
+            Some(start) => url[start..].trim().to_owned(),
+            None => {
+                undecided.push(Undecided::new(
+                    row_line(table, "HTTP URL"),
+                    format!("`HTTP URL` {url} has no /open-apis/ path"),
+                ));
+                url.clone()
+            }
+        };
+        let method = value_of(table, "HTTP Method").unwrap_or_default().trim().to_uppercase();
+        let mut facts = EndpointPage {
+            catalog_name: page.front.endpoint.clone().unwrap_or_default(),
+            title: page.front.title.clone(),
+            docs_url: page.front.source_url.clone(),
+            method,
+            path,
+            tokens: Vec::new(),
+            app_types: value_of(table, "支持的应用类型")
+                .map(|types| {
+                    types
+                        .split(',')
+                        .map(|t| t.trim().to_owned())
+                        .filter(|t| !t.is_empty())
+                        .collect()
+                })
+                .unwrap_or_default(),
+            scopes: table
+                .rows
+                .iter()
+                .find(|row| row.cells[0].starts_with("权限要求"))
+                .map(|row| scopes(row.cells.get(1).map(String::as_str).unwrap_or("")))
+                .unwrap_or_default(),
+            rate_limit: RateFacts::default(),
+            path_params: Vec::new(),
+            query: Vec::new(),
+            body: Vec::new(),
+            body_example: None,
+            answer: Answer::Data,
+            data: Vec::new(),
+            response_example: None,
+            errors: Vec::new(),
+            undecided: Vec::new(),
+        };
+        if let Some(limit) = value_of(table, "接口频率限制") {
+            facts.rate_limit = rate_facts(&limit, row_line(table, "接口频率限制"), &mut undecided);
+        }
+        facts.tokens = page.section("请求头").map(tokens).unwrap_or_default();
+        facts.path_params = fields(page.section("路径参数"), &mut undecided);
+        facts.query = fields(page.section("查询参数"), &mut undecided);
+        facts.body = fields(page.section("请求体"), &mut undecided);
+        facts.body_example = json_example(page.section("请求体示例"), &mut undecided);
+        (facts.answer, facts.data) = answer(page, &mut undecided);
+        if facts.answer != Answer::Binary {
+            facts.response_example = json_example(page.section("响应体示例"), &mut undecided);
+        }
+        facts.errors = page
+            .section("错误码")
+            .map(|section| errors(section, &mut undecided))
+            .unwrap_or_default();
+        facts.undecided = undecided;
+        Some(facts)
+    }
+}
+
+fn value_of(table: &Table, item: &str) -> Option<String> {
+    table
+        .rows
+        .iter()
+        .find(|row| row.cells[0] == item)
+        .and_then(|row| row.cells.get(1))
+        .cloned()
+}
+
+fn row_line(table: &Table, item: &str) -> usize {
+    table
+        .rows
+        .iter()
+        .find(|row| row.cells[0] == item)
+        .map_or(0, |row| row.line)
+}
+
+/// The backticked scopes of `权限要求`: `\`im:message\` 获取与发送…`.
+fn scopes(cell: &str) -> Vec<String> {
+    let mut scopes = Vec::new();
+    for (index, piece) in cell.split('`').enumerate() {
+        let scope = piece.trim();
+        let looks_like_scope = index % 2 == 1 && scope.contains(':') && !scope.contains(' ');
+        if looks_like_scope && !scopes.iter().any(|known| known == scope) {
+            scopes.push(scope.to_owned());
+        }
+    }
+    scopes
+}
+
+/// `[1000 次/分钟、50 次/秒](…)` → two windows; `[特殊频控](…)` → special.
+fn rate_facts(cell: &str, line: usize, undecided: &mut Vec<Undecided>) -> RateFacts {
+    let text = cell.split("](").next().unwrap_or(cell).trim_start_matches('[');
+    let mut facts = RateFacts::default();
+    for part in text.split(['、', ',', '，']) {
+        let part = part.trim();
+        if part.contains("特殊频控") {
+            facts.special = true;
+            continue;
+        }
+        let window = part.split_once("次/").and_then(|(count, unit)| {
+            let requests = count.trim().parse().ok()?;
+            let per_seconds = match unit.trim() {
+                "秒" => 1,
+                "分钟" => 60,
+                "小时" => 3600,
+                _ => return None,
+            };
+            Some(Window { requests, per_seconds })
+        });
+        match window {
+            Some(window) => facts.windows.push(window),
+            None => undecided.push(Undecided::new(line, format!("rate limit `{part}` could not be read"))),
+        }
+    }
+    facts
+}
+
+fn tokens(section: &Section) -> Vec<&'static str> {
+    let Some(row) = section
+        .tables
+        .iter()
+        .flat_map(|table| &table.rows)
+        .find(|row| row.cells[0] == "Authorization")
+    else {
+        return Vec::new();
+    };
+    let cell = row.cells.last().map(String::as_str).unwrap_or("");
+    let kinds = [
+        ("tenant_access_token", "tenant"),
+        ("app_access_token", "app"),
+        ("user_access_token", "user"),
+    ];
+    kinds
+        .iter()
+        .filter(|(word, _)| cell.contains(word))
+        .map(|(_, kind)| *kind)
+        .collect()
+}
+
+fn fields(section: Option<&Section>, undecided: &mut Vec<Undecided>) -> Vec<PageField> {
+    let Some(table) = section.and_then(|section| section.tables.first()) else {
+        return Vec::new();
+    };
+    let required = table.header.iter().position(|cell| cell == "必填");
+    field_tree(&table.rows, required, undecided)
+}
+
+fn json_example(section: Option<&Section>, undecided: &mut Vec<Undecided>) -> Option<Value> {
+    let block = section?.code_blocks.first()?;
+    let text = block.text.trim();
+    if text.is_empty() || text == "{}" && block.language.is_empty() {
+        return None;
+    }
+    match serde_json::from_str(text) {
+        Ok(value) => Some(value),
+        Err(error) => {
+            undecided.push(Undecided::new(
+                block.line + error.line(),
+                format!("the example is not JSON: {error}"),
+            ));
+            None
+        }
+    }
+}
+
+/// The answer's shape and payload fields.
+fn answer(page: &Page, undecided: &mut Vec<Undecided>) -> (Answer, Vec<PageField>) {
+    let Some(table) = page.section("响应体").and_then(|section| section.tables.first()) else {
+        let prose = page.section("响应").map(|section| section.text.as_str()).unwrap_or("");
+        if !prose.contains("二进制") {
+            let line = page.section("响应").map_or(0, |section| section.line);
+            undecided.push(Undecided::new(
+                line,
+                "no answer table and no binary answer: the answer is taken as an empty `data`",
+            ));
+            return (Answer::Data, Vec::new());
+        }
+        return (Answer::Binary, Vec::new());
+    };
+    let top = field_tree(&table.rows, None, undecided);
+    let others: Vec<PageField> = top
+        .iter()
+        .filter(|field| !matches!(field.name.as_str(), "code" | "msg" | "data"))
+        .cloned()
+        .collect();
+    match top.into_iter().find(|field| field.name == "data") {
+        Some(data) if others.is_empty() => (Answer::Data, data.children),
+        None if !others.is_empty() => (Answer::Flat, others),
+        None => (Answer::Data, Vec::new()),
+        Some(data) => {
+            undecided.push(Undecided::new(
+                data.line,
+                "the answer has `data` and other fields beside `code` and `msg`; only `data` is kept",
+            ));
+            (Answer::Data, data.children)
+        }
+    }
+}
+
+fn errors(section: &Section, undecided: &mut Vec<Undecided>) -> Vec<ErrorRow> {
+    let Some(table) = section.tables.first() else {
+        return Vec::new();
+    };
+    let mut rows = Vec::new();
+    for row in &table.rows {
+        let (Some(status), Some(code), Some(message)) = (row.cells.first(), row.cells.get(1), row.cells.get(2)) else {
+            undecided.push(Undecided::new(row.line, "an error row with fewer than three cells"));
+            continue;
+        };
+        match (status.trim().parse(), code.trim().parse()) {
+            (Ok(http_status), Ok(code)) => rows.push(ErrorRow {
+                line: row.line,
+                http_status,
+                code,
+                message: crate::fields::clean(message),
+            }),
+            _ => undecided.push(Undecided::new(
+                row.line,
+                format!("error row `{status} | {code}`: the status or code is not a number"),
+            )),
+        }
+    }
+    rows
+}
+
+/// Whether a field tree holds a file anywhere at its top level.
+pub fn has_file(fields: &[PageField]) -> bool {
+    fields.iter().any(|field| field.ty == PageType::File)
+}

@@ -1,0 +1,448 @@
+//! Field tables (`路径参数`, `查询参数`, `请求体`, `响应体`, an event's body): one row per field, children
+//! marked by `&nbsp;` pairs or `&emsp;` before `└`/`∟`, and the facts a description carries.
+
+use crate::markdown::Row;
+use crate::report::Undecided;
+
+/// A field's type as the page writes it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PageType {
+    /// `string`.
+    String,
+    /// `boolean`.
+    Boolean,
+    /// `int`: the platform's 32-bit integer (its 64-bit integers are written `string`).
+    Int,
+    /// `int64`.
+    Int64,
+    /// `float`, `number(float)`.
+    Float,
+    /// `enum`: named values; the values say whether they are strings or integers.
+    Enum,
+    /// `file`: a part of a multipart body, or a binary answer.
+    File,
+    /// `map<string, T>`.
+    Map(Box<PageType>),
+    /// `T[]`.
+    Array(Box<PageType>),
+    /// An object: a lower-case type name (`message`, `app.table.record`), or `-` for none.
+    Object(Option<String>),
+}
+
+/// Bounds from `数据校验规则`.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Bounds {
+    /// `长度范围` / `最小长度`.
+    pub min_length: Option<u64>,
+    /// `长度范围` / `最大长度`.
+    pub max_length: Option<u64>,
+    /// `取值范围` / `最小值`.
+    pub minimum: Option<i64>,
+    /// `取值范围` / `最大值`.
+    pub maximum: Option<i64>,
+    /// `正则校验`.
+    pub pattern: Option<String>,
+}
+
+/// One field of a table, with its children.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PageField {
+    /// The wire name.
+    pub name: String,
+    /// The row's line.
+    pub line: usize,
+    /// The type.
+    pub ty: PageType,
+    /// `必填` says `是`.
+    pub required: bool,
+    /// `示例值`, as written.
+    pub example: Option<String>,
+    /// `默认值`, as written.
+    pub default: Option<String>,
+    /// `可选值有` / `可能值有`: the values only (their descriptions are the page's sentences).
+    pub values: Vec<String>,
+    /// `数据校验规则`.
+    pub bounds: Bounds,
+    /// Child rows.
+    pub children: Vec<PageField>,
+}
+
+impl PageField {
+    /// A string field with no name and no facts, for reading values of a type alone.
+    pub fn bare() -> PageField {
+        PageField {
+            name: String::new(),
+            line: 0,
+            ty: PageType::String,
+            required: false,
+            example: None,
+            default: None,
+            values: Vec::new(),
+            bounds: Bounds::default(),
+            children: Vec::new(),
+        }
+    }
+}
+
+/// Reads a field table into a tree. `required_column` is the index of `必填`, if the table has one.
+pub fn field_tree(rows: &[Row], required_column: Option<usize>, undecided: &mut Vec<Undecided>) -> Vec<PageField> {
+    let mut roots: Vec<PageField> = Vec::new();
+    // The children of a row that could not be read are not read either: they would join its sibling.
+    let mut skipping_below: Option<usize> = None;
+    for row in rows {
+        let Some(name_cell) = row.cells.first() else { continue };
+        let (depth, name) = split_name(name_cell);
+        if name.is_empty() {
+            continue;
+        }
+        match skipping_below {
+            Some(skipped) if depth > skipped => {
+                undecided.push(Undecided::new(
+                    row.line,
+                    format!("field `{name}` left out with its parent"),
+                ));
+                continue;
+            }
+            _ => skipping_below = None,
+        }
+        let ty_cell = row.cells.get(1).map(String::as_str).unwrap_or("");
+        let description = row.cells.last().map(String::as_str).unwrap_or("");
+        let Some(ty) = parse_type(ty_cell) else {
+            undecided.push(Undecided::new(
+                row.line,
+                format!(
+                    "field `{name}`: type `{}` is not one the importer knows",
+                    clean(ty_cell)
+                ),
+            ));
+            skipping_below = Some(depth);
+            continue;
+        };
+        let required = required_column
+            .and_then(|index| row.cells.get(index))
+            .is_some_and(|cell| cell.trim() == "是");
+        let mut field = PageField {
+            name,
+            line: row.line,
+            ty,
+            required,
+            example: None,
+            default: None,
+            values: Vec::new(),
+            bounds: Bounds::default(),
+            children: Vec::new(),
+        };
+        read_description(description, &mut field, undecided);
+        if !insert(&mut roots, field, depth) {
+            undecided.push(Undecided::new(
+                row.line,
+                format!("a child row at depth {depth} without a parent"),
+            ));
+            skipping_below = Some(depth);
+        }
+    }
+    objects_named_file(&mut roots);
+    roots
+}
+
+/// A `file` row with children is an object whose type is named `file` (an upload's answer), not a part.
+fn objects_named_file(fields: &mut [PageField]) {
+    for field in fields {
+        if field.ty == PageType::File && !field.children.is_empty() {
+            field.ty = PageType::Object(Some("file".to_owned()));
+        }
+        objects_named_file(&mut field.children);
+    }
+}
+
+fn insert(siblings: &mut Vec<PageField>, field: PageField, depth: usize) -> bool {
+    if depth == 0 {
+        siblings.push(field);
+        return true;
+    }
+    match siblings.last_mut() {
+        Some(parent) => insert(&mut parent.children, field, depth - 1),
+        None => false,
+    }
+}
+
+/// `&nbsp;&nbsp;└ \`name\`` → (1, "name"); `&emsp;∟name` → (1, "name").
+fn split_name(cell: &str) -> (usize, String) {
+    let nbsp = cell.matches("&nbsp;").count();
+    let emsp = cell.matches("&emsp;").count();
+    let marked = cell.contains('└') || cell.contains('∟');
+    let mut depth = nbsp / 2 + emsp;
+    if marked && depth == 0 {
+        depth = 1;
+    }
+    let name = cell
+        .replace("&nbsp;", "")
+        .replace("&emsp;", "")
+        .replace(['└', '∟', '`'], "");
+    (depth, name.trim().to_owned())
+}
+
+/// Backticks, escapes and HTML entities removed.
+pub fn clean(cell: &str) -> String {
+    cell.replace(['`', '\\'], "")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .trim()
+        .to_owned()
+}
+
+/// The type cell, or `None` when it is not a type the importer knows.
+pub fn parse_type(cell: &str) -> Option<PageType> {
+    let text = clean(cell);
+    if let Some(item) = text.strip_suffix("[]") {
+        return parse_type(item).map(|item| PageType::Array(Box::new(item)));
+    }
+    if let Some(inner) = text.strip_prefix("map<").and_then(|rest| rest.strip_suffix('>')) {
+        let (key, value) = inner.split_once(',')?;
+        if key.trim() != "string" {
+            return None;
+        }
+        return parse_type(value.trim()).map(|value| PageType::Map(Box::new(value)));
+    }
+    let ty = match text.as_str() {
+        "string" | "String" => PageType::String,
+        "boolean" | "bool" => PageType::Boolean,
+        "int" | "int32" | "integer" => PageType::Int,
+        "int64" | "long" => PageType::Int64,
+        "float" | "number(float)" | "number" | "double" => PageType::Float,
+        "enum" => PageType::Enum,
+        "file" | "binary" => PageType::File,
+        "-" | "" | "object" => PageType::Object(None),
+        "list" => PageType::Array(Box::new(PageType::Object(None))),
+        "union" | "json" | "any" => return None,
+        name if is_type_name(name) => PageType::Object(Some(name.to_owned())),
+        _ => return None,
+    };
+    Some(ty)
+}
+
+fn is_type_name(name: &str) -> bool {
+    name.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.')
+}
+
+/// The facts of a description cell: `<br>`-separated parts with bold labels.
+fn read_description(description: &str, field: &mut PageField, undecided: &mut Vec<Undecided>) {
+    // A label can follow a stray backtick that a `<br>` inside inline code left behind.
+    let parts: Vec<&str> = description
+        .split("<br>")
+        .map(|part| {
+            part.trim()
+                .strip_prefix("`**")
+                .map_or(part.trim(), |_| part.trim()[1..].trim())
+        })
+        .collect();
+    let mut index = 0;
+    while index < parts.len() {
+        let part = parts[index];
+        if let Some(rest) = label(part, "示例值") {
+            field.example = Some(rest.to_owned());
+        } else if let Some(rest) = label(part, "默认值") {
+            field.default = Some(rest.trim_matches('`').to_owned());
+        } else if let Some(rest) = label(part, "可选值有").or_else(|| label(part, "可能值有")) {
+            let text = continuation(&parts, &mut index, rest);
+            field.values = named_values(&text);
+            if field.values.is_empty() {
+                undecided.push(Undecided::new(
+                    field.line,
+                    format!("field `{}`: named values given, but none could be read", field.name),
+                ));
+            }
+        } else if let Some(rest) = label(part, "数据校验规则") {
+            let text = continuation(&parts, &mut index, rest);
+            read_bounds(&text, field, undecided);
+        }
+        index += 1;
+    }
+}
+
+/// The text after `**label**：` (or `:`), when the part starts with it.
+fn label<'a>(part: &'a str, name: &str) -> Option<&'a str> {
+    let rest = part.strip_prefix("**")?.strip_prefix(name)?.strip_prefix("**")?;
+    let rest = rest.strip_prefix('：').or_else(|| rest.strip_prefix(':'))?;
+    Some(rest.trim())
+}
+
+/// A label's text and the following parts up to the next label.
+fn continuation(parts: &[&str], index: &mut usize, first: &str) -> String {
+    let mut text = first.to_owned();
+    while *index + 1 < parts.len() && !parts[*index + 1].starts_with("**") {
+        *index += 1;
+        text.push(' ');
+        text.push_str(parts[*index]);
+    }
+    text
+}
+
+/// Values of `- \`v\`: …` or `- v：…` items.
+fn named_values(text: &str) -> Vec<String> {
+    let mut values = Vec::new();
+    for item in format!(" {text}").split(" - ").skip(1) {
+        let item = item.trim();
+        let value = if let Some(rest) = item.strip_prefix('`') {
+            rest.split('`').next().unwrap_or("")
+        } else {
+            item.split([':', '：']).next().unwrap_or("").trim()
+        };
+        let plain = !value.is_empty() && value.chars().all(|c| c.is_ascii_alphanumeric() || "_.-/".contains(c));
+        if plain && !values.iter().any(|known| known == value) {
+            values.push(value.to_owned());
+        }
+    }
+    values
+}
+
+fn read_bounds(text: &str, field: &mut PageField, undecided: &mut Vec<Undecided>) {
+    for rule in format!(" {text}").split(" - ").skip(1) {
+        let rule = rule.trim();
+        let Some((name, value)) = rule.split_once('：').or_else(|| rule.split_once(':')) else {
+            continue;
+        };
+        let numbers = numbers(value);
+        let bounds = &mut field.bounds;
+        let read = match (name.trim(), numbers.as_slice()) {
+            ("长度范围", [low, high]) => {
+                bounds.min_length = u64::try_from(*low).ok();
+                bounds.max_length = u64::try_from(*high).ok();
+                true
+            }
+            ("最大长度", [high]) => {
+                bounds.max_length = u64::try_from(*high).ok();
+                true
+            }
+            ("最小长度", [low]) => {
+                bounds.min_length = u64::try_from(*low).ok();
+                true
+            }
+            ("取值范围", [low, high]) => {
+                (bounds.minimum, bounds.maximum) = (Some(*low), Some(*high));
+                true
+            }
+            ("最大值", [high]) => {
+                bounds.maximum = Some(*high);
+                true
+            }
+            ("最小值", [low]) => {
+                bounds.minimum = Some(*low);
+                true
+            }
+            ("正则校验", _) => {
+                bounds.pattern = value
+                    .trim()
+                    .strip_prefix('`')
+                    .and_then(|rest| rest.strip_suffix('`'))
+                    .map(str::to_owned);
+                bounds.pattern.is_some()
+            }
+            _ => false,
+        };
+        if !read {
+            undecided.push(Undecided::new(
+                field.line,
+                format!("field `{}`: bound `{}` could not be read", field.name, rule),
+            ));
+        }
+    }
+}
+
+/// The integers in a bound's text: `\`1\` ～ \`100\` 字符` → [1, 100]; `\`1\`~\`1,000\`` → [1, 1000].
+fn numbers(text: &str) -> Vec<i64> {
+    let text = text.replace(',', "");
+    let mut numbers = Vec::new();
+    let mut current = String::new();
+    for c in text.chars().chain([' ']) {
+        if c.is_ascii_digit() || (c == '-' && current.is_empty()) {
+            current.push(c);
+        } else if !current.is_empty() {
+            if let Ok(number) = current.parse() {
+                numbers.push(number);
+            }
+            current.clear();
+        }
+    }
+    numbers
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::markdown::cells;
+
+    fn rows(lines: &[&str]) -> Vec<Row> {
+        lines
+            .iter()
+            .enumerate()
+            .map(|(index, line)| Row {
+                line: index + 1,
+                cells: cells(line),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn nesting_by_nbsp_pairs_and_emsp() {
+        let rows = rows(&[
+            "| `data` | `thing` | - |",
+            "| &nbsp;&nbsp;└ `items` | `item\\[\\]` | - |",
+            "| &nbsp;&nbsp;&nbsp;&nbsp;└ `id` | `string` | - |",
+            "| &nbsp;&nbsp;└ `has_more` | `boolean` | - |",
+            "|event|-|x|",
+            "|&emsp;∟labels|map<string, string>|x|",
+        ]);
+        let mut undecided = Vec::new();
+        let tree = field_tree(&rows, None, &mut undecided);
+        assert!(undecided.is_empty(), "{undecided:?}");
+        assert_eq!(tree.len(), 2);
+        assert_eq!(tree[0].ty, PageType::Object(Some("thing".into())));
+        let items = &tree[0].children[0];
+        assert_eq!(
+            items.ty,
+            PageType::Array(Box::new(PageType::Object(Some("item".into()))))
+        );
+        assert_eq!(items.children[0].name, "id");
+        assert_eq!(tree[0].children[1].name, "has_more");
+        assert_eq!(tree[1].children[0].ty, PageType::Map(Box::new(PageType::String)));
+    }
+
+    #[test]
+    fn description_facts() {
+        let rows = rows(&[
+            "| `kind` | `string` | 是 | 说明<br>**示例值**：\"text\"<br>**默认值**：`text`<br>**可选值有**：<br>- `text`: 文本 - post：富文本 - 说明：不是值吗 |",
+            "| `size` | `int` | 否 | x<br>**数据校验规则**：<br>- 取值范围：`1` ～ `1,000` |",
+            "| `name` | `string` | 否 | x<br>**数据校验规则**：<br>- 长度范围：`1` ～ `64` 字符 - 正则校验：`^[a-z]+$` |",
+        ]);
+        let mut undecided = Vec::new();
+        let tree = field_tree(&rows, Some(2), &mut undecided);
+        assert!(undecided.is_empty(), "{undecided:?}");
+        assert!(tree[0].required);
+        assert_eq!(tree[0].example.as_deref(), Some("\"text\""));
+        assert_eq!(tree[0].default.as_deref(), Some("text"));
+        assert_eq!(tree[0].values, ["text", "post"]);
+        assert_eq!((tree[1].bounds.minimum, tree[1].bounds.maximum), (Some(1), Some(1000)));
+        assert!(!tree[1].required);
+        assert_eq!(
+            (tree[2].bounds.min_length, tree[2].bounds.max_length),
+            (Some(1), Some(64))
+        );
+        assert_eq!(tree[2].bounds.pattern.as_deref(), Some("^[a-z]+$"));
+    }
+
+    #[test]
+    fn what_cannot_be_read_is_reported_with_its_line() {
+        let rows = rows(&[
+            "| `a` | `union` | x |",
+            "| &nbsp;&nbsp;└ `b` | `string` | x |",
+            "| `c` | `int` | x<br>**数据校验规则**：<br>- 取值规则：奇数 |",
+        ]);
+        let mut undecided = Vec::new();
+        field_tree(&rows, None, &mut undecided);
+        let lines: Vec<usize> = undecided.iter().map(|u| u.line).collect();
+        assert_eq!(lines, [1, 2, 3], "{undecided:?}");
+        assert!(undecided[1].what.contains("left out with its parent"), "{undecided:?}");
+    }
+}

@@ -1,0 +1,237 @@
+//! The reference pages' markdown, as far as the importer reads it: front matter, headings, tables and
+//! fenced code blocks, each with the line it starts on (1-based) so every report can point at the page.
+
+/// The `---` block at the top of a page.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct FrontMatter {
+    /// The page's title (the platform's Chinese name of the endpoint or event).
+    pub title: String,
+    /// `im.v1.message.create`: the endpoint's catalog name, on endpoint pages.
+    pub endpoint: Option<String>,
+    /// `im.message.receive_v1`, on event pages.
+    pub event_type: Option<String>,
+    /// `POST /open-apis/im/v1/messages`, on endpoint pages.
+    pub http: Option<String>,
+    /// Where the page was published.
+    pub source_url: Option<String>,
+}
+
+/// A part of the page under one heading (a `#` line or a line that is only `**bold**`).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Section {
+    /// The heading's text without its marks.
+    pub heading: String,
+    /// The heading's line.
+    pub line: usize,
+    /// Tables, in page order.
+    pub tables: Vec<Table>,
+    /// Fenced code blocks, in page order.
+    pub code_blocks: Vec<CodeBlock>,
+    /// The other lines (prose), joined with newlines.
+    pub text: String,
+}
+
+/// A markdown table: its header cells and its rows (the `---` separator row left out).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Table {
+    /// The first row's cells.
+    pub header: Vec<String>,
+    /// Every other row.
+    pub rows: Vec<Row>,
+}
+
+/// One table row.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Row {
+    /// The row's line.
+    pub line: usize,
+    /// Its cells, trimmed.
+    pub cells: Vec<String>,
+}
+
+/// A fenced code block.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CodeBlock {
+    /// The fence's language (`json`), possibly empty.
+    pub language: String,
+    /// The line of the opening fence.
+    pub line: usize,
+    /// The text between the fences.
+    pub text: String,
+}
+
+/// A page split into front matter and sections.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Page {
+    /// The front matter (empty when the page has none).
+    pub front: FrontMatter,
+    /// Sections in page order; text before the first heading is a section with an empty heading.
+    pub sections: Vec<Section>,
+}
+
+impl Page {
+    /// Splits a page's text.
+    pub fn parse(text: &str) -> Page {
+        let lines: Vec<&str> = text.lines().collect();
+        let (front, body_start) = front_matter(&lines);
+        let mut sections = vec![Section::default()];
+        let mut index = body_start;
+        while index < lines.len() {
+            let line = lines[index];
+            let number = index + 1;
+            let current = sections.last_mut().expect("there is always a section");
+            if let Some(language) = line.trim_start().strip_prefix("```") {
+                let (block, next) = code_block(&lines, index, language.trim());
+                current.code_blocks.push(block);
+                index = next;
+                continue;
+            }
+            if line.trim_start().starts_with('|') {
+                let (table, next) = table(&lines, index);
+                current.tables.push(table);
+                index = next;
+                continue;
+            }
+            if let Some(heading) = heading(line) {
+                sections.push(Section {
+                    heading,
+                    line: number,
+                    ..Section::default()
+                });
+            } else {
+                current.text.push_str(line);
+                current.text.push('\n');
+            }
+            index += 1;
+        }
+        Page { front, sections }
+    }
+
+    /// The first section whose heading is `heading`, trimmed.
+    pub fn section(&self, heading: &str) -> Option<&Section> {
+        self.sections.iter().find(|section| section.heading == heading)
+    }
+}
+
+fn front_matter(lines: &[&str]) -> (FrontMatter, usize) {
+    let mut front = FrontMatter::default();
+    if lines.first().map(|line| line.trim()) != Some("---") {
+        return (front, 0);
+    }
+    for (index, line) in lines.iter().enumerate().skip(1) {
+        if line.trim() == "---" {
+            return (front, index + 1);
+        }
+        let Some((key, value)) = line.split_once(':') else {
+            continue;
+        };
+        let value = unquote(value.trim());
+        match key.trim() {
+            "title" => front.title = value,
+            "endpoint" => front.endpoint = Some(value),
+            "event_type" => front.event_type = Some(value),
+            "http" => front.http = Some(value),
+            "source_url" => front.source_url = Some(value),
+            _ => {}
+        }
+    }
+    (front, lines.len())
+}
+
+fn unquote(value: &str) -> String {
+    serde_json::from_str::<String>(value).unwrap_or_else(|_| value.to_owned())
+}
+
+/// `## 请求` → `请求`; a line that is only `**事件体**` → `事件体`.
+fn heading(line: &str) -> Option<String> {
+    let trimmed = line.trim();
+    if trimmed.starts_with('#') {
+        return Some(trimmed.trim_start_matches('#').trim().to_owned());
+    }
+    let inner = trimmed.strip_prefix("**")?.strip_suffix("**")?;
+    (!inner.is_empty() && !inner.contains("**")).then(|| inner.trim().to_owned())
+}
+
+fn code_block(lines: &[&str], start: usize, language: &str) -> (CodeBlock, usize) {
+    let mut text = String::new();
+    let mut index = start + 1;
+    while index < lines.len() && !lines[index].trim_start().starts_with("```") {
+        text.push_str(lines[index]);
+        text.push('\n');
+        index += 1;
+    }
+    let block = CodeBlock {
+        language: language.to_owned(),
+        line: start + 1,
+        text,
+    };
+    (block, index + 1)
+}
+
+fn table(lines: &[&str], start: usize) -> (Table, usize) {
+    let mut table = Table::default();
+    let mut index = start;
+    while index < lines.len() && lines[index].trim_start().starts_with('|') {
+        let cells = cells(lines[index]);
+        let separator = cells
+            .iter()
+            .all(|cell| !cell.is_empty() && cell.chars().all(|c| matches!(c, '-' | ':' | ' ')));
+        if index == start {
+            table.header = cells;
+        } else if !separator {
+            table.rows.push(Row { line: index + 1, cells });
+        }
+        index += 1;
+    }
+    (table, index)
+}
+
+/// A row's cells: split at every `|` that is not escaped as `\|`.
+pub fn cells(line: &str) -> Vec<String> {
+    let inner = line.trim().trim_start_matches('|');
+    let inner = inner.strip_suffix('|').unwrap_or(inner);
+    let mut cells = Vec::new();
+    let mut cell = String::new();
+    let mut escaped = false;
+    for c in inner.chars() {
+        match c {
+            '|' if !escaped => cells.push(std::mem::take(&mut cell).trim().to_owned()),
+            _ => cell.push(c),
+        }
+        escaped = c == '\\';
+    }
+    cells.push(cell.trim().to_owned());
+    cells
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const PAGE: &str = "---\ntitle: \"示例\"\nendpoint: demo.v1.thing.get\nhttp: GET /open-apis/demo/v1/things/:thing_id\n---\n\n# 示例\n\n## 请求\n\n| 项目 | 值 |\n| --- | --- |\n| HTTP Method | GET |\n\n**事件体**\n|名称|类型|\n|---|---|\n|a \\| b|string|\n```json\n{\"a\": 1}\n```\n";
+
+    #[test]
+    fn splits_front_matter_sections_tables_and_code() {
+        let page = Page::parse(PAGE);
+        assert_eq!(page.front.title, "示例");
+        assert_eq!(page.front.endpoint.as_deref(), Some("demo.v1.thing.get"));
+        let request = page.section("请求").expect("the request section");
+        assert_eq!(request.line, 9);
+        assert_eq!(request.tables[0].header, ["项目", "值"]);
+        assert_eq!(request.tables[0].rows[0].cells, ["HTTP Method", "GET"]);
+        assert_eq!(request.tables[0].rows[0].line, 13);
+        let body = page.section("事件体").expect("a bold line is a heading");
+        assert_eq!(body.tables[0].rows[0].cells, ["a \\| b", "string"]);
+        assert_eq!(body.code_blocks[0].language, "json");
+        assert_eq!(body.code_blocks[0].text, "{\"a\": 1}\n");
+        assert_eq!(body.code_blocks[0].line, 19);
+    }
+
+    #[test]
+    fn a_page_without_front_matter_is_one_section_then_headings() {
+        let page = Page::parse("text\n## 响应\n");
+        assert_eq!(page.front, FrontMatter::default());
+        assert_eq!(page.sections.len(), 2);
+        assert_eq!(page.sections[1].heading, "响应");
+    }
+}
