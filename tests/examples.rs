@@ -47,7 +47,7 @@ fn payload(answer: &Value, envelope: Envelope) -> Value {
 #[test]
 fn every_request_example_decodes_and_writes_back_as_the_same_body() {
     let mut problems = Vec::new();
-    for entry in &ENDPOINTS {
+    for entry in ENDPOINTS {
         let metadata = entry.metadata;
         let (path, query) = (owned(metadata.path_example), owned(metadata.query_example));
         let body = metadata.request_example.unwrap_or_default();
@@ -80,7 +80,7 @@ fn every_request_example_decodes_and_writes_back_as_the_same_body() {
 fn every_answer_example_decodes_and_writes_back_as_the_same_payload() {
     let mut problems = Vec::new();
     let mut checked = 0;
-    for entry in &ENDPOINTS {
+    for entry in ENDPOINTS {
         let metadata = entry.metadata;
         let Some(example) = metadata.response_example else {
             if metadata.response_kind == ResponseKind::Json {
@@ -183,7 +183,7 @@ fn same_scalar_text(a: &Value, b: &Value) -> bool {
 #[test]
 fn every_event_example_names_its_type_and_its_body_decodes_without_losing_a_field() {
     let mut problems = Vec::new();
-    for entry in &lark_openapi::EVENTS {
+    for entry in lark_openapi::EVENTS {
         let Some(example) = entry.example else {
             problems.push(format!("{}: no delivery example", entry.event_type));
             continue;

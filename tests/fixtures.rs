@@ -31,7 +31,7 @@ use fixture::update::{
     UpdateRequestOptions, UpdateRequestOptionsColour, UpdateResponse,
 };
 use lark_runtime::enums::IntEnum;
-use lark_runtime::{AccessTokenKind, Endpoint, Envelope, HttpMethod, RateLimit, ViolationKind};
+use lark_runtime::{AccessTokenKind, DocumentedError, Endpoint, Envelope, HttpMethod, RateLimit, ViolationKind};
 use serde_json::json;
 
 fn valid() -> UpdateRequestBuilder {
@@ -358,7 +358,7 @@ mod executed {
 /// Paged, multipart and binary endpoints through the macro: what the format says lands in the metadata,
 /// the paging traits and the file parts.
 mod files_and_pages {
-    use lark_runtime::{Endpoint, Page, Paged, RequestBody, ResponseKind, UploadFile};
+    use lark_runtime::{DocumentedError, Endpoint, Page, Paged, RequestBody, ResponseKind, UploadFile};
 
     use crate::fixture::{download, list, upload};
 
@@ -413,7 +413,16 @@ mod files_and_pages {
 fn a_map_is_sent_as_an_object_and_each_value_is_checked() {
     let labels = |value: &str| std::collections::BTreeMap::from([("colour".to_owned(), value.to_owned())]);
     let request = valid().labels(labels("red")).build().unwrap();
-    assert_eq!(serde_json::to_value(&request).unwrap()["labels"], json!({"colour": "red"}));
+    assert_eq!(
+        serde_json::to_value(&request).unwrap()["labels"],
+        json!({"colour": "red"})
+    );
     let found = violations(valid().labels(labels("purple")));
-    assert_eq!(found, [("labels[\"colour\"]".to_owned(), ViolationKind::TooLong { max: 4, actual: 6 })]);
+    assert_eq!(
+        found,
+        [(
+            "labels[\"colour\"]".to_owned(),
+            ViolationKind::TooLong { max: 4, actual: 6 }
+        )]
+    );
 }

@@ -194,6 +194,36 @@ fn fuzz(root: &Path, target: Option<&str>, seconds: u64, dev: bool) -> anyhow::R
     Ok(ExitCode::SUCCESS)
 }
 
+/// Every service of the client crate needs its cargo feature, listed in `full`.
+fn service_features(root: &Path, set: &lark_spec::SpecSet) -> Result<(), String> {
+    let manifest =
+        std::fs::read_to_string(root.join("crates/lark-openapi/Cargo.toml")).map_err(|error| error.to_string())?;
+    let full = manifest.lines().find(|line| line.starts_with("full = ")).unwrap_or("");
+    let mut services: Vec<&str> = set
+        .endpoints
+        .iter()
+        .map(|e| e.spec.service.as_str())
+        .chain(set.events.iter().map(|e| e.spec.service.as_str()))
+        .collect();
+    services.sort_unstable();
+    services.dedup();
+    let missing: Vec<&str> = services
+        .into_iter()
+        .filter(|service| !lark_codegen::RUNTIME_SERVICES.contains(service))
+        .filter(|service| {
+            !manifest.lines().any(|line| line.starts_with(&format!("{service} = [")))
+                || !full.contains(&format!("\"{service}\""))
+        })
+        .collect();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    Err(format!(
+        "crates/lark-openapi/Cargo.toml: add a feature for each of these services and list it in `full`: {}",
+        missing.join(", ")
+    ))
+}
+
 fn codegen(root: &Path, specs_dir: &Path, check: bool) -> anyhow::Result<ExitCode> {
     // Relative paths keep spec errors short: `specs/attendance/...:12:7`.
     std::env::set_current_dir(root).with_context(|| format!("cannot enter {}", root.display()))?;
@@ -204,6 +234,10 @@ fn codegen(root: &Path, specs_dir: &Path, check: bool) -> anyhow::Result<ExitCod
             return Ok(ExitCode::FAILURE);
         }
     };
+    if let Err(missing) = service_features(root, &set) {
+        eprintln!("{missing}");
+        return Ok(ExitCode::FAILURE);
+    }
     let outputs = [
         (
             CLIENT_DIR,

@@ -13,7 +13,8 @@ use crate::response::response_data;
 use crate::shapes::Shapes;
 
 /// The items of one endpoint: request, builder, response data, error enum, inline types.
-pub(crate) fn endpoint_items(spec: &EndpointSpec, types: Option<&TypesSpec>, types_path: &syn::Path) -> TokenStream {
+pub(crate) fn endpoint_items(spec: &EndpointSpec, types: Option<&TypesSpec>, options: &crate::Options) -> TokenStream {
+    let types_path = &options.types_path;
     let prefix = pascal(&spec.name);
     let names = EndpointNames {
         request: format_ident!("{prefix}Request"),
@@ -22,7 +23,8 @@ pub(crate) fn endpoint_items(spec: &EndpointSpec, types: Option<&TypesSpec>, typ
         error: format_ident!("{prefix}Error"),
     };
     let mut shapes = Shapes::new(types, types_path);
-    let request = request(spec, &names, &mut shapes, metadata(spec));
+    let server_gate = options.server_feature.map(|feature| quote!(#[cfg(feature = #feature)]));
+    let request = request(spec, &names, &mut shapes, metadata(spec), server_gate);
     let data = response_data(spec, &names.data, &mut shapes);
     let error = error_enum(&names.error, &spec.summary, &spec.errors);
     let inline_types = shapes.into_definitions();
@@ -93,7 +95,22 @@ fn metadata(spec: &EndpointSpec) -> TokenStream {
         }
         None => quote!(::std::option::Option::None),
     };
-    let request_example = example(&spec.request.body_example);
+    // A multipart body has no JSON example on its page: its scalars' own examples make one.
+    let composed = (has_file && spec.request.body_example.is_none()).then(|| {
+        let fields = spec
+            .request
+            .body
+            .iter()
+            .filter_map(|(name, schema)| Some((name.clone(), schema.example.clone()?)));
+        serde_json::Value::Object(fields.collect())
+    });
+    let request_example = example(&spec.request.body_example.clone().or(composed));
+    let file_parts = spec
+        .request
+        .body
+        .iter()
+        .filter(|(_, schema)| schema.ty == Some(TypeName::File))
+        .map(|(name, _)| name.as_str());
     let path_example = example_pairs(&spec.request.path);
     let query_example = example_pairs(&spec.request.query);
     let response_example = example(&spec.response.example);
@@ -115,6 +132,7 @@ fn metadata(spec: &EndpointSpec) -> TokenStream {
             path_example: &[#(#path_example),*],
             query_example: &[#(#query_example),*],
             request_example: #request_example,
+            file_parts: &[#(#file_parts),*],
             response_example: #response_example,
         }
     }

@@ -31,24 +31,12 @@ pub(crate) fn error_enum(ident: &Ident, summary: &str, errors: &[ErrorSpec]) -> 
             e.code, e.message, e.http_status
         ))
     });
-    let codes: Vec<Literal> = errors.iter().map(|e| Literal::i64_unsuffixed(e.code)).collect();
-    let statuses = errors.iter().map(|e| Literal::u16_unsuffixed(e.http_status));
-    let messages = errors.iter().map(|e| e.message.as_str());
-    let advice = errors.iter().map(|e| {
-        if e.advice.is_empty() {
-            quote!(::std::option::Option::None)
-        } else {
-            let text = &e.advice;
-            quote!(::std::option::Option::Some(#text))
-        }
+    let rows = errors.iter().map(|e| {
+        let (code, status) = (Literal::i64_unsuffixed(e.code), Literal::u16_unsuffixed(e.http_status));
+        let (message, advice, retryable) = (e.message.as_str(), e.advice.as_str(), e.retryable);
+        quote!(::lark_runtime::ErrorFacts::new(#code, #status, #message, #advice, #retryable))
     });
-    let retryable = errors.iter().map(|e| e.retryable);
-    let from_code = quote! {
-        match code {
-            #(#codes => Self::#variants,)*
-            other => Self::Undocumented(other),
-        }
-    };
+    let indexes: Vec<Literal> = (0..errors.len()).map(Literal::usize_unsuffixed).collect();
     quote! {
         #docs
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -59,75 +47,24 @@ pub(crate) fn error_enum(ident: &Ident, summary: &str, errors: &[ErrorSpec]) -> 
             Undocumented(i64),
         }
 
-        impl #ident {
-            /// The variant for a code the server sent.
-            pub fn from_code(code: i64) -> Self {
-                #from_code
-            }
-            /// The platform's error code.
-            pub fn code(&self) -> i64 {
-                match self {
-                    #(Self::#variants => #codes,)*
-                    Self::Undocumented(code) => *code,
-                }
-            }
-            /// The HTTP status the reference page gives; `None` for an undocumented code.
-            pub fn http_status(&self) -> ::std::option::Option<u16> {
-                match self {
-                    #(Self::#variants => ::std::option::Option::Some(#statuses),)*
-                    Self::Undocumented(_) => ::std::option::Option::None,
-                }
-            }
-            /// The message the reference page gives; `None` for an undocumented code.
-            pub fn message(&self) -> ::std::option::Option<&'static str> {
-                match self {
-                    #(Self::#variants => ::std::option::Option::Some(#messages),)*
-                    Self::Undocumented(_) => ::std::option::Option::None,
-                }
-            }
-            /// What the reference page advises; `None` when it says nothing or for an undocumented code.
-            pub fn advice(&self) -> ::std::option::Option<&'static str> {
-                match self {
-                    #(Self::#variants => #advice,)*
-                    Self::Undocumented(_) => ::std::option::Option::None,
-                }
-            }
-            /// Whether sending the same request again can succeed.
-            pub fn is_retryable(&self) -> bool {
-                match self {
-                    #(Self::#variants => #retryable,)*
-                    Self::Undocumented(_) => false,
-                }
-            }
-        }
-
         impl ::lark_runtime::DocumentedError for #ident {
-            fn from_code(code: i64) -> Self {
-                Self::from_code(code)
+            const FACTS: &'static [::lark_runtime::ErrorFacts] = &[#(#rows),*];
+
+            fn from_index(index: usize, code: i64) -> Self {
+                match index {
+                    #(#indexes => Self::#variants,)*
+                    _ => Self::Undocumented(code),
+                }
             }
-            fn code(&self) -> i64 {
-                self.code()
-            }
-            fn http_status(&self) -> ::std::option::Option<u16> {
-                self.http_status()
-            }
-            fn message(&self) -> ::std::option::Option<&'static str> {
-                self.message()
-            }
-            fn advice(&self) -> ::std::option::Option<&'static str> {
-                self.advice()
-            }
-            fn is_retryable(&self) -> bool {
-                self.is_retryable()
+
+            fn facts_or_code(&self) -> ::std::result::Result<&'static ::lark_runtime::ErrorFacts, i64> {
+                match self {
+                    #(Self::#variants => ::std::result::Result::Ok(&Self::FACTS[#indexes]),)*
+                    Self::Undocumented(code) => ::std::result::Result::Err(*code),
+                }
             }
         }
 
-        impl ::std::fmt::Display for #ident {
-            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-                ::lark_runtime::documented_error::describe(self, f)
-            }
-        }
-
-        impl ::std::error::Error for #ident {}
+        ::lark_runtime::documented_error_traits!(#ident);
     }
 }

@@ -242,7 +242,8 @@ fn tree_files(node: &Node<'_>, path: &mut Vec<String>, files: &mut Vec<Generated
                 true => doc(&format!("Events of the `{}` API.", path.join("::"))),
                 false => doc(&child_summary(path, name)),
             };
-            quote!(#docs pub mod #ident;)
+            let gate = path.is_empty().then(|| service_gate(name));
+            quote!(#docs #gate pub mod #ident;)
         })
         .collect();
     if node.has_types {
@@ -310,16 +311,18 @@ fn registry(root: &Node<'_>) -> TokenStream {
     let mut endpoints = Vec::new();
     collect(root, &mut endpoints);
     let entries = endpoints.iter().map(|spec| {
+        let gate = service_cfg(&spec.service);
         let [service, version, resource, name] =
             [&spec.service, &spec.version, &spec.resource, &spec.name].map(|part| snake_ident(part));
         let request = format_ident!("{}Request", pascal(&spec.name));
-        quote!(::lark_runtime::EndpointEntry::of::<#service::#version::#resource::#name::#request>())
+        quote!(#gate ::lark_runtime::EndpointEntry::of::<#service::#version::#resource::#name::#request>())
     });
-    let count = endpoints.len();
     quote! {
-        /// Every endpoint of these bindings, with its types erased: what the local emulator answers and what
-        /// tests run each reference page's examples through.
-        pub static ENDPOINTS: [::lark_runtime::EndpointEntry; #count] = [#(#entries),*];
+        /// Every endpoint of these bindings (of the services compiled in), with its types erased: what the
+        /// local emulator answers and what tests run each reference page's examples through.
+        #[cfg(feature = "server")]
+        #[cfg_attr(docsrs, doc(cfg(feature = "server")))]
+        pub static ENDPOINTS: &[::lark_runtime::EndpointEntry] = &[#(#entries),*];
     }
 }
 
@@ -332,17 +335,34 @@ fn event_registry(root: &Node<'_>) -> TokenStream {
     let mut events = Vec::new();
     collect(root, &mut events);
     let entries = events.iter().map(|spec| {
+        let gate = service_cfg(&spec.service);
         let [service, version, events_module, name] =
             [&spec.service, &spec.version, EVENTS_MODULE, &spec.name].map(snake_ident);
         let body = event_ident(spec);
-        quote!(::lark_runtime::events::EventEntry::of::<#service::#version::#events_module::#name::#body>())
+        quote!(#gate ::lark_runtime::events::EventEntry::of::<#service::#version::#events_module::#name::#body>())
     });
-    let count = events.len();
     quote! {
-        /// Every event of these bindings, with its types erased: what `lark events listen` prints and what
-        /// tests run each reference page's delivery example through.
-        pub static EVENTS: [::lark_runtime::events::EventEntry; #count] = [#(#entries),*];
+        /// Every event of these bindings (of the services compiled in), with its types erased: what
+        /// `lark events listen` prints and what tests run each reference page's delivery example through.
+        pub static EVENTS: &[::lark_runtime::events::EventEntry] = &[#(#entries),*];
     }
+}
+
+/// `#[cfg(feature = "<service>")]` for a service of the client crate: one cargo feature per service, so
+/// a user compiles the services they call. The runtime's own services are always there.
+pub(crate) fn service_gate(service: &str) -> TokenStream {
+    if is_runtime_service(service) {
+        return quote!();
+    }
+    quote!(#[cfg(feature = #service)] #[cfg_attr(docsrs, doc(cfg(feature = #service)))])
+}
+
+/// `#[cfg(feature = "<service>")]` alone, for an element of a registry.
+fn service_cfg(service: &str) -> TokenStream {
+    if is_runtime_service(service) {
+        return quote!();
+    }
+    quote!(#[cfg(feature = #service)])
 }
 
 fn child_summary(parent: &[String], child: &str) -> String {

@@ -36,6 +36,9 @@ pub use layout::{EVENTS_MODULE, GENERATED_MARKER, GeneratedFile, RUNTIME_SERVICE
 pub struct Options {
     /// The module that holds the service version's named types.
     pub types_path: syn::Path,
+    /// The cargo feature that compiles server-side decoding (`Incoming`), if the crate gates it; `None`
+    /// compiles it always (the macro's expansion, whose crate declares no such feature).
+    pub server_feature: Option<&'static str>,
 }
 
 impl std::fmt::Debug for Options {
@@ -43,9 +46,14 @@ impl std::fmt::Debug for Options {
         let types_path = &self.types_path;
         f.debug_struct("Options")
             .field("types_path", &quote!(#types_path).to_string())
+            .field("server_feature", &self.server_feature)
             .finish()
     }
 }
+
+/// The feature of the client and runtime crates that compiles what only a server needs: decoding
+/// incoming requests and the endpoint registry.
+pub const SERVER_FEATURE: &str = "server";
 
 impl Options {
     /// For the client crate's layout: named types live in `crate::<service>::<version>::types`.
@@ -54,6 +62,7 @@ impl Options {
         let version = names::snake_ident(version);
         Self {
             types_path: syn::parse_quote!(crate::#service::#version::types),
+            server_feature: Some(SERVER_FEATURE),
         }
     }
 
@@ -63,13 +72,14 @@ impl Options {
         let version = names::snake_ident(version);
         Self {
             types_path: syn::parse_quote!(crate::generated::#service::#version::types),
+            server_feature: Some(SERVER_FEATURE),
         }
     }
 }
 
 /// The items of one endpoint; `types` are the named types of its service version.
 pub fn endpoint(spec: &EndpointSpec, types: Option<&TypesSpec>, options: &Options) -> TokenStream {
-    endpoint::endpoint_items(spec, types, &options.types_path)
+    endpoint::endpoint_items(spec, types, options)
 }
 
 /// The items of one event: its typed body and the `lark_runtime::events::Event` impl.

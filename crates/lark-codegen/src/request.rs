@@ -29,6 +29,7 @@ pub(crate) fn request<'a>(
     names: &EndpointNames,
     shapes: &mut Shapes<'a>,
     metadata: TokenStream,
+    server_gate: Option<TokenStream>,
 ) -> TokenStream {
     let EndpointNames {
         request,
@@ -95,6 +96,7 @@ pub(crate) fn request<'a>(
     let files = files_method(&fields);
     let account = account_method(spec, &fields);
     let incoming = incoming_impl(request, &fields);
+    let incoming = quote!(#server_gate #incoming);
     let paged = paged_impl(spec, request, &fields);
 
     quote! {
@@ -184,12 +186,16 @@ fn incoming_impl(request: &Ident, fields: &[(Place, FieldShape<'_>)]) -> TokenSt
             quote!(builder.#ident = request.file(#wire_name);)
         })
         .collect();
+    // A multipart body's scalars arrive as text parts: numbers are read from their text.
+    let multipart = !file_reads.is_empty();
     let body = (!body_fields.is_empty()).then(|| {
         let members = body_fields.iter().map(|field| {
             let ident = &field.ident;
             let wire_name = field.wire_name;
             let value_type = &field.value_type;
-            quote!(#[serde(default, rename = #wire_name)] #ident: ::std::option::Option<#value_type>,)
+            let lenient = (multipart && is_text_readable(field.resolved))
+                .then(|| quote!(#[serde(deserialize_with = "::lark_runtime::lenient::lenient")]));
+            quote!(#[serde(default, rename = #wire_name)] #lenient #ident: ::std::option::Option<#value_type>,)
         });
         let moves = body_fields.iter().map(|field| {
             let ident = &field.ident;
@@ -269,6 +275,13 @@ fn account_method(spec: &EndpointSpec, fields: &[(Place, FieldShape<'_>)]) -> To
             ::std::option::Option::Some(::lark_runtime::partial_failure::account(#sent, data))
         }
     }
+}
+
+/// Whether a value sent as a text part reads back leniently: a plain string or integer.
+fn is_text_readable(schema: &Schema) -> bool {
+    schema.values.is_none()
+        && !schema.secret
+        && matches!(schema.ty, Some(TypeName::String | TypeName::Int32 | TypeName::Int64))
 }
 
 /// Whether a field is a file part of a multipart body.

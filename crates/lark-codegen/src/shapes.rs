@@ -267,26 +267,7 @@ impl<'a> Shapes<'a> {
                         !matches!(self, Self::Unknown(_))
                     }
                 }
-                impl ::lark_runtime::__private::serde::Serialize for #ident {
-                    fn serialize<S: ::lark_runtime::__private::serde::Serializer>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error> {
-                        ::lark_runtime::enums::serialize_string_enum(self, serializer)
-                    }
-                }
-                impl<'de> ::lark_runtime::__private::serde::Deserialize<'de> for #ident {
-                    fn deserialize<D: ::lark_runtime::__private::serde::Deserializer<'de>>(deserializer: D) -> ::std::result::Result<Self, D::Error> {
-                        ::lark_runtime::enums::deserialize_string_enum(deserializer)
-                    }
-                }
-                impl ::std::fmt::Display for #ident {
-                    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-                        f.write_str(::lark_runtime::enums::StringEnum::as_wire(self))
-                    }
-                }
-                impl ::lark_runtime::Validate for #ident {
-                    fn validate_at(&self, at: &::lark_runtime::validate::FieldPath<'_>, violations: &mut ::lark_runtime::validate::Violations) {
-                        violations.known_enum_value(at, ::lark_runtime::enums::StringEnum::is_known(self), self);
-                    }
-                }
+                ::lark_runtime::string_enum_traits!(#ident);
             }
         } else {
             quote! {
@@ -307,26 +288,7 @@ impl<'a> Shapes<'a> {
                         !matches!(self, Self::Unknown(_))
                     }
                 }
-                impl ::lark_runtime::__private::serde::Serialize for #ident {
-                    fn serialize<S: ::lark_runtime::__private::serde::Serializer>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error> {
-                        ::lark_runtime::enums::serialize_int_enum(self, serializer)
-                    }
-                }
-                impl<'de> ::lark_runtime::__private::serde::Deserialize<'de> for #ident {
-                    fn deserialize<D: ::lark_runtime::__private::serde::Deserializer<'de>>(deserializer: D) -> ::std::result::Result<Self, D::Error> {
-                        ::lark_runtime::enums::deserialize_int_enum(deserializer)
-                    }
-                }
-                impl ::std::fmt::Display for #ident {
-                    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-                        ::std::fmt::Display::fmt(&::lark_runtime::enums::IntEnum::as_wire(self), f)
-                    }
-                }
-                impl ::lark_runtime::Validate for #ident {
-                    fn validate_at(&self, at: &::lark_runtime::validate::FieldPath<'_>, violations: &mut ::lark_runtime::validate::Violations) {
-                        violations.known_enum_value(at, ::lark_runtime::enums::IntEnum::is_known(self), self);
-                    }
-                }
+                ::lark_runtime::int_enum_traits!(#ident);
             }
         };
         self.definitions.push(quote! {

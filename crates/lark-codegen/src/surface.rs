@@ -22,7 +22,8 @@ pub(crate) fn accessors<'a>(
             child_path.push(child.clone());
             let child_type = accessor_ident(&child_path);
             let docs = doc(&format!("The `{child}` {}.", ["service", "version", "resource"].get(path.len()).unwrap_or(&"module")));
-            (docs, method, child_type)
+            let gate = path.is_empty().then(|| crate::layout::service_gate(child));
+            (quote!(#docs #gate), method, child_type)
         })
         .map(|(docs, method, child_type)| {
             if path.is_empty() {

@@ -14,7 +14,7 @@ use axum::response::Response;
 use axum::routing::on;
 use lark_openapi::ENDPOINTS;
 use lark_openapi::runtime::{EndpointEntry, IncomingRequest, RequestBody, ResponseKind, UploadFile};
-use serde_json::{Value, json};
+use serde_json::{Map, Value, json};
 
 use crate::answer::{Answer, Invalid, axum_route, method_filter, serve};
 use crate::shared::Shared;
@@ -70,11 +70,13 @@ async fn multipart(
 ) -> Response {
     let path = path.map(|Path(params)| params).unwrap_or_default();
     // A body that is not multipart decodes as having no file parts: the generated type says what is missing.
-    let files = match form {
+    let (files, texts) = match form {
         Ok(form) => read_parts(form).await,
-        Err(_) => Vec::new(),
+        Err(_) => (Vec::new(), Map::new()),
     };
-    let request = IncomingRequest::new(&path, &query, &[]).with_files(&files);
+    // The text parts are the body's other fields; the generated type reads numbers from their text.
+    let body = serde_json::to_vec(&texts).unwrap_or_default();
+    let request = IncomingRequest::new(&path, &query, &body).with_files(&files);
     let decode = || (entry.decode_request)(&request);
     serve(
         &shared,
@@ -87,17 +89,24 @@ async fn multipart(
     .await
 }
 
-/// The file parts of a multipart body, with their names and types as sent.
-async fn read_parts(mut form: Multipart) -> Vec<(String, UploadFile)> {
+/// The parts of a multipart body: file parts (those with a file name) with their names and types as
+/// sent, and the text parts by name.
+async fn read_parts(mut form: Multipart) -> (Vec<(String, UploadFile)>, Map<String, Value>) {
     let mut files = Vec::new();
+    let mut texts = Map::new();
     while let Ok(Some(field)) = form.next_field().await {
         let name = field.name().unwrap_or_default().to_owned();
-        let file_name = field.file_name().unwrap_or_default().to_owned();
+        let file_name = field.file_name().map(str::to_owned);
         let content_type = field.content_type().unwrap_or("application/octet-stream").to_owned();
         let Ok(bytes) = field.bytes().await else { break };
-        files.push((name, UploadFile::new(file_name, content_type, bytes)));
+        match file_name {
+            Some(file_name) => files.push((name, UploadFile::new(file_name, content_type, bytes))),
+            None => {
+                texts.insert(name, Value::String(String::from_utf8_lossy(&bytes).into_owned()));
+            }
+        }
     }
-    files
+    (files, texts)
 }
 
 /// The page's example answer; one page of its items for a paged endpoint; a small file for a download.
@@ -129,13 +138,17 @@ fn example_answer(entry: &EndpointEntry, query: &[(String, String)], body: &Valu
     Answer::json(answer)
 }
 
+/// The prefix of the page tokens the emulator issues (`emulated-page-<offset>`). Any other token, such as
+/// the one a page's example request carries, starts from the first item.
+const PAGE_TOKEN_PREFIX: &str = "emulated-page-";
+
 /// Cuts `data[items]` to the page after `page_token` (an offset) of `page_size` items (all when unset).
 fn page_of(data: &mut Value, items: &str, page_token: Option<String>, page_size: Option<String>) {
     let Some(all) = data.get(items).and_then(Value::as_array).cloned() else {
         return;
     };
     let start = page_token
-        .and_then(|token| token.parse::<usize>().ok())
+        .and_then(|token| token.strip_prefix(PAGE_TOKEN_PREFIX)?.parse::<usize>().ok())
         .unwrap_or(0)
         .min(all.len());
     let size = page_size
@@ -147,7 +160,7 @@ fn page_of(data: &mut Value, items: &str, page_token: Option<String>, page_size:
     let has_more = end < all.len();
     data["has_more"] = Value::Bool(has_more);
     match has_more {
-        true => data["page_token"] = Value::String(end.to_string()),
+        true => data["page_token"] = Value::String(format!("{PAGE_TOKEN_PREFIX}{end}")),
         // The pages: without more items the answer carries no page token.
         false => {
             if let Some(object) = data.as_object_mut() {
@@ -166,10 +179,20 @@ mod tests {
         let example = json!({"items": [1, 2, 3], "has_more": false, "page_token": "x"});
         let mut first = example.clone();
         page_of(&mut first, "items", None, Some("2".into()));
-        assert_eq!(first, json!({"items": [1, 2], "has_more": true, "page_token": "2"}));
+        assert_eq!(
+            first,
+            json!({"items": [1, 2], "has_more": true, "page_token": "emulated-page-2"})
+        );
         let mut last = example.clone();
-        page_of(&mut last, "items", Some("2".into()), Some("2".into()));
+        page_of(&mut last, "items", Some("emulated-page-2".into()), Some("2".into()));
         assert_eq!(last, json!({"items": [3], "has_more": false}));
+        let mut foreign = example.clone();
+        page_of(&mut foreign, "items", Some("3".into()), None);
+        assert_eq!(
+            foreign["items"],
+            json!([1, 2, 3]),
+            "a token the emulator did not issue starts over"
+        );
         let mut all = example;
         page_of(&mut all, "items", None, None);
         assert_eq!(all["items"], json!([1, 2, 3]));

@@ -292,6 +292,12 @@ fn schema(field: &PageField, ty: &PageType, place: Place, shared: &SharedTypes, 
         if let Some(pattern) = &bounds.pattern {
             out.insert("pattern".to_owned(), Node::Value(json!(anchored(pattern))));
         }
+        if bounds.minimum.is_some() || bounds.maximum.is_some() {
+            undecided.push(Undecided::new(
+                field.line,
+                format!("field `{}`: a value range on a string; left out", field.name),
+            ));
+        }
     } else if matches!(scalar, "int32" | "int64" | "float64") {
         for (key, bound) in [("minimum", bounds.minimum), ("maximum", bounds.maximum)] {
             if let Some(bound) = bound {

@@ -248,8 +248,10 @@ fn page_bounds(field: &PageField) -> String {
         );
         parts.extend(bounds.max_length.map(|high| format!("at most {high}")));
     }
-    parts.extend(bounds.minimum.map(|low| format!("≥ {low}")));
-    parts.extend(bounds.maximum.map(|high| format!("≤ {high}")));
+    if numeric {
+        parts.extend(bounds.minimum.map(|low| format!("≥ {low}")));
+        parts.extend(bounds.maximum.map(|high| format!("≤ {high}")));
+    }
     parts.join(", ")
 }
 

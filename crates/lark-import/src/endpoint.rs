@@ -155,6 +155,11 @@ impl EndpointPage {
         if facts.answer != Answer::Binary {
             facts.response_example = json_example(page.section("响应体示例"), &mut undecided);
         }
+        if let Some(data) = facts.response_example.as_ref().and_then(|example| example.get("data"))
+            && crate::fields::lists_flat(&facts.data)
+        {
+            facts.data = crate::fields::nest_by_example(std::mem::take(&mut facts.data), data, &mut undecided);
+        }
         facts.errors = page
             .section("错误码")
             .map(|section| errors(section, &mut undecided))

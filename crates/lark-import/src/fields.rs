@@ -145,6 +145,64 @@ pub fn field_tree(rows: &[Row], required_column: Option<usize>, undecided: &mut 
     roots
 }
 
+/// Whether a table lists nested fields flat: the same name twice among siblings (a few pages do; their
+/// examples show the nesting).
+pub fn lists_flat(fields: &[PageField]) -> bool {
+    fields
+        .iter()
+        .enumerate()
+        .any(|(index, field)| fields[..index].iter().any(|earlier| earlier.name == field.name))
+}
+
+/// Rebuilds the nesting of flat rows from the page's example: a row belongs to the innermost object of
+/// the example, open so far, that has its name (an array by its first item), searching outward.
+pub fn nest_by_example(
+    rows: Vec<PageField>,
+    example: &serde_json::Value,
+    undecided: &mut Vec<Undecided>,
+) -> Vec<PageField> {
+    let first_line = rows.first().map_or(0, |field| field.line);
+    let mut open: Vec<&serde_json::Map<String, serde_json::Value>> = example.as_object().into_iter().collect();
+    let mut nested: Vec<PageField> = Vec::new();
+    for row in rows {
+        while open.len() > 1 && !open.last().is_some_and(|object| object.contains_key(&row.name)) {
+            open.pop();
+        }
+        let depth = open.len().saturating_sub(1);
+        let child = open.last().and_then(|object| object.get(&row.name));
+        if child.is_none() {
+            undecided.push(Undecided::new(
+                row.line,
+                format!(
+                    "field `{}` is not in the example; nested beside the row before it",
+                    row.name
+                ),
+            ));
+        }
+        if let Some(object) = child.and_then(first_object) {
+            open.push(object);
+        }
+        let line = row.line;
+        if !insert(&mut nested, row, depth) {
+            undecided.push(Undecided::new(line, "a row the example nests under nothing; left out"));
+        }
+    }
+    undecided.push(Undecided::new(
+        first_line,
+        "the table lists nested fields flat: nesting taken from the example",
+    ));
+    nested
+}
+
+/// The object a value holds: itself, or an array's first item.
+fn first_object(value: &serde_json::Value) -> Option<&serde_json::Map<String, serde_json::Value>> {
+    match value {
+        serde_json::Value::Object(object) => Some(object),
+        serde_json::Value::Array(items) => items.first().and_then(first_object),
+        _ => None,
+    }
+}
+
 /// A `file` row with children is an object whose type is named `file` (an upload's answer), not a part.
 fn objects_named_file(fields: &mut [PageField]) {
     for field in fields {

@@ -68,6 +68,8 @@ struct Outgoing<'r> {
     /// The JSON body, encoded once and shared by every attempt.
     json: Option<bytes::Bytes>,
     files: Vec<(&'static str, &'r UploadFile)>,
+    /// The other fields of a multipart body, as text parts (strings as they are, other values as JSON).
+    text_parts: Vec<(String, String)>,
 }
 
 impl Client {
@@ -245,6 +247,10 @@ impl Client {
             url: self.url(&request.path(), &request.query()),
             json,
             files: request.files(),
+            text_parts: match metadata.request_body {
+                RequestBody::Multipart => text_parts(request),
+                _ => Vec::new(),
+            },
         })
     }
 
@@ -285,6 +291,9 @@ impl Client {
         }
         if !outgoing.files.is_empty() {
             let mut form = reqwest::multipart::Form::new();
+            for (name, text) in &outgoing.text_parts {
+                form = form.text(name.clone(), text.clone());
+            }
             for (name, file) in &outgoing.files {
                 let part = file
                     .part()
@@ -522,4 +531,18 @@ fn error_chain(error: &reqwest::Error) -> String {
         source = cause.source();
     }
     text
+}
+
+/// The fields of a multipart request beside its files (which serialize to nothing), as text parts.
+fn text_parts<E: serde::Serialize>(request: &E) -> Vec<(String, String)> {
+    let Ok(serde_json::Value::Object(fields)) = serde_json::to_value(request) else {
+        return Vec::new();
+    };
+    fields
+        .into_iter()
+        .map(|(name, value)| match value {
+            serde_json::Value::String(text) => (name, text),
+            other => (name, other.to_string()),
+        })
+        .collect()
 }

@@ -2,21 +2,95 @@
 
 use std::fmt;
 
+/// What a reference page says about one of its error codes: a row of a generated `FACTS` table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct ErrorFacts {
+    /// The platform's code.
+    pub code: i64,
+    /// The HTTP status the page gives.
+    pub http_status: u16,
+    /// The message the server sends.
+    pub message: &'static str,
+    /// What the page advises (empty when it says nothing).
+    pub advice: &'static str,
+    /// Whether sending the same request again can succeed.
+    pub retryable: bool,
+}
+
+impl ErrorFacts {
+    /// A row of facts; generated tables call it once per documented code.
+    pub const fn new(
+        code: i64,
+        http_status: u16,
+        message: &'static str,
+        advice: &'static str,
+        retryable: bool,
+    ) -> Self {
+        Self {
+            code,
+            http_status,
+            message,
+            advice,
+            retryable,
+        }
+    }
+}
+
 /// An endpoint's error enum: one variant per documented code and one for any other code. Generated for
-/// every spec.
+/// every spec as a table of facts and two small matches; every method below works from them.
 pub trait DocumentedError: Copy + fmt::Debug + fmt::Display + std::error::Error + Send + Sync + 'static {
+    /// The documented codes, in the order of the enum's variants.
+    const FACTS: &'static [ErrorFacts];
+
+    /// The variant of `FACTS[index]`, or `Undocumented(code)` when `index` is past the table.
+    fn from_index(index: usize, code: i64) -> Self;
+
+    /// This variant's row of `FACTS`, or the code of an undocumented one.
+    fn facts_or_code(&self) -> Result<&'static ErrorFacts, i64>;
+
     /// The variant for a code the server sent.
-    fn from_code(code: i64) -> Self;
+    fn from_code(code: i64) -> Self {
+        let index = Self::FACTS
+            .iter()
+            .position(|facts| facts.code == code)
+            .unwrap_or(usize::MAX);
+        Self::from_index(index, code)
+    }
+
+    /// What the reference page says about this code; `None` when the code is undocumented.
+    fn facts(&self) -> Option<&'static ErrorFacts> {
+        self.facts_or_code().ok()
+    }
+
     /// The platform's error code.
-    fn code(&self) -> i64;
+    fn code(&self) -> i64 {
+        match self.facts_or_code() {
+            Ok(facts) => facts.code,
+            Err(code) => code,
+        }
+    }
+
     /// The HTTP status the reference page gives for this code; `None` when the code is undocumented.
-    fn http_status(&self) -> Option<u16>;
+    fn http_status(&self) -> Option<u16> {
+        self.facts().map(|facts| facts.http_status)
+    }
+
     /// The message the reference page gives; `None` when the code is undocumented.
-    fn message(&self) -> Option<&'static str>;
+    fn message(&self) -> Option<&'static str> {
+        self.facts().map(|facts| facts.message)
+    }
+
     /// What the reference page advises; `None` when it says nothing or the code is undocumented.
-    fn advice(&self) -> Option<&'static str>;
+    fn advice(&self) -> Option<&'static str> {
+        self.facts()
+            .map(|facts| facts.advice)
+            .filter(|advice| !advice.is_empty())
+    }
+
     /// Whether sending the same request again can succeed, as the spec says.
-    fn is_retryable(&self) -> bool;
+    fn is_retryable(&self) -> bool {
+        self.facts().is_some_and(|facts| facts.retryable)
+    }
 }
 
 /// The `Display` of every generated error enum: what happened, with the code and documented status.
@@ -39,24 +113,15 @@ pub enum UndocumentedError {
 }
 
 impl DocumentedError for UndocumentedError {
-    fn from_code(code: i64) -> Self {
+    const FACTS: &'static [ErrorFacts] = &[];
+
+    fn from_index(_: usize, code: i64) -> Self {
         Self::Undocumented(code)
     }
-    fn code(&self) -> i64 {
+
+    fn facts_or_code(&self) -> Result<&'static ErrorFacts, i64> {
         let Self::Undocumented(code) = self;
-        *code
-    }
-    fn http_status(&self) -> Option<u16> {
-        None
-    }
-    fn message(&self) -> Option<&'static str> {
-        None
-    }
-    fn advice(&self) -> Option<&'static str> {
-        None
-    }
-    fn is_retryable(&self) -> bool {
-        false
+        Err(*code)
     }
 }
 
@@ -67,3 +132,17 @@ impl fmt::Display for UndocumentedError {
 }
 
 impl std::error::Error for UndocumentedError {}
+
+/// `Display` and `Error` for a generated error enum, written once here instead of in every file.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! documented_error_traits {
+    ($name:ident) => {
+        impl ::std::fmt::Display for $name {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                $crate::documented_error::describe(self, f)
+            }
+        }
+        impl ::std::error::Error for $name {}
+    };
+}

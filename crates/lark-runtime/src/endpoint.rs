@@ -72,6 +72,8 @@ pub struct EndpointMetadata {
     pub query_example: &'static [(&'static str, &'static str)],
     /// The reference page's example request body, as JSON text.
     pub request_example: Option<&'static str>,
+    /// The names of a multipart body's file parts; empty for a JSON body.
+    pub file_parts: &'static [&'static str],
     /// The reference page's example answer (`code`, `msg` and the payload), as JSON text.
     pub response_example: Option<&'static str>,
 }

@@ -43,3 +43,71 @@ pub fn serialize_int_enum<S: Serializer>(value: &impl IntEnum, serializer: S) ->
 pub fn deserialize_int_enum<'de, D: Deserializer<'de>, E: IntEnum>(deserializer: D) -> Result<E, D::Error> {
     Ok(E::from_wire(i64::deserialize(deserializer)?))
 }
+
+/// The traits every generated string enum has beyond [`StringEnum`] — `Serialize`, `Deserialize`,
+/// `Display`, `Validate` — written once here instead of in every generated file.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! string_enum_traits {
+    ($name:ident) => {
+        impl $crate::__private::serde::Serialize for $name {
+            fn serialize<S: $crate::__private::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                $crate::enums::serialize_string_enum(self, serializer)
+            }
+        }
+        impl<'de> $crate::__private::serde::Deserialize<'de> for $name {
+            fn deserialize<D: $crate::__private::serde::Deserializer<'de>>(
+                deserializer: D,
+            ) -> ::std::result::Result<Self, D::Error> {
+                $crate::enums::deserialize_string_enum(deserializer)
+            }
+        }
+        impl ::std::fmt::Display for $name {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                f.write_str($crate::enums::StringEnum::as_wire(self))
+            }
+        }
+        impl $crate::Validate for $name {
+            fn validate_at(&self, at: &$crate::validate::FieldPath<'_>, violations: &mut $crate::validate::Violations) {
+                violations.known_enum_value(at, $crate::enums::StringEnum::is_known(self), self);
+            }
+        }
+    };
+}
+
+/// The traits every generated integer enum has beyond [`IntEnum`], as [`string_enum_traits!`] does
+/// for string enums.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! int_enum_traits {
+    ($name:ident) => {
+        impl $crate::__private::serde::Serialize for $name {
+            fn serialize<S: $crate::__private::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                $crate::enums::serialize_int_enum(self, serializer)
+            }
+        }
+        impl<'de> $crate::__private::serde::Deserialize<'de> for $name {
+            fn deserialize<D: $crate::__private::serde::Deserializer<'de>>(
+                deserializer: D,
+            ) -> ::std::result::Result<Self, D::Error> {
+                $crate::enums::deserialize_int_enum(deserializer)
+            }
+        }
+        impl ::std::fmt::Display for $name {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                ::std::fmt::Display::fmt(&$crate::enums::IntEnum::as_wire(self), f)
+            }
+        }
+        impl $crate::Validate for $name {
+            fn validate_at(&self, at: &$crate::validate::FieldPath<'_>, violations: &mut $crate::validate::Violations) {
+                violations.known_enum_value(at, $crate::enums::IntEnum::is_known(self), self);
+            }
+        }
+    };
+}

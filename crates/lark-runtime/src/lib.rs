@@ -60,7 +60,7 @@ pub use bulk::{BulkFailure, BulkOptions, BulkProgress, BulkReport};
 pub use call::Response;
 pub use client::{Client, ClientBuilder, ConfigError, FEISHU, LARK};
 pub use credentials::{AccessToken, AppCredentials, SecretText};
-pub use documented_error::{DocumentedError, UndocumentedError};
+pub use documented_error::{DocumentedError, ErrorFacts, UndocumentedError};
 pub use endpoint::{
     AccessTokenKind, AppType, Endpoint, EndpointMetadata, Envelope, HttpMethod, RateLimit, RequestBody, ResponseKind,
 };

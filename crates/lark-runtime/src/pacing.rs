@@ -152,6 +152,7 @@ mod tests {
         path_example: &[],
         query_example: &[],
         request_example: None,
+        file_parts: &[],
         response_example: None,
     };
 

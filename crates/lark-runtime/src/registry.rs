@@ -11,6 +11,7 @@ use crate::endpoint::ResponseKind;
 
 use crate::documented_error::DocumentedError;
 use crate::endpoint::{Endpoint, EndpointMetadata};
+use crate::files::UploadFile;
 use crate::incoming::{Incoming, IncomingRequest};
 use crate::validate::ValidationError;
 
@@ -89,7 +90,19 @@ fn example_request<E: Endpoint + Incoming>() -> Result<E, String> {
     };
     let (path, query) = (owned(metadata.path_example), owned(metadata.query_example));
     let body = metadata.request_example.unwrap_or_default();
-    E::from_incoming(&IncomingRequest::new(&path, &query, body.as_bytes())).map_err(|error| error.to_string())
+    // Pages show no file's bytes: each file part gets a small stand-in.
+    let files: Vec<(String, UploadFile)> = metadata
+        .file_parts
+        .iter()
+        .map(|name| {
+            (
+                (*name).to_owned(),
+                UploadFile::new("example.png", "image/png", bytes::Bytes::from_static(b"example file")),
+            )
+        })
+        .collect();
+    let incoming = IncomingRequest::new(&path, &query, body.as_bytes()).with_files(&files);
+    E::from_incoming(&incoming).map_err(|error| error.to_string())
 }
 
 fn call_example<E>(client: Client) -> BoxFuture<'static, Result<Value, String>>

@@ -284,7 +284,6 @@ impl Checker<'_> {
         }
     }
 
-    /// A body with a `file` is multipart/form-data: the file is its only field.
     /// Each item is a window (`requests` ≥ 1 and `per`) or `special: true`, never both or half.
     fn rate_limit(&mut self, spec: &EndpointSpec) {
         let path = FieldPath::root().key("rate_limit");
@@ -304,18 +303,25 @@ impl Checker<'_> {
         }
     }
 
+    /// A body with a `file` is multipart/form-data: beside its files it holds only scalars, sent as
+    /// text parts.
     fn multipart(&mut self, spec: &EndpointSpec) {
         let body = &spec.request.body;
-        let has_file = body.values().any(|schema| schema.ty == Some(TypeName::File));
-        if has_file && body.len() > 1 {
-            self.push(
-                &FieldPath::root().key("request").key("body"),
-                "a multipart body holds its `file` field only",
-            );
+        if !body.values().any(|schema| schema.ty == Some(TypeName::File)) {
+            return;
+        }
+        for (name, schema) in body.iter() {
+            let scalar = schema.reference.is_none()
+                && !matches!(schema.ty, Some(TypeName::Array | TypeName::Object | TypeName::Map));
+            if !scalar {
+                self.push(
+                    &FieldPath::root().key("request").key("body").key(name),
+                    "a multipart body holds files and scalars only (each scalar is a text part)",
+                );
+            }
         }
     }
 
-    /// `pagination` needs `page_token` in the request and `has_more`, `page_token` and the items in the answer.
     fn pagination(&mut self, spec: &EndpointSpec) {
         let Some(pagination) = &spec.pagination else { return };
         let path = FieldPath::root().key("pagination");

@@ -209,7 +209,7 @@ fn partial_failure_must_name_a_string_list() {
 #[test]
 fn files_pages_binary_answers_and_secrets_are_checked_where_they_stand() {
     let found = endpoint(
-        "pagination: { items: shifts }\nrequest:\n  query:\n    upload: { type: file }\n  body:\n    photo: { type: file }\n    note: { type: string }\n    code: { type: int32, secret: true }\nresponse:\n  kind: binary\n  data:\n    shifts: { type: string }\n",
+        "pagination: { items: shifts }\nrequest:\n  query:\n    upload: { type: file }\n  body:\n    photo: { type: file }\n    note: { type: array, items: { type: string } }\n    code: { type: int32, secret: true }\nresponse:\n  kind: binary\n  data:\n    shifts: { type: string }\n",
     );
     assert_eq!(
         found,
@@ -218,7 +218,7 @@ fn files_pages_binary_answers_and_secrets_are_checked_where_they_stand() {
             "fixture/v1/things/remove.yaml:11:1: pagination: a paged answer declares a boolean `has_more` and a string `page_token` in `response.data`",
             "fixture/v1/things/remove.yaml:11:15: pagination.items: `shifts` must name an array field of `response.data`",
             "fixture/v1/things/remove.yaml:14:5: request.query.upload: a `file` can only be a field of `request.body` (a multipart/form-data part)",
-            "fixture/v1/things/remove.yaml:15:3: request.body: a multipart body holds its `file` field only",
+            "fixture/v1/things/remove.yaml:17:5: request.body.note: a multipart body holds files and scalars only (each scalar is a text part)",
             "fixture/v1/things/remove.yaml:18:26: request.body.code.secret: only a plain `string` can be a secret",
             "fixture/v1/things/remove.yaml:21:3: response.data: a binary answer (`kind: binary`) has no JSON payload",
         ]

@@ -10,6 +10,10 @@ pub enum Command {
     Attendance { #[command(subcommand)] resource: AttendanceCommand },
     /// The `auth` service.
     Auth { #[command(subcommand)] resource: AuthCommand },
+    /// The `contact` service.
+    Contact { #[command(subcommand)] resource: ContactCommand },
+    /// The `im` service.
+    Im { #[command(subcommand)] resource: ImCommand },
 }
 impl Command {
     /// Runs the chosen endpoint and says how the process should exit.
@@ -17,6 +21,8 @@ impl Command {
         match self {
             Self::Attendance { resource } => resource.run(context).await,
             Self::Auth { resource } => resource.run(context).await,
+            Self::Contact { resource } => resource.run(context).await,
+            Self::Im { resource } => resource.run(context).await,
         }
     }
 }
@@ -3819,6 +3825,11858 @@ pub mod auth_v3_tenant_access_token_store {
             context
                 .finish(|client| async move {
                     client.auth().v3().tenant_access_token().store(request).await
+                })
+                .await
+        }
+    }
+}
+/// Resources of the `contact` service.
+#[derive(Debug, ::clap::Subcommand)]
+#[allow(clippy::large_enum_variant)]
+pub enum ContactCommand {
+    /// The `custom_attr` resource.
+    CustomAttr { #[command(subcommand)] method: ContactCustomAttrCommand },
+    /// The `department` resource.
+    Department { #[command(subcommand)] method: ContactDepartmentCommand },
+    /// The `employee_type_enum` resource.
+    EmployeeTypeEnum { #[command(subcommand)] method: ContactEmployeeTypeEnumCommand },
+    /// The `functional_role` resource.
+    FunctionalRole { #[command(subcommand)] method: ContactFunctionalRoleCommand },
+    /// The `functional_role_member` resource.
+    FunctionalRoleMember {
+        #[command(subcommand)]
+        method: ContactFunctionalRoleMemberCommand,
+    },
+    /// The `group` resource.
+    Group { #[command(subcommand)] method: ContactGroupCommand },
+    /// The `group_member` resource.
+    GroupMember { #[command(subcommand)] method: ContactGroupMemberCommand },
+    /// The `job_family` resource.
+    JobFamily { #[command(subcommand)] method: ContactJobFamilyCommand },
+    /// The `job_level` resource.
+    JobLevel { #[command(subcommand)] method: ContactJobLevelCommand },
+    /// The `job_title` resource.
+    JobTitle { #[command(subcommand)] method: ContactJobTitleCommand },
+    /// The `scope` resource.
+    Scope { #[command(subcommand)] method: ContactScopeCommand },
+    /// The `unit` resource.
+    Unit { #[command(subcommand)] method: ContactUnitCommand },
+    /// The `user` resource.
+    User { #[command(subcommand)] method: ContactUserCommand },
+    /// The `work_city` resource.
+    WorkCity { #[command(subcommand)] method: ContactWorkCityCommand },
+}
+impl ContactCommand {
+    async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
+        match self {
+            Self::CustomAttr { method } => method.run(context).await,
+            Self::Department { method } => method.run(context).await,
+            Self::EmployeeTypeEnum { method } => method.run(context).await,
+            Self::FunctionalRole { method } => method.run(context).await,
+            Self::FunctionalRoleMember { method } => method.run(context).await,
+            Self::Group { method } => method.run(context).await,
+            Self::GroupMember { method } => method.run(context).await,
+            Self::JobFamily { method } => method.run(context).await,
+            Self::JobLevel { method } => method.run(context).await,
+            Self::JobTitle { method } => method.run(context).await,
+            Self::Scope { method } => method.run(context).await,
+            Self::Unit { method } => method.run(context).await,
+            Self::User { method } => method.run(context).await,
+            Self::WorkCity { method } => method.run(context).await,
+        }
+    }
+}
+/// Endpoints of the `contact` `custom_attr` resource.
+#[derive(Debug, ::clap::Subcommand)]
+#[allow(clippy::large_enum_variant)]
+pub enum ContactCustomAttrCommand {
+    /// 获取企业自定义用户字段 — List the tenant's custom user fields.
+    List(contact_v3_custom_attr_list::Args),
+}
+impl ContactCustomAttrCommand {
+    async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
+        match self {
+            Self::List(args) => args.run(context).await,
+        }
+    }
+}
+/// `lark contact custom-attr list`: arguments and run.
+pub mod contact_v3_custom_attr_list {
+    #[allow(unused_imports)]
+    use ::lark_openapi::contact::v3::custom_attr::list::*;
+    use ::lark_openapi::Api as _;
+    /// 获取企业自定义用户字段 — List the tenant's custom user fields.
+    ///
+    /// `GET /open-apis/contact/v3/custom_attrs`
+    #[derive(Debug, ::clap::Args)]
+    pub struct Args {
+        /// How many fields one page holds.
+        ///
+        /// Example: `10`
+        ///
+        /// Default when left out: `20`
+        #[arg(long = "page-size")]
+        page_size: Option<i32>,
+        /// The token from the previous page's answer; leave it out for the first page.
+        ///
+        /// Example: `"AQD9/Rn9eij9Pm39ED40/RYU5lvOM4s6zgbeeNNaWd%2BVKwAsoreeRWk0J2noGvJy"`
+        #[arg(long = "page-token")]
+        page_token: Option<String>,
+        /// Follow the page tokens and print every item of every page.
+        #[arg(long = "all")]
+        all: bool,
+    }
+    impl Args {
+        /// Builds the request from the arguments, sends it and prints the outcome.
+        pub async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
+            let mut builder = ListRequest::builder();
+            if let Some(value) = self.page_size {
+                builder = builder.page_size(value);
+            }
+            if let Some(value) = self.page_token {
+                builder = builder.page_token(value);
+            }
+            let request = match builder.build() {
+                Ok(request) => request,
+                Err(error) => return context.invalid(&error),
+            };
+            if self.all {
+                return context
+                    .finish_all(|client| async move {
+                        use ::lark_runtime::__private::futures::TryStreamExt as _;
+                        client
+                            .contact()
+                            .v3()
+                            .custom_attr()
+                            .list_stream(request)
+                            .try_collect::<Vec<_>>()
+                            .await
+                    })
+                    .await;
+            }
+            context
+                .finish(|client| async move {
+                    client.contact().v3().custom_attr().list(request).await
+                })
+                .await
+        }
+    }
+}
+/// Endpoints of the `contact` `department` resource.
+#[derive(Debug, ::clap::Subcommand)]
+#[allow(clippy::large_enum_variant)]
+pub enum ContactDepartmentCommand {
+    /// 批量获取部门信息 — Get several departments.
+    Batch(contact_v3_department_batch::Args),
+    /// 获取子部门列表 — List a department's sub-departments.
+    Children(contact_v3_department_children::Args),
+    /// 创建部门 — Create a department.
+    Create(contact_v3_department_create::Args),
+    /// 删除部门 — Delete a department.
+    Delete(contact_v3_department_delete::Args),
+    /// 获取单个部门信息 — Get a department.
+    Get(contact_v3_department_get::Args),
+    /// 获取部门信息列表 — List departments (legacy).
+    List(contact_v3_department_list::Args),
+    /// 获取父部门信息 — Get a department's parents.
+    Parent(contact_v3_department_parent::Args),
+    /// 修改部门部分信息 — Update part of a department.
+    Patch(contact_v3_department_patch::Args),
+    /// 搜索部门 — Search departments.
+    Search(contact_v3_department_search::Args),
+    /// 部门群转为普通群 — Turn a department group into a regular group.
+    UnbindDepartmentChat(contact_v3_department_unbind_department_chat::Args),
+    /// 更新部门所有信息 — Update all of a department.
+    Update(contact_v3_department_update::Args),
+    /// 更新部门 ID — Change a department's custom id.
+    UpdateDepartmentId(contact_v3_department_update_department_id::Args),
+}
+impl ContactDepartmentCommand {
+    async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
+        match self {
+            Self::Batch(args) => args.run(context).await,
+            Self::Children(args) => args.run(context).await,
+            Self::Create(args) => args.run(context).await,
+            Self::Delete(args) => args.run(context).await,
+            Self::Get(args) => args.run(context).await,
+            Self::List(args) => args.run(context).await,
+            Self::Parent(args) => args.run(context).await,
+            Self::Patch(args) => args.run(context).await,
+            Self::Search(args) => args.run(context).await,
+            Self::UnbindDepartmentChat(args) => args.run(context).await,
+            Self::Update(args) => args.run(context).await,
+            Self::UpdateDepartmentId(args) => args.run(context).await,
+        }
+    }
+}
+/// `lark contact department batch`: arguments and run.
+pub mod contact_v3_department_batch {
+    #[allow(unused_imports)]
+    use ::lark_openapi::contact::v3::department::batch::*;
+    use ::lark_openapi::Api as _;
+    /// 批量获取部门信息 — Get several departments.
+    ///
+    /// `GET /open-apis/contact/v3/departments/batch`
+    #[derive(Debug, ::clap::Args)]
+    pub struct Args {
+        /// Ids of the departments to fetch, in the kind `department_id_type` names; at most 50, each sent as its own `department_ids` key.
+        ///
+        /// Example: `["D096"]`
+        #[arg(long = "department-ids", num_args = 1..)]
+        department_ids: Vec<String>,
+        /// Which kind of department id the request and the answer use.
+        ///
+        /// Example: `"open_department_id"`
+        ///
+        /// Default when left out: `"open_department_id"`
+        #[arg(
+            long = "department-id-type",
+            value_parser = ::clap::builder::PossibleValuesParser::new(
+                ["open_department_id",
+                "department_id"]
+            )
+        )]
+        department_id_type: Option<String>,
+        /// Which kind of user id the answer uses.
+        ///
+        /// Example: `"open_id"`
+        ///
+        /// Default when left out: `"open_id"`
+        #[arg(
+            long = "user-id-type",
+            value_parser = ::clap::builder::PossibleValuesParser::new(
+                ["open_id",
+                "union_id",
+                "user_id"]
+            )
+        )]
+        user_id_type: Option<String>,
+    }
+    impl Args {
+        /// Builds the request from the arguments, sends it and prints the outcome.
+        pub async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
+            let mut builder = BatchRequest::builder();
+            builder = builder.department_ids(self.department_ids);
+            if let Some(value) = self.department_id_type {
+                builder = builder
+                    .department_id_type(
+                        <BatchRequestDepartmentIdType as ::lark_runtime::enums::StringEnum>::from_wire(
+                            &value,
+                        ),
+                    );
+            }
+            if let Some(value) = self.user_id_type {
+                builder = builder
+                    .user_id_type(
+                        <BatchRequestUserIdType as ::lark_runtime::enums::StringEnum>::from_wire(
+                            &value,
+                        ),
+                    );
+            }
+            let request = match builder.build() {
+                Ok(request) => request,
+                Err(error) => return context.invalid(&error),
+            };
+            context
+                .finish(|client| async move {
+                    client.contact().v3().department().batch(request).await
+                })
+                .await
+        }
+    }
+}
+/// `lark contact department children`: arguments and run.
+pub mod contact_v3_department_children {
+    #[allow(unused_imports)]
+    use ::lark_openapi::contact::v3::department::children::*;
+    use ::lark_openapi::Api as _;
+    /// 获取子部门列表 — List a department's sub-departments.
+    ///
+    /// `GET /open-apis/contact/v3/departments/:department_id/children`
+    #[derive(Debug, ::clap::Args)]
+    pub struct Args {
+        /// The department whose children to list, in the kind `department_id_type` names; `0` is the root.
+        ///
+        /// Example: `"D096"`
+        #[arg(long = "department-id")]
+        department_id: Option<String>,
+        /// Which kind of user id the answer uses.
+        ///
+        /// Example: `"open_id"`
+        ///
+        /// Default when left out: `"open_id"`
+        #[arg(
+            long = "user-id-type",
+            value_parser = ::clap::builder::PossibleValuesParser::new(
+                ["open_id",
+                "union_id",
+                "user_id"]
+            )
+        )]
+        user_id_type: Option<String>,
+        /// Which kind of department id the path and the answer use.
+        ///
+        /// Example: `"open_department_id"`
+        ///
+        /// Default when left out: `"open_department_id"`
+        #[arg(
+            long = "department-id-type",
+            value_parser = ::clap::builder::PossibleValuesParser::new(
+                ["department_id",
+                "open_department_id"]
+            )
+        )]
+        department_id_type: Option<String>,
+        /// When true, lists sub-departments at every level below, not only the direct ones (false when left out).
+        ///
+        /// Example: `false`
+        #[arg(long = "fetch-child")]
+        fetch_child: Option<bool>,
+        /// How many departments one page holds, at most 50.
+        ///
+        /// Example: `10`
+        ///
+        /// Default when left out: `10`
+        #[arg(long = "page-size")]
+        page_size: Option<i32>,
+        /// Where to continue; leave it out on the first call and pass the `page_token` of the previous answer afterwards.
+        ///
+        /// Example: `"AQD9/Rn9eij9Pm39ED40/RD/cIFmu77WxpxPB/2oHfQLZ+G8JG6tK7+ZnHiT7COhD2hMSICh/eBl7cpzU6JEC3J7COKNe4jrQ8ExwBCR"`
+        #[arg(long = "page-token")]
+        page_token: Option<String>,
+        /// Follow the page tokens and print every item of every page.
+        #[arg(long = "all")]
+        all: bool,
+    }
+    impl Args {
+        /// Builds the request from the arguments, sends it and prints the outcome.
+        pub async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
+            let mut builder = ChildrenRequest::builder();
+            if let Some(value) = self.department_id {
+                builder = builder.department_id(value);
+            }
+            if let Some(value) = self.user_id_type {
+                builder = builder
+                    .user_id_type(
+                        <ChildrenRequestUserIdType as ::lark_runtime::enums::StringEnum>::from_wire(
+                            &value,
+                        ),
+                    );
+            }
+            if let Some(value) = self.department_id_type {
+                builder = builder
+                    .department_id_type(
+                        <ChildrenRequestDepartmentIdType as ::lark_runtime::enums::StringEnum>::from_wire(
+                            &value,
+                        ),
+                    );
+            }
+            if let Some(value) = self.fetch_child {
+                builder = builder.fetch_child(value);
+            }
+            if let Some(value) = self.page_size {
+                builder = builder.page_size(value);
+            }
+            if let Some(value) = self.page_token {
+                builder = builder.page_token(value);
+            }
+            let request = match builder.build() {
+                Ok(request) => request,
+                Err(error) => return context.invalid(&error),
+            };
+            if self.all {
+                return context
+                    .finish_all(|client| async move {
+                        use ::lark_runtime::__private::futures::TryStreamExt as _;
+                        client
+                            .contact()
+                            .v3()
+                            .department()
+                            .children_stream(request)
+                            .try_collect::<Vec<_>>()
+                            .await
+                    })
+                    .await;
+            }
+            context
+                .finish(|client| async move {
+                    client.contact().v3().department().children(request).await
+                })
+                .await
+        }
+    }
+}
+/// `lark contact department create`: arguments and run.
+pub mod contact_v3_department_create {
+    #[allow(unused_imports)]
+    use ::lark_openapi::contact::v3::department::create::*;
+    use ::lark_openapi::Api as _;
+    /// 创建部门 — Create a department.
+    ///
+    /// `POST /open-apis/contact/v3/departments`
+    #[derive(Debug, ::clap::Args)]
+    pub struct Args {
+        /// Which kind of user id the request and the answer use.
+        ///
+        /// Example: `"open_id"`
+        ///
+        /// Default when left out: `"open_id"`
+        #[arg(
+            long = "user-id-type",
+            value_parser = ::clap::builder::PossibleValuesParser::new(
+                ["open_id",
+                "union_id",
+                "user_id"]
+            )
+        )]
+        user_id_type: Option<String>,
+        /// Which kind of department id the request and the answer use.
+        ///
+        /// Example: `"open_department_id"`
+        ///
+        /// Default when left out: `"open_department_id"`
+        #[arg(
+            long = "department-id-type",
+            value_parser = ::clap::builder::PossibleValuesParser::new(
+                ["department_id",
+                "open_department_id"]
+            )
+        )]
+        department_id_type: Option<String>,
+        /// Your own token to make the call idempotent; a repeated request with the same token is not applied twice.
+        ///
+        /// Example: `"473469C7-AA6F-4DC5-B3DB-A3DC0DE3C83E"`
+        ///
+        /// Default when left out: `"空"`
+        #[arg(long = "client-token")]
+        client_token: Option<String>,
+        /// The department's name: no slash (`/`) and not the name of an existing department.
+        ///
+        /// Example: `"DemoName"`
+        #[arg(long = "name")]
+        name: Option<String>,
+        /// The department's name in other languages; no slash, and not already used by another department.
+        #[arg(
+            long = "i18n-name-json",
+            value_name = "JSON",
+            conflicts_with = "i18n_name_file"
+        )]
+        i18n_name: Option<String>,
+        /// `i18n_name` as JSON read from a file (`-` for standard input), instead of `--i18n-name-json`.
+        #[arg(long = "i18n-name-file", value_name = "PATH")]
+        i18n_name_file: Option<::std::path::PathBuf>,
+        /// The parent department's id, in the kind `department_id_type` names; `0` for the root.
+        ///
+        /// Example: `"D067"`
+        #[arg(long = "parent-department-id")]
+        parent_department_id: Option<String>,
+        /// Your own department id; it may not start with `od-` or be `0` or `1`. The system generates one when it is left out.
+        ///
+        /// Example: `"D096"`
+        ///
+        /// Default when left out: `"空，表示由系统自动生成 ID。"`
+        #[arg(long = "department-id")]
+        department_id: Option<String>,
+        /// The user id of the department's manager, in the kind `user_id_type` names; always the same person as the main leader in `leaders`.
+        ///
+        /// Example: `"ou_7dab8a3d3cdcc9da365777c7ad535d62"`
+        ///
+        /// Default when left out: `"空"`
+        #[arg(long = "leader-user-id")]
+        leader_user_id: Option<String>,
+        /// Where the department sorts among its siblings: a non-negative integer as a string, smaller first, unique among existing departments; by default a new department goes after the existing ones.
+        ///
+        /// Example: `"100"`
+        ///
+        /// Default when left out: `"空，默认情况下新建的部门排在存量部门之后。"`
+        #[arg(long = "order")]
+        order: Option<String>,
+        /// Custom ids of units to bind the department to; only one is supported for now.
+        ///
+        /// Example: `["custom_unit_id"]`
+        #[arg(long = "unit-ids", num_args = 1..)]
+        unit_ids: Vec<String>,
+        /// Whether to create a department group chat, named after the department and owned by its main leader (false when left out).
+        ///
+        /// Example: `false`
+        #[arg(long = "create-group-chat")]
+        create_group_chat: Option<bool>,
+        /// The department's leaders; exactly one of them must be the main leader, and it must match `leader_user_id` when that is set too.
+        #[arg(
+            long = "leaders-json",
+            value_name = "JSON",
+            conflicts_with = "leaders_file"
+        )]
+        leaders: Option<String>,
+        /// `leaders` as JSON read from a file (`-` for standard input), instead of `--leaders-json`.
+        #[arg(long = "leaders-file", value_name = "PATH")]
+        leaders_file: Option<::std::path::PathBuf>,
+        /// Employee types allowed in the department group chat: 1 full-time, 2 intern, 3 outsourced, 4 contractor, 5 consultant, or a custom type's enum_value from the employee type list.
+        ///
+        /// Example: `[1]`
+        #[arg(long = "group-chat-employee-types", num_args = 1..)]
+        group_chat_employee_types: Vec<i32>,
+        /// User ids of the department's HR business partners (at most 500), in the kind `user_id_type` names.
+        ///
+        /// Example: `["ou_7dab8a3d3cdcc9da365777c7ad535d62"]`
+        #[arg(long = "department-hrbps", num_args = 1..)]
+        department_hrbps: Vec<String>,
+    }
+    impl Args {
+        /// Builds the request from the arguments, sends it and prints the outcome.
+        pub async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
+            let mut builder = CreateRequest::builder();
+            if let Some(value) = self.user_id_type {
+                builder = builder
+                    .user_id_type(
+                        <CreateRequestUserIdType as ::lark_runtime::enums::StringEnum>::from_wire(
+                            &value,
+                        ),
+                    );
+            }
+            if let Some(value) = self.department_id_type {
+                builder = builder
+                    .department_id_type(
+                        <CreateRequestDepartmentIdType as ::lark_runtime::enums::StringEnum>::from_wire(
+                            &value,
+                        ),
+                    );
+            }
+            if let Some(value) = self.client_token {
+                builder = builder.client_token(value);
+            }
+            if let Some(value) = self.name {
+                builder = builder.name(value);
+            }
+            match context
+                .json_arg::<
+                    ::lark_openapi::contact::v3::types::DepartmentI18nName,
+                >("i18n-name", self.i18n_name, self.i18n_name_file)
+            {
+                Ok(Some(value)) => builder = builder.i18n_name(value),
+                Ok(None) => {}
+                Err(code) => return code,
+            }
+            if let Some(value) = self.parent_department_id {
+                builder = builder.parent_department_id(value);
+            }
+            if let Some(value) = self.department_id {
+                builder = builder.department_id(value);
+            }
+            if let Some(value) = self.leader_user_id {
+                builder = builder.leader_user_id(value);
+            }
+            if let Some(value) = self.order {
+                builder = builder.order(value);
+            }
+            if !self.unit_ids.is_empty() {
+                builder = builder.unit_ids(self.unit_ids);
+            }
+            if let Some(value) = self.create_group_chat {
+                builder = builder.create_group_chat(value);
+            }
+            match context
+                .json_arg::<
+                    Vec<CreateRequestLeadersItem>,
+                >("leaders", self.leaders, self.leaders_file)
+            {
+                Ok(Some(value)) => builder = builder.leaders(value),
+                Ok(None) => {}
+                Err(code) => return code,
+            }
+            if !self.group_chat_employee_types.is_empty() {
+                builder = builder
+                    .group_chat_employee_types(self.group_chat_employee_types);
+            }
+            if !self.department_hrbps.is_empty() {
+                builder = builder.department_hrbps(self.department_hrbps);
+            }
+            let request = match builder.build() {
+                Ok(request) => request,
+                Err(error) => return context.invalid(&error),
+            };
+            context
+                .finish(|client| async move {
+                    client.contact().v3().department().create(request).await
+                })
+                .await
+        }
+    }
+}
+/// `lark contact department delete`: arguments and run.
+pub mod contact_v3_department_delete {
+    #[allow(unused_imports)]
+    use ::lark_openapi::contact::v3::department::delete::*;
+    use ::lark_openapi::Api as _;
+    /// 删除部门 — Delete a department.
+    ///
+    /// `DELETE /open-apis/contact/v3/departments/:department_id`
+    #[derive(Debug, ::clap::Args)]
+    pub struct Args {
+        /// The department to delete, in the kind `department_id_type` names; returned by the create endpoint or found with the children, parent and search endpoints.
+        ///
+        /// Example: `"D096"`
+        #[arg(long = "department-id")]
+        department_id: Option<String>,
+        /// Which kind of department id `department_id` is.
+        ///
+        /// Example: `"open_department_id"`
+        ///
+        /// Default when left out: `"open_department_id"`
+        #[arg(
+            long = "department-id-type",
+            value_parser = ::clap::builder::PossibleValuesParser::new(
+                ["department_id",
+                "open_department_id"]
+            )
+        )]
+        department_id_type: Option<String>,
+    }
+    impl Args {
+        /// Builds the request from the arguments, sends it and prints the outcome.
+        pub async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
+            let mut builder = DeleteRequest::builder();
+            if let Some(value) = self.department_id {
+                builder = builder.department_id(value);
+            }
+            if let Some(value) = self.department_id_type {
+                builder = builder
+                    .department_id_type(
+                        <DeleteRequestDepartmentIdType as ::lark_runtime::enums::StringEnum>::from_wire(
+                            &value,
+                        ),
+                    );
+            }
+            let request = match builder.build() {
+                Ok(request) => request,
+                Err(error) => return context.invalid(&error),
+            };
+            context
+                .finish(|client| async move {
+                    client.contact().v3().department().delete(request).await
+                })
+                .await
+        }
+    }
+}
+/// `lark contact department get`: arguments and run.
+pub mod contact_v3_department_get {
+    #[allow(unused_imports)]
+    use ::lark_openapi::contact::v3::department::get::*;
+    use ::lark_openapi::Api as _;
+    /// 获取单个部门信息 — Get a department.
+    ///
+    /// `GET /open-apis/contact/v3/departments/:department_id`
+    #[derive(Debug, ::clap::Args)]
+    pub struct Args {
+        /// The department's id, in the kind `department_id_type` names; returned by the create endpoint or found with the children, parent and search endpoints.
+        ///
+        /// Example: `"D096"`
+        #[arg(long = "department-id")]
+        department_id: Option<String>,
+        /// Which kind of user id the answer uses.
+        ///
+        /// Example: `"open_id"`
+        ///
+        /// Default when left out: `"open_id"`
+        #[arg(
+            long = "user-id-type",
+            value_parser = ::clap::builder::PossibleValuesParser::new(
+                ["open_id",
+                "union_id",
+                "user_id"]
+            )
+        )]
+        user_id_type: Option<String>,
+        /// Which kind of department id `department_id` is and the answer uses.
+        ///
+        /// Example: `"open_department_id"`
+        ///
+        /// Default when left out: `"open_department_id"`
+        #[arg(
+            long = "department-id-type",
+            value_parser = ::clap::builder::PossibleValuesParser::new(
+                ["department_id",
+                "open_department_id"]
+            )
+        )]
+        department_id_type: Option<String>,
+    }
+    impl Args {
+        /// Builds the request from the arguments, sends it and prints the outcome.
+        pub async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
+            let mut builder = GetRequest::builder();
+            if let Some(value) = self.department_id {
+                builder = builder.department_id(value);
+            }
+            if let Some(value) = self.user_id_type {
+                builder = builder
+                    .user_id_type(
+                        <GetRequestUserIdType as ::lark_runtime::enums::StringEnum>::from_wire(
+                            &value,
+                        ),
+                    );
+            }
+            if let Some(value) = self.department_id_type {
+                builder = builder
+                    .department_id_type(
+                        <GetRequestDepartmentIdType as ::lark_runtime::enums::StringEnum>::from_wire(
+                            &value,
+                        ),
+                    );
+            }
+            let request = match builder.build() {
+                Ok(request) => request,
+                Err(error) => return context.invalid(&error),
+            };
+            context
+                .finish(|client| async move {
+                    client.contact().v3().department().get(request).await
+                })
+                .await
+        }
+    }
+}
+/// `lark contact department list`: arguments and run.
+pub mod contact_v3_department_list {
+    #[allow(unused_imports)]
+    use ::lark_openapi::contact::v3::department::list::*;
+    use ::lark_openapi::Api as _;
+    /// 获取部门信息列表 — List departments (legacy).
+    ///
+    /// `GET /open-apis/contact/v3/departments`
+    #[derive(Debug, ::clap::Args)]
+    pub struct Args {
+        /// Which kind of user id the answer uses.
+        ///
+        /// Example: `"open_id"`
+        ///
+        /// Default when left out: `"open_id"`
+        #[arg(
+            long = "user-id-type",
+            value_parser = ::clap::builder::PossibleValuesParser::new(
+                ["open_id",
+                "union_id",
+                "user_id"]
+            )
+        )]
+        user_id_type: Option<String>,
+        /// Which kind of department id the request and the answer use.
+        ///
+        /// Example: `"open_department_id"`
+        ///
+        /// Default when left out: `"open_department_id"`
+        #[arg(
+            long = "department-id-type",
+            value_parser = ::clap::builder::PossibleValuesParser::new(
+                ["department_id",
+                "open_department_id"]
+            )
+        )]
+        department_id_type: Option<String>,
+        /// The parent whose sub-departments to list, in the kind `department_id_type` names.
+        ///
+        /// Example: `"od-4e6ac4d14bcd5071a37a39de902c7141"`
+        #[arg(long = "parent-department-id")]
+        parent_department_id: Option<String>,
+        /// Whether to list sub-departments at every level below (false when left out).
+        #[arg(long = "fetch-child")]
+        fetch_child: Option<bool>,
+        /// How many departments one page holds, at most 50.
+        ///
+        /// Example: `10`
+        ///
+        /// Default when left out: `10`
+        #[arg(long = "page-size")]
+        page_size: Option<i32>,
+        /// Where to continue; leave it out on the first call and pass the `page_token` of the previous answer afterwards.
+        ///
+        /// Example: `"AQD9/Rn9eij9Pm39ED40/RD/cIFmu77WxpxPB/2oHfQLZ%2BG8JG6tK7%2BZnHiT7COhD2hMSICh/eBl7cpzU6JEC3J7COKNe4jrQ8ExwBCR"`
+        #[arg(long = "page-token")]
+        page_token: Option<String>,
+        /// Follow the page tokens and print every item of every page.
+        #[arg(long = "all")]
+        all: bool,
+    }
+    impl Args {
+        /// Builds the request from the arguments, sends it and prints the outcome.
+        pub async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
+            let mut builder = ListRequest::builder();
+            if let Some(value) = self.user_id_type {
+                builder = builder
+                    .user_id_type(
+                        <ListRequestUserIdType as ::lark_runtime::enums::StringEnum>::from_wire(
+                            &value,
+                        ),
+                    );
+            }
+            if let Some(value) = self.department_id_type {
+                builder = builder
+                    .department_id_type(
+                        <ListRequestDepartmentIdType as ::lark_runtime::enums::StringEnum>::from_wire(
+                            &value,
+                        ),
+                    );
+            }
+            if let Some(value) = self.parent_department_id {
+                builder = builder.parent_department_id(value);
+            }
+            if let Some(value) = self.fetch_child {
+                builder = builder.fetch_child(value);
+            }
+            if let Some(value) = self.page_size {
+                builder = builder.page_size(value);
+            }
+            if let Some(value) = self.page_token {
+                builder = builder.page_token(value);
+            }
+            let request = match builder.build() {
+                Ok(request) => request,
+                Err(error) => return context.invalid(&error),
+            };
+            if self.all {
+                return context
+                    .finish_all(|client| async move {
+                        use ::lark_runtime::__private::futures::TryStreamExt as _;
+                        client
+                            .contact()
+                            .v3()
+                            .department()
+                            .list_stream(request)
+                            .try_collect::<Vec<_>>()
+                            .await
+                    })
+                    .await;
+            }
+            context
+                .finish(|client| async move {
+                    client.contact().v3().department().list(request).await
+                })
+                .await
+        }
+    }
+}
+/// `lark contact department parent`: arguments and run.
+pub mod contact_v3_department_parent {
+    #[allow(unused_imports)]
+    use ::lark_openapi::contact::v3::department::parent::*;
+    use ::lark_openapi::Api as _;
+    /// 获取父部门信息 — Get a department's parents.
+    ///
+    /// `GET /open-apis/contact/v3/departments/parent`
+    #[derive(Debug, ::clap::Args)]
+    pub struct Args {
+        /// Which kind of user id the answer uses.
+        ///
+        /// Example: `"open_id"`
+        ///
+        /// Default when left out: `"open_id"`
+        #[arg(
+            long = "user-id-type",
+            value_parser = ::clap::builder::PossibleValuesParser::new(
+                ["open_id",
+                "union_id",
+                "user_id"]
+            )
+        )]
+        user_id_type: Option<String>,
+        /// Which kind of department id the request and the answer use.
+        ///
+        /// Example: `"open_department_id"`
+        ///
+        /// Default when left out: `"open_department_id"`
+        #[arg(
+            long = "department-id-type",
+            value_parser = ::clap::builder::PossibleValuesParser::new(
+                ["department_id",
+                "open_department_id"]
+            )
+        )]
+        department_id_type: Option<String>,
+        /// The department whose parents to list, in the kind `department_id_type` names.
+        ///
+        /// Example: `"od-4e6ac4d14bcd5071a37a39de902c7141"`
+        #[arg(long = "department-id")]
+        department_id: Option<String>,
+        /// Where to continue; leave it out on the first call and pass the `page_token` of the previous answer afterwards.
+        ///
+        /// Example: `"AQD9/Rn9eij9Pm39ED40/RD/cIFmu77WxpxPB/2oHfQLZ%2BG8JG6tK7%2BZnHiT7COhD2hMSICh/eBl7cpzU6JEC3J7COKNe4jrQ8ExwBCR"`
+        #[arg(long = "page-token")]
+        page_token: Option<String>,
+        /// How many departments one page holds, at most 50.
+        ///
+        /// Example: `10`
+        ///
+        /// Default when left out: `20`
+        #[arg(long = "page-size")]
+        page_size: Option<i32>,
+        /// Follow the page tokens and print every item of every page.
+        #[arg(long = "all")]
+        all: bool,
+    }
+    impl Args {
+        /// Builds the request from the arguments, sends it and prints the outcome.
+        pub async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
+            let mut builder = ParentRequest::builder();
+            if let Some(value) = self.user_id_type {
+                builder = builder
+                    .user_id_type(
+                        <ParentRequestUserIdType as ::lark_runtime::enums::StringEnum>::from_wire(
+                            &value,
+                        ),
+                    );
+            }
+            if let Some(value) = self.department_id_type {
+                builder = builder
+                    .department_id_type(
+                        <ParentRequestDepartmentIdType as ::lark_runtime::enums::StringEnum>::from_wire(
+                            &value,
+                        ),
+                    );
+            }
+            if let Some(value) = self.department_id {
+                builder = builder.department_id(value);
+            }
+            if let Some(value) = self.page_token {
+                builder = builder.page_token(value);
+            }
+            if let Some(value) = self.page_size {
+                builder = builder.page_size(value);
+            }
+            let request = match builder.build() {
+                Ok(request) => request,
+                Err(error) => return context.invalid(&error),
+            };
+            if self.all {
+                return context
+                    .finish_all(|client| async move {
+                        use ::lark_runtime::__private::futures::TryStreamExt as _;
+                        client
+                            .contact()
+                            .v3()
+                            .department()
+                            .parent_stream(request)
+                            .try_collect::<Vec<_>>()
+                            .await
+                    })
+                    .await;
+            }
+            context
+                .finish(|client| async move {
+                    client.contact().v3().department().parent(request).await
+                })
+                .await
+        }
+    }
+}
+/// `lark contact department patch`: arguments and run.
+pub mod contact_v3_department_patch {
+    #[allow(unused_imports)]
+    use ::lark_openapi::contact::v3::department::patch::*;
+    use ::lark_openapi::Api as _;
+    /// 修改部门部分信息 — Update part of a department.
+    ///
+    /// `PATCH /open-apis/contact/v3/departments/:department_id`
+    #[derive(Debug, ::clap::Args)]
+    pub struct Args {
+        /// The department to change, in the kind `department_id_type` names; returned by the create endpoint or found with the children, parent and search endpoints.
+        ///
+        /// Example: `"D096"`
+        #[arg(long = "department-id")]
+        department_id: Option<String>,
+        /// Which kind of user id the request and the answer use.
+        ///
+        /// Example: `"open_id"`
+        ///
+        /// Default when left out: `"open_id"`
+        #[arg(
+            long = "user-id-type",
+            value_parser = ::clap::builder::PossibleValuesParser::new(
+                ["open_id",
+                "union_id",
+                "user_id"]
+            )
+        )]
+        user_id_type: Option<String>,
+        /// Which kind of department id the request and the answer use.
+        ///
+        /// Example: `"open_department_id"`
+        ///
+        /// Default when left out: `"open_department_id"`
+        #[arg(
+            long = "department-id-type",
+            value_parser = ::clap::builder::PossibleValuesParser::new(
+                ["department_id",
+                "open_department_id"]
+            )
+        )]
+        department_id_type: Option<String>,
+        /// The new name: no slash (`/`) and not the name of an existing department; left out, the name is kept.
+        ///
+        /// Example: `"DemoName"`
+        ///
+        /// Default when left out: `"空，表示不修改。"`
+        #[arg(long = "name")]
+        name: Option<String>,
+        /// The new localized names; no slash and not used by another department. Left out, they are kept.
+        #[arg(
+            long = "i18n-name-json",
+            value_name = "JSON",
+            conflicts_with = "i18n_name_file"
+        )]
+        i18n_name: Option<String>,
+        /// `i18n_name` as JSON read from a file (`-` for standard input), instead of `--i18n-name-json`.
+        #[arg(long = "i18n-name-file", value_name = "PATH")]
+        i18n_name_file: Option<::std::path::PathBuf>,
+        /// The new parent department's id (`0` for the root); left out, the parent is kept.
+        ///
+        /// Example: `"D067"`
+        ///
+        /// Default when left out: `"空，表示不修改。"`
+        #[arg(long = "parent-department-id")]
+        parent_department_id: Option<String>,
+        /// The new manager's user id, in the kind `user_id_type` names; it is always the main leader too, so changing it changes the main leader. Left out, it is kept.
+        ///
+        /// Example: `"ou_7dab8a3d3cdcc9da365777c7ad535d62"`
+        ///
+        /// Default when left out: `"空，表示不修改。"`
+        #[arg(long = "leader-user-id")]
+        leader_user_id: Option<String>,
+        /// The new sort position among siblings: a non-negative integer as a string, smaller first and unique; left out, it is kept.
+        ///
+        /// Example: `"100"`
+        ///
+        /// Default when left out: `"空，表示不修改。"`
+        #[arg(long = "order")]
+        order: Option<String>,
+        /// Whether to create a department group chat, named after the department and owned by its main leader; false does not remove an existing chat.
+        ///
+        /// Example: `false`
+        #[arg(long = "create-group-chat")]
+        create_group_chat: Option<bool>,
+        /// The department's leaders; an empty array clears them. Exactly one must be the main leader, who is always the manager too, so changing the main leader changes `leader_user_id`.
+        #[arg(
+            long = "leaders-json",
+            value_name = "JSON",
+            conflicts_with = "leaders_file"
+        )]
+        leaders: Option<String>,
+        /// `leaders` as JSON read from a file (`-` for standard input), instead of `--leaders-json`.
+        #[arg(long = "leaders-file", value_name = "PATH")]
+        leaders_file: Option<::std::path::PathBuf>,
+        /// Employee types allowed in the department group chat: 1 full-time, 2 intern, 3 outsourced, 4 contractor, 5 consultant, or a custom type's enum_value from the employee type list.
+        ///
+        /// Example: `[1]`
+        #[arg(long = "group-chat-employee-types", num_args = 1..)]
+        group_chat_employee_types: Vec<i32>,
+        /// User ids of the department's HR business partners (at most 500), in the kind `user_id_type` names; an empty array clears them.
+        ///
+        /// Example: `["ou_7dab8a3d3cdcc9da365777c7ad535d62"]`
+        #[arg(long = "department-hrbps", num_args = 1..)]
+        department_hrbps: Vec<String>,
+    }
+    impl Args {
+        /// Builds the request from the arguments, sends it and prints the outcome.
+        pub async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
+            let mut builder = PatchRequest::builder();
+            if let Some(value) = self.department_id {
+                builder = builder.department_id(value);
+            }
+            if let Some(value) = self.user_id_type {
+                builder = builder
+                    .user_id_type(
+                        <PatchRequestUserIdType as ::lark_runtime::enums::StringEnum>::from_wire(
+                            &value,
+                        ),
+                    );
+            }
+            if let Some(value) = self.department_id_type {
+                builder = builder
+                    .department_id_type(
+                        <PatchRequestDepartmentIdType as ::lark_runtime::enums::StringEnum>::from_wire(
+                            &value,
+                        ),
+                    );
+            }
+            if let Some(value) = self.name {
+                builder = builder.name(value);
+            }
+            match context
+                .json_arg::<
+                    ::lark_openapi::contact::v3::types::DepartmentI18nName,
+                >("i18n-name", self.i18n_name, self.i18n_name_file)
+            {
+                Ok(Some(value)) => builder = builder.i18n_name(value),
+                Ok(None) => {}
+                Err(code) => return code,
+            }
+            if let Some(value) = self.parent_department_id {
+                builder = builder.parent_department_id(value);
+            }
+            if let Some(value) = self.leader_user_id {
+                builder = builder.leader_user_id(value);
+            }
+            if let Some(value) = self.order {
+                builder = builder.order(value);
+            }
+            if let Some(value) = self.create_group_chat {
+                builder = builder.create_group_chat(value);
+            }
+            match context
+                .json_arg::<
+                    Vec<PatchRequestLeadersItem>,
+                >("leaders", self.leaders, self.leaders_file)
+            {
+                Ok(Some(value)) => builder = builder.leaders(value),
+                Ok(None) => {}
+                Err(code) => return code,
+            }
+            if !self.group_chat_employee_types.is_empty() {
+                builder = builder
+                    .group_chat_employee_types(self.group_chat_employee_types);
+            }
+            if !self.department_hrbps.is_empty() {
+                builder = builder.department_hrbps(self.department_hrbps);
+            }
+            let request = match builder.build() {
+                Ok(request) => request,
+                Err(error) => return context.invalid(&error),
+            };
+            context
+                .finish(|client| async move {
+                    client.contact().v3().department().patch(request).await
+                })
+                .await
+        }
+    }
+}
+/// `lark contact department search`: arguments and run.
+pub mod contact_v3_department_search {
+    #[allow(unused_imports)]
+    use ::lark_openapi::contact::v3::department::search::*;
+    use ::lark_openapi::Api as _;
+    /// 搜索部门 — Search departments.
+    ///
+    /// `POST /open-apis/contact/v3/departments/search`
+    #[derive(Debug, ::clap::Args)]
+    pub struct Args {
+        /// Which kind of user id the answer uses.
+        ///
+        /// Example: `"open_id"`
+        ///
+        /// Default when left out: `"open_id"`
+        #[arg(
+            long = "user-id-type",
+            value_parser = ::clap::builder::PossibleValuesParser::new(
+                ["open_id",
+                "union_id",
+                "user_id"]
+            )
+        )]
+        user_id_type: Option<String>,
+        /// Which kind of department id the answer uses.
+        ///
+        /// Example: `"open_department_id"`
+        ///
+        /// Default when left out: `"open_department_id"`
+        #[arg(
+            long = "department-id-type",
+            value_parser = ::clap::builder::PossibleValuesParser::new(
+                ["department_id",
+                "open_department_id"]
+            )
+        )]
+        department_id_type: Option<String>,
+        /// Where to continue; leave it out on the first call and pass the `page_token` of the previous answer afterwards.
+        ///
+        /// Example: `"AQD9/Rn9eij9Pm39ED40/RD/cIFmu77WxpxPB/2oHfQLZ+G8JG6tK7+ZnHiT7COhD2hMSICh/eBl7cpzU6JEC3J7COKNe4jrQ8ExwBCR"`
+        #[arg(long = "page-token")]
+        page_token: Option<String>,
+        /// How many departments one page holds, at most 50.
+        ///
+        /// Example: `10`
+        ///
+        /// Default when left out: `20`
+        #[arg(long = "page-size")]
+        page_size: Option<i32>,
+        /// The keyword, matched against department names (localized names are not searched).
+        ///
+        /// Example: `"DemoName"`
+        #[arg(long = "query")]
+        query: Option<String>,
+        /// Follow the page tokens and print every item of every page.
+        #[arg(long = "all")]
+        all: bool,
+    }
+    impl Args {
+        /// Builds the request from the arguments, sends it and prints the outcome.
+        pub async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
+            let mut builder = SearchRequest::builder();
+            if let Some(value) = self.user_id_type {
+                builder = builder
+                    .user_id_type(
+                        <SearchRequestUserIdType as ::lark_runtime::enums::StringEnum>::from_wire(
+                            &value,
+                        ),
+                    );
+            }
+            if let Some(value) = self.department_id_type {
+                builder = builder
+                    .department_id_type(
+                        <SearchRequestDepartmentIdType as ::lark_runtime::enums::StringEnum>::from_wire(
+                            &value,
+                        ),
+                    );
+            }
+            if let Some(value) = self.page_token {
+                builder = builder.page_token(value);
+            }
+            if let Some(value) = self.page_size {
+                builder = builder.page_size(value);
+            }
+            if let Some(value) = self.query {
+                builder = builder.query(value);
+            }
+            let request = match builder.build() {
+                Ok(request) => request,
+                Err(error) => return context.invalid(&error),
+            };
+            if self.all {
+                return context
+                    .finish_all(|client| async move {
+                        use ::lark_runtime::__private::futures::TryStreamExt as _;
+                        client
+                            .contact()
+                            .v3()
+                            .department()
+                            .search_stream(request)
+                            .try_collect::<Vec<_>>()
+                            .await
+                    })
+                    .await;
+            }
+            context
+                .finish(|client| async move {
+                    client.contact().v3().department().search(request).await
+                })
+                .await
+        }
+    }
+}
+/// `lark contact department unbind-department-chat`: arguments and run.
+pub mod contact_v3_department_unbind_department_chat {
+    #[allow(unused_imports)]
+    use ::lark_openapi::contact::v3::department::unbind_department_chat::*;
+    use ::lark_openapi::Api as _;
+    /// 部门群转为普通群 — Turn a department group into a regular group.
+    ///
+    /// `POST /open-apis/contact/v3/departments/unbind_department_chat`
+    #[derive(Debug, ::clap::Args)]
+    pub struct Args {
+        /// Which kind of department id `department_id` is.
+        ///
+        /// Example: `"open_department_id"`
+        ///
+        /// Default when left out: `"open_department_id"`
+        #[arg(
+            long = "department-id-type",
+            value_parser = ::clap::builder::PossibleValuesParser::new(
+                ["department_id",
+                "open_department_id"]
+            )
+        )]
+        department_id_type: Option<String>,
+        /// The department whose group chat to convert, in the kind `department_id_type` names; returned by the create endpoint or found with the children, parent and search endpoints.
+        ///
+        /// Example: `"D096"`
+        #[arg(long = "department-id")]
+        department_id: Option<String>,
+    }
+    impl Args {
+        /// Builds the request from the arguments, sends it and prints the outcome.
+        pub async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
+            let mut builder = UnbindDepartmentChatRequest::builder();
+            if let Some(value) = self.department_id_type {
+                builder = builder
+                    .department_id_type(
+                        <UnbindDepartmentChatRequestDepartmentIdType as ::lark_runtime::enums::StringEnum>::from_wire(
+                            &value,
+                        ),
+                    );
+            }
+            if let Some(value) = self.department_id {
+                builder = builder.department_id(value);
+            }
+            let request = match builder.build() {
+                Ok(request) => request,
+                Err(error) => return context.invalid(&error),
+            };
+            context
+                .finish(|client| async move {
+                    client
+                        .contact()
+                        .v3()
+                        .department()
+                        .unbind_department_chat(request)
+                        .await
+                })
+                .await
+        }
+    }
+}
+/// `lark contact department update`: arguments and run.
+pub mod contact_v3_department_update {
+    #[allow(unused_imports)]
+    use ::lark_openapi::contact::v3::department::update::*;
+    use ::lark_openapi::Api as _;
+    /// 更新部门所有信息 — Update all of a department.
+    ///
+    /// `PUT /open-apis/contact/v3/departments/:department_id`
+    #[derive(Debug, ::clap::Args)]
+    pub struct Args {
+        /// The department to update, in the kind `department_id_type` names; returned by the create endpoint or found with the children, parent and search endpoints.
+        ///
+        /// Example: `"D096"`
+        #[arg(long = "department-id")]
+        department_id: Option<String>,
+        /// Which kind of user id the request and the answer use.
+        ///
+        /// Example: `"open_id"`
+        ///
+        /// Default when left out: `"open_id"`
+        #[arg(
+            long = "user-id-type",
+            value_parser = ::clap::builder::PossibleValuesParser::new(
+                ["open_id",
+                "union_id",
+                "user_id"]
+            )
+        )]
+        user_id_type: Option<String>,
+        /// Which kind of department id the request and the answer use.
+        ///
+        /// Example: `"open_department_id"`
+        ///
+        /// Default when left out: `"open_department_id"`
+        #[arg(
+            long = "department-id-type",
+            value_parser = ::clap::builder::PossibleValuesParser::new(
+                ["department_id",
+                "open_department_id"]
+            )
+        )]
+        department_id_type: Option<String>,
+        /// The department's name: no slash (`/`) and not the name of an existing department.
+        ///
+        /// Example: `"DemoName"`
+        #[arg(long = "name")]
+        name: Option<String>,
+        /// The department's name in other languages; no slash, and not already used by another department.
+        #[arg(
+            long = "i18n-name-json",
+            value_name = "JSON",
+            conflicts_with = "i18n_name_file"
+        )]
+        i18n_name: Option<String>,
+        /// `i18n_name` as JSON read from a file (`-` for standard input), instead of `--i18n-name-json`.
+        #[arg(long = "i18n-name-file", value_name = "PATH")]
+        i18n_name_file: Option<::std::path::PathBuf>,
+        /// The parent department's id, `0` for the root.
+        ///
+        /// Example: `"D067"`
+        #[arg(long = "parent-department-id")]
+        parent_department_id: Option<String>,
+        /// The manager's user id, in the kind `user_id_type` names; it is always the main leader too, so changing it changes the main leader.
+        ///
+        /// Example: `"ou_7dab8a3d3cdcc9da365777c7ad535d62"`
+        #[arg(long = "leader-user-id")]
+        leader_user_id: Option<String>,
+        /// The sort position among siblings: a non-negative integer as a string, smaller first and unique; left out, the current value is kept.
+        ///
+        /// Example: `"100"`
+        #[arg(long = "order")]
+        order: Option<String>,
+        /// When true and the department has no group chat yet, creates one named after the department and owned by its main leader; an existing chat is never affected.
+        ///
+        /// Example: `false`
+        #[arg(long = "create-group-chat")]
+        create_group_chat: Option<bool>,
+        /// The department's leaders; exactly one must be the main leader, who is always the manager too, so changing the main leader changes `leader_user_id`.
+        #[arg(
+            long = "leaders-json",
+            value_name = "JSON",
+            conflicts_with = "leaders_file"
+        )]
+        leaders: Option<String>,
+        /// `leaders` as JSON read from a file (`-` for standard input), instead of `--leaders-json`.
+        #[arg(long = "leaders-file", value_name = "PATH")]
+        leaders_file: Option<::std::path::PathBuf>,
+        /// Employee types allowed in the department group chat: 1 full-time, 2 intern, 3 outsourced, 4 contractor, 5 consultant, or a custom type's enum_value; left out, an existing chat's limit is kept.
+        ///
+        /// Example: `[1]`
+        #[arg(long = "group-chat-employee-types", num_args = 1..)]
+        group_chat_employee_types: Vec<i32>,
+    }
+    impl Args {
+        /// Builds the request from the arguments, sends it and prints the outcome.
+        pub async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
+            let mut builder = UpdateRequest::builder();
+            if let Some(value) = self.department_id {
+                builder = builder.department_id(value);
+            }
+            if let Some(value) = self.user_id_type {
+                builder = builder
+                    .user_id_type(
+                        <UpdateRequestUserIdType as ::lark_runtime::enums::StringEnum>::from_wire(
+                            &value,
+                        ),
+                    );
+            }
+            if let Some(value) = self.department_id_type {
+                builder = builder
+                    .department_id_type(
+                        <UpdateRequestDepartmentIdType as ::lark_runtime::enums::StringEnum>::from_wire(
+                            &value,
+                        ),
+                    );
+            }
+            if let Some(value) = self.name {
+                builder = builder.name(value);
+            }
+            match context
+                .json_arg::<
+                    ::lark_openapi::contact::v3::types::DepartmentI18nName,
+                >("i18n-name", self.i18n_name, self.i18n_name_file)
+            {
+                Ok(Some(value)) => builder = builder.i18n_name(value),
+                Ok(None) => {}
+                Err(code) => return code,
+            }
+            if let Some(value) = self.parent_department_id {
+                builder = builder.parent_department_id(value);
+            }
+            if let Some(value) = self.leader_user_id {
+                builder = builder.leader_user_id(value);
+            }
+            if let Some(value) = self.order {
+                builder = builder.order(value);
+            }
+            if let Some(value) = self.create_group_chat {
+                builder = builder.create_group_chat(value);
+            }
+            match context
+                .json_arg::<
+                    Vec<UpdateRequestLeadersItem>,
+                >("leaders", self.leaders, self.leaders_file)
+            {
+                Ok(Some(value)) => builder = builder.leaders(value),
+                Ok(None) => {}
+                Err(code) => return code,
+            }
+            if !self.group_chat_employee_types.is_empty() {
+                builder = builder
+                    .group_chat_employee_types(self.group_chat_employee_types);
+            }
+            let request = match builder.build() {
+                Ok(request) => request,
+                Err(error) => return context.invalid(&error),
+            };
+            context
+                .finish(|client| async move {
+                    client.contact().v3().department().update(request).await
+                })
+                .await
+        }
+    }
+}
+/// `lark contact department update-department-id`: arguments and run.
+pub mod contact_v3_department_update_department_id {
+    #[allow(unused_imports)]
+    use ::lark_openapi::contact::v3::department::update_department_id::*;
+    use ::lark_openapi::Api as _;
+    /// 更新部门 ID — Change a department's custom id.
+    ///
+    /// `PATCH /open-apis/contact/v3/departments/:department_id/update_department_id`
+    #[derive(Debug, ::clap::Args)]
+    pub struct Args {
+        /// The department whose custom id changes, in the kind `department_id_type` names.
+        ///
+        /// Example: `"od-d6b83d25c129775723a36f52495c4f81"`
+        #[arg(long = "department-id")]
+        department_id: Option<String>,
+        /// Which kind of department id the path holds.
+        ///
+        /// Example: `"open_department_id"`
+        ///
+        /// Default when left out: `"open_department_id"`
+        #[arg(
+            long = "department-id-type",
+            value_parser = ::clap::builder::PossibleValuesParser::new(
+                ["department_id",
+                "open_department_id"]
+            )
+        )]
+        department_id_type: Option<String>,
+        /// The new custom department id; it may not start with `od-`, be `0`, or equal the id of another department not deleted.
+        #[arg(long = "new-department-id")]
+        new_department_id: Option<String>,
+    }
+    impl Args {
+        /// Builds the request from the arguments, sends it and prints the outcome.
+        pub async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
+            let mut builder = UpdateDepartmentIdRequest::builder();
+            if let Some(value) = self.department_id {
+                builder = builder.department_id(value);
+            }
+            if let Some(value) = self.department_id_type {
+                builder = builder
+                    .department_id_type(
+                        <UpdateDepartmentIdRequestDepartmentIdType as ::lark_runtime::enums::StringEnum>::from_wire(
+                            &value,
+                        ),
+                    );
+            }
+            if let Some(value) = self.new_department_id {
+                builder = builder.new_department_id(value);
+            }
+            let request = match builder.build() {
+                Ok(request) => request,
+                Err(error) => return context.invalid(&error),
+            };
+            context
+                .finish(|client| async move {
+                    client
+                        .contact()
+                        .v3()
+                        .department()
+                        .update_department_id(request)
+                        .await
+                })
+                .await
+        }
+    }
+}
+/// Endpoints of the `contact` `employee_type_enum` resource.
+#[derive(Debug, ::clap::Subcommand)]
+#[allow(clippy::large_enum_variant)]
+pub enum ContactEmployeeTypeEnumCommand {
+    /// 新增人员类型 — Add a custom employee type option.
+    Create(contact_v3_employee_type_enum_create::Args),
+    /// 删除人员类型 — Delete a custom employee type option.
+    Delete(contact_v3_employee_type_enum_delete::Args),
+    /// 查询人员类型 — List the tenant's employee type options.
+    List(contact_v3_employee_type_enum_list::Args),
+    /// 更新人员类型 — Update a custom employee type option.
+    Update(contact_v3_employee_type_enum_update::Args),
+}
+impl ContactEmployeeTypeEnumCommand {
+    async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
+        match self {
+            Self::Create(args) => args.run(context).await,
+            Self::Delete(args) => args.run(context).await,
+            Self::List(args) => args.run(context).await,
+            Self::Update(args) => args.run(context).await,
+        }
+    }
+}
+/// `lark contact employee-type-enum create`: arguments and run.
+pub mod contact_v3_employee_type_enum_create {
+    #[allow(unused_imports)]
+    use ::lark_openapi::contact::v3::employee_type_enum::create::*;
+    use ::lark_openapi::Api as _;
+    /// 新增人员类型 — Add a custom employee type option.
+    ///
+    /// `POST /open-apis/contact/v3/employee_type_enums`
+    #[derive(Debug, ::clap::Args)]
+    pub struct Args {
+        /// The option's text, the default label shown for this employee type.
+        ///
+        /// Example: `"专家"`
+        #[arg(long = "content")]
+        content: Option<String>,
+        /// The option's kind; always send 2 (custom) when creating.
+        ///
+        /// Example: `2`
+        #[arg(long = "enum-type")]
+        enum_type: Option<i64>,
+        /// Whether the option is active; only active options can be set on users.
+        ///
+        /// Example: `1`
+        #[arg(long = "enum-status")]
+        enum_status: Option<i64>,
+        /// Translations of the option's text; the client shows the one matching its language, else `content`.
+        #[arg(
+            long = "i18n-content-json",
+            value_name = "JSON",
+            conflicts_with = "i18n_content_file"
+        )]
+        i18n_content: Option<String>,
+        /// `i18n_content` as JSON read from a file (`-` for standard input), instead of `--i18n-content-json`.
+        #[arg(long = "i18n-content-file", value_name = "PATH")]
+        i18n_content_file: Option<::std::path::PathBuf>,
+    }
+    impl Args {
+        /// Builds the request from the arguments, sends it and prints the outcome.
+        pub async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
+            let mut builder = CreateRequest::builder();
+            if let Some(value) = self.content {
+                builder = builder.content(value);
+            }
+            if let Some(value) = self.enum_type {
+                builder = builder
+                    .enum_type(
+                        <CreateRequestEnumType as ::lark_runtime::enums::IntEnum>::from_wire(
+                            value,
+                        ),
+                    );
+            }
+            if let Some(value) = self.enum_status {
+                builder = builder
+                    .enum_status(
+                        <CreateRequestEnumStatus as ::lark_runtime::enums::IntEnum>::from_wire(
+                            value,
+                        ),
+                    );
+            }
+            match context
+                .json_arg::<
+                    Vec<CreateRequestI18nContentItem>,
+                >("i18n-content", self.i18n_content, self.i18n_content_file)
+            {
+                Ok(Some(value)) => builder = builder.i18n_content(value),
+                Ok(None) => {}
+                Err(code) => return code,
+            }
+            let request = match builder.build() {
+                Ok(request) => request,
+                Err(error) => return context.invalid(&error),
+            };
+            context
+                .finish(|client| async move {
+                    client.contact().v3().employee_type_enum().create(request).await
+                })
+                .await
+        }
+    }
+}
+/// `lark contact employee-type-enum delete`: arguments and run.
+pub mod contact_v3_employee_type_enum_delete {
+    #[allow(unused_imports)]
+    use ::lark_openapi::contact::v3::employee_type_enum::delete::*;
+    use ::lark_openapi::Api as _;
+    /// 删除人员类型 — Delete a custom employee type option.
+    ///
+    /// `DELETE /open-apis/contact/v3/employee_type_enums/:enum_id`
+    #[derive(Debug, ::clap::Args)]
+    pub struct Args {
+        /// The custom option's id, as returned on creation or listed by the employee_type_enum list endpoint.
+        ///
+        /// Example: `"exGeIjow7zIqWMy+ONkFxA=="`
+        #[arg(long = "enum-id")]
+        enum_id: Option<String>,
+    }
+    impl Args {
+        /// Builds the request from the arguments, sends it and prints the outcome.
+        pub async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
+            let mut builder = DeleteRequest::builder();
+            if let Some(value) = self.enum_id {
+                builder = builder.enum_id(value);
+            }
+            let request = match builder.build() {
+                Ok(request) => request,
+                Err(error) => return context.invalid(&error),
+            };
+            context
+                .finish(|client| async move {
+                    client.contact().v3().employee_type_enum().delete(request).await
+                })
+                .await
+        }
+    }
+}
+/// `lark contact employee-type-enum list`: arguments and run.
+pub mod contact_v3_employee_type_enum_list {
+    #[allow(unused_imports)]
+    use ::lark_openapi::contact::v3::employee_type_enum::list::*;
+    use ::lark_openapi::Api as _;
+    /// 查询人员类型 — List the tenant's employee type options.
+    ///
+    /// `GET /open-apis/contact/v3/employee_type_enums`
+    #[derive(Debug, ::clap::Args)]
+    pub struct Args {
+        /// Leave empty on the first call; then pass the page_token the previous page returned.
+        ///
+        /// Example: `"3"`
+        #[arg(long = "page-token")]
+        page_token: Option<String>,
+        /// The most options one page returns.
+        ///
+        /// Example: `10`
+        ///
+        /// Default when left out: `20`
+        #[arg(long = "page-size")]
+        page_size: Option<i32>,
+        /// Follow the page tokens and print every item of every page.
+        #[arg(long = "all")]
+        all: bool,
+    }
+    impl Args {
+        /// Builds the request from the arguments, sends it and prints the outcome.
+        pub async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
+            let mut builder = ListRequest::builder();
+            if let Some(value) = self.page_token {
+                builder = builder.page_token(value);
+            }
+            if let Some(value) = self.page_size {
+                builder = builder.page_size(value);
+            }
+            let request = match builder.build() {
+                Ok(request) => request,
+                Err(error) => return context.invalid(&error),
+            };
+            if self.all {
+                return context
+                    .finish_all(|client| async move {
+                        use ::lark_runtime::__private::futures::TryStreamExt as _;
+                        client
+                            .contact()
+                            .v3()
+                            .employee_type_enum()
+                            .list_stream(request)
+                            .try_collect::<Vec<_>>()
+                            .await
+                    })
+                    .await;
+            }
+            context
+                .finish(|client| async move {
+                    client.contact().v3().employee_type_enum().list(request).await
+                })
+                .await
+        }
+    }
+}
+/// `lark contact employee-type-enum update`: arguments and run.
+pub mod contact_v3_employee_type_enum_update {
+    #[allow(unused_imports)]
+    use ::lark_openapi::contact::v3::employee_type_enum::update::*;
+    use ::lark_openapi::Api as _;
+    /// 更新人员类型 — Update a custom employee type option.
+    ///
+    /// `PUT /open-apis/contact/v3/employee_type_enums/:enum_id`
+    #[derive(Debug, ::clap::Args)]
+    pub struct Args {
+        /// The custom option's id, as returned on creation or listed by the employee_type_enum list endpoint.
+        ///
+        /// Example: `"exGeIjow7zIqWMy+ONkFxA=="`
+        #[arg(long = "enum-id")]
+        enum_id: Option<String>,
+        /// The option's text, the default label shown for this employee type.
+        ///
+        /// Example: `"专家"`
+        #[arg(long = "content")]
+        content: Option<String>,
+        /// The option's kind; always send 2 (custom) when updating.
+        ///
+        /// Example: `2`
+        #[arg(long = "enum-type")]
+        enum_type: Option<i64>,
+        /// Whether the option is active; only active options can be set on users.
+        ///
+        /// Example: `1`
+        #[arg(long = "enum-status")]
+        enum_status: Option<i64>,
+        /// Translations of the option's text; the client shows the one matching its language, else `content`. Left out, the existing translations are kept.
+        #[arg(
+            long = "i18n-content-json",
+            value_name = "JSON",
+            conflicts_with = "i18n_content_file"
+        )]
+        i18n_content: Option<String>,
+        /// `i18n_content` as JSON read from a file (`-` for standard input), instead of `--i18n-content-json`.
+        #[arg(long = "i18n-content-file", value_name = "PATH")]
+        i18n_content_file: Option<::std::path::PathBuf>,
+    }
+    impl Args {
+        /// Builds the request from the arguments, sends it and prints the outcome.
+        pub async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
+            let mut builder = UpdateRequest::builder();
+            if let Some(value) = self.enum_id {
+                builder = builder.enum_id(value);
+            }
+            if let Some(value) = self.content {
+                builder = builder.content(value);
+            }
+            if let Some(value) = self.enum_type {
+                builder = builder
+                    .enum_type(
+                        <UpdateRequestEnumType as ::lark_runtime::enums::IntEnum>::from_wire(
+                            value,
+                        ),
+                    );
+            }
+            if let Some(value) = self.enum_status {
+                builder = builder
+                    .enum_status(
+                        <UpdateRequestEnumStatus as ::lark_runtime::enums::IntEnum>::from_wire(
+                            value,
+                        ),
+                    );
+            }
+            match context
+                .json_arg::<
+                    Vec<UpdateRequestI18nContentItem>,
+                >("i18n-content", self.i18n_content, self.i18n_content_file)
+            {
+                Ok(Some(value)) => builder = builder.i18n_content(value),
+                Ok(None) => {}
+                Err(code) => return code,
+            }
+            let request = match builder.build() {
+                Ok(request) => request,
+                Err(error) => return context.invalid(&error),
+            };
+            context
+                .finish(|client| async move {
+                    client.contact().v3().employee_type_enum().update(request).await
+                })
+                .await
+        }
+    }
+}
+/// Endpoints of the `contact` `functional_role` resource.
+#[derive(Debug, ::clap::Subcommand)]
+#[allow(clippy::large_enum_variant)]
+pub enum ContactFunctionalRoleCommand {
+    /// 创建角色 — Create a functional role.
+    Create(contact_v3_functional_role_create::Args),
+    /// 删除角色 — Delete a functional role.
+    Delete(contact_v3_functional_role_delete::Args),
+    /// 修改角色名称 — Rename a functional role.
+    Update(contact_v3_functional_role_update::Args),
+}
+impl ContactFunctionalRoleCommand {
+    async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
+        match self {
+            Self::Create(args) => args.run(context).await,
+            Self::Delete(args) => args.run(context).await,
+            Self::Update(args) => args.run(context).await,
+        }
+    }
+}
+/// `lark contact functional-role create`: arguments and run.
+pub mod contact_v3_functional_role_create {
+    #[allow(unused_imports)]
+    use ::lark_openapi::contact::v3::functional_role::create::*;
+    use ::lark_openapi::Api as _;
+    /// 创建角色 — Create a functional role.
+    ///
+    /// `POST /open-apis/contact/v3/functional_roles`
+    #[derive(Debug, ::clap::Args)]
+    pub struct Args {
+        /// The role's name, unique within the tenant.
+        ///
+        /// Example: `"考勤管理员"`
+        #[arg(long = "role-name")]
+        role_name: Option<String>,
+    }
+    impl Args {
+        /// Builds the request from the arguments, sends it and prints the outcome.
+        pub async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
+            let mut builder = CreateRequest::builder();
+            if let Some(value) = self.role_name {
+                builder = builder.role_name(value);
+            }
+            let request = match builder.build() {
+                Ok(request) => request,
+                Err(error) => return context.invalid(&error),
+            };
+            context
+                .finish(|client| async move {
+                    client.contact().v3().functional_role().create(request).await
+                })
+                .await
+        }
+    }
+}
+/// `lark contact functional-role delete`: arguments and run.
+pub mod contact_v3_functional_role_delete {
+    #[allow(unused_imports)]
+    use ::lark_openapi::contact::v3::functional_role::delete::*;
+    use ::lark_openapi::Api as _;
+    /// 删除角色 — Delete a functional role.
+    ///
+    /// `DELETE /open-apis/contact/v3/functional_roles/:role_id`
+    #[derive(Debug, ::clap::Args)]
+    pub struct Args {
+        /// The role's id, as returned on creation or shown next to the role name in the admin console's role management.
+        ///
+        /// Example: `"7vrj3vk70xk7v5r"`
+        #[arg(long = "role-id")]
+        role_id: Option<String>,
+    }
+    impl Args {
+        /// Builds the request from the arguments, sends it and prints the outcome.
+        pub async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
+            let mut builder = DeleteRequest::builder();
+            if let Some(value) = self.role_id {
+                builder = builder.role_id(value);
+            }
+            let request = match builder.build() {
+                Ok(request) => request,
+                Err(error) => return context.invalid(&error),
+            };
+            context
+                .finish(|client| async move {
+                    client.contact().v3().functional_role().delete(request).await
+                })
+                .await
+        }
+    }
+}
+/// `lark contact functional-role update`: arguments and run.
+pub mod contact_v3_functional_role_update {
+    #[allow(unused_imports)]
+    use ::lark_openapi::contact::v3::functional_role::update::*;
+    use ::lark_openapi::Api as _;
+    /// 修改角色名称 — Rename a functional role.
+    ///
+    /// `PUT /open-apis/contact/v3/functional_roles/:role_id`
+    #[derive(Debug, ::clap::Args)]
+    pub struct Args {
+        /// The role's id, as returned on creation or shown next to the role name in the admin console's role management.
+        ///
+        /// Example: `"7vrj3vk70xk7v5r"`
+        #[arg(long = "role-id")]
+        role_id: Option<String>,
+        /// The role's new name, unique within the tenant.
+        ///
+        /// Example: `"考勤管理员"`
+        #[arg(long = "role-name")]
+        role_name: Option<String>,
+    }
+    impl Args {
+        /// Builds the request from the arguments, sends it and prints the outcome.
+        pub async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
+            let mut builder = UpdateRequest::builder();
+            if let Some(value) = self.role_id {
+                builder = builder.role_id(value);
+            }
+            if let Some(value) = self.role_name {
+                builder = builder.role_name(value);
+            }
+            let request = match builder.build() {
+                Ok(request) => request,
+                Err(error) => return context.invalid(&error),
+            };
+            context
+                .finish(|client| async move {
+                    client.contact().v3().functional_role().update(request).await
+                })
+                .await
+        }
+    }
+}
+/// Endpoints of the `contact` `functional_role_member` resource.
+#[derive(Debug, ::clap::Subcommand)]
+#[allow(clippy::large_enum_variant)]
+pub enum ContactFunctionalRoleMemberCommand {
+    /// 批量添加角色成员 — Add several users to a functional role.
+    BatchCreate(contact_v3_functional_role_member_batch_create::Args),
+    /// 删除角色下的成员 — Remove several members from a functional role.
+    BatchDelete(contact_v3_functional_role_member_batch_delete::Args),
+    /// 查询角色下某个成员的管理范围 — Get one functional role member's management scope.
+    Get(contact_v3_functional_role_member_get::Args),
+    /// 查询角色下的所有成员信息 — List a functional role's members and their management scopes.
+    List(contact_v3_functional_role_member_list::Args),
+    /// 批量设置角色成员管理范围 — Set the departments that functional role members manage.
+    Scopes(contact_v3_functional_role_member_scopes::Args),
+}
+impl ContactFunctionalRoleMemberCommand {
+    async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
+        match self {
+            Self::BatchCreate(args) => args.run(context).await,
+            Self::BatchDelete(args) => args.run(context).await,
+            Self::Get(args) => args.run(context).await,
+            Self::List(args) => args.run(context).await,
+            Self::Scopes(args) => args.run(context).await,
+        }
+    }
+}
+/// `lark contact functional-role-member batch-create`: arguments and run.
+pub mod contact_v3_functional_role_member_batch_create {
+    #[allow(unused_imports)]
+    use ::lark_openapi::contact::v3::functional_role_member::batch_create::*;
+    use ::lark_openapi::Api as _;
+    /// 批量添加角色成员 — Add several users to a functional role.
+    ///
+    /// `POST /open-apis/contact/v3/functional_roles/:role_id/members/batch_create`
+    #[derive(Debug, ::clap::Args)]
+    pub struct Args {
+        /// The role's id, as returned on creation or shown next to the role name in the admin console's role management.
+        ///
+        /// Example: `"7vrj3vk70xk7v5r"`
+        #[arg(long = "role-id")]
+        role_id: Option<String>,
+        /// Which kind of user id the members and answer use; `user_id` needs the contact:user.employee_id:readonly scope.
+        ///
+        /// Example: `"open_id"`
+        ///
+        /// Default when left out: `"open_id"`
+        #[arg(
+            long = "user-id-type",
+            value_parser = ::clap::builder::PossibleValuesParser::new(
+                ["open_id",
+                "union_id",
+                "user_id"]
+            )
+        )]
+        user_id_type: Option<String>,
+        /// Ids of the users to add, 1 to 100, of the kind user_id_type names.
+        ///
+        /// Example: `["ou-12832197382"]`
+        #[arg(long = "members", num_args = 1..)]
+        members: Vec<String>,
+    }
+    impl Args {
+        /// Builds the request from the arguments, sends it and prints the outcome.
+        pub async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
+            let mut builder = BatchCreateRequest::builder();
+            if let Some(value) = self.role_id {
+                builder = builder.role_id(value);
+            }
+            if let Some(value) = self.user_id_type {
+                builder = builder
+                    .user_id_type(
+                        <BatchCreateRequestUserIdType as ::lark_runtime::enums::StringEnum>::from_wire(
+                            &value,
+                        ),
+                    );
+            }
+            builder = builder.members(self.members);
+            let request = match builder.build() {
+                Ok(request) => request,
+                Err(error) => return context.invalid(&error),
+            };
+            context
+                .finish(|client| async move {
+                    client
+                        .contact()
+                        .v3()
+                        .functional_role_member()
+                        .batch_create(request)
+                        .await
+                })
+                .await
+        }
+    }
+}
+/// `lark contact functional-role-member batch-delete`: arguments and run.
+pub mod contact_v3_functional_role_member_batch_delete {
+    #[allow(unused_imports)]
+    use ::lark_openapi::contact::v3::functional_role_member::batch_delete::*;
+    use ::lark_openapi::Api as _;
+    /// 删除角色下的成员 — Remove several members from a functional role.
+    ///
+    /// `PATCH /open-apis/contact/v3/functional_roles/:role_id/members/batch_delete`
+    #[derive(Debug, ::clap::Args)]
+    pub struct Args {
+        /// The role's id, as returned on creation or shown next to the role name in the admin console's role management.
+        ///
+        /// Example: `"7vrj3vk70xk7v5r"`
+        #[arg(long = "role-id")]
+        role_id: Option<String>,
+        /// Which kind of user id the members and answer use; `user_id` needs the contact:user.employee_id:readonly scope.
+        ///
+        /// Example: `"open_id"`
+        ///
+        /// Default when left out: `"open_id"`
+        #[arg(
+            long = "user-id-type",
+            value_parser = ::clap::builder::PossibleValuesParser::new(
+                ["open_id",
+                "union_id",
+                "user_id"]
+            )
+        )]
+        user_id_type: Option<String>,
+        /// Ids of the members to remove, 1 to 100, of the kind user_id_type names.
+        ///
+        /// Example: `["ou-12832197382"]`
+        #[arg(long = "members", num_args = 1..)]
+        members: Vec<String>,
+    }
+    impl Args {
+        /// Builds the request from the arguments, sends it and prints the outcome.
+        pub async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
+            let mut builder = BatchDeleteRequest::builder();
+            if let Some(value) = self.role_id {
+                builder = builder.role_id(value);
+            }
+            if let Some(value) = self.user_id_type {
+                builder = builder
+                    .user_id_type(
+                        <BatchDeleteRequestUserIdType as ::lark_runtime::enums::StringEnum>::from_wire(
+                            &value,
+                        ),
+                    );
+            }
+            if !self.members.is_empty() {
+                builder = builder.members(self.members);
+            }
+            let request = match builder.build() {
+                Ok(request) => request,
+                Err(error) => return context.invalid(&error),
+            };
+            context
+                .finish(|client| async move {
+                    client
+                        .contact()
+                        .v3()
+                        .functional_role_member()
+                        .batch_delete(request)
+                        .await
+                })
+                .await
+        }
+    }
+}
+/// `lark contact functional-role-member get`: arguments and run.
+pub mod contact_v3_functional_role_member_get {
+    #[allow(unused_imports)]
+    use ::lark_openapi::contact::v3::functional_role_member::get::*;
+    use ::lark_openapi::Api as _;
+    /// 查询角色下某个成员的管理范围 — Get one functional role member's management scope.
+    ///
+    /// `GET /open-apis/contact/v3/functional_roles/:role_id/members/:member_id`
+    #[derive(Debug, ::clap::Args)]
+    pub struct Args {
+        /// The role's id, as returned on creation or shown next to the role name in the admin console's role management.
+        ///
+        /// Example: `"7vrj3vk70xk7v5r"`
+        #[arg(long = "role-id")]
+        role_id: Option<String>,
+        /// The member's user id, of the kind user_id_type names.
+        ///
+        /// Example: `"od-123456"`
+        #[arg(long = "member-id")]
+        member_id: Option<String>,
+        /// Which kind of user id the path and answer use; `user_id` needs the contact:user.employee_id:readonly scope.
+        ///
+        /// Example: `"open_id"`
+        ///
+        /// Default when left out: `"open_id"`
+        #[arg(
+            long = "user-id-type",
+            value_parser = ::clap::builder::PossibleValuesParser::new(
+                ["open_id",
+                "union_id",
+                "user_id"]
+            )
+        )]
+        user_id_type: Option<String>,
+        /// Which kind of department id the answer's department_ids use.
+        ///
+        /// Example: `"open_department_id"`
+        ///
+        /// Default when left out: `"open_department_id"`
+        #[arg(
+            long = "department-id-type",
+            value_parser = ::clap::builder::PossibleValuesParser::new(
+                ["department_id",
+                "open_department_id"]
+            )
+        )]
+        department_id_type: Option<String>,
+    }
+    impl Args {
+        /// Builds the request from the arguments, sends it and prints the outcome.
+        pub async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
+            let mut builder = GetRequest::builder();
+            if let Some(value) = self.role_id {
+                builder = builder.role_id(value);
+            }
+            if let Some(value) = self.member_id {
+                builder = builder.member_id(value);
+            }
+            if let Some(value) = self.user_id_type {
+                builder = builder
+                    .user_id_type(
+                        <GetRequestUserIdType as ::lark_runtime::enums::StringEnum>::from_wire(
+                            &value,
+                        ),
+                    );
+            }
+            if let Some(value) = self.department_id_type {
+                builder = builder
+                    .department_id_type(
+                        <GetRequestDepartmentIdType as ::lark_runtime::enums::StringEnum>::from_wire(
+                            &value,
+                        ),
+                    );
+            }
+            let request = match builder.build() {
+                Ok(request) => request,
+                Err(error) => return context.invalid(&error),
+            };
+            context
+                .finish(|client| async move {
+                    client.contact().v3().functional_role_member().get(request).await
+                })
+                .await
+        }
+    }
+}
+/// `lark contact functional-role-member list`: arguments and run.
+pub mod contact_v3_functional_role_member_list {
+    #[allow(unused_imports)]
+    use ::lark_openapi::contact::v3::functional_role_member::list::*;
+    use ::lark_openapi::Api as _;
+    /// 查询角色下的所有成员信息 — List a functional role's members and their management scopes.
+    ///
+    /// `GET /open-apis/contact/v3/functional_roles/:role_id/members`
+    #[derive(Debug, ::clap::Args)]
+    pub struct Args {
+        /// The role's id, as returned on creation or shown next to the role name in the admin console's role management.
+        ///
+        /// Example: `"7vrj3vk70xk7v5r"`
+        #[arg(long = "role-id")]
+        role_id: Option<String>,
+        /// The most members one page returns.
+        ///
+        /// Example: `50`
+        ///
+        /// Default when left out: `20`
+        #[arg(long = "page-size")]
+        page_size: Option<i32>,
+        /// Leave empty on the first call; then pass the page_token the previous page returned.
+        ///
+        /// Example: `"dawdewd"`
+        #[arg(long = "page-token")]
+        page_token: Option<String>,
+        /// Which kind of user id the answer uses; `user_id` needs the contact:user.employee_id:readonly scope.
+        ///
+        /// Example: `"open_id"`
+        ///
+        /// Default when left out: `"open_id"`
+        #[arg(
+            long = "user-id-type",
+            value_parser = ::clap::builder::PossibleValuesParser::new(
+                ["open_id",
+                "union_id",
+                "user_id"]
+            )
+        )]
+        user_id_type: Option<String>,
+        /// Which kind of department id the answer's department_ids use.
+        ///
+        /// Example: `"open_department_id"`
+        ///
+        /// Default when left out: `"open_department_id"`
+        #[arg(
+            long = "department-id-type",
+            value_parser = ::clap::builder::PossibleValuesParser::new(
+                ["department_id",
+                "open_department_id"]
+            )
+        )]
+        department_id_type: Option<String>,
+        /// Follow the page tokens and print every item of every page.
+        #[arg(long = "all")]
+        all: bool,
+    }
+    impl Args {
+        /// Builds the request from the arguments, sends it and prints the outcome.
+        pub async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
+            let mut builder = ListRequest::builder();
+            if let Some(value) = self.role_id {
+                builder = builder.role_id(value);
+            }
+            if let Some(value) = self.page_size {
+                builder = builder.page_size(value);
+            }
+            if let Some(value) = self.page_token {
+                builder = builder.page_token(value);
+            }
+            if let Some(value) = self.user_id_type {
+                builder = builder
+                    .user_id_type(
+                        <ListRequestUserIdType as ::lark_runtime::enums::StringEnum>::from_wire(
+                            &value,
+                        ),
+                    );
+            }
+            if let Some(value) = self.department_id_type {
+                builder = builder
+                    .department_id_type(
+                        <ListRequestDepartmentIdType as ::lark_runtime::enums::StringEnum>::from_wire(
+                            &value,
+                        ),
+                    );
+            }
+            let request = match builder.build() {
+                Ok(request) => request,
+                Err(error) => return context.invalid(&error),
+            };
+            if self.all {
+                return context
+                    .finish_all(|client| async move {
+                        use ::lark_runtime::__private::futures::TryStreamExt as _;
+                        client
+                            .contact()
+                            .v3()
+                            .functional_role_member()
+                            .list_stream(request)
+                            .try_collect::<Vec<_>>()
+                            .await
+                    })
+                    .await;
+            }
+            context
+                .finish(|client| async move {
+                    client.contact().v3().functional_role_member().list(request).await
+                })
+                .await
+        }
+    }
+}
+/// `lark contact functional-role-member scopes`: arguments and run.
+pub mod contact_v3_functional_role_member_scopes {
+    #[allow(unused_imports)]
+    use ::lark_openapi::contact::v3::functional_role_member::scopes::*;
+    use ::lark_openapi::Api as _;
+    /// 批量设置角色成员管理范围 — Set the departments that functional role members manage.
+    ///
+    /// `PATCH /open-apis/contact/v3/functional_roles/:role_id/members/scopes`
+    #[derive(Debug, ::clap::Args)]
+    pub struct Args {
+        /// The role's id, as returned on creation or shown next to the role name in the admin console's role management.
+        ///
+        /// Example: `"7vrj3vk70xk7v5r"`
+        #[arg(long = "role-id")]
+        role_id: Option<String>,
+        /// Which kind of user id the members and answer use; `user_id` needs the contact:user.employee_id:readonly scope.
+        ///
+        /// Example: `"open_id"`
+        ///
+        /// Default when left out: `"open_id"`
+        #[arg(
+            long = "user-id-type",
+            value_parser = ::clap::builder::PossibleValuesParser::new(
+                ["open_id",
+                "union_id",
+                "user_id"]
+            )
+        )]
+        user_id_type: Option<String>,
+        /// Which kind of department id `departments` uses.
+        ///
+        /// Example: `"open_department_id"`
+        ///
+        /// Default when left out: `"open_department_id"`
+        #[arg(
+            long = "department-id-type",
+            value_parser = ::clap::builder::PossibleValuesParser::new(
+                ["department_id",
+                "open_department_id"]
+            )
+        )]
+        department_id_type: Option<String>,
+        /// Ids of the role members whose scope is set, 1 to 100, of the kind user_id_type names.
+        ///
+        /// Example: `["ou-12832197382"]`
+        #[arg(long = "members", num_args = 1..)]
+        members: Vec<String>,
+        /// Ids of the departments the members may manage, 1 to 100, of the kind department_id_type names; not the root department (0).
+        ///
+        /// Example: `["ou-12343455"]`
+        #[arg(long = "departments", num_args = 1..)]
+        departments: Vec<String>,
+    }
+    impl Args {
+        /// Builds the request from the arguments, sends it and prints the outcome.
+        pub async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
+            let mut builder = ScopesRequest::builder();
+            if let Some(value) = self.role_id {
+                builder = builder.role_id(value);
+            }
+            if let Some(value) = self.user_id_type {
+                builder = builder
+                    .user_id_type(
+                        <ScopesRequestUserIdType as ::lark_runtime::enums::StringEnum>::from_wire(
+                            &value,
+                        ),
+                    );
+            }
+            if let Some(value) = self.department_id_type {
+                builder = builder
+                    .department_id_type(
+                        <ScopesRequestDepartmentIdType as ::lark_runtime::enums::StringEnum>::from_wire(
+                            &value,
+                        ),
+                    );
+            }
+            builder = builder.members(self.members);
+            builder = builder.departments(self.departments);
+            let request = match builder.build() {
+                Ok(request) => request,
+                Err(error) => return context.invalid(&error),
+            };
+            context
+                .finish(|client| async move {
+                    client.contact().v3().functional_role_member().scopes(request).await
+                })
+                .await
+        }
+    }
+}
+/// Endpoints of the `contact` `group` resource.
+#[derive(Debug, ::clap::Subcommand)]
+#[allow(clippy::large_enum_variant)]
+pub enum ContactGroupCommand {
+    /// 创建用户组 — Create a user group in the contacts directory.
+    Create(contact_v3_group_create::Args),
+    /// 删除用户组 — Delete a user group.
+    Delete(contact_v3_group_delete::Args),
+    /// 查询指定用户组 — Get one user group's basic information by its id.
+    Get(contact_v3_group_get::Args),
+    /// 查询用户所属用户组 — List the user groups a user belongs to.
+    MemberBelong(contact_v3_group_member_belong::Args),
+    /// 更新用户组 — Update a user group's name or description.
+    Patch(contact_v3_group_patch::Args),
+    /// 查询用户组列表 — List the tenant's user groups.
+    Simplelist(contact_v3_group_simplelist::Args),
+}
+impl ContactGroupCommand {
+    async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
+        match self {
+            Self::Create(args) => args.run(context).await,
+            Self::Delete(args) => args.run(context).await,
+            Self::Get(args) => args.run(context).await,
+            Self::MemberBelong(args) => args.run(context).await,
+            Self::Patch(args) => args.run(context).await,
+            Self::Simplelist(args) => args.run(context).await,
+        }
+    }
+}
+/// `lark contact group create`: arguments and run.
+pub mod contact_v3_group_create {
+    #[allow(unused_imports)]
+    use ::lark_openapi::contact::v3::group::create::*;
+    use ::lark_openapi::Api as _;
+    /// 创建用户组 — Create a user group in the contacts directory.
+    ///
+    /// `POST /open-apis/contact/v3/group`
+    #[derive(Debug, ::clap::Args)]
+    pub struct Args {
+        /// Which kind of user id this call uses; `user_id` needs the contact:user.employee_id:readonly scope.
+        ///
+        /// Example: `"open_id"`
+        ///
+        /// Default when left out: `"open_id"`
+        #[arg(
+            long = "user-id-type",
+            value_parser = ::clap::builder::PossibleValuesParser::new(
+                ["open_id",
+                "union_id",
+                "user_id"]
+            )
+        )]
+        user_id_type: Option<String>,
+        /// Which kind of department id this call uses.
+        ///
+        /// Example: `"open_department_id"`
+        #[arg(
+            long = "department-id-type",
+            value_parser = ::clap::builder::PossibleValuesParser::new(
+                ["open_department_id",
+                "department_id"]
+            )
+        )]
+        department_id_type: Option<String>,
+        /// The group's name, at most 100 characters; it must be unique within the company or creation fails.
+        ///
+        /// Example: `"IT 外包组"`
+        #[arg(long = "name")]
+        name: Option<String>,
+        /// A description of the group, at most 500 characters; empty when omitted.
+        ///
+        /// Example: `"IT服务人员的集合"`
+        ///
+        /// Default when left out: `"空"`
+        #[arg(long = "description")]
+        description: Option<String>,
+        /// The group type; 1 (a normal group) when omitted, the only value accepted.
+        ///
+        /// Example: `1`
+        #[arg(long = "type")]
+        r#type: Option<i64>,
+        /// A custom id for the group, at most 64 letters and digits with no spaces; the system generates one when omitted.
+        ///
+        /// Example: `"g122817"`
+        ///
+        /// Default when left out: `"空，由系统生成一个默认 ID。"`
+        #[arg(long = "group-id")]
+        group_id: Option<String>,
+    }
+    impl Args {
+        /// Builds the request from the arguments, sends it and prints the outcome.
+        pub async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
+            let mut builder = CreateRequest::builder();
+            if let Some(value) = self.user_id_type {
+                builder = builder
+                    .user_id_type(
+                        <CreateRequestUserIdType as ::lark_runtime::enums::StringEnum>::from_wire(
+                            &value,
+                        ),
+                    );
+            }
+            if let Some(value) = self.department_id_type {
+                builder = builder
+                    .department_id_type(
+                        <CreateRequestDepartmentIdType as ::lark_runtime::enums::StringEnum>::from_wire(
+                            &value,
+                        ),
+                    );
+            }
+            if let Some(value) = self.name {
+                builder = builder.name(value);
+            }
+            if let Some(value) = self.description {
+                builder = builder.description(value);
+            }
+            if let Some(value) = self.r#type {
+                builder = builder
+                    .r#type(
+                        <CreateRequestType as ::lark_runtime::enums::IntEnum>::from_wire(
+                            value,
+                        ),
+                    );
+            }
+            if let Some(value) = self.group_id {
+                builder = builder.group_id(value);
+            }
+            let request = match builder.build() {
+                Ok(request) => request,
+                Err(error) => return context.invalid(&error),
+            };
+            context
+                .finish(|client| async move {
+                    client.contact().v3().group().create(request).await
+                })
+                .await
+        }
+    }
+}
+/// `lark contact group delete`: arguments and run.
+pub mod contact_v3_group_delete {
+    #[allow(unused_imports)]
+    use ::lark_openapi::contact::v3::group::delete::*;
+    use ::lark_openapi::Api as _;
+    /// 删除用户组 — Delete a user group.
+    ///
+    /// `DELETE /open-apis/contact/v3/group/:group_id`
+    #[derive(Debug, ::clap::Args)]
+    pub struct Args {
+        /// Id of the group to delete, as returned on creation or listed by the group simplelist endpoint.
+        ///
+        /// Example: `"g1837191"`
+        #[arg(long = "group-id")]
+        group_id: Option<String>,
+    }
+    impl Args {
+        /// Builds the request from the arguments, sends it and prints the outcome.
+        pub async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
+            let mut builder = DeleteRequest::builder();
+            if let Some(value) = self.group_id {
+                builder = builder.group_id(value);
+            }
+            let request = match builder.build() {
+                Ok(request) => request,
+                Err(error) => return context.invalid(&error),
+            };
+            context
+                .finish(|client| async move {
+                    client.contact().v3().group().delete(request).await
+                })
+                .await
+        }
+    }
+}
+/// `lark contact group get`: arguments and run.
+pub mod contact_v3_group_get {
+    #[allow(unused_imports)]
+    use ::lark_openapi::contact::v3::group::get::*;
+    use ::lark_openapi::Api as _;
+    /// 查询指定用户组 — Get one user group's basic information by its id.
+    ///
+    /// `GET /open-apis/contact/v3/group/:group_id`
+    #[derive(Debug, ::clap::Args)]
+    pub struct Args {
+        /// The group's id, as returned on creation or listed by the group simplelist endpoint.
+        ///
+        /// Example: `"g193821"`
+        #[arg(long = "group-id")]
+        group_id: Option<String>,
+        /// Which kind of user id this call uses; `user_id` needs the contact:user.employee_id:readonly scope.
+        ///
+        /// Example: `"open_id"`
+        ///
+        /// Default when left out: `"open_id"`
+        #[arg(
+            long = "user-id-type",
+            value_parser = ::clap::builder::PossibleValuesParser::new(
+                ["open_id",
+                "union_id",
+                "user_id"]
+            )
+        )]
+        user_id_type: Option<String>,
+        /// Which kind of department id this call uses.
+        ///
+        /// Example: `"open_department_id"`
+        #[arg(
+            long = "department-id-type",
+            value_parser = ::clap::builder::PossibleValuesParser::new(
+                ["open_department_id",
+                "department_id"]
+            )
+        )]
+        department_id_type: Option<String>,
+    }
+    impl Args {
+        /// Builds the request from the arguments, sends it and prints the outcome.
+        pub async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
+            let mut builder = GetRequest::builder();
+            if let Some(value) = self.group_id {
+                builder = builder.group_id(value);
+            }
+            if let Some(value) = self.user_id_type {
+                builder = builder
+                    .user_id_type(
+                        <GetRequestUserIdType as ::lark_runtime::enums::StringEnum>::from_wire(
+                            &value,
+                        ),
+                    );
+            }
+            if let Some(value) = self.department_id_type {
+                builder = builder
+                    .department_id_type(
+                        <GetRequestDepartmentIdType as ::lark_runtime::enums::StringEnum>::from_wire(
+                            &value,
+                        ),
+                    );
+            }
+            let request = match builder.build() {
+                Ok(request) => request,
+                Err(error) => return context.invalid(&error),
+            };
+            context
+                .finish(|client| async move {
+                    client.contact().v3().group().get(request).await
+                })
+                .await
+        }
+    }
+}
+/// `lark contact group member-belong`: arguments and run.
+pub mod contact_v3_group_member_belong {
+    #[allow(unused_imports)]
+    use ::lark_openapi::contact::v3::group::member_belong::*;
+    use ::lark_openapi::Api as _;
+    /// 查询用户所属用户组 — List the user groups a user belongs to.
+    ///
+    /// `GET /open-apis/contact/v3/group/member_belong`
+    #[derive(Debug, ::clap::Args)]
+    pub struct Args {
+        /// The user's id, of the kind named by member_id_type.
+        ///
+        /// Example: `"u287xj12"`
+        #[arg(long = "member-id")]
+        member_id: Option<String>,
+        /// Which kind of id member_id is.
+        ///
+        /// Example: `"open_id"`
+        ///
+        /// Default when left out: `"open_id"`
+        #[arg(
+            long = "member-id-type",
+            value_parser = ::clap::builder::PossibleValuesParser::new(
+                ["open_id",
+                "union_id",
+                "user_id"]
+            )
+        )]
+        member_id_type: Option<String>,
+        /// Only list groups of this type.
+        ///
+        /// Example: `1`
+        #[arg(long = "group-type")]
+        group_type: Option<i64>,
+        /// The most group ids one page returns.
+        ///
+        /// Example: `500`
+        ///
+        /// Default when left out: `500`
+        #[arg(long = "page-size")]
+        page_size: Option<i32>,
+        /// Leave empty on the first call; then pass the page_token the previous page returned.
+        ///
+        /// Example: `"AQD9/Rn9eij9Pm39ED40/dk53s4Ebp882DYfFaPFbz00L4CMZJrqGdzNyc8BcZtDbwVUvRmQTvyMYicnGWrde9X56TgdBuS+JKiSIkdexPw="`
+        #[arg(long = "page-token")]
+        page_token: Option<String>,
+        /// Follow the page tokens and print every item of every page.
+        #[arg(long = "all")]
+        all: bool,
+    }
+    impl Args {
+        /// Builds the request from the arguments, sends it and prints the outcome.
+        pub async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
+            let mut builder = MemberBelongRequest::builder();
+            if let Some(value) = self.member_id {
+                builder = builder.member_id(value);
+            }
+            if let Some(value) = self.member_id_type {
+                builder = builder
+                    .member_id_type(
+                        <MemberBelongRequestMemberIdType as ::lark_runtime::enums::StringEnum>::from_wire(
+                            &value,
+                        ),
+                    );
+            }
+            if let Some(value) = self.group_type {
+                builder = builder
+                    .group_type(
+                        <MemberBelongRequestGroupType as ::lark_runtime::enums::IntEnum>::from_wire(
+                            value,
+                        ),
+                    );
+            }
+            if let Some(value) = self.page_size {
+                builder = builder.page_size(value);
+            }
+            if let Some(value) = self.page_token {
+                builder = builder.page_token(value);
+            }
+            let request = match builder.build() {
+                Ok(request) => request,
+                Err(error) => return context.invalid(&error),
+            };
+            if self.all {
+                return context
+                    .finish_all(|client| async move {
+                        use ::lark_runtime::__private::futures::TryStreamExt as _;
+                        client
+                            .contact()
+                            .v3()
+                            .group()
+                            .member_belong_stream(request)
+                            .try_collect::<Vec<_>>()
+                            .await
+                    })
+                    .await;
+            }
+            context
+                .finish(|client| async move {
+                    client.contact().v3().group().member_belong(request).await
+                })
+                .await
+        }
+    }
+}
+/// `lark contact group patch`: arguments and run.
+pub mod contact_v3_group_patch {
+    #[allow(unused_imports)]
+    use ::lark_openapi::contact::v3::group::patch::*;
+    use ::lark_openapi::Api as _;
+    /// 更新用户组 — Update a user group's name or description.
+    ///
+    /// `PATCH /open-apis/contact/v3/group/:group_id`
+    #[derive(Debug, ::clap::Args)]
+    pub struct Args {
+        /// The group's id, as returned on creation or listed by the group simplelist endpoint.
+        ///
+        /// Example: `"g187131"`
+        #[arg(long = "group-id")]
+        group_id: Option<String>,
+        /// Which kind of user id this call uses; `user_id` needs the contact:user.employee_id:readonly scope.
+        ///
+        /// Example: `"open_id"`
+        ///
+        /// Default when left out: `"open_id"`
+        #[arg(
+            long = "user-id-type",
+            value_parser = ::clap::builder::PossibleValuesParser::new(
+                ["open_id",
+                "union_id",
+                "user_id"]
+            )
+        )]
+        user_id_type: Option<String>,
+        /// Which kind of department id this call uses.
+        ///
+        /// Example: `"open_department_id"`
+        #[arg(
+            long = "department-id-type",
+            value_parser = ::clap::builder::PossibleValuesParser::new(
+                ["department_id",
+                "open_department_id"]
+            )
+        )]
+        department_id_type: Option<String>,
+        /// The new name, at most 100 characters and unique within the company; left out, the name is kept.
+        ///
+        /// Example: `"外包 IT 用户组"`
+        ///
+        /// Default when left out: `"空，表示不更新用户组名字。"`
+        #[arg(long = "name")]
+        name: Option<String>,
+        /// The new description, at most 500 characters; left out, the description is kept.
+        ///
+        /// Example: `"IT 外包用户组，需要进行细粒度权限管控"`
+        ///
+        /// Default when left out: `"空，表示不更新用户组描述。"`
+        #[arg(long = "description")]
+        description: Option<String>,
+    }
+    impl Args {
+        /// Builds the request from the arguments, sends it and prints the outcome.
+        pub async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
+            let mut builder = PatchRequest::builder();
+            if let Some(value) = self.group_id {
+                builder = builder.group_id(value);
+            }
+            if let Some(value) = self.user_id_type {
+                builder = builder
+                    .user_id_type(
+                        <PatchRequestUserIdType as ::lark_runtime::enums::StringEnum>::from_wire(
+                            &value,
+                        ),
+                    );
+            }
+            if let Some(value) = self.department_id_type {
+                builder = builder
+                    .department_id_type(
+                        <PatchRequestDepartmentIdType as ::lark_runtime::enums::StringEnum>::from_wire(
+                            &value,
+                        ),
+                    );
+            }
+            if let Some(value) = self.name {
+                builder = builder.name(value);
+            }
+            if let Some(value) = self.description {
+                builder = builder.description(value);
+            }
+            let request = match builder.build() {
+                Ok(request) => request,
+                Err(error) => return context.invalid(&error),
+            };
+            context
+                .finish(|client| async move {
+                    client.contact().v3().group().patch(request).await
+                })
+                .await
+        }
+    }
+}
+/// `lark contact group simplelist`: arguments and run.
+pub mod contact_v3_group_simplelist {
+    #[allow(unused_imports)]
+    use ::lark_openapi::contact::v3::group::simplelist::*;
+    use ::lark_openapi::Api as _;
+    /// 查询用户组列表 — List the tenant's user groups.
+    ///
+    /// `GET /open-apis/contact/v3/group/simplelist`
+    #[derive(Debug, ::clap::Args)]
+    pub struct Args {
+        /// The most groups one page returns.
+        ///
+        /// Example: `50`
+        ///
+        /// Default when left out: `50`
+        #[arg(long = "page-size")]
+        page_size: Option<i32>,
+        /// Leave empty on the first call; then pass the page_token the previous page returned.
+        ///
+        /// Example: `"AQD9/Rn9eij9Pm39ED40/dk53s4Ebp882DYfFaPFbz00L4CMZJrqGdzNyc8BcZtDbwVUvRmQTvyMYicnGWrde9X56TgdBuS+JKiSIkdexPw="`
+        #[arg(long = "page-token")]
+        page_token: Option<String>,
+        /// Which type of group to list.
+        ///
+        /// Example: `1`
+        ///
+        /// Default when left out: `1`
+        #[arg(long = "type")]
+        r#type: Option<i64>,
+        /// Follow the page tokens and print every item of every page.
+        #[arg(long = "all")]
+        all: bool,
+    }
+    impl Args {
+        /// Builds the request from the arguments, sends it and prints the outcome.
+        pub async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
+            let mut builder = SimplelistRequest::builder();
+            if let Some(value) = self.page_size {
+                builder = builder.page_size(value);
+            }
+            if let Some(value) = self.page_token {
+                builder = builder.page_token(value);
+            }
+            if let Some(value) = self.r#type {
+                builder = builder
+                    .r#type(
+                        <SimplelistRequestType as ::lark_runtime::enums::IntEnum>::from_wire(
+                            value,
+                        ),
+                    );
+            }
+            let request = match builder.build() {
+                Ok(request) => request,
+                Err(error) => return context.invalid(&error),
+            };
+            if self.all {
+                return context
+                    .finish_all(|client| async move {
+                        use ::lark_runtime::__private::futures::TryStreamExt as _;
+                        client
+                            .contact()
+                            .v3()
+                            .group()
+                            .simplelist_stream(request)
+                            .try_collect::<Vec<_>>()
+                            .await
+                    })
+                    .await;
+            }
+            context
+                .finish(|client| async move {
+                    client.contact().v3().group().simplelist(request).await
+                })
+                .await
+        }
+    }
+}
+/// Endpoints of the `contact` `group_member` resource.
+#[derive(Debug, ::clap::Subcommand)]
+#[allow(clippy::large_enum_variant)]
+pub enum ContactGroupMemberCommand {
+    /// 添加用户组成员 — Add one user to a normal user group.
+    Add(contact_v3_group_member_add::Args),
+    /// 批量添加用户组成员 — Add several users to a normal user group at once.
+    BatchAdd(contact_v3_group_member_batch_add::Args),
+    /// 批量移除用户组成员 — Remove several users from a normal user group at once.
+    BatchRemove(contact_v3_group_member_batch_remove::Args),
+    /// 移除用户组成员 — Remove one user from a normal user group.
+    Remove(contact_v3_group_member_remove::Args),
+    /// 查询用户组成员列表 — List the members of a user group.
+    Simplelist(contact_v3_group_member_simplelist::Args),
+}
+impl ContactGroupMemberCommand {
+    async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
+        match self {
+            Self::Add(args) => args.run(context).await,
+            Self::BatchAdd(args) => args.run(context).await,
+            Self::BatchRemove(args) => args.run(context).await,
+            Self::Remove(args) => args.run(context).await,
+            Self::Simplelist(args) => args.run(context).await,
+        }
+    }
+}
+/// `lark contact group-member add`: arguments and run.
+pub mod contact_v3_group_member_add {
+    #[allow(unused_imports)]
+    use ::lark_openapi::contact::v3::group_member::add::*;
+    use ::lark_openapi::Api as _;
+    /// 添加用户组成员 — Add one user to a normal user group.
+    ///
+    /// `POST /open-apis/contact/v3/group/:group_id/member/add`
+    #[derive(Debug, ::clap::Args)]
+    pub struct Args {
+        /// The group's id, as returned on creation or listed by the group simplelist endpoint.
+        ///
+        /// Example: `"g281721"`
+        #[arg(long = "group-id")]
+        group_id: Option<String>,
+        /// The kind of member to add; only users are supported.
+        ///
+        /// Example: `"user"`
+        ///
+        /// Default when left out: `"user"`
+        #[arg(
+            long = "member-type",
+            value_parser = ::clap::builder::PossibleValuesParser::new(["user"])
+        )]
+        member_type: Option<String>,
+        /// Which kind of user id member_id is (applies when member_type is user).
+        ///
+        /// Example: `"open_id"`
+        #[arg(
+            long = "member-id-type",
+            value_parser = ::clap::builder::PossibleValuesParser::new(
+                ["open_id",
+                "union_id",
+                "user_id"]
+            )
+        )]
+        member_id_type: Option<String>,
+        /// The id of the user to add, of the kind member_id_type names.
+        ///
+        /// Example: `"ou_7dab8a3d3cdcc9da365777c7ad535d62"`
+        #[arg(long = "member-id")]
+        member_id: Option<String>,
+    }
+    impl Args {
+        /// Builds the request from the arguments, sends it and prints the outcome.
+        pub async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
+            let mut builder = AddRequest::builder();
+            if let Some(value) = self.group_id {
+                builder = builder.group_id(value);
+            }
+            if let Some(value) = self.member_type {
+                builder = builder
+                    .member_type(
+                        <AddRequestMemberType as ::lark_runtime::enums::StringEnum>::from_wire(
+                            &value,
+                        ),
+                    );
+            }
+            if let Some(value) = self.member_id_type {
+                builder = builder
+                    .member_id_type(
+                        <AddRequestMemberIdType as ::lark_runtime::enums::StringEnum>::from_wire(
+                            &value,
+                        ),
+                    );
+            }
+            if let Some(value) = self.member_id {
+                builder = builder.member_id(value);
+            }
+            let request = match builder.build() {
+                Ok(request) => request,
+                Err(error) => return context.invalid(&error),
+            };
+            context
+                .finish(|client| async move {
+                    client.contact().v3().group_member().add(request).await
+                })
+                .await
+        }
+    }
+}
+/// `lark contact group-member batch-add`: arguments and run.
+pub mod contact_v3_group_member_batch_add {
+    #[allow(unused_imports)]
+    use ::lark_openapi::contact::v3::group_member::batch_add::*;
+    use ::lark_openapi::Api as _;
+    /// 批量添加用户组成员 — Add several users to a normal user group at once.
+    ///
+    /// `POST /open-apis/contact/v3/group/:group_id/member/batch_add`
+    #[derive(Debug, ::clap::Args)]
+    pub struct Args {
+        /// The group's id, as returned on creation or listed by the group simplelist endpoint.
+        ///
+        /// Example: `"test_group"`
+        #[arg(long = "group-id")]
+        group_id: Option<String>,
+        /// The members to add, 1 to 100 of them.
+        #[arg(
+            long = "members-json",
+            value_name = "JSON",
+            conflicts_with = "members_file"
+        )]
+        members: Option<String>,
+        /// `members` as JSON read from a file (`-` for standard input), instead of `--members-json`.
+        #[arg(long = "members-file", value_name = "PATH")]
+        members_file: Option<::std::path::PathBuf>,
+    }
+    impl Args {
+        /// Builds the request from the arguments, sends it and prints the outcome.
+        pub async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
+            let mut builder = BatchAddRequest::builder();
+            if let Some(value) = self.group_id {
+                builder = builder.group_id(value);
+            }
+            match context
+                .json_arg::<
+                    Vec<BatchAddRequestMembersItem>,
+                >("members", self.members, self.members_file)
+            {
+                Ok(Some(value)) => builder = builder.members(value),
+                Ok(None) => {}
+                Err(code) => return code,
+            }
+            let request = match builder.build() {
+                Ok(request) => request,
+                Err(error) => return context.invalid(&error),
+            };
+            context
+                .finish(|client| async move {
+                    client.contact().v3().group_member().batch_add(request).await
+                })
+                .await
+        }
+    }
+}
+/// `lark contact group-member batch-remove`: arguments and run.
+pub mod contact_v3_group_member_batch_remove {
+    #[allow(unused_imports)]
+    use ::lark_openapi::contact::v3::group_member::batch_remove::*;
+    use ::lark_openapi::Api as _;
+    /// 批量移除用户组成员 — Remove several users from a normal user group at once.
+    ///
+    /// `POST /open-apis/contact/v3/group/:group_id/member/batch_remove`
+    #[derive(Debug, ::clap::Args)]
+    pub struct Args {
+        /// The group's id, as returned on creation or listed by the group simplelist endpoint.
+        ///
+        /// Example: `"test_group"`
+        #[arg(long = "group-id")]
+        group_id: Option<String>,
+        /// The members to remove, 1 to 100 of them.
+        #[arg(
+            long = "members-json",
+            value_name = "JSON",
+            conflicts_with = "members_file"
+        )]
+        members: Option<String>,
+        /// `members` as JSON read from a file (`-` for standard input), instead of `--members-json`.
+        #[arg(long = "members-file", value_name = "PATH")]
+        members_file: Option<::std::path::PathBuf>,
+    }
+    impl Args {
+        /// Builds the request from the arguments, sends it and prints the outcome.
+        pub async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
+            let mut builder = BatchRemoveRequest::builder();
+            if let Some(value) = self.group_id {
+                builder = builder.group_id(value);
+            }
+            match context
+                .json_arg::<
+                    Vec<BatchRemoveRequestMembersItem>,
+                >("members", self.members, self.members_file)
+            {
+                Ok(Some(value)) => builder = builder.members(value),
+                Ok(None) => {}
+                Err(code) => return code,
+            }
+            let request = match builder.build() {
+                Ok(request) => request,
+                Err(error) => return context.invalid(&error),
+            };
+            context
+                .finish(|client| async move {
+                    client.contact().v3().group_member().batch_remove(request).await
+                })
+                .await
+        }
+    }
+}
+/// `lark contact group-member remove`: arguments and run.
+pub mod contact_v3_group_member_remove {
+    #[allow(unused_imports)]
+    use ::lark_openapi::contact::v3::group_member::remove::*;
+    use ::lark_openapi::Api as _;
+    /// 移除用户组成员 — Remove one user from a normal user group.
+    ///
+    /// `POST /open-apis/contact/v3/group/:group_id/member/remove`
+    #[derive(Debug, ::clap::Args)]
+    pub struct Args {
+        /// The group's id, as returned on creation or listed by the group simplelist endpoint.
+        ///
+        /// Example: `"g198123"`
+        #[arg(long = "group-id")]
+        group_id: Option<String>,
+        /// The kind of member to remove; only users are supported.
+        ///
+        /// Example: `"user"`
+        ///
+        /// Default when left out: `"user"`
+        #[arg(
+            long = "member-type",
+            value_parser = ::clap::builder::PossibleValuesParser::new(["user"])
+        )]
+        member_type: Option<String>,
+        /// The id of the user to remove, of the kind member_id_type names; the group_member simplelist endpoint lists them.
+        ///
+        /// Example: `"xj82871k"`
+        #[arg(long = "member-id")]
+        member_id: Option<String>,
+        /// Which kind of user id member_id is (applies when member_type is user).
+        ///
+        /// Example: `"open_id"`
+        ///
+        /// Default when left out: `"open_id"`
+        #[arg(
+            long = "member-id-type",
+            value_parser = ::clap::builder::PossibleValuesParser::new(
+                ["open_id",
+                "union_id",
+                "user_id"]
+            )
+        )]
+        member_id_type: Option<String>,
+    }
+    impl Args {
+        /// Builds the request from the arguments, sends it and prints the outcome.
+        pub async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
+            let mut builder = RemoveRequest::builder();
+            if let Some(value) = self.group_id {
+                builder = builder.group_id(value);
+            }
+            if let Some(value) = self.member_type {
+                builder = builder
+                    .member_type(
+                        <RemoveRequestMemberType as ::lark_runtime::enums::StringEnum>::from_wire(
+                            &value,
+                        ),
+                    );
+            }
+            if let Some(value) = self.member_id {
+                builder = builder.member_id(value);
+            }
+            if let Some(value) = self.member_id_type {
+                builder = builder
+                    .member_id_type(
+                        <RemoveRequestMemberIdType as ::lark_runtime::enums::StringEnum>::from_wire(
+                            &value,
+                        ),
+                    );
+            }
+            let request = match builder.build() {
+                Ok(request) => request,
+                Err(error) => return context.invalid(&error),
+            };
+            context
+                .finish(|client| async move {
+                    client.contact().v3().group_member().remove(request).await
+                })
+                .await
+        }
+    }
+}
+/// `lark contact group-member simplelist`: arguments and run.
+pub mod contact_v3_group_member_simplelist {
+    #[allow(unused_imports)]
+    use ::lark_openapi::contact::v3::group_member::simplelist::*;
+    use ::lark_openapi::Api as _;
+    /// 查询用户组成员列表 — List the members of a user group.
+    ///
+    /// `GET /open-apis/contact/v3/group/:group_id/member/simplelist`
+    #[derive(Debug, ::clap::Args)]
+    pub struct Args {
+        /// The group's id, as returned on creation or listed by the group simplelist endpoint.
+        ///
+        /// Example: `"g128187"`
+        #[arg(long = "group-id")]
+        group_id: Option<String>,
+        /// The most members one page returns.
+        ///
+        /// Example: `50`
+        ///
+        /// Default when left out: `50`
+        #[arg(long = "page-size")]
+        page_size: Option<i32>,
+        /// Leave empty on the first call; then pass the page_token the previous page returned.
+        ///
+        /// Example: `"AQD9/Rn9eij9Pm39ED40/dk53s4Ebp882DYfFaPFbz00L4CMZJrqGdzNyc8BcZtDbwVUvRmQTvyMYicnGWrde9X56TgdBuS+JKiSIkdexPw="`
+        #[arg(long = "page-token")]
+        page_token: Option<String>,
+        /// Which kind of id the answer's member ids are; user id kinds for user members, department id kinds for department members.
+        ///
+        /// Example: `"open_id"`
+        ///
+        /// Default when left out: `"open_id"`
+        #[arg(
+            long = "member-id-type",
+            value_parser = ::clap::builder::PossibleValuesParser::new(
+                ["open_id",
+                "union_id",
+                "user_id",
+                "department_id"]
+            )
+        )]
+        member_id_type: Option<String>,
+        /// Which kind of member to list.
+        ///
+        /// Example: `"user"`
+        ///
+        /// Default when left out: `"user"`
+        #[arg(
+            long = "member-type",
+            value_parser = ::clap::builder::PossibleValuesParser::new(
+                ["user",
+                "department"]
+            )
+        )]
+        member_type: Option<String>,
+        /// Follow the page tokens and print every item of every page.
+        #[arg(long = "all")]
+        all: bool,
+    }
+    impl Args {
+        /// Builds the request from the arguments, sends it and prints the outcome.
+        pub async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
+            let mut builder = SimplelistRequest::builder();
+            if let Some(value) = self.group_id {
+                builder = builder.group_id(value);
+            }
+            if let Some(value) = self.page_size {
+                builder = builder.page_size(value);
+            }
+            if let Some(value) = self.page_token {
+                builder = builder.page_token(value);
+            }
+            if let Some(value) = self.member_id_type {
+                builder = builder
+                    .member_id_type(
+                        <SimplelistRequestMemberIdType as ::lark_runtime::enums::StringEnum>::from_wire(
+                            &value,
+                        ),
+                    );
+            }
+            if let Some(value) = self.member_type {
+                builder = builder
+                    .member_type(
+                        <SimplelistRequestMemberType as ::lark_runtime::enums::StringEnum>::from_wire(
+                            &value,
+                        ),
+                    );
+            }
+            let request = match builder.build() {
+                Ok(request) => request,
+                Err(error) => return context.invalid(&error),
+            };
+            if self.all {
+                return context
+                    .finish_all(|client| async move {
+                        use ::lark_runtime::__private::futures::TryStreamExt as _;
+                        client
+                            .contact()
+                            .v3()
+                            .group_member()
+                            .simplelist_stream(request)
+                            .try_collect::<Vec<_>>()
+                            .await
+                    })
+                    .await;
+            }
+            context
+                .finish(|client| async move {
+                    client.contact().v3().group_member().simplelist(request).await
+                })
+                .await
+        }
+    }
+}
+/// Endpoints of the `contact` `job_family` resource.
+#[derive(Debug, ::clap::Subcommand)]
+#[allow(clippy::large_enum_variant)]
+pub enum ContactJobFamilyCommand {
+    /// 创建序列 — Create a job family.
+    Create(contact_v3_job_family_create::Args),
+    /// 删除序列 — Delete a job family.
+    Delete(contact_v3_job_family_delete::Args),
+    /// 获取单个序列信息 — Get one job family.
+    Get(contact_v3_job_family_get::Args),
+    /// 获取租户序列列表 — List the tenant's job families.
+    List(contact_v3_job_family_list::Args),
+    /// 更新序列 — Update a job family.
+    Update(contact_v3_job_family_update::Args),
+}
+impl ContactJobFamilyCommand {
+    async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
+        match self {
+            Self::Create(args) => args.run(context).await,
+            Self::Delete(args) => args.run(context).await,
+            Self::Get(args) => args.run(context).await,
+            Self::List(args) => args.run(context).await,
+            Self::Update(args) => args.run(context).await,
+        }
+    }
+}
+/// `lark contact job-family create`: arguments and run.
+pub mod contact_v3_job_family_create {
+    #[allow(unused_imports)]
+    use ::lark_openapi::contact::v3::job_family::create::*;
+    use ::lark_openapi::Api as _;
+    /// 创建序列 — Create a job family.
+    ///
+    /// `POST /open-apis/contact/v3/job_families`
+    #[derive(Debug, ::clap::Args)]
+    pub struct Args {
+        /// The job family's name, unique in the tenant; Chinese, English and symbols are allowed.
+        ///
+        /// Example: `"产品"`
+        #[arg(long = "name")]
+        name: Option<String>,
+        /// A description of the job family, at most 5,000 characters. Empty when left out.
+        ///
+        /// Example: `"负责产品策略制定的相关工作"`
+        ///
+        /// Default when left out: `"空"`
+        #[arg(long = "description")]
+        description: Option<String>,
+        /// The id of the parent job family, to make this one a sub-family; the job family list API gives the ids. Left out, the job family has no parent.
+        ///
+        /// Example: `"mga5oa8ayjlpzjq"`
+        #[arg(long = "parent-job-family-id")]
+        parent_job_family_id: Option<String>,
+        /// Whether the job family is enabled.
+        ///
+        /// Example: `true`
+        #[arg(long = "status")]
+        status: Option<bool>,
+        /// The job family's name per language.
+        #[arg(
+            long = "i18n-name-json",
+            value_name = "JSON",
+            conflicts_with = "i18n_name_file"
+        )]
+        i18n_name: Option<String>,
+        /// `i18n_name` as JSON read from a file (`-` for standard input), instead of `--i18n-name-json`.
+        #[arg(long = "i18n-name-file", value_name = "PATH")]
+        i18n_name_file: Option<::std::path::PathBuf>,
+        /// The job family's description per language.
+        #[arg(
+            long = "i18n-description-json",
+            value_name = "JSON",
+            conflicts_with = "i18n_description_file"
+        )]
+        i18n_description: Option<String>,
+        /// `i18n_description` as JSON read from a file (`-` for standard input), instead of `--i18n-description-json`.
+        #[arg(long = "i18n-description-file", value_name = "PATH")]
+        i18n_description_file: Option<::std::path::PathBuf>,
+    }
+    impl Args {
+        /// Builds the request from the arguments, sends it and prints the outcome.
+        pub async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
+            let mut builder = CreateRequest::builder();
+            if let Some(value) = self.name {
+                builder = builder.name(value);
+            }
+            if let Some(value) = self.description {
+                builder = builder.description(value);
+            }
+            if let Some(value) = self.parent_job_family_id {
+                builder = builder.parent_job_family_id(value);
+            }
+            if let Some(value) = self.status {
+                builder = builder.status(value);
+            }
+            match context
+                .json_arg::<
+                    Vec<CreateRequestI18nNameItem>,
+                >("i18n-name", self.i18n_name, self.i18n_name_file)
+            {
+                Ok(Some(value)) => builder = builder.i18n_name(value),
+                Ok(None) => {}
+                Err(code) => return code,
+            }
+            match context
+                .json_arg::<
+                    Vec<CreateRequestI18nDescriptionItem>,
+                >("i18n-description", self.i18n_description, self.i18n_description_file)
+            {
+                Ok(Some(value)) => builder = builder.i18n_description(value),
+                Ok(None) => {}
+                Err(code) => return code,
+            }
+            let request = match builder.build() {
+                Ok(request) => request,
+                Err(error) => return context.invalid(&error),
+            };
+            context
+                .finish(|client| async move {
+                    client.contact().v3().job_family().create(request).await
+                })
+                .await
+        }
+    }
+}
+/// `lark contact job-family delete`: arguments and run.
+pub mod contact_v3_job_family_delete {
+    #[allow(unused_imports)]
+    use ::lark_openapi::contact::v3::job_family::delete::*;
+    use ::lark_openapi::Api as _;
+    /// 删除序列 — Delete a job family.
+    ///
+    /// `DELETE /open-apis/contact/v3/job_families/:job_family_id`
+    #[derive(Debug, ::clap::Args)]
+    pub struct Args {
+        /// The id of the job family to delete; the create answer and the job family list API give it.
+        ///
+        /// Example: `"mga5oa8ayjlp9rb"`
+        #[arg(long = "job-family-id")]
+        job_family_id: Option<String>,
+    }
+    impl Args {
+        /// Builds the request from the arguments, sends it and prints the outcome.
+        pub async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
+            let mut builder = DeleteRequest::builder();
+            if let Some(value) = self.job_family_id {
+                builder = builder.job_family_id(value);
+            }
+            let request = match builder.build() {
+                Ok(request) => request,
+                Err(error) => return context.invalid(&error),
+            };
+            context
+                .finish(|client| async move {
+                    client.contact().v3().job_family().delete(request).await
+                })
+                .await
+        }
+    }
+}
+/// `lark contact job-family get`: arguments and run.
+pub mod contact_v3_job_family_get {
+    #[allow(unused_imports)]
+    use ::lark_openapi::contact::v3::job_family::get::*;
+    use ::lark_openapi::Api as _;
+    /// 获取单个序列信息 — Get one job family.
+    ///
+    /// `GET /open-apis/contact/v3/job_families/:job_family_id`
+    #[derive(Debug, ::clap::Args)]
+    pub struct Args {
+        /// The job family's id; the create answer and the job family list API give it.
+        ///
+        /// Example: `"mga5oa8ayjlp9rb"`
+        #[arg(long = "job-family-id")]
+        job_family_id: Option<String>,
+    }
+    impl Args {
+        /// Builds the request from the arguments, sends it and prints the outcome.
+        pub async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
+            let mut builder = GetRequest::builder();
+            if let Some(value) = self.job_family_id {
+                builder = builder.job_family_id(value);
+            }
+            let request = match builder.build() {
+                Ok(request) => request,
+                Err(error) => return context.invalid(&error),
+            };
+            context
+                .finish(|client| async move {
+                    client.contact().v3().job_family().get(request).await
+                })
+                .await
+        }
+    }
+}
+/// `lark contact job-family list`: arguments and run.
+pub mod contact_v3_job_family_list {
+    #[allow(unused_imports)]
+    use ::lark_openapi::contact::v3::job_family::list::*;
+    use ::lark_openapi::Api as _;
+    /// 获取租户序列列表 — List the tenant's job families.
+    ///
+    /// `GET /open-apis/contact/v3/job_families`
+    #[derive(Debug, ::clap::Args)]
+    pub struct Args {
+        /// How many job families one page holds.
+        ///
+        /// Example: `10`
+        ///
+        /// Default when left out: `10`
+        #[arg(long = "page-size")]
+        page_size: Option<i32>,
+        /// The token from the previous page's answer; leave it out for the first page.
+        ///
+        /// Example: `"3"`
+        #[arg(long = "page-token")]
+        page_token: Option<String>,
+        /// Return only the job family with exactly this name (no fuzzy matching); leave it out to list all.
+        ///
+        /// Example: `"产品"`
+        #[arg(long = "name")]
+        name: Option<String>,
+        /// Follow the page tokens and print every item of every page.
+        #[arg(long = "all")]
+        all: bool,
+    }
+    impl Args {
+        /// Builds the request from the arguments, sends it and prints the outcome.
+        pub async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
+            let mut builder = ListRequest::builder();
+            if let Some(value) = self.page_size {
+                builder = builder.page_size(value);
+            }
+            if let Some(value) = self.page_token {
+                builder = builder.page_token(value);
+            }
+            if let Some(value) = self.name {
+                builder = builder.name(value);
+            }
+            let request = match builder.build() {
+                Ok(request) => request,
+                Err(error) => return context.invalid(&error),
+            };
+            if self.all {
+                return context
+                    .finish_all(|client| async move {
+                        use ::lark_runtime::__private::futures::TryStreamExt as _;
+                        client
+                            .contact()
+                            .v3()
+                            .job_family()
+                            .list_stream(request)
+                            .try_collect::<Vec<_>>()
+                            .await
+                    })
+                    .await;
+            }
+            context
+                .finish(|client| async move {
+                    client.contact().v3().job_family().list(request).await
+                })
+                .await
+        }
+    }
+}
+/// `lark contact job-family update`: arguments and run.
+pub mod contact_v3_job_family_update {
+    #[allow(unused_imports)]
+    use ::lark_openapi::contact::v3::job_family::update::*;
+    use ::lark_openapi::Api as _;
+    /// 更新序列 — Update a job family.
+    ///
+    /// `PUT /open-apis/contact/v3/job_families/:job_family_id`
+    #[derive(Debug, ::clap::Args)]
+    pub struct Args {
+        /// The id of the job family to update; the create answer and the job family list API give it.
+        ///
+        /// Example: `"mga5oa8ayjlpkzy"`
+        #[arg(long = "job-family-id")]
+        job_family_id: Option<String>,
+        /// The job family's name, unique in the tenant; Chinese, English and symbols are allowed. Leave it out to keep the current value.
+        ///
+        /// Example: `"产品"`
+        ///
+        /// Default when left out: `"空，表示不更新"`
+        #[arg(long = "name")]
+        name: Option<String>,
+        /// A description of the job family, at most 5,000 characters. Leave it out to keep the current value.
+        ///
+        /// Example: `"负责产品策略制定的相关工作"`
+        ///
+        /// Default when left out: `"空，表示不更新"`
+        #[arg(long = "description")]
+        description: Option<String>,
+        /// The id of the parent job family; the job family list API gives the ids. Leave it out to keep the current value.
+        ///
+        /// Example: `"mga5oa8ayjlpzjq"`
+        ///
+        /// Default when left out: `"空，表示不更新"`
+        #[arg(long = "parent-job-family-id")]
+        parent_job_family_id: Option<String>,
+        /// Whether the job family is enabled. Leave it out to keep the current value.
+        ///
+        /// Example: `true`
+        #[arg(long = "status")]
+        status: Option<bool>,
+        /// The job family's name per language. Leave it out to keep the current value.
+        #[arg(
+            long = "i18n-name-json",
+            value_name = "JSON",
+            conflicts_with = "i18n_name_file"
+        )]
+        i18n_name: Option<String>,
+        /// `i18n_name` as JSON read from a file (`-` for standard input), instead of `--i18n-name-json`.
+        #[arg(long = "i18n-name-file", value_name = "PATH")]
+        i18n_name_file: Option<::std::path::PathBuf>,
+        /// The job family's description per language. Leave it out to keep the current value.
+        #[arg(
+            long = "i18n-description-json",
+            value_name = "JSON",
+            conflicts_with = "i18n_description_file"
+        )]
+        i18n_description: Option<String>,
+        /// `i18n_description` as JSON read from a file (`-` for standard input), instead of `--i18n-description-json`.
+        #[arg(long = "i18n-description-file", value_name = "PATH")]
+        i18n_description_file: Option<::std::path::PathBuf>,
+    }
+    impl Args {
+        /// Builds the request from the arguments, sends it and prints the outcome.
+        pub async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
+            let mut builder = UpdateRequest::builder();
+            if let Some(value) = self.job_family_id {
+                builder = builder.job_family_id(value);
+            }
+            if let Some(value) = self.name {
+                builder = builder.name(value);
+            }
+            if let Some(value) = self.description {
+                builder = builder.description(value);
+            }
+            if let Some(value) = self.parent_job_family_id {
+                builder = builder.parent_job_family_id(value);
+            }
+            if let Some(value) = self.status {
+                builder = builder.status(value);
+            }
+            match context
+                .json_arg::<
+                    Vec<UpdateRequestI18nNameItem>,
+                >("i18n-name", self.i18n_name, self.i18n_name_file)
+            {
+                Ok(Some(value)) => builder = builder.i18n_name(value),
+                Ok(None) => {}
+                Err(code) => return code,
+            }
+            match context
+                .json_arg::<
+                    Vec<UpdateRequestI18nDescriptionItem>,
+                >("i18n-description", self.i18n_description, self.i18n_description_file)
+            {
+                Ok(Some(value)) => builder = builder.i18n_description(value),
+                Ok(None) => {}
+                Err(code) => return code,
+            }
+            let request = match builder.build() {
+                Ok(request) => request,
+                Err(error) => return context.invalid(&error),
+            };
+            context
+                .finish(|client| async move {
+                    client.contact().v3().job_family().update(request).await
+                })
+                .await
+        }
+    }
+}
+/// Endpoints of the `contact` `job_level` resource.
+#[derive(Debug, ::clap::Subcommand)]
+#[allow(clippy::large_enum_variant)]
+pub enum ContactJobLevelCommand {
+    /// 创建职级 — Create a job level.
+    Create(contact_v3_job_level_create::Args),
+    /// 删除职级 — Delete a job level.
+    Delete(contact_v3_job_level_delete::Args),
+    /// 获取单个职级信息 — Get one job level.
+    Get(contact_v3_job_level_get::Args),
+    /// 获取租户职级列表 — List the tenant's job levels.
+    List(contact_v3_job_level_list::Args),
+    /// 更新职级 — Update a job level.
+    Update(contact_v3_job_level_update::Args),
+}
+impl ContactJobLevelCommand {
+    async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
+        match self {
+            Self::Create(args) => args.run(context).await,
+            Self::Delete(args) => args.run(context).await,
+            Self::Get(args) => args.run(context).await,
+            Self::List(args) => args.run(context).await,
+            Self::Update(args) => args.run(context).await,
+        }
+    }
+}
+/// `lark contact job-level create`: arguments and run.
+pub mod contact_v3_job_level_create {
+    #[allow(unused_imports)]
+    use ::lark_openapi::contact::v3::job_level::create::*;
+    use ::lark_openapi::Api as _;
+    /// 创建职级 — Create a job level.
+    ///
+    /// `POST /open-apis/contact/v3/job_levels`
+    #[derive(Debug, ::clap::Args)]
+    pub struct Args {
+        /// The job level's general name, shown wherever no name for the viewer's language is set.
+        ///
+        /// Example: `"高级专家"`
+        #[arg(long = "name")]
+        name: Option<String>,
+        /// The job level's general description, at most 5,000 characters, shown wherever no description for the viewer's language is set. Empty when left out.
+        ///
+        /// Example: `"公司内部中高级职称，有一定专业技术能力的人员"`
+        ///
+        /// Default when left out: `"空"`
+        #[arg(long = "description")]
+        description: Option<String>,
+        /// The job level's sort position; smaller values sort first. Left out, the level goes to the end of the list (the largest order so far).
+        ///
+        /// Example: `200`
+        #[arg(long = "order")]
+        order: Option<i32>,
+        /// Whether the job level is enabled; only enabled levels can be set on users.
+        ///
+        /// Example: `true`
+        #[arg(long = "status")]
+        status: Option<bool>,
+        /// The job level's name per language. Left out, no per-language names are set.
+        #[arg(
+            long = "i18n-name-json",
+            value_name = "JSON",
+            conflicts_with = "i18n_name_file"
+        )]
+        i18n_name: Option<String>,
+        /// `i18n_name` as JSON read from a file (`-` for standard input), instead of `--i18n-name-json`.
+        #[arg(long = "i18n-name-file", value_name = "PATH")]
+        i18n_name_file: Option<::std::path::PathBuf>,
+        /// The job level's description per language. Left out, no per-language descriptions are set.
+        #[arg(
+            long = "i18n-description-json",
+            value_name = "JSON",
+            conflicts_with = "i18n_description_file"
+        )]
+        i18n_description: Option<String>,
+        /// `i18n_description` as JSON read from a file (`-` for standard input), instead of `--i18n-description-json`.
+        #[arg(long = "i18n-description-file", value_name = "PATH")]
+        i18n_description_file: Option<::std::path::PathBuf>,
+    }
+    impl Args {
+        /// Builds the request from the arguments, sends it and prints the outcome.
+        pub async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
+            let mut builder = CreateRequest::builder();
+            if let Some(value) = self.name {
+                builder = builder.name(value);
+            }
+            if let Some(value) = self.description {
+                builder = builder.description(value);
+            }
+            if let Some(value) = self.order {
+                builder = builder.order(value);
+            }
+            if let Some(value) = self.status {
+                builder = builder.status(value);
+            }
+            match context
+                .json_arg::<
+                    Vec<CreateRequestI18nNameItem>,
+                >("i18n-name", self.i18n_name, self.i18n_name_file)
+            {
+                Ok(Some(value)) => builder = builder.i18n_name(value),
+                Ok(None) => {}
+                Err(code) => return code,
+            }
+            match context
+                .json_arg::<
+                    Vec<CreateRequestI18nDescriptionItem>,
+                >("i18n-description", self.i18n_description, self.i18n_description_file)
+            {
+                Ok(Some(value)) => builder = builder.i18n_description(value),
+                Ok(None) => {}
+                Err(code) => return code,
+            }
+            let request = match builder.build() {
+                Ok(request) => request,
+                Err(error) => return context.invalid(&error),
+            };
+            context
+                .finish(|client| async move {
+                    client.contact().v3().job_level().create(request).await
+                })
+                .await
+        }
+    }
+}
+/// `lark contact job-level delete`: arguments and run.
+pub mod contact_v3_job_level_delete {
+    #[allow(unused_imports)]
+    use ::lark_openapi::contact::v3::job_level::delete::*;
+    use ::lark_openapi::Api as _;
+    /// 删除职级 — Delete a job level.
+    ///
+    /// `DELETE /open-apis/contact/v3/job_levels/:job_level_id`
+    #[derive(Debug, ::clap::Args)]
+    pub struct Args {
+        /// The id of the job level to delete; the create answer and the job level list API give it.
+        ///
+        /// Example: `"mga5oa8ayjlp9rb"`
+        #[arg(long = "job-level-id")]
+        job_level_id: Option<String>,
+    }
+    impl Args {
+        /// Builds the request from the arguments, sends it and prints the outcome.
+        pub async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
+            let mut builder = DeleteRequest::builder();
+            if let Some(value) = self.job_level_id {
+                builder = builder.job_level_id(value);
+            }
+            let request = match builder.build() {
+                Ok(request) => request,
+                Err(error) => return context.invalid(&error),
+            };
+            context
+                .finish(|client| async move {
+                    client.contact().v3().job_level().delete(request).await
+                })
+                .await
+        }
+    }
+}
+/// `lark contact job-level get`: arguments and run.
+pub mod contact_v3_job_level_get {
+    #[allow(unused_imports)]
+    use ::lark_openapi::contact::v3::job_level::get::*;
+    use ::lark_openapi::Api as _;
+    /// 获取单个职级信息 — Get one job level.
+    ///
+    /// `GET /open-apis/contact/v3/job_levels/:job_level_id`
+    #[derive(Debug, ::clap::Args)]
+    pub struct Args {
+        /// The job level's id; the create answer and the job level list API give it.
+        ///
+        /// Example: `"mga5oa8ayjlp9rb"`
+        #[arg(long = "job-level-id")]
+        job_level_id: Option<String>,
+    }
+    impl Args {
+        /// Builds the request from the arguments, sends it and prints the outcome.
+        pub async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
+            let mut builder = GetRequest::builder();
+            if let Some(value) = self.job_level_id {
+                builder = builder.job_level_id(value);
+            }
+            let request = match builder.build() {
+                Ok(request) => request,
+                Err(error) => return context.invalid(&error),
+            };
+            context
+                .finish(|client| async move {
+                    client.contact().v3().job_level().get(request).await
+                })
+                .await
+        }
+    }
+}
+/// `lark contact job-level list`: arguments and run.
+pub mod contact_v3_job_level_list {
+    #[allow(unused_imports)]
+    use ::lark_openapi::contact::v3::job_level::list::*;
+    use ::lark_openapi::Api as _;
+    /// 获取租户职级列表 — List the tenant's job levels.
+    ///
+    /// `GET /open-apis/contact/v3/job_levels`
+    #[derive(Debug, ::clap::Args)]
+    pub struct Args {
+        /// How many job levels one page holds.
+        ///
+        /// Example: `10`
+        ///
+        /// Default when left out: `10`
+        #[arg(long = "page-size")]
+        page_size: Option<i32>,
+        /// The token from the previous page's answer; leave it out for the first page.
+        ///
+        /// Example: `"AQD9/Rn9eij9Pm39ED40/RD/cIFmu77WxpxPB/2oHfQLZ+G8JG6tK7+ZnHiT7COhD2hMSICh/eBl7cpzU6JEC3J7COKNe4jrQ8ExwBCR"`
+        #[arg(long = "page-token")]
+        page_token: Option<String>,
+        /// Return only the job level with exactly this name (no fuzzy matching); leave it out to list all.
+        ///
+        /// Example: `"高级专家"`
+        #[arg(long = "name")]
+        name: Option<String>,
+        /// Follow the page tokens and print every item of every page.
+        #[arg(long = "all")]
+        all: bool,
+    }
+    impl Args {
+        /// Builds the request from the arguments, sends it and prints the outcome.
+        pub async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
+            let mut builder = ListRequest::builder();
+            if let Some(value) = self.page_size {
+                builder = builder.page_size(value);
+            }
+            if let Some(value) = self.page_token {
+                builder = builder.page_token(value);
+            }
+            if let Some(value) = self.name {
+                builder = builder.name(value);
+            }
+            let request = match builder.build() {
+                Ok(request) => request,
+                Err(error) => return context.invalid(&error),
+            };
+            if self.all {
+                return context
+                    .finish_all(|client| async move {
+                        use ::lark_runtime::__private::futures::TryStreamExt as _;
+                        client
+                            .contact()
+                            .v3()
+                            .job_level()
+                            .list_stream(request)
+                            .try_collect::<Vec<_>>()
+                            .await
+                    })
+                    .await;
+            }
+            context
+                .finish(|client| async move {
+                    client.contact().v3().job_level().list(request).await
+                })
+                .await
+        }
+    }
+}
+/// `lark contact job-level update`: arguments and run.
+pub mod contact_v3_job_level_update {
+    #[allow(unused_imports)]
+    use ::lark_openapi::contact::v3::job_level::update::*;
+    use ::lark_openapi::Api as _;
+    /// 更新职级 — Update a job level.
+    ///
+    /// `PUT /open-apis/contact/v3/job_levels/:job_level_id`
+    #[derive(Debug, ::clap::Args)]
+    pub struct Args {
+        /// The id of the job level to update; the create answer and the job level list API give it.
+        ///
+        /// Example: `"mga5oa8ayjlp9rb"`
+        #[arg(long = "job-level-id")]
+        job_level_id: Option<String>,
+        /// The job level's general name, shown wherever no name for the viewer's language is set. Leave it out to keep the current value.
+        ///
+        /// Example: `"高级专家"`
+        ///
+        /// Default when left out: `"空，表示不更新。"`
+        #[arg(long = "name")]
+        name: Option<String>,
+        /// The job level's general description, at most 5,000 characters, shown wherever no description for the viewer's language is set. Leave it out to keep the current value.
+        ///
+        /// Example: `"公司内部中高级职称，有一定专业技术能力的人员"`
+        ///
+        /// Default when left out: `"空，表示不更新。"`
+        #[arg(long = "description")]
+        description: Option<String>,
+        /// The job level's sort position; smaller values sort first. Leave it out to keep the current value.
+        ///
+        /// Example: `200`
+        #[arg(long = "order")]
+        order: Option<i32>,
+        /// Whether the job level is enabled; only enabled levels can be set on users. Leave it out to keep the current value.
+        ///
+        /// Example: `true`
+        #[arg(long = "status")]
+        status: Option<bool>,
+        /// The job level's name per language. Leave it out to keep the current value.
+        #[arg(
+            long = "i18n-name-json",
+            value_name = "JSON",
+            conflicts_with = "i18n_name_file"
+        )]
+        i18n_name: Option<String>,
+        /// `i18n_name` as JSON read from a file (`-` for standard input), instead of `--i18n-name-json`.
+        #[arg(long = "i18n-name-file", value_name = "PATH")]
+        i18n_name_file: Option<::std::path::PathBuf>,
+        /// The job level's description per language. Leave it out to keep the current value.
+        #[arg(
+            long = "i18n-description-json",
+            value_name = "JSON",
+            conflicts_with = "i18n_description_file"
+        )]
+        i18n_description: Option<String>,
+        /// `i18n_description` as JSON read from a file (`-` for standard input), instead of `--i18n-description-json`.
+        #[arg(long = "i18n-description-file", value_name = "PATH")]
+        i18n_description_file: Option<::std::path::PathBuf>,
+    }
+    impl Args {
+        /// Builds the request from the arguments, sends it and prints the outcome.
+        pub async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
+            let mut builder = UpdateRequest::builder();
+            if let Some(value) = self.job_level_id {
+                builder = builder.job_level_id(value);
+            }
+            if let Some(value) = self.name {
+                builder = builder.name(value);
+            }
+            if let Some(value) = self.description {
+                builder = builder.description(value);
+            }
+            if let Some(value) = self.order {
+                builder = builder.order(value);
+            }
+            if let Some(value) = self.status {
+                builder = builder.status(value);
+            }
+            match context
+                .json_arg::<
+                    Vec<UpdateRequestI18nNameItem>,
+                >("i18n-name", self.i18n_name, self.i18n_name_file)
+            {
+                Ok(Some(value)) => builder = builder.i18n_name(value),
+                Ok(None) => {}
+                Err(code) => return code,
+            }
+            match context
+                .json_arg::<
+                    Vec<UpdateRequestI18nDescriptionItem>,
+                >("i18n-description", self.i18n_description, self.i18n_description_file)
+            {
+                Ok(Some(value)) => builder = builder.i18n_description(value),
+                Ok(None) => {}
+                Err(code) => return code,
+            }
+            let request = match builder.build() {
+                Ok(request) => request,
+                Err(error) => return context.invalid(&error),
+            };
+            context
+                .finish(|client| async move {
+                    client.contact().v3().job_level().update(request).await
+                })
+                .await
+        }
+    }
+}
+/// Endpoints of the `contact` `job_title` resource.
+#[derive(Debug, ::clap::Subcommand)]
+#[allow(clippy::large_enum_variant)]
+pub enum ContactJobTitleCommand {
+    /// 获取单个职务信息 — Get one job title.
+    Get(contact_v3_job_title_get::Args),
+    /// 获取租户职务列表 — List the tenant's job titles.
+    List(contact_v3_job_title_list::Args),
+}
+impl ContactJobTitleCommand {
+    async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
+        match self {
+            Self::Get(args) => args.run(context).await,
+            Self::List(args) => args.run(context).await,
+        }
+    }
+}
+/// `lark contact job-title get`: arguments and run.
+pub mod contact_v3_job_title_get {
+    #[allow(unused_imports)]
+    use ::lark_openapi::contact::v3::job_title::get::*;
+    use ::lark_openapi::Api as _;
+    /// 获取单个职务信息 — Get one job title.
+    ///
+    /// `GET /open-apis/contact/v3/job_titles/:job_title_id`
+    #[derive(Debug, ::clap::Args)]
+    pub struct Args {
+        /// The job title's id; the job title list API gives the ids.
+        ///
+        /// Example: `"dd39369b19b9"`
+        #[arg(long = "job-title-id")]
+        job_title_id: Option<String>,
+    }
+    impl Args {
+        /// Builds the request from the arguments, sends it and prints the outcome.
+        pub async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
+            let mut builder = GetRequest::builder();
+            if let Some(value) = self.job_title_id {
+                builder = builder.job_title_id(value);
+            }
+            let request = match builder.build() {
+                Ok(request) => request,
+                Err(error) => return context.invalid(&error),
+            };
+            context
+                .finish(|client| async move {
+                    client.contact().v3().job_title().get(request).await
+                })
+                .await
+        }
+    }
+}
+/// `lark contact job-title list`: arguments and run.
+pub mod contact_v3_job_title_list {
+    #[allow(unused_imports)]
+    use ::lark_openapi::contact::v3::job_title::list::*;
+    use ::lark_openapi::Api as _;
+    /// 获取租户职务列表 — List the tenant's job titles.
+    ///
+    /// `GET /open-apis/contact/v3/job_titles`
+    #[derive(Debug, ::clap::Args)]
+    pub struct Args {
+        /// How many job titles one page holds.
+        ///
+        /// Example: `10`
+        ///
+        /// Default when left out: `10`
+        #[arg(long = "page-size")]
+        page_size: Option<i32>,
+        /// The token from the previous page's answer; leave it out for the first page.
+        ///
+        /// Example: `"xxx"`
+        #[arg(long = "page-token")]
+        page_token: Option<String>,
+        /// Follow the page tokens and print every item of every page.
+        #[arg(long = "all")]
+        all: bool,
+    }
+    impl Args {
+        /// Builds the request from the arguments, sends it and prints the outcome.
+        pub async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
+            let mut builder = ListRequest::builder();
+            if let Some(value) = self.page_size {
+                builder = builder.page_size(value);
+            }
+            if let Some(value) = self.page_token {
+                builder = builder.page_token(value);
+            }
+            let request = match builder.build() {
+                Ok(request) => request,
+                Err(error) => return context.invalid(&error),
+            };
+            if self.all {
+                return context
+                    .finish_all(|client| async move {
+                        use ::lark_runtime::__private::futures::TryStreamExt as _;
+                        client
+                            .contact()
+                            .v3()
+                            .job_title()
+                            .list_stream(request)
+                            .try_collect::<Vec<_>>()
+                            .await
+                    })
+                    .await;
+            }
+            context
+                .finish(|client| async move {
+                    client.contact().v3().job_title().list(request).await
+                })
+                .await
+        }
+    }
+}
+/// Endpoints of the `contact` `scope` resource.
+#[derive(Debug, ::clap::Subcommand)]
+#[allow(clippy::large_enum_variant)]
+pub enum ContactScopeCommand {
+    /// 获取通讯录授权范围 — Get the contacts scope the app may access.
+    List(contact_v3_scope_list::Args),
+}
+impl ContactScopeCommand {
+    async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
+        match self {
+            Self::List(args) => args.run(context).await,
+        }
+    }
+}
+/// `lark contact scope list`: arguments and run.
+pub mod contact_v3_scope_list {
+    #[allow(unused_imports)]
+    use ::lark_openapi::contact::v3::scope::list::*;
+    use ::lark_openapi::Api as _;
+    /// 获取通讯录授权范围 — Get the contacts scope the app may access.
+    ///
+    /// `GET /open-apis/contact/v3/scopes`
+    #[derive(Debug, ::clap::Args)]
+    pub struct Args {
+        /// Which kind of user id the user ids in this call are given as; `user_id` needs the `contact:user.employee_id:readonly` field permission.
+        ///
+        /// Example: `"user_id"`
+        ///
+        /// Default when left out: `"open_id"`
+        #[arg(
+            long = "user-id-type",
+            value_parser = ::clap::builder::PossibleValuesParser::new(
+                ["open_id",
+                "union_id",
+                "user_id"]
+            )
+        )]
+        user_id_type: Option<String>,
+        /// Which kind of department id the answer uses.
+        ///
+        /// Example: `"department_id"`
+        ///
+        /// Default when left out: `"open_department_id"`
+        #[arg(
+            long = "department-id-type",
+            value_parser = ::clap::builder::PossibleValuesParser::new(
+                ["department_id",
+                "open_department_id"]
+            )
+        )]
+        department_id_type: Option<String>,
+        /// The token from the previous page's answer; leave it out for the first page.
+        ///
+        /// Example: `"AQD9/Rn9eij9Pm39ED40/dk53s4Ebp882DYfFaPFbz00L4CMZJrqGdzNyc8BcZtDbwVUvRmQTvyMYicnGWrde9X56TgdBuS+JKiSIkdexPw="`
+        #[arg(long = "page-token")]
+        page_token: Option<String>,
+        /// At most this many ids per page across all three lists, filled with user ids first, then department ids, then group ids.
+        ///
+        /// Example: `50`
+        ///
+        /// Default when left out: `50`
+        #[arg(long = "page-size")]
+        page_size: Option<i32>,
+    }
+    impl Args {
+        /// Builds the request from the arguments, sends it and prints the outcome.
+        pub async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
+            let mut builder = ListRequest::builder();
+            if let Some(value) = self.user_id_type {
+                builder = builder
+                    .user_id_type(
+                        <ListRequestUserIdType as ::lark_runtime::enums::StringEnum>::from_wire(
+                            &value,
+                        ),
+                    );
+            }
+            if let Some(value) = self.department_id_type {
+                builder = builder
+                    .department_id_type(
+                        <ListRequestDepartmentIdType as ::lark_runtime::enums::StringEnum>::from_wire(
+                            &value,
+                        ),
+                    );
+            }
+            if let Some(value) = self.page_token {
+                builder = builder.page_token(value);
+            }
+            if let Some(value) = self.page_size {
+                builder = builder.page_size(value);
+            }
+            let request = match builder.build() {
+                Ok(request) => request,
+                Err(error) => return context.invalid(&error),
+            };
+            context
+                .finish(|client| async move {
+                    client.contact().v3().scope().list(request).await
+                })
+                .await
+        }
+    }
+}
+/// Endpoints of the `contact` `unit` resource.
+#[derive(Debug, ::clap::Subcommand)]
+#[allow(clippy::large_enum_variant)]
+pub enum ContactUnitCommand {
+    /// 建立部门与单位的绑定关系 — Bind a department to a unit.
+    BindDepartment(contact_v3_unit_bind_department::Args),
+    /// 创建单位 — Create a unit.
+    Create(contact_v3_unit_create::Args),
+    /// 删除单位 — Delete a unit.
+    Delete(contact_v3_unit_delete::Args),
+    /// 获取单位信息 — Get a unit.
+    Get(contact_v3_unit_get::Args),
+    /// 获取单位列表 — List units.
+    List(contact_v3_unit_list::Args),
+    /// 获取单位绑定的部门列表 — List the departments bound to a unit.
+    ListDepartment(contact_v3_unit_list_department::Args),
+    /// 修改单位信息 — Update a unit.
+    Patch(contact_v3_unit_patch::Args),
+    /// 解除部门与单位的绑定关系 — Unbind a department from a unit.
+    UnbindDepartment(contact_v3_unit_unbind_department::Args),
+}
+impl ContactUnitCommand {
+    async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
+        match self {
+            Self::BindDepartment(args) => args.run(context).await,
+            Self::Create(args) => args.run(context).await,
+            Self::Delete(args) => args.run(context).await,
+            Self::Get(args) => args.run(context).await,
+            Self::List(args) => args.run(context).await,
+            Self::ListDepartment(args) => args.run(context).await,
+            Self::Patch(args) => args.run(context).await,
+            Self::UnbindDepartment(args) => args.run(context).await,
+        }
+    }
+}
+/// `lark contact unit bind-department`: arguments and run.
+pub mod contact_v3_unit_bind_department {
+    #[allow(unused_imports)]
+    use ::lark_openapi::contact::v3::unit::bind_department::*;
+    use ::lark_openapi::Api as _;
+    /// 建立部门与单位的绑定关系 — Bind a department to a unit.
+    ///
+    /// `POST /open-apis/contact/v3/unit/bind_department`
+    #[derive(Debug, ::clap::Args)]
+    pub struct Args {
+        /// The unit's id, as returned when the unit was created or listed by the unit list endpoint.
+        ///
+        /// Example: `"BU121"`
+        #[arg(long = "unit-id")]
+        unit_id: Option<String>,
+        /// The department to bind, given in the id type that `department_id_type` names; the department children, parent and search endpoints can find it.
+        ///
+        /// Example: `"od-4e6ac4d14bcd5071a37a39de902c7141"`
+        #[arg(long = "department-id")]
+        department_id: Option<String>,
+        /// Which kind of department id `department_id` is.
+        ///
+        /// Example: `"open_department_id"`
+        ///
+        /// Default when left out: `"open_department_id"`
+        #[arg(
+            long = "department-id-type",
+            value_parser = ::clap::builder::PossibleValuesParser::new(
+                ["department_id",
+                "open_department_id"]
+            )
+        )]
+        department_id_type: Option<String>,
+    }
+    impl Args {
+        /// Builds the request from the arguments, sends it and prints the outcome.
+        pub async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
+            let mut builder = BindDepartmentRequest::builder();
+            if let Some(value) = self.unit_id {
+                builder = builder.unit_id(value);
+            }
+            if let Some(value) = self.department_id {
+                builder = builder.department_id(value);
+            }
+            if let Some(value) = self.department_id_type {
+                builder = builder
+                    .department_id_type(
+                        <BindDepartmentRequestDepartmentIdType as ::lark_runtime::enums::StringEnum>::from_wire(
+                            &value,
+                        ),
+                    );
+            }
+            let request = match builder.build() {
+                Ok(request) => request,
+                Err(error) => return context.invalid(&error),
+            };
+            context
+                .finish(|client| async move {
+                    client.contact().v3().unit().bind_department(request).await
+                })
+                .await
+        }
+    }
+}
+/// `lark contact unit create`: arguments and run.
+pub mod contact_v3_unit_create {
+    #[allow(unused_imports)]
+    use ::lark_openapi::contact::v3::unit::create::*;
+    use ::lark_openapi::Api as _;
+    /// 创建单位 — Create a unit.
+    ///
+    /// `POST /open-apis/contact/v3/unit`
+    #[derive(Debug, ::clap::Args)]
+    pub struct Args {
+        /// Your own unit id, unique in the tenant and fixed once created; 1 to 64 letters or digits. When left out the system generates one.
+        ///
+        /// Example: `"BU121"`
+        ///
+        /// Default when left out: `"空，若不传值则由系统自动生成一个默认 ID。"`
+        #[arg(long = "unit-id")]
+        unit_id: Option<String>,
+        /// The unit's name, 1 to 100 characters; no other unit may have both the same name and the same type.
+        ///
+        /// Example: `"消费者事业部"`
+        #[arg(long = "name")]
+        name: Option<String>,
+        /// Your own unit type, 1 to 100 characters, fixed once created; the name and type together must be unique.
+        ///
+        /// Example: `"子公司"`
+        #[arg(long = "unit-type")]
+        unit_type: Option<String>,
+    }
+    impl Args {
+        /// Builds the request from the arguments, sends it and prints the outcome.
+        pub async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
+            let mut builder = CreateRequest::builder();
+            if let Some(value) = self.unit_id {
+                builder = builder.unit_id(value);
+            }
+            if let Some(value) = self.name {
+                builder = builder.name(value);
+            }
+            if let Some(value) = self.unit_type {
+                builder = builder.unit_type(value);
+            }
+            let request = match builder.build() {
+                Ok(request) => request,
+                Err(error) => return context.invalid(&error),
+            };
+            context
+                .finish(|client| async move {
+                    client.contact().v3().unit().create(request).await
+                })
+                .await
+        }
+    }
+}
+/// `lark contact unit delete`: arguments and run.
+pub mod contact_v3_unit_delete {
+    #[allow(unused_imports)]
+    use ::lark_openapi::contact::v3::unit::delete::*;
+    use ::lark_openapi::Api as _;
+    /// 删除单位 — Delete a unit.
+    ///
+    /// `DELETE /open-apis/contact/v3/unit/:unit_id`
+    #[derive(Debug, ::clap::Args)]
+    pub struct Args {
+        /// The unit's id, as returned when the unit was created or listed by the unit list endpoint.
+        ///
+        /// Example: `"BU121"`
+        #[arg(long = "unit-id")]
+        unit_id: Option<String>,
+    }
+    impl Args {
+        /// Builds the request from the arguments, sends it and prints the outcome.
+        pub async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
+            let mut builder = DeleteRequest::builder();
+            if let Some(value) = self.unit_id {
+                builder = builder.unit_id(value);
+            }
+            let request = match builder.build() {
+                Ok(request) => request,
+                Err(error) => return context.invalid(&error),
+            };
+            context
+                .finish(|client| async move {
+                    client.contact().v3().unit().delete(request).await
+                })
+                .await
+        }
+    }
+}
+/// `lark contact unit get`: arguments and run.
+pub mod contact_v3_unit_get {
+    #[allow(unused_imports)]
+    use ::lark_openapi::contact::v3::unit::get::*;
+    use ::lark_openapi::Api as _;
+    /// 获取单位信息 — Get a unit.
+    ///
+    /// `GET /open-apis/contact/v3/unit/:unit_id`
+    #[derive(Debug, ::clap::Args)]
+    pub struct Args {
+        /// The unit's id, as returned when the unit was created or listed by the unit list endpoint.
+        ///
+        /// Example: `"BU121"`
+        #[arg(long = "unit-id")]
+        unit_id: Option<String>,
+    }
+    impl Args {
+        /// Builds the request from the arguments, sends it and prints the outcome.
+        pub async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
+            let mut builder = GetRequest::builder();
+            if let Some(value) = self.unit_id {
+                builder = builder.unit_id(value);
+            }
+            let request = match builder.build() {
+                Ok(request) => request,
+                Err(error) => return context.invalid(&error),
+            };
+            context
+                .finish(|client| async move {
+                    client.contact().v3().unit().get(request).await
+                })
+                .await
+        }
+    }
+}
+/// `lark contact unit list`: arguments and run.
+pub mod contact_v3_unit_list {
+    #[allow(unused_imports)]
+    use ::lark_openapi::contact::v3::unit::list::*;
+    use ::lark_openapi::Api as _;
+    /// 获取单位列表 — List units.
+    ///
+    /// `GET /open-apis/contact/v3/unit`
+    #[derive(Debug, ::clap::Args)]
+    pub struct Args {
+        /// How many units one page holds, at most 100.
+        ///
+        /// Example: `50`
+        ///
+        /// Default when left out: `50`
+        #[arg(long = "page-size")]
+        page_size: Option<i32>,
+        /// Where to continue; leave it out on the first call and pass the `page_token` of the previous answer afterwards.
+        ///
+        /// Example: `"AQD9/Rn9eij9Pm39ED40/dk53s4Ebp882DYfFaPFbz00L4CMZJrqGdzNyc8BcZtDbwVUvRmQTvyMYicnGWrde9X56TgdBuS+JKiSIkdexPw="`
+        #[arg(long = "page-token")]
+        page_token: Option<String>,
+        /// Follow the page tokens and print every item of every page.
+        #[arg(long = "all")]
+        all: bool,
+    }
+    impl Args {
+        /// Builds the request from the arguments, sends it and prints the outcome.
+        pub async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
+            let mut builder = ListRequest::builder();
+            if let Some(value) = self.page_size {
+                builder = builder.page_size(value);
+            }
+            if let Some(value) = self.page_token {
+                builder = builder.page_token(value);
+            }
+            let request = match builder.build() {
+                Ok(request) => request,
+                Err(error) => return context.invalid(&error),
+            };
+            if self.all {
+                return context
+                    .finish_all(|client| async move {
+                        use ::lark_runtime::__private::futures::TryStreamExt as _;
+                        client
+                            .contact()
+                            .v3()
+                            .unit()
+                            .list_stream(request)
+                            .try_collect::<Vec<_>>()
+                            .await
+                    })
+                    .await;
+            }
+            context
+                .finish(|client| async move {
+                    client.contact().v3().unit().list(request).await
+                })
+                .await
+        }
+    }
+}
+/// `lark contact unit list-department`: arguments and run.
+pub mod contact_v3_unit_list_department {
+    #[allow(unused_imports)]
+    use ::lark_openapi::contact::v3::unit::list_department::*;
+    use ::lark_openapi::Api as _;
+    /// 获取单位绑定的部门列表 — List the departments bound to a unit.
+    ///
+    /// `GET /open-apis/contact/v3/unit/list_department`
+    #[derive(Debug, ::clap::Args)]
+    pub struct Args {
+        /// The unit's id, as returned when the unit was created or listed by the unit list endpoint.
+        ///
+        /// Example: `"BU121"`
+        #[arg(long = "unit-id")]
+        unit_id: Option<String>,
+        /// Which kind of department id the answer uses.
+        ///
+        /// Example: `"open_department_id"`
+        ///
+        /// Default when left out: `"open_department_id"`
+        #[arg(
+            long = "department-id-type",
+            value_parser = ::clap::builder::PossibleValuesParser::new(
+                ["department_id",
+                "open_department_id"]
+            )
+        )]
+        department_id_type: Option<String>,
+        /// Where to continue; leave it out on the first call and pass the `page_token` of the previous answer afterwards.
+        ///
+        /// Example: `"AQD9/Rn9eij9Pm39ED40/dk53s4Ebp882DYfFaPFbz00L4CMZJrqGdzNyc8BcZtDbwVUvRmQTvyMYicnGWrde9X56TgdBuS+JKiSIkdexPw="`
+        #[arg(long = "page-token")]
+        page_token: Option<String>,
+        /// How many departments one page holds, at most 100.
+        ///
+        /// Example: `50`
+        ///
+        /// Default when left out: `50`
+        #[arg(long = "page-size")]
+        page_size: Option<i32>,
+        /// Follow the page tokens and print every item of every page.
+        #[arg(long = "all")]
+        all: bool,
+    }
+    impl Args {
+        /// Builds the request from the arguments, sends it and prints the outcome.
+        pub async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
+            let mut builder = ListDepartmentRequest::builder();
+            if let Some(value) = self.unit_id {
+                builder = builder.unit_id(value);
+            }
+            if let Some(value) = self.department_id_type {
+                builder = builder
+                    .department_id_type(
+                        <ListDepartmentRequestDepartmentIdType as ::lark_runtime::enums::StringEnum>::from_wire(
+                            &value,
+                        ),
+                    );
+            }
+            if let Some(value) = self.page_token {
+                builder = builder.page_token(value);
+            }
+            if let Some(value) = self.page_size {
+                builder = builder.page_size(value);
+            }
+            let request = match builder.build() {
+                Ok(request) => request,
+                Err(error) => return context.invalid(&error),
+            };
+            if self.all {
+                return context
+                    .finish_all(|client| async move {
+                        use ::lark_runtime::__private::futures::TryStreamExt as _;
+                        client
+                            .contact()
+                            .v3()
+                            .unit()
+                            .list_department_stream(request)
+                            .try_collect::<Vec<_>>()
+                            .await
+                    })
+                    .await;
+            }
+            context
+                .finish(|client| async move {
+                    client.contact().v3().unit().list_department(request).await
+                })
+                .await
+        }
+    }
+}
+/// `lark contact unit patch`: arguments and run.
+pub mod contact_v3_unit_patch {
+    #[allow(unused_imports)]
+    use ::lark_openapi::contact::v3::unit::patch::*;
+    use ::lark_openapi::Api as _;
+    /// 修改单位信息 — Update a unit.
+    ///
+    /// `PATCH /open-apis/contact/v3/unit/:unit_id`
+    #[derive(Debug, ::clap::Args)]
+    pub struct Args {
+        /// The unit's id, as returned when the unit was created or listed by the unit list endpoint.
+        ///
+        /// Example: `"BU121"`
+        #[arg(long = "unit-id")]
+        unit_id: Option<String>,
+        /// The unit's new name, 1 to 100 characters, not used by another unit of the same type; the page says to always send it.
+        ///
+        /// Example: `"消费者事业部"`
+        #[arg(long = "name")]
+        name: Option<String>,
+    }
+    impl Args {
+        /// Builds the request from the arguments, sends it and prints the outcome.
+        pub async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
+            let mut builder = PatchRequest::builder();
+            if let Some(value) = self.unit_id {
+                builder = builder.unit_id(value);
+            }
+            if let Some(value) = self.name {
+                builder = builder.name(value);
+            }
+            let request = match builder.build() {
+                Ok(request) => request,
+                Err(error) => return context.invalid(&error),
+            };
+            context
+                .finish(|client| async move {
+                    client.contact().v3().unit().patch(request).await
+                })
+                .await
+        }
+    }
+}
+/// `lark contact unit unbind-department`: arguments and run.
+pub mod contact_v3_unit_unbind_department {
+    #[allow(unused_imports)]
+    use ::lark_openapi::contact::v3::unit::unbind_department::*;
+    use ::lark_openapi::Api as _;
+    /// 解除部门与单位的绑定关系 — Unbind a department from a unit.
+    ///
+    /// `POST /open-apis/contact/v3/unit/unbind_department`
+    #[derive(Debug, ::clap::Args)]
+    pub struct Args {
+        /// The unit's id, as returned when the unit was created or listed by the unit list endpoint.
+        ///
+        /// Example: `"BU121"`
+        #[arg(long = "unit-id")]
+        unit_id: Option<String>,
+        /// The department to unbind, given in the id type that `department_id_type` names; the department children, parent and search endpoints can find it.
+        ///
+        /// Example: `"od-4e6ac4d14bcd5071a37a39de902c7141"`
+        #[arg(long = "department-id")]
+        department_id: Option<String>,
+        /// Which kind of department id `department_id` is.
+        ///
+        /// Example: `"open_department_id"`
+        ///
+        /// Default when left out: `"open_department_id"`
+        #[arg(
+            long = "department-id-type",
+            value_parser = ::clap::builder::PossibleValuesParser::new(
+                ["department_id",
+                "open_department_id"]
+            )
+        )]
+        department_id_type: Option<String>,
+    }
+    impl Args {
+        /// Builds the request from the arguments, sends it and prints the outcome.
+        pub async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
+            let mut builder = UnbindDepartmentRequest::builder();
+            if let Some(value) = self.unit_id {
+                builder = builder.unit_id(value);
+            }
+            if let Some(value) = self.department_id {
+                builder = builder.department_id(value);
+            }
+            if let Some(value) = self.department_id_type {
+                builder = builder
+                    .department_id_type(
+                        <UnbindDepartmentRequestDepartmentIdType as ::lark_runtime::enums::StringEnum>::from_wire(
+                            &value,
+                        ),
+                    );
+            }
+            let request = match builder.build() {
+                Ok(request) => request,
+                Err(error) => return context.invalid(&error),
+            };
+            context
+                .finish(|client| async move {
+                    client.contact().v3().unit().unbind_department(request).await
+                })
+                .await
+        }
+    }
+}
+/// Endpoints of the `contact` `user` resource.
+#[derive(Debug, ::clap::Subcommand)]
+#[allow(clippy::large_enum_variant)]
+pub enum ContactUserCommand {
+    /// 通过 ID 获取用户姓名 — Get users' names.
+    BasicBatch(contact_v3_user_basic_batch::Args),
+    /// 批量获取用户信息 — Get several users.
+    Batch(contact_v3_user_batch::Args),
+    /// 通过手机号或邮箱获取用户 ID — Get user ids by mobile or email.
+    BatchGetId(contact_v3_user_batch_get_id::Args),
+    /// 删除用户 — Delete a user.
+    Delete(contact_v3_user_delete::Args),
+    /// 获取部门直属用户列表 — List a department's direct members.
+    FindByDepartment(contact_v3_user_find_by_department::Args),
+    /// 获取单个用户信息 — Get a user.
+    Get(contact_v3_user_get::Args),
+    /// 获取用户列表
+    List(contact_v3_user_list::Args),
+    /// 修改用户部分信息 — Update part of a user.
+    Patch(contact_v3_user_patch::Args),
+    /// 恢复已删除用户 — Restore a deleted user.
+    Resurrect(contact_v3_user_resurrect::Args),
+    /// 更新用户所有信息 — Update all of a user (legacy).
+    Update(contact_v3_user_update::Args),
+    /// 更新用户 ID — Change a user's user_id.
+    UpdateUserId(contact_v3_user_update_user_id::Args),
+}
+impl ContactUserCommand {
+    async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
+        match self {
+            Self::BasicBatch(args) => args.run(context).await,
+            Self::Batch(args) => args.run(context).await,
+            Self::BatchGetId(args) => args.run(context).await,
+            Self::Delete(args) => args.run(context).await,
+            Self::FindByDepartment(args) => args.run(context).await,
+            Self::Get(args) => args.run(context).await,
+            Self::List(args) => args.run(context).await,
+            Self::Patch(args) => args.run(context).await,
+            Self::Resurrect(args) => args.run(context).await,
+            Self::Update(args) => args.run(context).await,
+            Self::UpdateUserId(args) => args.run(context).await,
+        }
+    }
+}
+/// `lark contact user basic-batch`: arguments and run.
+pub mod contact_v3_user_basic_batch {
+    #[allow(unused_imports)]
+    use ::lark_openapi::contact::v3::user::basic_batch::*;
+    use ::lark_openapi::Api as _;
+    /// 通过 ID 获取用户姓名 — Get users' names.
+    ///
+    /// `POST /open-apis/contact/v3/users/basic_batch`
+    #[derive(Debug, ::clap::Args)]
+    pub struct Args {
+        /// Which kind of user id `user_ids` holds and the answer uses.
+        ///
+        /// Example: `"open_id"`
+        ///
+        /// Default when left out: `"open_id"`
+        #[arg(
+            long = "user-id-type",
+            value_parser = ::clap::builder::PossibleValuesParser::new(
+                ["open_id",
+                "union_id",
+                "user_id"]
+            )
+        )]
+        user_id_type: Option<String>,
+        /// The users to look up, 1 to 10 ids of the kind `user_id_type` names.
+        ///
+        /// Example: `["ou_b3b46653c99f1f6177a478974bdabb72"]`
+        #[arg(long = "user-ids", num_args = 1..)]
+        user_ids: Vec<String>,
+    }
+    impl Args {
+        /// Builds the request from the arguments, sends it and prints the outcome.
+        pub async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
+            let mut builder = BasicBatchRequest::builder();
+            if let Some(value) = self.user_id_type {
+                builder = builder
+                    .user_id_type(
+                        <BasicBatchRequestUserIdType as ::lark_runtime::enums::StringEnum>::from_wire(
+                            &value,
+                        ),
+                    );
+            }
+            builder = builder.user_ids(self.user_ids);
+            let request = match builder.build() {
+                Ok(request) => request,
+                Err(error) => return context.invalid(&error),
+            };
+            context
+                .finish(|client| async move {
+                    client.contact().v3().user().basic_batch(request).await
+                })
+                .await
+        }
+    }
+}
+/// `lark contact user batch`: arguments and run.
+pub mod contact_v3_user_batch {
+    #[allow(unused_imports)]
+    use ::lark_openapi::contact::v3::user::batch::*;
+    use ::lark_openapi::Api as _;
+    /// 批量获取用户信息 — Get several users.
+    ///
+    /// `GET /open-apis/contact/v3/users/batch`
+    #[derive(Debug, ::clap::Args)]
+    pub struct Args {
+        /// Ids of the users to fetch, in the kind `user_id_type` names; at most 50, each sent as its own `user_ids` key.
+        ///
+        /// Example: `["7be5fg"]`
+        #[arg(long = "user-ids", num_args = 1..)]
+        user_ids: Vec<String>,
+        /// Which kind of user id the request and the answer use.
+        ///
+        /// Example: `"open_id"`
+        ///
+        /// Default when left out: `"open_id"`
+        #[arg(
+            long = "user-id-type",
+            value_parser = ::clap::builder::PossibleValuesParser::new(
+                ["open_id",
+                "union_id",
+                "user_id"]
+            )
+        )]
+        user_id_type: Option<String>,
+        /// Which kind of department id the answer uses.
+        ///
+        /// Example: `"open_department_id"`
+        ///
+        /// Default when left out: `"open_department_id"`
+        #[arg(
+            long = "department-id-type",
+            value_parser = ::clap::builder::PossibleValuesParser::new(
+                ["open_department_id",
+                "department_id"]
+            )
+        )]
+        department_id_type: Option<String>,
+    }
+    impl Args {
+        /// Builds the request from the arguments, sends it and prints the outcome.
+        pub async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
+            let mut builder = BatchRequest::builder();
+            builder = builder.user_ids(self.user_ids);
+            if let Some(value) = self.user_id_type {
+                builder = builder
+                    .user_id_type(
+                        <BatchRequestUserIdType as ::lark_runtime::enums::StringEnum>::from_wire(
+                            &value,
+                        ),
+                    );
+            }
+            if let Some(value) = self.department_id_type {
+                builder = builder
+                    .department_id_type(
+                        <BatchRequestDepartmentIdType as ::lark_runtime::enums::StringEnum>::from_wire(
+                            &value,
+                        ),
+                    );
+            }
+            let request = match builder.build() {
+                Ok(request) => request,
+                Err(error) => return context.invalid(&error),
+            };
+            context
+                .finish(|client| async move {
+                    client.contact().v3().user().batch(request).await
+                })
+                .await
+        }
+    }
+}
+/// `lark contact user batch-get-id`: arguments and run.
+pub mod contact_v3_user_batch_get_id {
+    #[allow(unused_imports)]
+    use ::lark_openapi::contact::v3::user::batch_get_id::*;
+    use ::lark_openapi::Api as _;
+    /// 通过手机号或邮箱获取用户 ID — Get user ids by mobile or email.
+    ///
+    /// `POST /open-apis/contact/v3/users/batch_get_id`
+    #[derive(Debug, ::clap::Args)]
+    pub struct Args {
+        /// Which kind of user id the answer uses.
+        ///
+        /// Example: `"user_id"`
+        ///
+        /// Default when left out: `"open_id"`
+        #[arg(
+            long = "user-id-type",
+            value_parser = ::clap::builder::PossibleValuesParser::new(
+                ["open_id",
+                "union_id",
+                "user_id"]
+            )
+        )]
+        user_id_type: Option<String>,
+        /// Email addresses to look up, at most 50; enterprise mailboxes are not supported.
+        ///
+        /// Example: `["zhangsan@z.com"]`
+        #[arg(long = "emails", num_args = 1..)]
+        emails: Vec<String>,
+        /// Mobile numbers to look up, at most 50; numbers outside mainland China need a `+` country or region code.
+        ///
+        /// Example: `["13011111111"]`
+        #[arg(long = "mobiles", num_args = 1..)]
+        mobiles: Vec<String>,
+        /// Whether users who have left are included in the answer.
+        ///
+        /// Example: `true`
+        ///
+        /// Default when left out: `false`
+        #[arg(long = "include-resigned")]
+        include_resigned: Option<bool>,
+    }
+    impl Args {
+        /// Builds the request from the arguments, sends it and prints the outcome.
+        pub async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
+            let mut builder = BatchGetIdRequest::builder();
+            if let Some(value) = self.user_id_type {
+                builder = builder
+                    .user_id_type(
+                        <BatchGetIdRequestUserIdType as ::lark_runtime::enums::StringEnum>::from_wire(
+                            &value,
+                        ),
+                    );
+            }
+            if !self.emails.is_empty() {
+                builder = builder.emails(self.emails);
+            }
+            if !self.mobiles.is_empty() {
+                builder = builder.mobiles(self.mobiles);
+            }
+            if let Some(value) = self.include_resigned {
+                builder = builder.include_resigned(value);
+            }
+            let request = match builder.build() {
+                Ok(request) => request,
+                Err(error) => return context.invalid(&error),
+            };
+            context
+                .finish(|client| async move {
+                    client.contact().v3().user().batch_get_id(request).await
+                })
+                .await
+        }
+    }
+}
+/// `lark contact user delete`: arguments and run.
+pub mod contact_v3_user_delete {
+    #[allow(unused_imports)]
+    use ::lark_openapi::contact::v3::user::delete::*;
+    use ::lark_openapi::Api as _;
+    /// 删除用户 — Delete a user.
+    ///
+    /// `DELETE /open-apis/contact/v3/users/:user_id`
+    #[derive(Debug, ::clap::Args)]
+    pub struct Args {
+        /// The user to delete, in the kind `user_id_type` names.
+        ///
+        /// Example: `"ou_7dab8a3d3cdcc9da365777c7ad535d62"`
+        #[arg(long = "user-id")]
+        user_id: Option<String>,
+        /// Which kind of user id the path and body use.
+        ///
+        /// Example: `"open_id"`
+        ///
+        /// Default when left out: `"open_id"`
+        #[arg(
+            long = "user-id-type",
+            value_parser = ::clap::builder::PossibleValuesParser::new(
+                ["open_id",
+                "union_id",
+                "user_id"]
+            )
+        )]
+        user_id_type: Option<String>,
+        /// Who becomes owner of department group chats the user owns; by default the member who joined the chat first.
+        ///
+        /// Example: `"ou_7dab8a3d3cdcc9da365777c7ad535d62"`
+        #[arg(long = "department-chat-acceptor-user-id")]
+        department_chat_acceptor_user_id: Option<String>,
+        /// Who becomes owner of external group chats the user owns; by default the earliest member from the same organization, and the chat is disbanded if no one else from it is in the chat.
+        ///
+        /// Example: `"ou_7dab8a3d3cdcc9da365777c7ad535d62"`
+        #[arg(long = "external-chat-acceptor-user-id")]
+        external_chat_acceptor_user_id: Option<String>,
+        /// Who receives the user's documents (only the owner changes); by default the direct leader, or the documents stay with the user when there is none.
+        ///
+        /// Example: `"ou_7dab8a3d3cdcc9da365777c7ad535d62"`
+        #[arg(long = "docs-acceptor-user-id")]
+        docs_acceptor_user_id: Option<String>,
+        /// Who receives the user's calendar events; by default the direct leader, or the events are deleted when there is none.
+        ///
+        /// Example: `"ou_7dab8a3d3cdcc9da365777c7ad535d62"`
+        #[arg(long = "calendar-acceptor-user-id")]
+        calendar_acceptor_user_id: Option<String>,
+        /// Who receives the apps the user created; by default the direct leader, or the apps stay with the user (who can no longer manage them) and an administrator may move them.
+        ///
+        /// Example: `"ou_7dab8a3d3cdcc9da365777c7ad535d62"`
+        #[arg(long = "application-acceptor-user-id")]
+        application_acceptor_user_id: Option<String>,
+        /// Who receives the user's Minutes recordings (shared links keep working); by default the direct leader, or they stay with the user.
+        ///
+        /// Example: `"ou_7dab8a3d3cdcc9da365777c7ad535d62"`
+        #[arg(long = "minutes-acceptor-user-id")]
+        minutes_acceptor_user_id: Option<String>,
+        /// Who receives the user's surveys; by default the direct leader, or the surveys are deleted when there is none.
+        ///
+        /// Example: `"ou_7dab8a3d3cdcc9da365777c7ad535d62"`
+        #[arg(long = "survey-acceptor-user-id")]
+        survey_acceptor_user_id: Option<String>,
+        /// What happens to the user's mail; by default it goes to the direct leader, or stays with the user when there is none.
+        #[arg(
+            long = "email-acceptor-json",
+            value_name = "JSON",
+            conflicts_with = "email_acceptor_file"
+        )]
+        email_acceptor: Option<String>,
+        /// `email_acceptor` as JSON read from a file (`-` for standard input), instead of `--email-acceptor-json`.
+        #[arg(long = "email-acceptor-file", value_name = "PATH")]
+        email_acceptor_file: Option<::std::path::PathBuf>,
+        /// Who receives the user's integration platform (AnyCross) resources; by default the direct leader, or they stay with the user, who can no longer sign in there.
+        ///
+        /// Example: `"ou_7dab8a3d3cdcc9da365777c7ad535d62"`
+        #[arg(long = "anycross-acceptor-user-id")]
+        anycross_acceptor_user_id: Option<String>,
+    }
+    impl Args {
+        /// Builds the request from the arguments, sends it and prints the outcome.
+        pub async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
+            let mut builder = DeleteRequest::builder();
+            if let Some(value) = self.user_id {
+                builder = builder.user_id(value);
+            }
+            if let Some(value) = self.user_id_type {
+                builder = builder
+                    .user_id_type(
+                        <DeleteRequestUserIdType as ::lark_runtime::enums::StringEnum>::from_wire(
+                            &value,
+                        ),
+                    );
+            }
+            if let Some(value) = self.department_chat_acceptor_user_id {
+                builder = builder.department_chat_acceptor_user_id(value);
+            }
+            if let Some(value) = self.external_chat_acceptor_user_id {
+                builder = builder.external_chat_acceptor_user_id(value);
+            }
+            if let Some(value) = self.docs_acceptor_user_id {
+                builder = builder.docs_acceptor_user_id(value);
+            }
+            if let Some(value) = self.calendar_acceptor_user_id {
+                builder = builder.calendar_acceptor_user_id(value);
+            }
+            if let Some(value) = self.application_acceptor_user_id {
+                builder = builder.application_acceptor_user_id(value);
+            }
+            if let Some(value) = self.minutes_acceptor_user_id {
+                builder = builder.minutes_acceptor_user_id(value);
+            }
+            if let Some(value) = self.survey_acceptor_user_id {
+                builder = builder.survey_acceptor_user_id(value);
+            }
+            match context
+                .json_arg::<
+                    DeleteRequestEmailAcceptor,
+                >("email-acceptor", self.email_acceptor, self.email_acceptor_file)
+            {
+                Ok(Some(value)) => builder = builder.email_acceptor(value),
+                Ok(None) => {}
+                Err(code) => return code,
+            }
+            if let Some(value) = self.anycross_acceptor_user_id {
+                builder = builder.anycross_acceptor_user_id(value);
+            }
+            let request = match builder.build() {
+                Ok(request) => request,
+                Err(error) => return context.invalid(&error),
+            };
+            context
+                .finish(|client| async move {
+                    client.contact().v3().user().delete(request).await
+                })
+                .await
+        }
+    }
+}
+/// `lark contact user find-by-department`: arguments and run.
+pub mod contact_v3_user_find_by_department {
+    #[allow(unused_imports)]
+    use ::lark_openapi::contact::v3::user::find_by_department::*;
+    use ::lark_openapi::Api as _;
+    /// 获取部门直属用户列表 — List a department's direct members.
+    ///
+    /// `GET /open-apis/contact/v3/users/find_by_department`
+    #[derive(Debug, ::clap::Args)]
+    pub struct Args {
+        /// Which kind of user id the answer uses.
+        ///
+        /// Example: `"open_id"`
+        ///
+        /// Default when left out: `"open_id"`
+        #[arg(
+            long = "user-id-type",
+            value_parser = ::clap::builder::PossibleValuesParser::new(
+                ["open_id",
+                "union_id",
+                "user_id"]
+            )
+        )]
+        user_id_type: Option<String>,
+        /// Which kind of department id the request and the answer use.
+        ///
+        /// Example: `"open_department_id"`
+        ///
+        /// Default when left out: `"open_department_id"`
+        #[arg(
+            long = "department-id-type",
+            value_parser = ::clap::builder::PossibleValuesParser::new(
+                ["department_id",
+                "open_department_id"]
+            )
+        )]
+        department_id_type: Option<String>,
+        /// The department whose direct members to list, in the kind `department_id_type` names; `0` is the root.
+        ///
+        /// Example: `"od-xxxxxxxxxxxxx"`
+        #[arg(long = "department-id")]
+        department_id: Option<String>,
+        /// How many users one page holds, at most 50.
+        ///
+        /// Example: `10`
+        ///
+        /// Default when left out: `10`
+        #[arg(long = "page-size")]
+        page_size: Option<i32>,
+        /// Where to continue; leave it out on the first call and pass the `page_token` of the previous answer afterwards.
+        ///
+        /// Example: `"AQD9/Rn9eij9Pm39ED40/dk53s4Ebp882DYfFaPFbz00L4CMZJrqGdzNyc8BcZtDbwVUvRmQTvyMYicnGWrde9X56TgdBuS+JKiSIkdexPw="`
+        #[arg(long = "page-token")]
+        page_token: Option<String>,
+        /// Follow the page tokens and print every item of every page.
+        #[arg(long = "all")]
+        all: bool,
+    }
+    impl Args {
+        /// Builds the request from the arguments, sends it and prints the outcome.
+        pub async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
+            let mut builder = FindByDepartmentRequest::builder();
+            if let Some(value) = self.user_id_type {
+                builder = builder
+                    .user_id_type(
+                        <FindByDepartmentRequestUserIdType as ::lark_runtime::enums::StringEnum>::from_wire(
+                            &value,
+                        ),
+                    );
+            }
+            if let Some(value) = self.department_id_type {
+                builder = builder
+                    .department_id_type(
+                        <FindByDepartmentRequestDepartmentIdType as ::lark_runtime::enums::StringEnum>::from_wire(
+                            &value,
+                        ),
+                    );
+            }
+            if let Some(value) = self.department_id {
+                builder = builder.department_id(value);
+            }
+            if let Some(value) = self.page_size {
+                builder = builder.page_size(value);
+            }
+            if let Some(value) = self.page_token {
+                builder = builder.page_token(value);
+            }
+            let request = match builder.build() {
+                Ok(request) => request,
+                Err(error) => return context.invalid(&error),
+            };
+            if self.all {
+                return context
+                    .finish_all(|client| async move {
+                        use ::lark_runtime::__private::futures::TryStreamExt as _;
+                        client
+                            .contact()
+                            .v3()
+                            .user()
+                            .find_by_department_stream(request)
+                            .try_collect::<Vec<_>>()
+                            .await
+                    })
+                    .await;
+            }
+            context
+                .finish(|client| async move {
+                    client.contact().v3().user().find_by_department(request).await
+                })
+                .await
+        }
+    }
+}
+/// `lark contact user get`: arguments and run.
+pub mod contact_v3_user_get {
+    #[allow(unused_imports)]
+    use ::lark_openapi::contact::v3::user::get::*;
+    use ::lark_openapi::Api as _;
+    /// 获取单个用户信息 — Get a user.
+    ///
+    /// `GET /open-apis/contact/v3/users/:user_id`
+    #[derive(Debug, ::clap::Args)]
+    pub struct Args {
+        /// The user's id, in the kind `user_id_type` names.
+        ///
+        /// Example: `"7be5fg9a"`
+        #[arg(long = "user-id")]
+        user_id: Option<String>,
+        /// Which kind of user id the path and the answer use.
+        ///
+        /// Example: `"open_id"`
+        ///
+        /// Default when left out: `"open_id"`
+        #[arg(
+            long = "user-id-type",
+            value_parser = ::clap::builder::PossibleValuesParser::new(
+                ["open_id",
+                "union_id",
+                "user_id"]
+            )
+        )]
+        user_id_type: Option<String>,
+        /// Which kind of department id the answer uses.
+        ///
+        /// Example: `"open_department_id"`
+        ///
+        /// Default when left out: `"open_department_id"`
+        #[arg(
+            long = "department-id-type",
+            value_parser = ::clap::builder::PossibleValuesParser::new(
+                ["department_id",
+                "open_department_id"]
+            )
+        )]
+        department_id_type: Option<String>,
+    }
+    impl Args {
+        /// Builds the request from the arguments, sends it and prints the outcome.
+        pub async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
+            let mut builder = GetRequest::builder();
+            if let Some(value) = self.user_id {
+                builder = builder.user_id(value);
+            }
+            if let Some(value) = self.user_id_type {
+                builder = builder
+                    .user_id_type(
+                        <GetRequestUserIdType as ::lark_runtime::enums::StringEnum>::from_wire(
+                            &value,
+                        ),
+                    );
+            }
+            if let Some(value) = self.department_id_type {
+                builder = builder
+                    .department_id_type(
+                        <GetRequestDepartmentIdType as ::lark_runtime::enums::StringEnum>::from_wire(
+                            &value,
+                        ),
+                    );
+            }
+            let request = match builder.build() {
+                Ok(request) => request,
+                Err(error) => return context.invalid(&error),
+            };
+            context
+                .finish(|client| async move {
+                    client.contact().v3().user().get(request).await
+                })
+                .await
+        }
+    }
+}
+/// `lark contact user list`: arguments and run.
+pub mod contact_v3_user_list {
+    #[allow(unused_imports)]
+    use ::lark_openapi::contact::v3::user::list::*;
+    use ::lark_openapi::Api as _;
+    /// 获取用户列表
+    ///
+    /// `GET /open-apis/contact/v3/users`
+    #[derive(Debug, ::clap::Args)]
+    pub struct Args {
+        /// Type `string`.
+        #[arg(long = "user-id-type")]
+        user_id_type: Option<String>,
+        /// Type `string`.
+        #[arg(long = "department-id-type")]
+        department_id_type: Option<String>,
+        /// Type `string`.
+        #[arg(long = "department-id")]
+        department_id: Option<String>,
+        /// Type `string`.
+        #[arg(long = "page-token")]
+        page_token: Option<String>,
+        /// Type `int32`.
+        #[arg(long = "page-size")]
+        page_size: Option<i32>,
+        /// Follow the page tokens and print every item of every page.
+        #[arg(long = "all")]
+        all: bool,
+    }
+    impl Args {
+        /// Builds the request from the arguments, sends it and prints the outcome.
+        pub async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
+            let mut builder = ListRequest::builder();
+            if let Some(value) = self.user_id_type {
+                builder = builder.user_id_type(value);
+            }
+            if let Some(value) = self.department_id_type {
+                builder = builder.department_id_type(value);
+            }
+            if let Some(value) = self.department_id {
+                builder = builder.department_id(value);
+            }
+            if let Some(value) = self.page_token {
+                builder = builder.page_token(value);
+            }
+            if let Some(value) = self.page_size {
+                builder = builder.page_size(value);
+            }
+            let request = match builder.build() {
+                Ok(request) => request,
+                Err(error) => return context.invalid(&error),
+            };
+            if self.all {
+                return context
+                    .finish_all(|client| async move {
+                        use ::lark_runtime::__private::futures::TryStreamExt as _;
+                        client
+                            .contact()
+                            .v3()
+                            .user()
+                            .list_stream(request)
+                            .try_collect::<Vec<_>>()
+                            .await
+                    })
+                    .await;
+            }
+            context
+                .finish(|client| async move {
+                    client.contact().v3().user().list(request).await
+                })
+                .await
+        }
+    }
+}
+/// `lark contact user patch`: arguments and run.
+pub mod contact_v3_user_patch {
+    #[allow(unused_imports)]
+    use ::lark_openapi::contact::v3::user::patch::*;
+    use ::lark_openapi::Api as _;
+    /// 修改用户部分信息 — Update part of a user.
+    ///
+    /// `PATCH /open-apis/contact/v3/users/:user_id`
+    #[derive(Debug, ::clap::Args)]
+    pub struct Args {
+        /// The user to change, in the kind `user_id_type` names.
+        ///
+        /// Example: `"ou_7dab8a3d3cdcc9da365777c7ad535d62"`
+        #[arg(long = "user-id")]
+        user_id: Option<String>,
+        /// Which kind of user id the request and the answer use.
+        ///
+        /// Example: `"open_id"`
+        ///
+        /// Default when left out: `"open_id"`
+        #[arg(
+            long = "user-id-type",
+            value_parser = ::clap::builder::PossibleValuesParser::new(
+                ["open_id",
+                "union_id",
+                "user_id"]
+            )
+        )]
+        user_id_type: Option<String>,
+        /// Which kind of department id the request and the answer use.
+        ///
+        /// Example: `"open_department_id"`
+        ///
+        /// Default when left out: `"open_department_id"`
+        #[arg(
+            long = "department-id-type",
+            value_parser = ::clap::builder::PossibleValuesParser::new(
+                ["department_id",
+                "open_department_id"]
+            )
+        )]
+        department_id_type: Option<String>,
+        /// The user's default name, at most 255 characters.
+        ///
+        /// Example: `"张三"`
+        #[arg(long = "name")]
+        name: Option<String>,
+        /// The user's English name, at most 255 characters.
+        ///
+        /// Example: `"San Zhang"`
+        #[arg(long = "en-name")]
+        en_name: Option<String>,
+        /// The user's alias, at most 255 characters.
+        ///
+        /// Example: `"Alex Zhang"`
+        #[arg(long = "nickname")]
+        nickname: Option<String>,
+        /// The user's email, unique in the tenant; required together with a mobile number outside mainland China.
+        ///
+        /// Example: `"zhangsan@gmail.com"`
+        #[arg(long = "email")]
+        email: Option<String>,
+        /// The user's mobile number, unique in the tenant; numbers outside mainland China need a `+` country code and a Feishu-verified tenant (e.g. 13011111111, +8613011111111, +41446681800).
+        ///
+        /// Example: `"13011111111"`
+        #[arg(long = "mobile")]
+        mobile: Option<String>,
+        /// Whether other employees can see the mobile number.
+        ///
+        /// Example: `false`
+        #[arg(long = "mobile-visible")]
+        mobile_visible: Option<bool>,
+        /// The user's gender.
+        ///
+        /// Example: `1`
+        #[arg(long = "gender")]
+        gender: Option<i64>,
+        /// File key of the avatar, from the image upload endpoint with the avatar image type.
+        ///
+        /// Example: `"2500c7a9-5fff-4d9a-a2de-3d59614ae28g"`
+        #[arg(long = "avatar-key")]
+        avatar_key: Option<String>,
+        /// Ids of the user's departments (at most 50), in the kind `department_id_type` names; the department search endpoint finds them.
+        ///
+        /// Example: `["od-4e6ac4d14bcd5071a37a39de902c7141"]`
+        #[arg(long = "department-ids", num_args = 1..)]
+        department_ids: Vec<String>,
+        /// User id of the user's direct leader, in the kind `user_id_type` names.
+        ///
+        /// Example: `"ou_7dab8a3d3cdcc9da365777c7ad535d62"`
+        #[arg(long = "leader-user-id")]
+        leader_user_id: Option<String>,
+        /// The work city, at most 100 characters; a name not yet in the tenant's work city list is created (at most 10,000 cities).
+        ///
+        /// Example: `"杭州"`
+        #[arg(long = "city")]
+        city: Option<String>,
+        /// Country or region code, as in the country and region code table.
+        ///
+        /// Example: `"CN"`
+        #[arg(long = "country")]
+        country: Option<String>,
+        /// The user's desk or workstation, at most 255 characters.
+        ///
+        /// Example: `"北楼-H34"`
+        #[arg(long = "work-station")]
+        work_station: Option<String>,
+        /// When the user joined, in seconds since the Unix epoch; 0 clears it.
+        ///
+        /// Example: `2147483647`
+        #[arg(long = "join-time")]
+        join_time: Option<i32>,
+        /// The user's employee number, at most 255 characters.
+        ///
+        /// Example: `"1"`
+        #[arg(long = "employee-no")]
+        employee_no: Option<String>,
+        /// The employee type; a custom type's enum_value from the employee type list is accepted too.
+        ///
+        /// Example: `1`
+        #[arg(long = "employee-type")]
+        employee_type: Option<i64>,
+        /// The user's sort positions, one per department the user is in.
+        #[arg(long = "orders-json", value_name = "JSON", conflicts_with = "orders_file")]
+        orders: Option<String>,
+        /// `orders` as JSON read from a file (`-` for standard input), instead of `--orders-json`.
+        #[arg(long = "orders-file", value_name = "PATH")]
+        orders_file: Option<::std::path::PathBuf>,
+        /// Custom fields to set; they take effect only when an administrator has set them up and allowed open platform API access.
+        #[arg(
+            long = "custom-attrs-json",
+            value_name = "JSON",
+            conflicts_with = "custom_attrs_file"
+        )]
+        custom_attrs: Option<String>,
+        /// `custom_attrs` as JSON read from a file (`-` for standard input), instead of `--custom-attrs-json`.
+        #[arg(long = "custom-attrs-file", value_name = "PATH")]
+        custom_attrs_file: Option<::std::path::PathBuf>,
+        /// The enterprise mailbox; works only once Feishu Mail and its domain are enabled in the admin console.
+        ///
+        /// Example: `"demo@mail.com"`
+        #[arg(long = "enterprise-email")]
+        enterprise_email: Option<String>,
+        /// The job title, at most 255 characters; a title not yet in the tenant's list is created (at most 10,000), and a blank string clears it.
+        ///
+        /// Example: `"xxxxx"`
+        #[arg(long = "job-title")]
+        job_title: Option<String>,
+        /// Whether the user is suspended.
+        ///
+        /// Example: `false`
+        #[arg(long = "is-frozen")]
+        is_frozen: Option<bool>,
+        /// The job level id, from the job level list.
+        ///
+        /// Example: `"mga5oa8ayjlp9rb"`
+        #[arg(long = "job-level-id")]
+        job_level_id: Option<String>,
+        /// The job family id, from the job family list.
+        ///
+        /// Example: `"mga5oa8ayjlpzjq"`
+        #[arg(long = "job-family-id")]
+        job_family_id: Option<String>,
+        /// Seat (license) ids to assign to the user, from the tenant seat endpoint; needs the permission to assign user seats.
+        ///
+        /// Example: `["23213213213123123"]`
+        #[arg(long = "subscription-ids", num_args = 1..)]
+        subscription_ids: Vec<String>,
+        /// User ids of the user's dotted-line leaders, in the kind `user_id_type` names.
+        ///
+        /// Example: `["ou_7dab8a3d3cdcc9da365777c7ad535d62"]`
+        #[arg(long = "dotted-line-leader-user-ids", num_args = 1..)]
+        dotted_line_leader_user_ids: Vec<String>,
+    }
+    impl Args {
+        /// Builds the request from the arguments, sends it and prints the outcome.
+        pub async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
+            let mut builder = PatchRequest::builder();
+            if let Some(value) = self.user_id {
+                builder = builder.user_id(value);
+            }
+            if let Some(value) = self.user_id_type {
+                builder = builder
+                    .user_id_type(
+                        <PatchRequestUserIdType as ::lark_runtime::enums::StringEnum>::from_wire(
+                            &value,
+                        ),
+                    );
+            }
+            if let Some(value) = self.department_id_type {
+                builder = builder
+                    .department_id_type(
+                        <PatchRequestDepartmentIdType as ::lark_runtime::enums::StringEnum>::from_wire(
+                            &value,
+                        ),
+                    );
+            }
+            if let Some(value) = self.name {
+                builder = builder.name(value);
+            }
+            if let Some(value) = self.en_name {
+                builder = builder.en_name(value);
+            }
+            if let Some(value) = self.nickname {
+                builder = builder.nickname(value);
+            }
+            if let Some(value) = self.email {
+                builder = builder.email(value);
+            }
+            if let Some(value) = self.mobile {
+                builder = builder.mobile(value);
+            }
+            if let Some(value) = self.mobile_visible {
+                builder = builder.mobile_visible(value);
+            }
+            if let Some(value) = self.gender {
+                builder = builder
+                    .gender(
+                        <PatchRequestGender as ::lark_runtime::enums::IntEnum>::from_wire(
+                            value,
+                        ),
+                    );
+            }
+            if let Some(value) = self.avatar_key {
+                builder = builder.avatar_key(value);
+            }
+            if !self.department_ids.is_empty() {
+                builder = builder.department_ids(self.department_ids);
+            }
+            if let Some(value) = self.leader_user_id {
+                builder = builder.leader_user_id(value);
+            }
+            if let Some(value) = self.city {
+                builder = builder.city(value);
+            }
+            if let Some(value) = self.country {
+                builder = builder.country(value);
+            }
+            if let Some(value) = self.work_station {
+                builder = builder.work_station(value);
+            }
+            if let Some(value) = self.join_time {
+                builder = builder.join_time(value);
+            }
+            if let Some(value) = self.employee_no {
+                builder = builder.employee_no(value);
+            }
+            if let Some(value) = self.employee_type {
+                builder = builder
+                    .employee_type(
+                        <PatchRequestEmployeeType as ::lark_runtime::enums::IntEnum>::from_wire(
+                            value,
+                        ),
+                    );
+            }
+            match context
+                .json_arg::<
+                    Vec<::lark_openapi::contact::v3::types::UserOrder>,
+                >("orders", self.orders, self.orders_file)
+            {
+                Ok(Some(value)) => builder = builder.orders(value),
+                Ok(None) => {}
+                Err(code) => return code,
+            }
+            match context
+                .json_arg::<
+                    Vec<PatchRequestCustomAttrsItem>,
+                >("custom-attrs", self.custom_attrs, self.custom_attrs_file)
+            {
+                Ok(Some(value)) => builder = builder.custom_attrs(value),
+                Ok(None) => {}
+                Err(code) => return code,
+            }
+            if let Some(value) = self.enterprise_email {
+                builder = builder.enterprise_email(value);
+            }
+            if let Some(value) = self.job_title {
+                builder = builder.job_title(value);
+            }
+            if let Some(value) = self.is_frozen {
+                builder = builder.is_frozen(value);
+            }
+            if let Some(value) = self.job_level_id {
+                builder = builder.job_level_id(value);
+            }
+            if let Some(value) = self.job_family_id {
+                builder = builder.job_family_id(value);
+            }
+            if !self.subscription_ids.is_empty() {
+                builder = builder.subscription_ids(self.subscription_ids);
+            }
+            if !self.dotted_line_leader_user_ids.is_empty() {
+                builder = builder
+                    .dotted_line_leader_user_ids(self.dotted_line_leader_user_ids);
+            }
+            let request = match builder.build() {
+                Ok(request) => request,
+                Err(error) => return context.invalid(&error),
+            };
+            context
+                .finish(|client| async move {
+                    client.contact().v3().user().patch(request).await
+                })
+                .await
+        }
+    }
+}
+/// `lark contact user resurrect`: arguments and run.
+pub mod contact_v3_user_resurrect {
+    #[allow(unused_imports)]
+    use ::lark_openapi::contact::v3::user::resurrect::*;
+    use ::lark_openapi::Api as _;
+    /// 恢复已删除用户 — Restore a deleted user.
+    ///
+    /// `POST /open-apis/contact/v3/users/:user_id/resurrect`
+    #[derive(Debug, ::clap::Args)]
+    pub struct Args {
+        /// The user to restore, in the kind `user_id_type` names; use the open_id or union_id when the user_id is taken by another member.
+        ///
+        /// Example: `"ou_7dab8a3d3cdcc9da365777c7ad535d62"`
+        #[arg(long = "user-id")]
+        user_id: Option<String>,
+        /// Which kind of user id the path uses.
+        ///
+        /// Example: `"user_id"`
+        ///
+        /// Default when left out: `"open_id"`
+        #[arg(
+            long = "user-id-type",
+            value_parser = ::clap::builder::PossibleValuesParser::new(
+                ["open_id",
+                "union_id",
+                "user_id"]
+            )
+        )]
+        user_id_type: Option<String>,
+        /// Which kind of department id `departments` uses.
+        ///
+        /// Example: `"department_id"`
+        ///
+        /// Default when left out: `"open_department_id"`
+        #[arg(
+            long = "department-id-type",
+            value_parser = ::clap::builder::PossibleValuesParser::new(
+                ["department_id",
+                "open_department_id"]
+            )
+        )]
+        department_id_type: Option<String>,
+        /// The departments to restore the user into, with the user's order in each (at most 50); left out, the user goes to the root department.
+        #[arg(
+            long = "departments-json",
+            value_name = "JSON",
+            conflicts_with = "departments_file"
+        )]
+        departments: Option<String>,
+        /// `departments` as JSON read from a file (`-` for standard input), instead of `--departments-json`.
+        #[arg(long = "departments-file", value_name = "PATH")]
+        departments_file: Option<::std::path::PathBuf>,
+        /// Seat (license) ids to assign after the restore, if the user had seats; needs the permission to assign user seats.
+        ///
+        /// Example: `["23213213213123123"]`
+        #[arg(long = "subscription-ids", num_args = 1..)]
+        subscription_ids: Vec<String>,
+    }
+    impl Args {
+        /// Builds the request from the arguments, sends it and prints the outcome.
+        pub async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
+            let mut builder = ResurrectRequest::builder();
+            if let Some(value) = self.user_id {
+                builder = builder.user_id(value);
+            }
+            if let Some(value) = self.user_id_type {
+                builder = builder
+                    .user_id_type(
+                        <ResurrectRequestUserIdType as ::lark_runtime::enums::StringEnum>::from_wire(
+                            &value,
+                        ),
+                    );
+            }
+            if let Some(value) = self.department_id_type {
+                builder = builder
+                    .department_id_type(
+                        <ResurrectRequestDepartmentIdType as ::lark_runtime::enums::StringEnum>::from_wire(
+                            &value,
+                        ),
+                    );
+            }
+            match context
+                .json_arg::<
+                    Vec<ResurrectRequestDepartmentsItem>,
+                >("departments", self.departments, self.departments_file)
+            {
+                Ok(Some(value)) => builder = builder.departments(value),
+                Ok(None) => {}
+                Err(code) => return code,
+            }
+            if !self.subscription_ids.is_empty() {
+                builder = builder.subscription_ids(self.subscription_ids);
+            }
+            let request = match builder.build() {
+                Ok(request) => request,
+                Err(error) => return context.invalid(&error),
+            };
+            context
+                .finish(|client| async move {
+                    client.contact().v3().user().resurrect(request).await
+                })
+                .await
+        }
+    }
+}
+/// `lark contact user update`: arguments and run.
+pub mod contact_v3_user_update {
+    #[allow(unused_imports)]
+    use ::lark_openapi::contact::v3::user::update::*;
+    use ::lark_openapi::Api as _;
+    /// 更新用户所有信息 — Update all of a user (legacy).
+    ///
+    /// `PUT /open-apis/contact/v3/users/:user_id`
+    #[derive(Debug, ::clap::Args)]
+    pub struct Args {
+        /// The user to update, in the kind `user_id_type` names.
+        ///
+        /// Example: `"ou_7dab8a3d3cdcc9da365777c7ad535d62"`
+        #[arg(long = "user-id")]
+        user_id: Option<String>,
+        /// Which kind of user id the request and the answer use.
+        ///
+        /// Example: `"open_id"`
+        ///
+        /// Default when left out: `"open_id"`
+        #[arg(
+            long = "user-id-type",
+            value_parser = ::clap::builder::PossibleValuesParser::new(
+                ["open_id",
+                "union_id",
+                "user_id"]
+            )
+        )]
+        user_id_type: Option<String>,
+        /// Which kind of department id the request and the answer use.
+        ///
+        /// Example: `"open_department_id"`
+        ///
+        /// Default when left out: `"open_department_id"`
+        #[arg(
+            long = "department-id-type",
+            value_parser = ::clap::builder::PossibleValuesParser::new(
+                ["department_id",
+                "open_department_id"]
+            )
+        )]
+        department_id_type: Option<String>,
+        /// The user's default name.
+        ///
+        /// Example: `"张三"`
+        #[arg(long = "name")]
+        name: Option<String>,
+        /// The user's English name.
+        ///
+        /// Example: `"San Zhang"`
+        #[arg(long = "en-name")]
+        en_name: Option<String>,
+        /// The user's alias.
+        ///
+        /// Example: `"Alex Zhang"`
+        #[arg(long = "nickname")]
+        nickname: Option<String>,
+        /// The user's email, unique in the tenant; required for members with a mobile number outside mainland China.
+        ///
+        /// Example: `"zhangsan@gmail.com"`
+        #[arg(long = "email")]
+        email: Option<String>,
+        /// The user's mobile number, unique in the tenant; numbers outside mainland China need a `+` country code and a verified tenant. The page says it is optional on Lark (the international edition).
+        ///
+        /// Example: `"13011111111 (其他例子，中国大陆手机号: 13011111111 或 +8613011111111, 非中国大陆手机号:  +41446681800)"`
+        #[arg(long = "mobile")]
+        mobile: Option<String>,
+        /// Whether other employees can see the mobile number (true for now when left out).
+        ///
+        /// Example: `false`
+        #[arg(long = "mobile-visible")]
+        mobile_visible: Option<bool>,
+        /// The user's gender.
+        ///
+        /// Example: `1`
+        #[arg(long = "gender")]
+        gender: Option<i64>,
+        /// File key of the avatar, from the image upload endpoint.
+        ///
+        /// Example: `"2500c7a9-5fff-4d9a-a2de-3d59614ae28g"`
+        #[arg(long = "avatar-key")]
+        avatar_key: Option<String>,
+        /// Ids of the user's departments (a user may be in several), in the kind `department_id_type` names.
+        ///
+        /// Example: `["od-4e6ac4d14bcd5071a37a39de902c7141"]`
+        #[arg(long = "department-ids", num_args = 1..)]
+        department_ids: Vec<String>,
+        /// User id of the user's direct leader, in the kind `user_id_type` names.
+        ///
+        /// Example: `"ou_7dab8a3d3cdcc9da365777c7ad535d62"`
+        #[arg(long = "leader-user-id")]
+        leader_user_id: Option<String>,
+        /// The user's work city.
+        ///
+        /// Example: `"杭州"`
+        #[arg(long = "city")]
+        city: Option<String>,
+        /// Country or region code, as in the country and region code table.
+        ///
+        /// Example: `"CN"`
+        #[arg(long = "country")]
+        country: Option<String>,
+        /// The user's desk or workstation.
+        ///
+        /// Example: `"北楼-H34"`
+        #[arg(long = "work-station")]
+        work_station: Option<String>,
+        /// When the user joined, in seconds since the Unix epoch.
+        ///
+        /// Example: `2147483647`
+        #[arg(long = "join-time")]
+        join_time: Option<i32>,
+        /// The user's employee number.
+        ///
+        /// Example: `"1"`
+        #[arg(long = "employee-no")]
+        employee_no: Option<String>,
+        /// The employee type; custom employee types (see the employee type list) are accepted too.
+        ///
+        /// Example: `1`
+        #[arg(long = "employee-type")]
+        employee_type: Option<i32>,
+        /// The user's sort positions, one per department the user is in.
+        #[arg(long = "orders-json", value_name = "JSON", conflicts_with = "orders_file")]
+        orders: Option<String>,
+        /// `orders` as JSON read from a file (`-` for standard input), instead of `--orders-json`.
+        #[arg(long = "orders-file", value_name = "PATH")]
+        orders_file: Option<::std::path::PathBuf>,
+        /// Custom fields to set; they take effect only when an administrator has allowed open platform API access to them in the admin console.
+        #[arg(
+            long = "custom-attrs-json",
+            value_name = "JSON",
+            conflicts_with = "custom_attrs_file"
+        )]
+        custom_attrs: Option<String>,
+        /// `custom_attrs` as JSON read from a file (`-` for standard input), instead of `--custom-attrs-json`.
+        #[arg(long = "custom-attrs-file", value_name = "PATH")]
+        custom_attrs_file: Option<::std::path::PathBuf>,
+        /// The enterprise mailbox; Feishu Mail must be enabled in the admin console first.
+        ///
+        /// Example: `"demo@mail.com"`
+        #[arg(long = "enterprise-email")]
+        enterprise_email: Option<String>,
+        /// The user's job title.
+        ///
+        /// Example: `"xxxxx"`
+        #[arg(long = "job-title")]
+        job_title: Option<String>,
+        /// Whether the user is suspended.
+        ///
+        /// Example: `false`
+        #[arg(long = "is-frozen")]
+        is_frozen: Option<bool>,
+    }
+    impl Args {
+        /// Builds the request from the arguments, sends it and prints the outcome.
+        pub async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
+            let mut builder = UpdateRequest::builder();
+            if let Some(value) = self.user_id {
+                builder = builder.user_id(value);
+            }
+            if let Some(value) = self.user_id_type {
+                builder = builder
+                    .user_id_type(
+                        <UpdateRequestUserIdType as ::lark_runtime::enums::StringEnum>::from_wire(
+                            &value,
+                        ),
+                    );
+            }
+            if let Some(value) = self.department_id_type {
+                builder = builder
+                    .department_id_type(
+                        <UpdateRequestDepartmentIdType as ::lark_runtime::enums::StringEnum>::from_wire(
+                            &value,
+                        ),
+                    );
+            }
+            if let Some(value) = self.name {
+                builder = builder.name(value);
+            }
+            if let Some(value) = self.en_name {
+                builder = builder.en_name(value);
+            }
+            if let Some(value) = self.nickname {
+                builder = builder.nickname(value);
+            }
+            if let Some(value) = self.email {
+                builder = builder.email(value);
+            }
+            if let Some(value) = self.mobile {
+                builder = builder.mobile(value);
+            }
+            if let Some(value) = self.mobile_visible {
+                builder = builder.mobile_visible(value);
+            }
+            if let Some(value) = self.gender {
+                builder = builder
+                    .gender(
+                        <UpdateRequestGender as ::lark_runtime::enums::IntEnum>::from_wire(
+                            value,
+                        ),
+                    );
+            }
+            if let Some(value) = self.avatar_key {
+                builder = builder.avatar_key(value);
+            }
+            builder = builder.department_ids(self.department_ids);
+            if let Some(value) = self.leader_user_id {
+                builder = builder.leader_user_id(value);
+            }
+            if let Some(value) = self.city {
+                builder = builder.city(value);
+            }
+            if let Some(value) = self.country {
+                builder = builder.country(value);
+            }
+            if let Some(value) = self.work_station {
+                builder = builder.work_station(value);
+            }
+            if let Some(value) = self.join_time {
+                builder = builder.join_time(value);
+            }
+            if let Some(value) = self.employee_no {
+                builder = builder.employee_no(value);
+            }
+            if let Some(value) = self.employee_type {
+                builder = builder.employee_type(value);
+            }
+            match context
+                .json_arg::<
+                    Vec<::lark_openapi::contact::v3::types::UserOrder>,
+                >("orders", self.orders, self.orders_file)
+            {
+                Ok(Some(value)) => builder = builder.orders(value),
+                Ok(None) => {}
+                Err(code) => return code,
+            }
+            match context
+                .json_arg::<
+                    Vec<UpdateRequestCustomAttrsItem>,
+                >("custom-attrs", self.custom_attrs, self.custom_attrs_file)
+            {
+                Ok(Some(value)) => builder = builder.custom_attrs(value),
+                Ok(None) => {}
+                Err(code) => return code,
+            }
+            if let Some(value) = self.enterprise_email {
+                builder = builder.enterprise_email(value);
+            }
+            if let Some(value) = self.job_title {
+                builder = builder.job_title(value);
+            }
+            if let Some(value) = self.is_frozen {
+                builder = builder.is_frozen(value);
+            }
+            let request = match builder.build() {
+                Ok(request) => request,
+                Err(error) => return context.invalid(&error),
+            };
+            context
+                .finish(|client| async move {
+                    client.contact().v3().user().update(request).await
+                })
+                .await
+        }
+    }
+}
+/// `lark contact user update-user-id`: arguments and run.
+pub mod contact_v3_user_update_user_id {
+    #[allow(unused_imports)]
+    use ::lark_openapi::contact::v3::user::update_user_id::*;
+    use ::lark_openapi::Api as _;
+    /// 更新用户 ID — Change a user's user_id.
+    ///
+    /// `PATCH /open-apis/contact/v3/users/:user_id/update_user_id`
+    #[derive(Debug, ::clap::Args)]
+    pub struct Args {
+        /// The user whose user_id changes, in the kind `user_id_type` names.
+        ///
+        /// Example: `"ou-938e3e4fdc5e1993bee01250076f0cc2"`
+        #[arg(long = "user-id")]
+        user_id: Option<String>,
+        /// Which kind of user id the path holds.
+        ///
+        /// Example: `"open_id"`
+        ///
+        /// Default when left out: `"open_id"`
+        #[arg(
+            long = "user-id-type",
+            value_parser = ::clap::builder::PossibleValuesParser::new(
+                ["open_id",
+                "union_id",
+                "user_id"]
+            )
+        )]
+        user_id_type: Option<String>,
+        /// The new user_id, at most 64 characters.
+        ///
+        /// Example: `"3e3cf96b"`
+        #[arg(long = "new-user-id")]
+        new_user_id: Option<String>,
+    }
+    impl Args {
+        /// Builds the request from the arguments, sends it and prints the outcome.
+        pub async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
+            let mut builder = UpdateUserIdRequest::builder();
+            if let Some(value) = self.user_id {
+                builder = builder.user_id(value);
+            }
+            if let Some(value) = self.user_id_type {
+                builder = builder
+                    .user_id_type(
+                        <UpdateUserIdRequestUserIdType as ::lark_runtime::enums::StringEnum>::from_wire(
+                            &value,
+                        ),
+                    );
+            }
+            if let Some(value) = self.new_user_id {
+                builder = builder.new_user_id(value);
+            }
+            let request = match builder.build() {
+                Ok(request) => request,
+                Err(error) => return context.invalid(&error),
+            };
+            context
+                .finish(|client| async move {
+                    client.contact().v3().user().update_user_id(request).await
+                })
+                .await
+        }
+    }
+}
+/// Endpoints of the `contact` `work_city` resource.
+#[derive(Debug, ::clap::Subcommand)]
+#[allow(clippy::large_enum_variant)]
+pub enum ContactWorkCityCommand {
+    /// 获取单个工作城市信息 — Get one work city.
+    Get(contact_v3_work_city_get::Args),
+    /// 获取租户工作城市列表 — List the tenant's work cities.
+    List(contact_v3_work_city_list::Args),
+}
+impl ContactWorkCityCommand {
+    async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
+        match self {
+            Self::Get(args) => args.run(context).await,
+            Self::List(args) => args.run(context).await,
+        }
+    }
+}
+/// `lark contact work-city get`: arguments and run.
+pub mod contact_v3_work_city_get {
+    #[allow(unused_imports)]
+    use ::lark_openapi::contact::v3::work_city::get::*;
+    use ::lark_openapi::Api as _;
+    /// 获取单个工作城市信息 — Get one work city.
+    ///
+    /// `GET /open-apis/contact/v3/work_cities/:work_city_id`
+    #[derive(Debug, ::clap::Args)]
+    pub struct Args {
+        /// The work city's id; the work city list API gives the ids.
+        ///
+        /// Example: `"dd39369b19b9"`
+        #[arg(long = "work-city-id")]
+        work_city_id: Option<String>,
+    }
+    impl Args {
+        /// Builds the request from the arguments, sends it and prints the outcome.
+        pub async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
+            let mut builder = GetRequest::builder();
+            if let Some(value) = self.work_city_id {
+                builder = builder.work_city_id(value);
+            }
+            let request = match builder.build() {
+                Ok(request) => request,
+                Err(error) => return context.invalid(&error),
+            };
+            context
+                .finish(|client| async move {
+                    client.contact().v3().work_city().get(request).await
+                })
+                .await
+        }
+    }
+}
+/// `lark contact work-city list`: arguments and run.
+pub mod contact_v3_work_city_list {
+    #[allow(unused_imports)]
+    use ::lark_openapi::contact::v3::work_city::list::*;
+    use ::lark_openapi::Api as _;
+    /// 获取租户工作城市列表 — List the tenant's work cities.
+    ///
+    /// `GET /open-apis/contact/v3/work_cities`
+    #[derive(Debug, ::clap::Args)]
+    pub struct Args {
+        /// How many work cities one page holds.
+        ///
+        /// Example: `10`
+        ///
+        /// Default when left out: `10`
+        #[arg(long = "page-size")]
+        page_size: Option<i32>,
+        /// The token from the previous page's answer; leave it out for the first page.
+        ///
+        /// Example: `"xxx"`
+        #[arg(long = "page-token")]
+        page_token: Option<String>,
+        /// Follow the page tokens and print every item of every page.
+        #[arg(long = "all")]
+        all: bool,
+    }
+    impl Args {
+        /// Builds the request from the arguments, sends it and prints the outcome.
+        pub async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
+            let mut builder = ListRequest::builder();
+            if let Some(value) = self.page_size {
+                builder = builder.page_size(value);
+            }
+            if let Some(value) = self.page_token {
+                builder = builder.page_token(value);
+            }
+            let request = match builder.build() {
+                Ok(request) => request,
+                Err(error) => return context.invalid(&error),
+            };
+            if self.all {
+                return context
+                    .finish_all(|client| async move {
+                        use ::lark_runtime::__private::futures::TryStreamExt as _;
+                        client
+                            .contact()
+                            .v3()
+                            .work_city()
+                            .list_stream(request)
+                            .try_collect::<Vec<_>>()
+                            .await
+                    })
+                    .await;
+            }
+            context
+                .finish(|client| async move {
+                    client.contact().v3().work_city().list(request).await
+                })
+                .await
+        }
+    }
+}
+/// Resources of the `im` service.
+#[derive(Debug, ::clap::Subcommand)]
+#[allow(clippy::large_enum_variant)]
+pub enum ImCommand {
+    /// The `app_feed_card` resource.
+    AppFeedCard { #[command(subcommand)] method: ImAppFeedCardCommand },
+    /// The `app_feed_card_batch` resource.
+    AppFeedCardBatch { #[command(subcommand)] method: ImAppFeedCardBatchCommand },
+    /// The `batch_message` resource.
+    BatchMessage { #[command(subcommand)] method: ImBatchMessageCommand },
+    /// The `biz_entity_tag_relation` resource.
+    BizEntityTagRelation {
+        #[command(subcommand)]
+        method: ImBizEntityTagRelationCommand,
+    },
+    /// The `chat` resource.
+    Chat { #[command(subcommand)] method: ImChatCommand },
+    /// The `chat_announcement` resource.
+    ChatAnnouncement { #[command(subcommand)] method: ImChatAnnouncementCommand },
+    /// The `chat_button` resource.
+    ChatButton { #[command(subcommand)] method: ImChatButtonCommand },
+    /// The `chat_managers` resource.
+    ChatManagers { #[command(subcommand)] method: ImChatManagersCommand },
+    /// The `chat_members` resource.
+    ChatMembers { #[command(subcommand)] method: ImChatMembersCommand },
+    /// The `chat_menu_item` resource.
+    ChatMenuItem { #[command(subcommand)] method: ImChatMenuItemCommand },
+    /// The `chat_menu_tree` resource.
+    ChatMenuTree { #[command(subcommand)] method: ImChatMenuTreeCommand },
+    /// The `chat_moderation` resource.
+    ChatModeration { #[command(subcommand)] method: ImChatModerationCommand },
+    /// The `chat_tab` resource.
+    ChatTab { #[command(subcommand)] method: ImChatTabCommand },
+    /// The `chat_top_notice` resource.
+    ChatTopNotice { #[command(subcommand)] method: ImChatTopNoticeCommand },
+    /// The `feed_card` resource.
+    FeedCard { #[command(subcommand)] method: ImFeedCardCommand },
+    /// The `file` resource.
+    File { #[command(subcommand)] method: ImFileCommand },
+    /// The `image` resource.
+    Image { #[command(subcommand)] method: ImImageCommand },
+    /// The `message` resource.
+    Message { #[command(subcommand)] method: ImMessageCommand },
+    /// The `message_reaction` resource.
+    MessageReaction { #[command(subcommand)] method: ImMessageReactionCommand },
+    /// The `message_resource` resource.
+    MessageResource { #[command(subcommand)] method: ImMessageResourceCommand },
+    /// The `pin` resource.
+    Pin { #[command(subcommand)] method: ImPinCommand },
+    /// The `tag` resource.
+    Tag { #[command(subcommand)] method: ImTagCommand },
+    /// The `thread` resource.
+    Thread { #[command(subcommand)] method: ImThreadCommand },
+    /// The `url_preview` resource.
+    UrlPreview { #[command(subcommand)] method: ImUrlPreviewCommand },
+}
+impl ImCommand {
+    async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
+        match self {
+            Self::AppFeedCard { method } => method.run(context).await,
+            Self::AppFeedCardBatch { method } => method.run(context).await,
+            Self::BatchMessage { method } => method.run(context).await,
+            Self::BizEntityTagRelation { method } => method.run(context).await,
+            Self::Chat { method } => method.run(context).await,
+            Self::ChatAnnouncement { method } => method.run(context).await,
+            Self::ChatButton { method } => method.run(context).await,
+            Self::ChatManagers { method } => method.run(context).await,
+            Self::ChatMembers { method } => method.run(context).await,
+            Self::ChatMenuItem { method } => method.run(context).await,
+            Self::ChatMenuTree { method } => method.run(context).await,
+            Self::ChatModeration { method } => method.run(context).await,
+            Self::ChatTab { method } => method.run(context).await,
+            Self::ChatTopNotice { method } => method.run(context).await,
+            Self::FeedCard { method } => method.run(context).await,
+            Self::File { method } => method.run(context).await,
+            Self::Image { method } => method.run(context).await,
+            Self::Message { method } => method.run(context).await,
+            Self::MessageReaction { method } => method.run(context).await,
+            Self::MessageResource { method } => method.run(context).await,
+            Self::Pin { method } => method.run(context).await,
+            Self::Tag { method } => method.run(context).await,
+            Self::Thread { method } => method.run(context).await,
+            Self::UrlPreview { method } => method.run(context).await,
+        }
+    }
+}
+/// Endpoints of the `im` `app_feed_card` resource.
+#[derive(Debug, ::clap::Subcommand)]
+#[allow(clippy::large_enum_variant)]
+pub enum ImAppFeedCardCommand {
+    /// 创建应用消息流卡片 — Create an app feed card in users' message lists.
+    Create(im_v2_app_feed_card_create::Args),
+}
+impl ImAppFeedCardCommand {
+    async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
+        match self {
+            Self::Create(args) => args.run(context).await,
+        }
+    }
+}
+/// `lark im app-feed-card create`: arguments and run.
+pub mod im_v2_app_feed_card_create {
+    #[allow(unused_imports)]
+    use ::lark_openapi::im::v2::app_feed_card::create::*;
+    use ::lark_openapi::Api as _;
+    /// 创建应用消息流卡片 — Create an app feed card in users' message lists.
+    ///
+    /// `POST /open-apis/im/v2/app_feed_card`
+    #[derive(Debug, ::clap::Args)]
+    pub struct Args {
+        /// Which kind of user id the user ids in this call are given as; `user_id` needs the `contact:user.employee_id:readonly` field permission.
+        ///
+        /// Example: `"open_id"`
+        ///
+        /// Default when left out: `"open_id"`
+        #[arg(
+            long = "user-id-type",
+            value_parser = ::clap::builder::PossibleValuesParser::new(
+                ["open_id",
+                "union_id",
+                "user_id"]
+            )
+        )]
+        user_id_type: Option<String>,
+        /// The card to create.
+        #[arg(
+            long = "app-feed-card-json",
+            value_name = "JSON",
+            conflicts_with = "app_feed_card_file"
+        )]
+        app_feed_card: Option<String>,
+        /// `app_feed_card` as JSON read from a file (`-` for standard input), instead of `--app-feed-card-json`.
+        #[arg(long = "app-feed-card-file", value_name = "PATH")]
+        app_feed_card_file: Option<::std::path::PathBuf>,
+        /// The users who get the card, as `user_id_type` ids; store apps cannot use `user_id`, since they cannot get that permission.
+        ///
+        /// Example: `["ou_a0553eda9014c201e6969b478895c230"]`
+        #[arg(long = "user-ids", num_args = 1..)]
+        user_ids: Vec<String>,
+    }
+    impl Args {
+        /// Builds the request from the arguments, sends it and prints the outcome.
+        pub async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
+            let mut builder = CreateRequest::builder();
+            if let Some(value) = self.user_id_type {
+                builder = builder
+                    .user_id_type(
+                        <CreateRequestUserIdType as ::lark_runtime::enums::StringEnum>::from_wire(
+                            &value,
+                        ),
+                    );
+            }
+            match context
+                .json_arg::<
+                    ::lark_openapi::im::v2::types::OpenAppFeedCard,
+                >("app-feed-card", self.app_feed_card, self.app_feed_card_file)
+            {
+                Ok(Some(value)) => builder = builder.app_feed_card(value),
+                Ok(None) => {}
+                Err(code) => return code,
+            }
+            if !self.user_ids.is_empty() {
+                builder = builder.user_ids(self.user_ids);
+            }
+            let request = match builder.build() {
+                Ok(request) => request,
+                Err(error) => return context.invalid(&error),
+            };
+            context
+                .finish(|client| async move {
+                    client.im().v2().app_feed_card().create(request).await
+                })
+                .await
+        }
+    }
+}
+/// Endpoints of the `im` `app_feed_card_batch` resource.
+#[derive(Debug, ::clap::Subcommand)]
+#[allow(clippy::large_enum_variant)]
+pub enum ImAppFeedCardBatchCommand {
+    /// 删除应用消息流卡片 — Delete app feed cards from users' message lists.
+    Delete(im_v2_app_feed_card_batch_delete::Args),
+    /// 更新应用消息流卡片 — Update app feed cards in users' message lists.
+    Update(im_v2_app_feed_card_batch_update::Args),
+}
+impl ImAppFeedCardBatchCommand {
+    async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
+        match self {
+            Self::Delete(args) => args.run(context).await,
+            Self::Update(args) => args.run(context).await,
+        }
+    }
+}
+/// `lark im app-feed-card-batch delete`: arguments and run.
+pub mod im_v2_app_feed_card_batch_delete {
+    #[allow(unused_imports)]
+    use ::lark_openapi::im::v2::app_feed_card_batch::delete::*;
+    use ::lark_openapi::Api as _;
+    /// 删除应用消息流卡片 — Delete app feed cards from users' message lists.
+    ///
+    /// `DELETE /open-apis/im/v2/app_feed_card/batch`
+    #[derive(Debug, ::clap::Args)]
+    pub struct Args {
+        /// Which kind of user id the user ids in this call are given as; `user_id` needs the `contact:user.employee_id:readonly` field permission.
+        ///
+        /// Example: `"open_id"`
+        ///
+        /// Default when left out: `"open_id"`
+        #[arg(
+            long = "user-id-type",
+            value_parser = ::clap::builder::PossibleValuesParser::new(
+                ["open_id",
+                "union_id",
+                "user_id"]
+            )
+        )]
+        user_id_type: Option<String>,
+        /// The cards to delete, each given by business id and user.
+        #[arg(
+            long = "feed-cards-json",
+            value_name = "JSON",
+            conflicts_with = "feed_cards_file"
+        )]
+        feed_cards: Option<String>,
+        /// `feed_cards` as JSON read from a file (`-` for standard input), instead of `--feed-cards-json`.
+        #[arg(long = "feed-cards-file", value_name = "PATH")]
+        feed_cards_file: Option<::std::path::PathBuf>,
+    }
+    impl Args {
+        /// Builds the request from the arguments, sends it and prints the outcome.
+        pub async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
+            let mut builder = DeleteRequest::builder();
+            if let Some(value) = self.user_id_type {
+                builder = builder
+                    .user_id_type(
+                        <DeleteRequestUserIdType as ::lark_runtime::enums::StringEnum>::from_wire(
+                            &value,
+                        ),
+                    );
+            }
+            match context
+                .json_arg::<
+                    Vec<DeleteRequestFeedCardsItem>,
+                >("feed-cards", self.feed_cards, self.feed_cards_file)
+            {
+                Ok(Some(value)) => builder = builder.feed_cards(value),
+                Ok(None) => {}
+                Err(code) => return code,
+            }
+            let request = match builder.build() {
+                Ok(request) => request,
+                Err(error) => return context.invalid(&error),
+            };
+            context
+                .finish(|client| async move {
+                    client.im().v2().app_feed_card_batch().delete(request).await
+                })
+                .await
+        }
+    }
+}
+/// `lark im app-feed-card-batch update`: arguments and run.
+pub mod im_v2_app_feed_card_batch_update {
+    #[allow(unused_imports)]
+    use ::lark_openapi::im::v2::app_feed_card_batch::update::*;
+    use ::lark_openapi::Api as _;
+    /// 更新应用消息流卡片 — Update app feed cards in users' message lists.
+    ///
+    /// `PUT /open-apis/im/v2/app_feed_card/batch`
+    #[derive(Debug, ::clap::Args)]
+    pub struct Args {
+        /// Which kind of user id the user ids in this call are given as; `user_id` needs the `contact:user.employee_id:readonly` field permission.
+        ///
+        /// Example: `"open_id"`
+        ///
+        /// Default when left out: `"open_id"`
+        #[arg(
+            long = "user-id-type",
+            value_parser = ::clap::builder::PossibleValuesParser::new(
+                ["open_id",
+                "union_id",
+                "user_id"]
+            )
+        )]
+        user_id_type: Option<String>,
+        /// The cards to update, one item per user and card.
+        #[arg(
+            long = "feed-cards-json",
+            value_name = "JSON",
+            conflicts_with = "feed_cards_file"
+        )]
+        feed_cards: Option<String>,
+        /// `feed_cards` as JSON read from a file (`-` for standard input), instead of `--feed-cards-json`.
+        #[arg(long = "feed-cards-file", value_name = "PATH")]
+        feed_cards_file: Option<::std::path::PathBuf>,
+    }
+    impl Args {
+        /// Builds the request from the arguments, sends it and prints the outcome.
+        pub async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
+            let mut builder = UpdateRequest::builder();
+            if let Some(value) = self.user_id_type {
+                builder = builder
+                    .user_id_type(
+                        <UpdateRequestUserIdType as ::lark_runtime::enums::StringEnum>::from_wire(
+                            &value,
+                        ),
+                    );
+            }
+            match context
+                .json_arg::<
+                    Vec<UpdateRequestFeedCardsItem>,
+                >("feed-cards", self.feed_cards, self.feed_cards_file)
+            {
+                Ok(Some(value)) => builder = builder.feed_cards(value),
+                Ok(None) => {}
+                Err(code) => return code,
+            }
+            let request = match builder.build() {
+                Ok(request) => request,
+                Err(error) => return context.invalid(&error),
+            };
+            context
+                .finish(|client| async move {
+                    client.im().v2().app_feed_card_batch().update(request).await
+                })
+                .await
+        }
+    }
+}
+/// Endpoints of the `im` `batch_message` resource.
+#[derive(Debug, ::clap::Subcommand)]
+#[allow(clippy::large_enum_variant)]
+pub enum ImBatchMessageCommand {
+    /// 批量撤回消息 — Recall a batch-sent message.
+    Delete(im_v1_batch_message_delete::Args),
+    /// 查询批量消息整体进度 — Get the send and recall progress of a batch message.
+    GetProgress(im_v1_batch_message_get_progress::Args),
+    /// 查询批量消息推送和阅读人数 — Count the recipients and readers of a batch message.
+    ReadUser(im_v1_batch_message_read_user::Args),
+}
+impl ImBatchMessageCommand {
+    async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
+        match self {
+            Self::Delete(args) => args.run(context).await,
+            Self::GetProgress(args) => args.run(context).await,
+            Self::ReadUser(args) => args.run(context).await,
+        }
+    }
+}
+/// `lark im batch-message delete`: arguments and run.
+pub mod im_v1_batch_message_delete {
+    #[allow(unused_imports)]
+    use ::lark_openapi::im::v1::batch_message::delete::*;
+    use ::lark_openapi::Api as _;
+    /// 批量撤回消息 — Recall a batch-sent message.
+    ///
+    /// `DELETE /open-apis/im/v1/batch_messages/:batch_message_id`
+    #[derive(Debug, ::clap::Args)]
+    pub struct Args {
+        /// The batch-send task's id, the `message_id` the batch-send API returned.
+        ///
+        /// Example: `"bm-dc13264520392913993dd051dba21dcf"`
+        #[arg(long = "batch-message-id")]
+        batch_message_id: Option<String>,
+    }
+    impl Args {
+        /// Builds the request from the arguments, sends it and prints the outcome.
+        pub async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
+            let mut builder = DeleteRequest::builder();
+            if let Some(value) = self.batch_message_id {
+                builder = builder.batch_message_id(value);
+            }
+            let request = match builder.build() {
+                Ok(request) => request,
+                Err(error) => return context.invalid(&error),
+            };
+            context
+                .finish(|client| async move {
+                    client.im().v1().batch_message().delete(request).await
+                })
+                .await
+        }
+    }
+}
+/// `lark im batch-message get-progress`: arguments and run.
+pub mod im_v1_batch_message_get_progress {
+    #[allow(unused_imports)]
+    use ::lark_openapi::im::v1::batch_message::get_progress::*;
+    use ::lark_openapi::Api as _;
+    /// 查询批量消息整体进度 — Get the send and recall progress of a batch message.
+    ///
+    /// `GET /open-apis/im/v1/batch_messages/:batch_message_id/get_progress`
+    #[derive(Debug, ::clap::Args)]
+    pub struct Args {
+        /// The batch-send task's id, the `message_id` the batch-send API returned.
+        ///
+        /// Example: `"bm-0b3d5d1b2df7c6d5dbd1abe2c91e2217"`
+        #[arg(long = "batch-message-id")]
+        batch_message_id: Option<String>,
+    }
+    impl Args {
+        /// Builds the request from the arguments, sends it and prints the outcome.
+        pub async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
+            let mut builder = GetProgressRequest::builder();
+            if let Some(value) = self.batch_message_id {
+                builder = builder.batch_message_id(value);
+            }
+            let request = match builder.build() {
+                Ok(request) => request,
+                Err(error) => return context.invalid(&error),
+            };
+            context
+                .finish(|client| async move {
+                    client.im().v1().batch_message().get_progress(request).await
+                })
+                .await
+        }
+    }
+}
+/// `lark im batch-message read-user`: arguments and run.
+pub mod im_v1_batch_message_read_user {
+    #[allow(unused_imports)]
+    use ::lark_openapi::im::v1::batch_message::read_user::*;
+    use ::lark_openapi::Api as _;
+    /// 查询批量消息推送和阅读人数 — Count the recipients and readers of a batch message.
+    ///
+    /// `GET /open-apis/im/v1/batch_messages/:batch_message_id/read_user`
+    #[derive(Debug, ::clap::Args)]
+    pub struct Args {
+        /// The batch-send task's id, the `message_id` the batch-send API returned.
+        ///
+        /// Example: `"bm_dc13264520392913993dd051dba21dcf"`
+        #[arg(long = "batch-message-id")]
+        batch_message_id: Option<String>,
+    }
+    impl Args {
+        /// Builds the request from the arguments, sends it and prints the outcome.
+        pub async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
+            let mut builder = ReadUserRequest::builder();
+            if let Some(value) = self.batch_message_id {
+                builder = builder.batch_message_id(value);
+            }
+            let request = match builder.build() {
+                Ok(request) => request,
+                Err(error) => return context.invalid(&error),
+            };
+            context
+                .finish(|client| async move {
+                    client.im().v1().batch_message().read_user(request).await
+                })
+                .await
+        }
+    }
+}
+/// Endpoints of the `im` `biz_entity_tag_relation` resource.
+#[derive(Debug, ::clap::Subcommand)]
+#[allow(clippy::large_enum_variant)]
+pub enum ImBizEntityTagRelationCommand {
+    /// 绑定标签到群 — Bind tags to a chat.
+    Create(im_v2_biz_entity_tag_relation_create::Args),
+    /// 查询实体与标签的绑定关系 — Query which tags are bound to an entity.
+    Get(im_v2_biz_entity_tag_relation_get::Args),
+    /// 解绑标签与群 — Unbind tags from a chat.
+    Update(im_v2_biz_entity_tag_relation_update::Args),
+}
+impl ImBizEntityTagRelationCommand {
+    async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
+        match self {
+            Self::Create(args) => args.run(context).await,
+            Self::Get(args) => args.run(context).await,
+            Self::Update(args) => args.run(context).await,
+        }
+    }
+}
+/// `lark im biz-entity-tag-relation create`: arguments and run.
+pub mod im_v2_biz_entity_tag_relation_create {
+    #[allow(unused_imports)]
+    use ::lark_openapi::im::v2::biz_entity_tag_relation::create::*;
+    use ::lark_openapi::Api as _;
+    /// 绑定标签到群 — Bind tags to a chat.
+    ///
+    /// `POST /open-apis/im/v2/biz_entity_tag_relation`
+    #[derive(Debug, ::clap::Args)]
+    pub struct Args {
+        /// The kind of business entity to tag.
+        ///
+        /// Example: `"chat"`
+        #[arg(
+            long = "tag-biz-type",
+            value_parser = ::clap::builder::PossibleValuesParser::new(["chat"])
+        )]
+        tag_biz_type: Option<String>,
+        /// The entity's id; for a chat, its chat id (`oc_...`).
+        ///
+        /// Example: `"oc_xxxxx"`
+        #[arg(long = "biz-entity-id")]
+        biz_entity_id: Option<String>,
+        /// Ids of the tags to bind, at most 40.
+        ///
+        /// Example: `["71616xxxx"]`
+        #[arg(long = "tag-ids", num_args = 1..)]
+        tag_ids: Vec<String>,
+    }
+    impl Args {
+        /// Builds the request from the arguments, sends it and prints the outcome.
+        pub async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
+            let mut builder = CreateRequest::builder();
+            if let Some(value) = self.tag_biz_type {
+                builder = builder
+                    .tag_biz_type(
+                        <CreateRequestTagBizType as ::lark_runtime::enums::StringEnum>::from_wire(
+                            &value,
+                        ),
+                    );
+            }
+            if let Some(value) = self.biz_entity_id {
+                builder = builder.biz_entity_id(value);
+            }
+            if !self.tag_ids.is_empty() {
+                builder = builder.tag_ids(self.tag_ids);
+            }
+            let request = match builder.build() {
+                Ok(request) => request,
+                Err(error) => return context.invalid(&error),
+            };
+            context
+                .finish(|client| async move {
+                    client.im().v2().biz_entity_tag_relation().create(request).await
+                })
+                .await
+        }
+    }
+}
+/// `lark im biz-entity-tag-relation get`: arguments and run.
+pub mod im_v2_biz_entity_tag_relation_get {
+    #[allow(unused_imports)]
+    use ::lark_openapi::im::v2::biz_entity_tag_relation::get::*;
+    use ::lark_openapi::Api as _;
+    /// 查询实体与标签的绑定关系 — Query which tags are bound to an entity.
+    ///
+    /// `GET /open-apis/im/v2/biz_entity_tag_relation`
+    #[derive(Debug, ::clap::Args)]
+    pub struct Args {
+        /// The kind of business entity.
+        ///
+        /// Example: `"chat"`
+        #[arg(
+            long = "tag-biz-type",
+            value_parser = ::clap::builder::PossibleValuesParser::new(["chat"])
+        )]
+        tag_biz_type: Option<String>,
+        /// The entity's id.
+        ///
+        /// Example: `"71616xxxx"`
+        #[arg(long = "biz-entity-id")]
+        biz_entity_id: Option<String>,
+    }
+    impl Args {
+        /// Builds the request from the arguments, sends it and prints the outcome.
+        pub async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
+            let mut builder = GetRequest::builder();
+            if let Some(value) = self.tag_biz_type {
+                builder = builder
+                    .tag_biz_type(
+                        <GetRequestTagBizType as ::lark_runtime::enums::StringEnum>::from_wire(
+                            &value,
+                        ),
+                    );
+            }
+            if let Some(value) = self.biz_entity_id {
+                builder = builder.biz_entity_id(value);
+            }
+            let request = match builder.build() {
+                Ok(request) => request,
+                Err(error) => return context.invalid(&error),
+            };
+            context
+                .finish(|client| async move {
+                    client.im().v2().biz_entity_tag_relation().get(request).await
+                })
+                .await
+        }
+    }
+}
+/// `lark im biz-entity-tag-relation update`: arguments and run.
+pub mod im_v2_biz_entity_tag_relation_update {
+    #[allow(unused_imports)]
+    use ::lark_openapi::im::v2::biz_entity_tag_relation::update::*;
+    use ::lark_openapi::Api as _;
+    /// 解绑标签与群 — Unbind tags from a chat.
+    ///
+    /// `PUT /open-apis/im/v2/biz_entity_tag_relation`
+    #[derive(Debug, ::clap::Args)]
+    pub struct Args {
+        /// The kind of business entity.
+        ///
+        /// Example: `"chat"`
+        #[arg(
+            long = "tag-biz-type",
+            value_parser = ::clap::builder::PossibleValuesParser::new(["chat"])
+        )]
+        tag_biz_type: Option<String>,
+        /// The entity's id; for a chat, its chat id (`oc_...`).
+        ///
+        /// Example: `"oc_xxxxx"`
+        #[arg(long = "biz-entity-id")]
+        biz_entity_id: Option<String>,
+        /// Ids of the tags to unbind, at most 40.
+        ///
+        /// Example: `["7161681111"]`
+        #[arg(long = "tag-ids", num_args = 1..)]
+        tag_ids: Vec<String>,
+    }
+    impl Args {
+        /// Builds the request from the arguments, sends it and prints the outcome.
+        pub async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
+            let mut builder = UpdateRequest::builder();
+            if let Some(value) = self.tag_biz_type {
+                builder = builder
+                    .tag_biz_type(
+                        <UpdateRequestTagBizType as ::lark_runtime::enums::StringEnum>::from_wire(
+                            &value,
+                        ),
+                    );
+            }
+            if let Some(value) = self.biz_entity_id {
+                builder = builder.biz_entity_id(value);
+            }
+            if !self.tag_ids.is_empty() {
+                builder = builder.tag_ids(self.tag_ids);
+            }
+            let request = match builder.build() {
+                Ok(request) => request,
+                Err(error) => return context.invalid(&error),
+            };
+            context
+                .finish(|client| async move {
+                    client.im().v2().biz_entity_tag_relation().update(request).await
+                })
+                .await
+        }
+    }
+}
+/// Endpoints of the `im` `chat` resource.
+#[derive(Debug, ::clap::Subcommand)]
+#[allow(clippy::large_enum_variant)]
+pub enum ImChatCommand {
+    /// 创建群 — Create a group chat.
+    Create(im_v1_chat_create::Args),
+    /// 解散群 — Disband a chat.
+    Delete(im_v1_chat_delete::Args),
+    /// 获取群信息 — Get a chat's information.
+    Get(im_v1_chat_get::Args),
+    /// 获取群分享链接 — Get a chat's share link.
+    Link(im_v1_chat_link::Args),
+    /// 获取用户或机器人所在的群列表 — List the chats the user or bot belongs to.
+    List(im_v1_chat_list::Args),
+    /// 搜索对用户或机器人可见的群列表 — Search the chats visible to the user or bot.
+    Search(im_v1_chat_search::Args),
+    /// 更新群信息 — Update a chat's information.
+    Update(im_v1_chat_update::Args),
+}
+impl ImChatCommand {
+    async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
+        match self {
+            Self::Create(args) => args.run(context).await,
+            Self::Delete(args) => args.run(context).await,
+            Self::Get(args) => args.run(context).await,
+            Self::Link(args) => args.run(context).await,
+            Self::List(args) => args.run(context).await,
+            Self::Search(args) => args.run(context).await,
+            Self::Update(args) => args.run(context).await,
+        }
+    }
+}
+/// `lark im chat create`: arguments and run.
+pub mod im_v1_chat_create {
+    #[allow(unused_imports)]
+    use ::lark_openapi::im::v1::chat::create::*;
+    use ::lark_openapi::Api as _;
+    /// 创建群 — Create a group chat.
+    ///
+    /// `POST /open-apis/im/v1/chats`
+    #[derive(Debug, ::clap::Args)]
+    pub struct Args {
+        /// The kind of user id used for users in the request and the answer.
+        ///
+        /// Example: `"open_id"`
+        ///
+        /// Default when left out: `"open_id"`
+        #[arg(
+            long = "user-id-type",
+            value_parser = ::clap::builder::PossibleValuesParser::new(
+                ["open_id",
+                "union_id",
+                "user_id"]
+            )
+        )]
+        user_id_type: Option<String>,
+        /// When owner_id names a user as owner, whether the bot that creates the chat also becomes a chat manager.
+        ///
+        /// Example: `false`
+        ///
+        /// Default when left out: `false`
+        #[arg(long = "set-bot-manager")]
+        set_bot_manager: Option<bool>,
+        /// A caller-made unique string to deduplicate creation; within 10 hours only one chat is created per uuid (plus owner_id, if given). Leave it out to skip deduplication.
+        ///
+        /// Example: `"b13g2t38-1jd2-458b-8djf-dtbca5104204"`
+        #[arg(long = "uuid")]
+        uuid: Option<String>,
+        /// Image key of the chat avatar, from uploading an image with image_type avatar; the default avatar is used when left out.
+        ///
+        /// Example: `"default-avatar_44ae0ca3-e140-494b-956f-78091e348435"`
+        #[arg(long = "avatar")]
+        avatar: Option<String>,
+        /// The chat name; keep it within 60 characters. A public chat needs at least 2 characters; an unnamed private chat is called "(无主题)".
+        ///
+        /// Example: `"测试群名称"`
+        #[arg(long = "name")]
+        name: Option<String>,
+        /// The chat description; keep it within 100 characters.
+        ///
+        /// Example: `"测试群描述"`
+        ///
+        /// Default when left out: `"空"`
+        #[arg(long = "description")]
+        description: Option<String>,
+        /// Localized chat names (within 60 characters each); when unset, name is shown.
+        #[arg(
+            long = "i18n-names-json",
+            value_name = "JSON",
+            conflicts_with = "i18n_names_file"
+        )]
+        i18n_names: Option<String>,
+        /// `i18n_names` as JSON read from a file (`-` for standard input), instead of `--i18n-names-json`.
+        #[arg(long = "i18n-names-file", value_name = "PATH")]
+        i18n_names_file: Option<::std::path::PathBuf>,
+        /// The owner's id, of the kind user_id_type names; when left out the calling bot becomes the owner. A bot creating an external chat must name a user as owner.
+        ///
+        /// Example: `"ou_7d8a6e6df7621556ce0d21922b676706ccs"`
+        #[arg(long = "owner-id")]
+        owner_id: Option<String>,
+        /// Users to invite (at most 50), with ids of the kind user_id_type names; external users must already be contacts of the owner.
+        ///
+        /// Example: `["ou_7d8a6e6df7621556ce0d21922b676706ccs"]`
+        #[arg(long = "user-id-list", num_args = 1..)]
+        user_id_list: Vec<String>,
+        /// App ids of bots to invite (at most 5; a chat holds at most 15 bots). The calling bot joins by itself and need not be listed.
+        ///
+        /// Example: `["cli_a10fbf7e94b8d01d"]`
+        #[arg(long = "bot-id-list", num_args = 1..)]
+        bot_id_list: Vec<String>,
+        /// Whether the chat carries conversation or topic messages.
+        ///
+        /// Example: `"chat"`
+        ///
+        /// Default when left out: `"chat"`
+        #[arg(
+            long = "group-message-type",
+            value_parser = ::clap::builder::PossibleValuesParser::new(["chat", "thread"])
+        )]
+        group_message_type: Option<String>,
+        /// The chat mode; only group is supported.
+        ///
+        /// Example: `"group"`
+        ///
+        /// Default when left out: `"group"`
+        #[arg(
+            long = "chat-mode",
+            value_parser = ::clap::builder::PossibleValuesParser::new(["group"])
+        )]
+        chat_mode: Option<String>,
+        /// Whether the chat is private or public.
+        ///
+        /// Example: `"private"`
+        ///
+        /// Default when left out: `"private"`
+        #[arg(
+            long = "chat-type",
+            value_parser = ::clap::builder::PossibleValuesParser::new(
+                ["private",
+                "public"]
+            )
+        )]
+        chat_type: Option<String>,
+        /// Who sees the notice when a member joins.
+        ///
+        /// Example: `"all_members"`
+        ///
+        /// Default when left out: `"all_members"`
+        #[arg(
+            long = "join-message-visibility",
+            value_parser = ::clap::builder::PossibleValuesParser::new(
+                ["only_owner",
+                "all_members",
+                "not_anyone"]
+            )
+        )]
+        join_message_visibility: Option<String>,
+        /// Who sees the notice when a member leaves.
+        ///
+        /// Example: `"all_members"`
+        ///
+        /// Default when left out: `"all_members"`
+        #[arg(
+            long = "leave-message-visibility",
+            value_parser = ::clap::builder::PossibleValuesParser::new(
+                ["only_owner",
+                "all_members",
+                "not_anyone"]
+            )
+        )]
+        leave_message_visibility: Option<String>,
+        /// Whether joining the chat needs approval.
+        ///
+        /// Example: `"no_approval_required"`
+        ///
+        /// Default when left out: `"no_approval_required"`
+        #[arg(
+            long = "membership-approval",
+            value_parser = ::clap::builder::PossibleValuesParser::new(
+                ["no_approval_required",
+                "approval_required"]
+            )
+        )]
+        membership_approval: Option<String>,
+        /// Restricted (confidential) mode settings; available to the enterprise flagship edition only.
+        #[arg(
+            long = "restricted-mode-setting-json",
+            value_name = "JSON",
+            conflicts_with = "restricted_mode_setting_file"
+        )]
+        restricted_mode_setting: Option<String>,
+        /// `restricted_mode_setting` as JSON read from a file (`-` for standard input), instead of `--restricted-mode-setting-json`.
+        #[arg(long = "restricted-mode-setting-file", value_name = "PATH")]
+        restricted_mode_setting_file: Option<::std::path::PathBuf>,
+        /// Who may send urgent (buzz) messages.
+        ///
+        /// Example: `"all_members"`
+        ///
+        /// Default when left out: `"all_members"`
+        #[arg(
+            long = "urgent-setting",
+            value_parser = ::clap::builder::PossibleValuesParser::new(
+                ["only_owner",
+                "all_members"]
+            )
+        )]
+        urgent_setting: Option<String>,
+        /// Who may start a video meeting.
+        ///
+        /// Example: `"all_members"`
+        ///
+        /// Default when left out: `"all_members"`
+        #[arg(
+            long = "video-conference-setting",
+            value_parser = ::clap::builder::PossibleValuesParser::new(
+                ["only_owner",
+                "all_members"]
+            )
+        )]
+        video_conference_setting: Option<String>,
+        /// Who may edit the chat information.
+        ///
+        /// Example: `"all_members"`
+        ///
+        /// Default when left out: `"all_members"`
+        #[arg(
+            long = "edit-permission",
+            value_parser = ::clap::builder::PossibleValuesParser::new(
+                ["only_owner",
+                "all_members"]
+            )
+        )]
+        edit_permission: Option<String>,
+        /// Who sees the member count.
+        ///
+        /// Example: `"all_members"`
+        ///
+        /// Default when left out: `"all_members"`
+        #[arg(
+            long = "hide-member-count-setting",
+            value_parser = ::clap::builder::PossibleValuesParser::new(
+                ["all_members",
+                "only_owner"]
+            )
+        )]
+        hide_member_count_setting: Option<String>,
+    }
+    impl Args {
+        /// Builds the request from the arguments, sends it and prints the outcome.
+        pub async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
+            let mut builder = CreateRequest::builder();
+            if let Some(value) = self.user_id_type {
+                builder = builder
+                    .user_id_type(
+                        <CreateRequestUserIdType as ::lark_runtime::enums::StringEnum>::from_wire(
+                            &value,
+                        ),
+                    );
+            }
+            if let Some(value) = self.set_bot_manager {
+                builder = builder.set_bot_manager(value);
+            }
+            if let Some(value) = self.uuid {
+                builder = builder.uuid(value);
+            }
+            if let Some(value) = self.avatar {
+                builder = builder.avatar(value);
+            }
+            if let Some(value) = self.name {
+                builder = builder.name(value);
+            }
+            if let Some(value) = self.description {
+                builder = builder.description(value);
+            }
+            match context
+                .json_arg::<
+                    ::lark_openapi::im::v1::types::I18nNames,
+                >("i18n-names", self.i18n_names, self.i18n_names_file)
+            {
+                Ok(Some(value)) => builder = builder.i18n_names(value),
+                Ok(None) => {}
+                Err(code) => return code,
+            }
+            if let Some(value) = self.owner_id {
+                builder = builder.owner_id(value);
+            }
+            if !self.user_id_list.is_empty() {
+                builder = builder.user_id_list(self.user_id_list);
+            }
+            if !self.bot_id_list.is_empty() {
+                builder = builder.bot_id_list(self.bot_id_list);
+            }
+            if let Some(value) = self.group_message_type {
+                builder = builder
+                    .group_message_type(
+                        <CreateRequestGroupMessageType as ::lark_runtime::enums::StringEnum>::from_wire(
+                            &value,
+                        ),
+                    );
+            }
+            if let Some(value) = self.chat_mode {
+                builder = builder
+                    .chat_mode(
+                        <CreateRequestChatMode as ::lark_runtime::enums::StringEnum>::from_wire(
+                            &value,
+                        ),
+                    );
+            }
+            if let Some(value) = self.chat_type {
+                builder = builder
+                    .chat_type(
+                        <CreateRequestChatType as ::lark_runtime::enums::StringEnum>::from_wire(
+                            &value,
+                        ),
+                    );
+            }
+            if let Some(value) = self.join_message_visibility {
+                builder = builder
+                    .join_message_visibility(
+                        <CreateRequestJoinMessageVisibility as ::lark_runtime::enums::StringEnum>::from_wire(
+                            &value,
+                        ),
+                    );
+            }
+            if let Some(value) = self.leave_message_visibility {
+                builder = builder
+                    .leave_message_visibility(
+                        <CreateRequestLeaveMessageVisibility as ::lark_runtime::enums::StringEnum>::from_wire(
+                            &value,
+                        ),
+                    );
+            }
+            if let Some(value) = self.membership_approval {
+                builder = builder
+                    .membership_approval(
+                        <CreateRequestMembershipApproval as ::lark_runtime::enums::StringEnum>::from_wire(
+                            &value,
+                        ),
+                    );
+            }
+            match context
+                .json_arg::<
+                    CreateRequestRestrictedModeSetting,
+                >(
+                    "restricted-mode-setting",
+                    self.restricted_mode_setting,
+                    self.restricted_mode_setting_file,
+                )
+            {
+                Ok(Some(value)) => builder = builder.restricted_mode_setting(value),
+                Ok(None) => {}
+                Err(code) => return code,
+            }
+            if let Some(value) = self.urgent_setting {
+                builder = builder
+                    .urgent_setting(
+                        <CreateRequestUrgentSetting as ::lark_runtime::enums::StringEnum>::from_wire(
+                            &value,
+                        ),
+                    );
+            }
+            if let Some(value) = self.video_conference_setting {
+                builder = builder
+                    .video_conference_setting(
+                        <CreateRequestVideoConferenceSetting as ::lark_runtime::enums::StringEnum>::from_wire(
+                            &value,
+                        ),
+                    );
+            }
+            if let Some(value) = self.edit_permission {
+                builder = builder
+                    .edit_permission(
+                        <CreateRequestEditPermission as ::lark_runtime::enums::StringEnum>::from_wire(
+                            &value,
+                        ),
+                    );
+            }
+            if let Some(value) = self.hide_member_count_setting {
+                builder = builder
+                    .hide_member_count_setting(
+                        <CreateRequestHideMemberCountSetting as ::lark_runtime::enums::StringEnum>::from_wire(
+                            &value,
+                        ),
+                    );
+            }
+            let request = match builder.build() {
+                Ok(request) => request,
+                Err(error) => return context.invalid(&error),
+            };
+            context
+                .finish(|client| async move {
+                    client.im().v1().chat().create(request).await
+                })
+                .await
+        }
+    }
+}
+/// `lark im chat delete`: arguments and run.
+pub mod im_v1_chat_delete {
+    #[allow(unused_imports)]
+    use ::lark_openapi::im::v1::chat::delete::*;
+    use ::lark_openapi::Api as _;
+    /// 解散群 — Disband a chat.
+    ///
+    /// `DELETE /open-apis/im/v1/chats/:chat_id`
+    #[derive(Debug, ::clap::Args)]
+    pub struct Args {
+        /// The chat's id (group mode only), as returned by creating a chat, listing chats or searching chats.
+        ///
+        /// Example: `"oc_a0553eda9014c201e6969b478895c230"`
+        #[arg(long = "chat-id")]
+        chat_id: Option<String>,
+    }
+    impl Args {
+        /// Builds the request from the arguments, sends it and prints the outcome.
+        pub async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
+            let mut builder = DeleteRequest::builder();
+            if let Some(value) = self.chat_id {
+                builder = builder.chat_id(value);
+            }
+            let request = match builder.build() {
+                Ok(request) => request,
+                Err(error) => return context.invalid(&error),
+            };
+            context
+                .finish(|client| async move {
+                    client.im().v1().chat().delete(request).await
+                })
+                .await
+        }
+    }
+}
+/// `lark im chat get`: arguments and run.
+pub mod im_v1_chat_get {
+    #[allow(unused_imports)]
+    use ::lark_openapi::im::v1::chat::get::*;
+    use ::lark_openapi::Api as _;
+    /// 获取群信息 — Get a chat's information.
+    ///
+    /// `GET /open-apis/im/v1/chats/:chat_id`
+    #[derive(Debug, ::clap::Args)]
+    pub struct Args {
+        /// The chat's id, as returned by creating a chat, listing a user's or bot's chats, or searching chats.
+        ///
+        /// Example: `"oc_a0553eda9014c201e6969b478895c230"`
+        #[arg(long = "chat-id")]
+        chat_id: Option<String>,
+        /// The kind of user id used for users in the request and the answer.
+        ///
+        /// Example: `"open_id"`
+        ///
+        /// Default when left out: `"open_id"`
+        #[arg(
+            long = "user-id-type",
+            value_parser = ::clap::builder::PossibleValuesParser::new(
+                ["open_id",
+                "union_id",
+                "user_id"]
+            )
+        )]
+        user_id_type: Option<String>,
+    }
+    impl Args {
+        /// Builds the request from the arguments, sends it and prints the outcome.
+        pub async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
+            let mut builder = GetRequest::builder();
+            if let Some(value) = self.chat_id {
+                builder = builder.chat_id(value);
+            }
+            if let Some(value) = self.user_id_type {
+                builder = builder
+                    .user_id_type(
+                        <GetRequestUserIdType as ::lark_runtime::enums::StringEnum>::from_wire(
+                            &value,
+                        ),
+                    );
+            }
+            let request = match builder.build() {
+                Ok(request) => request,
+                Err(error) => return context.invalid(&error),
+            };
+            context
+                .finish(|client| async move {
+                    client.im().v1().chat().get(request).await
+                })
+                .await
+        }
+    }
+}
+/// `lark im chat link`: arguments and run.
+pub mod im_v1_chat_link {
+    #[allow(unused_imports)]
+    use ::lark_openapi::im::v1::chat::link::*;
+    use ::lark_openapi::Api as _;
+    /// 获取群分享链接 — Get a chat's share link.
+    ///
+    /// `POST /open-apis/im/v1/chats/:chat_id/link`
+    #[derive(Debug, ::clap::Args)]
+    pub struct Args {
+        /// The chat's id, as returned by creating a chat, listing chats or searching chats; not a one-to-one, secret or team chat.
+        ///
+        /// Example: `"oc_a0553eda9014c201e6969b478895c230"`
+        #[arg(long = "chat-id")]
+        chat_id: Option<String>,
+        /// How long the link stays valid.
+        ///
+        /// Example: `"week"`
+        ///
+        /// Default when left out: `"week"`
+        #[arg(
+            long = "validity-period",
+            value_parser = ::clap::builder::PossibleValuesParser::new(
+                ["week",
+                "year",
+                "permanently"]
+            )
+        )]
+        validity_period: Option<String>,
+    }
+    impl Args {
+        /// Builds the request from the arguments, sends it and prints the outcome.
+        pub async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
+            let mut builder = LinkRequest::builder();
+            if let Some(value) = self.chat_id {
+                builder = builder.chat_id(value);
+            }
+            if let Some(value) = self.validity_period {
+                builder = builder
+                    .validity_period(
+                        <LinkRequestValidityPeriod as ::lark_runtime::enums::StringEnum>::from_wire(
+                            &value,
+                        ),
+                    );
+            }
+            let request = match builder.build() {
+                Ok(request) => request,
+                Err(error) => return context.invalid(&error),
+            };
+            context
+                .finish(|client| async move {
+                    client.im().v1().chat().link(request).await
+                })
+                .await
+        }
+    }
+}
+/// `lark im chat list`: arguments and run.
+pub mod im_v1_chat_list {
+    #[allow(unused_imports)]
+    use ::lark_openapi::im::v1::chat::list::*;
+    use ::lark_openapi::Api as _;
+    /// 获取用户或机器人所在的群列表 — List the chats the user or bot belongs to.
+    ///
+    /// `GET /open-apis/im/v1/chats`
+    #[derive(Debug, ::clap::Args)]
+    pub struct Args {
+        /// The kind of user id used for owner_id in the answer.
+        ///
+        /// Example: `"open_id"`
+        ///
+        /// Default when left out: `"open_id"`
+        #[arg(
+            long = "user-id-type",
+            value_parser = ::clap::builder::PossibleValuesParser::new(
+                ["open_id",
+                "union_id",
+                "user_id"]
+            )
+        )]
+        user_id_type: Option<String>,
+        /// How the chats are ordered. ByActiveTimeDesc may skip chats while paging, since activity can move a chat onto a page already read.
+        ///
+        /// Example: `"ByCreateTimeAsc"`
+        ///
+        /// Default when left out: `"ByCreateTimeAsc"`
+        #[arg(
+            long = "sort-type",
+            value_parser = ::clap::builder::PossibleValuesParser::new(
+                ["ByCreateTimeAsc",
+                "ByActiveTimeDesc"]
+            )
+        )]
+        sort_type: Option<String>,
+        /// Page cursor; leave it out on the first call, then pass the page_token of the previous answer.
+        ///
+        /// Example: `"dmJCRHhpd3JRbGV1VEVNRFFyTitRWDY5ZFkybmYrMEUwMUFYT0VMMWdENEtuYUhsNUxGMDIwemtvdE5ORjBNQQ=="`
+        #[arg(long = "page-token")]
+        page_token: Option<String>,
+        /// Number of chats per page.
+        ///
+        /// Example: `10`
+        ///
+        /// Default when left out: `20`
+        #[arg(long = "page-size")]
+        page_size: Option<i32>,
+        /// Follow the page tokens and print every item of every page.
+        #[arg(long = "all")]
+        all: bool,
+    }
+    impl Args {
+        /// Builds the request from the arguments, sends it and prints the outcome.
+        pub async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
+            let mut builder = ListRequest::builder();
+            if let Some(value) = self.user_id_type {
+                builder = builder
+                    .user_id_type(
+                        <ListRequestUserIdType as ::lark_runtime::enums::StringEnum>::from_wire(
+                            &value,
+                        ),
+                    );
+            }
+            if let Some(value) = self.sort_type {
+                builder = builder
+                    .sort_type(
+                        <ListRequestSortType as ::lark_runtime::enums::StringEnum>::from_wire(
+                            &value,
+                        ),
+                    );
+            }
+            if let Some(value) = self.page_token {
+                builder = builder.page_token(value);
+            }
+            if let Some(value) = self.page_size {
+                builder = builder.page_size(value);
+            }
+            let request = match builder.build() {
+                Ok(request) => request,
+                Err(error) => return context.invalid(&error),
+            };
+            if self.all {
+                return context
+                    .finish_all(|client| async move {
+                        use ::lark_runtime::__private::futures::TryStreamExt as _;
+                        client
+                            .im()
+                            .v1()
+                            .chat()
+                            .list_stream(request)
+                            .try_collect::<Vec<_>>()
+                            .await
+                    })
+                    .await;
+            }
+            context
+                .finish(|client| async move {
+                    client.im().v1().chat().list(request).await
+                })
+                .await
+        }
+    }
+}
+/// `lark im chat search`: arguments and run.
+pub mod im_v1_chat_search {
+    #[allow(unused_imports)]
+    use ::lark_openapi::im::v1::chat::search::*;
+    use ::lark_openapi::Api as _;
+    /// 搜索对用户或机器人可见的群列表 — Search the chats visible to the user or bot.
+    ///
+    /// `GET /open-apis/im/v1/chats/search`
+    #[derive(Debug, ::clap::Args)]
+    pub struct Args {
+        /// The kind of user id used for owner_id in the answer.
+        ///
+        /// Example: `"open_id"`
+        ///
+        /// Default when left out: `"open_id"`
+        #[arg(
+            long = "user-id-type",
+            value_parser = ::clap::builder::PossibleValuesParser::new(
+                ["open_id",
+                "union_id",
+                "user_id"]
+            )
+        )]
+        user_id_type: Option<String>,
+        /// Search keyword, matched against localized chat names and member names, in any supported language, with pinyin and prefix matching. An empty keyword or one over 64 characters gives no results; wrap a keyword containing - in double quotes.
+        ///
+        /// Example: `"abc"`
+        #[arg(long = "query")]
+        query: Option<String>,
+        /// Page cursor; leave it out on the first call, then pass the page_token of the previous answer.
+        ///
+        /// Example: `"dmJCRHhpd3JRbGV1VEVNRFFyTitRWDY5ZFkybmYrMEUwMUFYT0VMMWdENEtuYUhsNUxGMDIwemtvdE5ORjBNQQ=="`
+        #[arg(long = "page-token")]
+        page_token: Option<String>,
+        /// Number of chats per page.
+        ///
+        /// Example: `10`
+        ///
+        /// Default when left out: `20`
+        #[arg(long = "page-size")]
+        page_size: Option<i32>,
+        /// Follow the page tokens and print every item of every page.
+        #[arg(long = "all")]
+        all: bool,
+    }
+    impl Args {
+        /// Builds the request from the arguments, sends it and prints the outcome.
+        pub async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
+            let mut builder = SearchRequest::builder();
+            if let Some(value) = self.user_id_type {
+                builder = builder
+                    .user_id_type(
+                        <SearchRequestUserIdType as ::lark_runtime::enums::StringEnum>::from_wire(
+                            &value,
+                        ),
+                    );
+            }
+            if let Some(value) = self.query {
+                builder = builder.query(value);
+            }
+            if let Some(value) = self.page_token {
+                builder = builder.page_token(value);
+            }
+            if let Some(value) = self.page_size {
+                builder = builder.page_size(value);
+            }
+            let request = match builder.build() {
+                Ok(request) => request,
+                Err(error) => return context.invalid(&error),
+            };
+            if self.all {
+                return context
+                    .finish_all(|client| async move {
+                        use ::lark_runtime::__private::futures::TryStreamExt as _;
+                        client
+                            .im()
+                            .v1()
+                            .chat()
+                            .search_stream(request)
+                            .try_collect::<Vec<_>>()
+                            .await
+                    })
+                    .await;
+            }
+            context
+                .finish(|client| async move {
+                    client.im().v1().chat().search(request).await
+                })
+                .await
+        }
+    }
+}
+/// `lark im chat update`: arguments and run.
+pub mod im_v1_chat_update {
+    #[allow(unused_imports)]
+    use ::lark_openapi::im::v1::chat::update::*;
+    use ::lark_openapi::Api as _;
+    /// 更新群信息 — Update a chat's information.
+    ///
+    /// `PUT /open-apis/im/v1/chats/:chat_id`
+    #[derive(Debug, ::clap::Args)]
+    pub struct Args {
+        /// The chat's id (group mode only), as returned by creating a chat, listing chats or searching chats.
+        ///
+        /// Example: `"oc_a0553eda9014c201e6969b478895c230"`
+        #[arg(long = "chat-id")]
+        chat_id: Option<String>,
+        /// The kind of user id used for users in the request and the answer.
+        ///
+        /// Example: `"open_id"`
+        ///
+        /// Default when left out: `"open_id"`
+        #[arg(
+            long = "user-id-type",
+            value_parser = ::clap::builder::PossibleValuesParser::new(
+                ["open_id",
+                "union_id",
+                "user_id"]
+            )
+        )]
+        user_id_type: Option<String>,
+        /// Image key of the new avatar, from uploading an image with image_type avatar.
+        ///
+        /// Example: `"default-avatar_44ae0ca3-e140-494b-956f-78091e348435"`
+        #[arg(long = "avatar")]
+        avatar: Option<String>,
+        /// The new chat name; keep it within 60 characters, and a public chat needs at least 2.
+        ///
+        /// Example: `"群聊"`
+        #[arg(long = "name")]
+        name: Option<String>,
+        /// The new chat description; keep it within 100 characters.
+        ///
+        /// Example: `"测试群描述"`
+        #[arg(long = "description")]
+        description: Option<String>,
+        /// Localized chat names; keep each within 60 characters.
+        #[arg(
+            long = "i18n-names-json",
+            value_name = "JSON",
+            conflicts_with = "i18n_names_file"
+        )]
+        i18n_names: Option<String>,
+        /// `i18n_names` as JSON read from a file (`-` for standard input), instead of `--i18n-names-json`.
+        #[arg(long = "i18n-names-file", value_name = "PATH")]
+        i18n_names_file: Option<::std::path::PathBuf>,
+        /// Who may add members (users or bots). Set it together with share_card_permission: only_owner goes with not_allowed, all_members with allowed.
+        ///
+        /// Example: `"all_members"`
+        #[arg(
+            long = "add-member-permission",
+            value_parser = ::clap::builder::PossibleValuesParser::new(
+                ["only_owner",
+                "all_members"]
+            )
+        )]
+        add_member_permission: Option<String>,
+        /// Whether the chat may be shared. Set it together with add_member_permission: not_allowed goes with only_owner, allowed with all_members.
+        ///
+        /// Example: `"allowed"`
+        #[arg(
+            long = "share-card-permission",
+            value_parser = ::clap::builder::PossibleValuesParser::new(
+                ["allowed",
+                "not_allowed"]
+            )
+        )]
+        share_card_permission: Option<String>,
+        /// Who may mention everyone.
+        ///
+        /// Example: `"all_members"`
+        #[arg(
+            long = "at-all-permission",
+            value_parser = ::clap::builder::PossibleValuesParser::new(
+                ["only_owner",
+                "all_members"]
+            )
+        )]
+        at_all_permission: Option<String>,
+        /// Who may edit the chat information.
+        ///
+        /// Example: `"all_members"`
+        #[arg(
+            long = "edit-permission",
+            value_parser = ::clap::builder::PossibleValuesParser::new(
+                ["only_owner",
+                "all_members"]
+            )
+        )]
+        edit_permission: Option<String>,
+        /// The new owner's id, of the kind user_id_type names; leave it out unless transferring ownership.
+        ///
+        /// Example: `"4d7a3c6g"`
+        #[arg(long = "owner-id")]
+        owner_id: Option<String>,
+        /// Who sees the notice when a member joins.
+        ///
+        /// Example: `"only_owner"`
+        #[arg(
+            long = "join-message-visibility",
+            value_parser = ::clap::builder::PossibleValuesParser::new(
+                ["only_owner",
+                "all_members",
+                "not_anyone"]
+            )
+        )]
+        join_message_visibility: Option<String>,
+        /// Who sees the notice when a member leaves.
+        ///
+        /// Example: `"only_owner"`
+        #[arg(
+            long = "leave-message-visibility",
+            value_parser = ::clap::builder::PossibleValuesParser::new(
+                ["only_owner",
+                "all_members",
+                "not_anyone"]
+            )
+        )]
+        leave_message_visibility: Option<String>,
+        /// Whether joining the chat needs approval.
+        ///
+        /// Example: `"no_approval_required"`
+        #[arg(
+            long = "membership-approval",
+            value_parser = ::clap::builder::PossibleValuesParser::new(
+                ["no_approval_required",
+                "approval_required"]
+            )
+        )]
+        membership_approval: Option<String>,
+        /// Restricted (confidential) mode settings; available to the enterprise flagship edition only.
+        #[arg(
+            long = "restricted-mode-setting-json",
+            value_name = "JSON",
+            conflicts_with = "restricted_mode_setting_file"
+        )]
+        restricted_mode_setting: Option<String>,
+        /// `restricted_mode_setting` as JSON read from a file (`-` for standard input), instead of `--restricted-mode-setting-json`.
+        #[arg(long = "restricted-mode-setting-file", value_name = "PATH")]
+        restricted_mode_setting_file: Option<::std::path::PathBuf>,
+        /// Whether the chat is private or public.
+        ///
+        /// Example: `"private"`
+        #[arg(
+            long = "chat-type",
+            value_parser = ::clap::builder::PossibleValuesParser::new(
+                ["private",
+                "public"]
+            )
+        )]
+        chat_type: Option<String>,
+        /// Whether the chat carries conversation or topic messages.
+        ///
+        /// Example: `"chat"`
+        #[arg(
+            long = "group-message-type",
+            value_parser = ::clap::builder::PossibleValuesParser::new(["chat", "thread"])
+        )]
+        group_message_type: Option<String>,
+        /// Who may send urgent (buzz) messages.
+        ///
+        /// Example: `"all_members"`
+        #[arg(
+            long = "urgent-setting",
+            value_parser = ::clap::builder::PossibleValuesParser::new(
+                ["only_owner",
+                "all_members"]
+            )
+        )]
+        urgent_setting: Option<String>,
+        /// Who may start a video meeting.
+        ///
+        /// Example: `"all_members"`
+        #[arg(
+            long = "video-conference-setting",
+            value_parser = ::clap::builder::PossibleValuesParser::new(
+                ["only_owner",
+                "all_members"]
+            )
+        )]
+        video_conference_setting: Option<String>,
+        /// Who sees the member count.
+        ///
+        /// Example: `"all_members"`
+        #[arg(
+            long = "hide-member-count-setting",
+            value_parser = ::clap::builder::PossibleValuesParser::new(
+                ["all_members",
+                "only_owner"]
+            )
+        )]
+        hide_member_count_setting: Option<String>,
+    }
+    impl Args {
+        /// Builds the request from the arguments, sends it and prints the outcome.
+        pub async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
+            let mut builder = UpdateRequest::builder();
+            if let Some(value) = self.chat_id {
+                builder = builder.chat_id(value);
+            }
+            if let Some(value) = self.user_id_type {
+                builder = builder
+                    .user_id_type(
+                        <UpdateRequestUserIdType as ::lark_runtime::enums::StringEnum>::from_wire(
+                            &value,
+                        ),
+                    );
+            }
+            if let Some(value) = self.avatar {
+                builder = builder.avatar(value);
+            }
+            if let Some(value) = self.name {
+                builder = builder.name(value);
+            }
+            if let Some(value) = self.description {
+                builder = builder.description(value);
+            }
+            match context
+                .json_arg::<
+                    ::lark_openapi::im::v1::types::I18nNames,
+                >("i18n-names", self.i18n_names, self.i18n_names_file)
+            {
+                Ok(Some(value)) => builder = builder.i18n_names(value),
+                Ok(None) => {}
+                Err(code) => return code,
+            }
+            if let Some(value) = self.add_member_permission {
+                builder = builder
+                    .add_member_permission(
+                        <UpdateRequestAddMemberPermission as ::lark_runtime::enums::StringEnum>::from_wire(
+                            &value,
+                        ),
+                    );
+            }
+            if let Some(value) = self.share_card_permission {
+                builder = builder
+                    .share_card_permission(
+                        <UpdateRequestShareCardPermission as ::lark_runtime::enums::StringEnum>::from_wire(
+                            &value,
+                        ),
+                    );
+            }
+            if let Some(value) = self.at_all_permission {
+                builder = builder
+                    .at_all_permission(
+                        <UpdateRequestAtAllPermission as ::lark_runtime::enums::StringEnum>::from_wire(
+                            &value,
+                        ),
+                    );
+            }
+            if let Some(value) = self.edit_permission {
+                builder = builder
+                    .edit_permission(
+                        <UpdateRequestEditPermission as ::lark_runtime::enums::StringEnum>::from_wire(
+                            &value,
+                        ),
+                    );
+            }
+            if let Some(value) = self.owner_id {
+                builder = builder.owner_id(value);
+            }
+            if let Some(value) = self.join_message_visibility {
+                builder = builder
+                    .join_message_visibility(
+                        <UpdateRequestJoinMessageVisibility as ::lark_runtime::enums::StringEnum>::from_wire(
+                            &value,
+                        ),
+                    );
+            }
+            if let Some(value) = self.leave_message_visibility {
+                builder = builder
+                    .leave_message_visibility(
+                        <UpdateRequestLeaveMessageVisibility as ::lark_runtime::enums::StringEnum>::from_wire(
+                            &value,
+                        ),
+                    );
+            }
+            if let Some(value) = self.membership_approval {
+                builder = builder
+                    .membership_approval(
+                        <UpdateRequestMembershipApproval as ::lark_runtime::enums::StringEnum>::from_wire(
+                            &value,
+                        ),
+                    );
+            }
+            match context
+                .json_arg::<
+                    UpdateRequestRestrictedModeSetting,
+                >(
+                    "restricted-mode-setting",
+                    self.restricted_mode_setting,
+                    self.restricted_mode_setting_file,
+                )
+            {
+                Ok(Some(value)) => builder = builder.restricted_mode_setting(value),
+                Ok(None) => {}
+                Err(code) => return code,
+            }
+            if let Some(value) = self.chat_type {
+                builder = builder
+                    .chat_type(
+                        <UpdateRequestChatType as ::lark_runtime::enums::StringEnum>::from_wire(
+                            &value,
+                        ),
+                    );
+            }
+            if let Some(value) = self.group_message_type {
+                builder = builder
+                    .group_message_type(
+                        <UpdateRequestGroupMessageType as ::lark_runtime::enums::StringEnum>::from_wire(
+                            &value,
+                        ),
+                    );
+            }
+            if let Some(value) = self.urgent_setting {
+                builder = builder
+                    .urgent_setting(
+                        <UpdateRequestUrgentSetting as ::lark_runtime::enums::StringEnum>::from_wire(
+                            &value,
+                        ),
+                    );
+            }
+            if let Some(value) = self.video_conference_setting {
+                builder = builder
+                    .video_conference_setting(
+                        <UpdateRequestVideoConferenceSetting as ::lark_runtime::enums::StringEnum>::from_wire(
+                            &value,
+                        ),
+                    );
+            }
+            if let Some(value) = self.hide_member_count_setting {
+                builder = builder
+                    .hide_member_count_setting(
+                        <UpdateRequestHideMemberCountSetting as ::lark_runtime::enums::StringEnum>::from_wire(
+                            &value,
+                        ),
+                    );
+            }
+            let request = match builder.build() {
+                Ok(request) => request,
+                Err(error) => return context.invalid(&error),
+            };
+            context
+                .finish(|client| async move {
+                    client.im().v1().chat().update(request).await
+                })
+                .await
+        }
+    }
+}
+/// Endpoints of the `im` `chat_announcement` resource.
+#[derive(Debug, ::clap::Subcommand)]
+#[allow(clippy::large_enum_variant)]
+pub enum ImChatAnnouncementCommand {
+    /// 获取群公告信息 — Get a chat's announcement.
+    Get(im_v1_chat_announcement_get::Args),
+    /// 更新群公告信息 — Update a chat's announcement.
+    Patch(im_v1_chat_announcement_patch::Args),
+}
+impl ImChatAnnouncementCommand {
+    async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
+        match self {
+            Self::Get(args) => args.run(context).await,
+            Self::Patch(args) => args.run(context).await,
+        }
+    }
+}
+/// `lark im chat-announcement get`: arguments and run.
+pub mod im_v1_chat_announcement_get {
+    #[allow(unused_imports)]
+    use ::lark_openapi::im::v1::chat_announcement::get::*;
+    use ::lark_openapi::Api as _;
+    /// 获取群公告信息 — Get a chat's announcement.
+    ///
+    /// `GET /open-apis/im/v1/chats/:chat_id/announcement`
+    #[derive(Debug, ::clap::Args)]
+    pub struct Args {
+        /// The chat's id, as returned by creating a chat, listing chats or searching chats; not a one-to-one (p2p) chat.
+        ///
+        /// Example: `"oc_5ad11d72b830411d72b836c20"`
+        #[arg(long = "chat-id")]
+        chat_id: Option<String>,
+        /// The kind of user id used for users in the request and the answer.
+        ///
+        /// Example: `"open_id"`
+        ///
+        /// Default when left out: `"open_id"`
+        #[arg(
+            long = "user-id-type",
+            value_parser = ::clap::builder::PossibleValuesParser::new(
+                ["open_id",
+                "union_id",
+                "user_id"]
+            )
+        )]
+        user_id_type: Option<String>,
+    }
+    impl Args {
+        /// Builds the request from the arguments, sends it and prints the outcome.
+        pub async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
+            let mut builder = GetRequest::builder();
+            if let Some(value) = self.chat_id {
+                builder = builder.chat_id(value);
+            }
+            if let Some(value) = self.user_id_type {
+                builder = builder
+                    .user_id_type(
+                        <GetRequestUserIdType as ::lark_runtime::enums::StringEnum>::from_wire(
+                            &value,
+                        ),
+                    );
+            }
+            let request = match builder.build() {
+                Ok(request) => request,
+                Err(error) => return context.invalid(&error),
+            };
+            context
+                .finish(|client| async move {
+                    client.im().v1().chat_announcement().get(request).await
+                })
+                .await
+        }
+    }
+}
+/// `lark im chat-announcement patch`: arguments and run.
+pub mod im_v1_chat_announcement_patch {
+    #[allow(unused_imports)]
+    use ::lark_openapi::im::v1::chat_announcement::patch::*;
+    use ::lark_openapi::Api as _;
+    /// 更新群公告信息 — Update a chat's announcement.
+    ///
+    /// `PATCH /open-apis/im/v1/chats/:chat_id/announcement`
+    #[derive(Debug, ::clap::Args)]
+    pub struct Args {
+        /// The chat's id, as returned by creating a chat, listing chats or searching chats; not a one-to-one (p2p) chat.
+        ///
+        /// Example: `"oc_5ad11d72b830411d72b836c20"`
+        #[arg(long = "chat-id")]
+        chat_id: Option<String>,
+        /// The document's current revision (an int64 as a string), from the get-announcement endpoint; it may lag the latest revision by at most 100.
+        ///
+        /// Example: `"12"`
+        #[arg(long = "revision")]
+        revision: Option<String>,
+        /// The edits to apply, in the legacy doc edit request format; the page says a value must be given even though the field is marked optional.
+        ///
+        /// Example: `["{\"requestType\":\"InsertBlocksRequestType\",\"insertBlocksRequest\":{\"payload\":\"{\\\"blocks\\\":[{\\\"type\\\":\\\"paragraph\\\",\\\"paragraph\\\":{\\\"elements\\\":[{\\\"type\\\":\\\"textRun\\\",\\\"textRun\\\":{\\\"text\\\":\\\"Docs API Sample Content\\\",\\\"style\\\":{}}}],\\\"style\\\":{}}}]}\",\"location\":`{\"zoneId\":\"0\",\"index\":0, \"endOfZone\": true}`}}"]`
+        #[arg(long = "requests", num_args = 1..)]
+        requests: Vec<String>,
+    }
+    impl Args {
+        /// Builds the request from the arguments, sends it and prints the outcome.
+        pub async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
+            let mut builder = PatchRequest::builder();
+            if let Some(value) = self.chat_id {
+                builder = builder.chat_id(value);
+            }
+            if let Some(value) = self.revision {
+                builder = builder.revision(value);
+            }
+            if !self.requests.is_empty() {
+                builder = builder.requests(self.requests);
+            }
+            let request = match builder.build() {
+                Ok(request) => request,
+                Err(error) => return context.invalid(&error),
+            };
+            context
+                .finish(|client| async move {
+                    client.im().v1().chat_announcement().patch(request).await
+                })
+                .await
+        }
+    }
+}
+/// Endpoints of the `im` `chat_button` resource.
+#[derive(Debug, ::clap::Subcommand)]
+#[allow(clippy::large_enum_variant)]
+pub enum ImChatButtonCommand {
+    /// 更新消息流卡片按钮 — Update the buttons on a chat's feed card.
+    Update(im_v2_chat_button_update::Args),
+}
+impl ImChatButtonCommand {
+    async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
+        match self {
+            Self::Update(args) => args.run(context).await,
+        }
+    }
+}
+/// `lark im chat-button update`: arguments and run.
+pub mod im_v2_chat_button_update {
+    #[allow(unused_imports)]
+    use ::lark_openapi::im::v2::chat_button::update::*;
+    use ::lark_openapi::Api as _;
+    /// 更新消息流卡片按钮 — Update the buttons on a chat's feed card.
+    ///
+    /// `PUT /open-apis/im/v2/chat_button`
+    #[derive(Debug, ::clap::Args)]
+    pub struct Args {
+        /// Which kind of user id the user ids in this call are given as; `user_id` needs the `contact:user.employee_id:readonly` field permission.
+        ///
+        /// Example: `"open_id"`
+        ///
+        /// Default when left out: `"open_id"`
+        #[arg(
+            long = "user-id-type",
+            value_parser = ::clap::builder::PossibleValuesParser::new(
+                ["open_id",
+                "union_id",
+                "user_id"]
+            )
+        )]
+        user_id_type: Option<String>,
+        /// The users whose feed card changes, as `user_id_type` ids; store apps cannot use `user_id`.
+        ///
+        /// Example: `["ou_89553eda9014c201e6969b478895c276"]`
+        #[arg(long = "user-ids", num_args = 1..)]
+        user_ids: Vec<String>,
+        /// The chat's id.
+        ///
+        /// Example: `"oc_a0553eda9014c201e6969b478895c230"`
+        #[arg(long = "chat-id")]
+        chat_id: Option<String>,
+        /// The full new set of buttons (at most 2); buttons left out are removed, and leaving this out shows no buttons.
+        #[arg(
+            long = "buttons-json",
+            value_name = "JSON",
+            conflicts_with = "buttons_file"
+        )]
+        buttons: Option<String>,
+        /// `buttons` as JSON read from a file (`-` for standard input), instead of `--buttons-json`.
+        #[arg(long = "buttons-file", value_name = "PATH")]
+        buttons_file: Option<::std::path::PathBuf>,
+    }
+    impl Args {
+        /// Builds the request from the arguments, sends it and prints the outcome.
+        pub async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
+            let mut builder = UpdateRequest::builder();
+            if let Some(value) = self.user_id_type {
+                builder = builder
+                    .user_id_type(
+                        <UpdateRequestUserIdType as ::lark_runtime::enums::StringEnum>::from_wire(
+                            &value,
+                        ),
+                    );
+            }
+            if !self.user_ids.is_empty() {
+                builder = builder.user_ids(self.user_ids);
+            }
+            if let Some(value) = self.chat_id {
+                builder = builder.chat_id(value);
+            }
+            match context
+                .json_arg::<
+                    ::lark_openapi::im::v2::types::OpenAppFeedCardButtons,
+                >("buttons", self.buttons, self.buttons_file)
+            {
+                Ok(Some(value)) => builder = builder.buttons(value),
+                Ok(None) => {}
+                Err(code) => return code,
+            }
+            let request = match builder.build() {
+                Ok(request) => request,
+                Err(error) => return context.invalid(&error),
+            };
+            context
+                .finish(|client| async move {
+                    client.im().v2().chat_button().update(request).await
+                })
+                .await
+        }
+    }
+}
+/// Endpoints of the `im` `chat_managers` resource.
+#[derive(Debug, ::clap::Subcommand)]
+#[allow(clippy::large_enum_variant)]
+pub enum ImChatManagersCommand {
+    /// 指定群管理员 — Make chat members managers.
+    AddManagers(im_v1_chat_managers_add_managers::Args),
+    /// 删除群管理员 — Remove chat managers.
+    DeleteManagers(im_v1_chat_managers_delete_managers::Args),
+}
+impl ImChatManagersCommand {
+    async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
+        match self {
+            Self::AddManagers(args) => args.run(context).await,
+            Self::DeleteManagers(args) => args.run(context).await,
+        }
+    }
+}
+/// `lark im chat-managers add-managers`: arguments and run.
+pub mod im_v1_chat_managers_add_managers {
+    #[allow(unused_imports)]
+    use ::lark_openapi::im::v1::chat_managers::add_managers::*;
+    use ::lark_openapi::Api as _;
+    /// 指定群管理员 — Make chat members managers.
+    ///
+    /// `POST /open-apis/im/v1/chats/:chat_id/managers/add_managers`
+    #[derive(Debug, ::clap::Args)]
+    pub struct Args {
+        /// The chat's id (group or topic mode), as returned by creating a chat, listing chats or searching chats.
+        ///
+        /// Example: `"oc_a0553eda9014c201e6969b478895c230"`
+        #[arg(long = "chat-id")]
+        chat_id: Option<String>,
+        /// The kind of id in manager_ids and chat_managers; app_id for bots.
+        ///
+        /// Example: `"open_id"`
+        ///
+        /// Default when left out: `"open_id"`
+        #[arg(
+            long = "member-id-type",
+            value_parser = ::clap::builder::PossibleValuesParser::new(
+                ["open_id",
+                "union_id",
+                "user_id",
+                "app_id"]
+            )
+        )]
+        member_id_type: Option<String>,
+        /// Ids of the members to make managers, of the kind member_id_type names (open_id recommended for users, app_id for bots).
+        ///
+        /// Example: `["ou_9204a37300b3700d61effaa439f34295"]`
+        #[arg(long = "manager-ids", num_args = 1..)]
+        manager_ids: Vec<String>,
+    }
+    impl Args {
+        /// Builds the request from the arguments, sends it and prints the outcome.
+        pub async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
+            let mut builder = AddManagersRequest::builder();
+            if let Some(value) = self.chat_id {
+                builder = builder.chat_id(value);
+            }
+            if let Some(value) = self.member_id_type {
+                builder = builder
+                    .member_id_type(
+                        <AddManagersRequestMemberIdType as ::lark_runtime::enums::StringEnum>::from_wire(
+                            &value,
+                        ),
+                    );
+            }
+            if !self.manager_ids.is_empty() {
+                builder = builder.manager_ids(self.manager_ids);
+            }
+            let request = match builder.build() {
+                Ok(request) => request,
+                Err(error) => return context.invalid(&error),
+            };
+            context
+                .finish(|client| async move {
+                    client.im().v1().chat_managers().add_managers(request).await
+                })
+                .await
+        }
+    }
+}
+/// `lark im chat-managers delete-managers`: arguments and run.
+pub mod im_v1_chat_managers_delete_managers {
+    #[allow(unused_imports)]
+    use ::lark_openapi::im::v1::chat_managers::delete_managers::*;
+    use ::lark_openapi::Api as _;
+    /// 删除群管理员 — Remove chat managers.
+    ///
+    /// `POST /open-apis/im/v1/chats/:chat_id/managers/delete_managers`
+    #[derive(Debug, ::clap::Args)]
+    pub struct Args {
+        /// The chat's id (group or topic mode), as returned by creating a chat, listing chats or searching chats.
+        ///
+        /// Example: `"oc_a0553eda9014c201e6969b478895c230"`
+        #[arg(long = "chat-id")]
+        chat_id: Option<String>,
+        /// The kind of id in manager_ids and chat_managers; app_id for bots.
+        ///
+        /// Example: `"open_id"`
+        ///
+        /// Default when left out: `"open_id"`
+        #[arg(
+            long = "member-id-type",
+            value_parser = ::clap::builder::PossibleValuesParser::new(
+                ["open_id",
+                "union_id",
+                "user_id",
+                "app_id"]
+            )
+        )]
+        member_id_type: Option<String>,
+        /// Ids of the managers to remove, of the kind member_id_type names (open_id recommended for users, app_id for bots).
+        ///
+        /// Example: `["ou_9204a37300b3700d61effaa439f34295"]`
+        #[arg(long = "manager-ids", num_args = 1..)]
+        manager_ids: Vec<String>,
+    }
+    impl Args {
+        /// Builds the request from the arguments, sends it and prints the outcome.
+        pub async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
+            let mut builder = DeleteManagersRequest::builder();
+            if let Some(value) = self.chat_id {
+                builder = builder.chat_id(value);
+            }
+            if let Some(value) = self.member_id_type {
+                builder = builder
+                    .member_id_type(
+                        <DeleteManagersRequestMemberIdType as ::lark_runtime::enums::StringEnum>::from_wire(
+                            &value,
+                        ),
+                    );
+            }
+            if !self.manager_ids.is_empty() {
+                builder = builder.manager_ids(self.manager_ids);
+            }
+            let request = match builder.build() {
+                Ok(request) => request,
+                Err(error) => return context.invalid(&error),
+            };
+            context
+                .finish(|client| async move {
+                    client.im().v1().chat_managers().delete_managers(request).await
+                })
+                .await
+        }
+    }
+}
+/// Endpoints of the `im` `chat_members` resource.
+#[derive(Debug, ::clap::Subcommand)]
+#[allow(clippy::large_enum_variant)]
+pub enum ImChatMembersCommand {
+    /// 将用户或机器人拉入群聊 — Add users or bots to a chat.
+    Create(im_v1_chat_members_create::Args),
+    /// 将用户或机器人移出群聊 — Remove users or bots from a chat.
+    Delete(im_v1_chat_members_delete::Args),
+    /// 获取群成员列表 — List a chat's members.
+    Get(im_v1_chat_members_get::Args),
+    /// 判断用户或机器人是否在群里 — Check whether the user or bot is in a chat.
+    IsInChat(im_v1_chat_members_is_in_chat::Args),
+    /// 用户或机器人主动加入群聊 — Join a chat as the calling user or bot.
+    MeJoin(im_v1_chat_members_me_join::Args),
+}
+impl ImChatMembersCommand {
+    async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
+        match self {
+            Self::Create(args) => args.run(context).await,
+            Self::Delete(args) => args.run(context).await,
+            Self::Get(args) => args.run(context).await,
+            Self::IsInChat(args) => args.run(context).await,
+            Self::MeJoin(args) => args.run(context).await,
+        }
+    }
+}
+/// `lark im chat-members create`: arguments and run.
+pub mod im_v1_chat_members_create {
+    #[allow(unused_imports)]
+    use ::lark_openapi::im::v1::chat_members::create::*;
+    use ::lark_openapi::Api as _;
+    /// 将用户或机器人拉入群聊 — Add users or bots to a chat.
+    ///
+    /// `POST /open-apis/im/v1/chats/:chat_id/members`
+    #[derive(Debug, ::clap::Args)]
+    pub struct Args {
+        /// The chat's id (group or topic mode), as returned by creating a chat, listing chats or searching chats.
+        ///
+        /// Example: `"oc_a0553eda9014c201e6969b478895c230"`
+        #[arg(long = "chat-id")]
+        chat_id: Option<String>,
+        /// The kind of id in id_list; app_id for bots.
+        ///
+        /// Example: `"open_id"`
+        ///
+        /// Default when left out: `"open_id"`
+        #[arg(
+            long = "member-id-type",
+            value_parser = ::clap::builder::PossibleValuesParser::new(
+                ["open_id",
+                "union_id",
+                "user_id",
+                "app_id"]
+            )
+        )]
+        member_id_type: Option<String>,
+        /// What to do when some ids cannot be added.
+        ///
+        /// Example: `0`
+        ///
+        /// Default when left out: `0`
+        #[arg(long = "succeed-type")]
+        succeed_type: Option<i64>,
+        /// Ids of the members to add, of the kind member_id_type names (open_id recommended for users, app_id for bots). Must not be empty; at most 50 users and 5 bots per request, within the chat's member limit, and at most 15 bots in the chat.
+        ///
+        /// Example: `["4d7a3c6g"]`
+        #[arg(long = "id-list", num_args = 1..)]
+        id_list: Vec<String>,
+    }
+    impl Args {
+        /// Builds the request from the arguments, sends it and prints the outcome.
+        pub async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
+            let mut builder = CreateRequest::builder();
+            if let Some(value) = self.chat_id {
+                builder = builder.chat_id(value);
+            }
+            if let Some(value) = self.member_id_type {
+                builder = builder
+                    .member_id_type(
+                        <CreateRequestMemberIdType as ::lark_runtime::enums::StringEnum>::from_wire(
+                            &value,
+                        ),
+                    );
+            }
+            if let Some(value) = self.succeed_type {
+                builder = builder
+                    .succeed_type(
+                        <CreateRequestSucceedType as ::lark_runtime::enums::IntEnum>::from_wire(
+                            value,
+                        ),
+                    );
+            }
+            if !self.id_list.is_empty() {
+                builder = builder.id_list(self.id_list);
+            }
+            let request = match builder.build() {
+                Ok(request) => request,
+                Err(error) => return context.invalid(&error),
+            };
+            context
+                .finish(|client| async move {
+                    client.im().v1().chat_members().create(request).await
+                })
+                .await
+        }
+    }
+}
+/// `lark im chat-members delete`: arguments and run.
+pub mod im_v1_chat_members_delete {
+    #[allow(unused_imports)]
+    use ::lark_openapi::im::v1::chat_members::delete::*;
+    use ::lark_openapi::Api as _;
+    /// 将用户或机器人移出群聊 — Remove users or bots from a chat.
+    ///
+    /// `DELETE /open-apis/im/v1/chats/:chat_id/members`
+    #[derive(Debug, ::clap::Args)]
+    pub struct Args {
+        /// The chat's id (group or topic mode), as returned by creating a chat, listing chats or searching chats.
+        ///
+        /// Example: `"oc_a0553eda9014c201e6969b478895c230"`
+        #[arg(long = "chat-id")]
+        chat_id: Option<String>,
+        /// The kind of id in id_list; app_id for bots.
+        ///
+        /// Example: `"open_id"`
+        ///
+        /// Default when left out: `"open_id"`
+        #[arg(
+            long = "member-id-type",
+            value_parser = ::clap::builder::PossibleValuesParser::new(
+                ["open_id",
+                "union_id",
+                "user_id",
+                "app_id"]
+            )
+        )]
+        member_id_type: Option<String>,
+        /// Ids of the members to remove, of the kind member_id_type names (open_id recommended for users, app_id for bots). Must not be empty; at most 50 users or 5 bots per request.
+        ///
+        /// Example: `["4d7a3c6g"]`
+        #[arg(long = "id-list", num_args = 1..)]
+        id_list: Vec<String>,
+    }
+    impl Args {
+        /// Builds the request from the arguments, sends it and prints the outcome.
+        pub async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
+            let mut builder = DeleteRequest::builder();
+            if let Some(value) = self.chat_id {
+                builder = builder.chat_id(value);
+            }
+            if let Some(value) = self.member_id_type {
+                builder = builder
+                    .member_id_type(
+                        <DeleteRequestMemberIdType as ::lark_runtime::enums::StringEnum>::from_wire(
+                            &value,
+                        ),
+                    );
+            }
+            if !self.id_list.is_empty() {
+                builder = builder.id_list(self.id_list);
+            }
+            let request = match builder.build() {
+                Ok(request) => request,
+                Err(error) => return context.invalid(&error),
+            };
+            context
+                .finish(|client| async move {
+                    client.im().v1().chat_members().delete(request).await
+                })
+                .await
+        }
+    }
+}
+/// `lark im chat-members get`: arguments and run.
+pub mod im_v1_chat_members_get {
+    #[allow(unused_imports)]
+    use ::lark_openapi::im::v1::chat_members::get::*;
+    use ::lark_openapi::Api as _;
+    /// 获取群成员列表 — List a chat's members.
+    ///
+    /// `GET /open-apis/im/v1/chats/:chat_id/members`
+    #[derive(Debug, ::clap::Args)]
+    pub struct Args {
+        /// The chat's id, as returned by creating a chat, listing a user's or bot's chats, or searching chats.
+        ///
+        /// Example: `"oc_a0553eda9014c201e6969b478895c230"`
+        #[arg(long = "chat-id")]
+        chat_id: Option<String>,
+        /// The kind of user id used for member_id in the answer.
+        ///
+        /// Example: `"open_id"`
+        ///
+        /// Default when left out: `"open_id"`
+        #[arg(
+            long = "member-id-type",
+            value_parser = ::clap::builder::PossibleValuesParser::new(
+                ["open_id",
+                "union_id",
+                "user_id"]
+            )
+        )]
+        member_id_type: Option<String>,
+        /// Number of members per page; the real count may differ, since bots are filtered out and members who joined together come together.
+        ///
+        /// Example: `20`
+        ///
+        /// Default when left out: `20`
+        #[arg(long = "page-size")]
+        page_size: Option<i32>,
+        /// Page cursor; leave it out on the first call, then pass the page_token of the previous answer.
+        ///
+        /// Example: `"WWxHTStrOEs5WHZpNktGbU94bUcvMWlxdDUzTWt1OXNrRmlLaGRNVG0yaz0="`
+        #[arg(long = "page-token")]
+        page_token: Option<String>,
+        /// Follow the page tokens and print every item of every page.
+        #[arg(long = "all")]
+        all: bool,
+    }
+    impl Args {
+        /// Builds the request from the arguments, sends it and prints the outcome.
+        pub async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
+            let mut builder = GetRequest::builder();
+            if let Some(value) = self.chat_id {
+                builder = builder.chat_id(value);
+            }
+            if let Some(value) = self.member_id_type {
+                builder = builder
+                    .member_id_type(
+                        <GetRequestMemberIdType as ::lark_runtime::enums::StringEnum>::from_wire(
+                            &value,
+                        ),
+                    );
+            }
+            if let Some(value) = self.page_size {
+                builder = builder.page_size(value);
+            }
+            if let Some(value) = self.page_token {
+                builder = builder.page_token(value);
+            }
+            let request = match builder.build() {
+                Ok(request) => request,
+                Err(error) => return context.invalid(&error),
+            };
+            if self.all {
+                return context
+                    .finish_all(|client| async move {
+                        use ::lark_runtime::__private::futures::TryStreamExt as _;
+                        client
+                            .im()
+                            .v1()
+                            .chat_members()
+                            .get_stream(request)
+                            .try_collect::<Vec<_>>()
+                            .await
+                    })
+                    .await;
+            }
+            context
+                .finish(|client| async move {
+                    client.im().v1().chat_members().get(request).await
+                })
+                .await
+        }
+    }
+}
+/// `lark im chat-members is-in-chat`: arguments and run.
+pub mod im_v1_chat_members_is_in_chat {
+    #[allow(unused_imports)]
+    use ::lark_openapi::im::v1::chat_members::is_in_chat::*;
+    use ::lark_openapi::Api as _;
+    /// 判断用户或机器人是否在群里 — Check whether the user or bot is in a chat.
+    ///
+    /// `GET /open-apis/im/v1/chats/:chat_id/members/is_in_chat`
+    #[derive(Debug, ::clap::Args)]
+    pub struct Args {
+        /// The chat's id, as returned by creating a chat, listing a user's or bot's chats, or searching chats.
+        ///
+        /// Example: `"oc_a0553eda9014c201e6969b478895c230"`
+        #[arg(long = "chat-id")]
+        chat_id: Option<String>,
+    }
+    impl Args {
+        /// Builds the request from the arguments, sends it and prints the outcome.
+        pub async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
+            let mut builder = IsInChatRequest::builder();
+            if let Some(value) = self.chat_id {
+                builder = builder.chat_id(value);
+            }
+            let request = match builder.build() {
+                Ok(request) => request,
+                Err(error) => return context.invalid(&error),
+            };
+            context
+                .finish(|client| async move {
+                    client.im().v1().chat_members().is_in_chat(request).await
+                })
+                .await
+        }
+    }
+}
+/// `lark im chat-members me-join`: arguments and run.
+pub mod im_v1_chat_members_me_join {
+    #[allow(unused_imports)]
+    use ::lark_openapi::im::v1::chat_members::me_join::*;
+    use ::lark_openapi::Api as _;
+    /// 用户或机器人主动加入群聊 — Join a chat as the calling user or bot.
+    ///
+    /// `PATCH /open-apis/im/v1/chats/:chat_id/members/me_join`
+    #[derive(Debug, ::clap::Args)]
+    pub struct Args {
+        /// The id of a public chat, as returned by creating a chat, listing chats or searching chats. A full chat cannot be joined (by default 5000 members for ordinary and topic chats, 3000 for meeting chats).
+        ///
+        /// Example: `"oc_a0553eda9014c201e6969b478895c230"`
+        #[arg(long = "chat-id")]
+        chat_id: Option<String>,
+    }
+    impl Args {
+        /// Builds the request from the arguments, sends it and prints the outcome.
+        pub async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
+            let mut builder = MeJoinRequest::builder();
+            if let Some(value) = self.chat_id {
+                builder = builder.chat_id(value);
+            }
+            let request = match builder.build() {
+                Ok(request) => request,
+                Err(error) => return context.invalid(&error),
+            };
+            context
+                .finish(|client| async move {
+                    client.im().v1().chat_members().me_join(request).await
+                })
+                .await
+        }
+    }
+}
+/// Endpoints of the `im` `chat_menu_item` resource.
+#[derive(Debug, ::clap::Subcommand)]
+#[allow(clippy::large_enum_variant)]
+pub enum ImChatMenuItemCommand {
+    /// 修改群菜单元信息 — Update a chat menu item.
+    Patch(im_v1_chat_menu_item_patch::Args),
+}
+impl ImChatMenuItemCommand {
+    async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
+        match self {
+            Self::Patch(args) => args.run(context).await,
+        }
+    }
+}
+/// `lark im chat-menu-item patch`: arguments and run.
+pub mod im_v1_chat_menu_item_patch {
+    #[allow(unused_imports)]
+    use ::lark_openapi::im::v1::chat_menu_item::patch::*;
+    use ::lark_openapi::Api as _;
+    /// 修改群菜单元信息 — Update a chat menu item.
+    ///
+    /// `PATCH /open-apis/im/v1/chats/:chat_id/menu_items/:menu_item_id`
+    #[derive(Debug, ::clap::Args)]
+    pub struct Args {
+        /// The chat's id (group mode only), as returned by creating a chat, listing chats or searching chats.
+        ///
+        /// Example: `"oc_a0553eda9014c201e6969b478895c230"`
+        #[arg(long = "chat-id")]
+        chat_id: Option<String>,
+        /// Id of the top-level or second-level menu, from the get-chat-menu endpoint.
+        ///
+        /// Example: `"7156553273518882844"`
+        #[arg(long = "menu-item-id")]
+        menu_item_id: Option<String>,
+        /// Which attributes of the menu item to change.
+        ///
+        /// Example: `["ICON"]`
+        #[arg(long = "update-fields", num_args = 1..)]
+        update_fields: Vec<String>,
+        /// The menu item's new attributes.
+        #[arg(
+            long = "chat-menu-item-json",
+            value_name = "JSON",
+            conflicts_with = "chat_menu_item_file"
+        )]
+        chat_menu_item: Option<String>,
+        /// `chat_menu_item` as JSON read from a file (`-` for standard input), instead of `--chat-menu-item-json`.
+        #[arg(long = "chat-menu-item-file", value_name = "PATH")]
+        chat_menu_item_file: Option<::std::path::PathBuf>,
+    }
+    impl Args {
+        /// Builds the request from the arguments, sends it and prints the outcome.
+        pub async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
+            let mut builder = PatchRequest::builder();
+            if let Some(value) = self.chat_id {
+                builder = builder.chat_id(value);
+            }
+            if let Some(value) = self.menu_item_id {
+                builder = builder.menu_item_id(value);
+            }
+            builder = builder
+                .update_fields(
+                    self
+                        .update_fields
+                        .into_iter()
+                        .map(|value| <PatchRequestUpdateFieldsItem as ::lark_runtime::enums::StringEnum>::from_wire(
+                            &value,
+                        ))
+                        .collect::<Vec<_>>(),
+                );
+            match context
+                .json_arg::<
+                    PatchRequestChatMenuItem,
+                >("chat-menu-item", self.chat_menu_item, self.chat_menu_item_file)
+            {
+                Ok(Some(value)) => builder = builder.chat_menu_item(value),
+                Ok(None) => {}
+                Err(code) => return code,
+            }
+            let request = match builder.build() {
+                Ok(request) => request,
+                Err(error) => return context.invalid(&error),
+            };
+            context
+                .finish(|client| async move {
+                    client.im().v1().chat_menu_item().patch(request).await
+                })
+                .await
+        }
+    }
+}
+/// Endpoints of the `im` `chat_menu_tree` resource.
+#[derive(Debug, ::clap::Subcommand)]
+#[allow(clippy::large_enum_variant)]
+pub enum ImChatMenuTreeCommand {
+    /// 添加群菜单 — Add menus to a chat.
+    Create(im_v1_chat_menu_tree_create::Args),
+    /// 删除群菜单 — Delete top-level chat menus.
+    Delete(im_v1_chat_menu_tree_delete::Args),
+    /// 获取群菜单 — Get a chat's menus.
+    Get(im_v1_chat_menu_tree_get::Args),
+    /// 排序群菜单 — Reorder a chat's top-level menus.
+    Sort(im_v1_chat_menu_tree_sort::Args),
+}
+impl ImChatMenuTreeCommand {
+    async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
+        match self {
+            Self::Create(args) => args.run(context).await,
+            Self::Delete(args) => args.run(context).await,
+            Self::Get(args) => args.run(context).await,
+            Self::Sort(args) => args.run(context).await,
+        }
+    }
+}
+/// `lark im chat-menu-tree create`: arguments and run.
+pub mod im_v1_chat_menu_tree_create {
+    #[allow(unused_imports)]
+    use ::lark_openapi::im::v1::chat_menu_tree::create::*;
+    use ::lark_openapi::Api as _;
+    /// 添加群菜单 — Add menus to a chat.
+    ///
+    /// `POST /open-apis/im/v1/chats/:chat_id/menu_tree`
+    #[derive(Debug, ::clap::Args)]
+    pub struct Args {
+        /// The chat's id (group mode only), as returned by creating a chat, listing chats or searching chats.
+        ///
+        /// Example: `"oc_a0553eda9014c201e6969b478895c230"`
+        #[arg(long = "chat-id")]
+        chat_id: Option<String>,
+        /// The menus to append.
+        #[arg(
+            long = "menu-tree-json",
+            value_name = "JSON",
+            conflicts_with = "menu_tree_file"
+        )]
+        menu_tree: Option<String>,
+        /// `menu_tree` as JSON read from a file (`-` for standard input), instead of `--menu-tree-json`.
+        #[arg(long = "menu-tree-file", value_name = "PATH")]
+        menu_tree_file: Option<::std::path::PathBuf>,
+    }
+    impl Args {
+        /// Builds the request from the arguments, sends it and prints the outcome.
+        pub async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
+            let mut builder = CreateRequest::builder();
+            if let Some(value) = self.chat_id {
+                builder = builder.chat_id(value);
+            }
+            match context
+                .json_arg::<
+                    CreateRequestMenuTree,
+                >("menu-tree", self.menu_tree, self.menu_tree_file)
+            {
+                Ok(Some(value)) => builder = builder.menu_tree(value),
+                Ok(None) => {}
+                Err(code) => return code,
+            }
+            let request = match builder.build() {
+                Ok(request) => request,
+                Err(error) => return context.invalid(&error),
+            };
+            context
+                .finish(|client| async move {
+                    client.im().v1().chat_menu_tree().create(request).await
+                })
+                .await
+        }
+    }
+}
+/// `lark im chat-menu-tree delete`: arguments and run.
+pub mod im_v1_chat_menu_tree_delete {
+    #[allow(unused_imports)]
+    use ::lark_openapi::im::v1::chat_menu_tree::delete::*;
+    use ::lark_openapi::Api as _;
+    /// 删除群菜单 — Delete top-level chat menus.
+    ///
+    /// `DELETE /open-apis/im/v1/chats/:chat_id/menu_tree`
+    #[derive(Debug, ::clap::Args)]
+    pub struct Args {
+        /// The chat's id (group mode only), as returned by creating a chat, listing chats or searching chats.
+        ///
+        /// Example: `"oc_a0553eda9014c201e6969b478895c230"`
+        #[arg(long = "chat-id")]
+        chat_id: Option<String>,
+        /// Ids of the top-level menus to delete, from the get-chat-menu endpoint.
+        ///
+        /// Example: `["6936075528890826780"]`
+        #[arg(long = "chat-menu-top-level-ids", num_args = 1..)]
+        chat_menu_top_level_ids: Vec<String>,
+    }
+    impl Args {
+        /// Builds the request from the arguments, sends it and prints the outcome.
+        pub async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
+            let mut builder = DeleteRequest::builder();
+            if let Some(value) = self.chat_id {
+                builder = builder.chat_id(value);
+            }
+            builder = builder.chat_menu_top_level_ids(self.chat_menu_top_level_ids);
+            let request = match builder.build() {
+                Ok(request) => request,
+                Err(error) => return context.invalid(&error),
+            };
+            context
+                .finish(|client| async move {
+                    client.im().v1().chat_menu_tree().delete(request).await
+                })
+                .await
+        }
+    }
+}
+/// `lark im chat-menu-tree get`: arguments and run.
+pub mod im_v1_chat_menu_tree_get {
+    #[allow(unused_imports)]
+    use ::lark_openapi::im::v1::chat_menu_tree::get::*;
+    use ::lark_openapi::Api as _;
+    /// 获取群菜单 — Get a chat's menus.
+    ///
+    /// `GET /open-apis/im/v1/chats/:chat_id/menu_tree`
+    #[derive(Debug, ::clap::Args)]
+    pub struct Args {
+        /// The chat's id (group mode only), as returned by creating a chat, listing chats or searching chats.
+        ///
+        /// Example: `"oc_a0553eda9014c201e6969b478895c230"`
+        #[arg(long = "chat-id")]
+        chat_id: Option<String>,
+    }
+    impl Args {
+        /// Builds the request from the arguments, sends it and prints the outcome.
+        pub async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
+            let mut builder = GetRequest::builder();
+            if let Some(value) = self.chat_id {
+                builder = builder.chat_id(value);
+            }
+            let request = match builder.build() {
+                Ok(request) => request,
+                Err(error) => return context.invalid(&error),
+            };
+            context
+                .finish(|client| async move {
+                    client.im().v1().chat_menu_tree().get(request).await
+                })
+                .await
+        }
+    }
+}
+/// `lark im chat-menu-tree sort`: arguments and run.
+pub mod im_v1_chat_menu_tree_sort {
+    #[allow(unused_imports)]
+    use ::lark_openapi::im::v1::chat_menu_tree::sort::*;
+    use ::lark_openapi::Api as _;
+    /// 排序群菜单 — Reorder a chat's top-level menus.
+    ///
+    /// `POST /open-apis/im/v1/chats/:chat_id/menu_tree/sort`
+    #[derive(Debug, ::clap::Args)]
+    pub struct Args {
+        /// The chat's id (group mode only), as returned by creating a chat, listing chats or searching chats.
+        ///
+        /// Example: `"oc_a0553eda9014c201e6969b478895c230"`
+        #[arg(long = "chat-id")]
+        chat_id: Option<String>,
+        /// Every top-level menu id of the chat, in the new left-to-right order; the list must match the chat's existing top-level menus.
+        ///
+        /// Example: `["6936075528890826780"]`
+        #[arg(long = "chat-menu-top-level-ids", num_args = 1..)]
+        chat_menu_top_level_ids: Vec<String>,
+    }
+    impl Args {
+        /// Builds the request from the arguments, sends it and prints the outcome.
+        pub async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
+            let mut builder = SortRequest::builder();
+            if let Some(value) = self.chat_id {
+                builder = builder.chat_id(value);
+            }
+            builder = builder.chat_menu_top_level_ids(self.chat_menu_top_level_ids);
+            let request = match builder.build() {
+                Ok(request) => request,
+                Err(error) => return context.invalid(&error),
+            };
+            context
+                .finish(|client| async move {
+                    client.im().v1().chat_menu_tree().sort(request).await
+                })
+                .await
+        }
+    }
+}
+/// Endpoints of the `im` `chat_moderation` resource.
+#[derive(Debug, ::clap::Subcommand)]
+#[allow(clippy::large_enum_variant)]
+pub enum ImChatModerationCommand {
+    /// 获取群成员发言权限 — Get who may speak in a chat.
+    Get(im_v1_chat_moderation_get::Args),
+    /// 更新群发言权限 — Update who may speak in a chat.
+    Update(im_v1_chat_moderation_update::Args),
+}
+impl ImChatModerationCommand {
+    async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
+        match self {
+            Self::Get(args) => args.run(context).await,
+            Self::Update(args) => args.run(context).await,
+        }
+    }
+}
+/// `lark im chat-moderation get`: arguments and run.
+pub mod im_v1_chat_moderation_get {
+    #[allow(unused_imports)]
+    use ::lark_openapi::im::v1::chat_moderation::get::*;
+    use ::lark_openapi::Api as _;
+    /// 获取群成员发言权限 — Get who may speak in a chat.
+    ///
+    /// `GET /open-apis/im/v1/chats/:chat_id/moderation`
+    #[derive(Debug, ::clap::Args)]
+    pub struct Args {
+        /// The chat's id, as returned by creating a chat, listing a user's or bot's chats, or searching chats.
+        ///
+        /// Example: `"oc_a0553eda9014c201e6969b478895c230"`
+        #[arg(long = "chat-id")]
+        chat_id: Option<String>,
+        /// The kind of user id used for the speakers in the answer.
+        ///
+        /// Example: `"open_id"`
+        ///
+        /// Default when left out: `"open_id"`
+        #[arg(
+            long = "user-id-type",
+            value_parser = ::clap::builder::PossibleValuesParser::new(
+                ["open_id",
+                "union_id",
+                "user_id"]
+            )
+        )]
+        user_id_type: Option<String>,
+        /// Number of speakers per page.
+        #[arg(long = "page-size")]
+        page_size: Option<i32>,
+        /// Page cursor; leave it out on the first call, then pass the page_token of the previous answer.
+        ///
+        /// Example: `"10"`
+        #[arg(long = "page-token")]
+        page_token: Option<String>,
+        /// Follow the page tokens and print every item of every page.
+        #[arg(long = "all")]
+        all: bool,
+    }
+    impl Args {
+        /// Builds the request from the arguments, sends it and prints the outcome.
+        pub async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
+            let mut builder = GetRequest::builder();
+            if let Some(value) = self.chat_id {
+                builder = builder.chat_id(value);
+            }
+            if let Some(value) = self.user_id_type {
+                builder = builder
+                    .user_id_type(
+                        <GetRequestUserIdType as ::lark_runtime::enums::StringEnum>::from_wire(
+                            &value,
+                        ),
+                    );
+            }
+            if let Some(value) = self.page_size {
+                builder = builder.page_size(value);
+            }
+            if let Some(value) = self.page_token {
+                builder = builder.page_token(value);
+            }
+            let request = match builder.build() {
+                Ok(request) => request,
+                Err(error) => return context.invalid(&error),
+            };
+            if self.all {
+                return context
+                    .finish_all(|client| async move {
+                        use ::lark_runtime::__private::futures::TryStreamExt as _;
+                        client
+                            .im()
+                            .v1()
+                            .chat_moderation()
+                            .get_stream(request)
+                            .try_collect::<Vec<_>>()
+                            .await
+                    })
+                    .await;
+            }
+            context
+                .finish(|client| async move {
+                    client.im().v1().chat_moderation().get(request).await
+                })
+                .await
+        }
+    }
+}
+/// `lark im chat-moderation update`: arguments and run.
+pub mod im_v1_chat_moderation_update {
+    #[allow(unused_imports)]
+    use ::lark_openapi::im::v1::chat_moderation::update::*;
+    use ::lark_openapi::Api as _;
+    /// 更新群发言权限 — Update who may speak in a chat.
+    ///
+    /// `PUT /open-apis/im/v1/chats/:chat_id/moderation`
+    #[derive(Debug, ::clap::Args)]
+    pub struct Args {
+        /// The chat's id, as returned by creating a chat, listing a user's or bot's chats, or searching chats.
+        ///
+        /// Example: `"oc_a0553eda9014c201e6969b478895c230"`
+        #[arg(long = "chat-id")]
+        chat_id: Option<String>,
+        /// The kind of user id in moderator_added_list and moderator_removed_list.
+        ///
+        /// Example: `"open_id"`
+        ///
+        /// Default when left out: `"open_id"`
+        #[arg(
+            long = "user-id-type",
+            value_parser = ::clap::builder::PossibleValuesParser::new(
+                ["open_id",
+                "union_id",
+                "user_id"]
+            )
+        )]
+        user_id_type: Option<String>,
+        /// The speaking mode; moderator_list goes with moderator_added_list and moderator_removed_list.
+        ///
+        /// Example: `"moderator_list"`
+        #[arg(
+            long = "moderation-setting",
+            value_parser = ::clap::builder::PossibleValuesParser::new(
+                ["all_members",
+                "only_owner",
+                "moderator_list"]
+            )
+        )]
+        moderation_setting: Option<String>,
+        /// With moderator_list, users to allow to speak, of the kind user_id_type names (open_id recommended). Users not in the chat are dropped; no id may also appear in moderator_removed_list.
+        ///
+        /// Example: `["4d7a3c6g"]`
+        #[arg(long = "moderator-added-list", num_args = 1..)]
+        moderator_added_list: Vec<String>,
+        /// With moderator_list, users no longer allowed to speak, of the kind user_id_type names (open_id recommended). Users not in the chat are dropped; no id may also appear in moderator_added_list.
+        ///
+        /// Example: `["4d7a3c6g"]`
+        #[arg(long = "moderator-removed-list", num_args = 1..)]
+        moderator_removed_list: Vec<String>,
+    }
+    impl Args {
+        /// Builds the request from the arguments, sends it and prints the outcome.
+        pub async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
+            let mut builder = UpdateRequest::builder();
+            if let Some(value) = self.chat_id {
+                builder = builder.chat_id(value);
+            }
+            if let Some(value) = self.user_id_type {
+                builder = builder
+                    .user_id_type(
+                        <UpdateRequestUserIdType as ::lark_runtime::enums::StringEnum>::from_wire(
+                            &value,
+                        ),
+                    );
+            }
+            if let Some(value) = self.moderation_setting {
+                builder = builder
+                    .moderation_setting(
+                        <UpdateRequestModerationSetting as ::lark_runtime::enums::StringEnum>::from_wire(
+                            &value,
+                        ),
+                    );
+            }
+            if !self.moderator_added_list.is_empty() {
+                builder = builder.moderator_added_list(self.moderator_added_list);
+            }
+            if !self.moderator_removed_list.is_empty() {
+                builder = builder.moderator_removed_list(self.moderator_removed_list);
+            }
+            let request = match builder.build() {
+                Ok(request) => request,
+                Err(error) => return context.invalid(&error),
+            };
+            context
+                .finish(|client| async move {
+                    client.im().v1().chat_moderation().update(request).await
+                })
+                .await
+        }
+    }
+}
+/// Endpoints of the `im` `chat_tab` resource.
+#[derive(Debug, ::clap::Subcommand)]
+#[allow(clippy::large_enum_variant)]
+pub enum ImChatTabCommand {
+    /// 添加会话标签页 — Add tabs to a chat.
+    Create(im_v1_chat_tab_create::Args),
+    /// 删除会话标签页 — Delete chat tabs.
+    DeleteTabs(im_v1_chat_tab_delete_tabs::Args),
+    /// 拉取会话标签页 — List a chat's tabs.
+    ListTabs(im_v1_chat_tab_list_tabs::Args),
+    /// 会话标签页排序 — Reorder a chat's tabs.
+    SortTabs(im_v1_chat_tab_sort_tabs::Args),
+    /// 更新会话标签页 — Update chat tabs.
+    UpdateTabs(im_v1_chat_tab_update_tabs::Args),
+}
+impl ImChatTabCommand {
+    async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
+        match self {
+            Self::Create(args) => args.run(context).await,
+            Self::DeleteTabs(args) => args.run(context).await,
+            Self::ListTabs(args) => args.run(context).await,
+            Self::SortTabs(args) => args.run(context).await,
+            Self::UpdateTabs(args) => args.run(context).await,
+        }
+    }
+}
+/// `lark im chat-tab create`: arguments and run.
+pub mod im_v1_chat_tab_create {
+    #[allow(unused_imports)]
+    use ::lark_openapi::im::v1::chat_tab::create::*;
+    use ::lark_openapi::Api as _;
+    /// 添加会话标签页 — Add tabs to a chat.
+    ///
+    /// `POST /open-apis/im/v1/chats/:chat_id/chat_tabs`
+    #[derive(Debug, ::clap::Args)]
+    pub struct Args {
+        /// The chat's id (group or p2p mode), as returned by creating a chat, listing chats or searching chats.
+        ///
+        /// Example: `"oc_a0553eda9014c201e6969b478895c230"`
+        #[arg(long = "chat-id")]
+        chat_id: Option<String>,
+        /// The tabs to add; a chat holds at most 20 custom tabs.
+        #[arg(
+            long = "chat-tabs-json",
+            value_name = "JSON",
+            conflicts_with = "chat_tabs_file"
+        )]
+        chat_tabs: Option<String>,
+        /// `chat_tabs` as JSON read from a file (`-` for standard input), instead of `--chat-tabs-json`.
+        #[arg(long = "chat-tabs-file", value_name = "PATH")]
+        chat_tabs_file: Option<::std::path::PathBuf>,
+    }
+    impl Args {
+        /// Builds the request from the arguments, sends it and prints the outcome.
+        pub async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
+            let mut builder = CreateRequest::builder();
+            if let Some(value) = self.chat_id {
+                builder = builder.chat_id(value);
+            }
+            match context
+                .json_arg::<
+                    Vec<CreateRequestChatTabsItem>,
+                >("chat-tabs", self.chat_tabs, self.chat_tabs_file)
+            {
+                Ok(Some(value)) => builder = builder.chat_tabs(value),
+                Ok(None) => {}
+                Err(code) => return code,
+            }
+            let request = match builder.build() {
+                Ok(request) => request,
+                Err(error) => return context.invalid(&error),
+            };
+            context
+                .finish(|client| async move {
+                    client.im().v1().chat_tab().create(request).await
+                })
+                .await
+        }
+    }
+}
+/// `lark im chat-tab delete-tabs`: arguments and run.
+pub mod im_v1_chat_tab_delete_tabs {
+    #[allow(unused_imports)]
+    use ::lark_openapi::im::v1::chat_tab::delete_tabs::*;
+    use ::lark_openapi::Api as _;
+    /// 删除会话标签页 — Delete chat tabs.
+    ///
+    /// `DELETE /open-apis/im/v1/chats/:chat_id/chat_tabs/delete_tabs`
+    #[derive(Debug, ::clap::Args)]
+    pub struct Args {
+        /// The chat's id (group or p2p mode), as returned by creating a chat, listing chats or searching chats.
+        ///
+        /// Example: `"oc_a0553eda9014c201e6969b478895c230"`
+        #[arg(long = "chat-id")]
+        chat_id: Option<String>,
+        /// Ids of the tabs to delete, from adding or listing tabs.
+        ///
+        /// Example: `["6936075528890826780"]`
+        #[arg(long = "tab-ids", num_args = 1..)]
+        tab_ids: Vec<String>,
+    }
+    impl Args {
+        /// Builds the request from the arguments, sends it and prints the outcome.
+        pub async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
+            let mut builder = DeleteTabsRequest::builder();
+            if let Some(value) = self.chat_id {
+                builder = builder.chat_id(value);
+            }
+            builder = builder.tab_ids(self.tab_ids);
+            let request = match builder.build() {
+                Ok(request) => request,
+                Err(error) => return context.invalid(&error),
+            };
+            context
+                .finish(|client| async move {
+                    client.im().v1().chat_tab().delete_tabs(request).await
+                })
+                .await
+        }
+    }
+}
+/// `lark im chat-tab list-tabs`: arguments and run.
+pub mod im_v1_chat_tab_list_tabs {
+    #[allow(unused_imports)]
+    use ::lark_openapi::im::v1::chat_tab::list_tabs::*;
+    use ::lark_openapi::Api as _;
+    /// 拉取会话标签页 — List a chat's tabs.
+    ///
+    /// `GET /open-apis/im/v1/chats/:chat_id/chat_tabs/list_tabs`
+    #[derive(Debug, ::clap::Args)]
+    pub struct Args {
+        /// The chat's id (group or p2p mode), as returned by creating a chat, listing chats or searching chats.
+        ///
+        /// Example: `"oc_a0553eda9014c201e6969b478895c230"`
+        #[arg(long = "chat-id")]
+        chat_id: Option<String>,
+    }
+    impl Args {
+        /// Builds the request from the arguments, sends it and prints the outcome.
+        pub async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
+            let mut builder = ListTabsRequest::builder();
+            if let Some(value) = self.chat_id {
+                builder = builder.chat_id(value);
+            }
+            let request = match builder.build() {
+                Ok(request) => request,
+                Err(error) => return context.invalid(&error),
+            };
+            context
+                .finish(|client| async move {
+                    client.im().v1().chat_tab().list_tabs(request).await
+                })
+                .await
+        }
+    }
+}
+/// `lark im chat-tab sort-tabs`: arguments and run.
+pub mod im_v1_chat_tab_sort_tabs {
+    #[allow(unused_imports)]
+    use ::lark_openapi::im::v1::chat_tab::sort_tabs::*;
+    use ::lark_openapi::Api as _;
+    /// 会话标签页排序 — Reorder a chat's tabs.
+    ///
+    /// `POST /open-apis/im/v1/chats/:chat_id/chat_tabs/sort_tabs`
+    #[derive(Debug, ::clap::Args)]
+    pub struct Args {
+        /// The chat's id (group or p2p mode), as returned by creating a chat, listing chats or searching chats.
+        ///
+        /// Example: `"oc_a0553eda9014c201e6969b478895c230"`
+        #[arg(long = "chat-id")]
+        chat_id: Option<String>,
+        /// Every tab id of the chat (including the messages tab), in the new left-to-right order; ids come from adding or listing tabs.
+        ///
+        /// Example: `["6936075528890826780"]`
+        #[arg(long = "tab-ids", num_args = 1..)]
+        tab_ids: Vec<String>,
+    }
+    impl Args {
+        /// Builds the request from the arguments, sends it and prints the outcome.
+        pub async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
+            let mut builder = SortTabsRequest::builder();
+            if let Some(value) = self.chat_id {
+                builder = builder.chat_id(value);
+            }
+            if !self.tab_ids.is_empty() {
+                builder = builder.tab_ids(self.tab_ids);
+            }
+            let request = match builder.build() {
+                Ok(request) => request,
+                Err(error) => return context.invalid(&error),
+            };
+            context
+                .finish(|client| async move {
+                    client.im().v1().chat_tab().sort_tabs(request).await
+                })
+                .await
+        }
+    }
+}
+/// `lark im chat-tab update-tabs`: arguments and run.
+pub mod im_v1_chat_tab_update_tabs {
+    #[allow(unused_imports)]
+    use ::lark_openapi::im::v1::chat_tab::update_tabs::*;
+    use ::lark_openapi::Api as _;
+    /// 更新会话标签页 — Update chat tabs.
+    ///
+    /// `POST /open-apis/im/v1/chats/:chat_id/chat_tabs/update_tabs`
+    #[derive(Debug, ::clap::Args)]
+    pub struct Args {
+        /// The chat's id (group or p2p mode), as returned by creating a chat, listing chats or searching chats.
+        ///
+        /// Example: `"oc_a0553eda9014c201e6969b478895c230"`
+        #[arg(long = "chat-id")]
+        chat_id: Option<String>,
+        /// The tabs to update.
+        #[arg(
+            long = "chat-tabs-json",
+            value_name = "JSON",
+            conflicts_with = "chat_tabs_file"
+        )]
+        chat_tabs: Option<String>,
+        /// `chat_tabs` as JSON read from a file (`-` for standard input), instead of `--chat-tabs-json`.
+        #[arg(long = "chat-tabs-file", value_name = "PATH")]
+        chat_tabs_file: Option<::std::path::PathBuf>,
+    }
+    impl Args {
+        /// Builds the request from the arguments, sends it and prints the outcome.
+        pub async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
+            let mut builder = UpdateTabsRequest::builder();
+            if let Some(value) = self.chat_id {
+                builder = builder.chat_id(value);
+            }
+            match context
+                .json_arg::<
+                    Vec<UpdateTabsRequestChatTabsItem>,
+                >("chat-tabs", self.chat_tabs, self.chat_tabs_file)
+            {
+                Ok(Some(value)) => builder = builder.chat_tabs(value),
+                Ok(None) => {}
+                Err(code) => return code,
+            }
+            let request = match builder.build() {
+                Ok(request) => request,
+                Err(error) => return context.invalid(&error),
+            };
+            context
+                .finish(|client| async move {
+                    client.im().v1().chat_tab().update_tabs(request).await
+                })
+                .await
+        }
+    }
+}
+/// Endpoints of the `im` `chat_top_notice` resource.
+#[derive(Debug, ::clap::Subcommand)]
+#[allow(clippy::large_enum_variant)]
+pub enum ImChatTopNoticeCommand {
+    /// 撤销群置顶 — Remove a chat's pinned-to-top notice.
+    DeleteTopNotice(im_v1_chat_top_notice_delete_top_notice::Args),
+    /// 更新群置顶 — Set a chat's pinned-to-top notice.
+    PutTopNotice(im_v1_chat_top_notice_put_top_notice::Args),
+}
+impl ImChatTopNoticeCommand {
+    async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
+        match self {
+            Self::DeleteTopNotice(args) => args.run(context).await,
+            Self::PutTopNotice(args) => args.run(context).await,
+        }
+    }
+}
+/// `lark im chat-top-notice delete-top-notice`: arguments and run.
+pub mod im_v1_chat_top_notice_delete_top_notice {
+    #[allow(unused_imports)]
+    use ::lark_openapi::im::v1::chat_top_notice::delete_top_notice::*;
+    use ::lark_openapi::Api as _;
+    /// 撤销群置顶 — Remove a chat's pinned-to-top notice.
+    ///
+    /// `POST /open-apis/im/v1/chats/:chat_id/top_notice/delete_top_notice`
+    #[derive(Debug, ::clap::Args)]
+    pub struct Args {
+        /// The chat's id, as returned by creating a chat, listing a user's or bot's chats, or searching chats.
+        ///
+        /// Example: `"oc_5ad11d72b830411d72b836c20"`
+        #[arg(long = "chat-id")]
+        chat_id: Option<String>,
+    }
+    impl Args {
+        /// Builds the request from the arguments, sends it and prints the outcome.
+        pub async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
+            let mut builder = DeleteTopNoticeRequest::builder();
+            if let Some(value) = self.chat_id {
+                builder = builder.chat_id(value);
+            }
+            let request = match builder.build() {
+                Ok(request) => request,
+                Err(error) => return context.invalid(&error),
+            };
+            context
+                .finish(|client| async move {
+                    client.im().v1().chat_top_notice().delete_top_notice(request).await
+                })
+                .await
+        }
+    }
+}
+/// `lark im chat-top-notice put-top-notice`: arguments and run.
+pub mod im_v1_chat_top_notice_put_top_notice {
+    #[allow(unused_imports)]
+    use ::lark_openapi::im::v1::chat_top_notice::put_top_notice::*;
+    use ::lark_openapi::Api as _;
+    /// 更新群置顶 — Set a chat's pinned-to-top notice.
+    ///
+    /// `POST /open-apis/im/v1/chats/:chat_id/top_notice/put_top_notice`
+    #[derive(Debug, ::clap::Args)]
+    pub struct Args {
+        /// The chat's id, as returned by creating a chat, listing a user's or bot's chats, or searching chats.
+        ///
+        /// Example: `"oc_5ad11d72b830411d72b836c20"`
+        #[arg(long = "chat-id")]
+        chat_id: Option<String>,
+        /// The top notice to set.
+        #[arg(
+            long = "chat-top-notice-json",
+            value_name = "JSON",
+            conflicts_with = "chat_top_notice_file"
+        )]
+        chat_top_notice: Option<String>,
+        /// `chat_top_notice` as JSON read from a file (`-` for standard input), instead of `--chat-top-notice-json`.
+        #[arg(long = "chat-top-notice-file", value_name = "PATH")]
+        chat_top_notice_file: Option<::std::path::PathBuf>,
+    }
+    impl Args {
+        /// Builds the request from the arguments, sends it and prints the outcome.
+        pub async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
+            let mut builder = PutTopNoticeRequest::builder();
+            if let Some(value) = self.chat_id {
+                builder = builder.chat_id(value);
+            }
+            match context
+                .json_arg::<
+                    Vec<PutTopNoticeRequestChatTopNoticeItem>,
+                >("chat-top-notice", self.chat_top_notice, self.chat_top_notice_file)
+            {
+                Ok(Some(value)) => builder = builder.chat_top_notice(value),
+                Ok(None) => {}
+                Err(code) => return code,
+            }
+            let request = match builder.build() {
+                Ok(request) => request,
+                Err(error) => return context.invalid(&error),
+            };
+            context
+                .finish(|client| async move {
+                    client.im().v1().chat_top_notice().put_top_notice(request).await
+                })
+                .await
+        }
+    }
+}
+/// Endpoints of the `im` `feed_card` resource.
+#[derive(Debug, ::clap::Subcommand)]
+#[allow(clippy::large_enum_variant)]
+pub enum ImFeedCardCommand {
+    /// 机器人单聊即时提醒 — Pin a bot's one-on-one chat in users' message lists (instant reminder).
+    BotTimeSentive(im_v2_feed_card_bot_time_sentive::Args),
+    /// 即时提醒 — Pin a group chat to the top of users' message lists (instant reminder).
+    Patch(im_v2_feed_card_patch::Args),
+}
+impl ImFeedCardCommand {
+    async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
+        match self {
+            Self::BotTimeSentive(args) => args.run(context).await,
+            Self::Patch(args) => args.run(context).await,
+        }
+    }
+}
+/// `lark im feed-card bot-time-sentive`: arguments and run.
+pub mod im_v2_feed_card_bot_time_sentive {
+    #[allow(unused_imports)]
+    use ::lark_openapi::im::v2::feed_card::bot_time_sentive::*;
+    use ::lark_openapi::Api as _;
+    /// 机器人单聊即时提醒 — Pin a bot's one-on-one chat in users' message lists (instant reminder).
+    ///
+    /// `PATCH /open-apis/im/v2/feed_cards/bot_time_sentive`
+    #[derive(Debug, ::clap::Args)]
+    pub struct Args {
+        /// Which kind of user id the user ids in this call are given as; `user_id` needs the `contact:user.employee_id:readonly` field permission.
+        ///
+        /// Example: `"open_id"`
+        ///
+        /// Default when left out: `"open_id"`
+        #[arg(
+            long = "user-id-type",
+            value_parser = ::clap::builder::PossibleValuesParser::new(
+                ["open_id",
+                "union_id",
+                "user_id"]
+            )
+        )]
+        user_id_type: Option<String>,
+        /// True pins the chat to the top of the message list for a while; false unpins it.
+        ///
+        /// Example: `true`
+        #[arg(long = "time-sensitive")]
+        time_sensitive: Option<bool>,
+        /// The users to apply it to, as `user_id_type` ids; store apps cannot use `user_id`.
+        ///
+        /// Example: `["ou_9d2beb613c85a2412862a49a924558c5"]`
+        #[arg(long = "user-ids", num_args = 1..)]
+        user_ids: Vec<String>,
+    }
+    impl Args {
+        /// Builds the request from the arguments, sends it and prints the outcome.
+        pub async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
+            let mut builder = BotTimeSentiveRequest::builder();
+            if let Some(value) = self.user_id_type {
+                builder = builder
+                    .user_id_type(
+                        <BotTimeSentiveRequestUserIdType as ::lark_runtime::enums::StringEnum>::from_wire(
+                            &value,
+                        ),
+                    );
+            }
+            if let Some(value) = self.time_sensitive {
+                builder = builder.time_sensitive(value);
+            }
+            builder = builder.user_ids(self.user_ids);
+            let request = match builder.build() {
+                Ok(request) => request,
+                Err(error) => return context.invalid(&error),
+            };
+            context
+                .finish(|client| async move {
+                    client.im().v2().feed_card().bot_time_sentive(request).await
+                })
+                .await
+        }
+    }
+}
+/// `lark im feed-card patch`: arguments and run.
+pub mod im_v2_feed_card_patch {
+    #[allow(unused_imports)]
+    use ::lark_openapi::im::v2::feed_card::patch::*;
+    use ::lark_openapi::Api as _;
+    /// 即时提醒 — Pin a group chat to the top of users' message lists (instant reminder).
+    ///
+    /// `PATCH /open-apis/im/v2/feed_cards/:feed_card_id`
+    #[derive(Debug, ::clap::Args)]
+    pub struct Args {
+        /// The feed card's id; only group chats are supported, so this is the chat id (`oc_...`).
+        ///
+        /// Example: `"oc_679eaeb583654bff73fefcc6e6371370"`
+        #[arg(long = "feed-card-id")]
+        feed_card_id: Option<String>,
+        /// Which kind of user id the user ids in this call are given as; `user_id` needs the `contact:user.employee_id:readonly` field permission.
+        ///
+        /// Example: `"open_id"`
+        ///
+        /// Default when left out: `"open_id"`
+        #[arg(
+            long = "user-id-type",
+            value_parser = ::clap::builder::PossibleValuesParser::new(
+                ["open_id",
+                "union_id",
+                "user_id"]
+            )
+        )]
+        user_id_type: Option<String>,
+        /// True pins the chat to the top of the message list for a while; false unpins it.
+        ///
+        /// Example: `true`
+        #[arg(long = "time-sensitive")]
+        time_sensitive: Option<bool>,
+        /// The users to apply it to, as `user_id_type` ids; store apps cannot use `user_id`.
+        ///
+        /// Example: `["ou_9d2beb613c85a2412862a49a924558c5"]`
+        #[arg(long = "user-ids", num_args = 1..)]
+        user_ids: Vec<String>,
+    }
+    impl Args {
+        /// Builds the request from the arguments, sends it and prints the outcome.
+        pub async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
+            let mut builder = PatchRequest::builder();
+            if let Some(value) = self.feed_card_id {
+                builder = builder.feed_card_id(value);
+            }
+            if let Some(value) = self.user_id_type {
+                builder = builder
+                    .user_id_type(
+                        <PatchRequestUserIdType as ::lark_runtime::enums::StringEnum>::from_wire(
+                            &value,
+                        ),
+                    );
+            }
+            if let Some(value) = self.time_sensitive {
+                builder = builder.time_sensitive(value);
+            }
+            builder = builder.user_ids(self.user_ids);
+            let request = match builder.build() {
+                Ok(request) => request,
+                Err(error) => return context.invalid(&error),
+            };
+            context
+                .finish(|client| async move {
+                    client.im().v2().feed_card().patch(request).await
+                })
+                .await
+        }
+    }
+}
+/// Endpoints of the `im` `file` resource.
+#[derive(Debug, ::clap::Subcommand)]
+#[allow(clippy::large_enum_variant)]
+pub enum ImFileCommand {
+    /// 上传文件 — Upload a file for use in messages.
+    Create(im_v1_file_create::Args),
+    /// 下载文件 — Download a file the bot uploaded.
+    Get(im_v1_file_get::Args),
+}
+impl ImFileCommand {
+    async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
+        match self {
+            Self::Create(args) => args.run(context).await,
+            Self::Get(args) => args.run(context).await,
+        }
+    }
+}
+/// `lark im file create`: arguments and run.
+pub mod im_v1_file_create {
+    #[allow(unused_imports)]
+    use ::lark_openapi::im::v1::file::create::*;
+    use ::lark_openapi::Api as _;
+    /// 上传文件 — Upload a file for use in messages.
+    ///
+    /// `POST /open-apis/im/v1/files`
+    #[derive(Debug, ::clap::Args)]
+    pub struct Args {
+        /// The file's type; use `stream` for anything the other values do not cover.
+        ///
+        /// Example: `"mp4"`
+        #[arg(
+            long = "file-type",
+            value_parser = ::clap::builder::PossibleValuesParser::new(
+                ["opus",
+                "mp4",
+                "pdf",
+                "doc",
+                "xls",
+                "ppt",
+                "stream"]
+            )
+        )]
+        file_type: Option<String>,
+        /// The file's name, with its extension.
+        ///
+        /// Example: `"测试视频.mp4"`
+        #[arg(long = "file-name")]
+        file_name: Option<String>,
+        /// Length of a video or audio file, in milliseconds; without it clients cannot show the duration.
+        ///
+        /// Example: `3000`
+        #[arg(long = "duration")]
+        duration: Option<i32>,
+        /// The file's content (at most 30 MB, not empty).
+        #[arg(long = "file", value_name = "PATH")]
+        file: Option<::std::path::PathBuf>,
+    }
+    impl Args {
+        /// Builds the request from the arguments, sends it and prints the outcome.
+        pub async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
+            let mut builder = CreateRequest::builder();
+            if let Some(value) = self.file_type {
+                builder = builder
+                    .file_type(
+                        <CreateRequestFileType as ::lark_runtime::enums::StringEnum>::from_wire(
+                            &value,
+                        ),
+                    );
+            }
+            if let Some(value) = self.file_name {
+                builder = builder.file_name(value);
+            }
+            if let Some(value) = self.duration {
+                builder = builder.duration(value);
+            }
+            if let Some(path) = self.file {
+                match context.upload_file(&path).await {
+                    Ok(file) => builder = builder.file(file),
+                    Err(code) => return code,
+                }
+            }
+            let request = match builder.build() {
+                Ok(request) => request,
+                Err(error) => return context.invalid(&error),
+            };
+            context
+                .finish(|client| async move {
+                    client.im().v1().file().create(request).await
+                })
+                .await
+        }
+    }
+}
+/// `lark im file get`: arguments and run.
+pub mod im_v1_file_get {
+    #[allow(unused_imports)]
+    use ::lark_openapi::im::v1::file::get::*;
+    use ::lark_openapi::Api as _;
+    /// 下载文件 — Download a file the bot uploaded.
+    ///
+    /// `GET /open-apis/im/v1/files/:file_key`
+    #[derive(Debug, ::clap::Args)]
+    pub struct Args {
+        /// The file's key, from the file upload answer.
+        ///
+        /// Example: `"file_456a92d6-c6ea-4de4-ac3f-7afcf44ac78g"`
+        #[arg(long = "file-key")]
+        file_key: Option<String>,
+        /// Where to write the file (`-`, the default, for standard output).
+        #[arg(long = "output", value_name = "PATH", default_value = "-")]
+        output: ::std::path::PathBuf,
+    }
+    impl Args {
+        /// Builds the request from the arguments, sends it and prints the outcome.
+        pub async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
+            let mut builder = GetRequest::builder();
+            if let Some(value) = self.file_key {
+                builder = builder.file_key(value);
+            }
+            let request = match builder.build() {
+                Ok(request) => request,
+                Err(error) => return context.invalid(&error),
+            };
+            context
+                .finish_download(
+                    &self.output,
+                    |client| async move { client.im().v1().file().get(request).await },
+                )
+                .await
+        }
+    }
+}
+/// Endpoints of the `im` `image` resource.
+#[derive(Debug, ::clap::Subcommand)]
+#[allow(clippy::large_enum_variant)]
+pub enum ImImageCommand {
+    /// 上传图片 — Upload an image for messages or avatars.
+    Create(im_v1_image_create::Args),
+    /// 下载图片 — Download an image the bot uploaded.
+    Get(im_v1_image_get::Args),
+}
+impl ImImageCommand {
+    async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
+        match self {
+            Self::Create(args) => args.run(context).await,
+            Self::Get(args) => args.run(context).await,
+        }
+    }
+}
+/// `lark im image create`: arguments and run.
+pub mod im_v1_image_create {
+    #[allow(unused_imports)]
+    use ::lark_openapi::im::v1::image::create::*;
+    use ::lark_openapi::Api as _;
+    /// 上传图片 — Upload an image for messages or avatars.
+    ///
+    /// `POST /open-apis/im/v1/images`
+    #[derive(Debug, ::clap::Args)]
+    pub struct Args {
+        /// What the image is for: a message or an avatar.
+        ///
+        /// Example: `"message"`
+        #[arg(
+            long = "image-type",
+            value_parser = ::clap::builder::PossibleValuesParser::new(
+                ["message",
+                "avatar"]
+            )
+        )]
+        image_type: Option<String>,
+        /// The image's content (at most 10 MB, not empty, within the resolution limits).
+        #[arg(long = "image", value_name = "PATH")]
+        image: Option<::std::path::PathBuf>,
+    }
+    impl Args {
+        /// Builds the request from the arguments, sends it and prints the outcome.
+        pub async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
+            let mut builder = CreateRequest::builder();
+            if let Some(value) = self.image_type {
+                builder = builder
+                    .image_type(
+                        <CreateRequestImageType as ::lark_runtime::enums::StringEnum>::from_wire(
+                            &value,
+                        ),
+                    );
+            }
+            if let Some(path) = self.image {
+                match context.upload_file(&path).await {
+                    Ok(file) => builder = builder.image(file),
+                    Err(code) => return code,
+                }
+            }
+            let request = match builder.build() {
+                Ok(request) => request,
+                Err(error) => return context.invalid(&error),
+            };
+            context
+                .finish(|client| async move {
+                    client.im().v1().image().create(request).await
+                })
+                .await
+        }
+    }
+}
+/// `lark im image get`: arguments and run.
+pub mod im_v1_image_get {
+    #[allow(unused_imports)]
+    use ::lark_openapi::im::v1::image::get::*;
+    use ::lark_openapi::Api as _;
+    /// 下载图片 — Download an image the bot uploaded.
+    ///
+    /// `GET /open-apis/im/v1/images/:image_key`
+    #[derive(Debug, ::clap::Args)]
+    pub struct Args {
+        /// The image's key, from the image upload answer.
+        ///
+        /// Example: `"img_8d5181ca-0aed-40f0-b0d1-b1452132afbg"`
+        #[arg(long = "image-key")]
+        image_key: Option<String>,
+        /// Where to write the file (`-`, the default, for standard output).
+        #[arg(long = "output", value_name = "PATH", default_value = "-")]
+        output: ::std::path::PathBuf,
+    }
+    impl Args {
+        /// Builds the request from the arguments, sends it and prints the outcome.
+        pub async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
+            let mut builder = GetRequest::builder();
+            if let Some(value) = self.image_key {
+                builder = builder.image_key(value);
+            }
+            let request = match builder.build() {
+                Ok(request) => request,
+                Err(error) => return context.invalid(&error),
+            };
+            context
+                .finish_download(
+                    &self.output,
+                    |client| async move { client.im().v1().image().get(request).await },
+                )
+                .await
+        }
+    }
+}
+/// Endpoints of the `im` `message` resource.
+#[derive(Debug, ::clap::Subcommand)]
+#[allow(clippy::large_enum_variant)]
+pub enum ImMessageCommand {
+    /// 发送消息 — Send a message to a user or a chat.
+    Create(im_v1_message_create::Args),
+    /// 撤回消息 — Recall a message.
+    Delete(im_v1_message_delete::Args),
+    /// 转发消息 — Forward a message to a user, chat or thread.
+    Forward(im_v1_message_forward::Args),
+    /// 获取指定消息的内容 — Get a message by its id.
+    Get(im_v1_message_get::Args),
+    /// 获取会话历史消息 — List the message history of a chat or thread.
+    List(im_v1_message_list::Args),
+    /// 合并转发消息 — Merge-forward several messages of one chat.
+    MergeForward(im_v1_message_merge_forward::Args),
+    /// 更新已发送的消息卡片 — Update a card message that was already sent.
+    Patch(im_v1_message_patch::Args),
+    /// 添加跟随气泡 — Add follow-up bubbles under the latest message.
+    PushFollowUp(im_v1_message_push_follow_up::Args),
+    /// 消息发送者查询消息已读状态 — List who has read a message the bot sent.
+    ReadUsers(im_v1_message_read_users::Args),
+    /// 回复消息 — Reply to a message.
+    Reply(im_v1_message_reply::Args),
+    /// 编辑消息 — Edit a sent text or rich-text message.
+    Update(im_v1_message_update::Args),
+    /// 发送应用内加急 — Buzz a message to users inside the Feishu app.
+    UrgentApp(im_v1_message_urgent_app::Args),
+    /// 发送电话加急 — Buzz a message to users by phone call.
+    UrgentPhone(im_v1_message_urgent_phone::Args),
+    /// 发送短信加急 — Buzz a message to users by SMS.
+    UrgentSms(im_v1_message_urgent_sms::Args),
+}
+impl ImMessageCommand {
+    async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
+        match self {
+            Self::Create(args) => args.run(context).await,
+            Self::Delete(args) => args.run(context).await,
+            Self::Forward(args) => args.run(context).await,
+            Self::Get(args) => args.run(context).await,
+            Self::List(args) => args.run(context).await,
+            Self::MergeForward(args) => args.run(context).await,
+            Self::Patch(args) => args.run(context).await,
+            Self::PushFollowUp(args) => args.run(context).await,
+            Self::ReadUsers(args) => args.run(context).await,
+            Self::Reply(args) => args.run(context).await,
+            Self::Update(args) => args.run(context).await,
+            Self::UrgentApp(args) => args.run(context).await,
+            Self::UrgentPhone(args) => args.run(context).await,
+            Self::UrgentSms(args) => args.run(context).await,
+        }
+    }
+}
+/// `lark im message create`: arguments and run.
+pub mod im_v1_message_create {
+    #[allow(unused_imports)]
+    use ::lark_openapi::im::v1::message::create::*;
+    use ::lark_openapi::Api as _;
+    /// 发送消息 — Send a message to a user or a chat.
+    ///
+    /// `POST /open-apis/im/v1/messages`
+    #[derive(Debug, ::clap::Args)]
+    pub struct Args {
+        /// Which kind of id `receive_id` is: a user id (open_id, union_id, user_id, email) or a chat id. Reading user_id needs the contact:user.employee_id:readonly scope.
+        ///
+        /// Example: `"open_id"`
+        #[arg(
+            long = "receive-id-type",
+            value_parser = ::clap::builder::PossibleValuesParser::new(
+                ["open_id",
+                "union_id",
+                "user_id",
+                "email",
+                "chat_id"]
+            )
+        )]
+        receive_id_type: Option<String>,
+        /// The recipient's id, of the kind named by `receive_id_type`; open_id is recommended for users.
+        ///
+        /// Example: `"ou_7d8a6e6df7621556ce0d21922b676706ccs"`
+        #[arg(long = "receive-id")]
+        receive_id: Option<String>,
+        /// The message type; `content` must match it. See the message content guide (create_json) for each type's format.
+        ///
+        /// Example: `"text"`
+        #[arg(
+            long = "msg-type",
+            value_parser = ::clap::builder::PossibleValuesParser::new(
+                ["text",
+                "post",
+                "image",
+                "file",
+                "audio",
+                "media",
+                "sticker",
+                "interactive",
+                "share_chat",
+                "share_user",
+                "system"]
+            )
+        )]
+        msg_type: Option<String>,
+        /// The message content: a JSON object serialized to a string, shaped for `msg_type`. At most 150 KB for text and 30 KB for cards and rich text (card templates and style tags count). Images must be uploaded first (image key); audio, video and files too (file key, not a drive file_token).
+        ///
+        /// Example: `"{\"text\":\"test content\"}"`
+        #[arg(long = "content")]
+        content: Option<String>,
+        /// A caller-chosen string that deduplicates requests: requests with the same uuid send at most one message within 1 hour. Use a new value for every distinct message.
+        ///
+        /// Example: `"选填，每次调用前请更换，如a0d69e20-1dd1-458b-k525-dfeca4015204"`
+        #[arg(long = "uuid")]
+        uuid: Option<String>,
+    }
+    impl Args {
+        /// Builds the request from the arguments, sends it and prints the outcome.
+        pub async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
+            let mut builder = CreateRequest::builder();
+            if let Some(value) = self.receive_id_type {
+                builder = builder
+                    .receive_id_type(
+                        <CreateRequestReceiveIdType as ::lark_runtime::enums::StringEnum>::from_wire(
+                            &value,
+                        ),
+                    );
+            }
+            if let Some(value) = self.receive_id {
+                builder = builder.receive_id(value);
+            }
+            if let Some(value) = self.msg_type {
+                builder = builder
+                    .msg_type(
+                        <CreateRequestMsgType as ::lark_runtime::enums::StringEnum>::from_wire(
+                            &value,
+                        ),
+                    );
+            }
+            if let Some(value) = self.content {
+                builder = builder.content(value);
+            }
+            if let Some(value) = self.uuid {
+                builder = builder.uuid(value);
+            }
+            let request = match builder.build() {
+                Ok(request) => request,
+                Err(error) => return context.invalid(&error),
+            };
+            context
+                .finish(|client| async move {
+                    client.im().v1().message().create(request).await
+                })
+                .await
+        }
+    }
+}
+/// `lark im message delete`: arguments and run.
+pub mod im_v1_message_delete {
+    #[allow(unused_imports)]
+    use ::lark_openapi::im::v1::message::delete::*;
+    use ::lark_openapi::Api as _;
+    /// 撤回消息 — Recall a message.
+    ///
+    /// `DELETE /open-apis/im/v1/messages/:message_id`
+    #[derive(Debug, ::clap::Args)]
+    pub struct Args {
+        /// The id of the message to recall, e.g. from the send-message answer, the message-received event or the chat history list.
+        ///
+        /// Example: `"om_dc13264520392913993dd051dba21dcf"`
+        #[arg(long = "message-id")]
+        message_id: Option<String>,
+    }
+    impl Args {
+        /// Builds the request from the arguments, sends it and prints the outcome.
+        pub async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
+            let mut builder = DeleteRequest::builder();
+            if let Some(value) = self.message_id {
+                builder = builder.message_id(value);
+            }
+            let request = match builder.build() {
+                Ok(request) => request,
+                Err(error) => return context.invalid(&error),
+            };
+            context
+                .finish(|client| async move {
+                    client.im().v1().message().delete(request).await
+                })
+                .await
+        }
+    }
+}
+/// `lark im message forward`: arguments and run.
+pub mod im_v1_message_forward {
+    #[allow(unused_imports)]
+    use ::lark_openapi::im::v1::message::forward::*;
+    use ::lark_openapi::Api as _;
+    /// 转发消息 — Forward a message to a user, chat or thread.
+    ///
+    /// `POST /open-apis/im/v1/messages/:message_id/forward`
+    #[derive(Debug, ::clap::Args)]
+    pub struct Args {
+        /// The id of the message to forward, e.g. from the send-message answer, the message-received event or the chat history list.
+        ///
+        /// Example: `"om_dc13264520392913993dd051dba21dcf"`
+        #[arg(long = "message-id")]
+        message_id: Option<String>,
+        /// Which kind of id `receive_id` is: a user id, a chat id or a thread id.
+        ///
+        /// Example: `"open_id"`
+        #[arg(
+            long = "receive-id-type",
+            value_parser = ::clap::builder::PossibleValuesParser::new(
+                ["open_id",
+                "user_id",
+                "union_id",
+                "email",
+                "chat_id",
+                "thread_id"]
+            )
+        )]
+        receive_id_type: Option<String>,
+        /// A caller-chosen string that deduplicates requests: with the same uuid, forwarding to the same target succeeds at most once within 1 hour.
+        ///
+        /// Example: `"b13g2t38-1jd2-458b-8djf-dtbca5104204"`
+        #[arg(long = "uuid")]
+        uuid: Option<String>,
+        /// The recipient's id, of the kind named by `receive_id_type`.
+        ///
+        /// Example: `"ou_a0553eda9014c201e6969b478895c230"`
+        #[arg(long = "receive-id")]
+        receive_id: Option<String>,
+    }
+    impl Args {
+        /// Builds the request from the arguments, sends it and prints the outcome.
+        pub async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
+            let mut builder = ForwardRequest::builder();
+            if let Some(value) = self.message_id {
+                builder = builder.message_id(value);
+            }
+            if let Some(value) = self.receive_id_type {
+                builder = builder
+                    .receive_id_type(
+                        <ForwardRequestReceiveIdType as ::lark_runtime::enums::StringEnum>::from_wire(
+                            &value,
+                        ),
+                    );
+            }
+            if let Some(value) = self.uuid {
+                builder = builder.uuid(value);
+            }
+            if let Some(value) = self.receive_id {
+                builder = builder.receive_id(value);
+            }
+            let request = match builder.build() {
+                Ok(request) => request,
+                Err(error) => return context.invalid(&error),
+            };
+            context
+                .finish(|client| async move {
+                    client.im().v1().message().forward(request).await
+                })
+                .await
+        }
+    }
+}
+/// `lark im message get`: arguments and run.
+pub mod im_v1_message_get {
+    #[allow(unused_imports)]
+    use ::lark_openapi::im::v1::message::get::*;
+    use ::lark_openapi::Api as _;
+    /// 获取指定消息的内容 — Get a message by its id.
+    ///
+    /// `GET /open-apis/im/v1/messages/:message_id`
+    #[derive(Debug, ::clap::Args)]
+    pub struct Args {
+        /// The message's id, e.g. from the send-message answer, the message-received event or the chat history list.
+        ///
+        /// Example: `"om_dc13264520392913993dd051dba21dcf"`
+        #[arg(long = "message-id")]
+        message_id: Option<String>,
+        /// Which kind of user id the answer uses (mentions, senders); reading user_id needs the contact:user.employee_id:readonly scope.
+        ///
+        /// Example: `"open_id"`
+        ///
+        /// Default when left out: `"open_id"`
+        #[arg(
+            long = "user-id-type",
+            value_parser = ::clap::builder::PossibleValuesParser::new(
+                ["open_id",
+                "union_id",
+                "user_id"]
+            )
+        )]
+        user_id_type: Option<String>,
+        /// Only affects card messages. Left out, cards come back in the received-message card format; `user_card_content` returns the original card JSON as sent (1.0 or 2.0, told apart by its `schema`).
+        ///
+        /// Example: `"user_card_content"`
+        #[arg(long = "card-msg-content-type")]
+        card_msg_content_type: Option<String>,
+    }
+    impl Args {
+        /// Builds the request from the arguments, sends it and prints the outcome.
+        pub async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
+            let mut builder = GetRequest::builder();
+            if let Some(value) = self.message_id {
+                builder = builder.message_id(value);
+            }
+            if let Some(value) = self.user_id_type {
+                builder = builder
+                    .user_id_type(
+                        <GetRequestUserIdType as ::lark_runtime::enums::StringEnum>::from_wire(
+                            &value,
+                        ),
+                    );
+            }
+            if let Some(value) = self.card_msg_content_type {
+                builder = builder.card_msg_content_type(value);
+            }
+            let request = match builder.build() {
+                Ok(request) => request,
+                Err(error) => return context.invalid(&error),
+            };
+            context
+                .finish(|client| async move {
+                    client.im().v1().message().get(request).await
+                })
+                .await
+        }
+    }
+}
+/// `lark im message list`: arguments and run.
+pub mod im_v1_message_list {
+    #[allow(unused_imports)]
+    use ::lark_openapi::im::v1::message::list::*;
+    use ::lark_openapi::Api as _;
+    /// 获取会话历史消息 — List the message history of a chat or thread.
+    ///
+    /// `GET /open-apis/im/v1/messages`
+    #[derive(Debug, ::clap::Args)]
+    pub struct Args {
+        /// What `container_id` names: a chat (one-on-one or group) or a thread.
+        ///
+        /// Example: `"chat"`
+        #[arg(
+            long = "container-id-type",
+            value_parser = ::clap::builder::PossibleValuesParser::new(["chat", "thread"])
+        )]
+        container_id_type: Option<String>,
+        /// The chat id or thread id to list, of the kind named by `container_id_type`.
+        ///
+        /// Example: `"oc_234jsi43d3ssi993d43545f"`
+        #[arg(long = "container-id")]
+        container_id: Option<String>,
+        /// Start of the time range, a Unix timestamp in seconds; not supported for threads.
+        ///
+        /// Example: `"1608594809"`
+        #[arg(long = "start-time")]
+        start_time: Option<String>,
+        /// End of the time range, a Unix timestamp in seconds; not supported for threads.
+        ///
+        /// Example: `"1609296809"`
+        #[arg(long = "end-time")]
+        end_time: Option<String>,
+        /// Sort order by creation time; later pages must keep the first request's order.
+        ///
+        /// Example: `"ByCreateTimeAsc"`
+        ///
+        /// Default when left out: `"ByCreateTimeAsc"`
+        #[arg(
+            long = "sort-type",
+            value_parser = ::clap::builder::PossibleValuesParser::new(
+                ["ByCreateTimeAsc",
+                "ByCreateTimeDesc"]
+            )
+        )]
+        sort_type: Option<String>,
+        /// How many messages one page holds.
+        ///
+        /// Example: `20`
+        ///
+        /// Default when left out: `20`
+        #[arg(long = "page-size")]
+        page_size: Option<i32>,
+        /// Token of the page to read; leave it out for the first page, then pass the token the previous page returned.
+        ///
+        /// Example: `"GxmvlNRvP0NdQZpa7yIqf_Lv_QuBwTQ8tXkX7w-irAghVD_TvuYd1aoJ1LQph86O-XImC4X9j9FhUPhXQDvtrQ=="`
+        #[arg(long = "page-token")]
+        page_token: Option<String>,
+        /// Only affects card messages. Left out, cards come back in the received-message card format; `user_card_content` returns the original card JSON as sent (1.0 or 2.0, told apart by its `schema`).
+        ///
+        /// Example: `"user_card_content"`
+        #[arg(long = "card-msg-content-type")]
+        card_msg_content_type: Option<String>,
+        /// Follow the page tokens and print every item of every page.
+        #[arg(long = "all")]
+        all: bool,
+    }
+    impl Args {
+        /// Builds the request from the arguments, sends it and prints the outcome.
+        pub async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
+            let mut builder = ListRequest::builder();
+            if let Some(value) = self.container_id_type {
+                builder = builder
+                    .container_id_type(
+                        <ListRequestContainerIdType as ::lark_runtime::enums::StringEnum>::from_wire(
+                            &value,
+                        ),
+                    );
+            }
+            if let Some(value) = self.container_id {
+                builder = builder.container_id(value);
+            }
+            if let Some(value) = self.start_time {
+                builder = builder.start_time(value);
+            }
+            if let Some(value) = self.end_time {
+                builder = builder.end_time(value);
+            }
+            if let Some(value) = self.sort_type {
+                builder = builder
+                    .sort_type(
+                        <ListRequestSortType as ::lark_runtime::enums::StringEnum>::from_wire(
+                            &value,
+                        ),
+                    );
+            }
+            if let Some(value) = self.page_size {
+                builder = builder.page_size(value);
+            }
+            if let Some(value) = self.page_token {
+                builder = builder.page_token(value);
+            }
+            if let Some(value) = self.card_msg_content_type {
+                builder = builder.card_msg_content_type(value);
+            }
+            let request = match builder.build() {
+                Ok(request) => request,
+                Err(error) => return context.invalid(&error),
+            };
+            if self.all {
+                return context
+                    .finish_all(|client| async move {
+                        use ::lark_runtime::__private::futures::TryStreamExt as _;
+                        client
+                            .im()
+                            .v1()
+                            .message()
+                            .list_stream(request)
+                            .try_collect::<Vec<_>>()
+                            .await
+                    })
+                    .await;
+            }
+            context
+                .finish(|client| async move {
+                    client.im().v1().message().list(request).await
+                })
+                .await
+        }
+    }
+}
+/// `lark im message merge-forward`: arguments and run.
+pub mod im_v1_message_merge_forward {
+    #[allow(unused_imports)]
+    use ::lark_openapi::im::v1::message::merge_forward::*;
+    use ::lark_openapi::Api as _;
+    /// 合并转发消息 — Merge-forward several messages of one chat.
+    ///
+    /// `POST /open-apis/im/v1/messages/merge_forward`
+    #[derive(Debug, ::clap::Args)]
+    pub struct Args {
+        /// Which kind of id `receive_id` is: a user id, a chat id or a thread id.
+        ///
+        /// Example: `"open_id"`
+        #[arg(
+            long = "receive-id-type",
+            value_parser = ::clap::builder::PossibleValuesParser::new(
+                ["open_id",
+                "user_id",
+                "union_id",
+                "email",
+                "chat_id",
+                "thread_id"]
+            )
+        )]
+        receive_id_type: Option<String>,
+        /// A caller-chosen string that deduplicates requests: with the same uuid, merge-forwarding to the same target succeeds at most once within 1 hour.
+        ///
+        /// Example: `"b13g2t38-1jd2-458b-8djf-dtbca5104204"`
+        #[arg(long = "uuid")]
+        uuid: Option<String>,
+        /// The recipient's id, of the kind named by `receive_id_type`.
+        ///
+        /// Example: `"oc_a0553eda9014c201e6969b478895c230"`
+        #[arg(long = "receive-id")]
+        receive_id: Option<String>,
+        /// The ids of the messages to combine; all must come from the same chat.
+        ///
+        /// Example: `["om_dc13264520392913993dd051dba21dcf"]`
+        #[arg(long = "message-id-list", num_args = 1..)]
+        message_id_list: Vec<String>,
+    }
+    impl Args {
+        /// Builds the request from the arguments, sends it and prints the outcome.
+        pub async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
+            let mut builder = MergeForwardRequest::builder();
+            if let Some(value) = self.receive_id_type {
+                builder = builder
+                    .receive_id_type(
+                        <MergeForwardRequestReceiveIdType as ::lark_runtime::enums::StringEnum>::from_wire(
+                            &value,
+                        ),
+                    );
+            }
+            if let Some(value) = self.uuid {
+                builder = builder.uuid(value);
+            }
+            if let Some(value) = self.receive_id {
+                builder = builder.receive_id(value);
+            }
+            builder = builder.message_id_list(self.message_id_list);
+            let request = match builder.build() {
+                Ok(request) => request,
+                Err(error) => return context.invalid(&error),
+            };
+            context
+                .finish(|client| async move {
+                    client.im().v1().message().merge_forward(request).await
+                })
+                .await
+        }
+    }
+}
+/// `lark im message patch`: arguments and run.
+pub mod im_v1_message_patch {
+    #[allow(unused_imports)]
+    use ::lark_openapi::im::v1::message::patch::*;
+    use ::lark_openapi::Api as _;
+    /// 更新已发送的消息卡片 — Update a card message that was already sent.
+    ///
+    /// `PATCH /open-apis/im/v1/messages/:message_id`
+    #[derive(Debug, ::clap::Args)]
+    pub struct Args {
+        /// The id of the card message to update (msg_type `interactive`), e.g. from the send-message answer or the message-received event.
+        ///
+        /// Example: `"om_dc13264520392913993dd051dba21dcf"`
+        #[arg(long = "message-id")]
+        message_id: Option<String>,
+        /// The new card as a JSON-serialized string: a card JSON, or a card-builder template `{"type":"template","data":{"template_id":...,"template_version_name":...,"template_variable":...}}`. At most 30 KB; style tags add to the size.
+        ///
+        /// Example: `"\"{\"elements\":[`{\"tag\":\"div\",\"text\":{\"content\":\"This is the plain text\",\"tag\":\"plain_text\"}`}],\"header\":`{\"template\":\"blue\",\"title\":{\"content\":\"This is the title\",\"tag\":\"plain_text\"}`}}\""`
+        #[arg(long = "content")]
+        content: Option<String>,
+    }
+    impl Args {
+        /// Builds the request from the arguments, sends it and prints the outcome.
+        pub async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
+            let mut builder = PatchRequest::builder();
+            if let Some(value) = self.message_id {
+                builder = builder.message_id(value);
+            }
+            if let Some(value) = self.content {
+                builder = builder.content(value);
+            }
+            let request = match builder.build() {
+                Ok(request) => request,
+                Err(error) => return context.invalid(&error),
+            };
+            context
+                .finish(|client| async move {
+                    client.im().v1().message().patch(request).await
+                })
+                .await
+        }
+    }
+}
+/// `lark im message push-follow-up`: arguments and run.
+pub mod im_v1_message_push_follow_up {
+    #[allow(unused_imports)]
+    use ::lark_openapi::im::v1::message::push_follow_up::*;
+    use ::lark_openapi::Api as _;
+    /// 添加跟随气泡 — Add follow-up bubbles under the latest message.
+    ///
+    /// `POST /open-apis/im/v1/messages/:message_id/push_follow_up`
+    #[derive(Debug, ::clap::Args)]
+    pub struct Args {
+        /// The id of the bot's message to attach the bubbles to.
+        ///
+        /// Example: `"om_3210a18894e206715a4359115f4cf2f5"`
+        #[arg(long = "message-id")]
+        message_id: Option<String>,
+        /// The bubbles to show.
+        #[arg(
+            long = "follow-ups-json",
+            value_name = "JSON",
+            conflicts_with = "follow_ups_file"
+        )]
+        follow_ups: Option<String>,
+        /// `follow_ups` as JSON read from a file (`-` for standard input), instead of `--follow-ups-json`.
+        #[arg(long = "follow-ups-file", value_name = "PATH")]
+        follow_ups_file: Option<::std::path::PathBuf>,
+    }
+    impl Args {
+        /// Builds the request from the arguments, sends it and prints the outcome.
+        pub async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
+            let mut builder = PushFollowUpRequest::builder();
+            if let Some(value) = self.message_id {
+                builder = builder.message_id(value);
+            }
+            match context
+                .json_arg::<
+                    Vec<PushFollowUpRequestFollowUpsItem>,
+                >("follow-ups", self.follow_ups, self.follow_ups_file)
+            {
+                Ok(Some(value)) => builder = builder.follow_ups(value),
+                Ok(None) => {}
+                Err(code) => return code,
+            }
+            let request = match builder.build() {
+                Ok(request) => request,
+                Err(error) => return context.invalid(&error),
+            };
+            context
+                .finish(|client| async move {
+                    client.im().v1().message().push_follow_up(request).await
+                })
+                .await
+        }
+    }
+}
+/// `lark im message read-users`: arguments and run.
+pub mod im_v1_message_read_users {
+    #[allow(unused_imports)]
+    use ::lark_openapi::im::v1::message::read_users::*;
+    use ::lark_openapi::Api as _;
+    /// 消息发送者查询消息已读状态 — List who has read a message the bot sent.
+    ///
+    /// `GET /open-apis/im/v1/messages/:message_id/read_users`
+    #[derive(Debug, ::clap::Args)]
+    pub struct Args {
+        /// The id of the message to check, e.g. from the send-message answer or the chat history list.
+        ///
+        /// Example: `"om_dc13264520392913993dd051dba21dcf"`
+        #[arg(long = "message-id")]
+        message_id: Option<String>,
+        /// Which kind of user id the answer uses; reading user_id needs the contact:user.employee_id:readonly scope.
+        ///
+        /// Example: `"open_id"`
+        ///
+        /// Default when left out: `"open_id"`
+        #[arg(
+            long = "user-id-type",
+            value_parser = ::clap::builder::PossibleValuesParser::new(
+                ["open_id",
+                "union_id",
+                "user_id"]
+            )
+        )]
+        user_id_type: Option<String>,
+        /// How many readers one page holds.
+        ///
+        /// Example: `20`
+        #[arg(long = "page-size")]
+        page_size: Option<i32>,
+        /// Token of the page to read; leave it out for the first page, then pass the token the previous page returned.
+        ///
+        /// Example: `"GxmvlNRvP0NdQZpa7yIqf_Lv_QuBwTQ8tXkX7w-irAghVD_TvuYd1aoJ1LQph86O-XImC4X9j9FhUPhXQDvtrQ=="`
+        #[arg(long = "page-token")]
+        page_token: Option<String>,
+        /// Follow the page tokens and print every item of every page.
+        #[arg(long = "all")]
+        all: bool,
+    }
+    impl Args {
+        /// Builds the request from the arguments, sends it and prints the outcome.
+        pub async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
+            let mut builder = ReadUsersRequest::builder();
+            if let Some(value) = self.message_id {
+                builder = builder.message_id(value);
+            }
+            if let Some(value) = self.user_id_type {
+                builder = builder
+                    .user_id_type(
+                        <ReadUsersRequestUserIdType as ::lark_runtime::enums::StringEnum>::from_wire(
+                            &value,
+                        ),
+                    );
+            }
+            if let Some(value) = self.page_size {
+                builder = builder.page_size(value);
+            }
+            if let Some(value) = self.page_token {
+                builder = builder.page_token(value);
+            }
+            let request = match builder.build() {
+                Ok(request) => request,
+                Err(error) => return context.invalid(&error),
+            };
+            if self.all {
+                return context
+                    .finish_all(|client| async move {
+                        use ::lark_runtime::__private::futures::TryStreamExt as _;
+                        client
+                            .im()
+                            .v1()
+                            .message()
+                            .read_users_stream(request)
+                            .try_collect::<Vec<_>>()
+                            .await
+                    })
+                    .await;
+            }
+            context
+                .finish(|client| async move {
+                    client.im().v1().message().read_users(request).await
+                })
+                .await
+        }
+    }
+}
+/// `lark im message reply`: arguments and run.
+pub mod im_v1_message_reply {
+    #[allow(unused_imports)]
+    use ::lark_openapi::im::v1::message::reply::*;
+    use ::lark_openapi::Api as _;
+    /// 回复消息 — Reply to a message.
+    ///
+    /// `POST /open-apis/im/v1/messages/:message_id/reply`
+    #[derive(Debug, ::clap::Args)]
+    pub struct Args {
+        /// The id of the message to reply to, e.g. from the send-message answer, the message-received event or the chat history list.
+        ///
+        /// Example: `"om_dc13264520392913993dd051dba21dcf"`
+        #[arg(long = "message-id")]
+        message_id: Option<String>,
+        /// The reply content: a JSON object serialized to a string, shaped for `msg_type`. At most 150 KB for text and 30 KB for cards and rich text (card templates and style tags count). Images and files must be uploaded first and sent by key.
+        ///
+        /// Example: `"{\"text\":\"test content\"}"`
+        #[arg(long = "content")]
+        content: Option<String>,
+        /// The reply's message type; `content` must match it. See the message content guide (create_json).
+        ///
+        /// Example: `"text"`
+        #[arg(
+            long = "msg-type",
+            value_parser = ::clap::builder::PossibleValuesParser::new(
+                ["text",
+                "post",
+                "image",
+                "file",
+                "audio",
+                "media",
+                "sticker",
+                "interactive",
+                "share_chat",
+                "share_user"]
+            )
+        )]
+        msg_type: Option<String>,
+        /// Whether to reply as a thread. A reply to a message that is already in a thread is always a thread reply.
+        ///
+        /// Example: `false`
+        ///
+        /// Default when left out: `false`
+        #[arg(long = "reply-in-thread")]
+        reply_in_thread: Option<bool>,
+        /// A caller-chosen string that deduplicates requests: requests with the same uuid post at most one reply within 1 hour; left out, nothing is deduplicated. Use a new value for every distinct reply.
+        ///
+        /// Example: `"选填，每次调用前请更换，如a0d69e20-1dd1-458b-k525-dfeca4015204"`
+        #[arg(long = "uuid")]
+        uuid: Option<String>,
+    }
+    impl Args {
+        /// Builds the request from the arguments, sends it and prints the outcome.
+        pub async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
+            let mut builder = ReplyRequest::builder();
+            if let Some(value) = self.message_id {
+                builder = builder.message_id(value);
+            }
+            if let Some(value) = self.content {
+                builder = builder.content(value);
+            }
+            if let Some(value) = self.msg_type {
+                builder = builder
+                    .msg_type(
+                        <ReplyRequestMsgType as ::lark_runtime::enums::StringEnum>::from_wire(
+                            &value,
+                        ),
+                    );
+            }
+            if let Some(value) = self.reply_in_thread {
+                builder = builder.reply_in_thread(value);
+            }
+            if let Some(value) = self.uuid {
+                builder = builder.uuid(value);
+            }
+            let request = match builder.build() {
+                Ok(request) => request,
+                Err(error) => return context.invalid(&error),
+            };
+            context
+                .finish(|client| async move {
+                    client.im().v1().message().reply(request).await
+                })
+                .await
+        }
+    }
+}
+/// `lark im message update`: arguments and run.
+pub mod im_v1_message_update {
+    #[allow(unused_imports)]
+    use ::lark_openapi::im::v1::message::update::*;
+    use ::lark_openapi::Api as _;
+    /// 编辑消息 — Edit a sent text or rich-text message.
+    ///
+    /// `PUT /open-apis/im/v1/messages/:message_id`
+    #[derive(Debug, ::clap::Args)]
+    pub struct Args {
+        /// The id of the text or post message to edit, e.g. from the send-message answer or the chat history list.
+        ///
+        /// Example: `"om_dc13264520392913993dd051dba21dcf"`
+        #[arg(long = "message-id")]
+        message_id: Option<String>,
+        /// The new content's message type.
+        ///
+        /// Example: `"text"`
+        #[arg(
+            long = "msg-type",
+            value_parser = ::clap::builder::PossibleValuesParser::new(["text", "post"])
+        )]
+        msg_type: Option<String>,
+        /// The new content: a JSON object serialized to a string, shaped for `msg_type`; at most 150 KB for text and 30 KB for rich text (style tags count).
+        ///
+        /// Example: `"{\"text\":\"test content\"}"`
+        #[arg(long = "content")]
+        content: Option<String>,
+    }
+    impl Args {
+        /// Builds the request from the arguments, sends it and prints the outcome.
+        pub async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
+            let mut builder = UpdateRequest::builder();
+            if let Some(value) = self.message_id {
+                builder = builder.message_id(value);
+            }
+            if let Some(value) = self.msg_type {
+                builder = builder
+                    .msg_type(
+                        <UpdateRequestMsgType as ::lark_runtime::enums::StringEnum>::from_wire(
+                            &value,
+                        ),
+                    );
+            }
+            if let Some(value) = self.content {
+                builder = builder.content(value);
+            }
+            let request = match builder.build() {
+                Ok(request) => request,
+                Err(error) => return context.invalid(&error),
+            };
+            context
+                .finish(|client| async move {
+                    client.im().v1().message().update(request).await
+                })
+                .await
+        }
+    }
+}
+/// `lark im message urgent-app`: arguments and run.
+pub mod im_v1_message_urgent_app {
+    #[allow(unused_imports)]
+    use ::lark_openapi::im::v1::message::urgent_app::*;
+    use ::lark_openapi::Api as _;
+    /// 发送应用内加急 — Buzz a message to users inside the Feishu app.
+    ///
+    /// `PATCH /open-apis/im/v1/messages/:message_id/urgent_app`
+    #[derive(Debug, ::clap::Args)]
+    pub struct Args {
+        /// The id of the bot's message to buzz (not a batch-sent `bm_` message).
+        ///
+        /// Example: `"om_dc13264520392913993dd051dba21dcf"`
+        #[arg(long = "message-id")]
+        message_id: Option<String>,
+        /// Which kind of user id `user_id_list` holds; reading user_id needs the contact:user.employee_id:readonly scope.
+        ///
+        /// Example: `"open_id"`
+        ///
+        /// Default when left out: `"open_id"`
+        #[arg(
+            long = "user-id-type",
+            value_parser = ::clap::builder::PossibleValuesParser::new(
+                ["open_id",
+                "union_id",
+                "user_id"]
+            )
+        )]
+        user_id_type: Option<String>,
+        /// The users to buzz (at most 200), of the kind named by `user_id_type`; open_id is recommended. They must be in the message's chat.
+        ///
+        /// Example: `["ou_6yf8af6bgb9100449565764t3382b168"]`
+        #[arg(long = "user-id-list", num_args = 1..)]
+        user_id_list: Vec<String>,
+    }
+    impl Args {
+        /// Builds the request from the arguments, sends it and prints the outcome.
+        pub async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
+            let mut builder = UrgentAppRequest::builder();
+            if let Some(value) = self.message_id {
+                builder = builder.message_id(value);
+            }
+            if let Some(value) = self.user_id_type {
+                builder = builder
+                    .user_id_type(
+                        <UrgentAppRequestUserIdType as ::lark_runtime::enums::StringEnum>::from_wire(
+                            &value,
+                        ),
+                    );
+            }
+            builder = builder.user_id_list(self.user_id_list);
+            let request = match builder.build() {
+                Ok(request) => request,
+                Err(error) => return context.invalid(&error),
+            };
+            context
+                .finish(|client| async move {
+                    client.im().v1().message().urgent_app(request).await
+                })
+                .await
+        }
+    }
+}
+/// `lark im message urgent-phone`: arguments and run.
+pub mod im_v1_message_urgent_phone {
+    #[allow(unused_imports)]
+    use ::lark_openapi::im::v1::message::urgent_phone::*;
+    use ::lark_openapi::Api as _;
+    /// 发送电话加急 — Buzz a message to users by phone call.
+    ///
+    /// `PATCH /open-apis/im/v1/messages/:message_id/urgent_phone`
+    #[derive(Debug, ::clap::Args)]
+    pub struct Args {
+        /// The id of the bot's message to buzz (not a batch-sent `bm_` message).
+        ///
+        /// Example: `"om_dc13264520392913993dd051dba21dcf"`
+        #[arg(long = "message-id")]
+        message_id: Option<String>,
+        /// Which kind of user id `user_id_list` holds; reading user_id needs the contact:user.employee_id:readonly scope.
+        ///
+        /// Example: `"open_id"`
+        ///
+        /// Default when left out: `"open_id"`
+        #[arg(
+            long = "user-id-type",
+            value_parser = ::clap::builder::PossibleValuesParser::new(
+                ["open_id",
+                "union_id",
+                "user_id"]
+            )
+        )]
+        user_id_type: Option<String>,
+        /// The users to buzz (at most 200), of the kind named by `user_id_type`; open_id is recommended. They must be in the message's chat.
+        ///
+        /// Example: `["ou_6yf8af6bgb9100449565764t3382b168"]`
+        #[arg(long = "user-id-list", num_args = 1..)]
+        user_id_list: Vec<String>,
+    }
+    impl Args {
+        /// Builds the request from the arguments, sends it and prints the outcome.
+        pub async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
+            let mut builder = UrgentPhoneRequest::builder();
+            if let Some(value) = self.message_id {
+                builder = builder.message_id(value);
+            }
+            if let Some(value) = self.user_id_type {
+                builder = builder
+                    .user_id_type(
+                        <UrgentPhoneRequestUserIdType as ::lark_runtime::enums::StringEnum>::from_wire(
+                            &value,
+                        ),
+                    );
+            }
+            builder = builder.user_id_list(self.user_id_list);
+            let request = match builder.build() {
+                Ok(request) => request,
+                Err(error) => return context.invalid(&error),
+            };
+            context
+                .finish(|client| async move {
+                    client.im().v1().message().urgent_phone(request).await
+                })
+                .await
+        }
+    }
+}
+/// `lark im message urgent-sms`: arguments and run.
+pub mod im_v1_message_urgent_sms {
+    #[allow(unused_imports)]
+    use ::lark_openapi::im::v1::message::urgent_sms::*;
+    use ::lark_openapi::Api as _;
+    /// 发送短信加急 — Buzz a message to users by SMS.
+    ///
+    /// `PATCH /open-apis/im/v1/messages/:message_id/urgent_sms`
+    #[derive(Debug, ::clap::Args)]
+    pub struct Args {
+        /// The id of the bot's message to buzz (not a batch-sent `bm_` message).
+        ///
+        /// Example: `"om_dc13264520392913993dd051dba21dcf"`
+        #[arg(long = "message-id")]
+        message_id: Option<String>,
+        /// Which kind of user id `user_id_list` holds; reading user_id needs the contact:user.employee_id:readonly scope.
+        ///
+        /// Example: `"open_id"`
+        ///
+        /// Default when left out: `"open_id"`
+        #[arg(
+            long = "user-id-type",
+            value_parser = ::clap::builder::PossibleValuesParser::new(
+                ["open_id",
+                "union_id",
+                "user_id"]
+            )
+        )]
+        user_id_type: Option<String>,
+        /// The users to buzz (at most 200), of the kind named by `user_id_type`; open_id is recommended. They must be in the message's chat.
+        ///
+        /// Example: `["ou_6yf8af6bgb9100449565764t3382b168"]`
+        #[arg(long = "user-id-list", num_args = 1..)]
+        user_id_list: Vec<String>,
+    }
+    impl Args {
+        /// Builds the request from the arguments, sends it and prints the outcome.
+        pub async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
+            let mut builder = UrgentSmsRequest::builder();
+            if let Some(value) = self.message_id {
+                builder = builder.message_id(value);
+            }
+            if let Some(value) = self.user_id_type {
+                builder = builder
+                    .user_id_type(
+                        <UrgentSmsRequestUserIdType as ::lark_runtime::enums::StringEnum>::from_wire(
+                            &value,
+                        ),
+                    );
+            }
+            builder = builder.user_id_list(self.user_id_list);
+            let request = match builder.build() {
+                Ok(request) => request,
+                Err(error) => return context.invalid(&error),
+            };
+            context
+                .finish(|client| async move {
+                    client.im().v1().message().urgent_sms(request).await
+                })
+                .await
+        }
+    }
+}
+/// Endpoints of the `im` `message_reaction` resource.
+#[derive(Debug, ::clap::Subcommand)]
+#[allow(clippy::large_enum_variant)]
+pub enum ImMessageReactionCommand {
+    /// 批量获取消息表情回复 — Read the reactions of several messages at once.
+    BatchQuery(im_v1_message_reaction_batch_query::Args),
+    /// 添加消息表情回复 — Add an emoji reaction to a message.
+    Create(im_v1_message_reaction_create::Args),
+    /// 删除消息表情回复 — Remove an emoji reaction from a message.
+    Delete(im_v1_message_reaction_delete::Args),
+    /// 获取消息表情回复 — List the emoji reactions on a message.
+    List(im_v1_message_reaction_list::Args),
+}
+impl ImMessageReactionCommand {
+    async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
+        match self {
+            Self::BatchQuery(args) => args.run(context).await,
+            Self::Create(args) => args.run(context).await,
+            Self::Delete(args) => args.run(context).await,
+            Self::List(args) => args.run(context).await,
+        }
+    }
+}
+/// `lark im message-reaction batch-query`: arguments and run.
+pub mod im_v1_message_reaction_batch_query {
+    #[allow(unused_imports)]
+    use ::lark_openapi::im::v1::message_reaction::batch_query::*;
+    use ::lark_openapi::Api as _;
+    /// 批量获取消息表情回复 — Read the reactions of several messages at once.
+    ///
+    /// `POST /open-apis/im/v1/messages/reactions/batch_query`
+    #[derive(Debug, ::clap::Args)]
+    pub struct Args {
+        /// Which kind of user id the operators are given in; reading user_id needs the contact:user.employee_id:readonly scope.
+        ///
+        /// Example: `"open_id"`
+        ///
+        /// Default when left out: `"open_id"`
+        #[arg(
+            long = "user-id-type",
+            value_parser = ::clap::builder::PossibleValuesParser::new(
+                ["open_id",
+                "union_id",
+                "user_id"]
+            )
+        )]
+        user_id_type: Option<String>,
+        /// The messages to query, each with its own page token.
+        #[arg(
+            long = "queries-json",
+            value_name = "JSON",
+            conflicts_with = "queries_file"
+        )]
+        queries: Option<String>,
+        /// `queries` as JSON read from a file (`-` for standard input), instead of `--queries-json`.
+        #[arg(long = "queries-file", value_name = "PATH")]
+        queries_file: Option<::std::path::PathBuf>,
+        /// How many reactions to return per message (the page says the default is 10).
+        ///
+        /// Example: `10`
+        #[arg(long = "page-size-per-message")]
+        page_size_per_message: Option<i32>,
+        /// Only query reactions of this emoji_type (see the emoji list); left out, every reaction is queried.
+        ///
+        /// Example: `"LAUGH"`
+        #[arg(long = "reaction-type")]
+        reaction_type: Option<String>,
+    }
+    impl Args {
+        /// Builds the request from the arguments, sends it and prints the outcome.
+        pub async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
+            let mut builder = BatchQueryRequest::builder();
+            if let Some(value) = self.user_id_type {
+                builder = builder
+                    .user_id_type(
+                        <BatchQueryRequestUserIdType as ::lark_runtime::enums::StringEnum>::from_wire(
+                            &value,
+                        ),
+                    );
+            }
+            match context
+                .json_arg::<
+                    Vec<BatchQueryRequestQueriesItem>,
+                >("queries", self.queries, self.queries_file)
+            {
+                Ok(Some(value)) => builder = builder.queries(value),
+                Ok(None) => {}
+                Err(code) => return code,
+            }
+            if let Some(value) = self.page_size_per_message {
+                builder = builder.page_size_per_message(value);
+            }
+            if let Some(value) = self.reaction_type {
+                builder = builder.reaction_type(value);
+            }
+            let request = match builder.build() {
+                Ok(request) => request,
+                Err(error) => return context.invalid(&error),
+            };
+            context
+                .finish(|client| async move {
+                    client.im().v1().message_reaction().batch_query(request).await
+                })
+                .await
+        }
+    }
+}
+/// `lark im message-reaction create`: arguments and run.
+pub mod im_v1_message_reaction_create {
+    #[allow(unused_imports)]
+    use ::lark_openapi::im::v1::message_reaction::create::*;
+    use ::lark_openapi::Api as _;
+    /// 添加消息表情回复 — Add an emoji reaction to a message.
+    ///
+    /// `POST /open-apis/im/v1/messages/:message_id/reactions`
+    #[derive(Debug, ::clap::Args)]
+    pub struct Args {
+        /// The id of the message to react to, e.g. from the send-message answer, the message-received event or the chat history list.
+        ///
+        /// Example: `"om_a8f2294b************a1a38afaac9d"`
+        #[arg(long = "message-id")]
+        message_id: Option<String>,
+        /// The emoji to add.
+        #[arg(
+            long = "reaction-type-json",
+            value_name = "JSON",
+            conflicts_with = "reaction_type_file"
+        )]
+        reaction_type: Option<String>,
+        /// `reaction_type` as JSON read from a file (`-` for standard input), instead of `--reaction-type-json`.
+        #[arg(long = "reaction-type-file", value_name = "PATH")]
+        reaction_type_file: Option<::std::path::PathBuf>,
+    }
+    impl Args {
+        /// Builds the request from the arguments, sends it and prints the outcome.
+        pub async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
+            let mut builder = CreateRequest::builder();
+            if let Some(value) = self.message_id {
+                builder = builder.message_id(value);
+            }
+            match context
+                .json_arg::<
+                    CreateRequestReactionType,
+                >("reaction-type", self.reaction_type, self.reaction_type_file)
+            {
+                Ok(Some(value)) => builder = builder.reaction_type(value),
+                Ok(None) => {}
+                Err(code) => return code,
+            }
+            let request = match builder.build() {
+                Ok(request) => request,
+                Err(error) => return context.invalid(&error),
+            };
+            context
+                .finish(|client| async move {
+                    client.im().v1().message_reaction().create(request).await
+                })
+                .await
+        }
+    }
+}
+/// `lark im message-reaction delete`: arguments and run.
+pub mod im_v1_message_reaction_delete {
+    #[allow(unused_imports)]
+    use ::lark_openapi::im::v1::message_reaction::delete::*;
+    use ::lark_openapi::Api as _;
+    /// 删除消息表情回复 — Remove an emoji reaction from a message.
+    ///
+    /// `DELETE /open-apis/im/v1/messages/:message_id/reactions/:reaction_id`
+    #[derive(Debug, ::clap::Args)]
+    pub struct Args {
+        /// The id of the message the reaction is on.
+        ///
+        /// Example: `"om_8964d1b4*********2b31383276113"`
+        #[arg(long = "message-id")]
+        message_id: Option<String>,
+        /// The id of the reaction to remove, from the add-reaction answer or the reaction list.
+        ///
+        /// Example: `"ZCaCIjUBVVWSrm5L-3ZTw*************sNa8dHVplEzzSfJVUVLMLcS_"`
+        #[arg(long = "reaction-id")]
+        reaction_id: Option<String>,
+    }
+    impl Args {
+        /// Builds the request from the arguments, sends it and prints the outcome.
+        pub async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
+            let mut builder = DeleteRequest::builder();
+            if let Some(value) = self.message_id {
+                builder = builder.message_id(value);
+            }
+            if let Some(value) = self.reaction_id {
+                builder = builder.reaction_id(value);
+            }
+            let request = match builder.build() {
+                Ok(request) => request,
+                Err(error) => return context.invalid(&error),
+            };
+            context
+                .finish(|client| async move {
+                    client.im().v1().message_reaction().delete(request).await
+                })
+                .await
+        }
+    }
+}
+/// `lark im message-reaction list`: arguments and run.
+pub mod im_v1_message_reaction_list {
+    #[allow(unused_imports)]
+    use ::lark_openapi::im::v1::message_reaction::list::*;
+    use ::lark_openapi::Api as _;
+    /// 获取消息表情回复 — List the emoji reactions on a message.
+    ///
+    /// `GET /open-apis/im/v1/messages/:message_id/reactions`
+    #[derive(Debug, ::clap::Args)]
+    pub struct Args {
+        /// The id of the message whose reactions to list.
+        ///
+        /// Example: `"om_8964d1b4*********2b31383276113"`
+        #[arg(long = "message-id")]
+        message_id: Option<String>,
+        /// Only list reactions of this emoji_type (see the emoji list); left out, every reaction is listed.
+        ///
+        /// Example: `"LAUGH"`
+        #[arg(long = "reaction-type")]
+        reaction_type: Option<String>,
+        /// Token of the page to read; leave it out for the first page, then pass the token the previous page returned.
+        ///
+        /// Example: `"YhljsPiGfUgnVAg9urvRFd-BvSqRL20wMZNAWfa9xXkud6UKCybPuUgQ1vM26dj6"`
+        #[arg(long = "page-token")]
+        page_token: Option<String>,
+        /// How many reactions one page holds.
+        ///
+        /// Example: `10`
+        ///
+        /// Default when left out: `20`
+        #[arg(long = "page-size")]
+        page_size: Option<i32>,
+        /// Which kind of user id the operators are given in; reading user_id needs the contact:user.employee_id:readonly scope.
+        ///
+        /// Example: `"open_id"`
+        ///
+        /// Default when left out: `"open_id"`
+        #[arg(
+            long = "user-id-type",
+            value_parser = ::clap::builder::PossibleValuesParser::new(
+                ["open_id",
+                "union_id",
+                "user_id"]
+            )
+        )]
+        user_id_type: Option<String>,
+        /// Follow the page tokens and print every item of every page.
+        #[arg(long = "all")]
+        all: bool,
+    }
+    impl Args {
+        /// Builds the request from the arguments, sends it and prints the outcome.
+        pub async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
+            let mut builder = ListRequest::builder();
+            if let Some(value) = self.message_id {
+                builder = builder.message_id(value);
+            }
+            if let Some(value) = self.reaction_type {
+                builder = builder.reaction_type(value);
+            }
+            if let Some(value) = self.page_token {
+                builder = builder.page_token(value);
+            }
+            if let Some(value) = self.page_size {
+                builder = builder.page_size(value);
+            }
+            if let Some(value) = self.user_id_type {
+                builder = builder
+                    .user_id_type(
+                        <ListRequestUserIdType as ::lark_runtime::enums::StringEnum>::from_wire(
+                            &value,
+                        ),
+                    );
+            }
+            let request = match builder.build() {
+                Ok(request) => request,
+                Err(error) => return context.invalid(&error),
+            };
+            if self.all {
+                return context
+                    .finish_all(|client| async move {
+                        use ::lark_runtime::__private::futures::TryStreamExt as _;
+                        client
+                            .im()
+                            .v1()
+                            .message_reaction()
+                            .list_stream(request)
+                            .try_collect::<Vec<_>>()
+                            .await
+                    })
+                    .await;
+            }
+            context
+                .finish(|client| async move {
+                    client.im().v1().message_reaction().list(request).await
+                })
+                .await
+        }
+    }
+}
+/// Endpoints of the `im` `message_resource` resource.
+#[derive(Debug, ::clap::Subcommand)]
+#[allow(clippy::large_enum_variant)]
+pub enum ImMessageResourceCommand {
+    /// 获取消息中的资源文件 — Download a resource file from a message.
+    Get(im_v1_message_resource_get::Args),
+}
+impl ImMessageResourceCommand {
+    async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
+        match self {
+            Self::Get(args) => args.run(context).await,
+        }
+    }
+}
+/// `lark im message-resource get`: arguments and run.
+pub mod im_v1_message_resource_get {
+    #[allow(unused_imports)]
+    use ::lark_openapi::im::v1::message_resource::get::*;
+    use ::lark_openapi::Api as _;
+    /// 获取消息中的资源文件 — Download a resource file from a message.
+    ///
+    /// `GET /open-apis/im/v1/messages/:message_id/resources/:file_key`
+    #[derive(Debug, ::clap::Args)]
+    pub struct Args {
+        /// The id of the message holding the resource.
+        ///
+        /// Example: `"om_dc13264520392913993dd051dba21dcf"`
+        #[arg(long = "message-id")]
+        message_id: Option<String>,
+        /// The resource's key, read from the message content (e.g. via message/get); it must belong to `message_id`.
+        ///
+        /// Example: `"file_456a92d6-c6ea-4de4-ac3f-7afcf44ac78g"`
+        #[arg(long = "file-key")]
+        file_key: Option<String>,
+        /// The resource kind: `image` for images in image or rich-text messages, `file` for files, audio and video (not stickers).
+        ///
+        /// Example: `"image"`
+        #[arg(long = "type")]
+        r#type: Option<String>,
+        /// Where to write the file (`-`, the default, for standard output).
+        #[arg(long = "output", value_name = "PATH", default_value = "-")]
+        output: ::std::path::PathBuf,
+    }
+    impl Args {
+        /// Builds the request from the arguments, sends it and prints the outcome.
+        pub async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
+            let mut builder = GetRequest::builder();
+            if let Some(value) = self.message_id {
+                builder = builder.message_id(value);
+            }
+            if let Some(value) = self.file_key {
+                builder = builder.file_key(value);
+            }
+            if let Some(value) = self.r#type {
+                builder = builder.r#type(value);
+            }
+            let request = match builder.build() {
+                Ok(request) => request,
+                Err(error) => return context.invalid(&error),
+            };
+            context
+                .finish_download(
+                    &self.output,
+                    |client| async move {
+                        client.im().v1().message_resource().get(request).await
+                    },
+                )
+                .await
+        }
+    }
+}
+/// Endpoints of the `im` `pin` resource.
+#[derive(Debug, ::clap::Subcommand)]
+#[allow(clippy::large_enum_variant)]
+pub enum ImPinCommand {
+    /// Pin 消息 — Pin a message.
+    Create(im_v1_pin_create::Args),
+    /// 移除 Pin 消息 — Unpin a message.
+    Delete(im_v1_pin_delete::Args),
+    /// 获取群内 Pin 消息 — List the pinned messages of a chat.
+    List(im_v1_pin_list::Args),
+}
+impl ImPinCommand {
+    async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
+        match self {
+            Self::Create(args) => args.run(context).await,
+            Self::Delete(args) => args.run(context).await,
+            Self::List(args) => args.run(context).await,
+        }
+    }
+}
+/// `lark im pin create`: arguments and run.
+pub mod im_v1_pin_create {
+    #[allow(unused_imports)]
+    use ::lark_openapi::im::v1::pin::create::*;
+    use ::lark_openapi::Api as _;
+    /// Pin 消息 — Pin a message.
+    ///
+    /// `POST /open-apis/im/v1/pins`
+    #[derive(Debug, ::clap::Args)]
+    pub struct Args {
+        /// The id of the message to pin, e.g. from the send-message answer, the message-received event or the chat history list.
+        ///
+        /// Example: `"om_dc13264520392913993dd051dba21dcf"`
+        #[arg(long = "message-id")]
+        message_id: Option<String>,
+    }
+    impl Args {
+        /// Builds the request from the arguments, sends it and prints the outcome.
+        pub async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
+            let mut builder = CreateRequest::builder();
+            if let Some(value) = self.message_id {
+                builder = builder.message_id(value);
+            }
+            let request = match builder.build() {
+                Ok(request) => request,
+                Err(error) => return context.invalid(&error),
+            };
+            context
+                .finish(|client| async move {
+                    client.im().v1().pin().create(request).await
+                })
+                .await
+        }
+    }
+}
+/// `lark im pin delete`: arguments and run.
+pub mod im_v1_pin_delete {
+    #[allow(unused_imports)]
+    use ::lark_openapi::im::v1::pin::delete::*;
+    use ::lark_openapi::Api as _;
+    /// 移除 Pin 消息 — Unpin a message.
+    ///
+    /// `DELETE /open-apis/im/v1/pins/:message_id`
+    #[derive(Debug, ::clap::Args)]
+    pub struct Args {
+        /// The id of the message to unpin, e.g. from the send-message answer, the message-received event or the chat history list.
+        ///
+        /// Example: `"om_dc13264520392913993dd051dba21dcf"`
+        #[arg(long = "message-id")]
+        message_id: Option<String>,
+    }
+    impl Args {
+        /// Builds the request from the arguments, sends it and prints the outcome.
+        pub async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
+            let mut builder = DeleteRequest::builder();
+            if let Some(value) = self.message_id {
+                builder = builder.message_id(value);
+            }
+            let request = match builder.build() {
+                Ok(request) => request,
+                Err(error) => return context.invalid(&error),
+            };
+            context
+                .finish(|client| async move {
+                    client.im().v1().pin().delete(request).await
+                })
+                .await
+        }
+    }
+}
+/// `lark im pin list`: arguments and run.
+pub mod im_v1_pin_list {
+    #[allow(unused_imports)]
+    use ::lark_openapi::im::v1::pin::list::*;
+    use ::lark_openapi::Api as _;
+    /// 获取群内 Pin 消息 — List the pinned messages of a chat.
+    ///
+    /// `GET /open-apis/im/v1/pins`
+    #[derive(Debug, ::clap::Args)]
+    pub struct Args {
+        /// The id of the chat whose pins to list.
+        ///
+        /// Example: `"oc_234jsi43d3ssi993d43545f"`
+        #[arg(long = "chat-id")]
+        chat_id: Option<String>,
+        /// Start of the range, a timestamp in milliseconds; must be below `end_time`. Left out, listing reaches back to the chat's earliest pin.
+        ///
+        /// Example: `"1658632251800"`
+        #[arg(long = "start-time")]
+        start_time: Option<String>,
+        /// End of the range, a timestamp in milliseconds; must be above `start_time`. Left out, listing starts at the latest pin.
+        ///
+        /// Example: `"1658731646425"`
+        #[arg(long = "end-time")]
+        end_time: Option<String>,
+        /// How many pins one page holds.
+        ///
+        /// Example: `20`
+        ///
+        /// Default when left out: `20`
+        #[arg(long = "page-size")]
+        page_size: Option<i32>,
+        /// Token of the page to read; leave it out for the first page, then pass the token the previous page returned.
+        ///
+        /// Example: `"GxmvlNRvP0NdQZpa7yIqf_Lv_QuBwTQ8tXkX7w-irAghVD_TvuYd1aoJ1LQph86O-XImC4X9j9FhUPhXQDvtrQ=="`
+        #[arg(long = "page-token")]
+        page_token: Option<String>,
+        /// Follow the page tokens and print every item of every page.
+        #[arg(long = "all")]
+        all: bool,
+    }
+    impl Args {
+        /// Builds the request from the arguments, sends it and prints the outcome.
+        pub async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
+            let mut builder = ListRequest::builder();
+            if let Some(value) = self.chat_id {
+                builder = builder.chat_id(value);
+            }
+            if let Some(value) = self.start_time {
+                builder = builder.start_time(value);
+            }
+            if let Some(value) = self.end_time {
+                builder = builder.end_time(value);
+            }
+            if let Some(value) = self.page_size {
+                builder = builder.page_size(value);
+            }
+            if let Some(value) = self.page_token {
+                builder = builder.page_token(value);
+            }
+            let request = match builder.build() {
+                Ok(request) => request,
+                Err(error) => return context.invalid(&error),
+            };
+            if self.all {
+                return context
+                    .finish_all(|client| async move {
+                        use ::lark_runtime::__private::futures::TryStreamExt as _;
+                        client
+                            .im()
+                            .v1()
+                            .pin()
+                            .list_stream(request)
+                            .try_collect::<Vec<_>>()
+                            .await
+                    })
+                    .await;
+            }
+            context
+                .finish(|client| async move {
+                    client.im().v1().pin().list(request).await
+                })
+                .await
+        }
+    }
+}
+/// Endpoints of the `im` `tag` resource.
+#[derive(Debug, ::clap::Subcommand)]
+#[allow(clippy::large_enum_variant)]
+pub enum ImTagCommand {
+    /// 创建标签 — Create a tag.
+    Create(im_v2_tag_create::Args),
+    /// 修改标签 — Edit a tag.
+    Patch(im_v2_tag_patch::Args),
+}
+impl ImTagCommand {
+    async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
+        match self {
+            Self::Create(args) => args.run(context).await,
+            Self::Patch(args) => args.run(context).await,
+        }
+    }
+}
+/// `lark im tag create`: arguments and run.
+pub mod im_v2_tag_create {
+    #[allow(unused_imports)]
+    use ::lark_openapi::im::v2::tag::create::*;
+    use ::lark_openapi::Api as _;
+    /// 创建标签 — Create a tag.
+    ///
+    /// `POST /open-apis/im/v2/tags`
+    #[derive(Debug, ::clap::Args)]
+    pub struct Args {
+        /// The tag to create.
+        #[arg(
+            long = "create-tag-json",
+            value_name = "JSON",
+            conflicts_with = "create_tag_file"
+        )]
+        create_tag: Option<String>,
+        /// `create_tag` as JSON read from a file (`-` for standard input), instead of `--create-tag-json`.
+        #[arg(long = "create-tag-file", value_name = "PATH")]
+        create_tag_file: Option<::std::path::PathBuf>,
+    }
+    impl Args {
+        /// Builds the request from the arguments, sends it and prints the outcome.
+        pub async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
+            let mut builder = CreateRequest::builder();
+            match context
+                .json_arg::<
+                    CreateRequestCreateTag,
+                >("create-tag", self.create_tag, self.create_tag_file)
+            {
+                Ok(Some(value)) => builder = builder.create_tag(value),
+                Ok(None) => {}
+                Err(code) => return code,
+            }
+            let request = match builder.build() {
+                Ok(request) => request,
+                Err(error) => return context.invalid(&error),
+            };
+            context
+                .finish(|client| async move {
+                    client.im().v2().tag().create(request).await
+                })
+                .await
+        }
+    }
+}
+/// `lark im tag patch`: arguments and run.
+pub mod im_v2_tag_patch {
+    #[allow(unused_imports)]
+    use ::lark_openapi::im::v2::tag::patch::*;
+    use ::lark_openapi::Api as _;
+    /// 修改标签 — Edit a tag.
+    ///
+    /// `PATCH /open-apis/im/v2/tags/:tag_id`
+    #[derive(Debug, ::clap::Args)]
+    pub struct Args {
+        /// The id of the tag to edit.
+        ///
+        /// Example: `"716168xxxxx"`
+        #[arg(long = "tag-id")]
+        tag_id: Option<String>,
+        /// The tag's new names.
+        #[arg(
+            long = "patch-tag-json",
+            value_name = "JSON",
+            conflicts_with = "patch_tag_file"
+        )]
+        patch_tag: Option<String>,
+        /// `patch_tag` as JSON read from a file (`-` for standard input), instead of `--patch-tag-json`.
+        #[arg(long = "patch-tag-file", value_name = "PATH")]
+        patch_tag_file: Option<::std::path::PathBuf>,
+    }
+    impl Args {
+        /// Builds the request from the arguments, sends it and prints the outcome.
+        pub async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
+            let mut builder = PatchRequest::builder();
+            if let Some(value) = self.tag_id {
+                builder = builder.tag_id(value);
+            }
+            match context
+                .json_arg::<
+                    PatchRequestPatchTag,
+                >("patch-tag", self.patch_tag, self.patch_tag_file)
+            {
+                Ok(Some(value)) => builder = builder.patch_tag(value),
+                Ok(None) => {}
+                Err(code) => return code,
+            }
+            let request = match builder.build() {
+                Ok(request) => request,
+                Err(error) => return context.invalid(&error),
+            };
+            context
+                .finish(|client| async move {
+                    client.im().v2().tag().patch(request).await
+                })
+                .await
+        }
+    }
+}
+/// Endpoints of the `im` `thread` resource.
+#[derive(Debug, ::clap::Subcommand)]
+#[allow(clippy::large_enum_variant)]
+pub enum ImThreadCommand {
+    /// 转发话题 — Forward a thread to a user, chat or thread.
+    Forward(im_v1_thread_forward::Args),
+}
+impl ImThreadCommand {
+    async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
+        match self {
+            Self::Forward(args) => args.run(context).await,
+        }
+    }
+}
+/// `lark im thread forward`: arguments and run.
+pub mod im_v1_thread_forward {
+    #[allow(unused_imports)]
+    use ::lark_openapi::im::v1::thread::forward::*;
+    use ::lark_openapi::Api as _;
+    /// 转发话题 — Forward a thread to a user, chat or thread.
+    ///
+    /// `POST /open-apis/im/v1/threads/:thread_id/forward`
+    #[derive(Debug, ::clap::Args)]
+    pub struct Args {
+        /// The id of the thread to forward; see the thread overview for how to get one.
+        ///
+        /// Example: `"omt_dc132645203"`
+        #[arg(long = "thread-id")]
+        thread_id: Option<String>,
+        /// Which kind of id `receive_id` is: a user id, a chat id or a thread id. Reading user_id needs the contact:user.employee_id:readonly scope.
+        ///
+        /// Example: `"open_id"`
+        #[arg(
+            long = "receive-id-type",
+            value_parser = ::clap::builder::PossibleValuesParser::new(
+                ["open_id",
+                "union_id",
+                "user_id",
+                "email",
+                "chat_id",
+                "thread_id"]
+            )
+        )]
+        receive_id_type: Option<String>,
+        /// A caller-chosen string that deduplicates requests: with the same uuid, forwarding to the same target succeeds at most once within 1 hour.
+        ///
+        /// Example: `"b13g2t38-1jd2-458b-8djf-dtbca5104204"`
+        #[arg(long = "uuid")]
+        uuid: Option<String>,
+        /// The recipient's id, of the kind named by `receive_id_type`.
+        ///
+        /// Example: `"oc_a0553eda9014c201e6969b478895c230"`
+        #[arg(long = "receive-id")]
+        receive_id: Option<String>,
+    }
+    impl Args {
+        /// Builds the request from the arguments, sends it and prints the outcome.
+        pub async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
+            let mut builder = ForwardRequest::builder();
+            if let Some(value) = self.thread_id {
+                builder = builder.thread_id(value);
+            }
+            if let Some(value) = self.receive_id_type {
+                builder = builder
+                    .receive_id_type(
+                        <ForwardRequestReceiveIdType as ::lark_runtime::enums::StringEnum>::from_wire(
+                            &value,
+                        ),
+                    );
+            }
+            if let Some(value) = self.uuid {
+                builder = builder.uuid(value);
+            }
+            if let Some(value) = self.receive_id {
+                builder = builder.receive_id(value);
+            }
+            let request = match builder.build() {
+                Ok(request) => request,
+                Err(error) => return context.invalid(&error),
+            };
+            context
+                .finish(|client| async move {
+                    client.im().v1().thread().forward(request).await
+                })
+                .await
+        }
+    }
+}
+/// Endpoints of the `im` `url_preview` resource.
+#[derive(Debug, ::clap::Subcommand)]
+#[allow(clippy::large_enum_variant)]
+pub enum ImUrlPreviewCommand {
+    /// 更新 URL 预览 — Update URL previews.
+    BatchUpdate(im_v2_url_preview_batch_update::Args),
+}
+impl ImUrlPreviewCommand {
+    async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
+        match self {
+            Self::BatchUpdate(args) => args.run(context).await,
+        }
+    }
+}
+/// `lark im url-preview batch-update`: arguments and run.
+pub mod im_v2_url_preview_batch_update {
+    #[allow(unused_imports)]
+    use ::lark_openapi::im::v2::url_preview::batch_update::*;
+    use ::lark_openapi::Api as _;
+    /// 更新 URL 预览 — Update URL previews.
+    ///
+    /// `POST /open-apis/im/v2/url_previews/batch_update`
+    #[derive(Debug, ::clap::Args)]
+    pub struct Args {
+        /// The preview tokens to update (1 to 10), taken from the pull-link-preview-data callback; each token can be updated once per 5 seconds.
+        ///
+        /// Example: `["952te0c8-9ccf-463d-ad73-593f8f768a5c"]`
+        #[arg(long = "preview-tokens", num_args = 1..)]
+        preview_tokens: Vec<String>,
+        /// Open ids of the users whose preview to update, at most 100; when left out, every member of the chat holding the link. Users outside that chat cannot be updated.
+        ///
+        /// Example: `["ou_xxx"]`
+        #[arg(long = "open-ids", num_args = 1..)]
+        open_ids: Vec<String>,
+    }
+    impl Args {
+        /// Builds the request from the arguments, sends it and prints the outcome.
+        pub async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
+            let mut builder = BatchUpdateRequest::builder();
+            builder = builder.preview_tokens(self.preview_tokens);
+            if !self.open_ids.is_empty() {
+                builder = builder.open_ids(self.open_ids);
+            }
+            let request = match builder.build() {
+                Ok(request) => request,
+                Err(error) => return context.invalid(&error),
+            };
+            context
+                .finish(|client| async move {
+                    client.im().v2().url_preview().batch_update(request).await
                 })
                 .await
         }

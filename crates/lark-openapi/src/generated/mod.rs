@@ -3,19 +3,41 @@
 
 //! Generated bindings, one module per service, and the [`Api`] trait that reaches them from a client.
 /// The `attendance` service.
+#[cfg(feature = "attendance")]
+#[cfg_attr(docsrs, doc(cfg(feature = "attendance")))]
 pub mod attendance;
 /// The `auth` service.
 pub mod auth;
+/// The `contact` service.
+#[cfg(feature = "contact")]
+#[cfg_attr(docsrs, doc(cfg(feature = "contact")))]
+pub mod contact;
+/// The `im` service.
+#[cfg(feature = "im")]
+#[cfg_attr(docsrs, doc(cfg(feature = "im")))]
+pub mod im;
 /// Typed endpoints on a [`Client`](::lark_runtime::Client), grouped like the official SDKs:
 /// `client.attendance().v1().user_flow().batch_del(request)`.
 pub trait Api {
     /// The `attendance` service.
+    #[cfg(feature = "attendance")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "attendance")))]
     fn attendance(&self) -> attendance::AttendanceApi<'_>;
     /// The `auth` service.
     fn auth(&self) -> auth::AuthApi<'_>;
+    /// The `contact` service.
+    #[cfg(feature = "contact")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "contact")))]
+    fn contact(&self) -> contact::ContactApi<'_>;
+    /// The `im` service.
+    #[cfg(feature = "im")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "im")))]
+    fn im(&self) -> im::ImApi<'_>;
 }
 impl Api for ::lark_runtime::Client {
     /// The `attendance` service.
+    #[cfg(feature = "attendance")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "attendance")))]
     fn attendance(&self) -> attendance::AttendanceApi<'_> {
         attendance::AttendanceApi {
             client: self,
@@ -25,100 +47,155 @@ impl Api for ::lark_runtime::Client {
     fn auth(&self) -> auth::AuthApi<'_> {
         auth::AuthApi { client: self }
     }
+    /// The `contact` service.
+    #[cfg(feature = "contact")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "contact")))]
+    fn contact(&self) -> contact::ContactApi<'_> {
+        contact::ContactApi {
+            client: self,
+        }
+    }
+    /// The `im` service.
+    #[cfg(feature = "im")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "im")))]
+    fn im(&self) -> im::ImApi<'_> {
+        im::ImApi { client: self }
+    }
 }
-/// Every endpoint of these bindings, with its types erased: what the local emulator answers and what
-/// tests run each reference page's examples through.
-pub static ENDPOINTS: [::lark_runtime::EndpointEntry; 44usize] = [
+/// Every endpoint of these bindings (of the services compiled in), with its types erased: what the
+/// local emulator answers and what tests run each reference page's examples through.
+#[cfg(feature = "server")]
+#[cfg_attr(docsrs, doc(cfg(feature = "server")))]
+pub static ENDPOINTS: &[::lark_runtime::EndpointEntry] = &[
+    #[cfg(feature = "attendance")]
     ::lark_runtime::EndpointEntry::of::<
         attendance::v1::approval_info::process::ProcessRequest,
     >(),
+    #[cfg(feature = "attendance")]
     ::lark_runtime::EndpointEntry::of::<
         attendance::v1::archive_rule::del_report::DelReportRequest,
     >(),
+    #[cfg(feature = "attendance")]
     ::lark_runtime::EndpointEntry::of::<
         attendance::v1::archive_rule::list::ListRequest,
     >(),
+    #[cfg(feature = "attendance")]
     ::lark_runtime::EndpointEntry::of::<
         attendance::v1::archive_rule::upload_report::UploadReportRequest,
     >(),
+    #[cfg(feature = "attendance")]
     ::lark_runtime::EndpointEntry::of::<
         attendance::v1::archive_rule::user_stats_fields_query::UserStatsFieldsQueryRequest,
     >(),
+    #[cfg(feature = "attendance")]
     ::lark_runtime::EndpointEntry::of::<
         attendance::v1::file::download::DownloadRequest,
     >(),
+    #[cfg(feature = "attendance")]
     ::lark_runtime::EndpointEntry::of::<attendance::v1::file::upload::UploadRequest>(),
+    #[cfg(feature = "attendance")]
     ::lark_runtime::EndpointEntry::of::<attendance::v1::group::create::CreateRequest>(),
+    #[cfg(feature = "attendance")]
     ::lark_runtime::EndpointEntry::of::<attendance::v1::group::delete::DeleteRequest>(),
+    #[cfg(feature = "attendance")]
     ::lark_runtime::EndpointEntry::of::<attendance::v1::group::get::GetRequest>(),
+    #[cfg(feature = "attendance")]
     ::lark_runtime::EndpointEntry::of::<attendance::v1::group::list::ListRequest>(),
+    #[cfg(feature = "attendance")]
     ::lark_runtime::EndpointEntry::of::<
         attendance::v1::group::list_user::ListUserRequest,
     >(),
+    #[cfg(feature = "attendance")]
     ::lark_runtime::EndpointEntry::of::<attendance::v1::group::search::SearchRequest>(),
+    #[cfg(feature = "attendance")]
     ::lark_runtime::EndpointEntry::of::<
         attendance::v1::leave_accrual_record::patch::PatchRequest,
     >(),
+    #[cfg(feature = "attendance")]
     ::lark_runtime::EndpointEntry::of::<
         attendance::v1::leave_employ_expire_record::get::GetRequest,
     >(),
+    #[cfg(feature = "attendance")]
     ::lark_runtime::EndpointEntry::of::<attendance::v1::shift::create::CreateRequest>(),
+    #[cfg(feature = "attendance")]
     ::lark_runtime::EndpointEntry::of::<attendance::v1::shift::delete::DeleteRequest>(),
+    #[cfg(feature = "attendance")]
     ::lark_runtime::EndpointEntry::of::<attendance::v1::shift::get::GetRequest>(),
+    #[cfg(feature = "attendance")]
     ::lark_runtime::EndpointEntry::of::<attendance::v1::shift::list::ListRequest>(),
+    #[cfg(feature = "attendance")]
     ::lark_runtime::EndpointEntry::of::<attendance::v1::shift::query::QueryRequest>(),
+    #[cfg(feature = "attendance")]
     ::lark_runtime::EndpointEntry::of::<
         attendance::v1::user_approval::create::CreateRequest,
     >(),
+    #[cfg(feature = "attendance")]
     ::lark_runtime::EndpointEntry::of::<
         attendance::v1::user_approval::query::QueryRequest,
     >(),
+    #[cfg(feature = "attendance")]
     ::lark_runtime::EndpointEntry::of::<
         attendance::v1::user_daily_shift::batch_create::BatchCreateRequest,
     >(),
+    #[cfg(feature = "attendance")]
     ::lark_runtime::EndpointEntry::of::<
         attendance::v1::user_daily_shift::batch_create_temp::BatchCreateTempRequest,
     >(),
+    #[cfg(feature = "attendance")]
     ::lark_runtime::EndpointEntry::of::<
         attendance::v1::user_daily_shift::query::QueryRequest,
     >(),
+    #[cfg(feature = "attendance")]
     ::lark_runtime::EndpointEntry::of::<
         attendance::v1::user_flow::batch_create::BatchCreateRequest,
     >(),
+    #[cfg(feature = "attendance")]
     ::lark_runtime::EndpointEntry::of::<
         attendance::v1::user_flow::batch_del::BatchDelRequest,
     >(),
+    #[cfg(feature = "attendance")]
     ::lark_runtime::EndpointEntry::of::<attendance::v1::user_flow::get::GetRequest>(),
+    #[cfg(feature = "attendance")]
     ::lark_runtime::EndpointEntry::of::<
         attendance::v1::user_flow::query::QueryRequest,
     >(),
+    #[cfg(feature = "attendance")]
     ::lark_runtime::EndpointEntry::of::<
         attendance::v1::user_setting::modify::ModifyRequest,
     >(),
+    #[cfg(feature = "attendance")]
     ::lark_runtime::EndpointEntry::of::<
         attendance::v1::user_setting::query::QueryRequest,
     >(),
+    #[cfg(feature = "attendance")]
     ::lark_runtime::EndpointEntry::of::<
         attendance::v1::user_stats_data::query::QueryRequest,
     >(),
+    #[cfg(feature = "attendance")]
     ::lark_runtime::EndpointEntry::of::<
         attendance::v1::user_stats_field::query::QueryRequest,
     >(),
+    #[cfg(feature = "attendance")]
     ::lark_runtime::EndpointEntry::of::<
         attendance::v1::user_stats_view::query::QueryRequest,
     >(),
+    #[cfg(feature = "attendance")]
     ::lark_runtime::EndpointEntry::of::<
         attendance::v1::user_stats_view::update::UpdateRequest,
     >(),
+    #[cfg(feature = "attendance")]
     ::lark_runtime::EndpointEntry::of::<
         attendance::v1::user_task::query::QueryRequest,
     >(),
+    #[cfg(feature = "attendance")]
     ::lark_runtime::EndpointEntry::of::<
         attendance::v1::user_task_remedy::create::CreateRequest,
     >(),
+    #[cfg(feature = "attendance")]
     ::lark_runtime::EndpointEntry::of::<
         attendance::v1::user_task_remedy::query::QueryRequest,
     >(),
+    #[cfg(feature = "attendance")]
     ::lark_runtime::EndpointEntry::of::<
         attendance::v1::user_task_remedy::query_user_allowed_remedys::QueryUserAllowedRemedysRequest,
     >(),
@@ -135,15 +212,527 @@ pub static ENDPOINTS: [::lark_runtime::EndpointEntry; 44usize] = [
     ::lark_runtime::EndpointEntry::of::<
         auth::v3::tenant_access_token::store::StoreRequest,
     >(),
+    #[cfg(feature = "contact")]
+    ::lark_runtime::EndpointEntry::of::<contact::v3::custom_attr::list::ListRequest>(),
+    #[cfg(feature = "contact")]
+    ::lark_runtime::EndpointEntry::of::<contact::v3::department::batch::BatchRequest>(),
+    #[cfg(feature = "contact")]
+    ::lark_runtime::EndpointEntry::of::<
+        contact::v3::department::children::ChildrenRequest,
+    >(),
+    #[cfg(feature = "contact")]
+    ::lark_runtime::EndpointEntry::of::<
+        contact::v3::department::create::CreateRequest,
+    >(),
+    #[cfg(feature = "contact")]
+    ::lark_runtime::EndpointEntry::of::<
+        contact::v3::department::delete::DeleteRequest,
+    >(),
+    #[cfg(feature = "contact")]
+    ::lark_runtime::EndpointEntry::of::<contact::v3::department::get::GetRequest>(),
+    #[cfg(feature = "contact")]
+    ::lark_runtime::EndpointEntry::of::<contact::v3::department::list::ListRequest>(),
+    #[cfg(feature = "contact")]
+    ::lark_runtime::EndpointEntry::of::<
+        contact::v3::department::parent::ParentRequest,
+    >(),
+    #[cfg(feature = "contact")]
+    ::lark_runtime::EndpointEntry::of::<contact::v3::department::patch::PatchRequest>(),
+    #[cfg(feature = "contact")]
+    ::lark_runtime::EndpointEntry::of::<
+        contact::v3::department::search::SearchRequest,
+    >(),
+    #[cfg(feature = "contact")]
+    ::lark_runtime::EndpointEntry::of::<
+        contact::v3::department::unbind_department_chat::UnbindDepartmentChatRequest,
+    >(),
+    #[cfg(feature = "contact")]
+    ::lark_runtime::EndpointEntry::of::<
+        contact::v3::department::update::UpdateRequest,
+    >(),
+    #[cfg(feature = "contact")]
+    ::lark_runtime::EndpointEntry::of::<
+        contact::v3::department::update_department_id::UpdateDepartmentIdRequest,
+    >(),
+    #[cfg(feature = "contact")]
+    ::lark_runtime::EndpointEntry::of::<
+        contact::v3::employee_type_enum::create::CreateRequest,
+    >(),
+    #[cfg(feature = "contact")]
+    ::lark_runtime::EndpointEntry::of::<
+        contact::v3::employee_type_enum::delete::DeleteRequest,
+    >(),
+    #[cfg(feature = "contact")]
+    ::lark_runtime::EndpointEntry::of::<
+        contact::v3::employee_type_enum::list::ListRequest,
+    >(),
+    #[cfg(feature = "contact")]
+    ::lark_runtime::EndpointEntry::of::<
+        contact::v3::employee_type_enum::update::UpdateRequest,
+    >(),
+    #[cfg(feature = "contact")]
+    ::lark_runtime::EndpointEntry::of::<
+        contact::v3::functional_role::create::CreateRequest,
+    >(),
+    #[cfg(feature = "contact")]
+    ::lark_runtime::EndpointEntry::of::<
+        contact::v3::functional_role::delete::DeleteRequest,
+    >(),
+    #[cfg(feature = "contact")]
+    ::lark_runtime::EndpointEntry::of::<
+        contact::v3::functional_role::update::UpdateRequest,
+    >(),
+    #[cfg(feature = "contact")]
+    ::lark_runtime::EndpointEntry::of::<
+        contact::v3::functional_role_member::batch_create::BatchCreateRequest,
+    >(),
+    #[cfg(feature = "contact")]
+    ::lark_runtime::EndpointEntry::of::<
+        contact::v3::functional_role_member::batch_delete::BatchDeleteRequest,
+    >(),
+    #[cfg(feature = "contact")]
+    ::lark_runtime::EndpointEntry::of::<
+        contact::v3::functional_role_member::get::GetRequest,
+    >(),
+    #[cfg(feature = "contact")]
+    ::lark_runtime::EndpointEntry::of::<
+        contact::v3::functional_role_member::list::ListRequest,
+    >(),
+    #[cfg(feature = "contact")]
+    ::lark_runtime::EndpointEntry::of::<
+        contact::v3::functional_role_member::scopes::ScopesRequest,
+    >(),
+    #[cfg(feature = "contact")]
+    ::lark_runtime::EndpointEntry::of::<contact::v3::group::create::CreateRequest>(),
+    #[cfg(feature = "contact")]
+    ::lark_runtime::EndpointEntry::of::<contact::v3::group::delete::DeleteRequest>(),
+    #[cfg(feature = "contact")]
+    ::lark_runtime::EndpointEntry::of::<contact::v3::group::get::GetRequest>(),
+    #[cfg(feature = "contact")]
+    ::lark_runtime::EndpointEntry::of::<
+        contact::v3::group::member_belong::MemberBelongRequest,
+    >(),
+    #[cfg(feature = "contact")]
+    ::lark_runtime::EndpointEntry::of::<contact::v3::group::patch::PatchRequest>(),
+    #[cfg(feature = "contact")]
+    ::lark_runtime::EndpointEntry::of::<
+        contact::v3::group::simplelist::SimplelistRequest,
+    >(),
+    #[cfg(feature = "contact")]
+    ::lark_runtime::EndpointEntry::of::<contact::v3::group_member::add::AddRequest>(),
+    #[cfg(feature = "contact")]
+    ::lark_runtime::EndpointEntry::of::<
+        contact::v3::group_member::batch_add::BatchAddRequest,
+    >(),
+    #[cfg(feature = "contact")]
+    ::lark_runtime::EndpointEntry::of::<
+        contact::v3::group_member::batch_remove::BatchRemoveRequest,
+    >(),
+    #[cfg(feature = "contact")]
+    ::lark_runtime::EndpointEntry::of::<
+        contact::v3::group_member::remove::RemoveRequest,
+    >(),
+    #[cfg(feature = "contact")]
+    ::lark_runtime::EndpointEntry::of::<
+        contact::v3::group_member::simplelist::SimplelistRequest,
+    >(),
+    #[cfg(feature = "contact")]
+    ::lark_runtime::EndpointEntry::of::<
+        contact::v3::job_family::create::CreateRequest,
+    >(),
+    #[cfg(feature = "contact")]
+    ::lark_runtime::EndpointEntry::of::<
+        contact::v3::job_family::delete::DeleteRequest,
+    >(),
+    #[cfg(feature = "contact")]
+    ::lark_runtime::EndpointEntry::of::<contact::v3::job_family::get::GetRequest>(),
+    #[cfg(feature = "contact")]
+    ::lark_runtime::EndpointEntry::of::<contact::v3::job_family::list::ListRequest>(),
+    #[cfg(feature = "contact")]
+    ::lark_runtime::EndpointEntry::of::<
+        contact::v3::job_family::update::UpdateRequest,
+    >(),
+    #[cfg(feature = "contact")]
+    ::lark_runtime::EndpointEntry::of::<contact::v3::job_level::create::CreateRequest>(),
+    #[cfg(feature = "contact")]
+    ::lark_runtime::EndpointEntry::of::<contact::v3::job_level::delete::DeleteRequest>(),
+    #[cfg(feature = "contact")]
+    ::lark_runtime::EndpointEntry::of::<contact::v3::job_level::get::GetRequest>(),
+    #[cfg(feature = "contact")]
+    ::lark_runtime::EndpointEntry::of::<contact::v3::job_level::list::ListRequest>(),
+    #[cfg(feature = "contact")]
+    ::lark_runtime::EndpointEntry::of::<contact::v3::job_level::update::UpdateRequest>(),
+    #[cfg(feature = "contact")]
+    ::lark_runtime::EndpointEntry::of::<contact::v3::job_title::get::GetRequest>(),
+    #[cfg(feature = "contact")]
+    ::lark_runtime::EndpointEntry::of::<contact::v3::job_title::list::ListRequest>(),
+    #[cfg(feature = "contact")]
+    ::lark_runtime::EndpointEntry::of::<contact::v3::scope::list::ListRequest>(),
+    #[cfg(feature = "contact")]
+    ::lark_runtime::EndpointEntry::of::<
+        contact::v3::unit::bind_department::BindDepartmentRequest,
+    >(),
+    #[cfg(feature = "contact")]
+    ::lark_runtime::EndpointEntry::of::<contact::v3::unit::create::CreateRequest>(),
+    #[cfg(feature = "contact")]
+    ::lark_runtime::EndpointEntry::of::<contact::v3::unit::delete::DeleteRequest>(),
+    #[cfg(feature = "contact")]
+    ::lark_runtime::EndpointEntry::of::<contact::v3::unit::get::GetRequest>(),
+    #[cfg(feature = "contact")]
+    ::lark_runtime::EndpointEntry::of::<contact::v3::unit::list::ListRequest>(),
+    #[cfg(feature = "contact")]
+    ::lark_runtime::EndpointEntry::of::<
+        contact::v3::unit::list_department::ListDepartmentRequest,
+    >(),
+    #[cfg(feature = "contact")]
+    ::lark_runtime::EndpointEntry::of::<contact::v3::unit::patch::PatchRequest>(),
+    #[cfg(feature = "contact")]
+    ::lark_runtime::EndpointEntry::of::<
+        contact::v3::unit::unbind_department::UnbindDepartmentRequest,
+    >(),
+    #[cfg(feature = "contact")]
+    ::lark_runtime::EndpointEntry::of::<
+        contact::v3::user::basic_batch::BasicBatchRequest,
+    >(),
+    #[cfg(feature = "contact")]
+    ::lark_runtime::EndpointEntry::of::<contact::v3::user::batch::BatchRequest>(),
+    #[cfg(feature = "contact")]
+    ::lark_runtime::EndpointEntry::of::<
+        contact::v3::user::batch_get_id::BatchGetIdRequest,
+    >(),
+    #[cfg(feature = "contact")]
+    ::lark_runtime::EndpointEntry::of::<contact::v3::user::delete::DeleteRequest>(),
+    #[cfg(feature = "contact")]
+    ::lark_runtime::EndpointEntry::of::<
+        contact::v3::user::find_by_department::FindByDepartmentRequest,
+    >(),
+    #[cfg(feature = "contact")]
+    ::lark_runtime::EndpointEntry::of::<contact::v3::user::get::GetRequest>(),
+    #[cfg(feature = "contact")]
+    ::lark_runtime::EndpointEntry::of::<contact::v3::user::list::ListRequest>(),
+    #[cfg(feature = "contact")]
+    ::lark_runtime::EndpointEntry::of::<contact::v3::user::patch::PatchRequest>(),
+    #[cfg(feature = "contact")]
+    ::lark_runtime::EndpointEntry::of::<
+        contact::v3::user::resurrect::ResurrectRequest,
+    >(),
+    #[cfg(feature = "contact")]
+    ::lark_runtime::EndpointEntry::of::<contact::v3::user::update::UpdateRequest>(),
+    #[cfg(feature = "contact")]
+    ::lark_runtime::EndpointEntry::of::<
+        contact::v3::user::update_user_id::UpdateUserIdRequest,
+    >(),
+    #[cfg(feature = "contact")]
+    ::lark_runtime::EndpointEntry::of::<contact::v3::work_city::get::GetRequest>(),
+    #[cfg(feature = "contact")]
+    ::lark_runtime::EndpointEntry::of::<contact::v3::work_city::list::ListRequest>(),
+    #[cfg(feature = "im")]
+    ::lark_runtime::EndpointEntry::of::<im::v1::batch_message::delete::DeleteRequest>(),
+    #[cfg(feature = "im")]
+    ::lark_runtime::EndpointEntry::of::<
+        im::v1::batch_message::get_progress::GetProgressRequest,
+    >(),
+    #[cfg(feature = "im")]
+    ::lark_runtime::EndpointEntry::of::<
+        im::v1::batch_message::read_user::ReadUserRequest,
+    >(),
+    #[cfg(feature = "im")]
+    ::lark_runtime::EndpointEntry::of::<im::v1::chat::create::CreateRequest>(),
+    #[cfg(feature = "im")]
+    ::lark_runtime::EndpointEntry::of::<im::v1::chat::delete::DeleteRequest>(),
+    #[cfg(feature = "im")]
+    ::lark_runtime::EndpointEntry::of::<im::v1::chat::get::GetRequest>(),
+    #[cfg(feature = "im")]
+    ::lark_runtime::EndpointEntry::of::<im::v1::chat::link::LinkRequest>(),
+    #[cfg(feature = "im")]
+    ::lark_runtime::EndpointEntry::of::<im::v1::chat::list::ListRequest>(),
+    #[cfg(feature = "im")]
+    ::lark_runtime::EndpointEntry::of::<im::v1::chat::search::SearchRequest>(),
+    #[cfg(feature = "im")]
+    ::lark_runtime::EndpointEntry::of::<im::v1::chat::update::UpdateRequest>(),
+    #[cfg(feature = "im")]
+    ::lark_runtime::EndpointEntry::of::<im::v1::chat_announcement::get::GetRequest>(),
+    #[cfg(feature = "im")]
+    ::lark_runtime::EndpointEntry::of::<
+        im::v1::chat_announcement::patch::PatchRequest,
+    >(),
+    #[cfg(feature = "im")]
+    ::lark_runtime::EndpointEntry::of::<
+        im::v1::chat_managers::add_managers::AddManagersRequest,
+    >(),
+    #[cfg(feature = "im")]
+    ::lark_runtime::EndpointEntry::of::<
+        im::v1::chat_managers::delete_managers::DeleteManagersRequest,
+    >(),
+    #[cfg(feature = "im")]
+    ::lark_runtime::EndpointEntry::of::<im::v1::chat_members::create::CreateRequest>(),
+    #[cfg(feature = "im")]
+    ::lark_runtime::EndpointEntry::of::<im::v1::chat_members::delete::DeleteRequest>(),
+    #[cfg(feature = "im")]
+    ::lark_runtime::EndpointEntry::of::<im::v1::chat_members::get::GetRequest>(),
+    #[cfg(feature = "im")]
+    ::lark_runtime::EndpointEntry::of::<
+        im::v1::chat_members::is_in_chat::IsInChatRequest,
+    >(),
+    #[cfg(feature = "im")]
+    ::lark_runtime::EndpointEntry::of::<im::v1::chat_members::me_join::MeJoinRequest>(),
+    #[cfg(feature = "im")]
+    ::lark_runtime::EndpointEntry::of::<im::v1::chat_menu_item::patch::PatchRequest>(),
+    #[cfg(feature = "im")]
+    ::lark_runtime::EndpointEntry::of::<im::v1::chat_menu_tree::create::CreateRequest>(),
+    #[cfg(feature = "im")]
+    ::lark_runtime::EndpointEntry::of::<im::v1::chat_menu_tree::delete::DeleteRequest>(),
+    #[cfg(feature = "im")]
+    ::lark_runtime::EndpointEntry::of::<im::v1::chat_menu_tree::get::GetRequest>(),
+    #[cfg(feature = "im")]
+    ::lark_runtime::EndpointEntry::of::<im::v1::chat_menu_tree::sort::SortRequest>(),
+    #[cfg(feature = "im")]
+    ::lark_runtime::EndpointEntry::of::<im::v1::chat_moderation::get::GetRequest>(),
+    #[cfg(feature = "im")]
+    ::lark_runtime::EndpointEntry::of::<
+        im::v1::chat_moderation::update::UpdateRequest,
+    >(),
+    #[cfg(feature = "im")]
+    ::lark_runtime::EndpointEntry::of::<im::v1::chat_tab::create::CreateRequest>(),
+    #[cfg(feature = "im")]
+    ::lark_runtime::EndpointEntry::of::<
+        im::v1::chat_tab::delete_tabs::DeleteTabsRequest,
+    >(),
+    #[cfg(feature = "im")]
+    ::lark_runtime::EndpointEntry::of::<im::v1::chat_tab::list_tabs::ListTabsRequest>(),
+    #[cfg(feature = "im")]
+    ::lark_runtime::EndpointEntry::of::<im::v1::chat_tab::sort_tabs::SortTabsRequest>(),
+    #[cfg(feature = "im")]
+    ::lark_runtime::EndpointEntry::of::<
+        im::v1::chat_tab::update_tabs::UpdateTabsRequest,
+    >(),
+    #[cfg(feature = "im")]
+    ::lark_runtime::EndpointEntry::of::<
+        im::v1::chat_top_notice::delete_top_notice::DeleteTopNoticeRequest,
+    >(),
+    #[cfg(feature = "im")]
+    ::lark_runtime::EndpointEntry::of::<
+        im::v1::chat_top_notice::put_top_notice::PutTopNoticeRequest,
+    >(),
+    #[cfg(feature = "im")]
+    ::lark_runtime::EndpointEntry::of::<im::v1::file::create::CreateRequest>(),
+    #[cfg(feature = "im")]
+    ::lark_runtime::EndpointEntry::of::<im::v1::file::get::GetRequest>(),
+    #[cfg(feature = "im")]
+    ::lark_runtime::EndpointEntry::of::<im::v1::image::create::CreateRequest>(),
+    #[cfg(feature = "im")]
+    ::lark_runtime::EndpointEntry::of::<im::v1::image::get::GetRequest>(),
+    #[cfg(feature = "im")]
+    ::lark_runtime::EndpointEntry::of::<im::v1::message::create::CreateRequest>(),
+    #[cfg(feature = "im")]
+    ::lark_runtime::EndpointEntry::of::<im::v1::message::delete::DeleteRequest>(),
+    #[cfg(feature = "im")]
+    ::lark_runtime::EndpointEntry::of::<im::v1::message::forward::ForwardRequest>(),
+    #[cfg(feature = "im")]
+    ::lark_runtime::EndpointEntry::of::<im::v1::message::get::GetRequest>(),
+    #[cfg(feature = "im")]
+    ::lark_runtime::EndpointEntry::of::<im::v1::message::list::ListRequest>(),
+    #[cfg(feature = "im")]
+    ::lark_runtime::EndpointEntry::of::<
+        im::v1::message::merge_forward::MergeForwardRequest,
+    >(),
+    #[cfg(feature = "im")]
+    ::lark_runtime::EndpointEntry::of::<im::v1::message::patch::PatchRequest>(),
+    #[cfg(feature = "im")]
+    ::lark_runtime::EndpointEntry::of::<
+        im::v1::message::push_follow_up::PushFollowUpRequest,
+    >(),
+    #[cfg(feature = "im")]
+    ::lark_runtime::EndpointEntry::of::<im::v1::message::read_users::ReadUsersRequest>(),
+    #[cfg(feature = "im")]
+    ::lark_runtime::EndpointEntry::of::<im::v1::message::reply::ReplyRequest>(),
+    #[cfg(feature = "im")]
+    ::lark_runtime::EndpointEntry::of::<im::v1::message::update::UpdateRequest>(),
+    #[cfg(feature = "im")]
+    ::lark_runtime::EndpointEntry::of::<im::v1::message::urgent_app::UrgentAppRequest>(),
+    #[cfg(feature = "im")]
+    ::lark_runtime::EndpointEntry::of::<
+        im::v1::message::urgent_phone::UrgentPhoneRequest,
+    >(),
+    #[cfg(feature = "im")]
+    ::lark_runtime::EndpointEntry::of::<im::v1::message::urgent_sms::UrgentSmsRequest>(),
+    #[cfg(feature = "im")]
+    ::lark_runtime::EndpointEntry::of::<
+        im::v1::message_reaction::batch_query::BatchQueryRequest,
+    >(),
+    #[cfg(feature = "im")]
+    ::lark_runtime::EndpointEntry::of::<
+        im::v1::message_reaction::create::CreateRequest,
+    >(),
+    #[cfg(feature = "im")]
+    ::lark_runtime::EndpointEntry::of::<
+        im::v1::message_reaction::delete::DeleteRequest,
+    >(),
+    #[cfg(feature = "im")]
+    ::lark_runtime::EndpointEntry::of::<im::v1::message_reaction::list::ListRequest>(),
+    #[cfg(feature = "im")]
+    ::lark_runtime::EndpointEntry::of::<im::v1::message_resource::get::GetRequest>(),
+    #[cfg(feature = "im")]
+    ::lark_runtime::EndpointEntry::of::<im::v1::pin::create::CreateRequest>(),
+    #[cfg(feature = "im")]
+    ::lark_runtime::EndpointEntry::of::<im::v1::pin::delete::DeleteRequest>(),
+    #[cfg(feature = "im")]
+    ::lark_runtime::EndpointEntry::of::<im::v1::pin::list::ListRequest>(),
+    #[cfg(feature = "im")]
+    ::lark_runtime::EndpointEntry::of::<im::v1::thread::forward::ForwardRequest>(),
+    #[cfg(feature = "im")]
+    ::lark_runtime::EndpointEntry::of::<im::v2::app_feed_card::create::CreateRequest>(),
+    #[cfg(feature = "im")]
+    ::lark_runtime::EndpointEntry::of::<
+        im::v2::app_feed_card_batch::delete::DeleteRequest,
+    >(),
+    #[cfg(feature = "im")]
+    ::lark_runtime::EndpointEntry::of::<
+        im::v2::app_feed_card_batch::update::UpdateRequest,
+    >(),
+    #[cfg(feature = "im")]
+    ::lark_runtime::EndpointEntry::of::<
+        im::v2::biz_entity_tag_relation::create::CreateRequest,
+    >(),
+    #[cfg(feature = "im")]
+    ::lark_runtime::EndpointEntry::of::<
+        im::v2::biz_entity_tag_relation::get::GetRequest,
+    >(),
+    #[cfg(feature = "im")]
+    ::lark_runtime::EndpointEntry::of::<
+        im::v2::biz_entity_tag_relation::update::UpdateRequest,
+    >(),
+    #[cfg(feature = "im")]
+    ::lark_runtime::EndpointEntry::of::<im::v2::chat_button::update::UpdateRequest>(),
+    #[cfg(feature = "im")]
+    ::lark_runtime::EndpointEntry::of::<
+        im::v2::feed_card::bot_time_sentive::BotTimeSentiveRequest,
+    >(),
+    #[cfg(feature = "im")]
+    ::lark_runtime::EndpointEntry::of::<im::v2::feed_card::patch::PatchRequest>(),
+    #[cfg(feature = "im")]
+    ::lark_runtime::EndpointEntry::of::<im::v2::tag::create::CreateRequest>(),
+    #[cfg(feature = "im")]
+    ::lark_runtime::EndpointEntry::of::<im::v2::tag::patch::PatchRequest>(),
+    #[cfg(feature = "im")]
+    ::lark_runtime::EndpointEntry::of::<
+        im::v2::url_preview::batch_update::BatchUpdateRequest,
+    >(),
 ];
-/// Every event of these bindings, with its types erased: what `lark events listen` prints and what
-/// tests run each reference page's delivery example through.
-pub static EVENTS: [::lark_runtime::events::EventEntry; 3usize] = [
+/// Every event of these bindings (of the services compiled in), with its types erased: what
+/// `lark events listen` prints and what tests run each reference page's delivery example through.
+pub static EVENTS: &[::lark_runtime::events::EventEntry] = &[
+    #[cfg(feature = "attendance")]
     ::lark_runtime::events::EventEntry::of::<
         attendance::v1::events::user_flow_created_v1::UserFlowCreatedV1,
     >(),
+    #[cfg(feature = "attendance")]
     ::lark_runtime::events::EventEntry::of::<
         attendance::v1::events::user_task_updated_v1::UserTaskUpdatedV1,
     >(),
     ::lark_runtime::events::EventEntry::of::<auth::v3::events::app_ticket::AppTicket>(),
+    #[cfg(feature = "contact")]
+    ::lark_runtime::events::EventEntry::of::<
+        contact::v3::events::custom_attr_event_updated_v3::CustomAttrEventUpdatedV3,
+    >(),
+    #[cfg(feature = "contact")]
+    ::lark_runtime::events::EventEntry::of::<
+        contact::v3::events::department_created_v3::DepartmentCreatedV3,
+    >(),
+    #[cfg(feature = "contact")]
+    ::lark_runtime::events::EventEntry::of::<
+        contact::v3::events::department_deleted_v3::DepartmentDeletedV3,
+    >(),
+    #[cfg(feature = "contact")]
+    ::lark_runtime::events::EventEntry::of::<
+        contact::v3::events::department_updated_v3::DepartmentUpdatedV3,
+    >(),
+    #[cfg(feature = "contact")]
+    ::lark_runtime::events::EventEntry::of::<
+        contact::v3::events::employee_type_enum_actived_v3::EmployeeTypeEnumActivedV3,
+    >(),
+    #[cfg(feature = "contact")]
+    ::lark_runtime::events::EventEntry::of::<
+        contact::v3::events::employee_type_enum_created_v3::EmployeeTypeEnumCreatedV3,
+    >(),
+    #[cfg(feature = "contact")]
+    ::lark_runtime::events::EventEntry::of::<
+        contact::v3::events::employee_type_enum_deactivated_v3::EmployeeTypeEnumDeactivatedV3,
+    >(),
+    #[cfg(feature = "contact")]
+    ::lark_runtime::events::EventEntry::of::<
+        contact::v3::events::employee_type_enum_deleted_v3::EmployeeTypeEnumDeletedV3,
+    >(),
+    #[cfg(feature = "contact")]
+    ::lark_runtime::events::EventEntry::of::<
+        contact::v3::events::employee_type_enum_updated_v3::EmployeeTypeEnumUpdatedV3,
+    >(),
+    #[cfg(feature = "contact")]
+    ::lark_runtime::events::EventEntry::of::<
+        contact::v3::events::scope_updated_v3::ScopeUpdatedV3,
+    >(),
+    #[cfg(feature = "contact")]
+    ::lark_runtime::events::EventEntry::of::<
+        contact::v3::events::user_created_v3::UserCreatedV3,
+    >(),
+    #[cfg(feature = "contact")]
+    ::lark_runtime::events::EventEntry::of::<
+        contact::v3::events::user_deleted_v3::UserDeletedV3,
+    >(),
+    #[cfg(feature = "contact")]
+    ::lark_runtime::events::EventEntry::of::<
+        contact::v3::events::user_updated_v3::UserUpdatedV3,
+    >(),
+    #[cfg(feature = "im")]
+    ::lark_runtime::events::EventEntry::of::<
+        im::v1::events::chat_access_event_bot_p2p_chat_entered_v1::ChatAccessEventBotP2pChatEnteredV1,
+    >(),
+    #[cfg(feature = "im")]
+    ::lark_runtime::events::EventEntry::of::<
+        im::v1::events::chat_disbanded_v1::ChatDisbandedV1,
+    >(),
+    #[cfg(feature = "im")]
+    ::lark_runtime::events::EventEntry::of::<
+        im::v1::events::chat_member_bot_added_v1::ChatMemberBotAddedV1,
+    >(),
+    #[cfg(feature = "im")]
+    ::lark_runtime::events::EventEntry::of::<
+        im::v1::events::chat_member_bot_deleted_v1::ChatMemberBotDeletedV1,
+    >(),
+    #[cfg(feature = "im")]
+    ::lark_runtime::events::EventEntry::of::<
+        im::v1::events::chat_member_user_added_v1::ChatMemberUserAddedV1,
+    >(),
+    #[cfg(feature = "im")]
+    ::lark_runtime::events::EventEntry::of::<
+        im::v1::events::chat_member_user_deleted_v1::ChatMemberUserDeletedV1,
+    >(),
+    #[cfg(feature = "im")]
+    ::lark_runtime::events::EventEntry::of::<
+        im::v1::events::chat_member_user_withdrawn_v1::ChatMemberUserWithdrawnV1,
+    >(),
+    #[cfg(feature = "im")]
+    ::lark_runtime::events::EventEntry::of::<
+        im::v1::events::chat_updated_v1::ChatUpdatedV1,
+    >(),
+    #[cfg(feature = "im")]
+    ::lark_runtime::events::EventEntry::of::<
+        im::v1::events::message_message_read_v1::MessageMessageReadV1,
+    >(),
+    #[cfg(feature = "im")]
+    ::lark_runtime::events::EventEntry::of::<
+        im::v1::events::message_reaction_created_v1::MessageReactionCreatedV1,
+    >(),
+    #[cfg(feature = "im")]
+    ::lark_runtime::events::EventEntry::of::<
+        im::v1::events::message_reaction_deleted_v1::MessageReactionDeletedV1,
+    >(),
+    #[cfg(feature = "im")]
+    ::lark_runtime::events::EventEntry::of::<
+        im::v1::events::message_recalled_v1::MessageRecalledV1,
+    >(),
+    #[cfg(feature = "im")]
+    ::lark_runtime::events::EventEntry::of::<
+        im::v1::events::message_receive_v1::MessageReceiveV1,
+    >(),
 ];

@@ -33,40 +33,7 @@ impl ::lark_runtime::enums::StringEnum for EmployeeType {
         !matches!(self, Self::Unknown(_))
     }
 }
-impl ::lark_runtime::__private::serde::Serialize for EmployeeType {
-    fn serialize<S: ::lark_runtime::__private::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> Result<S::Ok, S::Error> {
-        ::lark_runtime::enums::serialize_string_enum(self, serializer)
-    }
-}
-impl<'de> ::lark_runtime::__private::serde::Deserialize<'de> for EmployeeType {
-    fn deserialize<D: ::lark_runtime::__private::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        ::lark_runtime::enums::deserialize_string_enum(deserializer)
-    }
-}
-impl ::std::fmt::Display for EmployeeType {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(::lark_runtime::enums::StringEnum::as_wire(self))
-    }
-}
-impl ::lark_runtime::Validate for EmployeeType {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
-        violations
-            .known_enum_value(
-                at,
-                ::lark_runtime::enums::StringEnum::is_known(self),
-                self,
-            );
-    }
-}
+::lark_runtime::string_enum_traits!(EmployeeType);
 /// 打卡流水 — one punch (clock-in/out) record of an employee.
 #[derive(
     Debug,
@@ -253,36 +220,7 @@ impl ::lark_runtime::enums::IntEnum for FlowType {
         !matches!(self, Self::Unknown(_))
     }
 }
-impl ::lark_runtime::__private::serde::Serialize for FlowType {
-    fn serialize<S: ::lark_runtime::__private::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> Result<S::Ok, S::Error> {
-        ::lark_runtime::enums::serialize_int_enum(self, serializer)
-    }
-}
-impl<'de> ::lark_runtime::__private::serde::Deserialize<'de> for FlowType {
-    fn deserialize<D: ::lark_runtime::__private::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        ::lark_runtime::enums::deserialize_int_enum(deserializer)
-    }
-}
-impl ::std::fmt::Display for FlowType {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::std::fmt::Display::fmt(&::lark_runtime::enums::IntEnum::as_wire(self), f)
-    }
-}
-impl ::lark_runtime::Validate for FlowType {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
-        violations
-            .known_enum_value(at, ::lark_runtime::enums::IntEnum::is_known(self), self);
-    }
-}
+::lark_runtime::int_enum_traits!(FlowType);
 /// 打卡结果 — the result attached to a punch record.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -351,40 +289,7 @@ impl ::lark_runtime::enums::StringEnum for CheckResult {
         !matches!(self, Self::Unknown(_))
     }
 }
-impl ::lark_runtime::__private::serde::Serialize for CheckResult {
-    fn serialize<S: ::lark_runtime::__private::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> Result<S::Ok, S::Error> {
-        ::lark_runtime::enums::serialize_string_enum(self, serializer)
-    }
-}
-impl<'de> ::lark_runtime::__private::serde::Deserialize<'de> for CheckResult {
-    fn deserialize<D: ::lark_runtime::__private::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        ::lark_runtime::enums::deserialize_string_enum(deserializer)
-    }
-}
-impl ::std::fmt::Display for CheckResult {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(::lark_runtime::enums::StringEnum::as_wire(self))
-    }
-}
-impl ::lark_runtime::Validate for CheckResult {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
-        violations
-            .known_enum_value(
-                at,
-                ::lark_runtime::enums::StringEnum::is_known(self),
-                self,
-            );
-    }
-}
+::lark_runtime::string_enum_traits!(CheckResult);
 /// 打卡任务 — one employee's attendance task for one day, with its punch results.
 #[derive(
     Debug,
@@ -593,40 +498,7 @@ impl ::lark_runtime::enums::StringEnum for TaskCheckResult {
         !matches!(self, Self::Unknown(_))
     }
 }
-impl ::lark_runtime::__private::serde::Serialize for TaskCheckResult {
-    fn serialize<S: ::lark_runtime::__private::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> Result<S::Ok, S::Error> {
-        ::lark_runtime::enums::serialize_string_enum(self, serializer)
-    }
-}
-impl<'de> ::lark_runtime::__private::serde::Deserialize<'de> for TaskCheckResult {
-    fn deserialize<D: ::lark_runtime::__private::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        ::lark_runtime::enums::deserialize_string_enum(deserializer)
-    }
-}
-impl ::std::fmt::Display for TaskCheckResult {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(::lark_runtime::enums::StringEnum::as_wire(self))
-    }
-}
-impl ::lark_runtime::Validate for TaskCheckResult {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
-        violations
-            .known_enum_value(
-                at,
-                ::lark_runtime::enums::StringEnum::is_known(self),
-                self,
-            );
-    }
-}
+::lark_runtime::string_enum_traits!(TaskCheckResult);
 /// 打卡结果补充 — what else bears on a check-in or check-out result.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -686,40 +558,7 @@ impl ::lark_runtime::enums::StringEnum for ResultSupplement {
         !matches!(self, Self::Unknown(_))
     }
 }
-impl ::lark_runtime::__private::serde::Serialize for ResultSupplement {
-    fn serialize<S: ::lark_runtime::__private::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> Result<S::Ok, S::Error> {
-        ::lark_runtime::enums::serialize_string_enum(self, serializer)
-    }
-}
-impl<'de> ::lark_runtime::__private::serde::Deserialize<'de> for ResultSupplement {
-    fn deserialize<D: ::lark_runtime::__private::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        ::lark_runtime::enums::deserialize_string_enum(deserializer)
-    }
-}
-impl ::std::fmt::Display for ResultSupplement {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(::lark_runtime::enums::StringEnum::as_wire(self))
-    }
-}
-impl ::lark_runtime::Validate for ResultSupplement {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
-        violations
-            .known_enum_value(
-                at,
-                ::lark_runtime::enums::StringEnum::is_known(self),
-                self,
-            );
-    }
-}
+::lark_runtime::string_enum_traits!(ResultSupplement);
 /// 打卡结果 — a check-in or check-out result as the user_task.updated_v1 event names it.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -767,40 +606,7 @@ impl ::lark_runtime::enums::StringEnum for TaskStatusValue {
         !matches!(self, Self::Unknown(_))
     }
 }
-impl ::lark_runtime::__private::serde::Serialize for TaskStatusValue {
-    fn serialize<S: ::lark_runtime::__private::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> Result<S::Ok, S::Error> {
-        ::lark_runtime::enums::serialize_string_enum(self, serializer)
-    }
-}
-impl<'de> ::lark_runtime::__private::serde::Deserialize<'de> for TaskStatusValue {
-    fn deserialize<D: ::lark_runtime::__private::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        ::lark_runtime::enums::deserialize_string_enum(deserializer)
-    }
-}
-impl ::std::fmt::Display for TaskStatusValue {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(::lark_runtime::enums::StringEnum::as_wire(self))
-    }
-}
-impl ::lark_runtime::Validate for TaskStatusValue {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
-        violations
-            .known_enum_value(
-                at,
-                ::lark_runtime::enums::StringEnum::is_known(self),
-                self,
-            );
-    }
-}
+::lark_runtime::string_enum_traits!(TaskStatusValue);
 /// 班次类型 — kind of shift segment.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -832,36 +638,7 @@ impl ::lark_runtime::enums::IntEnum for TaskShiftType {
         !matches!(self, Self::Unknown(_))
     }
 }
-impl ::lark_runtime::__private::serde::Serialize for TaskShiftType {
-    fn serialize<S: ::lark_runtime::__private::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> Result<S::Ok, S::Error> {
-        ::lark_runtime::enums::serialize_int_enum(self, serializer)
-    }
-}
-impl<'de> ::lark_runtime::__private::serde::Deserialize<'de> for TaskShiftType {
-    fn deserialize<D: ::lark_runtime::__private::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        ::lark_runtime::enums::deserialize_int_enum(deserializer)
-    }
-}
-impl ::std::fmt::Display for TaskShiftType {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::std::fmt::Display::fmt(&::lark_runtime::enums::IntEnum::as_wire(self), f)
-    }
-}
-impl ::lark_runtime::Validate for TaskShiftType {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
-        violations
-            .known_enum_value(at, ::lark_runtime::enums::IntEnum::is_known(self), self);
-    }
-}
+::lark_runtime::int_enum_traits!(TaskShiftType);
 /// 班次 — a shift: the time rules of one attendance task (how many punches a day, on/off times, when
 /// a late arrival counts as late or as a missing punch, rest periods, flexibility). Every field is
 /// optional: shift/list omits `shift_attendance_time_config`, `id` and `rest_time_flexible_configs`.
@@ -1363,36 +1140,7 @@ impl ::lark_runtime::enums::IntEnum for ShiftMiddleTimeType {
         !matches!(self, Self::Unknown(_))
     }
 }
-impl ::lark_runtime::__private::serde::Serialize for ShiftMiddleTimeType {
-    fn serialize<S: ::lark_runtime::__private::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> Result<S::Ok, S::Error> {
-        ::lark_runtime::enums::serialize_int_enum(self, serializer)
-    }
-}
-impl<'de> ::lark_runtime::__private::serde::Deserialize<'de> for ShiftMiddleTimeType {
-    fn deserialize<D: ::lark_runtime::__private::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        ::lark_runtime::enums::deserialize_int_enum(deserializer)
-    }
-}
-impl ::std::fmt::Display for ShiftMiddleTimeType {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::std::fmt::Display::fmt(&::lark_runtime::enums::IntEnum::as_wire(self), f)
-    }
-}
-impl ::lark_runtime::Validate for ShiftMiddleTimeType {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
-        violations
-            .known_enum_value(at, ::lark_runtime::enums::IntEnum::is_known(self), self);
-    }
-}
+::lark_runtime::int_enum_traits!(ShiftMiddleTimeType);
 /// 应出勤配置 — how much attendance a shift counts for (in limited rollout, per the create page).
 #[derive(
     Debug,
@@ -1539,37 +1287,7 @@ impl ::lark_runtime::enums::IntEnum for ShiftLateOffBaseOnTimeType {
         !matches!(self, Self::Unknown(_))
     }
 }
-impl ::lark_runtime::__private::serde::Serialize for ShiftLateOffBaseOnTimeType {
-    fn serialize<S: ::lark_runtime::__private::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> Result<S::Ok, S::Error> {
-        ::lark_runtime::enums::serialize_int_enum(self, serializer)
-    }
-}
-impl<'de> ::lark_runtime::__private::serde::Deserialize<'de>
-for ShiftLateOffBaseOnTimeType {
-    fn deserialize<D: ::lark_runtime::__private::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        ::lark_runtime::enums::deserialize_int_enum(deserializer)
-    }
-}
-impl ::std::fmt::Display for ShiftLateOffBaseOnTimeType {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::std::fmt::Display::fmt(&::lark_runtime::enums::IntEnum::as_wire(self), f)
-    }
-}
-impl ::lark_runtime::Validate for ShiftLateOffBaseOnTimeType {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
-        violations
-            .known_enum_value(at, ::lark_runtime::enums::IntEnum::is_known(self), self);
-    }
-}
+::lark_runtime::int_enum_traits!(ShiftLateOffBaseOnTimeType);
 /// 次日晚到时间计算规则 — rule for computing the next day's late arrival. Note 0 and 1 mean the reverse of ShiftLateOffBaseOnTimeType.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -1601,37 +1319,7 @@ impl ::lark_runtime::enums::IntEnum for ShiftLateOnBaseOnTimeType {
         !matches!(self, Self::Unknown(_))
     }
 }
-impl ::lark_runtime::__private::serde::Serialize for ShiftLateOnBaseOnTimeType {
-    fn serialize<S: ::lark_runtime::__private::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> Result<S::Ok, S::Error> {
-        ::lark_runtime::enums::serialize_int_enum(self, serializer)
-    }
-}
-impl<'de> ::lark_runtime::__private::serde::Deserialize<'de>
-for ShiftLateOnBaseOnTimeType {
-    fn deserialize<D: ::lark_runtime::__private::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        ::lark_runtime::enums::deserialize_int_enum(deserializer)
-    }
-}
-impl ::std::fmt::Display for ShiftLateOnBaseOnTimeType {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::std::fmt::Display::fmt(&::lark_runtime::enums::IntEnum::as_wire(self), f)
-    }
-}
-impl ::lark_runtime::Validate for ShiftLateOnBaseOnTimeType {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
-        violations
-            .known_enum_value(at, ::lark_runtime::enums::IntEnum::is_known(self), self);
-    }
-}
+::lark_runtime::int_enum_traits!(ShiftLateOnBaseOnTimeType);
 /// 日期类型 — kind of day a shift is for; a flexible shift (`is_flexible` true) cannot be a rest day.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -1663,36 +1351,7 @@ impl ::lark_runtime::enums::IntEnum for ShiftDayType {
         !matches!(self, Self::Unknown(_))
     }
 }
-impl ::lark_runtime::__private::serde::Serialize for ShiftDayType {
-    fn serialize<S: ::lark_runtime::__private::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> Result<S::Ok, S::Error> {
-        ::lark_runtime::enums::serialize_int_enum(self, serializer)
-    }
-}
-impl<'de> ::lark_runtime::__private::serde::Deserialize<'de> for ShiftDayType {
-    fn deserialize<D: ::lark_runtime::__private::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        ::lark_runtime::enums::deserialize_int_enum(deserializer)
-    }
-}
-impl ::std::fmt::Display for ShiftDayType {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::std::fmt::Display::fmt(&::lark_runtime::enums::IntEnum::as_wire(self), f)
-    }
-}
-impl ::lark_runtime::Validate for ShiftDayType {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
-        violations
-            .known_enum_value(at, ::lark_runtime::enums::IntEnum::is_known(self), self);
-    }
-}
+::lark_runtime::int_enum_traits!(ShiftDayType);
 /// 休息弹性设置 — flexible rest setting of a shift.
 #[derive(
     Debug,
@@ -1900,40 +1559,7 @@ impl ::lark_runtime::enums::StringEnum for DeptType {
         !matches!(self, Self::Unknown(_))
     }
 }
-impl ::lark_runtime::__private::serde::Serialize for DeptType {
-    fn serialize<S: ::lark_runtime::__private::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> Result<S::Ok, S::Error> {
-        ::lark_runtime::enums::serialize_string_enum(self, serializer)
-    }
-}
-impl<'de> ::lark_runtime::__private::serde::Deserialize<'de> for DeptType {
-    fn deserialize<D: ::lark_runtime::__private::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        ::lark_runtime::enums::deserialize_string_enum(deserializer)
-    }
-}
-impl ::std::fmt::Display for DeptType {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(::lark_runtime::enums::StringEnum::as_wire(self))
-    }
-}
-impl ::lark_runtime::Validate for DeptType {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
-        violations
-            .known_enum_value(
-                at,
-                ::lark_runtime::enums::StringEnum::is_known(self),
-                self,
-            );
-    }
-}
+::lark_runtime::string_enum_traits!(DeptType);
 /// 考勤组摘要 — an attendance group's id and name.
 #[derive(
     Debug,
@@ -2958,36 +2584,7 @@ impl ::lark_runtime::enums::IntEnum for GroupInputType {
         !matches!(self, Self::Unknown(_))
     }
 }
-impl ::lark_runtime::__private::serde::Serialize for GroupInputType {
-    fn serialize<S: ::lark_runtime::__private::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> Result<S::Ok, S::Error> {
-        ::lark_runtime::enums::serialize_int_enum(self, serializer)
-    }
-}
-impl<'de> ::lark_runtime::__private::serde::Deserialize<'de> for GroupInputType {
-    fn deserialize<D: ::lark_runtime::__private::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        ::lark_runtime::enums::deserialize_int_enum(deserializer)
-    }
-}
-impl ::std::fmt::Display for GroupInputType {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::std::fmt::Display::fmt(&::lark_runtime::enums::IntEnum::as_wire(self), f)
-    }
-}
-impl ::lark_runtime::Validate for GroupInputType {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
-        violations
-            .known_enum_value(at, ::lark_runtime::enums::IntEnum::is_known(self), self);
-    }
-}
+::lark_runtime::int_enum_traits!(GroupInputType);
 /// 考勤类型 — kind of attendance group, numbered as the answer tables of groups/create and groups/get give it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -3023,36 +2620,7 @@ impl ::lark_runtime::enums::IntEnum for GroupType {
         !matches!(self, Self::Unknown(_))
     }
 }
-impl ::lark_runtime::__private::serde::Serialize for GroupType {
-    fn serialize<S: ::lark_runtime::__private::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> Result<S::Ok, S::Error> {
-        ::lark_runtime::enums::serialize_int_enum(self, serializer)
-    }
-}
-impl<'de> ::lark_runtime::__private::serde::Deserialize<'de> for GroupType {
-    fn deserialize<D: ::lark_runtime::__private::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        ::lark_runtime::enums::deserialize_int_enum(deserializer)
-    }
-}
-impl ::std::fmt::Display for GroupType {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::std::fmt::Display::fmt(&::lark_runtime::enums::IntEnum::as_wire(self), f)
-    }
-}
-impl ::lark_runtime::Validate for GroupType {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
-        violations
-            .known_enum_value(at, ::lark_runtime::enums::IntEnum::is_known(self), self);
-    }
-}
+::lark_runtime::int_enum_traits!(GroupType);
 /// 人脸识别打卡规则 — when a punch needs face recognition.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -3084,36 +2652,7 @@ impl ::lark_runtime::enums::IntEnum for GroupFacePunchCfg {
         !matches!(self, Self::Unknown(_))
     }
 }
-impl ::lark_runtime::__private::serde::Serialize for GroupFacePunchCfg {
-    fn serialize<S: ::lark_runtime::__private::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> Result<S::Ok, S::Error> {
-        ::lark_runtime::enums::serialize_int_enum(self, serializer)
-    }
-}
-impl<'de> ::lark_runtime::__private::serde::Deserialize<'de> for GroupFacePunchCfg {
-    fn deserialize<D: ::lark_runtime::__private::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        ::lark_runtime::enums::deserialize_int_enum(deserializer)
-    }
-}
-impl ::std::fmt::Display for GroupFacePunchCfg {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::std::fmt::Display::fmt(&::lark_runtime::enums::IntEnum::as_wire(self), f)
-    }
-}
-impl ::lark_runtime::Validate for GroupFacePunchCfg {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
-        violations
-            .known_enum_value(at, ::lark_runtime::enums::IntEnum::is_known(self), self);
-    }
-}
+::lark_runtime::int_enum_traits!(GroupFacePunchCfg);
 /// 国家日历 ID — the country calendar whose public holidays decide rest days.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -3161,36 +2700,7 @@ impl ::lark_runtime::enums::IntEnum for GroupCalendarId {
         !matches!(self, Self::Unknown(_))
     }
 }
-impl ::lark_runtime::__private::serde::Serialize for GroupCalendarId {
-    fn serialize<S: ::lark_runtime::__private::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> Result<S::Ok, S::Error> {
-        ::lark_runtime::enums::serialize_int_enum(self, serializer)
-    }
-}
-impl<'de> ::lark_runtime::__private::serde::Deserialize<'de> for GroupCalendarId {
-    fn deserialize<D: ::lark_runtime::__private::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        ::lark_runtime::enums::deserialize_int_enum(deserializer)
-    }
-}
-impl ::std::fmt::Display for GroupCalendarId {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::std::fmt::Display::fmt(&::lark_runtime::enums::IntEnum::as_wire(self), f)
-    }
-}
-impl ::lark_runtime::Validate for GroupCalendarId {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
-        violations
-            .known_enum_value(at, ::lark_runtime::enums::IntEnum::is_known(self), self);
-    }
-}
+::lark_runtime::int_enum_traits!(GroupCalendarId);
 /// 补卡周期类型 — the period over which make-up punches are counted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -3222,36 +2732,7 @@ impl ::lark_runtime::enums::IntEnum for GroupRemedyPeriodType {
         !matches!(self, Self::Unknown(_))
     }
 }
-impl ::lark_runtime::__private::serde::Serialize for GroupRemedyPeriodType {
-    fn serialize<S: ::lark_runtime::__private::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> Result<S::Ok, S::Error> {
-        ::lark_runtime::enums::serialize_int_enum(self, serializer)
-    }
-}
-impl<'de> ::lark_runtime::__private::serde::Deserialize<'de> for GroupRemedyPeriodType {
-    fn deserialize<D: ::lark_runtime::__private::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        ::lark_runtime::enums::deserialize_int_enum(deserializer)
-    }
-}
-impl ::std::fmt::Display for GroupRemedyPeriodType {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::std::fmt::Display::fmt(&::lark_runtime::enums::IntEnum::as_wire(self), f)
-    }
-}
-impl ::lark_runtime::Validate for GroupRemedyPeriodType {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
-        violations
-            .known_enum_value(at, ::lark_runtime::enums::IntEnum::is_known(self), self);
-    }
-}
+::lark_runtime::int_enum_traits!(GroupRemedyPeriodType);
 /// 外出/出差期间是否需打卡 — whether and when employees punch while out of the office or on a business trip.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -3287,36 +2768,7 @@ impl ::lark_runtime::enums::IntEnum for GroupAwayPunchRule {
         !matches!(self, Self::Unknown(_))
     }
 }
-impl ::lark_runtime::__private::serde::Serialize for GroupAwayPunchRule {
-    fn serialize<S: ::lark_runtime::__private::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> Result<S::Ok, S::Error> {
-        ::lark_runtime::enums::serialize_int_enum(self, serializer)
-    }
-}
-impl<'de> ::lark_runtime::__private::serde::Deserialize<'de> for GroupAwayPunchRule {
-    fn deserialize<D: ::lark_runtime::__private::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        ::lark_runtime::enums::deserialize_int_enum(deserializer)
-    }
-}
-impl ::std::fmt::Display for GroupAwayPunchRule {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::std::fmt::Display::fmt(&::lark_runtime::enums::IntEnum::as_wire(self), f)
-    }
-}
-impl ::lark_runtime::Validate for GroupAwayPunchRule {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
-        violations
-            .known_enum_value(at, ::lark_runtime::enums::IntEnum::is_known(self), self);
-    }
-}
+::lark_runtime::int_enum_traits!(GroupAwayPunchRule);
 /// 疑似作弊打卡时的处理方式 — what happens to a suspected cheat punch; needed when `intercept_suspected_cheat_punch` is on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -3348,37 +2800,7 @@ impl ::lark_runtime::enums::IntEnum for GroupSuspectedCheatHandleMethod {
         !matches!(self, Self::Unknown(_))
     }
 }
-impl ::lark_runtime::__private::serde::Serialize for GroupSuspectedCheatHandleMethod {
-    fn serialize<S: ::lark_runtime::__private::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> Result<S::Ok, S::Error> {
-        ::lark_runtime::enums::serialize_int_enum(self, serializer)
-    }
-}
-impl<'de> ::lark_runtime::__private::serde::Deserialize<'de>
-for GroupSuspectedCheatHandleMethod {
-    fn deserialize<D: ::lark_runtime::__private::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        ::lark_runtime::enums::deserialize_int_enum(deserializer)
-    }
-}
-impl ::std::fmt::Display for GroupSuspectedCheatHandleMethod {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::std::fmt::Display::fmt(&::lark_runtime::enums::IntEnum::as_wire(self), f)
-    }
-}
-impl ::lark_runtime::Validate for GroupSuspectedCheatHandleMethod {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
-        violations
-            .known_enum_value(at, ::lark_runtime::enums::IntEnum::is_known(self), self);
-    }
-}
+::lark_runtime::int_enum_traits!(GroupSuspectedCheatHandleMethod);
 /// 防作弊打卡配置 — an attendance group's anti-cheat punch settings; unset switches are off or unchanged.
 #[derive(
     Debug,
@@ -3514,36 +2936,7 @@ impl ::lark_runtime::enums::IntEnum for GroupLocationType {
         !matches!(self, Self::Unknown(_))
     }
 }
-impl ::lark_runtime::__private::serde::Serialize for GroupLocationType {
-    fn serialize<S: ::lark_runtime::__private::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> Result<S::Ok, S::Error> {
-        ::lark_runtime::enums::serialize_int_enum(self, serializer)
-    }
-}
-impl<'de> ::lark_runtime::__private::serde::Deserialize<'de> for GroupLocationType {
-    fn deserialize<D: ::lark_runtime::__private::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        ::lark_runtime::enums::deserialize_int_enum(deserializer)
-    }
-}
-impl ::std::fmt::Display for GroupLocationType {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::std::fmt::Display::fmt(&::lark_runtime::enums::IntEnum::as_wire(self), f)
-    }
-}
-impl ::lark_runtime::Validate for GroupLocationType {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
-        violations
-            .known_enum_value(at, ::lark_runtime::enums::IntEnum::is_known(self), self);
-    }
-}
+::lark_runtime::int_enum_traits!(GroupLocationType);
 /// 地图类型 — map provider of the coordinates.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -3575,36 +2968,7 @@ impl ::lark_runtime::enums::IntEnum for GroupMapType {
         !matches!(self, Self::Unknown(_))
     }
 }
-impl ::lark_runtime::__private::serde::Serialize for GroupMapType {
-    fn serialize<S: ::lark_runtime::__private::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> Result<S::Ok, S::Error> {
-        ::lark_runtime::enums::serialize_int_enum(self, serializer)
-    }
-}
-impl<'de> ::lark_runtime::__private::serde::Deserialize<'de> for GroupMapType {
-    fn deserialize<D: ::lark_runtime::__private::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        ::lark_runtime::enums::deserialize_int_enum(deserializer)
-    }
-}
-impl ::std::fmt::Display for GroupMapType {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::std::fmt::Display::fmt(&::lark_runtime::enums::IntEnum::as_wire(self), f)
-    }
-}
-impl ::lark_runtime::Validate for GroupMapType {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
-        violations
-            .known_enum_value(at, ::lark_runtime::enums::IntEnum::is_known(self), self);
-    }
-}
+::lark_runtime::int_enum_traits!(GroupMapType);
 /// 地址 — a place where a group's members may punch (GPS, Wi-Fi or IP).
 #[derive(
     Debug,
@@ -3945,36 +3309,7 @@ impl ::lark_runtime::enums::IntEnum for GroupRuleScopeType {
         !matches!(self, Self::Unknown(_))
     }
 }
-impl ::lark_runtime::__private::serde::Serialize for GroupRuleScopeType {
-    fn serialize<S: ::lark_runtime::__private::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> Result<S::Ok, S::Error> {
-        ::lark_runtime::enums::serialize_int_enum(self, serializer)
-    }
-}
-impl<'de> ::lark_runtime::__private::serde::Deserialize<'de> for GroupRuleScopeType {
-    fn deserialize<D: ::lark_runtime::__private::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        ::lark_runtime::enums::deserialize_int_enum(deserializer)
-    }
-}
-impl ::std::fmt::Display for GroupRuleScopeType {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::std::fmt::Display::fmt(&::lark_runtime::enums::IntEnum::as_wire(self), f)
-    }
-}
-impl ::lark_runtime::Validate for GroupRuleScopeType {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
-        violations
-            .known_enum_value(at, ::lark_runtime::enums::IntEnum::is_known(self), self);
-    }
-}
+::lark_runtime::int_enum_traits!(GroupRuleScopeType);
 /// 打卡人员集合 — a rule choosing the members of a group who must, or need not, punch.
 #[derive(
     Debug,
@@ -4077,36 +3412,7 @@ impl ::lark_runtime::enums::IntEnum for GroupScopeValueType {
         !matches!(self, Self::Unknown(_))
     }
 }
-impl ::lark_runtime::__private::serde::Serialize for GroupScopeValueType {
-    fn serialize<S: ::lark_runtime::__private::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> Result<S::Ok, S::Error> {
-        ::lark_runtime::enums::serialize_int_enum(self, serializer)
-    }
-}
-impl<'de> ::lark_runtime::__private::serde::Deserialize<'de> for GroupScopeValueType {
-    fn deserialize<D: ::lark_runtime::__private::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        ::lark_runtime::enums::deserialize_int_enum(deserializer)
-    }
-}
-impl ::std::fmt::Display for GroupScopeValueType {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::std::fmt::Display::fmt(&::lark_runtime::enums::IntEnum::as_wire(self), f)
-    }
-}
-impl ::lark_runtime::Validate for GroupScopeValueType {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
-        violations
-            .known_enum_value(at, ::lark_runtime::enums::IntEnum::is_known(self), self);
-    }
-}
+::lark_runtime::int_enum_traits!(GroupScopeValueType);
 /// 范围类型 — how the rule compares.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -4162,37 +3468,7 @@ impl ::lark_runtime::enums::IntEnum for GroupScopeOperationType {
         !matches!(self, Self::Unknown(_))
     }
 }
-impl ::lark_runtime::__private::serde::Serialize for GroupScopeOperationType {
-    fn serialize<S: ::lark_runtime::__private::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> Result<S::Ok, S::Error> {
-        ::lark_runtime::enums::serialize_int_enum(self, serializer)
-    }
-}
-impl<'de> ::lark_runtime::__private::serde::Deserialize<'de>
-for GroupScopeOperationType {
-    fn deserialize<D: ::lark_runtime::__private::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        ::lark_runtime::enums::deserialize_int_enum(deserializer)
-    }
-}
-impl ::std::fmt::Display for GroupScopeOperationType {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::std::fmt::Display::fmt(&::lark_runtime::enums::IntEnum::as_wire(self), f)
-    }
-}
-impl ::lark_runtime::Validate for GroupScopeOperationType {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
-        violations
-            .known_enum_value(at, ::lark_runtime::enums::IntEnum::is_known(self), self);
-    }
-}
+::lark_runtime::int_enum_traits!(GroupScopeOperationType);
 /// 圈人规则 — one rule choosing members by department, user or an employee attribute.
 #[derive(
     Debug,
@@ -4381,40 +3657,7 @@ impl ::lark_runtime::enums::StringEnum for EmployeeTypeWithOpenId {
         !matches!(self, Self::Unknown(_))
     }
 }
-impl ::lark_runtime::__private::serde::Serialize for EmployeeTypeWithOpenId {
-    fn serialize<S: ::lark_runtime::__private::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> Result<S::Ok, S::Error> {
-        ::lark_runtime::enums::serialize_string_enum(self, serializer)
-    }
-}
-impl<'de> ::lark_runtime::__private::serde::Deserialize<'de> for EmployeeTypeWithOpenId {
-    fn deserialize<D: ::lark_runtime::__private::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        ::lark_runtime::enums::deserialize_string_enum(deserializer)
-    }
-}
-impl ::std::fmt::Display for EmployeeTypeWithOpenId {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(::lark_runtime::enums::StringEnum::as_wire(self))
-    }
-}
-impl ::lark_runtime::Validate for EmployeeTypeWithOpenId {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
-        violations
-            .known_enum_value(
-                at,
-                ::lark_runtime::enums::StringEnum::is_known(self),
-                self,
-            );
-    }
-}
+::lark_runtime::string_enum_traits!(EmployeeTypeWithOpenId);
 /// 审批信息 — one employee's approval results for one day: outings, leaves, overtime and business
 /// trips. Written by user_approvals/create, read by user_approvals/query.
 #[derive(
@@ -5043,36 +4286,7 @@ impl ::lark_runtime::enums::IntEnum for ApprovalTimeUnit {
         !matches!(self, Self::Unknown(_))
     }
 }
-impl ::lark_runtime::__private::serde::Serialize for ApprovalTimeUnit {
-    fn serialize<S: ::lark_runtime::__private::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> Result<S::Ok, S::Error> {
-        ::lark_runtime::enums::serialize_int_enum(self, serializer)
-    }
-}
-impl<'de> ::lark_runtime::__private::serde::Deserialize<'de> for ApprovalTimeUnit {
-    fn deserialize<D: ::lark_runtime::__private::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        ::lark_runtime::enums::deserialize_int_enum(deserializer)
-    }
-}
-impl ::std::fmt::Display for ApprovalTimeUnit {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::std::fmt::Display::fmt(&::lark_runtime::enums::IntEnum::as_wire(self), f)
-    }
-}
-impl ::lark_runtime::Validate for ApprovalTimeUnit {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
-        violations
-            .known_enum_value(at, ::lark_runtime::enums::IntEnum::is_known(self), self);
-    }
-}
+::lark_runtime::int_enum_traits!(ApprovalTimeUnit);
 /// 语言 — a display language of the Feishu client.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -5108,40 +4322,7 @@ impl ::lark_runtime::enums::StringEnum for ApprovalLocale {
         !matches!(self, Self::Unknown(_))
     }
 }
-impl ::lark_runtime::__private::serde::Serialize for ApprovalLocale {
-    fn serialize<S: ::lark_runtime::__private::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> Result<S::Ok, S::Error> {
-        ::lark_runtime::enums::serialize_string_enum(self, serializer)
-    }
-}
-impl<'de> ::lark_runtime::__private::serde::Deserialize<'de> for ApprovalLocale {
-    fn deserialize<D: ::lark_runtime::__private::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        ::lark_runtime::enums::deserialize_string_enum(deserializer)
-    }
-}
-impl ::std::fmt::Display for ApprovalLocale {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(::lark_runtime::enums::StringEnum::as_wire(self))
-    }
-}
-impl ::lark_runtime::Validate for ApprovalLocale {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
-        violations
-            .known_enum_value(
-                at,
-                ::lark_runtime::enums::StringEnum::is_known(self),
-                self,
-            );
-    }
-}
+::lark_runtime::string_enum_traits!(ApprovalLocale);
 /// 加班日期类型 — what kind of day overtime fell on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -5177,36 +4358,7 @@ impl ::lark_runtime::enums::IntEnum for OvertimeCategory {
         !matches!(self, Self::Unknown(_))
     }
 }
-impl ::lark_runtime::__private::serde::Serialize for OvertimeCategory {
-    fn serialize<S: ::lark_runtime::__private::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> Result<S::Ok, S::Error> {
-        ::lark_runtime::enums::serialize_int_enum(self, serializer)
-    }
-}
-impl<'de> ::lark_runtime::__private::serde::Deserialize<'de> for OvertimeCategory {
-    fn deserialize<D: ::lark_runtime::__private::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        ::lark_runtime::enums::deserialize_int_enum(deserializer)
-    }
-}
-impl ::std::fmt::Display for OvertimeCategory {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::std::fmt::Display::fmt(&::lark_runtime::enums::IntEnum::as_wire(self), f)
-    }
-}
-impl ::lark_runtime::Validate for OvertimeCategory {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
-        violations
-            .known_enum_value(at, ::lark_runtime::enums::IntEnum::is_known(self), self);
-    }
-}
+::lark_runtime::int_enum_traits!(OvertimeCategory);
 /// 加班规则类型 — how overtime is compensated.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -5247,36 +4399,7 @@ impl ::lark_runtime::enums::IntEnum for OvertimeRuleType {
         !matches!(self, Self::Unknown(_))
     }
 }
-impl ::lark_runtime::__private::serde::Serialize for OvertimeRuleType {
-    fn serialize<S: ::lark_runtime::__private::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> Result<S::Ok, S::Error> {
-        ::lark_runtime::enums::serialize_int_enum(self, serializer)
-    }
-}
-impl<'de> ::lark_runtime::__private::serde::Deserialize<'de> for OvertimeRuleType {
-    fn deserialize<D: ::lark_runtime::__private::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        ::lark_runtime::enums::deserialize_int_enum(deserializer)
-    }
-}
-impl ::std::fmt::Display for OvertimeRuleType {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::std::fmt::Display::fmt(&::lark_runtime::enums::IntEnum::as_wire(self), f)
-    }
-}
-impl ::lark_runtime::Validate for OvertimeRuleType {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
-        violations
-            .known_enum_value(at, ::lark_runtime::enums::IntEnum::is_known(self), self);
-    }
-}
+::lark_runtime::int_enum_traits!(OvertimeRuleType);
 /// 查询依据的时间类型 — which time of a record a date or time range is matched against.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -5312,40 +4435,7 @@ impl ::lark_runtime::enums::StringEnum for ApprovalCheckDateType {
         !matches!(self, Self::Unknown(_))
     }
 }
-impl ::lark_runtime::__private::serde::Serialize for ApprovalCheckDateType {
-    fn serialize<S: ::lark_runtime::__private::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> Result<S::Ok, S::Error> {
-        ::lark_runtime::enums::serialize_string_enum(self, serializer)
-    }
-}
-impl<'de> ::lark_runtime::__private::serde::Deserialize<'de> for ApprovalCheckDateType {
-    fn deserialize<D: ::lark_runtime::__private::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        ::lark_runtime::enums::deserialize_string_enum(deserializer)
-    }
-}
-impl ::std::fmt::Display for ApprovalCheckDateType {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(::lark_runtime::enums::StringEnum::as_wire(self))
-    }
-}
-impl ::lark_runtime::Validate for ApprovalCheckDateType {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
-        violations
-            .known_enum_value(
-                at,
-                ::lark_runtime::enums::StringEnum::is_known(self),
-                self,
-            );
-    }
-}
+::lark_runtime::string_enum_traits!(ApprovalCheckDateType);
 /// 审批状态 — state of an approval.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -5389,36 +4479,7 @@ impl ::lark_runtime::enums::IntEnum for ApprovalStatus {
         !matches!(self, Self::Unknown(_))
     }
 }
-impl ::lark_runtime::__private::serde::Serialize for ApprovalStatus {
-    fn serialize<S: ::lark_runtime::__private::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> Result<S::Ok, S::Error> {
-        ::lark_runtime::enums::serialize_int_enum(self, serializer)
-    }
-}
-impl<'de> ::lark_runtime::__private::serde::Deserialize<'de> for ApprovalStatus {
-    fn deserialize<D: ::lark_runtime::__private::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        ::lark_runtime::enums::deserialize_int_enum(deserializer)
-    }
-}
-impl ::std::fmt::Display for ApprovalStatus {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::std::fmt::Display::fmt(&::lark_runtime::enums::IntEnum::as_wire(self), f)
-    }
-}
-impl ::lark_runtime::Validate for ApprovalStatus {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
-        violations
-            .known_enum_value(at, ::lark_runtime::enums::IntEnum::is_known(self), self);
-    }
-}
+::lark_runtime::int_enum_traits!(ApprovalStatus);
 /// 审批类型 — kind of approval.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -5462,40 +4523,7 @@ impl ::lark_runtime::enums::StringEnum for ApprovalType {
         !matches!(self, Self::Unknown(_))
     }
 }
-impl ::lark_runtime::__private::serde::Serialize for ApprovalType {
-    fn serialize<S: ::lark_runtime::__private::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> Result<S::Ok, S::Error> {
-        ::lark_runtime::enums::serialize_string_enum(self, serializer)
-    }
-}
-impl<'de> ::lark_runtime::__private::serde::Deserialize<'de> for ApprovalType {
-    fn deserialize<D: ::lark_runtime::__private::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        ::lark_runtime::enums::deserialize_string_enum(deserializer)
-    }
-}
-impl ::std::fmt::Display for ApprovalType {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(::lark_runtime::enums::StringEnum::as_wire(self))
-    }
-}
-impl ::lark_runtime::Validate for ApprovalType {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
-        violations
-            .known_enum_value(
-                at,
-                ::lark_runtime::enums::StringEnum::is_known(self),
-                self,
-            );
-    }
-}
+::lark_runtime::string_enum_traits!(ApprovalType);
 /// 补卡审批 — one make-up punch (remedy) approval of an employee.
 #[derive(
     Debug,
@@ -5634,40 +4662,7 @@ impl ::lark_runtime::enums::StringEnum for LeaveUserIdType {
         !matches!(self, Self::Unknown(_))
     }
 }
-impl ::lark_runtime::__private::serde::Serialize for LeaveUserIdType {
-    fn serialize<S: ::lark_runtime::__private::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> Result<S::Ok, S::Error> {
-        ::lark_runtime::enums::serialize_string_enum(self, serializer)
-    }
-}
-impl<'de> ::lark_runtime::__private::serde::Deserialize<'de> for LeaveUserIdType {
-    fn deserialize<D: ::lark_runtime::__private::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        ::lark_runtime::enums::deserialize_string_enum(deserializer)
-    }
-}
-impl ::std::fmt::Display for LeaveUserIdType {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(::lark_runtime::enums::StringEnum::as_wire(self))
-    }
-}
-impl ::lark_runtime::Validate for LeaveUserIdType {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
-        violations
-            .known_enum_value(
-                at,
-                ::lark_runtime::enums::StringEnum::is_known(self),
-                self,
-            );
-    }
-}
+::lark_runtime::string_enum_traits!(LeaveUserIdType);
 /// 多语言文本 — a text in one language.
 #[derive(
     Debug,
@@ -5731,40 +4726,7 @@ impl ::lark_runtime::enums::StringEnum for StatsLocale {
         !matches!(self, Self::Unknown(_))
     }
 }
-impl ::lark_runtime::__private::serde::Serialize for StatsLocale {
-    fn serialize<S: ::lark_runtime::__private::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> Result<S::Ok, S::Error> {
-        ::lark_runtime::enums::serialize_string_enum(self, serializer)
-    }
-}
-impl<'de> ::lark_runtime::__private::serde::Deserialize<'de> for StatsLocale {
-    fn deserialize<D: ::lark_runtime::__private::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        ::lark_runtime::enums::deserialize_string_enum(deserializer)
-    }
-}
-impl ::std::fmt::Display for StatsLocale {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(::lark_runtime::enums::StringEnum::as_wire(self))
-    }
-}
-impl ::lark_runtime::Validate for StatsLocale {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
-        violations
-            .known_enum_value(
-                at,
-                ::lark_runtime::enums::StringEnum::is_known(self),
-                self,
-            );
-    }
-}
+::lark_runtime::string_enum_traits!(StatsLocale);
 /// 统计类型 — whether a statistics report covers single days or whole months.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -5796,40 +4758,7 @@ impl ::lark_runtime::enums::StringEnum for StatsType {
         !matches!(self, Self::Unknown(_))
     }
 }
-impl ::lark_runtime::__private::serde::Serialize for StatsType {
-    fn serialize<S: ::lark_runtime::__private::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> Result<S::Ok, S::Error> {
-        ::lark_runtime::enums::serialize_string_enum(self, serializer)
-    }
-}
-impl<'de> ::lark_runtime::__private::serde::Deserialize<'de> for StatsType {
-    fn deserialize<D: ::lark_runtime::__private::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        ::lark_runtime::enums::deserialize_string_enum(deserializer)
-    }
-}
-impl ::std::fmt::Display for StatsType {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(::lark_runtime::enums::StringEnum::as_wire(self))
-    }
-}
-impl ::lark_runtime::Validate for StatsType {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
-        violations
-            .known_enum_value(
-                at,
-                ::lark_runtime::enums::StringEnum::is_known(self),
-                self,
-            );
-    }
-}
+::lark_runtime::string_enum_traits!(StatsType);
 /// 统计视图 — a saved statistics setting: which column groups and columns a daily or monthly report
 /// shows. Required fields are the ones user_stats_views/update requires.
 #[derive(
@@ -6009,37 +4938,7 @@ impl ::lark_runtime::enums::IntEnum for UserStatsViewColumnType {
         !matches!(self, Self::Unknown(_))
     }
 }
-impl ::lark_runtime::__private::serde::Serialize for UserStatsViewColumnType {
-    fn serialize<S: ::lark_runtime::__private::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> Result<S::Ok, S::Error> {
-        ::lark_runtime::enums::serialize_int_enum(self, serializer)
-    }
-}
-impl<'de> ::lark_runtime::__private::serde::Deserialize<'de>
-for UserStatsViewColumnType {
-    fn deserialize<D: ::lark_runtime::__private::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        ::lark_runtime::enums::deserialize_int_enum(deserializer)
-    }
-}
-impl ::std::fmt::Display for UserStatsViewColumnType {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::std::fmt::Display::fmt(&::lark_runtime::enums::IntEnum::as_wire(self), f)
-    }
-}
-impl ::lark_runtime::Validate for UserStatsViewColumnType {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
-        violations
-            .known_enum_value(at, ::lark_runtime::enums::IntEnum::is_known(self), self);
-    }
-}
+::lark_runtime::int_enum_traits!(UserStatsViewColumnType);
 /// 用户设置 — an employee's attendance setting: the face photo used for face recognition when
 /// punching. Required fields are the ones user_settings/modify requires.
 #[derive(

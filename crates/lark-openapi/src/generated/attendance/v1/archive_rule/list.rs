@@ -127,6 +127,7 @@ impl ::lark_runtime::Endpoint for ListRequest {
         path_example: &[],
         query_example: &[("page_size", "10"), ("page_token", "xxx")],
         request_example: None,
+        file_parts: &[],
         response_example: Some(
             "{\"code\":0,\"data\":{\"has_more\":true,\"items\":[{\"archive_rule_id\":\"7341290237441605652\",\"archive_rule_name\":{\"en\":\"alice\",\"ja\":\"1\",\"zh\":\"1\"},\"report_id\":\"7341290237441605652\",\"report_name\":{\"en\":\"alice\",\"ja\":\"1\",\"zh\":\"1\"}}],\"page_token\":\"xxx\"},\"msg\":\"success\"}",
         ),
@@ -145,6 +146,7 @@ impl ::lark_runtime::Endpoint for ListRequest {
         query
     }
 }
+#[cfg(feature = "server")]
 impl ::lark_runtime::Incoming for ListRequest {
     fn from_incoming(
         request: &::lark_runtime::IncomingRequest<'_>,
@@ -227,100 +229,48 @@ pub enum ListError {
     /// A code the reference page does not document for this endpoint.
     Undocumented(i64),
 }
-impl ListError {
-    /// The variant for a code the server sent.
-    pub fn from_code(code: i64) -> Self {
-        match code {
-            1220600 => Self::GeneralError,
-            1220001 => Self::ParamInvalid,
-            1225000 => Self::SystemError,
-            other => Self::Undocumented(other),
-        }
-    }
-    /// The platform's error code.
-    pub fn code(&self) -> i64 {
-        match self {
-            Self::GeneralError => 1220600,
-            Self::ParamInvalid => 1220001,
-            Self::SystemError => 1225000,
-            Self::Undocumented(code) => *code,
-        }
-    }
-    /// The HTTP status the reference page gives; `None` for an undocumented code.
-    pub fn http_status(&self) -> Option<u16> {
-        match self {
-            Self::GeneralError => Some(400),
-            Self::ParamInvalid => Some(400),
-            Self::SystemError => Some(500),
-            Self::Undocumented(_) => None,
-        }
-    }
-    /// The message the reference page gives; `None` for an undocumented code.
-    pub fn message(&self) -> Option<&'static str> {
-        match self {
-            Self::GeneralError => Some("通用错误信息"),
-            Self::ParamInvalid => Some("\"%v\""),
-            Self::SystemError => Some("\"%v\""),
-            Self::Undocumented(_) => None,
-        }
-    }
-    /// What the reference page advises; `None` when it says nothing or for an undocumented code.
-    pub fn advice(&self) -> Option<&'static str> {
-        match self {
-            Self::GeneralError => {
-                Some(
-                    "通用错误信息 — one of several general errors; see the attendance service's general error messages guide for the meaning and fix.",
-                )
-            }
-            Self::ParamInvalid => {
-                Some(
-                    "入参校验失败 — the request failed validation; the message, filled in per case, names the bad parameter.",
-                )
-            }
-            Self::SystemError => {
-                Some(
-                    "An internal fault (e.g. \"internal server error\"); retry, or ask technical support.",
-                )
-            }
-            Self::Undocumented(_) => None,
-        }
-    }
-    /// Whether sending the same request again can succeed.
-    pub fn is_retryable(&self) -> bool {
-        match self {
-            Self::GeneralError => false,
-            Self::ParamInvalid => false,
-            Self::SystemError => true,
-            Self::Undocumented(_) => false,
-        }
-    }
-}
 impl ::lark_runtime::DocumentedError for ListError {
-    fn from_code(code: i64) -> Self {
-        Self::from_code(code)
+    const FACTS: &'static [::lark_runtime::ErrorFacts] = &[
+        ::lark_runtime::ErrorFacts::new(
+            1220600,
+            400,
+            "通用错误信息",
+            "通用错误信息 — one of several general errors; see the attendance service's general error messages guide for the meaning and fix.",
+            false,
+        ),
+        ::lark_runtime::ErrorFacts::new(
+            1220001,
+            400,
+            "\"%v\"",
+            "入参校验失败 — the request failed validation; the message, filled in per case, names the bad parameter.",
+            false,
+        ),
+        ::lark_runtime::ErrorFacts::new(
+            1225000,
+            500,
+            "\"%v\"",
+            "An internal fault (e.g. \"internal server error\"); retry, or ask technical support.",
+            true,
+        ),
+    ];
+    fn from_index(index: usize, code: i64) -> Self {
+        match index {
+            0 => Self::GeneralError,
+            1 => Self::ParamInvalid,
+            2 => Self::SystemError,
+            _ => Self::Undocumented(code),
+        }
     }
-    fn code(&self) -> i64 {
-        self.code()
-    }
-    fn http_status(&self) -> Option<u16> {
-        self.http_status()
-    }
-    fn message(&self) -> Option<&'static str> {
-        self.message()
-    }
-    fn advice(&self) -> Option<&'static str> {
-        self.advice()
-    }
-    fn is_retryable(&self) -> bool {
-        self.is_retryable()
+    fn facts_or_code(&self) -> Result<&'static ::lark_runtime::ErrorFacts, i64> {
+        match self {
+            Self::GeneralError => Ok(&Self::FACTS[0]),
+            Self::ParamInvalid => Ok(&Self::FACTS[1]),
+            Self::SystemError => Ok(&Self::FACTS[2]),
+            Self::Undocumented(code) => Err(*code),
+        }
     }
 }
-impl ::std::fmt::Display for ListError {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::lark_runtime::documented_error::describe(self, f)
-    }
-}
-impl ::std::error::Error for ListError {}
+::lark_runtime::documented_error_traits!(ListError);
 /// 引用报表名称 — name of the referenced report, per language.
 #[derive(
     Debug,

@@ -207,6 +207,7 @@ impl ::lark_runtime::Endpoint for UploadReportRequest {
         request_example: Some(
             "{\"archive_report_datas\":[{\"end_time\":\"20210109\",\"field_datas\":[{\"code\":\"abd754f7\",\"value\":\"1\"}],\"member_id\":\"1aaxxd\",\"start_time\":\"20210109\"}],\"archive_rule_id\":\"1\",\"month\":\"202409\",\"operator_id\":\"ax11d\"}",
         ),
+        file_parts: &[],
         response_example: Some(
             "{\"code\":0,\"data\":{\"invalid_code\":[\"1\"],\"invalid_member_id\":[\"a1xud\"]},\"msg\":\"success\"}",
         ),
@@ -223,6 +224,7 @@ impl ::lark_runtime::Endpoint for UploadReportRequest {
         query
     }
 }
+#[cfg(feature = "server")]
 impl ::lark_runtime::Incoming for UploadReportRequest {
     fn from_incoming(
         request: &::lark_runtime::IncomingRequest<'_>,
@@ -306,108 +308,48 @@ pub enum UploadReportError {
     /// A code the reference page does not document for this endpoint.
     Undocumented(i64),
 }
-impl UploadReportError {
-    /// The variant for a code the server sent.
-    pub fn from_code(code: i64) -> Self {
-        match code {
-            1220001 => Self::ParamInvalid,
-            1220600 => Self::GeneralError,
-            1225000 => Self::SystemError,
-            other => Self::Undocumented(other),
-        }
-    }
-    /// The platform's error code.
-    pub fn code(&self) -> i64 {
-        match self {
-            Self::ParamInvalid => 1220001,
-            Self::GeneralError => 1220600,
-            Self::SystemError => 1225000,
-            Self::Undocumented(code) => *code,
-        }
-    }
-    /// The HTTP status the reference page gives; `None` for an undocumented code.
-    pub fn http_status(&self) -> Option<u16> {
-        match self {
-            Self::ParamInvalid => Some(400),
-            Self::GeneralError => Some(400),
-            Self::SystemError => Some(400),
-            Self::Undocumented(_) => None,
-        }
-    }
-    /// The message the reference page gives; `None` for an undocumented code.
-    pub fn message(&self) -> Option<&'static str> {
-        match self {
-            Self::ParamInvalid => {
-                Some(
-                    "\"%v\" 表示动态返回，即根据实际的错误场景，返回不同的 err msg",
-                )
-            }
-            Self::GeneralError => Some("通用错误信息"),
-            Self::SystemError => {
-                Some(
-                    "\"%v\" 表示动态返回，即根据实际的错误场景，返回不同的 err msg",
-                )
-            }
-            Self::Undocumented(_) => None,
-        }
-    }
-    /// What the reference page advises; `None` when it says nothing or for an undocumented code.
-    pub fn advice(&self) -> Option<&'static str> {
-        match self {
-            Self::ParamInvalid => {
-                Some(
-                    "入参校验失败 — the request failed validation; the message, filled in per case, names the bad parameter (e.g. \"employee_type invalid\").",
-                )
-            }
-            Self::GeneralError => {
-                Some(
-                    "通用错误信息 — one of several general errors; see the attendance service's general error messages guide for the meaning and fix.",
-                )
-            }
-            Self::SystemError => {
-                Some(
-                    "An internal fault (e.g. \"internal server error\"); retry, or ask technical support.",
-                )
-            }
-            Self::Undocumented(_) => None,
-        }
-    }
-    /// Whether sending the same request again can succeed.
-    pub fn is_retryable(&self) -> bool {
-        match self {
-            Self::ParamInvalid => false,
-            Self::GeneralError => false,
-            Self::SystemError => true,
-            Self::Undocumented(_) => false,
-        }
-    }
-}
 impl ::lark_runtime::DocumentedError for UploadReportError {
-    fn from_code(code: i64) -> Self {
-        Self::from_code(code)
+    const FACTS: &'static [::lark_runtime::ErrorFacts] = &[
+        ::lark_runtime::ErrorFacts::new(
+            1220001,
+            400,
+            "\"%v\" 表示动态返回，即根据实际的错误场景，返回不同的 err msg",
+            "入参校验失败 — the request failed validation; the message, filled in per case, names the bad parameter (e.g. \"employee_type invalid\").",
+            false,
+        ),
+        ::lark_runtime::ErrorFacts::new(
+            1220600,
+            400,
+            "通用错误信息",
+            "通用错误信息 — one of several general errors; see the attendance service's general error messages guide for the meaning and fix.",
+            false,
+        ),
+        ::lark_runtime::ErrorFacts::new(
+            1225000,
+            400,
+            "\"%v\" 表示动态返回，即根据实际的错误场景，返回不同的 err msg",
+            "An internal fault (e.g. \"internal server error\"); retry, or ask technical support.",
+            true,
+        ),
+    ];
+    fn from_index(index: usize, code: i64) -> Self {
+        match index {
+            0 => Self::ParamInvalid,
+            1 => Self::GeneralError,
+            2 => Self::SystemError,
+            _ => Self::Undocumented(code),
+        }
     }
-    fn code(&self) -> i64 {
-        self.code()
-    }
-    fn http_status(&self) -> Option<u16> {
-        self.http_status()
-    }
-    fn message(&self) -> Option<&'static str> {
-        self.message()
-    }
-    fn advice(&self) -> Option<&'static str> {
-        self.advice()
-    }
-    fn is_retryable(&self) -> bool {
-        self.is_retryable()
+    fn facts_or_code(&self) -> Result<&'static ::lark_runtime::ErrorFacts, i64> {
+        match self {
+            Self::ParamInvalid => Ok(&Self::FACTS[0]),
+            Self::GeneralError => Ok(&Self::FACTS[1]),
+            Self::SystemError => Ok(&Self::FACTS[2]),
+            Self::Undocumented(code) => Err(*code),
+        }
     }
 }
-impl ::std::fmt::Display for UploadReportError {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::lark_runtime::documented_error::describe(self, f)
-    }
-}
-impl ::std::error::Error for UploadReportError {}
+::lark_runtime::documented_error_traits!(UploadReportError);
 /// 字段结果 — one column's value.
 #[derive(
     Debug,

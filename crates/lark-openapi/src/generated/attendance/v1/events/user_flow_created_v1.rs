@@ -124,33 +124,4 @@ impl ::lark_runtime::enums::IntEnum for PunchRiskResult {
         !matches!(self, Self::Unknown(_))
     }
 }
-impl ::lark_runtime::__private::serde::Serialize for PunchRiskResult {
-    fn serialize<S: ::lark_runtime::__private::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> Result<S::Ok, S::Error> {
-        ::lark_runtime::enums::serialize_int_enum(self, serializer)
-    }
-}
-impl<'de> ::lark_runtime::__private::serde::Deserialize<'de> for PunchRiskResult {
-    fn deserialize<D: ::lark_runtime::__private::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        ::lark_runtime::enums::deserialize_int_enum(deserializer)
-    }
-}
-impl ::std::fmt::Display for PunchRiskResult {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::std::fmt::Display::fmt(&::lark_runtime::enums::IntEnum::as_wire(self), f)
-    }
-}
-impl ::lark_runtime::Validate for PunchRiskResult {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
-        violations
-            .known_enum_value(at, ::lark_runtime::enums::IntEnum::is_known(self), self);
-    }
-}
+::lark_runtime::int_enum_traits!(PunchRiskResult);

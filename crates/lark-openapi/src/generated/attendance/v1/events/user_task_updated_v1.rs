@@ -94,40 +94,7 @@ impl ::lark_runtime::enums::StringEnum for TaskWorkType {
         !matches!(self, Self::Unknown(_))
     }
 }
-impl ::lark_runtime::__private::serde::Serialize for TaskWorkType {
-    fn serialize<S: ::lark_runtime::__private::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> Result<S::Ok, S::Error> {
-        ::lark_runtime::enums::serialize_string_enum(self, serializer)
-    }
-}
-impl<'de> ::lark_runtime::__private::serde::Deserialize<'de> for TaskWorkType {
-    fn deserialize<D: ::lark_runtime::__private::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        ::lark_runtime::enums::deserialize_string_enum(deserializer)
-    }
-}
-impl ::std::fmt::Display for TaskWorkType {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(::lark_runtime::enums::StringEnum::as_wire(self))
-    }
-}
-impl ::lark_runtime::Validate for TaskWorkType {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
-        violations
-            .known_enum_value(
-                at,
-                ::lark_runtime::enums::StringEnum::is_known(self),
-                self,
-            );
-    }
-}
+::lark_runtime::string_enum_traits!(TaskWorkType);
 /// 状态变更 — one result of the task, before and after the change.
 #[derive(
     Debug,

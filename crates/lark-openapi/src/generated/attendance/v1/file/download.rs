@@ -94,6 +94,7 @@ impl ::lark_runtime::Endpoint for DownloadRequest {
         path_example: &[("file_id", "xxxxxb306842b1c189bc5212eefxxxxx")],
         query_example: &[],
         request_example: None,
+        file_parts: &[],
         response_example: None,
     };
     fn path(&self) -> String {
@@ -106,6 +107,7 @@ impl ::lark_runtime::Endpoint for DownloadRequest {
         Vec::new()
     }
 }
+#[cfg(feature = "server")]
 impl ::lark_runtime::Incoming for DownloadRequest {
     fn from_incoming(
         request: &::lark_runtime::IncomingRequest<'_>,
@@ -149,103 +151,54 @@ pub enum DownloadError {
     /// A code the reference page does not document for this endpoint.
     Undocumented(i64),
 }
-impl DownloadError {
-    /// The variant for a code the server sent.
-    pub fn from_code(code: i64) -> Self {
-        match code {
-            1220001 => Self::ParamInvalid,
-            1220002 => Self::TenantIdEmpty,
-            1225000 => Self::SystemError,
-            1227000 => Self::ManagementServiceError,
-            other => Self::Undocumented(other),
-        }
-    }
-    /// The platform's error code.
-    pub fn code(&self) -> i64 {
-        match self {
-            Self::ParamInvalid => 1220001,
-            Self::TenantIdEmpty => 1220002,
-            Self::SystemError => 1225000,
-            Self::ManagementServiceError => 1227000,
-            Self::Undocumented(code) => *code,
-        }
-    }
-    /// The HTTP status the reference page gives; `None` for an undocumented code.
-    pub fn http_status(&self) -> Option<u16> {
-        match self {
-            Self::ParamInvalid => Some(400),
-            Self::TenantIdEmpty => Some(400),
-            Self::SystemError => Some(500),
-            Self::ManagementServiceError => Some(500),
-            Self::Undocumented(_) => None,
-        }
-    }
-    /// The message the reference page gives; `None` for an undocumented code.
-    pub fn message(&self) -> Option<&'static str> {
-        match self {
-            Self::ParamInvalid => Some("param is invalis"),
-            Self::TenantIdEmpty => Some("tenant_id is empty"),
-            Self::SystemError => Some("param is invalis"),
-            Self::ManagementServiceError => Some("历史错误码，不再使用"),
-            Self::Undocumented(_) => None,
-        }
-    }
-    /// What the reference page advises; `None` when it says nothing or for an undocumented code.
-    pub fn advice(&self) -> Option<&'static str> {
-        match self {
-            Self::ParamInvalid => {
-                Some(
-                    "入参校验失败 — the request failed validation; the returned message names the bad parameter.",
-                )
-            }
-            Self::TenantIdEmpty => {
-                Some("Check that the tenant_access_token sent is the right one.")
-            }
-            Self::SystemError => {
-                Some(
-                    "An internal fault (e.g. \"internal server error\"); retry, or ask technical support.",
-                )
-            }
-            Self::ManagementServiceError => {
-                Some("历史错误码 — a legacy code that is no longer used.")
-            }
-            Self::Undocumented(_) => None,
-        }
-    }
-    /// Whether sending the same request again can succeed.
-    pub fn is_retryable(&self) -> bool {
-        match self {
-            Self::ParamInvalid => false,
-            Self::TenantIdEmpty => false,
-            Self::SystemError => true,
-            Self::ManagementServiceError => false,
-            Self::Undocumented(_) => false,
-        }
-    }
-}
 impl ::lark_runtime::DocumentedError for DownloadError {
-    fn from_code(code: i64) -> Self {
-        Self::from_code(code)
+    const FACTS: &'static [::lark_runtime::ErrorFacts] = &[
+        ::lark_runtime::ErrorFacts::new(
+            1220001,
+            400,
+            "param is invalis",
+            "入参校验失败 — the request failed validation; the returned message names the bad parameter.",
+            false,
+        ),
+        ::lark_runtime::ErrorFacts::new(
+            1220002,
+            400,
+            "tenant_id is empty",
+            "Check that the tenant_access_token sent is the right one.",
+            false,
+        ),
+        ::lark_runtime::ErrorFacts::new(
+            1225000,
+            500,
+            "param is invalis",
+            "An internal fault (e.g. \"internal server error\"); retry, or ask technical support.",
+            true,
+        ),
+        ::lark_runtime::ErrorFacts::new(
+            1227000,
+            500,
+            "历史错误码，不再使用",
+            "历史错误码 — a legacy code that is no longer used.",
+            false,
+        ),
+    ];
+    fn from_index(index: usize, code: i64) -> Self {
+        match index {
+            0 => Self::ParamInvalid,
+            1 => Self::TenantIdEmpty,
+            2 => Self::SystemError,
+            3 => Self::ManagementServiceError,
+            _ => Self::Undocumented(code),
+        }
     }
-    fn code(&self) -> i64 {
-        self.code()
-    }
-    fn http_status(&self) -> Option<u16> {
-        self.http_status()
-    }
-    fn message(&self) -> Option<&'static str> {
-        self.message()
-    }
-    fn advice(&self) -> Option<&'static str> {
-        self.advice()
-    }
-    fn is_retryable(&self) -> bool {
-        self.is_retryable()
+    fn facts_or_code(&self) -> Result<&'static ::lark_runtime::ErrorFacts, i64> {
+        match self {
+            Self::ParamInvalid => Ok(&Self::FACTS[0]),
+            Self::TenantIdEmpty => Ok(&Self::FACTS[1]),
+            Self::SystemError => Ok(&Self::FACTS[2]),
+            Self::ManagementServiceError => Ok(&Self::FACTS[3]),
+            Self::Undocumented(code) => Err(*code),
+        }
     }
 }
-impl ::std::fmt::Display for DownloadError {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::lark_runtime::documented_error::describe(self, f)
-    }
-}
-impl ::std::error::Error for DownloadError {}
+::lark_runtime::documented_error_traits!(DownloadError);

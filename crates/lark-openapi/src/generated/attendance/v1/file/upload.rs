@@ -109,7 +109,8 @@ impl ::lark_runtime::Endpoint for UploadRequest {
         pagination_items: None,
         path_example: &[],
         query_example: &[("file_name", "人脸照片.jpg")],
-        request_example: None,
+        request_example: Some("{}"),
+        file_parts: &["file"],
         response_example: Some(
             "{\"code\":0,\"data\":{\"file\":{\"file_id\":\"6b30e7636a38861bbe02869c726a4612\"}},\"msg\":\"success\"}",
         ),
@@ -129,6 +130,7 @@ impl ::lark_runtime::Endpoint for UploadRequest {
         ::std::iter::empty().chain(self.file.iter().map(|file| ("file", file))).collect()
     }
 }
+#[cfg(feature = "server")]
 impl ::lark_runtime::Incoming for UploadRequest {
     fn from_incoming(
         request: &::lark_runtime::IncomingRequest<'_>,
@@ -188,108 +190,57 @@ pub enum UploadError {
     /// A code the reference page does not document for this endpoint.
     Undocumented(i64),
 }
-impl UploadError {
-    /// The variant for a code the server sent.
-    pub fn from_code(code: i64) -> Self {
-        match code {
-            1220001 => Self::ParamInvalid,
-            1220002 => Self::TenantIdEmpty,
-            1225000 => Self::SystemError,
-            1227000 => Self::ManagementServiceError,
-            other => Self::Undocumented(other),
-        }
-    }
-    /// The platform's error code.
-    pub fn code(&self) -> i64 {
-        match self {
-            Self::ParamInvalid => 1220001,
-            Self::TenantIdEmpty => 1220002,
-            Self::SystemError => 1225000,
-            Self::ManagementServiceError => 1227000,
-            Self::Undocumented(code) => *code,
-        }
-    }
-    /// The HTTP status the reference page gives; `None` for an undocumented code.
-    pub fn http_status(&self) -> Option<u16> {
-        match self {
-            Self::ParamInvalid => Some(400),
-            Self::TenantIdEmpty => Some(400),
-            Self::SystemError => Some(500),
-            Self::ManagementServiceError => Some(500),
-            Self::Undocumented(_) => None,
-        }
-    }
-    /// The message the reference page gives; `None` for an undocumented code.
-    pub fn message(&self) -> Option<&'static str> {
-        match self {
-            Self::ParamInvalid => Some("param is invalis"),
-            Self::TenantIdEmpty => Some("tenant_id is empty"),
-            Self::SystemError => Some("param is invalis"),
-            Self::ManagementServiceError => Some("param is invalis"),
-            Self::Undocumented(_) => None,
-        }
-    }
-    /// What the reference page advises; `None` when it says nothing or for an undocumented code.
-    pub fn advice(&self) -> Option<&'static str> {
-        match self {
-            Self::ParamInvalid => {
-                Some(
-                    "入参校验失败 — the request failed validation; the returned message names the bad parameter.",
-                )
-            }
-            Self::TenantIdEmpty => {
-                Some("Check that the tenant_access_token sent is the right one.")
-            }
-            Self::SystemError => {
-                Some(
-                    "An internal fault (e.g. \"internal server error\"); retry, or ask technical support.",
-                )
-            }
-            Self::ManagementServiceError => {
-                Some(
-                    "A server-side fault; the returned message gives the cause. Retry, or ask technical support.",
-                )
-            }
-            Self::Undocumented(_) => None,
-        }
-    }
-    /// Whether sending the same request again can succeed.
-    pub fn is_retryable(&self) -> bool {
-        match self {
-            Self::ParamInvalid => false,
-            Self::TenantIdEmpty => false,
-            Self::SystemError => true,
-            Self::ManagementServiceError => true,
-            Self::Undocumented(_) => false,
-        }
-    }
-}
 impl ::lark_runtime::DocumentedError for UploadError {
-    fn from_code(code: i64) -> Self {
-        Self::from_code(code)
+    const FACTS: &'static [::lark_runtime::ErrorFacts] = &[
+        ::lark_runtime::ErrorFacts::new(
+            1220001,
+            400,
+            "param is invalis",
+            "入参校验失败 — the request failed validation; the returned message names the bad parameter.",
+            false,
+        ),
+        ::lark_runtime::ErrorFacts::new(
+            1220002,
+            400,
+            "tenant_id is empty",
+            "Check that the tenant_access_token sent is the right one.",
+            false,
+        ),
+        ::lark_runtime::ErrorFacts::new(
+            1225000,
+            500,
+            "param is invalis",
+            "An internal fault (e.g. \"internal server error\"); retry, or ask technical support.",
+            true,
+        ),
+        ::lark_runtime::ErrorFacts::new(
+            1227000,
+            500,
+            "param is invalis",
+            "A server-side fault; the returned message gives the cause. Retry, or ask technical support.",
+            true,
+        ),
+    ];
+    fn from_index(index: usize, code: i64) -> Self {
+        match index {
+            0 => Self::ParamInvalid,
+            1 => Self::TenantIdEmpty,
+            2 => Self::SystemError,
+            3 => Self::ManagementServiceError,
+            _ => Self::Undocumented(code),
+        }
     }
-    fn code(&self) -> i64 {
-        self.code()
-    }
-    fn http_status(&self) -> Option<u16> {
-        self.http_status()
-    }
-    fn message(&self) -> Option<&'static str> {
-        self.message()
-    }
-    fn advice(&self) -> Option<&'static str> {
-        self.advice()
-    }
-    fn is_retryable(&self) -> bool {
-        self.is_retryable()
+    fn facts_or_code(&self) -> Result<&'static ::lark_runtime::ErrorFacts, i64> {
+        match self {
+            Self::ParamInvalid => Ok(&Self::FACTS[0]),
+            Self::TenantIdEmpty => Ok(&Self::FACTS[1]),
+            Self::SystemError => Ok(&Self::FACTS[2]),
+            Self::ManagementServiceError => Ok(&Self::FACTS[3]),
+            Self::Undocumented(code) => Err(*code),
+        }
     }
 }
-impl ::std::fmt::Display for UploadError {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::lark_runtime::documented_error::describe(self, f)
-    }
-}
-impl ::std::error::Error for UploadError {}
+::lark_runtime::documented_error_traits!(UploadError);
 /// 文件 — the uploaded file.
 #[derive(
     Debug,

@@ -163,6 +163,7 @@ impl ::lark_runtime::Endpoint for GetRequest {
         path_example: &[("group_id", "6919358128597097404")],
         query_example: &[("employee_type", "employee_id"), ("dept_type", "open_id")],
         request_example: None,
+        file_parts: &[],
         response_example: Some(
             "{\"code\":0,\"data\":{\"adjust_range\":50,\"allow_apply_punch\":true,\"allow_out_punch\":true,\"allow_pc_punch\":true,\"allow_remedy\":true,\"allow_remedy_type_early\":true,\"allow_remedy_type_lack\":true,\"allow_remedy_type_late\":true,\"allow_remedy_type_normal\":true,\"anti_cheat_punch_config\":{\"allow_change_device_num\":1,\"check_buddy_punch\":true,\"check_change_device_punch\":true,\"check_cheat_software_punch\":true,\"check_simulate_wifi_punch\":true,\"intercept_suspected_cheat_punch\":true,\"suspected_cheat_handle_method\":1},\"bind_default_dept_ids\":[\"od-fcb45c28a45311afd440b7869541fce8\"],\"bind_default_user_ids\":[\"dd31248a\"],\"bind_dept_ids\":[\"od-fcb45c28a45311afd440b7869541fce8\"],\"bind_user_ids\":[\"52aa1fa1\"],\"calendar_id\":1,\"clockIn_need_photo\":true,\"clock_in_abnormal_settings\":{\"ignore_until_latest_clockout\":false},\"effect_time\":\"1611476284\",\"except_dept_ids\":[\"od-fcb45c28a45311afd440b7869541fce8\"],\"except_user_ids\":[\"4fasdtc2\"],\"face_downgrade\":true,\"face_live_need_action\":false,\"face_punch\":true,\"face_punch_cfg\":1,\"fixshift_effect_time\":\"1611476284\",\"free_punch_cfg\":{\"free_end_time\":\"18:00\",\"free_start_time\":\"7:00\",\"punch_day\":1111100,\"work_day_no_punch_as_lack\":true,\"work_hours\":480,\"work_hours_demand\":false},\"go_out_need_punch\":0,\"go_out_need_punch_cfg\":{\"early_minutes_as_early\":0,\"early_minutes_as_lack\":0,\"late_minutes_as_lack\":0,\"late_minutes_as_late\":0,\"not_during_shift\":false},\"gps_range\":300,\"group_id\":\"6919358128597097404\",\"group_leader_ids\":[\"52aa1fa1\"],\"group_name\":\"开心考勤\",\"group_type\":0,\"hide_clock_in_rule\":false,\"hide_staff_punch_time\":true,\"leave_need_punch\":false,\"leave_need_punch_cfg\":{\"early_minutes_as_early\":0,\"early_minutes_as_lack\":0,\"late_minutes_as_lack\":0,\"late_minutes_as_late\":0,\"not_during_shift\":false},\"locations\":[{\"address\":\"北京市海淀区中航广场\",\"bssid\":\"08:00:20:0A:8C:6D\",\"feature\":\"中国电信\",\"gps_range\":300,\"ip\":\"122.224.123.146\",\"latitude\":30.28994,\"location_id\":\"6921213751454744578\",\"location_name\":\"浙江省杭州市余杭区五常街道木桥头西溪八方城\",\"location_type\":1,\"longitude\":120.04509,\"map_type\":1,\"ssid\":\"TP-Link-af12ca\"}],\"machines\":[{\"machine_name\":\"创实 9 楼\",\"machine_sn\":\"FS0701\"}],\"member_effect_time\":\"1611476284\",\"member_status_change\":{\"offboarding_off_no_need_punch\":false,\"offboarding_on_no_need_punch\":false,\"onboarding_off_no_need_punch\":false,\"onboarding_on_no_need_punch\":false},\"need_punch_members\":[{\"rule_scope_type\":0,\"scope_group_list\":{\"custom_field_ID\":\"123213123\",\"custom_field_obj_type\":\"employment\",\"member_ids\":[\"ec8ddg56\"],\"operation_type\":1,\"right\":[{\"key\":\"CH\",\"name\":\"中国大陆\"}],\"scope_value_type\":1}}],\"need_punch_special_days\":[{\"punch_day\":20190101,\"shift_id\":\"6919668827865513935\"}],\"new_calendar_id\":\"通过查询考勤组接口获取的new_calendar_id，例如7302191700771358252\",\"no_need_punch_members\":[{\"rule_scope_type\":0,\"scope_group_list\":{\"custom_field_ID\":\"123213123\",\"custom_field_obj_type\":\"employment\",\"member_ids\":[\"ec8ddg56\"],\"operation_type\":1,\"right\":[{\"key\":\"CH\",\"name\":\"中国大陆\"}],\"scope_value_type\":1}}],\"no_need_punch_special_days\":[{\"punch_day\":20190101,\"shift_id\":\"6919668827865513935\"}],\"org_change_auto_adjust\":false,\"out_punch_allowed_adjust_addr\":true,\"out_punch_allowed_hide_addr\":true,\"out_punch_need_approval\":true,\"out_punch_need_photo\":true,\"out_punch_need_post_approval\":true,\"out_punch_need_remark\":true,\"overtime_clock_cfg\":{\"allow_punch_approval\":false,\"need_clock_over_time_start_and_end\":false},\"punch_day_shift_ids\":[\"xxx\"],\"punch_type\":1,\"remedy_date_limit\":true,\"remedy_date_num\":3,\"remedy_limit\":true,\"remedy_limit_count\":3,\"remedy_period_custom_date\":1,\"remedy_period_type\":1,\"replace_basic_pic\":true,\"rest_clockIn_need_approval\":true,\"save_auto_changes\":false,\"show_cumulative_time\":true,\"show_over_time\":true,\"sub_group_leader_ids\":[\"4fasdtc2\"],\"time_zone\":\"Asia/Shanghai\",\"travel_need_punch\":0,\"travel_need_punch_cfg\":{\"early_minutes_as_early\":0,\"early_minutes_as_lack\":0,\"late_minutes_as_lack\":0,\"late_minutes_as_late\":0,\"not_during_shift\":false},\"work_day_no_punch_as_lack\":true},\"msg\":\"success\"}",
         ),
@@ -186,6 +187,7 @@ impl ::lark_runtime::Endpoint for GetRequest {
         query
     }
 }
+#[cfg(feature = "server")]
 impl ::lark_runtime::Incoming for GetRequest {
     fn from_incoming(
         request: &::lark_runtime::IncomingRequest<'_>,
@@ -245,123 +247,72 @@ pub enum GetError {
     /// A code the reference page does not document for this endpoint.
     Undocumented(i64),
 }
-impl GetError {
-    /// The variant for a code the server sent.
-    pub fn from_code(code: i64) -> Self {
-        match code {
-            1220001 => Self::ParamInvalid,
-            1220002 => Self::TenantIdEmpty,
-            1220003 => Self::UserIdTypeInvalid,
-            1225000 => Self::SystemError,
-            1227000 => Self::ManagementServiceError,
-            1220600 => Self::GeneralError,
-            other => Self::Undocumented(other),
-        }
-    }
-    /// The platform's error code.
-    pub fn code(&self) -> i64 {
-        match self {
-            Self::ParamInvalid => 1220001,
-            Self::TenantIdEmpty => 1220002,
-            Self::UserIdTypeInvalid => 1220003,
-            Self::SystemError => 1225000,
-            Self::ManagementServiceError => 1227000,
-            Self::GeneralError => 1220600,
-            Self::Undocumented(code) => *code,
-        }
-    }
-    /// The HTTP status the reference page gives; `None` for an undocumented code.
-    pub fn http_status(&self) -> Option<u16> {
-        match self {
-            Self::ParamInvalid => Some(400),
-            Self::TenantIdEmpty => Some(400),
-            Self::UserIdTypeInvalid => Some(400),
-            Self::SystemError => Some(500),
-            Self::ManagementServiceError => Some(500),
-            Self::GeneralError => Some(400),
-            Self::Undocumented(_) => None,
-        }
-    }
-    /// The message the reference page gives; `None` for an undocumented code.
-    pub fn message(&self) -> Option<&'static str> {
-        match self {
-            Self::ParamInvalid => Some("param is invalis"),
-            Self::TenantIdEmpty => Some("tenant_id is empty"),
-            Self::UserIdTypeInvalid => {
-                Some("user_id type is not employee_id or employee_no")
-            }
-            Self::SystemError => Some("param is invalis"),
-            Self::ManagementServiceError => Some("历史错误码，不再使用"),
-            Self::GeneralError => Some("通用错误信息"),
-            Self::Undocumented(_) => None,
-        }
-    }
-    /// What the reference page advises; `None` when it says nothing or for an undocumented code.
-    pub fn advice(&self) -> Option<&'static str> {
-        match self {
-            Self::ParamInvalid => {
-                Some(
-                    "入参校验失败 — the request failed validation; the returned message names the bad parameter (e.g. \"employee_type invalid\").",
-                )
-            }
-            Self::TenantIdEmpty => {
-                Some("Check that the tenant_access_token sent is the right one.")
-            }
-            Self::UserIdTypeInvalid => {
-                Some("employee_type accepts only employee_id or employee_no.")
-            }
-            Self::SystemError => {
-                Some(
-                    "An internal fault (e.g. \"internal server error\"); retry, or ask technical support.",
-                )
-            }
-            Self::ManagementServiceError => {
-                Some("历史错误码 — a legacy code that is no longer used.")
-            }
-            Self::GeneralError => {
-                Some(
-                    "通用错误信息 — one of several general errors; see the attendance service's general error messages guide for the meaning and fix.",
-                )
-            }
-            Self::Undocumented(_) => None,
-        }
-    }
-    /// Whether sending the same request again can succeed.
-    pub fn is_retryable(&self) -> bool {
-        match self {
-            Self::ParamInvalid => false,
-            Self::TenantIdEmpty => false,
-            Self::UserIdTypeInvalid => false,
-            Self::SystemError => true,
-            Self::ManagementServiceError => false,
-            Self::GeneralError => false,
-            Self::Undocumented(_) => false,
-        }
-    }
-}
 impl ::lark_runtime::DocumentedError for GetError {
-    fn from_code(code: i64) -> Self {
-        Self::from_code(code)
+    const FACTS: &'static [::lark_runtime::ErrorFacts] = &[
+        ::lark_runtime::ErrorFacts::new(
+            1220001,
+            400,
+            "param is invalis",
+            "入参校验失败 — the request failed validation; the returned message names the bad parameter (e.g. \"employee_type invalid\").",
+            false,
+        ),
+        ::lark_runtime::ErrorFacts::new(
+            1220002,
+            400,
+            "tenant_id is empty",
+            "Check that the tenant_access_token sent is the right one.",
+            false,
+        ),
+        ::lark_runtime::ErrorFacts::new(
+            1220003,
+            400,
+            "user_id type is not employee_id or employee_no",
+            "employee_type accepts only employee_id or employee_no.",
+            false,
+        ),
+        ::lark_runtime::ErrorFacts::new(
+            1225000,
+            500,
+            "param is invalis",
+            "An internal fault (e.g. \"internal server error\"); retry, or ask technical support.",
+            true,
+        ),
+        ::lark_runtime::ErrorFacts::new(
+            1227000,
+            500,
+            "历史错误码，不再使用",
+            "历史错误码 — a legacy code that is no longer used.",
+            false,
+        ),
+        ::lark_runtime::ErrorFacts::new(
+            1220600,
+            400,
+            "通用错误信息",
+            "通用错误信息 — one of several general errors; see the attendance service's general error messages guide for the meaning and fix.",
+            false,
+        ),
+    ];
+    fn from_index(index: usize, code: i64) -> Self {
+        match index {
+            0 => Self::ParamInvalid,
+            1 => Self::TenantIdEmpty,
+            2 => Self::UserIdTypeInvalid,
+            3 => Self::SystemError,
+            4 => Self::ManagementServiceError,
+            5 => Self::GeneralError,
+            _ => Self::Undocumented(code),
+        }
     }
-    fn code(&self) -> i64 {
-        self.code()
-    }
-    fn http_status(&self) -> Option<u16> {
-        self.http_status()
-    }
-    fn message(&self) -> Option<&'static str> {
-        self.message()
-    }
-    fn advice(&self) -> Option<&'static str> {
-        self.advice()
-    }
-    fn is_retryable(&self) -> bool {
-        self.is_retryable()
+    fn facts_or_code(&self) -> Result<&'static ::lark_runtime::ErrorFacts, i64> {
+        match self {
+            Self::ParamInvalid => Ok(&Self::FACTS[0]),
+            Self::TenantIdEmpty => Ok(&Self::FACTS[1]),
+            Self::UserIdTypeInvalid => Ok(&Self::FACTS[2]),
+            Self::SystemError => Ok(&Self::FACTS[3]),
+            Self::ManagementServiceError => Ok(&Self::FACTS[4]),
+            Self::GeneralError => Ok(&Self::FACTS[5]),
+            Self::Undocumented(code) => Err(*code),
+        }
     }
 }
-impl ::std::fmt::Display for GetError {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::lark_runtime::documented_error::describe(self, f)
-    }
-}
-impl ::std::error::Error for GetError {}
+::lark_runtime::documented_error_traits!(GetError);

@@ -253,6 +253,7 @@ impl ::lark_runtime::Endpoint for ListUserRequest {
             ("member_clock_type", "1"),
         ],
         request_example: None,
+        file_parts: &[],
         response_example: Some(
             "{\"code\":0,\"data\":{\"has_more\":false,\"page_token\":\"92xKiuWrBCSweSZJBSTpag%3D%3D\",\"users\":[{\"department_ids\":[\"od-fcb45c28a45311afd440b7869541fce8\"],\"user_id\":\"5874663B\"}]},\"msg\":\"success\"}",
         ),
@@ -286,6 +287,7 @@ impl ::lark_runtime::Endpoint for ListUserRequest {
         query
     }
 }
+#[cfg(feature = "server")]
 impl ::lark_runtime::Incoming for ListUserRequest {
     fn from_incoming(
         request: &::lark_runtime::IncomingRequest<'_>,
@@ -400,130 +402,84 @@ pub enum ListUserError {
     /// A code the reference page does not document for this endpoint.
     Undocumented(i64),
 }
-impl ListUserError {
-    /// The variant for a code the server sent.
-    pub fn from_code(code: i64) -> Self {
-        match code {
-            1220001 => Self::ParamInvalid,
-            1220002 => Self::TenantIdEmpty,
-            1220006 => Self::NoPrivilege,
-            1220007 => Self::NotEnterpriseTenant,
-            1220003 => Self::UserIdTypeInvalid,
-            1225000 => Self::SystemError,
-            1227000 => Self::ManagementServiceError,
-            other => Self::Undocumented(other),
-        }
-    }
-    /// The platform's error code.
-    pub fn code(&self) -> i64 {
-        match self {
-            Self::ParamInvalid => 1220001,
-            Self::TenantIdEmpty => 1220002,
-            Self::NoPrivilege => 1220006,
-            Self::NotEnterpriseTenant => 1220007,
-            Self::UserIdTypeInvalid => 1220003,
-            Self::SystemError => 1225000,
-            Self::ManagementServiceError => 1227000,
-            Self::Undocumented(code) => *code,
-        }
-    }
-    /// The HTTP status the reference page gives; `None` for an undocumented code.
-    pub fn http_status(&self) -> Option<u16> {
-        match self {
-            Self::ParamInvalid => Some(400),
-            Self::TenantIdEmpty => Some(400),
-            Self::NoPrivilege => Some(400),
-            Self::NotEnterpriseTenant => Some(400),
-            Self::UserIdTypeInvalid => Some(400),
-            Self::SystemError => Some(500),
-            Self::ManagementServiceError => Some(500),
-            Self::Undocumented(_) => None,
-        }
-    }
-    /// The message the reference page gives; `None` for an undocumented code.
-    pub fn message(&self) -> Option<&'static str> {
-        match self {
-            Self::ParamInvalid => Some("invalid parameter"),
-            Self::TenantIdEmpty => Some("tenant_id is empty"),
-            Self::NoPrivilege => Some("enterprise tenant app has no privilege"),
-            Self::NotEnterpriseTenant => Some("not enterprise tenant"),
-            Self::UserIdTypeInvalid => {
-                Some("user_id type is not employee_id or employee_no")
-            }
-            Self::SystemError => Some("system error"),
-            Self::ManagementServiceError => Some("management service error"),
-            Self::Undocumented(_) => None,
-        }
-    }
-    /// What the reference page advises; `None` when it says nothing or for an undocumented code.
-    pub fn advice(&self) -> Option<&'static str> {
-        match self {
-            Self::ParamInvalid => Some("Check the request parameters."),
-            Self::TenantIdEmpty => {
-                Some("Check the tenant id (the tenant_access_token sent).")
-            }
-            Self::NoPrivilege => {
-                Some("Grant the app the permission the returned message names.")
-            }
-            Self::NotEnterpriseTenant => {
-                Some(
-                    "Check the tenant's permissions; the tenant is not an enterprise tenant.",
-                )
-            }
-            Self::UserIdTypeInvalid => {
-                Some(
-                    "The user id type is invalid; employee_type accepts only employee_id or employee_no.",
-                )
-            }
-            Self::SystemError => Some("A system fault; retry, or ask technical support."),
-            Self::ManagementServiceError => {
-                Some(
-                    "A fault in the management service; retry, or ask technical support.",
-                )
-            }
-            Self::Undocumented(_) => None,
-        }
-    }
-    /// Whether sending the same request again can succeed.
-    pub fn is_retryable(&self) -> bool {
-        match self {
-            Self::ParamInvalid => false,
-            Self::TenantIdEmpty => false,
-            Self::NoPrivilege => false,
-            Self::NotEnterpriseTenant => false,
-            Self::UserIdTypeInvalid => false,
-            Self::SystemError => true,
-            Self::ManagementServiceError => true,
-            Self::Undocumented(_) => false,
-        }
-    }
-}
 impl ::lark_runtime::DocumentedError for ListUserError {
-    fn from_code(code: i64) -> Self {
-        Self::from_code(code)
+    const FACTS: &'static [::lark_runtime::ErrorFacts] = &[
+        ::lark_runtime::ErrorFacts::new(
+            1220001,
+            400,
+            "invalid parameter",
+            "Check the request parameters.",
+            false,
+        ),
+        ::lark_runtime::ErrorFacts::new(
+            1220002,
+            400,
+            "tenant_id is empty",
+            "Check the tenant id (the tenant_access_token sent).",
+            false,
+        ),
+        ::lark_runtime::ErrorFacts::new(
+            1220006,
+            400,
+            "enterprise tenant app has no privilege",
+            "Grant the app the permission the returned message names.",
+            false,
+        ),
+        ::lark_runtime::ErrorFacts::new(
+            1220007,
+            400,
+            "not enterprise tenant",
+            "Check the tenant's permissions; the tenant is not an enterprise tenant.",
+            false,
+        ),
+        ::lark_runtime::ErrorFacts::new(
+            1220003,
+            400,
+            "user_id type is not employee_id or employee_no",
+            "The user id type is invalid; employee_type accepts only employee_id or employee_no.",
+            false,
+        ),
+        ::lark_runtime::ErrorFacts::new(
+            1225000,
+            500,
+            "system error",
+            "A system fault; retry, or ask technical support.",
+            true,
+        ),
+        ::lark_runtime::ErrorFacts::new(
+            1227000,
+            500,
+            "management service error",
+            "A fault in the management service; retry, or ask technical support.",
+            true,
+        ),
+    ];
+    fn from_index(index: usize, code: i64) -> Self {
+        match index {
+            0 => Self::ParamInvalid,
+            1 => Self::TenantIdEmpty,
+            2 => Self::NoPrivilege,
+            3 => Self::NotEnterpriseTenant,
+            4 => Self::UserIdTypeInvalid,
+            5 => Self::SystemError,
+            6 => Self::ManagementServiceError,
+            _ => Self::Undocumented(code),
+        }
     }
-    fn code(&self) -> i64 {
-        self.code()
-    }
-    fn http_status(&self) -> Option<u16> {
-        self.http_status()
-    }
-    fn message(&self) -> Option<&'static str> {
-        self.message()
-    }
-    fn advice(&self) -> Option<&'static str> {
-        self.advice()
-    }
-    fn is_retryable(&self) -> bool {
-        self.is_retryable()
+    fn facts_or_code(&self) -> Result<&'static ::lark_runtime::ErrorFacts, i64> {
+        match self {
+            Self::ParamInvalid => Ok(&Self::FACTS[0]),
+            Self::TenantIdEmpty => Ok(&Self::FACTS[1]),
+            Self::NoPrivilege => Ok(&Self::FACTS[2]),
+            Self::NotEnterpriseTenant => Ok(&Self::FACTS[3]),
+            Self::UserIdTypeInvalid => Ok(&Self::FACTS[4]),
+            Self::SystemError => Ok(&Self::FACTS[5]),
+            Self::ManagementServiceError => Ok(&Self::FACTS[6]),
+            Self::Undocumented(code) => Err(*code),
+        }
     }
 }
-impl ::std::fmt::Display for ListUserError {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::lark_runtime::documented_error::describe(self, f)
-    }
-}
-impl ::std::error::Error for ListUserError {}
+::lark_runtime::documented_error_traits!(ListUserError);
 /// 成员的打卡类型 — which members to list.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -559,36 +515,7 @@ impl ::lark_runtime::enums::IntEnum for GroupMemberClockType {
         !matches!(self, Self::Unknown(_))
     }
 }
-impl ::lark_runtime::__private::serde::Serialize for GroupMemberClockType {
-    fn serialize<S: ::lark_runtime::__private::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> Result<S::Ok, S::Error> {
-        ::lark_runtime::enums::serialize_int_enum(self, serializer)
-    }
-}
-impl<'de> ::lark_runtime::__private::serde::Deserialize<'de> for GroupMemberClockType {
-    fn deserialize<D: ::lark_runtime::__private::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        ::lark_runtime::enums::deserialize_int_enum(deserializer)
-    }
-}
-impl ::std::fmt::Display for GroupMemberClockType {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::std::fmt::Display::fmt(&::lark_runtime::enums::IntEnum::as_wire(self), f)
-    }
-}
-impl ::lark_runtime::Validate for GroupMemberClockType {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
-        violations
-            .known_enum_value(at, ::lark_runtime::enums::IntEnum::is_known(self), self);
-    }
-}
+::lark_runtime::int_enum_traits!(GroupMemberClockType);
 /// GroupMemberUser
 #[derive(
     Debug,

@@ -253,6 +253,7 @@ impl ::lark_runtime::Endpoint for GetRequest {
         request_example: Some(
             "{\"employment_id\":\"6982509313466189342\",\"end_expiration_date\":\"2023-05-10\",\"leave_type_id\":\"7111688079785723436\",\"start_expiration_date\":\"2023-04-10\",\"time_offset\":480}",
         ),
+        file_parts: &[],
         response_example: Some(
             "{\"code\":0,\"data\":{\"records\":[{\"accrual_source\":1,\"effective_date\":\"2020-01-01\",\"employment_id\":\"6982509313466189342\",\"expiration_date\":\"2020-01-01\",\"granting_quantity\":\"1\",\"granting_unit\":1,\"id\":\"6893014062142064135\",\"is_update_by_external\":true,\"leave_sub_type_id\":\"6893014062142064135\",\"leave_type_id\":\"6893014062142064135\",\"left_granting_quantity\":\"1\",\"reason\":[{\"lang\":\"zh_CN\",\"value\":\"test\"}],\"section_type\":1}]},\"msg\":\"success\"}",
         ),
@@ -271,6 +272,7 @@ impl ::lark_runtime::Endpoint for GetRequest {
         query
     }
 }
+#[cfg(feature = "server")]
 impl ::lark_runtime::Incoming for GetRequest {
     fn from_incoming(
         request: &::lark_runtime::IncomingRequest<'_>,
@@ -476,400 +478,309 @@ pub enum GetError {
     /// A code the reference page does not document for this endpoint.
     Undocumented(i64),
 }
-impl GetError {
-    /// The variant for a code the server sent.
-    pub fn from_code(code: i64) -> Self {
-        match code {
-            1220016 => Self::InvalidParam,
-            1220003 => Self::InvalidEffectiveDate,
-            1220001 => Self::NoTenantId,
-            1220006 => Self::EmploymentNotFound,
-            1220002 => Self::InvalidGrantingUnit,
-            1220004 => Self::InvalidGrantingQuantity,
-            1220005 => Self::DataObjectNotFound,
-            1220007 => Self::LeavePlanVersionNotFound,
-            1220008 => Self::EmployeeNotEligibleForPlan,
-            1220009 => Self::AccrualRuleNotFound,
-            1220010 => Self::GrantingRecordAlreadyExists,
-            1220011 => Self::GetEmploymentFailed,
-            1220012 => Self::DatabaseError,
-            1220013 => Self::EligibilityCheckError,
-            1220028 => Self::UnitConversionConfigError,
-            1220014 => Self::AccrualCalculationError,
-            1220024 => Self::LeaveSubtypeIdRequired,
-            1220025 => Self::GrantingQuantityOutOfRange,
-            1220026 => Self::GrantingQuantityTooPrecise,
-            1220027 => Self::GrantingReasonTooLong,
-            1220029 => Self::LeaveTypeDeactivated,
-            1220030 => Self::GrantingUniqueIdTooLong,
-            1229999 => Self::UnknownError,
-            1220015 => Self::InternalError,
-            1220017 => Self::UserNotFound,
-            1220018 => Self::InvalidBalanceCalculationConfig,
-            1220019 => Self::EmptyBalanceCalculationResult,
-            1220020 => Self::NoMatchingLeavePlanVersion,
-            1220021 => Self::BalanceCalculationUnsupported,
-            1220022 => Self::InvalidLeavePlanVersion,
-            1220600 => Self::GeneralError,
-            1220601 => Self::Deprecated1220601,
-            other => Self::Undocumented(other),
-        }
-    }
-    /// The platform's error code.
-    pub fn code(&self) -> i64 {
-        match self {
-            Self::InvalidParam => 1220016,
-            Self::InvalidEffectiveDate => 1220003,
-            Self::NoTenantId => 1220001,
-            Self::EmploymentNotFound => 1220006,
-            Self::InvalidGrantingUnit => 1220002,
-            Self::InvalidGrantingQuantity => 1220004,
-            Self::DataObjectNotFound => 1220005,
-            Self::LeavePlanVersionNotFound => 1220007,
-            Self::EmployeeNotEligibleForPlan => 1220008,
-            Self::AccrualRuleNotFound => 1220009,
-            Self::GrantingRecordAlreadyExists => 1220010,
-            Self::GetEmploymentFailed => 1220011,
-            Self::DatabaseError => 1220012,
-            Self::EligibilityCheckError => 1220013,
-            Self::UnitConversionConfigError => 1220028,
-            Self::AccrualCalculationError => 1220014,
-            Self::LeaveSubtypeIdRequired => 1220024,
-            Self::GrantingQuantityOutOfRange => 1220025,
-            Self::GrantingQuantityTooPrecise => 1220026,
-            Self::GrantingReasonTooLong => 1220027,
-            Self::LeaveTypeDeactivated => 1220029,
-            Self::GrantingUniqueIdTooLong => 1220030,
-            Self::UnknownError => 1229999,
-            Self::InternalError => 1220015,
-            Self::UserNotFound => 1220017,
-            Self::InvalidBalanceCalculationConfig => 1220018,
-            Self::EmptyBalanceCalculationResult => 1220019,
-            Self::NoMatchingLeavePlanVersion => 1220020,
-            Self::BalanceCalculationUnsupported => 1220021,
-            Self::InvalidLeavePlanVersion => 1220022,
-            Self::GeneralError => 1220600,
-            Self::Deprecated1220601 => 1220601,
-            Self::Undocumented(code) => *code,
-        }
-    }
-    /// The HTTP status the reference page gives; `None` for an undocumented code.
-    pub fn http_status(&self) -> Option<u16> {
-        match self {
-            Self::InvalidParam => Some(400),
-            Self::InvalidEffectiveDate => Some(400),
-            Self::NoTenantId => Some(400),
-            Self::EmploymentNotFound => Some(400),
-            Self::InvalidGrantingUnit => Some(400),
-            Self::InvalidGrantingQuantity => Some(400),
-            Self::DataObjectNotFound => Some(400),
-            Self::LeavePlanVersionNotFound => Some(400),
-            Self::EmployeeNotEligibleForPlan => Some(400),
-            Self::AccrualRuleNotFound => Some(400),
-            Self::GrantingRecordAlreadyExists => Some(400),
-            Self::GetEmploymentFailed => Some(500),
-            Self::DatabaseError => Some(500),
-            Self::EligibilityCheckError => Some(500),
-            Self::UnitConversionConfigError => Some(500),
-            Self::AccrualCalculationError => Some(500),
-            Self::LeaveSubtypeIdRequired => Some(400),
-            Self::GrantingQuantityOutOfRange => Some(400),
-            Self::GrantingQuantityTooPrecise => Some(400),
-            Self::GrantingReasonTooLong => Some(400),
-            Self::LeaveTypeDeactivated => Some(400),
-            Self::GrantingUniqueIdTooLong => Some(400),
-            Self::UnknownError => Some(500),
-            Self::InternalError => Some(500),
-            Self::UserNotFound => Some(400),
-            Self::InvalidBalanceCalculationConfig => Some(500),
-            Self::EmptyBalanceCalculationResult => Some(500),
-            Self::NoMatchingLeavePlanVersion => Some(400),
-            Self::BalanceCalculationUnsupported => Some(400),
-            Self::InvalidLeavePlanVersion => Some(400),
-            Self::GeneralError => Some(400),
-            Self::Deprecated1220601 => Some(400),
-            Self::Undocumented(_) => None,
-        }
-    }
-    /// The message the reference page gives; `None` for an undocumented code.
-    pub fn message(&self) -> Option<&'static str> {
-        match self {
-            Self::InvalidParam => Some("Invalid param"),
-            Self::InvalidEffectiveDate => Some("Invalid effective date"),
-            Self::NoTenantId => Some("No tenant ID"),
-            Self::EmploymentNotFound => Some("Employment not found"),
-            Self::InvalidGrantingUnit => Some("Invalid granting unit"),
-            Self::InvalidGrantingQuantity => Some("Invalid granting quantity"),
-            Self::DataObjectNotFound => Some("Accessed data object not found"),
-            Self::LeavePlanVersionNotFound => Some("Leave plan version not found"),
-            Self::EmployeeNotEligibleForPlan => {
-                Some(
-                    "Error occurred while checking if the employee is eligible for the vacation plan",
-                )
-            }
-            Self::AccrualRuleNotFound => Some("Accrual rule not found"),
-            Self::GrantingRecordAlreadyExists => Some("Granting record already exists"),
-            Self::GetEmploymentFailed => {
-                Some("Error occurred when getting employment information")
-            }
-            Self::DatabaseError => Some("An exception occurs in the database"),
-            Self::EligibilityCheckError => {
-                Some(
-                    "Error occurred while checking if the employee is eligible for the vacation plan.",
-                )
-            }
-            Self::UnitConversionConfigError => {
-                Some(
-                    "There is an error in the unit conversion configuration in the granting rule",
-                )
-            }
-            Self::AccrualCalculationError => {
-                Some("Error occurred when calculate accrual record")
-            }
-            Self::LeaveSubtypeIdRequired => {
-                Some(
-                    "There is a subclass for the leave type, but the subclass ID has not been passed",
-                )
-            }
-            Self::GrantingQuantityOutOfRange => {
-                Some("The granting quantity range is from -9999 to 9999")
-            }
-            Self::GrantingQuantityTooPrecise => {
-                Some(
-                    "The number of decimal places of the granted quantity cannot exceed 6",
-                )
-            }
-            Self::GrantingReasonTooLong => {
-                Some("The length of the granting reason cannot exceed 3000")
-            }
-            Self::LeaveTypeDeactivated => Some("The leave type has been deactivated"),
-            Self::GrantingUniqueIdTooLong => {
-                Some("The length of the granted unique ID cannot exceed 64")
-            }
-            Self::UnknownError => Some("Unknown error"),
-            Self::InternalError => Some("Internal error"),
-            Self::UserNotFound => Some("User not found"),
-            Self::InvalidBalanceCalculationConfig => {
-                Some("Invalid leave balance calculate Conf")
-            }
-            Self::EmptyBalanceCalculationResult => {
-                Some("The calculation result of leave balance is empty")
-            }
-            Self::NoMatchingLeavePlanVersion => {
-                Some(
-                    "When calculating the leave balance, there is no leave plan version that matches the employee",
-                )
-            }
-            Self::BalanceCalculationUnsupported => {
-                Some(
-                    "For the leave type that is not granted according to the cycle, balance calculation is not supported",
-                )
-            }
-            Self::InvalidLeavePlanVersion => {
-                Some("The data of the leave plan version is invalid")
-            }
-            Self::GeneralError => Some("通用错误信息"),
-            Self::Deprecated1220601 => Some("历史错误码，不再使用"),
-            Self::Undocumented(_) => None,
-        }
-    }
-    /// What the reference page advises; `None` when it says nothing or for an undocumented code.
-    pub fn advice(&self) -> Option<&'static str> {
-        match self {
-            Self::InvalidParam => {
-                Some(
-                    "Compare the request with this page's parameters for missing values or bad formats (letters in a number, a malformed date).",
-                )
-            }
-            Self::InvalidEffectiveDate => Some("Dates must look like \"2020-01-01\"."),
-            Self::NoTenantId => {
-                Some(
-                    "租户 ID 为空 — the tenant id is missing; check the tenant_access_token.",
-                )
-            }
-            Self::EmploymentNotFound => Some("Check `employment_id`."),
-            Self::InvalidGrantingUnit => {
-                Some("发放单位 — the granting unit is wrong.")
-            }
-            Self::InvalidGrantingQuantity => {
-                Some(
-                    "The quantity must be a string that parses as a number, such as \"2.5\".",
-                )
-            }
-            Self::DataObjectNotFound => Some("Check `leave_type_id`."),
-            Self::LeavePlanVersionNotFound => {
-                Some(
-                    "假期计划版本 — no leave plan version exists; check that a plan is configured for this leave type.",
-                )
-            }
-            Self::EmployeeNotEligibleForPlan => {
-                Some(
-                    "The employee is outside the leave plan version's scope; check the plan's eligible staff against the employee's data.",
-                )
-            }
-            Self::AccrualRuleNotFound => {
-                Some(
-                    "发放规则 — check that the leave plan version was created properly and has a valid accrual rule.",
-                )
-            }
-            Self::GrantingRecordAlreadyExists => {
-                Some(
-                    "The answer carries the existing granting record; use it instead of retrying.",
-                )
-            }
-            Self::GetEmploymentFailed => {
-                Some(
-                    "获取员工信息失败 — reading the employee's information failed.",
-                )
-            }
-            Self::DatabaseError => {
-                Some("数据库异常 — a database fault; ask technical support.")
-            }
-            Self::EligibilityCheckError => {
-                Some("Checking the employee against the leave plan's scope failed.")
-            }
-            Self::UnitConversionConfigError => {
-                Some(
-                    "单位转换规则 — check the unit conversion rule of the leave plan version.",
-                )
-            }
-            Self::AccrualCalculationError => {
-                Some("计算授予计划错误 — computing the accrual failed.")
-            }
-            Self::LeaveSubtypeIdRequired => {
-                Some(
-                    "The leave type has subtypes; pass the subtype's id as the leave type id.",
-                )
-            }
-            Self::GrantingQuantityOutOfRange => {
-                Some("The quantity must lie between -9999 and 9999.")
-            }
-            Self::GrantingQuantityTooPrecise => {
-                Some("Use at most 6 decimal places in the quantity.")
-            }
-            Self::GrantingReasonTooLong => {
-                Some("Keep the granting reason within 3000 characters.")
-            }
-            Self::LeaveTypeDeactivated => {
-                Some("Granting records cannot be written for a deactivated leave type.")
-            }
-            Self::GrantingUniqueIdTooLong => {
-                Some(
-                    "The granting record's unique id is longer than 64 characters; check the parameters.",
-                )
-            }
-            Self::UnknownError => {
-                Some("未知错误 — an unknown fault; ask technical support.")
-            }
-            Self::InternalError => {
-                Some("内部错误 — an internal fault; ask technical support.")
-            }
-            Self::UserNotFound => {
-                Some(
-                    "The employee's information could not be read; check the employee id.",
-                )
-            }
-            Self::InvalidBalanceCalculationConfig => {
-                Some(
-                    "The leave balance calculation configuration is invalid; contact the developers (technical support).",
-                )
-            }
-            Self::EmptyBalanceCalculationResult => {
-                Some(
-                    "The leave balance calculation produced nothing; contact the developers (technical support).",
-                )
-            }
-            Self::NoMatchingLeavePlanVersion => {
-                Some(
-                    "Check that a leave plan version covers the employee's period of employment.",
-                )
-            }
-            Self::BalanceCalculationUnsupported => {
-                Some(
-                    "Balances cannot be calculated for a leave type not granted per cycle; contact the developers.",
-                )
-            }
-            Self::InvalidLeavePlanVersion => {
-                Some(
-                    "假期计划版本数据不合法 — the leave plan version's data is invalid.",
-                )
-            }
-            Self::GeneralError => {
-                Some(
-                    "通用错误信息 — one of several general errors; see the attendance service's general error messages guide for the meaning and fix.",
-                )
-            }
-            Self::Deprecated1220601 => {
-                Some("历史错误码 — a legacy code that is no longer used.")
-            }
-            Self::Undocumented(_) => None,
-        }
-    }
-    /// Whether sending the same request again can succeed.
-    pub fn is_retryable(&self) -> bool {
-        match self {
-            Self::InvalidParam => false,
-            Self::InvalidEffectiveDate => false,
-            Self::NoTenantId => false,
-            Self::EmploymentNotFound => false,
-            Self::InvalidGrantingUnit => false,
-            Self::InvalidGrantingQuantity => false,
-            Self::DataObjectNotFound => false,
-            Self::LeavePlanVersionNotFound => false,
-            Self::EmployeeNotEligibleForPlan => false,
-            Self::AccrualRuleNotFound => false,
-            Self::GrantingRecordAlreadyExists => false,
-            Self::GetEmploymentFailed => true,
-            Self::DatabaseError => true,
-            Self::EligibilityCheckError => true,
-            Self::UnitConversionConfigError => false,
-            Self::AccrualCalculationError => true,
-            Self::LeaveSubtypeIdRequired => false,
-            Self::GrantingQuantityOutOfRange => false,
-            Self::GrantingQuantityTooPrecise => false,
-            Self::GrantingReasonTooLong => false,
-            Self::LeaveTypeDeactivated => false,
-            Self::GrantingUniqueIdTooLong => false,
-            Self::UnknownError => true,
-            Self::InternalError => true,
-            Self::UserNotFound => false,
-            Self::InvalidBalanceCalculationConfig => false,
-            Self::EmptyBalanceCalculationResult => false,
-            Self::NoMatchingLeavePlanVersion => false,
-            Self::BalanceCalculationUnsupported => false,
-            Self::InvalidLeavePlanVersion => false,
-            Self::GeneralError => false,
-            Self::Deprecated1220601 => false,
-            Self::Undocumented(_) => false,
-        }
-    }
-}
 impl ::lark_runtime::DocumentedError for GetError {
-    fn from_code(code: i64) -> Self {
-        Self::from_code(code)
+    const FACTS: &'static [::lark_runtime::ErrorFacts] = &[
+        ::lark_runtime::ErrorFacts::new(
+            1220016,
+            400,
+            "Invalid param",
+            "Compare the request with this page's parameters for missing values or bad formats (letters in a number, a malformed date).",
+            false,
+        ),
+        ::lark_runtime::ErrorFacts::new(
+            1220003,
+            400,
+            "Invalid effective date",
+            "Dates must look like \"2020-01-01\".",
+            false,
+        ),
+        ::lark_runtime::ErrorFacts::new(
+            1220001,
+            400,
+            "No tenant ID",
+            "租户 ID 为空 — the tenant id is missing; check the tenant_access_token.",
+            false,
+        ),
+        ::lark_runtime::ErrorFacts::new(
+            1220006,
+            400,
+            "Employment not found",
+            "Check `employment_id`.",
+            false,
+        ),
+        ::lark_runtime::ErrorFacts::new(
+            1220002,
+            400,
+            "Invalid granting unit",
+            "发放单位 — the granting unit is wrong.",
+            false,
+        ),
+        ::lark_runtime::ErrorFacts::new(
+            1220004,
+            400,
+            "Invalid granting quantity",
+            "The quantity must be a string that parses as a number, such as \"2.5\".",
+            false,
+        ),
+        ::lark_runtime::ErrorFacts::new(
+            1220005,
+            400,
+            "Accessed data object not found",
+            "Check `leave_type_id`.",
+            false,
+        ),
+        ::lark_runtime::ErrorFacts::new(
+            1220007,
+            400,
+            "Leave plan version not found",
+            "假期计划版本 — no leave plan version exists; check that a plan is configured for this leave type.",
+            false,
+        ),
+        ::lark_runtime::ErrorFacts::new(
+            1220008,
+            400,
+            "Error occurred while checking if the employee is eligible for the vacation plan",
+            "The employee is outside the leave plan version's scope; check the plan's eligible staff against the employee's data.",
+            false,
+        ),
+        ::lark_runtime::ErrorFacts::new(
+            1220009,
+            400,
+            "Accrual rule not found",
+            "发放规则 — check that the leave plan version was created properly and has a valid accrual rule.",
+            false,
+        ),
+        ::lark_runtime::ErrorFacts::new(
+            1220010,
+            400,
+            "Granting record already exists",
+            "The answer carries the existing granting record; use it instead of retrying.",
+            false,
+        ),
+        ::lark_runtime::ErrorFacts::new(
+            1220011,
+            500,
+            "Error occurred when getting employment information",
+            "获取员工信息失败 — reading the employee's information failed.",
+            true,
+        ),
+        ::lark_runtime::ErrorFacts::new(
+            1220012,
+            500,
+            "An exception occurs in the database",
+            "数据库异常 — a database fault; ask technical support.",
+            true,
+        ),
+        ::lark_runtime::ErrorFacts::new(
+            1220013,
+            500,
+            "Error occurred while checking if the employee is eligible for the vacation plan.",
+            "Checking the employee against the leave plan's scope failed.",
+            true,
+        ),
+        ::lark_runtime::ErrorFacts::new(
+            1220028,
+            500,
+            "There is an error in the unit conversion configuration in the granting rule",
+            "单位转换规则 — check the unit conversion rule of the leave plan version.",
+            false,
+        ),
+        ::lark_runtime::ErrorFacts::new(
+            1220014,
+            500,
+            "Error occurred when calculate accrual record",
+            "计算授予计划错误 — computing the accrual failed.",
+            true,
+        ),
+        ::lark_runtime::ErrorFacts::new(
+            1220024,
+            400,
+            "There is a subclass for the leave type, but the subclass ID has not been passed",
+            "The leave type has subtypes; pass the subtype's id as the leave type id.",
+            false,
+        ),
+        ::lark_runtime::ErrorFacts::new(
+            1220025,
+            400,
+            "The granting quantity range is from -9999 to 9999",
+            "The quantity must lie between -9999 and 9999.",
+            false,
+        ),
+        ::lark_runtime::ErrorFacts::new(
+            1220026,
+            400,
+            "The number of decimal places of the granted quantity cannot exceed 6",
+            "Use at most 6 decimal places in the quantity.",
+            false,
+        ),
+        ::lark_runtime::ErrorFacts::new(
+            1220027,
+            400,
+            "The length of the granting reason cannot exceed 3000",
+            "Keep the granting reason within 3000 characters.",
+            false,
+        ),
+        ::lark_runtime::ErrorFacts::new(
+            1220029,
+            400,
+            "The leave type has been deactivated",
+            "Granting records cannot be written for a deactivated leave type.",
+            false,
+        ),
+        ::lark_runtime::ErrorFacts::new(
+            1220030,
+            400,
+            "The length of the granted unique ID cannot exceed 64",
+            "The granting record's unique id is longer than 64 characters; check the parameters.",
+            false,
+        ),
+        ::lark_runtime::ErrorFacts::new(
+            1229999,
+            500,
+            "Unknown error",
+            "未知错误 — an unknown fault; ask technical support.",
+            true,
+        ),
+        ::lark_runtime::ErrorFacts::new(
+            1220015,
+            500,
+            "Internal error",
+            "内部错误 — an internal fault; ask technical support.",
+            true,
+        ),
+        ::lark_runtime::ErrorFacts::new(
+            1220017,
+            400,
+            "User not found",
+            "The employee's information could not be read; check the employee id.",
+            false,
+        ),
+        ::lark_runtime::ErrorFacts::new(
+            1220018,
+            500,
+            "Invalid leave balance calculate Conf",
+            "The leave balance calculation configuration is invalid; contact the developers (technical support).",
+            false,
+        ),
+        ::lark_runtime::ErrorFacts::new(
+            1220019,
+            500,
+            "The calculation result of leave balance is empty",
+            "The leave balance calculation produced nothing; contact the developers (technical support).",
+            false,
+        ),
+        ::lark_runtime::ErrorFacts::new(
+            1220020,
+            400,
+            "When calculating the leave balance, there is no leave plan version that matches the employee",
+            "Check that a leave plan version covers the employee's period of employment.",
+            false,
+        ),
+        ::lark_runtime::ErrorFacts::new(
+            1220021,
+            400,
+            "For the leave type that is not granted according to the cycle, balance calculation is not supported",
+            "Balances cannot be calculated for a leave type not granted per cycle; contact the developers.",
+            false,
+        ),
+        ::lark_runtime::ErrorFacts::new(
+            1220022,
+            400,
+            "The data of the leave plan version is invalid",
+            "假期计划版本数据不合法 — the leave plan version's data is invalid.",
+            false,
+        ),
+        ::lark_runtime::ErrorFacts::new(
+            1220600,
+            400,
+            "通用错误信息",
+            "通用错误信息 — one of several general errors; see the attendance service's general error messages guide for the meaning and fix.",
+            false,
+        ),
+        ::lark_runtime::ErrorFacts::new(
+            1220601,
+            400,
+            "历史错误码，不再使用",
+            "历史错误码 — a legacy code that is no longer used.",
+            false,
+        ),
+    ];
+    fn from_index(index: usize, code: i64) -> Self {
+        match index {
+            0 => Self::InvalidParam,
+            1 => Self::InvalidEffectiveDate,
+            2 => Self::NoTenantId,
+            3 => Self::EmploymentNotFound,
+            4 => Self::InvalidGrantingUnit,
+            5 => Self::InvalidGrantingQuantity,
+            6 => Self::DataObjectNotFound,
+            7 => Self::LeavePlanVersionNotFound,
+            8 => Self::EmployeeNotEligibleForPlan,
+            9 => Self::AccrualRuleNotFound,
+            10 => Self::GrantingRecordAlreadyExists,
+            11 => Self::GetEmploymentFailed,
+            12 => Self::DatabaseError,
+            13 => Self::EligibilityCheckError,
+            14 => Self::UnitConversionConfigError,
+            15 => Self::AccrualCalculationError,
+            16 => Self::LeaveSubtypeIdRequired,
+            17 => Self::GrantingQuantityOutOfRange,
+            18 => Self::GrantingQuantityTooPrecise,
+            19 => Self::GrantingReasonTooLong,
+            20 => Self::LeaveTypeDeactivated,
+            21 => Self::GrantingUniqueIdTooLong,
+            22 => Self::UnknownError,
+            23 => Self::InternalError,
+            24 => Self::UserNotFound,
+            25 => Self::InvalidBalanceCalculationConfig,
+            26 => Self::EmptyBalanceCalculationResult,
+            27 => Self::NoMatchingLeavePlanVersion,
+            28 => Self::BalanceCalculationUnsupported,
+            29 => Self::InvalidLeavePlanVersion,
+            30 => Self::GeneralError,
+            31 => Self::Deprecated1220601,
+            _ => Self::Undocumented(code),
+        }
     }
-    fn code(&self) -> i64 {
-        self.code()
-    }
-    fn http_status(&self) -> Option<u16> {
-        self.http_status()
-    }
-    fn message(&self) -> Option<&'static str> {
-        self.message()
-    }
-    fn advice(&self) -> Option<&'static str> {
-        self.advice()
-    }
-    fn is_retryable(&self) -> bool {
-        self.is_retryable()
+    fn facts_or_code(&self) -> Result<&'static ::lark_runtime::ErrorFacts, i64> {
+        match self {
+            Self::InvalidParam => Ok(&Self::FACTS[0]),
+            Self::InvalidEffectiveDate => Ok(&Self::FACTS[1]),
+            Self::NoTenantId => Ok(&Self::FACTS[2]),
+            Self::EmploymentNotFound => Ok(&Self::FACTS[3]),
+            Self::InvalidGrantingUnit => Ok(&Self::FACTS[4]),
+            Self::InvalidGrantingQuantity => Ok(&Self::FACTS[5]),
+            Self::DataObjectNotFound => Ok(&Self::FACTS[6]),
+            Self::LeavePlanVersionNotFound => Ok(&Self::FACTS[7]),
+            Self::EmployeeNotEligibleForPlan => Ok(&Self::FACTS[8]),
+            Self::AccrualRuleNotFound => Ok(&Self::FACTS[9]),
+            Self::GrantingRecordAlreadyExists => Ok(&Self::FACTS[10]),
+            Self::GetEmploymentFailed => Ok(&Self::FACTS[11]),
+            Self::DatabaseError => Ok(&Self::FACTS[12]),
+            Self::EligibilityCheckError => Ok(&Self::FACTS[13]),
+            Self::UnitConversionConfigError => Ok(&Self::FACTS[14]),
+            Self::AccrualCalculationError => Ok(&Self::FACTS[15]),
+            Self::LeaveSubtypeIdRequired => Ok(&Self::FACTS[16]),
+            Self::GrantingQuantityOutOfRange => Ok(&Self::FACTS[17]),
+            Self::GrantingQuantityTooPrecise => Ok(&Self::FACTS[18]),
+            Self::GrantingReasonTooLong => Ok(&Self::FACTS[19]),
+            Self::LeaveTypeDeactivated => Ok(&Self::FACTS[20]),
+            Self::GrantingUniqueIdTooLong => Ok(&Self::FACTS[21]),
+            Self::UnknownError => Ok(&Self::FACTS[22]),
+            Self::InternalError => Ok(&Self::FACTS[23]),
+            Self::UserNotFound => Ok(&Self::FACTS[24]),
+            Self::InvalidBalanceCalculationConfig => Ok(&Self::FACTS[25]),
+            Self::EmptyBalanceCalculationResult => Ok(&Self::FACTS[26]),
+            Self::NoMatchingLeavePlanVersion => Ok(&Self::FACTS[27]),
+            Self::BalanceCalculationUnsupported => Ok(&Self::FACTS[28]),
+            Self::InvalidLeavePlanVersion => Ok(&Self::FACTS[29]),
+            Self::GeneralError => Ok(&Self::FACTS[30]),
+            Self::Deprecated1220601 => Ok(&Self::FACTS[31]),
+            Self::Undocumented(code) => Err(*code),
+        }
     }
 }
-impl ::std::fmt::Display for GetError {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::lark_runtime::documented_error::describe(self, f)
-    }
-}
-impl ::std::error::Error for GetError {}
+::lark_runtime::documented_error_traits!(GetError);
 /// 发放来源 — where the grant came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -917,38 +828,7 @@ impl ::lark_runtime::enums::IntEnum for LeaveEmployExpireRecordAccrualSource {
         !matches!(self, Self::Unknown(_))
     }
 }
-impl ::lark_runtime::__private::serde::Serialize
-for LeaveEmployExpireRecordAccrualSource {
-    fn serialize<S: ::lark_runtime::__private::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> Result<S::Ok, S::Error> {
-        ::lark_runtime::enums::serialize_int_enum(self, serializer)
-    }
-}
-impl<'de> ::lark_runtime::__private::serde::Deserialize<'de>
-for LeaveEmployExpireRecordAccrualSource {
-    fn deserialize<D: ::lark_runtime::__private::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        ::lark_runtime::enums::deserialize_int_enum(deserializer)
-    }
-}
-impl ::std::fmt::Display for LeaveEmployExpireRecordAccrualSource {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::std::fmt::Display::fmt(&::lark_runtime::enums::IntEnum::as_wire(self), f)
-    }
-}
-impl ::lark_runtime::Validate for LeaveEmployExpireRecordAccrualSource {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
-        violations
-            .known_enum_value(at, ::lark_runtime::enums::IntEnum::is_known(self), self);
-    }
-}
+::lark_runtime::int_enum_traits!(LeaveEmployExpireRecordAccrualSource);
 /// LeaveEmployExpireRecord
 #[derive(
     Debug,

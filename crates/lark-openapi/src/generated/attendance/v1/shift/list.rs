@@ -127,6 +127,7 @@ impl ::lark_runtime::Endpoint for ListRequest {
             ("page_token", "YrkvQ1wGaPVta45tkxuGiQ=="),
         ],
         request_example: None,
+        file_parts: &[],
         response_example: Some(
             "{\"code\":0,\"data\":{\"has_more\":true,\"page_token\":\"YrkvQ1wGaPVta45tkxuGiQ==\",\"shift_list\":[{\"day_type\":1,\"flexible_minutes\":60,\"flexible_rule\":[{\"flexible_early_minutes\":60,\"flexible_late_minutes\":60}],\"is_flexible\":false,\"late_minutes_as_serious_late\":40,\"late_off_late_on_rule\":[{\"late_off_minutes\":60,\"late_on_minutes\":30}],\"late_off_late_on_setting\":{\"late_off_base_on_time_type\":0,\"late_on_base_on_time_type\":0},\"no_need_off\":true,\"overtime_rest_time_rule\":[{\"rest_begin_time\":\"13:00\",\"rest_end_time\":\"14:00\"}],\"overtime_rule\":[{\"off_overtime\":\"18:00\",\"on_overtime\":\"9:00\"}],\"punch_time_rule\":[{\"early_minutes_as_early\":30,\"early_minutes_as_lack\":60,\"late_minutes_as_lack\":60,\"late_minutes_as_late\":30,\"late_minutes_as_serious_late\":40,\"no_need_off\":true,\"no_need_on\":true,\"off_delay_minutes\":60,\"off_time\":\"18:00\",\"on_advance_minutes\":60,\"on_time\":\"9:00\"}],\"punch_times\":1,\"rest_time_rule\":[{\"rest_begin_time\":\"13:00\",\"rest_end_time\":\"14:00\"}],\"shift_id\":\"6919358778597097404\",\"shift_middle_time_rule\":{\"fixed_middle_time\":\"12:00\",\"middle_time_type\":0},\"shift_name\":\"早班\",\"sub_shift_leader_ids\":[\"456123\"]}]},\"msg\":\"success\"}",
         ),
@@ -145,6 +146,7 @@ impl ::lark_runtime::Endpoint for ListRequest {
         query
     }
 }
+#[cfg(feature = "server")]
 impl ::lark_runtime::Incoming for ListRequest {
     fn from_incoming(
         request: &::lark_runtime::IncomingRequest<'_>,
@@ -245,125 +247,72 @@ pub enum ListError {
     /// A code the reference page does not document for this endpoint.
     Undocumented(i64),
 }
-impl ListError {
-    /// The variant for a code the server sent.
-    pub fn from_code(code: i64) -> Self {
-        match code {
-            1220001 => Self::ParamInvalid,
-            1220002 => Self::TenantIdEmpty,
-            1225000 => Self::SystemError,
-            1226000 => Self::ShiftServiceFault,
-            1226003 => Self::ShiftChangeNotAllowed,
-            1220600 => Self::GeneralError,
-            other => Self::Undocumented(other),
-        }
-    }
-    /// The platform's error code.
-    pub fn code(&self) -> i64 {
-        match self {
-            Self::ParamInvalid => 1220001,
-            Self::TenantIdEmpty => 1220002,
-            Self::SystemError => 1225000,
-            Self::ShiftServiceFault => 1226000,
-            Self::ShiftChangeNotAllowed => 1226003,
-            Self::GeneralError => 1220600,
-            Self::Undocumented(code) => *code,
-        }
-    }
-    /// The HTTP status the reference page gives; `None` for an undocumented code.
-    pub fn http_status(&self) -> Option<u16> {
-        match self {
-            Self::ParamInvalid => Some(400),
-            Self::TenantIdEmpty => Some(400),
-            Self::SystemError => Some(500),
-            Self::ShiftServiceFault => Some(500),
-            Self::ShiftChangeNotAllowed => Some(400),
-            Self::GeneralError => Some(400),
-            Self::Undocumented(_) => None,
-        }
-    }
-    /// The message the reference page gives; `None` for an undocumented code.
-    pub fn message(&self) -> Option<&'static str> {
-        match self {
-            Self::ParamInvalid => Some("param is invalis"),
-            Self::TenantIdEmpty => Some("tenant_id is empty"),
-            Self::SystemError => Some("param is invalis"),
-            Self::ShiftServiceFault => Some("param is invalis"),
-            Self::ShiftChangeNotAllowed => Some("param is invalis"),
-            Self::GeneralError => Some("通用错误信息"),
-            Self::Undocumented(_) => None,
-        }
-    }
-    /// What the reference page advises; `None` when it says nothing or for an undocumented code.
-    pub fn advice(&self) -> Option<&'static str> {
-        match self {
-            Self::ParamInvalid => {
-                Some(
-                    "入参校验失败 — the request failed validation; the returned message names the bad parameter (e.g. \"employee_type invalid\").",
-                )
-            }
-            Self::TenantIdEmpty => {
-                Some("Check that the tenant_access_token sent is the right one.")
-            }
-            Self::SystemError => {
-                Some(
-                    "An internal fault (e.g. \"internal server error\"); retry, or ask technical support.",
-                )
-            }
-            Self::ShiftServiceFault => {
-                Some(
-                    "班次服务异常 — the shift service failed; the returned message gives the cause (e.g. \"internal server error\"). Retry, or ask technical support.",
-                )
-            }
-            Self::ShiftChangeNotAllowed => {
-                Some(
-                    "The shift may not be changed; the returned message gives the reason (e.g. \"default shift are not allowed to change.\" — the default shift cannot be modified).",
-                )
-            }
-            Self::GeneralError => {
-                Some(
-                    "通用错误信息 — one of several general errors; see the attendance service's general error messages guide for the meaning and fix.",
-                )
-            }
-            Self::Undocumented(_) => None,
-        }
-    }
-    /// Whether sending the same request again can succeed.
-    pub fn is_retryable(&self) -> bool {
-        match self {
-            Self::ParamInvalid => false,
-            Self::TenantIdEmpty => false,
-            Self::SystemError => true,
-            Self::ShiftServiceFault => true,
-            Self::ShiftChangeNotAllowed => false,
-            Self::GeneralError => false,
-            Self::Undocumented(_) => false,
-        }
-    }
-}
 impl ::lark_runtime::DocumentedError for ListError {
-    fn from_code(code: i64) -> Self {
-        Self::from_code(code)
+    const FACTS: &'static [::lark_runtime::ErrorFacts] = &[
+        ::lark_runtime::ErrorFacts::new(
+            1220001,
+            400,
+            "param is invalis",
+            "入参校验失败 — the request failed validation; the returned message names the bad parameter (e.g. \"employee_type invalid\").",
+            false,
+        ),
+        ::lark_runtime::ErrorFacts::new(
+            1220002,
+            400,
+            "tenant_id is empty",
+            "Check that the tenant_access_token sent is the right one.",
+            false,
+        ),
+        ::lark_runtime::ErrorFacts::new(
+            1225000,
+            500,
+            "param is invalis",
+            "An internal fault (e.g. \"internal server error\"); retry, or ask technical support.",
+            true,
+        ),
+        ::lark_runtime::ErrorFacts::new(
+            1226000,
+            500,
+            "param is invalis",
+            "班次服务异常 — the shift service failed; the returned message gives the cause (e.g. \"internal server error\"). Retry, or ask technical support.",
+            true,
+        ),
+        ::lark_runtime::ErrorFacts::new(
+            1226003,
+            400,
+            "param is invalis",
+            "The shift may not be changed; the returned message gives the reason (e.g. \"default shift are not allowed to change.\" — the default shift cannot be modified).",
+            false,
+        ),
+        ::lark_runtime::ErrorFacts::new(
+            1220600,
+            400,
+            "通用错误信息",
+            "通用错误信息 — one of several general errors; see the attendance service's general error messages guide for the meaning and fix.",
+            false,
+        ),
+    ];
+    fn from_index(index: usize, code: i64) -> Self {
+        match index {
+            0 => Self::ParamInvalid,
+            1 => Self::TenantIdEmpty,
+            2 => Self::SystemError,
+            3 => Self::ShiftServiceFault,
+            4 => Self::ShiftChangeNotAllowed,
+            5 => Self::GeneralError,
+            _ => Self::Undocumented(code),
+        }
     }
-    fn code(&self) -> i64 {
-        self.code()
-    }
-    fn http_status(&self) -> Option<u16> {
-        self.http_status()
-    }
-    fn message(&self) -> Option<&'static str> {
-        self.message()
-    }
-    fn advice(&self) -> Option<&'static str> {
-        self.advice()
-    }
-    fn is_retryable(&self) -> bool {
-        self.is_retryable()
+    fn facts_or_code(&self) -> Result<&'static ::lark_runtime::ErrorFacts, i64> {
+        match self {
+            Self::ParamInvalid => Ok(&Self::FACTS[0]),
+            Self::TenantIdEmpty => Ok(&Self::FACTS[1]),
+            Self::SystemError => Ok(&Self::FACTS[2]),
+            Self::ShiftServiceFault => Ok(&Self::FACTS[3]),
+            Self::ShiftChangeNotAllowed => Ok(&Self::FACTS[4]),
+            Self::GeneralError => Ok(&Self::FACTS[5]),
+            Self::Undocumented(code) => Err(*code),
+        }
     }
 }
-impl ::std::fmt::Display for ListError {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::lark_runtime::documented_error::describe(self, f)
-    }
-}
-impl ::std::error::Error for ListError {}
+::lark_runtime::documented_error_traits!(ListError);

@@ -136,6 +136,7 @@ impl ::lark_runtime::Endpoint for CreateRequest {
         request_example: Some(
             "{\"user_approval\":{\"date\":\"20210104\",\"leaves\":[{\"default_locale\":\"ch\",\"end_time\":\"2021-01-04 19:00:00\",\"i18n_names\":{\"ch\":\"中文描述\",\"en\":\"English description\",\"ja\":\"日本語の説明\"},\"idempotent_id\":\"1233432312\",\"interval\":3600,\"reason\":\"家里有事\",\"start_time\":\"2021-01-04 09:00:00\",\"uniq_id\":\"6852582717813440527\",\"unit\":1}],\"outs\":[{\"cancel_process_id\":[\"7304865941202929196\"],\"correct_process_id\":[\"7304865941202929196\"],\"default_locale\":\"ch\",\"end_time\":\"2021-01-04 19:00:00\",\"i18n_names\":{\"ch\":\"中文描述\",\"en\":\"English description\",\"ja\":\"日本語の説明\"},\"idempotent_id\":\"1233432312\",\"interval\":3600,\"process_id\":[\"7304865941202929196\"],\"reason\":\"外出办事\",\"start_time\":\"2021-01-04 09:00:00\",\"uniq_id\":\"9496E43696967658A512969523E89870\",\"unit\":1}],\"overtime_works\":[{\"cancel_process_id\":[\"7304865941202929196\"],\"category\":2,\"correct_process_id\":[\"7304865941202929196\"],\"duration\":1.5,\"end_time\":\"2021-01-10 13:00:00\",\"idempotent_id\":\"1233432312\",\"process_id\":[\"7304865941202929196\"],\"reason\":\"推进项目进度\",\"start_time\":\"2021-01-09 09:00:00\",\"type\":1,\"unit\":1}],\"time_zone\":\"0\",\"trips\":[{\"approve_apply_time\":\"2021-01-04 11:00:00\",\"approve_pass_time\":\"2021-01-04 12:00:00\",\"cancel_process_id\":[\"7304865941202929196\"],\"correct_process_id\":[\"7304865941202929196\"],\"departure\":{\"region_id\":\"6863333418483058189\",\"region_level\":\"l1\"},\"destinations\":[{\"region_id\":\"6863333418483058189\",\"region_level\":\"l1\"}],\"end_time\":\"2021-01-04 19:00:00\",\"idempotent_id\":\"1233432312\",\"process_id\":[\"7304865941202929196\"],\"reason\":\"培训\",\"remarks\":\"出差备注\",\"start_time\":\"2021-01-04 09:00:00\",\"transportation\":[1],\"trip_type\":1}],\"user_id\":\"abd754f7\"}}",
         ),
+        file_parts: &[],
         response_example: Some(
             "{\"code\":0,\"data\":{\"user_approval\":{\"date\":\"20210104\",\"leaves\":[{\"approval_id\":\"6737202939523236113\",\"approve_apply_time\":\"2021-01-04 11:00:00\",\"approve_pass_time\":\"2021-01-04 12:00:00\",\"default_locale\":\"ch\",\"end_time\":\"2021-01-04 19:00:00\",\"i18n_names\":{\"ch\":\"中文描述\",\"en\":\"English description\",\"ja\":\"日本語の説明\"},\"idempotent_id\":\"1233432312\",\"interval\":3600,\"reason\":\"家里有事\",\"start_time\":\"2021-01-04 09:00:00\",\"uniq_id\":\"6852582717813440527\",\"unit\":1}],\"outs\":[{\"approval_id\":\"6737202939523236113\",\"approve_apply_time\":\"2021-01-04 11:00:00\",\"approve_pass_time\":\"2021-01-04 12:00:00\",\"cancel_process_id\":[\"7304865941202929196\"],\"correct_process_id\":[\"7304865941202929196\"],\"default_locale\":\"ch\",\"end_time\":\"2021-01-04 19:00:00\",\"i18n_names\":{\"ch\":\"中文描述\",\"en\":\"English description\",\"ja\":\"日本語の説明\"},\"idempotent_id\":\"1233432312\",\"interval\":3600,\"process_id\":[\"7304865941202929196\"],\"reason\":\"外出办事\",\"start_time\":\"2021-01-04 09:00:00\",\"uniq_id\":\"9496E43696967658A512969523E89870\",\"unit\":1}],\"overtime_works\":[{\"approval_id\":\"6737202939523236113\",\"cancel_process_id\":[\"7304865941202929196\"],\"category\":2,\"correct_process_id\":[\"7304865941202929196\"],\"duration\":1.5,\"end_time\":\"2021-01-10 13:00:00\",\"idempotent_id\":\"1233432312\",\"process_id\":[\"7304865941202929196\"],\"reason\":\"推进项目进度\",\"start_time\":\"2021-01-09 09:00:00\",\"type\":1,\"unit\":1}],\"time_zone\":\"Asia/Shanghai\",\"trips\":[{\"approval_id\":\"6737202939523236113\",\"approve_apply_time\":\"2021-01-04 11:00:00\",\"approve_pass_time\":\"2021-01-04 12:00:00\",\"cancel_process_id\":[\"7304865941202929196\"],\"correct_process_id\":[\"7304865941202929196\"],\"departure\":{\"region_id\":\"6863333418483058189\",\"region_level\":\"l1\"},\"destinations\":[{\"region_id\":\"6863333418483058189\",\"region_level\":\"l1\"}],\"end_time\":\"2021-01-04 19:00:00\",\"idempotent_id\":\"1233432312\",\"process_id\":[\"7304865941202929196\"],\"reason\":\"培训\",\"remarks\":\"出差备注\",\"start_time\":\"2021-01-04 09:00:00\",\"transportation\":[1],\"trip_type\":1}],\"user_id\":\"abd754f7\"}},\"msg\":\"success\"}",
         ),
@@ -152,6 +153,7 @@ impl ::lark_runtime::Endpoint for CreateRequest {
         query
     }
 }
+#[cfg(feature = "server")]
 impl ::lark_runtime::Incoming for CreateRequest {
     fn from_incoming(
         request: &::lark_runtime::IncomingRequest<'_>,
@@ -235,135 +237,81 @@ pub enum CreateError {
     /// A code the reference page does not document for this endpoint.
     Undocumented(i64),
 }
-impl CreateError {
-    /// The variant for a code the server sent.
-    pub fn from_code(code: i64) -> Self {
-        match code {
-            1220001 => Self::ParamInvalid,
-            1220002 => Self::TenantIdEmpty,
-            1220004 => Self::UserNotFoundOrNoPermission,
-            1220005 => Self::NoDataPermission,
-            1225000 => Self::SystemError,
-            1225001 => Self::ApprovalRecordsInvalid,
-            1220600 => Self::GeneralError,
-            other => Self::Undocumented(other),
-        }
-    }
-    /// The platform's error code.
-    pub fn code(&self) -> i64 {
-        match self {
-            Self::ParamInvalid => 1220001,
-            Self::TenantIdEmpty => 1220002,
-            Self::UserNotFoundOrNoPermission => 1220004,
-            Self::NoDataPermission => 1220005,
-            Self::SystemError => 1225000,
-            Self::ApprovalRecordsInvalid => 1225001,
-            Self::GeneralError => 1220600,
-            Self::Undocumented(code) => *code,
-        }
-    }
-    /// The HTTP status the reference page gives; `None` for an undocumented code.
-    pub fn http_status(&self) -> Option<u16> {
-        match self {
-            Self::ParamInvalid => Some(400),
-            Self::TenantIdEmpty => Some(400),
-            Self::UserNotFoundOrNoPermission => Some(400),
-            Self::NoDataPermission => Some(400),
-            Self::SystemError => Some(500),
-            Self::ApprovalRecordsInvalid => Some(400),
-            Self::GeneralError => Some(400),
-            Self::Undocumented(_) => None,
-        }
-    }
-    /// The message the reference page gives; `None` for an undocumented code.
-    pub fn message(&self) -> Option<&'static str> {
-        match self {
-            Self::ParamInvalid => Some("param is invalis"),
-            Self::TenantIdEmpty => Some("tenant_id is empty"),
-            Self::UserNotFoundOrNoPermission => Some("param is invalis"),
-            Self::NoDataPermission => Some("没有权限"),
-            Self::SystemError => Some("param is invalis"),
-            Self::ApprovalRecordsInvalid => Some("param is invalis"),
-            Self::GeneralError => Some("通用错误信息"),
-            Self::Undocumented(_) => None,
-        }
-    }
-    /// What the reference page advises; `None` when it says nothing or for an undocumented code.
-    pub fn advice(&self) -> Option<&'static str> {
-        match self {
-            Self::ParamInvalid => {
-                Some(
-                    "入参校验失败 — the request failed validation; the returned message names the bad parameter (e.g. \"employee_type invalid\").",
-                )
-            }
-            Self::TenantIdEmpty => {
-                Some("Check that the tenant_access_token sent is the right one.")
-            }
-            Self::UserNotFoundOrNoPermission => {
-                Some(
-                    "A user id in the request does not exist or is outside the app's permission; the returned message says which.",
-                )
-            }
-            Self::NoDataPermission => {
-                Some(
-                    "数据权限范围 — check the data permission scope in the attendance admin console.",
-                )
-            }
-            Self::SystemError => {
-                Some(
-                    "An internal fault (e.g. \"internal server error\"); retry, or ask technical support.",
-                )
-            }
-            Self::ApprovalRecordsInvalid => {
-                Some(
-                    "Some of the approval records could not be written; the returned message lists them as\n{\"TripErrorRecords\", \"OvertimeWorkErrorRecords\", \"LeaveErrorRecords\", \"OutErrorRecords\"}. Fix those\nrecords, or ask technical support.\n",
-                )
-            }
-            Self::GeneralError => {
-                Some(
-                    "通用错误信息 — one of several general errors; see the attendance service's general error messages guide for the meaning and fix.",
-                )
-            }
-            Self::Undocumented(_) => None,
-        }
-    }
-    /// Whether sending the same request again can succeed.
-    pub fn is_retryable(&self) -> bool {
-        match self {
-            Self::ParamInvalid => false,
-            Self::TenantIdEmpty => false,
-            Self::UserNotFoundOrNoPermission => false,
-            Self::NoDataPermission => false,
-            Self::SystemError => true,
-            Self::ApprovalRecordsInvalid => false,
-            Self::GeneralError => false,
-            Self::Undocumented(_) => false,
-        }
-    }
-}
 impl ::lark_runtime::DocumentedError for CreateError {
-    fn from_code(code: i64) -> Self {
-        Self::from_code(code)
+    const FACTS: &'static [::lark_runtime::ErrorFacts] = &[
+        ::lark_runtime::ErrorFacts::new(
+            1220001,
+            400,
+            "param is invalis",
+            "入参校验失败 — the request failed validation; the returned message names the bad parameter (e.g. \"employee_type invalid\").",
+            false,
+        ),
+        ::lark_runtime::ErrorFacts::new(
+            1220002,
+            400,
+            "tenant_id is empty",
+            "Check that the tenant_access_token sent is the right one.",
+            false,
+        ),
+        ::lark_runtime::ErrorFacts::new(
+            1220004,
+            400,
+            "param is invalis",
+            "A user id in the request does not exist or is outside the app's permission; the returned message says which.",
+            false,
+        ),
+        ::lark_runtime::ErrorFacts::new(
+            1220005,
+            400,
+            "没有权限",
+            "数据权限范围 — check the data permission scope in the attendance admin console.",
+            false,
+        ),
+        ::lark_runtime::ErrorFacts::new(
+            1225000,
+            500,
+            "param is invalis",
+            "An internal fault (e.g. \"internal server error\"); retry, or ask technical support.",
+            true,
+        ),
+        ::lark_runtime::ErrorFacts::new(
+            1225001,
+            400,
+            "param is invalis",
+            "Some of the approval records could not be written; the returned message lists them as\n{\"TripErrorRecords\", \"OvertimeWorkErrorRecords\", \"LeaveErrorRecords\", \"OutErrorRecords\"}. Fix those\nrecords, or ask technical support.\n",
+            false,
+        ),
+        ::lark_runtime::ErrorFacts::new(
+            1220600,
+            400,
+            "通用错误信息",
+            "通用错误信息 — one of several general errors; see the attendance service's general error messages guide for the meaning and fix.",
+            false,
+        ),
+    ];
+    fn from_index(index: usize, code: i64) -> Self {
+        match index {
+            0 => Self::ParamInvalid,
+            1 => Self::TenantIdEmpty,
+            2 => Self::UserNotFoundOrNoPermission,
+            3 => Self::NoDataPermission,
+            4 => Self::SystemError,
+            5 => Self::ApprovalRecordsInvalid,
+            6 => Self::GeneralError,
+            _ => Self::Undocumented(code),
+        }
     }
-    fn code(&self) -> i64 {
-        self.code()
-    }
-    fn http_status(&self) -> Option<u16> {
-        self.http_status()
-    }
-    fn message(&self) -> Option<&'static str> {
-        self.message()
-    }
-    fn advice(&self) -> Option<&'static str> {
-        self.advice()
-    }
-    fn is_retryable(&self) -> bool {
-        self.is_retryable()
+    fn facts_or_code(&self) -> Result<&'static ::lark_runtime::ErrorFacts, i64> {
+        match self {
+            Self::ParamInvalid => Ok(&Self::FACTS[0]),
+            Self::TenantIdEmpty => Ok(&Self::FACTS[1]),
+            Self::UserNotFoundOrNoPermission => Ok(&Self::FACTS[2]),
+            Self::NoDataPermission => Ok(&Self::FACTS[3]),
+            Self::SystemError => Ok(&Self::FACTS[4]),
+            Self::ApprovalRecordsInvalid => Ok(&Self::FACTS[5]),
+            Self::GeneralError => Ok(&Self::FACTS[6]),
+            Self::Undocumented(code) => Err(*code),
+        }
     }
 }
-impl ::std::fmt::Display for CreateError {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::lark_runtime::documented_error::describe(self, f)
-    }
-}
-impl ::std::error::Error for CreateError {}
+::lark_runtime::documented_error_traits!(CreateError);

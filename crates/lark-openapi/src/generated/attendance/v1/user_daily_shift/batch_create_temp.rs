@@ -169,6 +169,7 @@ impl ::lark_runtime::Endpoint for BatchCreateTempRequest {
         request_example: Some(
             "{\"operator_id\":\"dd31248a\",\"user_tmp_daily_shifts\":[{\"date\":20240120,\"group_id\":\"6737202939523236110\",\"punch_time_simple_rules\":[{\"off_time\":\"18：00\",\"on_time\":\"9：00\"}],\"shift_name\":\"临时早班\",\"user_id\":\"abd754f7\"}]}",
         ),
+        file_parts: &[],
         response_example: Some(
             "{\"code\":0,\"data\":{\"user_tmp_daily_shifts\":[{\"date\":20240120,\"group_id\":\"6737202939523236110\",\"punch_time_simple_rules\":[{\"off_time\":\"18：00\",\"on_time\":\"9：00\"}],\"shift_name\":\"临时早班\",\"user_id\":\"abd754f7\"}]},\"msg\":\"success\"}",
         ),
@@ -185,6 +186,7 @@ impl ::lark_runtime::Endpoint for BatchCreateTempRequest {
         query
     }
 }
+#[cfg(feature = "server")]
 impl ::lark_runtime::Incoming for BatchCreateTempRequest {
     fn from_incoming(
         request: &::lark_runtime::IncomingRequest<'_>,
@@ -251,77 +253,27 @@ pub enum BatchCreateTempError {
     /// A code the reference page does not document for this endpoint.
     Undocumented(i64),
 }
-impl BatchCreateTempError {
-    /// The variant for a code the server sent.
-    pub fn from_code(code: i64) -> Self {
-        match code {
-            1220001 => Self::ParamInvalid,
-            other => Self::Undocumented(other),
-        }
-    }
-    /// The platform's error code.
-    pub fn code(&self) -> i64 {
-        match self {
-            Self::ParamInvalid => 1220001,
-            Self::Undocumented(code) => *code,
-        }
-    }
-    /// The HTTP status the reference page gives; `None` for an undocumented code.
-    pub fn http_status(&self) -> Option<u16> {
-        match self {
-            Self::ParamInvalid => Some(400),
-            Self::Undocumented(_) => None,
-        }
-    }
-    /// The message the reference page gives; `None` for an undocumented code.
-    pub fn message(&self) -> Option<&'static str> {
-        match self {
-            Self::ParamInvalid => Some("param is invalid"),
-            Self::Undocumented(_) => None,
-        }
-    }
-    /// What the reference page advises; `None` when it says nothing or for an undocumented code.
-    pub fn advice(&self) -> Option<&'static str> {
-        match self {
-            Self::ParamInvalid => {
-                Some(
-                    "入参校验失败 — the request failed validation; the returned message names the bad parameter (e.g. \"employee_type invalid\").",
-                )
-            }
-            Self::Undocumented(_) => None,
-        }
-    }
-    /// Whether sending the same request again can succeed.
-    pub fn is_retryable(&self) -> bool {
-        match self {
-            Self::ParamInvalid => false,
-            Self::Undocumented(_) => false,
-        }
-    }
-}
 impl ::lark_runtime::DocumentedError for BatchCreateTempError {
-    fn from_code(code: i64) -> Self {
-        Self::from_code(code)
+    const FACTS: &'static [::lark_runtime::ErrorFacts] = &[
+        ::lark_runtime::ErrorFacts::new(
+            1220001,
+            400,
+            "param is invalid",
+            "入参校验失败 — the request failed validation; the returned message names the bad parameter (e.g. \"employee_type invalid\").",
+            false,
+        ),
+    ];
+    fn from_index(index: usize, code: i64) -> Self {
+        match index {
+            0 => Self::ParamInvalid,
+            _ => Self::Undocumented(code),
+        }
     }
-    fn code(&self) -> i64 {
-        self.code()
-    }
-    fn http_status(&self) -> Option<u16> {
-        self.http_status()
-    }
-    fn message(&self) -> Option<&'static str> {
-        self.message()
-    }
-    fn advice(&self) -> Option<&'static str> {
-        self.advice()
-    }
-    fn is_retryable(&self) -> bool {
-        self.is_retryable()
-    }
-}
-impl ::std::fmt::Display for BatchCreateTempError {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::lark_runtime::documented_error::describe(self, f)
+    fn facts_or_code(&self) -> Result<&'static ::lark_runtime::ErrorFacts, i64> {
+        match self {
+            Self::ParamInvalid => Ok(&Self::FACTS[0]),
+            Self::Undocumented(code) => Err(*code),
+        }
     }
 }
-impl ::std::error::Error for BatchCreateTempError {}
+::lark_runtime::documented_error_traits!(BatchCreateTempError);

@@ -184,6 +184,7 @@ impl ::lark_runtime::Endpoint for QueryRequest {
         request_example: Some(
             "{\"check_date_from\":20190817,\"check_date_to\":20190820,\"user_ids\":[\"abd754f7\"]}",
         ),
+        file_parts: &[],
         response_example: Some(
             "{\"code\":0,\"data\":{\"user_daily_shifts\":[{\"day_no\":21,\"group_id\":\"6737202939523236110\",\"month\":202101,\"shift_id\":\"6753520403404030215\",\"user_id\":\"abd754f7\"}]},\"msg\":\"success\"}",
         ),
@@ -200,6 +201,7 @@ impl ::lark_runtime::Endpoint for QueryRequest {
         query
     }
 }
+#[cfg(feature = "server")]
 impl ::lark_runtime::Incoming for QueryRequest {
     fn from_incoming(
         request: &::lark_runtime::IncomingRequest<'_>,
@@ -293,145 +295,90 @@ pub enum QueryError {
     /// A code the reference page does not document for this endpoint.
     Undocumented(i64),
 }
-impl QueryError {
-    /// The variant for a code the server sent.
-    pub fn from_code(code: i64) -> Self {
-        match code {
-            1220001 => Self::ParamInvalid,
-            1220002 => Self::TenantIdEmpty,
-            1220004 => Self::UserNotFoundOrNoPermission,
-            1220005 => Self::NoDataPermission,
-            1220600 => Self::GeneralError,
-            1225000 => Self::SystemError,
-            1226000 => Self::ShiftServiceFault,
-            1226003 => Self::ShiftChangeNotAllowed,
-            other => Self::Undocumented(other),
-        }
-    }
-    /// The platform's error code.
-    pub fn code(&self) -> i64 {
-        match self {
-            Self::ParamInvalid => 1220001,
-            Self::TenantIdEmpty => 1220002,
-            Self::UserNotFoundOrNoPermission => 1220004,
-            Self::NoDataPermission => 1220005,
-            Self::GeneralError => 1220600,
-            Self::SystemError => 1225000,
-            Self::ShiftServiceFault => 1226000,
-            Self::ShiftChangeNotAllowed => 1226003,
-            Self::Undocumented(code) => *code,
-        }
-    }
-    /// The HTTP status the reference page gives; `None` for an undocumented code.
-    pub fn http_status(&self) -> Option<u16> {
-        match self {
-            Self::ParamInvalid => Some(400),
-            Self::TenantIdEmpty => Some(400),
-            Self::UserNotFoundOrNoPermission => Some(400),
-            Self::NoDataPermission => Some(400),
-            Self::GeneralError => Some(400),
-            Self::SystemError => Some(500),
-            Self::ShiftServiceFault => Some(500),
-            Self::ShiftChangeNotAllowed => Some(500),
-            Self::Undocumented(_) => None,
-        }
-    }
-    /// The message the reference page gives; `None` for an undocumented code.
-    pub fn message(&self) -> Option<&'static str> {
-        match self {
-            Self::ParamInvalid => Some("param is invalis"),
-            Self::TenantIdEmpty => Some("tenant_id is empty"),
-            Self::UserNotFoundOrNoPermission => Some("param is invalis"),
-            Self::NoDataPermission => Some("没有权限"),
-            Self::GeneralError => Some("通用错误信息"),
-            Self::SystemError => Some("param is invalis"),
-            Self::ShiftServiceFault => Some("param is invalis"),
-            Self::ShiftChangeNotAllowed => Some("param is invalis"),
-            Self::Undocumented(_) => None,
-        }
-    }
-    /// What the reference page advises; `None` when it says nothing or for an undocumented code.
-    pub fn advice(&self) -> Option<&'static str> {
-        match self {
-            Self::ParamInvalid => {
-                Some(
-                    "入参校验失败 — the request failed validation; the returned message names the bad parameter (e.g. \"employee_type invalid\").",
-                )
-            }
-            Self::TenantIdEmpty => {
-                Some("Check that the tenant_access_token sent is the right one.")
-            }
-            Self::UserNotFoundOrNoPermission => {
-                Some(
-                    "A user id in the request does not exist or is outside the app's permission; the returned message says which.",
-                )
-            }
-            Self::NoDataPermission => {
-                Some(
-                    "数据权限范围 — check the data permission scope in the attendance admin console.",
-                )
-            }
-            Self::GeneralError => {
-                Some(
-                    "通用错误信息 — one of several general errors; see the attendance service's general error messages guide for the meaning and fix.",
-                )
-            }
-            Self::SystemError => {
-                Some(
-                    "An internal fault (e.g. \"internal server error\"); retry, or ask technical support.",
-                )
-            }
-            Self::ShiftServiceFault => {
-                Some(
-                    "班次服务异常 — the shift service failed; the returned message gives the cause (e.g. \"internal server error\"). Retry, or ask technical support.",
-                )
-            }
-            Self::ShiftChangeNotAllowed => {
-                Some(
-                    "The shift may not be changed; the returned message gives the reason (e.g. \"default shift are not allowed to change.\" — the default shift cannot be modified).",
-                )
-            }
-            Self::Undocumented(_) => None,
-        }
-    }
-    /// Whether sending the same request again can succeed.
-    pub fn is_retryable(&self) -> bool {
-        match self {
-            Self::ParamInvalid => false,
-            Self::TenantIdEmpty => false,
-            Self::UserNotFoundOrNoPermission => false,
-            Self::NoDataPermission => false,
-            Self::GeneralError => false,
-            Self::SystemError => true,
-            Self::ShiftServiceFault => true,
-            Self::ShiftChangeNotAllowed => false,
-            Self::Undocumented(_) => false,
-        }
-    }
-}
 impl ::lark_runtime::DocumentedError for QueryError {
-    fn from_code(code: i64) -> Self {
-        Self::from_code(code)
+    const FACTS: &'static [::lark_runtime::ErrorFacts] = &[
+        ::lark_runtime::ErrorFacts::new(
+            1220001,
+            400,
+            "param is invalis",
+            "入参校验失败 — the request failed validation; the returned message names the bad parameter (e.g. \"employee_type invalid\").",
+            false,
+        ),
+        ::lark_runtime::ErrorFacts::new(
+            1220002,
+            400,
+            "tenant_id is empty",
+            "Check that the tenant_access_token sent is the right one.",
+            false,
+        ),
+        ::lark_runtime::ErrorFacts::new(
+            1220004,
+            400,
+            "param is invalis",
+            "A user id in the request does not exist or is outside the app's permission; the returned message says which.",
+            false,
+        ),
+        ::lark_runtime::ErrorFacts::new(
+            1220005,
+            400,
+            "没有权限",
+            "数据权限范围 — check the data permission scope in the attendance admin console.",
+            false,
+        ),
+        ::lark_runtime::ErrorFacts::new(
+            1220600,
+            400,
+            "通用错误信息",
+            "通用错误信息 — one of several general errors; see the attendance service's general error messages guide for the meaning and fix.",
+            false,
+        ),
+        ::lark_runtime::ErrorFacts::new(
+            1225000,
+            500,
+            "param is invalis",
+            "An internal fault (e.g. \"internal server error\"); retry, or ask technical support.",
+            true,
+        ),
+        ::lark_runtime::ErrorFacts::new(
+            1226000,
+            500,
+            "param is invalis",
+            "班次服务异常 — the shift service failed; the returned message gives the cause (e.g. \"internal server error\"). Retry, or ask technical support.",
+            true,
+        ),
+        ::lark_runtime::ErrorFacts::new(
+            1226003,
+            500,
+            "param is invalis",
+            "The shift may not be changed; the returned message gives the reason (e.g. \"default shift are not allowed to change.\" — the default shift cannot be modified).",
+            false,
+        ),
+    ];
+    fn from_index(index: usize, code: i64) -> Self {
+        match index {
+            0 => Self::ParamInvalid,
+            1 => Self::TenantIdEmpty,
+            2 => Self::UserNotFoundOrNoPermission,
+            3 => Self::NoDataPermission,
+            4 => Self::GeneralError,
+            5 => Self::SystemError,
+            6 => Self::ShiftServiceFault,
+            7 => Self::ShiftChangeNotAllowed,
+            _ => Self::Undocumented(code),
+        }
     }
-    fn code(&self) -> i64 {
-        self.code()
-    }
-    fn http_status(&self) -> Option<u16> {
-        self.http_status()
-    }
-    fn message(&self) -> Option<&'static str> {
-        self.message()
-    }
-    fn advice(&self) -> Option<&'static str> {
-        self.advice()
-    }
-    fn is_retryable(&self) -> bool {
-        self.is_retryable()
+    fn facts_or_code(&self) -> Result<&'static ::lark_runtime::ErrorFacts, i64> {
+        match self {
+            Self::ParamInvalid => Ok(&Self::FACTS[0]),
+            Self::TenantIdEmpty => Ok(&Self::FACTS[1]),
+            Self::UserNotFoundOrNoPermission => Ok(&Self::FACTS[2]),
+            Self::NoDataPermission => Ok(&Self::FACTS[3]),
+            Self::GeneralError => Ok(&Self::FACTS[4]),
+            Self::SystemError => Ok(&Self::FACTS[5]),
+            Self::ShiftServiceFault => Ok(&Self::FACTS[6]),
+            Self::ShiftChangeNotAllowed => Ok(&Self::FACTS[7]),
+            Self::Undocumented(code) => Err(*code),
+        }
     }
 }
-impl ::std::fmt::Display for QueryError {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::lark_runtime::documented_error::describe(self, f)
-    }
-}
-impl ::std::error::Error for QueryError {}
+::lark_runtime::documented_error_traits!(QueryError);

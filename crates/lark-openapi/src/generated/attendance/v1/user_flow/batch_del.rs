@@ -115,6 +115,7 @@ impl ::lark_runtime::Endpoint for BatchDelRequest {
         path_example: &[],
         query_example: &[],
         request_example: Some("{\"record_ids\":[\"6709359313699356941\"]}"),
+        file_parts: &[],
         response_example: Some(
             "{\"code\":0,\"data\":{\"fail_record_ids\":[\"6709359313699356941\"],\"success_record_ids\":[\"6709359313699356941\"]},\"msg\":\"success\"}",
         ),
@@ -129,6 +130,7 @@ impl ::lark_runtime::Endpoint for BatchDelRequest {
         Some(::lark_runtime::partial_failure::account(&self.record_ids, data))
     }
 }
+#[cfg(feature = "server")]
 impl ::lark_runtime::Incoming for BatchDelRequest {
     fn from_incoming(
         request: &::lark_runtime::IncomingRequest<'_>,
@@ -226,121 +228,72 @@ pub enum BatchDelError {
     /// A code the reference page does not document for this endpoint.
     Undocumented(i64),
 }
-impl BatchDelError {
-    /// The variant for a code the server sent.
-    pub fn from_code(code: i64) -> Self {
-        match code {
-            1220001 => Self::ParamInvalid,
-            1220002 => Self::TenantIdEmpty,
-            1220003 => Self::UserIdTypeInvalid,
-            1220006 => Self::NoPrivilege,
-            1225000 => Self::SystemError,
-            1227000 => Self::ManagementServiceError,
-            other => Self::Undocumented(other),
-        }
-    }
-    /// The platform's error code.
-    pub fn code(&self) -> i64 {
-        match self {
-            Self::ParamInvalid => 1220001,
-            Self::TenantIdEmpty => 1220002,
-            Self::UserIdTypeInvalid => 1220003,
-            Self::NoPrivilege => 1220006,
-            Self::SystemError => 1225000,
-            Self::ManagementServiceError => 1227000,
-            Self::Undocumented(code) => *code,
-        }
-    }
-    /// The HTTP status the reference page gives; `None` for an undocumented code.
-    pub fn http_status(&self) -> Option<u16> {
-        match self {
-            Self::ParamInvalid => Some(400),
-            Self::TenantIdEmpty => Some(400),
-            Self::UserIdTypeInvalid => Some(400),
-            Self::NoPrivilege => Some(400),
-            Self::SystemError => Some(500),
-            Self::ManagementServiceError => Some(500),
-            Self::Undocumented(_) => None,
-        }
-    }
-    /// The message the reference page gives; `None` for an undocumented code.
-    pub fn message(&self) -> Option<&'static str> {
-        match self {
-            Self::ParamInvalid => Some("param is invalid"),
-            Self::TenantIdEmpty => Some("tenant_id is empty"),
-            Self::UserIdTypeInvalid => {
-                Some("user_id type is not employee_id or employee_no")
-            }
-            Self::NoPrivilege => Some("enterprise tenant app has no privilege"),
-            Self::SystemError => Some("system error"),
-            Self::ManagementServiceError => Some("management service error"),
-            Self::Undocumented(_) => None,
-        }
-    }
-    /// What the reference page advises; `None` when it says nothing or for an undocumented code.
-    pub fn advice(&self) -> Option<&'static str> {
-        match self {
-            Self::ParamInvalid => {
-                Some(
-                    "Read the message the server returned for the cause (the page's example is \"internal server error\", an internal fault).",
-                )
-            }
-            Self::TenantIdEmpty => Some("租户 ID — check the tenant id."),
-            Self::UserIdTypeInvalid => {
-                Some(
-                    "用户 ID — the user id is invalid; it must be an employee_id or an employee_no.",
-                )
-            }
-            Self::NoPrivilege => {
-                Some(
-                    "应用权限 — grant the app the permission the returned message names.",
-                )
-            }
-            Self::SystemError => {
-                Some("系统错误 — a server fault; retry, or ask technical support.")
-            }
-            Self::ManagementServiceError => {
-                Some("系统错误 — a server fault; retry, or ask technical support.")
-            }
-            Self::Undocumented(_) => None,
-        }
-    }
-    /// Whether sending the same request again can succeed.
-    pub fn is_retryable(&self) -> bool {
-        match self {
-            Self::ParamInvalid => false,
-            Self::TenantIdEmpty => false,
-            Self::UserIdTypeInvalid => false,
-            Self::NoPrivilege => false,
-            Self::SystemError => true,
-            Self::ManagementServiceError => true,
-            Self::Undocumented(_) => false,
-        }
-    }
-}
 impl ::lark_runtime::DocumentedError for BatchDelError {
-    fn from_code(code: i64) -> Self {
-        Self::from_code(code)
+    const FACTS: &'static [::lark_runtime::ErrorFacts] = &[
+        ::lark_runtime::ErrorFacts::new(
+            1220001,
+            400,
+            "param is invalid",
+            "Read the message the server returned for the cause (the page's example is \"internal server error\", an internal fault).",
+            false,
+        ),
+        ::lark_runtime::ErrorFacts::new(
+            1220002,
+            400,
+            "tenant_id is empty",
+            "租户 ID — check the tenant id.",
+            false,
+        ),
+        ::lark_runtime::ErrorFacts::new(
+            1220003,
+            400,
+            "user_id type is not employee_id or employee_no",
+            "用户 ID — the user id is invalid; it must be an employee_id or an employee_no.",
+            false,
+        ),
+        ::lark_runtime::ErrorFacts::new(
+            1220006,
+            400,
+            "enterprise tenant app has no privilege",
+            "应用权限 — grant the app the permission the returned message names.",
+            false,
+        ),
+        ::lark_runtime::ErrorFacts::new(
+            1225000,
+            500,
+            "system error",
+            "系统错误 — a server fault; retry, or ask technical support.",
+            true,
+        ),
+        ::lark_runtime::ErrorFacts::new(
+            1227000,
+            500,
+            "management service error",
+            "系统错误 — a server fault; retry, or ask technical support.",
+            true,
+        ),
+    ];
+    fn from_index(index: usize, code: i64) -> Self {
+        match index {
+            0 => Self::ParamInvalid,
+            1 => Self::TenantIdEmpty,
+            2 => Self::UserIdTypeInvalid,
+            3 => Self::NoPrivilege,
+            4 => Self::SystemError,
+            5 => Self::ManagementServiceError,
+            _ => Self::Undocumented(code),
+        }
     }
-    fn code(&self) -> i64 {
-        self.code()
-    }
-    fn http_status(&self) -> Option<u16> {
-        self.http_status()
-    }
-    fn message(&self) -> Option<&'static str> {
-        self.message()
-    }
-    fn advice(&self) -> Option<&'static str> {
-        self.advice()
-    }
-    fn is_retryable(&self) -> bool {
-        self.is_retryable()
+    fn facts_or_code(&self) -> Result<&'static ::lark_runtime::ErrorFacts, i64> {
+        match self {
+            Self::ParamInvalid => Ok(&Self::FACTS[0]),
+            Self::TenantIdEmpty => Ok(&Self::FACTS[1]),
+            Self::UserIdTypeInvalid => Ok(&Self::FACTS[2]),
+            Self::NoPrivilege => Ok(&Self::FACTS[3]),
+            Self::SystemError => Ok(&Self::FACTS[4]),
+            Self::ManagementServiceError => Ok(&Self::FACTS[5]),
+            Self::Undocumented(code) => Err(*code),
+        }
     }
 }
-impl ::std::fmt::Display for BatchDelError {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::lark_runtime::documented_error::describe(self, f)
-    }
-}
-impl ::std::error::Error for BatchDelError {}
+::lark_runtime::documented_error_traits!(BatchDelError);

@@ -135,6 +135,7 @@ impl ::lark_runtime::Endpoint for QueryRequest {
         path_example: &[],
         query_example: &[("employee_type", "employee_id")],
         request_example: Some("{\"user_ids\":[\"abd754f7\"]}"),
+        file_parts: &[],
         response_example: Some(
             "{\"code\":0,\"data\":{\"user_settings\":[{\"face_key\":\"xxxxxb306842b1c189bc5212eefxxxxx\",\"face_key_update_time\":\"1625681917\",\"user_id\":\"abd754f7\"}]},\"msg\":\"success\"}",
         ),
@@ -151,6 +152,7 @@ impl ::lark_runtime::Endpoint for QueryRequest {
         query
     }
 }
+#[cfg(feature = "server")]
 impl ::lark_runtime::Incoming for QueryRequest {
     fn from_incoming(
         request: &::lark_runtime::IncomingRequest<'_>,
@@ -232,133 +234,81 @@ pub enum QueryError {
     /// A code the reference page does not document for this endpoint.
     Undocumented(i64),
 }
-impl QueryError {
-    /// The variant for a code the server sent.
-    pub fn from_code(code: i64) -> Self {
-        match code {
-            1220001 => Self::ParamInvalid,
-            1220002 => Self::TenantIdEmpty,
-            1220004 => Self::UserNotFoundOrNoPermission,
-            1220005 => Self::NoDataPermission,
-            1225000 => Self::SystemError,
-            1227000 => Self::ManagementServiceError,
-            1220600 => Self::GeneralError,
-            other => Self::Undocumented(other),
-        }
-    }
-    /// The platform's error code.
-    pub fn code(&self) -> i64 {
-        match self {
-            Self::ParamInvalid => 1220001,
-            Self::TenantIdEmpty => 1220002,
-            Self::UserNotFoundOrNoPermission => 1220004,
-            Self::NoDataPermission => 1220005,
-            Self::SystemError => 1225000,
-            Self::ManagementServiceError => 1227000,
-            Self::GeneralError => 1220600,
-            Self::Undocumented(code) => *code,
-        }
-    }
-    /// The HTTP status the reference page gives; `None` for an undocumented code.
-    pub fn http_status(&self) -> Option<u16> {
-        match self {
-            Self::ParamInvalid => Some(400),
-            Self::TenantIdEmpty => Some(400),
-            Self::UserNotFoundOrNoPermission => Some(400),
-            Self::NoDataPermission => Some(400),
-            Self::SystemError => Some(500),
-            Self::ManagementServiceError => Some(500),
-            Self::GeneralError => Some(400),
-            Self::Undocumented(_) => None,
-        }
-    }
-    /// The message the reference page gives; `None` for an undocumented code.
-    pub fn message(&self) -> Option<&'static str> {
-        match self {
-            Self::ParamInvalid => Some("param is invalis"),
-            Self::TenantIdEmpty => Some("tenant_id is empty"),
-            Self::UserNotFoundOrNoPermission => Some("param is invalis"),
-            Self::NoDataPermission => Some("没有权限"),
-            Self::SystemError => Some("param is invalis"),
-            Self::ManagementServiceError => Some("历史错误码，不再使用"),
-            Self::GeneralError => Some("通用错误信息"),
-            Self::Undocumented(_) => None,
-        }
-    }
-    /// What the reference page advises; `None` when it says nothing or for an undocumented code.
-    pub fn advice(&self) -> Option<&'static str> {
-        match self {
-            Self::ParamInvalid => {
-                Some(
-                    "入参校验失败 — the request failed validation; the returned message names the bad parameter (e.g. \"employee_type invalid\").",
-                )
-            }
-            Self::TenantIdEmpty => {
-                Some("Check that the tenant_access_token sent is the right one.")
-            }
-            Self::UserNotFoundOrNoPermission => {
-                Some(
-                    "A user id in the request does not exist or is outside the app's permission; the returned message says which.",
-                )
-            }
-            Self::NoDataPermission => {
-                Some(
-                    "数据权限范围 — check the data permission scope in the attendance admin console.",
-                )
-            }
-            Self::SystemError => {
-                Some(
-                    "An internal fault (e.g. \"internal server error\"); retry, or ask technical support.",
-                )
-            }
-            Self::ManagementServiceError => {
-                Some("历史错误码 — a legacy code that is no longer used.")
-            }
-            Self::GeneralError => {
-                Some(
-                    "通用错误信息 — one of several general errors; see the attendance service's general error messages guide for the meaning and fix.",
-                )
-            }
-            Self::Undocumented(_) => None,
-        }
-    }
-    /// Whether sending the same request again can succeed.
-    pub fn is_retryable(&self) -> bool {
-        match self {
-            Self::ParamInvalid => false,
-            Self::TenantIdEmpty => false,
-            Self::UserNotFoundOrNoPermission => false,
-            Self::NoDataPermission => false,
-            Self::SystemError => true,
-            Self::ManagementServiceError => false,
-            Self::GeneralError => false,
-            Self::Undocumented(_) => false,
-        }
-    }
-}
 impl ::lark_runtime::DocumentedError for QueryError {
-    fn from_code(code: i64) -> Self {
-        Self::from_code(code)
+    const FACTS: &'static [::lark_runtime::ErrorFacts] = &[
+        ::lark_runtime::ErrorFacts::new(
+            1220001,
+            400,
+            "param is invalis",
+            "入参校验失败 — the request failed validation; the returned message names the bad parameter (e.g. \"employee_type invalid\").",
+            false,
+        ),
+        ::lark_runtime::ErrorFacts::new(
+            1220002,
+            400,
+            "tenant_id is empty",
+            "Check that the tenant_access_token sent is the right one.",
+            false,
+        ),
+        ::lark_runtime::ErrorFacts::new(
+            1220004,
+            400,
+            "param is invalis",
+            "A user id in the request does not exist or is outside the app's permission; the returned message says which.",
+            false,
+        ),
+        ::lark_runtime::ErrorFacts::new(
+            1220005,
+            400,
+            "没有权限",
+            "数据权限范围 — check the data permission scope in the attendance admin console.",
+            false,
+        ),
+        ::lark_runtime::ErrorFacts::new(
+            1225000,
+            500,
+            "param is invalis",
+            "An internal fault (e.g. \"internal server error\"); retry, or ask technical support.",
+            true,
+        ),
+        ::lark_runtime::ErrorFacts::new(
+            1227000,
+            500,
+            "历史错误码，不再使用",
+            "历史错误码 — a legacy code that is no longer used.",
+            false,
+        ),
+        ::lark_runtime::ErrorFacts::new(
+            1220600,
+            400,
+            "通用错误信息",
+            "通用错误信息 — one of several general errors; see the attendance service's general error messages guide for the meaning and fix.",
+            false,
+        ),
+    ];
+    fn from_index(index: usize, code: i64) -> Self {
+        match index {
+            0 => Self::ParamInvalid,
+            1 => Self::TenantIdEmpty,
+            2 => Self::UserNotFoundOrNoPermission,
+            3 => Self::NoDataPermission,
+            4 => Self::SystemError,
+            5 => Self::ManagementServiceError,
+            6 => Self::GeneralError,
+            _ => Self::Undocumented(code),
+        }
     }
-    fn code(&self) -> i64 {
-        self.code()
-    }
-    fn http_status(&self) -> Option<u16> {
-        self.http_status()
-    }
-    fn message(&self) -> Option<&'static str> {
-        self.message()
-    }
-    fn advice(&self) -> Option<&'static str> {
-        self.advice()
-    }
-    fn is_retryable(&self) -> bool {
-        self.is_retryable()
+    fn facts_or_code(&self) -> Result<&'static ::lark_runtime::ErrorFacts, i64> {
+        match self {
+            Self::ParamInvalid => Ok(&Self::FACTS[0]),
+            Self::TenantIdEmpty => Ok(&Self::FACTS[1]),
+            Self::UserNotFoundOrNoPermission => Ok(&Self::FACTS[2]),
+            Self::NoDataPermission => Ok(&Self::FACTS[3]),
+            Self::SystemError => Ok(&Self::FACTS[4]),
+            Self::ManagementServiceError => Ok(&Self::FACTS[5]),
+            Self::GeneralError => Ok(&Self::FACTS[6]),
+            Self::Undocumented(code) => Err(*code),
+        }
     }
 }
-impl ::std::fmt::Display for QueryError {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::lark_runtime::documented_error::describe(self, f)
-    }
-}
-impl ::std::error::Error for QueryError {}
+::lark_runtime::documented_error_traits!(QueryError);

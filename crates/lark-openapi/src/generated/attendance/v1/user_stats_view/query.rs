@@ -190,6 +190,7 @@ impl ::lark_runtime::Endpoint for QueryRequest {
         request_example: Some(
             "{\"locale\":\"zh\",\"stats_type\":\"daily\",\"user_id\":\"dd31248a\"}",
         ),
+        file_parts: &[],
         response_example: Some(
             "{\"code\":0,\"data\":{\"view\":{\"items\":[{\"child_items\":[{\"code\":\"50101\",\"column_type\":0,\"max_value\":\"\",\"min_value\":\"\",\"read_only\":true,\"title\":\"姓名\",\"value\":\"1\"},{\"code\":\"50102\",\"column_type\":0,\"max_value\":\"\",\"min_value\":\"\",\"read_only\":false,\"title\":\"部门\",\"value\":\"0\"},{\"code\":\"50111\",\"column_type\":0,\"max_value\":\"\",\"min_value\":\"\",\"read_only\":false,\"title\":\"组织架构\",\"value\":\"0\"},{\"code\":\"50103\",\"column_type\":0,\"max_value\":\"\",\"min_value\":\"\",\"read_only\":false,\"title\":\"工号\",\"value\":\"1\"},{\"code\":\"50104\",\"column_type\":0,\"max_value\":\"\",\"min_value\":\"\",\"read_only\":false,\"title\":\"邮箱\",\"value\":\"0\"},{\"code\":\"50105\",\"column_type\":0,\"max_value\":\"\",\"min_value\":\"\",\"read_only\":false,\"title\":\"雇员类型\",\"value\":\"0\"},{\"code\":\"50106\",\"column_type\":0,\"max_value\":\"\",\"min_value\":\"\",\"read_only\":false,\"title\":\"序列\",\"value\":\"0\"},{\"code\":\"50107\",\"column_type\":0,\"max_value\":\"\",\"min_value\":\"\",\"read_only\":false,\"title\":\"入职时间\",\"value\":\"0\"},{\"code\":\"50108\",\"column_type\":0,\"max_value\":\"\",\"min_value\":\"\",\"read_only\":false,\"title\":\"离职时间\",\"value\":\"0\"},{\"code\":\"50109\",\"column_type\":0,\"max_value\":\"\",\"min_value\":\"\",\"read_only\":false,\"title\":\"状态\",\"value\":\"0\"},{\"code\":\"50110\",\"column_type\":0,\"max_value\":\"\",\"min_value\":\"\",\"read_only\":false,\"title\":\"直属上级\",\"value\":\"0\"}],\"code\":\"501\",\"title\":\"基本信息\"},{\"child_items\":[{\"code\":\"52108\",\"column_type\":0,\"max_value\":\"\",\"min_value\":\"\",\"read_only\":false,\"title\":\"考勤组名称\",\"value\":\"1\"},{\"code\":\"52101\",\"column_type\":0,\"max_value\":\"\",\"min_value\":\"\",\"read_only\":false,\"title\":\"应出勤天数\",\"value\":\"1\"},{\"code\":\"52102\",\"column_type\":0,\"max_value\":\"\",\"min_value\":\"\",\"read_only\":false,\"title\":\"工作日出勤天数\",\"value\":\"1\"},{\"code\":\"52103\",\"column_type\":0,\"max_value\":\"\",\"min_value\":\"\",\"read_only\":false,\"title\":\"休息日出勤天数\",\"value\":\"0\"},{\"code\":\"52104\",\"column_type\":0,\"max_value\":\"\",\"min_value\":\"\",\"read_only\":false,\"title\":\"应出勤时长\",\"value\":\"1\"},{\"code\":\"52105\",\"column_type\":0,\"max_value\":\"\",\"min_value\":\"\",\"read_only\":false,\"title\":\"实际出勤时长\",\"value\":\"1\"},{\"code\":\"52106\",\"column_type\":0,\"max_value\":\"\",\"min_value\":\"\",\"read_only\":false,\"title\":\"计薪工作时长\",\"value\":\"0\"},{\"code\":\"52107\",\"column_type\":0,\"max_value\":\"\",\"min_value\":\"\",\"read_only\":false,\"title\":\"加班工作时长\",\"value\":\"1\"},{\"code\":\"52109\",\"column_type\":0,\"max_value\":\"\",\"min_value\":\"\",\"read_only\":false,\"title\":\"加班时长(计加班费)\\n\",\"value\":\"0\"},{\"code\":\"52110\",\"column_type\":0,\"max_value\":\"\",\"min_value\":\"\",\"read_only\":false,\"title\":\"加班时长(计为调休)\\n\",\"value\":\"0\"}],\"code\":\"521\",\"title\":\"出勤统计\"},{\"child_items\":[{\"code\":\"52201\",\"column_type\":0,\"max_value\":\"\",\"min_value\":\"\",\"read_only\":false,\"title\":\"迟到次数\",\"value\":\"1\"},{\"code\":\"52202\",\"column_type\":0,\"max_value\":\"\",\"min_value\":\"\",\"read_only\":false,\"title\":\"迟到时长\",\"value\":\"0\"},{\"code\":\"52203\",\"column_type\":0,\"max_value\":\"\",\"min_value\":\"\",\"read_only\":false,\"title\":\"早退次数\",\"value\":\"1\"},{\"code\":\"52204\",\"column_type\":0,\"max_value\":\"\",\"min_value\":\"\",\"read_only\":false,\"title\":\"早退时长\",\"value\":\"0\"},{\"code\":\"52205\",\"column_type\":0,\"max_value\":\"\",\"min_value\":\"\",\"read_only\":false,\"title\":\"上班缺卡次数\",\"value\":\"0\"},{\"code\":\"52206\",\"column_type\":0,\"max_value\":\"\",\"min_value\":\"\",\"read_only\":false,\"title\":\"下班缺卡次数\",\"value\":\"0\"},{\"code\":\"52207\",\"column_type\":0,\"max_value\":\"\",\"min_value\":\"\",\"read_only\":false,\"title\":\"缺勤\",\"value\":\"1\"},{\"code\":\"52208\",\"column_type\":0,\"max_value\":\"\",\"min_value\":\"\",\"read_only\":false,\"title\":\"请假时长\",\"value\":\"0\"},{\"code\":\"52209\",\"column_type\":0,\"max_value\":\"\",\"min_value\":\"\",\"read_only\":false,\"title\":\"出差时长\",\"value\":\"0\"},{\"code\":\"52211\",\"column_type\":0,\"max_value\":\"\",\"min_value\":\"\",\"read_only\":false,\"title\":\"换班天数\",\"value\":\"0\"},{\"code\":\"52212\",\"column_type\":0,\"max_value\":\"\",\"min_value\":\"\",\"read_only\":false,\"title\":\"补卡次数\",\"value\":\"0\"},{\"code\":\"52213\",\"column_type\":0,\"max_value\":\"\",\"min_value\":\"\",\"read_only\":false,\"title\":\"外勤次数\",\"value\":\"0\"},{\"code\":\"52214\",\"column_type\":0,\"max_value\":\"\",\"min_value\":\"\",\"read_only\":false,\"title\":\"外出时长\\t\",\"value\":\"0\"}],\"code\":\"522\",\"title\":\"异常统计\"},{\"child_items\":[{\"code\":\"52401\",\"column_type\":0,\"max_value\":\"\",\"min_value\":\"\",\"read_only\":false,\"title\":\"每日考勤结果\",\"value\":\"1\"}],\"code\":\"524\",\"title\":\"每日统计\"}],\"stats_type\":\"month\",\"user_id\":\"ec8ddg56\",\"view_id\":\"TmpZNU5qTTJORFF6T1RnNU5UTTNOakV6TWl0dGIyNTBhQT09\"}},\"msg\":\"\"}",
         ),
@@ -206,6 +207,7 @@ impl ::lark_runtime::Endpoint for QueryRequest {
         query
     }
 }
+#[cfg(feature = "server")]
 impl ::lark_runtime::Incoming for QueryRequest {
     fn from_incoming(
         request: &::lark_runtime::IncomingRequest<'_>,
@@ -279,103 +281,54 @@ pub enum QueryError {
     /// A code the reference page does not document for this endpoint.
     Undocumented(i64),
 }
-impl QueryError {
-    /// The variant for a code the server sent.
-    pub fn from_code(code: i64) -> Self {
-        match code {
-            1220001 => Self::ParamInvalid,
-            1220002 => Self::TenantIdEmpty,
-            1228000 => Self::Deprecated1228000,
-            1220600 => Self::GeneralError,
-            other => Self::Undocumented(other),
-        }
-    }
-    /// The platform's error code.
-    pub fn code(&self) -> i64 {
-        match self {
-            Self::ParamInvalid => 1220001,
-            Self::TenantIdEmpty => 1220002,
-            Self::Deprecated1228000 => 1228000,
-            Self::GeneralError => 1220600,
-            Self::Undocumented(code) => *code,
-        }
-    }
-    /// The HTTP status the reference page gives; `None` for an undocumented code.
-    pub fn http_status(&self) -> Option<u16> {
-        match self {
-            Self::ParamInvalid => Some(400),
-            Self::TenantIdEmpty => Some(400),
-            Self::Deprecated1228000 => Some(500),
-            Self::GeneralError => Some(400),
-            Self::Undocumented(_) => None,
-        }
-    }
-    /// The message the reference page gives; `None` for an undocumented code.
-    pub fn message(&self) -> Option<&'static str> {
-        match self {
-            Self::ParamInvalid => Some("param is invalis"),
-            Self::TenantIdEmpty => Some("tenant_id is empty"),
-            Self::Deprecated1228000 => Some("历史错误码，不再使用"),
-            Self::GeneralError => Some("通用错误信息"),
-            Self::Undocumented(_) => None,
-        }
-    }
-    /// What the reference page advises; `None` when it says nothing or for an undocumented code.
-    pub fn advice(&self) -> Option<&'static str> {
-        match self {
-            Self::ParamInvalid => {
-                Some(
-                    "入参校验失败 — the request failed validation; the returned message names the bad parameter (e.g. \"employee_type invalid\").",
-                )
-            }
-            Self::TenantIdEmpty => {
-                Some("Check that the tenant_access_token sent is the right one.")
-            }
-            Self::Deprecated1228000 => {
-                Some("历史错误码 — a legacy code that is no longer used.")
-            }
-            Self::GeneralError => {
-                Some(
-                    "通用错误信息 — one of several general errors; see the attendance service's general error messages guide for the meaning and fix.",
-                )
-            }
-            Self::Undocumented(_) => None,
-        }
-    }
-    /// Whether sending the same request again can succeed.
-    pub fn is_retryable(&self) -> bool {
-        match self {
-            Self::ParamInvalid => false,
-            Self::TenantIdEmpty => false,
-            Self::Deprecated1228000 => false,
-            Self::GeneralError => false,
-            Self::Undocumented(_) => false,
-        }
-    }
-}
 impl ::lark_runtime::DocumentedError for QueryError {
-    fn from_code(code: i64) -> Self {
-        Self::from_code(code)
+    const FACTS: &'static [::lark_runtime::ErrorFacts] = &[
+        ::lark_runtime::ErrorFacts::new(
+            1220001,
+            400,
+            "param is invalis",
+            "入参校验失败 — the request failed validation; the returned message names the bad parameter (e.g. \"employee_type invalid\").",
+            false,
+        ),
+        ::lark_runtime::ErrorFacts::new(
+            1220002,
+            400,
+            "tenant_id is empty",
+            "Check that the tenant_access_token sent is the right one.",
+            false,
+        ),
+        ::lark_runtime::ErrorFacts::new(
+            1228000,
+            500,
+            "历史错误码，不再使用",
+            "历史错误码 — a legacy code that is no longer used.",
+            false,
+        ),
+        ::lark_runtime::ErrorFacts::new(
+            1220600,
+            400,
+            "通用错误信息",
+            "通用错误信息 — one of several general errors; see the attendance service's general error messages guide for the meaning and fix.",
+            false,
+        ),
+    ];
+    fn from_index(index: usize, code: i64) -> Self {
+        match index {
+            0 => Self::ParamInvalid,
+            1 => Self::TenantIdEmpty,
+            2 => Self::Deprecated1228000,
+            3 => Self::GeneralError,
+            _ => Self::Undocumented(code),
+        }
     }
-    fn code(&self) -> i64 {
-        self.code()
-    }
-    fn http_status(&self) -> Option<u16> {
-        self.http_status()
-    }
-    fn message(&self) -> Option<&'static str> {
-        self.message()
-    }
-    fn advice(&self) -> Option<&'static str> {
-        self.advice()
-    }
-    fn is_retryable(&self) -> bool {
-        self.is_retryable()
+    fn facts_or_code(&self) -> Result<&'static ::lark_runtime::ErrorFacts, i64> {
+        match self {
+            Self::ParamInvalid => Ok(&Self::FACTS[0]),
+            Self::TenantIdEmpty => Ok(&Self::FACTS[1]),
+            Self::Deprecated1228000 => Ok(&Self::FACTS[2]),
+            Self::GeneralError => Ok(&Self::FACTS[3]),
+            Self::Undocumented(code) => Err(*code),
+        }
     }
 }
-impl ::std::fmt::Display for QueryError {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::lark_runtime::documented_error::describe(self, f)
-    }
-}
-impl ::std::error::Error for QueryError {}
+::lark_runtime::documented_error_traits!(QueryError);

@@ -159,6 +159,7 @@ impl ::lark_runtime::Endpoint for UpdateRequest {
         request_example: Some(
             "{\"view\":{\"items\":[{\"child_items\":[{\"code\":\"50102\",\"value\":\"0\"},{\"code\":\"50111\",\"value\":\"0\"},{\"code\":\"50104\",\"value\":\"0\"}],\"code\":\"501\"}],\"stats_type\":\"month\",\"user_id\":\"ec8ddg56\",\"view_id\":\"TmpnNU5EQXpPVGN3TmpVMU16Y3lPVEEwTXl0dGIyNTBhQT09\"}}",
         ),
+        file_parts: &[],
         response_example: Some(
             "{\"code\":0,\"data\":{\"view\":{\"items\":[{\"child_items\":[{\"code\":\"50102\",\"value\":\"0\"},{\"code\":\"50111\",\"value\":\"0\"},{\"code\":\"50104\",\"value\":\"0\"}],\"code\":\"501\"}],\"stats_type\":\"month\",\"user_id\":\"ec8ddg56\",\"view_id\":\"TmpnNU5EQXpPVGN3TmpVMU16Y3lPVEEwTXl0dGIyNTBhQT09\"}},\"msg\":\"\"}",
         ),
@@ -178,6 +179,7 @@ impl ::lark_runtime::Endpoint for UpdateRequest {
         query
     }
 }
+#[cfg(feature = "server")]
 impl ::lark_runtime::Incoming for UpdateRequest {
     fn from_incoming(
         request: &::lark_runtime::IncomingRequest<'_>,
@@ -249,103 +251,54 @@ pub enum UpdateError {
     /// A code the reference page does not document for this endpoint.
     Undocumented(i64),
 }
-impl UpdateError {
-    /// The variant for a code the server sent.
-    pub fn from_code(code: i64) -> Self {
-        match code {
-            1220001 => Self::ParamInvalid,
-            1220002 => Self::TenantIdEmpty,
-            1228000 => Self::Deprecated1228000,
-            1220600 => Self::GeneralError,
-            other => Self::Undocumented(other),
-        }
-    }
-    /// The platform's error code.
-    pub fn code(&self) -> i64 {
-        match self {
-            Self::ParamInvalid => 1220001,
-            Self::TenantIdEmpty => 1220002,
-            Self::Deprecated1228000 => 1228000,
-            Self::GeneralError => 1220600,
-            Self::Undocumented(code) => *code,
-        }
-    }
-    /// The HTTP status the reference page gives; `None` for an undocumented code.
-    pub fn http_status(&self) -> Option<u16> {
-        match self {
-            Self::ParamInvalid => Some(400),
-            Self::TenantIdEmpty => Some(400),
-            Self::Deprecated1228000 => Some(500),
-            Self::GeneralError => Some(400),
-            Self::Undocumented(_) => None,
-        }
-    }
-    /// The message the reference page gives; `None` for an undocumented code.
-    pub fn message(&self) -> Option<&'static str> {
-        match self {
-            Self::ParamInvalid => Some("param is invalis"),
-            Self::TenantIdEmpty => Some("tenant_id is empty"),
-            Self::Deprecated1228000 => Some("历史错误码，不再使用"),
-            Self::GeneralError => Some("通用错误信息"),
-            Self::Undocumented(_) => None,
-        }
-    }
-    /// What the reference page advises; `None` when it says nothing or for an undocumented code.
-    pub fn advice(&self) -> Option<&'static str> {
-        match self {
-            Self::ParamInvalid => {
-                Some(
-                    "入参校验失败 — the request failed validation; the returned message names the bad parameter (e.g. \"employee_type invalid\").",
-                )
-            }
-            Self::TenantIdEmpty => {
-                Some("Check that the tenant_access_token sent is the right one.")
-            }
-            Self::Deprecated1228000 => {
-                Some("历史错误码 — a legacy code that is no longer used.")
-            }
-            Self::GeneralError => {
-                Some(
-                    "通用错误信息 — one of several general errors; see the attendance service's general error messages guide for the meaning and fix.",
-                )
-            }
-            Self::Undocumented(_) => None,
-        }
-    }
-    /// Whether sending the same request again can succeed.
-    pub fn is_retryable(&self) -> bool {
-        match self {
-            Self::ParamInvalid => false,
-            Self::TenantIdEmpty => false,
-            Self::Deprecated1228000 => false,
-            Self::GeneralError => false,
-            Self::Undocumented(_) => false,
-        }
-    }
-}
 impl ::lark_runtime::DocumentedError for UpdateError {
-    fn from_code(code: i64) -> Self {
-        Self::from_code(code)
+    const FACTS: &'static [::lark_runtime::ErrorFacts] = &[
+        ::lark_runtime::ErrorFacts::new(
+            1220001,
+            400,
+            "param is invalis",
+            "入参校验失败 — the request failed validation; the returned message names the bad parameter (e.g. \"employee_type invalid\").",
+            false,
+        ),
+        ::lark_runtime::ErrorFacts::new(
+            1220002,
+            400,
+            "tenant_id is empty",
+            "Check that the tenant_access_token sent is the right one.",
+            false,
+        ),
+        ::lark_runtime::ErrorFacts::new(
+            1228000,
+            500,
+            "历史错误码，不再使用",
+            "历史错误码 — a legacy code that is no longer used.",
+            false,
+        ),
+        ::lark_runtime::ErrorFacts::new(
+            1220600,
+            400,
+            "通用错误信息",
+            "通用错误信息 — one of several general errors; see the attendance service's general error messages guide for the meaning and fix.",
+            false,
+        ),
+    ];
+    fn from_index(index: usize, code: i64) -> Self {
+        match index {
+            0 => Self::ParamInvalid,
+            1 => Self::TenantIdEmpty,
+            2 => Self::Deprecated1228000,
+            3 => Self::GeneralError,
+            _ => Self::Undocumented(code),
+        }
     }
-    fn code(&self) -> i64 {
-        self.code()
-    }
-    fn http_status(&self) -> Option<u16> {
-        self.http_status()
-    }
-    fn message(&self) -> Option<&'static str> {
-        self.message()
-    }
-    fn advice(&self) -> Option<&'static str> {
-        self.advice()
-    }
-    fn is_retryable(&self) -> bool {
-        self.is_retryable()
+    fn facts_or_code(&self) -> Result<&'static ::lark_runtime::ErrorFacts, i64> {
+        match self {
+            Self::ParamInvalid => Ok(&Self::FACTS[0]),
+            Self::TenantIdEmpty => Ok(&Self::FACTS[1]),
+            Self::Deprecated1228000 => Ok(&Self::FACTS[2]),
+            Self::GeneralError => Ok(&Self::FACTS[3]),
+            Self::Undocumented(code) => Err(*code),
+        }
     }
 }
-impl ::std::fmt::Display for UpdateError {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::lark_runtime::documented_error::describe(self, f)
-    }
-}
-impl ::std::error::Error for UpdateError {}
+::lark_runtime::documented_error_traits!(UpdateError);

@@ -270,6 +270,7 @@ impl ::lark_runtime::Endpoint for CreateRequest {
         request_example: Some(
             "{\"punch_no\":0,\"reason\":\"忘记打卡\",\"remedy_date\":20210701,\"remedy_time\":\"2021-07-01 08:00\",\"time\":\"-\",\"user_id\":\"abd754f7\",\"work_type\":1}",
         ),
+        file_parts: &[],
         response_example: Some(
             "{\"code\":0,\"data\":{\"user_remedy\":{\"approval_id\":\"6737202939523236113\",\"create_time\":\"-\",\"punch_no\":0,\"reason\":\"忘记打卡\",\"remedy_date\":20210701,\"remedy_time\":\"2021-07-01 08:00\",\"status\":2,\"time\":\"-\",\"time_zone\":\"-\",\"update_time\":\"-\",\"user_id\":\"abd754f7\",\"work_type\":1}},\"msg\":\"success\"}",
         ),
@@ -286,6 +287,7 @@ impl ::lark_runtime::Endpoint for CreateRequest {
         query
     }
 }
+#[cfg(feature = "server")]
 impl ::lark_runtime::Incoming for CreateRequest {
     fn from_incoming(
         request: &::lark_runtime::IncomingRequest<'_>,
@@ -404,175 +406,117 @@ pub enum CreateError {
     /// A code the reference page does not document for this endpoint.
     Undocumented(i64),
 }
-impl CreateError {
-    /// The variant for a code the server sent.
-    pub fn from_code(code: i64) -> Self {
-        match code {
-            1220001 => Self::ParamInvalid,
-            1220002 => Self::TenantIdEmpty,
-            1220004 => Self::UserNotFoundOrNoPermission,
-            1220005 => Self::NoDataPermission,
-            1220600 => Self::GeneralError,
-            1225000 => Self::SystemError,
-            1225001 => Self::ApprovalRecordsInvalid,
-            1226501 => Self::NoNeedRemedy,
-            1226502 => Self::RemedyNotAllowed,
-            1226503 => Self::RemedyOutOfTimeRange,
-            1226504 => Self::NoRemedyTimesLeft,
-            other => Self::Undocumented(other),
-        }
-    }
-    /// The platform's error code.
-    pub fn code(&self) -> i64 {
-        match self {
-            Self::ParamInvalid => 1220001,
-            Self::TenantIdEmpty => 1220002,
-            Self::UserNotFoundOrNoPermission => 1220004,
-            Self::NoDataPermission => 1220005,
-            Self::GeneralError => 1220600,
-            Self::SystemError => 1225000,
-            Self::ApprovalRecordsInvalid => 1225001,
-            Self::NoNeedRemedy => 1226501,
-            Self::RemedyNotAllowed => 1226502,
-            Self::RemedyOutOfTimeRange => 1226503,
-            Self::NoRemedyTimesLeft => 1226504,
-            Self::Undocumented(code) => *code,
-        }
-    }
-    /// The HTTP status the reference page gives; `None` for an undocumented code.
-    pub fn http_status(&self) -> Option<u16> {
-        match self {
-            Self::ParamInvalid => Some(400),
-            Self::TenantIdEmpty => Some(400),
-            Self::UserNotFoundOrNoPermission => Some(400),
-            Self::NoDataPermission => Some(400),
-            Self::GeneralError => Some(400),
-            Self::SystemError => Some(500),
-            Self::ApprovalRecordsInvalid => Some(500),
-            Self::NoNeedRemedy => Some(400),
-            Self::RemedyNotAllowed => Some(400),
-            Self::RemedyOutOfTimeRange => Some(400),
-            Self::NoRemedyTimesLeft => Some(400),
-            Self::Undocumented(_) => None,
-        }
-    }
-    /// The message the reference page gives; `None` for an undocumented code.
-    pub fn message(&self) -> Option<&'static str> {
-        match self {
-            Self::ParamInvalid => Some("param is invalis"),
-            Self::TenantIdEmpty => Some("tenant_id is empty"),
-            Self::UserNotFoundOrNoPermission => Some("param is invalis"),
-            Self::NoDataPermission => Some("没有权限"),
-            Self::GeneralError => Some("通用错误信息"),
-            Self::SystemError => Some("param is invalis"),
-            Self::ApprovalRecordsInvalid => Some("param is invalis"),
-            Self::NoNeedRemedy => Some("no need remedy"),
-            Self::RemedyNotAllowed => Some("not allowed remedy"),
-            Self::RemedyOutOfTimeRange => Some("approval time beyond the time range"),
-            Self::NoRemedyTimesLeft => Some("no remedy time left"),
-            Self::Undocumented(_) => None,
-        }
-    }
-    /// What the reference page advises; `None` when it says nothing or for an undocumented code.
-    pub fn advice(&self) -> Option<&'static str> {
-        match self {
-            Self::ParamInvalid => {
-                Some(
-                    "入参校验失败 — the request failed validation; the returned message names the bad parameter (e.g. \"employee_type invalid\").",
-                )
-            }
-            Self::TenantIdEmpty => {
-                Some("Check that the tenant_access_token sent is the right one.")
-            }
-            Self::UserNotFoundOrNoPermission => {
-                Some(
-                    "A user id in the request does not exist or is outside the app's permission; the returned message says which.",
-                )
-            }
-            Self::NoDataPermission => {
-                Some(
-                    "数据权限范围 — check the data permission scope in the attendance admin console.",
-                )
-            }
-            Self::GeneralError => {
-                Some(
-                    "通用错误信息 — one of several general errors; see the attendance service's general error messages guide for the meaning and fix.",
-                )
-            }
-            Self::SystemError => {
-                Some(
-                    "An internal fault (e.g. \"internal server error\"); retry, or ask technical support.",
-                )
-            }
-            Self::ApprovalRecordsInvalid => {
-                Some(
-                    "Some approval records could not be written; the returned message lists them as\n{\"TripErrorRecords\", \"OvertimeWorkErrorRecords\", \"LeaveErrorRecords\", \"OutErrorRecords\"}. Fix those\nrecords, or ask technical support.\n",
-                )
-            }
-            Self::NoNeedRemedy => {
-                Some(
-                    "无需补卡 — the employee's attendance that day has no anomaly to make up for.",
-                )
-            }
-            Self::RemedyNotAllowed => {
-                Some(
-                    "不允许补卡 — the attendance group's settings do not allow make-up punches.",
-                )
-            }
-            Self::RemedyOutOfTimeRange => {
-                Some(
-                    "超出可补卡日期 — the attendance group only allows making up punches a limited number of days back, and this day is further.",
-                )
-            }
-            Self::NoRemedyTimesLeft => {
-                Some(
-                    "补卡次数已用完 — the make-up punches allowed in the current period are used up.",
-                )
-            }
-            Self::Undocumented(_) => None,
-        }
-    }
-    /// Whether sending the same request again can succeed.
-    pub fn is_retryable(&self) -> bool {
-        match self {
-            Self::ParamInvalid => false,
-            Self::TenantIdEmpty => false,
-            Self::UserNotFoundOrNoPermission => false,
-            Self::NoDataPermission => false,
-            Self::GeneralError => false,
-            Self::SystemError => true,
-            Self::ApprovalRecordsInvalid => false,
-            Self::NoNeedRemedy => false,
-            Self::RemedyNotAllowed => false,
-            Self::RemedyOutOfTimeRange => false,
-            Self::NoRemedyTimesLeft => false,
-            Self::Undocumented(_) => false,
-        }
-    }
-}
 impl ::lark_runtime::DocumentedError for CreateError {
-    fn from_code(code: i64) -> Self {
-        Self::from_code(code)
+    const FACTS: &'static [::lark_runtime::ErrorFacts] = &[
+        ::lark_runtime::ErrorFacts::new(
+            1220001,
+            400,
+            "param is invalis",
+            "入参校验失败 — the request failed validation; the returned message names the bad parameter (e.g. \"employee_type invalid\").",
+            false,
+        ),
+        ::lark_runtime::ErrorFacts::new(
+            1220002,
+            400,
+            "tenant_id is empty",
+            "Check that the tenant_access_token sent is the right one.",
+            false,
+        ),
+        ::lark_runtime::ErrorFacts::new(
+            1220004,
+            400,
+            "param is invalis",
+            "A user id in the request does not exist or is outside the app's permission; the returned message says which.",
+            false,
+        ),
+        ::lark_runtime::ErrorFacts::new(
+            1220005,
+            400,
+            "没有权限",
+            "数据权限范围 — check the data permission scope in the attendance admin console.",
+            false,
+        ),
+        ::lark_runtime::ErrorFacts::new(
+            1220600,
+            400,
+            "通用错误信息",
+            "通用错误信息 — one of several general errors; see the attendance service's general error messages guide for the meaning and fix.",
+            false,
+        ),
+        ::lark_runtime::ErrorFacts::new(
+            1225000,
+            500,
+            "param is invalis",
+            "An internal fault (e.g. \"internal server error\"); retry, or ask technical support.",
+            true,
+        ),
+        ::lark_runtime::ErrorFacts::new(
+            1225001,
+            500,
+            "param is invalis",
+            "Some approval records could not be written; the returned message lists them as\n{\"TripErrorRecords\", \"OvertimeWorkErrorRecords\", \"LeaveErrorRecords\", \"OutErrorRecords\"}. Fix those\nrecords, or ask technical support.\n",
+            false,
+        ),
+        ::lark_runtime::ErrorFacts::new(
+            1226501,
+            400,
+            "no need remedy",
+            "无需补卡 — the employee's attendance that day has no anomaly to make up for.",
+            false,
+        ),
+        ::lark_runtime::ErrorFacts::new(
+            1226502,
+            400,
+            "not allowed remedy",
+            "不允许补卡 — the attendance group's settings do not allow make-up punches.",
+            false,
+        ),
+        ::lark_runtime::ErrorFacts::new(
+            1226503,
+            400,
+            "approval time beyond the time range",
+            "超出可补卡日期 — the attendance group only allows making up punches a limited number of days back, and this day is further.",
+            false,
+        ),
+        ::lark_runtime::ErrorFacts::new(
+            1226504,
+            400,
+            "no remedy time left",
+            "补卡次数已用完 — the make-up punches allowed in the current period are used up.",
+            false,
+        ),
+    ];
+    fn from_index(index: usize, code: i64) -> Self {
+        match index {
+            0 => Self::ParamInvalid,
+            1 => Self::TenantIdEmpty,
+            2 => Self::UserNotFoundOrNoPermission,
+            3 => Self::NoDataPermission,
+            4 => Self::GeneralError,
+            5 => Self::SystemError,
+            6 => Self::ApprovalRecordsInvalid,
+            7 => Self::NoNeedRemedy,
+            8 => Self::RemedyNotAllowed,
+            9 => Self::RemedyOutOfTimeRange,
+            10 => Self::NoRemedyTimesLeft,
+            _ => Self::Undocumented(code),
+        }
     }
-    fn code(&self) -> i64 {
-        self.code()
-    }
-    fn http_status(&self) -> Option<u16> {
-        self.http_status()
-    }
-    fn message(&self) -> Option<&'static str> {
-        self.message()
-    }
-    fn advice(&self) -> Option<&'static str> {
-        self.advice()
-    }
-    fn is_retryable(&self) -> bool {
-        self.is_retryable()
+    fn facts_or_code(&self) -> Result<&'static ::lark_runtime::ErrorFacts, i64> {
+        match self {
+            Self::ParamInvalid => Ok(&Self::FACTS[0]),
+            Self::TenantIdEmpty => Ok(&Self::FACTS[1]),
+            Self::UserNotFoundOrNoPermission => Ok(&Self::FACTS[2]),
+            Self::NoDataPermission => Ok(&Self::FACTS[3]),
+            Self::GeneralError => Ok(&Self::FACTS[4]),
+            Self::SystemError => Ok(&Self::FACTS[5]),
+            Self::ApprovalRecordsInvalid => Ok(&Self::FACTS[6]),
+            Self::NoNeedRemedy => Ok(&Self::FACTS[7]),
+            Self::RemedyNotAllowed => Ok(&Self::FACTS[8]),
+            Self::RemedyOutOfTimeRange => Ok(&Self::FACTS[9]),
+            Self::NoRemedyTimesLeft => Ok(&Self::FACTS[10]),
+            Self::Undocumented(code) => Err(*code),
+        }
     }
 }
-impl ::std::fmt::Display for CreateError {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::lark_runtime::documented_error::describe(self, f)
-    }
-}
-impl ::std::error::Error for CreateError {}
+::lark_runtime::documented_error_traits!(CreateError);

@@ -247,6 +247,7 @@ impl ::lark_runtime::Endpoint for QueryRequest {
         request_example: Some(
             "{\"check_time_from\":\"1566641088\",\"check_time_to\":\"1592561088\",\"status\":2,\"user_ids\":[\"abd754f7\"]}",
         ),
+        file_parts: &[],
         response_example: Some(
             "{\"code\":0,\"data\":{\"user_remedys\":[{\"approval_id\":\"6737202939523236113\",\"create_time\":\"1611476284\",\"punch_no\":0,\"reason\":\"忘记打卡\",\"remedy_date\":20210701,\"remedy_time\":\"2021-07-01 08:00\",\"status\":2,\"time\":\"1611476284\",\"time_zone\":\"Asia/Shanghai\",\"update_time\":\"1611476284\",\"user_id\":\"abd754f7\",\"work_type\":1}]},\"msg\":\"success\"}",
         ),
@@ -263,6 +264,7 @@ impl ::lark_runtime::Endpoint for QueryRequest {
         query
     }
 }
+#[cfg(feature = "server")]
 impl ::lark_runtime::Incoming for QueryRequest {
     fn from_incoming(
         request: &::lark_runtime::IncomingRequest<'_>,
@@ -356,133 +358,81 @@ pub enum QueryError {
     /// A code the reference page does not document for this endpoint.
     Undocumented(i64),
 }
-impl QueryError {
-    /// The variant for a code the server sent.
-    pub fn from_code(code: i64) -> Self {
-        match code {
-            1220001 => Self::ParamInvalid,
-            1220002 => Self::TenantIdEmpty,
-            1220004 => Self::UserNotFoundOrNoPermission,
-            1220005 => Self::NoDataPermission,
-            1220600 => Self::GeneralError,
-            1225000 => Self::SystemError,
-            1226500 => Self::Deprecated,
-            other => Self::Undocumented(other),
-        }
-    }
-    /// The platform's error code.
-    pub fn code(&self) -> i64 {
-        match self {
-            Self::ParamInvalid => 1220001,
-            Self::TenantIdEmpty => 1220002,
-            Self::UserNotFoundOrNoPermission => 1220004,
-            Self::NoDataPermission => 1220005,
-            Self::GeneralError => 1220600,
-            Self::SystemError => 1225000,
-            Self::Deprecated => 1226500,
-            Self::Undocumented(code) => *code,
-        }
-    }
-    /// The HTTP status the reference page gives; `None` for an undocumented code.
-    pub fn http_status(&self) -> Option<u16> {
-        match self {
-            Self::ParamInvalid => Some(400),
-            Self::TenantIdEmpty => Some(400),
-            Self::UserNotFoundOrNoPermission => Some(400),
-            Self::NoDataPermission => Some(400),
-            Self::GeneralError => Some(400),
-            Self::SystemError => Some(500),
-            Self::Deprecated => Some(500),
-            Self::Undocumented(_) => None,
-        }
-    }
-    /// The message the reference page gives; `None` for an undocumented code.
-    pub fn message(&self) -> Option<&'static str> {
-        match self {
-            Self::ParamInvalid => Some("param is invalis"),
-            Self::TenantIdEmpty => Some("tenant_id is empty"),
-            Self::UserNotFoundOrNoPermission => Some("param is invalis"),
-            Self::NoDataPermission => Some("permission denied"),
-            Self::GeneralError => Some("general error message"),
-            Self::SystemError => Some("param is invalis"),
-            Self::Deprecated => Some("historical error code, no longer in use"),
-            Self::Undocumented(_) => None,
-        }
-    }
-    /// What the reference page advises; `None` when it says nothing or for an undocumented code.
-    pub fn advice(&self) -> Option<&'static str> {
-        match self {
-            Self::ParamInvalid => {
-                Some(
-                    "入参校验失败 — the request failed validation; the returned message names the bad parameter (e.g. \"employee_type invalid\").",
-                )
-            }
-            Self::TenantIdEmpty => {
-                Some("Check that the tenant_access_token sent is the right one.")
-            }
-            Self::UserNotFoundOrNoPermission => {
-                Some(
-                    "A user id in the request does not exist or is outside the app's permission; the returned message says which.",
-                )
-            }
-            Self::NoDataPermission => {
-                Some(
-                    "数据权限范围 — check the data permission scope in the attendance admin console.",
-                )
-            }
-            Self::GeneralError => {
-                Some(
-                    "通用错误信息 — one of several general errors; see the attendance service's general error messages guide for the meaning and fix.",
-                )
-            }
-            Self::SystemError => {
-                Some(
-                    "An internal fault (e.g. \"internal server error\"); retry, or ask technical support.",
-                )
-            }
-            Self::Deprecated => {
-                Some("历史错误码 — a legacy code that is no longer used.")
-            }
-            Self::Undocumented(_) => None,
-        }
-    }
-    /// Whether sending the same request again can succeed.
-    pub fn is_retryable(&self) -> bool {
-        match self {
-            Self::ParamInvalid => false,
-            Self::TenantIdEmpty => false,
-            Self::UserNotFoundOrNoPermission => false,
-            Self::NoDataPermission => false,
-            Self::GeneralError => false,
-            Self::SystemError => true,
-            Self::Deprecated => false,
-            Self::Undocumented(_) => false,
-        }
-    }
-}
 impl ::lark_runtime::DocumentedError for QueryError {
-    fn from_code(code: i64) -> Self {
-        Self::from_code(code)
+    const FACTS: &'static [::lark_runtime::ErrorFacts] = &[
+        ::lark_runtime::ErrorFacts::new(
+            1220001,
+            400,
+            "param is invalis",
+            "入参校验失败 — the request failed validation; the returned message names the bad parameter (e.g. \"employee_type invalid\").",
+            false,
+        ),
+        ::lark_runtime::ErrorFacts::new(
+            1220002,
+            400,
+            "tenant_id is empty",
+            "Check that the tenant_access_token sent is the right one.",
+            false,
+        ),
+        ::lark_runtime::ErrorFacts::new(
+            1220004,
+            400,
+            "param is invalis",
+            "A user id in the request does not exist or is outside the app's permission; the returned message says which.",
+            false,
+        ),
+        ::lark_runtime::ErrorFacts::new(
+            1220005,
+            400,
+            "permission denied",
+            "数据权限范围 — check the data permission scope in the attendance admin console.",
+            false,
+        ),
+        ::lark_runtime::ErrorFacts::new(
+            1220600,
+            400,
+            "general error message",
+            "通用错误信息 — one of several general errors; see the attendance service's general error messages guide for the meaning and fix.",
+            false,
+        ),
+        ::lark_runtime::ErrorFacts::new(
+            1225000,
+            500,
+            "param is invalis",
+            "An internal fault (e.g. \"internal server error\"); retry, or ask technical support.",
+            true,
+        ),
+        ::lark_runtime::ErrorFacts::new(
+            1226500,
+            500,
+            "historical error code, no longer in use",
+            "历史错误码 — a legacy code that is no longer used.",
+            false,
+        ),
+    ];
+    fn from_index(index: usize, code: i64) -> Self {
+        match index {
+            0 => Self::ParamInvalid,
+            1 => Self::TenantIdEmpty,
+            2 => Self::UserNotFoundOrNoPermission,
+            3 => Self::NoDataPermission,
+            4 => Self::GeneralError,
+            5 => Self::SystemError,
+            6 => Self::Deprecated,
+            _ => Self::Undocumented(code),
+        }
     }
-    fn code(&self) -> i64 {
-        self.code()
-    }
-    fn http_status(&self) -> Option<u16> {
-        self.http_status()
-    }
-    fn message(&self) -> Option<&'static str> {
-        self.message()
-    }
-    fn advice(&self) -> Option<&'static str> {
-        self.advice()
-    }
-    fn is_retryable(&self) -> bool {
-        self.is_retryable()
+    fn facts_or_code(&self) -> Result<&'static ::lark_runtime::ErrorFacts, i64> {
+        match self {
+            Self::ParamInvalid => Ok(&Self::FACTS[0]),
+            Self::TenantIdEmpty => Ok(&Self::FACTS[1]),
+            Self::UserNotFoundOrNoPermission => Ok(&Self::FACTS[2]),
+            Self::NoDataPermission => Ok(&Self::FACTS[3]),
+            Self::GeneralError => Ok(&Self::FACTS[4]),
+            Self::SystemError => Ok(&Self::FACTS[5]),
+            Self::Deprecated => Ok(&Self::FACTS[6]),
+            Self::Undocumented(code) => Err(*code),
+        }
     }
 }
-impl ::std::fmt::Display for QueryError {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::lark_runtime::documented_error::describe(self, f)
-    }
-}
-impl ::std::error::Error for QueryError {}
+::lark_runtime::documented_error_traits!(QueryError);

@@ -118,6 +118,7 @@ impl ::lark_runtime::Endpoint for InternalRequest {
         request_example: Some(
             "{\"app_id\":\"cli_slkdjalasdkjasd\",\"app_secret\":\"dskLLdkasdjlasdKK\"}",
         ),
+        file_parts: &[],
         response_example: Some(
             "{\"app_access_token\":\"t-g1044ghJRUIJJ5ZPPZMOHKWZISL33E4QSS3abcef\",\"code\":0,\"expire\":7200,\"msg\":\"ok\",\"tenant_access_token\":\"t-g1044ghJRUIJJ5ZPPZMOHKWZISL33E4QSS3abcef\"}",
         ),
@@ -129,6 +130,7 @@ impl ::lark_runtime::Endpoint for InternalRequest {
         Vec::new()
     }
 }
+#[cfg(feature = "server")]
 impl ::lark_runtime::Incoming for InternalRequest {
     fn from_incoming(
         request: &::lark_runtime::IncomingRequest<'_>,

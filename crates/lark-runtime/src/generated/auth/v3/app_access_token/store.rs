@@ -149,6 +149,7 @@ impl ::lark_runtime::Endpoint for StoreRequest {
         request_example: Some(
             "{\"app_id\":\"cli_slkdjalasdkjasd\",\"app_secret\":\"dskLLdkasdjlasdKK\",\"app_ticket\":\"dskLLdkasd\"}",
         ),
+        file_parts: &[],
         response_example: Some(
             "{\"app_access_token\":\"a-6U1SbDiM6XIH2DcTCPyeub\",\"code\":0,\"expire\":7140,\"msg\":\"success\"}",
         ),
@@ -160,6 +161,7 @@ impl ::lark_runtime::Endpoint for StoreRequest {
         Vec::new()
     }
 }
+#[cfg(feature = "server")]
 impl ::lark_runtime::Incoming for StoreRequest {
     fn from_incoming(
         request: &::lark_runtime::IncomingRequest<'_>,

@@ -115,6 +115,7 @@ impl ::lark_runtime::Endpoint for ResendRequest {
         request_example: Some(
             "{\"app_id\":\"cli_slkdjalasdkjasd\",\"app_secret\":\"dskLLdkasdjlasdKK\"}",
         ),
+        file_parts: &[],
         response_example: Some("{\"code\":0,\"msg\":\"success\"}"),
     };
     fn path(&self) -> String {
@@ -124,6 +125,7 @@ impl ::lark_runtime::Endpoint for ResendRequest {
         Vec::new()
     }
 }
+#[cfg(feature = "server")]
 impl ::lark_runtime::Incoming for ResendRequest {
     fn from_incoming(
         request: &::lark_runtime::IncomingRequest<'_>,

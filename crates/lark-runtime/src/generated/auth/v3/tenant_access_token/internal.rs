@@ -118,6 +118,7 @@ impl ::lark_runtime::Endpoint for InternalRequest {
         request_example: Some(
             "{\"app_id\":\"cli_slkdjalasdkjasd\",\"app_secret\":\"dskLLdkasdjlasdKK\"}",
         ),
+        file_parts: &[],
         response_example: Some(
             "{\"code\":0,\"expire\":7200,\"msg\":\"ok\",\"tenant_access_token\":\"t-caecc734c2e3328a62489fe0648c4b98779515d3\"}",
         ),
@@ -129,6 +130,7 @@ impl ::lark_runtime::Endpoint for InternalRequest {
         Vec::new()
     }
 }
+#[cfg(feature = "server")]
 impl ::lark_runtime::Incoming for InternalRequest {
     fn from_incoming(
         request: &::lark_runtime::IncomingRequest<'_>,

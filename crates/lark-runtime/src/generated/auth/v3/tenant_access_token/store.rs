@@ -123,6 +123,7 @@ impl ::lark_runtime::Endpoint for StoreRequest {
         request_example: Some(
             "{\"app_access_token\":\"a-32bd8551db2f081cbfd26293f27516390b9feb04\",\"tenant_key\":\"73658811060f175d\"}",
         ),
+        file_parts: &[],
         response_example: Some(
             "{\"code\":0,\"expire\":7140,\"msg\":\"success\",\"tenant_access_token\":\"t-caecc734c2e3328a62489fe0648c4b98779515d3\"}",
         ),
@@ -134,6 +135,7 @@ impl ::lark_runtime::Endpoint for StoreRequest {
         Vec::new()
     }
 }
+#[cfg(feature = "server")]
 impl ::lark_runtime::Incoming for StoreRequest {
     fn from_incoming(
         request: &::lark_runtime::IncomingRequest<'_>,
