@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 
 use lark_spec::model::{
-    AccessTokenKind, EndpointSpec, Envelope, EventSpec, Fields, RatePeriod, ResponseKind, Schema, TypeName, TypesSpec,
+    AccessTokenKind, EndpointSpec, Envelope, EventSpec, Fields, ResponseKind, Schema, TypeName, TypesSpec,
 };
 
 use crate::endpoint::{Answer, EndpointPage};
@@ -386,36 +386,31 @@ fn sorted_list(items: impl Iterator<Item = String>) -> String {
 }
 
 fn page_rate(page: &EndpointPage) -> String {
-    let mut windows: Vec<String> = page
+    let windows = page
         .rate_limit
         .windows
         .iter()
-        .map(|window| format!("{}/{}s", window.requests, window.per_seconds))
-        .collect();
-    if page.rate_limit.special {
-        windows.push("special".to_owned());
-    }
-    windows.sort();
-    windows.join(" and ")
+        .map(|window| (window.requests, window.per_seconds));
+    rate_text(windows, page.rate_limit.special)
 }
 
 fn spec_rate(spec: &EndpointSpec) -> String {
-    let mut windows: Vec<String> = spec
+    let windows = spec
         .rate_limit
         .windows
         .iter()
-        .map(|window| {
-            let seconds = match window.per {
-                RatePeriod::Second => 1,
-                RatePeriod::Minute => 60,
-                RatePeriod::Hour => 3600,
-            };
-            format!("{}/{seconds}s", window.requests)
-        })
+        .map(|window| (window.requests, window.per.seconds()));
+    rate_text(windows, spec.rate_limit.special)
+}
+
+/// The windows (calls, seconds) and the special mark, in one order, for comparing page and spec.
+fn rate_text(windows: impl Iterator<Item = (u32, u32)>, special: bool) -> String {
+    let mut words: Vec<String> = windows
+        .map(|(requests, seconds)| format!("{requests}/{seconds}s"))
         .collect();
-    if spec.rate_limit.special {
-        windows.push("special".to_owned());
+    if special {
+        words.push("special".to_owned());
     }
-    windows.sort();
-    windows.join(" and ")
+    words.sort();
+    words.join(" and ")
 }
