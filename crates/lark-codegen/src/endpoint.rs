@@ -1,7 +1,7 @@
 //! Everything generated for one endpoint spec, and its metadata.
 
 use lark_spec::model::{
-    AccessTokenKind, AppType, EndpointSpec, Envelope, Fields, HttpMethod, ResponseKind, TypeName, TypesSpec,
+    AccessTokenKind, AppType, EndpointSpec, Envelope, Fields, HttpMethod, RatePeriod, ResponseKind, TypeName, TypesSpec,
 };
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
@@ -26,7 +26,7 @@ pub(crate) fn endpoint_items(spec: &EndpointSpec, types: Option<&TypesSpec>, opt
     let server_gate = options.server_feature.map(|feature| quote!(#[cfg(feature = #feature)]));
     let request = request(spec, &names, &mut shapes, metadata(spec), server_gate);
     let data = response_data(spec, &names.data, &mut shapes);
-    let error = error_enum(&names.error, &spec.summary, &spec.errors);
+    let error = error_enum(&names.error, spec, options.shared_errors.as_ref());
     let inline_types = shapes.into_definitions();
     quote! {
         #request
@@ -58,9 +58,13 @@ fn metadata(spec: &EndpointSpec) -> TokenStream {
     });
     let scopes = &spec.auth.scopes;
     let windows = spec.rate_limit.windows.iter().map(|window| {
-        let requests = window.requests;
-        let period = window.per.seconds();
-        quote!(::lark_runtime::RateLimit { requests: #requests, period_seconds: #period })
+        let requests = proc_macro2::Literal::u32_unsuffixed(window.requests);
+        let per = match window.per {
+            RatePeriod::Second => quote!(per_second),
+            RatePeriod::Minute => quote!(per_minute),
+            RatePeriod::Hour => quote!(per_hour),
+        };
+        quote!(::lark_runtime::RateLimit::#per(#requests))
     });
     let special_rate_limit = spec.rate_limit.special;
     let envelope = match spec.response.envelope {

@@ -1,14 +1,17 @@
 //! The endpoint's error enum: one variant per documented code, one for any other.
 
-use lark_spec::model::ErrorSpec;
-use proc_macro2::{Ident, Literal, TokenStream};
-use quote::quote;
+use lark_spec::model::EndpointSpec;
+use proc_macro2::{Ident, TokenStream};
+use quote::{format_ident, quote};
 
 use crate::docs::doc;
+use crate::error_facts::{ErrorTable, SharedErrors};
 use crate::names::pascal_ident;
 
-pub(crate) fn error_enum(ident: &Ident, summary: &str, errors: &[ErrorSpec]) -> TokenStream {
-    if errors.is_empty() {
+/// The enum, with the constants of its facts when no shared table holds them.
+pub(crate) fn error_enum(ident: &Ident, spec: &EndpointSpec, shared: Option<&SharedErrors>) -> TokenStream {
+    let summary = &spec.summary;
+    if spec.errors.is_empty() {
         // A page without codes of its own: the runtime's one catch-all type serves every such endpoint.
         let docs = doc(&format!(
             "The error codes of {summary}\n\nThe reference page documents none of its own: every code is `Undocumented`."
@@ -18,8 +21,14 @@ pub(crate) fn error_enum(ident: &Ident, summary: &str, errors: &[ErrorSpec]) -> 
     let docs = doc(&format!(
         "A documented error code of {summary}\n\nEach variant is one code of the reference page; `Undocumented` holds any other code."
     ));
-    let variants: Vec<Ident> = errors.iter().map(|e| pascal_ident(&e.name)).collect();
-    let variant_docs = errors.iter().map(|e| {
+    let local = ErrorTable::of([spec]);
+    let (constants, path) = match shared {
+        Some(shared) => (TokenStream::new(), Some(&shared.path)),
+        None => (local.constants(), None),
+    };
+    let table = shared.map_or(&local, |shared| &*shared.table);
+    let variants: Vec<Ident> = spec.errors.iter().map(|e| pascal_ident(&e.name)).collect();
+    let variant_docs = spec.errors.iter().map(|e| {
         let advice = if e.advice.is_empty() {
             String::new()
         } else {
@@ -31,13 +40,19 @@ pub(crate) fn error_enum(ident: &Ident, summary: &str, errors: &[ErrorSpec]) -> 
             e.code, e.message, e.http_status
         ))
     });
-    let rows = errors.iter().map(|e| {
-        let (code, status) = (Literal::i64_unsuffixed(e.code), Literal::u16_unsuffixed(e.http_status));
-        let (message, advice, retryable) = (e.message.as_str(), e.advice.as_str(), e.retryable);
-        quote!(::lark_runtime::ErrorFacts::new(#code, #status, #message, #advice, #retryable))
+    let facts = spec.errors.iter().map(|e| {
+        // The table was made of this spec (or of its whole version), so it names every row.
+        let constant = table
+            .name(e)
+            .cloned()
+            .unwrap_or_else(|| format_ident!("MISSING_ERROR_FACTS"));
+        match path {
+            Some(path) => quote!(#path::#constant),
+            None => quote!(#constant),
+        }
     });
-    let indexes: Vec<Literal> = (0..errors.len()).map(Literal::usize_unsuffixed).collect();
     quote! {
+        #constants
         #docs
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
         #[non_exhaustive]
@@ -48,19 +63,16 @@ pub(crate) fn error_enum(ident: &Ident, summary: &str, errors: &[ErrorSpec]) -> 
         }
 
         impl ::lark_runtime::DocumentedError for #ident {
-            const FACTS: &'static [::lark_runtime::ErrorFacts] = &[#(#rows),*];
+            const DOCUMENTED: &'static [(Self, ::lark_runtime::ErrorFacts)] = &[#((Self::#variants, #facts)),*];
 
-            fn from_index(index: usize, code: i64) -> Self {
-                match index {
-                    #(#indexes => Self::#variants,)*
-                    _ => Self::Undocumented(code),
-                }
+            fn undocumented(code: i64) -> Self {
+                Self::Undocumented(code)
             }
 
-            fn facts_or_code(&self) -> ::std::result::Result<&'static ::lark_runtime::ErrorFacts, i64> {
+            fn undocumented_code(&self) -> ::std::option::Option<i64> {
                 match self {
-                    #(Self::#variants => ::std::result::Result::Ok(&Self::FACTS[#indexes]),)*
-                    Self::Undocumented(code) => ::std::result::Result::Err(*code),
+                    Self::Undocumented(code) => ::std::option::Option::Some(*code),
+                    _ => ::std::option::Option::None,
                 }
             }
         }

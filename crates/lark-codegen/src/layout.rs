@@ -2,6 +2,7 @@
 //! `mod.rs` files carry the client surface, `client.attendance().v1().user_flow().batch_del(request)`.
 
 use std::collections::BTreeMap;
+use std::rc::Rc;
 
 use lark_spec::SpecSet;
 use lark_spec::model::{EndpointSpec, EventSpec};
@@ -9,6 +10,7 @@ use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
 use crate::docs::{doc, module_doc};
+use crate::error_facts::{ERRORS_MODULE, ErrorTable, SharedErrors};
 use crate::event::event_ident;
 use crate::names::{pascal, snake_ident};
 use crate::{Options, endpoint, event, render, surface, types};
@@ -40,6 +42,7 @@ struct Node<'a> {
     endpoints: Vec<&'a EndpointSpec>,
     events: Vec<&'a EventSpec>,
     has_types: bool,
+    has_errors: bool,
 }
 
 /// The module that holds a service version's events: `<service>::<version>::events`.
@@ -67,10 +70,25 @@ pub fn client_files(set: &SpecSet) -> Result<Vec<GeneratedFile>, syn::Error> {
         files.push(module_file(path, &types_file.relative, docs, types(spec, &options))?);
         node_at(&mut root, &[&spec.service, &spec.version]).has_types = true;
     }
+    let shared_errors = shared_errors(set);
+    for ((service, version), shared) in &shared_errors {
+        let docs = module_doc(&format!(
+            "The facts of the error codes the `{service}` {version} endpoints document, one constant per distinct row."
+        ));
+        let path = format!("{service}/{version}/{ERRORS_MODULE}.rs");
+        let source = format!("{service}/{version}/");
+        files.push(module_file(path, &source, docs, shared.table.constants())?);
+        node_at(&mut root, &[service, version]).has_errors = true;
+    }
     for endpoint_file in &set.endpoints {
         let spec = &endpoint_file.spec;
         if !is_runtime_service(&spec.service) {
-            let options = Options::client(&spec.service, &spec.version);
+            let options = Options {
+                shared_errors: shared_errors
+                    .get(&(spec.service.clone(), spec.version.clone()))
+                    .cloned(),
+                ..Options::client(&spec.service, &spec.version)
+            };
             files.push(endpoint_file_of(set, endpoint_file, &options)?);
         }
         node_at(&mut root, &[&spec.service, &spec.version, &spec.resource])
@@ -90,6 +108,30 @@ pub fn client_files(set: &SpecSet) -> Result<Vec<GeneratedFile>, syn::Error> {
     tree_files(&root, &mut Vec::new(), &mut files)?;
     files.sort_by(|a, b| a.path.cmp(&b.path));
     Ok(files)
+}
+
+/// The shared error facts of each service version of the client crate that documents any code.
+fn shared_errors(set: &SpecSet) -> BTreeMap<(String, String), SharedErrors> {
+    let mut versions: BTreeMap<(String, String), Vec<&EndpointSpec>> = BTreeMap::new();
+    for spec in set.endpoints.iter().map(|file| &file.spec) {
+        if !is_runtime_service(&spec.service) && !spec.errors.is_empty() {
+            versions
+                .entry((spec.service.clone(), spec.version.clone()))
+                .or_default()
+                .push(spec);
+        }
+    }
+    versions
+        .into_iter()
+        .map(|((service, version), specs)| {
+            let [service_ident, version_ident, module] = [&service, &version, ERRORS_MODULE].map(snake_ident);
+            let shared = SharedErrors {
+                path: syn::parse_quote!(crate::#service_ident::#version_ident::#module),
+                table: Rc::new(ErrorTable::of(specs)),
+            };
+            ((service, version), shared)
+        })
+        .collect()
 }
 
 /// The docs of a spec's module: summary, description, what it is on the wire, and the reference page.
@@ -246,6 +288,16 @@ fn tree_files(node: &Node<'_>, path: &mut Vec<String>, files: &mut Vec<Generated
             quote!(#docs #gate pub mod #ident;)
         })
         .collect();
+    if node.has_errors {
+        let module = snake_ident(ERRORS_MODULE);
+        modules.insert(
+            0,
+            quote!(
+                #[doc = " Error facts shared by the endpoints of this version."]
+                pub(crate) mod #module;
+            ),
+        );
+    }
     if node.has_types {
         modules.insert(
             0,

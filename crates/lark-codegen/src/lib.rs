@@ -14,6 +14,7 @@ mod cli;
 mod docs;
 mod endpoint;
 mod error_enum;
+mod error_facts;
 mod event;
 mod layout;
 mod names;
@@ -29,6 +30,7 @@ use proc_macro2::TokenStream;
 use quote::quote;
 
 pub use cli::cli_files;
+pub use error_facts::{ERRORS_MODULE, SharedErrors};
 pub use layout::{EVENTS_MODULE, GENERATED_MARKER, GeneratedFile, RUNTIME_SERVICES, client_files, runtime_files};
 
 /// Choices that depend on where the generated code lives.
@@ -39,6 +41,8 @@ pub struct Options {
     /// The cargo feature that compiles server-side decoding (`Incoming`), if the crate gates it; `None`
     /// compiles it always (the macro's expansion, whose crate declares no such feature).
     pub server_feature: Option<&'static str>,
+    /// The service version's shared error facts; `None` writes each endpoint's facts beside its enum.
+    pub shared_errors: Option<SharedErrors>,
 }
 
 impl std::fmt::Debug for Options {
@@ -47,6 +51,7 @@ impl std::fmt::Debug for Options {
         f.debug_struct("Options")
             .field("types_path", &quote!(#types_path).to_string())
             .field("server_feature", &self.server_feature)
+            .field("shared_errors", &self.shared_errors.is_some())
             .finish()
     }
 }
@@ -63,6 +68,7 @@ impl Options {
         Self {
             types_path: syn::parse_quote!(crate::#service::#version::types),
             server_feature: Some(SERVER_FEATURE),
+            shared_errors: None,
         }
     }
 
@@ -73,6 +79,7 @@ impl Options {
         Self {
             types_path: syn::parse_quote!(crate::generated::#service::#version::types),
             server_feature: Some(SERVER_FEATURE),
+            shared_errors: None,
         }
     }
 }
@@ -97,10 +104,15 @@ pub fn types(spec: &TypesSpec, options: &Options) -> TokenStream {
     quote!(#(#definitions)*)
 }
 
-/// Formats generated items as a Rust source file, naming the prelude's items by their short names (the
-/// macro's expansion keeps full paths, which nothing at the call site can shadow).
+/// Formats generated items as a Rust source file, naming the prelude's items and serde's derives by
+/// their short names (the macro's expansion keeps full paths, which nothing at the call site can shadow).
 pub fn render(tokens: TokenStream) -> Result<String, syn::Error> {
-    Ok(prettyplease::unparse(&syn::parse2::<syn::File>(prelude::shorten(
-        tokens,
-    ))?))
+    let (tokens, derives) = prelude::shorten(tokens);
+    let mut file = syn::parse2::<syn::File>(tokens)?;
+    if !derives.is_empty() {
+        let names = derives.iter().map(|name| quote::format_ident!("{name}"));
+        let import: syn::Item = syn::parse_quote!(use ::lark_runtime::__private::serde::{#(#names),*};);
+        file.items.insert(0, import);
+    }
+    Ok(prettyplease::unparse(&file))
 }

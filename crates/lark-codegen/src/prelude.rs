@@ -23,14 +23,47 @@ const PRELUDE: [(&str, &str); 12] = [
     (":: std :: format !", "format !"),
 ];
 
-/// `tokens` with the prelude's full paths shortened.
-pub(crate) fn shorten(tokens: TokenStream) -> TokenStream {
+/// serde's derives: a generated file imports them once (`use` at its top) instead of spelling out their
+/// path in every derive. The validator reserves these names too.
+pub(crate) const SERDE_DERIVES: [(&str, &str); 2] = [
+    (":: lark_runtime :: __private :: serde :: Deserialize", "Deserialize"),
+    (":: lark_runtime :: __private :: serde :: Serialize", "Serialize"),
+];
+
+/// `tokens` with the prelude's full paths and serde's derives shortened, and which derives it named.
+pub(crate) fn shorten(tokens: TokenStream) -> (TokenStream, Vec<&'static str>) {
     let mut text = tokens.to_string();
     for (full, short) in PRELUDE {
-        text = text.replace(full, short);
+        text = replace_path(&text, full, short);
+    }
+    let mut derives = Vec::new();
+    for (full, short) in SERDE_DERIVES {
+        let shortened = replace_path(&text, full, short);
+        if shortened != text {
+            derives.push(short);
+            text = shortened;
+        }
     }
     // The text came from tokens and only lost path prefixes; it always parses back.
-    text.parse().unwrap_or(tokens)
+    match text.parse() {
+        Ok(shortened) => (shortened, derives),
+        Err(_) => (tokens, Vec::new()),
+    }
+}
+
+/// `text` with each `full` path that ends at a word boundary (`Serialize`, not `Serializer`) replaced.
+fn replace_path(text: &str, full: &str, short: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find(full) {
+        let after = &rest[at + full.len()..];
+        let ends_word = !after.starts_with(|c: char| c.is_alphanumeric() || c == '_');
+        out.push_str(&rest[..at]);
+        out.push_str(if ends_word { short } else { full });
+        rest = after;
+    }
+    out.push_str(rest);
+    out
 }
 
 #[cfg(test)]
@@ -40,6 +73,26 @@ mod tests {
     use super::*;
 
     #[test]
+    fn serde_derives_are_shortened_and_reported_but_longer_names_kept() {
+        let tokens = quote! {
+            #[derive(Debug, ::lark_runtime::__private::serde::Serialize)]
+            struct A;
+            fn f<S: ::lark_runtime::__private::serde::Serializer>() {}
+        };
+        let (short, derives) = shorten(tokens);
+        assert_eq!(derives, ["Serialize"]);
+        assert_eq!(
+            short.to_string(),
+            quote! {
+                #[derive(Debug, Serialize)]
+                struct A;
+                fn f<S: ::lark_runtime::__private::serde::Serializer>() {}
+            }
+            .to_string()
+        );
+    }
+
+    #[test]
     fn prelude_paths_are_shortened_and_others_kept() {
         let tokens = quote! {
             fn f(x: ::std::option::Option<::std::vec::Vec<::std::string::String>>) -> ::std::result::Result<(), ::std::fmt::Error> {
@@ -47,7 +100,7 @@ mod tests {
                 ::std::result::Result::Ok(())
             }
         };
-        let short = shorten(tokens).to_string();
+        let short = shorten(tokens).0.to_string();
         assert_eq!(
             short,
             quote! {

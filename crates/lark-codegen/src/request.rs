@@ -60,8 +60,8 @@ pub(crate) fn request<'a>(
             "{http}\n\nBuild it with [`{request_name}::builder`]; a request that exists has passed every constraint of the spec."
         ),
     );
+    // The setters carry each field's docs; the private members need none, the getters point there.
     let members = fields.iter().map(|(place, field)| {
-        let docs = crate::docs::field_doc(field.schema);
         let ident = &field.ident;
         let ty = field.field_type();
         // Parameters and file parts travel outside the JSON body.
@@ -70,16 +70,18 @@ pub(crate) fn request<'a>(
         } else {
             quote!(#[serde(skip)])
         };
-        quote!(#docs #serde #ident: #ty,)
+        quote!(#serde #ident: #ty,)
     });
     let getters = fields.iter().map(|(_, field)| {
-        let docs = crate::docs::field_doc(field.schema);
         let ident = &field.ident;
+        let name = ident.to_string();
+        let shown = name.trim_start_matches("r#");
+        let docs = format!(" The `{shown}` it was built with: see [`{builder}::{name}`].");
         let value_type = &field.value_type;
         if field.optional {
-            quote!(#docs pub fn #ident(&self) -> ::std::option::Option<&#value_type> { self.#ident.as_ref() })
+            quote!(#[doc = #docs] pub fn #ident(&self) -> ::std::option::Option<&#value_type> { self.#ident.as_ref() })
         } else {
-            quote!(#docs pub fn #ident(&self) -> &#value_type { &self.#ident })
+            quote!(#[doc = #docs] pub fn #ident(&self) -> &#value_type { &self.#ident })
         }
     });
     let builder_members = fields.iter().map(|(_, field)| {

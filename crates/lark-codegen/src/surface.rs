@@ -1,7 +1,7 @@
 //! The client surface: one accessor per module level, ending in a method per endpoint, so that adding a
 //! spec adds `client.<service>().<version>().<resource>().<name>(request)` with no hand-written code.
 
-use lark_spec::model::{EndpointSpec, ResponseKind, Schema, TypeName};
+use lark_spec::model::{AccessTokenKind, EndpointSpec, ResponseKind, Schema, TypeName};
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
@@ -83,10 +83,11 @@ fn endpoint_methods(spec: &EndpointSpec) -> TokenStream {
     let error = format_ident!("{prefix}Error");
     let method = snake_ident(&spec.name);
     let docs = doc(&format!(
-        "{}\n\n`{} {}`\n\nRetries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.",
+        "{}\n\n`{} {}`\n\n{}\n\nRetries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.",
         spec.summary,
         spec.http.method.as_str(),
-        spec.http.path
+        spec.http.path,
+        token_note(&spec.auth.tokens),
     ));
     let call = if spec.response.kind == ResponseKind::Binary {
         quote! {
@@ -115,6 +116,25 @@ fn endpoint_methods(spec: &EndpointSpec) -> TokenStream {
     let bulk = bulk_method(spec).unwrap_or_default();
     let stream = stream_method(spec).unwrap_or_default();
     quote!(#call #bulk #stream)
+}
+
+/// Which tokens the endpoint takes, and so on which handle to call it.
+fn token_note(tokens: &[AccessTokenKind]) -> String {
+    const AS_USER: &str = "[`Client::as_user`](::lark_runtime::Client::as_user)";
+    let names: Vec<String> = tokens.iter().map(|kind| format!("`{}`", kind.wire_name())).collect();
+    let takes_user = tokens.contains(&AccessTokenKind::User);
+    match (names.as_slice(), takes_user) {
+        ([], _) => "Takes no access token.".to_owned(),
+        ([_], true) => format!(
+            "Takes only a `user_access_token`: call it on a handle from {AS_USER}; on any other it fails before \
+             sending anything."
+        ),
+        (_, true) => format!("Takes {}; the user's on a handle from {AS_USER}.", names.join(" or ")),
+        (_, false) => format!(
+            "Takes {}, not a user's: on a handle from {AS_USER} it fails before sending anything.",
+            names.join(" or ")
+        ),
+    }
 }
 
 /// `<name>_stream`: every item of every page of a paged endpoint.

@@ -55,7 +55,7 @@ fn client_surface_and_cli() {
     let surface = lark_codegen::client_files(&set)
         .unwrap()
         .into_iter()
-        .filter(|file| file.path.ends_with("mod.rs"));
+        .filter(|file| file.path.ends_with("mod.rs") || file.path.ends_with("errors.rs"));
     for file in surface {
         insta::assert_snapshot!(format!("surface__{}", file.path.replace('/', "__")), file.contents);
     }

@@ -52,8 +52,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{FixedOffset, Offset as _};
-use lark_openapi::runtime::ClientBuilder;
 use lark_openapi::runtime::events::long_connection::{ClientConfig, LongConnection, LongConnectionBuilder};
+use lark_openapi::runtime::{AccessToken, ClientBuilder};
 use lark_openapi::{AppCredentials, Client};
 use secrecy::{ExposeSecret, SecretString};
 use tokio::sync::oneshot;
@@ -273,6 +273,14 @@ impl RunningEmulator {
     pub fn app_credentials(&self) -> AppCredentials {
         let config = &self.shared.config;
         AppCredentials::new(config.app_id.clone(), config.app_secret.expose_secret())
+    }
+
+    /// A `user_access_token` of the emulator's app, valid for the token lifetime, as if a user had signed
+    /// in: for endpoints that take only a user's token, called on `client.as_user(token)`. The emulator
+    /// accepts it wherever it accepts the app's tokens.
+    pub fn user_access_token(&self) -> AccessToken {
+        let config = &self.shared.config;
+        AccessToken::new(lock(&self.shared.tokens).issue_prefixed("u-", &config.app_id, config.token_ttl))
     }
 
     /// A client builder already pointed at this emulator with the right credentials.

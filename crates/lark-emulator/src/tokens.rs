@@ -1,4 +1,4 @@
-//! Tenant access tokens the emulator issued: who holds each one and until when.
+//! Access tokens the emulator issued (tenant, app and user tokens): who holds each one and until when.
 
 use std::collections::HashMap;
 use std::time::Duration;
@@ -43,7 +43,7 @@ impl Tokens {
         self.issue_prefixed("t-", app_id, ttl)
     }
 
-    /// A new token starting with `prefix` (`t-` tenant, `a-` app), valid for `ttl`.
+    /// A new token starting with `prefix` (`t-` tenant, `a-` app, `u-` user), valid for `ttl`.
     pub(crate) fn issue_prefixed(&mut self, prefix: &str, app_id: &str, ttl: Duration) -> String {
         let now = Instant::now();
         self.issued

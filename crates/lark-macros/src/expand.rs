@@ -128,6 +128,7 @@ pub(crate) fn endpoint(input: TokenStream, caller_dir: &Path) -> Expansion {
     let options = Options {
         types_path: call.arguments.types.unwrap_or_else(|| syn::parse_quote!(super::types)),
         server_feature: None,
+        shared_errors: None,
     };
     Expansion {
         items: lark_codegen::endpoint(&endpoint.spec, types, &options),
@@ -150,6 +151,7 @@ pub(crate) fn types(input: TokenStream, caller_dir: &Path) -> Expansion {
     let options = Options {
         types_path: call.arguments.types.unwrap_or_else(|| syn::parse_quote!(self)),
         server_feature: None,
+        shared_errors: None,
     };
     Expansion {
         items: lark_codegen::types(&types.spec, &options),
@@ -245,11 +247,18 @@ mod tests {
                 checked_in, generated.contents,
                 "{expected_path} is stale: run `cargo xtask codegen`"
             );
-            // The bindings gate server-side decoding behind their crate's feature; the macro cannot.
-            let ungated = checked_in.replace("#[cfg(feature = \"server\")]\n", "");
-            assert!(
-                ungated.ends_with(&from_macro),
-                "the macro's expansion of {relative} differs from {expected_path}"
+            // The bindings gate server-side decoding behind their crate's feature and share their
+            // version's error facts; the macro, expanding one spec, does neither.
+            let types = set.types_of(&spec.service, &spec.version).map(|t| &t.spec);
+            let unshared = Options {
+                server_feature: None,
+                shared_errors: None,
+                types_path: types_path.clone(),
+            };
+            let standalone = lark_codegen::render(lark_codegen::endpoint(spec, types, &unshared)).unwrap();
+            assert_eq!(
+                from_macro, standalone,
+                "the macro's expansion of {relative} differs from the generator's"
             );
             assert!(
                 expansion.tracked.to_string().contains("include_bytes"),

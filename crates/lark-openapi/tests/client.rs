@@ -705,3 +705,106 @@ async fn a_cached_token_is_refreshed_before_it_expires() {
         "refreshed before the platform would reject it"
     );
 }
+
+mod identity {
+    //! Which token a call sends: the app's, or the user's on a handle from `as_user`; a call that cannot
+    //! be made with the handle's identity fails before anything is sent.
+
+    use super::*;
+    use lark_openapi::contact::v3::department::search::SearchRequest;
+    use lark_openapi::im::v1::message::delete::{DeleteError, DeleteRequest};
+    use lark_openapi::runtime::{AccessToken, AccessTokenKind, IdentityProblem};
+
+    const USER_TOKEN: &str = "u-user-token-do-not-print";
+    const RECALL: &str = "/open-apis/im/v1/messages/om_1";
+
+    fn recall() -> DeleteRequest {
+        DeleteRequest::builder().message_id("om_1").build().unwrap()
+    }
+
+    #[tokio::test]
+    async fn a_user_only_endpoint_without_a_user_token_fails_before_any_request() {
+        let server = server_with_token().await;
+        let request = SearchRequest::builder().query("Demo").build().unwrap();
+        let error = client(&server, RetryPolicy::default())
+            .contact()
+            .v3()
+            .department()
+            .search(request)
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(
+                error,
+                Error::Identity {
+                    endpoint: "contact.v3.department.search",
+                    problem: IdentityProblem::UserTokenRequired
+                }
+            ),
+            "{error:?}"
+        );
+        assert!(error.to_string().contains("as_user"), "{error}");
+        assert!(error.certainly_not_applied());
+        assert!(server.received_requests().await.unwrap().is_empty());
+    }
+
+    #[tokio::test]
+    async fn a_handle_acting_as_a_user_sends_the_users_token_and_fetches_no_app_token() {
+        let server = server_with_token().await;
+        Mock::given(method("DELETE"))
+            .and(path(RECALL))
+            .and(header("authorization", format!("Bearer {USER_TOKEN}").as_str()))
+            .respond_with(envelope(0, "success", json!({})))
+            .expect(1)
+            .mount(&server)
+            .await;
+        let user = client(&server, RetryPolicy::default()).as_user(AccessToken::new(USER_TOKEN));
+        assert!(user.acts_as_user());
+        user.im().v1().message().delete(recall()).await.unwrap();
+        assert_eq!(calls_to(&server, TOKEN_PATH).await, 0);
+        assert!(!format!("{user:?}").contains(USER_TOKEN));
+    }
+
+    #[tokio::test]
+    async fn a_handle_acting_as_a_user_cannot_call_an_endpoint_without_user_tokens() {
+        let server = server_with_token().await;
+        let user = client(&server, RetryPolicy::default()).as_user(AccessToken::new(USER_TOKEN));
+        let error = user
+            .attendance()
+            .v1()
+            .user_flow()
+            .batch_del(request(&["1"]))
+            .await
+            .unwrap_err();
+        let Error::Identity {
+            problem: IdentityProblem::UserTokenNotAccepted { accepted },
+            ..
+        } = &error
+        else {
+            panic!("{error:?}");
+        };
+        assert_eq!(accepted, &[AccessTokenKind::Tenant]);
+        let text = error.to_string();
+        assert!(
+            text.contains("tenant_access_token") && !text.contains(USER_TOKEN),
+            "{text}"
+        );
+        assert!(server.received_requests().await.unwrap().is_empty());
+    }
+
+    #[tokio::test]
+    async fn a_rejected_user_token_is_not_sent_again() {
+        let server = server_with_token().await;
+        Mock::given(path(RECALL))
+            .respond_with(envelope(99991677, "user access token expired", json!({})))
+            .mount(&server)
+            .await;
+        let user = client(&server, RetryPolicy::default()).as_user(AccessToken::new(USER_TOKEN));
+        let error = user.im().v1().message().delete(recall()).await.unwrap_err();
+        assert!(
+            matches!(error.api_error(), Some(DeleteError::Undocumented(99991677))),
+            "{error:?}"
+        );
+        assert_eq!(calls_to(&server, RECALL).await, 1);
+    }
+}

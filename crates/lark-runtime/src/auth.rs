@@ -31,6 +31,11 @@ pub trait TokenProvider: Send + Sync + fmt::Debug {
     fn access_token<'a>(&'a self, tenant_key: Option<&'a str>) -> BoxFuture<'a, Result<AccessToken, AuthError>>;
     /// The platform rejected `token` as invalid or expired: forget it if it is still the current one.
     fn invalidate<'a>(&'a self, tenant_key: Option<&'a str>, token: &'a AccessToken) -> BoxFuture<'a, ()>;
+    /// Whether a token given after [`invalidate`](Self::invalidate) can differ from the rejected one,
+    /// so that a call is worth sending again.
+    fn can_refresh(&self) -> bool {
+        true
+    }
 }
 
 /// The provider of a client that only calls endpoints which take no access token.
@@ -56,6 +61,9 @@ impl TokenProvider for StaticToken {
     }
     fn invalidate<'a>(&'a self, _: Option<&'a str>, _: &'a AccessToken) -> BoxFuture<'a, ()> {
         Box::pin(async {})
+    }
+    fn can_refresh(&self) -> bool {
+        false
     }
 }
 

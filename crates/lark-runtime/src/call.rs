@@ -135,6 +135,9 @@ impl Client {
     {
         let metadata = E::METADATA;
         let endpoint = metadata.id;
+        let tokens = self
+            .token_source(metadata)
+            .map_err(|problem| Error::Identity { endpoint, problem })?;
         let outgoing = self.outgoing(request)?;
         let policy = self.retry_policy();
         let mut backoff = policy.backoff();
@@ -152,11 +155,10 @@ impl Client {
         loop {
             attempts += 1;
             current_span().record("attempt", attempts);
-            // The token endpoints themselves take no access token.
-            let token = match metadata.access_tokens.is_empty() {
-                true => None,
-                false => Some(
-                    before(deadline, self.tokens().access_token(self.tenant_key()))
+            let token = match tokens {
+                None => None,
+                Some(tokens) => Some(
+                    before(deadline, tokens.access_token(self.tenant_key()))
                         .await
                         .map_err(|_| out_of_time(attempts, applied))?
                         .map_err(|source| Error::Auth { endpoint, source })?,
@@ -186,11 +188,12 @@ impl Client {
                 Ok(value) => return Ok((value, attempts, applied)),
                 Err(failed) => failed,
             };
-            if let Some(token) = token.as_ref().filter(|_| failed.token_rejected && !refreshed_token) {
+            let refreshable = tokens.filter(|tokens| failed.token_rejected && !refreshed_token && tokens.can_refresh());
+            if let (Some(tokens), Some(token)) = (refreshable, token.as_ref()) {
                 // One refresh per call: an expired token is normal, a token rejected twice is not.
                 refreshed_token = true;
                 tracing::info!("access token rejected; refreshing it and sending again");
-                before(deadline, self.tokens().invalidate(self.tenant_key(), token))
+                before(deadline, tokens.invalidate(self.tenant_key(), token))
                     .await
                     .map_err(|_| out_of_time(attempts, applied))?;
                 continue;

@@ -5,8 +5,10 @@ use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::auth::{NoToken, TenantTokenProvider, TokenProvider};
-use crate::credentials::AppCredentials;
+use crate::auth::{NoToken, StaticToken, TenantTokenProvider, TokenProvider};
+use crate::credentials::{AccessToken, AppCredentials};
+use crate::endpoint::{AccessTokenKind, EndpointMetadata};
+use crate::error::IdentityProblem;
 use crate::http::BodyLimits;
 use crate::pacing::{Pacers, Pacing};
 use crate::retry::RetryPolicy;
@@ -225,6 +227,7 @@ impl ClientBuilder {
             inner: Arc::new(inner(Arc::new(NoToken), self.pacing.clone())),
             timeouts: self.timeouts,
             tenant_key: None,
+            user: None,
         };
         let mut store_app = None;
         let tokens: Arc<dyn TokenProvider> = match (self.token_provider, self.store_app, self.credentials) {
@@ -247,6 +250,7 @@ impl ClientBuilder {
             }),
             timeouts: self.timeouts,
             tenant_key: None,
+            user: None,
         })
     }
 }
@@ -268,6 +272,8 @@ pub struct Client {
     timeouts: Timeouts,
     /// The tenant this handle's calls are for (store apps): [`Client::for_tenant`].
     tenant_key: Option<Arc<str>>,
+    /// The user this handle's calls act for: [`Client::as_user`].
+    user: Option<Arc<dyn TokenProvider>>,
 }
 
 struct Inner {
@@ -288,6 +294,7 @@ impl fmt::Debug for Client {
             .field("retry", &self.inner.retry)
             .field("timeouts", &self.timeouts)
             .field("tenant_key", &self.tenant_key)
+            .field("user", &self.user)
             .finish_non_exhaustive()
     }
 }
@@ -316,6 +323,7 @@ impl Client {
             inner: Arc::clone(&self.inner),
             timeouts: self.timeouts,
             tenant_key: Some(Arc::from(tenant_key.into())),
+            user: self.user.clone(),
         }
     }
 
@@ -347,6 +355,47 @@ impl Client {
             inner: Arc::clone(&self.inner),
             timeouts,
             tenant_key: self.tenant_key.clone(),
+            user: self.user.clone(),
+        }
+    }
+
+    /// The same client (pool, app tokens, pacing shared) acting for a signed-in user: each call sends
+    /// `token`, a `user_access_token`, and an endpoint that takes no user token fails before anything
+    /// is sent ([`Identity`](crate::IdentityProblem)). Endpoints that take only a user token need this.
+    pub fn as_user(&self, token: AccessToken) -> Self {
+        self.as_user_with(Arc::new(StaticToken(token)))
+    }
+
+    /// Like [`as_user`](Self::as_user), with the user's tokens from `provider` (one that can refresh them).
+    pub fn as_user_with(&self, provider: Arc<dyn TokenProvider>) -> Self {
+        Self {
+            inner: Arc::clone(&self.inner),
+            timeouts: self.timeouts,
+            tenant_key: self.tenant_key.clone(),
+            user: Some(provider),
+        }
+    }
+
+    /// Whether this handle's calls act for a user ([`as_user`](Self::as_user)).
+    pub fn acts_as_user(&self) -> bool {
+        self.user.is_some()
+    }
+
+    /// Whose token a call to `endpoint` sends: none for the token endpoints themselves, the user's when
+    /// this handle acts for one, the app's otherwise; an endpoint that cannot take it is refused here.
+    pub(crate) fn token_source(
+        &self,
+        endpoint: &EndpointMetadata,
+    ) -> Result<Option<&dyn TokenProvider>, IdentityProblem> {
+        let accepts = |kind| endpoint.access_tokens.contains(&kind);
+        match &self.user {
+            _ if endpoint.access_tokens.is_empty() => Ok(None),
+            Some(user) if accepts(AccessTokenKind::User) => Ok(Some(user.as_ref())),
+            Some(_) => Err(IdentityProblem::UserTokenNotAccepted {
+                accepted: endpoint.access_tokens,
+            }),
+            None if accepts(AccessTokenKind::Tenant) || accepts(AccessTokenKind::App) => Ok(Some(self.tokens())),
+            None => Err(IdentityProblem::UserTokenRequired),
         }
     }
 

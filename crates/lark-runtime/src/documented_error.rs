@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-/// What a reference page says about one of its error codes: a row of a generated `FACTS` table.
+/// What a reference page says about one of its error codes: a row of a generated `DOCUMENTED` table.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct ErrorFacts {
     /// The platform's code.
@@ -37,36 +37,42 @@ impl ErrorFacts {
 }
 
 /// An endpoint's error enum: one variant per documented code and one for any other code. Generated for
-/// every spec as a table of facts and two small matches; every method below works from them.
-pub trait DocumentedError: Copy + fmt::Debug + fmt::Display + std::error::Error + Send + Sync + 'static {
-    /// The documented codes, in the order of the enum's variants.
-    const FACTS: &'static [ErrorFacts];
+/// every spec as a table of its variants with their facts; every method below works from it.
+pub trait DocumentedError:
+    Copy + PartialEq + fmt::Debug + fmt::Display + std::error::Error + Send + Sync + 'static
+{
+    /// Each documented variant with what the reference page says about it, in the page's order.
+    const DOCUMENTED: &'static [(Self, ErrorFacts)];
 
-    /// The variant of `FACTS[index]`, or `Undocumented(code)` when `index` is past the table.
-    fn from_index(index: usize, code: i64) -> Self;
+    /// The variant of a code the page does not document.
+    fn undocumented(code: i64) -> Self;
 
-    /// This variant's row of `FACTS`, or the code of an undocumented one.
-    fn facts_or_code(&self) -> Result<&'static ErrorFacts, i64>;
+    /// The code of the undocumented variant; `None` for a documented one.
+    fn undocumented_code(&self) -> Option<i64>;
 
     /// The variant for a code the server sent.
     fn from_code(code: i64) -> Self {
-        let index = Self::FACTS
+        Self::DOCUMENTED
             .iter()
-            .position(|facts| facts.code == code)
-            .unwrap_or(usize::MAX);
-        Self::from_index(index, code)
+            .find(|(_, facts)| facts.code == code)
+            .map_or_else(|| Self::undocumented(code), |(variant, _)| *variant)
     }
 
     /// What the reference page says about this code; `None` when the code is undocumented.
     fn facts(&self) -> Option<&'static ErrorFacts> {
-        self.facts_or_code().ok()
+        Self::DOCUMENTED
+            .iter()
+            .find(|(variant, _)| variant == self)
+            .map(|(_, facts)| facts)
     }
 
     /// The platform's error code.
     fn code(&self) -> i64 {
-        match self.facts_or_code() {
-            Ok(facts) => facts.code,
-            Err(code) => code,
+        match (self.undocumented_code(), self.facts()) {
+            (Some(code), _) => code,
+            (None, Some(facts)) => facts.code,
+            // A documented variant missing from the table: no code to give.
+            (None, None) => 0,
         }
     }
 
@@ -113,15 +119,15 @@ pub enum UndocumentedError {
 }
 
 impl DocumentedError for UndocumentedError {
-    const FACTS: &'static [ErrorFacts] = &[];
+    const DOCUMENTED: &'static [(Self, ErrorFacts)] = &[];
 
-    fn from_index(_: usize, code: i64) -> Self {
+    fn undocumented(code: i64) -> Self {
         Self::Undocumented(code)
     }
 
-    fn facts_or_code(&self) -> Result<&'static ErrorFacts, i64> {
+    fn undocumented_code(&self) -> Option<i64> {
         let Self::Undocumented(code) = self;
-        Err(*code)
+        Some(*code)
     }
 }
 

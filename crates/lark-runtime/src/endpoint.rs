@@ -117,6 +117,17 @@ pub enum AccessTokenKind {
     User,
 }
 
+impl AccessTokenKind {
+    /// The platform's name of the token: `tenant_access_token`, `app_access_token`, `user_access_token`.
+    pub fn wire_name(self) -> &'static str {
+        match self {
+            Self::Tenant => "tenant_access_token",
+            Self::App => "app_access_token",
+            Self::User => "user_access_token",
+        }
+    }
+}
+
 /// Kinds of app on the Open Platform.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum AppType {
@@ -133,6 +144,32 @@ pub struct RateLimit {
     pub requests: u32,
     /// In how many seconds.
     pub period_seconds: u32,
+}
+
+impl RateLimit {
+    /// `requests` calls a second.
+    pub const fn per_second(requests: u32) -> Self {
+        Self {
+            requests,
+            period_seconds: 1,
+        }
+    }
+
+    /// `requests` calls a minute.
+    pub const fn per_minute(requests: u32) -> Self {
+        Self {
+            requests,
+            period_seconds: 60,
+        }
+    }
+
+    /// `requests` calls an hour.
+    pub const fn per_hour(requests: u32) -> Self {
+        Self {
+            requests,
+            period_seconds: 3600,
+        }
+    }
 }
 
 /// The body a request carries.

@@ -4,6 +4,7 @@ use std::time::Duration;
 
 use crate::auth::{AuthError, log_suffix};
 use crate::documented_error::DocumentedError;
+use crate::endpoint::AccessTokenKind;
 use crate::timeouts::TimeLimit;
 
 /// How a transport failure happened.
@@ -15,6 +16,28 @@ pub enum TransportKind {
     Timeout,
     /// The connection broke after the request was sent: it may have been processed.
     Other,
+}
+
+/// Why a call cannot be made with a handle's identity.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum IdentityProblem {
+    /// The endpoint takes only a user access token and the handle acts for no user.
+    #[error("the endpoint takes only a user_access_token: call it through client.as_user(token)")]
+    UserTokenRequired,
+    /// The handle acts for a user and the endpoint takes no user access token.
+    #[error(
+        "the endpoint takes no user_access_token (it takes {}): call it on a client that does not act as a user",
+        token_names(accepted)
+    )]
+    UserTokenNotAccepted {
+        /// The kinds the endpoint takes.
+        accepted: &'static [AccessTokenKind],
+    },
+}
+
+fn token_names(kinds: &[AccessTokenKind]) -> String {
+    kinds.iter().map(|kind| kind.wire_name()).collect::<Vec<_>>().join(", ")
 }
 
 /// A failed call to endpoint `E`, after any retries.
@@ -111,6 +134,15 @@ pub enum Error<E: DocumentedError> {
         /// Why.
         source: AuthError,
     },
+    /// The call cannot be made with this handle's identity (see [`Client::as_user`](crate::Client::as_user));
+    /// nothing was sent.
+    #[error("{endpoint}: {problem}; nothing was sent")]
+    Identity {
+        /// Dotted endpoint id.
+        endpoint: &'static str,
+        /// What does not fit.
+        problem: IdentityProblem,
+    },
     /// The request could not be written as JSON.
     #[error("{endpoint}: cannot encode the request: {message}")]
     Encode {
@@ -155,7 +187,7 @@ impl<E: DocumentedError> Error<E> {
             | Self::Transport { attempts, .. }
             | Self::Timeout { attempts, .. } => *attempts,
             Self::BodyTooLarge { .. } => 1,
-            Self::Auth { .. } | Self::Encode { .. } => 0,
+            Self::Auth { .. } | Self::Identity { .. } | Self::Encode { .. } => 0,
         }
     }
 
@@ -164,7 +196,7 @@ impl<E: DocumentedError> Error<E> {
     pub fn certainly_not_applied(&self) -> bool {
         match self {
             Self::Api { error, attempts, .. } => *attempts == 1 && !error.is_retryable(),
-            Self::Auth { .. } | Self::Encode { .. } => true,
+            Self::Auth { .. } | Self::Identity { .. } | Self::Encode { .. } => true,
             Self::Timeout { may_have_applied, .. } => !may_have_applied,
             Self::Transport {
                 kind: TransportKind::Connect,

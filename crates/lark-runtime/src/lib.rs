@@ -64,7 +64,7 @@ pub use documented_error::{DocumentedError, ErrorFacts, UndocumentedError};
 pub use endpoint::{
     AccessTokenKind, AppType, Endpoint, EndpointMetadata, Envelope, HttpMethod, RateLimit, RequestBody, ResponseKind,
 };
-pub use error::{Error, TransportKind};
+pub use error::{Error, IdentityProblem, TransportKind};
 pub use files::{Download, DownloadError, NoData, UploadFile};
 pub use incoming::{Incoming, IncomingRequest};
 pub use pacing::Pacing;

@@ -116,6 +116,17 @@ pub enum AccessTokenKind {
     User,
 }
 
+impl AccessTokenKind {
+    /// The platform's name of the token, e.g. `tenant_access_token`.
+    pub fn wire_name(self) -> &'static str {
+        match self {
+            Self::Tenant => "tenant_access_token",
+            Self::App => "app_access_token",
+            Self::User => "user_access_token",
+        }
+    }
+}
+
 /// Kinds of app on the Open Platform.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "snake_case")]

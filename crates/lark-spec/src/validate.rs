@@ -28,8 +28,19 @@ impl Problem {
 /// How deep an example may nest through named types before we stop following it (recursive types).
 const MAX_EXAMPLE_DEPTH: usize = 32;
 
-/// Names of the standard library's prelude that generated code uses unqualified.
-pub const RESERVED_TYPE_NAMES: [&str; 8] = ["Option", "Some", "None", "Result", "Ok", "Err", "String", "Vec"];
+/// Names that generated code uses unqualified: the standard library's prelude and serde's derives.
+pub const RESERVED_TYPE_NAMES: [&str; 10] = [
+    "Option",
+    "Some",
+    "None",
+    "Result",
+    "Ok",
+    "Err",
+    "String",
+    "Vec",
+    "Serialize",
+    "Deserialize",
+];
 
 /// Rust words that cannot name a module even as raw identifiers.
 const RESERVED_MODULE_NAMES: [&str; 4] = ["self", "super", "crate", "Self"];
@@ -181,7 +192,7 @@ impl Checker<'_> {
         } else if RESERVED_TYPE_NAMES.contains(&value) {
             self.push(
                 path,
-                format!("`{value}` is reserved: generated code uses the standard library's `{value}`"),
+                format!("`{value}` is reserved: generated code uses the standard library's or serde's `{value}`"),
             );
         }
     }

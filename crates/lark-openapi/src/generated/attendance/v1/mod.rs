@@ -4,6 +4,8 @@
 //! The `attendance` v1 API, by resource.
 /// Named types shared by the endpoints of this version.
 pub mod types;
+/// Error facts shared by the endpoints of this version.
+pub(crate) mod errors;
 /// The `approval_info` resource.
 pub mod approval_info;
 /// The `archive_rule` resource.

@@ -2,6 +2,7 @@
 // Do not edit by hand: edit the spec and run `cargo xtask codegen`.
 
 //! Named types shared by the `attendance` v1 endpoints.
+use ::lark_runtime::__private::serde::{Deserialize, Serialize};
 /// 员工 ID 类型 — which kind of employee id the request and response user ids are.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -35,13 +36,7 @@ impl ::lark_runtime::enums::StringEnum for EmployeeType {
 }
 ::lark_runtime::string_enum_traits!(EmployeeType);
 /// 打卡流水 — one punch (clock-in/out) record of an employee.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct UserFlow {
     /// 用户 ID — the employee, in the kind of id `employee_type` names.
@@ -291,13 +286,7 @@ impl ::lark_runtime::enums::StringEnum for CheckResult {
 }
 ::lark_runtime::string_enum_traits!(CheckResult);
 /// 打卡任务 — one employee's attendance task for one day, with its punch results.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct UserTask {
     /// 打卡记录 ID — id of this task result.
@@ -346,13 +335,7 @@ impl ::lark_runtime::Validate for UserTask {
     }
 }
 /// 考勤记录 — one shift segment's check-in and check-out results.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct TaskResult {
     /// 上班打卡记录 ID — id of the check-in punch record.
@@ -642,13 +625,7 @@ impl ::lark_runtime::enums::IntEnum for TaskShiftType {
 /// 班次 — a shift: the time rules of one attendance task (how many punches a day, on/off times, when
 /// a late arrival counts as late or as a missing punch, rest periods, flexibility). Every field is
 /// optional: shift/list omits `shift_attendance_time_config`, `id` and `rest_time_flexible_configs`.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct Shift {
     /// 班次 ID — the shift's id, assigned by the service when the shift is created.
@@ -852,13 +829,7 @@ impl ::lark_runtime::Validate for Shift {
     }
 }
 /// 弹性打卡时间设置 — one flexible punch setting of a shift.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct ShiftFlexibleRule {
     /// 下班最多可早走 — minutes one may leave early (as many as one arrived early), in minutes.
@@ -880,13 +851,7 @@ impl ::lark_runtime::Validate for ShiftFlexibleRule {
     ) {}
 }
 /// 打卡规则 — one on/off segment of a shift and its punch windows.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct ShiftPunchTimeRule {
     /// 上班时间 — start of work, hh:mm.
@@ -982,13 +947,7 @@ impl ::lark_runtime::Validate for ShiftPunchTimeRule {
     }
 }
 /// 晚走晚到规则 — leaving this late lets one arrive that late (Feishu People enterprise edition only).
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct ShiftLateOffLateOnRule {
     /// 晚走多久 — minutes left late, in minutes.
@@ -1010,13 +969,7 @@ impl ::lark_runtime::Validate for ShiftLateOffLateOnRule {
     ) {}
 }
 /// 休息规则 — one rest period.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct ShiftRestRule {
     /// 休息开始 — start of the rest (the get page says mm:ss, its example is hh:mm).
@@ -1038,13 +991,7 @@ impl ::lark_runtime::Validate for ShiftRestRule {
     ) {}
 }
 /// 加班时段 — one overtime period (Feishu People enterprise edition only).
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct ShiftOvertimeRule {
     /// 开始时间 — start of the overtime period.
@@ -1066,13 +1013,7 @@ impl ::lark_runtime::Validate for ShiftOvertimeRule {
     ) {}
 }
 /// 半天分割规则 — where the shift's day splits into a first and a second half.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct ShiftMiddleTimeRule {
     /// 半天分割类型 — how the split point is chosen; 0 when unset.
@@ -1142,13 +1083,7 @@ impl ::lark_runtime::enums::IntEnum for ShiftMiddleTimeType {
 }
 ::lark_runtime::int_enum_traits!(ShiftMiddleTimeType);
 /// 应出勤配置 — how much attendance a shift counts for (in limited rollout, per the create page).
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct ShiftAttendanceTimeConfig {
     /// 应出勤时长 — expected attendance for the whole shift; 1 when unset.
@@ -1212,13 +1147,7 @@ impl ::lark_runtime::Validate for ShiftAttendanceTimeConfig {
     }
 }
 /// 晚走次日晚到配置规则 — which rule computes leaving late today and arriving late the next day.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct ShiftLateOffLateOnSetting {
     /// 当日晚走时间计算规则 — rule for today's late leaving; 0 when unset.
@@ -1353,13 +1282,7 @@ impl ::lark_runtime::enums::IntEnum for ShiftDayType {
 }
 ::lark_runtime::int_enum_traits!(ShiftDayType);
 /// 休息弹性设置 — flexible rest setting of a shift.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct ShiftRestTimeFlexibleConfig {
     /// 是否开启休息弹性班次 — whether the rest period may shift later.
@@ -1395,13 +1318,7 @@ impl ::lark_runtime::Validate for ShiftRestTimeFlexibleConfig {
     }
 }
 /// 排班 — which shift of which attendance group one employee works on one day of a month.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct UserDailyShift {
     /// 考勤组 ID — the attendance group (see groups/create, groups/search, user_tasks/query; usable with groups/get).
@@ -1455,13 +1372,7 @@ impl ::lark_runtime::Validate for UserDailyShift {
     }
 }
 /// 临时排班 — a temporary shift put on one employee's schedule for one day.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct UserTmpDailyShift {
     /// 考勤组 ID — the attendance group (see groups/create, groups/search, user_tasks/query; usable with groups/get).
@@ -1505,13 +1416,7 @@ impl ::lark_runtime::Validate for UserTmpDailyShift {
     }
 }
 /// 打卡规则 — one on/off segment of a temporary shift.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct PunchTimeSimpleRule {
     /// 上班时间 — start of work, HH:MM (the page's examples write a full-width colon, "9：00").
@@ -1561,13 +1466,7 @@ impl ::lark_runtime::enums::StringEnum for DeptType {
 }
 ::lark_runtime::string_enum_traits!(DeptType);
 /// 考勤组摘要 — an attendance group's id and name.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct GroupMeta {
     /// 考勤组 ID — the group's id, usable with groups/get.
@@ -1588,13 +1487,7 @@ impl ::lark_runtime::Validate for GroupMeta {
 }
 /// 考勤组信息 — an attendance group as groups/create takes it: who is in it, how and where they punch,
 /// its shifts, make-up punch, face recognition and anti-cheat rules. An update replaces the whole group.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct GroupInput {
     /// 考勤组 ID — set only to modify an existing group (id from groups/search or groups/list); leave
@@ -2125,13 +2018,7 @@ impl ::lark_runtime::Validate for GroupInput {
 }
 /// 考勤组 — an attendance group as groups/create and groups/get return it: basic information, shifts,
 /// punch methods and settings.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct Group {
     /// 考勤组 ID — the group's id, usable with groups/get.
@@ -2802,13 +2689,7 @@ impl ::lark_runtime::enums::IntEnum for GroupSuspectedCheatHandleMethod {
 }
 ::lark_runtime::int_enum_traits!(GroupSuspectedCheatHandleMethod);
 /// 防作弊打卡配置 — an attendance group's anti-cheat punch settings; unset switches are off or unchanged.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct GroupAntiCheatConfig {
     /// 是否拦截疑似作弊打卡 — the master switch; when off, every other anti-cheat switch is off.
@@ -2874,13 +2755,7 @@ impl ::lark_runtime::Validate for GroupAntiCheatConfig {
     }
 }
 /// 考勤机 — an attendance machine of a group.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct GroupMachine {
     /// 考勤机序列号 — the machine's serial number.
@@ -2970,13 +2845,7 @@ impl ::lark_runtime::enums::IntEnum for GroupMapType {
 }
 ::lark_runtime::int_enum_traits!(GroupMapType);
 /// 地址 — a place where a group's members may punch (GPS, Wi-Fi or IP).
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct GroupLocation {
     /// 地址 ID — the system's id of the place, in answers only (the get page says it is passed through and unused for now).
@@ -3064,13 +2933,7 @@ impl ::lark_runtime::Validate for GroupLocation {
     }
 }
 /// 自由班制的打卡配置 — how punches are taken in a free-hours group (group/get lists it).
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct GroupFreeClockSetting {
     /// 打卡模式 — the punch mode, as a number the page does not enumerate.
@@ -3090,13 +2953,7 @@ impl ::lark_runtime::Validate for GroupFreeClockSetting {
     ) {}
 }
 /// 自由班制配置 — settings of a free-hours attendance group.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct GroupFreePunchCfg {
     /// 自由班制打卡开始时间 — earliest punch time, as H:MM without a leading zero on hours before 10 (e.g. 7:00).
@@ -3161,13 +3018,7 @@ impl ::lark_runtime::Validate for GroupFreePunchCfg {
     }
 }
 /// 特殊日期 — a special date of a group and the shift that applies on it.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct GroupPunchSpecialDateShift {
     /// 打卡日期 — the date, as a yyyyMMdd number.
@@ -3189,13 +3040,7 @@ impl ::lark_runtime::Validate for GroupPunchSpecialDateShift {
     ) {}
 }
 /// 人员异动打卡设置 — punch rules on the days employees join or leave.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct GroupMemberStatusChange {
     /// 入职日上班无需打卡 — no check-in needed on the first day.
@@ -3227,13 +3072,7 @@ impl ::lark_runtime::Validate for GroupMemberStatusChange {
     ) {}
 }
 /// 离岗或返岗打卡规则 — lateness thresholds, in minutes, for punches around leave, going out or business trips.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct GroupLeaveNeedPunchCfg {
     /// 晚到超过多久记为迟到 — minutes late after which a punch counts as late.
@@ -3311,13 +3150,7 @@ impl ::lark_runtime::enums::IntEnum for GroupRuleScopeType {
 }
 ::lark_runtime::int_enum_traits!(GroupRuleScopeType);
 /// 打卡人员集合 — a rule choosing the members of a group who must, or need not, punch.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct GroupPunchMember {
     /// 圈人方式 — how members are chosen; 0 by default.
@@ -3470,13 +3303,7 @@ impl ::lark_runtime::enums::IntEnum for GroupScopeOperationType {
 }
 ::lark_runtime::int_enum_traits!(GroupScopeOperationType);
 /// 圈人规则 — one rule choosing members by department, user or an employee attribute.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct GroupScopeGroup {
     /// 类型 — what the rule looks at.
@@ -3541,13 +3368,7 @@ impl ::lark_runtime::Validate for GroupScopeGroup {
     }
 }
 /// 圈人规则值 — one value of a member-choosing rule.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct GroupScopeValue {
     /// 标识 Key — the value's key.
@@ -3571,13 +3392,7 @@ impl ::lark_runtime::Validate for GroupScopeValue {
     ) {}
 }
 /// 加班打卡规则 — overtime punch rules of a group.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct GroupOvertimeClockCfg {
     /// 是否允许在非打卡时段申请打卡 — whether a punch may be applied for outside punch hours (gray-release tenants only).
@@ -3599,13 +3414,7 @@ impl ::lark_runtime::Validate for GroupOvertimeClockCfg {
     ) {}
 }
 /// 异常卡豁免配置 — exemptions from abnormal punch results.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct GroupClockInAbnormalSettings {
     /// 在最晚下班打卡之前忽略异常卡 — ignore abnormal punches until the latest check-out time (gray-release tenants only).
@@ -3660,13 +3469,7 @@ impl ::lark_runtime::enums::StringEnum for EmployeeTypeWithOpenId {
 ::lark_runtime::string_enum_traits!(EmployeeTypeWithOpenId);
 /// 审批信息 — one employee's approval results for one day: outings, leaves, overtime and business
 /// trips. Written by user_approvals/create, read by user_approvals/query.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct UserApproval {
     /// 审批提交人 ID — who submitted the approval, in the kind of id `employee_type` names.
@@ -3745,13 +3548,7 @@ impl ::lark_runtime::Validate for UserApproval {
     }
 }
 /// 外出 — one outing approval.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct UserOut {
     /// 审批实例 ID — the approval instance; answers only, ignored on write.
@@ -3856,13 +3653,7 @@ impl ::lark_runtime::Validate for UserOut {
     }
 }
 /// 请假 — one leave approval.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct UserLeave {
     /// 审批实例 ID — the approval instance; answers only.
@@ -3968,13 +3759,7 @@ impl ::lark_runtime::Validate for UserLeave {
     }
 }
 /// 加班 — one overtime approval.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct UserOvertimeWork {
     /// 审批实例 ID — the approval instance; answers only.
@@ -4066,13 +3851,7 @@ impl ::lark_runtime::Validate for UserOvertimeWork {
     }
 }
 /// 出差 — one business-trip approval.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct UserTrip {
     /// 审批实例 ID — the approval instance; answers only.
@@ -4180,13 +3959,7 @@ impl ::lark_runtime::Validate for UserTrip {
     }
 }
 /// 地点 — a place of a business trip, as a region.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct RegionPlace {
     /// 地理等级 — the region's level: `l1` country, `l2` province, `l3` city, `l4` district/county.
@@ -4212,13 +3985,7 @@ impl ::lark_runtime::Validate for RegionPlace {
     ) {}
 }
 /// 多语言名称 — a name in Chinese, English and Japanese.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct I18nNames {
     /// 中文描述 — Chinese.
@@ -4525,13 +4292,7 @@ impl ::lark_runtime::enums::StringEnum for ApprovalType {
 }
 ::lark_runtime::string_enum_traits!(ApprovalType);
 /// 补卡审批 — one make-up punch (remedy) approval of an employee.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct UserTaskRemedy {
     /// 用户 ID — the employee, in the kind of id `employee_type` names.
@@ -4664,13 +4425,7 @@ impl ::lark_runtime::enums::StringEnum for LeaveUserIdType {
 }
 ::lark_runtime::string_enum_traits!(LeaveUserIdType);
 /// 多语言文本 — a text in one language.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct LangText {
     /// 语言码 — language code.
@@ -4761,13 +4516,7 @@ impl ::lark_runtime::enums::StringEnum for StatsType {
 ::lark_runtime::string_enum_traits!(StatsType);
 /// 统计视图 — a saved statistics setting: which column groups and columns a daily or monthly report
 /// shows. Required fields are the ones user_stats_views/update requires.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct UserStatsView {
     /// 视图 ID — id of the view; the path parameter of user_stats_views/update.
@@ -4811,13 +4560,7 @@ impl ::lark_runtime::Validate for UserStatsView {
     }
 }
 /// 标题 — one column group (heading) of a statistics view.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct UserStatsViewItem {
     /// 标题编号 — code of the column group.
@@ -4851,13 +4594,7 @@ impl ::lark_runtime::Validate for UserStatsViewItem {
     }
 }
 /// 子标题 — one column of a statistics view, and whether it is switched on.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct UserStatsViewChildItem {
     /// 子标题编号 — code of the column.
@@ -4941,13 +4678,7 @@ impl ::lark_runtime::enums::IntEnum for UserStatsViewColumnType {
 ::lark_runtime::int_enum_traits!(UserStatsViewColumnType);
 /// 用户设置 — an employee's attendance setting: the face photo used for face recognition when
 /// punching. Required fields are the ones user_settings/modify requires.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct UserSetting {
     /// 用户 ID — the employee, in the kind of id `employee_type` names.
@@ -4976,13 +4707,7 @@ impl ::lark_runtime::Validate for UserSetting {
     ) {}
 }
 /// 请假的一天 — the times of a leave on one day.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct LeaveDayRanges {
     /// 日期 — the day, as a yyyyMMdd number.
@@ -5026,13 +4751,7 @@ impl ::lark_runtime::Validate for LeaveDayRanges {
     }
 }
 /// 时间范围 — a time range of a leave, in Unix seconds.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct LeaveTimeRange {
     /// 开始时间 — when the range starts, Unix seconds.

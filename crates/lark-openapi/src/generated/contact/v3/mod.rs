@@ -4,6 +4,8 @@
 //! The `contact` v3 API, by resource.
 /// Named types shared by the endpoints of this version.
 pub mod types;
+/// Error facts shared by the endpoints of this version.
+pub(crate) mod errors;
 /// The `custom_attr` resource.
 pub mod custom_attr;
 /// The `department` resource.

@@ -2,14 +2,9 @@
 // Do not edit by hand: edit the spec and run `cargo xtask codegen`.
 
 //! Named types shared by the `contact` v3 endpoints.
+use ::lark_runtime::__private::serde::{Deserialize, Serialize};
 /// Links to a user's avatar in several sizes.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct AvatarInfo {
     /// Link to the 72×72 pixel avatar.
@@ -37,13 +32,7 @@ impl ::lark_runtime::Validate for AvatarInfo {
     ) {}
 }
 /// The open-platform access setting of the directory's custom fields, as carried by the custom field change event.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct CustomAttrEvent {
     /// Keys of the directory fields concerned.
@@ -62,13 +51,7 @@ impl ::lark_runtime::Validate for CustomAttrEvent {
     ) {}
 }
 /// One of a user's departments with its name and its path from the top of the tree.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct DepartmentDetail {
     /// The department's id.
@@ -135,13 +118,7 @@ impl ::lark_runtime::enums::IntEnum for DepartmentEventLeadersItemLeaderType {
 }
 ::lark_runtime::int_enum_traits!(DepartmentEventLeadersItemLeaderType);
 /// One leader of the department.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct DepartmentEventLeadersItem {
     /// Whether this is the main or a deputy leader.
@@ -169,13 +146,7 @@ impl ::lark_runtime::Validate for DepartmentEventLeadersItem {
     }
 }
 /// A department as carried by the department events.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct DepartmentEvent {
     /// The department's name.
@@ -255,13 +226,7 @@ impl ::lark_runtime::Validate for DepartmentEvent {
     }
 }
 /// A department name in several languages.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct DepartmentI18nName {
     /// The Chinese name.
@@ -285,13 +250,7 @@ impl ::lark_runtime::Validate for DepartmentI18nName {
     ) {}
 }
 /// The chain of departments from the top of the tree down to a department.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct DepartmentPath {
     /// Ids of the departments along the path.
@@ -317,13 +276,7 @@ impl ::lark_runtime::Validate for DepartmentPath {
     }
 }
 /// A department name with its localized versions.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct DepartmentPathName {
     /// The default name.
@@ -349,13 +302,7 @@ impl ::lark_runtime::Validate for DepartmentPathName {
     }
 }
 /// Status of a department.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct DepartmentStatus {
     /// Whether the department has been deleted.
@@ -406,13 +353,7 @@ impl ::lark_runtime::enums::StringEnum for FunctionalRoleMemberScopeType {
 }
 ::lark_runtime::string_enum_traits!(FunctionalRoleMemberScopeType);
 /// A member of a functional role and the departments the member administers in it.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct FunctionalRoleMember {
     /// The member's user id, in the kind `user_id_type` names.
@@ -490,13 +431,7 @@ impl ::lark_runtime::enums::IntEnum for FunctionalRoleMemberResultReason {
 }
 ::lark_runtime::int_enum_traits!(FunctionalRoleMemberResultReason);
 /// The outcome of adding, removing or changing one functional role member.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct FunctionalRoleMemberResult {
     /// The member's user id, in the kind `user_id_type` names.
@@ -522,13 +457,7 @@ impl ::lark_runtime::Validate for FunctionalRoleMemberResult {
     }
 }
 /// The name in one language.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct JobLevelI18nNameItem {
     /// The language, e.g. zh_cn, en_us or ja_jp.
@@ -548,13 +477,7 @@ impl ::lark_runtime::Validate for JobLevelI18nNameItem {
     ) {}
 }
 /// The description in one language.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct JobLevelI18nDescriptionItem {
     /// The language, e.g. zh_cn, en_us or ja_jp.
@@ -574,13 +497,7 @@ impl ::lark_runtime::Validate for JobLevelI18nDescriptionItem {
     ) {}
 }
 /// A job level of the tenant.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct JobLevel {
     /// The job level's name.
@@ -636,13 +553,7 @@ impl ::lark_runtime::Validate for JobLevel {
     }
 }
 /// The name in one language.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct JobTitleI18nNameItem {
     /// The language, e.g. zh_cn, en_us or ja_jp.
@@ -662,13 +573,7 @@ impl ::lark_runtime::Validate for JobTitleI18nNameItem {
     ) {}
 }
 /// A job title of the tenant.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct JobTitle {
     /// The job title's id.
@@ -704,13 +609,7 @@ impl ::lark_runtime::Validate for JobTitle {
     }
 }
 /// A seat (license) product name in several languages.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct ProductI18nName {
     /// The Chinese name.
@@ -766,13 +665,7 @@ impl ::lark_runtime::enums::IntEnum for ScopeDepartmentsItemLeadersItemLeaderTyp
 }
 ::lark_runtime::int_enum_traits!(ScopeDepartmentsItemLeadersItemLeaderType);
 /// One leader of the department.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct ScopeDepartmentsItemLeadersItem {
     /// Whether this is the main or a deputy leader.
@@ -800,13 +693,7 @@ impl ::lark_runtime::Validate for ScopeDepartmentsItemLeadersItem {
     }
 }
 /// One department.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct ScopeDepartmentsItem {
     /// The department's name.
@@ -945,13 +832,7 @@ impl ::lark_runtime::enums::IntEnum for ScopeUsersItemGender {
 }
 ::lark_runtime::int_enum_traits!(ScopeUsersItemGender);
 /// For a GENERIC_USER field, the referenced person.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct ScopeUsersItemCustomAttrsItemValueGenericUser {
     /// The referenced person's user_id.
@@ -971,13 +852,7 @@ impl ::lark_runtime::Validate for ScopeUsersItemCustomAttrsItemValueGenericUser 
     ) {}
 }
 /// The custom field's value.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct ScopeUsersItemCustomAttrsItemValue {
     /// For a TEXT field, its value; for an HREF field, the page title.
@@ -1027,13 +902,7 @@ impl ::lark_runtime::Validate for ScopeUsersItemCustomAttrsItemValue {
     }
 }
 /// One custom field of the user.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct ScopeUsersItemCustomAttrsItem {
     /// The custom field's type.
@@ -1063,13 +932,7 @@ impl ::lark_runtime::Validate for ScopeUsersItemCustomAttrsItem {
     }
 }
 /// One user.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct ScopeUsersItem {
     /// The user's union_id: the same user across the apps of one developer.
@@ -1234,13 +1097,7 @@ impl ::lark_runtime::Validate for ScopeUsersItem {
     }
 }
 /// Departments, users and user groups that entered or left the app's contact data scope, as carried by the scope change event.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct Scope {
     /// The departments concerned.
@@ -1289,13 +1146,7 @@ impl ::lark_runtime::Validate for Scope {
     }
 }
 /// A unit of the tenant.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct Unit {
     /// The unit's id.
@@ -1319,13 +1170,7 @@ impl ::lark_runtime::Validate for Unit {
     ) {}
 }
 /// One seat (license) assigned to a user.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct UserAssignInfo {
     /// The seat's id.
@@ -1439,13 +1284,7 @@ impl ::lark_runtime::enums::IntEnum for UserGroupStatus {
 }
 ::lark_runtime::int_enum_traits!(UserGroupStatus);
 /// A user group.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct UserGroup {
     /// The user group's custom id, 1 to 64 characters.
@@ -1500,13 +1339,7 @@ impl ::lark_runtime::Validate for UserGroup {
     }
 }
 /// A user's ids of every kind.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct UserId {
     /// The user's union_id.
@@ -1530,13 +1363,7 @@ impl ::lark_runtime::Validate for UserId {
     ) {}
 }
 /// A user's sort position in one department.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct UserOrder {
     /// The department this position applies to, in the kind `department_id_type` names.
@@ -1563,13 +1390,7 @@ impl ::lark_runtime::Validate for UserOrder {
     ) {}
 }
 /// A user's status flags.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct UserStatus {
     /// Whether the user is suspended.
@@ -1596,13 +1417,7 @@ impl ::lark_runtime::Validate for UserStatus {
     ) {}
 }
 /// The name in one language.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct WorkCityI18nNameItem {
     /// The language, e.g. zh_cn, en_us or ja_jp.
@@ -1622,13 +1437,7 @@ impl ::lark_runtime::Validate for WorkCityI18nNameItem {
     ) {}
 }
 /// A work city of the tenant.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct WorkCity {
     /// The work city's id.

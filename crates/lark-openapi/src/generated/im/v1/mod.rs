@@ -4,6 +4,8 @@
 //! The `im` v1 API, by resource.
 /// Named types shared by the endpoints of this version.
 pub mod types;
+/// Error facts shared by the endpoints of this version.
+pub(crate) mod errors;
 /// The `batch_message` resource.
 pub mod batch_message;
 /// The `chat` resource.

@@ -2,6 +2,7 @@
 // Do not edit by hand: edit the spec and run `cargo xtask codegen`.
 
 //! Named types shared by the `im` v1 endpoints.
+use ::lark_runtime::__private::serde::{Deserialize, Serialize};
 /// Who may invite users or bots into the chat.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -388,13 +389,7 @@ for ChatChangeRestrictedModeSettingMessageHasPermissionSetting {
     ChatChangeRestrictedModeSettingMessageHasPermissionSetting
 );
 /// The chat's leak-prevention (restricted) mode settings.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct ChatChangeRestrictedModeSetting {
     /// Whether leak-prevention mode is on.
@@ -475,13 +470,7 @@ impl ::lark_runtime::enums::StringEnum for ChatChangeGroupMessageType {
 }
 ::lark_runtime::string_enum_traits!(ChatChangeGroupMessageType);
 /// A chat's settings, as carried before and after a change in the chat-updated event.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct ChatChange {
     /// The chat's avatar.
@@ -614,13 +603,7 @@ impl ::lark_runtime::Validate for ChatChange {
     }
 }
 /// A user who joined or left a chat, as carried by the chat-member events.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct ChatMemberUser {
     /// The user's name.
@@ -650,13 +633,7 @@ impl ::lark_runtime::Validate for ChatMemberUser {
     }
 }
 /// Where a chat menu item leads, per client; a platform without its own link uses `common_url`.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct ChatMenuItemRedirectLink {
     /// The link for every client; must start with http or https.
@@ -688,13 +665,7 @@ impl ::lark_runtime::Validate for ChatMenuItemRedirectLink {
     ) {}
 }
 /// How a chat tab is shown.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct ChatTabConfig {
     /// The tab's icon, an image_key from an image uploaded for messages.
@@ -713,13 +684,7 @@ impl ::lark_runtime::Validate for ChatTabConfig {
     ) {}
 }
 /// What a chat tab points to; the field matching the tab's type is set.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct ChatTabContent {
     /// For a url tab, its address (http or https).
@@ -747,13 +712,7 @@ impl ::lark_runtime::Validate for ChatTabContent {
     ) {}
 }
 /// A name in several languages.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct I18nNames {
     /// The Chinese name.
@@ -813,13 +772,7 @@ impl ::lark_runtime::enums::StringEnum for ListChatChatStatus {
 }
 ::lark_runtime::string_enum_traits!(ListChatChatStatus);
 /// A chat as listed by chat list and chat search.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct ListChat {
     /// The chat's id; get its details with chat/get.
@@ -872,13 +825,7 @@ impl ::lark_runtime::Validate for ListChat {
     }
 }
 /// A user added to or removed from a chat's list of members allowed to speak.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct ListEventModerator {
     /// The key of the user's tenant, its unique id on Feishu.
@@ -904,13 +851,7 @@ impl ::lark_runtime::Validate for ListEventModerator {
     }
 }
 /// A user or bot @-mentioned in a message.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct Mention {
     /// The mention's placeholder in the content, e.g. `@_user_3` for the third one mentioned.
@@ -942,13 +883,7 @@ impl ::lark_runtime::Validate for Mention {
     ) {}
 }
 /// A message as read back from a chat.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct Message {
     /// The message's id.
@@ -1033,13 +968,7 @@ impl ::lark_runtime::Validate for Message {
     }
 }
 /// A message's content.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct MessageBody {
     /// The content: a JSON object serialized to a string, shaped by the message's `msg_type`.
@@ -1087,13 +1016,7 @@ impl ::lark_runtime::enums::StringEnum for OperatorOperatorType {
 }
 ::lark_runtime::string_enum_traits!(OperatorOperatorType);
 /// Who performed an action such as adding a reaction: an app or a user.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct Operator {
     /// The operator's id: an app_id for an app, a user id for a user.
@@ -1119,13 +1042,7 @@ impl ::lark_runtime::Validate for Operator {
     }
 }
 /// A pin on a message.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct Pin {
     /// The id of the pinned message.
@@ -1157,13 +1074,7 @@ impl ::lark_runtime::Validate for Pin {
     ) {}
 }
 /// The sender of a message.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct Sender {
     /// The sender's id.
@@ -1191,13 +1102,7 @@ impl ::lark_runtime::Validate for Sender {
     ) {}
 }
 /// A user's ids of every kind.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct UserId {
     /// The user's union_id.

@@ -4,6 +4,8 @@
 //! The `im` v2 API, by resource.
 /// Named types shared by the endpoints of this version.
 pub mod types;
+/// Error facts shared by the endpoints of this version.
+pub(crate) mod errors;
 /// The `app_feed_card` resource.
 pub mod app_feed_card;
 /// The `app_feed_card_batch` resource.

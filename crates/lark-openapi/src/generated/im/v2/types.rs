@@ -2,14 +2,9 @@
 // Do not edit by hand: edit the spec and run `cargo xtask codegen`.
 
 //! Named types shared by the `im` v2 endpoints.
+use ::lark_runtime::__private::serde::{Deserialize, Serialize};
 /// Notification settings of an app feed card; when left out, the user is notified.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct AppFeedNotify {
     /// Set to true to deliver the card without notifying the user.
@@ -48,13 +43,7 @@ impl ::lark_runtime::Validate for AppFeedNotify {
     }
 }
 /// Why the operation failed for one user.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct FailedReason {
     /// The error code of this user's failure.
@@ -78,13 +67,7 @@ impl ::lark_runtime::Validate for FailedReason {
     ) {}
 }
 /// An app feed card, the card an app places in the user's message list.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct OpenAppFeedCard {
     /// Your own business id for the card, to manage it later; when left out on create, the platform assigns one and returns it.
@@ -256,13 +239,7 @@ impl ::lark_runtime::enums::StringEnum for OpenAppFeedCardButtonButtonType {
 }
 ::lark_runtime::string_enum_traits!(OpenAppFeedCardButtonButtonType);
 /// One interactive button of a feed card.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct OpenAppFeedCardButton {
     /// The URLs the button opens, per platform (HTTPS only).
@@ -316,13 +293,7 @@ impl ::lark_runtime::Validate for OpenAppFeedCardButton {
     }
 }
 /// The interactive buttons of a feed card.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct OpenAppFeedCardButtons {
     /// The buttons, at most 2.
@@ -346,13 +317,7 @@ impl ::lark_runtime::Validate for OpenAppFeedCardButtons {
     }
 }
 /// A text element of a feed card.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct OpenAppFeedCardText {
     /// The text itself.
@@ -375,13 +340,7 @@ impl ::lark_runtime::Validate for OpenAppFeedCardText {
     }
 }
 /// URLs a button opens, a default one and one per platform.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct OpenAppFeedCardUrl {
     /// The default URL, used where no platform URL is set.
@@ -442,13 +401,7 @@ impl ::lark_runtime::Validate for OpenAppFeedCardUrl {
     }
 }
 /// Where a tap on the whole card leads.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct OpenAppFeedLink {
     /// The link; only HTTPS URLs, or the Applink of a web app or mini program (its app id is checked).
@@ -517,13 +470,7 @@ impl ::lark_runtime::enums::StringEnum for OpenFailedUserAppFeedCardItemReason {
 }
 ::lark_runtime::string_enum_traits!(OpenFailedUserAppFeedCardItemReason);
 /// A card that could not be handled for one user.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct OpenFailedUserAppFeedCardItem {
     /// The card's business id.
@@ -593,13 +540,7 @@ impl ::lark_runtime::enums::StringEnum for OpenFeedStatusLabelType {
 }
 ::lark_runtime::string_enum_traits!(OpenFeedStatusLabelType);
 /// A status label shown on a feed card.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct OpenFeedStatusLabel {
     /// The label's text.
@@ -633,13 +574,7 @@ impl ::lark_runtime::Validate for OpenFeedStatusLabel {
     }
 }
 /// The tag's name in one language.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct TagInfoI18nNamesItem {
     /// The language, e.g. `zh_cn`.
@@ -659,13 +594,7 @@ impl ::lark_runtime::Validate for TagInfoI18nNamesItem {
     ) {}
 }
 /// A tag, with its names and times.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct TagInfo {
     /// The tag's id.

@@ -14,6 +14,8 @@ impl<'a> AttendanceV1ApprovalInfoApi<'a> {
     ///
     /// `POST /open-apis/attendance/v1/approval_infos/process`
     ///
+    /// Takes `tenant_access_token`, not a user's: on a handle from [`Client::as_user`](::lark_runtime::Client::as_user) it fails before sending anything.
+    ///
     /// Retries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.
     pub async fn process(
         &self,

@@ -11,27 +11,17 @@
 //! `POST /open-apis/attendance/v1/approval_infos/process`
 //!
 //! Reference: <https://open.feishu.cn/document/server-docs/attendance-v1/user_approval/process>
+use ::lark_runtime::__private::serde::{Deserialize, Serialize};
 /// Request of 通知审批状态更新 — Update the state of a third-party approval.
 ///
 /// `POST /open-apis/attendance/v1/approval_infos/process`
 ///
 /// Build it with [`ProcessRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, ::lark_runtime::__private::serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct ProcessRequest {
-    /// 审批实例 ID — the approval to update, as returned by user_approvals/query, user_approvals/create
-    /// or (for make-up punches) user_task_remedys/create.
-    ///
-    /// Example: `"6737202939523236113"`
     approval_id: String,
-    /// 审批类型 — what kind of approval it is.
-    ///
-    /// Example: `"remedy"`
     approval_type: crate::attendance::v1::types::ApprovalType,
-    /// 审批状态 — the new state. Leaves, outings, overtime and trips accept only `Revoked`; make-up
-    /// punches accept all three.
-    ///
-    /// Example: `4`
     status: ApprovalInfoProcessStatus,
 }
 impl ProcessRequest {
@@ -39,23 +29,15 @@ impl ProcessRequest {
     pub fn builder() -> ProcessRequestBuilder {
         ProcessRequestBuilder::default()
     }
-    /// 审批实例 ID — the approval to update, as returned by user_approvals/query, user_approvals/create
-    /// or (for make-up punches) user_task_remedys/create.
-    ///
-    /// Example: `"6737202939523236113"`
+    /// The `approval_id` it was built with: see [`ProcessRequestBuilder::approval_id`].
     pub fn approval_id(&self) -> &String {
         &self.approval_id
     }
-    /// 审批类型 — what kind of approval it is.
-    ///
-    /// Example: `"remedy"`
+    /// The `approval_type` it was built with: see [`ProcessRequestBuilder::approval_type`].
     pub fn approval_type(&self) -> &crate::attendance::v1::types::ApprovalType {
         &self.approval_type
     }
-    /// 审批状态 — the new state. Leaves, outings, overtime and trips accept only `Revoked`; make-up
-    /// punches accept all three.
-    ///
-    /// Example: `4`
+    /// The `status` it was built with: see [`ProcessRequestBuilder::status`].
     pub fn status(&self) -> &ApprovalInfoProcessStatus {
         &self.status
     }
@@ -149,12 +131,7 @@ impl ::lark_runtime::Endpoint for ProcessRequest {
         access_tokens: &[::lark_runtime::AccessTokenKind::Tenant],
         app_types: &[::lark_runtime::AppType::Custom, ::lark_runtime::AppType::Isv],
         scopes: &["attendance:task"],
-        rate_limits: &[
-            ::lark_runtime::RateLimit {
-                requests: 50u32,
-                period_seconds: 1u32,
-            },
-        ],
+        rate_limits: &[::lark_runtime::RateLimit::per_second(50)],
         special_rate_limit: false,
         envelope: ::lark_runtime::Envelope::Data,
         request_body: ::lark_runtime::RequestBody::Json,
@@ -183,7 +160,7 @@ impl ::lark_runtime::Incoming for ProcessRequest {
         request: &::lark_runtime::IncomingRequest<'_>,
     ) -> Result<Self, ::lark_runtime::ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
-        #[derive(::lark_runtime::__private::serde::Deserialize)]
+        #[derive(Deserialize)]
         #[serde(crate = "::lark_runtime::__private::serde")]
         struct Body {
             #[serde(default, rename = "approval_id")]
@@ -207,14 +184,7 @@ impl ::lark_runtime::Incoming for ProcessRequest {
 /// Response data of 通知审批状态更新 — Update the state of a third-party approval.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(
-    Debug,
-    Clone,
-    Default,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct ProcessResponse {
     /// 审批信息 — the approval after the update.
@@ -267,88 +237,26 @@ pub enum ProcessError {
     Undocumented(i64),
 }
 impl ::lark_runtime::DocumentedError for ProcessError {
-    const FACTS: &'static [::lark_runtime::ErrorFacts] = &[
-        ::lark_runtime::ErrorFacts::new(
-            1220001,
-            400,
-            "param is invalis",
-            "入参校验失败 — the request failed validation; the returned message names the bad parameter (e.g. \"employee_type invalid\").",
-            false,
+    const DOCUMENTED: &'static [(Self, ::lark_runtime::ErrorFacts)] = &[
+        (Self::ParamInvalid, crate::attendance::v1::errors::CODE_1220001_8),
+        (Self::TenantIdEmpty, crate::attendance::v1::errors::CODE_1220002_2),
+        (
+            Self::UserNotFoundOrNoPermission,
+            crate::attendance::v1::errors::CODE_1220004_3,
         ),
-        ::lark_runtime::ErrorFacts::new(
-            1220002,
-            400,
-            "tenant_id is empty",
-            "Check that the tenant_access_token sent is the right one.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            1220004,
-            400,
-            "param is invalis",
-            "A user id involved does not exist or is outside the app's permission; the returned message says which.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            1220005,
-            400,
-            "没有权限",
-            "数据权限范围 — check the data permission scope in the attendance admin console.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            1220600,
-            400,
-            "通用错误信息",
-            "通用错误信息 — one of several general errors; see the attendance service's general error messages guide for the meaning and fix.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            1225000,
-            500,
-            "param is invalis",
-            "An internal fault (e.g. \"internal server error\"); retry, or ask technical support.",
-            true,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            1226500,
-            500,
-            "历史错误码，不再使用",
-            "历史错误码 — a legacy code that is no longer used.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            1227500,
-            500,
-            "param is invalis",
-            "班次服务异常 — the shift service failed; the returned message gives the cause (e.g. a user's Lark id was not found). Retry, or ask technical support.",
-            true,
-        ),
+        (Self::NoDataPermission, crate::attendance::v1::errors::CODE_1220005_3),
+        (Self::GeneralError, crate::attendance::v1::errors::CODE_1220600_2),
+        (Self::SystemError, crate::attendance::v1::errors::CODE_1225000_5),
+        (Self::Deprecated, crate::attendance::v1::errors::CODE_1226500_2),
+        (Self::ShiftServiceError, crate::attendance::v1::errors::CODE_1227500_2),
     ];
-    fn from_index(index: usize, code: i64) -> Self {
-        match index {
-            0 => Self::ParamInvalid,
-            1 => Self::TenantIdEmpty,
-            2 => Self::UserNotFoundOrNoPermission,
-            3 => Self::NoDataPermission,
-            4 => Self::GeneralError,
-            5 => Self::SystemError,
-            6 => Self::Deprecated,
-            7 => Self::ShiftServiceError,
-            _ => Self::Undocumented(code),
-        }
+    fn undocumented(code: i64) -> Self {
+        Self::Undocumented(code)
     }
-    fn facts_or_code(&self) -> Result<&'static ::lark_runtime::ErrorFacts, i64> {
+    fn undocumented_code(&self) -> Option<i64> {
         match self {
-            Self::ParamInvalid => Ok(&Self::FACTS[0]),
-            Self::TenantIdEmpty => Ok(&Self::FACTS[1]),
-            Self::UserNotFoundOrNoPermission => Ok(&Self::FACTS[2]),
-            Self::NoDataPermission => Ok(&Self::FACTS[3]),
-            Self::GeneralError => Ok(&Self::FACTS[4]),
-            Self::SystemError => Ok(&Self::FACTS[5]),
-            Self::Deprecated => Ok(&Self::FACTS[6]),
-            Self::ShiftServiceError => Ok(&Self::FACTS[7]),
-            Self::Undocumented(code) => Err(*code),
+            Self::Undocumented(code) => Some(*code),
+            _ => None,
         }
     }
 }
@@ -391,13 +299,7 @@ impl ::lark_runtime::enums::IntEnum for ApprovalInfoProcessStatus {
 }
 ::lark_runtime::int_enum_traits!(ApprovalInfoProcessStatus);
 /// 审批信息 — the approval after the update.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct ApprovalInfo {
     /// 审批实例 ID — the approval.

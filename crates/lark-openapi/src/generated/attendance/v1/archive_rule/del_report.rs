@@ -9,34 +9,20 @@
 //! `POST /open-apis/attendance/v1/archive_rule/del_report`
 //!
 //! Reference: <https://open.feishu.cn/document/attendance-v1/archive_rule/del_report>
+use ::lark_runtime::__private::serde::{Deserialize, Serialize};
 /// Request of 删除归档报表行数据 — Delete rows of an archive report.
 ///
 /// `POST /open-apis/attendance/v1/archive_rule/del_report`
 ///
 /// Build it with [`DelReportRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, ::lark_runtime::__private::serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct DelReportRequest {
-    /// 员工 ID 类型 — the kind of id of `operator_id` and `user_ids`.
-    ///
-    /// Example: `"employee_id"`
     #[serde(skip)]
     employee_type: crate::attendance::v1::types::EmployeeType,
-    /// 月份 — the month, as yyyyMM.
-    ///
-    /// Example: `"202409"`
     month: String,
-    /// 操作者 ID — the operator, in the kind of id `employee_type` names.
-    ///
-    /// Example: `"a111xd"`
     operator_id: String,
-    /// 归档规则 ID — the archive rule; 获取方式 (where ids come from) — archive_rule/list.
-    ///
-    /// Example: `"1"`
     archive_rule_id: String,
-    /// 用户 ID — the employees whose rows to delete, in the kind of id `employee_type` names.
-    ///
-    /// Example: `["xx1uad"]`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     user_ids: Option<Vec<String>>,
 }
@@ -45,33 +31,23 @@ impl DelReportRequest {
     pub fn builder() -> DelReportRequestBuilder {
         DelReportRequestBuilder::default()
     }
-    /// 员工 ID 类型 — the kind of id of `operator_id` and `user_ids`.
-    ///
-    /// Example: `"employee_id"`
+    /// The `employee_type` it was built with: see [`DelReportRequestBuilder::employee_type`].
     pub fn employee_type(&self) -> &crate::attendance::v1::types::EmployeeType {
         &self.employee_type
     }
-    /// 月份 — the month, as yyyyMM.
-    ///
-    /// Example: `"202409"`
+    /// The `month` it was built with: see [`DelReportRequestBuilder::month`].
     pub fn month(&self) -> &String {
         &self.month
     }
-    /// 操作者 ID — the operator, in the kind of id `employee_type` names.
-    ///
-    /// Example: `"a111xd"`
+    /// The `operator_id` it was built with: see [`DelReportRequestBuilder::operator_id`].
     pub fn operator_id(&self) -> &String {
         &self.operator_id
     }
-    /// 归档规则 ID — the archive rule; 获取方式 (where ids come from) — archive_rule/list.
-    ///
-    /// Example: `"1"`
+    /// The `archive_rule_id` it was built with: see [`DelReportRequestBuilder::archive_rule_id`].
     pub fn archive_rule_id(&self) -> &String {
         &self.archive_rule_id
     }
-    /// 用户 ID — the employees whose rows to delete, in the kind of id `employee_type` names.
-    ///
-    /// Example: `["xx1uad"]`
+    /// The `user_ids` it was built with: see [`DelReportRequestBuilder::user_ids`].
     pub fn user_ids(&self) -> Option<&Vec<String>> {
         self.user_ids.as_ref()
     }
@@ -185,12 +161,7 @@ impl ::lark_runtime::Endpoint for DelReportRequest {
         ],
         app_types: &[::lark_runtime::AppType::Custom, ::lark_runtime::AppType::Isv],
         scopes: &["attendance:task"],
-        rate_limits: &[
-            ::lark_runtime::RateLimit {
-                requests: 50u32,
-                period_seconds: 1u32,
-            },
-        ],
+        rate_limits: &[::lark_runtime::RateLimit::per_second(50)],
         special_rate_limit: false,
         envelope: ::lark_runtime::Envelope::Data,
         request_body: ::lark_runtime::RequestBody::Json,
@@ -222,7 +193,7 @@ impl ::lark_runtime::Incoming for DelReportRequest {
         request: &::lark_runtime::IncomingRequest<'_>,
     ) -> Result<Self, ::lark_runtime::ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
-        #[derive(::lark_runtime::__private::serde::Deserialize)]
+        #[derive(Deserialize)]
         #[serde(crate = "::lark_runtime::__private::serde")]
         struct Body {
             #[serde(default, rename = "month")]
@@ -254,14 +225,7 @@ impl ::lark_runtime::Incoming for DelReportRequest {
 /// Response data of 删除归档报表行数据 — Delete rows of an archive report.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(
-    Debug,
-    Clone,
-    Default,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct DelReportResponse {}
 /// A documented error code of 删除归档报表行数据 — Delete rows of an archive report.
@@ -288,43 +252,18 @@ pub enum DelReportError {
     Undocumented(i64),
 }
 impl ::lark_runtime::DocumentedError for DelReportError {
-    const FACTS: &'static [::lark_runtime::ErrorFacts] = &[
-        ::lark_runtime::ErrorFacts::new(
-            1220001,
-            400,
-            "\"%v\" 表示动态返回，即根据实际的错误场景，返回不同的 err msg",
-            "入参校验失败 — the request failed validation; the message, filled in per case, names the bad parameter (e.g. \"employee_type invalid\").",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            1220600,
-            400,
-            "通用错误信息",
-            "通用错误信息 — one of several general errors; see the attendance service's general error messages guide for the meaning and fix.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            1225000,
-            500,
-            "\"%v\" 表示动态返回，即根据实际的错误场景，返回不同的 err msg",
-            "An internal fault (e.g. \"internal server error\"); retry, or ask technical support.",
-            true,
-        ),
+    const DOCUMENTED: &'static [(Self, ::lark_runtime::ErrorFacts)] = &[
+        (Self::ParamInvalid, crate::attendance::v1::errors::CODE_1220001_3),
+        (Self::GeneralError, crate::attendance::v1::errors::CODE_1220600_2),
+        (Self::SystemError, crate::attendance::v1::errors::CODE_1225000_4),
     ];
-    fn from_index(index: usize, code: i64) -> Self {
-        match index {
-            0 => Self::ParamInvalid,
-            1 => Self::GeneralError,
-            2 => Self::SystemError,
-            _ => Self::Undocumented(code),
-        }
+    fn undocumented(code: i64) -> Self {
+        Self::Undocumented(code)
     }
-    fn facts_or_code(&self) -> Result<&'static ::lark_runtime::ErrorFacts, i64> {
+    fn undocumented_code(&self) -> Option<i64> {
         match self {
-            Self::ParamInvalid => Ok(&Self::FACTS[0]),
-            Self::GeneralError => Ok(&Self::FACTS[1]),
-            Self::SystemError => Ok(&Self::FACTS[2]),
-            Self::Undocumented(code) => Err(*code),
+            Self::Undocumented(code) => Some(*code),
+            _ => None,
         }
     }
 }

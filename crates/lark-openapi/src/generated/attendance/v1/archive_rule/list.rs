@@ -10,22 +10,17 @@
 //! `GET /open-apis/attendance/v1/archive_rule`
 //!
 //! Reference: <https://open.feishu.cn/document/attendance-v1/archive_rule/list>
+use ::lark_runtime::__private::serde::{Deserialize, Serialize};
 /// Request of 查询所有归档规则 — List the archive report rules.
 ///
 /// `GET /open-apis/attendance/v1/archive_rule`
 ///
 /// Build it with [`ListRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, ::lark_runtime::__private::serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct ListRequest {
-    /// 分页大小 — page size, 1 to 50; the page's text says to always send it.
-    ///
-    /// Example: `10`
     #[serde(skip)]
     page_size: Option<i32>,
-    /// 分页标记 — leave unset on the first call; then pass the `page_token` of the previous answer.
-    ///
-    /// Example: `"xxx"`
     #[serde(skip)]
     page_token: Option<String>,
 }
@@ -34,15 +29,11 @@ impl ListRequest {
     pub fn builder() -> ListRequestBuilder {
         ListRequestBuilder::default()
     }
-    /// 分页大小 — page size, 1 to 50; the page's text says to always send it.
-    ///
-    /// Example: `10`
+    /// The `page_size` it was built with: see [`ListRequestBuilder::page_size`].
     pub fn page_size(&self) -> Option<&i32> {
         self.page_size.as_ref()
     }
-    /// 分页标记 — leave unset on the first call; then pass the `page_token` of the previous answer.
-    ///
-    /// Example: `"xxx"`
+    /// The `page_token` it was built with: see [`ListRequestBuilder::page_token`].
     pub fn page_token(&self) -> Option<&String> {
         self.page_token.as_ref()
     }
@@ -113,12 +104,7 @@ impl ::lark_runtime::Endpoint for ListRequest {
         ],
         app_types: &[::lark_runtime::AppType::Custom],
         scopes: &["attendance:task:readonly"],
-        rate_limits: &[
-            ::lark_runtime::RateLimit {
-                requests: 50u32,
-                period_seconds: 1u32,
-            },
-        ],
+        rate_limits: &[::lark_runtime::RateLimit::per_second(50)],
         special_rate_limit: false,
         envelope: ::lark_runtime::Envelope::Data,
         request_body: ::lark_runtime::RequestBody::None,
@@ -173,14 +159,7 @@ impl ::lark_runtime::Paged for ListRequest {
 /// Response data of 查询所有归档规则 — List the archive report rules.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(
-    Debug,
-    Clone,
-    Default,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct ListResponse {
     /// 分页查询结果项 — the archive rules on this page.
@@ -230,55 +209,24 @@ pub enum ListError {
     Undocumented(i64),
 }
 impl ::lark_runtime::DocumentedError for ListError {
-    const FACTS: &'static [::lark_runtime::ErrorFacts] = &[
-        ::lark_runtime::ErrorFacts::new(
-            1220600,
-            400,
-            "通用错误信息",
-            "通用错误信息 — one of several general errors; see the attendance service's general error messages guide for the meaning and fix.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            1220001,
-            400,
-            "\"%v\"",
-            "入参校验失败 — the request failed validation; the message, filled in per case, names the bad parameter.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            1225000,
-            500,
-            "\"%v\"",
-            "An internal fault (e.g. \"internal server error\"); retry, or ask technical support.",
-            true,
-        ),
+    const DOCUMENTED: &'static [(Self, ::lark_runtime::ErrorFacts)] = &[
+        (Self::GeneralError, crate::attendance::v1::errors::CODE_1220600_2),
+        (Self::ParamInvalid, crate::attendance::v1::errors::CODE_1220001_2),
+        (Self::SystemError, crate::attendance::v1::errors::CODE_1225000_3),
     ];
-    fn from_index(index: usize, code: i64) -> Self {
-        match index {
-            0 => Self::GeneralError,
-            1 => Self::ParamInvalid,
-            2 => Self::SystemError,
-            _ => Self::Undocumented(code),
-        }
+    fn undocumented(code: i64) -> Self {
+        Self::Undocumented(code)
     }
-    fn facts_or_code(&self) -> Result<&'static ::lark_runtime::ErrorFacts, i64> {
+    fn undocumented_code(&self) -> Option<i64> {
         match self {
-            Self::GeneralError => Ok(&Self::FACTS[0]),
-            Self::ParamInvalid => Ok(&Self::FACTS[1]),
-            Self::SystemError => Ok(&Self::FACTS[2]),
-            Self::Undocumented(code) => Err(*code),
+            Self::Undocumented(code) => Some(*code),
+            _ => None,
         }
     }
 }
 ::lark_runtime::documented_error_traits!(ListError);
 /// 引用报表名称 — name of the referenced report, per language.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct ArchiveRuleReportName {
     /// 中文名称 — the Chinese name.
@@ -302,13 +250,7 @@ impl ::lark_runtime::Validate for ArchiveRuleReportName {
     ) {}
 }
 /// 归档报表名称 — name of the archive report, per language.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct ArchiveRuleName {
     /// 中文名称 — the Chinese name.
@@ -332,13 +274,7 @@ impl ::lark_runtime::Validate for ArchiveRuleName {
     ) {}
 }
 /// 归档规则 — one archive report rule.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct ArchiveRuleMeta {
     /// 引用报表 ID — id of the report the rule refers to; the page says it has no use yet.

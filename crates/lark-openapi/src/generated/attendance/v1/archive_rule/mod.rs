@@ -20,6 +20,8 @@ impl<'a> AttendanceV1ArchiveRuleApi<'a> {
     ///
     /// `POST /open-apis/attendance/v1/archive_rule/del_report`
     ///
+    /// Takes `tenant_access_token` or `user_access_token`; the user's on a handle from [`Client::as_user`](::lark_runtime::Client::as_user).
+    ///
     /// Retries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.
     pub async fn del_report(
         &self,
@@ -33,6 +35,8 @@ impl<'a> AttendanceV1ArchiveRuleApi<'a> {
     /// 查询所有归档规则 — List the archive report rules.
     ///
     /// `GET /open-apis/attendance/v1/archive_rule`
+    ///
+    /// Takes `tenant_access_token` or `user_access_token`; the user's on a handle from [`Client::as_user`](::lark_runtime::Client::as_user).
     ///
     /// Retries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.
     pub async fn list(
@@ -57,6 +61,8 @@ impl<'a> AttendanceV1ArchiveRuleApi<'a> {
     ///
     /// `POST /open-apis/attendance/v1/archive_rule/upload_report`
     ///
+    /// Takes `tenant_access_token` or `user_access_token`; the user's on a handle from [`Client::as_user`](::lark_runtime::Client::as_user).
+    ///
     /// Retries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.
     pub async fn upload_report(
         &self,
@@ -70,6 +76,8 @@ impl<'a> AttendanceV1ArchiveRuleApi<'a> {
     /// 查询归档报表表头 — Query the columns of an archive report.
     ///
     /// `POST /open-apis/attendance/v1/archive_rule/user_stats_fields_query`
+    ///
+    /// Takes `tenant_access_token` or `user_access_token`; the user's on a handle from [`Client::as_user`](::lark_runtime::Client::as_user).
     ///
     /// Retries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.
     pub async fn user_stats_fields_query(

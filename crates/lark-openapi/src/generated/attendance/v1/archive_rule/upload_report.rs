@@ -11,33 +11,21 @@
 //! `POST /open-apis/attendance/v1/archive_rule/upload_report`
 //!
 //! Reference: <https://open.feishu.cn/document/attendance-v1/archive_rule/upload_report>
+use ::lark_runtime::__private::serde::{Deserialize, Serialize};
 /// Request of 写入归档报表结果 — Write rows into an archive report.
 ///
 /// `POST /open-apis/attendance/v1/archive_rule/upload_report`
 ///
 /// Build it with [`UploadReportRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, ::lark_runtime::__private::serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct UploadReportRequest {
-    /// 员工 ID 类型 — the kind of id of `operator_id` and `member_id` in the request and of `invalid_member_id` in the response.
-    ///
-    /// Example: `"employee_id"`
     #[serde(skip)]
     employee_type: crate::attendance::v1::types::EmployeeType,
-    /// 月份 — the month, as yyyyMM.
-    ///
-    /// Example: `"202409"`
     month: String,
-    /// 操作者 ID — the operator, in the kind of id `employee_type` names.
-    ///
-    /// Example: `"ax11d"`
     operator_id: String,
-    /// 归档报表内容 — the rows to write, 1 to 50.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     archive_report_datas: Option<Vec<ArchiveRuleReportData>>,
-    /// 归档规则 ID — the archive rule; 获取方式 (where ids come from) — archive_rule/list.
-    ///
-    /// Example: `"1"`
     archive_rule_id: String,
 }
 impl UploadReportRequest {
@@ -45,31 +33,23 @@ impl UploadReportRequest {
     pub fn builder() -> UploadReportRequestBuilder {
         UploadReportRequestBuilder::default()
     }
-    /// 员工 ID 类型 — the kind of id of `operator_id` and `member_id` in the request and of `invalid_member_id` in the response.
-    ///
-    /// Example: `"employee_id"`
+    /// The `employee_type` it was built with: see [`UploadReportRequestBuilder::employee_type`].
     pub fn employee_type(&self) -> &crate::attendance::v1::types::EmployeeType {
         &self.employee_type
     }
-    /// 月份 — the month, as yyyyMM.
-    ///
-    /// Example: `"202409"`
+    /// The `month` it was built with: see [`UploadReportRequestBuilder::month`].
     pub fn month(&self) -> &String {
         &self.month
     }
-    /// 操作者 ID — the operator, in the kind of id `employee_type` names.
-    ///
-    /// Example: `"ax11d"`
+    /// The `operator_id` it was built with: see [`UploadReportRequestBuilder::operator_id`].
     pub fn operator_id(&self) -> &String {
         &self.operator_id
     }
-    /// 归档报表内容 — the rows to write, 1 to 50.
+    /// The `archive_report_datas` it was built with: see [`UploadReportRequestBuilder::archive_report_datas`].
     pub fn archive_report_datas(&self) -> Option<&Vec<ArchiveRuleReportData>> {
         self.archive_report_datas.as_ref()
     }
-    /// 归档规则 ID — the archive rule; 获取方式 (where ids come from) — archive_rule/list.
-    ///
-    /// Example: `"1"`
+    /// The `archive_rule_id` it was built with: see [`UploadReportRequestBuilder::archive_rule_id`].
     pub fn archive_rule_id(&self) -> &String {
         &self.archive_rule_id
     }
@@ -191,12 +171,7 @@ impl ::lark_runtime::Endpoint for UploadReportRequest {
         ],
         app_types: &[::lark_runtime::AppType::Custom, ::lark_runtime::AppType::Isv],
         scopes: &["attendance:task"],
-        rate_limits: &[
-            ::lark_runtime::RateLimit {
-                requests: 50u32,
-                period_seconds: 1u32,
-            },
-        ],
+        rate_limits: &[::lark_runtime::RateLimit::per_second(50)],
         special_rate_limit: false,
         envelope: ::lark_runtime::Envelope::Data,
         request_body: ::lark_runtime::RequestBody::Json,
@@ -230,7 +205,7 @@ impl ::lark_runtime::Incoming for UploadReportRequest {
         request: &::lark_runtime::IncomingRequest<'_>,
     ) -> Result<Self, ::lark_runtime::ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
-        #[derive(::lark_runtime::__private::serde::Deserialize)]
+        #[derive(Deserialize)]
         #[serde(crate = "::lark_runtime::__private::serde")]
         struct Body {
             #[serde(default, rename = "month")]
@@ -266,14 +241,7 @@ impl ::lark_runtime::Incoming for UploadReportRequest {
 /// Response data of 写入归档报表结果 — Write rows into an archive report.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(
-    Debug,
-    Clone,
-    Default,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct UploadReportResponse {
     /// 无效的 code — column codes in the request that are not valid.
@@ -309,55 +277,24 @@ pub enum UploadReportError {
     Undocumented(i64),
 }
 impl ::lark_runtime::DocumentedError for UploadReportError {
-    const FACTS: &'static [::lark_runtime::ErrorFacts] = &[
-        ::lark_runtime::ErrorFacts::new(
-            1220001,
-            400,
-            "\"%v\" 表示动态返回，即根据实际的错误场景，返回不同的 err msg",
-            "入参校验失败 — the request failed validation; the message, filled in per case, names the bad parameter (e.g. \"employee_type invalid\").",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            1220600,
-            400,
-            "通用错误信息",
-            "通用错误信息 — one of several general errors; see the attendance service's general error messages guide for the meaning and fix.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            1225000,
-            400,
-            "\"%v\" 表示动态返回，即根据实际的错误场景，返回不同的 err msg",
-            "An internal fault (e.g. \"internal server error\"); retry, or ask technical support.",
-            true,
-        ),
+    const DOCUMENTED: &'static [(Self, ::lark_runtime::ErrorFacts)] = &[
+        (Self::ParamInvalid, crate::attendance::v1::errors::CODE_1220001_3),
+        (Self::GeneralError, crate::attendance::v1::errors::CODE_1220600_2),
+        (Self::SystemError, crate::attendance::v1::errors::CODE_1225000),
     ];
-    fn from_index(index: usize, code: i64) -> Self {
-        match index {
-            0 => Self::ParamInvalid,
-            1 => Self::GeneralError,
-            2 => Self::SystemError,
-            _ => Self::Undocumented(code),
-        }
+    fn undocumented(code: i64) -> Self {
+        Self::Undocumented(code)
     }
-    fn facts_or_code(&self) -> Result<&'static ::lark_runtime::ErrorFacts, i64> {
+    fn undocumented_code(&self) -> Option<i64> {
         match self {
-            Self::ParamInvalid => Ok(&Self::FACTS[0]),
-            Self::GeneralError => Ok(&Self::FACTS[1]),
-            Self::SystemError => Ok(&Self::FACTS[2]),
-            Self::Undocumented(code) => Err(*code),
+            Self::Undocumented(code) => Some(*code),
+            _ => None,
         }
     }
 }
 ::lark_runtime::documented_error_traits!(UploadReportError);
 /// 字段结果 — one column's value.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct ArchiveRuleFieldData {
     /// 字段编码 — code of the column, from archive_rule/user_stats_fields_query.
@@ -380,13 +317,7 @@ impl ::lark_runtime::Validate for ArchiveRuleFieldData {
     ) {}
 }
 /// 归档报表行 — one employee's row.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct ArchiveRuleReportData {
     /// 用户 ID — the employee, in the kind of id `employee_type` names.

@@ -11,35 +11,21 @@
 //! `POST /open-apis/attendance/v1/archive_rule/user_stats_fields_query`
 //!
 //! Reference: <https://open.feishu.cn/document/attendance-v1/archive_rule/user_stats_fields_query>
+use ::lark_runtime::__private::serde::{Deserialize, Serialize};
 /// Request of 查询归档报表表头 — Query the columns of an archive report.
 ///
 /// `POST /open-apis/attendance/v1/archive_rule/user_stats_fields_query`
 ///
 /// Build it with [`UserStatsFieldsQueryRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, ::lark_runtime::__private::serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct UserStatsFieldsQueryRequest {
-    /// 员工 ID 类型 — the kind of id of `operator_id`.
-    ///
-    /// Example: `"employee_id"`
     #[serde(skip)]
     employee_type: crate::attendance::v1::types::EmployeeType,
-    /// 语言类型 — language of the titles in the answer; zh when unset.
-    ///
-    /// Example: `"zh"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     locale: Option<crate::attendance::v1::types::StatsLocale>,
-    /// 月份 — the month, as yyyyMM.
-    ///
-    /// Example: `"202409"`
     month: String,
-    /// 归档规则 ID — the archive rule; 获取方式 (where ids come from) — archive_rule/list.
-    ///
-    /// Example: `"1"`
     archive_rule_id: String,
-    /// 操作者 ID — the operator, in the kind of id `employee_type` names.
-    ///
-    /// Example: `"ax8ud"`
     operator_id: String,
 }
 impl UserStatsFieldsQueryRequest {
@@ -47,33 +33,23 @@ impl UserStatsFieldsQueryRequest {
     pub fn builder() -> UserStatsFieldsQueryRequestBuilder {
         UserStatsFieldsQueryRequestBuilder::default()
     }
-    /// 员工 ID 类型 — the kind of id of `operator_id`.
-    ///
-    /// Example: `"employee_id"`
+    /// The `employee_type` it was built with: see [`UserStatsFieldsQueryRequestBuilder::employee_type`].
     pub fn employee_type(&self) -> &crate::attendance::v1::types::EmployeeType {
         &self.employee_type
     }
-    /// 语言类型 — language of the titles in the answer; zh when unset.
-    ///
-    /// Example: `"zh"`
+    /// The `locale` it was built with: see [`UserStatsFieldsQueryRequestBuilder::locale`].
     pub fn locale(&self) -> Option<&crate::attendance::v1::types::StatsLocale> {
         self.locale.as_ref()
     }
-    /// 月份 — the month, as yyyyMM.
-    ///
-    /// Example: `"202409"`
+    /// The `month` it was built with: see [`UserStatsFieldsQueryRequestBuilder::month`].
     pub fn month(&self) -> &String {
         &self.month
     }
-    /// 归档规则 ID — the archive rule; 获取方式 (where ids come from) — archive_rule/list.
-    ///
-    /// Example: `"1"`
+    /// The `archive_rule_id` it was built with: see [`UserStatsFieldsQueryRequestBuilder::archive_rule_id`].
     pub fn archive_rule_id(&self) -> &String {
         &self.archive_rule_id
     }
-    /// 操作者 ID — the operator, in the kind of id `employee_type` names.
-    ///
-    /// Example: `"ax8ud"`
+    /// The `operator_id` it was built with: see [`UserStatsFieldsQueryRequestBuilder::operator_id`].
     pub fn operator_id(&self) -> &String {
         &self.operator_id
     }
@@ -192,12 +168,7 @@ impl ::lark_runtime::Endpoint for UserStatsFieldsQueryRequest {
         ],
         app_types: &[::lark_runtime::AppType::Custom, ::lark_runtime::AppType::Isv],
         scopes: &["attendance:task"],
-        rate_limits: &[
-            ::lark_runtime::RateLimit {
-                requests: 50u32,
-                period_seconds: 1u32,
-            },
-        ],
+        rate_limits: &[::lark_runtime::RateLimit::per_second(50)],
         special_rate_limit: false,
         envelope: ::lark_runtime::Envelope::Data,
         request_body: ::lark_runtime::RequestBody::Json,
@@ -231,7 +202,7 @@ impl ::lark_runtime::Incoming for UserStatsFieldsQueryRequest {
         request: &::lark_runtime::IncomingRequest<'_>,
     ) -> Result<Self, ::lark_runtime::ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
-        #[derive(::lark_runtime::__private::serde::Deserialize)]
+        #[derive(Deserialize)]
         #[serde(crate = "::lark_runtime::__private::serde")]
         struct Body {
             #[serde(default, rename = "locale")]
@@ -267,14 +238,7 @@ impl ::lark_runtime::Incoming for UserStatsFieldsQueryRequest {
 /// Response data of 查询归档报表表头 — Query the columns of an archive report.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(
-    Debug,
-    Clone,
-    Default,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct UserStatsFieldsQueryResponse {
     /// 统计数据表头 — the report's columns.
@@ -305,55 +269,24 @@ pub enum UserStatsFieldsQueryError {
     Undocumented(i64),
 }
 impl ::lark_runtime::DocumentedError for UserStatsFieldsQueryError {
-    const FACTS: &'static [::lark_runtime::ErrorFacts] = &[
-        ::lark_runtime::ErrorFacts::new(
-            1220001,
-            400,
-            "\"%v\"",
-            "入参校验失败 — the request failed validation; the message, filled in per case, names the bad parameter (e.g. \"employee_type invalid\").",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            1220600,
-            400,
-            "通用错误信息",
-            "通用错误信息 — one of several general errors; see the attendance service's general error messages guide for the meaning and fix.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            1225000,
-            500,
-            "\"%v\"",
-            "An internal fault (e.g. \"internal server error\"); retry, or ask technical support.",
-            true,
-        ),
+    const DOCUMENTED: &'static [(Self, ::lark_runtime::ErrorFacts)] = &[
+        (Self::ParamInvalid, crate::attendance::v1::errors::CODE_1220001),
+        (Self::GeneralError, crate::attendance::v1::errors::CODE_1220600_2),
+        (Self::SystemError, crate::attendance::v1::errors::CODE_1225000_3),
     ];
-    fn from_index(index: usize, code: i64) -> Self {
-        match index {
-            0 => Self::ParamInvalid,
-            1 => Self::GeneralError,
-            2 => Self::SystemError,
-            _ => Self::Undocumented(code),
-        }
+    fn undocumented(code: i64) -> Self {
+        Self::Undocumented(code)
     }
-    fn facts_or_code(&self) -> Result<&'static ::lark_runtime::ErrorFacts, i64> {
+    fn undocumented_code(&self) -> Option<i64> {
         match self {
-            Self::ParamInvalid => Ok(&Self::FACTS[0]),
-            Self::GeneralError => Ok(&Self::FACTS[1]),
-            Self::SystemError => Ok(&Self::FACTS[2]),
-            Self::Undocumented(code) => Err(*code),
+            Self::Undocumented(code) => Some(*code),
+            _ => None,
         }
     }
 }
 ::lark_runtime::documented_error_traits!(UserStatsFieldsQueryError);
 /// 表头字段 — one column of an archive report.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct ArchiveRuleField {
     /// 字段编号 — code of the column.

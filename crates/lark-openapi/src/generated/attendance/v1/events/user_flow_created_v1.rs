@@ -9,17 +9,11 @@
 //! Event type `attendance.user_flow.created_v1`
 //!
 //! Reference: <https://open.feishu.cn/document/server-docs/attendance-v1/event/user-attendance-records-event>
+use ::lark_runtime::__private::serde::{Deserialize, Serialize};
 /// 打卡流水 — Pushed after an employee's punch succeeds, with the punch record.
 ///
 /// The body (`event`) of each `attendance.user_flow.created_v1` delivery. Unknown fields are ignored and every field may be missing, so the platform can add fields without breaking decoding.
-#[derive(
-    Debug,
-    Clone,
-    Default,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct UserFlowCreatedV1 {
     /// 用户 ID — the employee's user id, as the admin console's member details show it.

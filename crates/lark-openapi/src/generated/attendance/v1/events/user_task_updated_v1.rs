@@ -10,17 +10,11 @@
 //! Event type `attendance.user_task.updated_v1`
 //!
 //! Reference: <https://open.feishu.cn/document/server-docs/attendance-v1/event/user-task-status-change-event>
+use ::lark_runtime::__private::serde::{Deserialize, Serialize};
 /// 用户任务状态变更 — Pushed when an employee's attendance task changes, with each result's before and after.
 ///
 /// The body (`event`) of each `attendance.user_task.updated_v1` delivery. Unknown fields are ignored and every field may be missing, so the platform can add fields without breaking decoding.
-#[derive(
-    Debug,
-    Clone,
-    Default,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct UserTaskUpdatedV1 {
     /// 用户 ID — the employee's user id, as the admin console's member details show it.
@@ -96,13 +90,7 @@ impl ::lark_runtime::enums::StringEnum for TaskWorkType {
 }
 ::lark_runtime::string_enum_traits!(TaskWorkType);
 /// 状态变更 — one result of the task, before and after the change.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct TaskStatusChange {
     /// 变更前打卡结果 — the result before the change.

@@ -9,17 +9,15 @@
 //! `GET /open-apis/attendance/v1/files/:file_id/download`
 //!
 //! Reference: <https://open.feishu.cn/document/server-docs/attendance-v1/user_setting/download>
+use ::lark_runtime::__private::serde::Serialize;
 /// Request of 下载用户人脸识别照片 — Download an employee's face-recognition photo.
 ///
 /// `GET /open-apis/attendance/v1/files/:file_id/download`
 ///
 /// Build it with [`DownloadRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, ::lark_runtime::__private::serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct DownloadRequest {
-    /// 文件 ID — the photo to download; 获取方式 (where ids come from) — `face_key` of user_settings/query.
-    ///
-    /// Example: `"xxxxxb306842b1c189bc5212eefxxxxx"`
     #[serde(skip)]
     file_id: String,
 }
@@ -28,9 +26,7 @@ impl DownloadRequest {
     pub fn builder() -> DownloadRequestBuilder {
         DownloadRequestBuilder::default()
     }
-    /// 文件 ID — the photo to download; 获取方式 (where ids come from) — `face_key` of user_settings/query.
-    ///
-    /// Example: `"xxxxxb306842b1c189bc5212eefxxxxx"`
+    /// The `file_id` it was built with: see [`DownloadRequestBuilder::file_id`].
     pub fn file_id(&self) -> &String {
         &self.file_id
     }
@@ -80,12 +76,7 @@ impl ::lark_runtime::Endpoint for DownloadRequest {
         access_tokens: &[::lark_runtime::AccessTokenKind::Tenant],
         app_types: &[::lark_runtime::AppType::Custom],
         scopes: &["attendance:rule:readonly"],
-        rate_limits: &[
-            ::lark_runtime::RateLimit {
-                requests: 50u32,
-                period_seconds: 1u32,
-            },
-        ],
+        rate_limits: &[::lark_runtime::RateLimit::per_second(50)],
         special_rate_limit: false,
         envelope: ::lark_runtime::Envelope::Data,
         request_body: ::lark_runtime::RequestBody::None,
@@ -152,52 +143,19 @@ pub enum DownloadError {
     Undocumented(i64),
 }
 impl ::lark_runtime::DocumentedError for DownloadError {
-    const FACTS: &'static [::lark_runtime::ErrorFacts] = &[
-        ::lark_runtime::ErrorFacts::new(
-            1220001,
-            400,
-            "param is invalis",
-            "入参校验失败 — the request failed validation; the returned message names the bad parameter.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            1220002,
-            400,
-            "tenant_id is empty",
-            "Check that the tenant_access_token sent is the right one.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            1225000,
-            500,
-            "param is invalis",
-            "An internal fault (e.g. \"internal server error\"); retry, or ask technical support.",
-            true,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            1227000,
-            500,
-            "历史错误码，不再使用",
-            "历史错误码 — a legacy code that is no longer used.",
-            false,
-        ),
+    const DOCUMENTED: &'static [(Self, ::lark_runtime::ErrorFacts)] = &[
+        (Self::ParamInvalid, crate::attendance::v1::errors::CODE_1220001_9),
+        (Self::TenantIdEmpty, crate::attendance::v1::errors::CODE_1220002_2),
+        (Self::SystemError, crate::attendance::v1::errors::CODE_1225000_5),
+        (Self::ManagementServiceError, crate::attendance::v1::errors::CODE_1227000_6),
     ];
-    fn from_index(index: usize, code: i64) -> Self {
-        match index {
-            0 => Self::ParamInvalid,
-            1 => Self::TenantIdEmpty,
-            2 => Self::SystemError,
-            3 => Self::ManagementServiceError,
-            _ => Self::Undocumented(code),
-        }
+    fn undocumented(code: i64) -> Self {
+        Self::Undocumented(code)
     }
-    fn facts_or_code(&self) -> Result<&'static ::lark_runtime::ErrorFacts, i64> {
+    fn undocumented_code(&self) -> Option<i64> {
         match self {
-            Self::ParamInvalid => Ok(&Self::FACTS[0]),
-            Self::TenantIdEmpty => Ok(&Self::FACTS[1]),
-            Self::SystemError => Ok(&Self::FACTS[2]),
-            Self::ManagementServiceError => Ok(&Self::FACTS[3]),
-            Self::Undocumented(code) => Err(*code),
+            Self::Undocumented(code) => Some(*code),
+            _ => None,
         }
     }
 }

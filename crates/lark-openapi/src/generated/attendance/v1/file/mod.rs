@@ -16,6 +16,8 @@ impl<'a> AttendanceV1FileApi<'a> {
     ///
     /// `GET /open-apis/attendance/v1/files/:file_id/download`
     ///
+    /// Takes `tenant_access_token`, not a user's: on a handle from [`Client::as_user`](::lark_runtime::Client::as_user) it fails before sending anything.
+    ///
     /// Retries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.
     ///
     /// The answer is a file: read it with [`Download::bytes`](::lark_runtime::Download::bytes) or
@@ -32,6 +34,8 @@ impl<'a> AttendanceV1FileApi<'a> {
     /// 上传用户人脸识别照片 — Upload an employee's face-recognition photo.
     ///
     /// `POST /open-apis/attendance/v1/files/upload`
+    ///
+    /// Takes `tenant_access_token`, not a user's: on a handle from [`Client::as_user`](::lark_runtime::Client::as_user) it fails before sending anything.
     ///
     /// Retries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.
     pub async fn upload(

@@ -9,20 +9,17 @@
 //! `POST /open-apis/attendance/v1/files/upload`
 //!
 //! Reference: <https://open.feishu.cn/document/server-docs/attendance-v1/user_setting/upload>
+use ::lark_runtime::__private::serde::{Deserialize, Serialize};
 /// Request of 上传用户人脸识别照片 — Upload an employee's face-recognition photo.
 ///
 /// `POST /open-apis/attendance/v1/files/upload`
 ///
 /// Build it with [`UploadRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, ::lark_runtime::__private::serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct UploadRequest {
-    /// 带后缀的文件名 — the file's name, with its extension.
-    ///
-    /// Example: `"人脸照片.jpg"`
     #[serde(skip)]
     file_name: String,
-    /// 文件内容 — the photo's bytes.
     #[serde(skip)]
     file: Option<::lark_runtime::UploadFile>,
 }
@@ -31,13 +28,11 @@ impl UploadRequest {
     pub fn builder() -> UploadRequestBuilder {
         UploadRequestBuilder::default()
     }
-    /// 带后缀的文件名 — the file's name, with its extension.
-    ///
-    /// Example: `"人脸照片.jpg"`
+    /// The `file_name` it was built with: see [`UploadRequestBuilder::file_name`].
     pub fn file_name(&self) -> &String {
         &self.file_name
     }
-    /// 文件内容 — the photo's bytes.
+    /// The `file` it was built with: see [`UploadRequestBuilder::file`].
     pub fn file(&self) -> Option<&::lark_runtime::UploadFile> {
         self.file.as_ref()
     }
@@ -96,12 +91,7 @@ impl ::lark_runtime::Endpoint for UploadRequest {
         access_tokens: &[::lark_runtime::AccessTokenKind::Tenant],
         app_types: &[::lark_runtime::AppType::Custom],
         scopes: &["attendance:rule"],
-        rate_limits: &[
-            ::lark_runtime::RateLimit {
-                requests: 50u32,
-                period_seconds: 1u32,
-            },
-        ],
+        rate_limits: &[::lark_runtime::RateLimit::per_second(50)],
         special_rate_limit: false,
         envelope: ::lark_runtime::Envelope::Data,
         request_body: ::lark_runtime::RequestBody::Multipart,
@@ -147,14 +137,7 @@ impl ::lark_runtime::Incoming for UploadRequest {
 /// Response data of 上传用户人脸识别照片 — Upload an employee's face-recognition photo.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(
-    Debug,
-    Clone,
-    Default,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct UploadResponse {
     /// 文件 — the uploaded file.
@@ -191,64 +174,25 @@ pub enum UploadError {
     Undocumented(i64),
 }
 impl ::lark_runtime::DocumentedError for UploadError {
-    const FACTS: &'static [::lark_runtime::ErrorFacts] = &[
-        ::lark_runtime::ErrorFacts::new(
-            1220001,
-            400,
-            "param is invalis",
-            "入参校验失败 — the request failed validation; the returned message names the bad parameter.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            1220002,
-            400,
-            "tenant_id is empty",
-            "Check that the tenant_access_token sent is the right one.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            1225000,
-            500,
-            "param is invalis",
-            "An internal fault (e.g. \"internal server error\"); retry, or ask technical support.",
-            true,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            1227000,
-            500,
-            "param is invalis",
-            "A server-side fault; the returned message gives the cause. Retry, or ask technical support.",
-            true,
-        ),
+    const DOCUMENTED: &'static [(Self, ::lark_runtime::ErrorFacts)] = &[
+        (Self::ParamInvalid, crate::attendance::v1::errors::CODE_1220001_9),
+        (Self::TenantIdEmpty, crate::attendance::v1::errors::CODE_1220002_2),
+        (Self::SystemError, crate::attendance::v1::errors::CODE_1225000_5),
+        (Self::ManagementServiceError, crate::attendance::v1::errors::CODE_1227000_5),
     ];
-    fn from_index(index: usize, code: i64) -> Self {
-        match index {
-            0 => Self::ParamInvalid,
-            1 => Self::TenantIdEmpty,
-            2 => Self::SystemError,
-            3 => Self::ManagementServiceError,
-            _ => Self::Undocumented(code),
-        }
+    fn undocumented(code: i64) -> Self {
+        Self::Undocumented(code)
     }
-    fn facts_or_code(&self) -> Result<&'static ::lark_runtime::ErrorFacts, i64> {
+    fn undocumented_code(&self) -> Option<i64> {
         match self {
-            Self::ParamInvalid => Ok(&Self::FACTS[0]),
-            Self::TenantIdEmpty => Ok(&Self::FACTS[1]),
-            Self::SystemError => Ok(&Self::FACTS[2]),
-            Self::ManagementServiceError => Ok(&Self::FACTS[3]),
-            Self::Undocumented(code) => Err(*code),
+            Self::Undocumented(code) => Some(*code),
+            _ => None,
         }
     }
 }
 ::lark_runtime::documented_error_traits!(UploadError);
 /// 文件 — the uploaded file.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct FileUploadResult {
     /// 文件 ID — id of the uploaded file, the `face_key` of user_settings/modify.

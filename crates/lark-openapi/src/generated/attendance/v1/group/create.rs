@@ -10,30 +10,20 @@
 //! `POST /open-apis/attendance/v1/groups`
 //!
 //! Reference: <https://open.feishu.cn/document/server-docs/attendance-v1/group/create>
+use ::lark_runtime::__private::serde::{Deserialize, Serialize};
 /// Request of 创建或修改考勤组 — Create or update an attendance group.
 ///
 /// `POST /open-apis/attendance/v1/groups`
 ///
 /// Build it with [`CreateRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, ::lark_runtime::__private::serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct CreateRequest {
-    /// 员工 ID 类型 — the kind of user ids in the group (the page names the response's user ids).
-    ///
-    /// Example: `"employee_id"`
     #[serde(skip)]
     employee_type: crate::attendance::v1::types::EmployeeType,
-    /// 部门 ID 类型 — the kind of department ids in the group; only open_department_id for now.
-    ///
-    /// Example: `"open_id"`
     #[serde(skip)]
     dept_type: crate::attendance::v1::types::DeptType,
-    /// 考勤组信息 — the group to create, or the whole group to store over an existing one.
     group: crate::attendance::v1::types::GroupInput,
-    /// 操作人 uid — the operator, per `employee_type`; required unless the tenant has completed the "API
-    /// 接入" (API access) setup in the attendance admin console.
-    ///
-    /// Example: `"dd31248a"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     operator_id: Option<String>,
 }
@@ -42,26 +32,19 @@ impl CreateRequest {
     pub fn builder() -> CreateRequestBuilder {
         CreateRequestBuilder::default()
     }
-    /// 员工 ID 类型 — the kind of user ids in the group (the page names the response's user ids).
-    ///
-    /// Example: `"employee_id"`
+    /// The `employee_type` it was built with: see [`CreateRequestBuilder::employee_type`].
     pub fn employee_type(&self) -> &crate::attendance::v1::types::EmployeeType {
         &self.employee_type
     }
-    /// 部门 ID 类型 — the kind of department ids in the group; only open_department_id for now.
-    ///
-    /// Example: `"open_id"`
+    /// The `dept_type` it was built with: see [`CreateRequestBuilder::dept_type`].
     pub fn dept_type(&self) -> &crate::attendance::v1::types::DeptType {
         &self.dept_type
     }
-    /// 考勤组信息 — the group to create, or the whole group to store over an existing one.
+    /// The `group` it was built with: see [`CreateRequestBuilder::group`].
     pub fn group(&self) -> &crate::attendance::v1::types::GroupInput {
         &self.group
     }
-    /// 操作人 uid — the operator, per `employee_type`; required unless the tenant has completed the "API
-    /// 接入" (API access) setup in the attendance admin console.
-    ///
-    /// Example: `"dd31248a"`
+    /// The `operator_id` it was built with: see [`CreateRequestBuilder::operator_id`].
     pub fn operator_id(&self) -> Option<&String> {
         self.operator_id.as_ref()
     }
@@ -168,12 +151,7 @@ impl ::lark_runtime::Endpoint for CreateRequest {
         access_tokens: &[::lark_runtime::AccessTokenKind::Tenant],
         app_types: &[::lark_runtime::AppType::Custom],
         scopes: &["attendance:rule"],
-        rate_limits: &[
-            ::lark_runtime::RateLimit {
-                requests: 50u32,
-                period_seconds: 1u32,
-            },
-        ],
+        rate_limits: &[::lark_runtime::RateLimit::per_second(50)],
         special_rate_limit: false,
         envelope: ::lark_runtime::Envelope::Data,
         request_body: ::lark_runtime::RequestBody::Json,
@@ -211,7 +189,7 @@ impl ::lark_runtime::Incoming for CreateRequest {
         request: &::lark_runtime::IncomingRequest<'_>,
     ) -> Result<Self, ::lark_runtime::ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
-        #[derive(::lark_runtime::__private::serde::Deserialize)]
+        #[derive(Deserialize)]
         #[serde(crate = "::lark_runtime::__private::serde")]
         struct Body {
             #[serde(default, rename = "group")]
@@ -241,14 +219,7 @@ impl ::lark_runtime::Incoming for CreateRequest {
 /// Response data of 创建或修改考勤组 — Create or update an attendance group.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(
-    Debug,
-    Clone,
-    Default,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct CreateResponse {
     /// 考勤组信息 — the group as stored, with its id.
@@ -303,97 +274,27 @@ pub enum CreateError {
     Undocumented(i64),
 }
 impl ::lark_runtime::DocumentedError for CreateError {
-    const FACTS: &'static [::lark_runtime::ErrorFacts] = &[
-        ::lark_runtime::ErrorFacts::new(
-            1220001,
-            400,
-            "param is invalis",
-            "入参校验失败 — the request failed validation; the returned message names the bad parameter (e.g. \"employee_type invalid\").",
-            false,
+    const DOCUMENTED: &'static [(Self, ::lark_runtime::ErrorFacts)] = &[
+        (Self::ParamInvalid, crate::attendance::v1::errors::CODE_1220001_8),
+        (Self::TenantIdEmpty, crate::attendance::v1::errors::CODE_1220002_2),
+        (Self::UserIdTypeInvalid, crate::attendance::v1::errors::CODE_1220003_3),
+        (
+            Self::UserNotFoundOrNoPermission,
+            crate::attendance::v1::errors::CODE_1220004_2,
         ),
-        ::lark_runtime::ErrorFacts::new(
-            1220002,
-            400,
-            "tenant_id is empty",
-            "Check that the tenant_access_token sent is the right one.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            1220003,
-            400,
-            "user_id type is not employee_id or employee_no",
-            "employee_type accepts only employee_id or employee_no.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            1220004,
-            400,
-            "param is invalis",
-            "A user id in the request does not exist or is outside the app's permission; the returned message says which.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            1220005,
-            400,
-            "没有权限",
-            "数据权限范围 — check the data permission scope in the attendance admin console.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            1220600,
-            400,
-            "通用错误信息",
-            "通用错误信息 — one of several general errors; see the attendance service's general error messages guide for the meaning and fix.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            1225000,
-            500,
-            "param is invalis",
-            "An internal fault (e.g. \"internal server error\"); retry, or ask technical support.",
-            true,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            1227500,
-            400,
-            "param is invalis",
-            "班次服务异常 — the shift service reported a problem; the returned message gives the cause (e.g. a user's Lark id was not found). Ask technical support if it persists.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            1227000,
-            400,
-            "param is invalis",
-            "The returned message gives the cause; ask technical support if it persists.",
-            false,
-        ),
+        (Self::NoDataPermission, crate::attendance::v1::errors::CODE_1220005_3),
+        (Self::GeneralError, crate::attendance::v1::errors::CODE_1220600_2),
+        (Self::SystemError, crate::attendance::v1::errors::CODE_1225000_5),
+        (Self::ShiftServiceError, crate::attendance::v1::errors::CODE_1227500),
+        (Self::ManagementServiceError, crate::attendance::v1::errors::CODE_1227000),
     ];
-    fn from_index(index: usize, code: i64) -> Self {
-        match index {
-            0 => Self::ParamInvalid,
-            1 => Self::TenantIdEmpty,
-            2 => Self::UserIdTypeInvalid,
-            3 => Self::UserNotFoundOrNoPermission,
-            4 => Self::NoDataPermission,
-            5 => Self::GeneralError,
-            6 => Self::SystemError,
-            7 => Self::ShiftServiceError,
-            8 => Self::ManagementServiceError,
-            _ => Self::Undocumented(code),
-        }
+    fn undocumented(code: i64) -> Self {
+        Self::Undocumented(code)
     }
-    fn facts_or_code(&self) -> Result<&'static ::lark_runtime::ErrorFacts, i64> {
+    fn undocumented_code(&self) -> Option<i64> {
         match self {
-            Self::ParamInvalid => Ok(&Self::FACTS[0]),
-            Self::TenantIdEmpty => Ok(&Self::FACTS[1]),
-            Self::UserIdTypeInvalid => Ok(&Self::FACTS[2]),
-            Self::UserNotFoundOrNoPermission => Ok(&Self::FACTS[3]),
-            Self::NoDataPermission => Ok(&Self::FACTS[4]),
-            Self::GeneralError => Ok(&Self::FACTS[5]),
-            Self::SystemError => Ok(&Self::FACTS[6]),
-            Self::ShiftServiceError => Ok(&Self::FACTS[7]),
-            Self::ManagementServiceError => Ok(&Self::FACTS[8]),
-            Self::Undocumented(code) => Err(*code),
+            Self::Undocumented(code) => Some(*code),
+            _ => None,
         }
     }
 }

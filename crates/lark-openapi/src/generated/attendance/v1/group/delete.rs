@@ -9,18 +9,15 @@
 //! `DELETE /open-apis/attendance/v1/groups/:group_id`
 //!
 //! Reference: <https://open.feishu.cn/document/server-docs/attendance-v1/group/delete>
+use ::lark_runtime::__private::serde::{Deserialize, Serialize};
 /// Request of 删除考勤组 — Delete an attendance group.
 ///
 /// `DELETE /open-apis/attendance/v1/groups/:group_id`
 ///
 /// Build it with [`DeleteRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, ::lark_runtime::__private::serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct DeleteRequest {
-    /// 考勤组 ID — the group to delete. 获取方式 (where ids come from): groups/create, groups/search, or
-    /// user_tasks/query.
-    ///
-    /// Example: `"6919358128597097404"`
     #[serde(skip)]
     group_id: String,
 }
@@ -29,10 +26,7 @@ impl DeleteRequest {
     pub fn builder() -> DeleteRequestBuilder {
         DeleteRequestBuilder::default()
     }
-    /// 考勤组 ID — the group to delete. 获取方式 (where ids come from): groups/create, groups/search, or
-    /// user_tasks/query.
-    ///
-    /// Example: `"6919358128597097404"`
+    /// The `group_id` it was built with: see [`DeleteRequestBuilder::group_id`].
     pub fn group_id(&self) -> &String {
         &self.group_id
     }
@@ -83,12 +77,7 @@ impl ::lark_runtime::Endpoint for DeleteRequest {
         access_tokens: &[::lark_runtime::AccessTokenKind::Tenant],
         app_types: &[::lark_runtime::AppType::Custom],
         scopes: &["attendance:rule"],
-        rate_limits: &[
-            ::lark_runtime::RateLimit {
-                requests: 50u32,
-                period_seconds: 1u32,
-            },
-        ],
+        rate_limits: &[::lark_runtime::RateLimit::per_second(50)],
         special_rate_limit: false,
         envelope: ::lark_runtime::Envelope::Data,
         request_body: ::lark_runtime::RequestBody::None,
@@ -126,14 +115,7 @@ impl ::lark_runtime::Incoming for DeleteRequest {
 /// Response data of 删除考勤组 — Delete an attendance group.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(
-    Debug,
-    Clone,
-    Default,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct DeleteResponse {}
 /// A documented error code of 删除考勤组 — Delete an attendance group.
@@ -172,70 +154,21 @@ pub enum DeleteError {
     Undocumented(i64),
 }
 impl ::lark_runtime::DocumentedError for DeleteError {
-    const FACTS: &'static [::lark_runtime::ErrorFacts] = &[
-        ::lark_runtime::ErrorFacts::new(
-            1220001,
-            400,
-            "param is invalis",
-            "入参校验失败 — the request failed validation; the returned message names the bad parameter (e.g. \"employee_type invalid\").",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            1220002,
-            400,
-            "tenant_id is empty",
-            "Check that the tenant_access_token sent is the right one.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            1220005,
-            400,
-            "没有权限",
-            "数据权限范围 — check the data permission scope in the attendance admin console.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            1225000,
-            500,
-            "param is invalis",
-            "An internal fault (e.g. \"internal server error\"); retry, or ask technical support.",
-            true,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            1227000,
-            400,
-            "param is invalis",
-            "The returned message gives the cause; ask technical support if it persists.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            1220600,
-            400,
-            "通用错误信息",
-            "通用错误信息 — one of several general errors; see the attendance service's general error messages guide for the meaning and fix.",
-            false,
-        ),
+    const DOCUMENTED: &'static [(Self, ::lark_runtime::ErrorFacts)] = &[
+        (Self::ParamInvalid, crate::attendance::v1::errors::CODE_1220001_8),
+        (Self::TenantIdEmpty, crate::attendance::v1::errors::CODE_1220002_2),
+        (Self::NoDataPermission, crate::attendance::v1::errors::CODE_1220005_3),
+        (Self::SystemError, crate::attendance::v1::errors::CODE_1225000_5),
+        (Self::ManagementServiceError, crate::attendance::v1::errors::CODE_1227000),
+        (Self::GeneralError, crate::attendance::v1::errors::CODE_1220600_2),
     ];
-    fn from_index(index: usize, code: i64) -> Self {
-        match index {
-            0 => Self::ParamInvalid,
-            1 => Self::TenantIdEmpty,
-            2 => Self::NoDataPermission,
-            3 => Self::SystemError,
-            4 => Self::ManagementServiceError,
-            5 => Self::GeneralError,
-            _ => Self::Undocumented(code),
-        }
+    fn undocumented(code: i64) -> Self {
+        Self::Undocumented(code)
     }
-    fn facts_or_code(&self) -> Result<&'static ::lark_runtime::ErrorFacts, i64> {
+    fn undocumented_code(&self) -> Option<i64> {
         match self {
-            Self::ParamInvalid => Ok(&Self::FACTS[0]),
-            Self::TenantIdEmpty => Ok(&Self::FACTS[1]),
-            Self::NoDataPermission => Ok(&Self::FACTS[2]),
-            Self::SystemError => Ok(&Self::FACTS[3]),
-            Self::ManagementServiceError => Ok(&Self::FACTS[4]),
-            Self::GeneralError => Ok(&Self::FACTS[5]),
-            Self::Undocumented(code) => Err(*code),
+            Self::Undocumented(code) => Some(*code),
+            _ => None,
         }
     }
 }

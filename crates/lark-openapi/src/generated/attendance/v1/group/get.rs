@@ -9,28 +9,19 @@
 //! `GET /open-apis/attendance/v1/groups/:group_id`
 //!
 //! Reference: <https://open.feishu.cn/document/server-docs/attendance-v1/group/get>
+use ::lark_runtime::__private::serde::Serialize;
 /// Request of 按 ID 查询考勤组 — Get an attendance group by id.
 ///
 /// `GET /open-apis/attendance/v1/groups/:group_id`
 ///
 /// Build it with [`GetRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, ::lark_runtime::__private::serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct GetRequest {
-    /// 考勤组 ID — the group. 获取方式 (where ids come from): groups/create, groups/search, or
-    /// user_tasks/query.
-    ///
-    /// Example: `"6919358128597097404"`
     #[serde(skip)]
     group_id: String,
-    /// 员工 ID 类型 — the kind of user ids in the answer.
-    ///
-    /// Example: `"employee_id"`
     #[serde(skip)]
     employee_type: crate::attendance::v1::types::EmployeeType,
-    /// 部门 ID 类型 — the kind of department ids in the answer; only open_department_id for now.
-    ///
-    /// Example: `"open_id"`
     #[serde(skip)]
     dept_type: crate::attendance::v1::types::DeptType,
 }
@@ -39,22 +30,15 @@ impl GetRequest {
     pub fn builder() -> GetRequestBuilder {
         GetRequestBuilder::default()
     }
-    /// 考勤组 ID — the group. 获取方式 (where ids come from): groups/create, groups/search, or
-    /// user_tasks/query.
-    ///
-    /// Example: `"6919358128597097404"`
+    /// The `group_id` it was built with: see [`GetRequestBuilder::group_id`].
     pub fn group_id(&self) -> &String {
         &self.group_id
     }
-    /// 员工 ID 类型 — the kind of user ids in the answer.
-    ///
-    /// Example: `"employee_id"`
+    /// The `employee_type` it was built with: see [`GetRequestBuilder::employee_type`].
     pub fn employee_type(&self) -> &crate::attendance::v1::types::EmployeeType {
         &self.employee_type
     }
-    /// 部门 ID 类型 — the kind of department ids in the answer; only open_department_id for now.
-    ///
-    /// Example: `"open_id"`
+    /// The `dept_type` it was built with: see [`GetRequestBuilder::dept_type`].
     pub fn dept_type(&self) -> &crate::attendance::v1::types::DeptType {
         &self.dept_type
     }
@@ -149,12 +133,7 @@ impl ::lark_runtime::Endpoint for GetRequest {
         access_tokens: &[::lark_runtime::AccessTokenKind::Tenant],
         app_types: &[::lark_runtime::AppType::Custom],
         scopes: &["attendance:rule", "attendance:rule:readonly"],
-        rate_limits: &[
-            ::lark_runtime::RateLimit {
-                requests: 50u32,
-                period_seconds: 1u32,
-            },
-        ],
+        rate_limits: &[::lark_runtime::RateLimit::per_second(50)],
         special_rate_limit: false,
         envelope: ::lark_runtime::Envelope::Data,
         request_body: ::lark_runtime::RequestBody::None,
@@ -248,70 +227,21 @@ pub enum GetError {
     Undocumented(i64),
 }
 impl ::lark_runtime::DocumentedError for GetError {
-    const FACTS: &'static [::lark_runtime::ErrorFacts] = &[
-        ::lark_runtime::ErrorFacts::new(
-            1220001,
-            400,
-            "param is invalis",
-            "入参校验失败 — the request failed validation; the returned message names the bad parameter (e.g. \"employee_type invalid\").",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            1220002,
-            400,
-            "tenant_id is empty",
-            "Check that the tenant_access_token sent is the right one.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            1220003,
-            400,
-            "user_id type is not employee_id or employee_no",
-            "employee_type accepts only employee_id or employee_no.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            1225000,
-            500,
-            "param is invalis",
-            "An internal fault (e.g. \"internal server error\"); retry, or ask technical support.",
-            true,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            1227000,
-            500,
-            "历史错误码，不再使用",
-            "历史错误码 — a legacy code that is no longer used.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            1220600,
-            400,
-            "通用错误信息",
-            "通用错误信息 — one of several general errors; see the attendance service's general error messages guide for the meaning and fix.",
-            false,
-        ),
+    const DOCUMENTED: &'static [(Self, ::lark_runtime::ErrorFacts)] = &[
+        (Self::ParamInvalid, crate::attendance::v1::errors::CODE_1220001_8),
+        (Self::TenantIdEmpty, crate::attendance::v1::errors::CODE_1220002_2),
+        (Self::UserIdTypeInvalid, crate::attendance::v1::errors::CODE_1220003_3),
+        (Self::SystemError, crate::attendance::v1::errors::CODE_1225000_5),
+        (Self::ManagementServiceError, crate::attendance::v1::errors::CODE_1227000_6),
+        (Self::GeneralError, crate::attendance::v1::errors::CODE_1220600_2),
     ];
-    fn from_index(index: usize, code: i64) -> Self {
-        match index {
-            0 => Self::ParamInvalid,
-            1 => Self::TenantIdEmpty,
-            2 => Self::UserIdTypeInvalid,
-            3 => Self::SystemError,
-            4 => Self::ManagementServiceError,
-            5 => Self::GeneralError,
-            _ => Self::Undocumented(code),
-        }
+    fn undocumented(code: i64) -> Self {
+        Self::Undocumented(code)
     }
-    fn facts_or_code(&self) -> Result<&'static ::lark_runtime::ErrorFacts, i64> {
+    fn undocumented_code(&self) -> Option<i64> {
         match self {
-            Self::ParamInvalid => Ok(&Self::FACTS[0]),
-            Self::TenantIdEmpty => Ok(&Self::FACTS[1]),
-            Self::UserIdTypeInvalid => Ok(&Self::FACTS[2]),
-            Self::SystemError => Ok(&Self::FACTS[3]),
-            Self::ManagementServiceError => Ok(&Self::FACTS[4]),
-            Self::GeneralError => Ok(&Self::FACTS[5]),
-            Self::Undocumented(code) => Err(*code),
+            Self::Undocumented(code) => Some(*code),
+            _ => None,
         }
     }
 }

@@ -10,43 +10,25 @@
 //! `GET /open-apis/attendance/v1/groups/:group_id/list_user`
 //!
 //! Reference: <https://open.feishu.cn/document/attendance-v1/group/list_user>
+use ::lark_runtime::__private::serde::{Deserialize, Serialize};
 /// Request of 查询考勤组下所有成员 — List the members of an attendance group.
 ///
 /// `GET /open-apis/attendance/v1/groups/:group_id/list_user`
 ///
 /// Build it with [`ListUserRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, ::lark_runtime::__private::serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct ListUserRequest {
-    /// 考勤组 ID — the group. 获取方式 (where ids come from): groups/create, groups/search, or
-    /// user_tasks/query.
-    ///
-    /// Example: `"6919358128597097404"`
     #[serde(skip)]
     group_id: String,
-    /// 员工 ID 类型 — the kind of `user_id` in the answer.
-    ///
-    /// Example: `"employee_id"`
     #[serde(skip)]
     employee_type: crate::attendance::v1::types::EmployeeType,
-    /// 部门 ID 类型 — the kind of `department_ids` in the answer; only open_department_id for now.
-    ///
-    /// Example: `"open_id"`
     #[serde(skip)]
     dept_type: crate::attendance::v1::types::DeptType,
-    /// 分页大小 — members per page, 1–50; 10 by default.
-    ///
-    /// Example: `10`
     #[serde(skip)]
     page_size: Option<i32>,
-    /// 分页标记 — leave out on the first call; then pass the `page_token` of the previous answer.
-    ///
-    /// Example: `"92xKiuWrBCSweSZJBSTpag%3D%3D"`
     #[serde(skip)]
     page_token: Option<String>,
-    /// 成员的打卡类型 — which members to list.
-    ///
-    /// Example: `1`
     #[serde(skip)]
     member_clock_type: GroupMemberClockType,
 }
@@ -55,40 +37,27 @@ impl ListUserRequest {
     pub fn builder() -> ListUserRequestBuilder {
         ListUserRequestBuilder::default()
     }
-    /// 考勤组 ID — the group. 获取方式 (where ids come from): groups/create, groups/search, or
-    /// user_tasks/query.
-    ///
-    /// Example: `"6919358128597097404"`
+    /// The `group_id` it was built with: see [`ListUserRequestBuilder::group_id`].
     pub fn group_id(&self) -> &String {
         &self.group_id
     }
-    /// 员工 ID 类型 — the kind of `user_id` in the answer.
-    ///
-    /// Example: `"employee_id"`
+    /// The `employee_type` it was built with: see [`ListUserRequestBuilder::employee_type`].
     pub fn employee_type(&self) -> &crate::attendance::v1::types::EmployeeType {
         &self.employee_type
     }
-    /// 部门 ID 类型 — the kind of `department_ids` in the answer; only open_department_id for now.
-    ///
-    /// Example: `"open_id"`
+    /// The `dept_type` it was built with: see [`ListUserRequestBuilder::dept_type`].
     pub fn dept_type(&self) -> &crate::attendance::v1::types::DeptType {
         &self.dept_type
     }
-    /// 分页大小 — members per page, 1–50; 10 by default.
-    ///
-    /// Example: `10`
+    /// The `page_size` it was built with: see [`ListUserRequestBuilder::page_size`].
     pub fn page_size(&self) -> Option<&i32> {
         self.page_size.as_ref()
     }
-    /// 分页标记 — leave out on the first call; then pass the `page_token` of the previous answer.
-    ///
-    /// Example: `"92xKiuWrBCSweSZJBSTpag%3D%3D"`
+    /// The `page_token` it was built with: see [`ListUserRequestBuilder::page_token`].
     pub fn page_token(&self) -> Option<&String> {
         self.page_token.as_ref()
     }
-    /// 成员的打卡类型 — which members to list.
-    ///
-    /// Example: `1`
+    /// The `member_clock_type` it was built with: see [`ListUserRequestBuilder::member_clock_type`].
     pub fn member_clock_type(&self) -> &GroupMemberClockType {
         &self.member_clock_type
     }
@@ -233,12 +202,7 @@ impl ::lark_runtime::Endpoint for ListUserRequest {
         ],
         app_types: &[::lark_runtime::AppType::Custom],
         scopes: &["attendance:rule", "attendance:rule:readonly"],
-        rate_limits: &[
-            ::lark_runtime::RateLimit {
-                requests: 50u32,
-                period_seconds: 1u32,
-            },
-        ],
+        rate_limits: &[::lark_runtime::RateLimit::per_second(50)],
         special_rate_limit: false,
         envelope: ::lark_runtime::Envelope::Data,
         request_body: ::lark_runtime::RequestBody::None,
@@ -328,14 +292,7 @@ impl ::lark_runtime::Paged for ListUserRequest {
 /// Response data of 查询考勤组下所有成员 — List the members of an attendance group.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(
-    Debug,
-    Clone,
-    Default,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct ListUserResponse {
     /// 考勤组成员列表 — this page's members.
@@ -403,79 +360,22 @@ pub enum ListUserError {
     Undocumented(i64),
 }
 impl ::lark_runtime::DocumentedError for ListUserError {
-    const FACTS: &'static [::lark_runtime::ErrorFacts] = &[
-        ::lark_runtime::ErrorFacts::new(
-            1220001,
-            400,
-            "invalid parameter",
-            "Check the request parameters.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            1220002,
-            400,
-            "tenant_id is empty",
-            "Check the tenant id (the tenant_access_token sent).",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            1220006,
-            400,
-            "enterprise tenant app has no privilege",
-            "Grant the app the permission the returned message names.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            1220007,
-            400,
-            "not enterprise tenant",
-            "Check the tenant's permissions; the tenant is not an enterprise tenant.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            1220003,
-            400,
-            "user_id type is not employee_id or employee_no",
-            "The user id type is invalid; employee_type accepts only employee_id or employee_no.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            1225000,
-            500,
-            "system error",
-            "A system fault; retry, or ask technical support.",
-            true,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            1227000,
-            500,
-            "management service error",
-            "A fault in the management service; retry, or ask technical support.",
-            true,
-        ),
+    const DOCUMENTED: &'static [(Self, ::lark_runtime::ErrorFacts)] = &[
+        (Self::ParamInvalid, crate::attendance::v1::errors::CODE_1220001_5),
+        (Self::TenantIdEmpty, crate::attendance::v1::errors::CODE_1220002_3),
+        (Self::NoPrivilege, crate::attendance::v1::errors::CODE_1220006_2),
+        (Self::NotEnterpriseTenant, crate::attendance::v1::errors::CODE_1220007_2),
+        (Self::UserIdTypeInvalid, crate::attendance::v1::errors::CODE_1220003_2),
+        (Self::SystemError, crate::attendance::v1::errors::CODE_1225000_6),
+        (Self::ManagementServiceError, crate::attendance::v1::errors::CODE_1227000_3),
     ];
-    fn from_index(index: usize, code: i64) -> Self {
-        match index {
-            0 => Self::ParamInvalid,
-            1 => Self::TenantIdEmpty,
-            2 => Self::NoPrivilege,
-            3 => Self::NotEnterpriseTenant,
-            4 => Self::UserIdTypeInvalid,
-            5 => Self::SystemError,
-            6 => Self::ManagementServiceError,
-            _ => Self::Undocumented(code),
-        }
+    fn undocumented(code: i64) -> Self {
+        Self::Undocumented(code)
     }
-    fn facts_or_code(&self) -> Result<&'static ::lark_runtime::ErrorFacts, i64> {
+    fn undocumented_code(&self) -> Option<i64> {
         match self {
-            Self::ParamInvalid => Ok(&Self::FACTS[0]),
-            Self::TenantIdEmpty => Ok(&Self::FACTS[1]),
-            Self::NoPrivilege => Ok(&Self::FACTS[2]),
-            Self::NotEnterpriseTenant => Ok(&Self::FACTS[3]),
-            Self::UserIdTypeInvalid => Ok(&Self::FACTS[4]),
-            Self::SystemError => Ok(&Self::FACTS[5]),
-            Self::ManagementServiceError => Ok(&Self::FACTS[6]),
-            Self::Undocumented(code) => Err(*code),
+            Self::Undocumented(code) => Some(*code),
+            _ => None,
         }
     }
 }
@@ -517,13 +417,7 @@ impl ::lark_runtime::enums::IntEnum for GroupMemberClockType {
 }
 ::lark_runtime::int_enum_traits!(GroupMemberClockType);
 /// GroupMemberUser
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct GroupMemberUser {
     /// 用户 ID — the member, per `employee_type`.

@@ -24,6 +24,8 @@ impl<'a> AttendanceV1GroupApi<'a> {
     ///
     /// `POST /open-apis/attendance/v1/groups`
     ///
+    /// Takes `tenant_access_token`, not a user's: on a handle from [`Client::as_user`](::lark_runtime::Client::as_user) it fails before sending anything.
+    ///
     /// Retries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.
     pub async fn create(
         &self,
@@ -37,6 +39,8 @@ impl<'a> AttendanceV1GroupApi<'a> {
     /// 删除考勤组 — Delete an attendance group.
     ///
     /// `DELETE /open-apis/attendance/v1/groups/:group_id`
+    ///
+    /// Takes `tenant_access_token`, not a user's: on a handle from [`Client::as_user`](::lark_runtime::Client::as_user) it fails before sending anything.
     ///
     /// Retries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.
     pub async fn delete(
@@ -52,6 +56,8 @@ impl<'a> AttendanceV1GroupApi<'a> {
     ///
     /// `GET /open-apis/attendance/v1/groups/:group_id`
     ///
+    /// Takes `tenant_access_token`, not a user's: on a handle from [`Client::as_user`](::lark_runtime::Client::as_user) it fails before sending anything.
+    ///
     /// Retries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.
     pub async fn get(
         &self,
@@ -65,6 +71,8 @@ impl<'a> AttendanceV1GroupApi<'a> {
     /// 查询所有考勤组 — List all attendance groups.
     ///
     /// `GET /open-apis/attendance/v1/groups`
+    ///
+    /// Takes `tenant_access_token`, not a user's: on a handle from [`Client::as_user`](::lark_runtime::Client::as_user) it fails before sending anything.
     ///
     /// Retries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.
     pub async fn list(
@@ -89,6 +97,8 @@ impl<'a> AttendanceV1GroupApi<'a> {
     ///
     /// `GET /open-apis/attendance/v1/groups/:group_id/list_user`
     ///
+    /// Takes `tenant_access_token` or `user_access_token`; the user's on a handle from [`Client::as_user`](::lark_runtime::Client::as_user).
+    ///
     /// Retries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.
     pub async fn list_user(
         &self,
@@ -111,6 +121,8 @@ impl<'a> AttendanceV1GroupApi<'a> {
     /// 按名称查询考勤组 — Search attendance groups by name.
     ///
     /// `POST /open-apis/attendance/v1/groups/search`
+    ///
+    /// Takes `tenant_access_token`, not a user's: on a handle from [`Client::as_user`](::lark_runtime::Client::as_user) it fails before sending anything.
     ///
     /// Retries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.
     pub async fn search(

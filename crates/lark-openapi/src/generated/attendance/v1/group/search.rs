@@ -10,17 +10,15 @@
 //! `POST /open-apis/attendance/v1/groups/search`
 //!
 //! Reference: <https://open.feishu.cn/document/server-docs/attendance-v1/group/search>
+use ::lark_runtime::__private::serde::{Deserialize, Serialize};
 /// Request of 按名称查询考勤组 — Search attendance groups by name.
 ///
 /// `POST /open-apis/attendance/v1/groups/search`
 ///
 /// Build it with [`SearchRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, ::lark_runtime::__private::serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct SearchRequest {
-    /// 考勤组名称 — the name, or part of it, to search for.
-    ///
-    /// Example: `"考勤组1"`
     group_name: String,
 }
 impl SearchRequest {
@@ -28,9 +26,7 @@ impl SearchRequest {
     pub fn builder() -> SearchRequestBuilder {
         SearchRequestBuilder::default()
     }
-    /// 考勤组名称 — the name, or part of it, to search for.
-    ///
-    /// Example: `"考勤组1"`
+    /// The `group_name` it was built with: see [`SearchRequestBuilder::group_name`].
     pub fn group_name(&self) -> &String {
         &self.group_name
     }
@@ -80,12 +76,7 @@ impl ::lark_runtime::Endpoint for SearchRequest {
         access_tokens: &[::lark_runtime::AccessTokenKind::Tenant],
         app_types: &[::lark_runtime::AppType::Custom],
         scopes: &["attendance:rule", "attendance:rule:readonly"],
-        rate_limits: &[
-            ::lark_runtime::RateLimit {
-                requests: 50u32,
-                period_seconds: 1u32,
-            },
-        ],
+        rate_limits: &[::lark_runtime::RateLimit::per_second(50)],
         special_rate_limit: false,
         envelope: ::lark_runtime::Envelope::Data,
         request_body: ::lark_runtime::RequestBody::Json,
@@ -112,7 +103,7 @@ impl ::lark_runtime::Incoming for SearchRequest {
         request: &::lark_runtime::IncomingRequest<'_>,
     ) -> Result<Self, ::lark_runtime::ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
-        #[derive(::lark_runtime::__private::serde::Deserialize)]
+        #[derive(Deserialize)]
         #[serde(crate = "::lark_runtime::__private::serde")]
         struct Body {
             #[serde(default, rename = "group_name")]
@@ -130,14 +121,7 @@ impl ::lark_runtime::Incoming for SearchRequest {
 /// Response data of 按名称查询考勤组 — Search attendance groups by name.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(
-    Debug,
-    Clone,
-    Default,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct SearchResponse {
     /// 考勤组列表 — the groups found, at most 10.
@@ -166,43 +150,18 @@ pub enum SearchError {
     Undocumented(i64),
 }
 impl ::lark_runtime::DocumentedError for SearchError {
-    const FACTS: &'static [::lark_runtime::ErrorFacts] = &[
-        ::lark_runtime::ErrorFacts::new(
-            1220001,
-            400,
-            "param is invalis",
-            "入参校验失败 — the request failed validation; the returned message names the bad parameter (e.g. \"employee_type invalid\").",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            1220002,
-            400,
-            "tenant_id is empty",
-            "Check that the tenant_access_token sent is the right one.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            1220600,
-            400,
-            "通用错误信息",
-            "通用错误信息 — one of several general errors; see the attendance service's general error messages guide for the meaning and fix.",
-            false,
-        ),
+    const DOCUMENTED: &'static [(Self, ::lark_runtime::ErrorFacts)] = &[
+        (Self::ParamInvalid, crate::attendance::v1::errors::CODE_1220001_8),
+        (Self::TenantIdEmpty, crate::attendance::v1::errors::CODE_1220002_2),
+        (Self::GeneralError, crate::attendance::v1::errors::CODE_1220600_2),
     ];
-    fn from_index(index: usize, code: i64) -> Self {
-        match index {
-            0 => Self::ParamInvalid,
-            1 => Self::TenantIdEmpty,
-            2 => Self::GeneralError,
-            _ => Self::Undocumented(code),
-        }
+    fn undocumented(code: i64) -> Self {
+        Self::Undocumented(code)
     }
-    fn facts_or_code(&self) -> Result<&'static ::lark_runtime::ErrorFacts, i64> {
+    fn undocumented_code(&self) -> Option<i64> {
         match self {
-            Self::ParamInvalid => Ok(&Self::FACTS[0]),
-            Self::TenantIdEmpty => Ok(&Self::FACTS[1]),
-            Self::GeneralError => Ok(&Self::FACTS[2]),
-            Self::Undocumented(code) => Err(*code),
+            Self::Undocumented(code) => Some(*code),
+            _ => None,
         }
     }
 }

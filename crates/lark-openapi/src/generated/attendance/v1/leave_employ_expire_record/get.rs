@@ -10,43 +10,23 @@
 //! `GET /open-apis/attendance/v1/leave_employ_expire_records/:leave_id`
 //!
 //! Reference: <https://open.feishu.cn/document/server-docs/attendance-v1/leave_employ_expire_record/get>
+use ::lark_runtime::__private::serde::{Deserialize, Serialize};
 /// Request of 通过过期时间获取发放记录 — Get an employee's leave granting records that expire in a date range.
 ///
 /// `GET /open-apis/attendance/v1/leave_employ_expire_records/:leave_id`
 ///
 /// Build it with [`GetRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, ::lark_runtime::__private::serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct GetRequest {
-    /// 假期类型 ID — the leave type, as listed by the CoreHR leave types API.
-    ///
-    /// Example: `"7111688079785723436"`
     #[serde(skip)]
     leave_id: String,
-    /// 用户 ID 类型 — the kind of user id in the request and the response; `open_id` when unset.
-    ///
-    /// Example: `"open_id"`
     #[serde(skip)]
     user_id_type: Option<crate::attendance::v1::types::LeaveUserIdType>,
-    /// 员工 ID — the employee, in the kind of id `user_id_type` names.
-    ///
-    /// Example: `"6982509313466189342"`
     employment_id: String,
-    /// 假期类型 ID — the leave type, as listed by the CoreHR leave types API.
-    ///
-    /// Example: `"7111688079785723436"`
     leave_type_id: String,
-    /// 失效最早日期 — earliest expiration date of the range, "yyyy-MM-dd".
-    ///
-    /// Example: `"2023-04-10"`
     start_expiration_date: String,
-    /// 失效最晚日期 — latest expiration date of the range, "yyyy-MM-dd".
-    ///
-    /// Example: `"2023-05-10"`
     end_expiration_date: String,
-    /// 时间偏移 — time zone offset in minutes, e.g. 480 for UTC+8 (the default when unset).
-    ///
-    /// Example: `480`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     time_offset: Option<i32>,
 }
@@ -55,47 +35,33 @@ impl GetRequest {
     pub fn builder() -> GetRequestBuilder {
         GetRequestBuilder::default()
     }
-    /// 假期类型 ID — the leave type, as listed by the CoreHR leave types API.
-    ///
-    /// Example: `"7111688079785723436"`
+    /// The `leave_id` it was built with: see [`GetRequestBuilder::leave_id`].
     pub fn leave_id(&self) -> &String {
         &self.leave_id
     }
-    /// 用户 ID 类型 — the kind of user id in the request and the response; `open_id` when unset.
-    ///
-    /// Example: `"open_id"`
+    /// The `user_id_type` it was built with: see [`GetRequestBuilder::user_id_type`].
     pub fn user_id_type(
         &self,
     ) -> Option<&crate::attendance::v1::types::LeaveUserIdType> {
         self.user_id_type.as_ref()
     }
-    /// 员工 ID — the employee, in the kind of id `user_id_type` names.
-    ///
-    /// Example: `"6982509313466189342"`
+    /// The `employment_id` it was built with: see [`GetRequestBuilder::employment_id`].
     pub fn employment_id(&self) -> &String {
         &self.employment_id
     }
-    /// 假期类型 ID — the leave type, as listed by the CoreHR leave types API.
-    ///
-    /// Example: `"7111688079785723436"`
+    /// The `leave_type_id` it was built with: see [`GetRequestBuilder::leave_type_id`].
     pub fn leave_type_id(&self) -> &String {
         &self.leave_type_id
     }
-    /// 失效最早日期 — earliest expiration date of the range, "yyyy-MM-dd".
-    ///
-    /// Example: `"2023-04-10"`
+    /// The `start_expiration_date` it was built with: see [`GetRequestBuilder::start_expiration_date`].
     pub fn start_expiration_date(&self) -> &String {
         &self.start_expiration_date
     }
-    /// 失效最晚日期 — latest expiration date of the range, "yyyy-MM-dd".
-    ///
-    /// Example: `"2023-05-10"`
+    /// The `end_expiration_date` it was built with: see [`GetRequestBuilder::end_expiration_date`].
     pub fn end_expiration_date(&self) -> &String {
         &self.end_expiration_date
     }
-    /// 时间偏移 — time zone offset in minutes, e.g. 480 for UTC+8 (the default when unset).
-    ///
-    /// Example: `480`
+    /// The `time_offset` it was built with: see [`GetRequestBuilder::time_offset`].
     pub fn time_offset(&self) -> Option<&i32> {
         self.time_offset.as_ref()
     }
@@ -237,12 +203,7 @@ impl ::lark_runtime::Endpoint for GetRequest {
         access_tokens: &[::lark_runtime::AccessTokenKind::Tenant],
         app_types: &[::lark_runtime::AppType::Custom],
         scopes: &["attendance:rule"],
-        rate_limits: &[
-            ::lark_runtime::RateLimit {
-                requests: 50u32,
-                period_seconds: 1u32,
-            },
-        ],
+        rate_limits: &[::lark_runtime::RateLimit::per_second(50)],
         special_rate_limit: false,
         envelope: ::lark_runtime::Envelope::Data,
         request_body: ::lark_runtime::RequestBody::Json,
@@ -278,7 +239,7 @@ impl ::lark_runtime::Incoming for GetRequest {
         request: &::lark_runtime::IncomingRequest<'_>,
     ) -> Result<Self, ::lark_runtime::ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
-        #[derive(::lark_runtime::__private::serde::Deserialize)]
+        #[derive(Deserialize)]
         #[serde(crate = "::lark_runtime::__private::serde")]
         struct Body {
             #[serde(default, rename = "employment_id")]
@@ -315,14 +276,7 @@ impl ::lark_runtime::Incoming for GetRequest {
 /// Response data of 通过过期时间获取发放记录 — Get an employee's leave granting records that expire in a date range.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(
-    Debug,
-    Clone,
-    Default,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct GetResponse {
     /// 发放记录 — the employee's granting records expiring in the range.
@@ -479,304 +433,56 @@ pub enum GetError {
     Undocumented(i64),
 }
 impl ::lark_runtime::DocumentedError for GetError {
-    const FACTS: &'static [::lark_runtime::ErrorFacts] = &[
-        ::lark_runtime::ErrorFacts::new(
-            1220016,
-            400,
-            "Invalid param",
-            "Compare the request with this page's parameters for missing values or bad formats (letters in a number, a malformed date).",
-            false,
+    const DOCUMENTED: &'static [(Self, ::lark_runtime::ErrorFacts)] = &[
+        (Self::InvalidParam, crate::attendance::v1::errors::CODE_1220016),
+        (Self::InvalidEffectiveDate, crate::attendance::v1::errors::CODE_1220003),
+        (Self::NoTenantId, crate::attendance::v1::errors::CODE_1220001_4),
+        (Self::EmploymentNotFound, crate::attendance::v1::errors::CODE_1220006),
+        (Self::InvalidGrantingUnit, crate::attendance::v1::errors::CODE_1220002),
+        (Self::InvalidGrantingQuantity, crate::attendance::v1::errors::CODE_1220004),
+        (Self::DataObjectNotFound, crate::attendance::v1::errors::CODE_1220005),
+        (Self::LeavePlanVersionNotFound, crate::attendance::v1::errors::CODE_1220007),
+        (Self::EmployeeNotEligibleForPlan, crate::attendance::v1::errors::CODE_1220008),
+        (Self::AccrualRuleNotFound, crate::attendance::v1::errors::CODE_1220009),
+        (Self::GrantingRecordAlreadyExists, crate::attendance::v1::errors::CODE_1220010),
+        (Self::GetEmploymentFailed, crate::attendance::v1::errors::CODE_1220011),
+        (Self::DatabaseError, crate::attendance::v1::errors::CODE_1220012),
+        (Self::EligibilityCheckError, crate::attendance::v1::errors::CODE_1220013),
+        (Self::UnitConversionConfigError, crate::attendance::v1::errors::CODE_1220028),
+        (Self::AccrualCalculationError, crate::attendance::v1::errors::CODE_1220014),
+        (Self::LeaveSubtypeIdRequired, crate::attendance::v1::errors::CODE_1220024),
+        (Self::GrantingQuantityOutOfRange, crate::attendance::v1::errors::CODE_1220025),
+        (Self::GrantingQuantityTooPrecise, crate::attendance::v1::errors::CODE_1220026),
+        (Self::GrantingReasonTooLong, crate::attendance::v1::errors::CODE_1220027),
+        (Self::LeaveTypeDeactivated, crate::attendance::v1::errors::CODE_1220029),
+        (Self::GrantingUniqueIdTooLong, crate::attendance::v1::errors::CODE_1220030),
+        (Self::UnknownError, crate::attendance::v1::errors::CODE_1229999),
+        (Self::InternalError, crate::attendance::v1::errors::CODE_1220015),
+        (Self::UserNotFound, crate::attendance::v1::errors::CODE_1220017),
+        (
+            Self::InvalidBalanceCalculationConfig,
+            crate::attendance::v1::errors::CODE_1220018,
         ),
-        ::lark_runtime::ErrorFacts::new(
-            1220003,
-            400,
-            "Invalid effective date",
-            "Dates must look like \"2020-01-01\".",
-            false,
+        (
+            Self::EmptyBalanceCalculationResult,
+            crate::attendance::v1::errors::CODE_1220019,
         ),
-        ::lark_runtime::ErrorFacts::new(
-            1220001,
-            400,
-            "No tenant ID",
-            "租户 ID 为空 — the tenant id is missing; check the tenant_access_token.",
-            false,
+        (Self::NoMatchingLeavePlanVersion, crate::attendance::v1::errors::CODE_1220020),
+        (
+            Self::BalanceCalculationUnsupported,
+            crate::attendance::v1::errors::CODE_1220021,
         ),
-        ::lark_runtime::ErrorFacts::new(
-            1220006,
-            400,
-            "Employment not found",
-            "Check `employment_id`.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            1220002,
-            400,
-            "Invalid granting unit",
-            "发放单位 — the granting unit is wrong.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            1220004,
-            400,
-            "Invalid granting quantity",
-            "The quantity must be a string that parses as a number, such as \"2.5\".",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            1220005,
-            400,
-            "Accessed data object not found",
-            "Check `leave_type_id`.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            1220007,
-            400,
-            "Leave plan version not found",
-            "假期计划版本 — no leave plan version exists; check that a plan is configured for this leave type.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            1220008,
-            400,
-            "Error occurred while checking if the employee is eligible for the vacation plan",
-            "The employee is outside the leave plan version's scope; check the plan's eligible staff against the employee's data.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            1220009,
-            400,
-            "Accrual rule not found",
-            "发放规则 — check that the leave plan version was created properly and has a valid accrual rule.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            1220010,
-            400,
-            "Granting record already exists",
-            "The answer carries the existing granting record; use it instead of retrying.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            1220011,
-            500,
-            "Error occurred when getting employment information",
-            "获取员工信息失败 — reading the employee's information failed.",
-            true,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            1220012,
-            500,
-            "An exception occurs in the database",
-            "数据库异常 — a database fault; ask technical support.",
-            true,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            1220013,
-            500,
-            "Error occurred while checking if the employee is eligible for the vacation plan.",
-            "Checking the employee against the leave plan's scope failed.",
-            true,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            1220028,
-            500,
-            "There is an error in the unit conversion configuration in the granting rule",
-            "单位转换规则 — check the unit conversion rule of the leave plan version.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            1220014,
-            500,
-            "Error occurred when calculate accrual record",
-            "计算授予计划错误 — computing the accrual failed.",
-            true,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            1220024,
-            400,
-            "There is a subclass for the leave type, but the subclass ID has not been passed",
-            "The leave type has subtypes; pass the subtype's id as the leave type id.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            1220025,
-            400,
-            "The granting quantity range is from -9999 to 9999",
-            "The quantity must lie between -9999 and 9999.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            1220026,
-            400,
-            "The number of decimal places of the granted quantity cannot exceed 6",
-            "Use at most 6 decimal places in the quantity.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            1220027,
-            400,
-            "The length of the granting reason cannot exceed 3000",
-            "Keep the granting reason within 3000 characters.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            1220029,
-            400,
-            "The leave type has been deactivated",
-            "Granting records cannot be written for a deactivated leave type.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            1220030,
-            400,
-            "The length of the granted unique ID cannot exceed 64",
-            "The granting record's unique id is longer than 64 characters; check the parameters.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            1229999,
-            500,
-            "Unknown error",
-            "未知错误 — an unknown fault; ask technical support.",
-            true,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            1220015,
-            500,
-            "Internal error",
-            "内部错误 — an internal fault; ask technical support.",
-            true,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            1220017,
-            400,
-            "User not found",
-            "The employee's information could not be read; check the employee id.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            1220018,
-            500,
-            "Invalid leave balance calculate Conf",
-            "The leave balance calculation configuration is invalid; contact the developers (technical support).",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            1220019,
-            500,
-            "The calculation result of leave balance is empty",
-            "The leave balance calculation produced nothing; contact the developers (technical support).",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            1220020,
-            400,
-            "When calculating the leave balance, there is no leave plan version that matches the employee",
-            "Check that a leave plan version covers the employee's period of employment.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            1220021,
-            400,
-            "For the leave type that is not granted according to the cycle, balance calculation is not supported",
-            "Balances cannot be calculated for a leave type not granted per cycle; contact the developers.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            1220022,
-            400,
-            "The data of the leave plan version is invalid",
-            "假期计划版本数据不合法 — the leave plan version's data is invalid.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            1220600,
-            400,
-            "通用错误信息",
-            "通用错误信息 — one of several general errors; see the attendance service's general error messages guide for the meaning and fix.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            1220601,
-            400,
-            "历史错误码，不再使用",
-            "历史错误码 — a legacy code that is no longer used.",
-            false,
-        ),
+        (Self::InvalidLeavePlanVersion, crate::attendance::v1::errors::CODE_1220022),
+        (Self::GeneralError, crate::attendance::v1::errors::CODE_1220600_2),
+        (Self::Deprecated1220601, crate::attendance::v1::errors::CODE_1220601),
     ];
-    fn from_index(index: usize, code: i64) -> Self {
-        match index {
-            0 => Self::InvalidParam,
-            1 => Self::InvalidEffectiveDate,
-            2 => Self::NoTenantId,
-            3 => Self::EmploymentNotFound,
-            4 => Self::InvalidGrantingUnit,
-            5 => Self::InvalidGrantingQuantity,
-            6 => Self::DataObjectNotFound,
-            7 => Self::LeavePlanVersionNotFound,
-            8 => Self::EmployeeNotEligibleForPlan,
-            9 => Self::AccrualRuleNotFound,
-            10 => Self::GrantingRecordAlreadyExists,
-            11 => Self::GetEmploymentFailed,
-            12 => Self::DatabaseError,
-            13 => Self::EligibilityCheckError,
-            14 => Self::UnitConversionConfigError,
-            15 => Self::AccrualCalculationError,
-            16 => Self::LeaveSubtypeIdRequired,
-            17 => Self::GrantingQuantityOutOfRange,
-            18 => Self::GrantingQuantityTooPrecise,
-            19 => Self::GrantingReasonTooLong,
-            20 => Self::LeaveTypeDeactivated,
-            21 => Self::GrantingUniqueIdTooLong,
-            22 => Self::UnknownError,
-            23 => Self::InternalError,
-            24 => Self::UserNotFound,
-            25 => Self::InvalidBalanceCalculationConfig,
-            26 => Self::EmptyBalanceCalculationResult,
-            27 => Self::NoMatchingLeavePlanVersion,
-            28 => Self::BalanceCalculationUnsupported,
-            29 => Self::InvalidLeavePlanVersion,
-            30 => Self::GeneralError,
-            31 => Self::Deprecated1220601,
-            _ => Self::Undocumented(code),
-        }
+    fn undocumented(code: i64) -> Self {
+        Self::Undocumented(code)
     }
-    fn facts_or_code(&self) -> Result<&'static ::lark_runtime::ErrorFacts, i64> {
+    fn undocumented_code(&self) -> Option<i64> {
         match self {
-            Self::InvalidParam => Ok(&Self::FACTS[0]),
-            Self::InvalidEffectiveDate => Ok(&Self::FACTS[1]),
-            Self::NoTenantId => Ok(&Self::FACTS[2]),
-            Self::EmploymentNotFound => Ok(&Self::FACTS[3]),
-            Self::InvalidGrantingUnit => Ok(&Self::FACTS[4]),
-            Self::InvalidGrantingQuantity => Ok(&Self::FACTS[5]),
-            Self::DataObjectNotFound => Ok(&Self::FACTS[6]),
-            Self::LeavePlanVersionNotFound => Ok(&Self::FACTS[7]),
-            Self::EmployeeNotEligibleForPlan => Ok(&Self::FACTS[8]),
-            Self::AccrualRuleNotFound => Ok(&Self::FACTS[9]),
-            Self::GrantingRecordAlreadyExists => Ok(&Self::FACTS[10]),
-            Self::GetEmploymentFailed => Ok(&Self::FACTS[11]),
-            Self::DatabaseError => Ok(&Self::FACTS[12]),
-            Self::EligibilityCheckError => Ok(&Self::FACTS[13]),
-            Self::UnitConversionConfigError => Ok(&Self::FACTS[14]),
-            Self::AccrualCalculationError => Ok(&Self::FACTS[15]),
-            Self::LeaveSubtypeIdRequired => Ok(&Self::FACTS[16]),
-            Self::GrantingQuantityOutOfRange => Ok(&Self::FACTS[17]),
-            Self::GrantingQuantityTooPrecise => Ok(&Self::FACTS[18]),
-            Self::GrantingReasonTooLong => Ok(&Self::FACTS[19]),
-            Self::LeaveTypeDeactivated => Ok(&Self::FACTS[20]),
-            Self::GrantingUniqueIdTooLong => Ok(&Self::FACTS[21]),
-            Self::UnknownError => Ok(&Self::FACTS[22]),
-            Self::InternalError => Ok(&Self::FACTS[23]),
-            Self::UserNotFound => Ok(&Self::FACTS[24]),
-            Self::InvalidBalanceCalculationConfig => Ok(&Self::FACTS[25]),
-            Self::EmptyBalanceCalculationResult => Ok(&Self::FACTS[26]),
-            Self::NoMatchingLeavePlanVersion => Ok(&Self::FACTS[27]),
-            Self::BalanceCalculationUnsupported => Ok(&Self::FACTS[28]),
-            Self::InvalidLeavePlanVersion => Ok(&Self::FACTS[29]),
-            Self::GeneralError => Ok(&Self::FACTS[30]),
-            Self::Deprecated1220601 => Ok(&Self::FACTS[31]),
-            Self::Undocumented(code) => Err(*code),
+            Self::Undocumented(code) => Some(*code),
+            _ => None,
         }
     }
 }
@@ -830,13 +536,7 @@ impl ::lark_runtime::enums::IntEnum for LeaveEmployExpireRecordAccrualSource {
 }
 ::lark_runtime::int_enum_traits!(LeaveEmployExpireRecordAccrualSource);
 /// LeaveEmployExpireRecord
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct LeaveEmployExpireRecord {
     /// 发放记录 ID — the granting record.

@@ -11,97 +11,56 @@
 //! `POST /open-apis/attendance/v1/shifts`
 //!
 //! Reference: <https://open.feishu.cn/document/server-docs/attendance-v1/shift/create>
+use ::lark_runtime::__private::serde::{Deserialize, Serialize};
 /// Request of 创建班次 — Create a shift (or update one, given its id).
 ///
 /// `POST /open-apis/attendance/v1/shifts`
 ///
 /// Build it with [`CreateRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, ::lark_runtime::__private::serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct CreateRequest {
-    /// 员工 ID 类型 — the kind of id of `sub_shift_leader_ids` in the request and of the ids in the response.
-    ///
-    /// Example: `"employee_id"`
     #[serde(skip)]
     employee_type: Option<crate::attendance::v1::types::EmployeeType>,
-    /// 班次名称 — the shift's name; must be unique.
-    ///
-    /// Example: `"早班"`
     shift_name: String,
-    /// 打卡次数 — number of punches; a legacy field with no effect now, `punch_time_rule` decides.
-    ///
-    /// Example: `1`
     punch_times: i32,
-    /// 班次负责人 — shift leaders, ids of the kind `employee_type` names.
-    ///
-    /// Example: `["456123"]`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     sub_shift_leader_ids: Option<Vec<String>>,
-    /// 是否弹性打卡 — whether punch times are flexible; false when unset.
-    ///
-    /// Example: `false`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     is_flexible: Option<bool>,
-    /// 弹性打卡时间 — minutes one may arrive late and leave early. Ignored when `flexible_rule` is set.
-    ///
-    /// Example: `60`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     flexible_minutes: Option<i32>,
-    /// 弹性打卡时间设置 — flexible punch settings.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     flexible_rule: Option<Vec<crate::attendance::v1::types::ShiftFlexibleRule>>,
-    /// 不需要打下班卡 — true when no off-duty punch is needed; false (the default) when one is.
-    ///
-    /// Example: `true`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     no_need_off: Option<bool>,
-    /// 打卡规则 — the punch rules, one per on/off segment.
     punch_time_rule: Vec<crate::attendance::v1::types::ShiftPunchTimeRule>,
-    /// 晚走晚到规则 — leave-late-arrive-late rules (Feishu People enterprise edition only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     late_off_late_on_rule: Option<
         Vec<crate::attendance::v1::types::ShiftLateOffLateOnRule>,
     >,
-    /// 休息规则 — rest periods within the shift.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     rest_time_rule: Option<Vec<crate::attendance::v1::types::ShiftRestRule>>,
-    /// 加班时段 — overtime periods (Feishu People enterprise edition only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     overtime_rule: Option<Vec<crate::attendance::v1::types::ShiftOvertimeRule>>,
-    /// 日期类型 — work day or rest day; 1 (work day) when unset. A flexible shift cannot be a rest day.
-    ///
-    /// Example: `1`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     day_type: Option<crate::attendance::v1::types::ShiftDayType>,
-    /// 班外休息规则 — rest periods outside the shift.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     overtime_rest_time_rule: Option<Vec<crate::attendance::v1::types::ShiftRestRule>>,
-    /// 晚到多久记为严重迟到 — minutes late after which an arrival counts as seriously late; takes
-    /// precedence over `punch_time_rule[].late_minutes_as_serious_late`.
-    ///
-    /// Example: `40`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     late_minutes_as_serious_late: Option<i32>,
-    /// 半天分割规则 — how the day splits into halves (Feishu People enterprise edition only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     shift_middle_time_rule: Option<crate::attendance::v1::types::ShiftMiddleTimeRule>,
-    /// 应出勤配置 — expected attendance durations; in limited rollout, not open yet.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     shift_attendance_time_config: Option<
         crate::attendance::v1::types::ShiftAttendanceTimeConfig,
     >,
-    /// 晚走次日晚到配置规则 — how leaving late today and arriving late tomorrow are computed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     late_off_late_on_setting: Option<
         crate::attendance::v1::types::ShiftLateOffLateOnSetting,
     >,
-    /// 班次 ID — set it to update that shift instead of creating one. 获取方式 (where ids come from):
-    /// shifts/query or shifts/create.
-    ///
-    /// Example: `"6919358778597097404"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     id: Option<String>,
-    /// 休息弹性设置 — flexible rest settings of the shift.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     rest_time_flexible_configs: Option<
         Vec<crate::attendance::v1::types::ShiftRestTimeFlexibleConfig>,
@@ -112,123 +71,101 @@ impl CreateRequest {
     pub fn builder() -> CreateRequestBuilder {
         CreateRequestBuilder::default()
     }
-    /// 员工 ID 类型 — the kind of id of `sub_shift_leader_ids` in the request and of the ids in the response.
-    ///
-    /// Example: `"employee_id"`
+    /// The `employee_type` it was built with: see [`CreateRequestBuilder::employee_type`].
     pub fn employee_type(&self) -> Option<&crate::attendance::v1::types::EmployeeType> {
         self.employee_type.as_ref()
     }
-    /// 班次名称 — the shift's name; must be unique.
-    ///
-    /// Example: `"早班"`
+    /// The `shift_name` it was built with: see [`CreateRequestBuilder::shift_name`].
     pub fn shift_name(&self) -> &String {
         &self.shift_name
     }
-    /// 打卡次数 — number of punches; a legacy field with no effect now, `punch_time_rule` decides.
-    ///
-    /// Example: `1`
+    /// The `punch_times` it was built with: see [`CreateRequestBuilder::punch_times`].
     pub fn punch_times(&self) -> &i32 {
         &self.punch_times
     }
-    /// 班次负责人 — shift leaders, ids of the kind `employee_type` names.
-    ///
-    /// Example: `["456123"]`
+    /// The `sub_shift_leader_ids` it was built with: see [`CreateRequestBuilder::sub_shift_leader_ids`].
     pub fn sub_shift_leader_ids(&self) -> Option<&Vec<String>> {
         self.sub_shift_leader_ids.as_ref()
     }
-    /// 是否弹性打卡 — whether punch times are flexible; false when unset.
-    ///
-    /// Example: `false`
+    /// The `is_flexible` it was built with: see [`CreateRequestBuilder::is_flexible`].
     pub fn is_flexible(&self) -> Option<&bool> {
         self.is_flexible.as_ref()
     }
-    /// 弹性打卡时间 — minutes one may arrive late and leave early. Ignored when `flexible_rule` is set.
-    ///
-    /// Example: `60`
+    /// The `flexible_minutes` it was built with: see [`CreateRequestBuilder::flexible_minutes`].
     pub fn flexible_minutes(&self) -> Option<&i32> {
         self.flexible_minutes.as_ref()
     }
-    /// 弹性打卡时间设置 — flexible punch settings.
+    /// The `flexible_rule` it was built with: see [`CreateRequestBuilder::flexible_rule`].
     pub fn flexible_rule(
         &self,
     ) -> Option<&Vec<crate::attendance::v1::types::ShiftFlexibleRule>> {
         self.flexible_rule.as_ref()
     }
-    /// 不需要打下班卡 — true when no off-duty punch is needed; false (the default) when one is.
-    ///
-    /// Example: `true`
+    /// The `no_need_off` it was built with: see [`CreateRequestBuilder::no_need_off`].
     pub fn no_need_off(&self) -> Option<&bool> {
         self.no_need_off.as_ref()
     }
-    /// 打卡规则 — the punch rules, one per on/off segment.
+    /// The `punch_time_rule` it was built with: see [`CreateRequestBuilder::punch_time_rule`].
     pub fn punch_time_rule(
         &self,
     ) -> &Vec<crate::attendance::v1::types::ShiftPunchTimeRule> {
         &self.punch_time_rule
     }
-    /// 晚走晚到规则 — leave-late-arrive-late rules (Feishu People enterprise edition only).
+    /// The `late_off_late_on_rule` it was built with: see [`CreateRequestBuilder::late_off_late_on_rule`].
     pub fn late_off_late_on_rule(
         &self,
     ) -> Option<&Vec<crate::attendance::v1::types::ShiftLateOffLateOnRule>> {
         self.late_off_late_on_rule.as_ref()
     }
-    /// 休息规则 — rest periods within the shift.
+    /// The `rest_time_rule` it was built with: see [`CreateRequestBuilder::rest_time_rule`].
     pub fn rest_time_rule(
         &self,
     ) -> Option<&Vec<crate::attendance::v1::types::ShiftRestRule>> {
         self.rest_time_rule.as_ref()
     }
-    /// 加班时段 — overtime periods (Feishu People enterprise edition only).
+    /// The `overtime_rule` it was built with: see [`CreateRequestBuilder::overtime_rule`].
     pub fn overtime_rule(
         &self,
     ) -> Option<&Vec<crate::attendance::v1::types::ShiftOvertimeRule>> {
         self.overtime_rule.as_ref()
     }
-    /// 日期类型 — work day or rest day; 1 (work day) when unset. A flexible shift cannot be a rest day.
-    ///
-    /// Example: `1`
+    /// The `day_type` it was built with: see [`CreateRequestBuilder::day_type`].
     pub fn day_type(&self) -> Option<&crate::attendance::v1::types::ShiftDayType> {
         self.day_type.as_ref()
     }
-    /// 班外休息规则 — rest periods outside the shift.
+    /// The `overtime_rest_time_rule` it was built with: see [`CreateRequestBuilder::overtime_rest_time_rule`].
     pub fn overtime_rest_time_rule(
         &self,
     ) -> Option<&Vec<crate::attendance::v1::types::ShiftRestRule>> {
         self.overtime_rest_time_rule.as_ref()
     }
-    /// 晚到多久记为严重迟到 — minutes late after which an arrival counts as seriously late; takes
-    /// precedence over `punch_time_rule[].late_minutes_as_serious_late`.
-    ///
-    /// Example: `40`
+    /// The `late_minutes_as_serious_late` it was built with: see [`CreateRequestBuilder::late_minutes_as_serious_late`].
     pub fn late_minutes_as_serious_late(&self) -> Option<&i32> {
         self.late_minutes_as_serious_late.as_ref()
     }
-    /// 半天分割规则 — how the day splits into halves (Feishu People enterprise edition only).
+    /// The `shift_middle_time_rule` it was built with: see [`CreateRequestBuilder::shift_middle_time_rule`].
     pub fn shift_middle_time_rule(
         &self,
     ) -> Option<&crate::attendance::v1::types::ShiftMiddleTimeRule> {
         self.shift_middle_time_rule.as_ref()
     }
-    /// 应出勤配置 — expected attendance durations; in limited rollout, not open yet.
+    /// The `shift_attendance_time_config` it was built with: see [`CreateRequestBuilder::shift_attendance_time_config`].
     pub fn shift_attendance_time_config(
         &self,
     ) -> Option<&crate::attendance::v1::types::ShiftAttendanceTimeConfig> {
         self.shift_attendance_time_config.as_ref()
     }
-    /// 晚走次日晚到配置规则 — how leaving late today and arriving late tomorrow are computed.
+    /// The `late_off_late_on_setting` it was built with: see [`CreateRequestBuilder::late_off_late_on_setting`].
     pub fn late_off_late_on_setting(
         &self,
     ) -> Option<&crate::attendance::v1::types::ShiftLateOffLateOnSetting> {
         self.late_off_late_on_setting.as_ref()
     }
-    /// 班次 ID — set it to update that shift instead of creating one. 获取方式 (where ids come from):
-    /// shifts/query or shifts/create.
-    ///
-    /// Example: `"6919358778597097404"`
+    /// The `id` it was built with: see [`CreateRequestBuilder::id`].
     pub fn id(&self) -> Option<&String> {
         self.id.as_ref()
     }
-    /// 休息弹性设置 — flexible rest settings of the shift.
+    /// The `rest_time_flexible_configs` it was built with: see [`CreateRequestBuilder::rest_time_flexible_configs`].
     pub fn rest_time_flexible_configs(
         &self,
     ) -> Option<&Vec<crate::attendance::v1::types::ShiftRestTimeFlexibleConfig>> {
@@ -606,12 +543,7 @@ impl ::lark_runtime::Endpoint for CreateRequest {
         access_tokens: &[::lark_runtime::AccessTokenKind::Tenant],
         app_types: &[::lark_runtime::AppType::Custom],
         scopes: &["attendance:rule"],
-        rate_limits: &[
-            ::lark_runtime::RateLimit {
-                requests: 50u32,
-                period_seconds: 1u32,
-            },
-        ],
+        rate_limits: &[::lark_runtime::RateLimit::per_second(50)],
         special_rate_limit: false,
         envelope: ::lark_runtime::Envelope::Data,
         request_body: ::lark_runtime::RequestBody::Json,
@@ -644,7 +576,7 @@ impl ::lark_runtime::Incoming for CreateRequest {
         request: &::lark_runtime::IncomingRequest<'_>,
     ) -> Result<Self, ::lark_runtime::ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
-        #[derive(::lark_runtime::__private::serde::Deserialize)]
+        #[derive(Deserialize)]
         #[serde(crate = "::lark_runtime::__private::serde")]
         struct Body {
             #[serde(default, rename = "shift_name")]
@@ -735,14 +667,7 @@ impl ::lark_runtime::Incoming for CreateRequest {
 /// Response data of 创建班次 — Create a shift (or update one, given its id).
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(
-    Debug,
-    Clone,
-    Default,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct CreateResponse {
     /// 班次 — the shift as created or updated, with its new `shift_id`.
@@ -795,88 +720,23 @@ pub enum CreateError {
     Undocumented(i64),
 }
 impl ::lark_runtime::DocumentedError for CreateError {
-    const FACTS: &'static [::lark_runtime::ErrorFacts] = &[
-        ::lark_runtime::ErrorFacts::new(
-            1220001,
-            400,
-            "param is invalis",
-            "入参校验失败 — the request failed validation; the returned message names the bad parameter (e.g. \"employee_type invalid\").",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            1220002,
-            400,
-            "tenant_id is empty",
-            "Check that the tenant_access_token sent is the right one.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            1220005,
-            400,
-            "没有权限",
-            "数据权限范围 — check the data permission scope in the attendance admin console.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            1225000,
-            500,
-            "param is invalis",
-            "An internal fault (e.g. \"internal server error\"); retry, or ask technical support.",
-            true,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            1226000,
-            500,
-            "param is invalis",
-            "班次服务异常 — the shift service failed; the returned message gives the cause (e.g. \"internal server error\"). Retry, or ask technical support.",
-            true,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            1226001,
-            400,
-            "历史错误码，不再使用",
-            "历史错误码 — a legacy code that is no longer used.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            1226002,
-            400,
-            "历史错误码，不再使用",
-            "历史错误码 — a legacy code that is no longer used.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            1220600,
-            400,
-            "通用错误信息",
-            "通用错误信息 — one of several general errors; see the attendance service's general error messages guide for the meaning and fix.",
-            false,
-        ),
+    const DOCUMENTED: &'static [(Self, ::lark_runtime::ErrorFacts)] = &[
+        (Self::ParamInvalid, crate::attendance::v1::errors::CODE_1220001_8),
+        (Self::TenantIdEmpty, crate::attendance::v1::errors::CODE_1220002_2),
+        (Self::NoDataPermission, crate::attendance::v1::errors::CODE_1220005_3),
+        (Self::SystemError, crate::attendance::v1::errors::CODE_1225000_5),
+        (Self::ShiftServiceFault, crate::attendance::v1::errors::CODE_1226000_3),
+        (Self::Deprecated1226001, crate::attendance::v1::errors::CODE_1226001),
+        (Self::Deprecated1226002, crate::attendance::v1::errors::CODE_1226002),
+        (Self::GeneralError, crate::attendance::v1::errors::CODE_1220600_2),
     ];
-    fn from_index(index: usize, code: i64) -> Self {
-        match index {
-            0 => Self::ParamInvalid,
-            1 => Self::TenantIdEmpty,
-            2 => Self::NoDataPermission,
-            3 => Self::SystemError,
-            4 => Self::ShiftServiceFault,
-            5 => Self::Deprecated1226001,
-            6 => Self::Deprecated1226002,
-            7 => Self::GeneralError,
-            _ => Self::Undocumented(code),
-        }
+    fn undocumented(code: i64) -> Self {
+        Self::Undocumented(code)
     }
-    fn facts_or_code(&self) -> Result<&'static ::lark_runtime::ErrorFacts, i64> {
+    fn undocumented_code(&self) -> Option<i64> {
         match self {
-            Self::ParamInvalid => Ok(&Self::FACTS[0]),
-            Self::TenantIdEmpty => Ok(&Self::FACTS[1]),
-            Self::NoDataPermission => Ok(&Self::FACTS[2]),
-            Self::SystemError => Ok(&Self::FACTS[3]),
-            Self::ShiftServiceFault => Ok(&Self::FACTS[4]),
-            Self::Deprecated1226001 => Ok(&Self::FACTS[5]),
-            Self::Deprecated1226002 => Ok(&Self::FACTS[6]),
-            Self::GeneralError => Ok(&Self::FACTS[7]),
-            Self::Undocumented(code) => Err(*code),
+            Self::Undocumented(code) => Some(*code),
+            _ => None,
         }
     }
 }

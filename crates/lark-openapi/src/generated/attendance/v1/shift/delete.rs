@@ -9,17 +9,15 @@
 //! `DELETE /open-apis/attendance/v1/shifts/:shift_id`
 //!
 //! Reference: <https://open.feishu.cn/document/server-docs/attendance-v1/shift/delete>
+use ::lark_runtime::__private::serde::{Deserialize, Serialize};
 /// Request of 删除班次 — Delete a shift.
 ///
 /// `DELETE /open-apis/attendance/v1/shifts/:shift_id`
 ///
 /// Build it with [`DeleteRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, ::lark_runtime::__private::serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct DeleteRequest {
-    /// 班次 ID — the shift to delete. 获取方式 — ids come from shifts/query or shifts/create.
-    ///
-    /// Example: `"6919358778597097404"`
     #[serde(skip)]
     shift_id: String,
 }
@@ -28,9 +26,7 @@ impl DeleteRequest {
     pub fn builder() -> DeleteRequestBuilder {
         DeleteRequestBuilder::default()
     }
-    /// 班次 ID — the shift to delete. 获取方式 — ids come from shifts/query or shifts/create.
-    ///
-    /// Example: `"6919358778597097404"`
+    /// The `shift_id` it was built with: see [`DeleteRequestBuilder::shift_id`].
     pub fn shift_id(&self) -> &String {
         &self.shift_id
     }
@@ -80,12 +76,7 @@ impl ::lark_runtime::Endpoint for DeleteRequest {
         access_tokens: &[::lark_runtime::AccessTokenKind::Tenant],
         app_types: &[::lark_runtime::AppType::Custom],
         scopes: &["attendance:rule"],
-        rate_limits: &[
-            ::lark_runtime::RateLimit {
-                requests: 50u32,
-                period_seconds: 1u32,
-            },
-        ],
+        rate_limits: &[::lark_runtime::RateLimit::per_second(50)],
         special_rate_limit: false,
         envelope: ::lark_runtime::Envelope::Data,
         request_body: ::lark_runtime::RequestBody::None,
@@ -123,14 +114,7 @@ impl ::lark_runtime::Incoming for DeleteRequest {
 /// Response data of 删除班次 — Delete a shift.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(
-    Debug,
-    Clone,
-    Default,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct DeleteResponse {}
 /// A documented error code of 删除班次 — Delete a shift.
@@ -177,88 +161,23 @@ pub enum DeleteError {
     Undocumented(i64),
 }
 impl ::lark_runtime::DocumentedError for DeleteError {
-    const FACTS: &'static [::lark_runtime::ErrorFacts] = &[
-        ::lark_runtime::ErrorFacts::new(
-            1220001,
-            400,
-            "param is invalis",
-            "入参校验失败 — the request failed validation; the returned message names the bad parameter (e.g. \"employee_type invalid\").",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            1220002,
-            400,
-            "tenant_id is empty",
-            "Check that the tenant_access_token sent is the right one.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            1220005,
-            400,
-            "没有权限",
-            "数据权限范围 — check the data permission scope in the attendance admin console.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            1225000,
-            500,
-            "param is invalis",
-            "An internal fault (e.g. \"internal server error\"); retry, or ask technical support.",
-            true,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            1226000,
-            400,
-            "param is invalis",
-            "班次服务异常 — the shift service failed; the returned message gives the cause (e.g. \"internal server error\"). Ask technical support if it persists.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            1226001,
-            400,
-            "历史错误码，不再使用",
-            "历史错误码 — a legacy code that is no longer used.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            1226003,
-            400,
-            "param is invalis",
-            "The shift may not be changed; the returned message gives the reason (e.g. \"default shift are not allowed to change.\" — the default shift cannot be modified).",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            1220600,
-            400,
-            "通用错误信息",
-            "通用错误信息 — one of several general errors; see the attendance service's general error messages guide for the meaning and fix.",
-            false,
-        ),
+    const DOCUMENTED: &'static [(Self, ::lark_runtime::ErrorFacts)] = &[
+        (Self::ParamInvalid, crate::attendance::v1::errors::CODE_1220001_8),
+        (Self::TenantIdEmpty, crate::attendance::v1::errors::CODE_1220002_2),
+        (Self::NoDataPermission, crate::attendance::v1::errors::CODE_1220005_3),
+        (Self::SystemError, crate::attendance::v1::errors::CODE_1225000_5),
+        (Self::ShiftServiceFault, crate::attendance::v1::errors::CODE_1226000),
+        (Self::Deprecated1226001, crate::attendance::v1::errors::CODE_1226001),
+        (Self::ShiftChangeNotAllowed, crate::attendance::v1::errors::CODE_1226003),
+        (Self::GeneralError, crate::attendance::v1::errors::CODE_1220600_2),
     ];
-    fn from_index(index: usize, code: i64) -> Self {
-        match index {
-            0 => Self::ParamInvalid,
-            1 => Self::TenantIdEmpty,
-            2 => Self::NoDataPermission,
-            3 => Self::SystemError,
-            4 => Self::ShiftServiceFault,
-            5 => Self::Deprecated1226001,
-            6 => Self::ShiftChangeNotAllowed,
-            7 => Self::GeneralError,
-            _ => Self::Undocumented(code),
-        }
+    fn undocumented(code: i64) -> Self {
+        Self::Undocumented(code)
     }
-    fn facts_or_code(&self) -> Result<&'static ::lark_runtime::ErrorFacts, i64> {
+    fn undocumented_code(&self) -> Option<i64> {
         match self {
-            Self::ParamInvalid => Ok(&Self::FACTS[0]),
-            Self::TenantIdEmpty => Ok(&Self::FACTS[1]),
-            Self::NoDataPermission => Ok(&Self::FACTS[2]),
-            Self::SystemError => Ok(&Self::FACTS[3]),
-            Self::ShiftServiceFault => Ok(&Self::FACTS[4]),
-            Self::Deprecated1226001 => Ok(&Self::FACTS[5]),
-            Self::ShiftChangeNotAllowed => Ok(&Self::FACTS[6]),
-            Self::GeneralError => Ok(&Self::FACTS[7]),
-            Self::Undocumented(code) => Err(*code),
+            Self::Undocumented(code) => Some(*code),
+            _ => None,
         }
     }
 }

@@ -22,6 +22,8 @@ impl<'a> AttendanceV1ShiftApi<'a> {
     ///
     /// `POST /open-apis/attendance/v1/shifts`
     ///
+    /// Takes `tenant_access_token`, not a user's: on a handle from [`Client::as_user`](::lark_runtime::Client::as_user) it fails before sending anything.
+    ///
     /// Retries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.
     pub async fn create(
         &self,
@@ -35,6 +37,8 @@ impl<'a> AttendanceV1ShiftApi<'a> {
     /// 删除班次 — Delete a shift.
     ///
     /// `DELETE /open-apis/attendance/v1/shifts/:shift_id`
+    ///
+    /// Takes `tenant_access_token`, not a user's: on a handle from [`Client::as_user`](::lark_runtime::Client::as_user) it fails before sending anything.
     ///
     /// Retries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.
     pub async fn delete(
@@ -50,6 +54,8 @@ impl<'a> AttendanceV1ShiftApi<'a> {
     ///
     /// `GET /open-apis/attendance/v1/shifts/:shift_id`
     ///
+    /// Takes `tenant_access_token`, not a user's: on a handle from [`Client::as_user`](::lark_runtime::Client::as_user) it fails before sending anything.
+    ///
     /// Retries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.
     pub async fn get(
         &self,
@@ -63,6 +69,8 @@ impl<'a> AttendanceV1ShiftApi<'a> {
     /// 查询所有班次 — List all shifts, page by page.
     ///
     /// `GET /open-apis/attendance/v1/shifts`
+    ///
+    /// Takes `tenant_access_token`, not a user's: on a handle from [`Client::as_user`](::lark_runtime::Client::as_user) it fails before sending anything.
     ///
     /// Retries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.
     pub async fn list(
@@ -86,6 +94,8 @@ impl<'a> AttendanceV1ShiftApi<'a> {
     /// 按名称查询班次 — Find a shift by name.
     ///
     /// `POST /open-apis/attendance/v1/shifts/query`
+    ///
+    /// Takes `tenant_access_token`, not a user's: on a handle from [`Client::as_user`](::lark_runtime::Client::as_user) it fails before sending anything.
     ///
     /// Retries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.
     pub async fn query(

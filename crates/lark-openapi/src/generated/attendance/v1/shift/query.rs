@@ -11,17 +11,15 @@
 //! `POST /open-apis/attendance/v1/shifts/query`
 //!
 //! Reference: <https://open.feishu.cn/document/server-docs/attendance-v1/shift/query>
+use ::lark_runtime::__private::serde::Serialize;
 /// Request of 按名称查询班次 — Find a shift by name.
 ///
 /// `POST /open-apis/attendance/v1/shifts/query`
 ///
 /// Build it with [`QueryRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, ::lark_runtime::__private::serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct QueryRequest {
-    /// 班次名称 — name of the shift to find.
-    ///
-    /// Example: `"早班"`
     #[serde(skip)]
     shift_name: String,
 }
@@ -30,9 +28,7 @@ impl QueryRequest {
     pub fn builder() -> QueryRequestBuilder {
         QueryRequestBuilder::default()
     }
-    /// 班次名称 — name of the shift to find.
-    ///
-    /// Example: `"早班"`
+    /// The `shift_name` it was built with: see [`QueryRequestBuilder::shift_name`].
     pub fn shift_name(&self) -> &String {
         &self.shift_name
     }
@@ -82,12 +78,7 @@ impl ::lark_runtime::Endpoint for QueryRequest {
         access_tokens: &[::lark_runtime::AccessTokenKind::Tenant],
         app_types: &[::lark_runtime::AppType::Custom],
         scopes: &["attendance:task:readonly"],
-        rate_limits: &[
-            ::lark_runtime::RateLimit {
-                requests: 50u32,
-                period_seconds: 1u32,
-            },
-        ],
+        rate_limits: &[::lark_runtime::RateLimit::per_second(50)],
         special_rate_limit: false,
         envelope: ::lark_runtime::Envelope::Data,
         request_body: ::lark_runtime::RequestBody::None,
@@ -170,70 +161,21 @@ pub enum QueryError {
     Undocumented(i64),
 }
 impl ::lark_runtime::DocumentedError for QueryError {
-    const FACTS: &'static [::lark_runtime::ErrorFacts] = &[
-        ::lark_runtime::ErrorFacts::new(
-            1220001,
-            400,
-            "param is invalis",
-            "入参校验失败 — the request failed validation; the returned message names the bad parameter (e.g. \"employee_type invalid\").",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            1220002,
-            400,
-            "tenant_id is empty",
-            "Check that the tenant_access_token sent is the right one.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            1225000,
-            500,
-            "param is invalis",
-            "An internal fault (e.g. \"internal server error\"); retry, or ask technical support.",
-            true,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            1226000,
-            500,
-            "param is invalis",
-            "班次服务异常 — the shift service failed; the returned message gives the cause (e.g. \"internal server error\"). Retry, or ask technical support.",
-            true,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            1226003,
-            400,
-            "param is invalis",
-            "The shift may not be changed; the returned message gives the reason (e.g. \"default shift are not allowed to change.\" — the default shift cannot be modified).",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            1220600,
-            400,
-            "通用错误信息",
-            "通用错误信息 — one of several general errors; see the attendance service's general error messages guide for the meaning and fix.",
-            false,
-        ),
+    const DOCUMENTED: &'static [(Self, ::lark_runtime::ErrorFacts)] = &[
+        (Self::ParamInvalid, crate::attendance::v1::errors::CODE_1220001_8),
+        (Self::TenantIdEmpty, crate::attendance::v1::errors::CODE_1220002_2),
+        (Self::SystemError, crate::attendance::v1::errors::CODE_1225000_5),
+        (Self::ShiftServiceFault, crate::attendance::v1::errors::CODE_1226000_3),
+        (Self::ShiftChangeNotAllowed, crate::attendance::v1::errors::CODE_1226003),
+        (Self::GeneralError, crate::attendance::v1::errors::CODE_1220600_2),
     ];
-    fn from_index(index: usize, code: i64) -> Self {
-        match index {
-            0 => Self::ParamInvalid,
-            1 => Self::TenantIdEmpty,
-            2 => Self::SystemError,
-            3 => Self::ShiftServiceFault,
-            4 => Self::ShiftChangeNotAllowed,
-            5 => Self::GeneralError,
-            _ => Self::Undocumented(code),
-        }
+    fn undocumented(code: i64) -> Self {
+        Self::Undocumented(code)
     }
-    fn facts_or_code(&self) -> Result<&'static ::lark_runtime::ErrorFacts, i64> {
+    fn undocumented_code(&self) -> Option<i64> {
         match self {
-            Self::ParamInvalid => Ok(&Self::FACTS[0]),
-            Self::TenantIdEmpty => Ok(&Self::FACTS[1]),
-            Self::SystemError => Ok(&Self::FACTS[2]),
-            Self::ShiftServiceFault => Ok(&Self::FACTS[3]),
-            Self::ShiftChangeNotAllowed => Ok(&Self::FACTS[4]),
-            Self::GeneralError => Ok(&Self::FACTS[5]),
-            Self::Undocumented(code) => Err(*code),
+            Self::Undocumented(code) => Some(*code),
+            _ => None,
         }
     }
 }

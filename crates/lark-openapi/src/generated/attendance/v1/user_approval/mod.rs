@@ -16,6 +16,8 @@ impl<'a> AttendanceV1UserApprovalApi<'a> {
     ///
     /// `POST /open-apis/attendance/v1/user_approvals`
     ///
+    /// Takes `tenant_access_token`, not a user's: on a handle from [`Client::as_user`](::lark_runtime::Client::as_user) it fails before sending anything.
+    ///
     /// Retries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.
     pub async fn create(
         &self,
@@ -29,6 +31,8 @@ impl<'a> AttendanceV1UserApprovalApi<'a> {
     /// 获取审批数据 — Query employees' leave, overtime, outing and trip approvals.
     ///
     /// `POST /open-apis/attendance/v1/user_approvals/query`
+    ///
+    /// Takes `tenant_access_token`, not a user's: on a handle from [`Client::as_user`](::lark_runtime::Client::as_user) it fails before sending anything.
     ///
     /// Retries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.
     pub async fn query(

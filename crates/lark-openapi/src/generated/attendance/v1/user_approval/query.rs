@@ -10,51 +10,26 @@
 //! `POST /open-apis/attendance/v1/user_approvals/query`
 //!
 //! Reference: <https://open.feishu.cn/document/server-docs/attendance-v1/user_approval/query>
+use ::lark_runtime::__private::serde::{Deserialize, Serialize};
 /// Request of 获取审批数据 — Query employees' leave, overtime, outing and trip approvals.
 ///
 /// `POST /open-apis/attendance/v1/user_approvals/query`
 ///
 /// Build it with [`QueryRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, ::lark_runtime::__private::serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct QueryRequest {
-    /// 员工 ID 类型 — the kind of id of `user_ids` in the request and `user_id` in the response.
-    ///
-    /// Example: `"employee_id"`
     #[serde(skip)]
     employee_type: crate::attendance::v1::types::EmployeeTypeWithOpenId,
-    /// 员工 ID 列表 — employee ids, of the kind `employee_type` names.
-    ///
-    /// Example: `["abd754f7"]`
     user_ids: Vec<String>,
-    /// 查询的起始日期 — first day of the range, a yyyyMMdd number; at most one day after today (on
-    /// 20241010, 20241011 is accepted and 20241012 is refused).
-    ///
-    /// Example: `20190817`
     check_date_from: i32,
-    /// 查询的结束日期 — last day of the range, a yyyyMMdd number, at most 30 days after `check_date_from`.
-    ///
-    /// Example: `20190820`
     check_date_to: i32,
-    /// 查询依据的时间类型 — which time of an approval the range is matched against; `PeriodTime` when unset.
-    ///
-    /// Example: `"PeriodTime"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     check_date_type: Option<crate::attendance::v1::types::ApprovalCheckDateType>,
-    /// 查询状态 — the approval state to return; approved (2) when unset. Leaves and overtime support only
-    /// approved and withdrawn; outings and trips support every state.
-    ///
-    /// Example: `2`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     status: Option<crate::attendance::v1::types::ApprovalStatus>,
-    /// 查询的起始时间 — start of the range, Unix seconds as a string (in limited release, not open yet).
-    ///
-    /// Example: `"1566641088"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     check_time_from: Option<String>,
-    /// 查询的结束时间 — end of the range, Unix seconds as a string (in limited release, not open yet).
-    ///
-    /// Example: `"1592561088"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     check_time_to: Option<String>,
 }
@@ -63,57 +38,39 @@ impl QueryRequest {
     pub fn builder() -> QueryRequestBuilder {
         QueryRequestBuilder::default()
     }
-    /// 员工 ID 类型 — the kind of id of `user_ids` in the request and `user_id` in the response.
-    ///
-    /// Example: `"employee_id"`
+    /// The `employee_type` it was built with: see [`QueryRequestBuilder::employee_type`].
     pub fn employee_type(
         &self,
     ) -> &crate::attendance::v1::types::EmployeeTypeWithOpenId {
         &self.employee_type
     }
-    /// 员工 ID 列表 — employee ids, of the kind `employee_type` names.
-    ///
-    /// Example: `["abd754f7"]`
+    /// The `user_ids` it was built with: see [`QueryRequestBuilder::user_ids`].
     pub fn user_ids(&self) -> &Vec<String> {
         &self.user_ids
     }
-    /// 查询的起始日期 — first day of the range, a yyyyMMdd number; at most one day after today (on
-    /// 20241010, 20241011 is accepted and 20241012 is refused).
-    ///
-    /// Example: `20190817`
+    /// The `check_date_from` it was built with: see [`QueryRequestBuilder::check_date_from`].
     pub fn check_date_from(&self) -> &i32 {
         &self.check_date_from
     }
-    /// 查询的结束日期 — last day of the range, a yyyyMMdd number, at most 30 days after `check_date_from`.
-    ///
-    /// Example: `20190820`
+    /// The `check_date_to` it was built with: see [`QueryRequestBuilder::check_date_to`].
     pub fn check_date_to(&self) -> &i32 {
         &self.check_date_to
     }
-    /// 查询依据的时间类型 — which time of an approval the range is matched against; `PeriodTime` when unset.
-    ///
-    /// Example: `"PeriodTime"`
+    /// The `check_date_type` it was built with: see [`QueryRequestBuilder::check_date_type`].
     pub fn check_date_type(
         &self,
     ) -> Option<&crate::attendance::v1::types::ApprovalCheckDateType> {
         self.check_date_type.as_ref()
     }
-    /// 查询状态 — the approval state to return; approved (2) when unset. Leaves and overtime support only
-    /// approved and withdrawn; outings and trips support every state.
-    ///
-    /// Example: `2`
+    /// The `status` it was built with: see [`QueryRequestBuilder::status`].
     pub fn status(&self) -> Option<&crate::attendance::v1::types::ApprovalStatus> {
         self.status.as_ref()
     }
-    /// 查询的起始时间 — start of the range, Unix seconds as a string (in limited release, not open yet).
-    ///
-    /// Example: `"1566641088"`
+    /// The `check_time_from` it was built with: see [`QueryRequestBuilder::check_time_from`].
     pub fn check_time_from(&self) -> Option<&String> {
         self.check_time_from.as_ref()
     }
-    /// 查询的结束时间 — end of the range, Unix seconds as a string (in limited release, not open yet).
-    ///
-    /// Example: `"1592561088"`
+    /// The `check_time_to` it was built with: see [`QueryRequestBuilder::check_time_to`].
     pub fn check_time_to(&self) -> Option<&String> {
         self.check_time_to.as_ref()
     }
@@ -271,12 +228,7 @@ impl ::lark_runtime::Endpoint for QueryRequest {
         access_tokens: &[::lark_runtime::AccessTokenKind::Tenant],
         app_types: &[::lark_runtime::AppType::Custom],
         scopes: &["attendance:task:readonly"],
-        rate_limits: &[
-            ::lark_runtime::RateLimit {
-                requests: 50u32,
-                period_seconds: 1u32,
-            },
-        ],
+        rate_limits: &[::lark_runtime::RateLimit::per_second(50)],
         special_rate_limit: false,
         envelope: ::lark_runtime::Envelope::Data,
         request_body: ::lark_runtime::RequestBody::Json,
@@ -310,7 +262,7 @@ impl ::lark_runtime::Incoming for QueryRequest {
         request: &::lark_runtime::IncomingRequest<'_>,
     ) -> Result<Self, ::lark_runtime::ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
-        #[derive(::lark_runtime::__private::serde::Deserialize)]
+        #[derive(Deserialize)]
         #[serde(crate = "::lark_runtime::__private::serde")]
         struct Body {
             #[serde(default, rename = "user_ids")]
@@ -351,14 +303,7 @@ impl ::lark_runtime::Incoming for QueryRequest {
 /// Response data of 获取审批数据 — Query employees' leave, overtime, outing and trip approvals.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(
-    Debug,
-    Clone,
-    Default,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct QueryResponse {
     /// 审批结果列表 — the approvals found, one entry per employee and day.
@@ -411,88 +356,26 @@ pub enum QueryError {
     Undocumented(i64),
 }
 impl ::lark_runtime::DocumentedError for QueryError {
-    const FACTS: &'static [::lark_runtime::ErrorFacts] = &[
-        ::lark_runtime::ErrorFacts::new(
-            1220001,
-            400,
-            "param is invalis",
-            "入参校验失败 — the request failed validation; the returned message names the bad parameter (e.g. \"employee_type invalid\").",
-            false,
+    const DOCUMENTED: &'static [(Self, ::lark_runtime::ErrorFacts)] = &[
+        (Self::ParamInvalid, crate::attendance::v1::errors::CODE_1220001_8),
+        (Self::TenantIdEmpty, crate::attendance::v1::errors::CODE_1220002_2),
+        (
+            Self::UserNotFoundOrNoPermission,
+            crate::attendance::v1::errors::CODE_1220004_2,
         ),
-        ::lark_runtime::ErrorFacts::new(
-            1220002,
-            400,
-            "tenant_id is empty",
-            "Check that the tenant_access_token sent is the right one.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            1220004,
-            400,
-            "param is invalis",
-            "A user id in the request does not exist or is outside the app's permission; the returned message says which.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            1220005,
-            400,
-            "没有权限",
-            "数据权限范围 — check the data permission scope in the attendance admin console.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            1225000,
-            500,
-            "param is invalis",
-            "An internal fault (e.g. \"internal server error\"); retry, or ask technical support.",
-            true,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            1226000,
-            500,
-            "param is invalis",
-            "班次服务异常 — a shift service fault (e.g. \"internal server error\"); the returned message gives the cause. Retry, or ask technical support.",
-            true,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            1226500,
-            500,
-            "历史错误码，不再使用",
-            "历史错误码 — a legacy code that is no longer used.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            1220600,
-            400,
-            "通用错误信息",
-            "通用错误信息 — one of several general errors; see the attendance service's general error messages guide for the meaning and fix.",
-            false,
-        ),
+        (Self::NoDataPermission, crate::attendance::v1::errors::CODE_1220005_3),
+        (Self::SystemError, crate::attendance::v1::errors::CODE_1225000_5),
+        (Self::ShiftServiceFault, crate::attendance::v1::errors::CODE_1226000_2),
+        (Self::Deprecated, crate::attendance::v1::errors::CODE_1226500_2),
+        (Self::GeneralError, crate::attendance::v1::errors::CODE_1220600_2),
     ];
-    fn from_index(index: usize, code: i64) -> Self {
-        match index {
-            0 => Self::ParamInvalid,
-            1 => Self::TenantIdEmpty,
-            2 => Self::UserNotFoundOrNoPermission,
-            3 => Self::NoDataPermission,
-            4 => Self::SystemError,
-            5 => Self::ShiftServiceFault,
-            6 => Self::Deprecated,
-            7 => Self::GeneralError,
-            _ => Self::Undocumented(code),
-        }
+    fn undocumented(code: i64) -> Self {
+        Self::Undocumented(code)
     }
-    fn facts_or_code(&self) -> Result<&'static ::lark_runtime::ErrorFacts, i64> {
+    fn undocumented_code(&self) -> Option<i64> {
         match self {
-            Self::ParamInvalid => Ok(&Self::FACTS[0]),
-            Self::TenantIdEmpty => Ok(&Self::FACTS[1]),
-            Self::UserNotFoundOrNoPermission => Ok(&Self::FACTS[2]),
-            Self::NoDataPermission => Ok(&Self::FACTS[3]),
-            Self::SystemError => Ok(&Self::FACTS[4]),
-            Self::ShiftServiceFault => Ok(&Self::FACTS[5]),
-            Self::Deprecated => Ok(&Self::FACTS[6]),
-            Self::GeneralError => Ok(&Self::FACTS[7]),
-            Self::Undocumented(code) => Err(*code),
+            Self::Undocumented(code) => Some(*code),
+            _ => None,
         }
     }
 }

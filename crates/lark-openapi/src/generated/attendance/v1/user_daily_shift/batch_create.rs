@@ -11,25 +11,18 @@
 //! `POST /open-apis/attendance/v1/user_daily_shifts/batch_create`
 //!
 //! Reference: <https://open.feishu.cn/document/server-docs/attendance-v1/user_daily_shift/batch_create>
+use ::lark_runtime::__private::serde::{Deserialize, Serialize};
 /// Request of 创建或修改排班表 — Create or update employees' shift schedules.
 ///
 /// `POST /open-apis/attendance/v1/user_daily_shifts/batch_create`
 ///
 /// Build it with [`BatchCreateRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, ::lark_runtime::__private::serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct BatchCreateRequest {
-    /// 员工 ID 类型 — the kind of id of `user_id` and `operator_id` in the request and of `user_id` in the response.
-    ///
-    /// Example: `"employee_id"`
     #[serde(skip)]
     employee_type: crate::attendance::v1::types::EmployeeType,
-    /// 排班表信息列表 — the schedule entries to write, fewer than 50 per the page (taken as at most 50).
     user_daily_shifts: Vec<crate::attendance::v1::types::UserDailyShift>,
-    /// 操作人 ID — who performs the change, an id of the kind `employee_type` names. Required unless
-    /// the "API 接入" (API access) flow has been completed in the attendance admin console.
-    ///
-    /// Example: `"dd31248a"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     operator_id: Option<String>,
 }
@@ -38,22 +31,17 @@ impl BatchCreateRequest {
     pub fn builder() -> BatchCreateRequestBuilder {
         BatchCreateRequestBuilder::default()
     }
-    /// 员工 ID 类型 — the kind of id of `user_id` and `operator_id` in the request and of `user_id` in the response.
-    ///
-    /// Example: `"employee_id"`
+    /// The `employee_type` it was built with: see [`BatchCreateRequestBuilder::employee_type`].
     pub fn employee_type(&self) -> &crate::attendance::v1::types::EmployeeType {
         &self.employee_type
     }
-    /// 排班表信息列表 — the schedule entries to write, fewer than 50 per the page (taken as at most 50).
+    /// The `user_daily_shifts` it was built with: see [`BatchCreateRequestBuilder::user_daily_shifts`].
     pub fn user_daily_shifts(
         &self,
     ) -> &Vec<crate::attendance::v1::types::UserDailyShift> {
         &self.user_daily_shifts
     }
-    /// 操作人 ID — who performs the change, an id of the kind `employee_type` names. Required unless
-    /// the "API 接入" (API access) flow has been completed in the attendance admin console.
-    ///
-    /// Example: `"dd31248a"`
+    /// The `operator_id` it was built with: see [`BatchCreateRequestBuilder::operator_id`].
     pub fn operator_id(&self) -> Option<&String> {
         self.operator_id.as_ref()
     }
@@ -151,12 +139,7 @@ impl ::lark_runtime::Endpoint for BatchCreateRequest {
         access_tokens: &[::lark_runtime::AccessTokenKind::Tenant],
         app_types: &[::lark_runtime::AppType::Custom],
         scopes: &["attendance:rule"],
-        rate_limits: &[
-            ::lark_runtime::RateLimit {
-                requests: 50u32,
-                period_seconds: 1u32,
-            },
-        ],
+        rate_limits: &[::lark_runtime::RateLimit::per_second(50)],
         special_rate_limit: false,
         envelope: ::lark_runtime::Envelope::Data,
         request_body: ::lark_runtime::RequestBody::Json,
@@ -190,7 +173,7 @@ impl ::lark_runtime::Incoming for BatchCreateRequest {
         request: &::lark_runtime::IncomingRequest<'_>,
     ) -> Result<Self, ::lark_runtime::ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
-        #[derive(::lark_runtime::__private::serde::Deserialize)]
+        #[derive(Deserialize)]
         #[serde(crate = "::lark_runtime::__private::serde")]
         struct Body {
             #[serde(default, rename = "user_daily_shifts")]
@@ -220,14 +203,7 @@ impl ::lark_runtime::Incoming for BatchCreateRequest {
 /// Response data of 创建或修改排班表 — Create or update employees' shift schedules.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(
-    Debug,
-    Clone,
-    Default,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct BatchCreateResponse {
     /// 班表信息列表 — the schedule entries as written.
@@ -276,88 +252,26 @@ pub enum BatchCreateError {
     Undocumented(i64),
 }
 impl ::lark_runtime::DocumentedError for BatchCreateError {
-    const FACTS: &'static [::lark_runtime::ErrorFacts] = &[
-        ::lark_runtime::ErrorFacts::new(
-            1220001,
-            400,
-            "param is invalis",
-            "入参校验失败 — the request failed validation; the returned message names the bad parameter (e.g. \"employee_type invalid\").",
-            false,
+    const DOCUMENTED: &'static [(Self, ::lark_runtime::ErrorFacts)] = &[
+        (Self::ParamInvalid, crate::attendance::v1::errors::CODE_1220001_8),
+        (Self::TenantIdEmpty, crate::attendance::v1::errors::CODE_1220002_2),
+        (
+            Self::UserNotFoundOrNoPermission,
+            crate::attendance::v1::errors::CODE_1220004_2,
         ),
-        ::lark_runtime::ErrorFacts::new(
-            1220002,
-            400,
-            "tenant_id is empty",
-            "Check that the tenant_access_token sent is the right one.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            1220004,
-            400,
-            "param is invalis",
-            "A user id in the request does not exist or is outside the app's permission; the returned message says which.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            1220005,
-            400,
-            "没有权限",
-            "数据权限范围 — check the data permission scope in the attendance admin console.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            1220600,
-            400,
-            "通用错误信息",
-            "通用错误信息 — one of several general errors; see the attendance service's general error messages guide for the meaning and fix.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            1225000,
-            400,
-            "param is invalis",
-            "An internal fault (e.g. \"internal server error\"); ask technical support if it persists.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            1226000,
-            400,
-            "param is invalis",
-            "班次服务异常 — the shift service failed; the returned message gives the cause (e.g. \"internal server error\"). Ask technical support if it persists.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            1226003,
-            400,
-            "param is invalis",
-            "The shift may not be changed; the returned message gives the reason (e.g. \"default shift are not allowed to change.\" — the default shift cannot be modified).",
-            false,
-        ),
+        (Self::NoDataPermission, crate::attendance::v1::errors::CODE_1220005_3),
+        (Self::GeneralError, crate::attendance::v1::errors::CODE_1220600_2),
+        (Self::SystemError, crate::attendance::v1::errors::CODE_1225000_2),
+        (Self::ShiftServiceFault, crate::attendance::v1::errors::CODE_1226000),
+        (Self::ShiftChangeNotAllowed, crate::attendance::v1::errors::CODE_1226003),
     ];
-    fn from_index(index: usize, code: i64) -> Self {
-        match index {
-            0 => Self::ParamInvalid,
-            1 => Self::TenantIdEmpty,
-            2 => Self::UserNotFoundOrNoPermission,
-            3 => Self::NoDataPermission,
-            4 => Self::GeneralError,
-            5 => Self::SystemError,
-            6 => Self::ShiftServiceFault,
-            7 => Self::ShiftChangeNotAllowed,
-            _ => Self::Undocumented(code),
-        }
+    fn undocumented(code: i64) -> Self {
+        Self::Undocumented(code)
     }
-    fn facts_or_code(&self) -> Result<&'static ::lark_runtime::ErrorFacts, i64> {
+    fn undocumented_code(&self) -> Option<i64> {
         match self {
-            Self::ParamInvalid => Ok(&Self::FACTS[0]),
-            Self::TenantIdEmpty => Ok(&Self::FACTS[1]),
-            Self::UserNotFoundOrNoPermission => Ok(&Self::FACTS[2]),
-            Self::NoDataPermission => Ok(&Self::FACTS[3]),
-            Self::GeneralError => Ok(&Self::FACTS[4]),
-            Self::SystemError => Ok(&Self::FACTS[5]),
-            Self::ShiftServiceFault => Ok(&Self::FACTS[6]),
-            Self::ShiftChangeNotAllowed => Ok(&Self::FACTS[7]),
-            Self::Undocumented(code) => Err(*code),
+            Self::Undocumented(code) => Some(*code),
+            _ => None,
         }
     }
 }

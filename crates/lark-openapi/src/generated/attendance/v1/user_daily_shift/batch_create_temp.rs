@@ -11,24 +11,18 @@
 //! `POST /open-apis/attendance/v1/user_daily_shifts/batch_create_temp`
 //!
 //! Reference: <https://open.feishu.cn/document/attendance-v1/user_daily_shift/batch_create_temp>
+use ::lark_runtime::__private::serde::{Deserialize, Serialize};
 /// Request of 创建或修改临时排班 — Create or update temporary shifts on employees' schedules.
 ///
 /// `POST /open-apis/attendance/v1/user_daily_shifts/batch_create_temp`
 ///
 /// Build it with [`BatchCreateTempRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, ::lark_runtime::__private::serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct BatchCreateTempRequest {
-    /// 员工 ID 类型 — the kind of id of `user_id` and `operator_id` in the request and of `user_id` in the response.
-    ///
-    /// Example: `"employee_id"`
     #[serde(skip)]
     employee_type: crate::attendance::v1::types::EmployeeType,
-    /// 临时班表信息列表 — the temporary schedule entries to write, at most 50.
     user_tmp_daily_shifts: Vec<crate::attendance::v1::types::UserTmpDailyShift>,
-    /// 操作人 ID — who performs the change, an id of the kind `employee_type` names.
-    ///
-    /// Example: `"dd31248a"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     operator_id: Option<String>,
 }
@@ -37,21 +31,17 @@ impl BatchCreateTempRequest {
     pub fn builder() -> BatchCreateTempRequestBuilder {
         BatchCreateTempRequestBuilder::default()
     }
-    /// 员工 ID 类型 — the kind of id of `user_id` and `operator_id` in the request and of `user_id` in the response.
-    ///
-    /// Example: `"employee_id"`
+    /// The `employee_type` it was built with: see [`BatchCreateTempRequestBuilder::employee_type`].
     pub fn employee_type(&self) -> &crate::attendance::v1::types::EmployeeType {
         &self.employee_type
     }
-    /// 临时班表信息列表 — the temporary schedule entries to write, at most 50.
+    /// The `user_tmp_daily_shifts` it was built with: see [`BatchCreateTempRequestBuilder::user_tmp_daily_shifts`].
     pub fn user_tmp_daily_shifts(
         &self,
     ) -> &Vec<crate::attendance::v1::types::UserTmpDailyShift> {
         &self.user_tmp_daily_shifts
     }
-    /// 操作人 ID — who performs the change, an id of the kind `employee_type` names.
-    ///
-    /// Example: `"dd31248a"`
+    /// The `operator_id` it was built with: see [`BatchCreateTempRequestBuilder::operator_id`].
     pub fn operator_id(&self) -> Option<&String> {
         self.operator_id.as_ref()
     }
@@ -153,12 +143,7 @@ impl ::lark_runtime::Endpoint for BatchCreateTempRequest {
         ],
         app_types: &[::lark_runtime::AppType::Custom],
         scopes: &["attendance:rule"],
-        rate_limits: &[
-            ::lark_runtime::RateLimit {
-                requests: 50u32,
-                period_seconds: 1u32,
-            },
-        ],
+        rate_limits: &[::lark_runtime::RateLimit::per_second(50)],
         special_rate_limit: false,
         envelope: ::lark_runtime::Envelope::Data,
         request_body: ::lark_runtime::RequestBody::Json,
@@ -192,7 +177,7 @@ impl ::lark_runtime::Incoming for BatchCreateTempRequest {
         request: &::lark_runtime::IncomingRequest<'_>,
     ) -> Result<Self, ::lark_runtime::ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
-        #[derive(::lark_runtime::__private::serde::Deserialize)]
+        #[derive(Deserialize)]
         #[serde(crate = "::lark_runtime::__private::serde")]
         struct Body {
             #[serde(default, rename = "user_tmp_daily_shifts")]
@@ -224,14 +209,7 @@ impl ::lark_runtime::Incoming for BatchCreateTempRequest {
 /// Response data of 创建或修改临时排班 — Create or update temporary shifts on employees' schedules.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(
-    Debug,
-    Clone,
-    Default,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct BatchCreateTempResponse {
     /// 临时班表信息列表 — the temporary schedule entries as written.
@@ -254,25 +232,16 @@ pub enum BatchCreateTempError {
     Undocumented(i64),
 }
 impl ::lark_runtime::DocumentedError for BatchCreateTempError {
-    const FACTS: &'static [::lark_runtime::ErrorFacts] = &[
-        ::lark_runtime::ErrorFacts::new(
-            1220001,
-            400,
-            "param is invalid",
-            "入参校验失败 — the request failed validation; the returned message names the bad parameter (e.g. \"employee_type invalid\").",
-            false,
-        ),
+    const DOCUMENTED: &'static [(Self, ::lark_runtime::ErrorFacts)] = &[
+        (Self::ParamInvalid, crate::attendance::v1::errors::CODE_1220001_7),
     ];
-    fn from_index(index: usize, code: i64) -> Self {
-        match index {
-            0 => Self::ParamInvalid,
-            _ => Self::Undocumented(code),
-        }
+    fn undocumented(code: i64) -> Self {
+        Self::Undocumented(code)
     }
-    fn facts_or_code(&self) -> Result<&'static ::lark_runtime::ErrorFacts, i64> {
+    fn undocumented_code(&self) -> Option<i64> {
         match self {
-            Self::ParamInvalid => Ok(&Self::FACTS[0]),
-            Self::Undocumented(code) => Err(*code),
+            Self::Undocumented(code) => Some(*code),
+            _ => None,
         }
     }
 }

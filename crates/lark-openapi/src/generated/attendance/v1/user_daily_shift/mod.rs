@@ -18,6 +18,8 @@ impl<'a> AttendanceV1UserDailyShiftApi<'a> {
     ///
     /// `POST /open-apis/attendance/v1/user_daily_shifts/batch_create`
     ///
+    /// Takes `tenant_access_token`, not a user's: on a handle from [`Client::as_user`](::lark_runtime::Client::as_user) it fails before sending anything.
+    ///
     /// Retries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.
     pub async fn batch_create(
         &self,
@@ -32,6 +34,8 @@ impl<'a> AttendanceV1UserDailyShiftApi<'a> {
     ///
     /// `POST /open-apis/attendance/v1/user_daily_shifts/batch_create_temp`
     ///
+    /// Takes `tenant_access_token` or `user_access_token`; the user's on a handle from [`Client::as_user`](::lark_runtime::Client::as_user).
+    ///
     /// Retries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.
     pub async fn batch_create_temp(
         &self,
@@ -45,6 +49,8 @@ impl<'a> AttendanceV1UserDailyShiftApi<'a> {
     /// 查询排班表 — Query employees' shift schedules.
     ///
     /// `POST /open-apis/attendance/v1/user_daily_shifts/query`
+    ///
+    /// Takes `tenant_access_token`, not a user's: on a handle from [`Client::as_user`](::lark_runtime::Client::as_user) it fails before sending anything.
     ///
     /// Retries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.
     pub async fn query(

@@ -11,18 +11,15 @@
 //! `POST /open-apis/attendance/v1/user_flows/batch_del`
 //!
 //! Reference: <https://open.feishu.cn/document/attendance-v1/user_task/batch_del>
+use ::lark_runtime::__private::serde::{Deserialize, Serialize};
 /// Request of 删除打卡流水 — Delete punch flow records.
 ///
 /// `POST /open-apis/attendance/v1/user_flows/batch_del`
 ///
 /// Build it with [`BatchDelRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, ::lark_runtime::__private::serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct BatchDelRequest {
-    /// 打卡流水记录 ID — punch record ids. 获取方式 (where ids come from): 1) 批量查询打卡流水记录
-    /// (user_flows/query) 2) 获取打卡结果 (user_tasks/query) 3) 导入打卡流水记录 (user_flows/batch_create).
-    ///
-    /// Example: `["6709359313699356941"]`
     record_ids: Vec<String>,
 }
 impl BatchDelRequest {
@@ -30,10 +27,7 @@ impl BatchDelRequest {
     pub fn builder() -> BatchDelRequestBuilder {
         BatchDelRequestBuilder::default()
     }
-    /// 打卡流水记录 ID — punch record ids. 获取方式 (where ids come from): 1) 批量查询打卡流水记录
-    /// (user_flows/query) 2) 获取打卡结果 (user_tasks/query) 3) 导入打卡流水记录 (user_flows/batch_create).
-    ///
-    /// Example: `["6709359313699356941"]`
+    /// The `record_ids` it was built with: see [`BatchDelRequestBuilder::record_ids`].
     pub fn record_ids(&self) -> &Vec<String> {
         &self.record_ids
     }
@@ -101,12 +95,7 @@ impl ::lark_runtime::Endpoint for BatchDelRequest {
         access_tokens: &[::lark_runtime::AccessTokenKind::Tenant],
         app_types: &[::lark_runtime::AppType::Custom, ::lark_runtime::AppType::Isv],
         scopes: &["attendance:task"],
-        rate_limits: &[
-            ::lark_runtime::RateLimit {
-                requests: 10u32,
-                period_seconds: 1u32,
-            },
-        ],
+        rate_limits: &[::lark_runtime::RateLimit::per_second(10)],
         special_rate_limit: false,
         envelope: ::lark_runtime::Envelope::Data,
         request_body: ::lark_runtime::RequestBody::Json,
@@ -136,7 +125,7 @@ impl ::lark_runtime::Incoming for BatchDelRequest {
         request: &::lark_runtime::IncomingRequest<'_>,
     ) -> Result<Self, ::lark_runtime::ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
-        #[derive(::lark_runtime::__private::serde::Deserialize)]
+        #[derive(Deserialize)]
         #[serde(crate = "::lark_runtime::__private::serde")]
         struct Body {
             #[serde(default, rename = "record_ids")]
@@ -154,14 +143,7 @@ impl ::lark_runtime::Incoming for BatchDelRequest {
 /// Response data of 删除打卡流水 — Delete punch flow records.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(
-    Debug,
-    Clone,
-    Default,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct BatchDelResponse {
     /// 删除成功的打卡流水记录 ID — the ids that were deleted.
@@ -229,70 +211,21 @@ pub enum BatchDelError {
     Undocumented(i64),
 }
 impl ::lark_runtime::DocumentedError for BatchDelError {
-    const FACTS: &'static [::lark_runtime::ErrorFacts] = &[
-        ::lark_runtime::ErrorFacts::new(
-            1220001,
-            400,
-            "param is invalid",
-            "Read the message the server returned for the cause (the page's example is \"internal server error\", an internal fault).",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            1220002,
-            400,
-            "tenant_id is empty",
-            "租户 ID — check the tenant id.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            1220003,
-            400,
-            "user_id type is not employee_id or employee_no",
-            "用户 ID — the user id is invalid; it must be an employee_id or an employee_no.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            1220006,
-            400,
-            "enterprise tenant app has no privilege",
-            "应用权限 — grant the app the permission the returned message names.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            1225000,
-            500,
-            "system error",
-            "系统错误 — a server fault; retry, or ask technical support.",
-            true,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            1227000,
-            500,
-            "management service error",
-            "系统错误 — a server fault; retry, or ask technical support.",
-            true,
-        ),
+    const DOCUMENTED: &'static [(Self, ::lark_runtime::ErrorFacts)] = &[
+        (Self::ParamInvalid, crate::attendance::v1::errors::CODE_1220001_6),
+        (Self::TenantIdEmpty, crate::attendance::v1::errors::CODE_1220002_4),
+        (Self::UserIdTypeInvalid, crate::attendance::v1::errors::CODE_1220003_4),
+        (Self::NoPrivilege, crate::attendance::v1::errors::CODE_1220006_3),
+        (Self::SystemError, crate::attendance::v1::errors::CODE_1225000_7),
+        (Self::ManagementServiceError, crate::attendance::v1::errors::CODE_1227000_4),
     ];
-    fn from_index(index: usize, code: i64) -> Self {
-        match index {
-            0 => Self::ParamInvalid,
-            1 => Self::TenantIdEmpty,
-            2 => Self::UserIdTypeInvalid,
-            3 => Self::NoPrivilege,
-            4 => Self::SystemError,
-            5 => Self::ManagementServiceError,
-            _ => Self::Undocumented(code),
-        }
+    fn undocumented(code: i64) -> Self {
+        Self::Undocumented(code)
     }
-    fn facts_or_code(&self) -> Result<&'static ::lark_runtime::ErrorFacts, i64> {
+    fn undocumented_code(&self) -> Option<i64> {
         match self {
-            Self::ParamInvalid => Ok(&Self::FACTS[0]),
-            Self::TenantIdEmpty => Ok(&Self::FACTS[1]),
-            Self::UserIdTypeInvalid => Ok(&Self::FACTS[2]),
-            Self::NoPrivilege => Ok(&Self::FACTS[3]),
-            Self::SystemError => Ok(&Self::FACTS[4]),
-            Self::ManagementServiceError => Ok(&Self::FACTS[5]),
-            Self::Undocumented(code) => Err(*code),
+            Self::Undocumented(code) => Some(*code),
+            _ => None,
         }
     }
 }

@@ -9,23 +9,17 @@
 //! `GET /open-apis/attendance/v1/user_flows/:user_flow_id`
 //!
 //! Reference: <https://open.feishu.cn/document/server-docs/attendance-v1/user_task/get>
+use ::lark_runtime::__private::serde::Serialize;
 /// Request of 查询打卡流水 — Get one punch record by id.
 ///
 /// `GET /open-apis/attendance/v1/user_flows/:user_flow_id`
 ///
 /// Build it with [`GetRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, ::lark_runtime::__private::serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct GetRequest {
-    /// 打卡流水记录 ID — the punch record id. 获取方式 (where ids come from): user_flows/query,
-    /// user_tasks/query, or user_flows/batch_create.
-    ///
-    /// Example: `"6708236686834352397"`
     #[serde(skip)]
     user_flow_id: String,
-    /// 员工 ID 类型 — the kind of id of `user_id` and `creator_id` in the response.
-    ///
-    /// Example: `"employee_id"`
     #[serde(skip)]
     employee_type: crate::attendance::v1::types::EmployeeType,
 }
@@ -34,16 +28,11 @@ impl GetRequest {
     pub fn builder() -> GetRequestBuilder {
         GetRequestBuilder::default()
     }
-    /// 打卡流水记录 ID — the punch record id. 获取方式 (where ids come from): user_flows/query,
-    /// user_tasks/query, or user_flows/batch_create.
-    ///
-    /// Example: `"6708236686834352397"`
+    /// The `user_flow_id` it was built with: see [`GetRequestBuilder::user_flow_id`].
     pub fn user_flow_id(&self) -> &String {
         &self.user_flow_id
     }
-    /// 员工 ID 类型 — the kind of id of `user_id` and `creator_id` in the response.
-    ///
-    /// Example: `"employee_id"`
+    /// The `employee_type` it was built with: see [`GetRequestBuilder::employee_type`].
     pub fn employee_type(&self) -> &crate::attendance::v1::types::EmployeeType {
         &self.employee_type
     }
@@ -118,12 +107,7 @@ impl ::lark_runtime::Endpoint for GetRequest {
         access_tokens: &[::lark_runtime::AccessTokenKind::Tenant],
         app_types: &[::lark_runtime::AppType::Custom, ::lark_runtime::AppType::Isv],
         scopes: &["attendance:task", "attendance:task:readonly"],
-        rate_limits: &[
-            ::lark_runtime::RateLimit {
-                requests: 50u32,
-                period_seconds: 1u32,
-            },
-        ],
+        rate_limits: &[::lark_runtime::RateLimit::per_second(50)],
         special_rate_limit: false,
         envelope: ::lark_runtime::Envelope::Data,
         request_body: ::lark_runtime::RequestBody::None,
@@ -221,88 +205,26 @@ pub enum GetError {
     Undocumented(i64),
 }
 impl ::lark_runtime::DocumentedError for GetError {
-    const FACTS: &'static [::lark_runtime::ErrorFacts] = &[
-        ::lark_runtime::ErrorFacts::new(
-            1220001,
-            400,
-            "param is invalis",
-            "入参校验失败 — the request failed validation; the returned message names the bad parameter (e.g. \"employee_type invalid\").",
-            false,
+    const DOCUMENTED: &'static [(Self, ::lark_runtime::ErrorFacts)] = &[
+        (Self::ParamInvalid, crate::attendance::v1::errors::CODE_1220001_8),
+        (Self::TenantIdEmpty, crate::attendance::v1::errors::CODE_1220002_2),
+        (
+            Self::UserNotFoundOrNoPermission,
+            crate::attendance::v1::errors::CODE_1220004_3,
         ),
-        ::lark_runtime::ErrorFacts::new(
-            1220002,
-            400,
-            "tenant_id is empty",
-            "Check that the tenant_access_token sent is the right one.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            1220004,
-            400,
-            "param is invalis",
-            "A user id involved does not exist or is outside the app's permission; the returned message says which.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            1220005,
-            400,
-            "没有权限",
-            "数据权限范围 — check the data permission scope in the attendance admin console.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            1225000,
-            500,
-            "param is invalis",
-            "An internal fault (e.g. \"internal server error\"); retry, or ask technical support.",
-            true,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            1226500,
-            500,
-            "历史错误码，不再使用",
-            "历史错误码 — a legacy code that is no longer used.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            1227500,
-            500,
-            "组织架构服务系统错误",
-            "班次服务异常 — the page's advice calls this a shift service fault (its message says organisation service); the returned message gives the cause (e.g. a user's Lark id was not found). Retry, or ask technical support.",
-            true,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            1220600,
-            400,
-            "通用错误信息",
-            "通用错误信息 — one of several general errors; see the attendance service's general error messages guide for the meaning and fix.",
-            false,
-        ),
+        (Self::NoDataPermission, crate::attendance::v1::errors::CODE_1220005_3),
+        (Self::SystemError, crate::attendance::v1::errors::CODE_1225000_5),
+        (Self::Deprecated, crate::attendance::v1::errors::CODE_1226500_2),
+        (Self::ShiftServiceError, crate::attendance::v1::errors::CODE_1227500_3),
+        (Self::GeneralError, crate::attendance::v1::errors::CODE_1220600_2),
     ];
-    fn from_index(index: usize, code: i64) -> Self {
-        match index {
-            0 => Self::ParamInvalid,
-            1 => Self::TenantIdEmpty,
-            2 => Self::UserNotFoundOrNoPermission,
-            3 => Self::NoDataPermission,
-            4 => Self::SystemError,
-            5 => Self::Deprecated,
-            6 => Self::ShiftServiceError,
-            7 => Self::GeneralError,
-            _ => Self::Undocumented(code),
-        }
+    fn undocumented(code: i64) -> Self {
+        Self::Undocumented(code)
     }
-    fn facts_or_code(&self) -> Result<&'static ::lark_runtime::ErrorFacts, i64> {
+    fn undocumented_code(&self) -> Option<i64> {
         match self {
-            Self::ParamInvalid => Ok(&Self::FACTS[0]),
-            Self::TenantIdEmpty => Ok(&Self::FACTS[1]),
-            Self::UserNotFoundOrNoPermission => Ok(&Self::FACTS[2]),
-            Self::NoDataPermission => Ok(&Self::FACTS[3]),
-            Self::SystemError => Ok(&Self::FACTS[4]),
-            Self::Deprecated => Ok(&Self::FACTS[5]),
-            Self::ShiftServiceError => Ok(&Self::FACTS[6]),
-            Self::GeneralError => Ok(&Self::FACTS[7]),
-            Self::Undocumented(code) => Err(*code),
+            Self::Undocumented(code) => Some(*code),
+            _ => None,
         }
     }
 }

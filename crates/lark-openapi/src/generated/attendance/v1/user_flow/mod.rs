@@ -20,6 +20,8 @@ impl<'a> AttendanceV1UserFlowApi<'a> {
     ///
     /// `POST /open-apis/attendance/v1/user_flows/batch_create`
     ///
+    /// Takes `tenant_access_token`, not a user's: on a handle from [`Client::as_user`](::lark_runtime::Client::as_user) it fails before sending anything.
+    ///
     /// Retries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.
     pub async fn batch_create(
         &self,
@@ -33,6 +35,8 @@ impl<'a> AttendanceV1UserFlowApi<'a> {
     /// 删除打卡流水 — Delete punch flow records.
     ///
     /// `POST /open-apis/attendance/v1/user_flows/batch_del`
+    ///
+    /// Takes `tenant_access_token`, not a user's: on a handle from [`Client::as_user`](::lark_runtime::Client::as_user) it fails before sending anything.
     ///
     /// Retries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.
     pub async fn batch_del(
@@ -66,6 +70,8 @@ impl<'a> AttendanceV1UserFlowApi<'a> {
     ///
     /// `GET /open-apis/attendance/v1/user_flows/:user_flow_id`
     ///
+    /// Takes `tenant_access_token`, not a user's: on a handle from [`Client::as_user`](::lark_runtime::Client::as_user) it fails before sending anything.
+    ///
     /// Retries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.
     pub async fn get(
         &self,
@@ -79,6 +85,8 @@ impl<'a> AttendanceV1UserFlowApi<'a> {
     /// 批量查询打卡流水 — Query the punch records of several employees.
     ///
     /// `POST /open-apis/attendance/v1/user_flows/query`
+    ///
+    /// Takes `tenant_access_token`, not a user's: on a handle from [`Client::as_user`](::lark_runtime::Client::as_user) it fails before sending anything.
     ///
     /// Retries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.
     pub async fn query(

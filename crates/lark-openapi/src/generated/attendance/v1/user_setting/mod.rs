@@ -16,6 +16,8 @@ impl<'a> AttendanceV1UserSettingApi<'a> {
     ///
     /// `POST /open-apis/attendance/v1/user_settings/modify`
     ///
+    /// Takes `tenant_access_token`, not a user's: on a handle from [`Client::as_user`](::lark_runtime::Client::as_user) it fails before sending anything.
+    ///
     /// Retries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.
     pub async fn modify(
         &self,
@@ -29,6 +31,8 @@ impl<'a> AttendanceV1UserSettingApi<'a> {
     /// 批量查询用户人脸识别信息 — Query employees' face-recognition photos.
     ///
     /// `GET /open-apis/attendance/v1/user_settings/query`
+    ///
+    /// Takes `tenant_access_token`, not a user's: on a handle from [`Client::as_user`](::lark_runtime::Client::as_user) it fails before sending anything.
     ///
     /// Retries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.
     pub async fn query(

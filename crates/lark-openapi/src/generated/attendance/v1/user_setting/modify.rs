@@ -10,20 +10,17 @@
 //! `POST /open-apis/attendance/v1/user_settings/modify`
 //!
 //! Reference: <https://open.feishu.cn/document/server-docs/attendance-v1/user_setting/modify>
+use ::lark_runtime::__private::serde::{Deserialize, Serialize};
 /// Request of 修改用户人脸识别信息 — Set an employee's face-recognition photo.
 ///
 /// `POST /open-apis/attendance/v1/user_settings/modify`
 ///
 /// Build it with [`ModifyRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, ::lark_runtime::__private::serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct ModifyRequest {
-    /// 员工 ID 类型 — the kind of id of `user_id` in the request and the response.
-    ///
-    /// Example: `"employee_id"`
     #[serde(skip)]
     employee_type: crate::attendance::v1::types::EmployeeType,
-    /// 用户设置 — the employee and the file id of the new face photo.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     user_setting: Option<crate::attendance::v1::types::UserSetting>,
 }
@@ -32,13 +29,11 @@ impl ModifyRequest {
     pub fn builder() -> ModifyRequestBuilder {
         ModifyRequestBuilder::default()
     }
-    /// 员工 ID 类型 — the kind of id of `user_id` in the request and the response.
-    ///
-    /// Example: `"employee_id"`
+    /// The `employee_type` it was built with: see [`ModifyRequestBuilder::employee_type`].
     pub fn employee_type(&self) -> &crate::attendance::v1::types::EmployeeType {
         &self.employee_type
     }
-    /// 用户设置 — the employee and the file id of the new face photo.
+    /// The `user_setting` it was built with: see [`ModifyRequestBuilder::user_setting`].
     pub fn user_setting(&self) -> Option<&crate::attendance::v1::types::UserSetting> {
         self.user_setting.as_ref()
     }
@@ -116,12 +111,7 @@ impl ::lark_runtime::Endpoint for ModifyRequest {
         access_tokens: &[::lark_runtime::AccessTokenKind::Tenant],
         app_types: &[::lark_runtime::AppType::Custom],
         scopes: &["attendance:rule"],
-        rate_limits: &[
-            ::lark_runtime::RateLimit {
-                requests: 50u32,
-                period_seconds: 1u32,
-            },
-        ],
+        rate_limits: &[::lark_runtime::RateLimit::per_second(50)],
         special_rate_limit: false,
         envelope: ::lark_runtime::Envelope::Data,
         request_body: ::lark_runtime::RequestBody::Json,
@@ -155,7 +145,7 @@ impl ::lark_runtime::Incoming for ModifyRequest {
         request: &::lark_runtime::IncomingRequest<'_>,
     ) -> Result<Self, ::lark_runtime::ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
-        #[derive(::lark_runtime::__private::serde::Deserialize)]
+        #[derive(Deserialize)]
         #[serde(crate = "::lark_runtime::__private::serde")]
         struct Body {
             #[serde(default, rename = "user_setting")]
@@ -178,14 +168,7 @@ impl ::lark_runtime::Incoming for ModifyRequest {
 /// Response data of 修改用户人脸识别信息 — Set an employee's face-recognition photo.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(
-    Debug,
-    Clone,
-    Default,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct ModifyResponse {
     /// 用户设置 — the setting as saved.
@@ -232,79 +215,25 @@ pub enum ModifyError {
     Undocumented(i64),
 }
 impl ::lark_runtime::DocumentedError for ModifyError {
-    const FACTS: &'static [::lark_runtime::ErrorFacts] = &[
-        ::lark_runtime::ErrorFacts::new(
-            1220001,
-            400,
-            "param is invalis",
-            "入参校验失败 — the request failed validation; the returned message names the bad parameter (e.g. \"employee_type invalid\").",
-            false,
+    const DOCUMENTED: &'static [(Self, ::lark_runtime::ErrorFacts)] = &[
+        (Self::ParamInvalid, crate::attendance::v1::errors::CODE_1220001_8),
+        (Self::TenantIdEmpty, crate::attendance::v1::errors::CODE_1220002_2),
+        (
+            Self::UserNotFoundOrNoPermission,
+            crate::attendance::v1::errors::CODE_1220004_2,
         ),
-        ::lark_runtime::ErrorFacts::new(
-            1220002,
-            400,
-            "tenant_id is empty",
-            "Check that the tenant_access_token sent is the right one.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            1220004,
-            400,
-            "param is invalis",
-            "A user id in the request does not exist or is outside the app's permission; the returned message says which.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            1220005,
-            400,
-            "没有权限",
-            "数据权限范围 — check the data permission scope in the attendance admin console.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            1225000,
-            500,
-            "param is invalis",
-            "An internal fault (e.g. \"internal server error\"); retry, or ask technical support.",
-            true,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            1227000,
-            400,
-            "历史错误码，不再使用",
-            "历史错误码 — a legacy code that is no longer used.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            1220600,
-            400,
-            "通用错误信息",
-            "通用错误信息 — one of several general errors; see the attendance service's general error messages guide for the meaning and fix.",
-            false,
-        ),
+        (Self::NoDataPermission, crate::attendance::v1::errors::CODE_1220005_3),
+        (Self::SystemError, crate::attendance::v1::errors::CODE_1225000_5),
+        (Self::ManagementServiceError, crate::attendance::v1::errors::CODE_1227000_2),
+        (Self::GeneralError, crate::attendance::v1::errors::CODE_1220600_2),
     ];
-    fn from_index(index: usize, code: i64) -> Self {
-        match index {
-            0 => Self::ParamInvalid,
-            1 => Self::TenantIdEmpty,
-            2 => Self::UserNotFoundOrNoPermission,
-            3 => Self::NoDataPermission,
-            4 => Self::SystemError,
-            5 => Self::ManagementServiceError,
-            6 => Self::GeneralError,
-            _ => Self::Undocumented(code),
-        }
+    fn undocumented(code: i64) -> Self {
+        Self::Undocumented(code)
     }
-    fn facts_or_code(&self) -> Result<&'static ::lark_runtime::ErrorFacts, i64> {
+    fn undocumented_code(&self) -> Option<i64> {
         match self {
-            Self::ParamInvalid => Ok(&Self::FACTS[0]),
-            Self::TenantIdEmpty => Ok(&Self::FACTS[1]),
-            Self::UserNotFoundOrNoPermission => Ok(&Self::FACTS[2]),
-            Self::NoDataPermission => Ok(&Self::FACTS[3]),
-            Self::SystemError => Ok(&Self::FACTS[4]),
-            Self::ManagementServiceError => Ok(&Self::FACTS[5]),
-            Self::GeneralError => Ok(&Self::FACTS[6]),
-            Self::Undocumented(code) => Err(*code),
+            Self::Undocumented(code) => Some(*code),
+            _ => None,
         }
     }
 }

@@ -11,57 +11,27 @@
 //! `POST /open-apis/attendance/v1/user_stats_datas/query`
 //!
 //! Reference: <https://open.feishu.cn/document/server-docs/attendance-v1/user_stats_data/query-3>
+use ::lark_runtime::__private::serde::{Deserialize, Serialize};
 /// Request of 查询统计数据 — Query employees' daily or monthly attendance statistics.
 ///
 /// `POST /open-apis/attendance/v1/user_stats_datas/query`
 ///
 /// Build it with [`QueryRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, ::lark_runtime::__private::serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct QueryRequest {
-    /// 员工 ID 类型 — the kind of id of `user_ids` and `user_id` in the request and of the ids in the response.
-    ///
-    /// Example: `"employee_id"`
     #[serde(skip)]
     employee_type: crate::attendance::v1::types::EmployeeType,
-    /// 语言类型 — language of the titles and values in the answer.
-    ///
-    /// Example: `"zh"`
     locale: crate::attendance::v1::types::StatsLocale,
-    /// 统计类型 — daily or monthly statistics.
-    ///
-    /// Example: `"month"`
     stats_type: crate::attendance::v1::types::StatsType,
-    /// 开始时间 — first day of the range, a yyyyMMdd number.
-    ///
-    /// Example: `20210316`
     start_date: i32,
-    /// 结束时间 — last day of the range, a yyyyMMdd number, at most 31 days after `start_date`.
-    ///
-    /// Example: `20210323`
     end_date: i32,
-    /// 查询的用户 ID 列表 — the employees to report on, in the kind of id `employee_type` names, at most
-    /// 200. Optional in the page's table, but the page adds that the upgraded system requires it.
-    ///
-    /// Example: `["ec8ddg56","af5ddg73"]`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     user_ids: Option<Vec<String>>,
-    /// 是否包含离职人员和转出人员 — whether to include employees who left or moved out; false when unset.
-    ///
-    /// Example: `true`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     need_history: Option<bool>,
-    /// 是否只展示当前考勤组数据 — true: only the data of each employee's current attendance group; false
-    /// (the default): the data of every group the employee belonged to.
-    ///
-    /// Example: `true`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     current_group_only: Option<bool>,
-    /// 操作者的用户 ID — the operator, in the kind of id `employee_type` names; each operator's report may
-    /// have its own columns, and the statistics follow this operator's. Optional in the page's table, but
-    /// the page adds that the upgraded system requires it.
-    ///
-    /// Example: `"ec8ddg56"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     user_id: Option<String>,
 }
@@ -70,61 +40,39 @@ impl QueryRequest {
     pub fn builder() -> QueryRequestBuilder {
         QueryRequestBuilder::default()
     }
-    /// 员工 ID 类型 — the kind of id of `user_ids` and `user_id` in the request and of the ids in the response.
-    ///
-    /// Example: `"employee_id"`
+    /// The `employee_type` it was built with: see [`QueryRequestBuilder::employee_type`].
     pub fn employee_type(&self) -> &crate::attendance::v1::types::EmployeeType {
         &self.employee_type
     }
-    /// 语言类型 — language of the titles and values in the answer.
-    ///
-    /// Example: `"zh"`
+    /// The `locale` it was built with: see [`QueryRequestBuilder::locale`].
     pub fn locale(&self) -> &crate::attendance::v1::types::StatsLocale {
         &self.locale
     }
-    /// 统计类型 — daily or monthly statistics.
-    ///
-    /// Example: `"month"`
+    /// The `stats_type` it was built with: see [`QueryRequestBuilder::stats_type`].
     pub fn stats_type(&self) -> &crate::attendance::v1::types::StatsType {
         &self.stats_type
     }
-    /// 开始时间 — first day of the range, a yyyyMMdd number.
-    ///
-    /// Example: `20210316`
+    /// The `start_date` it was built with: see [`QueryRequestBuilder::start_date`].
     pub fn start_date(&self) -> &i32 {
         &self.start_date
     }
-    /// 结束时间 — last day of the range, a yyyyMMdd number, at most 31 days after `start_date`.
-    ///
-    /// Example: `20210323`
+    /// The `end_date` it was built with: see [`QueryRequestBuilder::end_date`].
     pub fn end_date(&self) -> &i32 {
         &self.end_date
     }
-    /// 查询的用户 ID 列表 — the employees to report on, in the kind of id `employee_type` names, at most
-    /// 200. Optional in the page's table, but the page adds that the upgraded system requires it.
-    ///
-    /// Example: `["ec8ddg56","af5ddg73"]`
+    /// The `user_ids` it was built with: see [`QueryRequestBuilder::user_ids`].
     pub fn user_ids(&self) -> Option<&Vec<String>> {
         self.user_ids.as_ref()
     }
-    /// 是否包含离职人员和转出人员 — whether to include employees who left or moved out; false when unset.
-    ///
-    /// Example: `true`
+    /// The `need_history` it was built with: see [`QueryRequestBuilder::need_history`].
     pub fn need_history(&self) -> Option<&bool> {
         self.need_history.as_ref()
     }
-    /// 是否只展示当前考勤组数据 — true: only the data of each employee's current attendance group; false
-    /// (the default): the data of every group the employee belonged to.
-    ///
-    /// Example: `true`
+    /// The `current_group_only` it was built with: see [`QueryRequestBuilder::current_group_only`].
     pub fn current_group_only(&self) -> Option<&bool> {
         self.current_group_only.as_ref()
     }
-    /// 操作者的用户 ID — the operator, in the kind of id `employee_type` names; each operator's report may
-    /// have its own columns, and the statistics follow this operator's. Optional in the page's table, but
-    /// the page adds that the upgraded system requires it.
-    ///
-    /// Example: `"ec8ddg56"`
+    /// The `user_id` it was built with: see [`QueryRequestBuilder::user_id`].
     pub fn user_id(&self) -> Option<&String> {
         self.user_id.as_ref()
     }
@@ -294,12 +242,7 @@ impl ::lark_runtime::Endpoint for QueryRequest {
         access_tokens: &[::lark_runtime::AccessTokenKind::Tenant],
         app_types: &[::lark_runtime::AppType::Custom, ::lark_runtime::AppType::Isv],
         scopes: &["attendance:task", "attendance:task:readonly"],
-        rate_limits: &[
-            ::lark_runtime::RateLimit {
-                requests: 50u32,
-                period_seconds: 1u32,
-            },
-        ],
+        rate_limits: &[::lark_runtime::RateLimit::per_second(50)],
         special_rate_limit: false,
         envelope: ::lark_runtime::Envelope::Data,
         request_body: ::lark_runtime::RequestBody::Json,
@@ -333,7 +276,7 @@ impl ::lark_runtime::Incoming for QueryRequest {
         request: &::lark_runtime::IncomingRequest<'_>,
     ) -> Result<Self, ::lark_runtime::ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
-        #[derive(::lark_runtime::__private::serde::Deserialize)]
+        #[derive(Deserialize)]
         #[serde(crate = "::lark_runtime::__private::serde")]
         struct Body {
             #[serde(default, rename = "locale")]
@@ -377,14 +320,7 @@ impl ::lark_runtime::Incoming for QueryRequest {
 /// Response data of 查询统计数据 — Query employees' daily or monthly attendance statistics.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(
-    Debug,
-    Clone,
-    Default,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct QueryResponse {
     /// 用户统计数据 — the statistics per employee; at most 1000 entries, more are cut off.
@@ -425,73 +361,29 @@ pub enum QueryError {
     Undocumented(i64),
 }
 impl ::lark_runtime::DocumentedError for QueryError {
-    const FACTS: &'static [::lark_runtime::ErrorFacts] = &[
-        ::lark_runtime::ErrorFacts::new(
-            1220001,
-            400,
-            "param is invalis",
-            "入参校验失败 — the request failed validation; the returned message names the bad parameter (e.g. \"employee_type invalid\").",
-            false,
+    const DOCUMENTED: &'static [(Self, ::lark_runtime::ErrorFacts)] = &[
+        (Self::ParamInvalid, crate::attendance::v1::errors::CODE_1220001_8),
+        (Self::TenantIdEmpty, crate::attendance::v1::errors::CODE_1220002_2),
+        (
+            Self::UserNotFoundOrNoPermission,
+            crate::attendance::v1::errors::CODE_1220004_2,
         ),
-        ::lark_runtime::ErrorFacts::new(
-            1220002,
-            400,
-            "tenant_id is empty",
-            "Check that the tenant_access_token sent is the right one.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            1220004,
-            400,
-            "param is invalis",
-            "A user id in the request does not exist or is outside the app's permission; the returned message says which.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            1228000,
-            500,
-            "历史错误码，不再使用",
-            "历史错误码 — a legacy code that is no longer used.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            1220600,
-            400,
-            "通用错误信息",
-            "通用错误信息 — one of several general errors; see the attendance service's general error messages guide for the meaning and fix.",
-            false,
-        ),
+        (Self::Deprecated1228000, crate::attendance::v1::errors::CODE_1228000),
+        (Self::GeneralError, crate::attendance::v1::errors::CODE_1220600_2),
     ];
-    fn from_index(index: usize, code: i64) -> Self {
-        match index {
-            0 => Self::ParamInvalid,
-            1 => Self::TenantIdEmpty,
-            2 => Self::UserNotFoundOrNoPermission,
-            3 => Self::Deprecated1228000,
-            4 => Self::GeneralError,
-            _ => Self::Undocumented(code),
-        }
+    fn undocumented(code: i64) -> Self {
+        Self::Undocumented(code)
     }
-    fn facts_or_code(&self) -> Result<&'static ::lark_runtime::ErrorFacts, i64> {
+    fn undocumented_code(&self) -> Option<i64> {
         match self {
-            Self::ParamInvalid => Ok(&Self::FACTS[0]),
-            Self::TenantIdEmpty => Ok(&Self::FACTS[1]),
-            Self::UserNotFoundOrNoPermission => Ok(&Self::FACTS[2]),
-            Self::Deprecated1228000 => Ok(&Self::FACTS[3]),
-            Self::GeneralError => Ok(&Self::FACTS[4]),
-            Self::Undocumented(code) => Err(*code),
+            Self::Undocumented(code) => Some(*code),
+            _ => None,
         }
     }
 }
 ::lark_runtime::documented_error_traits!(QueryError);
 /// 数据属性 — one extra attribute of a value.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct UserStatsDataFeature {
     /// 附加属性的名称 — name of the attribute.
@@ -512,13 +404,7 @@ impl ::lark_runtime::Validate for UserStatsDataFeature {
     ) {}
 }
 /// 时长 — the duration, given in each time unit.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct UserStatsDataDuration {
     /// 天 — in days.
@@ -550,13 +436,7 @@ impl ::lark_runtime::Validate for UserStatsDataDuration {
     ) {}
 }
 /// 统计数据 — one column's value.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct UserStatsDataCell {
     /// 字段编号 — code of the column.
@@ -602,13 +482,7 @@ impl ::lark_runtime::Validate for UserStatsDataCell {
     }
 }
 /// 用户统计数据 — one employee's statistics.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct UserStatsData {
     /// 用户姓名 — the employee's name.

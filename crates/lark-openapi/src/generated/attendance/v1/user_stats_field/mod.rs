@@ -14,6 +14,8 @@ impl<'a> AttendanceV1UserStatsFieldApi<'a> {
     ///
     /// `POST /open-apis/attendance/v1/user_stats_fields/query`
     ///
+    /// Takes `tenant_access_token`, not a user's: on a handle from [`Client::as_user`](::lark_runtime::Client::as_user) it fails before sending anything.
+    ///
     /// Retries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.
     pub async fn query(
         &self,

@@ -10,35 +10,20 @@
 //! `POST /open-apis/attendance/v1/user_stats_fields/query`
 //!
 //! Reference: <https://open.feishu.cn/document/server-docs/attendance-v1/user_stats_data/query-2>
+use ::lark_runtime::__private::serde::{Deserialize, Serialize};
 /// Request of 查询统计表头 — Query the available statistics columns.
 ///
 /// `POST /open-apis/attendance/v1/user_stats_fields/query`
 ///
 /// Build it with [`QueryRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, ::lark_runtime::__private::serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct QueryRequest {
-    /// 员工 ID 类型 — the kind of id of `user_id` in the response.
-    ///
-    /// Example: `"employee_id"`
     #[serde(skip)]
     employee_type: crate::attendance::v1::types::EmployeeType,
-    /// 语言类型 — language of the titles in the answer.
-    ///
-    /// Example: `"zh"`
     locale: crate::attendance::v1::types::StatsLocale,
-    /// 统计类型 — daily or monthly statistics columns.
-    ///
-    /// Example: `"daily"`
     stats_type: crate::attendance::v1::types::StatsType,
-    /// 开始时间 — first day, a yyyyMMdd number. The page marks the field as having no effect.
-    ///
-    /// Example: `20210316`
     start_date: i32,
-    /// 结束时间 — last day, a yyyyMMdd number, at most 40 days after `start_date`. The page marks the
-    /// field as having no effect.
-    ///
-    /// Example: `20210323`
     end_date: i32,
 }
 impl QueryRequest {
@@ -46,34 +31,23 @@ impl QueryRequest {
     pub fn builder() -> QueryRequestBuilder {
         QueryRequestBuilder::default()
     }
-    /// 员工 ID 类型 — the kind of id of `user_id` in the response.
-    ///
-    /// Example: `"employee_id"`
+    /// The `employee_type` it was built with: see [`QueryRequestBuilder::employee_type`].
     pub fn employee_type(&self) -> &crate::attendance::v1::types::EmployeeType {
         &self.employee_type
     }
-    /// 语言类型 — language of the titles in the answer.
-    ///
-    /// Example: `"zh"`
+    /// The `locale` it was built with: see [`QueryRequestBuilder::locale`].
     pub fn locale(&self) -> &crate::attendance::v1::types::StatsLocale {
         &self.locale
     }
-    /// 统计类型 — daily or monthly statistics columns.
-    ///
-    /// Example: `"daily"`
+    /// The `stats_type` it was built with: see [`QueryRequestBuilder::stats_type`].
     pub fn stats_type(&self) -> &crate::attendance::v1::types::StatsType {
         &self.stats_type
     }
-    /// 开始时间 — first day, a yyyyMMdd number. The page marks the field as having no effect.
-    ///
-    /// Example: `20210316`
+    /// The `start_date` it was built with: see [`QueryRequestBuilder::start_date`].
     pub fn start_date(&self) -> &i32 {
         &self.start_date
     }
-    /// 结束时间 — last day, a yyyyMMdd number, at most 40 days after `start_date`. The page marks the
-    /// field as having no effect.
-    ///
-    /// Example: `20210323`
+    /// The `end_date` it was built with: see [`QueryRequestBuilder::end_date`].
     pub fn end_date(&self) -> &i32 {
         &self.end_date
     }
@@ -195,12 +169,7 @@ impl ::lark_runtime::Endpoint for QueryRequest {
         access_tokens: &[::lark_runtime::AccessTokenKind::Tenant],
         app_types: &[::lark_runtime::AppType::Custom, ::lark_runtime::AppType::Isv],
         scopes: &["attendance:task", "attendance:task:readonly"],
-        rate_limits: &[
-            ::lark_runtime::RateLimit {
-                requests: 50u32,
-                period_seconds: 1u32,
-            },
-        ],
+        rate_limits: &[::lark_runtime::RateLimit::per_second(50)],
         special_rate_limit: false,
         envelope: ::lark_runtime::Envelope::Data,
         request_body: ::lark_runtime::RequestBody::Json,
@@ -234,7 +203,7 @@ impl ::lark_runtime::Incoming for QueryRequest {
         request: &::lark_runtime::IncomingRequest<'_>,
     ) -> Result<Self, ::lark_runtime::ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
-        #[derive(::lark_runtime::__private::serde::Deserialize)]
+        #[derive(Deserialize)]
         #[serde(crate = "::lark_runtime::__private::serde")]
         struct Body {
             #[serde(default, rename = "locale")]
@@ -266,14 +235,7 @@ impl ::lark_runtime::Incoming for QueryRequest {
 /// Response data of 查询统计表头 — Query the available statistics columns.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(
-    Debug,
-    Clone,
-    Default,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct QueryResponse {
     /// 统计数据表头 — the statistics columns.
@@ -306,64 +268,25 @@ pub enum QueryError {
     Undocumented(i64),
 }
 impl ::lark_runtime::DocumentedError for QueryError {
-    const FACTS: &'static [::lark_runtime::ErrorFacts] = &[
-        ::lark_runtime::ErrorFacts::new(
-            1220001,
-            400,
-            "param is invalis",
-            "入参校验失败 — the request failed validation; the returned message names the bad parameter (e.g. \"employee_type invalid\").",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            1220002,
-            400,
-            "tenant_id is empty",
-            "Check that the tenant_access_token sent is the right one.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            1228000,
-            500,
-            "历史错误码，不再使用",
-            "历史错误码 — a legacy code that is no longer used.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            1220600,
-            400,
-            "通用错误信息",
-            "通用错误信息 — one of several general errors; see the attendance service's general error messages guide for the meaning and fix.",
-            false,
-        ),
+    const DOCUMENTED: &'static [(Self, ::lark_runtime::ErrorFacts)] = &[
+        (Self::ParamInvalid, crate::attendance::v1::errors::CODE_1220001_8),
+        (Self::TenantIdEmpty, crate::attendance::v1::errors::CODE_1220002_2),
+        (Self::Deprecated1228000, crate::attendance::v1::errors::CODE_1228000),
+        (Self::GeneralError, crate::attendance::v1::errors::CODE_1220600_2),
     ];
-    fn from_index(index: usize, code: i64) -> Self {
-        match index {
-            0 => Self::ParamInvalid,
-            1 => Self::TenantIdEmpty,
-            2 => Self::Deprecated1228000,
-            3 => Self::GeneralError,
-            _ => Self::Undocumented(code),
-        }
+    fn undocumented(code: i64) -> Self {
+        Self::Undocumented(code)
     }
-    fn facts_or_code(&self) -> Result<&'static ::lark_runtime::ErrorFacts, i64> {
+    fn undocumented_code(&self) -> Option<i64> {
         match self {
-            Self::ParamInvalid => Ok(&Self::FACTS[0]),
-            Self::TenantIdEmpty => Ok(&Self::FACTS[1]),
-            Self::Deprecated1228000 => Ok(&Self::FACTS[2]),
-            Self::GeneralError => Ok(&Self::FACTS[3]),
-            Self::Undocumented(code) => Err(*code),
+            Self::Undocumented(code) => Some(*code),
+            _ => None,
         }
     }
 }
 ::lark_runtime::documented_error_traits!(QueryError);
 /// 字段 — one statistics column.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct UserStatsFieldChild {
     /// 字段编号 — code of the column.
@@ -387,13 +310,7 @@ impl ::lark_runtime::Validate for UserStatsFieldChild {
     ) {}
 }
 /// 分组 — one column group.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct UserStatsFieldGroup {
     /// 分组编号 — code of the group.
@@ -426,13 +343,7 @@ impl ::lark_runtime::Validate for UserStatsFieldGroup {
     }
 }
 /// 统计数据表头 — the statistics columns.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct UserStatsField {
     /// 统计类型 — daily or monthly statistics.

@@ -16,6 +16,8 @@ impl<'a> AttendanceV1UserStatsViewApi<'a> {
     ///
     /// `POST /open-apis/attendance/v1/user_stats_views/query`
     ///
+    /// Takes `tenant_access_token`, not a user's: on a handle from [`Client::as_user`](::lark_runtime::Client::as_user) it fails before sending anything.
+    ///
     /// Retries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.
     pub async fn query(
         &self,
@@ -29,6 +31,8 @@ impl<'a> AttendanceV1UserStatsViewApi<'a> {
     /// 更新统计设置 — Update a statistics view (report columns).
     ///
     /// `PUT /open-apis/attendance/v1/user_stats_views/:user_stats_view_id`
+    ///
+    /// Takes `tenant_access_token`, not a user's: on a handle from [`Client::as_user`](::lark_runtime::Client::as_user) it fails before sending anything.
     ///
     /// Retries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.
     pub async fn update(

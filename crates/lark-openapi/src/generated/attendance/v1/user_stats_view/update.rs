@@ -10,26 +10,19 @@
 //! `PUT /open-apis/attendance/v1/user_stats_views/:user_stats_view_id`
 //!
 //! Reference: <https://open.feishu.cn/document/server-docs/attendance-v1/user_stats_data/update>
+use ::lark_runtime::__private::serde::{Deserialize, Serialize};
 /// Request of 更新统计设置 — Update a statistics view (report columns).
 ///
 /// `PUT /open-apis/attendance/v1/user_stats_views/:user_stats_view_id`
 ///
 /// Build it with [`UpdateRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, ::lark_runtime::__private::serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct UpdateRequest {
-    /// 用户视图 ID — the view to update; 获取方式 (where ids come from) — user_stats_views/query.
-    ///
-    /// Example: `"TmpZNU5qTTJORFF6T1RnNU5UTTNOakV6TWl0dGIyNTBhQT09"`
     #[serde(skip)]
     user_stats_view_id: String,
-    /// 员工 ID 类型 — the kind of id of `user_id` in the request and the response.
-    ///
-    /// Example: `"employee_id"`
     #[serde(skip)]
     employee_type: crate::attendance::v1::types::EmployeeType,
-    /// 统计设置 — the whole view to save: its id, type, operator, and the switch of each column (only
-    /// `code` and `value` are needed per column).
     view: crate::attendance::v1::types::UserStatsView,
 }
 impl UpdateRequest {
@@ -37,20 +30,15 @@ impl UpdateRequest {
     pub fn builder() -> UpdateRequestBuilder {
         UpdateRequestBuilder::default()
     }
-    /// 用户视图 ID — the view to update; 获取方式 (where ids come from) — user_stats_views/query.
-    ///
-    /// Example: `"TmpZNU5qTTJORFF6T1RnNU5UTTNOakV6TWl0dGIyNTBhQT09"`
+    /// The `user_stats_view_id` it was built with: see [`UpdateRequestBuilder::user_stats_view_id`].
     pub fn user_stats_view_id(&self) -> &String {
         &self.user_stats_view_id
     }
-    /// 员工 ID 类型 — the kind of id of `user_id` in the request and the response.
-    ///
-    /// Example: `"employee_id"`
+    /// The `employee_type` it was built with: see [`UpdateRequestBuilder::employee_type`].
     pub fn employee_type(&self) -> &crate::attendance::v1::types::EmployeeType {
         &self.employee_type
     }
-    /// 统计设置 — the whole view to save: its id, type, operator, and the switch of each column (only
-    /// `code` and `value` are needed per column).
+    /// The `view` it was built with: see [`UpdateRequestBuilder::view`].
     pub fn view(&self) -> &crate::attendance::v1::types::UserStatsView {
         &self.view
     }
@@ -141,12 +129,7 @@ impl ::lark_runtime::Endpoint for UpdateRequest {
         access_tokens: &[::lark_runtime::AccessTokenKind::Tenant],
         app_types: &[::lark_runtime::AppType::Custom, ::lark_runtime::AppType::Isv],
         scopes: &["attendance:task"],
-        rate_limits: &[
-            ::lark_runtime::RateLimit {
-                requests: 50u32,
-                period_seconds: 1u32,
-            },
-        ],
+        rate_limits: &[::lark_runtime::RateLimit::per_second(50)],
         special_rate_limit: false,
         envelope: ::lark_runtime::Envelope::Data,
         request_body: ::lark_runtime::RequestBody::Json,
@@ -185,7 +168,7 @@ impl ::lark_runtime::Incoming for UpdateRequest {
         request: &::lark_runtime::IncomingRequest<'_>,
     ) -> Result<Self, ::lark_runtime::ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
-        #[derive(::lark_runtime::__private::serde::Deserialize)]
+        #[derive(Deserialize)]
         #[serde(crate = "::lark_runtime::__private::serde")]
         struct Body {
             #[serde(default, rename = "view")]
@@ -212,14 +195,7 @@ impl ::lark_runtime::Incoming for UpdateRequest {
 /// Response data of 更新统计设置 — Update a statistics view (report columns).
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(
-    Debug,
-    Clone,
-    Default,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct UpdateResponse {
     /// 视图 — the view as saved.
@@ -252,52 +228,19 @@ pub enum UpdateError {
     Undocumented(i64),
 }
 impl ::lark_runtime::DocumentedError for UpdateError {
-    const FACTS: &'static [::lark_runtime::ErrorFacts] = &[
-        ::lark_runtime::ErrorFacts::new(
-            1220001,
-            400,
-            "param is invalis",
-            "入参校验失败 — the request failed validation; the returned message names the bad parameter (e.g. \"employee_type invalid\").",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            1220002,
-            400,
-            "tenant_id is empty",
-            "Check that the tenant_access_token sent is the right one.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            1228000,
-            500,
-            "历史错误码，不再使用",
-            "历史错误码 — a legacy code that is no longer used.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            1220600,
-            400,
-            "通用错误信息",
-            "通用错误信息 — one of several general errors; see the attendance service's general error messages guide for the meaning and fix.",
-            false,
-        ),
+    const DOCUMENTED: &'static [(Self, ::lark_runtime::ErrorFacts)] = &[
+        (Self::ParamInvalid, crate::attendance::v1::errors::CODE_1220001_8),
+        (Self::TenantIdEmpty, crate::attendance::v1::errors::CODE_1220002_2),
+        (Self::Deprecated1228000, crate::attendance::v1::errors::CODE_1228000),
+        (Self::GeneralError, crate::attendance::v1::errors::CODE_1220600_2),
     ];
-    fn from_index(index: usize, code: i64) -> Self {
-        match index {
-            0 => Self::ParamInvalid,
-            1 => Self::TenantIdEmpty,
-            2 => Self::Deprecated1228000,
-            3 => Self::GeneralError,
-            _ => Self::Undocumented(code),
-        }
+    fn undocumented(code: i64) -> Self {
+        Self::Undocumented(code)
     }
-    fn facts_or_code(&self) -> Result<&'static ::lark_runtime::ErrorFacts, i64> {
+    fn undocumented_code(&self) -> Option<i64> {
         match self {
-            Self::ParamInvalid => Ok(&Self::FACTS[0]),
-            Self::TenantIdEmpty => Ok(&Self::FACTS[1]),
-            Self::Deprecated1228000 => Ok(&Self::FACTS[2]),
-            Self::GeneralError => Ok(&Self::FACTS[3]),
-            Self::Undocumented(code) => Err(*code),
+            Self::Undocumented(code) => Some(*code),
+            _ => None,
         }
     }
 }

@@ -12,49 +12,24 @@
 //! `POST /open-apis/attendance/v1/user_tasks/query`
 //!
 //! Reference: <https://open.feishu.cn/document/server-docs/attendance-v1/user_task/query>
+use ::lark_runtime::__private::serde::{Deserialize, Serialize};
 /// Request of 查询打卡结果 — Query employees' punch results.
 ///
 /// `POST /open-apis/attendance/v1/user_tasks/query`
 ///
 /// Build it with [`QueryRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, ::lark_runtime::__private::serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct QueryRequest {
-    /// 员工 ID 类型 — the kind of id of `user_ids` and of the ids in the response.
-    ///
-    /// Example: `"employee_id"`
     #[serde(skip)]
     employee_type: crate::attendance::v1::types::EmployeeType,
-    /// 是否忽略无效和没有权限的用户 — true: answer for the valid users and list the invalid and unauthorized
-    /// ones; false: fail if `user_ids` holds any invalid or unauthorized user.
-    ///
-    /// Example: `true`
     #[serde(skip)]
     ignore_invalid_users: Option<bool>,
-    /// 是否包含离职员工 — a new hire may reuse a departed employee's id. true: return the data of every
-    /// current and departed employee with that id; false: only the current one, or the latest departed one.
-    ///
-    /// Example: `true`
     #[serde(skip)]
     include_terminated_user: Option<bool>,
-    /// 员工 ID 列表 — employee ids (employee_no or employee_id, per `employee_type`), at most 50.
-    ///
-    /// Example: `["abd754f7"]`
     user_ids: Vec<String>,
-    /// 查询的起始工作日 — first work day of the range, a yyyyMMdd number.
-    ///
-    /// Example: `20190817`
     check_date_from: i32,
-    /// 查询的结束工作日 — last work day of the range, a yyyyMMdd number.
-    ///
-    /// Example: `20190820`
     check_date_to: i32,
-    /// 是否需要加班班段打卡结果 — true: also return overtime segments (`task_shift_type` 1); an overtime
-    /// segment adjoining a normal one shares its check-in/out record ids, e.g. 9–18 normal and 18–19
-    /// overtime come back as two records with the same record ids. false: only normal segments
-    /// (`task_shift_type` 0).
-    ///
-    /// Example: `true`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     need_overtime_result: Option<bool>,
 }
@@ -63,50 +38,31 @@ impl QueryRequest {
     pub fn builder() -> QueryRequestBuilder {
         QueryRequestBuilder::default()
     }
-    /// 员工 ID 类型 — the kind of id of `user_ids` and of the ids in the response.
-    ///
-    /// Example: `"employee_id"`
+    /// The `employee_type` it was built with: see [`QueryRequestBuilder::employee_type`].
     pub fn employee_type(&self) -> &crate::attendance::v1::types::EmployeeType {
         &self.employee_type
     }
-    /// 是否忽略无效和没有权限的用户 — true: answer for the valid users and list the invalid and unauthorized
-    /// ones; false: fail if `user_ids` holds any invalid or unauthorized user.
-    ///
-    /// Example: `true`
+    /// The `ignore_invalid_users` it was built with: see [`QueryRequestBuilder::ignore_invalid_users`].
     pub fn ignore_invalid_users(&self) -> Option<&bool> {
         self.ignore_invalid_users.as_ref()
     }
-    /// 是否包含离职员工 — a new hire may reuse a departed employee's id. true: return the data of every
-    /// current and departed employee with that id; false: only the current one, or the latest departed one.
-    ///
-    /// Example: `true`
+    /// The `include_terminated_user` it was built with: see [`QueryRequestBuilder::include_terminated_user`].
     pub fn include_terminated_user(&self) -> Option<&bool> {
         self.include_terminated_user.as_ref()
     }
-    /// 员工 ID 列表 — employee ids (employee_no or employee_id, per `employee_type`), at most 50.
-    ///
-    /// Example: `["abd754f7"]`
+    /// The `user_ids` it was built with: see [`QueryRequestBuilder::user_ids`].
     pub fn user_ids(&self) -> &Vec<String> {
         &self.user_ids
     }
-    /// 查询的起始工作日 — first work day of the range, a yyyyMMdd number.
-    ///
-    /// Example: `20190817`
+    /// The `check_date_from` it was built with: see [`QueryRequestBuilder::check_date_from`].
     pub fn check_date_from(&self) -> &i32 {
         &self.check_date_from
     }
-    /// 查询的结束工作日 — last work day of the range, a yyyyMMdd number.
-    ///
-    /// Example: `20190820`
+    /// The `check_date_to` it was built with: see [`QueryRequestBuilder::check_date_to`].
     pub fn check_date_to(&self) -> &i32 {
         &self.check_date_to
     }
-    /// 是否需要加班班段打卡结果 — true: also return overtime segments (`task_shift_type` 1); an overtime
-    /// segment adjoining a normal one shares its check-in/out record ids, e.g. 9–18 normal and 18–19
-    /// overtime come back as two records with the same record ids. false: only normal segments
-    /// (`task_shift_type` 0).
-    ///
-    /// Example: `true`
+    /// The `need_overtime_result` it was built with: see [`QueryRequestBuilder::need_overtime_result`].
     pub fn need_overtime_result(&self) -> Option<&bool> {
         self.need_overtime_result.as_ref()
     }
@@ -245,12 +201,7 @@ impl ::lark_runtime::Endpoint for QueryRequest {
         access_tokens: &[::lark_runtime::AccessTokenKind::Tenant],
         app_types: &[::lark_runtime::AppType::Custom],
         scopes: &["attendance:task:readonly"],
-        rate_limits: &[
-            ::lark_runtime::RateLimit {
-                requests: 50u32,
-                period_seconds: 1u32,
-            },
-        ],
+        rate_limits: &[::lark_runtime::RateLimit::per_second(50)],
         special_rate_limit: false,
         envelope: ::lark_runtime::Envelope::Data,
         request_body: ::lark_runtime::RequestBody::Json,
@@ -294,7 +245,7 @@ impl ::lark_runtime::Incoming for QueryRequest {
         request: &::lark_runtime::IncomingRequest<'_>,
     ) -> Result<Self, ::lark_runtime::ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
-        #[derive(::lark_runtime::__private::serde::Deserialize)]
+        #[derive(Deserialize)]
         #[serde(crate = "::lark_runtime::__private::serde")]
         struct Body {
             #[serde(default, rename = "user_ids")]
@@ -342,14 +293,7 @@ impl ::lark_runtime::Incoming for QueryRequest {
 /// Response data of 查询打卡结果 — Query employees' punch results.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(
-    Debug,
-    Clone,
-    Default,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct QueryResponse {
     /// 打卡任务列表 — the punch tasks found.
@@ -410,88 +354,26 @@ pub enum QueryError {
     Undocumented(i64),
 }
 impl ::lark_runtime::DocumentedError for QueryError {
-    const FACTS: &'static [::lark_runtime::ErrorFacts] = &[
-        ::lark_runtime::ErrorFacts::new(
-            1220001,
-            400,
-            "param is invalis",
-            "入参校验失败 — the request failed validation; the returned message names the bad parameter (e.g. \"employee_type invalid\").",
-            false,
+    const DOCUMENTED: &'static [(Self, ::lark_runtime::ErrorFacts)] = &[
+        (Self::ParamInvalid, crate::attendance::v1::errors::CODE_1220001_8),
+        (Self::TenantIdEmpty, crate::attendance::v1::errors::CODE_1220002_2),
+        (
+            Self::UserNotFoundOrNoPermission,
+            crate::attendance::v1::errors::CODE_1220004_2,
         ),
-        ::lark_runtime::ErrorFacts::new(
-            1220002,
-            400,
-            "tenant_id is empty",
-            "Check that the tenant_access_token sent is the right one.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            1220004,
-            400,
-            "param is invalis",
-            "A user id in the request does not exist or is outside the app's permission; the returned message says which.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            1220005,
-            400,
-            "没有权限",
-            "数据权限范围 — check the data permission scope in the attendance admin console.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            1225000,
-            500,
-            "param is invalis",
-            "An internal fault (e.g. \"internal server error\"); retry, or ask technical support.",
-            true,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            1226500,
-            500,
-            "历史错误码，不再使用",
-            "历史错误码 — a legacy code that is no longer used.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            1227500,
-            500,
-            "param is invalis",
-            "班次服务异常 — the shift service failed; the returned message gives the cause (e.g. a user's Lark id was not found). Retry, or ask technical support.",
-            true,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            1220600,
-            400,
-            "通用错误信息",
-            "通用错误信息 — one of several general errors; see the attendance service's general error messages guide for the meaning and fix.",
-            false,
-        ),
+        (Self::NoDataPermission, crate::attendance::v1::errors::CODE_1220005_3),
+        (Self::SystemError, crate::attendance::v1::errors::CODE_1225000_5),
+        (Self::Deprecated, crate::attendance::v1::errors::CODE_1226500_2),
+        (Self::ShiftServiceError, crate::attendance::v1::errors::CODE_1227500_2),
+        (Self::GeneralError, crate::attendance::v1::errors::CODE_1220600_2),
     ];
-    fn from_index(index: usize, code: i64) -> Self {
-        match index {
-            0 => Self::ParamInvalid,
-            1 => Self::TenantIdEmpty,
-            2 => Self::UserNotFoundOrNoPermission,
-            3 => Self::NoDataPermission,
-            4 => Self::SystemError,
-            5 => Self::Deprecated,
-            6 => Self::ShiftServiceError,
-            7 => Self::GeneralError,
-            _ => Self::Undocumented(code),
-        }
+    fn undocumented(code: i64) -> Self {
+        Self::Undocumented(code)
     }
-    fn facts_or_code(&self) -> Result<&'static ::lark_runtime::ErrorFacts, i64> {
+    fn undocumented_code(&self) -> Option<i64> {
         match self {
-            Self::ParamInvalid => Ok(&Self::FACTS[0]),
-            Self::TenantIdEmpty => Ok(&Self::FACTS[1]),
-            Self::UserNotFoundOrNoPermission => Ok(&Self::FACTS[2]),
-            Self::NoDataPermission => Ok(&Self::FACTS[3]),
-            Self::SystemError => Ok(&Self::FACTS[4]),
-            Self::Deprecated => Ok(&Self::FACTS[5]),
-            Self::ShiftServiceError => Ok(&Self::FACTS[6]),
-            Self::GeneralError => Ok(&Self::FACTS[7]),
-            Self::Undocumented(code) => Err(*code),
+            Self::Undocumented(code) => Some(*code),
+            _ => None,
         }
     }
 }

@@ -10,47 +10,23 @@
 //! `POST /open-apis/attendance/v1/user_task_remedys`
 //!
 //! Reference: <https://open.feishu.cn/document/server-docs/attendance-v1/user_task_remedy/create>
+use ::lark_runtime::__private::serde::{Deserialize, Serialize};
 /// Request of 通知补卡审批发起 — Record a make-up punch request raised in a third-party approval system.
 ///
 /// `POST /open-apis/attendance/v1/user_task_remedys`
 ///
 /// Build it with [`CreateRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, ::lark_runtime::__private::serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct CreateRequest {
-    /// 员工 ID 类型 — the kind of id of `user_id` (the page names only the response's).
-    ///
-    /// Example: `"employee_id"`
     #[serde(skip)]
     employee_type: crate::attendance::v1::types::EmployeeType,
-    /// 用户 ID — the employee, in the kind of id `employee_type` names.
-    ///
-    /// Example: `"abd754f7"`
     user_id: String,
-    /// 补卡日期 — the day to make up a punch for, a yyyyMMdd number.
-    ///
-    /// Example: `20210701`
     remedy_date: i32,
-    /// 第几次上下班 — which check-in/out pair of the day: 0 the first, 1 the second, 2 the third; 0 for
-    /// flexible shifts.
-    ///
-    /// Example: `0`
     punch_no: i32,
-    /// 上班 / 下班 — 1 check-in, 2 check-out; 0 for flexible shifts.
-    ///
-    /// Example: `1`
     work_type: i32,
-    /// 补卡时间 — the make-up punch time, "yyyy-MM-dd HH:mm".
-    ///
-    /// Example: `"2021-07-01 08:00"`
     remedy_time: String,
-    /// 补卡原因 — reason for the make-up punch.
-    ///
-    /// Example: `"忘记打卡"`
     reason: String,
-    /// 字段已失效 — no longer used.
-    ///
-    /// Example: `"-"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     time: Option<String>,
 }
@@ -59,52 +35,35 @@ impl CreateRequest {
     pub fn builder() -> CreateRequestBuilder {
         CreateRequestBuilder::default()
     }
-    /// 员工 ID 类型 — the kind of id of `user_id` (the page names only the response's).
-    ///
-    /// Example: `"employee_id"`
+    /// The `employee_type` it was built with: see [`CreateRequestBuilder::employee_type`].
     pub fn employee_type(&self) -> &crate::attendance::v1::types::EmployeeType {
         &self.employee_type
     }
-    /// 用户 ID — the employee, in the kind of id `employee_type` names.
-    ///
-    /// Example: `"abd754f7"`
+    /// The `user_id` it was built with: see [`CreateRequestBuilder::user_id`].
     pub fn user_id(&self) -> &String {
         &self.user_id
     }
-    /// 补卡日期 — the day to make up a punch for, a yyyyMMdd number.
-    ///
-    /// Example: `20210701`
+    /// The `remedy_date` it was built with: see [`CreateRequestBuilder::remedy_date`].
     pub fn remedy_date(&self) -> &i32 {
         &self.remedy_date
     }
-    /// 第几次上下班 — which check-in/out pair of the day: 0 the first, 1 the second, 2 the third; 0 for
-    /// flexible shifts.
-    ///
-    /// Example: `0`
+    /// The `punch_no` it was built with: see [`CreateRequestBuilder::punch_no`].
     pub fn punch_no(&self) -> &i32 {
         &self.punch_no
     }
-    /// 上班 / 下班 — 1 check-in, 2 check-out; 0 for flexible shifts.
-    ///
-    /// Example: `1`
+    /// The `work_type` it was built with: see [`CreateRequestBuilder::work_type`].
     pub fn work_type(&self) -> &i32 {
         &self.work_type
     }
-    /// 补卡时间 — the make-up punch time, "yyyy-MM-dd HH:mm".
-    ///
-    /// Example: `"2021-07-01 08:00"`
+    /// The `remedy_time` it was built with: see [`CreateRequestBuilder::remedy_time`].
     pub fn remedy_time(&self) -> &String {
         &self.remedy_time
     }
-    /// 补卡原因 — reason for the make-up punch.
-    ///
-    /// Example: `"忘记打卡"`
+    /// The `reason` it was built with: see [`CreateRequestBuilder::reason`].
     pub fn reason(&self) -> &String {
         &self.reason
     }
-    /// 字段已失效 — no longer used.
-    ///
-    /// Example: `"-"`
+    /// The `time` it was built with: see [`CreateRequestBuilder::time`].
     pub fn time(&self) -> Option<&String> {
         self.time.as_ref()
     }
@@ -254,12 +213,7 @@ impl ::lark_runtime::Endpoint for CreateRequest {
         access_tokens: &[::lark_runtime::AccessTokenKind::Tenant],
         app_types: &[::lark_runtime::AppType::Custom, ::lark_runtime::AppType::Isv],
         scopes: &["attendance:task"],
-        rate_limits: &[
-            ::lark_runtime::RateLimit {
-                requests: 50u32,
-                period_seconds: 1u32,
-            },
-        ],
+        rate_limits: &[::lark_runtime::RateLimit::per_second(50)],
         special_rate_limit: false,
         envelope: ::lark_runtime::Envelope::Data,
         request_body: ::lark_runtime::RequestBody::Json,
@@ -293,7 +247,7 @@ impl ::lark_runtime::Incoming for CreateRequest {
         request: &::lark_runtime::IncomingRequest<'_>,
     ) -> Result<Self, ::lark_runtime::ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
-        #[derive(::lark_runtime::__private::serde::Deserialize)]
+        #[derive(Deserialize)]
         #[serde(crate = "::lark_runtime::__private::serde")]
         struct Body {
             #[serde(default, rename = "user_id")]
@@ -334,14 +288,7 @@ impl ::lark_runtime::Incoming for CreateRequest {
 /// Response data of 通知补卡审批发起 — Record a make-up punch request raised in a third-party approval system.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(
-    Debug,
-    Clone,
-    Default,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct CreateResponse {
     /// 补卡审批信息 — the recorded make-up punch request. Here `status`, `time`, `time_zone`,
@@ -407,115 +354,29 @@ pub enum CreateError {
     Undocumented(i64),
 }
 impl ::lark_runtime::DocumentedError for CreateError {
-    const FACTS: &'static [::lark_runtime::ErrorFacts] = &[
-        ::lark_runtime::ErrorFacts::new(
-            1220001,
-            400,
-            "param is invalis",
-            "入参校验失败 — the request failed validation; the returned message names the bad parameter (e.g. \"employee_type invalid\").",
-            false,
+    const DOCUMENTED: &'static [(Self, ::lark_runtime::ErrorFacts)] = &[
+        (Self::ParamInvalid, crate::attendance::v1::errors::CODE_1220001_8),
+        (Self::TenantIdEmpty, crate::attendance::v1::errors::CODE_1220002_2),
+        (
+            Self::UserNotFoundOrNoPermission,
+            crate::attendance::v1::errors::CODE_1220004_2,
         ),
-        ::lark_runtime::ErrorFacts::new(
-            1220002,
-            400,
-            "tenant_id is empty",
-            "Check that the tenant_access_token sent is the right one.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            1220004,
-            400,
-            "param is invalis",
-            "A user id in the request does not exist or is outside the app's permission; the returned message says which.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            1220005,
-            400,
-            "没有权限",
-            "数据权限范围 — check the data permission scope in the attendance admin console.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            1220600,
-            400,
-            "通用错误信息",
-            "通用错误信息 — one of several general errors; see the attendance service's general error messages guide for the meaning and fix.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            1225000,
-            500,
-            "param is invalis",
-            "An internal fault (e.g. \"internal server error\"); retry, or ask technical support.",
-            true,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            1225001,
-            500,
-            "param is invalis",
-            "Some approval records could not be written; the returned message lists them as\n{\"TripErrorRecords\", \"OvertimeWorkErrorRecords\", \"LeaveErrorRecords\", \"OutErrorRecords\"}. Fix those\nrecords, or ask technical support.\n",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            1226501,
-            400,
-            "no need remedy",
-            "无需补卡 — the employee's attendance that day has no anomaly to make up for.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            1226502,
-            400,
-            "not allowed remedy",
-            "不允许补卡 — the attendance group's settings do not allow make-up punches.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            1226503,
-            400,
-            "approval time beyond the time range",
-            "超出可补卡日期 — the attendance group only allows making up punches a limited number of days back, and this day is further.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            1226504,
-            400,
-            "no remedy time left",
-            "补卡次数已用完 — the make-up punches allowed in the current period are used up.",
-            false,
-        ),
+        (Self::NoDataPermission, crate::attendance::v1::errors::CODE_1220005_3),
+        (Self::GeneralError, crate::attendance::v1::errors::CODE_1220600_2),
+        (Self::SystemError, crate::attendance::v1::errors::CODE_1225000_5),
+        (Self::ApprovalRecordsInvalid, crate::attendance::v1::errors::CODE_1225001_2),
+        (Self::NoNeedRemedy, crate::attendance::v1::errors::CODE_1226501),
+        (Self::RemedyNotAllowed, crate::attendance::v1::errors::CODE_1226502),
+        (Self::RemedyOutOfTimeRange, crate::attendance::v1::errors::CODE_1226503),
+        (Self::NoRemedyTimesLeft, crate::attendance::v1::errors::CODE_1226504),
     ];
-    fn from_index(index: usize, code: i64) -> Self {
-        match index {
-            0 => Self::ParamInvalid,
-            1 => Self::TenantIdEmpty,
-            2 => Self::UserNotFoundOrNoPermission,
-            3 => Self::NoDataPermission,
-            4 => Self::GeneralError,
-            5 => Self::SystemError,
-            6 => Self::ApprovalRecordsInvalid,
-            7 => Self::NoNeedRemedy,
-            8 => Self::RemedyNotAllowed,
-            9 => Self::RemedyOutOfTimeRange,
-            10 => Self::NoRemedyTimesLeft,
-            _ => Self::Undocumented(code),
-        }
+    fn undocumented(code: i64) -> Self {
+        Self::Undocumented(code)
     }
-    fn facts_or_code(&self) -> Result<&'static ::lark_runtime::ErrorFacts, i64> {
+    fn undocumented_code(&self) -> Option<i64> {
         match self {
-            Self::ParamInvalid => Ok(&Self::FACTS[0]),
-            Self::TenantIdEmpty => Ok(&Self::FACTS[1]),
-            Self::UserNotFoundOrNoPermission => Ok(&Self::FACTS[2]),
-            Self::NoDataPermission => Ok(&Self::FACTS[3]),
-            Self::GeneralError => Ok(&Self::FACTS[4]),
-            Self::SystemError => Ok(&Self::FACTS[5]),
-            Self::ApprovalRecordsInvalid => Ok(&Self::FACTS[6]),
-            Self::NoNeedRemedy => Ok(&Self::FACTS[7]),
-            Self::RemedyNotAllowed => Ok(&Self::FACTS[8]),
-            Self::RemedyOutOfTimeRange => Ok(&Self::FACTS[9]),
-            Self::NoRemedyTimesLeft => Ok(&Self::FACTS[10]),
-            Self::Undocumented(code) => Err(*code),
+            Self::Undocumented(code) => Some(*code),
+            _ => None,
         }
     }
 }

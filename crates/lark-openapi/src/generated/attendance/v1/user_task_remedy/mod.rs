@@ -18,6 +18,8 @@ impl<'a> AttendanceV1UserTaskRemedyApi<'a> {
     ///
     /// `POST /open-apis/attendance/v1/user_task_remedys`
     ///
+    /// Takes `tenant_access_token`, not a user's: on a handle from [`Client::as_user`](::lark_runtime::Client::as_user) it fails before sending anything.
+    ///
     /// Retries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.
     pub async fn create(
         &self,
@@ -32,6 +34,8 @@ impl<'a> AttendanceV1UserTaskRemedyApi<'a> {
     ///
     /// `POST /open-apis/attendance/v1/user_task_remedys/query`
     ///
+    /// Takes `tenant_access_token`, not a user's: on a handle from [`Client::as_user`](::lark_runtime::Client::as_user) it fails before sending anything.
+    ///
     /// Retries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.
     pub async fn query(
         &self,
@@ -45,6 +49,8 @@ impl<'a> AttendanceV1UserTaskRemedyApi<'a> {
     /// 获取可补卡时间 — Query when an employee may make up punches on a day.
     ///
     /// `POST /open-apis/attendance/v1/user_task_remedys/query_user_allowed_remedys`
+    ///
+    /// Takes `tenant_access_token`, not a user's: on a handle from [`Client::as_user`](::lark_runtime::Client::as_user) it fails before sending anything.
     ///
     /// Retries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.
     pub async fn query_user_allowed_remedys(

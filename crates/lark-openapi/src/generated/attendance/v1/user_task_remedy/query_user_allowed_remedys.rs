@@ -10,26 +10,18 @@
 //! `POST /open-apis/attendance/v1/user_task_remedys/query_user_allowed_remedys`
 //!
 //! Reference: <https://open.feishu.cn/document/server-docs/attendance-v1/user_task_remedy/query_user_allowed_remedys>
+use ::lark_runtime::__private::serde::{Deserialize, Serialize};
 /// Request of 获取可补卡时间 — Query when an employee may make up punches on a day.
 ///
 /// `POST /open-apis/attendance/v1/user_task_remedys/query_user_allowed_remedys`
 ///
 /// Build it with [`QueryUserAllowedRemedysRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, ::lark_runtime::__private::serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct QueryUserAllowedRemedysRequest {
-    /// 员工 ID 类型 — the kind of id of `user_id` (the page names only the response's).
-    ///
-    /// Example: `"employee_id"`
     #[serde(skip)]
     employee_type: crate::attendance::v1::types::EmployeeType,
-    /// 用户 ID — the employee, in the kind of id `employee_type` names.
-    ///
-    /// Example: `"abd754f7"`
     user_id: String,
-    /// 补卡日期 — the day, a yyyyMMdd number.
-    ///
-    /// Example: `20210104`
     remedy_date: i32,
 }
 impl QueryUserAllowedRemedysRequest {
@@ -37,21 +29,15 @@ impl QueryUserAllowedRemedysRequest {
     pub fn builder() -> QueryUserAllowedRemedysRequestBuilder {
         QueryUserAllowedRemedysRequestBuilder::default()
     }
-    /// 员工 ID 类型 — the kind of id of `user_id` (the page names only the response's).
-    ///
-    /// Example: `"employee_id"`
+    /// The `employee_type` it was built with: see [`QueryUserAllowedRemedysRequestBuilder::employee_type`].
     pub fn employee_type(&self) -> &crate::attendance::v1::types::EmployeeType {
         &self.employee_type
     }
-    /// 用户 ID — the employee, in the kind of id `employee_type` names.
-    ///
-    /// Example: `"abd754f7"`
+    /// The `user_id` it was built with: see [`QueryUserAllowedRemedysRequestBuilder::user_id`].
     pub fn user_id(&self) -> &String {
         &self.user_id
     }
-    /// 补卡日期 — the day, a yyyyMMdd number.
-    ///
-    /// Example: `20210104`
+    /// The `remedy_date` it was built with: see [`QueryUserAllowedRemedysRequestBuilder::remedy_date`].
     pub fn remedy_date(&self) -> &i32 {
         &self.remedy_date
     }
@@ -140,12 +126,7 @@ impl ::lark_runtime::Endpoint for QueryUserAllowedRemedysRequest {
         access_tokens: &[::lark_runtime::AccessTokenKind::Tenant],
         app_types: &[::lark_runtime::AppType::Custom],
         scopes: &["attendance:task:readonly"],
-        rate_limits: &[
-            ::lark_runtime::RateLimit {
-                requests: 50u32,
-                period_seconds: 1u32,
-            },
-        ],
+        rate_limits: &[::lark_runtime::RateLimit::per_second(50)],
         special_rate_limit: false,
         envelope: ::lark_runtime::Envelope::Data,
         request_body: ::lark_runtime::RequestBody::Json,
@@ -179,7 +160,7 @@ impl ::lark_runtime::Incoming for QueryUserAllowedRemedysRequest {
         request: &::lark_runtime::IncomingRequest<'_>,
     ) -> Result<Self, ::lark_runtime::ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
-        #[derive(::lark_runtime::__private::serde::Deserialize)]
+        #[derive(Deserialize)]
         #[serde(crate = "::lark_runtime::__private::serde")]
         struct Body {
             #[serde(default, rename = "user_id")]
@@ -209,14 +190,7 @@ impl ::lark_runtime::Incoming for QueryUserAllowedRemedysRequest {
 /// Response data of 获取可补卡时间 — Query when an employee may make up punches on a day.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(
-    Debug,
-    Clone,
-    Default,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct QueryUserAllowedRemedysResponse {
     /// 用户可补卡时间 — the punches that can be made up, with their allowed times.
@@ -285,136 +259,36 @@ pub enum QueryUserAllowedRemedysError {
     Undocumented(i64),
 }
 impl ::lark_runtime::DocumentedError for QueryUserAllowedRemedysError {
-    const FACTS: &'static [::lark_runtime::ErrorFacts] = &[
-        ::lark_runtime::ErrorFacts::new(
-            1220001,
-            400,
-            "param is invalis",
-            "入参校验失败 — the request failed validation; the returned message names the bad parameter (e.g. \"employee_type invalid\").",
-            false,
+    const DOCUMENTED: &'static [(Self, ::lark_runtime::ErrorFacts)] = &[
+        (Self::ParamInvalid, crate::attendance::v1::errors::CODE_1220001_8),
+        (Self::TenantIdEmpty, crate::attendance::v1::errors::CODE_1220002_2),
+        (
+            Self::UserNotFoundOrNoPermission,
+            crate::attendance::v1::errors::CODE_1220004_2,
         ),
-        ::lark_runtime::ErrorFacts::new(
-            1220002,
-            400,
-            "tenant_id is empty",
-            "Check that the tenant_access_token sent is the right one.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            1220004,
-            400,
-            "param is invalis",
-            "A user id in the request does not exist or is outside the app's permission; the returned message says which.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            1220005,
-            400,
-            "没有权限",
-            "数据权限范围 — check the data permission scope in the attendance admin console.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            1225000,
-            500,
-            "param is invalis",
-            "An internal fault (e.g. \"internal server error\"); retry, or ask technical support.",
-            true,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            1226500,
-            500,
-            "历史错误码，不再使用",
-            "历史错误码 — a legacy code that is no longer used.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            1226501,
-            400,
-            "no need remedy",
-            "无需补卡 — the employee's attendance that day has no anomaly to make up for.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            1226502,
-            400,
-            "not allowed remedy",
-            "不允许补卡 — the attendance group's settings do not allow make-up punches.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            1226503,
-            400,
-            "approval time beyond the time range",
-            "超出可补卡日期 — the attendance group only allows making up punches a limited number of days back, and this day is further.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            1226504,
-            400,
-            "no remedy time left",
-            "补卡次数已用完 — the make-up punches allowed in the current period are used up.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            1227500,
-            500,
-            "param is invalis",
-            "班次服务异常 — the shift service failed; the returned message gives the cause (e.g. a user's Lark id was not found). Retry, or ask technical support.",
-            true,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            1220600,
-            400,
-            "通用错误信息",
-            "通用错误信息 — one of several general errors; see the attendance service's general error messages guide for the meaning and fix.",
-            false,
-        ),
+        (Self::NoDataPermission, crate::attendance::v1::errors::CODE_1220005_3),
+        (Self::SystemError, crate::attendance::v1::errors::CODE_1225000_5),
+        (Self::Deprecated, crate::attendance::v1::errors::CODE_1226500_2),
+        (Self::NoNeedRemedy, crate::attendance::v1::errors::CODE_1226501),
+        (Self::RemedyNotAllowed, crate::attendance::v1::errors::CODE_1226502),
+        (Self::RemedyOutOfTimeRange, crate::attendance::v1::errors::CODE_1226503),
+        (Self::NoRemedyTimesLeft, crate::attendance::v1::errors::CODE_1226504),
+        (Self::ShiftServiceError, crate::attendance::v1::errors::CODE_1227500_2),
+        (Self::GeneralError, crate::attendance::v1::errors::CODE_1220600_2),
     ];
-    fn from_index(index: usize, code: i64) -> Self {
-        match index {
-            0 => Self::ParamInvalid,
-            1 => Self::TenantIdEmpty,
-            2 => Self::UserNotFoundOrNoPermission,
-            3 => Self::NoDataPermission,
-            4 => Self::SystemError,
-            5 => Self::Deprecated,
-            6 => Self::NoNeedRemedy,
-            7 => Self::RemedyNotAllowed,
-            8 => Self::RemedyOutOfTimeRange,
-            9 => Self::NoRemedyTimesLeft,
-            10 => Self::ShiftServiceError,
-            11 => Self::GeneralError,
-            _ => Self::Undocumented(code),
-        }
+    fn undocumented(code: i64) -> Self {
+        Self::Undocumented(code)
     }
-    fn facts_or_code(&self) -> Result<&'static ::lark_runtime::ErrorFacts, i64> {
+    fn undocumented_code(&self) -> Option<i64> {
         match self {
-            Self::ParamInvalid => Ok(&Self::FACTS[0]),
-            Self::TenantIdEmpty => Ok(&Self::FACTS[1]),
-            Self::UserNotFoundOrNoPermission => Ok(&Self::FACTS[2]),
-            Self::NoDataPermission => Ok(&Self::FACTS[3]),
-            Self::SystemError => Ok(&Self::FACTS[4]),
-            Self::Deprecated => Ok(&Self::FACTS[5]),
-            Self::NoNeedRemedy => Ok(&Self::FACTS[6]),
-            Self::RemedyNotAllowed => Ok(&Self::FACTS[7]),
-            Self::RemedyOutOfTimeRange => Ok(&Self::FACTS[8]),
-            Self::NoRemedyTimesLeft => Ok(&Self::FACTS[9]),
-            Self::ShiftServiceError => Ok(&Self::FACTS[10]),
-            Self::GeneralError => Ok(&Self::FACTS[11]),
-            Self::Undocumented(code) => Err(*code),
+            Self::Undocumented(code) => Some(*code),
+            _ => None,
         }
     }
 }
 ::lark_runtime::documented_error_traits!(QueryUserAllowedRemedysError);
 /// UserTaskRemedyAllowedRemedy
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct UserTaskRemedyAllowedRemedy {
     /// 用户 ID — the employee, in the kind of id `employee_type` names.

@@ -16,6 +16,8 @@ impl<'a> AuthV3AppAccessTokenApi<'a> {
     ///
     /// `POST /open-apis/auth/v3/app_access_token/internal`
     ///
+    /// Takes no access token.
+    ///
     /// Retries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.
     pub async fn internal(
         &self,
@@ -29,6 +31,8 @@ impl<'a> AuthV3AppAccessTokenApi<'a> {
     /// 商店应用获取 app_access_token — Get an app access token for a store app.
     ///
     /// `POST /open-apis/auth/v3/app_access_token`
+    ///
+    /// Takes no access token.
     ///
     /// Retries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.
     pub async fn store(

@@ -14,6 +14,8 @@ impl<'a> AuthV3AppTicketApi<'a> {
     ///
     /// `POST /open-apis/auth/v3/app_ticket/resend`
     ///
+    /// Takes no access token.
+    ///
     /// Retries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.
     pub async fn resend(
         &self,

@@ -16,6 +16,8 @@ impl<'a> AuthV3TenantAccessTokenApi<'a> {
     ///
     /// `POST /open-apis/auth/v3/tenant_access_token/internal`
     ///
+    /// Takes no access token.
+    ///
     /// Retries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.
     pub async fn internal(
         &self,
@@ -29,6 +31,8 @@ impl<'a> AuthV3TenantAccessTokenApi<'a> {
     /// 商店应用获取 tenant_access_token — Get a tenant access token of one tenant for a store app.
     ///
     /// `POST /open-apis/auth/v3/tenant_access_token`
+    ///
+    /// Takes no access token.
     ///
     /// Retries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.
     pub async fn store(

@@ -9,24 +9,17 @@
 //! `GET /open-apis/contact/v3/custom_attrs`
 //!
 //! Reference: <https://open.feishu.cn/document/server-docs/contact-v3/custom_attr/list>
+use ::lark_runtime::__private::serde::{Deserialize, Serialize};
 /// Request of 获取企业自定义用户字段 — List the tenant's custom user fields.
 ///
 /// `GET /open-apis/contact/v3/custom_attrs`
 ///
 /// Build it with [`ListRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, ::lark_runtime::__private::serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct ListRequest {
-    /// How many fields one page holds.
-    ///
-    /// Example: `10`
-    ///
-    /// Default when left out: `20`
     #[serde(skip)]
     page_size: Option<i32>,
-    /// The token from the previous page's answer; leave it out for the first page.
-    ///
-    /// Example: `"AQD9/Rn9eij9Pm39ED40/RYU5lvOM4s6zgbeeNNaWd%2BVKwAsoreeRWk0J2noGvJy"`
     #[serde(skip)]
     page_token: Option<String>,
 }
@@ -35,17 +28,11 @@ impl ListRequest {
     pub fn builder() -> ListRequestBuilder {
         ListRequestBuilder::default()
     }
-    /// How many fields one page holds.
-    ///
-    /// Example: `10`
-    ///
-    /// Default when left out: `20`
+    /// The `page_size` it was built with: see [`ListRequestBuilder::page_size`].
     pub fn page_size(&self) -> Option<&i32> {
         self.page_size.as_ref()
     }
-    /// The token from the previous page's answer; leave it out for the first page.
-    ///
-    /// Example: `"AQD9/Rn9eij9Pm39ED40/RYU5lvOM4s6zgbeeNNaWd%2BVKwAsoreeRWk0J2noGvJy"`
+    /// The `page_token` it was built with: see [`ListRequestBuilder::page_token`].
     pub fn page_token(&self) -> Option<&String> {
         self.page_token.as_ref()
     }
@@ -116,14 +103,8 @@ impl ::lark_runtime::Endpoint for ListRequest {
         app_types: &[::lark_runtime::AppType::Custom, ::lark_runtime::AppType::Isv],
         scopes: &["contact:contact.base:readonly"],
         rate_limits: &[
-            ::lark_runtime::RateLimit {
-                requests: 1000u32,
-                period_seconds: 60u32,
-            },
-            ::lark_runtime::RateLimit {
-                requests: 50u32,
-                period_seconds: 1u32,
-            },
+            ::lark_runtime::RateLimit::per_minute(1000),
+            ::lark_runtime::RateLimit::per_second(50),
         ],
         special_rate_limit: false,
         envelope: ::lark_runtime::Envelope::Data,
@@ -185,14 +166,7 @@ impl ::lark_runtime::Paged for ListRequest {
 /// Response data of 获取企业自定义用户字段 — List the tenant's custom user fields.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(
-    Debug,
-    Clone,
-    Default,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct ListResponse {
     /// The custom fields on this page.
@@ -236,34 +210,17 @@ pub enum ListError {
     Undocumented(i64),
 }
 impl ::lark_runtime::DocumentedError for ListError {
-    const FACTS: &'static [::lark_runtime::ErrorFacts] = &[
-        ::lark_runtime::ErrorFacts::new(
-            40012,
-            400,
-            "page token is invalid error",
-            "The page token is invalid; pass the `page_token` the previous answer returned.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            40011,
-            400,
-            "page size is invalid",
-            "The page size is invalid; it must be between 1 and 100.",
-            false,
-        ),
+    const DOCUMENTED: &'static [(Self, ::lark_runtime::ErrorFacts)] = &[
+        (Self::PageTokenIsInvalidError, crate::contact::v3::errors::CODE_40012_6),
+        (Self::PageSizeIsInvalid, crate::contact::v3::errors::CODE_40011_4),
     ];
-    fn from_index(index: usize, code: i64) -> Self {
-        match index {
-            0 => Self::PageTokenIsInvalidError,
-            1 => Self::PageSizeIsInvalid,
-            _ => Self::Undocumented(code),
-        }
+    fn undocumented(code: i64) -> Self {
+        Self::Undocumented(code)
     }
-    fn facts_or_code(&self) -> Result<&'static ::lark_runtime::ErrorFacts, i64> {
+    fn undocumented_code(&self) -> Option<i64> {
         match self {
-            Self::PageTokenIsInvalidError => Ok(&Self::FACTS[0]),
-            Self::PageSizeIsInvalid => Ok(&Self::FACTS[1]),
-            Self::Undocumented(code) => Err(*code),
+            Self::Undocumented(code) => Some(*code),
+            _ => None,
         }
     }
 }
@@ -301,13 +258,7 @@ impl ::lark_runtime::enums::StringEnum for ListResponseItemsItemOptionsOptionTyp
 }
 ::lark_runtime::string_enum_traits!(ListResponseItemsItemOptionsOptionType);
 /// One option.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct ListResponseItemsItemOptionsOptionsItem {
     /// The option's id.
@@ -331,13 +282,7 @@ impl ::lark_runtime::Validate for ListResponseItemsItemOptionsOptionsItem {
     ) {}
 }
 /// The field's options; present only when `type` is `ENUMERATION` or `PICTURE_ENUM`.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct ListResponseItemsItemOptions {
     /// The id of the default option.
@@ -375,13 +320,7 @@ impl ::lark_runtime::Validate for ListResponseItemsItemOptions {
     }
 }
 /// The field's name in one language.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct ListResponseItemsItemI18nNameItem {
     /// The language, `zh_cn`, `en_us` or `ja_jp`.
@@ -401,13 +340,7 @@ impl ::lark_runtime::Validate for ListResponseItemsItemI18nNameItem {
     ) {}
 }
 /// One custom field.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct ListResponseItemsItem {
     /// The custom field's id.

@@ -9,31 +9,19 @@
 //! `GET /open-apis/contact/v3/departments/batch`
 //!
 //! Reference: <https://open.feishu.cn/document/contact-v3/department/batch>
+use ::lark_runtime::__private::serde::{Deserialize, Serialize};
 /// Request of 批量获取部门信息 — Get several departments.
 ///
 /// `GET /open-apis/contact/v3/departments/batch`
 ///
 /// Build it with [`BatchRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, ::lark_runtime::__private::serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct BatchRequest {
-    /// Ids of the departments to fetch, in the kind `department_id_type` names; at most 50, each sent as its own `department_ids` key.
-    ///
-    /// Example: `["D096"]`
     #[serde(skip)]
     department_ids: Vec<String>,
-    /// Which kind of department id the request and the answer use.
-    ///
-    /// Example: `"open_department_id"`
-    ///
-    /// Default when left out: `"open_department_id"`
     #[serde(skip)]
     department_id_type: Option<BatchRequestDepartmentIdType>,
-    /// Which kind of user id the answer uses.
-    ///
-    /// Example: `"open_id"`
-    ///
-    /// Default when left out: `"open_id"`
     #[serde(skip)]
     user_id_type: Option<BatchRequestUserIdType>,
 }
@@ -42,25 +30,15 @@ impl BatchRequest {
     pub fn builder() -> BatchRequestBuilder {
         BatchRequestBuilder::default()
     }
-    /// Ids of the departments to fetch, in the kind `department_id_type` names; at most 50, each sent as its own `department_ids` key.
-    ///
-    /// Example: `["D096"]`
+    /// The `department_ids` it was built with: see [`BatchRequestBuilder::department_ids`].
     pub fn department_ids(&self) -> &Vec<String> {
         &self.department_ids
     }
-    /// Which kind of department id the request and the answer use.
-    ///
-    /// Example: `"open_department_id"`
-    ///
-    /// Default when left out: `"open_department_id"`
+    /// The `department_id_type` it was built with: see [`BatchRequestBuilder::department_id_type`].
     pub fn department_id_type(&self) -> Option<&BatchRequestDepartmentIdType> {
         self.department_id_type.as_ref()
     }
-    /// Which kind of user id the answer uses.
-    ///
-    /// Example: `"open_id"`
-    ///
-    /// Default when left out: `"open_id"`
+    /// The `user_id_type` it was built with: see [`BatchRequestBuilder::user_id_type`].
     pub fn user_id_type(&self) -> Option<&BatchRequestUserIdType> {
         self.user_id_type.as_ref()
     }
@@ -158,14 +136,8 @@ impl ::lark_runtime::Endpoint for BatchRequest {
         app_types: &[::lark_runtime::AppType::Custom, ::lark_runtime::AppType::Isv],
         scopes: &["contact:contact.base:readonly"],
         rate_limits: &[
-            ::lark_runtime::RateLimit {
-                requests: 1000u32,
-                period_seconds: 60u32,
-            },
-            ::lark_runtime::RateLimit {
-                requests: 50u32,
-                period_seconds: 1u32,
-            },
+            ::lark_runtime::RateLimit::per_minute(1000),
+            ::lark_runtime::RateLimit::per_second(50),
         ],
         special_rate_limit: false,
         envelope: ::lark_runtime::Envelope::Data,
@@ -230,14 +202,7 @@ impl ::lark_runtime::Incoming for BatchRequest {
 /// Response data of 批量获取部门信息 — Get several departments.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(
-    Debug,
-    Clone,
-    Default,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct BatchResponse {
     /// The departments found; invalid ids among those asked for give no entry.
@@ -296,106 +261,28 @@ pub enum BatchError {
     Undocumented(i64),
 }
 impl ::lark_runtime::DocumentedError for BatchError {
-    const FACTS: &'static [::lark_runtime::ErrorFacts] = &[
-        ::lark_runtime::ErrorFacts::new(
-            40001,
-            400,
-            "param is invalid",
-            "Check the request parameters for mistakes.",
-            false,
+    const DOCUMENTED: &'static [(Self, ::lark_runtime::ErrorFacts)] = &[
+        (Self::ParamIsInvalid, crate::contact::v3::errors::CODE_40001_12),
+        (Self::BigDeptForbidRecursionError, crate::contact::v3::errors::CODE_43010),
+        (Self::InternalError, crate::contact::v3::errors::CODE_40003_3),
+        (Self::DeptInfoIsNullError, crate::contact::v3::errors::CODE_40008),
+        (Self::NoParentDeptAuthorityError, crate::contact::v3::errors::CODE_40014),
+        (Self::PageSizeIsMoreThan50, crate::contact::v3::errors::CODE_40011_10),
+        (Self::PageTokenIsInvalidError, crate::contact::v3::errors::CODE_40012_9),
+        (Self::TenantIdIsInvalidError, crate::contact::v3::errors::CODE_42008_3),
+        (
+            Self::DuplicatedDepartmentUnitCustomIdError,
+            crate::contact::v3::errors::CODE_43007_3,
         ),
-        ::lark_runtime::ErrorFacts::new(
-            43010,
-            400,
-            "big dept forbid recursion error",
-            "The department is too large to be queried this way.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            40003,
-            400,
-            "internal error",
-            "An internal fault; retry, and if it persists report the request's X-Request-Id to technical support.",
-            true,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            40008,
-            400,
-            "dept Info is null error",
-            "The department information is empty; send every required parameter.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            40014,
-            403,
-            "no parent dept authority error",
-            "The app (or user) has no access to the parent department; add it to the contact data scope.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            40011,
-            400,
-            "page size is more than 50 error",
-            "page_size exceeds 50; lower it and retry.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            40012,
-            400,
-            "page token is invalid error",
-            "The page_token is not valid; take it from a previous answer.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            42008,
-            401,
-            "tenant id is invalid error",
-            "The access token's tenant must own the resource; call with a token of the right tenant.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            43007,
-            400,
-            "duplicated department unit custom id error",
-            "The department's unit custom id is duplicated; check the data and retry.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            40004,
-            403,
-            "no dept authority error",
-            "The department is outside the app's contact data scope; add it to the scope and retry.",
-            false,
-        ),
+        (Self::NoDeptAuthorityError, crate::contact::v3::errors::CODE_40004_4),
     ];
-    fn from_index(index: usize, code: i64) -> Self {
-        match index {
-            0 => Self::ParamIsInvalid,
-            1 => Self::BigDeptForbidRecursionError,
-            2 => Self::InternalError,
-            3 => Self::DeptInfoIsNullError,
-            4 => Self::NoParentDeptAuthorityError,
-            5 => Self::PageSizeIsMoreThan50,
-            6 => Self::PageTokenIsInvalidError,
-            7 => Self::TenantIdIsInvalidError,
-            8 => Self::DuplicatedDepartmentUnitCustomIdError,
-            9 => Self::NoDeptAuthorityError,
-            _ => Self::Undocumented(code),
-        }
+    fn undocumented(code: i64) -> Self {
+        Self::Undocumented(code)
     }
-    fn facts_or_code(&self) -> Result<&'static ::lark_runtime::ErrorFacts, i64> {
+    fn undocumented_code(&self) -> Option<i64> {
         match self {
-            Self::ParamIsInvalid => Ok(&Self::FACTS[0]),
-            Self::BigDeptForbidRecursionError => Ok(&Self::FACTS[1]),
-            Self::InternalError => Ok(&Self::FACTS[2]),
-            Self::DeptInfoIsNullError => Ok(&Self::FACTS[3]),
-            Self::NoParentDeptAuthorityError => Ok(&Self::FACTS[4]),
-            Self::PageSizeIsMoreThan50 => Ok(&Self::FACTS[5]),
-            Self::PageTokenIsInvalidError => Ok(&Self::FACTS[6]),
-            Self::TenantIdIsInvalidError => Ok(&Self::FACTS[7]),
-            Self::DuplicatedDepartmentUnitCustomIdError => Ok(&Self::FACTS[8]),
-            Self::NoDeptAuthorityError => Ok(&Self::FACTS[9]),
-            Self::Undocumented(code) => Err(*code),
+            Self::Undocumented(code) => Some(*code),
+            _ => None,
         }
     }
 }
@@ -501,13 +388,7 @@ impl ::lark_runtime::enums::IntEnum for BatchResponseItemsItemLeadersItemLeaderT
 }
 ::lark_runtime::int_enum_traits!(BatchResponseItemsItemLeadersItemLeaderType);
 /// One leader of the department.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct BatchResponseItemsItemLeadersItem {
     /// Whether this is the main or a deputy leader.
@@ -535,13 +416,7 @@ impl ::lark_runtime::Validate for BatchResponseItemsItemLeadersItem {
     }
 }
 /// One department.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct BatchResponseItemsItem {
     /// The department's name.

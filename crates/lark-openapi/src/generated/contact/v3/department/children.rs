@@ -9,48 +9,25 @@
 //! `GET /open-apis/contact/v3/departments/:department_id/children`
 //!
 //! Reference: <https://open.feishu.cn/document/server-docs/contact-v3/department/children>
+use ::lark_runtime::__private::serde::{Deserialize, Serialize};
 /// Request of 获取子部门列表 — List a department's sub-departments.
 ///
 /// `GET /open-apis/contact/v3/departments/:department_id/children`
 ///
 /// Build it with [`ChildrenRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, ::lark_runtime::__private::serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct ChildrenRequest {
-    /// The department whose children to list, in the kind `department_id_type` names; `0` is the root.
-    ///
-    /// Example: `"D096"`
     #[serde(skip)]
     department_id: String,
-    /// Which kind of user id the answer uses.
-    ///
-    /// Example: `"open_id"`
-    ///
-    /// Default when left out: `"open_id"`
     #[serde(skip)]
     user_id_type: Option<ChildrenRequestUserIdType>,
-    /// Which kind of department id the path and the answer use.
-    ///
-    /// Example: `"open_department_id"`
-    ///
-    /// Default when left out: `"open_department_id"`
     #[serde(skip)]
     department_id_type: Option<ChildrenRequestDepartmentIdType>,
-    /// When true, lists sub-departments at every level below, not only the direct ones (false when left out).
-    ///
-    /// Example: `false`
     #[serde(skip)]
     fetch_child: Option<bool>,
-    /// How many departments one page holds, at most 50.
-    ///
-    /// Example: `10`
-    ///
-    /// Default when left out: `10`
     #[serde(skip)]
     page_size: Option<i32>,
-    /// Where to continue; leave it out on the first call and pass the `page_token` of the previous answer afterwards.
-    ///
-    /// Example: `"AQD9/Rn9eij9Pm39ED40/RD/cIFmu77WxpxPB/2oHfQLZ+G8JG6tK7+ZnHiT7COhD2hMSICh/eBl7cpzU6JEC3J7COKNe4jrQ8ExwBCR"`
     #[serde(skip)]
     page_token: Option<String>,
 }
@@ -59,45 +36,27 @@ impl ChildrenRequest {
     pub fn builder() -> ChildrenRequestBuilder {
         ChildrenRequestBuilder::default()
     }
-    /// The department whose children to list, in the kind `department_id_type` names; `0` is the root.
-    ///
-    /// Example: `"D096"`
+    /// The `department_id` it was built with: see [`ChildrenRequestBuilder::department_id`].
     pub fn department_id(&self) -> &String {
         &self.department_id
     }
-    /// Which kind of user id the answer uses.
-    ///
-    /// Example: `"open_id"`
-    ///
-    /// Default when left out: `"open_id"`
+    /// The `user_id_type` it was built with: see [`ChildrenRequestBuilder::user_id_type`].
     pub fn user_id_type(&self) -> Option<&ChildrenRequestUserIdType> {
         self.user_id_type.as_ref()
     }
-    /// Which kind of department id the path and the answer use.
-    ///
-    /// Example: `"open_department_id"`
-    ///
-    /// Default when left out: `"open_department_id"`
+    /// The `department_id_type` it was built with: see [`ChildrenRequestBuilder::department_id_type`].
     pub fn department_id_type(&self) -> Option<&ChildrenRequestDepartmentIdType> {
         self.department_id_type.as_ref()
     }
-    /// When true, lists sub-departments at every level below, not only the direct ones (false when left out).
-    ///
-    /// Example: `false`
+    /// The `fetch_child` it was built with: see [`ChildrenRequestBuilder::fetch_child`].
     pub fn fetch_child(&self) -> Option<&bool> {
         self.fetch_child.as_ref()
     }
-    /// How many departments one page holds, at most 50.
-    ///
-    /// Example: `10`
-    ///
-    /// Default when left out: `10`
+    /// The `page_size` it was built with: see [`ChildrenRequestBuilder::page_size`].
     pub fn page_size(&self) -> Option<&i32> {
         self.page_size.as_ref()
     }
-    /// Where to continue; leave it out on the first call and pass the `page_token` of the previous answer afterwards.
-    ///
-    /// Example: `"AQD9/Rn9eij9Pm39ED40/RD/cIFmu77WxpxPB/2oHfQLZ+G8JG6tK7+ZnHiT7COhD2hMSICh/eBl7cpzU6JEC3J7COKNe4jrQ8ExwBCR"`
+    /// The `page_token` it was built with: see [`ChildrenRequestBuilder::page_token`].
     pub fn page_token(&self) -> Option<&String> {
         self.page_token.as_ref()
     }
@@ -248,14 +207,8 @@ impl ::lark_runtime::Endpoint for ChildrenRequest {
             "contact:contact:readonly_as_app",
         ],
         rate_limits: &[
-            ::lark_runtime::RateLimit {
-                requests: 1000u32,
-                period_seconds: 60u32,
-            },
-            ::lark_runtime::RateLimit {
-                requests: 50u32,
-                period_seconds: 1u32,
-            },
+            ::lark_runtime::RateLimit::per_minute(1000),
+            ::lark_runtime::RateLimit::per_second(50),
         ],
         special_rate_limit: false,
         envelope: ::lark_runtime::Envelope::Data,
@@ -348,14 +301,7 @@ impl ::lark_runtime::Paged for ChildrenRequest {
 /// Response data of 获取子部门列表 — List a department's sub-departments.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(
-    Debug,
-    Clone,
-    Default,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct ChildrenResponse {
     /// Whether more pages follow.
@@ -429,97 +375,27 @@ pub enum ChildrenError {
     Undocumented(i64),
 }
 impl ::lark_runtime::DocumentedError for ChildrenError {
-    const FACTS: &'static [::lark_runtime::ErrorFacts] = &[
-        ::lark_runtime::ErrorFacts::new(
-            43010,
-            400,
-            "big dept forbid recursion error",
-            "The department is too large to be queried this way.",
-            false,
+    const DOCUMENTED: &'static [(Self, ::lark_runtime::ErrorFacts)] = &[
+        (Self::BigDeptForbidRecursionError, crate::contact::v3::errors::CODE_43010),
+        (Self::InternalError, crate::contact::v3::errors::CODE_40003_3),
+        (Self::DeptInfoIsNullError, crate::contact::v3::errors::CODE_40008),
+        (Self::NoParentDeptAuthorityError, crate::contact::v3::errors::CODE_40014_3),
+        (Self::PageSizeIsInvalid, crate::contact::v3::errors::CODE_40011_6),
+        (Self::PageTokenIsInvalidError, crate::contact::v3::errors::CODE_40012_8),
+        (Self::TenantIdIsInvalidError, crate::contact::v3::errors::CODE_42008_3),
+        (
+            Self::DuplicatedDepartmentCustomIdError,
+            crate::contact::v3::errors::CODE_43007_2,
         ),
-        ::lark_runtime::ErrorFacts::new(
-            40003,
-            400,
-            "internal error",
-            "An internal fault; retry, and if it persists report the request's X-Request-Id to technical support.",
-            true,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            40008,
-            400,
-            "dept Info is null error",
-            "The department information is empty; send every required parameter.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            40014,
-            403,
-            "no parent dept authority error",
-            "The user cannot see the parent department (organization visibility).",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            40011,
-            400,
-            "page size is invalid",
-            "The page_size is not valid; keep it within the documented maximum and retry.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            40012,
-            400,
-            "page token is invalid error",
-            "The page_token is not valid; pass the one the previous request returned.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            42008,
-            401,
-            "tenant id is invalid error",
-            "The access token's tenant must own the resource; call with a token of the right tenant.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            43007,
-            400,
-            "duplicated department custom id error",
-            "The custom department id is duplicated in the tenant.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            40004,
-            403,
-            "no dept authority error",
-            "The department is outside the app's contact data scope; add it to the scope and retry.",
-            false,
-        ),
+        (Self::NoDeptAuthorityError, crate::contact::v3::errors::CODE_40004_4),
     ];
-    fn from_index(index: usize, code: i64) -> Self {
-        match index {
-            0 => Self::BigDeptForbidRecursionError,
-            1 => Self::InternalError,
-            2 => Self::DeptInfoIsNullError,
-            3 => Self::NoParentDeptAuthorityError,
-            4 => Self::PageSizeIsInvalid,
-            5 => Self::PageTokenIsInvalidError,
-            6 => Self::TenantIdIsInvalidError,
-            7 => Self::DuplicatedDepartmentCustomIdError,
-            8 => Self::NoDeptAuthorityError,
-            _ => Self::Undocumented(code),
-        }
+    fn undocumented(code: i64) -> Self {
+        Self::Undocumented(code)
     }
-    fn facts_or_code(&self) -> Result<&'static ::lark_runtime::ErrorFacts, i64> {
+    fn undocumented_code(&self) -> Option<i64> {
         match self {
-            Self::BigDeptForbidRecursionError => Ok(&Self::FACTS[0]),
-            Self::InternalError => Ok(&Self::FACTS[1]),
-            Self::DeptInfoIsNullError => Ok(&Self::FACTS[2]),
-            Self::NoParentDeptAuthorityError => Ok(&Self::FACTS[3]),
-            Self::PageSizeIsInvalid => Ok(&Self::FACTS[4]),
-            Self::PageTokenIsInvalidError => Ok(&Self::FACTS[5]),
-            Self::TenantIdIsInvalidError => Ok(&Self::FACTS[6]),
-            Self::DuplicatedDepartmentCustomIdError => Ok(&Self::FACTS[7]),
-            Self::NoDeptAuthorityError => Ok(&Self::FACTS[8]),
-            Self::Undocumented(code) => Err(*code),
+            Self::Undocumented(code) => Some(*code),
+            _ => None,
         }
     }
 }
@@ -625,13 +501,7 @@ impl ::lark_runtime::enums::IntEnum for ChildrenResponseItemsItemLeadersItemLead
 }
 ::lark_runtime::int_enum_traits!(ChildrenResponseItemsItemLeadersItemLeaderType);
 /// One leader of the department.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct ChildrenResponseItemsItemLeadersItem {
     /// Whether this is the main or a deputy leader.
@@ -659,13 +529,7 @@ impl ::lark_runtime::Validate for ChildrenResponseItemsItemLeadersItem {
     }
 }
 /// One sub-department.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct ChildrenResponseItemsItem {
     /// The department's name.

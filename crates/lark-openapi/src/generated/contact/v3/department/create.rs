@@ -9,88 +9,39 @@
 //! `POST /open-apis/contact/v3/departments`
 //!
 //! Reference: <https://open.feishu.cn/document/server-docs/contact-v3/department/create>
+use ::lark_runtime::__private::serde::{Deserialize, Serialize};
 /// Request of 创建部门 — Create a department.
 ///
 /// `POST /open-apis/contact/v3/departments`
 ///
 /// Build it with [`CreateRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, ::lark_runtime::__private::serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct CreateRequest {
-    /// Which kind of user id the request and the answer use.
-    ///
-    /// Example: `"open_id"`
-    ///
-    /// Default when left out: `"open_id"`
     #[serde(skip)]
     user_id_type: Option<CreateRequestUserIdType>,
-    /// Which kind of department id the request and the answer use.
-    ///
-    /// Example: `"open_department_id"`
-    ///
-    /// Default when left out: `"open_department_id"`
     #[serde(skip)]
     department_id_type: Option<CreateRequestDepartmentIdType>,
-    /// Your own token to make the call idempotent; a repeated request with the same token is not applied twice.
-    ///
-    /// Example: `"473469C7-AA6F-4DC5-B3DB-A3DC0DE3C83E"`
-    ///
-    /// Default when left out: `"空"`
     #[serde(skip)]
     client_token: Option<String>,
-    /// The department's name: no slash (`/`) and not the name of an existing department.
-    ///
-    /// Example: `"DemoName"`
     name: String,
-    /// The department's name in other languages; no slash, and not already used by another department.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     i18n_name: Option<crate::contact::v3::types::DepartmentI18nName>,
-    /// The parent department's id, in the kind `department_id_type` names; `0` for the root.
-    ///
-    /// Example: `"D067"`
     parent_department_id: String,
-    /// Your own department id; it may not start with `od-` or be `0` or `1`. The system generates one when it is left out.
-    ///
-    /// Example: `"D096"`
-    ///
-    /// Default when left out: `"空，表示由系统自动生成 ID。"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     department_id: Option<String>,
-    /// The user id of the department's manager, in the kind `user_id_type` names; always the same person as the main leader in `leaders`.
-    ///
-    /// Example: `"ou_7dab8a3d3cdcc9da365777c7ad535d62"`
-    ///
-    /// Default when left out: `"空"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     leader_user_id: Option<String>,
-    /// Where the department sorts among its siblings: a non-negative integer as a string, smaller first, unique among existing departments; by default a new department goes after the existing ones.
-    ///
-    /// Example: `"100"`
-    ///
-    /// Default when left out: `"空，默认情况下新建的部门排在存量部门之后。"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     order: Option<String>,
-    /// Custom ids of units to bind the department to; only one is supported for now.
-    ///
-    /// Example: `["custom_unit_id"]`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     unit_ids: Option<Vec<String>>,
-    /// Whether to create a department group chat, named after the department and owned by its main leader (false when left out).
-    ///
-    /// Example: `false`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     create_group_chat: Option<bool>,
-    /// The department's leaders; exactly one of them must be the main leader, and it must match `leader_user_id` when that is set too.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     leaders: Option<Vec<CreateRequestLeadersItem>>,
-    /// Employee types allowed in the department group chat: 1 full-time, 2 intern, 3 outsourced, 4 contractor, 5 consultant, or a custom type's enum_value from the employee type list.
-    ///
-    /// Example: `[1]`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     group_chat_employee_types: Option<Vec<i32>>,
-    /// User ids of the department's HR business partners (at most 500), in the kind `user_id_type` names.
-    ///
-    /// Example: `["ou_7dab8a3d3cdcc9da365777c7ad535d62"]`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     department_hrbps: Option<Vec<String>>,
 }
@@ -99,95 +50,59 @@ impl CreateRequest {
     pub fn builder() -> CreateRequestBuilder {
         CreateRequestBuilder::default()
     }
-    /// Which kind of user id the request and the answer use.
-    ///
-    /// Example: `"open_id"`
-    ///
-    /// Default when left out: `"open_id"`
+    /// The `user_id_type` it was built with: see [`CreateRequestBuilder::user_id_type`].
     pub fn user_id_type(&self) -> Option<&CreateRequestUserIdType> {
         self.user_id_type.as_ref()
     }
-    /// Which kind of department id the request and the answer use.
-    ///
-    /// Example: `"open_department_id"`
-    ///
-    /// Default when left out: `"open_department_id"`
+    /// The `department_id_type` it was built with: see [`CreateRequestBuilder::department_id_type`].
     pub fn department_id_type(&self) -> Option<&CreateRequestDepartmentIdType> {
         self.department_id_type.as_ref()
     }
-    /// Your own token to make the call idempotent; a repeated request with the same token is not applied twice.
-    ///
-    /// Example: `"473469C7-AA6F-4DC5-B3DB-A3DC0DE3C83E"`
-    ///
-    /// Default when left out: `"空"`
+    /// The `client_token` it was built with: see [`CreateRequestBuilder::client_token`].
     pub fn client_token(&self) -> Option<&String> {
         self.client_token.as_ref()
     }
-    /// The department's name: no slash (`/`) and not the name of an existing department.
-    ///
-    /// Example: `"DemoName"`
+    /// The `name` it was built with: see [`CreateRequestBuilder::name`].
     pub fn name(&self) -> &String {
         &self.name
     }
-    /// The department's name in other languages; no slash, and not already used by another department.
+    /// The `i18n_name` it was built with: see [`CreateRequestBuilder::i18n_name`].
     pub fn i18n_name(&self) -> Option<&crate::contact::v3::types::DepartmentI18nName> {
         self.i18n_name.as_ref()
     }
-    /// The parent department's id, in the kind `department_id_type` names; `0` for the root.
-    ///
-    /// Example: `"D067"`
+    /// The `parent_department_id` it was built with: see [`CreateRequestBuilder::parent_department_id`].
     pub fn parent_department_id(&self) -> &String {
         &self.parent_department_id
     }
-    /// Your own department id; it may not start with `od-` or be `0` or `1`. The system generates one when it is left out.
-    ///
-    /// Example: `"D096"`
-    ///
-    /// Default when left out: `"空，表示由系统自动生成 ID。"`
+    /// The `department_id` it was built with: see [`CreateRequestBuilder::department_id`].
     pub fn department_id(&self) -> Option<&String> {
         self.department_id.as_ref()
     }
-    /// The user id of the department's manager, in the kind `user_id_type` names; always the same person as the main leader in `leaders`.
-    ///
-    /// Example: `"ou_7dab8a3d3cdcc9da365777c7ad535d62"`
-    ///
-    /// Default when left out: `"空"`
+    /// The `leader_user_id` it was built with: see [`CreateRequestBuilder::leader_user_id`].
     pub fn leader_user_id(&self) -> Option<&String> {
         self.leader_user_id.as_ref()
     }
-    /// Where the department sorts among its siblings: a non-negative integer as a string, smaller first, unique among existing departments; by default a new department goes after the existing ones.
-    ///
-    /// Example: `"100"`
-    ///
-    /// Default when left out: `"空，默认情况下新建的部门排在存量部门之后。"`
+    /// The `order` it was built with: see [`CreateRequestBuilder::order`].
     pub fn order(&self) -> Option<&String> {
         self.order.as_ref()
     }
-    /// Custom ids of units to bind the department to; only one is supported for now.
-    ///
-    /// Example: `["custom_unit_id"]`
+    /// The `unit_ids` it was built with: see [`CreateRequestBuilder::unit_ids`].
     pub fn unit_ids(&self) -> Option<&Vec<String>> {
         self.unit_ids.as_ref()
     }
-    /// Whether to create a department group chat, named after the department and owned by its main leader (false when left out).
-    ///
-    /// Example: `false`
+    /// The `create_group_chat` it was built with: see [`CreateRequestBuilder::create_group_chat`].
     pub fn create_group_chat(&self) -> Option<&bool> {
         self.create_group_chat.as_ref()
     }
-    /// The department's leaders; exactly one of them must be the main leader, and it must match `leader_user_id` when that is set too.
+    /// The `leaders` it was built with: see [`CreateRequestBuilder::leaders`].
     pub fn leaders(&self) -> Option<&Vec<CreateRequestLeadersItem>> {
         self.leaders.as_ref()
     }
-    /// Employee types allowed in the department group chat: 1 full-time, 2 intern, 3 outsourced, 4 contractor, 5 consultant, or a custom type's enum_value from the employee type list.
-    ///
-    /// Example: `[1]`
+    /// The `group_chat_employee_types` it was built with: see [`CreateRequestBuilder::group_chat_employee_types`].
     pub fn group_chat_employee_types(&self) -> Option<&Vec<i32>> {
         self.group_chat_employee_types.as_ref()
     }
-    /// User ids of the department's HR business partners (at most 500), in the kind `user_id_type` names.
-    ///
-    /// Example: `["ou_7dab8a3d3cdcc9da365777c7ad535d62"]`
+    /// The `department_hrbps` it was built with: see [`CreateRequestBuilder::department_hrbps`].
     pub fn department_hrbps(&self) -> Option<&Vec<String>> {
         self.department_hrbps.as_ref()
     }
@@ -441,14 +356,8 @@ impl ::lark_runtime::Endpoint for CreateRequest {
         app_types: &[::lark_runtime::AppType::Custom],
         scopes: &["contact:contact"],
         rate_limits: &[
-            ::lark_runtime::RateLimit {
-                requests: 1000u32,
-                period_seconds: 60u32,
-            },
-            ::lark_runtime::RateLimit {
-                requests: 50u32,
-                period_seconds: 1u32,
-            },
+            ::lark_runtime::RateLimit::per_minute(1000),
+            ::lark_runtime::RateLimit::per_second(50),
         ],
         special_rate_limit: false,
         envelope: ::lark_runtime::Envelope::Data,
@@ -492,7 +401,7 @@ impl ::lark_runtime::Incoming for CreateRequest {
         request: &::lark_runtime::IncomingRequest<'_>,
     ) -> Result<Self, ::lark_runtime::ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
-        #[derive(::lark_runtime::__private::serde::Deserialize)]
+        #[derive(Deserialize)]
         #[serde(crate = "::lark_runtime::__private::serde")]
         struct Body {
             #[serde(default, rename = "name")]
@@ -553,14 +462,7 @@ impl ::lark_runtime::Incoming for CreateRequest {
 /// Response data of 创建部门 — Create a department.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(
-    Debug,
-    Clone,
-    Default,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct CreateResponse {
     /// The department created.
@@ -693,268 +595,46 @@ pub enum CreateError {
     Undocumented(i64),
 }
 impl ::lark_runtime::DocumentedError for CreateError {
-    const FACTS: &'static [::lark_runtime::ErrorFacts] = &[
-        ::lark_runtime::ErrorFacts::new(
-            43005,
-            400,
-            "duplicate order error",
-            "The `order` value is already used by another department; choose a unique one.",
-            false,
+    const DOCUMENTED: &'static [(Self, ::lark_runtime::ErrorFacts)] = &[
+        (Self::DuplicateOrderError, crate::contact::v3::errors::CODE_43005),
+        (Self::ParamError, crate::contact::v3::errors::CODE_40018),
+        (Self::CustomDeptIdInvalidError, crate::contact::v3::errors::CODE_43008),
+        (Self::DeptTooManyChildrenError, crate::contact::v3::errors::CODE_43013_3),
+        (Self::InternalError, crate::contact::v3::errors::CODE_40003_3),
+        (Self::NoDeptAuthorityError, crate::contact::v3::errors::CODE_40004_6),
+        (Self::DeptInfoIsNullError, crate::contact::v3::errors::CODE_40008),
+        (Self::ChatIdIsInvalidError, crate::contact::v3::errors::CODE_40010),
+        (Self::NoParentDeptAuthorityError, crate::contact::v3::errors::CODE_40014_2),
+        (Self::DeptHasAlreadyExistError, crate::contact::v3::errors::CODE_43000),
+        (Self::DeptNameCanNotBeNul, crate::contact::v3::errors::CODE_40016_2),
+        (Self::UserHasResignedError, crate::contact::v3::errors::CODE_42006),
+        (Self::UserIdInvalidError, crate::contact::v3::errors::CODE_41012),
+        (Self::NoASameRequestError, crate::contact::v3::errors::CODE_40021),
+        (Self::IllegalUnitError, crate::contact::v3::errors::CODE_43004_3),
+        (
+            Self::DuplicatedDepartmentCustomIdError,
+            crate::contact::v3::errors::CODE_43007,
         ),
-        ::lark_runtime::ErrorFacts::new(
-            40018,
-            400,
-            "param error",
-            "Check the parameters against their types and descriptions.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            43008,
-            400,
-            "custom dept id invalid error",
-            "The custom department id is not valid: it may not start with `od-`, be `0`, or exceed 64 characters.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            43013,
-            400,
-            "dept too many children error",
-            "The parent department has too many sub-departments.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            40003,
-            400,
-            "internal error",
-            "An internal fault; retry, and if it persists report the request's X-Request-Id to technical support.",
-            true,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            40004,
-            403,
-            "no dept authority error",
-            "The department must be in the app's contact data scope; add it in the developer console (permissions, data scope) and publish the app. When the scope follows the app's availability, set the availability when publishing a version.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            40008,
-            400,
-            "dept Info is null error",
-            "The department information is empty; send every required parameter.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            40010,
-            400,
-            "chat id is invalid error",
-            "The department group chat id is malformed.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            40014,
-            403,
-            "no parent dept authority error",
-            "The parent department must be in the app's contact data scope.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            43000,
-            401,
-            "dept has already exist error",
-            "The department already exists; do not create it again, or change the parameters.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            40016,
-            401,
-            "dept name can not be nul error",
-            "The department name is empty; `name` is required.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            42006,
-            400,
-            "user has resigned error",
-            "A user who has left cannot be manager, leader or HRBP; choose an active user.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            41012,
-            400,
-            "user id invalid error",
-            "A user id is not valid; check it and that its kind matches `user_id_type`.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            40021,
-            400,
-            "no a same request error",
-            "Two calls with the same client_token differ; a repeated request must be identical.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            43004,
-            400,
-            "illegal unit error",
-            "The unit is not valid; pass one correct unit id in `unit_ids` (see the unit list endpoint).",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            43007,
-            400,
-            "duplicated department custom id error",
-            "The custom department id is already used; change `department_id` and retry.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            44101,
-            400,
-            "miss parent department id error",
-            "`parent_department_id` is missing; the request must carry it.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            43017,
-            400,
-            "relate dept over limit",
-            "The unit already holds 1,000 departments; unbind one of them from the unit before binding this one.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            43018,
-            400,
-            "duplicate i18n name",
-            "The localized name clashes with another department's; change `i18n_name` and retry.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            43019,
-            400,
-            "exceed dept max level",
-            "The department tree is already 25 levels deep; no deeper sub-department can be added.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            43021,
-            400,
-            "department chat not exist",
-            "The department has no department group chat.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            43022,
-            400,
-            "department name duplicate",
-            "Another department already has this name; change `name` and retry.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            43023,
-            400,
-            "dept structure no permissione",
-            "No permission on the department structure.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            43024,
-            400,
-            "dept structure tenant lock fail",
-            "A concurrent change to the department tree held the tenant lock; retry a little later.",
-            true,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            43025,
-            400,
-            "top department leader unjoined",
-            "A user who has not joined cannot lead a department; choose an active member of the directory.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            43026,
-            400,
-            "employee type is not valid",
-            "An employee type in `group_chat_employee_types` is not valid; use the built-in values or a custom type's enum_value.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            43028,
-            400,
-            "invalid department hrbps",
-            "An HRBP user id is not valid; check the ids and that they match `user_id_type`.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            43029,
-            400,
-            "dept name not contain separator",
-            "Department names may not contain a slash (`/`).",
-            false,
-        ),
+        (Self::MissParentDepartmentIdError, crate::contact::v3::errors::CODE_44101),
+        (Self::RelateDeptOverLimit, crate::contact::v3::errors::CODE_43017),
+        (Self::DuplicateI18nName, crate::contact::v3::errors::CODE_43018),
+        (Self::ExceedDeptMaxLevel, crate::contact::v3::errors::CODE_43019),
+        (Self::DepartmentChatNotExist, crate::contact::v3::errors::CODE_43021),
+        (Self::DepartmentNameDuplicate, crate::contact::v3::errors::CODE_43022),
+        (Self::DeptStructureNoPermissione, crate::contact::v3::errors::CODE_43023),
+        (Self::DeptStructureTenantLockFail, crate::contact::v3::errors::CODE_43024),
+        (Self::TopDepartmentLeaderUnjoined, crate::contact::v3::errors::CODE_43025),
+        (Self::EmployeeTypeIsNotValid, crate::contact::v3::errors::CODE_43026),
+        (Self::InvalidDepartmentHrbps, crate::contact::v3::errors::CODE_43028),
+        (Self::DeptNameNotContainSeparator, crate::contact::v3::errors::CODE_43029),
     ];
-    fn from_index(index: usize, code: i64) -> Self {
-        match index {
-            0 => Self::DuplicateOrderError,
-            1 => Self::ParamError,
-            2 => Self::CustomDeptIdInvalidError,
-            3 => Self::DeptTooManyChildrenError,
-            4 => Self::InternalError,
-            5 => Self::NoDeptAuthorityError,
-            6 => Self::DeptInfoIsNullError,
-            7 => Self::ChatIdIsInvalidError,
-            8 => Self::NoParentDeptAuthorityError,
-            9 => Self::DeptHasAlreadyExistError,
-            10 => Self::DeptNameCanNotBeNul,
-            11 => Self::UserHasResignedError,
-            12 => Self::UserIdInvalidError,
-            13 => Self::NoASameRequestError,
-            14 => Self::IllegalUnitError,
-            15 => Self::DuplicatedDepartmentCustomIdError,
-            16 => Self::MissParentDepartmentIdError,
-            17 => Self::RelateDeptOverLimit,
-            18 => Self::DuplicateI18nName,
-            19 => Self::ExceedDeptMaxLevel,
-            20 => Self::DepartmentChatNotExist,
-            21 => Self::DepartmentNameDuplicate,
-            22 => Self::DeptStructureNoPermissione,
-            23 => Self::DeptStructureTenantLockFail,
-            24 => Self::TopDepartmentLeaderUnjoined,
-            25 => Self::EmployeeTypeIsNotValid,
-            26 => Self::InvalidDepartmentHrbps,
-            27 => Self::DeptNameNotContainSeparator,
-            _ => Self::Undocumented(code),
-        }
+    fn undocumented(code: i64) -> Self {
+        Self::Undocumented(code)
     }
-    fn facts_or_code(&self) -> Result<&'static ::lark_runtime::ErrorFacts, i64> {
+    fn undocumented_code(&self) -> Option<i64> {
         match self {
-            Self::DuplicateOrderError => Ok(&Self::FACTS[0]),
-            Self::ParamError => Ok(&Self::FACTS[1]),
-            Self::CustomDeptIdInvalidError => Ok(&Self::FACTS[2]),
-            Self::DeptTooManyChildrenError => Ok(&Self::FACTS[3]),
-            Self::InternalError => Ok(&Self::FACTS[4]),
-            Self::NoDeptAuthorityError => Ok(&Self::FACTS[5]),
-            Self::DeptInfoIsNullError => Ok(&Self::FACTS[6]),
-            Self::ChatIdIsInvalidError => Ok(&Self::FACTS[7]),
-            Self::NoParentDeptAuthorityError => Ok(&Self::FACTS[8]),
-            Self::DeptHasAlreadyExistError => Ok(&Self::FACTS[9]),
-            Self::DeptNameCanNotBeNul => Ok(&Self::FACTS[10]),
-            Self::UserHasResignedError => Ok(&Self::FACTS[11]),
-            Self::UserIdInvalidError => Ok(&Self::FACTS[12]),
-            Self::NoASameRequestError => Ok(&Self::FACTS[13]),
-            Self::IllegalUnitError => Ok(&Self::FACTS[14]),
-            Self::DuplicatedDepartmentCustomIdError => Ok(&Self::FACTS[15]),
-            Self::MissParentDepartmentIdError => Ok(&Self::FACTS[16]),
-            Self::RelateDeptOverLimit => Ok(&Self::FACTS[17]),
-            Self::DuplicateI18nName => Ok(&Self::FACTS[18]),
-            Self::ExceedDeptMaxLevel => Ok(&Self::FACTS[19]),
-            Self::DepartmentChatNotExist => Ok(&Self::FACTS[20]),
-            Self::DepartmentNameDuplicate => Ok(&Self::FACTS[21]),
-            Self::DeptStructureNoPermissione => Ok(&Self::FACTS[22]),
-            Self::DeptStructureTenantLockFail => Ok(&Self::FACTS[23]),
-            Self::TopDepartmentLeaderUnjoined => Ok(&Self::FACTS[24]),
-            Self::EmployeeTypeIsNotValid => Ok(&Self::FACTS[25]),
-            Self::InvalidDepartmentHrbps => Ok(&Self::FACTS[26]),
-            Self::DeptNameNotContainSeparator => Ok(&Self::FACTS[27]),
-            Self::Undocumented(code) => Err(*code),
+            Self::Undocumented(code) => Some(*code),
+            _ => None,
         }
     }
 }
@@ -1060,13 +740,7 @@ impl ::lark_runtime::enums::IntEnum for CreateRequestLeadersItemLeaderType {
 }
 ::lark_runtime::int_enum_traits!(CreateRequestLeadersItemLeaderType);
 /// One leader of the department.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct CreateRequestLeadersItem {
     /// Whether this is the main or a deputy leader.
@@ -1127,13 +801,7 @@ impl ::lark_runtime::enums::IntEnum for CreateResponseDepartmentLeadersItemLeade
 }
 ::lark_runtime::int_enum_traits!(CreateResponseDepartmentLeadersItemLeaderType);
 /// One leader of the department.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct CreateResponseDepartmentLeadersItem {
     /// Whether this is the main or a deputy leader.
@@ -1161,13 +829,7 @@ impl ::lark_runtime::Validate for CreateResponseDepartmentLeadersItem {
     }
 }
 /// The department created.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct CreateResponseDepartment {
     /// The department's name.

@@ -8,24 +8,17 @@
 //! `DELETE /open-apis/contact/v3/departments/:department_id`
 //!
 //! Reference: <https://open.feishu.cn/document/server-docs/contact-v3/department/delete>
+use ::lark_runtime::__private::serde::{Deserialize, Serialize};
 /// Request of 删除部门 — Delete a department.
 ///
 /// `DELETE /open-apis/contact/v3/departments/:department_id`
 ///
 /// Build it with [`DeleteRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, ::lark_runtime::__private::serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct DeleteRequest {
-    /// The department to delete, in the kind `department_id_type` names; returned by the create endpoint or found with the children, parent and search endpoints.
-    ///
-    /// Example: `"D096"`
     #[serde(skip)]
     department_id: String,
-    /// Which kind of department id `department_id` is.
-    ///
-    /// Example: `"open_department_id"`
-    ///
-    /// Default when left out: `"open_department_id"`
     #[serde(skip)]
     department_id_type: Option<DeleteRequestDepartmentIdType>,
 }
@@ -34,17 +27,11 @@ impl DeleteRequest {
     pub fn builder() -> DeleteRequestBuilder {
         DeleteRequestBuilder::default()
     }
-    /// The department to delete, in the kind `department_id_type` names; returned by the create endpoint or found with the children, parent and search endpoints.
-    ///
-    /// Example: `"D096"`
+    /// The `department_id` it was built with: see [`DeleteRequestBuilder::department_id`].
     pub fn department_id(&self) -> &String {
         &self.department_id
     }
-    /// Which kind of department id `department_id` is.
-    ///
-    /// Example: `"open_department_id"`
-    ///
-    /// Default when left out: `"open_department_id"`
+    /// The `department_id_type` it was built with: see [`DeleteRequestBuilder::department_id_type`].
     pub fn department_id_type(&self) -> Option<&DeleteRequestDepartmentIdType> {
         self.department_id_type.as_ref()
     }
@@ -128,14 +115,8 @@ impl ::lark_runtime::Endpoint for DeleteRequest {
         app_types: &[::lark_runtime::AppType::Custom],
         scopes: &["contact:contact"],
         rate_limits: &[
-            ::lark_runtime::RateLimit {
-                requests: 1000u32,
-                period_seconds: 60u32,
-            },
-            ::lark_runtime::RateLimit {
-                requests: 50u32,
-                period_seconds: 1u32,
-            },
+            ::lark_runtime::RateLimit::per_minute(1000),
+            ::lark_runtime::RateLimit::per_second(50),
         ],
         special_rate_limit: false,
         envelope: ::lark_runtime::Envelope::Data,
@@ -184,14 +165,7 @@ impl ::lark_runtime::Incoming for DeleteRequest {
 /// Response data of 删除部门 — Delete a department.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(
-    Debug,
-    Clone,
-    Default,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct DeleteResponse {}
 /// A documented error code of 删除部门 — Delete a department.
@@ -234,79 +208,25 @@ pub enum DeleteError {
     Undocumented(i64),
 }
 impl ::lark_runtime::DocumentedError for DeleteError {
-    const FACTS: &'static [::lark_runtime::ErrorFacts] = &[
-        ::lark_runtime::ErrorFacts::new(
-            43011,
-            400,
-            "delete has member dept error",
-            "The department still has users; move or delete them first.",
-            false,
+    const DOCUMENTED: &'static [(Self, ::lark_runtime::ErrorFacts)] = &[
+        (Self::DeleteHasMemberDeptError, crate::contact::v3::errors::CODE_43011_2),
+        (
+            Self::DeleteHasSubDeptDepartmentError,
+            crate::contact::v3::errors::CODE_43012_2,
         ),
-        ::lark_runtime::ErrorFacts::new(
-            43012,
-            400,
-            "delete has sub dept department error",
-            "The department still has sub-departments; move or delete them first.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            40002,
-            400,
-            "process root dept error",
-            "The root department (id `0`) cannot be operated on; pass another department id.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            40003,
-            400,
-            "internal error",
-            "An internal fault; retry, and if it persists report the request's X-Request-Id to technical support.",
-            true,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            40004,
-            403,
-            "no dept authority error",
-            "The department is outside the app's contact data scope; add it to the scope and retry.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            40014,
-            403,
-            "no parent dept authority error",
-            "The parent department must be in the app's contact data scope.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            42008,
-            401,
-            "tenant id is invalid error",
-            "The access token's tenant must own the resource; call with a token of the right tenant.",
-            false,
-        ),
+        (Self::ProcessRootDeptError, crate::contact::v3::errors::CODE_40002),
+        (Self::InternalError, crate::contact::v3::errors::CODE_40003_3),
+        (Self::NoDeptAuthorityError, crate::contact::v3::errors::CODE_40004_4),
+        (Self::NoParentDeptAuthorityError, crate::contact::v3::errors::CODE_40014_2),
+        (Self::TenantIdIsInvalidError, crate::contact::v3::errors::CODE_42008_3),
     ];
-    fn from_index(index: usize, code: i64) -> Self {
-        match index {
-            0 => Self::DeleteHasMemberDeptError,
-            1 => Self::DeleteHasSubDeptDepartmentError,
-            2 => Self::ProcessRootDeptError,
-            3 => Self::InternalError,
-            4 => Self::NoDeptAuthorityError,
-            5 => Self::NoParentDeptAuthorityError,
-            6 => Self::TenantIdIsInvalidError,
-            _ => Self::Undocumented(code),
-        }
+    fn undocumented(code: i64) -> Self {
+        Self::Undocumented(code)
     }
-    fn facts_or_code(&self) -> Result<&'static ::lark_runtime::ErrorFacts, i64> {
+    fn undocumented_code(&self) -> Option<i64> {
         match self {
-            Self::DeleteHasMemberDeptError => Ok(&Self::FACTS[0]),
-            Self::DeleteHasSubDeptDepartmentError => Ok(&Self::FACTS[1]),
-            Self::ProcessRootDeptError => Ok(&Self::FACTS[2]),
-            Self::InternalError => Ok(&Self::FACTS[3]),
-            Self::NoDeptAuthorityError => Ok(&Self::FACTS[4]),
-            Self::NoParentDeptAuthorityError => Ok(&Self::FACTS[5]),
-            Self::TenantIdIsInvalidError => Ok(&Self::FACTS[6]),
-            Self::Undocumented(code) => Err(*code),
+            Self::Undocumented(code) => Some(*code),
+            _ => None,
         }
     }
 }

@@ -9,31 +9,19 @@
 //! `GET /open-apis/contact/v3/departments/:department_id`
 //!
 //! Reference: <https://open.feishu.cn/document/server-docs/contact-v3/department/get>
+use ::lark_runtime::__private::serde::{Deserialize, Serialize};
 /// Request of 获取单个部门信息 — Get a department.
 ///
 /// `GET /open-apis/contact/v3/departments/:department_id`
 ///
 /// Build it with [`GetRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, ::lark_runtime::__private::serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct GetRequest {
-    /// The department's id, in the kind `department_id_type` names; returned by the create endpoint or found with the children, parent and search endpoints.
-    ///
-    /// Example: `"D096"`
     #[serde(skip)]
     department_id: String,
-    /// Which kind of user id the answer uses.
-    ///
-    /// Example: `"open_id"`
-    ///
-    /// Default when left out: `"open_id"`
     #[serde(skip)]
     user_id_type: Option<GetRequestUserIdType>,
-    /// Which kind of department id `department_id` is and the answer uses.
-    ///
-    /// Example: `"open_department_id"`
-    ///
-    /// Default when left out: `"open_department_id"`
     #[serde(skip)]
     department_id_type: Option<GetRequestDepartmentIdType>,
 }
@@ -42,25 +30,15 @@ impl GetRequest {
     pub fn builder() -> GetRequestBuilder {
         GetRequestBuilder::default()
     }
-    /// The department's id, in the kind `department_id_type` names; returned by the create endpoint or found with the children, parent and search endpoints.
-    ///
-    /// Example: `"D096"`
+    /// The `department_id` it was built with: see [`GetRequestBuilder::department_id`].
     pub fn department_id(&self) -> &String {
         &self.department_id
     }
-    /// Which kind of user id the answer uses.
-    ///
-    /// Example: `"open_id"`
-    ///
-    /// Default when left out: `"open_id"`
+    /// The `user_id_type` it was built with: see [`GetRequestBuilder::user_id_type`].
     pub fn user_id_type(&self) -> Option<&GetRequestUserIdType> {
         self.user_id_type.as_ref()
     }
-    /// Which kind of department id `department_id` is and the answer uses.
-    ///
-    /// Example: `"open_department_id"`
-    ///
-    /// Default when left out: `"open_department_id"`
+    /// The `department_id_type` it was built with: see [`GetRequestBuilder::department_id_type`].
     pub fn department_id_type(&self) -> Option<&GetRequestDepartmentIdType> {
         self.department_id_type.as_ref()
     }
@@ -228,14 +206,7 @@ impl ::lark_runtime::Incoming for GetRequest {
 /// Response data of 获取单个部门信息 — Get a department.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(
-    Debug,
-    Clone,
-    Default,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct GetResponse {
     /// The department.
@@ -282,79 +253,22 @@ pub enum GetError {
     Undocumented(i64),
 }
 impl ::lark_runtime::DocumentedError for GetError {
-    const FACTS: &'static [::lark_runtime::ErrorFacts] = &[
-        ::lark_runtime::ErrorFacts::new(
-            40001,
-            400,
-            "param error",
-            "Check the request parameters for mistakes.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            43010,
-            400,
-            "big dept forbid recursion error",
-            "The department is too large to be queried this way.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            40003,
-            400,
-            "internal error",
-            "An internal fault; retry, and if it persists report the request's X-Request-Id to technical support.",
-            true,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            40004,
-            403,
-            "no dept authority error",
-            "The department is outside the app's contact data scope; add it to the scope and retry.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            40008,
-            400,
-            "dept Info is null error",
-            "The department information is empty; send every required parameter.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            42008,
-            401,
-            "tenant id is invalid error",
-            "The access token's tenant must own the resource; call with a token of the right tenant.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            40015,
-            400,
-            "department not exist",
-            "The department does not exist; pass a correct `department_id`.",
-            false,
-        ),
+    const DOCUMENTED: &'static [(Self, ::lark_runtime::ErrorFacts)] = &[
+        (Self::ParamError, crate::contact::v3::errors::CODE_40001_9),
+        (Self::BigDeptForbidRecursionError, crate::contact::v3::errors::CODE_43010),
+        (Self::InternalError, crate::contact::v3::errors::CODE_40003_3),
+        (Self::NoDeptAuthorityError, crate::contact::v3::errors::CODE_40004_4),
+        (Self::DeptInfoIsNullError, crate::contact::v3::errors::CODE_40008),
+        (Self::TenantIdIsInvalidError, crate::contact::v3::errors::CODE_42008_3),
+        (Self::DepartmentNotExist, crate::contact::v3::errors::CODE_40015),
     ];
-    fn from_index(index: usize, code: i64) -> Self {
-        match index {
-            0 => Self::ParamError,
-            1 => Self::BigDeptForbidRecursionError,
-            2 => Self::InternalError,
-            3 => Self::NoDeptAuthorityError,
-            4 => Self::DeptInfoIsNullError,
-            5 => Self::TenantIdIsInvalidError,
-            6 => Self::DepartmentNotExist,
-            _ => Self::Undocumented(code),
-        }
+    fn undocumented(code: i64) -> Self {
+        Self::Undocumented(code)
     }
-    fn facts_or_code(&self) -> Result<&'static ::lark_runtime::ErrorFacts, i64> {
+    fn undocumented_code(&self) -> Option<i64> {
         match self {
-            Self::ParamError => Ok(&Self::FACTS[0]),
-            Self::BigDeptForbidRecursionError => Ok(&Self::FACTS[1]),
-            Self::InternalError => Ok(&Self::FACTS[2]),
-            Self::NoDeptAuthorityError => Ok(&Self::FACTS[3]),
-            Self::DeptInfoIsNullError => Ok(&Self::FACTS[4]),
-            Self::TenantIdIsInvalidError => Ok(&Self::FACTS[5]),
-            Self::DepartmentNotExist => Ok(&Self::FACTS[6]),
-            Self::Undocumented(code) => Err(*code),
+            Self::Undocumented(code) => Some(*code),
+            _ => None,
         }
     }
 }
@@ -460,13 +374,7 @@ impl ::lark_runtime::enums::IntEnum for GetResponseDepartmentLeadersItemLeaderTy
 }
 ::lark_runtime::int_enum_traits!(GetResponseDepartmentLeadersItemLeaderType);
 /// One leader of the department.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct GetResponseDepartmentLeadersItem {
     /// Whether this is the main or a deputy leader.
@@ -494,13 +402,7 @@ impl ::lark_runtime::Validate for GetResponseDepartmentLeadersItem {
     }
 }
 /// The department.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct GetResponseDepartment {
     /// The department's name.

@@ -9,46 +9,25 @@
 //! `GET /open-apis/contact/v3/departments`
 //!
 //! Reference: <https://open.feishu.cn/document/server-docs/historic-version//department/list>
+use ::lark_runtime::__private::serde::{Deserialize, Serialize};
 /// Request of 获取部门信息列表 — List departments (legacy).
 ///
 /// `GET /open-apis/contact/v3/departments`
 ///
 /// Build it with [`ListRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, ::lark_runtime::__private::serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct ListRequest {
-    /// Which kind of user id the answer uses.
-    ///
-    /// Example: `"open_id"`
-    ///
-    /// Default when left out: `"open_id"`
     #[serde(skip)]
     user_id_type: Option<ListRequestUserIdType>,
-    /// Which kind of department id the request and the answer use.
-    ///
-    /// Example: `"open_department_id"`
-    ///
-    /// Default when left out: `"open_department_id"`
     #[serde(skip)]
     department_id_type: Option<ListRequestDepartmentIdType>,
-    /// The parent whose sub-departments to list, in the kind `department_id_type` names.
-    ///
-    /// Example: `"od-4e6ac4d14bcd5071a37a39de902c7141"`
     #[serde(skip)]
     parent_department_id: Option<String>,
-    /// Whether to list sub-departments at every level below (false when left out).
     #[serde(skip)]
     fetch_child: Option<bool>,
-    /// How many departments one page holds, at most 50.
-    ///
-    /// Example: `10`
-    ///
-    /// Default when left out: `10`
     #[serde(skip)]
     page_size: Option<i32>,
-    /// Where to continue; leave it out on the first call and pass the `page_token` of the previous answer afterwards.
-    ///
-    /// Example: `"AQD9/Rn9eij9Pm39ED40/RD/cIFmu77WxpxPB/2oHfQLZ%2BG8JG6tK7%2BZnHiT7COhD2hMSICh/eBl7cpzU6JEC3J7COKNe4jrQ8ExwBCR"`
     #[serde(skip)]
     page_token: Option<String>,
 }
@@ -57,43 +36,27 @@ impl ListRequest {
     pub fn builder() -> ListRequestBuilder {
         ListRequestBuilder::default()
     }
-    /// Which kind of user id the answer uses.
-    ///
-    /// Example: `"open_id"`
-    ///
-    /// Default when left out: `"open_id"`
+    /// The `user_id_type` it was built with: see [`ListRequestBuilder::user_id_type`].
     pub fn user_id_type(&self) -> Option<&ListRequestUserIdType> {
         self.user_id_type.as_ref()
     }
-    /// Which kind of department id the request and the answer use.
-    ///
-    /// Example: `"open_department_id"`
-    ///
-    /// Default when left out: `"open_department_id"`
+    /// The `department_id_type` it was built with: see [`ListRequestBuilder::department_id_type`].
     pub fn department_id_type(&self) -> Option<&ListRequestDepartmentIdType> {
         self.department_id_type.as_ref()
     }
-    /// The parent whose sub-departments to list, in the kind `department_id_type` names.
-    ///
-    /// Example: `"od-4e6ac4d14bcd5071a37a39de902c7141"`
+    /// The `parent_department_id` it was built with: see [`ListRequestBuilder::parent_department_id`].
     pub fn parent_department_id(&self) -> Option<&String> {
         self.parent_department_id.as_ref()
     }
-    /// Whether to list sub-departments at every level below (false when left out).
+    /// The `fetch_child` it was built with: see [`ListRequestBuilder::fetch_child`].
     pub fn fetch_child(&self) -> Option<&bool> {
         self.fetch_child.as_ref()
     }
-    /// How many departments one page holds, at most 50.
-    ///
-    /// Example: `10`
-    ///
-    /// Default when left out: `10`
+    /// The `page_size` it was built with: see [`ListRequestBuilder::page_size`].
     pub fn page_size(&self) -> Option<&i32> {
         self.page_size.as_ref()
     }
-    /// Where to continue; leave it out on the first call and pass the `page_token` of the previous answer afterwards.
-    ///
-    /// Example: `"AQD9/Rn9eij9Pm39ED40/RD/cIFmu77WxpxPB/2oHfQLZ%2BG8JG6tK7%2BZnHiT7COhD2hMSICh/eBl7cpzU6JEC3J7COKNe4jrQ8ExwBCR"`
+    /// The `page_token` it was built with: see [`ListRequestBuilder::page_token`].
     pub fn page_token(&self) -> Option<&String> {
         self.page_token.as_ref()
     }
@@ -324,14 +287,7 @@ impl ::lark_runtime::Paged for ListRequest {
 /// Response data of 获取部门信息列表 — List departments (legacy).
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(
-    Debug,
-    Clone,
-    Default,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct ListResponse {
     /// Whether more pages follow.
@@ -405,97 +361,27 @@ pub enum ListError {
     Undocumented(i64),
 }
 impl ::lark_runtime::DocumentedError for ListError {
-    const FACTS: &'static [::lark_runtime::ErrorFacts] = &[
-        ::lark_runtime::ErrorFacts::new(
-            43010,
-            400,
-            "big dept forbid recursion error",
-            "The department is too large to be queried this way.",
-            false,
+    const DOCUMENTED: &'static [(Self, ::lark_runtime::ErrorFacts)] = &[
+        (Self::BigDeptForbidRecursionError, crate::contact::v3::errors::CODE_43010),
+        (Self::InternalError, crate::contact::v3::errors::CODE_40003_2),
+        (Self::DeptInfoIsNullError, crate::contact::v3::errors::CODE_40008),
+        (Self::NoParentDeptAuthorityError, crate::contact::v3::errors::CODE_40014_3),
+        (Self::PageSizeIsInvalid, crate::contact::v3::errors::CODE_40011_8),
+        (Self::PageTokenIsInvalidError, crate::contact::v3::errors::CODE_40012_7),
+        (Self::TenantIdIsInvalidError, crate::contact::v3::errors::CODE_42008_2),
+        (
+            Self::DuplicatedDepartmentCustomIdError,
+            crate::contact::v3::errors::CODE_43007_2,
         ),
-        ::lark_runtime::ErrorFacts::new(
-            40003,
-            400,
-            "internal error",
-            "An internal fault; retry, and if it persists report the request's X-Request-Id to customer support.",
-            true,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            40008,
-            400,
-            "dept Info is null error",
-            "The department information is empty; send every required parameter.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            40014,
-            403,
-            "no parent dept authority error",
-            "The user cannot see the parent department (organization visibility).",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            40011,
-            400,
-            "page size is invalid",
-            "The paging parameters are not valid.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            40012,
-            400,
-            "page token is invalid error",
-            "The page_token is not valid.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            42008,
-            401,
-            "tenant id is invalid error",
-            "Check that the calling tenant is valid.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            43007,
-            400,
-            "duplicated department custom id error",
-            "The custom department id is duplicated in the tenant.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            40004,
-            403,
-            "no dept authority error",
-            "The department must be in the app's contact data scope.",
-            false,
-        ),
+        (Self::NoDeptAuthorityError, crate::contact::v3::errors::CODE_40004_5),
     ];
-    fn from_index(index: usize, code: i64) -> Self {
-        match index {
-            0 => Self::BigDeptForbidRecursionError,
-            1 => Self::InternalError,
-            2 => Self::DeptInfoIsNullError,
-            3 => Self::NoParentDeptAuthorityError,
-            4 => Self::PageSizeIsInvalid,
-            5 => Self::PageTokenIsInvalidError,
-            6 => Self::TenantIdIsInvalidError,
-            7 => Self::DuplicatedDepartmentCustomIdError,
-            8 => Self::NoDeptAuthorityError,
-            _ => Self::Undocumented(code),
-        }
+    fn undocumented(code: i64) -> Self {
+        Self::Undocumented(code)
     }
-    fn facts_or_code(&self) -> Result<&'static ::lark_runtime::ErrorFacts, i64> {
+    fn undocumented_code(&self) -> Option<i64> {
         match self {
-            Self::BigDeptForbidRecursionError => Ok(&Self::FACTS[0]),
-            Self::InternalError => Ok(&Self::FACTS[1]),
-            Self::DeptInfoIsNullError => Ok(&Self::FACTS[2]),
-            Self::NoParentDeptAuthorityError => Ok(&Self::FACTS[3]),
-            Self::PageSizeIsInvalid => Ok(&Self::FACTS[4]),
-            Self::PageTokenIsInvalidError => Ok(&Self::FACTS[5]),
-            Self::TenantIdIsInvalidError => Ok(&Self::FACTS[6]),
-            Self::DuplicatedDepartmentCustomIdError => Ok(&Self::FACTS[7]),
-            Self::NoDeptAuthorityError => Ok(&Self::FACTS[8]),
-            Self::Undocumented(code) => Err(*code),
+            Self::Undocumented(code) => Some(*code),
+            _ => None,
         }
     }
 }
@@ -601,13 +487,7 @@ impl ::lark_runtime::enums::IntEnum for ListResponseItemsItemLeadersItemLeaderTy
 }
 ::lark_runtime::int_enum_traits!(ListResponseItemsItemLeadersItemLeaderType);
 /// One leader of the department.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct ListResponseItemsItemLeadersItem {
     /// Whether this is the main or a deputy leader.
@@ -635,13 +515,7 @@ impl ::lark_runtime::Validate for ListResponseItemsItemLeadersItem {
     }
 }
 /// One department.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct ListResponseItemsItem {
     /// The department's name.

@@ -36,6 +36,8 @@ impl<'a> ContactV3DepartmentApi<'a> {
     ///
     /// `GET /open-apis/contact/v3/departments/batch`
     ///
+    /// Takes `tenant_access_token` or `user_access_token`; the user's on a handle from [`Client::as_user`](::lark_runtime::Client::as_user).
+    ///
     /// Retries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.
     pub async fn batch(
         &self,
@@ -49,6 +51,8 @@ impl<'a> ContactV3DepartmentApi<'a> {
     /// 获取子部门列表 — List a department's sub-departments.
     ///
     /// `GET /open-apis/contact/v3/departments/:department_id/children`
+    ///
+    /// Takes `tenant_access_token` or `user_access_token`; the user's on a handle from [`Client::as_user`](::lark_runtime::Client::as_user).
     ///
     /// Retries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.
     pub async fn children(
@@ -73,6 +77,8 @@ impl<'a> ContactV3DepartmentApi<'a> {
     ///
     /// `POST /open-apis/contact/v3/departments`
     ///
+    /// Takes `tenant_access_token`, not a user's: on a handle from [`Client::as_user`](::lark_runtime::Client::as_user) it fails before sending anything.
+    ///
     /// Retries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.
     pub async fn create(
         &self,
@@ -86,6 +92,8 @@ impl<'a> ContactV3DepartmentApi<'a> {
     /// 删除部门 — Delete a department.
     ///
     /// `DELETE /open-apis/contact/v3/departments/:department_id`
+    ///
+    /// Takes `tenant_access_token`, not a user's: on a handle from [`Client::as_user`](::lark_runtime::Client::as_user) it fails before sending anything.
     ///
     /// Retries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.
     pub async fn delete(
@@ -101,6 +109,8 @@ impl<'a> ContactV3DepartmentApi<'a> {
     ///
     /// `GET /open-apis/contact/v3/departments/:department_id`
     ///
+    /// Takes `tenant_access_token` or `user_access_token`; the user's on a handle from [`Client::as_user`](::lark_runtime::Client::as_user).
+    ///
     /// Retries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.
     pub async fn get(
         &self,
@@ -114,6 +124,8 @@ impl<'a> ContactV3DepartmentApi<'a> {
     /// 获取部门信息列表 — List departments (legacy).
     ///
     /// `GET /open-apis/contact/v3/departments`
+    ///
+    /// Takes `tenant_access_token` or `user_access_token`; the user's on a handle from [`Client::as_user`](::lark_runtime::Client::as_user).
     ///
     /// Retries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.
     pub async fn list(
@@ -138,6 +150,8 @@ impl<'a> ContactV3DepartmentApi<'a> {
     ///
     /// `GET /open-apis/contact/v3/departments/parent`
     ///
+    /// Takes `tenant_access_token` or `user_access_token`; the user's on a handle from [`Client::as_user`](::lark_runtime::Client::as_user).
+    ///
     /// Retries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.
     pub async fn parent(
         &self,
@@ -161,6 +175,8 @@ impl<'a> ContactV3DepartmentApi<'a> {
     ///
     /// `PATCH /open-apis/contact/v3/departments/:department_id`
     ///
+    /// Takes `tenant_access_token`, not a user's: on a handle from [`Client::as_user`](::lark_runtime::Client::as_user) it fails before sending anything.
+    ///
     /// Retries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.
     pub async fn patch(
         &self,
@@ -174,6 +190,8 @@ impl<'a> ContactV3DepartmentApi<'a> {
     /// 搜索部门 — Search departments.
     ///
     /// `POST /open-apis/contact/v3/departments/search`
+    ///
+    /// Takes only a `user_access_token`: call it on a handle from [`Client::as_user`](::lark_runtime::Client::as_user); on any other it fails before sending anything.
     ///
     /// Retries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.
     pub async fn search(
@@ -198,6 +216,8 @@ impl<'a> ContactV3DepartmentApi<'a> {
     ///
     /// `POST /open-apis/contact/v3/departments/unbind_department_chat`
     ///
+    /// Takes `tenant_access_token`, not a user's: on a handle from [`Client::as_user`](::lark_runtime::Client::as_user) it fails before sending anything.
+    ///
     /// Retries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.
     pub async fn unbind_department_chat(
         &self,
@@ -212,6 +232,8 @@ impl<'a> ContactV3DepartmentApi<'a> {
     ///
     /// `PUT /open-apis/contact/v3/departments/:department_id`
     ///
+    /// Takes `tenant_access_token`, not a user's: on a handle from [`Client::as_user`](::lark_runtime::Client::as_user) it fails before sending anything.
+    ///
     /// Retries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.
     pub async fn update(
         &self,
@@ -225,6 +247,8 @@ impl<'a> ContactV3DepartmentApi<'a> {
     /// 更新部门 ID — Change a department's custom id.
     ///
     /// `PATCH /open-apis/contact/v3/departments/:department_id/update_department_id`
+    ///
+    /// Takes `tenant_access_token`, not a user's: on a handle from [`Client::as_user`](::lark_runtime::Client::as_user) it fails before sending anything.
     ///
     /// Retries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.
     pub async fn update_department_id(

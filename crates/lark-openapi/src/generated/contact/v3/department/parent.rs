@@ -9,43 +9,23 @@
 //! `GET /open-apis/contact/v3/departments/parent`
 //!
 //! Reference: <https://open.feishu.cn/document/server-docs/contact-v3/department/parent>
+use ::lark_runtime::__private::serde::{Deserialize, Serialize};
 /// Request of 获取父部门信息 — Get a department's parents.
 ///
 /// `GET /open-apis/contact/v3/departments/parent`
 ///
 /// Build it with [`ParentRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, ::lark_runtime::__private::serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct ParentRequest {
-    /// Which kind of user id the answer uses.
-    ///
-    /// Example: `"open_id"`
-    ///
-    /// Default when left out: `"open_id"`
     #[serde(skip)]
     user_id_type: Option<ParentRequestUserIdType>,
-    /// Which kind of department id the request and the answer use.
-    ///
-    /// Example: `"open_department_id"`
-    ///
-    /// Default when left out: `"open_department_id"`
     #[serde(skip)]
     department_id_type: Option<ParentRequestDepartmentIdType>,
-    /// The department whose parents to list, in the kind `department_id_type` names.
-    ///
-    /// Example: `"od-4e6ac4d14bcd5071a37a39de902c7141"`
     #[serde(skip)]
     department_id: String,
-    /// Where to continue; leave it out on the first call and pass the `page_token` of the previous answer afterwards.
-    ///
-    /// Example: `"AQD9/Rn9eij9Pm39ED40/RD/cIFmu77WxpxPB/2oHfQLZ%2BG8JG6tK7%2BZnHiT7COhD2hMSICh/eBl7cpzU6JEC3J7COKNe4jrQ8ExwBCR"`
     #[serde(skip)]
     page_token: Option<String>,
-    /// How many departments one page holds, at most 50.
-    ///
-    /// Example: `10`
-    ///
-    /// Default when left out: `20`
     #[serde(skip)]
     page_size: Option<i32>,
 }
@@ -54,39 +34,23 @@ impl ParentRequest {
     pub fn builder() -> ParentRequestBuilder {
         ParentRequestBuilder::default()
     }
-    /// Which kind of user id the answer uses.
-    ///
-    /// Example: `"open_id"`
-    ///
-    /// Default when left out: `"open_id"`
+    /// The `user_id_type` it was built with: see [`ParentRequestBuilder::user_id_type`].
     pub fn user_id_type(&self) -> Option<&ParentRequestUserIdType> {
         self.user_id_type.as_ref()
     }
-    /// Which kind of department id the request and the answer use.
-    ///
-    /// Example: `"open_department_id"`
-    ///
-    /// Default when left out: `"open_department_id"`
+    /// The `department_id_type` it was built with: see [`ParentRequestBuilder::department_id_type`].
     pub fn department_id_type(&self) -> Option<&ParentRequestDepartmentIdType> {
         self.department_id_type.as_ref()
     }
-    /// The department whose parents to list, in the kind `department_id_type` names.
-    ///
-    /// Example: `"od-4e6ac4d14bcd5071a37a39de902c7141"`
+    /// The `department_id` it was built with: see [`ParentRequestBuilder::department_id`].
     pub fn department_id(&self) -> &String {
         &self.department_id
     }
-    /// Where to continue; leave it out on the first call and pass the `page_token` of the previous answer afterwards.
-    ///
-    /// Example: `"AQD9/Rn9eij9Pm39ED40/RD/cIFmu77WxpxPB/2oHfQLZ%2BG8JG6tK7%2BZnHiT7COhD2hMSICh/eBl7cpzU6JEC3J7COKNe4jrQ8ExwBCR"`
+    /// The `page_token` it was built with: see [`ParentRequestBuilder::page_token`].
     pub fn page_token(&self) -> Option<&String> {
         self.page_token.as_ref()
     }
-    /// How many departments one page holds, at most 50.
-    ///
-    /// Example: `10`
-    ///
-    /// Default when left out: `20`
+    /// The `page_size` it was built with: see [`ParentRequestBuilder::page_size`].
     pub fn page_size(&self) -> Option<&i32> {
         self.page_size.as_ref()
     }
@@ -304,14 +268,7 @@ impl ::lark_runtime::Paged for ParentRequest {
 /// Response data of 获取父部门信息 — Get a department's parents.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(
-    Debug,
-    Clone,
-    Default,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct ParentResponse {
     /// Whether more pages follow.
@@ -441,223 +398,41 @@ pub enum ParentError {
     Undocumented(i64),
 }
 impl ::lark_runtime::DocumentedError for ParentError {
-    const FACTS: &'static [::lark_runtime::ErrorFacts] = &[
-        ::lark_runtime::ErrorFacts::new(
-            43001,
-            409,
-            "dept unit repeat error",
-            "The department's unit id conflicts.",
-            false,
+    const DOCUMENTED: &'static [(Self, ::lark_runtime::ErrorFacts)] = &[
+        (Self::DeptUnitRepeatError, crate::contact::v3::errors::CODE_43001),
+        (Self::DeptUnitIsStillUsingError, crate::contact::v3::errors::CODE_43002),
+        (Self::MultiDeptUnitError, crate::contact::v3::errors::CODE_43003),
+        (Self::IllegalUnitError, crate::contact::v3::errors::CODE_43004),
+        (Self::DuplicateOrderError, crate::contact::v3::errors::CODE_43005),
+        (Self::ParamError, crate::contact::v3::errors::CODE_40001_9),
+        (
+            Self::DuplicatedDepartmentCustomIdError,
+            crate::contact::v3::errors::CODE_43007_2,
         ),
-        ::lark_runtime::ErrorFacts::new(
-            43002,
-            409,
-            "dept unit is still using error",
-            "The department's unit id already exists.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            43003,
-            409,
-            "multi dept unit error",
-            "More than one unit id is set for the department.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            43004,
-            400,
-            "illegal unit error",
-            "The department's unit id is not valid.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            43005,
-            400,
-            "duplicate order error",
-            "The `order` value is already used by another department; choose a unique one.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            40001,
-            400,
-            "param error",
-            "Check the request parameters for mistakes.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            43007,
-            400,
-            "duplicated department custom id error",
-            "The custom department id is duplicated in the tenant.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            43008,
-            400,
-            "custom dept id invalid error",
-            "The custom department id is not valid: it may not start with `od-`, be `0`, or exceed 64 characters.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            43009,
-            400,
-            "exceed update custom dept limit error",
-            "The limit on changing custom department ids has been reached.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            43010,
-            400,
-            "big dept forbid recursion error",
-            "The department is too large to be queried this way.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            43013,
-            400,
-            "dept too many children error",
-            "The parent department already has the maximum number of sub-departments (1,000).",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            43011,
-            400,
-            "delete has member dept error",
-            "The department still has users; it must be empty before deletion.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            43012,
-            400,
-            "delete has sub dept department error",
-            "The department still has sub-departments; it must have none before deletion.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            40002,
-            400,
-            "process root dept error",
-            "The root department (id `0`) cannot be operated on; pass another department id.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            40003,
-            400,
-            "internal error",
-            "An internal fault; retry, and if it persists report the request's X-Request-Id to technical support.",
-            true,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            40004,
-            403,
-            "no dept authority error",
-            "The department is outside the app's contact data scope; add it to the scope and retry.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            40008,
-            400,
-            "dept Info is null error",
-            "The department information is empty; send every required parameter.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            40010,
-            400,
-            "chat id is invalid error",
-            "The department group chat id is malformed.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            40014,
-            403,
-            "no parent dept authority error",
-            "The app (or user) has no access to the parent department; add it to the contact data scope.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            40011,
-            400,
-            "page size is invalid",
-            "The page_size is not valid; it may not exceed 50.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            40012,
-            400,
-            "page token is invalid error",
-            "The page_token is not valid; pass the one the previous request returned.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            42008,
-            401,
-            "tenant id is invalid error",
-            "The access token's tenant must own the resource; call with a token of the right tenant.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            44102,
-            400,
-            "miss department_id error",
-            "`department_id` is missing; the request must carry it.",
-            false,
-        ),
+        (Self::CustomDeptIdInvalidError, crate::contact::v3::errors::CODE_43008),
+        (Self::ExceedUpdateCustomDeptLimitError, crate::contact::v3::errors::CODE_43009),
+        (Self::BigDeptForbidRecursionError, crate::contact::v3::errors::CODE_43010),
+        (Self::DeptTooManyChildrenError, crate::contact::v3::errors::CODE_43013_2),
+        (Self::DeleteHasMemberDeptError, crate::contact::v3::errors::CODE_43011),
+        (Self::DeleteHasSubDeptDepartmentError, crate::contact::v3::errors::CODE_43012),
+        (Self::ProcessRootDeptError, crate::contact::v3::errors::CODE_40002),
+        (Self::InternalError, crate::contact::v3::errors::CODE_40003_3),
+        (Self::NoDeptAuthorityError, crate::contact::v3::errors::CODE_40004_4),
+        (Self::DeptInfoIsNullError, crate::contact::v3::errors::CODE_40008),
+        (Self::ChatIdIsInvalidError, crate::contact::v3::errors::CODE_40010),
+        (Self::NoParentDeptAuthorityError, crate::contact::v3::errors::CODE_40014),
+        (Self::PageSizeIsInvalid, crate::contact::v3::errors::CODE_40011_5),
+        (Self::PageTokenIsInvalidError, crate::contact::v3::errors::CODE_40012_8),
+        (Self::TenantIdIsInvalidError, crate::contact::v3::errors::CODE_42008_3),
+        (Self::MissDepartmentIdError, crate::contact::v3::errors::CODE_44102),
     ];
-    fn from_index(index: usize, code: i64) -> Self {
-        match index {
-            0 => Self::DeptUnitRepeatError,
-            1 => Self::DeptUnitIsStillUsingError,
-            2 => Self::MultiDeptUnitError,
-            3 => Self::IllegalUnitError,
-            4 => Self::DuplicateOrderError,
-            5 => Self::ParamError,
-            6 => Self::DuplicatedDepartmentCustomIdError,
-            7 => Self::CustomDeptIdInvalidError,
-            8 => Self::ExceedUpdateCustomDeptLimitError,
-            9 => Self::BigDeptForbidRecursionError,
-            10 => Self::DeptTooManyChildrenError,
-            11 => Self::DeleteHasMemberDeptError,
-            12 => Self::DeleteHasSubDeptDepartmentError,
-            13 => Self::ProcessRootDeptError,
-            14 => Self::InternalError,
-            15 => Self::NoDeptAuthorityError,
-            16 => Self::DeptInfoIsNullError,
-            17 => Self::ChatIdIsInvalidError,
-            18 => Self::NoParentDeptAuthorityError,
-            19 => Self::PageSizeIsInvalid,
-            20 => Self::PageTokenIsInvalidError,
-            21 => Self::TenantIdIsInvalidError,
-            22 => Self::MissDepartmentIdError,
-            _ => Self::Undocumented(code),
-        }
+    fn undocumented(code: i64) -> Self {
+        Self::Undocumented(code)
     }
-    fn facts_or_code(&self) -> Result<&'static ::lark_runtime::ErrorFacts, i64> {
+    fn undocumented_code(&self) -> Option<i64> {
         match self {
-            Self::DeptUnitRepeatError => Ok(&Self::FACTS[0]),
-            Self::DeptUnitIsStillUsingError => Ok(&Self::FACTS[1]),
-            Self::MultiDeptUnitError => Ok(&Self::FACTS[2]),
-            Self::IllegalUnitError => Ok(&Self::FACTS[3]),
-            Self::DuplicateOrderError => Ok(&Self::FACTS[4]),
-            Self::ParamError => Ok(&Self::FACTS[5]),
-            Self::DuplicatedDepartmentCustomIdError => Ok(&Self::FACTS[6]),
-            Self::CustomDeptIdInvalidError => Ok(&Self::FACTS[7]),
-            Self::ExceedUpdateCustomDeptLimitError => Ok(&Self::FACTS[8]),
-            Self::BigDeptForbidRecursionError => Ok(&Self::FACTS[9]),
-            Self::DeptTooManyChildrenError => Ok(&Self::FACTS[10]),
-            Self::DeleteHasMemberDeptError => Ok(&Self::FACTS[11]),
-            Self::DeleteHasSubDeptDepartmentError => Ok(&Self::FACTS[12]),
-            Self::ProcessRootDeptError => Ok(&Self::FACTS[13]),
-            Self::InternalError => Ok(&Self::FACTS[14]),
-            Self::NoDeptAuthorityError => Ok(&Self::FACTS[15]),
-            Self::DeptInfoIsNullError => Ok(&Self::FACTS[16]),
-            Self::ChatIdIsInvalidError => Ok(&Self::FACTS[17]),
-            Self::NoParentDeptAuthorityError => Ok(&Self::FACTS[18]),
-            Self::PageSizeIsInvalid => Ok(&Self::FACTS[19]),
-            Self::PageTokenIsInvalidError => Ok(&Self::FACTS[20]),
-            Self::TenantIdIsInvalidError => Ok(&Self::FACTS[21]),
-            Self::MissDepartmentIdError => Ok(&Self::FACTS[22]),
-            Self::Undocumented(code) => Err(*code),
+            Self::Undocumented(code) => Some(*code),
+            _ => None,
         }
     }
 }
@@ -763,13 +538,7 @@ impl ::lark_runtime::enums::IntEnum for ParentResponseItemsItemLeadersItemLeader
 }
 ::lark_runtime::int_enum_traits!(ParentResponseItemsItemLeadersItemLeaderType);
 /// One leader of the department.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct ParentResponseItemsItemLeadersItem {
     /// Whether this is the main or a deputy leader.
@@ -797,13 +566,7 @@ impl ::lark_runtime::Validate for ParentResponseItemsItemLeadersItem {
     }
 }
 /// One parent department.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct ParentResponseItemsItem {
     /// The department's name.

@@ -9,80 +9,37 @@
 //! `PATCH /open-apis/contact/v3/departments/:department_id`
 //!
 //! Reference: <https://open.feishu.cn/document/server-docs/contact-v3/department/patch>
+use ::lark_runtime::__private::serde::{Deserialize, Serialize};
 /// Request of 修改部门部分信息 — Update part of a department.
 ///
 /// `PATCH /open-apis/contact/v3/departments/:department_id`
 ///
 /// Build it with [`PatchRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, ::lark_runtime::__private::serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct PatchRequest {
-    /// The department to change, in the kind `department_id_type` names; returned by the create endpoint or found with the children, parent and search endpoints.
-    ///
-    /// Example: `"D096"`
     #[serde(skip)]
     department_id: String,
-    /// Which kind of user id the request and the answer use.
-    ///
-    /// Example: `"open_id"`
-    ///
-    /// Default when left out: `"open_id"`
     #[serde(skip)]
     user_id_type: Option<PatchRequestUserIdType>,
-    /// Which kind of department id the request and the answer use.
-    ///
-    /// Example: `"open_department_id"`
-    ///
-    /// Default when left out: `"open_department_id"`
     #[serde(skip)]
     department_id_type: Option<PatchRequestDepartmentIdType>,
-    /// The new name: no slash (`/`) and not the name of an existing department; left out, the name is kept.
-    ///
-    /// Example: `"DemoName"`
-    ///
-    /// Default when left out: `"空，表示不修改。"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     name: Option<String>,
-    /// The new localized names; no slash and not used by another department. Left out, they are kept.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     i18n_name: Option<crate::contact::v3::types::DepartmentI18nName>,
-    /// The new parent department's id (`0` for the root); left out, the parent is kept.
-    ///
-    /// Example: `"D067"`
-    ///
-    /// Default when left out: `"空，表示不修改。"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     parent_department_id: Option<String>,
-    /// The new manager's user id, in the kind `user_id_type` names; it is always the main leader too, so changing it changes the main leader. Left out, it is kept.
-    ///
-    /// Example: `"ou_7dab8a3d3cdcc9da365777c7ad535d62"`
-    ///
-    /// Default when left out: `"空，表示不修改。"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     leader_user_id: Option<String>,
-    /// The new sort position among siblings: a non-negative integer as a string, smaller first and unique; left out, it is kept.
-    ///
-    /// Example: `"100"`
-    ///
-    /// Default when left out: `"空，表示不修改。"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     order: Option<String>,
-    /// Whether to create a department group chat, named after the department and owned by its main leader; false does not remove an existing chat.
-    ///
-    /// Example: `false`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     create_group_chat: Option<bool>,
-    /// The department's leaders; an empty array clears them. Exactly one must be the main leader, who is always the manager too, so changing the main leader changes `leader_user_id`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     leaders: Option<Vec<PatchRequestLeadersItem>>,
-    /// Employee types allowed in the department group chat: 1 full-time, 2 intern, 3 outsourced, 4 contractor, 5 consultant, or a custom type's enum_value from the employee type list.
-    ///
-    /// Example: `[1]`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     group_chat_employee_types: Option<Vec<i32>>,
-    /// User ids of the department's HR business partners (at most 500), in the kind `user_id_type` names; an empty array clears them.
-    ///
-    /// Example: `["ou_7dab8a3d3cdcc9da365777c7ad535d62"]`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     department_hrbps: Option<Vec<String>>,
 }
@@ -91,83 +48,51 @@ impl PatchRequest {
     pub fn builder() -> PatchRequestBuilder {
         PatchRequestBuilder::default()
     }
-    /// The department to change, in the kind `department_id_type` names; returned by the create endpoint or found with the children, parent and search endpoints.
-    ///
-    /// Example: `"D096"`
+    /// The `department_id` it was built with: see [`PatchRequestBuilder::department_id`].
     pub fn department_id(&self) -> &String {
         &self.department_id
     }
-    /// Which kind of user id the request and the answer use.
-    ///
-    /// Example: `"open_id"`
-    ///
-    /// Default when left out: `"open_id"`
+    /// The `user_id_type` it was built with: see [`PatchRequestBuilder::user_id_type`].
     pub fn user_id_type(&self) -> Option<&PatchRequestUserIdType> {
         self.user_id_type.as_ref()
     }
-    /// Which kind of department id the request and the answer use.
-    ///
-    /// Example: `"open_department_id"`
-    ///
-    /// Default when left out: `"open_department_id"`
+    /// The `department_id_type` it was built with: see [`PatchRequestBuilder::department_id_type`].
     pub fn department_id_type(&self) -> Option<&PatchRequestDepartmentIdType> {
         self.department_id_type.as_ref()
     }
-    /// The new name: no slash (`/`) and not the name of an existing department; left out, the name is kept.
-    ///
-    /// Example: `"DemoName"`
-    ///
-    /// Default when left out: `"空，表示不修改。"`
+    /// The `name` it was built with: see [`PatchRequestBuilder::name`].
     pub fn name(&self) -> Option<&String> {
         self.name.as_ref()
     }
-    /// The new localized names; no slash and not used by another department. Left out, they are kept.
+    /// The `i18n_name` it was built with: see [`PatchRequestBuilder::i18n_name`].
     pub fn i18n_name(&self) -> Option<&crate::contact::v3::types::DepartmentI18nName> {
         self.i18n_name.as_ref()
     }
-    /// The new parent department's id (`0` for the root); left out, the parent is kept.
-    ///
-    /// Example: `"D067"`
-    ///
-    /// Default when left out: `"空，表示不修改。"`
+    /// The `parent_department_id` it was built with: see [`PatchRequestBuilder::parent_department_id`].
     pub fn parent_department_id(&self) -> Option<&String> {
         self.parent_department_id.as_ref()
     }
-    /// The new manager's user id, in the kind `user_id_type` names; it is always the main leader too, so changing it changes the main leader. Left out, it is kept.
-    ///
-    /// Example: `"ou_7dab8a3d3cdcc9da365777c7ad535d62"`
-    ///
-    /// Default when left out: `"空，表示不修改。"`
+    /// The `leader_user_id` it was built with: see [`PatchRequestBuilder::leader_user_id`].
     pub fn leader_user_id(&self) -> Option<&String> {
         self.leader_user_id.as_ref()
     }
-    /// The new sort position among siblings: a non-negative integer as a string, smaller first and unique; left out, it is kept.
-    ///
-    /// Example: `"100"`
-    ///
-    /// Default when left out: `"空，表示不修改。"`
+    /// The `order` it was built with: see [`PatchRequestBuilder::order`].
     pub fn order(&self) -> Option<&String> {
         self.order.as_ref()
     }
-    /// Whether to create a department group chat, named after the department and owned by its main leader; false does not remove an existing chat.
-    ///
-    /// Example: `false`
+    /// The `create_group_chat` it was built with: see [`PatchRequestBuilder::create_group_chat`].
     pub fn create_group_chat(&self) -> Option<&bool> {
         self.create_group_chat.as_ref()
     }
-    /// The department's leaders; an empty array clears them. Exactly one must be the main leader, who is always the manager too, so changing the main leader changes `leader_user_id`.
+    /// The `leaders` it was built with: see [`PatchRequestBuilder::leaders`].
     pub fn leaders(&self) -> Option<&Vec<PatchRequestLeadersItem>> {
         self.leaders.as_ref()
     }
-    /// Employee types allowed in the department group chat: 1 full-time, 2 intern, 3 outsourced, 4 contractor, 5 consultant, or a custom type's enum_value from the employee type list.
-    ///
-    /// Example: `[1]`
+    /// The `group_chat_employee_types` it was built with: see [`PatchRequestBuilder::group_chat_employee_types`].
     pub fn group_chat_employee_types(&self) -> Option<&Vec<i32>> {
         self.group_chat_employee_types.as_ref()
     }
-    /// User ids of the department's HR business partners (at most 500), in the kind `user_id_type` names; an empty array clears them.
-    ///
-    /// Example: `["ou_7dab8a3d3cdcc9da365777c7ad535d62"]`
+    /// The `department_hrbps` it was built with: see [`PatchRequestBuilder::department_hrbps`].
     pub fn department_hrbps(&self) -> Option<&Vec<String>> {
         self.department_hrbps.as_ref()
     }
@@ -399,14 +324,8 @@ impl ::lark_runtime::Endpoint for PatchRequest {
         app_types: &[::lark_runtime::AppType::Custom],
         scopes: &["contact:contact"],
         rate_limits: &[
-            ::lark_runtime::RateLimit {
-                requests: 1000u32,
-                period_seconds: 60u32,
-            },
-            ::lark_runtime::RateLimit {
-                requests: 50u32,
-                period_seconds: 1u32,
-            },
+            ::lark_runtime::RateLimit::per_minute(1000),
+            ::lark_runtime::RateLimit::per_second(50),
         ],
         special_rate_limit: false,
         envelope: ::lark_runtime::Envelope::Data,
@@ -449,7 +368,7 @@ impl ::lark_runtime::Incoming for PatchRequest {
         request: &::lark_runtime::IncomingRequest<'_>,
     ) -> Result<Self, ::lark_runtime::ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
-        #[derive(::lark_runtime::__private::serde::Deserialize)]
+        #[derive(Deserialize)]
         #[serde(crate = "::lark_runtime::__private::serde")]
         struct Body {
             #[serde(default, rename = "name")]
@@ -504,14 +423,7 @@ impl ::lark_runtime::Incoming for PatchRequest {
 /// Response data of 修改部门部分信息 — Update part of a department.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(
-    Debug,
-    Clone,
-    Default,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct PatchResponse {
     /// The department after the change.
@@ -622,214 +534,40 @@ pub enum PatchError {
     Undocumented(i64),
 }
 impl ::lark_runtime::DocumentedError for PatchError {
-    const FACTS: &'static [::lark_runtime::ErrorFacts] = &[
-        ::lark_runtime::ErrorFacts::new(
-            43005,
-            400,
-            "duplicate order error",
-            "The `order` value is already used by another department; choose a unique one.",
-            false,
+    const DOCUMENTED: &'static [(Self, ::lark_runtime::ErrorFacts)] = &[
+        (Self::DuplicateOrderError, crate::contact::v3::errors::CODE_43005),
+        (Self::ProcessRootDeptError, crate::contact::v3::errors::CODE_40002),
+        (Self::InternalError, crate::contact::v3::errors::CODE_40003_3),
+        (Self::NoDeptAuthorityError, crate::contact::v3::errors::CODE_40004_4),
+        (Self::DeptInfoIsNullError, crate::contact::v3::errors::CODE_40008),
+        (Self::NoParentDeptAuthorityError, crate::contact::v3::errors::CODE_40014),
+        (Self::TenantIdIsInvalidError, crate::contact::v3::errors::CODE_42008_3),
+        (Self::LeadersIsRepeat, crate::contact::v3::errors::CODE_43016),
+        (Self::RelateDeptOverLimit, crate::contact::v3::errors::CODE_43017),
+        (Self::DuplicateI18nName, crate::contact::v3::errors::CODE_43018),
+        (Self::ExceedDeptMaxLevel, crate::contact::v3::errors::CODE_43019),
+        (Self::DepartmentChatNotExist, crate::contact::v3::errors::CODE_43021),
+        (Self::DepartmentNameDuplicate, crate::contact::v3::errors::CODE_43022),
+        (Self::DeptStructureNoPermissione, crate::contact::v3::errors::CODE_43023_2),
+        (Self::DeptStructureTenantLockFail, crate::contact::v3::errors::CODE_43024),
+        (Self::TopDepartmentLeaderUnjoined, crate::contact::v3::errors::CODE_43025),
+        (Self::EmployeeTypeIsNotValid, crate::contact::v3::errors::CODE_43026),
+        (Self::InvalidDepartmentHrbps, crate::contact::v3::errors::CODE_43028),
+        (Self::DeptNameNotContainSeparator, crate::contact::v3::errors::CODE_43029),
+        (
+            Self::UpdateDepartmentLockErrorWaitSome,
+            crate::contact::v3::errors::CODE_43030,
         ),
-        ::lark_runtime::ErrorFacts::new(
-            40002,
-            400,
-            "process root dept error",
-            "The root department (id `0`) cannot be operated on; pass another department id.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            40003,
-            400,
-            "internal error",
-            "An internal fault; retry, and if it persists report the request's X-Request-Id to technical support.",
-            true,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            40004,
-            403,
-            "no dept authority error",
-            "The department is outside the app's contact data scope; add it to the scope and retry.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            40008,
-            400,
-            "dept Info is null error",
-            "The department information is empty; send every required parameter.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            40014,
-            403,
-            "no parent dept authority error",
-            "The app (or user) has no access to the parent department; add it to the contact data scope.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            42008,
-            401,
-            "tenant id is invalid error",
-            "The access token's tenant must own the resource; call with a token of the right tenant.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            43016,
-            400,
-            "leaders is repeat",
-            "A leader is listed twice; check `leaders`.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            43017,
-            400,
-            "relate dept over limit",
-            "The unit already holds 1,000 departments; unbind one of them from the unit before binding this one.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            43018,
-            400,
-            "duplicate i18n name",
-            "The localized name clashes with another department's; change `i18n_name` and retry.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            43019,
-            400,
-            "exceed dept max level",
-            "The department tree is already 25 levels deep; no deeper sub-department can be added.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            43021,
-            400,
-            "department chat not exist",
-            "The department has no department group chat.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            43022,
-            400,
-            "department name duplicate",
-            "Another department already has this name; change `name` and retry.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            43023,
-            400,
-            "dept structure no permissione",
-            "The department must be in the app's contact data scope.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            43024,
-            400,
-            "dept structure tenant lock fail",
-            "A concurrent change to the department tree held the tenant lock; retry a little later.",
-            true,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            43025,
-            400,
-            "top department leader unjoined",
-            "A user who has not joined cannot lead a department; choose an active member of the directory.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            43026,
-            400,
-            "employee type is not valid",
-            "An employee type in `group_chat_employee_types` is not valid; use the built-in values or a custom type's enum_value.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            43028,
-            400,
-            "invalid department hrbps",
-            "An HRBP user id is not valid; check the ids and that they match `user_id_type`.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            43029,
-            400,
-            "dept name not contain separator",
-            "Department names may not contain a slash (`/`).",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            43030,
-            400,
-            "update department lock error,wait some seconds and retry",
-            "Too many concurrent updates; wait a few seconds and retry.",
-            true,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            43013,
-            400,
-            "dept too many children error",
-            "The parent already has the maximum of 1,000 direct sub-departments.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            43031,
-            400,
-            "Unable to edit data from external data sources",
-            "The department comes from an external data source and cannot be edited here.",
-            false,
-        ),
+        (Self::DeptTooManyChildrenError, crate::contact::v3::errors::CODE_43013),
+        (Self::UnableToEditDataFromExternal, crate::contact::v3::errors::CODE_43031),
     ];
-    fn from_index(index: usize, code: i64) -> Self {
-        match index {
-            0 => Self::DuplicateOrderError,
-            1 => Self::ProcessRootDeptError,
-            2 => Self::InternalError,
-            3 => Self::NoDeptAuthorityError,
-            4 => Self::DeptInfoIsNullError,
-            5 => Self::NoParentDeptAuthorityError,
-            6 => Self::TenantIdIsInvalidError,
-            7 => Self::LeadersIsRepeat,
-            8 => Self::RelateDeptOverLimit,
-            9 => Self::DuplicateI18nName,
-            10 => Self::ExceedDeptMaxLevel,
-            11 => Self::DepartmentChatNotExist,
-            12 => Self::DepartmentNameDuplicate,
-            13 => Self::DeptStructureNoPermissione,
-            14 => Self::DeptStructureTenantLockFail,
-            15 => Self::TopDepartmentLeaderUnjoined,
-            16 => Self::EmployeeTypeIsNotValid,
-            17 => Self::InvalidDepartmentHrbps,
-            18 => Self::DeptNameNotContainSeparator,
-            19 => Self::UpdateDepartmentLockErrorWaitSome,
-            20 => Self::DeptTooManyChildrenError,
-            21 => Self::UnableToEditDataFromExternal,
-            _ => Self::Undocumented(code),
-        }
+    fn undocumented(code: i64) -> Self {
+        Self::Undocumented(code)
     }
-    fn facts_or_code(&self) -> Result<&'static ::lark_runtime::ErrorFacts, i64> {
+    fn undocumented_code(&self) -> Option<i64> {
         match self {
-            Self::DuplicateOrderError => Ok(&Self::FACTS[0]),
-            Self::ProcessRootDeptError => Ok(&Self::FACTS[1]),
-            Self::InternalError => Ok(&Self::FACTS[2]),
-            Self::NoDeptAuthorityError => Ok(&Self::FACTS[3]),
-            Self::DeptInfoIsNullError => Ok(&Self::FACTS[4]),
-            Self::NoParentDeptAuthorityError => Ok(&Self::FACTS[5]),
-            Self::TenantIdIsInvalidError => Ok(&Self::FACTS[6]),
-            Self::LeadersIsRepeat => Ok(&Self::FACTS[7]),
-            Self::RelateDeptOverLimit => Ok(&Self::FACTS[8]),
-            Self::DuplicateI18nName => Ok(&Self::FACTS[9]),
-            Self::ExceedDeptMaxLevel => Ok(&Self::FACTS[10]),
-            Self::DepartmentChatNotExist => Ok(&Self::FACTS[11]),
-            Self::DepartmentNameDuplicate => Ok(&Self::FACTS[12]),
-            Self::DeptStructureNoPermissione => Ok(&Self::FACTS[13]),
-            Self::DeptStructureTenantLockFail => Ok(&Self::FACTS[14]),
-            Self::TopDepartmentLeaderUnjoined => Ok(&Self::FACTS[15]),
-            Self::EmployeeTypeIsNotValid => Ok(&Self::FACTS[16]),
-            Self::InvalidDepartmentHrbps => Ok(&Self::FACTS[17]),
-            Self::DeptNameNotContainSeparator => Ok(&Self::FACTS[18]),
-            Self::UpdateDepartmentLockErrorWaitSome => Ok(&Self::FACTS[19]),
-            Self::DeptTooManyChildrenError => Ok(&Self::FACTS[20]),
-            Self::UnableToEditDataFromExternal => Ok(&Self::FACTS[21]),
-            Self::Undocumented(code) => Err(*code),
+            Self::Undocumented(code) => Some(*code),
+            _ => None,
         }
     }
 }
@@ -935,13 +673,7 @@ impl ::lark_runtime::enums::IntEnum for PatchRequestLeadersItemLeaderType {
 }
 ::lark_runtime::int_enum_traits!(PatchRequestLeadersItemLeaderType);
 /// One leader of the department.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct PatchRequestLeadersItem {
     /// Whether this is the main or a deputy leader.
@@ -1002,13 +734,7 @@ impl ::lark_runtime::enums::IntEnum for PatchResponseDepartmentLeadersItemLeader
 }
 ::lark_runtime::int_enum_traits!(PatchResponseDepartmentLeadersItemLeaderType);
 /// One leader of the department.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct PatchResponseDepartmentLeadersItem {
     /// Whether this is the main or a deputy leader.
@@ -1036,13 +762,7 @@ impl ::lark_runtime::Validate for PatchResponseDepartmentLeadersItem {
     }
 }
 /// The department after the change.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct PatchResponseDepartment {
     /// The department's name.

@@ -9,43 +9,23 @@
 //! `POST /open-apis/contact/v3/departments/search`
 //!
 //! Reference: <https://open.feishu.cn/document/server-docs/contact-v3/department/search>
+use ::lark_runtime::__private::serde::{Deserialize, Serialize};
 /// Request of 搜索部门 — Search departments.
 ///
 /// `POST /open-apis/contact/v3/departments/search`
 ///
 /// Build it with [`SearchRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, ::lark_runtime::__private::serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct SearchRequest {
-    /// Which kind of user id the answer uses.
-    ///
-    /// Example: `"open_id"`
-    ///
-    /// Default when left out: `"open_id"`
     #[serde(skip)]
     user_id_type: Option<SearchRequestUserIdType>,
-    /// Which kind of department id the answer uses.
-    ///
-    /// Example: `"open_department_id"`
-    ///
-    /// Default when left out: `"open_department_id"`
     #[serde(skip)]
     department_id_type: Option<SearchRequestDepartmentIdType>,
-    /// Where to continue; leave it out on the first call and pass the `page_token` of the previous answer afterwards.
-    ///
-    /// Example: `"AQD9/Rn9eij9Pm39ED40/RD/cIFmu77WxpxPB/2oHfQLZ+G8JG6tK7+ZnHiT7COhD2hMSICh/eBl7cpzU6JEC3J7COKNe4jrQ8ExwBCR"`
     #[serde(skip)]
     page_token: Option<String>,
-    /// How many departments one page holds, at most 50.
-    ///
-    /// Example: `10`
-    ///
-    /// Default when left out: `20`
     #[serde(skip)]
     page_size: Option<i32>,
-    /// The keyword, matched against department names (localized names are not searched).
-    ///
-    /// Example: `"DemoName"`
     query: String,
 }
 impl SearchRequest {
@@ -53,39 +33,23 @@ impl SearchRequest {
     pub fn builder() -> SearchRequestBuilder {
         SearchRequestBuilder::default()
     }
-    /// Which kind of user id the answer uses.
-    ///
-    /// Example: `"open_id"`
-    ///
-    /// Default when left out: `"open_id"`
+    /// The `user_id_type` it was built with: see [`SearchRequestBuilder::user_id_type`].
     pub fn user_id_type(&self) -> Option<&SearchRequestUserIdType> {
         self.user_id_type.as_ref()
     }
-    /// Which kind of department id the answer uses.
-    ///
-    /// Example: `"open_department_id"`
-    ///
-    /// Default when left out: `"open_department_id"`
+    /// The `department_id_type` it was built with: see [`SearchRequestBuilder::department_id_type`].
     pub fn department_id_type(&self) -> Option<&SearchRequestDepartmentIdType> {
         self.department_id_type.as_ref()
     }
-    /// Where to continue; leave it out on the first call and pass the `page_token` of the previous answer afterwards.
-    ///
-    /// Example: `"AQD9/Rn9eij9Pm39ED40/RD/cIFmu77WxpxPB/2oHfQLZ+G8JG6tK7+ZnHiT7COhD2hMSICh/eBl7cpzU6JEC3J7COKNe4jrQ8ExwBCR"`
+    /// The `page_token` it was built with: see [`SearchRequestBuilder::page_token`].
     pub fn page_token(&self) -> Option<&String> {
         self.page_token.as_ref()
     }
-    /// How many departments one page holds, at most 50.
-    ///
-    /// Example: `10`
-    ///
-    /// Default when left out: `20`
+    /// The `page_size` it was built with: see [`SearchRequestBuilder::page_size`].
     pub fn page_size(&self) -> Option<&i32> {
         self.page_size.as_ref()
     }
-    /// The keyword, matched against department names (localized names are not searched).
-    ///
-    /// Example: `"DemoName"`
+    /// The `query` it was built with: see [`SearchRequestBuilder::query`].
     pub fn query(&self) -> &String {
         &self.query
     }
@@ -260,7 +224,7 @@ impl ::lark_runtime::Incoming for SearchRequest {
         request: &::lark_runtime::IncomingRequest<'_>,
     ) -> Result<Self, ::lark_runtime::ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
-        #[derive(::lark_runtime::__private::serde::Deserialize)]
+        #[derive(Deserialize)]
         #[serde(crate = "::lark_runtime::__private::serde")]
         struct Body {
             #[serde(default, rename = "query")]
@@ -300,14 +264,7 @@ impl ::lark_runtime::Paged for SearchRequest {
 /// Response data of 搜索部门 — Search departments.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(
-    Debug,
-    Clone,
-    Default,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct SearchResponse {
     /// The matching departments on this page.
@@ -353,34 +310,17 @@ pub enum SearchError {
     Undocumented(i64),
 }
 impl ::lark_runtime::DocumentedError for SearchError {
-    const FACTS: &'static [::lark_runtime::ErrorFacts] = &[
-        ::lark_runtime::ErrorFacts::new(
-            48001,
-            400,
-            "invalid param",
-            "Check the request parameters for mistakes.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            48002,
-            500,
-            "Internal Server Error",
-            "A server fault; retry, and if it persists ask technical support.",
-            true,
-        ),
+    const DOCUMENTED: &'static [(Self, ::lark_runtime::ErrorFacts)] = &[
+        (Self::InvalidParam, crate::contact::v3::errors::CODE_48001),
+        (Self::InternalServerError, crate::contact::v3::errors::CODE_48002),
     ];
-    fn from_index(index: usize, code: i64) -> Self {
-        match index {
-            0 => Self::InvalidParam,
-            1 => Self::InternalServerError,
-            _ => Self::Undocumented(code),
-        }
+    fn undocumented(code: i64) -> Self {
+        Self::Undocumented(code)
     }
-    fn facts_or_code(&self) -> Result<&'static ::lark_runtime::ErrorFacts, i64> {
+    fn undocumented_code(&self) -> Option<i64> {
         match self {
-            Self::InvalidParam => Ok(&Self::FACTS[0]),
-            Self::InternalServerError => Ok(&Self::FACTS[1]),
-            Self::Undocumented(code) => Err(*code),
+            Self::Undocumented(code) => Some(*code),
+            _ => None,
         }
     }
 }
@@ -486,13 +426,7 @@ impl ::lark_runtime::enums::IntEnum for SearchResponseItemsItemLeadersItemLeader
 }
 ::lark_runtime::int_enum_traits!(SearchResponseItemsItemLeadersItemLeaderType);
 /// One leader of the department.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct SearchResponseItemsItemLeadersItem {
     /// Whether this is the main or a deputy leader.
@@ -520,13 +454,7 @@ impl ::lark_runtime::Validate for SearchResponseItemsItemLeadersItem {
     }
 }
 /// One matching department.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct SearchResponseItemsItem {
     /// The department's name.

@@ -8,24 +8,17 @@
 //! `POST /open-apis/contact/v3/departments/unbind_department_chat`
 //!
 //! Reference: <https://open.feishu.cn/document/server-docs/contact-v3/department/unbind_department_chat>
+use ::lark_runtime::__private::serde::{Deserialize, Serialize};
 /// Request of 部门群转为普通群 — Turn a department group into a regular group.
 ///
 /// `POST /open-apis/contact/v3/departments/unbind_department_chat`
 ///
 /// Build it with [`UnbindDepartmentChatRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, ::lark_runtime::__private::serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct UnbindDepartmentChatRequest {
-    /// Which kind of department id `department_id` is.
-    ///
-    /// Example: `"open_department_id"`
-    ///
-    /// Default when left out: `"open_department_id"`
     #[serde(skip)]
     department_id_type: Option<UnbindDepartmentChatRequestDepartmentIdType>,
-    /// The department whose group chat to convert, in the kind `department_id_type` names; returned by the create endpoint or found with the children, parent and search endpoints.
-    ///
-    /// Example: `"D096"`
     department_id: String,
 }
 impl UnbindDepartmentChatRequest {
@@ -33,19 +26,13 @@ impl UnbindDepartmentChatRequest {
     pub fn builder() -> UnbindDepartmentChatRequestBuilder {
         UnbindDepartmentChatRequestBuilder::default()
     }
-    /// Which kind of department id `department_id` is.
-    ///
-    /// Example: `"open_department_id"`
-    ///
-    /// Default when left out: `"open_department_id"`
+    /// The `department_id_type` it was built with: see [`UnbindDepartmentChatRequestBuilder::department_id_type`].
     pub fn department_id_type(
         &self,
     ) -> Option<&UnbindDepartmentChatRequestDepartmentIdType> {
         self.department_id_type.as_ref()
     }
-    /// The department whose group chat to convert, in the kind `department_id_type` names; returned by the create endpoint or found with the children, parent and search endpoints.
-    ///
-    /// Example: `"D096"`
+    /// The `department_id` it was built with: see [`UnbindDepartmentChatRequestBuilder::department_id`].
     pub fn department_id(&self) -> &String {
         &self.department_id
     }
@@ -121,12 +108,7 @@ impl ::lark_runtime::Endpoint for UnbindDepartmentChatRequest {
         access_tokens: &[::lark_runtime::AccessTokenKind::Tenant],
         app_types: &[::lark_runtime::AppType::Custom],
         scopes: &["contact:contact"],
-        rate_limits: &[
-            ::lark_runtime::RateLimit {
-                requests: 20u32,
-                period_seconds: 1u32,
-            },
-        ],
+        rate_limits: &[::lark_runtime::RateLimit::per_second(20)],
         special_rate_limit: false,
         envelope: ::lark_runtime::Envelope::Data,
         request_body: ::lark_runtime::RequestBody::Json,
@@ -155,7 +137,7 @@ impl ::lark_runtime::Incoming for UnbindDepartmentChatRequest {
         request: &::lark_runtime::IncomingRequest<'_>,
     ) -> Result<Self, ::lark_runtime::ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
-        #[derive(::lark_runtime::__private::serde::Deserialize)]
+        #[derive(Deserialize)]
         #[serde(crate = "::lark_runtime::__private::serde")]
         struct Body {
             #[serde(default, rename = "department_id")]
@@ -182,14 +164,7 @@ impl ::lark_runtime::Incoming for UnbindDepartmentChatRequest {
 /// Response data of 部门群转为普通群 — Turn a department group into a regular group.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(
-    Debug,
-    Clone,
-    Default,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct UnbindDepartmentChatResponse {}
 /// A documented error code of 部门群转为普通群 — Turn a department group into a regular group.
@@ -220,52 +195,19 @@ pub enum UnbindDepartmentChatError {
     Undocumented(i64),
 }
 impl ::lark_runtime::DocumentedError for UnbindDepartmentChatError {
-    const FACTS: &'static [::lark_runtime::ErrorFacts] = &[
-        ::lark_runtime::ErrorFacts::new(
-            40002,
-            400,
-            "process root dept error",
-            "The root department (id `0`) cannot be operated on; pass another department id.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            40003,
-            400,
-            "internal error",
-            "An internal fault; retry, and if it persists report the request's X-Request-Id to technical support.",
-            true,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            40004,
-            403,
-            "no dept authority error",
-            "The department is outside the app's contact data scope; add it to the scope and retry.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            40020,
-            403,
-            "department does not have a chat error",
-            "The department has no department group chat; check with the get-department endpoint that it is the right department.",
-            false,
-        ),
+    const DOCUMENTED: &'static [(Self, ::lark_runtime::ErrorFacts)] = &[
+        (Self::ProcessRootDeptError, crate::contact::v3::errors::CODE_40002),
+        (Self::InternalError, crate::contact::v3::errors::CODE_40003_3),
+        (Self::NoDeptAuthorityError, crate::contact::v3::errors::CODE_40004_4),
+        (Self::DepartmentDoesNotHaveAChat, crate::contact::v3::errors::CODE_40020),
     ];
-    fn from_index(index: usize, code: i64) -> Self {
-        match index {
-            0 => Self::ProcessRootDeptError,
-            1 => Self::InternalError,
-            2 => Self::NoDeptAuthorityError,
-            3 => Self::DepartmentDoesNotHaveAChat,
-            _ => Self::Undocumented(code),
-        }
+    fn undocumented(code: i64) -> Self {
+        Self::Undocumented(code)
     }
-    fn facts_or_code(&self) -> Result<&'static ::lark_runtime::ErrorFacts, i64> {
+    fn undocumented_code(&self) -> Option<i64> {
         match self {
-            Self::ProcessRootDeptError => Ok(&Self::FACTS[0]),
-            Self::InternalError => Ok(&Self::FACTS[1]),
-            Self::NoDeptAuthorityError => Ok(&Self::FACTS[2]),
-            Self::DepartmentDoesNotHaveAChat => Ok(&Self::FACTS[3]),
-            Self::Undocumented(code) => Err(*code),
+            Self::Undocumented(code) => Some(*code),
+            _ => None,
         }
     }
 }

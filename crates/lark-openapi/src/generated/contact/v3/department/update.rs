@@ -9,65 +9,33 @@
 //! `PUT /open-apis/contact/v3/departments/:department_id`
 //!
 //! Reference: <https://open.feishu.cn/document/server-docs/contact-v3/department/update>
+use ::lark_runtime::__private::serde::{Deserialize, Serialize};
 /// Request of 更新部门所有信息 — Update all of a department.
 ///
 /// `PUT /open-apis/contact/v3/departments/:department_id`
 ///
 /// Build it with [`UpdateRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, ::lark_runtime::__private::serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct UpdateRequest {
-    /// The department to update, in the kind `department_id_type` names; returned by the create endpoint or found with the children, parent and search endpoints.
-    ///
-    /// Example: `"D096"`
     #[serde(skip)]
     department_id: String,
-    /// Which kind of user id the request and the answer use.
-    ///
-    /// Example: `"open_id"`
-    ///
-    /// Default when left out: `"open_id"`
     #[serde(skip)]
     user_id_type: Option<UpdateRequestUserIdType>,
-    /// Which kind of department id the request and the answer use.
-    ///
-    /// Example: `"open_department_id"`
-    ///
-    /// Default when left out: `"open_department_id"`
     #[serde(skip)]
     department_id_type: Option<UpdateRequestDepartmentIdType>,
-    /// The department's name: no slash (`/`) and not the name of an existing department.
-    ///
-    /// Example: `"DemoName"`
     name: String,
-    /// The department's name in other languages; no slash, and not already used by another department.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     i18n_name: Option<crate::contact::v3::types::DepartmentI18nName>,
-    /// The parent department's id, `0` for the root.
-    ///
-    /// Example: `"D067"`
     parent_department_id: String,
-    /// The manager's user id, in the kind `user_id_type` names; it is always the main leader too, so changing it changes the main leader.
-    ///
-    /// Example: `"ou_7dab8a3d3cdcc9da365777c7ad535d62"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     leader_user_id: Option<String>,
-    /// The sort position among siblings: a non-negative integer as a string, smaller first and unique; left out, the current value is kept.
-    ///
-    /// Example: `"100"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     order: Option<String>,
-    /// When true and the department has no group chat yet, creates one named after the department and owned by its main leader; an existing chat is never affected.
-    ///
-    /// Example: `false`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     create_group_chat: Option<bool>,
-    /// The department's leaders; exactly one must be the main leader, who is always the manager too, so changing the main leader changes `leader_user_id`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     leaders: Option<Vec<UpdateRequestLeadersItem>>,
-    /// Employee types allowed in the department group chat: 1 full-time, 2 intern, 3 outsourced, 4 contractor, 5 consultant, or a custom type's enum_value; left out, an existing chat's limit is kept.
-    ///
-    /// Example: `[1]`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     group_chat_employee_types: Option<Vec<i32>>,
 }
@@ -76,69 +44,47 @@ impl UpdateRequest {
     pub fn builder() -> UpdateRequestBuilder {
         UpdateRequestBuilder::default()
     }
-    /// The department to update, in the kind `department_id_type` names; returned by the create endpoint or found with the children, parent and search endpoints.
-    ///
-    /// Example: `"D096"`
+    /// The `department_id` it was built with: see [`UpdateRequestBuilder::department_id`].
     pub fn department_id(&self) -> &String {
         &self.department_id
     }
-    /// Which kind of user id the request and the answer use.
-    ///
-    /// Example: `"open_id"`
-    ///
-    /// Default when left out: `"open_id"`
+    /// The `user_id_type` it was built with: see [`UpdateRequestBuilder::user_id_type`].
     pub fn user_id_type(&self) -> Option<&UpdateRequestUserIdType> {
         self.user_id_type.as_ref()
     }
-    /// Which kind of department id the request and the answer use.
-    ///
-    /// Example: `"open_department_id"`
-    ///
-    /// Default when left out: `"open_department_id"`
+    /// The `department_id_type` it was built with: see [`UpdateRequestBuilder::department_id_type`].
     pub fn department_id_type(&self) -> Option<&UpdateRequestDepartmentIdType> {
         self.department_id_type.as_ref()
     }
-    /// The department's name: no slash (`/`) and not the name of an existing department.
-    ///
-    /// Example: `"DemoName"`
+    /// The `name` it was built with: see [`UpdateRequestBuilder::name`].
     pub fn name(&self) -> &String {
         &self.name
     }
-    /// The department's name in other languages; no slash, and not already used by another department.
+    /// The `i18n_name` it was built with: see [`UpdateRequestBuilder::i18n_name`].
     pub fn i18n_name(&self) -> Option<&crate::contact::v3::types::DepartmentI18nName> {
         self.i18n_name.as_ref()
     }
-    /// The parent department's id, `0` for the root.
-    ///
-    /// Example: `"D067"`
+    /// The `parent_department_id` it was built with: see [`UpdateRequestBuilder::parent_department_id`].
     pub fn parent_department_id(&self) -> &String {
         &self.parent_department_id
     }
-    /// The manager's user id, in the kind `user_id_type` names; it is always the main leader too, so changing it changes the main leader.
-    ///
-    /// Example: `"ou_7dab8a3d3cdcc9da365777c7ad535d62"`
+    /// The `leader_user_id` it was built with: see [`UpdateRequestBuilder::leader_user_id`].
     pub fn leader_user_id(&self) -> Option<&String> {
         self.leader_user_id.as_ref()
     }
-    /// The sort position among siblings: a non-negative integer as a string, smaller first and unique; left out, the current value is kept.
-    ///
-    /// Example: `"100"`
+    /// The `order` it was built with: see [`UpdateRequestBuilder::order`].
     pub fn order(&self) -> Option<&String> {
         self.order.as_ref()
     }
-    /// When true and the department has no group chat yet, creates one named after the department and owned by its main leader; an existing chat is never affected.
-    ///
-    /// Example: `false`
+    /// The `create_group_chat` it was built with: see [`UpdateRequestBuilder::create_group_chat`].
     pub fn create_group_chat(&self) -> Option<&bool> {
         self.create_group_chat.as_ref()
     }
-    /// The department's leaders; exactly one must be the main leader, who is always the manager too, so changing the main leader changes `leader_user_id`.
+    /// The `leaders` it was built with: see [`UpdateRequestBuilder::leaders`].
     pub fn leaders(&self) -> Option<&Vec<UpdateRequestLeadersItem>> {
         self.leaders.as_ref()
     }
-    /// Employee types allowed in the department group chat: 1 full-time, 2 intern, 3 outsourced, 4 contractor, 5 consultant, or a custom type's enum_value; left out, an existing chat's limit is kept.
-    ///
-    /// Example: `[1]`
+    /// The `group_chat_employee_types` it was built with: see [`UpdateRequestBuilder::group_chat_employee_types`].
     pub fn group_chat_employee_types(&self) -> Option<&Vec<i32>> {
         self.group_chat_employee_types.as_ref()
     }
@@ -348,14 +294,8 @@ impl ::lark_runtime::Endpoint for UpdateRequest {
         app_types: &[::lark_runtime::AppType::Custom],
         scopes: &["contact:contact"],
         rate_limits: &[
-            ::lark_runtime::RateLimit {
-                requests: 1000u32,
-                period_seconds: 60u32,
-            },
-            ::lark_runtime::RateLimit {
-                requests: 50u32,
-                period_seconds: 1u32,
-            },
+            ::lark_runtime::RateLimit::per_minute(1000),
+            ::lark_runtime::RateLimit::per_second(50),
         ],
         special_rate_limit: false,
         envelope: ::lark_runtime::Envelope::Data,
@@ -398,7 +338,7 @@ impl ::lark_runtime::Incoming for UpdateRequest {
         request: &::lark_runtime::IncomingRequest<'_>,
     ) -> Result<Self, ::lark_runtime::ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
-        #[derive(::lark_runtime::__private::serde::Deserialize)]
+        #[derive(Deserialize)]
         #[serde(crate = "::lark_runtime::__private::serde")]
         struct Body {
             #[serde(default, rename = "name")]
@@ -450,14 +390,7 @@ impl ::lark_runtime::Incoming for UpdateRequest {
 /// Response data of 更新部门所有信息 — Update all of a department.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(
-    Debug,
-    Clone,
-    Default,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct UpdateResponse {
     /// The department after the update.
@@ -584,250 +517,44 @@ pub enum UpdateError {
     Undocumented(i64),
 }
 impl ::lark_runtime::DocumentedError for UpdateError {
-    const FACTS: &'static [::lark_runtime::ErrorFacts] = &[
-        ::lark_runtime::ErrorFacts::new(
-            43005,
-            400,
-            "duplicate order error",
-            "The `order` value is already used by another department; choose a unique one.",
-            false,
+    const DOCUMENTED: &'static [(Self, ::lark_runtime::ErrorFacts)] = &[
+        (Self::DuplicateOrderError, crate::contact::v3::errors::CODE_43005),
+        (Self::ProcessRootDeptError, crate::contact::v3::errors::CODE_40002),
+        (Self::InternalError, crate::contact::v3::errors::CODE_40003_3),
+        (Self::NoDeptAuthorityError, crate::contact::v3::errors::CODE_40004_4),
+        (Self::DeptInfoIsNullError, crate::contact::v3::errors::CODE_40008),
+        (Self::ChatIdIsInvalidError, crate::contact::v3::errors::CODE_40010),
+        (Self::NoParentDeptAuthorityError, crate::contact::v3::errors::CODE_40014),
+        (Self::TenantIdIsInvalidError, crate::contact::v3::errors::CODE_42008_2),
+        (Self::DeptNameCanNotBeNul, crate::contact::v3::errors::CODE_40016),
+        (Self::ParentIdCanNotBeNull, crate::contact::v3::errors::CODE_40017),
+        (Self::ParamError, crate::contact::v3::errors::CODE_40018),
+        (Self::IllegalUnitError, crate::contact::v3::errors::CODE_43004_2),
+        (Self::RelateDeptOverLimit, crate::contact::v3::errors::CODE_43017),
+        (Self::DuplicateI18nName, crate::contact::v3::errors::CODE_43018),
+        (Self::ExceedDeptMaxLevel, crate::contact::v3::errors::CODE_43019),
+        (Self::DepartmentChatNotExist, crate::contact::v3::errors::CODE_43021),
+        (Self::DepartmentNameDuplicate, crate::contact::v3::errors::CODE_43022),
+        (Self::DeptStructureNoPermissione, crate::contact::v3::errors::CODE_43023_2),
+        (Self::DeptStructureTenantLockFail, crate::contact::v3::errors::CODE_43024),
+        (Self::TopDepartmentLeaderUnjoined, crate::contact::v3::errors::CODE_43025),
+        (Self::EmployeeTypeIsNotValid, crate::contact::v3::errors::CODE_43026),
+        (Self::InvalidDepartmentHrbps, crate::contact::v3::errors::CODE_43028),
+        (Self::DeptNameNotContainSeparator, crate::contact::v3::errors::CODE_43029),
+        (
+            Self::UpdateDepartmentLockErrorWaitSome,
+            crate::contact::v3::errors::CODE_43030,
         ),
-        ::lark_runtime::ErrorFacts::new(
-            40002,
-            400,
-            "process root dept error",
-            "The root department (id `0`) cannot be operated on; pass another department id.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            40003,
-            400,
-            "internal error",
-            "An internal fault; retry, and if it persists report the request's X-Request-Id to technical support.",
-            true,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            40004,
-            403,
-            "no dept authority error",
-            "The department is outside the app's contact data scope; add it to the scope and retry.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            40008,
-            400,
-            "dept Info is null error",
-            "The department information is empty; send every required parameter.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            40010,
-            400,
-            "chat id is invalid error",
-            "The department group chat id is malformed.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            40014,
-            403,
-            "no parent dept authority error",
-            "The app (or user) has no access to the parent department; add it to the contact data scope.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            42008,
-            401,
-            "tenant id is invalid error",
-            "Check that the calling tenant is valid.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            40016,
-            400,
-            "dept name can not be nul error",
-            "The department name may not be empty.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            40017,
-            400,
-            "parent id can not be null in updateRequest",
-            "`parent_department_id` may not be empty; the request must carry it.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            40018,
-            400,
-            "param error",
-            "Check the parameters against their types and descriptions.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            43004,
-            400,
-            "illegal unit error",
-            "The unit id is not valid; get one from the unit list endpoint and fix `unit_ids`.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            43017,
-            400,
-            "relate dept over limit",
-            "The unit already holds 1,000 departments; unbind one of them from the unit before binding this one.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            43018,
-            400,
-            "duplicate i18n name",
-            "The localized name clashes with another department's; change `i18n_name` and retry.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            43019,
-            400,
-            "exceed dept max level",
-            "The department tree is already 25 levels deep; no deeper sub-department can be added.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            43021,
-            400,
-            "department chat not exist",
-            "The department has no department group chat.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            43022,
-            400,
-            "department name duplicate",
-            "Another department already has this name; change `name` and retry.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            43023,
-            400,
-            "dept structure no permissione",
-            "The department must be in the app's contact data scope.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            43024,
-            400,
-            "dept structure tenant lock fail",
-            "A concurrent change to the department tree held the tenant lock; retry a little later.",
-            true,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            43025,
-            400,
-            "top department leader unjoined",
-            "A user who has not joined cannot lead a department; choose an active member of the directory.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            43026,
-            400,
-            "employee type is not valid",
-            "An employee type in `group_chat_employee_types` is not valid; use the built-in values or a custom type's enum_value.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            43028,
-            400,
-            "invalid department hrbps",
-            "An HRBP user id is not valid; check the ids and that they match `user_id_type`.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            43029,
-            400,
-            "dept name not contain separator",
-            "Department names may not contain a slash (`/`).",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            43030,
-            400,
-            "update department lock error,wait some seconds and retry",
-            "Too many concurrent updates; wait a few seconds and retry.",
-            true,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            43013,
-            400,
-            "dept too many children error",
-            "The parent already has the maximum of 1,000 direct sub-departments.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            43031,
-            400,
-            "Unable to edit data from external data sources",
-            "The department comes from an external data source and cannot be edited here.",
-            false,
-        ),
+        (Self::DeptTooManyChildrenError, crate::contact::v3::errors::CODE_43013),
+        (Self::UnableToEditDataFromExternal, crate::contact::v3::errors::CODE_43031),
     ];
-    fn from_index(index: usize, code: i64) -> Self {
-        match index {
-            0 => Self::DuplicateOrderError,
-            1 => Self::ProcessRootDeptError,
-            2 => Self::InternalError,
-            3 => Self::NoDeptAuthorityError,
-            4 => Self::DeptInfoIsNullError,
-            5 => Self::ChatIdIsInvalidError,
-            6 => Self::NoParentDeptAuthorityError,
-            7 => Self::TenantIdIsInvalidError,
-            8 => Self::DeptNameCanNotBeNul,
-            9 => Self::ParentIdCanNotBeNull,
-            10 => Self::ParamError,
-            11 => Self::IllegalUnitError,
-            12 => Self::RelateDeptOverLimit,
-            13 => Self::DuplicateI18nName,
-            14 => Self::ExceedDeptMaxLevel,
-            15 => Self::DepartmentChatNotExist,
-            16 => Self::DepartmentNameDuplicate,
-            17 => Self::DeptStructureNoPermissione,
-            18 => Self::DeptStructureTenantLockFail,
-            19 => Self::TopDepartmentLeaderUnjoined,
-            20 => Self::EmployeeTypeIsNotValid,
-            21 => Self::InvalidDepartmentHrbps,
-            22 => Self::DeptNameNotContainSeparator,
-            23 => Self::UpdateDepartmentLockErrorWaitSome,
-            24 => Self::DeptTooManyChildrenError,
-            25 => Self::UnableToEditDataFromExternal,
-            _ => Self::Undocumented(code),
-        }
+    fn undocumented(code: i64) -> Self {
+        Self::Undocumented(code)
     }
-    fn facts_or_code(&self) -> Result<&'static ::lark_runtime::ErrorFacts, i64> {
+    fn undocumented_code(&self) -> Option<i64> {
         match self {
-            Self::DuplicateOrderError => Ok(&Self::FACTS[0]),
-            Self::ProcessRootDeptError => Ok(&Self::FACTS[1]),
-            Self::InternalError => Ok(&Self::FACTS[2]),
-            Self::NoDeptAuthorityError => Ok(&Self::FACTS[3]),
-            Self::DeptInfoIsNullError => Ok(&Self::FACTS[4]),
-            Self::ChatIdIsInvalidError => Ok(&Self::FACTS[5]),
-            Self::NoParentDeptAuthorityError => Ok(&Self::FACTS[6]),
-            Self::TenantIdIsInvalidError => Ok(&Self::FACTS[7]),
-            Self::DeptNameCanNotBeNul => Ok(&Self::FACTS[8]),
-            Self::ParentIdCanNotBeNull => Ok(&Self::FACTS[9]),
-            Self::ParamError => Ok(&Self::FACTS[10]),
-            Self::IllegalUnitError => Ok(&Self::FACTS[11]),
-            Self::RelateDeptOverLimit => Ok(&Self::FACTS[12]),
-            Self::DuplicateI18nName => Ok(&Self::FACTS[13]),
-            Self::ExceedDeptMaxLevel => Ok(&Self::FACTS[14]),
-            Self::DepartmentChatNotExist => Ok(&Self::FACTS[15]),
-            Self::DepartmentNameDuplicate => Ok(&Self::FACTS[16]),
-            Self::DeptStructureNoPermissione => Ok(&Self::FACTS[17]),
-            Self::DeptStructureTenantLockFail => Ok(&Self::FACTS[18]),
-            Self::TopDepartmentLeaderUnjoined => Ok(&Self::FACTS[19]),
-            Self::EmployeeTypeIsNotValid => Ok(&Self::FACTS[20]),
-            Self::InvalidDepartmentHrbps => Ok(&Self::FACTS[21]),
-            Self::DeptNameNotContainSeparator => Ok(&Self::FACTS[22]),
-            Self::UpdateDepartmentLockErrorWaitSome => Ok(&Self::FACTS[23]),
-            Self::DeptTooManyChildrenError => Ok(&Self::FACTS[24]),
-            Self::UnableToEditDataFromExternal => Ok(&Self::FACTS[25]),
-            Self::Undocumented(code) => Err(*code),
+            Self::Undocumented(code) => Some(*code),
+            _ => None,
         }
     }
 }
@@ -933,13 +660,7 @@ impl ::lark_runtime::enums::IntEnum for UpdateRequestLeadersItemLeaderType {
 }
 ::lark_runtime::int_enum_traits!(UpdateRequestLeadersItemLeaderType);
 /// One leader of the department.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct UpdateRequestLeadersItem {
     /// Whether this is the main or a deputy leader.
@@ -1000,13 +721,7 @@ impl ::lark_runtime::enums::IntEnum for UpdateResponseDepartmentLeadersItemLeade
 }
 ::lark_runtime::int_enum_traits!(UpdateResponseDepartmentLeadersItemLeaderType);
 /// One leader of the department.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct UpdateResponseDepartmentLeadersItem {
     /// Whether this is the main or a deputy leader.
@@ -1034,13 +749,7 @@ impl ::lark_runtime::Validate for UpdateResponseDepartmentLeadersItem {
     }
 }
 /// The department after the update.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct UpdateResponseDepartment {
     /// The department's name.

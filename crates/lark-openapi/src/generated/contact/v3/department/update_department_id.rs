@@ -8,27 +8,19 @@
 //! `PATCH /open-apis/contact/v3/departments/:department_id/update_department_id`
 //!
 //! Reference: <https://open.feishu.cn/document/contact-v3/department/update_department_id>
+use ::lark_runtime::__private::serde::{Deserialize, Serialize};
 /// Request of 更新部门 ID — Change a department's custom id.
 ///
 /// `PATCH /open-apis/contact/v3/departments/:department_id/update_department_id`
 ///
 /// Build it with [`UpdateDepartmentIdRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, ::lark_runtime::__private::serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct UpdateDepartmentIdRequest {
-    /// The department whose custom id changes, in the kind `department_id_type` names.
-    ///
-    /// Example: `"od-d6b83d25c129775723a36f52495c4f81"`
     #[serde(skip)]
     department_id: String,
-    /// Which kind of department id the path holds.
-    ///
-    /// Example: `"open_department_id"`
-    ///
-    /// Default when left out: `"open_department_id"`
     #[serde(skip)]
     department_id_type: Option<UpdateDepartmentIdRequestDepartmentIdType>,
-    /// The new custom department id; it may not start with `od-`, be `0`, or equal the id of another department not deleted.
     new_department_id: String,
 }
 impl UpdateDepartmentIdRequest {
@@ -36,23 +28,17 @@ impl UpdateDepartmentIdRequest {
     pub fn builder() -> UpdateDepartmentIdRequestBuilder {
         UpdateDepartmentIdRequestBuilder::default()
     }
-    /// The department whose custom id changes, in the kind `department_id_type` names.
-    ///
-    /// Example: `"od-d6b83d25c129775723a36f52495c4f81"`
+    /// The `department_id` it was built with: see [`UpdateDepartmentIdRequestBuilder::department_id`].
     pub fn department_id(&self) -> &String {
         &self.department_id
     }
-    /// Which kind of department id the path holds.
-    ///
-    /// Example: `"open_department_id"`
-    ///
-    /// Default when left out: `"open_department_id"`
+    /// The `department_id_type` it was built with: see [`UpdateDepartmentIdRequestBuilder::department_id_type`].
     pub fn department_id_type(
         &self,
     ) -> Option<&UpdateDepartmentIdRequestDepartmentIdType> {
         self.department_id_type.as_ref()
     }
-    /// The new custom department id; it may not start with `od-`, be `0`, or equal the id of another department not deleted.
+    /// The `new_department_id` it was built with: see [`UpdateDepartmentIdRequestBuilder::new_department_id`].
     pub fn new_department_id(&self) -> &String {
         &self.new_department_id
     }
@@ -150,14 +136,8 @@ impl ::lark_runtime::Endpoint for UpdateDepartmentIdRequest {
         app_types: &[::lark_runtime::AppType::Custom],
         scopes: &["contact:contact:update_department_id"],
         rate_limits: &[
-            ::lark_runtime::RateLimit {
-                requests: 1000u32,
-                period_seconds: 60u32,
-            },
-            ::lark_runtime::RateLimit {
-                requests: 50u32,
-                period_seconds: 1u32,
-            },
+            ::lark_runtime::RateLimit::per_minute(1000),
+            ::lark_runtime::RateLimit::per_second(50),
         ],
         special_rate_limit: false,
         envelope: ::lark_runtime::Envelope::Data,
@@ -190,7 +170,7 @@ impl ::lark_runtime::Incoming for UpdateDepartmentIdRequest {
         request: &::lark_runtime::IncomingRequest<'_>,
     ) -> Result<Self, ::lark_runtime::ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
-        #[derive(::lark_runtime::__private::serde::Deserialize)]
+        #[derive(Deserialize)]
         #[serde(crate = "::lark_runtime::__private::serde")]
         struct Body {
             #[serde(default, rename = "new_department_id")]
@@ -221,14 +201,7 @@ impl ::lark_runtime::Incoming for UpdateDepartmentIdRequest {
 /// Response data of 更新部门 ID — Change a department's custom id.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(
-    Debug,
-    Clone,
-    Default,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct UpdateDepartmentIdResponse {}
 /// A documented error code of 更新部门 ID — Change a department's custom id.
@@ -257,52 +230,22 @@ pub enum UpdateDepartmentIdError {
     Undocumented(i64),
 }
 impl ::lark_runtime::DocumentedError for UpdateDepartmentIdError {
-    const FACTS: &'static [::lark_runtime::ErrorFacts] = &[
-        ::lark_runtime::ErrorFacts::new(
-            40001,
-            400,
-            "invalid params",
-            "The parameters are not valid; fix them against the documentation and retry.",
-            false,
+    const DOCUMENTED: &'static [(Self, ::lark_runtime::ErrorFacts)] = &[
+        (Self::InvalidParams, crate::contact::v3::errors::CODE_40001_5),
+        (
+            Self::ExceedUpdateCustomDeptLimitError,
+            crate::contact::v3::errors::CODE_43009_2,
         ),
-        ::lark_runtime::ErrorFacts::new(
-            43009,
-            400,
-            "exceed update custom dept limit error",
-            "The limit on updates has been reached.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            40007,
-            403,
-            "can not update dept custom id error",
-            "The custom id cannot be changed; add the department to the app's contact data scope.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            42008,
-            401,
-            "tenant id is invalid error",
-            "The access token's tenant must own the resource; call with a token of the right tenant.",
-            false,
-        ),
+        (Self::CanNotUpdateDeptCustomId, crate::contact::v3::errors::CODE_40007),
+        (Self::TenantIdIsInvalidError, crate::contact::v3::errors::CODE_42008_3),
     ];
-    fn from_index(index: usize, code: i64) -> Self {
-        match index {
-            0 => Self::InvalidParams,
-            1 => Self::ExceedUpdateCustomDeptLimitError,
-            2 => Self::CanNotUpdateDeptCustomId,
-            3 => Self::TenantIdIsInvalidError,
-            _ => Self::Undocumented(code),
-        }
+    fn undocumented(code: i64) -> Self {
+        Self::Undocumented(code)
     }
-    fn facts_or_code(&self) -> Result<&'static ::lark_runtime::ErrorFacts, i64> {
+    fn undocumented_code(&self) -> Option<i64> {
         match self {
-            Self::InvalidParams => Ok(&Self::FACTS[0]),
-            Self::ExceedUpdateCustomDeptLimitError => Ok(&Self::FACTS[1]),
-            Self::CanNotUpdateDeptCustomId => Ok(&Self::FACTS[2]),
-            Self::TenantIdIsInvalidError => Ok(&Self::FACTS[3]),
-            Self::Undocumented(code) => Err(*code),
+            Self::Undocumented(code) => Some(*code),
+            _ => None,
         }
     }
 }

@@ -10,27 +10,18 @@
 //! `POST /open-apis/contact/v3/employee_type_enums`
 //!
 //! Reference: <https://open.feishu.cn/document/server-docs/contact-v3/employee_type_enum/create>
+use ::lark_runtime::__private::serde::{Deserialize, Serialize};
 /// Request of 新增人员类型 — Add a custom employee type option.
 ///
 /// `POST /open-apis/contact/v3/employee_type_enums`
 ///
 /// Build it with [`CreateRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, ::lark_runtime::__private::serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct CreateRequest {
-    /// The option's text, the default label shown for this employee type.
-    ///
-    /// Example: `"专家"`
     content: String,
-    /// The option's kind; always send 2 (custom) when creating.
-    ///
-    /// Example: `2`
     enum_type: CreateRequestEnumType,
-    /// Whether the option is active; only active options can be set on users.
-    ///
-    /// Example: `1`
     enum_status: CreateRequestEnumStatus,
-    /// Translations of the option's text; the client shows the one matching its language, else `content`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     i18n_content: Option<Vec<CreateRequestI18nContentItem>>,
 }
@@ -39,25 +30,19 @@ impl CreateRequest {
     pub fn builder() -> CreateRequestBuilder {
         CreateRequestBuilder::default()
     }
-    /// The option's text, the default label shown for this employee type.
-    ///
-    /// Example: `"专家"`
+    /// The `content` it was built with: see [`CreateRequestBuilder::content`].
     pub fn content(&self) -> &String {
         &self.content
     }
-    /// The option's kind; always send 2 (custom) when creating.
-    ///
-    /// Example: `2`
+    /// The `enum_type` it was built with: see [`CreateRequestBuilder::enum_type`].
     pub fn enum_type(&self) -> &CreateRequestEnumType {
         &self.enum_type
     }
-    /// Whether the option is active; only active options can be set on users.
-    ///
-    /// Example: `1`
+    /// The `enum_status` it was built with: see [`CreateRequestBuilder::enum_status`].
     pub fn enum_status(&self) -> &CreateRequestEnumStatus {
         &self.enum_status
     }
-    /// Translations of the option's text; the client shows the one matching its language, else `content`.
+    /// The `i18n_content` it was built with: see [`CreateRequestBuilder::i18n_content`].
     pub fn i18n_content(&self) -> Option<&Vec<CreateRequestI18nContentItem>> {
         self.i18n_content.as_ref()
     }
@@ -169,12 +154,7 @@ impl ::lark_runtime::Endpoint for CreateRequest {
         access_tokens: &[::lark_runtime::AccessTokenKind::Tenant],
         app_types: &[::lark_runtime::AppType::Custom],
         scopes: &["contact:contact"],
-        rate_limits: &[
-            ::lark_runtime::RateLimit {
-                requests: 20u32,
-                period_seconds: 1u32,
-            },
-        ],
+        rate_limits: &[::lark_runtime::RateLimit::per_second(20)],
         special_rate_limit: false,
         envelope: ::lark_runtime::Envelope::Data,
         request_body: ::lark_runtime::RequestBody::Json,
@@ -203,7 +183,7 @@ impl ::lark_runtime::Incoming for CreateRequest {
         request: &::lark_runtime::IncomingRequest<'_>,
     ) -> Result<Self, ::lark_runtime::ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
-        #[derive(::lark_runtime::__private::serde::Deserialize)]
+        #[derive(Deserialize)]
         #[serde(crate = "::lark_runtime::__private::serde")]
         struct Body {
             #[serde(default, rename = "content")]
@@ -230,14 +210,7 @@ impl ::lark_runtime::Incoming for CreateRequest {
 /// Response data of 新增人员类型 — Add a custom employee type option.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(
-    Debug,
-    Clone,
-    Default,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct CreateResponse {
     /// The employee type option just created.
@@ -266,43 +239,18 @@ pub enum CreateError {
     Undocumented(i64),
 }
 impl ::lark_runtime::DocumentedError for CreateError {
-    const FACTS: &'static [::lark_runtime::ErrorFacts] = &[
-        ::lark_runtime::ErrorFacts::new(
-            42301,
-            400,
-            "param content duplicate",
-            "A custom type with this content already exists; reuse it or choose other text.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            42302,
-            400,
-            "param i18n_content duplicate",
-            "A custom type with the same translations already exists; reuse it or change i18n_content.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            42303,
-            400,
-            "exceed content max num",
-            "A value is over its limit (content, for one, is at most 100 characters); bring the parameters within the documented bounds.",
-            false,
-        ),
+    const DOCUMENTED: &'static [(Self, ::lark_runtime::ErrorFacts)] = &[
+        (Self::ParamContentDuplicate, crate::contact::v3::errors::CODE_42301),
+        (Self::ParamI18nContentDuplicate, crate::contact::v3::errors::CODE_42302_2),
+        (Self::ExceedContentMaxNum, crate::contact::v3::errors::CODE_42303),
     ];
-    fn from_index(index: usize, code: i64) -> Self {
-        match index {
-            0 => Self::ParamContentDuplicate,
-            1 => Self::ParamI18nContentDuplicate,
-            2 => Self::ExceedContentMaxNum,
-            _ => Self::Undocumented(code),
-        }
+    fn undocumented(code: i64) -> Self {
+        Self::Undocumented(code)
     }
-    fn facts_or_code(&self) -> Result<&'static ::lark_runtime::ErrorFacts, i64> {
+    fn undocumented_code(&self) -> Option<i64> {
         match self {
-            Self::ParamContentDuplicate => Ok(&Self::FACTS[0]),
-            Self::ParamI18nContentDuplicate => Ok(&Self::FACTS[1]),
-            Self::ExceedContentMaxNum => Ok(&Self::FACTS[2]),
-            Self::Undocumented(code) => Err(*code),
+            Self::Undocumented(code) => Some(*code),
+            _ => None,
         }
     }
 }
@@ -372,13 +320,7 @@ impl ::lark_runtime::enums::IntEnum for CreateRequestEnumStatus {
 }
 ::lark_runtime::int_enum_traits!(CreateRequestEnumStatus);
 /// The option's text in one language.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct CreateRequestI18nContentItem {
     /// The language, e.g. zh_cn (Chinese), en_us (English) or ja_jp (Japanese).
@@ -466,13 +408,7 @@ impl ::lark_runtime::enums::IntEnum for CreateResponseEmployeeTypeEnumEnumStatus
 }
 ::lark_runtime::int_enum_traits!(CreateResponseEmployeeTypeEnumEnumStatus);
 /// The option's text in one language.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct CreateResponseEmployeeTypeEnumI18nContentItem {
     /// The language, e.g. zh_cn, en_us or ja_jp.
@@ -492,13 +428,7 @@ impl ::lark_runtime::Validate for CreateResponseEmployeeTypeEnumI18nContentItem 
     ) {}
 }
 /// The employee type option just created.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct CreateResponseEmployeeTypeEnum {
     /// The option's id, used to update or delete it.

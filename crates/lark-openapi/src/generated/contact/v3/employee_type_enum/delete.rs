@@ -9,17 +9,15 @@
 //! `DELETE /open-apis/contact/v3/employee_type_enums/:enum_id`
 //!
 //! Reference: <https://open.feishu.cn/document/server-docs/contact-v3/employee_type_enum/delete>
+use ::lark_runtime::__private::serde::{Deserialize, Serialize};
 /// Request of 删除人员类型 — Delete a custom employee type option.
 ///
 /// `DELETE /open-apis/contact/v3/employee_type_enums/:enum_id`
 ///
 /// Build it with [`DeleteRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, ::lark_runtime::__private::serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct DeleteRequest {
-    /// The custom option's id, as returned on creation or listed by the employee_type_enum list endpoint.
-    ///
-    /// Example: `"exGeIjow7zIqWMy+ONkFxA=="`
     #[serde(skip)]
     enum_id: String,
 }
@@ -28,9 +26,7 @@ impl DeleteRequest {
     pub fn builder() -> DeleteRequestBuilder {
         DeleteRequestBuilder::default()
     }
-    /// The custom option's id, as returned on creation or listed by the employee_type_enum list endpoint.
-    ///
-    /// Example: `"exGeIjow7zIqWMy+ONkFxA=="`
+    /// The `enum_id` it was built with: see [`DeleteRequestBuilder::enum_id`].
     pub fn enum_id(&self) -> &String {
         &self.enum_id
     }
@@ -118,14 +114,7 @@ impl ::lark_runtime::Incoming for DeleteRequest {
 /// Response data of 删除人员类型 — Delete a custom employee type option.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(
-    Debug,
-    Clone,
-    Default,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct DeleteResponse {}
 /// The error codes of 删除人员类型 — Delete a custom employee type option.

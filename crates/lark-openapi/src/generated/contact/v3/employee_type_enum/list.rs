@@ -10,24 +10,17 @@
 //! `GET /open-apis/contact/v3/employee_type_enums`
 //!
 //! Reference: <https://open.feishu.cn/document/server-docs/contact-v3/employee_type_enum/list>
+use ::lark_runtime::__private::serde::{Deserialize, Serialize};
 /// Request of 查询人员类型 — List the tenant's employee type options.
 ///
 /// `GET /open-apis/contact/v3/employee_type_enums`
 ///
 /// Build it with [`ListRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, ::lark_runtime::__private::serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct ListRequest {
-    /// Leave empty on the first call; then pass the page_token the previous page returned.
-    ///
-    /// Example: `"3"`
     #[serde(skip)]
     page_token: Option<String>,
-    /// The most options one page returns.
-    ///
-    /// Example: `10`
-    ///
-    /// Default when left out: `20`
     #[serde(skip)]
     page_size: Option<i32>,
 }
@@ -36,17 +29,11 @@ impl ListRequest {
     pub fn builder() -> ListRequestBuilder {
         ListRequestBuilder::default()
     }
-    /// Leave empty on the first call; then pass the page_token the previous page returned.
-    ///
-    /// Example: `"3"`
+    /// The `page_token` it was built with: see [`ListRequestBuilder::page_token`].
     pub fn page_token(&self) -> Option<&String> {
         self.page_token.as_ref()
     }
-    /// The most options one page returns.
-    ///
-    /// Example: `10`
-    ///
-    /// Default when left out: `20`
+    /// The `page_size` it was built with: see [`ListRequestBuilder::page_size`].
     pub fn page_size(&self) -> Option<&i32> {
         self.page_size.as_ref()
     }
@@ -175,14 +162,7 @@ impl ::lark_runtime::Paged for ListRequest {
 /// Response data of 查询人员类型 — List the tenant's employee type options.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(
-    Debug,
-    Clone,
-    Default,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct ListResponse {
     /// The employee type options on this page.
@@ -277,13 +257,7 @@ impl ::lark_runtime::enums::IntEnum for ListResponseItemsItemEnumStatus {
 }
 ::lark_runtime::int_enum_traits!(ListResponseItemsItemEnumStatus);
 /// The option's text in one language.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct ListResponseItemsItemI18nContentItem {
     /// The language, e.g. zh_cn, en_us or ja_jp.
@@ -303,13 +277,7 @@ impl ::lark_runtime::Validate for ListResponseItemsItemI18nContentItem {
     ) {}
 }
 /// One employee type option.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct ListResponseItemsItem {
     /// The option's id, used to update or delete it.

@@ -20,6 +20,8 @@ impl<'a> ContactV3EmployeeTypeEnumApi<'a> {
     ///
     /// `POST /open-apis/contact/v3/employee_type_enums`
     ///
+    /// Takes `tenant_access_token`, not a user's: on a handle from [`Client::as_user`](::lark_runtime::Client::as_user) it fails before sending anything.
+    ///
     /// Retries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.
     pub async fn create(
         &self,
@@ -34,6 +36,8 @@ impl<'a> ContactV3EmployeeTypeEnumApi<'a> {
     ///
     /// `DELETE /open-apis/contact/v3/employee_type_enums/:enum_id`
     ///
+    /// Takes `tenant_access_token`, not a user's: on a handle from [`Client::as_user`](::lark_runtime::Client::as_user) it fails before sending anything.
+    ///
     /// Retries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.
     pub async fn delete(
         &self,
@@ -47,6 +51,8 @@ impl<'a> ContactV3EmployeeTypeEnumApi<'a> {
     /// 查询人员类型 — List the tenant's employee type options.
     ///
     /// `GET /open-apis/contact/v3/employee_type_enums`
+    ///
+    /// Takes `tenant_access_token`, not a user's: on a handle from [`Client::as_user`](::lark_runtime::Client::as_user) it fails before sending anything.
     ///
     /// Retries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.
     pub async fn list(
@@ -70,6 +76,8 @@ impl<'a> ContactV3EmployeeTypeEnumApi<'a> {
     /// 更新人员类型 — Update a custom employee type option.
     ///
     /// `PUT /open-apis/contact/v3/employee_type_enums/:enum_id`
+    ///
+    /// Takes `tenant_access_token`, not a user's: on a handle from [`Client::as_user`](::lark_runtime::Client::as_user) it fails before sending anything.
     ///
     /// Retries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.
     pub async fn update(

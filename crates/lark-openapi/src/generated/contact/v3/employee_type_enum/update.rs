@@ -10,32 +10,20 @@
 //! `PUT /open-apis/contact/v3/employee_type_enums/:enum_id`
 //!
 //! Reference: <https://open.feishu.cn/document/server-docs/contact-v3/employee_type_enum/update>
+use ::lark_runtime::__private::serde::{Deserialize, Serialize};
 /// Request of 更新人员类型 — Update a custom employee type option.
 ///
 /// `PUT /open-apis/contact/v3/employee_type_enums/:enum_id`
 ///
 /// Build it with [`UpdateRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, ::lark_runtime::__private::serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct UpdateRequest {
-    /// The custom option's id, as returned on creation or listed by the employee_type_enum list endpoint.
-    ///
-    /// Example: `"exGeIjow7zIqWMy+ONkFxA=="`
     #[serde(skip)]
     enum_id: String,
-    /// The option's text, the default label shown for this employee type.
-    ///
-    /// Example: `"专家"`
     content: String,
-    /// The option's kind; always send 2 (custom) when updating.
-    ///
-    /// Example: `2`
     enum_type: UpdateRequestEnumType,
-    /// Whether the option is active; only active options can be set on users.
-    ///
-    /// Example: `1`
     enum_status: UpdateRequestEnumStatus,
-    /// Translations of the option's text; the client shows the one matching its language, else `content`. Left out, the existing translations are kept.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     i18n_content: Option<Vec<UpdateRequestI18nContentItem>>,
 }
@@ -44,31 +32,23 @@ impl UpdateRequest {
     pub fn builder() -> UpdateRequestBuilder {
         UpdateRequestBuilder::default()
     }
-    /// The custom option's id, as returned on creation or listed by the employee_type_enum list endpoint.
-    ///
-    /// Example: `"exGeIjow7zIqWMy+ONkFxA=="`
+    /// The `enum_id` it was built with: see [`UpdateRequestBuilder::enum_id`].
     pub fn enum_id(&self) -> &String {
         &self.enum_id
     }
-    /// The option's text, the default label shown for this employee type.
-    ///
-    /// Example: `"专家"`
+    /// The `content` it was built with: see [`UpdateRequestBuilder::content`].
     pub fn content(&self) -> &String {
         &self.content
     }
-    /// The option's kind; always send 2 (custom) when updating.
-    ///
-    /// Example: `2`
+    /// The `enum_type` it was built with: see [`UpdateRequestBuilder::enum_type`].
     pub fn enum_type(&self) -> &UpdateRequestEnumType {
         &self.enum_type
     }
-    /// Whether the option is active; only active options can be set on users.
-    ///
-    /// Example: `1`
+    /// The `enum_status` it was built with: see [`UpdateRequestBuilder::enum_status`].
     pub fn enum_status(&self) -> &UpdateRequestEnumStatus {
         &self.enum_status
     }
-    /// Translations of the option's text; the client shows the one matching its language, else `content`. Left out, the existing translations are kept.
+    /// The `i18n_content` it was built with: see [`UpdateRequestBuilder::i18n_content`].
     pub fn i18n_content(&self) -> Option<&Vec<UpdateRequestI18nContentItem>> {
         self.i18n_content.as_ref()
     }
@@ -223,7 +203,7 @@ impl ::lark_runtime::Incoming for UpdateRequest {
         request: &::lark_runtime::IncomingRequest<'_>,
     ) -> Result<Self, ::lark_runtime::ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
-        #[derive(::lark_runtime::__private::serde::Deserialize)]
+        #[derive(Deserialize)]
         #[serde(crate = "::lark_runtime::__private::serde")]
         struct Body {
             #[serde(default, rename = "content")]
@@ -253,14 +233,7 @@ impl ::lark_runtime::Incoming for UpdateRequest {
 /// Response data of 更新人员类型 — Update a custom employee type option.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(
-    Debug,
-    Clone,
-    Default,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct UpdateResponse {
     /// The employee type option after the update.
@@ -336,13 +309,7 @@ impl ::lark_runtime::enums::IntEnum for UpdateRequestEnumStatus {
 }
 ::lark_runtime::int_enum_traits!(UpdateRequestEnumStatus);
 /// The option's text in one language.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct UpdateRequestI18nContentItem {
     /// The language, e.g. zh_cn (Chinese), en_us (English) or ja_jp (Japanese).
@@ -430,13 +397,7 @@ impl ::lark_runtime::enums::IntEnum for UpdateResponseEmployeeTypeEnumEnumStatus
 }
 ::lark_runtime::int_enum_traits!(UpdateResponseEmployeeTypeEnumEnumStatus);
 /// The option's text in one language.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct UpdateResponseEmployeeTypeEnumI18nContentItem {
     /// The language, e.g. zh_cn, en_us or ja_jp.
@@ -456,13 +417,7 @@ impl ::lark_runtime::Validate for UpdateResponseEmployeeTypeEnumI18nContentItem 
     ) {}
 }
 /// The employee type option after the update.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct UpdateResponseEmployeeTypeEnum {
     /// The option's id, used to update or delete it.

@@ -8,17 +8,11 @@
 //! Event type `contact.department.deleted_v3`
 //!
 //! Reference: <https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/contact-v3/department/events/deleted>
+use ::lark_runtime::__private::serde::{Deserialize, Serialize};
 /// 部门被删除 — Sent when a department is deleted.
 ///
 /// The body (`event`) of each `contact.department.deleted_v3` delivery. Unknown fields are ignored and every field may be missing, so the platform can add fields without breaking decoding.
-#[derive(
-    Debug,
-    Clone,
-    Default,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct DepartmentDeletedV3 {
     /// The deleted department.
@@ -37,13 +31,7 @@ impl ::lark_runtime::events::Event for DepartmentDeletedV3 {
     );
 }
 /// The department's state before it was deleted.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct DepartmentDeletedV3OldObject {
     /// The department's status before deletion.

@@ -9,17 +9,11 @@
 //! Event type `contact.employee_type_enum.actived_v3`
 //!
 //! Reference: <https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/contact-v3/employee_type_enum/events/actived>
+use ::lark_runtime::__private::serde::{Deserialize, Serialize};
 /// 启用人员类型 — Sent when an inactive employee type option is activated.
 ///
 /// The body (`event`) of each `contact.employee_type_enum.actived_v3` delivery. Unknown fields are ignored and every field may be missing, so the platform can add fields without breaking decoding.
-#[derive(
-    Debug,
-    Clone,
-    Default,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct EmployeeTypeEnumActivedV3 {
     /// The option before it was activated.
@@ -102,13 +96,7 @@ impl ::lark_runtime::enums::IntEnum for EmployeeTypeEnumActivedV3OldEnumEnumStat
 }
 ::lark_runtime::int_enum_traits!(EmployeeTypeEnumActivedV3OldEnumEnumStatus);
 /// The option's text in one language.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct EmployeeTypeEnumActivedV3OldEnumI18nContentItem {
     /// The language, e.g. `zh_cn`, `en_us` or `ja_jp`.
@@ -128,13 +116,7 @@ impl ::lark_runtime::Validate for EmployeeTypeEnumActivedV3OldEnumI18nContentIte
     ) {}
 }
 /// The option before it was activated.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct EmployeeTypeEnumActivedV3OldEnum {
     /// The option's id.
@@ -259,13 +241,7 @@ impl ::lark_runtime::enums::IntEnum for EmployeeTypeEnumActivedV3NewEnumEnumStat
 }
 ::lark_runtime::int_enum_traits!(EmployeeTypeEnumActivedV3NewEnumEnumStatus);
 /// The option's text in one language.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct EmployeeTypeEnumActivedV3NewEnumI18nContentItem {
     /// The language, e.g. `zh_cn`, `en_us` or `ja_jp`.
@@ -285,13 +261,7 @@ impl ::lark_runtime::Validate for EmployeeTypeEnumActivedV3NewEnumI18nContentIte
     ) {}
 }
 /// The option after it was activated.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct EmployeeTypeEnumActivedV3NewEnum {
     /// The option's id.

@@ -9,17 +9,11 @@
 //! Event type `contact.employee_type_enum.created_v3`
 //!
 //! Reference: <https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/contact-v3/employee_type_enum/events/created>
+use ::lark_runtime::__private::serde::{Deserialize, Serialize};
 /// 新建人员类型 — Sent when an employee type option is added.
 ///
 /// The body (`event`) of each `contact.employee_type_enum.created_v3` delivery. Unknown fields are ignored and every field may be missing, so the platform can add fields without breaking decoding.
-#[derive(
-    Debug,
-    Clone,
-    Default,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct EmployeeTypeEnumCreatedV3 {
     /// The option that was created.
@@ -99,13 +93,7 @@ impl ::lark_runtime::enums::IntEnum for EmployeeTypeEnumCreatedV3NewEnumEnumStat
 }
 ::lark_runtime::int_enum_traits!(EmployeeTypeEnumCreatedV3NewEnumEnumStatus);
 /// The option's text in one language.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct EmployeeTypeEnumCreatedV3NewEnumI18nContentItem {
     /// The language, e.g. `zh_cn`, `en_us` or `ja_jp`.
@@ -125,13 +113,7 @@ impl ::lark_runtime::Validate for EmployeeTypeEnumCreatedV3NewEnumI18nContentIte
     ) {}
 }
 /// The option that was created.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct EmployeeTypeEnumCreatedV3NewEnum {
     /// The option's id.

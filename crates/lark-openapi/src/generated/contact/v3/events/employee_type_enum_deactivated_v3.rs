@@ -9,17 +9,11 @@
 //! Event type `contact.employee_type_enum.deactivated_v3`
 //!
 //! Reference: <https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/contact-v3/employee_type_enum/events/deactivated>
+use ::lark_runtime::__private::serde::{Deserialize, Serialize};
 /// 停用人员类型 — Sent when an active employee type option is deactivated.
 ///
 /// The body (`event`) of each `contact.employee_type_enum.deactivated_v3` delivery. Unknown fields are ignored and every field may be missing, so the platform can add fields without breaking decoding.
-#[derive(
-    Debug,
-    Clone,
-    Default,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct EmployeeTypeEnumDeactivatedV3 {
     /// The option before it was deactivated.
@@ -102,13 +96,7 @@ impl ::lark_runtime::enums::IntEnum for EmployeeTypeEnumDeactivatedV3OldEnumEnum
 }
 ::lark_runtime::int_enum_traits!(EmployeeTypeEnumDeactivatedV3OldEnumEnumStatus);
 /// The option's text in one language.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct EmployeeTypeEnumDeactivatedV3OldEnumI18nContentItem {
     /// The language, e.g. `zh_cn`, `en_us` or `ja_jp`.
@@ -128,13 +116,7 @@ impl ::lark_runtime::Validate for EmployeeTypeEnumDeactivatedV3OldEnumI18nConten
     ) {}
 }
 /// The option before it was deactivated.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct EmployeeTypeEnumDeactivatedV3OldEnum {
     /// The option's id.
@@ -259,13 +241,7 @@ impl ::lark_runtime::enums::IntEnum for EmployeeTypeEnumDeactivatedV3NewEnumEnum
 }
 ::lark_runtime::int_enum_traits!(EmployeeTypeEnumDeactivatedV3NewEnumEnumStatus);
 /// The option's text in one language.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct EmployeeTypeEnumDeactivatedV3NewEnumI18nContentItem {
     /// The language, e.g. `zh_cn`, `en_us` or `ja_jp`.
@@ -285,13 +261,7 @@ impl ::lark_runtime::Validate for EmployeeTypeEnumDeactivatedV3NewEnumI18nConten
     ) {}
 }
 /// The option after it was deactivated.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct EmployeeTypeEnumDeactivatedV3NewEnum {
     /// The option's id.

@@ -9,17 +9,11 @@
 //! Event type `contact.employee_type_enum.deleted_v3`
 //!
 //! Reference: <https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/contact-v3/employee_type_enum/events/deleted>
+use ::lark_runtime::__private::serde::{Deserialize, Serialize};
 /// 删除人员类型 — Sent when an employee type option is deleted.
 ///
 /// The body (`event`) of each `contact.employee_type_enum.deleted_v3` delivery. Unknown fields are ignored and every field may be missing, so the platform can add fields without breaking decoding.
-#[derive(
-    Debug,
-    Clone,
-    Default,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct EmployeeTypeEnumDeletedV3 {
     /// The option as it was before it was deleted.
@@ -99,13 +93,7 @@ impl ::lark_runtime::enums::IntEnum for EmployeeTypeEnumDeletedV3OldEnumEnumStat
 }
 ::lark_runtime::int_enum_traits!(EmployeeTypeEnumDeletedV3OldEnumEnumStatus);
 /// The option's text in one language.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct EmployeeTypeEnumDeletedV3OldEnumI18nContentItem {
     /// The language, e.g. `zh_cn`, `en_us` or `ja_jp`.
@@ -125,13 +113,7 @@ impl ::lark_runtime::Validate for EmployeeTypeEnumDeletedV3OldEnumI18nContentIte
     ) {}
 }
 /// The option as it was before it was deleted.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct EmployeeTypeEnumDeletedV3OldEnum {
     /// The option's id.

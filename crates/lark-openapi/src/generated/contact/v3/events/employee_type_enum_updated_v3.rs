@@ -9,17 +9,11 @@
 //! Event type `contact.employee_type_enum.updated_v3`
 //!
 //! Reference: <https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/contact-v3/employee_type_enum/events/updated>
+use ::lark_runtime::__private::serde::{Deserialize, Serialize};
 /// 修改人员类型名称 — Sent when an employee type option's text changes.
 ///
 /// The body (`event`) of each `contact.employee_type_enum.updated_v3` delivery. Unknown fields are ignored and every field may be missing, so the platform can add fields without breaking decoding.
-#[derive(
-    Debug,
-    Clone,
-    Default,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct EmployeeTypeEnumUpdatedV3 {
     /// The option before the change.
@@ -102,13 +96,7 @@ impl ::lark_runtime::enums::IntEnum for EmployeeTypeEnumUpdatedV3OldEnumEnumStat
 }
 ::lark_runtime::int_enum_traits!(EmployeeTypeEnumUpdatedV3OldEnumEnumStatus);
 /// The option's text in one language.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct EmployeeTypeEnumUpdatedV3OldEnumI18nContentItem {
     /// The language, e.g. `zh_cn`, `en_us` or `ja_jp`.
@@ -128,13 +116,7 @@ impl ::lark_runtime::Validate for EmployeeTypeEnumUpdatedV3OldEnumI18nContentIte
     ) {}
 }
 /// The option before the change.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct EmployeeTypeEnumUpdatedV3OldEnum {
     /// The option's id.
@@ -259,13 +241,7 @@ impl ::lark_runtime::enums::IntEnum for EmployeeTypeEnumUpdatedV3NewEnumEnumStat
 }
 ::lark_runtime::int_enum_traits!(EmployeeTypeEnumUpdatedV3NewEnumEnumStatus);
 /// The option's text in one language.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct EmployeeTypeEnumUpdatedV3NewEnumI18nContentItem {
     /// The language, e.g. `zh_cn`, `en_us` or `ja_jp`.
@@ -285,13 +261,7 @@ impl ::lark_runtime::Validate for EmployeeTypeEnumUpdatedV3NewEnumI18nContentIte
     ) {}
 }
 /// The option after the change.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct EmployeeTypeEnumUpdatedV3NewEnum {
     /// The option's id.

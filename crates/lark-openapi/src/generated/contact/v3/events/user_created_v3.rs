@@ -8,17 +8,11 @@
 //! Event type `contact.user.created_v3`
 //!
 //! Reference: <https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/contact-v3/user/events/created>
+use ::lark_runtime::__private::serde::{Deserialize, Serialize};
 /// 员工入职 — Sent when an employee joins.
 ///
 /// The body (`event`) of each `contact.user.created_v3` delivery. Unknown fields are ignored and every field may be missing, so the platform can add fields without breaking decoding.
-#[derive(
-    Debug,
-    Clone,
-    Default,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct UserCreatedV3 {
     /// The new employee.
@@ -118,13 +112,7 @@ impl ::lark_runtime::enums::IntEnum for UserCreatedV3ObjectEmployeeType {
 }
 ::lark_runtime::int_enum_traits!(UserCreatedV3ObjectEmployeeType);
 /// For `GENERIC_USER`, the referenced person.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct UserCreatedV3ObjectCustomAttrsItemValueGenericUser {
     /// The referenced person's user_id.
@@ -144,13 +132,7 @@ impl ::lark_runtime::Validate for UserCreatedV3ObjectCustomAttrsItemValueGeneric
     ) {}
 }
 /// The custom field's value.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct UserCreatedV3ObjectCustomAttrsItemValue {
     /// For `TEXT` the field's value; for `HREF` the link title.
@@ -200,13 +182,7 @@ impl ::lark_runtime::Validate for UserCreatedV3ObjectCustomAttrsItemValue {
     }
 }
 /// One custom field value.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct UserCreatedV3ObjectCustomAttrsItem {
     /// The custom field's type: `TEXT`, `HREF`, `ENUMERATION`, `PICTURE_ENUM` or `GENERIC_USER`.
@@ -236,13 +212,7 @@ impl ::lark_runtime::Validate for UserCreatedV3ObjectCustomAttrsItem {
     }
 }
 /// The new employee.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct UserCreatedV3Object {
     /// The user's open_id, their id within this app.

@@ -8,17 +8,11 @@
 //! Event type `contact.user.deleted_v3`
 //!
 //! Reference: <https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/contact-v3/user/events/deleted>
+use ::lark_runtime::__private::serde::{Deserialize, Serialize};
 /// 员工离职 — Sent when an employee leaves.
 ///
 /// The body (`event`) of each `contact.user.deleted_v3` delivery. Unknown fields are ignored and every field may be missing, so the platform can add fields without breaking decoding.
-#[derive(
-    Debug,
-    Clone,
-    Default,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct UserDeletedV3 {
     /// The employee who left.
@@ -121,13 +115,7 @@ impl ::lark_runtime::enums::IntEnum for UserDeletedV3ObjectEmployeeType {
 }
 ::lark_runtime::int_enum_traits!(UserDeletedV3ObjectEmployeeType);
 /// For `GENERIC_USER`, the referenced person.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct UserDeletedV3ObjectCustomAttrsItemValueGenericUser {
     /// The referenced person's user_id.
@@ -147,13 +135,7 @@ impl ::lark_runtime::Validate for UserDeletedV3ObjectCustomAttrsItemValueGeneric
     ) {}
 }
 /// The custom field's value.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct UserDeletedV3ObjectCustomAttrsItemValue {
     /// For `TEXT` the field's value; for `HREF` the link title.
@@ -203,13 +185,7 @@ impl ::lark_runtime::Validate for UserDeletedV3ObjectCustomAttrsItemValue {
     }
 }
 /// One custom field value.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct UserDeletedV3ObjectCustomAttrsItem {
     /// The custom field's type: `TEXT`, `HREF`, `ENUMERATION`, `PICTURE_ENUM` or `GENERIC_USER`.
@@ -239,13 +215,7 @@ impl ::lark_runtime::Validate for UserDeletedV3ObjectCustomAttrsItem {
     }
 }
 /// The employee who left.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct UserDeletedV3Object {
     /// The user's open_id, their id within this app.
@@ -416,13 +386,7 @@ impl ::lark_runtime::Validate for UserDeletedV3Object {
     }
 }
 /// The user's information before the deletion.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct UserDeletedV3OldObject {
     /// Ids of the departments the user belonged to, as open_department_id.

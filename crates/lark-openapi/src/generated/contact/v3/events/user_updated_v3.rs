@@ -9,17 +9,11 @@
 //! Event type `contact.user.updated_v3`
 //!
 //! Reference: <https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/contact-v3/user/events/updated>
+use ::lark_runtime::__private::serde::{Deserialize, Serialize};
 /// 员工信息被修改 — Sent when an employee's information changes.
 ///
 /// The body (`event`) of each `contact.user.updated_v3` delivery. Unknown fields are ignored and every field may be missing, so the platform can add fields without breaking decoding.
-#[derive(
-    Debug,
-    Clone,
-    Default,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct UserUpdatedV3 {
     /// The user's information after the change.
@@ -122,13 +116,7 @@ impl ::lark_runtime::enums::IntEnum for UserUpdatedV3ObjectEmployeeType {
 }
 ::lark_runtime::int_enum_traits!(UserUpdatedV3ObjectEmployeeType);
 /// For `GENERIC_USER`, the referenced person.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct UserUpdatedV3ObjectCustomAttrsItemValueGenericUser {
     /// The referenced person's user_id.
@@ -148,13 +136,7 @@ impl ::lark_runtime::Validate for UserUpdatedV3ObjectCustomAttrsItemValueGeneric
     ) {}
 }
 /// The custom field's value.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct UserUpdatedV3ObjectCustomAttrsItemValue {
     /// For `TEXT` the field's value; for `HREF` the link title.
@@ -204,13 +186,7 @@ impl ::lark_runtime::Validate for UserUpdatedV3ObjectCustomAttrsItemValue {
     }
 }
 /// One custom field value.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct UserUpdatedV3ObjectCustomAttrsItem {
     /// The custom field's type: `TEXT`, `HREF`, `ENUMERATION`, `PICTURE_ENUM` or `GENERIC_USER`.
@@ -240,13 +216,7 @@ impl ::lark_runtime::Validate for UserUpdatedV3ObjectCustomAttrsItem {
     }
 }
 /// The user's information after the change.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct UserUpdatedV3Object {
     /// The user's open_id, their id within this app.
@@ -501,13 +471,7 @@ impl ::lark_runtime::enums::IntEnum for UserUpdatedV3OldObjectEmployeeType {
 }
 ::lark_runtime::int_enum_traits!(UserUpdatedV3OldObjectEmployeeType);
 /// For `GENERIC_USER`, the referenced person.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct UserUpdatedV3OldObjectCustomAttrsItemValueGenericUser {
     /// The referenced person's user_id.
@@ -527,13 +491,7 @@ impl ::lark_runtime::Validate for UserUpdatedV3OldObjectCustomAttrsItemValueGene
     ) {}
 }
 /// The custom field's value.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct UserUpdatedV3OldObjectCustomAttrsItemValue {
     /// For `TEXT` the field's value; for `HREF` the link title.
@@ -583,13 +541,7 @@ impl ::lark_runtime::Validate for UserUpdatedV3OldObjectCustomAttrsItemValue {
     }
 }
 /// One custom field value.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct UserUpdatedV3OldObjectCustomAttrsItem {
     /// The custom field's type: `TEXT`, `HREF`, `ENUMERATION`, `PICTURE_ENUM` or `GENERIC_USER`.
@@ -619,13 +571,7 @@ impl ::lark_runtime::Validate for UserUpdatedV3OldObjectCustomAttrsItem {
     }
 }
 /// The user's information before the change; only the fields that changed are present.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct UserUpdatedV3OldObject {
     /// The user's open_id, their id within this app.

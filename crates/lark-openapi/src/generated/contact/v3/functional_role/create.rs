@@ -9,17 +9,15 @@
 //! `POST /open-apis/contact/v3/functional_roles`
 //!
 //! Reference: <https://open.feishu.cn/document/server-docs/contact-v3/functional_role/create>
+use ::lark_runtime::__private::serde::{Deserialize, Serialize};
 /// Request of 创建角色 — Create a functional role.
 ///
 /// `POST /open-apis/contact/v3/functional_roles`
 ///
 /// Build it with [`CreateRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, ::lark_runtime::__private::serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct CreateRequest {
-    /// The role's name, unique within the tenant.
-    ///
-    /// Example: `"考勤管理员"`
     role_name: String,
 }
 impl CreateRequest {
@@ -27,9 +25,7 @@ impl CreateRequest {
     pub fn builder() -> CreateRequestBuilder {
         CreateRequestBuilder::default()
     }
-    /// The role's name, unique within the tenant.
-    ///
-    /// Example: `"考勤管理员"`
+    /// The `role_name` it was built with: see [`CreateRequestBuilder::role_name`].
     pub fn role_name(&self) -> &String {
         &self.role_name
     }
@@ -85,12 +81,7 @@ impl ::lark_runtime::Endpoint for CreateRequest {
         access_tokens: &[::lark_runtime::AccessTokenKind::Tenant],
         app_types: &[::lark_runtime::AppType::Custom],
         scopes: &["contact:functional_role"],
-        rate_limits: &[
-            ::lark_runtime::RateLimit {
-                requests: 100u32,
-                period_seconds: 60u32,
-            },
-        ],
+        rate_limits: &[::lark_runtime::RateLimit::per_minute(100)],
         special_rate_limit: false,
         envelope: ::lark_runtime::Envelope::Data,
         request_body: ::lark_runtime::RequestBody::Json,
@@ -117,7 +108,7 @@ impl ::lark_runtime::Incoming for CreateRequest {
         request: &::lark_runtime::IncomingRequest<'_>,
     ) -> Result<Self, ::lark_runtime::ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
-        #[derive(::lark_runtime::__private::serde::Deserialize)]
+        #[derive(Deserialize)]
         #[serde(crate = "::lark_runtime::__private::serde")]
         struct Body {
             #[serde(default, rename = "role_name")]
@@ -135,14 +126,7 @@ impl ::lark_runtime::Incoming for CreateRequest {
 /// Response data of 创建角色 — Create a functional role.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(
-    Debug,
-    Clone,
-    Default,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct CreateResponse {
     /// The new role's id, unique in the tenant; keep it, since updating or deleting the role needs it.
@@ -168,34 +152,17 @@ pub enum CreateError {
     Undocumented(i64),
 }
 impl ::lark_runtime::DocumentedError for CreateError {
-    const FACTS: &'static [::lark_runtime::ErrorFacts] = &[
-        ::lark_runtime::ErrorFacts::new(
-            41201,
-            400,
-            "role name is exist",
-            "The tenant already has a role of this name; choose another name.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            41208,
-            400,
-            "tenant role not more 500",
-            "The tenant already has 500 roles; delete roles no longer used, then create again.",
-            false,
-        ),
+    const DOCUMENTED: &'static [(Self, ::lark_runtime::ErrorFacts)] = &[
+        (Self::RoleNameIsExist, crate::contact::v3::errors::CODE_41201),
+        (Self::TenantRoleNotMore500, crate::contact::v3::errors::CODE_41208),
     ];
-    fn from_index(index: usize, code: i64) -> Self {
-        match index {
-            0 => Self::RoleNameIsExist,
-            1 => Self::TenantRoleNotMore500,
-            _ => Self::Undocumented(code),
-        }
+    fn undocumented(code: i64) -> Self {
+        Self::Undocumented(code)
     }
-    fn facts_or_code(&self) -> Result<&'static ::lark_runtime::ErrorFacts, i64> {
+    fn undocumented_code(&self) -> Option<i64> {
         match self {
-            Self::RoleNameIsExist => Ok(&Self::FACTS[0]),
-            Self::TenantRoleNotMore500 => Ok(&Self::FACTS[1]),
-            Self::Undocumented(code) => Err(*code),
+            Self::Undocumented(code) => Some(*code),
+            _ => None,
         }
     }
 }

@@ -9,17 +9,15 @@
 //! `DELETE /open-apis/contact/v3/functional_roles/:role_id`
 //!
 //! Reference: <https://open.feishu.cn/document/server-docs/contact-v3/functional_role/delete>
+use ::lark_runtime::__private::serde::{Deserialize, Serialize};
 /// Request of 删除角色 — Delete a functional role.
 ///
 /// `DELETE /open-apis/contact/v3/functional_roles/:role_id`
 ///
 /// Build it with [`DeleteRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, ::lark_runtime::__private::serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct DeleteRequest {
-    /// The role's id, as returned on creation or shown next to the role name in the admin console's role management.
-    ///
-    /// Example: `"7vrj3vk70xk7v5r"`
     #[serde(skip)]
     role_id: String,
 }
@@ -28,9 +26,7 @@ impl DeleteRequest {
     pub fn builder() -> DeleteRequestBuilder {
         DeleteRequestBuilder::default()
     }
-    /// The role's id, as returned on creation or shown next to the role name in the admin console's role management.
-    ///
-    /// Example: `"7vrj3vk70xk7v5r"`
+    /// The `role_id` it was built with: see [`DeleteRequestBuilder::role_id`].
     pub fn role_id(&self) -> &String {
         &self.role_id
     }
@@ -80,12 +76,7 @@ impl ::lark_runtime::Endpoint for DeleteRequest {
         access_tokens: &[::lark_runtime::AccessTokenKind::Tenant],
         app_types: &[::lark_runtime::AppType::Custom],
         scopes: &["contact:functional_role"],
-        rate_limits: &[
-            ::lark_runtime::RateLimit {
-                requests: 100u32,
-                period_seconds: 60u32,
-            },
-        ],
+        rate_limits: &[::lark_runtime::RateLimit::per_minute(100)],
         special_rate_limit: false,
         envelope: ::lark_runtime::Envelope::Data,
         request_body: ::lark_runtime::RequestBody::None,
@@ -123,14 +114,7 @@ impl ::lark_runtime::Incoming for DeleteRequest {
 /// Response data of 删除角色 — Delete a functional role.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(
-    Debug,
-    Clone,
-    Default,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct DeleteResponse {}
 /// A documented error code of 删除角色 — Delete a functional role.
@@ -151,34 +135,17 @@ pub enum DeleteError {
     Undocumented(i64),
 }
 impl ::lark_runtime::DocumentedError for DeleteError {
-    const FACTS: &'static [::lark_runtime::ErrorFacts] = &[
-        ::lark_runtime::ErrorFacts::new(
-            41202,
-            404,
-            "role id is not exist",
-            "No role has this role_id; correct it.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            41206,
-            400,
-            "functional role has members, can not delete",
-            "The role still has members; remove them with functional_role_member batch_delete, then delete the role.",
-            false,
-        ),
+    const DOCUMENTED: &'static [(Self, ::lark_runtime::ErrorFacts)] = &[
+        (Self::RoleIdIsNotExist, crate::contact::v3::errors::CODE_41202),
+        (Self::FunctionalRoleHasMembersCanNot, crate::contact::v3::errors::CODE_41206),
     ];
-    fn from_index(index: usize, code: i64) -> Self {
-        match index {
-            0 => Self::RoleIdIsNotExist,
-            1 => Self::FunctionalRoleHasMembersCanNot,
-            _ => Self::Undocumented(code),
-        }
+    fn undocumented(code: i64) -> Self {
+        Self::Undocumented(code)
     }
-    fn facts_or_code(&self) -> Result<&'static ::lark_runtime::ErrorFacts, i64> {
+    fn undocumented_code(&self) -> Option<i64> {
         match self {
-            Self::RoleIdIsNotExist => Ok(&Self::FACTS[0]),
-            Self::FunctionalRoleHasMembersCanNot => Ok(&Self::FACTS[1]),
-            Self::Undocumented(code) => Err(*code),
+            Self::Undocumented(code) => Some(*code),
+            _ => None,
         }
     }
 }

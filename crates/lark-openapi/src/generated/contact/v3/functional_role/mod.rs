@@ -18,6 +18,8 @@ impl<'a> ContactV3FunctionalRoleApi<'a> {
     ///
     /// `POST /open-apis/contact/v3/functional_roles`
     ///
+    /// Takes `tenant_access_token`, not a user's: on a handle from [`Client::as_user`](::lark_runtime::Client::as_user) it fails before sending anything.
+    ///
     /// Retries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.
     pub async fn create(
         &self,
@@ -32,6 +34,8 @@ impl<'a> ContactV3FunctionalRoleApi<'a> {
     ///
     /// `DELETE /open-apis/contact/v3/functional_roles/:role_id`
     ///
+    /// Takes `tenant_access_token`, not a user's: on a handle from [`Client::as_user`](::lark_runtime::Client::as_user) it fails before sending anything.
+    ///
     /// Retries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.
     pub async fn delete(
         &self,
@@ -45,6 +49,8 @@ impl<'a> ContactV3FunctionalRoleApi<'a> {
     /// 修改角色名称 — Rename a functional role.
     ///
     /// `PUT /open-apis/contact/v3/functional_roles/:role_id`
+    ///
+    /// Takes `tenant_access_token`, not a user's: on a handle from [`Client::as_user`](::lark_runtime::Client::as_user) it fails before sending anything.
     ///
     /// Retries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.
     pub async fn update(

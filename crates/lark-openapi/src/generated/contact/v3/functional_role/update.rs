@@ -9,22 +9,17 @@
 //! `PUT /open-apis/contact/v3/functional_roles/:role_id`
 //!
 //! Reference: <https://open.feishu.cn/document/server-docs/contact-v3/functional_role/update>
+use ::lark_runtime::__private::serde::{Deserialize, Serialize};
 /// Request of 修改角色名称 — Rename a functional role.
 ///
 /// `PUT /open-apis/contact/v3/functional_roles/:role_id`
 ///
 /// Build it with [`UpdateRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, ::lark_runtime::__private::serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct UpdateRequest {
-    /// The role's id, as returned on creation or shown next to the role name in the admin console's role management.
-    ///
-    /// Example: `"7vrj3vk70xk7v5r"`
     #[serde(skip)]
     role_id: String,
-    /// The role's new name, unique within the tenant.
-    ///
-    /// Example: `"考勤管理员"`
     role_name: String,
 }
 impl UpdateRequest {
@@ -32,15 +27,11 @@ impl UpdateRequest {
     pub fn builder() -> UpdateRequestBuilder {
         UpdateRequestBuilder::default()
     }
-    /// The role's id, as returned on creation or shown next to the role name in the admin console's role management.
-    ///
-    /// Example: `"7vrj3vk70xk7v5r"`
+    /// The `role_id` it was built with: see [`UpdateRequestBuilder::role_id`].
     pub fn role_id(&self) -> &String {
         &self.role_id
     }
-    /// The role's new name, unique within the tenant.
-    ///
-    /// Example: `"考勤管理员"`
+    /// The `role_name` it was built with: see [`UpdateRequestBuilder::role_name`].
     pub fn role_name(&self) -> &String {
         &self.role_name
     }
@@ -108,12 +99,7 @@ impl ::lark_runtime::Endpoint for UpdateRequest {
         access_tokens: &[::lark_runtime::AccessTokenKind::Tenant],
         app_types: &[::lark_runtime::AppType::Custom],
         scopes: &["contact:functional_role"],
-        rate_limits: &[
-            ::lark_runtime::RateLimit {
-                requests: 100u32,
-                period_seconds: 60u32,
-            },
-        ],
+        rate_limits: &[::lark_runtime::RateLimit::per_minute(100)],
         special_rate_limit: false,
         envelope: ::lark_runtime::Envelope::Data,
         request_body: ::lark_runtime::RequestBody::Json,
@@ -141,7 +127,7 @@ impl ::lark_runtime::Incoming for UpdateRequest {
         request: &::lark_runtime::IncomingRequest<'_>,
     ) -> Result<Self, ::lark_runtime::ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
-        #[derive(::lark_runtime::__private::serde::Deserialize)]
+        #[derive(Deserialize)]
         #[serde(crate = "::lark_runtime::__private::serde")]
         struct Body {
             #[serde(default, rename = "role_name")]
@@ -162,14 +148,7 @@ impl ::lark_runtime::Incoming for UpdateRequest {
 /// Response data of 修改角色名称 — Rename a functional role.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(
-    Debug,
-    Clone,
-    Default,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct UpdateResponse {}
 /// A documented error code of 修改角色名称 — Rename a functional role.
@@ -194,43 +173,18 @@ pub enum UpdateError {
     Undocumented(i64),
 }
 impl ::lark_runtime::DocumentedError for UpdateError {
-    const FACTS: &'static [::lark_runtime::ErrorFacts] = &[
-        ::lark_runtime::ErrorFacts::new(
-            41202,
-            404,
-            "role id is not exist",
-            "No role has this role_id; correct it.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            41201,
-            400,
-            "role name is existed",
-            "The tenant already has a role of this name; choose another name.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            41213,
-            400,
-            "system role not support update",
-            "System roles cannot be renamed; pick a role you created.",
-            false,
-        ),
+    const DOCUMENTED: &'static [(Self, ::lark_runtime::ErrorFacts)] = &[
+        (Self::RoleIdIsNotExist, crate::contact::v3::errors::CODE_41202),
+        (Self::RoleNameIsExisted, crate::contact::v3::errors::CODE_41201_2),
+        (Self::SystemRoleNotSupportUpdate, crate::contact::v3::errors::CODE_41213),
     ];
-    fn from_index(index: usize, code: i64) -> Self {
-        match index {
-            0 => Self::RoleIdIsNotExist,
-            1 => Self::RoleNameIsExisted,
-            2 => Self::SystemRoleNotSupportUpdate,
-            _ => Self::Undocumented(code),
-        }
+    fn undocumented(code: i64) -> Self {
+        Self::Undocumented(code)
     }
-    fn facts_or_code(&self) -> Result<&'static ::lark_runtime::ErrorFacts, i64> {
+    fn undocumented_code(&self) -> Option<i64> {
         match self {
-            Self::RoleIdIsNotExist => Ok(&Self::FACTS[0]),
-            Self::RoleNameIsExisted => Ok(&Self::FACTS[1]),
-            Self::SystemRoleNotSupportUpdate => Ok(&Self::FACTS[2]),
-            Self::Undocumented(code) => Err(*code),
+            Self::Undocumented(code) => Some(*code),
+            _ => None,
         }
     }
 }

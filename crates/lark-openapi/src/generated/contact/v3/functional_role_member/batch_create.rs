@@ -9,29 +9,19 @@
 //! `POST /open-apis/contact/v3/functional_roles/:role_id/members/batch_create`
 //!
 //! Reference: <https://open.feishu.cn/document/server-docs/contact-v3/functional_role-member/batch_create>
+use ::lark_runtime::__private::serde::{Deserialize, Serialize};
 /// Request of 批量添加角色成员 — Add several users to a functional role.
 ///
 /// `POST /open-apis/contact/v3/functional_roles/:role_id/members/batch_create`
 ///
 /// Build it with [`BatchCreateRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, ::lark_runtime::__private::serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct BatchCreateRequest {
-    /// The role's id, as returned on creation or shown next to the role name in the admin console's role management.
-    ///
-    /// Example: `"7vrj3vk70xk7v5r"`
     #[serde(skip)]
     role_id: String,
-    /// Which kind of user id the members and answer use; `user_id` needs the contact:user.employee_id:readonly scope.
-    ///
-    /// Example: `"open_id"`
-    ///
-    /// Default when left out: `"open_id"`
     #[serde(skip)]
     user_id_type: Option<BatchCreateRequestUserIdType>,
-    /// Ids of the users to add, 1 to 100, of the kind user_id_type names.
-    ///
-    /// Example: `["ou-12832197382"]`
     members: Vec<String>,
 }
 impl BatchCreateRequest {
@@ -39,23 +29,15 @@ impl BatchCreateRequest {
     pub fn builder() -> BatchCreateRequestBuilder {
         BatchCreateRequestBuilder::default()
     }
-    /// The role's id, as returned on creation or shown next to the role name in the admin console's role management.
-    ///
-    /// Example: `"7vrj3vk70xk7v5r"`
+    /// The `role_id` it was built with: see [`BatchCreateRequestBuilder::role_id`].
     pub fn role_id(&self) -> &String {
         &self.role_id
     }
-    /// Which kind of user id the members and answer use; `user_id` needs the contact:user.employee_id:readonly scope.
-    ///
-    /// Example: `"open_id"`
-    ///
-    /// Default when left out: `"open_id"`
+    /// The `user_id_type` it was built with: see [`BatchCreateRequestBuilder::user_id_type`].
     pub fn user_id_type(&self) -> Option<&BatchCreateRequestUserIdType> {
         self.user_id_type.as_ref()
     }
-    /// Ids of the users to add, 1 to 100, of the kind user_id_type names.
-    ///
-    /// Example: `["ou-12832197382"]`
+    /// The `members` it was built with: see [`BatchCreateRequestBuilder::members`].
     pub fn members(&self) -> &Vec<String> {
         &self.members
     }
@@ -143,12 +125,7 @@ impl ::lark_runtime::Endpoint for BatchCreateRequest {
         access_tokens: &[::lark_runtime::AccessTokenKind::Tenant],
         app_types: &[::lark_runtime::AppType::Custom],
         scopes: &["contact:functional_role"],
-        rate_limits: &[
-            ::lark_runtime::RateLimit {
-                requests: 100u32,
-                period_seconds: 60u32,
-            },
-        ],
+        rate_limits: &[::lark_runtime::RateLimit::per_minute(100)],
         special_rate_limit: false,
         envelope: ::lark_runtime::Envelope::Data,
         request_body: ::lark_runtime::RequestBody::Json,
@@ -182,7 +159,7 @@ impl ::lark_runtime::Incoming for BatchCreateRequest {
         request: &::lark_runtime::IncomingRequest<'_>,
     ) -> Result<Self, ::lark_runtime::ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
-        #[derive(::lark_runtime::__private::serde::Deserialize)]
+        #[derive(Deserialize)]
         #[serde(crate = "::lark_runtime::__private::serde")]
         struct Body {
             #[serde(default, rename = "members")]
@@ -211,14 +188,7 @@ impl ::lark_runtime::Incoming for BatchCreateRequest {
 /// Response data of 批量添加角色成员 — Add several users to a functional role.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(
-    Debug,
-    Clone,
-    Default,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct BatchCreateResponse {
     /// The outcome for each user sent.
@@ -243,34 +213,17 @@ pub enum BatchCreateError {
     Undocumented(i64),
 }
 impl ::lark_runtime::DocumentedError for BatchCreateError {
-    const FACTS: &'static [::lark_runtime::ErrorFacts] = &[
-        ::lark_runtime::ErrorFacts::new(
-            41202,
-            404,
-            "role id is not exist",
-            "No role has this role_id; correct it.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            41209,
-            400,
-            "tenant role is not more 1000",
-            "A role holds at most 1,000 members; remove members that no longer belong, then try again.",
-            false,
-        ),
+    const DOCUMENTED: &'static [(Self, ::lark_runtime::ErrorFacts)] = &[
+        (Self::RoleIdIsNotExist, crate::contact::v3::errors::CODE_41202),
+        (Self::TenantRoleIsNotMore1000, crate::contact::v3::errors::CODE_41209),
     ];
-    fn from_index(index: usize, code: i64) -> Self {
-        match index {
-            0 => Self::RoleIdIsNotExist,
-            1 => Self::TenantRoleIsNotMore1000,
-            _ => Self::Undocumented(code),
-        }
+    fn undocumented(code: i64) -> Self {
+        Self::Undocumented(code)
     }
-    fn facts_or_code(&self) -> Result<&'static ::lark_runtime::ErrorFacts, i64> {
+    fn undocumented_code(&self) -> Option<i64> {
         match self {
-            Self::RoleIdIsNotExist => Ok(&Self::FACTS[0]),
-            Self::TenantRoleIsNotMore1000 => Ok(&Self::FACTS[1]),
-            Self::Undocumented(code) => Err(*code),
+            Self::Undocumented(code) => Some(*code),
+            _ => None,
         }
     }
 }

@@ -9,29 +9,19 @@
 //! `PATCH /open-apis/contact/v3/functional_roles/:role_id/members/batch_delete`
 //!
 //! Reference: <https://open.feishu.cn/document/server-docs/contact-v3/functional_role-member/batch_delete>
+use ::lark_runtime::__private::serde::{Deserialize, Serialize};
 /// Request of 删除角色下的成员 — Remove several members from a functional role.
 ///
 /// `PATCH /open-apis/contact/v3/functional_roles/:role_id/members/batch_delete`
 ///
 /// Build it with [`BatchDeleteRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, ::lark_runtime::__private::serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct BatchDeleteRequest {
-    /// The role's id, as returned on creation or shown next to the role name in the admin console's role management.
-    ///
-    /// Example: `"7vrj3vk70xk7v5r"`
     #[serde(skip)]
     role_id: String,
-    /// Which kind of user id the members and answer use; `user_id` needs the contact:user.employee_id:readonly scope.
-    ///
-    /// Example: `"open_id"`
-    ///
-    /// Default when left out: `"open_id"`
     #[serde(skip)]
     user_id_type: Option<BatchDeleteRequestUserIdType>,
-    /// Ids of the members to remove, 1 to 100, of the kind user_id_type names.
-    ///
-    /// Example: `["ou-12832197382"]`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     members: Option<Vec<String>>,
 }
@@ -40,23 +30,15 @@ impl BatchDeleteRequest {
     pub fn builder() -> BatchDeleteRequestBuilder {
         BatchDeleteRequestBuilder::default()
     }
-    /// The role's id, as returned on creation or shown next to the role name in the admin console's role management.
-    ///
-    /// Example: `"7vrj3vk70xk7v5r"`
+    /// The `role_id` it was built with: see [`BatchDeleteRequestBuilder::role_id`].
     pub fn role_id(&self) -> &String {
         &self.role_id
     }
-    /// Which kind of user id the members and answer use; `user_id` needs the contact:user.employee_id:readonly scope.
-    ///
-    /// Example: `"open_id"`
-    ///
-    /// Default when left out: `"open_id"`
+    /// The `user_id_type` it was built with: see [`BatchDeleteRequestBuilder::user_id_type`].
     pub fn user_id_type(&self) -> Option<&BatchDeleteRequestUserIdType> {
         self.user_id_type.as_ref()
     }
-    /// Ids of the members to remove, 1 to 100, of the kind user_id_type names.
-    ///
-    /// Example: `["ou-12832197382"]`
+    /// The `members` it was built with: see [`BatchDeleteRequestBuilder::members`].
     pub fn members(&self) -> Option<&Vec<String>> {
         self.members.as_ref()
     }
@@ -144,12 +126,7 @@ impl ::lark_runtime::Endpoint for BatchDeleteRequest {
         access_tokens: &[::lark_runtime::AccessTokenKind::Tenant],
         app_types: &[::lark_runtime::AppType::Custom],
         scopes: &["contact:functional_role"],
-        rate_limits: &[
-            ::lark_runtime::RateLimit {
-                requests: 100u32,
-                period_seconds: 60u32,
-            },
-        ],
+        rate_limits: &[::lark_runtime::RateLimit::per_minute(100)],
         special_rate_limit: false,
         envelope: ::lark_runtime::Envelope::Data,
         request_body: ::lark_runtime::RequestBody::Json,
@@ -183,7 +160,7 @@ impl ::lark_runtime::Incoming for BatchDeleteRequest {
         request: &::lark_runtime::IncomingRequest<'_>,
     ) -> Result<Self, ::lark_runtime::ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
-        #[derive(::lark_runtime::__private::serde::Deserialize)]
+        #[derive(Deserialize)]
         #[serde(crate = "::lark_runtime::__private::serde")]
         struct Body {
             #[serde(default, rename = "members")]
@@ -212,14 +189,7 @@ impl ::lark_runtime::Incoming for BatchDeleteRequest {
 /// Response data of 删除角色下的成员 — Remove several members from a functional role.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(
-    Debug,
-    Clone,
-    Default,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct BatchDeleteResponse {
     /// The outcome for each user sent.
@@ -240,25 +210,16 @@ pub enum BatchDeleteError {
     Undocumented(i64),
 }
 impl ::lark_runtime::DocumentedError for BatchDeleteError {
-    const FACTS: &'static [::lark_runtime::ErrorFacts] = &[
-        ::lark_runtime::ErrorFacts::new(
-            41202,
-            404,
-            "role id is not exist",
-            "No role has this role_id; correct it.",
-            false,
-        ),
+    const DOCUMENTED: &'static [(Self, ::lark_runtime::ErrorFacts)] = &[
+        (Self::RoleIdIsNotExist, crate::contact::v3::errors::CODE_41202),
     ];
-    fn from_index(index: usize, code: i64) -> Self {
-        match index {
-            0 => Self::RoleIdIsNotExist,
-            _ => Self::Undocumented(code),
-        }
+    fn undocumented(code: i64) -> Self {
+        Self::Undocumented(code)
     }
-    fn facts_or_code(&self) -> Result<&'static ::lark_runtime::ErrorFacts, i64> {
+    fn undocumented_code(&self) -> Option<i64> {
         match self {
-            Self::RoleIdIsNotExist => Ok(&Self::FACTS[0]),
-            Self::Undocumented(code) => Err(*code),
+            Self::Undocumented(code) => Some(*code),
+            _ => None,
         }
     }
 }

@@ -10,36 +10,21 @@
 //! `GET /open-apis/contact/v3/functional_roles/:role_id/members/:member_id`
 //!
 //! Reference: <https://open.feishu.cn/document/server-docs/contact-v3/functional_role-member/get>
+use ::lark_runtime::__private::serde::{Deserialize, Serialize};
 /// Request of 查询角色下某个成员的管理范围 — Get one functional role member's management scope.
 ///
 /// `GET /open-apis/contact/v3/functional_roles/:role_id/members/:member_id`
 ///
 /// Build it with [`GetRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, ::lark_runtime::__private::serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct GetRequest {
-    /// The role's id, as returned on creation or shown next to the role name in the admin console's role management.
-    ///
-    /// Example: `"7vrj3vk70xk7v5r"`
     #[serde(skip)]
     role_id: String,
-    /// The member's user id, of the kind user_id_type names.
-    ///
-    /// Example: `"od-123456"`
     #[serde(skip)]
     member_id: String,
-    /// Which kind of user id the path and answer use; `user_id` needs the contact:user.employee_id:readonly scope.
-    ///
-    /// Example: `"open_id"`
-    ///
-    /// Default when left out: `"open_id"`
     #[serde(skip)]
     user_id_type: Option<GetRequestUserIdType>,
-    /// Which kind of department id the answer's department_ids use.
-    ///
-    /// Example: `"open_department_id"`
-    ///
-    /// Default when left out: `"open_department_id"`
     #[serde(skip)]
     department_id_type: Option<GetRequestDepartmentIdType>,
 }
@@ -48,31 +33,19 @@ impl GetRequest {
     pub fn builder() -> GetRequestBuilder {
         GetRequestBuilder::default()
     }
-    /// The role's id, as returned on creation or shown next to the role name in the admin console's role management.
-    ///
-    /// Example: `"7vrj3vk70xk7v5r"`
+    /// The `role_id` it was built with: see [`GetRequestBuilder::role_id`].
     pub fn role_id(&self) -> &String {
         &self.role_id
     }
-    /// The member's user id, of the kind user_id_type names.
-    ///
-    /// Example: `"od-123456"`
+    /// The `member_id` it was built with: see [`GetRequestBuilder::member_id`].
     pub fn member_id(&self) -> &String {
         &self.member_id
     }
-    /// Which kind of user id the path and answer use; `user_id` needs the contact:user.employee_id:readonly scope.
-    ///
-    /// Example: `"open_id"`
-    ///
-    /// Default when left out: `"open_id"`
+    /// The `user_id_type` it was built with: see [`GetRequestBuilder::user_id_type`].
     pub fn user_id_type(&self) -> Option<&GetRequestUserIdType> {
         self.user_id_type.as_ref()
     }
-    /// Which kind of department id the answer's department_ids use.
-    ///
-    /// Example: `"open_department_id"`
-    ///
-    /// Default when left out: `"open_department_id"`
+    /// The `department_id_type` it was built with: see [`GetRequestBuilder::department_id_type`].
     pub fn department_id_type(&self) -> Option<&GetRequestDepartmentIdType> {
         self.department_id_type.as_ref()
     }
@@ -172,12 +145,7 @@ impl ::lark_runtime::Endpoint for GetRequest {
         access_tokens: &[::lark_runtime::AccessTokenKind::Tenant],
         app_types: &[::lark_runtime::AppType::Custom],
         scopes: &["contact:functional_role", "contact:functional_role:readonly"],
-        rate_limits: &[
-            ::lark_runtime::RateLimit {
-                requests: 100u32,
-                period_seconds: 60u32,
-            },
-        ],
+        rate_limits: &[::lark_runtime::RateLimit::per_minute(100)],
         special_rate_limit: false,
         envelope: ::lark_runtime::Envelope::Data,
         request_body: ::lark_runtime::RequestBody::None,
@@ -242,14 +210,7 @@ impl ::lark_runtime::Incoming for GetRequest {
 /// Response data of 查询角色下某个成员的管理范围 — Get one functional role member's management scope.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(
-    Debug,
-    Clone,
-    Default,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct GetResponse {
     /// The member and the departments they manage.
@@ -274,34 +235,17 @@ pub enum GetError {
     Undocumented(i64),
 }
 impl ::lark_runtime::DocumentedError for GetError {
-    const FACTS: &'static [::lark_runtime::ErrorFacts] = &[
-        ::lark_runtime::ErrorFacts::new(
-            41202,
-            404,
-            "role id is not exist",
-            "No role has this role_id; correct it.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            41203,
-            404,
-            "member id is not exist",
-            "The user is not a member of this role; the functional_role_member list endpoint gives the role's member ids.",
-            false,
-        ),
+    const DOCUMENTED: &'static [(Self, ::lark_runtime::ErrorFacts)] = &[
+        (Self::RoleIdIsNotExist, crate::contact::v3::errors::CODE_41202),
+        (Self::MemberIdIsNotExist, crate::contact::v3::errors::CODE_41203),
     ];
-    fn from_index(index: usize, code: i64) -> Self {
-        match index {
-            0 => Self::RoleIdIsNotExist,
-            1 => Self::MemberIdIsNotExist,
-            _ => Self::Undocumented(code),
-        }
+    fn undocumented(code: i64) -> Self {
+        Self::Undocumented(code)
     }
-    fn facts_or_code(&self) -> Result<&'static ::lark_runtime::ErrorFacts, i64> {
+    fn undocumented_code(&self) -> Option<i64> {
         match self {
-            Self::RoleIdIsNotExist => Ok(&Self::FACTS[0]),
-            Self::MemberIdIsNotExist => Ok(&Self::FACTS[1]),
-            Self::Undocumented(code) => Err(*code),
+            Self::Undocumented(code) => Some(*code),
+            _ => None,
         }
     }
 }

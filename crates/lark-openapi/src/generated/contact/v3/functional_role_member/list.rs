@@ -9,43 +9,23 @@
 //! `GET /open-apis/contact/v3/functional_roles/:role_id/members`
 //!
 //! Reference: <https://open.feishu.cn/document/server-docs/contact-v3/functional_role-member/list>
+use ::lark_runtime::__private::serde::{Deserialize, Serialize};
 /// Request of 查询角色下的所有成员信息 — List a functional role's members and their management scopes.
 ///
 /// `GET /open-apis/contact/v3/functional_roles/:role_id/members`
 ///
 /// Build it with [`ListRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, ::lark_runtime::__private::serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct ListRequest {
-    /// The role's id, as returned on creation or shown next to the role name in the admin console's role management.
-    ///
-    /// Example: `"7vrj3vk70xk7v5r"`
     #[serde(skip)]
     role_id: String,
-    /// The most members one page returns.
-    ///
-    /// Example: `50`
-    ///
-    /// Default when left out: `20`
     #[serde(skip)]
     page_size: Option<i32>,
-    /// Leave empty on the first call; then pass the page_token the previous page returned.
-    ///
-    /// Example: `"dawdewd"`
     #[serde(skip)]
     page_token: Option<String>,
-    /// Which kind of user id the answer uses; `user_id` needs the contact:user.employee_id:readonly scope.
-    ///
-    /// Example: `"open_id"`
-    ///
-    /// Default when left out: `"open_id"`
     #[serde(skip)]
     user_id_type: Option<ListRequestUserIdType>,
-    /// Which kind of department id the answer's department_ids use.
-    ///
-    /// Example: `"open_department_id"`
-    ///
-    /// Default when left out: `"open_department_id"`
     #[serde(skip)]
     department_id_type: Option<ListRequestDepartmentIdType>,
 }
@@ -54,39 +34,23 @@ impl ListRequest {
     pub fn builder() -> ListRequestBuilder {
         ListRequestBuilder::default()
     }
-    /// The role's id, as returned on creation or shown next to the role name in the admin console's role management.
-    ///
-    /// Example: `"7vrj3vk70xk7v5r"`
+    /// The `role_id` it was built with: see [`ListRequestBuilder::role_id`].
     pub fn role_id(&self) -> &String {
         &self.role_id
     }
-    /// The most members one page returns.
-    ///
-    /// Example: `50`
-    ///
-    /// Default when left out: `20`
+    /// The `page_size` it was built with: see [`ListRequestBuilder::page_size`].
     pub fn page_size(&self) -> Option<&i32> {
         self.page_size.as_ref()
     }
-    /// Leave empty on the first call; then pass the page_token the previous page returned.
-    ///
-    /// Example: `"dawdewd"`
+    /// The `page_token` it was built with: see [`ListRequestBuilder::page_token`].
     pub fn page_token(&self) -> Option<&String> {
         self.page_token.as_ref()
     }
-    /// Which kind of user id the answer uses; `user_id` needs the contact:user.employee_id:readonly scope.
-    ///
-    /// Example: `"open_id"`
-    ///
-    /// Default when left out: `"open_id"`
+    /// The `user_id_type` it was built with: see [`ListRequestBuilder::user_id_type`].
     pub fn user_id_type(&self) -> Option<&ListRequestUserIdType> {
         self.user_id_type.as_ref()
     }
-    /// Which kind of department id the answer's department_ids use.
-    ///
-    /// Example: `"open_department_id"`
-    ///
-    /// Default when left out: `"open_department_id"`
+    /// The `department_id_type` it was built with: see [`ListRequestBuilder::department_id_type`].
     pub fn department_id_type(&self) -> Option<&ListRequestDepartmentIdType> {
         self.department_id_type.as_ref()
     }
@@ -208,12 +172,7 @@ impl ::lark_runtime::Endpoint for ListRequest {
         access_tokens: &[::lark_runtime::AccessTokenKind::Tenant],
         app_types: &[::lark_runtime::AppType::Custom],
         scopes: &["contact:functional_role", "contact:functional_role:readonly"],
-        rate_limits: &[
-            ::lark_runtime::RateLimit {
-                requests: 100u32,
-                period_seconds: 60u32,
-            },
-        ],
+        rate_limits: &[::lark_runtime::RateLimit::per_minute(100)],
         special_rate_limit: false,
         envelope: ::lark_runtime::Envelope::Data,
         request_body: ::lark_runtime::RequestBody::None,
@@ -292,14 +251,7 @@ impl ::lark_runtime::Paged for ListRequest {
 /// Response data of 查询角色下的所有成员信息 — List a functional role's members and their management scopes.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(
-    Debug,
-    Clone,
-    Default,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct ListResponse {
     /// The role's members on this page.
@@ -343,34 +295,17 @@ pub enum ListError {
     Undocumented(i64),
 }
 impl ::lark_runtime::DocumentedError for ListError {
-    const FACTS: &'static [::lark_runtime::ErrorFacts] = &[
-        ::lark_runtime::ErrorFacts::new(
-            40001,
-            400,
-            "param error",
-            "A request parameter is wrong; check what was sent.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            41202,
-            404,
-            "role id is not exist",
-            "No role has this role_id; correct it.",
-            false,
-        ),
+    const DOCUMENTED: &'static [(Self, ::lark_runtime::ErrorFacts)] = &[
+        (Self::ParamError, crate::contact::v3::errors::CODE_40001_7),
+        (Self::RoleIdIsNotExist, crate::contact::v3::errors::CODE_41202),
     ];
-    fn from_index(index: usize, code: i64) -> Self {
-        match index {
-            0 => Self::ParamError,
-            1 => Self::RoleIdIsNotExist,
-            _ => Self::Undocumented(code),
-        }
+    fn undocumented(code: i64) -> Self {
+        Self::Undocumented(code)
     }
-    fn facts_or_code(&self) -> Result<&'static ::lark_runtime::ErrorFacts, i64> {
+    fn undocumented_code(&self) -> Option<i64> {
         match self {
-            Self::ParamError => Ok(&Self::FACTS[0]),
-            Self::RoleIdIsNotExist => Ok(&Self::FACTS[1]),
-            Self::Undocumented(code) => Err(*code),
+            Self::Undocumented(code) => Some(*code),
+            _ => None,
         }
     }
 }

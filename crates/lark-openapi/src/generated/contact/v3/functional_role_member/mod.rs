@@ -22,6 +22,8 @@ impl<'a> ContactV3FunctionalRoleMemberApi<'a> {
     ///
     /// `POST /open-apis/contact/v3/functional_roles/:role_id/members/batch_create`
     ///
+    /// Takes `tenant_access_token`, not a user's: on a handle from [`Client::as_user`](::lark_runtime::Client::as_user) it fails before sending anything.
+    ///
     /// Retries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.
     pub async fn batch_create(
         &self,
@@ -35,6 +37,8 @@ impl<'a> ContactV3FunctionalRoleMemberApi<'a> {
     /// 删除角色下的成员 — Remove several members from a functional role.
     ///
     /// `PATCH /open-apis/contact/v3/functional_roles/:role_id/members/batch_delete`
+    ///
+    /// Takes `tenant_access_token`, not a user's: on a handle from [`Client::as_user`](::lark_runtime::Client::as_user) it fails before sending anything.
     ///
     /// Retries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.
     pub async fn batch_delete(
@@ -50,6 +54,8 @@ impl<'a> ContactV3FunctionalRoleMemberApi<'a> {
     ///
     /// `GET /open-apis/contact/v3/functional_roles/:role_id/members/:member_id`
     ///
+    /// Takes `tenant_access_token`, not a user's: on a handle from [`Client::as_user`](::lark_runtime::Client::as_user) it fails before sending anything.
+    ///
     /// Retries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.
     pub async fn get(
         &self,
@@ -63,6 +69,8 @@ impl<'a> ContactV3FunctionalRoleMemberApi<'a> {
     /// 查询角色下的所有成员信息 — List a functional role's members and their management scopes.
     ///
     /// `GET /open-apis/contact/v3/functional_roles/:role_id/members`
+    ///
+    /// Takes `tenant_access_token`, not a user's: on a handle from [`Client::as_user`](::lark_runtime::Client::as_user) it fails before sending anything.
     ///
     /// Retries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.
     pub async fn list(
@@ -86,6 +94,8 @@ impl<'a> ContactV3FunctionalRoleMemberApi<'a> {
     /// 批量设置角色成员管理范围 — Set the departments that functional role members manage.
     ///
     /// `PATCH /open-apis/contact/v3/functional_roles/:role_id/members/scopes`
+    ///
+    /// Takes `tenant_access_token`, not a user's: on a handle from [`Client::as_user`](::lark_runtime::Client::as_user) it fails before sending anything.
     ///
     /// Retries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.
     pub async fn scopes(

@@ -10,40 +10,22 @@
 //! `PATCH /open-apis/contact/v3/functional_roles/:role_id/members/scopes`
 //!
 //! Reference: <https://open.feishu.cn/document/server-docs/contact-v3/functional_role-member/scopes>
+use ::lark_runtime::__private::serde::{Deserialize, Serialize};
 /// Request of 批量设置角色成员管理范围 — Set the departments that functional role members manage.
 ///
 /// `PATCH /open-apis/contact/v3/functional_roles/:role_id/members/scopes`
 ///
 /// Build it with [`ScopesRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, ::lark_runtime::__private::serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct ScopesRequest {
-    /// The role's id, as returned on creation or shown next to the role name in the admin console's role management.
-    ///
-    /// Example: `"7vrj3vk70xk7v5r"`
     #[serde(skip)]
     role_id: String,
-    /// Which kind of user id the members and answer use; `user_id` needs the contact:user.employee_id:readonly scope.
-    ///
-    /// Example: `"open_id"`
-    ///
-    /// Default when left out: `"open_id"`
     #[serde(skip)]
     user_id_type: Option<ScopesRequestUserIdType>,
-    /// Which kind of department id `departments` uses.
-    ///
-    /// Example: `"open_department_id"`
-    ///
-    /// Default when left out: `"open_department_id"`
     #[serde(skip)]
     department_id_type: Option<ScopesRequestDepartmentIdType>,
-    /// Ids of the role members whose scope is set, 1 to 100, of the kind user_id_type names.
-    ///
-    /// Example: `["ou-12832197382"]`
     members: Vec<String>,
-    /// Ids of the departments the members may manage, 1 to 100, of the kind department_id_type names; not the root department (0).
-    ///
-    /// Example: `["ou-12343455"]`
     departments: Vec<String>,
 }
 impl ScopesRequest {
@@ -51,37 +33,23 @@ impl ScopesRequest {
     pub fn builder() -> ScopesRequestBuilder {
         ScopesRequestBuilder::default()
     }
-    /// The role's id, as returned on creation or shown next to the role name in the admin console's role management.
-    ///
-    /// Example: `"7vrj3vk70xk7v5r"`
+    /// The `role_id` it was built with: see [`ScopesRequestBuilder::role_id`].
     pub fn role_id(&self) -> &String {
         &self.role_id
     }
-    /// Which kind of user id the members and answer use; `user_id` needs the contact:user.employee_id:readonly scope.
-    ///
-    /// Example: `"open_id"`
-    ///
-    /// Default when left out: `"open_id"`
+    /// The `user_id_type` it was built with: see [`ScopesRequestBuilder::user_id_type`].
     pub fn user_id_type(&self) -> Option<&ScopesRequestUserIdType> {
         self.user_id_type.as_ref()
     }
-    /// Which kind of department id `departments` uses.
-    ///
-    /// Example: `"open_department_id"`
-    ///
-    /// Default when left out: `"open_department_id"`
+    /// The `department_id_type` it was built with: see [`ScopesRequestBuilder::department_id_type`].
     pub fn department_id_type(&self) -> Option<&ScopesRequestDepartmentIdType> {
         self.department_id_type.as_ref()
     }
-    /// Ids of the role members whose scope is set, 1 to 100, of the kind user_id_type names.
-    ///
-    /// Example: `["ou-12832197382"]`
+    /// The `members` it was built with: see [`ScopesRequestBuilder::members`].
     pub fn members(&self) -> &Vec<String> {
         &self.members
     }
-    /// Ids of the departments the members may manage, 1 to 100, of the kind department_id_type names; not the root department (0).
-    ///
-    /// Example: `["ou-12343455"]`
+    /// The `departments` it was built with: see [`ScopesRequestBuilder::departments`].
     pub fn departments(&self) -> &Vec<String> {
         &self.departments
     }
@@ -212,12 +180,7 @@ impl ::lark_runtime::Endpoint for ScopesRequest {
         access_tokens: &[::lark_runtime::AccessTokenKind::Tenant],
         app_types: &[::lark_runtime::AppType::Custom],
         scopes: &["contact:functional_role"],
-        rate_limits: &[
-            ::lark_runtime::RateLimit {
-                requests: 100u32,
-                period_seconds: 60u32,
-            },
-        ],
+        rate_limits: &[::lark_runtime::RateLimit::per_minute(100)],
         special_rate_limit: false,
         envelope: ::lark_runtime::Envelope::Data,
         request_body: ::lark_runtime::RequestBody::Json,
@@ -259,7 +222,7 @@ impl ::lark_runtime::Incoming for ScopesRequest {
         request: &::lark_runtime::IncomingRequest<'_>,
     ) -> Result<Self, ::lark_runtime::ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
-        #[derive(::lark_runtime::__private::serde::Deserialize)]
+        #[derive(Deserialize)]
         #[serde(crate = "::lark_runtime::__private::serde")]
         struct Body {
             #[serde(default, rename = "members")]
@@ -291,14 +254,7 @@ impl ::lark_runtime::Incoming for ScopesRequest {
 /// Response data of 批量设置角色成员管理范围 — Set the departments that functional role members manage.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(
-    Debug,
-    Clone,
-    Default,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct ScopesResponse {
     /// The outcome for each user sent.
@@ -327,43 +283,18 @@ pub enum ScopesError {
     Undocumented(i64),
 }
 impl ::lark_runtime::DocumentedError for ScopesError {
-    const FACTS: &'static [::lark_runtime::ErrorFacts] = &[
-        ::lark_runtime::ErrorFacts::new(
-            41202,
-            404,
-            "role id is not exist",
-            "No role has this role_id; correct it.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            41210,
-            400,
-            "dept id is invalid",
-            "A department id is invalid; look up correct ids (department children, parent or search endpoints) and retry.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            41211,
-            400,
-            "dept id is not has perm",
-            "The departments involved must be inside the app's contacts permission scope; widen it.",
-            false,
-        ),
+    const DOCUMENTED: &'static [(Self, ::lark_runtime::ErrorFacts)] = &[
+        (Self::RoleIdIsNotExist, crate::contact::v3::errors::CODE_41202),
+        (Self::DeptIdIsInvalid, crate::contact::v3::errors::CODE_41210),
+        (Self::DeptIdIsNotHasPerm, crate::contact::v3::errors::CODE_41211),
     ];
-    fn from_index(index: usize, code: i64) -> Self {
-        match index {
-            0 => Self::RoleIdIsNotExist,
-            1 => Self::DeptIdIsInvalid,
-            2 => Self::DeptIdIsNotHasPerm,
-            _ => Self::Undocumented(code),
-        }
+    fn undocumented(code: i64) -> Self {
+        Self::Undocumented(code)
     }
-    fn facts_or_code(&self) -> Result<&'static ::lark_runtime::ErrorFacts, i64> {
+    fn undocumented_code(&self) -> Option<i64> {
         match self {
-            Self::RoleIdIsNotExist => Ok(&Self::FACTS[0]),
-            Self::DeptIdIsInvalid => Ok(&Self::FACTS[1]),
-            Self::DeptIdIsNotHasPerm => Ok(&Self::FACTS[2]),
-            Self::Undocumented(code) => Err(*code),
+            Self::Undocumented(code) => Some(*code),
+            _ => None,
         }
     }
 }

@@ -10,47 +10,24 @@
 //! `POST /open-apis/contact/v3/group`
 //!
 //! Reference: <https://open.feishu.cn/document/server-docs/contact-v3/group/create>
+use ::lark_runtime::__private::serde::{Deserialize, Serialize};
 /// Request of 创建用户组 — Create a user group in the contacts directory.
 ///
 /// `POST /open-apis/contact/v3/group`
 ///
 /// Build it with [`CreateRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, ::lark_runtime::__private::serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct CreateRequest {
-    /// Which kind of user id this call uses; `user_id` needs the contact:user.employee_id:readonly scope.
-    ///
-    /// Example: `"open_id"`
-    ///
-    /// Default when left out: `"open_id"`
     #[serde(skip)]
     user_id_type: Option<CreateRequestUserIdType>,
-    /// Which kind of department id this call uses.
-    ///
-    /// Example: `"open_department_id"`
     #[serde(skip)]
     department_id_type: Option<CreateRequestDepartmentIdType>,
-    /// The group's name, at most 100 characters; it must be unique within the company or creation fails.
-    ///
-    /// Example: `"IT 外包组"`
     name: String,
-    /// A description of the group, at most 500 characters; empty when omitted.
-    ///
-    /// Example: `"IT服务人员的集合"`
-    ///
-    /// Default when left out: `"空"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     description: Option<String>,
-    /// The group type; 1 (a normal group) when omitted, the only value accepted.
-    ///
-    /// Example: `1`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     r#type: Option<CreateRequestType>,
-    /// A custom id for the group, at most 64 letters and digits with no spaces; the system generates one when omitted.
-    ///
-    /// Example: `"g122817"`
-    ///
-    /// Default when left out: `"空，由系统生成一个默认 ID。"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     group_id: Option<String>,
 }
@@ -59,45 +36,27 @@ impl CreateRequest {
     pub fn builder() -> CreateRequestBuilder {
         CreateRequestBuilder::default()
     }
-    /// Which kind of user id this call uses; `user_id` needs the contact:user.employee_id:readonly scope.
-    ///
-    /// Example: `"open_id"`
-    ///
-    /// Default when left out: `"open_id"`
+    /// The `user_id_type` it was built with: see [`CreateRequestBuilder::user_id_type`].
     pub fn user_id_type(&self) -> Option<&CreateRequestUserIdType> {
         self.user_id_type.as_ref()
     }
-    /// Which kind of department id this call uses.
-    ///
-    /// Example: `"open_department_id"`
+    /// The `department_id_type` it was built with: see [`CreateRequestBuilder::department_id_type`].
     pub fn department_id_type(&self) -> Option<&CreateRequestDepartmentIdType> {
         self.department_id_type.as_ref()
     }
-    /// The group's name, at most 100 characters; it must be unique within the company or creation fails.
-    ///
-    /// Example: `"IT 外包组"`
+    /// The `name` it was built with: see [`CreateRequestBuilder::name`].
     pub fn name(&self) -> &String {
         &self.name
     }
-    /// A description of the group, at most 500 characters; empty when omitted.
-    ///
-    /// Example: `"IT服务人员的集合"`
-    ///
-    /// Default when left out: `"空"`
+    /// The `description` it was built with: see [`CreateRequestBuilder::description`].
     pub fn description(&self) -> Option<&String> {
         self.description.as_ref()
     }
-    /// The group type; 1 (a normal group) when omitted, the only value accepted.
-    ///
-    /// Example: `1`
+    /// The `type` it was built with: see [`CreateRequestBuilder::r#type`].
     pub fn r#type(&self) -> Option<&CreateRequestType> {
         self.r#type.as_ref()
     }
-    /// A custom id for the group, at most 64 letters and digits with no spaces; the system generates one when omitted.
-    ///
-    /// Example: `"g122817"`
-    ///
-    /// Default when left out: `"空，由系统生成一个默认 ID。"`
+    /// The `group_id` it was built with: see [`CreateRequestBuilder::group_id`].
     pub fn group_id(&self) -> Option<&String> {
         self.group_id.as_ref()
     }
@@ -222,12 +181,7 @@ impl ::lark_runtime::Endpoint for CreateRequest {
         access_tokens: &[::lark_runtime::AccessTokenKind::Tenant],
         app_types: &[::lark_runtime::AppType::Custom],
         scopes: &["contact:group"],
-        rate_limits: &[
-            ::lark_runtime::RateLimit {
-                requests: 100u32,
-                period_seconds: 60u32,
-            },
-        ],
+        rate_limits: &[::lark_runtime::RateLimit::per_minute(100)],
         special_rate_limit: false,
         envelope: ::lark_runtime::Envelope::Data,
         request_body: ::lark_runtime::RequestBody::Json,
@@ -266,7 +220,7 @@ impl ::lark_runtime::Incoming for CreateRequest {
         request: &::lark_runtime::IncomingRequest<'_>,
     ) -> Result<Self, ::lark_runtime::ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
-        #[derive(::lark_runtime::__private::serde::Deserialize)]
+        #[derive(Deserialize)]
         #[serde(crate = "::lark_runtime::__private::serde")]
         struct Body {
             #[serde(default, rename = "name")]
@@ -302,14 +256,7 @@ impl ::lark_runtime::Incoming for CreateRequest {
 /// Response data of 创建用户组 — Create a user group in the contacts directory.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(
-    Debug,
-    Clone,
-    Default,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct CreateResponse {
     /// The new group's id, used later to update, delete or query the group.
@@ -413,205 +360,48 @@ pub enum CreateError {
     Undocumented(i64),
 }
 impl ::lark_runtime::DocumentedError for CreateError {
-    const FACTS: &'static [::lark_runtime::ErrorFacts] = &[
-        ::lark_runtime::ErrorFacts::new(
-            40003,
-            500,
-            "internal error",
-            "An internal fault; note the request's X-Request-Id and contact technical support.",
-            true,
+    const DOCUMENTED: &'static [(Self, ::lark_runtime::ErrorFacts)] = &[
+        (Self::InternalError, crate::contact::v3::errors::CODE_40003_4),
+        (Self::GroupIdInvalid, crate::contact::v3::errors::CODE_42002),
+        (Self::GroupTypeInvalid, crate::contact::v3::errors::CODE_42003),
+        (Self::GroupNameEmpty, crate::contact::v3::errors::CODE_42001),
+        (Self::GroupNameExceedLimit, crate::contact::v3::errors::CODE_42013),
+        (Self::GroupDescriptionExceedLimit, crate::contact::v3::errors::CODE_42014),
+        (Self::NotHasAllAuthorityError, crate::contact::v3::errors::CODE_42010),
+        (Self::DuplicateGroupIdError, crate::contact::v3::errors::CODE_47005),
+        (Self::DuplicatedNameError, crate::contact::v3::errors::CODE_47009),
+        (Self::UserGroupNumberExceedLimit, crate::contact::v3::errors::CODE_42016),
+        (Self::UserGroupDisable, crate::contact::v3::errors::CODE_42015),
+        (Self::ParameterInvalid, crate::contact::v3::errors::CODE_40001_14),
+        (Self::ExistInvalidDynamicGroupRule, crate::contact::v3::errors::CODE_42018),
+        (
+            Self::ExistInvalidDynamicGroupRuleExpression,
+            crate::contact::v3::errors::CODE_42019,
         ),
-        ::lark_runtime::ErrorFacts::new(
-            42002,
-            400,
-            "group_id invalid",
-            "The group id is invalid; fix it as the group_id parameter describes and call again.",
-            false,
+        (
+            Self::ExistUnsupportedDynamicGroupRuleExpression,
+            crate::contact::v3::errors::CODE_42020,
         ),
-        ::lark_runtime::ErrorFacts::new(
-            42003,
-            400,
-            "group type invalid",
-            "Only type 1 (a normal group) can be created; send 1 or leave it out.",
-            false,
+        (
+            Self::ExistUnsupportedDynamicGroupOperatrion,
+            crate::contact::v3::errors::CODE_42021_2,
         ),
-        ::lark_runtime::ErrorFacts::new(
-            42001,
-            400,
-            "group name empty",
-            "The name parameter is required; give the group a non-empty name.",
-            false,
+        (
+            Self::ExistInvalidExpressionValueOrValues,
+            crate::contact::v3::errors::CODE_42022,
         ),
-        ::lark_runtime::ErrorFacts::new(
-            42013,
-            400,
-            "group name exceed limit",
-            "Shorten the name to at most 100 characters.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            42014,
-            400,
-            "group description exceed limit",
-            "Shorten the description to at most 500 characters.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            42010,
-            403,
-            "not has all authority error",
-            "Set the app's contacts permission scope to all employees, then call again.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            47005,
-            400,
-            "duplicate group id error",
-            "Group ids are unique within the company; choose another group_id.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            47009,
-            400,
-            "duplicated name error",
-            "Group names are unique within the company; choose another name.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            42016,
-            400,
-            "user group number exceed limit",
-            "The company already has 500 groups; delete groups no longer used before creating more.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            42015,
-            400,
-            "user group disable",
-            "The user group feature is not enabled for the tenant; contact technical support.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            40001,
-            400,
-            "parameter invalid",
-            "A parameter is wrong; check the inputs against the parameter descriptions and fix them.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            42018,
-            400,
-            "exist invalid dynamic group rule",
-            "A dynamic group rule is invalid; check the request parameters and try again.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            42019,
-            400,
-            "exist invalid dynamic group rule expression",
-            "The dynamic group's matching rule is wrong; correct it.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            42020,
-            400,
-            "exist unsupported dynamic group rule expression field",
-            "The rule expression names a member attribute that is not supported; use a supported one.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            42021,
-            400,
-            "exist unsupported dynamic group operatrion",
-            "The rule expression uses a relational operator that is not supported; use a supported one.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            42022,
-            400,
-            "exist invalid expression value or values",
-            "The rule expression has a wrong or unsupported value, or single/multiple values that do not fit the operator; fix the values.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            42024,
-            400,
-            "no permission to create a dynamic group",
-            "The caller may not create dynamic groups; check the permission and try again.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            42025,
-            400,
-            "invalid joinner rule",
-            "The rule's joining (connective) rule is invalid; correct it and try again.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            42026,
-            400,
-            "department scope exceed limit",
-            "The department scope is over its limit; reduce it and try again.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            42027,
-            400,
-            "group visible scope is not valid",
-            "The group's visible scope is invalid; correct it.",
-            false,
-        ),
+        (Self::NoPermissionToCreateADynamic, crate::contact::v3::errors::CODE_42024),
+        (Self::InvalidJoinnerRule, crate::contact::v3::errors::CODE_42025_2),
+        (Self::DepartmentScopeExceedLimit, crate::contact::v3::errors::CODE_42026),
+        (Self::GroupVisibleScopeIsNotValid, crate::contact::v3::errors::CODE_42027),
     ];
-    fn from_index(index: usize, code: i64) -> Self {
-        match index {
-            0 => Self::InternalError,
-            1 => Self::GroupIdInvalid,
-            2 => Self::GroupTypeInvalid,
-            3 => Self::GroupNameEmpty,
-            4 => Self::GroupNameExceedLimit,
-            5 => Self::GroupDescriptionExceedLimit,
-            6 => Self::NotHasAllAuthorityError,
-            7 => Self::DuplicateGroupIdError,
-            8 => Self::DuplicatedNameError,
-            9 => Self::UserGroupNumberExceedLimit,
-            10 => Self::UserGroupDisable,
-            11 => Self::ParameterInvalid,
-            12 => Self::ExistInvalidDynamicGroupRule,
-            13 => Self::ExistInvalidDynamicGroupRuleExpression,
-            14 => Self::ExistUnsupportedDynamicGroupRuleExpression,
-            15 => Self::ExistUnsupportedDynamicGroupOperatrion,
-            16 => Self::ExistInvalidExpressionValueOrValues,
-            17 => Self::NoPermissionToCreateADynamic,
-            18 => Self::InvalidJoinnerRule,
-            19 => Self::DepartmentScopeExceedLimit,
-            20 => Self::GroupVisibleScopeIsNotValid,
-            _ => Self::Undocumented(code),
-        }
+    fn undocumented(code: i64) -> Self {
+        Self::Undocumented(code)
     }
-    fn facts_or_code(&self) -> Result<&'static ::lark_runtime::ErrorFacts, i64> {
+    fn undocumented_code(&self) -> Option<i64> {
         match self {
-            Self::InternalError => Ok(&Self::FACTS[0]),
-            Self::GroupIdInvalid => Ok(&Self::FACTS[1]),
-            Self::GroupTypeInvalid => Ok(&Self::FACTS[2]),
-            Self::GroupNameEmpty => Ok(&Self::FACTS[3]),
-            Self::GroupNameExceedLimit => Ok(&Self::FACTS[4]),
-            Self::GroupDescriptionExceedLimit => Ok(&Self::FACTS[5]),
-            Self::NotHasAllAuthorityError => Ok(&Self::FACTS[6]),
-            Self::DuplicateGroupIdError => Ok(&Self::FACTS[7]),
-            Self::DuplicatedNameError => Ok(&Self::FACTS[8]),
-            Self::UserGroupNumberExceedLimit => Ok(&Self::FACTS[9]),
-            Self::UserGroupDisable => Ok(&Self::FACTS[10]),
-            Self::ParameterInvalid => Ok(&Self::FACTS[11]),
-            Self::ExistInvalidDynamicGroupRule => Ok(&Self::FACTS[12]),
-            Self::ExistInvalidDynamicGroupRuleExpression => Ok(&Self::FACTS[13]),
-            Self::ExistUnsupportedDynamicGroupRuleExpression => Ok(&Self::FACTS[14]),
-            Self::ExistUnsupportedDynamicGroupOperatrion => Ok(&Self::FACTS[15]),
-            Self::ExistInvalidExpressionValueOrValues => Ok(&Self::FACTS[16]),
-            Self::NoPermissionToCreateADynamic => Ok(&Self::FACTS[17]),
-            Self::InvalidJoinnerRule => Ok(&Self::FACTS[18]),
-            Self::DepartmentScopeExceedLimit => Ok(&Self::FACTS[19]),
-            Self::GroupVisibleScopeIsNotValid => Ok(&Self::FACTS[20]),
-            Self::Undocumented(code) => Err(*code),
+            Self::Undocumented(code) => Some(*code),
+            _ => None,
         }
     }
 }

@@ -10,17 +10,15 @@
 //! `DELETE /open-apis/contact/v3/group/:group_id`
 //!
 //! Reference: <https://open.feishu.cn/document/server-docs/contact-v3/group/delete>
+use ::lark_runtime::__private::serde::{Deserialize, Serialize};
 /// Request of 删除用户组 — Delete a user group.
 ///
 /// `DELETE /open-apis/contact/v3/group/:group_id`
 ///
 /// Build it with [`DeleteRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, ::lark_runtime::__private::serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct DeleteRequest {
-    /// Id of the group to delete, as returned on creation or listed by the group simplelist endpoint.
-    ///
-    /// Example: `"g1837191"`
     #[serde(skip)]
     group_id: String,
 }
@@ -29,9 +27,7 @@ impl DeleteRequest {
     pub fn builder() -> DeleteRequestBuilder {
         DeleteRequestBuilder::default()
     }
-    /// Id of the group to delete, as returned on creation or listed by the group simplelist endpoint.
-    ///
-    /// Example: `"g1837191"`
+    /// The `group_id` it was built with: see [`DeleteRequestBuilder::group_id`].
     pub fn group_id(&self) -> &String {
         &self.group_id
     }
@@ -81,12 +77,7 @@ impl ::lark_runtime::Endpoint for DeleteRequest {
         access_tokens: &[::lark_runtime::AccessTokenKind::Tenant],
         app_types: &[::lark_runtime::AppType::Custom],
         scopes: &["contact:group"],
-        rate_limits: &[
-            ::lark_runtime::RateLimit {
-                requests: 100u32,
-                period_seconds: 60u32,
-            },
-        ],
+        rate_limits: &[::lark_runtime::RateLimit::per_minute(100)],
         special_rate_limit: false,
         envelope: ::lark_runtime::Envelope::Data,
         request_body: ::lark_runtime::RequestBody::None,
@@ -124,14 +115,7 @@ impl ::lark_runtime::Incoming for DeleteRequest {
 /// Response data of 删除用户组 — Delete a user group.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(
-    Debug,
-    Clone,
-    Default,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct DeleteResponse {}
 /// A documented error code of 删除用户组 — Delete a user group.
@@ -168,61 +152,20 @@ pub enum DeleteError {
     Undocumented(i64),
 }
 impl ::lark_runtime::DocumentedError for DeleteError {
-    const FACTS: &'static [::lark_runtime::ErrorFacts] = &[
-        ::lark_runtime::ErrorFacts::new(
-            40003,
-            500,
-            "internal error",
-            "An internal fault; note the request's X-Request-Id and contact technical support.",
-            true,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            42002,
-            400,
-            "invalid group_id",
-            "Check the group id; the group simplelist endpoint lists valid ids.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            42009,
-            403,
-            "no user group authority error",
-            "Set the app's contacts permission scope to all employees, then call again.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            42017,
-            400,
-            "group has member not allow delete",
-            "Empty the group first: list its members (group_member simplelist) and remove them (group_member\nremove). That endpoint removes users only; departments must be removed by an admin in the admin\nconsole.\n",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            42015,
-            400,
-            "user group disable",
-            "The user group feature is not enabled for the tenant; contact technical support.",
-            false,
-        ),
+    const DOCUMENTED: &'static [(Self, ::lark_runtime::ErrorFacts)] = &[
+        (Self::InternalError, crate::contact::v3::errors::CODE_40003_4),
+        (Self::InvalidGroupId, crate::contact::v3::errors::CODE_42002_2),
+        (Self::NoUserGroupAuthorityError, crate::contact::v3::errors::CODE_42009_3),
+        (Self::GroupHasMemberNotAllowDelete, crate::contact::v3::errors::CODE_42017),
+        (Self::UserGroupDisable, crate::contact::v3::errors::CODE_42015),
     ];
-    fn from_index(index: usize, code: i64) -> Self {
-        match index {
-            0 => Self::InternalError,
-            1 => Self::InvalidGroupId,
-            2 => Self::NoUserGroupAuthorityError,
-            3 => Self::GroupHasMemberNotAllowDelete,
-            4 => Self::UserGroupDisable,
-            _ => Self::Undocumented(code),
-        }
+    fn undocumented(code: i64) -> Self {
+        Self::Undocumented(code)
     }
-    fn facts_or_code(&self) -> Result<&'static ::lark_runtime::ErrorFacts, i64> {
+    fn undocumented_code(&self) -> Option<i64> {
         match self {
-            Self::InternalError => Ok(&Self::FACTS[0]),
-            Self::InvalidGroupId => Ok(&Self::FACTS[1]),
-            Self::NoUserGroupAuthorityError => Ok(&Self::FACTS[2]),
-            Self::GroupHasMemberNotAllowDelete => Ok(&Self::FACTS[3]),
-            Self::UserGroupDisable => Ok(&Self::FACTS[4]),
-            Self::Undocumented(code) => Err(*code),
+            Self::Undocumented(code) => Some(*code),
+            _ => None,
         }
     }
 }

@@ -10,29 +10,19 @@
 //! `GET /open-apis/contact/v3/group/:group_id`
 //!
 //! Reference: <https://open.feishu.cn/document/server-docs/contact-v3/group/get>
+use ::lark_runtime::__private::serde::{Deserialize, Serialize};
 /// Request of 查询指定用户组 — Get one user group's basic information by its id.
 ///
 /// `GET /open-apis/contact/v3/group/:group_id`
 ///
 /// Build it with [`GetRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, ::lark_runtime::__private::serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct GetRequest {
-    /// The group's id, as returned on creation or listed by the group simplelist endpoint.
-    ///
-    /// Example: `"g193821"`
     #[serde(skip)]
     group_id: String,
-    /// Which kind of user id this call uses; `user_id` needs the contact:user.employee_id:readonly scope.
-    ///
-    /// Example: `"open_id"`
-    ///
-    /// Default when left out: `"open_id"`
     #[serde(skip)]
     user_id_type: Option<GetRequestUserIdType>,
-    /// Which kind of department id this call uses.
-    ///
-    /// Example: `"open_department_id"`
     #[serde(skip)]
     department_id_type: Option<GetRequestDepartmentIdType>,
 }
@@ -41,23 +31,15 @@ impl GetRequest {
     pub fn builder() -> GetRequestBuilder {
         GetRequestBuilder::default()
     }
-    /// The group's id, as returned on creation or listed by the group simplelist endpoint.
-    ///
-    /// Example: `"g193821"`
+    /// The `group_id` it was built with: see [`GetRequestBuilder::group_id`].
     pub fn group_id(&self) -> &String {
         &self.group_id
     }
-    /// Which kind of user id this call uses; `user_id` needs the contact:user.employee_id:readonly scope.
-    ///
-    /// Example: `"open_id"`
-    ///
-    /// Default when left out: `"open_id"`
+    /// The `user_id_type` it was built with: see [`GetRequestBuilder::user_id_type`].
     pub fn user_id_type(&self) -> Option<&GetRequestUserIdType> {
         self.user_id_type.as_ref()
     }
-    /// Which kind of department id this call uses.
-    ///
-    /// Example: `"open_department_id"`
+    /// The `department_id_type` it was built with: see [`GetRequestBuilder::department_id_type`].
     pub fn department_id_type(&self) -> Option<&GetRequestDepartmentIdType> {
         self.department_id_type.as_ref()
     }
@@ -146,14 +128,8 @@ impl ::lark_runtime::Endpoint for GetRequest {
         app_types: &[::lark_runtime::AppType::Custom, ::lark_runtime::AppType::Isv],
         scopes: &["contact:group:readonly"],
         rate_limits: &[
-            ::lark_runtime::RateLimit {
-                requests: 1000u32,
-                period_seconds: 60u32,
-            },
-            ::lark_runtime::RateLimit {
-                requests: 50u32,
-                period_seconds: 1u32,
-            },
+            ::lark_runtime::RateLimit::per_minute(1000),
+            ::lark_runtime::RateLimit::per_second(50),
         ],
         special_rate_limit: false,
         envelope: ::lark_runtime::Envelope::Data,
@@ -212,14 +188,7 @@ impl ::lark_runtime::Incoming for GetRequest {
 /// Response data of 查询指定用户组 — Get one user group's basic information by its id.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(
-    Debug,
-    Clone,
-    Default,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct GetResponse {
     /// The group's details.
@@ -250,43 +219,18 @@ pub enum GetError {
     Undocumented(i64),
 }
 impl ::lark_runtime::DocumentedError for GetError {
-    const FACTS: &'static [::lark_runtime::ErrorFacts] = &[
-        ::lark_runtime::ErrorFacts::new(
-            40003,
-            500,
-            "internal error",
-            "An internal fault; note the request's X-Request-Id and contact technical support.",
-            true,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            42002,
-            400,
-            "invalid group_id",
-            "Check the group id; the group simplelist endpoint lists valid ids.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            42029,
-            400,
-            "exist some field openapi not support, please  manage the group in admin platform",
-            "Some of the group's settings are not supported by the open API; change them in the admin console instead.",
-            false,
-        ),
+    const DOCUMENTED: &'static [(Self, ::lark_runtime::ErrorFacts)] = &[
+        (Self::InternalError, crate::contact::v3::errors::CODE_40003_4),
+        (Self::InvalidGroupId, crate::contact::v3::errors::CODE_42002_2),
+        (Self::ExistSomeFieldOpenapiNotSupport, crate::contact::v3::errors::CODE_42029),
     ];
-    fn from_index(index: usize, code: i64) -> Self {
-        match index {
-            0 => Self::InternalError,
-            1 => Self::InvalidGroupId,
-            2 => Self::ExistSomeFieldOpenapiNotSupport,
-            _ => Self::Undocumented(code),
-        }
+    fn undocumented(code: i64) -> Self {
+        Self::Undocumented(code)
     }
-    fn facts_or_code(&self) -> Result<&'static ::lark_runtime::ErrorFacts, i64> {
+    fn undocumented_code(&self) -> Option<i64> {
         match self {
-            Self::InternalError => Ok(&Self::FACTS[0]),
-            Self::InvalidGroupId => Ok(&Self::FACTS[1]),
-            Self::ExistSomeFieldOpenapiNotSupport => Ok(&Self::FACTS[2]),
-            Self::Undocumented(code) => Err(*code),
+            Self::Undocumented(code) => Some(*code),
+            _ => None,
         }
     }
 }
@@ -392,13 +336,7 @@ impl ::lark_runtime::enums::IntEnum for GetResponseGroupType {
 }
 ::lark_runtime::int_enum_traits!(GetResponseGroupType);
 /// The group's details.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct GetResponseGroup {
     /// The group's id.

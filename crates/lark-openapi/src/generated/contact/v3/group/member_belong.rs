@@ -10,41 +10,23 @@
 //! `GET /open-apis/contact/v3/group/member_belong`
 //!
 //! Reference: <https://open.feishu.cn/document/server-docs/contact-v3/group/member_belong>
+use ::lark_runtime::__private::serde::{Deserialize, Serialize};
 /// Request of 查询用户所属用户组 — List the user groups a user belongs to.
 ///
 /// `GET /open-apis/contact/v3/group/member_belong`
 ///
 /// Build it with [`MemberBelongRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, ::lark_runtime::__private::serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct MemberBelongRequest {
-    /// The user's id, of the kind named by member_id_type.
-    ///
-    /// Example: `"u287xj12"`
     #[serde(skip)]
     member_id: String,
-    /// Which kind of id member_id is.
-    ///
-    /// Example: `"open_id"`
-    ///
-    /// Default when left out: `"open_id"`
     #[serde(skip)]
     member_id_type: Option<MemberBelongRequestMemberIdType>,
-    /// Only list groups of this type.
-    ///
-    /// Example: `1`
     #[serde(skip)]
     group_type: Option<MemberBelongRequestGroupType>,
-    /// The most group ids one page returns.
-    ///
-    /// Example: `500`
-    ///
-    /// Default when left out: `500`
     #[serde(skip)]
     page_size: Option<i32>,
-    /// Leave empty on the first call; then pass the page_token the previous page returned.
-    ///
-    /// Example: `"AQD9/Rn9eij9Pm39ED40/dk53s4Ebp882DYfFaPFbz00L4CMZJrqGdzNyc8BcZtDbwVUvRmQTvyMYicnGWrde9X56TgdBuS+JKiSIkdexPw="`
     #[serde(skip)]
     page_token: Option<String>,
 }
@@ -53,37 +35,23 @@ impl MemberBelongRequest {
     pub fn builder() -> MemberBelongRequestBuilder {
         MemberBelongRequestBuilder::default()
     }
-    /// The user's id, of the kind named by member_id_type.
-    ///
-    /// Example: `"u287xj12"`
+    /// The `member_id` it was built with: see [`MemberBelongRequestBuilder::member_id`].
     pub fn member_id(&self) -> &String {
         &self.member_id
     }
-    /// Which kind of id member_id is.
-    ///
-    /// Example: `"open_id"`
-    ///
-    /// Default when left out: `"open_id"`
+    /// The `member_id_type` it was built with: see [`MemberBelongRequestBuilder::member_id_type`].
     pub fn member_id_type(&self) -> Option<&MemberBelongRequestMemberIdType> {
         self.member_id_type.as_ref()
     }
-    /// Only list groups of this type.
-    ///
-    /// Example: `1`
+    /// The `group_type` it was built with: see [`MemberBelongRequestBuilder::group_type`].
     pub fn group_type(&self) -> Option<&MemberBelongRequestGroupType> {
         self.group_type.as_ref()
     }
-    /// The most group ids one page returns.
-    ///
-    /// Example: `500`
-    ///
-    /// Default when left out: `500`
+    /// The `page_size` it was built with: see [`MemberBelongRequestBuilder::page_size`].
     pub fn page_size(&self) -> Option<&i32> {
         self.page_size.as_ref()
     }
-    /// Leave empty on the first call; then pass the page_token the previous page returned.
-    ///
-    /// Example: `"AQD9/Rn9eij9Pm39ED40/dk53s4Ebp882DYfFaPFbz00L4CMZJrqGdzNyc8BcZtDbwVUvRmQTvyMYicnGWrde9X56TgdBuS+JKiSIkdexPw="`
+    /// The `page_token` it was built with: see [`MemberBelongRequestBuilder::page_token`].
     pub fn page_token(&self) -> Option<&String> {
         self.page_token.as_ref()
     }
@@ -204,14 +172,8 @@ impl ::lark_runtime::Endpoint for MemberBelongRequest {
         app_types: &[::lark_runtime::AppType::Custom, ::lark_runtime::AppType::Isv],
         scopes: &["contact:group:readonly"],
         rate_limits: &[
-            ::lark_runtime::RateLimit {
-                requests: 1000u32,
-                period_seconds: 60u32,
-            },
-            ::lark_runtime::RateLimit {
-                requests: 50u32,
-                period_seconds: 1u32,
-            },
+            ::lark_runtime::RateLimit::per_minute(1000),
+            ::lark_runtime::RateLimit::per_second(50),
         ],
         special_rate_limit: false,
         envelope: ::lark_runtime::Envelope::Data,
@@ -300,14 +262,7 @@ impl ::lark_runtime::Paged for MemberBelongRequest {
 /// Response data of 查询用户所属用户组 — List the user groups a user belongs to.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(
-    Debug,
-    Clone,
-    Default,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct MemberBelongResponse {
     /// Ids of the groups the user belongs to; the group get endpoint gives each one's details.
@@ -380,88 +335,23 @@ pub enum MemberBelongError {
     Undocumented(i64),
 }
 impl ::lark_runtime::DocumentedError for MemberBelongError {
-    const FACTS: &'static [::lark_runtime::ErrorFacts] = &[
-        ::lark_runtime::ErrorFacts::new(
-            40001,
-            400,
-            "param error",
-            "A parameter is wrong; check the inputs against the parameter descriptions and fix them.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            40003,
-            500,
-            "internal error",
-            "An internal fault; note the request's X-Request-Id and contact technical support.",
-            true,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            40011,
-            400,
-            "page size is invalid",
-            "Set page_size between 1 and 1000 and call again.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            40012,
-            400,
-            "page token is invalid",
-            "Pass the page_token exactly as the previous answer returned it.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            41071,
-            400,
-            "invalid member_id_type",
-            "member_id_type accepts only open_id, union_id or user_id.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            41073,
-            400,
-            "invalid member_id",
-            "Make sure member_id is of the kind member_id_type names; fetch the id of that kind again and retry.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            41074,
-            400,
-            "invalid member_type",
-            "group_type accepts only 1 or 2.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            41050,
-            403,
-            "no user authority error",
-            "The user is outside what the caller may see. With a tenant_access_token, add the user to the app's\ncontacts permission scope (developer console, or the admin console for a published app); with a\nuser_access_token, an admin must widen the user's organization visibility in the admin console.\n",
-            false,
-        ),
+    const DOCUMENTED: &'static [(Self, ::lark_runtime::ErrorFacts)] = &[
+        (Self::ParamError, crate::contact::v3::errors::CODE_40001_6),
+        (Self::InternalError, crate::contact::v3::errors::CODE_40003_4),
+        (Self::PageSizeIsInvalid, crate::contact::v3::errors::CODE_40011_3),
+        (Self::PageTokenIsInvalid, crate::contact::v3::errors::CODE_40012),
+        (Self::InvalidMemberIdType, crate::contact::v3::errors::CODE_41071_4),
+        (Self::InvalidMemberId, crate::contact::v3::errors::CODE_41073),
+        (Self::InvalidMemberType, crate::contact::v3::errors::CODE_41074_3),
+        (Self::NoUserAuthorityError, crate::contact::v3::errors::CODE_41050_7),
     ];
-    fn from_index(index: usize, code: i64) -> Self {
-        match index {
-            0 => Self::ParamError,
-            1 => Self::InternalError,
-            2 => Self::PageSizeIsInvalid,
-            3 => Self::PageTokenIsInvalid,
-            4 => Self::InvalidMemberIdType,
-            5 => Self::InvalidMemberId,
-            6 => Self::InvalidMemberType,
-            7 => Self::NoUserAuthorityError,
-            _ => Self::Undocumented(code),
-        }
+    fn undocumented(code: i64) -> Self {
+        Self::Undocumented(code)
     }
-    fn facts_or_code(&self) -> Result<&'static ::lark_runtime::ErrorFacts, i64> {
+    fn undocumented_code(&self) -> Option<i64> {
         match self {
-            Self::ParamError => Ok(&Self::FACTS[0]),
-            Self::InternalError => Ok(&Self::FACTS[1]),
-            Self::PageSizeIsInvalid => Ok(&Self::FACTS[2]),
-            Self::PageTokenIsInvalid => Ok(&Self::FACTS[3]),
-            Self::InvalidMemberIdType => Ok(&Self::FACTS[4]),
-            Self::InvalidMemberId => Ok(&Self::FACTS[5]),
-            Self::InvalidMemberType => Ok(&Self::FACTS[6]),
-            Self::NoUserAuthorityError => Ok(&Self::FACTS[7]),
-            Self::Undocumented(code) => Err(*code),
+            Self::Undocumented(code) => Some(*code),
+            _ => None,
         }
     }
 }

@@ -24,6 +24,8 @@ impl<'a> ContactV3GroupApi<'a> {
     ///
     /// `POST /open-apis/contact/v3/group`
     ///
+    /// Takes `tenant_access_token`, not a user's: on a handle from [`Client::as_user`](::lark_runtime::Client::as_user) it fails before sending anything.
+    ///
     /// Retries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.
     pub async fn create(
         &self,
@@ -37,6 +39,8 @@ impl<'a> ContactV3GroupApi<'a> {
     /// 删除用户组 — Delete a user group.
     ///
     /// `DELETE /open-apis/contact/v3/group/:group_id`
+    ///
+    /// Takes `tenant_access_token`, not a user's: on a handle from [`Client::as_user`](::lark_runtime::Client::as_user) it fails before sending anything.
     ///
     /// Retries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.
     pub async fn delete(
@@ -52,6 +56,8 @@ impl<'a> ContactV3GroupApi<'a> {
     ///
     /// `GET /open-apis/contact/v3/group/:group_id`
     ///
+    /// Takes `tenant_access_token`, not a user's: on a handle from [`Client::as_user`](::lark_runtime::Client::as_user) it fails before sending anything.
+    ///
     /// Retries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.
     pub async fn get(
         &self,
@@ -65,6 +71,8 @@ impl<'a> ContactV3GroupApi<'a> {
     /// 查询用户所属用户组 — List the user groups a user belongs to.
     ///
     /// `GET /open-apis/contact/v3/group/member_belong`
+    ///
+    /// Takes `tenant_access_token`, not a user's: on a handle from [`Client::as_user`](::lark_runtime::Client::as_user) it fails before sending anything.
     ///
     /// Retries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.
     pub async fn member_belong(
@@ -89,6 +97,8 @@ impl<'a> ContactV3GroupApi<'a> {
     ///
     /// `PATCH /open-apis/contact/v3/group/:group_id`
     ///
+    /// Takes `tenant_access_token`, not a user's: on a handle from [`Client::as_user`](::lark_runtime::Client::as_user) it fails before sending anything.
+    ///
     /// Retries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.
     pub async fn patch(
         &self,
@@ -102,6 +112,8 @@ impl<'a> ContactV3GroupApi<'a> {
     /// 查询用户组列表 — List the tenant's user groups.
     ///
     /// `GET /open-apis/contact/v3/group/simplelist`
+    ///
+    /// Takes `tenant_access_token`, not a user's: on a handle from [`Client::as_user`](::lark_runtime::Client::as_user) it fails before sending anything.
     ///
     /// Retries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.
     pub async fn simplelist(

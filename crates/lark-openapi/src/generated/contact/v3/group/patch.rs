@@ -10,43 +10,23 @@
 //! `PATCH /open-apis/contact/v3/group/:group_id`
 //!
 //! Reference: <https://open.feishu.cn/document/server-docs/contact-v3/group/patch>
+use ::lark_runtime::__private::serde::{Deserialize, Serialize};
 /// Request of 更新用户组 — Update a user group's name or description.
 ///
 /// `PATCH /open-apis/contact/v3/group/:group_id`
 ///
 /// Build it with [`PatchRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, ::lark_runtime::__private::serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct PatchRequest {
-    /// The group's id, as returned on creation or listed by the group simplelist endpoint.
-    ///
-    /// Example: `"g187131"`
     #[serde(skip)]
     group_id: String,
-    /// Which kind of user id this call uses; `user_id` needs the contact:user.employee_id:readonly scope.
-    ///
-    /// Example: `"open_id"`
-    ///
-    /// Default when left out: `"open_id"`
     #[serde(skip)]
     user_id_type: Option<PatchRequestUserIdType>,
-    /// Which kind of department id this call uses.
-    ///
-    /// Example: `"open_department_id"`
     #[serde(skip)]
     department_id_type: Option<PatchRequestDepartmentIdType>,
-    /// The new name, at most 100 characters and unique within the company; left out, the name is kept.
-    ///
-    /// Example: `"外包 IT 用户组"`
-    ///
-    /// Default when left out: `"空，表示不更新用户组名字。"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     name: Option<String>,
-    /// The new description, at most 500 characters; left out, the description is kept.
-    ///
-    /// Example: `"IT 外包用户组，需要进行细粒度权限管控"`
-    ///
-    /// Default when left out: `"空，表示不更新用户组描述。"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     description: Option<String>,
 }
@@ -55,39 +35,23 @@ impl PatchRequest {
     pub fn builder() -> PatchRequestBuilder {
         PatchRequestBuilder::default()
     }
-    /// The group's id, as returned on creation or listed by the group simplelist endpoint.
-    ///
-    /// Example: `"g187131"`
+    /// The `group_id` it was built with: see [`PatchRequestBuilder::group_id`].
     pub fn group_id(&self) -> &String {
         &self.group_id
     }
-    /// Which kind of user id this call uses; `user_id` needs the contact:user.employee_id:readonly scope.
-    ///
-    /// Example: `"open_id"`
-    ///
-    /// Default when left out: `"open_id"`
+    /// The `user_id_type` it was built with: see [`PatchRequestBuilder::user_id_type`].
     pub fn user_id_type(&self) -> Option<&PatchRequestUserIdType> {
         self.user_id_type.as_ref()
     }
-    /// Which kind of department id this call uses.
-    ///
-    /// Example: `"open_department_id"`
+    /// The `department_id_type` it was built with: see [`PatchRequestBuilder::department_id_type`].
     pub fn department_id_type(&self) -> Option<&PatchRequestDepartmentIdType> {
         self.department_id_type.as_ref()
     }
-    /// The new name, at most 100 characters and unique within the company; left out, the name is kept.
-    ///
-    /// Example: `"外包 IT 用户组"`
-    ///
-    /// Default when left out: `"空，表示不更新用户组名字。"`
+    /// The `name` it was built with: see [`PatchRequestBuilder::name`].
     pub fn name(&self) -> Option<&String> {
         self.name.as_ref()
     }
-    /// The new description, at most 500 characters; left out, the description is kept.
-    ///
-    /// Example: `"IT 外包用户组，需要进行细粒度权限管控"`
-    ///
-    /// Default when left out: `"空，表示不更新用户组描述。"`
+    /// The `description` it was built with: see [`PatchRequestBuilder::description`].
     pub fn description(&self) -> Option<&String> {
         self.description.as_ref()
     }
@@ -197,12 +161,7 @@ impl ::lark_runtime::Endpoint for PatchRequest {
         access_tokens: &[::lark_runtime::AccessTokenKind::Tenant],
         app_types: &[::lark_runtime::AppType::Custom],
         scopes: &["contact:group"],
-        rate_limits: &[
-            ::lark_runtime::RateLimit {
-                requests: 100u32,
-                period_seconds: 60u32,
-            },
-        ],
+        rate_limits: &[::lark_runtime::RateLimit::per_minute(100)],
         special_rate_limit: false,
         envelope: ::lark_runtime::Envelope::Data,
         request_body: ::lark_runtime::RequestBody::Json,
@@ -242,7 +201,7 @@ impl ::lark_runtime::Incoming for PatchRequest {
         request: &::lark_runtime::IncomingRequest<'_>,
     ) -> Result<Self, ::lark_runtime::ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
-        #[derive(::lark_runtime::__private::serde::Deserialize)]
+        #[derive(Deserialize)]
         #[serde(crate = "::lark_runtime::__private::serde")]
         struct Body {
             #[serde(default, rename = "name")]
@@ -274,14 +233,7 @@ impl ::lark_runtime::Incoming for PatchRequest {
 /// Response data of 更新用户组 — Update a user group's name or description.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(
-    Debug,
-    Clone,
-    Default,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct PatchResponse {}
 /// A documented error code of 更新用户组 — Update a user group's name or description.
@@ -361,160 +313,43 @@ pub enum PatchError {
     Undocumented(i64),
 }
 impl ::lark_runtime::DocumentedError for PatchError {
-    const FACTS: &'static [::lark_runtime::ErrorFacts] = &[
-        ::lark_runtime::ErrorFacts::new(
-            40003,
-            500,
-            "internal error",
-            "An internal fault; note the request's X-Request-Id and contact technical support.",
-            true,
+    const DOCUMENTED: &'static [(Self, ::lark_runtime::ErrorFacts)] = &[
+        (Self::InternalError, crate::contact::v3::errors::CODE_40003_4),
+        (Self::InvalidGroupId, crate::contact::v3::errors::CODE_42002_2),
+        (Self::GroupNameExceedLimit, crate::contact::v3::errors::CODE_42013),
+        (Self::GroupDescriptionExceedLimit, crate::contact::v3::errors::CODE_42014),
+        (Self::NoUserGroupAuthorityError, crate::contact::v3::errors::CODE_42009_5),
+        (Self::UserGroupDisable, crate::contact::v3::errors::CODE_42015),
+        (Self::DuplicatedNameError, crate::contact::v3::errors::CODE_47009),
+        (Self::ParameterInvalid, crate::contact::v3::errors::CODE_40001_14),
+        (Self::ExistInvalidDynamicGroupRule, crate::contact::v3::errors::CODE_42018),
+        (
+            Self::ExistInvalidDynamicGroupRuleExpression,
+            crate::contact::v3::errors::CODE_42019,
         ),
-        ::lark_runtime::ErrorFacts::new(
-            42002,
-            400,
-            "invalid group_id",
-            "Check the group id; the group simplelist endpoint lists valid ids.",
-            false,
+        (
+            Self::ExistUnsupportedDynamicGroupRuleExpression,
+            crate::contact::v3::errors::CODE_42020,
         ),
-        ::lark_runtime::ErrorFacts::new(
-            42013,
-            400,
-            "group name exceed limit",
-            "Shorten the name to at most 100 characters.",
-            false,
+        (
+            Self::ExistUnsupportedDynamicGroupOperation,
+            crate::contact::v3::errors::CODE_42021,
         ),
-        ::lark_runtime::ErrorFacts::new(
-            42014,
-            400,
-            "group description exceed limit",
-            "Shorten the description to at most 500 characters.",
-            false,
+        (
+            Self::ExistInvalidExpressionValueOrValues,
+            crate::contact::v3::errors::CODE_42022,
         ),
-        ::lark_runtime::ErrorFacts::new(
-            42009,
-            403,
-            "no userGroup authority error",
-            "The app may not manage this group. Set its contacts scope to all employees, or have an admin put the\ngroup in the app's availability scope and set the contacts scope to match it.\n",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            42015,
-            400,
-            "user group disable",
-            "The user group feature is not enabled for the tenant; contact technical support.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            47009,
-            400,
-            "duplicated name error",
-            "Group names are unique within the company; choose another name.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            40001,
-            400,
-            "parameter invalid",
-            "A parameter is wrong; check the inputs against the parameter descriptions and fix them.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            42018,
-            400,
-            "exist invalid dynamic group rule",
-            "A dynamic group rule is invalid; check the request parameters and try again.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            42019,
-            400,
-            "exist invalid dynamic group rule expression",
-            "The dynamic group's matching rule is wrong; correct it.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            42020,
-            400,
-            "exist unsupported dynamic group rule expression field",
-            "The rule expression names a member attribute that is not supported; use a supported one.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            42021,
-            400,
-            "exist unsupported dynamic group operation",
-            "The rule expression uses a relational operator that is not supported; use a supported one.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            42022,
-            400,
-            "exist invalid expression value or values",
-            "The rule expression has a wrong or unsupported value, or single/multiple values that do not fit the operator; fix the values.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            42024,
-            400,
-            "no permission to create a dynamic group",
-            "The caller may not create dynamic groups; check the permission and try again.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            42025,
-            400,
-            "invalid joiner rule",
-            "The rule's joining (connective) rule is invalid; correct it and try again.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            42026,
-            400,
-            "department scope exceed limit",
-            "The department scope is over its limit; reduce it and try again.",
-            false,
-        ),
+        (Self::NoPermissionToCreateADynamic, crate::contact::v3::errors::CODE_42024),
+        (Self::InvalidJoinerRule, crate::contact::v3::errors::CODE_42025),
+        (Self::DepartmentScopeExceedLimit, crate::contact::v3::errors::CODE_42026),
     ];
-    fn from_index(index: usize, code: i64) -> Self {
-        match index {
-            0 => Self::InternalError,
-            1 => Self::InvalidGroupId,
-            2 => Self::GroupNameExceedLimit,
-            3 => Self::GroupDescriptionExceedLimit,
-            4 => Self::NoUserGroupAuthorityError,
-            5 => Self::UserGroupDisable,
-            6 => Self::DuplicatedNameError,
-            7 => Self::ParameterInvalid,
-            8 => Self::ExistInvalidDynamicGroupRule,
-            9 => Self::ExistInvalidDynamicGroupRuleExpression,
-            10 => Self::ExistUnsupportedDynamicGroupRuleExpression,
-            11 => Self::ExistUnsupportedDynamicGroupOperation,
-            12 => Self::ExistInvalidExpressionValueOrValues,
-            13 => Self::NoPermissionToCreateADynamic,
-            14 => Self::InvalidJoinerRule,
-            15 => Self::DepartmentScopeExceedLimit,
-            _ => Self::Undocumented(code),
-        }
+    fn undocumented(code: i64) -> Self {
+        Self::Undocumented(code)
     }
-    fn facts_or_code(&self) -> Result<&'static ::lark_runtime::ErrorFacts, i64> {
+    fn undocumented_code(&self) -> Option<i64> {
         match self {
-            Self::InternalError => Ok(&Self::FACTS[0]),
-            Self::InvalidGroupId => Ok(&Self::FACTS[1]),
-            Self::GroupNameExceedLimit => Ok(&Self::FACTS[2]),
-            Self::GroupDescriptionExceedLimit => Ok(&Self::FACTS[3]),
-            Self::NoUserGroupAuthorityError => Ok(&Self::FACTS[4]),
-            Self::UserGroupDisable => Ok(&Self::FACTS[5]),
-            Self::DuplicatedNameError => Ok(&Self::FACTS[6]),
-            Self::ParameterInvalid => Ok(&Self::FACTS[7]),
-            Self::ExistInvalidDynamicGroupRule => Ok(&Self::FACTS[8]),
-            Self::ExistInvalidDynamicGroupRuleExpression => Ok(&Self::FACTS[9]),
-            Self::ExistUnsupportedDynamicGroupRuleExpression => Ok(&Self::FACTS[10]),
-            Self::ExistUnsupportedDynamicGroupOperation => Ok(&Self::FACTS[11]),
-            Self::ExistInvalidExpressionValueOrValues => Ok(&Self::FACTS[12]),
-            Self::NoPermissionToCreateADynamic => Ok(&Self::FACTS[13]),
-            Self::InvalidJoinerRule => Ok(&Self::FACTS[14]),
-            Self::DepartmentScopeExceedLimit => Ok(&Self::FACTS[15]),
-            Self::Undocumented(code) => Err(*code),
+            Self::Undocumented(code) => Some(*code),
+            _ => None,
         }
     }
 }

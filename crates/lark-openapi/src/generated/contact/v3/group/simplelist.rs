@@ -10,31 +10,19 @@
 //! `GET /open-apis/contact/v3/group/simplelist`
 //!
 //! Reference: <https://open.feishu.cn/document/server-docs/contact-v3/group/simplelist>
+use ::lark_runtime::__private::serde::{Deserialize, Serialize};
 /// Request of 查询用户组列表 — List the tenant's user groups.
 ///
 /// `GET /open-apis/contact/v3/group/simplelist`
 ///
 /// Build it with [`SimplelistRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, ::lark_runtime::__private::serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct SimplelistRequest {
-    /// The most groups one page returns.
-    ///
-    /// Example: `50`
-    ///
-    /// Default when left out: `50`
     #[serde(skip)]
     page_size: Option<i32>,
-    /// Leave empty on the first call; then pass the page_token the previous page returned.
-    ///
-    /// Example: `"AQD9/Rn9eij9Pm39ED40/dk53s4Ebp882DYfFaPFbz00L4CMZJrqGdzNyc8BcZtDbwVUvRmQTvyMYicnGWrde9X56TgdBuS+JKiSIkdexPw="`
     #[serde(skip)]
     page_token: Option<String>,
-    /// Which type of group to list.
-    ///
-    /// Example: `1`
-    ///
-    /// Default when left out: `1`
     #[serde(skip)]
     r#type: Option<SimplelistRequestType>,
 }
@@ -43,25 +31,15 @@ impl SimplelistRequest {
     pub fn builder() -> SimplelistRequestBuilder {
         SimplelistRequestBuilder::default()
     }
-    /// The most groups one page returns.
-    ///
-    /// Example: `50`
-    ///
-    /// Default when left out: `50`
+    /// The `page_size` it was built with: see [`SimplelistRequestBuilder::page_size`].
     pub fn page_size(&self) -> Option<&i32> {
         self.page_size.as_ref()
     }
-    /// Leave empty on the first call; then pass the page_token the previous page returned.
-    ///
-    /// Example: `"AQD9/Rn9eij9Pm39ED40/dk53s4Ebp882DYfFaPFbz00L4CMZJrqGdzNyc8BcZtDbwVUvRmQTvyMYicnGWrde9X56TgdBuS+JKiSIkdexPw="`
+    /// The `page_token` it was built with: see [`SimplelistRequestBuilder::page_token`].
     pub fn page_token(&self) -> Option<&String> {
         self.page_token.as_ref()
     }
-    /// Which type of group to list.
-    ///
-    /// Example: `1`
-    ///
-    /// Default when left out: `1`
+    /// The `type` it was built with: see [`SimplelistRequestBuilder::r#type`].
     pub fn r#type(&self) -> Option<&SimplelistRequestType> {
         self.r#type.as_ref()
     }
@@ -149,14 +127,8 @@ impl ::lark_runtime::Endpoint for SimplelistRequest {
         app_types: &[::lark_runtime::AppType::Custom, ::lark_runtime::AppType::Isv],
         scopes: &["contact:group:readonly"],
         rate_limits: &[
-            ::lark_runtime::RateLimit {
-                requests: 1000u32,
-                period_seconds: 60u32,
-            },
-            ::lark_runtime::RateLimit {
-                requests: 50u32,
-                period_seconds: 1u32,
-            },
+            ::lark_runtime::RateLimit::per_minute(1000),
+            ::lark_runtime::RateLimit::per_second(50),
         ],
         special_rate_limit: false,
         envelope: ::lark_runtime::Envelope::Data,
@@ -230,14 +202,7 @@ impl ::lark_runtime::Paged for SimplelistRequest {
 /// Response data of 查询用户组列表 — List the tenant's user groups.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(
-    Debug,
-    Clone,
-    Default,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct SimplelistResponse {
     /// The groups on this page.
@@ -287,43 +252,18 @@ pub enum SimplelistError {
     Undocumented(i64),
 }
 impl ::lark_runtime::DocumentedError for SimplelistError {
-    const FACTS: &'static [::lark_runtime::ErrorFacts] = &[
-        ::lark_runtime::ErrorFacts::new(
-            40003,
-            500,
-            "internal error",
-            "An internal fault; note the request's X-Request-Id and contact technical support.",
-            true,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            40011,
-            400,
-            "page size is invalid",
-            "Set page_size between 1 and 100 and call again.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            40012,
-            400,
-            "page token is invalid error",
-            "Pass the page_token exactly as the previous answer returned it.",
-            false,
-        ),
+    const DOCUMENTED: &'static [(Self, ::lark_runtime::ErrorFacts)] = &[
+        (Self::InternalError, crate::contact::v3::errors::CODE_40003_4),
+        (Self::PageSizeIsInvalid, crate::contact::v3::errors::CODE_40011_2),
+        (Self::PageTokenIsInvalidError, crate::contact::v3::errors::CODE_40012_5),
     ];
-    fn from_index(index: usize, code: i64) -> Self {
-        match index {
-            0 => Self::InternalError,
-            1 => Self::PageSizeIsInvalid,
-            2 => Self::PageTokenIsInvalidError,
-            _ => Self::Undocumented(code),
-        }
+    fn undocumented(code: i64) -> Self {
+        Self::Undocumented(code)
     }
-    fn facts_or_code(&self) -> Result<&'static ::lark_runtime::ErrorFacts, i64> {
+    fn undocumented_code(&self) -> Option<i64> {
         match self {
-            Self::InternalError => Ok(&Self::FACTS[0]),
-            Self::PageSizeIsInvalid => Ok(&Self::FACTS[1]),
-            Self::PageTokenIsInvalidError => Ok(&Self::FACTS[2]),
-            Self::Undocumented(code) => Err(*code),
+            Self::Undocumented(code) => Some(*code),
+            _ => None,
         }
     }
 }
@@ -393,13 +333,7 @@ impl ::lark_runtime::enums::IntEnum for SimplelistResponseGrouplistItemType {
 }
 ::lark_runtime::int_enum_traits!(SimplelistResponseGrouplistItemType);
 /// One user group.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct SimplelistResponseGrouplistItem {
     /// The group's id, used to delete, update or query it.

@@ -11,20 +11,17 @@
 //! `POST /open-apis/contact/v3/group/:group_id/member/batch_add`
 //!
 //! Reference: <https://open.feishu.cn/document/server-docs/contact-v3/group-member/batch_add>
+use ::lark_runtime::__private::serde::{Deserialize, Serialize};
 /// Request of 批量添加用户组成员 — Add several users to a normal user group at once.
 ///
 /// `POST /open-apis/contact/v3/group/:group_id/member/batch_add`
 ///
 /// Build it with [`BatchAddRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, ::lark_runtime::__private::serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct BatchAddRequest {
-    /// The group's id, as returned on creation or listed by the group simplelist endpoint.
-    ///
-    /// Example: `"test_group"`
     #[serde(skip)]
     group_id: String,
-    /// The members to add, 1 to 100 of them.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     members: Option<Vec<BatchAddRequestMembersItem>>,
 }
@@ -33,13 +30,11 @@ impl BatchAddRequest {
     pub fn builder() -> BatchAddRequestBuilder {
         BatchAddRequestBuilder::default()
     }
-    /// The group's id, as returned on creation or listed by the group simplelist endpoint.
-    ///
-    /// Example: `"test_group"`
+    /// The `group_id` it was built with: see [`BatchAddRequestBuilder::group_id`].
     pub fn group_id(&self) -> &String {
         &self.group_id
     }
-    /// The members to add, 1 to 100 of them.
+    /// The `members` it was built with: see [`BatchAddRequestBuilder::members`].
     pub fn members(&self) -> Option<&Vec<BatchAddRequestMembersItem>> {
         self.members.as_ref()
     }
@@ -112,12 +107,7 @@ impl ::lark_runtime::Endpoint for BatchAddRequest {
         access_tokens: &[::lark_runtime::AccessTokenKind::Tenant],
         app_types: &[::lark_runtime::AppType::Custom],
         scopes: &["contact:group"],
-        rate_limits: &[
-            ::lark_runtime::RateLimit {
-                requests: 100u32,
-                period_seconds: 60u32,
-            },
-        ],
+        rate_limits: &[::lark_runtime::RateLimit::per_minute(100)],
         special_rate_limit: false,
         envelope: ::lark_runtime::Envelope::Data,
         request_body: ::lark_runtime::RequestBody::Json,
@@ -149,7 +139,7 @@ impl ::lark_runtime::Incoming for BatchAddRequest {
         request: &::lark_runtime::IncomingRequest<'_>,
     ) -> Result<Self, ::lark_runtime::ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
-        #[derive(::lark_runtime::__private::serde::Deserialize)]
+        #[derive(Deserialize)]
         #[serde(crate = "::lark_runtime::__private::serde")]
         struct Body {
             #[serde(default, rename = "members")]
@@ -170,14 +160,7 @@ impl ::lark_runtime::Incoming for BatchAddRequest {
 /// Response data of 批量添加用户组成员 — Add several users to a normal user group at once.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(
-    Debug,
-    Clone,
-    Default,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct BatchAddResponse {
     /// The outcome for each member sent.
@@ -242,127 +225,32 @@ pub enum BatchAddError {
     Undocumented(i64),
 }
 impl ::lark_runtime::DocumentedError for BatchAddError {
-    const FACTS: &'static [::lark_runtime::ErrorFacts] = &[
-        ::lark_runtime::ErrorFacts::new(
-            41050,
-            403,
-            "no user authority error",
-            "The user is outside what the caller may see. With a tenant_access_token, add the user to the app's\ncontacts permission scope (developer console, or the admin console for a published app); with a\nuser_access_token, an admin must widen the user's organization visibility in the admin console.\n",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            40003,
-            500,
-            "internal error",
-            "An internal fault; note the request's X-Request-Id and report it to technical support.",
-            true,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            40001,
-            400,
-            "param error",
-            "A request parameter is wrong; check what was sent.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            42012,
-            400,
-            "group member user reached the upper limit",
-            "The group is full (100,000 members per normal group, and ten times the tenant's user count over all normal groups); remove members first.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            42005,
-            200,
-            "member is already in group",
-            "The member is already in the group; nothing to add.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            42006,
-            400,
-            "user has resigned error",
-            "The user has left the company and cannot be added.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            41073,
-            400,
-            "invalid member_id",
-            "Pass a valid member id as the member_id parameter describes.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            41074,
-            400,
-            "invalid member_type",
-            "Set member_type to a value its description allows (user).",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            41071,
-            400,
-            "invalid member_id_type",
-            "Set member_id_type to a value its description allows.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            42002,
-            400,
-            "invalid group_id",
-            "Check the group id; the group simplelist endpoint lists valid ids.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            42009,
-            403,
-            "no user group authority",
-            "The app's contacts permission scope must include the group; widen it.",
-            false,
-        ),
+    const DOCUMENTED: &'static [(Self, ::lark_runtime::ErrorFacts)] = &[
+        (Self::NoUserAuthorityError, crate::contact::v3::errors::CODE_41050_7),
+        (Self::InternalError, crate::contact::v3::errors::CODE_40003_5),
+        (Self::ParamError, crate::contact::v3::errors::CODE_40001_7),
+        (Self::GroupMemberUserReachedTheUpper, crate::contact::v3::errors::CODE_42012),
+        (Self::MemberIsAlreadyInGroup, crate::contact::v3::errors::CODE_42005),
+        (Self::UserHasResignedError, crate::contact::v3::errors::CODE_42006_2),
+        (Self::InvalidMemberId, crate::contact::v3::errors::CODE_41073_2),
+        (Self::InvalidMemberType, crate::contact::v3::errors::CODE_41074),
+        (Self::InvalidMemberIdType, crate::contact::v3::errors::CODE_41071_3),
+        (Self::InvalidGroupId, crate::contact::v3::errors::CODE_42002_2),
+        (Self::NoUserGroupAuthority, crate::contact::v3::errors::CODE_42009_2),
     ];
-    fn from_index(index: usize, code: i64) -> Self {
-        match index {
-            0 => Self::NoUserAuthorityError,
-            1 => Self::InternalError,
-            2 => Self::ParamError,
-            3 => Self::GroupMemberUserReachedTheUpper,
-            4 => Self::MemberIsAlreadyInGroup,
-            5 => Self::UserHasResignedError,
-            6 => Self::InvalidMemberId,
-            7 => Self::InvalidMemberType,
-            8 => Self::InvalidMemberIdType,
-            9 => Self::InvalidGroupId,
-            10 => Self::NoUserGroupAuthority,
-            _ => Self::Undocumented(code),
-        }
+    fn undocumented(code: i64) -> Self {
+        Self::Undocumented(code)
     }
-    fn facts_or_code(&self) -> Result<&'static ::lark_runtime::ErrorFacts, i64> {
+    fn undocumented_code(&self) -> Option<i64> {
         match self {
-            Self::NoUserAuthorityError => Ok(&Self::FACTS[0]),
-            Self::InternalError => Ok(&Self::FACTS[1]),
-            Self::ParamError => Ok(&Self::FACTS[2]),
-            Self::GroupMemberUserReachedTheUpper => Ok(&Self::FACTS[3]),
-            Self::MemberIsAlreadyInGroup => Ok(&Self::FACTS[4]),
-            Self::UserHasResignedError => Ok(&Self::FACTS[5]),
-            Self::InvalidMemberId => Ok(&Self::FACTS[6]),
-            Self::InvalidMemberType => Ok(&Self::FACTS[7]),
-            Self::InvalidMemberIdType => Ok(&Self::FACTS[8]),
-            Self::InvalidGroupId => Ok(&Self::FACTS[9]),
-            Self::NoUserGroupAuthority => Ok(&Self::FACTS[10]),
-            Self::Undocumented(code) => Err(*code),
+            Self::Undocumented(code) => Some(*code),
+            _ => None,
         }
     }
 }
 ::lark_runtime::documented_error_traits!(BatchAddError);
 /// One member to add.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct BatchAddRequestMembersItem {
     /// The id of the user to add, of the kind member_id_type names.
@@ -390,13 +278,7 @@ impl ::lark_runtime::Validate for BatchAddRequestMembersItem {
     ) {}
 }
 /// One member's outcome.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct BatchAddResponseResultsItem {
     /// The member's id, of the kind sent for that member.

@@ -10,20 +10,17 @@
 //! `POST /open-apis/contact/v3/group/:group_id/member/batch_remove`
 //!
 //! Reference: <https://open.feishu.cn/document/server-docs/contact-v3/group-member/batch_remove>
+use ::lark_runtime::__private::serde::{Deserialize, Serialize};
 /// Request of 批量移除用户组成员 — Remove several users from a normal user group at once.
 ///
 /// `POST /open-apis/contact/v3/group/:group_id/member/batch_remove`
 ///
 /// Build it with [`BatchRemoveRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, ::lark_runtime::__private::serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct BatchRemoveRequest {
-    /// The group's id, as returned on creation or listed by the group simplelist endpoint.
-    ///
-    /// Example: `"test_group"`
     #[serde(skip)]
     group_id: String,
-    /// The members to remove, 1 to 100 of them.
     members: Vec<BatchRemoveRequestMembersItem>,
 }
 impl BatchRemoveRequest {
@@ -31,13 +28,11 @@ impl BatchRemoveRequest {
     pub fn builder() -> BatchRemoveRequestBuilder {
         BatchRemoveRequestBuilder::default()
     }
-    /// The group's id, as returned on creation or listed by the group simplelist endpoint.
-    ///
-    /// Example: `"test_group"`
+    /// The `group_id` it was built with: see [`BatchRemoveRequestBuilder::group_id`].
     pub fn group_id(&self) -> &String {
         &self.group_id
     }
-    /// The members to remove, 1 to 100 of them.
+    /// The `members` it was built with: see [`BatchRemoveRequestBuilder::members`].
     pub fn members(&self) -> &Vec<BatchRemoveRequestMembersItem> {
         &self.members
     }
@@ -110,12 +105,7 @@ impl ::lark_runtime::Endpoint for BatchRemoveRequest {
         access_tokens: &[::lark_runtime::AccessTokenKind::Tenant],
         app_types: &[::lark_runtime::AppType::Custom],
         scopes: &["contact:group"],
-        rate_limits: &[
-            ::lark_runtime::RateLimit {
-                requests: 100u32,
-                period_seconds: 60u32,
-            },
-        ],
+        rate_limits: &[::lark_runtime::RateLimit::per_minute(100)],
         special_rate_limit: false,
         envelope: ::lark_runtime::Envelope::Data,
         request_body: ::lark_runtime::RequestBody::Json,
@@ -145,7 +135,7 @@ impl ::lark_runtime::Incoming for BatchRemoveRequest {
         request: &::lark_runtime::IncomingRequest<'_>,
     ) -> Result<Self, ::lark_runtime::ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
-        #[derive(::lark_runtime::__private::serde::Deserialize)]
+        #[derive(Deserialize)]
         #[serde(crate = "::lark_runtime::__private::serde")]
         struct Body {
             #[serde(default, rename = "members")]
@@ -170,14 +160,7 @@ impl ::lark_runtime::Incoming for BatchRemoveRequest {
 /// Response data of 批量移除用户组成员 — Remove several users from a normal user group at once.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(
-    Debug,
-    Clone,
-    Default,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct BatchRemoveResponse {}
 /// A documented error code of 批量移除用户组成员 — Remove several users from a normal user group at once.
@@ -226,100 +209,29 @@ pub enum BatchRemoveError {
     Undocumented(i64),
 }
 impl ::lark_runtime::DocumentedError for BatchRemoveError {
-    const FACTS: &'static [::lark_runtime::ErrorFacts] = &[
-        ::lark_runtime::ErrorFacts::new(
-            40001,
-            400,
-            "param error",
-            "A request parameter is wrong; check what was sent.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            40003,
-            500,
-            "internal error",
-            "An internal fault; note the request's X-Request-Id and report it to technical support.",
-            true,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            40022,
-            400,
-            "partial failed, see Results field for more details",
-            "Some removals failed; check the values sent, and use any per-member error codes in the answer to find the cause.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            41073,
-            400,
-            "invalid member_id",
-            "Pass a valid member id as the member_id parameter describes.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            41074,
-            400,
-            "invalid member_type",
-            "Set member_type to a value its description allows (user).",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            42002,
-            400,
-            "invalid group_id",
-            "Check the group id; the group simplelist endpoint lists valid ids.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            42009,
-            403,
-            "no group authority",
-            "The app's contacts permission scope must include the group; widen it.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            41050,
-            403,
-            "no user authority error",
-            "The user is outside what the caller may see. With a tenant_access_token, add the user to the app's\ncontacts permission scope (developer console, or the admin console for a published app); with a\nuser_access_token, an admin must widen the user's organization visibility in the admin console.\n",
-            false,
-        ),
+    const DOCUMENTED: &'static [(Self, ::lark_runtime::ErrorFacts)] = &[
+        (Self::ParamError, crate::contact::v3::errors::CODE_40001_7),
+        (Self::InternalError, crate::contact::v3::errors::CODE_40003_5),
+        (Self::PartialFailedSeeResultsFieldFor, crate::contact::v3::errors::CODE_40022),
+        (Self::InvalidMemberId, crate::contact::v3::errors::CODE_41073_2),
+        (Self::InvalidMemberType, crate::contact::v3::errors::CODE_41074),
+        (Self::InvalidGroupId, crate::contact::v3::errors::CODE_42002_2),
+        (Self::NoGroupAuthority, crate::contact::v3::errors::CODE_42009),
+        (Self::NoUserAuthorityError, crate::contact::v3::errors::CODE_41050_7),
     ];
-    fn from_index(index: usize, code: i64) -> Self {
-        match index {
-            0 => Self::ParamError,
-            1 => Self::InternalError,
-            2 => Self::PartialFailedSeeResultsFieldFor,
-            3 => Self::InvalidMemberId,
-            4 => Self::InvalidMemberType,
-            5 => Self::InvalidGroupId,
-            6 => Self::NoGroupAuthority,
-            7 => Self::NoUserAuthorityError,
-            _ => Self::Undocumented(code),
-        }
+    fn undocumented(code: i64) -> Self {
+        Self::Undocumented(code)
     }
-    fn facts_or_code(&self) -> Result<&'static ::lark_runtime::ErrorFacts, i64> {
+    fn undocumented_code(&self) -> Option<i64> {
         match self {
-            Self::ParamError => Ok(&Self::FACTS[0]),
-            Self::InternalError => Ok(&Self::FACTS[1]),
-            Self::PartialFailedSeeResultsFieldFor => Ok(&Self::FACTS[2]),
-            Self::InvalidMemberId => Ok(&Self::FACTS[3]),
-            Self::InvalidMemberType => Ok(&Self::FACTS[4]),
-            Self::InvalidGroupId => Ok(&Self::FACTS[5]),
-            Self::NoGroupAuthority => Ok(&Self::FACTS[6]),
-            Self::NoUserAuthorityError => Ok(&Self::FACTS[7]),
-            Self::Undocumented(code) => Err(*code),
+            Self::Undocumented(code) => Some(*code),
+            _ => None,
         }
     }
 }
 ::lark_runtime::documented_error_traits!(BatchRemoveError);
 /// One member to remove.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct BatchRemoveRequestMembersItem {
     /// The id of the user to remove, of the kind member_id_type names; the group_member simplelist endpoint lists them.

@@ -22,6 +22,8 @@ impl<'a> ContactV3GroupMemberApi<'a> {
     ///
     /// `POST /open-apis/contact/v3/group/:group_id/member/add`
     ///
+    /// Takes `tenant_access_token`, not a user's: on a handle from [`Client::as_user`](::lark_runtime::Client::as_user) it fails before sending anything.
+    ///
     /// Retries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.
     pub async fn add(
         &self,
@@ -35,6 +37,8 @@ impl<'a> ContactV3GroupMemberApi<'a> {
     /// 批量添加用户组成员 — Add several users to a normal user group at once.
     ///
     /// `POST /open-apis/contact/v3/group/:group_id/member/batch_add`
+    ///
+    /// Takes `tenant_access_token`, not a user's: on a handle from [`Client::as_user`](::lark_runtime::Client::as_user) it fails before sending anything.
     ///
     /// Retries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.
     pub async fn batch_add(
@@ -50,6 +54,8 @@ impl<'a> ContactV3GroupMemberApi<'a> {
     ///
     /// `POST /open-apis/contact/v3/group/:group_id/member/batch_remove`
     ///
+    /// Takes `tenant_access_token`, not a user's: on a handle from [`Client::as_user`](::lark_runtime::Client::as_user) it fails before sending anything.
+    ///
     /// Retries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.
     pub async fn batch_remove(
         &self,
@@ -64,6 +70,8 @@ impl<'a> ContactV3GroupMemberApi<'a> {
     ///
     /// `POST /open-apis/contact/v3/group/:group_id/member/remove`
     ///
+    /// Takes `tenant_access_token`, not a user's: on a handle from [`Client::as_user`](::lark_runtime::Client::as_user) it fails before sending anything.
+    ///
     /// Retries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.
     pub async fn remove(
         &self,
@@ -77,6 +85,8 @@ impl<'a> ContactV3GroupMemberApi<'a> {
     /// 查询用户组成员列表 — List the members of a user group.
     ///
     /// `GET /open-apis/contact/v3/group/:group_id/member/simplelist`
+    ///
+    /// Takes `tenant_access_token`, not a user's: on a handle from [`Client::as_user`](::lark_runtime::Client::as_user) it fails before sending anything.
     ///
     /// Retries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.
     pub async fn simplelist(

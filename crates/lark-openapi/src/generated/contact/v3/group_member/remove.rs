@@ -10,34 +10,19 @@
 //! `POST /open-apis/contact/v3/group/:group_id/member/remove`
 //!
 //! Reference: <https://open.feishu.cn/document/server-docs/contact-v3/group-member/remove>
+use ::lark_runtime::__private::serde::{Deserialize, Serialize};
 /// Request of 移除用户组成员 — Remove one user from a normal user group.
 ///
 /// `POST /open-apis/contact/v3/group/:group_id/member/remove`
 ///
 /// Build it with [`RemoveRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, ::lark_runtime::__private::serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct RemoveRequest {
-    /// The group's id, as returned on creation or listed by the group simplelist endpoint.
-    ///
-    /// Example: `"g198123"`
     #[serde(skip)]
     group_id: String,
-    /// The kind of member to remove; only users are supported.
-    ///
-    /// Example: `"user"`
-    ///
-    /// Default when left out: `"user"`
     member_type: RemoveRequestMemberType,
-    /// The id of the user to remove, of the kind member_id_type names; the group_member simplelist endpoint lists them.
-    ///
-    /// Example: `"xj82871k"`
     member_id: String,
-    /// Which kind of user id member_id is (applies when member_type is user).
-    ///
-    /// Example: `"open_id"`
-    ///
-    /// Default when left out: `"open_id"`
     member_id_type: RemoveRequestMemberIdType,
 }
 impl RemoveRequest {
@@ -45,31 +30,19 @@ impl RemoveRequest {
     pub fn builder() -> RemoveRequestBuilder {
         RemoveRequestBuilder::default()
     }
-    /// The group's id, as returned on creation or listed by the group simplelist endpoint.
-    ///
-    /// Example: `"g198123"`
+    /// The `group_id` it was built with: see [`RemoveRequestBuilder::group_id`].
     pub fn group_id(&self) -> &String {
         &self.group_id
     }
-    /// The kind of member to remove; only users are supported.
-    ///
-    /// Example: `"user"`
-    ///
-    /// Default when left out: `"user"`
+    /// The `member_type` it was built with: see [`RemoveRequestBuilder::member_type`].
     pub fn member_type(&self) -> &RemoveRequestMemberType {
         &self.member_type
     }
-    /// The id of the user to remove, of the kind member_id_type names; the group_member simplelist endpoint lists them.
-    ///
-    /// Example: `"xj82871k"`
+    /// The `member_id` it was built with: see [`RemoveRequestBuilder::member_id`].
     pub fn member_id(&self) -> &String {
         &self.member_id
     }
-    /// Which kind of user id member_id is (applies when member_type is user).
-    ///
-    /// Example: `"open_id"`
-    ///
-    /// Default when left out: `"open_id"`
+    /// The `member_id_type` it was built with: see [`RemoveRequestBuilder::member_id_type`].
     pub fn member_id_type(&self) -> &RemoveRequestMemberIdType {
         &self.member_id_type
     }
@@ -174,14 +147,8 @@ impl ::lark_runtime::Endpoint for RemoveRequest {
         app_types: &[::lark_runtime::AppType::Custom],
         scopes: &["contact:group"],
         rate_limits: &[
-            ::lark_runtime::RateLimit {
-                requests: 1000u32,
-                period_seconds: 60u32,
-            },
-            ::lark_runtime::RateLimit {
-                requests: 50u32,
-                period_seconds: 1u32,
-            },
+            ::lark_runtime::RateLimit::per_minute(1000),
+            ::lark_runtime::RateLimit::per_second(50),
         ],
         special_rate_limit: false,
         envelope: ::lark_runtime::Envelope::Data,
@@ -212,7 +179,7 @@ impl ::lark_runtime::Incoming for RemoveRequest {
         request: &::lark_runtime::IncomingRequest<'_>,
     ) -> Result<Self, ::lark_runtime::ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
-        #[derive(::lark_runtime::__private::serde::Deserialize)]
+        #[derive(Deserialize)]
         #[serde(crate = "::lark_runtime::__private::serde")]
         struct Body {
             #[serde(default, rename = "member_type")]
@@ -239,14 +206,7 @@ impl ::lark_runtime::Incoming for RemoveRequest {
 /// Response data of 移除用户组成员 — Remove one user from a normal user group.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(
-    Debug,
-    Clone,
-    Default,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct RemoveResponse {}
 /// A documented error code of 移除用户组成员 — Remove one user from a normal user group.
@@ -299,97 +259,24 @@ pub enum RemoveError {
     Undocumented(i64),
 }
 impl ::lark_runtime::DocumentedError for RemoveError {
-    const FACTS: &'static [::lark_runtime::ErrorFacts] = &[
-        ::lark_runtime::ErrorFacts::new(
-            40003,
-            500,
-            "internal error",
-            "An internal fault; note the request's X-Request-Id and report it to technical support.",
-            true,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            42002,
-            400,
-            "invalid group_id",
-            "Check the group id; the group simplelist endpoint lists valid ids.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            41073,
-            400,
-            "invalid member_id",
-            "Pass a valid member id as the member_id parameter describes.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            41074,
-            400,
-            "invalid member_type",
-            "Set member_type to a value its description allows (user).",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            41071,
-            400,
-            "invalid member_id_type",
-            "Set member_id_type to a value its description allows.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            41072,
-            400,
-            "member_type not match member_id_type",
-            "Make the two agree; for member_type user, member_id_type must be open_id, union_id or user_id.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            42009,
-            403,
-            "no user group authority error",
-            "The app's contacts permission scope must include the group; widen it.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            40004,
-            404,
-            "no dept authority error",
-            "The department involved must be inside the app's contacts permission scope.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            41050,
-            403,
-            "no user authority error",
-            "The user is outside what the caller may see. With a tenant_access_token, add the user to the app's\ncontacts permission scope (developer console, or the admin console for a published app); with a\nuser_access_token, an admin must widen the user's organization visibility in the admin console.\n",
-            false,
-        ),
+    const DOCUMENTED: &'static [(Self, ::lark_runtime::ErrorFacts)] = &[
+        (Self::InternalError, crate::contact::v3::errors::CODE_40003_5),
+        (Self::InvalidGroupId, crate::contact::v3::errors::CODE_42002_2),
+        (Self::InvalidMemberId, crate::contact::v3::errors::CODE_41073_2),
+        (Self::InvalidMemberType, crate::contact::v3::errors::CODE_41074),
+        (Self::InvalidMemberIdType, crate::contact::v3::errors::CODE_41071_3),
+        (Self::MemberTypeNotMatchMemberId, crate::contact::v3::errors::CODE_41072),
+        (Self::NoUserGroupAuthorityError, crate::contact::v3::errors::CODE_42009_4),
+        (Self::NoDeptAuthorityError, crate::contact::v3::errors::CODE_40004_9),
+        (Self::NoUserAuthorityError, crate::contact::v3::errors::CODE_41050_7),
     ];
-    fn from_index(index: usize, code: i64) -> Self {
-        match index {
-            0 => Self::InternalError,
-            1 => Self::InvalidGroupId,
-            2 => Self::InvalidMemberId,
-            3 => Self::InvalidMemberType,
-            4 => Self::InvalidMemberIdType,
-            5 => Self::MemberTypeNotMatchMemberId,
-            6 => Self::NoUserGroupAuthorityError,
-            7 => Self::NoDeptAuthorityError,
-            8 => Self::NoUserAuthorityError,
-            _ => Self::Undocumented(code),
-        }
+    fn undocumented(code: i64) -> Self {
+        Self::Undocumented(code)
     }
-    fn facts_or_code(&self) -> Result<&'static ::lark_runtime::ErrorFacts, i64> {
+    fn undocumented_code(&self) -> Option<i64> {
         match self {
-            Self::InternalError => Ok(&Self::FACTS[0]),
-            Self::InvalidGroupId => Ok(&Self::FACTS[1]),
-            Self::InvalidMemberId => Ok(&Self::FACTS[2]),
-            Self::InvalidMemberType => Ok(&Self::FACTS[3]),
-            Self::InvalidMemberIdType => Ok(&Self::FACTS[4]),
-            Self::MemberTypeNotMatchMemberId => Ok(&Self::FACTS[5]),
-            Self::NoUserGroupAuthorityError => Ok(&Self::FACTS[6]),
-            Self::NoDeptAuthorityError => Ok(&Self::FACTS[7]),
-            Self::NoUserAuthorityError => Ok(&Self::FACTS[8]),
-            Self::Undocumented(code) => Err(*code),
+            Self::Undocumented(code) => Some(*code),
+            _ => None,
         }
     }
 }

@@ -10,43 +10,23 @@
 //! `GET /open-apis/contact/v3/group/:group_id/member/simplelist`
 //!
 //! Reference: <https://open.feishu.cn/document/server-docs/contact-v3/group-member/simplelist>
+use ::lark_runtime::__private::serde::{Deserialize, Serialize};
 /// Request of 查询用户组成员列表 — List the members of a user group.
 ///
 /// `GET /open-apis/contact/v3/group/:group_id/member/simplelist`
 ///
 /// Build it with [`SimplelistRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, ::lark_runtime::__private::serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct SimplelistRequest {
-    /// The group's id, as returned on creation or listed by the group simplelist endpoint.
-    ///
-    /// Example: `"g128187"`
     #[serde(skip)]
     group_id: String,
-    /// The most members one page returns.
-    ///
-    /// Example: `50`
-    ///
-    /// Default when left out: `50`
     #[serde(skip)]
     page_size: Option<i32>,
-    /// Leave empty on the first call; then pass the page_token the previous page returned.
-    ///
-    /// Example: `"AQD9/Rn9eij9Pm39ED40/dk53s4Ebp882DYfFaPFbz00L4CMZJrqGdzNyc8BcZtDbwVUvRmQTvyMYicnGWrde9X56TgdBuS+JKiSIkdexPw="`
     #[serde(skip)]
     page_token: Option<String>,
-    /// Which kind of id the answer's member ids are; user id kinds for user members, department id kinds for department members.
-    ///
-    /// Example: `"open_id"`
-    ///
-    /// Default when left out: `"open_id"`
     #[serde(skip)]
     member_id_type: Option<SimplelistRequestMemberIdType>,
-    /// Which kind of member to list.
-    ///
-    /// Example: `"user"`
-    ///
-    /// Default when left out: `"user"`
     #[serde(skip)]
     member_type: Option<SimplelistRequestMemberType>,
 }
@@ -55,39 +35,23 @@ impl SimplelistRequest {
     pub fn builder() -> SimplelistRequestBuilder {
         SimplelistRequestBuilder::default()
     }
-    /// The group's id, as returned on creation or listed by the group simplelist endpoint.
-    ///
-    /// Example: `"g128187"`
+    /// The `group_id` it was built with: see [`SimplelistRequestBuilder::group_id`].
     pub fn group_id(&self) -> &String {
         &self.group_id
     }
-    /// The most members one page returns.
-    ///
-    /// Example: `50`
-    ///
-    /// Default when left out: `50`
+    /// The `page_size` it was built with: see [`SimplelistRequestBuilder::page_size`].
     pub fn page_size(&self) -> Option<&i32> {
         self.page_size.as_ref()
     }
-    /// Leave empty on the first call; then pass the page_token the previous page returned.
-    ///
-    /// Example: `"AQD9/Rn9eij9Pm39ED40/dk53s4Ebp882DYfFaPFbz00L4CMZJrqGdzNyc8BcZtDbwVUvRmQTvyMYicnGWrde9X56TgdBuS+JKiSIkdexPw="`
+    /// The `page_token` it was built with: see [`SimplelistRequestBuilder::page_token`].
     pub fn page_token(&self) -> Option<&String> {
         self.page_token.as_ref()
     }
-    /// Which kind of id the answer's member ids are; user id kinds for user members, department id kinds for department members.
-    ///
-    /// Example: `"open_id"`
-    ///
-    /// Default when left out: `"open_id"`
+    /// The `member_id_type` it was built with: see [`SimplelistRequestBuilder::member_id_type`].
     pub fn member_id_type(&self) -> Option<&SimplelistRequestMemberIdType> {
         self.member_id_type.as_ref()
     }
-    /// Which kind of member to list.
-    ///
-    /// Example: `"user"`
-    ///
-    /// Default when left out: `"user"`
+    /// The `member_type` it was built with: see [`SimplelistRequestBuilder::member_type`].
     pub fn member_type(&self) -> Option<&SimplelistRequestMemberType> {
         self.member_type.as_ref()
     }
@@ -210,14 +174,8 @@ impl ::lark_runtime::Endpoint for SimplelistRequest {
         app_types: &[::lark_runtime::AppType::Custom, ::lark_runtime::AppType::Isv],
         scopes: &["contact:group:readonly"],
         rate_limits: &[
-            ::lark_runtime::RateLimit {
-                requests: 1000u32,
-                period_seconds: 60u32,
-            },
-            ::lark_runtime::RateLimit {
-                requests: 50u32,
-                period_seconds: 1u32,
-            },
+            ::lark_runtime::RateLimit::per_minute(1000),
+            ::lark_runtime::RateLimit::per_second(50),
         ],
         special_rate_limit: false,
         envelope: ::lark_runtime::Envelope::Data,
@@ -304,14 +262,7 @@ impl ::lark_runtime::Paged for SimplelistRequest {
 /// Response data of 查询用户组成员列表 — List the members of a user group.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(
-    Debug,
-    Clone,
-    Default,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct SimplelistResponse {
     /// The members on this page.
@@ -381,88 +332,23 @@ pub enum SimplelistError {
     Undocumented(i64),
 }
 impl ::lark_runtime::DocumentedError for SimplelistError {
-    const FACTS: &'static [::lark_runtime::ErrorFacts] = &[
-        ::lark_runtime::ErrorFacts::new(
-            40003,
-            500,
-            "internal error",
-            "An internal fault; note the request's X-Request-Id and report it to technical support.",
-            true,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            40011,
-            400,
-            "page size is invalid",
-            "page_size may not exceed 100; lower it.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            40012,
-            400,
-            "page token is invalid error",
-            "Pass a page_token as its parameter description says (the one the previous page returned).",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            42002,
-            400,
-            "invalid group_id",
-            "Check the group id; the group simplelist endpoint lists valid ids.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            41074,
-            400,
-            "invalid member_type",
-            "Set member_type to a value its description allows.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            41071,
-            400,
-            "invalid member_id_type",
-            "Set member_id_type to a value its description allows.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            41072,
-            400,
-            "member_type not match member_id_type",
-            "Make the two agree; for member_type user, member_id_type must be open_id, union_id or user_id.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            42009,
-            403,
-            "no user group authority error",
-            "The app's contacts permission scope must include the group; widen it.",
-            false,
-        ),
+    const DOCUMENTED: &'static [(Self, ::lark_runtime::ErrorFacts)] = &[
+        (Self::InternalError, crate::contact::v3::errors::CODE_40003_5),
+        (Self::PageSizeIsInvalid, crate::contact::v3::errors::CODE_40011_9),
+        (Self::PageTokenIsInvalidError, crate::contact::v3::errors::CODE_40012_4),
+        (Self::InvalidGroupId, crate::contact::v3::errors::CODE_42002_2),
+        (Self::InvalidMemberType, crate::contact::v3::errors::CODE_41074_2),
+        (Self::InvalidMemberIdType, crate::contact::v3::errors::CODE_41071_3),
+        (Self::MemberTypeNotMatchMemberId, crate::contact::v3::errors::CODE_41072),
+        (Self::NoUserGroupAuthorityError, crate::contact::v3::errors::CODE_42009_4),
     ];
-    fn from_index(index: usize, code: i64) -> Self {
-        match index {
-            0 => Self::InternalError,
-            1 => Self::PageSizeIsInvalid,
-            2 => Self::PageTokenIsInvalidError,
-            3 => Self::InvalidGroupId,
-            4 => Self::InvalidMemberType,
-            5 => Self::InvalidMemberIdType,
-            6 => Self::MemberTypeNotMatchMemberId,
-            7 => Self::NoUserGroupAuthorityError,
-            _ => Self::Undocumented(code),
-        }
+    fn undocumented(code: i64) -> Self {
+        Self::Undocumented(code)
     }
-    fn facts_or_code(&self) -> Result<&'static ::lark_runtime::ErrorFacts, i64> {
+    fn undocumented_code(&self) -> Option<i64> {
         match self {
-            Self::InternalError => Ok(&Self::FACTS[0]),
-            Self::PageSizeIsInvalid => Ok(&Self::FACTS[1]),
-            Self::PageTokenIsInvalidError => Ok(&Self::FACTS[2]),
-            Self::InvalidGroupId => Ok(&Self::FACTS[3]),
-            Self::InvalidMemberType => Ok(&Self::FACTS[4]),
-            Self::InvalidMemberIdType => Ok(&Self::FACTS[5]),
-            Self::MemberTypeNotMatchMemberId => Ok(&Self::FACTS[6]),
-            Self::NoUserGroupAuthorityError => Ok(&Self::FACTS[7]),
-            Self::Undocumented(code) => Err(*code),
+            Self::Undocumented(code) => Some(*code),
+            _ => None,
         }
     }
 }
@@ -540,13 +426,7 @@ impl ::lark_runtime::enums::StringEnum for SimplelistRequestMemberType {
 }
 ::lark_runtime::string_enum_traits!(SimplelistRequestMemberType);
 /// One group member.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct SimplelistResponseMemberlistItem {
     /// The member's id, of the kind member_id_type asked for.

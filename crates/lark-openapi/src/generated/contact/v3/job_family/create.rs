@@ -9,38 +9,23 @@
 //! `POST /open-apis/contact/v3/job_families`
 //!
 //! Reference: <https://open.feishu.cn/document/server-docs/contact-v3/job_family/create>
+use ::lark_runtime::__private::serde::{Deserialize, Serialize};
 /// Request of 创建序列 — Create a job family.
 ///
 /// `POST /open-apis/contact/v3/job_families`
 ///
 /// Build it with [`CreateRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, ::lark_runtime::__private::serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct CreateRequest {
-    /// The job family's name, unique in the tenant; Chinese, English and symbols are allowed.
-    ///
-    /// Example: `"产品"`
     name: String,
-    /// A description of the job family, at most 5,000 characters. Empty when left out.
-    ///
-    /// Example: `"负责产品策略制定的相关工作"`
-    ///
-    /// Default when left out: `"空"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     description: Option<String>,
-    /// The id of the parent job family, to make this one a sub-family; the job family list API gives the ids. Left out, the job family has no parent.
-    ///
-    /// Example: `"mga5oa8ayjlpzjq"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     parent_job_family_id: Option<String>,
-    /// Whether the job family is enabled.
-    ///
-    /// Example: `true`
     status: bool,
-    /// The job family's name per language.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     i18n_name: Option<Vec<CreateRequestI18nNameItem>>,
-    /// The job family's description per language.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     i18n_description: Option<Vec<CreateRequestI18nDescriptionItem>>,
 }
@@ -49,37 +34,27 @@ impl CreateRequest {
     pub fn builder() -> CreateRequestBuilder {
         CreateRequestBuilder::default()
     }
-    /// The job family's name, unique in the tenant; Chinese, English and symbols are allowed.
-    ///
-    /// Example: `"产品"`
+    /// The `name` it was built with: see [`CreateRequestBuilder::name`].
     pub fn name(&self) -> &String {
         &self.name
     }
-    /// A description of the job family, at most 5,000 characters. Empty when left out.
-    ///
-    /// Example: `"负责产品策略制定的相关工作"`
-    ///
-    /// Default when left out: `"空"`
+    /// The `description` it was built with: see [`CreateRequestBuilder::description`].
     pub fn description(&self) -> Option<&String> {
         self.description.as_ref()
     }
-    /// The id of the parent job family, to make this one a sub-family; the job family list API gives the ids. Left out, the job family has no parent.
-    ///
-    /// Example: `"mga5oa8ayjlpzjq"`
+    /// The `parent_job_family_id` it was built with: see [`CreateRequestBuilder::parent_job_family_id`].
     pub fn parent_job_family_id(&self) -> Option<&String> {
         self.parent_job_family_id.as_ref()
     }
-    /// Whether the job family is enabled.
-    ///
-    /// Example: `true`
+    /// The `status` it was built with: see [`CreateRequestBuilder::status`].
     pub fn status(&self) -> &bool {
         &self.status
     }
-    /// The job family's name per language.
+    /// The `i18n_name` it was built with: see [`CreateRequestBuilder::i18n_name`].
     pub fn i18n_name(&self) -> Option<&Vec<CreateRequestI18nNameItem>> {
         self.i18n_name.as_ref()
     }
-    /// The job family's description per language.
+    /// The `i18n_description` it was built with: see [`CreateRequestBuilder::i18n_description`].
     pub fn i18n_description(&self) -> Option<&Vec<CreateRequestI18nDescriptionItem>> {
         self.i18n_description.as_ref()
     }
@@ -208,12 +183,7 @@ impl ::lark_runtime::Endpoint for CreateRequest {
         access_tokens: &[::lark_runtime::AccessTokenKind::Tenant],
         app_types: &[::lark_runtime::AppType::Custom],
         scopes: &["contact:contact", "contact:job_family"],
-        rate_limits: &[
-            ::lark_runtime::RateLimit {
-                requests: 10u32,
-                period_seconds: 1u32,
-            },
-        ],
+        rate_limits: &[::lark_runtime::RateLimit::per_second(10)],
         special_rate_limit: false,
         envelope: ::lark_runtime::Envelope::Data,
         request_body: ::lark_runtime::RequestBody::Json,
@@ -242,7 +212,7 @@ impl ::lark_runtime::Incoming for CreateRequest {
         request: &::lark_runtime::IncomingRequest<'_>,
     ) -> Result<Self, ::lark_runtime::ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
-        #[derive(::lark_runtime::__private::serde::Deserialize)]
+        #[derive(Deserialize)]
         #[serde(crate = "::lark_runtime::__private::serde")]
         struct Body {
             #[serde(default, rename = "name")]
@@ -275,14 +245,7 @@ impl ::lark_runtime::Incoming for CreateRequest {
 /// Response data of 创建序列 — Create a job family.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(
-    Debug,
-    Clone,
-    Default,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct CreateResponse {
     /// The created job family.
@@ -355,145 +318,34 @@ pub enum CreateError {
     Undocumented(i64),
 }
 impl ::lark_runtime::DocumentedError for CreateError {
-    const FACTS: &'static [::lark_runtime::ErrorFacts] = &[
-        ::lark_runtime::ErrorFacts::new(
-            42400,
-            400,
-            "param is invalid",
-            "A request parameter is wrong; check the values you set.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            42401,
-            400,
-            "job family number reach the upper limit",
-            "The tenant has reached the limit of 10,000 job families; note that beyond 4,000 the admin console can no longer open the job family list.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            42403,
-            400,
-            "job family tenant lock fail",
-            "Concurrent updates of job families are limited; wait a while and retry.",
-            true,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            42404,
-            400,
-            "job family name not valid",
-            "The name is invalid; it may hold Chinese, English and symbols and must be 1 to 100 characters long.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            42405,
-            400,
-            "job family description not valid",
-            "The description is invalid; it may be at most 5,000 characters long.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            42406,
-            400,
-            "job family name duplicate",
-            "Another job family has this name; choose a different name and retry.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            42407,
-            400,
-            "job family has cycle",
-            "Job families cannot form a cycle: a family cannot take one of its own descendants as its parent.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            42408,
-            400,
-            "parent job family not exist",
-            "The parent job family does not exist; pass a correct parent id.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            42409,
-            400,
-            "parent job family not enable",
-            "The parent job family is disabled and cannot be used.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            42410,
-            400,
-            "parent job family deleted",
-            "The parent job family has been deleted and cannot be used.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            42412,
-            400,
-            "job family external id duplicate",
-            "A job family id clashed for internal reasons; retry the call.",
-            true,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            42411,
-            400,
-            "job family has child can not delete",
-            "The job family still has sub-families; delete them first.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            42413,
-            400,
-            "job family exceed level number",
-            "The job family hierarchy already has the maximum number of levels; no further sub-family can be added.",
-            false,
-        ),
+    const DOCUMENTED: &'static [(Self, ::lark_runtime::ErrorFacts)] = &[
+        (Self::ParamIsInvalid, crate::contact::v3::errors::CODE_42400),
+        (Self::JobFamilyNumberReachTheUpper, crate::contact::v3::errors::CODE_42401),
+        (Self::JobFamilyTenantLockFail, crate::contact::v3::errors::CODE_42403),
+        (Self::JobFamilyNameNotValid, crate::contact::v3::errors::CODE_42404),
+        (Self::JobFamilyDescriptionNotValid, crate::contact::v3::errors::CODE_42405),
+        (Self::JobFamilyNameDuplicate, crate::contact::v3::errors::CODE_42406),
+        (Self::JobFamilyHasCycle, crate::contact::v3::errors::CODE_42407),
+        (Self::ParentJobFamilyNotExist, crate::contact::v3::errors::CODE_42408),
+        (Self::ParentJobFamilyNotEnable, crate::contact::v3::errors::CODE_42409),
+        (Self::ParentJobFamilyDeleted, crate::contact::v3::errors::CODE_42410),
+        (Self::JobFamilyExternalIdDuplicate, crate::contact::v3::errors::CODE_42412),
+        (Self::JobFamilyHasChildCanNot, crate::contact::v3::errors::CODE_42411),
+        (Self::JobFamilyExceedLevelNumber, crate::contact::v3::errors::CODE_42413),
     ];
-    fn from_index(index: usize, code: i64) -> Self {
-        match index {
-            0 => Self::ParamIsInvalid,
-            1 => Self::JobFamilyNumberReachTheUpper,
-            2 => Self::JobFamilyTenantLockFail,
-            3 => Self::JobFamilyNameNotValid,
-            4 => Self::JobFamilyDescriptionNotValid,
-            5 => Self::JobFamilyNameDuplicate,
-            6 => Self::JobFamilyHasCycle,
-            7 => Self::ParentJobFamilyNotExist,
-            8 => Self::ParentJobFamilyNotEnable,
-            9 => Self::ParentJobFamilyDeleted,
-            10 => Self::JobFamilyExternalIdDuplicate,
-            11 => Self::JobFamilyHasChildCanNot,
-            12 => Self::JobFamilyExceedLevelNumber,
-            _ => Self::Undocumented(code),
-        }
+    fn undocumented(code: i64) -> Self {
+        Self::Undocumented(code)
     }
-    fn facts_or_code(&self) -> Result<&'static ::lark_runtime::ErrorFacts, i64> {
+    fn undocumented_code(&self) -> Option<i64> {
         match self {
-            Self::ParamIsInvalid => Ok(&Self::FACTS[0]),
-            Self::JobFamilyNumberReachTheUpper => Ok(&Self::FACTS[1]),
-            Self::JobFamilyTenantLockFail => Ok(&Self::FACTS[2]),
-            Self::JobFamilyNameNotValid => Ok(&Self::FACTS[3]),
-            Self::JobFamilyDescriptionNotValid => Ok(&Self::FACTS[4]),
-            Self::JobFamilyNameDuplicate => Ok(&Self::FACTS[5]),
-            Self::JobFamilyHasCycle => Ok(&Self::FACTS[6]),
-            Self::ParentJobFamilyNotExist => Ok(&Self::FACTS[7]),
-            Self::ParentJobFamilyNotEnable => Ok(&Self::FACTS[8]),
-            Self::ParentJobFamilyDeleted => Ok(&Self::FACTS[9]),
-            Self::JobFamilyExternalIdDuplicate => Ok(&Self::FACTS[10]),
-            Self::JobFamilyHasChildCanNot => Ok(&Self::FACTS[11]),
-            Self::JobFamilyExceedLevelNumber => Ok(&Self::FACTS[12]),
-            Self::Undocumented(code) => Err(*code),
+            Self::Undocumented(code) => Some(*code),
+            _ => None,
         }
     }
 }
 ::lark_runtime::documented_error_traits!(CreateError);
 /// The name in one language.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct CreateRequestI18nNameItem {
     /// The language: `zh_cn`, `en_us` or `ja_jp`.
@@ -517,13 +369,7 @@ impl ::lark_runtime::Validate for CreateRequestI18nNameItem {
     ) {}
 }
 /// The description in one language.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct CreateRequestI18nDescriptionItem {
     /// The language: `zh_cn`, `en_us` or `ja_jp`.
@@ -547,13 +393,7 @@ impl ::lark_runtime::Validate for CreateRequestI18nDescriptionItem {
     ) {}
 }
 /// The name in one language.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct CreateResponseJobFamilyI18nNameItem {
     /// The language.
@@ -573,13 +413,7 @@ impl ::lark_runtime::Validate for CreateResponseJobFamilyI18nNameItem {
     ) {}
 }
 /// The description in one language.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct CreateResponseJobFamilyI18nDescriptionItem {
     /// The language.
@@ -599,13 +433,7 @@ impl ::lark_runtime::Validate for CreateResponseJobFamilyI18nDescriptionItem {
     ) {}
 }
 /// The created job family.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct CreateResponseJobFamily {
     /// The job family's name.

@@ -8,17 +8,15 @@
 //! `DELETE /open-apis/contact/v3/job_families/:job_family_id`
 //!
 //! Reference: <https://open.feishu.cn/document/server-docs/contact-v3/job_family/delete>
+use ::lark_runtime::__private::serde::{Deserialize, Serialize};
 /// Request of 删除序列 — Delete a job family.
 ///
 /// `DELETE /open-apis/contact/v3/job_families/:job_family_id`
 ///
 /// Build it with [`DeleteRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, ::lark_runtime::__private::serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct DeleteRequest {
-    /// The id of the job family to delete; the create answer and the job family list API give it.
-    ///
-    /// Example: `"mga5oa8ayjlp9rb"`
     #[serde(skip)]
     job_family_id: String,
 }
@@ -27,9 +25,7 @@ impl DeleteRequest {
     pub fn builder() -> DeleteRequestBuilder {
         DeleteRequestBuilder::default()
     }
-    /// The id of the job family to delete; the create answer and the job family list API give it.
-    ///
-    /// Example: `"mga5oa8ayjlp9rb"`
+    /// The `job_family_id` it was built with: see [`DeleteRequestBuilder::job_family_id`].
     pub fn job_family_id(&self) -> &String {
         &self.job_family_id
     }
@@ -80,12 +76,7 @@ impl ::lark_runtime::Endpoint for DeleteRequest {
         access_tokens: &[::lark_runtime::AccessTokenKind::Tenant],
         app_types: &[::lark_runtime::AppType::Custom],
         scopes: &["contact:contact", "contact:job_family"],
-        rate_limits: &[
-            ::lark_runtime::RateLimit {
-                requests: 10u32,
-                period_seconds: 1u32,
-            },
-        ],
+        rate_limits: &[::lark_runtime::RateLimit::per_second(10)],
         special_rate_limit: false,
         envelope: ::lark_runtime::Envelope::Data,
         request_body: ::lark_runtime::RequestBody::None,
@@ -125,14 +116,7 @@ impl ::lark_runtime::Incoming for DeleteRequest {
 /// Response data of 删除序列 — Delete a job family.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(
-    Debug,
-    Clone,
-    Default,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct DeleteResponse {}
 /// A documented error code of 删除序列 — Delete a job family.
@@ -159,43 +143,18 @@ pub enum DeleteError {
     Undocumented(i64),
 }
 impl ::lark_runtime::DocumentedError for DeleteError {
-    const FACTS: &'static [::lark_runtime::ErrorFacts] = &[
-        ::lark_runtime::ErrorFacts::new(
-            42411,
-            400,
-            "job family has child can not delete",
-            "The job family still has sub-families; delete them first.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            42403,
-            400,
-            "job family tenant lock fail",
-            "Concurrent updates of job families are limited; wait a while and retry.",
-            true,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            42402,
-            404,
-            "job family not exist",
-            "The job family does not exist; pass a correct job family id.",
-            false,
-        ),
+    const DOCUMENTED: &'static [(Self, ::lark_runtime::ErrorFacts)] = &[
+        (Self::JobFamilyHasChildCanNot, crate::contact::v3::errors::CODE_42411),
+        (Self::JobFamilyTenantLockFail, crate::contact::v3::errors::CODE_42403),
+        (Self::JobFamilyNotExist, crate::contact::v3::errors::CODE_42402),
     ];
-    fn from_index(index: usize, code: i64) -> Self {
-        match index {
-            0 => Self::JobFamilyHasChildCanNot,
-            1 => Self::JobFamilyTenantLockFail,
-            2 => Self::JobFamilyNotExist,
-            _ => Self::Undocumented(code),
-        }
+    fn undocumented(code: i64) -> Self {
+        Self::Undocumented(code)
     }
-    fn facts_or_code(&self) -> Result<&'static ::lark_runtime::ErrorFacts, i64> {
+    fn undocumented_code(&self) -> Option<i64> {
         match self {
-            Self::JobFamilyHasChildCanNot => Ok(&Self::FACTS[0]),
-            Self::JobFamilyTenantLockFail => Ok(&Self::FACTS[1]),
-            Self::JobFamilyNotExist => Ok(&Self::FACTS[2]),
-            Self::Undocumented(code) => Err(*code),
+            Self::Undocumented(code) => Some(*code),
+            _ => None,
         }
     }
 }

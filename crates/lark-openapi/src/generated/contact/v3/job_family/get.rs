@@ -8,17 +8,15 @@
 //! `GET /open-apis/contact/v3/job_families/:job_family_id`
 //!
 //! Reference: <https://open.feishu.cn/document/server-docs/contact-v3/job_family/get>
+use ::lark_runtime::__private::serde::{Deserialize, Serialize};
 /// Request of 获取单个序列信息 — Get one job family.
 ///
 /// `GET /open-apis/contact/v3/job_families/:job_family_id`
 ///
 /// Build it with [`GetRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, ::lark_runtime::__private::serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct GetRequest {
-    /// The job family's id; the create answer and the job family list API give it.
-    ///
-    /// Example: `"mga5oa8ayjlp9rb"`
     #[serde(skip)]
     job_family_id: String,
 }
@@ -27,9 +25,7 @@ impl GetRequest {
     pub fn builder() -> GetRequestBuilder {
         GetRequestBuilder::default()
     }
-    /// The job family's id; the create answer and the job family list API give it.
-    ///
-    /// Example: `"mga5oa8ayjlp9rb"`
+    /// The `job_family_id` it was built with: see [`GetRequestBuilder::job_family_id`].
     pub fn job_family_id(&self) -> &String {
         &self.job_family_id
     }
@@ -84,12 +80,7 @@ impl ::lark_runtime::Endpoint for GetRequest {
             "contact:job_family",
             "contact:contact:readonly_as_app",
         ],
-        rate_limits: &[
-            ::lark_runtime::RateLimit {
-                requests: 10u32,
-                period_seconds: 1u32,
-            },
-        ],
+        rate_limits: &[::lark_runtime::RateLimit::per_second(10)],
         special_rate_limit: false,
         envelope: ::lark_runtime::Envelope::Data,
         request_body: ::lark_runtime::RequestBody::None,
@@ -131,14 +122,7 @@ impl ::lark_runtime::Incoming for GetRequest {
 /// Response data of 获取单个序列信息 — Get one job family.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(
-    Debug,
-    Clone,
-    Default,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct GetResponse {
     /// The job family.
@@ -159,25 +143,16 @@ pub enum GetError {
     Undocumented(i64),
 }
 impl ::lark_runtime::DocumentedError for GetError {
-    const FACTS: &'static [::lark_runtime::ErrorFacts] = &[
-        ::lark_runtime::ErrorFacts::new(
-            42404,
-            404,
-            "job family not exist",
-            "The job family does not exist; pass a correct job family id.",
-            false,
-        ),
+    const DOCUMENTED: &'static [(Self, ::lark_runtime::ErrorFacts)] = &[
+        (Self::JobFamilyNotExist, crate::contact::v3::errors::CODE_42404_2),
     ];
-    fn from_index(index: usize, code: i64) -> Self {
-        match index {
-            0 => Self::JobFamilyNotExist,
-            _ => Self::Undocumented(code),
-        }
+    fn undocumented(code: i64) -> Self {
+        Self::Undocumented(code)
     }
-    fn facts_or_code(&self) -> Result<&'static ::lark_runtime::ErrorFacts, i64> {
+    fn undocumented_code(&self) -> Option<i64> {
         match self {
-            Self::JobFamilyNotExist => Ok(&Self::FACTS[0]),
-            Self::Undocumented(code) => Err(*code),
+            Self::Undocumented(code) => Some(*code),
+            _ => None,
         }
     }
 }
@@ -219,13 +194,7 @@ impl ::lark_runtime::enums::StringEnum for GetResponseJobFamilyI18nNameItemLocal
 }
 ::lark_runtime::string_enum_traits!(GetResponseJobFamilyI18nNameItemLocale);
 /// The name in one language.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct GetResponseJobFamilyI18nNameItem {
     /// The language.
@@ -288,13 +257,7 @@ for GetResponseJobFamilyI18nDescriptionItemLocale {
 }
 ::lark_runtime::string_enum_traits!(GetResponseJobFamilyI18nDescriptionItemLocale);
 /// The description in one language.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct GetResponseJobFamilyI18nDescriptionItem {
     /// The language.
@@ -320,13 +283,7 @@ impl ::lark_runtime::Validate for GetResponseJobFamilyI18nDescriptionItem {
     }
 }
 /// The job family.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct GetResponseJobFamily {
     /// The job family's name.

@@ -8,29 +8,19 @@
 //! `GET /open-apis/contact/v3/job_families`
 //!
 //! Reference: <https://open.feishu.cn/document/server-docs/contact-v3/job_family/list>
+use ::lark_runtime::__private::serde::{Deserialize, Serialize};
 /// Request of 获取租户序列列表 — List the tenant's job families.
 ///
 /// `GET /open-apis/contact/v3/job_families`
 ///
 /// Build it with [`ListRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, ::lark_runtime::__private::serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct ListRequest {
-    /// How many job families one page holds.
-    ///
-    /// Example: `10`
-    ///
-    /// Default when left out: `10`
     #[serde(skip)]
     page_size: Option<i32>,
-    /// The token from the previous page's answer; leave it out for the first page.
-    ///
-    /// Example: `"3"`
     #[serde(skip)]
     page_token: Option<String>,
-    /// Return only the job family with exactly this name (no fuzzy matching); leave it out to list all.
-    ///
-    /// Example: `"产品"`
     #[serde(skip)]
     name: Option<String>,
 }
@@ -39,23 +29,15 @@ impl ListRequest {
     pub fn builder() -> ListRequestBuilder {
         ListRequestBuilder::default()
     }
-    /// How many job families one page holds.
-    ///
-    /// Example: `10`
-    ///
-    /// Default when left out: `10`
+    /// The `page_size` it was built with: see [`ListRequestBuilder::page_size`].
     pub fn page_size(&self) -> Option<&i32> {
         self.page_size.as_ref()
     }
-    /// The token from the previous page's answer; leave it out for the first page.
-    ///
-    /// Example: `"3"`
+    /// The `page_token` it was built with: see [`ListRequestBuilder::page_token`].
     pub fn page_token(&self) -> Option<&String> {
         self.page_token.as_ref()
     }
-    /// Return only the job family with exactly this name (no fuzzy matching); leave it out to list all.
-    ///
-    /// Example: `"产品"`
+    /// The `name` it was built with: see [`ListRequestBuilder::name`].
     pub fn name(&self) -> Option<&String> {
         self.name.as_ref()
     }
@@ -144,12 +126,7 @@ impl ::lark_runtime::Endpoint for ListRequest {
             "contact:job_family",
             "contact:contact:readonly_as_app",
         ],
-        rate_limits: &[
-            ::lark_runtime::RateLimit {
-                requests: 10u32,
-                period_seconds: 1u32,
-            },
-        ],
+        rate_limits: &[::lark_runtime::RateLimit::per_second(10)],
         special_rate_limit: false,
         envelope: ::lark_runtime::Envelope::Data,
         request_body: ::lark_runtime::RequestBody::None,
@@ -209,14 +186,7 @@ impl ::lark_runtime::Paged for ListRequest {
 /// Response data of 获取租户序列列表 — List the tenant's job families.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(
-    Debug,
-    Clone,
-    Default,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct ListResponse {
     /// The job families on this page.
@@ -283,13 +253,7 @@ impl ::lark_runtime::enums::StringEnum for ListResponseItemsItemI18nNameItemLoca
 }
 ::lark_runtime::string_enum_traits!(ListResponseItemsItemI18nNameItemLocale);
 /// The name in one language.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct ListResponseItemsItemI18nNameItem {
     /// The language.
@@ -352,13 +316,7 @@ for ListResponseItemsItemI18nDescriptionItemLocale {
 }
 ::lark_runtime::string_enum_traits!(ListResponseItemsItemI18nDescriptionItemLocale);
 /// The description in one language.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct ListResponseItemsItemI18nDescriptionItem {
     /// The language.
@@ -384,13 +342,7 @@ impl ::lark_runtime::Validate for ListResponseItemsItemI18nDescriptionItem {
     }
 }
 /// One job family.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct ListResponseItemsItem {
     /// The job family's name.

@@ -22,6 +22,8 @@ impl<'a> ContactV3JobFamilyApi<'a> {
     ///
     /// `POST /open-apis/contact/v3/job_families`
     ///
+    /// Takes `tenant_access_token`, not a user's: on a handle from [`Client::as_user`](::lark_runtime::Client::as_user) it fails before sending anything.
+    ///
     /// Retries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.
     pub async fn create(
         &self,
@@ -35,6 +37,8 @@ impl<'a> ContactV3JobFamilyApi<'a> {
     /// 删除序列 — Delete a job family.
     ///
     /// `DELETE /open-apis/contact/v3/job_families/:job_family_id`
+    ///
+    /// Takes `tenant_access_token`, not a user's: on a handle from [`Client::as_user`](::lark_runtime::Client::as_user) it fails before sending anything.
     ///
     /// Retries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.
     pub async fn delete(
@@ -50,6 +54,8 @@ impl<'a> ContactV3JobFamilyApi<'a> {
     ///
     /// `GET /open-apis/contact/v3/job_families/:job_family_id`
     ///
+    /// Takes `tenant_access_token`, not a user's: on a handle from [`Client::as_user`](::lark_runtime::Client::as_user) it fails before sending anything.
+    ///
     /// Retries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.
     pub async fn get(
         &self,
@@ -63,6 +69,8 @@ impl<'a> ContactV3JobFamilyApi<'a> {
     /// 获取租户序列列表 — List the tenant's job families.
     ///
     /// `GET /open-apis/contact/v3/job_families`
+    ///
+    /// Takes `tenant_access_token`, not a user's: on a handle from [`Client::as_user`](::lark_runtime::Client::as_user) it fails before sending anything.
     ///
     /// Retries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.
     pub async fn list(
@@ -86,6 +94,8 @@ impl<'a> ContactV3JobFamilyApi<'a> {
     /// 更新序列 — Update a job family.
     ///
     /// `PUT /open-apis/contact/v3/job_families/:job_family_id`
+    ///
+    /// Takes `tenant_access_token`, not a user's: on a handle from [`Client::as_user`](::lark_runtime::Client::as_user) it fails before sending anything.
     ///
     /// Retries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.
     pub async fn update(

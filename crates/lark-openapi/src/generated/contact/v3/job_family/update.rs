@@ -8,49 +8,27 @@
 //! `PUT /open-apis/contact/v3/job_families/:job_family_id`
 //!
 //! Reference: <https://open.feishu.cn/document/server-docs/contact-v3/job_family/update>
+use ::lark_runtime::__private::serde::{Deserialize, Serialize};
 /// Request of 更新序列 — Update a job family.
 ///
 /// `PUT /open-apis/contact/v3/job_families/:job_family_id`
 ///
 /// Build it with [`UpdateRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, ::lark_runtime::__private::serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct UpdateRequest {
-    /// The id of the job family to update; the create answer and the job family list API give it.
-    ///
-    /// Example: `"mga5oa8ayjlpkzy"`
     #[serde(skip)]
     job_family_id: String,
-    /// The job family's name, unique in the tenant; Chinese, English and symbols are allowed. Leave it out to keep the current value.
-    ///
-    /// Example: `"产品"`
-    ///
-    /// Default when left out: `"空，表示不更新"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     name: Option<String>,
-    /// A description of the job family, at most 5,000 characters. Leave it out to keep the current value.
-    ///
-    /// Example: `"负责产品策略制定的相关工作"`
-    ///
-    /// Default when left out: `"空，表示不更新"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     description: Option<String>,
-    /// The id of the parent job family; the job family list API gives the ids. Leave it out to keep the current value.
-    ///
-    /// Example: `"mga5oa8ayjlpzjq"`
-    ///
-    /// Default when left out: `"空，表示不更新"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     parent_job_family_id: Option<String>,
-    /// Whether the job family is enabled. Leave it out to keep the current value.
-    ///
-    /// Example: `true`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     status: Option<bool>,
-    /// The job family's name per language. Leave it out to keep the current value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     i18n_name: Option<Vec<UpdateRequestI18nNameItem>>,
-    /// The job family's description per language. Leave it out to keep the current value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     i18n_description: Option<Vec<UpdateRequestI18nDescriptionItem>>,
 }
@@ -59,47 +37,31 @@ impl UpdateRequest {
     pub fn builder() -> UpdateRequestBuilder {
         UpdateRequestBuilder::default()
     }
-    /// The id of the job family to update; the create answer and the job family list API give it.
-    ///
-    /// Example: `"mga5oa8ayjlpkzy"`
+    /// The `job_family_id` it was built with: see [`UpdateRequestBuilder::job_family_id`].
     pub fn job_family_id(&self) -> &String {
         &self.job_family_id
     }
-    /// The job family's name, unique in the tenant; Chinese, English and symbols are allowed. Leave it out to keep the current value.
-    ///
-    /// Example: `"产品"`
-    ///
-    /// Default when left out: `"空，表示不更新"`
+    /// The `name` it was built with: see [`UpdateRequestBuilder::name`].
     pub fn name(&self) -> Option<&String> {
         self.name.as_ref()
     }
-    /// A description of the job family, at most 5,000 characters. Leave it out to keep the current value.
-    ///
-    /// Example: `"负责产品策略制定的相关工作"`
-    ///
-    /// Default when left out: `"空，表示不更新"`
+    /// The `description` it was built with: see [`UpdateRequestBuilder::description`].
     pub fn description(&self) -> Option<&String> {
         self.description.as_ref()
     }
-    /// The id of the parent job family; the job family list API gives the ids. Leave it out to keep the current value.
-    ///
-    /// Example: `"mga5oa8ayjlpzjq"`
-    ///
-    /// Default when left out: `"空，表示不更新"`
+    /// The `parent_job_family_id` it was built with: see [`UpdateRequestBuilder::parent_job_family_id`].
     pub fn parent_job_family_id(&self) -> Option<&String> {
         self.parent_job_family_id.as_ref()
     }
-    /// Whether the job family is enabled. Leave it out to keep the current value.
-    ///
-    /// Example: `true`
+    /// The `status` it was built with: see [`UpdateRequestBuilder::status`].
     pub fn status(&self) -> Option<&bool> {
         self.status.as_ref()
     }
-    /// The job family's name per language. Leave it out to keep the current value.
+    /// The `i18n_name` it was built with: see [`UpdateRequestBuilder::i18n_name`].
     pub fn i18n_name(&self) -> Option<&Vec<UpdateRequestI18nNameItem>> {
         self.i18n_name.as_ref()
     }
-    /// The job family's description per language. Leave it out to keep the current value.
+    /// The `i18n_description` it was built with: see [`UpdateRequestBuilder::i18n_description`].
     pub fn i18n_description(&self) -> Option<&Vec<UpdateRequestI18nDescriptionItem>> {
         self.i18n_description.as_ref()
     }
@@ -242,12 +204,7 @@ impl ::lark_runtime::Endpoint for UpdateRequest {
         access_tokens: &[::lark_runtime::AccessTokenKind::Tenant],
         app_types: &[::lark_runtime::AppType::Custom],
         scopes: &["contact:contact", "contact:job_family"],
-        rate_limits: &[
-            ::lark_runtime::RateLimit {
-                requests: 10u32,
-                period_seconds: 1u32,
-            },
-        ],
+        rate_limits: &[::lark_runtime::RateLimit::per_second(10)],
         special_rate_limit: false,
         envelope: ::lark_runtime::Envelope::Data,
         request_body: ::lark_runtime::RequestBody::Json,
@@ -279,7 +236,7 @@ impl ::lark_runtime::Incoming for UpdateRequest {
         request: &::lark_runtime::IncomingRequest<'_>,
     ) -> Result<Self, ::lark_runtime::ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
-        #[derive(::lark_runtime::__private::serde::Deserialize)]
+        #[derive(Deserialize)]
         #[serde(crate = "::lark_runtime::__private::serde")]
         struct Body {
             #[serde(default, rename = "name")]
@@ -317,14 +274,7 @@ impl ::lark_runtime::Incoming for UpdateRequest {
 /// Response data of 更新序列 — Update a job family.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(
-    Debug,
-    Clone,
-    Default,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct UpdateResponse {
     /// The job family after the update.
@@ -393,136 +343,33 @@ pub enum UpdateError {
     Undocumented(i64),
 }
 impl ::lark_runtime::DocumentedError for UpdateError {
-    const FACTS: &'static [::lark_runtime::ErrorFacts] = &[
-        ::lark_runtime::ErrorFacts::new(
-            42403,
-            400,
-            "job family tenant lock fail",
-            "Concurrent updates of job families are limited; wait a while and retry.",
-            true,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            42404,
-            400,
-            "job family name not valid",
-            "The name is invalid; it may hold Chinese, English and symbols and must be 1 to 100 characters long.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            42405,
-            400,
-            "job family description not valid",
-            "The description is invalid; it may be at most 5,000 characters long.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            42406,
-            400,
-            "job family name duplicate",
-            "Another job family has this name; choose a different name and retry.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            42407,
-            400,
-            "job family has cycle",
-            "Job families cannot form a cycle: a family cannot take one of its own descendants as its parent.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            42408,
-            400,
-            "parent job family not exist",
-            "The parent job family does not exist; pass a correct parent id.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            42409,
-            400,
-            "parent job family not enable",
-            "The parent job family is disabled and cannot be used.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            42410,
-            400,
-            "parent job family deleted",
-            "The parent job family has been deleted and cannot be used.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            42412,
-            400,
-            "job family external id duplicate",
-            "A job family id clashed for internal reasons; retry the call.",
-            true,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            42411,
-            400,
-            "job family has child can not delete",
-            "The job family still has sub-families; delete them first.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            42402,
-            404,
-            "job family not exist",
-            "The job family does not exist; pass a correct job family id.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            42413,
-            400,
-            "job family exceed level number",
-            "The job family hierarchy already has the maximum number of levels; no further sub-family can be added.",
-            false,
-        ),
+    const DOCUMENTED: &'static [(Self, ::lark_runtime::ErrorFacts)] = &[
+        (Self::JobFamilyTenantLockFail, crate::contact::v3::errors::CODE_42403),
+        (Self::JobFamilyNameNotValid, crate::contact::v3::errors::CODE_42404),
+        (Self::JobFamilyDescriptionNotValid, crate::contact::v3::errors::CODE_42405),
+        (Self::JobFamilyNameDuplicate, crate::contact::v3::errors::CODE_42406),
+        (Self::JobFamilyHasCycle, crate::contact::v3::errors::CODE_42407),
+        (Self::ParentJobFamilyNotExist, crate::contact::v3::errors::CODE_42408),
+        (Self::ParentJobFamilyNotEnable, crate::contact::v3::errors::CODE_42409),
+        (Self::ParentJobFamilyDeleted, crate::contact::v3::errors::CODE_42410),
+        (Self::JobFamilyExternalIdDuplicate, crate::contact::v3::errors::CODE_42412),
+        (Self::JobFamilyHasChildCanNot, crate::contact::v3::errors::CODE_42411),
+        (Self::JobFamilyNotExist, crate::contact::v3::errors::CODE_42402),
+        (Self::JobFamilyExceedLevelNumber, crate::contact::v3::errors::CODE_42413),
     ];
-    fn from_index(index: usize, code: i64) -> Self {
-        match index {
-            0 => Self::JobFamilyTenantLockFail,
-            1 => Self::JobFamilyNameNotValid,
-            2 => Self::JobFamilyDescriptionNotValid,
-            3 => Self::JobFamilyNameDuplicate,
-            4 => Self::JobFamilyHasCycle,
-            5 => Self::ParentJobFamilyNotExist,
-            6 => Self::ParentJobFamilyNotEnable,
-            7 => Self::ParentJobFamilyDeleted,
-            8 => Self::JobFamilyExternalIdDuplicate,
-            9 => Self::JobFamilyHasChildCanNot,
-            10 => Self::JobFamilyNotExist,
-            11 => Self::JobFamilyExceedLevelNumber,
-            _ => Self::Undocumented(code),
-        }
+    fn undocumented(code: i64) -> Self {
+        Self::Undocumented(code)
     }
-    fn facts_or_code(&self) -> Result<&'static ::lark_runtime::ErrorFacts, i64> {
+    fn undocumented_code(&self) -> Option<i64> {
         match self {
-            Self::JobFamilyTenantLockFail => Ok(&Self::FACTS[0]),
-            Self::JobFamilyNameNotValid => Ok(&Self::FACTS[1]),
-            Self::JobFamilyDescriptionNotValid => Ok(&Self::FACTS[2]),
-            Self::JobFamilyNameDuplicate => Ok(&Self::FACTS[3]),
-            Self::JobFamilyHasCycle => Ok(&Self::FACTS[4]),
-            Self::ParentJobFamilyNotExist => Ok(&Self::FACTS[5]),
-            Self::ParentJobFamilyNotEnable => Ok(&Self::FACTS[6]),
-            Self::ParentJobFamilyDeleted => Ok(&Self::FACTS[7]),
-            Self::JobFamilyExternalIdDuplicate => Ok(&Self::FACTS[8]),
-            Self::JobFamilyHasChildCanNot => Ok(&Self::FACTS[9]),
-            Self::JobFamilyNotExist => Ok(&Self::FACTS[10]),
-            Self::JobFamilyExceedLevelNumber => Ok(&Self::FACTS[11]),
-            Self::Undocumented(code) => Err(*code),
+            Self::Undocumented(code) => Some(*code),
+            _ => None,
         }
     }
 }
 ::lark_runtime::documented_error_traits!(UpdateError);
 /// The name in one language.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct UpdateRequestI18nNameItem {
     /// The language: `zh_cn`, `en_us` or `ja_jp`.
@@ -546,13 +393,7 @@ impl ::lark_runtime::Validate for UpdateRequestI18nNameItem {
     ) {}
 }
 /// The description in one language.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct UpdateRequestI18nDescriptionItem {
     /// The language: `zh_cn`, `en_us` or `ja_jp`.
@@ -576,13 +417,7 @@ impl ::lark_runtime::Validate for UpdateRequestI18nDescriptionItem {
     ) {}
 }
 /// The name in one language.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct UpdateResponseJobFamilyI18nNameItem {
     /// The language.
@@ -602,13 +437,7 @@ impl ::lark_runtime::Validate for UpdateResponseJobFamilyI18nNameItem {
     ) {}
 }
 /// The description in one language.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct UpdateResponseJobFamilyI18nDescriptionItem {
     /// The language.
@@ -628,13 +457,7 @@ impl ::lark_runtime::Validate for UpdateResponseJobFamilyI18nDescriptionItem {
     ) {}
 }
 /// The job family after the update.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct UpdateResponseJobFamily {
     /// The job family's name.

@@ -9,38 +9,23 @@
 //! `POST /open-apis/contact/v3/job_levels`
 //!
 //! Reference: <https://open.feishu.cn/document/server-docs/contact-v3/job_level/create>
+use ::lark_runtime::__private::serde::{Deserialize, Serialize};
 /// Request of 创建职级 — Create a job level.
 ///
 /// `POST /open-apis/contact/v3/job_levels`
 ///
 /// Build it with [`CreateRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, ::lark_runtime::__private::serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct CreateRequest {
-    /// The job level's general name, shown wherever no name for the viewer's language is set.
-    ///
-    /// Example: `"高级专家"`
     name: String,
-    /// The job level's general description, at most 5,000 characters, shown wherever no description for the viewer's language is set. Empty when left out.
-    ///
-    /// Example: `"公司内部中高级职称，有一定专业技术能力的人员"`
-    ///
-    /// Default when left out: `"空"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     description: Option<String>,
-    /// The job level's sort position; smaller values sort first. Left out, the level goes to the end of the list (the largest order so far).
-    ///
-    /// Example: `200`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     order: Option<i32>,
-    /// Whether the job level is enabled; only enabled levels can be set on users.
-    ///
-    /// Example: `true`
     status: bool,
-    /// The job level's name per language. Left out, no per-language names are set.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     i18n_name: Option<Vec<CreateRequestI18nNameItem>>,
-    /// The job level's description per language. Left out, no per-language descriptions are set.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     i18n_description: Option<Vec<CreateRequestI18nDescriptionItem>>,
 }
@@ -49,37 +34,27 @@ impl CreateRequest {
     pub fn builder() -> CreateRequestBuilder {
         CreateRequestBuilder::default()
     }
-    /// The job level's general name, shown wherever no name for the viewer's language is set.
-    ///
-    /// Example: `"高级专家"`
+    /// The `name` it was built with: see [`CreateRequestBuilder::name`].
     pub fn name(&self) -> &String {
         &self.name
     }
-    /// The job level's general description, at most 5,000 characters, shown wherever no description for the viewer's language is set. Empty when left out.
-    ///
-    /// Example: `"公司内部中高级职称，有一定专业技术能力的人员"`
-    ///
-    /// Default when left out: `"空"`
+    /// The `description` it was built with: see [`CreateRequestBuilder::description`].
     pub fn description(&self) -> Option<&String> {
         self.description.as_ref()
     }
-    /// The job level's sort position; smaller values sort first. Left out, the level goes to the end of the list (the largest order so far).
-    ///
-    /// Example: `200`
+    /// The `order` it was built with: see [`CreateRequestBuilder::order`].
     pub fn order(&self) -> Option<&i32> {
         self.order.as_ref()
     }
-    /// Whether the job level is enabled; only enabled levels can be set on users.
-    ///
-    /// Example: `true`
+    /// The `status` it was built with: see [`CreateRequestBuilder::status`].
     pub fn status(&self) -> &bool {
         &self.status
     }
-    /// The job level's name per language. Left out, no per-language names are set.
+    /// The `i18n_name` it was built with: see [`CreateRequestBuilder::i18n_name`].
     pub fn i18n_name(&self) -> Option<&Vec<CreateRequestI18nNameItem>> {
         self.i18n_name.as_ref()
     }
-    /// The job level's description per language. Left out, no per-language descriptions are set.
+    /// The `i18n_description` it was built with: see [`CreateRequestBuilder::i18n_description`].
     pub fn i18n_description(&self) -> Option<&Vec<CreateRequestI18nDescriptionItem>> {
         self.i18n_description.as_ref()
     }
@@ -217,12 +192,7 @@ impl ::lark_runtime::Endpoint for CreateRequest {
         access_tokens: &[::lark_runtime::AccessTokenKind::Tenant],
         app_types: &[::lark_runtime::AppType::Custom],
         scopes: &["contact:contact", "contact:job_level"],
-        rate_limits: &[
-            ::lark_runtime::RateLimit {
-                requests: 10u32,
-                period_seconds: 1u32,
-            },
-        ],
+        rate_limits: &[::lark_runtime::RateLimit::per_second(10)],
         special_rate_limit: false,
         envelope: ::lark_runtime::Envelope::Data,
         request_body: ::lark_runtime::RequestBody::Json,
@@ -251,7 +221,7 @@ impl ::lark_runtime::Incoming for CreateRequest {
         request: &::lark_runtime::IncomingRequest<'_>,
     ) -> Result<Self, ::lark_runtime::ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
-        #[derive(::lark_runtime::__private::serde::Deserialize)]
+        #[derive(Deserialize)]
         #[serde(crate = "::lark_runtime::__private::serde")]
         struct Body {
             #[serde(default, rename = "name")]
@@ -284,14 +254,7 @@ impl ::lark_runtime::Incoming for CreateRequest {
 /// Response data of 创建职级 — Create a job level.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(
-    Debug,
-    Clone,
-    Default,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct CreateResponse {
     /// The created job level.
@@ -348,109 +311,30 @@ pub enum CreateError {
     Undocumented(i64),
 }
 impl ::lark_runtime::DocumentedError for CreateError {
-    const FACTS: &'static [::lark_runtime::ErrorFacts] = &[
-        ::lark_runtime::ErrorFacts::new(
-            42300,
-            400,
-            "job level reach the upper limit",
-            "The tenant has reached the limit of 10,000 job levels; delete other job levels and retry. Beyond 4,000 the admin console can no longer open the job level list.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            42301,
-            404,
-            "job level not exist",
-            "The job level does not exist; make sure the job level id is correct and retry.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            42302,
-            400,
-            "job level tenant lock fail",
-            "Concurrent updates of job levels are limited; wait a while and retry.",
-            true,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            42303,
-            400,
-            "job level name not valid",
-            "The name is invalid; it must be 1 to 255 characters long.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            42305,
-            400,
-            "job level name duplicate",
-            "Another job level has this name; change the name and retry.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            42306,
-            400,
-            "job level order duplicate",
-            "Another job level has this order value; change the order and retry.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            42304,
-            400,
-            "job level description not valid",
-            "The description is invalid; it may be at most 5,000 characters long.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            42307,
-            400,
-            "job level external id duplicate",
-            "A job level id clashed for internal reasons; retry the call.",
-            true,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            42308,
-            400,
-            "job level invalid order",
-            "The order value is invalid; it must be between 100 and 100000.",
-            false,
-        ),
+    const DOCUMENTED: &'static [(Self, ::lark_runtime::ErrorFacts)] = &[
+        (Self::JobLevelReachTheUpperLimit, crate::contact::v3::errors::CODE_42300),
+        (Self::JobLevelNotExist, crate::contact::v3::errors::CODE_42301_2),
+        (Self::JobLevelTenantLockFail, crate::contact::v3::errors::CODE_42302),
+        (Self::JobLevelNameNotValid, crate::contact::v3::errors::CODE_42303_2),
+        (Self::JobLevelNameDuplicate, crate::contact::v3::errors::CODE_42305),
+        (Self::JobLevelOrderDuplicate, crate::contact::v3::errors::CODE_42306),
+        (Self::JobLevelDescriptionNotValid, crate::contact::v3::errors::CODE_42304_2),
+        (Self::JobLevelExternalIdDuplicate, crate::contact::v3::errors::CODE_42307),
+        (Self::JobLevelInvalidOrder, crate::contact::v3::errors::CODE_42308),
     ];
-    fn from_index(index: usize, code: i64) -> Self {
-        match index {
-            0 => Self::JobLevelReachTheUpperLimit,
-            1 => Self::JobLevelNotExist,
-            2 => Self::JobLevelTenantLockFail,
-            3 => Self::JobLevelNameNotValid,
-            4 => Self::JobLevelNameDuplicate,
-            5 => Self::JobLevelOrderDuplicate,
-            6 => Self::JobLevelDescriptionNotValid,
-            7 => Self::JobLevelExternalIdDuplicate,
-            8 => Self::JobLevelInvalidOrder,
-            _ => Self::Undocumented(code),
-        }
+    fn undocumented(code: i64) -> Self {
+        Self::Undocumented(code)
     }
-    fn facts_or_code(&self) -> Result<&'static ::lark_runtime::ErrorFacts, i64> {
+    fn undocumented_code(&self) -> Option<i64> {
         match self {
-            Self::JobLevelReachTheUpperLimit => Ok(&Self::FACTS[0]),
-            Self::JobLevelNotExist => Ok(&Self::FACTS[1]),
-            Self::JobLevelTenantLockFail => Ok(&Self::FACTS[2]),
-            Self::JobLevelNameNotValid => Ok(&Self::FACTS[3]),
-            Self::JobLevelNameDuplicate => Ok(&Self::FACTS[4]),
-            Self::JobLevelOrderDuplicate => Ok(&Self::FACTS[5]),
-            Self::JobLevelDescriptionNotValid => Ok(&Self::FACTS[6]),
-            Self::JobLevelExternalIdDuplicate => Ok(&Self::FACTS[7]),
-            Self::JobLevelInvalidOrder => Ok(&Self::FACTS[8]),
-            Self::Undocumented(code) => Err(*code),
+            Self::Undocumented(code) => Some(*code),
+            _ => None,
         }
     }
 }
 ::lark_runtime::documented_error_traits!(CreateError);
 /// The name in one language.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct CreateRequestI18nNameItem {
     /// The language, e.g. `zh_cn`, `en_us` or `ja_jp`.
@@ -474,13 +358,7 @@ impl ::lark_runtime::Validate for CreateRequestI18nNameItem {
     ) {}
 }
 /// The description in one language.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct CreateRequestI18nDescriptionItem {
     /// The language, e.g. `zh_cn`, `en_us` or `ja_jp`.

@@ -8,17 +8,15 @@
 //! `DELETE /open-apis/contact/v3/job_levels/:job_level_id`
 //!
 //! Reference: <https://open.feishu.cn/document/server-docs/contact-v3/job_level/delete>
+use ::lark_runtime::__private::serde::{Deserialize, Serialize};
 /// Request of 删除职级 — Delete a job level.
 ///
 /// `DELETE /open-apis/contact/v3/job_levels/:job_level_id`
 ///
 /// Build it with [`DeleteRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, ::lark_runtime::__private::serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct DeleteRequest {
-    /// The id of the job level to delete; the create answer and the job level list API give it.
-    ///
-    /// Example: `"mga5oa8ayjlp9rb"`
     #[serde(skip)]
     job_level_id: String,
 }
@@ -27,9 +25,7 @@ impl DeleteRequest {
     pub fn builder() -> DeleteRequestBuilder {
         DeleteRequestBuilder::default()
     }
-    /// The id of the job level to delete; the create answer and the job level list API give it.
-    ///
-    /// Example: `"mga5oa8ayjlp9rb"`
+    /// The `job_level_id` it was built with: see [`DeleteRequestBuilder::job_level_id`].
     pub fn job_level_id(&self) -> &String {
         &self.job_level_id
     }
@@ -80,12 +76,7 @@ impl ::lark_runtime::Endpoint for DeleteRequest {
         access_tokens: &[::lark_runtime::AccessTokenKind::Tenant],
         app_types: &[::lark_runtime::AppType::Custom],
         scopes: &["contact:contact", "contact:job_level"],
-        rate_limits: &[
-            ::lark_runtime::RateLimit {
-                requests: 10u32,
-                period_seconds: 1u32,
-            },
-        ],
+        rate_limits: &[::lark_runtime::RateLimit::per_second(10)],
         special_rate_limit: false,
         envelope: ::lark_runtime::Envelope::Data,
         request_body: ::lark_runtime::RequestBody::None,
@@ -125,14 +116,7 @@ impl ::lark_runtime::Incoming for DeleteRequest {
 /// Response data of 删除职级 — Delete a job level.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(
-    Debug,
-    Clone,
-    Default,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct DeleteResponse {}
 /// A documented error code of 删除职级 — Delete a job level.
@@ -155,34 +139,17 @@ pub enum DeleteError {
     Undocumented(i64),
 }
 impl ::lark_runtime::DocumentedError for DeleteError {
-    const FACTS: &'static [::lark_runtime::ErrorFacts] = &[
-        ::lark_runtime::ErrorFacts::new(
-            42301,
-            404,
-            "job level not exist",
-            "The job level does not exist; make sure the job level id is correct and retry.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            42302,
-            400,
-            "job level tenant lock fail",
-            "Concurrent updates of job levels are limited; wait a while and retry.",
-            true,
-        ),
+    const DOCUMENTED: &'static [(Self, ::lark_runtime::ErrorFacts)] = &[
+        (Self::JobLevelNotExist, crate::contact::v3::errors::CODE_42301_2),
+        (Self::JobLevelTenantLockFail, crate::contact::v3::errors::CODE_42302),
     ];
-    fn from_index(index: usize, code: i64) -> Self {
-        match index {
-            0 => Self::JobLevelNotExist,
-            1 => Self::JobLevelTenantLockFail,
-            _ => Self::Undocumented(code),
-        }
+    fn undocumented(code: i64) -> Self {
+        Self::Undocumented(code)
     }
-    fn facts_or_code(&self) -> Result<&'static ::lark_runtime::ErrorFacts, i64> {
+    fn undocumented_code(&self) -> Option<i64> {
         match self {
-            Self::JobLevelNotExist => Ok(&Self::FACTS[0]),
-            Self::JobLevelTenantLockFail => Ok(&Self::FACTS[1]),
-            Self::Undocumented(code) => Err(*code),
+            Self::Undocumented(code) => Some(*code),
+            _ => None,
         }
     }
 }

@@ -8,29 +8,19 @@
 //! `GET /open-apis/contact/v3/job_levels`
 //!
 //! Reference: <https://open.feishu.cn/document/server-docs/contact-v3/job_level/list>
+use ::lark_runtime::__private::serde::{Deserialize, Serialize};
 /// Request of 获取租户职级列表 — List the tenant's job levels.
 ///
 /// `GET /open-apis/contact/v3/job_levels`
 ///
 /// Build it with [`ListRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, ::lark_runtime::__private::serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct ListRequest {
-    /// How many job levels one page holds.
-    ///
-    /// Example: `10`
-    ///
-    /// Default when left out: `10`
     #[serde(skip)]
     page_size: Option<i32>,
-    /// The token from the previous page's answer; leave it out for the first page.
-    ///
-    /// Example: `"AQD9/Rn9eij9Pm39ED40/RD/cIFmu77WxpxPB/2oHfQLZ+G8JG6tK7+ZnHiT7COhD2hMSICh/eBl7cpzU6JEC3J7COKNe4jrQ8ExwBCR"`
     #[serde(skip)]
     page_token: Option<String>,
-    /// Return only the job level with exactly this name (no fuzzy matching); leave it out to list all.
-    ///
-    /// Example: `"高级专家"`
     #[serde(skip)]
     name: Option<String>,
 }
@@ -39,23 +29,15 @@ impl ListRequest {
     pub fn builder() -> ListRequestBuilder {
         ListRequestBuilder::default()
     }
-    /// How many job levels one page holds.
-    ///
-    /// Example: `10`
-    ///
-    /// Default when left out: `10`
+    /// The `page_size` it was built with: see [`ListRequestBuilder::page_size`].
     pub fn page_size(&self) -> Option<&i32> {
         self.page_size.as_ref()
     }
-    /// The token from the previous page's answer; leave it out for the first page.
-    ///
-    /// Example: `"AQD9/Rn9eij9Pm39ED40/RD/cIFmu77WxpxPB/2oHfQLZ+G8JG6tK7+ZnHiT7COhD2hMSICh/eBl7cpzU6JEC3J7COKNe4jrQ8ExwBCR"`
+    /// The `page_token` it was built with: see [`ListRequestBuilder::page_token`].
     pub fn page_token(&self) -> Option<&String> {
         self.page_token.as_ref()
     }
-    /// Return only the job level with exactly this name (no fuzzy matching); leave it out to list all.
-    ///
-    /// Example: `"高级专家"`
+    /// The `name` it was built with: see [`ListRequestBuilder::name`].
     pub fn name(&self) -> Option<&String> {
         self.name.as_ref()
     }
@@ -144,12 +126,7 @@ impl ::lark_runtime::Endpoint for ListRequest {
             "contact:job_level",
             "contact:contact:readonly_as_app",
         ],
-        rate_limits: &[
-            ::lark_runtime::RateLimit {
-                requests: 10u32,
-                period_seconds: 1u32,
-            },
-        ],
+        rate_limits: &[::lark_runtime::RateLimit::per_second(10)],
         special_rate_limit: false,
         envelope: ::lark_runtime::Envelope::Data,
         request_body: ::lark_runtime::RequestBody::None,
@@ -216,14 +193,7 @@ impl ::lark_runtime::Paged for ListRequest {
 /// Response data of 获取租户职级列表 — List the tenant's job levels.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(
-    Debug,
-    Clone,
-    Default,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct ListResponse {
     /// The job levels on this page.

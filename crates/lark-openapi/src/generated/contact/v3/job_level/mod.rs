@@ -22,6 +22,8 @@ impl<'a> ContactV3JobLevelApi<'a> {
     ///
     /// `POST /open-apis/contact/v3/job_levels`
     ///
+    /// Takes `tenant_access_token`, not a user's: on a handle from [`Client::as_user`](::lark_runtime::Client::as_user) it fails before sending anything.
+    ///
     /// Retries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.
     pub async fn create(
         &self,
@@ -35,6 +37,8 @@ impl<'a> ContactV3JobLevelApi<'a> {
     /// 删除职级 — Delete a job level.
     ///
     /// `DELETE /open-apis/contact/v3/job_levels/:job_level_id`
+    ///
+    /// Takes `tenant_access_token`, not a user's: on a handle from [`Client::as_user`](::lark_runtime::Client::as_user) it fails before sending anything.
     ///
     /// Retries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.
     pub async fn delete(
@@ -50,6 +54,8 @@ impl<'a> ContactV3JobLevelApi<'a> {
     ///
     /// `GET /open-apis/contact/v3/job_levels/:job_level_id`
     ///
+    /// Takes `tenant_access_token`, not a user's: on a handle from [`Client::as_user`](::lark_runtime::Client::as_user) it fails before sending anything.
+    ///
     /// Retries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.
     pub async fn get(
         &self,
@@ -63,6 +69,8 @@ impl<'a> ContactV3JobLevelApi<'a> {
     /// 获取租户职级列表 — List the tenant's job levels.
     ///
     /// `GET /open-apis/contact/v3/job_levels`
+    ///
+    /// Takes `tenant_access_token`, not a user's: on a handle from [`Client::as_user`](::lark_runtime::Client::as_user) it fails before sending anything.
     ///
     /// Retries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.
     pub async fn list(
@@ -86,6 +94,8 @@ impl<'a> ContactV3JobLevelApi<'a> {
     /// 更新职级 — Update a job level.
     ///
     /// `PUT /open-apis/contact/v3/job_levels/:job_level_id`
+    ///
+    /// Takes `tenant_access_token`, not a user's: on a handle from [`Client::as_user`](::lark_runtime::Client::as_user) it fails before sending anything.
     ///
     /// Retries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.
     pub async fn update(

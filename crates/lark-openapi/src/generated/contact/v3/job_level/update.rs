@@ -8,47 +8,27 @@
 //! `PUT /open-apis/contact/v3/job_levels/:job_level_id`
 //!
 //! Reference: <https://open.feishu.cn/document/server-docs/contact-v3/job_level/update>
+use ::lark_runtime::__private::serde::{Deserialize, Serialize};
 /// Request of 更新职级 — Update a job level.
 ///
 /// `PUT /open-apis/contact/v3/job_levels/:job_level_id`
 ///
 /// Build it with [`UpdateRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, ::lark_runtime::__private::serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct UpdateRequest {
-    /// The id of the job level to update; the create answer and the job level list API give it.
-    ///
-    /// Example: `"mga5oa8ayjlp9rb"`
     #[serde(skip)]
     job_level_id: String,
-    /// The job level's general name, shown wherever no name for the viewer's language is set. Leave it out to keep the current value.
-    ///
-    /// Example: `"高级专家"`
-    ///
-    /// Default when left out: `"空，表示不更新。"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     name: Option<String>,
-    /// The job level's general description, at most 5,000 characters, shown wherever no description for the viewer's language is set. Leave it out to keep the current value.
-    ///
-    /// Example: `"公司内部中高级职称，有一定专业技术能力的人员"`
-    ///
-    /// Default when left out: `"空，表示不更新。"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     description: Option<String>,
-    /// The job level's sort position; smaller values sort first. Leave it out to keep the current value.
-    ///
-    /// Example: `200`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     order: Option<i32>,
-    /// Whether the job level is enabled; only enabled levels can be set on users. Leave it out to keep the current value.
-    ///
-    /// Example: `true`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     status: Option<bool>,
-    /// The job level's name per language. Leave it out to keep the current value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     i18n_name: Option<Vec<UpdateRequestI18nNameItem>>,
-    /// The job level's description per language. Leave it out to keep the current value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     i18n_description: Option<Vec<UpdateRequestI18nDescriptionItem>>,
 }
@@ -57,45 +37,31 @@ impl UpdateRequest {
     pub fn builder() -> UpdateRequestBuilder {
         UpdateRequestBuilder::default()
     }
-    /// The id of the job level to update; the create answer and the job level list API give it.
-    ///
-    /// Example: `"mga5oa8ayjlp9rb"`
+    /// The `job_level_id` it was built with: see [`UpdateRequestBuilder::job_level_id`].
     pub fn job_level_id(&self) -> &String {
         &self.job_level_id
     }
-    /// The job level's general name, shown wherever no name for the viewer's language is set. Leave it out to keep the current value.
-    ///
-    /// Example: `"高级专家"`
-    ///
-    /// Default when left out: `"空，表示不更新。"`
+    /// The `name` it was built with: see [`UpdateRequestBuilder::name`].
     pub fn name(&self) -> Option<&String> {
         self.name.as_ref()
     }
-    /// The job level's general description, at most 5,000 characters, shown wherever no description for the viewer's language is set. Leave it out to keep the current value.
-    ///
-    /// Example: `"公司内部中高级职称，有一定专业技术能力的人员"`
-    ///
-    /// Default when left out: `"空，表示不更新。"`
+    /// The `description` it was built with: see [`UpdateRequestBuilder::description`].
     pub fn description(&self) -> Option<&String> {
         self.description.as_ref()
     }
-    /// The job level's sort position; smaller values sort first. Leave it out to keep the current value.
-    ///
-    /// Example: `200`
+    /// The `order` it was built with: see [`UpdateRequestBuilder::order`].
     pub fn order(&self) -> Option<&i32> {
         self.order.as_ref()
     }
-    /// Whether the job level is enabled; only enabled levels can be set on users. Leave it out to keep the current value.
-    ///
-    /// Example: `true`
+    /// The `status` it was built with: see [`UpdateRequestBuilder::status`].
     pub fn status(&self) -> Option<&bool> {
         self.status.as_ref()
     }
-    /// The job level's name per language. Leave it out to keep the current value.
+    /// The `i18n_name` it was built with: see [`UpdateRequestBuilder::i18n_name`].
     pub fn i18n_name(&self) -> Option<&Vec<UpdateRequestI18nNameItem>> {
         self.i18n_name.as_ref()
     }
-    /// The job level's description per language. Leave it out to keep the current value.
+    /// The `i18n_description` it was built with: see [`UpdateRequestBuilder::i18n_description`].
     pub fn i18n_description(&self) -> Option<&Vec<UpdateRequestI18nDescriptionItem>> {
         self.i18n_description.as_ref()
     }
@@ -245,12 +211,7 @@ impl ::lark_runtime::Endpoint for UpdateRequest {
         access_tokens: &[::lark_runtime::AccessTokenKind::Tenant],
         app_types: &[::lark_runtime::AppType::Custom],
         scopes: &["contact:contact", "contact:job_level"],
-        rate_limits: &[
-            ::lark_runtime::RateLimit {
-                requests: 10u32,
-                period_seconds: 1u32,
-            },
-        ],
+        rate_limits: &[::lark_runtime::RateLimit::per_second(10)],
         special_rate_limit: false,
         envelope: ::lark_runtime::Envelope::Data,
         request_body: ::lark_runtime::RequestBody::Json,
@@ -282,7 +243,7 @@ impl ::lark_runtime::Incoming for UpdateRequest {
         request: &::lark_runtime::IncomingRequest<'_>,
     ) -> Result<Self, ::lark_runtime::ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
-        #[derive(::lark_runtime::__private::serde::Deserialize)]
+        #[derive(Deserialize)]
         #[serde(crate = "::lark_runtime::__private::serde")]
         struct Body {
             #[serde(default, rename = "name")]
@@ -320,14 +281,7 @@ impl ::lark_runtime::Incoming for UpdateRequest {
 /// Response data of 更新职级 — Update a job level.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(
-    Debug,
-    Clone,
-    Default,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct UpdateResponse {
     /// The job level after the update.
@@ -378,100 +332,29 @@ pub enum UpdateError {
     Undocumented(i64),
 }
 impl ::lark_runtime::DocumentedError for UpdateError {
-    const FACTS: &'static [::lark_runtime::ErrorFacts] = &[
-        ::lark_runtime::ErrorFacts::new(
-            42302,
-            400,
-            "job level tenant lock fail",
-            "Concurrent updates of job levels are limited; wait a while and retry.",
-            true,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            42303,
-            400,
-            "job level name not valid",
-            "The name is invalid; it must be 1 to 255 characters long.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            42305,
-            400,
-            "job level name duplicate",
-            "Another job level has this name; change the name and retry.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            42306,
-            400,
-            "job level order duplicate",
-            "Another job level has this order value; change the order and retry.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            42304,
-            400,
-            "job level description not valid",
-            "The description is invalid; check it.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            42307,
-            400,
-            "job level external id duplicate",
-            "The job level id is duplicated.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            42301,
-            404,
-            "job level not exist",
-            "The job level does not exist; make sure the job level id is correct and retry.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            42308,
-            400,
-            "job level invalid order",
-            "The order value is invalid; it must be between 100 and 100000.",
-            false,
-        ),
+    const DOCUMENTED: &'static [(Self, ::lark_runtime::ErrorFacts)] = &[
+        (Self::JobLevelTenantLockFail, crate::contact::v3::errors::CODE_42302),
+        (Self::JobLevelNameNotValid, crate::contact::v3::errors::CODE_42303_2),
+        (Self::JobLevelNameDuplicate, crate::contact::v3::errors::CODE_42305),
+        (Self::JobLevelOrderDuplicate, crate::contact::v3::errors::CODE_42306),
+        (Self::JobLevelDescriptionNotValid, crate::contact::v3::errors::CODE_42304),
+        (Self::JobLevelExternalIdDuplicate, crate::contact::v3::errors::CODE_42307_2),
+        (Self::JobLevelNotExist, crate::contact::v3::errors::CODE_42301_2),
+        (Self::JobLevelInvalidOrder, crate::contact::v3::errors::CODE_42308),
     ];
-    fn from_index(index: usize, code: i64) -> Self {
-        match index {
-            0 => Self::JobLevelTenantLockFail,
-            1 => Self::JobLevelNameNotValid,
-            2 => Self::JobLevelNameDuplicate,
-            3 => Self::JobLevelOrderDuplicate,
-            4 => Self::JobLevelDescriptionNotValid,
-            5 => Self::JobLevelExternalIdDuplicate,
-            6 => Self::JobLevelNotExist,
-            7 => Self::JobLevelInvalidOrder,
-            _ => Self::Undocumented(code),
-        }
+    fn undocumented(code: i64) -> Self {
+        Self::Undocumented(code)
     }
-    fn facts_or_code(&self) -> Result<&'static ::lark_runtime::ErrorFacts, i64> {
+    fn undocumented_code(&self) -> Option<i64> {
         match self {
-            Self::JobLevelTenantLockFail => Ok(&Self::FACTS[0]),
-            Self::JobLevelNameNotValid => Ok(&Self::FACTS[1]),
-            Self::JobLevelNameDuplicate => Ok(&Self::FACTS[2]),
-            Self::JobLevelOrderDuplicate => Ok(&Self::FACTS[3]),
-            Self::JobLevelDescriptionNotValid => Ok(&Self::FACTS[4]),
-            Self::JobLevelExternalIdDuplicate => Ok(&Self::FACTS[5]),
-            Self::JobLevelNotExist => Ok(&Self::FACTS[6]),
-            Self::JobLevelInvalidOrder => Ok(&Self::FACTS[7]),
-            Self::Undocumented(code) => Err(*code),
+            Self::Undocumented(code) => Some(*code),
+            _ => None,
         }
     }
 }
 ::lark_runtime::documented_error_traits!(UpdateError);
 /// The name in one language.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct UpdateRequestI18nNameItem {
     /// The language, e.g. `zh_cn`, `en_us` or `ja_jp`.
@@ -499,13 +382,7 @@ impl ::lark_runtime::Validate for UpdateRequestI18nNameItem {
     ) {}
 }
 /// The description in one language.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct UpdateRequestI18nDescriptionItem {
     /// The language, e.g. `zh_cn`, `en_us` or `ja_jp`.

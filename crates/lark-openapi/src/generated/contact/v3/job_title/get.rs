@@ -8,17 +8,15 @@
 //! `GET /open-apis/contact/v3/job_titles/:job_title_id`
 //!
 //! Reference: <https://open.feishu.cn/document/contact-v3/job_title/get>
+use ::lark_runtime::__private::serde::{Deserialize, Serialize};
 /// Request of 获取单个职务信息 — Get one job title.
 ///
 /// `GET /open-apis/contact/v3/job_titles/:job_title_id`
 ///
 /// Build it with [`GetRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, ::lark_runtime::__private::serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct GetRequest {
-    /// The job title's id; the job title list API gives the ids.
-    ///
-    /// Example: `"dd39369b19b9"`
     #[serde(skip)]
     job_title_id: String,
 }
@@ -27,9 +25,7 @@ impl GetRequest {
     pub fn builder() -> GetRequestBuilder {
         GetRequestBuilder::default()
     }
-    /// The job title's id; the job title list API gives the ids.
-    ///
-    /// Example: `"dd39369b19b9"`
+    /// The `job_title_id` it was built with: see [`GetRequestBuilder::job_title_id`].
     pub fn job_title_id(&self) -> &String {
         &self.job_title_id
     }
@@ -87,12 +83,7 @@ impl ::lark_runtime::Endpoint for GetRequest {
             "contact:contact:access_as_user",
             "contact:contact:readonly_as_app",
         ],
-        rate_limits: &[
-            ::lark_runtime::RateLimit {
-                requests: 10u32,
-                period_seconds: 60u32,
-            },
-        ],
+        rate_limits: &[::lark_runtime::RateLimit::per_minute(10)],
         special_rate_limit: false,
         envelope: ::lark_runtime::Envelope::Data,
         request_body: ::lark_runtime::RequestBody::None,
@@ -134,14 +125,7 @@ impl ::lark_runtime::Incoming for GetRequest {
 /// Response data of 获取单个职务信息 — Get one job title.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(
-    Debug,
-    Clone,
-    Default,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct GetResponse {
     /// The job title.
@@ -162,25 +146,16 @@ pub enum GetError {
     Undocumented(i64),
 }
 impl ::lark_runtime::DocumentedError for GetError {
-    const FACTS: &'static [::lark_runtime::ErrorFacts] = &[
-        ::lark_runtime::ErrorFacts::new(
-            40001,
-            400,
-            "invalid params",
-            "A parameter is invalid; check each value against the parameter descriptions and try again with correct ones.",
-            false,
-        ),
+    const DOCUMENTED: &'static [(Self, ::lark_runtime::ErrorFacts)] = &[
+        (Self::InvalidParams, crate::contact::v3::errors::CODE_40001_4),
     ];
-    fn from_index(index: usize, code: i64) -> Self {
-        match index {
-            0 => Self::InvalidParams,
-            _ => Self::Undocumented(code),
-        }
+    fn undocumented(code: i64) -> Self {
+        Self::Undocumented(code)
     }
-    fn facts_or_code(&self) -> Result<&'static ::lark_runtime::ErrorFacts, i64> {
+    fn undocumented_code(&self) -> Option<i64> {
         match self {
-            Self::InvalidParams => Ok(&Self::FACTS[0]),
-            Self::Undocumented(code) => Err(*code),
+            Self::Undocumented(code) => Some(*code),
+            _ => None,
         }
     }
 }

@@ -16,6 +16,8 @@ impl<'a> ContactV3JobTitleApi<'a> {
     ///
     /// `GET /open-apis/contact/v3/job_titles/:job_title_id`
     ///
+    /// Takes `tenant_access_token` or `user_access_token`; the user's on a handle from [`Client::as_user`](::lark_runtime::Client::as_user).
+    ///
     /// Retries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.
     pub async fn get(
         &self,
@@ -29,6 +31,8 @@ impl<'a> ContactV3JobTitleApi<'a> {
     /// 获取租户职务列表 — List the tenant's job titles.
     ///
     /// `GET /open-apis/contact/v3/job_titles`
+    ///
+    /// Takes `tenant_access_token` or `user_access_token`; the user's on a handle from [`Client::as_user`](::lark_runtime::Client::as_user).
     ///
     /// Retries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.
     pub async fn list(

@@ -9,38 +9,21 @@
 //! `GET /open-apis/contact/v3/scopes`
 //!
 //! Reference: <https://open.feishu.cn/document/server-docs/contact-v3/scope/list>
+use ::lark_runtime::__private::serde::{Deserialize, Serialize};
 /// Request of 获取通讯录授权范围 — Get the contacts scope the app may access.
 ///
 /// `GET /open-apis/contact/v3/scopes`
 ///
 /// Build it with [`ListRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, ::lark_runtime::__private::serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct ListRequest {
-    /// Which kind of user id the user ids in this call are given as; `user_id` needs the `contact:user.employee_id:readonly` field permission.
-    ///
-    /// Example: `"user_id"`
-    ///
-    /// Default when left out: `"open_id"`
     #[serde(skip)]
     user_id_type: Option<ListRequestUserIdType>,
-    /// Which kind of department id the answer uses.
-    ///
-    /// Example: `"department_id"`
-    ///
-    /// Default when left out: `"open_department_id"`
     #[serde(skip)]
     department_id_type: Option<ListRequestDepartmentIdType>,
-    /// The token from the previous page's answer; leave it out for the first page.
-    ///
-    /// Example: `"AQD9/Rn9eij9Pm39ED40/dk53s4Ebp882DYfFaPFbz00L4CMZJrqGdzNyc8BcZtDbwVUvRmQTvyMYicnGWrde9X56TgdBuS+JKiSIkdexPw="`
     #[serde(skip)]
     page_token: Option<String>,
-    /// At most this many ids per page across all three lists, filled with user ids first, then department ids, then group ids.
-    ///
-    /// Example: `50`
-    ///
-    /// Default when left out: `50`
     #[serde(skip)]
     page_size: Option<i32>,
 }
@@ -49,33 +32,19 @@ impl ListRequest {
     pub fn builder() -> ListRequestBuilder {
         ListRequestBuilder::default()
     }
-    /// Which kind of user id the user ids in this call are given as; `user_id` needs the `contact:user.employee_id:readonly` field permission.
-    ///
-    /// Example: `"user_id"`
-    ///
-    /// Default when left out: `"open_id"`
+    /// The `user_id_type` it was built with: see [`ListRequestBuilder::user_id_type`].
     pub fn user_id_type(&self) -> Option<&ListRequestUserIdType> {
         self.user_id_type.as_ref()
     }
-    /// Which kind of department id the answer uses.
-    ///
-    /// Example: `"department_id"`
-    ///
-    /// Default when left out: `"open_department_id"`
+    /// The `department_id_type` it was built with: see [`ListRequestBuilder::department_id_type`].
     pub fn department_id_type(&self) -> Option<&ListRequestDepartmentIdType> {
         self.department_id_type.as_ref()
     }
-    /// The token from the previous page's answer; leave it out for the first page.
-    ///
-    /// Example: `"AQD9/Rn9eij9Pm39ED40/dk53s4Ebp882DYfFaPFbz00L4CMZJrqGdzNyc8BcZtDbwVUvRmQTvyMYicnGWrde9X56TgdBuS+JKiSIkdexPw="`
+    /// The `page_token` it was built with: see [`ListRequestBuilder::page_token`].
     pub fn page_token(&self) -> Option<&String> {
         self.page_token.as_ref()
     }
-    /// At most this many ids per page across all three lists, filled with user ids first, then department ids, then group ids.
-    ///
-    /// Example: `50`
-    ///
-    /// Default when left out: `50`
+    /// The `page_size` it was built with: see [`ListRequestBuilder::page_size`].
     pub fn page_size(&self) -> Option<&i32> {
         self.page_size.as_ref()
     }
@@ -187,14 +156,8 @@ impl ::lark_runtime::Endpoint for ListRequest {
             "contact:contact:readonly_as_app",
         ],
         rate_limits: &[
-            ::lark_runtime::RateLimit {
-                requests: 1000u32,
-                period_seconds: 60u32,
-            },
-            ::lark_runtime::RateLimit {
-                requests: 50u32,
-                period_seconds: 1u32,
-            },
+            ::lark_runtime::RateLimit::per_minute(1000),
+            ::lark_runtime::RateLimit::per_second(50),
         ],
         special_rate_limit: false,
         envelope: ::lark_runtime::Envelope::Data,
@@ -265,14 +228,7 @@ impl ::lark_runtime::Incoming for ListRequest {
 /// Response data of 获取通讯录授权范围 — Get the contacts scope the app may access.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(
-    Debug,
-    Clone,
-    Default,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct ListResponse {
     /// The departments in the scope, as `department_id_type` ids.
@@ -313,34 +269,17 @@ pub enum ListError {
     Undocumented(i64),
 }
 impl ::lark_runtime::DocumentedError for ListError {
-    const FACTS: &'static [::lark_runtime::ErrorFacts] = &[
-        ::lark_runtime::ErrorFacts::new(
-            40011,
-            400,
-            "page size is invalid",
-            "The page size is invalid; it must be between 1 and 100.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            40012,
-            400,
-            "page token is invalid error",
-            "The page token is invalid; pass the `page_token` the previous answer returned.",
-            false,
-        ),
+    const DOCUMENTED: &'static [(Self, ::lark_runtime::ErrorFacts)] = &[
+        (Self::PageSizeIsInvalid, crate::contact::v3::errors::CODE_40011_4),
+        (Self::PageTokenIsInvalidError, crate::contact::v3::errors::CODE_40012_6),
     ];
-    fn from_index(index: usize, code: i64) -> Self {
-        match index {
-            0 => Self::PageSizeIsInvalid,
-            1 => Self::PageTokenIsInvalidError,
-            _ => Self::Undocumented(code),
-        }
+    fn undocumented(code: i64) -> Self {
+        Self::Undocumented(code)
     }
-    fn facts_or_code(&self) -> Result<&'static ::lark_runtime::ErrorFacts, i64> {
+    fn undocumented_code(&self) -> Option<i64> {
         match self {
-            Self::PageSizeIsInvalid => Ok(&Self::FACTS[0]),
-            Self::PageTokenIsInvalidError => Ok(&Self::FACTS[1]),
-            Self::Undocumented(code) => Err(*code),
+            Self::Undocumented(code) => Some(*code),
+            _ => None,
         }
     }
 }

@@ -9,27 +9,17 @@
 //! `POST /open-apis/contact/v3/unit/bind_department`
 //!
 //! Reference: <https://open.feishu.cn/document/server-docs/contact-v3/unit/bind_department>
+use ::lark_runtime::__private::serde::{Deserialize, Serialize};
 /// Request of 建立部门与单位的绑定关系 — Bind a department to a unit.
 ///
 /// `POST /open-apis/contact/v3/unit/bind_department`
 ///
 /// Build it with [`BindDepartmentRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, ::lark_runtime::__private::serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct BindDepartmentRequest {
-    /// The unit's id, as returned when the unit was created or listed by the unit list endpoint.
-    ///
-    /// Example: `"BU121"`
     unit_id: String,
-    /// The department to bind, given in the id type that `department_id_type` names; the department children, parent and search endpoints can find it.
-    ///
-    /// Example: `"od-4e6ac4d14bcd5071a37a39de902c7141"`
     department_id: String,
-    /// Which kind of department id `department_id` is.
-    ///
-    /// Example: `"open_department_id"`
-    ///
-    /// Default when left out: `"open_department_id"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     department_id_type: Option<BindDepartmentRequestDepartmentIdType>,
 }
@@ -38,23 +28,15 @@ impl BindDepartmentRequest {
     pub fn builder() -> BindDepartmentRequestBuilder {
         BindDepartmentRequestBuilder::default()
     }
-    /// The unit's id, as returned when the unit was created or listed by the unit list endpoint.
-    ///
-    /// Example: `"BU121"`
+    /// The `unit_id` it was built with: see [`BindDepartmentRequestBuilder::unit_id`].
     pub fn unit_id(&self) -> &String {
         &self.unit_id
     }
-    /// The department to bind, given in the id type that `department_id_type` names; the department children, parent and search endpoints can find it.
-    ///
-    /// Example: `"od-4e6ac4d14bcd5071a37a39de902c7141"`
+    /// The `department_id` it was built with: see [`BindDepartmentRequestBuilder::department_id`].
     pub fn department_id(&self) -> &String {
         &self.department_id
     }
-    /// Which kind of department id `department_id` is.
-    ///
-    /// Example: `"open_department_id"`
-    ///
-    /// Default when left out: `"open_department_id"`
+    /// The `department_id_type` it was built with: see [`BindDepartmentRequestBuilder::department_id_type`].
     pub fn department_id_type(&self) -> Option<&BindDepartmentRequestDepartmentIdType> {
         self.department_id_type.as_ref()
     }
@@ -140,12 +122,7 @@ impl ::lark_runtime::Endpoint for BindDepartmentRequest {
         access_tokens: &[::lark_runtime::AccessTokenKind::Tenant],
         app_types: &[::lark_runtime::AppType::Custom],
         scopes: &["contact:unit"],
-        rate_limits: &[
-            ::lark_runtime::RateLimit {
-                requests: 20u32,
-                period_seconds: 1u32,
-            },
-        ],
+        rate_limits: &[::lark_runtime::RateLimit::per_second(20)],
         special_rate_limit: false,
         envelope: ::lark_runtime::Envelope::Data,
         request_body: ::lark_runtime::RequestBody::Json,
@@ -172,7 +149,7 @@ impl ::lark_runtime::Incoming for BindDepartmentRequest {
         request: &::lark_runtime::IncomingRequest<'_>,
     ) -> Result<Self, ::lark_runtime::ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
-        #[derive(::lark_runtime::__private::serde::Deserialize)]
+        #[derive(Deserialize)]
         #[serde(crate = "::lark_runtime::__private::serde")]
         struct Body {
             #[serde(default, rename = "unit_id")]
@@ -200,14 +177,7 @@ impl ::lark_runtime::Incoming for BindDepartmentRequest {
 /// Response data of 建立部门与单位的绑定关系 — Bind a department to a unit.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(
-    Debug,
-    Clone,
-    Default,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct BindDepartmentResponse {}
 /// A documented error code of 建立部门与单位的绑定关系 — Bind a department to a unit.
@@ -246,70 +216,21 @@ pub enum BindDepartmentError {
     Undocumented(i64),
 }
 impl ::lark_runtime::DocumentedError for BindDepartmentError {
-    const FACTS: &'static [::lark_runtime::ErrorFacts] = &[
-        ::lark_runtime::ErrorFacts::new(
-            40003,
-            500,
-            "internal error",
-            "An internal fault; retry, and if it persists report the request's X-Request-Id to technical support.",
-            true,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            43050,
-            400,
-            "unit feature is prohibited",
-            "Units are a feature of the enterprise (flagship) edition; the tenant must upgrade to use them.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            43051,
-            400,
-            "unit_id invalid",
-            "The unit id is not valid; get a correct one from the unit list endpoint and retry.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            43058,
-            400,
-            "department_id invalid",
-            "The department id is not valid; check that the id and `department_id_type` match.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            43054,
-            400,
-            "department has been bound to other unit",
-            "The department is already bound to another unit; unbind it first, as a department can have only one unit.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            40004,
-            403,
-            "no dept authority error",
-            "The app may not operate on this department; add it to the app's contact data scope.",
-            false,
-        ),
+    const DOCUMENTED: &'static [(Self, ::lark_runtime::ErrorFacts)] = &[
+        (Self::InternalError, crate::contact::v3::errors::CODE_40003_6),
+        (Self::UnitFeatureIsProhibited, crate::contact::v3::errors::CODE_43050),
+        (Self::UnitIdInvalid, crate::contact::v3::errors::CODE_43051),
+        (Self::DepartmentIdInvalid, crate::contact::v3::errors::CODE_43058),
+        (Self::DepartmentHasBeenBoundToOther, crate::contact::v3::errors::CODE_43054),
+        (Self::NoDeptAuthorityError, crate::contact::v3::errors::CODE_40004_2),
     ];
-    fn from_index(index: usize, code: i64) -> Self {
-        match index {
-            0 => Self::InternalError,
-            1 => Self::UnitFeatureIsProhibited,
-            2 => Self::UnitIdInvalid,
-            3 => Self::DepartmentIdInvalid,
-            4 => Self::DepartmentHasBeenBoundToOther,
-            5 => Self::NoDeptAuthorityError,
-            _ => Self::Undocumented(code),
-        }
+    fn undocumented(code: i64) -> Self {
+        Self::Undocumented(code)
     }
-    fn facts_or_code(&self) -> Result<&'static ::lark_runtime::ErrorFacts, i64> {
+    fn undocumented_code(&self) -> Option<i64> {
         match self {
-            Self::InternalError => Ok(&Self::FACTS[0]),
-            Self::UnitFeatureIsProhibited => Ok(&Self::FACTS[1]),
-            Self::UnitIdInvalid => Ok(&Self::FACTS[2]),
-            Self::DepartmentIdInvalid => Ok(&Self::FACTS[3]),
-            Self::DepartmentHasBeenBoundToOther => Ok(&Self::FACTS[4]),
-            Self::NoDeptAuthorityError => Ok(&Self::FACTS[5]),
-            Self::Undocumented(code) => Err(*code),
+            Self::Undocumented(code) => Some(*code),
+            _ => None,
         }
     }
 }

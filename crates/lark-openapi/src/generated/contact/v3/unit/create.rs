@@ -9,28 +9,18 @@
 //! `POST /open-apis/contact/v3/unit`
 //!
 //! Reference: <https://open.feishu.cn/document/server-docs/contact-v3/unit/create>
+use ::lark_runtime::__private::serde::{Deserialize, Serialize};
 /// Request of 创建单位 — Create a unit.
 ///
 /// `POST /open-apis/contact/v3/unit`
 ///
 /// Build it with [`CreateRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, ::lark_runtime::__private::serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct CreateRequest {
-    /// Your own unit id, unique in the tenant and fixed once created; 1 to 64 letters or digits. When left out the system generates one.
-    ///
-    /// Example: `"BU121"`
-    ///
-    /// Default when left out: `"空，若不传值则由系统自动生成一个默认 ID。"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     unit_id: Option<String>,
-    /// The unit's name, 1 to 100 characters; no other unit may have both the same name and the same type.
-    ///
-    /// Example: `"消费者事业部"`
     name: String,
-    /// Your own unit type, 1 to 100 characters, fixed once created; the name and type together must be unique.
-    ///
-    /// Example: `"子公司"`
     unit_type: String,
 }
 impl CreateRequest {
@@ -38,23 +28,15 @@ impl CreateRequest {
     pub fn builder() -> CreateRequestBuilder {
         CreateRequestBuilder::default()
     }
-    /// Your own unit id, unique in the tenant and fixed once created; 1 to 64 letters or digits. When left out the system generates one.
-    ///
-    /// Example: `"BU121"`
-    ///
-    /// Default when left out: `"空，若不传值则由系统自动生成一个默认 ID。"`
+    /// The `unit_id` it was built with: see [`CreateRequestBuilder::unit_id`].
     pub fn unit_id(&self) -> Option<&String> {
         self.unit_id.as_ref()
     }
-    /// The unit's name, 1 to 100 characters; no other unit may have both the same name and the same type.
-    ///
-    /// Example: `"消费者事业部"`
+    /// The `name` it was built with: see [`CreateRequestBuilder::name`].
     pub fn name(&self) -> &String {
         &self.name
     }
-    /// Your own unit type, 1 to 100 characters, fixed once created; the name and type together must be unique.
-    ///
-    /// Example: `"子公司"`
+    /// The `unit_type` it was built with: see [`CreateRequestBuilder::unit_type`].
     pub fn unit_type(&self) -> &String {
         &self.unit_type
     }
@@ -127,12 +109,7 @@ impl ::lark_runtime::Endpoint for CreateRequest {
         access_tokens: &[::lark_runtime::AccessTokenKind::Tenant],
         app_types: &[::lark_runtime::AppType::Custom],
         scopes: &["contact:unit"],
-        rate_limits: &[
-            ::lark_runtime::RateLimit {
-                requests: 20u32,
-                period_seconds: 1u32,
-            },
-        ],
+        rate_limits: &[::lark_runtime::RateLimit::per_second(20)],
         special_rate_limit: false,
         envelope: ::lark_runtime::Envelope::Data,
         request_body: ::lark_runtime::RequestBody::Json,
@@ -161,7 +138,7 @@ impl ::lark_runtime::Incoming for CreateRequest {
         request: &::lark_runtime::IncomingRequest<'_>,
     ) -> Result<Self, ::lark_runtime::ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
-        #[derive(::lark_runtime::__private::serde::Deserialize)]
+        #[derive(Deserialize)]
         #[serde(crate = "::lark_runtime::__private::serde")]
         struct Body {
             #[serde(default, rename = "unit_id")]
@@ -185,14 +162,7 @@ impl ::lark_runtime::Incoming for CreateRequest {
 /// Response data of 创建单位 — Create a unit.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(
-    Debug,
-    Clone,
-    Default,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct CreateResponse {
     /// The new unit's id, used to update, delete, query it or bind departments to it.
@@ -244,88 +214,23 @@ pub enum CreateError {
     Undocumented(i64),
 }
 impl ::lark_runtime::DocumentedError for CreateError {
-    const FACTS: &'static [::lark_runtime::ErrorFacts] = &[
-        ::lark_runtime::ErrorFacts::new(
-            40003,
-            500,
-            "internal error",
-            "An internal fault; retry, and if it persists report the request's X-Request-Id to technical support.",
-            true,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            43050,
-            400,
-            "unit feature is prohibited",
-            "Units are a feature of the enterprise (flagship) edition; the tenant must upgrade to use them.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            43051,
-            400,
-            "unit_id invalid",
-            "The unit id is not valid; set it as the parameter description requires and retry.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            43052,
-            400,
-            "unit name invalid",
-            "The unit name is not valid; it must be 1 to 100 characters.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            43053,
-            400,
-            "unit type invalid",
-            "The unit type is not valid; it must be 1 to 100 characters.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            43056,
-            400,
-            "duplicate unit id error",
-            "That custom unit id is taken; choose another and retry.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            43055,
-            400,
-            "unit name and type repeat",
-            "A unit with this name and type already exists; change one of them.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            43059,
-            400,
-            "unit number exceed limit",
-            "The tenant already has the maximum of 1,000 units.",
-            false,
-        ),
+    const DOCUMENTED: &'static [(Self, ::lark_runtime::ErrorFacts)] = &[
+        (Self::InternalError, crate::contact::v3::errors::CODE_40003_6),
+        (Self::UnitFeatureIsProhibited, crate::contact::v3::errors::CODE_43050),
+        (Self::UnitIdInvalid, crate::contact::v3::errors::CODE_43051_2),
+        (Self::UnitNameInvalid, crate::contact::v3::errors::CODE_43052),
+        (Self::UnitTypeInvalid, crate::contact::v3::errors::CODE_43053),
+        (Self::DuplicateUnitIdError, crate::contact::v3::errors::CODE_43056),
+        (Self::UnitNameAndTypeRepeat, crate::contact::v3::errors::CODE_43055),
+        (Self::UnitNumberExceedLimit, crate::contact::v3::errors::CODE_43059),
     ];
-    fn from_index(index: usize, code: i64) -> Self {
-        match index {
-            0 => Self::InternalError,
-            1 => Self::UnitFeatureIsProhibited,
-            2 => Self::UnitIdInvalid,
-            3 => Self::UnitNameInvalid,
-            4 => Self::UnitTypeInvalid,
-            5 => Self::DuplicateUnitIdError,
-            6 => Self::UnitNameAndTypeRepeat,
-            7 => Self::UnitNumberExceedLimit,
-            _ => Self::Undocumented(code),
-        }
+    fn undocumented(code: i64) -> Self {
+        Self::Undocumented(code)
     }
-    fn facts_or_code(&self) -> Result<&'static ::lark_runtime::ErrorFacts, i64> {
+    fn undocumented_code(&self) -> Option<i64> {
         match self {
-            Self::InternalError => Ok(&Self::FACTS[0]),
-            Self::UnitFeatureIsProhibited => Ok(&Self::FACTS[1]),
-            Self::UnitIdInvalid => Ok(&Self::FACTS[2]),
-            Self::UnitNameInvalid => Ok(&Self::FACTS[3]),
-            Self::UnitTypeInvalid => Ok(&Self::FACTS[4]),
-            Self::DuplicateUnitIdError => Ok(&Self::FACTS[5]),
-            Self::UnitNameAndTypeRepeat => Ok(&Self::FACTS[6]),
-            Self::UnitNumberExceedLimit => Ok(&Self::FACTS[7]),
-            Self::Undocumented(code) => Err(*code),
+            Self::Undocumented(code) => Some(*code),
+            _ => None,
         }
     }
 }

@@ -8,17 +8,15 @@
 //! `DELETE /open-apis/contact/v3/unit/:unit_id`
 //!
 //! Reference: <https://open.feishu.cn/document/server-docs/contact-v3/unit/delete>
+use ::lark_runtime::__private::serde::{Deserialize, Serialize};
 /// Request of 删除单位 — Delete a unit.
 ///
 /// `DELETE /open-apis/contact/v3/unit/:unit_id`
 ///
 /// Build it with [`DeleteRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, ::lark_runtime::__private::serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct DeleteRequest {
-    /// The unit's id, as returned when the unit was created or listed by the unit list endpoint.
-    ///
-    /// Example: `"BU121"`
     #[serde(skip)]
     unit_id: String,
 }
@@ -27,9 +25,7 @@ impl DeleteRequest {
     pub fn builder() -> DeleteRequestBuilder {
         DeleteRequestBuilder::default()
     }
-    /// The unit's id, as returned when the unit was created or listed by the unit list endpoint.
-    ///
-    /// Example: `"BU121"`
+    /// The `unit_id` it was built with: see [`DeleteRequestBuilder::unit_id`].
     pub fn unit_id(&self) -> &String {
         &self.unit_id
     }
@@ -79,12 +75,7 @@ impl ::lark_runtime::Endpoint for DeleteRequest {
         access_tokens: &[::lark_runtime::AccessTokenKind::Tenant],
         app_types: &[::lark_runtime::AppType::Custom],
         scopes: &["contact:unit"],
-        rate_limits: &[
-            ::lark_runtime::RateLimit {
-                requests: 20u32,
-                period_seconds: 1u32,
-            },
-        ],
+        rate_limits: &[::lark_runtime::RateLimit::per_second(20)],
         special_rate_limit: false,
         envelope: ::lark_runtime::Envelope::Data,
         request_body: ::lark_runtime::RequestBody::None,
@@ -122,14 +113,7 @@ impl ::lark_runtime::Incoming for DeleteRequest {
 /// Response data of 删除单位 — Delete a unit.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(
-    Debug,
-    Clone,
-    Default,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct DeleteResponse {}
 /// A documented error code of 删除单位 — Delete a unit.
@@ -156,43 +140,18 @@ pub enum DeleteError {
     Undocumented(i64),
 }
 impl ::lark_runtime::DocumentedError for DeleteError {
-    const FACTS: &'static [::lark_runtime::ErrorFacts] = &[
-        ::lark_runtime::ErrorFacts::new(
-            40003,
-            500,
-            "internal error",
-            "An internal fault; retry, and if it persists report the request's X-Request-Id to technical support.",
-            true,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            43051,
-            400,
-            "unit_id invalid",
-            "The unit id is not valid; get a correct one from the unit list endpoint and retry.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            43057,
-            400,
-            "unit type is quoted by other businesses",
-            "The unit's type is referenced by another feature; remove that reference, then retry.",
-            false,
-        ),
+    const DOCUMENTED: &'static [(Self, ::lark_runtime::ErrorFacts)] = &[
+        (Self::InternalError, crate::contact::v3::errors::CODE_40003_6),
+        (Self::UnitIdInvalid, crate::contact::v3::errors::CODE_43051),
+        (Self::UnitTypeIsQuotedByOther, crate::contact::v3::errors::CODE_43057),
     ];
-    fn from_index(index: usize, code: i64) -> Self {
-        match index {
-            0 => Self::InternalError,
-            1 => Self::UnitIdInvalid,
-            2 => Self::UnitTypeIsQuotedByOther,
-            _ => Self::Undocumented(code),
-        }
+    fn undocumented(code: i64) -> Self {
+        Self::Undocumented(code)
     }
-    fn facts_or_code(&self) -> Result<&'static ::lark_runtime::ErrorFacts, i64> {
+    fn undocumented_code(&self) -> Option<i64> {
         match self {
-            Self::InternalError => Ok(&Self::FACTS[0]),
-            Self::UnitIdInvalid => Ok(&Self::FACTS[1]),
-            Self::UnitTypeIsQuotedByOther => Ok(&Self::FACTS[2]),
-            Self::Undocumented(code) => Err(*code),
+            Self::Undocumented(code) => Some(*code),
+            _ => None,
         }
     }
 }

@@ -8,17 +8,15 @@
 //! `GET /open-apis/contact/v3/unit/:unit_id`
 //!
 //! Reference: <https://open.feishu.cn/document/server-docs/contact-v3/unit/get>
+use ::lark_runtime::__private::serde::{Deserialize, Serialize};
 /// Request of 获取单位信息 — Get a unit.
 ///
 /// `GET /open-apis/contact/v3/unit/:unit_id`
 ///
 /// Build it with [`GetRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, ::lark_runtime::__private::serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct GetRequest {
-    /// The unit's id, as returned when the unit was created or listed by the unit list endpoint.
-    ///
-    /// Example: `"BU121"`
     #[serde(skip)]
     unit_id: String,
 }
@@ -27,9 +25,7 @@ impl GetRequest {
     pub fn builder() -> GetRequestBuilder {
         GetRequestBuilder::default()
     }
-    /// The unit's id, as returned when the unit was created or listed by the unit list endpoint.
-    ///
-    /// Example: `"BU121"`
+    /// The `unit_id` it was built with: see [`GetRequestBuilder::unit_id`].
     pub fn unit_id(&self) -> &String {
         &self.unit_id
     }
@@ -80,14 +76,8 @@ impl ::lark_runtime::Endpoint for GetRequest {
         app_types: &[::lark_runtime::AppType::Custom],
         scopes: &["contact:unit:readonly"],
         rate_limits: &[
-            ::lark_runtime::RateLimit {
-                requests: 1000u32,
-                period_seconds: 60u32,
-            },
-            ::lark_runtime::RateLimit {
-                requests: 50u32,
-                period_seconds: 1u32,
-            },
+            ::lark_runtime::RateLimit::per_minute(1000),
+            ::lark_runtime::RateLimit::per_second(50),
         ],
         special_rate_limit: false,
         envelope: ::lark_runtime::Envelope::Data,
@@ -128,14 +118,7 @@ impl ::lark_runtime::Incoming for GetRequest {
 /// Response data of 获取单位信息 — Get a unit.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(
-    Debug,
-    Clone,
-    Default,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct GetResponse {
     /// The unit.
@@ -162,34 +145,17 @@ pub enum GetError {
     Undocumented(i64),
 }
 impl ::lark_runtime::DocumentedError for GetError {
-    const FACTS: &'static [::lark_runtime::ErrorFacts] = &[
-        ::lark_runtime::ErrorFacts::new(
-            40003,
-            500,
-            "internal error",
-            "An internal fault; retry, and if it persists report the request's X-Request-Id to technical support.",
-            true,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            43051,
-            400,
-            "unit_id invalid",
-            "The unit id is not valid; get a correct one from the unit list endpoint and retry.",
-            false,
-        ),
+    const DOCUMENTED: &'static [(Self, ::lark_runtime::ErrorFacts)] = &[
+        (Self::InternalError, crate::contact::v3::errors::CODE_40003_6),
+        (Self::UnitIdInvalid, crate::contact::v3::errors::CODE_43051),
     ];
-    fn from_index(index: usize, code: i64) -> Self {
-        match index {
-            0 => Self::InternalError,
-            1 => Self::UnitIdInvalid,
-            _ => Self::Undocumented(code),
-        }
+    fn undocumented(code: i64) -> Self {
+        Self::Undocumented(code)
     }
-    fn facts_or_code(&self) -> Result<&'static ::lark_runtime::ErrorFacts, i64> {
+    fn undocumented_code(&self) -> Option<i64> {
         match self {
-            Self::InternalError => Ok(&Self::FACTS[0]),
-            Self::UnitIdInvalid => Ok(&Self::FACTS[1]),
-            Self::Undocumented(code) => Err(*code),
+            Self::Undocumented(code) => Some(*code),
+            _ => None,
         }
     }
 }

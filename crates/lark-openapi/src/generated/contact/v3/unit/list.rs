@@ -8,24 +8,17 @@
 //! `GET /open-apis/contact/v3/unit`
 //!
 //! Reference: <https://open.feishu.cn/document/server-docs/contact-v3/unit/list>
+use ::lark_runtime::__private::serde::{Deserialize, Serialize};
 /// Request of 获取单位列表 — List units.
 ///
 /// `GET /open-apis/contact/v3/unit`
 ///
 /// Build it with [`ListRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, ::lark_runtime::__private::serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct ListRequest {
-    /// How many units one page holds, at most 100.
-    ///
-    /// Example: `50`
-    ///
-    /// Default when left out: `50`
     #[serde(skip)]
     page_size: Option<i32>,
-    /// Where to continue; leave it out on the first call and pass the `page_token` of the previous answer afterwards.
-    ///
-    /// Example: `"AQD9/Rn9eij9Pm39ED40/dk53s4Ebp882DYfFaPFbz00L4CMZJrqGdzNyc8BcZtDbwVUvRmQTvyMYicnGWrde9X56TgdBuS+JKiSIkdexPw="`
     #[serde(skip)]
     page_token: Option<String>,
 }
@@ -34,17 +27,11 @@ impl ListRequest {
     pub fn builder() -> ListRequestBuilder {
         ListRequestBuilder::default()
     }
-    /// How many units one page holds, at most 100.
-    ///
-    /// Example: `50`
-    ///
-    /// Default when left out: `50`
+    /// The `page_size` it was built with: see [`ListRequestBuilder::page_size`].
     pub fn page_size(&self) -> Option<&i32> {
         self.page_size.as_ref()
     }
-    /// Where to continue; leave it out on the first call and pass the `page_token` of the previous answer afterwards.
-    ///
-    /// Example: `"AQD9/Rn9eij9Pm39ED40/dk53s4Ebp882DYfFaPFbz00L4CMZJrqGdzNyc8BcZtDbwVUvRmQTvyMYicnGWrde9X56TgdBuS+JKiSIkdexPw="`
+    /// The `page_token` it was built with: see [`ListRequestBuilder::page_token`].
     pub fn page_token(&self) -> Option<&String> {
         self.page_token.as_ref()
     }
@@ -115,14 +102,8 @@ impl ::lark_runtime::Endpoint for ListRequest {
         app_types: &[::lark_runtime::AppType::Custom],
         scopes: &["contact:unit:readonly"],
         rate_limits: &[
-            ::lark_runtime::RateLimit {
-                requests: 1000u32,
-                period_seconds: 60u32,
-            },
-            ::lark_runtime::RateLimit {
-                requests: 50u32,
-                period_seconds: 1u32,
-            },
+            ::lark_runtime::RateLimit::per_minute(1000),
+            ::lark_runtime::RateLimit::per_second(50),
         ],
         special_rate_limit: false,
         envelope: ::lark_runtime::Envelope::Data,
@@ -184,14 +165,7 @@ impl ::lark_runtime::Paged for ListRequest {
 /// Response data of 获取单位列表 — List units.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(
-    Debug,
-    Clone,
-    Default,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct ListResponse {
     /// The units on this page.
@@ -241,43 +215,18 @@ pub enum ListError {
     Undocumented(i64),
 }
 impl ::lark_runtime::DocumentedError for ListError {
-    const FACTS: &'static [::lark_runtime::ErrorFacts] = &[
-        ::lark_runtime::ErrorFacts::new(
-            40003,
-            500,
-            "internal error",
-            "An internal fault; retry, and if it persists report the request's X-Request-Id to technical support.",
-            true,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            40011,
-            400,
-            "page size is invalid",
-            "The page_size is not valid; set it as the parameter description requires.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            40012,
-            400,
-            "page token is invalid",
-            "The page_token is not valid; pass one returned by a previous page.",
-            false,
-        ),
+    const DOCUMENTED: &'static [(Self, ::lark_runtime::ErrorFacts)] = &[
+        (Self::InternalError, crate::contact::v3::errors::CODE_40003_6),
+        (Self::PageSizeIsInvalid, crate::contact::v3::errors::CODE_40011_7),
+        (Self::PageTokenIsInvalid, crate::contact::v3::errors::CODE_40012_2),
     ];
-    fn from_index(index: usize, code: i64) -> Self {
-        match index {
-            0 => Self::InternalError,
-            1 => Self::PageSizeIsInvalid,
-            2 => Self::PageTokenIsInvalid,
-            _ => Self::Undocumented(code),
-        }
+    fn undocumented(code: i64) -> Self {
+        Self::Undocumented(code)
     }
-    fn facts_or_code(&self) -> Result<&'static ::lark_runtime::ErrorFacts, i64> {
+    fn undocumented_code(&self) -> Option<i64> {
         match self {
-            Self::InternalError => Ok(&Self::FACTS[0]),
-            Self::PageSizeIsInvalid => Ok(&Self::FACTS[1]),
-            Self::PageTokenIsInvalid => Ok(&Self::FACTS[2]),
-            Self::Undocumented(code) => Err(*code),
+            Self::Undocumented(code) => Some(*code),
+            _ => None,
         }
     }
 }

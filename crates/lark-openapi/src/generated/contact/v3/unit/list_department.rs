@@ -8,36 +8,21 @@
 //! `GET /open-apis/contact/v3/unit/list_department`
 //!
 //! Reference: <https://open.feishu.cn/document/server-docs/contact-v3/unit/list_department>
+use ::lark_runtime::__private::serde::{Deserialize, Serialize};
 /// Request of 获取单位绑定的部门列表 — List the departments bound to a unit.
 ///
 /// `GET /open-apis/contact/v3/unit/list_department`
 ///
 /// Build it with [`ListDepartmentRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, ::lark_runtime::__private::serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct ListDepartmentRequest {
-    /// The unit's id, as returned when the unit was created or listed by the unit list endpoint.
-    ///
-    /// Example: `"BU121"`
     #[serde(skip)]
     unit_id: String,
-    /// Which kind of department id the answer uses.
-    ///
-    /// Example: `"open_department_id"`
-    ///
-    /// Default when left out: `"open_department_id"`
     #[serde(skip)]
     department_id_type: Option<ListDepartmentRequestDepartmentIdType>,
-    /// Where to continue; leave it out on the first call and pass the `page_token` of the previous answer afterwards.
-    ///
-    /// Example: `"AQD9/Rn9eij9Pm39ED40/dk53s4Ebp882DYfFaPFbz00L4CMZJrqGdzNyc8BcZtDbwVUvRmQTvyMYicnGWrde9X56TgdBuS+JKiSIkdexPw="`
     #[serde(skip)]
     page_token: Option<String>,
-    /// How many departments one page holds, at most 100.
-    ///
-    /// Example: `50`
-    ///
-    /// Default when left out: `50`
     #[serde(skip)]
     page_size: Option<i32>,
 }
@@ -46,31 +31,19 @@ impl ListDepartmentRequest {
     pub fn builder() -> ListDepartmentRequestBuilder {
         ListDepartmentRequestBuilder::default()
     }
-    /// The unit's id, as returned when the unit was created or listed by the unit list endpoint.
-    ///
-    /// Example: `"BU121"`
+    /// The `unit_id` it was built with: see [`ListDepartmentRequestBuilder::unit_id`].
     pub fn unit_id(&self) -> &String {
         &self.unit_id
     }
-    /// Which kind of department id the answer uses.
-    ///
-    /// Example: `"open_department_id"`
-    ///
-    /// Default when left out: `"open_department_id"`
+    /// The `department_id_type` it was built with: see [`ListDepartmentRequestBuilder::department_id_type`].
     pub fn department_id_type(&self) -> Option<&ListDepartmentRequestDepartmentIdType> {
         self.department_id_type.as_ref()
     }
-    /// Where to continue; leave it out on the first call and pass the `page_token` of the previous answer afterwards.
-    ///
-    /// Example: `"AQD9/Rn9eij9Pm39ED40/dk53s4Ebp882DYfFaPFbz00L4CMZJrqGdzNyc8BcZtDbwVUvRmQTvyMYicnGWrde9X56TgdBuS+JKiSIkdexPw="`
+    /// The `page_token` it was built with: see [`ListDepartmentRequestBuilder::page_token`].
     pub fn page_token(&self) -> Option<&String> {
         self.page_token.as_ref()
     }
-    /// How many departments one page holds, at most 100.
-    ///
-    /// Example: `50`
-    ///
-    /// Default when left out: `50`
+    /// The `page_size` it was built with: see [`ListDepartmentRequestBuilder::page_size`].
     pub fn page_size(&self) -> Option<&i32> {
         self.page_size.as_ref()
     }
@@ -178,14 +151,8 @@ impl ::lark_runtime::Endpoint for ListDepartmentRequest {
         app_types: &[::lark_runtime::AppType::Custom],
         scopes: &["contact:unit:readonly"],
         rate_limits: &[
-            ::lark_runtime::RateLimit {
-                requests: 1000u32,
-                period_seconds: 60u32,
-            },
-            ::lark_runtime::RateLimit {
-                requests: 50u32,
-                period_seconds: 1u32,
-            },
+            ::lark_runtime::RateLimit::per_minute(1000),
+            ::lark_runtime::RateLimit::per_second(50),
         ],
         special_rate_limit: false,
         envelope: ::lark_runtime::Envelope::Data,
@@ -266,14 +233,7 @@ impl ::lark_runtime::Paged for ListDepartmentRequest {
 /// Response data of 获取单位绑定的部门列表 — List the departments bound to a unit.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(
-    Debug,
-    Clone,
-    Default,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct ListDepartmentResponse {
     /// The departments bound to the unit on this page.
@@ -327,52 +287,19 @@ pub enum ListDepartmentError {
     Undocumented(i64),
 }
 impl ::lark_runtime::DocumentedError for ListDepartmentError {
-    const FACTS: &'static [::lark_runtime::ErrorFacts] = &[
-        ::lark_runtime::ErrorFacts::new(
-            40003,
-            500,
-            "internal error",
-            "An internal fault; retry, and if it persists report the request's X-Request-Id to technical support.",
-            true,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            40011,
-            400,
-            "page size is invalid",
-            "The page_size is not valid; set it as the parameter description requires.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            40012,
-            400,
-            "page token is invalid",
-            "The page_token is not valid; pass one returned by a previous page.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            43051,
-            400,
-            "unit_id invalid",
-            "The unit id is not valid; get a correct one from the unit list endpoint and retry.",
-            false,
-        ),
+    const DOCUMENTED: &'static [(Self, ::lark_runtime::ErrorFacts)] = &[
+        (Self::InternalError, crate::contact::v3::errors::CODE_40003_6),
+        (Self::PageSizeIsInvalid, crate::contact::v3::errors::CODE_40011_7),
+        (Self::PageTokenIsInvalid, crate::contact::v3::errors::CODE_40012_2),
+        (Self::UnitIdInvalid, crate::contact::v3::errors::CODE_43051),
     ];
-    fn from_index(index: usize, code: i64) -> Self {
-        match index {
-            0 => Self::InternalError,
-            1 => Self::PageSizeIsInvalid,
-            2 => Self::PageTokenIsInvalid,
-            3 => Self::UnitIdInvalid,
-            _ => Self::Undocumented(code),
-        }
+    fn undocumented(code: i64) -> Self {
+        Self::Undocumented(code)
     }
-    fn facts_or_code(&self) -> Result<&'static ::lark_runtime::ErrorFacts, i64> {
+    fn undocumented_code(&self) -> Option<i64> {
         match self {
-            Self::InternalError => Ok(&Self::FACTS[0]),
-            Self::PageSizeIsInvalid => Ok(&Self::FACTS[1]),
-            Self::PageTokenIsInvalid => Ok(&Self::FACTS[2]),
-            Self::UnitIdInvalid => Ok(&Self::FACTS[3]),
-            Self::Undocumented(code) => Err(*code),
+            Self::Undocumented(code) => Some(*code),
+            _ => None,
         }
     }
 }
@@ -410,13 +337,7 @@ impl ::lark_runtime::enums::StringEnum for ListDepartmentRequestDepartmentIdType
 }
 ::lark_runtime::string_enum_traits!(ListDepartmentRequestDepartmentIdType);
 /// One unit-department binding.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct ListDepartmentResponseDepartmentlistItem {
     /// The unit's id.

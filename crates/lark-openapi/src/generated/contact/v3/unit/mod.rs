@@ -28,6 +28,8 @@ impl<'a> ContactV3UnitApi<'a> {
     ///
     /// `POST /open-apis/contact/v3/unit/bind_department`
     ///
+    /// Takes `tenant_access_token`, not a user's: on a handle from [`Client::as_user`](::lark_runtime::Client::as_user) it fails before sending anything.
+    ///
     /// Retries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.
     pub async fn bind_department(
         &self,
@@ -41,6 +43,8 @@ impl<'a> ContactV3UnitApi<'a> {
     /// 创建单位 — Create a unit.
     ///
     /// `POST /open-apis/contact/v3/unit`
+    ///
+    /// Takes `tenant_access_token`, not a user's: on a handle from [`Client::as_user`](::lark_runtime::Client::as_user) it fails before sending anything.
     ///
     /// Retries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.
     pub async fn create(
@@ -56,6 +60,8 @@ impl<'a> ContactV3UnitApi<'a> {
     ///
     /// `DELETE /open-apis/contact/v3/unit/:unit_id`
     ///
+    /// Takes `tenant_access_token`, not a user's: on a handle from [`Client::as_user`](::lark_runtime::Client::as_user) it fails before sending anything.
+    ///
     /// Retries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.
     pub async fn delete(
         &self,
@@ -70,6 +76,8 @@ impl<'a> ContactV3UnitApi<'a> {
     ///
     /// `GET /open-apis/contact/v3/unit/:unit_id`
     ///
+    /// Takes `tenant_access_token`, not a user's: on a handle from [`Client::as_user`](::lark_runtime::Client::as_user) it fails before sending anything.
+    ///
     /// Retries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.
     pub async fn get(
         &self,
@@ -83,6 +91,8 @@ impl<'a> ContactV3UnitApi<'a> {
     /// 获取单位列表 — List units.
     ///
     /// `GET /open-apis/contact/v3/unit`
+    ///
+    /// Takes `tenant_access_token`, not a user's: on a handle from [`Client::as_user`](::lark_runtime::Client::as_user) it fails before sending anything.
     ///
     /// Retries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.
     pub async fn list(
@@ -107,6 +117,8 @@ impl<'a> ContactV3UnitApi<'a> {
     ///
     /// `GET /open-apis/contact/v3/unit/list_department`
     ///
+    /// Takes `tenant_access_token`, not a user's: on a handle from [`Client::as_user`](::lark_runtime::Client::as_user) it fails before sending anything.
+    ///
     /// Retries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.
     pub async fn list_department(
         &self,
@@ -130,6 +142,8 @@ impl<'a> ContactV3UnitApi<'a> {
     ///
     /// `PATCH /open-apis/contact/v3/unit/:unit_id`
     ///
+    /// Takes `tenant_access_token`, not a user's: on a handle from [`Client::as_user`](::lark_runtime::Client::as_user) it fails before sending anything.
+    ///
     /// Retries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.
     pub async fn patch(
         &self,
@@ -143,6 +157,8 @@ impl<'a> ContactV3UnitApi<'a> {
     /// 解除部门与单位的绑定关系 — Unbind a department from a unit.
     ///
     /// `POST /open-apis/contact/v3/unit/unbind_department`
+    ///
+    /// Takes `tenant_access_token`, not a user's: on a handle from [`Client::as_user`](::lark_runtime::Client::as_user) it fails before sending anything.
     ///
     /// Retries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.
     pub async fn unbind_department(

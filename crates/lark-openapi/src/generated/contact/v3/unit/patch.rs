@@ -8,22 +8,17 @@
 //! `PATCH /open-apis/contact/v3/unit/:unit_id`
 //!
 //! Reference: <https://open.feishu.cn/document/server-docs/contact-v3/unit/patch>
+use ::lark_runtime::__private::serde::{Deserialize, Serialize};
 /// Request of 修改单位信息 — Update a unit.
 ///
 /// `PATCH /open-apis/contact/v3/unit/:unit_id`
 ///
 /// Build it with [`PatchRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, ::lark_runtime::__private::serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct PatchRequest {
-    /// The unit's id, as returned when the unit was created or listed by the unit list endpoint.
-    ///
-    /// Example: `"BU121"`
     #[serde(skip)]
     unit_id: String,
-    /// The unit's new name, 1 to 100 characters, not used by another unit of the same type; the page says to always send it.
-    ///
-    /// Example: `"消费者事业部"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     name: Option<String>,
 }
@@ -32,15 +27,11 @@ impl PatchRequest {
     pub fn builder() -> PatchRequestBuilder {
         PatchRequestBuilder::default()
     }
-    /// The unit's id, as returned when the unit was created or listed by the unit list endpoint.
-    ///
-    /// Example: `"BU121"`
+    /// The `unit_id` it was built with: see [`PatchRequestBuilder::unit_id`].
     pub fn unit_id(&self) -> &String {
         &self.unit_id
     }
-    /// The unit's new name, 1 to 100 characters, not used by another unit of the same type; the page says to always send it.
-    ///
-    /// Example: `"消费者事业部"`
+    /// The `name` it was built with: see [`PatchRequestBuilder::name`].
     pub fn name(&self) -> Option<&String> {
         self.name.as_ref()
     }
@@ -101,12 +92,7 @@ impl ::lark_runtime::Endpoint for PatchRequest {
         access_tokens: &[::lark_runtime::AccessTokenKind::Tenant],
         app_types: &[::lark_runtime::AppType::Custom],
         scopes: &["contact:unit"],
-        rate_limits: &[
-            ::lark_runtime::RateLimit {
-                requests: 20u32,
-                period_seconds: 1u32,
-            },
-        ],
+        rate_limits: &[::lark_runtime::RateLimit::per_second(20)],
         special_rate_limit: false,
         envelope: ::lark_runtime::Envelope::Data,
         request_body: ::lark_runtime::RequestBody::Json,
@@ -134,7 +120,7 @@ impl ::lark_runtime::Incoming for PatchRequest {
         request: &::lark_runtime::IncomingRequest<'_>,
     ) -> Result<Self, ::lark_runtime::ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
-        #[derive(::lark_runtime::__private::serde::Deserialize)]
+        #[derive(Deserialize)]
         #[serde(crate = "::lark_runtime::__private::serde")]
         struct Body {
             #[serde(default, rename = "name")]
@@ -155,14 +141,7 @@ impl ::lark_runtime::Incoming for PatchRequest {
 /// Response data of 修改单位信息 — Update a unit.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(
-    Debug,
-    Clone,
-    Default,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct PatchResponse {}
 /// A documented error code of 修改单位信息 — Update a unit.
@@ -193,52 +172,19 @@ pub enum PatchError {
     Undocumented(i64),
 }
 impl ::lark_runtime::DocumentedError for PatchError {
-    const FACTS: &'static [::lark_runtime::ErrorFacts] = &[
-        ::lark_runtime::ErrorFacts::new(
-            40003,
-            500,
-            "internal error",
-            "An internal fault; retry, and if it persists report the request's X-Request-Id to technical support.",
-            true,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            43051,
-            400,
-            "unit_id invalid",
-            "The unit id is not valid; get a correct one from the unit list endpoint and retry.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            43052,
-            400,
-            "unit name invalid",
-            "The unit name is not valid; it must be 1 to 100 characters.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            43055,
-            400,
-            "unit name and type repeat",
-            "Another unit of the same type has this name; choose a different name and retry.",
-            false,
-        ),
+    const DOCUMENTED: &'static [(Self, ::lark_runtime::ErrorFacts)] = &[
+        (Self::InternalError, crate::contact::v3::errors::CODE_40003_6),
+        (Self::UnitIdInvalid, crate::contact::v3::errors::CODE_43051),
+        (Self::UnitNameInvalid, crate::contact::v3::errors::CODE_43052),
+        (Self::UnitNameAndTypeRepeat, crate::contact::v3::errors::CODE_43055_2),
     ];
-    fn from_index(index: usize, code: i64) -> Self {
-        match index {
-            0 => Self::InternalError,
-            1 => Self::UnitIdInvalid,
-            2 => Self::UnitNameInvalid,
-            3 => Self::UnitNameAndTypeRepeat,
-            _ => Self::Undocumented(code),
-        }
+    fn undocumented(code: i64) -> Self {
+        Self::Undocumented(code)
     }
-    fn facts_or_code(&self) -> Result<&'static ::lark_runtime::ErrorFacts, i64> {
+    fn undocumented_code(&self) -> Option<i64> {
         match self {
-            Self::InternalError => Ok(&Self::FACTS[0]),
-            Self::UnitIdInvalid => Ok(&Self::FACTS[1]),
-            Self::UnitNameInvalid => Ok(&Self::FACTS[2]),
-            Self::UnitNameAndTypeRepeat => Ok(&Self::FACTS[3]),
-            Self::Undocumented(code) => Err(*code),
+            Self::Undocumented(code) => Some(*code),
+            _ => None,
         }
     }
 }

@@ -9,24 +9,17 @@
 //! `POST /open-apis/contact/v3/users/basic_batch`
 //!
 //! Reference: <>
+use ::lark_runtime::__private::serde::{Deserialize, Serialize};
 /// Request of 通过 ID 获取用户姓名 — Get users' names.
 ///
 /// `POST /open-apis/contact/v3/users/basic_batch`
 ///
 /// Build it with [`BasicBatchRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, ::lark_runtime::__private::serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct BasicBatchRequest {
-    /// Which kind of user id `user_ids` holds and the answer uses.
-    ///
-    /// Example: `"open_id"`
-    ///
-    /// Default when left out: `"open_id"`
     #[serde(skip)]
     user_id_type: Option<BasicBatchRequestUserIdType>,
-    /// The users to look up, 1 to 10 ids of the kind `user_id_type` names.
-    ///
-    /// Example: `["ou_b3b46653c99f1f6177a478974bdabb72"]`
     user_ids: Vec<String>,
 }
 impl BasicBatchRequest {
@@ -34,17 +27,11 @@ impl BasicBatchRequest {
     pub fn builder() -> BasicBatchRequestBuilder {
         BasicBatchRequestBuilder::default()
     }
-    /// Which kind of user id `user_ids` holds and the answer uses.
-    ///
-    /// Example: `"open_id"`
-    ///
-    /// Default when left out: `"open_id"`
+    /// The `user_id_type` it was built with: see [`BasicBatchRequestBuilder::user_id_type`].
     pub fn user_id_type(&self) -> Option<&BasicBatchRequestUserIdType> {
         self.user_id_type.as_ref()
     }
-    /// The users to look up, 1 to 10 ids of the kind `user_id_type` names.
-    ///
-    /// Example: `["ou_b3b46653c99f1f6177a478974bdabb72"]`
+    /// The `user_ids` it was built with: see [`BasicBatchRequestBuilder::user_ids`].
     pub fn user_ids(&self) -> &Vec<String> {
         &self.user_ids
     }
@@ -125,12 +112,7 @@ impl ::lark_runtime::Endpoint for BasicBatchRequest {
         ],
         app_types: &[::lark_runtime::AppType::Custom, ::lark_runtime::AppType::Isv],
         scopes: &["contact:user.basic_profile:readonly"],
-        rate_limits: &[
-            ::lark_runtime::RateLimit {
-                requests: 5u32,
-                period_seconds: 1u32,
-            },
-        ],
+        rate_limits: &[::lark_runtime::RateLimit::per_second(5)],
         special_rate_limit: false,
         envelope: ::lark_runtime::Envelope::Data,
         request_body: ::lark_runtime::RequestBody::Json,
@@ -163,7 +145,7 @@ impl ::lark_runtime::Incoming for BasicBatchRequest {
         request: &::lark_runtime::IncomingRequest<'_>,
     ) -> Result<Self, ::lark_runtime::ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
-        #[derive(::lark_runtime::__private::serde::Deserialize)]
+        #[derive(Deserialize)]
         #[serde(crate = "::lark_runtime::__private::serde")]
         struct Body {
             #[serde(default, rename = "user_ids")]
@@ -190,14 +172,7 @@ impl ::lark_runtime::Incoming for BasicBatchRequest {
 /// Response data of 通过 ID 获取用户姓名 — Get users' names.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(
-    Debug,
-    Clone,
-    Default,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct BasicBatchResponse {
     /// The users found.
@@ -218,25 +193,16 @@ pub enum BasicBatchError {
     Undocumented(i64),
 }
 impl ::lark_runtime::DocumentedError for BasicBatchError {
-    const FACTS: &'static [::lark_runtime::ErrorFacts] = &[
-        ::lark_runtime::ErrorFacts::new(
-            40001,
-            400,
-            "param is invalid",
-            "The parameters are not valid; fix them against the documentation and retry.",
-            false,
-        ),
+    const DOCUMENTED: &'static [(Self, ::lark_runtime::ErrorFacts)] = &[
+        (Self::ParamIsInvalid, crate::contact::v3::errors::CODE_40001_13),
     ];
-    fn from_index(index: usize, code: i64) -> Self {
-        match index {
-            0 => Self::ParamIsInvalid,
-            _ => Self::Undocumented(code),
-        }
+    fn undocumented(code: i64) -> Self {
+        Self::Undocumented(code)
     }
-    fn facts_or_code(&self) -> Result<&'static ::lark_runtime::ErrorFacts, i64> {
+    fn undocumented_code(&self) -> Option<i64> {
         match self {
-            Self::ParamIsInvalid => Ok(&Self::FACTS[0]),
-            Self::Undocumented(code) => Err(*code),
+            Self::Undocumented(code) => Some(*code),
+            _ => None,
         }
     }
 }
@@ -278,13 +244,7 @@ impl ::lark_runtime::enums::StringEnum for BasicBatchRequestUserIdType {
 }
 ::lark_runtime::string_enum_traits!(BasicBatchRequestUserIdType);
 /// The user's name in other languages.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct BasicBatchResponseUsersItemI18nName {
     /// The Chinese name.
@@ -308,13 +268,7 @@ impl ::lark_runtime::Validate for BasicBatchResponseUsersItemI18nName {
     ) {}
 }
 /// One user's names.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct BasicBatchResponseUsersItem {
     /// The user's id.

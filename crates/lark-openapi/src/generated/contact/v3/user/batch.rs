@@ -9,31 +9,19 @@
 //! `GET /open-apis/contact/v3/users/batch`
 //!
 //! Reference: <https://open.feishu.cn/document/contact-v3/user/batch>
+use ::lark_runtime::__private::serde::{Deserialize, Serialize};
 /// Request of 批量获取用户信息 — Get several users.
 ///
 /// `GET /open-apis/contact/v3/users/batch`
 ///
 /// Build it with [`BatchRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, ::lark_runtime::__private::serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct BatchRequest {
-    /// Ids of the users to fetch, in the kind `user_id_type` names; at most 50, each sent as its own `user_ids` key.
-    ///
-    /// Example: `["7be5fg"]`
     #[serde(skip)]
     user_ids: Vec<String>,
-    /// Which kind of user id the request and the answer use.
-    ///
-    /// Example: `"open_id"`
-    ///
-    /// Default when left out: `"open_id"`
     #[serde(skip)]
     user_id_type: Option<BatchRequestUserIdType>,
-    /// Which kind of department id the answer uses.
-    ///
-    /// Example: `"open_department_id"`
-    ///
-    /// Default when left out: `"open_department_id"`
     #[serde(skip)]
     department_id_type: Option<BatchRequestDepartmentIdType>,
 }
@@ -42,25 +30,15 @@ impl BatchRequest {
     pub fn builder() -> BatchRequestBuilder {
         BatchRequestBuilder::default()
     }
-    /// Ids of the users to fetch, in the kind `user_id_type` names; at most 50, each sent as its own `user_ids` key.
-    ///
-    /// Example: `["7be5fg"]`
+    /// The `user_ids` it was built with: see [`BatchRequestBuilder::user_ids`].
     pub fn user_ids(&self) -> &Vec<String> {
         &self.user_ids
     }
-    /// Which kind of user id the request and the answer use.
-    ///
-    /// Example: `"open_id"`
-    ///
-    /// Default when left out: `"open_id"`
+    /// The `user_id_type` it was built with: see [`BatchRequestBuilder::user_id_type`].
     pub fn user_id_type(&self) -> Option<&BatchRequestUserIdType> {
         self.user_id_type.as_ref()
     }
-    /// Which kind of department id the answer uses.
-    ///
-    /// Example: `"open_department_id"`
-    ///
-    /// Default when left out: `"open_department_id"`
+    /// The `department_id_type` it was built with: see [`BatchRequestBuilder::department_id_type`].
     pub fn department_id_type(&self) -> Option<&BatchRequestDepartmentIdType> {
         self.department_id_type.as_ref()
     }
@@ -157,14 +135,8 @@ impl ::lark_runtime::Endpoint for BatchRequest {
         app_types: &[::lark_runtime::AppType::Custom, ::lark_runtime::AppType::Isv],
         scopes: &["contact:contact.base:readonly"],
         rate_limits: &[
-            ::lark_runtime::RateLimit {
-                requests: 1000u32,
-                period_seconds: 60u32,
-            },
-            ::lark_runtime::RateLimit {
-                requests: 50u32,
-                period_seconds: 1u32,
-            },
+            ::lark_runtime::RateLimit::per_minute(1000),
+            ::lark_runtime::RateLimit::per_second(50),
         ],
         special_rate_limit: false,
         envelope: ::lark_runtime::Envelope::Data,
@@ -227,14 +199,7 @@ impl ::lark_runtime::Incoming for BatchRequest {
 /// Response data of 批量获取用户信息 — Get several users.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(
-    Debug,
-    Clone,
-    Default,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct BatchResponse {
     /// The users found; those outside the contact data scope are missing.
@@ -263,43 +228,18 @@ pub enum BatchError {
     Undocumented(i64),
 }
 impl ::lark_runtime::DocumentedError for BatchError {
-    const FACTS: &'static [::lark_runtime::ErrorFacts] = &[
-        ::lark_runtime::ErrorFacts::new(
-            40001,
-            400,
-            "invalid parameter",
-            "Check the request parameters; if the problem remains, ask technical support.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            41050,
-            400,
-            "no user authority",
-            "The users must be in the app's contact data scope.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            40004,
-            403,
-            "no dept. authority",
-            "The department must be in the app's contact data scope.",
-            false,
-        ),
+    const DOCUMENTED: &'static [(Self, ::lark_runtime::ErrorFacts)] = &[
+        (Self::InvalidParameter, crate::contact::v3::errors::CODE_40001_3),
+        (Self::NoUserAuthority, crate::contact::v3::errors::CODE_41050_2),
+        (Self::NoDeptAuthority, crate::contact::v3::errors::CODE_40004_8),
     ];
-    fn from_index(index: usize, code: i64) -> Self {
-        match index {
-            0 => Self::InvalidParameter,
-            1 => Self::NoUserAuthority,
-            2 => Self::NoDeptAuthority,
-            _ => Self::Undocumented(code),
-        }
+    fn undocumented(code: i64) -> Self {
+        Self::Undocumented(code)
     }
-    fn facts_or_code(&self) -> Result<&'static ::lark_runtime::ErrorFacts, i64> {
+    fn undocumented_code(&self) -> Option<i64> {
         match self {
-            Self::InvalidParameter => Ok(&Self::FACTS[0]),
-            Self::NoUserAuthority => Ok(&Self::FACTS[1]),
-            Self::NoDeptAuthority => Ok(&Self::FACTS[2]),
-            Self::Undocumented(code) => Err(*code),
+            Self::Undocumented(code) => Some(*code),
+            _ => None,
         }
     }
 }
@@ -501,13 +441,7 @@ impl ::lark_runtime::enums::StringEnum for BatchResponseItemsItemCustomAttrsItem
 }
 ::lark_runtime::string_enum_traits!(BatchResponseItemsItemCustomAttrsItemType);
 /// For a GENERIC_USER field, the referenced person.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct BatchResponseItemsItemCustomAttrsItemValueGenericUser {
     /// The referenced person's user id, in the kind `user_id_type` names.
@@ -527,13 +461,7 @@ impl ::lark_runtime::Validate for BatchResponseItemsItemCustomAttrsItemValueGene
     ) {}
 }
 /// The custom field's value.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct BatchResponseItemsItemCustomAttrsItemValue {
     /// For a TEXT field, its value; for an HREF field, the page title.
@@ -583,13 +511,7 @@ impl ::lark_runtime::Validate for BatchResponseItemsItemCustomAttrsItemValue {
     }
 }
 /// One custom field of the user.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct BatchResponseItemsItemCustomAttrsItem {
     /// The custom field's type.
@@ -624,13 +546,7 @@ impl ::lark_runtime::Validate for BatchResponseItemsItemCustomAttrsItem {
     }
 }
 /// One user.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct BatchResponseItemsItem {
     /// The user's union_id: the same user across the apps of one developer.

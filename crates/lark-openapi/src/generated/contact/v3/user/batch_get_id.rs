@@ -9,36 +9,21 @@
 //! `POST /open-apis/contact/v3/users/batch_get_id`
 //!
 //! Reference: <https://open.feishu.cn/document/server-docs/contact-v3/user/batch_get_id>
+use ::lark_runtime::__private::serde::{Deserialize, Serialize};
 /// Request of 通过手机号或邮箱获取用户 ID — Get user ids by mobile or email.
 ///
 /// `POST /open-apis/contact/v3/users/batch_get_id`
 ///
 /// Build it with [`BatchGetIdRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, ::lark_runtime::__private::serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct BatchGetIdRequest {
-    /// Which kind of user id the answer uses.
-    ///
-    /// Example: `"user_id"`
-    ///
-    /// Default when left out: `"open_id"`
     #[serde(skip)]
     user_id_type: Option<BatchGetIdRequestUserIdType>,
-    /// Email addresses to look up, at most 50; enterprise mailboxes are not supported.
-    ///
-    /// Example: `["zhangsan@z.com"]`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     emails: Option<Vec<String>>,
-    /// Mobile numbers to look up, at most 50; numbers outside mainland China need a `+` country or region code.
-    ///
-    /// Example: `["13011111111"]`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     mobiles: Option<Vec<String>>,
-    /// Whether users who have left are included in the answer.
-    ///
-    /// Example: `true`
-    ///
-    /// Default when left out: `false`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     include_resigned: Option<bool>,
 }
@@ -47,31 +32,19 @@ impl BatchGetIdRequest {
     pub fn builder() -> BatchGetIdRequestBuilder {
         BatchGetIdRequestBuilder::default()
     }
-    /// Which kind of user id the answer uses.
-    ///
-    /// Example: `"user_id"`
-    ///
-    /// Default when left out: `"open_id"`
+    /// The `user_id_type` it was built with: see [`BatchGetIdRequestBuilder::user_id_type`].
     pub fn user_id_type(&self) -> Option<&BatchGetIdRequestUserIdType> {
         self.user_id_type.as_ref()
     }
-    /// Email addresses to look up, at most 50; enterprise mailboxes are not supported.
-    ///
-    /// Example: `["zhangsan@z.com"]`
+    /// The `emails` it was built with: see [`BatchGetIdRequestBuilder::emails`].
     pub fn emails(&self) -> Option<&Vec<String>> {
         self.emails.as_ref()
     }
-    /// Mobile numbers to look up, at most 50; numbers outside mainland China need a `+` country or region code.
-    ///
-    /// Example: `["13011111111"]`
+    /// The `mobiles` it was built with: see [`BatchGetIdRequestBuilder::mobiles`].
     pub fn mobiles(&self) -> Option<&Vec<String>> {
         self.mobiles.as_ref()
     }
-    /// Whether users who have left are included in the answer.
-    ///
-    /// Example: `true`
-    ///
-    /// Default when left out: `false`
+    /// The `include_resigned` it was built with: see [`BatchGetIdRequestBuilder::include_resigned`].
     pub fn include_resigned(&self) -> Option<&bool> {
         self.include_resigned.as_ref()
     }
@@ -174,14 +147,8 @@ impl ::lark_runtime::Endpoint for BatchGetIdRequest {
         app_types: &[::lark_runtime::AppType::Custom, ::lark_runtime::AppType::Isv],
         scopes: &["contact:user.id:readonly"],
         rate_limits: &[
-            ::lark_runtime::RateLimit {
-                requests: 1000u32,
-                period_seconds: 60u32,
-            },
-            ::lark_runtime::RateLimit {
-                requests: 50u32,
-                period_seconds: 1u32,
-            },
+            ::lark_runtime::RateLimit::per_minute(1000),
+            ::lark_runtime::RateLimit::per_second(50),
         ],
         special_rate_limit: false,
         envelope: ::lark_runtime::Envelope::Data,
@@ -215,7 +182,7 @@ impl ::lark_runtime::Incoming for BatchGetIdRequest {
         request: &::lark_runtime::IncomingRequest<'_>,
     ) -> Result<Self, ::lark_runtime::ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
-        #[derive(::lark_runtime::__private::serde::Deserialize)]
+        #[derive(Deserialize)]
         #[serde(crate = "::lark_runtime::__private::serde")]
         struct Body {
             #[serde(default, rename = "emails")]
@@ -248,14 +215,7 @@ impl ::lark_runtime::Incoming for BatchGetIdRequest {
 /// Response data of 通过手机号或邮箱获取用户 ID — Get user ids by mobile or email.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(
-    Debug,
-    Clone,
-    Default,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct BatchGetIdResponse {
     /// One entry per email or mobile asked for.
@@ -303,13 +263,7 @@ impl ::lark_runtime::enums::StringEnum for BatchGetIdRequestUserIdType {
 }
 ::lark_runtime::string_enum_traits!(BatchGetIdRequestUserIdType);
 /// The user matching one email or mobile.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct BatchGetIdResponseUserListItem {
     /// The user's id, in the kind `user_id_type` names; absent when no user matched.

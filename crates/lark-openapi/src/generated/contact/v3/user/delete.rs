@@ -9,67 +9,35 @@
 //! `DELETE /open-apis/contact/v3/users/:user_id`
 //!
 //! Reference: <https://open.feishu.cn/document/server-docs/contact-v3/user/delete>
+use ::lark_runtime::__private::serde::{Deserialize, Serialize};
 /// Request of 删除用户 — Delete a user.
 ///
 /// `DELETE /open-apis/contact/v3/users/:user_id`
 ///
 /// Build it with [`DeleteRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, ::lark_runtime::__private::serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct DeleteRequest {
-    /// The user to delete, in the kind `user_id_type` names.
-    ///
-    /// Example: `"ou_7dab8a3d3cdcc9da365777c7ad535d62"`
     #[serde(skip)]
     user_id: String,
-    /// Which kind of user id the path and body use.
-    ///
-    /// Example: `"open_id"`
-    ///
-    /// Default when left out: `"open_id"`
     #[serde(skip)]
     user_id_type: Option<DeleteRequestUserIdType>,
-    /// Who becomes owner of department group chats the user owns; by default the member who joined the chat first.
-    ///
-    /// Example: `"ou_7dab8a3d3cdcc9da365777c7ad535d62"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     department_chat_acceptor_user_id: Option<String>,
-    /// Who becomes owner of external group chats the user owns; by default the earliest member from the same organization, and the chat is disbanded if no one else from it is in the chat.
-    ///
-    /// Example: `"ou_7dab8a3d3cdcc9da365777c7ad535d62"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     external_chat_acceptor_user_id: Option<String>,
-    /// Who receives the user's documents (only the owner changes); by default the direct leader, or the documents stay with the user when there is none.
-    ///
-    /// Example: `"ou_7dab8a3d3cdcc9da365777c7ad535d62"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     docs_acceptor_user_id: Option<String>,
-    /// Who receives the user's calendar events; by default the direct leader, or the events are deleted when there is none.
-    ///
-    /// Example: `"ou_7dab8a3d3cdcc9da365777c7ad535d62"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     calendar_acceptor_user_id: Option<String>,
-    /// Who receives the apps the user created; by default the direct leader, or the apps stay with the user (who can no longer manage them) and an administrator may move them.
-    ///
-    /// Example: `"ou_7dab8a3d3cdcc9da365777c7ad535d62"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     application_acceptor_user_id: Option<String>,
-    /// Who receives the user's Minutes recordings (shared links keep working); by default the direct leader, or they stay with the user.
-    ///
-    /// Example: `"ou_7dab8a3d3cdcc9da365777c7ad535d62"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     minutes_acceptor_user_id: Option<String>,
-    /// Who receives the user's surveys; by default the direct leader, or the surveys are deleted when there is none.
-    ///
-    /// Example: `"ou_7dab8a3d3cdcc9da365777c7ad535d62"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     survey_acceptor_user_id: Option<String>,
-    /// What happens to the user's mail; by default it goes to the direct leader, or stays with the user when there is none.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     email_acceptor: Option<DeleteRequestEmailAcceptor>,
-    /// Who receives the user's integration platform (AnyCross) resources; by default the direct leader, or they stay with the user, who can no longer sign in there.
-    ///
-    /// Example: `"ou_7dab8a3d3cdcc9da365777c7ad535d62"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     anycross_acceptor_user_id: Option<String>,
 }
@@ -78,69 +46,47 @@ impl DeleteRequest {
     pub fn builder() -> DeleteRequestBuilder {
         DeleteRequestBuilder::default()
     }
-    /// The user to delete, in the kind `user_id_type` names.
-    ///
-    /// Example: `"ou_7dab8a3d3cdcc9da365777c7ad535d62"`
+    /// The `user_id` it was built with: see [`DeleteRequestBuilder::user_id`].
     pub fn user_id(&self) -> &String {
         &self.user_id
     }
-    /// Which kind of user id the path and body use.
-    ///
-    /// Example: `"open_id"`
-    ///
-    /// Default when left out: `"open_id"`
+    /// The `user_id_type` it was built with: see [`DeleteRequestBuilder::user_id_type`].
     pub fn user_id_type(&self) -> Option<&DeleteRequestUserIdType> {
         self.user_id_type.as_ref()
     }
-    /// Who becomes owner of department group chats the user owns; by default the member who joined the chat first.
-    ///
-    /// Example: `"ou_7dab8a3d3cdcc9da365777c7ad535d62"`
+    /// The `department_chat_acceptor_user_id` it was built with: see [`DeleteRequestBuilder::department_chat_acceptor_user_id`].
     pub fn department_chat_acceptor_user_id(&self) -> Option<&String> {
         self.department_chat_acceptor_user_id.as_ref()
     }
-    /// Who becomes owner of external group chats the user owns; by default the earliest member from the same organization, and the chat is disbanded if no one else from it is in the chat.
-    ///
-    /// Example: `"ou_7dab8a3d3cdcc9da365777c7ad535d62"`
+    /// The `external_chat_acceptor_user_id` it was built with: see [`DeleteRequestBuilder::external_chat_acceptor_user_id`].
     pub fn external_chat_acceptor_user_id(&self) -> Option<&String> {
         self.external_chat_acceptor_user_id.as_ref()
     }
-    /// Who receives the user's documents (only the owner changes); by default the direct leader, or the documents stay with the user when there is none.
-    ///
-    /// Example: `"ou_7dab8a3d3cdcc9da365777c7ad535d62"`
+    /// The `docs_acceptor_user_id` it was built with: see [`DeleteRequestBuilder::docs_acceptor_user_id`].
     pub fn docs_acceptor_user_id(&self) -> Option<&String> {
         self.docs_acceptor_user_id.as_ref()
     }
-    /// Who receives the user's calendar events; by default the direct leader, or the events are deleted when there is none.
-    ///
-    /// Example: `"ou_7dab8a3d3cdcc9da365777c7ad535d62"`
+    /// The `calendar_acceptor_user_id` it was built with: see [`DeleteRequestBuilder::calendar_acceptor_user_id`].
     pub fn calendar_acceptor_user_id(&self) -> Option<&String> {
         self.calendar_acceptor_user_id.as_ref()
     }
-    /// Who receives the apps the user created; by default the direct leader, or the apps stay with the user (who can no longer manage them) and an administrator may move them.
-    ///
-    /// Example: `"ou_7dab8a3d3cdcc9da365777c7ad535d62"`
+    /// The `application_acceptor_user_id` it was built with: see [`DeleteRequestBuilder::application_acceptor_user_id`].
     pub fn application_acceptor_user_id(&self) -> Option<&String> {
         self.application_acceptor_user_id.as_ref()
     }
-    /// Who receives the user's Minutes recordings (shared links keep working); by default the direct leader, or they stay with the user.
-    ///
-    /// Example: `"ou_7dab8a3d3cdcc9da365777c7ad535d62"`
+    /// The `minutes_acceptor_user_id` it was built with: see [`DeleteRequestBuilder::minutes_acceptor_user_id`].
     pub fn minutes_acceptor_user_id(&self) -> Option<&String> {
         self.minutes_acceptor_user_id.as_ref()
     }
-    /// Who receives the user's surveys; by default the direct leader, or the surveys are deleted when there is none.
-    ///
-    /// Example: `"ou_7dab8a3d3cdcc9da365777c7ad535d62"`
+    /// The `survey_acceptor_user_id` it was built with: see [`DeleteRequestBuilder::survey_acceptor_user_id`].
     pub fn survey_acceptor_user_id(&self) -> Option<&String> {
         self.survey_acceptor_user_id.as_ref()
     }
-    /// What happens to the user's mail; by default it goes to the direct leader, or stays with the user when there is none.
+    /// The `email_acceptor` it was built with: see [`DeleteRequestBuilder::email_acceptor`].
     pub fn email_acceptor(&self) -> Option<&DeleteRequestEmailAcceptor> {
         self.email_acceptor.as_ref()
     }
-    /// Who receives the user's integration platform (AnyCross) resources; by default the direct leader, or they stay with the user, who can no longer sign in there.
-    ///
-    /// Example: `"ou_7dab8a3d3cdcc9da365777c7ad535d62"`
+    /// The `anycross_acceptor_user_id` it was built with: see [`DeleteRequestBuilder::anycross_acceptor_user_id`].
     pub fn anycross_acceptor_user_id(&self) -> Option<&String> {
         self.anycross_acceptor_user_id.as_ref()
     }
@@ -324,14 +270,8 @@ impl ::lark_runtime::Endpoint for DeleteRequest {
         app_types: &[::lark_runtime::AppType::Custom],
         scopes: &["contact:contact"],
         rate_limits: &[
-            ::lark_runtime::RateLimit {
-                requests: 1000u32,
-                period_seconds: 60u32,
-            },
-            ::lark_runtime::RateLimit {
-                requests: 50u32,
-                period_seconds: 1u32,
-            },
+            ::lark_runtime::RateLimit::per_minute(1000),
+            ::lark_runtime::RateLimit::per_second(50),
         ],
         special_rate_limit: false,
         envelope: ::lark_runtime::Envelope::Data,
@@ -366,7 +306,7 @@ impl ::lark_runtime::Incoming for DeleteRequest {
         request: &::lark_runtime::IncomingRequest<'_>,
     ) -> Result<Self, ::lark_runtime::ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
-        #[derive(::lark_runtime::__private::serde::Deserialize)]
+        #[derive(Deserialize)]
         #[serde(crate = "::lark_runtime::__private::serde")]
         struct Body {
             #[serde(default, rename = "department_chat_acceptor_user_id")]
@@ -415,14 +355,7 @@ impl ::lark_runtime::Incoming for DeleteRequest {
 /// Response data of 删除用户 — Delete a user.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(
-    Debug,
-    Clone,
-    Default,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct DeleteResponse {}
 /// A documented error code of 删除用户 — Delete a user.
@@ -465,79 +398,22 @@ pub enum DeleteError {
     Undocumented(i64),
 }
 impl ::lark_runtime::DocumentedError for DeleteError {
-    const FACTS: &'static [::lark_runtime::ErrorFacts] = &[
-        ::lark_runtime::ErrorFacts::new(
-            40001,
-            400,
-            "param error",
-            "Check the parameters; if the problem remains, contact technical support.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            40004,
-            403,
-            "no dept authority error",
-            "The user's departments must be in the app's contact data scope.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            41050,
-            403,
-            "no user authority error",
-            "The user is outside the caller's reach: with a tenant token add the user to the app's contact data scope (developer console, permissions, data scope); with a user token the user's organization visibility, set by an administrator, decides.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            41052,
-            400,
-            "user resign acceptor is invalid error",
-            "A resource acceptor is not valid; check the acceptor ids.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            44037,
-            400,
-            "tenant manager cannot be deleted",
-            "A tenant administrator cannot be deleted; remove the administrator role in the admin console first.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            44042,
-            400,
-            "User is in resurrect progress, retry later",
-            "The user is being restored; wait until that finishes, then retry.",
-            true,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            44062,
-            400,
-            "According to the settings, this member's account can only be deleted through Member life cycle.",
-            "The tenant's rules allow deleting this account only through the member lifecycle engine.",
-            false,
-        ),
+    const DOCUMENTED: &'static [(Self, ::lark_runtime::ErrorFacts)] = &[
+        (Self::ParamError, crate::contact::v3::errors::CODE_40001_8),
+        (Self::NoDeptAuthorityError, crate::contact::v3::errors::CODE_40004_7),
+        (Self::NoUserAuthorityError, crate::contact::v3::errors::CODE_41050_6),
+        (Self::UserResignAcceptorIsInvalidError, crate::contact::v3::errors::CODE_41052),
+        (Self::TenantManagerCannotBeDeleted, crate::contact::v3::errors::CODE_44037),
+        (Self::UserIsInResurrectProgressRetry, crate::contact::v3::errors::CODE_44042),
+        (Self::AccordingToTheSettingsThisMember, crate::contact::v3::errors::CODE_44062),
     ];
-    fn from_index(index: usize, code: i64) -> Self {
-        match index {
-            0 => Self::ParamError,
-            1 => Self::NoDeptAuthorityError,
-            2 => Self::NoUserAuthorityError,
-            3 => Self::UserResignAcceptorIsInvalidError,
-            4 => Self::TenantManagerCannotBeDeleted,
-            5 => Self::UserIsInResurrectProgressRetry,
-            6 => Self::AccordingToTheSettingsThisMember,
-            _ => Self::Undocumented(code),
-        }
+    fn undocumented(code: i64) -> Self {
+        Self::Undocumented(code)
     }
-    fn facts_or_code(&self) -> Result<&'static ::lark_runtime::ErrorFacts, i64> {
+    fn undocumented_code(&self) -> Option<i64> {
         match self {
-            Self::ParamError => Ok(&Self::FACTS[0]),
-            Self::NoDeptAuthorityError => Ok(&Self::FACTS[1]),
-            Self::NoUserAuthorityError => Ok(&Self::FACTS[2]),
-            Self::UserResignAcceptorIsInvalidError => Ok(&Self::FACTS[3]),
-            Self::TenantManagerCannotBeDeleted => Ok(&Self::FACTS[4]),
-            Self::UserIsInResurrectProgressRetry => Ok(&Self::FACTS[5]),
-            Self::AccordingToTheSettingsThisMember => Ok(&Self::FACTS[6]),
-            Self::Undocumented(code) => Err(*code),
+            Self::Undocumented(code) => Some(*code),
+            _ => None,
         }
     }
 }
@@ -615,13 +491,7 @@ impl ::lark_runtime::enums::StringEnum for DeleteRequestEmailAcceptorProcessingT
 }
 ::lark_runtime::string_enum_traits!(DeleteRequestEmailAcceptorProcessingType);
 /// What happens to the user's mail; by default it goes to the direct leader, or stays with the user when there is none.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct DeleteRequestEmailAcceptor {
     /// How the mail is handled.

@@ -9,43 +9,23 @@
 //! `GET /open-apis/contact/v3/users/find_by_department`
 //!
 //! Reference: <https://open.feishu.cn/document/server-docs/contact-v3/user/find_by_department>
+use ::lark_runtime::__private::serde::{Deserialize, Serialize};
 /// Request of 获取部门直属用户列表 — List a department's direct members.
 ///
 /// `GET /open-apis/contact/v3/users/find_by_department`
 ///
 /// Build it with [`FindByDepartmentRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, ::lark_runtime::__private::serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct FindByDepartmentRequest {
-    /// Which kind of user id the answer uses.
-    ///
-    /// Example: `"open_id"`
-    ///
-    /// Default when left out: `"open_id"`
     #[serde(skip)]
     user_id_type: Option<FindByDepartmentRequestUserIdType>,
-    /// Which kind of department id the request and the answer use.
-    ///
-    /// Example: `"open_department_id"`
-    ///
-    /// Default when left out: `"open_department_id"`
     #[serde(skip)]
     department_id_type: Option<FindByDepartmentRequestDepartmentIdType>,
-    /// The department whose direct members to list, in the kind `department_id_type` names; `0` is the root.
-    ///
-    /// Example: `"od-xxxxxxxxxxxxx"`
     #[serde(skip)]
     department_id: String,
-    /// How many users one page holds, at most 50.
-    ///
-    /// Example: `10`
-    ///
-    /// Default when left out: `10`
     #[serde(skip)]
     page_size: Option<i32>,
-    /// Where to continue; leave it out on the first call and pass the `page_token` of the previous answer afterwards.
-    ///
-    /// Example: `"AQD9/Rn9eij9Pm39ED40/dk53s4Ebp882DYfFaPFbz00L4CMZJrqGdzNyc8BcZtDbwVUvRmQTvyMYicnGWrde9X56TgdBuS+JKiSIkdexPw="`
     #[serde(skip)]
     page_token: Option<String>,
 }
@@ -54,41 +34,25 @@ impl FindByDepartmentRequest {
     pub fn builder() -> FindByDepartmentRequestBuilder {
         FindByDepartmentRequestBuilder::default()
     }
-    /// Which kind of user id the answer uses.
-    ///
-    /// Example: `"open_id"`
-    ///
-    /// Default when left out: `"open_id"`
+    /// The `user_id_type` it was built with: see [`FindByDepartmentRequestBuilder::user_id_type`].
     pub fn user_id_type(&self) -> Option<&FindByDepartmentRequestUserIdType> {
         self.user_id_type.as_ref()
     }
-    /// Which kind of department id the request and the answer use.
-    ///
-    /// Example: `"open_department_id"`
-    ///
-    /// Default when left out: `"open_department_id"`
+    /// The `department_id_type` it was built with: see [`FindByDepartmentRequestBuilder::department_id_type`].
     pub fn department_id_type(
         &self,
     ) -> Option<&FindByDepartmentRequestDepartmentIdType> {
         self.department_id_type.as_ref()
     }
-    /// The department whose direct members to list, in the kind `department_id_type` names; `0` is the root.
-    ///
-    /// Example: `"od-xxxxxxxxxxxxx"`
+    /// The `department_id` it was built with: see [`FindByDepartmentRequestBuilder::department_id`].
     pub fn department_id(&self) -> &String {
         &self.department_id
     }
-    /// How many users one page holds, at most 50.
-    ///
-    /// Example: `10`
-    ///
-    /// Default when left out: `10`
+    /// The `page_size` it was built with: see [`FindByDepartmentRequestBuilder::page_size`].
     pub fn page_size(&self) -> Option<&i32> {
         self.page_size.as_ref()
     }
-    /// Where to continue; leave it out on the first call and pass the `page_token` of the previous answer afterwards.
-    ///
-    /// Example: `"AQD9/Rn9eij9Pm39ED40/dk53s4Ebp882DYfFaPFbz00L4CMZJrqGdzNyc8BcZtDbwVUvRmQTvyMYicnGWrde9X56TgdBuS+JKiSIkdexPw="`
+    /// The `page_token` it was built with: see [`FindByDepartmentRequestBuilder::page_token`].
     pub fn page_token(&self) -> Option<&String> {
         self.page_token.as_ref()
     }
@@ -226,14 +190,8 @@ impl ::lark_runtime::Endpoint for FindByDepartmentRequest {
             "contact:contact:readonly_as_app",
         ],
         rate_limits: &[
-            ::lark_runtime::RateLimit {
-                requests: 1000u32,
-                period_seconds: 60u32,
-            },
-            ::lark_runtime::RateLimit {
-                requests: 50u32,
-                period_seconds: 1u32,
-            },
+            ::lark_runtime::RateLimit::per_minute(1000),
+            ::lark_runtime::RateLimit::per_second(50),
         ],
         special_rate_limit: false,
         envelope: ::lark_runtime::Envelope::Data,
@@ -324,14 +282,7 @@ impl ::lark_runtime::Paged for FindByDepartmentRequest {
 /// Response data of 获取部门直属用户列表 — List a department's direct members.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(
-    Debug,
-    Clone,
-    Default,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct FindByDepartmentResponse {
     /// Whether more pages follow.
@@ -383,52 +334,19 @@ pub enum FindByDepartmentError {
     Undocumented(i64),
 }
 impl ::lark_runtime::DocumentedError for FindByDepartmentError {
-    const FACTS: &'static [::lark_runtime::ErrorFacts] = &[
-        ::lark_runtime::ErrorFacts::new(
-            41050,
-            400,
-            "no user authority error",
-            "The user is outside the caller's reach: with a tenant token add the user to the app's contact data scope (developer console, permissions, data scope); with a user token the user's organization visibility, set by an administrator, decides.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            40011,
-            400,
-            "page size is invalid",
-            "The page_size is not valid; it may not exceed 50.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            40012,
-            400,
-            "page token is invalid error",
-            "The page_token is not valid; pass the one the previous request returned.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            40004,
-            403,
-            "no dept authority error",
-            "The department must be in the app's contact data scope.",
-            false,
-        ),
+    const DOCUMENTED: &'static [(Self, ::lark_runtime::ErrorFacts)] = &[
+        (Self::NoUserAuthorityError, crate::contact::v3::errors::CODE_41050_4),
+        (Self::PageSizeIsInvalid, crate::contact::v3::errors::CODE_40011_5),
+        (Self::PageTokenIsInvalidError, crate::contact::v3::errors::CODE_40012_8),
+        (Self::NoDeptAuthorityError, crate::contact::v3::errors::CODE_40004_5),
     ];
-    fn from_index(index: usize, code: i64) -> Self {
-        match index {
-            0 => Self::NoUserAuthorityError,
-            1 => Self::PageSizeIsInvalid,
-            2 => Self::PageTokenIsInvalidError,
-            3 => Self::NoDeptAuthorityError,
-            _ => Self::Undocumented(code),
-        }
+    fn undocumented(code: i64) -> Self {
+        Self::Undocumented(code)
     }
-    fn facts_or_code(&self) -> Result<&'static ::lark_runtime::ErrorFacts, i64> {
+    fn undocumented_code(&self) -> Option<i64> {
         match self {
-            Self::NoUserAuthorityError => Ok(&Self::FACTS[0]),
-            Self::PageSizeIsInvalid => Ok(&Self::FACTS[1]),
-            Self::PageTokenIsInvalidError => Ok(&Self::FACTS[2]),
-            Self::NoDeptAuthorityError => Ok(&Self::FACTS[3]),
-            Self::Undocumented(code) => Err(*code),
+            Self::Undocumented(code) => Some(*code),
+            _ => None,
         }
     }
 }
@@ -633,13 +551,7 @@ for FindByDepartmentResponseItemsItemCustomAttrsItemType {
     FindByDepartmentResponseItemsItemCustomAttrsItemType
 );
 /// For a GENERIC_USER field, the referenced person.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct FindByDepartmentResponseItemsItemCustomAttrsItemValueGenericUser {
     /// The referenced person's user id, in the kind `user_id_type` names.
@@ -660,13 +572,7 @@ for FindByDepartmentResponseItemsItemCustomAttrsItemValueGenericUser {
     ) {}
 }
 /// The custom field's value.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct FindByDepartmentResponseItemsItemCustomAttrsItemValue {
     /// For a TEXT field, its value; for an HREF field, the page title.
@@ -718,13 +624,7 @@ impl ::lark_runtime::Validate for FindByDepartmentResponseItemsItemCustomAttrsIt
     }
 }
 /// One custom field of the user.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct FindByDepartmentResponseItemsItemCustomAttrsItem {
     /// The custom field's type.
@@ -759,13 +659,7 @@ impl ::lark_runtime::Validate for FindByDepartmentResponseItemsItemCustomAttrsIt
     }
 }
 /// One user.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct FindByDepartmentResponseItemsItem {
     /// The user's union_id: the same user across the apps of one developer.

@@ -9,31 +9,19 @@
 //! `GET /open-apis/contact/v3/users/:user_id`
 //!
 //! Reference: <https://open.feishu.cn/document/server-docs/contact-v3/user/get>
+use ::lark_runtime::__private::serde::{Deserialize, Serialize};
 /// Request of 获取单个用户信息 — Get a user.
 ///
 /// `GET /open-apis/contact/v3/users/:user_id`
 ///
 /// Build it with [`GetRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, ::lark_runtime::__private::serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct GetRequest {
-    /// The user's id, in the kind `user_id_type` names.
-    ///
-    /// Example: `"7be5fg9a"`
     #[serde(skip)]
     user_id: String,
-    /// Which kind of user id the path and the answer use.
-    ///
-    /// Example: `"open_id"`
-    ///
-    /// Default when left out: `"open_id"`
     #[serde(skip)]
     user_id_type: Option<GetRequestUserIdType>,
-    /// Which kind of department id the answer uses.
-    ///
-    /// Example: `"open_department_id"`
-    ///
-    /// Default when left out: `"open_department_id"`
     #[serde(skip)]
     department_id_type: Option<GetRequestDepartmentIdType>,
 }
@@ -42,25 +30,15 @@ impl GetRequest {
     pub fn builder() -> GetRequestBuilder {
         GetRequestBuilder::default()
     }
-    /// The user's id, in the kind `user_id_type` names.
-    ///
-    /// Example: `"7be5fg9a"`
+    /// The `user_id` it was built with: see [`GetRequestBuilder::user_id`].
     pub fn user_id(&self) -> &String {
         &self.user_id
     }
-    /// Which kind of user id the path and the answer use.
-    ///
-    /// Example: `"open_id"`
-    ///
-    /// Default when left out: `"open_id"`
+    /// The `user_id_type` it was built with: see [`GetRequestBuilder::user_id_type`].
     pub fn user_id_type(&self) -> Option<&GetRequestUserIdType> {
         self.user_id_type.as_ref()
     }
-    /// Which kind of department id the answer uses.
-    ///
-    /// Example: `"open_department_id"`
-    ///
-    /// Default when left out: `"open_department_id"`
+    /// The `department_id_type` it was built with: see [`GetRequestBuilder::department_id_type`].
     pub fn department_id_type(&self) -> Option<&GetRequestDepartmentIdType> {
         self.department_id_type.as_ref()
     }
@@ -159,14 +137,8 @@ impl ::lark_runtime::Endpoint for GetRequest {
             "contact:contact:readonly_as_app",
         ],
         rate_limits: &[
-            ::lark_runtime::RateLimit {
-                requests: 1000u32,
-                period_seconds: 60u32,
-            },
-            ::lark_runtime::RateLimit {
-                requests: 50u32,
-                period_seconds: 1u32,
-            },
+            ::lark_runtime::RateLimit::per_minute(1000),
+            ::lark_runtime::RateLimit::per_second(50),
         ],
         special_rate_limit: false,
         envelope: ::lark_runtime::Envelope::Data,
@@ -225,14 +197,7 @@ impl ::lark_runtime::Incoming for GetRequest {
 /// Response data of 获取单个用户信息 — Get a user.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(
-    Debug,
-    Clone,
-    Default,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct GetResponse {
     /// The user.
@@ -267,52 +232,19 @@ pub enum GetError {
     Undocumented(i64),
 }
 impl ::lark_runtime::DocumentedError for GetError {
-    const FACTS: &'static [::lark_runtime::ErrorFacts] = &[
-        ::lark_runtime::ErrorFacts::new(
-            41050,
-            400,
-            "no user authority",
-            "The user is outside the caller's reach: add the user to the app's contact data scope (tenant token) or to the calling user's organization visibility (user token).",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            40001,
-            400,
-            "invalid parameter",
-            "Check the request parameters; if the problem remains, ask technical support.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            41012,
-            400,
-            "user id invalid error",
-            "The user id is not valid; get a correct one, for example with the user search or the id-by-mobile-or-email endpoint, and retry.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            40003,
-            400,
-            "internal error",
-            "An internal fault; retry, and if it persists contact technical support with the request's X-Request-Id.",
-            true,
-        ),
+    const DOCUMENTED: &'static [(Self, ::lark_runtime::ErrorFacts)] = &[
+        (Self::NoUserAuthority, crate::contact::v3::errors::CODE_41050),
+        (Self::InvalidParameter, crate::contact::v3::errors::CODE_40001_3),
+        (Self::UserIdInvalidError, crate::contact::v3::errors::CODE_41012_2),
+        (Self::InternalError, crate::contact::v3::errors::CODE_40003),
     ];
-    fn from_index(index: usize, code: i64) -> Self {
-        match index {
-            0 => Self::NoUserAuthority,
-            1 => Self::InvalidParameter,
-            2 => Self::UserIdInvalidError,
-            3 => Self::InternalError,
-            _ => Self::Undocumented(code),
-        }
+    fn undocumented(code: i64) -> Self {
+        Self::Undocumented(code)
     }
-    fn facts_or_code(&self) -> Result<&'static ::lark_runtime::ErrorFacts, i64> {
+    fn undocumented_code(&self) -> Option<i64> {
         match self {
-            Self::NoUserAuthority => Ok(&Self::FACTS[0]),
-            Self::InvalidParameter => Ok(&Self::FACTS[1]),
-            Self::UserIdInvalidError => Ok(&Self::FACTS[2]),
-            Self::InternalError => Ok(&Self::FACTS[3]),
-            Self::Undocumented(code) => Err(*code),
+            Self::Undocumented(code) => Some(*code),
+            _ => None,
         }
     }
 }
@@ -514,13 +446,7 @@ impl ::lark_runtime::enums::StringEnum for GetResponseUserCustomAttrsItemType {
 }
 ::lark_runtime::string_enum_traits!(GetResponseUserCustomAttrsItemType);
 /// For a GENERIC_USER field, the referenced person.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct GetResponseUserCustomAttrsItemValueGenericUser {
     /// The referenced person's user id, in the kind `user_id_type` names.
@@ -540,13 +466,7 @@ impl ::lark_runtime::Validate for GetResponseUserCustomAttrsItemValueGenericUser
     ) {}
 }
 /// The custom field's value.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct GetResponseUserCustomAttrsItemValue {
     /// For a TEXT field, its value; for an HREF field, the page title.
@@ -592,13 +512,7 @@ impl ::lark_runtime::Validate for GetResponseUserCustomAttrsItemValue {
     }
 }
 /// One custom field of the user.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct GetResponseUserCustomAttrsItem {
     /// The custom field's type.
@@ -633,13 +547,7 @@ impl ::lark_runtime::Validate for GetResponseUserCustomAttrsItem {
     }
 }
 /// The user.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct GetResponseUser {
     /// The user's union_id: the same user across the apps of one developer.

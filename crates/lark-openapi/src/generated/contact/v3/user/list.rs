@@ -8,27 +8,23 @@
 //! `GET /open-apis/contact/v3/users`
 //!
 //! Reference: <https://open.feishu.cn/document/server-docs/historic-version//user/list>
+use ::lark_runtime::__private::serde::{Deserialize, Serialize};
 /// Request of 获取用户列表
 ///
 /// `GET /open-apis/contact/v3/users`
 ///
 /// Build it with [`ListRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, ::lark_runtime::__private::serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct ListRequest {
-    /// Type `string`.
     #[serde(skip)]
     user_id_type: Option<String>,
-    /// Type `string`.
     #[serde(skip)]
     department_id_type: Option<String>,
-    /// Type `string`.
     #[serde(skip)]
     department_id: Option<String>,
-    /// Type `string`.
     #[serde(skip)]
     page_token: Option<String>,
-    /// Type `int32`.
     #[serde(skip)]
     page_size: Option<i32>,
 }
@@ -37,23 +33,23 @@ impl ListRequest {
     pub fn builder() -> ListRequestBuilder {
         ListRequestBuilder::default()
     }
-    /// Type `string`.
+    /// The `user_id_type` it was built with: see [`ListRequestBuilder::user_id_type`].
     pub fn user_id_type(&self) -> Option<&String> {
         self.user_id_type.as_ref()
     }
-    /// Type `string`.
+    /// The `department_id_type` it was built with: see [`ListRequestBuilder::department_id_type`].
     pub fn department_id_type(&self) -> Option<&String> {
         self.department_id_type.as_ref()
     }
-    /// Type `string`.
+    /// The `department_id` it was built with: see [`ListRequestBuilder::department_id`].
     pub fn department_id(&self) -> Option<&String> {
         self.department_id.as_ref()
     }
-    /// Type `string`.
+    /// The `page_token` it was built with: see [`ListRequestBuilder::page_token`].
     pub fn page_token(&self) -> Option<&String> {
         self.page_token.as_ref()
     }
-    /// Type `int32`.
+    /// The `page_size` it was built with: see [`ListRequestBuilder::page_size`].
     pub fn page_size(&self) -> Option<&i32> {
         self.page_size.as_ref()
     }
@@ -209,14 +205,7 @@ impl ::lark_runtime::Paged for ListRequest {
 /// Response data of 获取用户列表
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(
-    Debug,
-    Clone,
-    Default,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct ListResponse {
     /// Type `boolean`.
@@ -260,52 +249,25 @@ pub enum ListError {
     Undocumented(i64),
 }
 impl ::lark_runtime::DocumentedError for ListError {
-    const FACTS: &'static [::lark_runtime::ErrorFacts] = &[
-        ::lark_runtime::ErrorFacts::new(
-            41050,
-            400,
-            "no user authority error",
-            "",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(40011, 400, "page size is invalid", "", false),
-        ::lark_runtime::ErrorFacts::new(
-            40012,
-            400,
-            "page token is invalid error",
-            "",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(40004, 403, "no dept authority error", "", false),
+    const DOCUMENTED: &'static [(Self, ::lark_runtime::ErrorFacts)] = &[
+        (Self::NoUserAuthorityError, crate::contact::v3::errors::CODE_41050_3),
+        (Self::PageSizeIsInvalid, crate::contact::v3::errors::CODE_40011),
+        (Self::PageTokenIsInvalidError, crate::contact::v3::errors::CODE_40012_3),
+        (Self::NoDeptAuthorityError, crate::contact::v3::errors::CODE_40004),
     ];
-    fn from_index(index: usize, code: i64) -> Self {
-        match index {
-            0 => Self::NoUserAuthorityError,
-            1 => Self::PageSizeIsInvalid,
-            2 => Self::PageTokenIsInvalidError,
-            3 => Self::NoDeptAuthorityError,
-            _ => Self::Undocumented(code),
-        }
+    fn undocumented(code: i64) -> Self {
+        Self::Undocumented(code)
     }
-    fn facts_or_code(&self) -> Result<&'static ::lark_runtime::ErrorFacts, i64> {
+    fn undocumented_code(&self) -> Option<i64> {
         match self {
-            Self::NoUserAuthorityError => Ok(&Self::FACTS[0]),
-            Self::PageSizeIsInvalid => Ok(&Self::FACTS[1]),
-            Self::PageTokenIsInvalidError => Ok(&Self::FACTS[2]),
-            Self::NoDeptAuthorityError => Ok(&Self::FACTS[3]),
-            Self::Undocumented(code) => Err(*code),
+            Self::Undocumented(code) => Some(*code),
+            _ => None,
         }
     }
 }
 ::lark_runtime::documented_error_traits!(ListError);
 /// ListResponseItemsItemAvatar
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct ListResponseItemsItemAvatar {
     /// Type `string`.
@@ -333,13 +295,7 @@ impl ::lark_runtime::Validate for ListResponseItemsItemAvatar {
     ) {}
 }
 /// ListResponseItemsItemStatus
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct ListResponseItemsItemStatus {
     /// Type `boolean`.
@@ -360,13 +316,7 @@ impl ::lark_runtime::Validate for ListResponseItemsItemStatus {
     ) {}
 }
 /// ListResponseItemsItemOrdersItem
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct ListResponseItemsItemOrdersItem {
     /// Type `string`.
@@ -390,13 +340,7 @@ impl ::lark_runtime::Validate for ListResponseItemsItemOrdersItem {
     ) {}
 }
 /// ListResponseItemsItemCustomAttrsItemValueGenericUser
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct ListResponseItemsItemCustomAttrsItemValueGenericUser {
     /// Type `string`.
@@ -416,13 +360,7 @@ impl ::lark_runtime::Validate for ListResponseItemsItemCustomAttrsItemValueGener
     ) {}
 }
 /// ListResponseItemsItemCustomAttrsItemValue
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct ListResponseItemsItemCustomAttrsItemValue {
     /// Type `string`.
@@ -468,13 +406,7 @@ impl ::lark_runtime::Validate for ListResponseItemsItemCustomAttrsItemValue {
     }
 }
 /// ListResponseItemsItemCustomAttrsItem
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct ListResponseItemsItemCustomAttrsItem {
     /// Type `string`.
@@ -504,13 +436,7 @@ impl ::lark_runtime::Validate for ListResponseItemsItemCustomAttrsItem {
     }
 }
 /// ListResponseItemsItem
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct ListResponseItemsItem {
     /// Type `string`.

@@ -34,6 +34,8 @@ impl<'a> ContactV3UserApi<'a> {
     ///
     /// `POST /open-apis/contact/v3/users/basic_batch`
     ///
+    /// Takes `tenant_access_token` or `user_access_token`; the user's on a handle from [`Client::as_user`](::lark_runtime::Client::as_user).
+    ///
     /// Retries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.
     pub async fn basic_batch(
         &self,
@@ -47,6 +49,8 @@ impl<'a> ContactV3UserApi<'a> {
     /// 批量获取用户信息 — Get several users.
     ///
     /// `GET /open-apis/contact/v3/users/batch`
+    ///
+    /// Takes `tenant_access_token` or `user_access_token`; the user's on a handle from [`Client::as_user`](::lark_runtime::Client::as_user).
     ///
     /// Retries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.
     pub async fn batch(
@@ -62,6 +66,8 @@ impl<'a> ContactV3UserApi<'a> {
     ///
     /// `POST /open-apis/contact/v3/users/batch_get_id`
     ///
+    /// Takes `tenant_access_token`, not a user's: on a handle from [`Client::as_user`](::lark_runtime::Client::as_user) it fails before sending anything.
+    ///
     /// Retries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.
     pub async fn batch_get_id(
         &self,
@@ -76,6 +82,8 @@ impl<'a> ContactV3UserApi<'a> {
     ///
     /// `DELETE /open-apis/contact/v3/users/:user_id`
     ///
+    /// Takes `tenant_access_token`, not a user's: on a handle from [`Client::as_user`](::lark_runtime::Client::as_user) it fails before sending anything.
+    ///
     /// Retries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.
     pub async fn delete(
         &self,
@@ -89,6 +97,8 @@ impl<'a> ContactV3UserApi<'a> {
     /// 获取部门直属用户列表 — List a department's direct members.
     ///
     /// `GET /open-apis/contact/v3/users/find_by_department`
+    ///
+    /// Takes `tenant_access_token` or `user_access_token`; the user's on a handle from [`Client::as_user`](::lark_runtime::Client::as_user).
     ///
     /// Retries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.
     pub async fn find_by_department(
@@ -116,6 +126,8 @@ impl<'a> ContactV3UserApi<'a> {
     ///
     /// `GET /open-apis/contact/v3/users/:user_id`
     ///
+    /// Takes `tenant_access_token` or `user_access_token`; the user's on a handle from [`Client::as_user`](::lark_runtime::Client::as_user).
+    ///
     /// Retries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.
     pub async fn get(
         &self,
@@ -129,6 +141,8 @@ impl<'a> ContactV3UserApi<'a> {
     /// 获取用户列表
     ///
     /// `GET /open-apis/contact/v3/users`
+    ///
+    /// Takes `tenant_access_token` or `user_access_token`; the user's on a handle from [`Client::as_user`](::lark_runtime::Client::as_user).
     ///
     /// Retries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.
     pub async fn list(
@@ -153,6 +167,8 @@ impl<'a> ContactV3UserApi<'a> {
     ///
     /// `PATCH /open-apis/contact/v3/users/:user_id`
     ///
+    /// Takes `tenant_access_token` or `user_access_token`; the user's on a handle from [`Client::as_user`](::lark_runtime::Client::as_user).
+    ///
     /// Retries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.
     pub async fn patch(
         &self,
@@ -166,6 +182,8 @@ impl<'a> ContactV3UserApi<'a> {
     /// 恢复已删除用户 — Restore a deleted user.
     ///
     /// `POST /open-apis/contact/v3/users/:user_id/resurrect`
+    ///
+    /// Takes `tenant_access_token`, not a user's: on a handle from [`Client::as_user`](::lark_runtime::Client::as_user) it fails before sending anything.
     ///
     /// Retries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.
     pub async fn resurrect(
@@ -181,6 +199,8 @@ impl<'a> ContactV3UserApi<'a> {
     ///
     /// `PUT /open-apis/contact/v3/users/:user_id`
     ///
+    /// Takes `tenant_access_token`, not a user's: on a handle from [`Client::as_user`](::lark_runtime::Client::as_user) it fails before sending anything.
+    ///
     /// Retries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.
     pub async fn update(
         &self,
@@ -194,6 +214,8 @@ impl<'a> ContactV3UserApi<'a> {
     /// 更新用户 ID — Change a user's user_id.
     ///
     /// `PATCH /open-apis/contact/v3/users/:user_id/update_user_id`
+    ///
+    /// Takes `tenant_access_token`, not a user's: on a handle from [`Client::as_user`](::lark_runtime::Client::as_user) it fails before sending anything.
     ///
     /// Retries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.
     pub async fn update_user_id(

@@ -9,152 +9,69 @@
 //! `PATCH /open-apis/contact/v3/users/:user_id`
 //!
 //! Reference: <https://open.feishu.cn/document/server-docs/contact-v3/user/patch>
+use ::lark_runtime::__private::serde::{Deserialize, Serialize};
 /// Request of 修改用户部分信息 — Update part of a user.
 ///
 /// `PATCH /open-apis/contact/v3/users/:user_id`
 ///
 /// Build it with [`PatchRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, ::lark_runtime::__private::serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct PatchRequest {
-    /// The user to change, in the kind `user_id_type` names.
-    ///
-    /// Example: `"ou_7dab8a3d3cdcc9da365777c7ad535d62"`
     #[serde(skip)]
     user_id: String,
-    /// Which kind of user id the request and the answer use.
-    ///
-    /// Example: `"open_id"`
-    ///
-    /// Default when left out: `"open_id"`
     #[serde(skip)]
     user_id_type: Option<PatchRequestUserIdType>,
-    /// Which kind of department id the request and the answer use.
-    ///
-    /// Example: `"open_department_id"`
-    ///
-    /// Default when left out: `"open_department_id"`
     #[serde(skip)]
     department_id_type: Option<PatchRequestDepartmentIdType>,
-    /// The user's default name, at most 255 characters.
-    ///
-    /// Example: `"张三"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     name: Option<String>,
-    /// The user's English name, at most 255 characters.
-    ///
-    /// Example: `"San Zhang"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     en_name: Option<String>,
-    /// The user's alias, at most 255 characters.
-    ///
-    /// Example: `"Alex Zhang"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     nickname: Option<String>,
-    /// The user's email, unique in the tenant; required together with a mobile number outside mainland China.
-    ///
-    /// Example: `"zhangsan@gmail.com"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     email: Option<String>,
-    /// The user's mobile number, unique in the tenant; numbers outside mainland China need a `+` country code and a Feishu-verified tenant (e.g. 13011111111, +8613011111111, +41446681800).
-    ///
-    /// Example: `"13011111111"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     mobile: Option<String>,
-    /// Whether other employees can see the mobile number.
-    ///
-    /// Example: `false`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     mobile_visible: Option<bool>,
-    /// The user's gender.
-    ///
-    /// Example: `1`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     gender: Option<PatchRequestGender>,
-    /// File key of the avatar, from the image upload endpoint with the avatar image type.
-    ///
-    /// Example: `"2500c7a9-5fff-4d9a-a2de-3d59614ae28g"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     avatar_key: Option<String>,
-    /// Ids of the user's departments (at most 50), in the kind `department_id_type` names; the department search endpoint finds them.
-    ///
-    /// Example: `["od-4e6ac4d14bcd5071a37a39de902c7141"]`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     department_ids: Option<Vec<String>>,
-    /// User id of the user's direct leader, in the kind `user_id_type` names.
-    ///
-    /// Example: `"ou_7dab8a3d3cdcc9da365777c7ad535d62"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     leader_user_id: Option<String>,
-    /// The work city, at most 100 characters; a name not yet in the tenant's work city list is created (at most 10,000 cities).
-    ///
-    /// Example: `"杭州"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     city: Option<String>,
-    /// Country or region code, as in the country and region code table.
-    ///
-    /// Example: `"CN"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     country: Option<String>,
-    /// The user's desk or workstation, at most 255 characters.
-    ///
-    /// Example: `"北楼-H34"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     work_station: Option<String>,
-    /// When the user joined, in seconds since the Unix epoch; 0 clears it.
-    ///
-    /// Example: `2147483647`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     join_time: Option<i32>,
-    /// The user's employee number, at most 255 characters.
-    ///
-    /// Example: `"1"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     employee_no: Option<String>,
-    /// The employee type; a custom type's enum_value from the employee type list is accepted too.
-    ///
-    /// Example: `1`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     employee_type: Option<PatchRequestEmployeeType>,
-    /// The user's sort positions, one per department the user is in.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     orders: Option<Vec<crate::contact::v3::types::UserOrder>>,
-    /// Custom fields to set; they take effect only when an administrator has set them up and allowed open platform API access.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     custom_attrs: Option<Vec<PatchRequestCustomAttrsItem>>,
-    /// The enterprise mailbox; works only once Feishu Mail and its domain are enabled in the admin console.
-    ///
-    /// Example: `"demo@mail.com"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     enterprise_email: Option<String>,
-    /// The job title, at most 255 characters; a title not yet in the tenant's list is created (at most 10,000), and a blank string clears it.
-    ///
-    /// Example: `"xxxxx"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     job_title: Option<String>,
-    /// Whether the user is suspended.
-    ///
-    /// Example: `false`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     is_frozen: Option<bool>,
-    /// The job level id, from the job level list.
-    ///
-    /// Example: `"mga5oa8ayjlp9rb"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     job_level_id: Option<String>,
-    /// The job family id, from the job family list.
-    ///
-    /// Example: `"mga5oa8ayjlpzjq"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     job_family_id: Option<String>,
-    /// Seat (license) ids to assign to the user, from the tenant seat endpoint; needs the permission to assign user seats.
-    ///
-    /// Example: `["23213213213123123"]`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     subscription_ids: Option<Vec<String>>,
-    /// User ids of the user's dotted-line leaders, in the kind `user_id_type` names.
-    ///
-    /// Example: `["ou_7dab8a3d3cdcc9da365777c7ad535d62"]`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     dotted_line_leader_user_ids: Option<Vec<String>>,
 }
@@ -163,171 +80,115 @@ impl PatchRequest {
     pub fn builder() -> PatchRequestBuilder {
         PatchRequestBuilder::default()
     }
-    /// The user to change, in the kind `user_id_type` names.
-    ///
-    /// Example: `"ou_7dab8a3d3cdcc9da365777c7ad535d62"`
+    /// The `user_id` it was built with: see [`PatchRequestBuilder::user_id`].
     pub fn user_id(&self) -> &String {
         &self.user_id
     }
-    /// Which kind of user id the request and the answer use.
-    ///
-    /// Example: `"open_id"`
-    ///
-    /// Default when left out: `"open_id"`
+    /// The `user_id_type` it was built with: see [`PatchRequestBuilder::user_id_type`].
     pub fn user_id_type(&self) -> Option<&PatchRequestUserIdType> {
         self.user_id_type.as_ref()
     }
-    /// Which kind of department id the request and the answer use.
-    ///
-    /// Example: `"open_department_id"`
-    ///
-    /// Default when left out: `"open_department_id"`
+    /// The `department_id_type` it was built with: see [`PatchRequestBuilder::department_id_type`].
     pub fn department_id_type(&self) -> Option<&PatchRequestDepartmentIdType> {
         self.department_id_type.as_ref()
     }
-    /// The user's default name, at most 255 characters.
-    ///
-    /// Example: `"张三"`
+    /// The `name` it was built with: see [`PatchRequestBuilder::name`].
     pub fn name(&self) -> Option<&String> {
         self.name.as_ref()
     }
-    /// The user's English name, at most 255 characters.
-    ///
-    /// Example: `"San Zhang"`
+    /// The `en_name` it was built with: see [`PatchRequestBuilder::en_name`].
     pub fn en_name(&self) -> Option<&String> {
         self.en_name.as_ref()
     }
-    /// The user's alias, at most 255 characters.
-    ///
-    /// Example: `"Alex Zhang"`
+    /// The `nickname` it was built with: see [`PatchRequestBuilder::nickname`].
     pub fn nickname(&self) -> Option<&String> {
         self.nickname.as_ref()
     }
-    /// The user's email, unique in the tenant; required together with a mobile number outside mainland China.
-    ///
-    /// Example: `"zhangsan@gmail.com"`
+    /// The `email` it was built with: see [`PatchRequestBuilder::email`].
     pub fn email(&self) -> Option<&String> {
         self.email.as_ref()
     }
-    /// The user's mobile number, unique in the tenant; numbers outside mainland China need a `+` country code and a Feishu-verified tenant (e.g. 13011111111, +8613011111111, +41446681800).
-    ///
-    /// Example: `"13011111111"`
+    /// The `mobile` it was built with: see [`PatchRequestBuilder::mobile`].
     pub fn mobile(&self) -> Option<&String> {
         self.mobile.as_ref()
     }
-    /// Whether other employees can see the mobile number.
-    ///
-    /// Example: `false`
+    /// The `mobile_visible` it was built with: see [`PatchRequestBuilder::mobile_visible`].
     pub fn mobile_visible(&self) -> Option<&bool> {
         self.mobile_visible.as_ref()
     }
-    /// The user's gender.
-    ///
-    /// Example: `1`
+    /// The `gender` it was built with: see [`PatchRequestBuilder::gender`].
     pub fn gender(&self) -> Option<&PatchRequestGender> {
         self.gender.as_ref()
     }
-    /// File key of the avatar, from the image upload endpoint with the avatar image type.
-    ///
-    /// Example: `"2500c7a9-5fff-4d9a-a2de-3d59614ae28g"`
+    /// The `avatar_key` it was built with: see [`PatchRequestBuilder::avatar_key`].
     pub fn avatar_key(&self) -> Option<&String> {
         self.avatar_key.as_ref()
     }
-    /// Ids of the user's departments (at most 50), in the kind `department_id_type` names; the department search endpoint finds them.
-    ///
-    /// Example: `["od-4e6ac4d14bcd5071a37a39de902c7141"]`
+    /// The `department_ids` it was built with: see [`PatchRequestBuilder::department_ids`].
     pub fn department_ids(&self) -> Option<&Vec<String>> {
         self.department_ids.as_ref()
     }
-    /// User id of the user's direct leader, in the kind `user_id_type` names.
-    ///
-    /// Example: `"ou_7dab8a3d3cdcc9da365777c7ad535d62"`
+    /// The `leader_user_id` it was built with: see [`PatchRequestBuilder::leader_user_id`].
     pub fn leader_user_id(&self) -> Option<&String> {
         self.leader_user_id.as_ref()
     }
-    /// The work city, at most 100 characters; a name not yet in the tenant's work city list is created (at most 10,000 cities).
-    ///
-    /// Example: `"杭州"`
+    /// The `city` it was built with: see [`PatchRequestBuilder::city`].
     pub fn city(&self) -> Option<&String> {
         self.city.as_ref()
     }
-    /// Country or region code, as in the country and region code table.
-    ///
-    /// Example: `"CN"`
+    /// The `country` it was built with: see [`PatchRequestBuilder::country`].
     pub fn country(&self) -> Option<&String> {
         self.country.as_ref()
     }
-    /// The user's desk or workstation, at most 255 characters.
-    ///
-    /// Example: `"北楼-H34"`
+    /// The `work_station` it was built with: see [`PatchRequestBuilder::work_station`].
     pub fn work_station(&self) -> Option<&String> {
         self.work_station.as_ref()
     }
-    /// When the user joined, in seconds since the Unix epoch; 0 clears it.
-    ///
-    /// Example: `2147483647`
+    /// The `join_time` it was built with: see [`PatchRequestBuilder::join_time`].
     pub fn join_time(&self) -> Option<&i32> {
         self.join_time.as_ref()
     }
-    /// The user's employee number, at most 255 characters.
-    ///
-    /// Example: `"1"`
+    /// The `employee_no` it was built with: see [`PatchRequestBuilder::employee_no`].
     pub fn employee_no(&self) -> Option<&String> {
         self.employee_no.as_ref()
     }
-    /// The employee type; a custom type's enum_value from the employee type list is accepted too.
-    ///
-    /// Example: `1`
+    /// The `employee_type` it was built with: see [`PatchRequestBuilder::employee_type`].
     pub fn employee_type(&self) -> Option<&PatchRequestEmployeeType> {
         self.employee_type.as_ref()
     }
-    /// The user's sort positions, one per department the user is in.
+    /// The `orders` it was built with: see [`PatchRequestBuilder::orders`].
     pub fn orders(&self) -> Option<&Vec<crate::contact::v3::types::UserOrder>> {
         self.orders.as_ref()
     }
-    /// Custom fields to set; they take effect only when an administrator has set them up and allowed open platform API access.
+    /// The `custom_attrs` it was built with: see [`PatchRequestBuilder::custom_attrs`].
     pub fn custom_attrs(&self) -> Option<&Vec<PatchRequestCustomAttrsItem>> {
         self.custom_attrs.as_ref()
     }
-    /// The enterprise mailbox; works only once Feishu Mail and its domain are enabled in the admin console.
-    ///
-    /// Example: `"demo@mail.com"`
+    /// The `enterprise_email` it was built with: see [`PatchRequestBuilder::enterprise_email`].
     pub fn enterprise_email(&self) -> Option<&String> {
         self.enterprise_email.as_ref()
     }
-    /// The job title, at most 255 characters; a title not yet in the tenant's list is created (at most 10,000), and a blank string clears it.
-    ///
-    /// Example: `"xxxxx"`
+    /// The `job_title` it was built with: see [`PatchRequestBuilder::job_title`].
     pub fn job_title(&self) -> Option<&String> {
         self.job_title.as_ref()
     }
-    /// Whether the user is suspended.
-    ///
-    /// Example: `false`
+    /// The `is_frozen` it was built with: see [`PatchRequestBuilder::is_frozen`].
     pub fn is_frozen(&self) -> Option<&bool> {
         self.is_frozen.as_ref()
     }
-    /// The job level id, from the job level list.
-    ///
-    /// Example: `"mga5oa8ayjlp9rb"`
+    /// The `job_level_id` it was built with: see [`PatchRequestBuilder::job_level_id`].
     pub fn job_level_id(&self) -> Option<&String> {
         self.job_level_id.as_ref()
     }
-    /// The job family id, from the job family list.
-    ///
-    /// Example: `"mga5oa8ayjlpzjq"`
+    /// The `job_family_id` it was built with: see [`PatchRequestBuilder::job_family_id`].
     pub fn job_family_id(&self) -> Option<&String> {
         self.job_family_id.as_ref()
     }
-    /// Seat (license) ids to assign to the user, from the tenant seat endpoint; needs the permission to assign user seats.
-    ///
-    /// Example: `["23213213213123123"]`
+    /// The `subscription_ids` it was built with: see [`PatchRequestBuilder::subscription_ids`].
     pub fn subscription_ids(&self) -> Option<&Vec<String>> {
         self.subscription_ids.as_ref()
     }
-    /// User ids of the user's dotted-line leaders, in the kind `user_id_type` names.
-    ///
-    /// Example: `["ou_7dab8a3d3cdcc9da365777c7ad535d62"]`
+    /// The `dotted_line_leader_user_ids` it was built with: see [`PatchRequestBuilder::dotted_line_leader_user_ids`].
     pub fn dotted_line_leader_user_ids(&self) -> Option<&Vec<String>> {
         self.dotted_line_leader_user_ids.as_ref()
     }
@@ -697,14 +558,8 @@ impl ::lark_runtime::Endpoint for PatchRequest {
         app_types: &[::lark_runtime::AppType::Custom],
         scopes: &["contact:contact", "contact:user.base"],
         rate_limits: &[
-            ::lark_runtime::RateLimit {
-                requests: 1000u32,
-                period_seconds: 60u32,
-            },
-            ::lark_runtime::RateLimit {
-                requests: 50u32,
-                period_seconds: 1u32,
-            },
+            ::lark_runtime::RateLimit::per_minute(1000),
+            ::lark_runtime::RateLimit::per_second(50),
         ],
         special_rate_limit: false,
         envelope: ::lark_runtime::Envelope::Data,
@@ -747,7 +602,7 @@ impl ::lark_runtime::Incoming for PatchRequest {
         request: &::lark_runtime::IncomingRequest<'_>,
     ) -> Result<Self, ::lark_runtime::ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
-        #[derive(::lark_runtime::__private::serde::Deserialize)]
+        #[derive(Deserialize)]
         #[serde(crate = "::lark_runtime::__private::serde")]
         struct Body {
             #[serde(default, rename = "name")]
@@ -848,14 +703,7 @@ impl ::lark_runtime::Incoming for PatchRequest {
 /// Response data of 修改用户部分信息 — Update part of a user.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(
-    Debug,
-    Clone,
-    Default,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct PatchResponse {
     /// The user after the change.
@@ -1248,844 +1096,161 @@ pub enum PatchError {
     Undocumented(i64),
 }
 impl ::lark_runtime::DocumentedError for PatchError {
-    const FACTS: &'static [::lark_runtime::ErrorFacts] = &[
-        ::lark_runtime::ErrorFacts::new(
-            40001,
-            400,
-            "param error",
-            "The parameters are not valid; fix them against the documentation and retry.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            41001,
-            400,
-            "mobile has already exist error",
-            "Another user has this mobile number; use one unique in the tenant (the id-by-mobile-or-email endpoint finds its owner).",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            41002,
-            400,
-            "email has already exist error",
-            "Another user has this email; use one unique in the tenant (the id-by-mobile-or-email endpoint finds its owner).",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            41003,
-            409,
-            "user account conflict error",
-            "The mobile and email belong to two different Feishu accounts; use other contact details or close one of the accounts first, and ask technical support if it persists.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            41004,
-            400,
-            "mobile is invalid error",
-            "The mobile number is malformed; follow the format described for `mobile`.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            41005,
-            400,
-            "email is invalid error",
-            "The email address is not valid; pass a working address.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            41006,
-            400,
-            "no user name error",
-            "No name was given; `name` is required.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            41009,
-            400,
-            "no email or mobile error",
-            "Email and mobile cannot both be empty.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            41010,
-            400,
-            "no mobile error",
-            "The mobile number may not be empty.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            41011,
-            400,
-            "user id already exist error",
-            "The user_id is already used in the tenant; choose another custom user_id.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            41014,
-            400,
-            "user name sensitive error",
-            "The name contains sensitive content; ask technical support if unsure.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            41016,
-            400,
-            "department has too many users  error",
-            "A department of the user already has more than 500 users; choose other departments.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            41017,
-            400,
-            "department is required error",
-            "The department information may not be empty.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            41018,
-            400,
-            "position info is invalid error",
-            "The position information is not valid.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            41019,
-            400,
-            "position department is invalid error",
-            "The position's department is not valid.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            41020,
-            400,
-            "position code has already exist  error",
-            "The position code is not valid.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            41021,
-            400,
-            "position multiple main count error",
-            "A user may have at most one main position.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            41022,
-            400,
-            "user tenant not match error",
-            "The user belongs to another tenant; check you are not using another organization's credentials.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            41023,
-            400,
-            "update department conflict position department error",
-            "Position departments must match the user's departments; change both together.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            41024,
-            400,
-            "update position department conflict department error",
-            "A new position department must be one of the user's departments.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            41025,
-            400,
-            "order department invalid error",
-            "Each department in `orders` must be one of the user's departments.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            41028,
-            405,
-            "user multi department need upgrade visibility error",
-            "The tenant's visibility rules do not allow several departments yet; an administrator must upgrade them in the admin console (security, member permissions, organization visibility).",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            41029,
-            400,
-            "create or update user multi department error",
-            "The tenant does not support users in several departments; ask technical support if unsure.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            41030,
-            400,
-            "set leader to oneself error",
-            "A user cannot be their own leader; set the real leader or leave it out.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            41031,
-            504,
-            "position feature not enable error",
-            "The tenant does not support user positions; ask technical support if unsure.",
-            true,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            41032,
-            504,
-            "user multi department feature not enable error",
-            "The tenant does not support users in several departments; ask technical support if unsure.",
-            true,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            41033,
-            400,
-            "user in too many departments  error",
-            "A user can belong to at most 50 departments; shorten `department_ids`.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            41034,
-            400,
-            "email prefix already exist error",
-            "The part of the email before `@` is already used; choose another.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            41035,
-            400,
-            "email prefix is invalid error",
-            "The part of the email before `@` is not valid; check its spelling.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            41036,
-            400,
-            "avatar key is invalid error",
-            "The avatar key is not valid; upload the image again and use the new key.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            41037,
-            400,
-            "avatar key is sensitive error",
-            "The avatar was rejected as sensitive; upload another image and use its key.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            41038,
-            400,
-            "gender is invalid error",
-            "The gender is not one of the documented values.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            41040,
-            400,
-            "user name is null error",
-            "The name may not be empty; send `name`.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            41041,
-            400,
-            "department id is not assigned  error",
-            "No department was given; send `department_ids`.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            41042,
-            400,
-            "join time is invalid error",
-            "The join time may not be empty.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            41043,
-            400,
-            "employee id is invalid error",
-            "The user_id is not valid; it may be at most 64 characters.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            41044,
-            400,
-            "Custom attribute is not set error",
-            "A custom field value must name its field id; get the ids from the custom attribute list.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            41045,
-            400,
-            "Custom attribute id is not exist error",
-            "The custom field id does not exist; get a correct one from the custom attribute list.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            41046,
-            400,
-            "Custom attribute value is not set error",
-            "A custom field needs its `value`.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            41047,
-            400,
-            "Custom attribute href text  is null error",
-            "An HREF custom field needs `text`.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            41048,
-            400,
-            "Custom attribute href url  is null error",
-            "An HREF custom field needs `url`.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            41050,
-            400,
-            "no user authority error",
-            "The user is outside the caller's reach: with a tenant token add the user to the app's contact data scope (developer console, permissions, data scope); with a user token the user's organization visibility, set by an administrator, decides.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            41051,
-            400,
-            "user id info not provide error",
-            "The user id is missing.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            40004,
-            403,
-            "no dept authority error",
-            "The department must be in the app's contact data scope.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            41056,
-            403,
-            "no field authority error",
-            "The app lacks a field scope the request needs; enable every field scope listed for the fields used.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            41057,
-            400,
-            "invalid employee type error",
-            "The employee type is not valid; use 1 to 5 or a custom type's enum_value from the employee type list.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            41059,
-            400,
-            "invalid employee type error",
-            "The employee type is not valid; use 1 to 5 or a custom type's enum_value from the employee type list.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            41060,
-            400,
-            "inactive employee type error",
-            "That employee type is not active in the tenant; pick an active one (see enum_status in the employee type list).",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            41063,
-            400,
-            "job_title length exceed 100 character",
-            "The job title exceeds 100 characters; shorten it.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            42008,
-            400,
-            "tenant id is invalid error",
-            "Check that the calling tenant is valid.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            41068,
-            400,
-            "Number of email aliases exceeds the upper limit",
-            "The tenant's enterprise mail accounts are used up; ask an administrator about the quota.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            41069,
-            400,
-            "Business email is in the recycle bin",
-            "The enterprise mailbox is in the recycle bin; delete it there permanently before reusing it.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            41070,
-            400,
-            "name length exceed 255 character",
-            "The name exceeds 255 characters; shorten it.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            41071,
-            400,
-            "en_name length exceed 255 character",
-            "The English name exceeds 255 characters; shorten it.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            41072,
-            400,
-            "nickname length exceed 255 character",
-            "The alias exceeds 255 characters; shorten it.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            44001,
-            400,
-            "business email domain not available error",
-            "The tenant has no enterprise mail domain; an administrator must enable enterprise mail first.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            44002,
-            400,
-            "update order must update department together",
-            "Changing `orders` needs `department_ids` in the same request, and every department in `orders` must be among them.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            44003,
-            400,
-            "avatarkey and description cannot be empty when update resigned user",
-            "Updating a resigned user needs the avatar key and the information.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            44006,
-            400,
-            "name length exceed 255 character",
-            "The name exceeds 255 characters; shorten it.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            44007,
-            400,
-            "en_name length exceed 255 character",
-            "The English name exceeds 255 characters; shorten it.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            44008,
-            400,
-            "nickname length exceed 255 character",
-            "The alias exceeds 255 characters; shorten it.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            44010,
-            400,
-            "unJoined user not allow to update",
-            "A user who has not joined yet cannot be updated.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            44011,
-            400,
-            "exited user not allow to update",
-            "A user who has quit cannot be updated.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            42006,
-            400,
-            "user has resigned error",
-            "The user has left; their information can no longer be updated.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            44013,
-            400,
-            "User enterprise Email password is not valid",
-            "The enterprise mail password is not valid.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            44014,
-            400,
-            "Can not update inactive user email when email equal enterprise",
-            "The email cannot be updated while it is the user's enterprise mailbox.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            44015,
-            400,
-            "can not update password when user already have password",
-            "The password cannot be set because the user already has one.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            44016,
-            400,
-            "can not set enterprise email password",
-            "The enterprise mail password cannot be set.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            44017,
-            400,
-            "Suite_Admin_Common_UnableToEditUpper",
-            "The content was blocked by risk control; check that it is acceptable.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            44018,
-            400,
-            "lark not support +86 mobile",
-            "Lark does not accept +86 mobile numbers; change the number.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            44019,
-            400,
-            "feishu only support +86 mobile",
-            "An unverified tenant can only add mainland China (+86) numbers; complete Feishu verification, after which others work from the next day.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            44020,
-            400,
-            "mobile and email need together exist",
-            "In a verified tenant a member with a non-+86 number needs an email too.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            44024,
-            400,
-            "User enterprise email has already been registered as a member's account",
-            "The enterprise mailbox is already registered to a member.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            44025,
-            400,
-            "update user lock error,wait some seconds and retry",
-            "Concurrent updates of the user are limited; wait a moment and retry.",
-            true,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            44035,
-            400,
-            "departmentID is invaild",
-            "A department id is not valid; the department search endpoint finds correct ones.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            44036,
-            400,
-            "freeze tenant founder is forbidden",
-            "The tenant's creator cannot be suspended.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            44038,
-            400,
-            "req set user geo not find in geo list",
-            "The data residency (geo) given is not one the system supports.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            44041,
-            400,
-            "anonymize user info is not allowed to update",
-            "An anonymized user's information cannot be updated.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            44044,
-            400,
-            "invalid job level id",
-            "The job level id is not valid; get one from the job level list.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            44045,
-            400,
-            "invalid job family id",
-            "The job family id is not valid; get one from the job family list.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            44046,
-            400,
-            "user license subscription id must not empty in multi-license tenant",
-            "A tenant with several licenses needs `subscription_ids`; pick valid seat ids from the tenant seat endpoint.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            44047,
-            400,
-            "license subscription id exceed limit",
-            "That seat id has no seats left; choose another from the tenant seat endpoint.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            44048,
-            400,
-            "user license subscription id invalid",
-            "The seat id is not valid; pick a valid one from the tenant seat endpoint.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            44049,
-            400,
-            "license subscription update fail",
-            "Updating the seats failed; retry.",
-            true,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            44050,
-            403,
-            "not set subscription ids auth",
-            "The app lacks the permission to assign user seats; request it under API permissions in the developer console.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            44051,
-            400,
-            "employee_no already existed",
-            "The employee number is already used; change it and retry.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            44052,
-            400,
-            "Unable to edit members because your current plan has expired",
-            "The Feishu plan has expired and the tenant is over its member limit; reduce members or upgrade the plan.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            44053,
-            400,
-            "Unable to edit data from external data sources",
-            "The user comes from an external data source and cannot be edited here.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            44057,
-            400,
-            "update user success and create city fail",
-            "The user was updated but the work city could not be created: the 10,000-city limit was hit, the name is invalid or over 100 characters, or the city is disabled (see the work city list).",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            44058,
-            400,
-            "update user success and create job title fail",
-            "The user was updated but the job title could not be created: the 10,000-title limit was hit, the title is invalid or over 255 characters, or it is disabled (see the job title list).",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            44059,
-            400,
-            "update user success and create city and job title fail",
-            "The user was updated but neither the work city nor the job title could be created; check their limits (10,000 each), lengths (100 and 255) and that they are enabled.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            41410,
-            400,
-            "user primary dept must be the first department in the order",
-            "The primary department must sort first: the one with `is_primary_dept` true needs the largest `department_order` in `orders`.",
-            false,
-        ),
+    const DOCUMENTED: &'static [(Self, ::lark_runtime::ErrorFacts)] = &[
+        (Self::ParamError, crate::contact::v3::errors::CODE_40001_10),
+        (Self::MobileHasAlreadyExistError, crate::contact::v3::errors::CODE_41001),
+        (Self::EmailHasAlreadyExistError, crate::contact::v3::errors::CODE_41002),
+        (Self::UserAccountConflictError, crate::contact::v3::errors::CODE_41003),
+        (Self::MobileIsInvalidError, crate::contact::v3::errors::CODE_41004),
+        (Self::EmailIsInvalidError, crate::contact::v3::errors::CODE_41005),
+        (Self::NoUserNameError, crate::contact::v3::errors::CODE_41006),
+        (Self::NoEmailOrMobileError, crate::contact::v3::errors::CODE_41009),
+        (Self::NoMobileError, crate::contact::v3::errors::CODE_41010),
+        (Self::UserIdAlreadyExistError, crate::contact::v3::errors::CODE_41011),
+        (Self::UserNameSensitiveError, crate::contact::v3::errors::CODE_41014),
+        (Self::DepartmentHasTooManyUsersError, crate::contact::v3::errors::CODE_41016),
+        (Self::DepartmentIsRequiredError, crate::contact::v3::errors::CODE_41017),
+        (Self::PositionInfoIsInvalidError, crate::contact::v3::errors::CODE_41018),
+        (Self::PositionDepartmentIsInvalidError, crate::contact::v3::errors::CODE_41019),
+        (Self::PositionCodeHasAlreadyExistError, crate::contact::v3::errors::CODE_41020),
+        (Self::PositionMultipleMainCountError, crate::contact::v3::errors::CODE_41021),
+        (Self::UserTenantNotMatchError, crate::contact::v3::errors::CODE_41022),
+        (
+            Self::UpdateDepartmentConflictPositionDepartmentError,
+            crate::contact::v3::errors::CODE_41023,
+        ),
+        (
+            Self::UpdatePositionDepartmentConflictDepartmentError,
+            crate::contact::v3::errors::CODE_41024,
+        ),
+        (Self::OrderDepartmentInvalidError, crate::contact::v3::errors::CODE_41025),
+        (
+            Self::UserMultiDepartmentNeedUpgradeVisibility,
+            crate::contact::v3::errors::CODE_41028,
+        ),
+        (
+            Self::CreateOrUpdateUserMultiDepartment,
+            crate::contact::v3::errors::CODE_41029,
+        ),
+        (Self::SetLeaderToOneselfError, crate::contact::v3::errors::CODE_41030),
+        (Self::PositionFeatureNotEnableError, crate::contact::v3::errors::CODE_41031),
+        (
+            Self::UserMultiDepartmentFeatureNotEnable,
+            crate::contact::v3::errors::CODE_41032,
+        ),
+        (Self::UserInTooManyDepartmentsError, crate::contact::v3::errors::CODE_41033),
+        (Self::EmailPrefixAlreadyExistError, crate::contact::v3::errors::CODE_41034),
+        (Self::EmailPrefixIsInvalidError, crate::contact::v3::errors::CODE_41035),
+        (Self::AvatarKeyIsInvalidError, crate::contact::v3::errors::CODE_41036),
+        (Self::AvatarKeyIsSensitiveError, crate::contact::v3::errors::CODE_41037),
+        (Self::GenderIsInvalidError, crate::contact::v3::errors::CODE_41038),
+        (Self::UserNameIsNullError, crate::contact::v3::errors::CODE_41040),
+        (Self::DepartmentIdIsNotAssignedError, crate::contact::v3::errors::CODE_41041),
+        (Self::JoinTimeIsInvalidError, crate::contact::v3::errors::CODE_41042),
+        (Self::EmployeeIdIsInvalidError, crate::contact::v3::errors::CODE_41043),
+        (Self::CustomAttributeIsNotSetError, crate::contact::v3::errors::CODE_41044),
+        (Self::CustomAttributeIdIsNotExist, crate::contact::v3::errors::CODE_41045),
+        (Self::CustomAttributeValueIsNotSet, crate::contact::v3::errors::CODE_41046),
+        (Self::CustomAttributeHrefTextIsNull, crate::contact::v3::errors::CODE_41047),
+        (Self::CustomAttributeHrefUrlIsNull, crate::contact::v3::errors::CODE_41048),
+        (Self::NoUserAuthorityError, crate::contact::v3::errors::CODE_41050_4),
+        (Self::UserIdInfoNotProvideError, crate::contact::v3::errors::CODE_41051),
+        (Self::NoDeptAuthorityError, crate::contact::v3::errors::CODE_40004_5),
+        (Self::NoFieldAuthorityError, crate::contact::v3::errors::CODE_41056),
+        (Self::InvalidEmployeeTypeError, crate::contact::v3::errors::CODE_41057),
+        (Self::InvalidEmployeeTypeError41059, crate::contact::v3::errors::CODE_41059),
+        (Self::InactiveEmployeeTypeError, crate::contact::v3::errors::CODE_41060),
+        (Self::JobTitleLengthExceed100Character, crate::contact::v3::errors::CODE_41063),
+        (Self::TenantIdIsInvalidError, crate::contact::v3::errors::CODE_42008),
+        (Self::NumberOfEmailAliasesExceedsThe, crate::contact::v3::errors::CODE_41068),
+        (Self::BusinessEmailIsInTheRecycle, crate::contact::v3::errors::CODE_41069),
+        (Self::NameLengthExceed255Character, crate::contact::v3::errors::CODE_41070),
+        (Self::EnNameLengthExceed255Character, crate::contact::v3::errors::CODE_41071),
+        (
+            Self::NicknameLengthExceed255Character,
+            crate::contact::v3::errors::CODE_41072_2,
+        ),
+        (
+            Self::BusinessEmailDomainNotAvailableError,
+            crate::contact::v3::errors::CODE_44001,
+        ),
+        (
+            Self::UpdateOrderMustUpdateDepartmentTogether,
+            crate::contact::v3::errors::CODE_44002,
+        ),
+        (
+            Self::AvatarkeyAndDescriptionCannotBeEmpty,
+            crate::contact::v3::errors::CODE_44003,
+        ),
+        (
+            Self::NameLengthExceed255Character44006,
+            crate::contact::v3::errors::CODE_44006,
+        ),
+        (
+            Self::EnNameLengthExceed255Character44007,
+            crate::contact::v3::errors::CODE_44007,
+        ),
+        (
+            Self::NicknameLengthExceed255Character44008,
+            crate::contact::v3::errors::CODE_44008,
+        ),
+        (Self::UnJoinedUserNotAllowToUpdate, crate::contact::v3::errors::CODE_44010),
+        (Self::ExitedUserNotAllowToUpdate, crate::contact::v3::errors::CODE_44011_2),
+        (Self::UserHasResignedError, crate::contact::v3::errors::CODE_42006_3),
+        (Self::UserEnterpriseEmailPasswordIsNot, crate::contact::v3::errors::CODE_44013),
+        (Self::CanNotUpdateInactiveUserEmail, crate::contact::v3::errors::CODE_44014),
+        (Self::CanNotUpdatePasswordWhenUser, crate::contact::v3::errors::CODE_44015_2),
+        (Self::CanNotSetEnterpriseEmailPassword, crate::contact::v3::errors::CODE_44016),
+        (
+            Self::SuiteAdminCommonUnableToEditUpper,
+            crate::contact::v3::errors::CODE_44017,
+        ),
+        (Self::LarkNotSupport86Mobile, crate::contact::v3::errors::CODE_44018),
+        (Self::FeishuOnlySupport86Mobile, crate::contact::v3::errors::CODE_44019),
+        (Self::MobileAndEmailNeedTogetherExist, crate::contact::v3::errors::CODE_44020),
+        (
+            Self::UserEnterpriseEmailHasAlreadyBeen,
+            crate::contact::v3::errors::CODE_44024,
+        ),
+        (Self::UpdateUserLockErrorWaitSome, crate::contact::v3::errors::CODE_44025),
+        (Self::DepartmentIdIsInvaild, crate::contact::v3::errors::CODE_44035),
+        (Self::FreezeTenantFounderIsForbidden, crate::contact::v3::errors::CODE_44036),
+        (Self::ReqSetUserGeoNotFind, crate::contact::v3::errors::CODE_44038),
+        (Self::AnonymizeUserInfoIsNotAllowed, crate::contact::v3::errors::CODE_44041),
+        (Self::InvalidJobLevelId, crate::contact::v3::errors::CODE_44044),
+        (Self::InvalidJobFamilyId, crate::contact::v3::errors::CODE_44045),
+        (
+            Self::UserLicenseSubscriptionIdMustNot,
+            crate::contact::v3::errors::CODE_44046_2,
+        ),
+        (
+            Self::LicenseSubscriptionIdExceedLimit,
+            crate::contact::v3::errors::CODE_44047_2,
+        ),
+        (
+            Self::UserLicenseSubscriptionIdInvalid,
+            crate::contact::v3::errors::CODE_44048_2,
+        ),
+        (Self::LicenseSubscriptionUpdateFail, crate::contact::v3::errors::CODE_44049),
+        (Self::NotSetSubscriptionIdsAuth, crate::contact::v3::errors::CODE_44050),
+        (Self::EmployeeNoAlreadyExisted, crate::contact::v3::errors::CODE_44051),
+        (Self::UnableToEditMembersBecauseYour, crate::contact::v3::errors::CODE_44052),
+        (Self::UnableToEditDataFromExternal, crate::contact::v3::errors::CODE_44053),
+        (Self::UpdateUserSuccessAndCreateCity, crate::contact::v3::errors::CODE_44057),
+        (Self::UpdateUserSuccessAndCreateJob, crate::contact::v3::errors::CODE_44058),
+        (
+            Self::UpdateUserSuccessAndCreateCity44059,
+            crate::contact::v3::errors::CODE_44059,
+        ),
+        (Self::UserPrimaryDeptMustBeThe, crate::contact::v3::errors::CODE_41410),
     ];
-    fn from_index(index: usize, code: i64) -> Self {
-        match index {
-            0 => Self::ParamError,
-            1 => Self::MobileHasAlreadyExistError,
-            2 => Self::EmailHasAlreadyExistError,
-            3 => Self::UserAccountConflictError,
-            4 => Self::MobileIsInvalidError,
-            5 => Self::EmailIsInvalidError,
-            6 => Self::NoUserNameError,
-            7 => Self::NoEmailOrMobileError,
-            8 => Self::NoMobileError,
-            9 => Self::UserIdAlreadyExistError,
-            10 => Self::UserNameSensitiveError,
-            11 => Self::DepartmentHasTooManyUsersError,
-            12 => Self::DepartmentIsRequiredError,
-            13 => Self::PositionInfoIsInvalidError,
-            14 => Self::PositionDepartmentIsInvalidError,
-            15 => Self::PositionCodeHasAlreadyExistError,
-            16 => Self::PositionMultipleMainCountError,
-            17 => Self::UserTenantNotMatchError,
-            18 => Self::UpdateDepartmentConflictPositionDepartmentError,
-            19 => Self::UpdatePositionDepartmentConflictDepartmentError,
-            20 => Self::OrderDepartmentInvalidError,
-            21 => Self::UserMultiDepartmentNeedUpgradeVisibility,
-            22 => Self::CreateOrUpdateUserMultiDepartment,
-            23 => Self::SetLeaderToOneselfError,
-            24 => Self::PositionFeatureNotEnableError,
-            25 => Self::UserMultiDepartmentFeatureNotEnable,
-            26 => Self::UserInTooManyDepartmentsError,
-            27 => Self::EmailPrefixAlreadyExistError,
-            28 => Self::EmailPrefixIsInvalidError,
-            29 => Self::AvatarKeyIsInvalidError,
-            30 => Self::AvatarKeyIsSensitiveError,
-            31 => Self::GenderIsInvalidError,
-            32 => Self::UserNameIsNullError,
-            33 => Self::DepartmentIdIsNotAssignedError,
-            34 => Self::JoinTimeIsInvalidError,
-            35 => Self::EmployeeIdIsInvalidError,
-            36 => Self::CustomAttributeIsNotSetError,
-            37 => Self::CustomAttributeIdIsNotExist,
-            38 => Self::CustomAttributeValueIsNotSet,
-            39 => Self::CustomAttributeHrefTextIsNull,
-            40 => Self::CustomAttributeHrefUrlIsNull,
-            41 => Self::NoUserAuthorityError,
-            42 => Self::UserIdInfoNotProvideError,
-            43 => Self::NoDeptAuthorityError,
-            44 => Self::NoFieldAuthorityError,
-            45 => Self::InvalidEmployeeTypeError,
-            46 => Self::InvalidEmployeeTypeError41059,
-            47 => Self::InactiveEmployeeTypeError,
-            48 => Self::JobTitleLengthExceed100Character,
-            49 => Self::TenantIdIsInvalidError,
-            50 => Self::NumberOfEmailAliasesExceedsThe,
-            51 => Self::BusinessEmailIsInTheRecycle,
-            52 => Self::NameLengthExceed255Character,
-            53 => Self::EnNameLengthExceed255Character,
-            54 => Self::NicknameLengthExceed255Character,
-            55 => Self::BusinessEmailDomainNotAvailableError,
-            56 => Self::UpdateOrderMustUpdateDepartmentTogether,
-            57 => Self::AvatarkeyAndDescriptionCannotBeEmpty,
-            58 => Self::NameLengthExceed255Character44006,
-            59 => Self::EnNameLengthExceed255Character44007,
-            60 => Self::NicknameLengthExceed255Character44008,
-            61 => Self::UnJoinedUserNotAllowToUpdate,
-            62 => Self::ExitedUserNotAllowToUpdate,
-            63 => Self::UserHasResignedError,
-            64 => Self::UserEnterpriseEmailPasswordIsNot,
-            65 => Self::CanNotUpdateInactiveUserEmail,
-            66 => Self::CanNotUpdatePasswordWhenUser,
-            67 => Self::CanNotSetEnterpriseEmailPassword,
-            68 => Self::SuiteAdminCommonUnableToEditUpper,
-            69 => Self::LarkNotSupport86Mobile,
-            70 => Self::FeishuOnlySupport86Mobile,
-            71 => Self::MobileAndEmailNeedTogetherExist,
-            72 => Self::UserEnterpriseEmailHasAlreadyBeen,
-            73 => Self::UpdateUserLockErrorWaitSome,
-            74 => Self::DepartmentIdIsInvaild,
-            75 => Self::FreezeTenantFounderIsForbidden,
-            76 => Self::ReqSetUserGeoNotFind,
-            77 => Self::AnonymizeUserInfoIsNotAllowed,
-            78 => Self::InvalidJobLevelId,
-            79 => Self::InvalidJobFamilyId,
-            80 => Self::UserLicenseSubscriptionIdMustNot,
-            81 => Self::LicenseSubscriptionIdExceedLimit,
-            82 => Self::UserLicenseSubscriptionIdInvalid,
-            83 => Self::LicenseSubscriptionUpdateFail,
-            84 => Self::NotSetSubscriptionIdsAuth,
-            85 => Self::EmployeeNoAlreadyExisted,
-            86 => Self::UnableToEditMembersBecauseYour,
-            87 => Self::UnableToEditDataFromExternal,
-            88 => Self::UpdateUserSuccessAndCreateCity,
-            89 => Self::UpdateUserSuccessAndCreateJob,
-            90 => Self::UpdateUserSuccessAndCreateCity44059,
-            91 => Self::UserPrimaryDeptMustBeThe,
-            _ => Self::Undocumented(code),
-        }
+    fn undocumented(code: i64) -> Self {
+        Self::Undocumented(code)
     }
-    fn facts_or_code(&self) -> Result<&'static ::lark_runtime::ErrorFacts, i64> {
+    fn undocumented_code(&self) -> Option<i64> {
         match self {
-            Self::ParamError => Ok(&Self::FACTS[0]),
-            Self::MobileHasAlreadyExistError => Ok(&Self::FACTS[1]),
-            Self::EmailHasAlreadyExistError => Ok(&Self::FACTS[2]),
-            Self::UserAccountConflictError => Ok(&Self::FACTS[3]),
-            Self::MobileIsInvalidError => Ok(&Self::FACTS[4]),
-            Self::EmailIsInvalidError => Ok(&Self::FACTS[5]),
-            Self::NoUserNameError => Ok(&Self::FACTS[6]),
-            Self::NoEmailOrMobileError => Ok(&Self::FACTS[7]),
-            Self::NoMobileError => Ok(&Self::FACTS[8]),
-            Self::UserIdAlreadyExistError => Ok(&Self::FACTS[9]),
-            Self::UserNameSensitiveError => Ok(&Self::FACTS[10]),
-            Self::DepartmentHasTooManyUsersError => Ok(&Self::FACTS[11]),
-            Self::DepartmentIsRequiredError => Ok(&Self::FACTS[12]),
-            Self::PositionInfoIsInvalidError => Ok(&Self::FACTS[13]),
-            Self::PositionDepartmentIsInvalidError => Ok(&Self::FACTS[14]),
-            Self::PositionCodeHasAlreadyExistError => Ok(&Self::FACTS[15]),
-            Self::PositionMultipleMainCountError => Ok(&Self::FACTS[16]),
-            Self::UserTenantNotMatchError => Ok(&Self::FACTS[17]),
-            Self::UpdateDepartmentConflictPositionDepartmentError => Ok(&Self::FACTS[18]),
-            Self::UpdatePositionDepartmentConflictDepartmentError => Ok(&Self::FACTS[19]),
-            Self::OrderDepartmentInvalidError => Ok(&Self::FACTS[20]),
-            Self::UserMultiDepartmentNeedUpgradeVisibility => Ok(&Self::FACTS[21]),
-            Self::CreateOrUpdateUserMultiDepartment => Ok(&Self::FACTS[22]),
-            Self::SetLeaderToOneselfError => Ok(&Self::FACTS[23]),
-            Self::PositionFeatureNotEnableError => Ok(&Self::FACTS[24]),
-            Self::UserMultiDepartmentFeatureNotEnable => Ok(&Self::FACTS[25]),
-            Self::UserInTooManyDepartmentsError => Ok(&Self::FACTS[26]),
-            Self::EmailPrefixAlreadyExistError => Ok(&Self::FACTS[27]),
-            Self::EmailPrefixIsInvalidError => Ok(&Self::FACTS[28]),
-            Self::AvatarKeyIsInvalidError => Ok(&Self::FACTS[29]),
-            Self::AvatarKeyIsSensitiveError => Ok(&Self::FACTS[30]),
-            Self::GenderIsInvalidError => Ok(&Self::FACTS[31]),
-            Self::UserNameIsNullError => Ok(&Self::FACTS[32]),
-            Self::DepartmentIdIsNotAssignedError => Ok(&Self::FACTS[33]),
-            Self::JoinTimeIsInvalidError => Ok(&Self::FACTS[34]),
-            Self::EmployeeIdIsInvalidError => Ok(&Self::FACTS[35]),
-            Self::CustomAttributeIsNotSetError => Ok(&Self::FACTS[36]),
-            Self::CustomAttributeIdIsNotExist => Ok(&Self::FACTS[37]),
-            Self::CustomAttributeValueIsNotSet => Ok(&Self::FACTS[38]),
-            Self::CustomAttributeHrefTextIsNull => Ok(&Self::FACTS[39]),
-            Self::CustomAttributeHrefUrlIsNull => Ok(&Self::FACTS[40]),
-            Self::NoUserAuthorityError => Ok(&Self::FACTS[41]),
-            Self::UserIdInfoNotProvideError => Ok(&Self::FACTS[42]),
-            Self::NoDeptAuthorityError => Ok(&Self::FACTS[43]),
-            Self::NoFieldAuthorityError => Ok(&Self::FACTS[44]),
-            Self::InvalidEmployeeTypeError => Ok(&Self::FACTS[45]),
-            Self::InvalidEmployeeTypeError41059 => Ok(&Self::FACTS[46]),
-            Self::InactiveEmployeeTypeError => Ok(&Self::FACTS[47]),
-            Self::JobTitleLengthExceed100Character => Ok(&Self::FACTS[48]),
-            Self::TenantIdIsInvalidError => Ok(&Self::FACTS[49]),
-            Self::NumberOfEmailAliasesExceedsThe => Ok(&Self::FACTS[50]),
-            Self::BusinessEmailIsInTheRecycle => Ok(&Self::FACTS[51]),
-            Self::NameLengthExceed255Character => Ok(&Self::FACTS[52]),
-            Self::EnNameLengthExceed255Character => Ok(&Self::FACTS[53]),
-            Self::NicknameLengthExceed255Character => Ok(&Self::FACTS[54]),
-            Self::BusinessEmailDomainNotAvailableError => Ok(&Self::FACTS[55]),
-            Self::UpdateOrderMustUpdateDepartmentTogether => Ok(&Self::FACTS[56]),
-            Self::AvatarkeyAndDescriptionCannotBeEmpty => Ok(&Self::FACTS[57]),
-            Self::NameLengthExceed255Character44006 => Ok(&Self::FACTS[58]),
-            Self::EnNameLengthExceed255Character44007 => Ok(&Self::FACTS[59]),
-            Self::NicknameLengthExceed255Character44008 => Ok(&Self::FACTS[60]),
-            Self::UnJoinedUserNotAllowToUpdate => Ok(&Self::FACTS[61]),
-            Self::ExitedUserNotAllowToUpdate => Ok(&Self::FACTS[62]),
-            Self::UserHasResignedError => Ok(&Self::FACTS[63]),
-            Self::UserEnterpriseEmailPasswordIsNot => Ok(&Self::FACTS[64]),
-            Self::CanNotUpdateInactiveUserEmail => Ok(&Self::FACTS[65]),
-            Self::CanNotUpdatePasswordWhenUser => Ok(&Self::FACTS[66]),
-            Self::CanNotSetEnterpriseEmailPassword => Ok(&Self::FACTS[67]),
-            Self::SuiteAdminCommonUnableToEditUpper => Ok(&Self::FACTS[68]),
-            Self::LarkNotSupport86Mobile => Ok(&Self::FACTS[69]),
-            Self::FeishuOnlySupport86Mobile => Ok(&Self::FACTS[70]),
-            Self::MobileAndEmailNeedTogetherExist => Ok(&Self::FACTS[71]),
-            Self::UserEnterpriseEmailHasAlreadyBeen => Ok(&Self::FACTS[72]),
-            Self::UpdateUserLockErrorWaitSome => Ok(&Self::FACTS[73]),
-            Self::DepartmentIdIsInvaild => Ok(&Self::FACTS[74]),
-            Self::FreezeTenantFounderIsForbidden => Ok(&Self::FACTS[75]),
-            Self::ReqSetUserGeoNotFind => Ok(&Self::FACTS[76]),
-            Self::AnonymizeUserInfoIsNotAllowed => Ok(&Self::FACTS[77]),
-            Self::InvalidJobLevelId => Ok(&Self::FACTS[78]),
-            Self::InvalidJobFamilyId => Ok(&Self::FACTS[79]),
-            Self::UserLicenseSubscriptionIdMustNot => Ok(&Self::FACTS[80]),
-            Self::LicenseSubscriptionIdExceedLimit => Ok(&Self::FACTS[81]),
-            Self::UserLicenseSubscriptionIdInvalid => Ok(&Self::FACTS[82]),
-            Self::LicenseSubscriptionUpdateFail => Ok(&Self::FACTS[83]),
-            Self::NotSetSubscriptionIdsAuth => Ok(&Self::FACTS[84]),
-            Self::EmployeeNoAlreadyExisted => Ok(&Self::FACTS[85]),
-            Self::UnableToEditMembersBecauseYour => Ok(&Self::FACTS[86]),
-            Self::UnableToEditDataFromExternal => Ok(&Self::FACTS[87]),
-            Self::UpdateUserSuccessAndCreateCity => Ok(&Self::FACTS[88]),
-            Self::UpdateUserSuccessAndCreateJob => Ok(&Self::FACTS[89]),
-            Self::UpdateUserSuccessAndCreateCity44059 => Ok(&Self::FACTS[90]),
-            Self::UserPrimaryDeptMustBeThe => Ok(&Self::FACTS[91]),
-            Self::Undocumented(code) => Err(*code),
+            Self::Undocumented(code) => Some(*code),
+            _ => None,
         }
     }
 }
@@ -2287,13 +1452,7 @@ impl ::lark_runtime::enums::StringEnum for PatchRequestCustomAttrsItemType {
 }
 ::lark_runtime::string_enum_traits!(PatchRequestCustomAttrsItemType);
 /// For a GENERIC_USER field, the person referenced.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct PatchRequestCustomAttrsItemValueGenericUser {
     /// The person's user_id; always a user_id, whatever `user_id_type` says.
@@ -2315,13 +1474,7 @@ impl ::lark_runtime::Validate for PatchRequestCustomAttrsItemValueGenericUser {
     ) {}
 }
 /// The value to set.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct PatchRequestCustomAttrsItemValue {
     /// Required for a TEXT field (its value) and an HREF field (the page title); at most 100 characters.
@@ -2367,13 +1520,7 @@ impl ::lark_runtime::Validate for PatchRequestCustomAttrsItemValue {
     }
 }
 /// One custom field value.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct PatchRequestCustomAttrsItem {
     /// The custom field's type.
@@ -2540,13 +1687,7 @@ impl ::lark_runtime::enums::StringEnum for PatchResponseUserCustomAttrsItemType 
 }
 ::lark_runtime::string_enum_traits!(PatchResponseUserCustomAttrsItemType);
 /// For a GENERIC_USER field, the referenced person.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct PatchResponseUserCustomAttrsItemValueGenericUser {
     /// The referenced person's user id, in the kind `user_id_type` names.
@@ -2566,13 +1707,7 @@ impl ::lark_runtime::Validate for PatchResponseUserCustomAttrsItemValueGenericUs
     ) {}
 }
 /// The custom field's value.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct PatchResponseUserCustomAttrsItemValue {
     /// For a TEXT field, its value; for an HREF field, the page title.
@@ -2622,13 +1757,7 @@ impl ::lark_runtime::Validate for PatchResponseUserCustomAttrsItemValue {
     }
 }
 /// One custom field of the user.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct PatchResponseUserCustomAttrsItem {
     /// The custom field's type.
@@ -2663,13 +1792,7 @@ impl ::lark_runtime::Validate for PatchResponseUserCustomAttrsItem {
     }
 }
 /// The user after the change.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct PatchResponseUser {
     /// The user's union_id: the same user across the apps of one developer.

@@ -9,39 +9,23 @@
 //! `POST /open-apis/contact/v3/users/:user_id/resurrect`
 //!
 //! Reference: <https://open.feishu.cn/document/server-docs/contact-v3/user/resurrect>
+use ::lark_runtime::__private::serde::{Deserialize, Serialize};
 /// Request of 恢复已删除用户 — Restore a deleted user.
 ///
 /// `POST /open-apis/contact/v3/users/:user_id/resurrect`
 ///
 /// Build it with [`ResurrectRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, ::lark_runtime::__private::serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct ResurrectRequest {
-    /// The user to restore, in the kind `user_id_type` names; use the open_id or union_id when the user_id is taken by another member.
-    ///
-    /// Example: `"ou_7dab8a3d3cdcc9da365777c7ad535d62"`
     #[serde(skip)]
     user_id: String,
-    /// Which kind of user id the path uses.
-    ///
-    /// Example: `"user_id"`
-    ///
-    /// Default when left out: `"open_id"`
     #[serde(skip)]
     user_id_type: Option<ResurrectRequestUserIdType>,
-    /// Which kind of department id `departments` uses.
-    ///
-    /// Example: `"department_id"`
-    ///
-    /// Default when left out: `"open_department_id"`
     #[serde(skip)]
     department_id_type: Option<ResurrectRequestDepartmentIdType>,
-    /// The departments to restore the user into, with the user's order in each (at most 50); left out, the user goes to the root department.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     departments: Option<Vec<ResurrectRequestDepartmentsItem>>,
-    /// Seat (license) ids to assign after the restore, if the user had seats; needs the permission to assign user seats.
-    ///
-    /// Example: `["23213213213123123"]`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     subscription_ids: Option<Vec<String>>,
 }
@@ -50,35 +34,23 @@ impl ResurrectRequest {
     pub fn builder() -> ResurrectRequestBuilder {
         ResurrectRequestBuilder::default()
     }
-    /// The user to restore, in the kind `user_id_type` names; use the open_id or union_id when the user_id is taken by another member.
-    ///
-    /// Example: `"ou_7dab8a3d3cdcc9da365777c7ad535d62"`
+    /// The `user_id` it was built with: see [`ResurrectRequestBuilder::user_id`].
     pub fn user_id(&self) -> &String {
         &self.user_id
     }
-    /// Which kind of user id the path uses.
-    ///
-    /// Example: `"user_id"`
-    ///
-    /// Default when left out: `"open_id"`
+    /// The `user_id_type` it was built with: see [`ResurrectRequestBuilder::user_id_type`].
     pub fn user_id_type(&self) -> Option<&ResurrectRequestUserIdType> {
         self.user_id_type.as_ref()
     }
-    /// Which kind of department id `departments` uses.
-    ///
-    /// Example: `"department_id"`
-    ///
-    /// Default when left out: `"open_department_id"`
+    /// The `department_id_type` it was built with: see [`ResurrectRequestBuilder::department_id_type`].
     pub fn department_id_type(&self) -> Option<&ResurrectRequestDepartmentIdType> {
         self.department_id_type.as_ref()
     }
-    /// The departments to restore the user into, with the user's order in each (at most 50); left out, the user goes to the root department.
+    /// The `departments` it was built with: see [`ResurrectRequestBuilder::departments`].
     pub fn departments(&self) -> Option<&Vec<ResurrectRequestDepartmentsItem>> {
         self.departments.as_ref()
     }
-    /// Seat (license) ids to assign after the restore, if the user had seats; needs the permission to assign user seats.
-    ///
-    /// Example: `["23213213213123123"]`
+    /// The `subscription_ids` it was built with: see [`ResurrectRequestBuilder::subscription_ids`].
     pub fn subscription_ids(&self) -> Option<&Vec<String>> {
         self.subscription_ids.as_ref()
     }
@@ -202,12 +174,7 @@ impl ::lark_runtime::Endpoint for ResurrectRequest {
         access_tokens: &[::lark_runtime::AccessTokenKind::Tenant],
         app_types: &[::lark_runtime::AppType::Custom],
         scopes: &["contact:contact"],
-        rate_limits: &[
-            ::lark_runtime::RateLimit {
-                requests: 10u32,
-                period_seconds: 60u32,
-            },
-        ],
+        rate_limits: &[::lark_runtime::RateLimit::per_minute(10)],
         special_rate_limit: false,
         envelope: ::lark_runtime::Envelope::Data,
         request_body: ::lark_runtime::RequestBody::Json,
@@ -247,7 +214,7 @@ impl ::lark_runtime::Incoming for ResurrectRequest {
         request: &::lark_runtime::IncomingRequest<'_>,
     ) -> Result<Self, ::lark_runtime::ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
-        #[derive(::lark_runtime::__private::serde::Deserialize)]
+        #[derive(Deserialize)]
         #[serde(crate = "::lark_runtime::__private::serde")]
         struct Body {
             #[serde(default, rename = "departments")]
@@ -279,14 +246,7 @@ impl ::lark_runtime::Incoming for ResurrectRequest {
 /// Response data of 恢复已删除用户 — Restore a deleted user.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(
-    Debug,
-    Clone,
-    Default,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct ResurrectResponse {}
 /// A documented error code of 恢复已删除用户 — Restore a deleted user.
@@ -361,151 +321,33 @@ pub enum ResurrectError {
     Undocumented(i64),
 }
 impl ::lark_runtime::DocumentedError for ResurrectError {
-    const FACTS: &'static [::lark_runtime::ErrorFacts] = &[
-        ::lark_runtime::ErrorFacts::new(
-            44028,
-            400,
-            "Exceed recoverable time",
-            "The user left more than 30 days ago and can no longer be restored.",
-            false,
+    const DOCUMENTED: &'static [(Self, ::lark_runtime::ErrorFacts)] = &[
+        (Self::ExceedRecoverableTime, crate::contact::v3::errors::CODE_44028),
+        (Self::NoAccessToResurrect, crate::contact::v3::errors::CODE_44029),
+        (Self::MobileDuplicated, crate::contact::v3::errors::CODE_44030),
+        (Self::EmailDuplicated, crate::contact::v3::errors::CODE_44031),
+        (Self::UserIdDuplicated, crate::contact::v3::errors::CODE_44032),
+        (Self::UserNotResigned, crate::contact::v3::errors::CODE_44033),
+        (Self::UserIsInDeleteProgressRetry, crate::contact::v3::errors::CODE_44034),
+        (Self::ExceedBillSeatLimitError, crate::contact::v3::errors::CODE_41008),
+        (
+            Self::ExceedUncertainTenantSeatLimitError,
+            crate::contact::v3::errors::CODE_41007,
         ),
-        ::lark_runtime::ErrorFacts::new(
-            44029,
-            400,
-            "No access to resurrect",
-            "The app has no access to this endpoint; ask technical support for it.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            44030,
-            400,
-            "Mobile duplicated",
-            "Another member has the user's mobile; change it or deactivate that member, then retry.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            44031,
-            400,
-            "Email duplicated",
-            "Another member has the user's email; change it or deactivate that member, then retry.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            44032,
-            400,
-            "UserID duplicated",
-            "Another active member has the user's user_id; deactivate that member first, and call with the open_id or union_id.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            44033,
-            400,
-            "User not resigned",
-            "The user is active, so there is nothing to restore; with a user_id, check it is not held by an active member and call with the open_id or union_id.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            44034,
-            400,
-            "User is in delete progress, retry later",
-            "The user's departure is still being processed; retry later (it can take up to 48 hours).",
-            true,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            41008,
-            400,
-            "exceed bill seat limit error",
-            "The tenant is at its member limit; remove inactive members or raise the limit (ask technical support).",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            41007,
-            400,
-            "exceed uncertain tenant seat limit error",
-            "The unverified tenant is at its member limit; remove inactive members or raise the limit.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            44023,
-            400,
-            "exceed feature contact seat limit",
-            "The directory's user quota is used up; upgrade the Feishu edition for more.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            44041,
-            400,
-            "anonymize user info is not allowed to update",
-            "An anonymized user's information cannot be updated.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            44046,
-            400,
-            "user license subscription id must not empty in multi-license tenant",
-            "A tenant with several licenses needs `subscription_ids`; get valid seat ids from the tenant seat endpoint.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            44047,
-            400,
-            "license subscription id exceed limit",
-            "That seat id has no seats left; choose an available one.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            44048,
-            400,
-            "user license subscription id invalid",
-            "The seat id is not valid; get valid ones from the tenant seat endpoint.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            44050,
-            403,
-            "not set subscription ids auth",
-            "The app lacks the scope to assign user seats; enable it in the developer console.",
-            false,
-        ),
+        (Self::ExceedFeatureContactSeatLimit, crate::contact::v3::errors::CODE_44023),
+        (Self::AnonymizeUserInfoIsNotAllowed, crate::contact::v3::errors::CODE_44041),
+        (Self::UserLicenseSubscriptionIdMustNot, crate::contact::v3::errors::CODE_44046),
+        (Self::LicenseSubscriptionIdExceedLimit, crate::contact::v3::errors::CODE_44047),
+        (Self::UserLicenseSubscriptionIdInvalid, crate::contact::v3::errors::CODE_44048),
+        (Self::NotSetSubscriptionIdsAuth, crate::contact::v3::errors::CODE_44050_2),
     ];
-    fn from_index(index: usize, code: i64) -> Self {
-        match index {
-            0 => Self::ExceedRecoverableTime,
-            1 => Self::NoAccessToResurrect,
-            2 => Self::MobileDuplicated,
-            3 => Self::EmailDuplicated,
-            4 => Self::UserIdDuplicated,
-            5 => Self::UserNotResigned,
-            6 => Self::UserIsInDeleteProgressRetry,
-            7 => Self::ExceedBillSeatLimitError,
-            8 => Self::ExceedUncertainTenantSeatLimitError,
-            9 => Self::ExceedFeatureContactSeatLimit,
-            10 => Self::AnonymizeUserInfoIsNotAllowed,
-            11 => Self::UserLicenseSubscriptionIdMustNot,
-            12 => Self::LicenseSubscriptionIdExceedLimit,
-            13 => Self::UserLicenseSubscriptionIdInvalid,
-            14 => Self::NotSetSubscriptionIdsAuth,
-            _ => Self::Undocumented(code),
-        }
+    fn undocumented(code: i64) -> Self {
+        Self::Undocumented(code)
     }
-    fn facts_or_code(&self) -> Result<&'static ::lark_runtime::ErrorFacts, i64> {
+    fn undocumented_code(&self) -> Option<i64> {
         match self {
-            Self::ExceedRecoverableTime => Ok(&Self::FACTS[0]),
-            Self::NoAccessToResurrect => Ok(&Self::FACTS[1]),
-            Self::MobileDuplicated => Ok(&Self::FACTS[2]),
-            Self::EmailDuplicated => Ok(&Self::FACTS[3]),
-            Self::UserIdDuplicated => Ok(&Self::FACTS[4]),
-            Self::UserNotResigned => Ok(&Self::FACTS[5]),
-            Self::UserIsInDeleteProgressRetry => Ok(&Self::FACTS[6]),
-            Self::ExceedBillSeatLimitError => Ok(&Self::FACTS[7]),
-            Self::ExceedUncertainTenantSeatLimitError => Ok(&Self::FACTS[8]),
-            Self::ExceedFeatureContactSeatLimit => Ok(&Self::FACTS[9]),
-            Self::AnonymizeUserInfoIsNotAllowed => Ok(&Self::FACTS[10]),
-            Self::UserLicenseSubscriptionIdMustNot => Ok(&Self::FACTS[11]),
-            Self::LicenseSubscriptionIdExceedLimit => Ok(&Self::FACTS[12]),
-            Self::UserLicenseSubscriptionIdInvalid => Ok(&Self::FACTS[13]),
-            Self::NotSetSubscriptionIdsAuth => Ok(&Self::FACTS[14]),
-            Self::Undocumented(code) => Err(*code),
+            Self::Undocumented(code) => Some(*code),
+            _ => None,
         }
     }
 }
@@ -579,13 +421,7 @@ impl ::lark_runtime::enums::StringEnum for ResurrectRequestDepartmentIdType {
 }
 ::lark_runtime::string_enum_traits!(ResurrectRequestDepartmentIdType);
 /// One department of the user and its ordering.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct ResurrectRequestDepartmentsItem {
     /// The department, in the kind `department_id_type` names.

@@ -9,128 +9,57 @@
 //! `PUT /open-apis/contact/v3/users/:user_id`
 //!
 //! Reference: <https://open.feishu.cn/document/server-docs/historic-version//user/update>
+use ::lark_runtime::__private::serde::{Deserialize, Serialize};
 /// Request of 更新用户所有信息 — Update all of a user (legacy).
 ///
 /// `PUT /open-apis/contact/v3/users/:user_id`
 ///
 /// Build it with [`UpdateRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, ::lark_runtime::__private::serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct UpdateRequest {
-    /// The user to update, in the kind `user_id_type` names.
-    ///
-    /// Example: `"ou_7dab8a3d3cdcc9da365777c7ad535d62"`
     #[serde(skip)]
     user_id: String,
-    /// Which kind of user id the request and the answer use.
-    ///
-    /// Example: `"open_id"`
-    ///
-    /// Default when left out: `"open_id"`
     #[serde(skip)]
     user_id_type: Option<UpdateRequestUserIdType>,
-    /// Which kind of department id the request and the answer use.
-    ///
-    /// Example: `"open_department_id"`
-    ///
-    /// Default when left out: `"open_department_id"`
     #[serde(skip)]
     department_id_type: Option<UpdateRequestDepartmentIdType>,
-    /// The user's default name.
-    ///
-    /// Example: `"张三"`
     name: String,
-    /// The user's English name.
-    ///
-    /// Example: `"San Zhang"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     en_name: Option<String>,
-    /// The user's alias.
-    ///
-    /// Example: `"Alex Zhang"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     nickname: Option<String>,
-    /// The user's email, unique in the tenant; required for members with a mobile number outside mainland China.
-    ///
-    /// Example: `"zhangsan@gmail.com"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     email: Option<String>,
-    /// The user's mobile number, unique in the tenant; numbers outside mainland China need a `+` country code and a verified tenant. The page says it is optional on Lark (the international edition).
-    ///
-    /// Example: `"13011111111 (其他例子，中国大陆手机号: 13011111111 或 +8613011111111, 非中国大陆手机号:  +41446681800)"`
     mobile: String,
-    /// Whether other employees can see the mobile number (true for now when left out).
-    ///
-    /// Example: `false`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     mobile_visible: Option<bool>,
-    /// The user's gender.
-    ///
-    /// Example: `1`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     gender: Option<UpdateRequestGender>,
-    /// File key of the avatar, from the image upload endpoint.
-    ///
-    /// Example: `"2500c7a9-5fff-4d9a-a2de-3d59614ae28g"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     avatar_key: Option<String>,
-    /// Ids of the user's departments (a user may be in several), in the kind `department_id_type` names.
-    ///
-    /// Example: `["od-4e6ac4d14bcd5071a37a39de902c7141"]`
     department_ids: Vec<String>,
-    /// User id of the user's direct leader, in the kind `user_id_type` names.
-    ///
-    /// Example: `"ou_7dab8a3d3cdcc9da365777c7ad535d62"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     leader_user_id: Option<String>,
-    /// The user's work city.
-    ///
-    /// Example: `"杭州"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     city: Option<String>,
-    /// Country or region code, as in the country and region code table.
-    ///
-    /// Example: `"CN"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     country: Option<String>,
-    /// The user's desk or workstation.
-    ///
-    /// Example: `"北楼-H34"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     work_station: Option<String>,
-    /// When the user joined, in seconds since the Unix epoch.
-    ///
-    /// Example: `2147483647`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     join_time: Option<i32>,
-    /// The user's employee number.
-    ///
-    /// Example: `"1"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     employee_no: Option<String>,
-    /// The employee type; custom employee types (see the employee type list) are accepted too.
-    ///
-    /// Example: `1`
     employee_type: i32,
-    /// The user's sort positions, one per department the user is in.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     orders: Option<Vec<crate::contact::v3::types::UserOrder>>,
-    /// Custom fields to set; they take effect only when an administrator has allowed open platform API access to them in the admin console.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     custom_attrs: Option<Vec<UpdateRequestCustomAttrsItem>>,
-    /// The enterprise mailbox; Feishu Mail must be enabled in the admin console first.
-    ///
-    /// Example: `"demo@mail.com"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     enterprise_email: Option<String>,
-    /// The user's job title.
-    ///
-    /// Example: `"xxxxx"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     job_title: Option<String>,
-    /// Whether the user is suspended.
-    ///
-    /// Example: `false`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     is_frozen: Option<bool>,
 }
@@ -139,147 +68,99 @@ impl UpdateRequest {
     pub fn builder() -> UpdateRequestBuilder {
         UpdateRequestBuilder::default()
     }
-    /// The user to update, in the kind `user_id_type` names.
-    ///
-    /// Example: `"ou_7dab8a3d3cdcc9da365777c7ad535d62"`
+    /// The `user_id` it was built with: see [`UpdateRequestBuilder::user_id`].
     pub fn user_id(&self) -> &String {
         &self.user_id
     }
-    /// Which kind of user id the request and the answer use.
-    ///
-    /// Example: `"open_id"`
-    ///
-    /// Default when left out: `"open_id"`
+    /// The `user_id_type` it was built with: see [`UpdateRequestBuilder::user_id_type`].
     pub fn user_id_type(&self) -> Option<&UpdateRequestUserIdType> {
         self.user_id_type.as_ref()
     }
-    /// Which kind of department id the request and the answer use.
-    ///
-    /// Example: `"open_department_id"`
-    ///
-    /// Default when left out: `"open_department_id"`
+    /// The `department_id_type` it was built with: see [`UpdateRequestBuilder::department_id_type`].
     pub fn department_id_type(&self) -> Option<&UpdateRequestDepartmentIdType> {
         self.department_id_type.as_ref()
     }
-    /// The user's default name.
-    ///
-    /// Example: `"张三"`
+    /// The `name` it was built with: see [`UpdateRequestBuilder::name`].
     pub fn name(&self) -> &String {
         &self.name
     }
-    /// The user's English name.
-    ///
-    /// Example: `"San Zhang"`
+    /// The `en_name` it was built with: see [`UpdateRequestBuilder::en_name`].
     pub fn en_name(&self) -> Option<&String> {
         self.en_name.as_ref()
     }
-    /// The user's alias.
-    ///
-    /// Example: `"Alex Zhang"`
+    /// The `nickname` it was built with: see [`UpdateRequestBuilder::nickname`].
     pub fn nickname(&self) -> Option<&String> {
         self.nickname.as_ref()
     }
-    /// The user's email, unique in the tenant; required for members with a mobile number outside mainland China.
-    ///
-    /// Example: `"zhangsan@gmail.com"`
+    /// The `email` it was built with: see [`UpdateRequestBuilder::email`].
     pub fn email(&self) -> Option<&String> {
         self.email.as_ref()
     }
-    /// The user's mobile number, unique in the tenant; numbers outside mainland China need a `+` country code and a verified tenant. The page says it is optional on Lark (the international edition).
-    ///
-    /// Example: `"13011111111 (其他例子，中国大陆手机号: 13011111111 或 +8613011111111, 非中国大陆手机号:  +41446681800)"`
+    /// The `mobile` it was built with: see [`UpdateRequestBuilder::mobile`].
     pub fn mobile(&self) -> &String {
         &self.mobile
     }
-    /// Whether other employees can see the mobile number (true for now when left out).
-    ///
-    /// Example: `false`
+    /// The `mobile_visible` it was built with: see [`UpdateRequestBuilder::mobile_visible`].
     pub fn mobile_visible(&self) -> Option<&bool> {
         self.mobile_visible.as_ref()
     }
-    /// The user's gender.
-    ///
-    /// Example: `1`
+    /// The `gender` it was built with: see [`UpdateRequestBuilder::gender`].
     pub fn gender(&self) -> Option<&UpdateRequestGender> {
         self.gender.as_ref()
     }
-    /// File key of the avatar, from the image upload endpoint.
-    ///
-    /// Example: `"2500c7a9-5fff-4d9a-a2de-3d59614ae28g"`
+    /// The `avatar_key` it was built with: see [`UpdateRequestBuilder::avatar_key`].
     pub fn avatar_key(&self) -> Option<&String> {
         self.avatar_key.as_ref()
     }
-    /// Ids of the user's departments (a user may be in several), in the kind `department_id_type` names.
-    ///
-    /// Example: `["od-4e6ac4d14bcd5071a37a39de902c7141"]`
+    /// The `department_ids` it was built with: see [`UpdateRequestBuilder::department_ids`].
     pub fn department_ids(&self) -> &Vec<String> {
         &self.department_ids
     }
-    /// User id of the user's direct leader, in the kind `user_id_type` names.
-    ///
-    /// Example: `"ou_7dab8a3d3cdcc9da365777c7ad535d62"`
+    /// The `leader_user_id` it was built with: see [`UpdateRequestBuilder::leader_user_id`].
     pub fn leader_user_id(&self) -> Option<&String> {
         self.leader_user_id.as_ref()
     }
-    /// The user's work city.
-    ///
-    /// Example: `"杭州"`
+    /// The `city` it was built with: see [`UpdateRequestBuilder::city`].
     pub fn city(&self) -> Option<&String> {
         self.city.as_ref()
     }
-    /// Country or region code, as in the country and region code table.
-    ///
-    /// Example: `"CN"`
+    /// The `country` it was built with: see [`UpdateRequestBuilder::country`].
     pub fn country(&self) -> Option<&String> {
         self.country.as_ref()
     }
-    /// The user's desk or workstation.
-    ///
-    /// Example: `"北楼-H34"`
+    /// The `work_station` it was built with: see [`UpdateRequestBuilder::work_station`].
     pub fn work_station(&self) -> Option<&String> {
         self.work_station.as_ref()
     }
-    /// When the user joined, in seconds since the Unix epoch.
-    ///
-    /// Example: `2147483647`
+    /// The `join_time` it was built with: see [`UpdateRequestBuilder::join_time`].
     pub fn join_time(&self) -> Option<&i32> {
         self.join_time.as_ref()
     }
-    /// The user's employee number.
-    ///
-    /// Example: `"1"`
+    /// The `employee_no` it was built with: see [`UpdateRequestBuilder::employee_no`].
     pub fn employee_no(&self) -> Option<&String> {
         self.employee_no.as_ref()
     }
-    /// The employee type; custom employee types (see the employee type list) are accepted too.
-    ///
-    /// Example: `1`
+    /// The `employee_type` it was built with: see [`UpdateRequestBuilder::employee_type`].
     pub fn employee_type(&self) -> &i32 {
         &self.employee_type
     }
-    /// The user's sort positions, one per department the user is in.
+    /// The `orders` it was built with: see [`UpdateRequestBuilder::orders`].
     pub fn orders(&self) -> Option<&Vec<crate::contact::v3::types::UserOrder>> {
         self.orders.as_ref()
     }
-    /// Custom fields to set; they take effect only when an administrator has allowed open platform API access to them in the admin console.
+    /// The `custom_attrs` it was built with: see [`UpdateRequestBuilder::custom_attrs`].
     pub fn custom_attrs(&self) -> Option<&Vec<UpdateRequestCustomAttrsItem>> {
         self.custom_attrs.as_ref()
     }
-    /// The enterprise mailbox; Feishu Mail must be enabled in the admin console first.
-    ///
-    /// Example: `"demo@mail.com"`
+    /// The `enterprise_email` it was built with: see [`UpdateRequestBuilder::enterprise_email`].
     pub fn enterprise_email(&self) -> Option<&String> {
         self.enterprise_email.as_ref()
     }
-    /// The user's job title.
-    ///
-    /// Example: `"xxxxx"`
+    /// The `job_title` it was built with: see [`UpdateRequestBuilder::job_title`].
     pub fn job_title(&self) -> Option<&String> {
         self.job_title.as_ref()
     }
-    /// Whether the user is suspended.
-    ///
-    /// Example: `false`
+    /// The `is_frozen` it was built with: see [`UpdateRequestBuilder::is_frozen`].
     pub fn is_frozen(&self) -> Option<&bool> {
         self.is_frozen.as_ref()
     }
@@ -605,14 +486,8 @@ impl ::lark_runtime::Endpoint for UpdateRequest {
         app_types: &[::lark_runtime::AppType::Custom],
         scopes: &["contact:contact"],
         rate_limits: &[
-            ::lark_runtime::RateLimit {
-                requests: 1000u32,
-                period_seconds: 60u32,
-            },
-            ::lark_runtime::RateLimit {
-                requests: 50u32,
-                period_seconds: 1u32,
-            },
+            ::lark_runtime::RateLimit::per_minute(1000),
+            ::lark_runtime::RateLimit::per_second(50),
         ],
         special_rate_limit: false,
         envelope: ::lark_runtime::Envelope::Data,
@@ -655,7 +530,7 @@ impl ::lark_runtime::Incoming for UpdateRequest {
         request: &::lark_runtime::IncomingRequest<'_>,
     ) -> Result<Self, ::lark_runtime::ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
-        #[derive(::lark_runtime::__private::serde::Deserialize)]
+        #[derive(Deserialize)]
         #[serde(crate = "::lark_runtime::__private::serde")]
         struct Body {
             #[serde(default, rename = "name")]
@@ -744,14 +619,7 @@ impl ::lark_runtime::Incoming for UpdateRequest {
 /// Response data of 更新用户所有信息 — Update all of a user (legacy).
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(
-    Debug,
-    Clone,
-    Default,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct UpdateResponse {
     /// The user after the update.
@@ -1082,709 +950,137 @@ pub enum UpdateError {
     Undocumented(i64),
 }
 impl ::lark_runtime::DocumentedError for UpdateError {
-    const FACTS: &'static [::lark_runtime::ErrorFacts] = &[
-        ::lark_runtime::ErrorFacts::new(
-            40001,
-            400,
-            "param error",
-            "Check the parameters; if the problem remains, contact technical support.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            40016,
-            400,
-            "dept name can not be nul error",
-            "The department name may not be empty.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            41001,
-            400,
-            "mobile has already exist error",
-            "Another user has this mobile number; use one unique in the tenant (the id-by-mobile-or-email endpoint finds its owner).",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            41002,
-            400,
-            "email has already exist error",
-            "Another user has this email; use one unique in the tenant (the id-by-mobile-or-email endpoint finds its owner).",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            41003,
-            409,
-            "user account conflict error",
-            "The mobile and email belong to two different Feishu accounts; use other contact details or close one of the accounts first, and ask technical support if it persists.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            41004,
-            400,
-            "mobile is invalid error",
-            "The mobile number is malformed; follow the format described for `mobile`.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            41005,
-            400,
-            "email is invalid error",
-            "The email address is not valid; pass a working address.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            41006,
-            400,
-            "no user name error",
-            "No name was given; `name` is required.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            41009,
-            400,
-            "no email or mobile error",
-            "Email and mobile cannot both be empty.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            41011,
-            400,
-            "user id already exist error",
-            "The user_id is already used in the tenant; choose another custom user_id.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            41010,
-            400,
-            "no mobile error",
-            "The mobile number may not be empty.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            41014,
-            400,
-            "user name sensitive error",
-            "The name contains sensitive content; ask technical support if unsure.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            41013,
-            400,
-            "exceed user id update limit error",
-            "The limit on changing user ids has been reached.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            41015,
-            400,
-            "idp type invalid error error",
-            "The login (IdP) type is not valid.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            41016,
-            400,
-            "department has too many users  error",
-            "A department of the user already has too many users (500); choose other departments.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            41017,
-            400,
-            "department is required error",
-            "The department information may not be empty.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            41018,
-            400,
-            "position info is invalid error",
-            "The position information is not valid.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            41019,
-            400,
-            "position department is invalid error",
-            "The position's department is not valid.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            41020,
-            400,
-            "position code has already exist  error",
-            "The position code is not valid.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            41021,
-            400,
-            "position multiple main count error",
-            "A user may have at most one main position.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            41022,
-            400,
-            "user tenant not match error",
-            "The user belongs to another tenant; check you are not using another organization's credentials.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            41023,
-            400,
-            "update department conflict position department error",
-            "Position departments must match the user's departments; change both together.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            41024,
-            400,
-            "update position department conflict department error",
-            "A new position department must be one of the user's departments.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            41025,
-            400,
-            "order department invalid error",
-            "Each department in `orders` must be one of the user's departments.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            41028,
-            405,
-            "user multi department need upgrade visibility error",
-            "The tenant's visibility rules do not allow several departments yet; an administrator must upgrade them in the admin console (security, member permissions, organization visibility).",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            41029,
-            400,
-            "create or update user multi department error",
-            "The tenant does not support users in several departments; ask technical support if unsure.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            41030,
-            400,
-            "set leader to oneself error",
-            "A user cannot be their own leader; set the real leader or leave it out.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            41031,
-            504,
-            "position feature not enable error",
-            "The tenant does not support user positions; ask technical support if unsure.",
-            true,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            41032,
-            504,
-            "user multi department feature not enable error",
-            "The tenant does not support users in several departments; ask technical support if unsure.",
-            true,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            41033,
-            400,
-            "user in too many departments  error",
-            "A user can belong to at most 50 departments; shorten `department_ids`.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            41034,
-            400,
-            "email prefix already exist error",
-            "The part of the email before `@` is already used; choose another.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            41035,
-            400,
-            "email prefix is invalid error",
-            "The part of the email before `@` is not valid; check its spelling.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            41036,
-            400,
-            "avatar key is invalid error",
-            "The avatar key is not valid; upload the image again and use the new key.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            41037,
-            400,
-            "avatar key is sensitive error",
-            "The avatar was rejected as sensitive; upload another image and use its key.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            41038,
-            400,
-            "gender is invalid error",
-            "The gender is not one of the documented values.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            41040,
-            400,
-            "user name is null error",
-            "The name may not be empty; send `name`.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            41041,
-            400,
-            "department id is not assigned  error",
-            "No department was given; send `department_ids`.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            41042,
-            400,
-            "join time is invalid error",
-            "The join time may not be empty.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            41043,
-            400,
-            "employee id is invalid error",
-            "The user_id is not valid; it must be 1 to 64 bytes.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            41044,
-            400,
-            "Custom attribute is not set error",
-            "A custom field value must name its field id; get the ids from the custom attribute list.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            41045,
-            400,
-            "Custom attribute id is not exist error",
-            "The custom field id does not exist; get a correct one from the custom attribute list.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            41046,
-            400,
-            "Custom attribute value is not set error",
-            "A custom field needs its `value`.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            41047,
-            400,
-            "Custom attribute href text  is null error",
-            "An HREF custom field needs `text`.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            41048,
-            400,
-            "Custom attribute href url  is null error",
-            "An HREF custom field needs `url`.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            41050,
-            400,
-            "no user authority error",
-            "The user must be in the app's contact data scope.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            41051,
-            400,
-            "user id info not provide error",
-            "The user id is missing.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            40004,
-            403,
-            "no dept authority error",
-            "The department must be in the app's contact data scope.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            41059,
-            400,
-            "invalid employee type error",
-            "The employee type is not valid; use a number from 1 to 5 (full-time, intern, outsourced, contractor, consultant).",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            41060,
-            400,
-            "inactive employee type error",
-            "That employee type is not used in the tenant; ask an administrator.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            41063,
-            400,
-            "job_title length exceed 100 character",
-            "The job title exceeds 100 characters; shorten it.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            41068,
-            400,
-            "Number of email aliases exceeds the upper limit",
-            "The tenant's enterprise mail accounts are used up; ask an administrator about the quota.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            41069,
-            400,
-            "Business email is in the recycle bin",
-            "The enterprise mailbox is in the recycle bin; delete it there permanently before reusing it.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            41070,
-            400,
-            "name length exceed 64 character",
-            "The name exceeds 64 characters; shorten it.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            41071,
-            400,
-            "en_name length exceed 64 character",
-            "The English name exceeds 64 characters; shorten it.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            41072,
-            400,
-            "nickname length exceed 64 character",
-            "The alias exceeds 64 characters; shorten it.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            44001,
-            400,
-            "business email domain not available error",
-            "The tenant has no enterprise mail domain; an administrator must enable enterprise mail first.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            44002,
-            400,
-            "update order must update department together",
-            "Changing `orders` needs `department_ids` in the same request, and every department in `orders` must be among them.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            44006,
-            400,
-            "name length exceed 64 character",
-            "The name exceeds 64 characters; shorten it.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            44007,
-            400,
-            "en_name length exceed 64 character",
-            "The English name exceeds 64 characters; shorten it.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            44008,
-            400,
-            "nickname length exceed 64 character",
-            "The alias exceeds 64 characters; shorten it.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            44010,
-            400,
-            "unJoined user not allow to update",
-            "A user who has not joined yet cannot be updated.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            44011,
-            400,
-            "existed user not allow to update",
-            "The user cannot be updated in its current state (the page's advice speaks of an activated user).",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            42006,
-            400,
-            "user has resigned error",
-            "The user has left; their information can no longer be updated.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            44013,
-            400,
-            "User enterprise Email password is not valid",
-            "The page gives no advice.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            44014,
-            400,
-            "Can not update inactive user email when email equal enterprise",
-            "The page gives no advice; the email cannot be updated while it is the enterprise mailbox.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            44015,
-            400,
-            "can not update password when user already have password",
-            "The page gives no advice; the password cannot be set because the user already has one.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            44016,
-            400,
-            "can not set enterprise email password",
-            "The page gives no advice.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            44017,
-            400,
-            "Suite_Admin_Common_UnableToEditUpper",
-            "The page gives no advice; the content was blocked by risk control.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            44018,
-            400,
-            "lark not support +86 mobile",
-            "The page gives no advice; Lark does not accept +86 mobile numbers.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            44019,
-            400,
-            "feishu only support +86 mobile",
-            "An unverified tenant can only add mainland China (+86) numbers; complete Feishu verification, after which others work from the next day.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            44020,
-            400,
-            "mobile and email need together exist",
-            "In a verified tenant a member with a non-+86 number needs an email too.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            44024,
-            400,
-            "User enterprise email has already been registered as a member's account",
-            "The enterprise mailbox is already registered to a member.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            44025,
-            400,
-            "update user lock error,wait some seconds and retry",
-            "Concurrent updates of the user are limited; wait a moment and retry.",
-            true,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            44035,
-            400,
-            "departmentID is invaild",
-            "A department id is not valid; the department search endpoint finds correct ones.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            44036,
-            400,
-            "freeze tenant founder is forbidden",
-            "The tenant's creator cannot be suspended.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            44038,
-            400,
-            "this user can not been update by security issues",
-            "This user cannot be updated for security reasons.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            41410,
-            400,
-            "user primary dept must be the first department in the order",
-            "The primary department must sort first: the one with `is_primary_dept` true needs the largest `department_order` in `orders`.",
-            false,
-        ),
+    const DOCUMENTED: &'static [(Self, ::lark_runtime::ErrorFacts)] = &[
+        (Self::ParamError, crate::contact::v3::errors::CODE_40001_8),
+        (Self::DeptNameCanNotBeNul, crate::contact::v3::errors::CODE_40016),
+        (Self::MobileHasAlreadyExistError, crate::contact::v3::errors::CODE_41001),
+        (Self::EmailHasAlreadyExistError, crate::contact::v3::errors::CODE_41002),
+        (Self::UserAccountConflictError, crate::contact::v3::errors::CODE_41003),
+        (Self::MobileIsInvalidError, crate::contact::v3::errors::CODE_41004),
+        (Self::EmailIsInvalidError, crate::contact::v3::errors::CODE_41005),
+        (Self::NoUserNameError, crate::contact::v3::errors::CODE_41006),
+        (Self::NoEmailOrMobileError, crate::contact::v3::errors::CODE_41009),
+        (Self::UserIdAlreadyExistError, crate::contact::v3::errors::CODE_41011),
+        (Self::NoMobileError, crate::contact::v3::errors::CODE_41010),
+        (Self::UserNameSensitiveError, crate::contact::v3::errors::CODE_41014),
+        (Self::ExceedUserIdUpdateLimitError, crate::contact::v3::errors::CODE_41013),
+        (Self::IdpTypeInvalidErrorError, crate::contact::v3::errors::CODE_41015),
+        (Self::DepartmentHasTooManyUsersError, crate::contact::v3::errors::CODE_41016_2),
+        (Self::DepartmentIsRequiredError, crate::contact::v3::errors::CODE_41017),
+        (Self::PositionInfoIsInvalidError, crate::contact::v3::errors::CODE_41018),
+        (Self::PositionDepartmentIsInvalidError, crate::contact::v3::errors::CODE_41019),
+        (Self::PositionCodeHasAlreadyExistError, crate::contact::v3::errors::CODE_41020),
+        (Self::PositionMultipleMainCountError, crate::contact::v3::errors::CODE_41021),
+        (Self::UserTenantNotMatchError, crate::contact::v3::errors::CODE_41022),
+        (
+            Self::UpdateDepartmentConflictPositionDepartmentError,
+            crate::contact::v3::errors::CODE_41023,
+        ),
+        (
+            Self::UpdatePositionDepartmentConflictDepartmentError,
+            crate::contact::v3::errors::CODE_41024,
+        ),
+        (Self::OrderDepartmentInvalidError, crate::contact::v3::errors::CODE_41025),
+        (
+            Self::UserMultiDepartmentNeedUpgradeVisibility,
+            crate::contact::v3::errors::CODE_41028,
+        ),
+        (
+            Self::CreateOrUpdateUserMultiDepartment,
+            crate::contact::v3::errors::CODE_41029,
+        ),
+        (Self::SetLeaderToOneselfError, crate::contact::v3::errors::CODE_41030),
+        (Self::PositionFeatureNotEnableError, crate::contact::v3::errors::CODE_41031),
+        (
+            Self::UserMultiDepartmentFeatureNotEnable,
+            crate::contact::v3::errors::CODE_41032,
+        ),
+        (Self::UserInTooManyDepartmentsError, crate::contact::v3::errors::CODE_41033),
+        (Self::EmailPrefixAlreadyExistError, crate::contact::v3::errors::CODE_41034),
+        (Self::EmailPrefixIsInvalidError, crate::contact::v3::errors::CODE_41035),
+        (Self::AvatarKeyIsInvalidError, crate::contact::v3::errors::CODE_41036),
+        (Self::AvatarKeyIsSensitiveError, crate::contact::v3::errors::CODE_41037),
+        (Self::GenderIsInvalidError, crate::contact::v3::errors::CODE_41038),
+        (Self::UserNameIsNullError, crate::contact::v3::errors::CODE_41040),
+        (Self::DepartmentIdIsNotAssignedError, crate::contact::v3::errors::CODE_41041),
+        (Self::JoinTimeIsInvalidError, crate::contact::v3::errors::CODE_41042),
+        (Self::EmployeeIdIsInvalidError, crate::contact::v3::errors::CODE_41043_2),
+        (Self::CustomAttributeIsNotSetError, crate::contact::v3::errors::CODE_41044),
+        (Self::CustomAttributeIdIsNotExist, crate::contact::v3::errors::CODE_41045),
+        (Self::CustomAttributeValueIsNotSet, crate::contact::v3::errors::CODE_41046),
+        (Self::CustomAttributeHrefTextIsNull, crate::contact::v3::errors::CODE_41047),
+        (Self::CustomAttributeHrefUrlIsNull, crate::contact::v3::errors::CODE_41048),
+        (Self::NoUserAuthorityError, crate::contact::v3::errors::CODE_41050_5),
+        (Self::UserIdInfoNotProvideError, crate::contact::v3::errors::CODE_41051),
+        (Self::NoDeptAuthorityError, crate::contact::v3::errors::CODE_40004_5),
+        (Self::InvalidEmployeeTypeError, crate::contact::v3::errors::CODE_41059_2),
+        (Self::InactiveEmployeeTypeError, crate::contact::v3::errors::CODE_41060_2),
+        (Self::JobTitleLengthExceed100Character, crate::contact::v3::errors::CODE_41063),
+        (Self::NumberOfEmailAliasesExceedsThe, crate::contact::v3::errors::CODE_41068),
+        (Self::BusinessEmailIsInTheRecycle, crate::contact::v3::errors::CODE_41069),
+        (Self::NameLengthExceed64Character, crate::contact::v3::errors::CODE_41070_2),
+        (Self::EnNameLengthExceed64Character, crate::contact::v3::errors::CODE_41071_2),
+        (
+            Self::NicknameLengthExceed64Character,
+            crate::contact::v3::errors::CODE_41072_3,
+        ),
+        (
+            Self::BusinessEmailDomainNotAvailableError,
+            crate::contact::v3::errors::CODE_44001,
+        ),
+        (
+            Self::UpdateOrderMustUpdateDepartmentTogether,
+            crate::contact::v3::errors::CODE_44002,
+        ),
+        (
+            Self::NameLengthExceed64Character44006,
+            crate::contact::v3::errors::CODE_44006_2,
+        ),
+        (
+            Self::EnNameLengthExceed64Character44007,
+            crate::contact::v3::errors::CODE_44007_2,
+        ),
+        (
+            Self::NicknameLengthExceed64Character44008,
+            crate::contact::v3::errors::CODE_44008_2,
+        ),
+        (Self::UnJoinedUserNotAllowToUpdate, crate::contact::v3::errors::CODE_44010),
+        (Self::ExistedUserNotAllowToUpdate, crate::contact::v3::errors::CODE_44011),
+        (Self::UserHasResignedError, crate::contact::v3::errors::CODE_42006_3),
+        (
+            Self::UserEnterpriseEmailPasswordIsNot,
+            crate::contact::v3::errors::CODE_44013_2,
+        ),
+        (Self::CanNotUpdateInactiveUserEmail, crate::contact::v3::errors::CODE_44014_2),
+        (Self::CanNotUpdatePasswordWhenUser, crate::contact::v3::errors::CODE_44015),
+        (
+            Self::CanNotSetEnterpriseEmailPassword,
+            crate::contact::v3::errors::CODE_44016_2,
+        ),
+        (
+            Self::SuiteAdminCommonUnableToEditUpper,
+            crate::contact::v3::errors::CODE_44017_2,
+        ),
+        (Self::LarkNotSupport86Mobile, crate::contact::v3::errors::CODE_44018_2),
+        (Self::FeishuOnlySupport86Mobile, crate::contact::v3::errors::CODE_44019),
+        (Self::MobileAndEmailNeedTogetherExist, crate::contact::v3::errors::CODE_44020),
+        (
+            Self::UserEnterpriseEmailHasAlreadyBeen,
+            crate::contact::v3::errors::CODE_44024,
+        ),
+        (Self::UpdateUserLockErrorWaitSome, crate::contact::v3::errors::CODE_44025),
+        (Self::DepartmentIdIsInvaild, crate::contact::v3::errors::CODE_44035),
+        (Self::FreezeTenantFounderIsForbidden, crate::contact::v3::errors::CODE_44036),
+        (Self::ThisUserCanNotBeenUpdate, crate::contact::v3::errors::CODE_44038_2),
+        (Self::UserPrimaryDeptMustBeThe, crate::contact::v3::errors::CODE_41410),
     ];
-    fn from_index(index: usize, code: i64) -> Self {
-        match index {
-            0 => Self::ParamError,
-            1 => Self::DeptNameCanNotBeNul,
-            2 => Self::MobileHasAlreadyExistError,
-            3 => Self::EmailHasAlreadyExistError,
-            4 => Self::UserAccountConflictError,
-            5 => Self::MobileIsInvalidError,
-            6 => Self::EmailIsInvalidError,
-            7 => Self::NoUserNameError,
-            8 => Self::NoEmailOrMobileError,
-            9 => Self::UserIdAlreadyExistError,
-            10 => Self::NoMobileError,
-            11 => Self::UserNameSensitiveError,
-            12 => Self::ExceedUserIdUpdateLimitError,
-            13 => Self::IdpTypeInvalidErrorError,
-            14 => Self::DepartmentHasTooManyUsersError,
-            15 => Self::DepartmentIsRequiredError,
-            16 => Self::PositionInfoIsInvalidError,
-            17 => Self::PositionDepartmentIsInvalidError,
-            18 => Self::PositionCodeHasAlreadyExistError,
-            19 => Self::PositionMultipleMainCountError,
-            20 => Self::UserTenantNotMatchError,
-            21 => Self::UpdateDepartmentConflictPositionDepartmentError,
-            22 => Self::UpdatePositionDepartmentConflictDepartmentError,
-            23 => Self::OrderDepartmentInvalidError,
-            24 => Self::UserMultiDepartmentNeedUpgradeVisibility,
-            25 => Self::CreateOrUpdateUserMultiDepartment,
-            26 => Self::SetLeaderToOneselfError,
-            27 => Self::PositionFeatureNotEnableError,
-            28 => Self::UserMultiDepartmentFeatureNotEnable,
-            29 => Self::UserInTooManyDepartmentsError,
-            30 => Self::EmailPrefixAlreadyExistError,
-            31 => Self::EmailPrefixIsInvalidError,
-            32 => Self::AvatarKeyIsInvalidError,
-            33 => Self::AvatarKeyIsSensitiveError,
-            34 => Self::GenderIsInvalidError,
-            35 => Self::UserNameIsNullError,
-            36 => Self::DepartmentIdIsNotAssignedError,
-            37 => Self::JoinTimeIsInvalidError,
-            38 => Self::EmployeeIdIsInvalidError,
-            39 => Self::CustomAttributeIsNotSetError,
-            40 => Self::CustomAttributeIdIsNotExist,
-            41 => Self::CustomAttributeValueIsNotSet,
-            42 => Self::CustomAttributeHrefTextIsNull,
-            43 => Self::CustomAttributeHrefUrlIsNull,
-            44 => Self::NoUserAuthorityError,
-            45 => Self::UserIdInfoNotProvideError,
-            46 => Self::NoDeptAuthorityError,
-            47 => Self::InvalidEmployeeTypeError,
-            48 => Self::InactiveEmployeeTypeError,
-            49 => Self::JobTitleLengthExceed100Character,
-            50 => Self::NumberOfEmailAliasesExceedsThe,
-            51 => Self::BusinessEmailIsInTheRecycle,
-            52 => Self::NameLengthExceed64Character,
-            53 => Self::EnNameLengthExceed64Character,
-            54 => Self::NicknameLengthExceed64Character,
-            55 => Self::BusinessEmailDomainNotAvailableError,
-            56 => Self::UpdateOrderMustUpdateDepartmentTogether,
-            57 => Self::NameLengthExceed64Character44006,
-            58 => Self::EnNameLengthExceed64Character44007,
-            59 => Self::NicknameLengthExceed64Character44008,
-            60 => Self::UnJoinedUserNotAllowToUpdate,
-            61 => Self::ExistedUserNotAllowToUpdate,
-            62 => Self::UserHasResignedError,
-            63 => Self::UserEnterpriseEmailPasswordIsNot,
-            64 => Self::CanNotUpdateInactiveUserEmail,
-            65 => Self::CanNotUpdatePasswordWhenUser,
-            66 => Self::CanNotSetEnterpriseEmailPassword,
-            67 => Self::SuiteAdminCommonUnableToEditUpper,
-            68 => Self::LarkNotSupport86Mobile,
-            69 => Self::FeishuOnlySupport86Mobile,
-            70 => Self::MobileAndEmailNeedTogetherExist,
-            71 => Self::UserEnterpriseEmailHasAlreadyBeen,
-            72 => Self::UpdateUserLockErrorWaitSome,
-            73 => Self::DepartmentIdIsInvaild,
-            74 => Self::FreezeTenantFounderIsForbidden,
-            75 => Self::ThisUserCanNotBeenUpdate,
-            76 => Self::UserPrimaryDeptMustBeThe,
-            _ => Self::Undocumented(code),
-        }
+    fn undocumented(code: i64) -> Self {
+        Self::Undocumented(code)
     }
-    fn facts_or_code(&self) -> Result<&'static ::lark_runtime::ErrorFacts, i64> {
+    fn undocumented_code(&self) -> Option<i64> {
         match self {
-            Self::ParamError => Ok(&Self::FACTS[0]),
-            Self::DeptNameCanNotBeNul => Ok(&Self::FACTS[1]),
-            Self::MobileHasAlreadyExistError => Ok(&Self::FACTS[2]),
-            Self::EmailHasAlreadyExistError => Ok(&Self::FACTS[3]),
-            Self::UserAccountConflictError => Ok(&Self::FACTS[4]),
-            Self::MobileIsInvalidError => Ok(&Self::FACTS[5]),
-            Self::EmailIsInvalidError => Ok(&Self::FACTS[6]),
-            Self::NoUserNameError => Ok(&Self::FACTS[7]),
-            Self::NoEmailOrMobileError => Ok(&Self::FACTS[8]),
-            Self::UserIdAlreadyExistError => Ok(&Self::FACTS[9]),
-            Self::NoMobileError => Ok(&Self::FACTS[10]),
-            Self::UserNameSensitiveError => Ok(&Self::FACTS[11]),
-            Self::ExceedUserIdUpdateLimitError => Ok(&Self::FACTS[12]),
-            Self::IdpTypeInvalidErrorError => Ok(&Self::FACTS[13]),
-            Self::DepartmentHasTooManyUsersError => Ok(&Self::FACTS[14]),
-            Self::DepartmentIsRequiredError => Ok(&Self::FACTS[15]),
-            Self::PositionInfoIsInvalidError => Ok(&Self::FACTS[16]),
-            Self::PositionDepartmentIsInvalidError => Ok(&Self::FACTS[17]),
-            Self::PositionCodeHasAlreadyExistError => Ok(&Self::FACTS[18]),
-            Self::PositionMultipleMainCountError => Ok(&Self::FACTS[19]),
-            Self::UserTenantNotMatchError => Ok(&Self::FACTS[20]),
-            Self::UpdateDepartmentConflictPositionDepartmentError => Ok(&Self::FACTS[21]),
-            Self::UpdatePositionDepartmentConflictDepartmentError => Ok(&Self::FACTS[22]),
-            Self::OrderDepartmentInvalidError => Ok(&Self::FACTS[23]),
-            Self::UserMultiDepartmentNeedUpgradeVisibility => Ok(&Self::FACTS[24]),
-            Self::CreateOrUpdateUserMultiDepartment => Ok(&Self::FACTS[25]),
-            Self::SetLeaderToOneselfError => Ok(&Self::FACTS[26]),
-            Self::PositionFeatureNotEnableError => Ok(&Self::FACTS[27]),
-            Self::UserMultiDepartmentFeatureNotEnable => Ok(&Self::FACTS[28]),
-            Self::UserInTooManyDepartmentsError => Ok(&Self::FACTS[29]),
-            Self::EmailPrefixAlreadyExistError => Ok(&Self::FACTS[30]),
-            Self::EmailPrefixIsInvalidError => Ok(&Self::FACTS[31]),
-            Self::AvatarKeyIsInvalidError => Ok(&Self::FACTS[32]),
-            Self::AvatarKeyIsSensitiveError => Ok(&Self::FACTS[33]),
-            Self::GenderIsInvalidError => Ok(&Self::FACTS[34]),
-            Self::UserNameIsNullError => Ok(&Self::FACTS[35]),
-            Self::DepartmentIdIsNotAssignedError => Ok(&Self::FACTS[36]),
-            Self::JoinTimeIsInvalidError => Ok(&Self::FACTS[37]),
-            Self::EmployeeIdIsInvalidError => Ok(&Self::FACTS[38]),
-            Self::CustomAttributeIsNotSetError => Ok(&Self::FACTS[39]),
-            Self::CustomAttributeIdIsNotExist => Ok(&Self::FACTS[40]),
-            Self::CustomAttributeValueIsNotSet => Ok(&Self::FACTS[41]),
-            Self::CustomAttributeHrefTextIsNull => Ok(&Self::FACTS[42]),
-            Self::CustomAttributeHrefUrlIsNull => Ok(&Self::FACTS[43]),
-            Self::NoUserAuthorityError => Ok(&Self::FACTS[44]),
-            Self::UserIdInfoNotProvideError => Ok(&Self::FACTS[45]),
-            Self::NoDeptAuthorityError => Ok(&Self::FACTS[46]),
-            Self::InvalidEmployeeTypeError => Ok(&Self::FACTS[47]),
-            Self::InactiveEmployeeTypeError => Ok(&Self::FACTS[48]),
-            Self::JobTitleLengthExceed100Character => Ok(&Self::FACTS[49]),
-            Self::NumberOfEmailAliasesExceedsThe => Ok(&Self::FACTS[50]),
-            Self::BusinessEmailIsInTheRecycle => Ok(&Self::FACTS[51]),
-            Self::NameLengthExceed64Character => Ok(&Self::FACTS[52]),
-            Self::EnNameLengthExceed64Character => Ok(&Self::FACTS[53]),
-            Self::NicknameLengthExceed64Character => Ok(&Self::FACTS[54]),
-            Self::BusinessEmailDomainNotAvailableError => Ok(&Self::FACTS[55]),
-            Self::UpdateOrderMustUpdateDepartmentTogether => Ok(&Self::FACTS[56]),
-            Self::NameLengthExceed64Character44006 => Ok(&Self::FACTS[57]),
-            Self::EnNameLengthExceed64Character44007 => Ok(&Self::FACTS[58]),
-            Self::NicknameLengthExceed64Character44008 => Ok(&Self::FACTS[59]),
-            Self::UnJoinedUserNotAllowToUpdate => Ok(&Self::FACTS[60]),
-            Self::ExistedUserNotAllowToUpdate => Ok(&Self::FACTS[61]),
-            Self::UserHasResignedError => Ok(&Self::FACTS[62]),
-            Self::UserEnterpriseEmailPasswordIsNot => Ok(&Self::FACTS[63]),
-            Self::CanNotUpdateInactiveUserEmail => Ok(&Self::FACTS[64]),
-            Self::CanNotUpdatePasswordWhenUser => Ok(&Self::FACTS[65]),
-            Self::CanNotSetEnterpriseEmailPassword => Ok(&Self::FACTS[66]),
-            Self::SuiteAdminCommonUnableToEditUpper => Ok(&Self::FACTS[67]),
-            Self::LarkNotSupport86Mobile => Ok(&Self::FACTS[68]),
-            Self::FeishuOnlySupport86Mobile => Ok(&Self::FACTS[69]),
-            Self::MobileAndEmailNeedTogetherExist => Ok(&Self::FACTS[70]),
-            Self::UserEnterpriseEmailHasAlreadyBeen => Ok(&Self::FACTS[71]),
-            Self::UpdateUserLockErrorWaitSome => Ok(&Self::FACTS[72]),
-            Self::DepartmentIdIsInvaild => Ok(&Self::FACTS[73]),
-            Self::FreezeTenantFounderIsForbidden => Ok(&Self::FACTS[74]),
-            Self::ThisUserCanNotBeenUpdate => Ok(&Self::FACTS[75]),
-            Self::UserPrimaryDeptMustBeThe => Ok(&Self::FACTS[76]),
-            Self::Undocumented(code) => Err(*code),
+            Self::Undocumented(code) => Some(*code),
+            _ => None,
         }
     }
 }
@@ -1894,13 +1190,7 @@ impl ::lark_runtime::enums::IntEnum for UpdateRequestGender {
 }
 ::lark_runtime::int_enum_traits!(UpdateRequestGender);
 /// For a GENERIC_USER field, the person referenced.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct UpdateRequestCustomAttrsItemValueGenericUser {
     /// The person's user_id.
@@ -1922,13 +1212,7 @@ impl ::lark_runtime::Validate for UpdateRequestCustomAttrsItemValueGenericUser {
     ) {}
 }
 /// The value to set.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct UpdateRequestCustomAttrsItemValue {
     /// Required for a TEXT field (its value) and an HREF field (the page title).
@@ -1974,13 +1258,7 @@ impl ::lark_runtime::Validate for UpdateRequestCustomAttrsItemValue {
     }
 }
 /// One custom field value.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct UpdateRequestCustomAttrsItem {
     /// The custom field's type.
@@ -2050,13 +1328,7 @@ impl ::lark_runtime::enums::IntEnum for UpdateResponseUserGender {
 }
 ::lark_runtime::int_enum_traits!(UpdateResponseUserGender);
 /// For a GENERIC_USER field, the referenced person.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct UpdateResponseUserCustomAttrsItemValueGenericUser {
     /// The referenced person's user_id.
@@ -2076,13 +1348,7 @@ impl ::lark_runtime::Validate for UpdateResponseUserCustomAttrsItemValueGenericU
     ) {}
 }
 /// The custom field's value.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct UpdateResponseUserCustomAttrsItemValue {
     /// For a TEXT field, its value; for an HREF field, the page title.
@@ -2132,13 +1398,7 @@ impl ::lark_runtime::Validate for UpdateResponseUserCustomAttrsItemValue {
     }
 }
 /// One custom field of the user.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct UpdateResponseUserCustomAttrsItem {
     /// The custom field's type.
@@ -2168,13 +1428,7 @@ impl ::lark_runtime::Validate for UpdateResponseUserCustomAttrsItem {
     }
 }
 /// The user after the update.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct UpdateResponseUser {
     /// The user's union_id: the same user across the apps of one developer.

@@ -8,29 +8,19 @@
 //! `PATCH /open-apis/contact/v3/users/:user_id/update_user_id`
 //!
 //! Reference: <https://open.feishu.cn/document/contact-v3/user/update_user_id>
+use ::lark_runtime::__private::serde::{Deserialize, Serialize};
 /// Request of 更新用户 ID — Change a user's user_id.
 ///
 /// `PATCH /open-apis/contact/v3/users/:user_id/update_user_id`
 ///
 /// Build it with [`UpdateUserIdRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, ::lark_runtime::__private::serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct UpdateUserIdRequest {
-    /// The user whose user_id changes, in the kind `user_id_type` names.
-    ///
-    /// Example: `"ou-938e3e4fdc5e1993bee01250076f0cc2"`
     #[serde(skip)]
     user_id: String,
-    /// Which kind of user id the path holds.
-    ///
-    /// Example: `"open_id"`
-    ///
-    /// Default when left out: `"open_id"`
     #[serde(skip)]
     user_id_type: Option<UpdateUserIdRequestUserIdType>,
-    /// The new user_id, at most 64 characters.
-    ///
-    /// Example: `"3e3cf96b"`
     new_user_id: String,
 }
 impl UpdateUserIdRequest {
@@ -38,23 +28,15 @@ impl UpdateUserIdRequest {
     pub fn builder() -> UpdateUserIdRequestBuilder {
         UpdateUserIdRequestBuilder::default()
     }
-    /// The user whose user_id changes, in the kind `user_id_type` names.
-    ///
-    /// Example: `"ou-938e3e4fdc5e1993bee01250076f0cc2"`
+    /// The `user_id` it was built with: see [`UpdateUserIdRequestBuilder::user_id`].
     pub fn user_id(&self) -> &String {
         &self.user_id
     }
-    /// Which kind of user id the path holds.
-    ///
-    /// Example: `"open_id"`
-    ///
-    /// Default when left out: `"open_id"`
+    /// The `user_id_type` it was built with: see [`UpdateUserIdRequestBuilder::user_id_type`].
     pub fn user_id_type(&self) -> Option<&UpdateUserIdRequestUserIdType> {
         self.user_id_type.as_ref()
     }
-    /// The new user_id, at most 64 characters.
-    ///
-    /// Example: `"3e3cf96b"`
+    /// The `new_user_id` it was built with: see [`UpdateUserIdRequestBuilder::new_user_id`].
     pub fn new_user_id(&self) -> &String {
         &self.new_user_id
     }
@@ -135,12 +117,7 @@ impl ::lark_runtime::Endpoint for UpdateUserIdRequest {
         access_tokens: &[::lark_runtime::AccessTokenKind::Tenant],
         app_types: &[::lark_runtime::AppType::Custom],
         scopes: &["contact:contact:update_user_id"],
-        rate_limits: &[
-            ::lark_runtime::RateLimit {
-                requests: 20u32,
-                period_seconds: 1u32,
-            },
-        ],
+        rate_limits: &[::lark_runtime::RateLimit::per_second(20)],
         special_rate_limit: false,
         envelope: ::lark_runtime::Envelope::Data,
         request_body: ::lark_runtime::RequestBody::Json,
@@ -172,7 +149,7 @@ impl ::lark_runtime::Incoming for UpdateUserIdRequest {
         request: &::lark_runtime::IncomingRequest<'_>,
     ) -> Result<Self, ::lark_runtime::ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
-        #[derive(::lark_runtime::__private::serde::Deserialize)]
+        #[derive(Deserialize)]
         #[serde(crate = "::lark_runtime::__private::serde")]
         struct Body {
             #[serde(default, rename = "new_user_id")]
@@ -201,14 +178,7 @@ impl ::lark_runtime::Incoming for UpdateUserIdRequest {
 /// Response data of 更新用户 ID — Change a user's user_id.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(
-    Debug,
-    Clone,
-    Default,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct UpdateUserIdResponse {}
 /// A documented error code of 更新用户 ID — Change a user's user_id.
@@ -245,70 +215,21 @@ pub enum UpdateUserIdError {
     Undocumented(i64),
 }
 impl ::lark_runtime::DocumentedError for UpdateUserIdError {
-    const FACTS: &'static [::lark_runtime::ErrorFacts] = &[
-        ::lark_runtime::ErrorFacts::new(
-            40001,
-            400,
-            "Invalid params",
-            "Check the parameters against the documentation.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            41009,
-            400,
-            "no email or mobile error",
-            "The user has no email or mobile; add one and retry.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            41011,
-            400,
-            "userID already exists error",
-            "That user_id already exists; choose another and retry.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            41013,
-            400,
-            "exceed userID update limit error",
-            "The limit on changing user ids has been reached.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            41050,
-            400,
-            "no user authority error",
-            "The user must be in the app's contact data scope.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            41054,
-            400,
-            "new user id is required  error",
-            "The new user_id is not valid; change it and retry.",
-            false,
-        ),
+    const DOCUMENTED: &'static [(Self, ::lark_runtime::ErrorFacts)] = &[
+        (Self::InvalidParams, crate::contact::v3::errors::CODE_40001),
+        (Self::NoEmailOrMobileError, crate::contact::v3::errors::CODE_41009_2),
+        (Self::UserIdAlreadyExistsError, crate::contact::v3::errors::CODE_41011_2),
+        (Self::ExceedUserIdUpdateLimitError, crate::contact::v3::errors::CODE_41013_2),
+        (Self::NoUserAuthorityError, crate::contact::v3::errors::CODE_41050_5),
+        (Self::NewUserIdIsRequiredError, crate::contact::v3::errors::CODE_41054),
     ];
-    fn from_index(index: usize, code: i64) -> Self {
-        match index {
-            0 => Self::InvalidParams,
-            1 => Self::NoEmailOrMobileError,
-            2 => Self::UserIdAlreadyExistsError,
-            3 => Self::ExceedUserIdUpdateLimitError,
-            4 => Self::NoUserAuthorityError,
-            5 => Self::NewUserIdIsRequiredError,
-            _ => Self::Undocumented(code),
-        }
+    fn undocumented(code: i64) -> Self {
+        Self::Undocumented(code)
     }
-    fn facts_or_code(&self) -> Result<&'static ::lark_runtime::ErrorFacts, i64> {
+    fn undocumented_code(&self) -> Option<i64> {
         match self {
-            Self::InvalidParams => Ok(&Self::FACTS[0]),
-            Self::NoEmailOrMobileError => Ok(&Self::FACTS[1]),
-            Self::UserIdAlreadyExistsError => Ok(&Self::FACTS[2]),
-            Self::ExceedUserIdUpdateLimitError => Ok(&Self::FACTS[3]),
-            Self::NoUserAuthorityError => Ok(&Self::FACTS[4]),
-            Self::NewUserIdIsRequiredError => Ok(&Self::FACTS[5]),
-            Self::Undocumented(code) => Err(*code),
+            Self::Undocumented(code) => Some(*code),
+            _ => None,
         }
     }
 }

@@ -8,24 +8,17 @@
 //! `GET /open-apis/contact/v3/work_cities`
 //!
 //! Reference: <https://open.feishu.cn/document/contact-v3/work_city/list>
+use ::lark_runtime::__private::serde::{Deserialize, Serialize};
 /// Request of 获取租户工作城市列表 — List the tenant's work cities.
 ///
 /// `GET /open-apis/contact/v3/work_cities`
 ///
 /// Build it with [`ListRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, ::lark_runtime::__private::serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct ListRequest {
-    /// How many work cities one page holds.
-    ///
-    /// Example: `10`
-    ///
-    /// Default when left out: `10`
     #[serde(skip)]
     page_size: Option<i32>,
-    /// The token from the previous page's answer; leave it out for the first page.
-    ///
-    /// Example: `"xxx"`
     #[serde(skip)]
     page_token: Option<String>,
 }
@@ -34,17 +27,11 @@ impl ListRequest {
     pub fn builder() -> ListRequestBuilder {
         ListRequestBuilder::default()
     }
-    /// How many work cities one page holds.
-    ///
-    /// Example: `10`
-    ///
-    /// Default when left out: `10`
+    /// The `page_size` it was built with: see [`ListRequestBuilder::page_size`].
     pub fn page_size(&self) -> Option<&i32> {
         self.page_size.as_ref()
     }
-    /// The token from the previous page's answer; leave it out for the first page.
-    ///
-    /// Example: `"xxx"`
+    /// The `page_token` it was built with: see [`ListRequestBuilder::page_token`].
     pub fn page_token(&self) -> Option<&String> {
         self.page_token.as_ref()
     }
@@ -121,12 +108,7 @@ impl ::lark_runtime::Endpoint for ListRequest {
             "contact:contact:access_as_user",
             "contact:contact:readonly_as_app",
         ],
-        rate_limits: &[
-            ::lark_runtime::RateLimit {
-                requests: 10u32,
-                period_seconds: 60u32,
-            },
-        ],
+        rate_limits: &[::lark_runtime::RateLimit::per_minute(10)],
         special_rate_limit: false,
         envelope: ::lark_runtime::Envelope::Data,
         request_body: ::lark_runtime::RequestBody::None,
@@ -181,14 +163,7 @@ impl ::lark_runtime::Paged for ListRequest {
 /// Response data of 获取租户工作城市列表 — List the tenant's work cities.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(
-    Debug,
-    Clone,
-    Default,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct ListResponse {
     /// The work cities on this page.
@@ -228,25 +203,16 @@ pub enum ListError {
     Undocumented(i64),
 }
 impl ::lark_runtime::DocumentedError for ListError {
-    const FACTS: &'static [::lark_runtime::ErrorFacts] = &[
-        ::lark_runtime::ErrorFacts::new(
-            40001,
-            400,
-            "param is invalid",
-            "A parameter is invalid; check each value against the parameter descriptions and try again with correct ones.",
-            false,
-        ),
+    const DOCUMENTED: &'static [(Self, ::lark_runtime::ErrorFacts)] = &[
+        (Self::ParamIsInvalid, crate::contact::v3::errors::CODE_40001_11),
     ];
-    fn from_index(index: usize, code: i64) -> Self {
-        match index {
-            0 => Self::ParamIsInvalid,
-            _ => Self::Undocumented(code),
-        }
+    fn undocumented(code: i64) -> Self {
+        Self::Undocumented(code)
     }
-    fn facts_or_code(&self) -> Result<&'static ::lark_runtime::ErrorFacts, i64> {
+    fn undocumented_code(&self) -> Option<i64> {
         match self {
-            Self::ParamIsInvalid => Ok(&Self::FACTS[0]),
-            Self::Undocumented(code) => Err(*code),
+            Self::Undocumented(code) => Some(*code),
+            _ => None,
         }
     }
 }

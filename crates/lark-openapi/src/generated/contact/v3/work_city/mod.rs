@@ -16,6 +16,8 @@ impl<'a> ContactV3WorkCityApi<'a> {
     ///
     /// `GET /open-apis/contact/v3/work_cities/:work_city_id`
     ///
+    /// Takes `tenant_access_token` or `user_access_token`; the user's on a handle from [`Client::as_user`](::lark_runtime::Client::as_user).
+    ///
     /// Retries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.
     pub async fn get(
         &self,
@@ -29,6 +31,8 @@ impl<'a> ContactV3WorkCityApi<'a> {
     /// 获取租户工作城市列表 — List the tenant's work cities.
     ///
     /// `GET /open-apis/contact/v3/work_cities`
+    ///
+    /// Takes `tenant_access_token` or `user_access_token`; the user's on a handle from [`Client::as_user`](::lark_runtime::Client::as_user).
     ///
     /// Retries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.
     pub async fn list(

@@ -11,17 +11,15 @@
 //! `DELETE /open-apis/im/v1/batch_messages/:batch_message_id`
 //!
 //! Reference: <https://open.feishu.cn/document/server-docs/im-v1/batch_message/delete>
+use ::lark_runtime::__private::serde::{Deserialize, Serialize};
 /// Request of 批量撤回消息 — Recall a batch-sent message.
 ///
 /// `DELETE /open-apis/im/v1/batch_messages/:batch_message_id`
 ///
 /// Build it with [`DeleteRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, ::lark_runtime::__private::serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct DeleteRequest {
-    /// The batch-send task's id, the `message_id` the batch-send API returned.
-    ///
-    /// Example: `"bm-dc13264520392913993dd051dba21dcf"`
     #[serde(skip)]
     batch_message_id: String,
 }
@@ -30,9 +28,7 @@ impl DeleteRequest {
     pub fn builder() -> DeleteRequestBuilder {
         DeleteRequestBuilder::default()
     }
-    /// The batch-send task's id, the `message_id` the batch-send API returned.
-    ///
-    /// Example: `"bm-dc13264520392913993dd051dba21dcf"`
+    /// The `batch_message_id` it was built with: see [`DeleteRequestBuilder::batch_message_id`].
     pub fn batch_message_id(&self) -> &String {
         &self.batch_message_id
     }
@@ -84,14 +80,8 @@ impl ::lark_runtime::Endpoint for DeleteRequest {
         app_types: &[::lark_runtime::AppType::Custom, ::lark_runtime::AppType::Isv],
         scopes: &["im:message:send_multi_depts", "im:message:send_multi_users"],
         rate_limits: &[
-            ::lark_runtime::RateLimit {
-                requests: 1000u32,
-                period_seconds: 60u32,
-            },
-            ::lark_runtime::RateLimit {
-                requests: 50u32,
-                period_seconds: 1u32,
-            },
+            ::lark_runtime::RateLimit::per_minute(1000),
+            ::lark_runtime::RateLimit::per_second(50),
         ],
         special_rate_limit: false,
         envelope: ::lark_runtime::Envelope::Data,
@@ -132,14 +122,7 @@ impl ::lark_runtime::Incoming for DeleteRequest {
 /// Response data of 批量撤回消息 — Recall a batch-sent message.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(
-    Debug,
-    Clone,
-    Default,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct DeleteResponse {}
 /// A documented error code of 批量撤回消息 — Recall a batch-sent message.
@@ -176,70 +159,24 @@ pub enum DeleteError {
     Undocumented(i64),
 }
 impl ::lark_runtime::DocumentedError for DeleteError {
-    const FACTS: &'static [::lark_runtime::ErrorFacts] = &[
-        ::lark_runtime::ErrorFacts::new(
-            230001,
-            400,
-            "Your request contains an invalid request parameter.",
-            "A request parameter is invalid; check the inputs against the returned message and the docs.",
-            false,
+    const DOCUMENTED: &'static [(Self, ::lark_runtime::ErrorFacts)] = &[
+        (
+            Self::YourRequestContainsAnInvalidRequest,
+            crate::im::v1::errors::CODE_230001_2,
         ),
-        ::lark_runtime::ErrorFacts::new(
-            230006,
-            400,
-            "Bot ability is not activated.",
-            "The app's bot ability is not enabled; enable it and publish a version.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            230009,
-            400,
-            "Message can only be recalled within one days.",
-            "The message is too old to recall; recalls must fall within the time limit the tenant admin set.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            230026,
-            400,
-            "No permission to recall this message.",
-            "The bot may only recall messages it sent itself.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            230027,
-            400,
-            "Lack of necessary permissions.",
-            "Not allowed: a scope is missing (see the returned message), the user's authorization was not found, or the bot lacks external sharing for an external chat.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            230030,
-            400,
-            "The message id is invalid, record not found.",
-            "The batch_message_id is invalid, no record was found; pass the right id.",
-            false,
-        ),
+        (Self::BotAbilityIsNotActivated, crate::im::v1::errors::CODE_230006),
+        (Self::MessageCanOnlyBeRecalledWithin, crate::im::v1::errors::CODE_230009),
+        (Self::NoPermissionToRecallThisMessage, crate::im::v1::errors::CODE_230026),
+        (Self::LackOfNecessaryPermissions, crate::im::v1::errors::CODE_230027_2),
+        (Self::TheMessageIdIsInvalidRecord, crate::im::v1::errors::CODE_230030),
     ];
-    fn from_index(index: usize, code: i64) -> Self {
-        match index {
-            0 => Self::YourRequestContainsAnInvalidRequest,
-            1 => Self::BotAbilityIsNotActivated,
-            2 => Self::MessageCanOnlyBeRecalledWithin,
-            3 => Self::NoPermissionToRecallThisMessage,
-            4 => Self::LackOfNecessaryPermissions,
-            5 => Self::TheMessageIdIsInvalidRecord,
-            _ => Self::Undocumented(code),
-        }
+    fn undocumented(code: i64) -> Self {
+        Self::Undocumented(code)
     }
-    fn facts_or_code(&self) -> Result<&'static ::lark_runtime::ErrorFacts, i64> {
+    fn undocumented_code(&self) -> Option<i64> {
         match self {
-            Self::YourRequestContainsAnInvalidRequest => Ok(&Self::FACTS[0]),
-            Self::BotAbilityIsNotActivated => Ok(&Self::FACTS[1]),
-            Self::MessageCanOnlyBeRecalledWithin => Ok(&Self::FACTS[2]),
-            Self::NoPermissionToRecallThisMessage => Ok(&Self::FACTS[3]),
-            Self::LackOfNecessaryPermissions => Ok(&Self::FACTS[4]),
-            Self::TheMessageIdIsInvalidRecord => Ok(&Self::FACTS[5]),
-            Self::Undocumented(code) => Err(*code),
+            Self::Undocumented(code) => Some(*code),
+            _ => None,
         }
     }
 }

@@ -10,17 +10,15 @@
 //! `GET /open-apis/im/v1/batch_messages/:batch_message_id/get_progress`
 //!
 //! Reference: <https://open.feishu.cn/document/server-docs/im-v1/batch_message/get_progress>
+use ::lark_runtime::__private::serde::{Deserialize, Serialize};
 /// Request of 查询批量消息整体进度 — Get the send and recall progress of a batch message.
 ///
 /// `GET /open-apis/im/v1/batch_messages/:batch_message_id/get_progress`
 ///
 /// Build it with [`GetProgressRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, ::lark_runtime::__private::serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct GetProgressRequest {
-    /// The batch-send task's id, the `message_id` the batch-send API returned.
-    ///
-    /// Example: `"bm-0b3d5d1b2df7c6d5dbd1abe2c91e2217"`
     #[serde(skip)]
     batch_message_id: String,
 }
@@ -29,9 +27,7 @@ impl GetProgressRequest {
     pub fn builder() -> GetProgressRequestBuilder {
         GetProgressRequestBuilder::default()
     }
-    /// The batch-send task's id, the `message_id` the batch-send API returned.
-    ///
-    /// Example: `"bm-0b3d5d1b2df7c6d5dbd1abe2c91e2217"`
+    /// The `batch_message_id` it was built with: see [`GetProgressRequestBuilder::batch_message_id`].
     pub fn batch_message_id(&self) -> &String {
         &self.batch_message_id
     }
@@ -85,14 +81,8 @@ impl ::lark_runtime::Endpoint for GetProgressRequest {
         app_types: &[::lark_runtime::AppType::Custom, ::lark_runtime::AppType::Isv],
         scopes: &["im:message:send_multi_depts", "im:message:send_multi_users"],
         rate_limits: &[
-            ::lark_runtime::RateLimit {
-                requests: 1000u32,
-                period_seconds: 60u32,
-            },
-            ::lark_runtime::RateLimit {
-                requests: 50u32,
-                period_seconds: 1u32,
-            },
+            ::lark_runtime::RateLimit::per_minute(1000),
+            ::lark_runtime::RateLimit::per_second(50),
         ],
         special_rate_limit: false,
         envelope: ::lark_runtime::Envelope::Data,
@@ -139,14 +129,7 @@ impl ::lark_runtime::Incoming for GetProgressRequest {
 /// Response data of 查询批量消息整体进度 — Get the send and recall progress of a batch message.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(
-    Debug,
-    Clone,
-    Default,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct GetProgressResponse {
     /// How far sending has got.
@@ -188,73 +171,29 @@ pub enum GetProgressError {
     Undocumented(i64),
 }
 impl ::lark_runtime::DocumentedError for GetProgressError {
-    const FACTS: &'static [::lark_runtime::ErrorFacts] = &[
-        ::lark_runtime::ErrorFacts::new(
-            230001,
-            400,
-            "Your request contains an invalid request parameter.",
-            "A request parameter is invalid; check the inputs against the returned message and the docs.",
-            false,
+    const DOCUMENTED: &'static [(Self, ::lark_runtime::ErrorFacts)] = &[
+        (
+            Self::YourRequestContainsAnInvalidRequest,
+            crate::im::v1::errors::CODE_230001_2,
         ),
-        ::lark_runtime::ErrorFacts::new(
-            230006,
-            400,
-            "Bot ability is not activated.",
-            "The app's bot ability is not enabled; enable it and publish a version.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            230012,
-            400,
-            "Bot is NOT the sender of the message.",
-            "The bot did not send this message; a bot can only query its own messages.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            230027,
-            400,
-            "Lack of necessary permissions.",
-            "Not allowed: a scope is missing (see the returned message), the user's authorization was not found, or the bot lacks external sharing for an external chat.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            230030,
-            400,
-            "The message id is invalid, record not found.",
-            "The batch_message_id is invalid, no record was found; pass the right id.",
-            false,
-        ),
+        (Self::BotAbilityIsNotActivated, crate::im::v1::errors::CODE_230006),
+        (Self::BotIsNotTheSenderOf, crate::im::v1::errors::CODE_230012_2),
+        (Self::LackOfNecessaryPermissions, crate::im::v1::errors::CODE_230027_2),
+        (Self::TheMessageIdIsInvalidRecord, crate::im::v1::errors::CODE_230030),
     ];
-    fn from_index(index: usize, code: i64) -> Self {
-        match index {
-            0 => Self::YourRequestContainsAnInvalidRequest,
-            1 => Self::BotAbilityIsNotActivated,
-            2 => Self::BotIsNotTheSenderOf,
-            3 => Self::LackOfNecessaryPermissions,
-            4 => Self::TheMessageIdIsInvalidRecord,
-            _ => Self::Undocumented(code),
-        }
+    fn undocumented(code: i64) -> Self {
+        Self::Undocumented(code)
     }
-    fn facts_or_code(&self) -> Result<&'static ::lark_runtime::ErrorFacts, i64> {
+    fn undocumented_code(&self) -> Option<i64> {
         match self {
-            Self::YourRequestContainsAnInvalidRequest => Ok(&Self::FACTS[0]),
-            Self::BotAbilityIsNotActivated => Ok(&Self::FACTS[1]),
-            Self::BotIsNotTheSenderOf => Ok(&Self::FACTS[2]),
-            Self::LackOfNecessaryPermissions => Ok(&Self::FACTS[3]),
-            Self::TheMessageIdIsInvalidRecord => Ok(&Self::FACTS[4]),
-            Self::Undocumented(code) => Err(*code),
+            Self::Undocumented(code) => Some(*code),
+            _ => None,
         }
     }
 }
 ::lark_runtime::documented_error_traits!(GetProgressError);
 /// How far sending has got.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct GetProgressResponseBatchMessageSendProgress {
     /// How many valid recipients the request named, including valid users outside the bot's contact data range. 0 means the asynchronous task has not started yet (query again later) or no id named a valid user.
@@ -278,13 +217,7 @@ impl ::lark_runtime::Validate for GetProgressResponseBatchMessageSendProgress {
     ) {}
 }
 /// How far recalling has got.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct GetProgressResponseBatchMessageRecallProgress {
     /// Whether the batch message has ever been recalled.

@@ -18,6 +18,8 @@ impl<'a> ImV1BatchMessageApi<'a> {
     ///
     /// `DELETE /open-apis/im/v1/batch_messages/:batch_message_id`
     ///
+    /// Takes `tenant_access_token`, not a user's: on a handle from [`Client::as_user`](::lark_runtime::Client::as_user) it fails before sending anything.
+    ///
     /// Retries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.
     pub async fn delete(
         &self,
@@ -32,6 +34,8 @@ impl<'a> ImV1BatchMessageApi<'a> {
     ///
     /// `GET /open-apis/im/v1/batch_messages/:batch_message_id/get_progress`
     ///
+    /// Takes `tenant_access_token`, not a user's: on a handle from [`Client::as_user`](::lark_runtime::Client::as_user) it fails before sending anything.
+    ///
     /// Retries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.
     pub async fn get_progress(
         &self,
@@ -45,6 +49,8 @@ impl<'a> ImV1BatchMessageApi<'a> {
     /// 查询批量消息推送和阅读人数 — Count the recipients and readers of a batch message.
     ///
     /// `GET /open-apis/im/v1/batch_messages/:batch_message_id/read_user`
+    ///
+    /// Takes `tenant_access_token`, not a user's: on a handle from [`Client::as_user`](::lark_runtime::Client::as_user) it fails before sending anything.
     ///
     /// Retries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.
     pub async fn read_user(

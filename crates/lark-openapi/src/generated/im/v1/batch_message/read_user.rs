@@ -10,17 +10,15 @@
 //! `GET /open-apis/im/v1/batch_messages/:batch_message_id/read_user`
 //!
 //! Reference: <https://open.feishu.cn/document/server-docs/im-v1/batch_message/read_user>
+use ::lark_runtime::__private::serde::{Deserialize, Serialize};
 /// Request of 查询批量消息推送和阅读人数 — Count the recipients and readers of a batch message.
 ///
 /// `GET /open-apis/im/v1/batch_messages/:batch_message_id/read_user`
 ///
 /// Build it with [`ReadUserRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, ::lark_runtime::__private::serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct ReadUserRequest {
-    /// The batch-send task's id, the `message_id` the batch-send API returned.
-    ///
-    /// Example: `"bm_dc13264520392913993dd051dba21dcf"`
     #[serde(skip)]
     batch_message_id: String,
 }
@@ -29,9 +27,7 @@ impl ReadUserRequest {
     pub fn builder() -> ReadUserRequestBuilder {
         ReadUserRequestBuilder::default()
     }
-    /// The batch-send task's id, the `message_id` the batch-send API returned.
-    ///
-    /// Example: `"bm_dc13264520392913993dd051dba21dcf"`
+    /// The `batch_message_id` it was built with: see [`ReadUserRequestBuilder::batch_message_id`].
     pub fn batch_message_id(&self) -> &String {
         &self.batch_message_id
     }
@@ -85,14 +81,8 @@ impl ::lark_runtime::Endpoint for ReadUserRequest {
         app_types: &[::lark_runtime::AppType::Custom, ::lark_runtime::AppType::Isv],
         scopes: &["im:message:send_multi_depts", "im:message:send_multi_users"],
         rate_limits: &[
-            ::lark_runtime::RateLimit {
-                requests: 1000u32,
-                period_seconds: 60u32,
-            },
-            ::lark_runtime::RateLimit {
-                requests: 50u32,
-                period_seconds: 1u32,
-            },
+            ::lark_runtime::RateLimit::per_minute(1000),
+            ::lark_runtime::RateLimit::per_second(50),
         ],
         special_rate_limit: false,
         envelope: ::lark_runtime::Envelope::Data,
@@ -135,14 +125,7 @@ impl ::lark_runtime::Incoming for ReadUserRequest {
 /// Response data of 查询批量消息推送和阅读人数 — Count the recipients and readers of a batch message.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(
-    Debug,
-    Clone,
-    Default,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct ReadUserResponse {
     /// The push and read counts.
@@ -175,64 +158,28 @@ pub enum ReadUserError {
     Undocumented(i64),
 }
 impl ::lark_runtime::DocumentedError for ReadUserError {
-    const FACTS: &'static [::lark_runtime::ErrorFacts] = &[
-        ::lark_runtime::ErrorFacts::new(
-            230001,
-            400,
-            "Your request contains an invalid request parameter.",
-            "A request parameter is invalid; check the inputs against the returned message and the docs.",
-            false,
+    const DOCUMENTED: &'static [(Self, ::lark_runtime::ErrorFacts)] = &[
+        (
+            Self::YourRequestContainsAnInvalidRequest,
+            crate::im::v1::errors::CODE_230001_2,
         ),
-        ::lark_runtime::ErrorFacts::new(
-            230012,
-            400,
-            "Bot is NOT the sender of the message.",
-            "The bot did not send this message; a bot can only query its own messages.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            230027,
-            400,
-            "Lack of necessary permissions.",
-            "Not allowed: a scope is missing (see the returned message), the user's authorization was not found, or the bot lacks external sharing for an external chat.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            230030,
-            400,
-            "The message id is invalid, record not found.",
-            "The batch_message_id is invalid, no record was found; pass the right id.",
-            false,
-        ),
+        (Self::BotIsNotTheSenderOf, crate::im::v1::errors::CODE_230012_2),
+        (Self::LackOfNecessaryPermissions, crate::im::v1::errors::CODE_230027_2),
+        (Self::TheMessageIdIsInvalidRecord, crate::im::v1::errors::CODE_230030),
     ];
-    fn from_index(index: usize, code: i64) -> Self {
-        match index {
-            0 => Self::YourRequestContainsAnInvalidRequest,
-            1 => Self::BotIsNotTheSenderOf,
-            2 => Self::LackOfNecessaryPermissions,
-            3 => Self::TheMessageIdIsInvalidRecord,
-            _ => Self::Undocumented(code),
-        }
+    fn undocumented(code: i64) -> Self {
+        Self::Undocumented(code)
     }
-    fn facts_or_code(&self) -> Result<&'static ::lark_runtime::ErrorFacts, i64> {
+    fn undocumented_code(&self) -> Option<i64> {
         match self {
-            Self::YourRequestContainsAnInvalidRequest => Ok(&Self::FACTS[0]),
-            Self::BotIsNotTheSenderOf => Ok(&Self::FACTS[1]),
-            Self::LackOfNecessaryPermissions => Ok(&Self::FACTS[2]),
-            Self::TheMessageIdIsInvalidRecord => Ok(&Self::FACTS[3]),
-            Self::Undocumented(code) => Err(*code),
+            Self::Undocumented(code) => Some(*code),
+            _ => None,
         }
     }
 }
 ::lark_runtime::documented_error_traits!(ReadUserError);
 /// The push and read counts.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct ReadUserResponseReadUser {
     /// How many users have read the message.

@@ -9,139 +9,55 @@
 //! `POST /open-apis/im/v1/chats`
 //!
 //! Reference: <https://open.feishu.cn/document/server-docs/group/chat/create>
+use ::lark_runtime::__private::serde::{Deserialize, Serialize};
 /// Request of 创建群 — Create a group chat.
 ///
 /// `POST /open-apis/im/v1/chats`
 ///
 /// Build it with [`CreateRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, ::lark_runtime::__private::serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct CreateRequest {
-    /// The kind of user id used for users in the request and the answer.
-    ///
-    /// Example: `"open_id"`
-    ///
-    /// Default when left out: `"open_id"`
     #[serde(skip)]
     user_id_type: Option<CreateRequestUserIdType>,
-    /// When owner_id names a user as owner, whether the bot that creates the chat also becomes a chat manager.
-    ///
-    /// Example: `false`
-    ///
-    /// Default when left out: `false`
     #[serde(skip)]
     set_bot_manager: Option<bool>,
-    /// A caller-made unique string to deduplicate creation; within 10 hours only one chat is created per uuid (plus owner_id, if given). Leave it out to skip deduplication.
-    ///
-    /// Example: `"b13g2t38-1jd2-458b-8djf-dtbca5104204"`
     #[serde(skip)]
     uuid: Option<String>,
-    /// Image key of the chat avatar, from uploading an image with image_type avatar; the default avatar is used when left out.
-    ///
-    /// Example: `"default-avatar_44ae0ca3-e140-494b-956f-78091e348435"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     avatar: Option<String>,
-    /// The chat name; keep it within 60 characters. A public chat needs at least 2 characters; an unnamed private chat is called "(无主题)".
-    ///
-    /// Example: `"测试群名称"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     name: Option<String>,
-    /// The chat description; keep it within 100 characters.
-    ///
-    /// Example: `"测试群描述"`
-    ///
-    /// Default when left out: `"空"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     description: Option<String>,
-    /// Localized chat names (within 60 characters each); when unset, name is shown.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     i18n_names: Option<crate::im::v1::types::I18nNames>,
-    /// The owner's id, of the kind user_id_type names; when left out the calling bot becomes the owner. A bot creating an external chat must name a user as owner.
-    ///
-    /// Example: `"ou_7d8a6e6df7621556ce0d21922b676706ccs"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     owner_id: Option<String>,
-    /// Users to invite (at most 50), with ids of the kind user_id_type names; external users must already be contacts of the owner.
-    ///
-    /// Example: `["ou_7d8a6e6df7621556ce0d21922b676706ccs"]`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     user_id_list: Option<Vec<String>>,
-    /// App ids of bots to invite (at most 5; a chat holds at most 15 bots). The calling bot joins by itself and need not be listed.
-    ///
-    /// Example: `["cli_a10fbf7e94b8d01d"]`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     bot_id_list: Option<Vec<String>>,
-    /// Whether the chat carries conversation or topic messages.
-    ///
-    /// Example: `"chat"`
-    ///
-    /// Default when left out: `"chat"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     group_message_type: Option<CreateRequestGroupMessageType>,
-    /// The chat mode; only group is supported.
-    ///
-    /// Example: `"group"`
-    ///
-    /// Default when left out: `"group"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     chat_mode: Option<CreateRequestChatMode>,
-    /// Whether the chat is private or public.
-    ///
-    /// Example: `"private"`
-    ///
-    /// Default when left out: `"private"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     chat_type: Option<CreateRequestChatType>,
-    /// Who sees the notice when a member joins.
-    ///
-    /// Example: `"all_members"`
-    ///
-    /// Default when left out: `"all_members"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     join_message_visibility: Option<CreateRequestJoinMessageVisibility>,
-    /// Who sees the notice when a member leaves.
-    ///
-    /// Example: `"all_members"`
-    ///
-    /// Default when left out: `"all_members"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     leave_message_visibility: Option<CreateRequestLeaveMessageVisibility>,
-    /// Whether joining the chat needs approval.
-    ///
-    /// Example: `"no_approval_required"`
-    ///
-    /// Default when left out: `"no_approval_required"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     membership_approval: Option<CreateRequestMembershipApproval>,
-    /// Restricted (confidential) mode settings; available to the enterprise flagship edition only.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     restricted_mode_setting: Option<CreateRequestRestrictedModeSetting>,
-    /// Who may send urgent (buzz) messages.
-    ///
-    /// Example: `"all_members"`
-    ///
-    /// Default when left out: `"all_members"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     urgent_setting: Option<CreateRequestUrgentSetting>,
-    /// Who may start a video meeting.
-    ///
-    /// Example: `"all_members"`
-    ///
-    /// Default when left out: `"all_members"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     video_conference_setting: Option<CreateRequestVideoConferenceSetting>,
-    /// Who may edit the chat information.
-    ///
-    /// Example: `"all_members"`
-    ///
-    /// Default when left out: `"all_members"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     edit_permission: Option<CreateRequestEditPermission>,
-    /// Who sees the member count.
-    ///
-    /// Example: `"all_members"`
-    ///
-    /// Default when left out: `"all_members"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     hide_member_count_setting: Option<CreateRequestHideMemberCountSetting>,
 }
@@ -150,159 +66,95 @@ impl CreateRequest {
     pub fn builder() -> CreateRequestBuilder {
         CreateRequestBuilder::default()
     }
-    /// The kind of user id used for users in the request and the answer.
-    ///
-    /// Example: `"open_id"`
-    ///
-    /// Default when left out: `"open_id"`
+    /// The `user_id_type` it was built with: see [`CreateRequestBuilder::user_id_type`].
     pub fn user_id_type(&self) -> Option<&CreateRequestUserIdType> {
         self.user_id_type.as_ref()
     }
-    /// When owner_id names a user as owner, whether the bot that creates the chat also becomes a chat manager.
-    ///
-    /// Example: `false`
-    ///
-    /// Default when left out: `false`
+    /// The `set_bot_manager` it was built with: see [`CreateRequestBuilder::set_bot_manager`].
     pub fn set_bot_manager(&self) -> Option<&bool> {
         self.set_bot_manager.as_ref()
     }
-    /// A caller-made unique string to deduplicate creation; within 10 hours only one chat is created per uuid (plus owner_id, if given). Leave it out to skip deduplication.
-    ///
-    /// Example: `"b13g2t38-1jd2-458b-8djf-dtbca5104204"`
+    /// The `uuid` it was built with: see [`CreateRequestBuilder::uuid`].
     pub fn uuid(&self) -> Option<&String> {
         self.uuid.as_ref()
     }
-    /// Image key of the chat avatar, from uploading an image with image_type avatar; the default avatar is used when left out.
-    ///
-    /// Example: `"default-avatar_44ae0ca3-e140-494b-956f-78091e348435"`
+    /// The `avatar` it was built with: see [`CreateRequestBuilder::avatar`].
     pub fn avatar(&self) -> Option<&String> {
         self.avatar.as_ref()
     }
-    /// The chat name; keep it within 60 characters. A public chat needs at least 2 characters; an unnamed private chat is called "(无主题)".
-    ///
-    /// Example: `"测试群名称"`
+    /// The `name` it was built with: see [`CreateRequestBuilder::name`].
     pub fn name(&self) -> Option<&String> {
         self.name.as_ref()
     }
-    /// The chat description; keep it within 100 characters.
-    ///
-    /// Example: `"测试群描述"`
-    ///
-    /// Default when left out: `"空"`
+    /// The `description` it was built with: see [`CreateRequestBuilder::description`].
     pub fn description(&self) -> Option<&String> {
         self.description.as_ref()
     }
-    /// Localized chat names (within 60 characters each); when unset, name is shown.
+    /// The `i18n_names` it was built with: see [`CreateRequestBuilder::i18n_names`].
     pub fn i18n_names(&self) -> Option<&crate::im::v1::types::I18nNames> {
         self.i18n_names.as_ref()
     }
-    /// The owner's id, of the kind user_id_type names; when left out the calling bot becomes the owner. A bot creating an external chat must name a user as owner.
-    ///
-    /// Example: `"ou_7d8a6e6df7621556ce0d21922b676706ccs"`
+    /// The `owner_id` it was built with: see [`CreateRequestBuilder::owner_id`].
     pub fn owner_id(&self) -> Option<&String> {
         self.owner_id.as_ref()
     }
-    /// Users to invite (at most 50), with ids of the kind user_id_type names; external users must already be contacts of the owner.
-    ///
-    /// Example: `["ou_7d8a6e6df7621556ce0d21922b676706ccs"]`
+    /// The `user_id_list` it was built with: see [`CreateRequestBuilder::user_id_list`].
     pub fn user_id_list(&self) -> Option<&Vec<String>> {
         self.user_id_list.as_ref()
     }
-    /// App ids of bots to invite (at most 5; a chat holds at most 15 bots). The calling bot joins by itself and need not be listed.
-    ///
-    /// Example: `["cli_a10fbf7e94b8d01d"]`
+    /// The `bot_id_list` it was built with: see [`CreateRequestBuilder::bot_id_list`].
     pub fn bot_id_list(&self) -> Option<&Vec<String>> {
         self.bot_id_list.as_ref()
     }
-    /// Whether the chat carries conversation or topic messages.
-    ///
-    /// Example: `"chat"`
-    ///
-    /// Default when left out: `"chat"`
+    /// The `group_message_type` it was built with: see [`CreateRequestBuilder::group_message_type`].
     pub fn group_message_type(&self) -> Option<&CreateRequestGroupMessageType> {
         self.group_message_type.as_ref()
     }
-    /// The chat mode; only group is supported.
-    ///
-    /// Example: `"group"`
-    ///
-    /// Default when left out: `"group"`
+    /// The `chat_mode` it was built with: see [`CreateRequestBuilder::chat_mode`].
     pub fn chat_mode(&self) -> Option<&CreateRequestChatMode> {
         self.chat_mode.as_ref()
     }
-    /// Whether the chat is private or public.
-    ///
-    /// Example: `"private"`
-    ///
-    /// Default when left out: `"private"`
+    /// The `chat_type` it was built with: see [`CreateRequestBuilder::chat_type`].
     pub fn chat_type(&self) -> Option<&CreateRequestChatType> {
         self.chat_type.as_ref()
     }
-    /// Who sees the notice when a member joins.
-    ///
-    /// Example: `"all_members"`
-    ///
-    /// Default when left out: `"all_members"`
+    /// The `join_message_visibility` it was built with: see [`CreateRequestBuilder::join_message_visibility`].
     pub fn join_message_visibility(
         &self,
     ) -> Option<&CreateRequestJoinMessageVisibility> {
         self.join_message_visibility.as_ref()
     }
-    /// Who sees the notice when a member leaves.
-    ///
-    /// Example: `"all_members"`
-    ///
-    /// Default when left out: `"all_members"`
+    /// The `leave_message_visibility` it was built with: see [`CreateRequestBuilder::leave_message_visibility`].
     pub fn leave_message_visibility(
         &self,
     ) -> Option<&CreateRequestLeaveMessageVisibility> {
         self.leave_message_visibility.as_ref()
     }
-    /// Whether joining the chat needs approval.
-    ///
-    /// Example: `"no_approval_required"`
-    ///
-    /// Default when left out: `"no_approval_required"`
+    /// The `membership_approval` it was built with: see [`CreateRequestBuilder::membership_approval`].
     pub fn membership_approval(&self) -> Option<&CreateRequestMembershipApproval> {
         self.membership_approval.as_ref()
     }
-    /// Restricted (confidential) mode settings; available to the enterprise flagship edition only.
+    /// The `restricted_mode_setting` it was built with: see [`CreateRequestBuilder::restricted_mode_setting`].
     pub fn restricted_mode_setting(
         &self,
     ) -> Option<&CreateRequestRestrictedModeSetting> {
         self.restricted_mode_setting.as_ref()
     }
-    /// Who may send urgent (buzz) messages.
-    ///
-    /// Example: `"all_members"`
-    ///
-    /// Default when left out: `"all_members"`
+    /// The `urgent_setting` it was built with: see [`CreateRequestBuilder::urgent_setting`].
     pub fn urgent_setting(&self) -> Option<&CreateRequestUrgentSetting> {
         self.urgent_setting.as_ref()
     }
-    /// Who may start a video meeting.
-    ///
-    /// Example: `"all_members"`
-    ///
-    /// Default when left out: `"all_members"`
+    /// The `video_conference_setting` it was built with: see [`CreateRequestBuilder::video_conference_setting`].
     pub fn video_conference_setting(
         &self,
     ) -> Option<&CreateRequestVideoConferenceSetting> {
         self.video_conference_setting.as_ref()
     }
-    /// Who may edit the chat information.
-    ///
-    /// Example: `"all_members"`
-    ///
-    /// Default when left out: `"all_members"`
+    /// The `edit_permission` it was built with: see [`CreateRequestBuilder::edit_permission`].
     pub fn edit_permission(&self) -> Option<&CreateRequestEditPermission> {
         self.edit_permission.as_ref()
     }
-    /// Who sees the member count.
-    ///
-    /// Example: `"all_members"`
-    ///
-    /// Default when left out: `"all_members"`
+    /// The `hide_member_count_setting` it was built with: see [`CreateRequestBuilder::hide_member_count_setting`].
     pub fn hide_member_count_setting(
         &self,
     ) -> Option<&CreateRequestHideMemberCountSetting> {
@@ -680,14 +532,8 @@ impl ::lark_runtime::Endpoint for CreateRequest {
         app_types: &[::lark_runtime::AppType::Custom, ::lark_runtime::AppType::Isv],
         scopes: &["im:chat", "im:chat:create"],
         rate_limits: &[
-            ::lark_runtime::RateLimit {
-                requests: 1000u32,
-                period_seconds: 60u32,
-            },
-            ::lark_runtime::RateLimit {
-                requests: 50u32,
-                period_seconds: 1u32,
-            },
+            ::lark_runtime::RateLimit::per_minute(1000),
+            ::lark_runtime::RateLimit::per_second(50),
         ],
         special_rate_limit: false,
         envelope: ::lark_runtime::Envelope::Data,
@@ -731,7 +577,7 @@ impl ::lark_runtime::Incoming for CreateRequest {
         request: &::lark_runtime::IncomingRequest<'_>,
     ) -> Result<Self, ::lark_runtime::ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
-        #[derive(::lark_runtime::__private::serde::Deserialize)]
+        #[derive(Deserialize)]
         #[serde(crate = "::lark_runtime::__private::serde")]
         struct Body {
             #[serde(default, rename = "avatar")]
@@ -811,14 +657,7 @@ impl ::lark_runtime::Incoming for CreateRequest {
 /// Response data of 创建群 — Create a group chat.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(
-    Debug,
-    Clone,
-    Default,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct CreateResponse {
     /// The new chat's id; keep it, since sending messages, updating the chat and adding members all need it.
@@ -1006,214 +845,40 @@ pub enum CreateError {
     Undocumented(i64),
 }
 impl ::lark_runtime::DocumentedError for CreateError {
-    const FACTS: &'static [::lark_runtime::ErrorFacts] = &[
-        ::lark_runtime::ErrorFacts::new(
-            232001,
-            400,
-            "Your request contains an invalid request parameter.",
-            "Check the request parameters against this page; the returned message names what is wrong.",
-            false,
+    const DOCUMENTED: &'static [(Self, ::lark_runtime::ErrorFacts)] = &[
+        (Self::YourRequestContainsAnInvalidRequest, crate::im::v1::errors::CODE_232001),
+        (Self::SuchAnAppDoesNotExist, crate::im::v1::errors::CODE_232004),
+        (Self::TheRequestHasBeenRateLimited, crate::im::v1::errors::CODE_232019),
+        (Self::NameCanNotBeLessThan, crate::im::v1::errors::CODE_232020),
+        (Self::BotCanNotBeFound, crate::im::v1::errors::CODE_232021),
+        (Self::UserHasAlreadyResigned, crate::im::v1::errors::CODE_232022),
+        (
+            Self::ChatInformationReviewFailedWhileUpdating,
+            crate::im::v1::errors::CODE_232023,
         ),
-        ::lark_runtime::ErrorFacts::new(
-            232004,
-            400,
-            "Such an app does NOT exist.",
-            "The operating app id does not exist; contact technical support.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            232019,
-            400,
-            "The request has been rate limited.",
-            "The chat's rate limit was hit; slow down and retry later (see the rate-limit guide).",
-            true,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            232020,
-            400,
-            "Name can NOT be less than two characters for public chats.",
-            "A public chat's name needs at least 2 characters.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            232021,
-            400,
-            "Bot can NOT be found.",
-            "The bot was not found; check bot_id_list.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            232022,
-            400,
-            "User has already resigned.",
-            "An invited user has left the company; remove resigned users from user_id_list.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            232023,
-            400,
-            "Chat information review failed while updating the chat.",
-            "The chat information failed review; remove sensitive content from the name or description.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            232025,
-            400,
-            "Bot ability is not activated.",
-            "The app's bot ability is off: add the bot capability in the developer console (app details, app capabilities) and publish the app.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            232030,
-            400,
-            "Your request specifies a user_id which is invalid.",
-            "Check that the user ids are correct.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            232032,
-            400,
-            "The operator who will create the chat and the designated chat owner must be in the same tenant.",
-            "The owner must be in the same tenant as the operator.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            232033,
-            400,
-            "The operator or invited bots does NOT have the authority to manage external chats without the scope.",
-            "Creating external chats needs a self-built app in a tenant that has passed Feishu verification; see the guide on bots in external chats.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            232034,
-            400,
-            "The app is unavailable or inactivated by the tenant.",
-            "The app is not installed or not enabled in this tenant; install it before calling.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            232037,
-            400,
-            "The operator or invited bots does NOT have the authority to manage chat labels without the scope.",
-            "The operator or an invited bot may not manage chat labels; check the permission settings.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            232042,
-            400,
-            "Public group chat's name should not be empty.",
-            "A public chat needs a name.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            232043,
-            400,
-            "Your request contains unavailable ids.",
-            "Some ids in bot_id_list or user_id_list are invalid; check them.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            232057,
-            400,
-            "The operator tenant doesn't have the permission to use restricted mode.",
-            "The operator's tenant may not use restricted mode; ask the tenant administrator.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            232068,
-            400,
-            "The group is being created, please wait a moment.",
-            "The chat is still being created; wait a moment.",
-            true,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            232069,
-            400,
-            "current chat type unsupported to set public.",
-            "An external chat cannot be public.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            232091,
-            400,
-            "Due to the security control requirements of this tenant, this tenant does not allow public group.",
-            "The tenant's administrator forbids public chats.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            232095,
-            400,
-            "The operator does NOT have the authority to manage ocic type tag without the scope.",
-            "The operator may not manage chats of the ocic tag type.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            232078,
-            400,
-            "The operator tenant doesn't have the permission to use hide_member_count_setting.",
-            "The operator's tenant may not use hide_member_count_setting.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            232079,
-            400,
-            "Chat type not supported by hide_member_count_setting.",
-            "This chat type does not support hiding the member count.",
-            false,
-        ),
+        (Self::BotAbilityIsNotActivated, crate::im::v1::errors::CODE_232025),
+        (Self::YourRequestSpecifiesAUserId, crate::im::v1::errors::CODE_232030),
+        (Self::TheOperatorWhoWillCreateThe, crate::im::v1::errors::CODE_232032),
+        (Self::TheOperatorOrInvitedBotsDoes, crate::im::v1::errors::CODE_232033),
+        (Self::TheAppIsUnavailableOrInactivated, crate::im::v1::errors::CODE_232034_2),
+        (Self::TheOperatorOrInvitedBotsDoes232037, crate::im::v1::errors::CODE_232037),
+        (Self::PublicGroupChatSNameShould, crate::im::v1::errors::CODE_232042),
+        (Self::YourRequestContainsUnavailableIds, crate::im::v1::errors::CODE_232043_2),
+        (Self::TheOperatorTenantDoesnTHave, crate::im::v1::errors::CODE_232057),
+        (Self::TheGroupIsBeingCreatedPlease, crate::im::v1::errors::CODE_232068),
+        (Self::CurrentChatTypeUnsupportedToSet, crate::im::v1::errors::CODE_232069),
+        (Self::DueToTheSecurityControlRequirements, crate::im::v1::errors::CODE_232091),
+        (Self::TheOperatorDoesNotHaveThe, crate::im::v1::errors::CODE_232095),
+        (Self::TheOperatorTenantDoesnTHave232078, crate::im::v1::errors::CODE_232078_2),
+        (Self::ChatTypeNotSupportedByHide, crate::im::v1::errors::CODE_232079),
     ];
-    fn from_index(index: usize, code: i64) -> Self {
-        match index {
-            0 => Self::YourRequestContainsAnInvalidRequest,
-            1 => Self::SuchAnAppDoesNotExist,
-            2 => Self::TheRequestHasBeenRateLimited,
-            3 => Self::NameCanNotBeLessThan,
-            4 => Self::BotCanNotBeFound,
-            5 => Self::UserHasAlreadyResigned,
-            6 => Self::ChatInformationReviewFailedWhileUpdating,
-            7 => Self::BotAbilityIsNotActivated,
-            8 => Self::YourRequestSpecifiesAUserId,
-            9 => Self::TheOperatorWhoWillCreateThe,
-            10 => Self::TheOperatorOrInvitedBotsDoes,
-            11 => Self::TheAppIsUnavailableOrInactivated,
-            12 => Self::TheOperatorOrInvitedBotsDoes232037,
-            13 => Self::PublicGroupChatSNameShould,
-            14 => Self::YourRequestContainsUnavailableIds,
-            15 => Self::TheOperatorTenantDoesnTHave,
-            16 => Self::TheGroupIsBeingCreatedPlease,
-            17 => Self::CurrentChatTypeUnsupportedToSet,
-            18 => Self::DueToTheSecurityControlRequirements,
-            19 => Self::TheOperatorDoesNotHaveThe,
-            20 => Self::TheOperatorTenantDoesnTHave232078,
-            21 => Self::ChatTypeNotSupportedByHide,
-            _ => Self::Undocumented(code),
-        }
+    fn undocumented(code: i64) -> Self {
+        Self::Undocumented(code)
     }
-    fn facts_or_code(&self) -> Result<&'static ::lark_runtime::ErrorFacts, i64> {
+    fn undocumented_code(&self) -> Option<i64> {
         match self {
-            Self::YourRequestContainsAnInvalidRequest => Ok(&Self::FACTS[0]),
-            Self::SuchAnAppDoesNotExist => Ok(&Self::FACTS[1]),
-            Self::TheRequestHasBeenRateLimited => Ok(&Self::FACTS[2]),
-            Self::NameCanNotBeLessThan => Ok(&Self::FACTS[3]),
-            Self::BotCanNotBeFound => Ok(&Self::FACTS[4]),
-            Self::UserHasAlreadyResigned => Ok(&Self::FACTS[5]),
-            Self::ChatInformationReviewFailedWhileUpdating => Ok(&Self::FACTS[6]),
-            Self::BotAbilityIsNotActivated => Ok(&Self::FACTS[7]),
-            Self::YourRequestSpecifiesAUserId => Ok(&Self::FACTS[8]),
-            Self::TheOperatorWhoWillCreateThe => Ok(&Self::FACTS[9]),
-            Self::TheOperatorOrInvitedBotsDoes => Ok(&Self::FACTS[10]),
-            Self::TheAppIsUnavailableOrInactivated => Ok(&Self::FACTS[11]),
-            Self::TheOperatorOrInvitedBotsDoes232037 => Ok(&Self::FACTS[12]),
-            Self::PublicGroupChatSNameShould => Ok(&Self::FACTS[13]),
-            Self::YourRequestContainsUnavailableIds => Ok(&Self::FACTS[14]),
-            Self::TheOperatorTenantDoesnTHave => Ok(&Self::FACTS[15]),
-            Self::TheGroupIsBeingCreatedPlease => Ok(&Self::FACTS[16]),
-            Self::CurrentChatTypeUnsupportedToSet => Ok(&Self::FACTS[17]),
-            Self::DueToTheSecurityControlRequirements => Ok(&Self::FACTS[18]),
-            Self::TheOperatorDoesNotHaveThe => Ok(&Self::FACTS[19]),
-            Self::TheOperatorTenantDoesnTHave232078 => Ok(&Self::FACTS[20]),
-            Self::ChatTypeNotSupportedByHide => Ok(&Self::FACTS[21]),
-            Self::Undocumented(code) => Err(*code),
+            Self::Undocumented(code) => Some(*code),
+            _ => None,
         }
     }
 }
@@ -1556,13 +1221,7 @@ for CreateRequestRestrictedModeSettingMessageHasPermissionSetting {
     CreateRequestRestrictedModeSettingMessageHasPermissionSetting
 );
 /// Restricted (confidential) mode settings; available to the enterprise flagship edition only.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct CreateRequestRestrictedModeSetting {
     /// Whether restricted mode is on. When true, the three permission settings must not all be all_members; when false, none may be not_anyone.
@@ -2332,13 +1991,7 @@ for CreateResponseRestrictedModeSettingMessageHasPermissionSetting {
     CreateResponseRestrictedModeSettingMessageHasPermissionSetting
 );
 /// Restricted (confidential) mode settings.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct CreateResponseRestrictedModeSetting {
     /// Whether restricted mode is on.

@@ -9,17 +9,15 @@
 //! `DELETE /open-apis/im/v1/chats/:chat_id`
 //!
 //! Reference: <https://open.feishu.cn/document/server-docs/group/chat/delete>
+use ::lark_runtime::__private::serde::{Deserialize, Serialize};
 /// Request of 解散群 — Disband a chat.
 ///
 /// `DELETE /open-apis/im/v1/chats/:chat_id`
 ///
 /// Build it with [`DeleteRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, ::lark_runtime::__private::serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct DeleteRequest {
-    /// The chat's id (group mode only), as returned by creating a chat, listing chats or searching chats.
-    ///
-    /// Example: `"oc_a0553eda9014c201e6969b478895c230"`
     #[serde(skip)]
     chat_id: String,
 }
@@ -28,9 +26,7 @@ impl DeleteRequest {
     pub fn builder() -> DeleteRequestBuilder {
         DeleteRequestBuilder::default()
     }
-    /// The chat's id (group mode only), as returned by creating a chat, listing chats or searching chats.
-    ///
-    /// Example: `"oc_a0553eda9014c201e6969b478895c230"`
+    /// The `chat_id` it was built with: see [`DeleteRequestBuilder::chat_id`].
     pub fn chat_id(&self) -> &String {
         &self.chat_id
     }
@@ -84,14 +80,8 @@ impl ::lark_runtime::Endpoint for DeleteRequest {
         app_types: &[::lark_runtime::AppType::Custom, ::lark_runtime::AppType::Isv],
         scopes: &["im:chat", "im:chat:delete"],
         rate_limits: &[
-            ::lark_runtime::RateLimit {
-                requests: 1000u32,
-                period_seconds: 60u32,
-            },
-            ::lark_runtime::RateLimit {
-                requests: 50u32,
-                period_seconds: 1u32,
-            },
+            ::lark_runtime::RateLimit::per_minute(1000),
+            ::lark_runtime::RateLimit::per_second(50),
         ],
         special_rate_limit: false,
         envelope: ::lark_runtime::Envelope::Data,
@@ -130,14 +120,7 @@ impl ::lark_runtime::Incoming for DeleteRequest {
 /// Response data of 解散群 — Disband a chat.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(
-    Debug,
-    Clone,
-    Default,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct DeleteResponse {}
 /// A documented error code of 解散群 — Disband a chat.
@@ -194,115 +177,26 @@ pub enum DeleteError {
     Undocumented(i64),
 }
 impl ::lark_runtime::DocumentedError for DeleteError {
-    const FACTS: &'static [::lark_runtime::ErrorFacts] = &[
-        ::lark_runtime::ErrorFacts::new(
-            232004,
-            400,
-            "Such an app does NOT exist.",
-            "The operating app id does not exist; contact technical support.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            232006,
-            400,
-            "Your request specifies a chat_id which is invalid.",
-            "The chat_id is invalid; use one returned by creating a chat, listing the chats of the user or bot, or searching chats.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            232008,
-            400,
-            "Your request specifies a chat whose type is NOT supported currently.",
-            "Only chats in group mode are accepted; check chat_mode with the get-chat endpoint.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            232009,
-            400,
-            "Your request specifies a chat which has already been dissolved.",
-            "The chat has been disbanded; it can no longer be operated on.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            232010,
-            400,
-            "Operator and chat can NOT be in different tenants.",
-            "The operator and the chat must belong to the same tenant.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            232011,
-            400,
-            "Operator can NOT be out of the chat.",
-            "The operator is not in the chat; add the calling bot or user to the chat, then retry.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            232017,
-            400,
-            "No Permission: If the operator is NOT owner or creator with the scope, the operator can NOT complete the request.",
-            "The operator is neither owner nor qualified creator: a bot must own the chat or have created it and hold im:chat:operate_as_owner; a user must own the chat.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            232024,
-            400,
-            "Users do not have the visibility of the app, or the operator does not have collaboration permissions with the target users.",
-            "The users cannot see the app, or the operator may not collaborate with them: widen the app's availability in the developer console and publish a version, or check blocks and contact relations with the target users.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            232025,
-            400,
-            "Bot ability is not activated.",
-            "The app's bot ability is off: add the bot capability in the developer console (app details, app capabilities) and publish the app.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            232033,
-            400,
-            "The operator or invited bots does NOT have the authority to manage external chats without the scope.",
-            "The chat is external; only bots with external sharing enabled can operate external chats.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            232034,
-            400,
-            "The app is unavailable or inactivated by the tenant.",
-            "The app is not installed or not enabled in this tenant; install it before calling.",
-            false,
-        ),
+    const DOCUMENTED: &'static [(Self, ::lark_runtime::ErrorFacts)] = &[
+        (Self::SuchAnAppDoesNotExist, crate::im::v1::errors::CODE_232004),
+        (Self::YourRequestSpecifiesAChatId, crate::im::v1::errors::CODE_232006),
+        (Self::YourRequestSpecifiesAChatWhose, crate::im::v1::errors::CODE_232008),
+        (Self::YourRequestSpecifiesAChatWhich, crate::im::v1::errors::CODE_232009),
+        (Self::OperatorAndChatCanNotBe, crate::im::v1::errors::CODE_232010_2),
+        (Self::OperatorCanNotBeOutOf, crate::im::v1::errors::CODE_232011_3),
+        (Self::NoPermissionIfTheOperatorIs, crate::im::v1::errors::CODE_232017),
+        (Self::UsersDoNotHaveTheVisibility, crate::im::v1::errors::CODE_232024_2),
+        (Self::BotAbilityIsNotActivated, crate::im::v1::errors::CODE_232025),
+        (Self::TheOperatorOrInvitedBotsDoes, crate::im::v1::errors::CODE_232033_2),
+        (Self::TheAppIsUnavailableOrInactivated, crate::im::v1::errors::CODE_232034_2),
     ];
-    fn from_index(index: usize, code: i64) -> Self {
-        match index {
-            0 => Self::SuchAnAppDoesNotExist,
-            1 => Self::YourRequestSpecifiesAChatId,
-            2 => Self::YourRequestSpecifiesAChatWhose,
-            3 => Self::YourRequestSpecifiesAChatWhich,
-            4 => Self::OperatorAndChatCanNotBe,
-            5 => Self::OperatorCanNotBeOutOf,
-            6 => Self::NoPermissionIfTheOperatorIs,
-            7 => Self::UsersDoNotHaveTheVisibility,
-            8 => Self::BotAbilityIsNotActivated,
-            9 => Self::TheOperatorOrInvitedBotsDoes,
-            10 => Self::TheAppIsUnavailableOrInactivated,
-            _ => Self::Undocumented(code),
-        }
+    fn undocumented(code: i64) -> Self {
+        Self::Undocumented(code)
     }
-    fn facts_or_code(&self) -> Result<&'static ::lark_runtime::ErrorFacts, i64> {
+    fn undocumented_code(&self) -> Option<i64> {
         match self {
-            Self::SuchAnAppDoesNotExist => Ok(&Self::FACTS[0]),
-            Self::YourRequestSpecifiesAChatId => Ok(&Self::FACTS[1]),
-            Self::YourRequestSpecifiesAChatWhose => Ok(&Self::FACTS[2]),
-            Self::YourRequestSpecifiesAChatWhich => Ok(&Self::FACTS[3]),
-            Self::OperatorAndChatCanNotBe => Ok(&Self::FACTS[4]),
-            Self::OperatorCanNotBeOutOf => Ok(&Self::FACTS[5]),
-            Self::NoPermissionIfTheOperatorIs => Ok(&Self::FACTS[6]),
-            Self::UsersDoNotHaveTheVisibility => Ok(&Self::FACTS[7]),
-            Self::BotAbilityIsNotActivated => Ok(&Self::FACTS[8]),
-            Self::TheOperatorOrInvitedBotsDoes => Ok(&Self::FACTS[9]),
-            Self::TheAppIsUnavailableOrInactivated => Ok(&Self::FACTS[10]),
-            Self::Undocumented(code) => Err(*code),
+            Self::Undocumented(code) => Some(*code),
+            _ => None,
         }
     }
 }

@@ -9,24 +9,17 @@
 //! `POST /open-apis/im/v1/chats/:chat_id/link`
 //!
 //! Reference: <https://open.feishu.cn/document/server-docs/group/chat/link>
+use ::lark_runtime::__private::serde::{Deserialize, Serialize};
 /// Request of 获取群分享链接 — Get a chat's share link.
 ///
 /// `POST /open-apis/im/v1/chats/:chat_id/link`
 ///
 /// Build it with [`LinkRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, ::lark_runtime::__private::serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct LinkRequest {
-    /// The chat's id, as returned by creating a chat, listing chats or searching chats; not a one-to-one, secret or team chat.
-    ///
-    /// Example: `"oc_a0553eda9014c201e6969b478895c230"`
     #[serde(skip)]
     chat_id: String,
-    /// How long the link stays valid.
-    ///
-    /// Example: `"week"`
-    ///
-    /// Default when left out: `"week"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     validity_period: Option<LinkRequestValidityPeriod>,
 }
@@ -35,17 +28,11 @@ impl LinkRequest {
     pub fn builder() -> LinkRequestBuilder {
         LinkRequestBuilder::default()
     }
-    /// The chat's id, as returned by creating a chat, listing chats or searching chats; not a one-to-one, secret or team chat.
-    ///
-    /// Example: `"oc_a0553eda9014c201e6969b478895c230"`
+    /// The `chat_id` it was built with: see [`LinkRequestBuilder::chat_id`].
     pub fn chat_id(&self) -> &String {
         &self.chat_id
     }
-    /// How long the link stays valid.
-    ///
-    /// Example: `"week"`
-    ///
-    /// Default when left out: `"week"`
+    /// The `validity_period` it was built with: see [`LinkRequestBuilder::validity_period`].
     pub fn validity_period(&self) -> Option<&LinkRequestValidityPeriod> {
         self.validity_period.as_ref()
     }
@@ -122,14 +109,8 @@ impl ::lark_runtime::Endpoint for LinkRequest {
         app_types: &[::lark_runtime::AppType::Custom, ::lark_runtime::AppType::Isv],
         scopes: &["im:chat", "im:chat:read", "im:chat:readonly"],
         rate_limits: &[
-            ::lark_runtime::RateLimit {
-                requests: 1000u32,
-                period_seconds: 60u32,
-            },
-            ::lark_runtime::RateLimit {
-                requests: 50u32,
-                period_seconds: 1u32,
-            },
+            ::lark_runtime::RateLimit::per_minute(1000),
+            ::lark_runtime::RateLimit::per_second(50),
         ],
         special_rate_limit: false,
         envelope: ::lark_runtime::Envelope::Data,
@@ -160,7 +141,7 @@ impl ::lark_runtime::Incoming for LinkRequest {
         request: &::lark_runtime::IncomingRequest<'_>,
     ) -> Result<Self, ::lark_runtime::ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
-        #[derive(::lark_runtime::__private::serde::Deserialize)]
+        #[derive(Deserialize)]
         #[serde(crate = "::lark_runtime::__private::serde")]
         struct Body {
             #[serde(default, rename = "validity_period")]
@@ -181,14 +162,7 @@ impl ::lark_runtime::Incoming for LinkRequest {
 /// Response data of 获取群分享链接 — Get a chat's share link.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(
-    Debug,
-    Clone,
-    Default,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct LinkResponse {
     /// The share link.
@@ -275,151 +249,30 @@ pub enum LinkError {
     Undocumented(i64),
 }
 impl ::lark_runtime::DocumentedError for LinkError {
-    const FACTS: &'static [::lark_runtime::ErrorFacts] = &[
-        ::lark_runtime::ErrorFacts::new(
-            232001,
-            400,
-            "Your request contains an invalid request parameter.",
-            "Check the request parameters against this page; the returned message names what is wrong.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            232006,
-            400,
-            "Your request specifies a chat_id which is invalid.",
-            "The chat_id is invalid; use one returned by creating a chat, listing the chats of the user or bot, or searching chats.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            232009,
-            400,
-            "Your request specifies a chat which has already been dissolved.",
-            "The chat has been disbanded; it can no longer be operated on.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            232010,
-            400,
-            "Operator and chat can NOT be in different tenants.",
-            "The operator and the chat must belong to the same tenant.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            232011,
-            400,
-            "Operator can NOT be out of the chat.",
-            "The operator is not in the chat; add the calling bot or user to the chat, then retry.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            232019,
-            400,
-            "The request has been rate limited.",
-            "The chat's rate limit was hit; slow down and retry later (see the rate-limit guide).",
-            true,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            232024,
-            400,
-            "Users do not have the visibility of the app, or the operator does not have collaboration permissions with the target users.",
-            "The users cannot see the app, or the operator may not collaborate with them: widen the app's availability in the developer console and publish a version, or check blocks and contact relations with the target users.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            232025,
-            400,
-            "Bot ability is not activated.",
-            "The app's bot ability is off: add the bot capability in the developer console (app details, app capabilities) and publish the app.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            232033,
-            400,
-            "The operator or invited bots does NOT have the authority to manage external chats without the scope.",
-            "The chat is external; only bots with external sharing enabled can operate external chats.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            232034,
-            400,
-            "The app is unavailable or inactivate in the tenant.",
-            "The app is not installed or not enabled in this tenant; install it before calling.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            232061,
-            400,
-            "Secret chat cannot be share link.",
-            "Secret chats cannot be shared by link.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            232062,
-            400,
-            "P2P chat cannot be share link.",
-            "One-to-one chats cannot be shared by link.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            232063,
-            400,
-            "Team cannot be share link.",
-            "Team chats cannot be shared by link.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            232064,
-            400,
-            "The operator is not a group owner or administrator, no permission to share chat link.",
-            "The chat lets only the owner and managers add members or share it; call as one of them.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            232065,
-            400,
-            "The User/Bot can NOT be found.",
-            "The user or bot was not found; check the access token in the Authorization header.",
-            false,
-        ),
+    const DOCUMENTED: &'static [(Self, ::lark_runtime::ErrorFacts)] = &[
+        (Self::YourRequestContainsAnInvalidRequest, crate::im::v1::errors::CODE_232001),
+        (Self::YourRequestSpecifiesAChatId, crate::im::v1::errors::CODE_232006),
+        (Self::YourRequestSpecifiesAChatWhich, crate::im::v1::errors::CODE_232009),
+        (Self::OperatorAndChatCanNotBe, crate::im::v1::errors::CODE_232010_2),
+        (Self::OperatorCanNotBeOutOf, crate::im::v1::errors::CODE_232011_3),
+        (Self::TheRequestHasBeenRateLimited, crate::im::v1::errors::CODE_232019),
+        (Self::UsersDoNotHaveTheVisibility, crate::im::v1::errors::CODE_232024_2),
+        (Self::BotAbilityIsNotActivated, crate::im::v1::errors::CODE_232025),
+        (Self::TheOperatorOrInvitedBotsDoes, crate::im::v1::errors::CODE_232033_2),
+        (Self::TheAppIsUnavailableOrInactivate, crate::im::v1::errors::CODE_232034),
+        (Self::SecretChatCannotBeShareLink, crate::im::v1::errors::CODE_232061),
+        (Self::P2pChatCannotBeShareLink, crate::im::v1::errors::CODE_232062),
+        (Self::TeamCannotBeShareLink, crate::im::v1::errors::CODE_232063),
+        (Self::TheOperatorIsNotAGroup, crate::im::v1::errors::CODE_232064),
+        (Self::TheUserBotCanNotBe, crate::im::v1::errors::CODE_232065),
     ];
-    fn from_index(index: usize, code: i64) -> Self {
-        match index {
-            0 => Self::YourRequestContainsAnInvalidRequest,
-            1 => Self::YourRequestSpecifiesAChatId,
-            2 => Self::YourRequestSpecifiesAChatWhich,
-            3 => Self::OperatorAndChatCanNotBe,
-            4 => Self::OperatorCanNotBeOutOf,
-            5 => Self::TheRequestHasBeenRateLimited,
-            6 => Self::UsersDoNotHaveTheVisibility,
-            7 => Self::BotAbilityIsNotActivated,
-            8 => Self::TheOperatorOrInvitedBotsDoes,
-            9 => Self::TheAppIsUnavailableOrInactivate,
-            10 => Self::SecretChatCannotBeShareLink,
-            11 => Self::P2pChatCannotBeShareLink,
-            12 => Self::TeamCannotBeShareLink,
-            13 => Self::TheOperatorIsNotAGroup,
-            14 => Self::TheUserBotCanNotBe,
-            _ => Self::Undocumented(code),
-        }
+    fn undocumented(code: i64) -> Self {
+        Self::Undocumented(code)
     }
-    fn facts_or_code(&self) -> Result<&'static ::lark_runtime::ErrorFacts, i64> {
+    fn undocumented_code(&self) -> Option<i64> {
         match self {
-            Self::YourRequestContainsAnInvalidRequest => Ok(&Self::FACTS[0]),
-            Self::YourRequestSpecifiesAChatId => Ok(&Self::FACTS[1]),
-            Self::YourRequestSpecifiesAChatWhich => Ok(&Self::FACTS[2]),
-            Self::OperatorAndChatCanNotBe => Ok(&Self::FACTS[3]),
-            Self::OperatorCanNotBeOutOf => Ok(&Self::FACTS[4]),
-            Self::TheRequestHasBeenRateLimited => Ok(&Self::FACTS[5]),
-            Self::UsersDoNotHaveTheVisibility => Ok(&Self::FACTS[6]),
-            Self::BotAbilityIsNotActivated => Ok(&Self::FACTS[7]),
-            Self::TheOperatorOrInvitedBotsDoes => Ok(&Self::FACTS[8]),
-            Self::TheAppIsUnavailableOrInactivate => Ok(&Self::FACTS[9]),
-            Self::SecretChatCannotBeShareLink => Ok(&Self::FACTS[10]),
-            Self::P2pChatCannotBeShareLink => Ok(&Self::FACTS[11]),
-            Self::TeamCannotBeShareLink => Ok(&Self::FACTS[12]),
-            Self::TheOperatorIsNotAGroup => Ok(&Self::FACTS[13]),
-            Self::TheUserBotCanNotBe => Ok(&Self::FACTS[14]),
-            Self::Undocumented(code) => Err(*code),
+            Self::Undocumented(code) => Some(*code),
+            _ => None,
         }
     }
 }

@@ -9,38 +9,21 @@
 //! `GET /open-apis/im/v1/chats`
 //!
 //! Reference: <https://open.feishu.cn/document/server-docs/group/chat/list>
+use ::lark_runtime::__private::serde::{Deserialize, Serialize};
 /// Request of 获取用户或机器人所在的群列表 — List the chats the user or bot belongs to.
 ///
 /// `GET /open-apis/im/v1/chats`
 ///
 /// Build it with [`ListRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, ::lark_runtime::__private::serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct ListRequest {
-    /// The kind of user id used for owner_id in the answer.
-    ///
-    /// Example: `"open_id"`
-    ///
-    /// Default when left out: `"open_id"`
     #[serde(skip)]
     user_id_type: Option<ListRequestUserIdType>,
-    /// How the chats are ordered. ByActiveTimeDesc may skip chats while paging, since activity can move a chat onto a page already read.
-    ///
-    /// Example: `"ByCreateTimeAsc"`
-    ///
-    /// Default when left out: `"ByCreateTimeAsc"`
     #[serde(skip)]
     sort_type: Option<ListRequestSortType>,
-    /// Page cursor; leave it out on the first call, then pass the page_token of the previous answer.
-    ///
-    /// Example: `"dmJCRHhpd3JRbGV1VEVNRFFyTitRWDY5ZFkybmYrMEUwMUFYT0VMMWdENEtuYUhsNUxGMDIwemtvdE5ORjBNQQ=="`
     #[serde(skip)]
     page_token: Option<String>,
-    /// Number of chats per page.
-    ///
-    /// Example: `10`
-    ///
-    /// Default when left out: `20`
     #[serde(skip)]
     page_size: Option<i32>,
 }
@@ -49,33 +32,19 @@ impl ListRequest {
     pub fn builder() -> ListRequestBuilder {
         ListRequestBuilder::default()
     }
-    /// The kind of user id used for owner_id in the answer.
-    ///
-    /// Example: `"open_id"`
-    ///
-    /// Default when left out: `"open_id"`
+    /// The `user_id_type` it was built with: see [`ListRequestBuilder::user_id_type`].
     pub fn user_id_type(&self) -> Option<&ListRequestUserIdType> {
         self.user_id_type.as_ref()
     }
-    /// How the chats are ordered. ByActiveTimeDesc may skip chats while paging, since activity can move a chat onto a page already read.
-    ///
-    /// Example: `"ByCreateTimeAsc"`
-    ///
-    /// Default when left out: `"ByCreateTimeAsc"`
+    /// The `sort_type` it was built with: see [`ListRequestBuilder::sort_type`].
     pub fn sort_type(&self) -> Option<&ListRequestSortType> {
         self.sort_type.as_ref()
     }
-    /// Page cursor; leave it out on the first call, then pass the page_token of the previous answer.
-    ///
-    /// Example: `"dmJCRHhpd3JRbGV1VEVNRFFyTitRWDY5ZFkybmYrMEUwMUFYT0VMMWdENEtuYUhsNUxGMDIwemtvdE5ORjBNQQ=="`
+    /// The `page_token` it was built with: see [`ListRequestBuilder::page_token`].
     pub fn page_token(&self) -> Option<&String> {
         self.page_token.as_ref()
     }
-    /// Number of chats per page.
-    ///
-    /// Example: `10`
-    ///
-    /// Default when left out: `20`
+    /// The `page_size` it was built with: see [`ListRequestBuilder::page_size`].
     pub fn page_size(&self) -> Option<&i32> {
         self.page_size.as_ref()
     }
@@ -188,14 +157,8 @@ impl ::lark_runtime::Endpoint for ListRequest {
             "im:chat.group_info:readonly",
         ],
         rate_limits: &[
-            ::lark_runtime::RateLimit {
-                requests: 1000u32,
-                period_seconds: 60u32,
-            },
-            ::lark_runtime::RateLimit {
-                requests: 50u32,
-                period_seconds: 1u32,
-            },
+            ::lark_runtime::RateLimit::per_minute(1000),
+            ::lark_runtime::RateLimit::per_second(50),
         ],
         special_rate_limit: false,
         envelope: ::lark_runtime::Envelope::Data,
@@ -273,14 +236,7 @@ impl ::lark_runtime::Paged for ListRequest {
 /// Response data of 获取用户或机器人所在的群列表 — List the chats the user or bot belongs to.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(
-    Debug,
-    Clone,
-    Default,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct ListResponse {
     /// The chats on this page; get full details of one with the get-chat endpoint.
@@ -332,52 +288,19 @@ pub enum ListError {
     Undocumented(i64),
 }
 impl ::lark_runtime::DocumentedError for ListError {
-    const FACTS: &'static [::lark_runtime::ErrorFacts] = &[
-        ::lark_runtime::ErrorFacts::new(
-            232001,
-            400,
-            "Your request contains an invalid request parameter.",
-            "Check the request parameters against this page; the returned message names what is wrong.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            232004,
-            400,
-            "Such an app does NOT exist.",
-            "The operating app id does not exist; contact technical support.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            232025,
-            400,
-            "Bot ability is not activated.",
-            "The app's bot ability is off: add the bot capability in the developer console (app details, app capabilities) and publish the app.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            232034,
-            400,
-            "The app is unavailable or inactivated by the tenant.",
-            "The app is not installed or not enabled in this tenant; install it before calling.",
-            false,
-        ),
+    const DOCUMENTED: &'static [(Self, ::lark_runtime::ErrorFacts)] = &[
+        (Self::YourRequestContainsAnInvalidRequest, crate::im::v1::errors::CODE_232001),
+        (Self::SuchAnAppDoesNotExist, crate::im::v1::errors::CODE_232004),
+        (Self::BotAbilityIsNotActivated, crate::im::v1::errors::CODE_232025),
+        (Self::TheAppIsUnavailableOrInactivated, crate::im::v1::errors::CODE_232034_2),
     ];
-    fn from_index(index: usize, code: i64) -> Self {
-        match index {
-            0 => Self::YourRequestContainsAnInvalidRequest,
-            1 => Self::SuchAnAppDoesNotExist,
-            2 => Self::BotAbilityIsNotActivated,
-            3 => Self::TheAppIsUnavailableOrInactivated,
-            _ => Self::Undocumented(code),
-        }
+    fn undocumented(code: i64) -> Self {
+        Self::Undocumented(code)
     }
-    fn facts_or_code(&self) -> Result<&'static ::lark_runtime::ErrorFacts, i64> {
+    fn undocumented_code(&self) -> Option<i64> {
         match self {
-            Self::YourRequestContainsAnInvalidRequest => Ok(&Self::FACTS[0]),
-            Self::SuchAnAppDoesNotExist => Ok(&Self::FACTS[1]),
-            Self::BotAbilityIsNotActivated => Ok(&Self::FACTS[2]),
-            Self::TheAppIsUnavailableOrInactivated => Ok(&Self::FACTS[3]),
-            Self::Undocumented(code) => Err(*code),
+            Self::Undocumented(code) => Some(*code),
+            _ => None,
         }
     }
 }

@@ -26,6 +26,8 @@ impl<'a> ImV1ChatApi<'a> {
     ///
     /// `POST /open-apis/im/v1/chats`
     ///
+    /// Takes `tenant_access_token`, not a user's: on a handle from [`Client::as_user`](::lark_runtime::Client::as_user) it fails before sending anything.
+    ///
     /// Retries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.
     pub async fn create(
         &self,
@@ -39,6 +41,8 @@ impl<'a> ImV1ChatApi<'a> {
     /// 解散群 — Disband a chat.
     ///
     /// `DELETE /open-apis/im/v1/chats/:chat_id`
+    ///
+    /// Takes `tenant_access_token` or `user_access_token`; the user's on a handle from [`Client::as_user`](::lark_runtime::Client::as_user).
     ///
     /// Retries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.
     pub async fn delete(
@@ -54,6 +58,8 @@ impl<'a> ImV1ChatApi<'a> {
     ///
     /// `GET /open-apis/im/v1/chats/:chat_id`
     ///
+    /// Takes `tenant_access_token` or `user_access_token`; the user's on a handle from [`Client::as_user`](::lark_runtime::Client::as_user).
+    ///
     /// Retries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.
     pub async fn get(
         &self,
@@ -68,6 +74,8 @@ impl<'a> ImV1ChatApi<'a> {
     ///
     /// `POST /open-apis/im/v1/chats/:chat_id/link`
     ///
+    /// Takes `tenant_access_token` or `user_access_token`; the user's on a handle from [`Client::as_user`](::lark_runtime::Client::as_user).
+    ///
     /// Retries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.
     pub async fn link(
         &self,
@@ -81,6 +89,8 @@ impl<'a> ImV1ChatApi<'a> {
     /// 获取用户或机器人所在的群列表 — List the chats the user or bot belongs to.
     ///
     /// `GET /open-apis/im/v1/chats`
+    ///
+    /// Takes `tenant_access_token` or `user_access_token`; the user's on a handle from [`Client::as_user`](::lark_runtime::Client::as_user).
     ///
     /// Retries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.
     pub async fn list(
@@ -105,6 +115,8 @@ impl<'a> ImV1ChatApi<'a> {
     ///
     /// `GET /open-apis/im/v1/chats/search`
     ///
+    /// Takes `tenant_access_token` or `user_access_token`; the user's on a handle from [`Client::as_user`](::lark_runtime::Client::as_user).
+    ///
     /// Retries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.
     pub async fn search(
         &self,
@@ -127,6 +139,8 @@ impl<'a> ImV1ChatApi<'a> {
     /// 更新群信息 — Update a chat's information.
     ///
     /// `PUT /open-apis/im/v1/chats/:chat_id`
+    ///
+    /// Takes `tenant_access_token` or `user_access_token`; the user's on a handle from [`Client::as_user`](::lark_runtime::Client::as_user).
     ///
     /// Retries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.
     pub async fn update(

@@ -9,110 +9,53 @@
 //! `PUT /open-apis/im/v1/chats/:chat_id`
 //!
 //! Reference: <https://open.feishu.cn/document/server-docs/group/chat/update-2>
+use ::lark_runtime::__private::serde::{Deserialize, Serialize};
 /// Request of 更新群信息 — Update a chat's information.
 ///
 /// `PUT /open-apis/im/v1/chats/:chat_id`
 ///
 /// Build it with [`UpdateRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, ::lark_runtime::__private::serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct UpdateRequest {
-    /// The chat's id (group mode only), as returned by creating a chat, listing chats or searching chats.
-    ///
-    /// Example: `"oc_a0553eda9014c201e6969b478895c230"`
     #[serde(skip)]
     chat_id: String,
-    /// The kind of user id used for users in the request and the answer.
-    ///
-    /// Example: `"open_id"`
-    ///
-    /// Default when left out: `"open_id"`
     #[serde(skip)]
     user_id_type: Option<UpdateRequestUserIdType>,
-    /// Image key of the new avatar, from uploading an image with image_type avatar.
-    ///
-    /// Example: `"default-avatar_44ae0ca3-e140-494b-956f-78091e348435"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     avatar: Option<String>,
-    /// The new chat name; keep it within 60 characters, and a public chat needs at least 2.
-    ///
-    /// Example: `"群聊"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     name: Option<String>,
-    /// The new chat description; keep it within 100 characters.
-    ///
-    /// Example: `"测试群描述"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     description: Option<String>,
-    /// Localized chat names; keep each within 60 characters.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     i18n_names: Option<crate::im::v1::types::I18nNames>,
-    /// Who may add members (users or bots). Set it together with share_card_permission: only_owner goes with not_allowed, all_members with allowed.
-    ///
-    /// Example: `"all_members"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     add_member_permission: Option<UpdateRequestAddMemberPermission>,
-    /// Whether the chat may be shared. Set it together with add_member_permission: not_allowed goes with only_owner, allowed with all_members.
-    ///
-    /// Example: `"allowed"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     share_card_permission: Option<UpdateRequestShareCardPermission>,
-    /// Who may mention everyone.
-    ///
-    /// Example: `"all_members"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     at_all_permission: Option<UpdateRequestAtAllPermission>,
-    /// Who may edit the chat information.
-    ///
-    /// Example: `"all_members"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     edit_permission: Option<UpdateRequestEditPermission>,
-    /// The new owner's id, of the kind user_id_type names; leave it out unless transferring ownership.
-    ///
-    /// Example: `"4d7a3c6g"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     owner_id: Option<String>,
-    /// Who sees the notice when a member joins.
-    ///
-    /// Example: `"only_owner"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     join_message_visibility: Option<UpdateRequestJoinMessageVisibility>,
-    /// Who sees the notice when a member leaves.
-    ///
-    /// Example: `"only_owner"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     leave_message_visibility: Option<UpdateRequestLeaveMessageVisibility>,
-    /// Whether joining the chat needs approval.
-    ///
-    /// Example: `"no_approval_required"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     membership_approval: Option<UpdateRequestMembershipApproval>,
-    /// Restricted (confidential) mode settings; available to the enterprise flagship edition only.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     restricted_mode_setting: Option<UpdateRequestRestrictedModeSetting>,
-    /// Whether the chat is private or public.
-    ///
-    /// Example: `"private"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     chat_type: Option<UpdateRequestChatType>,
-    /// Whether the chat carries conversation or topic messages.
-    ///
-    /// Example: `"chat"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     group_message_type: Option<UpdateRequestGroupMessageType>,
-    /// Who may send urgent (buzz) messages.
-    ///
-    /// Example: `"all_members"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     urgent_setting: Option<UpdateRequestUrgentSetting>,
-    /// Who may start a video meeting.
-    ///
-    /// Example: `"all_members"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     video_conference_setting: Option<UpdateRequestVideoConferenceSetting>,
-    /// Who sees the member count.
-    ///
-    /// Example: `"all_members"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     hide_member_count_setting: Option<UpdateRequestHideMemberCountSetting>,
 }
@@ -121,129 +64,91 @@ impl UpdateRequest {
     pub fn builder() -> UpdateRequestBuilder {
         UpdateRequestBuilder::default()
     }
-    /// The chat's id (group mode only), as returned by creating a chat, listing chats or searching chats.
-    ///
-    /// Example: `"oc_a0553eda9014c201e6969b478895c230"`
+    /// The `chat_id` it was built with: see [`UpdateRequestBuilder::chat_id`].
     pub fn chat_id(&self) -> &String {
         &self.chat_id
     }
-    /// The kind of user id used for users in the request and the answer.
-    ///
-    /// Example: `"open_id"`
-    ///
-    /// Default when left out: `"open_id"`
+    /// The `user_id_type` it was built with: see [`UpdateRequestBuilder::user_id_type`].
     pub fn user_id_type(&self) -> Option<&UpdateRequestUserIdType> {
         self.user_id_type.as_ref()
     }
-    /// Image key of the new avatar, from uploading an image with image_type avatar.
-    ///
-    /// Example: `"default-avatar_44ae0ca3-e140-494b-956f-78091e348435"`
+    /// The `avatar` it was built with: see [`UpdateRequestBuilder::avatar`].
     pub fn avatar(&self) -> Option<&String> {
         self.avatar.as_ref()
     }
-    /// The new chat name; keep it within 60 characters, and a public chat needs at least 2.
-    ///
-    /// Example: `"群聊"`
+    /// The `name` it was built with: see [`UpdateRequestBuilder::name`].
     pub fn name(&self) -> Option<&String> {
         self.name.as_ref()
     }
-    /// The new chat description; keep it within 100 characters.
-    ///
-    /// Example: `"测试群描述"`
+    /// The `description` it was built with: see [`UpdateRequestBuilder::description`].
     pub fn description(&self) -> Option<&String> {
         self.description.as_ref()
     }
-    /// Localized chat names; keep each within 60 characters.
+    /// The `i18n_names` it was built with: see [`UpdateRequestBuilder::i18n_names`].
     pub fn i18n_names(&self) -> Option<&crate::im::v1::types::I18nNames> {
         self.i18n_names.as_ref()
     }
-    /// Who may add members (users or bots). Set it together with share_card_permission: only_owner goes with not_allowed, all_members with allowed.
-    ///
-    /// Example: `"all_members"`
+    /// The `add_member_permission` it was built with: see [`UpdateRequestBuilder::add_member_permission`].
     pub fn add_member_permission(&self) -> Option<&UpdateRequestAddMemberPermission> {
         self.add_member_permission.as_ref()
     }
-    /// Whether the chat may be shared. Set it together with add_member_permission: not_allowed goes with only_owner, allowed with all_members.
-    ///
-    /// Example: `"allowed"`
+    /// The `share_card_permission` it was built with: see [`UpdateRequestBuilder::share_card_permission`].
     pub fn share_card_permission(&self) -> Option<&UpdateRequestShareCardPermission> {
         self.share_card_permission.as_ref()
     }
-    /// Who may mention everyone.
-    ///
-    /// Example: `"all_members"`
+    /// The `at_all_permission` it was built with: see [`UpdateRequestBuilder::at_all_permission`].
     pub fn at_all_permission(&self) -> Option<&UpdateRequestAtAllPermission> {
         self.at_all_permission.as_ref()
     }
-    /// Who may edit the chat information.
-    ///
-    /// Example: `"all_members"`
+    /// The `edit_permission` it was built with: see [`UpdateRequestBuilder::edit_permission`].
     pub fn edit_permission(&self) -> Option<&UpdateRequestEditPermission> {
         self.edit_permission.as_ref()
     }
-    /// The new owner's id, of the kind user_id_type names; leave it out unless transferring ownership.
-    ///
-    /// Example: `"4d7a3c6g"`
+    /// The `owner_id` it was built with: see [`UpdateRequestBuilder::owner_id`].
     pub fn owner_id(&self) -> Option<&String> {
         self.owner_id.as_ref()
     }
-    /// Who sees the notice when a member joins.
-    ///
-    /// Example: `"only_owner"`
+    /// The `join_message_visibility` it was built with: see [`UpdateRequestBuilder::join_message_visibility`].
     pub fn join_message_visibility(
         &self,
     ) -> Option<&UpdateRequestJoinMessageVisibility> {
         self.join_message_visibility.as_ref()
     }
-    /// Who sees the notice when a member leaves.
-    ///
-    /// Example: `"only_owner"`
+    /// The `leave_message_visibility` it was built with: see [`UpdateRequestBuilder::leave_message_visibility`].
     pub fn leave_message_visibility(
         &self,
     ) -> Option<&UpdateRequestLeaveMessageVisibility> {
         self.leave_message_visibility.as_ref()
     }
-    /// Whether joining the chat needs approval.
-    ///
-    /// Example: `"no_approval_required"`
+    /// The `membership_approval` it was built with: see [`UpdateRequestBuilder::membership_approval`].
     pub fn membership_approval(&self) -> Option<&UpdateRequestMembershipApproval> {
         self.membership_approval.as_ref()
     }
-    /// Restricted (confidential) mode settings; available to the enterprise flagship edition only.
+    /// The `restricted_mode_setting` it was built with: see [`UpdateRequestBuilder::restricted_mode_setting`].
     pub fn restricted_mode_setting(
         &self,
     ) -> Option<&UpdateRequestRestrictedModeSetting> {
         self.restricted_mode_setting.as_ref()
     }
-    /// Whether the chat is private or public.
-    ///
-    /// Example: `"private"`
+    /// The `chat_type` it was built with: see [`UpdateRequestBuilder::chat_type`].
     pub fn chat_type(&self) -> Option<&UpdateRequestChatType> {
         self.chat_type.as_ref()
     }
-    /// Whether the chat carries conversation or topic messages.
-    ///
-    /// Example: `"chat"`
+    /// The `group_message_type` it was built with: see [`UpdateRequestBuilder::group_message_type`].
     pub fn group_message_type(&self) -> Option<&UpdateRequestGroupMessageType> {
         self.group_message_type.as_ref()
     }
-    /// Who may send urgent (buzz) messages.
-    ///
-    /// Example: `"all_members"`
+    /// The `urgent_setting` it was built with: see [`UpdateRequestBuilder::urgent_setting`].
     pub fn urgent_setting(&self) -> Option<&UpdateRequestUrgentSetting> {
         self.urgent_setting.as_ref()
     }
-    /// Who may start a video meeting.
-    ///
-    /// Example: `"all_members"`
+    /// The `video_conference_setting` it was built with: see [`UpdateRequestBuilder::video_conference_setting`].
     pub fn video_conference_setting(
         &self,
     ) -> Option<&UpdateRequestVideoConferenceSetting> {
         self.video_conference_setting.as_ref()
     }
-    /// Who sees the member count.
-    ///
-    /// Example: `"all_members"`
+    /// The `hide_member_count_setting` it was built with: see [`UpdateRequestBuilder::hide_member_count_setting`].
     pub fn hide_member_count_setting(
         &self,
     ) -> Option<&UpdateRequestHideMemberCountSetting> {
@@ -594,14 +499,8 @@ impl ::lark_runtime::Endpoint for UpdateRequest {
         app_types: &[::lark_runtime::AppType::Custom, ::lark_runtime::AppType::Isv],
         scopes: &["im:chat", "im:chat:update"],
         rate_limits: &[
-            ::lark_runtime::RateLimit {
-                requests: 1000u32,
-                period_seconds: 60u32,
-            },
-            ::lark_runtime::RateLimit {
-                requests: 50u32,
-                period_seconds: 1u32,
-            },
+            ::lark_runtime::RateLimit::per_minute(1000),
+            ::lark_runtime::RateLimit::per_second(50),
         ],
         special_rate_limit: false,
         envelope: ::lark_runtime::Envelope::Data,
@@ -636,7 +535,7 @@ impl ::lark_runtime::Incoming for UpdateRequest {
         request: &::lark_runtime::IncomingRequest<'_>,
     ) -> Result<Self, ::lark_runtime::ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
-        #[derive(::lark_runtime::__private::serde::Deserialize)]
+        #[derive(Deserialize)]
         #[serde(crate = "::lark_runtime::__private::serde")]
         struct Body {
             #[serde(default, rename = "avatar")]
@@ -712,14 +611,7 @@ impl ::lark_runtime::Incoming for UpdateRequest {
 /// Response data of 更新群信息 — Update a chat's information.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(
-    Debug,
-    Clone,
-    Default,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct UpdateResponse {}
 /// A documented error code of 更新群信息 — Update a chat's information.
@@ -844,259 +736,45 @@ pub enum UpdateError {
     Undocumented(i64),
 }
 impl ::lark_runtime::DocumentedError for UpdateError {
-    const FACTS: &'static [::lark_runtime::ErrorFacts] = &[
-        ::lark_runtime::ErrorFacts::new(
-            232001,
-            400,
-            "Your request contains an invalid request parameter.",
-            "Check the request parameters against this page; the returned message names what is wrong.",
-            false,
+    const DOCUMENTED: &'static [(Self, ::lark_runtime::ErrorFacts)] = &[
+        (Self::YourRequestContainsAnInvalidRequest, crate::im::v1::errors::CODE_232001),
+        (Self::NoPermissionOnlyChatOwnerOr, crate::im::v1::errors::CODE_232002),
+        (Self::SuchAnAppDoesNotExist, crate::im::v1::errors::CODE_232004),
+        (Self::YourRequestSpecifiesAChatId, crate::im::v1::errors::CODE_232006),
+        (Self::YourRequestSpecifiesAChatWhose, crate::im::v1::errors::CODE_232008_2),
+        (Self::YourRequestSpecifiesAChatWhich, crate::im::v1::errors::CODE_232009),
+        (Self::OperatorAndChatCanNotBe, crate::im::v1::errors::CODE_232010_2),
+        (Self::OperatorCanNotBeOutOf, crate::im::v1::errors::CODE_232011_3),
+        (Self::NewChatOwnerCanNotBe, crate::im::v1::errors::CODE_232012),
+        (Self::NonChatOwnerOrNonChat, crate::im::v1::errors::CODE_232016),
+        (Self::TheRequestHasBeenRateLimited, crate::im::v1::errors::CODE_232019),
+        (
+            Self::ChatInformationReviewFailedWhileUpdating,
+            crate::im::v1::errors::CODE_232023,
         ),
-        ::lark_runtime::ErrorFacts::new(
-            232002,
-            400,
-            "No Permission: Only chat owner or admin can edit chat information in the current situation.",
-            "At present only the owner or a manager may update this chat's information.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            232004,
-            400,
-            "Such an app does NOT exist.",
-            "The operating app id does not exist; contact technical support.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            232006,
-            400,
-            "Your request specifies a chat_id which is invalid.",
-            "The chat_id is invalid; use one returned by creating a chat, listing the chats of the user or bot, or searching chats.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            232008,
-            400,
-            "Your request specifies a chat whose type is NOT supported currently.",
-            "The chat mode or chat type is not supported here; check the chat with the get-chat endpoint.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            232009,
-            400,
-            "Your request specifies a chat which has already been dissolved.",
-            "The chat has been disbanded; it can no longer be operated on.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            232010,
-            400,
-            "Operator and chat can NOT be in different tenants.",
-            "The operator and the chat must belong to the same tenant.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            232011,
-            400,
-            "Operator can NOT be out of the chat.",
-            "The operator is not in the chat; add the calling bot or user to the chat, then retry.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            232012,
-            400,
-            "New chat owner can NOT be out of the chat.",
-            "The new owner is not in the chat; invite the user first, then retry.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            232016,
-            400,
-            "Non-chat-owner or Non-chat-admin can only edit certain parts.",
-            "Ordinary members may change only avatar, name, description and i18n_names.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            232019,
-            400,
-            "The request has been rate limited.",
-            "The chat's rate limit was hit; slow down and retry later (see the rate-limit guide).",
-            true,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            232023,
-            400,
-            "Chat information review failed while updating the chat.",
-            "The chat information failed review; remove sensitive content from the name or description.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            232025,
-            400,
-            "Bot ability is not activated.",
-            "The app's bot ability is off: add the bot capability in the developer console (app details, app capabilities) and publish the app.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            232026,
-            400,
-            "This name is already used in an existing public chat. Names of public chats are supposed to be different.",
-            "A public chat with this name already exists; choose another name.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            232030,
-            400,
-            "Your request specifies a user_id which is invalid.",
-            "Check that the user ids are correct.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            232031,
-            400,
-            "The chat and the new designated chat owner must be in the same tenant.",
-            "Ownership cannot move across tenants; owner_id must be a user of the chat's tenant who is in the chat.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            232033,
-            400,
-            "The operator or invited bots does NOT have the authority to manage external chats without the scope.",
-            "The chat is external; operating external chats is not supported here.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            232034,
-            400,
-            "The app is unavailable or inactivated by the tenant.",
-            "The app is not installed or not enabled in this tenant; install it before calling.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            232035,
-            400,
-            "Your request specifies an owner_id which is invalid.",
-            "owner_id is invalid; check it.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            232037,
-            400,
-            "The operator or invited bots does NOT have the authority to manage chat labels without the scope.",
-            "The operator or an invited bot may not manage chat labels; check the permission settings.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            232041,
-            400,
-            "The avatar key is illegal.",
-            "The avatar key is invalid; upload an image with image_type avatar to get one.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            232047,
-            400,
-            "The length of the tab name reaches the limit.",
-            "The tab name is too long.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            232057,
-            400,
-            "The operator tenant doesn't have the permission to use restricted mode.",
-            "The operator's tenant may not use restricted mode; ask the tenant administrator.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            232069,
-            400,
-            "current chat type unsupported to set public.",
-            "An external chat cannot be public.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            232091,
-            400,
-            "Due to the security control requirements of this tenant, this tenant does not allow public group.",
-            "The tenant's administrator forbids public chats.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            232093,
-            400,
-            "This meeting has restricted access. Unable to turn off group membership approval.",
-            "Membership approval cannot be turned off during a meeting; retry after the meeting ends.",
-            true,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            232078,
-            400,
-            "The operator tenant doesn't have the permission to use hide_member_count_setting.",
-            "The operator's tenant may not use hide_member_count_setting.",
-            false,
-        ),
+        (Self::BotAbilityIsNotActivated, crate::im::v1::errors::CODE_232025),
+        (Self::ThisNameIsAlreadyUsedIn, crate::im::v1::errors::CODE_232026),
+        (Self::YourRequestSpecifiesAUserId, crate::im::v1::errors::CODE_232030),
+        (Self::TheChatAndTheNewDesignated, crate::im::v1::errors::CODE_232031),
+        (Self::TheOperatorOrInvitedBotsDoes, crate::im::v1::errors::CODE_232033_3),
+        (Self::TheAppIsUnavailableOrInactivated, crate::im::v1::errors::CODE_232034_2),
+        (Self::YourRequestSpecifiesAnOwnerId, crate::im::v1::errors::CODE_232035),
+        (Self::TheOperatorOrInvitedBotsDoes232037, crate::im::v1::errors::CODE_232037),
+        (Self::TheAvatarKeyIsIllegal, crate::im::v1::errors::CODE_232041),
+        (Self::TheLengthOfTheTabName, crate::im::v1::errors::CODE_232047_2),
+        (Self::TheOperatorTenantDoesnTHave, crate::im::v1::errors::CODE_232057),
+        (Self::CurrentChatTypeUnsupportedToSet, crate::im::v1::errors::CODE_232069),
+        (Self::DueToTheSecurityControlRequirements, crate::im::v1::errors::CODE_232091),
+        (Self::ThisMeetingHasRestrictedAccessUnable, crate::im::v1::errors::CODE_232093),
+        (Self::TheOperatorTenantDoesnTHave232078, crate::im::v1::errors::CODE_232078_2),
     ];
-    fn from_index(index: usize, code: i64) -> Self {
-        match index {
-            0 => Self::YourRequestContainsAnInvalidRequest,
-            1 => Self::NoPermissionOnlyChatOwnerOr,
-            2 => Self::SuchAnAppDoesNotExist,
-            3 => Self::YourRequestSpecifiesAChatId,
-            4 => Self::YourRequestSpecifiesAChatWhose,
-            5 => Self::YourRequestSpecifiesAChatWhich,
-            6 => Self::OperatorAndChatCanNotBe,
-            7 => Self::OperatorCanNotBeOutOf,
-            8 => Self::NewChatOwnerCanNotBe,
-            9 => Self::NonChatOwnerOrNonChat,
-            10 => Self::TheRequestHasBeenRateLimited,
-            11 => Self::ChatInformationReviewFailedWhileUpdating,
-            12 => Self::BotAbilityIsNotActivated,
-            13 => Self::ThisNameIsAlreadyUsedIn,
-            14 => Self::YourRequestSpecifiesAUserId,
-            15 => Self::TheChatAndTheNewDesignated,
-            16 => Self::TheOperatorOrInvitedBotsDoes,
-            17 => Self::TheAppIsUnavailableOrInactivated,
-            18 => Self::YourRequestSpecifiesAnOwnerId,
-            19 => Self::TheOperatorOrInvitedBotsDoes232037,
-            20 => Self::TheAvatarKeyIsIllegal,
-            21 => Self::TheLengthOfTheTabName,
-            22 => Self::TheOperatorTenantDoesnTHave,
-            23 => Self::CurrentChatTypeUnsupportedToSet,
-            24 => Self::DueToTheSecurityControlRequirements,
-            25 => Self::ThisMeetingHasRestrictedAccessUnable,
-            26 => Self::TheOperatorTenantDoesnTHave232078,
-            _ => Self::Undocumented(code),
-        }
+    fn undocumented(code: i64) -> Self {
+        Self::Undocumented(code)
     }
-    fn facts_or_code(&self) -> Result<&'static ::lark_runtime::ErrorFacts, i64> {
+    fn undocumented_code(&self) -> Option<i64> {
         match self {
-            Self::YourRequestContainsAnInvalidRequest => Ok(&Self::FACTS[0]),
-            Self::NoPermissionOnlyChatOwnerOr => Ok(&Self::FACTS[1]),
-            Self::SuchAnAppDoesNotExist => Ok(&Self::FACTS[2]),
-            Self::YourRequestSpecifiesAChatId => Ok(&Self::FACTS[3]),
-            Self::YourRequestSpecifiesAChatWhose => Ok(&Self::FACTS[4]),
-            Self::YourRequestSpecifiesAChatWhich => Ok(&Self::FACTS[5]),
-            Self::OperatorAndChatCanNotBe => Ok(&Self::FACTS[6]),
-            Self::OperatorCanNotBeOutOf => Ok(&Self::FACTS[7]),
-            Self::NewChatOwnerCanNotBe => Ok(&Self::FACTS[8]),
-            Self::NonChatOwnerOrNonChat => Ok(&Self::FACTS[9]),
-            Self::TheRequestHasBeenRateLimited => Ok(&Self::FACTS[10]),
-            Self::ChatInformationReviewFailedWhileUpdating => Ok(&Self::FACTS[11]),
-            Self::BotAbilityIsNotActivated => Ok(&Self::FACTS[12]),
-            Self::ThisNameIsAlreadyUsedIn => Ok(&Self::FACTS[13]),
-            Self::YourRequestSpecifiesAUserId => Ok(&Self::FACTS[14]),
-            Self::TheChatAndTheNewDesignated => Ok(&Self::FACTS[15]),
-            Self::TheOperatorOrInvitedBotsDoes => Ok(&Self::FACTS[16]),
-            Self::TheAppIsUnavailableOrInactivated => Ok(&Self::FACTS[17]),
-            Self::YourRequestSpecifiesAnOwnerId => Ok(&Self::FACTS[18]),
-            Self::TheOperatorOrInvitedBotsDoes232037 => Ok(&Self::FACTS[19]),
-            Self::TheAvatarKeyIsIllegal => Ok(&Self::FACTS[20]),
-            Self::TheLengthOfTheTabName => Ok(&Self::FACTS[21]),
-            Self::TheOperatorTenantDoesnTHave => Ok(&Self::FACTS[22]),
-            Self::CurrentChatTypeUnsupportedToSet => Ok(&Self::FACTS[23]),
-            Self::DueToTheSecurityControlRequirements => Ok(&Self::FACTS[24]),
-            Self::ThisMeetingHasRestrictedAccessUnable => Ok(&Self::FACTS[25]),
-            Self::TheOperatorTenantDoesnTHave232078 => Ok(&Self::FACTS[26]),
-            Self::Undocumented(code) => Err(*code),
+            Self::Undocumented(code) => Some(*code),
+            _ => None,
         }
     }
 }
@@ -1475,13 +1153,7 @@ for UpdateRequestRestrictedModeSettingMessageHasPermissionSetting {
     UpdateRequestRestrictedModeSettingMessageHasPermissionSetting
 );
 /// Restricted (confidential) mode settings; available to the enterprise flagship edition only.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct UpdateRequestRestrictedModeSetting {
     /// Whether restricted mode is on. When true, the three permission settings must not all be all_members; when false, none may be not_anyone.

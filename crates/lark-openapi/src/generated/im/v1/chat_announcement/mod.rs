@@ -16,6 +16,8 @@ impl<'a> ImV1ChatAnnouncementApi<'a> {
     ///
     /// `GET /open-apis/im/v1/chats/:chat_id/announcement`
     ///
+    /// Takes `tenant_access_token` or `user_access_token`; the user's on a handle from [`Client::as_user`](::lark_runtime::Client::as_user).
+    ///
     /// Retries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.
     pub async fn get(
         &self,
@@ -29,6 +31,8 @@ impl<'a> ImV1ChatAnnouncementApi<'a> {
     /// 更新群公告信息 — Update a chat's announcement.
     ///
     /// `PATCH /open-apis/im/v1/chats/:chat_id/announcement`
+    ///
+    /// Takes `tenant_access_token` or `user_access_token`; the user's on a handle from [`Client::as_user`](::lark_runtime::Client::as_user).
     ///
     /// Retries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.
     pub async fn patch(

@@ -9,26 +9,18 @@
 //! `PATCH /open-apis/im/v1/chats/:chat_id/announcement`
 //!
 //! Reference: <https://open.feishu.cn/document/server-docs/group/chat-announcement/patch>
+use ::lark_runtime::__private::serde::{Deserialize, Serialize};
 /// Request of 更新群公告信息 — Update a chat's announcement.
 ///
 /// `PATCH /open-apis/im/v1/chats/:chat_id/announcement`
 ///
 /// Build it with [`PatchRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, ::lark_runtime::__private::serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct PatchRequest {
-    /// The chat's id, as returned by creating a chat, listing chats or searching chats; not a one-to-one (p2p) chat.
-    ///
-    /// Example: `"oc_5ad11d72b830411d72b836c20"`
     #[serde(skip)]
     chat_id: String,
-    /// The document's current revision (an int64 as a string), from the get-announcement endpoint; it may lag the latest revision by at most 100.
-    ///
-    /// Example: `"12"`
     revision: String,
-    /// The edits to apply, in the legacy doc edit request format; the page says a value must be given even though the field is marked optional.
-    ///
-    /// Example: `["{\"requestType\":\"InsertBlocksRequestType\",\"insertBlocksRequest\":{\"payload\":\"{\\\"blocks\\\":[{\\\"type\\\":\\\"paragraph\\\",\\\"paragraph\\\":{\\\"elements\\\":[{\\\"type\\\":\\\"textRun\\\",\\\"textRun\\\":{\\\"text\\\":\\\"Docs API Sample Content\\\",\\\"style\\\":{}}}],\\\"style\\\":{}}}]}\",\"location\":`{\"zoneId\":\"0\",\"index\":0, \"endOfZone\": true}`}}"]`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     requests: Option<Vec<String>>,
 }
@@ -37,21 +29,15 @@ impl PatchRequest {
     pub fn builder() -> PatchRequestBuilder {
         PatchRequestBuilder::default()
     }
-    /// The chat's id, as returned by creating a chat, listing chats or searching chats; not a one-to-one (p2p) chat.
-    ///
-    /// Example: `"oc_5ad11d72b830411d72b836c20"`
+    /// The `chat_id` it was built with: see [`PatchRequestBuilder::chat_id`].
     pub fn chat_id(&self) -> &String {
         &self.chat_id
     }
-    /// The document's current revision (an int64 as a string), from the get-announcement endpoint; it may lag the latest revision by at most 100.
-    ///
-    /// Example: `"12"`
+    /// The `revision` it was built with: see [`PatchRequestBuilder::revision`].
     pub fn revision(&self) -> &String {
         &self.revision
     }
-    /// The edits to apply, in the legacy doc edit request format; the page says a value must be given even though the field is marked optional.
-    ///
-    /// Example: `["{\"requestType\":\"InsertBlocksRequestType\",\"insertBlocksRequest\":{\"payload\":\"{\\\"blocks\\\":[{\\\"type\\\":\\\"paragraph\\\",\\\"paragraph\\\":{\\\"elements\\\":[{\\\"type\\\":\\\"textRun\\\",\\\"textRun\\\":{\\\"text\\\":\\\"Docs API Sample Content\\\",\\\"style\\\":{}}}],\\\"style\\\":{}}}]}\",\"location\":`{\"zoneId\":\"0\",\"index\":0, \"endOfZone\": true}`}}"]`
+    /// The `requests` it was built with: see [`PatchRequestBuilder::requests`].
     pub fn requests(&self) -> Option<&Vec<String>> {
         self.requests.as_ref()
     }
@@ -129,14 +115,8 @@ impl ::lark_runtime::Endpoint for PatchRequest {
         app_types: &[::lark_runtime::AppType::Custom, ::lark_runtime::AppType::Isv],
         scopes: &["im:chat", "im:chat.announcement:write_only"],
         rate_limits: &[
-            ::lark_runtime::RateLimit {
-                requests: 1000u32,
-                period_seconds: 60u32,
-            },
-            ::lark_runtime::RateLimit {
-                requests: 50u32,
-                period_seconds: 1u32,
-            },
+            ::lark_runtime::RateLimit::per_minute(1000),
+            ::lark_runtime::RateLimit::per_second(50),
         ],
         special_rate_limit: false,
         envelope: ::lark_runtime::Envelope::Data,
@@ -167,7 +147,7 @@ impl ::lark_runtime::Incoming for PatchRequest {
         request: &::lark_runtime::IncomingRequest<'_>,
     ) -> Result<Self, ::lark_runtime::ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
-        #[derive(::lark_runtime::__private::serde::Deserialize)]
+        #[derive(Deserialize)]
         #[serde(crate = "::lark_runtime::__private::serde")]
         struct Body {
             #[serde(default, rename = "revision")]
@@ -191,14 +171,7 @@ impl ::lark_runtime::Incoming for PatchRequest {
 /// Response data of 更新群公告信息 — Update a chat's announcement.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(
-    Debug,
-    Clone,
-    Default,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct PatchResponse {}
 /// A documented error code of 更新群公告信息 — Update a chat's announcement.
@@ -269,142 +242,29 @@ pub enum PatchError {
     Undocumented(i64),
 }
 impl ::lark_runtime::DocumentedError for PatchError {
-    const FACTS: &'static [::lark_runtime::ErrorFacts] = &[
-        ::lark_runtime::ErrorFacts::new(
-            232001,
-            400,
-            "Your request contains an invalid request parameter.",
-            "Check the request parameters against this page; the returned message names what is wrong.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            232002,
-            400,
-            "No Permission: Only chat owner or admin can edit chat information in the current situation.",
-            "At present only the owner or a manager may update this chat's information.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            232003,
-            400,
-            "Chat announcement can NOT be found in chat information.",
-            "The chat's announcement information is abnormal.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            232009,
-            400,
-            "Your request specifies a chat which has already been dissolved.",
-            "The chat has been disbanded; it can no longer be operated on.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            232010,
-            400,
-            "Operator and chat can NOT be in different tenants.",
-            "For an internal chat the caller must belong to the chat's tenant.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            232011,
-            400,
-            "Operator can NOT be out of the chat.",
-            "The operator is not in the chat; add the calling bot or user to the chat, then retry.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            232018,
-            400,
-            "Updating announcement failed.",
-            "The update failed; read the returned message and check the request structure against the legacy doc edit format.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            232019,
-            400,
-            "The request has been rate limited.",
-            "The chat's rate limit was hit; slow down and retry later (see the rate-limit guide).",
-            true,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            232024,
-            400,
-            "Users do not have the visibility of the app, or the operator does not have collaboration permissions with the target users.",
-            "The users cannot see the app, or the operator may not collaborate with them: widen the app's availability in the developer console and publish a version, or check blocks and contact relations with the target users.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            232025,
-            400,
-            "Bot ability is not activated.",
-            "The app's bot ability is off: add the bot capability in the developer console (app details, app capabilities) and publish the app.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            232033,
-            400,
-            "The operator or invited bots does NOT have the authority to manage external chats without the scope.",
-            "The chat is external; only bots with external sharing enabled can operate external chats.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            232034,
-            400,
-            "The app is unavailable or inactivated by the tenant.",
-            "The app is not installed or not enabled in this tenant; install it before calling.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            232066,
-            400,
-            "The operator does not have the doc permission.",
-            "The operator cannot read the announcement document; grant the app or user read access to it, then retry.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            232097,
-            400,
-            "Unable to operate docx type chat announcement.",
-            "This endpoint does not handle docx-type announcements; use the endpoint for updating the new announcement version.",
-            false,
-        ),
+    const DOCUMENTED: &'static [(Self, ::lark_runtime::ErrorFacts)] = &[
+        (Self::YourRequestContainsAnInvalidRequest, crate::im::v1::errors::CODE_232001),
+        (Self::NoPermissionOnlyChatOwnerOr, crate::im::v1::errors::CODE_232002),
+        (Self::ChatAnnouncementCanNotBeFound, crate::im::v1::errors::CODE_232003),
+        (Self::YourRequestSpecifiesAChatWhich, crate::im::v1::errors::CODE_232009),
+        (Self::OperatorAndChatCanNotBe, crate::im::v1::errors::CODE_232010),
+        (Self::OperatorCanNotBeOutOf, crate::im::v1::errors::CODE_232011_3),
+        (Self::UpdatingAnnouncementFailed, crate::im::v1::errors::CODE_232018),
+        (Self::TheRequestHasBeenRateLimited, crate::im::v1::errors::CODE_232019),
+        (Self::UsersDoNotHaveTheVisibility, crate::im::v1::errors::CODE_232024_2),
+        (Self::BotAbilityIsNotActivated, crate::im::v1::errors::CODE_232025),
+        (Self::TheOperatorOrInvitedBotsDoes, crate::im::v1::errors::CODE_232033_2),
+        (Self::TheAppIsUnavailableOrInactivated, crate::im::v1::errors::CODE_232034_2),
+        (Self::TheOperatorDoesNotHaveThe, crate::im::v1::errors::CODE_232066),
+        (Self::UnableToOperateDocxTypeChat, crate::im::v1::errors::CODE_232097_2),
     ];
-    fn from_index(index: usize, code: i64) -> Self {
-        match index {
-            0 => Self::YourRequestContainsAnInvalidRequest,
-            1 => Self::NoPermissionOnlyChatOwnerOr,
-            2 => Self::ChatAnnouncementCanNotBeFound,
-            3 => Self::YourRequestSpecifiesAChatWhich,
-            4 => Self::OperatorAndChatCanNotBe,
-            5 => Self::OperatorCanNotBeOutOf,
-            6 => Self::UpdatingAnnouncementFailed,
-            7 => Self::TheRequestHasBeenRateLimited,
-            8 => Self::UsersDoNotHaveTheVisibility,
-            9 => Self::BotAbilityIsNotActivated,
-            10 => Self::TheOperatorOrInvitedBotsDoes,
-            11 => Self::TheAppIsUnavailableOrInactivated,
-            12 => Self::TheOperatorDoesNotHaveThe,
-            13 => Self::UnableToOperateDocxTypeChat,
-            _ => Self::Undocumented(code),
-        }
+    fn undocumented(code: i64) -> Self {
+        Self::Undocumented(code)
     }
-    fn facts_or_code(&self) -> Result<&'static ::lark_runtime::ErrorFacts, i64> {
+    fn undocumented_code(&self) -> Option<i64> {
         match self {
-            Self::YourRequestContainsAnInvalidRequest => Ok(&Self::FACTS[0]),
-            Self::NoPermissionOnlyChatOwnerOr => Ok(&Self::FACTS[1]),
-            Self::ChatAnnouncementCanNotBeFound => Ok(&Self::FACTS[2]),
-            Self::YourRequestSpecifiesAChatWhich => Ok(&Self::FACTS[3]),
-            Self::OperatorAndChatCanNotBe => Ok(&Self::FACTS[4]),
-            Self::OperatorCanNotBeOutOf => Ok(&Self::FACTS[5]),
-            Self::UpdatingAnnouncementFailed => Ok(&Self::FACTS[6]),
-            Self::TheRequestHasBeenRateLimited => Ok(&Self::FACTS[7]),
-            Self::UsersDoNotHaveTheVisibility => Ok(&Self::FACTS[8]),
-            Self::BotAbilityIsNotActivated => Ok(&Self::FACTS[9]),
-            Self::TheOperatorOrInvitedBotsDoes => Ok(&Self::FACTS[10]),
-            Self::TheAppIsUnavailableOrInactivated => Ok(&Self::FACTS[11]),
-            Self::TheOperatorDoesNotHaveThe => Ok(&Self::FACTS[12]),
-            Self::UnableToOperateDocxTypeChat => Ok(&Self::FACTS[13]),
-            Self::Undocumented(code) => Err(*code),
+            Self::Undocumented(code) => Some(*code),
+            _ => None,
         }
     }
 }

@@ -9,29 +9,19 @@
 //! `POST /open-apis/im/v1/chats/:chat_id/managers/delete_managers`
 //!
 //! Reference: <https://open.feishu.cn/document/server-docs/group/chat-member/delete_managers>
+use ::lark_runtime::__private::serde::{Deserialize, Serialize};
 /// Request of 删除群管理员 — Remove chat managers.
 ///
 /// `POST /open-apis/im/v1/chats/:chat_id/managers/delete_managers`
 ///
 /// Build it with [`DeleteManagersRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, ::lark_runtime::__private::serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct DeleteManagersRequest {
-    /// The chat's id (group or topic mode), as returned by creating a chat, listing chats or searching chats.
-    ///
-    /// Example: `"oc_a0553eda9014c201e6969b478895c230"`
     #[serde(skip)]
     chat_id: String,
-    /// The kind of id in manager_ids and chat_managers; app_id for bots.
-    ///
-    /// Example: `"open_id"`
-    ///
-    /// Default when left out: `"open_id"`
     #[serde(skip)]
     member_id_type: Option<DeleteManagersRequestMemberIdType>,
-    /// Ids of the managers to remove, of the kind member_id_type names (open_id recommended for users, app_id for bots).
-    ///
-    /// Example: `["ou_9204a37300b3700d61effaa439f34295"]`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     manager_ids: Option<Vec<String>>,
 }
@@ -40,23 +30,15 @@ impl DeleteManagersRequest {
     pub fn builder() -> DeleteManagersRequestBuilder {
         DeleteManagersRequestBuilder::default()
     }
-    /// The chat's id (group or topic mode), as returned by creating a chat, listing chats or searching chats.
-    ///
-    /// Example: `"oc_a0553eda9014c201e6969b478895c230"`
+    /// The `chat_id` it was built with: see [`DeleteManagersRequestBuilder::chat_id`].
     pub fn chat_id(&self) -> &String {
         &self.chat_id
     }
-    /// The kind of id in manager_ids and chat_managers; app_id for bots.
-    ///
-    /// Example: `"open_id"`
-    ///
-    /// Default when left out: `"open_id"`
+    /// The `member_id_type` it was built with: see [`DeleteManagersRequestBuilder::member_id_type`].
     pub fn member_id_type(&self) -> Option<&DeleteManagersRequestMemberIdType> {
         self.member_id_type.as_ref()
     }
-    /// Ids of the managers to remove, of the kind member_id_type names (open_id recommended for users, app_id for bots).
-    ///
-    /// Example: `["ou_9204a37300b3700d61effaa439f34295"]`
+    /// The `manager_ids` it was built with: see [`DeleteManagersRequestBuilder::manager_ids`].
     pub fn manager_ids(&self) -> Option<&Vec<String>> {
         self.manager_ids.as_ref()
     }
@@ -153,14 +135,8 @@ impl ::lark_runtime::Endpoint for DeleteManagersRequest {
         app_types: &[::lark_runtime::AppType::Custom, ::lark_runtime::AppType::Isv],
         scopes: &["im:chat", "im:chat.managers:write_only"],
         rate_limits: &[
-            ::lark_runtime::RateLimit {
-                requests: 1000u32,
-                period_seconds: 60u32,
-            },
-            ::lark_runtime::RateLimit {
-                requests: 50u32,
-                period_seconds: 1u32,
-            },
+            ::lark_runtime::RateLimit::per_minute(1000),
+            ::lark_runtime::RateLimit::per_second(50),
         ],
         special_rate_limit: false,
         envelope: ::lark_runtime::Envelope::Data,
@@ -197,7 +173,7 @@ impl ::lark_runtime::Incoming for DeleteManagersRequest {
         request: &::lark_runtime::IncomingRequest<'_>,
     ) -> Result<Self, ::lark_runtime::ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
-        #[derive(::lark_runtime::__private::serde::Deserialize)]
+        #[derive(Deserialize)]
         #[serde(crate = "::lark_runtime::__private::serde")]
         struct Body {
             #[serde(default, rename = "manager_ids")]
@@ -226,14 +202,7 @@ impl ::lark_runtime::Incoming for DeleteManagersRequest {
 /// Response data of 删除群管理员 — Remove chat managers.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(
-    Debug,
-    Clone,
-    Default,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct DeleteManagersResponse {
     /// Ids of the chat's user managers, of the kind member_id_type names (open_id when member_id_type is app_id).
@@ -303,115 +272,29 @@ pub enum DeleteManagersError {
     Undocumented(i64),
 }
 impl ::lark_runtime::DocumentedError for DeleteManagersError {
-    const FACTS: &'static [::lark_runtime::ErrorFacts] = &[
-        ::lark_runtime::ErrorFacts::new(
-            232001,
-            400,
-            "Your request contains an invalid request parameter.",
-            "Check the request parameters against this page; the returned message names what is wrong.",
-            false,
+    const DOCUMENTED: &'static [(Self, ::lark_runtime::ErrorFacts)] = &[
+        (Self::YourRequestContainsAnInvalidRequest, crate::im::v1::errors::CODE_232001),
+        (Self::YourRequestSpecifiesAChatWhich, crate::im::v1::errors::CODE_232009),
+        (Self::OperatorCanNotBeOutOf, crate::im::v1::errors::CODE_232011_2),
+        (Self::TheRequestHasBeenRateLimited, crate::im::v1::errors::CODE_232019),
+        (Self::TheAppIsUnavailableOrInactivated, crate::im::v1::errors::CODE_232024),
+        (Self::BotAbilityIsNotActivated, crate::im::v1::errors::CODE_232025),
+        (Self::ThereAreNoValidMembersIn, crate::im::v1::errors::CODE_232027_2),
+        (Self::TheOperatorOrInvitedBotsDoes, crate::im::v1::errors::CODE_232033_2),
+        (
+            Self::TheAppIsUnavailableOrInactivated232034,
+            crate::im::v1::errors::CODE_232034_2,
         ),
-        ::lark_runtime::ErrorFacts::new(
-            232009,
-            400,
-            "Your request specifies a chat which has already been dissolved.",
-            "The chat has been disbanded; it can no longer be operated on.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            232011,
-            400,
-            "Operator can NOT be out of the chat.",
-            "The operator is not in the chat; add the calling bot or user to the chat and make sure it is the owner, then retry.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            232019,
-            400,
-            "The request has been rate limited.",
-            "The chat's rate limit was hit; slow down and retry later (see the rate-limit guide).",
-            true,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            232024,
-            400,
-            "The app is unavailable or inactivated by the tenant.",
-            "The users cannot see the app, or the operator may not collaborate with them: widen the app's availability in the developer console and publish a version, or check blocks and contact relations with the target users.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            232025,
-            400,
-            "Bot ability is not activated.",
-            "The app's bot ability is off: add the bot capability in the developer console (app details, app capabilities) and publish the app.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            232027,
-            400,
-            "There are no valid members in the ID list specified in your request.",
-            "The id list is empty or holds no valid member; check the ids.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            232033,
-            400,
-            "The operator or invited bots does NOT have the authority to manage external chats without the scope.",
-            "The chat is external; only bots with external sharing enabled can operate external chats.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            232034,
-            400,
-            "The app is unavailable or inactivated by the tenant.",
-            "The app is not installed or not enabled in this tenant; install it before calling.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            232038,
-            400,
-            "The operator is not chat owner, no permission to complete the request.",
-            "Only the chat owner may add or remove managers.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            232039,
-            400,
-            "The operation of Add/Delete chat managers has succeeded. But the current managers list was not returned due to service problems.",
-            "The change succeeded but the manager list could not be returned; request again to get it, or ask technical support.",
-            true,
-        ),
+        (Self::TheOperatorIsNotChatOwner, crate::im::v1::errors::CODE_232038),
+        (Self::TheOperationOfAddDeleteChat, crate::im::v1::errors::CODE_232039),
     ];
-    fn from_index(index: usize, code: i64) -> Self {
-        match index {
-            0 => Self::YourRequestContainsAnInvalidRequest,
-            1 => Self::YourRequestSpecifiesAChatWhich,
-            2 => Self::OperatorCanNotBeOutOf,
-            3 => Self::TheRequestHasBeenRateLimited,
-            4 => Self::TheAppIsUnavailableOrInactivated,
-            5 => Self::BotAbilityIsNotActivated,
-            6 => Self::ThereAreNoValidMembersIn,
-            7 => Self::TheOperatorOrInvitedBotsDoes,
-            8 => Self::TheAppIsUnavailableOrInactivated232034,
-            9 => Self::TheOperatorIsNotChatOwner,
-            10 => Self::TheOperationOfAddDeleteChat,
-            _ => Self::Undocumented(code),
-        }
+    fn undocumented(code: i64) -> Self {
+        Self::Undocumented(code)
     }
-    fn facts_or_code(&self) -> Result<&'static ::lark_runtime::ErrorFacts, i64> {
+    fn undocumented_code(&self) -> Option<i64> {
         match self {
-            Self::YourRequestContainsAnInvalidRequest => Ok(&Self::FACTS[0]),
-            Self::YourRequestSpecifiesAChatWhich => Ok(&Self::FACTS[1]),
-            Self::OperatorCanNotBeOutOf => Ok(&Self::FACTS[2]),
-            Self::TheRequestHasBeenRateLimited => Ok(&Self::FACTS[3]),
-            Self::TheAppIsUnavailableOrInactivated => Ok(&Self::FACTS[4]),
-            Self::BotAbilityIsNotActivated => Ok(&Self::FACTS[5]),
-            Self::ThereAreNoValidMembersIn => Ok(&Self::FACTS[6]),
-            Self::TheOperatorOrInvitedBotsDoes => Ok(&Self::FACTS[7]),
-            Self::TheAppIsUnavailableOrInactivated232034 => Ok(&Self::FACTS[8]),
-            Self::TheOperatorIsNotChatOwner => Ok(&Self::FACTS[9]),
-            Self::TheOperationOfAddDeleteChat => Ok(&Self::FACTS[10]),
-            Self::Undocumented(code) => Err(*code),
+            Self::Undocumented(code) => Some(*code),
+            _ => None,
         }
     }
 }

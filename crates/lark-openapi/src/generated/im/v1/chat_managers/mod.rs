@@ -16,6 +16,8 @@ impl<'a> ImV1ChatManagersApi<'a> {
     ///
     /// `POST /open-apis/im/v1/chats/:chat_id/managers/add_managers`
     ///
+    /// Takes `tenant_access_token` or `user_access_token`; the user's on a handle from [`Client::as_user`](::lark_runtime::Client::as_user).
+    ///
     /// Retries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.
     pub async fn add_managers(
         &self,
@@ -29,6 +31,8 @@ impl<'a> ImV1ChatManagersApi<'a> {
     /// 删除群管理员 — Remove chat managers.
     ///
     /// `POST /open-apis/im/v1/chats/:chat_id/managers/delete_managers`
+    ///
+    /// Takes `tenant_access_token` or `user_access_token`; the user's on a handle from [`Client::as_user`](::lark_runtime::Client::as_user).
     ///
     /// Retries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.
     pub async fn delete_managers(

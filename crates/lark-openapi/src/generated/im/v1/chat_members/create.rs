@@ -10,36 +10,21 @@
 //! `POST /open-apis/im/v1/chats/:chat_id/members`
 //!
 //! Reference: <https://open.feishu.cn/document/server-docs/group/chat-member/create>
+use ::lark_runtime::__private::serde::{Deserialize, Serialize};
 /// Request of 将用户或机器人拉入群聊 — Add users or bots to a chat.
 ///
 /// `POST /open-apis/im/v1/chats/:chat_id/members`
 ///
 /// Build it with [`CreateRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, ::lark_runtime::__private::serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct CreateRequest {
-    /// The chat's id (group or topic mode), as returned by creating a chat, listing chats or searching chats.
-    ///
-    /// Example: `"oc_a0553eda9014c201e6969b478895c230"`
     #[serde(skip)]
     chat_id: String,
-    /// The kind of id in id_list; app_id for bots.
-    ///
-    /// Example: `"open_id"`
-    ///
-    /// Default when left out: `"open_id"`
     #[serde(skip)]
     member_id_type: Option<CreateRequestMemberIdType>,
-    /// What to do when some ids cannot be added.
-    ///
-    /// Example: `0`
-    ///
-    /// Default when left out: `0`
     #[serde(skip)]
     succeed_type: Option<CreateRequestSucceedType>,
-    /// Ids of the members to add, of the kind member_id_type names (open_id recommended for users, app_id for bots). Must not be empty; at most 50 users and 5 bots per request, within the chat's member limit, and at most 15 bots in the chat.
-    ///
-    /// Example: `["4d7a3c6g"]`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     id_list: Option<Vec<String>>,
 }
@@ -48,31 +33,19 @@ impl CreateRequest {
     pub fn builder() -> CreateRequestBuilder {
         CreateRequestBuilder::default()
     }
-    /// The chat's id (group or topic mode), as returned by creating a chat, listing chats or searching chats.
-    ///
-    /// Example: `"oc_a0553eda9014c201e6969b478895c230"`
+    /// The `chat_id` it was built with: see [`CreateRequestBuilder::chat_id`].
     pub fn chat_id(&self) -> &String {
         &self.chat_id
     }
-    /// The kind of id in id_list; app_id for bots.
-    ///
-    /// Example: `"open_id"`
-    ///
-    /// Default when left out: `"open_id"`
+    /// The `member_id_type` it was built with: see [`CreateRequestBuilder::member_id_type`].
     pub fn member_id_type(&self) -> Option<&CreateRequestMemberIdType> {
         self.member_id_type.as_ref()
     }
-    /// What to do when some ids cannot be added.
-    ///
-    /// Example: `0`
-    ///
-    /// Default when left out: `0`
+    /// The `succeed_type` it was built with: see [`CreateRequestBuilder::succeed_type`].
     pub fn succeed_type(&self) -> Option<&CreateRequestSucceedType> {
         self.succeed_type.as_ref()
     }
-    /// Ids of the members to add, of the kind member_id_type names (open_id recommended for users, app_id for bots). Must not be empty; at most 50 users and 5 bots per request, within the chat's member limit, and at most 15 bots in the chat.
-    ///
-    /// Example: `["4d7a3c6g"]`
+    /// The `id_list` it was built with: see [`CreateRequestBuilder::id_list`].
     pub fn id_list(&self) -> Option<&Vec<String>> {
         self.id_list.as_ref()
     }
@@ -175,14 +148,8 @@ impl ::lark_runtime::Endpoint for CreateRequest {
         app_types: &[::lark_runtime::AppType::Custom, ::lark_runtime::AppType::Isv],
         scopes: &["im:chat", "im:chat.members:write_only"],
         rate_limits: &[
-            ::lark_runtime::RateLimit {
-                requests: 1000u32,
-                period_seconds: 60u32,
-            },
-            ::lark_runtime::RateLimit {
-                requests: 50u32,
-                period_seconds: 1u32,
-            },
+            ::lark_runtime::RateLimit::per_minute(1000),
+            ::lark_runtime::RateLimit::per_second(50),
         ],
         special_rate_limit: false,
         envelope: ::lark_runtime::Envelope::Data,
@@ -220,7 +187,7 @@ impl ::lark_runtime::Incoming for CreateRequest {
         request: &::lark_runtime::IncomingRequest<'_>,
     ) -> Result<Self, ::lark_runtime::ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
-        #[derive(::lark_runtime::__private::serde::Deserialize)]
+        #[derive(Deserialize)]
         #[serde(crate = "::lark_runtime::__private::serde")]
         struct Body {
             #[serde(default, rename = "id_list")]
@@ -249,14 +216,7 @@ impl ::lark_runtime::Incoming for CreateRequest {
 /// Response data of 将用户或机器人拉入群聊 — Add users or bots to a chat.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(
-    Debug,
-    Clone,
-    Default,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct CreateResponse {
     /// Ids that were not added: with succeed_type 0 only resigned users, with 1 also invisible ids and ids of inactive apps.
@@ -368,205 +328,39 @@ pub enum CreateError {
     Undocumented(i64),
 }
 impl ::lark_runtime::DocumentedError for CreateError {
-    const FACTS: &'static [::lark_runtime::ErrorFacts] = &[
-        ::lark_runtime::ErrorFacts::new(
-            232001,
-            400,
-            "Your request contains an invalid request parameter.",
-            "Check the request parameters against this page; the returned message names what is wrong.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            232004,
-            400,
-            "Such an app does NOT exist.",
-            "The operating app id does not exist; contact technical support.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            232006,
-            400,
-            "Your request specifies a chat_id which is invalid.",
-            "The chat_id is invalid; use one returned by creating a chat, listing the chats of the user or bot, or searching chats.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            232009,
-            400,
-            "Your request specifies a chat which has already been dissolved.",
-            "The chat has been disbanded; it can no longer be operated on.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            232010,
-            400,
-            "Operator and chat can NOT be in different tenants.",
-            "The operator and the chat must belong to the same tenant.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            232011,
-            400,
-            "Operator can NOT be out of the chat.",
-            "The operator is not in the chat; add the calling bot or user to the chat, then retry.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            232013,
-            400,
-            "You have reached the limit of maximum number of members a chat can have.",
-            "The chat is full (by default 5000 members for ordinary and topic chats, 3000 for meeting chats in verified tenants).",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            232017,
-            400,
-            "No Permission: If the operator is NOT owner or creator with the scope, the operator can NOT complete the request.",
-            "The operator is not owner, manager or creator of the chat: make it a manager, or let every member add members and share the chat in the chat settings, then retry.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            232019,
-            400,
-            "The request has been rate limited.",
-            "The chat's rate limit was hit; slow down, and call add and remove on the same chat one after another rather than at once.",
-            true,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            232024,
-            400,
-            "Users do not have the visibility of the app, or the operator does not have collaboration permissions with the target users.",
-            "The users cannot see the app, or the operator may not collaborate with them: widen the app's availability in the developer console and publish a version, or check blocks and contact relations with the target users.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            232025,
-            400,
-            "Bot ability is not activated.",
-            "The app's bot ability is off: add the bot capability in the developer console (app details, app capabilities) and publish the app.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            232027,
-            400,
-            "There are no valid members in the ID list specified in your request.",
-            "The id list is empty or holds no valid member.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            232028,
-            400,
-            "External members can Not be added to an internal group chat.",
-            "Users of other tenants cannot join an internal chat.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            232033,
-            400,
-            "The operator or invited bots does NOT have the authority to manage external chats without the scope.",
-            "The operator may not operate external chats.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            232034,
-            400,
-            "The app is unavailable or inactivated by the tenant.",
-            "The app is not installed or not enabled in this tenant; install it before calling.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            232043,
-            400,
-            "Your request contains unavailable ids.",
-            "Some ids are unusable; check the id list.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            232044,
-            400,
-            "You have reached maximum number of chat members set by admin.",
-            "The chat reached the member limit the tenant administrator set; ask the administrator to raise it.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            232090,
-            400,
-            "Unsupported chat type.",
-            "This chat type is not supported.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            99992351,
-            400,
-            "these open ids not existed: %v",
-            "Some open_ids do not exist; correct them as the message says and retry. Open ids start with ou_; get them from the API explorer or by looking users up by phone or email.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            99992360,
-            400,
-            "Your request contains not existed id.",
-            "Some user_ids do not exist; check them and retry.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            99992364,
-            400,
-            "Your request contains not existed id.",
-            "Some union_ids do not exist; check them and retry.",
-            false,
+    const DOCUMENTED: &'static [(Self, ::lark_runtime::ErrorFacts)] = &[
+        (Self::YourRequestContainsAnInvalidRequest, crate::im::v1::errors::CODE_232001),
+        (Self::SuchAnAppDoesNotExist, crate::im::v1::errors::CODE_232004),
+        (Self::YourRequestSpecifiesAChatId, crate::im::v1::errors::CODE_232006),
+        (Self::YourRequestSpecifiesAChatWhich, crate::im::v1::errors::CODE_232009),
+        (Self::OperatorAndChatCanNotBe, crate::im::v1::errors::CODE_232010_2),
+        (Self::OperatorCanNotBeOutOf, crate::im::v1::errors::CODE_232011_3),
+        (Self::YouHaveReachedTheLimitOf, crate::im::v1::errors::CODE_232013),
+        (Self::NoPermissionIfTheOperatorIs, crate::im::v1::errors::CODE_232017_2),
+        (Self::TheRequestHasBeenRateLimited, crate::im::v1::errors::CODE_232019_2),
+        (Self::UsersDoNotHaveTheVisibility, crate::im::v1::errors::CODE_232024_2),
+        (Self::BotAbilityIsNotActivated, crate::im::v1::errors::CODE_232025),
+        (Self::ThereAreNoValidMembersIn, crate::im::v1::errors::CODE_232027),
+        (Self::ExternalMembersCanNotBeAdded, crate::im::v1::errors::CODE_232028),
+        (Self::TheOperatorOrInvitedBotsDoes, crate::im::v1::errors::CODE_232033_5),
+        (Self::TheAppIsUnavailableOrInactivated, crate::im::v1::errors::CODE_232034_2),
+        (Self::YourRequestContainsUnavailableIds, crate::im::v1::errors::CODE_232043),
+        (Self::YouHaveReachedMaximumNumberOf, crate::im::v1::errors::CODE_232044),
+        (Self::UnsupportedChatType, crate::im::v1::errors::CODE_232090),
+        (Self::TheseOpenIdsNotExistedV, crate::im::v1::errors::CODE_99992351),
+        (Self::YourRequestContainsNotExistedId, crate::im::v1::errors::CODE_99992360),
+        (
+            Self::YourRequestContainsNotExistedId99992364,
+            crate::im::v1::errors::CODE_99992364,
         ),
     ];
-    fn from_index(index: usize, code: i64) -> Self {
-        match index {
-            0 => Self::YourRequestContainsAnInvalidRequest,
-            1 => Self::SuchAnAppDoesNotExist,
-            2 => Self::YourRequestSpecifiesAChatId,
-            3 => Self::YourRequestSpecifiesAChatWhich,
-            4 => Self::OperatorAndChatCanNotBe,
-            5 => Self::OperatorCanNotBeOutOf,
-            6 => Self::YouHaveReachedTheLimitOf,
-            7 => Self::NoPermissionIfTheOperatorIs,
-            8 => Self::TheRequestHasBeenRateLimited,
-            9 => Self::UsersDoNotHaveTheVisibility,
-            10 => Self::BotAbilityIsNotActivated,
-            11 => Self::ThereAreNoValidMembersIn,
-            12 => Self::ExternalMembersCanNotBeAdded,
-            13 => Self::TheOperatorOrInvitedBotsDoes,
-            14 => Self::TheAppIsUnavailableOrInactivated,
-            15 => Self::YourRequestContainsUnavailableIds,
-            16 => Self::YouHaveReachedMaximumNumberOf,
-            17 => Self::UnsupportedChatType,
-            18 => Self::TheseOpenIdsNotExistedV,
-            19 => Self::YourRequestContainsNotExistedId,
-            20 => Self::YourRequestContainsNotExistedId99992364,
-            _ => Self::Undocumented(code),
-        }
+    fn undocumented(code: i64) -> Self {
+        Self::Undocumented(code)
     }
-    fn facts_or_code(&self) -> Result<&'static ::lark_runtime::ErrorFacts, i64> {
+    fn undocumented_code(&self) -> Option<i64> {
         match self {
-            Self::YourRequestContainsAnInvalidRequest => Ok(&Self::FACTS[0]),
-            Self::SuchAnAppDoesNotExist => Ok(&Self::FACTS[1]),
-            Self::YourRequestSpecifiesAChatId => Ok(&Self::FACTS[2]),
-            Self::YourRequestSpecifiesAChatWhich => Ok(&Self::FACTS[3]),
-            Self::OperatorAndChatCanNotBe => Ok(&Self::FACTS[4]),
-            Self::OperatorCanNotBeOutOf => Ok(&Self::FACTS[5]),
-            Self::YouHaveReachedTheLimitOf => Ok(&Self::FACTS[6]),
-            Self::NoPermissionIfTheOperatorIs => Ok(&Self::FACTS[7]),
-            Self::TheRequestHasBeenRateLimited => Ok(&Self::FACTS[8]),
-            Self::UsersDoNotHaveTheVisibility => Ok(&Self::FACTS[9]),
-            Self::BotAbilityIsNotActivated => Ok(&Self::FACTS[10]),
-            Self::ThereAreNoValidMembersIn => Ok(&Self::FACTS[11]),
-            Self::ExternalMembersCanNotBeAdded => Ok(&Self::FACTS[12]),
-            Self::TheOperatorOrInvitedBotsDoes => Ok(&Self::FACTS[13]),
-            Self::TheAppIsUnavailableOrInactivated => Ok(&Self::FACTS[14]),
-            Self::YourRequestContainsUnavailableIds => Ok(&Self::FACTS[15]),
-            Self::YouHaveReachedMaximumNumberOf => Ok(&Self::FACTS[16]),
-            Self::UnsupportedChatType => Ok(&Self::FACTS[17]),
-            Self::TheseOpenIdsNotExistedV => Ok(&Self::FACTS[18]),
-            Self::YourRequestContainsNotExistedId => Ok(&Self::FACTS[19]),
-            Self::YourRequestContainsNotExistedId99992364 => Ok(&Self::FACTS[20]),
-            Self::Undocumented(code) => Err(*code),
+            Self::Undocumented(code) => Some(*code),
+            _ => None,
         }
     }
 }

@@ -9,29 +9,19 @@
 //! `DELETE /open-apis/im/v1/chats/:chat_id/members`
 //!
 //! Reference: <https://open.feishu.cn/document/server-docs/group/chat-member/delete>
+use ::lark_runtime::__private::serde::{Deserialize, Serialize};
 /// Request of 将用户或机器人移出群聊 — Remove users or bots from a chat.
 ///
 /// `DELETE /open-apis/im/v1/chats/:chat_id/members`
 ///
 /// Build it with [`DeleteRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, ::lark_runtime::__private::serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct DeleteRequest {
-    /// The chat's id (group or topic mode), as returned by creating a chat, listing chats or searching chats.
-    ///
-    /// Example: `"oc_a0553eda9014c201e6969b478895c230"`
     #[serde(skip)]
     chat_id: String,
-    /// The kind of id in id_list; app_id for bots.
-    ///
-    /// Example: `"open_id"`
-    ///
-    /// Default when left out: `"open_id"`
     #[serde(skip)]
     member_id_type: Option<DeleteRequestMemberIdType>,
-    /// Ids of the members to remove, of the kind member_id_type names (open_id recommended for users, app_id for bots). Must not be empty; at most 50 users or 5 bots per request.
-    ///
-    /// Example: `["4d7a3c6g"]`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     id_list: Option<Vec<String>>,
 }
@@ -40,23 +30,15 @@ impl DeleteRequest {
     pub fn builder() -> DeleteRequestBuilder {
         DeleteRequestBuilder::default()
     }
-    /// The chat's id (group or topic mode), as returned by creating a chat, listing chats or searching chats.
-    ///
-    /// Example: `"oc_a0553eda9014c201e6969b478895c230"`
+    /// The `chat_id` it was built with: see [`DeleteRequestBuilder::chat_id`].
     pub fn chat_id(&self) -> &String {
         &self.chat_id
     }
-    /// The kind of id in id_list; app_id for bots.
-    ///
-    /// Example: `"open_id"`
-    ///
-    /// Default when left out: `"open_id"`
+    /// The `member_id_type` it was built with: see [`DeleteRequestBuilder::member_id_type`].
     pub fn member_id_type(&self) -> Option<&DeleteRequestMemberIdType> {
         self.member_id_type.as_ref()
     }
-    /// Ids of the members to remove, of the kind member_id_type names (open_id recommended for users, app_id for bots). Must not be empty; at most 50 users or 5 bots per request.
-    ///
-    /// Example: `["4d7a3c6g"]`
+    /// The `id_list` it was built with: see [`DeleteRequestBuilder::id_list`].
     pub fn id_list(&self) -> Option<&Vec<String>> {
         self.id_list.as_ref()
     }
@@ -142,14 +124,8 @@ impl ::lark_runtime::Endpoint for DeleteRequest {
         app_types: &[::lark_runtime::AppType::Custom, ::lark_runtime::AppType::Isv],
         scopes: &["im:chat", "im:chat.members:write_only"],
         rate_limits: &[
-            ::lark_runtime::RateLimit {
-                requests: 1000u32,
-                period_seconds: 60u32,
-            },
-            ::lark_runtime::RateLimit {
-                requests: 50u32,
-                period_seconds: 1u32,
-            },
+            ::lark_runtime::RateLimit::per_minute(1000),
+            ::lark_runtime::RateLimit::per_second(50),
         ],
         special_rate_limit: false,
         envelope: ::lark_runtime::Envelope::Data,
@@ -184,7 +160,7 @@ impl ::lark_runtime::Incoming for DeleteRequest {
         request: &::lark_runtime::IncomingRequest<'_>,
     ) -> Result<Self, ::lark_runtime::ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
-        #[derive(::lark_runtime::__private::serde::Deserialize)]
+        #[derive(Deserialize)]
         #[serde(crate = "::lark_runtime::__private::serde")]
         struct Body {
             #[serde(default, rename = "id_list")]
@@ -209,14 +185,7 @@ impl ::lark_runtime::Incoming for DeleteRequest {
 /// Response data of 将用户或机器人移出群聊 — Remove users or bots from a chat.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(
-    Debug,
-    Clone,
-    Default,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct DeleteResponse {
     /// Ids that could not be removed.
@@ -296,151 +265,30 @@ pub enum DeleteError {
     Undocumented(i64),
 }
 impl ::lark_runtime::DocumentedError for DeleteError {
-    const FACTS: &'static [::lark_runtime::ErrorFacts] = &[
-        ::lark_runtime::ErrorFacts::new(
-            232001,
-            400,
-            "Your request contains an invalid request parameter.",
-            "Check the request parameters against this page; the returned message names what is wrong.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            232004,
-            400,
-            "Such an app does NOT exist.",
-            "The operating app id does not exist; contact technical support.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            232006,
-            400,
-            "Your request specifies a chat_id which is invalid.",
-            "The chat_id is invalid; use one returned by creating a chat, listing the chats of the user or bot, or searching chats.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            232007,
-            400,
-            "Your request specifies a chat_id or user_id which is invalid.",
-            "The chat_id or a user id is invalid; check the parameters.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            232009,
-            400,
-            "Your request specifies a chat which has already been dissolved.",
-            "The chat has been disbanded; it can no longer be operated on.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            232010,
-            400,
-            "Operator and chat can NOT be in different tenants.",
-            "The operator and the chat must belong to the same tenant.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            232011,
-            400,
-            "Operator can NOT be out of the chat.",
-            "The operator is not in the chat.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            232014,
-            400,
-            "The token used in the request does NOT have the permissions necessary to complete the request.",
-            "The operator lacks the permission; check that the scopes this endpoint needs are granted.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            232019,
-            400,
-            "The request has been rate limited.",
-            "The chat's rate limit was hit; slow down, and call add and remove on the same chat one after another rather than at once.",
-            true,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            232025,
-            400,
-            "Bot ability is not activated.",
-            "The app's bot ability is off: add the bot capability in the developer console (app details, app capabilities) and publish the app.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            232027,
-            400,
-            "There are no valid members in the ID list specified in your request.",
-            "The id list is empty or holds no valid member.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            232029,
-            400,
-            "There are no available candidates for chat owner.",
-            "No member is available to become the new owner.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            232033,
-            400,
-            "The operator or invited bots does NOT have the authority to manage external chats without the scope.",
-            "The operator may not operate external chats.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            232034,
-            400,
-            "The app is unavailable or inactivated by the tenant.",
-            "The app is not installed or not enabled in this tenant; install it before calling.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            232076,
-            400,
-            "Can't kick chat owner.",
-            "The chat owner cannot be removed.",
-            false,
-        ),
+    const DOCUMENTED: &'static [(Self, ::lark_runtime::ErrorFacts)] = &[
+        (Self::YourRequestContainsAnInvalidRequest, crate::im::v1::errors::CODE_232001),
+        (Self::SuchAnAppDoesNotExist, crate::im::v1::errors::CODE_232004),
+        (Self::YourRequestSpecifiesAChatId, crate::im::v1::errors::CODE_232006),
+        (Self::YourRequestSpecifiesAChatId232007, crate::im::v1::errors::CODE_232007),
+        (Self::YourRequestSpecifiesAChatWhich, crate::im::v1::errors::CODE_232009),
+        (Self::OperatorAndChatCanNotBe, crate::im::v1::errors::CODE_232010_2),
+        (Self::OperatorCanNotBeOutOf, crate::im::v1::errors::CODE_232011),
+        (Self::TheTokenUsedInTheRequest, crate::im::v1::errors::CODE_232014),
+        (Self::TheRequestHasBeenRateLimited, crate::im::v1::errors::CODE_232019_2),
+        (Self::BotAbilityIsNotActivated, crate::im::v1::errors::CODE_232025),
+        (Self::ThereAreNoValidMembersIn, crate::im::v1::errors::CODE_232027),
+        (Self::ThereAreNoAvailableCandidatesFor, crate::im::v1::errors::CODE_232029),
+        (Self::TheOperatorOrInvitedBotsDoes, crate::im::v1::errors::CODE_232033_5),
+        (Self::TheAppIsUnavailableOrInactivated, crate::im::v1::errors::CODE_232034_2),
+        (Self::CanTKickChatOwner, crate::im::v1::errors::CODE_232076),
     ];
-    fn from_index(index: usize, code: i64) -> Self {
-        match index {
-            0 => Self::YourRequestContainsAnInvalidRequest,
-            1 => Self::SuchAnAppDoesNotExist,
-            2 => Self::YourRequestSpecifiesAChatId,
-            3 => Self::YourRequestSpecifiesAChatId232007,
-            4 => Self::YourRequestSpecifiesAChatWhich,
-            5 => Self::OperatorAndChatCanNotBe,
-            6 => Self::OperatorCanNotBeOutOf,
-            7 => Self::TheTokenUsedInTheRequest,
-            8 => Self::TheRequestHasBeenRateLimited,
-            9 => Self::BotAbilityIsNotActivated,
-            10 => Self::ThereAreNoValidMembersIn,
-            11 => Self::ThereAreNoAvailableCandidatesFor,
-            12 => Self::TheOperatorOrInvitedBotsDoes,
-            13 => Self::TheAppIsUnavailableOrInactivated,
-            14 => Self::CanTKickChatOwner,
-            _ => Self::Undocumented(code),
-        }
+    fn undocumented(code: i64) -> Self {
+        Self::Undocumented(code)
     }
-    fn facts_or_code(&self) -> Result<&'static ::lark_runtime::ErrorFacts, i64> {
+    fn undocumented_code(&self) -> Option<i64> {
         match self {
-            Self::YourRequestContainsAnInvalidRequest => Ok(&Self::FACTS[0]),
-            Self::SuchAnAppDoesNotExist => Ok(&Self::FACTS[1]),
-            Self::YourRequestSpecifiesAChatId => Ok(&Self::FACTS[2]),
-            Self::YourRequestSpecifiesAChatId232007 => Ok(&Self::FACTS[3]),
-            Self::YourRequestSpecifiesAChatWhich => Ok(&Self::FACTS[4]),
-            Self::OperatorAndChatCanNotBe => Ok(&Self::FACTS[5]),
-            Self::OperatorCanNotBeOutOf => Ok(&Self::FACTS[6]),
-            Self::TheTokenUsedInTheRequest => Ok(&Self::FACTS[7]),
-            Self::TheRequestHasBeenRateLimited => Ok(&Self::FACTS[8]),
-            Self::BotAbilityIsNotActivated => Ok(&Self::FACTS[9]),
-            Self::ThereAreNoValidMembersIn => Ok(&Self::FACTS[10]),
-            Self::ThereAreNoAvailableCandidatesFor => Ok(&Self::FACTS[11]),
-            Self::TheOperatorOrInvitedBotsDoes => Ok(&Self::FACTS[12]),
-            Self::TheAppIsUnavailableOrInactivated => Ok(&Self::FACTS[13]),
-            Self::CanTKickChatOwner => Ok(&Self::FACTS[14]),
-            Self::Undocumented(code) => Err(*code),
+            Self::Undocumented(code) => Some(*code),
+            _ => None,
         }
     }
 }

@@ -8,17 +8,15 @@
 //! `GET /open-apis/im/v1/chats/:chat_id/members/is_in_chat`
 //!
 //! Reference: <https://open.feishu.cn/document/server-docs/group/chat-member/is_in_chat>
+use ::lark_runtime::__private::serde::{Deserialize, Serialize};
 /// Request of 判断用户或机器人是否在群里 — Check whether the user or bot is in a chat.
 ///
 /// `GET /open-apis/im/v1/chats/:chat_id/members/is_in_chat`
 ///
 /// Build it with [`IsInChatRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, ::lark_runtime::__private::serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct IsInChatRequest {
-    /// The chat's id, as returned by creating a chat, listing a user's or bot's chats, or searching chats.
-    ///
-    /// Example: `"oc_a0553eda9014c201e6969b478895c230"`
     #[serde(skip)]
     chat_id: String,
 }
@@ -27,9 +25,7 @@ impl IsInChatRequest {
     pub fn builder() -> IsInChatRequestBuilder {
         IsInChatRequestBuilder::default()
     }
-    /// The chat's id, as returned by creating a chat, listing a user's or bot's chats, or searching chats.
-    ///
-    /// Example: `"oc_a0553eda9014c201e6969b478895c230"`
+    /// The `chat_id` it was built with: see [`IsInChatRequestBuilder::chat_id`].
     pub fn chat_id(&self) -> &String {
         &self.chat_id
     }
@@ -88,14 +84,8 @@ impl ::lark_runtime::Endpoint for IsInChatRequest {
             "im:chat.group_info:readonly",
         ],
         rate_limits: &[
-            ::lark_runtime::RateLimit {
-                requests: 1000u32,
-                period_seconds: 60u32,
-            },
-            ::lark_runtime::RateLimit {
-                requests: 50u32,
-                period_seconds: 1u32,
-            },
+            ::lark_runtime::RateLimit::per_minute(1000),
+            ::lark_runtime::RateLimit::per_second(50),
         ],
         special_rate_limit: false,
         envelope: ::lark_runtime::Envelope::Data,
@@ -136,14 +126,7 @@ impl ::lark_runtime::Incoming for IsInChatRequest {
 /// Response data of 判断用户或机器人是否在群里 — Check whether the user or bot is in a chat.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(
-    Debug,
-    Clone,
-    Default,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct IsInChatResponse {
     /// Whether the user or bot is in the chat.
@@ -184,70 +167,21 @@ pub enum IsInChatError {
     Undocumented(i64),
 }
 impl ::lark_runtime::DocumentedError for IsInChatError {
-    const FACTS: &'static [::lark_runtime::ErrorFacts] = &[
-        ::lark_runtime::ErrorFacts::new(
-            232004,
-            400,
-            "Such an app does NOT exist.",
-            "The operating app id does not exist; contact technical support.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            232006,
-            400,
-            "Your request specifies a chat_id which is invalid.",
-            "The chat_id is invalid; use one returned by creating a chat, listing the chats of the user or bot, or searching chats.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            232010,
-            400,
-            "Operator and chat can NOT be in different tenants.",
-            "The operator and the chat must belong to the same tenant.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            232025,
-            400,
-            "Bot ability is not activated.",
-            "The app's bot ability is off: add the bot capability in the developer console (app details, app capabilities) and publish the app.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            232033,
-            400,
-            "The operator or invited bots does NOT have the authority to manage external chats without the scope.",
-            "The operator may not operate external chats.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            232034,
-            400,
-            "The app is unavailable or inactivated by the tenant.",
-            "The app is not installed or not enabled in this tenant; install it before calling.",
-            false,
-        ),
+    const DOCUMENTED: &'static [(Self, ::lark_runtime::ErrorFacts)] = &[
+        (Self::SuchAnAppDoesNotExist, crate::im::v1::errors::CODE_232004),
+        (Self::YourRequestSpecifiesAChatId, crate::im::v1::errors::CODE_232006),
+        (Self::OperatorAndChatCanNotBe, crate::im::v1::errors::CODE_232010_2),
+        (Self::BotAbilityIsNotActivated, crate::im::v1::errors::CODE_232025),
+        (Self::TheOperatorOrInvitedBotsDoes, crate::im::v1::errors::CODE_232033_5),
+        (Self::TheAppIsUnavailableOrInactivated, crate::im::v1::errors::CODE_232034_2),
     ];
-    fn from_index(index: usize, code: i64) -> Self {
-        match index {
-            0 => Self::SuchAnAppDoesNotExist,
-            1 => Self::YourRequestSpecifiesAChatId,
-            2 => Self::OperatorAndChatCanNotBe,
-            3 => Self::BotAbilityIsNotActivated,
-            4 => Self::TheOperatorOrInvitedBotsDoes,
-            5 => Self::TheAppIsUnavailableOrInactivated,
-            _ => Self::Undocumented(code),
-        }
+    fn undocumented(code: i64) -> Self {
+        Self::Undocumented(code)
     }
-    fn facts_or_code(&self) -> Result<&'static ::lark_runtime::ErrorFacts, i64> {
+    fn undocumented_code(&self) -> Option<i64> {
         match self {
-            Self::SuchAnAppDoesNotExist => Ok(&Self::FACTS[0]),
-            Self::YourRequestSpecifiesAChatId => Ok(&Self::FACTS[1]),
-            Self::OperatorAndChatCanNotBe => Ok(&Self::FACTS[2]),
-            Self::BotAbilityIsNotActivated => Ok(&Self::FACTS[3]),
-            Self::TheOperatorOrInvitedBotsDoes => Ok(&Self::FACTS[4]),
-            Self::TheAppIsUnavailableOrInactivated => Ok(&Self::FACTS[5]),
-            Self::Undocumented(code) => Err(*code),
+            Self::Undocumented(code) => Some(*code),
+            _ => None,
         }
     }
 }

@@ -8,17 +8,15 @@
 //! `PATCH /open-apis/im/v1/chats/:chat_id/members/me_join`
 //!
 //! Reference: <https://open.feishu.cn/document/server-docs/group/chat-member/me_join>
+use ::lark_runtime::__private::serde::{Deserialize, Serialize};
 /// Request of 用户或机器人主动加入群聊 — Join a chat as the calling user or bot.
 ///
 /// `PATCH /open-apis/im/v1/chats/:chat_id/members/me_join`
 ///
 /// Build it with [`MeJoinRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, ::lark_runtime::__private::serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct MeJoinRequest {
-    /// The id of a public chat, as returned by creating a chat, listing chats or searching chats. A full chat cannot be joined (by default 5000 members for ordinary and topic chats, 3000 for meeting chats).
-    ///
-    /// Example: `"oc_a0553eda9014c201e6969b478895c230"`
     #[serde(skip)]
     chat_id: String,
 }
@@ -27,9 +25,7 @@ impl MeJoinRequest {
     pub fn builder() -> MeJoinRequestBuilder {
         MeJoinRequestBuilder::default()
     }
-    /// The id of a public chat, as returned by creating a chat, listing chats or searching chats. A full chat cannot be joined (by default 5000 members for ordinary and topic chats, 3000 for meeting chats).
-    ///
-    /// Example: `"oc_a0553eda9014c201e6969b478895c230"`
+    /// The `chat_id` it was built with: see [`MeJoinRequestBuilder::chat_id`].
     pub fn chat_id(&self) -> &String {
         &self.chat_id
     }
@@ -83,14 +79,8 @@ impl ::lark_runtime::Endpoint for MeJoinRequest {
         app_types: &[::lark_runtime::AppType::Custom, ::lark_runtime::AppType::Isv],
         scopes: &["im:chat", "im:chat.members:write_only"],
         rate_limits: &[
-            ::lark_runtime::RateLimit {
-                requests: 1000u32,
-                period_seconds: 60u32,
-            },
-            ::lark_runtime::RateLimit {
-                requests: 50u32,
-                period_seconds: 1u32,
-            },
+            ::lark_runtime::RateLimit::per_minute(1000),
+            ::lark_runtime::RateLimit::per_second(50),
         ],
         special_rate_limit: false,
         envelope: ::lark_runtime::Envelope::Data,
@@ -129,14 +119,7 @@ impl ::lark_runtime::Incoming for MeJoinRequest {
 /// Response data of 用户或机器人主动加入群聊 — Join a chat as the calling user or bot.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(
-    Debug,
-    Clone,
-    Default,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct MeJoinResponse {}
 /// A documented error code of 用户或机器人主动加入群聊 — Join a chat as the calling user or bot.
@@ -195,115 +178,26 @@ pub enum MeJoinError {
     Undocumented(i64),
 }
 impl ::lark_runtime::DocumentedError for MeJoinError {
-    const FACTS: &'static [::lark_runtime::ErrorFacts] = &[
-        ::lark_runtime::ErrorFacts::new(
-            232004,
-            400,
-            "Such an app does NOT exist.",
-            "The operating app id does not exist; contact technical support.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            232006,
-            400,
-            "Your request specifies a chat_id which is invalid.",
-            "The chat_id is invalid; use one returned by creating a chat, listing the chats of the user or bot, or searching chats.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            232008,
-            400,
-            "Your request specifies a chat whose type is NOT supported currently.",
-            "The chat mode or chat type is not supported here; check the chat with the get-chat endpoint.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            232009,
-            400,
-            "Your request specifies a chat which has already been dissolved.",
-            "The chat has been disbanded; it can no longer be operated on.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            232010,
-            400,
-            "Operator and chat can NOT be in different tenants.",
-            "The operator and the chat must belong to the same tenant.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            232013,
-            400,
-            "You have reached the limit of maximum number of members a chat can have.",
-            "The chat is full (by default 5000 members for ordinary and topic chats, 3000 for meeting chats in verified tenants).",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            232019,
-            400,
-            "The request has been rate limited.",
-            "The chat's rate limit was hit; slow down and retry later (see the rate-limit guide).",
-            true,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            232025,
-            400,
-            "Bot ability is not activated.",
-            "The app's bot ability is off: add the bot capability in the developer console (app details, app capabilities) and publish the app.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            232027,
-            400,
-            "There are no valid members in the ID list specified in your request.",
-            "The id list is empty or holds no valid member.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            232034,
-            400,
-            "The app is unavailable or inactivated by the tenant.",
-            "The app is not installed or not enabled in this tenant; install it before calling.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            232075,
-            400,
-            "The public group needs to apply to join, and users or bots are not allowed to actively join the group.",
-            "The public chat requires join approval, so it cannot be joined through the API.",
-            false,
-        ),
+    const DOCUMENTED: &'static [(Self, ::lark_runtime::ErrorFacts)] = &[
+        (Self::SuchAnAppDoesNotExist, crate::im::v1::errors::CODE_232004),
+        (Self::YourRequestSpecifiesAChatId, crate::im::v1::errors::CODE_232006),
+        (Self::YourRequestSpecifiesAChatWhose, crate::im::v1::errors::CODE_232008_2),
+        (Self::YourRequestSpecifiesAChatWhich, crate::im::v1::errors::CODE_232009),
+        (Self::OperatorAndChatCanNotBe, crate::im::v1::errors::CODE_232010_2),
+        (Self::YouHaveReachedTheLimitOf, crate::im::v1::errors::CODE_232013),
+        (Self::TheRequestHasBeenRateLimited, crate::im::v1::errors::CODE_232019),
+        (Self::BotAbilityIsNotActivated, crate::im::v1::errors::CODE_232025),
+        (Self::ThereAreNoValidMembersIn, crate::im::v1::errors::CODE_232027),
+        (Self::TheAppIsUnavailableOrInactivated, crate::im::v1::errors::CODE_232034_2),
+        (Self::ThePublicGroupNeedsToApply, crate::im::v1::errors::CODE_232075),
     ];
-    fn from_index(index: usize, code: i64) -> Self {
-        match index {
-            0 => Self::SuchAnAppDoesNotExist,
-            1 => Self::YourRequestSpecifiesAChatId,
-            2 => Self::YourRequestSpecifiesAChatWhose,
-            3 => Self::YourRequestSpecifiesAChatWhich,
-            4 => Self::OperatorAndChatCanNotBe,
-            5 => Self::YouHaveReachedTheLimitOf,
-            6 => Self::TheRequestHasBeenRateLimited,
-            7 => Self::BotAbilityIsNotActivated,
-            8 => Self::ThereAreNoValidMembersIn,
-            9 => Self::TheAppIsUnavailableOrInactivated,
-            10 => Self::ThePublicGroupNeedsToApply,
-            _ => Self::Undocumented(code),
-        }
+    fn undocumented(code: i64) -> Self {
+        Self::Undocumented(code)
     }
-    fn facts_or_code(&self) -> Result<&'static ::lark_runtime::ErrorFacts, i64> {
+    fn undocumented_code(&self) -> Option<i64> {
         match self {
-            Self::SuchAnAppDoesNotExist => Ok(&Self::FACTS[0]),
-            Self::YourRequestSpecifiesAChatId => Ok(&Self::FACTS[1]),
-            Self::YourRequestSpecifiesAChatWhose => Ok(&Self::FACTS[2]),
-            Self::YourRequestSpecifiesAChatWhich => Ok(&Self::FACTS[3]),
-            Self::OperatorAndChatCanNotBe => Ok(&Self::FACTS[4]),
-            Self::YouHaveReachedTheLimitOf => Ok(&Self::FACTS[5]),
-            Self::TheRequestHasBeenRateLimited => Ok(&Self::FACTS[6]),
-            Self::BotAbilityIsNotActivated => Ok(&Self::FACTS[7]),
-            Self::ThereAreNoValidMembersIn => Ok(&Self::FACTS[8]),
-            Self::TheAppIsUnavailableOrInactivated => Ok(&Self::FACTS[9]),
-            Self::ThePublicGroupNeedsToApply => Ok(&Self::FACTS[10]),
-            Self::Undocumented(code) => Err(*code),
+            Self::Undocumented(code) => Some(*code),
+            _ => None,
         }
     }
 }

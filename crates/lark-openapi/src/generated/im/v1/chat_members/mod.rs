@@ -22,6 +22,8 @@ impl<'a> ImV1ChatMembersApi<'a> {
     ///
     /// `POST /open-apis/im/v1/chats/:chat_id/members`
     ///
+    /// Takes `tenant_access_token` or `user_access_token`; the user's on a handle from [`Client::as_user`](::lark_runtime::Client::as_user).
+    ///
     /// Retries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.
     pub async fn create(
         &self,
@@ -36,6 +38,8 @@ impl<'a> ImV1ChatMembersApi<'a> {
     ///
     /// `DELETE /open-apis/im/v1/chats/:chat_id/members`
     ///
+    /// Takes `tenant_access_token` or `user_access_token`; the user's on a handle from [`Client::as_user`](::lark_runtime::Client::as_user).
+    ///
     /// Retries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.
     pub async fn delete(
         &self,
@@ -49,6 +53,8 @@ impl<'a> ImV1ChatMembersApi<'a> {
     /// 获取群成员列表 — List a chat's members.
     ///
     /// `GET /open-apis/im/v1/chats/:chat_id/members`
+    ///
+    /// Takes `tenant_access_token` or `user_access_token`; the user's on a handle from [`Client::as_user`](::lark_runtime::Client::as_user).
     ///
     /// Retries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.
     pub async fn get(
@@ -73,6 +79,8 @@ impl<'a> ImV1ChatMembersApi<'a> {
     ///
     /// `GET /open-apis/im/v1/chats/:chat_id/members/is_in_chat`
     ///
+    /// Takes `tenant_access_token` or `user_access_token`; the user's on a handle from [`Client::as_user`](::lark_runtime::Client::as_user).
+    ///
     /// Retries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.
     pub async fn is_in_chat(
         &self,
@@ -86,6 +94,8 @@ impl<'a> ImV1ChatMembersApi<'a> {
     /// 用户或机器人主动加入群聊 — Join a chat as the calling user or bot.
     ///
     /// `PATCH /open-apis/im/v1/chats/:chat_id/members/me_join`
+    ///
+    /// Takes `tenant_access_token` or `user_access_token`; the user's on a handle from [`Client::as_user`](::lark_runtime::Client::as_user).
     ///
     /// Retries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.
     pub async fn me_join(

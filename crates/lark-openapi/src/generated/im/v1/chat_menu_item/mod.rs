@@ -14,6 +14,8 @@ impl<'a> ImV1ChatMenuItemApi<'a> {
     ///
     /// `PATCH /open-apis/im/v1/chats/:chat_id/menu_items/:menu_item_id`
     ///
+    /// Takes `tenant_access_token`, not a user's: on a handle from [`Client::as_user`](::lark_runtime::Client::as_user) it fails before sending anything.
+    ///
     /// Retries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.
     pub async fn patch(
         &self,

@@ -9,29 +9,20 @@
 //! `PATCH /open-apis/im/v1/chats/:chat_id/menu_items/:menu_item_id`
 //!
 //! Reference: <https://open.feishu.cn/document/server-docs/group/chat-menu_tree/patch>
+use ::lark_runtime::__private::serde::{Deserialize, Serialize};
 /// Request of 修改群菜单元信息 — Update a chat menu item.
 ///
 /// `PATCH /open-apis/im/v1/chats/:chat_id/menu_items/:menu_item_id`
 ///
 /// Build it with [`PatchRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, ::lark_runtime::__private::serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct PatchRequest {
-    /// The chat's id (group mode only), as returned by creating a chat, listing chats or searching chats.
-    ///
-    /// Example: `"oc_a0553eda9014c201e6969b478895c230"`
     #[serde(skip)]
     chat_id: String,
-    /// Id of the top-level or second-level menu, from the get-chat-menu endpoint.
-    ///
-    /// Example: `"7156553273518882844"`
     #[serde(skip)]
     menu_item_id: String,
-    /// Which attributes of the menu item to change.
-    ///
-    /// Example: `["ICON"]`
     update_fields: Vec<PatchRequestUpdateFieldsItem>,
-    /// The menu item's new attributes.
     chat_menu_item: PatchRequestChatMenuItem,
 }
 impl PatchRequest {
@@ -39,25 +30,19 @@ impl PatchRequest {
     pub fn builder() -> PatchRequestBuilder {
         PatchRequestBuilder::default()
     }
-    /// The chat's id (group mode only), as returned by creating a chat, listing chats or searching chats.
-    ///
-    /// Example: `"oc_a0553eda9014c201e6969b478895c230"`
+    /// The `chat_id` it was built with: see [`PatchRequestBuilder::chat_id`].
     pub fn chat_id(&self) -> &String {
         &self.chat_id
     }
-    /// Id of the top-level or second-level menu, from the get-chat-menu endpoint.
-    ///
-    /// Example: `"7156553273518882844"`
+    /// The `menu_item_id` it was built with: see [`PatchRequestBuilder::menu_item_id`].
     pub fn menu_item_id(&self) -> &String {
         &self.menu_item_id
     }
-    /// Which attributes of the menu item to change.
-    ///
-    /// Example: `["ICON"]`
+    /// The `update_fields` it was built with: see [`PatchRequestBuilder::update_fields`].
     pub fn update_fields(&self) -> &Vec<PatchRequestUpdateFieldsItem> {
         &self.update_fields
     }
-    /// The menu item's new attributes.
+    /// The `chat_menu_item` it was built with: see [`PatchRequestBuilder::chat_menu_item`].
     pub fn chat_menu_item(&self) -> &PatchRequestChatMenuItem {
         &self.chat_menu_item
     }
@@ -163,14 +148,8 @@ impl ::lark_runtime::Endpoint for PatchRequest {
         app_types: &[::lark_runtime::AppType::Custom, ::lark_runtime::AppType::Isv],
         scopes: &["im:chat", "im:chat.menu_tree:write_only"],
         rate_limits: &[
-            ::lark_runtime::RateLimit {
-                requests: 1000u32,
-                period_seconds: 60u32,
-            },
-            ::lark_runtime::RateLimit {
-                requests: 50u32,
-                period_seconds: 1u32,
-            },
+            ::lark_runtime::RateLimit::per_minute(1000),
+            ::lark_runtime::RateLimit::per_second(50),
         ],
         special_rate_limit: false,
         envelope: ::lark_runtime::Envelope::Data,
@@ -209,7 +188,7 @@ impl ::lark_runtime::Incoming for PatchRequest {
         request: &::lark_runtime::IncomingRequest<'_>,
     ) -> Result<Self, ::lark_runtime::ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
-        #[derive(::lark_runtime::__private::serde::Deserialize)]
+        #[derive(Deserialize)]
         #[serde(crate = "::lark_runtime::__private::serde")]
         struct Body {
             #[serde(default, rename = "update_fields")]
@@ -237,14 +216,7 @@ impl ::lark_runtime::Incoming for PatchRequest {
 /// Response data of 修改群菜单元信息 — Update a chat menu item.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(
-    Debug,
-    Clone,
-    Default,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct PatchResponse {
     /// The menu item after the change.
@@ -307,115 +279,26 @@ pub enum PatchError {
     Undocumented(i64),
 }
 impl ::lark_runtime::DocumentedError for PatchError {
-    const FACTS: &'static [::lark_runtime::ErrorFacts] = &[
-        ::lark_runtime::ErrorFacts::new(
-            232001,
-            400,
-            "Your request contains an invalid request parameter.",
-            "Check the request parameters against this page; the returned message names what is wrong.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            232009,
-            400,
-            "Your request specifies a chat which has already been dissolved.",
-            "The chat has been disbanded; it can no longer be operated on.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            232011,
-            400,
-            "Operator can NOT be out of the chat.",
-            "The operator is not in the chat; add the calling bot to the chat, then retry.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            232014,
-            400,
-            "The token used in the request does NOT have the permissions necessary to complete the request.",
-            "The operator lacks the permission; check that the scopes this endpoint needs are granted.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            232024,
-            400,
-            "Users do not have the visibility of the app, or the operator does not have collaboration permissions with the target users.",
-            "The users cannot see the app, or the operator may not collaborate with them: widen the app's availability in the developer console and publish a version, or check blocks and contact relations with the target users.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            232025,
-            400,
-            "Bot ability is not activated.",
-            "The app's bot ability is off: add the bot capability in the developer console (app details, app capabilities) and publish the app.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            232033,
-            400,
-            "The operator or invited bots does NOT have the authority to manage external chats without the scope.",
-            "The chat is external; only bots with external sharing enabled can operate external chats.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            232034,
-            400,
-            "The app is unavailable or inactivated by the tenant.",
-            "The app is not installed or not enabled in this tenant; install it before calling.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            232055,
-            400,
-            "The operator does not have chat tab, chat menu, chat widget manage permission",
-            "The operator may not manage chat tabs, menus and widgets; when the chat lets only the owner and managers manage them, call as the owner or a manager.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            232073,
-            400,
-            "The group menu is being modified, please try again later.",
-            "The chat menu is being changed; retry later.",
-            true,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            232078,
-            400,
-            "The chat menu is illegal.",
-            "The menu content is invalid.",
-            false,
-        ),
+    const DOCUMENTED: &'static [(Self, ::lark_runtime::ErrorFacts)] = &[
+        (Self::YourRequestContainsAnInvalidRequest, crate::im::v1::errors::CODE_232001),
+        (Self::YourRequestSpecifiesAChatWhich, crate::im::v1::errors::CODE_232009),
+        (Self::OperatorCanNotBeOutOf, crate::im::v1::errors::CODE_232011_4),
+        (Self::TheTokenUsedInTheRequest, crate::im::v1::errors::CODE_232014),
+        (Self::UsersDoNotHaveTheVisibility, crate::im::v1::errors::CODE_232024_2),
+        (Self::BotAbilityIsNotActivated, crate::im::v1::errors::CODE_232025),
+        (Self::TheOperatorOrInvitedBotsDoes, crate::im::v1::errors::CODE_232033_2),
+        (Self::TheAppIsUnavailableOrInactivated, crate::im::v1::errors::CODE_232034_2),
+        (Self::TheOperatorDoesNotHaveChat, crate::im::v1::errors::CODE_232055),
+        (Self::TheGroupMenuIsBeingModified, crate::im::v1::errors::CODE_232073),
+        (Self::TheChatMenuIsIllegal, crate::im::v1::errors::CODE_232078),
     ];
-    fn from_index(index: usize, code: i64) -> Self {
-        match index {
-            0 => Self::YourRequestContainsAnInvalidRequest,
-            1 => Self::YourRequestSpecifiesAChatWhich,
-            2 => Self::OperatorCanNotBeOutOf,
-            3 => Self::TheTokenUsedInTheRequest,
-            4 => Self::UsersDoNotHaveTheVisibility,
-            5 => Self::BotAbilityIsNotActivated,
-            6 => Self::TheOperatorOrInvitedBotsDoes,
-            7 => Self::TheAppIsUnavailableOrInactivated,
-            8 => Self::TheOperatorDoesNotHaveChat,
-            9 => Self::TheGroupMenuIsBeingModified,
-            10 => Self::TheChatMenuIsIllegal,
-            _ => Self::Undocumented(code),
-        }
+    fn undocumented(code: i64) -> Self {
+        Self::Undocumented(code)
     }
-    fn facts_or_code(&self) -> Result<&'static ::lark_runtime::ErrorFacts, i64> {
+    fn undocumented_code(&self) -> Option<i64> {
         match self {
-            Self::YourRequestContainsAnInvalidRequest => Ok(&Self::FACTS[0]),
-            Self::YourRequestSpecifiesAChatWhich => Ok(&Self::FACTS[1]),
-            Self::OperatorCanNotBeOutOf => Ok(&Self::FACTS[2]),
-            Self::TheTokenUsedInTheRequest => Ok(&Self::FACTS[3]),
-            Self::UsersDoNotHaveTheVisibility => Ok(&Self::FACTS[4]),
-            Self::BotAbilityIsNotActivated => Ok(&Self::FACTS[5]),
-            Self::TheOperatorOrInvitedBotsDoes => Ok(&Self::FACTS[6]),
-            Self::TheAppIsUnavailableOrInactivated => Ok(&Self::FACTS[7]),
-            Self::TheOperatorDoesNotHaveChat => Ok(&Self::FACTS[8]),
-            Self::TheGroupMenuIsBeingModified => Ok(&Self::FACTS[9]),
-            Self::TheChatMenuIsIllegal => Ok(&Self::FACTS[10]),
-            Self::Undocumented(code) => Err(*code),
+            Self::Undocumented(code) => Some(*code),
+            _ => None,
         }
     }
 }
@@ -493,13 +376,7 @@ impl ::lark_runtime::enums::StringEnum for PatchRequestChatMenuItemActionType {
 }
 ::lark_runtime::string_enum_traits!(PatchRequestChatMenuItemActionType);
 /// The menu item's new attributes.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct PatchRequestChatMenuItem {
     /// The menu's action type; it cannot change after creation, and a top-level menu with second-level menus must be NONE.
@@ -585,13 +462,7 @@ impl ::lark_runtime::enums::StringEnum for PatchResponseChatMenuItemActionType {
 }
 ::lark_runtime::string_enum_traits!(PatchResponseChatMenuItemActionType);
 /// The menu item after the change.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct PatchResponseChatMenuItem {
     /// The menu's action type; NONE when a top-level menu has second-level menus.

@@ -9,20 +9,17 @@
 //! `POST /open-apis/im/v1/chats/:chat_id/menu_tree`
 //!
 //! Reference: <https://open.feishu.cn/document/server-docs/group/chat-menu_tree/create>
+use ::lark_runtime::__private::serde::{Deserialize, Serialize};
 /// Request of 添加群菜单 — Add menus to a chat.
 ///
 /// `POST /open-apis/im/v1/chats/:chat_id/menu_tree`
 ///
 /// Build it with [`CreateRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, ::lark_runtime::__private::serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct CreateRequest {
-    /// The chat's id (group mode only), as returned by creating a chat, listing chats or searching chats.
-    ///
-    /// Example: `"oc_a0553eda9014c201e6969b478895c230"`
     #[serde(skip)]
     chat_id: String,
-    /// The menus to append.
     menu_tree: CreateRequestMenuTree,
 }
 impl CreateRequest {
@@ -30,13 +27,11 @@ impl CreateRequest {
     pub fn builder() -> CreateRequestBuilder {
         CreateRequestBuilder::default()
     }
-    /// The chat's id (group mode only), as returned by creating a chat, listing chats or searching chats.
-    ///
-    /// Example: `"oc_a0553eda9014c201e6969b478895c230"`
+    /// The `chat_id` it was built with: see [`CreateRequestBuilder::chat_id`].
     pub fn chat_id(&self) -> &String {
         &self.chat_id
     }
-    /// The menus to append.
+    /// The `menu_tree` it was built with: see [`CreateRequestBuilder::menu_tree`].
     pub fn menu_tree(&self) -> &CreateRequestMenuTree {
         &self.menu_tree
     }
@@ -103,14 +98,8 @@ impl ::lark_runtime::Endpoint for CreateRequest {
         app_types: &[::lark_runtime::AppType::Custom, ::lark_runtime::AppType::Isv],
         scopes: &["im:chat", "im:chat.menu_tree:write_only"],
         rate_limits: &[
-            ::lark_runtime::RateLimit {
-                requests: 1000u32,
-                period_seconds: 60u32,
-            },
-            ::lark_runtime::RateLimit {
-                requests: 50u32,
-                period_seconds: 1u32,
-            },
+            ::lark_runtime::RateLimit::per_minute(1000),
+            ::lark_runtime::RateLimit::per_second(50),
         ],
         special_rate_limit: false,
         envelope: ::lark_runtime::Envelope::Data,
@@ -143,7 +132,7 @@ impl ::lark_runtime::Incoming for CreateRequest {
         request: &::lark_runtime::IncomingRequest<'_>,
     ) -> Result<Self, ::lark_runtime::ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
-        #[derive(::lark_runtime::__private::serde::Deserialize)]
+        #[derive(Deserialize)]
         #[serde(crate = "::lark_runtime::__private::serde")]
         struct Body {
             #[serde(default, rename = "menu_tree")]
@@ -164,14 +153,7 @@ impl ::lark_runtime::Incoming for CreateRequest {
 /// Response data of 添加群菜单 — Add menus to a chat.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(
-    Debug,
-    Clone,
-    Default,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct CreateResponse {
     /// Every menu of the chat after the addition.
@@ -250,151 +232,30 @@ pub enum CreateError {
     Undocumented(i64),
 }
 impl ::lark_runtime::DocumentedError for CreateError {
-    const FACTS: &'static [::lark_runtime::ErrorFacts] = &[
-        ::lark_runtime::ErrorFacts::new(
-            232001,
-            400,
-            "Your request contains an invalid request parameter.",
-            "Check the request parameters against this page; the returned message names what is wrong.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            232008,
-            400,
-            "Your request specifies a chat whose type is NOT supported currently.",
-            "The chat mode or chat type is not supported here; check the chat with the get-chat endpoint.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            232009,
-            400,
-            "Your request specifies a chat which has already been dissolved.",
-            "The chat has been disbanded; it can no longer be operated on.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            232011,
-            400,
-            "Operator can NOT be out of the chat.",
-            "The operator is not in the chat; add the calling bot to the chat, then retry.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            232014,
-            400,
-            "The token used in the request does NOT have the permissions necessary to complete the request.",
-            "The operator lacks the permission; check that the scopes this endpoint needs are granted.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            232024,
-            400,
-            "Users do not have the visibility of the app, or the operator does not have collaboration permissions with the target users.",
-            "The users cannot see the app, or the operator may not collaborate with them: widen the app's availability in the developer console and publish a version, or check blocks and contact relations with the target users.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            232025,
-            400,
-            "Bot ability is not activated.",
-            "The app's bot ability is off: add the bot capability in the developer console (app details, app capabilities) and publish the app.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            232055,
-            400,
-            "The operator does not have chat tab, chat menu, chat widget manage permission",
-            "The operator may not manage chat tabs, menus and widgets; when the chat lets only the owner and managers manage them, call as the owner or a manager.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            232033,
-            400,
-            "The operator or invited bots does NOT have the authority to manage external chats without the scope.",
-            "The chat is external; only bots with external sharing enabled can operate external chats.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            232034,
-            400,
-            "The app is unavailable or inactivated by the tenant.",
-            "The app is not installed or not enabled in this tenant; install it before calling.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            232056,
-            400,
-            "The operator is not the image's owner, no permission to complete the request.",
-            "The bot must use images it uploaded itself.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            232070,
-            400,
-            "The number of chat_menu_top_level has reached the limit.",
-            "A chat holds at most 3 top-level menus.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            232071,
-            400,
-            "The number of chat_menu_second_level has reached the limit.",
-            "A top-level menu holds at most 5 second-level menus.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            232073,
-            400,
-            "The group menu is being modified, please try again later.",
-            "The chat menu is being changed; retry later.",
-            true,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            232078,
-            400,
-            "The chat menu is illegal.",
-            "The menu content is invalid.",
-            false,
-        ),
+    const DOCUMENTED: &'static [(Self, ::lark_runtime::ErrorFacts)] = &[
+        (Self::YourRequestContainsAnInvalidRequest, crate::im::v1::errors::CODE_232001),
+        (Self::YourRequestSpecifiesAChatWhose, crate::im::v1::errors::CODE_232008_2),
+        (Self::YourRequestSpecifiesAChatWhich, crate::im::v1::errors::CODE_232009),
+        (Self::OperatorCanNotBeOutOf, crate::im::v1::errors::CODE_232011_4),
+        (Self::TheTokenUsedInTheRequest, crate::im::v1::errors::CODE_232014),
+        (Self::UsersDoNotHaveTheVisibility, crate::im::v1::errors::CODE_232024_2),
+        (Self::BotAbilityIsNotActivated, crate::im::v1::errors::CODE_232025),
+        (Self::TheOperatorDoesNotHaveChat, crate::im::v1::errors::CODE_232055),
+        (Self::TheOperatorOrInvitedBotsDoes, crate::im::v1::errors::CODE_232033_2),
+        (Self::TheAppIsUnavailableOrInactivated, crate::im::v1::errors::CODE_232034_2),
+        (Self::TheOperatorIsNotTheImage, crate::im::v1::errors::CODE_232056),
+        (Self::TheNumberOfChatMenuTop, crate::im::v1::errors::CODE_232070),
+        (Self::TheNumberOfChatMenuSecond, crate::im::v1::errors::CODE_232071),
+        (Self::TheGroupMenuIsBeingModified, crate::im::v1::errors::CODE_232073),
+        (Self::TheChatMenuIsIllegal, crate::im::v1::errors::CODE_232078),
     ];
-    fn from_index(index: usize, code: i64) -> Self {
-        match index {
-            0 => Self::YourRequestContainsAnInvalidRequest,
-            1 => Self::YourRequestSpecifiesAChatWhose,
-            2 => Self::YourRequestSpecifiesAChatWhich,
-            3 => Self::OperatorCanNotBeOutOf,
-            4 => Self::TheTokenUsedInTheRequest,
-            5 => Self::UsersDoNotHaveTheVisibility,
-            6 => Self::BotAbilityIsNotActivated,
-            7 => Self::TheOperatorDoesNotHaveChat,
-            8 => Self::TheOperatorOrInvitedBotsDoes,
-            9 => Self::TheAppIsUnavailableOrInactivated,
-            10 => Self::TheOperatorIsNotTheImage,
-            11 => Self::TheNumberOfChatMenuTop,
-            12 => Self::TheNumberOfChatMenuSecond,
-            13 => Self::TheGroupMenuIsBeingModified,
-            14 => Self::TheChatMenuIsIllegal,
-            _ => Self::Undocumented(code),
-        }
+    fn undocumented(code: i64) -> Self {
+        Self::Undocumented(code)
     }
-    fn facts_or_code(&self) -> Result<&'static ::lark_runtime::ErrorFacts, i64> {
+    fn undocumented_code(&self) -> Option<i64> {
         match self {
-            Self::YourRequestContainsAnInvalidRequest => Ok(&Self::FACTS[0]),
-            Self::YourRequestSpecifiesAChatWhose => Ok(&Self::FACTS[1]),
-            Self::YourRequestSpecifiesAChatWhich => Ok(&Self::FACTS[2]),
-            Self::OperatorCanNotBeOutOf => Ok(&Self::FACTS[3]),
-            Self::TheTokenUsedInTheRequest => Ok(&Self::FACTS[4]),
-            Self::UsersDoNotHaveTheVisibility => Ok(&Self::FACTS[5]),
-            Self::BotAbilityIsNotActivated => Ok(&Self::FACTS[6]),
-            Self::TheOperatorDoesNotHaveChat => Ok(&Self::FACTS[7]),
-            Self::TheOperatorOrInvitedBotsDoes => Ok(&Self::FACTS[8]),
-            Self::TheAppIsUnavailableOrInactivated => Ok(&Self::FACTS[9]),
-            Self::TheOperatorIsNotTheImage => Ok(&Self::FACTS[10]),
-            Self::TheNumberOfChatMenuTop => Ok(&Self::FACTS[11]),
-            Self::TheNumberOfChatMenuSecond => Ok(&Self::FACTS[12]),
-            Self::TheGroupMenuIsBeingModified => Ok(&Self::FACTS[13]),
-            Self::TheChatMenuIsIllegal => Ok(&Self::FACTS[14]),
-            Self::Undocumented(code) => Err(*code),
+            Self::Undocumented(code) => Some(*code),
+            _ => None,
         }
     }
 }
@@ -435,13 +296,7 @@ for CreateRequestMenuTreeChatMenuTopLevelsItemChatMenuItemActionType {
     CreateRequestMenuTreeChatMenuTopLevelsItemChatMenuItemActionType
 );
 /// The top-level menu's attributes.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct CreateRequestMenuTreeChatMenuTopLevelsItemChatMenuItem {
     /// The menu's action type; it cannot change later, and a menu with second-level menus must be NONE.
@@ -528,13 +383,7 @@ for CreateRequestMenuTreeChatMenuTopLevelsItemChildrenItemChatMenuItemActionType
     CreateRequestMenuTreeChatMenuTopLevelsItemChildrenItemChatMenuItemActionType
 );
 /// The second-level menu's attributes.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct CreateRequestMenuTreeChatMenuTopLevelsItemChildrenItemChatMenuItem {
     /// The menu's action type; REDIRECT_LINK needs redirect_link.
@@ -591,13 +440,7 @@ for CreateRequestMenuTreeChatMenuTopLevelsItemChildrenItemChatMenuItem {
     }
 }
 /// One second-level menu.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct CreateRequestMenuTreeChatMenuTopLevelsItemChildrenItem {
     /// The second-level menu's attributes.
@@ -622,13 +465,7 @@ for CreateRequestMenuTreeChatMenuTopLevelsItemChildrenItem {
     }
 }
 /// One top-level menu with its second-level menus.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct CreateRequestMenuTreeChatMenuTopLevelsItem {
     /// The top-level menu's attributes.
@@ -660,13 +497,7 @@ impl ::lark_runtime::Validate for CreateRequestMenuTreeChatMenuTopLevelsItem {
     }
 }
 /// The menus to append.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct CreateRequestMenuTree {
     /// The top-level menus to append; a chat holds at most 3.
@@ -724,13 +555,7 @@ for CreateResponseMenuTreeChatMenuTopLevelsItemChatMenuItemActionType {
     CreateResponseMenuTreeChatMenuTopLevelsItemChatMenuItemActionType
 );
 /// The top-level menu's attributes.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct CreateResponseMenuTreeChatMenuTopLevelsItemChatMenuItem {
     /// The menu's action type; NONE when it has second-level menus.
@@ -816,13 +641,7 @@ for CreateResponseMenuTreeChatMenuTopLevelsItemChildrenItemChatMenuItemActionTyp
     CreateResponseMenuTreeChatMenuTopLevelsItemChildrenItemChatMenuItemActionType
 );
 /// The second-level menu's attributes.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct CreateResponseMenuTreeChatMenuTopLevelsItemChildrenItemChatMenuItem {
     /// The menu's action type.
@@ -873,13 +692,7 @@ for CreateResponseMenuTreeChatMenuTopLevelsItemChildrenItemChatMenuItem {
     }
 }
 /// One second-level menu.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct CreateResponseMenuTreeChatMenuTopLevelsItemChildrenItem {
     /// The second-level menu's id.
@@ -908,13 +721,7 @@ for CreateResponseMenuTreeChatMenuTopLevelsItemChildrenItem {
     }
 }
 /// One top-level menu.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct CreateResponseMenuTreeChatMenuTopLevelsItem {
     /// The top-level menu's id, needed to delete, change or sort it.
@@ -952,13 +759,7 @@ impl ::lark_runtime::Validate for CreateResponseMenuTreeChatMenuTopLevelsItem {
     }
 }
 /// Every menu of the chat after the addition.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct CreateResponseMenuTree {
     /// The top-level menus.

@@ -8,22 +8,17 @@
 //! `DELETE /open-apis/im/v1/chats/:chat_id/menu_tree`
 //!
 //! Reference: <https://open.feishu.cn/document/server-docs/group/chat-menu_tree/delete>
+use ::lark_runtime::__private::serde::{Deserialize, Serialize};
 /// Request of 删除群菜单 — Delete top-level chat menus.
 ///
 /// `DELETE /open-apis/im/v1/chats/:chat_id/menu_tree`
 ///
 /// Build it with [`DeleteRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, ::lark_runtime::__private::serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct DeleteRequest {
-    /// The chat's id (group mode only), as returned by creating a chat, listing chats or searching chats.
-    ///
-    /// Example: `"oc_a0553eda9014c201e6969b478895c230"`
     #[serde(skip)]
     chat_id: String,
-    /// Ids of the top-level menus to delete, from the get-chat-menu endpoint.
-    ///
-    /// Example: `["6936075528890826780"]`
     chat_menu_top_level_ids: Vec<String>,
 }
 impl DeleteRequest {
@@ -31,15 +26,11 @@ impl DeleteRequest {
     pub fn builder() -> DeleteRequestBuilder {
         DeleteRequestBuilder::default()
     }
-    /// The chat's id (group mode only), as returned by creating a chat, listing chats or searching chats.
-    ///
-    /// Example: `"oc_a0553eda9014c201e6969b478895c230"`
+    /// The `chat_id` it was built with: see [`DeleteRequestBuilder::chat_id`].
     pub fn chat_id(&self) -> &String {
         &self.chat_id
     }
-    /// Ids of the top-level menus to delete, from the get-chat-menu endpoint.
-    ///
-    /// Example: `["6936075528890826780"]`
+    /// The `chat_menu_top_level_ids` it was built with: see [`DeleteRequestBuilder::chat_menu_top_level_ids`].
     pub fn chat_menu_top_level_ids(&self) -> &Vec<String> {
         &self.chat_menu_top_level_ids
     }
@@ -114,14 +105,8 @@ impl ::lark_runtime::Endpoint for DeleteRequest {
         app_types: &[::lark_runtime::AppType::Custom, ::lark_runtime::AppType::Isv],
         scopes: &["im:chat", "im:chat.menu_tree:write_only"],
         rate_limits: &[
-            ::lark_runtime::RateLimit {
-                requests: 1000u32,
-                period_seconds: 60u32,
-            },
-            ::lark_runtime::RateLimit {
-                requests: 50u32,
-                period_seconds: 1u32,
-            },
+            ::lark_runtime::RateLimit::per_minute(1000),
+            ::lark_runtime::RateLimit::per_second(50),
         ],
         special_rate_limit: false,
         envelope: ::lark_runtime::Envelope::Data,
@@ -152,7 +137,7 @@ impl ::lark_runtime::Incoming for DeleteRequest {
         request: &::lark_runtime::IncomingRequest<'_>,
     ) -> Result<Self, ::lark_runtime::ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
-        #[derive(::lark_runtime::__private::serde::Deserialize)]
+        #[derive(Deserialize)]
         #[serde(crate = "::lark_runtime::__private::serde")]
         struct Body {
             #[serde(default, rename = "chat_menu_top_level_ids")]
@@ -173,14 +158,7 @@ impl ::lark_runtime::Incoming for DeleteRequest {
 /// Response data of 删除群菜单 — Delete top-level chat menus.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(
-    Debug,
-    Clone,
-    Default,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct DeleteResponse {
     /// The menus left in the chat after the deletion.
@@ -243,115 +221,26 @@ pub enum DeleteError {
     Undocumented(i64),
 }
 impl ::lark_runtime::DocumentedError for DeleteError {
-    const FACTS: &'static [::lark_runtime::ErrorFacts] = &[
-        ::lark_runtime::ErrorFacts::new(
-            232001,
-            400,
-            "Your request contains an invalid request parameter.",
-            "Check the request parameters against this page; the returned message names what is wrong.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            232009,
-            400,
-            "Your request specifies a chat which has already been dissolved.",
-            "The chat has been disbanded; it can no longer be operated on.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            232011,
-            400,
-            "Operator can NOT be out of the chat.",
-            "The operator is not in the chat; add the calling bot or user to the chat, then retry.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            232008,
-            400,
-            "Your request specifies a chat whose type is NOT supported currently.",
-            "The chat mode or chat type is not supported here; check the chat with the get-chat endpoint.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            232014,
-            400,
-            "The token used in the request does NOT have the permissions necessary to complete the request.",
-            "The operator lacks the permission; check that the scopes this endpoint needs are granted.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            232024,
-            400,
-            "Users do not have the visibility of the app, or the operator does not have collaboration permissions with the target users.",
-            "The users cannot see the app, or the operator may not collaborate with them: widen the app's availability in the developer console and publish a version, or check blocks and contact relations with the target users.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            232025,
-            400,
-            "Bot ability is not activated.",
-            "The app's bot ability is off: add the bot capability in the developer console (app details, app capabilities) and publish the app.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            232033,
-            400,
-            "The operator or invited bots does NOT have the authority to manage external chats without the scope.",
-            "The chat is external; only bots with external sharing enabled can operate external chats.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            232055,
-            400,
-            "The operator does not have chat tab, chat menu, chat widget manage permission",
-            "The operator may not manage chat tabs, menus and widgets; when the chat lets only the owner and managers manage them, call as the owner or a manager.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            232073,
-            400,
-            "The group menu is being modified, please try again later.",
-            "The chat menu is being changed; retry later.",
-            true,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            232034,
-            400,
-            "The app is unavailable or inactivated by the tenant.",
-            "The app is not installed or not enabled in this tenant; install it before calling.",
-            false,
-        ),
+    const DOCUMENTED: &'static [(Self, ::lark_runtime::ErrorFacts)] = &[
+        (Self::YourRequestContainsAnInvalidRequest, crate::im::v1::errors::CODE_232001),
+        (Self::YourRequestSpecifiesAChatWhich, crate::im::v1::errors::CODE_232009),
+        (Self::OperatorCanNotBeOutOf, crate::im::v1::errors::CODE_232011_3),
+        (Self::YourRequestSpecifiesAChatWhose, crate::im::v1::errors::CODE_232008_2),
+        (Self::TheTokenUsedInTheRequest, crate::im::v1::errors::CODE_232014),
+        (Self::UsersDoNotHaveTheVisibility, crate::im::v1::errors::CODE_232024_2),
+        (Self::BotAbilityIsNotActivated, crate::im::v1::errors::CODE_232025),
+        (Self::TheOperatorOrInvitedBotsDoes, crate::im::v1::errors::CODE_232033_2),
+        (Self::TheOperatorDoesNotHaveChat, crate::im::v1::errors::CODE_232055),
+        (Self::TheGroupMenuIsBeingModified, crate::im::v1::errors::CODE_232073),
+        (Self::TheAppIsUnavailableOrInactivated, crate::im::v1::errors::CODE_232034_2),
     ];
-    fn from_index(index: usize, code: i64) -> Self {
-        match index {
-            0 => Self::YourRequestContainsAnInvalidRequest,
-            1 => Self::YourRequestSpecifiesAChatWhich,
-            2 => Self::OperatorCanNotBeOutOf,
-            3 => Self::YourRequestSpecifiesAChatWhose,
-            4 => Self::TheTokenUsedInTheRequest,
-            5 => Self::UsersDoNotHaveTheVisibility,
-            6 => Self::BotAbilityIsNotActivated,
-            7 => Self::TheOperatorOrInvitedBotsDoes,
-            8 => Self::TheOperatorDoesNotHaveChat,
-            9 => Self::TheGroupMenuIsBeingModified,
-            10 => Self::TheAppIsUnavailableOrInactivated,
-            _ => Self::Undocumented(code),
-        }
+    fn undocumented(code: i64) -> Self {
+        Self::Undocumented(code)
     }
-    fn facts_or_code(&self) -> Result<&'static ::lark_runtime::ErrorFacts, i64> {
+    fn undocumented_code(&self) -> Option<i64> {
         match self {
-            Self::YourRequestContainsAnInvalidRequest => Ok(&Self::FACTS[0]),
-            Self::YourRequestSpecifiesAChatWhich => Ok(&Self::FACTS[1]),
-            Self::OperatorCanNotBeOutOf => Ok(&Self::FACTS[2]),
-            Self::YourRequestSpecifiesAChatWhose => Ok(&Self::FACTS[3]),
-            Self::TheTokenUsedInTheRequest => Ok(&Self::FACTS[4]),
-            Self::UsersDoNotHaveTheVisibility => Ok(&Self::FACTS[5]),
-            Self::BotAbilityIsNotActivated => Ok(&Self::FACTS[6]),
-            Self::TheOperatorOrInvitedBotsDoes => Ok(&Self::FACTS[7]),
-            Self::TheOperatorDoesNotHaveChat => Ok(&Self::FACTS[8]),
-            Self::TheGroupMenuIsBeingModified => Ok(&Self::FACTS[9]),
-            Self::TheAppIsUnavailableOrInactivated => Ok(&Self::FACTS[10]),
-            Self::Undocumented(code) => Err(*code),
+            Self::Undocumented(code) => Some(*code),
+            _ => None,
         }
     }
 }
@@ -392,13 +281,7 @@ for DeleteResponseMenuTreeChatMenuTopLevelsItemChatMenuItemActionType {
     DeleteResponseMenuTreeChatMenuTopLevelsItemChatMenuItemActionType
 );
 /// The top-level menu's attributes.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct DeleteResponseMenuTreeChatMenuTopLevelsItemChatMenuItem {
     /// The menu's action type; NONE when it has second-level menus.
@@ -484,13 +367,7 @@ for DeleteResponseMenuTreeChatMenuTopLevelsItemChildrenItemChatMenuItemActionTyp
     DeleteResponseMenuTreeChatMenuTopLevelsItemChildrenItemChatMenuItemActionType
 );
 /// The second-level menu's attributes.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct DeleteResponseMenuTreeChatMenuTopLevelsItemChildrenItemChatMenuItem {
     /// The menu's action type.
@@ -541,13 +418,7 @@ for DeleteResponseMenuTreeChatMenuTopLevelsItemChildrenItemChatMenuItem {
     }
 }
 /// One second-level menu.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct DeleteResponseMenuTreeChatMenuTopLevelsItemChildrenItem {
     /// The second-level menu's id.
@@ -576,13 +447,7 @@ for DeleteResponseMenuTreeChatMenuTopLevelsItemChildrenItem {
     }
 }
 /// One top-level menu.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct DeleteResponseMenuTreeChatMenuTopLevelsItem {
     /// The top-level menu's id, needed to delete, change or sort it.
@@ -620,13 +485,7 @@ impl ::lark_runtime::Validate for DeleteResponseMenuTreeChatMenuTopLevelsItem {
     }
 }
 /// The menus left in the chat after the deletion.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct DeleteResponseMenuTree {
     /// The top-level menus.

@@ -8,17 +8,15 @@
 //! `GET /open-apis/im/v1/chats/:chat_id/menu_tree`
 //!
 //! Reference: <https://open.feishu.cn/document/server-docs/group/chat-menu_tree/get>
+use ::lark_runtime::__private::serde::{Deserialize, Serialize};
 /// Request of 获取群菜单 — Get a chat's menus.
 ///
 /// `GET /open-apis/im/v1/chats/:chat_id/menu_tree`
 ///
 /// Build it with [`GetRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, ::lark_runtime::__private::serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct GetRequest {
-    /// The chat's id (group mode only), as returned by creating a chat, listing chats or searching chats.
-    ///
-    /// Example: `"oc_a0553eda9014c201e6969b478895c230"`
     #[serde(skip)]
     chat_id: String,
 }
@@ -27,9 +25,7 @@ impl GetRequest {
     pub fn builder() -> GetRequestBuilder {
         GetRequestBuilder::default()
     }
-    /// The chat's id (group mode only), as returned by creating a chat, listing chats or searching chats.
-    ///
-    /// Example: `"oc_a0553eda9014c201e6969b478895c230"`
+    /// The `chat_id` it was built with: see [`GetRequestBuilder::chat_id`].
     pub fn chat_id(&self) -> &String {
         &self.chat_id
     }
@@ -80,14 +76,8 @@ impl ::lark_runtime::Endpoint for GetRequest {
         app_types: &[::lark_runtime::AppType::Custom, ::lark_runtime::AppType::Isv],
         scopes: &["im:chat", "im:chat.menu_tree:read", "im:chat:readonly"],
         rate_limits: &[
-            ::lark_runtime::RateLimit {
-                requests: 1000u32,
-                period_seconds: 60u32,
-            },
-            ::lark_runtime::RateLimit {
-                requests: 50u32,
-                period_seconds: 1u32,
-            },
+            ::lark_runtime::RateLimit::per_minute(1000),
+            ::lark_runtime::RateLimit::per_second(50),
         ],
         special_rate_limit: false,
         envelope: ::lark_runtime::Envelope::Data,
@@ -128,14 +118,7 @@ impl ::lark_runtime::Incoming for GetRequest {
 /// Response data of 获取群菜单 — Get a chat's menus.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(
-    Debug,
-    Clone,
-    Default,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct GetResponse {
     /// All menus of the chat.
@@ -180,79 +163,22 @@ pub enum GetError {
     Undocumented(i64),
 }
 impl ::lark_runtime::DocumentedError for GetError {
-    const FACTS: &'static [::lark_runtime::ErrorFacts] = &[
-        ::lark_runtime::ErrorFacts::new(
-            232001,
-            400,
-            "Your request contains an invalid request parameter.",
-            "Check the request parameters against this page; the returned message names what is wrong.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            232011,
-            400,
-            "Operator can NOT be out of the chat.",
-            "The operator is not in the chat; add the calling bot to the chat, then retry.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            232014,
-            400,
-            "The token used in the request does NOT have the permissions necessary to complete the request.",
-            "The operator lacks the permission; check that the scopes this endpoint needs are granted.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            232024,
-            400,
-            "Users do not have the visibility of the app, or the operator does not have collaboration permissions with the target users.",
-            "The users cannot see the app, or the operator may not collaborate with them: widen the app's availability in the developer console and publish a version, or check blocks and contact relations with the target users.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            232025,
-            400,
-            "Bot ability is not activated.",
-            "The app's bot ability is off: add the bot capability in the developer console (app details, app capabilities) and publish the app.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            232033,
-            400,
-            "The operator or invited bots does NOT have the authority to manage external chats without the scope.",
-            "The chat is external; only bots with external sharing enabled can operate external chats.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            232034,
-            400,
-            "The app is unavailable or inactivated by the tenant.",
-            "The app is not installed or not enabled in this tenant; install it before calling.",
-            false,
-        ),
+    const DOCUMENTED: &'static [(Self, ::lark_runtime::ErrorFacts)] = &[
+        (Self::YourRequestContainsAnInvalidRequest, crate::im::v1::errors::CODE_232001),
+        (Self::OperatorCanNotBeOutOf, crate::im::v1::errors::CODE_232011_4),
+        (Self::TheTokenUsedInTheRequest, crate::im::v1::errors::CODE_232014),
+        (Self::UsersDoNotHaveTheVisibility, crate::im::v1::errors::CODE_232024_2),
+        (Self::BotAbilityIsNotActivated, crate::im::v1::errors::CODE_232025),
+        (Self::TheOperatorOrInvitedBotsDoes, crate::im::v1::errors::CODE_232033_2),
+        (Self::TheAppIsUnavailableOrInactivated, crate::im::v1::errors::CODE_232034_2),
     ];
-    fn from_index(index: usize, code: i64) -> Self {
-        match index {
-            0 => Self::YourRequestContainsAnInvalidRequest,
-            1 => Self::OperatorCanNotBeOutOf,
-            2 => Self::TheTokenUsedInTheRequest,
-            3 => Self::UsersDoNotHaveTheVisibility,
-            4 => Self::BotAbilityIsNotActivated,
-            5 => Self::TheOperatorOrInvitedBotsDoes,
-            6 => Self::TheAppIsUnavailableOrInactivated,
-            _ => Self::Undocumented(code),
-        }
+    fn undocumented(code: i64) -> Self {
+        Self::Undocumented(code)
     }
-    fn facts_or_code(&self) -> Result<&'static ::lark_runtime::ErrorFacts, i64> {
+    fn undocumented_code(&self) -> Option<i64> {
         match self {
-            Self::YourRequestContainsAnInvalidRequest => Ok(&Self::FACTS[0]),
-            Self::OperatorCanNotBeOutOf => Ok(&Self::FACTS[1]),
-            Self::TheTokenUsedInTheRequest => Ok(&Self::FACTS[2]),
-            Self::UsersDoNotHaveTheVisibility => Ok(&Self::FACTS[3]),
-            Self::BotAbilityIsNotActivated => Ok(&Self::FACTS[4]),
-            Self::TheOperatorOrInvitedBotsDoes => Ok(&Self::FACTS[5]),
-            Self::TheAppIsUnavailableOrInactivated => Ok(&Self::FACTS[6]),
-            Self::Undocumented(code) => Err(*code),
+            Self::Undocumented(code) => Some(*code),
+            _ => None,
         }
     }
 }
@@ -293,13 +219,7 @@ for GetResponseMenuTreeChatMenuTopLevelsItemChatMenuItemActionType {
     GetResponseMenuTreeChatMenuTopLevelsItemChatMenuItemActionType
 );
 /// The top-level menu's attributes.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct GetResponseMenuTreeChatMenuTopLevelsItemChatMenuItem {
     /// The menu's action type; NONE when it has second-level menus.
@@ -384,13 +304,7 @@ for GetResponseMenuTreeChatMenuTopLevelsItemChildrenItemChatMenuItemActionType {
     GetResponseMenuTreeChatMenuTopLevelsItemChildrenItemChatMenuItemActionType
 );
 /// The second-level menu's attributes.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct GetResponseMenuTreeChatMenuTopLevelsItemChildrenItemChatMenuItem {
     /// The menu's action type.
@@ -441,13 +355,7 @@ for GetResponseMenuTreeChatMenuTopLevelsItemChildrenItemChatMenuItem {
     }
 }
 /// One second-level menu.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct GetResponseMenuTreeChatMenuTopLevelsItemChildrenItem {
     /// The second-level menu's id.
@@ -475,13 +383,7 @@ impl ::lark_runtime::Validate for GetResponseMenuTreeChatMenuTopLevelsItemChildr
     }
 }
 /// One top-level menu.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct GetResponseMenuTreeChatMenuTopLevelsItem {
     /// The top-level menu's id, needed to delete, change or sort it.
@@ -519,13 +421,7 @@ impl ::lark_runtime::Validate for GetResponseMenuTreeChatMenuTopLevelsItem {
     }
 }
 /// All menus of the chat.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct GetResponseMenuTree {
     /// The top-level menus.

@@ -20,6 +20,8 @@ impl<'a> ImV1ChatMenuTreeApi<'a> {
     ///
     /// `POST /open-apis/im/v1/chats/:chat_id/menu_tree`
     ///
+    /// Takes `tenant_access_token`, not a user's: on a handle from [`Client::as_user`](::lark_runtime::Client::as_user) it fails before sending anything.
+    ///
     /// Retries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.
     pub async fn create(
         &self,
@@ -33,6 +35,8 @@ impl<'a> ImV1ChatMenuTreeApi<'a> {
     /// 删除群菜单 — Delete top-level chat menus.
     ///
     /// `DELETE /open-apis/im/v1/chats/:chat_id/menu_tree`
+    ///
+    /// Takes `tenant_access_token`, not a user's: on a handle from [`Client::as_user`](::lark_runtime::Client::as_user) it fails before sending anything.
     ///
     /// Retries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.
     pub async fn delete(
@@ -48,6 +52,8 @@ impl<'a> ImV1ChatMenuTreeApi<'a> {
     ///
     /// `GET /open-apis/im/v1/chats/:chat_id/menu_tree`
     ///
+    /// Takes `tenant_access_token`, not a user's: on a handle from [`Client::as_user`](::lark_runtime::Client::as_user) it fails before sending anything.
+    ///
     /// Retries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.
     pub async fn get(
         &self,
@@ -61,6 +67,8 @@ impl<'a> ImV1ChatMenuTreeApi<'a> {
     /// 排序群菜单 — Reorder a chat's top-level menus.
     ///
     /// `POST /open-apis/im/v1/chats/:chat_id/menu_tree/sort`
+    ///
+    /// Takes `tenant_access_token`, not a user's: on a handle from [`Client::as_user`](::lark_runtime::Client::as_user) it fails before sending anything.
     ///
     /// Retries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.
     pub async fn sort(

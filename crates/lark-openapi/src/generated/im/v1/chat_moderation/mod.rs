@@ -16,6 +16,8 @@ impl<'a> ImV1ChatModerationApi<'a> {
     ///
     /// `GET /open-apis/im/v1/chats/:chat_id/moderation`
     ///
+    /// Takes `tenant_access_token` or `user_access_token`; the user's on a handle from [`Client::as_user`](::lark_runtime::Client::as_user).
+    ///
     /// Retries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.
     pub async fn get(
         &self,
@@ -38,6 +40,8 @@ impl<'a> ImV1ChatModerationApi<'a> {
     /// 更新群发言权限 — Update who may speak in a chat.
     ///
     /// `PUT /open-apis/im/v1/chats/:chat_id/moderation`
+    ///
+    /// Takes `tenant_access_token` or `user_access_token`; the user's on a handle from [`Client::as_user`](::lark_runtime::Client::as_user).
     ///
     /// Retries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.
     pub async fn update(

@@ -9,39 +9,23 @@
 //! `PUT /open-apis/im/v1/chats/:chat_id/moderation`
 //!
 //! Reference: <https://open.feishu.cn/document/server-docs/group/chat/update>
+use ::lark_runtime::__private::serde::{Deserialize, Serialize};
 /// Request of 更新群发言权限 — Update who may speak in a chat.
 ///
 /// `PUT /open-apis/im/v1/chats/:chat_id/moderation`
 ///
 /// Build it with [`UpdateRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, ::lark_runtime::__private::serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct UpdateRequest {
-    /// The chat's id, as returned by creating a chat, listing a user's or bot's chats, or searching chats.
-    ///
-    /// Example: `"oc_a0553eda9014c201e6969b478895c230"`
     #[serde(skip)]
     chat_id: String,
-    /// The kind of user id in moderator_added_list and moderator_removed_list.
-    ///
-    /// Example: `"open_id"`
-    ///
-    /// Default when left out: `"open_id"`
     #[serde(skip)]
     user_id_type: Option<UpdateRequestUserIdType>,
-    /// The speaking mode; moderator_list goes with moderator_added_list and moderator_removed_list.
-    ///
-    /// Example: `"moderator_list"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     moderation_setting: Option<UpdateRequestModerationSetting>,
-    /// With moderator_list, users to allow to speak, of the kind user_id_type names (open_id recommended). Users not in the chat are dropped; no id may also appear in moderator_removed_list.
-    ///
-    /// Example: `["4d7a3c6g"]`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     moderator_added_list: Option<Vec<String>>,
-    /// With moderator_list, users no longer allowed to speak, of the kind user_id_type names (open_id recommended). Users not in the chat are dropped; no id may also appear in moderator_added_list.
-    ///
-    /// Example: `["4d7a3c6g"]`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     moderator_removed_list: Option<Vec<String>>,
 }
@@ -50,35 +34,23 @@ impl UpdateRequest {
     pub fn builder() -> UpdateRequestBuilder {
         UpdateRequestBuilder::default()
     }
-    /// The chat's id, as returned by creating a chat, listing a user's or bot's chats, or searching chats.
-    ///
-    /// Example: `"oc_a0553eda9014c201e6969b478895c230"`
+    /// The `chat_id` it was built with: see [`UpdateRequestBuilder::chat_id`].
     pub fn chat_id(&self) -> &String {
         &self.chat_id
     }
-    /// The kind of user id in moderator_added_list and moderator_removed_list.
-    ///
-    /// Example: `"open_id"`
-    ///
-    /// Default when left out: `"open_id"`
+    /// The `user_id_type` it was built with: see [`UpdateRequestBuilder::user_id_type`].
     pub fn user_id_type(&self) -> Option<&UpdateRequestUserIdType> {
         self.user_id_type.as_ref()
     }
-    /// The speaking mode; moderator_list goes with moderator_added_list and moderator_removed_list.
-    ///
-    /// Example: `"moderator_list"`
+    /// The `moderation_setting` it was built with: see [`UpdateRequestBuilder::moderation_setting`].
     pub fn moderation_setting(&self) -> Option<&UpdateRequestModerationSetting> {
         self.moderation_setting.as_ref()
     }
-    /// With moderator_list, users to allow to speak, of the kind user_id_type names (open_id recommended). Users not in the chat are dropped; no id may also appear in moderator_removed_list.
-    ///
-    /// Example: `["4d7a3c6g"]`
+    /// The `moderator_added_list` it was built with: see [`UpdateRequestBuilder::moderator_added_list`].
     pub fn moderator_added_list(&self) -> Option<&Vec<String>> {
         self.moderator_added_list.as_ref()
     }
-    /// With moderator_list, users no longer allowed to speak, of the kind user_id_type names (open_id recommended). Users not in the chat are dropped; no id may also appear in moderator_added_list.
-    ///
-    /// Example: `["4d7a3c6g"]`
+    /// The `moderator_removed_list` it was built with: see [`UpdateRequestBuilder::moderator_removed_list`].
     pub fn moderator_removed_list(&self) -> Option<&Vec<String>> {
         self.moderator_removed_list.as_ref()
     }
@@ -198,14 +170,8 @@ impl ::lark_runtime::Endpoint for UpdateRequest {
         app_types: &[::lark_runtime::AppType::Custom, ::lark_runtime::AppType::Isv],
         scopes: &["im:chat", "im:chat:moderation:write_only"],
         rate_limits: &[
-            ::lark_runtime::RateLimit {
-                requests: 1000u32,
-                period_seconds: 60u32,
-            },
-            ::lark_runtime::RateLimit {
-                requests: 50u32,
-                period_seconds: 1u32,
-            },
+            ::lark_runtime::RateLimit::per_minute(1000),
+            ::lark_runtime::RateLimit::per_second(50),
         ],
         special_rate_limit: false,
         envelope: ::lark_runtime::Envelope::Data,
@@ -240,7 +206,7 @@ impl ::lark_runtime::Incoming for UpdateRequest {
         request: &::lark_runtime::IncomingRequest<'_>,
     ) -> Result<Self, ::lark_runtime::ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
-        #[derive(::lark_runtime::__private::serde::Deserialize)]
+        #[derive(Deserialize)]
         #[serde(crate = "::lark_runtime::__private::serde")]
         struct Body {
             #[serde(default, rename = "moderation_setting")]
@@ -271,14 +237,7 @@ impl ::lark_runtime::Incoming for UpdateRequest {
 /// Response data of 更新群发言权限 — Update who may speak in a chat.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(
-    Debug,
-    Clone,
-    Default,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct UpdateResponse {}
 /// A documented error code of 更新群发言权限 — Update who may speak in a chat.
@@ -351,142 +310,29 @@ pub enum UpdateError {
     Undocumented(i64),
 }
 impl ::lark_runtime::DocumentedError for UpdateError {
-    const FACTS: &'static [::lark_runtime::ErrorFacts] = &[
-        ::lark_runtime::ErrorFacts::new(
-            232001,
-            400,
-            "Your request contains an invalid request parameter.",
-            "Check the request parameters against this page; the returned message names what is wrong.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            232004,
-            400,
-            "Such an app does NOT exist.",
-            "The operating app id does not exist; contact technical support.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            232006,
-            400,
-            "Your request specifies a chat_id which is invalid.",
-            "The chat_id is invalid; use one returned by creating a chat, listing the chats of the user or bot, or searching chats.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            232009,
-            400,
-            "Your request specifies a chat which has already been dissolved.",
-            "The chat has been disbanded; it can no longer be operated on.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            232010,
-            400,
-            "Operator and chat can NOT be in different tenants.",
-            "The operator and the chat must belong to the same tenant.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            232011,
-            400,
-            "Operator can NOT be out of the chat.",
-            "The operator is not in the chat; add the calling bot or user to the chat, then retry.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            232015,
-            400,
-            "Your request specifies a member_id_type which is NOT supported.",
-            "user_id_type (or member_id_type) is not a supported value; check it.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            232017,
-            400,
-            "No Permission: If the operator is NOT owner or creator with the scope, the operator can NOT complete the request.",
-            "The operator may not do this: a user must own the chat; a bot must own it, or have created it, hold im:chat:operate_as_owner and still be in it.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            232019,
-            400,
-            "The request has been rate limited.",
-            "The chat's rate limit was hit; slow down and retry later (see the rate-limit guide).",
-            true,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            232025,
-            400,
-            "Bot ability is not activated.",
-            "The app's bot ability is off: add the bot capability in the developer console (app details, app capabilities) and publish the app.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            232033,
-            400,
-            "The operator or invited bots does NOT have the authority to manage external chats without the scope.",
-            "The chat is external; only bots with external sharing enabled can operate external chats.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            232034,
-            400,
-            "The app is unavailable or inactivated by the tenant.",
-            "The app is not installed or not enabled in this tenant; install it before calling.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            232060,
-            400,
-            "This chat is banned.",
-            "The chat is banned; ask technical support.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            232092,
-            400,
-            "Meeting in progress. Unable to modify group posting permissions.",
-            "The speaking permission cannot change during a meeting; retry after the meeting ends.",
-            true,
-        ),
+    const DOCUMENTED: &'static [(Self, ::lark_runtime::ErrorFacts)] = &[
+        (Self::YourRequestContainsAnInvalidRequest, crate::im::v1::errors::CODE_232001),
+        (Self::SuchAnAppDoesNotExist, crate::im::v1::errors::CODE_232004),
+        (Self::YourRequestSpecifiesAChatId, crate::im::v1::errors::CODE_232006),
+        (Self::YourRequestSpecifiesAChatWhich, crate::im::v1::errors::CODE_232009),
+        (Self::OperatorAndChatCanNotBe, crate::im::v1::errors::CODE_232010_2),
+        (Self::OperatorCanNotBeOutOf, crate::im::v1::errors::CODE_232011_3),
+        (Self::YourRequestSpecifiesAMemberId, crate::im::v1::errors::CODE_232015),
+        (Self::NoPermissionIfTheOperatorIs, crate::im::v1::errors::CODE_232017_3),
+        (Self::TheRequestHasBeenRateLimited, crate::im::v1::errors::CODE_232019),
+        (Self::BotAbilityIsNotActivated, crate::im::v1::errors::CODE_232025),
+        (Self::TheOperatorOrInvitedBotsDoes, crate::im::v1::errors::CODE_232033_2),
+        (Self::TheAppIsUnavailableOrInactivated, crate::im::v1::errors::CODE_232034_2),
+        (Self::ThisChatIsBanned, crate::im::v1::errors::CODE_232060),
+        (Self::MeetingInProgressUnableToModify, crate::im::v1::errors::CODE_232092),
     ];
-    fn from_index(index: usize, code: i64) -> Self {
-        match index {
-            0 => Self::YourRequestContainsAnInvalidRequest,
-            1 => Self::SuchAnAppDoesNotExist,
-            2 => Self::YourRequestSpecifiesAChatId,
-            3 => Self::YourRequestSpecifiesAChatWhich,
-            4 => Self::OperatorAndChatCanNotBe,
-            5 => Self::OperatorCanNotBeOutOf,
-            6 => Self::YourRequestSpecifiesAMemberId,
-            7 => Self::NoPermissionIfTheOperatorIs,
-            8 => Self::TheRequestHasBeenRateLimited,
-            9 => Self::BotAbilityIsNotActivated,
-            10 => Self::TheOperatorOrInvitedBotsDoes,
-            11 => Self::TheAppIsUnavailableOrInactivated,
-            12 => Self::ThisChatIsBanned,
-            13 => Self::MeetingInProgressUnableToModify,
-            _ => Self::Undocumented(code),
-        }
+    fn undocumented(code: i64) -> Self {
+        Self::Undocumented(code)
     }
-    fn facts_or_code(&self) -> Result<&'static ::lark_runtime::ErrorFacts, i64> {
+    fn undocumented_code(&self) -> Option<i64> {
         match self {
-            Self::YourRequestContainsAnInvalidRequest => Ok(&Self::FACTS[0]),
-            Self::SuchAnAppDoesNotExist => Ok(&Self::FACTS[1]),
-            Self::YourRequestSpecifiesAChatId => Ok(&Self::FACTS[2]),
-            Self::YourRequestSpecifiesAChatWhich => Ok(&Self::FACTS[3]),
-            Self::OperatorAndChatCanNotBe => Ok(&Self::FACTS[4]),
-            Self::OperatorCanNotBeOutOf => Ok(&Self::FACTS[5]),
-            Self::YourRequestSpecifiesAMemberId => Ok(&Self::FACTS[6]),
-            Self::NoPermissionIfTheOperatorIs => Ok(&Self::FACTS[7]),
-            Self::TheRequestHasBeenRateLimited => Ok(&Self::FACTS[8]),
-            Self::BotAbilityIsNotActivated => Ok(&Self::FACTS[9]),
-            Self::TheOperatorOrInvitedBotsDoes => Ok(&Self::FACTS[10]),
-            Self::TheAppIsUnavailableOrInactivated => Ok(&Self::FACTS[11]),
-            Self::ThisChatIsBanned => Ok(&Self::FACTS[12]),
-            Self::MeetingInProgressUnableToModify => Ok(&Self::FACTS[13]),
-            Self::Undocumented(code) => Err(*code),
+            Self::Undocumented(code) => Some(*code),
+            _ => None,
         }
     }
 }

@@ -8,17 +8,15 @@
 //! `GET /open-apis/im/v1/chats/:chat_id/chat_tabs/list_tabs`
 //!
 //! Reference: <https://open.feishu.cn/document/server-docs/group/chat-tab/list_tabs>
+use ::lark_runtime::__private::serde::{Deserialize, Serialize};
 /// Request of 拉取会话标签页 — List a chat's tabs.
 ///
 /// `GET /open-apis/im/v1/chats/:chat_id/chat_tabs/list_tabs`
 ///
 /// Build it with [`ListTabsRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, ::lark_runtime::__private::serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct ListTabsRequest {
-    /// The chat's id (group or p2p mode), as returned by creating a chat, listing chats or searching chats.
-    ///
-    /// Example: `"oc_a0553eda9014c201e6969b478895c230"`
     #[serde(skip)]
     chat_id: String,
 }
@@ -27,9 +25,7 @@ impl ListTabsRequest {
     pub fn builder() -> ListTabsRequestBuilder {
         ListTabsRequestBuilder::default()
     }
-    /// The chat's id (group or p2p mode), as returned by creating a chat, listing chats or searching chats.
-    ///
-    /// Example: `"oc_a0553eda9014c201e6969b478895c230"`
+    /// The `chat_id` it was built with: see [`ListTabsRequestBuilder::chat_id`].
     pub fn chat_id(&self) -> &String {
         &self.chat_id
     }
@@ -83,14 +79,8 @@ impl ::lark_runtime::Endpoint for ListTabsRequest {
         app_types: &[::lark_runtime::AppType::Custom, ::lark_runtime::AppType::Isv],
         scopes: &["im:chat", "im:chat.tabs:read", "im:chat:readonly"],
         rate_limits: &[
-            ::lark_runtime::RateLimit {
-                requests: 1000u32,
-                period_seconds: 60u32,
-            },
-            ::lark_runtime::RateLimit {
-                requests: 50u32,
-                period_seconds: 1u32,
-            },
+            ::lark_runtime::RateLimit::per_minute(1000),
+            ::lark_runtime::RateLimit::per_second(50),
         ],
         special_rate_limit: false,
         envelope: ::lark_runtime::Envelope::Data,
@@ -131,14 +121,7 @@ impl ::lark_runtime::Incoming for ListTabsRequest {
 /// Response data of 拉取会话标签页 — List a chat's tabs.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(
-    Debug,
-    Clone,
-    Default,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct ListTabsResponse {
     /// The chat's tabs.
@@ -191,97 +174,24 @@ pub enum ListTabsError {
     Undocumented(i64),
 }
 impl ::lark_runtime::DocumentedError for ListTabsError {
-    const FACTS: &'static [::lark_runtime::ErrorFacts] = &[
-        ::lark_runtime::ErrorFacts::new(
-            232001,
-            400,
-            "Your request contains an invalid request parameter.",
-            "Check the request parameters against this page; the returned message names what is wrong.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            232006,
-            400,
-            "Your request specifies a chat_id which is invalid.",
-            "The chat_id is invalid; use one returned by creating a chat, listing the chats of the user or bot, or searching chats.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            232010,
-            400,
-            "Operator and chat can NOT be in different tenants.",
-            "The operator and the chat must belong to the same tenant.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            232011,
-            400,
-            "Operator can NOT be out of the chat.",
-            "The operator is not in the chat; add the calling bot or user to the chat, then retry.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            232024,
-            400,
-            "Users do not have the visibility of the app, or the operator does not have collaboration permissions with the target users.",
-            "The users cannot see the app, or the operator may not collaborate with them: widen the app's availability in the developer console and publish a version, or check blocks and contact relations with the target users.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            232025,
-            400,
-            "Bot ability is not activated.",
-            "The app's bot ability is off: add the bot capability in the developer console (app details, app capabilities) and publish the app.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            232033,
-            400,
-            "The operator or invited bots does NOT have the authority to manage external chats without the scope.",
-            "The chat is external; only bots with external sharing enabled can operate external chats.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            232034,
-            400,
-            "The app is unavailable or inactivated by the tenant.",
-            "The app is not installed or not enabled in this tenant; install it before calling.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            232050,
-            400,
-            "Operate chat tab unsupported chat type.",
-            "Chat tabs exist only in chats of group or p2p mode; check chat_mode with the get-chat endpoint.",
-            false,
-        ),
+    const DOCUMENTED: &'static [(Self, ::lark_runtime::ErrorFacts)] = &[
+        (Self::YourRequestContainsAnInvalidRequest, crate::im::v1::errors::CODE_232001),
+        (Self::YourRequestSpecifiesAChatId, crate::im::v1::errors::CODE_232006),
+        (Self::OperatorAndChatCanNotBe, crate::im::v1::errors::CODE_232010_2),
+        (Self::OperatorCanNotBeOutOf, crate::im::v1::errors::CODE_232011_3),
+        (Self::UsersDoNotHaveTheVisibility, crate::im::v1::errors::CODE_232024_2),
+        (Self::BotAbilityIsNotActivated, crate::im::v1::errors::CODE_232025),
+        (Self::TheOperatorOrInvitedBotsDoes, crate::im::v1::errors::CODE_232033_2),
+        (Self::TheAppIsUnavailableOrInactivated, crate::im::v1::errors::CODE_232034_2),
+        (Self::OperateChatTabUnsupportedChatType, crate::im::v1::errors::CODE_232050),
     ];
-    fn from_index(index: usize, code: i64) -> Self {
-        match index {
-            0 => Self::YourRequestContainsAnInvalidRequest,
-            1 => Self::YourRequestSpecifiesAChatId,
-            2 => Self::OperatorAndChatCanNotBe,
-            3 => Self::OperatorCanNotBeOutOf,
-            4 => Self::UsersDoNotHaveTheVisibility,
-            5 => Self::BotAbilityIsNotActivated,
-            6 => Self::TheOperatorOrInvitedBotsDoes,
-            7 => Self::TheAppIsUnavailableOrInactivated,
-            8 => Self::OperateChatTabUnsupportedChatType,
-            _ => Self::Undocumented(code),
-        }
+    fn undocumented(code: i64) -> Self {
+        Self::Undocumented(code)
     }
-    fn facts_or_code(&self) -> Result<&'static ::lark_runtime::ErrorFacts, i64> {
+    fn undocumented_code(&self) -> Option<i64> {
         match self {
-            Self::YourRequestContainsAnInvalidRequest => Ok(&Self::FACTS[0]),
-            Self::YourRequestSpecifiesAChatId => Ok(&Self::FACTS[1]),
-            Self::OperatorAndChatCanNotBe => Ok(&Self::FACTS[2]),
-            Self::OperatorCanNotBeOutOf => Ok(&Self::FACTS[3]),
-            Self::UsersDoNotHaveTheVisibility => Ok(&Self::FACTS[4]),
-            Self::BotAbilityIsNotActivated => Ok(&Self::FACTS[5]),
-            Self::TheOperatorOrInvitedBotsDoes => Ok(&Self::FACTS[6]),
-            Self::TheAppIsUnavailableOrInactivated => Ok(&Self::FACTS[7]),
-            Self::OperateChatTabUnsupportedChatType => Ok(&Self::FACTS[8]),
-            Self::Undocumented(code) => Err(*code),
+            Self::Undocumented(code) => Some(*code),
+            _ => None,
         }
     }
 }
@@ -355,13 +265,7 @@ impl ::lark_runtime::enums::StringEnum for ListTabsResponseChatTabsItemTabType {
 }
 ::lark_runtime::string_enum_traits!(ListTabsResponseChatTabsItemTabType);
 /// One chat tab.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct ListTabsResponseChatTabsItem {
     /// The tab's id.

@@ -22,6 +22,8 @@ impl<'a> ImV1ChatTabApi<'a> {
     ///
     /// `POST /open-apis/im/v1/chats/:chat_id/chat_tabs`
     ///
+    /// Takes `tenant_access_token` or `user_access_token`; the user's on a handle from [`Client::as_user`](::lark_runtime::Client::as_user).
+    ///
     /// Retries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.
     pub async fn create(
         &self,
@@ -35,6 +37,8 @@ impl<'a> ImV1ChatTabApi<'a> {
     /// 删除会话标签页 — Delete chat tabs.
     ///
     /// `DELETE /open-apis/im/v1/chats/:chat_id/chat_tabs/delete_tabs`
+    ///
+    /// Takes `tenant_access_token` or `user_access_token`; the user's on a handle from [`Client::as_user`](::lark_runtime::Client::as_user).
     ///
     /// Retries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.
     pub async fn delete_tabs(
@@ -50,6 +54,8 @@ impl<'a> ImV1ChatTabApi<'a> {
     ///
     /// `GET /open-apis/im/v1/chats/:chat_id/chat_tabs/list_tabs`
     ///
+    /// Takes `tenant_access_token` or `user_access_token`; the user's on a handle from [`Client::as_user`](::lark_runtime::Client::as_user).
+    ///
     /// Retries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.
     pub async fn list_tabs(
         &self,
@@ -64,6 +70,8 @@ impl<'a> ImV1ChatTabApi<'a> {
     ///
     /// `POST /open-apis/im/v1/chats/:chat_id/chat_tabs/sort_tabs`
     ///
+    /// Takes `tenant_access_token` or `user_access_token`; the user's on a handle from [`Client::as_user`](::lark_runtime::Client::as_user).
+    ///
     /// Retries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.
     pub async fn sort_tabs(
         &self,
@@ -77,6 +85,8 @@ impl<'a> ImV1ChatTabApi<'a> {
     /// 更新会话标签页 — Update chat tabs.
     ///
     /// `POST /open-apis/im/v1/chats/:chat_id/chat_tabs/update_tabs`
+    ///
+    /// Takes `tenant_access_token` or `user_access_token`; the user's on a handle from [`Client::as_user`](::lark_runtime::Client::as_user).
     ///
     /// Retries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.
     pub async fn update_tabs(

@@ -9,20 +9,17 @@
 //! `POST /open-apis/im/v1/chats/:chat_id/chat_tabs/update_tabs`
 //!
 //! Reference: <https://open.feishu.cn/document/server-docs/group/chat-tab/update_tabs>
+use ::lark_runtime::__private::serde::{Deserialize, Serialize};
 /// Request of 更新会话标签页 — Update chat tabs.
 ///
 /// `POST /open-apis/im/v1/chats/:chat_id/chat_tabs/update_tabs`
 ///
 /// Build it with [`UpdateTabsRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, ::lark_runtime::__private::serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct UpdateTabsRequest {
-    /// The chat's id (group or p2p mode), as returned by creating a chat, listing chats or searching chats.
-    ///
-    /// Example: `"oc_a0553eda9014c201e6969b478895c230"`
     #[serde(skip)]
     chat_id: String,
-    /// The tabs to update.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     chat_tabs: Option<Vec<UpdateTabsRequestChatTabsItem>>,
 }
@@ -31,13 +28,11 @@ impl UpdateTabsRequest {
     pub fn builder() -> UpdateTabsRequestBuilder {
         UpdateTabsRequestBuilder::default()
     }
-    /// The chat's id (group or p2p mode), as returned by creating a chat, listing chats or searching chats.
-    ///
-    /// Example: `"oc_a0553eda9014c201e6969b478895c230"`
+    /// The `chat_id` it was built with: see [`UpdateTabsRequestBuilder::chat_id`].
     pub fn chat_id(&self) -> &String {
         &self.chat_id
     }
-    /// The tabs to update.
+    /// The `chat_tabs` it was built with: see [`UpdateTabsRequestBuilder::chat_tabs`].
     pub fn chat_tabs(&self) -> Option<&Vec<UpdateTabsRequestChatTabsItem>> {
         self.chat_tabs.as_ref()
     }
@@ -113,14 +108,8 @@ impl ::lark_runtime::Endpoint for UpdateTabsRequest {
         app_types: &[::lark_runtime::AppType::Custom, ::lark_runtime::AppType::Isv],
         scopes: &["im:chat", "im:chat.tabs:write_only"],
         rate_limits: &[
-            ::lark_runtime::RateLimit {
-                requests: 1000u32,
-                period_seconds: 60u32,
-            },
-            ::lark_runtime::RateLimit {
-                requests: 50u32,
-                period_seconds: 1u32,
-            },
+            ::lark_runtime::RateLimit::per_minute(1000),
+            ::lark_runtime::RateLimit::per_second(50),
         ],
         special_rate_limit: false,
         envelope: ::lark_runtime::Envelope::Data,
@@ -153,7 +142,7 @@ impl ::lark_runtime::Incoming for UpdateTabsRequest {
         request: &::lark_runtime::IncomingRequest<'_>,
     ) -> Result<Self, ::lark_runtime::ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
-        #[derive(::lark_runtime::__private::serde::Deserialize)]
+        #[derive(Deserialize)]
         #[serde(crate = "::lark_runtime::__private::serde")]
         struct Body {
             #[serde(default, rename = "chat_tabs")]
@@ -178,14 +167,7 @@ impl ::lark_runtime::Incoming for UpdateTabsRequest {
 /// Response data of 更新会话标签页 — Update chat tabs.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(
-    Debug,
-    Clone,
-    Default,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct UpdateTabsResponse {
     /// The chat's tabs after the update.
@@ -266,160 +248,31 @@ pub enum UpdateTabsError {
     Undocumented(i64),
 }
 impl ::lark_runtime::DocumentedError for UpdateTabsError {
-    const FACTS: &'static [::lark_runtime::ErrorFacts] = &[
-        ::lark_runtime::ErrorFacts::new(
-            232001,
-            400,
-            "Your request contains an invalid request parameter.",
-            "Check the request parameters against this page; the returned message names what is wrong.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            232006,
-            400,
-            "Your request specifies a chat_id which is invalid.",
-            "The chat_id is invalid; use one returned by creating a chat, listing the chats of the user or bot, or searching chats.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            232009,
-            400,
-            "Your request specifies a chat which has already been dissolved.",
-            "The chat has been disbanded; it can no longer be operated on.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            232010,
-            400,
-            "Operator and chat can NOT be in different tenants.",
-            "The operator and the chat must belong to the same tenant.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            232011,
-            400,
-            "Operator can NOT be out of the chat.",
-            "The operator is not in the chat; add the calling bot or user to the chat, then retry.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            232024,
-            400,
-            "Users do not have the visibility of the app, or the operator does not have collaboration permissions with the target users.",
-            "The users cannot see the app, or the operator may not collaborate with them: widen the app's availability in the developer console and publish a version, or check blocks and contact relations with the target users.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            232025,
-            400,
-            "Bot ability is not activated.",
-            "The app's bot ability is off: add the bot capability in the developer console (app details, app capabilities) and publish the app.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            232033,
-            400,
-            "The operator or invited bots does NOT have the authority to manage external chats without the scope.",
-            "The chat is external; only bots with external sharing enabled can operate external chats.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            232034,
-            400,
-            "The app is unavailable or inactivated by the tenant.",
-            "The app is not installed or not enabled in this tenant; install it before calling.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            232047,
-            400,
-            "The length of the tab name reaches the limit.",
-            "The tab name is longer than 60 characters.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            232048,
-            400,
-            "The chat tab content is illegal.",
-            "The tab content is invalid; check tab_content (links must start with http or https).",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            232049,
-            400,
-            "The chat tab content is illegal.",
-            "Only doc and url tabs can be updated or deleted.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            232050,
-            400,
-            "Operate chat tab unsupported chat type.",
-            "Chat tabs exist only in chats of group or p2p mode; check chat_mode with the get-chat endpoint.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            232051,
-            400,
-            "The operator does not have doc permission.",
-            "The operator needs access to the cloud document; add it as a collaborator first.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            232055,
-            400,
-            "The operator does not have chat tab, chat menu, chat widget manage permission",
-            "The operator may not manage chat tabs, menus and widgets; when the chat lets only the owner and managers manage them, call as the owner or a manager.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            232056,
-            400,
-            "The operator is not the image's owner, no permission to complete the request.",
-            "The bot must use images it uploaded itself.",
-            false,
-        ),
+    const DOCUMENTED: &'static [(Self, ::lark_runtime::ErrorFacts)] = &[
+        (Self::YourRequestContainsAnInvalidRequest, crate::im::v1::errors::CODE_232001),
+        (Self::YourRequestSpecifiesAChatId, crate::im::v1::errors::CODE_232006),
+        (Self::YourRequestSpecifiesAChatWhich, crate::im::v1::errors::CODE_232009),
+        (Self::OperatorAndChatCanNotBe, crate::im::v1::errors::CODE_232010_2),
+        (Self::OperatorCanNotBeOutOf, crate::im::v1::errors::CODE_232011_3),
+        (Self::UsersDoNotHaveTheVisibility, crate::im::v1::errors::CODE_232024_2),
+        (Self::BotAbilityIsNotActivated, crate::im::v1::errors::CODE_232025),
+        (Self::TheOperatorOrInvitedBotsDoes, crate::im::v1::errors::CODE_232033_2),
+        (Self::TheAppIsUnavailableOrInactivated, crate::im::v1::errors::CODE_232034_2),
+        (Self::TheLengthOfTheTabName, crate::im::v1::errors::CODE_232047),
+        (Self::TheChatTabContentIsIllegal, crate::im::v1::errors::CODE_232048),
+        (Self::TheChatTabContentIsIllegal232049, crate::im::v1::errors::CODE_232049_2),
+        (Self::OperateChatTabUnsupportedChatType, crate::im::v1::errors::CODE_232050),
+        (Self::TheOperatorDoesNotHaveDoc, crate::im::v1::errors::CODE_232051),
+        (Self::TheOperatorDoesNotHaveChat, crate::im::v1::errors::CODE_232055),
+        (Self::TheOperatorIsNotTheImage, crate::im::v1::errors::CODE_232056),
     ];
-    fn from_index(index: usize, code: i64) -> Self {
-        match index {
-            0 => Self::YourRequestContainsAnInvalidRequest,
-            1 => Self::YourRequestSpecifiesAChatId,
-            2 => Self::YourRequestSpecifiesAChatWhich,
-            3 => Self::OperatorAndChatCanNotBe,
-            4 => Self::OperatorCanNotBeOutOf,
-            5 => Self::UsersDoNotHaveTheVisibility,
-            6 => Self::BotAbilityIsNotActivated,
-            7 => Self::TheOperatorOrInvitedBotsDoes,
-            8 => Self::TheAppIsUnavailableOrInactivated,
-            9 => Self::TheLengthOfTheTabName,
-            10 => Self::TheChatTabContentIsIllegal,
-            11 => Self::TheChatTabContentIsIllegal232049,
-            12 => Self::OperateChatTabUnsupportedChatType,
-            13 => Self::TheOperatorDoesNotHaveDoc,
-            14 => Self::TheOperatorDoesNotHaveChat,
-            15 => Self::TheOperatorIsNotTheImage,
-            _ => Self::Undocumented(code),
-        }
+    fn undocumented(code: i64) -> Self {
+        Self::Undocumented(code)
     }
-    fn facts_or_code(&self) -> Result<&'static ::lark_runtime::ErrorFacts, i64> {
+    fn undocumented_code(&self) -> Option<i64> {
         match self {
-            Self::YourRequestContainsAnInvalidRequest => Ok(&Self::FACTS[0]),
-            Self::YourRequestSpecifiesAChatId => Ok(&Self::FACTS[1]),
-            Self::YourRequestSpecifiesAChatWhich => Ok(&Self::FACTS[2]),
-            Self::OperatorAndChatCanNotBe => Ok(&Self::FACTS[3]),
-            Self::OperatorCanNotBeOutOf => Ok(&Self::FACTS[4]),
-            Self::UsersDoNotHaveTheVisibility => Ok(&Self::FACTS[5]),
-            Self::BotAbilityIsNotActivated => Ok(&Self::FACTS[6]),
-            Self::TheOperatorOrInvitedBotsDoes => Ok(&Self::FACTS[7]),
-            Self::TheAppIsUnavailableOrInactivated => Ok(&Self::FACTS[8]),
-            Self::TheLengthOfTheTabName => Ok(&Self::FACTS[9]),
-            Self::TheChatTabContentIsIllegal => Ok(&Self::FACTS[10]),
-            Self::TheChatTabContentIsIllegal232049 => Ok(&Self::FACTS[11]),
-            Self::OperateChatTabUnsupportedChatType => Ok(&Self::FACTS[12]),
-            Self::TheOperatorDoesNotHaveDoc => Ok(&Self::FACTS[13]),
-            Self::TheOperatorDoesNotHaveChat => Ok(&Self::FACTS[14]),
-            Self::TheOperatorIsNotTheImage => Ok(&Self::FACTS[15]),
-            Self::Undocumented(code) => Err(*code),
+            Self::Undocumented(code) => Some(*code),
+            _ => None,
         }
     }
 }
@@ -493,13 +346,7 @@ impl ::lark_runtime::enums::StringEnum for UpdateTabsRequestChatTabsItemTabType 
 }
 ::lark_runtime::string_enum_traits!(UpdateTabsRequestChatTabsItemTabType);
 /// One tab to update.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct UpdateTabsRequestChatTabsItem {
     /// The tab's id, from adding or listing tabs.
@@ -619,13 +466,7 @@ impl ::lark_runtime::enums::StringEnum for UpdateTabsResponseChatTabsItemTabType
 }
 ::lark_runtime::string_enum_traits!(UpdateTabsResponseChatTabsItemTabType);
 /// One chat tab.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct UpdateTabsResponseChatTabsItem {
     /// The tab's id.

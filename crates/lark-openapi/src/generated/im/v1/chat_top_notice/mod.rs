@@ -16,6 +16,8 @@ impl<'a> ImV1ChatTopNoticeApi<'a> {
     ///
     /// `POST /open-apis/im/v1/chats/:chat_id/top_notice/delete_top_notice`
     ///
+    /// Takes `tenant_access_token` or `user_access_token`; the user's on a handle from [`Client::as_user`](::lark_runtime::Client::as_user).
+    ///
     /// Retries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.
     pub async fn delete_top_notice(
         &self,
@@ -29,6 +31,8 @@ impl<'a> ImV1ChatTopNoticeApi<'a> {
     /// 更新群置顶 — Set a chat's pinned-to-top notice.
     ///
     /// `POST /open-apis/im/v1/chats/:chat_id/top_notice/put_top_notice`
+    ///
+    /// Takes `tenant_access_token` or `user_access_token`; the user's on a handle from [`Client::as_user`](::lark_runtime::Client::as_user).
     ///
     /// Retries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.
     pub async fn put_top_notice(

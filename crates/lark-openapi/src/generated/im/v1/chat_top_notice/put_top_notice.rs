@@ -8,20 +8,17 @@
 //! `POST /open-apis/im/v1/chats/:chat_id/top_notice/put_top_notice`
 //!
 //! Reference: <https://open.feishu.cn/document/server-docs/group/chat/put_top_notice>
+use ::lark_runtime::__private::serde::{Deserialize, Serialize};
 /// Request of 更新群置顶 — Set a chat's pinned-to-top notice.
 ///
 /// `POST /open-apis/im/v1/chats/:chat_id/top_notice/put_top_notice`
 ///
 /// Build it with [`PutTopNoticeRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, ::lark_runtime::__private::serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct PutTopNoticeRequest {
-    /// The chat's id, as returned by creating a chat, listing a user's or bot's chats, or searching chats.
-    ///
-    /// Example: `"oc_5ad11d72b830411d72b836c20"`
     #[serde(skip)]
     chat_id: String,
-    /// The top notice to set.
     chat_top_notice: Vec<PutTopNoticeRequestChatTopNoticeItem>,
 }
 impl PutTopNoticeRequest {
@@ -29,13 +26,11 @@ impl PutTopNoticeRequest {
     pub fn builder() -> PutTopNoticeRequestBuilder {
         PutTopNoticeRequestBuilder::default()
     }
-    /// The chat's id, as returned by creating a chat, listing a user's or bot's chats, or searching chats.
-    ///
-    /// Example: `"oc_5ad11d72b830411d72b836c20"`
+    /// The `chat_id` it was built with: see [`PutTopNoticeRequestBuilder::chat_id`].
     pub fn chat_id(&self) -> &String {
         &self.chat_id
     }
-    /// The top notice to set.
+    /// The `chat_top_notice` it was built with: see [`PutTopNoticeRequestBuilder::chat_top_notice`].
     pub fn chat_top_notice(&self) -> &Vec<PutTopNoticeRequestChatTopNoticeItem> {
         &self.chat_top_notice
     }
@@ -112,14 +107,8 @@ impl ::lark_runtime::Endpoint for PutTopNoticeRequest {
         app_types: &[::lark_runtime::AppType::Custom, ::lark_runtime::AppType::Isv],
         scopes: &["im:chat", "im:chat.top_notice:write_only"],
         rate_limits: &[
-            ::lark_runtime::RateLimit {
-                requests: 1000u32,
-                period_seconds: 60u32,
-            },
-            ::lark_runtime::RateLimit {
-                requests: 50u32,
-                period_seconds: 1u32,
-            },
+            ::lark_runtime::RateLimit::per_minute(1000),
+            ::lark_runtime::RateLimit::per_second(50),
         ],
         special_rate_limit: false,
         envelope: ::lark_runtime::Envelope::Data,
@@ -150,7 +139,7 @@ impl ::lark_runtime::Incoming for PutTopNoticeRequest {
         request: &::lark_runtime::IncomingRequest<'_>,
     ) -> Result<Self, ::lark_runtime::ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
-        #[derive(::lark_runtime::__private::serde::Deserialize)]
+        #[derive(Deserialize)]
         #[serde(crate = "::lark_runtime::__private::serde")]
         struct Body {
             #[serde(default, rename = "chat_top_notice")]
@@ -175,14 +164,7 @@ impl ::lark_runtime::Incoming for PutTopNoticeRequest {
 /// Response data of 更新群置顶 — Set a chat's pinned-to-top notice.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(
-    Debug,
-    Clone,
-    Default,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct PutTopNoticeResponse {}
 /// A documented error code of 更新群置顶 — Set a chat's pinned-to-top notice.
@@ -235,106 +217,25 @@ pub enum PutTopNoticeError {
     Undocumented(i64),
 }
 impl ::lark_runtime::DocumentedError for PutTopNoticeError {
-    const FACTS: &'static [::lark_runtime::ErrorFacts] = &[
-        ::lark_runtime::ErrorFacts::new(
-            230111,
-            400,
-            "Action unavailable as the message will self-destruct soon.",
-            "The message will self-destruct soon, so it cannot be used.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            232001,
-            400,
-            "Your request contains an invalid request parameter.",
-            "Check the request parameters against this page; the returned message names what is wrong.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            232009,
-            400,
-            "Your request specifies a chat which has already been dissolved.",
-            "The chat has been disbanded; it can no longer be operated on.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            232010,
-            400,
-            "Operator and chat can NOT be in different tenants.",
-            "The operator and the chat must belong to the same tenant.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            232011,
-            400,
-            "Operator can NOT be out of the chat.",
-            "The operator is not in the chat; add the calling bot or user to the chat, then retry.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            232014,
-            400,
-            "The token used in the request does NOT have the permissions necessary to complete the request.",
-            "The operator may not do this; check that it may manage top notices in the chat.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            232024,
-            400,
-            "Users do not have the visibility of the app, or the operator does not have collaboration permissions with the target users.",
-            "The users cannot see the app, or the operator may not collaborate with them: widen the app's availability in the developer console and publish a version, or check blocks and contact relations with the target users.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            232025,
-            400,
-            "Bot ability is not activated.",
-            "The app's bot ability is off: add the bot capability in the developer console (app details, app capabilities) and publish the app.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            232033,
-            400,
-            "The operator or invited bots does NOT have the authority to manage external chats without the scope.",
-            "The chat is external; only bots with external sharing enabled can operate external chats.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            232034,
-            400,
-            "The app is unavailable or inactivate in the tenant.",
-            "The app is not installed or not enabled in this tenant; install it before calling.",
-            false,
-        ),
+    const DOCUMENTED: &'static [(Self, ::lark_runtime::ErrorFacts)] = &[
+        (Self::ActionUnavailableAsTheMessageWill, crate::im::v1::errors::CODE_230111_3),
+        (Self::YourRequestContainsAnInvalidRequest, crate::im::v1::errors::CODE_232001),
+        (Self::YourRequestSpecifiesAChatWhich, crate::im::v1::errors::CODE_232009),
+        (Self::OperatorAndChatCanNotBe, crate::im::v1::errors::CODE_232010_2),
+        (Self::OperatorCanNotBeOutOf, crate::im::v1::errors::CODE_232011_3),
+        (Self::TheTokenUsedInTheRequest, crate::im::v1::errors::CODE_232014_2),
+        (Self::UsersDoNotHaveTheVisibility, crate::im::v1::errors::CODE_232024_2),
+        (Self::BotAbilityIsNotActivated, crate::im::v1::errors::CODE_232025),
+        (Self::TheOperatorOrInvitedBotsDoes, crate::im::v1::errors::CODE_232033_2),
+        (Self::TheAppIsUnavailableOrInactivate, crate::im::v1::errors::CODE_232034),
     ];
-    fn from_index(index: usize, code: i64) -> Self {
-        match index {
-            0 => Self::ActionUnavailableAsTheMessageWill,
-            1 => Self::YourRequestContainsAnInvalidRequest,
-            2 => Self::YourRequestSpecifiesAChatWhich,
-            3 => Self::OperatorAndChatCanNotBe,
-            4 => Self::OperatorCanNotBeOutOf,
-            5 => Self::TheTokenUsedInTheRequest,
-            6 => Self::UsersDoNotHaveTheVisibility,
-            7 => Self::BotAbilityIsNotActivated,
-            8 => Self::TheOperatorOrInvitedBotsDoes,
-            9 => Self::TheAppIsUnavailableOrInactivate,
-            _ => Self::Undocumented(code),
-        }
+    fn undocumented(code: i64) -> Self {
+        Self::Undocumented(code)
     }
-    fn facts_or_code(&self) -> Result<&'static ::lark_runtime::ErrorFacts, i64> {
+    fn undocumented_code(&self) -> Option<i64> {
         match self {
-            Self::ActionUnavailableAsTheMessageWill => Ok(&Self::FACTS[0]),
-            Self::YourRequestContainsAnInvalidRequest => Ok(&Self::FACTS[1]),
-            Self::YourRequestSpecifiesAChatWhich => Ok(&Self::FACTS[2]),
-            Self::OperatorAndChatCanNotBe => Ok(&Self::FACTS[3]),
-            Self::OperatorCanNotBeOutOf => Ok(&Self::FACTS[4]),
-            Self::TheTokenUsedInTheRequest => Ok(&Self::FACTS[5]),
-            Self::UsersDoNotHaveTheVisibility => Ok(&Self::FACTS[6]),
-            Self::BotAbilityIsNotActivated => Ok(&Self::FACTS[7]),
-            Self::TheOperatorOrInvitedBotsDoes => Ok(&Self::FACTS[8]),
-            Self::TheAppIsUnavailableOrInactivate => Ok(&Self::FACTS[9]),
-            Self::Undocumented(code) => Err(*code),
+            Self::Undocumented(code) => Some(*code),
+            _ => None,
         }
     }
 }
@@ -373,13 +274,7 @@ for PutTopNoticeRequestChatTopNoticeItemActionType {
 }
 ::lark_runtime::string_enum_traits!(PutTopNoticeRequestChatTopNoticeItemActionType);
 /// One top-notice setting.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct PutTopNoticeRequestChatTopNoticeItem {
     /// What to show at the top.

@@ -9,17 +9,11 @@
 //! Event type `im.chat.updated_v1`
 //!
 //! Reference: <https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/im-v1/chat/events/updated>
+use ::lark_runtime::__private::serde::{Deserialize, Serialize};
 /// 群配置修改 — A chat's settings changed.
 ///
 /// The body (`event`) of each `im.chat.updated_v1` delivery. Unknown fields are ignored and every field may be missing, so the platform can add fields without breaking decoding.
-#[derive(
-    Debug,
-    Clone,
-    Default,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct ChatUpdatedV1 {
     /// The chat's id.
@@ -55,13 +49,7 @@ impl ::lark_runtime::events::Event for ChatUpdatedV1 {
     );
 }
 /// Changes to the list of members allowed to speak.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct ChatUpdatedV1ModeratorList {
     /// Users added to the speaker list (the owner is always among them).

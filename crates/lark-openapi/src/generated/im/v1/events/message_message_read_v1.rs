@@ -8,17 +8,11 @@
 //! Event type `im.message.message_read_v1`
 //!
 //! Reference: <https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/im-v1/message/events/message_read>
+use ::lark_runtime::__private::serde::{Deserialize, Serialize};
 /// 消息已读 — A user read the bot's one-to-one messages.
 ///
 /// The body (`event`) of each `im.message.message_read_v1` delivery. Unknown fields are ignored and every field may be missing, so the platform can add fields without breaking decoding.
-#[derive(
-    Debug,
-    Clone,
-    Default,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct MessageMessageReadV1 {
     /// Who read the messages, and when.
@@ -38,13 +32,7 @@ impl ::lark_runtime::events::Event for MessageMessageReadV1 {
     );
 }
 /// Who read the messages, and when.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct MessageMessageReadV1Reader {
     /// Ids (open_id, union_id, user_id) of the user who read the messages; look the user up with the get-user endpoint.

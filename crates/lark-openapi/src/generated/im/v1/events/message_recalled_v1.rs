@@ -8,17 +8,11 @@
 //! Event type `im.message.recalled_v1`
 //!
 //! Reference: <https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/im-v1/message/events/recalled>
+use ::lark_runtime::__private::serde::{Deserialize, Serialize};
 /// 撤回消息 — A message was recalled.
 ///
 /// The body (`event`) of each `im.message.recalled_v1` delivery. Unknown fields are ignored and every field may be missing, so the platform can add fields without breaking decoding.
-#[derive(
-    Debug,
-    Clone,
-    Default,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct MessageRecalledV1 {
     /// Id of the recalled message.

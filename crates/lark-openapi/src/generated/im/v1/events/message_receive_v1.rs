@@ -9,17 +9,11 @@
 //! Event type `im.message.receive_v1`
 //!
 //! Reference: <https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/im-v1/message/events/receive>
+use ::lark_runtime::__private::serde::{Deserialize, Serialize};
 /// 接收消息 — The bot received a message.
 ///
 /// The body (`event`) of each `im.message.receive_v1` delivery. Unknown fields are ignored and every field may be missing, so the platform can add fields without breaking decoding.
-#[derive(
-    Debug,
-    Clone,
-    Default,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct MessageReceiveV1 {
     /// Who sent the message.
@@ -38,13 +32,7 @@ impl ::lark_runtime::events::Event for MessageReceiveV1 {
     );
 }
 /// Who sent the message.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct MessageReceiveV1Sender {
     /// Ids (open_id, union_id, user_id) of the sender; look the user up with the get-user endpoint.
@@ -106,13 +94,7 @@ impl ::lark_runtime::enums::StringEnum for MessageReceiveV1MessageChatType {
 }
 ::lark_runtime::string_enum_traits!(MessageReceiveV1MessageChatType);
 /// One mentioned user.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct MessageReceiveV1MessageMentionsItem {
     /// The mention's placeholder, e.g. @_user_3 for the third user mentioned.
@@ -150,13 +132,7 @@ impl ::lark_runtime::Validate for MessageReceiveV1MessageMentionsItem {
     }
 }
 /// The message received.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct MessageReceiveV1Message {
     /// The message's id, used to reply to or manage it.

@@ -11,17 +11,15 @@
 //! `GET /open-apis/im/v1/files/:file_key`
 //!
 //! Reference: <https://open.feishu.cn/document/server-docs/im-v1/file/get>
+use ::lark_runtime::__private::serde::Serialize;
 /// Request of 下载文件 — Download a file the bot uploaded.
 ///
 /// `GET /open-apis/im/v1/files/:file_key`
 ///
 /// Build it with [`GetRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, ::lark_runtime::__private::serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct GetRequest {
-    /// The file's key, from the file upload answer.
-    ///
-    /// Example: `"file_456a92d6-c6ea-4de4-ac3f-7afcf44ac78g"`
     #[serde(skip)]
     file_key: String,
 }
@@ -30,9 +28,7 @@ impl GetRequest {
     pub fn builder() -> GetRequestBuilder {
         GetRequestBuilder::default()
     }
-    /// The file's key, from the file upload answer.
-    ///
-    /// Example: `"file_456a92d6-c6ea-4de4-ac3f-7afcf44ac78g"`
+    /// The `file_key` it was built with: see [`GetRequestBuilder::file_key`].
     pub fn file_key(&self) -> &String {
         &self.file_key
     }
@@ -83,14 +79,8 @@ impl ::lark_runtime::Endpoint for GetRequest {
         app_types: &[::lark_runtime::AppType::Custom, ::lark_runtime::AppType::Isv],
         scopes: &[],
         rate_limits: &[
-            ::lark_runtime::RateLimit {
-                requests: 1000u32,
-                period_seconds: 60u32,
-            },
-            ::lark_runtime::RateLimit {
-                requests: 50u32,
-                period_seconds: 1u32,
-            },
+            ::lark_runtime::RateLimit::per_minute(1000),
+            ::lark_runtime::RateLimit::per_second(50),
         ],
         special_rate_limit: false,
         envelope: ::lark_runtime::Envelope::Data,
@@ -168,79 +158,25 @@ pub enum GetError {
     Undocumented(i64),
 }
 impl ::lark_runtime::DocumentedError for GetError {
-    const FACTS: &'static [::lark_runtime::ErrorFacts] = &[
-        ::lark_runtime::ErrorFacts::new(
-            234001,
-            400,
-            "Invalid request param.",
-            "A request parameter is invalid; check the parameters against the docs.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            234002,
-            401,
-            "Unauthorized.",
-            "Authentication failed; contact technical support.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            234008,
-            400,
-            "The app is not the resource sender",
-            "The app does not own this resource, so it cannot download it.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            234005,
-            400,
-            "Image has been deleted",
-            "The resource does not exist.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            234037,
-            400,
-            "Downloaded file size exceeds limit.",
-            "Resources larger than 100 MB cannot be downloaded.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            234041,
-            400,
-            "Tenant master key has been deleted, please contact the tenant administrator.",
-            "The tenant's encryption key was deleted, so encrypted data cannot be read; contact the tenant admin.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            234042,
-            400,
-            "Hybrid deployment tenant storage error, such as full storage space, please contact tenant administrator.",
-            "The tenant's custom storage failed (e.g. storage full); contact the tenant admin or technical support.",
-            false,
+    const DOCUMENTED: &'static [(Self, ::lark_runtime::ErrorFacts)] = &[
+        (Self::InvalidRequestParam, crate::im::v1::errors::CODE_234001),
+        (Self::Unauthorized, crate::im::v1::errors::CODE_234002),
+        (Self::TheAppIsNotTheResource, crate::im::v1::errors::CODE_234008),
+        (Self::ImageHasBeenDeleted, crate::im::v1::errors::CODE_234005),
+        (Self::DownloadedFileSizeExceedsLimit, crate::im::v1::errors::CODE_234037_2),
+        (Self::TenantMasterKeyHasBeenDeleted, crate::im::v1::errors::CODE_234041),
+        (
+            Self::HybridDeploymentTenantStorageErrorSuch,
+            crate::im::v1::errors::CODE_234042_2,
         ),
     ];
-    fn from_index(index: usize, code: i64) -> Self {
-        match index {
-            0 => Self::InvalidRequestParam,
-            1 => Self::Unauthorized,
-            2 => Self::TheAppIsNotTheResource,
-            3 => Self::ImageHasBeenDeleted,
-            4 => Self::DownloadedFileSizeExceedsLimit,
-            5 => Self::TenantMasterKeyHasBeenDeleted,
-            6 => Self::HybridDeploymentTenantStorageErrorSuch,
-            _ => Self::Undocumented(code),
-        }
+    fn undocumented(code: i64) -> Self {
+        Self::Undocumented(code)
     }
-    fn facts_or_code(&self) -> Result<&'static ::lark_runtime::ErrorFacts, i64> {
+    fn undocumented_code(&self) -> Option<i64> {
         match self {
-            Self::InvalidRequestParam => Ok(&Self::FACTS[0]),
-            Self::Unauthorized => Ok(&Self::FACTS[1]),
-            Self::TheAppIsNotTheResource => Ok(&Self::FACTS[2]),
-            Self::ImageHasBeenDeleted => Ok(&Self::FACTS[3]),
-            Self::DownloadedFileSizeExceedsLimit => Ok(&Self::FACTS[4]),
-            Self::TenantMasterKeyHasBeenDeleted => Ok(&Self::FACTS[5]),
-            Self::HybridDeploymentTenantStorageErrorSuch => Ok(&Self::FACTS[6]),
-            Self::Undocumented(code) => Err(*code),
+            Self::Undocumented(code) => Some(*code),
+            _ => None,
         }
     }
 }

@@ -16,6 +16,8 @@ impl<'a> ImV1FileApi<'a> {
     ///
     /// `POST /open-apis/im/v1/files`
     ///
+    /// Takes `tenant_access_token`, not a user's: on a handle from [`Client::as_user`](::lark_runtime::Client::as_user) it fails before sending anything.
+    ///
     /// Retries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.
     pub async fn create(
         &self,
@@ -29,6 +31,8 @@ impl<'a> ImV1FileApi<'a> {
     /// 下载文件 — Download a file the bot uploaded.
     ///
     /// `GET /open-apis/im/v1/files/:file_key`
+    ///
+    /// Takes `tenant_access_token`, not a user's: on a handle from [`Client::as_user`](::lark_runtime::Client::as_user) it fails before sending anything.
     ///
     /// Retries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.
     ///

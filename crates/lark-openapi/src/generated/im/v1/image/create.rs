@@ -12,19 +12,16 @@
 //! `POST /open-apis/im/v1/images`
 //!
 //! Reference: <https://open.feishu.cn/document/server-docs/im-v1/image/create>
+use ::lark_runtime::__private::serde::{Deserialize, Serialize};
 /// Request of 上传图片 — Upload an image for messages or avatars.
 ///
 /// `POST /open-apis/im/v1/images`
 ///
 /// Build it with [`CreateRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, ::lark_runtime::__private::serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct CreateRequest {
-    /// What the image is for: a message or an avatar.
-    ///
-    /// Example: `"message"`
     image_type: CreateRequestImageType,
-    /// The image's content (at most 10 MB, not empty, within the resolution limits).
     #[serde(skip)]
     image: ::lark_runtime::UploadFile,
 }
@@ -33,13 +30,11 @@ impl CreateRequest {
     pub fn builder() -> CreateRequestBuilder {
         CreateRequestBuilder::default()
     }
-    /// What the image is for: a message or an avatar.
-    ///
-    /// Example: `"message"`
+    /// The `image_type` it was built with: see [`CreateRequestBuilder::image_type`].
     pub fn image_type(&self) -> &CreateRequestImageType {
         &self.image_type
     }
-    /// The image's content (at most 10 MB, not empty, within the resolution limits).
+    /// The `image` it was built with: see [`CreateRequestBuilder::image`].
     pub fn image(&self) -> &::lark_runtime::UploadFile {
         &self.image
     }
@@ -103,14 +98,8 @@ impl ::lark_runtime::Endpoint for CreateRequest {
         app_types: &[::lark_runtime::AppType::Custom, ::lark_runtime::AppType::Isv],
         scopes: &["im:resource", "im:resource:upload"],
         rate_limits: &[
-            ::lark_runtime::RateLimit {
-                requests: 1000u32,
-                period_seconds: 60u32,
-            },
-            ::lark_runtime::RateLimit {
-                requests: 50u32,
-                period_seconds: 1u32,
-            },
+            ::lark_runtime::RateLimit::per_minute(1000),
+            ::lark_runtime::RateLimit::per_second(50),
         ],
         special_rate_limit: false,
         envelope: ::lark_runtime::Envelope::Data,
@@ -141,7 +130,7 @@ impl ::lark_runtime::Incoming for CreateRequest {
         request: &::lark_runtime::IncomingRequest<'_>,
     ) -> Result<Self, ::lark_runtime::ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
-        #[derive(::lark_runtime::__private::serde::Deserialize)]
+        #[derive(Deserialize)]
         #[serde(crate = "::lark_runtime::__private::serde")]
         struct Body {
             #[serde(default, rename = "image_type")]
@@ -160,14 +149,7 @@ impl ::lark_runtime::Incoming for CreateRequest {
 /// Response data of 上传图片 — Upload an image for messages or avatars.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(
-    Debug,
-    Clone,
-    Default,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct CreateResponse {
     /// The uploaded image's key.
@@ -227,106 +209,28 @@ pub enum CreateError {
     Undocumented(i64),
 }
 impl ::lark_runtime::DocumentedError for CreateError {
-    const FACTS: &'static [::lark_runtime::ErrorFacts] = &[
-        ::lark_runtime::ErrorFacts::new(
-            232096,
-            400,
-            "Meta writing has stopped, please try again later.",
-            "Writing app data is paused for now; try again later.",
-            true,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            234001,
-            400,
-            "Invalid request param.",
-            "A request parameter is invalid; check the parameters against the docs.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            234002,
-            401,
-            "Unauthorized.",
-            "Authentication failed; contact technical support.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            234006,
-            400,
-            "The file size exceed the max value.",
-            "The upload is too large: images may be at most 10 MB, files 30 MB.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            234007,
-            400,
-            "App does not enable bot feature.",
-            "The app's bot ability is not enabled; enable it.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            234010,
-            400,
-            "File's size can't be 0.",
-            "Empty (0-byte) images cannot be uploaded.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            234011,
-            400,
-            "Can't regonnize the image format.",
-            "Unsupported image format; only JPG, JPEG, PNG, WEBP, GIF, BMP, ICO, TIFF and HEIC are accepted.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            234039,
-            400,
-            "Image resolution exceeds limit.",
-            "The resolution is too high: GIFs at most 2000 x 2000, others 12000 x 12000, avatars 4096 x 4096. Upload large images as files instead.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            234041,
-            400,
-            "Tenant master key has been deleted, please contact the tenant administrator.",
-            "The tenant's encryption key was deleted; contact the tenant admin.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            234042,
-            400,
-            "Hybrid deployment tenant storage error, such as full storage space, please contact tenant administrator.",
-            "A hybrid-deployment storage error (e.g. storage full); contact the tenant admin or technical support.",
-            false,
+    const DOCUMENTED: &'static [(Self, ::lark_runtime::ErrorFacts)] = &[
+        (Self::MetaWritingHasStoppedPleaseTry, crate::im::v1::errors::CODE_232096),
+        (Self::InvalidRequestParam, crate::im::v1::errors::CODE_234001),
+        (Self::Unauthorized, crate::im::v1::errors::CODE_234002),
+        (Self::TheFileSizeExceedTheMax, crate::im::v1::errors::CODE_234006_2),
+        (Self::AppDoesNotEnableBotFeature, crate::im::v1::errors::CODE_234007),
+        (Self::FileSSizeCanTBe, crate::im::v1::errors::CODE_234010_2),
+        (Self::CanTRegonnizeTheImageFormat, crate::im::v1::errors::CODE_234011),
+        (Self::ImageResolutionExceedsLimit, crate::im::v1::errors::CODE_234039),
+        (Self::TenantMasterKeyHasBeenDeleted, crate::im::v1::errors::CODE_234041_2),
+        (
+            Self::HybridDeploymentTenantStorageErrorSuch,
+            crate::im::v1::errors::CODE_234042,
         ),
     ];
-    fn from_index(index: usize, code: i64) -> Self {
-        match index {
-            0 => Self::MetaWritingHasStoppedPleaseTry,
-            1 => Self::InvalidRequestParam,
-            2 => Self::Unauthorized,
-            3 => Self::TheFileSizeExceedTheMax,
-            4 => Self::AppDoesNotEnableBotFeature,
-            5 => Self::FileSSizeCanTBe,
-            6 => Self::CanTRegonnizeTheImageFormat,
-            7 => Self::ImageResolutionExceedsLimit,
-            8 => Self::TenantMasterKeyHasBeenDeleted,
-            9 => Self::HybridDeploymentTenantStorageErrorSuch,
-            _ => Self::Undocumented(code),
-        }
+    fn undocumented(code: i64) -> Self {
+        Self::Undocumented(code)
     }
-    fn facts_or_code(&self) -> Result<&'static ::lark_runtime::ErrorFacts, i64> {
+    fn undocumented_code(&self) -> Option<i64> {
         match self {
-            Self::MetaWritingHasStoppedPleaseTry => Ok(&Self::FACTS[0]),
-            Self::InvalidRequestParam => Ok(&Self::FACTS[1]),
-            Self::Unauthorized => Ok(&Self::FACTS[2]),
-            Self::TheFileSizeExceedTheMax => Ok(&Self::FACTS[3]),
-            Self::AppDoesNotEnableBotFeature => Ok(&Self::FACTS[4]),
-            Self::FileSSizeCanTBe => Ok(&Self::FACTS[5]),
-            Self::CanTRegonnizeTheImageFormat => Ok(&Self::FACTS[6]),
-            Self::ImageResolutionExceedsLimit => Ok(&Self::FACTS[7]),
-            Self::TenantMasterKeyHasBeenDeleted => Ok(&Self::FACTS[8]),
-            Self::HybridDeploymentTenantStorageErrorSuch => Ok(&Self::FACTS[9]),
-            Self::Undocumented(code) => Err(*code),
+            Self::Undocumented(code) => Some(*code),
+            _ => None,
         }
     }
 }

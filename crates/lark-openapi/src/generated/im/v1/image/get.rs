@@ -11,17 +11,15 @@
 //! `GET /open-apis/im/v1/images/:image_key`
 //!
 //! Reference: <https://open.feishu.cn/document/server-docs/im-v1/image/get>
+use ::lark_runtime::__private::serde::Serialize;
 /// Request of 下载图片 — Download an image the bot uploaded.
 ///
 /// `GET /open-apis/im/v1/images/:image_key`
 ///
 /// Build it with [`GetRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, ::lark_runtime::__private::serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct GetRequest {
-    /// The image's key, from the image upload answer.
-    ///
-    /// Example: `"img_8d5181ca-0aed-40f0-b0d1-b1452132afbg"`
     #[serde(skip)]
     image_key: String,
 }
@@ -30,9 +28,7 @@ impl GetRequest {
     pub fn builder() -> GetRequestBuilder {
         GetRequestBuilder::default()
     }
-    /// The image's key, from the image upload answer.
-    ///
-    /// Example: `"img_8d5181ca-0aed-40f0-b0d1-b1452132afbg"`
+    /// The `image_key` it was built with: see [`GetRequestBuilder::image_key`].
     pub fn image_key(&self) -> &String {
         &self.image_key
     }
@@ -83,14 +79,8 @@ impl ::lark_runtime::Endpoint for GetRequest {
         app_types: &[::lark_runtime::AppType::Custom, ::lark_runtime::AppType::Isv],
         scopes: &[],
         rate_limits: &[
-            ::lark_runtime::RateLimit {
-                requests: 1000u32,
-                period_seconds: 60u32,
-            },
-            ::lark_runtime::RateLimit {
-                requests: 50u32,
-                period_seconds: 1u32,
-            },
+            ::lark_runtime::RateLimit::per_minute(1000),
+            ::lark_runtime::RateLimit::per_second(50),
         ],
         special_rate_limit: false,
         envelope: ::lark_runtime::Envelope::Data,
@@ -170,79 +160,25 @@ pub enum GetError {
     Undocumented(i64),
 }
 impl ::lark_runtime::DocumentedError for GetError {
-    const FACTS: &'static [::lark_runtime::ErrorFacts] = &[
-        ::lark_runtime::ErrorFacts::new(
-            234001,
-            400,
-            "Invalid request param.",
-            "A request parameter is invalid; check the parameters against the docs.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            234002,
-            401,
-            "Unauthorized.",
-            "Authentication failed; contact technical support.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            234005,
-            400,
-            "Image has been deleted",
-            "The resource does not exist; check the key you passed.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            234007,
-            400,
-            "App does not enable bot feature.",
-            "The app's bot ability is not enabled; enable it.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            234008,
-            400,
-            "The app is not the resource sender",
-            "The app does not own this resource, so it cannot download it.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            234041,
-            400,
-            "Tenant master key has been deleted, please contact the tenant administrator.",
-            "The tenant's encryption key was deleted, so encrypted data cannot be read; contact the tenant admin.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            234042,
-            400,
-            "Hybrid deployment tenant storage error, such as full storage space, please contact tenant administrator.",
-            "The tenant's custom storage failed (e.g. storage full); contact the tenant admin or technical support.",
-            false,
+    const DOCUMENTED: &'static [(Self, ::lark_runtime::ErrorFacts)] = &[
+        (Self::InvalidRequestParam, crate::im::v1::errors::CODE_234001),
+        (Self::Unauthorized, crate::im::v1::errors::CODE_234002),
+        (Self::ImageHasBeenDeleted, crate::im::v1::errors::CODE_234005_2),
+        (Self::AppDoesNotEnableBotFeature, crate::im::v1::errors::CODE_234007),
+        (Self::TheAppIsNotTheResource, crate::im::v1::errors::CODE_234008),
+        (Self::TenantMasterKeyHasBeenDeleted, crate::im::v1::errors::CODE_234041),
+        (
+            Self::HybridDeploymentTenantStorageErrorSuch,
+            crate::im::v1::errors::CODE_234042_2,
         ),
     ];
-    fn from_index(index: usize, code: i64) -> Self {
-        match index {
-            0 => Self::InvalidRequestParam,
-            1 => Self::Unauthorized,
-            2 => Self::ImageHasBeenDeleted,
-            3 => Self::AppDoesNotEnableBotFeature,
-            4 => Self::TheAppIsNotTheResource,
-            5 => Self::TenantMasterKeyHasBeenDeleted,
-            6 => Self::HybridDeploymentTenantStorageErrorSuch,
-            _ => Self::Undocumented(code),
-        }
+    fn undocumented(code: i64) -> Self {
+        Self::Undocumented(code)
     }
-    fn facts_or_code(&self) -> Result<&'static ::lark_runtime::ErrorFacts, i64> {
+    fn undocumented_code(&self) -> Option<i64> {
         match self {
-            Self::InvalidRequestParam => Ok(&Self::FACTS[0]),
-            Self::Unauthorized => Ok(&Self::FACTS[1]),
-            Self::ImageHasBeenDeleted => Ok(&Self::FACTS[2]),
-            Self::AppDoesNotEnableBotFeature => Ok(&Self::FACTS[3]),
-            Self::TheAppIsNotTheResource => Ok(&Self::FACTS[4]),
-            Self::TenantMasterKeyHasBeenDeleted => Ok(&Self::FACTS[5]),
-            Self::HybridDeploymentTenantStorageErrorSuch => Ok(&Self::FACTS[6]),
-            Self::Undocumented(code) => Err(*code),
+            Self::Undocumented(code) => Some(*code),
+            _ => None,
         }
     }
 }

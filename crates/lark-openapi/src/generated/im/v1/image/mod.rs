@@ -16,6 +16,8 @@ impl<'a> ImV1ImageApi<'a> {
     ///
     /// `POST /open-apis/im/v1/images`
     ///
+    /// Takes `tenant_access_token`, not a user's: on a handle from [`Client::as_user`](::lark_runtime::Client::as_user) it fails before sending anything.
+    ///
     /// Retries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.
     pub async fn create(
         &self,
@@ -29,6 +31,8 @@ impl<'a> ImV1ImageApi<'a> {
     /// 下载图片 — Download an image the bot uploaded.
     ///
     /// `GET /open-apis/im/v1/images/:image_key`
+    ///
+    /// Takes `tenant_access_token`, not a user's: on a handle from [`Client::as_user`](::lark_runtime::Client::as_user) it fails before sending anything.
     ///
     /// Retries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.
     ///

@@ -14,34 +14,20 @@
 //! `POST /open-apis/im/v1/messages`
 //!
 //! Reference: <https://open.feishu.cn/document/server-docs/im-v1/message/create>
+use ::lark_runtime::__private::serde::{Deserialize, Serialize};
 /// Request of 发送消息 — Send a message to a user or a chat.
 ///
 /// `POST /open-apis/im/v1/messages`
 ///
 /// Build it with [`CreateRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, ::lark_runtime::__private::serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct CreateRequest {
-    /// Which kind of id `receive_id` is: a user id (open_id, union_id, user_id, email) or a chat id. Reading user_id needs the contact:user.employee_id:readonly scope.
-    ///
-    /// Example: `"open_id"`
     #[serde(skip)]
     receive_id_type: CreateRequestReceiveIdType,
-    /// The recipient's id, of the kind named by `receive_id_type`; open_id is recommended for users.
-    ///
-    /// Example: `"ou_7d8a6e6df7621556ce0d21922b676706ccs"`
     receive_id: String,
-    /// The message type; `content` must match it. See the message content guide (create_json) for each type's format.
-    ///
-    /// Example: `"text"`
     msg_type: CreateRequestMsgType,
-    /// The message content: a JSON object serialized to a string, shaped for `msg_type`. At most 150 KB for text and 30 KB for cards and rich text (card templates and style tags count). Images must be uploaded first (image key); audio, video and files too (file key, not a drive file_token).
-    ///
-    /// Example: `"{\"text\":\"test content\"}"`
     content: String,
-    /// A caller-chosen string that deduplicates requests: requests with the same uuid send at most one message within 1 hour. Use a new value for every distinct message.
-    ///
-    /// Example: `"选填，每次调用前请更换，如a0d69e20-1dd1-458b-k525-dfeca4015204"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     uuid: Option<String>,
 }
@@ -50,33 +36,23 @@ impl CreateRequest {
     pub fn builder() -> CreateRequestBuilder {
         CreateRequestBuilder::default()
     }
-    /// Which kind of id `receive_id` is: a user id (open_id, union_id, user_id, email) or a chat id. Reading user_id needs the contact:user.employee_id:readonly scope.
-    ///
-    /// Example: `"open_id"`
+    /// The `receive_id_type` it was built with: see [`CreateRequestBuilder::receive_id_type`].
     pub fn receive_id_type(&self) -> &CreateRequestReceiveIdType {
         &self.receive_id_type
     }
-    /// The recipient's id, of the kind named by `receive_id_type`; open_id is recommended for users.
-    ///
-    /// Example: `"ou_7d8a6e6df7621556ce0d21922b676706ccs"`
+    /// The `receive_id` it was built with: see [`CreateRequestBuilder::receive_id`].
     pub fn receive_id(&self) -> &String {
         &self.receive_id
     }
-    /// The message type; `content` must match it. See the message content guide (create_json) for each type's format.
-    ///
-    /// Example: `"text"`
+    /// The `msg_type` it was built with: see [`CreateRequestBuilder::msg_type`].
     pub fn msg_type(&self) -> &CreateRequestMsgType {
         &self.msg_type
     }
-    /// The message content: a JSON object serialized to a string, shaped for `msg_type`. At most 150 KB for text and 30 KB for cards and rich text (card templates and style tags count). Images must be uploaded first (image key); audio, video and files too (file key, not a drive file_token).
-    ///
-    /// Example: `"{\"text\":\"test content\"}"`
+    /// The `content` it was built with: see [`CreateRequestBuilder::content`].
     pub fn content(&self) -> &String {
         &self.content
     }
-    /// A caller-chosen string that deduplicates requests: requests with the same uuid send at most one message within 1 hour. Use a new value for every distinct message.
-    ///
-    /// Example: `"选填，每次调用前请更换，如a0d69e20-1dd1-458b-k525-dfeca4015204"`
+    /// The `uuid` it was built with: see [`CreateRequestBuilder::uuid`].
     pub fn uuid(&self) -> Option<&String> {
         self.uuid.as_ref()
     }
@@ -197,14 +173,8 @@ impl ::lark_runtime::Endpoint for CreateRequest {
         app_types: &[::lark_runtime::AppType::Custom, ::lark_runtime::AppType::Isv],
         scopes: &["im:message", "im:message:send_as_bot", "im:message:send"],
         rate_limits: &[
-            ::lark_runtime::RateLimit {
-                requests: 1000u32,
-                period_seconds: 60u32,
-            },
-            ::lark_runtime::RateLimit {
-                requests: 50u32,
-                period_seconds: 1u32,
-            },
+            ::lark_runtime::RateLimit::per_minute(1000),
+            ::lark_runtime::RateLimit::per_second(50),
         ],
         special_rate_limit: false,
         envelope: ::lark_runtime::Envelope::Data,
@@ -239,7 +209,7 @@ impl ::lark_runtime::Incoming for CreateRequest {
         request: &::lark_runtime::IncomingRequest<'_>,
     ) -> Result<Self, ::lark_runtime::ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
-        #[derive(::lark_runtime::__private::serde::Deserialize)]
+        #[derive(Deserialize)]
         #[serde(crate = "::lark_runtime::__private::serde")]
         struct Body {
             #[serde(default, rename = "receive_id")]
@@ -271,14 +241,7 @@ impl ::lark_runtime::Incoming for CreateRequest {
 /// Response data of 发送消息 — Send a message to a user or a chat.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(
-    Debug,
-    Clone,
-    Default,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct CreateResponse {
     /// The new message's id, used by every later operation on it.
@@ -446,241 +409,49 @@ pub enum CreateError {
     Undocumented(i64),
 }
 impl ::lark_runtime::DocumentedError for CreateError {
-    const FACTS: &'static [::lark_runtime::ErrorFacts] = &[
-        ::lark_runtime::ErrorFacts::new(
-            230001,
-            400,
-            "Your request contains an invalid request parameter.",
-            "A request parameter is invalid; read the returned message and the `ext` detail, check the inputs against the docs, and see the guide on error 230001.",
-            false,
+    const DOCUMENTED: &'static [(Self, ::lark_runtime::ErrorFacts)] = &[
+        (
+            Self::YourRequestContainsAnInvalidRequest,
+            crate::im::v1::errors::CODE_230001_3,
         ),
-        ::lark_runtime::ErrorFacts::new(
-            230002,
-            400,
-            "The bot can not be outside the group.",
-            "The bot is not in the chat; add the app's bot to the chat first.",
-            false,
+        (Self::TheBotCanNotBeOutside, crate::im::v1::errors::CODE_230002),
+        (Self::BotAbilityIsNotActivated, crate::im::v1::errors::CODE_230006),
+        (Self::BotHasNoAvailabilityToThis, crate::im::v1::errors::CODE_230013),
+        (Self::P2pChatCanNotBeShared, crate::im::v1::errors::CODE_230015_2),
+        (Self::BotIsNotTheOwnerOf, crate::im::v1::errors::CODE_230017),
+        (Self::TheseOperationsAreNotAllowedAt, crate::im::v1::errors::CODE_230018),
+        (Self::TheTopicDoesNotExist, crate::im::v1::errors::CODE_230019_3),
+        (
+            Self::ThisOperationTriggersTheFrequencyLimit,
+            crate::im::v1::errors::CODE_230020,
         ),
-        ::lark_runtime::ErrorFacts::new(
-            230006,
-            400,
-            "Bot ability is not activated.",
-            "The app's bot ability is not enabled; enable it and publish a version.",
-            false,
+        (Self::TheContentOfTheMessageContains, crate::im::v1::errors::CODE_230022),
+        (Self::TheLengthOfTheMessageContent, crate::im::v1::errors::CODE_230025),
+        (Self::LackOfNecessaryPermissions, crate::im::v1::errors::CODE_230027_2),
+        (Self::FailedToCreateCardContent, crate::im::v1::errors::CODE_230099),
+        (Self::TheMessagesDoNotPassThe, crate::im::v1::errors::CODE_230028),
+        (Self::UserHasResigned, crate::im::v1::errors::CODE_230029),
+        (Self::TheReceiveIdIsInvalid, crate::im::v1::errors::CODE_230034),
+        (Self::SendMessagePermissionDeny, crate::im::v1::errors::CODE_230035),
+        (Self::TenantCryptKeyHasBeenDeleted, crate::im::v1::errors::CODE_230036),
+        (Self::CrossTenantP2pChatOperateForbid, crate::im::v1::errors::CODE_230038),
+        (Self::TheMessageIsBeingSent, crate::im::v1::errors::CODE_230049),
+        (Self::TheUserHasStoppedTheBot, crate::im::v1::errors::CODE_230053),
+        (Self::ThisTypeOfMessageIsUnavailable, crate::im::v1::errors::CODE_230054_2),
+        (Self::TheTypeOfFileUploadDoes, crate::im::v1::errors::CODE_230055),
+        (
+            Self::SendingEncryptedMessagesIsNotSupported,
+            crate::im::v1::errors::CODE_230075,
         ),
-        ::lark_runtime::ErrorFacts::new(
-            230013,
-            400,
-            "Bot has NO availability to this user.",
-            "The recipient (or the other side of a p2p chat) is outside the bot's availability range, is disabled for the app, or has left the company; add the user to the availability range in the developer console and publish, or ask an admin to check the app's disabled members.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            230015,
-            400,
-            "P2P chat can NOT be shared.",
-            "A one-on-one chat cannot be shared; share a group chat card or a user card instead.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            230017,
-            400,
-            "Bot is NOT the owner of the resource.",
-            "The bot can only send files it uploaded itself; upload the file through the im file upload endpoint first.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            230018,
-            400,
-            "These operations are NOT allowed at current group settings.",
-            "The chat's settings forbid this (e.g. only some members may speak); check the settings or ask a chat admin.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            230019,
-            400,
-            "The topic does NOT exist.",
-            "The thread does not exist; check the thread id.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            230020,
-            400,
-            "This operation triggers the frequency limit.",
-            "The operation hit a rate limit; lower the request rate and retry later.",
-            true,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            230022,
-            400,
-            "The content of the message contains sensitive information.",
-            "The content contains sensitive information; change it and retry.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            230025,
-            400,
-            "The length of the message content reaches its limit.",
-            "The content is too long: at most 150 KB for text, 30 KB for cards and rich text (card template data and style tags count towards the size).",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            230027,
-            400,
-            "Lack of necessary permissions.",
-            "Not allowed: a scope is missing (see the returned message), the user's authorization was not found, or the bot lacks external sharing for an external chat.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            230099,
-            400,
-            "Failed to create card content.",
-            "Creating the card failed; read the returned detail and follow the page's 230099 sub-code table.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            230028,
-            400,
-            "The messages do NOT pass the audit.",
-            "The content failed the data-leak check (e.g. plain phone numbers or email addresses); change it as the returned message says.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            230029,
-            400,
-            "User has resigned.",
-            "The user has left the company; messages cannot be sent to them.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            230034,
-            400,
-            "The receive_id is invalid.",
-            "The receive_id is invalid; pass a correct id of the kind named by receive_id_type.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            230035,
-            400,
-            "Send Message Permission deny.",
-            "No permission to send: the chat may be muted, the recipient may have blocked the bot, or tenant communication rules forbid it.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            230036,
-            400,
-            "Tenant crypt key has been deleted.",
-            "The tenant's encryption key was deleted, so data encrypted with it is unusable; contact the tenant admin.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            230038,
-            400,
-            "Cross tenant p2p chat operate forbid.",
-            "Messages cannot be sent to a cross-tenant one-on-one chat through this endpoint.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            230049,
-            400,
-            "The message is being sent.",
-            "The message is still being sent; wait and try again later.",
-            true,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            230053,
-            400,
-            "The user has stopped the bot from sending messages.",
-            "The user has turned off messages from this bot; the bot cannot message them one-on-one.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            230054,
-            400,
-            "This type of message is unavailable in the connection group.",
-            "This message type (e.g. cards) cannot be sent in a private connection chat.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            230055,
-            400,
-            "The type of file upload does not match the type of message being sent.",
-            "The uploaded file's type does not match msg_type (e.g. an MP4 upload must be sent as media).",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            230075,
-            400,
-            "Sending encrypted messages is not supported.",
-            "Messages cannot be sent to encrypted or secure chats.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            232009,
-            400,
-            "Your request specifies a chat which has already been dissolved.",
-            "The chat has been dissolved; get a valid chat id and retry.",
-            false,
-        ),
+        (Self::YourRequestSpecifiesAChatWhich, crate::im::v1::errors::CODE_232009_2),
     ];
-    fn from_index(index: usize, code: i64) -> Self {
-        match index {
-            0 => Self::YourRequestContainsAnInvalidRequest,
-            1 => Self::TheBotCanNotBeOutside,
-            2 => Self::BotAbilityIsNotActivated,
-            3 => Self::BotHasNoAvailabilityToThis,
-            4 => Self::P2pChatCanNotBeShared,
-            5 => Self::BotIsNotTheOwnerOf,
-            6 => Self::TheseOperationsAreNotAllowedAt,
-            7 => Self::TheTopicDoesNotExist,
-            8 => Self::ThisOperationTriggersTheFrequencyLimit,
-            9 => Self::TheContentOfTheMessageContains,
-            10 => Self::TheLengthOfTheMessageContent,
-            11 => Self::LackOfNecessaryPermissions,
-            12 => Self::FailedToCreateCardContent,
-            13 => Self::TheMessagesDoNotPassThe,
-            14 => Self::UserHasResigned,
-            15 => Self::TheReceiveIdIsInvalid,
-            16 => Self::SendMessagePermissionDeny,
-            17 => Self::TenantCryptKeyHasBeenDeleted,
-            18 => Self::CrossTenantP2pChatOperateForbid,
-            19 => Self::TheMessageIsBeingSent,
-            20 => Self::TheUserHasStoppedTheBot,
-            21 => Self::ThisTypeOfMessageIsUnavailable,
-            22 => Self::TheTypeOfFileUploadDoes,
-            23 => Self::SendingEncryptedMessagesIsNotSupported,
-            24 => Self::YourRequestSpecifiesAChatWhich,
-            _ => Self::Undocumented(code),
-        }
+    fn undocumented(code: i64) -> Self {
+        Self::Undocumented(code)
     }
-    fn facts_or_code(&self) -> Result<&'static ::lark_runtime::ErrorFacts, i64> {
+    fn undocumented_code(&self) -> Option<i64> {
         match self {
-            Self::YourRequestContainsAnInvalidRequest => Ok(&Self::FACTS[0]),
-            Self::TheBotCanNotBeOutside => Ok(&Self::FACTS[1]),
-            Self::BotAbilityIsNotActivated => Ok(&Self::FACTS[2]),
-            Self::BotHasNoAvailabilityToThis => Ok(&Self::FACTS[3]),
-            Self::P2pChatCanNotBeShared => Ok(&Self::FACTS[4]),
-            Self::BotIsNotTheOwnerOf => Ok(&Self::FACTS[5]),
-            Self::TheseOperationsAreNotAllowedAt => Ok(&Self::FACTS[6]),
-            Self::TheTopicDoesNotExist => Ok(&Self::FACTS[7]),
-            Self::ThisOperationTriggersTheFrequencyLimit => Ok(&Self::FACTS[8]),
-            Self::TheContentOfTheMessageContains => Ok(&Self::FACTS[9]),
-            Self::TheLengthOfTheMessageContent => Ok(&Self::FACTS[10]),
-            Self::LackOfNecessaryPermissions => Ok(&Self::FACTS[11]),
-            Self::FailedToCreateCardContent => Ok(&Self::FACTS[12]),
-            Self::TheMessagesDoNotPassThe => Ok(&Self::FACTS[13]),
-            Self::UserHasResigned => Ok(&Self::FACTS[14]),
-            Self::TheReceiveIdIsInvalid => Ok(&Self::FACTS[15]),
-            Self::SendMessagePermissionDeny => Ok(&Self::FACTS[16]),
-            Self::TenantCryptKeyHasBeenDeleted => Ok(&Self::FACTS[17]),
-            Self::CrossTenantP2pChatOperateForbid => Ok(&Self::FACTS[18]),
-            Self::TheMessageIsBeingSent => Ok(&Self::FACTS[19]),
-            Self::TheUserHasStoppedTheBot => Ok(&Self::FACTS[20]),
-            Self::ThisTypeOfMessageIsUnavailable => Ok(&Self::FACTS[21]),
-            Self::TheTypeOfFileUploadDoes => Ok(&Self::FACTS[22]),
-            Self::SendingEncryptedMessagesIsNotSupported => Ok(&Self::FACTS[23]),
-            Self::YourRequestSpecifiesAChatWhich => Ok(&Self::FACTS[24]),
-            Self::Undocumented(code) => Err(*code),
+            Self::Undocumented(code) => Some(*code),
+            _ => None,
         }
     }
 }

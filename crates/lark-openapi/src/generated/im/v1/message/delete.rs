@@ -13,17 +13,15 @@
 //! `DELETE /open-apis/im/v1/messages/:message_id`
 //!
 //! Reference: <https://open.feishu.cn/document/server-docs/im-v1/message/delete>
+use ::lark_runtime::__private::serde::{Deserialize, Serialize};
 /// Request of 撤回消息 — Recall a message.
 ///
 /// `DELETE /open-apis/im/v1/messages/:message_id`
 ///
 /// Build it with [`DeleteRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, ::lark_runtime::__private::serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct DeleteRequest {
-    /// The id of the message to recall, e.g. from the send-message answer, the message-received event or the chat history list.
-    ///
-    /// Example: `"om_dc13264520392913993dd051dba21dcf"`
     #[serde(skip)]
     message_id: String,
 }
@@ -32,9 +30,7 @@ impl DeleteRequest {
     pub fn builder() -> DeleteRequestBuilder {
         DeleteRequestBuilder::default()
     }
-    /// The id of the message to recall, e.g. from the send-message answer, the message-received event or the chat history list.
-    ///
-    /// Example: `"om_dc13264520392913993dd051dba21dcf"`
+    /// The `message_id` it was built with: see [`DeleteRequestBuilder::message_id`].
     pub fn message_id(&self) -> &String {
         &self.message_id
     }
@@ -88,14 +84,8 @@ impl ::lark_runtime::Endpoint for DeleteRequest {
         app_types: &[::lark_runtime::AppType::Custom, ::lark_runtime::AppType::Isv],
         scopes: &["im:message", "im:message:recall", "im:message:send_as_bot"],
         rate_limits: &[
-            ::lark_runtime::RateLimit {
-                requests: 1000u32,
-                period_seconds: 60u32,
-            },
-            ::lark_runtime::RateLimit {
-                requests: 50u32,
-                period_seconds: 1u32,
-            },
+            ::lark_runtime::RateLimit::per_minute(1000),
+            ::lark_runtime::RateLimit::per_second(50),
         ],
         special_rate_limit: false,
         envelope: ::lark_runtime::Envelope::Data,
@@ -136,14 +126,7 @@ impl ::lark_runtime::Incoming for DeleteRequest {
 /// Response data of 撤回消息 — Recall a message.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(
-    Debug,
-    Clone,
-    Default,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct DeleteResponse {}
 /// A documented error code of 撤回消息 — Recall a message.
@@ -200,115 +183,29 @@ pub enum DeleteError {
     Undocumented(i64),
 }
 impl ::lark_runtime::DocumentedError for DeleteError {
-    const FACTS: &'static [::lark_runtime::ErrorFacts] = &[
-        ::lark_runtime::ErrorFacts::new(
-            230001,
-            400,
-            "Your request contains an invalid request parameter.",
-            "A request parameter is invalid; check the inputs against the returned message and the docs.",
-            false,
+    const DOCUMENTED: &'static [(Self, ::lark_runtime::ErrorFacts)] = &[
+        (
+            Self::YourRequestContainsAnInvalidRequest,
+            crate::im::v1::errors::CODE_230001_2,
         ),
-        ::lark_runtime::ErrorFacts::new(
-            230002,
-            400,
-            "The bot can not be outside the group.",
-            "The bot is not in the chat; add the app's bot to the chat first.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            230006,
-            400,
-            "Bot ability is not activated.",
-            "The app's bot ability is not enabled; enable it and publish a version.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            230009,
-            400,
-            "Message has expired when recall message.",
-            "The message is too old to recall; recalls must fall within the time limit the tenant admin set.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            230013,
-            400,
-            "Bot has NO availability to this user.",
-            "The user (or the other side of a p2p chat) is outside the bot's availability range, is disabled for the app, or has left the company; add the user to the availability range in the developer console and publish, or ask an admin to check the app's disabled members.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            230026,
-            400,
-            "No permission to recall this message.",
-            "The bot may only recall messages it sent itself.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            230027,
-            400,
-            "Lack of necessary permissions.",
-            "Not allowed: a scope is missing (see the returned message), the user's authorization was not found, or the bot lacks external sharing for an external chat.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            230050,
-            400,
-            "The message is invisible to the operator.",
-            "The message is not visible to the caller, so this cannot be done.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            230054,
-            400,
-            "This operation is not supported for this message type.",
-            "This message type does not support the operation; see the note on unsupported message types.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            230110,
-            400,
-            "Action unavailable as the message has been deleted.",
-            "The message has been deleted; the operation is not possible.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            232009,
-            400,
-            "Your request specifies a chat which has already been dissolved.",
-            "The chat has been dissolved; the operation is not possible.",
-            false,
-        ),
+        (Self::TheBotCanNotBeOutside, crate::im::v1::errors::CODE_230002),
+        (Self::BotAbilityIsNotActivated, crate::im::v1::errors::CODE_230006),
+        (Self::MessageHasExpiredWhenRecallMessage, crate::im::v1::errors::CODE_230009_2),
+        (Self::BotHasNoAvailabilityToThis, crate::im::v1::errors::CODE_230013_2),
+        (Self::NoPermissionToRecallThisMessage, crate::im::v1::errors::CODE_230026),
+        (Self::LackOfNecessaryPermissions, crate::im::v1::errors::CODE_230027_2),
+        (Self::TheMessageIsInvisibleToThe, crate::im::v1::errors::CODE_230050),
+        (Self::ThisOperationIsNotSupportedFor, crate::im::v1::errors::CODE_230054),
+        (Self::ActionUnavailableAsTheMessageHas, crate::im::v1::errors::CODE_230110_2),
+        (Self::YourRequestSpecifiesAChatWhich, crate::im::v1::errors::CODE_232009_3),
     ];
-    fn from_index(index: usize, code: i64) -> Self {
-        match index {
-            0 => Self::YourRequestContainsAnInvalidRequest,
-            1 => Self::TheBotCanNotBeOutside,
-            2 => Self::BotAbilityIsNotActivated,
-            3 => Self::MessageHasExpiredWhenRecallMessage,
-            4 => Self::BotHasNoAvailabilityToThis,
-            5 => Self::NoPermissionToRecallThisMessage,
-            6 => Self::LackOfNecessaryPermissions,
-            7 => Self::TheMessageIsInvisibleToThe,
-            8 => Self::ThisOperationIsNotSupportedFor,
-            9 => Self::ActionUnavailableAsTheMessageHas,
-            10 => Self::YourRequestSpecifiesAChatWhich,
-            _ => Self::Undocumented(code),
-        }
+    fn undocumented(code: i64) -> Self {
+        Self::Undocumented(code)
     }
-    fn facts_or_code(&self) -> Result<&'static ::lark_runtime::ErrorFacts, i64> {
+    fn undocumented_code(&self) -> Option<i64> {
         match self {
-            Self::YourRequestContainsAnInvalidRequest => Ok(&Self::FACTS[0]),
-            Self::TheBotCanNotBeOutside => Ok(&Self::FACTS[1]),
-            Self::BotAbilityIsNotActivated => Ok(&Self::FACTS[2]),
-            Self::MessageHasExpiredWhenRecallMessage => Ok(&Self::FACTS[3]),
-            Self::BotHasNoAvailabilityToThis => Ok(&Self::FACTS[4]),
-            Self::NoPermissionToRecallThisMessage => Ok(&Self::FACTS[5]),
-            Self::LackOfNecessaryPermissions => Ok(&Self::FACTS[6]),
-            Self::TheMessageIsInvisibleToThe => Ok(&Self::FACTS[7]),
-            Self::ThisOperationIsNotSupportedFor => Ok(&Self::FACTS[8]),
-            Self::ActionUnavailableAsTheMessageHas => Ok(&Self::FACTS[9]),
-            Self::YourRequestSpecifiesAChatWhich => Ok(&Self::FACTS[10]),
-            Self::Undocumented(code) => Err(*code),
+            Self::Undocumented(code) => Some(*code),
+            _ => None,
         }
     }
 }

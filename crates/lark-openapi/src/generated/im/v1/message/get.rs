@@ -12,29 +12,19 @@
 //! `GET /open-apis/im/v1/messages/:message_id`
 //!
 //! Reference: <https://open.feishu.cn/document/server-docs/im-v1/message/get>
+use ::lark_runtime::__private::serde::{Deserialize, Serialize};
 /// Request of 获取指定消息的内容 — Get a message by its id.
 ///
 /// `GET /open-apis/im/v1/messages/:message_id`
 ///
 /// Build it with [`GetRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, ::lark_runtime::__private::serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct GetRequest {
-    /// The message's id, e.g. from the send-message answer, the message-received event or the chat history list.
-    ///
-    /// Example: `"om_dc13264520392913993dd051dba21dcf"`
     #[serde(skip)]
     message_id: String,
-    /// Which kind of user id the answer uses (mentions, senders); reading user_id needs the contact:user.employee_id:readonly scope.
-    ///
-    /// Example: `"open_id"`
-    ///
-    /// Default when left out: `"open_id"`
     #[serde(skip)]
     user_id_type: Option<GetRequestUserIdType>,
-    /// Only affects card messages. Left out, cards come back in the received-message card format; `user_card_content` returns the original card JSON as sent (1.0 or 2.0, told apart by its `schema`).
-    ///
-    /// Example: `"user_card_content"`
     #[serde(skip)]
     card_msg_content_type: Option<String>,
 }
@@ -43,23 +33,15 @@ impl GetRequest {
     pub fn builder() -> GetRequestBuilder {
         GetRequestBuilder::default()
     }
-    /// The message's id, e.g. from the send-message answer, the message-received event or the chat history list.
-    ///
-    /// Example: `"om_dc13264520392913993dd051dba21dcf"`
+    /// The `message_id` it was built with: see [`GetRequestBuilder::message_id`].
     pub fn message_id(&self) -> &String {
         &self.message_id
     }
-    /// Which kind of user id the answer uses (mentions, senders); reading user_id needs the contact:user.employee_id:readonly scope.
-    ///
-    /// Example: `"open_id"`
-    ///
-    /// Default when left out: `"open_id"`
+    /// The `user_id_type` it was built with: see [`GetRequestBuilder::user_id_type`].
     pub fn user_id_type(&self) -> Option<&GetRequestUserIdType> {
         self.user_id_type.as_ref()
     }
-    /// Only affects card messages. Left out, cards come back in the received-message card format; `user_card_content` returns the original card JSON as sent (1.0 or 2.0, told apart by its `schema`).
-    ///
-    /// Example: `"user_card_content"`
+    /// The `card_msg_content_type` it was built with: see [`GetRequestBuilder::card_msg_content_type`].
     pub fn card_msg_content_type(&self) -> Option<&String> {
         self.card_msg_content_type.as_ref()
     }
@@ -145,14 +127,8 @@ impl ::lark_runtime::Endpoint for GetRequest {
         app_types: &[::lark_runtime::AppType::Custom, ::lark_runtime::AppType::Isv],
         scopes: &["im:message", "im:message:readonly"],
         rate_limits: &[
-            ::lark_runtime::RateLimit {
-                requests: 1000u32,
-                period_seconds: 60u32,
-            },
-            ::lark_runtime::RateLimit {
-                requests: 50u32,
-                period_seconds: 1u32,
-            },
+            ::lark_runtime::RateLimit::per_minute(1000),
+            ::lark_runtime::RateLimit::per_second(50),
         ],
         special_rate_limit: false,
         envelope: ::lark_runtime::Envelope::Data,
@@ -217,14 +193,7 @@ impl ::lark_runtime::Incoming for GetRequest {
 /// Response data of 获取指定消息的内容 — Get a message by its id.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(
-    Debug,
-    Clone,
-    Default,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct GetResponse {
     /// The message; for a merge_forward message, the merge-forward message and its N sub-messages.
@@ -269,79 +238,25 @@ pub enum GetError {
     Undocumented(i64),
 }
 impl ::lark_runtime::DocumentedError for GetError {
-    const FACTS: &'static [::lark_runtime::ErrorFacts] = &[
-        ::lark_runtime::ErrorFacts::new(
-            230001,
-            400,
-            "Your request contains an invalid request parameter.",
-            "A request parameter is invalid; check the inputs against the returned message and the docs.",
-            false,
+    const DOCUMENTED: &'static [(Self, ::lark_runtime::ErrorFacts)] = &[
+        (
+            Self::YourRequestContainsAnInvalidRequest,
+            crate::im::v1::errors::CODE_230001_2,
         ),
-        ::lark_runtime::ErrorFacts::new(
-            230002,
-            400,
-            "The bot can not be outside the group.",
-            "The bot is not in the chat; add the app's bot to the chat first.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            230006,
-            400,
-            "Bot ability is not activated.",
-            "The app's bot ability is not enabled; enable it and publish a version.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            230013,
-            400,
-            "Bot has NO availability to this user.",
-            "The user (or the other side of a p2p chat) is outside the bot's availability range, is disabled for the app, or has left the company; add the user to the availability range in the developer console and publish, or ask an admin to check the app's disabled members.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            230027,
-            400,
-            "Lack of necessary permissions.",
-            "Not allowed: a scope is missing (see the returned message), the user's authorization was not found, or the bot lacks external sharing for an external chat.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            230050,
-            400,
-            "The message is invisible to the operator.",
-            "The message is not visible to the caller, so this cannot be done.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            230110,
-            400,
-            "Action unavailable as the message has been deleted.",
-            "The message has been deleted and can no longer be fetched.",
-            false,
-        ),
+        (Self::TheBotCanNotBeOutside, crate::im::v1::errors::CODE_230002),
+        (Self::BotAbilityIsNotActivated, crate::im::v1::errors::CODE_230006),
+        (Self::BotHasNoAvailabilityToThis, crate::im::v1::errors::CODE_230013_2),
+        (Self::LackOfNecessaryPermissions, crate::im::v1::errors::CODE_230027_2),
+        (Self::TheMessageIsInvisibleToThe, crate::im::v1::errors::CODE_230050),
+        (Self::ActionUnavailableAsTheMessageHas, crate::im::v1::errors::CODE_230110),
     ];
-    fn from_index(index: usize, code: i64) -> Self {
-        match index {
-            0 => Self::YourRequestContainsAnInvalidRequest,
-            1 => Self::TheBotCanNotBeOutside,
-            2 => Self::BotAbilityIsNotActivated,
-            3 => Self::BotHasNoAvailabilityToThis,
-            4 => Self::LackOfNecessaryPermissions,
-            5 => Self::TheMessageIsInvisibleToThe,
-            6 => Self::ActionUnavailableAsTheMessageHas,
-            _ => Self::Undocumented(code),
-        }
+    fn undocumented(code: i64) -> Self {
+        Self::Undocumented(code)
     }
-    fn facts_or_code(&self) -> Result<&'static ::lark_runtime::ErrorFacts, i64> {
+    fn undocumented_code(&self) -> Option<i64> {
         match self {
-            Self::YourRequestContainsAnInvalidRequest => Ok(&Self::FACTS[0]),
-            Self::TheBotCanNotBeOutside => Ok(&Self::FACTS[1]),
-            Self::BotAbilityIsNotActivated => Ok(&Self::FACTS[2]),
-            Self::BotHasNoAvailabilityToThis => Ok(&Self::FACTS[3]),
-            Self::LackOfNecessaryPermissions => Ok(&Self::FACTS[4]),
-            Self::TheMessageIsInvisibleToThe => Ok(&Self::FACTS[5]),
-            Self::ActionUnavailableAsTheMessageHas => Ok(&Self::FACTS[6]),
-            Self::Undocumented(code) => Err(*code),
+            Self::Undocumented(code) => Some(*code),
+            _ => None,
         }
     }
 }

@@ -13,56 +13,29 @@
 //! `GET /open-apis/im/v1/messages`
 //!
 //! Reference: <https://open.feishu.cn/document/server-docs/im-v1/message/list>
+use ::lark_runtime::__private::serde::{Deserialize, Serialize};
 /// Request of 获取会话历史消息 — List the message history of a chat or thread.
 ///
 /// `GET /open-apis/im/v1/messages`
 ///
 /// Build it with [`ListRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, ::lark_runtime::__private::serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct ListRequest {
-    /// What `container_id` names: a chat (one-on-one or group) or a thread.
-    ///
-    /// Example: `"chat"`
     #[serde(skip)]
     container_id_type: ListRequestContainerIdType,
-    /// The chat id or thread id to list, of the kind named by `container_id_type`.
-    ///
-    /// Example: `"oc_234jsi43d3ssi993d43545f"`
     #[serde(skip)]
     container_id: String,
-    /// Start of the time range, a Unix timestamp in seconds; not supported for threads.
-    ///
-    /// Example: `"1608594809"`
     #[serde(skip)]
     start_time: Option<String>,
-    /// End of the time range, a Unix timestamp in seconds; not supported for threads.
-    ///
-    /// Example: `"1609296809"`
     #[serde(skip)]
     end_time: Option<String>,
-    /// Sort order by creation time; later pages must keep the first request's order.
-    ///
-    /// Example: `"ByCreateTimeAsc"`
-    ///
-    /// Default when left out: `"ByCreateTimeAsc"`
     #[serde(skip)]
     sort_type: Option<ListRequestSortType>,
-    /// How many messages one page holds.
-    ///
-    /// Example: `20`
-    ///
-    /// Default when left out: `20`
     #[serde(skip)]
     page_size: Option<i32>,
-    /// Token of the page to read; leave it out for the first page, then pass the token the previous page returned.
-    ///
-    /// Example: `"GxmvlNRvP0NdQZpa7yIqf_Lv_QuBwTQ8tXkX7w-irAghVD_TvuYd1aoJ1LQph86O-XImC4X9j9FhUPhXQDvtrQ=="`
     #[serde(skip)]
     page_token: Option<String>,
-    /// Only affects card messages. Left out, cards come back in the received-message card format; `user_card_content` returns the original card JSON as sent (1.0 or 2.0, told apart by its `schema`).
-    ///
-    /// Example: `"user_card_content"`
     #[serde(skip)]
     card_msg_content_type: Option<String>,
 }
@@ -71,55 +44,35 @@ impl ListRequest {
     pub fn builder() -> ListRequestBuilder {
         ListRequestBuilder::default()
     }
-    /// What `container_id` names: a chat (one-on-one or group) or a thread.
-    ///
-    /// Example: `"chat"`
+    /// The `container_id_type` it was built with: see [`ListRequestBuilder::container_id_type`].
     pub fn container_id_type(&self) -> &ListRequestContainerIdType {
         &self.container_id_type
     }
-    /// The chat id or thread id to list, of the kind named by `container_id_type`.
-    ///
-    /// Example: `"oc_234jsi43d3ssi993d43545f"`
+    /// The `container_id` it was built with: see [`ListRequestBuilder::container_id`].
     pub fn container_id(&self) -> &String {
         &self.container_id
     }
-    /// Start of the time range, a Unix timestamp in seconds; not supported for threads.
-    ///
-    /// Example: `"1608594809"`
+    /// The `start_time` it was built with: see [`ListRequestBuilder::start_time`].
     pub fn start_time(&self) -> Option<&String> {
         self.start_time.as_ref()
     }
-    /// End of the time range, a Unix timestamp in seconds; not supported for threads.
-    ///
-    /// Example: `"1609296809"`
+    /// The `end_time` it was built with: see [`ListRequestBuilder::end_time`].
     pub fn end_time(&self) -> Option<&String> {
         self.end_time.as_ref()
     }
-    /// Sort order by creation time; later pages must keep the first request's order.
-    ///
-    /// Example: `"ByCreateTimeAsc"`
-    ///
-    /// Default when left out: `"ByCreateTimeAsc"`
+    /// The `sort_type` it was built with: see [`ListRequestBuilder::sort_type`].
     pub fn sort_type(&self) -> Option<&ListRequestSortType> {
         self.sort_type.as_ref()
     }
-    /// How many messages one page holds.
-    ///
-    /// Example: `20`
-    ///
-    /// Default when left out: `20`
+    /// The `page_size` it was built with: see [`ListRequestBuilder::page_size`].
     pub fn page_size(&self) -> Option<&i32> {
         self.page_size.as_ref()
     }
-    /// Token of the page to read; leave it out for the first page, then pass the token the previous page returned.
-    ///
-    /// Example: `"GxmvlNRvP0NdQZpa7yIqf_Lv_QuBwTQ8tXkX7w-irAghVD_TvuYd1aoJ1LQph86O-XImC4X9j9FhUPhXQDvtrQ=="`
+    /// The `page_token` it was built with: see [`ListRequestBuilder::page_token`].
     pub fn page_token(&self) -> Option<&String> {
         self.page_token.as_ref()
     }
-    /// Only affects card messages. Left out, cards come back in the received-message card format; `user_card_content` returns the original card JSON as sent (1.0 or 2.0, told apart by its `schema`).
-    ///
-    /// Example: `"user_card_content"`
+    /// The `card_msg_content_type` it was built with: see [`ListRequestBuilder::card_msg_content_type`].
     pub fn card_msg_content_type(&self) -> Option<&String> {
         self.card_msg_content_type.as_ref()
     }
@@ -278,14 +231,8 @@ impl ::lark_runtime::Endpoint for ListRequest {
         app_types: &[::lark_runtime::AppType::Custom, ::lark_runtime::AppType::Isv],
         scopes: &["im:message", "im:message:readonly", "im:message.history:readonly"],
         rate_limits: &[
-            ::lark_runtime::RateLimit {
-                requests: 1000u32,
-                period_seconds: 60u32,
-            },
-            ::lark_runtime::RateLimit {
-                requests: 50u32,
-                period_seconds: 1u32,
-            },
+            ::lark_runtime::RateLimit::per_minute(1000),
+            ::lark_runtime::RateLimit::per_second(50),
         ],
         special_rate_limit: false,
         envelope: ::lark_runtime::Envelope::Data,
@@ -399,14 +346,7 @@ impl ::lark_runtime::Paged for ListRequest {
 /// Response data of 获取会话历史消息 — List the message history of a chat or thread.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(
-    Debug,
-    Clone,
-    Default,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct ListResponse {
     /// Whether more messages follow.
@@ -478,97 +418,27 @@ pub enum ListError {
     Undocumented(i64),
 }
 impl ::lark_runtime::DocumentedError for ListError {
-    const FACTS: &'static [::lark_runtime::ErrorFacts] = &[
-        ::lark_runtime::ErrorFacts::new(
-            230001,
-            400,
-            "Your request contains an invalid request parameter.",
-            "A request parameter is invalid; check the inputs against the returned message and the docs.",
-            false,
+    const DOCUMENTED: &'static [(Self, ::lark_runtime::ErrorFacts)] = &[
+        (
+            Self::YourRequestContainsAnInvalidRequest,
+            crate::im::v1::errors::CODE_230001_2,
         ),
-        ::lark_runtime::ErrorFacts::new(
-            230002,
-            400,
-            "The bot can not be outside the group.",
-            "The bot is not in the chat; add the app's bot to the chat first.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            230006,
-            400,
-            "Bot ability is not activated.",
-            "The app's bot ability is not enabled; enable it and publish a version.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            230013,
-            400,
-            "Bot has NO availability to this user.",
-            "The user (or the other side of a p2p chat) is outside the bot's availability range, is disabled for the app, or has left the company; add the user to the availability range in the developer console and publish, or ask an admin to check the app's disabled members.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            230027,
-            400,
-            "Lack of necessary permissions.",
-            "Not allowed: a scope is missing (see the returned message), the user's authorization was not found, or the bot lacks external sharing for an external chat.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            230073,
-            400,
-            "The thread is invisible to the operator.",
-            "The thread is not visible to the caller. If the chat hides history from new members and the thread predates the caller joining, the caller must be passively subscribed (e.g. @-mentioned in it) to see it.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            230110,
-            400,
-            "Action unavailable as the message has been deleted.",
-            "The message has been deleted; the operation is not possible.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            231203,
-            400,
-            "The chat type is not supported.",
-            "This chat type does not allow reading messages, e.g. a chat in confidential mode that forbids copying messages.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            231204,
-            400,
-            "The app type is not supported.",
-            "Apps with external sharing or linked organizations enabled cannot call this endpoint as a user.",
-            false,
-        ),
+        (Self::TheBotCanNotBeOutside, crate::im::v1::errors::CODE_230002),
+        (Self::BotAbilityIsNotActivated, crate::im::v1::errors::CODE_230006),
+        (Self::BotHasNoAvailabilityToThis, crate::im::v1::errors::CODE_230013_2),
+        (Self::LackOfNecessaryPermissions, crate::im::v1::errors::CODE_230027_2),
+        (Self::TheThreadIsInvisibleToThe, crate::im::v1::errors::CODE_230073_2),
+        (Self::ActionUnavailableAsTheMessageHas, crate::im::v1::errors::CODE_230110_2),
+        (Self::TheChatTypeIsNotSupported, crate::im::v1::errors::CODE_231203),
+        (Self::TheAppTypeIsNotSupported, crate::im::v1::errors::CODE_231204),
     ];
-    fn from_index(index: usize, code: i64) -> Self {
-        match index {
-            0 => Self::YourRequestContainsAnInvalidRequest,
-            1 => Self::TheBotCanNotBeOutside,
-            2 => Self::BotAbilityIsNotActivated,
-            3 => Self::BotHasNoAvailabilityToThis,
-            4 => Self::LackOfNecessaryPermissions,
-            5 => Self::TheThreadIsInvisibleToThe,
-            6 => Self::ActionUnavailableAsTheMessageHas,
-            7 => Self::TheChatTypeIsNotSupported,
-            8 => Self::TheAppTypeIsNotSupported,
-            _ => Self::Undocumented(code),
-        }
+    fn undocumented(code: i64) -> Self {
+        Self::Undocumented(code)
     }
-    fn facts_or_code(&self) -> Result<&'static ::lark_runtime::ErrorFacts, i64> {
+    fn undocumented_code(&self) -> Option<i64> {
         match self {
-            Self::YourRequestContainsAnInvalidRequest => Ok(&Self::FACTS[0]),
-            Self::TheBotCanNotBeOutside => Ok(&Self::FACTS[1]),
-            Self::BotAbilityIsNotActivated => Ok(&Self::FACTS[2]),
-            Self::BotHasNoAvailabilityToThis => Ok(&Self::FACTS[3]),
-            Self::LackOfNecessaryPermissions => Ok(&Self::FACTS[4]),
-            Self::TheThreadIsInvisibleToThe => Ok(&Self::FACTS[5]),
-            Self::ActionUnavailableAsTheMessageHas => Ok(&Self::FACTS[6]),
-            Self::TheChatTypeIsNotSupported => Ok(&Self::FACTS[7]),
-            Self::TheAppTypeIsNotSupported => Ok(&Self::FACTS[8]),
-            Self::Undocumented(code) => Err(*code),
+            Self::Undocumented(code) => Some(*code),
+            _ => None,
         }
     }
 }

@@ -15,31 +15,20 @@
 //! `POST /open-apis/im/v1/messages/merge_forward`
 //!
 //! Reference: <https://open.feishu.cn/document/server-docs/im-v1/message/merge_forward>
+use ::lark_runtime::__private::serde::{Deserialize, Serialize};
 /// Request of 合并转发消息 — Merge-forward several messages of one chat.
 ///
 /// `POST /open-apis/im/v1/messages/merge_forward`
 ///
 /// Build it with [`MergeForwardRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, ::lark_runtime::__private::serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct MergeForwardRequest {
-    /// Which kind of id `receive_id` is: a user id, a chat id or a thread id.
-    ///
-    /// Example: `"open_id"`
     #[serde(skip)]
     receive_id_type: MergeForwardRequestReceiveIdType,
-    /// A caller-chosen string that deduplicates requests: with the same uuid, merge-forwarding to the same target succeeds at most once within 1 hour.
-    ///
-    /// Example: `"b13g2t38-1jd2-458b-8djf-dtbca5104204"`
     #[serde(skip)]
     uuid: Option<String>,
-    /// The recipient's id, of the kind named by `receive_id_type`.
-    ///
-    /// Example: `"oc_a0553eda9014c201e6969b478895c230"`
     receive_id: String,
-    /// The ids of the messages to combine; all must come from the same chat.
-    ///
-    /// Example: `["om_dc13264520392913993dd051dba21dcf"]`
     message_id_list: Vec<String>,
 }
 impl MergeForwardRequest {
@@ -47,27 +36,19 @@ impl MergeForwardRequest {
     pub fn builder() -> MergeForwardRequestBuilder {
         MergeForwardRequestBuilder::default()
     }
-    /// Which kind of id `receive_id` is: a user id, a chat id or a thread id.
-    ///
-    /// Example: `"open_id"`
+    /// The `receive_id_type` it was built with: see [`MergeForwardRequestBuilder::receive_id_type`].
     pub fn receive_id_type(&self) -> &MergeForwardRequestReceiveIdType {
         &self.receive_id_type
     }
-    /// A caller-chosen string that deduplicates requests: with the same uuid, merge-forwarding to the same target succeeds at most once within 1 hour.
-    ///
-    /// Example: `"b13g2t38-1jd2-458b-8djf-dtbca5104204"`
+    /// The `uuid` it was built with: see [`MergeForwardRequestBuilder::uuid`].
     pub fn uuid(&self) -> Option<&String> {
         self.uuid.as_ref()
     }
-    /// The recipient's id, of the kind named by `receive_id_type`.
-    ///
-    /// Example: `"oc_a0553eda9014c201e6969b478895c230"`
+    /// The `receive_id` it was built with: see [`MergeForwardRequestBuilder::receive_id`].
     pub fn receive_id(&self) -> &String {
         &self.receive_id
     }
-    /// The ids of the messages to combine; all must come from the same chat.
-    ///
-    /// Example: `["om_dc13264520392913993dd051dba21dcf"]`
+    /// The `message_id_list` it was built with: see [`MergeForwardRequestBuilder::message_id_list`].
     pub fn message_id_list(&self) -> &Vec<String> {
         &self.message_id_list
     }
@@ -180,14 +161,8 @@ impl ::lark_runtime::Endpoint for MergeForwardRequest {
         app_types: &[::lark_runtime::AppType::Custom, ::lark_runtime::AppType::Isv],
         scopes: &["im:message", "im:message:send_as_bot"],
         rate_limits: &[
-            ::lark_runtime::RateLimit {
-                requests: 1000u32,
-                period_seconds: 60u32,
-            },
-            ::lark_runtime::RateLimit {
-                requests: 50u32,
-                period_seconds: 1u32,
-            },
+            ::lark_runtime::RateLimit::per_minute(1000),
+            ::lark_runtime::RateLimit::per_second(50),
         ],
         special_rate_limit: false,
         envelope: ::lark_runtime::Envelope::Data,
@@ -228,7 +203,7 @@ impl ::lark_runtime::Incoming for MergeForwardRequest {
         request: &::lark_runtime::IncomingRequest<'_>,
     ) -> Result<Self, ::lark_runtime::ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
-        #[derive(::lark_runtime::__private::serde::Deserialize)]
+        #[derive(Deserialize)]
         #[serde(crate = "::lark_runtime::__private::serde")]
         struct Body {
             #[serde(default, rename = "receive_id")]
@@ -260,14 +235,7 @@ impl ::lark_runtime::Incoming for MergeForwardRequest {
 /// Response data of 合并转发消息 — Merge-forward several messages of one chat.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(
-    Debug,
-    Clone,
-    Default,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct MergeForwardResponse {
     /// The new merge-forward message (msg_type `merge_forward`, content `Merged and Forwarded Message`).
@@ -392,241 +360,46 @@ pub enum MergeForwardError {
     Undocumented(i64),
 }
 impl ::lark_runtime::DocumentedError for MergeForwardError {
-    const FACTS: &'static [::lark_runtime::ErrorFacts] = &[
-        ::lark_runtime::ErrorFacts::new(
-            230001,
-            400,
-            "Your request contains an invalid request parameter.",
-            "A request parameter is invalid; check the inputs against the returned message and the docs.",
-            false,
+    const DOCUMENTED: &'static [(Self, ::lark_runtime::ErrorFacts)] = &[
+        (
+            Self::YourRequestContainsAnInvalidRequest,
+            crate::im::v1::errors::CODE_230001_2,
         ),
-        ::lark_runtime::ErrorFacts::new(
-            230002,
-            400,
-            "The bot can not be outside the group.",
-            "The bot is not in the chat; add the app's bot to the chat first.",
-            false,
+        (Self::TheBotCanNotBeOutside, crate::im::v1::errors::CODE_230002),
+        (Self::BotAbilityIsNotActivated, crate::im::v1::errors::CODE_230006),
+        (Self::BotHasNoAvailabilityToThis, crate::im::v1::errors::CODE_230013_2),
+        (Self::TheseOperationsAreNotAllowedAt, crate::im::v1::errors::CODE_230018),
+        (Self::TheThreadDoesNotExist, crate::im::v1::errors::CODE_230019),
+        (
+            Self::ThisOperationTriggersTheFrequencyLimit,
+            crate::im::v1::errors::CODE_230020,
         ),
-        ::lark_runtime::ErrorFacts::new(
-            230006,
-            400,
-            "Bot ability is not activated.",
-            "The app's bot ability is not enabled; enable it and publish a version.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            230013,
-            400,
-            "Bot has NO availability to this user.",
-            "The user (or the other side of a p2p chat) is outside the bot's availability range, is disabled for the app, or has left the company; add the user to the availability range in the developer console and publish, or ask an admin to check the app's disabled members.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            230018,
-            400,
-            "These operations are NOT allowed at current group settings.",
-            "The chat's settings forbid this (e.g. only some members may speak); check the settings or ask a chat admin.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            230019,
-            400,
-            "The thread does NOT exist.",
-            "The target thread does not exist; check the thread_id.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            230020,
-            400,
-            "This operation triggers the frequency limit.",
-            "The operation hit a rate limit; lower the request rate and retry later.",
-            true,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            230027,
-            400,
-            "Lack of necessary permissions.",
-            "Not allowed: a scope is missing (see the returned message), the user's authorization was not found, or the bot lacks external sharing for an external chat.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            230029,
-            400,
-            "User has resigned.",
-            "The user has left the company; messages cannot be sent to them.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            230034,
-            400,
-            "The receive_id is invalid.",
-            "The receive_id is invalid; pass a correct id of the kind named by receive_id_type.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            230035,
-            400,
-            "Send Message Permission deny.",
-            "No permission to send: the chat may be muted, the recipient may have blocked the bot, or tenant communication rules forbid it.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            230036,
-            400,
-            "Tenant crypt key has been deleted.",
-            "The tenant's encryption key was deleted, so data encrypted with it is unusable; contact the tenant admin.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            230038,
-            400,
-            "Cross tenant p2p chat operate forbid.",
-            "Messages cannot be sent to a cross-tenant one-on-one chat through this endpoint.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            230049,
-            400,
-            "The message is being sent.",
-            "The message is still being sent; wait and try again later.",
-            true,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            230053,
-            400,
-            "The user has stopped the bot from sending messages.",
-            "The user has turned off messages from this bot; the bot cannot message them one-on-one.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            230062,
-            400,
-            "No permission to forward to third-party encryption group.",
-            "No permission to forward into a third-party encrypted chat.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            230063,
-            400,
-            "The chat_id of group to forward is invalid.",
-            "The target chat is invalid; check that the chat_id exists.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            230064,
-            400,
-            "All messages to be forwarded are invalid.",
-            "None of the messages can be forwarded (missing, recalled or invisible to the caller); pass valid messages.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            230065,
-            400,
-            "All messages to be forwarded have been recalled.",
-            "All the messages to forward have been recalled.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            230066,
-            400,
-            "The messages to be forwarded are in a secret group and do not support forwarding.",
-            "Messages in a secret chat cannot be forwarded.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            230067,
-            400,
-            "The source of the messages to be merged and forwarded are not in compliance.",
-            "The messages' sources are not allowed together: they come from several thread replies, or mix ordinary messages with thread replies.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            230069,
-            400,
-            "Does not support forwarding messages from different groups.",
-            "The messages do not all belong to one chat; only messages of a single chat can be merge-forwarded.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            230070,
-            400,
-            "Forwarding of messages in restricted mode is not allowed.",
-            "Confidential (restricted-mode) messages cannot be forwarded; the page's advice here wrongly speaks of a dissolved chat.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            230074,
-            400,
-            "The target thread is invisible to the operator.",
-            "The target thread is not visible to the caller. If the chat hides history from new members and the thread predates the caller joining, the caller must be passively subscribed (e.g. @-mentioned in it) to see it.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            232009,
-            400,
-            "Your request specifies a chat which has already been dissolved.",
-            "The chat has been dissolved; to use another chat, see how to get a chat id.",
-            false,
-        ),
+        (Self::LackOfNecessaryPermissions, crate::im::v1::errors::CODE_230027_2),
+        (Self::UserHasResigned, crate::im::v1::errors::CODE_230029),
+        (Self::TheReceiveIdIsInvalid, crate::im::v1::errors::CODE_230034),
+        (Self::SendMessagePermissionDeny, crate::im::v1::errors::CODE_230035),
+        (Self::TenantCryptKeyHasBeenDeleted, crate::im::v1::errors::CODE_230036),
+        (Self::CrossTenantP2pChatOperateForbid, crate::im::v1::errors::CODE_230038),
+        (Self::TheMessageIsBeingSent, crate::im::v1::errors::CODE_230049),
+        (Self::TheUserHasStoppedTheBot, crate::im::v1::errors::CODE_230053),
+        (Self::NoPermissionToForwardToThird, crate::im::v1::errors::CODE_230062),
+        (Self::TheChatIdOfGroupTo, crate::im::v1::errors::CODE_230063),
+        (Self::AllMessagesToBeForwardedAre, crate::im::v1::errors::CODE_230064),
+        (Self::AllMessagesToBeForwardedHave, crate::im::v1::errors::CODE_230065),
+        (Self::TheMessagesToBeForwardedAre, crate::im::v1::errors::CODE_230066_2),
+        (Self::TheSourceOfTheMessagesTo, crate::im::v1::errors::CODE_230067),
+        (Self::DoesNotSupportForwardingMessagesFrom, crate::im::v1::errors::CODE_230069),
+        (Self::ForwardingOfMessagesInRestrictedMode, crate::im::v1::errors::CODE_230070),
+        (Self::TheTargetThreadIsInvisibleTo, crate::im::v1::errors::CODE_230074_2),
+        (Self::YourRequestSpecifiesAChatWhich, crate::im::v1::errors::CODE_232009_5),
     ];
-    fn from_index(index: usize, code: i64) -> Self {
-        match index {
-            0 => Self::YourRequestContainsAnInvalidRequest,
-            1 => Self::TheBotCanNotBeOutside,
-            2 => Self::BotAbilityIsNotActivated,
-            3 => Self::BotHasNoAvailabilityToThis,
-            4 => Self::TheseOperationsAreNotAllowedAt,
-            5 => Self::TheThreadDoesNotExist,
-            6 => Self::ThisOperationTriggersTheFrequencyLimit,
-            7 => Self::LackOfNecessaryPermissions,
-            8 => Self::UserHasResigned,
-            9 => Self::TheReceiveIdIsInvalid,
-            10 => Self::SendMessagePermissionDeny,
-            11 => Self::TenantCryptKeyHasBeenDeleted,
-            12 => Self::CrossTenantP2pChatOperateForbid,
-            13 => Self::TheMessageIsBeingSent,
-            14 => Self::TheUserHasStoppedTheBot,
-            15 => Self::NoPermissionToForwardToThird,
-            16 => Self::TheChatIdOfGroupTo,
-            17 => Self::AllMessagesToBeForwardedAre,
-            18 => Self::AllMessagesToBeForwardedHave,
-            19 => Self::TheMessagesToBeForwardedAre,
-            20 => Self::TheSourceOfTheMessagesTo,
-            21 => Self::DoesNotSupportForwardingMessagesFrom,
-            22 => Self::ForwardingOfMessagesInRestrictedMode,
-            23 => Self::TheTargetThreadIsInvisibleTo,
-            24 => Self::YourRequestSpecifiesAChatWhich,
-            _ => Self::Undocumented(code),
-        }
+    fn undocumented(code: i64) -> Self {
+        Self::Undocumented(code)
     }
-    fn facts_or_code(&self) -> Result<&'static ::lark_runtime::ErrorFacts, i64> {
+    fn undocumented_code(&self) -> Option<i64> {
         match self {
-            Self::YourRequestContainsAnInvalidRequest => Ok(&Self::FACTS[0]),
-            Self::TheBotCanNotBeOutside => Ok(&Self::FACTS[1]),
-            Self::BotAbilityIsNotActivated => Ok(&Self::FACTS[2]),
-            Self::BotHasNoAvailabilityToThis => Ok(&Self::FACTS[3]),
-            Self::TheseOperationsAreNotAllowedAt => Ok(&Self::FACTS[4]),
-            Self::TheThreadDoesNotExist => Ok(&Self::FACTS[5]),
-            Self::ThisOperationTriggersTheFrequencyLimit => Ok(&Self::FACTS[6]),
-            Self::LackOfNecessaryPermissions => Ok(&Self::FACTS[7]),
-            Self::UserHasResigned => Ok(&Self::FACTS[8]),
-            Self::TheReceiveIdIsInvalid => Ok(&Self::FACTS[9]),
-            Self::SendMessagePermissionDeny => Ok(&Self::FACTS[10]),
-            Self::TenantCryptKeyHasBeenDeleted => Ok(&Self::FACTS[11]),
-            Self::CrossTenantP2pChatOperateForbid => Ok(&Self::FACTS[12]),
-            Self::TheMessageIsBeingSent => Ok(&Self::FACTS[13]),
-            Self::TheUserHasStoppedTheBot => Ok(&Self::FACTS[14]),
-            Self::NoPermissionToForwardToThird => Ok(&Self::FACTS[15]),
-            Self::TheChatIdOfGroupTo => Ok(&Self::FACTS[16]),
-            Self::AllMessagesToBeForwardedAre => Ok(&Self::FACTS[17]),
-            Self::AllMessagesToBeForwardedHave => Ok(&Self::FACTS[18]),
-            Self::TheMessagesToBeForwardedAre => Ok(&Self::FACTS[19]),
-            Self::TheSourceOfTheMessagesTo => Ok(&Self::FACTS[20]),
-            Self::DoesNotSupportForwardingMessagesFrom => Ok(&Self::FACTS[21]),
-            Self::ForwardingOfMessagesInRestrictedMode => Ok(&Self::FACTS[22]),
-            Self::TheTargetThreadIsInvisibleTo => Ok(&Self::FACTS[23]),
-            Self::YourRequestSpecifiesAChatWhich => Ok(&Self::FACTS[24]),
-            Self::Undocumented(code) => Err(*code),
+            Self::Undocumented(code) => Some(*code),
+            _ => None,
         }
     }
 }

@@ -40,6 +40,8 @@ impl<'a> ImV1MessageApi<'a> {
     ///
     /// `POST /open-apis/im/v1/messages`
     ///
+    /// Takes `tenant_access_token` or `user_access_token`; the user's on a handle from [`Client::as_user`](::lark_runtime::Client::as_user).
+    ///
     /// Retries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.
     pub async fn create(
         &self,
@@ -53,6 +55,8 @@ impl<'a> ImV1MessageApi<'a> {
     /// 撤回消息 — Recall a message.
     ///
     /// `DELETE /open-apis/im/v1/messages/:message_id`
+    ///
+    /// Takes `tenant_access_token` or `user_access_token`; the user's on a handle from [`Client::as_user`](::lark_runtime::Client::as_user).
     ///
     /// Retries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.
     pub async fn delete(
@@ -68,6 +72,8 @@ impl<'a> ImV1MessageApi<'a> {
     ///
     /// `POST /open-apis/im/v1/messages/:message_id/forward`
     ///
+    /// Takes `tenant_access_token`, not a user's: on a handle from [`Client::as_user`](::lark_runtime::Client::as_user) it fails before sending anything.
+    ///
     /// Retries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.
     pub async fn forward(
         &self,
@@ -82,6 +88,8 @@ impl<'a> ImV1MessageApi<'a> {
     ///
     /// `GET /open-apis/im/v1/messages/:message_id`
     ///
+    /// Takes `tenant_access_token` or `user_access_token`; the user's on a handle from [`Client::as_user`](::lark_runtime::Client::as_user).
+    ///
     /// Retries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.
     pub async fn get(
         &self,
@@ -95,6 +103,8 @@ impl<'a> ImV1MessageApi<'a> {
     /// 获取会话历史消息 — List the message history of a chat or thread.
     ///
     /// `GET /open-apis/im/v1/messages`
+    ///
+    /// Takes `tenant_access_token` or `user_access_token`; the user's on a handle from [`Client::as_user`](::lark_runtime::Client::as_user).
     ///
     /// Retries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.
     pub async fn list(
@@ -119,6 +129,8 @@ impl<'a> ImV1MessageApi<'a> {
     ///
     /// `POST /open-apis/im/v1/messages/merge_forward`
     ///
+    /// Takes `tenant_access_token`, not a user's: on a handle from [`Client::as_user`](::lark_runtime::Client::as_user) it fails before sending anything.
+    ///
     /// Retries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.
     pub async fn merge_forward(
         &self,
@@ -132,6 +144,8 @@ impl<'a> ImV1MessageApi<'a> {
     /// 更新已发送的消息卡片 — Update a card message that was already sent.
     ///
     /// `PATCH /open-apis/im/v1/messages/:message_id`
+    ///
+    /// Takes `tenant_access_token` or `user_access_token`; the user's on a handle from [`Client::as_user`](::lark_runtime::Client::as_user).
     ///
     /// Retries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.
     pub async fn patch(
@@ -147,6 +161,8 @@ impl<'a> ImV1MessageApi<'a> {
     ///
     /// `POST /open-apis/im/v1/messages/:message_id/push_follow_up`
     ///
+    /// Takes `tenant_access_token`, not a user's: on a handle from [`Client::as_user`](::lark_runtime::Client::as_user) it fails before sending anything.
+    ///
     /// Retries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.
     pub async fn push_follow_up(
         &self,
@@ -160,6 +176,8 @@ impl<'a> ImV1MessageApi<'a> {
     /// 消息发送者查询消息已读状态 — List who has read a message the bot sent.
     ///
     /// `GET /open-apis/im/v1/messages/:message_id/read_users`
+    ///
+    /// Takes `tenant_access_token`, not a user's: on a handle from [`Client::as_user`](::lark_runtime::Client::as_user) it fails before sending anything.
     ///
     /// Retries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.
     pub async fn read_users(
@@ -184,6 +202,8 @@ impl<'a> ImV1MessageApi<'a> {
     ///
     /// `POST /open-apis/im/v1/messages/:message_id/reply`
     ///
+    /// Takes `tenant_access_token` or `user_access_token`; the user's on a handle from [`Client::as_user`](::lark_runtime::Client::as_user).
+    ///
     /// Retries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.
     pub async fn reply(
         &self,
@@ -197,6 +217,8 @@ impl<'a> ImV1MessageApi<'a> {
     /// 编辑消息 — Edit a sent text or rich-text message.
     ///
     /// `PUT /open-apis/im/v1/messages/:message_id`
+    ///
+    /// Takes `tenant_access_token`, not a user's: on a handle from [`Client::as_user`](::lark_runtime::Client::as_user) it fails before sending anything.
     ///
     /// Retries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.
     pub async fn update(
@@ -212,6 +234,8 @@ impl<'a> ImV1MessageApi<'a> {
     ///
     /// `PATCH /open-apis/im/v1/messages/:message_id/urgent_app`
     ///
+    /// Takes `tenant_access_token`, not a user's: on a handle from [`Client::as_user`](::lark_runtime::Client::as_user) it fails before sending anything.
+    ///
     /// Retries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.
     pub async fn urgent_app(
         &self,
@@ -226,6 +250,8 @@ impl<'a> ImV1MessageApi<'a> {
     ///
     /// `PATCH /open-apis/im/v1/messages/:message_id/urgent_phone`
     ///
+    /// Takes `tenant_access_token`, not a user's: on a handle from [`Client::as_user`](::lark_runtime::Client::as_user) it fails before sending anything.
+    ///
     /// Retries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.
     pub async fn urgent_phone(
         &self,
@@ -239,6 +265,8 @@ impl<'a> ImV1MessageApi<'a> {
     /// 发送短信加急 — Buzz a message to users by SMS.
     ///
     /// `PATCH /open-apis/im/v1/messages/:message_id/urgent_sms`
+    ///
+    /// Takes `tenant_access_token`, not a user's: on a handle from [`Client::as_user`](::lark_runtime::Client::as_user) it fails before sending anything.
     ///
     /// Retries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.
     pub async fn urgent_sms(

@@ -14,22 +14,17 @@
 //! `PATCH /open-apis/im/v1/messages/:message_id`
 //!
 //! Reference: <https://open.feishu.cn/document/server-docs/im-v1/message-card/patch>
+use ::lark_runtime::__private::serde::{Deserialize, Serialize};
 /// Request of 更新已发送的消息卡片 — Update a card message that was already sent.
 ///
 /// `PATCH /open-apis/im/v1/messages/:message_id`
 ///
 /// Build it with [`PatchRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, ::lark_runtime::__private::serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct PatchRequest {
-    /// The id of the card message to update (msg_type `interactive`), e.g. from the send-message answer or the message-received event.
-    ///
-    /// Example: `"om_dc13264520392913993dd051dba21dcf"`
     #[serde(skip)]
     message_id: String,
-    /// The new card as a JSON-serialized string: a card JSON, or a card-builder template `{"type":"template","data":{"template_id":...,"template_version_name":...,"template_variable":...}}`. At most 30 KB; style tags add to the size.
-    ///
-    /// Example: `"\"{\"elements\":[`{\"tag\":\"div\",\"text\":{\"content\":\"This is the plain text\",\"tag\":\"plain_text\"}`}],\"header\":`{\"template\":\"blue\",\"title\":{\"content\":\"This is the title\",\"tag\":\"plain_text\"}`}}\""`
     content: String,
 }
 impl PatchRequest {
@@ -37,15 +32,11 @@ impl PatchRequest {
     pub fn builder() -> PatchRequestBuilder {
         PatchRequestBuilder::default()
     }
-    /// The id of the card message to update (msg_type `interactive`), e.g. from the send-message answer or the message-received event.
-    ///
-    /// Example: `"om_dc13264520392913993dd051dba21dcf"`
+    /// The `message_id` it was built with: see [`PatchRequestBuilder::message_id`].
     pub fn message_id(&self) -> &String {
         &self.message_id
     }
-    /// The new card as a JSON-serialized string: a card JSON, or a card-builder template `{"type":"template","data":{"template_id":...,"template_version_name":...,"template_variable":...}}`. At most 30 KB; style tags add to the size.
-    ///
-    /// Example: `"\"{\"elements\":[`{\"tag\":\"div\",\"text\":{\"content\":\"This is the plain text\",\"tag\":\"plain_text\"}`}],\"header\":`{\"template\":\"blue\",\"title\":{\"content\":\"This is the title\",\"tag\":\"plain_text\"}`}}\""`
+    /// The `content` it was built with: see [`PatchRequestBuilder::content`].
     pub fn content(&self) -> &String {
         &self.content
     }
@@ -111,14 +102,8 @@ impl ::lark_runtime::Endpoint for PatchRequest {
         app_types: &[::lark_runtime::AppType::Custom, ::lark_runtime::AppType::Isv],
         scopes: &["im:message", "im:message:send_as_bot", "im:message:update"],
         rate_limits: &[
-            ::lark_runtime::RateLimit {
-                requests: 1000u32,
-                period_seconds: 60u32,
-            },
-            ::lark_runtime::RateLimit {
-                requests: 50u32,
-                period_seconds: 1u32,
-            },
+            ::lark_runtime::RateLimit::per_minute(1000),
+            ::lark_runtime::RateLimit::per_second(50),
         ],
         special_rate_limit: false,
         envelope: ::lark_runtime::Envelope::Data,
@@ -149,7 +134,7 @@ impl ::lark_runtime::Incoming for PatchRequest {
         request: &::lark_runtime::IncomingRequest<'_>,
     ) -> Result<Self, ::lark_runtime::ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
-        #[derive(::lark_runtime::__private::serde::Deserialize)]
+        #[derive(Deserialize)]
         #[serde(crate = "::lark_runtime::__private::serde")]
         struct Body {
             #[serde(default, rename = "content")]
@@ -172,14 +157,7 @@ impl ::lark_runtime::Incoming for PatchRequest {
 /// Response data of 更新已发送的消息卡片 — Update a card message that was already sent.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(
-    Debug,
-    Clone,
-    Default,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct PatchResponse {}
 /// A documented error code of 更新已发送的消息卡片 — Update a card message that was already sent.
@@ -242,124 +220,33 @@ pub enum PatchError {
     Undocumented(i64),
 }
 impl ::lark_runtime::DocumentedError for PatchError {
-    const FACTS: &'static [::lark_runtime::ErrorFacts] = &[
-        ::lark_runtime::ErrorFacts::new(
-            230001,
-            400,
-            "Your request contains an invalid request parameter.",
-            "A request parameter is invalid; check the inputs against the returned message and the docs.",
-            false,
+    const DOCUMENTED: &'static [(Self, ::lark_runtime::ErrorFacts)] = &[
+        (
+            Self::YourRequestContainsAnInvalidRequest,
+            crate::im::v1::errors::CODE_230001_2,
         ),
-        ::lark_runtime::ErrorFacts::new(
-            230006,
-            400,
-            "Bot ability is not activated.",
-            "The app's bot ability is not enabled; enable it and publish a version.",
-            false,
+        (Self::BotAbilityIsNotActivated, crate::im::v1::errors::CODE_230006),
+        (Self::TheMessageIsRecalled, crate::im::v1::errors::CODE_230011_4),
+        (Self::BotHasNoAvailabilityToThis, crate::im::v1::errors::CODE_230013_2),
+        (
+            Self::ThisOperationTriggersTheFrequencyLimit,
+            crate::im::v1::errors::CODE_230020,
         ),
-        ::lark_runtime::ErrorFacts::new(
-            230011,
-            400,
-            "The message is recalled.",
-            "The message has been recalled; it cannot be updated.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            230013,
-            400,
-            "Bot has NO availability to this user.",
-            "The user (or the other side of a p2p chat) is outside the bot's availability range, is disabled for the app, or has left the company; add the user to the availability range in the developer console and publish, or ask an admin to check the app's disabled members.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            230020,
-            400,
-            "This operation triggers the frequency limit.",
-            "The operation hit a rate limit; lower the request rate and retry later.",
-            true,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            230025,
-            400,
-            "The length of the message content reaches its limit.",
-            "The content is too long: cards may be at most 30 KB, and style tags make it longer than what you sent.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            230027,
-            400,
-            "Lack of necessary permissions.",
-            "Not allowed: a scope is missing (see the returned message), the user's authorization was not found, or the bot lacks external sharing for an external chat.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            230028,
-            400,
-            "The messages do NOT pass the audit.",
-            "The content failed the data-leak check (e.g. plain phone numbers or email addresses); change it as the returned message says.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            230031,
-            400,
-            "Message can only be modified within 14 days after sending.",
-            "Messages can only be updated within 14 days of being sent.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            230099,
-            400,
-            "Failed to create card content.",
-            "Creating the card failed; read the returned detail and follow the page's 230099 sub-code table.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            230110,
-            400,
-            "Action unavailable as the message has been deleted.",
-            "The message has been deleted; the operation is not possible.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            232009,
-            400,
-            "Your request specifies a chat which has already been dissolved.",
-            "The chat has been dissolved; the operation is not possible.",
-            false,
-        ),
+        (Self::TheLengthOfTheMessageContent, crate::im::v1::errors::CODE_230025_3),
+        (Self::LackOfNecessaryPermissions, crate::im::v1::errors::CODE_230027_2),
+        (Self::TheMessagesDoNotPassThe, crate::im::v1::errors::CODE_230028),
+        (Self::MessageCanOnlyBeModifiedWithin, crate::im::v1::errors::CODE_230031),
+        (Self::FailedToCreateCardContent, crate::im::v1::errors::CODE_230099),
+        (Self::ActionUnavailableAsTheMessageHas, crate::im::v1::errors::CODE_230110_2),
+        (Self::YourRequestSpecifiesAChatWhich, crate::im::v1::errors::CODE_232009_3),
     ];
-    fn from_index(index: usize, code: i64) -> Self {
-        match index {
-            0 => Self::YourRequestContainsAnInvalidRequest,
-            1 => Self::BotAbilityIsNotActivated,
-            2 => Self::TheMessageIsRecalled,
-            3 => Self::BotHasNoAvailabilityToThis,
-            4 => Self::ThisOperationTriggersTheFrequencyLimit,
-            5 => Self::TheLengthOfTheMessageContent,
-            6 => Self::LackOfNecessaryPermissions,
-            7 => Self::TheMessagesDoNotPassThe,
-            8 => Self::MessageCanOnlyBeModifiedWithin,
-            9 => Self::FailedToCreateCardContent,
-            10 => Self::ActionUnavailableAsTheMessageHas,
-            11 => Self::YourRequestSpecifiesAChatWhich,
-            _ => Self::Undocumented(code),
-        }
+    fn undocumented(code: i64) -> Self {
+        Self::Undocumented(code)
     }
-    fn facts_or_code(&self) -> Result<&'static ::lark_runtime::ErrorFacts, i64> {
+    fn undocumented_code(&self) -> Option<i64> {
         match self {
-            Self::YourRequestContainsAnInvalidRequest => Ok(&Self::FACTS[0]),
-            Self::BotAbilityIsNotActivated => Ok(&Self::FACTS[1]),
-            Self::TheMessageIsRecalled => Ok(&Self::FACTS[2]),
-            Self::BotHasNoAvailabilityToThis => Ok(&Self::FACTS[3]),
-            Self::ThisOperationTriggersTheFrequencyLimit => Ok(&Self::FACTS[4]),
-            Self::TheLengthOfTheMessageContent => Ok(&Self::FACTS[5]),
-            Self::LackOfNecessaryPermissions => Ok(&Self::FACTS[6]),
-            Self::TheMessagesDoNotPassThe => Ok(&Self::FACTS[7]),
-            Self::MessageCanOnlyBeModifiedWithin => Ok(&Self::FACTS[8]),
-            Self::FailedToCreateCardContent => Ok(&Self::FACTS[9]),
-            Self::ActionUnavailableAsTheMessageHas => Ok(&Self::FACTS[10]),
-            Self::YourRequestSpecifiesAChatWhich => Ok(&Self::FACTS[11]),
-            Self::Undocumented(code) => Err(*code),
+            Self::Undocumented(code) => Some(*code),
+            _ => None,
         }
     }
 }

@@ -12,20 +12,17 @@
 //! `POST /open-apis/im/v1/messages/:message_id/push_follow_up`
 //!
 //! Reference: <https://open.feishu.cn/document/im-v1/message/push_follow_up>
+use ::lark_runtime::__private::serde::{Deserialize, Serialize};
 /// Request of 添加跟随气泡 — Add follow-up bubbles under the latest message.
 ///
 /// `POST /open-apis/im/v1/messages/:message_id/push_follow_up`
 ///
 /// Build it with [`PushFollowUpRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, ::lark_runtime::__private::serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct PushFollowUpRequest {
-    /// The id of the bot's message to attach the bubbles to.
-    ///
-    /// Example: `"om_3210a18894e206715a4359115f4cf2f5"`
     #[serde(skip)]
     message_id: String,
-    /// The bubbles to show.
     follow_ups: Vec<PushFollowUpRequestFollowUpsItem>,
 }
 impl PushFollowUpRequest {
@@ -33,13 +30,11 @@ impl PushFollowUpRequest {
     pub fn builder() -> PushFollowUpRequestBuilder {
         PushFollowUpRequestBuilder::default()
     }
-    /// The id of the bot's message to attach the bubbles to.
-    ///
-    /// Example: `"om_3210a18894e206715a4359115f4cf2f5"`
+    /// The `message_id` it was built with: see [`PushFollowUpRequestBuilder::message_id`].
     pub fn message_id(&self) -> &String {
         &self.message_id
     }
-    /// The bubbles to show.
+    /// The `follow_ups` it was built with: see [`PushFollowUpRequestBuilder::follow_ups`].
     pub fn follow_ups(&self) -> &Vec<PushFollowUpRequestFollowUpsItem> {
         &self.follow_ups
     }
@@ -113,14 +108,8 @@ impl ::lark_runtime::Endpoint for PushFollowUpRequest {
         app_types: &[::lark_runtime::AppType::Custom, ::lark_runtime::AppType::Isv],
         scopes: &["im:message", "im:message:send_as_bot"],
         rate_limits: &[
-            ::lark_runtime::RateLimit {
-                requests: 1000u32,
-                period_seconds: 60u32,
-            },
-            ::lark_runtime::RateLimit {
-                requests: 50u32,
-                period_seconds: 1u32,
-            },
+            ::lark_runtime::RateLimit::per_minute(1000),
+            ::lark_runtime::RateLimit::per_second(50),
         ],
         special_rate_limit: false,
         envelope: ::lark_runtime::Envelope::Data,
@@ -151,7 +140,7 @@ impl ::lark_runtime::Incoming for PushFollowUpRequest {
         request: &::lark_runtime::IncomingRequest<'_>,
     ) -> Result<Self, ::lark_runtime::ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
-        #[derive(::lark_runtime::__private::serde::Deserialize)]
+        #[derive(Deserialize)]
         #[serde(crate = "::lark_runtime::__private::serde")]
         struct Body {
             #[serde(default, rename = "follow_ups")]
@@ -178,14 +167,7 @@ impl ::lark_runtime::Incoming for PushFollowUpRequest {
 /// Response data of 添加跟随气泡 — Add follow-up bubbles under the latest message.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(
-    Debug,
-    Clone,
-    Default,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct PushFollowUpResponse {}
 /// A documented error code of 添加跟随气泡 — Add follow-up bubbles under the latest message.
@@ -230,88 +212,26 @@ pub enum PushFollowUpError {
     Undocumented(i64),
 }
 impl ::lark_runtime::DocumentedError for PushFollowUpError {
-    const FACTS: &'static [::lark_runtime::ErrorFacts] = &[
-        ::lark_runtime::ErrorFacts::new(
-            230001,
-            400,
-            "Your request contains an invalid request parameter.",
-            "A request parameter is invalid; check the inputs against the returned message and the docs.",
-            false,
+    const DOCUMENTED: &'static [(Self, ::lark_runtime::ErrorFacts)] = &[
+        (
+            Self::YourRequestContainsAnInvalidRequest,
+            crate::im::v1::errors::CODE_230001_2,
         ),
-        ::lark_runtime::ErrorFacts::new(
-            230002,
-            400,
-            "expired message.",
-            "The message is more than 600 seconds old; bubbles can no longer be added to it.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            230003,
-            400,
-            "only support p2p chat.",
-            "Bubbles can only be added in the bot's one-on-one chat with a user.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            230004,
-            400,
-            "invisible message.",
-            "The message is not visible to this bot.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            230005,
-            400,
-            "user is not visible to bot.",
-            "This bot is not visible to the user.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            230006,
-            400,
-            "only support latest message.",
-            "Bubbles can only be added to the chat's latest message.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            230007,
-            400,
-            "invalid follow up.",
-            "The bubble content is invalid; pass content as the parameter table describes.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            230008,
-            400,
-            "follow up already exist.",
-            "The message already has follow-up bubbles.",
-            false,
-        ),
+        (Self::ExpiredMessage, crate::im::v1::errors::CODE_230002_2),
+        (Self::OnlySupportP2pChat, crate::im::v1::errors::CODE_230003),
+        (Self::InvisibleMessage, crate::im::v1::errors::CODE_230004),
+        (Self::UserIsNotVisibleToBot, crate::im::v1::errors::CODE_230005),
+        (Self::OnlySupportLatestMessage, crate::im::v1::errors::CODE_230006_2),
+        (Self::InvalidFollowUp, crate::im::v1::errors::CODE_230007),
+        (Self::FollowUpAlreadyExist, crate::im::v1::errors::CODE_230008),
     ];
-    fn from_index(index: usize, code: i64) -> Self {
-        match index {
-            0 => Self::YourRequestContainsAnInvalidRequest,
-            1 => Self::ExpiredMessage,
-            2 => Self::OnlySupportP2pChat,
-            3 => Self::InvisibleMessage,
-            4 => Self::UserIsNotVisibleToBot,
-            5 => Self::OnlySupportLatestMessage,
-            6 => Self::InvalidFollowUp,
-            7 => Self::FollowUpAlreadyExist,
-            _ => Self::Undocumented(code),
-        }
+    fn undocumented(code: i64) -> Self {
+        Self::Undocumented(code)
     }
-    fn facts_or_code(&self) -> Result<&'static ::lark_runtime::ErrorFacts, i64> {
+    fn undocumented_code(&self) -> Option<i64> {
         match self {
-            Self::YourRequestContainsAnInvalidRequest => Ok(&Self::FACTS[0]),
-            Self::ExpiredMessage => Ok(&Self::FACTS[1]),
-            Self::OnlySupportP2pChat => Ok(&Self::FACTS[2]),
-            Self::InvisibleMessage => Ok(&Self::FACTS[3]),
-            Self::UserIsNotVisibleToBot => Ok(&Self::FACTS[4]),
-            Self::OnlySupportLatestMessage => Ok(&Self::FACTS[5]),
-            Self::InvalidFollowUp => Ok(&Self::FACTS[6]),
-            Self::FollowUpAlreadyExist => Ok(&Self::FACTS[7]),
-            Self::Undocumented(code) => Err(*code),
+            Self::Undocumented(code) => Some(*code),
+            _ => None,
         }
     }
 }
@@ -408,13 +328,7 @@ for PushFollowUpRequestFollowUpsItemI18nContentsItemLanguage {
     PushFollowUpRequestFollowUpsItemI18nContentsItemLanguage
 );
 /// The bubble's text in one language.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct PushFollowUpRequestFollowUpsItemI18nContentsItem {
     /// The text for `language`.
@@ -446,13 +360,7 @@ impl ::lark_runtime::Validate for PushFollowUpRequestFollowUpsItemI18nContentsIt
     }
 }
 /// One bubble.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct PushFollowUpRequestFollowUpsItem {
     /// The bubble's text.

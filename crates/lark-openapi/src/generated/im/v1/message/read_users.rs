@@ -10,34 +10,21 @@
 //! `GET /open-apis/im/v1/messages/:message_id/read_users`
 //!
 //! Reference: <https://open.feishu.cn/document/server-docs/im-v1/message/read_users>
+use ::lark_runtime::__private::serde::{Deserialize, Serialize};
 /// Request of 消息发送者查询消息已读状态 — List who has read a message the bot sent.
 ///
 /// `GET /open-apis/im/v1/messages/:message_id/read_users`
 ///
 /// Build it with [`ReadUsersRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, ::lark_runtime::__private::serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct ReadUsersRequest {
-    /// The id of the message to check, e.g. from the send-message answer or the chat history list.
-    ///
-    /// Example: `"om_dc13264520392913993dd051dba21dcf"`
     #[serde(skip)]
     message_id: String,
-    /// Which kind of user id the answer uses; reading user_id needs the contact:user.employee_id:readonly scope.
-    ///
-    /// Example: `"open_id"`
-    ///
-    /// Default when left out: `"open_id"`
     #[serde(skip)]
     user_id_type: ReadUsersRequestUserIdType,
-    /// How many readers one page holds.
-    ///
-    /// Example: `20`
     #[serde(skip)]
     page_size: Option<i32>,
-    /// Token of the page to read; leave it out for the first page, then pass the token the previous page returned.
-    ///
-    /// Example: `"GxmvlNRvP0NdQZpa7yIqf_Lv_QuBwTQ8tXkX7w-irAghVD_TvuYd1aoJ1LQph86O-XImC4X9j9FhUPhXQDvtrQ=="`
     #[serde(skip)]
     page_token: Option<String>,
 }
@@ -46,29 +33,19 @@ impl ReadUsersRequest {
     pub fn builder() -> ReadUsersRequestBuilder {
         ReadUsersRequestBuilder::default()
     }
-    /// The id of the message to check, e.g. from the send-message answer or the chat history list.
-    ///
-    /// Example: `"om_dc13264520392913993dd051dba21dcf"`
+    /// The `message_id` it was built with: see [`ReadUsersRequestBuilder::message_id`].
     pub fn message_id(&self) -> &String {
         &self.message_id
     }
-    /// Which kind of user id the answer uses; reading user_id needs the contact:user.employee_id:readonly scope.
-    ///
-    /// Example: `"open_id"`
-    ///
-    /// Default when left out: `"open_id"`
+    /// The `user_id_type` it was built with: see [`ReadUsersRequestBuilder::user_id_type`].
     pub fn user_id_type(&self) -> &ReadUsersRequestUserIdType {
         &self.user_id_type
     }
-    /// How many readers one page holds.
-    ///
-    /// Example: `20`
+    /// The `page_size` it was built with: see [`ReadUsersRequestBuilder::page_size`].
     pub fn page_size(&self) -> Option<&i32> {
         self.page_size.as_ref()
     }
-    /// Token of the page to read; leave it out for the first page, then pass the token the previous page returned.
-    ///
-    /// Example: `"GxmvlNRvP0NdQZpa7yIqf_Lv_QuBwTQ8tXkX7w-irAghVD_TvuYd1aoJ1LQph86O-XImC4X9j9FhUPhXQDvtrQ=="`
+    /// The `page_token` it was built with: see [`ReadUsersRequestBuilder::page_token`].
     pub fn page_token(&self) -> Option<&String> {
         self.page_token.as_ref()
     }
@@ -170,14 +147,8 @@ impl ::lark_runtime::Endpoint for ReadUsersRequest {
         app_types: &[::lark_runtime::AppType::Custom, ::lark_runtime::AppType::Isv],
         scopes: &["im:message", "im:message:readonly", "im:message:basic"],
         rate_limits: &[
-            ::lark_runtime::RateLimit {
-                requests: 1000u32,
-                period_seconds: 60u32,
-            },
-            ::lark_runtime::RateLimit {
-                requests: 50u32,
-                period_seconds: 1u32,
-            },
+            ::lark_runtime::RateLimit::per_minute(1000),
+            ::lark_runtime::RateLimit::per_second(50),
         ],
         special_rate_limit: false,
         envelope: ::lark_runtime::Envelope::Data,
@@ -255,14 +226,7 @@ impl ::lark_runtime::Paged for ReadUsersRequest {
 /// Response data of 消息发送者查询消息已读状态 — List who has read a message the bot sent.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(
-    Debug,
-    Clone,
-    Default,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct ReadUsersResponse {
     /// The users who have read the message.
@@ -330,88 +294,26 @@ pub enum ReadUsersError {
     Undocumented(i64),
 }
 impl ::lark_runtime::DocumentedError for ReadUsersError {
-    const FACTS: &'static [::lark_runtime::ErrorFacts] = &[
-        ::lark_runtime::ErrorFacts::new(
-            230001,
-            400,
-            "Your request contains an invalid request parameter.",
-            "A request parameter is invalid; check the inputs against the returned message and the docs.",
-            false,
+    const DOCUMENTED: &'static [(Self, ::lark_runtime::ErrorFacts)] = &[
+        (
+            Self::YourRequestContainsAnInvalidRequest,
+            crate::im::v1::errors::CODE_230001_2,
         ),
-        ::lark_runtime::ErrorFacts::new(
-            230002,
-            400,
-            "The bot can not be outside the group.",
-            "The bot is not in the chat; add the app's bot to the chat first.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            230006,
-            400,
-            "Bot ability is not activated.",
-            "The app's bot ability is not enabled; enable it and publish a version.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            230012,
-            400,
-            "Bot is NOT the sender of the message.",
-            "The bot did not send this message; a bot can only query its own messages.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            230013,
-            400,
-            "Bot has NO availability to this user.",
-            "The user (or the other side of a p2p chat) is outside the bot's availability range, is disabled for the app, or has left the company; add the user to the availability range in the developer console and publish, or ask an admin to check the app's disabled members.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            230027,
-            400,
-            "Lack of necessary permissions.",
-            "Not allowed: a scope is missing (see the returned message), or the chat is external, where this is not supported; use an internal chat.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            230033,
-            400,
-            "Get the reading status must be done within 7 days after the message is sent.",
-            "Read status can only be queried within 7 days of the message being sent.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            230110,
-            400,
-            "Action unavailable as the message has been deleted.",
-            "The message has been deleted; the operation is not possible.",
-            false,
-        ),
+        (Self::TheBotCanNotBeOutside, crate::im::v1::errors::CODE_230002),
+        (Self::BotAbilityIsNotActivated, crate::im::v1::errors::CODE_230006),
+        (Self::BotIsNotTheSenderOf, crate::im::v1::errors::CODE_230012_2),
+        (Self::BotHasNoAvailabilityToThis, crate::im::v1::errors::CODE_230013_2),
+        (Self::LackOfNecessaryPermissions, crate::im::v1::errors::CODE_230027),
+        (Self::GetTheReadingStatusMustBe, crate::im::v1::errors::CODE_230033),
+        (Self::ActionUnavailableAsTheMessageHas, crate::im::v1::errors::CODE_230110_2),
     ];
-    fn from_index(index: usize, code: i64) -> Self {
-        match index {
-            0 => Self::YourRequestContainsAnInvalidRequest,
-            1 => Self::TheBotCanNotBeOutside,
-            2 => Self::BotAbilityIsNotActivated,
-            3 => Self::BotIsNotTheSenderOf,
-            4 => Self::BotHasNoAvailabilityToThis,
-            5 => Self::LackOfNecessaryPermissions,
-            6 => Self::GetTheReadingStatusMustBe,
-            7 => Self::ActionUnavailableAsTheMessageHas,
-            _ => Self::Undocumented(code),
-        }
+    fn undocumented(code: i64) -> Self {
+        Self::Undocumented(code)
     }
-    fn facts_or_code(&self) -> Result<&'static ::lark_runtime::ErrorFacts, i64> {
+    fn undocumented_code(&self) -> Option<i64> {
         match self {
-            Self::YourRequestContainsAnInvalidRequest => Ok(&Self::FACTS[0]),
-            Self::TheBotCanNotBeOutside => Ok(&Self::FACTS[1]),
-            Self::BotAbilityIsNotActivated => Ok(&Self::FACTS[2]),
-            Self::BotIsNotTheSenderOf => Ok(&Self::FACTS[3]),
-            Self::BotHasNoAvailabilityToThis => Ok(&Self::FACTS[4]),
-            Self::LackOfNecessaryPermissions => Ok(&Self::FACTS[5]),
-            Self::GetTheReadingStatusMustBe => Ok(&Self::FACTS[6]),
-            Self::ActionUnavailableAsTheMessageHas => Ok(&Self::FACTS[7]),
-            Self::Undocumented(code) => Err(*code),
+            Self::Undocumented(code) => Some(*code),
+            _ => None,
         }
     }
 }
@@ -453,13 +355,7 @@ impl ::lark_runtime::enums::StringEnum for ReadUsersRequestUserIdType {
 }
 ::lark_runtime::string_enum_traits!(ReadUsersRequestUserIdType);
 /// One reader.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct ReadUsersResponseItemsItem {
     /// The kind of id `user_id` is.

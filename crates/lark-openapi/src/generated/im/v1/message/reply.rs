@@ -13,37 +13,21 @@
 //! `POST /open-apis/im/v1/messages/:message_id/reply`
 //!
 //! Reference: <https://open.feishu.cn/document/server-docs/im-v1/message/reply>
+use ::lark_runtime::__private::serde::{Deserialize, Serialize};
 /// Request of 回复消息 — Reply to a message.
 ///
 /// `POST /open-apis/im/v1/messages/:message_id/reply`
 ///
 /// Build it with [`ReplyRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, ::lark_runtime::__private::serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct ReplyRequest {
-    /// The id of the message to reply to, e.g. from the send-message answer, the message-received event or the chat history list.
-    ///
-    /// Example: `"om_dc13264520392913993dd051dba21dcf"`
     #[serde(skip)]
     message_id: String,
-    /// The reply content: a JSON object serialized to a string, shaped for `msg_type`. At most 150 KB for text and 30 KB for cards and rich text (card templates and style tags count). Images and files must be uploaded first and sent by key.
-    ///
-    /// Example: `"{\"text\":\"test content\"}"`
     content: String,
-    /// The reply's message type; `content` must match it. See the message content guide (create_json).
-    ///
-    /// Example: `"text"`
     msg_type: ReplyRequestMsgType,
-    /// Whether to reply as a thread. A reply to a message that is already in a thread is always a thread reply.
-    ///
-    /// Example: `false`
-    ///
-    /// Default when left out: `false`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     reply_in_thread: Option<bool>,
-    /// A caller-chosen string that deduplicates requests: requests with the same uuid post at most one reply within 1 hour; left out, nothing is deduplicated. Use a new value for every distinct reply.
-    ///
-    /// Example: `"选填，每次调用前请更换，如a0d69e20-1dd1-458b-k525-dfeca4015204"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     uuid: Option<String>,
 }
@@ -52,35 +36,23 @@ impl ReplyRequest {
     pub fn builder() -> ReplyRequestBuilder {
         ReplyRequestBuilder::default()
     }
-    /// The id of the message to reply to, e.g. from the send-message answer, the message-received event or the chat history list.
-    ///
-    /// Example: `"om_dc13264520392913993dd051dba21dcf"`
+    /// The `message_id` it was built with: see [`ReplyRequestBuilder::message_id`].
     pub fn message_id(&self) -> &String {
         &self.message_id
     }
-    /// The reply content: a JSON object serialized to a string, shaped for `msg_type`. At most 150 KB for text and 30 KB for cards and rich text (card templates and style tags count). Images and files must be uploaded first and sent by key.
-    ///
-    /// Example: `"{\"text\":\"test content\"}"`
+    /// The `content` it was built with: see [`ReplyRequestBuilder::content`].
     pub fn content(&self) -> &String {
         &self.content
     }
-    /// The reply's message type; `content` must match it. See the message content guide (create_json).
-    ///
-    /// Example: `"text"`
+    /// The `msg_type` it was built with: see [`ReplyRequestBuilder::msg_type`].
     pub fn msg_type(&self) -> &ReplyRequestMsgType {
         &self.msg_type
     }
-    /// Whether to reply as a thread. A reply to a message that is already in a thread is always a thread reply.
-    ///
-    /// Example: `false`
-    ///
-    /// Default when left out: `false`
+    /// The `reply_in_thread` it was built with: see [`ReplyRequestBuilder::reply_in_thread`].
     pub fn reply_in_thread(&self) -> Option<&bool> {
         self.reply_in_thread.as_ref()
     }
-    /// A caller-chosen string that deduplicates requests: requests with the same uuid post at most one reply within 1 hour; left out, nothing is deduplicated. Use a new value for every distinct reply.
-    ///
-    /// Example: `"选填，每次调用前请更换，如a0d69e20-1dd1-458b-k525-dfeca4015204"`
+    /// The `uuid` it was built with: see [`ReplyRequestBuilder::uuid`].
     pub fn uuid(&self) -> Option<&String> {
         self.uuid.as_ref()
     }
@@ -192,14 +164,8 @@ impl ::lark_runtime::Endpoint for ReplyRequest {
         app_types: &[::lark_runtime::AppType::Custom, ::lark_runtime::AppType::Isv],
         scopes: &["im:message", "im:message:send_as_bot", "im:message:send"],
         rate_limits: &[
-            ::lark_runtime::RateLimit {
-                requests: 1000u32,
-                period_seconds: 60u32,
-            },
-            ::lark_runtime::RateLimit {
-                requests: 50u32,
-                period_seconds: 1u32,
-            },
+            ::lark_runtime::RateLimit::per_minute(1000),
+            ::lark_runtime::RateLimit::per_second(50),
         ],
         special_rate_limit: false,
         envelope: ::lark_runtime::Envelope::Data,
@@ -232,7 +198,7 @@ impl ::lark_runtime::Incoming for ReplyRequest {
         request: &::lark_runtime::IncomingRequest<'_>,
     ) -> Result<Self, ::lark_runtime::ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
-        #[derive(::lark_runtime::__private::serde::Deserialize)]
+        #[derive(Deserialize)]
         #[serde(crate = "::lark_runtime::__private::serde")]
         struct Body {
             #[serde(default, rename = "content")]
@@ -264,14 +230,7 @@ impl ::lark_runtime::Incoming for ReplyRequest {
 /// Response data of 回复消息 — Reply to a message.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(
-    Debug,
-    Clone,
-    Default,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct ReplyResponse {
     /// The new reply's id, used by every later operation on it.
@@ -443,250 +402,50 @@ pub enum ReplyError {
     Undocumented(i64),
 }
 impl ::lark_runtime::DocumentedError for ReplyError {
-    const FACTS: &'static [::lark_runtime::ErrorFacts] = &[
-        ::lark_runtime::ErrorFacts::new(
-            230001,
-            400,
-            "Your request contains an invalid request parameter.",
-            "A request parameter is invalid; check the inputs against the returned message and the docs.",
-            false,
+    const DOCUMENTED: &'static [(Self, ::lark_runtime::ErrorFacts)] = &[
+        (
+            Self::YourRequestContainsAnInvalidRequest,
+            crate::im::v1::errors::CODE_230001_2,
         ),
-        ::lark_runtime::ErrorFacts::new(
-            230002,
-            400,
-            "The bot can not be outside the group.",
-            "The bot is not in the chat; add the app's bot to the chat first.",
-            false,
+        (Self::TheBotCanNotBeOutside, crate::im::v1::errors::CODE_230002),
+        (Self::BotAbilityIsNotActivated, crate::im::v1::errors::CODE_230006),
+        (Self::TheMessageIsRecalled, crate::im::v1::errors::CODE_230011_3),
+        (Self::BotHasNoAvailabilityToThis, crate::im::v1::errors::CODE_230013_2),
+        (Self::P2pChatCanNotBeShared, crate::im::v1::errors::CODE_230015),
+        (Self::BotIsNotTheOwnerOf, crate::im::v1::errors::CODE_230017_2),
+        (Self::TheseOperationsAreNotAllowedAt, crate::im::v1::errors::CODE_230018),
+        (Self::TheTopicDoesNotExist, crate::im::v1::errors::CODE_230019_2),
+        (
+            Self::ThisOperationTriggersTheFrequencyLimit,
+            crate::im::v1::errors::CODE_230020,
         ),
-        ::lark_runtime::ErrorFacts::new(
-            230006,
-            400,
-            "Bot ability is not activated.",
-            "The app's bot ability is not enabled; enable it and publish a version.",
-            false,
+        (Self::TheContentOfTheMessageContains, crate::im::v1::errors::CODE_230022),
+        (Self::TheLengthOfTheMessageContent, crate::im::v1::errors::CODE_230025),
+        (Self::LackOfNecessaryPermissions, crate::im::v1::errors::CODE_230027_2),
+        (Self::TheMessagesDoNotPassThe, crate::im::v1::errors::CODE_230028),
+        (Self::SendMessagePermissionDeny, crate::im::v1::errors::CODE_230035),
+        (Self::CrossTenantP2pChatOperateForbid, crate::im::v1::errors::CODE_230038),
+        (Self::TheMessageIsBeingSent, crate::im::v1::errors::CODE_230049),
+        (Self::TheMessageIsInvisibleToThe, crate::im::v1::errors::CODE_230050_2),
+        (Self::ThisOperationIsNotSupportedFor, crate::im::v1::errors::CODE_230054),
+        (Self::TheTypeOfFileUploadDoes, crate::im::v1::errors::CODE_230055),
+        (Self::TheGroupToWhichTheMessage, crate::im::v1::errors::CODE_230071),
+        (Self::AggregatedMessagesDoNotSupportReply, crate::im::v1::errors::CODE_230072),
+        (
+            Self::SendingEncryptedMessagesIsNotSupported,
+            crate::im::v1::errors::CODE_230075,
         ),
-        ::lark_runtime::ErrorFacts::new(
-            230011,
-            400,
-            "The message is recalled.",
-            "The message has been recalled; it cannot be replied to.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            230013,
-            400,
-            "Bot has NO availability to this user.",
-            "The user (or the other side of a p2p chat) is outside the bot's availability range, is disabled for the app, or has left the company; add the user to the availability range in the developer console and publish, or ask an admin to check the app's disabled members.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            230015,
-            400,
-            "P2P chat can NOT be shared.",
-            "A one-on-one chat cannot be shared.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            230017,
-            400,
-            "Bot is NOT the owner of the resource.",
-            "The bot does not own the resource (e.g. a file it did not upload).",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            230018,
-            400,
-            "These operations are NOT allowed at current group settings.",
-            "The chat's settings forbid this (e.g. only some members may speak); check the settings or ask a chat admin.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            230019,
-            400,
-            "The topic does NOT exist.",
-            "The thread does not exist.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            230020,
-            400,
-            "This operation triggers the frequency limit.",
-            "The operation hit a rate limit; lower the request rate and retry later.",
-            true,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            230022,
-            400,
-            "The content of the message contains sensitive information.",
-            "The content contains sensitive information; change it and retry.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            230025,
-            400,
-            "The length of the message content reaches its limit.",
-            "The content is too long: at most 150 KB for text, 30 KB for cards and rich text (card template data and style tags count towards the size).",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            230027,
-            400,
-            "Lack of necessary permissions.",
-            "Not allowed: a scope is missing (see the returned message), the user's authorization was not found, or the bot lacks external sharing for an external chat.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            230028,
-            400,
-            "The messages do NOT pass the audit.",
-            "The content failed the data-leak check (e.g. plain phone numbers or email addresses); change it as the returned message says.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            230035,
-            400,
-            "Send Message Permission deny.",
-            "No permission to send: the chat may be muted, the recipient may have blocked the bot, or tenant communication rules forbid it.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            230038,
-            400,
-            "Cross tenant p2p chat operate forbid.",
-            "Messages cannot be sent to a cross-tenant one-on-one chat through this endpoint.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            230049,
-            400,
-            "The message is being sent.",
-            "The message is still being sent; wait and try again later.",
-            true,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            230050,
-            400,
-            "The message is invisible to the operator.",
-            "The message to reply to is not visible to the caller.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            230054,
-            400,
-            "This operation is not supported for this message type.",
-            "This message type does not support the operation; see the note on unsupported message types.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            230055,
-            400,
-            "The type of file upload does not match the type of message being sent.",
-            "The uploaded file's type does not match msg_type (e.g. an MP4 upload must be sent as media).",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            230071,
-            400,
-            "The group to which the message belongs does not support reply in thread.",
-            "The message's chat does not allow thread replies; reply without `reply_in_thread`.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            230072,
-            400,
-            "Aggregated messages do not support reply in thread.",
-            "Aggregated messages cannot be replied to as a thread.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            230075,
-            400,
-            "Sending encrypted messages is not supported.",
-            "Messages cannot be sent to encrypted or secure chats.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            230099,
-            400,
-            "Failed to create card content.",
-            "Creating the card failed; read the returned detail and follow the page's 230099 sub-code table.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            230111,
-            400,
-            "Action unavailable as the message will self-destruct soon.",
-            "Messages scheduled to self-destruct cannot be replied to.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            232009,
-            400,
-            "Your request specifies a chat which has already been dissolved.",
-            "The chat has been dissolved; the operation is not possible.",
-            false,
-        ),
+        (Self::FailedToCreateCardContent, crate::im::v1::errors::CODE_230099),
+        (Self::ActionUnavailableAsTheMessageWill, crate::im::v1::errors::CODE_230111_2),
+        (Self::YourRequestSpecifiesAChatWhich, crate::im::v1::errors::CODE_232009_3),
     ];
-    fn from_index(index: usize, code: i64) -> Self {
-        match index {
-            0 => Self::YourRequestContainsAnInvalidRequest,
-            1 => Self::TheBotCanNotBeOutside,
-            2 => Self::BotAbilityIsNotActivated,
-            3 => Self::TheMessageIsRecalled,
-            4 => Self::BotHasNoAvailabilityToThis,
-            5 => Self::P2pChatCanNotBeShared,
-            6 => Self::BotIsNotTheOwnerOf,
-            7 => Self::TheseOperationsAreNotAllowedAt,
-            8 => Self::TheTopicDoesNotExist,
-            9 => Self::ThisOperationTriggersTheFrequencyLimit,
-            10 => Self::TheContentOfTheMessageContains,
-            11 => Self::TheLengthOfTheMessageContent,
-            12 => Self::LackOfNecessaryPermissions,
-            13 => Self::TheMessagesDoNotPassThe,
-            14 => Self::SendMessagePermissionDeny,
-            15 => Self::CrossTenantP2pChatOperateForbid,
-            16 => Self::TheMessageIsBeingSent,
-            17 => Self::TheMessageIsInvisibleToThe,
-            18 => Self::ThisOperationIsNotSupportedFor,
-            19 => Self::TheTypeOfFileUploadDoes,
-            20 => Self::TheGroupToWhichTheMessage,
-            21 => Self::AggregatedMessagesDoNotSupportReply,
-            22 => Self::SendingEncryptedMessagesIsNotSupported,
-            23 => Self::FailedToCreateCardContent,
-            24 => Self::ActionUnavailableAsTheMessageWill,
-            25 => Self::YourRequestSpecifiesAChatWhich,
-            _ => Self::Undocumented(code),
-        }
+    fn undocumented(code: i64) -> Self {
+        Self::Undocumented(code)
     }
-    fn facts_or_code(&self) -> Result<&'static ::lark_runtime::ErrorFacts, i64> {
+    fn undocumented_code(&self) -> Option<i64> {
         match self {
-            Self::YourRequestContainsAnInvalidRequest => Ok(&Self::FACTS[0]),
-            Self::TheBotCanNotBeOutside => Ok(&Self::FACTS[1]),
-            Self::BotAbilityIsNotActivated => Ok(&Self::FACTS[2]),
-            Self::TheMessageIsRecalled => Ok(&Self::FACTS[3]),
-            Self::BotHasNoAvailabilityToThis => Ok(&Self::FACTS[4]),
-            Self::P2pChatCanNotBeShared => Ok(&Self::FACTS[5]),
-            Self::BotIsNotTheOwnerOf => Ok(&Self::FACTS[6]),
-            Self::TheseOperationsAreNotAllowedAt => Ok(&Self::FACTS[7]),
-            Self::TheTopicDoesNotExist => Ok(&Self::FACTS[8]),
-            Self::ThisOperationTriggersTheFrequencyLimit => Ok(&Self::FACTS[9]),
-            Self::TheContentOfTheMessageContains => Ok(&Self::FACTS[10]),
-            Self::TheLengthOfTheMessageContent => Ok(&Self::FACTS[11]),
-            Self::LackOfNecessaryPermissions => Ok(&Self::FACTS[12]),
-            Self::TheMessagesDoNotPassThe => Ok(&Self::FACTS[13]),
-            Self::SendMessagePermissionDeny => Ok(&Self::FACTS[14]),
-            Self::CrossTenantP2pChatOperateForbid => Ok(&Self::FACTS[15]),
-            Self::TheMessageIsBeingSent => Ok(&Self::FACTS[16]),
-            Self::TheMessageIsInvisibleToThe => Ok(&Self::FACTS[17]),
-            Self::ThisOperationIsNotSupportedFor => Ok(&Self::FACTS[18]),
-            Self::TheTypeOfFileUploadDoes => Ok(&Self::FACTS[19]),
-            Self::TheGroupToWhichTheMessage => Ok(&Self::FACTS[20]),
-            Self::AggregatedMessagesDoNotSupportReply => Ok(&Self::FACTS[21]),
-            Self::SendingEncryptedMessagesIsNotSupported => Ok(&Self::FACTS[22]),
-            Self::FailedToCreateCardContent => Ok(&Self::FACTS[23]),
-            Self::ActionUnavailableAsTheMessageWill => Ok(&Self::FACTS[24]),
-            Self::YourRequestSpecifiesAChatWhich => Ok(&Self::FACTS[25]),
-            Self::Undocumented(code) => Err(*code),
+            Self::Undocumented(code) => Some(*code),
+            _ => None,
         }
     }
 }

@@ -12,26 +12,18 @@
 //! `PUT /open-apis/im/v1/messages/:message_id`
 //!
 //! Reference: <https://open.feishu.cn/document/server-docs/im-v1/message/update>
+use ::lark_runtime::__private::serde::{Deserialize, Serialize};
 /// Request of 编辑消息 — Edit a sent text or rich-text message.
 ///
 /// `PUT /open-apis/im/v1/messages/:message_id`
 ///
 /// Build it with [`UpdateRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, ::lark_runtime::__private::serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct UpdateRequest {
-    /// The id of the text or post message to edit, e.g. from the send-message answer or the chat history list.
-    ///
-    /// Example: `"om_dc13264520392913993dd051dba21dcf"`
     #[serde(skip)]
     message_id: String,
-    /// The new content's message type.
-    ///
-    /// Example: `"text"`
     msg_type: UpdateRequestMsgType,
-    /// The new content: a JSON object serialized to a string, shaped for `msg_type`; at most 150 KB for text and 30 KB for rich text (style tags count).
-    ///
-    /// Example: `"{\"text\":\"test content\"}"`
     content: String,
 }
 impl UpdateRequest {
@@ -39,21 +31,15 @@ impl UpdateRequest {
     pub fn builder() -> UpdateRequestBuilder {
         UpdateRequestBuilder::default()
     }
-    /// The id of the text or post message to edit, e.g. from the send-message answer or the chat history list.
-    ///
-    /// Example: `"om_dc13264520392913993dd051dba21dcf"`
+    /// The `message_id` it was built with: see [`UpdateRequestBuilder::message_id`].
     pub fn message_id(&self) -> &String {
         &self.message_id
     }
-    /// The new content's message type.
-    ///
-    /// Example: `"text"`
+    /// The `msg_type` it was built with: see [`UpdateRequestBuilder::msg_type`].
     pub fn msg_type(&self) -> &UpdateRequestMsgType {
         &self.msg_type
     }
-    /// The new content: a JSON object serialized to a string, shaped for `msg_type`; at most 150 KB for text and 30 KB for rich text (style tags count).
-    ///
-    /// Example: `"{\"text\":\"test content\"}"`
+    /// The `content` it was built with: see [`UpdateRequestBuilder::content`].
     pub fn content(&self) -> &String {
         &self.content
     }
@@ -136,14 +122,8 @@ impl ::lark_runtime::Endpoint for UpdateRequest {
         app_types: &[::lark_runtime::AppType::Custom, ::lark_runtime::AppType::Isv],
         scopes: &["im:message", "im:message:send_as_bot", "im:message:update"],
         rate_limits: &[
-            ::lark_runtime::RateLimit {
-                requests: 1000u32,
-                period_seconds: 60u32,
-            },
-            ::lark_runtime::RateLimit {
-                requests: 50u32,
-                period_seconds: 1u32,
-            },
+            ::lark_runtime::RateLimit::per_minute(1000),
+            ::lark_runtime::RateLimit::per_second(50),
         ],
         special_rate_limit: false,
         envelope: ::lark_runtime::Envelope::Data,
@@ -176,7 +156,7 @@ impl ::lark_runtime::Incoming for UpdateRequest {
         request: &::lark_runtime::IncomingRequest<'_>,
     ) -> Result<Self, ::lark_runtime::ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
-        #[derive(::lark_runtime::__private::serde::Deserialize)]
+        #[derive(Deserialize)]
         #[serde(crate = "::lark_runtime::__private::serde")]
         struct Body {
             #[serde(default, rename = "msg_type")]
@@ -202,14 +182,7 @@ impl ::lark_runtime::Incoming for UpdateRequest {
 /// Response data of 编辑消息 — Edit a sent text or rich-text message.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(
-    Debug,
-    Clone,
-    Default,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct UpdateResponse {
     /// The message's id, used by every later operation on it.
@@ -367,223 +340,44 @@ pub enum UpdateError {
     Undocumented(i64),
 }
 impl ::lark_runtime::DocumentedError for UpdateError {
-    const FACTS: &'static [::lark_runtime::ErrorFacts] = &[
-        ::lark_runtime::ErrorFacts::new(
-            230001,
-            400,
-            "Your request contains an invalid request parameter.",
-            "A request parameter is invalid; check the inputs against the returned message and the docs.",
-            false,
+    const DOCUMENTED: &'static [(Self, ::lark_runtime::ErrorFacts)] = &[
+        (
+            Self::YourRequestContainsAnInvalidRequest,
+            crate::im::v1::errors::CODE_230001_2,
         ),
-        ::lark_runtime::ErrorFacts::new(
-            230002,
-            400,
-            "The bot can not be outside the group.",
-            "The bot is not in the chat; add the app's bot to the chat first.",
-            false,
+        (Self::TheBotCanNotBeOutside, crate::im::v1::errors::CODE_230002),
+        (Self::BotAbilityIsNotActivated, crate::im::v1::errors::CODE_230006),
+        (Self::TheMessageIsRecalled, crate::im::v1::errors::CODE_230011),
+        (Self::BotHasNoAvailabilityToThis, crate::im::v1::errors::CODE_230013_2),
+        (Self::TheseOperationsAreNotAllowedAt, crate::im::v1::errors::CODE_230018),
+        (
+            Self::ThisOperationTriggersTheFrequencyLimit,
+            crate::im::v1::errors::CODE_230020,
         ),
-        ::lark_runtime::ErrorFacts::new(
-            230006,
-            400,
-            "Bot ability is not activated.",
-            "The app's bot ability is not enabled; enable it and publish a version.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            230011,
-            400,
-            "The message is recalled.",
-            "The message has been recalled; it cannot be edited.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            230013,
-            400,
-            "Bot has NO availability to this user.",
-            "The user (or the other side of a p2p chat) is outside the bot's availability range, is disabled for the app, or has left the company; add the user to the availability range in the developer console and publish, or ask an admin to check the app's disabled members.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            230018,
-            400,
-            "These operations are NOT allowed at current group settings.",
-            "The chat's settings forbid this (e.g. only some members may speak); check the settings or ask a chat admin.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            230020,
-            400,
-            "This operation triggers the frequency limit.",
-            "The operation hit a rate limit; lower the request rate and retry later.",
-            true,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            230022,
-            400,
-            "The content of the message contains sensitive information.",
-            "The content contains sensitive information; change it and retry.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            230025,
-            400,
-            "The length of the message content reaches its limit.",
-            "The content is too long: at most 150 KB for text, 30 KB for rich text; style tags make it longer than what you sent.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            230027,
-            400,
-            "Lack of necessary permissions.",
-            "Not allowed: a scope is missing (see the returned message), the user's authorization was not found, or the chat is external, where this is not supported.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            230028,
-            400,
-            "The messages do NOT pass the audit.",
-            "The content failed the data-leak check (e.g. plain phone numbers or email addresses); change it as the returned message says.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            230035,
-            400,
-            "Send message permission deny.",
-            "No permission to send: the chat may be muted, the recipient may have blocked the bot, or tenant communication rules forbid it.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            230038,
-            400,
-            "Cross tenant p2p chat operate forbid.",
-            "Messages cannot be sent to a cross-tenant one-on-one chat through this endpoint.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            230050,
-            400,
-            "The message is invisible to the operator.",
-            "The message is not visible to the caller, so this cannot be done.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            230054,
-            400,
-            "This operation is not supported for this message type.",
-            "This message type does not support the operation; see the note on unsupported message types.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            230055,
-            400,
-            "The type of file upload does not match the type of message being sent.",
-            "The uploaded file's type does not match msg_type.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            230071,
-            400,
-            "The operator is not the sender of the message.",
-            "The caller did not send this message; only the sender can edit it.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            230072,
-            400,
-            "The message has reached the number of times it can be edited.",
-            "The message has been edited the maximum 20 times.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            230073,
-            400,
-            "The message in the secret group is not allowed to be edited.",
-            "Messages in secret chats cannot be edited.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            230074,
-            400,
-            "The message in the third-party encryption group is not allowed to be edited.",
-            "Messages in third-party encrypted chats cannot be edited.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            230075,
-            400,
-            "The message has exceeded the time that can be edited.",
-            "The message is past the edit window the tenant admin set.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            230110,
-            400,
-            "Action unavailable as the message has been deleted.",
-            "The message has been deleted; the operation is not possible.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            232009,
-            400,
-            "Your request specifies a chat which has already been dissolved.",
-            "The message's chat has been dissolved; the operation is not possible.",
-            false,
-        ),
+        (Self::TheContentOfTheMessageContains, crate::im::v1::errors::CODE_230022),
+        (Self::TheLengthOfTheMessageContent, crate::im::v1::errors::CODE_230025_2),
+        (Self::LackOfNecessaryPermissions, crate::im::v1::errors::CODE_230027_3),
+        (Self::TheMessagesDoNotPassThe, crate::im::v1::errors::CODE_230028),
+        (Self::SendMessagePermissionDeny, crate::im::v1::errors::CODE_230035_2),
+        (Self::CrossTenantP2pChatOperateForbid, crate::im::v1::errors::CODE_230038),
+        (Self::TheMessageIsInvisibleToThe, crate::im::v1::errors::CODE_230050),
+        (Self::ThisOperationIsNotSupportedFor, crate::im::v1::errors::CODE_230054),
+        (Self::TheTypeOfFileUploadDoes, crate::im::v1::errors::CODE_230055_2),
+        (Self::TheOperatorIsNotTheSender, crate::im::v1::errors::CODE_230071_2),
+        (Self::TheMessageHasReachedTheNumber, crate::im::v1::errors::CODE_230072_2),
+        (Self::TheMessageInTheSecretGroup, crate::im::v1::errors::CODE_230073),
+        (Self::TheMessageInTheThirdParty, crate::im::v1::errors::CODE_230074),
+        (Self::TheMessageHasExceededTheTime, crate::im::v1::errors::CODE_230075_2),
+        (Self::ActionUnavailableAsTheMessageHas, crate::im::v1::errors::CODE_230110_2),
+        (Self::YourRequestSpecifiesAChatWhich, crate::im::v1::errors::CODE_232009_6),
     ];
-    fn from_index(index: usize, code: i64) -> Self {
-        match index {
-            0 => Self::YourRequestContainsAnInvalidRequest,
-            1 => Self::TheBotCanNotBeOutside,
-            2 => Self::BotAbilityIsNotActivated,
-            3 => Self::TheMessageIsRecalled,
-            4 => Self::BotHasNoAvailabilityToThis,
-            5 => Self::TheseOperationsAreNotAllowedAt,
-            6 => Self::ThisOperationTriggersTheFrequencyLimit,
-            7 => Self::TheContentOfTheMessageContains,
-            8 => Self::TheLengthOfTheMessageContent,
-            9 => Self::LackOfNecessaryPermissions,
-            10 => Self::TheMessagesDoNotPassThe,
-            11 => Self::SendMessagePermissionDeny,
-            12 => Self::CrossTenantP2pChatOperateForbid,
-            13 => Self::TheMessageIsInvisibleToThe,
-            14 => Self::ThisOperationIsNotSupportedFor,
-            15 => Self::TheTypeOfFileUploadDoes,
-            16 => Self::TheOperatorIsNotTheSender,
-            17 => Self::TheMessageHasReachedTheNumber,
-            18 => Self::TheMessageInTheSecretGroup,
-            19 => Self::TheMessageInTheThirdParty,
-            20 => Self::TheMessageHasExceededTheTime,
-            21 => Self::ActionUnavailableAsTheMessageHas,
-            22 => Self::YourRequestSpecifiesAChatWhich,
-            _ => Self::Undocumented(code),
-        }
+    fn undocumented(code: i64) -> Self {
+        Self::Undocumented(code)
     }
-    fn facts_or_code(&self) -> Result<&'static ::lark_runtime::ErrorFacts, i64> {
+    fn undocumented_code(&self) -> Option<i64> {
         match self {
-            Self::YourRequestContainsAnInvalidRequest => Ok(&Self::FACTS[0]),
-            Self::TheBotCanNotBeOutside => Ok(&Self::FACTS[1]),
-            Self::BotAbilityIsNotActivated => Ok(&Self::FACTS[2]),
-            Self::TheMessageIsRecalled => Ok(&Self::FACTS[3]),
-            Self::BotHasNoAvailabilityToThis => Ok(&Self::FACTS[4]),
-            Self::TheseOperationsAreNotAllowedAt => Ok(&Self::FACTS[5]),
-            Self::ThisOperationTriggersTheFrequencyLimit => Ok(&Self::FACTS[6]),
-            Self::TheContentOfTheMessageContains => Ok(&Self::FACTS[7]),
-            Self::TheLengthOfTheMessageContent => Ok(&Self::FACTS[8]),
-            Self::LackOfNecessaryPermissions => Ok(&Self::FACTS[9]),
-            Self::TheMessagesDoNotPassThe => Ok(&Self::FACTS[10]),
-            Self::SendMessagePermissionDeny => Ok(&Self::FACTS[11]),
-            Self::CrossTenantP2pChatOperateForbid => Ok(&Self::FACTS[12]),
-            Self::TheMessageIsInvisibleToThe => Ok(&Self::FACTS[13]),
-            Self::ThisOperationIsNotSupportedFor => Ok(&Self::FACTS[14]),
-            Self::TheTypeOfFileUploadDoes => Ok(&Self::FACTS[15]),
-            Self::TheOperatorIsNotTheSender => Ok(&Self::FACTS[16]),
-            Self::TheMessageHasReachedTheNumber => Ok(&Self::FACTS[17]),
-            Self::TheMessageInTheSecretGroup => Ok(&Self::FACTS[18]),
-            Self::TheMessageInTheThirdParty => Ok(&Self::FACTS[19]),
-            Self::TheMessageHasExceededTheTime => Ok(&Self::FACTS[20]),
-            Self::ActionUnavailableAsTheMessageHas => Ok(&Self::FACTS[21]),
-            Self::YourRequestSpecifiesAChatWhich => Ok(&Self::FACTS[22]),
-            Self::Undocumented(code) => Err(*code),
+            Self::Undocumented(code) => Some(*code),
+            _ => None,
         }
     }
 }

@@ -15,29 +15,19 @@
 //! `PATCH /open-apis/im/v1/messages/:message_id/urgent_sms`
 //!
 //! Reference: <https://open.feishu.cn/document/server-docs/im-v1/buzz-messages/urgent_sms>
+use ::lark_runtime::__private::serde::{Deserialize, Serialize};
 /// Request of 发送短信加急 — Buzz a message to users by SMS.
 ///
 /// `PATCH /open-apis/im/v1/messages/:message_id/urgent_sms`
 ///
 /// Build it with [`UrgentSmsRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, ::lark_runtime::__private::serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct UrgentSmsRequest {
-    /// The id of the bot's message to buzz (not a batch-sent `bm_` message).
-    ///
-    /// Example: `"om_dc13264520392913993dd051dba21dcf"`
     #[serde(skip)]
     message_id: String,
-    /// Which kind of user id `user_id_list` holds; reading user_id needs the contact:user.employee_id:readonly scope.
-    ///
-    /// Example: `"open_id"`
-    ///
-    /// Default when left out: `"open_id"`
     #[serde(skip)]
     user_id_type: UrgentSmsRequestUserIdType,
-    /// The users to buzz (at most 200), of the kind named by `user_id_type`; open_id is recommended. They must be in the message's chat.
-    ///
-    /// Example: `["ou_6yf8af6bgb9100449565764t3382b168"]`
     user_id_list: Vec<String>,
 }
 impl UrgentSmsRequest {
@@ -45,23 +35,15 @@ impl UrgentSmsRequest {
     pub fn builder() -> UrgentSmsRequestBuilder {
         UrgentSmsRequestBuilder::default()
     }
-    /// The id of the bot's message to buzz (not a batch-sent `bm_` message).
-    ///
-    /// Example: `"om_dc13264520392913993dd051dba21dcf"`
+    /// The `message_id` it was built with: see [`UrgentSmsRequestBuilder::message_id`].
     pub fn message_id(&self) -> &String {
         &self.message_id
     }
-    /// Which kind of user id `user_id_list` holds; reading user_id needs the contact:user.employee_id:readonly scope.
-    ///
-    /// Example: `"open_id"`
-    ///
-    /// Default when left out: `"open_id"`
+    /// The `user_id_type` it was built with: see [`UrgentSmsRequestBuilder::user_id_type`].
     pub fn user_id_type(&self) -> &UrgentSmsRequestUserIdType {
         &self.user_id_type
     }
-    /// The users to buzz (at most 200), of the kind named by `user_id_type`; open_id is recommended. They must be in the message's chat.
-    ///
-    /// Example: `["ou_6yf8af6bgb9100449565764t3382b168"]`
+    /// The `user_id_list` it was built with: see [`UrgentSmsRequestBuilder::user_id_list`].
     pub fn user_id_list(&self) -> &Vec<String> {
         &self.user_id_list
     }
@@ -151,14 +133,8 @@ impl ::lark_runtime::Endpoint for UrgentSmsRequest {
         app_types: &[::lark_runtime::AppType::Custom, ::lark_runtime::AppType::Isv],
         scopes: &["im:message.urgent:sms", "im:message.urgent:sms_send"],
         rate_limits: &[
-            ::lark_runtime::RateLimit {
-                requests: 1000u32,
-                period_seconds: 60u32,
-            },
-            ::lark_runtime::RateLimit {
-                requests: 50u32,
-                period_seconds: 1u32,
-            },
+            ::lark_runtime::RateLimit::per_minute(1000),
+            ::lark_runtime::RateLimit::per_second(50),
         ],
         special_rate_limit: false,
         envelope: ::lark_runtime::Envelope::Data,
@@ -196,7 +172,7 @@ impl ::lark_runtime::Incoming for UrgentSmsRequest {
         request: &::lark_runtime::IncomingRequest<'_>,
     ) -> Result<Self, ::lark_runtime::ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
-        #[derive(::lark_runtime::__private::serde::Deserialize)]
+        #[derive(Deserialize)]
         #[serde(crate = "::lark_runtime::__private::serde")]
         struct Body {
             #[serde(default, rename = "user_id_list")]
@@ -223,14 +199,7 @@ impl ::lark_runtime::Incoming for UrgentSmsRequest {
 /// Response data of 发送短信加急 — Buzz a message to users by SMS.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(
-    Debug,
-    Clone,
-    Default,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct UrgentSmsResponse {
     /// The ids that could not be buzzed (e.g. not in the chat); the valid ones were buzzed.
@@ -296,124 +265,27 @@ pub enum UrgentSmsError {
     Undocumented(i64),
 }
 impl ::lark_runtime::DocumentedError for UrgentSmsError {
-    const FACTS: &'static [::lark_runtime::ErrorFacts] = &[
-        ::lark_runtime::ErrorFacts::new(
-            230001,
-            400,
-            "Your request contains an invalid request parameter.",
-            "A request parameter is invalid (also returned when every user id is invalid); check the inputs against the returned message and the docs.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            230002,
-            400,
-            "The bot can not be outside the group.",
-            "The bot is not in the chat; add the app's bot to the chat first.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            230006,
-            400,
-            "Bot ability is not activated.",
-            "The app's bot ability is not enabled; enable it and publish a version.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            230012,
-            400,
-            "Bot is NOT the sender of the message.",
-            "The bot did not send this message; a bot can only buzz its own messages.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            230013,
-            400,
-            "Bot has NO availability to this user.",
-            "The user (or the other side of a p2p chat) is outside the bot's availability range, is disabled for the app, or has left the company; add the user to the availability range in the developer console and publish, or ask an admin to check the app's disabled members.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            230023,
-            400,
-            "The user has too many unread urgent messages.",
-            "The user has 200 unread buzzes; they must read some in the chat (dismissing the pop-up does not count), or clear the chat history of a chat full of them, before more can be sent.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            230024,
-            400,
-            "Reach the upper limit of urgent message.",
-            "The tenant's buzz quota is used up; contact the tenant admin.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            230027,
-            400,
-            "Lack of necessary permissions.",
-            "This is not supported in external chats.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            230052,
-            400,
-            "Can not urgent this message.",
-            "Not allowed to buzz, or flagged as a risky operation; check whether the chat lets only owner and admins buzz, or contact the tenant admin.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            230098,
-            400,
-            "The message is fold, not support urgent.",
-            "Aggregated (folded) messages cannot be buzzed.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            230110,
-            400,
-            "Action unavailable as the message has been deleted.",
-            "The message has been deleted; the operation is not possible.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            232009,
-            400,
-            "Your request specifies a chat which has already been dissolved.",
-            "The chat has been dissolved; the operation is not possible.",
-            false,
-        ),
+    const DOCUMENTED: &'static [(Self, ::lark_runtime::ErrorFacts)] = &[
+        (Self::YourRequestContainsAnInvalidRequest, crate::im::v1::errors::CODE_230001),
+        (Self::TheBotCanNotBeOutside, crate::im::v1::errors::CODE_230002),
+        (Self::BotAbilityIsNotActivated, crate::im::v1::errors::CODE_230006),
+        (Self::BotIsNotTheSenderOf, crate::im::v1::errors::CODE_230012),
+        (Self::BotHasNoAvailabilityToThis, crate::im::v1::errors::CODE_230013_2),
+        (Self::TheUserHasTooManyUnread, crate::im::v1::errors::CODE_230023),
+        (Self::ReachTheUpperLimitOfUrgent, crate::im::v1::errors::CODE_230024),
+        (Self::LackOfNecessaryPermissions, crate::im::v1::errors::CODE_230027_4),
+        (Self::CanNotUrgentThisMessage, crate::im::v1::errors::CODE_230052),
+        (Self::TheMessageIsFoldNotSupport, crate::im::v1::errors::CODE_230098),
+        (Self::ActionUnavailableAsTheMessageHas, crate::im::v1::errors::CODE_230110_2),
+        (Self::YourRequestSpecifiesAChatWhich, crate::im::v1::errors::CODE_232009_3),
     ];
-    fn from_index(index: usize, code: i64) -> Self {
-        match index {
-            0 => Self::YourRequestContainsAnInvalidRequest,
-            1 => Self::TheBotCanNotBeOutside,
-            2 => Self::BotAbilityIsNotActivated,
-            3 => Self::BotIsNotTheSenderOf,
-            4 => Self::BotHasNoAvailabilityToThis,
-            5 => Self::TheUserHasTooManyUnread,
-            6 => Self::ReachTheUpperLimitOfUrgent,
-            7 => Self::LackOfNecessaryPermissions,
-            8 => Self::CanNotUrgentThisMessage,
-            9 => Self::TheMessageIsFoldNotSupport,
-            10 => Self::ActionUnavailableAsTheMessageHas,
-            11 => Self::YourRequestSpecifiesAChatWhich,
-            _ => Self::Undocumented(code),
-        }
+    fn undocumented(code: i64) -> Self {
+        Self::Undocumented(code)
     }
-    fn facts_or_code(&self) -> Result<&'static ::lark_runtime::ErrorFacts, i64> {
+    fn undocumented_code(&self) -> Option<i64> {
         match self {
-            Self::YourRequestContainsAnInvalidRequest => Ok(&Self::FACTS[0]),
-            Self::TheBotCanNotBeOutside => Ok(&Self::FACTS[1]),
-            Self::BotAbilityIsNotActivated => Ok(&Self::FACTS[2]),
-            Self::BotIsNotTheSenderOf => Ok(&Self::FACTS[3]),
-            Self::BotHasNoAvailabilityToThis => Ok(&Self::FACTS[4]),
-            Self::TheUserHasTooManyUnread => Ok(&Self::FACTS[5]),
-            Self::ReachTheUpperLimitOfUrgent => Ok(&Self::FACTS[6]),
-            Self::LackOfNecessaryPermissions => Ok(&Self::FACTS[7]),
-            Self::CanNotUrgentThisMessage => Ok(&Self::FACTS[8]),
-            Self::TheMessageIsFoldNotSupport => Ok(&Self::FACTS[9]),
-            Self::ActionUnavailableAsTheMessageHas => Ok(&Self::FACTS[10]),
-            Self::YourRequestSpecifiesAChatWhich => Ok(&Self::FACTS[11]),
-            Self::Undocumented(code) => Err(*code),
+            Self::Undocumented(code) => Some(*code),
+            _ => None,
         }
     }
 }

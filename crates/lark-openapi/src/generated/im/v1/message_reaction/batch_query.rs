@@ -12,31 +12,20 @@
 //! `POST /open-apis/im/v1/messages/reactions/batch_query`
 //!
 //! Reference: <>
+use ::lark_runtime::__private::serde::{Deserialize, Serialize};
 /// Request of 批量获取消息表情回复 — Read the reactions of several messages at once.
 ///
 /// `POST /open-apis/im/v1/messages/reactions/batch_query`
 ///
 /// Build it with [`BatchQueryRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, ::lark_runtime::__private::serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct BatchQueryRequest {
-    /// Which kind of user id the operators are given in; reading user_id needs the contact:user.employee_id:readonly scope.
-    ///
-    /// Example: `"open_id"`
-    ///
-    /// Default when left out: `"open_id"`
     #[serde(skip)]
     user_id_type: Option<BatchQueryRequestUserIdType>,
-    /// The messages to query, each with its own page token.
     queries: Vec<BatchQueryRequestQueriesItem>,
-    /// How many reactions to return per message (the page says the default is 10).
-    ///
-    /// Example: `10`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     page_size_per_message: Option<i32>,
-    /// Only query reactions of this emoji_type (see the emoji list); left out, every reaction is queried.
-    ///
-    /// Example: `"LAUGH"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     reaction_type: Option<String>,
 }
@@ -45,27 +34,19 @@ impl BatchQueryRequest {
     pub fn builder() -> BatchQueryRequestBuilder {
         BatchQueryRequestBuilder::default()
     }
-    /// Which kind of user id the operators are given in; reading user_id needs the contact:user.employee_id:readonly scope.
-    ///
-    /// Example: `"open_id"`
-    ///
-    /// Default when left out: `"open_id"`
+    /// The `user_id_type` it was built with: see [`BatchQueryRequestBuilder::user_id_type`].
     pub fn user_id_type(&self) -> Option<&BatchQueryRequestUserIdType> {
         self.user_id_type.as_ref()
     }
-    /// The messages to query, each with its own page token.
+    /// The `queries` it was built with: see [`BatchQueryRequestBuilder::queries`].
     pub fn queries(&self) -> &Vec<BatchQueryRequestQueriesItem> {
         &self.queries
     }
-    /// How many reactions to return per message (the page says the default is 10).
-    ///
-    /// Example: `10`
+    /// The `page_size_per_message` it was built with: see [`BatchQueryRequestBuilder::page_size_per_message`].
     pub fn page_size_per_message(&self) -> Option<&i32> {
         self.page_size_per_message.as_ref()
     }
-    /// Only query reactions of this emoji_type (see the emoji list); left out, every reaction is queried.
-    ///
-    /// Example: `"LAUGH"`
+    /// The `reaction_type` it was built with: see [`BatchQueryRequestBuilder::reaction_type`].
     pub fn reaction_type(&self) -> Option<&String> {
         self.reaction_type.as_ref()
     }
@@ -179,14 +160,8 @@ impl ::lark_runtime::Endpoint for BatchQueryRequest {
         app_types: &[::lark_runtime::AppType::Custom, ::lark_runtime::AppType::Isv],
         scopes: &["im:message.reactions:read", "im:message:readonly"],
         rate_limits: &[
-            ::lark_runtime::RateLimit {
-                requests: 1000u32,
-                period_seconds: 60u32,
-            },
-            ::lark_runtime::RateLimit {
-                requests: 50u32,
-                period_seconds: 1u32,
-            },
+            ::lark_runtime::RateLimit::per_minute(1000),
+            ::lark_runtime::RateLimit::per_second(50),
         ],
         special_rate_limit: false,
         envelope: ::lark_runtime::Envelope::Data,
@@ -220,7 +195,7 @@ impl ::lark_runtime::Incoming for BatchQueryRequest {
         request: &::lark_runtime::IncomingRequest<'_>,
     ) -> Result<Self, ::lark_runtime::ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
-        #[derive(::lark_runtime::__private::serde::Deserialize)]
+        #[derive(Deserialize)]
         #[serde(crate = "::lark_runtime::__private::serde")]
         struct Body {
             #[serde(default, rename = "queries")]
@@ -253,14 +228,7 @@ impl ::lark_runtime::Incoming for BatchQueryRequest {
 /// Response data of 批量获取消息表情回复 — Read the reactions of several messages at once.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(
-    Debug,
-    Clone,
-    Default,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct BatchQueryResponse {
     /// The reactions read, per message.
@@ -297,34 +265,20 @@ pub enum BatchQueryError {
     Undocumented(i64),
 }
 impl ::lark_runtime::DocumentedError for BatchQueryError {
-    const FACTS: &'static [::lark_runtime::ErrorFacts] = &[
-        ::lark_runtime::ErrorFacts::new(
-            230001,
-            400,
-            "Your request contains an invalid request parameter.",
-            "A request parameter is invalid; check the inputs against the returned message and the docs.",
-            false,
+    const DOCUMENTED: &'static [(Self, ::lark_runtime::ErrorFacts)] = &[
+        (
+            Self::YourRequestContainsAnInvalidRequest,
+            crate::im::v1::errors::CODE_230001_2,
         ),
-        ::lark_runtime::ErrorFacts::new(
-            230006,
-            400,
-            "Bot ability is not activated.",
-            "The app's bot ability is not enabled; enable it and publish a version.",
-            false,
-        ),
+        (Self::BotAbilityIsNotActivated, crate::im::v1::errors::CODE_230006),
     ];
-    fn from_index(index: usize, code: i64) -> Self {
-        match index {
-            0 => Self::YourRequestContainsAnInvalidRequest,
-            1 => Self::BotAbilityIsNotActivated,
-            _ => Self::Undocumented(code),
-        }
+    fn undocumented(code: i64) -> Self {
+        Self::Undocumented(code)
     }
-    fn facts_or_code(&self) -> Result<&'static ::lark_runtime::ErrorFacts, i64> {
+    fn undocumented_code(&self) -> Option<i64> {
         match self {
-            Self::YourRequestContainsAnInvalidRequest => Ok(&Self::FACTS[0]),
-            Self::BotAbilityIsNotActivated => Ok(&Self::FACTS[1]),
-            Self::Undocumented(code) => Err(*code),
+            Self::Undocumented(code) => Some(*code),
+            _ => None,
         }
     }
 }
@@ -366,13 +320,7 @@ impl ::lark_runtime::enums::StringEnum for BatchQueryRequestUserIdType {
 }
 ::lark_runtime::string_enum_traits!(BatchQueryRequestUserIdType);
 /// One message to query.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct BatchQueryRequestQueriesItem {
     /// The message's id.
@@ -396,13 +344,7 @@ impl ::lark_runtime::Validate for BatchQueryRequestQueriesItem {
     ) {}
 }
 /// One reaction.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct BatchQueryResponseSuccessMsgReactionDetailsItemMessageReactionItemsItem {
     /// The reaction's id.
@@ -437,13 +379,7 @@ for BatchQueryResponseSuccessMsgReactionDetailsItemMessageReactionItemsItem {
     }
 }
 /// One message's page of reactions.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct BatchQueryResponseSuccessMsgReactionDetailsItem {
     /// The message's id.
@@ -481,13 +417,7 @@ impl ::lark_runtime::Validate for BatchQueryResponseSuccessMsgReactionDetailsIte
     }
 }
 /// The count for one emoji type.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct BatchQueryResponseSuccessMsgReactionCountsItemReactionCountItem {
     /// The emoji type.
@@ -508,13 +438,7 @@ for BatchQueryResponseSuccessMsgReactionCountsItemReactionCountItem {
     ) {}
 }
 /// One message's counts.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct BatchQueryResponseSuccessMsgReactionCountsItem {
     /// The message's id.
@@ -584,13 +508,7 @@ for BatchQueryResponseFailMsgReactionDetailsItemFailReason {
     BatchQueryResponseFailMsgReactionDetailsItemFailReason
 );
 /// One failed message.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct BatchQueryResponseFailMsgReactionDetailsItem {
     /// The message's id.

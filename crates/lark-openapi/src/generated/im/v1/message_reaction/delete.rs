@@ -11,22 +11,17 @@
 //! `DELETE /open-apis/im/v1/messages/:message_id/reactions/:reaction_id`
 //!
 //! Reference: <https://open.feishu.cn/document/server-docs/im-v1/message-reaction/delete>
+use ::lark_runtime::__private::serde::{Deserialize, Serialize};
 /// Request of 删除消息表情回复 — Remove an emoji reaction from a message.
 ///
 /// `DELETE /open-apis/im/v1/messages/:message_id/reactions/:reaction_id`
 ///
 /// Build it with [`DeleteRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, ::lark_runtime::__private::serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct DeleteRequest {
-    /// The id of the message the reaction is on.
-    ///
-    /// Example: `"om_8964d1b4*********2b31383276113"`
     #[serde(skip)]
     message_id: String,
-    /// The id of the reaction to remove, from the add-reaction answer or the reaction list.
-    ///
-    /// Example: `"ZCaCIjUBVVWSrm5L-3ZTw*************sNa8dHVplEzzSfJVUVLMLcS_"`
     #[serde(skip)]
     reaction_id: String,
 }
@@ -35,15 +30,11 @@ impl DeleteRequest {
     pub fn builder() -> DeleteRequestBuilder {
         DeleteRequestBuilder::default()
     }
-    /// The id of the message the reaction is on.
-    ///
-    /// Example: `"om_8964d1b4*********2b31383276113"`
+    /// The `message_id` it was built with: see [`DeleteRequestBuilder::message_id`].
     pub fn message_id(&self) -> &String {
         &self.message_id
     }
-    /// The id of the reaction to remove, from the add-reaction answer or the reaction list.
-    ///
-    /// Example: `"ZCaCIjUBVVWSrm5L-3ZTw*************sNa8dHVplEzzSfJVUVLMLcS_"`
+    /// The `reaction_id` it was built with: see [`DeleteRequestBuilder::reaction_id`].
     pub fn reaction_id(&self) -> &String {
         &self.reaction_id
     }
@@ -110,14 +101,8 @@ impl ::lark_runtime::Endpoint for DeleteRequest {
         app_types: &[::lark_runtime::AppType::Custom, ::lark_runtime::AppType::Isv],
         scopes: &["im:message", "im:message.reactions:write_only"],
         rate_limits: &[
-            ::lark_runtime::RateLimit {
-                requests: 1000u32,
-                period_seconds: 60u32,
-            },
-            ::lark_runtime::RateLimit {
-                requests: 50u32,
-                period_seconds: 1u32,
-            },
+            ::lark_runtime::RateLimit::per_minute(1000),
+            ::lark_runtime::RateLimit::per_second(50),
         ],
         special_rate_limit: false,
         envelope: ::lark_runtime::Envelope::Data,
@@ -170,14 +155,7 @@ impl ::lark_runtime::Incoming for DeleteRequest {
 /// Response data of 删除消息表情回复 — Remove an emoji reaction from a message.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(
-    Debug,
-    Clone,
-    Default,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct DeleteResponse {
     /// The removed reaction's id.
@@ -283,199 +261,40 @@ pub enum DeleteError {
     Undocumented(i64),
 }
 impl ::lark_runtime::DocumentedError for DeleteError {
-    const FACTS: &'static [::lark_runtime::ErrorFacts] = &[
-        ::lark_runtime::ErrorFacts::new(
-            230110,
-            400,
-            "Action unavailable as the message has been deleted.",
-            "The message has been deleted; the operation is not possible.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            231001,
-            400,
-            "reaction type is invalid.",
-            "The reaction does not belong to the current tenant, so it cannot be removed.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            231002,
-            400,
-            "The operator has no permission to react on the specific message.",
-            "The caller may not add or remove reactions on this message, usually because it is not in the message's chat.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            231003,
-            400,
-            "The message is not found, maybe not exist or deleted.",
-            "The message was not found: the id is wrong or the message was recalled.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            231004,
-            400,
-            "The chat in which the message exists is not found, maybe not exist, deleted or archived.",
-            "The message's chat does not exist, was dissolved or archived.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            231005,
-            400,
-            "The thread has been no-trace removed, cannot put reaction.",
-            "The message is a thread that was removed without trace; nothing can be done on it.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            231007,
-            400,
-            "The operator has no permission to delete this reaction.",
-            "Only the user or bot that added a reaction may remove it.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            231008,
-            400,
-            "The operator has no access to the message.",
-            "The caller cannot access the message, usually because it is not in the message's chat.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            231010,
-            400,
-            "The reaction does not belong to the message.",
-            "The reaction does not belong to this message; check that reaction_id and message_id match.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            231011,
-            400,
-            "The request has an invalid reaction_id.",
-            "The reaction_id does not name an existing reaction; get the right id and try again.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            231012,
-            400,
-            "The request has an invalid pageToken.",
-            "The page_token is invalid; pass a token returned by the previous page.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            231013,
-            400,
-            "The request has an invalid AuthType.",
-            "The authorization is invalid; call with a tenant_access_token or a user_access_token.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            231015,
-            400,
-            "Act on reaction failed, repeated request is processing.",
-            "An identical reaction request is still being processed; try again later.",
-            true,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            231018,
-            400,
-            "The message is invisible to the operator.",
-            "The message is not visible to the caller.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            231019,
-            400,
-            "Due to the settings of this user, you are temporarily unable to perform this operation.",
-            "The message sender's settings (e.g. blocking) prevent this for now.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            231020,
-            400,
-            "Due to the configuration of the tenant administrator, you cannot perform this operation on the target user temporarily.",
-            "The tenant admin's configuration prevents this on the message sender for now; ask the tenant admin.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            231021,
-            400,
-            "No permission to operate external chats.",
-            "No permission to operate in external chats.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            231022,
-            400,
-            "Bot has NO availability to this user.",
-            "The user of this one-on-one chat is outside the bot's availability range or disabled for the app; add them in the developer console and publish, or ask an admin to check the app's disabled members.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            232009,
-            400,
-            "Your request specifies a chat which has already been dissolved.",
-            "The chat has been dissolved; the operation is not possible.",
-            false,
-        ),
+    const DOCUMENTED: &'static [(Self, ::lark_runtime::ErrorFacts)] = &[
+        (Self::ActionUnavailableAsTheMessageHas, crate::im::v1::errors::CODE_230110_2),
+        (Self::ReactionTypeIsInvalid, crate::im::v1::errors::CODE_231001),
+        (Self::TheOperatorHasNoPermissionTo, crate::im::v1::errors::CODE_231002),
+        (Self::TheMessageIsNotFoundMaybe, crate::im::v1::errors::CODE_231003),
+        (Self::TheChatInWhichTheMessage, crate::im::v1::errors::CODE_231004),
+        (Self::TheThreadHasBeenNoTrace, crate::im::v1::errors::CODE_231005),
+        (Self::TheOperatorHasNoPermissionTo231007, crate::im::v1::errors::CODE_231007),
+        (Self::TheOperatorHasNoAccessTo, crate::im::v1::errors::CODE_231008),
+        (Self::TheReactionDoesNotBelongTo, crate::im::v1::errors::CODE_231010),
+        (Self::TheRequestHasAnInvalidReaction, crate::im::v1::errors::CODE_231011),
+        (Self::TheRequestHasAnInvalidPageToken, crate::im::v1::errors::CODE_231012),
+        (Self::TheRequestHasAnInvalidAuthType, crate::im::v1::errors::CODE_231013),
+        (Self::ActOnReactionFailedRepeatedRequest, crate::im::v1::errors::CODE_231015),
+        (Self::TheMessageIsInvisibleToThe, crate::im::v1::errors::CODE_231018),
+        (Self::DueToTheSettingsOfThis, crate::im::v1::errors::CODE_231019),
+        (Self::DueToTheConfigurationOfThe, crate::im::v1::errors::CODE_231020),
+        (Self::NoPermissionToOperateExternalChats, crate::im::v1::errors::CODE_231021),
+        (Self::BotHasNoAvailabilityToThis, crate::im::v1::errors::CODE_231022),
+        (Self::YourRequestSpecifiesAChatWhich, crate::im::v1::errors::CODE_232009_3),
     ];
-    fn from_index(index: usize, code: i64) -> Self {
-        match index {
-            0 => Self::ActionUnavailableAsTheMessageHas,
-            1 => Self::ReactionTypeIsInvalid,
-            2 => Self::TheOperatorHasNoPermissionTo,
-            3 => Self::TheMessageIsNotFoundMaybe,
-            4 => Self::TheChatInWhichTheMessage,
-            5 => Self::TheThreadHasBeenNoTrace,
-            6 => Self::TheOperatorHasNoPermissionTo231007,
-            7 => Self::TheOperatorHasNoAccessTo,
-            8 => Self::TheReactionDoesNotBelongTo,
-            9 => Self::TheRequestHasAnInvalidReaction,
-            10 => Self::TheRequestHasAnInvalidPageToken,
-            11 => Self::TheRequestHasAnInvalidAuthType,
-            12 => Self::ActOnReactionFailedRepeatedRequest,
-            13 => Self::TheMessageIsInvisibleToThe,
-            14 => Self::DueToTheSettingsOfThis,
-            15 => Self::DueToTheConfigurationOfThe,
-            16 => Self::NoPermissionToOperateExternalChats,
-            17 => Self::BotHasNoAvailabilityToThis,
-            18 => Self::YourRequestSpecifiesAChatWhich,
-            _ => Self::Undocumented(code),
-        }
+    fn undocumented(code: i64) -> Self {
+        Self::Undocumented(code)
     }
-    fn facts_or_code(&self) -> Result<&'static ::lark_runtime::ErrorFacts, i64> {
+    fn undocumented_code(&self) -> Option<i64> {
         match self {
-            Self::ActionUnavailableAsTheMessageHas => Ok(&Self::FACTS[0]),
-            Self::ReactionTypeIsInvalid => Ok(&Self::FACTS[1]),
-            Self::TheOperatorHasNoPermissionTo => Ok(&Self::FACTS[2]),
-            Self::TheMessageIsNotFoundMaybe => Ok(&Self::FACTS[3]),
-            Self::TheChatInWhichTheMessage => Ok(&Self::FACTS[4]),
-            Self::TheThreadHasBeenNoTrace => Ok(&Self::FACTS[5]),
-            Self::TheOperatorHasNoPermissionTo231007 => Ok(&Self::FACTS[6]),
-            Self::TheOperatorHasNoAccessTo => Ok(&Self::FACTS[7]),
-            Self::TheReactionDoesNotBelongTo => Ok(&Self::FACTS[8]),
-            Self::TheRequestHasAnInvalidReaction => Ok(&Self::FACTS[9]),
-            Self::TheRequestHasAnInvalidPageToken => Ok(&Self::FACTS[10]),
-            Self::TheRequestHasAnInvalidAuthType => Ok(&Self::FACTS[11]),
-            Self::ActOnReactionFailedRepeatedRequest => Ok(&Self::FACTS[12]),
-            Self::TheMessageIsInvisibleToThe => Ok(&Self::FACTS[13]),
-            Self::DueToTheSettingsOfThis => Ok(&Self::FACTS[14]),
-            Self::DueToTheConfigurationOfThe => Ok(&Self::FACTS[15]),
-            Self::NoPermissionToOperateExternalChats => Ok(&Self::FACTS[16]),
-            Self::BotHasNoAvailabilityToThis => Ok(&Self::FACTS[17]),
-            Self::YourRequestSpecifiesAChatWhich => Ok(&Self::FACTS[18]),
-            Self::Undocumented(code) => Err(*code),
+            Self::Undocumented(code) => Some(*code),
+            _ => None,
         }
     }
 }
 ::lark_runtime::documented_error_traits!(DeleteError);
 /// The reaction's emoji.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct DeleteResponseReactionType {
     /// The emoji type; see the emoji list for the values.

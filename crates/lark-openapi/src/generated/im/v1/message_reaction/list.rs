@@ -10,41 +10,23 @@
 //! `GET /open-apis/im/v1/messages/:message_id/reactions`
 //!
 //! Reference: <https://open.feishu.cn/document/server-docs/im-v1/message-reaction/list>
+use ::lark_runtime::__private::serde::{Deserialize, Serialize};
 /// Request of 获取消息表情回复 — List the emoji reactions on a message.
 ///
 /// `GET /open-apis/im/v1/messages/:message_id/reactions`
 ///
 /// Build it with [`ListRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, ::lark_runtime::__private::serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct ListRequest {
-    /// The id of the message whose reactions to list.
-    ///
-    /// Example: `"om_8964d1b4*********2b31383276113"`
     #[serde(skip)]
     message_id: String,
-    /// Only list reactions of this emoji_type (see the emoji list); left out, every reaction is listed.
-    ///
-    /// Example: `"LAUGH"`
     #[serde(skip)]
     reaction_type: Option<String>,
-    /// Token of the page to read; leave it out for the first page, then pass the token the previous page returned.
-    ///
-    /// Example: `"YhljsPiGfUgnVAg9urvRFd-BvSqRL20wMZNAWfa9xXkud6UKCybPuUgQ1vM26dj6"`
     #[serde(skip)]
     page_token: Option<String>,
-    /// How many reactions one page holds.
-    ///
-    /// Example: `10`
-    ///
-    /// Default when left out: `20`
     #[serde(skip)]
     page_size: Option<i32>,
-    /// Which kind of user id the operators are given in; reading user_id needs the contact:user.employee_id:readonly scope.
-    ///
-    /// Example: `"open_id"`
-    ///
-    /// Default when left out: `"open_id"`
     #[serde(skip)]
     user_id_type: Option<ListRequestUserIdType>,
 }
@@ -53,37 +35,23 @@ impl ListRequest {
     pub fn builder() -> ListRequestBuilder {
         ListRequestBuilder::default()
     }
-    /// The id of the message whose reactions to list.
-    ///
-    /// Example: `"om_8964d1b4*********2b31383276113"`
+    /// The `message_id` it was built with: see [`ListRequestBuilder::message_id`].
     pub fn message_id(&self) -> &String {
         &self.message_id
     }
-    /// Only list reactions of this emoji_type (see the emoji list); left out, every reaction is listed.
-    ///
-    /// Example: `"LAUGH"`
+    /// The `reaction_type` it was built with: see [`ListRequestBuilder::reaction_type`].
     pub fn reaction_type(&self) -> Option<&String> {
         self.reaction_type.as_ref()
     }
-    /// Token of the page to read; leave it out for the first page, then pass the token the previous page returned.
-    ///
-    /// Example: `"YhljsPiGfUgnVAg9urvRFd-BvSqRL20wMZNAWfa9xXkud6UKCybPuUgQ1vM26dj6"`
+    /// The `page_token` it was built with: see [`ListRequestBuilder::page_token`].
     pub fn page_token(&self) -> Option<&String> {
         self.page_token.as_ref()
     }
-    /// How many reactions one page holds.
-    ///
-    /// Example: `10`
-    ///
-    /// Default when left out: `20`
+    /// The `page_size` it was built with: see [`ListRequestBuilder::page_size`].
     pub fn page_size(&self) -> Option<&i32> {
         self.page_size.as_ref()
     }
-    /// Which kind of user id the operators are given in; reading user_id needs the contact:user.employee_id:readonly scope.
-    ///
-    /// Example: `"open_id"`
-    ///
-    /// Default when left out: `"open_id"`
+    /// The `user_id_type` it was built with: see [`ListRequestBuilder::user_id_type`].
     pub fn user_id_type(&self) -> Option<&ListRequestUserIdType> {
         self.user_id_type.as_ref()
     }
@@ -198,14 +166,8 @@ impl ::lark_runtime::Endpoint for ListRequest {
         app_types: &[::lark_runtime::AppType::Custom, ::lark_runtime::AppType::Isv],
         scopes: &["im:message.reactions:read", "im:message:readonly"],
         rate_limits: &[
-            ::lark_runtime::RateLimit {
-                requests: 1000u32,
-                period_seconds: 60u32,
-            },
-            ::lark_runtime::RateLimit {
-                requests: 50u32,
-                period_seconds: 1u32,
-            },
+            ::lark_runtime::RateLimit::per_minute(1000),
+            ::lark_runtime::RateLimit::per_second(50),
         ],
         special_rate_limit: false,
         envelope: ::lark_runtime::Envelope::Data,
@@ -290,14 +252,7 @@ impl ::lark_runtime::Paged for ListRequest {
 /// Response data of 获取消息表情回复 — List the emoji reactions on a message.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(
-    Debug,
-    Clone,
-    Default,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct ListResponse {
     /// The reactions on this page.
@@ -365,88 +320,23 @@ pub enum ListError {
     Undocumented(i64),
 }
 impl ::lark_runtime::DocumentedError for ListError {
-    const FACTS: &'static [::lark_runtime::ErrorFacts] = &[
-        ::lark_runtime::ErrorFacts::new(
-            230110,
-            400,
-            "Action unavailable as the message has been deleted.",
-            "The message has been deleted; the operation is not possible.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            231001,
-            400,
-            "reaction type is invalid.",
-            "The reaction type is invalid; use an emoji_type from the emoji list.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            231003,
-            400,
-            "The message is not found, maybe not exist or deleted.",
-            "The message was not found: the id is wrong or the message was recalled.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            231008,
-            400,
-            "The operator has no access to the message.",
-            "The caller cannot access the message, usually because it is not in the message's chat.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            231012,
-            400,
-            "The request has an invalid pageToken.",
-            "The page_token is invalid; pass a token returned by the previous page.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            231013,
-            400,
-            "The request has an invalid AuthType.",
-            "The authorization is invalid; call with a tenant_access_token or a user_access_token.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            231014,
-            400,
-            "user_id_type is invalid.",
-            "The user_id_type is invalid; use open_id, union_id or user_id.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            231018,
-            400,
-            "The message is invisible to the operator.",
-            "The message is not visible to the caller.",
-            false,
-        ),
+    const DOCUMENTED: &'static [(Self, ::lark_runtime::ErrorFacts)] = &[
+        (Self::ActionUnavailableAsTheMessageHas, crate::im::v1::errors::CODE_230110_2),
+        (Self::ReactionTypeIsInvalid, crate::im::v1::errors::CODE_231001_2),
+        (Self::TheMessageIsNotFoundMaybe, crate::im::v1::errors::CODE_231003),
+        (Self::TheOperatorHasNoAccessTo, crate::im::v1::errors::CODE_231008),
+        (Self::TheRequestHasAnInvalidPageToken, crate::im::v1::errors::CODE_231012),
+        (Self::TheRequestHasAnInvalidAuthType, crate::im::v1::errors::CODE_231013),
+        (Self::UserIdTypeIsInvalid, crate::im::v1::errors::CODE_231014),
+        (Self::TheMessageIsInvisibleToThe, crate::im::v1::errors::CODE_231018),
     ];
-    fn from_index(index: usize, code: i64) -> Self {
-        match index {
-            0 => Self::ActionUnavailableAsTheMessageHas,
-            1 => Self::ReactionTypeIsInvalid,
-            2 => Self::TheMessageIsNotFoundMaybe,
-            3 => Self::TheOperatorHasNoAccessTo,
-            4 => Self::TheRequestHasAnInvalidPageToken,
-            5 => Self::TheRequestHasAnInvalidAuthType,
-            6 => Self::UserIdTypeIsInvalid,
-            7 => Self::TheMessageIsInvisibleToThe,
-            _ => Self::Undocumented(code),
-        }
+    fn undocumented(code: i64) -> Self {
+        Self::Undocumented(code)
     }
-    fn facts_or_code(&self) -> Result<&'static ::lark_runtime::ErrorFacts, i64> {
+    fn undocumented_code(&self) -> Option<i64> {
         match self {
-            Self::ActionUnavailableAsTheMessageHas => Ok(&Self::FACTS[0]),
-            Self::ReactionTypeIsInvalid => Ok(&Self::FACTS[1]),
-            Self::TheMessageIsNotFoundMaybe => Ok(&Self::FACTS[2]),
-            Self::TheOperatorHasNoAccessTo => Ok(&Self::FACTS[3]),
-            Self::TheRequestHasAnInvalidPageToken => Ok(&Self::FACTS[4]),
-            Self::TheRequestHasAnInvalidAuthType => Ok(&Self::FACTS[5]),
-            Self::UserIdTypeIsInvalid => Ok(&Self::FACTS[6]),
-            Self::TheMessageIsInvisibleToThe => Ok(&Self::FACTS[7]),
-            Self::Undocumented(code) => Err(*code),
+            Self::Undocumented(code) => Some(*code),
+            _ => None,
         }
     }
 }
@@ -488,13 +378,7 @@ impl ::lark_runtime::enums::StringEnum for ListRequestUserIdType {
 }
 ::lark_runtime::string_enum_traits!(ListRequestUserIdType);
 /// The reaction's emoji.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct ListResponseItemsItemReactionType {
     /// The emoji type; see the emoji list for the values.
@@ -510,13 +394,7 @@ impl ::lark_runtime::Validate for ListResponseItemsItemReactionType {
     ) {}
 }
 /// One reaction.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct ListResponseItemsItem {
     /// The reaction's id; use it to remove the reaction.

@@ -20,6 +20,8 @@ impl<'a> ImV1MessageReactionApi<'a> {
     ///
     /// `POST /open-apis/im/v1/messages/reactions/batch_query`
     ///
+    /// Takes `tenant_access_token` or `user_access_token`; the user's on a handle from [`Client::as_user`](::lark_runtime::Client::as_user).
+    ///
     /// Retries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.
     pub async fn batch_query(
         &self,
@@ -33,6 +35,8 @@ impl<'a> ImV1MessageReactionApi<'a> {
     /// 添加消息表情回复 — Add an emoji reaction to a message.
     ///
     /// `POST /open-apis/im/v1/messages/:message_id/reactions`
+    ///
+    /// Takes `tenant_access_token` or `user_access_token`; the user's on a handle from [`Client::as_user`](::lark_runtime::Client::as_user).
     ///
     /// Retries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.
     pub async fn create(
@@ -48,6 +52,8 @@ impl<'a> ImV1MessageReactionApi<'a> {
     ///
     /// `DELETE /open-apis/im/v1/messages/:message_id/reactions/:reaction_id`
     ///
+    /// Takes `tenant_access_token` or `user_access_token`; the user's on a handle from [`Client::as_user`](::lark_runtime::Client::as_user).
+    ///
     /// Retries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.
     pub async fn delete(
         &self,
@@ -61,6 +67,8 @@ impl<'a> ImV1MessageReactionApi<'a> {
     /// 获取消息表情回复 — List the emoji reactions on a message.
     ///
     /// `GET /open-apis/im/v1/messages/:message_id/reactions`
+    ///
+    /// Takes `tenant_access_token` or `user_access_token`; the user's on a handle from [`Client::as_user`](::lark_runtime::Client::as_user).
     ///
     /// Retries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.
     pub async fn list(

@@ -12,27 +12,19 @@
 //! `GET /open-apis/im/v1/messages/:message_id/resources/:file_key`
 //!
 //! Reference: <https://open.feishu.cn/document/server-docs/im-v1/message/get-2>
+use ::lark_runtime::__private::serde::Serialize;
 /// Request of 获取消息中的资源文件 — Download a resource file from a message.
 ///
 /// `GET /open-apis/im/v1/messages/:message_id/resources/:file_key`
 ///
 /// Build it with [`GetRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, ::lark_runtime::__private::serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct GetRequest {
-    /// The id of the message holding the resource.
-    ///
-    /// Example: `"om_dc13264520392913993dd051dba21dcf"`
     #[serde(skip)]
     message_id: String,
-    /// The resource's key, read from the message content (e.g. via message/get); it must belong to `message_id`.
-    ///
-    /// Example: `"file_456a92d6-c6ea-4de4-ac3f-7afcf44ac78g"`
     #[serde(skip)]
     file_key: String,
-    /// The resource kind: `image` for images in image or rich-text messages, `file` for files, audio and video (not stickers).
-    ///
-    /// Example: `"image"`
     #[serde(skip)]
     r#type: String,
 }
@@ -41,21 +33,15 @@ impl GetRequest {
     pub fn builder() -> GetRequestBuilder {
         GetRequestBuilder::default()
     }
-    /// The id of the message holding the resource.
-    ///
-    /// Example: `"om_dc13264520392913993dd051dba21dcf"`
+    /// The `message_id` it was built with: see [`GetRequestBuilder::message_id`].
     pub fn message_id(&self) -> &String {
         &self.message_id
     }
-    /// The resource's key, read from the message content (e.g. via message/get); it must belong to `message_id`.
-    ///
-    /// Example: `"file_456a92d6-c6ea-4de4-ac3f-7afcf44ac78g"`
+    /// The `file_key` it was built with: see [`GetRequestBuilder::file_key`].
     pub fn file_key(&self) -> &String {
         &self.file_key
     }
-    /// The resource kind: `image` for images in image or rich-text messages, `file` for files, audio and video (not stickers).
-    ///
-    /// Example: `"image"`
+    /// The `type` it was built with: see [`GetRequestBuilder::r#type`].
     pub fn r#type(&self) -> &String {
         &self.r#type
     }
@@ -132,14 +118,8 @@ impl ::lark_runtime::Endpoint for GetRequest {
         app_types: &[::lark_runtime::AppType::Custom, ::lark_runtime::AppType::Isv],
         scopes: &["im:message", "im:message:readonly", "im:message.history:readonly"],
         rate_limits: &[
-            ::lark_runtime::RateLimit {
-                requests: 1000u32,
-                period_seconds: 60u32,
-            },
-            ::lark_runtime::RateLimit {
-                requests: 50u32,
-                period_seconds: 1u32,
-            },
+            ::lark_runtime::RateLimit::per_minute(1000),
+            ::lark_runtime::RateLimit::per_second(50),
         ],
         special_rate_limit: false,
         envelope: ::lark_runtime::Envelope::Data,
@@ -260,133 +240,31 @@ pub enum GetError {
     Undocumented(i64),
 }
 impl ::lark_runtime::DocumentedError for GetError {
-    const FACTS: &'static [::lark_runtime::ErrorFacts] = &[
-        ::lark_runtime::ErrorFacts::new(
-            230110,
-            400,
-            "Action unavailable as the message has been deleted.",
-            "The message has been deleted; the operation is not possible.",
-            false,
+    const DOCUMENTED: &'static [(Self, ::lark_runtime::ErrorFacts)] = &[
+        (Self::ActionUnavailableAsTheMessageHas, crate::im::v1::errors::CODE_230110_2),
+        (Self::InvalidRequestParam, crate::im::v1::errors::CODE_234001),
+        (Self::Unauthorized, crate::im::v1::errors::CODE_234002),
+        (Self::FileNotInMessage, crate::im::v1::errors::CODE_234003),
+        (Self::AppNotInChat, crate::im::v1::errors::CODE_234004),
+        (Self::LackOfNecessaryPermissions, crate::im::v1::errors::CODE_234009),
+        (Self::ScopeCheckAppTenantFail, crate::im::v1::errors::CODE_234019),
+        (Self::DownloadedFileSizeExceedsLimit, crate::im::v1::errors::CODE_234037),
+        (Self::DoNotAllowDownloadingOfMessage, crate::im::v1::errors::CODE_234038),
+        (Self::TheMessageIsInvisibleToThe, crate::im::v1::errors::CODE_234040),
+        (Self::TenantMasterKeyHasBeenDeleted, crate::im::v1::errors::CODE_234041),
+        (
+            Self::HybridDeploymentTenantStorageErrorSuch,
+            crate::im::v1::errors::CODE_234042,
         ),
-        ::lark_runtime::ErrorFacts::new(
-            234001,
-            400,
-            "Invalid request param.",
-            "A request parameter is invalid; check the parameters against the docs.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            234002,
-            401,
-            "Unauthorized.",
-            "Authentication failed; contact technical support.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            234003,
-            400,
-            "File not in message.",
-            "The resource does not belong to this message; the message id and the resource key must match.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            234004,
-            400,
-            "App not in chat.",
-            "The app is not in the message's chat; add the bot to the chat or use the right message id.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            234009,
-            400,
-            "Lack of necessary permissions.",
-            "This is not supported in external chats.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            234019,
-            400,
-            "scope CheckAppTenant fail.",
-            "The app's permission information could not be read; retry.",
-            true,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            234037,
-            400,
-            "Downloaded file size exceeds limit.",
-            "Downloaded resources may be at most 100 MB.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            234038,
-            400,
-            "Do not allow downloading of message resources in restricted mode.",
-            "Resources of confidential messages cannot be downloaded; check whether the message is confidential or the chat is in leak-prevention mode.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            234040,
-            400,
-            "The message is invisible to the operator.",
-            "The message is not visible to the caller; ask the chat owner or an admin whether new members may see history.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            234041,
-            400,
-            "Tenant master key has been deleted, please contact the tenant administrator.",
-            "The tenant's encryption key was deleted, so encrypted data cannot be read; contact the tenant admin.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            234042,
-            400,
-            "Hybrid deployment tenant storage error, such as full storage space, please contact tenant administrator.",
-            "A hybrid-deployment storage error (e.g. storage full); contact the tenant admin or technical support.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            234043,
-            400,
-            "Unsupported message type.",
-            "Unsupported message type, such as merge-forward messages (and their sub-messages) or cards.",
-            false,
-        ),
+        (Self::UnsupportedMessageType, crate::im::v1::errors::CODE_234043),
     ];
-    fn from_index(index: usize, code: i64) -> Self {
-        match index {
-            0 => Self::ActionUnavailableAsTheMessageHas,
-            1 => Self::InvalidRequestParam,
-            2 => Self::Unauthorized,
-            3 => Self::FileNotInMessage,
-            4 => Self::AppNotInChat,
-            5 => Self::LackOfNecessaryPermissions,
-            6 => Self::ScopeCheckAppTenantFail,
-            7 => Self::DownloadedFileSizeExceedsLimit,
-            8 => Self::DoNotAllowDownloadingOfMessage,
-            9 => Self::TheMessageIsInvisibleToThe,
-            10 => Self::TenantMasterKeyHasBeenDeleted,
-            11 => Self::HybridDeploymentTenantStorageErrorSuch,
-            12 => Self::UnsupportedMessageType,
-            _ => Self::Undocumented(code),
-        }
+    fn undocumented(code: i64) -> Self {
+        Self::Undocumented(code)
     }
-    fn facts_or_code(&self) -> Result<&'static ::lark_runtime::ErrorFacts, i64> {
+    fn undocumented_code(&self) -> Option<i64> {
         match self {
-            Self::ActionUnavailableAsTheMessageHas => Ok(&Self::FACTS[0]),
-            Self::InvalidRequestParam => Ok(&Self::FACTS[1]),
-            Self::Unauthorized => Ok(&Self::FACTS[2]),
-            Self::FileNotInMessage => Ok(&Self::FACTS[3]),
-            Self::AppNotInChat => Ok(&Self::FACTS[4]),
-            Self::LackOfNecessaryPermissions => Ok(&Self::FACTS[5]),
-            Self::ScopeCheckAppTenantFail => Ok(&Self::FACTS[6]),
-            Self::DownloadedFileSizeExceedsLimit => Ok(&Self::FACTS[7]),
-            Self::DoNotAllowDownloadingOfMessage => Ok(&Self::FACTS[8]),
-            Self::TheMessageIsInvisibleToThe => Ok(&Self::FACTS[9]),
-            Self::TenantMasterKeyHasBeenDeleted => Ok(&Self::FACTS[10]),
-            Self::HybridDeploymentTenantStorageErrorSuch => Ok(&Self::FACTS[11]),
-            Self::UnsupportedMessageType => Ok(&Self::FACTS[12]),
-            Self::Undocumented(code) => Err(*code),
+            Self::Undocumented(code) => Some(*code),
+            _ => None,
         }
     }
 }

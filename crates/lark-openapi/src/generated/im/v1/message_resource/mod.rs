@@ -14,6 +14,8 @@ impl<'a> ImV1MessageResourceApi<'a> {
     ///
     /// `GET /open-apis/im/v1/messages/:message_id/resources/:file_key`
     ///
+    /// Takes `tenant_access_token`, not a user's: on a handle from [`Client::as_user`](::lark_runtime::Client::as_user) it fails before sending anything.
+    ///
     /// Retries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.
     ///
     /// The answer is a file: read it with [`Download::bytes`](::lark_runtime::Download::bytes) or

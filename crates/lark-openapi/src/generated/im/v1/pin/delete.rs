@@ -11,17 +11,15 @@
 //! `DELETE /open-apis/im/v1/pins/:message_id`
 //!
 //! Reference: <https://open.feishu.cn/document/server-docs/im-v1/pin/delete>
+use ::lark_runtime::__private::serde::{Deserialize, Serialize};
 /// Request of 移除 Pin 消息 — Unpin a message.
 ///
 /// `DELETE /open-apis/im/v1/pins/:message_id`
 ///
 /// Build it with [`DeleteRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, ::lark_runtime::__private::serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct DeleteRequest {
-    /// The id of the message to unpin, e.g. from the send-message answer, the message-received event or the chat history list.
-    ///
-    /// Example: `"om_dc13264520392913993dd051dba21dcf"`
     #[serde(skip)]
     message_id: String,
 }
@@ -30,9 +28,7 @@ impl DeleteRequest {
     pub fn builder() -> DeleteRequestBuilder {
         DeleteRequestBuilder::default()
     }
-    /// The id of the message to unpin, e.g. from the send-message answer, the message-received event or the chat history list.
-    ///
-    /// Example: `"om_dc13264520392913993dd051dba21dcf"`
+    /// The `message_id` it was built with: see [`DeleteRequestBuilder::message_id`].
     pub fn message_id(&self) -> &String {
         &self.message_id
     }
@@ -86,14 +82,8 @@ impl ::lark_runtime::Endpoint for DeleteRequest {
         app_types: &[::lark_runtime::AppType::Custom, ::lark_runtime::AppType::Isv],
         scopes: &["im:message", "im:message.pins:write_only", "im:message:send_as_bot"],
         rate_limits: &[
-            ::lark_runtime::RateLimit {
-                requests: 1000u32,
-                period_seconds: 60u32,
-            },
-            ::lark_runtime::RateLimit {
-                requests: 50u32,
-                period_seconds: 1u32,
-            },
+            ::lark_runtime::RateLimit::per_minute(1000),
+            ::lark_runtime::RateLimit::per_second(50),
         ],
         special_rate_limit: false,
         envelope: ::lark_runtime::Envelope::Data,
@@ -134,14 +124,7 @@ impl ::lark_runtime::Incoming for DeleteRequest {
 /// Response data of 移除 Pin 消息 — Unpin a message.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(
-    Debug,
-    Clone,
-    Default,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct DeleteResponse {}
 /// A documented error code of 移除 Pin 消息 — Unpin a message.
@@ -196,106 +179,28 @@ pub enum DeleteError {
     Undocumented(i64),
 }
 impl ::lark_runtime::DocumentedError for DeleteError {
-    const FACTS: &'static [::lark_runtime::ErrorFacts] = &[
-        ::lark_runtime::ErrorFacts::new(
-            230001,
-            400,
-            "Your request contains an invalid request parameter.",
-            "A request parameter is invalid; check the inputs against the returned message and the docs.",
-            false,
+    const DOCUMENTED: &'static [(Self, ::lark_runtime::ErrorFacts)] = &[
+        (
+            Self::YourRequestContainsAnInvalidRequest,
+            crate::im::v1::errors::CODE_230001_2,
         ),
-        ::lark_runtime::ErrorFacts::new(
-            230002,
-            400,
-            "The bot can not be outside the group.",
-            "The bot is not in the chat; add the app's bot to the chat first.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            230006,
-            400,
-            "Bot ability is not activated.",
-            "The app's bot ability is not enabled; enable it and publish a version.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            230013,
-            400,
-            "Bot has NO availability to this user.",
-            "The user (or the other side of a p2p chat) is outside the bot's availability range, is disabled for the app, or has left the company; add the user to the availability range in the developer console and publish, or ask an admin to check the app's disabled members.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            230027,
-            400,
-            "Lack of necessary permissions.",
-            "Not allowed: a scope is missing (see the returned message), the user's authorization was not found, or the bot lacks external sharing for an external chat.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            230045,
-            400,
-            "The chat not exist.",
-            "The message's chat does not exist; check whether it was dissolved.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            230046,
-            400,
-            "No Permission to Pin/Unpin messages in the chat.",
-            "Only the owner and admins may unpin messages in this chat; check the caller's role.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            230047,
-            400,
-            "Pin/Unpin message trigger message_id limit.",
-            "Pinning or unpinning this message hit its rate limit; slow down and try again later.",
-            true,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            230050,
-            400,
-            "The message is invisible to the operator.",
-            "The message is not visible to the caller, so this cannot be done.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            232009,
-            400,
-            "Your request specifies a chat which has already been dissolved.",
-            "The chat has been dissolved; the operation is not possible. Use a valid chat id.",
-            false,
-        ),
+        (Self::TheBotCanNotBeOutside, crate::im::v1::errors::CODE_230002),
+        (Self::BotAbilityIsNotActivated, crate::im::v1::errors::CODE_230006),
+        (Self::BotHasNoAvailabilityToThis, crate::im::v1::errors::CODE_230013_2),
+        (Self::LackOfNecessaryPermissions, crate::im::v1::errors::CODE_230027_2),
+        (Self::TheChatNotExist, crate::im::v1::errors::CODE_230045),
+        (Self::NoPermissionToPinUnpinMessages, crate::im::v1::errors::CODE_230046_2),
+        (Self::PinUnpinMessageTriggerMessageId, crate::im::v1::errors::CODE_230047),
+        (Self::TheMessageIsInvisibleToThe, crate::im::v1::errors::CODE_230050),
+        (Self::YourRequestSpecifiesAChatWhich, crate::im::v1::errors::CODE_232009_4),
     ];
-    fn from_index(index: usize, code: i64) -> Self {
-        match index {
-            0 => Self::YourRequestContainsAnInvalidRequest,
-            1 => Self::TheBotCanNotBeOutside,
-            2 => Self::BotAbilityIsNotActivated,
-            3 => Self::BotHasNoAvailabilityToThis,
-            4 => Self::LackOfNecessaryPermissions,
-            5 => Self::TheChatNotExist,
-            6 => Self::NoPermissionToPinUnpinMessages,
-            7 => Self::PinUnpinMessageTriggerMessageId,
-            8 => Self::TheMessageIsInvisibleToThe,
-            9 => Self::YourRequestSpecifiesAChatWhich,
-            _ => Self::Undocumented(code),
-        }
+    fn undocumented(code: i64) -> Self {
+        Self::Undocumented(code)
     }
-    fn facts_or_code(&self) -> Result<&'static ::lark_runtime::ErrorFacts, i64> {
+    fn undocumented_code(&self) -> Option<i64> {
         match self {
-            Self::YourRequestContainsAnInvalidRequest => Ok(&Self::FACTS[0]),
-            Self::TheBotCanNotBeOutside => Ok(&Self::FACTS[1]),
-            Self::BotAbilityIsNotActivated => Ok(&Self::FACTS[2]),
-            Self::BotHasNoAvailabilityToThis => Ok(&Self::FACTS[3]),
-            Self::LackOfNecessaryPermissions => Ok(&Self::FACTS[4]),
-            Self::TheChatNotExist => Ok(&Self::FACTS[5]),
-            Self::NoPermissionToPinUnpinMessages => Ok(&Self::FACTS[6]),
-            Self::PinUnpinMessageTriggerMessageId => Ok(&Self::FACTS[7]),
-            Self::TheMessageIsInvisibleToThe => Ok(&Self::FACTS[8]),
-            Self::YourRequestSpecifiesAChatWhich => Ok(&Self::FACTS[9]),
-            Self::Undocumented(code) => Err(*code),
+            Self::Undocumented(code) => Some(*code),
+            _ => None,
         }
     }
 }

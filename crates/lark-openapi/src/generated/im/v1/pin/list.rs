@@ -9,39 +9,23 @@
 //! `GET /open-apis/im/v1/pins`
 //!
 //! Reference: <https://open.feishu.cn/document/server-docs/im-v1/pin/list>
+use ::lark_runtime::__private::serde::{Deserialize, Serialize};
 /// Request of 获取群内 Pin 消息 — List the pinned messages of a chat.
 ///
 /// `GET /open-apis/im/v1/pins`
 ///
 /// Build it with [`ListRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, ::lark_runtime::__private::serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct ListRequest {
-    /// The id of the chat whose pins to list.
-    ///
-    /// Example: `"oc_234jsi43d3ssi993d43545f"`
     #[serde(skip)]
     chat_id: String,
-    /// Start of the range, a timestamp in milliseconds; must be below `end_time`. Left out, listing reaches back to the chat's earliest pin.
-    ///
-    /// Example: `"1658632251800"`
     #[serde(skip)]
     start_time: Option<String>,
-    /// End of the range, a timestamp in milliseconds; must be above `start_time`. Left out, listing starts at the latest pin.
-    ///
-    /// Example: `"1658731646425"`
     #[serde(skip)]
     end_time: Option<String>,
-    /// How many pins one page holds.
-    ///
-    /// Example: `20`
-    ///
-    /// Default when left out: `20`
     #[serde(skip)]
     page_size: Option<i32>,
-    /// Token of the page to read; leave it out for the first page, then pass the token the previous page returned.
-    ///
-    /// Example: `"GxmvlNRvP0NdQZpa7yIqf_Lv_QuBwTQ8tXkX7w-irAghVD_TvuYd1aoJ1LQph86O-XImC4X9j9FhUPhXQDvtrQ=="`
     #[serde(skip)]
     page_token: Option<String>,
 }
@@ -50,35 +34,23 @@ impl ListRequest {
     pub fn builder() -> ListRequestBuilder {
         ListRequestBuilder::default()
     }
-    /// The id of the chat whose pins to list.
-    ///
-    /// Example: `"oc_234jsi43d3ssi993d43545f"`
+    /// The `chat_id` it was built with: see [`ListRequestBuilder::chat_id`].
     pub fn chat_id(&self) -> &String {
         &self.chat_id
     }
-    /// Start of the range, a timestamp in milliseconds; must be below `end_time`. Left out, listing reaches back to the chat's earliest pin.
-    ///
-    /// Example: `"1658632251800"`
+    /// The `start_time` it was built with: see [`ListRequestBuilder::start_time`].
     pub fn start_time(&self) -> Option<&String> {
         self.start_time.as_ref()
     }
-    /// End of the range, a timestamp in milliseconds; must be above `start_time`. Left out, listing starts at the latest pin.
-    ///
-    /// Example: `"1658731646425"`
+    /// The `end_time` it was built with: see [`ListRequestBuilder::end_time`].
     pub fn end_time(&self) -> Option<&String> {
         self.end_time.as_ref()
     }
-    /// How many pins one page holds.
-    ///
-    /// Example: `20`
-    ///
-    /// Default when left out: `20`
+    /// The `page_size` it was built with: see [`ListRequestBuilder::page_size`].
     pub fn page_size(&self) -> Option<&i32> {
         self.page_size.as_ref()
     }
-    /// Token of the page to read; leave it out for the first page, then pass the token the previous page returned.
-    ///
-    /// Example: `"GxmvlNRvP0NdQZpa7yIqf_Lv_QuBwTQ8tXkX7w-irAghVD_TvuYd1aoJ1LQph86O-XImC4X9j9FhUPhXQDvtrQ=="`
+    /// The `page_token` it was built with: see [`ListRequestBuilder::page_token`].
     pub fn page_token(&self) -> Option<&String> {
         self.page_token.as_ref()
     }
@@ -185,14 +157,8 @@ impl ::lark_runtime::Endpoint for ListRequest {
         app_types: &[::lark_runtime::AppType::Custom, ::lark_runtime::AppType::Isv],
         scopes: &["im:message", "im:message.pins:read", "im:message:readonly"],
         rate_limits: &[
-            ::lark_runtime::RateLimit {
-                requests: 1000u32,
-                period_seconds: 60u32,
-            },
-            ::lark_runtime::RateLimit {
-                requests: 50u32,
-                period_seconds: 1u32,
-            },
+            ::lark_runtime::RateLimit::per_minute(1000),
+            ::lark_runtime::RateLimit::per_second(50),
         ],
         special_rate_limit: false,
         envelope: ::lark_runtime::Envelope::Data,
@@ -275,14 +241,7 @@ impl ::lark_runtime::Paged for ListRequest {
 /// Response data of 获取群内 Pin 消息 — List the pinned messages of a chat.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(
-    Debug,
-    Clone,
-    Default,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct ListResponse {
     /// The pins on this page.
@@ -344,70 +303,24 @@ pub enum ListError {
     Undocumented(i64),
 }
 impl ::lark_runtime::DocumentedError for ListError {
-    const FACTS: &'static [::lark_runtime::ErrorFacts] = &[
-        ::lark_runtime::ErrorFacts::new(
-            230001,
-            400,
-            "Your request contains an invalid request parameter.",
-            "A request parameter is invalid; check the inputs against the returned message and the docs.",
-            false,
+    const DOCUMENTED: &'static [(Self, ::lark_runtime::ErrorFacts)] = &[
+        (
+            Self::YourRequestContainsAnInvalidRequest,
+            crate::im::v1::errors::CODE_230001_2,
         ),
-        ::lark_runtime::ErrorFacts::new(
-            230002,
-            400,
-            "The bot can not be outside the group.",
-            "The bot is not in the chat; add the app's bot to the chat first.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            230006,
-            400,
-            "Bot ability is not activated.",
-            "The app's bot ability is not enabled; enable it and publish a version.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            230013,
-            400,
-            "Bot has NO availability to this user.",
-            "The user (or the other side of a p2p chat) is outside the bot's availability range, is disabled for the app, or has left the company; add the user to the availability range in the developer console and publish, or ask an admin to check the app's disabled members.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            230027,
-            400,
-            "Lack of necessary permissions.",
-            "Not allowed: a scope is missing (see the returned message), the user's authorization was not found, or the bot lacks external sharing for an external chat.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            230048,
-            400,
-            "Get chat pins trigger app_id limit.",
-            "Listing pins hit the rate limit; slow down and try again later.",
-            true,
-        ),
+        (Self::TheBotCanNotBeOutside, crate::im::v1::errors::CODE_230002),
+        (Self::BotAbilityIsNotActivated, crate::im::v1::errors::CODE_230006),
+        (Self::BotHasNoAvailabilityToThis, crate::im::v1::errors::CODE_230013_2),
+        (Self::LackOfNecessaryPermissions, crate::im::v1::errors::CODE_230027_2),
+        (Self::GetChatPinsTriggerAppId, crate::im::v1::errors::CODE_230048),
     ];
-    fn from_index(index: usize, code: i64) -> Self {
-        match index {
-            0 => Self::YourRequestContainsAnInvalidRequest,
-            1 => Self::TheBotCanNotBeOutside,
-            2 => Self::BotAbilityIsNotActivated,
-            3 => Self::BotHasNoAvailabilityToThis,
-            4 => Self::LackOfNecessaryPermissions,
-            5 => Self::GetChatPinsTriggerAppId,
-            _ => Self::Undocumented(code),
-        }
+    fn undocumented(code: i64) -> Self {
+        Self::Undocumented(code)
     }
-    fn facts_or_code(&self) -> Result<&'static ::lark_runtime::ErrorFacts, i64> {
+    fn undocumented_code(&self) -> Option<i64> {
         match self {
-            Self::YourRequestContainsAnInvalidRequest => Ok(&Self::FACTS[0]),
-            Self::TheBotCanNotBeOutside => Ok(&Self::FACTS[1]),
-            Self::BotAbilityIsNotActivated => Ok(&Self::FACTS[2]),
-            Self::BotHasNoAvailabilityToThis => Ok(&Self::FACTS[3]),
-            Self::LackOfNecessaryPermissions => Ok(&Self::FACTS[4]),
-            Self::GetChatPinsTriggerAppId => Ok(&Self::FACTS[5]),
-            Self::Undocumented(code) => Err(*code),
+            Self::Undocumented(code) => Some(*code),
+            _ => None,
         }
     }
 }

@@ -18,6 +18,8 @@ impl<'a> ImV1PinApi<'a> {
     ///
     /// `POST /open-apis/im/v1/pins`
     ///
+    /// Takes `tenant_access_token` or `user_access_token`; the user's on a handle from [`Client::as_user`](::lark_runtime::Client::as_user).
+    ///
     /// Retries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.
     pub async fn create(
         &self,
@@ -32,6 +34,8 @@ impl<'a> ImV1PinApi<'a> {
     ///
     /// `DELETE /open-apis/im/v1/pins/:message_id`
     ///
+    /// Takes `tenant_access_token` or `user_access_token`; the user's on a handle from [`Client::as_user`](::lark_runtime::Client::as_user).
+    ///
     /// Retries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.
     pub async fn delete(
         &self,
@@ -45,6 +49,8 @@ impl<'a> ImV1PinApi<'a> {
     /// 获取群内 Pin 消息 — List the pinned messages of a chat.
     ///
     /// `GET /open-apis/im/v1/pins`
+    ///
+    /// Takes `tenant_access_token` or `user_access_token`; the user's on a handle from [`Client::as_user`](::lark_runtime::Client::as_user).
     ///
     /// Retries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.
     pub async fn list(

@@ -9,27 +9,19 @@
 //! `POST /open-apis/im/v2/app_feed_card`
 //!
 //! Reference: <https://open.feishu.cn/document/im-v2/app_feed_card/create>
+use ::lark_runtime::__private::serde::{Deserialize, Serialize};
 /// Request of 创建应用消息流卡片 — Create an app feed card in users' message lists.
 ///
 /// `POST /open-apis/im/v2/app_feed_card`
 ///
 /// Build it with [`CreateRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, ::lark_runtime::__private::serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct CreateRequest {
-    /// Which kind of user id the user ids in this call are given as; `user_id` needs the `contact:user.employee_id:readonly` field permission.
-    ///
-    /// Example: `"open_id"`
-    ///
-    /// Default when left out: `"open_id"`
     #[serde(skip)]
     user_id_type: Option<CreateRequestUserIdType>,
-    /// The card to create.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     app_feed_card: Option<crate::im::v2::types::OpenAppFeedCard>,
-    /// The users who get the card, as `user_id_type` ids; store apps cannot use `user_id`, since they cannot get that permission.
-    ///
-    /// Example: `["ou_a0553eda9014c201e6969b478895c230"]`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     user_ids: Option<Vec<String>>,
 }
@@ -38,21 +30,15 @@ impl CreateRequest {
     pub fn builder() -> CreateRequestBuilder {
         CreateRequestBuilder::default()
     }
-    /// Which kind of user id the user ids in this call are given as; `user_id` needs the `contact:user.employee_id:readonly` field permission.
-    ///
-    /// Example: `"open_id"`
-    ///
-    /// Default when left out: `"open_id"`
+    /// The `user_id_type` it was built with: see [`CreateRequestBuilder::user_id_type`].
     pub fn user_id_type(&self) -> Option<&CreateRequestUserIdType> {
         self.user_id_type.as_ref()
     }
-    /// The card to create.
+    /// The `app_feed_card` it was built with: see [`CreateRequestBuilder::app_feed_card`].
     pub fn app_feed_card(&self) -> Option<&crate::im::v2::types::OpenAppFeedCard> {
         self.app_feed_card.as_ref()
     }
-    /// The users who get the card, as `user_id_type` ids; store apps cannot use `user_id`, since they cannot get that permission.
-    ///
-    /// Example: `["ou_a0553eda9014c201e6969b478895c230"]`
+    /// The `user_ids` it was built with: see [`CreateRequestBuilder::user_ids`].
     pub fn user_ids(&self) -> Option<&Vec<String>> {
         self.user_ids.as_ref()
     }
@@ -141,12 +127,7 @@ impl ::lark_runtime::Endpoint for CreateRequest {
         access_tokens: &[::lark_runtime::AccessTokenKind::Tenant],
         app_types: &[::lark_runtime::AppType::Custom, ::lark_runtime::AppType::Isv],
         scopes: &["im:app_feed_card:write"],
-        rate_limits: &[
-            ::lark_runtime::RateLimit {
-                requests: 10u32,
-                period_seconds: 1u32,
-            },
-        ],
+        rate_limits: &[::lark_runtime::RateLimit::per_second(10)],
         special_rate_limit: false,
         envelope: ::lark_runtime::Envelope::Data,
         request_body: ::lark_runtime::RequestBody::Json,
@@ -179,7 +160,7 @@ impl ::lark_runtime::Incoming for CreateRequest {
         request: &::lark_runtime::IncomingRequest<'_>,
     ) -> Result<Self, ::lark_runtime::ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
-        #[derive(::lark_runtime::__private::serde::Deserialize)]
+        #[derive(Deserialize)]
         #[serde(crate = "::lark_runtime::__private::serde")]
         struct Body {
             #[serde(default, rename = "app_feed_card")]
@@ -205,14 +186,7 @@ impl ::lark_runtime::Incoming for CreateRequest {
 /// Response data of 创建应用消息流卡片 — Create an app feed card in users' message lists.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(
-    Debug,
-    Clone,
-    Default,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct CreateResponse {
     /// The cards that could not be created, one per failed user.
@@ -237,25 +211,16 @@ pub enum CreateError {
     Undocumented(i64),
 }
 impl ::lark_runtime::DocumentedError for CreateError {
-    const FACTS: &'static [::lark_runtime::ErrorFacts] = &[
-        ::lark_runtime::ErrorFacts::new(
-            230001,
-            400,
-            "param is invalid",
-            "Read the error message to see which field is wrong and why, then fix the request.",
-            false,
-        ),
+    const DOCUMENTED: &'static [(Self, ::lark_runtime::ErrorFacts)] = &[
+        (Self::ParamIsInvalid, crate::im::v2::errors::CODE_230001_3),
     ];
-    fn from_index(index: usize, code: i64) -> Self {
-        match index {
-            0 => Self::ParamIsInvalid,
-            _ => Self::Undocumented(code),
-        }
+    fn undocumented(code: i64) -> Self {
+        Self::Undocumented(code)
     }
-    fn facts_or_code(&self) -> Result<&'static ::lark_runtime::ErrorFacts, i64> {
+    fn undocumented_code(&self) -> Option<i64> {
         match self {
-            Self::ParamIsInvalid => Ok(&Self::FACTS[0]),
-            Self::Undocumented(code) => Err(*code),
+            Self::Undocumented(code) => Some(*code),
+            _ => None,
         }
     }
 }

@@ -14,6 +14,8 @@ impl<'a> ImV2AppFeedCardApi<'a> {
     ///
     /// `POST /open-apis/im/v2/app_feed_card`
     ///
+    /// Takes `tenant_access_token`, not a user's: on a handle from [`Client::as_user`](::lark_runtime::Client::as_user) it fails before sending anything.
+    ///
     /// Retries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.
     pub async fn create(
         &self,

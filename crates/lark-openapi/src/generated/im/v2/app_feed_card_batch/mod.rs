@@ -16,6 +16,8 @@ impl<'a> ImV2AppFeedCardBatchApi<'a> {
     ///
     /// `DELETE /open-apis/im/v2/app_feed_card/batch`
     ///
+    /// Takes `tenant_access_token`, not a user's: on a handle from [`Client::as_user`](::lark_runtime::Client::as_user) it fails before sending anything.
+    ///
     /// Retries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.
     pub async fn delete(
         &self,
@@ -29,6 +31,8 @@ impl<'a> ImV2AppFeedCardBatchApi<'a> {
     /// 更新应用消息流卡片 — Update app feed cards in users' message lists.
     ///
     /// `PUT /open-apis/im/v2/app_feed_card/batch`
+    ///
+    /// Takes `tenant_access_token`, not a user's: on a handle from [`Client::as_user`](::lark_runtime::Client::as_user) it fails before sending anything.
     ///
     /// Retries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.
     pub async fn update(

@@ -9,22 +9,17 @@
 //! `GET /open-apis/im/v2/biz_entity_tag_relation`
 //!
 //! Reference: <https://open.feishu.cn/document/tenant-tag/get>
+use ::lark_runtime::__private::serde::{Deserialize, Serialize};
 /// Request of 查询实体与标签的绑定关系 — Query which tags are bound to an entity.
 ///
 /// `GET /open-apis/im/v2/biz_entity_tag_relation`
 ///
 /// Build it with [`GetRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, ::lark_runtime::__private::serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct GetRequest {
-    /// The kind of business entity.
-    ///
-    /// Example: `"chat"`
     #[serde(skip)]
     tag_biz_type: GetRequestTagBizType,
-    /// The entity's id.
-    ///
-    /// Example: `"71616xxxx"`
     #[serde(skip)]
     biz_entity_id: String,
 }
@@ -33,15 +28,11 @@ impl GetRequest {
     pub fn builder() -> GetRequestBuilder {
         GetRequestBuilder::default()
     }
-    /// The kind of business entity.
-    ///
-    /// Example: `"chat"`
+    /// The `tag_biz_type` it was built with: see [`GetRequestBuilder::tag_biz_type`].
     pub fn tag_biz_type(&self) -> &GetRequestTagBizType {
         &self.tag_biz_type
     }
-    /// The entity's id.
-    ///
-    /// Example: `"71616xxxx"`
+    /// The `biz_entity_id` it was built with: see [`GetRequestBuilder::biz_entity_id`].
     pub fn biz_entity_id(&self) -> &String {
         &self.biz_entity_id
     }
@@ -112,12 +103,7 @@ impl ::lark_runtime::Endpoint for GetRequest {
         access_tokens: &[::lark_runtime::AccessTokenKind::Tenant],
         app_types: &[::lark_runtime::AppType::Custom, ::lark_runtime::AppType::Isv],
         scopes: &["im:biz_entity_tag_relation:read", "im:tag:read"],
-        rate_limits: &[
-            ::lark_runtime::RateLimit {
-                requests: 5u32,
-                period_seconds: 1u32,
-            },
-        ],
+        rate_limits: &[::lark_runtime::RateLimit::per_second(5)],
         special_rate_limit: false,
         envelope: ::lark_runtime::Envelope::Data,
         request_body: ::lark_runtime::RequestBody::None,
@@ -169,14 +155,7 @@ impl ::lark_runtime::Incoming for GetRequest {
 /// Response data of 查询实体与标签的绑定关系 — Query which tags are bound to an entity.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(
-    Debug,
-    Clone,
-    Default,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct GetResponse {
     /// The bound tags, each with the time it was bound.
@@ -197,25 +176,16 @@ pub enum GetError {
     Undocumented(i64),
 }
 impl ::lark_runtime::DocumentedError for GetError {
-    const FACTS: &'static [::lark_runtime::ErrorFacts] = &[
-        ::lark_runtime::ErrorFacts::new(
-            230001,
-            400,
-            "param is invalid",
-            "A parameter is wrong; fix it from the returned error message or this page.",
-            false,
-        ),
+    const DOCUMENTED: &'static [(Self, ::lark_runtime::ErrorFacts)] = &[
+        (Self::ParamIsInvalid, crate::im::v2::errors::CODE_230001_2),
     ];
-    fn from_index(index: usize, code: i64) -> Self {
-        match index {
-            0 => Self::ParamIsInvalid,
-            _ => Self::Undocumented(code),
-        }
+    fn undocumented(code: i64) -> Self {
+        Self::Undocumented(code)
     }
-    fn facts_or_code(&self) -> Result<&'static ::lark_runtime::ErrorFacts, i64> {
+    fn undocumented_code(&self) -> Option<i64> {
         match self {
-            Self::ParamIsInvalid => Ok(&Self::FACTS[0]),
-            Self::Undocumented(code) => Err(*code),
+            Self::Undocumented(code) => Some(*code),
+            _ => None,
         }
     }
 }
@@ -249,13 +219,7 @@ impl ::lark_runtime::enums::StringEnum for GetRequestTagBizType {
 }
 ::lark_runtime::string_enum_traits!(GetRequestTagBizType);
 /// One bound tag.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct GetResponseTagInfoWithBindVersionsItem {
     /// The tag's content.

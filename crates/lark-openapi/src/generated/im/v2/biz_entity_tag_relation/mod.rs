@@ -18,6 +18,8 @@ impl<'a> ImV2BizEntityTagRelationApi<'a> {
     ///
     /// `POST /open-apis/im/v2/biz_entity_tag_relation`
     ///
+    /// Takes `tenant_access_token`, not a user's: on a handle from [`Client::as_user`](::lark_runtime::Client::as_user) it fails before sending anything.
+    ///
     /// Retries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.
     pub async fn create(
         &self,
@@ -32,6 +34,8 @@ impl<'a> ImV2BizEntityTagRelationApi<'a> {
     ///
     /// `GET /open-apis/im/v2/biz_entity_tag_relation`
     ///
+    /// Takes `tenant_access_token`, not a user's: on a handle from [`Client::as_user`](::lark_runtime::Client::as_user) it fails before sending anything.
+    ///
     /// Retries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.
     pub async fn get(
         &self,
@@ -45,6 +49,8 @@ impl<'a> ImV2BizEntityTagRelationApi<'a> {
     /// 解绑标签与群 — Unbind tags from a chat.
     ///
     /// `PUT /open-apis/im/v2/biz_entity_tag_relation`
+    ///
+    /// Takes `tenant_access_token`, not a user's: on a handle from [`Client::as_user`](::lark_runtime::Client::as_user) it fails before sending anything.
     ///
     /// Retries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.
     pub async fn update(

@@ -8,25 +8,17 @@
 //! `PUT /open-apis/im/v2/biz_entity_tag_relation`
 //!
 //! Reference: <https://open.feishu.cn/document/tenant-tag/update>
+use ::lark_runtime::__private::serde::{Deserialize, Serialize};
 /// Request of 解绑标签与群 — Unbind tags from a chat.
 ///
 /// `PUT /open-apis/im/v2/biz_entity_tag_relation`
 ///
 /// Build it with [`UpdateRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, ::lark_runtime::__private::serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct UpdateRequest {
-    /// The kind of business entity.
-    ///
-    /// Example: `"chat"`
     tag_biz_type: UpdateRequestTagBizType,
-    /// The entity's id; for a chat, its chat id (`oc_...`).
-    ///
-    /// Example: `"oc_xxxxx"`
     biz_entity_id: String,
-    /// Ids of the tags to unbind, at most 40.
-    ///
-    /// Example: `["7161681111"]`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     tag_ids: Option<Vec<String>>,
 }
@@ -35,21 +27,15 @@ impl UpdateRequest {
     pub fn builder() -> UpdateRequestBuilder {
         UpdateRequestBuilder::default()
     }
-    /// The kind of business entity.
-    ///
-    /// Example: `"chat"`
+    /// The `tag_biz_type` it was built with: see [`UpdateRequestBuilder::tag_biz_type`].
     pub fn tag_biz_type(&self) -> &UpdateRequestTagBizType {
         &self.tag_biz_type
     }
-    /// The entity's id; for a chat, its chat id (`oc_...`).
-    ///
-    /// Example: `"oc_xxxxx"`
+    /// The `biz_entity_id` it was built with: see [`UpdateRequestBuilder::biz_entity_id`].
     pub fn biz_entity_id(&self) -> &String {
         &self.biz_entity_id
     }
-    /// Ids of the tags to unbind, at most 40.
-    ///
-    /// Example: `["7161681111"]`
+    /// The `tag_ids` it was built with: see [`UpdateRequestBuilder::tag_ids`].
     pub fn tag_ids(&self) -> Option<&Vec<String>> {
         self.tag_ids.as_ref()
     }
@@ -138,12 +124,7 @@ impl ::lark_runtime::Endpoint for UpdateRequest {
         access_tokens: &[::lark_runtime::AccessTokenKind::Tenant],
         app_types: &[::lark_runtime::AppType::Custom, ::lark_runtime::AppType::Isv],
         scopes: &["im:biz_entity_tag_relation:write"],
-        rate_limits: &[
-            ::lark_runtime::RateLimit {
-                requests: 5u32,
-                period_seconds: 1u32,
-            },
-        ],
+        rate_limits: &[::lark_runtime::RateLimit::per_second(5)],
         special_rate_limit: false,
         envelope: ::lark_runtime::Envelope::Data,
         request_body: ::lark_runtime::RequestBody::Json,
@@ -170,7 +151,7 @@ impl ::lark_runtime::Incoming for UpdateRequest {
         request: &::lark_runtime::IncomingRequest<'_>,
     ) -> Result<Self, ::lark_runtime::ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
-        #[derive(::lark_runtime::__private::serde::Deserialize)]
+        #[derive(Deserialize)]
         #[serde(crate = "::lark_runtime::__private::serde")]
         struct Body {
             #[serde(default, rename = "tag_biz_type")]
@@ -194,14 +175,7 @@ impl ::lark_runtime::Incoming for UpdateRequest {
 /// Response data of 解绑标签与群 — Unbind tags from a chat.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(
-    Debug,
-    Clone,
-    Default,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct UpdateResponse {}
 /// A documented error code of 解绑标签与群 — Unbind tags from a chat.
@@ -218,25 +192,16 @@ pub enum UpdateError {
     Undocumented(i64),
 }
 impl ::lark_runtime::DocumentedError for UpdateError {
-    const FACTS: &'static [::lark_runtime::ErrorFacts] = &[
-        ::lark_runtime::ErrorFacts::new(
-            230001,
-            400,
-            "param is invalid",
-            "A parameter is wrong; fix it from the returned error message or this page.",
-            false,
-        ),
+    const DOCUMENTED: &'static [(Self, ::lark_runtime::ErrorFacts)] = &[
+        (Self::ParamIsInvalid, crate::im::v2::errors::CODE_230001_2),
     ];
-    fn from_index(index: usize, code: i64) -> Self {
-        match index {
-            0 => Self::ParamIsInvalid,
-            _ => Self::Undocumented(code),
-        }
+    fn undocumented(code: i64) -> Self {
+        Self::Undocumented(code)
     }
-    fn facts_or_code(&self) -> Result<&'static ::lark_runtime::ErrorFacts, i64> {
+    fn undocumented_code(&self) -> Option<i64> {
         match self {
-            Self::ParamIsInvalid => Ok(&Self::FACTS[0]),
-            Self::Undocumented(code) => Err(*code),
+            Self::Undocumented(code) => Some(*code),
+            _ => None,
         }
     }
 }

@@ -10,31 +10,20 @@
 //! `PUT /open-apis/im/v2/chat_button`
 //!
 //! Reference: <https://open.feishu.cn/document/im-v2/groups-bots/update>
+use ::lark_runtime::__private::serde::{Deserialize, Serialize};
 /// Request of 更新消息流卡片按钮 — Update the buttons on a chat's feed card.
 ///
 /// `PUT /open-apis/im/v2/chat_button`
 ///
 /// Build it with [`UpdateRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, ::lark_runtime::__private::serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct UpdateRequest {
-    /// Which kind of user id the user ids in this call are given as; `user_id` needs the `contact:user.employee_id:readonly` field permission.
-    ///
-    /// Example: `"open_id"`
-    ///
-    /// Default when left out: `"open_id"`
     #[serde(skip)]
     user_id_type: Option<UpdateRequestUserIdType>,
-    /// The users whose feed card changes, as `user_id_type` ids; store apps cannot use `user_id`.
-    ///
-    /// Example: `["ou_89553eda9014c201e6969b478895c276"]`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     user_ids: Option<Vec<String>>,
-    /// The chat's id.
-    ///
-    /// Example: `"oc_a0553eda9014c201e6969b478895c230"`
     chat_id: String,
-    /// The full new set of buttons (at most 2); buttons left out are removed, and leaving this out shows no buttons.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     buttons: Option<crate::im::v2::types::OpenAppFeedCardButtons>,
 }
@@ -43,27 +32,19 @@ impl UpdateRequest {
     pub fn builder() -> UpdateRequestBuilder {
         UpdateRequestBuilder::default()
     }
-    /// Which kind of user id the user ids in this call are given as; `user_id` needs the `contact:user.employee_id:readonly` field permission.
-    ///
-    /// Example: `"open_id"`
-    ///
-    /// Default when left out: `"open_id"`
+    /// The `user_id_type` it was built with: see [`UpdateRequestBuilder::user_id_type`].
     pub fn user_id_type(&self) -> Option<&UpdateRequestUserIdType> {
         self.user_id_type.as_ref()
     }
-    /// The users whose feed card changes, as `user_id_type` ids; store apps cannot use `user_id`.
-    ///
-    /// Example: `["ou_89553eda9014c201e6969b478895c276"]`
+    /// The `user_ids` it was built with: see [`UpdateRequestBuilder::user_ids`].
     pub fn user_ids(&self) -> Option<&Vec<String>> {
         self.user_ids.as_ref()
     }
-    /// The chat's id.
-    ///
-    /// Example: `"oc_a0553eda9014c201e6969b478895c230"`
+    /// The `chat_id` it was built with: see [`UpdateRequestBuilder::chat_id`].
     pub fn chat_id(&self) -> &String {
         &self.chat_id
     }
-    /// The full new set of buttons (at most 2); buttons left out are removed, and leaving this out shows no buttons.
+    /// The `buttons` it was built with: see [`UpdateRequestBuilder::buttons`].
     pub fn buttons(&self) -> Option<&crate::im::v2::types::OpenAppFeedCardButtons> {
         self.buttons.as_ref()
     }
@@ -167,12 +148,7 @@ impl ::lark_runtime::Endpoint for UpdateRequest {
         access_tokens: &[::lark_runtime::AccessTokenKind::Tenant],
         app_types: &[::lark_runtime::AppType::Custom, ::lark_runtime::AppType::Isv],
         scopes: &["im:app_feed_card:write"],
-        rate_limits: &[
-            ::lark_runtime::RateLimit {
-                requests: 10u32,
-                period_seconds: 1u32,
-            },
-        ],
+        rate_limits: &[::lark_runtime::RateLimit::per_second(10)],
         special_rate_limit: false,
         envelope: ::lark_runtime::Envelope::Data,
         request_body: ::lark_runtime::RequestBody::Json,
@@ -205,7 +181,7 @@ impl ::lark_runtime::Incoming for UpdateRequest {
         request: &::lark_runtime::IncomingRequest<'_>,
     ) -> Result<Self, ::lark_runtime::ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
-        #[derive(::lark_runtime::__private::serde::Deserialize)]
+        #[derive(Deserialize)]
         #[serde(crate = "::lark_runtime::__private::serde")]
         struct Body {
             #[serde(default, rename = "user_ids")]
@@ -234,14 +210,7 @@ impl ::lark_runtime::Incoming for UpdateRequest {
 /// Response data of 更新消息流卡片按钮 — Update the buttons on a chat's feed card.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(
-    Debug,
-    Clone,
-    Default,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct UpdateResponse {
     /// The users the update failed for, each with a reason.
@@ -266,34 +235,17 @@ pub enum UpdateError {
     Undocumented(i64),
 }
 impl ::lark_runtime::DocumentedError for UpdateError {
-    const FACTS: &'static [::lark_runtime::ErrorFacts] = &[
-        ::lark_runtime::ErrorFacts::new(
-            230001,
-            400,
-            "param is invalid",
-            "Read the error message to see which field is wrong and why, then fix the request.",
-            false,
-        ),
-        ::lark_runtime::ErrorFacts::new(
-            230027,
-            400,
-            "no permission, bot not in the chat",
-            "Check that the bot is a member of the chat.",
-            false,
-        ),
+    const DOCUMENTED: &'static [(Self, ::lark_runtime::ErrorFacts)] = &[
+        (Self::ParamIsInvalid, crate::im::v2::errors::CODE_230001_3),
+        (Self::NoPermissionBotNotInThe, crate::im::v2::errors::CODE_230027),
     ];
-    fn from_index(index: usize, code: i64) -> Self {
-        match index {
-            0 => Self::ParamIsInvalid,
-            1 => Self::NoPermissionBotNotInThe,
-            _ => Self::Undocumented(code),
-        }
+    fn undocumented(code: i64) -> Self {
+        Self::Undocumented(code)
     }
-    fn facts_or_code(&self) -> Result<&'static ::lark_runtime::ErrorFacts, i64> {
+    fn undocumented_code(&self) -> Option<i64> {
         match self {
-            Self::ParamIsInvalid => Ok(&Self::FACTS[0]),
-            Self::NoPermissionBotNotInThe => Ok(&Self::FACTS[1]),
-            Self::Undocumented(code) => Err(*code),
+            Self::Undocumented(code) => Some(*code),
+            _ => None,
         }
     }
 }

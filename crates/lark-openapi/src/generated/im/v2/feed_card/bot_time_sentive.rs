@@ -9,28 +9,18 @@
 //! `PATCH /open-apis/im/v2/feed_cards/bot_time_sentive`
 //!
 //! Reference: <https://open.feishu.cn/document/im-v2/groups-bots/bot_time_sentive>
+use ::lark_runtime::__private::serde::{Deserialize, Serialize};
 /// Request of 机器人单聊即时提醒 — Pin a bot's one-on-one chat in users' message lists (instant reminder).
 ///
 /// `PATCH /open-apis/im/v2/feed_cards/bot_time_sentive`
 ///
 /// Build it with [`BotTimeSentiveRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, ::lark_runtime::__private::serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct BotTimeSentiveRequest {
-    /// Which kind of user id the user ids in this call are given as; `user_id` needs the `contact:user.employee_id:readonly` field permission.
-    ///
-    /// Example: `"open_id"`
-    ///
-    /// Default when left out: `"open_id"`
     #[serde(skip)]
     user_id_type: BotTimeSentiveRequestUserIdType,
-    /// True pins the chat to the top of the message list for a while; false unpins it.
-    ///
-    /// Example: `true`
     time_sensitive: bool,
-    /// The users to apply it to, as `user_id_type` ids; store apps cannot use `user_id`.
-    ///
-    /// Example: `["ou_9d2beb613c85a2412862a49a924558c5"]`
     user_ids: Vec<String>,
 }
 impl BotTimeSentiveRequest {
@@ -38,23 +28,15 @@ impl BotTimeSentiveRequest {
     pub fn builder() -> BotTimeSentiveRequestBuilder {
         BotTimeSentiveRequestBuilder::default()
     }
-    /// Which kind of user id the user ids in this call are given as; `user_id` needs the `contact:user.employee_id:readonly` field permission.
-    ///
-    /// Example: `"open_id"`
-    ///
-    /// Default when left out: `"open_id"`
+    /// The `user_id_type` it was built with: see [`BotTimeSentiveRequestBuilder::user_id_type`].
     pub fn user_id_type(&self) -> &BotTimeSentiveRequestUserIdType {
         &self.user_id_type
     }
-    /// True pins the chat to the top of the message list for a while; false unpins it.
-    ///
-    /// Example: `true`
+    /// The `time_sensitive` it was built with: see [`BotTimeSentiveRequestBuilder::time_sensitive`].
     pub fn time_sensitive(&self) -> &bool {
         &self.time_sensitive
     }
-    /// The users to apply it to, as `user_id_type` ids; store apps cannot use `user_id`.
-    ///
-    /// Example: `["ou_9d2beb613c85a2412862a49a924558c5"]`
+    /// The `user_ids` it was built with: see [`BotTimeSentiveRequestBuilder::user_ids`].
     pub fn user_ids(&self) -> &Vec<String> {
         &self.user_ids
     }
@@ -154,14 +136,8 @@ impl ::lark_runtime::Endpoint for BotTimeSentiveRequest {
         app_types: &[::lark_runtime::AppType::Custom, ::lark_runtime::AppType::Isv],
         scopes: &["im:datasync.feed_card.time_sensitive:write"],
         rate_limits: &[
-            ::lark_runtime::RateLimit {
-                requests: 1000u32,
-                period_seconds: 60u32,
-            },
-            ::lark_runtime::RateLimit {
-                requests: 50u32,
-                period_seconds: 1u32,
-            },
+            ::lark_runtime::RateLimit::per_minute(1000),
+            ::lark_runtime::RateLimit::per_second(50),
         ],
         special_rate_limit: false,
         envelope: ::lark_runtime::Envelope::Data,
@@ -196,7 +172,7 @@ impl ::lark_runtime::Incoming for BotTimeSentiveRequest {
         request: &::lark_runtime::IncomingRequest<'_>,
     ) -> Result<Self, ::lark_runtime::ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
-        #[derive(::lark_runtime::__private::serde::Deserialize)]
+        #[derive(Deserialize)]
         #[serde(crate = "::lark_runtime::__private::serde")]
         struct Body {
             #[serde(default, rename = "time_sensitive")]
@@ -226,14 +202,7 @@ impl ::lark_runtime::Incoming for BotTimeSentiveRequest {
 /// Response data of 机器人单聊即时提醒 — Pin a bot's one-on-one chat in users' message lists (instant reminder).
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(
-    Debug,
-    Clone,
-    Default,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct BotTimeSentiveResponse {
     /// The users it failed for, each with a reason.
@@ -254,25 +223,16 @@ pub enum BotTimeSentiveError {
     Undocumented(i64),
 }
 impl ::lark_runtime::DocumentedError for BotTimeSentiveError {
-    const FACTS: &'static [::lark_runtime::ErrorFacts] = &[
-        ::lark_runtime::ErrorFacts::new(
-            230001,
-            400,
-            "param is invalid",
-            "A parameter is wrong; check the inputs against the returned error message and this page.",
-            false,
-        ),
+    const DOCUMENTED: &'static [(Self, ::lark_runtime::ErrorFacts)] = &[
+        (Self::ParamIsInvalid, crate::im::v2::errors::CODE_230001),
     ];
-    fn from_index(index: usize, code: i64) -> Self {
-        match index {
-            0 => Self::ParamIsInvalid,
-            _ => Self::Undocumented(code),
-        }
+    fn undocumented(code: i64) -> Self {
+        Self::Undocumented(code)
     }
-    fn facts_or_code(&self) -> Result<&'static ::lark_runtime::ErrorFacts, i64> {
+    fn undocumented_code(&self) -> Option<i64> {
         match self {
-            Self::ParamIsInvalid => Ok(&Self::FACTS[0]),
-            Self::Undocumented(code) => Err(*code),
+            Self::Undocumented(code) => Some(*code),
+            _ => None,
         }
     }
 }

@@ -16,6 +16,8 @@ impl<'a> ImV2FeedCardApi<'a> {
     ///
     /// `PATCH /open-apis/im/v2/feed_cards/bot_time_sentive`
     ///
+    /// Takes `tenant_access_token`, not a user's: on a handle from [`Client::as_user`](::lark_runtime::Client::as_user) it fails before sending anything.
+    ///
     /// Retries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.
     pub async fn bot_time_sentive(
         &self,
@@ -29,6 +31,8 @@ impl<'a> ImV2FeedCardApi<'a> {
     /// 即时提醒 — Pin a group chat to the top of users' message lists (instant reminder).
     ///
     /// `PATCH /open-apis/im/v2/feed_cards/:feed_card_id`
+    ///
+    /// Takes `tenant_access_token`, not a user's: on a handle from [`Client::as_user`](::lark_runtime::Client::as_user) it fails before sending anything.
     ///
     /// Retries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.
     pub async fn patch(

@@ -9,15 +9,15 @@
 //! `POST /open-apis/im/v2/tags`
 //!
 //! Reference: <https://open.feishu.cn/document/tenant-tag/create>
+use ::lark_runtime::__private::serde::{Deserialize, Serialize};
 /// Request of 创建标签 — Create a tag.
 ///
 /// `POST /open-apis/im/v2/tags`
 ///
 /// Build it with [`CreateRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, ::lark_runtime::__private::serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct CreateRequest {
-    /// The tag to create.
     create_tag: CreateRequestCreateTag,
 }
 impl CreateRequest {
@@ -25,7 +25,7 @@ impl CreateRequest {
     pub fn builder() -> CreateRequestBuilder {
         CreateRequestBuilder::default()
     }
-    /// The tag to create.
+    /// The `create_tag` it was built with: see [`CreateRequestBuilder::create_tag`].
     pub fn create_tag(&self) -> &CreateRequestCreateTag {
         &self.create_tag
     }
@@ -79,12 +79,7 @@ impl ::lark_runtime::Endpoint for CreateRequest {
         access_tokens: &[::lark_runtime::AccessTokenKind::Tenant],
         app_types: &[::lark_runtime::AppType::Custom, ::lark_runtime::AppType::Isv],
         scopes: &["im:tag:write"],
-        rate_limits: &[
-            ::lark_runtime::RateLimit {
-                requests: 5u32,
-                period_seconds: 1u32,
-            },
-        ],
+        rate_limits: &[::lark_runtime::RateLimit::per_second(5)],
         special_rate_limit: false,
         envelope: ::lark_runtime::Envelope::Data,
         request_body: ::lark_runtime::RequestBody::Json,
@@ -113,7 +108,7 @@ impl ::lark_runtime::Incoming for CreateRequest {
         request: &::lark_runtime::IncomingRequest<'_>,
     ) -> Result<Self, ::lark_runtime::ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
-        #[derive(::lark_runtime::__private::serde::Deserialize)]
+        #[derive(Deserialize)]
         #[serde(crate = "::lark_runtime::__private::serde")]
         struct Body {
             #[serde(default, rename = "create_tag")]
@@ -131,14 +126,7 @@ impl ::lark_runtime::Incoming for CreateRequest {
 /// Response data of 创建标签 — Create a tag.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(
-    Debug,
-    Clone,
-    Default,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct CreateResponse {
     /// The id of the created tag.
@@ -163,25 +151,16 @@ pub enum CreateError {
     Undocumented(i64),
 }
 impl ::lark_runtime::DocumentedError for CreateError {
-    const FACTS: &'static [::lark_runtime::ErrorFacts] = &[
-        ::lark_runtime::ErrorFacts::new(
-            230001,
-            400,
-            "param is invalid",
-            "A parameter is wrong; fix it from the returned error message or this page.",
-            false,
-        ),
+    const DOCUMENTED: &'static [(Self, ::lark_runtime::ErrorFacts)] = &[
+        (Self::ParamIsInvalid, crate::im::v2::errors::CODE_230001_2),
     ];
-    fn from_index(index: usize, code: i64) -> Self {
-        match index {
-            0 => Self::ParamIsInvalid,
-            _ => Self::Undocumented(code),
-        }
+    fn undocumented(code: i64) -> Self {
+        Self::Undocumented(code)
     }
-    fn facts_or_code(&self) -> Result<&'static ::lark_runtime::ErrorFacts, i64> {
+    fn undocumented_code(&self) -> Option<i64> {
         match self {
-            Self::ParamIsInvalid => Ok(&Self::FACTS[0]),
-            Self::Undocumented(code) => Err(*code),
+            Self::Undocumented(code) => Some(*code),
+            _ => None,
         }
     }
 }
@@ -215,13 +194,7 @@ impl ::lark_runtime::enums::StringEnum for CreateRequestCreateTagTagType {
 }
 ::lark_runtime::string_enum_traits!(CreateRequestCreateTagTagType);
 /// The name in one language.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct CreateRequestCreateTagI18nNamesItem {
     /// The language, e.g. `zh_cn`.
@@ -244,13 +217,7 @@ impl ::lark_runtime::Validate for CreateRequestCreateTagI18nNamesItem {
     ) {}
 }
 /// The tag to create.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct CreateRequestCreateTag {
     /// The tag's type.
@@ -290,13 +257,7 @@ impl ::lark_runtime::Validate for CreateRequestCreateTag {
     }
 }
 /// Why creating the tag failed, if it did.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct CreateResponseCreateTagFailReason {
     /// The id of the existing tag that has the same name.

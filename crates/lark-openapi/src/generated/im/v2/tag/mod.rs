@@ -16,6 +16,8 @@ impl<'a> ImV2TagApi<'a> {
     ///
     /// `POST /open-apis/im/v2/tags`
     ///
+    /// Takes `tenant_access_token`, not a user's: on a handle from [`Client::as_user`](::lark_runtime::Client::as_user) it fails before sending anything.
+    ///
     /// Retries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.
     pub async fn create(
         &self,
@@ -29,6 +31,8 @@ impl<'a> ImV2TagApi<'a> {
     /// 修改标签 — Edit a tag.
     ///
     /// `PATCH /open-apis/im/v2/tags/:tag_id`
+    ///
+    /// Takes `tenant_access_token`, not a user's: on a handle from [`Client::as_user`](::lark_runtime::Client::as_user) it fails before sending anything.
     ///
     /// Retries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.
     pub async fn patch(

@@ -8,20 +8,17 @@
 //! `PATCH /open-apis/im/v2/tags/:tag_id`
 //!
 //! Reference: <https://open.feishu.cn/document/tenant-tag/patch>
+use ::lark_runtime::__private::serde::{Deserialize, Serialize};
 /// Request of 修改标签 — Edit a tag.
 ///
 /// `PATCH /open-apis/im/v2/tags/:tag_id`
 ///
 /// Build it with [`PatchRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, ::lark_runtime::__private::serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct PatchRequest {
-    /// The id of the tag to edit.
-    ///
-    /// Example: `"716168xxxxx"`
     #[serde(skip)]
     tag_id: String,
-    /// The tag's new names.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     patch_tag: Option<PatchRequestPatchTag>,
 }
@@ -30,13 +27,11 @@ impl PatchRequest {
     pub fn builder() -> PatchRequestBuilder {
         PatchRequestBuilder::default()
     }
-    /// The id of the tag to edit.
-    ///
-    /// Example: `"716168xxxxx"`
+    /// The `tag_id` it was built with: see [`PatchRequestBuilder::tag_id`].
     pub fn tag_id(&self) -> &String {
         &self.tag_id
     }
-    /// The tag's new names.
+    /// The `patch_tag` it was built with: see [`PatchRequestBuilder::patch_tag`].
     pub fn patch_tag(&self) -> Option<&PatchRequestPatchTag> {
         self.patch_tag.as_ref()
     }
@@ -102,12 +97,7 @@ impl ::lark_runtime::Endpoint for PatchRequest {
         access_tokens: &[::lark_runtime::AccessTokenKind::Tenant],
         app_types: &[::lark_runtime::AppType::Custom, ::lark_runtime::AppType::Isv],
         scopes: &["im:tag:write"],
-        rate_limits: &[
-            ::lark_runtime::RateLimit {
-                requests: 5u32,
-                period_seconds: 1u32,
-            },
-        ],
+        rate_limits: &[::lark_runtime::RateLimit::per_second(5)],
         special_rate_limit: false,
         envelope: ::lark_runtime::Envelope::Data,
         request_body: ::lark_runtime::RequestBody::Json,
@@ -139,7 +129,7 @@ impl ::lark_runtime::Incoming for PatchRequest {
         request: &::lark_runtime::IncomingRequest<'_>,
     ) -> Result<Self, ::lark_runtime::ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
-        #[derive(::lark_runtime::__private::serde::Deserialize)]
+        #[derive(Deserialize)]
         #[serde(crate = "::lark_runtime::__private::serde")]
         struct Body {
             #[serde(default, rename = "patch_tag")]
@@ -160,14 +150,7 @@ impl ::lark_runtime::Incoming for PatchRequest {
 /// Response data of 修改标签 — Edit a tag.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(
-    Debug,
-    Clone,
-    Default,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct PatchResponse {
     /// The tag after the edit.
@@ -191,37 +174,22 @@ pub enum PatchError {
     Undocumented(i64),
 }
 impl ::lark_runtime::DocumentedError for PatchError {
-    const FACTS: &'static [::lark_runtime::ErrorFacts] = &[
-        ::lark_runtime::ErrorFacts::new(
-            230001,
-            400,
-            "param is invalid",
-            "A parameter is wrong; fix it from the returned error message or this page.",
-            false,
-        ),
+    const DOCUMENTED: &'static [(Self, ::lark_runtime::ErrorFacts)] = &[
+        (Self::ParamIsInvalid, crate::im::v2::errors::CODE_230001_2),
     ];
-    fn from_index(index: usize, code: i64) -> Self {
-        match index {
-            0 => Self::ParamIsInvalid,
-            _ => Self::Undocumented(code),
-        }
+    fn undocumented(code: i64) -> Self {
+        Self::Undocumented(code)
     }
-    fn facts_or_code(&self) -> Result<&'static ::lark_runtime::ErrorFacts, i64> {
+    fn undocumented_code(&self) -> Option<i64> {
         match self {
-            Self::ParamIsInvalid => Ok(&Self::FACTS[0]),
-            Self::Undocumented(code) => Err(*code),
+            Self::Undocumented(code) => Some(*code),
+            _ => None,
         }
     }
 }
 ::lark_runtime::documented_error_traits!(PatchError);
 /// The name in one language.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct PatchRequestPatchTagI18nNamesItem {
     /// The language, e.g. `zh_cn`.
@@ -244,13 +212,7 @@ impl ::lark_runtime::Validate for PatchRequestPatchTagI18nNamesItem {
     ) {}
 }
 /// The tag's new names.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct PatchRequestPatchTag {
     /// The tag's id.
@@ -288,13 +250,7 @@ impl ::lark_runtime::Validate for PatchRequestPatchTag {
     }
 }
 /// Why the edit failed, if it did.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct PatchResponsePatchTagFailReason {
     /// The id of the existing tag that has the same name.

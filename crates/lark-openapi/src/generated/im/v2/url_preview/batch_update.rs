@@ -9,21 +9,16 @@
 //! `POST /open-apis/im/v2/url_previews/batch_update`
 //!
 //! Reference: <https://open.feishu.cn/document/im-v1/url_preview/batch_update>
+use ::lark_runtime::__private::serde::{Deserialize, Serialize};
 /// Request of 更新 URL 预览 — Update URL previews.
 ///
 /// `POST /open-apis/im/v2/url_previews/batch_update`
 ///
 /// Build it with [`BatchUpdateRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, ::lark_runtime::__private::serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct BatchUpdateRequest {
-    /// The preview tokens to update (1 to 10), taken from the pull-link-preview-data callback; each token can be updated once per 5 seconds.
-    ///
-    /// Example: `["952te0c8-9ccf-463d-ad73-593f8f768a5c"]`
     preview_tokens: Vec<String>,
-    /// Open ids of the users whose preview to update, at most 100; when left out, every member of the chat holding the link. Users outside that chat cannot be updated.
-    ///
-    /// Example: `["ou_xxx"]`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     open_ids: Option<Vec<String>>,
 }
@@ -32,15 +27,11 @@ impl BatchUpdateRequest {
     pub fn builder() -> BatchUpdateRequestBuilder {
         BatchUpdateRequestBuilder::default()
     }
-    /// The preview tokens to update (1 to 10), taken from the pull-link-preview-data callback; each token can be updated once per 5 seconds.
-    ///
-    /// Example: `["952te0c8-9ccf-463d-ad73-593f8f768a5c"]`
+    /// The `preview_tokens` it was built with: see [`BatchUpdateRequestBuilder::preview_tokens`].
     pub fn preview_tokens(&self) -> &Vec<String> {
         &self.preview_tokens
     }
-    /// Open ids of the users whose preview to update, at most 100; when left out, every member of the chat holding the link. Users outside that chat cannot be updated.
-    ///
-    /// Example: `["ou_xxx"]`
+    /// The `open_ids` it was built with: see [`BatchUpdateRequestBuilder::open_ids`].
     pub fn open_ids(&self) -> Option<&Vec<String>> {
         self.open_ids.as_ref()
     }
@@ -120,12 +111,7 @@ impl ::lark_runtime::Endpoint for BatchUpdateRequest {
         access_tokens: &[::lark_runtime::AccessTokenKind::Tenant],
         app_types: &[::lark_runtime::AppType::Custom, ::lark_runtime::AppType::Isv],
         scopes: &["im:url_preview.update"],
-        rate_limits: &[
-            ::lark_runtime::RateLimit {
-                requests: 5u32,
-                period_seconds: 1u32,
-            },
-        ],
+        rate_limits: &[::lark_runtime::RateLimit::per_second(5)],
         special_rate_limit: false,
         envelope: ::lark_runtime::Envelope::Data,
         request_body: ::lark_runtime::RequestBody::Json,
@@ -152,7 +138,7 @@ impl ::lark_runtime::Incoming for BatchUpdateRequest {
         request: &::lark_runtime::IncomingRequest<'_>,
     ) -> Result<Self, ::lark_runtime::ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
-        #[derive(::lark_runtime::__private::serde::Deserialize)]
+        #[derive(Deserialize)]
         #[serde(crate = "::lark_runtime::__private::serde")]
         struct Body {
             #[serde(default, rename = "preview_tokens")]
@@ -177,14 +163,7 @@ impl ::lark_runtime::Incoming for BatchUpdateRequest {
 /// Response data of 更新 URL 预览 — Update URL previews.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(
-    Debug,
-    Clone,
-    Default,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct BatchUpdateResponse {}
 /// A documented error code of 更新 URL 预览 — Update URL previews.
@@ -201,25 +180,16 @@ pub enum BatchUpdateError {
     Undocumented(i64),
 }
 impl ::lark_runtime::DocumentedError for BatchUpdateError {
-    const FACTS: &'static [::lark_runtime::ErrorFacts] = &[
-        ::lark_runtime::ErrorFacts::new(
-            230001,
-            400,
-            "param is invalid",
-            "A parameter is wrong; check the inputs against the returned error message and this page.",
-            false,
-        ),
+    const DOCUMENTED: &'static [(Self, ::lark_runtime::ErrorFacts)] = &[
+        (Self::ParamIsInvalid, crate::im::v2::errors::CODE_230001),
     ];
-    fn from_index(index: usize, code: i64) -> Self {
-        match index {
-            0 => Self::ParamIsInvalid,
-            _ => Self::Undocumented(code),
-        }
+    fn undocumented(code: i64) -> Self {
+        Self::Undocumented(code)
     }
-    fn facts_or_code(&self) -> Result<&'static ::lark_runtime::ErrorFacts, i64> {
+    fn undocumented_code(&self) -> Option<i64> {
         match self {
-            Self::ParamIsInvalid => Ok(&Self::FACTS[0]),
-            Self::Undocumented(code) => Err(*code),
+            Self::Undocumented(code) => Some(*code),
+            _ => None,
         }
     }
 }

@@ -14,6 +14,8 @@ impl<'a> ImV2UrlPreviewApi<'a> {
     ///
     /// `POST /open-apis/im/v2/url_previews/batch_update`
     ///
+    /// Takes `tenant_access_token`, not a user's: on a handle from [`Client::as_user`](::lark_runtime::Client::as_user) it fails before sending anything.
+    ///
     /// Retries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.
     pub async fn batch_update(
         &self,

@@ -13,26 +13,17 @@
 //! `POST /open-apis/auth/v3/app_access_token`
 //!
 //! Reference: <https://open.feishu.cn/document/server-docs/authentication-management/access-token/app_access_token>
+use ::lark_runtime::__private::serde::{Deserialize, Serialize};
 /// Request of 商店应用获取 app_access_token — Get an app access token for a store app.
 ///
 /// `POST /open-apis/auth/v3/app_access_token`
 ///
 /// Build it with [`StoreRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, ::lark_runtime::__private::serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct StoreRequest {
-    /// 应用唯一标识 — the app's id, given when the app is created.
-    ///
-    /// Example: `"cli_slkdjalasdkjasd"`
     app_id: String,
-    /// 应用秘钥 — the app's secret, given when the app is created.
-    ///
-    /// Example: `"dskLLdkasdjlasdKK"`
     app_secret: ::lark_runtime::SecretText,
-    /// 平台定时推送的临时凭证 — the short-lived ticket the platform pushes to a store app through the
-    /// `app_ticket` event (hourly, or when asked with `app_ticket/resend`).
-    ///
-    /// Example: `"dskLLdkasd"`
     app_ticket: ::lark_runtime::SecretText,
 }
 impl StoreRequest {
@@ -40,22 +31,15 @@ impl StoreRequest {
     pub fn builder() -> StoreRequestBuilder {
         StoreRequestBuilder::default()
     }
-    /// 应用唯一标识 — the app's id, given when the app is created.
-    ///
-    /// Example: `"cli_slkdjalasdkjasd"`
+    /// The `app_id` it was built with: see [`StoreRequestBuilder::app_id`].
     pub fn app_id(&self) -> &String {
         &self.app_id
     }
-    /// 应用秘钥 — the app's secret, given when the app is created.
-    ///
-    /// Example: `"dskLLdkasdjlasdKK"`
+    /// The `app_secret` it was built with: see [`StoreRequestBuilder::app_secret`].
     pub fn app_secret(&self) -> &::lark_runtime::SecretText {
         &self.app_secret
     }
-    /// 平台定时推送的临时凭证 — the short-lived ticket the platform pushes to a store app through the
-    /// `app_ticket` event (hourly, or when asked with `app_ticket/resend`).
-    ///
-    /// Example: `"dskLLdkasd"`
+    /// The `app_ticket` it was built with: see [`StoreRequestBuilder::app_ticket`].
     pub fn app_ticket(&self) -> &::lark_runtime::SecretText {
         &self.app_ticket
     }
@@ -167,7 +151,7 @@ impl ::lark_runtime::Incoming for StoreRequest {
         request: &::lark_runtime::IncomingRequest<'_>,
     ) -> Result<Self, ::lark_runtime::ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
-        #[derive(::lark_runtime::__private::serde::Deserialize)]
+        #[derive(Deserialize)]
         #[serde(crate = "::lark_runtime::__private::serde")]
         struct Body {
             #[serde(default, rename = "app_id")]
@@ -191,14 +175,7 @@ impl ::lark_runtime::Incoming for StoreRequest {
 /// Response data of 商店应用获取 app_access_token — Get an app access token for a store app.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(
-    Debug,
-    Clone,
-    Default,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct StoreResponse {
     /// 应用访问凭证 — the app access token.

@@ -9,21 +9,16 @@
 //! `POST /open-apis/auth/v3/app_ticket/resend`
 //!
 //! Reference: <https://open.feishu.cn/document/server-docs/authentication-management/access-token/app_ticket_resend>
+use ::lark_runtime::__private::serde::{Deserialize, Serialize};
 /// Request of 重新获取 app_ticket — Ask the platform to push the `app_ticket` event to a store app now.
 ///
 /// `POST /open-apis/auth/v3/app_ticket/resend`
 ///
 /// Build it with [`ResendRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, ::lark_runtime::__private::serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct ResendRequest {
-    /// 应用唯一标识 — the app's id, given when the app is created.
-    ///
-    /// Example: `"cli_slkdjalasdkjasd"`
     app_id: String,
-    /// 应用秘钥 — the app's secret, given when the app is created.
-    ///
-    /// Example: `"dskLLdkasdjlasdKK"`
     app_secret: ::lark_runtime::SecretText,
 }
 impl ResendRequest {
@@ -31,15 +26,11 @@ impl ResendRequest {
     pub fn builder() -> ResendRequestBuilder {
         ResendRequestBuilder::default()
     }
-    /// 应用唯一标识 — the app's id, given when the app is created.
-    ///
-    /// Example: `"cli_slkdjalasdkjasd"`
+    /// The `app_id` it was built with: see [`ResendRequestBuilder::app_id`].
     pub fn app_id(&self) -> &String {
         &self.app_id
     }
-    /// 应用秘钥 — the app's secret, given when the app is created.
-    ///
-    /// Example: `"dskLLdkasdjlasdKK"`
+    /// The `app_secret` it was built with: see [`ResendRequestBuilder::app_secret`].
     pub fn app_secret(&self) -> &::lark_runtime::SecretText {
         &self.app_secret
     }
@@ -131,7 +122,7 @@ impl ::lark_runtime::Incoming for ResendRequest {
         request: &::lark_runtime::IncomingRequest<'_>,
     ) -> Result<Self, ::lark_runtime::ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
-        #[derive(::lark_runtime::__private::serde::Deserialize)]
+        #[derive(Deserialize)]
         #[serde(crate = "::lark_runtime::__private::serde")]
         struct Body {
             #[serde(default, rename = "app_id")]
@@ -152,14 +143,7 @@ impl ::lark_runtime::Incoming for ResendRequest {
 /// Response data of 重新获取 app_ticket — Ask the platform to push the `app_ticket` event to a store app now.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(
-    Debug,
-    Clone,
-    Default,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct ResendResponse {}
 /// The error codes of 重新获取 app_ticket — Ask the platform to push the `app_ticket` event to a store app now.

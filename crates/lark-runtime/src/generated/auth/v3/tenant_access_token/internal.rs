@@ -12,21 +12,16 @@
 //! `POST /open-apis/auth/v3/tenant_access_token/internal`
 //!
 //! Reference: <https://open.feishu.cn/document/server-docs/authentication-management/access-token/tenant_access_token_internal>
+use ::lark_runtime::__private::serde::{Deserialize, Serialize};
 /// Request of 自建应用获取 tenant_access_token — Get a tenant access token for a self-built app.
 ///
 /// `POST /open-apis/auth/v3/tenant_access_token/internal`
 ///
 /// Build it with [`InternalRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, ::lark_runtime::__private::serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct InternalRequest {
-    /// 应用唯一标识 — the app's id, given when the app is created.
-    ///
-    /// Example: `"cli_slkdjalasdkjasd"`
     app_id: String,
-    /// 应用秘钥 — the app's secret, given when the app is created.
-    ///
-    /// Example: `"dskLLdkasdjlasdKK"`
     app_secret: ::lark_runtime::SecretText,
 }
 impl InternalRequest {
@@ -34,15 +29,11 @@ impl InternalRequest {
     pub fn builder() -> InternalRequestBuilder {
         InternalRequestBuilder::default()
     }
-    /// 应用唯一标识 — the app's id, given when the app is created.
-    ///
-    /// Example: `"cli_slkdjalasdkjasd"`
+    /// The `app_id` it was built with: see [`InternalRequestBuilder::app_id`].
     pub fn app_id(&self) -> &String {
         &self.app_id
     }
-    /// 应用秘钥 — the app's secret, given when the app is created.
-    ///
-    /// Example: `"dskLLdkasdjlasdKK"`
+    /// The `app_secret` it was built with: see [`InternalRequestBuilder::app_secret`].
     pub fn app_secret(&self) -> &::lark_runtime::SecretText {
         &self.app_secret
     }
@@ -136,7 +127,7 @@ impl ::lark_runtime::Incoming for InternalRequest {
         request: &::lark_runtime::IncomingRequest<'_>,
     ) -> Result<Self, ::lark_runtime::ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
-        #[derive(::lark_runtime::__private::serde::Deserialize)]
+        #[derive(Deserialize)]
         #[serde(crate = "::lark_runtime::__private::serde")]
         struct Body {
             #[serde(default, rename = "app_id")]
@@ -157,14 +148,7 @@ impl ::lark_runtime::Incoming for InternalRequest {
 /// Response data of 自建应用获取 tenant_access_token — Get a tenant access token for a self-built app.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(
-    Debug,
-    Clone,
-    Default,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct InternalResponse {
     /// 租户访问凭证 — the tenant access token.

@@ -12,22 +12,16 @@
 //! `POST /open-apis/auth/v3/tenant_access_token`
 //!
 //! Reference: <https://open.feishu.cn/document/server-docs/authentication-management/access-token/tenant_access_token>
+use ::lark_runtime::__private::serde::{Deserialize, Serialize};
 /// Request of 商店应用获取 tenant_access_token — Get a tenant access token of one tenant for a store app.
 ///
 /// `POST /open-apis/auth/v3/tenant_access_token`
 ///
 /// Build it with [`StoreRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, ::lark_runtime::__private::serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct StoreRequest {
-    /// 应用访问凭证 — the store app's app access token (from `app_access_token/store`).
-    ///
-    /// Example: `"a-32bd8551db2f081cbfd26293f27516390b9feb04"`
     app_access_token: ::lark_runtime::SecretText,
-    /// 租户唯一标识 — the tenant's key on the platform; the platform pushes it when a tenant first enables
-    /// the app, and it is part of a signed-in user's identity.
-    ///
-    /// Example: `"73658811060f175d"`
     tenant_key: String,
 }
 impl StoreRequest {
@@ -35,16 +29,11 @@ impl StoreRequest {
     pub fn builder() -> StoreRequestBuilder {
         StoreRequestBuilder::default()
     }
-    /// 应用访问凭证 — the store app's app access token (from `app_access_token/store`).
-    ///
-    /// Example: `"a-32bd8551db2f081cbfd26293f27516390b9feb04"`
+    /// The `app_access_token` it was built with: see [`StoreRequestBuilder::app_access_token`].
     pub fn app_access_token(&self) -> &::lark_runtime::SecretText {
         &self.app_access_token
     }
-    /// 租户唯一标识 — the tenant's key on the platform; the platform pushes it when a tenant first enables
-    /// the app, and it is part of a signed-in user's identity.
-    ///
-    /// Example: `"73658811060f175d"`
+    /// The `tenant_key` it was built with: see [`StoreRequestBuilder::tenant_key`].
     pub fn tenant_key(&self) -> &String {
         &self.tenant_key
     }
@@ -141,7 +130,7 @@ impl ::lark_runtime::Incoming for StoreRequest {
         request: &::lark_runtime::IncomingRequest<'_>,
     ) -> Result<Self, ::lark_runtime::ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
-        #[derive(::lark_runtime::__private::serde::Deserialize)]
+        #[derive(Deserialize)]
         #[serde(crate = "::lark_runtime::__private::serde")]
         struct Body {
             #[serde(default, rename = "app_access_token")]
@@ -162,14 +151,7 @@ impl ::lark_runtime::Incoming for StoreRequest {
 /// Response data of 商店应用获取 tenant_access_token — Get a tenant access token of one tenant for a store app.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(
-    Debug,
-    Clone,
-    Default,
-    PartialEq,
-    ::lark_runtime::__private::serde::Serialize,
-    ::lark_runtime::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "::lark_runtime::__private::serde")]
 pub struct StoreResponse {
     /// 租户访问凭证 — the tenant access token.
