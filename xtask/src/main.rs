@@ -1,5 +1,6 @@
 //! `cargo xtask`: project tasks that need more than cargo (`codegen`, `demo`, `fuzz`, `msrv`).
 
+mod build_times;
 mod import;
 mod msrv;
 
@@ -53,6 +54,14 @@ enum Task {
     /// Check that the `rust-version` every crate declares is the toolchain this run builds with (or one
     /// rustup has installed, which then checks the workspace).
     Msrv,
+    /// Measure what the generated client costs: `cargo build -p lark-openapi` after
+    /// `cargo clean -p lark-openapi` (dependencies built) for one service and for all, the time of
+    /// `cargo xtask codegen --check`, and the generated lines per endpoint. Medians of `--runs` runs.
+    BuildTimes {
+        /// How many times each build runs.
+        #[arg(long, default_value_t = 3)]
+        runs: usize,
+    },
     /// Draft specs from reference pages (every fact, no sentence), or with --check report drift between
     /// every spec and its page. Existing specs are never overwritten: their drift is reported.
     Import {
@@ -88,6 +97,7 @@ fn main() -> ExitCode {
         Task::Codegen { check, specs } => codegen(&workspace_root(), &specs, check),
         Task::Demo { bot } => demo(&workspace_root(), if bot { "bot" } else { "demo" }),
         Task::Msrv => msrv::check(&workspace_root()),
+        Task::BuildTimes { runs } => build_times::run(&workspace_root(), runs).map(|()| ExitCode::SUCCESS),
         Task::Import {
             pages,
             service,

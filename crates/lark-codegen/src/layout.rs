@@ -367,7 +367,11 @@ fn registry(root: &Node<'_>) -> TokenStream {
         let [service, version, resource, name] =
             [&spec.service, &spec.version, &spec.resource, &spec.name].map(|part| snake_ident(part));
         let request = format_ident!("{}Request", pascal(&spec.name));
-        quote!(#gate ::lark_runtime::EndpointEntry::of::<#service::#version::#resource::#name::#request>())
+        let of = match spec.response.kind {
+            lark_spec::model::ResponseKind::Json => quote!(of),
+            lark_spec::model::ResponseKind::Binary => quote!(of_download),
+        };
+        quote!(#gate ::lark_runtime::EndpointEntry::#of::<#service::#version::#resource::#name::#request>())
     });
     quote! {
         /// Every endpoint of these bindings (of the services compiled in), with its types erased: what the

@@ -75,8 +75,11 @@ pub(crate) fn request<'a>(
     let getters = fields.iter().map(|(_, field)| {
         let ident = &field.ident;
         let name = ident.to_string();
-        let shown = name.trim_start_matches("r#");
-        let docs = format!(" The `{shown}` it was built with: see [`{builder}::{name}`].");
+        // rustdoc cannot link to a raw identifier's method: name the builder only.
+        let docs = match name.strip_prefix("r#") {
+            Some(shown) => format!(" The `{shown}` it was built with: see [`{builder}`]."),
+            None => format!(" The `{name}` it was built with: see [`{builder}::{name}`]."),
+        };
         let value_type = &field.value_type;
         if field.optional {
             quote!(#[doc = #docs] pub fn #ident(&self) -> ::std::option::Option<&#value_type> { self.#ident.as_ref() })

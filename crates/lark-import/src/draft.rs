@@ -323,13 +323,15 @@ fn schema(field: &PageField, ty: &PageType, place: Place, shared: &SharedTypes, 
     out
 }
 
+/// A page's pattern as the whole value must match it (the runtime matches anywhere): kept as it is when
+/// the page anchors both ends, wrapped otherwise.
 fn anchored(pattern: &str) -> String {
-    let start = if pattern.starts_with('^') { "" } else { "^" };
-    let end = if pattern.ends_with('$') { "" } else { "$" };
-    format!(
-        "{start}(?:{}){end}",
-        pattern.trim_start_matches('^').trim_end_matches('$')
-    )
+    // `\$` at the end is a literal dollar, not an anchor.
+    let ends_anchored = pattern.ends_with('$') && !pattern.ends_with("\\$");
+    match pattern.starts_with('^') && ends_anchored {
+        true => pattern.to_owned(),
+        false => format!("^(?:{pattern})$"),
+    }
 }
 
 /// The format's scalar type for a page type.
@@ -533,5 +535,18 @@ pub fn write_node(yaml: &mut Yaml, depth: usize, key: &str, node: &Node) {
         }
         Node::Value(value) => yaml.value(depth, key, value),
         Node::Word(word) => yaml.word(depth, key, word),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_pattern_matches_the_whole_value_with_the_pages_own_anchors_kept() {
+        assert_eq!(anchored("^[a-z0-9]{1,64}$"), "^[a-z0-9]{1,64}$");
+        assert_eq!(anchored("[a-z]+"), "^(?:[a-z]+)$");
+        assert_eq!(anchored("^a|b$"), "^a|b$");
+        assert_eq!(anchored("^cost\\$"), "^(?:^cost\\$)$");
     }
 }

@@ -93,10 +93,12 @@ impl EndpointPage {
     /// Reads an endpoint page; `None` when the page has no `HTTP URL` (it is not an endpoint page).
     pub fn read(page: &Page) -> Option<EndpointPage> {
         let request = page.section("请求")?;
-        let table = request
-            .tables
-            .iter()
-            .find(|table| table.header.first().is_some_and(|cell| cell == "项目"))?;
+        let table = request.tables.iter().find(|table| {
+            table
+                .header
+                .first()
+                .is_some_and(|cell| cell == "项目" || cell == "名称")
+        })?;
         let mut undecided = Vec::new();
         let url = value_of(table, "HTTP URL")?;
         let path = match url.find("/open-apis/") {
@@ -118,13 +120,7 @@ impl EndpointPage {
             path,
             tokens: Vec::new(),
             app_types: value_of(table, "支持的应用类型")
-                .map(|types| {
-                    types
-                        .split(',')
-                        .map(|t| t.trim().to_owned())
-                        .filter(|t| !t.is_empty())
-                        .collect()
-                })
+                .map(|types| app_types(&types))
                 .unwrap_or_default(),
             scopes: table
                 .rows
@@ -151,6 +147,12 @@ impl EndpointPage {
         facts.query = fields(page.section("查询参数"), &mut undecided);
         facts.body = fields(page.section("请求体"), &mut undecided);
         facts.body_example = json_example(page.section("请求体示例"), &mut undecided);
+        // The older layout marks no nesting: the example shows it.
+        if let Some(example) = &facts.body_example
+            && crate::fields::lists_flat(&facts.body)
+        {
+            facts.body = crate::fields::nest_by_example(std::mem::take(&mut facts.body), example, &mut undecided);
+        }
         (facts.answer, facts.data) = answer(page, &mut undecided);
         if facts.answer != Answer::Binary {
             facts.response_example = json_example(page.section("响应体示例"), &mut undecided);
@@ -186,12 +188,34 @@ fn row_line(table: &Table, item: &str) -> usize {
         .map_or(0, |row| row.line)
 }
 
-/// The backticked scopes of `权限要求`: `\`im:message\` 获取与发送…`.
+/// `custom, isv`; the older pages say `自建应用` (self-built) and `商店应用` (store).
+fn app_types(cell: &str) -> Vec<String> {
+    cell.split([',', '、', '，'])
+        .map(|kind| match kind.trim() {
+            "自建应用" => "custom",
+            "商店应用" => "isv",
+            other => other,
+        })
+        .filter(|kind| !kind.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+/// The scopes of `权限要求`: backticked (`\`im:message\` 获取与发送…`), or in the older pages after each
+/// name in parentheses (`更新通讯录(contact:contact)`).
 fn scopes(cell: &str) -> Vec<String> {
-    let mut scopes = Vec::new();
-    for (index, piece) in cell.split('`').enumerate() {
-        let scope = piece.trim();
-        let looks_like_scope = index % 2 == 1 && scope.contains(':') && !scope.contains(' ');
+    let backticked = cell.split('`').skip(1).step_by(2);
+    let parenthesized = cell
+        .split('(')
+        .skip(1)
+        .filter_map(|piece| piece.split_once(')').map(|(scope, _)| scope));
+    let candidates: Vec<&str> = match cell.contains('`') {
+        true => backticked.collect(),
+        false => parenthesized.collect(),
+    };
+    let mut scopes: Vec<String> = Vec::new();
+    for scope in candidates.into_iter().map(str::trim) {
+        let looks_like_scope = scope.contains(':') && !scope.contains(' ');
         if looks_like_scope && !scopes.iter().any(|known| known == scope) {
             scopes.push(scope.to_owned());
         }
@@ -299,6 +323,8 @@ fn answer(page: &Page, undecided: &mut Vec<Undecided>) -> (Answer, Vec<PageField
         Some(data) if others.is_empty() => (Answer::Data, data.children),
         None if !others.is_empty() => (Answer::Flat, others),
         None => (Answer::Data, Vec::new()),
+        // The older layout marks no nesting: `data`'s fields follow it (the example nests them).
+        Some(data) if data.children.is_empty() => (Answer::Data, others),
         Some(data) => {
             undecided.push(Undecided::new(
                 data.line,

@@ -145,13 +145,23 @@ pub fn field_tree(rows: &[Row], required_column: Option<usize>, undecided: &mut 
     roots
 }
 
-/// Whether a table lists nested fields flat: the same name twice among siblings (a few pages do; their
-/// examples show the nesting).
+/// Whether a table lists nested fields flat (a few pages do, and the older layout always; their examples
+/// show the nesting): the same name twice among siblings, or an object with no fields before other rows.
 pub fn lists_flat(fields: &[PageField]) -> bool {
-    fields
+    let repeated = fields
         .iter()
         .enumerate()
-        .any(|(index, field)| fields[..index].iter().any(|earlier| earlier.name == field.name))
+        .any(|(index, field)| fields[..index].iter().any(|earlier| earlier.name == field.name));
+    let is_object = |ty: &PageType| match ty {
+        PageType::Object(_) => true,
+        PageType::Array(item) => matches!(**item, PageType::Object(_)),
+        _ => false,
+    };
+    let childless_object = fields
+        .iter()
+        .take(fields.len().saturating_sub(1))
+        .any(|field| is_object(&field.ty) && field.children.is_empty());
+    repeated || childless_object
 }
 
 /// Rebuilds the nesting of flat rows from the page's example: a row belongs to the innermost object of
@@ -284,6 +294,15 @@ fn is_type_name(name: &str) -> bool {
         && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.')
 }
 
+/// A default the page gives as a value: in backticks, or a bare word (`false`, `all_members`). Prose
+/// (`空，表示不更新`: "empty, meaning not updated") is none.
+fn literal_default(text: &str) -> Option<String> {
+    if let Some(quoted) = text.strip_prefix('`') {
+        return quoted.split('`').next().map(str::to_owned);
+    }
+    (!text.is_empty() && text.is_ascii() && !text.contains(char::is_whitespace)).then(|| text.to_owned())
+}
+
 /// The facts of a description cell: `<br>`-separated parts with bold labels.
 fn read_description(description: &str, field: &mut PageField, undecided: &mut Vec<Undecided>) {
     // A label can follow a stray backtick that a `<br>` inside inline code left behind.
@@ -301,7 +320,16 @@ fn read_description(description: &str, field: &mut PageField, undecided: &mut Ve
         if let Some(rest) = label(part, "示例值") {
             field.example = Some(rest.to_owned());
         } else if let Some(rest) = label(part, "默认值") {
-            field.default = Some(rest.trim_matches('`').to_owned());
+            match literal_default(rest.trim()) {
+                Some(value) => field.default = Some(value),
+                None => undecided.push(Undecided::new(
+                    field.line,
+                    format!(
+                        "field `{}`: the default is prose, not a value; left out (say it in the description if it matters)",
+                        field.name
+                    ),
+                )),
+            }
         } else if let Some(rest) = label(part, "可选值有").or_else(|| label(part, "可能值有")) {
             let text = continuation(&parts, &mut index, rest);
             field.values = named_values(&text);
@@ -480,6 +508,10 @@ mod tests {
         assert!(tree[0].required);
         assert_eq!(tree[0].example.as_deref(), Some("\"text\""));
         assert_eq!(tree[0].default.as_deref(), Some("text"));
+        assert_eq!(literal_default("`open_id`"), Some("open_id".to_owned()));
+        assert_eq!(literal_default("all_members"), Some("all_members".to_owned()));
+        assert_eq!(literal_default("空，表示不更新"), None);
+        assert_eq!(literal_default("空"), None);
         assert_eq!(tree[0].values, ["text", "post"]);
         assert_eq!((tree[1].bounds.minimum, tree[1].bounds.maximum), (Some(1), Some(1000)));
         assert!(!tree[1].required);

@@ -92,6 +92,12 @@ impl Page {
                 index = next;
                 continue;
             }
+            if starts_bare_table(&lines, index) {
+                let (table, next) = bare_table(&lines, index);
+                current.tables.push(table);
+                index = next;
+                continue;
+            }
             if let Some(heading) = heading(line) {
                 sections.push(Section {
                     heading,
@@ -173,13 +179,80 @@ fn table(lines: &[&str], start: usize) -> (Table, usize) {
     let mut index = start;
     while index < lines.len() && lines[index].trim_start().starts_with('|') {
         let cells = cells(lines[index]);
-        let separator = cells
-            .iter()
-            .all(|cell| !cell.is_empty() && cell.chars().all(|c| matches!(c, '-' | ':' | ' ')));
+        let separator = is_separator(&cells);
         if index == start {
             table.header = cells;
         } else if !separator {
             table.rows.push(Row { line: index + 1, cells });
+        }
+        index += 1;
+    }
+    (table, index)
+}
+
+/// Whether a table without outer pipes (`名称 | 类型`, then `--- | ---`) starts at `index`: the older
+/// pages' layout.
+fn starts_bare_table(lines: &[&str], index: usize) -> bool {
+    let Some(next) = lines.get(index + 1) else {
+        return false;
+    };
+    let separator = cells(next);
+    lines[index].contains('|') && separator.len() > 1 && is_separator(&separator)
+}
+
+/// A `--- | :---:` row.
+fn is_separator(cells: &[String]) -> bool {
+    cells
+        .iter()
+        .all(|cell| !cell.is_empty() && cell.chars().all(|c| matches!(c, '-' | ':' | ' ')))
+}
+
+/// A table without outer pipes, up to a blank line, heading or fence. Its cells may span lines (a
+/// markdown line break, two trailing spaces): a line with fewer cells than the header continues the
+/// row before, joined with `<br>` as the newer pages write it; one followed by an indented line that
+/// has the cells is the start of that row.
+fn bare_table(lines: &[&str], start: usize) -> (Table, usize) {
+    let header = cells(lines[start]);
+    let width = header.len();
+    let mut table = Table {
+        header,
+        rows: Vec::new(),
+    };
+    let mut index = start + 2;
+    let mut pending: Option<(usize, String)> = None;
+    while index < lines.len() {
+        let line = lines[index];
+        let trimmed = line.trim();
+        if trimmed.is_empty() || trimmed.starts_with('#') || trimmed.starts_with("```") {
+            break;
+        }
+        let row_cells = cells(line);
+        if row_cells.len() >= width {
+            let (line_number, cells) = match pending.take() {
+                Some((first, text)) => {
+                    let mut cells = row_cells;
+                    cells[0] = format!("{text} {}", cells[0]).trim().to_owned();
+                    (first, cells)
+                }
+                None => (index + 1, row_cells),
+            };
+            table.rows.push(Row {
+                line: line_number,
+                cells,
+            });
+        } else {
+            let next_is_indented_row = lines
+                .get(index + 1)
+                .is_some_and(|next| next.starts_with(char::is_whitespace) && cells(next).len() >= width);
+            match (next_is_indented_row, table.rows.last_mut()) {
+                (true, _) | (false, None) => pending = Some((index + 1, trimmed.to_owned())),
+                (false, Some(row)) => {
+                    if let Some(last) = row.cells.last_mut() {
+                        last.push_str("<br>");
+                        last.push_str(trimmed);
+                    }
+                }
+            }
         }
         index += 1;
     }
@@ -225,6 +298,31 @@ mod tests {
         assert_eq!(body.code_blocks[0].language, "json");
         assert_eq!(body.code_blocks[0].text, "{\"a\": 1}\n");
         assert_eq!(body.code_blocks[0].line, 19);
+    }
+
+    #[test]
+    fn a_table_without_outer_pipes_joins_the_lines_of_its_cells() {
+        let page = Page::parse(
+            "## 请求\n名称 | 值\n---|---\nHTTP Method | POST\n权限要求  \n    **任一** | 更新(contact:contact)\n\
+             字段 | a  \n    b(x:y)  \n\n名称 | 类型 | 必填 | 描述\n--- | --- | --- | ---\nname | string | 是 | 名字  \n\
+             **示例值**：\"张三\"\nkind | int | 否 | 类型  \n- 1：甲\n",
+        );
+        let tables = &page.section("请求").expect("the section").tables;
+        assert_eq!(tables.len(), 2);
+        let rows: Vec<&Vec<String>> = tables[0].rows.iter().map(|row| &row.cells).collect();
+        assert_eq!(
+            rows,
+            [
+                &vec!["HTTP Method".to_owned(), "POST".to_owned()],
+                &vec!["权限要求 **任一**".to_owned(), "更新(contact:contact)".to_owned()],
+                &vec!["字段".to_owned(), "a<br>b(x:y)".to_owned()],
+            ]
+        );
+        assert_eq!(tables[0].rows[1].line, 5);
+        assert_eq!(tables[1].header, ["名称", "类型", "必填", "描述"]);
+        assert_eq!(tables[1].rows[0].cells[3], "名字<br>**示例值**：\"张三\"");
+        assert_eq!(tables[1].rows[1].cells[3], "类型<br>- 1：甲");
+        assert_eq!(tables[1].rows[1].line, 14);
     }
 
     #[test]

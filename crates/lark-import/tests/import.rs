@@ -213,3 +213,38 @@ fn real_pages_of_im_contact_and_attendance_draft_into_valid_specs() {
         }
     }
 }
+
+#[test]
+fn a_page_in_the_older_layout_reads_like_a_newer_one() {
+    let import = import_service(&[fixture("thing_register.md")], "demo", "v1", &[]);
+    let [draft] = import.drafts.as_slice() else {
+        panic!("one draft: {:?}", import.drafts);
+    };
+    let set = SpecSet::load_texts(&[(draft.spec.as_str(), draft.yaml.as_str())])
+        .unwrap_or_else(|errors| panic!("the draft does not validate:\n{errors}\n{}", draft.yaml));
+    let spec = &set.endpoints[0].spec;
+    assert_eq!(
+        (spec.http.path.as_str(), spec.auth.tokens.len()),
+        ("/open-apis/demo/v1/things", 1)
+    );
+    assert_eq!(spec.auth.scopes, ["demo:thing"]);
+    assert_eq!(spec.auth.app_types.len(), 1);
+    assert_eq!(spec.rate_limit.windows[0].requests, 100);
+    let name = &spec.request.body["name"];
+    assert_eq!((name.required, name.min_length), (true, Some(1)));
+    assert_eq!(name.example, Some(serde_json::json!("widget")));
+    let kinds = spec.request.body["kind"].values.as_ref().map(Vec::len);
+    assert_eq!(kinds, Some(2));
+    assert_eq!(spec.request.body["note"].default, None, "a prose default is no default");
+    let slot = spec.request.body["slots"].items.as_deref().expect("a list");
+    let slot_fields = slot.fields.as_ref().expect("nested from the example");
+    assert_eq!(slot_fields.keys().collect::<Vec<_>>(), ["shelf", "position"]);
+    assert!(!spec.request.body.contains_key("shelf"));
+    assert_eq!(spec.errors[0].code, 1990001);
+    assert_eq!(spec.response.data.keys().collect::<Vec<_>>(), ["thing_id"]);
+    assert!(
+        draft.undecided.iter().any(|item| item.what.contains("prose")),
+        "{:?}",
+        draft.undecided
+    );
+}

@@ -130,7 +130,8 @@ pub(crate) fn judge<E: Endpoint>(answer: Answer, bytes: &[u8]) -> Result<Respons
     }
     // A successful answer without `data` is read as an empty object, so required fields still fail.
     let data = match E::METADATA.envelope {
-        Envelope::Data => serde_json::from_str::<E::Data>(head.data.map_or("{}", |raw| raw.get())),
+        // From bytes, as everywhere: one deserializer type, so each data type's decoder is compiled once.
+        Envelope::Data => serde_json::from_slice::<E::Data>(head.data.map_or("{}", |raw| raw.get()).as_bytes()),
         Envelope::Flat => serde_json::from_slice::<E::Data>(bytes),
     };
     match data {

@@ -2,6 +2,7 @@
 //! or multipart), and the answer read as the platform's JSON envelope or as a file's bytes; retries as
 //! [`retry`](crate::retry) says.
 
+use std::any::Any;
 use std::future::Future;
 use std::pin::pin;
 use std::task::Poll;
@@ -14,8 +15,8 @@ use tracing::Instrument;
 use crate::answer::{Answer, judge};
 use crate::client::Client;
 use crate::credentials::AccessToken;
-use crate::documented_error::DocumentedError;
-use crate::endpoint::{Endpoint, HttpMethod, RequestBody, ResponseKind};
+use crate::documented_error::{DocumentedError, ErasedError};
+use crate::endpoint::{Endpoint, EndpointMetadata, HttpMethod, RequestBody, ResponseKind};
 use crate::error::{Error, TransportKind};
 use crate::files::{Download, UploadFile};
 use crate::http::{BodyLimits, LOG_ID_HEADER, ReadError, read_capped};
@@ -72,15 +73,49 @@ struct Outgoing<'r> {
     text_parts: Vec<(String, String)>,
 }
 
+/// An attempt's error before the endpoint's own error type is put back: its code and facts. The attempt
+/// loop works with it, so that one copy of the loop serves every endpoint.
+pub(crate) type Untyped = ErasedError;
+
+/// One endpoint's reading of an answer's headers and bytes, with its types erased: the typed response,
+/// boxed, or the failure.
+type Judge<'a> = dyn Fn(Answer, &[u8]) -> Result<Box<dyn Any + Send>, Failed<Untyped>> + Sync + 'a;
+
+/// What a successful answer is: the endpoint's JSON, or a file (whose JSON answers are errors).
+#[derive(Clone, Copy)]
+enum Reading<'a> {
+    Json(&'a Judge<'a>),
+    File(&'a Judge<'a>),
+}
+
+impl<E: DocumentedError> Failed<E> {
+    /// The same failure with its code only, for the attempt loop.
+    fn erase(self) -> Failed<Untyped> {
+        Failed {
+            error: self.error.map_api(|error| ErasedError::of(&error)),
+            retry: self.retry,
+            token_rejected: self.token_rejected,
+            may_have_applied: self.may_have_applied,
+        }
+    }
+}
+
 impl Client {
     /// Sends `request`, retrying as the policy allows, and decodes the answer.
     pub async fn execute<E: Endpoint>(&self, request: &E) -> Result<Response<E::Data>, Error<E::Error>> {
-        let (mut response, attempts, may_have_applied) = self
-            .run(request, |answer, attempts| {
-                decode_json::<E>(answer, attempts, self.body_limits())
-            })
-            .instrument(call_span(E::METADATA.id))
-            .await?;
+        // A failure is the rare path and is moved once (see `judge`).
+        #[allow(clippy::result_large_err)]
+        let judge = |answer: Answer, bytes: &[u8]| {
+            judge::<E>(answer, bytes)
+                .map(|response| Box::new(response) as Box<dyn Any + Send>)
+                .map_err(Failed::erase)
+        };
+        let outgoing = self.outgoing(request).map_err(typed)?;
+        let (finished, attempts, may_have_applied) = self
+            .run(E::METADATA, outgoing, Reading::Json(&judge))
+            .await
+            .map_err(typed)?;
+        let mut response: Response<E::Data> = unbox(finished);
         response.attempts = attempts;
         response.earlier_attempt_may_have_applied = may_have_applied;
         response.accounting = request.account(&response.data);
@@ -93,52 +128,54 @@ impl Client {
     /// Sends `request` to an endpoint whose answer is a file, retrying as the policy allows. The bytes are
     /// not read yet: see [`Download`]. An answer in the platform's JSON is the endpoint's typed error.
     pub async fn download<E: Endpoint>(&self, request: &E) -> Result<Download, Error<E::Error>> {
-        let (mut download, attempts, _) = self
-            .run(request, |answer, attempts| {
-                open_download::<E>(answer, attempts, self.body_limits())
-            })
-            .instrument(call_span(E::METADATA.id))
-            .await?;
+        // A failure is the rare path and is moved once (see `judge`).
+        #[allow(clippy::result_large_err)]
+        let judge = |answer: Answer, bytes: &[u8]| {
+            judge::<E>(answer, bytes)
+                .map(|response| Box::new(response.msg) as Box<dyn Any + Send>)
+                .map_err(Failed::erase)
+        };
+        let outgoing = self.outgoing(request).map_err(typed)?;
+        let (finished, attempts, _) = self
+            .run(E::METADATA, outgoing, Reading::File(&judge))
+            .await
+            .map_err(typed)?;
+        let mut download: Download = unbox(finished);
         download.attempts = attempts;
         Ok(download)
     }
 
-    /// The attempt loop shared by every call, under the operation deadline: `finish` reads an answer's
-    /// headers and body.
-    async fn run<E, T, F, Fut>(&self, request: &E, finish: F) -> Result<(T, u32, bool), Error<E::Error>>
-    where
-        E: Endpoint,
-        F: Fn(reqwest::Response, u32) -> Fut,
-        Fut: Future<Output = Result<T, Failed<E::Error>>>,
-    {
+    /// The attempt loop shared by every call, under the operation deadline, in the call's span.
+    async fn run(
+        &self,
+        metadata: &'static EndpointMetadata,
+        outgoing: Outgoing<'_>,
+        reading: Reading<'_>,
+    ) -> Result<(Box<dyn Any + Send>, u32, bool), Error<Untyped>> {
         // A limit too large for the clock (`Duration::MAX`) is no deadline in practice.
         let started = Instant::now();
         let deadline = started
             .checked_add(self.timeouts().operation)
             .unwrap_or_else(|| started + NO_DEADLINE);
         // Boxed: the attempt loop's state is large, and the futures around it are moved before they run.
-        Box::pin(self.attempts(request, &finish, deadline)).await
+        Box::pin(self.attempts(metadata, &outgoing, reading, deadline))
+            .instrument(call_span(metadata.id))
+            .await
     }
 
     /// Each step waits at most until the operation deadline (the token and the rate limit's turn) or the
     /// attempt's own limit, whichever comes first: one timer at a time, none for a step that is ready.
-    async fn attempts<E, T, F, Fut>(
+    async fn attempts(
         &self,
-        request: &E,
-        finish: &F,
+        metadata: &'static EndpointMetadata,
+        outgoing: &Outgoing<'_>,
+        reading: Reading<'_>,
         deadline: Instant,
-    ) -> Result<(T, u32, bool), Error<E::Error>>
-    where
-        E: Endpoint,
-        F: Fn(reqwest::Response, u32) -> Fut,
-        Fut: Future<Output = Result<T, Failed<E::Error>>>,
-    {
-        let metadata = E::METADATA;
+    ) -> Result<(Box<dyn Any + Send>, u32, bool), Error<Untyped>> {
         let endpoint = metadata.id;
         let tokens = self
             .token_source(metadata)
             .map_err(|problem| Error::Identity { endpoint, problem })?;
-        let outgoing = self.outgoing(request)?;
         let policy = self.retry_policy();
         let mut backoff = policy.backoff();
         let mut waited = Duration::ZERO;
@@ -172,12 +209,16 @@ impl Client {
                 .attempt
                 .min(deadline.saturating_duration_since(Instant::now()));
             let attempt = async {
-                match self
-                    .send::<E>(&outgoing, token.as_ref(), attempts, attempt_timeout)
-                    .await
-                {
-                    Ok(answer) => finish(answer, attempts).await,
-                    Err(failed) => Err(failed),
+                let answer = self
+                    .send(metadata, outgoing, token.as_ref(), attempts, attempt_timeout)
+                    .await?;
+                let limits = self.body_limits();
+                match reading {
+                    Reading::Json(judge) => {
+                        let (answer, bytes) = read_answer(endpoint, answer, attempts, limits).await?;
+                        judge(answer, &bytes)
+                    }
+                    Reading::File(judge) => open_download(endpoint, answer, attempts, limits, judge).await,
                 }
             };
             let answered = match tokio::time::timeout(attempt_timeout, attempt).await {
@@ -227,33 +268,27 @@ impl Client {
         }
     }
 
-    fn outgoing<'r, E: Endpoint>(&self, request: &'r E) -> Result<Outgoing<'r>, Error<E::Error>> {
+    /// What every attempt of `request` sends: the only step of a call, besides judging the answer, that
+    /// knows the request's type.
+    fn outgoing<'r, E: Endpoint>(&self, request: &'r E) -> Result<Outgoing<'r>, Error<Untyped>> {
         let metadata = E::METADATA;
-        let json = match metadata.request_body {
-            RequestBody::Json => Some(bytes::Bytes::from(serde_json::to_vec(request).map_err(|error| {
-                Error::Encode {
-                    endpoint: metadata.id,
-                    message: error.to_string(),
-                }
-            })?)),
-            RequestBody::None | RequestBody::Multipart => None,
+        let encoded = || {
+            serde_json::to_vec(request).map_err(|error| Error::Encode {
+                endpoint: metadata.id,
+                message: error.to_string(),
+            })
         };
-        let method = match metadata.method {
-            HttpMethod::Get => reqwest::Method::GET,
-            HttpMethod::Post => reqwest::Method::POST,
-            HttpMethod::Put => reqwest::Method::PUT,
-            HttpMethod::Patch => reqwest::Method::PATCH,
-            HttpMethod::Delete => reqwest::Method::DELETE,
+        let (json, text_parts) = match metadata.request_body {
+            RequestBody::Json => (Some(bytes::Bytes::from(encoded()?)), Vec::new()),
+            RequestBody::Multipart => (None, text_parts(&encoded()?)),
+            RequestBody::None => (None, Vec::new()),
         };
         Ok(Outgoing {
-            method,
+            method: reqwest_method(metadata.method),
             url: self.url(&request.path(), &request.query()),
             json,
             files: request.files(),
-            text_parts: match metadata.request_body {
-                RequestBody::Multipart => text_parts(request),
-                _ => Vec::new(),
-            },
+            text_parts,
         })
     }
 
@@ -267,18 +302,19 @@ impl Client {
     }
 
     /// One attempt up to the answer's headers.
-    async fn send<E: Endpoint>(
+    async fn send(
         &self,
+        metadata: &'static EndpointMetadata,
         outgoing: &Outgoing<'_>,
         token: Option<&AccessToken>,
         attempts: u32,
         timeout: Duration,
-    ) -> Result<reqwest::Response, Failed<E::Error>> {
-        let endpoint = E::METADATA.id;
+    ) -> Result<reqwest::Response, Failed<Untyped>> {
+        let endpoint = metadata.id;
         let mut builder = self.http().request(outgoing.method.clone(), outgoing.url.clone());
         // The attempt loop bounds sending and reading a JSON answer; a file's bytes are read after the
         // call returns, so reqwest bounds them.
-        if E::METADATA.response_kind == ResponseKind::Binary {
+        if metadata.response_kind == ResponseKind::Binary {
             builder = builder.timeout(timeout);
         }
         if let Some(token) = token {
@@ -309,6 +345,29 @@ impl Client {
             .send()
             .await
             .map_err(|error| transport_failure(endpoint, error, attempts))
+    }
+}
+
+/// The call's own error type back on an erased failure: its code decides the variant.
+fn typed<E: DocumentedError>(error: Error<Untyped>) -> Error<E> {
+    error.map_api(|erased| E::from_code(erased.code()))
+}
+
+/// The value the attempt loop boxed: the loop's readings box exactly the type their call unboxes.
+fn unbox<T: 'static>(finished: Box<dyn Any + Send>) -> T {
+    match finished.downcast::<T>() {
+        Ok(value) => *value,
+        Err(_) => unreachable!("each reading boxes the type its call unboxes"),
+    }
+}
+
+fn reqwest_method(method: HttpMethod) -> reqwest::Method {
+    match method {
+        HttpMethod::Get => reqwest::Method::GET,
+        HttpMethod::Post => reqwest::Method::POST,
+        HttpMethod::Put => reqwest::Method::PUT,
+        HttpMethod::Patch => reqwest::Method::PATCH,
+        HttpMethod::Delete => reqwest::Method::DELETE,
     }
 }
 
@@ -376,13 +435,14 @@ fn call_span(endpoint: &'static str) -> tracing::Span {
 }
 
 /// A file's bytes on success; anything else is read as the platform's JSON answer, which for a download
-/// can only be an error.
-async fn open_download<E: Endpoint>(
+/// can only be an error: `judge` gives it, or the `msg` of a code 0 where the file belongs.
+async fn open_download(
+    endpoint: &'static str,
     response: reqwest::Response,
     attempts: u32,
     limits: BodyLimits,
-) -> Result<Download, Failed<E::Error>> {
-    let endpoint = E::METADATA.id;
+    judge: &Judge<'_>,
+) -> Result<Box<dyn Any + Send>, Failed<Untyped>> {
     let is_json = response
         .headers()
         .get(reqwest::header::CONTENT_TYPE)
@@ -391,30 +451,27 @@ async fn open_download<E: Endpoint>(
     if response.status().is_success() && !is_json {
         let log_id = header(&response, &LOG_ID);
         current_span().record("status", response.status().as_u16());
-        return Ok(Download::new(response, endpoint, log_id));
+        return Ok(Box::new(Download::new(response, endpoint, log_id)));
     }
     let http_status = response.status().as_u16();
-    match decode_json::<E>(response, attempts, limits).await {
-        Err(failed) => Err(failed),
-        // Code 0 in JSON where a file belongs: the answer is not what the page documents.
-        Ok(answer) => Err(Failed {
-            error: Error::Decode {
-                endpoint,
-                http_status,
-                content_type: Some("application/json".to_owned()),
-                snippet: String::new(),
-                reason: format!(
-                    "expected the file's bytes, got a JSON answer with code 0 ({})",
-                    answer.msg
-                ),
-                log_id: answer.log_id,
-                attempts,
-            },
-            retry: Retry::Never,
-            token_rejected: false,
-            may_have_applied: true,
-        }),
-    }
+    let (answer, bytes) = read_answer(endpoint, response, attempts, limits).await?;
+    let log_id = answer.log_id.clone();
+    let msg: String = unbox(judge(answer, &bytes)?);
+    // Code 0 in JSON where a file belongs: the answer is not what the page documents.
+    Err(Failed {
+        error: Error::Decode {
+            endpoint,
+            http_status,
+            content_type: Some("application/json".to_owned()),
+            snippet: String::new(),
+            reason: format!("expected the file's bytes, got a JSON answer with code 0 ({msg})"),
+            log_id,
+            attempts,
+        },
+        retry: Retry::Never,
+        token_rejected: false,
+        may_have_applied: true,
+    })
 }
 
 fn header(response: &reqwest::Response, name: &HeaderName) -> Option<String> {
@@ -429,13 +486,13 @@ fn header(response: &reqwest::Response, name: &HeaderName) -> Option<String> {
 const LOG_ID: HeaderName = HeaderName::from_static(LOG_ID_HEADER);
 const RATE_LIMIT_RESET: HeaderName = HeaderName::from_static(RATE_LIMIT_RESET_HEADER);
 
-/// Reads an answer as the platform's JSON envelope: the typed data, or the failure and what to do next.
-async fn decode_json<E: Endpoint>(
+/// Reads an answer's headers and body (within the size and rate limits), for an endpoint to judge.
+async fn read_answer(
+    endpoint: &'static str,
     response: reqwest::Response,
     attempts: u32,
     limits: BodyLimits,
-) -> Result<Response<E::Data>, Failed<E::Error>> {
-    let endpoint = E::METADATA.id;
+) -> Result<(Answer, bytes::Bytes), Failed<Untyped>> {
     let started = Instant::now();
     let http_status = response.status().as_u16();
     // Only the headers an answer is judged by, read before the body consumes the response.
@@ -493,7 +550,7 @@ async fn decode_json<E: Endpoint>(
         retry_after,
         attempts,
     };
-    judge::<E>(answer, &bytes)
+    Ok((answer, bytes))
 }
 
 fn transport_failure<E: DocumentedError>(endpoint: &'static str, error: reqwest::Error, attempts: u32) -> Failed<E> {
@@ -536,9 +593,10 @@ fn error_chain(error: &reqwest::Error) -> String {
     text
 }
 
-/// The fields of a multipart request beside its files (which serialize to nothing), as text parts.
-fn text_parts<E: serde::Serialize>(request: &E) -> Vec<(String, String)> {
-    let Ok(serde_json::Value::Object(fields)) = serde_json::to_value(request) else {
+/// The fields of a multipart request beside its files (which serialize to nothing), as text parts, from
+/// the request's JSON (one encoding of each request type serves both kinds of body).
+fn text_parts(json: &[u8]) -> Vec<(String, String)> {
+    let Ok(serde_json::Value::Object(fields)) = serde_json::from_slice(json) else {
         return Vec::new();
     };
     fields

@@ -139,6 +139,52 @@ impl fmt::Display for UndocumentedError {
 
 impl std::error::Error for UndocumentedError {}
 
+/// An endpoint's error reduced to its code and its page's facts: what the attempt loop, compiled once
+/// for every endpoint, carries until the call gives the endpoint's own type back.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct ErasedError {
+    code: i64,
+    facts: Option<&'static ErrorFacts>,
+}
+
+impl ErasedError {
+    /// `error`'s code and facts.
+    pub(crate) fn of(error: &impl DocumentedError) -> Self {
+        Self {
+            code: error.code(),
+            facts: error.facts(),
+        }
+    }
+}
+
+impl DocumentedError for ErasedError {
+    const DOCUMENTED: &'static [(Self, ErrorFacts)] = &[];
+
+    fn undocumented(code: i64) -> Self {
+        Self { code, facts: None }
+    }
+
+    fn undocumented_code(&self) -> Option<i64> {
+        self.facts.is_none().then_some(self.code)
+    }
+
+    fn facts(&self) -> Option<&'static ErrorFacts> {
+        self.facts
+    }
+
+    fn code(&self) -> i64 {
+        self.code
+    }
+}
+
+impl fmt::Display for ErasedError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        describe(self, f)
+    }
+}
+
+impl std::error::Error for ErasedError {}
+
 /// `Display` and `Error` for a generated error enum, written once here instead of in every file.
 #[doc(hidden)]
 #[macro_export]

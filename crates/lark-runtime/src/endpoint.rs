@@ -12,7 +12,7 @@ use crate::validate::Validate;
 /// A request to one Open Platform endpoint. Generated for every spec; the runtime executes any of them.
 pub trait Endpoint: Validate + Serialize + Send + Sync {
     /// The payload of a successful response.
-    type Data: DeserializeOwned + Send;
+    type Data: DeserializeOwned + Send + 'static;
     /// The endpoint's documented error codes.
     type Error: DocumentedError;
 

@@ -154,6 +154,92 @@ pub enum Error<E: DocumentedError> {
 }
 
 impl<E: DocumentedError> Error<E> {
+    /// The same failure with another endpoint error type: the attempt loop works with erased errors,
+    /// and the call gives its endpoint's type back.
+    pub(crate) fn map_api<F: DocumentedError>(self, convert: impl FnOnce(E) -> F) -> Error<F> {
+        match self {
+            Self::Api {
+                endpoint,
+                error,
+                http_status,
+                message,
+                log_id,
+                attempts,
+            } => Error::Api {
+                endpoint,
+                error: convert(error),
+                http_status,
+                message,
+                log_id,
+                attempts,
+            },
+            Self::RateLimited {
+                endpoint,
+                http_status,
+                retry_after,
+                log_id,
+                attempts,
+            } => Error::RateLimited {
+                endpoint,
+                http_status,
+                retry_after,
+                log_id,
+                attempts,
+            },
+            Self::Decode {
+                endpoint,
+                http_status,
+                content_type,
+                snippet,
+                reason,
+                log_id,
+                attempts,
+            } => Error::Decode {
+                endpoint,
+                http_status,
+                content_type,
+                snippet,
+                reason,
+                log_id,
+                attempts,
+            },
+            Self::BodyTooLarge {
+                endpoint,
+                limit,
+                log_id,
+            } => Error::BodyTooLarge {
+                endpoint,
+                limit,
+                log_id,
+            },
+            Self::Transport {
+                endpoint,
+                kind,
+                message,
+                attempts,
+            } => Error::Transport {
+                endpoint,
+                kind,
+                message,
+                attempts,
+            },
+            Self::Timeout {
+                endpoint,
+                limit,
+                attempts,
+                may_have_applied,
+            } => Error::Timeout {
+                endpoint,
+                limit,
+                attempts,
+                may_have_applied,
+            },
+            Self::Auth { endpoint, source } => Error::Auth { endpoint, source },
+            Self::Identity { endpoint, problem } => Error::Identity { endpoint, problem },
+            Self::Encode { endpoint, message } => Error::Encode { endpoint, message },
+        }
+    }
+
     /// The endpoint's typed error, when the platform answered with a code.
     pub fn api_error(&self) -> Option<&E> {
         match self {

@@ -7,7 +7,6 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::client::Client;
-use crate::endpoint::ResponseKind;
 
 use crate::documented_error::DocumentedError;
 use crate::endpoint::{Endpoint, EndpointMetadata};
@@ -36,7 +35,7 @@ pub struct EndpointEntry {
 }
 
 impl EndpointEntry {
-    /// The entry of endpoint `E`.
+    /// The entry of endpoint `E`, whose answer is JSON.
     pub const fn of<E>() -> Self
     where
         E: Endpoint + Incoming + 'static,
@@ -51,12 +50,28 @@ impl EndpointEntry {
             call_example: call_example::<E>,
         }
     }
+
+    /// The entry of endpoint `E`, whose answer is a file: only these call `download`.
+    pub const fn of_download<E>() -> Self
+    where
+        E: Endpoint + Incoming + 'static,
+        E::Data: Serialize,
+    {
+        Self {
+            call_example: download_example::<E>,
+            ..Self::of::<E>()
+        }
+    }
 }
+
+// The request and data types are encoded and decoded the way the client does (to and from bytes), so
+// that no type's serde code is compiled a second time for `serde_json::Value`.
 
 fn decode_request<E: Endpoint + Incoming>(request: &IncomingRequest<'_>) -> Result<Value, ValidationError> {
     let request = E::from_incoming(request)?;
     // A generated request always serializes; `Null` would only hide a bug in a test's comparison.
-    Ok(serde_json::to_value(&request).unwrap_or(Value::Null))
+    let json = serde_json::to_vec(&request).unwrap_or_default();
+    Ok(serde_json::from_slice(&json).unwrap_or(Value::Null))
 }
 
 fn decode_data<E>(payload: Value) -> Result<Value, String>
@@ -64,7 +79,8 @@ where
     E: Endpoint,
     E::Data: Serialize,
 {
-    let data: E::Data = serde_json::from_value(payload).map_err(|error| error.to_string())?;
+    let json = serde_json::to_vec(&payload).map_err(|error| error.to_string())?;
+    let data: E::Data = serde_json::from_slice(&json).map_err(|error| error.to_string())?;
     serde_json::to_value(&data).map_err(|error| error.to_string())
 }
 
@@ -112,12 +128,19 @@ where
 {
     Box::pin(async move {
         let request = example_request::<E>()?;
-        if E::METADATA.response_kind == ResponseKind::Binary {
-            let download = client.download(&request).await.map_err(|error| error.to_string())?;
-            let bytes = download.bytes().await.map_err(|error| error.to_string())?;
-            return Ok(Value::from(bytes.len()));
-        }
         let response = client.execute(&request).await.map_err(|error| error.to_string())?;
         serde_json::to_value(&response.data).map_err(|error| error.to_string())
+    })
+}
+
+fn download_example<E>(client: Client) -> BoxFuture<'static, Result<Value, String>>
+where
+    E: Endpoint + Incoming + 'static,
+{
+    Box::pin(async move {
+        let request = example_request::<E>()?;
+        let download = client.download(&request).await.map_err(|error| error.to_string())?;
+        let bytes = download.bytes().await.map_err(|error| error.to_string())?;
+        Ok(Value::from(bytes.len()))
     })
 }

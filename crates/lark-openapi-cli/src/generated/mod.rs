@@ -4246,8 +4246,6 @@ pub mod contact_v3_department_create {
         /// Your own token to make the call idempotent; a repeated request with the same token is not applied twice.
         ///
         /// Example: `"473469C7-AA6F-4DC5-B3DB-A3DC0DE3C83E"`
-        ///
-        /// Default when left out: `"空"`
         #[arg(long = "client-token")]
         client_token: Option<String>,
         /// The department's name: no slash (`/`) and not the name of an existing department.
@@ -4273,22 +4271,16 @@ pub mod contact_v3_department_create {
         /// Your own department id; it may not start with `od-` or be `0` or `1`. The system generates one when it is left out.
         ///
         /// Example: `"D096"`
-        ///
-        /// Default when left out: `"空，表示由系统自动生成 ID。"`
         #[arg(long = "department-id")]
         department_id: Option<String>,
         /// The user id of the department's manager, in the kind `user_id_type` names; always the same person as the main leader in `leaders`.
         ///
         /// Example: `"ou_7dab8a3d3cdcc9da365777c7ad535d62"`
-        ///
-        /// Default when left out: `"空"`
         #[arg(long = "leader-user-id")]
         leader_user_id: Option<String>,
         /// Where the department sorts among its siblings: a non-negative integer as a string, smaller first, unique among existing departments; by default a new department goes after the existing ones.
         ///
         /// Example: `"100"`
-        ///
-        /// Default when left out: `"空，默认情况下新建的部门排在存量部门之后。"`
         #[arg(long = "order")]
         order: Option<String>,
         /// Custom ids of units to bind the department to; only one is supported for now.
@@ -4814,8 +4806,6 @@ pub mod contact_v3_department_patch {
         /// The new name: no slash (`/`) and not the name of an existing department; left out, the name is kept.
         ///
         /// Example: `"DemoName"`
-        ///
-        /// Default when left out: `"空，表示不修改。"`
         #[arg(long = "name")]
         name: Option<String>,
         /// The new localized names; no slash and not used by another department. Left out, they are kept.
@@ -4831,22 +4821,16 @@ pub mod contact_v3_department_patch {
         /// The new parent department's id (`0` for the root); left out, the parent is kept.
         ///
         /// Example: `"D067"`
-        ///
-        /// Default when left out: `"空，表示不修改。"`
         #[arg(long = "parent-department-id")]
         parent_department_id: Option<String>,
         /// The new manager's user id, in the kind `user_id_type` names; it is always the main leader too, so changing it changes the main leader. Left out, it is kept.
         ///
         /// Example: `"ou_7dab8a3d3cdcc9da365777c7ad535d62"`
-        ///
-        /// Default when left out: `"空，表示不修改。"`
         #[arg(long = "leader-user-id")]
         leader_user_id: Option<String>,
         /// The new sort position among siblings: a non-negative integer as a string, smaller first and unique; left out, it is kept.
         ///
         /// Example: `"100"`
-        ///
-        /// Default when left out: `"空，表示不修改。"`
         #[arg(long = "order")]
         order: Option<String>,
         /// Whether to create a department group chat, named after the department and owned by its main leader; false does not remove an existing chat.
@@ -6302,8 +6286,6 @@ pub mod contact_v3_group_create {
         /// A description of the group, at most 500 characters; empty when omitted.
         ///
         /// Example: `"IT服务人员的集合"`
-        ///
-        /// Default when left out: `"空"`
         #[arg(long = "description")]
         description: Option<String>,
         /// The group type; 1 (a normal group) when omitted, the only value accepted.
@@ -6314,8 +6296,6 @@ pub mod contact_v3_group_create {
         /// A custom id for the group, at most 64 letters and digits with no spaces; the system generates one when omitted.
         ///
         /// Example: `"g122817"`
-        ///
-        /// Default when left out: `"空，由系统生成一个默认 ID。"`
         #[arg(long = "group-id")]
         group_id: Option<String>,
     }
@@ -6627,15 +6607,11 @@ pub mod contact_v3_group_patch {
         /// The new name, at most 100 characters and unique within the company; left out, the name is kept.
         ///
         /// Example: `"外包 IT 用户组"`
-        ///
-        /// Default when left out: `"空，表示不更新用户组名字。"`
         #[arg(long = "name")]
         name: Option<String>,
         /// The new description, at most 500 characters; left out, the description is kept.
         ///
         /// Example: `"IT 外包用户组，需要进行细粒度权限管控"`
-        ///
-        /// Default when left out: `"空，表示不更新用户组描述。"`
         #[arg(long = "description")]
         description: Option<String>,
     }
@@ -7213,8 +7189,6 @@ pub mod contact_v3_job_family_create {
         /// A description of the job family, at most 5,000 characters. Empty when left out.
         ///
         /// Example: `"负责产品策略制定的相关工作"`
-        ///
-        /// Default when left out: `"空"`
         #[arg(long = "description")]
         description: Option<String>,
         /// The id of the parent job family, to make this one a sub-family; the job family list API gives the ids. Left out, the job family has no parent.
@@ -7452,22 +7426,16 @@ pub mod contact_v3_job_family_update {
         /// The job family's name, unique in the tenant; Chinese, English and symbols are allowed. Leave it out to keep the current value.
         ///
         /// Example: `"产品"`
-        ///
-        /// Default when left out: `"空，表示不更新"`
         #[arg(long = "name")]
         name: Option<String>,
         /// A description of the job family, at most 5,000 characters. Leave it out to keep the current value.
         ///
         /// Example: `"负责产品策略制定的相关工作"`
-        ///
-        /// Default when left out: `"空，表示不更新"`
         #[arg(long = "description")]
         description: Option<String>,
         /// The id of the parent job family; the job family list API gives the ids. Leave it out to keep the current value.
         ///
         /// Example: `"mga5oa8ayjlpzjq"`
-        ///
-        /// Default when left out: `"空，表示不更新"`
         #[arg(long = "parent-job-family-id")]
         parent_job_family_id: Option<String>,
         /// Whether the job family is enabled. Leave it out to keep the current value.
@@ -7589,8 +7557,6 @@ pub mod contact_v3_job_level_create {
         /// The job level's general description, at most 5,000 characters, shown wherever no description for the viewer's language is set. Empty when left out.
         ///
         /// Example: `"公司内部中高级职称，有一定专业技术能力的人员"`
-        ///
-        /// Default when left out: `"空"`
         #[arg(long = "description")]
         description: Option<String>,
         /// The job level's sort position; smaller values sort first. Left out, the level goes to the end of the list (the largest order so far).
@@ -7828,15 +7794,11 @@ pub mod contact_v3_job_level_update {
         /// The job level's general name, shown wherever no name for the viewer's language is set. Leave it out to keep the current value.
         ///
         /// Example: `"高级专家"`
-        ///
-        /// Default when left out: `"空，表示不更新。"`
         #[arg(long = "name")]
         name: Option<String>,
         /// The job level's general description, at most 5,000 characters, shown wherever no description for the viewer's language is set. Leave it out to keep the current value.
         ///
         /// Example: `"公司内部中高级职称，有一定专业技术能力的人员"`
-        ///
-        /// Default when left out: `"空，表示不更新。"`
         #[arg(long = "description")]
         description: Option<String>,
         /// The job level's sort position; smaller values sort first. Leave it out to keep the current value.
@@ -8247,8 +8209,6 @@ pub mod contact_v3_unit_create {
         /// Your own unit id, unique in the tenant and fixed once created; 1 to 64 letters or digits. When left out the system generates one.
         ///
         /// Example: `"BU121"`
-        ///
-        /// Default when left out: `"空，若不传值则由系统自动生成一个默认 ID。"`
         #[arg(long = "unit-id")]
         unit_id: Option<String>,
         /// The unit's name, 1 to 100 characters; no other unit may have both the same name and the same type.
@@ -10854,8 +10814,6 @@ pub mod im_v1_chat_create {
         /// The chat description; keep it within 100 characters.
         ///
         /// Example: `"测试群描述"`
-        ///
-        /// Default when left out: `"空"`
         #[arg(long = "description")]
         description: Option<String>,
         /// Localized chat names (within 60 characters each); when unset, name is shown.

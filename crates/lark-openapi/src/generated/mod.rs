@@ -88,7 +88,7 @@ pub static ENDPOINTS: &[::lark_runtime::EndpointEntry] = &[
         attendance::v1::archive_rule::user_stats_fields_query::UserStatsFieldsQueryRequest,
     >(),
     #[cfg(feature = "attendance")]
-    ::lark_runtime::EndpointEntry::of::<
+    ::lark_runtime::EndpointEntry::of_download::<
         attendance::v1::file::download::DownloadRequest,
     >(),
     #[cfg(feature = "attendance")]
@@ -517,11 +517,11 @@ pub static ENDPOINTS: &[::lark_runtime::EndpointEntry] = &[
     #[cfg(feature = "im")]
     ::lark_runtime::EndpointEntry::of::<im::v1::file::create::CreateRequest>(),
     #[cfg(feature = "im")]
-    ::lark_runtime::EndpointEntry::of::<im::v1::file::get::GetRequest>(),
+    ::lark_runtime::EndpointEntry::of_download::<im::v1::file::get::GetRequest>(),
     #[cfg(feature = "im")]
     ::lark_runtime::EndpointEntry::of::<im::v1::image::create::CreateRequest>(),
     #[cfg(feature = "im")]
-    ::lark_runtime::EndpointEntry::of::<im::v1::image::get::GetRequest>(),
+    ::lark_runtime::EndpointEntry::of_download::<im::v1::image::get::GetRequest>(),
     #[cfg(feature = "im")]
     ::lark_runtime::EndpointEntry::of::<im::v1::message::create::CreateRequest>(),
     #[cfg(feature = "im")]
@@ -571,7 +571,9 @@ pub static ENDPOINTS: &[::lark_runtime::EndpointEntry] = &[
     #[cfg(feature = "im")]
     ::lark_runtime::EndpointEntry::of::<im::v1::message_reaction::list::ListRequest>(),
     #[cfg(feature = "im")]
-    ::lark_runtime::EndpointEntry::of::<im::v1::message_resource::get::GetRequest>(),
+    ::lark_runtime::EndpointEntry::of_download::<
+        im::v1::message_resource::get::GetRequest,
+    >(),
     #[cfg(feature = "im")]
     ::lark_runtime::EndpointEntry::of::<im::v1::pin::create::CreateRequest>(),
     #[cfg(feature = "im")]

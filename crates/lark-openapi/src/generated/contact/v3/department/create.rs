@@ -151,8 +151,6 @@ impl CreateRequestBuilder {
     /// Your own token to make the call idempotent; a repeated request with the same token is not applied twice.
     ///
     /// Example: `"473469C7-AA6F-4DC5-B3DB-A3DC0DE3C83E"`
-    ///
-    /// Default when left out: `"空"`
     pub fn client_token(mut self, client_token: impl Into<String>) -> Self {
         self.client_token = Some(client_token.into());
         self
@@ -185,8 +183,6 @@ impl CreateRequestBuilder {
     /// Your own department id; it may not start with `od-` or be `0` or `1`. The system generates one when it is left out.
     ///
     /// Example: `"D096"`
-    ///
-    /// Default when left out: `"空，表示由系统自动生成 ID。"`
     pub fn department_id(mut self, department_id: impl Into<String>) -> Self {
         self.department_id = Some(department_id.into());
         self
@@ -194,8 +190,6 @@ impl CreateRequestBuilder {
     /// The user id of the department's manager, in the kind `user_id_type` names; always the same person as the main leader in `leaders`.
     ///
     /// Example: `"ou_7dab8a3d3cdcc9da365777c7ad535d62"`
-    ///
-    /// Default when left out: `"空"`
     pub fn leader_user_id(mut self, leader_user_id: impl Into<String>) -> Self {
         self.leader_user_id = Some(leader_user_id.into());
         self
@@ -203,8 +197,6 @@ impl CreateRequestBuilder {
     /// Where the department sorts among its siblings: a non-negative integer as a string, smaller first, unique among existing departments; by default a new department goes after the existing ones.
     ///
     /// Example: `"100"`
-    ///
-    /// Default when left out: `"空，默认情况下新建的部门排在存量部门之后。"`
     pub fn order(mut self, order: impl Into<String>) -> Self {
         self.order = Some(order.into());
         self
@@ -322,7 +314,7 @@ impl ::lark_runtime::Validate for CreateRequest {
             if let Some(value) = &self.department_id {
                 violations.length(&at, value, None, Some(64));
                 static PATTERN: ::lark_runtime::validate::Pattern = ::lark_runtime::validate::Pattern::new(
-                    "(?:[a-zA-Z0-9][a-zA-Z0-9_\\-@.]{0,63})",
+                    "^[a-zA-Z0-9][a-zA-Z0-9_\\-@.]{0,63}$",
                 );
                 violations.pattern(&at, value, &PATTERN);
             }

@@ -146,8 +146,6 @@ impl PatchRequestBuilder {
     /// The new name: no slash (`/`) and not the name of an existing department; left out, the name is kept.
     ///
     /// Example: `"DemoName"`
-    ///
-    /// Default when left out: `"空，表示不修改。"`
     pub fn name(mut self, name: impl Into<String>) -> Self {
         self.name = Some(name.into());
         self
@@ -163,8 +161,6 @@ impl PatchRequestBuilder {
     /// The new parent department's id (`0` for the root); left out, the parent is kept.
     ///
     /// Example: `"D067"`
-    ///
-    /// Default when left out: `"空，表示不修改。"`
     pub fn parent_department_id(
         mut self,
         parent_department_id: impl Into<String>,
@@ -175,8 +171,6 @@ impl PatchRequestBuilder {
     /// The new manager's user id, in the kind `user_id_type` names; it is always the main leader too, so changing it changes the main leader. Left out, it is kept.
     ///
     /// Example: `"ou_7dab8a3d3cdcc9da365777c7ad535d62"`
-    ///
-    /// Default when left out: `"空，表示不修改。"`
     pub fn leader_user_id(mut self, leader_user_id: impl Into<String>) -> Self {
         self.leader_user_id = Some(leader_user_id.into());
         self
@@ -184,8 +178,6 @@ impl PatchRequestBuilder {
     /// The new sort position among siblings: a non-negative integer as a string, smaller first and unique; left out, it is kept.
     ///
     /// Example: `"100"`
-    ///
-    /// Default when left out: `"空，表示不修改。"`
     pub fn order(mut self, order: impl Into<String>) -> Self {
         self.order = Some(order.into());
         self
@@ -267,7 +259,7 @@ impl ::lark_runtime::Validate for PatchRequest {
             let value = &self.department_id;
             violations.length(&at, value, None, Some(64));
             static PATTERN: ::lark_runtime::validate::Pattern = ::lark_runtime::validate::Pattern::new(
-                "(?:[a-zA-Z0-9][a-zA-Z0-9_\\-@.]{0,63})",
+                "^[a-zA-Z0-9][a-zA-Z0-9_\\-@.]{0,63}$",
             );
             violations.pattern(&at, value, &PATTERN);
         }

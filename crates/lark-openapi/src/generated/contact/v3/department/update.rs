@@ -244,7 +244,7 @@ impl ::lark_runtime::Validate for UpdateRequest {
             let value = &self.department_id;
             violations.length(&at, value, None, Some(64));
             static PATTERN: ::lark_runtime::validate::Pattern = ::lark_runtime::validate::Pattern::new(
-                "(?:[a-zA-Z0-9][a-zA-Z0-9_\\-@.]{0,63})",
+                "^[a-zA-Z0-9][a-zA-Z0-9_\\-@.]{0,63}$",
             );
             violations.pattern(&at, value, &PATTERN);
         }

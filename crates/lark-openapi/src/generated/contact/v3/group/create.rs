@@ -52,7 +52,7 @@ impl CreateRequest {
     pub fn description(&self) -> Option<&String> {
         self.description.as_ref()
     }
-    /// The `type` it was built with: see [`CreateRequestBuilder::r#type`].
+    /// The `type` it was built with: see [`CreateRequestBuilder`].
     pub fn r#type(&self) -> Option<&CreateRequestType> {
         self.r#type.as_ref()
     }
@@ -102,8 +102,6 @@ impl CreateRequestBuilder {
     /// A description of the group, at most 500 characters; empty when omitted.
     ///
     /// Example: `"IT服务人员的集合"`
-    ///
-    /// Default when left out: `"空"`
     pub fn description(mut self, description: impl Into<String>) -> Self {
         self.description = Some(description.into());
         self
@@ -118,8 +116,6 @@ impl CreateRequestBuilder {
     /// A custom id for the group, at most 64 letters and digits with no spaces; the system generates one when omitted.
     ///
     /// Example: `"g122817"`
-    ///
-    /// Default when left out: `"空，由系统生成一个默认 ID。"`
     pub fn group_id(mut self, group_id: impl Into<String>) -> Self {
         self.group_id = Some(group_id.into());
         self

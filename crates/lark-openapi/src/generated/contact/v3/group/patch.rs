@@ -96,8 +96,6 @@ impl PatchRequestBuilder {
     /// The new name, at most 100 characters and unique within the company; left out, the name is kept.
     ///
     /// Example: `"外包 IT 用户组"`
-    ///
-    /// Default when left out: `"空，表示不更新用户组名字。"`
     pub fn name(mut self, name: impl Into<String>) -> Self {
         self.name = Some(name.into());
         self
@@ -105,8 +103,6 @@ impl PatchRequestBuilder {
     /// The new description, at most 500 characters; left out, the description is kept.
     ///
     /// Example: `"IT 外包用户组，需要进行细粒度权限管控"`
-    ///
-    /// Default when left out: `"空，表示不更新用户组描述。"`
     pub fn description(mut self, description: impl Into<String>) -> Self {
         self.description = Some(description.into());
         self

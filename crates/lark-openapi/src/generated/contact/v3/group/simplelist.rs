@@ -39,7 +39,7 @@ impl SimplelistRequest {
     pub fn page_token(&self) -> Option<&String> {
         self.page_token.as_ref()
     }
-    /// The `type` it was built with: see [`SimplelistRequestBuilder::r#type`].
+    /// The `type` it was built with: see [`SimplelistRequestBuilder`].
     pub fn r#type(&self) -> Option<&SimplelistRequestType> {
         self.r#type.as_ref()
     }

@@ -81,8 +81,6 @@ impl CreateRequestBuilder {
     /// A description of the job family, at most 5,000 characters. Empty when left out.
     ///
     /// Example: `"负责产品策略制定的相关工作"`
-    ///
-    /// Default when left out: `"空"`
     pub fn description(mut self, description: impl Into<String>) -> Self {
         self.description = Some(description.into());
         self

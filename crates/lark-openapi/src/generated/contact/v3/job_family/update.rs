@@ -89,8 +89,6 @@ impl UpdateRequestBuilder {
     /// The job family's name, unique in the tenant; Chinese, English and symbols are allowed. Leave it out to keep the current value.
     ///
     /// Example: `"产品"`
-    ///
-    /// Default when left out: `"空，表示不更新"`
     pub fn name(mut self, name: impl Into<String>) -> Self {
         self.name = Some(name.into());
         self
@@ -98,8 +96,6 @@ impl UpdateRequestBuilder {
     /// A description of the job family, at most 5,000 characters. Leave it out to keep the current value.
     ///
     /// Example: `"负责产品策略制定的相关工作"`
-    ///
-    /// Default when left out: `"空，表示不更新"`
     pub fn description(mut self, description: impl Into<String>) -> Self {
         self.description = Some(description.into());
         self
@@ -107,8 +103,6 @@ impl UpdateRequestBuilder {
     /// The id of the parent job family; the job family list API gives the ids. Leave it out to keep the current value.
     ///
     /// Example: `"mga5oa8ayjlpzjq"`
-    ///
-    /// Default when left out: `"空，表示不更新"`
     pub fn parent_job_family_id(
         mut self,
         parent_job_family_id: impl Into<String>,

@@ -81,8 +81,6 @@ impl CreateRequestBuilder {
     /// The job level's general description, at most 5,000 characters, shown wherever no description for the viewer's language is set. Empty when left out.
     ///
     /// Example: `"公司内部中高级职称，有一定专业技术能力的人员"`
-    ///
-    /// Default when left out: `"空"`
     pub fn description(mut self, description: impl Into<String>) -> Self {
         self.description = Some(description.into());
         self

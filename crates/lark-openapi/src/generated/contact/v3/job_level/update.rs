@@ -89,8 +89,6 @@ impl UpdateRequestBuilder {
     /// The job level's general name, shown wherever no name for the viewer's language is set. Leave it out to keep the current value.
     ///
     /// Example: `"高级专家"`
-    ///
-    /// Default when left out: `"空，表示不更新。"`
     pub fn name(mut self, name: impl Into<String>) -> Self {
         self.name = Some(name.into());
         self
@@ -98,8 +96,6 @@ impl UpdateRequestBuilder {
     /// The job level's general description, at most 5,000 characters, shown wherever no description for the viewer's language is set. Leave it out to keep the current value.
     ///
     /// Example: `"公司内部中高级职称，有一定专业技术能力的人员"`
-    ///
-    /// Default when left out: `"空，表示不更新。"`
     pub fn description(mut self, description: impl Into<String>) -> Self {
         self.description = Some(description.into());
         self
@@ -360,16 +356,12 @@ pub struct UpdateRequestI18nNameItem {
     /// The language, e.g. `zh_cn`, `en_us` or `ja_jp`.
     ///
     /// Example: `"zh_cn"`
-    ///
-    /// Default when left out: `"空，表示不更新。"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub locale: Option<String>,
     /// The job level's name in that language.
     ///
     /// Example: `"多语言内容"`
-    ///
-    /// Default when left out: `"空，表示不更新。"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub value: Option<String>,

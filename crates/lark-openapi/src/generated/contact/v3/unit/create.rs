@@ -53,8 +53,6 @@ impl CreateRequestBuilder {
     /// Your own unit id, unique in the tenant and fixed once created; 1 to 64 letters or digits. When left out the system generates one.
     ///
     /// Example: `"BU121"`
-    ///
-    /// Default when left out: `"空，若不传值则由系统自动生成一个默认 ID。"`
     pub fn unit_id(mut self, unit_id: impl Into<String>) -> Self {
         self.unit_id = Some(unit_id.into());
         self

@@ -230,8 +230,6 @@ impl CreateRequestBuilder {
     /// The chat description; keep it within 100 characters.
     ///
     /// Example: `"测试群描述"`
-    ///
-    /// Default when left out: `"空"`
     pub fn description(mut self, description: impl Into<String>) -> Self {
         self.description = Some(description.into());
         self

@@ -41,7 +41,7 @@ impl GetRequest {
     pub fn file_key(&self) -> &String {
         &self.file_key
     }
-    /// The `type` it was built with: see [`GetRequestBuilder::r#type`].
+    /// The `type` it was built with: see [`GetRequestBuilder`].
     pub fn r#type(&self) -> &String {
         &self.r#type
     }
