@@ -8587,6 +8587,8 @@ pub enum ContactUserCommand {
     Batch(contact_v3_user_batch::Args),
     /// 通过手机号或邮箱获取用户 ID — Get user ids by mobile or email.
     BatchGetId(contact_v3_user_batch_get_id::Args),
+    /// 创建用户 — Create a user.
+    Create(contact_v3_user_create::Args),
     /// 删除用户 — Delete a user.
     Delete(contact_v3_user_delete::Args),
     /// 获取部门直属用户列表 — List a department's direct members.
@@ -8610,6 +8612,7 @@ impl ContactUserCommand {
             Self::BasicBatch(args) => args.run(context).await,
             Self::Batch(args) => args.run(context).await,
             Self::BatchGetId(args) => args.run(context).await,
+            Self::Create(args) => args.run(context).await,
             Self::Delete(args) => args.run(context).await,
             Self::FindByDepartment(args) => args.run(context).await,
             Self::Get(args) => args.run(context).await,
@@ -8822,6 +8825,323 @@ pub mod contact_v3_user_batch_get_id {
             context
                 .finish(|client| async move {
                     client.contact().v3().user().batch_get_id(request).await
+                })
+                .await
+        }
+    }
+}
+/// `lark contact user create`: arguments and run.
+pub mod contact_v3_user_create {
+    #[allow(unused_imports)]
+    use ::lark_openapi::contact::v3::user::create::*;
+    use ::lark_openapi::Api as _;
+    /// 创建用户 — Create a user.
+    ///
+    /// `POST /open-apis/contact/v3/users`
+    #[derive(Debug, ::clap::Args)]
+    pub struct Args {
+        /// Which kind of user id the request and the answer use.
+        ///
+        /// Example: `"open_id"`
+        ///
+        /// Default when left out: `"open_id"`
+        #[arg(
+            long = "user-id-type",
+            value_parser = ::clap::builder::PossibleValuesParser::new(
+                ["open_id",
+                "union_id",
+                "user_id"]
+            )
+        )]
+        user_id_type: Option<String>,
+        /// Which kind of department id the request and the answer use.
+        ///
+        /// Example: `"open_department_id"`
+        ///
+        /// Default when left out: `"open_department_id"`
+        #[arg(
+            long = "department-id-type",
+            value_parser = ::clap::builder::PossibleValuesParser::new(
+                ["department_id",
+                "open_department_id"]
+            )
+        )]
+        department_id_type: Option<String>,
+        /// A token of the caller's choosing that makes the call idempotent, so a repeated request does not create a second user; left out, no idempotency check is made.
+        ///
+        /// Example: `"abcd-12345-e6f"`
+        #[arg(long = "client-token")]
+        client_token: Option<String>,
+        /// A custom user_id, unique in the tenant, at most 64 characters; left out, the system generates one.
+        ///
+        /// Example: `"3e3cf96b"`
+        #[arg(long = "user-id")]
+        user_id: Option<String>,
+        /// The user's name, 1 to 255 characters.
+        ///
+        /// Example: `"张三"`
+        #[arg(long = "name")]
+        name: Option<String>,
+        /// The user's English name, at most 255 characters.
+        ///
+        /// Example: `"San Zhang"`
+        #[arg(long = "en-name")]
+        en_name: Option<String>,
+        /// The user's alias, at most 255 characters.
+        ///
+        /// Example: `"Alex Zhang"`
+        #[arg(long = "nickname")]
+        nickname: Option<String>,
+        /// The user's email, unique in the tenant; required together with a mobile number outside mainland China.
+        ///
+        /// Example: `"zhangsan@gmail.com"`
+        #[arg(long = "email")]
+        email: Option<String>,
+        /// The user's mobile number, unique in the tenant; a country code needs its `+`, and numbers outside mainland China need a Feishu-verified tenant (e.g. 13011111111, +8613011111111, +41446681800).
+        ///
+        /// Example: `"13011111111"`
+        #[arg(long = "mobile")]
+        mobile: Option<String>,
+        /// Whether other employees can see the mobile number.
+        ///
+        /// Example: `false`
+        ///
+        /// Default when left out: `true`
+        #[arg(long = "mobile-visible")]
+        mobile_visible: Option<bool>,
+        /// The user's gender.
+        ///
+        /// Example: `1`
+        ///
+        /// Default when left out: `0`
+        #[arg(long = "gender")]
+        gender: Option<i64>,
+        /// File key of the avatar, from the image upload endpoint with the avatar image type.
+        ///
+        /// Example: `"2500c7a9-5fff-4d9a-a2de-3d59614ae28g"`
+        #[arg(long = "avatar-key")]
+        avatar_key: Option<String>,
+        /// Ids of the user's departments (at most 50), in the kind `department_id_type` names; the department search endpoint finds them.
+        ///
+        /// Example: `["od-4e6ac4d14bcd5071a37a39de902c714111111"]`
+        #[arg(long = "department-ids", num_args = 1..)]
+        department_ids: Vec<String>,
+        /// User id of the user's direct leader, in the kind `user_id_type` names.
+        ///
+        /// Example: `"ou_7dab8a3d3cdcc9da365777c7ad535d62"`
+        #[arg(long = "leader-user-id")]
+        leader_user_id: Option<String>,
+        /// The work city, at most 100 characters; a name not yet in the tenant's work city list is created (at most 10,000 cities).
+        ///
+        /// Example: `"杭州"`
+        #[arg(long = "city")]
+        city: Option<String>,
+        /// Country or region code, as in the country and region code table.
+        ///
+        /// Example: `"CN"`
+        #[arg(long = "country")]
+        country: Option<String>,
+        /// The user's desk or workstation, at most 255 characters.
+        ///
+        /// Example: `"北楼-H34"`
+        #[arg(long = "work-station")]
+        work_station: Option<String>,
+        /// When the user joined, in seconds since the Unix epoch; left out, the time of the request.
+        ///
+        /// Example: `2147483647`
+        #[arg(long = "join-time")]
+        join_time: Option<i32>,
+        /// The user's employee number, unique in the tenant, at most 255 characters.
+        ///
+        /// Example: `"1"`
+        #[arg(long = "employee-no")]
+        employee_no: Option<String>,
+        /// The employee type; a custom type's enum_value from the employee type list is accepted too.
+        ///
+        /// Example: `1`
+        #[arg(long = "employee-type")]
+        employee_type: Option<i64>,
+        /// The user's sort positions, one per department the user is in; each `department_id` must be one of `department_ids`. Left out, `department_id` takes the ids of `department_ids` in turn, `user_order` and `department_order` are 0, and `is_primary_dept` is true only for the first of `department_ids`.
+        #[arg(long = "orders-json", value_name = "JSON", conflicts_with = "orders_file")]
+        orders: Option<String>,
+        /// `orders` as JSON read from a file (`-` for standard input), instead of `--orders-json`.
+        #[arg(long = "orders-file", value_name = "PATH")]
+        orders_file: Option<::std::path::PathBuf>,
+        /// Custom fields to set; they take effect only when an administrator has set them up and allowed open platform API access. Leave it out when there are none.
+        #[arg(
+            long = "custom-attrs-json",
+            value_name = "JSON",
+            conflicts_with = "custom_attrs_file"
+        )]
+        custom_attrs: Option<String>,
+        /// `custom_attrs` as JSON read from a file (`-` for standard input), instead of `--custom-attrs-json`.
+        #[arg(long = "custom-attrs-file", value_name = "PATH")]
+        custom_attrs_file: Option<::std::path::PathBuf>,
+        /// The enterprise mailbox; works only once an administrator has enabled Feishu Mail and its domain in the admin console.
+        ///
+        /// Example: `"demo@mail.com"`
+        #[arg(long = "enterprise-email")]
+        enterprise_email: Option<String>,
+        /// The job title, at most 255 characters (error 41063 names 100); a title not yet in the tenant's list is created (at most 10,000).
+        ///
+        /// Example: `"xxxxx"`
+        #[arg(long = "job-title")]
+        job_title: Option<String>,
+        /// Where the user's data resides; usable only once technical support has enabled it.
+        ///
+        /// Example: `"cn"`
+        #[arg(long = "geo")]
+        geo: Option<String>,
+        /// The job level id, from the job level list.
+        ///
+        /// Example: `"mga5oa8ayjlp9rb"`
+        #[arg(long = "job-level-id")]
+        job_level_id: Option<String>,
+        /// The job family id, from the job family list.
+        ///
+        /// Example: `"mga5oa8ayjlp9rb"`
+        #[arg(long = "job-family-id")]
+        job_family_id: Option<String>,
+        /// Seat (license) ids to assign to the user, from the tenant seat endpoint; needs the permission to assign user seats. A tenant that bought seats must assign one, or the user cannot sign in.
+        ///
+        /// Example: `["23213213213123123"]`
+        #[arg(long = "subscription-ids", num_args = 1..)]
+        subscription_ids: Vec<String>,
+        /// User ids of the user's dotted-line leaders, in the kind `user_id_type` names.
+        ///
+        /// Example: `["ou_7dab8a3d3cdcc9da365777c7ad535d62"]`
+        #[arg(long = "dotted-line-leader-user-ids", num_args = 1..)]
+        dotted_line_leader_user_ids: Vec<String>,
+    }
+    impl Args {
+        /// Builds the request from the arguments, sends it and prints the outcome.
+        pub async fn run(self, context: &crate::Context) -> ::std::process::ExitCode {
+            let mut builder = CreateRequest::builder();
+            if let Some(value) = self.user_id_type {
+                builder = builder
+                    .user_id_type(
+                        <CreateRequestUserIdType as ::lark_runtime::enums::StringEnum>::from_wire(
+                            &value,
+                        ),
+                    );
+            }
+            if let Some(value) = self.department_id_type {
+                builder = builder
+                    .department_id_type(
+                        <CreateRequestDepartmentIdType as ::lark_runtime::enums::StringEnum>::from_wire(
+                            &value,
+                        ),
+                    );
+            }
+            if let Some(value) = self.client_token {
+                builder = builder.client_token(value);
+            }
+            if let Some(value) = self.user_id {
+                builder = builder.user_id(value);
+            }
+            if let Some(value) = self.name {
+                builder = builder.name(value);
+            }
+            if let Some(value) = self.en_name {
+                builder = builder.en_name(value);
+            }
+            if let Some(value) = self.nickname {
+                builder = builder.nickname(value);
+            }
+            if let Some(value) = self.email {
+                builder = builder.email(value);
+            }
+            if let Some(value) = self.mobile {
+                builder = builder.mobile(value);
+            }
+            if let Some(value) = self.mobile_visible {
+                builder = builder.mobile_visible(value);
+            }
+            if let Some(value) = self.gender {
+                builder = builder
+                    .gender(
+                        <CreateRequestGender as ::lark_runtime::enums::IntEnum>::from_wire(
+                            value,
+                        ),
+                    );
+            }
+            if let Some(value) = self.avatar_key {
+                builder = builder.avatar_key(value);
+            }
+            builder = builder.department_ids(self.department_ids);
+            if let Some(value) = self.leader_user_id {
+                builder = builder.leader_user_id(value);
+            }
+            if let Some(value) = self.city {
+                builder = builder.city(value);
+            }
+            if let Some(value) = self.country {
+                builder = builder.country(value);
+            }
+            if let Some(value) = self.work_station {
+                builder = builder.work_station(value);
+            }
+            if let Some(value) = self.join_time {
+                builder = builder.join_time(value);
+            }
+            if let Some(value) = self.employee_no {
+                builder = builder.employee_no(value);
+            }
+            if let Some(value) = self.employee_type {
+                builder = builder
+                    .employee_type(
+                        <CreateRequestEmployeeType as ::lark_runtime::enums::IntEnum>::from_wire(
+                            value,
+                        ),
+                    );
+            }
+            match context
+                .json_arg::<
+                    Vec<::lark_openapi::contact::v3::types::UserOrder>,
+                >("orders", self.orders, self.orders_file)
+            {
+                Ok(Some(value)) => builder = builder.orders(value),
+                Ok(None) => {}
+                Err(code) => return code,
+            }
+            match context
+                .json_arg::<
+                    Vec<CreateRequestCustomAttrsItem>,
+                >("custom-attrs", self.custom_attrs, self.custom_attrs_file)
+            {
+                Ok(Some(value)) => builder = builder.custom_attrs(value),
+                Ok(None) => {}
+                Err(code) => return code,
+            }
+            if let Some(value) = self.enterprise_email {
+                builder = builder.enterprise_email(value);
+            }
+            if let Some(value) = self.job_title {
+                builder = builder.job_title(value);
+            }
+            if let Some(value) = self.geo {
+                builder = builder.geo(value);
+            }
+            if let Some(value) = self.job_level_id {
+                builder = builder.job_level_id(value);
+            }
+            if let Some(value) = self.job_family_id {
+                builder = builder.job_family_id(value);
+            }
+            if !self.subscription_ids.is_empty() {
+                builder = builder.subscription_ids(self.subscription_ids);
+            }
+            if !self.dotted_line_leader_user_ids.is_empty() {
+                builder = builder
+                    .dotted_line_leader_user_ids(self.dotted_line_leader_user_ids);
+            }
+            let request = match builder.build() {
+                Ok(request) => request,
+                Err(error) => return context.invalid(&error),
+            };
+            context
+                .finish(|client| async move {
+                    client.contact().v3().user().create(request).await
                 })
                 .await
         }

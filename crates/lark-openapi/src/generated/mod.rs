@@ -401,6 +401,8 @@ pub static ENDPOINTS: &[::lark_runtime::EndpointEntry] = &[
         contact::v3::user::batch_get_id::BatchGetIdRequest,
     >(),
     #[cfg(feature = "contact")]
+    ::lark_runtime::EndpointEntry::of::<contact::v3::user::create::CreateRequest>(),
+    #[cfg(feature = "contact")]
     ::lark_runtime::EndpointEntry::of::<contact::v3::user::delete::DeleteRequest>(),
     #[cfg(feature = "contact")]
     ::lark_runtime::EndpointEntry::of::<

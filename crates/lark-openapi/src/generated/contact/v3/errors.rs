@@ -160,52 +160,59 @@ pub(crate) const CODE_40004_2: ::lark_runtime::ErrorFacts = ::lark_runtime::Erro
     40004,
     403,
     "no dept authority error",
-    "The app may not operate on this department; add it to the app's contact data scope.",
+    "A department is outside the app's contact data scope; add it in the developer console (data permissions) and publish the app. When the scope follows the app's availability, set the availability when publishing a version.",
     false,
 );
 pub(crate) const CODE_40004_3: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
     40004,
     403,
     "no dept authority error",
-    "The department involved must be inside the app's contacts permission scope.",
+    "The app may not operate on this department; add it to the app's contact data scope.",
     false,
 );
 pub(crate) const CODE_40004_4: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
     40004,
     403,
     "no dept authority error",
-    "The department is outside the app's contact data scope; add it to the scope and retry.",
+    "The department involved must be inside the app's contacts permission scope.",
     false,
 );
 pub(crate) const CODE_40004_5: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
     40004,
     403,
     "no dept authority error",
-    "The department must be in the app's contact data scope.",
+    "The department is outside the app's contact data scope; add it to the scope and retry.",
     false,
 );
 pub(crate) const CODE_40004_6: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
     40004,
     403,
     "no dept authority error",
-    "The department must be in the app's contact data scope; add it in the developer console (permissions, data scope) and publish the app. When the scope follows the app's availability, set the availability when publishing a version.",
+    "The department must be in the app's contact data scope.",
     false,
 );
 pub(crate) const CODE_40004_7: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
     40004,
     403,
     "no dept authority error",
-    "The user's departments must be in the app's contact data scope.",
+    "The department must be in the app's contact data scope; add it in the developer console (permissions, data scope) and publish the app. When the scope follows the app's availability, set the availability when publishing a version.",
     false,
 );
 pub(crate) const CODE_40004_8: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+    40004,
+    403,
+    "no dept authority error",
+    "The user's departments must be in the app's contact data scope.",
+    false,
+);
+pub(crate) const CODE_40004_9: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
     40004,
     403,
     "no dept. authority",
     "The department must be in the app's contact data scope.",
     false,
 );
-pub(crate) const CODE_40004_9: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_40004_10: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
     40004,
     404,
     "no dept authority error",
@@ -433,6 +440,13 @@ pub(crate) const CODE_40021: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorF
     40021,
     400,
     "no a same request error",
+    "The `client_token` was already used with other parameters; send the same parameters, a new token, or no token.",
+    false,
+);
+pub(crate) const CODE_40021_2: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+    40021,
+    400,
+    "no a same request error",
     "Two calls with the same client_token differ; a repeated request must be identical.",
     false,
 );
@@ -489,10 +503,24 @@ pub(crate) const CODE_41007: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorF
     41007,
     400,
     "exceed uncertain tenant seat limit error",
+    "The unverified tenant has reached its member limit; remove inactive members or ask technical support to raise the limit.",
+    false,
+);
+pub(crate) const CODE_41007_2: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+    41007,
+    400,
+    "exceed uncertain tenant seat limit error",
     "The unverified tenant is at its member limit; remove inactive members or raise the limit.",
     false,
 );
 pub(crate) const CODE_41008: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+    41008,
+    400,
+    "exceed bill seat limit error",
+    "The tenant has reached its member limit; remove inactive members or ask technical support to raise the limit.",
+    false,
+);
+pub(crate) const CODE_41008_2: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
     41008,
     400,
     "exceed bill seat limit error",
@@ -514,6 +542,13 @@ pub(crate) const CODE_41009_2: ::lark_runtime::ErrorFacts = ::lark_runtime::Erro
     false,
 );
 pub(crate) const CODE_41010: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+    41010,
+    400,
+    "no mobile error",
+    "No mobile number was given; `mobile` is required.",
+    false,
+);
+pub(crate) const CODE_41010_2: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
     41010,
     400,
     "no mobile error",
@@ -548,6 +583,13 @@ pub(crate) const CODE_41012_2: ::lark_runtime::ErrorFacts = ::lark_runtime::Erro
     "The user id is not valid; get a correct one, for example with the user search or the id-by-mobile-or-email endpoint, and retry.",
     false,
 );
+pub(crate) const CODE_41012_3: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+    41012,
+    400,
+    "user id invalid error",
+    "The user_id is not valid; pass one as described for `user_id`.",
+    false,
+);
 pub(crate) const CODE_41013: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
     41013,
     400,
@@ -556,6 +598,13 @@ pub(crate) const CODE_41013: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorF
     false,
 );
 pub(crate) const CODE_41013_2: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+    41013,
+    400,
+    "exceed user id update limit error",
+    "The user id has been changed too many times.",
+    false,
+);
+pub(crate) const CODE_41013_3: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
     41013,
     400,
     "exceed userID update limit error",
@@ -570,6 +619,13 @@ pub(crate) const CODE_41014: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorF
     false,
 );
 pub(crate) const CODE_41015: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+    41015,
+    400,
+    "idp type invalid error",
+    "The login (identity provider) type is not valid.",
+    false,
+);
+pub(crate) const CODE_41015_2: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
     41015,
     400,
     "idp type invalid error error",
@@ -590,7 +646,21 @@ pub(crate) const CODE_41016_2: ::lark_runtime::ErrorFacts = ::lark_runtime::Erro
     "A department of the user already has too many users (500); choose other departments.",
     false,
 );
+pub(crate) const CODE_41016_3: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+    41016,
+    400,
+    "department has too many users  error",
+    "A department of the user already holds as many users as it may; choose other departments.",
+    false,
+);
 pub(crate) const CODE_41017: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+    41017,
+    400,
+    "department is required error",
+    "No department was given; `department_ids` is required.",
+    false,
+);
+pub(crate) const CODE_41017_2: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
     41017,
     400,
     "department is required error",
@@ -653,6 +723,13 @@ pub(crate) const CODE_41025: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorF
     "Each department in `orders` must be one of the user's departments.",
     false,
 );
+pub(crate) const CODE_41027: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+    41027,
+    504,
+    "create account failed error",
+    "Creating the account failed; retry later, and ask technical support if it keeps failing.",
+    true,
+);
 pub(crate) const CODE_41028: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
     41028,
     405,
@@ -679,9 +756,23 @@ pub(crate) const CODE_41031: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorF
     504,
     "position feature not enable error",
     "The tenant does not support user positions; ask technical support if unsure.",
+    false,
+);
+pub(crate) const CODE_41031_2: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+    41031,
+    504,
+    "position feature not enable error",
+    "The tenant does not support user positions; ask technical support if unsure.",
     true,
 );
 pub(crate) const CODE_41032: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+    41032,
+    504,
+    "user multi department feature not enable error",
+    "The tenant does not support users in several departments; ask technical support if unsure.",
+    false,
+);
+pub(crate) const CODE_41032_2: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
     41032,
     504,
     "user multi department feature not enable error",
@@ -863,11 +954,39 @@ pub(crate) const CODE_41052: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorF
     "A resource acceptor is not valid; check the acceptor ids.",
     false,
 );
+pub(crate) const CODE_41052_2: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+    41052,
+    400,
+    "user resign acceptor is invalid error",
+    "The resignation approver is not valid.",
+    false,
+);
+pub(crate) const CODE_41053: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+    41053,
+    409,
+    "user has already exist error",
+    "The user already exists.",
+    false,
+);
 pub(crate) const CODE_41054: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+    41054,
+    400,
+    "need send email but not set mail",
+    "The invitation goes by email but no email was given; send `email`.",
+    false,
+);
+pub(crate) const CODE_41054_2: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
     41054,
     400,
     "new user id is required  error",
     "The new user_id is not valid; change it and retry.",
+    false,
+);
+pub(crate) const CODE_41055: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+    41055,
+    400,
+    "need send sms but not set mobile",
+    "The invitation goes by SMS but no mobile number was given; send `mobile`.",
     false,
 );
 pub(crate) const CODE_41056: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
@@ -1934,6 +2053,13 @@ pub(crate) const CODE_44003: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorF
     "Updating a resigned user needs the avatar key and the information.",
     false,
 );
+pub(crate) const CODE_44004: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+    44004,
+    400,
+    "this user has been joined too many tenants recently",
+    "This person has joined too many tenants recently; try again after 24 hours.",
+    false,
+);
 pub(crate) const CODE_44006: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
     44006,
     400,
@@ -1976,6 +2102,13 @@ pub(crate) const CODE_44008_2: ::lark_runtime::ErrorFacts = ::lark_runtime::Erro
     "The alias exceeds 64 characters; shorten it.",
     false,
 );
+pub(crate) const CODE_44009: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+    44009,
+    400,
+    "this tenant has been create too many users recently",
+    "Members are being added too often: one mobile number or email can join at most three tenants a day.",
+    false,
+);
 pub(crate) const CODE_44010: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
     44010,
     400,
@@ -1997,6 +2130,13 @@ pub(crate) const CODE_44011_2: ::lark_runtime::ErrorFacts = ::lark_runtime::Erro
     "A user who has quit cannot be updated.",
     false,
 );
+pub(crate) const CODE_44012: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+    44012,
+    400,
+    "Adding user has been intercepted. Contact Feishu Customer Service",
+    "Adding the member was blocked; ask technical support.",
+    false,
+);
 pub(crate) const CODE_44013: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
     44013,
     400,
@@ -2005,6 +2145,13 @@ pub(crate) const CODE_44013: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorF
     false,
 );
 pub(crate) const CODE_44013_2: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+    44013,
+    400,
+    "User enterprise Email password is not valid",
+    "The enterprise mail password is not valid; change it and retry.",
+    false,
+);
+pub(crate) const CODE_44013_3: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
     44013,
     400,
     "User enterprise Email password is not valid",
@@ -2047,6 +2194,13 @@ pub(crate) const CODE_44016: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorF
     false,
 );
 pub(crate) const CODE_44016_2: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+    44016,
+    400,
+    "can not set enterprise email password",
+    "The enterprise mail password cannot be set; check the app has the permission to set it.",
+    false,
+);
+pub(crate) const CODE_44016_3: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
     44016,
     400,
     "can not set enterprise email password",
@@ -2095,11 +2249,32 @@ pub(crate) const CODE_44020: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorF
     "In a verified tenant a member with a non-+86 number needs an email too.",
     false,
 );
+pub(crate) const CODE_44021: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+    44021,
+    400,
+    "leader is resigned",
+    "The direct leader or a dotted-line leader has left; choose an active one.",
+    false,
+);
+pub(crate) const CODE_44022: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+    44022,
+    400,
+    "leaderID is Invalid",
+    "The direct leader or a dotted-line leader is not valid; choose a valid one.",
+    false,
+);
 pub(crate) const CODE_44023: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
     44023,
     400,
     "exceed feature contact seat limit",
     "The directory's user quota is used up; upgrade the Feishu edition for more.",
+    false,
+);
+pub(crate) const CODE_44023_2: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+    44023,
+    400,
+    "exceed feature contact seat limit",
+    "The tenant has reached its edition's directory member limit; upgrade the Feishu edition for more users.",
     false,
 );
 pub(crate) const CODE_44024: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
@@ -2198,6 +2373,20 @@ pub(crate) const CODE_44038_2: ::lark_runtime::ErrorFacts = ::lark_runtime::Erro
     400,
     "this user can not been update by security issues",
     "This user cannot be updated for security reasons.",
+    false,
+);
+pub(crate) const CODE_44039: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+    44039,
+    400,
+    "not set geo name auth",
+    "The app may not set the data residency (`geo`).",
+    false,
+);
+pub(crate) const CODE_44040: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+    44040,
+    400,
+    "tenant not open mg not set geo name",
+    "The tenant has not enabled multiple data residencies, so `geo` cannot be set; ask technical support.",
     false,
 );
 pub(crate) const CODE_44041: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
@@ -2312,6 +2501,27 @@ pub(crate) const CODE_44053: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorF
     "The user comes from an external data source and cannot be edited here.",
     false,
 );
+pub(crate) const CODE_44054: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+    44054,
+    400,
+    "create user success and create city fail",
+    "The user was created but the work city could not be: the 10,000-city limit was hit, the name is invalid or over 100 characters, or the city is disabled (see the work city list).",
+    false,
+);
+pub(crate) const CODE_44055: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+    44055,
+    400,
+    "create user success and create job title fail",
+    "The user was created but the job title could not be: the 10,000-title limit was hit, the title is invalid or over 255 characters, or it is disabled (see the job title list).",
+    false,
+);
+pub(crate) const CODE_44056: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+    44056,
+    400,
+    "create user success and create city and job title fail",
+    "The user was created but neither the work city nor the job title could be; check their limits (10,000 each), lengths (100 and 255) and that they are enabled.",
+    false,
+);
 pub(crate) const CODE_44057: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
     44057,
     400,
@@ -2331,6 +2541,20 @@ pub(crate) const CODE_44059: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorF
     400,
     "update user success and create city and job title fail",
     "The user was updated but neither the work city nor the job title could be created; check their limits (10,000 each), lengths (100 and 255) and that they are enabled.",
+    false,
+);
+pub(crate) const CODE_44060: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+    44060,
+    400,
+    "mg asset exceed time",
+    "The tenant's data residency service has expired.",
+    false,
+);
+pub(crate) const CODE_44061: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+    44061,
+    400,
+    "mg asset exceed quota",
+    "The tenant's data residency service has no seats left to assign.",
     false,
 );
 pub(crate) const CODE_44062: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(

@@ -274,7 +274,7 @@ impl ::lark_runtime::DocumentedError for BatchError {
             Self::DuplicatedDepartmentUnitCustomIdError,
             crate::contact::v3::errors::CODE_43007_3,
         ),
-        (Self::NoDeptAuthorityError, crate::contact::v3::errors::CODE_40004_4),
+        (Self::NoDeptAuthorityError, crate::contact::v3::errors::CODE_40004_5),
     ];
     fn undocumented(code: i64) -> Self {
         Self::Undocumented(code)

@@ -387,7 +387,7 @@ impl ::lark_runtime::DocumentedError for ChildrenError {
             Self::DuplicatedDepartmentCustomIdError,
             crate::contact::v3::errors::CODE_43007_2,
         ),
-        (Self::NoDeptAuthorityError, crate::contact::v3::errors::CODE_40004_4),
+        (Self::NoDeptAuthorityError, crate::contact::v3::errors::CODE_40004_5),
     ];
     fn undocumented(code: i64) -> Self {
         Self::Undocumented(code)

@@ -593,7 +593,7 @@ impl ::lark_runtime::DocumentedError for CreateError {
         (Self::CustomDeptIdInvalidError, crate::contact::v3::errors::CODE_43008),
         (Self::DeptTooManyChildrenError, crate::contact::v3::errors::CODE_43013_3),
         (Self::InternalError, crate::contact::v3::errors::CODE_40003_3),
-        (Self::NoDeptAuthorityError, crate::contact::v3::errors::CODE_40004_6),
+        (Self::NoDeptAuthorityError, crate::contact::v3::errors::CODE_40004_7),
         (Self::DeptInfoIsNullError, crate::contact::v3::errors::CODE_40008),
         (Self::ChatIdIsInvalidError, crate::contact::v3::errors::CODE_40010),
         (Self::NoParentDeptAuthorityError, crate::contact::v3::errors::CODE_40014_2),
@@ -601,7 +601,7 @@ impl ::lark_runtime::DocumentedError for CreateError {
         (Self::DeptNameCanNotBeNul, crate::contact::v3::errors::CODE_40016_2),
         (Self::UserHasResignedError, crate::contact::v3::errors::CODE_42006),
         (Self::UserIdInvalidError, crate::contact::v3::errors::CODE_41012),
-        (Self::NoASameRequestError, crate::contact::v3::errors::CODE_40021),
+        (Self::NoASameRequestError, crate::contact::v3::errors::CODE_40021_2),
         (Self::IllegalUnitError, crate::contact::v3::errors::CODE_43004_3),
         (
             Self::DuplicatedDepartmentCustomIdError,

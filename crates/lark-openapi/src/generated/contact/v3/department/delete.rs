@@ -216,7 +216,7 @@ impl ::lark_runtime::DocumentedError for DeleteError {
         ),
         (Self::ProcessRootDeptError, crate::contact::v3::errors::CODE_40002),
         (Self::InternalError, crate::contact::v3::errors::CODE_40003_3),
-        (Self::NoDeptAuthorityError, crate::contact::v3::errors::CODE_40004_4),
+        (Self::NoDeptAuthorityError, crate::contact::v3::errors::CODE_40004_5),
         (Self::NoParentDeptAuthorityError, crate::contact::v3::errors::CODE_40014_2),
         (Self::TenantIdIsInvalidError, crate::contact::v3::errors::CODE_42008_3),
     ];

@@ -257,7 +257,7 @@ impl ::lark_runtime::DocumentedError for GetError {
         (Self::ParamError, crate::contact::v3::errors::CODE_40001_9),
         (Self::BigDeptForbidRecursionError, crate::contact::v3::errors::CODE_43010),
         (Self::InternalError, crate::contact::v3::errors::CODE_40003_3),
-        (Self::NoDeptAuthorityError, crate::contact::v3::errors::CODE_40004_4),
+        (Self::NoDeptAuthorityError, crate::contact::v3::errors::CODE_40004_5),
         (Self::DeptInfoIsNullError, crate::contact::v3::errors::CODE_40008),
         (Self::TenantIdIsInvalidError, crate::contact::v3::errors::CODE_42008_3),
         (Self::DepartmentNotExist, crate::contact::v3::errors::CODE_40015),

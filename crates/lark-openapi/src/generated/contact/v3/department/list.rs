@@ -373,7 +373,7 @@ impl ::lark_runtime::DocumentedError for ListError {
             Self::DuplicatedDepartmentCustomIdError,
             crate::contact::v3::errors::CODE_43007_2,
         ),
-        (Self::NoDeptAuthorityError, crate::contact::v3::errors::CODE_40004_5),
+        (Self::NoDeptAuthorityError, crate::contact::v3::errors::CODE_40004_6),
     ];
     fn undocumented(code: i64) -> Self {
         Self::Undocumented(code)

@@ -198,7 +198,7 @@ impl ::lark_runtime::DocumentedError for UnbindDepartmentChatError {
     const DOCUMENTED: &'static [(Self, ::lark_runtime::ErrorFacts)] = &[
         (Self::ProcessRootDeptError, crate::contact::v3::errors::CODE_40002),
         (Self::InternalError, crate::contact::v3::errors::CODE_40003_3),
-        (Self::NoDeptAuthorityError, crate::contact::v3::errors::CODE_40004_4),
+        (Self::NoDeptAuthorityError, crate::contact::v3::errors::CODE_40004_5),
         (Self::DepartmentDoesNotHaveAChat, crate::contact::v3::errors::CODE_40020),
     ];
     fn undocumented(code: i64) -> Self {

@@ -521,7 +521,7 @@ impl ::lark_runtime::DocumentedError for UpdateError {
         (Self::DuplicateOrderError, crate::contact::v3::errors::CODE_43005),
         (Self::ProcessRootDeptError, crate::contact::v3::errors::CODE_40002),
         (Self::InternalError, crate::contact::v3::errors::CODE_40003_3),
-        (Self::NoDeptAuthorityError, crate::contact::v3::errors::CODE_40004_4),
+        (Self::NoDeptAuthorityError, crate::contact::v3::errors::CODE_40004_5),
         (Self::DeptInfoIsNullError, crate::contact::v3::errors::CODE_40008),
         (Self::ChatIdIsInvalidError, crate::contact::v3::errors::CODE_40010),
         (Self::NoParentDeptAuthorityError, crate::contact::v3::errors::CODE_40014),

@@ -267,7 +267,7 @@ impl ::lark_runtime::DocumentedError for RemoveError {
         (Self::InvalidMemberIdType, crate::contact::v3::errors::CODE_41071_3),
         (Self::MemberTypeNotMatchMemberId, crate::contact::v3::errors::CODE_41072),
         (Self::NoUserGroupAuthorityError, crate::contact::v3::errors::CODE_42009_4),
-        (Self::NoDeptAuthorityError, crate::contact::v3::errors::CODE_40004_9),
+        (Self::NoDeptAuthorityError, crate::contact::v3::errors::CODE_40004_10),
         (Self::NoUserAuthorityError, crate::contact::v3::errors::CODE_41050_7),
     ];
     fn undocumented(code: i64) -> Self {

@@ -222,7 +222,7 @@ impl ::lark_runtime::DocumentedError for BindDepartmentError {
         (Self::UnitIdInvalid, crate::contact::v3::errors::CODE_43051),
         (Self::DepartmentIdInvalid, crate::contact::v3::errors::CODE_43058),
         (Self::DepartmentHasBeenBoundToOther, crate::contact::v3::errors::CODE_43054),
-        (Self::NoDeptAuthorityError, crate::contact::v3::errors::CODE_40004_2),
+        (Self::NoDeptAuthorityError, crate::contact::v3::errors::CODE_40004_3),
     ];
     fn undocumented(code: i64) -> Self {
         Self::Undocumented(code)

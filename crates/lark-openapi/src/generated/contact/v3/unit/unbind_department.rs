@@ -218,7 +218,7 @@ impl ::lark_runtime::DocumentedError for UnbindDepartmentError {
         (Self::UnitFeatureIsProhibited, crate::contact::v3::errors::CODE_43050),
         (Self::UnitIdInvalid, crate::contact::v3::errors::CODE_43051),
         (Self::DepartmentIdInvalid, crate::contact::v3::errors::CODE_43058),
-        (Self::NoDeptAuthorityError, crate::contact::v3::errors::CODE_40004_2),
+        (Self::NoDeptAuthorityError, crate::contact::v3::errors::CODE_40004_3),
     ];
     fn undocumented(code: i64) -> Self {
         Self::Undocumented(code)

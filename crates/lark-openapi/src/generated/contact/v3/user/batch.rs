@@ -231,7 +231,7 @@ impl ::lark_runtime::DocumentedError for BatchError {
     const DOCUMENTED: &'static [(Self, ::lark_runtime::ErrorFacts)] = &[
         (Self::InvalidParameter, crate::contact::v3::errors::CODE_40001_3),
         (Self::NoUserAuthority, crate::contact::v3::errors::CODE_41050_2),
-        (Self::NoDeptAuthority, crate::contact::v3::errors::CODE_40004_8),
+        (Self::NoDeptAuthority, crate::contact::v3::errors::CODE_40004_9),
     ];
     fn undocumented(code: i64) -> Self {
         Self::Undocumented(code)

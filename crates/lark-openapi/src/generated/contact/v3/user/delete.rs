@@ -400,7 +400,7 @@ pub enum DeleteError {
 impl ::lark_runtime::DocumentedError for DeleteError {
     const DOCUMENTED: &'static [(Self, ::lark_runtime::ErrorFacts)] = &[
         (Self::ParamError, crate::contact::v3::errors::CODE_40001_8),
-        (Self::NoDeptAuthorityError, crate::contact::v3::errors::CODE_40004_7),
+        (Self::NoDeptAuthorityError, crate::contact::v3::errors::CODE_40004_8),
         (Self::NoUserAuthorityError, crate::contact::v3::errors::CODE_41050_6),
         (Self::UserResignAcceptorIsInvalidError, crate::contact::v3::errors::CODE_41052),
         (Self::TenantManagerCannotBeDeleted, crate::contact::v3::errors::CODE_44037),

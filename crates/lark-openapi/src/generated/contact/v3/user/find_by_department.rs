@@ -338,7 +338,7 @@ impl ::lark_runtime::DocumentedError for FindByDepartmentError {
         (Self::NoUserAuthorityError, crate::contact::v3::errors::CODE_41050_4),
         (Self::PageSizeIsInvalid, crate::contact::v3::errors::CODE_40011_5),
         (Self::PageTokenIsInvalidError, crate::contact::v3::errors::CODE_40012_8),
-        (Self::NoDeptAuthorityError, crate::contact::v3::errors::CODE_40004_5),
+        (Self::NoDeptAuthorityError, crate::contact::v3::errors::CODE_40004_6),
     ];
     fn undocumented(code: i64) -> Self {
         Self::Undocumented(code)

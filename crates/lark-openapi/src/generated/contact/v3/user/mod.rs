@@ -8,6 +8,8 @@ pub mod basic_batch;
 pub mod batch;
 /// 通过手机号或邮箱获取用户 ID — Get user ids by mobile or email.
 pub mod batch_get_id;
+/// 创建用户 — Create a user.
+pub mod create;
 /// 删除用户 — Delete a user.
 pub mod delete;
 /// 获取部门直属用户列表 — List a department's direct members.
@@ -75,6 +77,22 @@ impl<'a> ContactV3UserApi<'a> {
     ) -> Result<
         ::lark_runtime::Response<batch_get_id::BatchGetIdResponse>,
         ::lark_runtime::Error<batch_get_id::BatchGetIdError>,
+    > {
+        self.client.execute(&request).await
+    }
+    /// 创建用户 — Create a user.
+    ///
+    /// `POST /open-apis/contact/v3/users`
+    ///
+    /// Takes `tenant_access_token`, not a user's: on a handle from [`Client::as_user`](::lark_runtime::Client::as_user) it fails before sending anything.
+    ///
+    /// Retries what the spec marks retryable; see [`lark_runtime::retry`] for what a retried write means.
+    pub async fn create(
+        &self,
+        request: create::CreateRequest,
+    ) -> Result<
+        ::lark_runtime::Response<create::CreateResponse>,
+        ::lark_runtime::Error<create::CreateError>,
     > {
         self.client.execute(&request).await
     }

@@ -815,14 +815,10 @@ pub enum PatchError {
     /// `41031` position feature not enable error (HTTP 504).
     ///
     /// The tenant does not support user positions; ask technical support if unsure.
-    ///
-    /// Retrying can succeed.
     PositionFeatureNotEnableError,
     /// `41032` user multi department feature not enable error (HTTP 504).
     ///
     /// The tenant does not support users in several departments; ask technical support if unsure.
-    ///
-    /// Retrying can succeed.
     UserMultiDepartmentFeatureNotEnable,
     /// `41033` user in too many departments  error (HTTP 400).
     ///
@@ -1105,11 +1101,11 @@ impl ::lark_runtime::DocumentedError for PatchError {
         (Self::EmailIsInvalidError, crate::contact::v3::errors::CODE_41005),
         (Self::NoUserNameError, crate::contact::v3::errors::CODE_41006),
         (Self::NoEmailOrMobileError, crate::contact::v3::errors::CODE_41009),
-        (Self::NoMobileError, crate::contact::v3::errors::CODE_41010),
+        (Self::NoMobileError, crate::contact::v3::errors::CODE_41010_2),
         (Self::UserIdAlreadyExistError, crate::contact::v3::errors::CODE_41011),
         (Self::UserNameSensitiveError, crate::contact::v3::errors::CODE_41014),
         (Self::DepartmentHasTooManyUsersError, crate::contact::v3::errors::CODE_41016),
-        (Self::DepartmentIsRequiredError, crate::contact::v3::errors::CODE_41017),
+        (Self::DepartmentIsRequiredError, crate::contact::v3::errors::CODE_41017_2),
         (Self::PositionInfoIsInvalidError, crate::contact::v3::errors::CODE_41018),
         (Self::PositionDepartmentIsInvalidError, crate::contact::v3::errors::CODE_41019),
         (Self::PositionCodeHasAlreadyExistError, crate::contact::v3::errors::CODE_41020),
@@ -1155,7 +1151,7 @@ impl ::lark_runtime::DocumentedError for PatchError {
         (Self::CustomAttributeHrefUrlIsNull, crate::contact::v3::errors::CODE_41048),
         (Self::NoUserAuthorityError, crate::contact::v3::errors::CODE_41050_4),
         (Self::UserIdInfoNotProvideError, crate::contact::v3::errors::CODE_41051),
-        (Self::NoDeptAuthorityError, crate::contact::v3::errors::CODE_40004_5),
+        (Self::NoDeptAuthorityError, crate::contact::v3::errors::CODE_40004_6),
         (Self::NoFieldAuthorityError, crate::contact::v3::errors::CODE_41056),
         (Self::InvalidEmployeeTypeError, crate::contact::v3::errors::CODE_41057),
         (Self::InvalidEmployeeTypeError41059, crate::contact::v3::errors::CODE_41059),

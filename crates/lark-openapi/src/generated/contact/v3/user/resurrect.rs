@@ -329,10 +329,10 @@ impl ::lark_runtime::DocumentedError for ResurrectError {
         (Self::UserIdDuplicated, crate::contact::v3::errors::CODE_44032),
         (Self::UserNotResigned, crate::contact::v3::errors::CODE_44033),
         (Self::UserIsInDeleteProgressRetry, crate::contact::v3::errors::CODE_44034),
-        (Self::ExceedBillSeatLimitError, crate::contact::v3::errors::CODE_41008),
+        (Self::ExceedBillSeatLimitError, crate::contact::v3::errors::CODE_41008_2),
         (
             Self::ExceedUncertainTenantSeatLimitError,
-            crate::contact::v3::errors::CODE_41007,
+            crate::contact::v3::errors::CODE_41007_2,
         ),
         (Self::ExceedFeatureContactSeatLimit, crate::contact::v3::errors::CODE_44023),
         (Self::AnonymizeUserInfoIsNotAllowed, crate::contact::v3::errors::CODE_44041),

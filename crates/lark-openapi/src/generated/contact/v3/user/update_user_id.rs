@@ -219,9 +219,9 @@ impl ::lark_runtime::DocumentedError for UpdateUserIdError {
         (Self::InvalidParams, crate::contact::v3::errors::CODE_40001),
         (Self::NoEmailOrMobileError, crate::contact::v3::errors::CODE_41009_2),
         (Self::UserIdAlreadyExistsError, crate::contact::v3::errors::CODE_41011_2),
-        (Self::ExceedUserIdUpdateLimitError, crate::contact::v3::errors::CODE_41013_2),
+        (Self::ExceedUserIdUpdateLimitError, crate::contact::v3::errors::CODE_41013_3),
         (Self::NoUserAuthorityError, crate::contact::v3::errors::CODE_41050_5),
-        (Self::NewUserIdIsRequiredError, crate::contact::v3::errors::CODE_41054),
+        (Self::NewUserIdIsRequiredError, crate::contact::v3::errors::CODE_41054_2),
     ];
     fn undocumented(code: i64) -> Self {
         Self::Undocumented(code)
