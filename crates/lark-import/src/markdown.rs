@@ -178,7 +178,10 @@ fn table(lines: &[&str], start: usize) -> (Table, usize) {
     let mut table = Table::default();
     let mut index = start;
     while index < lines.len() && lines[index].trim_start().starts_with('|') {
-        let cells = cells(lines[index]);
+        let cells = match index == start {
+            true => cells(lines[index]),
+            false => row_cells(lines[index], table.header.len()),
+        };
         let separator = is_separator(&cells);
         if index == start {
             table.header = cells;
@@ -226,7 +229,7 @@ fn bare_table(lines: &[&str], start: usize) -> (Table, usize) {
         if trimmed.is_empty() || trimmed.starts_with('#') || trimmed.starts_with("```") {
             break;
         }
-        let row_cells = cells(line);
+        let row_cells = row_cells(line, width);
         if row_cells.len() >= width {
             let (line_number, cells) = match pending.take() {
                 Some((first, text)) => {
@@ -261,16 +264,36 @@ fn bare_table(lines: &[&str], start: usize) -> (Table, usize) {
 
 /// A row's cells: split at every `|` that is not escaped as `\|`.
 pub fn cells(line: &str) -> Vec<String> {
+    split_cells(line, false)
+}
+
+/// A row of a table `width` cells wide. A row with too many cells may hold a `|` in inline code (a
+/// pattern's alternatives, `^0|[^od]…`): split outside code spans, it is taken when that gives `width`.
+fn row_cells(line: &str, width: usize) -> Vec<String> {
+    let plain = split_cells(line, false);
+    if plain.len() <= width {
+        return plain;
+    }
+    let outside_code = split_cells(line, true);
+    if outside_code.len() == width {
+        outside_code
+    } else {
+        plain
+    }
+}
+
+fn split_cells(line: &str, keep_code_spans: bool) -> Vec<String> {
     let inner = line.trim().trim_start_matches('|');
     let inner = inner.strip_suffix('|').unwrap_or(inner);
     let mut cells = Vec::new();
     let mut cell = String::new();
-    let mut escaped = false;
+    let (mut escaped, mut in_code) = (false, false);
     for c in inner.chars() {
         match c {
-            '|' if !escaped => cells.push(std::mem::take(&mut cell).trim().to_owned()),
+            '|' if !(escaped || keep_code_spans && in_code) => cells.push(std::mem::take(&mut cell).trim().to_owned()),
             _ => cell.push(c),
         }
+        in_code ^= c == '`';
         escaped = c == '\\';
     }
     cells.push(cell.trim().to_owned());
@@ -295,6 +318,14 @@ mod tests {
         assert_eq!(request.tables[0].rows[0].line, 13);
         let body = page.section("事件体").expect("a bold line is a heading");
         assert_eq!(body.tables[0].rows[0].cells, ["a \\| b", "string"]);
+        let pattern = Page::parse("|名称|规则|\n|---|---|\n|id|正则校验：`^0|[^od]`|\n|x|a|b|\n");
+        let rows = &pattern.sections[0].tables[0].rows;
+        assert_eq!(rows[0].cells, ["id", "正则校验：`^0|[^od]`"], "a pipe in inline code");
+        assert_eq!(
+            rows[1].cells,
+            ["x", "a", "b"],
+            "a row that is too wide without code stays as it is"
+        );
         assert_eq!(body.code_blocks[0].language, "json");
         assert_eq!(body.code_blocks[0].text, "{\"a\": 1}\n");
         assert_eq!(body.code_blocks[0].line, 19);

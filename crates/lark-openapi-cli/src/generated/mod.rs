@@ -5301,7 +5301,7 @@ pub mod contact_v3_department_update_department_id {
             )
         )]
         department_id_type: Option<String>,
-        /// The new custom department id; it may not start with `od-`, be `0`, or equal the id of another department not deleted.
+        /// The new custom department id, at most 128 characters; it may not start with `od-`, be `0`, or equal the id of another department not deleted.
         #[arg(long = "new-department-id")]
         new_department_id: Option<String>,
     }

@@ -71,7 +71,7 @@ impl UpdateDepartmentIdRequestBuilder {
         self.department_id_type = Some(department_id_type);
         self
     }
-    /// The new custom department id; it may not start with `od-`, be `0`, or equal the id of another department not deleted.
+    /// The new custom department id, at most 128 characters; it may not start with `od-`, be `0`, or equal the id of another department not deleted.
     pub fn new_department_id(mut self, new_department_id: impl Into<String>) -> Self {
         self.new_department_id = Some(new_department_id.into());
         self
@@ -121,6 +121,11 @@ impl ::lark_runtime::Validate for UpdateDepartmentIdRequest {
             if let Some(value) = &self.department_id_type {
                 ::lark_runtime::Validate::validate_at(value, &at, violations);
             }
+        }
+        {
+            let at = at.field("new_department_id");
+            let value = &self.new_department_id;
+            violations.length(&at, value, None, Some(128));
         }
     }
 }
