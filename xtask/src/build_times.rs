@@ -59,8 +59,7 @@ pub fn run(root: &Path, runs: usize) -> anyhow::Result<()> {
 }
 
 fn cargo(root: &Path, args: &[&str], features: &[&str]) -> anyhow::Result<()> {
-    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    let status = Command::new(cargo)
+    let status = crate::cargo()
         .args(args)
         .args(features)
         .current_dir(root)

@@ -126,6 +126,11 @@ fn main() -> ExitCode {
     }
 }
 
+/// The cargo that runs this task (`CARGO`), so that its toolchain also builds what the task starts.
+fn cargo() -> std::process::Command {
+    std::process::Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
+}
+
 fn workspace_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .parent()
@@ -136,8 +141,7 @@ fn workspace_root() -> PathBuf {
 /// Runs one of the emulator's demo examples. A separate build, so that xtask itself never depends on the
 /// generated client it regenerates.
 fn demo(root: &Path, example: &str) -> anyhow::Result<ExitCode> {
-    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    let status = std::process::Command::new(cargo)
+    let status = cargo()
         .current_dir(root)
         .args(["run", "--quiet", "--package", "lark-emulator", "--example", example])
         .status()
@@ -164,8 +168,7 @@ const FUZZ_DIR: &str = "crates/lark-fuzz";
 /// Runs each fuzz target for `seconds`. libFuzzer's instrumentation needs unstable flags: the stable
 /// toolchain allows them with RUSTC_BOOTSTRAP. Safe Rust needs no sanitizer, so none is built in.
 fn fuzz(root: &Path, target: Option<&str>, seconds: u64, dev: bool) -> anyhow::Result<ExitCode> {
-    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    let has_cargo_fuzz = std::process::Command::new(&cargo)
+    let has_cargo_fuzz = cargo()
         .args(["fuzz", "--version"])
         .output()
         .is_ok_and(|output| output.status.success());
@@ -179,7 +182,7 @@ fn fuzz(root: &Path, target: Option<&str>, seconds: u64, dev: bool) -> anyhow::R
     };
     for target in targets {
         println!("fuzzing {target} for {seconds} s");
-        let mut command = std::process::Command::new(&cargo);
+        let mut command = cargo();
         command.current_dir(root).env("RUSTC_BOOTSTRAP", "1").args([
             "fuzz",
             "run",

@@ -83,8 +83,7 @@ pub fn check(root: &Path) -> anyhow::Result<ExitCode> {
 
 /// The one `rust-version` of the workspace's members, from `cargo metadata`.
 fn declared_version(root: &Path) -> anyhow::Result<Version> {
-    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    let output = Command::new(cargo)
+    let output = crate::cargo()
         .current_dir(root)
         .args(["metadata", "--no-deps", "--format-version", "1", "--locked"])
         .output()

@@ -147,27 +147,34 @@ impl EndpointPage {
         facts.query = fields(page.section("查询参数"), &mut undecided);
         facts.body = fields(page.section("请求体"), &mut undecided);
         facts.body_example = json_example(page.section("请求体示例"), &mut undecided);
-        // The older layout marks no nesting: the example shows it.
-        if let Some(example) = &facts.body_example
-            && crate::fields::lists_flat(&facts.body)
-        {
-            facts.body = crate::fields::nest_by_example(std::mem::take(&mut facts.body), example, &mut undecided);
-        }
+        facts.body = nested(
+            std::mem::take(&mut facts.body),
+            facts.body_example.as_ref(),
+            &mut undecided,
+        );
         (facts.answer, facts.data) = answer(page, &mut undecided);
         if facts.answer != Answer::Binary {
             facts.response_example = json_example(page.section("响应体示例"), &mut undecided);
         }
-        if let Some(data) = facts.response_example.as_ref().and_then(|example| example.get("data"))
-            && crate::fields::lists_flat(&facts.data)
-        {
-            facts.data = crate::fields::nest_by_example(std::mem::take(&mut facts.data), data, &mut undecided);
-        }
+        let data_example = facts.response_example.as_ref().and_then(|example| example.get("data"));
+        facts.data = nested(std::mem::take(&mut facts.data), data_example, &mut undecided);
         facts.errors = page
             .section("错误码")
             .map(|section| errors(section, &mut undecided))
             .unwrap_or_default();
         facts.undecided = undecided;
         Some(facts)
+    }
+}
+
+/// `fields` with the nesting their example shows, when the table lists them flat (the older layout marks
+/// no nesting, and a few newer pages lose it).
+fn nested(fields: Vec<PageField>, example: Option<&Value>, undecided: &mut Vec<Undecided>) -> Vec<PageField> {
+    match example {
+        Some(example) if crate::fields::lists_flat(&fields) => {
+            crate::fields::nest_by_example(fields, example, undecided)
+        }
+        _ => fields,
     }
 }
 

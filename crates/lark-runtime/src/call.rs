@@ -103,19 +103,9 @@ impl<E: DocumentedError> Failed<E> {
 impl Client {
     /// Sends `request`, retrying as the policy allows, and decodes the answer.
     pub async fn execute<E: Endpoint>(&self, request: &E) -> Result<Response<E::Data>, Error<E::Error>> {
-        // A failure is the rare path and is moved once (see `judge`).
-        #[allow(clippy::result_large_err)]
-        let judge = |answer: Answer, bytes: &[u8]| {
-            judge::<E>(answer, bytes)
-                .map(|response| Box::new(response) as Box<dyn Any + Send>)
-                .map_err(Failed::erase)
-        };
-        let outgoing = self.outgoing(request).map_err(typed)?;
-        let (finished, attempts, may_have_applied) = self
-            .run(E::METADATA, outgoing, Reading::Json(&judge))
-            .await
-            .map_err(typed)?;
-        let mut response: Response<E::Data> = unbox(finished);
+        let (mut response, attempts, may_have_applied): (Response<E::Data>, _, _) = self
+            .call(request, ResponseKind::Json, |response: Response<E::Data>| response)
+            .await?;
         response.attempts = attempts;
         response.earlier_attempt_may_have_applied = may_have_applied;
         response.accounting = request.account(&response.data);
@@ -128,21 +118,39 @@ impl Client {
     /// Sends `request` to an endpoint whose answer is a file, retrying as the policy allows. The bytes are
     /// not read yet: see [`Download`]. An answer in the platform's JSON is the endpoint's typed error.
     pub async fn download<E: Endpoint>(&self, request: &E) -> Result<Download, Error<E::Error>> {
-        // A failure is the rare path and is moved once (see `judge`).
-        #[allow(clippy::result_large_err)]
-        let judge = |answer: Answer, bytes: &[u8]| {
-            judge::<E>(answer, bytes)
-                .map(|response| Box::new(response.msg) as Box<dyn Any + Send>)
-                .map_err(Failed::erase)
-        };
-        let outgoing = self.outgoing(request).map_err(typed)?;
-        let (finished, attempts, _) = self
-            .run(E::METADATA, outgoing, Reading::File(&judge))
-            .await
-            .map_err(typed)?;
-        let mut download: Download = unbox(finished);
+        // A JSON answer with code 0 is kept as its `msg`, for the error that says a file was expected.
+        let (mut download, attempts, _): (Download, _, _) = self
+            .call(request, ResponseKind::Binary, |response: Response<E::Data>| {
+                response.msg
+            })
+            .await?;
         download.attempts = attempts;
         Ok(download)
+    }
+
+    /// The typed ends of a call around the shared attempt loop: the request encoded, each answer judged
+    /// by `E` (a success handing the loop what `keep` takes of it), the error typed again and the loop's
+    /// value unboxed as `T`: the typed response for `expect` JSON, the [`Download`] for a file.
+    async fn call<E: Endpoint, K: Send + 'static, T: 'static>(
+        &self,
+        request: &E,
+        expect: ResponseKind,
+        keep: fn(Response<E::Data>) -> K,
+    ) -> Result<(T, u32, bool), Error<E::Error>> {
+        // A failure is the rare path and is moved once (see `judge`).
+        #[allow(clippy::result_large_err)]
+        let judge = move |answer: Answer, bytes: &[u8]| {
+            judge::<E>(answer, bytes)
+                .map(|response| Box::new(keep(response)) as Box<dyn Any + Send>)
+                .map_err(Failed::erase)
+        };
+        let reading = match expect {
+            ResponseKind::Json => Reading::Json(&judge),
+            ResponseKind::Binary => Reading::File(&judge),
+        };
+        let outgoing = self.outgoing(request).map_err(typed)?;
+        let (finished, attempts, may_have_applied) = self.run(E::METADATA, outgoing, reading).await.map_err(typed)?;
+        Ok((unbox(finished), attempts, may_have_applied))
     }
 
     /// The attempt loop shared by every call, under the operation deadline, in the call's span.

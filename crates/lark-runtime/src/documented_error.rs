@@ -131,13 +131,7 @@ impl DocumentedError for UndocumentedError {
     }
 }
 
-impl fmt::Display for UndocumentedError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        describe(self, f)
-    }
-}
-
-impl std::error::Error for UndocumentedError {}
+crate::documented_error_traits!(UndocumentedError);
 
 /// An endpoint's error reduced to its code and its page's facts: what the attempt loop, compiled once
 /// for every endpoint, carries until the call gives the endpoint's own type back.
@@ -177,13 +171,7 @@ impl DocumentedError for ErasedError {
     }
 }
 
-impl fmt::Display for ErasedError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        describe(self, f)
-    }
-}
-
-impl std::error::Error for ErasedError {}
+crate::documented_error_traits!(ErasedError);
 
 /// `Display` and `Error` for a generated error enum, written once here instead of in every file.
 #[doc(hidden)]
