@@ -131,7 +131,7 @@ async fn every_endpoint_answers_over_http_from_its_spec() {
         // An endpoint that takes only a user's token is called as a signed-in user.
         let user_only = metadata.access_tokens == [AccessTokenKind::User];
         let caller = if user_only { &as_user } else { &client };
-        let answer = match (entry.call_example)(caller.clone()).await {
+        let answer = match entry.call_example(caller.clone()).await {
             Ok(answer) => answer,
             Err(error) => {
                 problems.push(format!("{}: {error}", metadata.id));

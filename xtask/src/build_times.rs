@@ -1,6 +1,6 @@
-//! `cargo xtask build-times`: what the generated client costs to build, measured the way the issue
-//! states its targets: `cargo build -p lark-openapi` with its dependencies built, after
-//! `cargo clean -p lark-openapi`, for one service and for every service; the generated lines per
+//! `cargo xtask build-times`: what the generated code costs to build, measured the way the issue states
+//! its targets: `cargo build -p lark-openapi` with its dependencies built, after `cargo clean -p
+//! lark-openapi`, for one service and for every service, and the CLI likewise; the generated lines per
 //! endpoint; and `cargo xtask codegen`'s own time. Medians of a few runs, on this machine as it is.
 
 use std::path::Path;
@@ -9,29 +9,35 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
 
-/// The feature sets measured: one service, and the default (every service).
-const BUILDS: [(&str, &[&str]); 2] = [
-    ("im only", &["--no-default-features", "--features", "im"]),
-    ("every service", &[]),
+/// The builds measured: the client with one service and with the default (every service), and the
+/// `lark` CLI on its own (the client it calls already built).
+const BUILDS: [(&str, &str, &[&str]); 3] = [
+    (
+        "im only",
+        "lark-openapi",
+        &["--no-default-features", "--features", "im"],
+    ),
+    ("every service", "lark-openapi", &[]),
+    ("the CLI", "lark-openapi-cli", &[]),
 ];
 
 /// Runs every measurement `runs` times and prints the medians.
 pub fn run(root: &Path, runs: usize) -> anyhow::Result<()> {
     let runs = runs.max(1);
     println!(
-        "{} runs each; dependencies built first, then `cargo clean -p lark-openapi` before each build",
+        "{} runs each; dependencies built first, then `cargo clean -p PACKAGE` before each build",
         runs
     );
-    for (label, features) in BUILDS {
-        cargo(root, &["build", "-q", "-p", "lark-openapi"], features)?;
+    for (label, package, features) in BUILDS {
+        cargo(root, &["build", "-q", "-p", package], features)?;
         let mut times = Vec::new();
         for _ in 0..runs {
-            cargo(root, &["clean", "-q", "-p", "lark-openapi"], &[])?;
+            cargo(root, &["clean", "-q", "-p", package], &[])?;
             let started = Instant::now();
-            cargo(root, &["build", "-q", "-p", "lark-openapi"], features)?;
+            cargo(root, &["build", "-q", "-p", package], features)?;
             times.push(started.elapsed());
         }
-        println!("cargo build -p lark-openapi ({label}): {}", summary(&mut times));
+        println!("cargo build -p {package} ({label}): {}", summary(&mut times));
     }
     let codegen = std::env::current_exe().context("cannot find the xtask binary")?;
     let mut times = Vec::new();

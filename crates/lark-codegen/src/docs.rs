@@ -41,6 +41,11 @@ pub fn module_doc(text: &str) -> TokenStream {
 /// The doc comment of a field: its description (or, for a field nobody has described yet, its facts:
 /// type, bounds and named values), then the spec's example and default when there are any.
 pub fn field_doc(schema: &lark_spec::model::Schema) -> TokenStream {
+    doc(&field_doc_text(schema))
+}
+
+/// The text of [`field_doc`]: what the CLI shows as a flag's help.
+pub fn field_doc_text(schema: &lark_spec::model::Schema) -> String {
     let text = if schema.description.trim().is_empty() {
         facts(schema)
     } else {
@@ -53,7 +58,12 @@ pub fn field_doc(schema: &lark_spec::model::Schema) -> TokenStream {
     if let Some(default) = &schema.default {
         notes.push(format!("Default when left out: `{default}`"));
     }
-    doc_with(&text, &notes.join("\n\n"))
+    let notes = notes.join("\n\n");
+    if notes.is_empty() {
+        text
+    } else {
+        format!("{}\n\n{notes}", text.trim_end())
+    }
 }
 
 /// A field's facts in words, e.g. "A `string` of at most 50 characters."

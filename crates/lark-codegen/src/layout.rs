@@ -43,6 +43,8 @@ struct Node<'a> {
     events: Vec<&'a EventSpec>,
     has_types: bool,
     has_errors: bool,
+    /// What the service or resource is for, from its `service.yaml`.
+    about: Option<String>,
 }
 
 /// The module that holds a service version's events: `<service>::<version>::events`.
@@ -105,6 +107,7 @@ pub fn client_files(set: &SpecSet) -> Result<Vec<GeneratedFile>, syn::Error> {
             .events
             .push(spec);
     }
+    describe(&mut root, set);
     tree_files(&root, &mut Vec::new(), &mut files)?;
     files.sort_by(|a, b| a.path.cmp(&b.path));
     Ok(files)
@@ -170,7 +173,12 @@ pub fn runtime_files(set: &SpecSet) -> Result<Vec<GeneratedFile>, syn::Error> {
         let options = Options::runtime(&spec.service, &spec.version);
         files.push(endpoint_file_of(set, endpoint_file, &options)?);
         let levels = [&*spec.service, &spec.version, &spec.resource, &spec.name];
-        let resource = child_summary(&[spec.service.clone(), spec.version.clone()], &spec.resource);
+        let about = set.service(&spec.service).and_then(|d| d.resources.get(&spec.resource));
+        let resource = child_summary(
+            &[spec.service.clone(), spec.version.clone()],
+            &spec.resource,
+            about.map(String::as_str),
+        );
         declare(&mut modules, levels, &spec.summary, resource);
     }
     for event_file in set.events.iter().filter(|e| is_runtime_service(&e.spec.service)) {
@@ -224,6 +232,7 @@ fn declare(
             _ => child_summary(
                 &levels[..depth].iter().map(|s| (*s).to_owned()).collect::<Vec<_>>(),
                 name,
+                None,
             ),
         };
         let children = modules.entry(levels[..depth].join("/")).or_default();
@@ -256,6 +265,21 @@ fn endpoint_file_of(
     )
 }
 
+/// Gives each service node and each resource node (below any version) its `service.yaml` line.
+fn describe(root: &mut Node<'_>, set: &SpecSet) {
+    for (service, node) in &mut root.children {
+        let Some(described) = set.service(service) else {
+            continue;
+        };
+        node.about = Some(described.description.clone());
+        for version in node.children.values_mut() {
+            for (resource, node) in &mut version.children {
+                node.about = described.resources.get(resource).cloned();
+            }
+        }
+    }
+}
+
 fn node_at<'n, 'a>(root: &'n mut Node<'a>, path: &[&str]) -> &'n mut Node<'a> {
     path.iter()
         .fold(root, |node, name| node.children.entry((*name).to_owned()).or_default())
@@ -282,7 +306,7 @@ fn tree_files(node: &Node<'_>, path: &mut Vec<String>, files: &mut Vec<Generated
             let ident = snake_ident(name);
             let docs = match node.children[name].is_event_module() {
                 true => doc(&format!("Events of the `{}` API.", path.join("::"))),
-                false => doc(&child_summary(path, name)),
+                false => doc(&child_summary(path, name, node.children[name].about.as_deref())),
             };
             let gate = path.is_empty().then(|| service_gate(name));
             quote!(#docs #gate pub mod #ident;)
@@ -333,7 +357,7 @@ fn tree_files(node: &Node<'_>, path: &mut Vec<String>, files: &mut Vec<Generated
         .children
         .iter()
         .filter(|(_, child)| !child.is_event_module())
-        .map(|(name, _)| name);
+        .map(|(name, child)| (name, child.about.as_deref()));
     let accessors = (!node.is_event_module()).then(|| surface::accessors(path, accessor_children, &node.endpoints));
     let registry = path.is_empty().then(|| (registry(node), event_registry(node)));
     let registry = registry.map(|(endpoints, events)| quote!(#endpoints #events));
@@ -371,7 +395,20 @@ fn registry(root: &Node<'_>) -> TokenStream {
             lark_spec::model::ResponseKind::Json => quote!(of),
             lark_spec::model::ResponseKind::Binary => quote!(of_download),
         };
-        quote!(#gate ::lark_runtime::EndpointEntry::#of::<#service::#version::#resource::#name::#request>())
+        let request = quote!(#service::#version::#resource::#name::#request);
+        let pages = spec.pagination.is_some().then(|| quote!(.with_pages::<#request>()));
+        let bulk = spec
+            .response
+            .partial_failure
+            .as_ref()
+            .and_then(|p| p.request_ids.as_ref())
+            .map(|_| {
+                let method = format_ident!("{}_all", spec.name);
+                quote!(.with_bulk(|client, ids, options| ::std::boxed::Box::pin(async move {
+                    Api::#service(&client).#version().#resource().#method(ids, &options).await
+                })))
+            });
+        quote!(#gate ::lark_runtime::EndpointEntry::#of::<#request>() #pages #bulk)
     });
     quote! {
         /// Every endpoint of these bindings (of the services compiled in), with its types erased: what the
@@ -421,7 +458,11 @@ fn service_cfg(service: &str) -> TokenStream {
     quote!(#[cfg(feature = #service)])
 }
 
-fn child_summary(parent: &[String], child: &str) -> String {
+/// The one-line doc of a module's child: its `service.yaml` line, or what it is.
+fn child_summary(parent: &[String], child: &str, about: Option<&str>) -> String {
+    if let Some(about) = about {
+        return about.to_owned();
+    }
     match parent {
         [] => format!("The `{child}` service."),
         [service] => format!("Version `{child}` of the `{service}` API."),

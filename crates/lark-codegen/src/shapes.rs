@@ -419,7 +419,7 @@ impl<'a> Shapes<'a> {
     }
 
     /// The schema a `ref` names, following refs to refs.
-    fn resolve(&self, schema: &'a Schema, depth: usize) -> Option<&'a Schema> {
+    pub(crate) fn resolve(&self, schema: &'a Schema, depth: usize) -> Option<&'a Schema> {
         if depth > MAX_REF_DEPTH {
             return None;
         }

@@ -12,16 +12,17 @@ use crate::names::{pascal, snake_ident};
 /// The accessor items of the module at `path`.
 pub(crate) fn accessors<'a>(
     path: &[String],
-    children: impl Iterator<Item = &'a String>,
+    children: impl Iterator<Item = (&'a String, Option<&'a str>)>,
     endpoints: &[&EndpointSpec],
 ) -> TokenStream {
     let child_methods: Vec<TokenStream> = children
-        .map(|child| {
+        .map(|(child, about)| {
             let method = snake_ident(child);
             let mut child_path = path.to_vec();
             child_path.push(child.clone());
             let child_type = accessor_ident(&child_path);
-            let docs = doc(&format!("The `{child}` {}.", ["service", "version", "resource"].get(path.len()).unwrap_or(&"module")));
+            let what = ["service", "version", "resource"].get(path.len()).unwrap_or(&"module");
+            let docs = doc(&about.map_or_else(|| format!("The `{child}` {what}."), str::to_owned));
             let gate = path.is_empty().then(|| crate::layout::service_gate(child));
             (quote!(#docs #gate), method, child_type)
         })

@@ -1,4 +1,5 @@
-//! What every generated subcommand shares: the client from the environment, and how outcomes are printed.
+//! Running an endpoint's command: the client from the environment, the call through the registry, and how
+//! outcomes are printed.
 
 use std::future::Future;
 use std::io::IsTerminal;
@@ -7,14 +8,15 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
 
+use clap::ArgMatches;
 use indicatif::{ProgressBar, ProgressStyle};
 use lark_runtime::{
-    AppCredentials, BulkOptions, BulkReport, Client, DocumentedError, Download, Error, PartialFailure, Response,
-    UploadFile, ValidationError,
+    Answered, AppCredentials, BulkCall, BulkOptions, CallFailure, Client, Download, FailureReasons, Response,
 };
-use serde::Serialize;
-use serde::de::DeserializeOwned;
-use serde_json::json;
+use serde_json::{Value, json};
+
+use crate::commands::{ALL_PAGES, Chosen, OUTPUT, file_flag};
+use crate::table::Output;
 
 /// Exit code of a call that failed.
 const CALL_FAILED: u8 = 1;
@@ -57,201 +59,70 @@ impl Context {
             })
     }
 
-    /// Input the request builder refused: nothing was sent.
-    pub fn invalid(&self, error: &ValidationError) -> ExitCode {
-        eprintln!("error: {error}");
-        ExitCode::from(INVALID_INPUT)
-    }
-
-    /// A field given as JSON, in `--<name>-json TEXT` or in the file of `--<name>-file PATH` (`-` for
-    /// standard input); `None` when neither was given.
-    pub fn json_arg<T: DeserializeOwned>(
-        &self,
-        name: &str,
-        text: Option<String>,
-        file: Option<PathBuf>,
-    ) -> Result<Option<T>, ExitCode> {
-        let (flag, text) = match (text, file) {
-            (Some(text), _) => (format!("--{name}-json"), text),
-            (None, Some(path)) => match crate::input::read_text(&path) {
-                Ok(text) => (format!("--{name}-file {}", path.display()), text),
-                Err(error) => {
-                    eprintln!("error: --{name}-file: cannot read {}: {error}", path.display());
-                    return Err(ExitCode::from(INVALID_INPUT));
-                }
-            },
-            (None, None) => return Ok(None),
+    /// Sends the chosen endpoint's call and prints its outcome.
+    pub async fn run(&self, chosen: Chosen<'_>) -> ExitCode {
+        let Chosen { row, entry, matches } = chosen;
+        if let Output::Partial {
+            succeeded,
+            failed,
+            bulk_ids: Some(ids),
+        } = row.output
+            && let (Some(bulk), Some(path)) = (entry.bulk, one::<PathBuf>(matches, &file_flag(ids)))
+        {
+            return self.bulk(path, BulkNames { succeeded, failed }, bulk).await;
+        }
+        let parts = match crate::request::parts(row.fields, matches).await {
+            Ok(parts) => parts,
+            Err(message) => return invalid(&message),
         };
-        let mut deserializer = serde_json::Deserializer::from_str(&text);
-        serde_path_to_error::deserialize(&mut deserializer)
-            .map(Some)
-            .map_err(|error| {
-                let at = error.path().to_string();
-                let at = if at == "." { String::new() } else { format!(" at {at}") };
-                eprintln!("error: {flag}: not valid JSON for this field{at}: {}", error.inner());
-                ExitCode::from(INVALID_INPUT)
-            })
-    }
-
-    /// Sends a call and prints its data as JSON.
-    pub async fn finish<D, E, F, Fut>(&self, call: F) -> ExitCode
-    where
-        D: Serialize,
-        E: DocumentedError,
-        F: FnOnce(Client) -> Fut,
-        Fut: Future<Output = Result<Response<D>, Error<E>>>,
-    {
-        match self.send(call).await {
-            Ok(response) => print_json(&json!({"data": response.data, "log_id": response.log_id})),
-            Err(code) => code,
+        // Checked before the credentials are needed: invalid input is invalid with or without them.
+        if let Err(error) = (entry.decode_request)(&parts.incoming()) {
+            return invalid(&error.to_string());
         }
-    }
-
-    /// Sends a batch call, prints its data and failure reasons as JSON and lists the failures on stderr.
-    pub async fn finish_partial<D, E, F, Fut>(&self, call: F) -> ExitCode
-    where
-        D: Serialize + PartialFailure,
-        E: DocumentedError,
-        F: FnOnce(Client) -> Fut,
-        Fut: Future<Output = Result<Response<D>, Error<E>>>,
-    {
-        match self.send(call).await {
-            Ok(response) => {
-                let failures = response.failures();
-                for failure in &failures {
-                    eprintln!(
-                        "failed: {}: {}",
-                        failure.id,
-                        failure.reason.as_deref().unwrap_or("no reason given")
-                    );
-                }
-                let failures: Vec<_> = failures
-                    .iter()
-                    .map(|f| json!({"id": f.id, "reason": f.reason}))
-                    .collect();
-                // Ids the answer leaves without an outcome (or names without being sent) are unknown.
-                let accounting = response.accounting.clone().unwrap_or_default();
-                for id in &accounting.no_outcome {
-                    eprintln!("unknown: {id}: the answer gives no outcome for it");
-                }
-                for id in &accounting.not_sent {
-                    eprintln!("unknown: {id}: the answer reports it, but it was never sent");
-                }
-                let printed = print_json(&json!({
-                    "data": response.data,
-                    "failures": failures,
-                    "unknown": {"no_outcome": accounting.no_outcome, "not_sent": accounting.not_sent},
-                    "log_id": response.log_id,
-                }));
-                if accounting.is_complete() {
-                    printed
-                } else {
-                    ExitCode::from(CALL_FAILED)
-                }
-            }
-            Err(code) => code,
+        if let Some(all_pages) = entry.call_all_pages
+            && one::<bool>(matches, ALL_PAGES).copied().unwrap_or(false)
+        {
+            return match self.send(|client| all_pages(client, parts)).await {
+                Ok(items) => print_json(&json!({ "items": items })),
+                Err(code) => code,
+            };
         }
-    }
-
-    /// A file to upload, read from `path`.
-    pub async fn upload_file(&self, path: &Path) -> Result<UploadFile, ExitCode> {
-        UploadFile::from_path(path).await.map_err(|error| {
-            eprintln!("error: cannot read {}: {error}", path.display());
-            ExitCode::from(INVALID_INPUT)
-        })
-    }
-
-    /// Sends a download and writes the file to `output` (`-` for standard output), chunk by chunk.
-    pub async fn finish_download<E, F, Fut>(&self, output: &Path, call: F) -> ExitCode
-    where
-        E: DocumentedError,
-        F: FnOnce(Client) -> Fut,
-        Fut: Future<Output = Result<Download, Error<E>>>,
-    {
-        let download = match self.send(call).await {
-            Ok(download) => download,
+        let answered = match self.send(|client| (entry.call)(client, parts)).await {
+            Ok(answered) => answered,
             Err(code) => return code,
         };
-        let log_id = download.log_id.clone();
-        let written = if output.as_os_str() == "-" {
-            download.write_to(&mut tokio::io::stdout()).await
-        } else {
-            match tokio::fs::File::create(output).await {
-                Ok(mut file) => download.write_to(&mut file).await,
-                Err(error) => {
-                    eprintln!("error: cannot create {}: {error}", output.display());
-                    return ExitCode::from(INVALID_INPUT);
-                }
+        match (answered, row.output) {
+            (Answered::File(download), _) => {
+                let output = one::<PathBuf>(matches, OUTPUT).cloned().unwrap_or_else(|| "-".into());
+                write_download(&output, download).await
             }
-        };
-        match written {
-            Ok(bytes) => {
-                eprintln!("wrote {bytes} bytes (log id {})", log_id.as_deref().unwrap_or("-"));
-                ExitCode::SUCCESS
+            (Answered::Data(response), Output::Data) => {
+                print_json(&json!({"data": response.data, "log_id": response.log_id}))
             }
-            Err(error) => {
-                eprintln!("error: {error}");
-                ExitCode::from(CALL_FAILED)
-            }
-        }
-    }
-
-    /// Follows every page of a paged call and prints all items as one JSON array.
-    pub async fn finish_all<T, E, F, Fut>(&self, call: F) -> ExitCode
-    where
-        T: Serialize,
-        E: DocumentedError,
-        F: FnOnce(Client) -> Fut,
-        Fut: Future<Output = Result<Vec<T>, Error<E>>>,
-    {
-        match self.send(call).await {
-            Ok(items) => print_json(&json!({ "items": items })),
-            Err(code) => code,
-        }
-    }
-
-    /// Sends a call whose `msg` lists the request items that failed (`[a-b, c-d]`), prints its data and
-    /// those items as JSON and lists them on stderr.
-    pub async fn finish_listed<D, E, F, Fut>(&self, call: F) -> ExitCode
-    where
-        D: Serialize,
-        E: DocumentedError,
-        F: FnOnce(Client) -> Fut,
-        Fut: Future<Output = Result<Response<D>, Error<E>>>,
-    {
-        match self.send(call).await {
-            Ok(response) => {
-                let failed = lark_runtime::partial_failure::listed_keys(&response.msg).unwrap_or_default();
-                for key in &failed {
-                    eprintln!("failed: {key}");
-                }
-                print_json(&json!({"data": response.data, "failed": failed, "log_id": response.log_id}))
-            }
-            Err(code) => code,
+            (Answered::Data(response), Output::Partial { failed, .. }) => print_partial(&response, failed),
+            (Answered::Data(response), Output::Listed) => print_listed(&response),
         }
     }
 
     /// Makes the client, runs `call` with it, and prints a failure: the outcome, or the exit code.
-    async fn send<T, E, F, Fut>(&self, call: F) -> Result<T, ExitCode>
+    async fn send<T, F, Fut>(&self, call: F) -> Result<T, ExitCode>
     where
-        E: DocumentedError,
         F: FnOnce(Client) -> Fut,
-        Fut: Future<Output = Result<T, Error<E>>>,
+        Fut: Future<Output = Result<T, CallFailure>>,
     {
         let client = self.client()?;
-        call(client).await.map_err(|error| {
-            eprintln!("error: {error}");
-            ExitCode::from(CALL_FAILED)
+        call(client).await.map_err(|failure| match failure {
+            CallFailure::Invalid(error) => invalid(&error.to_string()),
+            CallFailure::Failed(error) => {
+                eprintln!("error: {error}");
+                ExitCode::from(CALL_FAILED)
+            }
         })
     }
 
     /// Bulk mode: reads ids from `path`, runs them through the endpoint's bulk method with a progress
     /// bar on a terminal, and prints the report.
-    pub async fn bulk<F, Fut>(&self, path: &Path, names: BulkNames, run: F) -> ExitCode
-    where
-        F: FnOnce(Client, Vec<String>, BulkOptions) -> Fut,
-        Fut: Future<Output = BulkReport>,
-    {
+    async fn bulk(&self, path: &Path, names: BulkNames, run: BulkCall) -> ExitCode {
         let ids = match crate::input::read_ids(path) {
             Ok(ids) => ids,
             Err(error) => {
@@ -320,14 +191,97 @@ impl Context {
 /// The names a batch endpoint's answer gives its succeeded and failed id lists; a bulk report uses them
 /// too, so that its output reads like a single call's.
 #[derive(Debug, Clone, Copy)]
-pub struct BulkNames {
+struct BulkNames {
     /// E.g. `success_record_ids`.
     pub succeeded: &'static str,
     /// E.g. `fail_record_ids`.
     pub failed: &'static str,
 }
 
-fn print_json(value: &serde_json::Value) -> ExitCode {
+/// A batch call's data and failure reasons as JSON, with the failures and the ids left without an
+/// outcome on stderr; exit 1 when any id's outcome is unknown.
+fn print_partial(response: &Response<Value>, failed_field: &str) -> ExitCode {
+    let reasons = FailureReasons::parse(&response.msg);
+    let failed = response.data.get(failed_field).and_then(Value::as_array);
+    let failures: Vec<Value> = failed
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str)
+        .map(|id| {
+            let reason = reasons.reason(id);
+            eprintln!("failed: {id}: {}", reason.unwrap_or("no reason given"));
+            json!({"id": id, "reason": reason})
+        })
+        .collect();
+    // Ids the answer leaves without an outcome (or names without being sent) are unknown.
+    let accounting = response.accounting.clone().unwrap_or_default();
+    for id in &accounting.no_outcome {
+        eprintln!("unknown: {id}: the answer gives no outcome for it");
+    }
+    for id in &accounting.not_sent {
+        eprintln!("unknown: {id}: the answer reports it, but it was never sent");
+    }
+    let printed = print_json(&json!({
+        "data": response.data,
+        "failures": failures,
+        "unknown": {"no_outcome": accounting.no_outcome, "not_sent": accounting.not_sent},
+        "log_id": response.log_id,
+    }));
+    if accounting.is_complete() {
+        printed
+    } else {
+        ExitCode::from(CALL_FAILED)
+    }
+}
+
+/// A call whose `msg` lists the request items that failed (`[a-b, c-d]`): its data and those items as
+/// JSON, and the items on stderr.
+fn print_listed(response: &Response<Value>) -> ExitCode {
+    let failed = lark_runtime::partial_failure::listed_keys(&response.msg).unwrap_or_default();
+    for key in &failed {
+        eprintln!("failed: {key}");
+    }
+    print_json(&json!({"data": response.data, "failed": failed, "log_id": response.log_id}))
+}
+
+/// Writes a download to `output` (`-` for standard output), chunk by chunk.
+async fn write_download(output: &Path, download: Download) -> ExitCode {
+    let log_id = download.log_id.clone();
+    let written = if output.as_os_str() == "-" {
+        download.write_to(&mut tokio::io::stdout()).await
+    } else {
+        match tokio::fs::File::create(output).await {
+            Ok(mut file) => download.write_to(&mut file).await,
+            Err(error) => {
+                eprintln!("error: cannot create {}: {error}", output.display());
+                return ExitCode::from(INVALID_INPUT);
+            }
+        }
+    };
+    match written {
+        Ok(bytes) => {
+            eprintln!("wrote {bytes} bytes (log id {})", log_id.as_deref().unwrap_or("-"));
+            ExitCode::SUCCESS
+        }
+        Err(error) => {
+            eprintln!("error: {error}");
+            ExitCode::from(CALL_FAILED)
+        }
+    }
+}
+
+/// Input that makes no valid request: nothing was sent.
+fn invalid(message: &str) -> ExitCode {
+    eprintln!("error: {message}");
+    ExitCode::from(INVALID_INPUT)
+}
+
+/// An argument's value, if the command has the argument and it was given.
+fn one<'a, T: Clone + Send + Sync + 'static>(matches: &'a ArgMatches, id: &str) -> Option<&'a T> {
+    matches.try_get_one::<T>(id).ok().flatten()
+}
+
+fn print_json(value: &Value) -> ExitCode {
     match serde_json::to_string_pretty(value) {
         Ok(text) => {
             println!("{text}");

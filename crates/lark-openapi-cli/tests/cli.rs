@@ -9,7 +9,7 @@ use std::process::{Command, Output, Stdio};
 
 use lark_emulator::{DEMO_APP_ID, DEMO_APP_SECRET, Emulator, NewPunch, RunningEmulator};
 use serde_json::{Value, json};
-use wiremock::matchers::path;
+use wiremock::matchers::{path, query_param, query_param_is_missing};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 const TOKEN_PATH: &str = "/open-apis/auth/v3/tenant_access_token/internal";
@@ -267,6 +267,162 @@ async fn the_timeout_flag_bounds_the_whole_call() {
         stderr(&output).contains("the operation deadline (1s) ran out"),
         "{}",
         stderr(&output)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn all_follows_every_page_token_and_prints_the_items_in_order() {
+    let server = server().await;
+    let shifts = "/open-apis/attendance/v1/shifts";
+    let page = |names: &[&str], more: bool, token: &str| {
+        let list: Vec<Value> = names.iter().map(|name| json!({"shift_name": name})).collect();
+        ResponseTemplate::new(200).set_body_json(json!({
+            "code": 0, "msg": "success",
+            "data": {"shift_list": list, "has_more": more, "page_token": token}
+        }))
+    };
+    Mock::given(path(shifts))
+        .and(query_param_is_missing("page_token"))
+        .and(query_param("page_size", "2"))
+        .respond_with(page(&["early", "late"], true, "p2"))
+        .mount(&server)
+        .await;
+    Mock::given(path(shifts))
+        .and(query_param("page_token", "p2"))
+        .respond_with(page(&["night"], false, ""))
+        .mount(&server)
+        .await;
+    let output = lark(
+        &server,
+        &["attendance", "shift", "list", "--page-size", "2", "--all"],
+        "",
+    )
+    .await;
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let names: Vec<Value> = stdout_json(&output)["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|item| item["shift_name"].clone())
+        .collect();
+    assert_eq!(names, [json!("early"), json!("late"), json!("night")]);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn files_go_up_from_a_path_and_come_down_to_one() {
+    let emulator = Emulator::builder().start().await.unwrap();
+    let dir = std::env::temp_dir().join(format!("lark-cli-files-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let photo = dir.join("face.jpg");
+    std::fs::write(&photo, b"not really a jpeg").unwrap();
+    let photo_arg = photo.to_str().unwrap();
+    let upload = [
+        "attendance",
+        "file",
+        "upload",
+        "--file-name",
+        "face.jpg",
+        "--file",
+        photo_arg,
+    ];
+    let output = lark_on(&emulator, &upload, "").await;
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let file_id = stdout_json(&output)["data"]["file"]["file_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    let copy = dir.join("copy.jpg");
+    let download = [
+        "attendance",
+        "file",
+        "download",
+        "--file-id",
+        &file_id,
+        "--output",
+        copy.to_str().unwrap(),
+    ];
+    let output = lark_on(&emulator, &download, "").await;
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let written = std::fs::metadata(&copy).unwrap().len();
+    assert!(written > 0);
+    assert!(
+        stderr(&output).contains(&format!("wrote {written} bytes")),
+        "{}",
+        stderr(&output)
+    );
+
+    let missing = dir.join("missing.jpg");
+    let upload = [
+        "attendance",
+        "file",
+        "upload",
+        "--file-name",
+        "x.jpg",
+        "--file",
+        missing.to_str().unwrap(),
+    ];
+    let output = lark_on(&emulator, &upload, "").await;
+    assert_eq!(output.status.code(), Some(2));
+    assert!(stderr(&output).contains("cannot read"), "{}", stderr(&output));
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn json_fields_are_checked_by_the_request_type_before_anything_is_sent() {
+    let server = server().await;
+    let batch_create = [
+        "attendance",
+        "user-flow",
+        "batch-create",
+        "--employee-type",
+        "employee_id",
+    ];
+    let cases = [
+        ("[{", "--flow-records-json: not valid JSON"),
+        (r#"[{"user_id": "E1"}]"#, "flow_records[0]"),
+        (r#"{"user_id": "E1"}"#, "flow_records"),
+    ];
+    for (json, expected) in cases {
+        let mut args = batch_create.to_vec();
+        args.extend(["--flow-records-json", json]);
+        let output = lark(&server, &args, "").await;
+        assert_eq!(output.status.code(), Some(2), "{json}");
+        assert!(stderr(&output).contains(expected), "{json}: {}", stderr(&output));
+    }
+    // Invalid input is reported as such even without credentials.
+    let output = Command::new(env!("CARGO_BIN_EXE_lark"))
+        .args(["attendance", "user-flow", "batch-del", "--record-ids", ""])
+        .env_remove("LARK_APP_ID")
+        .env_remove("LARK_APP_SECRET")
+        .env("LARK_BASE_URL", server.uri())
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(stderr(&output).contains("record_ids[0]"), "{}", stderr(&output));
+    assert!(server.received_requests().await.unwrap().is_empty());
+}
+
+#[test]
+fn help_says_what_an_endpoint_does_and_where_it_is_sent() {
+    let output = Command::new(env!("CARGO_BIN_EXE_lark"))
+        .args(["attendance", "user-flow", "batch-del", "--help"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    let text = String::from_utf8_lossy(&output.stdout);
+    for expected in [
+        "`POST /open-apis/attendance/v1/user_flows/batch_del`",
+        "--record-ids <RECORD_IDS>...",
+        "--record-ids-file <PATH>",
+        "--base-url <BASE_URL>",
+    ] {
+        assert!(text.contains(expected), "{expected:?} missing from {text}");
+    }
+    let flags = text.find("--record-ids").unwrap();
+    assert!(
+        flags < text.find("--base-url").unwrap(),
+        "the endpoint's own flags come first"
     );
 }
 

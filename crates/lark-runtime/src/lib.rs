@@ -70,7 +70,7 @@ pub use incoming::{Incoming, IncomingRequest};
 pub use pacing::Pacing;
 pub use pagination::{Page, Paged};
 pub use partial_failure::{Accounting, FailureReasons, PartialFailure, RecordFailure};
-pub use registry::EndpointEntry;
+pub use registry::{Answered, BulkCall, CallFailure, EndpointEntry, ErasedCall, RequestParts};
 pub use retry::RetryPolicy;
 pub use store_app::StoreAppTokenProvider;
 pub use timeouts::{TimeLimit, Timeouts};

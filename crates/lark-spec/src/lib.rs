@@ -25,5 +25,5 @@ mod validate;
 pub use error::{SpecError, SpecErrors};
 pub use locate::Location;
 pub use path::{FieldPath, Segment};
-pub use set::{SpecFile, SpecSet, TYPES_FILE};
+pub use set::{SERVICE_FILE, SpecFile, SpecSet, TYPES_FILE};
 pub use validate::RESERVED_TYPE_NAMES;

@@ -527,6 +527,19 @@ pub struct EnumValue {
     pub description: String,
 }
 
+/// What a service and its resources are for, written in `specs/<service>/service.yaml`: the help of
+/// `lark <service>` and the docs of the client's service and resource handles.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct ServiceSpec {
+    /// The service, e.g. `im`.
+    pub service: String,
+    /// One line saying what the service is for.
+    pub description: String,
+    /// One line per resource (of any version), by the platform's name.
+    #[serde(default)]
+    pub resources: UniqueMap<String>,
+}
+
 /// Shared named types of one service version, written in `specs/<service>/<version>/types.yaml`.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 pub struct TypesSpec {

@@ -7,7 +7,7 @@ use serde::de::{self, DeserializeOwned, Visitor};
 use crate::locate::Location;
 use crate::model::{
     AuthSpec, EndpointSpec, EnumValue, ErrorSpec, EventSpec, HttpSpec, PartialFailureSpec, RateLimitItem, RequestSpec,
-    ResponseSpec, Schema, TypesSpec,
+    ResponseSpec, Schema, ServiceSpec, TypesSpec,
 };
 use crate::path::{FieldPath, Segment};
 use crate::validate::Problem;
@@ -25,6 +25,7 @@ pub(crate) enum DocumentKind {
     Endpoint,
     Types,
     Event,
+    Service,
 }
 
 /// Whether `text` declares itself an event spec (`kind: event` at the top). A document that does not
@@ -117,6 +118,7 @@ fn expected_keys(parent: &FieldPath, kind: DocumentKind) -> Vec<&'static str> {
         (DocumentKind::Endpoint, []) => struct_fields::<EndpointSpec>(),
         (DocumentKind::Types, []) => struct_fields::<TypesSpec>(),
         (DocumentKind::Event, []) => struct_fields::<EventSpec>(),
+        (DocumentKind::Service, []) => struct_fields::<ServiceSpec>(),
         (DocumentKind::Endpoint, ["http"]) => struct_fields::<HttpSpec>(),
         (DocumentKind::Endpoint, ["auth"]) => struct_fields::<AuthSpec>(),
         (DocumentKind::Endpoint, ["rate_limit", "[]"]) => struct_fields::<RateLimitItem>(),

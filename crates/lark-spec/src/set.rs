@@ -8,13 +8,16 @@ use serde::de::DeserializeOwned;
 
 use crate::error::{SpecError, SpecErrors};
 use crate::locate::locate;
-use crate::model::{EndpointSpec, EventSpec, TypesSpec};
+use crate::model::{EndpointSpec, EventSpec, ServiceSpec, TypesSpec};
 use crate::parse::{DocumentKind, declares_event, parse};
 use crate::path::FieldPath;
 use crate::validate::{self, Problem};
 
 /// The file name of a service version's shared named types.
 pub const TYPES_FILE: &str = "types.yaml";
+
+/// The file name of a service's descriptions, directly below its folder.
+pub const SERVICE_FILE: &str = "service.yaml";
 
 /// A spec with the file it came from.
 #[derive(Debug, Clone, PartialEq)]
@@ -38,10 +41,13 @@ pub struct SpecSet {
     pub types: Vec<SpecFile<TypesSpec>>,
     /// Events the platform pushes (specs with `kind: event`), sorted by relative path.
     pub events: Vec<SpecFile<EventSpec>>,
+    /// What each service and its resources are for, one file per service, sorted by relative path.
+    pub services: Vec<SpecFile<ServiceSpec>>,
 }
 
 impl SpecSet {
-    /// Loads every spec below `root` (files ending in `.yaml`; `types.yaml` holds named types).
+    /// Loads every spec below `root` (files ending in `.yaml`; `types.yaml` holds named types,
+    /// `service.yaml` a service's descriptions).
     pub fn load_dir(root: &Path) -> Result<Self, SpecErrors> {
         let mut files = Vec::new();
         collect_yaml(root, root, &mut files).map_err(|error| SpecErrors(vec![io_error(root, &error)]))?;
@@ -89,6 +95,14 @@ impl SpecSet {
         loader.finish()
     }
 
+    /// What a service and its resources are for, if its `service.yaml` says.
+    pub fn service(&self, service: &str) -> Option<&ServiceSpec> {
+        self.services
+            .iter()
+            .map(|file| &file.spec)
+            .find(|spec| spec.service == service)
+    }
+
     /// The named types of a service version.
     pub fn types_of(&self, service: &str, version: &str) -> Option<&SpecFile<TypesSpec>> {
         self.types
@@ -104,6 +118,7 @@ struct Loader {
     endpoints: Vec<(SpecFile<EndpointSpec>, Vec<Problem>)>,
     types: Vec<(SpecFile<TypesSpec>, Vec<Problem>)>,
     events: Vec<(SpecFile<EventSpec>, Vec<Problem>)>,
+    services: Vec<(SpecFile<ServiceSpec>, Vec<Problem>)>,
     errors: Vec<SpecError>,
 }
 
@@ -122,6 +137,21 @@ impl Loader {
         if Path::new(&relative).file_name().is_some_and(|name| name == TYPES_FILE) {
             if let Some((spec, problems)) = self.parse(&file, &text, DocumentKind::Types) {
                 self.types.push((
+                    SpecFile {
+                        file,
+                        relative,
+                        text,
+                        spec,
+                    },
+                    problems,
+                ));
+            }
+        } else if Path::new(&relative)
+            .file_name()
+            .is_some_and(|name| name == SERVICE_FILE)
+        {
+            if let Some((spec, problems)) = self.parse(&file, &text, DocumentKind::Service) {
+                self.services.push((
                     SpecFile {
                         file,
                         relative,
@@ -162,6 +192,35 @@ impl Loader {
             .iter()
             .map(|(types, _)| &types.spec)
             .find(|types| types.service == service && types.version == version)
+    }
+
+    /// A `service.yaml` sits in its service's folder, once, and describes only resources the service's
+    /// endpoints have.
+    fn service_problems(&self, file: &SpecFile<ServiceSpec>) -> Vec<Problem> {
+        let spec = &file.spec;
+        let root = FieldPath::root();
+        let mut problems = Vec::new();
+        let expected = format!("{}/{SERVICE_FILE}", spec.service);
+        if file.relative != expected && Path::new(&file.relative) != Path::new(&expected) {
+            let message = format!("the descriptions of `{}` belong in {expected}", spec.service);
+            problems.push(Problem::new(root.key("service"), message));
+        }
+        let copies = self
+            .services
+            .iter()
+            .filter(|(other, _)| other.spec.service == spec.service);
+        if copies.count() > 1 {
+            let message = format!("another service.yaml already describes `{}`", spec.service);
+            problems.push(Problem::new(root.key("service"), message));
+        }
+        let endpoints = || self.endpoints.iter().map(|(file, _)| &file.spec);
+        for name in spec.resources.keys() {
+            if !endpoints().any(|e| e.service == spec.service && e.resource == *name) {
+                let message = format!("no endpoint of `{}` has the resource `{name}`", spec.service);
+                problems.push(Problem::new(root.key("resources").key(name), message));
+            }
+        }
+        problems
     }
 
     fn first_endpoint(&self) -> Option<&EndpointSpec> {
@@ -222,11 +281,16 @@ impl Loader {
             }
             self.errors.extend(located(&event.file, &event.text, problems));
         }
+        for (service, mut problems) in self.services.iter().cloned() {
+            problems.extend(self.service_problems(&service));
+            self.errors.extend(located(&service.file, &service.text, problems));
+        }
         if self.errors.is_empty() {
             Ok(SpecSet {
                 endpoints: self.endpoints.into_iter().map(|(file, _)| file).collect(),
                 types: self.types.into_iter().map(|(file, _)| file).collect(),
                 events: self.events.into_iter().map(|(file, _)| file).collect(),
+                services: self.services.into_iter().map(|(file, _)| file).collect(),
             })
         } else {
             self.errors

@@ -59,6 +59,37 @@ fn a_valid_minimal_spec_has_no_problems() {
 }
 
 #[test]
+fn a_service_file_sits_in_its_folder_and_describes_only_resources_it_has() {
+    let spec = HEADER;
+    let described = "service: fixture\ndescription: Things.\nresources:\n  things: Things.\n  thingz: Typo.\n";
+    let elsewhere = "service: other\ndescription: Lost.\n";
+    let found = problems(&[
+        ("fixture/v1/things/remove.yaml", spec),
+        ("fixture/service.yaml", described),
+        ("fixture/v1/service.yaml", elsewhere),
+    ]);
+    assert_eq!(
+        found,
+        [
+            "fixture/service.yaml:5:3: resources.thingz: no endpoint of `fixture` has the resource `thingz`",
+            "fixture/v1/service.yaml:1:1: service: the descriptions of `other` belong in other/service.yaml",
+        ]
+    );
+    let unknown_key = problems(&[
+        ("fixture/v1/things/remove.yaml", spec),
+        (
+            "fixture/service.yaml",
+            "service: fixture\ndescription: Things.\nabout: x\n",
+        ),
+    ]);
+    assert_eq!(unknown_key.len(), 1, "{unknown_key:?}");
+    assert!(
+        unknown_key[0].starts_with("fixture/service.yaml:3:1: about:"),
+        "{unknown_key:?}"
+    );
+}
+
+#[test]
 fn bounds_in_the_wrong_order() {
     let found = endpoint(
         "request:\n  body:\n    ids:\n      type: array\n      min_items: 3\n      max_items: 2\n      items:\n        type: string\n        min_length: 5\n        max_length: 1\n    n:\n      type: int32\n      minimum: 10\n      maximum: -1\n",

@@ -2,40 +2,40 @@
 // Do not edit by hand: run `cargo xtask codegen`.
 
 //! Generated bindings, one module per service, and the [`Api`] trait that reaches them from a client.
-/// The `attendance` service.
+/// Attendance: punches, shifts and groups, schedules, approvals, statistics and archive reports.
 #[cfg(feature = "attendance")]
 #[cfg_attr(docsrs, doc(cfg(feature = "attendance")))]
 pub mod attendance;
-/// The `auth` service.
+/// Access tokens: what the client fetches and caches for an app and its tenants.
 pub mod auth;
-/// The `contact` service.
+/// The contacts directory: users, departments, user groups, roles, units and the tenant's job catalogue.
 #[cfg(feature = "contact")]
 #[cfg_attr(docsrs, doc(cfg(feature = "contact")))]
 pub mod contact;
-/// The `im` service.
+/// Messaging: send and manage messages, chats and their members, files and images, feed cards and tags.
 #[cfg(feature = "im")]
 #[cfg_attr(docsrs, doc(cfg(feature = "im")))]
 pub mod im;
 /// Typed endpoints on a [`Client`](::lark_runtime::Client), grouped like the official SDKs:
 /// `client.attendance().v1().user_flow().batch_del(request)`.
 pub trait Api {
-    /// The `attendance` service.
+    /// Attendance: punches, shifts and groups, schedules, approvals, statistics and archive reports.
     #[cfg(feature = "attendance")]
     #[cfg_attr(docsrs, doc(cfg(feature = "attendance")))]
     fn attendance(&self) -> attendance::AttendanceApi<'_>;
-    /// The `auth` service.
+    /// Access tokens: what the client fetches and caches for an app and its tenants.
     fn auth(&self) -> auth::AuthApi<'_>;
-    /// The `contact` service.
+    /// The contacts directory: users, departments, user groups, roles, units and the tenant's job catalogue.
     #[cfg(feature = "contact")]
     #[cfg_attr(docsrs, doc(cfg(feature = "contact")))]
     fn contact(&self) -> contact::ContactApi<'_>;
-    /// The `im` service.
+    /// Messaging: send and manage messages, chats and their members, files and images, feed cards and tags.
     #[cfg(feature = "im")]
     #[cfg_attr(docsrs, doc(cfg(feature = "im")))]
     fn im(&self) -> im::ImApi<'_>;
 }
 impl Api for ::lark_runtime::Client {
-    /// The `attendance` service.
+    /// Attendance: punches, shifts and groups, schedules, approvals, statistics and archive reports.
     #[cfg(feature = "attendance")]
     #[cfg_attr(docsrs, doc(cfg(feature = "attendance")))]
     fn attendance(&self) -> attendance::AttendanceApi<'_> {
@@ -43,11 +43,11 @@ impl Api for ::lark_runtime::Client {
             client: self,
         }
     }
-    /// The `auth` service.
+    /// Access tokens: what the client fetches and caches for an app and its tenants.
     fn auth(&self) -> auth::AuthApi<'_> {
         auth::AuthApi { client: self }
     }
-    /// The `contact` service.
+    /// The contacts directory: users, departments, user groups, roles, units and the tenant's job catalogue.
     #[cfg(feature = "contact")]
     #[cfg_attr(docsrs, doc(cfg(feature = "contact")))]
     fn contact(&self) -> contact::ContactApi<'_> {
@@ -55,7 +55,7 @@ impl Api for ::lark_runtime::Client {
             client: self,
         }
     }
-    /// The `im` service.
+    /// Messaging: send and manage messages, chats and their members, files and images, feed cards and tags.
     #[cfg(feature = "im")]
     #[cfg_attr(docsrs, doc(cfg(feature = "im")))]
     fn im(&self) -> im::ImApi<'_> {
@@ -78,7 +78,8 @@ pub static ENDPOINTS: &[::lark_runtime::EndpointEntry] = &[
     #[cfg(feature = "attendance")]
     ::lark_runtime::EndpointEntry::of::<
         attendance::v1::archive_rule::list::ListRequest,
-    >(),
+    >()
+        .with_pages::<attendance::v1::archive_rule::list::ListRequest>(),
     #[cfg(feature = "attendance")]
     ::lark_runtime::EndpointEntry::of::<
         attendance::v1::archive_rule::upload_report::UploadReportRequest,
@@ -100,11 +101,13 @@ pub static ENDPOINTS: &[::lark_runtime::EndpointEntry] = &[
     #[cfg(feature = "attendance")]
     ::lark_runtime::EndpointEntry::of::<attendance::v1::group::get::GetRequest>(),
     #[cfg(feature = "attendance")]
-    ::lark_runtime::EndpointEntry::of::<attendance::v1::group::list::ListRequest>(),
+    ::lark_runtime::EndpointEntry::of::<attendance::v1::group::list::ListRequest>()
+        .with_pages::<attendance::v1::group::list::ListRequest>(),
     #[cfg(feature = "attendance")]
     ::lark_runtime::EndpointEntry::of::<
         attendance::v1::group::list_user::ListUserRequest,
-    >(),
+    >()
+        .with_pages::<attendance::v1::group::list_user::ListUserRequest>(),
     #[cfg(feature = "attendance")]
     ::lark_runtime::EndpointEntry::of::<attendance::v1::group::search::SearchRequest>(),
     #[cfg(feature = "attendance")]
@@ -122,7 +125,8 @@ pub static ENDPOINTS: &[::lark_runtime::EndpointEntry] = &[
     #[cfg(feature = "attendance")]
     ::lark_runtime::EndpointEntry::of::<attendance::v1::shift::get::GetRequest>(),
     #[cfg(feature = "attendance")]
-    ::lark_runtime::EndpointEntry::of::<attendance::v1::shift::list::ListRequest>(),
+    ::lark_runtime::EndpointEntry::of::<attendance::v1::shift::list::ListRequest>()
+        .with_pages::<attendance::v1::shift::list::ListRequest>(),
     #[cfg(feature = "attendance")]
     ::lark_runtime::EndpointEntry::of::<attendance::v1::shift::query::QueryRequest>(),
     #[cfg(feature = "attendance")]
@@ -152,7 +156,10 @@ pub static ENDPOINTS: &[::lark_runtime::EndpointEntry] = &[
     #[cfg(feature = "attendance")]
     ::lark_runtime::EndpointEntry::of::<
         attendance::v1::user_flow::batch_del::BatchDelRequest,
-    >(),
+    >()
+        .with_bulk(|client, ids, options| ::std::boxed::Box::pin(async move {
+            Api::attendance(&client).v1().user_flow().batch_del_all(ids, &options).await
+        })),
     #[cfg(feature = "attendance")]
     ::lark_runtime::EndpointEntry::of::<attendance::v1::user_flow::get::GetRequest>(),
     #[cfg(feature = "attendance")]
@@ -213,13 +220,15 @@ pub static ENDPOINTS: &[::lark_runtime::EndpointEntry] = &[
         auth::v3::tenant_access_token::store::StoreRequest,
     >(),
     #[cfg(feature = "contact")]
-    ::lark_runtime::EndpointEntry::of::<contact::v3::custom_attr::list::ListRequest>(),
+    ::lark_runtime::EndpointEntry::of::<contact::v3::custom_attr::list::ListRequest>()
+        .with_pages::<contact::v3::custom_attr::list::ListRequest>(),
     #[cfg(feature = "contact")]
     ::lark_runtime::EndpointEntry::of::<contact::v3::department::batch::BatchRequest>(),
     #[cfg(feature = "contact")]
     ::lark_runtime::EndpointEntry::of::<
         contact::v3::department::children::ChildrenRequest,
-    >(),
+    >()
+        .with_pages::<contact::v3::department::children::ChildrenRequest>(),
     #[cfg(feature = "contact")]
     ::lark_runtime::EndpointEntry::of::<
         contact::v3::department::create::CreateRequest,
@@ -231,17 +240,16 @@ pub static ENDPOINTS: &[::lark_runtime::EndpointEntry] = &[
     #[cfg(feature = "contact")]
     ::lark_runtime::EndpointEntry::of::<contact::v3::department::get::GetRequest>(),
     #[cfg(feature = "contact")]
-    ::lark_runtime::EndpointEntry::of::<contact::v3::department::list::ListRequest>(),
+    ::lark_runtime::EndpointEntry::of::<contact::v3::department::list::ListRequest>()
+        .with_pages::<contact::v3::department::list::ListRequest>(),
     #[cfg(feature = "contact")]
-    ::lark_runtime::EndpointEntry::of::<
-        contact::v3::department::parent::ParentRequest,
-    >(),
+    ::lark_runtime::EndpointEntry::of::<contact::v3::department::parent::ParentRequest>()
+        .with_pages::<contact::v3::department::parent::ParentRequest>(),
     #[cfg(feature = "contact")]
     ::lark_runtime::EndpointEntry::of::<contact::v3::department::patch::PatchRequest>(),
     #[cfg(feature = "contact")]
-    ::lark_runtime::EndpointEntry::of::<
-        contact::v3::department::search::SearchRequest,
-    >(),
+    ::lark_runtime::EndpointEntry::of::<contact::v3::department::search::SearchRequest>()
+        .with_pages::<contact::v3::department::search::SearchRequest>(),
     #[cfg(feature = "contact")]
     ::lark_runtime::EndpointEntry::of::<
         contact::v3::department::unbind_department_chat::UnbindDepartmentChatRequest,
@@ -265,7 +273,8 @@ pub static ENDPOINTS: &[::lark_runtime::EndpointEntry] = &[
     #[cfg(feature = "contact")]
     ::lark_runtime::EndpointEntry::of::<
         contact::v3::employee_type_enum::list::ListRequest,
-    >(),
+    >()
+        .with_pages::<contact::v3::employee_type_enum::list::ListRequest>(),
     #[cfg(feature = "contact")]
     ::lark_runtime::EndpointEntry::of::<
         contact::v3::employee_type_enum::update::UpdateRequest,
@@ -297,7 +306,8 @@ pub static ENDPOINTS: &[::lark_runtime::EndpointEntry] = &[
     #[cfg(feature = "contact")]
     ::lark_runtime::EndpointEntry::of::<
         contact::v3::functional_role_member::list::ListRequest,
-    >(),
+    >()
+        .with_pages::<contact::v3::functional_role_member::list::ListRequest>(),
     #[cfg(feature = "contact")]
     ::lark_runtime::EndpointEntry::of::<
         contact::v3::functional_role_member::scopes::ScopesRequest,
@@ -311,13 +321,15 @@ pub static ENDPOINTS: &[::lark_runtime::EndpointEntry] = &[
     #[cfg(feature = "contact")]
     ::lark_runtime::EndpointEntry::of::<
         contact::v3::group::member_belong::MemberBelongRequest,
-    >(),
+    >()
+        .with_pages::<contact::v3::group::member_belong::MemberBelongRequest>(),
     #[cfg(feature = "contact")]
     ::lark_runtime::EndpointEntry::of::<contact::v3::group::patch::PatchRequest>(),
     #[cfg(feature = "contact")]
     ::lark_runtime::EndpointEntry::of::<
         contact::v3::group::simplelist::SimplelistRequest,
-    >(),
+    >()
+        .with_pages::<contact::v3::group::simplelist::SimplelistRequest>(),
     #[cfg(feature = "contact")]
     ::lark_runtime::EndpointEntry::of::<contact::v3::group_member::add::AddRequest>(),
     #[cfg(feature = "contact")]
@@ -335,7 +347,8 @@ pub static ENDPOINTS: &[::lark_runtime::EndpointEntry] = &[
     #[cfg(feature = "contact")]
     ::lark_runtime::EndpointEntry::of::<
         contact::v3::group_member::simplelist::SimplelistRequest,
-    >(),
+    >()
+        .with_pages::<contact::v3::group_member::simplelist::SimplelistRequest>(),
     #[cfg(feature = "contact")]
     ::lark_runtime::EndpointEntry::of::<
         contact::v3::job_family::create::CreateRequest,
@@ -347,7 +360,8 @@ pub static ENDPOINTS: &[::lark_runtime::EndpointEntry] = &[
     #[cfg(feature = "contact")]
     ::lark_runtime::EndpointEntry::of::<contact::v3::job_family::get::GetRequest>(),
     #[cfg(feature = "contact")]
-    ::lark_runtime::EndpointEntry::of::<contact::v3::job_family::list::ListRequest>(),
+    ::lark_runtime::EndpointEntry::of::<contact::v3::job_family::list::ListRequest>()
+        .with_pages::<contact::v3::job_family::list::ListRequest>(),
     #[cfg(feature = "contact")]
     ::lark_runtime::EndpointEntry::of::<
         contact::v3::job_family::update::UpdateRequest,
@@ -359,13 +373,15 @@ pub static ENDPOINTS: &[::lark_runtime::EndpointEntry] = &[
     #[cfg(feature = "contact")]
     ::lark_runtime::EndpointEntry::of::<contact::v3::job_level::get::GetRequest>(),
     #[cfg(feature = "contact")]
-    ::lark_runtime::EndpointEntry::of::<contact::v3::job_level::list::ListRequest>(),
+    ::lark_runtime::EndpointEntry::of::<contact::v3::job_level::list::ListRequest>()
+        .with_pages::<contact::v3::job_level::list::ListRequest>(),
     #[cfg(feature = "contact")]
     ::lark_runtime::EndpointEntry::of::<contact::v3::job_level::update::UpdateRequest>(),
     #[cfg(feature = "contact")]
     ::lark_runtime::EndpointEntry::of::<contact::v3::job_title::get::GetRequest>(),
     #[cfg(feature = "contact")]
-    ::lark_runtime::EndpointEntry::of::<contact::v3::job_title::list::ListRequest>(),
+    ::lark_runtime::EndpointEntry::of::<contact::v3::job_title::list::ListRequest>()
+        .with_pages::<contact::v3::job_title::list::ListRequest>(),
     #[cfg(feature = "contact")]
     ::lark_runtime::EndpointEntry::of::<contact::v3::scope::list::ListRequest>(),
     #[cfg(feature = "contact")]
@@ -379,11 +395,13 @@ pub static ENDPOINTS: &[::lark_runtime::EndpointEntry] = &[
     #[cfg(feature = "contact")]
     ::lark_runtime::EndpointEntry::of::<contact::v3::unit::get::GetRequest>(),
     #[cfg(feature = "contact")]
-    ::lark_runtime::EndpointEntry::of::<contact::v3::unit::list::ListRequest>(),
+    ::lark_runtime::EndpointEntry::of::<contact::v3::unit::list::ListRequest>()
+        .with_pages::<contact::v3::unit::list::ListRequest>(),
     #[cfg(feature = "contact")]
     ::lark_runtime::EndpointEntry::of::<
         contact::v3::unit::list_department::ListDepartmentRequest,
-    >(),
+    >()
+        .with_pages::<contact::v3::unit::list_department::ListDepartmentRequest>(),
     #[cfg(feature = "contact")]
     ::lark_runtime::EndpointEntry::of::<contact::v3::unit::patch::PatchRequest>(),
     #[cfg(feature = "contact")]
@@ -407,11 +425,13 @@ pub static ENDPOINTS: &[::lark_runtime::EndpointEntry] = &[
     #[cfg(feature = "contact")]
     ::lark_runtime::EndpointEntry::of::<
         contact::v3::user::find_by_department::FindByDepartmentRequest,
-    >(),
+    >()
+        .with_pages::<contact::v3::user::find_by_department::FindByDepartmentRequest>(),
     #[cfg(feature = "contact")]
     ::lark_runtime::EndpointEntry::of::<contact::v3::user::get::GetRequest>(),
     #[cfg(feature = "contact")]
-    ::lark_runtime::EndpointEntry::of::<contact::v3::user::list::ListRequest>(),
+    ::lark_runtime::EndpointEntry::of::<contact::v3::user::list::ListRequest>()
+        .with_pages::<contact::v3::user::list::ListRequest>(),
     #[cfg(feature = "contact")]
     ::lark_runtime::EndpointEntry::of::<contact::v3::user::patch::PatchRequest>(),
     #[cfg(feature = "contact")]
@@ -427,7 +447,8 @@ pub static ENDPOINTS: &[::lark_runtime::EndpointEntry] = &[
     #[cfg(feature = "contact")]
     ::lark_runtime::EndpointEntry::of::<contact::v3::work_city::get::GetRequest>(),
     #[cfg(feature = "contact")]
-    ::lark_runtime::EndpointEntry::of::<contact::v3::work_city::list::ListRequest>(),
+    ::lark_runtime::EndpointEntry::of::<contact::v3::work_city::list::ListRequest>()
+        .with_pages::<contact::v3::work_city::list::ListRequest>(),
     #[cfg(feature = "im")]
     ::lark_runtime::EndpointEntry::of::<im::v1::batch_message::delete::DeleteRequest>(),
     #[cfg(feature = "im")]
@@ -447,9 +468,11 @@ pub static ENDPOINTS: &[::lark_runtime::EndpointEntry] = &[
     #[cfg(feature = "im")]
     ::lark_runtime::EndpointEntry::of::<im::v1::chat::link::LinkRequest>(),
     #[cfg(feature = "im")]
-    ::lark_runtime::EndpointEntry::of::<im::v1::chat::list::ListRequest>(),
+    ::lark_runtime::EndpointEntry::of::<im::v1::chat::list::ListRequest>()
+        .with_pages::<im::v1::chat::list::ListRequest>(),
     #[cfg(feature = "im")]
-    ::lark_runtime::EndpointEntry::of::<im::v1::chat::search::SearchRequest>(),
+    ::lark_runtime::EndpointEntry::of::<im::v1::chat::search::SearchRequest>()
+        .with_pages::<im::v1::chat::search::SearchRequest>(),
     #[cfg(feature = "im")]
     ::lark_runtime::EndpointEntry::of::<im::v1::chat::update::UpdateRequest>(),
     #[cfg(feature = "im")]
@@ -471,7 +494,8 @@ pub static ENDPOINTS: &[::lark_runtime::EndpointEntry] = &[
     #[cfg(feature = "im")]
     ::lark_runtime::EndpointEntry::of::<im::v1::chat_members::delete::DeleteRequest>(),
     #[cfg(feature = "im")]
-    ::lark_runtime::EndpointEntry::of::<im::v1::chat_members::get::GetRequest>(),
+    ::lark_runtime::EndpointEntry::of::<im::v1::chat_members::get::GetRequest>()
+        .with_pages::<im::v1::chat_members::get::GetRequest>(),
     #[cfg(feature = "im")]
     ::lark_runtime::EndpointEntry::of::<
         im::v1::chat_members::is_in_chat::IsInChatRequest,
@@ -489,7 +513,8 @@ pub static ENDPOINTS: &[::lark_runtime::EndpointEntry] = &[
     #[cfg(feature = "im")]
     ::lark_runtime::EndpointEntry::of::<im::v1::chat_menu_tree::sort::SortRequest>(),
     #[cfg(feature = "im")]
-    ::lark_runtime::EndpointEntry::of::<im::v1::chat_moderation::get::GetRequest>(),
+    ::lark_runtime::EndpointEntry::of::<im::v1::chat_moderation::get::GetRequest>()
+        .with_pages::<im::v1::chat_moderation::get::GetRequest>(),
     #[cfg(feature = "im")]
     ::lark_runtime::EndpointEntry::of::<
         im::v1::chat_moderation::update::UpdateRequest,
@@ -533,7 +558,8 @@ pub static ENDPOINTS: &[::lark_runtime::EndpointEntry] = &[
     #[cfg(feature = "im")]
     ::lark_runtime::EndpointEntry::of::<im::v1::message::get::GetRequest>(),
     #[cfg(feature = "im")]
-    ::lark_runtime::EndpointEntry::of::<im::v1::message::list::ListRequest>(),
+    ::lark_runtime::EndpointEntry::of::<im::v1::message::list::ListRequest>()
+        .with_pages::<im::v1::message::list::ListRequest>(),
     #[cfg(feature = "im")]
     ::lark_runtime::EndpointEntry::of::<
         im::v1::message::merge_forward::MergeForwardRequest,
@@ -545,7 +571,8 @@ pub static ENDPOINTS: &[::lark_runtime::EndpointEntry] = &[
         im::v1::message::push_follow_up::PushFollowUpRequest,
     >(),
     #[cfg(feature = "im")]
-    ::lark_runtime::EndpointEntry::of::<im::v1::message::read_users::ReadUsersRequest>(),
+    ::lark_runtime::EndpointEntry::of::<im::v1::message::read_users::ReadUsersRequest>()
+        .with_pages::<im::v1::message::read_users::ReadUsersRequest>(),
     #[cfg(feature = "im")]
     ::lark_runtime::EndpointEntry::of::<im::v1::message::reply::ReplyRequest>(),
     #[cfg(feature = "im")]
@@ -571,7 +598,8 @@ pub static ENDPOINTS: &[::lark_runtime::EndpointEntry] = &[
         im::v1::message_reaction::delete::DeleteRequest,
     >(),
     #[cfg(feature = "im")]
-    ::lark_runtime::EndpointEntry::of::<im::v1::message_reaction::list::ListRequest>(),
+    ::lark_runtime::EndpointEntry::of::<im::v1::message_reaction::list::ListRequest>()
+        .with_pages::<im::v1::message_reaction::list::ListRequest>(),
     #[cfg(feature = "im")]
     ::lark_runtime::EndpointEntry::of_download::<
         im::v1::message_resource::get::GetRequest,
@@ -581,7 +609,8 @@ pub static ENDPOINTS: &[::lark_runtime::EndpointEntry] = &[
     #[cfg(feature = "im")]
     ::lark_runtime::EndpointEntry::of::<im::v1::pin::delete::DeleteRequest>(),
     #[cfg(feature = "im")]
-    ::lark_runtime::EndpointEntry::of::<im::v1::pin::list::ListRequest>(),
+    ::lark_runtime::EndpointEntry::of::<im::v1::pin::list::ListRequest>()
+        .with_pages::<im::v1::pin::list::ListRequest>(),
     #[cfg(feature = "im")]
     ::lark_runtime::EndpointEntry::of::<im::v1::thread::forward::ForwardRequest>(),
     #[cfg(feature = "im")]

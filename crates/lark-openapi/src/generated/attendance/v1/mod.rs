@@ -6,39 +6,39 @@
 pub mod types;
 /// Error facts shared by the endpoints of this version.
 pub(crate) mod errors;
-/// The `approval_info` resource.
+/// Third-party approvals: tell attendance when their state changes.
 pub mod approval_info;
-/// The `archive_rule` resource.
+/// Archive reports: list their rules, read their columns, write and delete their rows.
 pub mod archive_rule;
 /// Events of the `attendance::v1` API.
 pub mod events;
-/// The `file` resource.
+/// Files for attendance, such as face-recognition photos: upload and download them.
 pub mod file;
-/// The `group` resource.
+/// Attendance groups: create, read, search, list and delete them, and list their members.
 pub mod group;
-/// The `leave_accrual_record` resource.
+/// Leave granted to employees: correct a grant record.
 pub mod leave_accrual_record;
-/// The `leave_employ_expire_record` resource.
+/// Leave granted to employees: read when it expires.
 pub mod leave_employ_expire_record;
-/// The `shift` resource.
+/// Shifts: create, read, find, list and delete them.
 pub mod shift;
-/// The `user_approval` resource.
+/// Employees' leaves, outings, overtime and trips as attendance sees them: write and query them.
 pub mod user_approval;
-/// The `user_daily_shift` resource.
+/// Who works which shift on which day: schedule and query it.
 pub mod user_daily_shift;
-/// The `user_flow` resource.
+/// Punch records: import, read, query and delete them.
 pub mod user_flow;
-/// The `user_setting` resource.
+/// Employees' attendance settings, such as their face photos: change and query them.
 pub mod user_setting;
-/// The `user_stats_data` resource.
+/// Attendance statistics: query them.
 pub mod user_stats_data;
-/// The `user_stats_field` resource.
+/// The columns attendance statistics can have: query them.
 pub mod user_stats_field;
-/// The `user_stats_view` resource.
+/// Which columns a statistics report shows: read and change it.
 pub mod user_stats_view;
-/// The `user_task` resource.
+/// Attendance results per day: query them.
 pub mod user_task;
-/// The `user_task_remedy` resource.
+/// Make-up punches: request them, and see when an employee may request them.
 pub mod user_task_remedy;
 /// Endpoints below `attendance::v1`; reach it from a client through [`Api`](crate::Api).
 #[derive(Debug, Clone, Copy)]
@@ -46,31 +46,31 @@ pub struct AttendanceV1Api<'a> {
     pub(crate) client: &'a ::lark_runtime::Client,
 }
 impl<'a> AttendanceV1Api<'a> {
-    /// The `approval_info` resource.
+    /// Third-party approvals: tell attendance when their state changes.
     pub fn approval_info(&self) -> approval_info::AttendanceV1ApprovalInfoApi<'a> {
         approval_info::AttendanceV1ApprovalInfoApi {
             client: self.client,
         }
     }
-    /// The `archive_rule` resource.
+    /// Archive reports: list their rules, read their columns, write and delete their rows.
     pub fn archive_rule(&self) -> archive_rule::AttendanceV1ArchiveRuleApi<'a> {
         archive_rule::AttendanceV1ArchiveRuleApi {
             client: self.client,
         }
     }
-    /// The `file` resource.
+    /// Files for attendance, such as face-recognition photos: upload and download them.
     pub fn file(&self) -> file::AttendanceV1FileApi<'a> {
         file::AttendanceV1FileApi {
             client: self.client,
         }
     }
-    /// The `group` resource.
+    /// Attendance groups: create, read, search, list and delete them, and list their members.
     pub fn group(&self) -> group::AttendanceV1GroupApi<'a> {
         group::AttendanceV1GroupApi {
             client: self.client,
         }
     }
-    /// The `leave_accrual_record` resource.
+    /// Leave granted to employees: correct a grant record.
     pub fn leave_accrual_record(
         &self,
     ) -> leave_accrual_record::AttendanceV1LeaveAccrualRecordApi<'a> {
@@ -78,7 +78,7 @@ impl<'a> AttendanceV1Api<'a> {
             client: self.client,
         }
     }
-    /// The `leave_employ_expire_record` resource.
+    /// Leave granted to employees: read when it expires.
     pub fn leave_employ_expire_record(
         &self,
     ) -> leave_employ_expire_record::AttendanceV1LeaveEmployExpireRecordApi<'a> {
@@ -86,19 +86,19 @@ impl<'a> AttendanceV1Api<'a> {
             client: self.client,
         }
     }
-    /// The `shift` resource.
+    /// Shifts: create, read, find, list and delete them.
     pub fn shift(&self) -> shift::AttendanceV1ShiftApi<'a> {
         shift::AttendanceV1ShiftApi {
             client: self.client,
         }
     }
-    /// The `user_approval` resource.
+    /// Employees' leaves, outings, overtime and trips as attendance sees them: write and query them.
     pub fn user_approval(&self) -> user_approval::AttendanceV1UserApprovalApi<'a> {
         user_approval::AttendanceV1UserApprovalApi {
             client: self.client,
         }
     }
-    /// The `user_daily_shift` resource.
+    /// Who works which shift on which day: schedule and query it.
     pub fn user_daily_shift(
         &self,
     ) -> user_daily_shift::AttendanceV1UserDailyShiftApi<'a> {
@@ -106,25 +106,25 @@ impl<'a> AttendanceV1Api<'a> {
             client: self.client,
         }
     }
-    /// The `user_flow` resource.
+    /// Punch records: import, read, query and delete them.
     pub fn user_flow(&self) -> user_flow::AttendanceV1UserFlowApi<'a> {
         user_flow::AttendanceV1UserFlowApi {
             client: self.client,
         }
     }
-    /// The `user_setting` resource.
+    /// Employees' attendance settings, such as their face photos: change and query them.
     pub fn user_setting(&self) -> user_setting::AttendanceV1UserSettingApi<'a> {
         user_setting::AttendanceV1UserSettingApi {
             client: self.client,
         }
     }
-    /// The `user_stats_data` resource.
+    /// Attendance statistics: query them.
     pub fn user_stats_data(&self) -> user_stats_data::AttendanceV1UserStatsDataApi<'a> {
         user_stats_data::AttendanceV1UserStatsDataApi {
             client: self.client,
         }
     }
-    /// The `user_stats_field` resource.
+    /// The columns attendance statistics can have: query them.
     pub fn user_stats_field(
         &self,
     ) -> user_stats_field::AttendanceV1UserStatsFieldApi<'a> {
@@ -132,19 +132,19 @@ impl<'a> AttendanceV1Api<'a> {
             client: self.client,
         }
     }
-    /// The `user_stats_view` resource.
+    /// Which columns a statistics report shows: read and change it.
     pub fn user_stats_view(&self) -> user_stats_view::AttendanceV1UserStatsViewApi<'a> {
         user_stats_view::AttendanceV1UserStatsViewApi {
             client: self.client,
         }
     }
-    /// The `user_task` resource.
+    /// Attendance results per day: query them.
     pub fn user_task(&self) -> user_task::AttendanceV1UserTaskApi<'a> {
         user_task::AttendanceV1UserTaskApi {
             client: self.client,
         }
     }
-    /// The `user_task_remedy` resource.
+    /// Make-up punches: request them, and see when an employee may request them.
     pub fn user_task_remedy(
         &self,
     ) -> user_task_remedy::AttendanceV1UserTaskRemedyApi<'a> {

@@ -2,13 +2,13 @@
 // Do not edit by hand: run `cargo xtask codegen`.
 
 //! The `auth` v3 API, by resource.
-/// The `app_access_token` resource.
+/// App access tokens, for custom and store apps.
 pub mod app_access_token;
-/// The `app_ticket` resource.
+/// The app ticket a store app needs for its tokens: ask for it again.
 pub mod app_ticket;
 /// Events of the `auth::v3` API.
 pub mod events;
-/// The `tenant_access_token` resource.
+/// Tenant access tokens, for custom and store apps.
 pub mod tenant_access_token;
 /// Endpoints below `auth::v3`; reach it from a client through [`Api`](crate::Api).
 #[derive(Debug, Clone, Copy)]
@@ -16,19 +16,19 @@ pub struct AuthV3Api<'a> {
     pub(crate) client: &'a ::lark_runtime::Client,
 }
 impl<'a> AuthV3Api<'a> {
-    /// The `app_access_token` resource.
+    /// App access tokens, for custom and store apps.
     pub fn app_access_token(&self) -> app_access_token::AuthV3AppAccessTokenApi<'a> {
         app_access_token::AuthV3AppAccessTokenApi {
             client: self.client,
         }
     }
-    /// The `app_ticket` resource.
+    /// The app ticket a store app needs for its tokens: ask for it again.
     pub fn app_ticket(&self) -> app_ticket::AuthV3AppTicketApi<'a> {
         app_ticket::AuthV3AppTicketApi {
             client: self.client,
         }
     }
-    /// The `tenant_access_token` resource.
+    /// Tenant access tokens, for custom and store apps.
     pub fn tenant_access_token(
         &self,
     ) -> tenant_access_token::AuthV3TenantAccessTokenApi<'a> {

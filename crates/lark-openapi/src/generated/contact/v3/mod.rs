@@ -6,35 +6,35 @@
 pub mod types;
 /// Error facts shared by the endpoints of this version.
 pub(crate) mod errors;
-/// The `custom_attr` resource.
+/// The tenant's custom user fields: list them.
 pub mod custom_attr;
-/// The `department` resource.
+/// Departments: create, read, search, move, update and delete them.
 pub mod department;
-/// The `employee_type_enum` resource.
+/// The tenant's employee type options: list, add, edit and delete them.
 pub mod employee_type_enum;
 /// Events of the `contact::v3` API.
 pub mod events;
-/// The `functional_role` resource.
+/// Functional roles: create, rename and delete them.
 pub mod functional_role;
-/// The `functional_role_member` resource.
+/// The members of a functional role and the departments each one manages.
 pub mod functional_role_member;
-/// The `group` resource.
+/// User groups: create, read, list, update and delete them, and find a user's groups.
 pub mod group;
-/// The `group_member` resource.
+/// The members of a user group: add, remove and list them.
 pub mod group_member;
-/// The `job_family` resource.
+/// Job families: create, read, list, update and delete them.
 pub mod job_family;
-/// The `job_level` resource.
+/// Job levels: create, read, list, update and delete them.
 pub mod job_level;
-/// The `job_title` resource.
+/// Job titles: read and list them.
 pub mod job_title;
-/// The `scope` resource.
+/// The part of the contacts directory the app may access.
 pub mod scope;
-/// The `unit` resource.
+/// Units: create, read, list, update and delete them, and bind departments to them.
 pub mod unit;
-/// The `user` resource.
+/// Users: create, read, find, update, delete and restore them, and look up their ids.
 pub mod user;
-/// The `work_city` resource.
+/// Work cities: read and list them.
 pub mod work_city;
 /// Endpoints below `contact::v3`; reach it from a client through [`Api`](crate::Api).
 #[derive(Debug, Clone, Copy)]
@@ -42,19 +42,19 @@ pub struct ContactV3Api<'a> {
     pub(crate) client: &'a ::lark_runtime::Client,
 }
 impl<'a> ContactV3Api<'a> {
-    /// The `custom_attr` resource.
+    /// The tenant's custom user fields: list them.
     pub fn custom_attr(&self) -> custom_attr::ContactV3CustomAttrApi<'a> {
         custom_attr::ContactV3CustomAttrApi {
             client: self.client,
         }
     }
-    /// The `department` resource.
+    /// Departments: create, read, search, move, update and delete them.
     pub fn department(&self) -> department::ContactV3DepartmentApi<'a> {
         department::ContactV3DepartmentApi {
             client: self.client,
         }
     }
-    /// The `employee_type_enum` resource.
+    /// The tenant's employee type options: list, add, edit and delete them.
     pub fn employee_type_enum(
         &self,
     ) -> employee_type_enum::ContactV3EmployeeTypeEnumApi<'a> {
@@ -62,13 +62,13 @@ impl<'a> ContactV3Api<'a> {
             client: self.client,
         }
     }
-    /// The `functional_role` resource.
+    /// Functional roles: create, rename and delete them.
     pub fn functional_role(&self) -> functional_role::ContactV3FunctionalRoleApi<'a> {
         functional_role::ContactV3FunctionalRoleApi {
             client: self.client,
         }
     }
-    /// The `functional_role_member` resource.
+    /// The members of a functional role and the departments each one manages.
     pub fn functional_role_member(
         &self,
     ) -> functional_role_member::ContactV3FunctionalRoleMemberApi<'a> {
@@ -76,55 +76,55 @@ impl<'a> ContactV3Api<'a> {
             client: self.client,
         }
     }
-    /// The `group` resource.
+    /// User groups: create, read, list, update and delete them, and find a user's groups.
     pub fn group(&self) -> group::ContactV3GroupApi<'a> {
         group::ContactV3GroupApi {
             client: self.client,
         }
     }
-    /// The `group_member` resource.
+    /// The members of a user group: add, remove and list them.
     pub fn group_member(&self) -> group_member::ContactV3GroupMemberApi<'a> {
         group_member::ContactV3GroupMemberApi {
             client: self.client,
         }
     }
-    /// The `job_family` resource.
+    /// Job families: create, read, list, update and delete them.
     pub fn job_family(&self) -> job_family::ContactV3JobFamilyApi<'a> {
         job_family::ContactV3JobFamilyApi {
             client: self.client,
         }
     }
-    /// The `job_level` resource.
+    /// Job levels: create, read, list, update and delete them.
     pub fn job_level(&self) -> job_level::ContactV3JobLevelApi<'a> {
         job_level::ContactV3JobLevelApi {
             client: self.client,
         }
     }
-    /// The `job_title` resource.
+    /// Job titles: read and list them.
     pub fn job_title(&self) -> job_title::ContactV3JobTitleApi<'a> {
         job_title::ContactV3JobTitleApi {
             client: self.client,
         }
     }
-    /// The `scope` resource.
+    /// The part of the contacts directory the app may access.
     pub fn scope(&self) -> scope::ContactV3ScopeApi<'a> {
         scope::ContactV3ScopeApi {
             client: self.client,
         }
     }
-    /// The `unit` resource.
+    /// Units: create, read, list, update and delete them, and bind departments to them.
     pub fn unit(&self) -> unit::ContactV3UnitApi<'a> {
         unit::ContactV3UnitApi {
             client: self.client,
         }
     }
-    /// The `user` resource.
+    /// Users: create, read, find, update, delete and restore them, and look up their ids.
     pub fn user(&self) -> user::ContactV3UserApi<'a> {
         user::ContactV3UserApi {
             client: self.client,
         }
     }
-    /// The `work_city` resource.
+    /// Work cities: read and list them.
     pub fn work_city(&self) -> work_city::ContactV3WorkCityApi<'a> {
         work_city::ContactV3WorkCityApi {
             client: self.client,

@@ -6,41 +6,41 @@
 pub mod types;
 /// Error facts shared by the endpoints of this version.
 pub(crate) mod errors;
-/// The `batch_message` resource.
+/// Messages sent to many users at once: recall them, follow their progress and readers.
 pub mod batch_message;
-/// The `chat` resource.
+/// Chats: create, find, update and disband group chats, and get their share links.
 pub mod chat;
-/// The `chat_announcement` resource.
+/// A chat's announcement: read and edit it.
 pub mod chat_announcement;
-/// The `chat_managers` resource.
+/// A chat's managers: appoint and remove them.
 pub mod chat_managers;
-/// The `chat_members` resource.
+/// A chat's members: add, remove, list and check users and bots.
 pub mod chat_members;
-/// The `chat_menu_item` resource.
+/// One item of a chat's menu: edit it.
 pub mod chat_menu_item;
-/// The `chat_menu_tree` resource.
+/// A chat's menus: add, delete, read and reorder them.
 pub mod chat_menu_tree;
-/// The `chat_moderation` resource.
+/// Who may speak in a chat: read and change it.
 pub mod chat_moderation;
-/// The `chat_tab` resource.
+/// The tabs at the top of a chat: add, list, edit, reorder and delete them.
 pub mod chat_tab;
-/// The `chat_top_notice` resource.
+/// What a chat pins to its top: set and remove it.
 pub mod chat_top_notice;
 /// Events of the `im::v1` API.
 pub mod events;
-/// The `file` resource.
+/// Files for messages: upload them and download what the bot uploaded.
 pub mod file;
-/// The `image` resource.
+/// Images for messages and avatars: upload them and download what the bot uploaded.
 pub mod image;
-/// The `message` resource.
+/// Messages: send, reply, edit, recall, forward, list, read receipts and urgent buzzes.
 pub mod message;
-/// The `message_reaction` resource.
+/// Emoji reactions on messages: add, remove and list them.
 pub mod message_reaction;
-/// The `message_resource` resource.
+/// Files and images inside a message: download them.
 pub mod message_resource;
-/// The `pin` resource.
+/// Pinned messages of a chat: pin, unpin and list them.
 pub mod pin;
-/// The `thread` resource.
+/// Threads: forward a whole thread.
 pub mod thread;
 /// Endpoints below `im::v1`; reach it from a client through [`Api`](crate::Api).
 #[derive(Debug, Clone, Copy)]
@@ -48,103 +48,103 @@ pub struct ImV1Api<'a> {
     pub(crate) client: &'a ::lark_runtime::Client,
 }
 impl<'a> ImV1Api<'a> {
-    /// The `batch_message` resource.
+    /// Messages sent to many users at once: recall them, follow their progress and readers.
     pub fn batch_message(&self) -> batch_message::ImV1BatchMessageApi<'a> {
         batch_message::ImV1BatchMessageApi {
             client: self.client,
         }
     }
-    /// The `chat` resource.
+    /// Chats: create, find, update and disband group chats, and get their share links.
     pub fn chat(&self) -> chat::ImV1ChatApi<'a> {
         chat::ImV1ChatApi {
             client: self.client,
         }
     }
-    /// The `chat_announcement` resource.
+    /// A chat's announcement: read and edit it.
     pub fn chat_announcement(&self) -> chat_announcement::ImV1ChatAnnouncementApi<'a> {
         chat_announcement::ImV1ChatAnnouncementApi {
             client: self.client,
         }
     }
-    /// The `chat_managers` resource.
+    /// A chat's managers: appoint and remove them.
     pub fn chat_managers(&self) -> chat_managers::ImV1ChatManagersApi<'a> {
         chat_managers::ImV1ChatManagersApi {
             client: self.client,
         }
     }
-    /// The `chat_members` resource.
+    /// A chat's members: add, remove, list and check users and bots.
     pub fn chat_members(&self) -> chat_members::ImV1ChatMembersApi<'a> {
         chat_members::ImV1ChatMembersApi {
             client: self.client,
         }
     }
-    /// The `chat_menu_item` resource.
+    /// One item of a chat's menu: edit it.
     pub fn chat_menu_item(&self) -> chat_menu_item::ImV1ChatMenuItemApi<'a> {
         chat_menu_item::ImV1ChatMenuItemApi {
             client: self.client,
         }
     }
-    /// The `chat_menu_tree` resource.
+    /// A chat's menus: add, delete, read and reorder them.
     pub fn chat_menu_tree(&self) -> chat_menu_tree::ImV1ChatMenuTreeApi<'a> {
         chat_menu_tree::ImV1ChatMenuTreeApi {
             client: self.client,
         }
     }
-    /// The `chat_moderation` resource.
+    /// Who may speak in a chat: read and change it.
     pub fn chat_moderation(&self) -> chat_moderation::ImV1ChatModerationApi<'a> {
         chat_moderation::ImV1ChatModerationApi {
             client: self.client,
         }
     }
-    /// The `chat_tab` resource.
+    /// The tabs at the top of a chat: add, list, edit, reorder and delete them.
     pub fn chat_tab(&self) -> chat_tab::ImV1ChatTabApi<'a> {
         chat_tab::ImV1ChatTabApi {
             client: self.client,
         }
     }
-    /// The `chat_top_notice` resource.
+    /// What a chat pins to its top: set and remove it.
     pub fn chat_top_notice(&self) -> chat_top_notice::ImV1ChatTopNoticeApi<'a> {
         chat_top_notice::ImV1ChatTopNoticeApi {
             client: self.client,
         }
     }
-    /// The `file` resource.
+    /// Files for messages: upload them and download what the bot uploaded.
     pub fn file(&self) -> file::ImV1FileApi<'a> {
         file::ImV1FileApi {
             client: self.client,
         }
     }
-    /// The `image` resource.
+    /// Images for messages and avatars: upload them and download what the bot uploaded.
     pub fn image(&self) -> image::ImV1ImageApi<'a> {
         image::ImV1ImageApi {
             client: self.client,
         }
     }
-    /// The `message` resource.
+    /// Messages: send, reply, edit, recall, forward, list, read receipts and urgent buzzes.
     pub fn message(&self) -> message::ImV1MessageApi<'a> {
         message::ImV1MessageApi {
             client: self.client,
         }
     }
-    /// The `message_reaction` resource.
+    /// Emoji reactions on messages: add, remove and list them.
     pub fn message_reaction(&self) -> message_reaction::ImV1MessageReactionApi<'a> {
         message_reaction::ImV1MessageReactionApi {
             client: self.client,
         }
     }
-    /// The `message_resource` resource.
+    /// Files and images inside a message: download them.
     pub fn message_resource(&self) -> message_resource::ImV1MessageResourceApi<'a> {
         message_resource::ImV1MessageResourceApi {
             client: self.client,
         }
     }
-    /// The `pin` resource.
+    /// Pinned messages of a chat: pin, unpin and list them.
     pub fn pin(&self) -> pin::ImV1PinApi<'a> {
         pin::ImV1PinApi {
             client: self.client,
         }
     }
-    /// The `thread` resource.
+    /// Threads: forward a whole thread.
     pub fn thread(&self) -> thread::ImV1ThreadApi<'a> {
         thread::ImV1ThreadApi {
             client: self.client,

@@ -6,19 +6,19 @@
 pub mod types;
 /// Error facts shared by the endpoints of this version.
 pub(crate) mod errors;
-/// The `app_feed_card` resource.
+/// App feed cards: cards an app places in users' message lists.
 pub mod app_feed_card;
-/// The `app_feed_card_batch` resource.
+/// App feed cards in bulk: update or delete them for many users at once.
 pub mod app_feed_card_batch;
-/// The `biz_entity_tag_relation` resource.
+/// Which tags are bound to a chat: bind, unbind and query them.
 pub mod biz_entity_tag_relation;
-/// The `chat_button` resource.
+/// The buttons of a chat's feed card.
 pub mod chat_button;
-/// The `feed_card` resource.
+/// Instant reminders: pin a chat to the top of users' message lists.
 pub mod feed_card;
-/// The `tag` resource.
+/// Tags for chats: create and edit them.
 pub mod tag;
-/// The `url_preview` resource.
+/// URL previews in messages: update them.
 pub mod url_preview;
 /// Endpoints below `im::v2`; reach it from a client through [`Api`](crate::Api).
 #[derive(Debug, Clone, Copy)]
@@ -26,13 +26,13 @@ pub struct ImV2Api<'a> {
     pub(crate) client: &'a ::lark_runtime::Client,
 }
 impl<'a> ImV2Api<'a> {
-    /// The `app_feed_card` resource.
+    /// App feed cards: cards an app places in users' message lists.
     pub fn app_feed_card(&self) -> app_feed_card::ImV2AppFeedCardApi<'a> {
         app_feed_card::ImV2AppFeedCardApi {
             client: self.client,
         }
     }
-    /// The `app_feed_card_batch` resource.
+    /// App feed cards in bulk: update or delete them for many users at once.
     pub fn app_feed_card_batch(
         &self,
     ) -> app_feed_card_batch::ImV2AppFeedCardBatchApi<'a> {
@@ -40,7 +40,7 @@ impl<'a> ImV2Api<'a> {
             client: self.client,
         }
     }
-    /// The `biz_entity_tag_relation` resource.
+    /// Which tags are bound to a chat: bind, unbind and query them.
     pub fn biz_entity_tag_relation(
         &self,
     ) -> biz_entity_tag_relation::ImV2BizEntityTagRelationApi<'a> {
@@ -48,25 +48,25 @@ impl<'a> ImV2Api<'a> {
             client: self.client,
         }
     }
-    /// The `chat_button` resource.
+    /// The buttons of a chat's feed card.
     pub fn chat_button(&self) -> chat_button::ImV2ChatButtonApi<'a> {
         chat_button::ImV2ChatButtonApi {
             client: self.client,
         }
     }
-    /// The `feed_card` resource.
+    /// Instant reminders: pin a chat to the top of users' message lists.
     pub fn feed_card(&self) -> feed_card::ImV2FeedCardApi<'a> {
         feed_card::ImV2FeedCardApi {
             client: self.client,
         }
     }
-    /// The `tag` resource.
+    /// Tags for chats: create and edit them.
     pub fn tag(&self) -> tag::ImV2TagApi<'a> {
         tag::ImV2TagApi {
             client: self.client,
         }
     }
-    /// The `url_preview` resource.
+    /// URL previews in messages: update them.
     pub fn url_preview(&self) -> url_preview::ImV2UrlPreviewApi<'a> {
         url_preview::ImV2UrlPreviewApi {
             client: self.client,

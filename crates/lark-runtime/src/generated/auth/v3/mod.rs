@@ -2,11 +2,11 @@
 // Do not edit by hand: run `cargo xtask codegen`.
 
 //! The `auth::v3` modules.
-/// The `app_access_token` resource.
+/// App access tokens, for custom and store apps.
 pub mod app_access_token;
-/// The `app_ticket` resource.
+/// The app ticket a store app needs for its tokens: ask for it again.
 pub mod app_ticket;
-/// The `tenant_access_token` resource.
+/// Tenant access tokens, for custom and store apps.
 pub mod tenant_access_token;
 /// Events of the `auth` v3 API.
 pub mod events;
