@@ -82,17 +82,9 @@ pub fn client_files(set: &SpecSet) -> Result<Vec<GeneratedFile>, syn::Error> {
         files.push(module_file(path, &source, docs, shared.table.constants())?);
         node_at(&mut root, &[service, version]).has_errors = true;
     }
+    files.extend(client_endpoint_files(set)?);
     for endpoint_file in &set.endpoints {
         let spec = &endpoint_file.spec;
-        if !is_runtime_service(&spec.service) {
-            let options = Options {
-                shared_errors: shared_errors
-                    .get(&(spec.service.clone(), spec.version.clone()))
-                    .cloned(),
-                ..Options::client(&spec.service, &spec.version)
-            };
-            files.push(endpoint_file_of(set, endpoint_file, &options)?);
-        }
         node_at(&mut root, &[&spec.service, &spec.version, &spec.resource])
             .endpoints
             .push(spec);
@@ -263,6 +255,46 @@ fn endpoint_file_of(
         module_docs,
         endpoint(spec, types, options),
     )
+}
+
+/// The client crate's endpoint files, rendered on every core: each is independent of the others, and
+/// rendering them is most of what codegen does. Tokens cannot cross threads, so each thread makes its
+/// own copy of the shared error tables and hands back text.
+fn client_endpoint_files(set: &SpecSet) -> Result<Vec<GeneratedFile>, syn::Error> {
+    let endpoints: Vec<_> = set
+        .endpoints
+        .iter()
+        .filter(|file| !is_runtime_service(&file.spec.service))
+        .collect();
+    let threads = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
+    let chunk_size = endpoints.len().div_ceil(threads).max(1);
+    let render_chunk = |chunk: &[&lark_spec::SpecFile<EndpointSpec>]| -> Result<Vec<GeneratedFile>, String> {
+        let shared_errors = shared_errors(set);
+        let render = |file: &&lark_spec::SpecFile<EndpointSpec>| {
+            let spec = &file.spec;
+            let options = Options {
+                shared_errors: shared_errors
+                    .get(&(spec.service.clone(), spec.version.clone()))
+                    .cloned(),
+                ..Options::client(&spec.service, &spec.version)
+            };
+            endpoint_file_of(set, file, &options).map_err(|error| format!("{}: {error}", file.relative))
+        };
+        chunk.iter().map(render).collect()
+    };
+    let rendered: Result<Vec<Vec<GeneratedFile>>, String> = std::thread::scope(|scope| {
+        let workers: Vec<_> = endpoints
+            .chunks(chunk_size)
+            .map(|chunk| scope.spawn(move || render_chunk(chunk)))
+            .collect();
+        let joined = workers.into_iter().map(|worker| worker.join());
+        joined
+            .map(|outcome| outcome.unwrap_or_else(|_| Err("a rendering thread panicked".to_owned())))
+            .collect()
+    });
+    rendered
+        .map(|chunks| chunks.into_iter().flatten().collect())
+        .map_err(|message| syn::Error::new(proc_macro2::Span::call_site(), message))
 }
 
 /// Gives each service node and each resource node (below any version) its `service.yaml` line.
