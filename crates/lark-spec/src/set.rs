@@ -133,57 +133,42 @@ impl Loader {
     }
 
     fn add(&mut self, file: PathBuf, relative: &str, text: String) {
-        let relative = relative.to_owned();
-        if Path::new(&relative).file_name().is_some_and(|name| name == TYPES_FILE) {
-            if let Some((spec, problems)) = self.parse(&file, &text, DocumentKind::Types) {
-                self.types.push((
-                    SpecFile {
-                        file,
-                        relative,
-                        text,
-                        spec,
-                    },
-                    problems,
-                ));
-            }
-        } else if Path::new(&relative)
-            .file_name()
-            .is_some_and(|name| name == SERVICE_FILE)
-        {
-            if let Some((spec, problems)) = self.parse(&file, &text, DocumentKind::Service) {
-                self.services.push((
-                    SpecFile {
-                        file,
-                        relative,
-                        text,
-                        spec,
-                    },
-                    problems,
-                ));
-            }
+        let name = Path::new(relative).file_name();
+        if name.is_some_and(|name| name == TYPES_FILE) {
+            let parsed = self.parsed(file, relative, text, DocumentKind::Types);
+            self.types.extend(parsed);
+        } else if name.is_some_and(|name| name == SERVICE_FILE) {
+            let parsed = self.parsed(file, relative, text, DocumentKind::Service);
+            self.services.extend(parsed);
         } else if declares_event(&text) {
-            if let Some((spec, problems)) = self.parse(&file, &text, DocumentKind::Event) {
-                self.events.push((
-                    SpecFile {
-                        file,
-                        relative,
-                        text,
-                        spec,
-                    },
-                    problems,
-                ));
-            }
-        } else if let Some((spec, problems)) = self.parse(&file, &text, DocumentKind::Endpoint) {
-            self.endpoints.push((
-                SpecFile {
-                    file,
-                    relative,
-                    text,
-                    spec,
-                },
-                problems,
-            ));
+            let parsed = self.parsed(file, relative, text, DocumentKind::Event);
+            self.events.extend(parsed);
+        } else {
+            let parsed = self.parsed(file, relative, text, DocumentKind::Endpoint);
+            self.endpoints.extend(parsed);
         }
+    }
+
+    /// The file parsed as a `kind` document, with the problems its parse found; `None` (the error
+    /// recorded) when it does not parse.
+    fn parsed<T: DeserializeOwned>(
+        &mut self,
+        file: PathBuf,
+        relative: &str,
+        text: String,
+        kind: DocumentKind,
+    ) -> Option<(SpecFile<T>, Vec<Problem>)> {
+        let (spec, problems) = self.parse(&file, &text, kind)?;
+        let relative = relative.to_owned();
+        Some((
+            SpecFile {
+                file,
+                relative,
+                text,
+                spec,
+            },
+            problems,
+        ))
     }
 
     /// The named types of a service version, if a file holds them.
