@@ -244,10 +244,15 @@ fn incoming_impl(request: &Ident, fields: &[(Place, FieldShape<'_>)]) -> TokenSt
     url_fields.extend(file_reads);
     let mutable = (body.is_some() || !url_fields.is_empty()).then(|| quote!(mut));
     let builder_mutable = mutable.clone();
+    // A request with no fields reads nothing of what was sent.
+    let parameter = match mutable {
+        Some(_) => quote!(request),
+        None => quote!(_request),
+    };
     quote! {
         impl ::lark_runtime::Incoming for #request {
             fn from_incoming(
-                request: &::lark_runtime::IncomingRequest<'_>,
+                #parameter: &::lark_runtime::IncomingRequest<'_>,
             ) -> ::std::result::Result<Self, ::lark_runtime::ValidationError> {
                 #body_item
                 #root

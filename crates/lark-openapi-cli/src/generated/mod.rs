@@ -1399,6 +1399,23 @@ pub static SERVICES: &[Service] = &[
         ],
     ),
     Service::new(
+        "authen",
+        "Signing users in: who the user behind a user access token is.",
+        &[
+            Resource::new(
+                "user_info",
+                "The signed-in user's profile.",
+                &[
+                    Endpoint::new(
+                        "authen.v1.user_info.get",
+                        "获取用户信息 — Get the signed-in user's profile.",
+                        Output::Data,
+                    ),
+                ],
+            ),
+        ],
+    ),
+    Service::new(
         "contact",
         "The contacts directory: users, departments, user groups, roles, units and the tenant's job catalogue.",
         &[

@@ -8,6 +8,10 @@
 pub mod attendance;
 /// Access tokens: what the client fetches and caches for an app and its tenants.
 pub mod auth;
+/// Signing users in: who the user behind a user access token is.
+#[cfg(feature = "authen")]
+#[cfg_attr(docsrs, doc(cfg(feature = "authen")))]
+pub mod authen;
 /// The contacts directory: users, departments, user groups, roles, units and the tenant's job catalogue.
 #[cfg(feature = "contact")]
 #[cfg_attr(docsrs, doc(cfg(feature = "contact")))]
@@ -25,6 +29,10 @@ pub trait Api {
     fn attendance(&self) -> attendance::AttendanceApi<'_>;
     /// Access tokens: what the client fetches and caches for an app and its tenants.
     fn auth(&self) -> auth::AuthApi<'_>;
+    /// Signing users in: who the user behind a user access token is.
+    #[cfg(feature = "authen")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "authen")))]
+    fn authen(&self) -> authen::AuthenApi<'_>;
     /// The contacts directory: users, departments, user groups, roles, units and the tenant's job catalogue.
     #[cfg(feature = "contact")]
     #[cfg_attr(docsrs, doc(cfg(feature = "contact")))]
@@ -46,6 +54,12 @@ impl Api for ::lark_runtime::Client {
     /// Access tokens: what the client fetches and caches for an app and its tenants.
     fn auth(&self) -> auth::AuthApi<'_> {
         auth::AuthApi { client: self }
+    }
+    /// Signing users in: who the user behind a user access token is.
+    #[cfg(feature = "authen")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "authen")))]
+    fn authen(&self) -> authen::AuthenApi<'_> {
+        authen::AuthenApi { client: self }
     }
     /// The contacts directory: users, departments, user groups, roles, units and the tenant's job catalogue.
     #[cfg(feature = "contact")]
@@ -219,6 +233,8 @@ pub static ENDPOINTS: &[::lark_runtime::EndpointEntry] = &[
     ::lark_runtime::EndpointEntry::of::<
         auth::v3::tenant_access_token::store::StoreRequest,
     >(),
+    #[cfg(feature = "authen")]
+    ::lark_runtime::EndpointEntry::of::<authen::v1::user_info::get::GetRequest>(),
     #[cfg(feature = "contact")]
     ::lark_runtime::EndpointEntry::of::<contact::v3::custom_attr::list::ListRequest>()
         .with_pages::<contact::v3::custom_attr::list::ListRequest>(),
