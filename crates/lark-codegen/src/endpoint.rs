@@ -47,16 +47,22 @@ fn metadata(spec: &EndpointSpec) -> TokenStream {
         HttpMethod::Delete => quote!(Delete),
     };
     let path = &spec.http.path;
+    let mut set = Vec::new();
     let tokens = spec.auth.tokens.iter().map(|token| match token {
         AccessTokenKind::Tenant => quote!(::lark_runtime::AccessTokenKind::Tenant),
         AccessTokenKind::App => quote!(::lark_runtime::AccessTokenKind::App),
         AccessTokenKind::User => quote!(::lark_runtime::AccessTokenKind::User),
     });
+    set.push(quote!(access_tokens: &[#(#tokens),*]));
     let app_types = spec.auth.app_types.iter().map(|app| match app {
         AppType::Custom => quote!(::lark_runtime::AppType::Custom),
         AppType::Isv => quote!(::lark_runtime::AppType::Isv),
     });
+    set.push(quote!(app_types: &[#(#app_types),*]));
     let scopes = &spec.auth.scopes;
+    if !scopes.is_empty() {
+        set.push(quote!(scopes: &[#(#scopes),*]));
+    }
     let windows = spec.rate_limit.windows.iter().map(|window| {
         let requests = proc_macro2::Literal::u32_unsuffixed(window.requests);
         let per = match window.per {
@@ -66,39 +72,68 @@ fn metadata(spec: &EndpointSpec) -> TokenStream {
         };
         quote!(::lark_runtime::RateLimit::#per(#requests))
     });
-    let special_rate_limit = spec.rate_limit.special;
-    let envelope = match spec.response.envelope {
-        Envelope::Data => quote!(::lark_runtime::Envelope::Data),
-        Envelope::Flat => quote!(::lark_runtime::Envelope::Flat),
-    };
+    set.push(quote!(rate_limits: &[#(#windows),*]));
+    if spec.rate_limit.special {
+        set.push(quote!(special_rate_limit: true));
+    }
+    if spec.response.envelope == Envelope::Flat {
+        set.push(quote!(envelope: ::lark_runtime::Envelope::Flat));
+    }
+    set.extend(body_metadata(spec));
+    if spec.response.kind == ResponseKind::Binary {
+        set.push(quote!(response_kind: ::lark_runtime::ResponseKind::Binary));
+    }
+    if let Some(pagination) = &spec.pagination {
+        let items = &pagination.items;
+        set.push(quote!(pagination_items: ::std::option::Option::Some(#items)));
+    }
+    set.extend(example_metadata(spec));
+    // Only what differs from `EndpointMetadata::new`'s defaults is written out.
+    quote! {
+        ::lark_runtime::EndpointMetadata {
+            #(#set,)*
+            ..::lark_runtime::EndpointMetadata::new(#id, #summary, ::lark_runtime::HttpMethod::#method, #path)
+        }
+    }
+}
+
+/// The metadata of the request's body: its kind and a multipart body's file parts.
+fn body_metadata(spec: &EndpointSpec) -> Vec<TokenStream> {
+    let file_parts: Vec<&str> = spec
+        .request
+        .body
+        .iter()
+        .filter(|(_, schema)| schema.ty == Some(TypeName::File))
+        .map(|(name, _)| name.as_str())
+        .collect();
+    if !file_parts.is_empty() {
+        return vec![
+            quote!(request_body: ::lark_runtime::RequestBody::Multipart),
+            quote!(file_parts: &[#(#file_parts),*]),
+        ];
+    }
+    if spec.request.body.is_empty() {
+        return Vec::new();
+    }
+    vec![quote!(request_body: ::lark_runtime::RequestBody::Json)]
+}
+
+/// The metadata of the page's examples that the spec has.
+fn example_metadata(spec: &EndpointSpec) -> Vec<TokenStream> {
+    let mut set = Vec::new();
+    let path_example = example_pairs(&spec.request.path);
+    if !path_example.is_empty() {
+        set.push(quote!(path_example: &[#(#path_example),*]));
+    }
+    let query_example = example_pairs(&spec.request.query);
+    if !query_example.is_empty() {
+        set.push(quote!(query_example: &[#(#query_example),*]));
+    }
     let has_file = spec
         .request
         .body
         .values()
         .any(|schema| schema.ty == Some(TypeName::File));
-    let request_body = match (spec.request.body.is_empty(), has_file) {
-        (true, _) => quote!(::lark_runtime::RequestBody::None),
-        (false, true) => quote!(::lark_runtime::RequestBody::Multipart),
-        (false, false) => quote!(::lark_runtime::RequestBody::Json),
-    };
-    let response_kind = match spec.response.kind {
-        ResponseKind::Json => quote!(::lark_runtime::ResponseKind::Json),
-        ResponseKind::Binary => quote!(::lark_runtime::ResponseKind::Binary),
-    };
-    let pagination_items = match &spec.pagination {
-        Some(pagination) => {
-            let items = &pagination.items;
-            quote!(::std::option::Option::Some(#items))
-        }
-        None => quote!(::std::option::Option::None),
-    };
-    let example = |value: &Option<serde_json::Value>| match value {
-        Some(value) => {
-            let text = value.to_string();
-            quote!(::std::option::Option::Some(#text))
-        }
-        None => quote!(::std::option::Option::None),
-    };
     // A multipart body has no JSON example on its page: its scalars' own examples make one.
     let composed = (has_file && spec.request.body_example.is_none()).then(|| {
         let fields = spec
@@ -108,38 +143,15 @@ fn metadata(spec: &EndpointSpec) -> TokenStream {
             .filter_map(|(name, schema)| Some((name.clone(), schema.example.clone()?)));
         serde_json::Value::Object(fields.collect())
     });
-    let request_example = example(&spec.request.body_example.clone().or(composed));
-    let file_parts = spec
-        .request
-        .body
-        .iter()
-        .filter(|(_, schema)| schema.ty == Some(TypeName::File))
-        .map(|(name, _)| name.as_str());
-    let path_example = example_pairs(&spec.request.path);
-    let query_example = example_pairs(&spec.request.query);
-    let response_example = example(&spec.response.example);
-    quote! {
-        ::lark_runtime::EndpointMetadata {
-            id: #id,
-            summary: #summary,
-            method: ::lark_runtime::HttpMethod::#method,
-            path_template: #path,
-            access_tokens: &[#(#tokens),*],
-            app_types: &[#(#app_types),*],
-            scopes: &[#(#scopes),*],
-            rate_limits: &[#(#windows),*],
-            special_rate_limit: #special_rate_limit,
-            envelope: #envelope,
-            request_body: #request_body,
-            response_kind: #response_kind,
-            pagination_items: #pagination_items,
-            path_example: &[#(#path_example),*],
-            query_example: &[#(#query_example),*],
-            request_example: #request_example,
-            file_parts: &[#(#file_parts),*],
-            response_example: #response_example,
-        }
+    if let Some(example) = spec.request.body_example.clone().or(composed) {
+        let text = example.to_string();
+        set.push(quote!(request_example: ::std::option::Option::Some(#text)));
     }
+    if let Some(example) = &spec.response.example {
+        let text = example.to_string();
+        set.push(quote!(response_example: ::std::option::Option::Some(#text)));
+    }
+    set
 }
 
 /// `(name, value)` pairs from the examples of path or query fields; a list example repeats its name.

@@ -29,12 +29,13 @@ pub(crate) fn error_enum(ident: &Ident, spec: &EndpointSpec, shared: Option<&Sha
     let table = shared.map_or(&local, |shared| &*shared.table);
     let variants: Vec<Ident> = spec.errors.iter().map(|e| pascal_ident(&e.name)).collect();
     let variant_docs = spec.errors.iter().map(|e| {
+        // One line: the page's facts, then our advice.
         let advice = if e.advice.is_empty() {
             String::new()
         } else {
-            format!("\n\n{}", e.advice)
+            format!(" {}", e.advice)
         };
-        let retry = if e.retryable { "\n\nRetrying can succeed." } else { "" };
+        let retry = if e.retryable { " Retrying can succeed." } else { "" };
         doc(&format!(
             "`{}` {} (HTTP {}).{advice}{retry}",
             e.code, e.message, e.http_status
@@ -64,17 +65,6 @@ pub(crate) fn error_enum(ident: &Ident, spec: &EndpointSpec, shared: Option<&Sha
 
         impl ::lark_runtime::DocumentedError for #ident {
             const DOCUMENTED: &'static [(Self, ::lark_runtime::ErrorFacts)] = &[#((Self::#variants, #facts)),*];
-
-            fn undocumented(code: i64) -> Self {
-                Self::Undocumented(code)
-            }
-
-            fn undocumented_code(&self) -> ::std::option::Option<i64> {
-                match self {
-                    Self::Undocumented(code) => ::std::option::Option::Some(*code),
-                    _ => ::std::option::Option::None,
-                }
-            }
         }
 
         ::lark_runtime::documented_error_traits!(#ident);

@@ -104,15 +104,13 @@ pub fn types(spec: &TypesSpec, options: &Options) -> TokenStream {
     quote!(#(#definitions)*)
 }
 
-/// Formats generated items as a Rust source file, naming the prelude's items and serde's derives by
-/// their short names (the macro's expansion keeps full paths, which nothing at the call site can shadow).
+/// Formats generated items as a Rust source file, naming the prelude's items, serde's derives and the
+/// runtime's common items by their short names (the macro's expansion keeps full paths, which nothing at the call site can shadow).
 pub fn render(tokens: TokenStream) -> Result<String, syn::Error> {
-    let (tokens, derives) = prelude::shorten(tokens);
+    let (tokens, import) = prelude::shorten(tokens);
     let mut file = syn::parse2::<syn::File>(tokens)?;
-    if !derives.is_empty() {
-        let names = derives.iter().map(|name| quote::format_ident!("{name}"));
-        let import: syn::Item = syn::parse_quote!(use ::lark_runtime::__private::serde::{#(#names),*};);
-        file.items.insert(0, import);
+    if let Some(import) = import {
+        file.items.insert(0, syn::parse2(import)?);
     }
     Ok(prettyplease::unparse(&file))
 }

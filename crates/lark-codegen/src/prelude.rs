@@ -5,6 +5,7 @@
 //! shortens the paths afterwards.
 
 use proc_macro2::{Group, Ident, Spacing, TokenStream, TokenTree};
+use quote::quote;
 
 /// Prelude items, from their full path (after a leading `::`) to their short name. Longer paths come
 /// first, so that `Option::Some` is shortened before `Option`.
@@ -23,32 +24,61 @@ const PRELUDE: [(&[&str], &str); 12] = [
     (&["std", "format"], "format"),
 ];
 
-/// serde's derives: a generated file imports them once (`use` at its top) instead of spelling out their
-/// path in every derive. The validator reserves these names too.
-pub(crate) const SERDE_DERIVES: [(&[&str], &str); 2] = [
+/// The runtime's items and serde's derives that a generated file imports once (`use` lines at its top)
+/// instead of spelling out their paths on every line. The validator reserves these names too, so that no
+/// spec type can shadow them.
+pub(crate) const IMPORTED: [(&[&str], &str); 21] = [
+    (&["lark_runtime", "wire", "fill_path"], "fill_path"),
+    (&["lark_runtime", "wire", "push_query"], "push_query"),
     (&["lark_runtime", "__private", "serde", "Deserialize"], "Deserialize"),
     (&["lark_runtime", "__private", "serde", "Serialize"], "Serialize"),
+    (&["lark_runtime", "validate", "FieldPath"], "FieldPath"),
+    (&["lark_runtime", "validate", "Violations"], "Violations"),
+    (&["lark_runtime", "AccessTokenKind"], "AccessTokenKind"),
+    (&["lark_runtime", "AppType"], "AppType"),
+    (&["lark_runtime", "DocumentedError"], "DocumentedError"),
+    (&["lark_runtime", "Endpoint"], "Endpoint"),
+    (&["lark_runtime", "EndpointMetadata"], "EndpointMetadata"),
+    (&["lark_runtime", "Envelope"], "Envelope"),
+    (&["lark_runtime", "ErrorFacts"], "ErrorFacts"),
+    (&["lark_runtime", "HttpMethod"], "HttpMethod"),
+    (&["lark_runtime", "Incoming"], "Incoming"),
+    (&["lark_runtime", "IncomingRequest"], "IncomingRequest"),
+    (&["lark_runtime", "RateLimit"], "RateLimit"),
+    (&["lark_runtime", "RequestBody"], "RequestBody"),
+    (&["lark_runtime", "ResponseKind"], "ResponseKind"),
+    (&["lark_runtime", "Validate"], "Validate"),
+    (&["lark_runtime", "ValidationError"], "ValidationError"),
 ];
 
-/// `tokens` with the prelude's full paths and serde's derives shortened, and which derives it named.
-/// Works on the tokens themselves: paths match whole identifiers (`Serialize`, not `Serializer`).
-pub(crate) fn shorten(tokens: TokenStream) -> (TokenStream, Vec<&'static str>) {
-    let mut named = [false; SERDE_DERIVES.len()];
+/// `tokens` with the prelude's full paths and the imported items shortened, and the `use` item that
+/// imports them when any is named: one glob of the runtime's `__private::prelude`, which re-exports
+/// exactly [`IMPORTED`] (a glob also serves items behind a cargo feature without an unused import).
+pub(crate) fn shorten(tokens: TokenStream) -> (TokenStream, Option<TokenStream>) {
+    let mut named = false;
     let shortened = rewrite(tokens, &mut named);
-    let derives = SERDE_DERIVES
-        .iter()
-        .zip(named)
-        .filter(|(_, named)| *named)
-        .map(|((_, short), _)| *short)
-        .collect();
-    (shortened, derives)
+    let import = named.then(|| {
+        quote!(
+            use ::lark_runtime::__private::prelude::*;
+        )
+    });
+    (shortened, import)
 }
 
-fn rewrite(tokens: TokenStream, named: &mut [bool]) -> TokenStream {
+/// serde's path in the runtime, which the macro's expansion names in `#[serde(crate = ..)]` so that its
+/// users need no serde dependency of their own. The crates of rendered files (the client and the
+/// runtime) depend on serde, so rendering drops the attribute.
+const SERDE_CRATE: &str = "::lark_runtime::__private::serde";
+
+fn rewrite(tokens: TokenStream, named: &mut bool) -> TokenStream {
     let tokens: Vec<TokenTree> = tokens.into_iter().collect();
     let mut out = Vec::with_capacity(tokens.len());
     let mut at = 0;
     while at < tokens.len() {
+        if is_serde_crate_attribute(&tokens[at..]) {
+            at += 2;
+            continue;
+        }
         if let Some((length, short)) = known_path(&tokens[at..], named) {
             let span = tokens[at + length - 1].span();
             out.push(TokenTree::Ident(Ident::new(short, span)));
@@ -68,19 +98,19 @@ fn rewrite(tokens: TokenStream, named: &mut [bool]) -> TokenStream {
     out.into_iter().collect()
 }
 
-/// The number of tokens of the prelude path or serde derive `tokens` start with, and its short name.
-fn known_path(tokens: &[TokenTree], named: &mut [bool]) -> Option<(usize, &'static str)> {
+/// The number of tokens of the prelude path or imported item `tokens` start with, and its short name.
+fn known_path(tokens: &[TokenTree], named: &mut bool) -> Option<(usize, &'static str)> {
     if !is_path_separator(tokens) {
         return None;
     }
     if let Some((segments, short)) = PRELUDE.iter().find(|(segments, _)| starts_with_path(tokens, segments)) {
         return Some((segments.len() * 3, short));
     }
-    let index = SERDE_DERIVES
+    let index = IMPORTED
         .iter()
         .position(|(segments, _)| starts_with_path(tokens, segments))?;
-    named[index] = true;
-    let (segments, short) = SERDE_DERIVES[index];
+    *named = true;
+    let (segments, short) = IMPORTED[index];
     Some((segments.len() * 3, short))
 }
 
@@ -91,6 +121,24 @@ fn starts_with_path(tokens: &[TokenTree], segments: &[&str]) -> bool {
         tokens.get(at..).is_some_and(is_path_separator)
             && matches!(tokens.get(at + 2), Some(TokenTree::Ident(ident)) if ident == segment)
     })
+}
+
+/// Whether `tokens` start with `#[serde(crate = "::lark_runtime::__private::serde")]`.
+fn is_serde_crate_attribute(tokens: &[TokenTree]) -> bool {
+    let [TokenTree::Punct(pound), TokenTree::Group(group), ..] = tokens else {
+        return false;
+    };
+    if pound.as_char() != '#' || group.delimiter() != proc_macro2::Delimiter::Bracket {
+        return false;
+    }
+    let inner: Vec<TokenTree> = group.stream().into_iter().collect();
+    let [TokenTree::Ident(serde), TokenTree::Group(settings)] = inner.as_slice() else {
+        return false;
+    };
+    let settings: Vec<TokenTree> = settings.stream().into_iter().collect();
+    serde == "serde"
+        && matches!(settings.as_slice(), [TokenTree::Ident(key), TokenTree::Punct(eq), TokenTree::Literal(path)]
+            if key == "crate" && eq.as_char() == '=' && path.to_string() == format!("{SERDE_CRATE:?}"))
 }
 
 /// Whether `tokens` start with `::`.
@@ -109,23 +157,52 @@ mod tests {
     use super::*;
 
     #[test]
-    fn serde_derives_are_shortened_and_reported_but_longer_names_kept() {
+    fn imported_items_are_shortened_and_imported_by_one_glob_but_longer_names_kept() {
         let tokens = quote! {
-            #[derive(Debug, ::lark_runtime::__private::serde::Serialize)]
+            #[derive(Debug, ::lark_runtime::__private::serde::Serialize, ::lark_runtime::__private::serde::Deserialize)]
+            #[serde(crate = "::lark_runtime::__private::serde")]
+            #[serde(rename_all = "snake_case")]
             struct A;
-            fn f<S: ::lark_runtime::__private::serde::Serializer>() {}
+            fn f<S: ::lark_runtime::__private::serde::Serializer>(at: &::lark_runtime::validate::FieldPath<'_>) {}
+            impl ::lark_runtime::Validate for A {}
+            impl ::lark_runtime::ValidateMore for A {}
         };
-        let (short, derives) = shorten(tokens);
-        assert_eq!(derives, ["Serialize"]);
+        let (short, import) = shorten(tokens);
+        assert_eq!(
+            import.map(|import| import.to_string()),
+            Some(
+                quote!(
+                    use ::lark_runtime::__private::prelude::*;
+                )
+                .to_string()
+            )
+        );
         assert_eq!(
             short.to_string(),
             quote! {
-                #[derive(Debug, Serialize)]
+                #[derive(Debug, Serialize, Deserialize)]
+                #[serde(rename_all = "snake_case")]
                 struct A;
-                fn f<S: ::lark_runtime::__private::serde::Serializer>() {}
+                fn f<S: ::lark_runtime::__private::serde::Serializer>(at: &FieldPath<'_>) {}
+                impl Validate for A {}
+                impl ::lark_runtime::ValidateMore for A {}
             }
             .to_string()
         );
+    }
+
+    #[test]
+    fn every_imported_type_name_is_reserved_for_specs() {
+        // Functions live in the value namespace, which no spec names.
+        for (_, short) in IMPORTED
+            .iter()
+            .filter(|(_, short)| short.starts_with(char::is_uppercase))
+        {
+            assert!(
+                lark_spec::RESERVED_TYPE_NAMES.contains(short),
+                "{short} is not reserved"
+            );
+        }
     }
 
     #[test]

@@ -53,11 +53,11 @@ pub(crate) fn request<'a>(
     }
     let shapes_only: Vec<FieldShape<'a>> = fields.iter().map(|(_, f)| f.clone()).collect();
 
-    let http = format!("`{} {}`", spec.http.method.as_str(), spec.http.path);
+    // The module's docs give the method and path; the request's say how to make one.
     let request_docs = doc_with(
         &format!("Request of {}", spec.summary),
         &format!(
-            "{http}\n\nBuild it with [`{request_name}::builder`]; a request that exists has passed every constraint of the spec."
+            "Build it with [`{request_name}::builder`]; a request that exists has passed every constraint of the spec."
         ),
     );
     // The setters carry each field's docs; the private members need none, the getters point there.
@@ -96,7 +96,7 @@ pub(crate) fn request<'a>(
     let build = build_method(request, &fields);
     let builder_doc = format!(" Builder of [`{request_name}`]: set the fields, then [`build`]({builder}::build) it.");
     let validate = shapes.validate_impl(request, &shapes_only, quote!(self));
-    let path = path_method(spec, &fields);
+    let path = path_method(&fields);
     let query = query_method(&fields);
     let files = files_method(&fields);
     let account = account_method(spec, &fields);
@@ -227,20 +227,15 @@ fn incoming_impl(request: &Ident, fields: &[(Place, FieldShape<'_>)]) -> TokenSt
         .map(|(place, field)| {
             let ident = &field.ident;
             let wire_name = field.wire_name;
-            let value_type = &field.value_type;
-            let at = quote!(&root.field(#wire_name));
+            // The builder's field gives the type to parse as.
             let read = match place {
-                Place::Path => quote!(request.path_param::<#value_type>(#at, #wire_name, &mut violations)),
-                _ if field.schema.ty == Some(TypeName::Array) => {
-                    let item = value_type_item(value_type).unwrap_or_else(|| value_type.clone());
-                    quote!(request.query_all::<#item>(#at, #wire_name, &mut violations))
-                }
-                _ => quote!(request.query_one::<#value_type>(#at, #wire_name, &mut violations)),
+                Place::Path => quote!(request.path_param(#wire_name, &mut violations)),
+                _ if field.schema.ty == Some(TypeName::Array) => quote!(request.query_all(#wire_name, &mut violations)),
+                _ => quote!(request.query_one(#wire_name, &mut violations)),
             };
             quote!(builder.#ident = #read;)
         });
     let mut url_fields: Vec<TokenStream> = url_fields.collect();
-    let root = (!url_fields.is_empty()).then(|| quote!(let root = ::lark_runtime::validate::FieldPath::root();));
     url_fields.extend(file_reads);
     let mutable = (body.is_some() || !url_fields.is_empty()).then(|| quote!(mut));
     let builder_mutable = mutable.clone();
@@ -255,12 +250,11 @@ fn incoming_impl(request: &Ident, fields: &[(Place, FieldShape<'_>)]) -> TokenSt
                 #parameter: &::lark_runtime::IncomingRequest<'_>,
             ) -> ::std::result::Result<Self, ::lark_runtime::ValidationError> {
                 #body_item
-                #root
                 let #mutable violations = ::lark_runtime::validate::Violations::default();
                 let #builder_mutable builder = Self::builder();
                 #(#url_fields)*
                 #body
-                ::lark_runtime::incoming::finish(violations, #request_name, builder.build())
+                ::lark_runtime::incoming::finish(violations, builder.build())
             }
         }
     }
@@ -435,7 +429,7 @@ fn build_method(request: &Ident, fields: &[(Place, FieldShape<'_>)]) -> TokenStr
     }
 }
 
-fn path_method(spec: &EndpointSpec, fields: &[(Place, FieldShape<'_>)]) -> TokenStream {
+fn path_method(fields: &[(Place, FieldShape<'_>)]) -> TokenStream {
     let parameters: Vec<TokenStream> = fields
         .iter()
         .filter(|(place, _)| *place == Place::Path)
@@ -446,13 +440,12 @@ fn path_method(spec: &EndpointSpec, fields: &[(Place, FieldShape<'_>)]) -> Token
         })
         .collect();
     if parameters.is_empty() {
-        let path = &spec.http.path;
-        quote!(fn path(&self) -> ::std::string::String { ::std::string::String::from(#path) })
-    } else {
-        quote! {
-            fn path(&self) -> ::std::string::String {
-                ::lark_runtime::wire::fill_path(Self::METADATA.path_template, &[#(#parameters),*])
-            }
+        // The trait's default: the template is the path.
+        return TokenStream::new();
+    }
+    quote! {
+        fn path(&self) -> ::std::string::String {
+            ::lark_runtime::wire::fill_path(Self::METADATA.path_template, &[#(#parameters),*])
         }
     }
 }
@@ -464,36 +457,24 @@ fn query_method(fields: &[(Place, FieldShape<'_>)]) -> TokenStream {
         .map(|(_, field)| {
             let ident = &field.ident;
             let wire_name = field.wire_name;
-            let is_list = field.schema.ty == Some(TypeName::Array);
-            let push_one =
-                |value: TokenStream| quote!(query.push((#wire_name, ::std::string::ToString::to_string(#value))););
-            let value = format_ident!("value");
-            let body = if is_list {
-                let push = push_one(quote!(item));
-                quote!(for item in #value { #push })
-            } else {
-                push_one(quote!(#value))
+            // Each value of the field: an optional holds none or one, a list its items.
+            let values = match (field.schema.ty == Some(TypeName::Array), field.optional) {
+                (false, false) => quote!([&self.#ident]),
+                (true, true) => quote!(self.#ident.iter().flatten()),
+                _ => quote!(&self.#ident),
             };
-            if field.optional {
-                quote!(if let ::std::option::Option::Some(#value) = &self.#ident { #body })
-            } else {
-                quote!({ let #value = &self.#ident; #body })
-            }
+            quote!(::lark_runtime::wire::push_query(&mut query, #wire_name, #values);)
         })
         .collect();
     if pushes.is_empty() {
-        quote!(
-            fn query(&self) -> ::std::vec::Vec<(&'static str, ::std::string::String)> {
-                ::std::vec::Vec::new()
-            }
-        )
-    } else {
-        quote! {
-            fn query(&self) -> ::std::vec::Vec<(&'static str, ::std::string::String)> {
-                let mut query = ::std::vec::Vec::new();
-                #(#pushes)*
-                query
-            }
+        // The trait's default: no query.
+        return TokenStream::new();
+    }
+    quote! {
+        fn query(&self) -> ::std::vec::Vec<(&'static str, ::std::string::String)> {
+            let mut query = ::std::vec::Vec::new();
+            #(#pushes)*
+            query
         }
     }
 }

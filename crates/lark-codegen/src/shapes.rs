@@ -42,26 +42,31 @@ impl<'a> FieldShape<'a> {
         }
     }
 
-    /// `#[serde]` attributes: the wire name when it differs, and omission of unset optional values.
+    /// The `#[serde]` attribute: the wire name when it differs, and omission of unset optional values.
     pub fn serde_attributes(&self) -> TokenStream {
-        let rename = (self.ident.to_string().trim_start_matches("r#") != self.wire_name).then(|| {
-            let wire_name = self.wire_name;
-            quote!(#[serde(rename = #wire_name)])
-        });
-        let optional = self
-            .optional
-            .then(|| quote!(#[serde(default, skip_serializing_if = "Option::is_none")]));
-        quote!(#rename #optional)
+        self.serde_attribute(false)
     }
 
     /// [`serde_attributes`](Self::serde_attributes), plus lenient reading of scalars for types that are
     /// decoded from answers (the platform sometimes sends a number for a string or the reverse).
     pub fn decoding_attributes(&self, types: &Shapes<'_>) -> TokenStream {
-        let plain = self.serde_attributes();
-        if !types.is_lenient(self.schema, 0) {
-            return plain;
+        self.serde_attribute(types.is_lenient(self.schema, 0))
+    }
+
+    /// One `#[serde(..)]` with every setting the field needs, or nothing.
+    fn serde_attribute(&self, lenient: bool) -> TokenStream {
+        let mut settings = Vec::new();
+        if self.ident.to_string().trim_start_matches("r#") != self.wire_name {
+            let wire_name = self.wire_name;
+            settings.push(quote!(rename = #wire_name));
         }
-        quote!(#plain #[serde(deserialize_with = "::lark_runtime::lenient::lenient")])
+        if self.optional {
+            settings.push(quote!(default, skip_serializing_if = "Option::is_none"));
+        }
+        if lenient {
+            settings.push(quote!(deserialize_with = "::lark_runtime::lenient::lenient"));
+        }
+        pack_serde_attributes(settings)
     }
 }
 
@@ -248,48 +253,20 @@ impl<'a> Shapes<'a> {
                 }
             })
             .collect();
-        let wire_impls = if string_enum {
-            quote! {
-                impl ::lark_runtime::enums::StringEnum for #ident {
-                    fn from_wire(value: &str) -> Self {
-                        match value {
-                            #(#wire_literals => Self::#variants,)*
-                            other => Self::Unknown(other.to_owned()),
-                        }
-                    }
-                    fn as_wire(&self) -> &str {
-                        match self {
-                            #(Self::#variants => #wire_literals,)*
-                            Self::Unknown(value) => value,
-                        }
-                    }
-                    fn is_known(&self) -> bool {
-                        !matches!(self, Self::Unknown(_))
-                    }
-                }
-                ::lark_runtime::string_enum_traits!(#ident);
-            }
+        let (wire_type, traits) = if string_enum {
+            (
+                quote!(&'static str),
+                quote!(::lark_runtime::string_enum_traits!(#ident);),
+            )
         } else {
-            quote! {
-                impl ::lark_runtime::enums::IntEnum for #ident {
-                    fn from_wire(value: i64) -> Self {
-                        match value {
-                            #(#wire_literals => Self::#variants,)*
-                            other => Self::Unknown(other),
-                        }
-                    }
-                    fn as_wire(&self) -> i64 {
-                        match self {
-                            #(Self::#variants => #wire_literals,)*
-                            Self::Unknown(value) => *value,
-                        }
-                    }
-                    fn is_known(&self) -> bool {
-                        !matches!(self, Self::Unknown(_))
-                    }
-                }
-                ::lark_runtime::int_enum_traits!(#ident);
+            (quote!(i64), quote!(::lark_runtime::int_enum_traits!(#ident);))
+        };
+        let wire_impls = quote! {
+            impl #ident {
+                /// Every value the spec names, with its wire form.
+                pub const VALUES: &'static [(Self, #wire_type)] = &[#((Self::#variants, #wire_literals)),*];
             }
+            #traits
         };
         self.definitions.push(quote! {
             #docs
@@ -297,8 +274,7 @@ impl<'a> Shapes<'a> {
             #[non_exhaustive]
             pub enum #ident {
                 #(#variant_docs #variants,)*
-                /// A value this version of the spec does not list. Decoding keeps it; a request holding it
-                /// fails validation.
+                /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
                 Unknown(#unknown_type),
             }
             #wire_impls
@@ -314,51 +290,71 @@ impl<'a> Shapes<'a> {
     ) -> TokenStream {
         let checks: Vec<TokenStream> = fields
             .iter()
-            .filter_map(|field| {
-                let field_ident = &field.ident;
-                let wire_name = field.wire_name;
-                let value = format_ident!("value");
-                let inner = self.checks(&quote!(#value), field.schema, 0)?;
-                let access = if field.optional {
-                    quote!(if let ::std::option::Option::Some(#value) = &#this.#field_ident { #inner })
-                } else {
-                    quote!(let #value = &#this.#field_ident; #inner)
-                };
-                Some(quote!({
-                    let at = at.field(#wire_name);
-                    #access
-                }))
-            })
+            .filter_map(|field| self.field_checks(field, &this))
             .collect();
-        let (at, violations) = if checks.is_empty() {
-            (quote!(_at), quote!(_violations))
-        } else {
-            (quote!(at), quote!(violations))
-        };
+        if checks.is_empty() {
+            // Nothing to check: the trait's default records nothing.
+            return quote!(impl ::lark_runtime::Validate for #ident {});
+        }
         quote! {
             impl ::lark_runtime::Validate for #ident {
-                fn validate_at(&self, #at: &::lark_runtime::validate::FieldPath<'_>, #violations: &mut ::lark_runtime::validate::Violations) {
+                fn validate_at(&self, at: &::lark_runtime::validate::FieldPath<'_>, violations: &mut ::lark_runtime::validate::Violations) {
                     #(#checks)*
                 }
             }
         }
     }
 
+    /// The checks of one field, or `None` when its schema constrains nothing.
+    fn field_checks(&self, field: &FieldShape<'_>, this: &TokenStream) -> Option<TokenStream> {
+        let field_ident = &field.ident;
+        let wire_name = field.wire_name;
+        if self.delegates(field.schema, 0) {
+            // The field's own type checks itself, an `Option` or a list of it included.
+            return Some(quote!(violations.check(&at.field(#wire_name), &#this.#field_ident);));
+        }
+        let value = format_ident!("value");
+        let inner = self.checks(&quote!(#value), field.schema, 0)?;
+        let access = if field.optional {
+            quote!(if let ::std::option::Option::Some(#value) = &#this.#field_ident { #inner })
+        } else {
+            quote!(let #value = &#this.#field_ident; #inner)
+        };
+        Some(quote!({
+            let at = at.field(#wire_name);
+            #access
+        }))
+    }
+
+    /// Whether every check of `schema` is its own type's `Validate`: an object or an enum, or a list or map
+    /// of them with no bounds of its own.
+    fn delegates(&self, schema: &'a Schema, depth: usize) -> bool {
+        let Some(target) = self.resolve(schema, depth) else {
+            return false;
+        };
+        if target.values.is_some() || target.ty == Some(TypeName::Object) {
+            return true;
+        }
+        let element = match target.ty {
+            Some(TypeName::Array) if target.min_items.is_none() && target.max_items.is_none() => {
+                target.items.as_deref()
+            }
+            Some(TypeName::Map) => target.map_values.as_deref(),
+            _ => None,
+        };
+        element.is_some_and(|element| self.delegates(element, depth + 1))
+    }
+
     /// Statements that check `value` (a reference) at `at`, or `None` when the schema constrains nothing.
     fn checks(&self, value: &TokenStream, schema: &'a Schema, depth: usize) -> Option<TokenStream> {
+        if self.delegates(schema, depth) {
+            return Some(quote!(violations.check(&at, #value);));
+        }
+        let target = self.resolve(schema, depth)?;
         if schema.reference.is_some() {
-            let target = self.resolve(schema, depth)?;
-            return match (target.ty, &target.values) {
-                (Some(TypeName::Object), _) | (Some(_), Some(_)) => {
-                    Some(quote!(::lark_runtime::Validate::validate_at(#value, &at, violations);))
-                }
-                _ => self.checks(value, target, depth + 1),
-            };
+            return self.checks(value, target, depth + 1);
         }
         let ty = schema.ty?;
-        if schema.values.is_some() || ty == TypeName::Object {
-            return Some(quote!(::lark_runtime::Validate::validate_at(#value, &at, violations);));
-        }
         let mut statements = Vec::new();
         match ty {
             TypeName::String => {
@@ -385,11 +381,10 @@ impl<'a> Shapes<'a> {
                     statements.push(quote!(violations.items(&at, #value.len(), #min, #max);));
                 }
                 let item = format_ident!("item");
-                if let Some(item_checks) = schema
-                    .items
-                    .as_deref()
-                    .and_then(|items| self.checks(&quote!(#item), items, depth))
-                {
+                let items = schema.items.as_deref();
+                if items.is_some_and(|items| self.delegates(items, depth)) {
+                    statements.push(quote!(violations.check(&at, #value);));
+                } else if let Some(item_checks) = items.and_then(|items| self.checks(&quote!(#item), items, depth)) {
                     statements.push(quote! {
                         for (index, #item) in #value.iter().enumerate() {
                             let at = at.index(index);
@@ -428,6 +423,29 @@ impl<'a> Shapes<'a> {
             None => Some(schema),
         }
     }
+}
+
+/// `#[serde(..)]` attributes holding `settings` in order, as few as fit on one formatted line each (a
+/// longer attribute would be broken over five).
+fn pack_serde_attributes(settings: Vec<TokenStream>) -> TokenStream {
+    const WIDTH: usize = 72;
+    let mut attributes = Vec::new();
+    let mut line: Vec<TokenStream> = Vec::new();
+    let mut length = 0;
+    for setting in settings {
+        let more = setting.to_string().len() + 2;
+        if !line.is_empty() && length + more > WIDTH {
+            attributes.push(quote!(#[serde(#(#line),*)]));
+            line.clear();
+            length = 0;
+        }
+        length += more;
+        line.push(setting);
+    }
+    if !line.is_empty() {
+        attributes.push(quote!(#[serde(#(#line),*)]));
+    }
+    quote!(#(#attributes)*)
 }
 
 fn option_u64(value: Option<u64>) -> TokenStream {

@@ -36,19 +36,24 @@ impl ErrorFacts {
     }
 }
 
-/// An endpoint's error enum: one variant per documented code and one for any other code. Generated for
-/// every spec as a table of its variants with their facts; every method below works from it.
-pub trait DocumentedError:
-    Copy + PartialEq + fmt::Debug + fmt::Display + std::error::Error + Send + Sync + 'static
-{
-    /// Each documented variant with what the reference page says about it, in the page's order.
-    const DOCUMENTED: &'static [(Self, ErrorFacts)];
-
+/// The catch-all of an error enum, for the codes its reference page does not document. A generated enum
+/// gets it from [`documented_error_traits!`](crate::documented_error_traits), from its `Undocumented`
+/// variant.
+pub trait UndocumentedCode: Sized {
     /// The variant of a code the page does not document.
     fn undocumented(code: i64) -> Self;
 
     /// The code of the undocumented variant; `None` for a documented one.
     fn undocumented_code(&self) -> Option<i64>;
+}
+
+/// An endpoint's error enum: one variant per documented code and one for any other code. Generated for
+/// every spec as a table of its variants with their facts; every method below works from it.
+pub trait DocumentedError:
+    UndocumentedCode + Copy + PartialEq + fmt::Debug + fmt::Display + std::error::Error + Send + Sync + 'static
+{
+    /// Each documented variant with what the reference page says about it, in the page's order.
+    const DOCUMENTED: &'static [(Self, ErrorFacts)];
 
     /// The variant for a code the server sent.
     fn from_code(code: i64) -> Self {
@@ -120,7 +125,9 @@ pub enum UndocumentedError {
 
 impl DocumentedError for UndocumentedError {
     const DOCUMENTED: &'static [(Self, ErrorFacts)] = &[];
+}
 
+impl UndocumentedCode for UndocumentedError {
     fn undocumented(code: i64) -> Self {
         Self::Undocumented(code)
     }
@@ -131,7 +138,7 @@ impl DocumentedError for UndocumentedError {
     }
 }
 
-crate::documented_error_traits!(UndocumentedError);
+crate::documented_error_traits!(@display UndocumentedError);
 
 /// An endpoint's error reduced to its code and its page's facts: what the attempt loop, compiled once
 /// for every endpoint, carries until the call gives the endpoint's own type back.
@@ -154,14 +161,6 @@ impl ErasedError {
 impl DocumentedError for ErasedError {
     const DOCUMENTED: &'static [(Self, ErrorFacts)] = &[];
 
-    fn undocumented(code: i64) -> Self {
-        Self { code, facts: None }
-    }
-
-    fn undocumented_code(&self) -> Option<i64> {
-        self.facts.is_none().then_some(self.code)
-    }
-
     fn facts(&self) -> Option<&'static ErrorFacts> {
         self.facts
     }
@@ -171,13 +170,38 @@ impl DocumentedError for ErasedError {
     }
 }
 
-crate::documented_error_traits!(ErasedError);
+impl UndocumentedCode for ErasedError {
+    fn undocumented(code: i64) -> Self {
+        Self { code, facts: None }
+    }
 
-/// `Display` and `Error` for a generated error enum, written once here instead of in every file.
+    fn undocumented_code(&self) -> Option<i64> {
+        self.facts.is_none().then_some(self.code)
+    }
+}
+
+crate::documented_error_traits!(@display ErasedError);
+
+/// [`UndocumentedCode`] (from the `Undocumented` variant), `Display` and `Error` for a generated error
+/// enum, written once here instead of in every file.
 #[doc(hidden)]
 #[macro_export]
 macro_rules! documented_error_traits {
     ($name:ident) => {
+        impl $crate::UndocumentedCode for $name {
+            fn undocumented(code: i64) -> Self {
+                Self::Undocumented(code)
+            }
+            fn undocumented_code(&self) -> ::std::option::Option<i64> {
+                match self {
+                    Self::Undocumented(code) => ::std::option::Option::Some(*code),
+                    _ => ::std::option::Option::None,
+                }
+            }
+        }
+        $crate::documented_error_traits!(@display $name);
+    };
+    (@display $name:ident) => {
         impl ::std::fmt::Display for $name {
             fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
                 $crate::documented_error::describe(self, f)

@@ -19,11 +19,16 @@ pub trait Endpoint: Validate + Serialize + Send + Sync {
     /// Method, path template, tokens, scopes and limits of the endpoint.
     const METADATA: &'static EndpointMetadata;
 
-    /// The request path with path parameters filled in and percent-encoded.
-    fn path(&self) -> String;
+    /// The request path with path parameters filled in and percent-encoded; the template itself for an
+    /// endpoint without path parameters.
+    fn path(&self) -> String {
+        Self::METADATA.path_template.to_owned()
+    }
 
-    /// Query string parameters, in spec order; a repeated key for each item of a list.
-    fn query(&self) -> Vec<(&'static str, String)>;
+    /// Query string parameters, in spec order; a repeated key for each item of a list. None by default.
+    fn query(&self) -> Vec<(&'static str, String)> {
+        Vec::new()
+    }
 
     /// How an answer accounts for the ids this batch request sent; `None` for an endpoint that is not a
     /// batch of ids.
@@ -76,6 +81,34 @@ pub struct EndpointMetadata {
     pub file_parts: &'static [&'static str],
     /// The reference page's example answer (`code`, `msg` and the payload), as JSON text.
     pub response_example: Option<&'static str>,
+}
+
+impl EndpointMetadata {
+    /// The metadata of an endpoint known only by its identity, method and path: no tokens, scopes, limits
+    /// or examples, a JSON answer under `data` and no body. Generated metadata starts from this and sets
+    /// what its spec says.
+    pub const fn new(id: &'static str, summary: &'static str, method: HttpMethod, path_template: &'static str) -> Self {
+        Self {
+            id,
+            summary,
+            method,
+            path_template,
+            access_tokens: &[],
+            app_types: &[],
+            scopes: &[],
+            rate_limits: &[],
+            special_rate_limit: false,
+            envelope: Envelope::Data,
+            request_body: RequestBody::None,
+            response_kind: ResponseKind::Json,
+            pagination_items: None,
+            path_example: &[],
+            query_example: &[],
+            request_example: None,
+            file_parts: &[],
+            response_example: None,
+        }
+    }
 }
 
 /// HTTP methods the platform uses.

@@ -23,6 +23,23 @@ pub trait IntEnum: Sized {
     fn is_known(&self) -> bool;
 }
 
+/// The named variant whose wire value is `wire`, from a generated enum's `VALUES` table.
+pub fn named<E: Clone, W: PartialEq + Copy>(values: &[(E, W)], wire: W) -> Option<E> {
+    values
+        .iter()
+        .find(|(_, value)| *value == wire)
+        .map(|(variant, _)| variant.clone())
+}
+
+/// The wire value of a named variant, from a generated enum's `VALUES` table.
+pub fn wire_of<E: PartialEq, W: Copy + Default>(values: &[(E, W)], variant: &E) -> W {
+    // Every named variant is in its table by construction: the default is never reached.
+    values
+        .iter()
+        .find(|(named, _)| named == variant)
+        .map_or_else(W::default, |(_, wire)| *wire)
+}
+
 /// `Serialize` of a string enum.
 pub fn serialize_string_enum<S: Serializer>(value: &impl StringEnum, serializer: S) -> Result<S::Ok, S::Error> {
     serializer.serialize_str(value.as_wire())
@@ -44,12 +61,28 @@ pub fn deserialize_int_enum<'de, D: Deserializer<'de>, E: IntEnum>(deserializer:
     Ok(E::from_wire(i64::deserialize(deserializer)?))
 }
 
-/// The traits every generated string enum has beyond [`StringEnum`] — `Serialize`, `Deserialize`,
-/// `Display`, `Validate` — written once here instead of in every generated file.
+/// The traits of a generated string enum — [`StringEnum`] from its `VALUES` table and its `Unknown`
+/// variant, `Serialize`, `Deserialize`, `Display`, `Validate` — written once here instead of in every
+/// generated file.
 #[doc(hidden)]
 #[macro_export]
 macro_rules! string_enum_traits {
     ($name:ident) => {
+        impl $crate::enums::StringEnum for $name {
+            fn from_wire(value: &str) -> Self {
+                $crate::enums::named(Self::VALUES, value)
+                    .unwrap_or_else(|| Self::Unknown(::std::borrow::ToOwned::to_owned(value)))
+            }
+            fn as_wire(&self) -> &str {
+                match self {
+                    Self::Unknown(value) => value,
+                    named => $crate::enums::wire_of(Self::VALUES, named),
+                }
+            }
+            fn is_known(&self) -> bool {
+                !matches!(self, Self::Unknown(_))
+            }
+        }
         impl $crate::__private::serde::Serialize for $name {
             fn serialize<S: $crate::__private::serde::Serializer>(
                 &self,
@@ -78,12 +111,25 @@ macro_rules! string_enum_traits {
     };
 }
 
-/// The traits every generated integer enum has beyond [`IntEnum`], as [`string_enum_traits!`] does
-/// for string enums.
+/// The traits of a generated integer enum, as [`string_enum_traits!`] writes them for string enums.
 #[doc(hidden)]
 #[macro_export]
 macro_rules! int_enum_traits {
     ($name:ident) => {
+        impl $crate::enums::IntEnum for $name {
+            fn from_wire(value: i64) -> Self {
+                $crate::enums::named(Self::VALUES, value).unwrap_or(Self::Unknown(value))
+            }
+            fn as_wire(&self) -> i64 {
+                match self {
+                    Self::Unknown(value) => *value,
+                    named => $crate::enums::wire_of(Self::VALUES, named),
+                }
+            }
+            fn is_known(&self) -> bool {
+                !matches!(self, Self::Unknown(_))
+            }
+        }
         impl $crate::__private::serde::Serialize for $name {
             fn serialize<S: $crate::__private::serde::Serializer>(
                 &self,

@@ -78,35 +78,22 @@ impl<'a> IncomingRequest<'a> {
         }
     }
 
-    /// A path parameter, parsed as `T`; recorded as malformed when it does not parse.
-    pub fn path_param<T: DeserializeOwned>(
-        &self,
-        at: &FieldPath<'_>,
-        name: &str,
-        violations: &mut Violations,
-    ) -> Option<T> {
+    /// The path parameter `name`, parsed as `T`; recorded as malformed when it does not parse.
+    pub fn path_param<T: DeserializeOwned>(&self, name: &'static str, violations: &mut Violations) -> Option<T> {
         let value = self.path_params.iter().find(|(key, _)| key == name)?;
-        parse_text(at, &value.1, violations)
+        parse_text(&FieldPath::root().field(name), &value.1, violations)
     }
 
-    /// The first value of a query parameter, parsed as `T`.
-    pub fn query_one<T: DeserializeOwned>(
-        &self,
-        at: &FieldPath<'_>,
-        name: &str,
-        violations: &mut Violations,
-    ) -> Option<T> {
+    /// The first value of the query parameter `name`, parsed as `T`.
+    pub fn query_one<T: DeserializeOwned>(&self, name: &'static str, violations: &mut Violations) -> Option<T> {
         let value = self.query.iter().find(|(key, _)| key == name)?;
-        parse_text(at, &value.1, violations)
+        parse_text(&FieldPath::root().field(name), &value.1, violations)
     }
 
-    /// Every value of a repeated query parameter, parsed as `T`; `None` when it is absent.
-    pub fn query_all<T: DeserializeOwned>(
-        &self,
-        at: &FieldPath<'_>,
-        name: &str,
-        violations: &mut Violations,
-    ) -> Option<Vec<T>> {
+    /// Every value of the repeated query parameter `name`, parsed as `T`; `None` when it is absent.
+    pub fn query_all<T: DeserializeOwned>(&self, name: &'static str, violations: &mut Violations) -> Option<Vec<T>> {
+        let root = FieldPath::root();
+        let at = root.field(name);
         let values: Vec<T> = self
             .query
             .iter()
@@ -120,11 +107,8 @@ impl<'a> IncomingRequest<'a> {
 
 /// The result of decoding: the builder's verdict, with what decoding found wrong before it. A field that
 /// could not be read is reported as malformed, not also as missing.
-pub fn finish<T>(
-    decoding: Violations,
-    type_name: &'static str,
-    built: Result<T, ValidationError>,
-) -> Result<T, ValidationError> {
+pub fn finish<T>(decoding: Violations, built: Result<T, ValidationError>) -> Result<T, ValidationError> {
+    let type_name = crate::validate::short_type_name::<T>();
     let decoding = match decoding.into_result(type_name) {
         Ok(()) => return built,
         Err(error) => error,
@@ -215,15 +199,11 @@ mod tests {
     fn url_text_parses_as_strings_numbers_and_booleans() {
         let query = [("flag".to_owned(), "true".to_owned()), ("n".to_owned(), "x".to_owned())];
         let request = IncomingRequest::new(&[], &query, b"");
-        let root = FieldPath::root();
         let found = violations_of(|v| {
-            assert_eq!(request.query_one::<bool>(&root.field("flag"), "flag", v), Some(true));
-            assert_eq!(
-                request.query_one::<String>(&root.field("flag"), "flag", v).as_deref(),
-                Some("true")
-            );
-            assert_eq!(request.query_one::<i32>(&root.field("n"), "n", v), None);
-            assert_eq!(request.query_one::<i32>(&root.field("absent"), "absent", v), None);
+            assert_eq!(request.query_one::<bool>("flag", v), Some(true));
+            assert_eq!(request.query_one::<String>("flag", v).as_deref(), Some("true"));
+            assert_eq!(request.query_one::<i32>("n", v), None);
+            assert_eq!(request.query_one::<i32>("absent", v), None);
         });
         assert_eq!(found, ["n: is malformed: `x` is not a value of the expected type"]);
     }

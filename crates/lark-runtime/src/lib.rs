@@ -60,7 +60,7 @@ pub use bulk::{BulkFailure, BulkOptions, BulkProgress, BulkReport};
 pub use call::Response;
 pub use client::{Client, ClientBuilder, ConfigError, FEISHU, LARK};
 pub use credentials::{AccessToken, AppCredentials, SecretText};
-pub use documented_error::{DocumentedError, ErrorFacts, UndocumentedError};
+pub use documented_error::{DocumentedError, ErrorFacts, UndocumentedCode, UndocumentedError};
 pub use endpoint::{
     AccessTokenKind, AppType, Endpoint, EndpointMetadata, Envelope, HttpMethod, RateLimit, RequestBody, ResponseKind,
 };
@@ -84,4 +84,16 @@ pub mod __private {
     pub use futures;
     pub use serde;
     pub use serde_json;
+
+    /// What a rendered generated file imports with one glob: exactly the names `lark-codegen`'s prelude
+    /// pass shortens paths to, which the spec validator reserves so no spec type can shadow them.
+    pub mod prelude {
+        pub use crate::validate::{FieldPath, Violations};
+        pub use crate::wire::{fill_path, push_query};
+        pub use crate::{
+            AccessTokenKind, AppType, DocumentedError, Endpoint, EndpointMetadata, Envelope, ErrorFacts, HttpMethod,
+            Incoming, IncomingRequest, RateLimit, RequestBody, ResponseKind, Validate, ValidationError,
+        };
+        pub use serde::{Deserialize, Serialize};
+    }
 }

@@ -80,8 +80,9 @@ impl fmt::Debug for FieldPath<'_> {
 
 /// A type whose values the spec constrains. Generated for requests and the objects inside them.
 pub trait Validate {
-    /// Records every violation of the value at `at` and below.
-    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations);
+    /// Records every violation of the value at `at` and below; a type the spec does not constrain keeps
+    /// the default, which records nothing.
+    fn validate_at(&self, _at: &FieldPath<'_>, _violations: &mut Violations) {}
 
     /// Checks every constraint; the error lists all violations.
     fn validate(&self) -> Result<(), ValidationError> {
@@ -95,7 +96,35 @@ pub trait Validate {
     }
 }
 
-fn short_type_name<T: ?Sized>() -> &'static str {
+/// An optional field holds its value's violations when it is set.
+impl<T: Validate> Validate for Option<T> {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
+        if let Some(value) = self {
+            value.validate_at(at, violations);
+        }
+    }
+}
+
+/// A list holds the violations of its items, each at its index.
+impl<T: Validate> Validate for Vec<T> {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
+        for (index, item) in self.iter().enumerate() {
+            item.validate_at(&at.index(index), violations);
+        }
+    }
+}
+
+/// A map holds the violations of its values, each at its key.
+impl<T: Validate> Validate for std::collections::BTreeMap<String, T> {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
+        for (key, value) in self {
+            value.validate_at(&at.key(key), violations);
+        }
+    }
+}
+
+/// The last segment of `T`'s path: what an error names the type by.
+pub(crate) fn short_type_name<T: ?Sized>() -> &'static str {
     let full = std::any::type_name::<T>();
     full.rsplit("::").next().unwrap_or(full)
 }
@@ -387,6 +416,11 @@ impl Violations {
             field: field.into(),
             kind: ViolationKind::Malformed { reason: reason.into() },
         });
+    }
+
+    /// Records the violations of `value`, a field whose own type holds its constraints, at `at`.
+    pub fn check(&mut self, at: &FieldPath<'_>, value: &impl Validate) {
+        value.validate_at(at, self);
     }
 
     /// Whether nothing was recorded yet.

@@ -66,6 +66,16 @@ impl From<StringI64> for crate::validate::Number {
     }
 }
 
+/// Appends `values` to `query` under `name`, one pair per value: none for an unset optional, one per item
+/// of a list. Generated `Endpoint::query` methods call it once per query parameter.
+pub fn push_query<'a, T: fmt::Display + 'a>(
+    query: &mut Vec<(&'static str, String)>,
+    name: &'static str,
+    values: impl IntoIterator<Item = &'a T>,
+) {
+    query.extend(values.into_iter().map(|value| (name, value.to_string())));
+}
+
 /// A value that can stand in a query string or a path.
 pub trait WireText {
     /// The value as text on the wire.

@@ -28,8 +28,9 @@ impl Problem {
 /// How deep an example may nest through named types before we stop following it (recursive types).
 const MAX_EXAMPLE_DEPTH: usize = 32;
 
-/// Names that generated code uses unqualified: the standard library's prelude and serde's derives.
-pub const RESERVED_TYPE_NAMES: [&str; 10] = [
+/// Names that generated code uses unqualified: the standard library's prelude, serde's derives and the
+/// runtime's common items.
+pub const RESERVED_TYPE_NAMES: [&str; 27] = [
     "Option",
     "Some",
     "None",
@@ -40,6 +41,23 @@ pub const RESERVED_TYPE_NAMES: [&str; 10] = [
     "Vec",
     "Serialize",
     "Deserialize",
+    "FieldPath",
+    "Violations",
+    "AccessTokenKind",
+    "AppType",
+    "DocumentedError",
+    "Endpoint",
+    "EndpointMetadata",
+    "Envelope",
+    "ErrorFacts",
+    "HttpMethod",
+    "Incoming",
+    "IncomingRequest",
+    "RateLimit",
+    "RequestBody",
+    "ResponseKind",
+    "Validate",
+    "ValidationError",
 ];
 
 /// Rust words that cannot name a module even as raw identifiers.
@@ -192,7 +210,7 @@ impl Checker<'_> {
         } else if RESERVED_TYPE_NAMES.contains(&value) {
             self.push(
                 path,
-                format!("`{value}` is reserved: generated code uses the standard library's or serde's `{value}`"),
+                format!("`{value}` is reserved: generated code uses the standard library's, serde's or the runtime's `{value}`"),
             );
         }
     }

@@ -2,623 +2,624 @@
 // Do not edit by hand: edit the spec and run `cargo xtask codegen`.
 
 //! The facts of the error codes the `attendance` v1 endpoints document, one constant per distinct row.
-pub(crate) const CODE_1220001: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+use ::lark_runtime::__private::prelude::*;
+pub(crate) const CODE_1220001: ErrorFacts = ErrorFacts::new(
     1220001,
     400,
     "\"%v\"",
     "入参校验失败 — the request failed validation; the message, filled in per case, names the bad parameter (e.g. \"employee_type invalid\").",
     false,
 );
-pub(crate) const CODE_1220001_2: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_1220001_2: ErrorFacts = ErrorFacts::new(
     1220001,
     400,
     "\"%v\"",
     "入参校验失败 — the request failed validation; the message, filled in per case, names the bad parameter.",
     false,
 );
-pub(crate) const CODE_1220001_3: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_1220001_3: ErrorFacts = ErrorFacts::new(
     1220001,
     400,
     "\"%v\" 表示动态返回，即根据实际的错误场景，返回不同的 err msg",
     "入参校验失败 — the request failed validation; the message, filled in per case, names the bad parameter (e.g. \"employee_type invalid\").",
     false,
 );
-pub(crate) const CODE_1220001_4: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_1220001_4: ErrorFacts = ErrorFacts::new(
     1220001,
     400,
     "No tenant ID",
     "租户 ID 为空 — the tenant id is missing; check the tenant_access_token.",
     false,
 );
-pub(crate) const CODE_1220001_5: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_1220001_5: ErrorFacts = ErrorFacts::new(
     1220001,
     400,
     "invalid parameter",
     "Check the request parameters.",
     false,
 );
-pub(crate) const CODE_1220001_6: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_1220001_6: ErrorFacts = ErrorFacts::new(
     1220001,
     400,
     "param is invalid",
     "Read the message the server returned for the cause (the page's example is \"internal server error\", an internal fault).",
     false,
 );
-pub(crate) const CODE_1220001_7: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_1220001_7: ErrorFacts = ErrorFacts::new(
     1220001,
     400,
     "param is invalid",
     "入参校验失败 — the request failed validation; the returned message names the bad parameter (e.g. \"employee_type invalid\").",
     false,
 );
-pub(crate) const CODE_1220001_8: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_1220001_8: ErrorFacts = ErrorFacts::new(
     1220001,
     400,
     "param is invalis",
     "入参校验失败 — the request failed validation; the returned message names the bad parameter (e.g. \"employee_type invalid\").",
     false,
 );
-pub(crate) const CODE_1220001_9: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_1220001_9: ErrorFacts = ErrorFacts::new(
     1220001,
     400,
     "param is invalis",
     "入参校验失败 — the request failed validation; the returned message names the bad parameter.",
     false,
 );
-pub(crate) const CODE_1220002: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_1220002: ErrorFacts = ErrorFacts::new(
     1220002,
     400,
     "Invalid granting unit",
     "发放单位 — the granting unit is wrong.",
     false,
 );
-pub(crate) const CODE_1220002_2: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_1220002_2: ErrorFacts = ErrorFacts::new(
     1220002,
     400,
     "tenant_id is empty",
     "Check that the tenant_access_token sent is the right one.",
     false,
 );
-pub(crate) const CODE_1220002_3: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_1220002_3: ErrorFacts = ErrorFacts::new(
     1220002,
     400,
     "tenant_id is empty",
     "Check the tenant id (the tenant_access_token sent).",
     false,
 );
-pub(crate) const CODE_1220002_4: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_1220002_4: ErrorFacts = ErrorFacts::new(
     1220002,
     400,
     "tenant_id is empty",
     "租户 ID — check the tenant id.",
     false,
 );
-pub(crate) const CODE_1220002_5: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_1220002_5: ErrorFacts = ErrorFacts::new(
     1220002,
     400,
     "租户不存在",
     "Check that the tenant_access_token sent is the right one.",
     false,
 );
-pub(crate) const CODE_1220003: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_1220003: ErrorFacts = ErrorFacts::new(
     1220003,
     400,
     "Invalid effective date",
     "Dates must look like \"2020-01-01\".",
     false,
 );
-pub(crate) const CODE_1220003_2: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_1220003_2: ErrorFacts = ErrorFacts::new(
     1220003,
     400,
     "user_id type is not employee_id or employee_no",
     "The user id type is invalid; employee_type accepts only employee_id or employee_no.",
     false,
 );
-pub(crate) const CODE_1220003_3: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_1220003_3: ErrorFacts = ErrorFacts::new(
     1220003,
     400,
     "user_id type is not employee_id or employee_no",
     "employee_type accepts only employee_id or employee_no.",
     false,
 );
-pub(crate) const CODE_1220003_4: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_1220003_4: ErrorFacts = ErrorFacts::new(
     1220003,
     400,
     "user_id type is not employee_id or employee_no",
     "用户 ID — the user id is invalid; it must be an employee_id or an employee_no.",
     false,
 );
-pub(crate) const CODE_1220004: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_1220004: ErrorFacts = ErrorFacts::new(
     1220004,
     400,
     "Invalid granting quantity",
     "The quantity must be a string that parses as a number, such as \"2.5\".",
     false,
 );
-pub(crate) const CODE_1220004_2: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_1220004_2: ErrorFacts = ErrorFacts::new(
     1220004,
     400,
     "param is invalis",
     "A user id in the request does not exist or is outside the app's permission; the returned message says which.",
     false,
 );
-pub(crate) const CODE_1220004_3: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_1220004_3: ErrorFacts = ErrorFacts::new(
     1220004,
     400,
     "param is invalis",
     "A user id involved does not exist or is outside the app's permission; the returned message says which.",
     false,
 );
-pub(crate) const CODE_1220005: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_1220005: ErrorFacts = ErrorFacts::new(
     1220005,
     400,
     "Accessed data object not found",
     "Check `leave_type_id`.",
     false,
 );
-pub(crate) const CODE_1220005_2: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_1220005_2: ErrorFacts = ErrorFacts::new(
     1220005,
     400,
     "permission denied",
     "数据权限范围 — check the data permission scope in the attendance admin console.",
     false,
 );
-pub(crate) const CODE_1220005_3: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_1220005_3: ErrorFacts = ErrorFacts::new(
     1220005,
     400,
     "没有权限",
     "数据权限范围 — check the data permission scope in the attendance admin console.",
     false,
 );
-pub(crate) const CODE_1220006: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_1220006: ErrorFacts = ErrorFacts::new(
     1220006,
     400,
     "Employment not found",
     "Check `employment_id`.",
     false,
 );
-pub(crate) const CODE_1220006_2: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_1220006_2: ErrorFacts = ErrorFacts::new(
     1220006,
     400,
     "enterprise tenant app has no privilege",
     "Grant the app the permission the returned message names.",
     false,
 );
-pub(crate) const CODE_1220006_3: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_1220006_3: ErrorFacts = ErrorFacts::new(
     1220006,
     400,
     "enterprise tenant app has no privilege",
     "应用权限 — grant the app the permission the returned message names.",
     false,
 );
-pub(crate) const CODE_1220007: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_1220007: ErrorFacts = ErrorFacts::new(
     1220007,
     400,
     "Leave plan version not found",
     "假期计划版本 — no leave plan version exists; check that a plan is configured for this leave type.",
     false,
 );
-pub(crate) const CODE_1220007_2: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_1220007_2: ErrorFacts = ErrorFacts::new(
     1220007,
     400,
     "not enterprise tenant",
     "Check the tenant's permissions; the tenant is not an enterprise tenant.",
     false,
 );
-pub(crate) const CODE_1220008: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_1220008: ErrorFacts = ErrorFacts::new(
     1220008,
     400,
     "Error occurred while checking if the employee is eligible for the vacation plan",
     "The employee is outside the leave plan version's scope; check the plan's eligible staff against the employee's data.",
     false,
 );
-pub(crate) const CODE_1220009: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_1220009: ErrorFacts = ErrorFacts::new(
     1220009,
     400,
     "Accrual rule not found",
     "发放规则 — check that the leave plan version was created properly and has a valid accrual rule.",
     false,
 );
-pub(crate) const CODE_1220010: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_1220010: ErrorFacts = ErrorFacts::new(
     1220010,
     400,
     "Granting record already exists",
     "The answer carries the existing granting record; use it instead of retrying.",
     false,
 );
-pub(crate) const CODE_1220011: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_1220011: ErrorFacts = ErrorFacts::new(
     1220011,
     500,
     "Error occurred when getting employment information",
     "获取员工信息失败 — reading the employee's information failed.",
     true,
 );
-pub(crate) const CODE_1220012: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_1220012: ErrorFacts = ErrorFacts::new(
     1220012,
     500,
     "An exception occurs in the database",
     "数据库异常 — a database fault; ask technical support.",
     true,
 );
-pub(crate) const CODE_1220013: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_1220013: ErrorFacts = ErrorFacts::new(
     1220013,
     500,
     "Error occurred while checking if the employee is eligible for the vacation plan.",
     "Checking the employee against the leave plan's scope failed.",
     true,
 );
-pub(crate) const CODE_1220014: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_1220014: ErrorFacts = ErrorFacts::new(
     1220014,
     500,
     "Error occurred when calculate accrual record",
     "计算授予计划错误 — computing the accrual failed.",
     true,
 );
-pub(crate) const CODE_1220015: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_1220015: ErrorFacts = ErrorFacts::new(
     1220015,
     500,
     "Internal error",
     "内部错误 — an internal fault; ask technical support.",
     true,
 );
-pub(crate) const CODE_1220016: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_1220016: ErrorFacts = ErrorFacts::new(
     1220016,
     400,
     "Invalid param",
     "Compare the request with this page's parameters for missing values or bad formats (letters in a number, a malformed date).",
     false,
 );
-pub(crate) const CODE_1220017: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_1220017: ErrorFacts = ErrorFacts::new(
     1220017,
     400,
     "User not found",
     "The employee's information could not be read; check the employee id.",
     false,
 );
-pub(crate) const CODE_1220018: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_1220018: ErrorFacts = ErrorFacts::new(
     1220018,
     500,
     "Invalid leave balance calculate Conf",
     "The leave balance calculation configuration is invalid; contact the developers (technical support).",
     false,
 );
-pub(crate) const CODE_1220019: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_1220019: ErrorFacts = ErrorFacts::new(
     1220019,
     500,
     "The calculation result of leave balance is empty",
     "The leave balance calculation produced nothing; contact the developers (technical support).",
     false,
 );
-pub(crate) const CODE_1220020: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_1220020: ErrorFacts = ErrorFacts::new(
     1220020,
     400,
     "When calculating the leave balance, there is no leave plan version that matches the employee",
     "Check that a leave plan version covers the employee's period of employment.",
     false,
 );
-pub(crate) const CODE_1220021: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_1220021: ErrorFacts = ErrorFacts::new(
     1220021,
     400,
     "For the leave type that is not granted according to the cycle, balance calculation is not supported",
     "Balances cannot be calculated for a leave type not granted per cycle; contact the developers.",
     false,
 );
-pub(crate) const CODE_1220022: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_1220022: ErrorFacts = ErrorFacts::new(
     1220022,
     400,
     "The data of the leave plan version is invalid",
     "假期计划版本数据不合法 — the leave plan version's data is invalid.",
     false,
 );
-pub(crate) const CODE_1220024: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_1220024: ErrorFacts = ErrorFacts::new(
     1220024,
     400,
     "There is a subclass for the leave type, but the subclass ID has not been passed",
     "The leave type has subtypes; pass the subtype's id as the leave type id.",
     false,
 );
-pub(crate) const CODE_1220025: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_1220025: ErrorFacts = ErrorFacts::new(
     1220025,
     400,
     "The granting quantity range is from -9999 to 9999",
     "The quantity must lie between -9999 and 9999.",
     false,
 );
-pub(crate) const CODE_1220026: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_1220026: ErrorFacts = ErrorFacts::new(
     1220026,
     400,
     "The number of decimal places of the granted quantity cannot exceed 6",
     "Use at most 6 decimal places in the quantity.",
     false,
 );
-pub(crate) const CODE_1220027: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_1220027: ErrorFacts = ErrorFacts::new(
     1220027,
     400,
     "The length of the granting reason cannot exceed 3000",
     "Keep the granting reason within 3000 characters.",
     false,
 );
-pub(crate) const CODE_1220028: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_1220028: ErrorFacts = ErrorFacts::new(
     1220028,
     500,
     "There is an error in the unit conversion configuration in the granting rule",
     "单位转换规则 — check the unit conversion rule of the leave plan version.",
     false,
 );
-pub(crate) const CODE_1220029: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_1220029: ErrorFacts = ErrorFacts::new(
     1220029,
     400,
     "The leave type has been deactivated",
     "Granting records cannot be written for a deactivated leave type.",
     false,
 );
-pub(crate) const CODE_1220030: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_1220030: ErrorFacts = ErrorFacts::new(
     1220030,
     400,
     "The length of the granted unique ID cannot exceed 64",
     "The granting record's unique id is longer than 64 characters; check the parameters.",
     false,
 );
-pub(crate) const CODE_1220031: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_1220031: ErrorFacts = ErrorFacts::new(
     1220031,
     400,
     "This granting record cannot be edited or deleted",
     "This granting record cannot be edited or deleted (e.g. one generated by the system).",
     false,
 );
-pub(crate) const CODE_1220032: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_1220032: ErrorFacts = ErrorFacts::new(
     1220032,
     400,
     "The expiration time of this granting record is invalid",
     "The new expiration date is invalid; it may be earlier than the effective date.",
     false,
 );
-pub(crate) const CODE_1220600: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_1220600: ErrorFacts = ErrorFacts::new(
     1220600,
     400,
     "general error message",
     "通用错误信息 — one of several general errors; see the attendance service's general error messages guide for the meaning and fix.",
     false,
 );
-pub(crate) const CODE_1220600_2: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_1220600_2: ErrorFacts = ErrorFacts::new(
     1220600,
     400,
     "通用错误信息",
     "通用错误信息 — one of several general errors; see the attendance service's general error messages guide for the meaning and fix.",
     false,
 );
-pub(crate) const CODE_1220601: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_1220601: ErrorFacts = ErrorFacts::new(
     1220601,
     400,
     "历史错误码，不再使用",
     "历史错误码 — a legacy code that is no longer used.",
     false,
 );
-pub(crate) const CODE_1225000: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_1225000: ErrorFacts = ErrorFacts::new(
     1225000,
     400,
     "\"%v\" 表示动态返回，即根据实际的错误场景，返回不同的 err msg",
     "An internal fault (e.g. \"internal server error\"); retry, or ask technical support.",
     true,
 );
-pub(crate) const CODE_1225000_2: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_1225000_2: ErrorFacts = ErrorFacts::new(
     1225000,
     400,
     "param is invalis",
     "An internal fault (e.g. \"internal server error\"); ask technical support if it persists.",
     false,
 );
-pub(crate) const CODE_1225000_3: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_1225000_3: ErrorFacts = ErrorFacts::new(
     1225000,
     500,
     "\"%v\"",
     "An internal fault (e.g. \"internal server error\"); retry, or ask technical support.",
     true,
 );
-pub(crate) const CODE_1225000_4: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_1225000_4: ErrorFacts = ErrorFacts::new(
     1225000,
     500,
     "\"%v\" 表示动态返回，即根据实际的错误场景，返回不同的 err msg",
     "An internal fault (e.g. \"internal server error\"); retry, or ask technical support.",
     true,
 );
-pub(crate) const CODE_1225000_5: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_1225000_5: ErrorFacts = ErrorFacts::new(
     1225000,
     500,
     "param is invalis",
     "An internal fault (e.g. \"internal server error\"); retry, or ask technical support.",
     true,
 );
-pub(crate) const CODE_1225000_6: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_1225000_6: ErrorFacts = ErrorFacts::new(
     1225000,
     500,
     "system error",
     "A system fault; retry, or ask technical support.",
     true,
 );
-pub(crate) const CODE_1225000_7: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_1225000_7: ErrorFacts = ErrorFacts::new(
     1225000,
     500,
     "system error",
     "系统错误 — a server fault; retry, or ask technical support.",
     true,
 );
-pub(crate) const CODE_1225001: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_1225001: ErrorFacts = ErrorFacts::new(
     1225001,
     400,
     "param is invalis",
     "Some of the approval records could not be written; the returned message lists them as\n{\"TripErrorRecords\", \"OvertimeWorkErrorRecords\", \"LeaveErrorRecords\", \"OutErrorRecords\"}. Fix those\nrecords, or ask technical support.\n",
     false,
 );
-pub(crate) const CODE_1225001_2: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_1225001_2: ErrorFacts = ErrorFacts::new(
     1225001,
     500,
     "param is invalis",
     "Some approval records could not be written; the returned message lists them as\n{\"TripErrorRecords\", \"OvertimeWorkErrorRecords\", \"LeaveErrorRecords\", \"OutErrorRecords\"}. Fix those\nrecords, or ask technical support.\n",
     false,
 );
-pub(crate) const CODE_1226000: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_1226000: ErrorFacts = ErrorFacts::new(
     1226000,
     400,
     "param is invalis",
     "班次服务异常 — the shift service failed; the returned message gives the cause (e.g. \"internal server error\"). Ask technical support if it persists.",
     false,
 );
-pub(crate) const CODE_1226000_2: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_1226000_2: ErrorFacts = ErrorFacts::new(
     1226000,
     500,
     "param is invalis",
     "班次服务异常 — a shift service fault (e.g. \"internal server error\"); the returned message gives the cause. Retry, or ask technical support.",
     true,
 );
-pub(crate) const CODE_1226000_3: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_1226000_3: ErrorFacts = ErrorFacts::new(
     1226000,
     500,
     "param is invalis",
     "班次服务异常 — the shift service failed; the returned message gives the cause (e.g. \"internal server error\"). Retry, or ask technical support.",
     true,
 );
-pub(crate) const CODE_1226001: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_1226001: ErrorFacts = ErrorFacts::new(
     1226001,
     400,
     "历史错误码，不再使用",
     "历史错误码 — a legacy code that is no longer used.",
     false,
 );
-pub(crate) const CODE_1226002: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_1226002: ErrorFacts = ErrorFacts::new(
     1226002,
     400,
     "历史错误码，不再使用",
     "历史错误码 — a legacy code that is no longer used.",
     false,
 );
-pub(crate) const CODE_1226003: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_1226003: ErrorFacts = ErrorFacts::new(
     1226003,
     400,
     "param is invalis",
     "The shift may not be changed; the returned message gives the reason (e.g. \"default shift are not allowed to change.\" — the default shift cannot be modified).",
     false,
 );
-pub(crate) const CODE_1226003_2: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_1226003_2: ErrorFacts = ErrorFacts::new(
     1226003,
     500,
     "param is invalis",
     "The shift may not be changed; the returned message gives the reason (e.g. \"default shift are not allowed to change.\" — the default shift cannot be modified).",
     false,
 );
-pub(crate) const CODE_1226500: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_1226500: ErrorFacts = ErrorFacts::new(
     1226500,
     500,
     "historical error code, no longer in use",
     "历史错误码 — a legacy code that is no longer used.",
     false,
 );
-pub(crate) const CODE_1226500_2: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_1226500_2: ErrorFacts = ErrorFacts::new(
     1226500,
     500,
     "历史错误码，不再使用",
     "历史错误码 — a legacy code that is no longer used.",
     false,
 );
-pub(crate) const CODE_1226501: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_1226501: ErrorFacts = ErrorFacts::new(
     1226501,
     400,
     "no need remedy",
     "无需补卡 — the employee's attendance that day has no anomaly to make up for.",
     false,
 );
-pub(crate) const CODE_1226502: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_1226502: ErrorFacts = ErrorFacts::new(
     1226502,
     400,
     "not allowed remedy",
     "不允许补卡 — the attendance group's settings do not allow make-up punches.",
     false,
 );
-pub(crate) const CODE_1226503: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_1226503: ErrorFacts = ErrorFacts::new(
     1226503,
     400,
     "approval time beyond the time range",
     "超出可补卡日期 — the attendance group only allows making up punches a limited number of days back, and this day is further.",
     false,
 );
-pub(crate) const CODE_1226504: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_1226504: ErrorFacts = ErrorFacts::new(
     1226504,
     400,
     "no remedy time left",
     "补卡次数已用完 — the make-up punches allowed in the current period are used up.",
     false,
 );
-pub(crate) const CODE_1227000: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_1227000: ErrorFacts = ErrorFacts::new(
     1227000,
     400,
     "param is invalis",
     "The returned message gives the cause; ask technical support if it persists.",
     false,
 );
-pub(crate) const CODE_1227000_2: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_1227000_2: ErrorFacts = ErrorFacts::new(
     1227000,
     400,
     "历史错误码，不再使用",
     "历史错误码 — a legacy code that is no longer used.",
     false,
 );
-pub(crate) const CODE_1227000_3: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_1227000_3: ErrorFacts = ErrorFacts::new(
     1227000,
     500,
     "management service error",
     "A fault in the management service; retry, or ask technical support.",
     true,
 );
-pub(crate) const CODE_1227000_4: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_1227000_4: ErrorFacts = ErrorFacts::new(
     1227000,
     500,
     "management service error",
     "系统错误 — a server fault; retry, or ask technical support.",
     true,
 );
-pub(crate) const CODE_1227000_5: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_1227000_5: ErrorFacts = ErrorFacts::new(
     1227000,
     500,
     "param is invalis",
     "A server-side fault; the returned message gives the cause. Retry, or ask technical support.",
     true,
 );
-pub(crate) const CODE_1227000_6: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_1227000_6: ErrorFacts = ErrorFacts::new(
     1227000,
     500,
     "历史错误码，不再使用",
     "历史错误码 — a legacy code that is no longer used.",
     false,
 );
-pub(crate) const CODE_1227500: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_1227500: ErrorFacts = ErrorFacts::new(
     1227500,
     400,
     "param is invalis",
     "班次服务异常 — the shift service reported a problem; the returned message gives the cause (e.g. a user's Lark id was not found). Ask technical support if it persists.",
     false,
 );
-pub(crate) const CODE_1227500_2: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_1227500_2: ErrorFacts = ErrorFacts::new(
     1227500,
     500,
     "param is invalis",
     "班次服务异常 — the shift service failed; the returned message gives the cause (e.g. a user's Lark id was not found). Retry, or ask technical support.",
     true,
 );
-pub(crate) const CODE_1227500_3: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_1227500_3: ErrorFacts = ErrorFacts::new(
     1227500,
     500,
     "组织架构服务系统错误",
     "班次服务异常 — the page's advice calls this a shift service fault (its message says organisation service); the returned message gives the cause (e.g. a user's Lark id was not found). Retry, or ask technical support.",
     true,
 );
-pub(crate) const CODE_1228000: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_1228000: ErrorFacts = ErrorFacts::new(
     1228000,
     500,
     "历史错误码，不再使用",
     "历史错误码 — a legacy code that is no longer used.",
     false,
 );
-pub(crate) const CODE_1229999: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_1229999: ErrorFacts = ErrorFacts::new(
     1229999,
     500,
     "Unknown error",

@@ -2,7 +2,7 @@
 // Do not edit by hand: edit the spec and run `cargo xtask codegen`.
 
 //! Named types shared by the `attendance` v1 endpoints.
-use ::lark_runtime::__private::serde::{Deserialize, Serialize};
+use ::lark_runtime::__private::prelude::*;
 /// 员工 ID 类型 — which kind of employee id the request and response user ids are.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -11,33 +11,19 @@ pub enum EmployeeType {
     EmployeeId,
     /// `"employee_no"`: 员工工号 — the employee number shown in the admin console's member details.
     EmployeeNo,
-    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
-    /// fails validation.
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl ::lark_runtime::enums::StringEnum for EmployeeType {
-    fn from_wire(value: &str) -> Self {
-        match value {
-            "employee_id" => Self::EmployeeId,
-            "employee_no" => Self::EmployeeNo,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-    fn as_wire(&self) -> &str {
-        match self {
-            Self::EmployeeId => "employee_id",
-            Self::EmployeeNo => "employee_no",
-            Self::Unknown(value) => value,
-        }
-    }
-    fn is_known(&self) -> bool {
-        !matches!(self, Self::Unknown(_))
-    }
+impl EmployeeType {
+    /// Every value the spec names, with its wire form.
+    pub const VALUES: &'static [(Self, &'static str)] = &[
+        (Self::EmployeeId, "employee_id"),
+        (Self::EmployeeNo, "employee_no"),
+    ];
 }
 ::lark_runtime::string_enum_traits!(EmployeeType);
 /// 打卡流水 — one punch (clock-in/out) record of an employee.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct UserFlow {
     /// 用户 ID — the employee, in the kind of id `employee_type` names.
     ///
@@ -140,24 +126,10 @@ pub struct UserFlow {
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub create_time: Option<String>,
 }
-impl ::lark_runtime::Validate for UserFlow {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
-        {
-            let at = at.field("type");
-            if let Some(value) = &self.r#type {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
-        {
-            let at = at.field("check_result");
-            if let Some(value) = &self.check_result {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
+impl Validate for UserFlow {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
+        violations.check(&at.field("type"), &self.r#type);
+        violations.check(&at.field("check_result"), &self.check_result);
     }
 }
 /// 记录生成方式 — how a punch record was produced.
@@ -180,40 +152,21 @@ pub enum FlowType {
     QuickPunch,
     /// `7`: 考勤开放平台导入 — imported through the attendance open platform.
     OpenPlatformImport,
-    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
-    /// fails validation.
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(i64),
 }
-impl ::lark_runtime::enums::IntEnum for FlowType {
-    fn from_wire(value: i64) -> Self {
-        match value {
-            0 => Self::UserPunch,
-            1 => Self::ManagerModification,
-            2 => Self::UserReplacement,
-            3 => Self::SystemGenerated,
-            4 => Self::NoCheckOutNeeded,
-            5 => Self::AttendanceMachine,
-            6 => Self::QuickPunch,
-            7 => Self::OpenPlatformImport,
-            other => Self::Unknown(other),
-        }
-    }
-    fn as_wire(&self) -> i64 {
-        match self {
-            Self::UserPunch => 0,
-            Self::ManagerModification => 1,
-            Self::UserReplacement => 2,
-            Self::SystemGenerated => 3,
-            Self::NoCheckOutNeeded => 4,
-            Self::AttendanceMachine => 5,
-            Self::QuickPunch => 6,
-            Self::OpenPlatformImport => 7,
-            Self::Unknown(value) => *value,
-        }
-    }
-    fn is_known(&self) -> bool {
-        !matches!(self, Self::Unknown(_))
-    }
+impl FlowType {
+    /// Every value the spec names, with its wire form.
+    pub const VALUES: &'static [(Self, i64)] = &[
+        (Self::UserPunch, 0),
+        (Self::ManagerModification, 1),
+        (Self::UserReplacement, 2),
+        (Self::SystemGenerated, 3),
+        (Self::NoCheckOutNeeded, 4),
+        (Self::AttendanceMachine, 5),
+        (Self::QuickPunch, 6),
+        (Self::OpenPlatformImport, 7),
+    ];
 }
 ::lark_runtime::int_enum_traits!(FlowType);
 /// 打卡结果 — the result attached to a punch record.
@@ -243,51 +196,28 @@ pub enum CheckResult {
     /// `"PendingApproval"`: 待生效 — pending, not yet in effect. Not in the pages' value lists, but the user_flows/get and
     /// user_tasks/query pages say in prose that this is the only value currently returned.
     PendingApproval,
-    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
-    /// fails validation.
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl ::lark_runtime::enums::StringEnum for CheckResult {
-    fn from_wire(value: &str) -> Self {
-        match value {
-            "NoNeedCheck" => Self::NoNeedCheck,
-            "SystemCheck" => Self::SystemCheck,
-            "Normal" => Self::Normal,
-            "Early" => Self::Early,
-            "Late" => Self::Late,
-            "SeriousLate" => Self::SeriousLate,
-            "Lack" => Self::Lack,
-            "Invalid" => Self::Invalid,
-            "None" => Self::NoStatus,
-            "Todo" => Self::Todo,
-            "PendingApproval" => Self::PendingApproval,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-    fn as_wire(&self) -> &str {
-        match self {
-            Self::NoNeedCheck => "NoNeedCheck",
-            Self::SystemCheck => "SystemCheck",
-            Self::Normal => "Normal",
-            Self::Early => "Early",
-            Self::Late => "Late",
-            Self::SeriousLate => "SeriousLate",
-            Self::Lack => "Lack",
-            Self::Invalid => "Invalid",
-            Self::NoStatus => "None",
-            Self::Todo => "Todo",
-            Self::PendingApproval => "PendingApproval",
-            Self::Unknown(value) => value,
-        }
-    }
-    fn is_known(&self) -> bool {
-        !matches!(self, Self::Unknown(_))
-    }
+impl CheckResult {
+    /// Every value the spec names, with its wire form.
+    pub const VALUES: &'static [(Self, &'static str)] = &[
+        (Self::NoNeedCheck, "NoNeedCheck"),
+        (Self::SystemCheck, "SystemCheck"),
+        (Self::Normal, "Normal"),
+        (Self::Early, "Early"),
+        (Self::Late, "Late"),
+        (Self::SeriousLate, "SeriousLate"),
+        (Self::Lack, "Lack"),
+        (Self::Invalid, "Invalid"),
+        (Self::NoStatus, "None"),
+        (Self::Todo, "Todo"),
+        (Self::PendingApproval, "PendingApproval"),
+    ];
 }
 ::lark_runtime::string_enum_traits!(CheckResult);
 /// 打卡任务 — one employee's attendance task for one day, with its punch results.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct UserTask {
     /// 打卡记录 ID — id of this task result.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -317,26 +247,13 @@ pub struct UserTask {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub records: Option<Vec<crate::attendance::v1::types::TaskResult>>,
 }
-impl ::lark_runtime::Validate for UserTask {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
-        {
-            let at = at.field("records");
-            if let Some(value) = &self.records {
-                for (index, item) in value.iter().enumerate() {
-                    let at = at.index(index);
-                    ::lark_runtime::Validate::validate_at(item, &at, violations);
-                }
-            }
-        }
+impl Validate for UserTask {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
+        violations.check(&at.field("records"), &self.records);
     }
 }
 /// 考勤记录 — one shift segment's check-in and check-out results.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct TaskResult {
     /// 上班打卡记录 ID — id of the check-in punch record.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -380,54 +297,23 @@ pub struct TaskResult {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub task_shift_type: Option<crate::attendance::v1::types::TaskShiftType>,
 }
-impl ::lark_runtime::Validate for TaskResult {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
-        {
-            let at = at.field("check_in_record");
-            if let Some(value) = &self.check_in_record {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
-        {
-            let at = at.field("check_out_record");
-            if let Some(value) = &self.check_out_record {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
-        {
-            let at = at.field("check_in_result");
-            if let Some(value) = &self.check_in_result {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
-        {
-            let at = at.field("check_out_result");
-            if let Some(value) = &self.check_out_result {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
-        {
-            let at = at.field("check_in_result_supplement");
-            if let Some(value) = &self.check_in_result_supplement {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
-        {
-            let at = at.field("check_out_result_supplement");
-            if let Some(value) = &self.check_out_result_supplement {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
-        {
-            let at = at.field("task_shift_type");
-            if let Some(value) = &self.task_shift_type {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
+impl Validate for TaskResult {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
+        violations.check(&at.field("check_in_record"), &self.check_in_record);
+        violations.check(&at.field("check_out_record"), &self.check_out_record);
+        violations.check(&at.field("check_in_result"), &self.check_in_result);
+        violations.check(&at.field("check_out_result"), &self.check_out_result);
+        violations
+            .check(
+                &at.field("check_in_result_supplement"),
+                &self.check_in_result_supplement,
+            );
+        violations
+            .check(
+                &at.field("check_out_result_supplement"),
+                &self.check_out_result_supplement,
+            );
+        violations.check(&at.field("task_shift_type"), &self.task_shift_type);
     }
 }
 /// 上班/下班打卡结果 — result of a check-in or check-out of a task.
@@ -448,38 +334,20 @@ pub enum TaskCheckResult {
     Lack,
     /// `"Todo"`: 未打卡 — not punched.
     Todo,
-    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
-    /// fails validation.
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl ::lark_runtime::enums::StringEnum for TaskCheckResult {
-    fn from_wire(value: &str) -> Self {
-        match value {
-            "NoNeedCheck" => Self::NoNeedCheck,
-            "SystemCheck" => Self::SystemCheck,
-            "Normal" => Self::Normal,
-            "Early" => Self::Early,
-            "Late" => Self::Late,
-            "Lack" => Self::Lack,
-            "Todo" => Self::Todo,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-    fn as_wire(&self) -> &str {
-        match self {
-            Self::NoNeedCheck => "NoNeedCheck",
-            Self::SystemCheck => "SystemCheck",
-            Self::Normal => "Normal",
-            Self::Early => "Early",
-            Self::Late => "Late",
-            Self::Lack => "Lack",
-            Self::Todo => "Todo",
-            Self::Unknown(value) => value,
-        }
-    }
-    fn is_known(&self) -> bool {
-        !matches!(self, Self::Unknown(_))
-    }
+impl TaskCheckResult {
+    /// Every value the spec names, with its wire form.
+    pub const VALUES: &'static [(Self, &'static str)] = &[
+        (Self::NoNeedCheck, "NoNeedCheck"),
+        (Self::SystemCheck, "SystemCheck"),
+        (Self::Normal, "Normal"),
+        (Self::Early, "Early"),
+        (Self::Late, "Late"),
+        (Self::Lack, "Lack"),
+        (Self::Todo, "Todo"),
+    ];
 }
 ::lark_runtime::string_enum_traits!(TaskCheckResult);
 /// 打卡结果补充 — what else bears on a check-in or check-out result.
@@ -504,42 +372,22 @@ pub enum ResultSupplement {
     CardReplacementApplication,
     /// `"FieldPunch"`: 外勤打卡 — a field (off-site) punch.
     FieldPunch,
-    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
-    /// fails validation.
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl ::lark_runtime::enums::StringEnum for ResultSupplement {
-    fn from_wire(value: &str) -> Self {
-        match value {
-            "None" => Self::NoSupplement,
-            "ManagerModification" => Self::ManagerModification,
-            "CardReplacement" => Self::CardReplacement,
-            "ShiftChange" => Self::ShiftChange,
-            "Travel" => Self::Travel,
-            "Leave" => Self::Leave,
-            "GoOut" => Self::GoOut,
-            "CardReplacementApplication" => Self::CardReplacementApplication,
-            "FieldPunch" => Self::FieldPunch,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-    fn as_wire(&self) -> &str {
-        match self {
-            Self::NoSupplement => "None",
-            Self::ManagerModification => "ManagerModification",
-            Self::CardReplacement => "CardReplacement",
-            Self::ShiftChange => "ShiftChange",
-            Self::Travel => "Travel",
-            Self::Leave => "Leave",
-            Self::GoOut => "GoOut",
-            Self::CardReplacementApplication => "CardReplacementApplication",
-            Self::FieldPunch => "FieldPunch",
-            Self::Unknown(value) => value,
-        }
-    }
-    fn is_known(&self) -> bool {
-        !matches!(self, Self::Unknown(_))
-    }
+impl ResultSupplement {
+    /// Every value the spec names, with its wire form.
+    pub const VALUES: &'static [(Self, &'static str)] = &[
+        (Self::NoSupplement, "None"),
+        (Self::ManagerModification, "ManagerModification"),
+        (Self::CardReplacement, "CardReplacement"),
+        (Self::ShiftChange, "ShiftChange"),
+        (Self::Travel, "Travel"),
+        (Self::Leave, "Leave"),
+        (Self::GoOut, "GoOut"),
+        (Self::CardReplacementApplication, "CardReplacementApplication"),
+        (Self::FieldPunch, "FieldPunch"),
+    ];
 }
 ::lark_runtime::string_enum_traits!(ResultSupplement);
 /// 打卡结果 — a check-in or check-out result as the user_task.updated_v1 event names it.
@@ -558,36 +406,19 @@ pub enum TaskStatusValue {
     Late,
     /// `"Lack"`: 缺卡 — punch missing.
     Lack,
-    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
-    /// fails validation.
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl ::lark_runtime::enums::StringEnum for TaskStatusValue {
-    fn from_wire(value: &str) -> Self {
-        match value {
-            "NoNeedCheck" => Self::NoNeedCheck,
-            "SystemCheck" => Self::SystemCheck,
-            "Normal" => Self::Normal,
-            "Early" => Self::Early,
-            "Late" => Self::Late,
-            "Lack" => Self::Lack,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-    fn as_wire(&self) -> &str {
-        match self {
-            Self::NoNeedCheck => "NoNeedCheck",
-            Self::SystemCheck => "SystemCheck",
-            Self::Normal => "Normal",
-            Self::Early => "Early",
-            Self::Late => "Late",
-            Self::Lack => "Lack",
-            Self::Unknown(value) => value,
-        }
-    }
-    fn is_known(&self) -> bool {
-        !matches!(self, Self::Unknown(_))
-    }
+impl TaskStatusValue {
+    /// Every value the spec names, with its wire form.
+    pub const VALUES: &'static [(Self, &'static str)] = &[
+        (Self::NoNeedCheck, "NoNeedCheck"),
+        (Self::SystemCheck, "SystemCheck"),
+        (Self::Normal, "Normal"),
+        (Self::Early, "Early"),
+        (Self::Late, "Late"),
+        (Self::Lack, "Lack"),
+    ];
 }
 ::lark_runtime::string_enum_traits!(TaskStatusValue);
 /// 班次类型 — kind of shift segment.
@@ -598,35 +429,18 @@ pub enum TaskShiftType {
     Normal,
     /// `1`: 加班班次 — an overtime segment (returned only with `need_overtime_result`).
     Overtime,
-    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
-    /// fails validation.
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(i64),
 }
-impl ::lark_runtime::enums::IntEnum for TaskShiftType {
-    fn from_wire(value: i64) -> Self {
-        match value {
-            0 => Self::Normal,
-            1 => Self::Overtime,
-            other => Self::Unknown(other),
-        }
-    }
-    fn as_wire(&self) -> i64 {
-        match self {
-            Self::Normal => 0,
-            Self::Overtime => 1,
-            Self::Unknown(value) => *value,
-        }
-    }
-    fn is_known(&self) -> bool {
-        !matches!(self, Self::Unknown(_))
-    }
+impl TaskShiftType {
+    /// Every value the spec names, with its wire form.
+    pub const VALUES: &'static [(Self, i64)] = &[(Self::Normal, 0), (Self::Overtime, 1)];
 }
 ::lark_runtime::int_enum_traits!(TaskShiftType);
 /// 班次 — a shift: the time rules of one attendance task (how many punches a day, on/off times, when
 /// a late arrival counts as late or as a missing punch, rest periods, flexibility). Every field is
 /// optional: shift/list omits `shift_attendance_time_config`, `id` and `rest_time_flexible_configs`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct Shift {
     /// 班次 ID — the shift's id, assigned by the service when the shift is created.
     ///
@@ -733,104 +547,38 @@ pub struct Shift {
         Vec<crate::attendance::v1::types::ShiftRestTimeFlexibleConfig>,
     >,
 }
-impl ::lark_runtime::Validate for Shift {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
-        {
-            let at = at.field("flexible_rule");
-            if let Some(value) = &self.flexible_rule {
-                for (index, item) in value.iter().enumerate() {
-                    let at = at.index(index);
-                    ::lark_runtime::Validate::validate_at(item, &at, violations);
-                }
-            }
-        }
-        {
-            let at = at.field("punch_time_rule");
-            if let Some(value) = &self.punch_time_rule {
-                for (index, item) in value.iter().enumerate() {
-                    let at = at.index(index);
-                    ::lark_runtime::Validate::validate_at(item, &at, violations);
-                }
-            }
-        }
-        {
-            let at = at.field("late_off_late_on_rule");
-            if let Some(value) = &self.late_off_late_on_rule {
-                for (index, item) in value.iter().enumerate() {
-                    let at = at.index(index);
-                    ::lark_runtime::Validate::validate_at(item, &at, violations);
-                }
-            }
-        }
-        {
-            let at = at.field("rest_time_rule");
-            if let Some(value) = &self.rest_time_rule {
-                for (index, item) in value.iter().enumerate() {
-                    let at = at.index(index);
-                    ::lark_runtime::Validate::validate_at(item, &at, violations);
-                }
-            }
-        }
-        {
-            let at = at.field("overtime_rule");
-            if let Some(value) = &self.overtime_rule {
-                for (index, item) in value.iter().enumerate() {
-                    let at = at.index(index);
-                    ::lark_runtime::Validate::validate_at(item, &at, violations);
-                }
-            }
-        }
-        {
-            let at = at.field("day_type");
-            if let Some(value) = &self.day_type {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
-        {
-            let at = at.field("overtime_rest_time_rule");
-            if let Some(value) = &self.overtime_rest_time_rule {
-                for (index, item) in value.iter().enumerate() {
-                    let at = at.index(index);
-                    ::lark_runtime::Validate::validate_at(item, &at, violations);
-                }
-            }
-        }
-        {
-            let at = at.field("shift_middle_time_rule");
-            if let Some(value) = &self.shift_middle_time_rule {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
-        {
-            let at = at.field("shift_attendance_time_config");
-            if let Some(value) = &self.shift_attendance_time_config {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
-        {
-            let at = at.field("late_off_late_on_setting");
-            if let Some(value) = &self.late_off_late_on_setting {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
-        {
-            let at = at.field("rest_time_flexible_configs");
-            if let Some(value) = &self.rest_time_flexible_configs {
-                for (index, item) in value.iter().enumerate() {
-                    let at = at.index(index);
-                    ::lark_runtime::Validate::validate_at(item, &at, violations);
-                }
-            }
-        }
+impl Validate for Shift {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
+        violations.check(&at.field("flexible_rule"), &self.flexible_rule);
+        violations.check(&at.field("punch_time_rule"), &self.punch_time_rule);
+        violations
+            .check(&at.field("late_off_late_on_rule"), &self.late_off_late_on_rule);
+        violations.check(&at.field("rest_time_rule"), &self.rest_time_rule);
+        violations.check(&at.field("overtime_rule"), &self.overtime_rule);
+        violations.check(&at.field("day_type"), &self.day_type);
+        violations
+            .check(&at.field("overtime_rest_time_rule"), &self.overtime_rest_time_rule);
+        violations
+            .check(&at.field("shift_middle_time_rule"), &self.shift_middle_time_rule);
+        violations
+            .check(
+                &at.field("shift_attendance_time_config"),
+                &self.shift_attendance_time_config,
+            );
+        violations
+            .check(
+                &at.field("late_off_late_on_setting"),
+                &self.late_off_late_on_setting,
+            );
+        violations
+            .check(
+                &at.field("rest_time_flexible_configs"),
+                &self.rest_time_flexible_configs,
+            );
     }
 }
 /// 弹性打卡时间设置 — one flexible punch setting of a shift.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct ShiftFlexibleRule {
     /// 下班最多可早走 — minutes one may leave early (as many as one arrived early), in minutes.
     ///
@@ -843,16 +591,9 @@ pub struct ShiftFlexibleRule {
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub flexible_late_minutes: i32,
 }
-impl ::lark_runtime::Validate for ShiftFlexibleRule {
-    fn validate_at(
-        &self,
-        _at: &::lark_runtime::validate::FieldPath<'_>,
-        _violations: &mut ::lark_runtime::validate::Violations,
-    ) {}
-}
+impl Validate for ShiftFlexibleRule {}
 /// 打卡规则 — one on/off segment of a shift and its punch windows.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct ShiftPunchTimeRule {
     /// 上班时间 — start of work, hh:mm.
     ///
@@ -916,12 +657,8 @@ pub struct ShiftPunchTimeRule {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub no_need_off: Option<bool>,
 }
-impl ::lark_runtime::Validate for ShiftPunchTimeRule {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
+impl Validate for ShiftPunchTimeRule {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
         {
             let at = at.field("on_advance_minutes");
             let value = &self.on_advance_minutes;
@@ -948,7 +685,6 @@ impl ::lark_runtime::Validate for ShiftPunchTimeRule {
 }
 /// 晚走晚到规则 — leaving this late lets one arrive that late (Feishu People enterprise edition only).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct ShiftLateOffLateOnRule {
     /// 晚走多久 — minutes left late, in minutes.
     ///
@@ -961,16 +697,9 @@ pub struct ShiftLateOffLateOnRule {
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub late_on_minutes: i32,
 }
-impl ::lark_runtime::Validate for ShiftLateOffLateOnRule {
-    fn validate_at(
-        &self,
-        _at: &::lark_runtime::validate::FieldPath<'_>,
-        _violations: &mut ::lark_runtime::validate::Violations,
-    ) {}
-}
+impl Validate for ShiftLateOffLateOnRule {}
 /// 休息规则 — one rest period.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct ShiftRestRule {
     /// 休息开始 — start of the rest (the get page says mm:ss, its example is hh:mm).
     ///
@@ -983,16 +712,9 @@ pub struct ShiftRestRule {
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub rest_end_time: String,
 }
-impl ::lark_runtime::Validate for ShiftRestRule {
-    fn validate_at(
-        &self,
-        _at: &::lark_runtime::validate::FieldPath<'_>,
-        _violations: &mut ::lark_runtime::validate::Violations,
-    ) {}
-}
+impl Validate for ShiftRestRule {}
 /// 加班时段 — one overtime period (Feishu People enterprise edition only).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct ShiftOvertimeRule {
     /// 开始时间 — start of the overtime period.
     ///
@@ -1005,16 +727,9 @@ pub struct ShiftOvertimeRule {
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub off_overtime: String,
 }
-impl ::lark_runtime::Validate for ShiftOvertimeRule {
-    fn validate_at(
-        &self,
-        _at: &::lark_runtime::validate::FieldPath<'_>,
-        _violations: &mut ::lark_runtime::validate::Violations,
-    ) {}
-}
+impl Validate for ShiftOvertimeRule {}
 /// 半天分割规则 — where the shift's day splits into a first and a second half.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct ShiftMiddleTimeRule {
     /// 半天分割类型 — how the split point is chosen; 0 when unset.
     ///
@@ -1028,18 +743,9 @@ pub struct ShiftMiddleTimeRule {
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub fixed_middle_time: Option<String>,
 }
-impl ::lark_runtime::Validate for ShiftMiddleTimeRule {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
-        {
-            let at = at.field("middle_time_type");
-            if let Some(value) = &self.middle_time_type {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
+impl Validate for ShiftMiddleTimeRule {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
+        violations.check(&at.field("middle_time_type"), &self.middle_time_type);
     }
 }
 /// 半天分割类型 — how a shift's day is split into halves.
@@ -1054,37 +760,21 @@ pub enum ShiftMiddleTimeType {
     RestTime,
     /// `3`: 按固定时间点分割 — at a fixed time (`fixed_middle_time`).
     FixedTime,
-    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
-    /// fails validation.
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(i64),
 }
-impl ::lark_runtime::enums::IntEnum for ShiftMiddleTimeType {
-    fn from_wire(value: i64) -> Self {
-        match value {
-            0 => Self::MidpointWithRest,
-            1 => Self::MidpointWithoutRest,
-            2 => Self::RestTime,
-            3 => Self::FixedTime,
-            other => Self::Unknown(other),
-        }
-    }
-    fn as_wire(&self) -> i64 {
-        match self {
-            Self::MidpointWithRest => 0,
-            Self::MidpointWithoutRest => 1,
-            Self::RestTime => 2,
-            Self::FixedTime => 3,
-            Self::Unknown(value) => *value,
-        }
-    }
-    fn is_known(&self) -> bool {
-        !matches!(self, Self::Unknown(_))
-    }
+impl ShiftMiddleTimeType {
+    /// Every value the spec names, with its wire form.
+    pub const VALUES: &'static [(Self, i64)] = &[
+        (Self::MidpointWithRest, 0),
+        (Self::MidpointWithoutRest, 1),
+        (Self::RestTime, 2),
+        (Self::FixedTime, 3),
+    ];
 }
 ::lark_runtime::int_enum_traits!(ShiftMiddleTimeType);
 /// 应出勤配置 — how much attendance a shift counts for (in limited rollout, per the create page).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct ShiftAttendanceTimeConfig {
     /// 应出勤时长 — expected attendance for the whole shift; 1 when unset.
     ///
@@ -1102,12 +792,8 @@ pub struct ShiftAttendanceTimeConfig {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub off_attendance_time: Option<f64>,
 }
-impl ::lark_runtime::Validate for ShiftAttendanceTimeConfig {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
+impl Validate for ShiftAttendanceTimeConfig {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
         {
             let at = at.field("attendance_time");
             if let Some(value) = &self.attendance_time {
@@ -1148,7 +834,6 @@ impl ::lark_runtime::Validate for ShiftAttendanceTimeConfig {
 }
 /// 晚走次日晚到配置规则 — which rule computes leaving late today and arriving late the next day.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct ShiftLateOffLateOnSetting {
     /// 当日晚走时间计算规则 — rule for today's late leaving; 0 when unset.
     ///
@@ -1165,24 +850,18 @@ pub struct ShiftLateOffLateOnSetting {
         crate::attendance::v1::types::ShiftLateOnBaseOnTimeType,
     >,
 }
-impl ::lark_runtime::Validate for ShiftLateOffLateOnSetting {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
-        {
-            let at = at.field("late_off_base_on_time_type");
-            if let Some(value) = &self.late_off_base_on_time_type {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
-        {
-            let at = at.field("late_on_base_on_time_type");
-            if let Some(value) = &self.late_on_base_on_time_type {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
+impl Validate for ShiftLateOffLateOnSetting {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
+        violations
+            .check(
+                &at.field("late_off_base_on_time_type"),
+                &self.late_off_base_on_time_type,
+            );
+        violations
+            .check(
+                &at.field("late_on_base_on_time_type"),
+                &self.late_on_base_on_time_type,
+            );
     }
 }
 /// 当日晚走时间计算规则 — rule for computing today's late leaving. Note 0 and 1 mean the reverse of ShiftLateOnBaseOnTimeType.
@@ -1193,28 +872,12 @@ pub enum ShiftLateOffBaseOnTimeType {
     Flexible,
     /// `1`: 固定规则 — the fixed rule.
     Fixed,
-    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
-    /// fails validation.
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(i64),
 }
-impl ::lark_runtime::enums::IntEnum for ShiftLateOffBaseOnTimeType {
-    fn from_wire(value: i64) -> Self {
-        match value {
-            0 => Self::Flexible,
-            1 => Self::Fixed,
-            other => Self::Unknown(other),
-        }
-    }
-    fn as_wire(&self) -> i64 {
-        match self {
-            Self::Flexible => 0,
-            Self::Fixed => 1,
-            Self::Unknown(value) => *value,
-        }
-    }
-    fn is_known(&self) -> bool {
-        !matches!(self, Self::Unknown(_))
-    }
+impl ShiftLateOffBaseOnTimeType {
+    /// Every value the spec names, with its wire form.
+    pub const VALUES: &'static [(Self, i64)] = &[(Self::Flexible, 0), (Self::Fixed, 1)];
 }
 ::lark_runtime::int_enum_traits!(ShiftLateOffBaseOnTimeType);
 /// 次日晚到时间计算规则 — rule for computing the next day's late arrival. Note 0 and 1 mean the reverse of ShiftLateOffBaseOnTimeType.
@@ -1225,28 +888,12 @@ pub enum ShiftLateOnBaseOnTimeType {
     Fixed,
     /// `1`: 弹性规则 — the flexible rule.
     Flexible,
-    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
-    /// fails validation.
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(i64),
 }
-impl ::lark_runtime::enums::IntEnum for ShiftLateOnBaseOnTimeType {
-    fn from_wire(value: i64) -> Self {
-        match value {
-            0 => Self::Fixed,
-            1 => Self::Flexible,
-            other => Self::Unknown(other),
-        }
-    }
-    fn as_wire(&self) -> i64 {
-        match self {
-            Self::Fixed => 0,
-            Self::Flexible => 1,
-            Self::Unknown(value) => *value,
-        }
-    }
-    fn is_known(&self) -> bool {
-        !matches!(self, Self::Unknown(_))
-    }
+impl ShiftLateOnBaseOnTimeType {
+    /// Every value the spec names, with its wire form.
+    pub const VALUES: &'static [(Self, i64)] = &[(Self::Fixed, 0), (Self::Flexible, 1)];
 }
 ::lark_runtime::int_enum_traits!(ShiftLateOnBaseOnTimeType);
 /// 日期类型 — kind of day a shift is for; a flexible shift (`is_flexible` true) cannot be a rest day.
@@ -1257,33 +904,16 @@ pub enum ShiftDayType {
     Workday,
     /// `2`: 休息日 — a rest day.
     RestDay,
-    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
-    /// fails validation.
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(i64),
 }
-impl ::lark_runtime::enums::IntEnum for ShiftDayType {
-    fn from_wire(value: i64) -> Self {
-        match value {
-            1 => Self::Workday,
-            2 => Self::RestDay,
-            other => Self::Unknown(other),
-        }
-    }
-    fn as_wire(&self) -> i64 {
-        match self {
-            Self::Workday => 1,
-            Self::RestDay => 2,
-            Self::Unknown(value) => *value,
-        }
-    }
-    fn is_known(&self) -> bool {
-        !matches!(self, Self::Unknown(_))
-    }
+impl ShiftDayType {
+    /// Every value the spec names, with its wire form.
+    pub const VALUES: &'static [(Self, i64)] = &[(Self::Workday, 1), (Self::RestDay, 2)];
 }
 ::lark_runtime::int_enum_traits!(ShiftDayType);
 /// 休息弹性设置 — flexible rest setting of a shift.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct ShiftRestTimeFlexibleConfig {
     /// 是否开启休息弹性班次 — whether the rest period may shift later.
     ///
@@ -1297,12 +927,8 @@ pub struct ShiftRestTimeFlexibleConfig {
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub late_mins: Option<i32>,
 }
-impl ::lark_runtime::Validate for ShiftRestTimeFlexibleConfig {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
+impl Validate for ShiftRestTimeFlexibleConfig {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
         {
             let at = at.field("late_mins");
             if let Some(value) = &self.late_mins {
@@ -1319,7 +945,6 @@ impl ::lark_runtime::Validate for ShiftRestTimeFlexibleConfig {
 }
 /// 排班 — which shift of which attendance group one employee works on one day of a month.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct UserDailyShift {
     /// 考勤组 ID — the attendance group (see groups/create, groups/search, user_tasks/query; usable with groups/get).
     ///
@@ -1352,12 +977,8 @@ pub struct UserDailyShift {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_clear_schedule: Option<bool>,
 }
-impl ::lark_runtime::Validate for UserDailyShift {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
+impl Validate for UserDailyShift {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
         {
             let at = at.field("day_no");
             let value = &self.day_no;
@@ -1373,7 +994,6 @@ impl ::lark_runtime::Validate for UserDailyShift {
 }
 /// 临时排班 — a temporary shift put on one employee's schedule for one day.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct UserTmpDailyShift {
     /// 考勤组 ID — the attendance group (see groups/create, groups/search, user_tasks/query; usable with groups/get).
     ///
@@ -1398,26 +1018,18 @@ pub struct UserTmpDailyShift {
     /// 打卡规则 — the temporary shift's on/off segments, at most 6.
     pub punch_time_simple_rules: Vec<crate::attendance::v1::types::PunchTimeSimpleRule>,
 }
-impl ::lark_runtime::Validate for UserTmpDailyShift {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
+impl Validate for UserTmpDailyShift {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
         {
             let at = at.field("punch_time_simple_rules");
             let value = &self.punch_time_simple_rules;
             violations.items(&at, value.len(), Some(0), Some(6));
-            for (index, item) in value.iter().enumerate() {
-                let at = at.index(index);
-                ::lark_runtime::Validate::validate_at(item, &at, violations);
-            }
+            violations.check(&at, value);
         }
     }
 }
 /// 打卡规则 — one on/off segment of a temporary shift.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct PunchTimeSimpleRule {
     /// 上班时间 — start of work, HH:MM (the page's examples write a full-width colon, "9：00").
     ///
@@ -1430,44 +1042,23 @@ pub struct PunchTimeSimpleRule {
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub off_time: String,
 }
-impl ::lark_runtime::Validate for PunchTimeSimpleRule {
-    fn validate_at(
-        &self,
-        _at: &::lark_runtime::validate::FieldPath<'_>,
-        _violations: &mut ::lark_runtime::validate::Violations,
-    ) {}
-}
+impl Validate for PunchTimeSimpleRule {}
 /// 部门 ID 类型 — which kind of department id the request and response department ids are.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum DeptType {
     /// `"open_id"`: 部门 open ID — the department's open_department_id; the only kind supported for now.
     OpenId,
-    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
-    /// fails validation.
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl ::lark_runtime::enums::StringEnum for DeptType {
-    fn from_wire(value: &str) -> Self {
-        match value {
-            "open_id" => Self::OpenId,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-    fn as_wire(&self) -> &str {
-        match self {
-            Self::OpenId => "open_id",
-            Self::Unknown(value) => value,
-        }
-    }
-    fn is_known(&self) -> bool {
-        !matches!(self, Self::Unknown(_))
-    }
+impl DeptType {
+    /// Every value the spec names, with its wire form.
+    pub const VALUES: &'static [(Self, &'static str)] = &[(Self::OpenId, "open_id")];
 }
 ::lark_runtime::string_enum_traits!(DeptType);
 /// 考勤组摘要 — an attendance group's id and name.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct GroupMeta {
     /// 考勤组 ID — the group's id, usable with groups/get.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1478,17 +1069,10 @@ pub struct GroupMeta {
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub group_name: Option<String>,
 }
-impl ::lark_runtime::Validate for GroupMeta {
-    fn validate_at(
-        &self,
-        _at: &::lark_runtime::validate::FieldPath<'_>,
-        _violations: &mut ::lark_runtime::validate::Violations,
-    ) {}
-}
+impl Validate for GroupMeta {}
 /// 考勤组信息 — an attendance group as groups/create takes it: who is in it, how and where they punch,
 /// its shifts, make-up punch, face recognition and anti-cheat rules. An update replaces the whole group.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct GroupInput {
     /// 考勤组 ID — set only to modify an existing group (id from groups/search or groups/list); leave
     /// it out to create a new group.
@@ -1860,82 +1444,24 @@ pub struct GroupInput {
         crate::attendance::v1::types::GroupClockInAbnormalSettings,
     >,
 }
-impl ::lark_runtime::Validate for GroupInput {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
-        {
-            let at = at.field("face_punch_cfg");
-            if let Some(value) = &self.face_punch_cfg {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
-        {
-            let at = at.field("anti_cheat_punch_config");
-            if let Some(value) = &self.anti_cheat_punch_config {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
-        {
-            let at = at.field("machines");
-            if let Some(value) = &self.machines {
-                for (index, item) in value.iter().enumerate() {
-                    let at = at.index(index);
-                    ::lark_runtime::Validate::validate_at(item, &at, violations);
-                }
-            }
-        }
-        {
-            let at = at.field("locations");
-            if let Some(value) = &self.locations {
-                for (index, item) in value.iter().enumerate() {
-                    let at = at.index(index);
-                    ::lark_runtime::Validate::validate_at(item, &at, violations);
-                }
-            }
-        }
-        {
-            let at = at.field("group_type");
-            let value = &self.group_type;
-            ::lark_runtime::Validate::validate_at(value, &at, violations);
-        }
-        {
-            let at = at.field("free_punch_cfg");
-            if let Some(value) = &self.free_punch_cfg {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
-        {
-            let at = at.field("calendar_id");
-            let value = &self.calendar_id;
-            ::lark_runtime::Validate::validate_at(value, &at, violations);
-        }
-        {
-            let at = at.field("need_punch_special_days");
-            if let Some(value) = &self.need_punch_special_days {
-                for (index, item) in value.iter().enumerate() {
-                    let at = at.index(index);
-                    ::lark_runtime::Validate::validate_at(item, &at, violations);
-                }
-            }
-        }
-        {
-            let at = at.field("no_need_punch_special_days");
-            if let Some(value) = &self.no_need_punch_special_days {
-                for (index, item) in value.iter().enumerate() {
-                    let at = at.index(index);
-                    ::lark_runtime::Validate::validate_at(item, &at, violations);
-                }
-            }
-        }
-        {
-            let at = at.field("remedy_period_type");
-            if let Some(value) = &self.remedy_period_type {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
+impl Validate for GroupInput {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
+        violations.check(&at.field("face_punch_cfg"), &self.face_punch_cfg);
+        violations
+            .check(&at.field("anti_cheat_punch_config"), &self.anti_cheat_punch_config);
+        violations.check(&at.field("machines"), &self.machines);
+        violations.check(&at.field("locations"), &self.locations);
+        violations.check(&at.field("group_type"), &self.group_type);
+        violations.check(&at.field("free_punch_cfg"), &self.free_punch_cfg);
+        violations.check(&at.field("calendar_id"), &self.calendar_id);
+        violations
+            .check(&at.field("need_punch_special_days"), &self.need_punch_special_days);
+        violations
+            .check(
+                &at.field("no_need_punch_special_days"),
+                &self.no_need_punch_special_days,
+            );
+        violations.check(&at.field("remedy_period_type"), &self.remedy_period_type);
         {
             let at = at.field("remedy_period_custom_date");
             if let Some(value) = &self.remedy_period_custom_date {
@@ -1948,78 +1474,28 @@ impl ::lark_runtime::Validate for GroupInput {
                     );
             }
         }
-        {
-            let at = at.field("member_status_change");
-            if let Some(value) = &self.member_status_change {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
-        {
-            let at = at.field("leave_need_punch_cfg");
-            if let Some(value) = &self.leave_need_punch_cfg {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
-        {
-            let at = at.field("go_out_need_punch");
-            if let Some(value) = &self.go_out_need_punch {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
-        {
-            let at = at.field("go_out_need_punch_cfg");
-            if let Some(value) = &self.go_out_need_punch_cfg {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
-        {
-            let at = at.field("travel_need_punch");
-            if let Some(value) = &self.travel_need_punch {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
-        {
-            let at = at.field("travel_need_punch_cfg");
-            if let Some(value) = &self.travel_need_punch_cfg {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
-        {
-            let at = at.field("need_punch_members");
-            if let Some(value) = &self.need_punch_members {
-                for (index, item) in value.iter().enumerate() {
-                    let at = at.index(index);
-                    ::lark_runtime::Validate::validate_at(item, &at, violations);
-                }
-            }
-        }
-        {
-            let at = at.field("no_need_punch_members");
-            if let Some(value) = &self.no_need_punch_members {
-                for (index, item) in value.iter().enumerate() {
-                    let at = at.index(index);
-                    ::lark_runtime::Validate::validate_at(item, &at, violations);
-                }
-            }
-        }
-        {
-            let at = at.field("overtime_clock_cfg");
-            if let Some(value) = &self.overtime_clock_cfg {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
-        {
-            let at = at.field("clock_in_abnormal_settings");
-            if let Some(value) = &self.clock_in_abnormal_settings {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
+        violations.check(&at.field("member_status_change"), &self.member_status_change);
+        violations.check(&at.field("leave_need_punch_cfg"), &self.leave_need_punch_cfg);
+        violations.check(&at.field("go_out_need_punch"), &self.go_out_need_punch);
+        violations
+            .check(&at.field("go_out_need_punch_cfg"), &self.go_out_need_punch_cfg);
+        violations.check(&at.field("travel_need_punch"), &self.travel_need_punch);
+        violations
+            .check(&at.field("travel_need_punch_cfg"), &self.travel_need_punch_cfg);
+        violations.check(&at.field("need_punch_members"), &self.need_punch_members);
+        violations
+            .check(&at.field("no_need_punch_members"), &self.no_need_punch_members);
+        violations.check(&at.field("overtime_clock_cfg"), &self.overtime_clock_cfg);
+        violations
+            .check(
+                &at.field("clock_in_abnormal_settings"),
+                &self.clock_in_abnormal_settings,
+            );
     }
 }
 /// 考勤组 — an attendance group as groups/create and groups/get return it: basic information, shifts,
 /// punch methods and settings.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct Group {
     /// 考勤组 ID — the group's id, usable with groups/get.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -2290,150 +1766,41 @@ pub struct Group {
         crate::attendance::v1::types::GroupClockInAbnormalSettings,
     >,
 }
-impl ::lark_runtime::Validate for Group {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
-        {
-            let at = at.field("face_punch_cfg");
-            if let Some(value) = &self.face_punch_cfg {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
-        {
-            let at = at.field("anti_cheat_punch_config");
-            if let Some(value) = &self.anti_cheat_punch_config {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
-        {
-            let at = at.field("machines");
-            if let Some(value) = &self.machines {
-                for (index, item) in value.iter().enumerate() {
-                    let at = at.index(index);
-                    ::lark_runtime::Validate::validate_at(item, &at, violations);
-                }
-            }
-        }
-        {
-            let at = at.field("locations");
-            if let Some(value) = &self.locations {
-                for (index, item) in value.iter().enumerate() {
-                    let at = at.index(index);
-                    ::lark_runtime::Validate::validate_at(item, &at, violations);
-                }
-            }
-        }
-        {
-            let at = at.field("group_type");
-            if let Some(value) = &self.group_type {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
-        {
-            let at = at.field("free_punch_cfg");
-            if let Some(value) = &self.free_punch_cfg {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
-        {
-            let at = at.field("calendar_id");
-            if let Some(value) = &self.calendar_id {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
-        {
-            let at = at.field("need_punch_special_days");
-            if let Some(value) = &self.need_punch_special_days {
-                for (index, item) in value.iter().enumerate() {
-                    let at = at.index(index);
-                    ::lark_runtime::Validate::validate_at(item, &at, violations);
-                }
-            }
-        }
-        {
-            let at = at.field("no_need_punch_special_days");
-            if let Some(value) = &self.no_need_punch_special_days {
-                for (index, item) in value.iter().enumerate() {
-                    let at = at.index(index);
-                    ::lark_runtime::Validate::validate_at(item, &at, violations);
-                }
-            }
-        }
-        {
-            let at = at.field("remedy_period_type");
-            if let Some(value) = &self.remedy_period_type {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
-        {
-            let at = at.field("member_status_change");
-            if let Some(value) = &self.member_status_change {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
-        {
-            let at = at.field("leave_need_punch_cfg");
-            if let Some(value) = &self.leave_need_punch_cfg {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
-        {
-            let at = at.field("go_out_need_punch");
-            if let Some(value) = &self.go_out_need_punch {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
-        {
-            let at = at.field("go_out_need_punch_cfg");
-            if let Some(value) = &self.go_out_need_punch_cfg {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
-        {
-            let at = at.field("travel_need_punch");
-            if let Some(value) = &self.travel_need_punch {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
-        {
-            let at = at.field("travel_need_punch_cfg");
-            if let Some(value) = &self.travel_need_punch_cfg {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
-        {
-            let at = at.field("need_punch_members");
-            if let Some(value) = &self.need_punch_members {
-                for (index, item) in value.iter().enumerate() {
-                    let at = at.index(index);
-                    ::lark_runtime::Validate::validate_at(item, &at, violations);
-                }
-            }
-        }
-        {
-            let at = at.field("no_need_punch_members");
-            if let Some(value) = &self.no_need_punch_members {
-                for (index, item) in value.iter().enumerate() {
-                    let at = at.index(index);
-                    ::lark_runtime::Validate::validate_at(item, &at, violations);
-                }
-            }
-        }
-        {
-            let at = at.field("overtime_clock_cfg");
-            if let Some(value) = &self.overtime_clock_cfg {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
-        {
-            let at = at.field("clock_in_abnormal_settings");
-            if let Some(value) = &self.clock_in_abnormal_settings {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
+impl Validate for Group {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
+        violations.check(&at.field("face_punch_cfg"), &self.face_punch_cfg);
+        violations
+            .check(&at.field("anti_cheat_punch_config"), &self.anti_cheat_punch_config);
+        violations.check(&at.field("machines"), &self.machines);
+        violations.check(&at.field("locations"), &self.locations);
+        violations.check(&at.field("group_type"), &self.group_type);
+        violations.check(&at.field("free_punch_cfg"), &self.free_punch_cfg);
+        violations.check(&at.field("calendar_id"), &self.calendar_id);
+        violations
+            .check(&at.field("need_punch_special_days"), &self.need_punch_special_days);
+        violations
+            .check(
+                &at.field("no_need_punch_special_days"),
+                &self.no_need_punch_special_days,
+            );
+        violations.check(&at.field("remedy_period_type"), &self.remedy_period_type);
+        violations.check(&at.field("member_status_change"), &self.member_status_change);
+        violations.check(&at.field("leave_need_punch_cfg"), &self.leave_need_punch_cfg);
+        violations.check(&at.field("go_out_need_punch"), &self.go_out_need_punch);
+        violations
+            .check(&at.field("go_out_need_punch_cfg"), &self.go_out_need_punch_cfg);
+        violations.check(&at.field("travel_need_punch"), &self.travel_need_punch);
+        violations
+            .check(&at.field("travel_need_punch_cfg"), &self.travel_need_punch_cfg);
+        violations.check(&at.field("need_punch_members"), &self.need_punch_members);
+        violations
+            .check(&at.field("no_need_punch_members"), &self.no_need_punch_members);
+        violations.check(&at.field("overtime_clock_cfg"), &self.overtime_clock_cfg);
+        violations
+            .check(
+                &at.field("clock_in_abnormal_settings"),
+                &self.clock_in_abnormal_settings,
+            );
     }
 }
 /// 考勤类型 — kind of attendance group, numbered as the groups/create request table gives it.
@@ -2446,30 +1813,16 @@ pub enum GroupInputType {
     Scheduled,
     /// `3`: 自由班制 — free working hours.
     Free,
-    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
-    /// fails validation.
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(i64),
 }
-impl ::lark_runtime::enums::IntEnum for GroupInputType {
-    fn from_wire(value: i64) -> Self {
-        match value {
-            1 => Self::Fixed,
-            2 => Self::Scheduled,
-            3 => Self::Free,
-            other => Self::Unknown(other),
-        }
-    }
-    fn as_wire(&self) -> i64 {
-        match self {
-            Self::Fixed => 1,
-            Self::Scheduled => 2,
-            Self::Free => 3,
-            Self::Unknown(value) => *value,
-        }
-    }
-    fn is_known(&self) -> bool {
-        !matches!(self, Self::Unknown(_))
-    }
+impl GroupInputType {
+    /// Every value the spec names, with its wire form.
+    pub const VALUES: &'static [(Self, i64)] = &[
+        (Self::Fixed, 1),
+        (Self::Scheduled, 2),
+        (Self::Free, 3),
+    ];
 }
 ::lark_runtime::int_enum_traits!(GroupInputType);
 /// 考勤类型 — kind of attendance group, numbered as the answer tables of groups/create and groups/get give it.
@@ -2482,30 +1835,16 @@ pub enum GroupType {
     Scheduled,
     /// `3`: 自由班制 — free working hours.
     Free,
-    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
-    /// fails validation.
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(i64),
 }
-impl ::lark_runtime::enums::IntEnum for GroupType {
-    fn from_wire(value: i64) -> Self {
-        match value {
-            0 => Self::Fixed,
-            2 => Self::Scheduled,
-            3 => Self::Free,
-            other => Self::Unknown(other),
-        }
-    }
-    fn as_wire(&self) -> i64 {
-        match self {
-            Self::Fixed => 0,
-            Self::Scheduled => 2,
-            Self::Free => 3,
-            Self::Unknown(value) => *value,
-        }
-    }
-    fn is_known(&self) -> bool {
-        !matches!(self, Self::Unknown(_))
-    }
+impl GroupType {
+    /// Every value the spec names, with its wire form.
+    pub const VALUES: &'static [(Self, i64)] = &[
+        (Self::Fixed, 0),
+        (Self::Scheduled, 2),
+        (Self::Free, 3),
+    ];
 }
 ::lark_runtime::int_enum_traits!(GroupType);
 /// 人脸识别打卡规则 — when a punch needs face recognition.
@@ -2516,28 +1855,15 @@ pub enum GroupFacePunchCfg {
     EveryPunch,
     /// `2`: 疑似作弊打卡时需要人脸识别 — only punches suspected of cheating.
     SuspectedCheat,
-    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
-    /// fails validation.
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(i64),
 }
-impl ::lark_runtime::enums::IntEnum for GroupFacePunchCfg {
-    fn from_wire(value: i64) -> Self {
-        match value {
-            1 => Self::EveryPunch,
-            2 => Self::SuspectedCheat,
-            other => Self::Unknown(other),
-        }
-    }
-    fn as_wire(&self) -> i64 {
-        match self {
-            Self::EveryPunch => 1,
-            Self::SuspectedCheat => 2,
-            Self::Unknown(value) => *value,
-        }
-    }
-    fn is_known(&self) -> bool {
-        !matches!(self, Self::Unknown(_))
-    }
+impl GroupFacePunchCfg {
+    /// Every value the spec names, with its wire form.
+    pub const VALUES: &'static [(Self, i64)] = &[
+        (Self::EveryPunch, 1),
+        (Self::SuspectedCheat, 2),
+    ];
 }
 ::lark_runtime::int_enum_traits!(GroupFacePunchCfg);
 /// 国家日历 ID — the country calendar whose public holidays decide rest days.
@@ -2556,36 +1882,19 @@ pub enum GroupCalendarId {
     India,
     /// `5`: 新加坡 — Singapore.
     Singapore,
-    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
-    /// fails validation.
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(i64),
 }
-impl ::lark_runtime::enums::IntEnum for GroupCalendarId {
-    fn from_wire(value: i64) -> Self {
-        match value {
-            0 => Self::NoCalendar,
-            1 => Self::MainlandChina,
-            2 => Self::UnitedStates,
-            3 => Self::Japan,
-            4 => Self::India,
-            5 => Self::Singapore,
-            other => Self::Unknown(other),
-        }
-    }
-    fn as_wire(&self) -> i64 {
-        match self {
-            Self::NoCalendar => 0,
-            Self::MainlandChina => 1,
-            Self::UnitedStates => 2,
-            Self::Japan => 3,
-            Self::India => 4,
-            Self::Singapore => 5,
-            Self::Unknown(value) => *value,
-        }
-    }
-    fn is_known(&self) -> bool {
-        !matches!(self, Self::Unknown(_))
-    }
+impl GroupCalendarId {
+    /// Every value the spec names, with its wire form.
+    pub const VALUES: &'static [(Self, i64)] = &[
+        (Self::NoCalendar, 0),
+        (Self::MainlandChina, 1),
+        (Self::UnitedStates, 2),
+        (Self::Japan, 3),
+        (Self::India, 4),
+        (Self::Singapore, 5),
+    ];
 }
 ::lark_runtime::int_enum_traits!(GroupCalendarId);
 /// 补卡周期类型 — the period over which make-up punches are counted.
@@ -2596,28 +1905,12 @@ pub enum GroupRemedyPeriodType {
     Month,
     /// `2`: 自定义 — a custom period starting on `remedy_period_custom_date` (CUSTOM).
     Custom,
-    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
-    /// fails validation.
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(i64),
 }
-impl ::lark_runtime::enums::IntEnum for GroupRemedyPeriodType {
-    fn from_wire(value: i64) -> Self {
-        match value {
-            1 => Self::Month,
-            2 => Self::Custom,
-            other => Self::Unknown(other),
-        }
-    }
-    fn as_wire(&self) -> i64 {
-        match self {
-            Self::Month => 1,
-            Self::Custom => 2,
-            Self::Unknown(value) => *value,
-        }
-    }
-    fn is_known(&self) -> bool {
-        !matches!(self, Self::Unknown(_))
-    }
+impl GroupRemedyPeriodType {
+    /// Every value the spec names, with its wire form.
+    pub const VALUES: &'static [(Self, i64)] = &[(Self::Month, 1), (Self::Custom, 2)];
 }
 ::lark_runtime::int_enum_traits!(GroupRemedyPeriodType);
 /// 外出/出差期间是否需打卡 — whether and when employees punch while out of the office or on a business trip.
@@ -2630,30 +1923,16 @@ pub enum GroupAwayPunchRule {
     AtShiftTimes,
     /// `2`: 需在离岗前或返岗后打卡 — punch before leaving or after coming back.
     BeforeLeavingAfterReturning,
-    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
-    /// fails validation.
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(i64),
 }
-impl ::lark_runtime::enums::IntEnum for GroupAwayPunchRule {
-    fn from_wire(value: i64) -> Self {
-        match value {
-            0 => Self::NoPunch,
-            1 => Self::AtShiftTimes,
-            2 => Self::BeforeLeavingAfterReturning,
-            other => Self::Unknown(other),
-        }
-    }
-    fn as_wire(&self) -> i64 {
-        match self {
-            Self::NoPunch => 0,
-            Self::AtShiftTimes => 1,
-            Self::BeforeLeavingAfterReturning => 2,
-            Self::Unknown(value) => *value,
-        }
-    }
-    fn is_known(&self) -> bool {
-        !matches!(self, Self::Unknown(_))
-    }
+impl GroupAwayPunchRule {
+    /// Every value the spec names, with its wire form.
+    pub const VALUES: &'static [(Self, i64)] = &[
+        (Self::NoPunch, 0),
+        (Self::AtShiftTimes, 1),
+        (Self::BeforeLeavingAfterReturning, 2),
+    ];
 }
 ::lark_runtime::int_enum_traits!(GroupAwayPunchRule);
 /// 疑似作弊打卡时的处理方式 — what happens to a suspected cheat punch; needed when `intercept_suspected_cheat_punch` is on.
@@ -2664,33 +1943,19 @@ pub enum GroupSuspectedCheatHandleMethod {
     FaceRecognition,
     /// `2`: 仅记录疑似作弊信息 — only record the suspicion.
     RecordOnly,
-    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
-    /// fails validation.
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(i64),
 }
-impl ::lark_runtime::enums::IntEnum for GroupSuspectedCheatHandleMethod {
-    fn from_wire(value: i64) -> Self {
-        match value {
-            1 => Self::FaceRecognition,
-            2 => Self::RecordOnly,
-            other => Self::Unknown(other),
-        }
-    }
-    fn as_wire(&self) -> i64 {
-        match self {
-            Self::FaceRecognition => 1,
-            Self::RecordOnly => 2,
-            Self::Unknown(value) => *value,
-        }
-    }
-    fn is_known(&self) -> bool {
-        !matches!(self, Self::Unknown(_))
-    }
+impl GroupSuspectedCheatHandleMethod {
+    /// Every value the spec names, with its wire form.
+    pub const VALUES: &'static [(Self, i64)] = &[
+        (Self::FaceRecognition, 1),
+        (Self::RecordOnly, 2),
+    ];
 }
 ::lark_runtime::int_enum_traits!(GroupSuspectedCheatHandleMethod);
 /// 防作弊打卡配置 — an attendance group's anti-cheat punch settings; unset switches are off or unchanged.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct GroupAntiCheatConfig {
     /// 是否拦截疑似作弊打卡 — the master switch; when off, every other anti-cheat switch is off.
     ///
@@ -2728,12 +1993,8 @@ pub struct GroupAntiCheatConfig {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub suspected_cheat_handle_method: Option<GroupSuspectedCheatHandleMethod>,
 }
-impl ::lark_runtime::Validate for GroupAntiCheatConfig {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
+impl Validate for GroupAntiCheatConfig {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
         {
             let at = at.field("allow_change_device_num");
             if let Some(value) = &self.allow_change_device_num {
@@ -2746,17 +2007,15 @@ impl ::lark_runtime::Validate for GroupAntiCheatConfig {
                     );
             }
         }
-        {
-            let at = at.field("suspected_cheat_handle_method");
-            if let Some(value) = &self.suspected_cheat_handle_method {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
+        violations
+            .check(
+                &at.field("suspected_cheat_handle_method"),
+                &self.suspected_cheat_handle_method,
+            );
     }
 }
 /// 考勤机 — an attendance machine of a group.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct GroupMachine {
     /// 考勤机序列号 — the machine's serial number.
     ///
@@ -2769,13 +2028,7 @@ pub struct GroupMachine {
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub machine_name: String,
 }
-impl ::lark_runtime::Validate for GroupMachine {
-    fn validate_at(
-        &self,
-        _at: &::lark_runtime::validate::FieldPath<'_>,
-        _violations: &mut ::lark_runtime::validate::Violations,
-    ) {}
-}
+impl Validate for GroupMachine {}
 /// 地址类型 — how punches at this place are recognised.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -2786,30 +2039,16 @@ pub enum GroupLocationType {
     Wifi,
     /// `8`: IP address.
     Ip,
-    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
-    /// fails validation.
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(i64),
 }
-impl ::lark_runtime::enums::IntEnum for GroupLocationType {
-    fn from_wire(value: i64) -> Self {
-        match value {
-            1 => Self::Gps,
-            2 => Self::Wifi,
-            8 => Self::Ip,
-            other => Self::Unknown(other),
-        }
-    }
-    fn as_wire(&self) -> i64 {
-        match self {
-            Self::Gps => 1,
-            Self::Wifi => 2,
-            Self::Ip => 8,
-            Self::Unknown(value) => *value,
-        }
-    }
-    fn is_known(&self) -> bool {
-        !matches!(self, Self::Unknown(_))
-    }
+impl GroupLocationType {
+    /// Every value the spec names, with its wire form.
+    pub const VALUES: &'static [(Self, i64)] = &[
+        (Self::Gps, 1),
+        (Self::Wifi, 2),
+        (Self::Ip, 8),
+    ];
 }
 ::lark_runtime::int_enum_traits!(GroupLocationType);
 /// 地图类型 — map provider of the coordinates.
@@ -2820,33 +2059,16 @@ pub enum GroupMapType {
     Amap,
     /// `2`: 谷歌 — Google Maps.
     Google,
-    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
-    /// fails validation.
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(i64),
 }
-impl ::lark_runtime::enums::IntEnum for GroupMapType {
-    fn from_wire(value: i64) -> Self {
-        match value {
-            1 => Self::Amap,
-            2 => Self::Google,
-            other => Self::Unknown(other),
-        }
-    }
-    fn as_wire(&self) -> i64 {
-        match self {
-            Self::Amap => 1,
-            Self::Google => 2,
-            Self::Unknown(value) => *value,
-        }
-    }
-    fn is_known(&self) -> bool {
-        !matches!(self, Self::Unknown(_))
-    }
+impl GroupMapType {
+    /// Every value the spec names, with its wire form.
+    pub const VALUES: &'static [(Self, i64)] = &[(Self::Amap, 1), (Self::Google, 2)];
 }
 ::lark_runtime::int_enum_traits!(GroupMapType);
 /// 地址 — a place where a group's members may punch (GPS, Wi-Fi or IP).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct GroupLocation {
     /// 地址 ID — the system's id of the place, in answers only (the get page says it is passed through and unused for now).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -2913,28 +2135,14 @@ pub struct GroupLocation {
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub gps_range: Option<i32>,
 }
-impl ::lark_runtime::Validate for GroupLocation {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
-        {
-            let at = at.field("location_type");
-            let value = &self.location_type;
-            ::lark_runtime::Validate::validate_at(value, &at, violations);
-        }
-        {
-            let at = at.field("map_type");
-            if let Some(value) = &self.map_type {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
+impl Validate for GroupLocation {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
+        violations.check(&at.field("location_type"), &self.location_type);
+        violations.check(&at.field("map_type"), &self.map_type);
     }
 }
 /// 自由班制的打卡配置 — how punches are taken in a free-hours group (group/get lists it).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct GroupFreeClockSetting {
     /// 打卡模式 — the punch mode, as a number the page does not enumerate.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -2945,16 +2153,9 @@ pub struct GroupFreeClockSetting {
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub clock_internal_hhmm: Option<i32>,
 }
-impl ::lark_runtime::Validate for GroupFreeClockSetting {
-    fn validate_at(
-        &self,
-        _at: &::lark_runtime::validate::FieldPath<'_>,
-        _violations: &mut ::lark_runtime::validate::Violations,
-    ) {}
-}
+impl Validate for GroupFreeClockSetting {}
 /// 自由班制配置 — settings of a free-hours attendance group.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct GroupFreePunchCfg {
     /// 自由班制打卡开始时间 — earliest punch time, as H:MM without a leading zero on hours before 10 (e.g. 7:00).
     ///
@@ -2991,12 +2192,8 @@ pub struct GroupFreePunchCfg {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub free_clock_setting: Option<GroupFreeClockSetting>,
 }
-impl ::lark_runtime::Validate for GroupFreePunchCfg {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
+impl Validate for GroupFreePunchCfg {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
         {
             let at = at.field("work_hours");
             if let Some(value) = &self.work_hours {
@@ -3009,17 +2206,11 @@ impl ::lark_runtime::Validate for GroupFreePunchCfg {
                     );
             }
         }
-        {
-            let at = at.field("free_clock_setting");
-            if let Some(value) = &self.free_clock_setting {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
+        violations.check(&at.field("free_clock_setting"), &self.free_clock_setting);
     }
 }
 /// 特殊日期 — a special date of a group and the shift that applies on it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct GroupPunchSpecialDateShift {
     /// 打卡日期 — the date, as a yyyyMMdd number.
     ///
@@ -3032,16 +2223,9 @@ pub struct GroupPunchSpecialDateShift {
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub shift_id: String,
 }
-impl ::lark_runtime::Validate for GroupPunchSpecialDateShift {
-    fn validate_at(
-        &self,
-        _at: &::lark_runtime::validate::FieldPath<'_>,
-        _violations: &mut ::lark_runtime::validate::Violations,
-    ) {}
-}
+impl Validate for GroupPunchSpecialDateShift {}
 /// 人员异动打卡设置 — punch rules on the days employees join or leave.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct GroupMemberStatusChange {
     /// 入职日上班无需打卡 — no check-in needed on the first day.
     ///
@@ -3064,16 +2248,9 @@ pub struct GroupMemberStatusChange {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub offboarding_off_no_need_punch: Option<bool>,
 }
-impl ::lark_runtime::Validate for GroupMemberStatusChange {
-    fn validate_at(
-        &self,
-        _at: &::lark_runtime::validate::FieldPath<'_>,
-        _violations: &mut ::lark_runtime::validate::Violations,
-    ) {}
-}
+impl Validate for GroupMemberStatusChange {}
 /// 离岗或返岗打卡规则 — lateness thresholds, in minutes, for punches around leave, going out or business trips.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct GroupLeaveNeedPunchCfg {
     /// 晚到超过多久记为迟到 — minutes late after which a punch counts as late.
     ///
@@ -3106,13 +2283,7 @@ pub struct GroupLeaveNeedPunchCfg {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub not_during_shift: Option<bool>,
 }
-impl ::lark_runtime::Validate for GroupLeaveNeedPunchCfg {
-    fn validate_at(
-        &self,
-        _at: &::lark_runtime::validate::FieldPath<'_>,
-        _violations: &mut ::lark_runtime::validate::Violations,
-    ) {}
-}
+impl Validate for GroupLeaveNeedPunchCfg {}
 /// 圈人方式 — how members are chosen; 0 by default.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -3123,35 +2294,20 @@ pub enum GroupRuleScopeType {
     All,
     /// `2`: 自定义 — by the rules of `scope_group_list`.
     Custom,
-    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
-    /// fails validation.
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(i64),
 }
-impl ::lark_runtime::enums::IntEnum for GroupRuleScopeType {
-    fn from_wire(value: i64) -> Self {
-        match value {
-            0 => Self::NoScope,
-            1 => Self::All,
-            2 => Self::Custom,
-            other => Self::Unknown(other),
-        }
-    }
-    fn as_wire(&self) -> i64 {
-        match self {
-            Self::NoScope => 0,
-            Self::All => 1,
-            Self::Custom => 2,
-            Self::Unknown(value) => *value,
-        }
-    }
-    fn is_known(&self) -> bool {
-        !matches!(self, Self::Unknown(_))
-    }
+impl GroupRuleScopeType {
+    /// Every value the spec names, with its wire form.
+    pub const VALUES: &'static [(Self, i64)] = &[
+        (Self::NoScope, 0),
+        (Self::All, 1),
+        (Self::Custom, 2),
+    ];
 }
 ::lark_runtime::int_enum_traits!(GroupRuleScopeType);
 /// 打卡人员集合 — a rule choosing the members of a group who must, or need not, punch.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct GroupPunchMember {
     /// 圈人方式 — how members are chosen; 0 by default.
     ///
@@ -3162,24 +2318,10 @@ pub struct GroupPunchMember {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scope_group_list: Option<crate::attendance::v1::types::GroupScopeGroup>,
 }
-impl ::lark_runtime::Validate for GroupPunchMember {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
-        {
-            let at = at.field("rule_scope_type");
-            if let Some(value) = &self.rule_scope_type {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
-        {
-            let at = at.field("scope_group_list");
-            if let Some(value) = &self.scope_group_list {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
+impl Validate for GroupPunchMember {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
+        violations.check(&at.field("rule_scope_type"), &self.rule_scope_type);
+        violations.check(&at.field("scope_group_list"), &self.scope_group_list);
     }
 }
 /// 类型 — what the rule looks at.
@@ -3206,44 +2348,23 @@ pub enum GroupScopeValueType {
     WorkingHoursType,
     /// `100`: 自定义字段（企业版） — a custom field (enterprise edition).
     CustomField,
-    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
-    /// fails validation.
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(i64),
 }
-impl ::lark_runtime::enums::IntEnum for GroupScopeValueType {
-    fn from_wire(value: i64) -> Self {
-        match value {
-            1 => Self::Department,
-            2 => Self::User,
-            3 => Self::CountryRegion,
-            4 => Self::EmployeeType,
-            5 => Self::WorkCity,
-            6 => Self::JobLevel,
-            7 => Self::JobFamily,
-            8 => Self::JobTitle,
-            9 => Self::WorkingHoursType,
-            100 => Self::CustomField,
-            other => Self::Unknown(other),
-        }
-    }
-    fn as_wire(&self) -> i64 {
-        match self {
-            Self::Department => 1,
-            Self::User => 2,
-            Self::CountryRegion => 3,
-            Self::EmployeeType => 4,
-            Self::WorkCity => 5,
-            Self::JobLevel => 6,
-            Self::JobFamily => 7,
-            Self::JobTitle => 8,
-            Self::WorkingHoursType => 9,
-            Self::CustomField => 100,
-            Self::Unknown(value) => *value,
-        }
-    }
-    fn is_known(&self) -> bool {
-        !matches!(self, Self::Unknown(_))
-    }
+impl GroupScopeValueType {
+    /// Every value the spec names, with its wire form.
+    pub const VALUES: &'static [(Self, i64)] = &[
+        (Self::Department, 1),
+        (Self::User, 2),
+        (Self::CountryRegion, 3),
+        (Self::EmployeeType, 4),
+        (Self::WorkCity, 5),
+        (Self::JobLevel, 6),
+        (Self::JobFamily, 7),
+        (Self::JobTitle, 8),
+        (Self::WorkingHoursType, 9),
+        (Self::CustomField, 100),
+    ];
 }
 ::lark_runtime::int_enum_traits!(GroupScopeValueType);
 /// 范围类型 — how the rule compares.
@@ -3266,45 +2387,25 @@ pub enum GroupScopeOperationType {
     Less,
     /// `8`: 不相等 — not equal.
     NotEqual,
-    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
-    /// fails validation.
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(i64),
 }
-impl ::lark_runtime::enums::IntEnum for GroupScopeOperationType {
-    fn from_wire(value: i64) -> Self {
-        match value {
-            1 => Self::Include,
-            2 => Self::Exclude,
-            3 => Self::Equal,
-            4 => Self::LessOrEqual,
-            5 => Self::GreaterOrEqual,
-            6 => Self::Greater,
-            7 => Self::Less,
-            8 => Self::NotEqual,
-            other => Self::Unknown(other),
-        }
-    }
-    fn as_wire(&self) -> i64 {
-        match self {
-            Self::Include => 1,
-            Self::Exclude => 2,
-            Self::Equal => 3,
-            Self::LessOrEqual => 4,
-            Self::GreaterOrEqual => 5,
-            Self::Greater => 6,
-            Self::Less => 7,
-            Self::NotEqual => 8,
-            Self::Unknown(value) => *value,
-        }
-    }
-    fn is_known(&self) -> bool {
-        !matches!(self, Self::Unknown(_))
-    }
+impl GroupScopeOperationType {
+    /// Every value the spec names, with its wire form.
+    pub const VALUES: &'static [(Self, i64)] = &[
+        (Self::Include, 1),
+        (Self::Exclude, 2),
+        (Self::Equal, 3),
+        (Self::LessOrEqual, 4),
+        (Self::GreaterOrEqual, 5),
+        (Self::Greater, 6),
+        (Self::Less, 7),
+        (Self::NotEqual, 8),
+    ];
 }
 ::lark_runtime::int_enum_traits!(GroupScopeOperationType);
 /// 圈人规则 — one rule choosing members by department, user or an employee attribute.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct GroupScopeGroup {
     /// 类型 — what the rule looks at.
     ///
@@ -3338,38 +2439,15 @@ pub struct GroupScopeGroup {
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub custom_field_obj_type: Option<String>,
 }
-impl ::lark_runtime::Validate for GroupScopeGroup {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
-        {
-            let at = at.field("scope_value_type");
-            if let Some(value) = &self.scope_value_type {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
-        {
-            let at = at.field("operation_type");
-            if let Some(value) = &self.operation_type {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
-        {
-            let at = at.field("right");
-            if let Some(value) = &self.right {
-                for (index, item) in value.iter().enumerate() {
-                    let at = at.index(index);
-                    ::lark_runtime::Validate::validate_at(item, &at, violations);
-                }
-            }
-        }
+impl Validate for GroupScopeGroup {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
+        violations.check(&at.field("scope_value_type"), &self.scope_value_type);
+        violations.check(&at.field("operation_type"), &self.operation_type);
+        violations.check(&at.field("right"), &self.right);
     }
 }
 /// 圈人规则值 — one value of a member-choosing rule.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct GroupScopeValue {
     /// 标识 Key — the value's key.
     ///
@@ -3384,16 +2462,9 @@ pub struct GroupScopeValue {
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub name: Option<String>,
 }
-impl ::lark_runtime::Validate for GroupScopeValue {
-    fn validate_at(
-        &self,
-        _at: &::lark_runtime::validate::FieldPath<'_>,
-        _violations: &mut ::lark_runtime::validate::Violations,
-    ) {}
-}
+impl Validate for GroupScopeValue {}
 /// 加班打卡规则 — overtime punch rules of a group.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct GroupOvertimeClockCfg {
     /// 是否允许在非打卡时段申请打卡 — whether a punch may be applied for outside punch hours (gray-release tenants only).
     ///
@@ -3406,16 +2477,9 @@ pub struct GroupOvertimeClockCfg {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub need_clock_over_time_start_and_end: Option<bool>,
 }
-impl ::lark_runtime::Validate for GroupOvertimeClockCfg {
-    fn validate_at(
-        &self,
-        _at: &::lark_runtime::validate::FieldPath<'_>,
-        _violations: &mut ::lark_runtime::validate::Violations,
-    ) {}
-}
+impl Validate for GroupOvertimeClockCfg {}
 /// 异常卡豁免配置 — exemptions from abnormal punch results.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct GroupClockInAbnormalSettings {
     /// 在最晚下班打卡之前忽略异常卡 — ignore abnormal punches until the latest check-out time (gray-release tenants only).
     ///
@@ -3423,13 +2487,7 @@ pub struct GroupClockInAbnormalSettings {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ignore_until_latest_clockout: Option<bool>,
 }
-impl ::lark_runtime::Validate for GroupClockInAbnormalSettings {
-    fn validate_at(
-        &self,
-        _at: &::lark_runtime::validate::FieldPath<'_>,
-        _violations: &mut ::lark_runtime::validate::Violations,
-    ) {}
-}
+impl Validate for GroupClockInAbnormalSettings {}
 /// 员工 ID 类型 — which kind of user id the request and response carry; like EmployeeType, plus
 /// `open_id`, which the user_approvals pages also accept.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -3441,36 +2499,21 @@ pub enum EmployeeTypeWithOpenId {
     EmployeeNo,
     /// `"open_id"`: Open ID — the user's identity within one app.
     OpenId,
-    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
-    /// fails validation.
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl ::lark_runtime::enums::StringEnum for EmployeeTypeWithOpenId {
-    fn from_wire(value: &str) -> Self {
-        match value {
-            "employee_id" => Self::EmployeeId,
-            "employee_no" => Self::EmployeeNo,
-            "open_id" => Self::OpenId,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-    fn as_wire(&self) -> &str {
-        match self {
-            Self::EmployeeId => "employee_id",
-            Self::EmployeeNo => "employee_no",
-            Self::OpenId => "open_id",
-            Self::Unknown(value) => value,
-        }
-    }
-    fn is_known(&self) -> bool {
-        !matches!(self, Self::Unknown(_))
-    }
+impl EmployeeTypeWithOpenId {
+    /// Every value the spec names, with its wire form.
+    pub const VALUES: &'static [(Self, &'static str)] = &[
+        (Self::EmployeeId, "employee_id"),
+        (Self::EmployeeNo, "employee_no"),
+        (Self::OpenId, "open_id"),
+    ];
 }
 ::lark_runtime::string_enum_traits!(EmployeeTypeWithOpenId);
 /// 审批信息 — one employee's approval results for one day: outings, leaves, overtime and business
 /// trips. Written by user_approvals/create, read by user_approvals/query.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct UserApproval {
     /// 审批提交人 ID — who submitted the approval, in the kind of id `employee_type` names.
     ///
@@ -3503,53 +2546,16 @@ pub struct UserApproval {
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub time_zone: Option<String>,
 }
-impl ::lark_runtime::Validate for UserApproval {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
-        {
-            let at = at.field("outs");
-            if let Some(value) = &self.outs {
-                for (index, item) in value.iter().enumerate() {
-                    let at = at.index(index);
-                    ::lark_runtime::Validate::validate_at(item, &at, violations);
-                }
-            }
-        }
-        {
-            let at = at.field("leaves");
-            if let Some(value) = &self.leaves {
-                for (index, item) in value.iter().enumerate() {
-                    let at = at.index(index);
-                    ::lark_runtime::Validate::validate_at(item, &at, violations);
-                }
-            }
-        }
-        {
-            let at = at.field("overtime_works");
-            if let Some(value) = &self.overtime_works {
-                for (index, item) in value.iter().enumerate() {
-                    let at = at.index(index);
-                    ::lark_runtime::Validate::validate_at(item, &at, violations);
-                }
-            }
-        }
-        {
-            let at = at.field("trips");
-            if let Some(value) = &self.trips {
-                for (index, item) in value.iter().enumerate() {
-                    let at = at.index(index);
-                    ::lark_runtime::Validate::validate_at(item, &at, violations);
-                }
-            }
-        }
+impl Validate for UserApproval {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
+        violations.check(&at.field("outs"), &self.outs);
+        violations.check(&at.field("leaves"), &self.leaves);
+        violations.check(&at.field("overtime_works"), &self.overtime_works);
+        violations.check(&at.field("trips"), &self.trips);
     }
 }
 /// 外出 — one outing approval.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct UserOut {
     /// 审批实例 ID — the approval instance; answers only, ignored on write.
     ///
@@ -3634,27 +2640,14 @@ pub struct UserOut {
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub process_id: Option<Vec<String>>,
 }
-impl ::lark_runtime::Validate for UserOut {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
-        {
-            let at = at.field("unit");
-            let value = &self.unit;
-            ::lark_runtime::Validate::validate_at(value, &at, violations);
-        }
-        {
-            let at = at.field("i18n_names");
-            let value = &self.i18n_names;
-            ::lark_runtime::Validate::validate_at(value, &at, violations);
-        }
+impl Validate for UserOut {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
+        violations.check(&at.field("unit"), &self.unit);
+        violations.check(&at.field("i18n_names"), &self.i18n_names);
     }
 }
 /// 请假 — one leave approval.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct UserLeave {
     /// 审批实例 ID — the approval instance; answers only.
     ///
@@ -3725,42 +2718,22 @@ pub struct UserLeave {
         Vec<crate::attendance::v1::types::LeaveDayRanges>,
     >,
 }
-impl ::lark_runtime::Validate for UserLeave {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
-        {
-            let at = at.field("unit");
-            let value = &self.unit;
-            ::lark_runtime::Validate::validate_at(value, &at, violations);
-        }
-        {
-            let at = at.field("i18n_names");
-            let value = &self.i18n_names;
-            ::lark_runtime::Validate::validate_at(value, &at, violations);
-        }
-        {
-            let at = at.field("default_locale");
-            let value = &self.default_locale;
-            ::lark_runtime::Validate::validate_at(value, &at, violations);
-        }
+impl Validate for UserLeave {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
+        violations.check(&at.field("unit"), &self.unit);
+        violations.check(&at.field("i18n_names"), &self.i18n_names);
+        violations.check(&at.field("default_locale"), &self.default_locale);
         {
             let at = at.field("leave_detail_range_objs");
             if let Some(value) = &self.leave_detail_range_objs {
                 violations.items(&at, value.len(), None, Some(30));
-                for (index, item) in value.iter().enumerate() {
-                    let at = at.index(index);
-                    ::lark_runtime::Validate::validate_at(item, &at, violations);
-                }
+                violations.check(&at, value);
             }
         }
     }
 }
 /// 加班 — one overtime approval.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct UserOvertimeWork {
     /// 审批实例 ID — the approval instance; answers only.
     ///
@@ -3827,32 +2800,15 @@ pub struct UserOvertimeWork {
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub process_id: Option<Vec<String>>,
 }
-impl ::lark_runtime::Validate for UserOvertimeWork {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
-        {
-            let at = at.field("unit");
-            let value = &self.unit;
-            ::lark_runtime::Validate::validate_at(value, &at, violations);
-        }
-        {
-            let at = at.field("category");
-            let value = &self.category;
-            ::lark_runtime::Validate::validate_at(value, &at, violations);
-        }
-        {
-            let at = at.field("type");
-            let value = &self.r#type;
-            ::lark_runtime::Validate::validate_at(value, &at, violations);
-        }
+impl Validate for UserOvertimeWork {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
+        violations.check(&at.field("unit"), &self.unit);
+        violations.check(&at.field("category"), &self.category);
+        violations.check(&at.field("type"), &self.r#type);
     }
 }
 /// 出差 — one business-trip approval.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct UserTrip {
     /// 审批实例 ID — the approval instance; answers only.
     ///
@@ -3935,32 +2891,14 @@ pub struct UserTrip {
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub remarks: Option<String>,
 }
-impl ::lark_runtime::Validate for UserTrip {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
-        {
-            let at = at.field("departure");
-            if let Some(value) = &self.departure {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
-        {
-            let at = at.field("destinations");
-            if let Some(value) = &self.destinations {
-                for (index, item) in value.iter().enumerate() {
-                    let at = at.index(index);
-                    ::lark_runtime::Validate::validate_at(item, &at, violations);
-                }
-            }
-        }
+impl Validate for UserTrip {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
+        violations.check(&at.field("departure"), &self.departure);
+        violations.check(&at.field("destinations"), &self.destinations);
     }
 }
 /// 地点 — a place of a business trip, as a region.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct RegionPlace {
     /// 地理等级 — the region's level: `l1` country, `l2` province, `l3` city, `l4` district/county.
     /// (The query page's example sends "l1：国家级", so the value is not restricted.)
@@ -3977,16 +2915,9 @@ pub struct RegionPlace {
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub region_id: Option<String>,
 }
-impl ::lark_runtime::Validate for RegionPlace {
-    fn validate_at(
-        &self,
-        _at: &::lark_runtime::validate::FieldPath<'_>,
-        _violations: &mut ::lark_runtime::validate::Violations,
-    ) {}
-}
+impl Validate for RegionPlace {}
 /// 多语言名称 — a name in Chinese, English and Japanese.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct I18nNames {
     /// 中文描述 — Chinese.
     ///
@@ -4007,13 +2938,7 @@ pub struct I18nNames {
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub ja: Option<String>,
 }
-impl ::lark_runtime::Validate for I18nNames {
-    fn validate_at(
-        &self,
-        _at: &::lark_runtime::validate::FieldPath<'_>,
-        _violations: &mut ::lark_runtime::validate::Violations,
-    ) {}
-}
+impl Validate for I18nNames {}
 /// 时长单位 — unit of an approval's length.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -4026,32 +2951,17 @@ pub enum ApprovalTimeUnit {
     HalfDay,
     /// `4`: 半小时 — half hours.
     HalfHour,
-    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
-    /// fails validation.
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(i64),
 }
-impl ::lark_runtime::enums::IntEnum for ApprovalTimeUnit {
-    fn from_wire(value: i64) -> Self {
-        match value {
-            1 => Self::Day,
-            2 => Self::Hour,
-            3 => Self::HalfDay,
-            4 => Self::HalfHour,
-            other => Self::Unknown(other),
-        }
-    }
-    fn as_wire(&self) -> i64 {
-        match self {
-            Self::Day => 1,
-            Self::Hour => 2,
-            Self::HalfDay => 3,
-            Self::HalfHour => 4,
-            Self::Unknown(value) => *value,
-        }
-    }
-    fn is_known(&self) -> bool {
-        !matches!(self, Self::Unknown(_))
-    }
+impl ApprovalTimeUnit {
+    /// Every value the spec names, with its wire form.
+    pub const VALUES: &'static [(Self, i64)] = &[
+        (Self::Day, 1),
+        (Self::Hour, 2),
+        (Self::HalfDay, 3),
+        (Self::HalfHour, 4),
+    ];
 }
 ::lark_runtime::int_enum_traits!(ApprovalTimeUnit);
 /// 语言 — a display language of the Feishu client.
@@ -4064,30 +2974,16 @@ pub enum ApprovalLocale {
     English,
     /// `"ja"`: 日文 — Japanese.
     Japanese,
-    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
-    /// fails validation.
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl ::lark_runtime::enums::StringEnum for ApprovalLocale {
-    fn from_wire(value: &str) -> Self {
-        match value {
-            "ch" => Self::Chinese,
-            "en" => Self::English,
-            "ja" => Self::Japanese,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-    fn as_wire(&self) -> &str {
-        match self {
-            Self::Chinese => "ch",
-            Self::English => "en",
-            Self::Japanese => "ja",
-            Self::Unknown(value) => value,
-        }
-    }
-    fn is_known(&self) -> bool {
-        !matches!(self, Self::Unknown(_))
-    }
+impl ApprovalLocale {
+    /// Every value the spec names, with its wire form.
+    pub const VALUES: &'static [(Self, &'static str)] = &[
+        (Self::Chinese, "ch"),
+        (Self::English, "en"),
+        (Self::Japanese, "ja"),
+    ];
 }
 ::lark_runtime::string_enum_traits!(ApprovalLocale);
 /// 加班日期类型 — what kind of day overtime fell on.
@@ -4100,30 +2996,16 @@ pub enum OvertimeCategory {
     RestDay,
     /// `3`: 节假日 — a public holiday.
     Holiday,
-    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
-    /// fails validation.
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(i64),
 }
-impl ::lark_runtime::enums::IntEnum for OvertimeCategory {
-    fn from_wire(value: i64) -> Self {
-        match value {
-            1 => Self::Workday,
-            2 => Self::RestDay,
-            3 => Self::Holiday,
-            other => Self::Unknown(other),
-        }
-    }
-    fn as_wire(&self) -> i64 {
-        match self {
-            Self::Workday => 1,
-            Self::RestDay => 2,
-            Self::Holiday => 3,
-            Self::Unknown(value) => *value,
-        }
-    }
-    fn is_known(&self) -> bool {
-        !matches!(self, Self::Unknown(_))
-    }
+impl OvertimeCategory {
+    /// Every value the spec names, with its wire form.
+    pub const VALUES: &'static [(Self, i64)] = &[
+        (Self::Workday, 1),
+        (Self::RestDay, 2),
+        (Self::Holiday, 3),
+    ];
 }
 ::lark_runtime::int_enum_traits!(OvertimeCategory);
 /// 加班规则类型 — how overtime is compensated.
@@ -4139,32 +3021,17 @@ pub enum OvertimeRuleType {
     /// `3`: 关联加班规则，没有调休或加班费 — linked to an overtime rule, with neither time off nor pay (answers);
     /// the create page marks this value deprecated for writes.
     RuleWithoutCompensation,
-    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
-    /// fails validation.
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(i64),
 }
-impl ::lark_runtime::enums::IntEnum for OvertimeRuleType {
-    fn from_wire(value: i64) -> Self {
-        match value {
-            0 => Self::RecordOnly,
-            1 => Self::TimeOff,
-            2 => Self::OvertimePay,
-            3 => Self::RuleWithoutCompensation,
-            other => Self::Unknown(other),
-        }
-    }
-    fn as_wire(&self) -> i64 {
-        match self {
-            Self::RecordOnly => 0,
-            Self::TimeOff => 1,
-            Self::OvertimePay => 2,
-            Self::RuleWithoutCompensation => 3,
-            Self::Unknown(value) => *value,
-        }
-    }
-    fn is_known(&self) -> bool {
-        !matches!(self, Self::Unknown(_))
-    }
+impl OvertimeRuleType {
+    /// Every value the spec names, with its wire form.
+    pub const VALUES: &'static [(Self, i64)] = &[
+        (Self::RecordOnly, 0),
+        (Self::TimeOff, 1),
+        (Self::OvertimePay, 2),
+        (Self::RuleWithoutCompensation, 3),
+    ];
 }
 ::lark_runtime::int_enum_traits!(OvertimeRuleType);
 /// 查询依据的时间类型 — which time of a record a date or time range is matched against.
@@ -4177,30 +3044,16 @@ pub enum ApprovalCheckDateType {
     CreateTime,
     /// `"UpdateTime"`: 单据状态更新时间 — when the record's status last changed (user_approvals/query says in limited release, not open yet).
     UpdateTime,
-    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
-    /// fails validation.
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl ::lark_runtime::enums::StringEnum for ApprovalCheckDateType {
-    fn from_wire(value: &str) -> Self {
-        match value {
-            "PeriodTime" => Self::PeriodTime,
-            "CreateTime" => Self::CreateTime,
-            "UpdateTime" => Self::UpdateTime,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-    fn as_wire(&self) -> &str {
-        match self {
-            Self::PeriodTime => "PeriodTime",
-            Self::CreateTime => "CreateTime",
-            Self::UpdateTime => "UpdateTime",
-            Self::Unknown(value) => value,
-        }
-    }
-    fn is_known(&self) -> bool {
-        !matches!(self, Self::Unknown(_))
-    }
+impl ApprovalCheckDateType {
+    /// Every value the spec names, with its wire form.
+    pub const VALUES: &'static [(Self, &'static str)] = &[
+        (Self::PeriodTime, "PeriodTime"),
+        (Self::CreateTime, "CreateTime"),
+        (Self::UpdateTime, "UpdateTime"),
+    ];
 }
 ::lark_runtime::string_enum_traits!(ApprovalCheckDateType);
 /// 审批状态 — state of an approval.
@@ -4217,34 +3070,18 @@ pub enum ApprovalStatus {
     Cancelled,
     /// `4`: 已撤回 / 通过后撤回 — revoked after approval (user_approvals/query calls it 已撤销).
     Revoked,
-    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
-    /// fails validation.
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(i64),
 }
-impl ::lark_runtime::enums::IntEnum for ApprovalStatus {
-    fn from_wire(value: i64) -> Self {
-        match value {
-            0 => Self::Pending,
-            1 => Self::Rejected,
-            2 => Self::Approved,
-            3 => Self::Cancelled,
-            4 => Self::Revoked,
-            other => Self::Unknown(other),
-        }
-    }
-    fn as_wire(&self) -> i64 {
-        match self {
-            Self::Pending => 0,
-            Self::Rejected => 1,
-            Self::Approved => 2,
-            Self::Cancelled => 3,
-            Self::Revoked => 4,
-            Self::Unknown(value) => *value,
-        }
-    }
-    fn is_known(&self) -> bool {
-        !matches!(self, Self::Unknown(_))
-    }
+impl ApprovalStatus {
+    /// Every value the spec names, with its wire form.
+    pub const VALUES: &'static [(Self, i64)] = &[
+        (Self::Pending, 0),
+        (Self::Rejected, 1),
+        (Self::Approved, 2),
+        (Self::Cancelled, 3),
+        (Self::Revoked, 4),
+    ];
 }
 ::lark_runtime::int_enum_traits!(ApprovalStatus);
 /// 审批类型 — kind of approval.
@@ -4261,39 +3098,22 @@ pub enum ApprovalType {
     Trip,
     /// `"remedy"`: 补卡 — make-up punch.
     Remedy,
-    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
-    /// fails validation.
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl ::lark_runtime::enums::StringEnum for ApprovalType {
-    fn from_wire(value: &str) -> Self {
-        match value {
-            "leave" => Self::Leave,
-            "out" => Self::Out,
-            "overtime" => Self::Overtime,
-            "trip" => Self::Trip,
-            "remedy" => Self::Remedy,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-    fn as_wire(&self) -> &str {
-        match self {
-            Self::Leave => "leave",
-            Self::Out => "out",
-            Self::Overtime => "overtime",
-            Self::Trip => "trip",
-            Self::Remedy => "remedy",
-            Self::Unknown(value) => value,
-        }
-    }
-    fn is_known(&self) -> bool {
-        !matches!(self, Self::Unknown(_))
-    }
+impl ApprovalType {
+    /// Every value the spec names, with its wire form.
+    pub const VALUES: &'static [(Self, &'static str)] = &[
+        (Self::Leave, "leave"),
+        (Self::Out, "out"),
+        (Self::Overtime, "overtime"),
+        (Self::Trip, "trip"),
+        (Self::Remedy, "remedy"),
+    ];
 }
 ::lark_runtime::string_enum_traits!(ApprovalType);
 /// 补卡审批 — one make-up punch (remedy) approval of an employee.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct UserTaskRemedy {
     /// 用户 ID — the employee, in the kind of id `employee_type` names.
     ///
@@ -4370,18 +3190,9 @@ pub struct UserTaskRemedy {
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub update_time: Option<String>,
 }
-impl ::lark_runtime::Validate for UserTaskRemedy {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
-        {
-            let at = at.field("status");
-            if let Some(value) = &self.status {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
+impl Validate for UserTaskRemedy {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
+        violations.check(&at.field("status"), &self.status);
     }
 }
 /// 用户 ID 类型 — which kind of user id the leave-record endpoints take and return (default `open_id`).
@@ -4396,37 +3207,21 @@ pub enum LeaveUserIdType {
     UserId,
     /// `"people_corehr_id"`: 飞书人事 ID — the user's Feishu People (CoreHR) id.
     PeopleCorehrId,
-    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
-    /// fails validation.
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl ::lark_runtime::enums::StringEnum for LeaveUserIdType {
-    fn from_wire(value: &str) -> Self {
-        match value {
-            "open_id" => Self::OpenId,
-            "union_id" => Self::UnionId,
-            "user_id" => Self::UserId,
-            "people_corehr_id" => Self::PeopleCorehrId,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-    fn as_wire(&self) -> &str {
-        match self {
-            Self::OpenId => "open_id",
-            Self::UnionId => "union_id",
-            Self::UserId => "user_id",
-            Self::PeopleCorehrId => "people_corehr_id",
-            Self::Unknown(value) => value,
-        }
-    }
-    fn is_known(&self) -> bool {
-        !matches!(self, Self::Unknown(_))
-    }
+impl LeaveUserIdType {
+    /// Every value the spec names, with its wire form.
+    pub const VALUES: &'static [(Self, &'static str)] = &[
+        (Self::OpenId, "open_id"),
+        (Self::UnionId, "union_id"),
+        (Self::UserId, "user_id"),
+        (Self::PeopleCorehrId, "people_corehr_id"),
+    ];
 }
 ::lark_runtime::string_enum_traits!(LeaveUserIdType);
 /// 多语言文本 — a text in one language.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct LangText {
     /// 语言码 — language code.
     ///
@@ -4439,13 +3234,7 @@ pub struct LangText {
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub value: String,
 }
-impl ::lark_runtime::Validate for LangText {
-    fn validate_at(
-        &self,
-        _at: &::lark_runtime::validate::FieldPath<'_>,
-        _violations: &mut ::lark_runtime::validate::Violations,
-    ) {}
-}
+impl Validate for LangText {}
 /// 语言类型 — language of the statistics titles in the answer.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -4456,30 +3245,16 @@ pub enum StatsLocale {
     Ja,
     /// `"zh"`: 中文 — Chinese.
     Zh,
-    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
-    /// fails validation.
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl ::lark_runtime::enums::StringEnum for StatsLocale {
-    fn from_wire(value: &str) -> Self {
-        match value {
-            "en" => Self::En,
-            "ja" => Self::Ja,
-            "zh" => Self::Zh,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-    fn as_wire(&self) -> &str {
-        match self {
-            Self::En => "en",
-            Self::Ja => "ja",
-            Self::Zh => "zh",
-            Self::Unknown(value) => value,
-        }
-    }
-    fn is_known(&self) -> bool {
-        !matches!(self, Self::Unknown(_))
-    }
+impl StatsLocale {
+    /// Every value the spec names, with its wire form.
+    pub const VALUES: &'static [(Self, &'static str)] = &[
+        (Self::En, "en"),
+        (Self::Ja, "ja"),
+        (Self::Zh, "zh"),
+    ];
 }
 ::lark_runtime::string_enum_traits!(StatsLocale);
 /// 统计类型 — whether a statistics report covers single days or whole months.
@@ -4490,34 +3265,20 @@ pub enum StatsType {
     Daily,
     /// `"month"`: 月度统计 — monthly statistics.
     Month,
-    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
-    /// fails validation.
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl ::lark_runtime::enums::StringEnum for StatsType {
-    fn from_wire(value: &str) -> Self {
-        match value {
-            "daily" => Self::Daily,
-            "month" => Self::Month,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-    fn as_wire(&self) -> &str {
-        match self {
-            Self::Daily => "daily",
-            Self::Month => "month",
-            Self::Unknown(value) => value,
-        }
-    }
-    fn is_known(&self) -> bool {
-        !matches!(self, Self::Unknown(_))
-    }
+impl StatsType {
+    /// Every value the spec names, with its wire form.
+    pub const VALUES: &'static [(Self, &'static str)] = &[
+        (Self::Daily, "daily"),
+        (Self::Month, "month"),
+    ];
 }
 ::lark_runtime::string_enum_traits!(StatsType);
 /// 统计视图 — a saved statistics setting: which column groups and columns a daily or monthly report
 /// shows. Required fields are the ones user_stats_views/update requires.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct UserStatsView {
     /// 视图 ID — id of the view; the path parameter of user_stats_views/update.
     ///
@@ -4537,31 +3298,14 @@ pub struct UserStatsView {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub items: Option<Vec<crate::attendance::v1::types::UserStatsViewItem>>,
 }
-impl ::lark_runtime::Validate for UserStatsView {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
-        {
-            let at = at.field("stats_type");
-            let value = &self.stats_type;
-            ::lark_runtime::Validate::validate_at(value, &at, violations);
-        }
-        {
-            let at = at.field("items");
-            if let Some(value) = &self.items {
-                for (index, item) in value.iter().enumerate() {
-                    let at = at.index(index);
-                    ::lark_runtime::Validate::validate_at(item, &at, violations);
-                }
-            }
-        }
+impl Validate for UserStatsView {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
+        violations.check(&at.field("stats_type"), &self.stats_type);
+        violations.check(&at.field("items"), &self.items);
     }
 }
 /// 标题 — one column group (heading) of a statistics view.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct UserStatsViewItem {
     /// 标题编号 — code of the column group.
     ///
@@ -4576,26 +3320,13 @@ pub struct UserStatsViewItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub child_items: Option<Vec<crate::attendance::v1::types::UserStatsViewChildItem>>,
 }
-impl ::lark_runtime::Validate for UserStatsViewItem {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
-        {
-            let at = at.field("child_items");
-            if let Some(value) = &self.child_items {
-                for (index, item) in value.iter().enumerate() {
-                    let at = at.index(index);
-                    ::lark_runtime::Validate::validate_at(item, &at, violations);
-                }
-            }
-        }
+impl Validate for UserStatsViewItem {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
+        violations.check(&at.field("child_items"), &self.child_items);
     }
 }
 /// 子标题 — one column of a statistics view, and whether it is switched on.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct UserStatsViewChildItem {
     /// 子标题编号 — code of the column.
     ///
@@ -4626,18 +3357,9 @@ pub struct UserStatsViewChildItem {
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub max_value: Option<String>,
 }
-impl ::lark_runtime::Validate for UserStatsViewChildItem {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
-        {
-            let at = at.field("column_type");
-            if let Some(value) = &self.column_type {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
+impl Validate for UserStatsViewChildItem {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
+        violations.check(&at.field("column_type"), &self.column_type);
     }
 }
 /// 列类型 — kind of a statistics view column.
@@ -4650,36 +3372,21 @@ pub enum UserStatsViewColumnType {
     Checkbox,
     /// `2`: 文本 — text.
     Text,
-    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
-    /// fails validation.
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(i64),
 }
-impl ::lark_runtime::enums::IntEnum for UserStatsViewColumnType {
-    fn from_wire(value: i64) -> Self {
-        match value {
-            0 => Self::Unspecified,
-            1 => Self::Checkbox,
-            2 => Self::Text,
-            other => Self::Unknown(other),
-        }
-    }
-    fn as_wire(&self) -> i64 {
-        match self {
-            Self::Unspecified => 0,
-            Self::Checkbox => 1,
-            Self::Text => 2,
-            Self::Unknown(value) => *value,
-        }
-    }
-    fn is_known(&self) -> bool {
-        !matches!(self, Self::Unknown(_))
-    }
+impl UserStatsViewColumnType {
+    /// Every value the spec names, with its wire form.
+    pub const VALUES: &'static [(Self, i64)] = &[
+        (Self::Unspecified, 0),
+        (Self::Checkbox, 1),
+        (Self::Text, 2),
+    ];
 }
 ::lark_runtime::int_enum_traits!(UserStatsViewColumnType);
 /// 用户设置 — an employee's attendance setting: the face photo used for face recognition when
 /// punching. Required fields are the ones user_settings/modify requires.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct UserSetting {
     /// 用户 ID — the employee, in the kind of id `employee_type` names.
     ///
@@ -4699,16 +3406,9 @@ pub struct UserSetting {
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub face_key_update_time: Option<String>,
 }
-impl ::lark_runtime::Validate for UserSetting {
-    fn validate_at(
-        &self,
-        _at: &::lark_runtime::validate::FieldPath<'_>,
-        _violations: &mut ::lark_runtime::validate::Violations,
-    ) {}
-}
+impl Validate for UserSetting {}
 /// 请假的一天 — the times of a leave on one day.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct LeaveDayRanges {
     /// 日期 — the day, as a yyyyMMdd number.
     ///
@@ -4720,12 +3420,8 @@ pub struct LeaveDayRanges {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub time_ranges: Option<Vec<crate::attendance::v1::types::LeaveTimeRange>>,
 }
-impl ::lark_runtime::Validate for LeaveDayRanges {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
+impl Validate for LeaveDayRanges {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
         {
             let at = at.field("day");
             if let Some(value) = &self.day {
@@ -4742,17 +3438,13 @@ impl ::lark_runtime::Validate for LeaveDayRanges {
             let at = at.field("time_ranges");
             if let Some(value) = &self.time_ranges {
                 violations.items(&at, value.len(), None, Some(20));
-                for (index, item) in value.iter().enumerate() {
-                    let at = at.index(index);
-                    ::lark_runtime::Validate::validate_at(item, &at, violations);
-                }
+                violations.check(&at, value);
             }
         }
     }
 }
 /// 时间范围 — a time range of a leave, in Unix seconds.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct LeaveTimeRange {
     /// 开始时间 — when the range starts, Unix seconds.
     ///
@@ -4767,12 +3459,8 @@ pub struct LeaveTimeRange {
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub end_time_stamp: Option<i64>,
 }
-impl ::lark_runtime::Validate for LeaveTimeRange {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
+impl Validate for LeaveTimeRange {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
         {
             let at = at.field("start_time_stamp");
             if let Some(value) = &self.start_time_stamp {

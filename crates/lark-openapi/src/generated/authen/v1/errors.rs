@@ -2,49 +2,50 @@
 // Do not edit by hand: edit the spec and run `cargo xtask codegen`.
 
 //! The facts of the error codes the `authen` v1 endpoints document, one constant per distinct row.
-pub(crate) const CODE_20001: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+use ::lark_runtime::__private::prelude::*;
+pub(crate) const CODE_20001: ErrorFacts = ErrorFacts::new(
     20001,
     200,
     "Invalid request. Please check request param",
     "Check the request's parameters.",
     false,
 );
-pub(crate) const CODE_20005: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_20005: ErrorFacts = ErrorFacts::new(
     20005,
     200,
     "The user access token passed is invalid. Please check the value",
     "The user access token is not valid: get a fresh one (sign the user in again, or refresh it).",
     false,
 );
-pub(crate) const CODE_20008: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_20008: ErrorFacts = ErrorFacts::new(
     20008,
     200,
     "User not exist",
     "The user does not exist: there is nothing to read.",
     false,
 );
-pub(crate) const CODE_20021: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_20021: ErrorFacts = ErrorFacts::new(
     20021,
     200,
     "User resigned",
     "The user has left the tenant: there is nothing to read.",
     false,
 );
-pub(crate) const CODE_20022: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_20022: ErrorFacts = ErrorFacts::new(
     20022,
     200,
     "User frozen",
     "The user is frozen: their profile cannot be read.",
     false,
 );
-pub(crate) const CODE_20023: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_20023: ErrorFacts = ErrorFacts::new(
     20023,
     200,
     "User not registered",
     "The user has not finished registering: their profile cannot be read.",
     false,
 );
-pub(crate) const CODE_20050: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_20050: ErrorFacts = ErrorFacts::new(
     20050,
     500,
     "System error",

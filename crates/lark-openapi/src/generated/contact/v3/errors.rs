@@ -2,2604 +2,2605 @@
 // Do not edit by hand: edit the spec and run `cargo xtask codegen`.
 
 //! The facts of the error codes the `contact` v3 endpoints document, one constant per distinct row.
-pub(crate) const CODE_40001: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+use ::lark_runtime::__private::prelude::*;
+pub(crate) const CODE_40001: ErrorFacts = ErrorFacts::new(
     40001,
     400,
     "Invalid params",
     "Check the parameters against the documentation.",
     false,
 );
-pub(crate) const CODE_40001_2: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_40001_2: ErrorFacts = ErrorFacts::new(
     40001,
     400,
     "invalid param",
     "A parameter is invalid; check each value against the parameter descriptions and try again with correct ones.",
     false,
 );
-pub(crate) const CODE_40001_3: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_40001_3: ErrorFacts = ErrorFacts::new(
     40001,
     400,
     "invalid parameter",
     "Check the request parameters; if the problem remains, ask technical support.",
     false,
 );
-pub(crate) const CODE_40001_4: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_40001_4: ErrorFacts = ErrorFacts::new(
     40001,
     400,
     "invalid params",
     "A parameter is invalid; check each value against the parameter descriptions and try again with correct ones.",
     false,
 );
-pub(crate) const CODE_40001_5: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_40001_5: ErrorFacts = ErrorFacts::new(
     40001,
     400,
     "invalid params",
     "The parameters are not valid; fix them against the documentation and retry.",
     false,
 );
-pub(crate) const CODE_40001_6: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_40001_6: ErrorFacts = ErrorFacts::new(
     40001,
     400,
     "param error",
     "A parameter is wrong; check the inputs against the parameter descriptions and fix them.",
     false,
 );
-pub(crate) const CODE_40001_7: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_40001_7: ErrorFacts = ErrorFacts::new(
     40001,
     400,
     "param error",
     "A request parameter is wrong; check what was sent.",
     false,
 );
-pub(crate) const CODE_40001_8: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_40001_8: ErrorFacts = ErrorFacts::new(
     40001,
     400,
     "param error",
     "Check the parameters; if the problem remains, contact technical support.",
     false,
 );
-pub(crate) const CODE_40001_9: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_40001_9: ErrorFacts = ErrorFacts::new(
     40001,
     400,
     "param error",
     "Check the request parameters for mistakes.",
     false,
 );
-pub(crate) const CODE_40001_10: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_40001_10: ErrorFacts = ErrorFacts::new(
     40001,
     400,
     "param error",
     "The parameters are not valid; fix them against the documentation and retry.",
     false,
 );
-pub(crate) const CODE_40001_11: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_40001_11: ErrorFacts = ErrorFacts::new(
     40001,
     400,
     "param is invalid",
     "A parameter is invalid; check each value against the parameter descriptions and try again with correct ones.",
     false,
 );
-pub(crate) const CODE_40001_12: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_40001_12: ErrorFacts = ErrorFacts::new(
     40001,
     400,
     "param is invalid",
     "Check the request parameters for mistakes.",
     false,
 );
-pub(crate) const CODE_40001_13: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_40001_13: ErrorFacts = ErrorFacts::new(
     40001,
     400,
     "param is invalid",
     "The parameters are not valid; fix them against the documentation and retry.",
     false,
 );
-pub(crate) const CODE_40001_14: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_40001_14: ErrorFacts = ErrorFacts::new(
     40001,
     400,
     "parameter invalid",
     "A parameter is wrong; check the inputs against the parameter descriptions and fix them.",
     false,
 );
-pub(crate) const CODE_40002: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_40002: ErrorFacts = ErrorFacts::new(
     40002,
     400,
     "process root dept error",
     "The root department (id `0`) cannot be operated on; pass another department id.",
     false,
 );
-pub(crate) const CODE_40003: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_40003: ErrorFacts = ErrorFacts::new(
     40003,
     400,
     "internal error",
     "An internal fault; retry, and if it persists contact technical support with the request's X-Request-Id.",
     true,
 );
-pub(crate) const CODE_40003_2: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_40003_2: ErrorFacts = ErrorFacts::new(
     40003,
     400,
     "internal error",
     "An internal fault; retry, and if it persists report the request's X-Request-Id to customer support.",
     true,
 );
-pub(crate) const CODE_40003_3: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_40003_3: ErrorFacts = ErrorFacts::new(
     40003,
     400,
     "internal error",
     "An internal fault; retry, and if it persists report the request's X-Request-Id to technical support.",
     true,
 );
-pub(crate) const CODE_40003_4: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_40003_4: ErrorFacts = ErrorFacts::new(
     40003,
     500,
     "internal error",
     "An internal fault; note the request's X-Request-Id and contact technical support.",
     true,
 );
-pub(crate) const CODE_40003_5: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_40003_5: ErrorFacts = ErrorFacts::new(
     40003,
     500,
     "internal error",
     "An internal fault; note the request's X-Request-Id and report it to technical support.",
     true,
 );
-pub(crate) const CODE_40003_6: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_40003_6: ErrorFacts = ErrorFacts::new(
     40003,
     500,
     "internal error",
     "An internal fault; retry, and if it persists report the request's X-Request-Id to technical support.",
     true,
 );
-pub(crate) const CODE_40004: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_40004: ErrorFacts = ErrorFacts::new(
     40004,
     403,
     "no dept authority error",
     "",
     false,
 );
-pub(crate) const CODE_40004_2: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_40004_2: ErrorFacts = ErrorFacts::new(
     40004,
     403,
     "no dept authority error",
     "A department is outside the app's contact data scope; add it in the developer console (data permissions) and publish the app. When the scope follows the app's availability, set the availability when publishing a version.",
     false,
 );
-pub(crate) const CODE_40004_3: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_40004_3: ErrorFacts = ErrorFacts::new(
     40004,
     403,
     "no dept authority error",
     "The app may not operate on this department; add it to the app's contact data scope.",
     false,
 );
-pub(crate) const CODE_40004_4: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_40004_4: ErrorFacts = ErrorFacts::new(
     40004,
     403,
     "no dept authority error",
     "The department involved must be inside the app's contacts permission scope.",
     false,
 );
-pub(crate) const CODE_40004_5: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_40004_5: ErrorFacts = ErrorFacts::new(
     40004,
     403,
     "no dept authority error",
     "The department is outside the app's contact data scope; add it to the scope and retry.",
     false,
 );
-pub(crate) const CODE_40004_6: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_40004_6: ErrorFacts = ErrorFacts::new(
     40004,
     403,
     "no dept authority error",
     "The department must be in the app's contact data scope.",
     false,
 );
-pub(crate) const CODE_40004_7: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_40004_7: ErrorFacts = ErrorFacts::new(
     40004,
     403,
     "no dept authority error",
     "The department must be in the app's contact data scope; add it in the developer console (permissions, data scope) and publish the app. When the scope follows the app's availability, set the availability when publishing a version.",
     false,
 );
-pub(crate) const CODE_40004_8: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_40004_8: ErrorFacts = ErrorFacts::new(
     40004,
     403,
     "no dept authority error",
     "The user's departments must be in the app's contact data scope.",
     false,
 );
-pub(crate) const CODE_40004_9: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_40004_9: ErrorFacts = ErrorFacts::new(
     40004,
     403,
     "no dept. authority",
     "The department must be in the app's contact data scope.",
     false,
 );
-pub(crate) const CODE_40004_10: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_40004_10: ErrorFacts = ErrorFacts::new(
     40004,
     404,
     "no dept authority error",
     "The department involved must be inside the app's contacts permission scope.",
     false,
 );
-pub(crate) const CODE_40007: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_40007: ErrorFacts = ErrorFacts::new(
     40007,
     403,
     "can not update dept custom id error",
     "The custom id cannot be changed; add the department to the app's contact data scope.",
     false,
 );
-pub(crate) const CODE_40008: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_40008: ErrorFacts = ErrorFacts::new(
     40008,
     400,
     "dept Info is null error",
     "The department information is empty; send every required parameter.",
     false,
 );
-pub(crate) const CODE_40010: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_40010: ErrorFacts = ErrorFacts::new(
     40010,
     400,
     "chat id is invalid error",
     "The department group chat id is malformed.",
     false,
 );
-pub(crate) const CODE_40011: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_40011: ErrorFacts = ErrorFacts::new(
     40011,
     400,
     "page size is invalid",
     "",
     false,
 );
-pub(crate) const CODE_40011_2: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_40011_2: ErrorFacts = ErrorFacts::new(
     40011,
     400,
     "page size is invalid",
     "Set page_size between 1 and 100 and call again.",
     false,
 );
-pub(crate) const CODE_40011_3: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_40011_3: ErrorFacts = ErrorFacts::new(
     40011,
     400,
     "page size is invalid",
     "Set page_size between 1 and 1000 and call again.",
     false,
 );
-pub(crate) const CODE_40011_4: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_40011_4: ErrorFacts = ErrorFacts::new(
     40011,
     400,
     "page size is invalid",
     "The page size is invalid; it must be between 1 and 100.",
     false,
 );
-pub(crate) const CODE_40011_5: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_40011_5: ErrorFacts = ErrorFacts::new(
     40011,
     400,
     "page size is invalid",
     "The page_size is not valid; it may not exceed 50.",
     false,
 );
-pub(crate) const CODE_40011_6: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_40011_6: ErrorFacts = ErrorFacts::new(
     40011,
     400,
     "page size is invalid",
     "The page_size is not valid; keep it within the documented maximum and retry.",
     false,
 );
-pub(crate) const CODE_40011_7: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_40011_7: ErrorFacts = ErrorFacts::new(
     40011,
     400,
     "page size is invalid",
     "The page_size is not valid; set it as the parameter description requires.",
     false,
 );
-pub(crate) const CODE_40011_8: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_40011_8: ErrorFacts = ErrorFacts::new(
     40011,
     400,
     "page size is invalid",
     "The paging parameters are not valid.",
     false,
 );
-pub(crate) const CODE_40011_9: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_40011_9: ErrorFacts = ErrorFacts::new(
     40011,
     400,
     "page size is invalid",
     "page_size may not exceed 100; lower it.",
     false,
 );
-pub(crate) const CODE_40011_10: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_40011_10: ErrorFacts = ErrorFacts::new(
     40011,
     400,
     "page size is more than 50 error",
     "page_size exceeds 50; lower it and retry.",
     false,
 );
-pub(crate) const CODE_40012: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_40012: ErrorFacts = ErrorFacts::new(
     40012,
     400,
     "page token is invalid",
     "Pass the page_token exactly as the previous answer returned it.",
     false,
 );
-pub(crate) const CODE_40012_2: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_40012_2: ErrorFacts = ErrorFacts::new(
     40012,
     400,
     "page token is invalid",
     "The page_token is not valid; pass one returned by a previous page.",
     false,
 );
-pub(crate) const CODE_40012_3: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_40012_3: ErrorFacts = ErrorFacts::new(
     40012,
     400,
     "page token is invalid error",
     "",
     false,
 );
-pub(crate) const CODE_40012_4: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_40012_4: ErrorFacts = ErrorFacts::new(
     40012,
     400,
     "page token is invalid error",
     "Pass a page_token as its parameter description says (the one the previous page returned).",
     false,
 );
-pub(crate) const CODE_40012_5: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_40012_5: ErrorFacts = ErrorFacts::new(
     40012,
     400,
     "page token is invalid error",
     "Pass the page_token exactly as the previous answer returned it.",
     false,
 );
-pub(crate) const CODE_40012_6: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_40012_6: ErrorFacts = ErrorFacts::new(
     40012,
     400,
     "page token is invalid error",
     "The page token is invalid; pass the `page_token` the previous answer returned.",
     false,
 );
-pub(crate) const CODE_40012_7: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_40012_7: ErrorFacts = ErrorFacts::new(
     40012,
     400,
     "page token is invalid error",
     "The page_token is not valid.",
     false,
 );
-pub(crate) const CODE_40012_8: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_40012_8: ErrorFacts = ErrorFacts::new(
     40012,
     400,
     "page token is invalid error",
     "The page_token is not valid; pass the one the previous request returned.",
     false,
 );
-pub(crate) const CODE_40012_9: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_40012_9: ErrorFacts = ErrorFacts::new(
     40012,
     400,
     "page token is invalid error",
     "The page_token is not valid; take it from a previous answer.",
     false,
 );
-pub(crate) const CODE_40014: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_40014: ErrorFacts = ErrorFacts::new(
     40014,
     403,
     "no parent dept authority error",
     "The app (or user) has no access to the parent department; add it to the contact data scope.",
     false,
 );
-pub(crate) const CODE_40014_2: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_40014_2: ErrorFacts = ErrorFacts::new(
     40014,
     403,
     "no parent dept authority error",
     "The parent department must be in the app's contact data scope.",
     false,
 );
-pub(crate) const CODE_40014_3: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_40014_3: ErrorFacts = ErrorFacts::new(
     40014,
     403,
     "no parent dept authority error",
     "The user cannot see the parent department (organization visibility).",
     false,
 );
-pub(crate) const CODE_40015: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_40015: ErrorFacts = ErrorFacts::new(
     40015,
     400,
     "department not exist",
     "The department does not exist; pass a correct `department_id`.",
     false,
 );
-pub(crate) const CODE_40016: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_40016: ErrorFacts = ErrorFacts::new(
     40016,
     400,
     "dept name can not be nul error",
     "The department name may not be empty.",
     false,
 );
-pub(crate) const CODE_40016_2: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_40016_2: ErrorFacts = ErrorFacts::new(
     40016,
     401,
     "dept name can not be nul error",
     "The department name is empty; `name` is required.",
     false,
 );
-pub(crate) const CODE_40017: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_40017: ErrorFacts = ErrorFacts::new(
     40017,
     400,
     "parent id can not be null in updateRequest",
     "`parent_department_id` may not be empty; the request must carry it.",
     false,
 );
-pub(crate) const CODE_40018: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_40018: ErrorFacts = ErrorFacts::new(
     40018,
     400,
     "param error",
     "Check the parameters against their types and descriptions.",
     false,
 );
-pub(crate) const CODE_40020: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_40020: ErrorFacts = ErrorFacts::new(
     40020,
     403,
     "department does not have a chat error",
     "The department has no department group chat; check with the get-department endpoint that it is the right department.",
     false,
 );
-pub(crate) const CODE_40021: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_40021: ErrorFacts = ErrorFacts::new(
     40021,
     400,
     "no a same request error",
     "The `client_token` was already used with other parameters; send the same parameters, a new token, or no token.",
     false,
 );
-pub(crate) const CODE_40021_2: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_40021_2: ErrorFacts = ErrorFacts::new(
     40021,
     400,
     "no a same request error",
     "Two calls with the same client_token differ; a repeated request must be identical.",
     false,
 );
-pub(crate) const CODE_40022: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_40022: ErrorFacts = ErrorFacts::new(
     40022,
     400,
     "partial failed, see Results field for more details",
     "Some removals failed; check the values sent, and use any per-member error codes in the answer to find the cause.",
     false,
 );
-pub(crate) const CODE_41001: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_41001: ErrorFacts = ErrorFacts::new(
     41001,
     400,
     "mobile has already exist error",
     "Another user has this mobile number; use one unique in the tenant (the id-by-mobile-or-email endpoint finds its owner).",
     false,
 );
-pub(crate) const CODE_41002: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_41002: ErrorFacts = ErrorFacts::new(
     41002,
     400,
     "email has already exist error",
     "Another user has this email; use one unique in the tenant (the id-by-mobile-or-email endpoint finds its owner).",
     false,
 );
-pub(crate) const CODE_41003: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_41003: ErrorFacts = ErrorFacts::new(
     41003,
     409,
     "user account conflict error",
     "The mobile and email belong to two different Feishu accounts; use other contact details or close one of the accounts first, and ask technical support if it persists.",
     false,
 );
-pub(crate) const CODE_41004: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_41004: ErrorFacts = ErrorFacts::new(
     41004,
     400,
     "mobile is invalid error",
     "The mobile number is malformed; follow the format described for `mobile`.",
     false,
 );
-pub(crate) const CODE_41005: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_41005: ErrorFacts = ErrorFacts::new(
     41005,
     400,
     "email is invalid error",
     "The email address is not valid; pass a working address.",
     false,
 );
-pub(crate) const CODE_41006: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_41006: ErrorFacts = ErrorFacts::new(
     41006,
     400,
     "no user name error",
     "No name was given; `name` is required.",
     false,
 );
-pub(crate) const CODE_41007: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_41007: ErrorFacts = ErrorFacts::new(
     41007,
     400,
     "exceed uncertain tenant seat limit error",
     "The unverified tenant has reached its member limit; remove inactive members or ask technical support to raise the limit.",
     false,
 );
-pub(crate) const CODE_41007_2: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_41007_2: ErrorFacts = ErrorFacts::new(
     41007,
     400,
     "exceed uncertain tenant seat limit error",
     "The unverified tenant is at its member limit; remove inactive members or raise the limit.",
     false,
 );
-pub(crate) const CODE_41008: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_41008: ErrorFacts = ErrorFacts::new(
     41008,
     400,
     "exceed bill seat limit error",
     "The tenant has reached its member limit; remove inactive members or ask technical support to raise the limit.",
     false,
 );
-pub(crate) const CODE_41008_2: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_41008_2: ErrorFacts = ErrorFacts::new(
     41008,
     400,
     "exceed bill seat limit error",
     "The tenant is at its member limit; remove inactive members or raise the limit (ask technical support).",
     false,
 );
-pub(crate) const CODE_41009: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_41009: ErrorFacts = ErrorFacts::new(
     41009,
     400,
     "no email or mobile error",
     "Email and mobile cannot both be empty.",
     false,
 );
-pub(crate) const CODE_41009_2: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_41009_2: ErrorFacts = ErrorFacts::new(
     41009,
     400,
     "no email or mobile error",
     "The user has no email or mobile; add one and retry.",
     false,
 );
-pub(crate) const CODE_41010: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_41010: ErrorFacts = ErrorFacts::new(
     41010,
     400,
     "no mobile error",
     "No mobile number was given; `mobile` is required.",
     false,
 );
-pub(crate) const CODE_41010_2: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_41010_2: ErrorFacts = ErrorFacts::new(
     41010,
     400,
     "no mobile error",
     "The mobile number may not be empty.",
     false,
 );
-pub(crate) const CODE_41011: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_41011: ErrorFacts = ErrorFacts::new(
     41011,
     400,
     "user id already exist error",
     "The user_id is already used in the tenant; choose another custom user_id.",
     false,
 );
-pub(crate) const CODE_41011_2: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_41011_2: ErrorFacts = ErrorFacts::new(
     41011,
     400,
     "userID already exists error",
     "That user_id already exists; choose another and retry.",
     false,
 );
-pub(crate) const CODE_41012: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_41012: ErrorFacts = ErrorFacts::new(
     41012,
     400,
     "user id invalid error",
     "A user id is not valid; check it and that its kind matches `user_id_type`.",
     false,
 );
-pub(crate) const CODE_41012_2: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_41012_2: ErrorFacts = ErrorFacts::new(
     41012,
     400,
     "user id invalid error",
     "The user id is not valid; get a correct one, for example with the user search or the id-by-mobile-or-email endpoint, and retry.",
     false,
 );
-pub(crate) const CODE_41012_3: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_41012_3: ErrorFacts = ErrorFacts::new(
     41012,
     400,
     "user id invalid error",
     "The user_id is not valid; pass one as described for `user_id`.",
     false,
 );
-pub(crate) const CODE_41013: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_41013: ErrorFacts = ErrorFacts::new(
     41013,
     400,
     "exceed user id update limit error",
     "The limit on changing user ids has been reached.",
     false,
 );
-pub(crate) const CODE_41013_2: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_41013_2: ErrorFacts = ErrorFacts::new(
     41013,
     400,
     "exceed user id update limit error",
     "The user id has been changed too many times.",
     false,
 );
-pub(crate) const CODE_41013_3: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_41013_3: ErrorFacts = ErrorFacts::new(
     41013,
     400,
     "exceed userID update limit error",
     "The limit on changing user ids has been reached.",
     false,
 );
-pub(crate) const CODE_41014: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_41014: ErrorFacts = ErrorFacts::new(
     41014,
     400,
     "user name sensitive error",
     "The name contains sensitive content; ask technical support if unsure.",
     false,
 );
-pub(crate) const CODE_41015: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_41015: ErrorFacts = ErrorFacts::new(
     41015,
     400,
     "idp type invalid error",
     "The login (identity provider) type is not valid.",
     false,
 );
-pub(crate) const CODE_41015_2: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_41015_2: ErrorFacts = ErrorFacts::new(
     41015,
     400,
     "idp type invalid error error",
     "The login (IdP) type is not valid.",
     false,
 );
-pub(crate) const CODE_41016: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_41016: ErrorFacts = ErrorFacts::new(
     41016,
     400,
     "department has too many users  error",
     "A department of the user already has more than 500 users; choose other departments.",
     false,
 );
-pub(crate) const CODE_41016_2: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_41016_2: ErrorFacts = ErrorFacts::new(
     41016,
     400,
     "department has too many users  error",
     "A department of the user already has too many users (500); choose other departments.",
     false,
 );
-pub(crate) const CODE_41016_3: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_41016_3: ErrorFacts = ErrorFacts::new(
     41016,
     400,
     "department has too many users  error",
     "A department of the user already holds as many users as it may; choose other departments.",
     false,
 );
-pub(crate) const CODE_41017: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_41017: ErrorFacts = ErrorFacts::new(
     41017,
     400,
     "department is required error",
     "No department was given; `department_ids` is required.",
     false,
 );
-pub(crate) const CODE_41017_2: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_41017_2: ErrorFacts = ErrorFacts::new(
     41017,
     400,
     "department is required error",
     "The department information may not be empty.",
     false,
 );
-pub(crate) const CODE_41018: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_41018: ErrorFacts = ErrorFacts::new(
     41018,
     400,
     "position info is invalid error",
     "The position information is not valid.",
     false,
 );
-pub(crate) const CODE_41019: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_41019: ErrorFacts = ErrorFacts::new(
     41019,
     400,
     "position department is invalid error",
     "The position's department is not valid.",
     false,
 );
-pub(crate) const CODE_41020: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_41020: ErrorFacts = ErrorFacts::new(
     41020,
     400,
     "position code has already exist  error",
     "The position code is not valid.",
     false,
 );
-pub(crate) const CODE_41021: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_41021: ErrorFacts = ErrorFacts::new(
     41021,
     400,
     "position multiple main count error",
     "A user may have at most one main position.",
     false,
 );
-pub(crate) const CODE_41022: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_41022: ErrorFacts = ErrorFacts::new(
     41022,
     400,
     "user tenant not match error",
     "The user belongs to another tenant; check you are not using another organization's credentials.",
     false,
 );
-pub(crate) const CODE_41023: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_41023: ErrorFacts = ErrorFacts::new(
     41023,
     400,
     "update department conflict position department error",
     "Position departments must match the user's departments; change both together.",
     false,
 );
-pub(crate) const CODE_41024: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_41024: ErrorFacts = ErrorFacts::new(
     41024,
     400,
     "update position department conflict department error",
     "A new position department must be one of the user's departments.",
     false,
 );
-pub(crate) const CODE_41025: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_41025: ErrorFacts = ErrorFacts::new(
     41025,
     400,
     "order department invalid error",
     "Each department in `orders` must be one of the user's departments.",
     false,
 );
-pub(crate) const CODE_41027: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_41027: ErrorFacts = ErrorFacts::new(
     41027,
     504,
     "create account failed error",
     "Creating the account failed; retry later, and ask technical support if it keeps failing.",
     true,
 );
-pub(crate) const CODE_41028: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_41028: ErrorFacts = ErrorFacts::new(
     41028,
     405,
     "user multi department need upgrade visibility error",
     "The tenant's visibility rules do not allow several departments yet; an administrator must upgrade them in the admin console (security, member permissions, organization visibility).",
     false,
 );
-pub(crate) const CODE_41029: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_41029: ErrorFacts = ErrorFacts::new(
     41029,
     400,
     "create or update user multi department error",
     "The tenant does not support users in several departments; ask technical support if unsure.",
     false,
 );
-pub(crate) const CODE_41030: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_41030: ErrorFacts = ErrorFacts::new(
     41030,
     400,
     "set leader to oneself error",
     "A user cannot be their own leader; set the real leader or leave it out.",
     false,
 );
-pub(crate) const CODE_41031: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_41031: ErrorFacts = ErrorFacts::new(
     41031,
     504,
     "position feature not enable error",
     "The tenant does not support user positions; ask technical support if unsure.",
     false,
 );
-pub(crate) const CODE_41031_2: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_41031_2: ErrorFacts = ErrorFacts::new(
     41031,
     504,
     "position feature not enable error",
     "The tenant does not support user positions; ask technical support if unsure.",
     true,
 );
-pub(crate) const CODE_41032: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_41032: ErrorFacts = ErrorFacts::new(
     41032,
     504,
     "user multi department feature not enable error",
     "The tenant does not support users in several departments; ask technical support if unsure.",
     false,
 );
-pub(crate) const CODE_41032_2: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_41032_2: ErrorFacts = ErrorFacts::new(
     41032,
     504,
     "user multi department feature not enable error",
     "The tenant does not support users in several departments; ask technical support if unsure.",
     true,
 );
-pub(crate) const CODE_41033: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_41033: ErrorFacts = ErrorFacts::new(
     41033,
     400,
     "user in too many departments  error",
     "A user can belong to at most 50 departments; shorten `department_ids`.",
     false,
 );
-pub(crate) const CODE_41034: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_41034: ErrorFacts = ErrorFacts::new(
     41034,
     400,
     "email prefix already exist error",
     "The part of the email before `@` is already used; choose another.",
     false,
 );
-pub(crate) const CODE_41035: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_41035: ErrorFacts = ErrorFacts::new(
     41035,
     400,
     "email prefix is invalid error",
     "The part of the email before `@` is not valid; check its spelling.",
     false,
 );
-pub(crate) const CODE_41036: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_41036: ErrorFacts = ErrorFacts::new(
     41036,
     400,
     "avatar key is invalid error",
     "The avatar key is not valid; upload the image again and use the new key.",
     false,
 );
-pub(crate) const CODE_41037: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_41037: ErrorFacts = ErrorFacts::new(
     41037,
     400,
     "avatar key is sensitive error",
     "The avatar was rejected as sensitive; upload another image and use its key.",
     false,
 );
-pub(crate) const CODE_41038: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_41038: ErrorFacts = ErrorFacts::new(
     41038,
     400,
     "gender is invalid error",
     "The gender is not one of the documented values.",
     false,
 );
-pub(crate) const CODE_41040: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_41040: ErrorFacts = ErrorFacts::new(
     41040,
     400,
     "user name is null error",
     "The name may not be empty; send `name`.",
     false,
 );
-pub(crate) const CODE_41041: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_41041: ErrorFacts = ErrorFacts::new(
     41041,
     400,
     "department id is not assigned  error",
     "No department was given; send `department_ids`.",
     false,
 );
-pub(crate) const CODE_41042: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_41042: ErrorFacts = ErrorFacts::new(
     41042,
     400,
     "join time is invalid error",
     "The join time may not be empty.",
     false,
 );
-pub(crate) const CODE_41043: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_41043: ErrorFacts = ErrorFacts::new(
     41043,
     400,
     "employee id is invalid error",
     "The user_id is not valid; it may be at most 64 characters.",
     false,
 );
-pub(crate) const CODE_41043_2: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_41043_2: ErrorFacts = ErrorFacts::new(
     41043,
     400,
     "employee id is invalid error",
     "The user_id is not valid; it must be 1 to 64 bytes.",
     false,
 );
-pub(crate) const CODE_41044: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_41044: ErrorFacts = ErrorFacts::new(
     41044,
     400,
     "Custom attribute is not set error",
     "A custom field value must name its field id; get the ids from the custom attribute list.",
     false,
 );
-pub(crate) const CODE_41045: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_41045: ErrorFacts = ErrorFacts::new(
     41045,
     400,
     "Custom attribute id is not exist error",
     "The custom field id does not exist; get a correct one from the custom attribute list.",
     false,
 );
-pub(crate) const CODE_41046: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_41046: ErrorFacts = ErrorFacts::new(
     41046,
     400,
     "Custom attribute value is not set error",
     "A custom field needs its `value`.",
     false,
 );
-pub(crate) const CODE_41047: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_41047: ErrorFacts = ErrorFacts::new(
     41047,
     400,
     "Custom attribute href text  is null error",
     "An HREF custom field needs `text`.",
     false,
 );
-pub(crate) const CODE_41048: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_41048: ErrorFacts = ErrorFacts::new(
     41048,
     400,
     "Custom attribute href url  is null error",
     "An HREF custom field needs `url`.",
     false,
 );
-pub(crate) const CODE_41050: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_41050: ErrorFacts = ErrorFacts::new(
     41050,
     400,
     "no user authority",
     "The user is outside the caller's reach: add the user to the app's contact data scope (tenant token) or to the calling user's organization visibility (user token).",
     false,
 );
-pub(crate) const CODE_41050_2: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_41050_2: ErrorFacts = ErrorFacts::new(
     41050,
     400,
     "no user authority",
     "The users must be in the app's contact data scope.",
     false,
 );
-pub(crate) const CODE_41050_3: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_41050_3: ErrorFacts = ErrorFacts::new(
     41050,
     400,
     "no user authority error",
     "",
     false,
 );
-pub(crate) const CODE_41050_4: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_41050_4: ErrorFacts = ErrorFacts::new(
     41050,
     400,
     "no user authority error",
     "The user is outside the caller's reach: with a tenant token add the user to the app's contact data scope (developer console, permissions, data scope); with a user token the user's organization visibility, set by an administrator, decides.",
     false,
 );
-pub(crate) const CODE_41050_5: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_41050_5: ErrorFacts = ErrorFacts::new(
     41050,
     400,
     "no user authority error",
     "The user must be in the app's contact data scope.",
     false,
 );
-pub(crate) const CODE_41050_6: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_41050_6: ErrorFacts = ErrorFacts::new(
     41050,
     403,
     "no user authority error",
     "The user is outside the caller's reach: with a tenant token add the user to the app's contact data scope (developer console, permissions, data scope); with a user token the user's organization visibility, set by an administrator, decides.",
     false,
 );
-pub(crate) const CODE_41050_7: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_41050_7: ErrorFacts = ErrorFacts::new(
     41050,
     403,
     "no user authority error",
     "The user is outside what the caller may see. With a tenant_access_token, add the user to the app's\ncontacts permission scope (developer console, or the admin console for a published app); with a\nuser_access_token, an admin must widen the user's organization visibility in the admin console.\n",
     false,
 );
-pub(crate) const CODE_41051: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_41051: ErrorFacts = ErrorFacts::new(
     41051,
     400,
     "user id info not provide error",
     "The user id is missing.",
     false,
 );
-pub(crate) const CODE_41052: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_41052: ErrorFacts = ErrorFacts::new(
     41052,
     400,
     "user resign acceptor is invalid error",
     "A resource acceptor is not valid; check the acceptor ids.",
     false,
 );
-pub(crate) const CODE_41052_2: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_41052_2: ErrorFacts = ErrorFacts::new(
     41052,
     400,
     "user resign acceptor is invalid error",
     "The resignation approver is not valid.",
     false,
 );
-pub(crate) const CODE_41053: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_41053: ErrorFacts = ErrorFacts::new(
     41053,
     409,
     "user has already exist error",
     "The user already exists.",
     false,
 );
-pub(crate) const CODE_41054: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_41054: ErrorFacts = ErrorFacts::new(
     41054,
     400,
     "need send email but not set mail",
     "The invitation goes by email but no email was given; send `email`.",
     false,
 );
-pub(crate) const CODE_41054_2: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_41054_2: ErrorFacts = ErrorFacts::new(
     41054,
     400,
     "new user id is required  error",
     "The new user_id is not valid; change it and retry.",
     false,
 );
-pub(crate) const CODE_41055: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_41055: ErrorFacts = ErrorFacts::new(
     41055,
     400,
     "need send sms but not set mobile",
     "The invitation goes by SMS but no mobile number was given; send `mobile`.",
     false,
 );
-pub(crate) const CODE_41056: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_41056: ErrorFacts = ErrorFacts::new(
     41056,
     403,
     "no field authority error",
     "The app lacks a field scope the request needs; enable every field scope listed for the fields used.",
     false,
 );
-pub(crate) const CODE_41057: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_41057: ErrorFacts = ErrorFacts::new(
     41057,
     400,
     "invalid employee type error",
     "The employee type is not valid; use 1 to 5 or a custom type's enum_value from the employee type list.",
     false,
 );
-pub(crate) const CODE_41059: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_41059: ErrorFacts = ErrorFacts::new(
     41059,
     400,
     "invalid employee type error",
     "The employee type is not valid; use 1 to 5 or a custom type's enum_value from the employee type list.",
     false,
 );
-pub(crate) const CODE_41059_2: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_41059_2: ErrorFacts = ErrorFacts::new(
     41059,
     400,
     "invalid employee type error",
     "The employee type is not valid; use a number from 1 to 5 (full-time, intern, outsourced, contractor, consultant).",
     false,
 );
-pub(crate) const CODE_41060: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_41060: ErrorFacts = ErrorFacts::new(
     41060,
     400,
     "inactive employee type error",
     "That employee type is not active in the tenant; pick an active one (see enum_status in the employee type list).",
     false,
 );
-pub(crate) const CODE_41060_2: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_41060_2: ErrorFacts = ErrorFacts::new(
     41060,
     400,
     "inactive employee type error",
     "That employee type is not used in the tenant; ask an administrator.",
     false,
 );
-pub(crate) const CODE_41063: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_41063: ErrorFacts = ErrorFacts::new(
     41063,
     400,
     "job_title length exceed 100 character",
     "The job title exceeds 100 characters; shorten it.",
     false,
 );
-pub(crate) const CODE_41068: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_41068: ErrorFacts = ErrorFacts::new(
     41068,
     400,
     "Number of email aliases exceeds the upper limit",
     "The tenant's enterprise mail accounts are used up; ask an administrator about the quota.",
     false,
 );
-pub(crate) const CODE_41069: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_41069: ErrorFacts = ErrorFacts::new(
     41069,
     400,
     "Business email is in the recycle bin",
     "The enterprise mailbox is in the recycle bin; delete it there permanently before reusing it.",
     false,
 );
-pub(crate) const CODE_41070: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_41070: ErrorFacts = ErrorFacts::new(
     41070,
     400,
     "name length exceed 255 character",
     "The name exceeds 255 characters; shorten it.",
     false,
 );
-pub(crate) const CODE_41070_2: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_41070_2: ErrorFacts = ErrorFacts::new(
     41070,
     400,
     "name length exceed 64 character",
     "The name exceeds 64 characters; shorten it.",
     false,
 );
-pub(crate) const CODE_41071: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_41071: ErrorFacts = ErrorFacts::new(
     41071,
     400,
     "en_name length exceed 255 character",
     "The English name exceeds 255 characters; shorten it.",
     false,
 );
-pub(crate) const CODE_41071_2: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_41071_2: ErrorFacts = ErrorFacts::new(
     41071,
     400,
     "en_name length exceed 64 character",
     "The English name exceeds 64 characters; shorten it.",
     false,
 );
-pub(crate) const CODE_41071_3: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_41071_3: ErrorFacts = ErrorFacts::new(
     41071,
     400,
     "invalid member_id_type",
     "Set member_id_type to a value its description allows.",
     false,
 );
-pub(crate) const CODE_41071_4: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_41071_4: ErrorFacts = ErrorFacts::new(
     41071,
     400,
     "invalid member_id_type",
     "member_id_type accepts only open_id, union_id or user_id.",
     false,
 );
-pub(crate) const CODE_41072: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_41072: ErrorFacts = ErrorFacts::new(
     41072,
     400,
     "member_type not match member_id_type",
     "Make the two agree; for member_type user, member_id_type must be open_id, union_id or user_id.",
     false,
 );
-pub(crate) const CODE_41072_2: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_41072_2: ErrorFacts = ErrorFacts::new(
     41072,
     400,
     "nickname length exceed 255 character",
     "The alias exceeds 255 characters; shorten it.",
     false,
 );
-pub(crate) const CODE_41072_3: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_41072_3: ErrorFacts = ErrorFacts::new(
     41072,
     400,
     "nickname length exceed 64 character",
     "The alias exceeds 64 characters; shorten it.",
     false,
 );
-pub(crate) const CODE_41073: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_41073: ErrorFacts = ErrorFacts::new(
     41073,
     400,
     "invalid member_id",
     "Make sure member_id is of the kind member_id_type names; fetch the id of that kind again and retry.",
     false,
 );
-pub(crate) const CODE_41073_2: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_41073_2: ErrorFacts = ErrorFacts::new(
     41073,
     400,
     "invalid member_id",
     "Pass a valid member id as the member_id parameter describes.",
     false,
 );
-pub(crate) const CODE_41074: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_41074: ErrorFacts = ErrorFacts::new(
     41074,
     400,
     "invalid member_type",
     "Set member_type to a value its description allows (user).",
     false,
 );
-pub(crate) const CODE_41074_2: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_41074_2: ErrorFacts = ErrorFacts::new(
     41074,
     400,
     "invalid member_type",
     "Set member_type to a value its description allows.",
     false,
 );
-pub(crate) const CODE_41074_3: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_41074_3: ErrorFacts = ErrorFacts::new(
     41074,
     400,
     "invalid member_type",
     "group_type accepts only 1 or 2.",
     false,
 );
-pub(crate) const CODE_41201: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_41201: ErrorFacts = ErrorFacts::new(
     41201,
     400,
     "role name is exist",
     "The tenant already has a role of this name; choose another name.",
     false,
 );
-pub(crate) const CODE_41201_2: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_41201_2: ErrorFacts = ErrorFacts::new(
     41201,
     400,
     "role name is existed",
     "The tenant already has a role of this name; choose another name.",
     false,
 );
-pub(crate) const CODE_41202: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_41202: ErrorFacts = ErrorFacts::new(
     41202,
     404,
     "role id is not exist",
     "No role has this role_id; correct it.",
     false,
 );
-pub(crate) const CODE_41203: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_41203: ErrorFacts = ErrorFacts::new(
     41203,
     404,
     "member id is not exist",
     "The user is not a member of this role; the functional_role_member list endpoint gives the role's member ids.",
     false,
 );
-pub(crate) const CODE_41206: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_41206: ErrorFacts = ErrorFacts::new(
     41206,
     400,
     "functional role has members, can not delete",
     "The role still has members; remove them with functional_role_member batch_delete, then delete the role.",
     false,
 );
-pub(crate) const CODE_41208: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_41208: ErrorFacts = ErrorFacts::new(
     41208,
     400,
     "tenant role not more 500",
     "The tenant already has 500 roles; delete roles no longer used, then create again.",
     false,
 );
-pub(crate) const CODE_41209: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_41209: ErrorFacts = ErrorFacts::new(
     41209,
     400,
     "tenant role is not more 1000",
     "A role holds at most 1,000 members; remove members that no longer belong, then try again.",
     false,
 );
-pub(crate) const CODE_41210: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_41210: ErrorFacts = ErrorFacts::new(
     41210,
     400,
     "dept id is invalid",
     "A department id is invalid; look up correct ids (department children, parent or search endpoints) and retry.",
     false,
 );
-pub(crate) const CODE_41211: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_41211: ErrorFacts = ErrorFacts::new(
     41211,
     400,
     "dept id is not has perm",
     "The departments involved must be inside the app's contacts permission scope; widen it.",
     false,
 );
-pub(crate) const CODE_41213: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_41213: ErrorFacts = ErrorFacts::new(
     41213,
     400,
     "system role not support update",
     "System roles cannot be renamed; pick a role you created.",
     false,
 );
-pub(crate) const CODE_41410: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_41410: ErrorFacts = ErrorFacts::new(
     41410,
     400,
     "user primary dept must be the first department in the order",
     "The primary department must sort first: the one with `is_primary_dept` true needs the largest `department_order` in `orders`.",
     false,
 );
-pub(crate) const CODE_42001: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_42001: ErrorFacts = ErrorFacts::new(
     42001,
     400,
     "group name empty",
     "The name parameter is required; give the group a non-empty name.",
     false,
 );
-pub(crate) const CODE_42002: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_42002: ErrorFacts = ErrorFacts::new(
     42002,
     400,
     "group_id invalid",
     "The group id is invalid; fix it as the group_id parameter describes and call again.",
     false,
 );
-pub(crate) const CODE_42002_2: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_42002_2: ErrorFacts = ErrorFacts::new(
     42002,
     400,
     "invalid group_id",
     "Check the group id; the group simplelist endpoint lists valid ids.",
     false,
 );
-pub(crate) const CODE_42003: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_42003: ErrorFacts = ErrorFacts::new(
     42003,
     400,
     "group type invalid",
     "Only type 1 (a normal group) can be created; send 1 or leave it out.",
     false,
 );
-pub(crate) const CODE_42005: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_42005: ErrorFacts = ErrorFacts::new(
     42005,
     200,
     "member is already in group",
     "The member is already in the group; nothing to add.",
     false,
 );
-pub(crate) const CODE_42005_2: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_42005_2: ErrorFacts = ErrorFacts::new(
     42005,
     400,
     "member exist in group error",
     "The member is already in the group; nothing to add.",
     false,
 );
-pub(crate) const CODE_42006: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_42006: ErrorFacts = ErrorFacts::new(
     42006,
     400,
     "user has resigned error",
     "A user who has left cannot be manager, leader or HRBP; choose an active user.",
     false,
 );
-pub(crate) const CODE_42006_2: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_42006_2: ErrorFacts = ErrorFacts::new(
     42006,
     400,
     "user has resigned error",
     "The user has left the company and cannot be added.",
     false,
 );
-pub(crate) const CODE_42006_3: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_42006_3: ErrorFacts = ErrorFacts::new(
     42006,
     400,
     "user has resigned error",
     "The user has left; their information can no longer be updated.",
     false,
 );
-pub(crate) const CODE_42008: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_42008: ErrorFacts = ErrorFacts::new(
     42008,
     400,
     "tenant id is invalid error",
     "Check that the calling tenant is valid.",
     false,
 );
-pub(crate) const CODE_42008_2: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_42008_2: ErrorFacts = ErrorFacts::new(
     42008,
     401,
     "tenant id is invalid error",
     "Check that the calling tenant is valid.",
     false,
 );
-pub(crate) const CODE_42008_3: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_42008_3: ErrorFacts = ErrorFacts::new(
     42008,
     401,
     "tenant id is invalid error",
     "The access token's tenant must own the resource; call with a token of the right tenant.",
     false,
 );
-pub(crate) const CODE_42009: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_42009: ErrorFacts = ErrorFacts::new(
     42009,
     403,
     "no group authority",
     "The app's contacts permission scope must include the group; widen it.",
     false,
 );
-pub(crate) const CODE_42009_2: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_42009_2: ErrorFacts = ErrorFacts::new(
     42009,
     403,
     "no user group authority",
     "The app's contacts permission scope must include the group; widen it.",
     false,
 );
-pub(crate) const CODE_42009_3: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_42009_3: ErrorFacts = ErrorFacts::new(
     42009,
     403,
     "no user group authority error",
     "Set the app's contacts permission scope to all employees, then call again.",
     false,
 );
-pub(crate) const CODE_42009_4: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_42009_4: ErrorFacts = ErrorFacts::new(
     42009,
     403,
     "no user group authority error",
     "The app's contacts permission scope must include the group; widen it.",
     false,
 );
-pub(crate) const CODE_42009_5: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_42009_5: ErrorFacts = ErrorFacts::new(
     42009,
     403,
     "no userGroup authority error",
     "The app may not manage this group. Set its contacts scope to all employees, or have an admin put the\ngroup in the app's availability scope and set the contacts scope to match it.\n",
     false,
 );
-pub(crate) const CODE_42010: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_42010: ErrorFacts = ErrorFacts::new(
     42010,
     403,
     "not has all authority error",
     "Set the app's contacts permission scope to all employees, then call again.",
     false,
 );
-pub(crate) const CODE_42011: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_42011: ErrorFacts = ErrorFacts::new(
     42011,
     400,
     "group member department reached the upper limit",
     "A normal group holds at most 20 departments; remove some first.",
     false,
 );
-pub(crate) const CODE_42012: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_42012: ErrorFacts = ErrorFacts::new(
     42012,
     400,
     "group member user reached the upper limit",
     "The group is full (100,000 members per normal group, and ten times the tenant's user count over all normal groups); remove members first.",
     false,
 );
-pub(crate) const CODE_42013: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_42013: ErrorFacts = ErrorFacts::new(
     42013,
     400,
     "group name exceed limit",
     "Shorten the name to at most 100 characters.",
     false,
 );
-pub(crate) const CODE_42014: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_42014: ErrorFacts = ErrorFacts::new(
     42014,
     400,
     "group description exceed limit",
     "Shorten the description to at most 500 characters.",
     false,
 );
-pub(crate) const CODE_42015: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_42015: ErrorFacts = ErrorFacts::new(
     42015,
     400,
     "user group disable",
     "The user group feature is not enabled for the tenant; contact technical support.",
     false,
 );
-pub(crate) const CODE_42016: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_42016: ErrorFacts = ErrorFacts::new(
     42016,
     400,
     "user group number exceed limit",
     "The company already has 500 groups; delete groups no longer used before creating more.",
     false,
 );
-pub(crate) const CODE_42017: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_42017: ErrorFacts = ErrorFacts::new(
     42017,
     400,
     "group has member not allow delete",
     "Empty the group first: list its members (group_member simplelist) and remove them (group_member\nremove). That endpoint removes users only; departments must be removed by an admin in the admin\nconsole.\n",
     false,
 );
-pub(crate) const CODE_42018: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_42018: ErrorFacts = ErrorFacts::new(
     42018,
     400,
     "exist invalid dynamic group rule",
     "A dynamic group rule is invalid; check the request parameters and try again.",
     false,
 );
-pub(crate) const CODE_42019: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_42019: ErrorFacts = ErrorFacts::new(
     42019,
     400,
     "exist invalid dynamic group rule expression",
     "The dynamic group's matching rule is wrong; correct it.",
     false,
 );
-pub(crate) const CODE_42020: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_42020: ErrorFacts = ErrorFacts::new(
     42020,
     400,
     "exist unsupported dynamic group rule expression field",
     "The rule expression names a member attribute that is not supported; use a supported one.",
     false,
 );
-pub(crate) const CODE_42021: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_42021: ErrorFacts = ErrorFacts::new(
     42021,
     400,
     "exist unsupported dynamic group operation",
     "The rule expression uses a relational operator that is not supported; use a supported one.",
     false,
 );
-pub(crate) const CODE_42021_2: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_42021_2: ErrorFacts = ErrorFacts::new(
     42021,
     400,
     "exist unsupported dynamic group operatrion",
     "The rule expression uses a relational operator that is not supported; use a supported one.",
     false,
 );
-pub(crate) const CODE_42022: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_42022: ErrorFacts = ErrorFacts::new(
     42022,
     400,
     "exist invalid expression value or values",
     "The rule expression has a wrong or unsupported value, or single/multiple values that do not fit the operator; fix the values.",
     false,
 );
-pub(crate) const CODE_42024: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_42024: ErrorFacts = ErrorFacts::new(
     42024,
     400,
     "no permission to create a dynamic group",
     "The caller may not create dynamic groups; check the permission and try again.",
     false,
 );
-pub(crate) const CODE_42025: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_42025: ErrorFacts = ErrorFacts::new(
     42025,
     400,
     "invalid joiner rule",
     "The rule's joining (connective) rule is invalid; correct it and try again.",
     false,
 );
-pub(crate) const CODE_42025_2: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_42025_2: ErrorFacts = ErrorFacts::new(
     42025,
     400,
     "invalid joinner rule",
     "The rule's joining (connective) rule is invalid; correct it and try again.",
     false,
 );
-pub(crate) const CODE_42026: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_42026: ErrorFacts = ErrorFacts::new(
     42026,
     400,
     "department scope exceed limit",
     "The department scope is over its limit; reduce it and try again.",
     false,
 );
-pub(crate) const CODE_42027: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_42027: ErrorFacts = ErrorFacts::new(
     42027,
     400,
     "group visible scope is not valid",
     "The group's visible scope is invalid; correct it.",
     false,
 );
-pub(crate) const CODE_42029: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_42029: ErrorFacts = ErrorFacts::new(
     42029,
     400,
     "exist some field openapi not support, please  manage the group in admin platform",
     "Some of the group's settings are not supported by the open API; change them in the admin console instead.",
     false,
 );
-pub(crate) const CODE_42300: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_42300: ErrorFacts = ErrorFacts::new(
     42300,
     400,
     "job level reach the upper limit",
     "The tenant has reached the limit of 10,000 job levels; delete other job levels and retry. Beyond 4,000 the admin console can no longer open the job level list.",
     false,
 );
-pub(crate) const CODE_42301: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_42301: ErrorFacts = ErrorFacts::new(
     42301,
     400,
     "param content duplicate",
     "A custom type with this content already exists; reuse it or choose other text.",
     false,
 );
-pub(crate) const CODE_42301_2: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_42301_2: ErrorFacts = ErrorFacts::new(
     42301,
     404,
     "job level not exist",
     "The job level does not exist; make sure the job level id is correct and retry.",
     false,
 );
-pub(crate) const CODE_42302: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_42302: ErrorFacts = ErrorFacts::new(
     42302,
     400,
     "job level tenant lock fail",
     "Concurrent updates of job levels are limited; wait a while and retry.",
     true,
 );
-pub(crate) const CODE_42302_2: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_42302_2: ErrorFacts = ErrorFacts::new(
     42302,
     400,
     "param i18n_content duplicate",
     "A custom type with the same translations already exists; reuse it or change i18n_content.",
     false,
 );
-pub(crate) const CODE_42303: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_42303: ErrorFacts = ErrorFacts::new(
     42303,
     400,
     "exceed content max num",
     "A value is over its limit (content, for one, is at most 100 characters); bring the parameters within the documented bounds.",
     false,
 );
-pub(crate) const CODE_42303_2: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_42303_2: ErrorFacts = ErrorFacts::new(
     42303,
     400,
     "job level name not valid",
     "The name is invalid; it must be 1 to 255 characters long.",
     false,
 );
-pub(crate) const CODE_42304: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_42304: ErrorFacts = ErrorFacts::new(
     42304,
     400,
     "job level description not valid",
     "The description is invalid; check it.",
     false,
 );
-pub(crate) const CODE_42304_2: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_42304_2: ErrorFacts = ErrorFacts::new(
     42304,
     400,
     "job level description not valid",
     "The description is invalid; it may be at most 5,000 characters long.",
     false,
 );
-pub(crate) const CODE_42305: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_42305: ErrorFacts = ErrorFacts::new(
     42305,
     400,
     "job level name duplicate",
     "Another job level has this name; change the name and retry.",
     false,
 );
-pub(crate) const CODE_42306: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_42306: ErrorFacts = ErrorFacts::new(
     42306,
     400,
     "job level order duplicate",
     "Another job level has this order value; change the order and retry.",
     false,
 );
-pub(crate) const CODE_42307: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_42307: ErrorFacts = ErrorFacts::new(
     42307,
     400,
     "job level external id duplicate",
     "A job level id clashed for internal reasons; retry the call.",
     true,
 );
-pub(crate) const CODE_42307_2: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_42307_2: ErrorFacts = ErrorFacts::new(
     42307,
     400,
     "job level external id duplicate",
     "The job level id is duplicated.",
     false,
 );
-pub(crate) const CODE_42308: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_42308: ErrorFacts = ErrorFacts::new(
     42308,
     400,
     "job level invalid order",
     "The order value is invalid; it must be between 100 and 100000.",
     false,
 );
-pub(crate) const CODE_42400: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_42400: ErrorFacts = ErrorFacts::new(
     42400,
     400,
     "param is invalid",
     "A request parameter is wrong; check the values you set.",
     false,
 );
-pub(crate) const CODE_42401: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_42401: ErrorFacts = ErrorFacts::new(
     42401,
     400,
     "job family number reach the upper limit",
     "The tenant has reached the limit of 10,000 job families; note that beyond 4,000 the admin console can no longer open the job family list.",
     false,
 );
-pub(crate) const CODE_42402: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_42402: ErrorFacts = ErrorFacts::new(
     42402,
     404,
     "job family not exist",
     "The job family does not exist; pass a correct job family id.",
     false,
 );
-pub(crate) const CODE_42403: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_42403: ErrorFacts = ErrorFacts::new(
     42403,
     400,
     "job family tenant lock fail",
     "Concurrent updates of job families are limited; wait a while and retry.",
     true,
 );
-pub(crate) const CODE_42404: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_42404: ErrorFacts = ErrorFacts::new(
     42404,
     400,
     "job family name not valid",
     "The name is invalid; it may hold Chinese, English and symbols and must be 1 to 100 characters long.",
     false,
 );
-pub(crate) const CODE_42404_2: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_42404_2: ErrorFacts = ErrorFacts::new(
     42404,
     404,
     "job family not exist",
     "The job family does not exist; pass a correct job family id.",
     false,
 );
-pub(crate) const CODE_42405: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_42405: ErrorFacts = ErrorFacts::new(
     42405,
     400,
     "job family description not valid",
     "The description is invalid; it may be at most 5,000 characters long.",
     false,
 );
-pub(crate) const CODE_42406: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_42406: ErrorFacts = ErrorFacts::new(
     42406,
     400,
     "job family name duplicate",
     "Another job family has this name; choose a different name and retry.",
     false,
 );
-pub(crate) const CODE_42407: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_42407: ErrorFacts = ErrorFacts::new(
     42407,
     400,
     "job family has cycle",
     "Job families cannot form a cycle: a family cannot take one of its own descendants as its parent.",
     false,
 );
-pub(crate) const CODE_42408: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_42408: ErrorFacts = ErrorFacts::new(
     42408,
     400,
     "parent job family not exist",
     "The parent job family does not exist; pass a correct parent id.",
     false,
 );
-pub(crate) const CODE_42409: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_42409: ErrorFacts = ErrorFacts::new(
     42409,
     400,
     "parent job family not enable",
     "The parent job family is disabled and cannot be used.",
     false,
 );
-pub(crate) const CODE_42410: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_42410: ErrorFacts = ErrorFacts::new(
     42410,
     400,
     "parent job family deleted",
     "The parent job family has been deleted and cannot be used.",
     false,
 );
-pub(crate) const CODE_42411: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_42411: ErrorFacts = ErrorFacts::new(
     42411,
     400,
     "job family has child can not delete",
     "The job family still has sub-families; delete them first.",
     false,
 );
-pub(crate) const CODE_42412: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_42412: ErrorFacts = ErrorFacts::new(
     42412,
     400,
     "job family external id duplicate",
     "A job family id clashed for internal reasons; retry the call.",
     true,
 );
-pub(crate) const CODE_42413: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_42413: ErrorFacts = ErrorFacts::new(
     42413,
     400,
     "job family exceed level number",
     "The job family hierarchy already has the maximum number of levels; no further sub-family can be added.",
     false,
 );
-pub(crate) const CODE_43000: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_43000: ErrorFacts = ErrorFacts::new(
     43000,
     401,
     "dept has already exist error",
     "The department already exists; do not create it again, or change the parameters.",
     false,
 );
-pub(crate) const CODE_43001: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_43001: ErrorFacts = ErrorFacts::new(
     43001,
     409,
     "dept unit repeat error",
     "The department's unit id conflicts.",
     false,
 );
-pub(crate) const CODE_43002: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_43002: ErrorFacts = ErrorFacts::new(
     43002,
     409,
     "dept unit is still using error",
     "The department's unit id already exists.",
     false,
 );
-pub(crate) const CODE_43003: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_43003: ErrorFacts = ErrorFacts::new(
     43003,
     409,
     "multi dept unit error",
     "More than one unit id is set for the department.",
     false,
 );
-pub(crate) const CODE_43004: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_43004: ErrorFacts = ErrorFacts::new(
     43004,
     400,
     "illegal unit error",
     "The department's unit id is not valid.",
     false,
 );
-pub(crate) const CODE_43004_2: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_43004_2: ErrorFacts = ErrorFacts::new(
     43004,
     400,
     "illegal unit error",
     "The unit id is not valid; get one from the unit list endpoint and fix `unit_ids`.",
     false,
 );
-pub(crate) const CODE_43004_3: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_43004_3: ErrorFacts = ErrorFacts::new(
     43004,
     400,
     "illegal unit error",
     "The unit is not valid; pass one correct unit id in `unit_ids` (see the unit list endpoint).",
     false,
 );
-pub(crate) const CODE_43005: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_43005: ErrorFacts = ErrorFacts::new(
     43005,
     400,
     "duplicate order error",
     "The `order` value is already used by another department; choose a unique one.",
     false,
 );
-pub(crate) const CODE_43007: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_43007: ErrorFacts = ErrorFacts::new(
     43007,
     400,
     "duplicated department custom id error",
     "The custom department id is already used; change `department_id` and retry.",
     false,
 );
-pub(crate) const CODE_43007_2: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_43007_2: ErrorFacts = ErrorFacts::new(
     43007,
     400,
     "duplicated department custom id error",
     "The custom department id is duplicated in the tenant.",
     false,
 );
-pub(crate) const CODE_43007_3: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_43007_3: ErrorFacts = ErrorFacts::new(
     43007,
     400,
     "duplicated department unit custom id error",
     "The department's unit custom id is duplicated; check the data and retry.",
     false,
 );
-pub(crate) const CODE_43008: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_43008: ErrorFacts = ErrorFacts::new(
     43008,
     400,
     "custom dept id invalid error",
     "The custom department id is not valid: it may not start with `od-`, be `0`, or exceed 64 characters.",
     false,
 );
-pub(crate) const CODE_43009: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_43009: ErrorFacts = ErrorFacts::new(
     43009,
     400,
     "exceed update custom dept limit error",
     "The limit on changing custom department ids has been reached.",
     false,
 );
-pub(crate) const CODE_43009_2: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_43009_2: ErrorFacts = ErrorFacts::new(
     43009,
     400,
     "exceed update custom dept limit error",
     "The limit on updates has been reached.",
     false,
 );
-pub(crate) const CODE_43010: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_43010: ErrorFacts = ErrorFacts::new(
     43010,
     400,
     "big dept forbid recursion error",
     "The department is too large to be queried this way.",
     false,
 );
-pub(crate) const CODE_43011: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_43011: ErrorFacts = ErrorFacts::new(
     43011,
     400,
     "delete has member dept error",
     "The department still has users; it must be empty before deletion.",
     false,
 );
-pub(crate) const CODE_43011_2: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_43011_2: ErrorFacts = ErrorFacts::new(
     43011,
     400,
     "delete has member dept error",
     "The department still has users; move or delete them first.",
     false,
 );
-pub(crate) const CODE_43012: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_43012: ErrorFacts = ErrorFacts::new(
     43012,
     400,
     "delete has sub dept department error",
     "The department still has sub-departments; it must have none before deletion.",
     false,
 );
-pub(crate) const CODE_43012_2: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_43012_2: ErrorFacts = ErrorFacts::new(
     43012,
     400,
     "delete has sub dept department error",
     "The department still has sub-departments; move or delete them first.",
     false,
 );
-pub(crate) const CODE_43013: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_43013: ErrorFacts = ErrorFacts::new(
     43013,
     400,
     "dept too many children error",
     "The parent already has the maximum of 1,000 direct sub-departments.",
     false,
 );
-pub(crate) const CODE_43013_2: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_43013_2: ErrorFacts = ErrorFacts::new(
     43013,
     400,
     "dept too many children error",
     "The parent department already has the maximum number of sub-departments (1,000).",
     false,
 );
-pub(crate) const CODE_43013_3: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_43013_3: ErrorFacts = ErrorFacts::new(
     43013,
     400,
     "dept too many children error",
     "The parent department has too many sub-departments.",
     false,
 );
-pub(crate) const CODE_43016: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_43016: ErrorFacts = ErrorFacts::new(
     43016,
     400,
     "leaders is repeat",
     "A leader is listed twice; check `leaders`.",
     false,
 );
-pub(crate) const CODE_43017: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_43017: ErrorFacts = ErrorFacts::new(
     43017,
     400,
     "relate dept over limit",
     "The unit already holds 1,000 departments; unbind one of them from the unit before binding this one.",
     false,
 );
-pub(crate) const CODE_43018: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_43018: ErrorFacts = ErrorFacts::new(
     43018,
     400,
     "duplicate i18n name",
     "The localized name clashes with another department's; change `i18n_name` and retry.",
     false,
 );
-pub(crate) const CODE_43019: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_43019: ErrorFacts = ErrorFacts::new(
     43019,
     400,
     "exceed dept max level",
     "The department tree is already 25 levels deep; no deeper sub-department can be added.",
     false,
 );
-pub(crate) const CODE_43021: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_43021: ErrorFacts = ErrorFacts::new(
     43021,
     400,
     "department chat not exist",
     "The department has no department group chat.",
     false,
 );
-pub(crate) const CODE_43022: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_43022: ErrorFacts = ErrorFacts::new(
     43022,
     400,
     "department name duplicate",
     "Another department already has this name; change `name` and retry.",
     false,
 );
-pub(crate) const CODE_43023: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_43023: ErrorFacts = ErrorFacts::new(
     43023,
     400,
     "dept structure no permissione",
     "No permission on the department structure.",
     false,
 );
-pub(crate) const CODE_43023_2: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_43023_2: ErrorFacts = ErrorFacts::new(
     43023,
     400,
     "dept structure no permissione",
     "The department must be in the app's contact data scope.",
     false,
 );
-pub(crate) const CODE_43024: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_43024: ErrorFacts = ErrorFacts::new(
     43024,
     400,
     "dept structure tenant lock fail",
     "A concurrent change to the department tree held the tenant lock; retry a little later.",
     true,
 );
-pub(crate) const CODE_43025: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_43025: ErrorFacts = ErrorFacts::new(
     43025,
     400,
     "top department leader unjoined",
     "A user who has not joined cannot lead a department; choose an active member of the directory.",
     false,
 );
-pub(crate) const CODE_43026: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_43026: ErrorFacts = ErrorFacts::new(
     43026,
     400,
     "employee type is not valid",
     "An employee type in `group_chat_employee_types` is not valid; use the built-in values or a custom type's enum_value.",
     false,
 );
-pub(crate) const CODE_43028: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_43028: ErrorFacts = ErrorFacts::new(
     43028,
     400,
     "invalid department hrbps",
     "An HRBP user id is not valid; check the ids and that they match `user_id_type`.",
     false,
 );
-pub(crate) const CODE_43029: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_43029: ErrorFacts = ErrorFacts::new(
     43029,
     400,
     "dept name not contain separator",
     "Department names may not contain a slash (`/`).",
     false,
 );
-pub(crate) const CODE_43030: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_43030: ErrorFacts = ErrorFacts::new(
     43030,
     400,
     "update department lock error,wait some seconds and retry",
     "Too many concurrent updates; wait a few seconds and retry.",
     true,
 );
-pub(crate) const CODE_43031: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_43031: ErrorFacts = ErrorFacts::new(
     43031,
     400,
     "Unable to edit data from external data sources",
     "The department comes from an external data source and cannot be edited here.",
     false,
 );
-pub(crate) const CODE_43050: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_43050: ErrorFacts = ErrorFacts::new(
     43050,
     400,
     "unit feature is prohibited",
     "Units are a feature of the enterprise (flagship) edition; the tenant must upgrade to use them.",
     false,
 );
-pub(crate) const CODE_43051: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_43051: ErrorFacts = ErrorFacts::new(
     43051,
     400,
     "unit_id invalid",
     "The unit id is not valid; get a correct one from the unit list endpoint and retry.",
     false,
 );
-pub(crate) const CODE_43051_2: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_43051_2: ErrorFacts = ErrorFacts::new(
     43051,
     400,
     "unit_id invalid",
     "The unit id is not valid; set it as the parameter description requires and retry.",
     false,
 );
-pub(crate) const CODE_43052: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_43052: ErrorFacts = ErrorFacts::new(
     43052,
     400,
     "unit name invalid",
     "The unit name is not valid; it must be 1 to 100 characters.",
     false,
 );
-pub(crate) const CODE_43053: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_43053: ErrorFacts = ErrorFacts::new(
     43053,
     400,
     "unit type invalid",
     "The unit type is not valid; it must be 1 to 100 characters.",
     false,
 );
-pub(crate) const CODE_43054: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_43054: ErrorFacts = ErrorFacts::new(
     43054,
     400,
     "department has been bound to other unit",
     "The department is already bound to another unit; unbind it first, as a department can have only one unit.",
     false,
 );
-pub(crate) const CODE_43055: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_43055: ErrorFacts = ErrorFacts::new(
     43055,
     400,
     "unit name and type repeat",
     "A unit with this name and type already exists; change one of them.",
     false,
 );
-pub(crate) const CODE_43055_2: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_43055_2: ErrorFacts = ErrorFacts::new(
     43055,
     400,
     "unit name and type repeat",
     "Another unit of the same type has this name; choose a different name and retry.",
     false,
 );
-pub(crate) const CODE_43056: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_43056: ErrorFacts = ErrorFacts::new(
     43056,
     400,
     "duplicate unit id error",
     "That custom unit id is taken; choose another and retry.",
     false,
 );
-pub(crate) const CODE_43057: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_43057: ErrorFacts = ErrorFacts::new(
     43057,
     400,
     "unit type is quoted by other businesses",
     "The unit's type is referenced by another feature; remove that reference, then retry.",
     false,
 );
-pub(crate) const CODE_43058: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_43058: ErrorFacts = ErrorFacts::new(
     43058,
     400,
     "department_id invalid",
     "The department id is not valid; check that the id and `department_id_type` match.",
     false,
 );
-pub(crate) const CODE_43059: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_43059: ErrorFacts = ErrorFacts::new(
     43059,
     400,
     "unit number exceed limit",
     "The tenant already has the maximum of 1,000 units.",
     false,
 );
-pub(crate) const CODE_44001: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_44001: ErrorFacts = ErrorFacts::new(
     44001,
     400,
     "business email domain not available error",
     "The tenant has no enterprise mail domain; an administrator must enable enterprise mail first.",
     false,
 );
-pub(crate) const CODE_44002: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_44002: ErrorFacts = ErrorFacts::new(
     44002,
     400,
     "update order must update department together",
     "Changing `orders` needs `department_ids` in the same request, and every department in `orders` must be among them.",
     false,
 );
-pub(crate) const CODE_44003: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_44003: ErrorFacts = ErrorFacts::new(
     44003,
     400,
     "avatarkey and description cannot be empty when update resigned user",
     "Updating a resigned user needs the avatar key and the information.",
     false,
 );
-pub(crate) const CODE_44004: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_44004: ErrorFacts = ErrorFacts::new(
     44004,
     400,
     "this user has been joined too many tenants recently",
     "This person has joined too many tenants recently; try again after 24 hours.",
     false,
 );
-pub(crate) const CODE_44006: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_44006: ErrorFacts = ErrorFacts::new(
     44006,
     400,
     "name length exceed 255 character",
     "The name exceeds 255 characters; shorten it.",
     false,
 );
-pub(crate) const CODE_44006_2: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_44006_2: ErrorFacts = ErrorFacts::new(
     44006,
     400,
     "name length exceed 64 character",
     "The name exceeds 64 characters; shorten it.",
     false,
 );
-pub(crate) const CODE_44007: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_44007: ErrorFacts = ErrorFacts::new(
     44007,
     400,
     "en_name length exceed 255 character",
     "The English name exceeds 255 characters; shorten it.",
     false,
 );
-pub(crate) const CODE_44007_2: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_44007_2: ErrorFacts = ErrorFacts::new(
     44007,
     400,
     "en_name length exceed 64 character",
     "The English name exceeds 64 characters; shorten it.",
     false,
 );
-pub(crate) const CODE_44008: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_44008: ErrorFacts = ErrorFacts::new(
     44008,
     400,
     "nickname length exceed 255 character",
     "The alias exceeds 255 characters; shorten it.",
     false,
 );
-pub(crate) const CODE_44008_2: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_44008_2: ErrorFacts = ErrorFacts::new(
     44008,
     400,
     "nickname length exceed 64 character",
     "The alias exceeds 64 characters; shorten it.",
     false,
 );
-pub(crate) const CODE_44009: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_44009: ErrorFacts = ErrorFacts::new(
     44009,
     400,
     "this tenant has been create too many users recently",
     "Members are being added too often: one mobile number or email can join at most three tenants a day.",
     false,
 );
-pub(crate) const CODE_44010: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_44010: ErrorFacts = ErrorFacts::new(
     44010,
     400,
     "unJoined user not allow to update",
     "A user who has not joined yet cannot be updated.",
     false,
 );
-pub(crate) const CODE_44011: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_44011: ErrorFacts = ErrorFacts::new(
     44011,
     400,
     "existed user not allow to update",
     "The user cannot be updated in its current state (the page's advice speaks of an activated user).",
     false,
 );
-pub(crate) const CODE_44011_2: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_44011_2: ErrorFacts = ErrorFacts::new(
     44011,
     400,
     "exited user not allow to update",
     "A user who has quit cannot be updated.",
     false,
 );
-pub(crate) const CODE_44012: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_44012: ErrorFacts = ErrorFacts::new(
     44012,
     400,
     "Adding user has been intercepted. Contact Feishu Customer Service",
     "Adding the member was blocked; ask technical support.",
     false,
 );
-pub(crate) const CODE_44013: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_44013: ErrorFacts = ErrorFacts::new(
     44013,
     400,
     "User enterprise Email password is not valid",
     "The enterprise mail password is not valid.",
     false,
 );
-pub(crate) const CODE_44013_2: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_44013_2: ErrorFacts = ErrorFacts::new(
     44013,
     400,
     "User enterprise Email password is not valid",
     "The enterprise mail password is not valid; change it and retry.",
     false,
 );
-pub(crate) const CODE_44013_3: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_44013_3: ErrorFacts = ErrorFacts::new(
     44013,
     400,
     "User enterprise Email password is not valid",
     "The page gives no advice.",
     false,
 );
-pub(crate) const CODE_44014: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_44014: ErrorFacts = ErrorFacts::new(
     44014,
     400,
     "Can not update inactive user email when email equal enterprise",
     "The email cannot be updated while it is the user's enterprise mailbox.",
     false,
 );
-pub(crate) const CODE_44014_2: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_44014_2: ErrorFacts = ErrorFacts::new(
     44014,
     400,
     "Can not update inactive user email when email equal enterprise",
     "The page gives no advice; the email cannot be updated while it is the enterprise mailbox.",
     false,
 );
-pub(crate) const CODE_44015: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_44015: ErrorFacts = ErrorFacts::new(
     44015,
     400,
     "can not update password when user already have password",
     "The page gives no advice; the password cannot be set because the user already has one.",
     false,
 );
-pub(crate) const CODE_44015_2: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_44015_2: ErrorFacts = ErrorFacts::new(
     44015,
     400,
     "can not update password when user already have password",
     "The password cannot be set because the user already has one.",
     false,
 );
-pub(crate) const CODE_44016: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_44016: ErrorFacts = ErrorFacts::new(
     44016,
     400,
     "can not set enterprise email password",
     "The enterprise mail password cannot be set.",
     false,
 );
-pub(crate) const CODE_44016_2: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_44016_2: ErrorFacts = ErrorFacts::new(
     44016,
     400,
     "can not set enterprise email password",
     "The enterprise mail password cannot be set; check the app has the permission to set it.",
     false,
 );
-pub(crate) const CODE_44016_3: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_44016_3: ErrorFacts = ErrorFacts::new(
     44016,
     400,
     "can not set enterprise email password",
     "The page gives no advice.",
     false,
 );
-pub(crate) const CODE_44017: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_44017: ErrorFacts = ErrorFacts::new(
     44017,
     400,
     "Suite_Admin_Common_UnableToEditUpper",
     "The content was blocked by risk control; check that it is acceptable.",
     false,
 );
-pub(crate) const CODE_44017_2: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_44017_2: ErrorFacts = ErrorFacts::new(
     44017,
     400,
     "Suite_Admin_Common_UnableToEditUpper",
     "The page gives no advice; the content was blocked by risk control.",
     false,
 );
-pub(crate) const CODE_44018: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_44018: ErrorFacts = ErrorFacts::new(
     44018,
     400,
     "lark not support +86 mobile",
     "Lark does not accept +86 mobile numbers; change the number.",
     false,
 );
-pub(crate) const CODE_44018_2: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_44018_2: ErrorFacts = ErrorFacts::new(
     44018,
     400,
     "lark not support +86 mobile",
     "The page gives no advice; Lark does not accept +86 mobile numbers.",
     false,
 );
-pub(crate) const CODE_44019: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_44019: ErrorFacts = ErrorFacts::new(
     44019,
     400,
     "feishu only support +86 mobile",
     "An unverified tenant can only add mainland China (+86) numbers; complete Feishu verification, after which others work from the next day.",
     false,
 );
-pub(crate) const CODE_44020: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_44020: ErrorFacts = ErrorFacts::new(
     44020,
     400,
     "mobile and email need together exist",
     "In a verified tenant a member with a non-+86 number needs an email too.",
     false,
 );
-pub(crate) const CODE_44021: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_44021: ErrorFacts = ErrorFacts::new(
     44021,
     400,
     "leader is resigned",
     "The direct leader or a dotted-line leader has left; choose an active one.",
     false,
 );
-pub(crate) const CODE_44022: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_44022: ErrorFacts = ErrorFacts::new(
     44022,
     400,
     "leaderID is Invalid",
     "The direct leader or a dotted-line leader is not valid; choose a valid one.",
     false,
 );
-pub(crate) const CODE_44023: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_44023: ErrorFacts = ErrorFacts::new(
     44023,
     400,
     "exceed feature contact seat limit",
     "The directory's user quota is used up; upgrade the Feishu edition for more.",
     false,
 );
-pub(crate) const CODE_44023_2: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_44023_2: ErrorFacts = ErrorFacts::new(
     44023,
     400,
     "exceed feature contact seat limit",
     "The tenant has reached its edition's directory member limit; upgrade the Feishu edition for more users.",
     false,
 );
-pub(crate) const CODE_44024: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_44024: ErrorFacts = ErrorFacts::new(
     44024,
     400,
     "User enterprise email has already been registered as a member's account",
     "The enterprise mailbox is already registered to a member.",
     false,
 );
-pub(crate) const CODE_44025: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_44025: ErrorFacts = ErrorFacts::new(
     44025,
     400,
     "update user lock error,wait some seconds and retry",
     "Concurrent updates of the user are limited; wait a moment and retry.",
     true,
 );
-pub(crate) const CODE_44028: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_44028: ErrorFacts = ErrorFacts::new(
     44028,
     400,
     "Exceed recoverable time",
     "The user left more than 30 days ago and can no longer be restored.",
     false,
 );
-pub(crate) const CODE_44029: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_44029: ErrorFacts = ErrorFacts::new(
     44029,
     400,
     "No access to resurrect",
     "The app has no access to this endpoint; ask technical support for it.",
     false,
 );
-pub(crate) const CODE_44030: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_44030: ErrorFacts = ErrorFacts::new(
     44030,
     400,
     "Mobile duplicated",
     "Another member has the user's mobile; change it or deactivate that member, then retry.",
     false,
 );
-pub(crate) const CODE_44031: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_44031: ErrorFacts = ErrorFacts::new(
     44031,
     400,
     "Email duplicated",
     "Another member has the user's email; change it or deactivate that member, then retry.",
     false,
 );
-pub(crate) const CODE_44032: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_44032: ErrorFacts = ErrorFacts::new(
     44032,
     400,
     "UserID duplicated",
     "Another active member has the user's user_id; deactivate that member first, and call with the open_id or union_id.",
     false,
 );
-pub(crate) const CODE_44033: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_44033: ErrorFacts = ErrorFacts::new(
     44033,
     400,
     "User not resigned",
     "The user is active, so there is nothing to restore; with a user_id, check it is not held by an active member and call with the open_id or union_id.",
     false,
 );
-pub(crate) const CODE_44034: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_44034: ErrorFacts = ErrorFacts::new(
     44034,
     400,
     "User is in delete progress, retry later",
     "The user's departure is still being processed; retry later (it can take up to 48 hours).",
     true,
 );
-pub(crate) const CODE_44035: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_44035: ErrorFacts = ErrorFacts::new(
     44035,
     400,
     "departmentID is invaild",
     "A department id is not valid; the department search endpoint finds correct ones.",
     false,
 );
-pub(crate) const CODE_44036: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_44036: ErrorFacts = ErrorFacts::new(
     44036,
     400,
     "freeze tenant founder is forbidden",
     "The tenant's creator cannot be suspended.",
     false,
 );
-pub(crate) const CODE_44037: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_44037: ErrorFacts = ErrorFacts::new(
     44037,
     400,
     "tenant manager cannot be deleted",
     "A tenant administrator cannot be deleted; remove the administrator role in the admin console first.",
     false,
 );
-pub(crate) const CODE_44038: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_44038: ErrorFacts = ErrorFacts::new(
     44038,
     400,
     "req set user geo not find in geo list",
     "The data residency (geo) given is not one the system supports.",
     false,
 );
-pub(crate) const CODE_44038_2: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_44038_2: ErrorFacts = ErrorFacts::new(
     44038,
     400,
     "this user can not been update by security issues",
     "This user cannot be updated for security reasons.",
     false,
 );
-pub(crate) const CODE_44039: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_44039: ErrorFacts = ErrorFacts::new(
     44039,
     400,
     "not set geo name auth",
     "The app may not set the data residency (`geo`).",
     false,
 );
-pub(crate) const CODE_44040: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_44040: ErrorFacts = ErrorFacts::new(
     44040,
     400,
     "tenant not open mg not set geo name",
     "The tenant has not enabled multiple data residencies, so `geo` cannot be set; ask technical support.",
     false,
 );
-pub(crate) const CODE_44041: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_44041: ErrorFacts = ErrorFacts::new(
     44041,
     400,
     "anonymize user info is not allowed to update",
     "An anonymized user's information cannot be updated.",
     false,
 );
-pub(crate) const CODE_44042: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_44042: ErrorFacts = ErrorFacts::new(
     44042,
     400,
     "User is in resurrect progress, retry later",
     "The user is being restored; wait until that finishes, then retry.",
     true,
 );
-pub(crate) const CODE_44044: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_44044: ErrorFacts = ErrorFacts::new(
     44044,
     400,
     "invalid job level id",
     "The job level id is not valid; get one from the job level list.",
     false,
 );
-pub(crate) const CODE_44045: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_44045: ErrorFacts = ErrorFacts::new(
     44045,
     400,
     "invalid job family id",
     "The job family id is not valid; get one from the job family list.",
     false,
 );
-pub(crate) const CODE_44046: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_44046: ErrorFacts = ErrorFacts::new(
     44046,
     400,
     "user license subscription id must not empty in multi-license tenant",
     "A tenant with several licenses needs `subscription_ids`; get valid seat ids from the tenant seat endpoint.",
     false,
 );
-pub(crate) const CODE_44046_2: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_44046_2: ErrorFacts = ErrorFacts::new(
     44046,
     400,
     "user license subscription id must not empty in multi-license tenant",
     "A tenant with several licenses needs `subscription_ids`; pick valid seat ids from the tenant seat endpoint.",
     false,
 );
-pub(crate) const CODE_44047: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_44047: ErrorFacts = ErrorFacts::new(
     44047,
     400,
     "license subscription id exceed limit",
     "That seat id has no seats left; choose an available one.",
     false,
 );
-pub(crate) const CODE_44047_2: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_44047_2: ErrorFacts = ErrorFacts::new(
     44047,
     400,
     "license subscription id exceed limit",
     "That seat id has no seats left; choose another from the tenant seat endpoint.",
     false,
 );
-pub(crate) const CODE_44048: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_44048: ErrorFacts = ErrorFacts::new(
     44048,
     400,
     "user license subscription id invalid",
     "The seat id is not valid; get valid ones from the tenant seat endpoint.",
     false,
 );
-pub(crate) const CODE_44048_2: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_44048_2: ErrorFacts = ErrorFacts::new(
     44048,
     400,
     "user license subscription id invalid",
     "The seat id is not valid; pick a valid one from the tenant seat endpoint.",
     false,
 );
-pub(crate) const CODE_44049: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_44049: ErrorFacts = ErrorFacts::new(
     44049,
     400,
     "license subscription update fail",
     "Updating the seats failed; retry.",
     true,
 );
-pub(crate) const CODE_44050: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_44050: ErrorFacts = ErrorFacts::new(
     44050,
     403,
     "not set subscription ids auth",
     "The app lacks the permission to assign user seats; request it under API permissions in the developer console.",
     false,
 );
-pub(crate) const CODE_44050_2: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_44050_2: ErrorFacts = ErrorFacts::new(
     44050,
     403,
     "not set subscription ids auth",
     "The app lacks the scope to assign user seats; enable it in the developer console.",
     false,
 );
-pub(crate) const CODE_44051: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_44051: ErrorFacts = ErrorFacts::new(
     44051,
     400,
     "employee_no already existed",
     "The employee number is already used; change it and retry.",
     false,
 );
-pub(crate) const CODE_44052: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_44052: ErrorFacts = ErrorFacts::new(
     44052,
     400,
     "Unable to edit members because your current plan has expired",
     "The Feishu plan has expired and the tenant is over its member limit; reduce members or upgrade the plan.",
     false,
 );
-pub(crate) const CODE_44053: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_44053: ErrorFacts = ErrorFacts::new(
     44053,
     400,
     "Unable to edit data from external data sources",
     "The user comes from an external data source and cannot be edited here.",
     false,
 );
-pub(crate) const CODE_44054: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_44054: ErrorFacts = ErrorFacts::new(
     44054,
     400,
     "create user success and create city fail",
     "The user was created but the work city could not be: the 10,000-city limit was hit, the name is invalid or over 100 characters, or the city is disabled (see the work city list).",
     false,
 );
-pub(crate) const CODE_44055: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_44055: ErrorFacts = ErrorFacts::new(
     44055,
     400,
     "create user success and create job title fail",
     "The user was created but the job title could not be: the 10,000-title limit was hit, the title is invalid or over 255 characters, or it is disabled (see the job title list).",
     false,
 );
-pub(crate) const CODE_44056: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_44056: ErrorFacts = ErrorFacts::new(
     44056,
     400,
     "create user success and create city and job title fail",
     "The user was created but neither the work city nor the job title could be; check their limits (10,000 each), lengths (100 and 255) and that they are enabled.",
     false,
 );
-pub(crate) const CODE_44057: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_44057: ErrorFacts = ErrorFacts::new(
     44057,
     400,
     "update user success and create city fail",
     "The user was updated but the work city could not be created: the 10,000-city limit was hit, the name is invalid or over 100 characters, or the city is disabled (see the work city list).",
     false,
 );
-pub(crate) const CODE_44058: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_44058: ErrorFacts = ErrorFacts::new(
     44058,
     400,
     "update user success and create job title fail",
     "The user was updated but the job title could not be created: the 10,000-title limit was hit, the title is invalid or over 255 characters, or it is disabled (see the job title list).",
     false,
 );
-pub(crate) const CODE_44059: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_44059: ErrorFacts = ErrorFacts::new(
     44059,
     400,
     "update user success and create city and job title fail",
     "The user was updated but neither the work city nor the job title could be created; check their limits (10,000 each), lengths (100 and 255) and that they are enabled.",
     false,
 );
-pub(crate) const CODE_44060: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_44060: ErrorFacts = ErrorFacts::new(
     44060,
     400,
     "mg asset exceed time",
     "The tenant's data residency service has expired.",
     false,
 );
-pub(crate) const CODE_44061: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_44061: ErrorFacts = ErrorFacts::new(
     44061,
     400,
     "mg asset exceed quota",
     "The tenant's data residency service has no seats left to assign.",
     false,
 );
-pub(crate) const CODE_44062: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_44062: ErrorFacts = ErrorFacts::new(
     44062,
     400,
     "According to the settings, this member's account can only be deleted through Member life cycle.",
     "The tenant's rules allow deleting this account only through the member lifecycle engine.",
     false,
 );
-pub(crate) const CODE_44101: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_44101: ErrorFacts = ErrorFacts::new(
     44101,
     400,
     "miss parent department id error",
     "`parent_department_id` is missing; the request must carry it.",
     false,
 );
-pub(crate) const CODE_44102: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_44102: ErrorFacts = ErrorFacts::new(
     44102,
     400,
     "miss department_id error",
     "`department_id` is missing; the request must carry it.",
     false,
 );
-pub(crate) const CODE_47005: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_47005: ErrorFacts = ErrorFacts::new(
     47005,
     400,
     "duplicate group id error",
     "Group ids are unique within the company; choose another group_id.",
     false,
 );
-pub(crate) const CODE_47009: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_47009: ErrorFacts = ErrorFacts::new(
     47009,
     400,
     "duplicated name error",
     "Group names are unique within the company; choose another name.",
     false,
 );
-pub(crate) const CODE_48001: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_48001: ErrorFacts = ErrorFacts::new(
     48001,
     400,
     "invalid param",
     "Check the request parameters for mistakes.",
     false,
 );
-pub(crate) const CODE_48002: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_48002: ErrorFacts = ErrorFacts::new(
     48002,
     500,
     "Internal Server Error",

@@ -2,10 +2,9 @@
 // Do not edit by hand: edit the spec and run `cargo xtask codegen`.
 
 //! Named types shared by the `contact` v3 endpoints.
-use ::lark_runtime::__private::serde::{Deserialize, Serialize};
+use ::lark_runtime::__private::prelude::*;
 /// Links to a user's avatar in several sizes.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct AvatarInfo {
     /// Link to the 72×72 pixel avatar.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -24,16 +23,9 @@ pub struct AvatarInfo {
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub avatar_origin: Option<String>,
 }
-impl ::lark_runtime::Validate for AvatarInfo {
-    fn validate_at(
-        &self,
-        _at: &::lark_runtime::validate::FieldPath<'_>,
-        _violations: &mut ::lark_runtime::validate::Violations,
-    ) {}
-}
+impl Validate for AvatarInfo {}
 /// The open-platform access setting of the directory's custom fields, as carried by the custom field change event.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct CustomAttrEvent {
     /// Keys of the directory fields concerned.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -43,16 +35,9 @@ pub struct CustomAttrEvent {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub allow_open_query: Option<bool>,
 }
-impl ::lark_runtime::Validate for CustomAttrEvent {
-    fn validate_at(
-        &self,
-        _at: &::lark_runtime::validate::FieldPath<'_>,
-        _violations: &mut ::lark_runtime::validate::Violations,
-    ) {}
-}
+impl Validate for CustomAttrEvent {}
 /// One of a user's departments with its name and its path from the top of the tree.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct DepartmentDetail {
     /// The department's id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -65,24 +50,10 @@ pub struct DepartmentDetail {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub department_path: Option<crate::contact::v3::types::DepartmentPath>,
 }
-impl ::lark_runtime::Validate for DepartmentDetail {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
-        {
-            let at = at.field("department_name");
-            if let Some(value) = &self.department_name {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
-        {
-            let at = at.field("department_path");
-            if let Some(value) = &self.department_path {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
+impl Validate for DepartmentDetail {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
+        violations.check(&at.field("department_name"), &self.department_name);
+        violations.check(&at.field("department_path"), &self.department_path);
     }
 }
 /// Whether this is the main or a deputy leader.
@@ -93,61 +64,33 @@ pub enum DepartmentEventLeadersItemLeaderType {
     Value1,
     /// `2`: Deputy leader.
     Value2,
-    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
-    /// fails validation.
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(i64),
 }
-impl ::lark_runtime::enums::IntEnum for DepartmentEventLeadersItemLeaderType {
-    fn from_wire(value: i64) -> Self {
-        match value {
-            1 => Self::Value1,
-            2 => Self::Value2,
-            other => Self::Unknown(other),
-        }
-    }
-    fn as_wire(&self) -> i64 {
-        match self {
-            Self::Value1 => 1,
-            Self::Value2 => 2,
-            Self::Unknown(value) => *value,
-        }
-    }
-    fn is_known(&self) -> bool {
-        !matches!(self, Self::Unknown(_))
-    }
+impl DepartmentEventLeadersItemLeaderType {
+    /// Every value the spec names, with its wire form.
+    pub const VALUES: &'static [(Self, i64)] = &[(Self::Value1, 1), (Self::Value2, 2)];
 }
 ::lark_runtime::int_enum_traits!(DepartmentEventLeadersItemLeaderType);
 /// One leader of the department.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct DepartmentEventLeadersItem {
     /// Whether this is the main or a deputy leader.
     #[serde(rename = "leaderType")]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub leader_type: Option<DepartmentEventLeadersItemLeaderType>,
     /// The leader's open_id.
-    #[serde(rename = "leaderID")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "leaderID", default, skip_serializing_if = "Option::is_none")]
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub leader_id: Option<String>,
 }
-impl ::lark_runtime::Validate for DepartmentEventLeadersItem {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
-        {
-            let at = at.field("leaderType");
-            if let Some(value) = &self.leader_type {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
+impl Validate for DepartmentEventLeadersItem {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
+        violations.check(&at.field("leaderType"), &self.leader_type);
     }
 }
 /// A department as carried by the department events.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct DepartmentEvent {
     /// The department's name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -187,47 +130,21 @@ pub struct DepartmentEvent {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub department_hrbps: Option<Vec<crate::contact::v3::types::UserId>>,
 }
-impl ::lark_runtime::Validate for DepartmentEvent {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
+impl Validate for DepartmentEvent {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
         {
             let at = at.field("name");
             if let Some(value) = &self.name {
                 violations.length(&at, value, Some(1), None);
             }
         }
-        {
-            let at = at.field("status");
-            if let Some(value) = &self.status {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
-        {
-            let at = at.field("leaders");
-            if let Some(value) = &self.leaders {
-                for (index, item) in value.iter().enumerate() {
-                    let at = at.index(index);
-                    ::lark_runtime::Validate::validate_at(item, &at, violations);
-                }
-            }
-        }
-        {
-            let at = at.field("department_hrbps");
-            if let Some(value) = &self.department_hrbps {
-                for (index, item) in value.iter().enumerate() {
-                    let at = at.index(index);
-                    ::lark_runtime::Validate::validate_at(item, &at, violations);
-                }
-            }
-        }
+        violations.check(&at.field("status"), &self.status);
+        violations.check(&at.field("leaders"), &self.leaders);
+        violations.check(&at.field("department_hrbps"), &self.department_hrbps);
     }
 }
 /// A department name in several languages.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct DepartmentI18nName {
     /// The Chinese name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -242,16 +159,9 @@ pub struct DepartmentI18nName {
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub en_us: Option<String>,
 }
-impl ::lark_runtime::Validate for DepartmentI18nName {
-    fn validate_at(
-        &self,
-        _at: &::lark_runtime::validate::FieldPath<'_>,
-        _violations: &mut ::lark_runtime::validate::Violations,
-    ) {}
-}
+impl Validate for DepartmentI18nName {}
 /// The chain of departments from the top of the tree down to a department.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct DepartmentPath {
     /// Ids of the departments along the path.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -261,23 +171,13 @@ pub struct DepartmentPath {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub department_path_name: Option<crate::contact::v3::types::DepartmentPathName>,
 }
-impl ::lark_runtime::Validate for DepartmentPath {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
-        {
-            let at = at.field("department_path_name");
-            if let Some(value) = &self.department_path_name {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
+impl Validate for DepartmentPath {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
+        violations.check(&at.field("department_path_name"), &self.department_path_name);
     }
 }
 /// A department name with its localized versions.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct DepartmentPathName {
     /// The default name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -287,35 +187,19 @@ pub struct DepartmentPathName {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub i18n_name: Option<crate::contact::v3::types::DepartmentI18nName>,
 }
-impl ::lark_runtime::Validate for DepartmentPathName {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
-        {
-            let at = at.field("i18n_name");
-            if let Some(value) = &self.i18n_name {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
+impl Validate for DepartmentPathName {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
+        violations.check(&at.field("i18n_name"), &self.i18n_name);
     }
 }
 /// Status of a department.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct DepartmentStatus {
     /// Whether the department has been deleted.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_deleted: Option<bool>,
 }
-impl ::lark_runtime::Validate for DepartmentStatus {
-    fn validate_at(
-        &self,
-        _at: &::lark_runtime::validate::FieldPath<'_>,
-        _violations: &mut ::lark_runtime::validate::Violations,
-    ) {}
-}
+impl Validate for DepartmentStatus {}
 /// How far the member's administration scope reaches.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -326,35 +210,20 @@ pub enum FunctionalRoleMemberScopeType {
     Part,
     /// `"None"`: No scope set.
     NoneValue,
-    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
-    /// fails validation.
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl ::lark_runtime::enums::StringEnum for FunctionalRoleMemberScopeType {
-    fn from_wire(value: &str) -> Self {
-        match value {
-            "All" => Self::All,
-            "Part" => Self::Part,
-            "None" => Self::NoneValue,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-    fn as_wire(&self) -> &str {
-        match self {
-            Self::All => "All",
-            Self::Part => "Part",
-            Self::NoneValue => "None",
-            Self::Unknown(value) => value,
-        }
-    }
-    fn is_known(&self) -> bool {
-        !matches!(self, Self::Unknown(_))
-    }
+impl FunctionalRoleMemberScopeType {
+    /// Every value the spec names, with its wire form.
+    pub const VALUES: &'static [(Self, &'static str)] = &[
+        (Self::All, "All"),
+        (Self::Part, "Part"),
+        (Self::NoneValue, "None"),
+    ];
 }
 ::lark_runtime::string_enum_traits!(FunctionalRoleMemberScopeType);
 /// A member of a functional role and the departments the member administers in it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct FunctionalRoleMember {
     /// The member's user id, in the kind `user_id_type` names.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -368,18 +237,9 @@ pub struct FunctionalRoleMember {
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub department_ids: Option<Vec<String>>,
 }
-impl ::lark_runtime::Validate for FunctionalRoleMember {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
-        {
-            let at = at.field("scope_type");
-            if let Some(value) = &self.scope_type {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
+impl Validate for FunctionalRoleMember {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
+        violations.check(&at.field("scope_type"), &self.scope_type);
     }
 }
 /// What happened to this member.
@@ -398,41 +258,23 @@ pub enum FunctionalRoleMemberResultReason {
     Value5,
     /// `6`: No permission over the member's previous administration scope.
     Value6,
-    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
-    /// fails validation.
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(i64),
 }
-impl ::lark_runtime::enums::IntEnum for FunctionalRoleMemberResultReason {
-    fn from_wire(value: i64) -> Self {
-        match value {
-            1 => Self::Value1,
-            2 => Self::Value2,
-            3 => Self::Value3,
-            4 => Self::Value4,
-            5 => Self::Value5,
-            6 => Self::Value6,
-            other => Self::Unknown(other),
-        }
-    }
-    fn as_wire(&self) -> i64 {
-        match self {
-            Self::Value1 => 1,
-            Self::Value2 => 2,
-            Self::Value3 => 3,
-            Self::Value4 => 4,
-            Self::Value5 => 5,
-            Self::Value6 => 6,
-            Self::Unknown(value) => *value,
-        }
-    }
-    fn is_known(&self) -> bool {
-        !matches!(self, Self::Unknown(_))
-    }
+impl FunctionalRoleMemberResultReason {
+    /// Every value the spec names, with its wire form.
+    pub const VALUES: &'static [(Self, i64)] = &[
+        (Self::Value1, 1),
+        (Self::Value2, 2),
+        (Self::Value3, 3),
+        (Self::Value4, 4),
+        (Self::Value5, 5),
+        (Self::Value6, 6),
+    ];
 }
 ::lark_runtime::int_enum_traits!(FunctionalRoleMemberResultReason);
 /// The outcome of adding, removing or changing one functional role member.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct FunctionalRoleMemberResult {
     /// The member's user id, in the kind `user_id_type` names.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -442,23 +284,13 @@ pub struct FunctionalRoleMemberResult {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<FunctionalRoleMemberResultReason>,
 }
-impl ::lark_runtime::Validate for FunctionalRoleMemberResult {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
-        {
-            let at = at.field("reason");
-            if let Some(value) = &self.reason {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
+impl Validate for FunctionalRoleMemberResult {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
+        violations.check(&at.field("reason"), &self.reason);
     }
 }
 /// The name in one language.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct JobLevelI18nNameItem {
     /// The language, e.g. zh_cn, en_us or ja_jp.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -469,16 +301,9 @@ pub struct JobLevelI18nNameItem {
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub value: Option<String>,
 }
-impl ::lark_runtime::Validate for JobLevelI18nNameItem {
-    fn validate_at(
-        &self,
-        _at: &::lark_runtime::validate::FieldPath<'_>,
-        _violations: &mut ::lark_runtime::validate::Violations,
-    ) {}
-}
+impl Validate for JobLevelI18nNameItem {}
 /// The description in one language.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct JobLevelI18nDescriptionItem {
     /// The language, e.g. zh_cn, en_us or ja_jp.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -489,16 +314,9 @@ pub struct JobLevelI18nDescriptionItem {
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub value: Option<String>,
 }
-impl ::lark_runtime::Validate for JobLevelI18nDescriptionItem {
-    fn validate_at(
-        &self,
-        _at: &::lark_runtime::validate::FieldPath<'_>,
-        _violations: &mut ::lark_runtime::validate::Violations,
-    ) {}
-}
+impl Validate for JobLevelI18nDescriptionItem {}
 /// A job level of the tenant.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct JobLevel {
     /// The job level's name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -526,35 +344,14 @@ pub struct JobLevel {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub i18n_description: Option<Vec<JobLevelI18nDescriptionItem>>,
 }
-impl ::lark_runtime::Validate for JobLevel {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
-        {
-            let at = at.field("i18n_name");
-            if let Some(value) = &self.i18n_name {
-                for (index, item) in value.iter().enumerate() {
-                    let at = at.index(index);
-                    ::lark_runtime::Validate::validate_at(item, &at, violations);
-                }
-            }
-        }
-        {
-            let at = at.field("i18n_description");
-            if let Some(value) = &self.i18n_description {
-                for (index, item) in value.iter().enumerate() {
-                    let at = at.index(index);
-                    ::lark_runtime::Validate::validate_at(item, &at, violations);
-                }
-            }
-        }
+impl Validate for JobLevel {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
+        violations.check(&at.field("i18n_name"), &self.i18n_name);
+        violations.check(&at.field("i18n_description"), &self.i18n_description);
     }
 }
 /// The name in one language.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct JobTitleI18nNameItem {
     /// The language, e.g. zh_cn, en_us or ja_jp.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -565,16 +362,9 @@ pub struct JobTitleI18nNameItem {
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub value: Option<String>,
 }
-impl ::lark_runtime::Validate for JobTitleI18nNameItem {
-    fn validate_at(
-        &self,
-        _at: &::lark_runtime::validate::FieldPath<'_>,
-        _violations: &mut ::lark_runtime::validate::Violations,
-    ) {}
-}
+impl Validate for JobTitleI18nNameItem {}
 /// A job title of the tenant.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct JobTitle {
     /// The job title's id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -591,26 +381,13 @@ pub struct JobTitle {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<bool>,
 }
-impl ::lark_runtime::Validate for JobTitle {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
-        {
-            let at = at.field("i18n_name");
-            if let Some(value) = &self.i18n_name {
-                for (index, item) in value.iter().enumerate() {
-                    let at = at.index(index);
-                    ::lark_runtime::Validate::validate_at(item, &at, violations);
-                }
-            }
-        }
+impl Validate for JobTitle {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
+        violations.check(&at.field("i18n_name"), &self.i18n_name);
     }
 }
 /// A seat (license) product name in several languages.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct ProductI18nName {
     /// The Chinese name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -625,13 +402,7 @@ pub struct ProductI18nName {
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub en_us: Option<String>,
 }
-impl ::lark_runtime::Validate for ProductI18nName {
-    fn validate_at(
-        &self,
-        _at: &::lark_runtime::validate::FieldPath<'_>,
-        _violations: &mut ::lark_runtime::validate::Violations,
-    ) {}
-}
+impl Validate for ProductI18nName {}
 /// Whether this is the main or a deputy leader.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -640,61 +411,33 @@ pub enum ScopeDepartmentsItemLeadersItemLeaderType {
     Value1,
     /// `2`: Deputy leader.
     Value2,
-    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
-    /// fails validation.
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(i64),
 }
-impl ::lark_runtime::enums::IntEnum for ScopeDepartmentsItemLeadersItemLeaderType {
-    fn from_wire(value: i64) -> Self {
-        match value {
-            1 => Self::Value1,
-            2 => Self::Value2,
-            other => Self::Unknown(other),
-        }
-    }
-    fn as_wire(&self) -> i64 {
-        match self {
-            Self::Value1 => 1,
-            Self::Value2 => 2,
-            Self::Unknown(value) => *value,
-        }
-    }
-    fn is_known(&self) -> bool {
-        !matches!(self, Self::Unknown(_))
-    }
+impl ScopeDepartmentsItemLeadersItemLeaderType {
+    /// Every value the spec names, with its wire form.
+    pub const VALUES: &'static [(Self, i64)] = &[(Self::Value1, 1), (Self::Value2, 2)];
 }
 ::lark_runtime::int_enum_traits!(ScopeDepartmentsItemLeadersItemLeaderType);
 /// One leader of the department.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct ScopeDepartmentsItemLeadersItem {
     /// Whether this is the main or a deputy leader.
     #[serde(rename = "leaderType")]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub leader_type: Option<ScopeDepartmentsItemLeadersItemLeaderType>,
     /// The leader's open_id.
-    #[serde(rename = "leaderID")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "leaderID", default, skip_serializing_if = "Option::is_none")]
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub leader_id: Option<String>,
 }
-impl ::lark_runtime::Validate for ScopeDepartmentsItemLeadersItem {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
-        {
-            let at = at.field("leaderType");
-            if let Some(value) = &self.leader_type {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
+impl Validate for ScopeDepartmentsItemLeadersItem {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
+        violations.check(&at.field("leaderType"), &self.leader_type);
     }
 }
 /// One department.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct ScopeDepartmentsItem {
     /// The department's name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -750,24 +493,15 @@ pub struct ScopeDepartmentsItem {
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub primary_member_count: Option<i32>,
 }
-impl ::lark_runtime::Validate for ScopeDepartmentsItem {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
+impl Validate for ScopeDepartmentsItem {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
         {
             let at = at.field("name");
             if let Some(value) = &self.name {
                 violations.length(&at, value, Some(1), None);
             }
         }
-        {
-            let at = at.field("i18n_name");
-            if let Some(value) = &self.i18n_name {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
+        violations.check(&at.field("i18n_name"), &self.i18n_name);
         {
             let at = at.field("department_id");
             if let Some(value) = &self.department_id {
@@ -778,21 +512,8 @@ impl ::lark_runtime::Validate for ScopeDepartmentsItem {
                 violations.pattern(&at, value, &PATTERN);
             }
         }
-        {
-            let at = at.field("status");
-            if let Some(value) = &self.status {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
-        {
-            let at = at.field("leaders");
-            if let Some(value) = &self.leaders {
-                for (index, item) in value.iter().enumerate() {
-                    let at = at.index(index);
-                    ::lark_runtime::Validate::validate_at(item, &at, violations);
-                }
-            }
-        }
+        violations.check(&at.field("status"), &self.status);
+        violations.check(&at.field("leaders"), &self.leaders);
     }
 }
 /// The user's gender.
@@ -805,35 +526,20 @@ pub enum ScopeUsersItemGender {
     Value1,
     /// `2`: Female.
     Value2,
-    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
-    /// fails validation.
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(i64),
 }
-impl ::lark_runtime::enums::IntEnum for ScopeUsersItemGender {
-    fn from_wire(value: i64) -> Self {
-        match value {
-            0 => Self::Value0,
-            1 => Self::Value1,
-            2 => Self::Value2,
-            other => Self::Unknown(other),
-        }
-    }
-    fn as_wire(&self) -> i64 {
-        match self {
-            Self::Value0 => 0,
-            Self::Value1 => 1,
-            Self::Value2 => 2,
-            Self::Unknown(value) => *value,
-        }
-    }
-    fn is_known(&self) -> bool {
-        !matches!(self, Self::Unknown(_))
-    }
+impl ScopeUsersItemGender {
+    /// Every value the spec names, with its wire form.
+    pub const VALUES: &'static [(Self, i64)] = &[
+        (Self::Value0, 0),
+        (Self::Value1, 1),
+        (Self::Value2, 2),
+    ];
 }
 ::lark_runtime::int_enum_traits!(ScopeUsersItemGender);
 /// For a GENERIC_USER field, the referenced person.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct ScopeUsersItemCustomAttrsItemValueGenericUser {
     /// The referenced person's user_id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -844,16 +550,9 @@ pub struct ScopeUsersItemCustomAttrsItemValueGenericUser {
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub r#type: Option<i32>,
 }
-impl ::lark_runtime::Validate for ScopeUsersItemCustomAttrsItemValueGenericUser {
-    fn validate_at(
-        &self,
-        _at: &::lark_runtime::validate::FieldPath<'_>,
-        _violations: &mut ::lark_runtime::validate::Violations,
-    ) {}
-}
+impl Validate for ScopeUsersItemCustomAttrsItemValueGenericUser {}
 /// The custom field's value.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct ScopeUsersItemCustomAttrsItemValue {
     /// For a TEXT field, its value; for an HREF field, the page title.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -887,23 +586,13 @@ pub struct ScopeUsersItemCustomAttrsItemValue {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub generic_user: Option<ScopeUsersItemCustomAttrsItemValueGenericUser>,
 }
-impl ::lark_runtime::Validate for ScopeUsersItemCustomAttrsItemValue {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
-        {
-            let at = at.field("generic_user");
-            if let Some(value) = &self.generic_user {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
+impl Validate for ScopeUsersItemCustomAttrsItemValue {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
+        violations.check(&at.field("generic_user"), &self.generic_user);
     }
 }
 /// One custom field of the user.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct ScopeUsersItemCustomAttrsItem {
     /// The custom field's type.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -917,23 +606,13 @@ pub struct ScopeUsersItemCustomAttrsItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value: Option<ScopeUsersItemCustomAttrsItemValue>,
 }
-impl ::lark_runtime::Validate for ScopeUsersItemCustomAttrsItem {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
-        {
-            let at = at.field("value");
-            if let Some(value) = &self.value {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
+impl Validate for ScopeUsersItemCustomAttrsItem {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
+        violations.check(&at.field("value"), &self.value);
     }
 }
 /// One user.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct ScopeUsersItem {
     /// The user's union_id: the same user across the apps of one developer.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1037,68 +716,24 @@ pub struct ScopeUsersItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub department_path: Option<Vec<crate::contact::v3::types::DepartmentDetail>>,
 }
-impl ::lark_runtime::Validate for ScopeUsersItem {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
+impl Validate for ScopeUsersItem {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
         {
             let at = at.field("name");
             if let Some(value) = &self.name {
                 violations.length(&at, value, Some(1), None);
             }
         }
-        {
-            let at = at.field("gender");
-            if let Some(value) = &self.gender {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
-        {
-            let at = at.field("avatar");
-            if let Some(value) = &self.avatar {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
-        {
-            let at = at.field("status");
-            if let Some(value) = &self.status {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
-        {
-            let at = at.field("custom_attrs");
-            if let Some(value) = &self.custom_attrs {
-                for (index, item) in value.iter().enumerate() {
-                    let at = at.index(index);
-                    ::lark_runtime::Validate::validate_at(item, &at, violations);
-                }
-            }
-        }
-        {
-            let at = at.field("assign_info");
-            if let Some(value) = &self.assign_info {
-                for (index, item) in value.iter().enumerate() {
-                    let at = at.index(index);
-                    ::lark_runtime::Validate::validate_at(item, &at, violations);
-                }
-            }
-        }
-        {
-            let at = at.field("department_path");
-            if let Some(value) = &self.department_path {
-                for (index, item) in value.iter().enumerate() {
-                    let at = at.index(index);
-                    ::lark_runtime::Validate::validate_at(item, &at, violations);
-                }
-            }
-        }
+        violations.check(&at.field("gender"), &self.gender);
+        violations.check(&at.field("avatar"), &self.avatar);
+        violations.check(&at.field("status"), &self.status);
+        violations.check(&at.field("custom_attrs"), &self.custom_attrs);
+        violations.check(&at.field("assign_info"), &self.assign_info);
+        violations.check(&at.field("department_path"), &self.department_path);
     }
 }
 /// Departments, users and user groups that entered or left the app's contact data scope, as carried by the scope change event.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct Scope {
     /// The departments concerned.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1110,44 +745,15 @@ pub struct Scope {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_groups: Option<Vec<crate::contact::v3::types::UserGroup>>,
 }
-impl ::lark_runtime::Validate for Scope {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
-        {
-            let at = at.field("departments");
-            if let Some(value) = &self.departments {
-                for (index, item) in value.iter().enumerate() {
-                    let at = at.index(index);
-                    ::lark_runtime::Validate::validate_at(item, &at, violations);
-                }
-            }
-        }
-        {
-            let at = at.field("users");
-            if let Some(value) = &self.users {
-                for (index, item) in value.iter().enumerate() {
-                    let at = at.index(index);
-                    ::lark_runtime::Validate::validate_at(item, &at, violations);
-                }
-            }
-        }
-        {
-            let at = at.field("user_groups");
-            if let Some(value) = &self.user_groups {
-                for (index, item) in value.iter().enumerate() {
-                    let at = at.index(index);
-                    ::lark_runtime::Validate::validate_at(item, &at, violations);
-                }
-            }
-        }
+impl Validate for Scope {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
+        violations.check(&at.field("departments"), &self.departments);
+        violations.check(&at.field("users"), &self.users);
+        violations.check(&at.field("user_groups"), &self.user_groups);
     }
 }
 /// A unit of the tenant.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct Unit {
     /// The unit's id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1162,16 +768,9 @@ pub struct Unit {
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub unit_type: Option<String>,
 }
-impl ::lark_runtime::Validate for Unit {
-    fn validate_at(
-        &self,
-        _at: &::lark_runtime::validate::FieldPath<'_>,
-        _violations: &mut ::lark_runtime::validate::Violations,
-    ) {}
-}
+impl Validate for Unit {}
 /// One seat (license) assigned to a user.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct UserAssignInfo {
     /// The seat's id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1197,18 +796,9 @@ pub struct UserAssignInfo {
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub end_time: Option<String>,
 }
-impl ::lark_runtime::Validate for UserAssignInfo {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
-        {
-            let at = at.field("i18n_name");
-            if let Some(value) = &self.i18n_name {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
+impl Validate for UserAssignInfo {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
+        violations.check(&at.field("i18n_name"), &self.i18n_name);
     }
 }
 /// Whether the group's members are kept by hand or computed.
@@ -1219,28 +809,12 @@ pub enum UserGroupType {
     Value1,
     /// `2`: A dynamic group whose members follow rules.
     Value2,
-    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
-    /// fails validation.
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(i64),
 }
-impl ::lark_runtime::enums::IntEnum for UserGroupType {
-    fn from_wire(value: i64) -> Self {
-        match value {
-            1 => Self::Value1,
-            2 => Self::Value2,
-            other => Self::Unknown(other),
-        }
-    }
-    fn as_wire(&self) -> i64 {
-        match self {
-            Self::Value1 => 1,
-            Self::Value2 => 2,
-            Self::Unknown(value) => *value,
-        }
-    }
-    fn is_known(&self) -> bool {
-        !matches!(self, Self::Unknown(_))
-    }
+impl UserGroupType {
+    /// Every value the spec names, with its wire form.
+    pub const VALUES: &'static [(Self, i64)] = &[(Self::Value1, 1), (Self::Value2, 2)];
 }
 ::lark_runtime::int_enum_traits!(UserGroupType);
 /// Where the computation of the group's members stands.
@@ -1255,37 +829,21 @@ pub enum UserGroupStatus {
     Value2,
     /// `3`: Computing members failed.
     Value3,
-    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
-    /// fails validation.
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(i64),
 }
-impl ::lark_runtime::enums::IntEnum for UserGroupStatus {
-    fn from_wire(value: i64) -> Self {
-        match value {
-            0 => Self::Value0,
-            1 => Self::Value1,
-            2 => Self::Value2,
-            3 => Self::Value3,
-            other => Self::Unknown(other),
-        }
-    }
-    fn as_wire(&self) -> i64 {
-        match self {
-            Self::Value0 => 0,
-            Self::Value1 => 1,
-            Self::Value2 => 2,
-            Self::Value3 => 3,
-            Self::Unknown(value) => *value,
-        }
-    }
-    fn is_known(&self) -> bool {
-        !matches!(self, Self::Unknown(_))
-    }
+impl UserGroupStatus {
+    /// Every value the spec names, with its wire form.
+    pub const VALUES: &'static [(Self, i64)] = &[
+        (Self::Value0, 0),
+        (Self::Value1, 1),
+        (Self::Value2, 2),
+        (Self::Value3, 3),
+    ];
 }
 ::lark_runtime::int_enum_traits!(UserGroupStatus);
 /// A user group.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct UserGroup {
     /// The user group's custom id, 1 to 64 characters.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1306,12 +864,8 @@ pub struct UserGroup {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<UserGroupStatus>,
 }
-impl ::lark_runtime::Validate for UserGroup {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
+impl Validate for UserGroup {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
         {
             let at = at.field("user_group_id");
             if let Some(value) = &self.user_group_id {
@@ -1324,23 +878,12 @@ impl ::lark_runtime::Validate for UserGroup {
                 violations.length(&at, value, Some(1), Some(100));
             }
         }
-        {
-            let at = at.field("type");
-            if let Some(value) = &self.r#type {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
-        {
-            let at = at.field("status");
-            if let Some(value) = &self.status {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
+        violations.check(&at.field("type"), &self.r#type);
+        violations.check(&at.field("status"), &self.status);
     }
 }
 /// A user's ids of every kind.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct UserId {
     /// The user's union_id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1355,16 +898,9 @@ pub struct UserId {
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub open_id: Option<String>,
 }
-impl ::lark_runtime::Validate for UserId {
-    fn validate_at(
-        &self,
-        _at: &::lark_runtime::validate::FieldPath<'_>,
-        _violations: &mut ::lark_runtime::validate::Violations,
-    ) {}
-}
+impl Validate for UserId {}
 /// A user's sort position in one department.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct UserOrder {
     /// The department this position applies to, in the kind `department_id_type` names.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1382,16 +918,9 @@ pub struct UserOrder {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_primary_dept: Option<bool>,
 }
-impl ::lark_runtime::Validate for UserOrder {
-    fn validate_at(
-        &self,
-        _at: &::lark_runtime::validate::FieldPath<'_>,
-        _violations: &mut ::lark_runtime::validate::Violations,
-    ) {}
-}
+impl Validate for UserOrder {}
 /// A user's status flags.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct UserStatus {
     /// Whether the user is suspended.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1409,16 +938,9 @@ pub struct UserStatus {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_unjoin: Option<bool>,
 }
-impl ::lark_runtime::Validate for UserStatus {
-    fn validate_at(
-        &self,
-        _at: &::lark_runtime::validate::FieldPath<'_>,
-        _violations: &mut ::lark_runtime::validate::Violations,
-    ) {}
-}
+impl Validate for UserStatus {}
 /// The name in one language.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct WorkCityI18nNameItem {
     /// The language, e.g. zh_cn, en_us or ja_jp.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1429,16 +951,9 @@ pub struct WorkCityI18nNameItem {
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub value: Option<String>,
 }
-impl ::lark_runtime::Validate for WorkCityI18nNameItem {
-    fn validate_at(
-        &self,
-        _at: &::lark_runtime::validate::FieldPath<'_>,
-        _violations: &mut ::lark_runtime::validate::Violations,
-    ) {}
-}
+impl Validate for WorkCityI18nNameItem {}
 /// A work city of the tenant.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct WorkCity {
     /// The work city's id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1455,20 +970,8 @@ pub struct WorkCity {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<bool>,
 }
-impl ::lark_runtime::Validate for WorkCity {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
-        {
-            let at = at.field("i18n_name");
-            if let Some(value) = &self.i18n_name {
-                for (index, item) in value.iter().enumerate() {
-                    let at = at.index(index);
-                    ::lark_runtime::Validate::validate_at(item, &at, violations);
-                }
-            }
-        }
+impl Validate for WorkCity {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
+        violations.check(&at.field("i18n_name"), &self.i18n_name);
     }
 }

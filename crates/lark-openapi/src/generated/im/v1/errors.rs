@@ -2,1764 +2,1765 @@
 // Do not edit by hand: edit the spec and run `cargo xtask codegen`.
 
 //! The facts of the error codes the `im` v1 endpoints document, one constant per distinct row.
-pub(crate) const CODE_230001: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+use ::lark_runtime::__private::prelude::*;
+pub(crate) const CODE_230001: ErrorFacts = ErrorFacts::new(
     230001,
     400,
     "Your request contains an invalid request parameter.",
     "A request parameter is invalid (also returned when every user id is invalid); check the inputs against the returned message and the docs.",
     false,
 );
-pub(crate) const CODE_230001_2: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_230001_2: ErrorFacts = ErrorFacts::new(
     230001,
     400,
     "Your request contains an invalid request parameter.",
     "A request parameter is invalid; check the inputs against the returned message and the docs.",
     false,
 );
-pub(crate) const CODE_230001_3: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_230001_3: ErrorFacts = ErrorFacts::new(
     230001,
     400,
     "Your request contains an invalid request parameter.",
     "A request parameter is invalid; read the returned message and the `ext` detail, check the inputs against the docs, and see the guide on error 230001.",
     false,
 );
-pub(crate) const CODE_230002: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_230002: ErrorFacts = ErrorFacts::new(
     230002,
     400,
     "The bot can not be outside the group.",
     "The bot is not in the chat; add the app's bot to the chat first.",
     false,
 );
-pub(crate) const CODE_230002_2: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_230002_2: ErrorFacts = ErrorFacts::new(
     230002,
     400,
     "expired message.",
     "The message is more than 600 seconds old; bubbles can no longer be added to it.",
     false,
 );
-pub(crate) const CODE_230003: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_230003: ErrorFacts = ErrorFacts::new(
     230003,
     400,
     "only support p2p chat.",
     "Bubbles can only be added in the bot's one-on-one chat with a user.",
     false,
 );
-pub(crate) const CODE_230004: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_230004: ErrorFacts = ErrorFacts::new(
     230004,
     400,
     "invisible message.",
     "The message is not visible to this bot.",
     false,
 );
-pub(crate) const CODE_230005: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_230005: ErrorFacts = ErrorFacts::new(
     230005,
     400,
     "user is not visible to bot.",
     "This bot is not visible to the user.",
     false,
 );
-pub(crate) const CODE_230006: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_230006: ErrorFacts = ErrorFacts::new(
     230006,
     400,
     "Bot ability is not activated.",
     "The app's bot ability is not enabled; enable it and publish a version.",
     false,
 );
-pub(crate) const CODE_230006_2: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_230006_2: ErrorFacts = ErrorFacts::new(
     230006,
     400,
     "only support latest message.",
     "Bubbles can only be added to the chat's latest message.",
     false,
 );
-pub(crate) const CODE_230007: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_230007: ErrorFacts = ErrorFacts::new(
     230007,
     400,
     "invalid follow up.",
     "The bubble content is invalid; pass content as the parameter table describes.",
     false,
 );
-pub(crate) const CODE_230008: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_230008: ErrorFacts = ErrorFacts::new(
     230008,
     400,
     "follow up already exist.",
     "The message already has follow-up bubbles.",
     false,
 );
-pub(crate) const CODE_230009: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_230009: ErrorFacts = ErrorFacts::new(
     230009,
     400,
     "Message can only be recalled within one days.",
     "The message is too old to recall; recalls must fall within the time limit the tenant admin set.",
     false,
 );
-pub(crate) const CODE_230009_2: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_230009_2: ErrorFacts = ErrorFacts::new(
     230009,
     400,
     "Message has expired when recall message.",
     "The message is too old to recall; recalls must fall within the time limit the tenant admin set.",
     false,
 );
-pub(crate) const CODE_230011: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_230011: ErrorFacts = ErrorFacts::new(
     230011,
     400,
     "The message is recalled.",
     "The message has been recalled; it cannot be edited.",
     false,
 );
-pub(crate) const CODE_230011_2: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_230011_2: ErrorFacts = ErrorFacts::new(
     230011,
     400,
     "The message is recalled.",
     "The message has been recalled; it cannot be pinned.",
     false,
 );
-pub(crate) const CODE_230011_3: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_230011_3: ErrorFacts = ErrorFacts::new(
     230011,
     400,
     "The message is recalled.",
     "The message has been recalled; it cannot be replied to.",
     false,
 );
-pub(crate) const CODE_230011_4: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_230011_4: ErrorFacts = ErrorFacts::new(
     230011,
     400,
     "The message is recalled.",
     "The message has been recalled; it cannot be updated.",
     false,
 );
-pub(crate) const CODE_230012: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_230012: ErrorFacts = ErrorFacts::new(
     230012,
     400,
     "Bot is NOT the sender of the message.",
     "The bot did not send this message; a bot can only buzz its own messages.",
     false,
 );
-pub(crate) const CODE_230012_2: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_230012_2: ErrorFacts = ErrorFacts::new(
     230012,
     400,
     "Bot is NOT the sender of the message.",
     "The bot did not send this message; a bot can only query its own messages.",
     false,
 );
-pub(crate) const CODE_230013: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_230013: ErrorFacts = ErrorFacts::new(
     230013,
     400,
     "Bot has NO availability to this user.",
     "The recipient (or the other side of a p2p chat) is outside the bot's availability range, is disabled for the app, or has left the company; add the user to the availability range in the developer console and publish, or ask an admin to check the app's disabled members.",
     false,
 );
-pub(crate) const CODE_230013_2: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_230013_2: ErrorFacts = ErrorFacts::new(
     230013,
     400,
     "Bot has NO availability to this user.",
     "The user (or the other side of a p2p chat) is outside the bot's availability range, is disabled for the app, or has left the company; add the user to the availability range in the developer console and publish, or ask an admin to check the app's disabled members.",
     false,
 );
-pub(crate) const CODE_230015: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_230015: ErrorFacts = ErrorFacts::new(
     230015,
     400,
     "P2P chat can NOT be shared.",
     "A one-on-one chat cannot be shared.",
     false,
 );
-pub(crate) const CODE_230015_2: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_230015_2: ErrorFacts = ErrorFacts::new(
     230015,
     400,
     "P2P chat can NOT be shared.",
     "A one-on-one chat cannot be shared; share a group chat card or a user card instead.",
     false,
 );
-pub(crate) const CODE_230017: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_230017: ErrorFacts = ErrorFacts::new(
     230017,
     400,
     "Bot is NOT the owner of the resource.",
     "The bot can only send files it uploaded itself; upload the file through the im file upload endpoint first.",
     false,
 );
-pub(crate) const CODE_230017_2: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_230017_2: ErrorFacts = ErrorFacts::new(
     230017,
     400,
     "Bot is NOT the owner of the resource.",
     "The bot does not own the resource (e.g. a file it did not upload).",
     false,
 );
-pub(crate) const CODE_230018: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_230018: ErrorFacts = ErrorFacts::new(
     230018,
     400,
     "These operations are NOT allowed at current group settings.",
     "The chat's settings forbid this (e.g. only some members may speak); check the settings or ask a chat admin.",
     false,
 );
-pub(crate) const CODE_230019: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_230019: ErrorFacts = ErrorFacts::new(
     230019,
     400,
     "The thread does NOT exist.",
     "The target thread does not exist; check the thread_id.",
     false,
 );
-pub(crate) const CODE_230019_2: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_230019_2: ErrorFacts = ErrorFacts::new(
     230019,
     400,
     "The topic does NOT exist.",
     "The thread does not exist.",
     false,
 );
-pub(crate) const CODE_230019_3: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_230019_3: ErrorFacts = ErrorFacts::new(
     230019,
     400,
     "The topic does NOT exist.",
     "The thread does not exist; check the thread id.",
     false,
 );
-pub(crate) const CODE_230020: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_230020: ErrorFacts = ErrorFacts::new(
     230020,
     400,
     "This operation triggers the frequency limit.",
     "The operation hit a rate limit; lower the request rate and retry later.",
     true,
 );
-pub(crate) const CODE_230022: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_230022: ErrorFacts = ErrorFacts::new(
     230022,
     400,
     "The content of the message contains sensitive information.",
     "The content contains sensitive information; change it and retry.",
     false,
 );
-pub(crate) const CODE_230023: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_230023: ErrorFacts = ErrorFacts::new(
     230023,
     400,
     "The user has too many unread urgent messages.",
     "The user has 200 unread buzzes; they must read some in the chat (dismissing the pop-up does not count), or clear the chat history of a chat full of them, before more can be sent.",
     false,
 );
-pub(crate) const CODE_230024: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_230024: ErrorFacts = ErrorFacts::new(
     230024,
     400,
     "Reach the upper limit of urgent message.",
     "The tenant's buzz quota is used up; contact the tenant admin.",
     false,
 );
-pub(crate) const CODE_230025: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_230025: ErrorFacts = ErrorFacts::new(
     230025,
     400,
     "The length of the message content reaches its limit.",
     "The content is too long: at most 150 KB for text, 30 KB for cards and rich text (card template data and style tags count towards the size).",
     false,
 );
-pub(crate) const CODE_230025_2: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_230025_2: ErrorFacts = ErrorFacts::new(
     230025,
     400,
     "The length of the message content reaches its limit.",
     "The content is too long: at most 150 KB for text, 30 KB for rich text; style tags make it longer than what you sent.",
     false,
 );
-pub(crate) const CODE_230025_3: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_230025_3: ErrorFacts = ErrorFacts::new(
     230025,
     400,
     "The length of the message content reaches its limit.",
     "The content is too long: cards may be at most 30 KB, and style tags make it longer than what you sent.",
     false,
 );
-pub(crate) const CODE_230026: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_230026: ErrorFacts = ErrorFacts::new(
     230026,
     400,
     "No permission to recall this message.",
     "The bot may only recall messages it sent itself.",
     false,
 );
-pub(crate) const CODE_230027: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_230027: ErrorFacts = ErrorFacts::new(
     230027,
     400,
     "Lack of necessary permissions.",
     "Not allowed: a scope is missing (see the returned message), or the chat is external, where this is not supported; use an internal chat.",
     false,
 );
-pub(crate) const CODE_230027_2: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_230027_2: ErrorFacts = ErrorFacts::new(
     230027,
     400,
     "Lack of necessary permissions.",
     "Not allowed: a scope is missing (see the returned message), the user's authorization was not found, or the bot lacks external sharing for an external chat.",
     false,
 );
-pub(crate) const CODE_230027_3: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_230027_3: ErrorFacts = ErrorFacts::new(
     230027,
     400,
     "Lack of necessary permissions.",
     "Not allowed: a scope is missing (see the returned message), the user's authorization was not found, or the chat is external, where this is not supported.",
     false,
 );
-pub(crate) const CODE_230027_4: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_230027_4: ErrorFacts = ErrorFacts::new(
     230027,
     400,
     "Lack of necessary permissions.",
     "This is not supported in external chats.",
     false,
 );
-pub(crate) const CODE_230028: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_230028: ErrorFacts = ErrorFacts::new(
     230028,
     400,
     "The messages do NOT pass the audit.",
     "The content failed the data-leak check (e.g. plain phone numbers or email addresses); change it as the returned message says.",
     false,
 );
-pub(crate) const CODE_230029: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_230029: ErrorFacts = ErrorFacts::new(
     230029,
     400,
     "User has resigned.",
     "The user has left the company; messages cannot be sent to them.",
     false,
 );
-pub(crate) const CODE_230030: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_230030: ErrorFacts = ErrorFacts::new(
     230030,
     400,
     "The message id is invalid, record not found.",
     "The batch_message_id is invalid, no record was found; pass the right id.",
     false,
 );
-pub(crate) const CODE_230031: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_230031: ErrorFacts = ErrorFacts::new(
     230031,
     400,
     "Message can only be modified within 14 days after sending.",
     "Messages can only be updated within 14 days of being sent.",
     false,
 );
-pub(crate) const CODE_230033: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_230033: ErrorFacts = ErrorFacts::new(
     230033,
     400,
     "Get the reading status must be done within 7 days after the message is sent.",
     "Read status can only be queried within 7 days of the message being sent.",
     false,
 );
-pub(crate) const CODE_230034: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_230034: ErrorFacts = ErrorFacts::new(
     230034,
     400,
     "The receive_id is invalid.",
     "The receive_id is invalid; pass a correct id of the kind named by receive_id_type.",
     false,
 );
-pub(crate) const CODE_230035: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_230035: ErrorFacts = ErrorFacts::new(
     230035,
     400,
     "Send Message Permission deny.",
     "No permission to send: the chat may be muted, the recipient may have blocked the bot, or tenant communication rules forbid it.",
     false,
 );
-pub(crate) const CODE_230035_2: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_230035_2: ErrorFacts = ErrorFacts::new(
     230035,
     400,
     "Send message permission deny.",
     "No permission to send: the chat may be muted, the recipient may have blocked the bot, or tenant communication rules forbid it.",
     false,
 );
-pub(crate) const CODE_230036: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_230036: ErrorFacts = ErrorFacts::new(
     230036,
     400,
     "Tenant crypt key has been deleted.",
     "The tenant's encryption key was deleted, so data encrypted with it is unusable; contact the tenant admin.",
     false,
 );
-pub(crate) const CODE_230038: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_230038: ErrorFacts = ErrorFacts::new(
     230038,
     400,
     "Cross tenant p2p chat operate forbid.",
     "Messages cannot be sent to a cross-tenant one-on-one chat through this endpoint.",
     false,
 );
-pub(crate) const CODE_230045: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_230045: ErrorFacts = ErrorFacts::new(
     230045,
     400,
     "The chat not exist.",
     "The message's chat does not exist; check whether it was dissolved.",
     false,
 );
-pub(crate) const CODE_230046: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_230046: ErrorFacts = ErrorFacts::new(
     230046,
     400,
     "No Permission to Pin/Unpin messages in the chat.",
     "Only the owner and admins may pin messages in this chat; check the caller's role.",
     false,
 );
-pub(crate) const CODE_230046_2: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_230046_2: ErrorFacts = ErrorFacts::new(
     230046,
     400,
     "No Permission to Pin/Unpin messages in the chat.",
     "Only the owner and admins may unpin messages in this chat; check the caller's role.",
     false,
 );
-pub(crate) const CODE_230047: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_230047: ErrorFacts = ErrorFacts::new(
     230047,
     400,
     "Pin/Unpin message trigger message_id limit.",
     "Pinning or unpinning this message hit its rate limit; slow down and try again later.",
     true,
 );
-pub(crate) const CODE_230048: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_230048: ErrorFacts = ErrorFacts::new(
     230048,
     400,
     "Get chat pins trigger app_id limit.",
     "Listing pins hit the rate limit; slow down and try again later.",
     true,
 );
-pub(crate) const CODE_230049: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_230049: ErrorFacts = ErrorFacts::new(
     230049,
     400,
     "The message is being sent.",
     "The message is still being sent; wait and try again later.",
     true,
 );
-pub(crate) const CODE_230050: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_230050: ErrorFacts = ErrorFacts::new(
     230050,
     400,
     "The message is invisible to the operator.",
     "The message is not visible to the caller, so this cannot be done.",
     false,
 );
-pub(crate) const CODE_230050_2: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_230050_2: ErrorFacts = ErrorFacts::new(
     230050,
     400,
     "The message is invisible to the operator.",
     "The message to reply to is not visible to the caller.",
     false,
 );
-pub(crate) const CODE_230052: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_230052: ErrorFacts = ErrorFacts::new(
     230052,
     400,
     "Can not urgent this message.",
     "Not allowed to buzz, or flagged as a risky operation; check whether the chat lets only owner and admins buzz, or contact the tenant admin.",
     false,
 );
-pub(crate) const CODE_230053: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_230053: ErrorFacts = ErrorFacts::new(
     230053,
     400,
     "The user has stopped the bot from sending messages.",
     "The user has turned off messages from this bot; the bot cannot message them one-on-one.",
     false,
 );
-pub(crate) const CODE_230054: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_230054: ErrorFacts = ErrorFacts::new(
     230054,
     400,
     "This operation is not supported for this message type.",
     "This message type does not support the operation; see the note on unsupported message types.",
     false,
 );
-pub(crate) const CODE_230054_2: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_230054_2: ErrorFacts = ErrorFacts::new(
     230054,
     400,
     "This type of message is unavailable in the connection group.",
     "This message type (e.g. cards) cannot be sent in a private connection chat.",
     false,
 );
-pub(crate) const CODE_230055: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_230055: ErrorFacts = ErrorFacts::new(
     230055,
     400,
     "The type of file upload does not match the type of message being sent.",
     "The uploaded file's type does not match msg_type (e.g. an MP4 upload must be sent as media).",
     false,
 );
-pub(crate) const CODE_230055_2: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_230055_2: ErrorFacts = ErrorFacts::new(
     230055,
     400,
     "The type of file upload does not match the type of message being sent.",
     "The uploaded file's type does not match msg_type.",
     false,
 );
-pub(crate) const CODE_230061: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_230061: ErrorFacts = ErrorFacts::new(
     230061,
     400,
     "The message type does not support forwarding.",
     "This message type (system, red packet, poll, voice, calendar transfer and others) cannot be forwarded.",
     false,
 );
-pub(crate) const CODE_230062: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_230062: ErrorFacts = ErrorFacts::new(
     230062,
     400,
     "No permission to forward to third-party encryption group.",
     "No permission to forward into a third-party encrypted chat.",
     false,
 );
-pub(crate) const CODE_230063: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_230063: ErrorFacts = ErrorFacts::new(
     230063,
     400,
     "The chat_id of group to forward is invalid.",
     "The target chat is invalid; check that the chat_id exists.",
     false,
 );
-pub(crate) const CODE_230064: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_230064: ErrorFacts = ErrorFacts::new(
     230064,
     400,
     "All messages to be forwarded are invalid.",
     "None of the messages can be forwarded (missing, recalled or invisible to the caller); pass valid messages.",
     false,
 );
-pub(crate) const CODE_230064_2: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_230064_2: ErrorFacts = ErrorFacts::new(
     230064,
     400,
     "The message to be forwarded is invalid.",
     "The message to forward is invalid: it may not exist, be recalled or be invisible to the caller.",
     false,
 );
-pub(crate) const CODE_230064_3: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_230064_3: ErrorFacts = ErrorFacts::new(
     230064,
     400,
     "The thread to be forwarded is invalid.",
     "The thread to forward is invalid; check that the thread_id exists.",
     false,
 );
-pub(crate) const CODE_230065: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_230065: ErrorFacts = ErrorFacts::new(
     230065,
     400,
     "All messages to be forwarded have been recalled.",
     "All the messages to forward have been recalled.",
     false,
 );
-pub(crate) const CODE_230065_2: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_230065_2: ErrorFacts = ErrorFacts::new(
     230065,
     400,
     "The message to be forwarded has been recalled.",
     "The message to forward has been recalled.",
     false,
 );
-pub(crate) const CODE_230066: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_230066: ErrorFacts = ErrorFacts::new(
     230066,
     400,
     "The message to be forwarded is in a secret group, forwarding is not supported.",
     "Messages in a secret chat cannot be forwarded.",
     false,
 );
-pub(crate) const CODE_230066_2: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_230066_2: ErrorFacts = ErrorFacts::new(
     230066,
     400,
     "The messages to be forwarded are in a secret group and do not support forwarding.",
     "Messages in a secret chat cannot be forwarded.",
     false,
 );
-pub(crate) const CODE_230066_3: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_230066_3: ErrorFacts = ErrorFacts::new(
     230066,
     400,
     "The thread to be forwarded is in a secret group, forwarding is not supported.",
     "The thread belongs to a secret chat and cannot be forwarded.",
     false,
 );
-pub(crate) const CODE_230067: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_230067: ErrorFacts = ErrorFacts::new(
     230067,
     400,
     "The source of the messages to be merged and forwarded are not in compliance.",
     "The messages' sources are not allowed together: they come from several thread replies, or mix ordinary messages with thread replies.",
     false,
 );
-pub(crate) const CODE_230069: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_230069: ErrorFacts = ErrorFacts::new(
     230069,
     400,
     "Does not support forwarding messages from different groups.",
     "The messages do not all belong to one chat; only messages of a single chat can be merge-forwarded.",
     false,
 );
-pub(crate) const CODE_230070: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_230070: ErrorFacts = ErrorFacts::new(
     230070,
     400,
     "Forwarding of messages in restricted mode is not allowed.",
     "Confidential (restricted-mode) messages cannot be forwarded; the page's advice here wrongly speaks of a dissolved chat.",
     false,
 );
-pub(crate) const CODE_230070_2: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_230070_2: ErrorFacts = ErrorFacts::new(
     230070,
     400,
     "Forwarding of messages in restricted mode is not allowed.",
     "Confidential messages cannot be forwarded; check whether the message is confidential or the chat is in leak-prevention (restricted) mode.",
     false,
 );
-pub(crate) const CODE_230070_3: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_230070_3: ErrorFacts = ErrorFacts::new(
     230070,
     400,
     "Forwarding of messages in restricted mode is not allowed.",
     "The thread's chat is in leak-prevention mode, so it cannot be forwarded.",
     false,
 );
-pub(crate) const CODE_230071: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_230071: ErrorFacts = ErrorFacts::new(
     230071,
     400,
     "The group to which the message belongs does not support reply in thread.",
     "The message's chat does not allow thread replies; reply without `reply_in_thread`.",
     false,
 );
-pub(crate) const CODE_230071_2: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_230071_2: ErrorFacts = ErrorFacts::new(
     230071,
     400,
     "The operator is not the sender of the message.",
     "The caller did not send this message; only the sender can edit it.",
     false,
 );
-pub(crate) const CODE_230072: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_230072: ErrorFacts = ErrorFacts::new(
     230072,
     400,
     "Aggregated messages do not support reply in thread.",
     "Aggregated messages cannot be replied to as a thread.",
     false,
 );
-pub(crate) const CODE_230072_2: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_230072_2: ErrorFacts = ErrorFacts::new(
     230072,
     400,
     "The message has reached the number of times it can be edited.",
     "The message has been edited the maximum 20 times.",
     false,
 );
-pub(crate) const CODE_230073: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_230073: ErrorFacts = ErrorFacts::new(
     230073,
     400,
     "The message in the secret group is not allowed to be edited.",
     "Messages in secret chats cannot be edited.",
     false,
 );
-pub(crate) const CODE_230073_2: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_230073_2: ErrorFacts = ErrorFacts::new(
     230073,
     400,
     "The thread is invisible to the operator.",
     "The thread is not visible to the caller. If the chat hides history from new members and the thread predates the caller joining, the caller must be passively subscribed (e.g. @-mentioned in it) to see it.",
     false,
 );
-pub(crate) const CODE_230073_3: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_230073_3: ErrorFacts = ErrorFacts::new(
     230073,
     400,
     "The thread is invisible to the operator.",
     "The thread to forward is not visible to the caller. If the chat hides history from new members and the thread predates the caller joining, the caller must be passively subscribed (e.g. @-mentioned in it) to see it.",
     false,
 );
-pub(crate) const CODE_230074: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_230074: ErrorFacts = ErrorFacts::new(
     230074,
     400,
     "The message in the third-party encryption group is not allowed to be edited.",
     "Messages in third-party encrypted chats cannot be edited.",
     false,
 );
-pub(crate) const CODE_230074_2: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_230074_2: ErrorFacts = ErrorFacts::new(
     230074,
     400,
     "The target thread is invisible to the operator.",
     "The target thread is not visible to the caller. If the chat hides history from new members and the thread predates the caller joining, the caller must be passively subscribed (e.g. @-mentioned in it) to see it.",
     false,
 );
-pub(crate) const CODE_230075: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_230075: ErrorFacts = ErrorFacts::new(
     230075,
     400,
     "Sending encrypted messages is not supported.",
     "Messages cannot be sent to encrypted or secure chats.",
     false,
 );
-pub(crate) const CODE_230075_2: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_230075_2: ErrorFacts = ErrorFacts::new(
     230075,
     400,
     "The message has exceeded the time that can be edited.",
     "The message is past the edit window the tenant admin set.",
     false,
 );
-pub(crate) const CODE_230098: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_230098: ErrorFacts = ErrorFacts::new(
     230098,
     400,
     "The message is fold, not support urgent.",
     "Aggregated (folded) messages cannot be buzzed.",
     false,
 );
-pub(crate) const CODE_230099: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_230099: ErrorFacts = ErrorFacts::new(
     230099,
     400,
     "Failed to create card content.",
     "Creating the card failed; read the returned detail and follow the page's 230099 sub-code table.",
     false,
 );
-pub(crate) const CODE_230110: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_230110: ErrorFacts = ErrorFacts::new(
     230110,
     400,
     "Action unavailable as the message has been deleted.",
     "The message has been deleted and can no longer be fetched.",
     false,
 );
-pub(crate) const CODE_230110_2: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_230110_2: ErrorFacts = ErrorFacts::new(
     230110,
     400,
     "Action unavailable as the message has been deleted.",
     "The message has been deleted; the operation is not possible.",
     false,
 );
-pub(crate) const CODE_230111: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_230111: ErrorFacts = ErrorFacts::new(
     230111,
     400,
     "Action unavailable as the message will self-destruct soon.",
     "Messages scheduled to self-destruct cannot be pinned.",
     false,
 );
-pub(crate) const CODE_230111_2: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_230111_2: ErrorFacts = ErrorFacts::new(
     230111,
     400,
     "Action unavailable as the message will self-destruct soon.",
     "Messages scheduled to self-destruct cannot be replied to.",
     false,
 );
-pub(crate) const CODE_230111_3: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_230111_3: ErrorFacts = ErrorFacts::new(
     230111,
     400,
     "Action unavailable as the message will self-destruct soon.",
     "The message will self-destruct soon, so it cannot be used.",
     false,
 );
-pub(crate) const CODE_231001: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_231001: ErrorFacts = ErrorFacts::new(
     231001,
     400,
     "reaction type is invalid.",
     "The reaction does not belong to the current tenant, so it cannot be removed.",
     false,
 );
-pub(crate) const CODE_231001_2: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_231001_2: ErrorFacts = ErrorFacts::new(
     231001,
     400,
     "reaction type is invalid.",
     "The reaction type is invalid; use an emoji_type from the emoji list.",
     false,
 );
-pub(crate) const CODE_231002: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_231002: ErrorFacts = ErrorFacts::new(
     231002,
     400,
     "The operator has no permission to react on the specific message.",
     "The caller may not add or remove reactions on this message, usually because it is not in the message's chat.",
     false,
 );
-pub(crate) const CODE_231003: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_231003: ErrorFacts = ErrorFacts::new(
     231003,
     400,
     "The message is not found, maybe not exist or deleted.",
     "The message was not found: the id is wrong or the message was recalled.",
     false,
 );
-pub(crate) const CODE_231004: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_231004: ErrorFacts = ErrorFacts::new(
     231004,
     400,
     "The chat in which the message exists is not found, maybe not exist, deleted or archived.",
     "The message's chat does not exist, was dissolved or archived.",
     false,
 );
-pub(crate) const CODE_231005: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_231005: ErrorFacts = ErrorFacts::new(
     231005,
     400,
     "The thread has been no-trace removed, cannot put reaction.",
     "The message is a thread that was removed without trace; nothing can be done on it.",
     false,
 );
-pub(crate) const CODE_231006: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_231006: ErrorFacts = ErrorFacts::new(
     231006,
     400,
     "The operator_id is invalid.",
     "The operator_id is invalid; retry, and contact technical support if it persists.",
     true,
 );
-pub(crate) const CODE_231007: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_231007: ErrorFacts = ErrorFacts::new(
     231007,
     400,
     "The operator has no permission to delete this reaction.",
     "Only the user or bot that added a reaction may remove it.",
     false,
 );
-pub(crate) const CODE_231008: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_231008: ErrorFacts = ErrorFacts::new(
     231008,
     400,
     "The operator has no access to the message.",
     "The caller cannot access the message, usually because it is not in the message's chat.",
     false,
 );
-pub(crate) const CODE_231010: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_231010: ErrorFacts = ErrorFacts::new(
     231010,
     400,
     "The reaction does not belong to the message.",
     "The reaction does not belong to this message; check that reaction_id and message_id match.",
     false,
 );
-pub(crate) const CODE_231011: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_231011: ErrorFacts = ErrorFacts::new(
     231011,
     400,
     "The request has an invalid reaction_id.",
     "The reaction_id does not name an existing reaction; get the right id and try again.",
     false,
 );
-pub(crate) const CODE_231012: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_231012: ErrorFacts = ErrorFacts::new(
     231012,
     400,
     "The request has an invalid pageToken.",
     "The page_token is invalid; pass a token returned by the previous page.",
     false,
 );
-pub(crate) const CODE_231013: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_231013: ErrorFacts = ErrorFacts::new(
     231013,
     400,
     "The request has an invalid AuthType.",
     "The authorization is invalid; call with a tenant_access_token or a user_access_token.",
     false,
 );
-pub(crate) const CODE_231014: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_231014: ErrorFacts = ErrorFacts::new(
     231014,
     400,
     "user_id_type is invalid.",
     "The user_id_type is invalid; use open_id, union_id or user_id.",
     false,
 );
-pub(crate) const CODE_231015: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_231015: ErrorFacts = ErrorFacts::new(
     231015,
     400,
     "Act on reaction failed, repeated request is processing.",
     "An identical reaction request is still being processed; try again later.",
     true,
 );
-pub(crate) const CODE_231017: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_231017: ErrorFacts = ErrorFacts::new(
     231017,
     400,
     "This operation is not supported for this message type.",
     "This message type does not support reactions; see the note on unsupported message types.",
     false,
 );
-pub(crate) const CODE_231018: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_231018: ErrorFacts = ErrorFacts::new(
     231018,
     400,
     "The message is invisible to the operator.",
     "The message is not visible to the caller.",
     false,
 );
-pub(crate) const CODE_231019: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_231019: ErrorFacts = ErrorFacts::new(
     231019,
     400,
     "Due to the settings of this user, you are temporarily unable to perform this operation.",
     "The message sender's settings (e.g. blocking) prevent this for now.",
     false,
 );
-pub(crate) const CODE_231020: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_231020: ErrorFacts = ErrorFacts::new(
     231020,
     400,
     "Due to the configuration of the tenant administrator, you cannot perform this operation on the target user temporarily.",
     "The tenant admin's configuration prevents this on the message sender for now; ask the tenant admin.",
     false,
 );
-pub(crate) const CODE_231021: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_231021: ErrorFacts = ErrorFacts::new(
     231021,
     400,
     "No permission to operate external chats.",
     "No permission to operate in external chats.",
     false,
 );
-pub(crate) const CODE_231022: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_231022: ErrorFacts = ErrorFacts::new(
     231022,
     400,
     "Bot has NO availability to this user.",
     "The user of this one-on-one chat is outside the bot's availability range or disabled for the app; add them in the developer console and publish, or ask an admin to check the app's disabled members.",
     false,
 );
-pub(crate) const CODE_231203: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_231203: ErrorFacts = ErrorFacts::new(
     231203,
     400,
     "The chat type is not supported.",
     "This chat type does not allow reading messages, e.g. a chat in confidential mode that forbids copying messages.",
     false,
 );
-pub(crate) const CODE_231204: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_231204: ErrorFacts = ErrorFacts::new(
     231204,
     400,
     "The app type is not supported.",
     "Apps with external sharing or linked organizations enabled cannot call this endpoint as a user.",
     false,
 );
-pub(crate) const CODE_232001: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_232001: ErrorFacts = ErrorFacts::new(
     232001,
     400,
     "Your request contains an invalid request parameter.",
     "Check the request parameters against this page; the returned message names what is wrong.",
     false,
 );
-pub(crate) const CODE_232002: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_232002: ErrorFacts = ErrorFacts::new(
     232002,
     400,
     "No Permission: Only chat owner or admin can edit chat information in the current situation.",
     "At present only the owner or a manager may update this chat's information.",
     false,
 );
-pub(crate) const CODE_232003: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_232003: ErrorFacts = ErrorFacts::new(
     232003,
     400,
     "Chat announcement can NOT be found in chat information.",
     "The chat's announcement information is abnormal.",
     false,
 );
-pub(crate) const CODE_232004: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_232004: ErrorFacts = ErrorFacts::new(
     232004,
     400,
     "Such an app does NOT exist.",
     "The operating app id does not exist; contact technical support.",
     false,
 );
-pub(crate) const CODE_232006: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_232006: ErrorFacts = ErrorFacts::new(
     232006,
     400,
     "Your request specifies a chat_id which is invalid.",
     "The chat_id is invalid; use one returned by creating a chat, listing the chats of the user or bot, or searching chats.",
     false,
 );
-pub(crate) const CODE_232007: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_232007: ErrorFacts = ErrorFacts::new(
     232007,
     400,
     "Your request specifies a chat_id or user_id which is invalid.",
     "The chat_id or a user id is invalid; check the parameters.",
     false,
 );
-pub(crate) const CODE_232008: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_232008: ErrorFacts = ErrorFacts::new(
     232008,
     400,
     "Your request specifies a chat whose type is NOT supported currently.",
     "Only chats in group mode are accepted; check chat_mode with the get-chat endpoint.",
     false,
 );
-pub(crate) const CODE_232008_2: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_232008_2: ErrorFacts = ErrorFacts::new(
     232008,
     400,
     "Your request specifies a chat whose type is NOT supported currently.",
     "The chat mode or chat type is not supported here; check the chat with the get-chat endpoint.",
     false,
 );
-pub(crate) const CODE_232009: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_232009: ErrorFacts = ErrorFacts::new(
     232009,
     400,
     "Your request specifies a chat which has already been dissolved.",
     "The chat has been disbanded; it can no longer be operated on.",
     false,
 );
-pub(crate) const CODE_232009_2: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_232009_2: ErrorFacts = ErrorFacts::new(
     232009,
     400,
     "Your request specifies a chat which has already been dissolved.",
     "The chat has been dissolved; get a valid chat id and retry.",
     false,
 );
-pub(crate) const CODE_232009_3: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_232009_3: ErrorFacts = ErrorFacts::new(
     232009,
     400,
     "Your request specifies a chat which has already been dissolved.",
     "The chat has been dissolved; the operation is not possible.",
     false,
 );
-pub(crate) const CODE_232009_4: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_232009_4: ErrorFacts = ErrorFacts::new(
     232009,
     400,
     "Your request specifies a chat which has already been dissolved.",
     "The chat has been dissolved; the operation is not possible. Use a valid chat id.",
     false,
 );
-pub(crate) const CODE_232009_5: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_232009_5: ErrorFacts = ErrorFacts::new(
     232009,
     400,
     "Your request specifies a chat which has already been dissolved.",
     "The chat has been dissolved; to use another chat, see how to get a chat id.",
     false,
 );
-pub(crate) const CODE_232009_6: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_232009_6: ErrorFacts = ErrorFacts::new(
     232009,
     400,
     "Your request specifies a chat which has already been dissolved.",
     "The message's chat has been dissolved; the operation is not possible.",
     false,
 );
-pub(crate) const CODE_232010: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_232010: ErrorFacts = ErrorFacts::new(
     232010,
     400,
     "Operator and chat can NOT be in different tenants.",
     "For an internal chat the caller must belong to the chat's tenant.",
     false,
 );
-pub(crate) const CODE_232010_2: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_232010_2: ErrorFacts = ErrorFacts::new(
     232010,
     400,
     "Operator and chat can NOT be in different tenants.",
     "The operator and the chat must belong to the same tenant.",
     false,
 );
-pub(crate) const CODE_232011: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_232011: ErrorFacts = ErrorFacts::new(
     232011,
     400,
     "Operator can NOT be out of the chat.",
     "The operator is not in the chat.",
     false,
 );
-pub(crate) const CODE_232011_2: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_232011_2: ErrorFacts = ErrorFacts::new(
     232011,
     400,
     "Operator can NOT be out of the chat.",
     "The operator is not in the chat; add the calling bot or user to the chat and make sure it is the owner, then retry.",
     false,
 );
-pub(crate) const CODE_232011_3: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_232011_3: ErrorFacts = ErrorFacts::new(
     232011,
     400,
     "Operator can NOT be out of the chat.",
     "The operator is not in the chat; add the calling bot or user to the chat, then retry.",
     false,
 );
-pub(crate) const CODE_232011_4: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_232011_4: ErrorFacts = ErrorFacts::new(
     232011,
     400,
     "Operator can NOT be out of the chat.",
     "The operator is not in the chat; add the calling bot to the chat, then retry.",
     false,
 );
-pub(crate) const CODE_232012: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_232012: ErrorFacts = ErrorFacts::new(
     232012,
     400,
     "New chat owner can NOT be out of the chat.",
     "The new owner is not in the chat; invite the user first, then retry.",
     false,
 );
-pub(crate) const CODE_232013: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_232013: ErrorFacts = ErrorFacts::new(
     232013,
     400,
     "You have reached the limit of maximum number of members a chat can have.",
     "The chat is full (by default 5000 members for ordinary and topic chats, 3000 for meeting chats in verified tenants).",
     false,
 );
-pub(crate) const CODE_232014: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_232014: ErrorFacts = ErrorFacts::new(
     232014,
     400,
     "The token used in the request does NOT have the permissions necessary to complete the request.",
     "The operator lacks the permission; check that the scopes this endpoint needs are granted.",
     false,
 );
-pub(crate) const CODE_232014_2: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_232014_2: ErrorFacts = ErrorFacts::new(
     232014,
     400,
     "The token used in the request does NOT have the permissions necessary to complete the request.",
     "The operator may not do this; check that it may manage top notices in the chat.",
     false,
 );
-pub(crate) const CODE_232015: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_232015: ErrorFacts = ErrorFacts::new(
     232015,
     400,
     "Your request specifies a member_id_type which is NOT supported.",
     "user_id_type (or member_id_type) is not a supported value; check it.",
     false,
 );
-pub(crate) const CODE_232016: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_232016: ErrorFacts = ErrorFacts::new(
     232016,
     400,
     "Non-chat-owner or Non-chat-admin can only edit certain parts.",
     "Ordinary members may change only avatar, name, description and i18n_names.",
     false,
 );
-pub(crate) const CODE_232017: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_232017: ErrorFacts = ErrorFacts::new(
     232017,
     400,
     "No Permission: If the operator is NOT owner or creator with the scope, the operator can NOT complete the request.",
     "The operator is neither owner nor qualified creator: a bot must own the chat or have created it and hold im:chat:operate_as_owner; a user must own the chat.",
     false,
 );
-pub(crate) const CODE_232017_2: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_232017_2: ErrorFacts = ErrorFacts::new(
     232017,
     400,
     "No Permission: If the operator is NOT owner or creator with the scope, the operator can NOT complete the request.",
     "The operator is not owner, manager or creator of the chat: make it a manager, or let every member add members and share the chat in the chat settings, then retry.",
     false,
 );
-pub(crate) const CODE_232017_3: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_232017_3: ErrorFacts = ErrorFacts::new(
     232017,
     400,
     "No Permission: If the operator is NOT owner or creator with the scope, the operator can NOT complete the request.",
     "The operator may not do this: a user must own the chat; a bot must own it, or have created it, hold im:chat:operate_as_owner and still be in it.",
     false,
 );
-pub(crate) const CODE_232018: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_232018: ErrorFacts = ErrorFacts::new(
     232018,
     400,
     "Updating announcement failed.",
     "The update failed; read the returned message and check the request structure against the legacy doc edit format.",
     false,
 );
-pub(crate) const CODE_232019: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_232019: ErrorFacts = ErrorFacts::new(
     232019,
     400,
     "The request has been rate limited.",
     "The chat's rate limit was hit; slow down and retry later (see the rate-limit guide).",
     true,
 );
-pub(crate) const CODE_232019_2: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_232019_2: ErrorFacts = ErrorFacts::new(
     232019,
     400,
     "The request has been rate limited.",
     "The chat's rate limit was hit; slow down, and call add and remove on the same chat one after another rather than at once.",
     true,
 );
-pub(crate) const CODE_232020: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_232020: ErrorFacts = ErrorFacts::new(
     232020,
     400,
     "Name can NOT be less than two characters for public chats.",
     "A public chat's name needs at least 2 characters.",
     false,
 );
-pub(crate) const CODE_232021: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_232021: ErrorFacts = ErrorFacts::new(
     232021,
     400,
     "Bot can NOT be found.",
     "The bot was not found; check bot_id_list.",
     false,
 );
-pub(crate) const CODE_232022: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_232022: ErrorFacts = ErrorFacts::new(
     232022,
     400,
     "User has already resigned.",
     "An invited user has left the company; remove resigned users from user_id_list.",
     false,
 );
-pub(crate) const CODE_232023: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_232023: ErrorFacts = ErrorFacts::new(
     232023,
     400,
     "Chat information review failed while updating the chat.",
     "The chat information failed review; remove sensitive content from the name or description.",
     false,
 );
-pub(crate) const CODE_232024: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_232024: ErrorFacts = ErrorFacts::new(
     232024,
     400,
     "The app is unavailable or inactivated by the tenant.",
     "The users cannot see the app, or the operator may not collaborate with them: widen the app's availability in the developer console and publish a version, or check blocks and contact relations with the target users.",
     false,
 );
-pub(crate) const CODE_232024_2: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_232024_2: ErrorFacts = ErrorFacts::new(
     232024,
     400,
     "Users do not have the visibility of the app, or the operator does not have collaboration permissions with the target users.",
     "The users cannot see the app, or the operator may not collaborate with them: widen the app's availability in the developer console and publish a version, or check blocks and contact relations with the target users.",
     false,
 );
-pub(crate) const CODE_232025: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_232025: ErrorFacts = ErrorFacts::new(
     232025,
     400,
     "Bot ability is not activated.",
     "The app's bot ability is off: add the bot capability in the developer console (app details, app capabilities) and publish the app.",
     false,
 );
-pub(crate) const CODE_232026: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_232026: ErrorFacts = ErrorFacts::new(
     232026,
     400,
     "This name is already used in an existing public chat. Names of public chats are supposed to be different.",
     "A public chat with this name already exists; choose another name.",
     false,
 );
-pub(crate) const CODE_232027: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_232027: ErrorFacts = ErrorFacts::new(
     232027,
     400,
     "There are no valid members in the ID list specified in your request.",
     "The id list is empty or holds no valid member.",
     false,
 );
-pub(crate) const CODE_232027_2: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_232027_2: ErrorFacts = ErrorFacts::new(
     232027,
     400,
     "There are no valid members in the ID list specified in your request.",
     "The id list is empty or holds no valid member; check the ids.",
     false,
 );
-pub(crate) const CODE_232028: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_232028: ErrorFacts = ErrorFacts::new(
     232028,
     400,
     "External members can Not be added to an internal group chat.",
     "Users of other tenants cannot join an internal chat.",
     false,
 );
-pub(crate) const CODE_232029: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_232029: ErrorFacts = ErrorFacts::new(
     232029,
     400,
     "There are no available candidates for chat owner.",
     "No member is available to become the new owner.",
     false,
 );
-pub(crate) const CODE_232030: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_232030: ErrorFacts = ErrorFacts::new(
     232030,
     400,
     "Your request specifies a user_id which is invalid.",
     "Check that the user ids are correct.",
     false,
 );
-pub(crate) const CODE_232031: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_232031: ErrorFacts = ErrorFacts::new(
     232031,
     400,
     "The chat and the new designated chat owner must be in the same tenant.",
     "Ownership cannot move across tenants; owner_id must be a user of the chat's tenant who is in the chat.",
     false,
 );
-pub(crate) const CODE_232032: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_232032: ErrorFacts = ErrorFacts::new(
     232032,
     400,
     "The operator who will create the chat and the designated chat owner must be in the same tenant.",
     "The owner must be in the same tenant as the operator.",
     false,
 );
-pub(crate) const CODE_232033: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_232033: ErrorFacts = ErrorFacts::new(
     232033,
     400,
     "The operator or invited bots does NOT have the authority to manage external chats without the scope.",
     "Creating external chats needs a self-built app in a tenant that has passed Feishu verification; see the guide on bots in external chats.",
     false,
 );
-pub(crate) const CODE_232033_2: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_232033_2: ErrorFacts = ErrorFacts::new(
     232033,
     400,
     "The operator or invited bots does NOT have the authority to manage external chats without the scope.",
     "The chat is external; only bots with external sharing enabled can operate external chats.",
     false,
 );
-pub(crate) const CODE_232033_3: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_232033_3: ErrorFacts = ErrorFacts::new(
     232033,
     400,
     "The operator or invited bots does NOT have the authority to manage external chats without the scope.",
     "The chat is external; operating external chats is not supported here.",
     false,
 );
-pub(crate) const CODE_232033_4: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_232033_4: ErrorFacts = ErrorFacts::new(
     232033,
     400,
     "The operator or invited bots does NOT have the authority to manage external chats without the scope.",
     "The operator may not operate external chats, and this permission cannot be applied for at present.",
     false,
 );
-pub(crate) const CODE_232033_5: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_232033_5: ErrorFacts = ErrorFacts::new(
     232033,
     400,
     "The operator or invited bots does NOT have the authority to manage external chats without the scope.",
     "The operator may not operate external chats.",
     false,
 );
-pub(crate) const CODE_232034: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_232034: ErrorFacts = ErrorFacts::new(
     232034,
     400,
     "The app is unavailable or inactivate in the tenant.",
     "The app is not installed or not enabled in this tenant; install it before calling.",
     false,
 );
-pub(crate) const CODE_232034_2: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_232034_2: ErrorFacts = ErrorFacts::new(
     232034,
     400,
     "The app is unavailable or inactivated by the tenant.",
     "The app is not installed or not enabled in this tenant; install it before calling.",
     false,
 );
-pub(crate) const CODE_232035: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_232035: ErrorFacts = ErrorFacts::new(
     232035,
     400,
     "Your request specifies an owner_id which is invalid.",
     "owner_id is invalid; check it.",
     false,
 );
-pub(crate) const CODE_232037: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_232037: ErrorFacts = ErrorFacts::new(
     232037,
     400,
     "The operator or invited bots does NOT have the authority to manage chat labels without the scope.",
     "The operator or an invited bot may not manage chat labels; check the permission settings.",
     false,
 );
-pub(crate) const CODE_232038: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_232038: ErrorFacts = ErrorFacts::new(
     232038,
     400,
     "The operator is not chat owner, no permission to complete the request.",
     "Only the chat owner may add or remove managers.",
     false,
 );
-pub(crate) const CODE_232039: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_232039: ErrorFacts = ErrorFacts::new(
     232039,
     400,
     "The operation of Add/Delete chat managers has succeeded. But the current managers list was not returned due to service problems.",
     "The change succeeded but the manager list could not be returned; request again to get it, or ask technical support.",
     true,
 );
-pub(crate) const CODE_232040: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_232040: ErrorFacts = ErrorFacts::new(
     232040,
     400,
     "The chat managers has reached the limit of maximum number.",
     "The chat already has the most managers allowed (10 for an ordinary chat, 20 for a very large one); remove a manager, then retry.",
     false,
 );
-pub(crate) const CODE_232041: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_232041: ErrorFacts = ErrorFacts::new(
     232041,
     400,
     "The avatar key is illegal.",
     "The avatar key is invalid; upload an image with image_type avatar to get one.",
     false,
 );
-pub(crate) const CODE_232042: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_232042: ErrorFacts = ErrorFacts::new(
     232042,
     400,
     "Public group chat's name should not be empty.",
     "A public chat needs a name.",
     false,
 );
-pub(crate) const CODE_232043: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_232043: ErrorFacts = ErrorFacts::new(
     232043,
     400,
     "Your request contains unavailable ids.",
     "Some ids are unusable; check the id list.",
     false,
 );
-pub(crate) const CODE_232043_2: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_232043_2: ErrorFacts = ErrorFacts::new(
     232043,
     400,
     "Your request contains unavailable ids.",
     "Some ids in bot_id_list or user_id_list are invalid; check them.",
     false,
 );
-pub(crate) const CODE_232044: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_232044: ErrorFacts = ErrorFacts::new(
     232044,
     400,
     "You have reached maximum number of chat members set by admin.",
     "The chat reached the member limit the tenant administrator set; ask the administrator to raise it.",
     false,
 );
-pub(crate) const CODE_232046: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_232046: ErrorFacts = ErrorFacts::new(
     232046,
     400,
     "The number of chat tabs has reached the limit.",
     "The chat already has 20 custom tabs; update or delete one instead.",
     false,
 );
-pub(crate) const CODE_232047: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_232047: ErrorFacts = ErrorFacts::new(
     232047,
     400,
     "The length of the tab name reaches the limit.",
     "The tab name is longer than 60 characters.",
     false,
 );
-pub(crate) const CODE_232047_2: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_232047_2: ErrorFacts = ErrorFacts::new(
     232047,
     400,
     "The length of the tab name reaches the limit.",
     "The tab name is too long.",
     false,
 );
-pub(crate) const CODE_232048: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_232048: ErrorFacts = ErrorFacts::new(
     232048,
     400,
     "The chat tab content is illegal.",
     "The tab content is invalid; check tab_content (links must start with http or https).",
     false,
 );
-pub(crate) const CODE_232049: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_232049: ErrorFacts = ErrorFacts::new(
     232049,
     400,
     "Operate chat tab unsupported chat type.",
     "Only doc and url tabs can be updated or deleted.",
     false,
 );
-pub(crate) const CODE_232049_2: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_232049_2: ErrorFacts = ErrorFacts::new(
     232049,
     400,
     "The chat tab content is illegal.",
     "Only doc and url tabs can be updated or deleted.",
     false,
 );
-pub(crate) const CODE_232050: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_232050: ErrorFacts = ErrorFacts::new(
     232050,
     400,
     "Operate chat tab unsupported chat type.",
     "Chat tabs exist only in chats of group or p2p mode; check chat_mode with the get-chat endpoint.",
     false,
 );
-pub(crate) const CODE_232051: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_232051: ErrorFacts = ErrorFacts::new(
     232051,
     400,
     "The operator does not have doc permission.",
     "The operator needs access to the cloud document; add it as a collaborator first.",
     false,
 );
-pub(crate) const CODE_232055: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_232055: ErrorFacts = ErrorFacts::new(
     232055,
     400,
     "The operator does not have chat tab, chat menu, chat widget manage permission",
     "The operator may not manage chat tabs, menus and widgets; when the chat lets only the owner and managers manage them, call as the owner or a manager.",
     false,
 );
-pub(crate) const CODE_232056: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_232056: ErrorFacts = ErrorFacts::new(
     232056,
     400,
     "The operator is not the image's owner, no permission to complete the request.",
     "The bot must use images it uploaded itself.",
     false,
 );
-pub(crate) const CODE_232057: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_232057: ErrorFacts = ErrorFacts::new(
     232057,
     400,
     "The operator tenant doesn't have the permission to use restricted mode.",
     "The operator's tenant may not use restricted mode; ask the tenant administrator.",
     false,
 );
-pub(crate) const CODE_232060: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_232060: ErrorFacts = ErrorFacts::new(
     232060,
     400,
     "This chat is banned.",
     "The chat is banned; ask technical support.",
     false,
 );
-pub(crate) const CODE_232061: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_232061: ErrorFacts = ErrorFacts::new(
     232061,
     400,
     "Secret chat cannot be share link.",
     "Secret chats cannot be shared by link.",
     false,
 );
-pub(crate) const CODE_232062: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_232062: ErrorFacts = ErrorFacts::new(
     232062,
     400,
     "P2P chat cannot be share link.",
     "One-to-one chats cannot be shared by link.",
     false,
 );
-pub(crate) const CODE_232063: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_232063: ErrorFacts = ErrorFacts::new(
     232063,
     400,
     "Team cannot be share link.",
     "Team chats cannot be shared by link.",
     false,
 );
-pub(crate) const CODE_232064: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_232064: ErrorFacts = ErrorFacts::new(
     232064,
     400,
     "The operator is not a group owner or administrator, no permission to share chat link.",
     "The chat lets only the owner and managers add members or share it; call as one of them.",
     false,
 );
-pub(crate) const CODE_232065: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_232065: ErrorFacts = ErrorFacts::new(
     232065,
     400,
     "The User/Bot can NOT be found.",
     "The user or bot was not found; check the access token in the Authorization header.",
     false,
 );
-pub(crate) const CODE_232066: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_232066: ErrorFacts = ErrorFacts::new(
     232066,
     400,
     "The operator does not have the doc permission.",
     "The operator cannot read the announcement document; grant the app or user read access to it, then retry.",
     false,
 );
-pub(crate) const CODE_232068: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_232068: ErrorFacts = ErrorFacts::new(
     232068,
     400,
     "The group is being created, please wait a moment.",
     "The chat is still being created; wait a moment.",
     true,
 );
-pub(crate) const CODE_232069: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_232069: ErrorFacts = ErrorFacts::new(
     232069,
     400,
     "current chat type unsupported to set public.",
     "An external chat cannot be public.",
     false,
 );
-pub(crate) const CODE_232070: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_232070: ErrorFacts = ErrorFacts::new(
     232070,
     400,
     "The number of chat_menu_top_level has reached the limit.",
     "A chat holds at most 3 top-level menus.",
     false,
 );
-pub(crate) const CODE_232071: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_232071: ErrorFacts = ErrorFacts::new(
     232071,
     400,
     "The number of chat_menu_second_level has reached the limit.",
     "A top-level menu holds at most 5 second-level menus.",
     false,
 );
-pub(crate) const CODE_232072: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_232072: ErrorFacts = ErrorFacts::new(
     232072,
     400,
     "Sort chat_menu_top_level's param is invalid.",
     "The ids do not match the chat's existing top-level menus; check the list.",
     false,
 );
-pub(crate) const CODE_232073: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_232073: ErrorFacts = ErrorFacts::new(
     232073,
     400,
     "The group menu is being modified, please try again later.",
     "The chat menu is being changed; retry later.",
     true,
 );
-pub(crate) const CODE_232075: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_232075: ErrorFacts = ErrorFacts::new(
     232075,
     400,
     "The public group needs to apply to join, and users or bots are not allowed to actively join the group.",
     "The public chat requires join approval, so it cannot be joined through the API.",
     false,
 );
-pub(crate) const CODE_232076: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_232076: ErrorFacts = ErrorFacts::new(
     232076,
     400,
     "Can't kick chat owner.",
     "The chat owner cannot be removed.",
     false,
 );
-pub(crate) const CODE_232078: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_232078: ErrorFacts = ErrorFacts::new(
     232078,
     400,
     "The chat menu is illegal.",
     "The menu content is invalid.",
     false,
 );
-pub(crate) const CODE_232078_2: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_232078_2: ErrorFacts = ErrorFacts::new(
     232078,
     400,
     "The operator tenant doesn't have the permission to use hide_member_count_setting.",
     "The operator's tenant may not use hide_member_count_setting.",
     false,
 );
-pub(crate) const CODE_232079: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_232079: ErrorFacts = ErrorFacts::new(
     232079,
     400,
     "Chat type not supported by hide_member_count_setting.",
     "This chat type does not support hiding the member count.",
     false,
 );
-pub(crate) const CODE_232090: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_232090: ErrorFacts = ErrorFacts::new(
     232090,
     400,
     "Unsupported chat type.",
     "This chat type is not supported.",
     false,
 );
-pub(crate) const CODE_232091: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_232091: ErrorFacts = ErrorFacts::new(
     232091,
     400,
     "Due to the security control requirements of this tenant, this tenant does not allow public group.",
     "The tenant's administrator forbids public chats.",
     false,
 );
-pub(crate) const CODE_232092: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_232092: ErrorFacts = ErrorFacts::new(
     232092,
     400,
     "Meeting in progress. Unable to modify group posting permissions.",
     "The speaking permission cannot change during a meeting; retry after the meeting ends.",
     true,
 );
-pub(crate) const CODE_232093: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_232093: ErrorFacts = ErrorFacts::new(
     232093,
     400,
     "This meeting has restricted access. Unable to turn off group membership approval.",
     "Membership approval cannot be turned off during a meeting; retry after the meeting ends.",
     true,
 );
-pub(crate) const CODE_232095: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_232095: ErrorFacts = ErrorFacts::new(
     232095,
     400,
     "The operator does NOT have the authority to manage ocic type tag without the scope.",
     "The operator may not manage chats of the ocic tag type.",
     false,
 );
-pub(crate) const CODE_232096: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_232096: ErrorFacts = ErrorFacts::new(
     232096,
     400,
     "Meta writing has stopped, please try again later.",
     "Writing app data is paused for now; try again later.",
     true,
 );
-pub(crate) const CODE_232097: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_232097: ErrorFacts = ErrorFacts::new(
     232097,
     400,
     "Unable to operate docx type chat announcement.",
     "This endpoint does not handle docx-type announcements; use the endpoint for the new announcement version.",
     false,
 );
-pub(crate) const CODE_232097_2: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_232097_2: ErrorFacts = ErrorFacts::new(
     232097,
     400,
     "Unable to operate docx type chat announcement.",
     "This endpoint does not handle docx-type announcements; use the endpoint for updating the new announcement version.",
     false,
 );
-pub(crate) const CODE_234001: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_234001: ErrorFacts = ErrorFacts::new(
     234001,
     400,
     "Invalid request param.",
     "A request parameter is invalid; check the parameters against the docs.",
     false,
 );
-pub(crate) const CODE_234002: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_234002: ErrorFacts = ErrorFacts::new(
     234002,
     401,
     "Unauthorized.",
     "Authentication failed; contact technical support.",
     false,
 );
-pub(crate) const CODE_234003: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_234003: ErrorFacts = ErrorFacts::new(
     234003,
     400,
     "File not in message.",
     "The resource does not belong to this message; the message id and the resource key must match.",
     false,
 );
-pub(crate) const CODE_234004: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_234004: ErrorFacts = ErrorFacts::new(
     234004,
     400,
     "App not in chat.",
     "The app is not in the message's chat; add the bot to the chat or use the right message id.",
     false,
 );
-pub(crate) const CODE_234005: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_234005: ErrorFacts = ErrorFacts::new(
     234005,
     400,
     "Image has been deleted",
     "The resource does not exist.",
     false,
 );
-pub(crate) const CODE_234005_2: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_234005_2: ErrorFacts = ErrorFacts::new(
     234005,
     400,
     "Image has been deleted",
     "The resource does not exist; check the key you passed.",
     false,
 );
-pub(crate) const CODE_234006: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_234006: ErrorFacts = ErrorFacts::new(
     234006,
     400,
     "The file size exceed the max value.",
     "The upload is too large: files may be at most 30 MB, images 10 MB.",
     false,
 );
-pub(crate) const CODE_234006_2: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_234006_2: ErrorFacts = ErrorFacts::new(
     234006,
     400,
     "The file size exceed the max value.",
     "The upload is too large: images may be at most 10 MB, files 30 MB.",
     false,
 );
-pub(crate) const CODE_234007: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_234007: ErrorFacts = ErrorFacts::new(
     234007,
     400,
     "App does not enable bot feature.",
     "The app's bot ability is not enabled; enable it.",
     false,
 );
-pub(crate) const CODE_234008: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_234008: ErrorFacts = ErrorFacts::new(
     234008,
     400,
     "The app is not the resource sender",
     "The app does not own this resource, so it cannot download it.",
     false,
 );
-pub(crate) const CODE_234009: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_234009: ErrorFacts = ErrorFacts::new(
     234009,
     400,
     "Lack of necessary permissions.",
     "This is not supported in external chats.",
     false,
 );
-pub(crate) const CODE_234010: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_234010: ErrorFacts = ErrorFacts::new(
     234010,
     400,
     "File's size can't be 0.",
     "Empty (0-byte) files cannot be uploaded.",
     false,
 );
-pub(crate) const CODE_234010_2: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_234010_2: ErrorFacts = ErrorFacts::new(
     234010,
     400,
     "File's size can't be 0.",
     "Empty (0-byte) images cannot be uploaded.",
     false,
 );
-pub(crate) const CODE_234011: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_234011: ErrorFacts = ErrorFacts::new(
     234011,
     400,
     "Can't regonnize the image format.",
     "Unsupported image format; only JPG, JPEG, PNG, WEBP, GIF, BMP, ICO, TIFF and HEIC are accepted.",
     false,
 );
-pub(crate) const CODE_234019: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_234019: ErrorFacts = ErrorFacts::new(
     234019,
     400,
     "scope CheckAppTenant fail.",
     "The app's permission information could not be read; retry.",
     true,
 );
-pub(crate) const CODE_234037: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_234037: ErrorFacts = ErrorFacts::new(
     234037,
     400,
     "Downloaded file size exceeds limit.",
     "Downloaded resources may be at most 100 MB.",
     false,
 );
-pub(crate) const CODE_234037_2: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_234037_2: ErrorFacts = ErrorFacts::new(
     234037,
     400,
     "Downloaded file size exceeds limit.",
     "Resources larger than 100 MB cannot be downloaded.",
     false,
 );
-pub(crate) const CODE_234038: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_234038: ErrorFacts = ErrorFacts::new(
     234038,
     400,
     "Do not allow downloading of message resources in restricted mode.",
     "Resources of confidential messages cannot be downloaded; check whether the message is confidential or the chat is in leak-prevention mode.",
     false,
 );
-pub(crate) const CODE_234039: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_234039: ErrorFacts = ErrorFacts::new(
     234039,
     400,
     "Image resolution exceeds limit.",
     "The resolution is too high: GIFs at most 2000 x 2000, others 12000 x 12000, avatars 4096 x 4096. Upload large images as files instead.",
     false,
 );
-pub(crate) const CODE_234040: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_234040: ErrorFacts = ErrorFacts::new(
     234040,
     400,
     "The message is invisible to the operator.",
     "The message is not visible to the caller; ask the chat owner or an admin whether new members may see history.",
     false,
 );
-pub(crate) const CODE_234041: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_234041: ErrorFacts = ErrorFacts::new(
     234041,
     400,
     "Tenant master key has been deleted, please contact the tenant administrator.",
     "The tenant's encryption key was deleted, so encrypted data cannot be read; contact the tenant admin.",
     false,
 );
-pub(crate) const CODE_234041_2: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_234041_2: ErrorFacts = ErrorFacts::new(
     234041,
     400,
     "Tenant master key has been deleted, please contact the tenant administrator.",
     "The tenant's encryption key was deleted; contact the tenant admin.",
     false,
 );
-pub(crate) const CODE_234042: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_234042: ErrorFacts = ErrorFacts::new(
     234042,
     400,
     "Hybrid deployment tenant storage error, such as full storage space, please contact tenant administrator.",
     "A hybrid-deployment storage error (e.g. storage full); contact the tenant admin or technical support.",
     false,
 );
-pub(crate) const CODE_234042_2: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_234042_2: ErrorFacts = ErrorFacts::new(
     234042,
     400,
     "Hybrid deployment tenant storage error, such as full storage space, please contact tenant administrator.",
     "The tenant's custom storage failed (e.g. storage full); contact the tenant admin or technical support.",
     false,
 );
-pub(crate) const CODE_234043: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_234043: ErrorFacts = ErrorFacts::new(
     234043,
     400,
     "Unsupported message type.",
     "Unsupported message type, such as merge-forward messages (and their sub-messages) or cards.",
     false,
 );
-pub(crate) const CODE_99992351: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_99992351: ErrorFacts = ErrorFacts::new(
     99992351,
     400,
     "these open ids not existed: %v",
     "Some open_ids do not exist; correct them as the message says and retry. Open ids start with ou_; get them from the API explorer or by looking users up by phone or email.",
     false,
 );
-pub(crate) const CODE_99992360: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_99992360: ErrorFacts = ErrorFacts::new(
     99992360,
     400,
     "Your request contains not existed id.",
     "Some user_ids do not exist; check them and retry.",
     false,
 );
-pub(crate) const CODE_99992364: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_99992364: ErrorFacts = ErrorFacts::new(
     99992364,
     400,
     "Your request contains not existed id.",

@@ -2,7 +2,7 @@
 // Do not edit by hand: edit the spec and run `cargo xtask codegen`.
 
 //! Named types shared by the `im` v1 endpoints.
-use ::lark_runtime::__private::serde::{Deserialize, Serialize};
+use ::lark_runtime::__private::prelude::*;
 /// Who may invite users or bots into the chat.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -13,30 +13,16 @@ pub enum ChatChangeAddMemberPermission {
     OnlyOwner,
     /// `"unknown"`: Not set.
     UnknownValue,
-    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
-    /// fails validation.
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl ::lark_runtime::enums::StringEnum for ChatChangeAddMemberPermission {
-    fn from_wire(value: &str) -> Self {
-        match value {
-            "all_members" => Self::AllMembers,
-            "only_owner" => Self::OnlyOwner,
-            "unknown" => Self::UnknownValue,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-    fn as_wire(&self) -> &str {
-        match self {
-            Self::AllMembers => "all_members",
-            Self::OnlyOwner => "only_owner",
-            Self::UnknownValue => "unknown",
-            Self::Unknown(value) => value,
-        }
-    }
-    fn is_known(&self) -> bool {
-        !matches!(self, Self::Unknown(_))
-    }
+impl ChatChangeAddMemberPermission {
+    /// Every value the spec names, with its wire form.
+    pub const VALUES: &'static [(Self, &'static str)] = &[
+        (Self::AllMembers, "all_members"),
+        (Self::OnlyOwner, "only_owner"),
+        (Self::UnknownValue, "unknown"),
+    ];
 }
 ::lark_runtime::string_enum_traits!(ChatChangeAddMemberPermission);
 /// Whether the chat may be shared.
@@ -49,30 +35,16 @@ pub enum ChatChangeShareCardPermission {
     NotAllowed,
     /// `"unknown"`: Not set.
     UnknownValue,
-    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
-    /// fails validation.
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl ::lark_runtime::enums::StringEnum for ChatChangeShareCardPermission {
-    fn from_wire(value: &str) -> Self {
-        match value {
-            "allowed" => Self::Allowed,
-            "not_allowed" => Self::NotAllowed,
-            "unknown" => Self::UnknownValue,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-    fn as_wire(&self) -> &str {
-        match self {
-            Self::Allowed => "allowed",
-            Self::NotAllowed => "not_allowed",
-            Self::UnknownValue => "unknown",
-            Self::Unknown(value) => value,
-        }
-    }
-    fn is_known(&self) -> bool {
-        !matches!(self, Self::Unknown(_))
-    }
+impl ChatChangeShareCardPermission {
+    /// Every value the spec names, with its wire form.
+    pub const VALUES: &'static [(Self, &'static str)] = &[
+        (Self::Allowed, "allowed"),
+        (Self::NotAllowed, "not_allowed"),
+        (Self::UnknownValue, "unknown"),
+    ];
 }
 ::lark_runtime::string_enum_traits!(ChatChangeShareCardPermission);
 /// Who may @-mention everyone.
@@ -85,30 +57,16 @@ pub enum ChatChangeAtAllPermission {
     OnlyOwner,
     /// `"unknown"`: Not set.
     UnknownValue,
-    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
-    /// fails validation.
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl ::lark_runtime::enums::StringEnum for ChatChangeAtAllPermission {
-    fn from_wire(value: &str) -> Self {
-        match value {
-            "all_members" => Self::AllMembers,
-            "only_owner" => Self::OnlyOwner,
-            "unknown" => Self::UnknownValue,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-    fn as_wire(&self) -> &str {
-        match self {
-            Self::AllMembers => "all_members",
-            Self::OnlyOwner => "only_owner",
-            Self::UnknownValue => "unknown",
-            Self::Unknown(value) => value,
-        }
-    }
-    fn is_known(&self) -> bool {
-        !matches!(self, Self::Unknown(_))
-    }
+impl ChatChangeAtAllPermission {
+    /// Every value the spec names, with its wire form.
+    pub const VALUES: &'static [(Self, &'static str)] = &[
+        (Self::AllMembers, "all_members"),
+        (Self::OnlyOwner, "only_owner"),
+        (Self::UnknownValue, "unknown"),
+    ];
 }
 ::lark_runtime::string_enum_traits!(ChatChangeAtAllPermission);
 /// Who may edit the chat's information.
@@ -121,30 +79,16 @@ pub enum ChatChangeEditPermission {
     OnlyOwner,
     /// `"unknown"`: Not set.
     UnknownValue,
-    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
-    /// fails validation.
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl ::lark_runtime::enums::StringEnum for ChatChangeEditPermission {
-    fn from_wire(value: &str) -> Self {
-        match value {
-            "all_members" => Self::AllMembers,
-            "only_owner" => Self::OnlyOwner,
-            "unknown" => Self::UnknownValue,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-    fn as_wire(&self) -> &str {
-        match self {
-            Self::AllMembers => "all_members",
-            Self::OnlyOwner => "only_owner",
-            Self::UnknownValue => "unknown",
-            Self::Unknown(value) => value,
-        }
-    }
-    fn is_known(&self) -> bool {
-        !matches!(self, Self::Unknown(_))
-    }
+impl ChatChangeEditPermission {
+    /// Every value the spec names, with its wire form.
+    pub const VALUES: &'static [(Self, &'static str)] = &[
+        (Self::AllMembers, "all_members"),
+        (Self::OnlyOwner, "only_owner"),
+        (Self::UnknownValue, "unknown"),
+    ];
 }
 ::lark_runtime::string_enum_traits!(ChatChangeEditPermission);
 /// Whether joining the chat needs approval.
@@ -155,28 +99,15 @@ pub enum ChatChangeMembershipApproval {
     NoApprovalRequired,
     /// `"approval_required"`: Joining needs approval.
     ApprovalRequired,
-    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
-    /// fails validation.
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl ::lark_runtime::enums::StringEnum for ChatChangeMembershipApproval {
-    fn from_wire(value: &str) -> Self {
-        match value {
-            "no_approval_required" => Self::NoApprovalRequired,
-            "approval_required" => Self::ApprovalRequired,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-    fn as_wire(&self) -> &str {
-        match self {
-            Self::NoApprovalRequired => "no_approval_required",
-            Self::ApprovalRequired => "approval_required",
-            Self::Unknown(value) => value,
-        }
-    }
-    fn is_known(&self) -> bool {
-        !matches!(self, Self::Unknown(_))
-    }
+impl ChatChangeMembershipApproval {
+    /// Every value the spec names, with its wire form.
+    pub const VALUES: &'static [(Self, &'static str)] = &[
+        (Self::NoApprovalRequired, "no_approval_required"),
+        (Self::ApprovalRequired, "approval_required"),
+    ];
 }
 ::lark_runtime::string_enum_traits!(ChatChangeMembershipApproval);
 /// Who sees the notice when someone joins.
@@ -189,30 +120,16 @@ pub enum ChatChangeJoinMessageVisibility {
     AllMembers,
     /// `"not_anyone"`: Nobody sees it.
     NotAnyone,
-    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
-    /// fails validation.
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl ::lark_runtime::enums::StringEnum for ChatChangeJoinMessageVisibility {
-    fn from_wire(value: &str) -> Self {
-        match value {
-            "only_owner" => Self::OnlyOwner,
-            "all_members" => Self::AllMembers,
-            "not_anyone" => Self::NotAnyone,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-    fn as_wire(&self) -> &str {
-        match self {
-            Self::OnlyOwner => "only_owner",
-            Self::AllMembers => "all_members",
-            Self::NotAnyone => "not_anyone",
-            Self::Unknown(value) => value,
-        }
-    }
-    fn is_known(&self) -> bool {
-        !matches!(self, Self::Unknown(_))
-    }
+impl ChatChangeJoinMessageVisibility {
+    /// Every value the spec names, with its wire form.
+    pub const VALUES: &'static [(Self, &'static str)] = &[
+        (Self::OnlyOwner, "only_owner"),
+        (Self::AllMembers, "all_members"),
+        (Self::NotAnyone, "not_anyone"),
+    ];
 }
 ::lark_runtime::string_enum_traits!(ChatChangeJoinMessageVisibility);
 /// Who sees the notice when someone leaves.
@@ -225,30 +142,16 @@ pub enum ChatChangeLeaveMessageVisibility {
     AllMembers,
     /// `"not_anyone"`: Nobody sees it.
     NotAnyone,
-    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
-    /// fails validation.
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl ::lark_runtime::enums::StringEnum for ChatChangeLeaveMessageVisibility {
-    fn from_wire(value: &str) -> Self {
-        match value {
-            "only_owner" => Self::OnlyOwner,
-            "all_members" => Self::AllMembers,
-            "not_anyone" => Self::NotAnyone,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-    fn as_wire(&self) -> &str {
-        match self {
-            Self::OnlyOwner => "only_owner",
-            Self::AllMembers => "all_members",
-            Self::NotAnyone => "not_anyone",
-            Self::Unknown(value) => value,
-        }
-    }
-    fn is_known(&self) -> bool {
-        !matches!(self, Self::Unknown(_))
-    }
+impl ChatChangeLeaveMessageVisibility {
+    /// Every value the spec names, with its wire form.
+    pub const VALUES: &'static [(Self, &'static str)] = &[
+        (Self::OnlyOwner, "only_owner"),
+        (Self::AllMembers, "all_members"),
+        (Self::NotAnyone, "not_anyone"),
+    ];
 }
 ::lark_runtime::string_enum_traits!(ChatChangeLeaveMessageVisibility);
 /// Who may speak in the chat; for selected members see the event's `moderator_list`.
@@ -259,28 +162,15 @@ pub enum ChatChangeModerationPermission {
     AllMembers,
     /// `"only_owner"`: Only the owner and admins.
     OnlyOwner,
-    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
-    /// fails validation.
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl ::lark_runtime::enums::StringEnum for ChatChangeModerationPermission {
-    fn from_wire(value: &str) -> Self {
-        match value {
-            "all_members" => Self::AllMembers,
-            "only_owner" => Self::OnlyOwner,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-    fn as_wire(&self) -> &str {
-        match self {
-            Self::AllMembers => "all_members",
-            Self::OnlyOwner => "only_owner",
-            Self::Unknown(value) => value,
-        }
-    }
-    fn is_known(&self) -> bool {
-        !matches!(self, Self::Unknown(_))
-    }
+impl ChatChangeModerationPermission {
+    /// Every value the spec names, with its wire form.
+    pub const VALUES: &'static [(Self, &'static str)] = &[
+        (Self::AllMembers, "all_members"),
+        (Self::OnlyOwner, "only_owner"),
+    ];
 }
 ::lark_runtime::string_enum_traits!(ChatChangeModerationPermission);
 /// Whether members may take screenshots and screen recordings.
@@ -291,29 +181,15 @@ pub enum ChatChangeRestrictedModeSettingScreenshotHasPermissionSetting {
     AllMembers,
     /// `"not_anyone"`: No member is allowed.
     NotAnyone,
-    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
-    /// fails validation.
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl ::lark_runtime::enums::StringEnum
-for ChatChangeRestrictedModeSettingScreenshotHasPermissionSetting {
-    fn from_wire(value: &str) -> Self {
-        match value {
-            "all_members" => Self::AllMembers,
-            "not_anyone" => Self::NotAnyone,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-    fn as_wire(&self) -> &str {
-        match self {
-            Self::AllMembers => "all_members",
-            Self::NotAnyone => "not_anyone",
-            Self::Unknown(value) => value,
-        }
-    }
-    fn is_known(&self) -> bool {
-        !matches!(self, Self::Unknown(_))
-    }
+impl ChatChangeRestrictedModeSettingScreenshotHasPermissionSetting {
+    /// Every value the spec names, with its wire form.
+    pub const VALUES: &'static [(Self, &'static str)] = &[
+        (Self::AllMembers, "all_members"),
+        (Self::NotAnyone, "not_anyone"),
+    ];
 }
 ::lark_runtime::string_enum_traits!(
     ChatChangeRestrictedModeSettingScreenshotHasPermissionSetting
@@ -326,29 +202,15 @@ pub enum ChatChangeRestrictedModeSettingDownloadHasPermissionSetting {
     AllMembers,
     /// `"not_anyone"`: No member is allowed.
     NotAnyone,
-    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
-    /// fails validation.
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl ::lark_runtime::enums::StringEnum
-for ChatChangeRestrictedModeSettingDownloadHasPermissionSetting {
-    fn from_wire(value: &str) -> Self {
-        match value {
-            "all_members" => Self::AllMembers,
-            "not_anyone" => Self::NotAnyone,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-    fn as_wire(&self) -> &str {
-        match self {
-            Self::AllMembers => "all_members",
-            Self::NotAnyone => "not_anyone",
-            Self::Unknown(value) => value,
-        }
-    }
-    fn is_known(&self) -> bool {
-        !matches!(self, Self::Unknown(_))
-    }
+impl ChatChangeRestrictedModeSettingDownloadHasPermissionSetting {
+    /// Every value the spec names, with its wire form.
+    pub const VALUES: &'static [(Self, &'static str)] = &[
+        (Self::AllMembers, "all_members"),
+        (Self::NotAnyone, "not_anyone"),
+    ];
 }
 ::lark_runtime::string_enum_traits!(
     ChatChangeRestrictedModeSettingDownloadHasPermissionSetting
@@ -361,36 +223,21 @@ pub enum ChatChangeRestrictedModeSettingMessageHasPermissionSetting {
     AllMembers,
     /// `"not_anyone"`: No member is allowed.
     NotAnyone,
-    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
-    /// fails validation.
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl ::lark_runtime::enums::StringEnum
-for ChatChangeRestrictedModeSettingMessageHasPermissionSetting {
-    fn from_wire(value: &str) -> Self {
-        match value {
-            "all_members" => Self::AllMembers,
-            "not_anyone" => Self::NotAnyone,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-    fn as_wire(&self) -> &str {
-        match self {
-            Self::AllMembers => "all_members",
-            Self::NotAnyone => "not_anyone",
-            Self::Unknown(value) => value,
-        }
-    }
-    fn is_known(&self) -> bool {
-        !matches!(self, Self::Unknown(_))
-    }
+impl ChatChangeRestrictedModeSettingMessageHasPermissionSetting {
+    /// Every value the spec names, with its wire form.
+    pub const VALUES: &'static [(Self, &'static str)] = &[
+        (Self::AllMembers, "all_members"),
+        (Self::NotAnyone, "not_anyone"),
+    ];
 }
 ::lark_runtime::string_enum_traits!(
     ChatChangeRestrictedModeSettingMessageHasPermissionSetting
 );
 /// The chat's leak-prevention (restricted) mode settings.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct ChatChangeRestrictedModeSetting {
     /// Whether leak-prevention mode is on.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -411,30 +258,23 @@ pub struct ChatChangeRestrictedModeSetting {
         ChatChangeRestrictedModeSettingMessageHasPermissionSetting,
     >,
 }
-impl ::lark_runtime::Validate for ChatChangeRestrictedModeSetting {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
-        {
-            let at = at.field("screenshot_has_permission_setting");
-            if let Some(value) = &self.screenshot_has_permission_setting {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
-        {
-            let at = at.field("download_has_permission_setting");
-            if let Some(value) = &self.download_has_permission_setting {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
-        {
-            let at = at.field("message_has_permission_setting");
-            if let Some(value) = &self.message_has_permission_setting {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
+impl Validate for ChatChangeRestrictedModeSetting {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
+        violations
+            .check(
+                &at.field("screenshot_has_permission_setting"),
+                &self.screenshot_has_permission_setting,
+            );
+        violations
+            .check(
+                &at.field("download_has_permission_setting"),
+                &self.download_has_permission_setting,
+            );
+        violations
+            .check(
+                &at.field("message_has_permission_setting"),
+                &self.message_has_permission_setting,
+            );
     }
 }
 /// How the chat's messages are organized: as a conversation or as threads.
@@ -445,33 +285,19 @@ pub enum ChatChangeGroupMessageType {
     Chat,
     /// `"thread"`: Thread messages.
     Thread,
-    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
-    /// fails validation.
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl ::lark_runtime::enums::StringEnum for ChatChangeGroupMessageType {
-    fn from_wire(value: &str) -> Self {
-        match value {
-            "chat" => Self::Chat,
-            "thread" => Self::Thread,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-    fn as_wire(&self) -> &str {
-        match self {
-            Self::Chat => "chat",
-            Self::Thread => "thread",
-            Self::Unknown(value) => value,
-        }
-    }
-    fn is_known(&self) -> bool {
-        !matches!(self, Self::Unknown(_))
-    }
+impl ChatChangeGroupMessageType {
+    /// Every value the spec names, with its wire form.
+    pub const VALUES: &'static [(Self, &'static str)] = &[
+        (Self::Chat, "chat"),
+        (Self::Thread, "thread"),
+    ];
 }
 ::lark_runtime::string_enum_traits!(ChatChangeGroupMessageType);
 /// A chat's settings, as carried before and after a change in the chat-updated event.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct ChatChange {
     /// The chat's avatar.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -522,89 +348,33 @@ pub struct ChatChange {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub group_message_type: Option<ChatChangeGroupMessageType>,
 }
-impl ::lark_runtime::Validate for ChatChange {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
-        {
-            let at = at.field("i18n_names");
-            if let Some(value) = &self.i18n_names {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
-        {
-            let at = at.field("add_member_permission");
-            if let Some(value) = &self.add_member_permission {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
-        {
-            let at = at.field("share_card_permission");
-            if let Some(value) = &self.share_card_permission {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
-        {
-            let at = at.field("at_all_permission");
-            if let Some(value) = &self.at_all_permission {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
-        {
-            let at = at.field("edit_permission");
-            if let Some(value) = &self.edit_permission {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
-        {
-            let at = at.field("membership_approval");
-            if let Some(value) = &self.membership_approval {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
-        {
-            let at = at.field("join_message_visibility");
-            if let Some(value) = &self.join_message_visibility {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
-        {
-            let at = at.field("leave_message_visibility");
-            if let Some(value) = &self.leave_message_visibility {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
-        {
-            let at = at.field("moderation_permission");
-            if let Some(value) = &self.moderation_permission {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
-        {
-            let at = at.field("owner_id");
-            if let Some(value) = &self.owner_id {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
-        {
-            let at = at.field("restricted_mode_setting");
-            if let Some(value) = &self.restricted_mode_setting {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
-        {
-            let at = at.field("group_message_type");
-            if let Some(value) = &self.group_message_type {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
+impl Validate for ChatChange {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
+        violations.check(&at.field("i18n_names"), &self.i18n_names);
+        violations
+            .check(&at.field("add_member_permission"), &self.add_member_permission);
+        violations
+            .check(&at.field("share_card_permission"), &self.share_card_permission);
+        violations.check(&at.field("at_all_permission"), &self.at_all_permission);
+        violations.check(&at.field("edit_permission"), &self.edit_permission);
+        violations.check(&at.field("membership_approval"), &self.membership_approval);
+        violations
+            .check(&at.field("join_message_visibility"), &self.join_message_visibility);
+        violations
+            .check(
+                &at.field("leave_message_visibility"),
+                &self.leave_message_visibility,
+            );
+        violations
+            .check(&at.field("moderation_permission"), &self.moderation_permission);
+        violations.check(&at.field("owner_id"), &self.owner_id);
+        violations
+            .check(&at.field("restricted_mode_setting"), &self.restricted_mode_setting);
+        violations.check(&at.field("group_message_type"), &self.group_message_type);
     }
 }
 /// A user who joined or left a chat, as carried by the chat-member events.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct ChatMemberUser {
     /// The user's name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -618,23 +388,13 @@ pub struct ChatMemberUser {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<crate::im::v1::types::UserId>,
 }
-impl ::lark_runtime::Validate for ChatMemberUser {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
-        {
-            let at = at.field("user_id");
-            if let Some(value) = &self.user_id {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
+impl Validate for ChatMemberUser {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
+        violations.check(&at.field("user_id"), &self.user_id);
     }
 }
 /// Where a chat menu item leads, per client; a platform without its own link uses `common_url`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct ChatMenuItemRedirectLink {
     /// The link for every client; must start with http or https.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -657,16 +417,9 @@ pub struct ChatMenuItemRedirectLink {
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub web_url: Option<String>,
 }
-impl ::lark_runtime::Validate for ChatMenuItemRedirectLink {
-    fn validate_at(
-        &self,
-        _at: &::lark_runtime::validate::FieldPath<'_>,
-        _violations: &mut ::lark_runtime::validate::Violations,
-    ) {}
-}
+impl Validate for ChatMenuItemRedirectLink {}
 /// How a chat tab is shown.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct ChatTabConfig {
     /// The tab's icon, an image_key from an image uploaded for messages.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -676,16 +429,9 @@ pub struct ChatTabConfig {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_built_in: Option<bool>,
 }
-impl ::lark_runtime::Validate for ChatTabConfig {
-    fn validate_at(
-        &self,
-        _at: &::lark_runtime::validate::FieldPath<'_>,
-        _violations: &mut ::lark_runtime::validate::Violations,
-    ) {}
-}
+impl Validate for ChatTabConfig {}
 /// What a chat tab points to; the field matching the tab's type is set.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct ChatTabContent {
     /// For a url tab, its address (http or https).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -704,16 +450,9 @@ pub struct ChatTabContent {
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub task: Option<String>,
 }
-impl ::lark_runtime::Validate for ChatTabContent {
-    fn validate_at(
-        &self,
-        _at: &::lark_runtime::validate::FieldPath<'_>,
-        _violations: &mut ::lark_runtime::validate::Violations,
-    ) {}
-}
+impl Validate for ChatTabContent {}
 /// A name in several languages.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct I18nNames {
     /// The Chinese name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -728,13 +467,7 @@ pub struct I18nNames {
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub ja_jp: Option<String>,
 }
-impl ::lark_runtime::Validate for I18nNames {
-    fn validate_at(
-        &self,
-        _at: &::lark_runtime::validate::FieldPath<'_>,
-        _violations: &mut ::lark_runtime::validate::Violations,
-    ) {}
-}
+impl Validate for I18nNames {}
 /// The chat's state.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -745,35 +478,20 @@ pub enum ListChatChatStatus {
     Dissolved,
     /// `"dissolved_save"`: Dissolved, with its data kept.
     DissolvedSave,
-    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
-    /// fails validation.
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl ::lark_runtime::enums::StringEnum for ListChatChatStatus {
-    fn from_wire(value: &str) -> Self {
-        match value {
-            "normal" => Self::Normal,
-            "dissolved" => Self::Dissolved,
-            "dissolved_save" => Self::DissolvedSave,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-    fn as_wire(&self) -> &str {
-        match self {
-            Self::Normal => "normal",
-            Self::Dissolved => "dissolved",
-            Self::DissolvedSave => "dissolved_save",
-            Self::Unknown(value) => value,
-        }
-    }
-    fn is_known(&self) -> bool {
-        !matches!(self, Self::Unknown(_))
-    }
+impl ListChatChatStatus {
+    /// Every value the spec names, with its wire form.
+    pub const VALUES: &'static [(Self, &'static str)] = &[
+        (Self::Normal, "normal"),
+        (Self::Dissolved, "dissolved"),
+        (Self::DissolvedSave, "dissolved_save"),
+    ];
 }
 ::lark_runtime::string_enum_traits!(ListChatChatStatus);
 /// A chat as listed by chat list and chat search.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct ListChat {
     /// The chat's id; get its details with chat/get.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -810,23 +528,13 @@ pub struct ListChat {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub chat_status: Option<ListChatChatStatus>,
 }
-impl ::lark_runtime::Validate for ListChat {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
-        {
-            let at = at.field("chat_status");
-            if let Some(value) = &self.chat_status {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
+impl Validate for ListChat {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
+        violations.check(&at.field("chat_status"), &self.chat_status);
     }
 }
 /// A user added to or removed from a chat's list of members allowed to speak.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct ListEventModerator {
     /// The key of the user's tenant, its unique id on Feishu.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -836,23 +544,13 @@ pub struct ListEventModerator {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<crate::im::v1::types::UserId>,
 }
-impl ::lark_runtime::Validate for ListEventModerator {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
-        {
-            let at = at.field("user_id");
-            if let Some(value) = &self.user_id {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
+impl Validate for ListEventModerator {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
+        violations.check(&at.field("user_id"), &self.user_id);
     }
 }
 /// A user or bot @-mentioned in a message.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct Mention {
     /// The mention's placeholder in the content, e.g. `@_user_3` for the third one mentioned.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -875,16 +573,9 @@ pub struct Mention {
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub tenant_key: Option<String>,
 }
-impl ::lark_runtime::Validate for Mention {
-    fn validate_at(
-        &self,
-        _at: &::lark_runtime::validate::FieldPath<'_>,
-        _violations: &mut ::lark_runtime::validate::Violations,
-    ) {}
-}
+impl Validate for Mention {}
 /// A message as read back from a chat.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct Message {
     /// The message's id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -938,51 +629,22 @@ pub struct Message {
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub upper_message_id: Option<String>,
 }
-impl ::lark_runtime::Validate for Message {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
-        {
-            let at = at.field("sender");
-            if let Some(value) = &self.sender {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
-        {
-            let at = at.field("body");
-            if let Some(value) = &self.body {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
-        {
-            let at = at.field("mentions");
-            if let Some(value) = &self.mentions {
-                for (index, item) in value.iter().enumerate() {
-                    let at = at.index(index);
-                    ::lark_runtime::Validate::validate_at(item, &at, violations);
-                }
-            }
-        }
+impl Validate for Message {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
+        violations.check(&at.field("sender"), &self.sender);
+        violations.check(&at.field("body"), &self.body);
+        violations.check(&at.field("mentions"), &self.mentions);
     }
 }
 /// A message's content.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct MessageBody {
     /// The content: a JSON object serialized to a string, shaped by the message's `msg_type`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub content: Option<String>,
 }
-impl ::lark_runtime::Validate for MessageBody {
-    fn validate_at(
-        &self,
-        _at: &::lark_runtime::validate::FieldPath<'_>,
-        _violations: &mut ::lark_runtime::validate::Violations,
-    ) {}
-}
+impl Validate for MessageBody {}
 /// Whether the operator is an app or a user.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -991,33 +653,19 @@ pub enum OperatorOperatorType {
     App,
     /// `"user"`: A user.
     User,
-    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
-    /// fails validation.
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl ::lark_runtime::enums::StringEnum for OperatorOperatorType {
-    fn from_wire(value: &str) -> Self {
-        match value {
-            "app" => Self::App,
-            "user" => Self::User,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-    fn as_wire(&self) -> &str {
-        match self {
-            Self::App => "app",
-            Self::User => "user",
-            Self::Unknown(value) => value,
-        }
-    }
-    fn is_known(&self) -> bool {
-        !matches!(self, Self::Unknown(_))
-    }
+impl OperatorOperatorType {
+    /// Every value the spec names, with its wire form.
+    pub const VALUES: &'static [(Self, &'static str)] = &[
+        (Self::App, "app"),
+        (Self::User, "user"),
+    ];
 }
 ::lark_runtime::string_enum_traits!(OperatorOperatorType);
 /// Who performed an action such as adding a reaction: an app or a user.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct Operator {
     /// The operator's id: an app_id for an app, a user id for a user.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1027,23 +675,13 @@ pub struct Operator {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub operator_type: Option<OperatorOperatorType>,
 }
-impl ::lark_runtime::Validate for Operator {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
-        {
-            let at = at.field("operator_type");
-            if let Some(value) = &self.operator_type {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
+impl Validate for Operator {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
+        violations.check(&at.field("operator_type"), &self.operator_type);
     }
 }
 /// A pin on a message.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct Pin {
     /// The id of the pinned message.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1066,16 +704,9 @@ pub struct Pin {
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub create_time: Option<String>,
 }
-impl ::lark_runtime::Validate for Pin {
-    fn validate_at(
-        &self,
-        _at: &::lark_runtime::validate::FieldPath<'_>,
-        _violations: &mut ::lark_runtime::validate::Violations,
-    ) {}
-}
+impl Validate for Pin {}
 /// The sender of a message.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct Sender {
     /// The sender's id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1094,16 +725,9 @@ pub struct Sender {
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub tenant_key: Option<String>,
 }
-impl ::lark_runtime::Validate for Sender {
-    fn validate_at(
-        &self,
-        _at: &::lark_runtime::validate::FieldPath<'_>,
-        _violations: &mut ::lark_runtime::validate::Violations,
-    ) {}
-}
+impl Validate for Sender {}
 /// A user's ids of every kind.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct UserId {
     /// The user's union_id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1118,10 +742,4 @@ pub struct UserId {
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub open_id: Option<String>,
 }
-impl ::lark_runtime::Validate for UserId {
-    fn validate_at(
-        &self,
-        _at: &::lark_runtime::validate::FieldPath<'_>,
-        _violations: &mut ::lark_runtime::validate::Violations,
-    ) {}
-}
+impl Validate for UserId {}

@@ -2,35 +2,36 @@
 // Do not edit by hand: edit the spec and run `cargo xtask codegen`.
 
 //! The facts of the error codes the `im` v2 endpoints document, one constant per distinct row.
-pub(crate) const CODE_230001: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+use ::lark_runtime::__private::prelude::*;
+pub(crate) const CODE_230001: ErrorFacts = ErrorFacts::new(
     230001,
     400,
     "param is invalid",
     "A parameter is wrong; check the inputs against the returned error message and this page.",
     false,
 );
-pub(crate) const CODE_230001_2: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_230001_2: ErrorFacts = ErrorFacts::new(
     230001,
     400,
     "param is invalid",
     "A parameter is wrong; fix it from the returned error message or this page.",
     false,
 );
-pub(crate) const CODE_230001_3: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_230001_3: ErrorFacts = ErrorFacts::new(
     230001,
     400,
     "param is invalid",
     "Read the error message to see which field is wrong and why, then fix the request.",
     false,
 );
-pub(crate) const CODE_230027: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_230027: ErrorFacts = ErrorFacts::new(
     230027,
     400,
     "no permission, bot not in the chat",
     "Check that the bot is a member of the chat.",
     false,
 );
-pub(crate) const CODE_230027_2: ::lark_runtime::ErrorFacts = ::lark_runtime::ErrorFacts::new(
+pub(crate) const CODE_230027_2: ErrorFacts = ErrorFacts::new(
     230027,
     400,
     "no permission, bot not in the chat",

@@ -2,10 +2,9 @@
 // Do not edit by hand: edit the spec and run `cargo xtask codegen`.
 
 //! Named types shared by the `im` v2 endpoints.
-use ::lark_runtime::__private::serde::{Deserialize, Serialize};
+use ::lark_runtime::__private::prelude::*;
 /// Notification settings of an app feed card; when left out, the user is notified.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct AppFeedNotify {
     /// Set to true to deliver the card without notifying the user.
     ///
@@ -28,12 +27,8 @@ pub struct AppFeedNotify {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub with_custom_sound: Option<bool>,
 }
-impl ::lark_runtime::Validate for AppFeedNotify {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
+impl Validate for AppFeedNotify {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
         {
             let at = at.field("custom_sound_text");
             if let Some(value) = &self.custom_sound_text {
@@ -44,7 +39,6 @@ impl ::lark_runtime::Validate for AppFeedNotify {
 }
 /// Why the operation failed for one user.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct FailedReason {
     /// The error code of this user's failure.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -59,16 +53,9 @@ pub struct FailedReason {
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub user_id: Option<String>,
 }
-impl ::lark_runtime::Validate for FailedReason {
-    fn validate_at(
-        &self,
-        _at: &::lark_runtime::validate::FieldPath<'_>,
-        _violations: &mut ::lark_runtime::validate::Violations,
-    ) {}
-}
+impl Validate for FailedReason {}
 /// An app feed card, the card an app places in the user's message list.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct OpenAppFeedCard {
     /// Your own business id for the card, to manage it later; when left out on create, the platform assigns one and returns it.
     ///
@@ -114,12 +101,8 @@ pub struct OpenAppFeedCard {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub notify: Option<crate::im::v2::types::AppFeedNotify>,
 }
-impl ::lark_runtime::Validate for OpenAppFeedCard {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
+impl Validate for OpenAppFeedCard {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
         {
             let at = at.field("biz_id");
             if let Some(value) = &self.biz_id {
@@ -144,30 +127,10 @@ impl ::lark_runtime::Validate for OpenAppFeedCard {
                 violations.length(&at, value, None, Some(120));
             }
         }
-        {
-            let at = at.field("status_label");
-            if let Some(value) = &self.status_label {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
-        {
-            let at = at.field("buttons");
-            if let Some(value) = &self.buttons {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
-        {
-            let at = at.field("link");
-            if let Some(value) = &self.link {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
-        {
-            let at = at.field("notify");
-            if let Some(value) = &self.notify {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
+        violations.check(&at.field("status_label"), &self.status_label);
+        violations.check(&at.field("buttons"), &self.buttons);
+        violations.check(&at.field("link"), &self.link);
+        violations.check(&at.field("notify"), &self.notify);
     }
 }
 /// What pressing the button does, open a URL page or call a webhook.
@@ -178,28 +141,15 @@ pub enum OpenAppFeedCardButtonActionType {
     UrlPage,
     /// `"webhook"`: Call back a webhook.
     Webhook,
-    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
-    /// fails validation.
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl ::lark_runtime::enums::StringEnum for OpenAppFeedCardButtonActionType {
-    fn from_wire(value: &str) -> Self {
-        match value {
-            "url_page" => Self::UrlPage,
-            "webhook" => Self::Webhook,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-    fn as_wire(&self) -> &str {
-        match self {
-            Self::UrlPage => "url_page",
-            Self::Webhook => "webhook",
-            Self::Unknown(value) => value,
-        }
-    }
-    fn is_known(&self) -> bool {
-        !matches!(self, Self::Unknown(_))
-    }
+impl OpenAppFeedCardButtonActionType {
+    /// Every value the spec names, with its wire form.
+    pub const VALUES: &'static [(Self, &'static str)] = &[
+        (Self::UrlPage, "url_page"),
+        (Self::Webhook, "webhook"),
+    ];
 }
 ::lark_runtime::string_enum_traits!(OpenAppFeedCardButtonActionType);
 /// The button's visual style.
@@ -212,35 +162,20 @@ pub enum OpenAppFeedCardButtonButtonType {
     Primary,
     /// `"success"`: The success style.
     Success,
-    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
-    /// fails validation.
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl ::lark_runtime::enums::StringEnum for OpenAppFeedCardButtonButtonType {
-    fn from_wire(value: &str) -> Self {
-        match value {
-            "default" => Self::Default,
-            "primary" => Self::Primary,
-            "success" => Self::Success,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-    fn as_wire(&self) -> &str {
-        match self {
-            Self::Default => "default",
-            Self::Primary => "primary",
-            Self::Success => "success",
-            Self::Unknown(value) => value,
-        }
-    }
-    fn is_known(&self) -> bool {
-        !matches!(self, Self::Unknown(_))
-    }
+impl OpenAppFeedCardButtonButtonType {
+    /// Every value the spec names, with its wire form.
+    pub const VALUES: &'static [(Self, &'static str)] = &[
+        (Self::Default, "default"),
+        (Self::Primary, "primary"),
+        (Self::Success, "success"),
+    ];
 }
 ::lark_runtime::string_enum_traits!(OpenAppFeedCardButtonButtonType);
 /// One interactive button of a feed card.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct OpenAppFeedCardButton {
     /// The URLs the button opens, per platform (HTTPS only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -262,63 +197,32 @@ pub struct OpenAppFeedCardButton {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub action_map: Option<::std::collections::BTreeMap<String, String>>,
 }
-impl ::lark_runtime::Validate for OpenAppFeedCardButton {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
-        {
-            let at = at.field("multi_url");
-            if let Some(value) = &self.multi_url {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
-        {
-            let at = at.field("action_type");
-            let value = &self.action_type;
-            ::lark_runtime::Validate::validate_at(value, &at, violations);
-        }
-        {
-            let at = at.field("text");
-            let value = &self.text;
-            ::lark_runtime::Validate::validate_at(value, &at, violations);
-        }
-        {
-            let at = at.field("button_type");
-            if let Some(value) = &self.button_type {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
+impl Validate for OpenAppFeedCardButton {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
+        violations.check(&at.field("multi_url"), &self.multi_url);
+        violations.check(&at.field("action_type"), &self.action_type);
+        violations.check(&at.field("text"), &self.text);
+        violations.check(&at.field("button_type"), &self.button_type);
     }
 }
 /// The interactive buttons of a feed card.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct OpenAppFeedCardButtons {
     /// The buttons, at most 2.
     pub buttons: Vec<crate::im::v2::types::OpenAppFeedCardButton>,
 }
-impl ::lark_runtime::Validate for OpenAppFeedCardButtons {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
+impl Validate for OpenAppFeedCardButtons {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
         {
             let at = at.field("buttons");
             let value = &self.buttons;
             violations.items(&at, value.len(), None, Some(2));
-            for (index, item) in value.iter().enumerate() {
-                let at = at.index(index);
-                ::lark_runtime::Validate::validate_at(item, &at, violations);
-            }
+            violations.check(&at, value);
         }
     }
 }
 /// A text element of a feed card.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct OpenAppFeedCardText {
     /// The text itself.
     ///
@@ -326,12 +230,8 @@ pub struct OpenAppFeedCardText {
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub text: String,
 }
-impl ::lark_runtime::Validate for OpenAppFeedCardText {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
+impl Validate for OpenAppFeedCardText {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
         {
             let at = at.field("text");
             let value = &self.text;
@@ -341,7 +241,6 @@ impl ::lark_runtime::Validate for OpenAppFeedCardText {
 }
 /// URLs a button opens, a default one and one per platform.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct OpenAppFeedCardUrl {
     /// The default URL, used where no platform URL is set.
     ///
@@ -368,12 +267,8 @@ pub struct OpenAppFeedCardUrl {
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub pc_url: Option<String>,
 }
-impl ::lark_runtime::Validate for OpenAppFeedCardUrl {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
+impl Validate for OpenAppFeedCardUrl {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
         {
             let at = at.field("url");
             if let Some(value) = &self.url {
@@ -402,7 +297,6 @@ impl ::lark_runtime::Validate for OpenAppFeedCardUrl {
 }
 /// Where a tap on the whole card leads.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct OpenAppFeedLink {
     /// The link; only HTTPS URLs, or the Applink of a web app or mini program (its app id is checked).
     ///
@@ -411,12 +305,8 @@ pub struct OpenAppFeedLink {
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub link: Option<String>,
 }
-impl ::lark_runtime::Validate for OpenAppFeedLink {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
+impl Validate for OpenAppFeedLink {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
         {
             let at = at.field("link");
             if let Some(value) = &self.link {
@@ -439,39 +329,22 @@ pub enum OpenFailedUserAppFeedCardItemReason {
     Value3,
     /// `"4"`: A duplicate.
     Value4,
-    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
-    /// fails validation.
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl ::lark_runtime::enums::StringEnum for OpenFailedUserAppFeedCardItemReason {
-    fn from_wire(value: &str) -> Self {
-        match value {
-            "0" => Self::Value0,
-            "1" => Self::Value1,
-            "2" => Self::Value2,
-            "3" => Self::Value3,
-            "4" => Self::Value4,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-    fn as_wire(&self) -> &str {
-        match self {
-            Self::Value0 => "0",
-            Self::Value1 => "1",
-            Self::Value2 => "2",
-            Self::Value3 => "3",
-            Self::Value4 => "4",
-            Self::Unknown(value) => value,
-        }
-    }
-    fn is_known(&self) -> bool {
-        !matches!(self, Self::Unknown(_))
-    }
+impl OpenFailedUserAppFeedCardItemReason {
+    /// Every value the spec names, with its wire form.
+    pub const VALUES: &'static [(Self, &'static str)] = &[
+        (Self::Value0, "0"),
+        (Self::Value1, "1"),
+        (Self::Value2, "2"),
+        (Self::Value3, "3"),
+        (Self::Value4, "4"),
+    ];
 }
 ::lark_runtime::string_enum_traits!(OpenFailedUserAppFeedCardItemReason);
 /// A card that could not be handled for one user.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct OpenFailedUserAppFeedCardItem {
     /// The card's business id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -485,18 +358,9 @@ pub struct OpenFailedUserAppFeedCardItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<OpenFailedUserAppFeedCardItemReason>,
 }
-impl ::lark_runtime::Validate for OpenFailedUserAppFeedCardItem {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
-        {
-            let at = at.field("reason");
-            if let Some(value) = &self.reason {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
+impl Validate for OpenFailedUserAppFeedCardItem {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
+        violations.check(&at.field("reason"), &self.reason);
     }
 }
 /// The label's style.
@@ -511,37 +375,21 @@ pub enum OpenFeedStatusLabelType {
     Success,
     /// `"danger"`: The danger style.
     Danger,
-    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
-    /// fails validation.
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl ::lark_runtime::enums::StringEnum for OpenFeedStatusLabelType {
-    fn from_wire(value: &str) -> Self {
-        match value {
-            "primary" => Self::Primary,
-            "secondary" => Self::Secondary,
-            "success" => Self::Success,
-            "danger" => Self::Danger,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-    fn as_wire(&self) -> &str {
-        match self {
-            Self::Primary => "primary",
-            Self::Secondary => "secondary",
-            Self::Success => "success",
-            Self::Danger => "danger",
-            Self::Unknown(value) => value,
-        }
-    }
-    fn is_known(&self) -> bool {
-        !matches!(self, Self::Unknown(_))
-    }
+impl OpenFeedStatusLabelType {
+    /// Every value the spec names, with its wire form.
+    pub const VALUES: &'static [(Self, &'static str)] = &[
+        (Self::Primary, "primary"),
+        (Self::Secondary, "secondary"),
+        (Self::Success, "success"),
+        (Self::Danger, "danger"),
+    ];
 }
 ::lark_runtime::string_enum_traits!(OpenFeedStatusLabelType);
 /// A status label shown on a feed card.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct OpenFeedStatusLabel {
     /// The label's text.
     ///
@@ -555,27 +403,18 @@ pub struct OpenFeedStatusLabel {
     /// Default when left out: `"primary"`
     pub r#type: OpenFeedStatusLabelType,
 }
-impl ::lark_runtime::Validate for OpenFeedStatusLabel {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
+impl Validate for OpenFeedStatusLabel {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
         {
             let at = at.field("text");
             let value = &self.text;
             violations.length(&at, value, Some(1), Some(20));
         }
-        {
-            let at = at.field("type");
-            let value = &self.r#type;
-            ::lark_runtime::Validate::validate_at(value, &at, violations);
-        }
+        violations.check(&at.field("type"), &self.r#type);
     }
 }
 /// The tag's name in one language.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct TagInfoI18nNamesItem {
     /// The language, e.g. `zh_cn`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -586,16 +425,9 @@ pub struct TagInfoI18nNamesItem {
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub name: Option<String>,
 }
-impl ::lark_runtime::Validate for TagInfoI18nNamesItem {
-    fn validate_at(
-        &self,
-        _at: &::lark_runtime::validate::FieldPath<'_>,
-        _violations: &mut ::lark_runtime::validate::Violations,
-    ) {}
-}
+impl Validate for TagInfoI18nNamesItem {}
 /// A tag, with its names and times.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct TagInfo {
     /// The tag's id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -621,20 +453,8 @@ pub struct TagInfo {
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub update_time: Option<String>,
 }
-impl ::lark_runtime::Validate for TagInfo {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
-        {
-            let at = at.field("i18n_names");
-            if let Some(value) = &self.i18n_names {
-                for (index, item) in value.iter().enumerate() {
-                    let at = at.index(index);
-                    ::lark_runtime::Validate::validate_at(item, &at, violations);
-                }
-            }
-        }
+impl Validate for TagInfo {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
+        violations.check(&at.field("i18n_names"), &self.i18n_names);
     }
 }

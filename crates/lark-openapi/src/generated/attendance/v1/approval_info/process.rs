@@ -11,14 +11,11 @@
 //! `POST /open-apis/attendance/v1/approval_infos/process`
 //!
 //! Reference: <https://open.feishu.cn/document/server-docs/attendance-v1/user_approval/process>
-use ::lark_runtime::__private::serde::{Deserialize, Serialize};
+use ::lark_runtime::__private::prelude::*;
 /// Request of 通知审批状态更新 — Update the state of a third-party approval.
-///
-/// `POST /open-apis/attendance/v1/approval_infos/process`
 ///
 /// Build it with [`ProcessRequest::builder`]; a request that exists has passed every constraint of the spec.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct ProcessRequest {
     approval_id: String,
     approval_type: crate::attendance::v1::types::ApprovalType,
@@ -78,9 +75,9 @@ impl ProcessRequestBuilder {
         self
     }
     /// Checks every constraint of the spec and returns the request, or every violation found.
-    pub fn build(self) -> Result<ProcessRequest, ::lark_runtime::ValidationError> {
-        let root = ::lark_runtime::validate::FieldPath::root();
-        let mut violations = ::lark_runtime::validate::Violations::default();
+    pub fn build(self) -> Result<ProcessRequest, ValidationError> {
+        let root = FieldPath::root();
+        let mut violations = Violations::default();
         let approval_id = violations
             .required(&root.field("approval_id"), self.approval_id);
         let approval_type = violations
@@ -98,70 +95,44 @@ impl ProcessRequestBuilder {
             approval_type,
             status,
         };
-        ::lark_runtime::Validate::validate(&request)?;
+        Validate::validate(&request)?;
         Ok(request)
     }
 }
-impl ::lark_runtime::Validate for ProcessRequest {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
-        {
-            let at = at.field("approval_type");
-            let value = &self.approval_type;
-            ::lark_runtime::Validate::validate_at(value, &at, violations);
-        }
-        {
-            let at = at.field("status");
-            let value = &self.status;
-            ::lark_runtime::Validate::validate_at(value, &at, violations);
-        }
+impl Validate for ProcessRequest {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
+        violations.check(&at.field("approval_type"), &self.approval_type);
+        violations.check(&at.field("status"), &self.status);
     }
 }
-impl ::lark_runtime::Endpoint for ProcessRequest {
+impl Endpoint for ProcessRequest {
     type Data = ProcessResponse;
     type Error = ProcessError;
-    const METADATA: &'static ::lark_runtime::EndpointMetadata = &::lark_runtime::EndpointMetadata {
-        id: "attendance.v1.approval_info.process",
-        summary: "通知审批状态更新 — Update the state of a third-party approval.",
-        method: ::lark_runtime::HttpMethod::Post,
-        path_template: "/open-apis/attendance/v1/approval_infos/process",
-        access_tokens: &[::lark_runtime::AccessTokenKind::Tenant],
-        app_types: &[::lark_runtime::AppType::Custom, ::lark_runtime::AppType::Isv],
+    const METADATA: &'static EndpointMetadata = &EndpointMetadata {
+        access_tokens: &[AccessTokenKind::Tenant],
+        app_types: &[AppType::Custom, AppType::Isv],
         scopes: &["attendance:task"],
-        rate_limits: &[::lark_runtime::RateLimit::per_second(50)],
-        special_rate_limit: false,
-        envelope: ::lark_runtime::Envelope::Data,
-        request_body: ::lark_runtime::RequestBody::Json,
-        response_kind: ::lark_runtime::ResponseKind::Json,
-        pagination_items: None,
-        path_example: &[],
-        query_example: &[],
+        rate_limits: &[RateLimit::per_second(50)],
+        request_body: RequestBody::Json,
         request_example: Some(
             "{\"approval_id\":\"6737202939523236113\",\"approval_type\":\"remedy\",\"status\":4}",
         ),
-        file_parts: &[],
         response_example: Some(
             "{\"code\":0,\"data\":{\"approval_info\":{\"approval_id\":\"6737202939523236113\",\"approval_type\":\"remedy\",\"status\":0}},\"msg\":\"success\"}",
         ),
+        ..EndpointMetadata::new(
+            "attendance.v1.approval_info.process",
+            "通知审批状态更新 — Update the state of a third-party approval.",
+            HttpMethod::Post,
+            "/open-apis/attendance/v1/approval_infos/process",
+        )
     };
-    fn path(&self) -> String {
-        String::from("/open-apis/attendance/v1/approval_infos/process")
-    }
-    fn query(&self) -> Vec<(&'static str, String)> {
-        Vec::new()
-    }
 }
 #[cfg(feature = "server")]
-impl ::lark_runtime::Incoming for ProcessRequest {
-    fn from_incoming(
-        request: &::lark_runtime::IncomingRequest<'_>,
-    ) -> Result<Self, ::lark_runtime::ValidationError> {
+impl Incoming for ProcessRequest {
+    fn from_incoming(request: &IncomingRequest<'_>) -> Result<Self, ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
         #[derive(Deserialize)]
-        #[serde(crate = "::lark_runtime::__private::serde")]
         struct Body {
             #[serde(default, rename = "approval_id")]
             approval_id: Option<String>,
@@ -170,7 +141,7 @@ impl ::lark_runtime::Incoming for ProcessRequest {
             #[serde(default, rename = "status")]
             status: Option<ApprovalInfoProcessStatus>,
         }
-        let mut violations = ::lark_runtime::validate::Violations::default();
+        let mut violations = Violations::default();
         let mut builder = Self::builder();
         let Some(body) = request.body::<Body>(&mut violations) else {
             return Err(violations.into_error("ProcessRequest"));
@@ -178,14 +149,13 @@ impl ::lark_runtime::Incoming for ProcessRequest {
         builder.approval_id = body.approval_id;
         builder.approval_type = body.approval_type;
         builder.status = body.status;
-        ::lark_runtime::incoming::finish(violations, "ProcessRequest", builder.build())
+        ::lark_runtime::incoming::finish(violations, builder.build())
     }
 }
 /// Response data of 通知审批状态更新 — Update the state of a third-party approval.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct ProcessResponse {
     /// 审批信息 — the approval after the update.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -197,47 +167,27 @@ pub struct ProcessResponse {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ProcessError {
-    /// `1220001` param is invalis (HTTP 400).
-    ///
-    /// 入参校验失败 — the request failed validation; the returned message names the bad parameter (e.g. "employee_type invalid").
+    /// `1220001` param is invalis (HTTP 400). 入参校验失败 — the request failed validation; the returned message names the bad parameter (e.g. "employee_type invalid").
     ParamInvalid,
-    /// `1220002` tenant_id is empty (HTTP 400).
-    ///
-    /// Check that the tenant_access_token sent is the right one.
+    /// `1220002` tenant_id is empty (HTTP 400). Check that the tenant_access_token sent is the right one.
     TenantIdEmpty,
-    /// `1220004` param is invalis (HTTP 400).
-    ///
-    /// A user id involved does not exist or is outside the app's permission; the returned message says which.
+    /// `1220004` param is invalis (HTTP 400). A user id involved does not exist or is outside the app's permission; the returned message says which.
     UserNotFoundOrNoPermission,
-    /// `1220005` 没有权限 (HTTP 400).
-    ///
-    /// 数据权限范围 — check the data permission scope in the attendance admin console.
+    /// `1220005` 没有权限 (HTTP 400). 数据权限范围 — check the data permission scope in the attendance admin console.
     NoDataPermission,
-    /// `1220600` 通用错误信息 (HTTP 400).
-    ///
-    /// 通用错误信息 — one of several general errors; see the attendance service's general error messages guide for the meaning and fix.
+    /// `1220600` 通用错误信息 (HTTP 400). 通用错误信息 — one of several general errors; see the attendance service's general error messages guide for the meaning and fix.
     GeneralError,
-    /// `1225000` param is invalis (HTTP 500).
-    ///
-    /// An internal fault (e.g. "internal server error"); retry, or ask technical support.
-    ///
-    /// Retrying can succeed.
+    /// `1225000` param is invalis (HTTP 500). An internal fault (e.g. "internal server error"); retry, or ask technical support. Retrying can succeed.
     SystemError,
-    /// `1226500` 历史错误码，不再使用 (HTTP 500).
-    ///
-    /// 历史错误码 — a legacy code that is no longer used.
+    /// `1226500` 历史错误码，不再使用 (HTTP 500). 历史错误码 — a legacy code that is no longer used.
     Deprecated,
-    /// `1227500` param is invalis (HTTP 500).
-    ///
-    /// 班次服务异常 — the shift service failed; the returned message gives the cause (e.g. a user's Lark id was not found). Retry, or ask technical support.
-    ///
-    /// Retrying can succeed.
+    /// `1227500` param is invalis (HTTP 500). 班次服务异常 — the shift service failed; the returned message gives the cause (e.g. a user's Lark id was not found). Retry, or ask technical support. Retrying can succeed.
     ShiftServiceError,
     /// A code the reference page does not document for this endpoint.
     Undocumented(i64),
 }
-impl ::lark_runtime::DocumentedError for ProcessError {
-    const DOCUMENTED: &'static [(Self, ::lark_runtime::ErrorFacts)] = &[
+impl DocumentedError for ProcessError {
+    const DOCUMENTED: &'static [(Self, ErrorFacts)] = &[
         (Self::ParamInvalid, crate::attendance::v1::errors::CODE_1220001_8),
         (Self::TenantIdEmpty, crate::attendance::v1::errors::CODE_1220002_2),
         (
@@ -250,15 +200,6 @@ impl ::lark_runtime::DocumentedError for ProcessError {
         (Self::Deprecated, crate::attendance::v1::errors::CODE_1226500_2),
         (Self::ShiftServiceError, crate::attendance::v1::errors::CODE_1227500_2),
     ];
-    fn undocumented(code: i64) -> Self {
-        Self::Undocumented(code)
-    }
-    fn undocumented_code(&self) -> Option<i64> {
-        match self {
-            Self::Undocumented(code) => Some(*code),
-            _ => None,
-        }
-    }
 }
 ::lark_runtime::documented_error_traits!(ProcessError);
 /// 审批状态 — the new state. Leaves, outings, overtime and trips accept only `Revoked`; make-up
@@ -272,35 +213,20 @@ pub enum ApprovalInfoProcessStatus {
     Approved,
     /// `4`: 撤销 — revoked (only an approved approval).
     Revoked,
-    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
-    /// fails validation.
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(i64),
 }
-impl ::lark_runtime::enums::IntEnum for ApprovalInfoProcessStatus {
-    fn from_wire(value: i64) -> Self {
-        match value {
-            1 => Self::Rejected,
-            2 => Self::Approved,
-            4 => Self::Revoked,
-            other => Self::Unknown(other),
-        }
-    }
-    fn as_wire(&self) -> i64 {
-        match self {
-            Self::Rejected => 1,
-            Self::Approved => 2,
-            Self::Revoked => 4,
-            Self::Unknown(value) => *value,
-        }
-    }
-    fn is_known(&self) -> bool {
-        !matches!(self, Self::Unknown(_))
-    }
+impl ApprovalInfoProcessStatus {
+    /// Every value the spec names, with its wire form.
+    pub const VALUES: &'static [(Self, i64)] = &[
+        (Self::Rejected, 1),
+        (Self::Approved, 2),
+        (Self::Revoked, 4),
+    ];
 }
 ::lark_runtime::int_enum_traits!(ApprovalInfoProcessStatus);
 /// 审批信息 — the approval after the update.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct ApprovalInfo {
     /// 审批实例 ID — the approval.
     ///
@@ -319,23 +245,9 @@ pub struct ApprovalInfo {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<crate::attendance::v1::types::ApprovalStatus>,
 }
-impl ::lark_runtime::Validate for ApprovalInfo {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
-        {
-            let at = at.field("approval_type");
-            if let Some(value) = &self.approval_type {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
-        {
-            let at = at.field("status");
-            if let Some(value) = &self.status {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
+impl Validate for ApprovalInfo {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
+        violations.check(&at.field("approval_type"), &self.approval_type);
+        violations.check(&at.field("status"), &self.status);
     }
 }

@@ -10,14 +10,11 @@
 //! `GET /open-apis/attendance/v1/archive_rule`
 //!
 //! Reference: <https://open.feishu.cn/document/attendance-v1/archive_rule/list>
-use ::lark_runtime::__private::serde::{Deserialize, Serialize};
+use ::lark_runtime::__private::prelude::*;
 /// Request of 查询所有归档规则 — List the archive report rules.
-///
-/// `GET /open-apis/attendance/v1/archive_rule`
 ///
 /// Build it with [`ListRequest::builder`]; a request that exists has passed every constraint of the spec.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct ListRequest {
     #[serde(skip)]
     page_size: Option<i32>,
@@ -61,21 +58,17 @@ impl ListRequestBuilder {
         self
     }
     /// Checks every constraint of the spec and returns the request, or every violation found.
-    pub fn build(self) -> Result<ListRequest, ::lark_runtime::ValidationError> {
+    pub fn build(self) -> Result<ListRequest, ValidationError> {
         let request = ListRequest {
             page_size: self.page_size,
             page_token: self.page_token,
         };
-        ::lark_runtime::Validate::validate(&request)?;
+        Validate::validate(&request)?;
         Ok(request)
     }
 }
-impl ::lark_runtime::Validate for ListRequest {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
+impl Validate for ListRequest {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
         {
             let at = at.field("page_size");
             if let Some(value) = &self.page_size {
@@ -90,63 +83,41 @@ impl ::lark_runtime::Validate for ListRequest {
         }
     }
 }
-impl ::lark_runtime::Endpoint for ListRequest {
+impl Endpoint for ListRequest {
     type Data = ListResponse;
     type Error = ListError;
-    const METADATA: &'static ::lark_runtime::EndpointMetadata = &::lark_runtime::EndpointMetadata {
-        id: "attendance.v1.archive_rule.list",
-        summary: "查询所有归档规则 — List the archive report rules.",
-        method: ::lark_runtime::HttpMethod::Get,
-        path_template: "/open-apis/attendance/v1/archive_rule",
-        access_tokens: &[
-            ::lark_runtime::AccessTokenKind::Tenant,
-            ::lark_runtime::AccessTokenKind::User,
-        ],
-        app_types: &[::lark_runtime::AppType::Custom],
+    const METADATA: &'static EndpointMetadata = &EndpointMetadata {
+        access_tokens: &[AccessTokenKind::Tenant, AccessTokenKind::User],
+        app_types: &[AppType::Custom],
         scopes: &["attendance:task:readonly"],
-        rate_limits: &[::lark_runtime::RateLimit::per_second(50)],
-        special_rate_limit: false,
-        envelope: ::lark_runtime::Envelope::Data,
-        request_body: ::lark_runtime::RequestBody::None,
-        response_kind: ::lark_runtime::ResponseKind::Json,
+        rate_limits: &[RateLimit::per_second(50)],
         pagination_items: Some("items"),
-        path_example: &[],
         query_example: &[("page_size", "10"), ("page_token", "xxx")],
-        request_example: None,
-        file_parts: &[],
         response_example: Some(
             "{\"code\":0,\"data\":{\"has_more\":true,\"items\":[{\"archive_rule_id\":\"7341290237441605652\",\"archive_rule_name\":{\"en\":\"alice\",\"ja\":\"1\",\"zh\":\"1\"},\"report_id\":\"7341290237441605652\",\"report_name\":{\"en\":\"alice\",\"ja\":\"1\",\"zh\":\"1\"}}],\"page_token\":\"xxx\"},\"msg\":\"success\"}",
         ),
+        ..EndpointMetadata::new(
+            "attendance.v1.archive_rule.list",
+            "查询所有归档规则 — List the archive report rules.",
+            HttpMethod::Get,
+            "/open-apis/attendance/v1/archive_rule",
+        )
     };
-    fn path(&self) -> String {
-        String::from("/open-apis/attendance/v1/archive_rule")
-    }
     fn query(&self) -> Vec<(&'static str, String)> {
         let mut query = Vec::new();
-        if let Some(value) = &self.page_size {
-            query.push(("page_size", ToString::to_string(value)));
-        }
-        if let Some(value) = &self.page_token {
-            query.push(("page_token", ToString::to_string(value)));
-        }
+        push_query(&mut query, "page_size", &self.page_size);
+        push_query(&mut query, "page_token", &self.page_token);
         query
     }
 }
 #[cfg(feature = "server")]
-impl ::lark_runtime::Incoming for ListRequest {
-    fn from_incoming(
-        request: &::lark_runtime::IncomingRequest<'_>,
-    ) -> Result<Self, ::lark_runtime::ValidationError> {
-        let root = ::lark_runtime::validate::FieldPath::root();
-        let mut violations = ::lark_runtime::validate::Violations::default();
+impl Incoming for ListRequest {
+    fn from_incoming(request: &IncomingRequest<'_>) -> Result<Self, ValidationError> {
+        let mut violations = Violations::default();
         let mut builder = Self::builder();
-        builder.page_size = request
-            .query_one::<i32>(&root.field("page_size"), "page_size", &mut violations);
-        builder.page_token = request
-            .query_one::<
-                String,
-            >(&root.field("page_token"), "page_token", &mut violations);
-        ::lark_runtime::incoming::finish(violations, "ListRequest", builder.build())
+        builder.page_size = request.query_one("page_size", &mut violations);
+        builder.page_token = request.query_one("page_token", &mut violations);
+        ::lark_runtime::incoming::finish(violations, builder.build())
     }
 }
 impl ::lark_runtime::Paged for ListRequest {
@@ -160,7 +131,6 @@ impl ::lark_runtime::Paged for ListRequest {
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct ListResponse {
     /// 分页查询结果项 — the archive rules on this page.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -191,43 +161,25 @@ impl ::lark_runtime::Page for ListResponse {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ListError {
-    /// `1220600` 通用错误信息 (HTTP 400).
-    ///
-    /// 通用错误信息 — one of several general errors; see the attendance service's general error messages guide for the meaning and fix.
+    /// `1220600` 通用错误信息 (HTTP 400). 通用错误信息 — one of several general errors; see the attendance service's general error messages guide for the meaning and fix.
     GeneralError,
-    /// `1220001` "%v" (HTTP 400).
-    ///
-    /// 入参校验失败 — the request failed validation; the message, filled in per case, names the bad parameter.
+    /// `1220001` "%v" (HTTP 400). 入参校验失败 — the request failed validation; the message, filled in per case, names the bad parameter.
     ParamInvalid,
-    /// `1225000` "%v" (HTTP 500).
-    ///
-    /// An internal fault (e.g. "internal server error"); retry, or ask technical support.
-    ///
-    /// Retrying can succeed.
+    /// `1225000` "%v" (HTTP 500). An internal fault (e.g. "internal server error"); retry, or ask technical support. Retrying can succeed.
     SystemError,
     /// A code the reference page does not document for this endpoint.
     Undocumented(i64),
 }
-impl ::lark_runtime::DocumentedError for ListError {
-    const DOCUMENTED: &'static [(Self, ::lark_runtime::ErrorFacts)] = &[
+impl DocumentedError for ListError {
+    const DOCUMENTED: &'static [(Self, ErrorFacts)] = &[
         (Self::GeneralError, crate::attendance::v1::errors::CODE_1220600_2),
         (Self::ParamInvalid, crate::attendance::v1::errors::CODE_1220001_2),
         (Self::SystemError, crate::attendance::v1::errors::CODE_1225000_3),
     ];
-    fn undocumented(code: i64) -> Self {
-        Self::Undocumented(code)
-    }
-    fn undocumented_code(&self) -> Option<i64> {
-        match self {
-            Self::Undocumented(code) => Some(*code),
-            _ => None,
-        }
-    }
 }
 ::lark_runtime::documented_error_traits!(ListError);
 /// 引用报表名称 — name of the referenced report, per language.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct ArchiveRuleReportName {
     /// 中文名称 — the Chinese name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -242,16 +194,9 @@ pub struct ArchiveRuleReportName {
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub ja: Option<String>,
 }
-impl ::lark_runtime::Validate for ArchiveRuleReportName {
-    fn validate_at(
-        &self,
-        _at: &::lark_runtime::validate::FieldPath<'_>,
-        _violations: &mut ::lark_runtime::validate::Violations,
-    ) {}
-}
+impl Validate for ArchiveRuleReportName {}
 /// 归档报表名称 — name of the archive report, per language.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct ArchiveRuleName {
     /// 中文名称 — the Chinese name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -266,16 +211,9 @@ pub struct ArchiveRuleName {
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub ja: Option<String>,
 }
-impl ::lark_runtime::Validate for ArchiveRuleName {
-    fn validate_at(
-        &self,
-        _at: &::lark_runtime::validate::FieldPath<'_>,
-        _violations: &mut ::lark_runtime::validate::Violations,
-    ) {}
-}
+impl Validate for ArchiveRuleName {}
 /// 归档规则 — one archive report rule.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct ArchiveRuleMeta {
     /// 引用报表 ID — id of the report the rule refers to; the page says it has no use yet.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -292,23 +230,9 @@ pub struct ArchiveRuleMeta {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub archive_rule_name: Option<ArchiveRuleName>,
 }
-impl ::lark_runtime::Validate for ArchiveRuleMeta {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
-        {
-            let at = at.field("report_name");
-            if let Some(value) = &self.report_name {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
-        {
-            let at = at.field("archive_rule_name");
-            if let Some(value) = &self.archive_rule_name {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
+impl Validate for ArchiveRuleMeta {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
+        violations.check(&at.field("report_name"), &self.report_name);
+        violations.check(&at.field("archive_rule_name"), &self.archive_rule_name);
     }
 }

@@ -11,14 +11,11 @@
 //! `POST /open-apis/attendance/v1/archive_rule/upload_report`
 //!
 //! Reference: <https://open.feishu.cn/document/attendance-v1/archive_rule/upload_report>
-use ::lark_runtime::__private::serde::{Deserialize, Serialize};
+use ::lark_runtime::__private::prelude::*;
 /// Request of 写入归档报表结果 — Write rows into an archive report.
-///
-/// `POST /open-apis/attendance/v1/archive_rule/upload_report`
 ///
 /// Build it with [`UploadReportRequest::builder`]; a request that exists has passed every constraint of the spec.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct UploadReportRequest {
     #[serde(skip)]
     employee_type: crate::attendance::v1::types::EmployeeType,
@@ -105,9 +102,9 @@ impl UploadReportRequestBuilder {
         self
     }
     /// Checks every constraint of the spec and returns the request, or every violation found.
-    pub fn build(self) -> Result<UploadReportRequest, ::lark_runtime::ValidationError> {
-        let root = ::lark_runtime::validate::FieldPath::root();
-        let mut violations = ::lark_runtime::validate::Violations::default();
+    pub fn build(self) -> Result<UploadReportRequest, ValidationError> {
+        let root = FieldPath::root();
+        let mut violations = Violations::default();
         let employee_type = violations
             .required(&root.field("employee_type"), self.employee_type);
         let month = violations.required(&root.field("month"), self.month);
@@ -130,83 +127,56 @@ impl UploadReportRequestBuilder {
             archive_report_datas: self.archive_report_datas,
             archive_rule_id,
         };
-        ::lark_runtime::Validate::validate(&request)?;
+        Validate::validate(&request)?;
         Ok(request)
     }
 }
-impl ::lark_runtime::Validate for UploadReportRequest {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
-        {
-            let at = at.field("employee_type");
-            let value = &self.employee_type;
-            ::lark_runtime::Validate::validate_at(value, &at, violations);
-        }
+impl Validate for UploadReportRequest {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
+        violations.check(&at.field("employee_type"), &self.employee_type);
         {
             let at = at.field("archive_report_datas");
             if let Some(value) = &self.archive_report_datas {
                 violations.items(&at, value.len(), Some(1), Some(50));
-                for (index, item) in value.iter().enumerate() {
-                    let at = at.index(index);
-                    ::lark_runtime::Validate::validate_at(item, &at, violations);
-                }
+                violations.check(&at, value);
             }
         }
     }
 }
-impl ::lark_runtime::Endpoint for UploadReportRequest {
+impl Endpoint for UploadReportRequest {
     type Data = UploadReportResponse;
     type Error = UploadReportError;
-    const METADATA: &'static ::lark_runtime::EndpointMetadata = &::lark_runtime::EndpointMetadata {
-        id: "attendance.v1.archive_rule.upload_report",
-        summary: "写入归档报表结果 — Write rows into an archive report.",
-        method: ::lark_runtime::HttpMethod::Post,
-        path_template: "/open-apis/attendance/v1/archive_rule/upload_report",
-        access_tokens: &[
-            ::lark_runtime::AccessTokenKind::Tenant,
-            ::lark_runtime::AccessTokenKind::User,
-        ],
-        app_types: &[::lark_runtime::AppType::Custom, ::lark_runtime::AppType::Isv],
+    const METADATA: &'static EndpointMetadata = &EndpointMetadata {
+        access_tokens: &[AccessTokenKind::Tenant, AccessTokenKind::User],
+        app_types: &[AppType::Custom, AppType::Isv],
         scopes: &["attendance:task"],
-        rate_limits: &[::lark_runtime::RateLimit::per_second(50)],
-        special_rate_limit: false,
-        envelope: ::lark_runtime::Envelope::Data,
-        request_body: ::lark_runtime::RequestBody::Json,
-        response_kind: ::lark_runtime::ResponseKind::Json,
-        pagination_items: None,
-        path_example: &[],
+        rate_limits: &[RateLimit::per_second(50)],
+        request_body: RequestBody::Json,
         query_example: &[("employee_type", "employee_id")],
         request_example: Some(
             "{\"archive_report_datas\":[{\"end_time\":\"20210109\",\"field_datas\":[{\"code\":\"abd754f7\",\"value\":\"1\"}],\"member_id\":\"1aaxxd\",\"start_time\":\"20210109\"}],\"archive_rule_id\":\"1\",\"month\":\"202409\",\"operator_id\":\"ax11d\"}",
         ),
-        file_parts: &[],
         response_example: Some(
             "{\"code\":0,\"data\":{\"invalid_code\":[\"1\"],\"invalid_member_id\":[\"a1xud\"]},\"msg\":\"success\"}",
         ),
+        ..EndpointMetadata::new(
+            "attendance.v1.archive_rule.upload_report",
+            "写入归档报表结果 — Write rows into an archive report.",
+            HttpMethod::Post,
+            "/open-apis/attendance/v1/archive_rule/upload_report",
+        )
     };
-    fn path(&self) -> String {
-        String::from("/open-apis/attendance/v1/archive_rule/upload_report")
-    }
     fn query(&self) -> Vec<(&'static str, String)> {
         let mut query = Vec::new();
-        {
-            let value = &self.employee_type;
-            query.push(("employee_type", ToString::to_string(value)));
-        }
+        push_query(&mut query, "employee_type", [&self.employee_type]);
         query
     }
 }
 #[cfg(feature = "server")]
-impl ::lark_runtime::Incoming for UploadReportRequest {
-    fn from_incoming(
-        request: &::lark_runtime::IncomingRequest<'_>,
-    ) -> Result<Self, ::lark_runtime::ValidationError> {
+impl Incoming for UploadReportRequest {
+    fn from_incoming(request: &IncomingRequest<'_>) -> Result<Self, ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
         #[derive(Deserialize)]
-        #[serde(crate = "::lark_runtime::__private::serde")]
         struct Body {
             #[serde(default, rename = "month")]
             month: Option<String>,
@@ -217,13 +187,9 @@ impl ::lark_runtime::Incoming for UploadReportRequest {
             #[serde(default, rename = "archive_rule_id")]
             archive_rule_id: Option<String>,
         }
-        let root = ::lark_runtime::validate::FieldPath::root();
-        let mut violations = ::lark_runtime::validate::Violations::default();
+        let mut violations = Violations::default();
         let mut builder = Self::builder();
-        builder.employee_type = request
-            .query_one::<
-                crate::attendance::v1::types::EmployeeType,
-            >(&root.field("employee_type"), "employee_type", &mut violations);
+        builder.employee_type = request.query_one("employee_type", &mut violations);
         let Some(body) = request.body::<Body>(&mut violations) else {
             return Err(violations.into_error("UploadReportRequest"));
         };
@@ -231,18 +197,13 @@ impl ::lark_runtime::Incoming for UploadReportRequest {
         builder.operator_id = body.operator_id;
         builder.archive_report_datas = body.archive_report_datas;
         builder.archive_rule_id = body.archive_rule_id;
-        ::lark_runtime::incoming::finish(
-            violations,
-            "UploadReportRequest",
-            builder.build(),
-        )
+        ::lark_runtime::incoming::finish(violations, builder.build())
     }
 }
 /// Response data of 写入归档报表结果 — Write rows into an archive report.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct UploadReportResponse {
     /// 无效的 code — column codes in the request that are not valid.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -259,43 +220,25 @@ pub struct UploadReportResponse {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum UploadReportError {
-    /// `1220001` "%v" 表示动态返回，即根据实际的错误场景，返回不同的 err msg (HTTP 400).
-    ///
-    /// 入参校验失败 — the request failed validation; the message, filled in per case, names the bad parameter (e.g. "employee_type invalid").
+    /// `1220001` "%v" 表示动态返回，即根据实际的错误场景，返回不同的 err msg (HTTP 400). 入参校验失败 — the request failed validation; the message, filled in per case, names the bad parameter (e.g. "employee_type invalid").
     ParamInvalid,
-    /// `1220600` 通用错误信息 (HTTP 400).
-    ///
-    /// 通用错误信息 — one of several general errors; see the attendance service's general error messages guide for the meaning and fix.
+    /// `1220600` 通用错误信息 (HTTP 400). 通用错误信息 — one of several general errors; see the attendance service's general error messages guide for the meaning and fix.
     GeneralError,
-    /// `1225000` "%v" 表示动态返回，即根据实际的错误场景，返回不同的 err msg (HTTP 400).
-    ///
-    /// An internal fault (e.g. "internal server error"); retry, or ask technical support.
-    ///
-    /// Retrying can succeed.
+    /// `1225000` "%v" 表示动态返回，即根据实际的错误场景，返回不同的 err msg (HTTP 400). An internal fault (e.g. "internal server error"); retry, or ask technical support. Retrying can succeed.
     SystemError,
     /// A code the reference page does not document for this endpoint.
     Undocumented(i64),
 }
-impl ::lark_runtime::DocumentedError for UploadReportError {
-    const DOCUMENTED: &'static [(Self, ::lark_runtime::ErrorFacts)] = &[
+impl DocumentedError for UploadReportError {
+    const DOCUMENTED: &'static [(Self, ErrorFacts)] = &[
         (Self::ParamInvalid, crate::attendance::v1::errors::CODE_1220001_3),
         (Self::GeneralError, crate::attendance::v1::errors::CODE_1220600_2),
         (Self::SystemError, crate::attendance::v1::errors::CODE_1225000),
     ];
-    fn undocumented(code: i64) -> Self {
-        Self::Undocumented(code)
-    }
-    fn undocumented_code(&self) -> Option<i64> {
-        match self {
-            Self::Undocumented(code) => Some(*code),
-            _ => None,
-        }
-    }
 }
 ::lark_runtime::documented_error_traits!(UploadReportError);
 /// 字段结果 — one column's value.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct ArchiveRuleFieldData {
     /// 字段编码 — code of the column, from archive_rule/user_stats_fields_query.
     ///
@@ -309,16 +252,9 @@ pub struct ArchiveRuleFieldData {
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub value: Option<String>,
 }
-impl ::lark_runtime::Validate for ArchiveRuleFieldData {
-    fn validate_at(
-        &self,
-        _at: &::lark_runtime::validate::FieldPath<'_>,
-        _violations: &mut ::lark_runtime::validate::Violations,
-    ) {}
-}
+impl Validate for ArchiveRuleFieldData {}
 /// 归档报表行 — one employee's row.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct ArchiveRuleReportData {
     /// 用户 ID — the employee, in the kind of id `employee_type` names.
     ///
@@ -339,20 +275,13 @@ pub struct ArchiveRuleReportData {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub field_datas: Option<Vec<ArchiveRuleFieldData>>,
 }
-impl ::lark_runtime::Validate for ArchiveRuleReportData {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
+impl Validate for ArchiveRuleReportData {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
         {
             let at = at.field("field_datas");
             if let Some(value) = &self.field_datas {
                 violations.items(&at, value.len(), Some(1), Some(200));
-                for (index, item) in value.iter().enumerate() {
-                    let at = at.index(index);
-                    ::lark_runtime::Validate::validate_at(item, &at, violations);
-                }
+                violations.check(&at, value);
             }
         }
     }

@@ -11,14 +11,11 @@
 //! `POST /open-apis/attendance/v1/archive_rule/user_stats_fields_query`
 //!
 //! Reference: <https://open.feishu.cn/document/attendance-v1/archive_rule/user_stats_fields_query>
-use ::lark_runtime::__private::serde::{Deserialize, Serialize};
+use ::lark_runtime::__private::prelude::*;
 /// Request of 查询归档报表表头 — Query the columns of an archive report.
-///
-/// `POST /open-apis/attendance/v1/archive_rule/user_stats_fields_query`
 ///
 /// Build it with [`UserStatsFieldsQueryRequest::builder`]; a request that exists has passed every constraint of the spec.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct UserStatsFieldsQueryRequest {
     #[serde(skip)]
     employee_type: crate::attendance::v1::types::EmployeeType,
@@ -104,11 +101,9 @@ impl UserStatsFieldsQueryRequestBuilder {
         self
     }
     /// Checks every constraint of the spec and returns the request, or every violation found.
-    pub fn build(
-        self,
-    ) -> Result<UserStatsFieldsQueryRequest, ::lark_runtime::ValidationError> {
-        let root = ::lark_runtime::validate::FieldPath::root();
-        let mut violations = ::lark_runtime::validate::Violations::default();
+    pub fn build(self) -> Result<UserStatsFieldsQueryRequest, ValidationError> {
+        let root = FieldPath::root();
+        let mut violations = Violations::default();
         let employee_type = violations
             .required(&root.field("employee_type"), self.employee_type);
         let month = violations.required(&root.field("month"), self.month);
@@ -131,79 +126,50 @@ impl UserStatsFieldsQueryRequestBuilder {
             archive_rule_id,
             operator_id,
         };
-        ::lark_runtime::Validate::validate(&request)?;
+        Validate::validate(&request)?;
         Ok(request)
     }
 }
-impl ::lark_runtime::Validate for UserStatsFieldsQueryRequest {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
-        {
-            let at = at.field("employee_type");
-            let value = &self.employee_type;
-            ::lark_runtime::Validate::validate_at(value, &at, violations);
-        }
-        {
-            let at = at.field("locale");
-            if let Some(value) = &self.locale {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
+impl Validate for UserStatsFieldsQueryRequest {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
+        violations.check(&at.field("employee_type"), &self.employee_type);
+        violations.check(&at.field("locale"), &self.locale);
     }
 }
-impl ::lark_runtime::Endpoint for UserStatsFieldsQueryRequest {
+impl Endpoint for UserStatsFieldsQueryRequest {
     type Data = UserStatsFieldsQueryResponse;
     type Error = UserStatsFieldsQueryError;
-    const METADATA: &'static ::lark_runtime::EndpointMetadata = &::lark_runtime::EndpointMetadata {
-        id: "attendance.v1.archive_rule.user_stats_fields_query",
-        summary: "查询归档报表表头 — Query the columns of an archive report.",
-        method: ::lark_runtime::HttpMethod::Post,
-        path_template: "/open-apis/attendance/v1/archive_rule/user_stats_fields_query",
-        access_tokens: &[
-            ::lark_runtime::AccessTokenKind::Tenant,
-            ::lark_runtime::AccessTokenKind::User,
-        ],
-        app_types: &[::lark_runtime::AppType::Custom, ::lark_runtime::AppType::Isv],
+    const METADATA: &'static EndpointMetadata = &EndpointMetadata {
+        access_tokens: &[AccessTokenKind::Tenant, AccessTokenKind::User],
+        app_types: &[AppType::Custom, AppType::Isv],
         scopes: &["attendance:task"],
-        rate_limits: &[::lark_runtime::RateLimit::per_second(50)],
-        special_rate_limit: false,
-        envelope: ::lark_runtime::Envelope::Data,
-        request_body: ::lark_runtime::RequestBody::Json,
-        response_kind: ::lark_runtime::ResponseKind::Json,
-        pagination_items: None,
-        path_example: &[],
+        rate_limits: &[RateLimit::per_second(50)],
+        request_body: RequestBody::Json,
         query_example: &[("employee_type", "employee_id")],
         request_example: Some(
             "{\"archive_rule_id\":\"1\",\"locale\":\"zh\",\"month\":\"202409\",\"operator_id\":\"ax8ud\"}",
         ),
-        file_parts: &[],
         response_example: Some(
             "{\"code\":0,\"data\":{\"archive_report_fields\":[{\"code\":\"1\",\"title\":\"工号\",\"upper_titles\":[\"基本信息\"]}]},\"msg\":\"success\"}",
         ),
+        ..EndpointMetadata::new(
+            "attendance.v1.archive_rule.user_stats_fields_query",
+            "查询归档报表表头 — Query the columns of an archive report.",
+            HttpMethod::Post,
+            "/open-apis/attendance/v1/archive_rule/user_stats_fields_query",
+        )
     };
-    fn path(&self) -> String {
-        String::from("/open-apis/attendance/v1/archive_rule/user_stats_fields_query")
-    }
     fn query(&self) -> Vec<(&'static str, String)> {
         let mut query = Vec::new();
-        {
-            let value = &self.employee_type;
-            query.push(("employee_type", ToString::to_string(value)));
-        }
+        push_query(&mut query, "employee_type", [&self.employee_type]);
         query
     }
 }
 #[cfg(feature = "server")]
-impl ::lark_runtime::Incoming for UserStatsFieldsQueryRequest {
-    fn from_incoming(
-        request: &::lark_runtime::IncomingRequest<'_>,
-    ) -> Result<Self, ::lark_runtime::ValidationError> {
+impl Incoming for UserStatsFieldsQueryRequest {
+    fn from_incoming(request: &IncomingRequest<'_>) -> Result<Self, ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
         #[derive(Deserialize)]
-        #[serde(crate = "::lark_runtime::__private::serde")]
         struct Body {
             #[serde(default, rename = "locale")]
             locale: Option<crate::attendance::v1::types::StatsLocale>,
@@ -214,13 +180,9 @@ impl ::lark_runtime::Incoming for UserStatsFieldsQueryRequest {
             #[serde(default, rename = "operator_id")]
             operator_id: Option<String>,
         }
-        let root = ::lark_runtime::validate::FieldPath::root();
-        let mut violations = ::lark_runtime::validate::Violations::default();
+        let mut violations = Violations::default();
         let mut builder = Self::builder();
-        builder.employee_type = request
-            .query_one::<
-                crate::attendance::v1::types::EmployeeType,
-            >(&root.field("employee_type"), "employee_type", &mut violations);
+        builder.employee_type = request.query_one("employee_type", &mut violations);
         let Some(body) = request.body::<Body>(&mut violations) else {
             return Err(violations.into_error("UserStatsFieldsQueryRequest"));
         };
@@ -228,18 +190,13 @@ impl ::lark_runtime::Incoming for UserStatsFieldsQueryRequest {
         builder.month = body.month;
         builder.archive_rule_id = body.archive_rule_id;
         builder.operator_id = body.operator_id;
-        ::lark_runtime::incoming::finish(
-            violations,
-            "UserStatsFieldsQueryRequest",
-            builder.build(),
-        )
+        ::lark_runtime::incoming::finish(violations, builder.build())
     }
 }
 /// Response data of 查询归档报表表头 — Query the columns of an archive report.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct UserStatsFieldsQueryResponse {
     /// 统计数据表头 — the report's columns.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -251,43 +208,25 @@ pub struct UserStatsFieldsQueryResponse {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum UserStatsFieldsQueryError {
-    /// `1220001` "%v" (HTTP 400).
-    ///
-    /// 入参校验失败 — the request failed validation; the message, filled in per case, names the bad parameter (e.g. "employee_type invalid").
+    /// `1220001` "%v" (HTTP 400). 入参校验失败 — the request failed validation; the message, filled in per case, names the bad parameter (e.g. "employee_type invalid").
     ParamInvalid,
-    /// `1220600` 通用错误信息 (HTTP 400).
-    ///
-    /// 通用错误信息 — one of several general errors; see the attendance service's general error messages guide for the meaning and fix.
+    /// `1220600` 通用错误信息 (HTTP 400). 通用错误信息 — one of several general errors; see the attendance service's general error messages guide for the meaning and fix.
     GeneralError,
-    /// `1225000` "%v" (HTTP 500).
-    ///
-    /// An internal fault (e.g. "internal server error"); retry, or ask technical support.
-    ///
-    /// Retrying can succeed.
+    /// `1225000` "%v" (HTTP 500). An internal fault (e.g. "internal server error"); retry, or ask technical support. Retrying can succeed.
     SystemError,
     /// A code the reference page does not document for this endpoint.
     Undocumented(i64),
 }
-impl ::lark_runtime::DocumentedError for UserStatsFieldsQueryError {
-    const DOCUMENTED: &'static [(Self, ::lark_runtime::ErrorFacts)] = &[
+impl DocumentedError for UserStatsFieldsQueryError {
+    const DOCUMENTED: &'static [(Self, ErrorFacts)] = &[
         (Self::ParamInvalid, crate::attendance::v1::errors::CODE_1220001),
         (Self::GeneralError, crate::attendance::v1::errors::CODE_1220600_2),
         (Self::SystemError, crate::attendance::v1::errors::CODE_1225000_3),
     ];
-    fn undocumented(code: i64) -> Self {
-        Self::Undocumented(code)
-    }
-    fn undocumented_code(&self) -> Option<i64> {
-        match self {
-            Self::Undocumented(code) => Some(*code),
-            _ => None,
-        }
-    }
 }
 ::lark_runtime::documented_error_traits!(UserStatsFieldsQueryError);
 /// 表头字段 — one column of an archive report.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct ArchiveRuleField {
     /// 字段编号 — code of the column.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -302,10 +241,4 @@ pub struct ArchiveRuleField {
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub upper_titles: Option<Vec<String>>,
 }
-impl ::lark_runtime::Validate for ArchiveRuleField {
-    fn validate_at(
-        &self,
-        _at: &::lark_runtime::validate::FieldPath<'_>,
-        _violations: &mut ::lark_runtime::validate::Violations,
-    ) {}
-}
+impl Validate for ArchiveRuleField {}

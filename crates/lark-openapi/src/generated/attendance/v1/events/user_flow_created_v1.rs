@@ -9,12 +9,11 @@
 //! Event type `attendance.user_flow.created_v1`
 //!
 //! Reference: <https://open.feishu.cn/document/server-docs/attendance-v1/event/user-attendance-records-event>
-use ::lark_runtime::__private::serde::{Deserialize, Serialize};
+use ::lark_runtime::__private::prelude::*;
 /// 打卡流水 — Pushed after an employee's punch succeeds, with the punch record.
 ///
 /// The body (`event`) of each `attendance.user_flow.created_v1` delivery. Unknown fields are ignored and every field may be missing, so the platform can add fields without breaking decoding.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct UserFlowCreatedV1 {
     /// 用户 ID — the employee's user id, as the admin console's member details show it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -91,31 +90,16 @@ pub enum PunchRiskResult {
     SomeoneElsesDevice,
     /// `3`: 疑似多人使用同一设备打卡 — several people punching on one device.
     SharedDevice,
-    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
-    /// fails validation.
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(i64),
 }
-impl ::lark_runtime::enums::IntEnum for PunchRiskResult {
-    fn from_wire(value: i64) -> Self {
-        match value {
-            0 => Self::NoRisk,
-            1 => Self::CheatingSoftware,
-            2 => Self::SomeoneElsesDevice,
-            3 => Self::SharedDevice,
-            other => Self::Unknown(other),
-        }
-    }
-    fn as_wire(&self) -> i64 {
-        match self {
-            Self::NoRisk => 0,
-            Self::CheatingSoftware => 1,
-            Self::SomeoneElsesDevice => 2,
-            Self::SharedDevice => 3,
-            Self::Unknown(value) => *value,
-        }
-    }
-    fn is_known(&self) -> bool {
-        !matches!(self, Self::Unknown(_))
-    }
+impl PunchRiskResult {
+    /// Every value the spec names, with its wire form.
+    pub const VALUES: &'static [(Self, i64)] = &[
+        (Self::NoRisk, 0),
+        (Self::CheatingSoftware, 1),
+        (Self::SomeoneElsesDevice, 2),
+        (Self::SharedDevice, 3),
+    ];
 }
 ::lark_runtime::int_enum_traits!(PunchRiskResult);

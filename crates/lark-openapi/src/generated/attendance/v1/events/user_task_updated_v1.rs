@@ -10,12 +10,11 @@
 //! Event type `attendance.user_task.updated_v1`
 //!
 //! Reference: <https://open.feishu.cn/document/server-docs/attendance-v1/event/user-task-status-change-event>
-use ::lark_runtime::__private::serde::{Deserialize, Serialize};
+use ::lark_runtime::__private::prelude::*;
 /// 用户任务状态变更 — Pushed when an employee's attendance task changes, with each result's before and after.
 ///
 /// The body (`event`) of each `attendance.user_task.updated_v1` delivery. Unknown fields are ignored and every field may be missing, so the platform can add fields without breaking decoding.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct UserTaskUpdatedV1 {
     /// 用户 ID — the employee's user id, as the admin console's member details show it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -65,33 +64,19 @@ pub enum TaskWorkType {
     CheckIn,
     /// `"off"`: 下班 — the check-out.
     CheckOut,
-    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
-    /// fails validation.
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl ::lark_runtime::enums::StringEnum for TaskWorkType {
-    fn from_wire(value: &str) -> Self {
-        match value {
-            "on" => Self::CheckIn,
-            "off" => Self::CheckOut,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-    fn as_wire(&self) -> &str {
-        match self {
-            Self::CheckIn => "on",
-            Self::CheckOut => "off",
-            Self::Unknown(value) => value,
-        }
-    }
-    fn is_known(&self) -> bool {
-        !matches!(self, Self::Unknown(_))
-    }
+impl TaskWorkType {
+    /// Every value the spec names, with its wire form.
+    pub const VALUES: &'static [(Self, &'static str)] = &[
+        (Self::CheckIn, "on"),
+        (Self::CheckOut, "off"),
+    ];
 }
 ::lark_runtime::string_enum_traits!(TaskWorkType);
 /// 状态变更 — one result of the task, before and after the change.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct TaskStatusChange {
     /// 变更前打卡结果 — the result before the change.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -113,41 +98,12 @@ pub struct TaskStatusChange {
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub index: Option<String>,
 }
-impl ::lark_runtime::Validate for TaskStatusChange {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
-        {
-            let at = at.field("before_status");
-            if let Some(value) = &self.before_status {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
-        {
-            let at = at.field("current_status");
-            if let Some(value) = &self.current_status {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
-        {
-            let at = at.field("before_supplement");
-            if let Some(value) = &self.before_supplement {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
-        {
-            let at = at.field("current_supplement");
-            if let Some(value) = &self.current_supplement {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
-        {
-            let at = at.field("work_type");
-            if let Some(value) = &self.work_type {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
+impl Validate for TaskStatusChange {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
+        violations.check(&at.field("before_status"), &self.before_status);
+        violations.check(&at.field("current_status"), &self.current_status);
+        violations.check(&at.field("before_supplement"), &self.before_supplement);
+        violations.check(&at.field("current_supplement"), &self.current_supplement);
+        violations.check(&at.field("work_type"), &self.work_type);
     }
 }

@@ -9,14 +9,11 @@
 //! `GET /open-apis/attendance/v1/files/:file_id/download`
 //!
 //! Reference: <https://open.feishu.cn/document/server-docs/attendance-v1/user_setting/download>
-use ::lark_runtime::__private::serde::Serialize;
+use ::lark_runtime::__private::prelude::*;
 /// Request of 下载用户人脸识别照片 — Download an employee's face-recognition photo.
-///
-/// `GET /open-apis/attendance/v1/files/:file_id/download`
 ///
 /// Build it with [`DownloadRequest::builder`]; a request that exists has passed every constraint of the spec.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct DownloadRequest {
     #[serde(skip)]
     file_id: String,
@@ -46,69 +43,50 @@ impl DownloadRequestBuilder {
         self
     }
     /// Checks every constraint of the spec and returns the request, or every violation found.
-    pub fn build(self) -> Result<DownloadRequest, ::lark_runtime::ValidationError> {
-        let root = ::lark_runtime::validate::FieldPath::root();
-        let mut violations = ::lark_runtime::validate::Violations::default();
+    pub fn build(self) -> Result<DownloadRequest, ValidationError> {
+        let root = FieldPath::root();
+        let mut violations = Violations::default();
         let file_id = violations.required(&root.field("file_id"), self.file_id);
         let (Some(file_id),) = (file_id,) else {
             return Err(violations.into_error("DownloadRequest"));
         };
         let request = DownloadRequest { file_id };
-        ::lark_runtime::Validate::validate(&request)?;
+        Validate::validate(&request)?;
         Ok(request)
     }
 }
-impl ::lark_runtime::Validate for DownloadRequest {
-    fn validate_at(
-        &self,
-        _at: &::lark_runtime::validate::FieldPath<'_>,
-        _violations: &mut ::lark_runtime::validate::Violations,
-    ) {}
-}
-impl ::lark_runtime::Endpoint for DownloadRequest {
+impl Validate for DownloadRequest {}
+impl Endpoint for DownloadRequest {
     type Data = DownloadResponse;
     type Error = DownloadError;
-    const METADATA: &'static ::lark_runtime::EndpointMetadata = &::lark_runtime::EndpointMetadata {
-        id: "attendance.v1.file.download",
-        summary: "下载用户人脸识别照片 — Download an employee's face-recognition photo.",
-        method: ::lark_runtime::HttpMethod::Get,
-        path_template: "/open-apis/attendance/v1/files/:file_id/download",
-        access_tokens: &[::lark_runtime::AccessTokenKind::Tenant],
-        app_types: &[::lark_runtime::AppType::Custom],
+    const METADATA: &'static EndpointMetadata = &EndpointMetadata {
+        access_tokens: &[AccessTokenKind::Tenant],
+        app_types: &[AppType::Custom],
         scopes: &["attendance:rule:readonly"],
-        rate_limits: &[::lark_runtime::RateLimit::per_second(50)],
-        special_rate_limit: false,
-        envelope: ::lark_runtime::Envelope::Data,
-        request_body: ::lark_runtime::RequestBody::None,
-        response_kind: ::lark_runtime::ResponseKind::Binary,
-        pagination_items: None,
+        rate_limits: &[RateLimit::per_second(50)],
+        response_kind: ResponseKind::Binary,
         path_example: &[("file_id", "xxxxxb306842b1c189bc5212eefxxxxx")],
-        query_example: &[],
-        request_example: None,
-        file_parts: &[],
-        response_example: None,
+        ..EndpointMetadata::new(
+            "attendance.v1.file.download",
+            "下载用户人脸识别照片 — Download an employee's face-recognition photo.",
+            HttpMethod::Get,
+            "/open-apis/attendance/v1/files/:file_id/download",
+        )
     };
     fn path(&self) -> String {
-        ::lark_runtime::wire::fill_path(
+        fill_path(
             Self::METADATA.path_template,
             &[("file_id", ToString::to_string(&self.file_id))],
         )
     }
-    fn query(&self) -> Vec<(&'static str, String)> {
-        Vec::new()
-    }
 }
 #[cfg(feature = "server")]
-impl ::lark_runtime::Incoming for DownloadRequest {
-    fn from_incoming(
-        request: &::lark_runtime::IncomingRequest<'_>,
-    ) -> Result<Self, ::lark_runtime::ValidationError> {
-        let root = ::lark_runtime::validate::FieldPath::root();
-        let mut violations = ::lark_runtime::validate::Violations::default();
+impl Incoming for DownloadRequest {
+    fn from_incoming(request: &IncomingRequest<'_>) -> Result<Self, ValidationError> {
+        let mut violations = Violations::default();
         let mut builder = Self::builder();
-        builder.file_id = request
-            .path_param::<String>(&root.field("file_id"), "file_id", &mut violations);
-        ::lark_runtime::incoming::finish(violations, "DownloadRequest", builder.build())
+        builder.file_id = request.path_param("file_id", &mut violations);
+        ::lark_runtime::incoming::finish(violations, builder.build())
     }
 }
 /// Response data of 下载用户人脸识别照片 — Download an employee's face-recognition photo.
@@ -121,42 +99,23 @@ pub type DownloadResponse = ::lark_runtime::NoData;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum DownloadError {
-    /// `1220001` param is invalis (HTTP 400).
-    ///
-    /// 入参校验失败 — the request failed validation; the returned message names the bad parameter.
+    /// `1220001` param is invalis (HTTP 400). 入参校验失败 — the request failed validation; the returned message names the bad parameter.
     ParamInvalid,
-    /// `1220002` tenant_id is empty (HTTP 400).
-    ///
-    /// Check that the tenant_access_token sent is the right one.
+    /// `1220002` tenant_id is empty (HTTP 400). Check that the tenant_access_token sent is the right one.
     TenantIdEmpty,
-    /// `1225000` param is invalis (HTTP 500).
-    ///
-    /// An internal fault (e.g. "internal server error"); retry, or ask technical support.
-    ///
-    /// Retrying can succeed.
+    /// `1225000` param is invalis (HTTP 500). An internal fault (e.g. "internal server error"); retry, or ask technical support. Retrying can succeed.
     SystemError,
-    /// `1227000` 历史错误码，不再使用 (HTTP 500).
-    ///
-    /// 历史错误码 — a legacy code that is no longer used.
+    /// `1227000` 历史错误码，不再使用 (HTTP 500). 历史错误码 — a legacy code that is no longer used.
     ManagementServiceError,
     /// A code the reference page does not document for this endpoint.
     Undocumented(i64),
 }
-impl ::lark_runtime::DocumentedError for DownloadError {
-    const DOCUMENTED: &'static [(Self, ::lark_runtime::ErrorFacts)] = &[
+impl DocumentedError for DownloadError {
+    const DOCUMENTED: &'static [(Self, ErrorFacts)] = &[
         (Self::ParamInvalid, crate::attendance::v1::errors::CODE_1220001_9),
         (Self::TenantIdEmpty, crate::attendance::v1::errors::CODE_1220002_2),
         (Self::SystemError, crate::attendance::v1::errors::CODE_1225000_5),
         (Self::ManagementServiceError, crate::attendance::v1::errors::CODE_1227000_6),
     ];
-    fn undocumented(code: i64) -> Self {
-        Self::Undocumented(code)
-    }
-    fn undocumented_code(&self) -> Option<i64> {
-        match self {
-            Self::Undocumented(code) => Some(*code),
-            _ => None,
-        }
-    }
 }
 ::lark_runtime::documented_error_traits!(DownloadError);

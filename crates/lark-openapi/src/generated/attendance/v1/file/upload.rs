@@ -9,14 +9,11 @@
 //! `POST /open-apis/attendance/v1/files/upload`
 //!
 //! Reference: <https://open.feishu.cn/document/server-docs/attendance-v1/user_setting/upload>
-use ::lark_runtime::__private::serde::{Deserialize, Serialize};
+use ::lark_runtime::__private::prelude::*;
 /// Request of 上传用户人脸识别照片 — Upload an employee's face-recognition photo.
-///
-/// `POST /open-apis/attendance/v1/files/upload`
 ///
 /// Build it with [`UploadRequest::builder`]; a request that exists has passed every constraint of the spec.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct UploadRequest {
     #[serde(skip)]
     file_name: String,
@@ -58,9 +55,9 @@ impl UploadRequestBuilder {
         self
     }
     /// Checks every constraint of the spec and returns the request, or every violation found.
-    pub fn build(self) -> Result<UploadRequest, ::lark_runtime::ValidationError> {
-        let root = ::lark_runtime::validate::FieldPath::root();
-        let mut violations = ::lark_runtime::validate::Violations::default();
+    pub fn build(self) -> Result<UploadRequest, ValidationError> {
+        let root = FieldPath::root();
+        let mut violations = Violations::default();
         let file_name = violations.required(&root.field("file_name"), self.file_name);
         let (Some(file_name),) = (file_name,) else {
             return Err(violations.into_error("UploadRequest"));
@@ -69,51 +66,36 @@ impl UploadRequestBuilder {
             file_name,
             file: self.file,
         };
-        ::lark_runtime::Validate::validate(&request)?;
+        Validate::validate(&request)?;
         Ok(request)
     }
 }
-impl ::lark_runtime::Validate for UploadRequest {
-    fn validate_at(
-        &self,
-        _at: &::lark_runtime::validate::FieldPath<'_>,
-        _violations: &mut ::lark_runtime::validate::Violations,
-    ) {}
-}
-impl ::lark_runtime::Endpoint for UploadRequest {
+impl Validate for UploadRequest {}
+impl Endpoint for UploadRequest {
     type Data = UploadResponse;
     type Error = UploadError;
-    const METADATA: &'static ::lark_runtime::EndpointMetadata = &::lark_runtime::EndpointMetadata {
-        id: "attendance.v1.file.upload",
-        summary: "上传用户人脸识别照片 — Upload an employee's face-recognition photo.",
-        method: ::lark_runtime::HttpMethod::Post,
-        path_template: "/open-apis/attendance/v1/files/upload",
-        access_tokens: &[::lark_runtime::AccessTokenKind::Tenant],
-        app_types: &[::lark_runtime::AppType::Custom],
+    const METADATA: &'static EndpointMetadata = &EndpointMetadata {
+        access_tokens: &[AccessTokenKind::Tenant],
+        app_types: &[AppType::Custom],
         scopes: &["attendance:rule"],
-        rate_limits: &[::lark_runtime::RateLimit::per_second(50)],
-        special_rate_limit: false,
-        envelope: ::lark_runtime::Envelope::Data,
-        request_body: ::lark_runtime::RequestBody::Multipart,
-        response_kind: ::lark_runtime::ResponseKind::Json,
-        pagination_items: None,
-        path_example: &[],
+        rate_limits: &[RateLimit::per_second(50)],
+        request_body: RequestBody::Multipart,
+        file_parts: &["file"],
         query_example: &[("file_name", "人脸照片.jpg")],
         request_example: Some("{}"),
-        file_parts: &["file"],
         response_example: Some(
             "{\"code\":0,\"data\":{\"file\":{\"file_id\":\"6b30e7636a38861bbe02869c726a4612\"}},\"msg\":\"success\"}",
         ),
+        ..EndpointMetadata::new(
+            "attendance.v1.file.upload",
+            "上传用户人脸识别照片 — Upload an employee's face-recognition photo.",
+            HttpMethod::Post,
+            "/open-apis/attendance/v1/files/upload",
+        )
     };
-    fn path(&self) -> String {
-        String::from("/open-apis/attendance/v1/files/upload")
-    }
     fn query(&self) -> Vec<(&'static str, String)> {
         let mut query = Vec::new();
-        {
-            let value = &self.file_name;
-            query.push(("file_name", ToString::to_string(value)));
-        }
+        push_query(&mut query, "file_name", [&self.file_name]);
         query
     }
     fn files(&self) -> Vec<(&'static str, &::lark_runtime::UploadFile)> {
@@ -121,24 +103,19 @@ impl ::lark_runtime::Endpoint for UploadRequest {
     }
 }
 #[cfg(feature = "server")]
-impl ::lark_runtime::Incoming for UploadRequest {
-    fn from_incoming(
-        request: &::lark_runtime::IncomingRequest<'_>,
-    ) -> Result<Self, ::lark_runtime::ValidationError> {
-        let root = ::lark_runtime::validate::FieldPath::root();
-        let mut violations = ::lark_runtime::validate::Violations::default();
+impl Incoming for UploadRequest {
+    fn from_incoming(request: &IncomingRequest<'_>) -> Result<Self, ValidationError> {
+        let mut violations = Violations::default();
         let mut builder = Self::builder();
-        builder.file_name = request
-            .query_one::<String>(&root.field("file_name"), "file_name", &mut violations);
+        builder.file_name = request.query_one("file_name", &mut violations);
         builder.file = request.file("file");
-        ::lark_runtime::incoming::finish(violations, "UploadRequest", builder.build())
+        ::lark_runtime::incoming::finish(violations, builder.build())
     }
 }
 /// Response data of 上传用户人脸识别照片 — Upload an employee's face-recognition photo.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct UploadResponse {
     /// 文件 — the uploaded file.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -150,60 +127,32 @@ pub struct UploadResponse {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum UploadError {
-    /// `1220001` param is invalis (HTTP 400).
-    ///
-    /// 入参校验失败 — the request failed validation; the returned message names the bad parameter.
+    /// `1220001` param is invalis (HTTP 400). 入参校验失败 — the request failed validation; the returned message names the bad parameter.
     ParamInvalid,
-    /// `1220002` tenant_id is empty (HTTP 400).
-    ///
-    /// Check that the tenant_access_token sent is the right one.
+    /// `1220002` tenant_id is empty (HTTP 400). Check that the tenant_access_token sent is the right one.
     TenantIdEmpty,
-    /// `1225000` param is invalis (HTTP 500).
-    ///
-    /// An internal fault (e.g. "internal server error"); retry, or ask technical support.
-    ///
-    /// Retrying can succeed.
+    /// `1225000` param is invalis (HTTP 500). An internal fault (e.g. "internal server error"); retry, or ask technical support. Retrying can succeed.
     SystemError,
-    /// `1227000` param is invalis (HTTP 500).
-    ///
-    /// A server-side fault; the returned message gives the cause. Retry, or ask technical support.
-    ///
-    /// Retrying can succeed.
+    /// `1227000` param is invalis (HTTP 500). A server-side fault; the returned message gives the cause. Retry, or ask technical support. Retrying can succeed.
     ManagementServiceError,
     /// A code the reference page does not document for this endpoint.
     Undocumented(i64),
 }
-impl ::lark_runtime::DocumentedError for UploadError {
-    const DOCUMENTED: &'static [(Self, ::lark_runtime::ErrorFacts)] = &[
+impl DocumentedError for UploadError {
+    const DOCUMENTED: &'static [(Self, ErrorFacts)] = &[
         (Self::ParamInvalid, crate::attendance::v1::errors::CODE_1220001_9),
         (Self::TenantIdEmpty, crate::attendance::v1::errors::CODE_1220002_2),
         (Self::SystemError, crate::attendance::v1::errors::CODE_1225000_5),
         (Self::ManagementServiceError, crate::attendance::v1::errors::CODE_1227000_5),
     ];
-    fn undocumented(code: i64) -> Self {
-        Self::Undocumented(code)
-    }
-    fn undocumented_code(&self) -> Option<i64> {
-        match self {
-            Self::Undocumented(code) => Some(*code),
-            _ => None,
-        }
-    }
 }
 ::lark_runtime::documented_error_traits!(UploadError);
 /// 文件 — the uploaded file.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct FileUploadResult {
     /// 文件 ID — id of the uploaded file, the `face_key` of user_settings/modify.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub file_id: Option<String>,
 }
-impl ::lark_runtime::Validate for FileUploadResult {
-    fn validate_at(
-        &self,
-        _at: &::lark_runtime::validate::FieldPath<'_>,
-        _violations: &mut ::lark_runtime::validate::Violations,
-    ) {}
-}
+impl Validate for FileUploadResult {}

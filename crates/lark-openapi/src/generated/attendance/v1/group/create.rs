@@ -10,14 +10,11 @@
 //! `POST /open-apis/attendance/v1/groups`
 //!
 //! Reference: <https://open.feishu.cn/document/server-docs/attendance-v1/group/create>
-use ::lark_runtime::__private::serde::{Deserialize, Serialize};
+use ::lark_runtime::__private::prelude::*;
 /// Request of 创建或修改考勤组 — Create or update an attendance group.
-///
-/// `POST /open-apis/attendance/v1/groups`
 ///
 /// Build it with [`CreateRequest::builder`]; a request that exists has passed every constraint of the spec.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct CreateRequest {
     #[serde(skip)]
     employee_type: crate::attendance::v1::types::EmployeeType,
@@ -93,9 +90,9 @@ impl CreateRequestBuilder {
         self
     }
     /// Checks every constraint of the spec and returns the request, or every violation found.
-    pub fn build(self) -> Result<CreateRequest, ::lark_runtime::ValidationError> {
-        let root = ::lark_runtime::validate::FieldPath::root();
-        let mut violations = ::lark_runtime::validate::Violations::default();
+    pub fn build(self) -> Result<CreateRequest, ValidationError> {
+        let root = FieldPath::root();
+        let mut violations = Violations::default();
         let employee_type = violations
             .required(&root.field("employee_type"), self.employee_type);
         let dept_type = violations.required(&root.field("dept_type"), self.dept_type);
@@ -113,114 +110,74 @@ impl CreateRequestBuilder {
             group,
             operator_id: self.operator_id,
         };
-        ::lark_runtime::Validate::validate(&request)?;
+        Validate::validate(&request)?;
         Ok(request)
     }
 }
-impl ::lark_runtime::Validate for CreateRequest {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
-        {
-            let at = at.field("employee_type");
-            let value = &self.employee_type;
-            ::lark_runtime::Validate::validate_at(value, &at, violations);
-        }
-        {
-            let at = at.field("dept_type");
-            let value = &self.dept_type;
-            ::lark_runtime::Validate::validate_at(value, &at, violations);
-        }
-        {
-            let at = at.field("group");
-            let value = &self.group;
-            ::lark_runtime::Validate::validate_at(value, &at, violations);
-        }
+impl Validate for CreateRequest {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
+        violations.check(&at.field("employee_type"), &self.employee_type);
+        violations.check(&at.field("dept_type"), &self.dept_type);
+        violations.check(&at.field("group"), &self.group);
     }
 }
-impl ::lark_runtime::Endpoint for CreateRequest {
+impl Endpoint for CreateRequest {
     type Data = CreateResponse;
     type Error = CreateError;
-    const METADATA: &'static ::lark_runtime::EndpointMetadata = &::lark_runtime::EndpointMetadata {
-        id: "attendance.v1.group.create",
-        summary: "创建或修改考勤组 — Create or update an attendance group.",
-        method: ::lark_runtime::HttpMethod::Post,
-        path_template: "/open-apis/attendance/v1/groups",
-        access_tokens: &[::lark_runtime::AccessTokenKind::Tenant],
-        app_types: &[::lark_runtime::AppType::Custom],
+    const METADATA: &'static EndpointMetadata = &EndpointMetadata {
+        access_tokens: &[AccessTokenKind::Tenant],
+        app_types: &[AppType::Custom],
         scopes: &["attendance:rule"],
-        rate_limits: &[::lark_runtime::RateLimit::per_second(50)],
-        special_rate_limit: false,
-        envelope: ::lark_runtime::Envelope::Data,
-        request_body: ::lark_runtime::RequestBody::Json,
-        response_kind: ::lark_runtime::ResponseKind::Json,
-        pagination_items: None,
-        path_example: &[],
+        rate_limits: &[RateLimit::per_second(50)],
+        request_body: RequestBody::Json,
         query_example: &[("employee_type", "employee_id"), ("dept_type", "open_id")],
         request_example: Some(
             "{\"group\":{\"adjust_range\":50,\"allow_apply_punch\":true,\"allow_out_punch\":true,\"allow_pc_punch\":true,\"allow_remedy\":true,\"allow_remedy_type_early\":true,\"allow_remedy_type_lack\":true,\"allow_remedy_type_late\":true,\"allow_remedy_type_normal\":true,\"anti_cheat_punch_config\":{\"allow_change_device_num\":1,\"check_buddy_punch\":true,\"check_change_device_punch\":true,\"check_cheat_software_punch\":true,\"check_simulate_wifi_punch\":true,\"intercept_suspected_cheat_punch\":true,\"suspected_cheat_handle_method\":1},\"bind_default_dept_ids\":[\"od-fcb45c28a45311afd440b7869541fce8\"],\"bind_default_user_ids\":[\"dd31248a\"],\"bind_dept_ids\":[\"od-fcb45c28a45311afd440b7869541fce8\"],\"bind_user_ids\":[\"52aa1fa1\"],\"calendar_id\":1,\"clockIn_need_photo\":true,\"clock_in_abnormal_settings\":{\"ignore_until_latest_clockout\":false},\"effect_now\":true,\"except_dept_ids\":[\"od-fcb45c28a45311afd440b7869541fce8\"],\"except_user_ids\":[\"52aa1fa1\"],\"face_downgrade\":true,\"face_live_need_action\":false,\"face_punch\":true,\"face_punch_cfg\":1,\"free_punch_cfg\":{\"free_end_time\":\"18:00\",\"free_start_time\":\"7:00\",\"punch_day\":1111100,\"work_day_no_punch_as_lack\":true,\"work_hours\":480,\"work_hours_demand\":false},\"go_out_need_punch\":0,\"go_out_need_punch_cfg\":{\"early_minutes_as_early\":0,\"early_minutes_as_lack\":0,\"late_minutes_as_lack\":0,\"late_minutes_as_late\":0,\"not_during_shift\":false},\"gps_range\":300,\"group_id\":\"6919358128597097404\",\"group_leader_ids\":[\"2bg4a9be\"],\"group_name\":\"开心考勤\",\"group_type\":1,\"hide_clock_in_rule\":false,\"hide_staff_punch_time\":true,\"leave_need_punch\":false,\"leave_need_punch_cfg\":{\"early_minutes_as_early\":0,\"early_minutes_as_lack\":0,\"late_minutes_as_lack\":0,\"late_minutes_as_late\":0,\"not_during_shift\":false},\"locations\":[{\"address\":\"北京市海淀区中航广场\",\"bssid\":\"08:00:20:0A:8C:6D\",\"feature\":\"中国电信\",\"gps_range\":300,\"ip\":\"122.224.123.146\",\"latitude\":30.28994,\"location_name\":\"浙江省杭州市余杭区五常街道木桥头西溪八方城\",\"location_type\":1,\"longitude\":120.04509,\"map_type\":1,\"ssid\":\"TP-Link-af12ca\"}],\"machines\":[{\"machine_name\":\"创实 9 楼\",\"machine_sn\":\"FS0701\"}],\"member_status_change\":{\"offboarding_off_no_need_punch\":false,\"offboarding_on_no_need_punch\":false,\"onboarding_off_no_need_punch\":false,\"onboarding_on_no_need_punch\":false},\"need_punch_members\":[{\"rule_scope_type\":0,\"scope_group_list\":{\"custom_field_ID\":\"123213123\",\"custom_field_obj_type\":\"employment\",\"member_ids\":[\"ec8ddg56\"],\"operation_type\":1,\"right\":[{\"key\":\"CH\",\"name\":\"中国大陆\"}],\"scope_value_type\":1}}],\"need_punch_special_days\":[{\"punch_day\":20190101,\"shift_id\":\"6919668827865513935\"}],\"new_calendar_id\":\"7302191700771358252\",\"no_need_punch_members\":[{\"rule_scope_type\":0,\"scope_group_list\":{\"custom_field_ID\":\"123213123\",\"custom_field_obj_type\":\"employment\",\"member_ids\":[\"ec8ddg56\"],\"operation_type\":1,\"right\":[{\"key\":\"CH\",\"name\":\"中国大陆\"}],\"scope_value_type\":1}}],\"no_need_punch_special_days\":[{\"punch_day\":20190101,\"shift_id\":\"6919668827865513935\"}],\"org_change_auto_adjust\":false,\"out_punch_allowed_adjust_addr\":true,\"out_punch_allowed_hide_addr\":true,\"out_punch_need_approval\":true,\"out_punch_need_photo\":true,\"out_punch_need_post_approval\":true,\"out_punch_need_remark\":true,\"overtime_clock_cfg\":{\"allow_punch_approval\":false,\"need_clock_over_time_start_and_end\":false},\"punch_day_shift_ids\":[\"xxx\",\"0\",\"xxx\",\"xxx\",\"0\",\"xxx\",\"xxx\",\"xxx\"],\"punch_type\":1,\"remedy_date_limit\":true,\"remedy_date_num\":3,\"remedy_limit\":true,\"remedy_limit_count\":3,\"remedy_period_custom_date\":1,\"remedy_period_type\":1,\"replace_basic_pic\":true,\"rest_clockIn_need_approval\":true,\"save_auto_changes\":false,\"show_cumulative_time\":true,\"show_over_time\":true,\"sub_group_leader_ids\":[\"52aa1fa1\"],\"time_zone\":\"Asia/Shanghai\",\"travel_need_punch\":0,\"travel_need_punch_cfg\":{\"early_minutes_as_early\":0,\"early_minutes_as_lack\":0,\"late_minutes_as_lack\":0,\"late_minutes_as_late\":0,\"not_during_shift\":false},\"work_day_no_punch_as_lack\":true},\"operator_id\":\"dd31248a\"}",
         ),
-        file_parts: &[],
         response_example: Some(
             "{\"code\":0,\"data\":{\"group\":{\"adjust_range\":50,\"allow_apply_punch\":true,\"allow_out_punch\":true,\"allow_pc_punch\":true,\"allow_remedy\":true,\"allow_remedy_type_early\":true,\"allow_remedy_type_lack\":true,\"allow_remedy_type_late\":true,\"allow_remedy_type_normal\":true,\"anti_cheat_punch_config\":{\"allow_change_device_num\":1,\"check_buddy_punch\":true,\"check_change_device_punch\":true,\"check_cheat_software_punch\":true,\"check_simulate_wifi_punch\":true,\"intercept_suspected_cheat_punch\":true,\"suspected_cheat_handle_method\":1},\"bind_default_dept_ids\":[\"od-fcb45c28a45311afd440b7869541fce8\"],\"bind_default_user_ids\":[\"dd31248a\"],\"bind_dept_ids\":[\"od-fcb45c28a45311afd440b7869541fce8\"],\"bind_user_ids\":[\"52aa1fa1\"],\"calendar_id\":1,\"clockIn_need_photo\":true,\"clock_in_abnormal_settings\":{\"ignore_until_latest_clockout\":false},\"effect_now\":true,\"effect_time\":\"1611476284\",\"except_dept_ids\":[\"od-fcb45c28a45311afd440b7869541fce8\"],\"except_user_ids\":[\"52aa1fa1\"],\"face_downgrade\":true,\"face_live_need_action\":false,\"face_punch\":true,\"face_punch_cfg\":1,\"fixshift_effect_time\":\"1611476284\",\"free_punch_cfg\":{\"free_end_time\":\"18:00\",\"free_start_time\":\"7:00\",\"punch_day\":1111100,\"work_day_no_punch_as_lack\":true,\"work_hours\":480,\"work_hours_demand\":false},\"go_out_need_punch\":0,\"go_out_need_punch_cfg\":{\"early_minutes_as_early\":0,\"early_minutes_as_lack\":0,\"late_minutes_as_lack\":0,\"late_minutes_as_late\":0,\"not_during_shift\":false},\"gps_range\":300,\"group_id\":\"6919358128597097404\",\"group_leader_ids\":[\"2bg4a9be\"],\"group_name\":\"开心考勤\",\"group_type\":0,\"hide_clock_in_rule\":false,\"hide_staff_punch_time\":true,\"leave_need_punch\":false,\"leave_need_punch_cfg\":{\"early_minutes_as_early\":0,\"early_minutes_as_lack\":0,\"late_minutes_as_lack\":0,\"late_minutes_as_late\":0,\"not_during_shift\":false},\"locations\":[{\"address\":\"北京市海淀区中航广场\",\"bssid\":\"08:00:20:0A:8C:6D\",\"feature\":\"中国电信\",\"gps_range\":300,\"ip\":\"122.224.123.146\",\"latitude\":30.28994,\"location_id\":\"6921213751454744578\",\"location_name\":\"浙江省杭州市余杭区五常街道木桥头西溪八方城\",\"location_type\":1,\"longitude\":120.04509,\"map_type\":1,\"ssid\":\"TP-Link-af12ca\"}],\"machines\":[{\"machine_name\":\"创实 9 楼\",\"machine_sn\":\"FS0701\"}],\"member_effect_time\":\"1611476284\",\"member_status_change\":{\"offboarding_off_no_need_punch\":false,\"offboarding_on_no_need_punch\":false,\"onboarding_off_no_need_punch\":false,\"onboarding_on_no_need_punch\":false},\"need_punch_members\":[{\"rule_scope_type\":0,\"scope_group_list\":{\"custom_field_ID\":\"123213123\",\"custom_field_obj_type\":\"employment\",\"member_ids\":[\"ec8ddg56\"],\"operation_type\":1,\"right\":[{\"key\":\"CH\",\"name\":\"中国大陆\"}],\"scope_value_type\":1}}],\"need_punch_special_days\":[{\"punch_day\":20190101,\"shift_id\":\"6919668827865513935\"}],\"new_calendar_id\":\"7302191700771358252\",\"no_need_punch_members\":[{\"rule_scope_type\":0,\"scope_group_list\":{\"custom_field_ID\":\"123213123\",\"custom_field_obj_type\":\"employment\",\"member_ids\":[\"ec8ddg56\"],\"operation_type\":1,\"right\":[{\"key\":\"CH\",\"name\":\"中国大陆\"}],\"scope_value_type\":1}}],\"no_need_punch_special_days\":[{\"punch_day\":20190101,\"shift_id\":\"6919668827865513935\"}],\"org_change_auto_adjust\":false,\"out_punch_allowed_adjust_addr\":true,\"out_punch_allowed_hide_addr\":true,\"out_punch_need_approval\":true,\"out_punch_need_photo\":true,\"out_punch_need_post_approval\":true,\"out_punch_need_remark\":true,\"overtime_clock_cfg\":{\"allow_punch_approval\":false,\"need_clock_over_time_start_and_end\":false},\"punch_day_shift_ids\":[\"xxx\",\"0\",\"xxx\",\"xxx\",\"0\",\"xxx\",\"xxx\",\"xxx\"],\"punch_type\":1,\"remedy_date_limit\":true,\"remedy_date_num\":3,\"remedy_limit\":true,\"remedy_limit_count\":3,\"remedy_period_custom_date\":1,\"remedy_period_type\":0,\"replace_basic_pic\":true,\"rest_clockIn_need_approval\":true,\"save_auto_changes\":false,\"show_cumulative_time\":true,\"show_over_time\":true,\"sub_group_leader_ids\":[\"52aa1fa1\"],\"time_zone\":\"Asia/Shanghai\",\"travel_need_punch\":0,\"travel_need_punch_cfg\":{\"early_minutes_as_early\":0,\"early_minutes_as_lack\":0,\"late_minutes_as_lack\":0,\"late_minutes_as_late\":0,\"not_during_shift\":false},\"work_day_no_punch_as_lack\":true}},\"msg\":\"success\"}",
         ),
+        ..EndpointMetadata::new(
+            "attendance.v1.group.create",
+            "创建或修改考勤组 — Create or update an attendance group.",
+            HttpMethod::Post,
+            "/open-apis/attendance/v1/groups",
+        )
     };
-    fn path(&self) -> String {
-        String::from("/open-apis/attendance/v1/groups")
-    }
     fn query(&self) -> Vec<(&'static str, String)> {
         let mut query = Vec::new();
-        {
-            let value = &self.employee_type;
-            query.push(("employee_type", ToString::to_string(value)));
-        }
-        {
-            let value = &self.dept_type;
-            query.push(("dept_type", ToString::to_string(value)));
-        }
+        push_query(&mut query, "employee_type", [&self.employee_type]);
+        push_query(&mut query, "dept_type", [&self.dept_type]);
         query
     }
 }
 #[cfg(feature = "server")]
-impl ::lark_runtime::Incoming for CreateRequest {
-    fn from_incoming(
-        request: &::lark_runtime::IncomingRequest<'_>,
-    ) -> Result<Self, ::lark_runtime::ValidationError> {
+impl Incoming for CreateRequest {
+    fn from_incoming(request: &IncomingRequest<'_>) -> Result<Self, ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
         #[derive(Deserialize)]
-        #[serde(crate = "::lark_runtime::__private::serde")]
         struct Body {
             #[serde(default, rename = "group")]
             group: Option<crate::attendance::v1::types::GroupInput>,
             #[serde(default, rename = "operator_id")]
             operator_id: Option<String>,
         }
-        let root = ::lark_runtime::validate::FieldPath::root();
-        let mut violations = ::lark_runtime::validate::Violations::default();
+        let mut violations = Violations::default();
         let mut builder = Self::builder();
-        builder.employee_type = request
-            .query_one::<
-                crate::attendance::v1::types::EmployeeType,
-            >(&root.field("employee_type"), "employee_type", &mut violations);
-        builder.dept_type = request
-            .query_one::<
-                crate::attendance::v1::types::DeptType,
-            >(&root.field("dept_type"), "dept_type", &mut violations);
+        builder.employee_type = request.query_one("employee_type", &mut violations);
+        builder.dept_type = request.query_one("dept_type", &mut violations);
         let Some(body) = request.body::<Body>(&mut violations) else {
             return Err(violations.into_error("CreateRequest"));
         };
         builder.group = body.group;
         builder.operator_id = body.operator_id;
-        ::lark_runtime::incoming::finish(violations, "CreateRequest", builder.build())
+        ::lark_runtime::incoming::finish(violations, builder.build())
     }
 }
 /// Response data of 创建或修改考勤组 — Create or update an attendance group.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct CreateResponse {
     /// 考勤组信息 — the group as stored, with its id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -232,49 +189,29 @@ pub struct CreateResponse {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum CreateError {
-    /// `1220001` param is invalis (HTTP 400).
-    ///
-    /// 入参校验失败 — the request failed validation; the returned message names the bad parameter (e.g. "employee_type invalid").
+    /// `1220001` param is invalis (HTTP 400). 入参校验失败 — the request failed validation; the returned message names the bad parameter (e.g. "employee_type invalid").
     ParamInvalid,
-    /// `1220002` tenant_id is empty (HTTP 400).
-    ///
-    /// Check that the tenant_access_token sent is the right one.
+    /// `1220002` tenant_id is empty (HTTP 400). Check that the tenant_access_token sent is the right one.
     TenantIdEmpty,
-    /// `1220003` user_id type is not employee_id or employee_no (HTTP 400).
-    ///
-    /// employee_type accepts only employee_id or employee_no.
+    /// `1220003` user_id type is not employee_id or employee_no (HTTP 400). employee_type accepts only employee_id or employee_no.
     UserIdTypeInvalid,
-    /// `1220004` param is invalis (HTTP 400).
-    ///
-    /// A user id in the request does not exist or is outside the app's permission; the returned message says which.
+    /// `1220004` param is invalis (HTTP 400). A user id in the request does not exist or is outside the app's permission; the returned message says which.
     UserNotFoundOrNoPermission,
-    /// `1220005` 没有权限 (HTTP 400).
-    ///
-    /// 数据权限范围 — check the data permission scope in the attendance admin console.
+    /// `1220005` 没有权限 (HTTP 400). 数据权限范围 — check the data permission scope in the attendance admin console.
     NoDataPermission,
-    /// `1220600` 通用错误信息 (HTTP 400).
-    ///
-    /// 通用错误信息 — one of several general errors; see the attendance service's general error messages guide for the meaning and fix.
+    /// `1220600` 通用错误信息 (HTTP 400). 通用错误信息 — one of several general errors; see the attendance service's general error messages guide for the meaning and fix.
     GeneralError,
-    /// `1225000` param is invalis (HTTP 500).
-    ///
-    /// An internal fault (e.g. "internal server error"); retry, or ask technical support.
-    ///
-    /// Retrying can succeed.
+    /// `1225000` param is invalis (HTTP 500). An internal fault (e.g. "internal server error"); retry, or ask technical support. Retrying can succeed.
     SystemError,
-    /// `1227500` param is invalis (HTTP 400).
-    ///
-    /// 班次服务异常 — the shift service reported a problem; the returned message gives the cause (e.g. a user's Lark id was not found). Ask technical support if it persists.
+    /// `1227500` param is invalis (HTTP 400). 班次服务异常 — the shift service reported a problem; the returned message gives the cause (e.g. a user's Lark id was not found). Ask technical support if it persists.
     ShiftServiceError,
-    /// `1227000` param is invalis (HTTP 400).
-    ///
-    /// The returned message gives the cause; ask technical support if it persists.
+    /// `1227000` param is invalis (HTTP 400). The returned message gives the cause; ask technical support if it persists.
     ManagementServiceError,
     /// A code the reference page does not document for this endpoint.
     Undocumented(i64),
 }
-impl ::lark_runtime::DocumentedError for CreateError {
-    const DOCUMENTED: &'static [(Self, ::lark_runtime::ErrorFacts)] = &[
+impl DocumentedError for CreateError {
+    const DOCUMENTED: &'static [(Self, ErrorFacts)] = &[
         (Self::ParamInvalid, crate::attendance::v1::errors::CODE_1220001_8),
         (Self::TenantIdEmpty, crate::attendance::v1::errors::CODE_1220002_2),
         (Self::UserIdTypeInvalid, crate::attendance::v1::errors::CODE_1220003_3),
@@ -288,14 +225,5 @@ impl ::lark_runtime::DocumentedError for CreateError {
         (Self::ShiftServiceError, crate::attendance::v1::errors::CODE_1227500),
         (Self::ManagementServiceError, crate::attendance::v1::errors::CODE_1227000),
     ];
-    fn undocumented(code: i64) -> Self {
-        Self::Undocumented(code)
-    }
-    fn undocumented_code(&self) -> Option<i64> {
-        match self {
-            Self::Undocumented(code) => Some(*code),
-            _ => None,
-        }
-    }
 }
 ::lark_runtime::documented_error_traits!(CreateError);

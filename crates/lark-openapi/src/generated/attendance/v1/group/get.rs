@@ -9,14 +9,11 @@
 //! `GET /open-apis/attendance/v1/groups/:group_id`
 //!
 //! Reference: <https://open.feishu.cn/document/server-docs/attendance-v1/group/get>
-use ::lark_runtime::__private::serde::Serialize;
+use ::lark_runtime::__private::prelude::*;
 /// Request of 按 ID 查询考勤组 — Get an attendance group by id.
-///
-/// `GET /open-apis/attendance/v1/groups/:group_id`
 ///
 /// Build it with [`GetRequest::builder`]; a request that exists has passed every constraint of the spec.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct GetRequest {
     #[serde(skip)]
     group_id: String,
@@ -81,9 +78,9 @@ impl GetRequestBuilder {
         self
     }
     /// Checks every constraint of the spec and returns the request, or every violation found.
-    pub fn build(self) -> Result<GetRequest, ::lark_runtime::ValidationError> {
-        let root = ::lark_runtime::validate::FieldPath::root();
-        let mut violations = ::lark_runtime::validate::Violations::default();
+    pub fn build(self) -> Result<GetRequest, ValidationError> {
+        let root = FieldPath::root();
+        let mut violations = Violations::default();
         let group_id = violations.required(&root.field("group_id"), self.group_id);
         let employee_type = violations
             .required(&root.field("employee_type"), self.employee_type);
@@ -100,91 +97,58 @@ impl GetRequestBuilder {
             employee_type,
             dept_type,
         };
-        ::lark_runtime::Validate::validate(&request)?;
+        Validate::validate(&request)?;
         Ok(request)
     }
 }
-impl ::lark_runtime::Validate for GetRequest {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
-        {
-            let at = at.field("employee_type");
-            let value = &self.employee_type;
-            ::lark_runtime::Validate::validate_at(value, &at, violations);
-        }
-        {
-            let at = at.field("dept_type");
-            let value = &self.dept_type;
-            ::lark_runtime::Validate::validate_at(value, &at, violations);
-        }
+impl Validate for GetRequest {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
+        violations.check(&at.field("employee_type"), &self.employee_type);
+        violations.check(&at.field("dept_type"), &self.dept_type);
     }
 }
-impl ::lark_runtime::Endpoint for GetRequest {
+impl Endpoint for GetRequest {
     type Data = GetResponse;
     type Error = GetError;
-    const METADATA: &'static ::lark_runtime::EndpointMetadata = &::lark_runtime::EndpointMetadata {
-        id: "attendance.v1.group.get",
-        summary: "按 ID 查询考勤组 — Get an attendance group by id.",
-        method: ::lark_runtime::HttpMethod::Get,
-        path_template: "/open-apis/attendance/v1/groups/:group_id",
-        access_tokens: &[::lark_runtime::AccessTokenKind::Tenant],
-        app_types: &[::lark_runtime::AppType::Custom],
+    const METADATA: &'static EndpointMetadata = &EndpointMetadata {
+        access_tokens: &[AccessTokenKind::Tenant],
+        app_types: &[AppType::Custom],
         scopes: &["attendance:rule", "attendance:rule:readonly"],
-        rate_limits: &[::lark_runtime::RateLimit::per_second(50)],
-        special_rate_limit: false,
-        envelope: ::lark_runtime::Envelope::Data,
-        request_body: ::lark_runtime::RequestBody::None,
-        response_kind: ::lark_runtime::ResponseKind::Json,
-        pagination_items: None,
+        rate_limits: &[RateLimit::per_second(50)],
         path_example: &[("group_id", "6919358128597097404")],
         query_example: &[("employee_type", "employee_id"), ("dept_type", "open_id")],
-        request_example: None,
-        file_parts: &[],
         response_example: Some(
             "{\"code\":0,\"data\":{\"adjust_range\":50,\"allow_apply_punch\":true,\"allow_out_punch\":true,\"allow_pc_punch\":true,\"allow_remedy\":true,\"allow_remedy_type_early\":true,\"allow_remedy_type_lack\":true,\"allow_remedy_type_late\":true,\"allow_remedy_type_normal\":true,\"anti_cheat_punch_config\":{\"allow_change_device_num\":1,\"check_buddy_punch\":true,\"check_change_device_punch\":true,\"check_cheat_software_punch\":true,\"check_simulate_wifi_punch\":true,\"intercept_suspected_cheat_punch\":true,\"suspected_cheat_handle_method\":1},\"bind_default_dept_ids\":[\"od-fcb45c28a45311afd440b7869541fce8\"],\"bind_default_user_ids\":[\"dd31248a\"],\"bind_dept_ids\":[\"od-fcb45c28a45311afd440b7869541fce8\"],\"bind_user_ids\":[\"52aa1fa1\"],\"calendar_id\":1,\"clockIn_need_photo\":true,\"clock_in_abnormal_settings\":{\"ignore_until_latest_clockout\":false},\"effect_time\":\"1611476284\",\"except_dept_ids\":[\"od-fcb45c28a45311afd440b7869541fce8\"],\"except_user_ids\":[\"4fasdtc2\"],\"face_downgrade\":true,\"face_live_need_action\":false,\"face_punch\":true,\"face_punch_cfg\":1,\"fixshift_effect_time\":\"1611476284\",\"free_punch_cfg\":{\"free_end_time\":\"18:00\",\"free_start_time\":\"7:00\",\"punch_day\":1111100,\"work_day_no_punch_as_lack\":true,\"work_hours\":480,\"work_hours_demand\":false},\"go_out_need_punch\":0,\"go_out_need_punch_cfg\":{\"early_minutes_as_early\":0,\"early_minutes_as_lack\":0,\"late_minutes_as_lack\":0,\"late_minutes_as_late\":0,\"not_during_shift\":false},\"gps_range\":300,\"group_id\":\"6919358128597097404\",\"group_leader_ids\":[\"52aa1fa1\"],\"group_name\":\"开心考勤\",\"group_type\":0,\"hide_clock_in_rule\":false,\"hide_staff_punch_time\":true,\"leave_need_punch\":false,\"leave_need_punch_cfg\":{\"early_minutes_as_early\":0,\"early_minutes_as_lack\":0,\"late_minutes_as_lack\":0,\"late_minutes_as_late\":0,\"not_during_shift\":false},\"locations\":[{\"address\":\"北京市海淀区中航广场\",\"bssid\":\"08:00:20:0A:8C:6D\",\"feature\":\"中国电信\",\"gps_range\":300,\"ip\":\"122.224.123.146\",\"latitude\":30.28994,\"location_id\":\"6921213751454744578\",\"location_name\":\"浙江省杭州市余杭区五常街道木桥头西溪八方城\",\"location_type\":1,\"longitude\":120.04509,\"map_type\":1,\"ssid\":\"TP-Link-af12ca\"}],\"machines\":[{\"machine_name\":\"创实 9 楼\",\"machine_sn\":\"FS0701\"}],\"member_effect_time\":\"1611476284\",\"member_status_change\":{\"offboarding_off_no_need_punch\":false,\"offboarding_on_no_need_punch\":false,\"onboarding_off_no_need_punch\":false,\"onboarding_on_no_need_punch\":false},\"need_punch_members\":[{\"rule_scope_type\":0,\"scope_group_list\":{\"custom_field_ID\":\"123213123\",\"custom_field_obj_type\":\"employment\",\"member_ids\":[\"ec8ddg56\"],\"operation_type\":1,\"right\":[{\"key\":\"CH\",\"name\":\"中国大陆\"}],\"scope_value_type\":1}}],\"need_punch_special_days\":[{\"punch_day\":20190101,\"shift_id\":\"6919668827865513935\"}],\"new_calendar_id\":\"通过查询考勤组接口获取的new_calendar_id，例如7302191700771358252\",\"no_need_punch_members\":[{\"rule_scope_type\":0,\"scope_group_list\":{\"custom_field_ID\":\"123213123\",\"custom_field_obj_type\":\"employment\",\"member_ids\":[\"ec8ddg56\"],\"operation_type\":1,\"right\":[{\"key\":\"CH\",\"name\":\"中国大陆\"}],\"scope_value_type\":1}}],\"no_need_punch_special_days\":[{\"punch_day\":20190101,\"shift_id\":\"6919668827865513935\"}],\"org_change_auto_adjust\":false,\"out_punch_allowed_adjust_addr\":true,\"out_punch_allowed_hide_addr\":true,\"out_punch_need_approval\":true,\"out_punch_need_photo\":true,\"out_punch_need_post_approval\":true,\"out_punch_need_remark\":true,\"overtime_clock_cfg\":{\"allow_punch_approval\":false,\"need_clock_over_time_start_and_end\":false},\"punch_day_shift_ids\":[\"xxx\"],\"punch_type\":1,\"remedy_date_limit\":true,\"remedy_date_num\":3,\"remedy_limit\":true,\"remedy_limit_count\":3,\"remedy_period_custom_date\":1,\"remedy_period_type\":1,\"replace_basic_pic\":true,\"rest_clockIn_need_approval\":true,\"save_auto_changes\":false,\"show_cumulative_time\":true,\"show_over_time\":true,\"sub_group_leader_ids\":[\"4fasdtc2\"],\"time_zone\":\"Asia/Shanghai\",\"travel_need_punch\":0,\"travel_need_punch_cfg\":{\"early_minutes_as_early\":0,\"early_minutes_as_lack\":0,\"late_minutes_as_lack\":0,\"late_minutes_as_late\":0,\"not_during_shift\":false},\"work_day_no_punch_as_lack\":true},\"msg\":\"success\"}",
         ),
+        ..EndpointMetadata::new(
+            "attendance.v1.group.get",
+            "按 ID 查询考勤组 — Get an attendance group by id.",
+            HttpMethod::Get,
+            "/open-apis/attendance/v1/groups/:group_id",
+        )
     };
     fn path(&self) -> String {
-        ::lark_runtime::wire::fill_path(
+        fill_path(
             Self::METADATA.path_template,
             &[("group_id", ToString::to_string(&self.group_id))],
         )
     }
     fn query(&self) -> Vec<(&'static str, String)> {
         let mut query = Vec::new();
-        {
-            let value = &self.employee_type;
-            query.push(("employee_type", ToString::to_string(value)));
-        }
-        {
-            let value = &self.dept_type;
-            query.push(("dept_type", ToString::to_string(value)));
-        }
+        push_query(&mut query, "employee_type", [&self.employee_type]);
+        push_query(&mut query, "dept_type", [&self.dept_type]);
         query
     }
 }
 #[cfg(feature = "server")]
-impl ::lark_runtime::Incoming for GetRequest {
-    fn from_incoming(
-        request: &::lark_runtime::IncomingRequest<'_>,
-    ) -> Result<Self, ::lark_runtime::ValidationError> {
-        let root = ::lark_runtime::validate::FieldPath::root();
-        let mut violations = ::lark_runtime::validate::Violations::default();
+impl Incoming for GetRequest {
+    fn from_incoming(request: &IncomingRequest<'_>) -> Result<Self, ValidationError> {
+        let mut violations = Violations::default();
         let mut builder = Self::builder();
-        builder.group_id = request
-            .path_param::<String>(&root.field("group_id"), "group_id", &mut violations);
-        builder.employee_type = request
-            .query_one::<
-                crate::attendance::v1::types::EmployeeType,
-            >(&root.field("employee_type"), "employee_type", &mut violations);
-        builder.dept_type = request
-            .query_one::<
-                crate::attendance::v1::types::DeptType,
-            >(&root.field("dept_type"), "dept_type", &mut violations);
-        ::lark_runtime::incoming::finish(violations, "GetRequest", builder.build())
+        builder.group_id = request.path_param("group_id", &mut violations);
+        builder.employee_type = request.query_one("employee_type", &mut violations);
+        builder.dept_type = request.query_one("dept_type", &mut violations);
+        ::lark_runtime::incoming::finish(violations, builder.build())
     }
 }
 /// Response data of 按 ID 查询考勤组 — Get an attendance group by id.
@@ -197,37 +161,23 @@ pub type GetResponse = crate::attendance::v1::types::Group;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum GetError {
-    /// `1220001` param is invalis (HTTP 400).
-    ///
-    /// 入参校验失败 — the request failed validation; the returned message names the bad parameter (e.g. "employee_type invalid").
+    /// `1220001` param is invalis (HTTP 400). 入参校验失败 — the request failed validation; the returned message names the bad parameter (e.g. "employee_type invalid").
     ParamInvalid,
-    /// `1220002` tenant_id is empty (HTTP 400).
-    ///
-    /// Check that the tenant_access_token sent is the right one.
+    /// `1220002` tenant_id is empty (HTTP 400). Check that the tenant_access_token sent is the right one.
     TenantIdEmpty,
-    /// `1220003` user_id type is not employee_id or employee_no (HTTP 400).
-    ///
-    /// employee_type accepts only employee_id or employee_no.
+    /// `1220003` user_id type is not employee_id or employee_no (HTTP 400). employee_type accepts only employee_id or employee_no.
     UserIdTypeInvalid,
-    /// `1225000` param is invalis (HTTP 500).
-    ///
-    /// An internal fault (e.g. "internal server error"); retry, or ask technical support.
-    ///
-    /// Retrying can succeed.
+    /// `1225000` param is invalis (HTTP 500). An internal fault (e.g. "internal server error"); retry, or ask technical support. Retrying can succeed.
     SystemError,
-    /// `1227000` 历史错误码，不再使用 (HTTP 500).
-    ///
-    /// 历史错误码 — a legacy code that is no longer used.
+    /// `1227000` 历史错误码，不再使用 (HTTP 500). 历史错误码 — a legacy code that is no longer used.
     ManagementServiceError,
-    /// `1220600` 通用错误信息 (HTTP 400).
-    ///
-    /// 通用错误信息 — one of several general errors; see the attendance service's general error messages guide for the meaning and fix.
+    /// `1220600` 通用错误信息 (HTTP 400). 通用错误信息 — one of several general errors; see the attendance service's general error messages guide for the meaning and fix.
     GeneralError,
     /// A code the reference page does not document for this endpoint.
     Undocumented(i64),
 }
-impl ::lark_runtime::DocumentedError for GetError {
-    const DOCUMENTED: &'static [(Self, ::lark_runtime::ErrorFacts)] = &[
+impl DocumentedError for GetError {
+    const DOCUMENTED: &'static [(Self, ErrorFacts)] = &[
         (Self::ParamInvalid, crate::attendance::v1::errors::CODE_1220001_8),
         (Self::TenantIdEmpty, crate::attendance::v1::errors::CODE_1220002_2),
         (Self::UserIdTypeInvalid, crate::attendance::v1::errors::CODE_1220003_3),
@@ -235,14 +185,5 @@ impl ::lark_runtime::DocumentedError for GetError {
         (Self::ManagementServiceError, crate::attendance::v1::errors::CODE_1227000_6),
         (Self::GeneralError, crate::attendance::v1::errors::CODE_1220600_2),
     ];
-    fn undocumented(code: i64) -> Self {
-        Self::Undocumented(code)
-    }
-    fn undocumented_code(&self) -> Option<i64> {
-        match self {
-            Self::Undocumented(code) => Some(*code),
-            _ => None,
-        }
-    }
 }
 ::lark_runtime::documented_error_traits!(GetError);

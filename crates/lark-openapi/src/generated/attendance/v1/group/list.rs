@@ -9,14 +9,11 @@
 //! `GET /open-apis/attendance/v1/groups`
 //!
 //! Reference: <https://open.feishu.cn/document/server-docs/attendance-v1/group/list>
-use ::lark_runtime::__private::serde::{Deserialize, Serialize};
+use ::lark_runtime::__private::prelude::*;
 /// Request of 查询所有考勤组 — List all attendance groups.
-///
-/// `GET /open-apis/attendance/v1/groups`
 ///
 /// Build it with [`ListRequest::builder`]; a request that exists has passed every constraint of the spec.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct ListRequest {
     #[serde(skip)]
     page_size: Option<i32>,
@@ -60,21 +57,17 @@ impl ListRequestBuilder {
         self
     }
     /// Checks every constraint of the spec and returns the request, or every violation found.
-    pub fn build(self) -> Result<ListRequest, ::lark_runtime::ValidationError> {
+    pub fn build(self) -> Result<ListRequest, ValidationError> {
         let request = ListRequest {
             page_size: self.page_size,
             page_token: self.page_token,
         };
-        ::lark_runtime::Validate::validate(&request)?;
+        Validate::validate(&request)?;
         Ok(request)
     }
 }
-impl ::lark_runtime::Validate for ListRequest {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
+impl Validate for ListRequest {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
         {
             let at = at.field("page_size");
             if let Some(value) = &self.page_size {
@@ -89,63 +82,44 @@ impl ::lark_runtime::Validate for ListRequest {
         }
     }
 }
-impl ::lark_runtime::Endpoint for ListRequest {
+impl Endpoint for ListRequest {
     type Data = ListResponse;
     type Error = ListError;
-    const METADATA: &'static ::lark_runtime::EndpointMetadata = &::lark_runtime::EndpointMetadata {
-        id: "attendance.v1.group.list",
-        summary: "查询所有考勤组 — List all attendance groups.",
-        method: ::lark_runtime::HttpMethod::Get,
-        path_template: "/open-apis/attendance/v1/groups",
-        access_tokens: &[::lark_runtime::AccessTokenKind::Tenant],
-        app_types: &[::lark_runtime::AppType::Custom],
+    const METADATA: &'static EndpointMetadata = &EndpointMetadata {
+        access_tokens: &[AccessTokenKind::Tenant],
+        app_types: &[AppType::Custom],
         scopes: &["attendance:rule", "attendance:rule:readonly"],
-        rate_limits: &[::lark_runtime::RateLimit::per_second(50)],
-        special_rate_limit: false,
-        envelope: ::lark_runtime::Envelope::Data,
-        request_body: ::lark_runtime::RequestBody::None,
-        response_kind: ::lark_runtime::ResponseKind::Json,
+        rate_limits: &[RateLimit::per_second(50)],
         pagination_items: Some("group_list"),
-        path_example: &[],
         query_example: &[
             ("page_size", "10"),
             ("page_token", "wgNOR1rmxogRvAsGl6CXlQ=="),
         ],
-        request_example: None,
-        file_parts: &[],
         response_example: Some(
             "{\"code\":0,\"data\":{\"group_list\":[{\"group_id\":\"6919358128597097404\",\"group_name\":\"考勤组1\"}],\"has_more\":true,\"page_token\":\"wgNOR1rmxogRvAsGl6CXlQ==\"},\"msg\":\"success\"}",
         ),
+        ..EndpointMetadata::new(
+            "attendance.v1.group.list",
+            "查询所有考勤组 — List all attendance groups.",
+            HttpMethod::Get,
+            "/open-apis/attendance/v1/groups",
+        )
     };
-    fn path(&self) -> String {
-        String::from("/open-apis/attendance/v1/groups")
-    }
     fn query(&self) -> Vec<(&'static str, String)> {
         let mut query = Vec::new();
-        if let Some(value) = &self.page_size {
-            query.push(("page_size", ToString::to_string(value)));
-        }
-        if let Some(value) = &self.page_token {
-            query.push(("page_token", ToString::to_string(value)));
-        }
+        push_query(&mut query, "page_size", &self.page_size);
+        push_query(&mut query, "page_token", &self.page_token);
         query
     }
 }
 #[cfg(feature = "server")]
-impl ::lark_runtime::Incoming for ListRequest {
-    fn from_incoming(
-        request: &::lark_runtime::IncomingRequest<'_>,
-    ) -> Result<Self, ::lark_runtime::ValidationError> {
-        let root = ::lark_runtime::validate::FieldPath::root();
-        let mut violations = ::lark_runtime::validate::Violations::default();
+impl Incoming for ListRequest {
+    fn from_incoming(request: &IncomingRequest<'_>) -> Result<Self, ValidationError> {
+        let mut violations = Violations::default();
         let mut builder = Self::builder();
-        builder.page_size = request
-            .query_one::<i32>(&root.field("page_size"), "page_size", &mut violations);
-        builder.page_token = request
-            .query_one::<
-                String,
-            >(&root.field("page_token"), "page_token", &mut violations);
-        ::lark_runtime::incoming::finish(violations, "ListRequest", builder.build())
+        builder.page_size = request.query_one("page_size", &mut violations);
+        builder.page_token = request.query_one("page_token", &mut violations);
+        ::lark_runtime::incoming::finish(violations, builder.build())
     }
 }
 impl ::lark_runtime::Paged for ListRequest {
@@ -159,7 +133,6 @@ impl ::lark_runtime::Paged for ListRequest {
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct ListResponse {
     /// 考勤组列表 — this page's groups.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -190,35 +163,20 @@ impl ::lark_runtime::Page for ListResponse {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ListError {
-    /// `1220001` param is invalis (HTTP 400).
-    ///
-    /// 入参校验失败 — the request failed validation; the returned message names the bad parameter (e.g. "employee_type invalid").
+    /// `1220001` param is invalis (HTTP 400). 入参校验失败 — the request failed validation; the returned message names the bad parameter (e.g. "employee_type invalid").
     ParamInvalid,
-    /// `1220002` tenant_id is empty (HTTP 400).
-    ///
-    /// Check that the tenant_access_token sent is the right one.
+    /// `1220002` tenant_id is empty (HTTP 400). Check that the tenant_access_token sent is the right one.
     TenantIdEmpty,
-    /// `1220600` 通用错误信息 (HTTP 400).
-    ///
-    /// 通用错误信息 — one of several general errors; see the attendance service's general error messages guide for the meaning and fix.
+    /// `1220600` 通用错误信息 (HTTP 400). 通用错误信息 — one of several general errors; see the attendance service's general error messages guide for the meaning and fix.
     GeneralError,
     /// A code the reference page does not document for this endpoint.
     Undocumented(i64),
 }
-impl ::lark_runtime::DocumentedError for ListError {
-    const DOCUMENTED: &'static [(Self, ::lark_runtime::ErrorFacts)] = &[
+impl DocumentedError for ListError {
+    const DOCUMENTED: &'static [(Self, ErrorFacts)] = &[
         (Self::ParamInvalid, crate::attendance::v1::errors::CODE_1220001_8),
         (Self::TenantIdEmpty, crate::attendance::v1::errors::CODE_1220002_2),
         (Self::GeneralError, crate::attendance::v1::errors::CODE_1220600_2),
     ];
-    fn undocumented(code: i64) -> Self {
-        Self::Undocumented(code)
-    }
-    fn undocumented_code(&self) -> Option<i64> {
-        match self {
-            Self::Undocumented(code) => Some(*code),
-            _ => None,
-        }
-    }
 }
 ::lark_runtime::documented_error_traits!(ListError);

@@ -10,14 +10,11 @@
 //! `GET /open-apis/attendance/v1/groups/:group_id/list_user`
 //!
 //! Reference: <https://open.feishu.cn/document/attendance-v1/group/list_user>
-use ::lark_runtime::__private::serde::{Deserialize, Serialize};
+use ::lark_runtime::__private::prelude::*;
 /// Request of 查询考勤组下所有成员 — List the members of an attendance group.
-///
-/// `GET /open-apis/attendance/v1/groups/:group_id/list_user`
 ///
 /// Build it with [`ListUserRequest::builder`]; a request that exists has passed every constraint of the spec.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct ListUserRequest {
     #[serde(skip)]
     group_id: String,
@@ -124,9 +121,9 @@ impl ListUserRequestBuilder {
         self
     }
     /// Checks every constraint of the spec and returns the request, or every violation found.
-    pub fn build(self) -> Result<ListUserRequest, ::lark_runtime::ValidationError> {
-        let root = ::lark_runtime::validate::FieldPath::root();
-        let mut violations = ::lark_runtime::validate::Violations::default();
+    pub fn build(self) -> Result<ListUserRequest, ValidationError> {
+        let root = FieldPath::root();
+        let mut violations = Violations::default();
         let group_id = violations.required(&root.field("group_id"), self.group_id);
         let employee_type = violations
             .required(&root.field("employee_type"), self.employee_type);
@@ -149,26 +146,14 @@ impl ListUserRequestBuilder {
             page_token: self.page_token,
             member_clock_type,
         };
-        ::lark_runtime::Validate::validate(&request)?;
+        Validate::validate(&request)?;
         Ok(request)
     }
 }
-impl ::lark_runtime::Validate for ListUserRequest {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
-        {
-            let at = at.field("employee_type");
-            let value = &self.employee_type;
-            ::lark_runtime::Validate::validate_at(value, &at, violations);
-        }
-        {
-            let at = at.field("dept_type");
-            let value = &self.dept_type;
-            ::lark_runtime::Validate::validate_at(value, &at, violations);
-        }
+impl Validate for ListUserRequest {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
+        violations.check(&at.field("employee_type"), &self.employee_type);
+        violations.check(&at.field("dept_type"), &self.dept_type);
         {
             let at = at.field("page_size");
             if let Some(value) = &self.page_size {
@@ -181,32 +166,17 @@ impl ::lark_runtime::Validate for ListUserRequest {
                     );
             }
         }
-        {
-            let at = at.field("member_clock_type");
-            let value = &self.member_clock_type;
-            ::lark_runtime::Validate::validate_at(value, &at, violations);
-        }
+        violations.check(&at.field("member_clock_type"), &self.member_clock_type);
     }
 }
-impl ::lark_runtime::Endpoint for ListUserRequest {
+impl Endpoint for ListUserRequest {
     type Data = ListUserResponse;
     type Error = ListUserError;
-    const METADATA: &'static ::lark_runtime::EndpointMetadata = &::lark_runtime::EndpointMetadata {
-        id: "attendance.v1.group.list_user",
-        summary: "查询考勤组下所有成员 — List the members of an attendance group.",
-        method: ::lark_runtime::HttpMethod::Get,
-        path_template: "/open-apis/attendance/v1/groups/:group_id/list_user",
-        access_tokens: &[
-            ::lark_runtime::AccessTokenKind::Tenant,
-            ::lark_runtime::AccessTokenKind::User,
-        ],
-        app_types: &[::lark_runtime::AppType::Custom],
+    const METADATA: &'static EndpointMetadata = &EndpointMetadata {
+        access_tokens: &[AccessTokenKind::Tenant, AccessTokenKind::User],
+        app_types: &[AppType::Custom],
         scopes: &["attendance:rule", "attendance:rule:readonly"],
-        rate_limits: &[::lark_runtime::RateLimit::per_second(50)],
-        special_rate_limit: false,
-        envelope: ::lark_runtime::Envelope::Data,
-        request_body: ::lark_runtime::RequestBody::None,
-        response_kind: ::lark_runtime::ResponseKind::Json,
+        rate_limits: &[RateLimit::per_second(50)],
         pagination_items: Some("users"),
         path_example: &[("group_id", "6919358128597097404")],
         query_example: &[
@@ -216,70 +186,45 @@ impl ::lark_runtime::Endpoint for ListUserRequest {
             ("page_token", "92xKiuWrBCSweSZJBSTpag%3D%3D"),
             ("member_clock_type", "1"),
         ],
-        request_example: None,
-        file_parts: &[],
         response_example: Some(
             "{\"code\":0,\"data\":{\"has_more\":false,\"page_token\":\"92xKiuWrBCSweSZJBSTpag%3D%3D\",\"users\":[{\"department_ids\":[\"od-fcb45c28a45311afd440b7869541fce8\"],\"user_id\":\"5874663B\"}]},\"msg\":\"success\"}",
         ),
+        ..EndpointMetadata::new(
+            "attendance.v1.group.list_user",
+            "查询考勤组下所有成员 — List the members of an attendance group.",
+            HttpMethod::Get,
+            "/open-apis/attendance/v1/groups/:group_id/list_user",
+        )
     };
     fn path(&self) -> String {
-        ::lark_runtime::wire::fill_path(
+        fill_path(
             Self::METADATA.path_template,
             &[("group_id", ToString::to_string(&self.group_id))],
         )
     }
     fn query(&self) -> Vec<(&'static str, String)> {
         let mut query = Vec::new();
-        {
-            let value = &self.employee_type;
-            query.push(("employee_type", ToString::to_string(value)));
-        }
-        {
-            let value = &self.dept_type;
-            query.push(("dept_type", ToString::to_string(value)));
-        }
-        if let Some(value) = &self.page_size {
-            query.push(("page_size", ToString::to_string(value)));
-        }
-        if let Some(value) = &self.page_token {
-            query.push(("page_token", ToString::to_string(value)));
-        }
-        {
-            let value = &self.member_clock_type;
-            query.push(("member_clock_type", ToString::to_string(value)));
-        }
+        push_query(&mut query, "employee_type", [&self.employee_type]);
+        push_query(&mut query, "dept_type", [&self.dept_type]);
+        push_query(&mut query, "page_size", &self.page_size);
+        push_query(&mut query, "page_token", &self.page_token);
+        push_query(&mut query, "member_clock_type", [&self.member_clock_type]);
         query
     }
 }
 #[cfg(feature = "server")]
-impl ::lark_runtime::Incoming for ListUserRequest {
-    fn from_incoming(
-        request: &::lark_runtime::IncomingRequest<'_>,
-    ) -> Result<Self, ::lark_runtime::ValidationError> {
-        let root = ::lark_runtime::validate::FieldPath::root();
-        let mut violations = ::lark_runtime::validate::Violations::default();
+impl Incoming for ListUserRequest {
+    fn from_incoming(request: &IncomingRequest<'_>) -> Result<Self, ValidationError> {
+        let mut violations = Violations::default();
         let mut builder = Self::builder();
-        builder.group_id = request
-            .path_param::<String>(&root.field("group_id"), "group_id", &mut violations);
-        builder.employee_type = request
-            .query_one::<
-                crate::attendance::v1::types::EmployeeType,
-            >(&root.field("employee_type"), "employee_type", &mut violations);
-        builder.dept_type = request
-            .query_one::<
-                crate::attendance::v1::types::DeptType,
-            >(&root.field("dept_type"), "dept_type", &mut violations);
-        builder.page_size = request
-            .query_one::<i32>(&root.field("page_size"), "page_size", &mut violations);
-        builder.page_token = request
-            .query_one::<
-                String,
-            >(&root.field("page_token"), "page_token", &mut violations);
+        builder.group_id = request.path_param("group_id", &mut violations);
+        builder.employee_type = request.query_one("employee_type", &mut violations);
+        builder.dept_type = request.query_one("dept_type", &mut violations);
+        builder.page_size = request.query_one("page_size", &mut violations);
+        builder.page_token = request.query_one("page_token", &mut violations);
         builder.member_clock_type = request
-            .query_one::<
-                GroupMemberClockType,
-            >(&root.field("member_clock_type"), "member_clock_type", &mut violations);
-        ::lark_runtime::incoming::finish(violations, "ListUserRequest", builder.build())
+            .query_one("member_clock_type", &mut violations);
+        ::lark_runtime::incoming::finish(violations, builder.build())
     }
 }
 impl ::lark_runtime::Paged for ListUserRequest {
@@ -293,7 +238,6 @@ impl ::lark_runtime::Paged for ListUserRequest {
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct ListUserResponse {
     /// 考勤组成员列表 — this page's members.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -324,43 +268,25 @@ impl ::lark_runtime::Page for ListUserResponse {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ListUserError {
-    /// `1220001` invalid parameter (HTTP 400).
-    ///
-    /// Check the request parameters.
+    /// `1220001` invalid parameter (HTTP 400). Check the request parameters.
     ParamInvalid,
-    /// `1220002` tenant_id is empty (HTTP 400).
-    ///
-    /// Check the tenant id (the tenant_access_token sent).
+    /// `1220002` tenant_id is empty (HTTP 400). Check the tenant id (the tenant_access_token sent).
     TenantIdEmpty,
-    /// `1220006` enterprise tenant app has no privilege (HTTP 400).
-    ///
-    /// Grant the app the permission the returned message names.
+    /// `1220006` enterprise tenant app has no privilege (HTTP 400). Grant the app the permission the returned message names.
     NoPrivilege,
-    /// `1220007` not enterprise tenant (HTTP 400).
-    ///
-    /// Check the tenant's permissions; the tenant is not an enterprise tenant.
+    /// `1220007` not enterprise tenant (HTTP 400). Check the tenant's permissions; the tenant is not an enterprise tenant.
     NotEnterpriseTenant,
-    /// `1220003` user_id type is not employee_id or employee_no (HTTP 400).
-    ///
-    /// The user id type is invalid; employee_type accepts only employee_id or employee_no.
+    /// `1220003` user_id type is not employee_id or employee_no (HTTP 400). The user id type is invalid; employee_type accepts only employee_id or employee_no.
     UserIdTypeInvalid,
-    /// `1225000` system error (HTTP 500).
-    ///
-    /// A system fault; retry, or ask technical support.
-    ///
-    /// Retrying can succeed.
+    /// `1225000` system error (HTTP 500). A system fault; retry, or ask technical support. Retrying can succeed.
     SystemError,
-    /// `1227000` management service error (HTTP 500).
-    ///
-    /// A fault in the management service; retry, or ask technical support.
-    ///
-    /// Retrying can succeed.
+    /// `1227000` management service error (HTTP 500). A fault in the management service; retry, or ask technical support. Retrying can succeed.
     ManagementServiceError,
     /// A code the reference page does not document for this endpoint.
     Undocumented(i64),
 }
-impl ::lark_runtime::DocumentedError for ListUserError {
-    const DOCUMENTED: &'static [(Self, ::lark_runtime::ErrorFacts)] = &[
+impl DocumentedError for ListUserError {
+    const DOCUMENTED: &'static [(Self, ErrorFacts)] = &[
         (Self::ParamInvalid, crate::attendance::v1::errors::CODE_1220001_5),
         (Self::TenantIdEmpty, crate::attendance::v1::errors::CODE_1220002_3),
         (Self::NoPrivilege, crate::attendance::v1::errors::CODE_1220006_2),
@@ -369,15 +295,6 @@ impl ::lark_runtime::DocumentedError for ListUserError {
         (Self::SystemError, crate::attendance::v1::errors::CODE_1225000_6),
         (Self::ManagementServiceError, crate::attendance::v1::errors::CODE_1227000_3),
     ];
-    fn undocumented(code: i64) -> Self {
-        Self::Undocumented(code)
-    }
-    fn undocumented_code(&self) -> Option<i64> {
-        match self {
-            Self::Undocumented(code) => Some(*code),
-            _ => None,
-        }
-    }
 }
 ::lark_runtime::documented_error_traits!(ListUserError);
 /// 成员的打卡类型 — which members to list.
@@ -390,35 +307,20 @@ pub enum GroupMemberClockType {
     NeedPunch,
     /// `2`: 无需打卡类型 — members who need not punch.
     NoNeedPunch,
-    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
-    /// fails validation.
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(i64),
 }
-impl ::lark_runtime::enums::IntEnum for GroupMemberClockType {
-    fn from_wire(value: i64) -> Self {
-        match value {
-            0 => Self::All,
-            1 => Self::NeedPunch,
-            2 => Self::NoNeedPunch,
-            other => Self::Unknown(other),
-        }
-    }
-    fn as_wire(&self) -> i64 {
-        match self {
-            Self::All => 0,
-            Self::NeedPunch => 1,
-            Self::NoNeedPunch => 2,
-            Self::Unknown(value) => *value,
-        }
-    }
-    fn is_known(&self) -> bool {
-        !matches!(self, Self::Unknown(_))
-    }
+impl GroupMemberClockType {
+    /// Every value the spec names, with its wire form.
+    pub const VALUES: &'static [(Self, i64)] = &[
+        (Self::All, 0),
+        (Self::NeedPunch, 1),
+        (Self::NoNeedPunch, 2),
+    ];
 }
 ::lark_runtime::int_enum_traits!(GroupMemberClockType);
 /// GroupMemberUser
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct GroupMemberUser {
     /// 用户 ID — the member, per `employee_type`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -430,10 +332,4 @@ pub struct GroupMemberUser {
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub department_ids: Option<Vec<String>>,
 }
-impl ::lark_runtime::Validate for GroupMemberUser {
-    fn validate_at(
-        &self,
-        _at: &::lark_runtime::validate::FieldPath<'_>,
-        _violations: &mut ::lark_runtime::validate::Violations,
-    ) {}
-}
+impl Validate for GroupMemberUser {}

@@ -10,14 +10,11 @@
 //! `PATCH /open-apis/attendance/v1/leave_accrual_record/:leave_id`
 //!
 //! Reference: <https://open.feishu.cn/document/server-docs/attendance-v1/leave_accrual_record/patch>
-use ::lark_runtime::__private::serde::{Deserialize, Serialize};
+use ::lark_runtime::__private::prelude::*;
 /// Request of 修改发放记录 — Update a leave granting record's quantity and expiration date.
-///
-/// `PATCH /open-apis/attendance/v1/leave_accrual_record/:leave_id`
 ///
 /// Build it with [`PatchRequest::builder`]; a request that exists has passed every constraint of the spec.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct PatchRequest {
     #[serde(skip)]
     leave_id: String,
@@ -164,9 +161,9 @@ impl PatchRequestBuilder {
         self
     }
     /// Checks every constraint of the spec and returns the request, or every violation found.
-    pub fn build(self) -> Result<PatchRequest, ::lark_runtime::ValidationError> {
-        let root = ::lark_runtime::validate::FieldPath::root();
-        let mut violations = ::lark_runtime::validate::Violations::default();
+    pub fn build(self) -> Result<PatchRequest, ValidationError> {
+        let root = FieldPath::root();
+        let mut violations = Violations::default();
         let leave_id = violations.required(&root.field("leave_id"), self.leave_id);
         let leave_granting_record_id = violations
             .required(
@@ -199,81 +196,57 @@ impl PatchRequestBuilder {
             expiration_date: self.expiration_date,
             quantity: self.quantity,
         };
-        ::lark_runtime::Validate::validate(&request)?;
+        Validate::validate(&request)?;
         Ok(request)
     }
 }
-impl ::lark_runtime::Validate for PatchRequest {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
-        {
-            let at = at.field("user_id_type");
-            if let Some(value) = &self.user_id_type {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
-        {
-            let at = at.field("reason");
-            let value = &self.reason;
-            for (index, item) in value.iter().enumerate() {
-                let at = at.index(index);
-                ::lark_runtime::Validate::validate_at(item, &at, violations);
-            }
-        }
+impl Validate for PatchRequest {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
+        violations.check(&at.field("user_id_type"), &self.user_id_type);
+        violations.check(&at.field("reason"), &self.reason);
     }
 }
-impl ::lark_runtime::Endpoint for PatchRequest {
+impl Endpoint for PatchRequest {
     type Data = PatchResponse;
     type Error = PatchError;
-    const METADATA: &'static ::lark_runtime::EndpointMetadata = &::lark_runtime::EndpointMetadata {
-        id: "attendance.v1.leave_accrual_record.patch",
-        summary: "修改发放记录 — Update a leave granting record's quantity and expiration date.",
-        method: ::lark_runtime::HttpMethod::Patch,
-        path_template: "/open-apis/attendance/v1/leave_accrual_record/:leave_id",
-        access_tokens: &[::lark_runtime::AccessTokenKind::Tenant],
-        app_types: &[::lark_runtime::AppType::Custom],
+    const METADATA: &'static EndpointMetadata = &EndpointMetadata {
+        access_tokens: &[AccessTokenKind::Tenant],
+        app_types: &[AppType::Custom],
         scopes: &["attendance:rule"],
-        rate_limits: &[::lark_runtime::RateLimit::per_second(50)],
-        special_rate_limit: false,
-        envelope: ::lark_runtime::Envelope::Data,
-        request_body: ::lark_runtime::RequestBody::Json,
-        response_kind: ::lark_runtime::ResponseKind::Json,
-        pagination_items: None,
+        rate_limits: &[RateLimit::per_second(50)],
+        request_body: RequestBody::Json,
         path_example: &[("leave_id", "7111688079785723436")],
         query_example: &[("user_id_type", "open_id")],
         request_example: Some(
             "{\"employment_id\":\"6982509313466189342\",\"expiration_date\":\"2020-01-01\",\"leave_granting_record_id\":\"6893014062142064135\",\"leave_type_id\":\"7111688079785723436\",\"quantity\":\"1\",\"reason\":[{\"lang\":\"zh_CN\",\"value\":\"test\"}],\"time_offset\":480}",
         ),
-        file_parts: &[],
         response_example: Some(
             "{\"code\":0,\"data\":{\"record\":{\"created_at\":\"1687428000\",\"created_by\":\"6982509313466189342\",\"effective_date\":\"2020-01-01\",\"employment_id\":\"6982509313466189342\",\"expiration_date\":\"2020-01-01\",\"granted_by\":1,\"granting_quantity\":\"1\",\"granting_unit\":1,\"id\":\"6893014062142064135\",\"leave_type_id\":\"6893014062142064135\",\"reason\":[{\"lang\":\"zh_CN\",\"value\":\"test\"}],\"updated_at\":\"1687428000\",\"updated_by\":\"6982509313466189342\"}},\"msg\":\"success\"}",
         ),
+        ..EndpointMetadata::new(
+            "attendance.v1.leave_accrual_record.patch",
+            "修改发放记录 — Update a leave granting record's quantity and expiration date.",
+            HttpMethod::Patch,
+            "/open-apis/attendance/v1/leave_accrual_record/:leave_id",
+        )
     };
     fn path(&self) -> String {
-        ::lark_runtime::wire::fill_path(
+        fill_path(
             Self::METADATA.path_template,
             &[("leave_id", ToString::to_string(&self.leave_id))],
         )
     }
     fn query(&self) -> Vec<(&'static str, String)> {
         let mut query = Vec::new();
-        if let Some(value) = &self.user_id_type {
-            query.push(("user_id_type", ToString::to_string(value)));
-        }
+        push_query(&mut query, "user_id_type", &self.user_id_type);
         query
     }
 }
 #[cfg(feature = "server")]
-impl ::lark_runtime::Incoming for PatchRequest {
-    fn from_incoming(
-        request: &::lark_runtime::IncomingRequest<'_>,
-    ) -> Result<Self, ::lark_runtime::ValidationError> {
+impl Incoming for PatchRequest {
+    fn from_incoming(request: &IncomingRequest<'_>) -> Result<Self, ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
         #[derive(Deserialize)]
-        #[serde(crate = "::lark_runtime::__private::serde")]
         struct Body {
             #[serde(default, rename = "leave_granting_record_id")]
             leave_granting_record_id: Option<String>,
@@ -290,15 +263,10 @@ impl ::lark_runtime::Incoming for PatchRequest {
             #[serde(default, rename = "quantity")]
             quantity: Option<String>,
         }
-        let root = ::lark_runtime::validate::FieldPath::root();
-        let mut violations = ::lark_runtime::validate::Violations::default();
+        let mut violations = Violations::default();
         let mut builder = Self::builder();
-        builder.leave_id = request
-            .path_param::<String>(&root.field("leave_id"), "leave_id", &mut violations);
-        builder.user_id_type = request
-            .query_one::<
-                crate::attendance::v1::types::LeaveUserIdType,
-            >(&root.field("user_id_type"), "user_id_type", &mut violations);
+        builder.leave_id = request.path_param("leave_id", &mut violations);
+        builder.user_id_type = request.query_one("user_id_type", &mut violations);
         let Some(body) = request.body::<Body>(&mut violations) else {
             return Err(violations.into_error("PatchRequest"));
         };
@@ -309,14 +277,13 @@ impl ::lark_runtime::Incoming for PatchRequest {
         builder.time_offset = body.time_offset;
         builder.expiration_date = body.expiration_date;
         builder.quantity = body.quantity;
-        ::lark_runtime::incoming::finish(violations, "PatchRequest", builder.build())
+        ::lark_runtime::incoming::finish(violations, builder.build())
     }
 }
 /// Response data of 修改发放记录 — Update a leave granting record's quantity and expiration date.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct PatchResponse {
     /// 发放记录 — the granting record after the update.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -328,155 +295,77 @@ pub struct PatchResponse {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum PatchError {
-    /// `1220016` Invalid param (HTTP 400).
-    ///
-    /// Compare the request with this page's parameters for missing values or bad formats (letters in a number, a malformed date).
+    /// `1220016` Invalid param (HTTP 400). Compare the request with this page's parameters for missing values or bad formats (letters in a number, a malformed date).
     InvalidParam,
-    /// `1220003` Invalid effective date (HTTP 400).
-    ///
-    /// Dates must look like "2020-01-01".
+    /// `1220003` Invalid effective date (HTTP 400). Dates must look like "2020-01-01".
     InvalidEffectiveDate,
-    /// `1220001` No tenant ID (HTTP 400).
-    ///
-    /// 租户 ID 为空 — the tenant id is missing; check the tenant_access_token.
+    /// `1220001` No tenant ID (HTTP 400). 租户 ID 为空 — the tenant id is missing; check the tenant_access_token.
     NoTenantId,
-    /// `1220006` Employment not found (HTTP 400).
-    ///
-    /// Check `employment_id`.
+    /// `1220006` Employment not found (HTTP 400). Check `employment_id`.
     EmploymentNotFound,
-    /// `1220002` Invalid granting unit (HTTP 400).
-    ///
-    /// 发放单位 — the granting unit is wrong.
+    /// `1220002` Invalid granting unit (HTTP 400). 发放单位 — the granting unit is wrong.
     InvalidGrantingUnit,
-    /// `1220004` Invalid granting quantity (HTTP 400).
-    ///
-    /// The quantity must be a string that parses as a number, such as "2.5".
+    /// `1220004` Invalid granting quantity (HTTP 400). The quantity must be a string that parses as a number, such as "2.5".
     InvalidGrantingQuantity,
-    /// `1220005` Accessed data object not found (HTTP 400).
-    ///
-    /// Check `leave_type_id`.
+    /// `1220005` Accessed data object not found (HTTP 400). Check `leave_type_id`.
     DataObjectNotFound,
-    /// `1220007` Leave plan version not found (HTTP 400).
-    ///
-    /// 假期计划版本 — no leave plan version exists; check that a plan is configured for this leave type.
+    /// `1220007` Leave plan version not found (HTTP 400). 假期计划版本 — no leave plan version exists; check that a plan is configured for this leave type.
     LeavePlanVersionNotFound,
-    /// `1220008` Error occurred while checking if the employee is eligible for the vacation plan (HTTP 400).
-    ///
-    /// The employee is outside the leave plan version's scope; check the plan's eligible staff against the employee's data.
+    /// `1220008` Error occurred while checking if the employee is eligible for the vacation plan (HTTP 400). The employee is outside the leave plan version's scope; check the plan's eligible staff against the employee's data.
     EmployeeNotEligibleForPlan,
-    /// `1220009` Accrual rule not found (HTTP 400).
-    ///
-    /// 发放规则 — check that the leave plan version was created properly and has a valid accrual rule.
+    /// `1220009` Accrual rule not found (HTTP 400). 发放规则 — check that the leave plan version was created properly and has a valid accrual rule.
     AccrualRuleNotFound,
-    /// `1220010` Granting record already exists (HTTP 400).
-    ///
-    /// The answer carries the existing granting record; use it instead of retrying.
+    /// `1220010` Granting record already exists (HTTP 400). The answer carries the existing granting record; use it instead of retrying.
     GrantingRecordAlreadyExists,
-    /// `1220011` Error occurred when getting employment information (HTTP 500).
-    ///
-    /// 获取员工信息失败 — reading the employee's information failed.
-    ///
-    /// Retrying can succeed.
+    /// `1220011` Error occurred when getting employment information (HTTP 500). 获取员工信息失败 — reading the employee's information failed. Retrying can succeed.
     GetEmploymentFailed,
-    /// `1220012` An exception occurs in the database (HTTP 500).
-    ///
-    /// 数据库异常 — a database fault; ask technical support.
-    ///
-    /// Retrying can succeed.
+    /// `1220012` An exception occurs in the database (HTTP 500). 数据库异常 — a database fault; ask technical support. Retrying can succeed.
     DatabaseError,
-    /// `1220013` Error occurred while checking if the employee is eligible for the vacation plan. (HTTP 500).
-    ///
-    /// Checking the employee against the leave plan's scope failed.
-    ///
-    /// Retrying can succeed.
+    /// `1220013` Error occurred while checking if the employee is eligible for the vacation plan. (HTTP 500). Checking the employee against the leave plan's scope failed. Retrying can succeed.
     EligibilityCheckError,
-    /// `1220028` There is an error in the unit conversion configuration in the granting rule (HTTP 500).
-    ///
-    /// 单位转换规则 — check the unit conversion rule of the leave plan version.
+    /// `1220028` There is an error in the unit conversion configuration in the granting rule (HTTP 500). 单位转换规则 — check the unit conversion rule of the leave plan version.
     UnitConversionConfigError,
-    /// `1220014` Error occurred when calculate accrual record (HTTP 500).
-    ///
-    /// 计算授予计划错误 — computing the accrual failed.
-    ///
-    /// Retrying can succeed.
+    /// `1220014` Error occurred when calculate accrual record (HTTP 500). 计算授予计划错误 — computing the accrual failed. Retrying can succeed.
     AccrualCalculationError,
-    /// `1220024` There is a subclass for the leave type, but the subclass ID has not been passed (HTTP 400).
-    ///
-    /// The leave type has subtypes; pass the subtype's id as the leave type id.
+    /// `1220024` There is a subclass for the leave type, but the subclass ID has not been passed (HTTP 400). The leave type has subtypes; pass the subtype's id as the leave type id.
     LeaveSubtypeIdRequired,
-    /// `1220025` The granting quantity range is from -9999 to 9999 (HTTP 400).
-    ///
-    /// The quantity must lie between -9999 and 9999.
+    /// `1220025` The granting quantity range is from -9999 to 9999 (HTTP 400). The quantity must lie between -9999 and 9999.
     GrantingQuantityOutOfRange,
-    /// `1220026` The number of decimal places of the granted quantity cannot exceed 6 (HTTP 400).
-    ///
-    /// Use at most 6 decimal places in the quantity.
+    /// `1220026` The number of decimal places of the granted quantity cannot exceed 6 (HTTP 400). Use at most 6 decimal places in the quantity.
     GrantingQuantityTooPrecise,
-    /// `1220027` The length of the granting reason cannot exceed 3000 (HTTP 400).
-    ///
-    /// Keep the granting reason within 3000 characters.
+    /// `1220027` The length of the granting reason cannot exceed 3000 (HTTP 400). Keep the granting reason within 3000 characters.
     GrantingReasonTooLong,
-    /// `1220029` The leave type has been deactivated (HTTP 400).
-    ///
-    /// Granting records cannot be written for a deactivated leave type.
+    /// `1220029` The leave type has been deactivated (HTTP 400). Granting records cannot be written for a deactivated leave type.
     LeaveTypeDeactivated,
-    /// `1220030` The length of the granted unique ID cannot exceed 64 (HTTP 400).
-    ///
-    /// The granting record's unique id is longer than 64 characters; check the parameters.
+    /// `1220030` The length of the granted unique ID cannot exceed 64 (HTTP 400). The granting record's unique id is longer than 64 characters; check the parameters.
     GrantingUniqueIdTooLong,
-    /// `1229999` Unknown error (HTTP 500).
-    ///
-    /// 未知错误 — an unknown fault; ask technical support.
-    ///
-    /// Retrying can succeed.
+    /// `1229999` Unknown error (HTTP 500). 未知错误 — an unknown fault; ask technical support. Retrying can succeed.
     UnknownError,
-    /// `1220015` Internal error (HTTP 500).
-    ///
-    /// 内部错误 — an internal fault; ask technical support.
-    ///
-    /// Retrying can succeed.
+    /// `1220015` Internal error (HTTP 500). 内部错误 — an internal fault; ask technical support. Retrying can succeed.
     InternalError,
-    /// `1220017` User not found (HTTP 400).
-    ///
-    /// The employee's information could not be read; check the employee id.
+    /// `1220017` User not found (HTTP 400). The employee's information could not be read; check the employee id.
     UserNotFound,
-    /// `1220018` Invalid leave balance calculate Conf (HTTP 500).
-    ///
-    /// The leave balance calculation configuration is invalid; contact the developers (technical support).
+    /// `1220018` Invalid leave balance calculate Conf (HTTP 500). The leave balance calculation configuration is invalid; contact the developers (technical support).
     InvalidBalanceCalculationConfig,
-    /// `1220019` The calculation result of leave balance is empty (HTTP 500).
-    ///
-    /// The leave balance calculation produced nothing; contact the developers (technical support).
+    /// `1220019` The calculation result of leave balance is empty (HTTP 500). The leave balance calculation produced nothing; contact the developers (technical support).
     EmptyBalanceCalculationResult,
-    /// `1220020` When calculating the leave balance, there is no leave plan version that matches the employee (HTTP 400).
-    ///
-    /// Check that a leave plan version covers the employee's period of employment.
+    /// `1220020` When calculating the leave balance, there is no leave plan version that matches the employee (HTTP 400). Check that a leave plan version covers the employee's period of employment.
     NoMatchingLeavePlanVersion,
-    /// `1220021` For the leave type that is not granted according to the cycle, balance calculation is not supported (HTTP 400).
-    ///
-    /// Balances cannot be calculated for a leave type not granted per cycle; contact the developers.
+    /// `1220021` For the leave type that is not granted according to the cycle, balance calculation is not supported (HTTP 400). Balances cannot be calculated for a leave type not granted per cycle; contact the developers.
     BalanceCalculationUnsupported,
-    /// `1220022` The data of the leave plan version is invalid (HTTP 400).
-    ///
-    /// 假期计划版本数据不合法 — the leave plan version's data is invalid.
+    /// `1220022` The data of the leave plan version is invalid (HTTP 400). 假期计划版本数据不合法 — the leave plan version's data is invalid.
     InvalidLeavePlanVersion,
-    /// `1220031` This granting record cannot be edited or deleted (HTTP 400).
-    ///
-    /// This granting record cannot be edited or deleted (e.g. one generated by the system).
+    /// `1220031` This granting record cannot be edited or deleted (HTTP 400). This granting record cannot be edited or deleted (e.g. one generated by the system).
     GrantingRecordNotEditable,
-    /// `1220032` The expiration time of this granting record is invalid (HTTP 400).
-    ///
-    /// The new expiration date is invalid; it may be earlier than the effective date.
+    /// `1220032` The expiration time of this granting record is invalid (HTTP 400). The new expiration date is invalid; it may be earlier than the effective date.
     InvalidExpirationTime,
-    /// `1220600` 通用错误信息 (HTTP 400).
-    ///
-    /// 通用错误信息 — one of several general errors; see the attendance service's general error messages guide for the meaning and fix.
+    /// `1220600` 通用错误信息 (HTTP 400). 通用错误信息 — one of several general errors; see the attendance service's general error messages guide for the meaning and fix.
     GeneralError,
     /// A code the reference page does not document for this endpoint.
     Undocumented(i64),
 }
-impl ::lark_runtime::DocumentedError for PatchError {
-    const DOCUMENTED: &'static [(Self, ::lark_runtime::ErrorFacts)] = &[
+impl DocumentedError for PatchError {
+    const DOCUMENTED: &'static [(Self, ErrorFacts)] = &[
         (Self::InvalidParam, crate::attendance::v1::errors::CODE_1220016),
         (Self::InvalidEffectiveDate, crate::attendance::v1::errors::CODE_1220003),
         (Self::NoTenantId, crate::attendance::v1::errors::CODE_1220001_4),
@@ -520,20 +409,10 @@ impl ::lark_runtime::DocumentedError for PatchError {
         (Self::InvalidExpirationTime, crate::attendance::v1::errors::CODE_1220032),
         (Self::GeneralError, crate::attendance::v1::errors::CODE_1220600_2),
     ];
-    fn undocumented(code: i64) -> Self {
-        Self::Undocumented(code)
-    }
-    fn undocumented_code(&self) -> Option<i64> {
-        match self {
-            Self::Undocumented(code) => Some(*code),
-            _ => None,
-        }
-    }
 }
 ::lark_runtime::documented_error_traits!(PatchError);
 /// 发放记录 — the granting record after the update.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct LeaveAccrualRecord {
     /// 发放记录 ID — the granting record.
     ///
@@ -611,20 +490,8 @@ pub struct LeaveAccrualRecord {
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub updated_by: Option<String>,
 }
-impl ::lark_runtime::Validate for LeaveAccrualRecord {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
-        {
-            let at = at.field("reason");
-            if let Some(value) = &self.reason {
-                for (index, item) in value.iter().enumerate() {
-                    let at = at.index(index);
-                    ::lark_runtime::Validate::validate_at(item, &at, violations);
-                }
-            }
-        }
+impl Validate for LeaveAccrualRecord {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
+        violations.check(&at.field("reason"), &self.reason);
     }
 }

@@ -10,14 +10,11 @@
 //! `GET /open-apis/attendance/v1/leave_employ_expire_records/:leave_id`
 //!
 //! Reference: <https://open.feishu.cn/document/server-docs/attendance-v1/leave_employ_expire_record/get>
-use ::lark_runtime::__private::serde::{Deserialize, Serialize};
+use ::lark_runtime::__private::prelude::*;
 /// Request of 通过过期时间获取发放记录 — Get an employee's leave granting records that expire in a date range.
-///
-/// `GET /open-apis/attendance/v1/leave_employ_expire_records/:leave_id`
 ///
 /// Build it with [`GetRequest::builder`]; a request that exists has passed every constraint of the spec.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct GetRequest {
     #[serde(skip)]
     leave_id: String,
@@ -138,9 +135,9 @@ impl GetRequestBuilder {
         self
     }
     /// Checks every constraint of the spec and returns the request, or every violation found.
-    pub fn build(self) -> Result<GetRequest, ::lark_runtime::ValidationError> {
-        let root = ::lark_runtime::validate::FieldPath::root();
-        let mut violations = ::lark_runtime::validate::Violations::default();
+    pub fn build(self) -> Result<GetRequest, ValidationError> {
+        let root = FieldPath::root();
+        let mut violations = Violations::default();
         let leave_id = violations.required(&root.field("leave_id"), self.leave_id);
         let employment_id = violations
             .required(&root.field("employment_id"), self.employment_id);
@@ -174,73 +171,56 @@ impl GetRequestBuilder {
             end_expiration_date,
             time_offset: self.time_offset,
         };
-        ::lark_runtime::Validate::validate(&request)?;
+        Validate::validate(&request)?;
         Ok(request)
     }
 }
-impl ::lark_runtime::Validate for GetRequest {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
-        {
-            let at = at.field("user_id_type");
-            if let Some(value) = &self.user_id_type {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
+impl Validate for GetRequest {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
+        violations.check(&at.field("user_id_type"), &self.user_id_type);
     }
 }
-impl ::lark_runtime::Endpoint for GetRequest {
+impl Endpoint for GetRequest {
     type Data = GetResponse;
     type Error = GetError;
-    const METADATA: &'static ::lark_runtime::EndpointMetadata = &::lark_runtime::EndpointMetadata {
-        id: "attendance.v1.leave_employ_expire_record.get",
-        summary: "通过过期时间获取发放记录 — Get an employee's leave granting records that expire in a date range.",
-        method: ::lark_runtime::HttpMethod::Get,
-        path_template: "/open-apis/attendance/v1/leave_employ_expire_records/:leave_id",
-        access_tokens: &[::lark_runtime::AccessTokenKind::Tenant],
-        app_types: &[::lark_runtime::AppType::Custom],
+    const METADATA: &'static EndpointMetadata = &EndpointMetadata {
+        access_tokens: &[AccessTokenKind::Tenant],
+        app_types: &[AppType::Custom],
         scopes: &["attendance:rule"],
-        rate_limits: &[::lark_runtime::RateLimit::per_second(50)],
-        special_rate_limit: false,
-        envelope: ::lark_runtime::Envelope::Data,
-        request_body: ::lark_runtime::RequestBody::Json,
-        response_kind: ::lark_runtime::ResponseKind::Json,
-        pagination_items: None,
+        rate_limits: &[RateLimit::per_second(50)],
+        request_body: RequestBody::Json,
         path_example: &[("leave_id", "7111688079785723436")],
         query_example: &[("user_id_type", "open_id")],
         request_example: Some(
             "{\"employment_id\":\"6982509313466189342\",\"end_expiration_date\":\"2023-05-10\",\"leave_type_id\":\"7111688079785723436\",\"start_expiration_date\":\"2023-04-10\",\"time_offset\":480}",
         ),
-        file_parts: &[],
         response_example: Some(
             "{\"code\":0,\"data\":{\"records\":[{\"accrual_source\":1,\"effective_date\":\"2020-01-01\",\"employment_id\":\"6982509313466189342\",\"expiration_date\":\"2020-01-01\",\"granting_quantity\":\"1\",\"granting_unit\":1,\"id\":\"6893014062142064135\",\"is_update_by_external\":true,\"leave_sub_type_id\":\"6893014062142064135\",\"leave_type_id\":\"6893014062142064135\",\"left_granting_quantity\":\"1\",\"reason\":[{\"lang\":\"zh_CN\",\"value\":\"test\"}],\"section_type\":1}]},\"msg\":\"success\"}",
         ),
+        ..EndpointMetadata::new(
+            "attendance.v1.leave_employ_expire_record.get",
+            "通过过期时间获取发放记录 — Get an employee's leave granting records that expire in a date range.",
+            HttpMethod::Get,
+            "/open-apis/attendance/v1/leave_employ_expire_records/:leave_id",
+        )
     };
     fn path(&self) -> String {
-        ::lark_runtime::wire::fill_path(
+        fill_path(
             Self::METADATA.path_template,
             &[("leave_id", ToString::to_string(&self.leave_id))],
         )
     }
     fn query(&self) -> Vec<(&'static str, String)> {
         let mut query = Vec::new();
-        if let Some(value) = &self.user_id_type {
-            query.push(("user_id_type", ToString::to_string(value)));
-        }
+        push_query(&mut query, "user_id_type", &self.user_id_type);
         query
     }
 }
 #[cfg(feature = "server")]
-impl ::lark_runtime::Incoming for GetRequest {
-    fn from_incoming(
-        request: &::lark_runtime::IncomingRequest<'_>,
-    ) -> Result<Self, ::lark_runtime::ValidationError> {
+impl Incoming for GetRequest {
+    fn from_incoming(request: &IncomingRequest<'_>) -> Result<Self, ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
         #[derive(Deserialize)]
-        #[serde(crate = "::lark_runtime::__private::serde")]
         struct Body {
             #[serde(default, rename = "employment_id")]
             employment_id: Option<String>,
@@ -253,15 +233,10 @@ impl ::lark_runtime::Incoming for GetRequest {
             #[serde(default, rename = "time_offset")]
             time_offset: Option<i32>,
         }
-        let root = ::lark_runtime::validate::FieldPath::root();
-        let mut violations = ::lark_runtime::validate::Violations::default();
+        let mut violations = Violations::default();
         let mut builder = Self::builder();
-        builder.leave_id = request
-            .path_param::<String>(&root.field("leave_id"), "leave_id", &mut violations);
-        builder.user_id_type = request
-            .query_one::<
-                crate::attendance::v1::types::LeaveUserIdType,
-            >(&root.field("user_id_type"), "user_id_type", &mut violations);
+        builder.leave_id = request.path_param("leave_id", &mut violations);
+        builder.user_id_type = request.query_one("user_id_type", &mut violations);
         let Some(body) = request.body::<Body>(&mut violations) else {
             return Err(violations.into_error("GetRequest"));
         };
@@ -270,14 +245,13 @@ impl ::lark_runtime::Incoming for GetRequest {
         builder.start_expiration_date = body.start_expiration_date;
         builder.end_expiration_date = body.end_expiration_date;
         builder.time_offset = body.time_offset;
-        ::lark_runtime::incoming::finish(violations, "GetRequest", builder.build())
+        ::lark_runtime::incoming::finish(violations, builder.build())
     }
 }
 /// Response data of 通过过期时间获取发放记录 — Get an employee's leave granting records that expire in a date range.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct GetResponse {
     /// 发放记录 — the employee's granting records expiring in the range.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -289,151 +263,75 @@ pub struct GetResponse {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum GetError {
-    /// `1220016` Invalid param (HTTP 400).
-    ///
-    /// Compare the request with this page's parameters for missing values or bad formats (letters in a number, a malformed date).
+    /// `1220016` Invalid param (HTTP 400). Compare the request with this page's parameters for missing values or bad formats (letters in a number, a malformed date).
     InvalidParam,
-    /// `1220003` Invalid effective date (HTTP 400).
-    ///
-    /// Dates must look like "2020-01-01".
+    /// `1220003` Invalid effective date (HTTP 400). Dates must look like "2020-01-01".
     InvalidEffectiveDate,
-    /// `1220001` No tenant ID (HTTP 400).
-    ///
-    /// 租户 ID 为空 — the tenant id is missing; check the tenant_access_token.
+    /// `1220001` No tenant ID (HTTP 400). 租户 ID 为空 — the tenant id is missing; check the tenant_access_token.
     NoTenantId,
-    /// `1220006` Employment not found (HTTP 400).
-    ///
-    /// Check `employment_id`.
+    /// `1220006` Employment not found (HTTP 400). Check `employment_id`.
     EmploymentNotFound,
-    /// `1220002` Invalid granting unit (HTTP 400).
-    ///
-    /// 发放单位 — the granting unit is wrong.
+    /// `1220002` Invalid granting unit (HTTP 400). 发放单位 — the granting unit is wrong.
     InvalidGrantingUnit,
-    /// `1220004` Invalid granting quantity (HTTP 400).
-    ///
-    /// The quantity must be a string that parses as a number, such as "2.5".
+    /// `1220004` Invalid granting quantity (HTTP 400). The quantity must be a string that parses as a number, such as "2.5".
     InvalidGrantingQuantity,
-    /// `1220005` Accessed data object not found (HTTP 400).
-    ///
-    /// Check `leave_type_id`.
+    /// `1220005` Accessed data object not found (HTTP 400). Check `leave_type_id`.
     DataObjectNotFound,
-    /// `1220007` Leave plan version not found (HTTP 400).
-    ///
-    /// 假期计划版本 — no leave plan version exists; check that a plan is configured for this leave type.
+    /// `1220007` Leave plan version not found (HTTP 400). 假期计划版本 — no leave plan version exists; check that a plan is configured for this leave type.
     LeavePlanVersionNotFound,
-    /// `1220008` Error occurred while checking if the employee is eligible for the vacation plan (HTTP 400).
-    ///
-    /// The employee is outside the leave plan version's scope; check the plan's eligible staff against the employee's data.
+    /// `1220008` Error occurred while checking if the employee is eligible for the vacation plan (HTTP 400). The employee is outside the leave plan version's scope; check the plan's eligible staff against the employee's data.
     EmployeeNotEligibleForPlan,
-    /// `1220009` Accrual rule not found (HTTP 400).
-    ///
-    /// 发放规则 — check that the leave plan version was created properly and has a valid accrual rule.
+    /// `1220009` Accrual rule not found (HTTP 400). 发放规则 — check that the leave plan version was created properly and has a valid accrual rule.
     AccrualRuleNotFound,
-    /// `1220010` Granting record already exists (HTTP 400).
-    ///
-    /// The answer carries the existing granting record; use it instead of retrying.
+    /// `1220010` Granting record already exists (HTTP 400). The answer carries the existing granting record; use it instead of retrying.
     GrantingRecordAlreadyExists,
-    /// `1220011` Error occurred when getting employment information (HTTP 500).
-    ///
-    /// 获取员工信息失败 — reading the employee's information failed.
-    ///
-    /// Retrying can succeed.
+    /// `1220011` Error occurred when getting employment information (HTTP 500). 获取员工信息失败 — reading the employee's information failed. Retrying can succeed.
     GetEmploymentFailed,
-    /// `1220012` An exception occurs in the database (HTTP 500).
-    ///
-    /// 数据库异常 — a database fault; ask technical support.
-    ///
-    /// Retrying can succeed.
+    /// `1220012` An exception occurs in the database (HTTP 500). 数据库异常 — a database fault; ask technical support. Retrying can succeed.
     DatabaseError,
-    /// `1220013` Error occurred while checking if the employee is eligible for the vacation plan. (HTTP 500).
-    ///
-    /// Checking the employee against the leave plan's scope failed.
-    ///
-    /// Retrying can succeed.
+    /// `1220013` Error occurred while checking if the employee is eligible for the vacation plan. (HTTP 500). Checking the employee against the leave plan's scope failed. Retrying can succeed.
     EligibilityCheckError,
-    /// `1220028` There is an error in the unit conversion configuration in the granting rule (HTTP 500).
-    ///
-    /// 单位转换规则 — check the unit conversion rule of the leave plan version.
+    /// `1220028` There is an error in the unit conversion configuration in the granting rule (HTTP 500). 单位转换规则 — check the unit conversion rule of the leave plan version.
     UnitConversionConfigError,
-    /// `1220014` Error occurred when calculate accrual record (HTTP 500).
-    ///
-    /// 计算授予计划错误 — computing the accrual failed.
-    ///
-    /// Retrying can succeed.
+    /// `1220014` Error occurred when calculate accrual record (HTTP 500). 计算授予计划错误 — computing the accrual failed. Retrying can succeed.
     AccrualCalculationError,
-    /// `1220024` There is a subclass for the leave type, but the subclass ID has not been passed (HTTP 400).
-    ///
-    /// The leave type has subtypes; pass the subtype's id as the leave type id.
+    /// `1220024` There is a subclass for the leave type, but the subclass ID has not been passed (HTTP 400). The leave type has subtypes; pass the subtype's id as the leave type id.
     LeaveSubtypeIdRequired,
-    /// `1220025` The granting quantity range is from -9999 to 9999 (HTTP 400).
-    ///
-    /// The quantity must lie between -9999 and 9999.
+    /// `1220025` The granting quantity range is from -9999 to 9999 (HTTP 400). The quantity must lie between -9999 and 9999.
     GrantingQuantityOutOfRange,
-    /// `1220026` The number of decimal places of the granted quantity cannot exceed 6 (HTTP 400).
-    ///
-    /// Use at most 6 decimal places in the quantity.
+    /// `1220026` The number of decimal places of the granted quantity cannot exceed 6 (HTTP 400). Use at most 6 decimal places in the quantity.
     GrantingQuantityTooPrecise,
-    /// `1220027` The length of the granting reason cannot exceed 3000 (HTTP 400).
-    ///
-    /// Keep the granting reason within 3000 characters.
+    /// `1220027` The length of the granting reason cannot exceed 3000 (HTTP 400). Keep the granting reason within 3000 characters.
     GrantingReasonTooLong,
-    /// `1220029` The leave type has been deactivated (HTTP 400).
-    ///
-    /// Granting records cannot be written for a deactivated leave type.
+    /// `1220029` The leave type has been deactivated (HTTP 400). Granting records cannot be written for a deactivated leave type.
     LeaveTypeDeactivated,
-    /// `1220030` The length of the granted unique ID cannot exceed 64 (HTTP 400).
-    ///
-    /// The granting record's unique id is longer than 64 characters; check the parameters.
+    /// `1220030` The length of the granted unique ID cannot exceed 64 (HTTP 400). The granting record's unique id is longer than 64 characters; check the parameters.
     GrantingUniqueIdTooLong,
-    /// `1229999` Unknown error (HTTP 500).
-    ///
-    /// 未知错误 — an unknown fault; ask technical support.
-    ///
-    /// Retrying can succeed.
+    /// `1229999` Unknown error (HTTP 500). 未知错误 — an unknown fault; ask technical support. Retrying can succeed.
     UnknownError,
-    /// `1220015` Internal error (HTTP 500).
-    ///
-    /// 内部错误 — an internal fault; ask technical support.
-    ///
-    /// Retrying can succeed.
+    /// `1220015` Internal error (HTTP 500). 内部错误 — an internal fault; ask technical support. Retrying can succeed.
     InternalError,
-    /// `1220017` User not found (HTTP 400).
-    ///
-    /// The employee's information could not be read; check the employee id.
+    /// `1220017` User not found (HTTP 400). The employee's information could not be read; check the employee id.
     UserNotFound,
-    /// `1220018` Invalid leave balance calculate Conf (HTTP 500).
-    ///
-    /// The leave balance calculation configuration is invalid; contact the developers (technical support).
+    /// `1220018` Invalid leave balance calculate Conf (HTTP 500). The leave balance calculation configuration is invalid; contact the developers (technical support).
     InvalidBalanceCalculationConfig,
-    /// `1220019` The calculation result of leave balance is empty (HTTP 500).
-    ///
-    /// The leave balance calculation produced nothing; contact the developers (technical support).
+    /// `1220019` The calculation result of leave balance is empty (HTTP 500). The leave balance calculation produced nothing; contact the developers (technical support).
     EmptyBalanceCalculationResult,
-    /// `1220020` When calculating the leave balance, there is no leave plan version that matches the employee (HTTP 400).
-    ///
-    /// Check that a leave plan version covers the employee's period of employment.
+    /// `1220020` When calculating the leave balance, there is no leave plan version that matches the employee (HTTP 400). Check that a leave plan version covers the employee's period of employment.
     NoMatchingLeavePlanVersion,
-    /// `1220021` For the leave type that is not granted according to the cycle, balance calculation is not supported (HTTP 400).
-    ///
-    /// Balances cannot be calculated for a leave type not granted per cycle; contact the developers.
+    /// `1220021` For the leave type that is not granted according to the cycle, balance calculation is not supported (HTTP 400). Balances cannot be calculated for a leave type not granted per cycle; contact the developers.
     BalanceCalculationUnsupported,
-    /// `1220022` The data of the leave plan version is invalid (HTTP 400).
-    ///
-    /// 假期计划版本数据不合法 — the leave plan version's data is invalid.
+    /// `1220022` The data of the leave plan version is invalid (HTTP 400). 假期计划版本数据不合法 — the leave plan version's data is invalid.
     InvalidLeavePlanVersion,
-    /// `1220600` 通用错误信息 (HTTP 400).
-    ///
-    /// 通用错误信息 — one of several general errors; see the attendance service's general error messages guide for the meaning and fix.
+    /// `1220600` 通用错误信息 (HTTP 400). 通用错误信息 — one of several general errors; see the attendance service's general error messages guide for the meaning and fix.
     GeneralError,
-    /// `1220601` 历史错误码，不再使用 (HTTP 400).
-    ///
-    /// 历史错误码 — a legacy code that is no longer used.
+    /// `1220601` 历史错误码，不再使用 (HTTP 400). 历史错误码 — a legacy code that is no longer used.
     Deprecated1220601,
     /// A code the reference page does not document for this endpoint.
     Undocumented(i64),
 }
-impl ::lark_runtime::DocumentedError for GetError {
-    const DOCUMENTED: &'static [(Self, ::lark_runtime::ErrorFacts)] = &[
+impl DocumentedError for GetError {
+    const DOCUMENTED: &'static [(Self, ErrorFacts)] = &[
         (Self::InvalidParam, crate::attendance::v1::errors::CODE_1220016),
         (Self::InvalidEffectiveDate, crate::attendance::v1::errors::CODE_1220003),
         (Self::NoTenantId, crate::attendance::v1::errors::CODE_1220001_4),
@@ -476,15 +374,6 @@ impl ::lark_runtime::DocumentedError for GetError {
         (Self::GeneralError, crate::attendance::v1::errors::CODE_1220600_2),
         (Self::Deprecated1220601, crate::attendance::v1::errors::CODE_1220601),
     ];
-    fn undocumented(code: i64) -> Self {
-        Self::Undocumented(code)
-    }
-    fn undocumented_code(&self) -> Option<i64> {
-        match self {
-            Self::Undocumented(code) => Some(*code),
-            _ => None,
-        }
-    }
 }
 ::lark_runtime::documented_error_traits!(GetError);
 /// 发放来源 — where the grant came from.
@@ -503,41 +392,23 @@ pub enum LeaveEmployExpireRecordAccrualSource {
     LegacyImport,
     /// `6`: 加班转入 — converted from overtime.
     OvertimeConversion,
-    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
-    /// fails validation.
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(i64),
 }
-impl ::lark_runtime::enums::IntEnum for LeaveEmployExpireRecordAccrualSource {
-    fn from_wire(value: i64) -> Self {
-        match value {
-            1 => Self::System,
-            2 => Self::Manual,
-            3 => Self::ExternalSystem,
-            4 => Self::Virtual,
-            5 => Self::LegacyImport,
-            6 => Self::OvertimeConversion,
-            other => Self::Unknown(other),
-        }
-    }
-    fn as_wire(&self) -> i64 {
-        match self {
-            Self::System => 1,
-            Self::Manual => 2,
-            Self::ExternalSystem => 3,
-            Self::Virtual => 4,
-            Self::LegacyImport => 5,
-            Self::OvertimeConversion => 6,
-            Self::Unknown(value) => *value,
-        }
-    }
-    fn is_known(&self) -> bool {
-        !matches!(self, Self::Unknown(_))
-    }
+impl LeaveEmployExpireRecordAccrualSource {
+    /// Every value the spec names, with its wire form.
+    pub const VALUES: &'static [(Self, i64)] = &[
+        (Self::System, 1),
+        (Self::Manual, 2),
+        (Self::ExternalSystem, 3),
+        (Self::Virtual, 4),
+        (Self::LegacyImport, 5),
+        (Self::OvertimeConversion, 6),
+    ];
 }
 ::lark_runtime::int_enum_traits!(LeaveEmployExpireRecordAccrualSource);
 /// LeaveEmployExpireRecord
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct LeaveEmployExpireRecord {
     /// 发放记录 ID — the granting record.
     ///
@@ -613,26 +484,9 @@ pub struct LeaveEmployExpireRecord {
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub section_type: Option<i32>,
 }
-impl ::lark_runtime::Validate for LeaveEmployExpireRecord {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
-        {
-            let at = at.field("reason");
-            if let Some(value) = &self.reason {
-                for (index, item) in value.iter().enumerate() {
-                    let at = at.index(index);
-                    ::lark_runtime::Validate::validate_at(item, &at, violations);
-                }
-            }
-        }
-        {
-            let at = at.field("accrual_source");
-            if let Some(value) = &self.accrual_source {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
+impl Validate for LeaveEmployExpireRecord {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
+        violations.check(&at.field("reason"), &self.reason);
+        violations.check(&at.field("accrual_source"), &self.accrual_source);
     }
 }

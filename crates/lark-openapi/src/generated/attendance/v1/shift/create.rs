@@ -11,14 +11,11 @@
 //! `POST /open-apis/attendance/v1/shifts`
 //!
 //! Reference: <https://open.feishu.cn/document/server-docs/attendance-v1/shift/create>
-use ::lark_runtime::__private::serde::{Deserialize, Serialize};
+use ::lark_runtime::__private::prelude::*;
 /// Request of 创建班次 — Create a shift (or update one, given its id).
-///
-/// `POST /open-apis/attendance/v1/shifts`
 ///
 /// Build it with [`CreateRequest::builder`]; a request that exists has passed every constraint of the spec.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct CreateRequest {
     #[serde(skip)]
     employee_type: Option<crate::attendance::v1::types::EmployeeType>,
@@ -391,9 +388,9 @@ impl CreateRequestBuilder {
         self
     }
     /// Checks every constraint of the spec and returns the request, or every violation found.
-    pub fn build(self) -> Result<CreateRequest, ::lark_runtime::ValidationError> {
-        let root = ::lark_runtime::validate::FieldPath::root();
-        let mut violations = ::lark_runtime::validate::Violations::default();
+    pub fn build(self) -> Result<CreateRequest, ValidationError> {
+        let root = FieldPath::root();
+        let mut violations = Violations::default();
         let shift_name = violations.required(&root.field("shift_name"), self.shift_name);
         let punch_times = violations
             .required(&root.field("punch_times"), self.punch_times);
@@ -428,156 +425,75 @@ impl CreateRequestBuilder {
             id: self.id,
             rest_time_flexible_configs: self.rest_time_flexible_configs,
         };
-        ::lark_runtime::Validate::validate(&request)?;
+        Validate::validate(&request)?;
         Ok(request)
     }
 }
-impl ::lark_runtime::Validate for CreateRequest {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
-        {
-            let at = at.field("employee_type");
-            if let Some(value) = &self.employee_type {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
-        {
-            let at = at.field("flexible_rule");
-            if let Some(value) = &self.flexible_rule {
-                for (index, item) in value.iter().enumerate() {
-                    let at = at.index(index);
-                    ::lark_runtime::Validate::validate_at(item, &at, violations);
-                }
-            }
-        }
-        {
-            let at = at.field("punch_time_rule");
-            let value = &self.punch_time_rule;
-            for (index, item) in value.iter().enumerate() {
-                let at = at.index(index);
-                ::lark_runtime::Validate::validate_at(item, &at, violations);
-            }
-        }
-        {
-            let at = at.field("late_off_late_on_rule");
-            if let Some(value) = &self.late_off_late_on_rule {
-                for (index, item) in value.iter().enumerate() {
-                    let at = at.index(index);
-                    ::lark_runtime::Validate::validate_at(item, &at, violations);
-                }
-            }
-        }
-        {
-            let at = at.field("rest_time_rule");
-            if let Some(value) = &self.rest_time_rule {
-                for (index, item) in value.iter().enumerate() {
-                    let at = at.index(index);
-                    ::lark_runtime::Validate::validate_at(item, &at, violations);
-                }
-            }
-        }
-        {
-            let at = at.field("overtime_rule");
-            if let Some(value) = &self.overtime_rule {
-                for (index, item) in value.iter().enumerate() {
-                    let at = at.index(index);
-                    ::lark_runtime::Validate::validate_at(item, &at, violations);
-                }
-            }
-        }
-        {
-            let at = at.field("day_type");
-            if let Some(value) = &self.day_type {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
-        {
-            let at = at.field("overtime_rest_time_rule");
-            if let Some(value) = &self.overtime_rest_time_rule {
-                for (index, item) in value.iter().enumerate() {
-                    let at = at.index(index);
-                    ::lark_runtime::Validate::validate_at(item, &at, violations);
-                }
-            }
-        }
-        {
-            let at = at.field("shift_middle_time_rule");
-            if let Some(value) = &self.shift_middle_time_rule {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
-        {
-            let at = at.field("shift_attendance_time_config");
-            if let Some(value) = &self.shift_attendance_time_config {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
-        {
-            let at = at.field("late_off_late_on_setting");
-            if let Some(value) = &self.late_off_late_on_setting {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
-        {
-            let at = at.field("rest_time_flexible_configs");
-            if let Some(value) = &self.rest_time_flexible_configs {
-                for (index, item) in value.iter().enumerate() {
-                    let at = at.index(index);
-                    ::lark_runtime::Validate::validate_at(item, &at, violations);
-                }
-            }
-        }
+impl Validate for CreateRequest {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
+        violations.check(&at.field("employee_type"), &self.employee_type);
+        violations.check(&at.field("flexible_rule"), &self.flexible_rule);
+        violations.check(&at.field("punch_time_rule"), &self.punch_time_rule);
+        violations
+            .check(&at.field("late_off_late_on_rule"), &self.late_off_late_on_rule);
+        violations.check(&at.field("rest_time_rule"), &self.rest_time_rule);
+        violations.check(&at.field("overtime_rule"), &self.overtime_rule);
+        violations.check(&at.field("day_type"), &self.day_type);
+        violations
+            .check(&at.field("overtime_rest_time_rule"), &self.overtime_rest_time_rule);
+        violations
+            .check(&at.field("shift_middle_time_rule"), &self.shift_middle_time_rule);
+        violations
+            .check(
+                &at.field("shift_attendance_time_config"),
+                &self.shift_attendance_time_config,
+            );
+        violations
+            .check(
+                &at.field("late_off_late_on_setting"),
+                &self.late_off_late_on_setting,
+            );
+        violations
+            .check(
+                &at.field("rest_time_flexible_configs"),
+                &self.rest_time_flexible_configs,
+            );
     }
 }
-impl ::lark_runtime::Endpoint for CreateRequest {
+impl Endpoint for CreateRequest {
     type Data = CreateResponse;
     type Error = CreateError;
-    const METADATA: &'static ::lark_runtime::EndpointMetadata = &::lark_runtime::EndpointMetadata {
-        id: "attendance.v1.shift.create",
-        summary: "创建班次 — Create a shift (or update one, given its id).",
-        method: ::lark_runtime::HttpMethod::Post,
-        path_template: "/open-apis/attendance/v1/shifts",
-        access_tokens: &[::lark_runtime::AccessTokenKind::Tenant],
-        app_types: &[::lark_runtime::AppType::Custom],
+    const METADATA: &'static EndpointMetadata = &EndpointMetadata {
+        access_tokens: &[AccessTokenKind::Tenant],
+        app_types: &[AppType::Custom],
         scopes: &["attendance:rule"],
-        rate_limits: &[::lark_runtime::RateLimit::per_second(50)],
-        special_rate_limit: false,
-        envelope: ::lark_runtime::Envelope::Data,
-        request_body: ::lark_runtime::RequestBody::Json,
-        response_kind: ::lark_runtime::ResponseKind::Json,
-        pagination_items: None,
-        path_example: &[],
+        rate_limits: &[RateLimit::per_second(50)],
+        request_body: RequestBody::Json,
         query_example: &[("employee_type", "employee_id")],
         request_example: Some(
             "{\"day_type\":1,\"flexible_minutes\":60,\"flexible_rule\":[{\"flexible_early_minutes\":60,\"flexible_late_minutes\":60}],\"id\":\"6919358778597097404\",\"is_flexible\":false,\"late_minutes_as_serious_late\":40,\"late_off_late_on_rule\":[{\"late_off_minutes\":60,\"late_on_minutes\":30}],\"late_off_late_on_setting\":{\"late_off_base_on_time_type\":0,\"late_on_base_on_time_type\":0},\"no_need_off\":true,\"overtime_rest_time_rule\":[{\"rest_begin_time\":\"13:00\",\"rest_end_time\":\"14:00\"}],\"overtime_rule\":[{\"off_overtime\":\"18:00\",\"on_overtime\":\"9:00\"}],\"punch_time_rule\":[{\"early_minutes_as_early\":30,\"early_minutes_as_lack\":60,\"late_minutes_as_lack\":60,\"late_minutes_as_late\":30,\"late_minutes_as_serious_late\":40,\"no_need_off\":true,\"no_need_on\":true,\"off_delay_minutes\":60,\"off_time\":\"18:00\",\"on_advance_minutes\":60,\"on_time\":\"9:00\"}],\"punch_times\":1,\"rest_time_rule\":[{\"rest_begin_time\":\"13:00\",\"rest_end_time\":\"14:00\"}],\"shift_attendance_time_config\":{\"attendance_time\":1,\"off_attendance_time\":1,\"on_attendance_time\":1},\"shift_middle_time_rule\":{\"fixed_middle_time\":\"12:00\",\"middle_time_type\":0},\"shift_name\":\"早班\",\"sub_shift_leader_ids\":[\"456123\"]}",
         ),
-        file_parts: &[],
         response_example: Some(
             "{\"code\":0,\"data\":{\"shift\":{\"day_type\":1,\"flexible_minutes\":60,\"flexible_rule\":[{\"flexible_early_minutes\":60,\"flexible_late_minutes\":60}],\"id\":\"6919358778597097404\",\"is_flexible\":false,\"late_minutes_as_serious_late\":40,\"late_off_late_on_rule\":[{\"late_off_minutes\":60,\"late_on_minutes\":30}],\"late_off_late_on_setting\":{\"late_off_base_on_time_type\":0,\"late_on_base_on_time_type\":0},\"no_need_off\":true,\"overtime_rest_time_rule\":[{\"rest_begin_time\":\"13:00\",\"rest_end_time\":\"14:00\"}],\"overtime_rule\":[{\"off_overtime\":\"18:00\",\"on_overtime\":\"9:00\"}],\"punch_time_rule\":[{\"early_minutes_as_early\":30,\"early_minutes_as_lack\":60,\"late_minutes_as_lack\":60,\"late_minutes_as_late\":30,\"late_minutes_as_serious_late\":40,\"no_need_off\":true,\"no_need_on\":true,\"off_delay_minutes\":60,\"off_time\":\"18:00， 第二天凌晨2点， 26:00\",\"on_advance_minutes\":60,\"on_time\":\"9:00\"}],\"punch_times\":1,\"rest_time_rule\":[{\"rest_begin_time\":\"13:00\",\"rest_end_time\":\"14:00\"}],\"shift_attendance_time_config\":{\"attendance_time\":1,\"off_attendance_time\":1,\"on_attendance_time\":1},\"shift_id\":\"6919358778597097404\",\"shift_middle_time_rule\":{\"fixed_middle_time\":\"12:00\",\"middle_time_type\":0},\"shift_name\":\"早班\",\"sub_shift_leader_ids\":[\"456123\"]}},\"msg\":\"success\"}",
         ),
+        ..EndpointMetadata::new(
+            "attendance.v1.shift.create",
+            "创建班次 — Create a shift (or update one, given its id).",
+            HttpMethod::Post,
+            "/open-apis/attendance/v1/shifts",
+        )
     };
-    fn path(&self) -> String {
-        String::from("/open-apis/attendance/v1/shifts")
-    }
     fn query(&self) -> Vec<(&'static str, String)> {
         let mut query = Vec::new();
-        if let Some(value) = &self.employee_type {
-            query.push(("employee_type", ToString::to_string(value)));
-        }
+        push_query(&mut query, "employee_type", &self.employee_type);
         query
     }
 }
 #[cfg(feature = "server")]
-impl ::lark_runtime::Incoming for CreateRequest {
-    fn from_incoming(
-        request: &::lark_runtime::IncomingRequest<'_>,
-    ) -> Result<Self, ::lark_runtime::ValidationError> {
+impl Incoming for CreateRequest {
+    fn from_incoming(request: &IncomingRequest<'_>) -> Result<Self, ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
         #[derive(Deserialize)]
-        #[serde(crate = "::lark_runtime::__private::serde")]
         struct Body {
             #[serde(default, rename = "shift_name")]
             shift_name: Option<String>,
@@ -632,13 +548,9 @@ impl ::lark_runtime::Incoming for CreateRequest {
                 Vec<crate::attendance::v1::types::ShiftRestTimeFlexibleConfig>,
             >,
         }
-        let root = ::lark_runtime::validate::FieldPath::root();
-        let mut violations = ::lark_runtime::validate::Violations::default();
+        let mut violations = Violations::default();
         let mut builder = Self::builder();
-        builder.employee_type = request
-            .query_one::<
-                crate::attendance::v1::types::EmployeeType,
-            >(&root.field("employee_type"), "employee_type", &mut violations);
+        builder.employee_type = request.query_one("employee_type", &mut violations);
         let Some(body) = request.body::<Body>(&mut violations) else {
             return Err(violations.into_error("CreateRequest"));
         };
@@ -661,14 +573,13 @@ impl ::lark_runtime::Incoming for CreateRequest {
         builder.late_off_late_on_setting = body.late_off_late_on_setting;
         builder.id = body.id;
         builder.rest_time_flexible_configs = body.rest_time_flexible_configs;
-        ::lark_runtime::incoming::finish(violations, "CreateRequest", builder.build())
+        ::lark_runtime::incoming::finish(violations, builder.build())
     }
 }
 /// Response data of 创建班次 — Create a shift (or update one, given its id).
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct CreateResponse {
     /// 班次 — the shift as created or updated, with its new `shift_id`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -680,47 +591,27 @@ pub struct CreateResponse {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum CreateError {
-    /// `1220001` param is invalis (HTTP 400).
-    ///
-    /// 入参校验失败 — the request failed validation; the returned message names the bad parameter (e.g. "employee_type invalid").
+    /// `1220001` param is invalis (HTTP 400). 入参校验失败 — the request failed validation; the returned message names the bad parameter (e.g. "employee_type invalid").
     ParamInvalid,
-    /// `1220002` tenant_id is empty (HTTP 400).
-    ///
-    /// Check that the tenant_access_token sent is the right one.
+    /// `1220002` tenant_id is empty (HTTP 400). Check that the tenant_access_token sent is the right one.
     TenantIdEmpty,
-    /// `1220005` 没有权限 (HTTP 400).
-    ///
-    /// 数据权限范围 — check the data permission scope in the attendance admin console.
+    /// `1220005` 没有权限 (HTTP 400). 数据权限范围 — check the data permission scope in the attendance admin console.
     NoDataPermission,
-    /// `1225000` param is invalis (HTTP 500).
-    ///
-    /// An internal fault (e.g. "internal server error"); retry, or ask technical support.
-    ///
-    /// Retrying can succeed.
+    /// `1225000` param is invalis (HTTP 500). An internal fault (e.g. "internal server error"); retry, or ask technical support. Retrying can succeed.
     SystemError,
-    /// `1226000` param is invalis (HTTP 500).
-    ///
-    /// 班次服务异常 — the shift service failed; the returned message gives the cause (e.g. "internal server error"). Retry, or ask technical support.
-    ///
-    /// Retrying can succeed.
+    /// `1226000` param is invalis (HTTP 500). 班次服务异常 — the shift service failed; the returned message gives the cause (e.g. "internal server error"). Retry, or ask technical support. Retrying can succeed.
     ShiftServiceFault,
-    /// `1226001` 历史错误码，不再使用 (HTTP 400).
-    ///
-    /// 历史错误码 — a legacy code that is no longer used.
+    /// `1226001` 历史错误码，不再使用 (HTTP 400). 历史错误码 — a legacy code that is no longer used.
     Deprecated1226001,
-    /// `1226002` 历史错误码，不再使用 (HTTP 400).
-    ///
-    /// 历史错误码 — a legacy code that is no longer used.
+    /// `1226002` 历史错误码，不再使用 (HTTP 400). 历史错误码 — a legacy code that is no longer used.
     Deprecated1226002,
-    /// `1220600` 通用错误信息 (HTTP 400).
-    ///
-    /// 通用错误信息 — one of several general errors; see the attendance service's general error messages guide for the meaning and fix.
+    /// `1220600` 通用错误信息 (HTTP 400). 通用错误信息 — one of several general errors; see the attendance service's general error messages guide for the meaning and fix.
     GeneralError,
     /// A code the reference page does not document for this endpoint.
     Undocumented(i64),
 }
-impl ::lark_runtime::DocumentedError for CreateError {
-    const DOCUMENTED: &'static [(Self, ::lark_runtime::ErrorFacts)] = &[
+impl DocumentedError for CreateError {
+    const DOCUMENTED: &'static [(Self, ErrorFacts)] = &[
         (Self::ParamInvalid, crate::attendance::v1::errors::CODE_1220001_8),
         (Self::TenantIdEmpty, crate::attendance::v1::errors::CODE_1220002_2),
         (Self::NoDataPermission, crate::attendance::v1::errors::CODE_1220005_3),
@@ -730,14 +621,5 @@ impl ::lark_runtime::DocumentedError for CreateError {
         (Self::Deprecated1226002, crate::attendance::v1::errors::CODE_1226002),
         (Self::GeneralError, crate::attendance::v1::errors::CODE_1220600_2),
     ];
-    fn undocumented(code: i64) -> Self {
-        Self::Undocumented(code)
-    }
-    fn undocumented_code(&self) -> Option<i64> {
-        match self {
-            Self::Undocumented(code) => Some(*code),
-            _ => None,
-        }
-    }
 }
 ::lark_runtime::documented_error_traits!(CreateError);

@@ -10,14 +10,11 @@
 //! `GET /open-apis/attendance/v1/shifts`
 //!
 //! Reference: <https://open.feishu.cn/document/server-docs/attendance-v1/shift/list>
-use ::lark_runtime::__private::serde::{Deserialize, Serialize};
+use ::lark_runtime::__private::prelude::*;
 /// Request of 查询所有班次 — List all shifts, page by page.
-///
-/// `GET /open-apis/attendance/v1/shifts`
 ///
 /// Build it with [`ListRequest::builder`]; a request that exists has passed every constraint of the spec.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct ListRequest {
     #[serde(skip)]
     page_size: Option<i32>,
@@ -61,21 +58,17 @@ impl ListRequestBuilder {
         self
     }
     /// Checks every constraint of the spec and returns the request, or every violation found.
-    pub fn build(self) -> Result<ListRequest, ::lark_runtime::ValidationError> {
+    pub fn build(self) -> Result<ListRequest, ValidationError> {
         let request = ListRequest {
             page_size: self.page_size,
             page_token: self.page_token,
         };
-        ::lark_runtime::Validate::validate(&request)?;
+        Validate::validate(&request)?;
         Ok(request)
     }
 }
-impl ::lark_runtime::Validate for ListRequest {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
+impl Validate for ListRequest {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
         {
             let at = at.field("page_size");
             if let Some(value) = &self.page_size {
@@ -90,63 +83,44 @@ impl ::lark_runtime::Validate for ListRequest {
         }
     }
 }
-impl ::lark_runtime::Endpoint for ListRequest {
+impl Endpoint for ListRequest {
     type Data = ListResponse;
     type Error = ListError;
-    const METADATA: &'static ::lark_runtime::EndpointMetadata = &::lark_runtime::EndpointMetadata {
-        id: "attendance.v1.shift.list",
-        summary: "查询所有班次 — List all shifts, page by page.",
-        method: ::lark_runtime::HttpMethod::Get,
-        path_template: "/open-apis/attendance/v1/shifts",
-        access_tokens: &[::lark_runtime::AccessTokenKind::Tenant],
-        app_types: &[::lark_runtime::AppType::Custom],
+    const METADATA: &'static EndpointMetadata = &EndpointMetadata {
+        access_tokens: &[AccessTokenKind::Tenant],
+        app_types: &[AppType::Custom],
         scopes: &["attendance:rule", "attendance:rule:readonly"],
-        rate_limits: &[::lark_runtime::RateLimit::per_second(50)],
-        special_rate_limit: false,
-        envelope: ::lark_runtime::Envelope::Data,
-        request_body: ::lark_runtime::RequestBody::None,
-        response_kind: ::lark_runtime::ResponseKind::Json,
+        rate_limits: &[RateLimit::per_second(50)],
         pagination_items: Some("shift_list"),
-        path_example: &[],
         query_example: &[
             ("page_size", "10"),
             ("page_token", "YrkvQ1wGaPVta45tkxuGiQ=="),
         ],
-        request_example: None,
-        file_parts: &[],
         response_example: Some(
             "{\"code\":0,\"data\":{\"has_more\":true,\"page_token\":\"YrkvQ1wGaPVta45tkxuGiQ==\",\"shift_list\":[{\"day_type\":1,\"flexible_minutes\":60,\"flexible_rule\":[{\"flexible_early_minutes\":60,\"flexible_late_minutes\":60}],\"is_flexible\":false,\"late_minutes_as_serious_late\":40,\"late_off_late_on_rule\":[{\"late_off_minutes\":60,\"late_on_minutes\":30}],\"late_off_late_on_setting\":{\"late_off_base_on_time_type\":0,\"late_on_base_on_time_type\":0},\"no_need_off\":true,\"overtime_rest_time_rule\":[{\"rest_begin_time\":\"13:00\",\"rest_end_time\":\"14:00\"}],\"overtime_rule\":[{\"off_overtime\":\"18:00\",\"on_overtime\":\"9:00\"}],\"punch_time_rule\":[{\"early_minutes_as_early\":30,\"early_minutes_as_lack\":60,\"late_minutes_as_lack\":60,\"late_minutes_as_late\":30,\"late_minutes_as_serious_late\":40,\"no_need_off\":true,\"no_need_on\":true,\"off_delay_minutes\":60,\"off_time\":\"18:00\",\"on_advance_minutes\":60,\"on_time\":\"9:00\"}],\"punch_times\":1,\"rest_time_rule\":[{\"rest_begin_time\":\"13:00\",\"rest_end_time\":\"14:00\"}],\"shift_id\":\"6919358778597097404\",\"shift_middle_time_rule\":{\"fixed_middle_time\":\"12:00\",\"middle_time_type\":0},\"shift_name\":\"早班\",\"sub_shift_leader_ids\":[\"456123\"]}]},\"msg\":\"success\"}",
         ),
+        ..EndpointMetadata::new(
+            "attendance.v1.shift.list",
+            "查询所有班次 — List all shifts, page by page.",
+            HttpMethod::Get,
+            "/open-apis/attendance/v1/shifts",
+        )
     };
-    fn path(&self) -> String {
-        String::from("/open-apis/attendance/v1/shifts")
-    }
     fn query(&self) -> Vec<(&'static str, String)> {
         let mut query = Vec::new();
-        if let Some(value) = &self.page_size {
-            query.push(("page_size", ToString::to_string(value)));
-        }
-        if let Some(value) = &self.page_token {
-            query.push(("page_token", ToString::to_string(value)));
-        }
+        push_query(&mut query, "page_size", &self.page_size);
+        push_query(&mut query, "page_token", &self.page_token);
         query
     }
 }
 #[cfg(feature = "server")]
-impl ::lark_runtime::Incoming for ListRequest {
-    fn from_incoming(
-        request: &::lark_runtime::IncomingRequest<'_>,
-    ) -> Result<Self, ::lark_runtime::ValidationError> {
-        let root = ::lark_runtime::validate::FieldPath::root();
-        let mut violations = ::lark_runtime::validate::Violations::default();
+impl Incoming for ListRequest {
+    fn from_incoming(request: &IncomingRequest<'_>) -> Result<Self, ValidationError> {
+        let mut violations = Violations::default();
         let mut builder = Self::builder();
-        builder.page_size = request
-            .query_one::<i32>(&root.field("page_size"), "page_size", &mut violations);
-        builder.page_token = request
-            .query_one::<
-                String,
-            >(&root.field("page_token"), "page_token", &mut violations);
-        ::lark_runtime::incoming::finish(violations, "ListRequest", builder.build())
+        builder.page_size = request.query_one("page_size", &mut violations);
+        builder.page_token = request.query_one("page_token", &mut violations);
+        ::lark_runtime::incoming::finish(violations, builder.build())
     }
 }
 impl ::lark_runtime::Paged for ListRequest {
@@ -160,7 +134,6 @@ impl ::lark_runtime::Paged for ListRequest {
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct ListResponse {
     /// 班次列表 — the shifts on this page.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -195,39 +168,23 @@ impl ::lark_runtime::Page for ListResponse {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ListError {
-    /// `1220001` param is invalis (HTTP 400).
-    ///
-    /// 入参校验失败 — the request failed validation; the returned message names the bad parameter (e.g. "employee_type invalid").
+    /// `1220001` param is invalis (HTTP 400). 入参校验失败 — the request failed validation; the returned message names the bad parameter (e.g. "employee_type invalid").
     ParamInvalid,
-    /// `1220002` tenant_id is empty (HTTP 400).
-    ///
-    /// Check that the tenant_access_token sent is the right one.
+    /// `1220002` tenant_id is empty (HTTP 400). Check that the tenant_access_token sent is the right one.
     TenantIdEmpty,
-    /// `1225000` param is invalis (HTTP 500).
-    ///
-    /// An internal fault (e.g. "internal server error"); retry, or ask technical support.
-    ///
-    /// Retrying can succeed.
+    /// `1225000` param is invalis (HTTP 500). An internal fault (e.g. "internal server error"); retry, or ask technical support. Retrying can succeed.
     SystemError,
-    /// `1226000` param is invalis (HTTP 500).
-    ///
-    /// 班次服务异常 — the shift service failed; the returned message gives the cause (e.g. "internal server error"). Retry, or ask technical support.
-    ///
-    /// Retrying can succeed.
+    /// `1226000` param is invalis (HTTP 500). 班次服务异常 — the shift service failed; the returned message gives the cause (e.g. "internal server error"). Retry, or ask technical support. Retrying can succeed.
     ShiftServiceFault,
-    /// `1226003` param is invalis (HTTP 400).
-    ///
-    /// The shift may not be changed; the returned message gives the reason (e.g. "default shift are not allowed to change." — the default shift cannot be modified).
+    /// `1226003` param is invalis (HTTP 400). The shift may not be changed; the returned message gives the reason (e.g. "default shift are not allowed to change." — the default shift cannot be modified).
     ShiftChangeNotAllowed,
-    /// `1220600` 通用错误信息 (HTTP 400).
-    ///
-    /// 通用错误信息 — one of several general errors; see the attendance service's general error messages guide for the meaning and fix.
+    /// `1220600` 通用错误信息 (HTTP 400). 通用错误信息 — one of several general errors; see the attendance service's general error messages guide for the meaning and fix.
     GeneralError,
     /// A code the reference page does not document for this endpoint.
     Undocumented(i64),
 }
-impl ::lark_runtime::DocumentedError for ListError {
-    const DOCUMENTED: &'static [(Self, ::lark_runtime::ErrorFacts)] = &[
+impl DocumentedError for ListError {
+    const DOCUMENTED: &'static [(Self, ErrorFacts)] = &[
         (Self::ParamInvalid, crate::attendance::v1::errors::CODE_1220001_8),
         (Self::TenantIdEmpty, crate::attendance::v1::errors::CODE_1220002_2),
         (Self::SystemError, crate::attendance::v1::errors::CODE_1225000_5),
@@ -235,14 +192,5 @@ impl ::lark_runtime::DocumentedError for ListError {
         (Self::ShiftChangeNotAllowed, crate::attendance::v1::errors::CODE_1226003),
         (Self::GeneralError, crate::attendance::v1::errors::CODE_1220600_2),
     ];
-    fn undocumented(code: i64) -> Self {
-        Self::Undocumented(code)
-    }
-    fn undocumented_code(&self) -> Option<i64> {
-        match self {
-            Self::Undocumented(code) => Some(*code),
-            _ => None,
-        }
-    }
 }
 ::lark_runtime::documented_error_traits!(ListError);

@@ -11,14 +11,11 @@
 //! `POST /open-apis/attendance/v1/shifts/query`
 //!
 //! Reference: <https://open.feishu.cn/document/server-docs/attendance-v1/shift/query>
-use ::lark_runtime::__private::serde::Serialize;
+use ::lark_runtime::__private::prelude::*;
 /// Request of 按名称查询班次 — Find a shift by name.
-///
-/// `POST /open-apis/attendance/v1/shifts/query`
 ///
 /// Build it with [`QueryRequest::builder`]; a request that exists has passed every constraint of the spec.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct QueryRequest {
     #[serde(skip)]
     shift_name: String,
@@ -48,75 +45,51 @@ impl QueryRequestBuilder {
         self
     }
     /// Checks every constraint of the spec and returns the request, or every violation found.
-    pub fn build(self) -> Result<QueryRequest, ::lark_runtime::ValidationError> {
-        let root = ::lark_runtime::validate::FieldPath::root();
-        let mut violations = ::lark_runtime::validate::Violations::default();
+    pub fn build(self) -> Result<QueryRequest, ValidationError> {
+        let root = FieldPath::root();
+        let mut violations = Violations::default();
         let shift_name = violations.required(&root.field("shift_name"), self.shift_name);
         let (Some(shift_name),) = (shift_name,) else {
             return Err(violations.into_error("QueryRequest"));
         };
         let request = QueryRequest { shift_name };
-        ::lark_runtime::Validate::validate(&request)?;
+        Validate::validate(&request)?;
         Ok(request)
     }
 }
-impl ::lark_runtime::Validate for QueryRequest {
-    fn validate_at(
-        &self,
-        _at: &::lark_runtime::validate::FieldPath<'_>,
-        _violations: &mut ::lark_runtime::validate::Violations,
-    ) {}
-}
-impl ::lark_runtime::Endpoint for QueryRequest {
+impl Validate for QueryRequest {}
+impl Endpoint for QueryRequest {
     type Data = QueryResponse;
     type Error = QueryError;
-    const METADATA: &'static ::lark_runtime::EndpointMetadata = &::lark_runtime::EndpointMetadata {
-        id: "attendance.v1.shift.query",
-        summary: "按名称查询班次 — Find a shift by name.",
-        method: ::lark_runtime::HttpMethod::Post,
-        path_template: "/open-apis/attendance/v1/shifts/query",
-        access_tokens: &[::lark_runtime::AccessTokenKind::Tenant],
-        app_types: &[::lark_runtime::AppType::Custom],
+    const METADATA: &'static EndpointMetadata = &EndpointMetadata {
+        access_tokens: &[AccessTokenKind::Tenant],
+        app_types: &[AppType::Custom],
         scopes: &["attendance:task:readonly"],
-        rate_limits: &[::lark_runtime::RateLimit::per_second(50)],
-        special_rate_limit: false,
-        envelope: ::lark_runtime::Envelope::Data,
-        request_body: ::lark_runtime::RequestBody::None,
-        response_kind: ::lark_runtime::ResponseKind::Json,
-        pagination_items: None,
-        path_example: &[],
+        rate_limits: &[RateLimit::per_second(50)],
         query_example: &[("shift_name", "早班")],
-        request_example: None,
-        file_parts: &[],
         response_example: Some(
             "{\"code\":0,\"data\":{\"day_type\":1,\"flexible_minutes\":60,\"flexible_rule\":[{\"flexible_early_minutes\":60,\"flexible_late_minutes\":60}],\"id\":\"6919358778597097404\",\"is_flexible\":false,\"late_minutes_as_serious_late\":40,\"late_off_late_on_rule\":[{\"late_off_minutes\":60,\"late_on_minutes\":30}],\"late_off_late_on_setting\":{\"late_off_base_on_time_type\":0,\"late_on_base_on_time_type\":0},\"no_need_off\":true,\"overtime_rest_time_rule\":[{\"rest_begin_time\":\"13:00\",\"rest_end_time\":\"14:00\"}],\"overtime_rule\":[{\"off_overtime\":\"18:00\",\"on_overtime\":\"9:00\"}],\"punch_time_rule\":[{\"early_minutes_as_early\":30,\"early_minutes_as_lack\":60,\"late_minutes_as_lack\":60,\"late_minutes_as_late\":30,\"late_minutes_as_serious_late\":40,\"no_need_off\":true,\"no_need_on\":true,\"off_delay_minutes\":60,\"off_time\":\"18:00， 第二天凌晨2点， 26:00\",\"on_advance_minutes\":60,\"on_time\":\"9:00\"}],\"punch_times\":1,\"rest_time_flexible_configs\":[{\"late_mins\":0,\"need_flexible\":false}],\"rest_time_rule\":[{\"rest_begin_time\":\"13:00\",\"rest_end_time\":\"14:00\"}],\"shift_attendance_time_config\":{\"attendance_time\":1,\"off_attendance_time\":1,\"on_attendance_time\":1},\"shift_id\":\"6919358778597097404\",\"shift_middle_time_rule\":{\"fixed_middle_time\":\"12:00\",\"middle_time_type\":0},\"shift_name\":\"早班\",\"sub_shift_leader_ids\":[\"456123\"]},\"msg\":\"success\"}",
         ),
+        ..EndpointMetadata::new(
+            "attendance.v1.shift.query",
+            "按名称查询班次 — Find a shift by name.",
+            HttpMethod::Post,
+            "/open-apis/attendance/v1/shifts/query",
+        )
     };
-    fn path(&self) -> String {
-        String::from("/open-apis/attendance/v1/shifts/query")
-    }
     fn query(&self) -> Vec<(&'static str, String)> {
         let mut query = Vec::new();
-        {
-            let value = &self.shift_name;
-            query.push(("shift_name", ToString::to_string(value)));
-        }
+        push_query(&mut query, "shift_name", [&self.shift_name]);
         query
     }
 }
 #[cfg(feature = "server")]
-impl ::lark_runtime::Incoming for QueryRequest {
-    fn from_incoming(
-        request: &::lark_runtime::IncomingRequest<'_>,
-    ) -> Result<Self, ::lark_runtime::ValidationError> {
-        let root = ::lark_runtime::validate::FieldPath::root();
-        let mut violations = ::lark_runtime::validate::Violations::default();
+impl Incoming for QueryRequest {
+    fn from_incoming(request: &IncomingRequest<'_>) -> Result<Self, ValidationError> {
+        let mut violations = Violations::default();
         let mut builder = Self::builder();
-        builder.shift_name = request
-            .query_one::<
-                String,
-            >(&root.field("shift_name"), "shift_name", &mut violations);
-        ::lark_runtime::incoming::finish(violations, "QueryRequest", builder.build())
+        builder.shift_name = request.query_one("shift_name", &mut violations);
+        ::lark_runtime::incoming::finish(violations, builder.build())
     }
 }
 /// Response data of 按名称查询班次 — Find a shift by name.
@@ -129,39 +102,23 @@ pub type QueryResponse = crate::attendance::v1::types::Shift;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum QueryError {
-    /// `1220001` param is invalis (HTTP 400).
-    ///
-    /// 入参校验失败 — the request failed validation; the returned message names the bad parameter (e.g. "employee_type invalid").
+    /// `1220001` param is invalis (HTTP 400). 入参校验失败 — the request failed validation; the returned message names the bad parameter (e.g. "employee_type invalid").
     ParamInvalid,
-    /// `1220002` tenant_id is empty (HTTP 400).
-    ///
-    /// Check that the tenant_access_token sent is the right one.
+    /// `1220002` tenant_id is empty (HTTP 400). Check that the tenant_access_token sent is the right one.
     TenantIdEmpty,
-    /// `1225000` param is invalis (HTTP 500).
-    ///
-    /// An internal fault (e.g. "internal server error"); retry, or ask technical support.
-    ///
-    /// Retrying can succeed.
+    /// `1225000` param is invalis (HTTP 500). An internal fault (e.g. "internal server error"); retry, or ask technical support. Retrying can succeed.
     SystemError,
-    /// `1226000` param is invalis (HTTP 500).
-    ///
-    /// 班次服务异常 — the shift service failed; the returned message gives the cause (e.g. "internal server error"). Retry, or ask technical support.
-    ///
-    /// Retrying can succeed.
+    /// `1226000` param is invalis (HTTP 500). 班次服务异常 — the shift service failed; the returned message gives the cause (e.g. "internal server error"). Retry, or ask technical support. Retrying can succeed.
     ShiftServiceFault,
-    /// `1226003` param is invalis (HTTP 400).
-    ///
-    /// The shift may not be changed; the returned message gives the reason (e.g. "default shift are not allowed to change." — the default shift cannot be modified).
+    /// `1226003` param is invalis (HTTP 400). The shift may not be changed; the returned message gives the reason (e.g. "default shift are not allowed to change." — the default shift cannot be modified).
     ShiftChangeNotAllowed,
-    /// `1220600` 通用错误信息 (HTTP 400).
-    ///
-    /// 通用错误信息 — one of several general errors; see the attendance service's general error messages guide for the meaning and fix.
+    /// `1220600` 通用错误信息 (HTTP 400). 通用错误信息 — one of several general errors; see the attendance service's general error messages guide for the meaning and fix.
     GeneralError,
     /// A code the reference page does not document for this endpoint.
     Undocumented(i64),
 }
-impl ::lark_runtime::DocumentedError for QueryError {
-    const DOCUMENTED: &'static [(Self, ::lark_runtime::ErrorFacts)] = &[
+impl DocumentedError for QueryError {
+    const DOCUMENTED: &'static [(Self, ErrorFacts)] = &[
         (Self::ParamInvalid, crate::attendance::v1::errors::CODE_1220001_8),
         (Self::TenantIdEmpty, crate::attendance::v1::errors::CODE_1220002_2),
         (Self::SystemError, crate::attendance::v1::errors::CODE_1225000_5),
@@ -169,14 +126,5 @@ impl ::lark_runtime::DocumentedError for QueryError {
         (Self::ShiftChangeNotAllowed, crate::attendance::v1::errors::CODE_1226003),
         (Self::GeneralError, crate::attendance::v1::errors::CODE_1220600_2),
     ];
-    fn undocumented(code: i64) -> Self {
-        Self::Undocumented(code)
-    }
-    fn undocumented_code(&self) -> Option<i64> {
-        match self {
-            Self::Undocumented(code) => Some(*code),
-            _ => None,
-        }
-    }
 }
 ::lark_runtime::documented_error_traits!(QueryError);

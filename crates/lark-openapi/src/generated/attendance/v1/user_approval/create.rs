@@ -12,14 +12,11 @@
 //! `POST /open-apis/attendance/v1/user_approvals`
 //!
 //! Reference: <https://open.feishu.cn/document/server-docs/attendance-v1/user_approval/create>
-use ::lark_runtime::__private::serde::{Deserialize, Serialize};
+use ::lark_runtime::__private::prelude::*;
 /// Request of 写入审批结果 — Write third-party approval results into attendance.
-///
-/// `POST /open-apis/attendance/v1/user_approvals`
 ///
 /// Build it with [`CreateRequest::builder`]; a request that exists has passed every constraint of the spec.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct CreateRequest {
     #[serde(skip)]
     employee_type: crate::attendance::v1::types::EmployeeTypeWithOpenId,
@@ -69,9 +66,9 @@ impl CreateRequestBuilder {
         self
     }
     /// Checks every constraint of the spec and returns the request, or every violation found.
-    pub fn build(self) -> Result<CreateRequest, ::lark_runtime::ValidationError> {
-        let root = ::lark_runtime::validate::FieldPath::root();
-        let mut violations = ::lark_runtime::validate::Violations::default();
+    pub fn build(self) -> Result<CreateRequest, ValidationError> {
+        let root = FieldPath::root();
+        let mut violations = Violations::default();
         let employee_type = violations
             .required(&root.field("employee_type"), self.employee_type);
         let (Some(employee_type),) = (employee_type,) else {
@@ -81,99 +78,68 @@ impl CreateRequestBuilder {
             employee_type,
             user_approval: self.user_approval,
         };
-        ::lark_runtime::Validate::validate(&request)?;
+        Validate::validate(&request)?;
         Ok(request)
     }
 }
-impl ::lark_runtime::Validate for CreateRequest {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
-        {
-            let at = at.field("employee_type");
-            let value = &self.employee_type;
-            ::lark_runtime::Validate::validate_at(value, &at, violations);
-        }
-        {
-            let at = at.field("user_approval");
-            if let Some(value) = &self.user_approval {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
+impl Validate for CreateRequest {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
+        violations.check(&at.field("employee_type"), &self.employee_type);
+        violations.check(&at.field("user_approval"), &self.user_approval);
     }
 }
-impl ::lark_runtime::Endpoint for CreateRequest {
+impl Endpoint for CreateRequest {
     type Data = CreateResponse;
     type Error = CreateError;
-    const METADATA: &'static ::lark_runtime::EndpointMetadata = &::lark_runtime::EndpointMetadata {
-        id: "attendance.v1.user_approval.create",
-        summary: "写入审批结果 — Write third-party approval results into attendance.",
-        method: ::lark_runtime::HttpMethod::Post,
-        path_template: "/open-apis/attendance/v1/user_approvals",
-        access_tokens: &[::lark_runtime::AccessTokenKind::Tenant],
-        app_types: &[::lark_runtime::AppType::Custom, ::lark_runtime::AppType::Isv],
+    const METADATA: &'static EndpointMetadata = &EndpointMetadata {
+        access_tokens: &[AccessTokenKind::Tenant],
+        app_types: &[AppType::Custom, AppType::Isv],
         scopes: &["attendance:task"],
-        rate_limits: &[::lark_runtime::RateLimit::per_second(50)],
-        special_rate_limit: false,
-        envelope: ::lark_runtime::Envelope::Data,
-        request_body: ::lark_runtime::RequestBody::Json,
-        response_kind: ::lark_runtime::ResponseKind::Json,
-        pagination_items: None,
-        path_example: &[],
+        rate_limits: &[RateLimit::per_second(50)],
+        request_body: RequestBody::Json,
         query_example: &[("employee_type", "employee_id")],
         request_example: Some(
             "{\"user_approval\":{\"date\":\"20210104\",\"leaves\":[{\"default_locale\":\"ch\",\"end_time\":\"2021-01-04 19:00:00\",\"i18n_names\":{\"ch\":\"中文描述\",\"en\":\"English description\",\"ja\":\"日本語の説明\"},\"idempotent_id\":\"1233432312\",\"interval\":3600,\"reason\":\"家里有事\",\"start_time\":\"2021-01-04 09:00:00\",\"uniq_id\":\"6852582717813440527\",\"unit\":1}],\"outs\":[{\"cancel_process_id\":[\"7304865941202929196\"],\"correct_process_id\":[\"7304865941202929196\"],\"default_locale\":\"ch\",\"end_time\":\"2021-01-04 19:00:00\",\"i18n_names\":{\"ch\":\"中文描述\",\"en\":\"English description\",\"ja\":\"日本語の説明\"},\"idempotent_id\":\"1233432312\",\"interval\":3600,\"process_id\":[\"7304865941202929196\"],\"reason\":\"外出办事\",\"start_time\":\"2021-01-04 09:00:00\",\"uniq_id\":\"9496E43696967658A512969523E89870\",\"unit\":1}],\"overtime_works\":[{\"cancel_process_id\":[\"7304865941202929196\"],\"category\":2,\"correct_process_id\":[\"7304865941202929196\"],\"duration\":1.5,\"end_time\":\"2021-01-10 13:00:00\",\"idempotent_id\":\"1233432312\",\"process_id\":[\"7304865941202929196\"],\"reason\":\"推进项目进度\",\"start_time\":\"2021-01-09 09:00:00\",\"type\":1,\"unit\":1}],\"time_zone\":\"0\",\"trips\":[{\"approve_apply_time\":\"2021-01-04 11:00:00\",\"approve_pass_time\":\"2021-01-04 12:00:00\",\"cancel_process_id\":[\"7304865941202929196\"],\"correct_process_id\":[\"7304865941202929196\"],\"departure\":{\"region_id\":\"6863333418483058189\",\"region_level\":\"l1\"},\"destinations\":[{\"region_id\":\"6863333418483058189\",\"region_level\":\"l1\"}],\"end_time\":\"2021-01-04 19:00:00\",\"idempotent_id\":\"1233432312\",\"process_id\":[\"7304865941202929196\"],\"reason\":\"培训\",\"remarks\":\"出差备注\",\"start_time\":\"2021-01-04 09:00:00\",\"transportation\":[1],\"trip_type\":1}],\"user_id\":\"abd754f7\"}}",
         ),
-        file_parts: &[],
         response_example: Some(
             "{\"code\":0,\"data\":{\"user_approval\":{\"date\":\"20210104\",\"leaves\":[{\"approval_id\":\"6737202939523236113\",\"approve_apply_time\":\"2021-01-04 11:00:00\",\"approve_pass_time\":\"2021-01-04 12:00:00\",\"default_locale\":\"ch\",\"end_time\":\"2021-01-04 19:00:00\",\"i18n_names\":{\"ch\":\"中文描述\",\"en\":\"English description\",\"ja\":\"日本語の説明\"},\"idempotent_id\":\"1233432312\",\"interval\":3600,\"reason\":\"家里有事\",\"start_time\":\"2021-01-04 09:00:00\",\"uniq_id\":\"6852582717813440527\",\"unit\":1}],\"outs\":[{\"approval_id\":\"6737202939523236113\",\"approve_apply_time\":\"2021-01-04 11:00:00\",\"approve_pass_time\":\"2021-01-04 12:00:00\",\"cancel_process_id\":[\"7304865941202929196\"],\"correct_process_id\":[\"7304865941202929196\"],\"default_locale\":\"ch\",\"end_time\":\"2021-01-04 19:00:00\",\"i18n_names\":{\"ch\":\"中文描述\",\"en\":\"English description\",\"ja\":\"日本語の説明\"},\"idempotent_id\":\"1233432312\",\"interval\":3600,\"process_id\":[\"7304865941202929196\"],\"reason\":\"外出办事\",\"start_time\":\"2021-01-04 09:00:00\",\"uniq_id\":\"9496E43696967658A512969523E89870\",\"unit\":1}],\"overtime_works\":[{\"approval_id\":\"6737202939523236113\",\"cancel_process_id\":[\"7304865941202929196\"],\"category\":2,\"correct_process_id\":[\"7304865941202929196\"],\"duration\":1.5,\"end_time\":\"2021-01-10 13:00:00\",\"idempotent_id\":\"1233432312\",\"process_id\":[\"7304865941202929196\"],\"reason\":\"推进项目进度\",\"start_time\":\"2021-01-09 09:00:00\",\"type\":1,\"unit\":1}],\"time_zone\":\"Asia/Shanghai\",\"trips\":[{\"approval_id\":\"6737202939523236113\",\"approve_apply_time\":\"2021-01-04 11:00:00\",\"approve_pass_time\":\"2021-01-04 12:00:00\",\"cancel_process_id\":[\"7304865941202929196\"],\"correct_process_id\":[\"7304865941202929196\"],\"departure\":{\"region_id\":\"6863333418483058189\",\"region_level\":\"l1\"},\"destinations\":[{\"region_id\":\"6863333418483058189\",\"region_level\":\"l1\"}],\"end_time\":\"2021-01-04 19:00:00\",\"idempotent_id\":\"1233432312\",\"process_id\":[\"7304865941202929196\"],\"reason\":\"培训\",\"remarks\":\"出差备注\",\"start_time\":\"2021-01-04 09:00:00\",\"transportation\":[1],\"trip_type\":1}],\"user_id\":\"abd754f7\"}},\"msg\":\"success\"}",
         ),
+        ..EndpointMetadata::new(
+            "attendance.v1.user_approval.create",
+            "写入审批结果 — Write third-party approval results into attendance.",
+            HttpMethod::Post,
+            "/open-apis/attendance/v1/user_approvals",
+        )
     };
-    fn path(&self) -> String {
-        String::from("/open-apis/attendance/v1/user_approvals")
-    }
     fn query(&self) -> Vec<(&'static str, String)> {
         let mut query = Vec::new();
-        {
-            let value = &self.employee_type;
-            query.push(("employee_type", ToString::to_string(value)));
-        }
+        push_query(&mut query, "employee_type", [&self.employee_type]);
         query
     }
 }
 #[cfg(feature = "server")]
-impl ::lark_runtime::Incoming for CreateRequest {
-    fn from_incoming(
-        request: &::lark_runtime::IncomingRequest<'_>,
-    ) -> Result<Self, ::lark_runtime::ValidationError> {
+impl Incoming for CreateRequest {
+    fn from_incoming(request: &IncomingRequest<'_>) -> Result<Self, ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
         #[derive(Deserialize)]
-        #[serde(crate = "::lark_runtime::__private::serde")]
         struct Body {
             #[serde(default, rename = "user_approval")]
             user_approval: Option<crate::attendance::v1::types::UserApproval>,
         }
-        let root = ::lark_runtime::validate::FieldPath::root();
-        let mut violations = ::lark_runtime::validate::Violations::default();
+        let mut violations = Violations::default();
         let mut builder = Self::builder();
-        builder.employee_type = request
-            .query_one::<
-                crate::attendance::v1::types::EmployeeTypeWithOpenId,
-            >(&root.field("employee_type"), "employee_type", &mut violations);
+        builder.employee_type = request.query_one("employee_type", &mut violations);
         let Some(body) = request.body::<Body>(&mut violations) else {
             return Err(violations.into_error("CreateRequest"));
         };
         builder.user_approval = body.user_approval;
-        ::lark_runtime::incoming::finish(violations, "CreateRequest", builder.build())
+        ::lark_runtime::incoming::finish(violations, builder.build())
     }
 }
 /// Response data of 写入审批结果 — Write third-party approval results into attendance.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct CreateResponse {
     /// 审批信息 — the approval results as written, with their approval instance ids.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -185,43 +151,27 @@ pub struct CreateResponse {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum CreateError {
-    /// `1220001` param is invalis (HTTP 400).
-    ///
-    /// 入参校验失败 — the request failed validation; the returned message names the bad parameter (e.g. "employee_type invalid").
+    /// `1220001` param is invalis (HTTP 400). 入参校验失败 — the request failed validation; the returned message names the bad parameter (e.g. "employee_type invalid").
     ParamInvalid,
-    /// `1220002` tenant_id is empty (HTTP 400).
-    ///
-    /// Check that the tenant_access_token sent is the right one.
+    /// `1220002` tenant_id is empty (HTTP 400). Check that the tenant_access_token sent is the right one.
     TenantIdEmpty,
-    /// `1220004` param is invalis (HTTP 400).
-    ///
-    /// A user id in the request does not exist or is outside the app's permission; the returned message says which.
+    /// `1220004` param is invalis (HTTP 400). A user id in the request does not exist or is outside the app's permission; the returned message says which.
     UserNotFoundOrNoPermission,
-    /// `1220005` 没有权限 (HTTP 400).
-    ///
-    /// 数据权限范围 — check the data permission scope in the attendance admin console.
+    /// `1220005` 没有权限 (HTTP 400). 数据权限范围 — check the data permission scope in the attendance admin console.
     NoDataPermission,
-    /// `1225000` param is invalis (HTTP 500).
-    ///
-    /// An internal fault (e.g. "internal server error"); retry, or ask technical support.
-    ///
-    /// Retrying can succeed.
+    /// `1225000` param is invalis (HTTP 500). An internal fault (e.g. "internal server error"); retry, or ask technical support. Retrying can succeed.
     SystemError,
-    /// `1225001` param is invalis (HTTP 400).
-    ///
-    /// Some of the approval records could not be written; the returned message lists them as
+    /// `1225001` param is invalis (HTTP 400). Some of the approval records could not be written; the returned message lists them as
     /// {"TripErrorRecords", "OvertimeWorkErrorRecords", "LeaveErrorRecords", "OutErrorRecords"}. Fix those
     /// records, or ask technical support.
     ApprovalRecordsInvalid,
-    /// `1220600` 通用错误信息 (HTTP 400).
-    ///
-    /// 通用错误信息 — one of several general errors; see the attendance service's general error messages guide for the meaning and fix.
+    /// `1220600` 通用错误信息 (HTTP 400). 通用错误信息 — one of several general errors; see the attendance service's general error messages guide for the meaning and fix.
     GeneralError,
     /// A code the reference page does not document for this endpoint.
     Undocumented(i64),
 }
-impl ::lark_runtime::DocumentedError for CreateError {
-    const DOCUMENTED: &'static [(Self, ::lark_runtime::ErrorFacts)] = &[
+impl DocumentedError for CreateError {
+    const DOCUMENTED: &'static [(Self, ErrorFacts)] = &[
         (Self::ParamInvalid, crate::attendance::v1::errors::CODE_1220001_8),
         (Self::TenantIdEmpty, crate::attendance::v1::errors::CODE_1220002_2),
         (
@@ -233,14 +183,5 @@ impl ::lark_runtime::DocumentedError for CreateError {
         (Self::ApprovalRecordsInvalid, crate::attendance::v1::errors::CODE_1225001),
         (Self::GeneralError, crate::attendance::v1::errors::CODE_1220600_2),
     ];
-    fn undocumented(code: i64) -> Self {
-        Self::Undocumented(code)
-    }
-    fn undocumented_code(&self) -> Option<i64> {
-        match self {
-            Self::Undocumented(code) => Some(*code),
-            _ => None,
-        }
-    }
 }
 ::lark_runtime::documented_error_traits!(CreateError);

@@ -10,14 +10,11 @@
 //! `POST /open-apis/attendance/v1/user_approvals/query`
 //!
 //! Reference: <https://open.feishu.cn/document/server-docs/attendance-v1/user_approval/query>
-use ::lark_runtime::__private::serde::{Deserialize, Serialize};
+use ::lark_runtime::__private::prelude::*;
 /// Request of 获取审批数据 — Query employees' leave, overtime, outing and trip approvals.
-///
-/// `POST /open-apis/attendance/v1/user_approvals/query`
 ///
 /// Build it with [`QueryRequest::builder`]; a request that exists has passed every constraint of the spec.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct QueryRequest {
     #[serde(skip)]
     employee_type: crate::attendance::v1::types::EmployeeTypeWithOpenId,
@@ -160,9 +157,9 @@ impl QueryRequestBuilder {
         self
     }
     /// Checks every constraint of the spec and returns the request, or every violation found.
-    pub fn build(self) -> Result<QueryRequest, ::lark_runtime::ValidationError> {
-        let root = ::lark_runtime::validate::FieldPath::root();
-        let mut violations = ::lark_runtime::validate::Violations::default();
+    pub fn build(self) -> Result<QueryRequest, ValidationError> {
+        let root = FieldPath::root();
+        let mut violations = Violations::default();
         let employee_type = violations
             .required(&root.field("employee_type"), self.employee_type);
         let user_ids = violations.required(&root.field("user_ids"), self.user_ids);
@@ -188,82 +185,51 @@ impl QueryRequestBuilder {
             check_time_from: self.check_time_from,
             check_time_to: self.check_time_to,
         };
-        ::lark_runtime::Validate::validate(&request)?;
+        Validate::validate(&request)?;
         Ok(request)
     }
 }
-impl ::lark_runtime::Validate for QueryRequest {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
-        {
-            let at = at.field("employee_type");
-            let value = &self.employee_type;
-            ::lark_runtime::Validate::validate_at(value, &at, violations);
-        }
-        {
-            let at = at.field("check_date_type");
-            if let Some(value) = &self.check_date_type {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
-        {
-            let at = at.field("status");
-            if let Some(value) = &self.status {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
+impl Validate for QueryRequest {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
+        violations.check(&at.field("employee_type"), &self.employee_type);
+        violations.check(&at.field("check_date_type"), &self.check_date_type);
+        violations.check(&at.field("status"), &self.status);
     }
 }
-impl ::lark_runtime::Endpoint for QueryRequest {
+impl Endpoint for QueryRequest {
     type Data = QueryResponse;
     type Error = QueryError;
-    const METADATA: &'static ::lark_runtime::EndpointMetadata = &::lark_runtime::EndpointMetadata {
-        id: "attendance.v1.user_approval.query",
-        summary: "获取审批数据 — Query employees' leave, overtime, outing and trip approvals.",
-        method: ::lark_runtime::HttpMethod::Post,
-        path_template: "/open-apis/attendance/v1/user_approvals/query",
-        access_tokens: &[::lark_runtime::AccessTokenKind::Tenant],
-        app_types: &[::lark_runtime::AppType::Custom],
+    const METADATA: &'static EndpointMetadata = &EndpointMetadata {
+        access_tokens: &[AccessTokenKind::Tenant],
+        app_types: &[AppType::Custom],
         scopes: &["attendance:task:readonly"],
-        rate_limits: &[::lark_runtime::RateLimit::per_second(50)],
-        special_rate_limit: false,
-        envelope: ::lark_runtime::Envelope::Data,
-        request_body: ::lark_runtime::RequestBody::Json,
-        response_kind: ::lark_runtime::ResponseKind::Json,
-        pagination_items: None,
-        path_example: &[],
+        rate_limits: &[RateLimit::per_second(50)],
+        request_body: RequestBody::Json,
         query_example: &[("employee_type", "employee_id")],
         request_example: Some(
             "{\"check_date_from\":20190817,\"check_date_to\":20190820,\"check_date_type\":\"PeriodTime\",\"check_time_from\":\"1566641088\",\"check_time_to\":\"1592561088\",\"status\":2,\"user_ids\":[\"abd754f7\"]}",
         ),
-        file_parts: &[],
         response_example: Some(
             "{\"code\":0,\"data\":{\"user_approvals\":[{\"date\":\"20210104\",\"leaves\":[{\"approval_id\":\"6737202939523236113\",\"approve_apply_time\":\"2021-01-04 11:00:00\",\"approve_pass_time\":\"2021-01-04 12:00:00\",\"default_locale\":\"ch\",\"end_time\":\"2021-01-04 19:00:00\",\"i18n_names\":{\"ch\":\"中文描述\",\"en\":\"English description\",\"ja\":\"日本語の説明\"},\"idempotent_id\":\"1233432312\",\"interval\":8,\"reason\":\"家里有事\",\"start_time\":\"2021-01-04 09:00:00\",\"uniq_id\":\"6852582717813440527\",\"unit\":1}],\"outs\":[{\"approval_id\":\"6737202939523236113\",\"approve_apply_time\":\"2021-01-04 11:00:00\",\"approve_pass_time\":\"2021-01-04 12:00:00\",\"cancel_process_id\":[\"7304865941202929196\"],\"correct_process_id\":[\"7304865941202929196\"],\"default_locale\":\"ch\",\"end_time\":\"2021-01-04 19:00:00\",\"i18n_names\":{\"ch\":\"中文描述\",\"en\":\"English description\",\"ja\":\"日本語の説明\"},\"idempotent_id\":\"1233432312\",\"interval\":8,\"process_id\":[\"7304865941202929196\"],\"reason\":\"外出办事\",\"start_time\":\"2021-01-04 09:00:00\",\"uniq_id\":\"9496E43696967658A512969523E89870\",\"unit\":1}],\"overtime_works\":[{\"approval_id\":\"6737202939523236113\",\"cancel_process_id\":[\"7304865941202929196\"],\"category\":2,\"correct_process_id\":[\"7304865941202929196\"],\"duration\":1.5,\"end_time\":\"2021-01-10 13:00:00\",\"idempotent_id\":\"1233432312\",\"process_id\":[\"7304865941202929196\"],\"reason\":\"推进项目进度\",\"start_time\":\"2021-01-09 09:00:00\",\"type\":1,\"unit\":1}],\"time_zone\":\"Asia/Shanghai\",\"trips\":[{\"approval_id\":\"6737202939523236113\",\"approve_apply_time\":\"2021-01-04 11:00:00\",\"approve_pass_time\":\"2021-01-04 12:00:00\",\"cancel_process_id\":[\"7304865941202929196\"],\"correct_process_id\":[\"7304865941202929196\"],\"departure\":{\"region_id\":\"6863333418483058189\",\"region_level\":\"l1：国家级\"},\"destinations\":[{\"region_id\":\"6863333418483058189\",\"region_level\":\"l1：国家级\"}],\"end_time\":\"2021-01-04 19:00:00\",\"idempotent_id\":\"1233432312\",\"process_id\":[\"7304865941202929196\"],\"reason\":\"培训\",\"remarks\":\"出差备注\",\"start_time\":\"2021-01-04 09:00:00\",\"transportation\":[1],\"trip_type\":1}],\"user_id\":\"abd754f7\"}]},\"msg\":\"success\"}",
         ),
+        ..EndpointMetadata::new(
+            "attendance.v1.user_approval.query",
+            "获取审批数据 — Query employees' leave, overtime, outing and trip approvals.",
+            HttpMethod::Post,
+            "/open-apis/attendance/v1/user_approvals/query",
+        )
     };
-    fn path(&self) -> String {
-        String::from("/open-apis/attendance/v1/user_approvals/query")
-    }
     fn query(&self) -> Vec<(&'static str, String)> {
         let mut query = Vec::new();
-        {
-            let value = &self.employee_type;
-            query.push(("employee_type", ToString::to_string(value)));
-        }
+        push_query(&mut query, "employee_type", [&self.employee_type]);
         query
     }
 }
 #[cfg(feature = "server")]
-impl ::lark_runtime::Incoming for QueryRequest {
-    fn from_incoming(
-        request: &::lark_runtime::IncomingRequest<'_>,
-    ) -> Result<Self, ::lark_runtime::ValidationError> {
+impl Incoming for QueryRequest {
+    fn from_incoming(request: &IncomingRequest<'_>) -> Result<Self, ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
         #[derive(Deserialize)]
-        #[serde(crate = "::lark_runtime::__private::serde")]
         struct Body {
             #[serde(default, rename = "user_ids")]
             user_ids: Option<Vec<String>>,
@@ -280,13 +246,9 @@ impl ::lark_runtime::Incoming for QueryRequest {
             #[serde(default, rename = "check_time_to")]
             check_time_to: Option<String>,
         }
-        let root = ::lark_runtime::validate::FieldPath::root();
-        let mut violations = ::lark_runtime::validate::Violations::default();
+        let mut violations = Violations::default();
         let mut builder = Self::builder();
-        builder.employee_type = request
-            .query_one::<
-                crate::attendance::v1::types::EmployeeTypeWithOpenId,
-            >(&root.field("employee_type"), "employee_type", &mut violations);
+        builder.employee_type = request.query_one("employee_type", &mut violations);
         let Some(body) = request.body::<Body>(&mut violations) else {
             return Err(violations.into_error("QueryRequest"));
         };
@@ -297,14 +259,13 @@ impl ::lark_runtime::Incoming for QueryRequest {
         builder.status = body.status;
         builder.check_time_from = body.check_time_from;
         builder.check_time_to = body.check_time_to;
-        ::lark_runtime::incoming::finish(violations, "QueryRequest", builder.build())
+        ::lark_runtime::incoming::finish(violations, builder.build())
     }
 }
 /// Response data of 获取审批数据 — Query employees' leave, overtime, outing and trip approvals.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct QueryResponse {
     /// 审批结果列表 — the approvals found, one entry per employee and day.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -316,47 +277,27 @@ pub struct QueryResponse {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum QueryError {
-    /// `1220001` param is invalis (HTTP 400).
-    ///
-    /// 入参校验失败 — the request failed validation; the returned message names the bad parameter (e.g. "employee_type invalid").
+    /// `1220001` param is invalis (HTTP 400). 入参校验失败 — the request failed validation; the returned message names the bad parameter (e.g. "employee_type invalid").
     ParamInvalid,
-    /// `1220002` tenant_id is empty (HTTP 400).
-    ///
-    /// Check that the tenant_access_token sent is the right one.
+    /// `1220002` tenant_id is empty (HTTP 400). Check that the tenant_access_token sent is the right one.
     TenantIdEmpty,
-    /// `1220004` param is invalis (HTTP 400).
-    ///
-    /// A user id in the request does not exist or is outside the app's permission; the returned message says which.
+    /// `1220004` param is invalis (HTTP 400). A user id in the request does not exist or is outside the app's permission; the returned message says which.
     UserNotFoundOrNoPermission,
-    /// `1220005` 没有权限 (HTTP 400).
-    ///
-    /// 数据权限范围 — check the data permission scope in the attendance admin console.
+    /// `1220005` 没有权限 (HTTP 400). 数据权限范围 — check the data permission scope in the attendance admin console.
     NoDataPermission,
-    /// `1225000` param is invalis (HTTP 500).
-    ///
-    /// An internal fault (e.g. "internal server error"); retry, or ask technical support.
-    ///
-    /// Retrying can succeed.
+    /// `1225000` param is invalis (HTTP 500). An internal fault (e.g. "internal server error"); retry, or ask technical support. Retrying can succeed.
     SystemError,
-    /// `1226000` param is invalis (HTTP 500).
-    ///
-    /// 班次服务异常 — a shift service fault (e.g. "internal server error"); the returned message gives the cause. Retry, or ask technical support.
-    ///
-    /// Retrying can succeed.
+    /// `1226000` param is invalis (HTTP 500). 班次服务异常 — a shift service fault (e.g. "internal server error"); the returned message gives the cause. Retry, or ask technical support. Retrying can succeed.
     ShiftServiceFault,
-    /// `1226500` 历史错误码，不再使用 (HTTP 500).
-    ///
-    /// 历史错误码 — a legacy code that is no longer used.
+    /// `1226500` 历史错误码，不再使用 (HTTP 500). 历史错误码 — a legacy code that is no longer used.
     Deprecated,
-    /// `1220600` 通用错误信息 (HTTP 400).
-    ///
-    /// 通用错误信息 — one of several general errors; see the attendance service's general error messages guide for the meaning and fix.
+    /// `1220600` 通用错误信息 (HTTP 400). 通用错误信息 — one of several general errors; see the attendance service's general error messages guide for the meaning and fix.
     GeneralError,
     /// A code the reference page does not document for this endpoint.
     Undocumented(i64),
 }
-impl ::lark_runtime::DocumentedError for QueryError {
-    const DOCUMENTED: &'static [(Self, ::lark_runtime::ErrorFacts)] = &[
+impl DocumentedError for QueryError {
+    const DOCUMENTED: &'static [(Self, ErrorFacts)] = &[
         (Self::ParamInvalid, crate::attendance::v1::errors::CODE_1220001_8),
         (Self::TenantIdEmpty, crate::attendance::v1::errors::CODE_1220002_2),
         (
@@ -369,14 +310,5 @@ impl ::lark_runtime::DocumentedError for QueryError {
         (Self::Deprecated, crate::attendance::v1::errors::CODE_1226500_2),
         (Self::GeneralError, crate::attendance::v1::errors::CODE_1220600_2),
     ];
-    fn undocumented(code: i64) -> Self {
-        Self::Undocumented(code)
-    }
-    fn undocumented_code(&self) -> Option<i64> {
-        match self {
-            Self::Undocumented(code) => Some(*code),
-            _ => None,
-        }
-    }
 }
 ::lark_runtime::documented_error_traits!(QueryError);

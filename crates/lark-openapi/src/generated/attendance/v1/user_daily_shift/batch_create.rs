@@ -11,14 +11,11 @@
 //! `POST /open-apis/attendance/v1/user_daily_shifts/batch_create`
 //!
 //! Reference: <https://open.feishu.cn/document/server-docs/attendance-v1/user_daily_shift/batch_create>
-use ::lark_runtime::__private::serde::{Deserialize, Serialize};
+use ::lark_runtime::__private::prelude::*;
 /// Request of 创建或修改排班表 — Create or update employees' shift schedules.
-///
-/// `POST /open-apis/attendance/v1/user_daily_shifts/batch_create`
 ///
 /// Build it with [`BatchCreateRequest::builder`]; a request that exists has passed every constraint of the spec.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct BatchCreateRequest {
     #[serde(skip)]
     employee_type: crate::attendance::v1::types::EmployeeType,
@@ -84,9 +81,9 @@ impl BatchCreateRequestBuilder {
         self
     }
     /// Checks every constraint of the spec and returns the request, or every violation found.
-    pub fn build(self) -> Result<BatchCreateRequest, ::lark_runtime::ValidationError> {
-        let root = ::lark_runtime::validate::FieldPath::root();
-        let mut violations = ::lark_runtime::validate::Violations::default();
+    pub fn build(self) -> Result<BatchCreateRequest, ValidationError> {
+        let root = FieldPath::root();
+        let mut violations = Violations::default();
         let employee_type = violations
             .required(&root.field("employee_type"), self.employee_type);
         let user_daily_shifts = violations
@@ -102,109 +99,76 @@ impl BatchCreateRequestBuilder {
             user_daily_shifts,
             operator_id: self.operator_id,
         };
-        ::lark_runtime::Validate::validate(&request)?;
+        Validate::validate(&request)?;
         Ok(request)
     }
 }
-impl ::lark_runtime::Validate for BatchCreateRequest {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
-        {
-            let at = at.field("employee_type");
-            let value = &self.employee_type;
-            ::lark_runtime::Validate::validate_at(value, &at, violations);
-        }
+impl Validate for BatchCreateRequest {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
+        violations.check(&at.field("employee_type"), &self.employee_type);
         {
             let at = at.field("user_daily_shifts");
             let value = &self.user_daily_shifts;
             violations.items(&at, value.len(), None, Some(50));
-            for (index, item) in value.iter().enumerate() {
-                let at = at.index(index);
-                ::lark_runtime::Validate::validate_at(item, &at, violations);
-            }
+            violations.check(&at, value);
         }
     }
 }
-impl ::lark_runtime::Endpoint for BatchCreateRequest {
+impl Endpoint for BatchCreateRequest {
     type Data = BatchCreateResponse;
     type Error = BatchCreateError;
-    const METADATA: &'static ::lark_runtime::EndpointMetadata = &::lark_runtime::EndpointMetadata {
-        id: "attendance.v1.user_daily_shift.batch_create",
-        summary: "创建或修改排班表 — Create or update employees' shift schedules.",
-        method: ::lark_runtime::HttpMethod::Post,
-        path_template: "/open-apis/attendance/v1/user_daily_shifts/batch_create",
-        access_tokens: &[::lark_runtime::AccessTokenKind::Tenant],
-        app_types: &[::lark_runtime::AppType::Custom],
+    const METADATA: &'static EndpointMetadata = &EndpointMetadata {
+        access_tokens: &[AccessTokenKind::Tenant],
+        app_types: &[AppType::Custom],
         scopes: &["attendance:rule"],
-        rate_limits: &[::lark_runtime::RateLimit::per_second(50)],
-        special_rate_limit: false,
-        envelope: ::lark_runtime::Envelope::Data,
-        request_body: ::lark_runtime::RequestBody::Json,
-        response_kind: ::lark_runtime::ResponseKind::Json,
-        pagination_items: None,
-        path_example: &[],
+        rate_limits: &[RateLimit::per_second(50)],
+        request_body: RequestBody::Json,
         query_example: &[("employee_type", "employee_id")],
         request_example: Some(
             "{\"operator_id\":\"dd31248a\",\"user_daily_shifts\":[{\"day_no\":21,\"group_id\":\"6737202939523236110\",\"is_clear_schedule\":true,\"month\":202101,\"shift_id\":\"6753520403404030215\",\"user_id\":\"abd754f7\"}]}",
         ),
-        file_parts: &[],
         response_example: Some(
             "{\"code\":0,\"data\":{\"user_daily_shifts\":[{\"day_no\":21,\"group_id\":\"6737202939523236110\",\"is_clear_schedule\":true,\"month\":202101,\"shift_id\":\"6753520403404030215\",\"user_id\":\"abd754f7\"}]},\"msg\":\"success\"}",
         ),
+        ..EndpointMetadata::new(
+            "attendance.v1.user_daily_shift.batch_create",
+            "创建或修改排班表 — Create or update employees' shift schedules.",
+            HttpMethod::Post,
+            "/open-apis/attendance/v1/user_daily_shifts/batch_create",
+        )
     };
-    fn path(&self) -> String {
-        String::from("/open-apis/attendance/v1/user_daily_shifts/batch_create")
-    }
     fn query(&self) -> Vec<(&'static str, String)> {
         let mut query = Vec::new();
-        {
-            let value = &self.employee_type;
-            query.push(("employee_type", ToString::to_string(value)));
-        }
+        push_query(&mut query, "employee_type", [&self.employee_type]);
         query
     }
 }
 #[cfg(feature = "server")]
-impl ::lark_runtime::Incoming for BatchCreateRequest {
-    fn from_incoming(
-        request: &::lark_runtime::IncomingRequest<'_>,
-    ) -> Result<Self, ::lark_runtime::ValidationError> {
+impl Incoming for BatchCreateRequest {
+    fn from_incoming(request: &IncomingRequest<'_>) -> Result<Self, ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
         #[derive(Deserialize)]
-        #[serde(crate = "::lark_runtime::__private::serde")]
         struct Body {
             #[serde(default, rename = "user_daily_shifts")]
             user_daily_shifts: Option<Vec<crate::attendance::v1::types::UserDailyShift>>,
             #[serde(default, rename = "operator_id")]
             operator_id: Option<String>,
         }
-        let root = ::lark_runtime::validate::FieldPath::root();
-        let mut violations = ::lark_runtime::validate::Violations::default();
+        let mut violations = Violations::default();
         let mut builder = Self::builder();
-        builder.employee_type = request
-            .query_one::<
-                crate::attendance::v1::types::EmployeeType,
-            >(&root.field("employee_type"), "employee_type", &mut violations);
+        builder.employee_type = request.query_one("employee_type", &mut violations);
         let Some(body) = request.body::<Body>(&mut violations) else {
             return Err(violations.into_error("BatchCreateRequest"));
         };
         builder.user_daily_shifts = body.user_daily_shifts;
         builder.operator_id = body.operator_id;
-        ::lark_runtime::incoming::finish(
-            violations,
-            "BatchCreateRequest",
-            builder.build(),
-        )
+        ::lark_runtime::incoming::finish(violations, builder.build())
     }
 }
 /// Response data of 创建或修改排班表 — Create or update employees' shift schedules.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct BatchCreateResponse {
     /// 班表信息列表 — the schedule entries as written.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -216,43 +180,27 @@ pub struct BatchCreateResponse {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum BatchCreateError {
-    /// `1220001` param is invalis (HTTP 400).
-    ///
-    /// 入参校验失败 — the request failed validation; the returned message names the bad parameter (e.g. "employee_type invalid").
+    /// `1220001` param is invalis (HTTP 400). 入参校验失败 — the request failed validation; the returned message names the bad parameter (e.g. "employee_type invalid").
     ParamInvalid,
-    /// `1220002` tenant_id is empty (HTTP 400).
-    ///
-    /// Check that the tenant_access_token sent is the right one.
+    /// `1220002` tenant_id is empty (HTTP 400). Check that the tenant_access_token sent is the right one.
     TenantIdEmpty,
-    /// `1220004` param is invalis (HTTP 400).
-    ///
-    /// A user id in the request does not exist or is outside the app's permission; the returned message says which.
+    /// `1220004` param is invalis (HTTP 400). A user id in the request does not exist or is outside the app's permission; the returned message says which.
     UserNotFoundOrNoPermission,
-    /// `1220005` 没有权限 (HTTP 400).
-    ///
-    /// 数据权限范围 — check the data permission scope in the attendance admin console.
+    /// `1220005` 没有权限 (HTTP 400). 数据权限范围 — check the data permission scope in the attendance admin console.
     NoDataPermission,
-    /// `1220600` 通用错误信息 (HTTP 400).
-    ///
-    /// 通用错误信息 — one of several general errors; see the attendance service's general error messages guide for the meaning and fix.
+    /// `1220600` 通用错误信息 (HTTP 400). 通用错误信息 — one of several general errors; see the attendance service's general error messages guide for the meaning and fix.
     GeneralError,
-    /// `1225000` param is invalis (HTTP 400).
-    ///
-    /// An internal fault (e.g. "internal server error"); ask technical support if it persists.
+    /// `1225000` param is invalis (HTTP 400). An internal fault (e.g. "internal server error"); ask technical support if it persists.
     SystemError,
-    /// `1226000` param is invalis (HTTP 400).
-    ///
-    /// 班次服务异常 — the shift service failed; the returned message gives the cause (e.g. "internal server error"). Ask technical support if it persists.
+    /// `1226000` param is invalis (HTTP 400). 班次服务异常 — the shift service failed; the returned message gives the cause (e.g. "internal server error"). Ask technical support if it persists.
     ShiftServiceFault,
-    /// `1226003` param is invalis (HTTP 400).
-    ///
-    /// The shift may not be changed; the returned message gives the reason (e.g. "default shift are not allowed to change." — the default shift cannot be modified).
+    /// `1226003` param is invalis (HTTP 400). The shift may not be changed; the returned message gives the reason (e.g. "default shift are not allowed to change." — the default shift cannot be modified).
     ShiftChangeNotAllowed,
     /// A code the reference page does not document for this endpoint.
     Undocumented(i64),
 }
-impl ::lark_runtime::DocumentedError for BatchCreateError {
-    const DOCUMENTED: &'static [(Self, ::lark_runtime::ErrorFacts)] = &[
+impl DocumentedError for BatchCreateError {
+    const DOCUMENTED: &'static [(Self, ErrorFacts)] = &[
         (Self::ParamInvalid, crate::attendance::v1::errors::CODE_1220001_8),
         (Self::TenantIdEmpty, crate::attendance::v1::errors::CODE_1220002_2),
         (
@@ -265,14 +213,5 @@ impl ::lark_runtime::DocumentedError for BatchCreateError {
         (Self::ShiftServiceFault, crate::attendance::v1::errors::CODE_1226000),
         (Self::ShiftChangeNotAllowed, crate::attendance::v1::errors::CODE_1226003),
     ];
-    fn undocumented(code: i64) -> Self {
-        Self::Undocumented(code)
-    }
-    fn undocumented_code(&self) -> Option<i64> {
-        match self {
-            Self::Undocumented(code) => Some(*code),
-            _ => None,
-        }
-    }
 }
 ::lark_runtime::documented_error_traits!(BatchCreateError);

@@ -11,14 +11,11 @@
 //! `POST /open-apis/attendance/v1/user_daily_shifts/batch_create_temp`
 //!
 //! Reference: <https://open.feishu.cn/document/attendance-v1/user_daily_shift/batch_create_temp>
-use ::lark_runtime::__private::serde::{Deserialize, Serialize};
+use ::lark_runtime::__private::prelude::*;
 /// Request of 创建或修改临时排班 — Create or update temporary shifts on employees' schedules.
-///
-/// `POST /open-apis/attendance/v1/user_daily_shifts/batch_create_temp`
 ///
 /// Build it with [`BatchCreateTempRequest::builder`]; a request that exists has passed every constraint of the spec.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct BatchCreateTempRequest {
     #[serde(skip)]
     employee_type: crate::attendance::v1::types::EmployeeType,
@@ -83,11 +80,9 @@ impl BatchCreateTempRequestBuilder {
         self
     }
     /// Checks every constraint of the spec and returns the request, or every violation found.
-    pub fn build(
-        self,
-    ) -> Result<BatchCreateTempRequest, ::lark_runtime::ValidationError> {
-        let root = ::lark_runtime::validate::FieldPath::root();
-        let mut violations = ::lark_runtime::validate::Violations::default();
+    pub fn build(self) -> Result<BatchCreateTempRequest, ValidationError> {
+        let root = FieldPath::root();
+        let mut violations = Violations::default();
         let employee_type = violations
             .required(&root.field("employee_type"), self.employee_type);
         let user_tmp_daily_shifts = violations
@@ -103,82 +98,55 @@ impl BatchCreateTempRequestBuilder {
             user_tmp_daily_shifts,
             operator_id: self.operator_id,
         };
-        ::lark_runtime::Validate::validate(&request)?;
+        Validate::validate(&request)?;
         Ok(request)
     }
 }
-impl ::lark_runtime::Validate for BatchCreateTempRequest {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
-        {
-            let at = at.field("employee_type");
-            let value = &self.employee_type;
-            ::lark_runtime::Validate::validate_at(value, &at, violations);
-        }
+impl Validate for BatchCreateTempRequest {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
+        violations.check(&at.field("employee_type"), &self.employee_type);
         {
             let at = at.field("user_tmp_daily_shifts");
             let value = &self.user_tmp_daily_shifts;
             violations.items(&at, value.len(), Some(0), Some(50));
-            for (index, item) in value.iter().enumerate() {
-                let at = at.index(index);
-                ::lark_runtime::Validate::validate_at(item, &at, violations);
-            }
+            violations.check(&at, value);
         }
     }
 }
-impl ::lark_runtime::Endpoint for BatchCreateTempRequest {
+impl Endpoint for BatchCreateTempRequest {
     type Data = BatchCreateTempResponse;
     type Error = BatchCreateTempError;
-    const METADATA: &'static ::lark_runtime::EndpointMetadata = &::lark_runtime::EndpointMetadata {
-        id: "attendance.v1.user_daily_shift.batch_create_temp",
-        summary: "创建或修改临时排班 — Create or update temporary shifts on employees' schedules.",
-        method: ::lark_runtime::HttpMethod::Post,
-        path_template: "/open-apis/attendance/v1/user_daily_shifts/batch_create_temp",
-        access_tokens: &[
-            ::lark_runtime::AccessTokenKind::Tenant,
-            ::lark_runtime::AccessTokenKind::User,
-        ],
-        app_types: &[::lark_runtime::AppType::Custom],
+    const METADATA: &'static EndpointMetadata = &EndpointMetadata {
+        access_tokens: &[AccessTokenKind::Tenant, AccessTokenKind::User],
+        app_types: &[AppType::Custom],
         scopes: &["attendance:rule"],
-        rate_limits: &[::lark_runtime::RateLimit::per_second(50)],
-        special_rate_limit: false,
-        envelope: ::lark_runtime::Envelope::Data,
-        request_body: ::lark_runtime::RequestBody::Json,
-        response_kind: ::lark_runtime::ResponseKind::Json,
-        pagination_items: None,
-        path_example: &[],
+        rate_limits: &[RateLimit::per_second(50)],
+        request_body: RequestBody::Json,
         query_example: &[("employee_type", "employee_id")],
         request_example: Some(
             "{\"operator_id\":\"dd31248a\",\"user_tmp_daily_shifts\":[{\"date\":20240120,\"group_id\":\"6737202939523236110\",\"punch_time_simple_rules\":[{\"off_time\":\"18：00\",\"on_time\":\"9：00\"}],\"shift_name\":\"临时早班\",\"user_id\":\"abd754f7\"}]}",
         ),
-        file_parts: &[],
         response_example: Some(
             "{\"code\":0,\"data\":{\"user_tmp_daily_shifts\":[{\"date\":20240120,\"group_id\":\"6737202939523236110\",\"punch_time_simple_rules\":[{\"off_time\":\"18：00\",\"on_time\":\"9：00\"}],\"shift_name\":\"临时早班\",\"user_id\":\"abd754f7\"}]},\"msg\":\"success\"}",
         ),
+        ..EndpointMetadata::new(
+            "attendance.v1.user_daily_shift.batch_create_temp",
+            "创建或修改临时排班 — Create or update temporary shifts on employees' schedules.",
+            HttpMethod::Post,
+            "/open-apis/attendance/v1/user_daily_shifts/batch_create_temp",
+        )
     };
-    fn path(&self) -> String {
-        String::from("/open-apis/attendance/v1/user_daily_shifts/batch_create_temp")
-    }
     fn query(&self) -> Vec<(&'static str, String)> {
         let mut query = Vec::new();
-        {
-            let value = &self.employee_type;
-            query.push(("employee_type", ToString::to_string(value)));
-        }
+        push_query(&mut query, "employee_type", [&self.employee_type]);
         query
     }
 }
 #[cfg(feature = "server")]
-impl ::lark_runtime::Incoming for BatchCreateTempRequest {
-    fn from_incoming(
-        request: &::lark_runtime::IncomingRequest<'_>,
-    ) -> Result<Self, ::lark_runtime::ValidationError> {
+impl Incoming for BatchCreateTempRequest {
+    fn from_incoming(request: &IncomingRequest<'_>) -> Result<Self, ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
         #[derive(Deserialize)]
-        #[serde(crate = "::lark_runtime::__private::serde")]
         struct Body {
             #[serde(default, rename = "user_tmp_daily_shifts")]
             user_tmp_daily_shifts: Option<
@@ -187,30 +155,21 @@ impl ::lark_runtime::Incoming for BatchCreateTempRequest {
             #[serde(default, rename = "operator_id")]
             operator_id: Option<String>,
         }
-        let root = ::lark_runtime::validate::FieldPath::root();
-        let mut violations = ::lark_runtime::validate::Violations::default();
+        let mut violations = Violations::default();
         let mut builder = Self::builder();
-        builder.employee_type = request
-            .query_one::<
-                crate::attendance::v1::types::EmployeeType,
-            >(&root.field("employee_type"), "employee_type", &mut violations);
+        builder.employee_type = request.query_one("employee_type", &mut violations);
         let Some(body) = request.body::<Body>(&mut violations) else {
             return Err(violations.into_error("BatchCreateTempRequest"));
         };
         builder.user_tmp_daily_shifts = body.user_tmp_daily_shifts;
         builder.operator_id = body.operator_id;
-        ::lark_runtime::incoming::finish(
-            violations,
-            "BatchCreateTempRequest",
-            builder.build(),
-        )
+        ::lark_runtime::incoming::finish(violations, builder.build())
     }
 }
 /// Response data of 创建或修改临时排班 — Create or update temporary shifts on employees' schedules.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct BatchCreateTempResponse {
     /// 临时班表信息列表 — the temporary schedule entries as written.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -224,25 +183,14 @@ pub struct BatchCreateTempResponse {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum BatchCreateTempError {
-    /// `1220001` param is invalid (HTTP 400).
-    ///
-    /// 入参校验失败 — the request failed validation; the returned message names the bad parameter (e.g. "employee_type invalid").
+    /// `1220001` param is invalid (HTTP 400). 入参校验失败 — the request failed validation; the returned message names the bad parameter (e.g. "employee_type invalid").
     ParamInvalid,
     /// A code the reference page does not document for this endpoint.
     Undocumented(i64),
 }
-impl ::lark_runtime::DocumentedError for BatchCreateTempError {
-    const DOCUMENTED: &'static [(Self, ::lark_runtime::ErrorFacts)] = &[
+impl DocumentedError for BatchCreateTempError {
+    const DOCUMENTED: &'static [(Self, ErrorFacts)] = &[
         (Self::ParamInvalid, crate::attendance::v1::errors::CODE_1220001_7),
     ];
-    fn undocumented(code: i64) -> Self {
-        Self::Undocumented(code)
-    }
-    fn undocumented_code(&self) -> Option<i64> {
-        match self {
-            Self::Undocumented(code) => Some(*code),
-            _ => None,
-        }
-    }
 }
 ::lark_runtime::documented_error_traits!(BatchCreateTempError);

@@ -10,14 +10,11 @@
 //! `POST /open-apis/attendance/v1/user_daily_shifts/query`
 //!
 //! Reference: <https://open.feishu.cn/document/server-docs/attendance-v1/user_daily_shift/query>
-use ::lark_runtime::__private::serde::{Deserialize, Serialize};
+use ::lark_runtime::__private::prelude::*;
 /// Request of 查询排班表 — Query employees' shift schedules.
-///
-/// `POST /open-apis/attendance/v1/user_daily_shifts/query`
 ///
 /// Build it with [`QueryRequest::builder`]; a request that exists has passed every constraint of the spec.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct QueryRequest {
     #[serde(skip)]
     employee_type: crate::attendance::v1::types::EmployeeType,
@@ -92,9 +89,9 @@ impl QueryRequestBuilder {
         self
     }
     /// Checks every constraint of the spec and returns the request, or every violation found.
-    pub fn build(self) -> Result<QueryRequest, ::lark_runtime::ValidationError> {
-        let root = ::lark_runtime::validate::FieldPath::root();
-        let mut violations = ::lark_runtime::validate::Violations::default();
+    pub fn build(self) -> Result<QueryRequest, ValidationError> {
+        let root = FieldPath::root();
+        let mut violations = Violations::default();
         let employee_type = violations
             .required(&root.field("employee_type"), self.employee_type);
         let user_ids = violations.required(&root.field("user_ids"), self.user_ids);
@@ -116,21 +113,13 @@ impl QueryRequestBuilder {
             check_date_from,
             check_date_to,
         };
-        ::lark_runtime::Validate::validate(&request)?;
+        Validate::validate(&request)?;
         Ok(request)
     }
 }
-impl ::lark_runtime::Validate for QueryRequest {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
-        {
-            let at = at.field("employee_type");
-            let value = &self.employee_type;
-            ::lark_runtime::Validate::validate_at(value, &at, violations);
-        }
+impl Validate for QueryRequest {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
+        violations.check(&at.field("employee_type"), &self.employee_type);
         {
             let at = at.field("user_ids");
             let value = &self.user_ids;
@@ -138,53 +127,40 @@ impl ::lark_runtime::Validate for QueryRequest {
         }
     }
 }
-impl ::lark_runtime::Endpoint for QueryRequest {
+impl Endpoint for QueryRequest {
     type Data = QueryResponse;
     type Error = QueryError;
-    const METADATA: &'static ::lark_runtime::EndpointMetadata = &::lark_runtime::EndpointMetadata {
-        id: "attendance.v1.user_daily_shift.query",
-        summary: "查询排班表 — Query employees' shift schedules.",
-        method: ::lark_runtime::HttpMethod::Post,
-        path_template: "/open-apis/attendance/v1/user_daily_shifts/query",
-        access_tokens: &[::lark_runtime::AccessTokenKind::Tenant],
-        app_types: &[::lark_runtime::AppType::Custom],
+    const METADATA: &'static EndpointMetadata = &EndpointMetadata {
+        access_tokens: &[AccessTokenKind::Tenant],
+        app_types: &[AppType::Custom],
         scopes: &["attendance:task:readonly"],
-        rate_limits: &[::lark_runtime::RateLimit::per_second(50)],
-        special_rate_limit: false,
-        envelope: ::lark_runtime::Envelope::Data,
-        request_body: ::lark_runtime::RequestBody::Json,
-        response_kind: ::lark_runtime::ResponseKind::Json,
-        pagination_items: None,
-        path_example: &[],
+        rate_limits: &[RateLimit::per_second(50)],
+        request_body: RequestBody::Json,
         query_example: &[("employee_type", "employee_id")],
         request_example: Some(
             "{\"check_date_from\":20190817,\"check_date_to\":20190820,\"user_ids\":[\"abd754f7\"]}",
         ),
-        file_parts: &[],
         response_example: Some(
             "{\"code\":0,\"data\":{\"user_daily_shifts\":[{\"day_no\":21,\"group_id\":\"6737202939523236110\",\"month\":202101,\"shift_id\":\"6753520403404030215\",\"user_id\":\"abd754f7\"}]},\"msg\":\"success\"}",
         ),
+        ..EndpointMetadata::new(
+            "attendance.v1.user_daily_shift.query",
+            "查询排班表 — Query employees' shift schedules.",
+            HttpMethod::Post,
+            "/open-apis/attendance/v1/user_daily_shifts/query",
+        )
     };
-    fn path(&self) -> String {
-        String::from("/open-apis/attendance/v1/user_daily_shifts/query")
-    }
     fn query(&self) -> Vec<(&'static str, String)> {
         let mut query = Vec::new();
-        {
-            let value = &self.employee_type;
-            query.push(("employee_type", ToString::to_string(value)));
-        }
+        push_query(&mut query, "employee_type", [&self.employee_type]);
         query
     }
 }
 #[cfg(feature = "server")]
-impl ::lark_runtime::Incoming for QueryRequest {
-    fn from_incoming(
-        request: &::lark_runtime::IncomingRequest<'_>,
-    ) -> Result<Self, ::lark_runtime::ValidationError> {
+impl Incoming for QueryRequest {
+    fn from_incoming(request: &IncomingRequest<'_>) -> Result<Self, ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
         #[derive(Deserialize)]
-        #[serde(crate = "::lark_runtime::__private::serde")]
         struct Body {
             #[serde(default, rename = "user_ids")]
             user_ids: Option<Vec<String>>,
@@ -193,27 +169,22 @@ impl ::lark_runtime::Incoming for QueryRequest {
             #[serde(default, rename = "check_date_to")]
             check_date_to: Option<i32>,
         }
-        let root = ::lark_runtime::validate::FieldPath::root();
-        let mut violations = ::lark_runtime::validate::Violations::default();
+        let mut violations = Violations::default();
         let mut builder = Self::builder();
-        builder.employee_type = request
-            .query_one::<
-                crate::attendance::v1::types::EmployeeType,
-            >(&root.field("employee_type"), "employee_type", &mut violations);
+        builder.employee_type = request.query_one("employee_type", &mut violations);
         let Some(body) = request.body::<Body>(&mut violations) else {
             return Err(violations.into_error("QueryRequest"));
         };
         builder.user_ids = body.user_ids;
         builder.check_date_from = body.check_date_from;
         builder.check_date_to = body.check_date_to;
-        ::lark_runtime::incoming::finish(violations, "QueryRequest", builder.build())
+        ::lark_runtime::incoming::finish(violations, builder.build())
     }
 }
 /// Response data of 查询排班表 — Query employees' shift schedules.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct QueryResponse {
     /// 班表信息列表 — the schedule entries found (without `is_clear_schedule`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -225,47 +196,27 @@ pub struct QueryResponse {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum QueryError {
-    /// `1220001` param is invalis (HTTP 400).
-    ///
-    /// 入参校验失败 — the request failed validation; the returned message names the bad parameter (e.g. "employee_type invalid").
+    /// `1220001` param is invalis (HTTP 400). 入参校验失败 — the request failed validation; the returned message names the bad parameter (e.g. "employee_type invalid").
     ParamInvalid,
-    /// `1220002` tenant_id is empty (HTTP 400).
-    ///
-    /// Check that the tenant_access_token sent is the right one.
+    /// `1220002` tenant_id is empty (HTTP 400). Check that the tenant_access_token sent is the right one.
     TenantIdEmpty,
-    /// `1220004` param is invalis (HTTP 400).
-    ///
-    /// A user id in the request does not exist or is outside the app's permission; the returned message says which.
+    /// `1220004` param is invalis (HTTP 400). A user id in the request does not exist or is outside the app's permission; the returned message says which.
     UserNotFoundOrNoPermission,
-    /// `1220005` 没有权限 (HTTP 400).
-    ///
-    /// 数据权限范围 — check the data permission scope in the attendance admin console.
+    /// `1220005` 没有权限 (HTTP 400). 数据权限范围 — check the data permission scope in the attendance admin console.
     NoDataPermission,
-    /// `1220600` 通用错误信息 (HTTP 400).
-    ///
-    /// 通用错误信息 — one of several general errors; see the attendance service's general error messages guide for the meaning and fix.
+    /// `1220600` 通用错误信息 (HTTP 400). 通用错误信息 — one of several general errors; see the attendance service's general error messages guide for the meaning and fix.
     GeneralError,
-    /// `1225000` param is invalis (HTTP 500).
-    ///
-    /// An internal fault (e.g. "internal server error"); retry, or ask technical support.
-    ///
-    /// Retrying can succeed.
+    /// `1225000` param is invalis (HTTP 500). An internal fault (e.g. "internal server error"); retry, or ask technical support. Retrying can succeed.
     SystemError,
-    /// `1226000` param is invalis (HTTP 500).
-    ///
-    /// 班次服务异常 — the shift service failed; the returned message gives the cause (e.g. "internal server error"). Retry, or ask technical support.
-    ///
-    /// Retrying can succeed.
+    /// `1226000` param is invalis (HTTP 500). 班次服务异常 — the shift service failed; the returned message gives the cause (e.g. "internal server error"). Retry, or ask technical support. Retrying can succeed.
     ShiftServiceFault,
-    /// `1226003` param is invalis (HTTP 500).
-    ///
-    /// The shift may not be changed; the returned message gives the reason (e.g. "default shift are not allowed to change." — the default shift cannot be modified).
+    /// `1226003` param is invalis (HTTP 500). The shift may not be changed; the returned message gives the reason (e.g. "default shift are not allowed to change." — the default shift cannot be modified).
     ShiftChangeNotAllowed,
     /// A code the reference page does not document for this endpoint.
     Undocumented(i64),
 }
-impl ::lark_runtime::DocumentedError for QueryError {
-    const DOCUMENTED: &'static [(Self, ::lark_runtime::ErrorFacts)] = &[
+impl DocumentedError for QueryError {
+    const DOCUMENTED: &'static [(Self, ErrorFacts)] = &[
         (Self::ParamInvalid, crate::attendance::v1::errors::CODE_1220001_8),
         (Self::TenantIdEmpty, crate::attendance::v1::errors::CODE_1220002_2),
         (
@@ -278,14 +229,5 @@ impl ::lark_runtime::DocumentedError for QueryError {
         (Self::ShiftServiceFault, crate::attendance::v1::errors::CODE_1226000_3),
         (Self::ShiftChangeNotAllowed, crate::attendance::v1::errors::CODE_1226003_2),
     ];
-    fn undocumented(code: i64) -> Self {
-        Self::Undocumented(code)
-    }
-    fn undocumented_code(&self) -> Option<i64> {
-        match self {
-            Self::Undocumented(code) => Some(*code),
-            _ => None,
-        }
-    }
 }
 ::lark_runtime::documented_error_traits!(QueryError);

@@ -11,14 +11,11 @@
 //! `POST /open-apis/attendance/v1/user_flows/batch_del`
 //!
 //! Reference: <https://open.feishu.cn/document/attendance-v1/user_task/batch_del>
-use ::lark_runtime::__private::serde::{Deserialize, Serialize};
+use ::lark_runtime::__private::prelude::*;
 /// Request of 删除打卡流水 — Delete punch flow records.
-///
-/// `POST /open-apis/attendance/v1/user_flows/batch_del`
 ///
 /// Build it with [`BatchDelRequest::builder`]; a request that exists has passed every constraint of the spec.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct BatchDelRequest {
     record_ids: Vec<String>,
 }
@@ -51,24 +48,20 @@ impl BatchDelRequestBuilder {
         self
     }
     /// Checks every constraint of the spec and returns the request, or every violation found.
-    pub fn build(self) -> Result<BatchDelRequest, ::lark_runtime::ValidationError> {
-        let root = ::lark_runtime::validate::FieldPath::root();
-        let mut violations = ::lark_runtime::validate::Violations::default();
+    pub fn build(self) -> Result<BatchDelRequest, ValidationError> {
+        let root = FieldPath::root();
+        let mut violations = Violations::default();
         let record_ids = violations.required(&root.field("record_ids"), self.record_ids);
         let (Some(record_ids),) = (record_ids,) else {
             return Err(violations.into_error("BatchDelRequest"));
         };
         let request = BatchDelRequest { record_ids };
-        ::lark_runtime::Validate::validate(&request)?;
+        Validate::validate(&request)?;
         Ok(request)
     }
 }
-impl ::lark_runtime::Validate for BatchDelRequest {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
+impl Validate for BatchDelRequest {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
         {
             let at = at.field("record_ids");
             let value = &self.record_ids;
@@ -84,67 +77,52 @@ impl ::lark_runtime::Validate for BatchDelRequest {
         }
     }
 }
-impl ::lark_runtime::Endpoint for BatchDelRequest {
+impl Endpoint for BatchDelRequest {
     type Data = BatchDelResponse;
     type Error = BatchDelError;
-    const METADATA: &'static ::lark_runtime::EndpointMetadata = &::lark_runtime::EndpointMetadata {
-        id: "attendance.v1.user_flow.batch_del",
-        summary: "删除打卡流水 — Delete punch flow records.",
-        method: ::lark_runtime::HttpMethod::Post,
-        path_template: "/open-apis/attendance/v1/user_flows/batch_del",
-        access_tokens: &[::lark_runtime::AccessTokenKind::Tenant],
-        app_types: &[::lark_runtime::AppType::Custom, ::lark_runtime::AppType::Isv],
+    const METADATA: &'static EndpointMetadata = &EndpointMetadata {
+        access_tokens: &[AccessTokenKind::Tenant],
+        app_types: &[AppType::Custom, AppType::Isv],
         scopes: &["attendance:task"],
-        rate_limits: &[::lark_runtime::RateLimit::per_second(10)],
-        special_rate_limit: false,
-        envelope: ::lark_runtime::Envelope::Data,
-        request_body: ::lark_runtime::RequestBody::Json,
-        response_kind: ::lark_runtime::ResponseKind::Json,
-        pagination_items: None,
-        path_example: &[],
-        query_example: &[],
+        rate_limits: &[RateLimit::per_second(10)],
+        request_body: RequestBody::Json,
         request_example: Some("{\"record_ids\":[\"6709359313699356941\"]}"),
-        file_parts: &[],
         response_example: Some(
             "{\"code\":0,\"data\":{\"fail_record_ids\":[\"6709359313699356941\"],\"success_record_ids\":[\"6709359313699356941\"]},\"msg\":\"success\"}",
         ),
+        ..EndpointMetadata::new(
+            "attendance.v1.user_flow.batch_del",
+            "删除打卡流水 — Delete punch flow records.",
+            HttpMethod::Post,
+            "/open-apis/attendance/v1/user_flows/batch_del",
+        )
     };
-    fn path(&self) -> String {
-        String::from("/open-apis/attendance/v1/user_flows/batch_del")
-    }
-    fn query(&self) -> Vec<(&'static str, String)> {
-        Vec::new()
-    }
     fn account(&self, data: &Self::Data) -> Option<::lark_runtime::Accounting> {
         Some(::lark_runtime::partial_failure::account(&self.record_ids, data))
     }
 }
 #[cfg(feature = "server")]
-impl ::lark_runtime::Incoming for BatchDelRequest {
-    fn from_incoming(
-        request: &::lark_runtime::IncomingRequest<'_>,
-    ) -> Result<Self, ::lark_runtime::ValidationError> {
+impl Incoming for BatchDelRequest {
+    fn from_incoming(request: &IncomingRequest<'_>) -> Result<Self, ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
         #[derive(Deserialize)]
-        #[serde(crate = "::lark_runtime::__private::serde")]
         struct Body {
             #[serde(default, rename = "record_ids")]
             record_ids: Option<Vec<String>>,
         }
-        let mut violations = ::lark_runtime::validate::Violations::default();
+        let mut violations = Violations::default();
         let mut builder = Self::builder();
         let Some(body) = request.body::<Body>(&mut violations) else {
             return Err(violations.into_error("BatchDelRequest"));
         };
         builder.record_ids = body.record_ids;
-        ::lark_runtime::incoming::finish(violations, "BatchDelRequest", builder.build())
+        ::lark_runtime::incoming::finish(violations, builder.build())
     }
 }
 /// Response data of 删除打卡流水 — Delete punch flow records.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct BatchDelResponse {
     /// 删除成功的打卡流水记录 ID — the ids that were deleted.
     ///
@@ -179,39 +157,23 @@ impl BatchDelResponse {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum BatchDelError {
-    /// `1220001` param is invalid (HTTP 400).
-    ///
-    /// Read the message the server returned for the cause (the page's example is "internal server error", an internal fault).
+    /// `1220001` param is invalid (HTTP 400). Read the message the server returned for the cause (the page's example is "internal server error", an internal fault).
     ParamInvalid,
-    /// `1220002` tenant_id is empty (HTTP 400).
-    ///
-    /// 租户 ID — check the tenant id.
+    /// `1220002` tenant_id is empty (HTTP 400). 租户 ID — check the tenant id.
     TenantIdEmpty,
-    /// `1220003` user_id type is not employee_id or employee_no (HTTP 400).
-    ///
-    /// 用户 ID — the user id is invalid; it must be an employee_id or an employee_no.
+    /// `1220003` user_id type is not employee_id or employee_no (HTTP 400). 用户 ID — the user id is invalid; it must be an employee_id or an employee_no.
     UserIdTypeInvalid,
-    /// `1220006` enterprise tenant app has no privilege (HTTP 400).
-    ///
-    /// 应用权限 — grant the app the permission the returned message names.
+    /// `1220006` enterprise tenant app has no privilege (HTTP 400). 应用权限 — grant the app the permission the returned message names.
     NoPrivilege,
-    /// `1225000` system error (HTTP 500).
-    ///
-    /// 系统错误 — a server fault; retry, or ask technical support.
-    ///
-    /// Retrying can succeed.
+    /// `1225000` system error (HTTP 500). 系统错误 — a server fault; retry, or ask technical support. Retrying can succeed.
     SystemError,
-    /// `1227000` management service error (HTTP 500).
-    ///
-    /// 系统错误 — a server fault; retry, or ask technical support.
-    ///
-    /// Retrying can succeed.
+    /// `1227000` management service error (HTTP 500). 系统错误 — a server fault; retry, or ask technical support. Retrying can succeed.
     ManagementServiceError,
     /// A code the reference page does not document for this endpoint.
     Undocumented(i64),
 }
-impl ::lark_runtime::DocumentedError for BatchDelError {
-    const DOCUMENTED: &'static [(Self, ::lark_runtime::ErrorFacts)] = &[
+impl DocumentedError for BatchDelError {
+    const DOCUMENTED: &'static [(Self, ErrorFacts)] = &[
         (Self::ParamInvalid, crate::attendance::v1::errors::CODE_1220001_6),
         (Self::TenantIdEmpty, crate::attendance::v1::errors::CODE_1220002_4),
         (Self::UserIdTypeInvalid, crate::attendance::v1::errors::CODE_1220003_4),
@@ -219,14 +181,5 @@ impl ::lark_runtime::DocumentedError for BatchDelError {
         (Self::SystemError, crate::attendance::v1::errors::CODE_1225000_7),
         (Self::ManagementServiceError, crate::attendance::v1::errors::CODE_1227000_4),
     ];
-    fn undocumented(code: i64) -> Self {
-        Self::Undocumented(code)
-    }
-    fn undocumented_code(&self) -> Option<i64> {
-        match self {
-            Self::Undocumented(code) => Some(*code),
-            _ => None,
-        }
-    }
 }
 ::lark_runtime::documented_error_traits!(BatchDelError);

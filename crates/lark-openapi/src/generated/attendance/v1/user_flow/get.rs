@@ -9,14 +9,11 @@
 //! `GET /open-apis/attendance/v1/user_flows/:user_flow_id`
 //!
 //! Reference: <https://open.feishu.cn/document/server-docs/attendance-v1/user_task/get>
-use ::lark_runtime::__private::serde::Serialize;
+use ::lark_runtime::__private::prelude::*;
 /// Request of 查询打卡流水 — Get one punch record by id.
-///
-/// `GET /open-apis/attendance/v1/user_flows/:user_flow_id`
 ///
 /// Build it with [`GetRequest::builder`]; a request that exists has passed every constraint of the spec.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct GetRequest {
     #[serde(skip)]
     user_flow_id: String,
@@ -64,9 +61,9 @@ impl GetRequestBuilder {
         self
     }
     /// Checks every constraint of the spec and returns the request, or every violation found.
-    pub fn build(self) -> Result<GetRequest, ::lark_runtime::ValidationError> {
-        let root = ::lark_runtime::validate::FieldPath::root();
-        let mut violations = ::lark_runtime::validate::Violations::default();
+    pub fn build(self) -> Result<GetRequest, ValidationError> {
+        let root = FieldPath::root();
+        let mut violations = Violations::default();
         let user_flow_id = violations
             .required(&root.field("user_flow_id"), self.user_flow_id);
         let employee_type = violations
@@ -79,80 +76,55 @@ impl GetRequestBuilder {
             user_flow_id,
             employee_type,
         };
-        ::lark_runtime::Validate::validate(&request)?;
+        Validate::validate(&request)?;
         Ok(request)
     }
 }
-impl ::lark_runtime::Validate for GetRequest {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
-        {
-            let at = at.field("employee_type");
-            let value = &self.employee_type;
-            ::lark_runtime::Validate::validate_at(value, &at, violations);
-        }
+impl Validate for GetRequest {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
+        violations.check(&at.field("employee_type"), &self.employee_type);
     }
 }
-impl ::lark_runtime::Endpoint for GetRequest {
+impl Endpoint for GetRequest {
     type Data = GetResponse;
     type Error = GetError;
-    const METADATA: &'static ::lark_runtime::EndpointMetadata = &::lark_runtime::EndpointMetadata {
-        id: "attendance.v1.user_flow.get",
-        summary: "查询打卡流水 — Get one punch record by id.",
-        method: ::lark_runtime::HttpMethod::Get,
-        path_template: "/open-apis/attendance/v1/user_flows/:user_flow_id",
-        access_tokens: &[::lark_runtime::AccessTokenKind::Tenant],
-        app_types: &[::lark_runtime::AppType::Custom, ::lark_runtime::AppType::Isv],
+    const METADATA: &'static EndpointMetadata = &EndpointMetadata {
+        access_tokens: &[AccessTokenKind::Tenant],
+        app_types: &[AppType::Custom, AppType::Isv],
         scopes: &["attendance:task", "attendance:task:readonly"],
-        rate_limits: &[::lark_runtime::RateLimit::per_second(50)],
-        special_rate_limit: false,
-        envelope: ::lark_runtime::Envelope::Data,
-        request_body: ::lark_runtime::RequestBody::None,
-        response_kind: ::lark_runtime::ResponseKind::Json,
-        pagination_items: None,
+        rate_limits: &[RateLimit::per_second(50)],
         path_example: &[("user_flow_id", "6708236686834352397")],
         query_example: &[("employee_type", "employee_id")],
-        request_example: None,
-        file_parts: &[],
         response_example: Some(
             "{\"code\":0,\"data\":{\"bssid\":\"b0:b8:67:5c:1d:72\",\"check_result\":\"Invalid\",\"check_time\":\"1611476284\",\"comment\":\"上班打卡\",\"creator_id\":\"abd754f7\",\"device_id\":\"99e0609ee053448596502691a81428654d7ded64c7bd85acd982d26b3636c37d\",\"external_id\":\"record_123\",\"idempotent_id\":\"****_***\",\"is_field\":true,\"is_wifi\":true,\"location_name\":\"西溪八方城\",\"photo_urls\":[\"https://time.clockin.biz/manage/download/6840389754748502021\"],\"record_id\":\"6709359313699356941\",\"ssid\":\"b0:b8:67:5c:1d:72\",\"type\":7,\"user_id\":\"abd754f7\"},\"msg\":\"success\"}",
         ),
+        ..EndpointMetadata::new(
+            "attendance.v1.user_flow.get",
+            "查询打卡流水 — Get one punch record by id.",
+            HttpMethod::Get,
+            "/open-apis/attendance/v1/user_flows/:user_flow_id",
+        )
     };
     fn path(&self) -> String {
-        ::lark_runtime::wire::fill_path(
+        fill_path(
             Self::METADATA.path_template,
             &[("user_flow_id", ToString::to_string(&self.user_flow_id))],
         )
     }
     fn query(&self) -> Vec<(&'static str, String)> {
         let mut query = Vec::new();
-        {
-            let value = &self.employee_type;
-            query.push(("employee_type", ToString::to_string(value)));
-        }
+        push_query(&mut query, "employee_type", [&self.employee_type]);
         query
     }
 }
 #[cfg(feature = "server")]
-impl ::lark_runtime::Incoming for GetRequest {
-    fn from_incoming(
-        request: &::lark_runtime::IncomingRequest<'_>,
-    ) -> Result<Self, ::lark_runtime::ValidationError> {
-        let root = ::lark_runtime::validate::FieldPath::root();
-        let mut violations = ::lark_runtime::validate::Violations::default();
+impl Incoming for GetRequest {
+    fn from_incoming(request: &IncomingRequest<'_>) -> Result<Self, ValidationError> {
+        let mut violations = Violations::default();
         let mut builder = Self::builder();
-        builder.user_flow_id = request
-            .path_param::<
-                String,
-            >(&root.field("user_flow_id"), "user_flow_id", &mut violations);
-        builder.employee_type = request
-            .query_one::<
-                crate::attendance::v1::types::EmployeeType,
-            >(&root.field("employee_type"), "employee_type", &mut violations);
-        ::lark_runtime::incoming::finish(violations, "GetRequest", builder.build())
+        builder.user_flow_id = request.path_param("user_flow_id", &mut violations);
+        builder.employee_type = request.query_one("employee_type", &mut violations);
+        ::lark_runtime::incoming::finish(violations, builder.build())
     }
 }
 /// Response data of 查询打卡流水 — Get one punch record by id.
@@ -165,47 +137,27 @@ pub type GetResponse = crate::attendance::v1::types::UserFlow;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum GetError {
-    /// `1220001` param is invalis (HTTP 400).
-    ///
-    /// 入参校验失败 — the request failed validation; the returned message names the bad parameter (e.g. "employee_type invalid").
+    /// `1220001` param is invalis (HTTP 400). 入参校验失败 — the request failed validation; the returned message names the bad parameter (e.g. "employee_type invalid").
     ParamInvalid,
-    /// `1220002` tenant_id is empty (HTTP 400).
-    ///
-    /// Check that the tenant_access_token sent is the right one.
+    /// `1220002` tenant_id is empty (HTTP 400). Check that the tenant_access_token sent is the right one.
     TenantIdEmpty,
-    /// `1220004` param is invalis (HTTP 400).
-    ///
-    /// A user id involved does not exist or is outside the app's permission; the returned message says which.
+    /// `1220004` param is invalis (HTTP 400). A user id involved does not exist or is outside the app's permission; the returned message says which.
     UserNotFoundOrNoPermission,
-    /// `1220005` 没有权限 (HTTP 400).
-    ///
-    /// 数据权限范围 — check the data permission scope in the attendance admin console.
+    /// `1220005` 没有权限 (HTTP 400). 数据权限范围 — check the data permission scope in the attendance admin console.
     NoDataPermission,
-    /// `1225000` param is invalis (HTTP 500).
-    ///
-    /// An internal fault (e.g. "internal server error"); retry, or ask technical support.
-    ///
-    /// Retrying can succeed.
+    /// `1225000` param is invalis (HTTP 500). An internal fault (e.g. "internal server error"); retry, or ask technical support. Retrying can succeed.
     SystemError,
-    /// `1226500` 历史错误码，不再使用 (HTTP 500).
-    ///
-    /// 历史错误码 — a legacy code that is no longer used.
+    /// `1226500` 历史错误码，不再使用 (HTTP 500). 历史错误码 — a legacy code that is no longer used.
     Deprecated,
-    /// `1227500` 组织架构服务系统错误 (HTTP 500).
-    ///
-    /// 班次服务异常 — the page's advice calls this a shift service fault (its message says organisation service); the returned message gives the cause (e.g. a user's Lark id was not found). Retry, or ask technical support.
-    ///
-    /// Retrying can succeed.
+    /// `1227500` 组织架构服务系统错误 (HTTP 500). 班次服务异常 — the page's advice calls this a shift service fault (its message says organisation service); the returned message gives the cause (e.g. a user's Lark id was not found). Retry, or ask technical support. Retrying can succeed.
     ShiftServiceError,
-    /// `1220600` 通用错误信息 (HTTP 400).
-    ///
-    /// 通用错误信息 — one of several general errors; see the attendance service's general error messages guide for the meaning and fix.
+    /// `1220600` 通用错误信息 (HTTP 400). 通用错误信息 — one of several general errors; see the attendance service's general error messages guide for the meaning and fix.
     GeneralError,
     /// A code the reference page does not document for this endpoint.
     Undocumented(i64),
 }
-impl ::lark_runtime::DocumentedError for GetError {
-    const DOCUMENTED: &'static [(Self, ::lark_runtime::ErrorFacts)] = &[
+impl DocumentedError for GetError {
+    const DOCUMENTED: &'static [(Self, ErrorFacts)] = &[
         (Self::ParamInvalid, crate::attendance::v1::errors::CODE_1220001_8),
         (Self::TenantIdEmpty, crate::attendance::v1::errors::CODE_1220002_2),
         (
@@ -218,14 +170,5 @@ impl ::lark_runtime::DocumentedError for GetError {
         (Self::ShiftServiceError, crate::attendance::v1::errors::CODE_1227500_3),
         (Self::GeneralError, crate::attendance::v1::errors::CODE_1220600_2),
     ];
-    fn undocumented(code: i64) -> Self {
-        Self::Undocumented(code)
-    }
-    fn undocumented_code(&self) -> Option<i64> {
-        match self {
-            Self::Undocumented(code) => Some(*code),
-            _ => None,
-        }
-    }
 }
 ::lark_runtime::documented_error_traits!(GetError);

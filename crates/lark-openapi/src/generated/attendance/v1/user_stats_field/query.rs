@@ -10,14 +10,11 @@
 //! `POST /open-apis/attendance/v1/user_stats_fields/query`
 //!
 //! Reference: <https://open.feishu.cn/document/server-docs/attendance-v1/user_stats_data/query-2>
-use ::lark_runtime::__private::serde::{Deserialize, Serialize};
+use ::lark_runtime::__private::prelude::*;
 /// Request of 查询统计表头 — Query the available statistics columns.
-///
-/// `POST /open-apis/attendance/v1/user_stats_fields/query`
 ///
 /// Build it with [`QueryRequest::builder`]; a request that exists has passed every constraint of the spec.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct QueryRequest {
     #[serde(skip)]
     employee_type: crate::attendance::v1::types::EmployeeType,
@@ -106,9 +103,9 @@ impl QueryRequestBuilder {
         self
     }
     /// Checks every constraint of the spec and returns the request, or every violation found.
-    pub fn build(self) -> Result<QueryRequest, ::lark_runtime::ValidationError> {
-        let root = ::lark_runtime::validate::FieldPath::root();
-        let mut violations = ::lark_runtime::validate::Violations::default();
+    pub fn build(self) -> Result<QueryRequest, ValidationError> {
+        let root = FieldPath::root();
+        let mut violations = Violations::default();
         let employee_type = violations
             .required(&root.field("employee_type"), self.employee_type);
         let locale = violations.required(&root.field("locale"), self.locale);
@@ -131,80 +128,51 @@ impl QueryRequestBuilder {
             start_date,
             end_date,
         };
-        ::lark_runtime::Validate::validate(&request)?;
+        Validate::validate(&request)?;
         Ok(request)
     }
 }
-impl ::lark_runtime::Validate for QueryRequest {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
-        {
-            let at = at.field("employee_type");
-            let value = &self.employee_type;
-            ::lark_runtime::Validate::validate_at(value, &at, violations);
-        }
-        {
-            let at = at.field("locale");
-            let value = &self.locale;
-            ::lark_runtime::Validate::validate_at(value, &at, violations);
-        }
-        {
-            let at = at.field("stats_type");
-            let value = &self.stats_type;
-            ::lark_runtime::Validate::validate_at(value, &at, violations);
-        }
+impl Validate for QueryRequest {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
+        violations.check(&at.field("employee_type"), &self.employee_type);
+        violations.check(&at.field("locale"), &self.locale);
+        violations.check(&at.field("stats_type"), &self.stats_type);
     }
 }
-impl ::lark_runtime::Endpoint for QueryRequest {
+impl Endpoint for QueryRequest {
     type Data = QueryResponse;
     type Error = QueryError;
-    const METADATA: &'static ::lark_runtime::EndpointMetadata = &::lark_runtime::EndpointMetadata {
-        id: "attendance.v1.user_stats_field.query",
-        summary: "查询统计表头 — Query the available statistics columns.",
-        method: ::lark_runtime::HttpMethod::Post,
-        path_template: "/open-apis/attendance/v1/user_stats_fields/query",
-        access_tokens: &[::lark_runtime::AccessTokenKind::Tenant],
-        app_types: &[::lark_runtime::AppType::Custom, ::lark_runtime::AppType::Isv],
+    const METADATA: &'static EndpointMetadata = &EndpointMetadata {
+        access_tokens: &[AccessTokenKind::Tenant],
+        app_types: &[AppType::Custom, AppType::Isv],
         scopes: &["attendance:task", "attendance:task:readonly"],
-        rate_limits: &[::lark_runtime::RateLimit::per_second(50)],
-        special_rate_limit: false,
-        envelope: ::lark_runtime::Envelope::Data,
-        request_body: ::lark_runtime::RequestBody::Json,
-        response_kind: ::lark_runtime::ResponseKind::Json,
-        pagination_items: None,
-        path_example: &[],
+        rate_limits: &[RateLimit::per_second(50)],
+        request_body: RequestBody::Json,
         query_example: &[("employee_type", "employee_id")],
         request_example: Some(
             "{\"end_date\":20210323,\"locale\":\"zh\",\"start_date\":20210316,\"stats_type\":\"daily\"}",
         ),
-        file_parts: &[],
         response_example: Some(
             "{\"code\":0,\"data\":{\"user_stats_field\":{\"fields\":[{\"child_fields\":[{\"code\":\"50103\",\"title\":\"Employee ID\"}],\"code\":\"501\",\"title\":\"Basic info\"},{\"child_fields\":[{\"code\":\"52108\",\"title\":\"Attendance group name\"},{\"code\":\"52101\",\"title\":\"Required attendance days\"},{\"code\":\"52102\",\"title\":\"Days of attendance\"},{\"code\":\"52104\",\"time_unit\":\"Minute\",\"title\":\"Required attendance duration\"},{\"code\":\"52105\",\"time_unit\":\"Minute\",\"title\":\"Actual attendance duration\"},{\"code\":\"52107\",\"title\":\"Overtime hours\"}],\"code\":\"521\",\"title\":\"Attendance statistics\"},{\"child_fields\":[{\"code\":\"52201\",\"title\":\"Late in times\"},{\"code\":\"52203\",\"title\":\"Early out times\"},{\"code\":\"52207\",\"title\":\"No records\"}],\"code\":\"522\",\"title\":\"Abnormal statistics\"},{\"child_fields\":[{\"code\":\"2021-03-16\",\"title\":\"2021-03-16 Tue\"},{\"code\":\"2021-03-17\",\"title\":\"2021-03-17 Wed\"},{\"code\":\"2021-03-18\",\"title\":\"2021-03-18 Thu\"},{\"code\":\"2021-03-19\",\"title\":\"2021-03-19 Fri\"},{\"code\":\"2021-03-20\",\"title\":\"2021-03-20 Sat\"},{\"code\":\"2021-03-21\",\"title\":\"2021-03-21 Sun\"},{\"code\":\"2021-03-22\",\"title\":\"2021-03-22 Mon\"},{\"code\":\"2021-03-23\",\"title\":\"2021-03-23 Tue\"}],\"code\":\"524\",\"title\":\"Daily statistics\"}],\"stats_type\":\"month\",\"user_id\":\"\"}},\"msg\":\"\"}",
         ),
+        ..EndpointMetadata::new(
+            "attendance.v1.user_stats_field.query",
+            "查询统计表头 — Query the available statistics columns.",
+            HttpMethod::Post,
+            "/open-apis/attendance/v1/user_stats_fields/query",
+        )
     };
-    fn path(&self) -> String {
-        String::from("/open-apis/attendance/v1/user_stats_fields/query")
-    }
     fn query(&self) -> Vec<(&'static str, String)> {
         let mut query = Vec::new();
-        {
-            let value = &self.employee_type;
-            query.push(("employee_type", ToString::to_string(value)));
-        }
+        push_query(&mut query, "employee_type", [&self.employee_type]);
         query
     }
 }
 #[cfg(feature = "server")]
-impl ::lark_runtime::Incoming for QueryRequest {
-    fn from_incoming(
-        request: &::lark_runtime::IncomingRequest<'_>,
-    ) -> Result<Self, ::lark_runtime::ValidationError> {
+impl Incoming for QueryRequest {
+    fn from_incoming(request: &IncomingRequest<'_>) -> Result<Self, ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
         #[derive(Deserialize)]
-        #[serde(crate = "::lark_runtime::__private::serde")]
         struct Body {
             #[serde(default, rename = "locale")]
             locale: Option<crate::attendance::v1::types::StatsLocale>,
@@ -215,13 +183,9 @@ impl ::lark_runtime::Incoming for QueryRequest {
             #[serde(default, rename = "end_date")]
             end_date: Option<i32>,
         }
-        let root = ::lark_runtime::validate::FieldPath::root();
-        let mut violations = ::lark_runtime::validate::Violations::default();
+        let mut violations = Violations::default();
         let mut builder = Self::builder();
-        builder.employee_type = request
-            .query_one::<
-                crate::attendance::v1::types::EmployeeType,
-            >(&root.field("employee_type"), "employee_type", &mut violations);
+        builder.employee_type = request.query_one("employee_type", &mut violations);
         let Some(body) = request.body::<Body>(&mut violations) else {
             return Err(violations.into_error("QueryRequest"));
         };
@@ -229,14 +193,13 @@ impl ::lark_runtime::Incoming for QueryRequest {
         builder.stats_type = body.stats_type;
         builder.start_date = body.start_date;
         builder.end_date = body.end_date;
-        ::lark_runtime::incoming::finish(violations, "QueryRequest", builder.build())
+        ::lark_runtime::incoming::finish(violations, builder.build())
     }
 }
 /// Response data of 查询统计表头 — Query the available statistics columns.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct QueryResponse {
     /// 统计数据表头 — the statistics columns.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -248,46 +211,28 @@ pub struct QueryResponse {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum QueryError {
-    /// `1220001` param is invalis (HTTP 400).
-    ///
-    /// 入参校验失败 — the request failed validation; the returned message names the bad parameter (e.g. "employee_type invalid").
+    /// `1220001` param is invalis (HTTP 400). 入参校验失败 — the request failed validation; the returned message names the bad parameter (e.g. "employee_type invalid").
     ParamInvalid,
-    /// `1220002` tenant_id is empty (HTTP 400).
-    ///
-    /// Check that the tenant_access_token sent is the right one.
+    /// `1220002` tenant_id is empty (HTTP 400). Check that the tenant_access_token sent is the right one.
     TenantIdEmpty,
-    /// `1228000` 历史错误码，不再使用 (HTTP 500).
-    ///
-    /// 历史错误码 — a legacy code that is no longer used.
+    /// `1228000` 历史错误码，不再使用 (HTTP 500). 历史错误码 — a legacy code that is no longer used.
     Deprecated1228000,
-    /// `1220600` 通用错误信息 (HTTP 400).
-    ///
-    /// 通用错误信息 — one of several general errors; see the attendance service's general error messages guide for the meaning and fix.
+    /// `1220600` 通用错误信息 (HTTP 400). 通用错误信息 — one of several general errors; see the attendance service's general error messages guide for the meaning and fix.
     GeneralError,
     /// A code the reference page does not document for this endpoint.
     Undocumented(i64),
 }
-impl ::lark_runtime::DocumentedError for QueryError {
-    const DOCUMENTED: &'static [(Self, ::lark_runtime::ErrorFacts)] = &[
+impl DocumentedError for QueryError {
+    const DOCUMENTED: &'static [(Self, ErrorFacts)] = &[
         (Self::ParamInvalid, crate::attendance::v1::errors::CODE_1220001_8),
         (Self::TenantIdEmpty, crate::attendance::v1::errors::CODE_1220002_2),
         (Self::Deprecated1228000, crate::attendance::v1::errors::CODE_1228000),
         (Self::GeneralError, crate::attendance::v1::errors::CODE_1220600_2),
     ];
-    fn undocumented(code: i64) -> Self {
-        Self::Undocumented(code)
-    }
-    fn undocumented_code(&self) -> Option<i64> {
-        match self {
-            Self::Undocumented(code) => Some(*code),
-            _ => None,
-        }
-    }
 }
 ::lark_runtime::documented_error_traits!(QueryError);
 /// 字段 — one statistics column.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct UserStatsFieldChild {
     /// 字段编号 — code of the column.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -302,16 +247,9 @@ pub struct UserStatsFieldChild {
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub time_unit: Option<String>,
 }
-impl ::lark_runtime::Validate for UserStatsFieldChild {
-    fn validate_at(
-        &self,
-        _at: &::lark_runtime::validate::FieldPath<'_>,
-        _violations: &mut ::lark_runtime::validate::Violations,
-    ) {}
-}
+impl Validate for UserStatsFieldChild {}
 /// 分组 — one column group.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct UserStatsFieldGroup {
     /// 分组编号 — code of the group.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -325,26 +263,13 @@ pub struct UserStatsFieldGroup {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub child_fields: Option<Vec<UserStatsFieldChild>>,
 }
-impl ::lark_runtime::Validate for UserStatsFieldGroup {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
-        {
-            let at = at.field("child_fields");
-            if let Some(value) = &self.child_fields {
-                for (index, item) in value.iter().enumerate() {
-                    let at = at.index(index);
-                    ::lark_runtime::Validate::validate_at(item, &at, violations);
-                }
-            }
-        }
+impl Validate for UserStatsFieldGroup {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
+        violations.check(&at.field("child_fields"), &self.child_fields);
     }
 }
 /// 统计数据表头 — the statistics columns.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct UserStatsField {
     /// 统计类型 — daily or monthly statistics.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -357,26 +282,9 @@ pub struct UserStatsField {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fields: Option<Vec<UserStatsFieldGroup>>,
 }
-impl ::lark_runtime::Validate for UserStatsField {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
-        {
-            let at = at.field("stats_type");
-            if let Some(value) = &self.stats_type {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
-        {
-            let at = at.field("fields");
-            if let Some(value) = &self.fields {
-                for (index, item) in value.iter().enumerate() {
-                    let at = at.index(index);
-                    ::lark_runtime::Validate::validate_at(item, &at, violations);
-                }
-            }
-        }
+impl Validate for UserStatsField {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
+        violations.check(&at.field("stats_type"), &self.stats_type);
+        violations.check(&at.field("fields"), &self.fields);
     }
 }

@@ -11,14 +11,11 @@
 //! `POST /open-apis/attendance/v1/user_stats_views/query`
 //!
 //! Reference: <https://open.feishu.cn/document/server-docs/attendance-v1/user_stats_data/query>
-use ::lark_runtime::__private::serde::{Deserialize, Serialize};
+use ::lark_runtime::__private::prelude::*;
 /// Request of 查询统计设置 — Query the saved statistics view (report columns).
-///
-/// `POST /open-apis/attendance/v1/user_stats_views/query`
 ///
 /// Build it with [`QueryRequest::builder`]; a request that exists has passed every constraint of the spec.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct QueryRequest {
     #[serde(skip)]
     employee_type: crate::attendance::v1::types::EmployeeType,
@@ -95,9 +92,9 @@ impl QueryRequestBuilder {
         self
     }
     /// Checks every constraint of the spec and returns the request, or every violation found.
-    pub fn build(self) -> Result<QueryRequest, ::lark_runtime::ValidationError> {
-        let root = ::lark_runtime::validate::FieldPath::root();
-        let mut violations = ::lark_runtime::validate::Violations::default();
+    pub fn build(self) -> Result<QueryRequest, ValidationError> {
+        let root = FieldPath::root();
+        let mut violations = Violations::default();
         let employee_type = violations
             .required(&root.field("employee_type"), self.employee_type);
         let locale = violations.required(&root.field("locale"), self.locale);
@@ -115,80 +112,51 @@ impl QueryRequestBuilder {
             stats_type,
             user_id: self.user_id,
         };
-        ::lark_runtime::Validate::validate(&request)?;
+        Validate::validate(&request)?;
         Ok(request)
     }
 }
-impl ::lark_runtime::Validate for QueryRequest {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
-        {
-            let at = at.field("employee_type");
-            let value = &self.employee_type;
-            ::lark_runtime::Validate::validate_at(value, &at, violations);
-        }
-        {
-            let at = at.field("locale");
-            let value = &self.locale;
-            ::lark_runtime::Validate::validate_at(value, &at, violations);
-        }
-        {
-            let at = at.field("stats_type");
-            let value = &self.stats_type;
-            ::lark_runtime::Validate::validate_at(value, &at, violations);
-        }
+impl Validate for QueryRequest {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
+        violations.check(&at.field("employee_type"), &self.employee_type);
+        violations.check(&at.field("locale"), &self.locale);
+        violations.check(&at.field("stats_type"), &self.stats_type);
     }
 }
-impl ::lark_runtime::Endpoint for QueryRequest {
+impl Endpoint for QueryRequest {
     type Data = QueryResponse;
     type Error = QueryError;
-    const METADATA: &'static ::lark_runtime::EndpointMetadata = &::lark_runtime::EndpointMetadata {
-        id: "attendance.v1.user_stats_view.query",
-        summary: "查询统计设置 — Query the saved statistics view (report columns).",
-        method: ::lark_runtime::HttpMethod::Post,
-        path_template: "/open-apis/attendance/v1/user_stats_views/query",
-        access_tokens: &[::lark_runtime::AccessTokenKind::Tenant],
-        app_types: &[::lark_runtime::AppType::Custom, ::lark_runtime::AppType::Isv],
+    const METADATA: &'static EndpointMetadata = &EndpointMetadata {
+        access_tokens: &[AccessTokenKind::Tenant],
+        app_types: &[AppType::Custom, AppType::Isv],
         scopes: &["attendance:task", "attendance:task:readonly"],
-        rate_limits: &[::lark_runtime::RateLimit::per_second(50)],
-        special_rate_limit: false,
-        envelope: ::lark_runtime::Envelope::Data,
-        request_body: ::lark_runtime::RequestBody::Json,
-        response_kind: ::lark_runtime::ResponseKind::Json,
-        pagination_items: None,
-        path_example: &[],
+        rate_limits: &[RateLimit::per_second(50)],
+        request_body: RequestBody::Json,
         query_example: &[("employee_type", "employee_id")],
         request_example: Some(
             "{\"locale\":\"zh\",\"stats_type\":\"daily\",\"user_id\":\"dd31248a\"}",
         ),
-        file_parts: &[],
         response_example: Some(
             "{\"code\":0,\"data\":{\"view\":{\"items\":[{\"child_items\":[{\"code\":\"50101\",\"column_type\":0,\"max_value\":\"\",\"min_value\":\"\",\"read_only\":true,\"title\":\"姓名\",\"value\":\"1\"},{\"code\":\"50102\",\"column_type\":0,\"max_value\":\"\",\"min_value\":\"\",\"read_only\":false,\"title\":\"部门\",\"value\":\"0\"},{\"code\":\"50111\",\"column_type\":0,\"max_value\":\"\",\"min_value\":\"\",\"read_only\":false,\"title\":\"组织架构\",\"value\":\"0\"},{\"code\":\"50103\",\"column_type\":0,\"max_value\":\"\",\"min_value\":\"\",\"read_only\":false,\"title\":\"工号\",\"value\":\"1\"},{\"code\":\"50104\",\"column_type\":0,\"max_value\":\"\",\"min_value\":\"\",\"read_only\":false,\"title\":\"邮箱\",\"value\":\"0\"},{\"code\":\"50105\",\"column_type\":0,\"max_value\":\"\",\"min_value\":\"\",\"read_only\":false,\"title\":\"雇员类型\",\"value\":\"0\"},{\"code\":\"50106\",\"column_type\":0,\"max_value\":\"\",\"min_value\":\"\",\"read_only\":false,\"title\":\"序列\",\"value\":\"0\"},{\"code\":\"50107\",\"column_type\":0,\"max_value\":\"\",\"min_value\":\"\",\"read_only\":false,\"title\":\"入职时间\",\"value\":\"0\"},{\"code\":\"50108\",\"column_type\":0,\"max_value\":\"\",\"min_value\":\"\",\"read_only\":false,\"title\":\"离职时间\",\"value\":\"0\"},{\"code\":\"50109\",\"column_type\":0,\"max_value\":\"\",\"min_value\":\"\",\"read_only\":false,\"title\":\"状态\",\"value\":\"0\"},{\"code\":\"50110\",\"column_type\":0,\"max_value\":\"\",\"min_value\":\"\",\"read_only\":false,\"title\":\"直属上级\",\"value\":\"0\"}],\"code\":\"501\",\"title\":\"基本信息\"},{\"child_items\":[{\"code\":\"52108\",\"column_type\":0,\"max_value\":\"\",\"min_value\":\"\",\"read_only\":false,\"title\":\"考勤组名称\",\"value\":\"1\"},{\"code\":\"52101\",\"column_type\":0,\"max_value\":\"\",\"min_value\":\"\",\"read_only\":false,\"title\":\"应出勤天数\",\"value\":\"1\"},{\"code\":\"52102\",\"column_type\":0,\"max_value\":\"\",\"min_value\":\"\",\"read_only\":false,\"title\":\"工作日出勤天数\",\"value\":\"1\"},{\"code\":\"52103\",\"column_type\":0,\"max_value\":\"\",\"min_value\":\"\",\"read_only\":false,\"title\":\"休息日出勤天数\",\"value\":\"0\"},{\"code\":\"52104\",\"column_type\":0,\"max_value\":\"\",\"min_value\":\"\",\"read_only\":false,\"title\":\"应出勤时长\",\"value\":\"1\"},{\"code\":\"52105\",\"column_type\":0,\"max_value\":\"\",\"min_value\":\"\",\"read_only\":false,\"title\":\"实际出勤时长\",\"value\":\"1\"},{\"code\":\"52106\",\"column_type\":0,\"max_value\":\"\",\"min_value\":\"\",\"read_only\":false,\"title\":\"计薪工作时长\",\"value\":\"0\"},{\"code\":\"52107\",\"column_type\":0,\"max_value\":\"\",\"min_value\":\"\",\"read_only\":false,\"title\":\"加班工作时长\",\"value\":\"1\"},{\"code\":\"52109\",\"column_type\":0,\"max_value\":\"\",\"min_value\":\"\",\"read_only\":false,\"title\":\"加班时长(计加班费)\\n\",\"value\":\"0\"},{\"code\":\"52110\",\"column_type\":0,\"max_value\":\"\",\"min_value\":\"\",\"read_only\":false,\"title\":\"加班时长(计为调休)\\n\",\"value\":\"0\"}],\"code\":\"521\",\"title\":\"出勤统计\"},{\"child_items\":[{\"code\":\"52201\",\"column_type\":0,\"max_value\":\"\",\"min_value\":\"\",\"read_only\":false,\"title\":\"迟到次数\",\"value\":\"1\"},{\"code\":\"52202\",\"column_type\":0,\"max_value\":\"\",\"min_value\":\"\",\"read_only\":false,\"title\":\"迟到时长\",\"value\":\"0\"},{\"code\":\"52203\",\"column_type\":0,\"max_value\":\"\",\"min_value\":\"\",\"read_only\":false,\"title\":\"早退次数\",\"value\":\"1\"},{\"code\":\"52204\",\"column_type\":0,\"max_value\":\"\",\"min_value\":\"\",\"read_only\":false,\"title\":\"早退时长\",\"value\":\"0\"},{\"code\":\"52205\",\"column_type\":0,\"max_value\":\"\",\"min_value\":\"\",\"read_only\":false,\"title\":\"上班缺卡次数\",\"value\":\"0\"},{\"code\":\"52206\",\"column_type\":0,\"max_value\":\"\",\"min_value\":\"\",\"read_only\":false,\"title\":\"下班缺卡次数\",\"value\":\"0\"},{\"code\":\"52207\",\"column_type\":0,\"max_value\":\"\",\"min_value\":\"\",\"read_only\":false,\"title\":\"缺勤\",\"value\":\"1\"},{\"code\":\"52208\",\"column_type\":0,\"max_value\":\"\",\"min_value\":\"\",\"read_only\":false,\"title\":\"请假时长\",\"value\":\"0\"},{\"code\":\"52209\",\"column_type\":0,\"max_value\":\"\",\"min_value\":\"\",\"read_only\":false,\"title\":\"出差时长\",\"value\":\"0\"},{\"code\":\"52211\",\"column_type\":0,\"max_value\":\"\",\"min_value\":\"\",\"read_only\":false,\"title\":\"换班天数\",\"value\":\"0\"},{\"code\":\"52212\",\"column_type\":0,\"max_value\":\"\",\"min_value\":\"\",\"read_only\":false,\"title\":\"补卡次数\",\"value\":\"0\"},{\"code\":\"52213\",\"column_type\":0,\"max_value\":\"\",\"min_value\":\"\",\"read_only\":false,\"title\":\"外勤次数\",\"value\":\"0\"},{\"code\":\"52214\",\"column_type\":0,\"max_value\":\"\",\"min_value\":\"\",\"read_only\":false,\"title\":\"外出时长\\t\",\"value\":\"0\"}],\"code\":\"522\",\"title\":\"异常统计\"},{\"child_items\":[{\"code\":\"52401\",\"column_type\":0,\"max_value\":\"\",\"min_value\":\"\",\"read_only\":false,\"title\":\"每日考勤结果\",\"value\":\"1\"}],\"code\":\"524\",\"title\":\"每日统计\"}],\"stats_type\":\"month\",\"user_id\":\"ec8ddg56\",\"view_id\":\"TmpZNU5qTTJORFF6T1RnNU5UTTNOakV6TWl0dGIyNTBhQT09\"}},\"msg\":\"\"}",
         ),
+        ..EndpointMetadata::new(
+            "attendance.v1.user_stats_view.query",
+            "查询统计设置 — Query the saved statistics view (report columns).",
+            HttpMethod::Post,
+            "/open-apis/attendance/v1/user_stats_views/query",
+        )
     };
-    fn path(&self) -> String {
-        String::from("/open-apis/attendance/v1/user_stats_views/query")
-    }
     fn query(&self) -> Vec<(&'static str, String)> {
         let mut query = Vec::new();
-        {
-            let value = &self.employee_type;
-            query.push(("employee_type", ToString::to_string(value)));
-        }
+        push_query(&mut query, "employee_type", [&self.employee_type]);
         query
     }
 }
 #[cfg(feature = "server")]
-impl ::lark_runtime::Incoming for QueryRequest {
-    fn from_incoming(
-        request: &::lark_runtime::IncomingRequest<'_>,
-    ) -> Result<Self, ::lark_runtime::ValidationError> {
+impl Incoming for QueryRequest {
+    fn from_incoming(request: &IncomingRequest<'_>) -> Result<Self, ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
         #[derive(Deserialize)]
-        #[serde(crate = "::lark_runtime::__private::serde")]
         struct Body {
             #[serde(default, rename = "locale")]
             locale: Option<crate::attendance::v1::types::StatsLocale>,
@@ -197,27 +165,22 @@ impl ::lark_runtime::Incoming for QueryRequest {
             #[serde(default, rename = "user_id")]
             user_id: Option<String>,
         }
-        let root = ::lark_runtime::validate::FieldPath::root();
-        let mut violations = ::lark_runtime::validate::Violations::default();
+        let mut violations = Violations::default();
         let mut builder = Self::builder();
-        builder.employee_type = request
-            .query_one::<
-                crate::attendance::v1::types::EmployeeType,
-            >(&root.field("employee_type"), "employee_type", &mut violations);
+        builder.employee_type = request.query_one("employee_type", &mut violations);
         let Some(body) = request.body::<Body>(&mut violations) else {
             return Err(violations.into_error("QueryRequest"));
         };
         builder.locale = body.locale;
         builder.stats_type = body.stats_type;
         builder.user_id = body.user_id;
-        ::lark_runtime::incoming::finish(violations, "QueryRequest", builder.build())
+        ::lark_runtime::incoming::finish(violations, builder.build())
     }
 }
 /// Response data of 查询统计设置 — Query the saved statistics view (report columns).
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct QueryResponse {
     /// 统计视图 — the saved view; its `view_id` is what user_stats_views/update takes.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -229,40 +192,23 @@ pub struct QueryResponse {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum QueryError {
-    /// `1220001` param is invalis (HTTP 400).
-    ///
-    /// 入参校验失败 — the request failed validation; the returned message names the bad parameter (e.g. "employee_type invalid").
+    /// `1220001` param is invalis (HTTP 400). 入参校验失败 — the request failed validation; the returned message names the bad parameter (e.g. "employee_type invalid").
     ParamInvalid,
-    /// `1220002` tenant_id is empty (HTTP 400).
-    ///
-    /// Check that the tenant_access_token sent is the right one.
+    /// `1220002` tenant_id is empty (HTTP 400). Check that the tenant_access_token sent is the right one.
     TenantIdEmpty,
-    /// `1228000` 历史错误码，不再使用 (HTTP 500).
-    ///
-    /// 历史错误码 — a legacy code that is no longer used.
+    /// `1228000` 历史错误码，不再使用 (HTTP 500). 历史错误码 — a legacy code that is no longer used.
     Deprecated1228000,
-    /// `1220600` 通用错误信息 (HTTP 400).
-    ///
-    /// 通用错误信息 — one of several general errors; see the attendance service's general error messages guide for the meaning and fix.
+    /// `1220600` 通用错误信息 (HTTP 400). 通用错误信息 — one of several general errors; see the attendance service's general error messages guide for the meaning and fix.
     GeneralError,
     /// A code the reference page does not document for this endpoint.
     Undocumented(i64),
 }
-impl ::lark_runtime::DocumentedError for QueryError {
-    const DOCUMENTED: &'static [(Self, ::lark_runtime::ErrorFacts)] = &[
+impl DocumentedError for QueryError {
+    const DOCUMENTED: &'static [(Self, ErrorFacts)] = &[
         (Self::ParamInvalid, crate::attendance::v1::errors::CODE_1220001_8),
         (Self::TenantIdEmpty, crate::attendance::v1::errors::CODE_1220002_2),
         (Self::Deprecated1228000, crate::attendance::v1::errors::CODE_1228000),
         (Self::GeneralError, crate::attendance::v1::errors::CODE_1220600_2),
     ];
-    fn undocumented(code: i64) -> Self {
-        Self::Undocumented(code)
-    }
-    fn undocumented_code(&self) -> Option<i64> {
-        match self {
-            Self::Undocumented(code) => Some(*code),
-            _ => None,
-        }
-    }
 }
 ::lark_runtime::documented_error_traits!(QueryError);

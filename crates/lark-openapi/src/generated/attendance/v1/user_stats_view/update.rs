@@ -10,14 +10,11 @@
 //! `PUT /open-apis/attendance/v1/user_stats_views/:user_stats_view_id`
 //!
 //! Reference: <https://open.feishu.cn/document/server-docs/attendance-v1/user_stats_data/update>
-use ::lark_runtime::__private::serde::{Deserialize, Serialize};
+use ::lark_runtime::__private::prelude::*;
 /// Request of 更新统计设置 — Update a statistics view (report columns).
-///
-/// `PUT /open-apis/attendance/v1/user_stats_views/:user_stats_view_id`
 ///
 /// Build it with [`UpdateRequest::builder`]; a request that exists has passed every constraint of the spec.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct UpdateRequest {
     #[serde(skip)]
     user_stats_view_id: String,
@@ -76,9 +73,9 @@ impl UpdateRequestBuilder {
         self
     }
     /// Checks every constraint of the spec and returns the request, or every violation found.
-    pub fn build(self) -> Result<UpdateRequest, ::lark_runtime::ValidationError> {
-        let root = ::lark_runtime::validate::FieldPath::root();
-        let mut violations = ::lark_runtime::validate::Violations::default();
+    pub fn build(self) -> Result<UpdateRequest, ValidationError> {
+        let root = FieldPath::root();
+        let mut violations = Violations::default();
         let user_stats_view_id = violations
             .required(&root.field("user_stats_view_id"), self.user_stats_view_id);
         let employee_type = violations
@@ -96,45 +93,25 @@ impl UpdateRequestBuilder {
             employee_type,
             view,
         };
-        ::lark_runtime::Validate::validate(&request)?;
+        Validate::validate(&request)?;
         Ok(request)
     }
 }
-impl ::lark_runtime::Validate for UpdateRequest {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
-        {
-            let at = at.field("employee_type");
-            let value = &self.employee_type;
-            ::lark_runtime::Validate::validate_at(value, &at, violations);
-        }
-        {
-            let at = at.field("view");
-            let value = &self.view;
-            ::lark_runtime::Validate::validate_at(value, &at, violations);
-        }
+impl Validate for UpdateRequest {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
+        violations.check(&at.field("employee_type"), &self.employee_type);
+        violations.check(&at.field("view"), &self.view);
     }
 }
-impl ::lark_runtime::Endpoint for UpdateRequest {
+impl Endpoint for UpdateRequest {
     type Data = UpdateResponse;
     type Error = UpdateError;
-    const METADATA: &'static ::lark_runtime::EndpointMetadata = &::lark_runtime::EndpointMetadata {
-        id: "attendance.v1.user_stats_view.update",
-        summary: "更新统计设置 — Update a statistics view (report columns).",
-        method: ::lark_runtime::HttpMethod::Put,
-        path_template: "/open-apis/attendance/v1/user_stats_views/:user_stats_view_id",
-        access_tokens: &[::lark_runtime::AccessTokenKind::Tenant],
-        app_types: &[::lark_runtime::AppType::Custom, ::lark_runtime::AppType::Isv],
+    const METADATA: &'static EndpointMetadata = &EndpointMetadata {
+        access_tokens: &[AccessTokenKind::Tenant],
+        app_types: &[AppType::Custom, AppType::Isv],
         scopes: &["attendance:task"],
-        rate_limits: &[::lark_runtime::RateLimit::per_second(50)],
-        special_rate_limit: false,
-        envelope: ::lark_runtime::Envelope::Data,
-        request_body: ::lark_runtime::RequestBody::Json,
-        response_kind: ::lark_runtime::ResponseKind::Json,
-        pagination_items: None,
+        rate_limits: &[RateLimit::per_second(50)],
+        request_body: RequestBody::Json,
         path_example: &[
             ("user_stats_view_id", "TmpZNU5qTTJORFF6T1RnNU5UTTNOakV6TWl0dGIyNTBhQT09"),
         ],
@@ -142,61 +119,53 @@ impl ::lark_runtime::Endpoint for UpdateRequest {
         request_example: Some(
             "{\"view\":{\"items\":[{\"child_items\":[{\"code\":\"50102\",\"value\":\"0\"},{\"code\":\"50111\",\"value\":\"0\"},{\"code\":\"50104\",\"value\":\"0\"}],\"code\":\"501\"}],\"stats_type\":\"month\",\"user_id\":\"ec8ddg56\",\"view_id\":\"TmpnNU5EQXpPVGN3TmpVMU16Y3lPVEEwTXl0dGIyNTBhQT09\"}}",
         ),
-        file_parts: &[],
         response_example: Some(
             "{\"code\":0,\"data\":{\"view\":{\"items\":[{\"child_items\":[{\"code\":\"50102\",\"value\":\"0\"},{\"code\":\"50111\",\"value\":\"0\"},{\"code\":\"50104\",\"value\":\"0\"}],\"code\":\"501\"}],\"stats_type\":\"month\",\"user_id\":\"ec8ddg56\",\"view_id\":\"TmpnNU5EQXpPVGN3TmpVMU16Y3lPVEEwTXl0dGIyNTBhQT09\"}},\"msg\":\"\"}",
         ),
+        ..EndpointMetadata::new(
+            "attendance.v1.user_stats_view.update",
+            "更新统计设置 — Update a statistics view (report columns).",
+            HttpMethod::Put,
+            "/open-apis/attendance/v1/user_stats_views/:user_stats_view_id",
+        )
     };
     fn path(&self) -> String {
-        ::lark_runtime::wire::fill_path(
+        fill_path(
             Self::METADATA.path_template,
             &[("user_stats_view_id", ToString::to_string(&self.user_stats_view_id))],
         )
     }
     fn query(&self) -> Vec<(&'static str, String)> {
         let mut query = Vec::new();
-        {
-            let value = &self.employee_type;
-            query.push(("employee_type", ToString::to_string(value)));
-        }
+        push_query(&mut query, "employee_type", [&self.employee_type]);
         query
     }
 }
 #[cfg(feature = "server")]
-impl ::lark_runtime::Incoming for UpdateRequest {
-    fn from_incoming(
-        request: &::lark_runtime::IncomingRequest<'_>,
-    ) -> Result<Self, ::lark_runtime::ValidationError> {
+impl Incoming for UpdateRequest {
+    fn from_incoming(request: &IncomingRequest<'_>) -> Result<Self, ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
         #[derive(Deserialize)]
-        #[serde(crate = "::lark_runtime::__private::serde")]
         struct Body {
             #[serde(default, rename = "view")]
             view: Option<crate::attendance::v1::types::UserStatsView>,
         }
-        let root = ::lark_runtime::validate::FieldPath::root();
-        let mut violations = ::lark_runtime::validate::Violations::default();
+        let mut violations = Violations::default();
         let mut builder = Self::builder();
         builder.user_stats_view_id = request
-            .path_param::<
-                String,
-            >(&root.field("user_stats_view_id"), "user_stats_view_id", &mut violations);
-        builder.employee_type = request
-            .query_one::<
-                crate::attendance::v1::types::EmployeeType,
-            >(&root.field("employee_type"), "employee_type", &mut violations);
+            .path_param("user_stats_view_id", &mut violations);
+        builder.employee_type = request.query_one("employee_type", &mut violations);
         let Some(body) = request.body::<Body>(&mut violations) else {
             return Err(violations.into_error("UpdateRequest"));
         };
         builder.view = body.view;
-        ::lark_runtime::incoming::finish(violations, "UpdateRequest", builder.build())
+        ::lark_runtime::incoming::finish(violations, builder.build())
     }
 }
 /// Response data of 更新统计设置 — Update a statistics view (report columns).
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct UpdateResponse {
     /// 视图 — the view as saved.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -208,40 +177,23 @@ pub struct UpdateResponse {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum UpdateError {
-    /// `1220001` param is invalis (HTTP 400).
-    ///
-    /// 入参校验失败 — the request failed validation; the returned message names the bad parameter (e.g. "employee_type invalid").
+    /// `1220001` param is invalis (HTTP 400). 入参校验失败 — the request failed validation; the returned message names the bad parameter (e.g. "employee_type invalid").
     ParamInvalid,
-    /// `1220002` tenant_id is empty (HTTP 400).
-    ///
-    /// Check that the tenant_access_token sent is the right one.
+    /// `1220002` tenant_id is empty (HTTP 400). Check that the tenant_access_token sent is the right one.
     TenantIdEmpty,
-    /// `1228000` 历史错误码，不再使用 (HTTP 500).
-    ///
-    /// 历史错误码 — a legacy code that is no longer used.
+    /// `1228000` 历史错误码，不再使用 (HTTP 500). 历史错误码 — a legacy code that is no longer used.
     Deprecated1228000,
-    /// `1220600` 通用错误信息 (HTTP 400).
-    ///
-    /// 通用错误信息 — one of several general errors; see the attendance service's general error messages guide for the meaning and fix.
+    /// `1220600` 通用错误信息 (HTTP 400). 通用错误信息 — one of several general errors; see the attendance service's general error messages guide for the meaning and fix.
     GeneralError,
     /// A code the reference page does not document for this endpoint.
     Undocumented(i64),
 }
-impl ::lark_runtime::DocumentedError for UpdateError {
-    const DOCUMENTED: &'static [(Self, ::lark_runtime::ErrorFacts)] = &[
+impl DocumentedError for UpdateError {
+    const DOCUMENTED: &'static [(Self, ErrorFacts)] = &[
         (Self::ParamInvalid, crate::attendance::v1::errors::CODE_1220001_8),
         (Self::TenantIdEmpty, crate::attendance::v1::errors::CODE_1220002_2),
         (Self::Deprecated1228000, crate::attendance::v1::errors::CODE_1228000),
         (Self::GeneralError, crate::attendance::v1::errors::CODE_1220600_2),
     ];
-    fn undocumented(code: i64) -> Self {
-        Self::Undocumented(code)
-    }
-    fn undocumented_code(&self) -> Option<i64> {
-        match self {
-            Self::Undocumented(code) => Some(*code),
-            _ => None,
-        }
-    }
 }
 ::lark_runtime::documented_error_traits!(UpdateError);

@@ -12,14 +12,11 @@
 //! `POST /open-apis/attendance/v1/user_tasks/query`
 //!
 //! Reference: <https://open.feishu.cn/document/server-docs/attendance-v1/user_task/query>
-use ::lark_runtime::__private::serde::{Deserialize, Serialize};
+use ::lark_runtime::__private::prelude::*;
 /// Request of 查询打卡结果 — Query employees' punch results.
-///
-/// `POST /open-apis/attendance/v1/user_tasks/query`
 ///
 /// Build it with [`QueryRequest::builder`]; a request that exists has passed every constraint of the spec.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct QueryRequest {
     #[serde(skip)]
     employee_type: crate::attendance::v1::types::EmployeeType,
@@ -141,9 +138,9 @@ impl QueryRequestBuilder {
         self
     }
     /// Checks every constraint of the spec and returns the request, or every violation found.
-    pub fn build(self) -> Result<QueryRequest, ::lark_runtime::ValidationError> {
-        let root = ::lark_runtime::validate::FieldPath::root();
-        let mut violations = ::lark_runtime::validate::Violations::default();
+    pub fn build(self) -> Result<QueryRequest, ValidationError> {
+        let root = FieldPath::root();
+        let mut violations = Violations::default();
         let employee_type = violations
             .required(&root.field("employee_type"), self.employee_type);
         let user_ids = violations.required(&root.field("user_ids"), self.user_ids);
@@ -168,21 +165,13 @@ impl QueryRequestBuilder {
             check_date_to,
             need_overtime_result: self.need_overtime_result,
         };
-        ::lark_runtime::Validate::validate(&request)?;
+        Validate::validate(&request)?;
         Ok(request)
     }
 }
-impl ::lark_runtime::Validate for QueryRequest {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
-        {
-            let at = at.field("employee_type");
-            let value = &self.employee_type;
-            ::lark_runtime::Validate::validate_at(value, &at, violations);
-        }
+impl Validate for QueryRequest {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
+        violations.check(&at.field("employee_type"), &self.employee_type);
         {
             let at = at.field("user_ids");
             let value = &self.user_ids;
@@ -190,24 +179,15 @@ impl ::lark_runtime::Validate for QueryRequest {
         }
     }
 }
-impl ::lark_runtime::Endpoint for QueryRequest {
+impl Endpoint for QueryRequest {
     type Data = QueryResponse;
     type Error = QueryError;
-    const METADATA: &'static ::lark_runtime::EndpointMetadata = &::lark_runtime::EndpointMetadata {
-        id: "attendance.v1.user_task.query",
-        summary: "查询打卡结果 — Query employees' punch results.",
-        method: ::lark_runtime::HttpMethod::Post,
-        path_template: "/open-apis/attendance/v1/user_tasks/query",
-        access_tokens: &[::lark_runtime::AccessTokenKind::Tenant],
-        app_types: &[::lark_runtime::AppType::Custom],
+    const METADATA: &'static EndpointMetadata = &EndpointMetadata {
+        access_tokens: &[AccessTokenKind::Tenant],
+        app_types: &[AppType::Custom],
         scopes: &["attendance:task:readonly"],
-        rate_limits: &[::lark_runtime::RateLimit::per_second(50)],
-        special_rate_limit: false,
-        envelope: ::lark_runtime::Envelope::Data,
-        request_body: ::lark_runtime::RequestBody::Json,
-        response_kind: ::lark_runtime::ResponseKind::Json,
-        pagination_items: None,
-        path_example: &[],
+        rate_limits: &[RateLimit::per_second(50)],
+        request_body: RequestBody::Json,
         query_example: &[
             ("employee_type", "employee_id"),
             ("ignore_invalid_users", "true"),
@@ -216,37 +196,29 @@ impl ::lark_runtime::Endpoint for QueryRequest {
         request_example: Some(
             "{\"check_date_from\":20190817,\"check_date_to\":20190820,\"need_overtime_result\":true,\"user_ids\":[\"abd754f7\"]}",
         ),
-        file_parts: &[],
         response_example: Some(
             "{\"code\":0,\"data\":{\"invalid_user_ids\":[\"abd754f7\"],\"unauthorized_user_ids\":[\"abd754f7\"],\"user_task_results\":[{\"day\":20190819,\"employee_name\":\"张三\",\"group_id\":\"6737202939523236110\",\"records\":[{\"check_in_record\":{\"bssid\":\"b0:b8:67:5c:1d:72\",\"check_result\":\"Invalid\",\"check_time\":\"1611476284\",\"comment\":\"上班打卡\",\"creator_id\":\"abd754f7\",\"device_id\":\"99e0609ee053448596502691a81428654d7ded64c7bd85acd982d26b3636c37d\",\"external_id\":\"record_123\",\"idempotent_id\":\"****_***\",\"is_field\":true,\"is_wifi\":true,\"location_name\":\"西溪八方城\",\"photo_urls\":[\"https://time.clockin.biz/manage/download/6840389754748502021\"],\"record_id\":\"6709359313699356941\",\"ssid\":\"b0:b8:67:5c:1d:72\",\"type\":7,\"user_id\":\"abd754f7\"},\"check_in_record_id\":\"6709359313699356941\",\"check_in_result\":\"SystemCheck\",\"check_in_result_supplement\":\"None\",\"check_in_shift_time\":\"1609722000\",\"check_out_record\":{\"bssid\":\"b0:b8:67:5c:1d:72\",\"check_result\":\"Invalid\",\"check_time\":\"1611476284\",\"comment\":\"上班打卡\",\"creator_id\":\"abd754f7\",\"device_id\":\"99e0609ee053448596502691a81428654d7ded64c7bd85acd982d26b3636c37d\",\"external_id\":\"record_123\",\"idempotent_id\":\"****_***\",\"is_field\":true,\"is_wifi\":true,\"location_name\":\"西溪八方城\",\"photo_urls\":[\"https://time.clockin.biz/manage/download/6840389754748502021\"],\"record_id\":\"6709359313699356941\",\"ssid\":\"b0:b8:67:5c:1d:72\",\"type\":7,\"user_id\":\"abd754f7\"},\"check_out_record_id\":\"6709359313699356942\",\"check_out_result\":\"SystemCheck\",\"check_out_result_supplement\":\"None\",\"check_out_shift_time\":\"1609754400\",\"task_shift_type\":0}],\"result_id\":\"6709359313699356941\",\"shift_id\":\"6753520403404030215\",\"user_id\":\"abd754f7\"}]},\"msg\":\"success\"}",
         ),
+        ..EndpointMetadata::new(
+            "attendance.v1.user_task.query",
+            "查询打卡结果 — Query employees' punch results.",
+            HttpMethod::Post,
+            "/open-apis/attendance/v1/user_tasks/query",
+        )
     };
-    fn path(&self) -> String {
-        String::from("/open-apis/attendance/v1/user_tasks/query")
-    }
     fn query(&self) -> Vec<(&'static str, String)> {
         let mut query = Vec::new();
-        {
-            let value = &self.employee_type;
-            query.push(("employee_type", ToString::to_string(value)));
-        }
-        if let Some(value) = &self.ignore_invalid_users {
-            query.push(("ignore_invalid_users", ToString::to_string(value)));
-        }
-        if let Some(value) = &self.include_terminated_user {
-            query.push(("include_terminated_user", ToString::to_string(value)));
-        }
+        push_query(&mut query, "employee_type", [&self.employee_type]);
+        push_query(&mut query, "ignore_invalid_users", &self.ignore_invalid_users);
+        push_query(&mut query, "include_terminated_user", &self.include_terminated_user);
         query
     }
 }
 #[cfg(feature = "server")]
-impl ::lark_runtime::Incoming for QueryRequest {
-    fn from_incoming(
-        request: &::lark_runtime::IncomingRequest<'_>,
-    ) -> Result<Self, ::lark_runtime::ValidationError> {
+impl Incoming for QueryRequest {
+    fn from_incoming(request: &IncomingRequest<'_>) -> Result<Self, ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
         #[derive(Deserialize)]
-        #[serde(crate = "::lark_runtime::__private::serde")]
         struct Body {
             #[serde(default, rename = "user_ids")]
             user_ids: Option<Vec<String>>,
@@ -257,29 +229,13 @@ impl ::lark_runtime::Incoming for QueryRequest {
             #[serde(default, rename = "need_overtime_result")]
             need_overtime_result: Option<bool>,
         }
-        let root = ::lark_runtime::validate::FieldPath::root();
-        let mut violations = ::lark_runtime::validate::Violations::default();
+        let mut violations = Violations::default();
         let mut builder = Self::builder();
-        builder.employee_type = request
-            .query_one::<
-                crate::attendance::v1::types::EmployeeType,
-            >(&root.field("employee_type"), "employee_type", &mut violations);
+        builder.employee_type = request.query_one("employee_type", &mut violations);
         builder.ignore_invalid_users = request
-            .query_one::<
-                bool,
-            >(
-                &root.field("ignore_invalid_users"),
-                "ignore_invalid_users",
-                &mut violations,
-            );
+            .query_one("ignore_invalid_users", &mut violations);
         builder.include_terminated_user = request
-            .query_one::<
-                bool,
-            >(
-                &root.field("include_terminated_user"),
-                "include_terminated_user",
-                &mut violations,
-            );
+            .query_one("include_terminated_user", &mut violations);
         let Some(body) = request.body::<Body>(&mut violations) else {
             return Err(violations.into_error("QueryRequest"));
         };
@@ -287,14 +243,13 @@ impl ::lark_runtime::Incoming for QueryRequest {
         builder.check_date_from = body.check_date_from;
         builder.check_date_to = body.check_date_to;
         builder.need_overtime_result = body.need_overtime_result;
-        ::lark_runtime::incoming::finish(violations, "QueryRequest", builder.build())
+        ::lark_runtime::incoming::finish(violations, builder.build())
     }
 }
 /// Response data of 查询打卡结果 — Query employees' punch results.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct QueryResponse {
     /// 打卡任务列表 — the punch tasks found.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -314,47 +269,27 @@ pub struct QueryResponse {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum QueryError {
-    /// `1220001` param is invalis (HTTP 400).
-    ///
-    /// 入参校验失败 — the request failed validation; the returned message names the bad parameter (e.g. "employee_type invalid").
+    /// `1220001` param is invalis (HTTP 400). 入参校验失败 — the request failed validation; the returned message names the bad parameter (e.g. "employee_type invalid").
     ParamInvalid,
-    /// `1220002` tenant_id is empty (HTTP 400).
-    ///
-    /// Check that the tenant_access_token sent is the right one.
+    /// `1220002` tenant_id is empty (HTTP 400). Check that the tenant_access_token sent is the right one.
     TenantIdEmpty,
-    /// `1220004` param is invalis (HTTP 400).
-    ///
-    /// A user id in the request does not exist or is outside the app's permission; the returned message says which.
+    /// `1220004` param is invalis (HTTP 400). A user id in the request does not exist or is outside the app's permission; the returned message says which.
     UserNotFoundOrNoPermission,
-    /// `1220005` 没有权限 (HTTP 400).
-    ///
-    /// 数据权限范围 — check the data permission scope in the attendance admin console.
+    /// `1220005` 没有权限 (HTTP 400). 数据权限范围 — check the data permission scope in the attendance admin console.
     NoDataPermission,
-    /// `1225000` param is invalis (HTTP 500).
-    ///
-    /// An internal fault (e.g. "internal server error"); retry, or ask technical support.
-    ///
-    /// Retrying can succeed.
+    /// `1225000` param is invalis (HTTP 500). An internal fault (e.g. "internal server error"); retry, or ask technical support. Retrying can succeed.
     SystemError,
-    /// `1226500` 历史错误码，不再使用 (HTTP 500).
-    ///
-    /// 历史错误码 — a legacy code that is no longer used.
+    /// `1226500` 历史错误码，不再使用 (HTTP 500). 历史错误码 — a legacy code that is no longer used.
     Deprecated,
-    /// `1227500` param is invalis (HTTP 500).
-    ///
-    /// 班次服务异常 — the shift service failed; the returned message gives the cause (e.g. a user's Lark id was not found). Retry, or ask technical support.
-    ///
-    /// Retrying can succeed.
+    /// `1227500` param is invalis (HTTP 500). 班次服务异常 — the shift service failed; the returned message gives the cause (e.g. a user's Lark id was not found). Retry, or ask technical support. Retrying can succeed.
     ShiftServiceError,
-    /// `1220600` 通用错误信息 (HTTP 400).
-    ///
-    /// 通用错误信息 — one of several general errors; see the attendance service's general error messages guide for the meaning and fix.
+    /// `1220600` 通用错误信息 (HTTP 400). 通用错误信息 — one of several general errors; see the attendance service's general error messages guide for the meaning and fix.
     GeneralError,
     /// A code the reference page does not document for this endpoint.
     Undocumented(i64),
 }
-impl ::lark_runtime::DocumentedError for QueryError {
-    const DOCUMENTED: &'static [(Self, ::lark_runtime::ErrorFacts)] = &[
+impl DocumentedError for QueryError {
+    const DOCUMENTED: &'static [(Self, ErrorFacts)] = &[
         (Self::ParamInvalid, crate::attendance::v1::errors::CODE_1220001_8),
         (Self::TenantIdEmpty, crate::attendance::v1::errors::CODE_1220002_2),
         (
@@ -367,14 +302,5 @@ impl ::lark_runtime::DocumentedError for QueryError {
         (Self::ShiftServiceError, crate::attendance::v1::errors::CODE_1227500_2),
         (Self::GeneralError, crate::attendance::v1::errors::CODE_1220600_2),
     ];
-    fn undocumented(code: i64) -> Self {
-        Self::Undocumented(code)
-    }
-    fn undocumented_code(&self) -> Option<i64> {
-        match self {
-            Self::Undocumented(code) => Some(*code),
-            _ => None,
-        }
-    }
 }
 ::lark_runtime::documented_error_traits!(QueryError);

@@ -10,14 +10,11 @@
 //! `POST /open-apis/attendance/v1/user_task_remedys`
 //!
 //! Reference: <https://open.feishu.cn/document/server-docs/attendance-v1/user_task_remedy/create>
-use ::lark_runtime::__private::serde::{Deserialize, Serialize};
+use ::lark_runtime::__private::prelude::*;
 /// Request of 通知补卡审批发起 — Record a make-up punch request raised in a third-party approval system.
-///
-/// `POST /open-apis/attendance/v1/user_task_remedys`
 ///
 /// Build it with [`CreateRequest::builder`]; a request that exists has passed every constraint of the spec.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct CreateRequest {
     #[serde(skip)]
     employee_type: crate::attendance::v1::types::EmployeeType,
@@ -143,9 +140,9 @@ impl CreateRequestBuilder {
         self
     }
     /// Checks every constraint of the spec and returns the request, or every violation found.
-    pub fn build(self) -> Result<CreateRequest, ::lark_runtime::ValidationError> {
-        let root = ::lark_runtime::validate::FieldPath::root();
-        let mut violations = ::lark_runtime::validate::Violations::default();
+    pub fn build(self) -> Result<CreateRequest, ValidationError> {
+        let root = FieldPath::root();
+        let mut violations = Violations::default();
         let employee_type = violations
             .required(&root.field("employee_type"), self.employee_type);
         let user_id = violations.required(&root.field("user_id"), self.user_id);
@@ -185,70 +182,49 @@ impl CreateRequestBuilder {
             reason,
             time: self.time,
         };
-        ::lark_runtime::Validate::validate(&request)?;
+        Validate::validate(&request)?;
         Ok(request)
     }
 }
-impl ::lark_runtime::Validate for CreateRequest {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
-        {
-            let at = at.field("employee_type");
-            let value = &self.employee_type;
-            ::lark_runtime::Validate::validate_at(value, &at, violations);
-        }
+impl Validate for CreateRequest {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
+        violations.check(&at.field("employee_type"), &self.employee_type);
     }
 }
-impl ::lark_runtime::Endpoint for CreateRequest {
+impl Endpoint for CreateRequest {
     type Data = CreateResponse;
     type Error = CreateError;
-    const METADATA: &'static ::lark_runtime::EndpointMetadata = &::lark_runtime::EndpointMetadata {
-        id: "attendance.v1.user_task_remedy.create",
-        summary: "通知补卡审批发起 — Record a make-up punch request raised in a third-party approval system.",
-        method: ::lark_runtime::HttpMethod::Post,
-        path_template: "/open-apis/attendance/v1/user_task_remedys",
-        access_tokens: &[::lark_runtime::AccessTokenKind::Tenant],
-        app_types: &[::lark_runtime::AppType::Custom, ::lark_runtime::AppType::Isv],
+    const METADATA: &'static EndpointMetadata = &EndpointMetadata {
+        access_tokens: &[AccessTokenKind::Tenant],
+        app_types: &[AppType::Custom, AppType::Isv],
         scopes: &["attendance:task"],
-        rate_limits: &[::lark_runtime::RateLimit::per_second(50)],
-        special_rate_limit: false,
-        envelope: ::lark_runtime::Envelope::Data,
-        request_body: ::lark_runtime::RequestBody::Json,
-        response_kind: ::lark_runtime::ResponseKind::Json,
-        pagination_items: None,
-        path_example: &[],
+        rate_limits: &[RateLimit::per_second(50)],
+        request_body: RequestBody::Json,
         query_example: &[("employee_type", "employee_id")],
         request_example: Some(
             "{\"punch_no\":0,\"reason\":\"忘记打卡\",\"remedy_date\":20210701,\"remedy_time\":\"2021-07-01 08:00\",\"time\":\"-\",\"user_id\":\"abd754f7\",\"work_type\":1}",
         ),
-        file_parts: &[],
         response_example: Some(
             "{\"code\":0,\"data\":{\"user_remedy\":{\"approval_id\":\"6737202939523236113\",\"create_time\":\"-\",\"punch_no\":0,\"reason\":\"忘记打卡\",\"remedy_date\":20210701,\"remedy_time\":\"2021-07-01 08:00\",\"status\":2,\"time\":\"-\",\"time_zone\":\"-\",\"update_time\":\"-\",\"user_id\":\"abd754f7\",\"work_type\":1}},\"msg\":\"success\"}",
         ),
+        ..EndpointMetadata::new(
+            "attendance.v1.user_task_remedy.create",
+            "通知补卡审批发起 — Record a make-up punch request raised in a third-party approval system.",
+            HttpMethod::Post,
+            "/open-apis/attendance/v1/user_task_remedys",
+        )
     };
-    fn path(&self) -> String {
-        String::from("/open-apis/attendance/v1/user_task_remedys")
-    }
     fn query(&self) -> Vec<(&'static str, String)> {
         let mut query = Vec::new();
-        {
-            let value = &self.employee_type;
-            query.push(("employee_type", ToString::to_string(value)));
-        }
+        push_query(&mut query, "employee_type", [&self.employee_type]);
         query
     }
 }
 #[cfg(feature = "server")]
-impl ::lark_runtime::Incoming for CreateRequest {
-    fn from_incoming(
-        request: &::lark_runtime::IncomingRequest<'_>,
-    ) -> Result<Self, ::lark_runtime::ValidationError> {
+impl Incoming for CreateRequest {
+    fn from_incoming(request: &IncomingRequest<'_>) -> Result<Self, ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
         #[derive(Deserialize)]
-        #[serde(crate = "::lark_runtime::__private::serde")]
         struct Body {
             #[serde(default, rename = "user_id")]
             user_id: Option<String>,
@@ -265,13 +241,9 @@ impl ::lark_runtime::Incoming for CreateRequest {
             #[serde(default, rename = "time")]
             time: Option<String>,
         }
-        let root = ::lark_runtime::validate::FieldPath::root();
-        let mut violations = ::lark_runtime::validate::Violations::default();
+        let mut violations = Violations::default();
         let mut builder = Self::builder();
-        builder.employee_type = request
-            .query_one::<
-                crate::attendance::v1::types::EmployeeType,
-            >(&root.field("employee_type"), "employee_type", &mut violations);
+        builder.employee_type = request.query_one("employee_type", &mut violations);
         let Some(body) = request.body::<Body>(&mut violations) else {
             return Err(violations.into_error("CreateRequest"));
         };
@@ -282,14 +254,13 @@ impl ::lark_runtime::Incoming for CreateRequest {
         builder.remedy_time = body.remedy_time;
         builder.reason = body.reason;
         builder.time = body.time;
-        ::lark_runtime::incoming::finish(violations, "CreateRequest", builder.build())
+        ::lark_runtime::incoming::finish(violations, builder.build())
     }
 }
 /// Response data of 通知补卡审批发起 — Record a make-up punch request raised in a third-party approval system.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct CreateResponse {
     /// 补卡审批信息 — the recorded make-up punch request. Here `status`, `time`, `time_zone`,
     /// `create_time` and `update_time` carry no meaning: a new request is always pending.
@@ -302,59 +273,35 @@ pub struct CreateResponse {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum CreateError {
-    /// `1220001` param is invalis (HTTP 400).
-    ///
-    /// 入参校验失败 — the request failed validation; the returned message names the bad parameter (e.g. "employee_type invalid").
+    /// `1220001` param is invalis (HTTP 400). 入参校验失败 — the request failed validation; the returned message names the bad parameter (e.g. "employee_type invalid").
     ParamInvalid,
-    /// `1220002` tenant_id is empty (HTTP 400).
-    ///
-    /// Check that the tenant_access_token sent is the right one.
+    /// `1220002` tenant_id is empty (HTTP 400). Check that the tenant_access_token sent is the right one.
     TenantIdEmpty,
-    /// `1220004` param is invalis (HTTP 400).
-    ///
-    /// A user id in the request does not exist or is outside the app's permission; the returned message says which.
+    /// `1220004` param is invalis (HTTP 400). A user id in the request does not exist or is outside the app's permission; the returned message says which.
     UserNotFoundOrNoPermission,
-    /// `1220005` 没有权限 (HTTP 400).
-    ///
-    /// 数据权限范围 — check the data permission scope in the attendance admin console.
+    /// `1220005` 没有权限 (HTTP 400). 数据权限范围 — check the data permission scope in the attendance admin console.
     NoDataPermission,
-    /// `1220600` 通用错误信息 (HTTP 400).
-    ///
-    /// 通用错误信息 — one of several general errors; see the attendance service's general error messages guide for the meaning and fix.
+    /// `1220600` 通用错误信息 (HTTP 400). 通用错误信息 — one of several general errors; see the attendance service's general error messages guide for the meaning and fix.
     GeneralError,
-    /// `1225000` param is invalis (HTTP 500).
-    ///
-    /// An internal fault (e.g. "internal server error"); retry, or ask technical support.
-    ///
-    /// Retrying can succeed.
+    /// `1225000` param is invalis (HTTP 500). An internal fault (e.g. "internal server error"); retry, or ask technical support. Retrying can succeed.
     SystemError,
-    /// `1225001` param is invalis (HTTP 500).
-    ///
-    /// Some approval records could not be written; the returned message lists them as
+    /// `1225001` param is invalis (HTTP 500). Some approval records could not be written; the returned message lists them as
     /// {"TripErrorRecords", "OvertimeWorkErrorRecords", "LeaveErrorRecords", "OutErrorRecords"}. Fix those
     /// records, or ask technical support.
     ApprovalRecordsInvalid,
-    /// `1226501` no need remedy (HTTP 400).
-    ///
-    /// 无需补卡 — the employee's attendance that day has no anomaly to make up for.
+    /// `1226501` no need remedy (HTTP 400). 无需补卡 — the employee's attendance that day has no anomaly to make up for.
     NoNeedRemedy,
-    /// `1226502` not allowed remedy (HTTP 400).
-    ///
-    /// 不允许补卡 — the attendance group's settings do not allow make-up punches.
+    /// `1226502` not allowed remedy (HTTP 400). 不允许补卡 — the attendance group's settings do not allow make-up punches.
     RemedyNotAllowed,
-    /// `1226503` approval time beyond the time range (HTTP 400).
-    ///
-    /// 超出可补卡日期 — the attendance group only allows making up punches a limited number of days back, and this day is further.
+    /// `1226503` approval time beyond the time range (HTTP 400). 超出可补卡日期 — the attendance group only allows making up punches a limited number of days back, and this day is further.
     RemedyOutOfTimeRange,
-    /// `1226504` no remedy time left (HTTP 400).
-    ///
-    /// 补卡次数已用完 — the make-up punches allowed in the current period are used up.
+    /// `1226504` no remedy time left (HTTP 400). 补卡次数已用完 — the make-up punches allowed in the current period are used up.
     NoRemedyTimesLeft,
     /// A code the reference page does not document for this endpoint.
     Undocumented(i64),
 }
-impl ::lark_runtime::DocumentedError for CreateError {
-    const DOCUMENTED: &'static [(Self, ::lark_runtime::ErrorFacts)] = &[
+impl DocumentedError for CreateError {
+    const DOCUMENTED: &'static [(Self, ErrorFacts)] = &[
         (Self::ParamInvalid, crate::attendance::v1::errors::CODE_1220001_8),
         (Self::TenantIdEmpty, crate::attendance::v1::errors::CODE_1220002_2),
         (
@@ -370,14 +317,5 @@ impl ::lark_runtime::DocumentedError for CreateError {
         (Self::RemedyOutOfTimeRange, crate::attendance::v1::errors::CODE_1226503),
         (Self::NoRemedyTimesLeft, crate::attendance::v1::errors::CODE_1226504),
     ];
-    fn undocumented(code: i64) -> Self {
-        Self::Undocumented(code)
-    }
-    fn undocumented_code(&self) -> Option<i64> {
-        match self {
-            Self::Undocumented(code) => Some(*code),
-            _ => None,
-        }
-    }
 }
 ::lark_runtime::documented_error_traits!(CreateError);

@@ -8,14 +8,11 @@
 //! `GET /open-apis/authen/v1/user_info`
 //!
 //! Reference: <https://open.feishu.cn/document/server-docs/authentication-management/login-state-management/get>
-use ::lark_runtime::__private::serde::{Deserialize, Serialize};
+use ::lark_runtime::__private::prelude::*;
 /// Request of 获取用户信息 — Get the signed-in user's profile.
-///
-/// `GET /open-apis/authen/v1/user_info`
 ///
 /// Build it with [`GetRequest::builder`]; a request that exists has passed every constraint of the spec.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct GetRequest {}
 impl GetRequest {
     /// A builder with nothing set.
@@ -29,66 +26,44 @@ impl GetRequest {
 pub struct GetRequestBuilder {}
 impl GetRequestBuilder {
     /// Checks every constraint of the spec and returns the request, or every violation found.
-    pub fn build(self) -> Result<GetRequest, ::lark_runtime::ValidationError> {
+    pub fn build(self) -> Result<GetRequest, ValidationError> {
         let request = GetRequest {};
-        ::lark_runtime::Validate::validate(&request)?;
+        Validate::validate(&request)?;
         Ok(request)
     }
 }
-impl ::lark_runtime::Validate for GetRequest {
-    fn validate_at(
-        &self,
-        _at: &::lark_runtime::validate::FieldPath<'_>,
-        _violations: &mut ::lark_runtime::validate::Violations,
-    ) {}
-}
-impl ::lark_runtime::Endpoint for GetRequest {
+impl Validate for GetRequest {}
+impl Endpoint for GetRequest {
     type Data = GetResponse;
     type Error = GetError;
-    const METADATA: &'static ::lark_runtime::EndpointMetadata = &::lark_runtime::EndpointMetadata {
-        id: "authen.v1.user_info.get",
-        summary: "获取用户信息 — Get the signed-in user's profile.",
-        method: ::lark_runtime::HttpMethod::Get,
-        path_template: "/open-apis/authen/v1/user_info",
-        access_tokens: &[::lark_runtime::AccessTokenKind::User],
-        app_types: &[::lark_runtime::AppType::Custom, ::lark_runtime::AppType::Isv],
-        scopes: &[],
+    const METADATA: &'static EndpointMetadata = &EndpointMetadata {
+        access_tokens: &[AccessTokenKind::User],
+        app_types: &[AppType::Custom, AppType::Isv],
         rate_limits: &[],
         special_rate_limit: true,
-        envelope: ::lark_runtime::Envelope::Data,
-        request_body: ::lark_runtime::RequestBody::None,
-        response_kind: ::lark_runtime::ResponseKind::Json,
-        pagination_items: None,
-        path_example: &[],
-        query_example: &[],
-        request_example: None,
-        file_parts: &[],
         response_example: Some(
             "{\"code\":0,\"data\":{\"avatar_big\":\"www.feishu.cn/avatar/icon_big\",\"avatar_middle\":\"www.feishu.cn/avatar/icon_middle\",\"avatar_thumb\":\"www.feishu.cn/avatar/icon_thumb\",\"avatar_url\":\"www.feishu.cn/avatar/icon\",\"email\":\"zhangsan@feishu.cn\",\"employee_no\":\"111222333\",\"en_name\":\"zhangsan\",\"enterprise_email\":\"demo@mail.com\",\"mobile\":\"+86130002883xx\",\"name\":\"zhangsan\",\"open_id\":\"ou-caecc734c2e3328a62489fe0648c4b98779515d3\",\"tenant_key\":\"736588c92lxf175d\",\"union_id\":\"on-d89jhsdhjsajkda7828enjdj328ydhhw3u43yjhdj\",\"user_id\":\"5d9bdxxx\"},\"msg\":\"success\"}",
         ),
+        ..EndpointMetadata::new(
+            "authen.v1.user_info.get",
+            "获取用户信息 — Get the signed-in user's profile.",
+            HttpMethod::Get,
+            "/open-apis/authen/v1/user_info",
+        )
     };
-    fn path(&self) -> String {
-        String::from("/open-apis/authen/v1/user_info")
-    }
-    fn query(&self) -> Vec<(&'static str, String)> {
-        Vec::new()
-    }
 }
 #[cfg(feature = "server")]
-impl ::lark_runtime::Incoming for GetRequest {
-    fn from_incoming(
-        _request: &::lark_runtime::IncomingRequest<'_>,
-    ) -> Result<Self, ::lark_runtime::ValidationError> {
-        let violations = ::lark_runtime::validate::Violations::default();
+impl Incoming for GetRequest {
+    fn from_incoming(_request: &IncomingRequest<'_>) -> Result<Self, ValidationError> {
+        let violations = Violations::default();
         let builder = Self::builder();
-        ::lark_runtime::incoming::finish(violations, "GetRequest", builder.build())
+        ::lark_runtime::incoming::finish(violations, builder.build())
     }
 }
 /// Response data of 获取用户信息 — Get the signed-in user's profile.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct GetResponse {
     /// The user's name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -153,41 +128,25 @@ pub struct GetResponse {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum GetError {
-    /// `20001` Invalid request. Please check request param (HTTP 200).
-    ///
-    /// Check the request's parameters.
+    /// `20001` Invalid request. Please check request param (HTTP 200). Check the request's parameters.
     InvalidRequest,
-    /// `20005` The user access token passed is invalid. Please check the value (HTTP 200).
-    ///
-    /// The user access token is not valid: get a fresh one (sign the user in again, or refresh it).
+    /// `20005` The user access token passed is invalid. Please check the value (HTTP 200). The user access token is not valid: get a fresh one (sign the user in again, or refresh it).
     InvalidUserAccessToken,
-    /// `20008` User not exist (HTTP 200).
-    ///
-    /// The user does not exist: there is nothing to read.
+    /// `20008` User not exist (HTTP 200). The user does not exist: there is nothing to read.
     UserNotExist,
-    /// `20021` User resigned (HTTP 200).
-    ///
-    /// The user has left the tenant: there is nothing to read.
+    /// `20021` User resigned (HTTP 200). The user has left the tenant: there is nothing to read.
     UserResigned,
-    /// `20022` User frozen (HTTP 200).
-    ///
-    /// The user is frozen: their profile cannot be read.
+    /// `20022` User frozen (HTTP 200). The user is frozen: their profile cannot be read.
     UserFrozen,
-    /// `20023` User not registered (HTTP 200).
-    ///
-    /// The user has not finished registering: their profile cannot be read.
+    /// `20023` User not registered (HTTP 200). The user has not finished registering: their profile cannot be read.
     UserNotRegistered,
-    /// `20050` System error (HTTP 500).
-    ///
-    /// A platform error: try again.
-    ///
-    /// Retrying can succeed.
+    /// `20050` System error (HTTP 500). A platform error: try again. Retrying can succeed.
     SystemError,
     /// A code the reference page does not document for this endpoint.
     Undocumented(i64),
 }
-impl ::lark_runtime::DocumentedError for GetError {
-    const DOCUMENTED: &'static [(Self, ::lark_runtime::ErrorFacts)] = &[
+impl DocumentedError for GetError {
+    const DOCUMENTED: &'static [(Self, ErrorFacts)] = &[
         (Self::InvalidRequest, crate::authen::v1::errors::CODE_20001),
         (Self::InvalidUserAccessToken, crate::authen::v1::errors::CODE_20005),
         (Self::UserNotExist, crate::authen::v1::errors::CODE_20008),
@@ -196,14 +155,5 @@ impl ::lark_runtime::DocumentedError for GetError {
         (Self::UserNotRegistered, crate::authen::v1::errors::CODE_20023),
         (Self::SystemError, crate::authen::v1::errors::CODE_20050),
     ];
-    fn undocumented(code: i64) -> Self {
-        Self::Undocumented(code)
-    }
-    fn undocumented_code(&self) -> Option<i64> {
-        match self {
-            Self::Undocumented(code) => Some(*code),
-            _ => None,
-        }
-    }
 }
 ::lark_runtime::documented_error_traits!(GetError);

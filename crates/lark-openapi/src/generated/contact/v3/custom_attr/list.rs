@@ -9,14 +9,11 @@
 //! `GET /open-apis/contact/v3/custom_attrs`
 //!
 //! Reference: <https://open.feishu.cn/document/server-docs/contact-v3/custom_attr/list>
-use ::lark_runtime::__private::serde::{Deserialize, Serialize};
+use ::lark_runtime::__private::prelude::*;
 /// Request of 获取企业自定义用户字段 — List the tenant's custom user fields.
-///
-/// `GET /open-apis/contact/v3/custom_attrs`
 ///
 /// Build it with [`ListRequest::builder`]; a request that exists has passed every constraint of the spec.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct ListRequest {
     #[serde(skip)]
     page_size: Option<i32>,
@@ -62,21 +59,17 @@ impl ListRequestBuilder {
         self
     }
     /// Checks every constraint of the spec and returns the request, or every violation found.
-    pub fn build(self) -> Result<ListRequest, ::lark_runtime::ValidationError> {
+    pub fn build(self) -> Result<ListRequest, ValidationError> {
         let request = ListRequest {
             page_size: self.page_size,
             page_token: self.page_token,
         };
-        ::lark_runtime::Validate::validate(&request)?;
+        Validate::validate(&request)?;
         Ok(request)
     }
 }
-impl ::lark_runtime::Validate for ListRequest {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
+impl Validate for ListRequest {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
         {
             let at = at.field("page_size");
             if let Some(value) = &self.page_size {
@@ -91,27 +84,15 @@ impl ::lark_runtime::Validate for ListRequest {
         }
     }
 }
-impl ::lark_runtime::Endpoint for ListRequest {
+impl Endpoint for ListRequest {
     type Data = ListResponse;
     type Error = ListError;
-    const METADATA: &'static ::lark_runtime::EndpointMetadata = &::lark_runtime::EndpointMetadata {
-        id: "contact.v3.custom_attr.list",
-        summary: "获取企业自定义用户字段 — List the tenant's custom user fields.",
-        method: ::lark_runtime::HttpMethod::Get,
-        path_template: "/open-apis/contact/v3/custom_attrs",
-        access_tokens: &[::lark_runtime::AccessTokenKind::Tenant],
-        app_types: &[::lark_runtime::AppType::Custom, ::lark_runtime::AppType::Isv],
+    const METADATA: &'static EndpointMetadata = &EndpointMetadata {
+        access_tokens: &[AccessTokenKind::Tenant],
+        app_types: &[AppType::Custom, AppType::Isv],
         scopes: &["contact:contact.base:readonly"],
-        rate_limits: &[
-            ::lark_runtime::RateLimit::per_minute(1000),
-            ::lark_runtime::RateLimit::per_second(50),
-        ],
-        special_rate_limit: false,
-        envelope: ::lark_runtime::Envelope::Data,
-        request_body: ::lark_runtime::RequestBody::None,
-        response_kind: ::lark_runtime::ResponseKind::Json,
+        rate_limits: &[RateLimit::per_minute(1000), RateLimit::per_second(50)],
         pagination_items: Some("items"),
-        path_example: &[],
         query_example: &[
             ("page_size", "10"),
             (
@@ -119,41 +100,31 @@ impl ::lark_runtime::Endpoint for ListRequest {
                 "AQD9/Rn9eij9Pm39ED40/RYU5lvOM4s6zgbeeNNaWd%2BVKwAsoreeRWk0J2noGvJy",
             ),
         ],
-        request_example: None,
-        file_parts: &[],
         response_example: Some(
             "{\"code\":0,\"data\":{\"has_more\":true,\"items\":[{\"i18n_name\":[{\"locale\":\"zh_cn\",\"value\":\"多语言内容\"}],\"id\":\"C-6965457429001748507\",\"options\":{\"default_option_id\":\"qasdefgr\",\"option_type\":\"TEXT\",\"options\":[{\"id\":\"qasdefgr\",\"name\":\"Name\",\"value\":\"Option\"}]},\"type\":\"TEXT\"}],\"page_token\":\"AQD9/Rn9eij9Pm39ED40/RYU5lvOM4s6zgbeeNNaWd%2BVKwAsoreeRWk0J2noGvJy\"},\"msg\":\"success\"}",
         ),
+        ..EndpointMetadata::new(
+            "contact.v3.custom_attr.list",
+            "获取企业自定义用户字段 — List the tenant's custom user fields.",
+            HttpMethod::Get,
+            "/open-apis/contact/v3/custom_attrs",
+        )
     };
-    fn path(&self) -> String {
-        String::from("/open-apis/contact/v3/custom_attrs")
-    }
     fn query(&self) -> Vec<(&'static str, String)> {
         let mut query = Vec::new();
-        if let Some(value) = &self.page_size {
-            query.push(("page_size", ToString::to_string(value)));
-        }
-        if let Some(value) = &self.page_token {
-            query.push(("page_token", ToString::to_string(value)));
-        }
+        push_query(&mut query, "page_size", &self.page_size);
+        push_query(&mut query, "page_token", &self.page_token);
         query
     }
 }
 #[cfg(feature = "server")]
-impl ::lark_runtime::Incoming for ListRequest {
-    fn from_incoming(
-        request: &::lark_runtime::IncomingRequest<'_>,
-    ) -> Result<Self, ::lark_runtime::ValidationError> {
-        let root = ::lark_runtime::validate::FieldPath::root();
-        let mut violations = ::lark_runtime::validate::Violations::default();
+impl Incoming for ListRequest {
+    fn from_incoming(request: &IncomingRequest<'_>) -> Result<Self, ValidationError> {
+        let mut violations = Violations::default();
         let mut builder = Self::builder();
-        builder.page_size = request
-            .query_one::<i32>(&root.field("page_size"), "page_size", &mut violations);
-        builder.page_token = request
-            .query_one::<
-                String,
-            >(&root.field("page_token"), "page_token", &mut violations);
-        ::lark_runtime::incoming::finish(violations, "ListRequest", builder.build())
+        builder.page_size = request.query_one("page_size", &mut violations);
+        builder.page_token = request.query_one("page_token", &mut violations);
+        ::lark_runtime::incoming::finish(violations, builder.build())
     }
 }
 impl ::lark_runtime::Paged for ListRequest {
@@ -167,7 +138,6 @@ impl ::lark_runtime::Paged for ListRequest {
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct ListResponse {
     /// The custom fields on this page.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -198,31 +168,18 @@ impl ::lark_runtime::Page for ListResponse {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ListError {
-    /// `40012` page token is invalid error (HTTP 400).
-    ///
-    /// The page token is invalid; pass the `page_token` the previous answer returned.
+    /// `40012` page token is invalid error (HTTP 400). The page token is invalid; pass the `page_token` the previous answer returned.
     PageTokenIsInvalidError,
-    /// `40011` page size is invalid (HTTP 400).
-    ///
-    /// The page size is invalid; it must be between 1 and 100.
+    /// `40011` page size is invalid (HTTP 400). The page size is invalid; it must be between 1 and 100.
     PageSizeIsInvalid,
     /// A code the reference page does not document for this endpoint.
     Undocumented(i64),
 }
-impl ::lark_runtime::DocumentedError for ListError {
-    const DOCUMENTED: &'static [(Self, ::lark_runtime::ErrorFacts)] = &[
+impl DocumentedError for ListError {
+    const DOCUMENTED: &'static [(Self, ErrorFacts)] = &[
         (Self::PageTokenIsInvalidError, crate::contact::v3::errors::CODE_40012_6),
         (Self::PageSizeIsInvalid, crate::contact::v3::errors::CODE_40011_4),
     ];
-    fn undocumented(code: i64) -> Self {
-        Self::Undocumented(code)
-    }
-    fn undocumented_code(&self) -> Option<i64> {
-        match self {
-            Self::Undocumented(code) => Some(*code),
-            _ => None,
-        }
-    }
 }
 ::lark_runtime::documented_error_traits!(ListError);
 /// Whether the options are texts or pictures.
@@ -233,33 +190,19 @@ pub enum ListResponseItemsItemOptionsOptionType {
     Text,
     /// `"PICTURE"`: Picture options.
     Picture,
-    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
-    /// fails validation.
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl ::lark_runtime::enums::StringEnum for ListResponseItemsItemOptionsOptionType {
-    fn from_wire(value: &str) -> Self {
-        match value {
-            "TEXT" => Self::Text,
-            "PICTURE" => Self::Picture,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-    fn as_wire(&self) -> &str {
-        match self {
-            Self::Text => "TEXT",
-            Self::Picture => "PICTURE",
-            Self::Unknown(value) => value,
-        }
-    }
-    fn is_known(&self) -> bool {
-        !matches!(self, Self::Unknown(_))
-    }
+impl ListResponseItemsItemOptionsOptionType {
+    /// Every value the spec names, with its wire form.
+    pub const VALUES: &'static [(Self, &'static str)] = &[
+        (Self::Text, "TEXT"),
+        (Self::Picture, "PICTURE"),
+    ];
 }
 ::lark_runtime::string_enum_traits!(ListResponseItemsItemOptionsOptionType);
 /// One option.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct ListResponseItemsItemOptionsOptionsItem {
     /// The option's id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -274,16 +217,9 @@ pub struct ListResponseItemsItemOptionsOptionsItem {
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub name: Option<String>,
 }
-impl ::lark_runtime::Validate for ListResponseItemsItemOptionsOptionsItem {
-    fn validate_at(
-        &self,
-        _at: &::lark_runtime::validate::FieldPath<'_>,
-        _violations: &mut ::lark_runtime::validate::Violations,
-    ) {}
-}
+impl Validate for ListResponseItemsItemOptionsOptionsItem {}
 /// The field's options; present only when `type` is `ENUMERATION` or `PICTURE_ENUM`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct ListResponseItemsItemOptions {
     /// The id of the default option.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -296,32 +232,14 @@ pub struct ListResponseItemsItemOptions {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub options: Option<Vec<ListResponseItemsItemOptionsOptionsItem>>,
 }
-impl ::lark_runtime::Validate for ListResponseItemsItemOptions {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
-        {
-            let at = at.field("option_type");
-            if let Some(value) = &self.option_type {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
-        {
-            let at = at.field("options");
-            if let Some(value) = &self.options {
-                for (index, item) in value.iter().enumerate() {
-                    let at = at.index(index);
-                    ::lark_runtime::Validate::validate_at(item, &at, violations);
-                }
-            }
-        }
+impl Validate for ListResponseItemsItemOptions {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
+        violations.check(&at.field("option_type"), &self.option_type);
+        violations.check(&at.field("options"), &self.options);
     }
 }
 /// The field's name in one language.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct ListResponseItemsItemI18nNameItem {
     /// The language, `zh_cn`, `en_us` or `ja_jp`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -332,16 +250,9 @@ pub struct ListResponseItemsItemI18nNameItem {
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub value: Option<String>,
 }
-impl ::lark_runtime::Validate for ListResponseItemsItemI18nNameItem {
-    fn validate_at(
-        &self,
-        _at: &::lark_runtime::validate::FieldPath<'_>,
-        _violations: &mut ::lark_runtime::validate::Violations,
-    ) {}
-}
+impl Validate for ListResponseItemsItemI18nNameItem {}
 /// One custom field.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct ListResponseItemsItem {
     /// The custom field's id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -358,26 +269,9 @@ pub struct ListResponseItemsItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub i18n_name: Option<Vec<ListResponseItemsItemI18nNameItem>>,
 }
-impl ::lark_runtime::Validate for ListResponseItemsItem {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
-        {
-            let at = at.field("options");
-            if let Some(value) = &self.options {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
-        {
-            let at = at.field("i18n_name");
-            if let Some(value) = &self.i18n_name {
-                for (index, item) in value.iter().enumerate() {
-                    let at = at.index(index);
-                    ::lark_runtime::Validate::validate_at(item, &at, violations);
-                }
-            }
-        }
+impl Validate for ListResponseItemsItem {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
+        violations.check(&at.field("options"), &self.options);
+        violations.check(&at.field("i18n_name"), &self.i18n_name);
     }
 }

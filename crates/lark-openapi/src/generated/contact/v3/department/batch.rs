@@ -9,14 +9,11 @@
 //! `GET /open-apis/contact/v3/departments/batch`
 //!
 //! Reference: <https://open.feishu.cn/document/contact-v3/department/batch>
-use ::lark_runtime::__private::serde::{Deserialize, Serialize};
+use ::lark_runtime::__private::prelude::*;
 /// Request of 批量获取部门信息 — Get several departments.
-///
-/// `GET /open-apis/contact/v3/departments/batch`
 ///
 /// Build it with [`BatchRequest::builder`]; a request that exists has passed every constraint of the spec.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct BatchRequest {
     #[serde(skip)]
     department_ids: Vec<String>,
@@ -84,9 +81,9 @@ impl BatchRequestBuilder {
         self
     }
     /// Checks every constraint of the spec and returns the request, or every violation found.
-    pub fn build(self) -> Result<BatchRequest, ::lark_runtime::ValidationError> {
-        let root = ::lark_runtime::validate::FieldPath::root();
-        let mut violations = ::lark_runtime::validate::Violations::default();
+    pub fn build(self) -> Result<BatchRequest, ValidationError> {
+        let root = FieldPath::root();
+        let mut violations = Violations::default();
         let department_ids = violations
             .required(&root.field("department_ids"), self.department_ids);
         let (Some(department_ids),) = (department_ids,) else {
@@ -97,113 +94,63 @@ impl BatchRequestBuilder {
             department_id_type: self.department_id_type,
             user_id_type: self.user_id_type,
         };
-        ::lark_runtime::Validate::validate(&request)?;
+        Validate::validate(&request)?;
         Ok(request)
     }
 }
-impl ::lark_runtime::Validate for BatchRequest {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
-        {
-            let at = at.field("department_id_type");
-            if let Some(value) = &self.department_id_type {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
-        {
-            let at = at.field("user_id_type");
-            if let Some(value) = &self.user_id_type {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
+impl Validate for BatchRequest {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
+        violations.check(&at.field("department_id_type"), &self.department_id_type);
+        violations.check(&at.field("user_id_type"), &self.user_id_type);
     }
 }
-impl ::lark_runtime::Endpoint for BatchRequest {
+impl Endpoint for BatchRequest {
     type Data = BatchResponse;
     type Error = BatchError;
-    const METADATA: &'static ::lark_runtime::EndpointMetadata = &::lark_runtime::EndpointMetadata {
-        id: "contact.v3.department.batch",
-        summary: "批量获取部门信息 — Get several departments.",
-        method: ::lark_runtime::HttpMethod::Get,
-        path_template: "/open-apis/contact/v3/departments/batch",
-        access_tokens: &[
-            ::lark_runtime::AccessTokenKind::Tenant,
-            ::lark_runtime::AccessTokenKind::User,
-        ],
-        app_types: &[::lark_runtime::AppType::Custom, ::lark_runtime::AppType::Isv],
+    const METADATA: &'static EndpointMetadata = &EndpointMetadata {
+        access_tokens: &[AccessTokenKind::Tenant, AccessTokenKind::User],
+        app_types: &[AppType::Custom, AppType::Isv],
         scopes: &["contact:contact.base:readonly"],
-        rate_limits: &[
-            ::lark_runtime::RateLimit::per_minute(1000),
-            ::lark_runtime::RateLimit::per_second(50),
-        ],
-        special_rate_limit: false,
-        envelope: ::lark_runtime::Envelope::Data,
-        request_body: ::lark_runtime::RequestBody::None,
-        response_kind: ::lark_runtime::ResponseKind::Json,
-        pagination_items: None,
-        path_example: &[],
+        rate_limits: &[RateLimit::per_minute(1000), RateLimit::per_second(50)],
         query_example: &[
             ("department_ids", "D096"),
             ("department_id_type", "open_department_id"),
             ("user_id_type", "open_id"),
         ],
-        request_example: None,
-        file_parts: &[],
         response_example: Some(
             "{\"code\":0,\"data\":{\"items\":[{\"chat_id\":\"oc_5ad11d72b830411d72b836c20\",\"department_hrbps\":[\"ou_7dab8a3d3cdcc9da365777c7ad535d62\"],\"department_id\":\"D096\",\"group_chat_employee_types\":[1],\"i18n_name\":{\"en_us\":\"Demo Name\",\"ja_jp\":\"デモ名\",\"zh_cn\":\"Demo名称\"},\"leader_user_id\":\"ou_7dab8a3d3cdcc9da365777c7ad535d62\",\"leaders\":[{\"leaderID\":\"ou_7dab8a3d3cdcc9da365777c7ad535d62\",\"leaderType\":1}],\"member_count\":100,\"name\":\"DemoName\",\"open_department_id\":\"od-4e6ac4d14bcd5071a37a39de902c7141\",\"order\":\"100\",\"parent_department_id\":\"D067\",\"primary_member_count\":100,\"status\":{\"is_deleted\":false},\"unit_ids\":[\"custom_unit_id\"]}]},\"msg\":\"success\"}",
         ),
+        ..EndpointMetadata::new(
+            "contact.v3.department.batch",
+            "批量获取部门信息 — Get several departments.",
+            HttpMethod::Get,
+            "/open-apis/contact/v3/departments/batch",
+        )
     };
-    fn path(&self) -> String {
-        String::from("/open-apis/contact/v3/departments/batch")
-    }
     fn query(&self) -> Vec<(&'static str, String)> {
         let mut query = Vec::new();
-        {
-            let value = &self.department_ids;
-            for item in value {
-                query.push(("department_ids", ToString::to_string(item)));
-            }
-        }
-        if let Some(value) = &self.department_id_type {
-            query.push(("department_id_type", ToString::to_string(value)));
-        }
-        if let Some(value) = &self.user_id_type {
-            query.push(("user_id_type", ToString::to_string(value)));
-        }
+        push_query(&mut query, "department_ids", &self.department_ids);
+        push_query(&mut query, "department_id_type", &self.department_id_type);
+        push_query(&mut query, "user_id_type", &self.user_id_type);
         query
     }
 }
 #[cfg(feature = "server")]
-impl ::lark_runtime::Incoming for BatchRequest {
-    fn from_incoming(
-        request: &::lark_runtime::IncomingRequest<'_>,
-    ) -> Result<Self, ::lark_runtime::ValidationError> {
-        let root = ::lark_runtime::validate::FieldPath::root();
-        let mut violations = ::lark_runtime::validate::Violations::default();
+impl Incoming for BatchRequest {
+    fn from_incoming(request: &IncomingRequest<'_>) -> Result<Self, ValidationError> {
+        let mut violations = Violations::default();
         let mut builder = Self::builder();
-        builder.department_ids = request
-            .query_all::<
-                String,
-            >(&root.field("department_ids"), "department_ids", &mut violations);
+        builder.department_ids = request.query_all("department_ids", &mut violations);
         builder.department_id_type = request
-            .query_one::<
-                BatchRequestDepartmentIdType,
-            >(&root.field("department_id_type"), "department_id_type", &mut violations);
-        builder.user_id_type = request
-            .query_one::<
-                BatchRequestUserIdType,
-            >(&root.field("user_id_type"), "user_id_type", &mut violations);
-        ::lark_runtime::incoming::finish(violations, "BatchRequest", builder.build())
+            .query_one("department_id_type", &mut violations);
+        builder.user_id_type = request.query_one("user_id_type", &mut violations);
+        ::lark_runtime::incoming::finish(violations, builder.build())
     }
 }
 /// Response data of 批量获取部门信息 — Get several departments.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct BatchResponse {
     /// The departments found; invalid ids among those asked for give no entry.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -215,53 +162,31 @@ pub struct BatchResponse {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum BatchError {
-    /// `40001` param is invalid (HTTP 400).
-    ///
-    /// Check the request parameters for mistakes.
+    /// `40001` param is invalid (HTTP 400). Check the request parameters for mistakes.
     ParamIsInvalid,
-    /// `43010` big dept forbid recursion error (HTTP 400).
-    ///
-    /// The department is too large to be queried this way.
+    /// `43010` big dept forbid recursion error (HTTP 400). The department is too large to be queried this way.
     BigDeptForbidRecursionError,
-    /// `40003` internal error (HTTP 400).
-    ///
-    /// An internal fault; retry, and if it persists report the request's X-Request-Id to technical support.
-    ///
-    /// Retrying can succeed.
+    /// `40003` internal error (HTTP 400). An internal fault; retry, and if it persists report the request's X-Request-Id to technical support. Retrying can succeed.
     InternalError,
-    /// `40008` dept Info is null error (HTTP 400).
-    ///
-    /// The department information is empty; send every required parameter.
+    /// `40008` dept Info is null error (HTTP 400). The department information is empty; send every required parameter.
     DeptInfoIsNullError,
-    /// `40014` no parent dept authority error (HTTP 403).
-    ///
-    /// The app (or user) has no access to the parent department; add it to the contact data scope.
+    /// `40014` no parent dept authority error (HTTP 403). The app (or user) has no access to the parent department; add it to the contact data scope.
     NoParentDeptAuthorityError,
-    /// `40011` page size is more than 50 error (HTTP 400).
-    ///
-    /// page_size exceeds 50; lower it and retry.
+    /// `40011` page size is more than 50 error (HTTP 400). page_size exceeds 50; lower it and retry.
     PageSizeIsMoreThan50,
-    /// `40012` page token is invalid error (HTTP 400).
-    ///
-    /// The page_token is not valid; take it from a previous answer.
+    /// `40012` page token is invalid error (HTTP 400). The page_token is not valid; take it from a previous answer.
     PageTokenIsInvalidError,
-    /// `42008` tenant id is invalid error (HTTP 401).
-    ///
-    /// The access token's tenant must own the resource; call with a token of the right tenant.
+    /// `42008` tenant id is invalid error (HTTP 401). The access token's tenant must own the resource; call with a token of the right tenant.
     TenantIdIsInvalidError,
-    /// `43007` duplicated department unit custom id error (HTTP 400).
-    ///
-    /// The department's unit custom id is duplicated; check the data and retry.
+    /// `43007` duplicated department unit custom id error (HTTP 400). The department's unit custom id is duplicated; check the data and retry.
     DuplicatedDepartmentUnitCustomIdError,
-    /// `40004` no dept authority error (HTTP 403).
-    ///
-    /// The department is outside the app's contact data scope; add it to the scope and retry.
+    /// `40004` no dept authority error (HTTP 403). The department is outside the app's contact data scope; add it to the scope and retry.
     NoDeptAuthorityError,
     /// A code the reference page does not document for this endpoint.
     Undocumented(i64),
 }
-impl ::lark_runtime::DocumentedError for BatchError {
-    const DOCUMENTED: &'static [(Self, ::lark_runtime::ErrorFacts)] = &[
+impl DocumentedError for BatchError {
+    const DOCUMENTED: &'static [(Self, ErrorFacts)] = &[
         (Self::ParamIsInvalid, crate::contact::v3::errors::CODE_40001_12),
         (Self::BigDeptForbidRecursionError, crate::contact::v3::errors::CODE_43010),
         (Self::InternalError, crate::contact::v3::errors::CODE_40003_3),
@@ -276,15 +201,6 @@ impl ::lark_runtime::DocumentedError for BatchError {
         ),
         (Self::NoDeptAuthorityError, crate::contact::v3::errors::CODE_40004_5),
     ];
-    fn undocumented(code: i64) -> Self {
-        Self::Undocumented(code)
-    }
-    fn undocumented_code(&self) -> Option<i64> {
-        match self {
-            Self::Undocumented(code) => Some(*code),
-            _ => None,
-        }
-    }
 }
 ::lark_runtime::documented_error_traits!(BatchError);
 /// Which kind of department id the request and the answer use.
@@ -295,28 +211,15 @@ pub enum BatchRequestDepartmentIdType {
     OpenDepartmentId,
     /// `"department_id"`: A custom department id set by the tenant; unique among departments not deleted, since a deleted one's id may be reused.
     DepartmentId,
-    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
-    /// fails validation.
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl ::lark_runtime::enums::StringEnum for BatchRequestDepartmentIdType {
-    fn from_wire(value: &str) -> Self {
-        match value {
-            "open_department_id" => Self::OpenDepartmentId,
-            "department_id" => Self::DepartmentId,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-    fn as_wire(&self) -> &str {
-        match self {
-            Self::OpenDepartmentId => "open_department_id",
-            Self::DepartmentId => "department_id",
-            Self::Unknown(value) => value,
-        }
-    }
-    fn is_known(&self) -> bool {
-        !matches!(self, Self::Unknown(_))
-    }
+impl BatchRequestDepartmentIdType {
+    /// Every value the spec names, with its wire form.
+    pub const VALUES: &'static [(Self, &'static str)] = &[
+        (Self::OpenDepartmentId, "open_department_id"),
+        (Self::DepartmentId, "department_id"),
+    ];
 }
 ::lark_runtime::string_enum_traits!(BatchRequestDepartmentIdType);
 /// Which kind of user id the answer uses.
@@ -329,30 +232,16 @@ pub enum BatchRequestUserIdType {
     UnionId,
     /// `"user_id"`: The user's id within the tenant, the same in every app; asking for it needs the contact:user.employee_id:readonly scope.
     UserId,
-    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
-    /// fails validation.
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl ::lark_runtime::enums::StringEnum for BatchRequestUserIdType {
-    fn from_wire(value: &str) -> Self {
-        match value {
-            "open_id" => Self::OpenId,
-            "union_id" => Self::UnionId,
-            "user_id" => Self::UserId,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-    fn as_wire(&self) -> &str {
-        match self {
-            Self::OpenId => "open_id",
-            Self::UnionId => "union_id",
-            Self::UserId => "user_id",
-            Self::Unknown(value) => value,
-        }
-    }
-    fn is_known(&self) -> bool {
-        !matches!(self, Self::Unknown(_))
-    }
+impl BatchRequestUserIdType {
+    /// Every value the spec names, with its wire form.
+    pub const VALUES: &'static [(Self, &'static str)] = &[
+        (Self::OpenId, "open_id"),
+        (Self::UnionId, "union_id"),
+        (Self::UserId, "user_id"),
+    ];
 }
 ::lark_runtime::string_enum_traits!(BatchRequestUserIdType);
 /// Whether this is the main or a deputy leader.
@@ -363,61 +252,33 @@ pub enum BatchResponseItemsItemLeadersItemLeaderType {
     Value1,
     /// `2`: Deputy leader.
     Value2,
-    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
-    /// fails validation.
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(i64),
 }
-impl ::lark_runtime::enums::IntEnum for BatchResponseItemsItemLeadersItemLeaderType {
-    fn from_wire(value: i64) -> Self {
-        match value {
-            1 => Self::Value1,
-            2 => Self::Value2,
-            other => Self::Unknown(other),
-        }
-    }
-    fn as_wire(&self) -> i64 {
-        match self {
-            Self::Value1 => 1,
-            Self::Value2 => 2,
-            Self::Unknown(value) => *value,
-        }
-    }
-    fn is_known(&self) -> bool {
-        !matches!(self, Self::Unknown(_))
-    }
+impl BatchResponseItemsItemLeadersItemLeaderType {
+    /// Every value the spec names, with its wire form.
+    pub const VALUES: &'static [(Self, i64)] = &[(Self::Value1, 1), (Self::Value2, 2)];
 }
 ::lark_runtime::int_enum_traits!(BatchResponseItemsItemLeadersItemLeaderType);
 /// One leader of the department.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct BatchResponseItemsItemLeadersItem {
     /// Whether this is the main or a deputy leader.
     #[serde(rename = "leaderType")]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub leader_type: Option<BatchResponseItemsItemLeadersItemLeaderType>,
     /// The leader's user id, in the kind `user_id_type` names.
-    #[serde(rename = "leaderID")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "leaderID", default, skip_serializing_if = "Option::is_none")]
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub leader_id: Option<String>,
 }
-impl ::lark_runtime::Validate for BatchResponseItemsItemLeadersItem {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
-        {
-            let at = at.field("leaderType");
-            if let Some(value) = &self.leader_type {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
+impl Validate for BatchResponseItemsItemLeadersItem {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
+        violations.check(&at.field("leaderType"), &self.leader_type);
     }
 }
 /// One department.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct BatchResponseItemsItem {
     /// The department's name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -477,32 +338,10 @@ pub struct BatchResponseItemsItem {
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub primary_member_count: Option<i32>,
 }
-impl ::lark_runtime::Validate for BatchResponseItemsItem {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
-        {
-            let at = at.field("i18n_name");
-            if let Some(value) = &self.i18n_name {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
-        {
-            let at = at.field("status");
-            if let Some(value) = &self.status {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
-        {
-            let at = at.field("leaders");
-            if let Some(value) = &self.leaders {
-                for (index, item) in value.iter().enumerate() {
-                    let at = at.index(index);
-                    ::lark_runtime::Validate::validate_at(item, &at, violations);
-                }
-            }
-        }
+impl Validate for BatchResponseItemsItem {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
+        violations.check(&at.field("i18n_name"), &self.i18n_name);
+        violations.check(&at.field("status"), &self.status);
+        violations.check(&at.field("leaders"), &self.leaders);
     }
 }

@@ -9,14 +9,11 @@
 //! `GET /open-apis/contact/v3/departments/:department_id/children`
 //!
 //! Reference: <https://open.feishu.cn/document/server-docs/contact-v3/department/children>
-use ::lark_runtime::__private::serde::{Deserialize, Serialize};
+use ::lark_runtime::__private::prelude::*;
 /// Request of 获取子部门列表 — List a department's sub-departments.
-///
-/// `GET /open-apis/contact/v3/departments/:department_id/children`
 ///
 /// Build it with [`ChildrenRequest::builder`]; a request that exists has passed every constraint of the spec.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct ChildrenRequest {
     #[serde(skip)]
     department_id: String,
@@ -125,9 +122,9 @@ impl ChildrenRequestBuilder {
         self
     }
     /// Checks every constraint of the spec and returns the request, or every violation found.
-    pub fn build(self) -> Result<ChildrenRequest, ::lark_runtime::ValidationError> {
-        let root = ::lark_runtime::validate::FieldPath::root();
-        let mut violations = ::lark_runtime::validate::Violations::default();
+    pub fn build(self) -> Result<ChildrenRequest, ValidationError> {
+        let root = FieldPath::root();
+        let mut violations = Violations::default();
         let department_id = violations
             .required(&root.field("department_id"), self.department_id);
         let (Some(department_id),) = (department_id,) else {
@@ -141,16 +138,12 @@ impl ChildrenRequestBuilder {
             page_size: self.page_size,
             page_token: self.page_token,
         };
-        ::lark_runtime::Validate::validate(&request)?;
+        Validate::validate(&request)?;
         Ok(request)
     }
 }
-impl ::lark_runtime::Validate for ChildrenRequest {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
+impl Validate for ChildrenRequest {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
         {
             let at = at.field("department_id");
             let value = &self.department_id;
@@ -160,18 +153,8 @@ impl ::lark_runtime::Validate for ChildrenRequest {
             );
             violations.pattern(&at, value, &PATTERN);
         }
-        {
-            let at = at.field("user_id_type");
-            if let Some(value) = &self.user_id_type {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
-        {
-            let at = at.field("department_id_type");
-            if let Some(value) = &self.department_id_type {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
+        violations.check(&at.field("user_id_type"), &self.user_id_type);
+        violations.check(&at.field("department_id_type"), &self.department_id_type);
         {
             let at = at.field("page_size");
             if let Some(value) = &self.page_size {
@@ -186,19 +169,12 @@ impl ::lark_runtime::Validate for ChildrenRequest {
         }
     }
 }
-impl ::lark_runtime::Endpoint for ChildrenRequest {
+impl Endpoint for ChildrenRequest {
     type Data = ChildrenResponse;
     type Error = ChildrenError;
-    const METADATA: &'static ::lark_runtime::EndpointMetadata = &::lark_runtime::EndpointMetadata {
-        id: "contact.v3.department.children",
-        summary: "获取子部门列表 — List a department's sub-departments.",
-        method: ::lark_runtime::HttpMethod::Get,
-        path_template: "/open-apis/contact/v3/departments/:department_id/children",
-        access_tokens: &[
-            ::lark_runtime::AccessTokenKind::Tenant,
-            ::lark_runtime::AccessTokenKind::User,
-        ],
-        app_types: &[::lark_runtime::AppType::Custom, ::lark_runtime::AppType::Isv],
+    const METADATA: &'static EndpointMetadata = &EndpointMetadata {
+        access_tokens: &[AccessTokenKind::Tenant, AccessTokenKind::User],
+        app_types: &[AppType::Custom, AppType::Isv],
         scopes: &[
             "contact:contact.base:readonly",
             "contact:department.organize:readonly",
@@ -206,14 +182,7 @@ impl ::lark_runtime::Endpoint for ChildrenRequest {
             "contact:contact:readonly",
             "contact:contact:readonly_as_app",
         ],
-        rate_limits: &[
-            ::lark_runtime::RateLimit::per_minute(1000),
-            ::lark_runtime::RateLimit::per_second(50),
-        ],
-        special_rate_limit: false,
-        envelope: ::lark_runtime::Envelope::Data,
-        request_body: ::lark_runtime::RequestBody::None,
-        response_kind: ::lark_runtime::ResponseKind::Json,
+        rate_limits: &[RateLimit::per_minute(1000), RateLimit::per_second(50)],
         pagination_items: Some("items"),
         path_example: &[("department_id", "D096")],
         query_example: &[
@@ -226,69 +195,45 @@ impl ::lark_runtime::Endpoint for ChildrenRequest {
                 "AQD9/Rn9eij9Pm39ED40/RD/cIFmu77WxpxPB/2oHfQLZ+G8JG6tK7+ZnHiT7COhD2hMSICh/eBl7cpzU6JEC3J7COKNe4jrQ8ExwBCR",
             ),
         ],
-        request_example: None,
-        file_parts: &[],
         response_example: Some(
             "{\"code\":0,\"data\":{\"has_more\":true,\"items\":[{\"chat_id\":\"oc_5ad11d72b830411d72b836c20\",\"department_hrbps\":[\"ou_10430f87894fce18e57891c48995cd7c\"],\"department_id\":\"D096\",\"i18n_name\":{\"en_us\":\"Demo Name\",\"ja_jp\":\"デモ名\",\"zh_cn\":\"Demo名称\"},\"leader_user_id\":\"ou_7dab8a3d3cdcc9da365777c7ad535d62\",\"leaders\":[{\"leaderID\":\"ou_7dab8a3d3cdcc9da365777c7ad535d62\",\"leaderType\":1}],\"member_count\":100,\"name\":\"DemoName\",\"open_department_id\":\"od-4e6ac4d14bcd5071a37a39de902c7141\",\"order\":\"100\",\"parent_department_id\":\"D067\",\"status\":{\"is_deleted\":false},\"unit_ids\":[\"custom_unit_id\"]}],\"page_token\":\"AQD9/Rn9eij9Pm39ED40/RD/cIFmu77WxpxPB/2oHfQLZ+G8JG6tK7+ZnHiT7COhD2hMSICh/eBl7cpzU6JEC3J7COKNe4jrQ8ExwBCR\"},\"msg\":\"success\"}",
         ),
+        ..EndpointMetadata::new(
+            "contact.v3.department.children",
+            "获取子部门列表 — List a department's sub-departments.",
+            HttpMethod::Get,
+            "/open-apis/contact/v3/departments/:department_id/children",
+        )
     };
     fn path(&self) -> String {
-        ::lark_runtime::wire::fill_path(
+        fill_path(
             Self::METADATA.path_template,
             &[("department_id", ToString::to_string(&self.department_id))],
         )
     }
     fn query(&self) -> Vec<(&'static str, String)> {
         let mut query = Vec::new();
-        if let Some(value) = &self.user_id_type {
-            query.push(("user_id_type", ToString::to_string(value)));
-        }
-        if let Some(value) = &self.department_id_type {
-            query.push(("department_id_type", ToString::to_string(value)));
-        }
-        if let Some(value) = &self.fetch_child {
-            query.push(("fetch_child", ToString::to_string(value)));
-        }
-        if let Some(value) = &self.page_size {
-            query.push(("page_size", ToString::to_string(value)));
-        }
-        if let Some(value) = &self.page_token {
-            query.push(("page_token", ToString::to_string(value)));
-        }
+        push_query(&mut query, "user_id_type", &self.user_id_type);
+        push_query(&mut query, "department_id_type", &self.department_id_type);
+        push_query(&mut query, "fetch_child", &self.fetch_child);
+        push_query(&mut query, "page_size", &self.page_size);
+        push_query(&mut query, "page_token", &self.page_token);
         query
     }
 }
 #[cfg(feature = "server")]
-impl ::lark_runtime::Incoming for ChildrenRequest {
-    fn from_incoming(
-        request: &::lark_runtime::IncomingRequest<'_>,
-    ) -> Result<Self, ::lark_runtime::ValidationError> {
-        let root = ::lark_runtime::validate::FieldPath::root();
-        let mut violations = ::lark_runtime::validate::Violations::default();
+impl Incoming for ChildrenRequest {
+    fn from_incoming(request: &IncomingRequest<'_>) -> Result<Self, ValidationError> {
+        let mut violations = Violations::default();
         let mut builder = Self::builder();
-        builder.department_id = request
-            .path_param::<
-                String,
-            >(&root.field("department_id"), "department_id", &mut violations);
-        builder.user_id_type = request
-            .query_one::<
-                ChildrenRequestUserIdType,
-            >(&root.field("user_id_type"), "user_id_type", &mut violations);
+        builder.department_id = request.path_param("department_id", &mut violations);
+        builder.user_id_type = request.query_one("user_id_type", &mut violations);
         builder.department_id_type = request
-            .query_one::<
-                ChildrenRequestDepartmentIdType,
-            >(&root.field("department_id_type"), "department_id_type", &mut violations);
-        builder.fetch_child = request
-            .query_one::<
-                bool,
-            >(&root.field("fetch_child"), "fetch_child", &mut violations);
-        builder.page_size = request
-            .query_one::<i32>(&root.field("page_size"), "page_size", &mut violations);
-        builder.page_token = request
-            .query_one::<
-                String,
-            >(&root.field("page_token"), "page_token", &mut violations);
-        ::lark_runtime::incoming::finish(violations, "ChildrenRequest", builder.build())
+            .query_one("department_id_type", &mut violations);
+        builder.fetch_child = request.query_one("fetch_child", &mut violations);
+        builder.page_size = request.query_one("page_size", &mut violations);
+        builder.page_token = request.query_one("page_token", &mut violations);
+        ::lark_runtime::incoming::finish(violations, builder.build())
     }
 }
 impl ::lark_runtime::Paged for ChildrenRequest {
@@ -302,7 +247,6 @@ impl ::lark_runtime::Paged for ChildrenRequest {
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct ChildrenResponse {
     /// Whether more pages follow.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -333,49 +277,29 @@ impl ::lark_runtime::Page for ChildrenResponse {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ChildrenError {
-    /// `43010` big dept forbid recursion error (HTTP 400).
-    ///
-    /// The department is too large to be queried this way.
+    /// `43010` big dept forbid recursion error (HTTP 400). The department is too large to be queried this way.
     BigDeptForbidRecursionError,
-    /// `40003` internal error (HTTP 400).
-    ///
-    /// An internal fault; retry, and if it persists report the request's X-Request-Id to technical support.
-    ///
-    /// Retrying can succeed.
+    /// `40003` internal error (HTTP 400). An internal fault; retry, and if it persists report the request's X-Request-Id to technical support. Retrying can succeed.
     InternalError,
-    /// `40008` dept Info is null error (HTTP 400).
-    ///
-    /// The department information is empty; send every required parameter.
+    /// `40008` dept Info is null error (HTTP 400). The department information is empty; send every required parameter.
     DeptInfoIsNullError,
-    /// `40014` no parent dept authority error (HTTP 403).
-    ///
-    /// The user cannot see the parent department (organization visibility).
+    /// `40014` no parent dept authority error (HTTP 403). The user cannot see the parent department (organization visibility).
     NoParentDeptAuthorityError,
-    /// `40011` page size is invalid (HTTP 400).
-    ///
-    /// The page_size is not valid; keep it within the documented maximum and retry.
+    /// `40011` page size is invalid (HTTP 400). The page_size is not valid; keep it within the documented maximum and retry.
     PageSizeIsInvalid,
-    /// `40012` page token is invalid error (HTTP 400).
-    ///
-    /// The page_token is not valid; pass the one the previous request returned.
+    /// `40012` page token is invalid error (HTTP 400). The page_token is not valid; pass the one the previous request returned.
     PageTokenIsInvalidError,
-    /// `42008` tenant id is invalid error (HTTP 401).
-    ///
-    /// The access token's tenant must own the resource; call with a token of the right tenant.
+    /// `42008` tenant id is invalid error (HTTP 401). The access token's tenant must own the resource; call with a token of the right tenant.
     TenantIdIsInvalidError,
-    /// `43007` duplicated department custom id error (HTTP 400).
-    ///
-    /// The custom department id is duplicated in the tenant.
+    /// `43007` duplicated department custom id error (HTTP 400). The custom department id is duplicated in the tenant.
     DuplicatedDepartmentCustomIdError,
-    /// `40004` no dept authority error (HTTP 403).
-    ///
-    /// The department is outside the app's contact data scope; add it to the scope and retry.
+    /// `40004` no dept authority error (HTTP 403). The department is outside the app's contact data scope; add it to the scope and retry.
     NoDeptAuthorityError,
     /// A code the reference page does not document for this endpoint.
     Undocumented(i64),
 }
-impl ::lark_runtime::DocumentedError for ChildrenError {
-    const DOCUMENTED: &'static [(Self, ::lark_runtime::ErrorFacts)] = &[
+impl DocumentedError for ChildrenError {
+    const DOCUMENTED: &'static [(Self, ErrorFacts)] = &[
         (Self::BigDeptForbidRecursionError, crate::contact::v3::errors::CODE_43010),
         (Self::InternalError, crate::contact::v3::errors::CODE_40003_3),
         (Self::DeptInfoIsNullError, crate::contact::v3::errors::CODE_40008),
@@ -389,15 +313,6 @@ impl ::lark_runtime::DocumentedError for ChildrenError {
         ),
         (Self::NoDeptAuthorityError, crate::contact::v3::errors::CODE_40004_5),
     ];
-    fn undocumented(code: i64) -> Self {
-        Self::Undocumented(code)
-    }
-    fn undocumented_code(&self) -> Option<i64> {
-        match self {
-            Self::Undocumented(code) => Some(*code),
-            _ => None,
-        }
-    }
 }
 ::lark_runtime::documented_error_traits!(ChildrenError);
 /// Which kind of user id the answer uses.
@@ -410,30 +325,16 @@ pub enum ChildrenRequestUserIdType {
     UnionId,
     /// `"user_id"`: The user's id within the tenant, the same in every app; asking for it needs the contact:user.employee_id:readonly scope.
     UserId,
-    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
-    /// fails validation.
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl ::lark_runtime::enums::StringEnum for ChildrenRequestUserIdType {
-    fn from_wire(value: &str) -> Self {
-        match value {
-            "open_id" => Self::OpenId,
-            "union_id" => Self::UnionId,
-            "user_id" => Self::UserId,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-    fn as_wire(&self) -> &str {
-        match self {
-            Self::OpenId => "open_id",
-            Self::UnionId => "union_id",
-            Self::UserId => "user_id",
-            Self::Unknown(value) => value,
-        }
-    }
-    fn is_known(&self) -> bool {
-        !matches!(self, Self::Unknown(_))
-    }
+impl ChildrenRequestUserIdType {
+    /// Every value the spec names, with its wire form.
+    pub const VALUES: &'static [(Self, &'static str)] = &[
+        (Self::OpenId, "open_id"),
+        (Self::UnionId, "union_id"),
+        (Self::UserId, "user_id"),
+    ];
 }
 ::lark_runtime::string_enum_traits!(ChildrenRequestUserIdType);
 /// Which kind of department id the path and the answer use.
@@ -444,28 +345,15 @@ pub enum ChildrenRequestDepartmentIdType {
     DepartmentId,
     /// `"open_department_id"`: The system-generated department id, prefixed `od-` and unique in the tenant.
     OpenDepartmentId,
-    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
-    /// fails validation.
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl ::lark_runtime::enums::StringEnum for ChildrenRequestDepartmentIdType {
-    fn from_wire(value: &str) -> Self {
-        match value {
-            "department_id" => Self::DepartmentId,
-            "open_department_id" => Self::OpenDepartmentId,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-    fn as_wire(&self) -> &str {
-        match self {
-            Self::DepartmentId => "department_id",
-            Self::OpenDepartmentId => "open_department_id",
-            Self::Unknown(value) => value,
-        }
-    }
-    fn is_known(&self) -> bool {
-        !matches!(self, Self::Unknown(_))
-    }
+impl ChildrenRequestDepartmentIdType {
+    /// Every value the spec names, with its wire form.
+    pub const VALUES: &'static [(Self, &'static str)] = &[
+        (Self::DepartmentId, "department_id"),
+        (Self::OpenDepartmentId, "open_department_id"),
+    ];
 }
 ::lark_runtime::string_enum_traits!(ChildrenRequestDepartmentIdType);
 /// Whether this is the main or a deputy leader.
@@ -476,61 +364,33 @@ pub enum ChildrenResponseItemsItemLeadersItemLeaderType {
     Value1,
     /// `2`: Deputy leader.
     Value2,
-    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
-    /// fails validation.
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(i64),
 }
-impl ::lark_runtime::enums::IntEnum for ChildrenResponseItemsItemLeadersItemLeaderType {
-    fn from_wire(value: i64) -> Self {
-        match value {
-            1 => Self::Value1,
-            2 => Self::Value2,
-            other => Self::Unknown(other),
-        }
-    }
-    fn as_wire(&self) -> i64 {
-        match self {
-            Self::Value1 => 1,
-            Self::Value2 => 2,
-            Self::Unknown(value) => *value,
-        }
-    }
-    fn is_known(&self) -> bool {
-        !matches!(self, Self::Unknown(_))
-    }
+impl ChildrenResponseItemsItemLeadersItemLeaderType {
+    /// Every value the spec names, with its wire form.
+    pub const VALUES: &'static [(Self, i64)] = &[(Self::Value1, 1), (Self::Value2, 2)];
 }
 ::lark_runtime::int_enum_traits!(ChildrenResponseItemsItemLeadersItemLeaderType);
 /// One leader of the department.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct ChildrenResponseItemsItemLeadersItem {
     /// Whether this is the main or a deputy leader.
     #[serde(rename = "leaderType")]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub leader_type: Option<ChildrenResponseItemsItemLeadersItemLeaderType>,
     /// The leader's user id, in the kind `user_id_type` names.
-    #[serde(rename = "leaderID")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "leaderID", default, skip_serializing_if = "Option::is_none")]
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub leader_id: Option<String>,
 }
-impl ::lark_runtime::Validate for ChildrenResponseItemsItemLeadersItem {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
-        {
-            let at = at.field("leaderType");
-            if let Some(value) = &self.leader_type {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
+impl Validate for ChildrenResponseItemsItemLeadersItem {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
+        violations.check(&at.field("leaderType"), &self.leader_type);
     }
 }
 /// One sub-department.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct ChildrenResponseItemsItem {
     /// The department's name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -590,32 +450,10 @@ pub struct ChildrenResponseItemsItem {
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub primary_member_count: Option<i32>,
 }
-impl ::lark_runtime::Validate for ChildrenResponseItemsItem {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
-        {
-            let at = at.field("i18n_name");
-            if let Some(value) = &self.i18n_name {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
-        {
-            let at = at.field("status");
-            if let Some(value) = &self.status {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
-        {
-            let at = at.field("leaders");
-            if let Some(value) = &self.leaders {
-                for (index, item) in value.iter().enumerate() {
-                    let at = at.index(index);
-                    ::lark_runtime::Validate::validate_at(item, &at, violations);
-                }
-            }
-        }
+impl Validate for ChildrenResponseItemsItem {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
+        violations.check(&at.field("i18n_name"), &self.i18n_name);
+        violations.check(&at.field("status"), &self.status);
+        violations.check(&at.field("leaders"), &self.leaders);
     }
 }

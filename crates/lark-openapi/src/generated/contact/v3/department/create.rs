@@ -9,14 +9,11 @@
 //! `POST /open-apis/contact/v3/departments`
 //!
 //! Reference: <https://open.feishu.cn/document/server-docs/contact-v3/department/create>
-use ::lark_runtime::__private::serde::{Deserialize, Serialize};
+use ::lark_runtime::__private::prelude::*;
 /// Request of 创建部门 — Create a department.
-///
-/// `POST /open-apis/contact/v3/departments`
 ///
 /// Build it with [`CreateRequest::builder`]; a request that exists has passed every constraint of the spec.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct CreateRequest {
     #[serde(skip)]
     user_id_type: Option<CreateRequestUserIdType>,
@@ -251,9 +248,9 @@ impl CreateRequestBuilder {
         self
     }
     /// Checks every constraint of the spec and returns the request, or every violation found.
-    pub fn build(self) -> Result<CreateRequest, ::lark_runtime::ValidationError> {
-        let root = ::lark_runtime::validate::FieldPath::root();
-        let mut violations = ::lark_runtime::validate::Violations::default();
+    pub fn build(self) -> Result<CreateRequest, ValidationError> {
+        let root = FieldPath::root();
+        let mut violations = Violations::default();
         let name = violations.required(&root.field("name"), self.name);
         let parent_department_id = violations
             .required(&root.field("parent_department_id"), self.parent_department_id);
@@ -276,39 +273,20 @@ impl CreateRequestBuilder {
             group_chat_employee_types: self.group_chat_employee_types,
             department_hrbps: self.department_hrbps,
         };
-        ::lark_runtime::Validate::validate(&request)?;
+        Validate::validate(&request)?;
         Ok(request)
     }
 }
-impl ::lark_runtime::Validate for CreateRequest {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
-        {
-            let at = at.field("user_id_type");
-            if let Some(value) = &self.user_id_type {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
-        {
-            let at = at.field("department_id_type");
-            if let Some(value) = &self.department_id_type {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
+impl Validate for CreateRequest {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
+        violations.check(&at.field("user_id_type"), &self.user_id_type);
+        violations.check(&at.field("department_id_type"), &self.department_id_type);
         {
             let at = at.field("name");
             let value = &self.name;
             violations.length(&at, value, Some(1), None);
         }
-        {
-            let at = at.field("i18n_name");
-            if let Some(value) = &self.i18n_name {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
+        violations.check(&at.field("i18n_name"), &self.i18n_name);
         {
             let at = at.field("department_id");
             if let Some(value) = &self.department_id {
@@ -319,15 +297,7 @@ impl ::lark_runtime::Validate for CreateRequest {
                 violations.pattern(&at, value, &PATTERN);
             }
         }
-        {
-            let at = at.field("leaders");
-            if let Some(value) = &self.leaders {
-                for (index, item) in value.iter().enumerate() {
-                    let at = at.index(index);
-                    ::lark_runtime::Validate::validate_at(item, &at, violations);
-                }
-            }
-        }
+        violations.check(&at.field("leaders"), &self.leaders);
         {
             let at = at.field("department_hrbps");
             if let Some(value) = &self.department_hrbps {
@@ -336,27 +306,15 @@ impl ::lark_runtime::Validate for CreateRequest {
         }
     }
 }
-impl ::lark_runtime::Endpoint for CreateRequest {
+impl Endpoint for CreateRequest {
     type Data = CreateResponse;
     type Error = CreateError;
-    const METADATA: &'static ::lark_runtime::EndpointMetadata = &::lark_runtime::EndpointMetadata {
-        id: "contact.v3.department.create",
-        summary: "创建部门 — Create a department.",
-        method: ::lark_runtime::HttpMethod::Post,
-        path_template: "/open-apis/contact/v3/departments",
-        access_tokens: &[::lark_runtime::AccessTokenKind::Tenant],
-        app_types: &[::lark_runtime::AppType::Custom],
+    const METADATA: &'static EndpointMetadata = &EndpointMetadata {
+        access_tokens: &[AccessTokenKind::Tenant],
+        app_types: &[AppType::Custom],
         scopes: &["contact:contact"],
-        rate_limits: &[
-            ::lark_runtime::RateLimit::per_minute(1000),
-            ::lark_runtime::RateLimit::per_second(50),
-        ],
-        special_rate_limit: false,
-        envelope: ::lark_runtime::Envelope::Data,
-        request_body: ::lark_runtime::RequestBody::Json,
-        response_kind: ::lark_runtime::ResponseKind::Json,
-        pagination_items: None,
-        path_example: &[],
+        rate_limits: &[RateLimit::per_minute(1000), RateLimit::per_second(50)],
+        request_body: RequestBody::Json,
         query_example: &[
             ("user_id_type", "open_id"),
             ("department_id_type", "open_department_id"),
@@ -365,36 +323,29 @@ impl ::lark_runtime::Endpoint for CreateRequest {
         request_example: Some(
             "{\"create_group_chat\":false,\"department_hrbps\":[\"ou_7dab8a3d3cdcc9da365777c7ad535d62\"],\"department_id\":\"D096\",\"group_chat_employee_types\":[1],\"i18n_name\":{\"en_us\":\"Demo Name\",\"ja_jp\":\"デモ名\",\"zh_cn\":\"Demo名称\"},\"leader_user_id\":\"ou_7dab8a3d3cdcc9da365777c7ad535d62\",\"leaders\":[{\"leaderID\":\"ou_7dab8a3d3cdcc9da365777c7ad535d62\",\"leaderType\":1}],\"name\":\"DemoName\",\"order\":\"100\",\"parent_department_id\":\"D067\",\"unit_ids\":[\"custom_unit_id\"]}",
         ),
-        file_parts: &[],
         response_example: Some(
             "{\"code\":0,\"data\":{\"department\":{\"chat_id\":\"oc_5ad11d72b830411d72b836c20\",\"department_hrbps\":[\"ou_7dab8a3d3cdcc9da365777c7ad535d62\",\"ou_7dab8a3d3cdcc9da365777c7ad535d63\"],\"department_id\":\"D096\",\"i18n_name\":{\"en_us\":\"Demo Name\",\"ja_jp\":\"デモ名\",\"zh_cn\":\"Demo名称\"},\"leader_user_id\":\"ou_7dab8a3d3cdcc9da365777c7ad535d62\",\"leaders\":[{\"leaderID\":\"ou_357368f98775f04bea02afc6b1d33478\",\"leaderType\":1}],\"member_count\":100,\"name\":\"DemoName\",\"open_department_id\":\"od-4e6ac4d14bcd5071a37a39de902c7141\",\"order\":\"100\",\"parent_department_id\":\"D067\",\"status\":{\"is_deleted\":false},\"unit_ids\":[\"custom_unit_id\"]}},\"msg\":\"success\"}",
         ),
+        ..EndpointMetadata::new(
+            "contact.v3.department.create",
+            "创建部门 — Create a department.",
+            HttpMethod::Post,
+            "/open-apis/contact/v3/departments",
+        )
     };
-    fn path(&self) -> String {
-        String::from("/open-apis/contact/v3/departments")
-    }
     fn query(&self) -> Vec<(&'static str, String)> {
         let mut query = Vec::new();
-        if let Some(value) = &self.user_id_type {
-            query.push(("user_id_type", ToString::to_string(value)));
-        }
-        if let Some(value) = &self.department_id_type {
-            query.push(("department_id_type", ToString::to_string(value)));
-        }
-        if let Some(value) = &self.client_token {
-            query.push(("client_token", ToString::to_string(value)));
-        }
+        push_query(&mut query, "user_id_type", &self.user_id_type);
+        push_query(&mut query, "department_id_type", &self.department_id_type);
+        push_query(&mut query, "client_token", &self.client_token);
         query
     }
 }
 #[cfg(feature = "server")]
-impl ::lark_runtime::Incoming for CreateRequest {
-    fn from_incoming(
-        request: &::lark_runtime::IncomingRequest<'_>,
-    ) -> Result<Self, ::lark_runtime::ValidationError> {
+impl Incoming for CreateRequest {
+    fn from_incoming(request: &IncomingRequest<'_>) -> Result<Self, ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
         #[derive(Deserialize)]
-        #[serde(crate = "::lark_runtime::__private::serde")]
         struct Body {
             #[serde(default, rename = "name")]
             name: Option<String>,
@@ -419,21 +370,12 @@ impl ::lark_runtime::Incoming for CreateRequest {
             #[serde(default, rename = "department_hrbps")]
             department_hrbps: Option<Vec<String>>,
         }
-        let root = ::lark_runtime::validate::FieldPath::root();
-        let mut violations = ::lark_runtime::validate::Violations::default();
+        let mut violations = Violations::default();
         let mut builder = Self::builder();
-        builder.user_id_type = request
-            .query_one::<
-                CreateRequestUserIdType,
-            >(&root.field("user_id_type"), "user_id_type", &mut violations);
+        builder.user_id_type = request.query_one("user_id_type", &mut violations);
         builder.department_id_type = request
-            .query_one::<
-                CreateRequestDepartmentIdType,
-            >(&root.field("department_id_type"), "department_id_type", &mut violations);
-        builder.client_token = request
-            .query_one::<
-                String,
-            >(&root.field("client_token"), "client_token", &mut violations);
+            .query_one("department_id_type", &mut violations);
+        builder.client_token = request.query_one("client_token", &mut violations);
         let Some(body) = request.body::<Body>(&mut violations) else {
             return Err(violations.into_error("CreateRequest"));
         };
@@ -448,14 +390,13 @@ impl ::lark_runtime::Incoming for CreateRequest {
         builder.leaders = body.leaders;
         builder.group_chat_employee_types = body.group_chat_employee_types;
         builder.department_hrbps = body.department_hrbps;
-        ::lark_runtime::incoming::finish(violations, "CreateRequest", builder.build())
+        ::lark_runtime::incoming::finish(violations, builder.build())
     }
 }
 /// Response data of 创建部门 — Create a department.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct CreateResponse {
     /// The department created.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -467,127 +408,67 @@ pub struct CreateResponse {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum CreateError {
-    /// `43005` duplicate order error (HTTP 400).
-    ///
-    /// The `order` value is already used by another department; choose a unique one.
+    /// `43005` duplicate order error (HTTP 400). The `order` value is already used by another department; choose a unique one.
     DuplicateOrderError,
-    /// `40018` param error (HTTP 400).
-    ///
-    /// Check the parameters against their types and descriptions.
+    /// `40018` param error (HTTP 400). Check the parameters against their types and descriptions.
     ParamError,
-    /// `43008` custom dept id invalid error (HTTP 400).
-    ///
-    /// The custom department id is not valid: it may not start with `od-`, be `0`, or exceed 64 characters.
+    /// `43008` custom dept id invalid error (HTTP 400). The custom department id is not valid: it may not start with `od-`, be `0`, or exceed 64 characters.
     CustomDeptIdInvalidError,
-    /// `43013` dept too many children error (HTTP 400).
-    ///
-    /// The parent department has too many sub-departments.
+    /// `43013` dept too many children error (HTTP 400). The parent department has too many sub-departments.
     DeptTooManyChildrenError,
-    /// `40003` internal error (HTTP 400).
-    ///
-    /// An internal fault; retry, and if it persists report the request's X-Request-Id to technical support.
-    ///
-    /// Retrying can succeed.
+    /// `40003` internal error (HTTP 400). An internal fault; retry, and if it persists report the request's X-Request-Id to technical support. Retrying can succeed.
     InternalError,
-    /// `40004` no dept authority error (HTTP 403).
-    ///
-    /// The department must be in the app's contact data scope; add it in the developer console (permissions, data scope) and publish the app. When the scope follows the app's availability, set the availability when publishing a version.
+    /// `40004` no dept authority error (HTTP 403). The department must be in the app's contact data scope; add it in the developer console (permissions, data scope) and publish the app. When the scope follows the app's availability, set the availability when publishing a version.
     NoDeptAuthorityError,
-    /// `40008` dept Info is null error (HTTP 400).
-    ///
-    /// The department information is empty; send every required parameter.
+    /// `40008` dept Info is null error (HTTP 400). The department information is empty; send every required parameter.
     DeptInfoIsNullError,
-    /// `40010` chat id is invalid error (HTTP 400).
-    ///
-    /// The department group chat id is malformed.
+    /// `40010` chat id is invalid error (HTTP 400). The department group chat id is malformed.
     ChatIdIsInvalidError,
-    /// `40014` no parent dept authority error (HTTP 403).
-    ///
-    /// The parent department must be in the app's contact data scope.
+    /// `40014` no parent dept authority error (HTTP 403). The parent department must be in the app's contact data scope.
     NoParentDeptAuthorityError,
-    /// `43000` dept has already exist error (HTTP 401).
-    ///
-    /// The department already exists; do not create it again, or change the parameters.
+    /// `43000` dept has already exist error (HTTP 401). The department already exists; do not create it again, or change the parameters.
     DeptHasAlreadyExistError,
-    /// `40016` dept name can not be nul error (HTTP 401).
-    ///
-    /// The department name is empty; `name` is required.
+    /// `40016` dept name can not be nul error (HTTP 401). The department name is empty; `name` is required.
     DeptNameCanNotBeNul,
-    /// `42006` user has resigned error (HTTP 400).
-    ///
-    /// A user who has left cannot be manager, leader or HRBP; choose an active user.
+    /// `42006` user has resigned error (HTTP 400). A user who has left cannot be manager, leader or HRBP; choose an active user.
     UserHasResignedError,
-    /// `41012` user id invalid error (HTTP 400).
-    ///
-    /// A user id is not valid; check it and that its kind matches `user_id_type`.
+    /// `41012` user id invalid error (HTTP 400). A user id is not valid; check it and that its kind matches `user_id_type`.
     UserIdInvalidError,
-    /// `40021` no a same request error (HTTP 400).
-    ///
-    /// Two calls with the same client_token differ; a repeated request must be identical.
+    /// `40021` no a same request error (HTTP 400). Two calls with the same client_token differ; a repeated request must be identical.
     NoASameRequestError,
-    /// `43004` illegal unit error (HTTP 400).
-    ///
-    /// The unit is not valid; pass one correct unit id in `unit_ids` (see the unit list endpoint).
+    /// `43004` illegal unit error (HTTP 400). The unit is not valid; pass one correct unit id in `unit_ids` (see the unit list endpoint).
     IllegalUnitError,
-    /// `43007` duplicated department custom id error (HTTP 400).
-    ///
-    /// The custom department id is already used; change `department_id` and retry.
+    /// `43007` duplicated department custom id error (HTTP 400). The custom department id is already used; change `department_id` and retry.
     DuplicatedDepartmentCustomIdError,
-    /// `44101` miss parent department id error (HTTP 400).
-    ///
-    /// `parent_department_id` is missing; the request must carry it.
+    /// `44101` miss parent department id error (HTTP 400). `parent_department_id` is missing; the request must carry it.
     MissParentDepartmentIdError,
-    /// `43017` relate dept over limit (HTTP 400).
-    ///
-    /// The unit already holds 1,000 departments; unbind one of them from the unit before binding this one.
+    /// `43017` relate dept over limit (HTTP 400). The unit already holds 1,000 departments; unbind one of them from the unit before binding this one.
     RelateDeptOverLimit,
-    /// `43018` duplicate i18n name (HTTP 400).
-    ///
-    /// The localized name clashes with another department's; change `i18n_name` and retry.
+    /// `43018` duplicate i18n name (HTTP 400). The localized name clashes with another department's; change `i18n_name` and retry.
     DuplicateI18nName,
-    /// `43019` exceed dept max level (HTTP 400).
-    ///
-    /// The department tree is already 25 levels deep; no deeper sub-department can be added.
+    /// `43019` exceed dept max level (HTTP 400). The department tree is already 25 levels deep; no deeper sub-department can be added.
     ExceedDeptMaxLevel,
-    /// `43021` department chat not exist (HTTP 400).
-    ///
-    /// The department has no department group chat.
+    /// `43021` department chat not exist (HTTP 400). The department has no department group chat.
     DepartmentChatNotExist,
-    /// `43022` department name duplicate (HTTP 400).
-    ///
-    /// Another department already has this name; change `name` and retry.
+    /// `43022` department name duplicate (HTTP 400). Another department already has this name; change `name` and retry.
     DepartmentNameDuplicate,
-    /// `43023` dept structure no permissione (HTTP 400).
-    ///
-    /// No permission on the department structure.
+    /// `43023` dept structure no permissione (HTTP 400). No permission on the department structure.
     DeptStructureNoPermissione,
-    /// `43024` dept structure tenant lock fail (HTTP 400).
-    ///
-    /// A concurrent change to the department tree held the tenant lock; retry a little later.
-    ///
-    /// Retrying can succeed.
+    /// `43024` dept structure tenant lock fail (HTTP 400). A concurrent change to the department tree held the tenant lock; retry a little later. Retrying can succeed.
     DeptStructureTenantLockFail,
-    /// `43025` top department leader unjoined (HTTP 400).
-    ///
-    /// A user who has not joined cannot lead a department; choose an active member of the directory.
+    /// `43025` top department leader unjoined (HTTP 400). A user who has not joined cannot lead a department; choose an active member of the directory.
     TopDepartmentLeaderUnjoined,
-    /// `43026` employee type is not valid (HTTP 400).
-    ///
-    /// An employee type in `group_chat_employee_types` is not valid; use the built-in values or a custom type's enum_value.
+    /// `43026` employee type is not valid (HTTP 400). An employee type in `group_chat_employee_types` is not valid; use the built-in values or a custom type's enum_value.
     EmployeeTypeIsNotValid,
-    /// `43028` invalid department hrbps (HTTP 400).
-    ///
-    /// An HRBP user id is not valid; check the ids and that they match `user_id_type`.
+    /// `43028` invalid department hrbps (HTTP 400). An HRBP user id is not valid; check the ids and that they match `user_id_type`.
     InvalidDepartmentHrbps,
-    /// `43029` dept name not contain separator (HTTP 400).
-    ///
-    /// Department names may not contain a slash (`/`).
+    /// `43029` dept name not contain separator (HTTP 400). Department names may not contain a slash (`/`).
     DeptNameNotContainSeparator,
     /// A code the reference page does not document for this endpoint.
     Undocumented(i64),
 }
-impl ::lark_runtime::DocumentedError for CreateError {
-    const DOCUMENTED: &'static [(Self, ::lark_runtime::ErrorFacts)] = &[
+impl DocumentedError for CreateError {
+    const DOCUMENTED: &'static [(Self, ErrorFacts)] = &[
         (Self::DuplicateOrderError, crate::contact::v3::errors::CODE_43005),
         (Self::ParamError, crate::contact::v3::errors::CODE_40018),
         (Self::CustomDeptIdInvalidError, crate::contact::v3::errors::CODE_43008),
@@ -620,15 +501,6 @@ impl ::lark_runtime::DocumentedError for CreateError {
         (Self::InvalidDepartmentHrbps, crate::contact::v3::errors::CODE_43028),
         (Self::DeptNameNotContainSeparator, crate::contact::v3::errors::CODE_43029),
     ];
-    fn undocumented(code: i64) -> Self {
-        Self::Undocumented(code)
-    }
-    fn undocumented_code(&self) -> Option<i64> {
-        match self {
-            Self::Undocumented(code) => Some(*code),
-            _ => None,
-        }
-    }
 }
 ::lark_runtime::documented_error_traits!(CreateError);
 /// Which kind of user id the request and the answer use.
@@ -641,30 +513,16 @@ pub enum CreateRequestUserIdType {
     UnionId,
     /// `"user_id"`: The user's id within the tenant, the same in every app; asking for it needs the contact:user.employee_id:readonly scope.
     UserId,
-    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
-    /// fails validation.
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl ::lark_runtime::enums::StringEnum for CreateRequestUserIdType {
-    fn from_wire(value: &str) -> Self {
-        match value {
-            "open_id" => Self::OpenId,
-            "union_id" => Self::UnionId,
-            "user_id" => Self::UserId,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-    fn as_wire(&self) -> &str {
-        match self {
-            Self::OpenId => "open_id",
-            Self::UnionId => "union_id",
-            Self::UserId => "user_id",
-            Self::Unknown(value) => value,
-        }
-    }
-    fn is_known(&self) -> bool {
-        !matches!(self, Self::Unknown(_))
-    }
+impl CreateRequestUserIdType {
+    /// Every value the spec names, with its wire form.
+    pub const VALUES: &'static [(Self, &'static str)] = &[
+        (Self::OpenId, "open_id"),
+        (Self::UnionId, "union_id"),
+        (Self::UserId, "user_id"),
+    ];
 }
 ::lark_runtime::string_enum_traits!(CreateRequestUserIdType);
 /// Which kind of department id the request and the answer use.
@@ -675,28 +533,15 @@ pub enum CreateRequestDepartmentIdType {
     DepartmentId,
     /// `"open_department_id"`: The system-generated department id, prefixed `od-` and unique in the tenant.
     OpenDepartmentId,
-    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
-    /// fails validation.
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl ::lark_runtime::enums::StringEnum for CreateRequestDepartmentIdType {
-    fn from_wire(value: &str) -> Self {
-        match value {
-            "department_id" => Self::DepartmentId,
-            "open_department_id" => Self::OpenDepartmentId,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-    fn as_wire(&self) -> &str {
-        match self {
-            Self::DepartmentId => "department_id",
-            Self::OpenDepartmentId => "open_department_id",
-            Self::Unknown(value) => value,
-        }
-    }
-    fn is_known(&self) -> bool {
-        !matches!(self, Self::Unknown(_))
-    }
+impl CreateRequestDepartmentIdType {
+    /// Every value the spec names, with its wire form.
+    pub const VALUES: &'static [(Self, &'static str)] = &[
+        (Self::DepartmentId, "department_id"),
+        (Self::OpenDepartmentId, "open_department_id"),
+    ];
 }
 ::lark_runtime::string_enum_traits!(CreateRequestDepartmentIdType);
 /// Whether this is the main or a deputy leader.
@@ -707,33 +552,16 @@ pub enum CreateRequestLeadersItemLeaderType {
     Value1,
     /// `2`: Deputy leader.
     Value2,
-    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
-    /// fails validation.
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(i64),
 }
-impl ::lark_runtime::enums::IntEnum for CreateRequestLeadersItemLeaderType {
-    fn from_wire(value: i64) -> Self {
-        match value {
-            1 => Self::Value1,
-            2 => Self::Value2,
-            other => Self::Unknown(other),
-        }
-    }
-    fn as_wire(&self) -> i64 {
-        match self {
-            Self::Value1 => 1,
-            Self::Value2 => 2,
-            Self::Unknown(value) => *value,
-        }
-    }
-    fn is_known(&self) -> bool {
-        !matches!(self, Self::Unknown(_))
-    }
+impl CreateRequestLeadersItemLeaderType {
+    /// Every value the spec names, with its wire form.
+    pub const VALUES: &'static [(Self, i64)] = &[(Self::Value1, 1), (Self::Value2, 2)];
 }
 ::lark_runtime::int_enum_traits!(CreateRequestLeadersItemLeaderType);
 /// One leader of the department.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct CreateRequestLeadersItem {
     /// Whether this is the main or a deputy leader.
     ///
@@ -747,17 +575,9 @@ pub struct CreateRequestLeadersItem {
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub leader_id: String,
 }
-impl ::lark_runtime::Validate for CreateRequestLeadersItem {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
-        {
-            let at = at.field("leaderType");
-            let value = &self.leader_type;
-            ::lark_runtime::Validate::validate_at(value, &at, violations);
-        }
+impl Validate for CreateRequestLeadersItem {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
+        violations.check(&at.field("leaderType"), &self.leader_type);
     }
 }
 /// Whether this is the main or a deputy leader.
@@ -768,61 +588,33 @@ pub enum CreateResponseDepartmentLeadersItemLeaderType {
     Value1,
     /// `2`: Deputy leader.
     Value2,
-    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
-    /// fails validation.
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(i64),
 }
-impl ::lark_runtime::enums::IntEnum for CreateResponseDepartmentLeadersItemLeaderType {
-    fn from_wire(value: i64) -> Self {
-        match value {
-            1 => Self::Value1,
-            2 => Self::Value2,
-            other => Self::Unknown(other),
-        }
-    }
-    fn as_wire(&self) -> i64 {
-        match self {
-            Self::Value1 => 1,
-            Self::Value2 => 2,
-            Self::Unknown(value) => *value,
-        }
-    }
-    fn is_known(&self) -> bool {
-        !matches!(self, Self::Unknown(_))
-    }
+impl CreateResponseDepartmentLeadersItemLeaderType {
+    /// Every value the spec names, with its wire form.
+    pub const VALUES: &'static [(Self, i64)] = &[(Self::Value1, 1), (Self::Value2, 2)];
 }
 ::lark_runtime::int_enum_traits!(CreateResponseDepartmentLeadersItemLeaderType);
 /// One leader of the department.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct CreateResponseDepartmentLeadersItem {
     /// Whether this is the main or a deputy leader.
     #[serde(rename = "leaderType")]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub leader_type: Option<CreateResponseDepartmentLeadersItemLeaderType>,
     /// The leader's user id, in the kind `user_id_type` names.
-    #[serde(rename = "leaderID")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "leaderID", default, skip_serializing_if = "Option::is_none")]
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub leader_id: Option<String>,
 }
-impl ::lark_runtime::Validate for CreateResponseDepartmentLeadersItem {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
-        {
-            let at = at.field("leaderType");
-            if let Some(value) = &self.leader_type {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
+impl Validate for CreateResponseDepartmentLeadersItem {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
+        violations.check(&at.field("leaderType"), &self.leader_type);
     }
 }
 /// The department created.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct CreateResponseDepartment {
     /// The department's name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -882,32 +674,10 @@ pub struct CreateResponseDepartment {
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub primary_member_count: Option<i32>,
 }
-impl ::lark_runtime::Validate for CreateResponseDepartment {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
-        {
-            let at = at.field("i18n_name");
-            if let Some(value) = &self.i18n_name {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
-        {
-            let at = at.field("status");
-            if let Some(value) = &self.status {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
-        {
-            let at = at.field("leaders");
-            if let Some(value) = &self.leaders {
-                for (index, item) in value.iter().enumerate() {
-                    let at = at.index(index);
-                    ::lark_runtime::Validate::validate_at(item, &at, violations);
-                }
-            }
-        }
+impl Validate for CreateResponseDepartment {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
+        violations.check(&at.field("i18n_name"), &self.i18n_name);
+        violations.check(&at.field("status"), &self.status);
+        violations.check(&at.field("leaders"), &self.leaders);
     }
 }

@@ -8,14 +8,11 @@
 //! `DELETE /open-apis/contact/v3/departments/:department_id`
 //!
 //! Reference: <https://open.feishu.cn/document/server-docs/contact-v3/department/delete>
-use ::lark_runtime::__private::serde::{Deserialize, Serialize};
+use ::lark_runtime::__private::prelude::*;
 /// Request of 删除部门 — Delete a department.
-///
-/// `DELETE /open-apis/contact/v3/departments/:department_id`
 ///
 /// Build it with [`DeleteRequest::builder`]; a request that exists has passed every constraint of the spec.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct DeleteRequest {
     #[serde(skip)]
     department_id: String,
@@ -64,9 +61,9 @@ impl DeleteRequestBuilder {
         self
     }
     /// Checks every constraint of the spec and returns the request, or every violation found.
-    pub fn build(self) -> Result<DeleteRequest, ::lark_runtime::ValidationError> {
-        let root = ::lark_runtime::validate::FieldPath::root();
-        let mut violations = ::lark_runtime::validate::Violations::default();
+    pub fn build(self) -> Result<DeleteRequest, ValidationError> {
+        let root = FieldPath::root();
+        let mut violations = Violations::default();
         let department_id = violations
             .required(&root.field("department_id"), self.department_id);
         let (Some(department_id),) = (department_id,) else {
@@ -76,16 +73,12 @@ impl DeleteRequestBuilder {
             department_id,
             department_id_type: self.department_id_type,
         };
-        ::lark_runtime::Validate::validate(&request)?;
+        Validate::validate(&request)?;
         Ok(request)
     }
 }
-impl ::lark_runtime::Validate for DeleteRequest {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
+impl Validate for DeleteRequest {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
         {
             let at = at.field("department_id");
             let value = &self.department_id;
@@ -95,78 +88,54 @@ impl ::lark_runtime::Validate for DeleteRequest {
             );
             violations.pattern(&at, value, &PATTERN);
         }
-        {
-            let at = at.field("department_id_type");
-            if let Some(value) = &self.department_id_type {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
+        violations.check(&at.field("department_id_type"), &self.department_id_type);
     }
 }
-impl ::lark_runtime::Endpoint for DeleteRequest {
+impl Endpoint for DeleteRequest {
     type Data = DeleteResponse;
     type Error = DeleteError;
-    const METADATA: &'static ::lark_runtime::EndpointMetadata = &::lark_runtime::EndpointMetadata {
-        id: "contact.v3.department.delete",
-        summary: "删除部门 — Delete a department.",
-        method: ::lark_runtime::HttpMethod::Delete,
-        path_template: "/open-apis/contact/v3/departments/:department_id",
-        access_tokens: &[::lark_runtime::AccessTokenKind::Tenant],
-        app_types: &[::lark_runtime::AppType::Custom],
+    const METADATA: &'static EndpointMetadata = &EndpointMetadata {
+        access_tokens: &[AccessTokenKind::Tenant],
+        app_types: &[AppType::Custom],
         scopes: &["contact:contact"],
-        rate_limits: &[
-            ::lark_runtime::RateLimit::per_minute(1000),
-            ::lark_runtime::RateLimit::per_second(50),
-        ],
-        special_rate_limit: false,
-        envelope: ::lark_runtime::Envelope::Data,
-        request_body: ::lark_runtime::RequestBody::None,
-        response_kind: ::lark_runtime::ResponseKind::Json,
-        pagination_items: None,
+        rate_limits: &[RateLimit::per_minute(1000), RateLimit::per_second(50)],
         path_example: &[("department_id", "D096")],
         query_example: &[("department_id_type", "open_department_id")],
-        request_example: None,
-        file_parts: &[],
         response_example: Some("{\"code\":0,\"data\":{},\"msg\":\"success\"}"),
+        ..EndpointMetadata::new(
+            "contact.v3.department.delete",
+            "删除部门 — Delete a department.",
+            HttpMethod::Delete,
+            "/open-apis/contact/v3/departments/:department_id",
+        )
     };
     fn path(&self) -> String {
-        ::lark_runtime::wire::fill_path(
+        fill_path(
             Self::METADATA.path_template,
             &[("department_id", ToString::to_string(&self.department_id))],
         )
     }
     fn query(&self) -> Vec<(&'static str, String)> {
         let mut query = Vec::new();
-        if let Some(value) = &self.department_id_type {
-            query.push(("department_id_type", ToString::to_string(value)));
-        }
+        push_query(&mut query, "department_id_type", &self.department_id_type);
         query
     }
 }
 #[cfg(feature = "server")]
-impl ::lark_runtime::Incoming for DeleteRequest {
-    fn from_incoming(
-        request: &::lark_runtime::IncomingRequest<'_>,
-    ) -> Result<Self, ::lark_runtime::ValidationError> {
-        let root = ::lark_runtime::validate::FieldPath::root();
-        let mut violations = ::lark_runtime::validate::Violations::default();
+impl Incoming for DeleteRequest {
+    fn from_incoming(request: &IncomingRequest<'_>) -> Result<Self, ValidationError> {
+        let mut violations = Violations::default();
         let mut builder = Self::builder();
-        builder.department_id = request
-            .path_param::<
-                String,
-            >(&root.field("department_id"), "department_id", &mut violations);
+        builder.department_id = request.path_param("department_id", &mut violations);
         builder.department_id_type = request
-            .query_one::<
-                DeleteRequestDepartmentIdType,
-            >(&root.field("department_id_type"), "department_id_type", &mut violations);
-        ::lark_runtime::incoming::finish(violations, "DeleteRequest", builder.build())
+            .query_one("department_id_type", &mut violations);
+        ::lark_runtime::incoming::finish(violations, builder.build())
     }
 }
 /// Response data of 删除部门 — Delete a department.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct DeleteResponse {}
 /// A documented error code of 删除部门 — Delete a department.
 ///
@@ -174,41 +143,25 @@ pub struct DeleteResponse {}
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum DeleteError {
-    /// `43011` delete has member dept error (HTTP 400).
-    ///
-    /// The department still has users; move or delete them first.
+    /// `43011` delete has member dept error (HTTP 400). The department still has users; move or delete them first.
     DeleteHasMemberDeptError,
-    /// `43012` delete has sub dept department error (HTTP 400).
-    ///
-    /// The department still has sub-departments; move or delete them first.
+    /// `43012` delete has sub dept department error (HTTP 400). The department still has sub-departments; move or delete them first.
     DeleteHasSubDeptDepartmentError,
-    /// `40002` process root dept error (HTTP 400).
-    ///
-    /// The root department (id `0`) cannot be operated on; pass another department id.
+    /// `40002` process root dept error (HTTP 400). The root department (id `0`) cannot be operated on; pass another department id.
     ProcessRootDeptError,
-    /// `40003` internal error (HTTP 400).
-    ///
-    /// An internal fault; retry, and if it persists report the request's X-Request-Id to technical support.
-    ///
-    /// Retrying can succeed.
+    /// `40003` internal error (HTTP 400). An internal fault; retry, and if it persists report the request's X-Request-Id to technical support. Retrying can succeed.
     InternalError,
-    /// `40004` no dept authority error (HTTP 403).
-    ///
-    /// The department is outside the app's contact data scope; add it to the scope and retry.
+    /// `40004` no dept authority error (HTTP 403). The department is outside the app's contact data scope; add it to the scope and retry.
     NoDeptAuthorityError,
-    /// `40014` no parent dept authority error (HTTP 403).
-    ///
-    /// The parent department must be in the app's contact data scope.
+    /// `40014` no parent dept authority error (HTTP 403). The parent department must be in the app's contact data scope.
     NoParentDeptAuthorityError,
-    /// `42008` tenant id is invalid error (HTTP 401).
-    ///
-    /// The access token's tenant must own the resource; call with a token of the right tenant.
+    /// `42008` tenant id is invalid error (HTTP 401). The access token's tenant must own the resource; call with a token of the right tenant.
     TenantIdIsInvalidError,
     /// A code the reference page does not document for this endpoint.
     Undocumented(i64),
 }
-impl ::lark_runtime::DocumentedError for DeleteError {
-    const DOCUMENTED: &'static [(Self, ::lark_runtime::ErrorFacts)] = &[
+impl DocumentedError for DeleteError {
+    const DOCUMENTED: &'static [(Self, ErrorFacts)] = &[
         (Self::DeleteHasMemberDeptError, crate::contact::v3::errors::CODE_43011_2),
         (
             Self::DeleteHasSubDeptDepartmentError,
@@ -220,15 +173,6 @@ impl ::lark_runtime::DocumentedError for DeleteError {
         (Self::NoParentDeptAuthorityError, crate::contact::v3::errors::CODE_40014_2),
         (Self::TenantIdIsInvalidError, crate::contact::v3::errors::CODE_42008_3),
     ];
-    fn undocumented(code: i64) -> Self {
-        Self::Undocumented(code)
-    }
-    fn undocumented_code(&self) -> Option<i64> {
-        match self {
-            Self::Undocumented(code) => Some(*code),
-            _ => None,
-        }
-    }
 }
 ::lark_runtime::documented_error_traits!(DeleteError);
 /// Which kind of department id `department_id` is.
@@ -239,27 +183,14 @@ pub enum DeleteRequestDepartmentIdType {
     DepartmentId,
     /// `"open_department_id"`: The system-generated department id, prefixed `od-` and unique in the tenant.
     OpenDepartmentId,
-    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
-    /// fails validation.
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl ::lark_runtime::enums::StringEnum for DeleteRequestDepartmentIdType {
-    fn from_wire(value: &str) -> Self {
-        match value {
-            "department_id" => Self::DepartmentId,
-            "open_department_id" => Self::OpenDepartmentId,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-    fn as_wire(&self) -> &str {
-        match self {
-            Self::DepartmentId => "department_id",
-            Self::OpenDepartmentId => "open_department_id",
-            Self::Unknown(value) => value,
-        }
-    }
-    fn is_known(&self) -> bool {
-        !matches!(self, Self::Unknown(_))
-    }
+impl DeleteRequestDepartmentIdType {
+    /// Every value the spec names, with its wire form.
+    pub const VALUES: &'static [(Self, &'static str)] = &[
+        (Self::DepartmentId, "department_id"),
+        (Self::OpenDepartmentId, "open_department_id"),
+    ];
 }
 ::lark_runtime::string_enum_traits!(DeleteRequestDepartmentIdType);

@@ -9,14 +9,11 @@
 //! `GET /open-apis/contact/v3/departments/parent`
 //!
 //! Reference: <https://open.feishu.cn/document/server-docs/contact-v3/department/parent>
-use ::lark_runtime::__private::serde::{Deserialize, Serialize};
+use ::lark_runtime::__private::prelude::*;
 /// Request of 获取父部门信息 — Get a department's parents.
-///
-/// `GET /open-apis/contact/v3/departments/parent`
 ///
 /// Build it with [`ParentRequest::builder`]; a request that exists has passed every constraint of the spec.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct ParentRequest {
     #[serde(skip)]
     user_id_type: Option<ParentRequestUserIdType>,
@@ -111,9 +108,9 @@ impl ParentRequestBuilder {
         self
     }
     /// Checks every constraint of the spec and returns the request, or every violation found.
-    pub fn build(self) -> Result<ParentRequest, ::lark_runtime::ValidationError> {
-        let root = ::lark_runtime::validate::FieldPath::root();
-        let mut violations = ::lark_runtime::validate::Violations::default();
+    pub fn build(self) -> Result<ParentRequest, ValidationError> {
+        let root = FieldPath::root();
+        let mut violations = Violations::default();
         let department_id = violations
             .required(&root.field("department_id"), self.department_id);
         let (Some(department_id),) = (department_id,) else {
@@ -126,28 +123,14 @@ impl ParentRequestBuilder {
             page_token: self.page_token,
             page_size: self.page_size,
         };
-        ::lark_runtime::Validate::validate(&request)?;
+        Validate::validate(&request)?;
         Ok(request)
     }
 }
-impl ::lark_runtime::Validate for ParentRequest {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
-        {
-            let at = at.field("user_id_type");
-            if let Some(value) = &self.user_id_type {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
-        {
-            let at = at.field("department_id_type");
-            if let Some(value) = &self.department_id_type {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
+impl Validate for ParentRequest {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
+        violations.check(&at.field("user_id_type"), &self.user_id_type);
+        violations.check(&at.field("department_id_type"), &self.department_id_type);
         {
             let at = at.field("page_size");
             if let Some(value) = &self.page_size {
@@ -162,19 +145,12 @@ impl ::lark_runtime::Validate for ParentRequest {
         }
     }
 }
-impl ::lark_runtime::Endpoint for ParentRequest {
+impl Endpoint for ParentRequest {
     type Data = ParentResponse;
     type Error = ParentError;
-    const METADATA: &'static ::lark_runtime::EndpointMetadata = &::lark_runtime::EndpointMetadata {
-        id: "contact.v3.department.parent",
-        summary: "获取父部门信息 — Get a department's parents.",
-        method: ::lark_runtime::HttpMethod::Get,
-        path_template: "/open-apis/contact/v3/departments/parent",
-        access_tokens: &[
-            ::lark_runtime::AccessTokenKind::Tenant,
-            ::lark_runtime::AccessTokenKind::User,
-        ],
-        app_types: &[::lark_runtime::AppType::Custom, ::lark_runtime::AppType::Isv],
+    const METADATA: &'static EndpointMetadata = &EndpointMetadata {
+        access_tokens: &[AccessTokenKind::Tenant, AccessTokenKind::User],
+        app_types: &[AppType::Custom, AppType::Isv],
         scopes: &[
             "contact:contact.base:readonly",
             "contact:department.organize:readonly",
@@ -184,11 +160,7 @@ impl ::lark_runtime::Endpoint for ParentRequest {
         ],
         rate_limits: &[],
         special_rate_limit: true,
-        envelope: ::lark_runtime::Envelope::Data,
-        request_body: ::lark_runtime::RequestBody::None,
-        response_kind: ::lark_runtime::ResponseKind::Json,
         pagination_items: Some("items"),
-        path_example: &[],
         query_example: &[
             ("user_id_type", "open_id"),
             ("department_id_type", "open_department_id"),
@@ -199,63 +171,38 @@ impl ::lark_runtime::Endpoint for ParentRequest {
             ),
             ("page_size", "10"),
         ],
-        request_example: None,
-        file_parts: &[],
         response_example: Some(
             "{\"code\":0,\"data\":{\"has_more\":true,\"items\":[{\"chat_id\":\"oc_5ad11d72b830411d72b836c20\",\"department_hrbps\":[\"ou_7dab8a3d3cdcc9da365777c7ad535d62\"],\"department_id\":\"D096\",\"group_chat_employee_types\":[1],\"i18n_name\":{\"en_us\":\"Demo Name\",\"ja_jp\":\"デモ名\",\"zh_cn\":\"Demo名称\"},\"leader_user_id\":\"ou_7dab8a3d3cdcc9da365777c7ad535d62\",\"leaders\":[{\"leaderID\":\"ou_7dab8a3d3cdcc9da365777c7ad535d62\",\"leaderType\":1}],\"member_count\":100,\"name\":\"DemoName\",\"open_department_id\":\"od-4e6ac4d14bcd5071a37a39de902c7141\",\"order\":\"100\",\"parent_department_id\":\"D067\",\"primary_member_count\":100,\"status\":{\"is_deleted\":false},\"unit_ids\":[\"custom_unit_id\"]}],\"page_token\":\"AQD9/Rn9eij9Pm39ED40/RD/cIFmu77WxpxPB/2oHfQLZ%2BG8JG6tK7%2BZnHiT7COhD2hMSICh/eBl7cpzU6JEC3J7COKNe4jrQ8ExwBCR\"},\"msg\":\"success\"}",
         ),
+        ..EndpointMetadata::new(
+            "contact.v3.department.parent",
+            "获取父部门信息 — Get a department's parents.",
+            HttpMethod::Get,
+            "/open-apis/contact/v3/departments/parent",
+        )
     };
-    fn path(&self) -> String {
-        String::from("/open-apis/contact/v3/departments/parent")
-    }
     fn query(&self) -> Vec<(&'static str, String)> {
         let mut query = Vec::new();
-        if let Some(value) = &self.user_id_type {
-            query.push(("user_id_type", ToString::to_string(value)));
-        }
-        if let Some(value) = &self.department_id_type {
-            query.push(("department_id_type", ToString::to_string(value)));
-        }
-        {
-            let value = &self.department_id;
-            query.push(("department_id", ToString::to_string(value)));
-        }
-        if let Some(value) = &self.page_token {
-            query.push(("page_token", ToString::to_string(value)));
-        }
-        if let Some(value) = &self.page_size {
-            query.push(("page_size", ToString::to_string(value)));
-        }
+        push_query(&mut query, "user_id_type", &self.user_id_type);
+        push_query(&mut query, "department_id_type", &self.department_id_type);
+        push_query(&mut query, "department_id", [&self.department_id]);
+        push_query(&mut query, "page_token", &self.page_token);
+        push_query(&mut query, "page_size", &self.page_size);
         query
     }
 }
 #[cfg(feature = "server")]
-impl ::lark_runtime::Incoming for ParentRequest {
-    fn from_incoming(
-        request: &::lark_runtime::IncomingRequest<'_>,
-    ) -> Result<Self, ::lark_runtime::ValidationError> {
-        let root = ::lark_runtime::validate::FieldPath::root();
-        let mut violations = ::lark_runtime::validate::Violations::default();
+impl Incoming for ParentRequest {
+    fn from_incoming(request: &IncomingRequest<'_>) -> Result<Self, ValidationError> {
+        let mut violations = Violations::default();
         let mut builder = Self::builder();
-        builder.user_id_type = request
-            .query_one::<
-                ParentRequestUserIdType,
-            >(&root.field("user_id_type"), "user_id_type", &mut violations);
+        builder.user_id_type = request.query_one("user_id_type", &mut violations);
         builder.department_id_type = request
-            .query_one::<
-                ParentRequestDepartmentIdType,
-            >(&root.field("department_id_type"), "department_id_type", &mut violations);
-        builder.department_id = request
-            .query_one::<
-                String,
-            >(&root.field("department_id"), "department_id", &mut violations);
-        builder.page_token = request
-            .query_one::<
-                String,
-            >(&root.field("page_token"), "page_token", &mut violations);
-        builder.page_size = request
-            .query_one::<i32>(&root.field("page_size"), "page_size", &mut violations);
-        ::lark_runtime::incoming::finish(violations, "ParentRequest", builder.build())
+            .query_one("department_id_type", &mut violations);
+        builder.department_id = request.query_one("department_id", &mut violations);
+        builder.page_token = request.query_one("page_token", &mut violations);
+        builder.page_size = request.query_one("page_size", &mut violations);
+        ::lark_runtime::incoming::finish(violations, builder.build())
     }
 }
 impl ::lark_runtime::Paged for ParentRequest {
@@ -269,7 +216,6 @@ impl ::lark_runtime::Paged for ParentRequest {
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct ParentResponse {
     /// Whether more pages follow.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -300,105 +246,57 @@ impl ::lark_runtime::Page for ParentResponse {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ParentError {
-    /// `43001` dept unit repeat error (HTTP 409).
-    ///
-    /// The department's unit id conflicts.
+    /// `43001` dept unit repeat error (HTTP 409). The department's unit id conflicts.
     DeptUnitRepeatError,
-    /// `43002` dept unit is still using error (HTTP 409).
-    ///
-    /// The department's unit id already exists.
+    /// `43002` dept unit is still using error (HTTP 409). The department's unit id already exists.
     DeptUnitIsStillUsingError,
-    /// `43003` multi dept unit error (HTTP 409).
-    ///
-    /// More than one unit id is set for the department.
+    /// `43003` multi dept unit error (HTTP 409). More than one unit id is set for the department.
     MultiDeptUnitError,
-    /// `43004` illegal unit error (HTTP 400).
-    ///
-    /// The department's unit id is not valid.
+    /// `43004` illegal unit error (HTTP 400). The department's unit id is not valid.
     IllegalUnitError,
-    /// `43005` duplicate order error (HTTP 400).
-    ///
-    /// The `order` value is already used by another department; choose a unique one.
+    /// `43005` duplicate order error (HTTP 400). The `order` value is already used by another department; choose a unique one.
     DuplicateOrderError,
-    /// `40001` param error (HTTP 400).
-    ///
-    /// Check the request parameters for mistakes.
+    /// `40001` param error (HTTP 400). Check the request parameters for mistakes.
     ParamError,
-    /// `43007` duplicated department custom id error (HTTP 400).
-    ///
-    /// The custom department id is duplicated in the tenant.
+    /// `43007` duplicated department custom id error (HTTP 400). The custom department id is duplicated in the tenant.
     DuplicatedDepartmentCustomIdError,
-    /// `43008` custom dept id invalid error (HTTP 400).
-    ///
-    /// The custom department id is not valid: it may not start with `od-`, be `0`, or exceed 64 characters.
+    /// `43008` custom dept id invalid error (HTTP 400). The custom department id is not valid: it may not start with `od-`, be `0`, or exceed 64 characters.
     CustomDeptIdInvalidError,
-    /// `43009` exceed update custom dept limit error (HTTP 400).
-    ///
-    /// The limit on changing custom department ids has been reached.
+    /// `43009` exceed update custom dept limit error (HTTP 400). The limit on changing custom department ids has been reached.
     ExceedUpdateCustomDeptLimitError,
-    /// `43010` big dept forbid recursion error (HTTP 400).
-    ///
-    /// The department is too large to be queried this way.
+    /// `43010` big dept forbid recursion error (HTTP 400). The department is too large to be queried this way.
     BigDeptForbidRecursionError,
-    /// `43013` dept too many children error (HTTP 400).
-    ///
-    /// The parent department already has the maximum number of sub-departments (1,000).
+    /// `43013` dept too many children error (HTTP 400). The parent department already has the maximum number of sub-departments (1,000).
     DeptTooManyChildrenError,
-    /// `43011` delete has member dept error (HTTP 400).
-    ///
-    /// The department still has users; it must be empty before deletion.
+    /// `43011` delete has member dept error (HTTP 400). The department still has users; it must be empty before deletion.
     DeleteHasMemberDeptError,
-    /// `43012` delete has sub dept department error (HTTP 400).
-    ///
-    /// The department still has sub-departments; it must have none before deletion.
+    /// `43012` delete has sub dept department error (HTTP 400). The department still has sub-departments; it must have none before deletion.
     DeleteHasSubDeptDepartmentError,
-    /// `40002` process root dept error (HTTP 400).
-    ///
-    /// The root department (id `0`) cannot be operated on; pass another department id.
+    /// `40002` process root dept error (HTTP 400). The root department (id `0`) cannot be operated on; pass another department id.
     ProcessRootDeptError,
-    /// `40003` internal error (HTTP 400).
-    ///
-    /// An internal fault; retry, and if it persists report the request's X-Request-Id to technical support.
-    ///
-    /// Retrying can succeed.
+    /// `40003` internal error (HTTP 400). An internal fault; retry, and if it persists report the request's X-Request-Id to technical support. Retrying can succeed.
     InternalError,
-    /// `40004` no dept authority error (HTTP 403).
-    ///
-    /// The department is outside the app's contact data scope; add it to the scope and retry.
+    /// `40004` no dept authority error (HTTP 403). The department is outside the app's contact data scope; add it to the scope and retry.
     NoDeptAuthorityError,
-    /// `40008` dept Info is null error (HTTP 400).
-    ///
-    /// The department information is empty; send every required parameter.
+    /// `40008` dept Info is null error (HTTP 400). The department information is empty; send every required parameter.
     DeptInfoIsNullError,
-    /// `40010` chat id is invalid error (HTTP 400).
-    ///
-    /// The department group chat id is malformed.
+    /// `40010` chat id is invalid error (HTTP 400). The department group chat id is malformed.
     ChatIdIsInvalidError,
-    /// `40014` no parent dept authority error (HTTP 403).
-    ///
-    /// The app (or user) has no access to the parent department; add it to the contact data scope.
+    /// `40014` no parent dept authority error (HTTP 403). The app (or user) has no access to the parent department; add it to the contact data scope.
     NoParentDeptAuthorityError,
-    /// `40011` page size is invalid (HTTP 400).
-    ///
-    /// The page_size is not valid; it may not exceed 50.
+    /// `40011` page size is invalid (HTTP 400). The page_size is not valid; it may not exceed 50.
     PageSizeIsInvalid,
-    /// `40012` page token is invalid error (HTTP 400).
-    ///
-    /// The page_token is not valid; pass the one the previous request returned.
+    /// `40012` page token is invalid error (HTTP 400). The page_token is not valid; pass the one the previous request returned.
     PageTokenIsInvalidError,
-    /// `42008` tenant id is invalid error (HTTP 401).
-    ///
-    /// The access token's tenant must own the resource; call with a token of the right tenant.
+    /// `42008` tenant id is invalid error (HTTP 401). The access token's tenant must own the resource; call with a token of the right tenant.
     TenantIdIsInvalidError,
-    /// `44102` miss department_id error (HTTP 400).
-    ///
-    /// `department_id` is missing; the request must carry it.
+    /// `44102` miss department_id error (HTTP 400). `department_id` is missing; the request must carry it.
     MissDepartmentIdError,
     /// A code the reference page does not document for this endpoint.
     Undocumented(i64),
 }
-impl ::lark_runtime::DocumentedError for ParentError {
-    const DOCUMENTED: &'static [(Self, ::lark_runtime::ErrorFacts)] = &[
+impl DocumentedError for ParentError {
+    const DOCUMENTED: &'static [(Self, ErrorFacts)] = &[
         (Self::DeptUnitRepeatError, crate::contact::v3::errors::CODE_43001),
         (Self::DeptUnitIsStillUsingError, crate::contact::v3::errors::CODE_43002),
         (Self::MultiDeptUnitError, crate::contact::v3::errors::CODE_43003),
@@ -426,15 +324,6 @@ impl ::lark_runtime::DocumentedError for ParentError {
         (Self::TenantIdIsInvalidError, crate::contact::v3::errors::CODE_42008_3),
         (Self::MissDepartmentIdError, crate::contact::v3::errors::CODE_44102),
     ];
-    fn undocumented(code: i64) -> Self {
-        Self::Undocumented(code)
-    }
-    fn undocumented_code(&self) -> Option<i64> {
-        match self {
-            Self::Undocumented(code) => Some(*code),
-            _ => None,
-        }
-    }
 }
 ::lark_runtime::documented_error_traits!(ParentError);
 /// Which kind of user id the answer uses.
@@ -447,30 +336,16 @@ pub enum ParentRequestUserIdType {
     UnionId,
     /// `"user_id"`: The user's id within the tenant, the same in every app; asking for it needs the contact:user.employee_id:readonly scope.
     UserId,
-    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
-    /// fails validation.
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl ::lark_runtime::enums::StringEnum for ParentRequestUserIdType {
-    fn from_wire(value: &str) -> Self {
-        match value {
-            "open_id" => Self::OpenId,
-            "union_id" => Self::UnionId,
-            "user_id" => Self::UserId,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-    fn as_wire(&self) -> &str {
-        match self {
-            Self::OpenId => "open_id",
-            Self::UnionId => "union_id",
-            Self::UserId => "user_id",
-            Self::Unknown(value) => value,
-        }
-    }
-    fn is_known(&self) -> bool {
-        !matches!(self, Self::Unknown(_))
-    }
+impl ParentRequestUserIdType {
+    /// Every value the spec names, with its wire form.
+    pub const VALUES: &'static [(Self, &'static str)] = &[
+        (Self::OpenId, "open_id"),
+        (Self::UnionId, "union_id"),
+        (Self::UserId, "user_id"),
+    ];
 }
 ::lark_runtime::string_enum_traits!(ParentRequestUserIdType);
 /// Which kind of department id the request and the answer use.
@@ -481,28 +356,15 @@ pub enum ParentRequestDepartmentIdType {
     DepartmentId,
     /// `"open_department_id"`: The system-generated department id, prefixed `od-` and unique in the tenant.
     OpenDepartmentId,
-    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
-    /// fails validation.
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl ::lark_runtime::enums::StringEnum for ParentRequestDepartmentIdType {
-    fn from_wire(value: &str) -> Self {
-        match value {
-            "department_id" => Self::DepartmentId,
-            "open_department_id" => Self::OpenDepartmentId,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-    fn as_wire(&self) -> &str {
-        match self {
-            Self::DepartmentId => "department_id",
-            Self::OpenDepartmentId => "open_department_id",
-            Self::Unknown(value) => value,
-        }
-    }
-    fn is_known(&self) -> bool {
-        !matches!(self, Self::Unknown(_))
-    }
+impl ParentRequestDepartmentIdType {
+    /// Every value the spec names, with its wire form.
+    pub const VALUES: &'static [(Self, &'static str)] = &[
+        (Self::DepartmentId, "department_id"),
+        (Self::OpenDepartmentId, "open_department_id"),
+    ];
 }
 ::lark_runtime::string_enum_traits!(ParentRequestDepartmentIdType);
 /// Whether this is the main or a deputy leader.
@@ -513,61 +375,33 @@ pub enum ParentResponseItemsItemLeadersItemLeaderType {
     Value1,
     /// `2`: Deputy leader.
     Value2,
-    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
-    /// fails validation.
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(i64),
 }
-impl ::lark_runtime::enums::IntEnum for ParentResponseItemsItemLeadersItemLeaderType {
-    fn from_wire(value: i64) -> Self {
-        match value {
-            1 => Self::Value1,
-            2 => Self::Value2,
-            other => Self::Unknown(other),
-        }
-    }
-    fn as_wire(&self) -> i64 {
-        match self {
-            Self::Value1 => 1,
-            Self::Value2 => 2,
-            Self::Unknown(value) => *value,
-        }
-    }
-    fn is_known(&self) -> bool {
-        !matches!(self, Self::Unknown(_))
-    }
+impl ParentResponseItemsItemLeadersItemLeaderType {
+    /// Every value the spec names, with its wire form.
+    pub const VALUES: &'static [(Self, i64)] = &[(Self::Value1, 1), (Self::Value2, 2)];
 }
 ::lark_runtime::int_enum_traits!(ParentResponseItemsItemLeadersItemLeaderType);
 /// One leader of the department.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct ParentResponseItemsItemLeadersItem {
     /// Whether this is the main or a deputy leader.
     #[serde(rename = "leaderType")]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub leader_type: Option<ParentResponseItemsItemLeadersItemLeaderType>,
     /// The leader's user id, in the kind `user_id_type` names.
-    #[serde(rename = "leaderID")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "leaderID", default, skip_serializing_if = "Option::is_none")]
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub leader_id: Option<String>,
 }
-impl ::lark_runtime::Validate for ParentResponseItemsItemLeadersItem {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
-        {
-            let at = at.field("leaderType");
-            if let Some(value) = &self.leader_type {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
+impl Validate for ParentResponseItemsItemLeadersItem {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
+        violations.check(&at.field("leaderType"), &self.leader_type);
     }
 }
 /// One parent department.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct ParentResponseItemsItem {
     /// The department's name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -627,32 +461,10 @@ pub struct ParentResponseItemsItem {
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub primary_member_count: Option<i32>,
 }
-impl ::lark_runtime::Validate for ParentResponseItemsItem {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
-        {
-            let at = at.field("i18n_name");
-            if let Some(value) = &self.i18n_name {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
-        {
-            let at = at.field("status");
-            if let Some(value) = &self.status {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
-        {
-            let at = at.field("leaders");
-            if let Some(value) = &self.leaders {
-                for (index, item) in value.iter().enumerate() {
-                    let at = at.index(index);
-                    ::lark_runtime::Validate::validate_at(item, &at, violations);
-                }
-            }
-        }
+impl Validate for ParentResponseItemsItem {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
+        violations.check(&at.field("i18n_name"), &self.i18n_name);
+        violations.check(&at.field("status"), &self.status);
+        violations.check(&at.field("leaders"), &self.leaders);
     }
 }

@@ -9,14 +9,11 @@
 //! `PATCH /open-apis/contact/v3/departments/:department_id`
 //!
 //! Reference: <https://open.feishu.cn/document/server-docs/contact-v3/department/patch>
-use ::lark_runtime::__private::serde::{Deserialize, Serialize};
+use ::lark_runtime::__private::prelude::*;
 /// Request of 修改部门部分信息 — Update part of a department.
-///
-/// `PATCH /open-apis/contact/v3/departments/:department_id`
 ///
 /// Build it with [`PatchRequest::builder`]; a request that exists has passed every constraint of the spec.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct PatchRequest {
     #[serde(skip)]
     department_id: String,
@@ -222,9 +219,9 @@ impl PatchRequestBuilder {
         self
     }
     /// Checks every constraint of the spec and returns the request, or every violation found.
-    pub fn build(self) -> Result<PatchRequest, ::lark_runtime::ValidationError> {
-        let root = ::lark_runtime::validate::FieldPath::root();
-        let mut violations = ::lark_runtime::validate::Violations::default();
+    pub fn build(self) -> Result<PatchRequest, ValidationError> {
+        let root = FieldPath::root();
+        let mut violations = Violations::default();
         let department_id = violations
             .required(&root.field("department_id"), self.department_id);
         let (Some(department_id),) = (department_id,) else {
@@ -244,16 +241,12 @@ impl PatchRequestBuilder {
             group_chat_employee_types: self.group_chat_employee_types,
             department_hrbps: self.department_hrbps,
         };
-        ::lark_runtime::Validate::validate(&request)?;
+        Validate::validate(&request)?;
         Ok(request)
     }
 }
-impl ::lark_runtime::Validate for PatchRequest {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
+impl Validate for PatchRequest {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
         {
             let at = at.field("department_id");
             let value = &self.department_id;
@@ -263,39 +256,16 @@ impl ::lark_runtime::Validate for PatchRequest {
             );
             violations.pattern(&at, value, &PATTERN);
         }
-        {
-            let at = at.field("user_id_type");
-            if let Some(value) = &self.user_id_type {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
-        {
-            let at = at.field("department_id_type");
-            if let Some(value) = &self.department_id_type {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
+        violations.check(&at.field("user_id_type"), &self.user_id_type);
+        violations.check(&at.field("department_id_type"), &self.department_id_type);
         {
             let at = at.field("name");
             if let Some(value) = &self.name {
                 violations.length(&at, value, Some(1), None);
             }
         }
-        {
-            let at = at.field("i18n_name");
-            if let Some(value) = &self.i18n_name {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
-        {
-            let at = at.field("leaders");
-            if let Some(value) = &self.leaders {
-                for (index, item) in value.iter().enumerate() {
-                    let at = at.index(index);
-                    ::lark_runtime::Validate::validate_at(item, &at, violations);
-                }
-            }
-        }
+        violations.check(&at.field("i18n_name"), &self.i18n_name);
+        violations.check(&at.field("leaders"), &self.leaders);
         {
             let at = at.field("department_hrbps");
             if let Some(value) = &self.department_hrbps {
@@ -304,26 +274,15 @@ impl ::lark_runtime::Validate for PatchRequest {
         }
     }
 }
-impl ::lark_runtime::Endpoint for PatchRequest {
+impl Endpoint for PatchRequest {
     type Data = PatchResponse;
     type Error = PatchError;
-    const METADATA: &'static ::lark_runtime::EndpointMetadata = &::lark_runtime::EndpointMetadata {
-        id: "contact.v3.department.patch",
-        summary: "修改部门部分信息 — Update part of a department.",
-        method: ::lark_runtime::HttpMethod::Patch,
-        path_template: "/open-apis/contact/v3/departments/:department_id",
-        access_tokens: &[::lark_runtime::AccessTokenKind::Tenant],
-        app_types: &[::lark_runtime::AppType::Custom],
+    const METADATA: &'static EndpointMetadata = &EndpointMetadata {
+        access_tokens: &[AccessTokenKind::Tenant],
+        app_types: &[AppType::Custom],
         scopes: &["contact:contact"],
-        rate_limits: &[
-            ::lark_runtime::RateLimit::per_minute(1000),
-            ::lark_runtime::RateLimit::per_second(50),
-        ],
-        special_rate_limit: false,
-        envelope: ::lark_runtime::Envelope::Data,
-        request_body: ::lark_runtime::RequestBody::Json,
-        response_kind: ::lark_runtime::ResponseKind::Json,
-        pagination_items: None,
+        rate_limits: &[RateLimit::per_minute(1000), RateLimit::per_second(50)],
+        request_body: RequestBody::Json,
         path_example: &[("department_id", "D096")],
         query_example: &[
             ("user_id_type", "open_id"),
@@ -332,36 +291,34 @@ impl ::lark_runtime::Endpoint for PatchRequest {
         request_example: Some(
             "{\"create_group_chat\":false,\"department_hrbps\":[\"ou_7dab8a3d3cdcc9da365777c7ad535d62\"],\"group_chat_employee_types\":[1],\"i18n_name\":{\"en_us\":\"Demo Name\",\"ja_jp\":\"デモ名\",\"zh_cn\":\"Demo名称\"},\"leader_user_id\":\"ou_7dab8a3d3cdcc9da365777c7ad535d62\",\"leaders\":[{\"leaderID\":\"ou_7dab8a3d3cdcc9da365777c7ad535d62\",\"leaderType\":1}],\"name\":\"DemoName\",\"order\":\"100\",\"parent_department_id\":\"D067\"}",
         ),
-        file_parts: &[],
         response_example: Some(
             "{\"code\":0,\"data\":{\"department\":{\"chat_id\":\"oc_5ad11d72b830411d72b836c20\",\"department_hrbps\":[\"ou_7dab8a3d3cdcc9da365777c7ad535d62\",\"ou_7dab8a3d3cdcc9da365777c7ad535d63\"],\"department_id\":\"D096\",\"i18n_name\":{\"en_us\":\"Demo Name\",\"ja_jp\":\"デモ名\",\"zh_cn\":\"Demo名称\"},\"leader_user_id\":\"ou_7dab8a3d3cdcc9da365777c7ad535d62\",\"leaders\":[{\"leaderID\":\"ou_357368f98775f04bea02afc6b1d33478\",\"leaderType\":1}],\"member_count\":100,\"name\":\"DemoName\",\"open_department_id\":\"od-4e6ac4d14bcd5071a37a39de902c7141\",\"order\":\"100\",\"parent_department_id\":\"D067\",\"status\":{\"is_deleted\":false},\"unit_ids\":[\"custom_unit_id\"]}},\"msg\":\"success\"}",
         ),
+        ..EndpointMetadata::new(
+            "contact.v3.department.patch",
+            "修改部门部分信息 — Update part of a department.",
+            HttpMethod::Patch,
+            "/open-apis/contact/v3/departments/:department_id",
+        )
     };
     fn path(&self) -> String {
-        ::lark_runtime::wire::fill_path(
+        fill_path(
             Self::METADATA.path_template,
             &[("department_id", ToString::to_string(&self.department_id))],
         )
     }
     fn query(&self) -> Vec<(&'static str, String)> {
         let mut query = Vec::new();
-        if let Some(value) = &self.user_id_type {
-            query.push(("user_id_type", ToString::to_string(value)));
-        }
-        if let Some(value) = &self.department_id_type {
-            query.push(("department_id_type", ToString::to_string(value)));
-        }
+        push_query(&mut query, "user_id_type", &self.user_id_type);
+        push_query(&mut query, "department_id_type", &self.department_id_type);
         query
     }
 }
 #[cfg(feature = "server")]
-impl ::lark_runtime::Incoming for PatchRequest {
-    fn from_incoming(
-        request: &::lark_runtime::IncomingRequest<'_>,
-    ) -> Result<Self, ::lark_runtime::ValidationError> {
+impl Incoming for PatchRequest {
+    fn from_incoming(request: &IncomingRequest<'_>) -> Result<Self, ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
         #[derive(Deserialize)]
-        #[serde(crate = "::lark_runtime::__private::serde")]
         struct Body {
             #[serde(default, rename = "name")]
             name: Option<String>,
@@ -382,21 +339,12 @@ impl ::lark_runtime::Incoming for PatchRequest {
             #[serde(default, rename = "department_hrbps")]
             department_hrbps: Option<Vec<String>>,
         }
-        let root = ::lark_runtime::validate::FieldPath::root();
-        let mut violations = ::lark_runtime::validate::Violations::default();
+        let mut violations = Violations::default();
         let mut builder = Self::builder();
-        builder.department_id = request
-            .path_param::<
-                String,
-            >(&root.field("department_id"), "department_id", &mut violations);
-        builder.user_id_type = request
-            .query_one::<
-                PatchRequestUserIdType,
-            >(&root.field("user_id_type"), "user_id_type", &mut violations);
+        builder.department_id = request.path_param("department_id", &mut violations);
+        builder.user_id_type = request.query_one("user_id_type", &mut violations);
         builder.department_id_type = request
-            .query_one::<
-                PatchRequestDepartmentIdType,
-            >(&root.field("department_id_type"), "department_id_type", &mut violations);
+            .query_one("department_id_type", &mut violations);
         let Some(body) = request.body::<Body>(&mut violations) else {
             return Err(violations.into_error("PatchRequest"));
         };
@@ -409,14 +357,13 @@ impl ::lark_runtime::Incoming for PatchRequest {
         builder.leaders = body.leaders;
         builder.group_chat_employee_types = body.group_chat_employee_types;
         builder.department_hrbps = body.department_hrbps;
-        ::lark_runtime::incoming::finish(violations, "PatchRequest", builder.build())
+        ::lark_runtime::incoming::finish(violations, builder.build())
     }
 }
 /// Response data of 修改部门部分信息 — Update part of a department.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct PatchResponse {
     /// The department after the change.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -428,105 +375,55 @@ pub struct PatchResponse {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum PatchError {
-    /// `43005` duplicate order error (HTTP 400).
-    ///
-    /// The `order` value is already used by another department; choose a unique one.
+    /// `43005` duplicate order error (HTTP 400). The `order` value is already used by another department; choose a unique one.
     DuplicateOrderError,
-    /// `40002` process root dept error (HTTP 400).
-    ///
-    /// The root department (id `0`) cannot be operated on; pass another department id.
+    /// `40002` process root dept error (HTTP 400). The root department (id `0`) cannot be operated on; pass another department id.
     ProcessRootDeptError,
-    /// `40003` internal error (HTTP 400).
-    ///
-    /// An internal fault; retry, and if it persists report the request's X-Request-Id to technical support.
-    ///
-    /// Retrying can succeed.
+    /// `40003` internal error (HTTP 400). An internal fault; retry, and if it persists report the request's X-Request-Id to technical support. Retrying can succeed.
     InternalError,
-    /// `40004` no dept authority error (HTTP 403).
-    ///
-    /// The department is outside the app's contact data scope; add it to the scope and retry.
+    /// `40004` no dept authority error (HTTP 403). The department is outside the app's contact data scope; add it to the scope and retry.
     NoDeptAuthorityError,
-    /// `40008` dept Info is null error (HTTP 400).
-    ///
-    /// The department information is empty; send every required parameter.
+    /// `40008` dept Info is null error (HTTP 400). The department information is empty; send every required parameter.
     DeptInfoIsNullError,
-    /// `40014` no parent dept authority error (HTTP 403).
-    ///
-    /// The app (or user) has no access to the parent department; add it to the contact data scope.
+    /// `40014` no parent dept authority error (HTTP 403). The app (or user) has no access to the parent department; add it to the contact data scope.
     NoParentDeptAuthorityError,
-    /// `42008` tenant id is invalid error (HTTP 401).
-    ///
-    /// The access token's tenant must own the resource; call with a token of the right tenant.
+    /// `42008` tenant id is invalid error (HTTP 401). The access token's tenant must own the resource; call with a token of the right tenant.
     TenantIdIsInvalidError,
-    /// `43016` leaders is repeat (HTTP 400).
-    ///
-    /// A leader is listed twice; check `leaders`.
+    /// `43016` leaders is repeat (HTTP 400). A leader is listed twice; check `leaders`.
     LeadersIsRepeat,
-    /// `43017` relate dept over limit (HTTP 400).
-    ///
-    /// The unit already holds 1,000 departments; unbind one of them from the unit before binding this one.
+    /// `43017` relate dept over limit (HTTP 400). The unit already holds 1,000 departments; unbind one of them from the unit before binding this one.
     RelateDeptOverLimit,
-    /// `43018` duplicate i18n name (HTTP 400).
-    ///
-    /// The localized name clashes with another department's; change `i18n_name` and retry.
+    /// `43018` duplicate i18n name (HTTP 400). The localized name clashes with another department's; change `i18n_name` and retry.
     DuplicateI18nName,
-    /// `43019` exceed dept max level (HTTP 400).
-    ///
-    /// The department tree is already 25 levels deep; no deeper sub-department can be added.
+    /// `43019` exceed dept max level (HTTP 400). The department tree is already 25 levels deep; no deeper sub-department can be added.
     ExceedDeptMaxLevel,
-    /// `43021` department chat not exist (HTTP 400).
-    ///
-    /// The department has no department group chat.
+    /// `43021` department chat not exist (HTTP 400). The department has no department group chat.
     DepartmentChatNotExist,
-    /// `43022` department name duplicate (HTTP 400).
-    ///
-    /// Another department already has this name; change `name` and retry.
+    /// `43022` department name duplicate (HTTP 400). Another department already has this name; change `name` and retry.
     DepartmentNameDuplicate,
-    /// `43023` dept structure no permissione (HTTP 400).
-    ///
-    /// The department must be in the app's contact data scope.
+    /// `43023` dept structure no permissione (HTTP 400). The department must be in the app's contact data scope.
     DeptStructureNoPermissione,
-    /// `43024` dept structure tenant lock fail (HTTP 400).
-    ///
-    /// A concurrent change to the department tree held the tenant lock; retry a little later.
-    ///
-    /// Retrying can succeed.
+    /// `43024` dept structure tenant lock fail (HTTP 400). A concurrent change to the department tree held the tenant lock; retry a little later. Retrying can succeed.
     DeptStructureTenantLockFail,
-    /// `43025` top department leader unjoined (HTTP 400).
-    ///
-    /// A user who has not joined cannot lead a department; choose an active member of the directory.
+    /// `43025` top department leader unjoined (HTTP 400). A user who has not joined cannot lead a department; choose an active member of the directory.
     TopDepartmentLeaderUnjoined,
-    /// `43026` employee type is not valid (HTTP 400).
-    ///
-    /// An employee type in `group_chat_employee_types` is not valid; use the built-in values or a custom type's enum_value.
+    /// `43026` employee type is not valid (HTTP 400). An employee type in `group_chat_employee_types` is not valid; use the built-in values or a custom type's enum_value.
     EmployeeTypeIsNotValid,
-    /// `43028` invalid department hrbps (HTTP 400).
-    ///
-    /// An HRBP user id is not valid; check the ids and that they match `user_id_type`.
+    /// `43028` invalid department hrbps (HTTP 400). An HRBP user id is not valid; check the ids and that they match `user_id_type`.
     InvalidDepartmentHrbps,
-    /// `43029` dept name not contain separator (HTTP 400).
-    ///
-    /// Department names may not contain a slash (`/`).
+    /// `43029` dept name not contain separator (HTTP 400). Department names may not contain a slash (`/`).
     DeptNameNotContainSeparator,
-    /// `43030` update department lock error,wait some seconds and retry (HTTP 400).
-    ///
-    /// Too many concurrent updates; wait a few seconds and retry.
-    ///
-    /// Retrying can succeed.
+    /// `43030` update department lock error,wait some seconds and retry (HTTP 400). Too many concurrent updates; wait a few seconds and retry. Retrying can succeed.
     UpdateDepartmentLockErrorWaitSome,
-    /// `43013` dept too many children error (HTTP 400).
-    ///
-    /// The parent already has the maximum of 1,000 direct sub-departments.
+    /// `43013` dept too many children error (HTTP 400). The parent already has the maximum of 1,000 direct sub-departments.
     DeptTooManyChildrenError,
-    /// `43031` Unable to edit data from external data sources (HTTP 400).
-    ///
-    /// The department comes from an external data source and cannot be edited here.
+    /// `43031` Unable to edit data from external data sources (HTTP 400). The department comes from an external data source and cannot be edited here.
     UnableToEditDataFromExternal,
     /// A code the reference page does not document for this endpoint.
     Undocumented(i64),
 }
-impl ::lark_runtime::DocumentedError for PatchError {
-    const DOCUMENTED: &'static [(Self, ::lark_runtime::ErrorFacts)] = &[
+impl DocumentedError for PatchError {
+    const DOCUMENTED: &'static [(Self, ErrorFacts)] = &[
         (Self::DuplicateOrderError, crate::contact::v3::errors::CODE_43005),
         (Self::ProcessRootDeptError, crate::contact::v3::errors::CODE_40002),
         (Self::InternalError, crate::contact::v3::errors::CODE_40003_3),
@@ -553,15 +450,6 @@ impl ::lark_runtime::DocumentedError for PatchError {
         (Self::DeptTooManyChildrenError, crate::contact::v3::errors::CODE_43013),
         (Self::UnableToEditDataFromExternal, crate::contact::v3::errors::CODE_43031),
     ];
-    fn undocumented(code: i64) -> Self {
-        Self::Undocumented(code)
-    }
-    fn undocumented_code(&self) -> Option<i64> {
-        match self {
-            Self::Undocumented(code) => Some(*code),
-            _ => None,
-        }
-    }
 }
 ::lark_runtime::documented_error_traits!(PatchError);
 /// Which kind of user id the request and the answer use.
@@ -574,30 +462,16 @@ pub enum PatchRequestUserIdType {
     UnionId,
     /// `"user_id"`: The user's id within the tenant, the same in every app; asking for it needs the contact:user.employee_id:readonly scope.
     UserId,
-    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
-    /// fails validation.
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl ::lark_runtime::enums::StringEnum for PatchRequestUserIdType {
-    fn from_wire(value: &str) -> Self {
-        match value {
-            "open_id" => Self::OpenId,
-            "union_id" => Self::UnionId,
-            "user_id" => Self::UserId,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-    fn as_wire(&self) -> &str {
-        match self {
-            Self::OpenId => "open_id",
-            Self::UnionId => "union_id",
-            Self::UserId => "user_id",
-            Self::Unknown(value) => value,
-        }
-    }
-    fn is_known(&self) -> bool {
-        !matches!(self, Self::Unknown(_))
-    }
+impl PatchRequestUserIdType {
+    /// Every value the spec names, with its wire form.
+    pub const VALUES: &'static [(Self, &'static str)] = &[
+        (Self::OpenId, "open_id"),
+        (Self::UnionId, "union_id"),
+        (Self::UserId, "user_id"),
+    ];
 }
 ::lark_runtime::string_enum_traits!(PatchRequestUserIdType);
 /// Which kind of department id the request and the answer use.
@@ -608,28 +482,15 @@ pub enum PatchRequestDepartmentIdType {
     DepartmentId,
     /// `"open_department_id"`: The system-generated department id, prefixed `od-` and unique in the tenant.
     OpenDepartmentId,
-    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
-    /// fails validation.
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl ::lark_runtime::enums::StringEnum for PatchRequestDepartmentIdType {
-    fn from_wire(value: &str) -> Self {
-        match value {
-            "department_id" => Self::DepartmentId,
-            "open_department_id" => Self::OpenDepartmentId,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-    fn as_wire(&self) -> &str {
-        match self {
-            Self::DepartmentId => "department_id",
-            Self::OpenDepartmentId => "open_department_id",
-            Self::Unknown(value) => value,
-        }
-    }
-    fn is_known(&self) -> bool {
-        !matches!(self, Self::Unknown(_))
-    }
+impl PatchRequestDepartmentIdType {
+    /// Every value the spec names, with its wire form.
+    pub const VALUES: &'static [(Self, &'static str)] = &[
+        (Self::DepartmentId, "department_id"),
+        (Self::OpenDepartmentId, "open_department_id"),
+    ];
 }
 ::lark_runtime::string_enum_traits!(PatchRequestDepartmentIdType);
 /// Whether this is the main or a deputy leader.
@@ -640,33 +501,16 @@ pub enum PatchRequestLeadersItemLeaderType {
     Value1,
     /// `2`: Deputy leader.
     Value2,
-    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
-    /// fails validation.
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(i64),
 }
-impl ::lark_runtime::enums::IntEnum for PatchRequestLeadersItemLeaderType {
-    fn from_wire(value: i64) -> Self {
-        match value {
-            1 => Self::Value1,
-            2 => Self::Value2,
-            other => Self::Unknown(other),
-        }
-    }
-    fn as_wire(&self) -> i64 {
-        match self {
-            Self::Value1 => 1,
-            Self::Value2 => 2,
-            Self::Unknown(value) => *value,
-        }
-    }
-    fn is_known(&self) -> bool {
-        !matches!(self, Self::Unknown(_))
-    }
+impl PatchRequestLeadersItemLeaderType {
+    /// Every value the spec names, with its wire form.
+    pub const VALUES: &'static [(Self, i64)] = &[(Self::Value1, 1), (Self::Value2, 2)];
 }
 ::lark_runtime::int_enum_traits!(PatchRequestLeadersItemLeaderType);
 /// One leader of the department.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct PatchRequestLeadersItem {
     /// Whether this is the main or a deputy leader.
     ///
@@ -680,17 +524,9 @@ pub struct PatchRequestLeadersItem {
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub leader_id: String,
 }
-impl ::lark_runtime::Validate for PatchRequestLeadersItem {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
-        {
-            let at = at.field("leaderType");
-            let value = &self.leader_type;
-            ::lark_runtime::Validate::validate_at(value, &at, violations);
-        }
+impl Validate for PatchRequestLeadersItem {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
+        violations.check(&at.field("leaderType"), &self.leader_type);
     }
 }
 /// Whether this is the main or a deputy leader.
@@ -701,61 +537,33 @@ pub enum PatchResponseDepartmentLeadersItemLeaderType {
     Value1,
     /// `2`: Deputy leader.
     Value2,
-    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
-    /// fails validation.
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(i64),
 }
-impl ::lark_runtime::enums::IntEnum for PatchResponseDepartmentLeadersItemLeaderType {
-    fn from_wire(value: i64) -> Self {
-        match value {
-            1 => Self::Value1,
-            2 => Self::Value2,
-            other => Self::Unknown(other),
-        }
-    }
-    fn as_wire(&self) -> i64 {
-        match self {
-            Self::Value1 => 1,
-            Self::Value2 => 2,
-            Self::Unknown(value) => *value,
-        }
-    }
-    fn is_known(&self) -> bool {
-        !matches!(self, Self::Unknown(_))
-    }
+impl PatchResponseDepartmentLeadersItemLeaderType {
+    /// Every value the spec names, with its wire form.
+    pub const VALUES: &'static [(Self, i64)] = &[(Self::Value1, 1), (Self::Value2, 2)];
 }
 ::lark_runtime::int_enum_traits!(PatchResponseDepartmentLeadersItemLeaderType);
 /// One leader of the department.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct PatchResponseDepartmentLeadersItem {
     /// Whether this is the main or a deputy leader.
     #[serde(rename = "leaderType")]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub leader_type: Option<PatchResponseDepartmentLeadersItemLeaderType>,
     /// The leader's user id, in the kind `user_id_type` names.
-    #[serde(rename = "leaderID")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "leaderID", default, skip_serializing_if = "Option::is_none")]
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub leader_id: Option<String>,
 }
-impl ::lark_runtime::Validate for PatchResponseDepartmentLeadersItem {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
-        {
-            let at = at.field("leaderType");
-            if let Some(value) = &self.leader_type {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
+impl Validate for PatchResponseDepartmentLeadersItem {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
+        violations.check(&at.field("leaderType"), &self.leader_type);
     }
 }
 /// The department after the change.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct PatchResponseDepartment {
     /// The department's name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -815,32 +623,10 @@ pub struct PatchResponseDepartment {
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub primary_member_count: Option<i32>,
 }
-impl ::lark_runtime::Validate for PatchResponseDepartment {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
-        {
-            let at = at.field("i18n_name");
-            if let Some(value) = &self.i18n_name {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
-        {
-            let at = at.field("status");
-            if let Some(value) = &self.status {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
-        {
-            let at = at.field("leaders");
-            if let Some(value) = &self.leaders {
-                for (index, item) in value.iter().enumerate() {
-                    let at = at.index(index);
-                    ::lark_runtime::Validate::validate_at(item, &at, violations);
-                }
-            }
-        }
+impl Validate for PatchResponseDepartment {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
+        violations.check(&at.field("i18n_name"), &self.i18n_name);
+        violations.check(&at.field("status"), &self.status);
+        violations.check(&at.field("leaders"), &self.leaders);
     }
 }

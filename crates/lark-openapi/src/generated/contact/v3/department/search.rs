@@ -9,14 +9,11 @@
 //! `POST /open-apis/contact/v3/departments/search`
 //!
 //! Reference: <https://open.feishu.cn/document/server-docs/contact-v3/department/search>
-use ::lark_runtime::__private::serde::{Deserialize, Serialize};
+use ::lark_runtime::__private::prelude::*;
 /// Request of 搜索部门 — Search departments.
-///
-/// `POST /open-apis/contact/v3/departments/search`
 ///
 /// Build it with [`SearchRequest::builder`]; a request that exists has passed every constraint of the spec.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct SearchRequest {
     #[serde(skip)]
     user_id_type: Option<SearchRequestUserIdType>,
@@ -110,9 +107,9 @@ impl SearchRequestBuilder {
         self
     }
     /// Checks every constraint of the spec and returns the request, or every violation found.
-    pub fn build(self) -> Result<SearchRequest, ::lark_runtime::ValidationError> {
-        let root = ::lark_runtime::validate::FieldPath::root();
-        let mut violations = ::lark_runtime::validate::Violations::default();
+    pub fn build(self) -> Result<SearchRequest, ValidationError> {
+        let root = FieldPath::root();
+        let mut violations = Violations::default();
         let query = violations.required(&root.field("query"), self.query);
         let (Some(query),) = (query,) else {
             return Err(violations.into_error("SearchRequest"));
@@ -124,28 +121,14 @@ impl SearchRequestBuilder {
             page_size: self.page_size,
             query,
         };
-        ::lark_runtime::Validate::validate(&request)?;
+        Validate::validate(&request)?;
         Ok(request)
     }
 }
-impl ::lark_runtime::Validate for SearchRequest {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
-        {
-            let at = at.field("user_id_type");
-            if let Some(value) = &self.user_id_type {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
-        {
-            let at = at.field("department_id_type");
-            if let Some(value) = &self.department_id_type {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
+impl Validate for SearchRequest {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
+        violations.check(&at.field("user_id_type"), &self.user_id_type);
+        violations.check(&at.field("department_id_type"), &self.department_id_type);
         {
             let at = at.field("page_size");
             if let Some(value) = &self.page_size {
@@ -160,16 +143,12 @@ impl ::lark_runtime::Validate for SearchRequest {
         }
     }
 }
-impl ::lark_runtime::Endpoint for SearchRequest {
+impl Endpoint for SearchRequest {
     type Data = SearchResponse;
     type Error = SearchError;
-    const METADATA: &'static ::lark_runtime::EndpointMetadata = &::lark_runtime::EndpointMetadata {
-        id: "contact.v3.department.search",
-        summary: "搜索部门 — Search departments.",
-        method: ::lark_runtime::HttpMethod::Post,
-        path_template: "/open-apis/contact/v3/departments/search",
-        access_tokens: &[::lark_runtime::AccessTokenKind::User],
-        app_types: &[::lark_runtime::AppType::Custom, ::lark_runtime::AppType::Isv],
+    const METADATA: &'static EndpointMetadata = &EndpointMetadata {
+        access_tokens: &[AccessTokenKind::User],
+        app_types: &[AppType::Custom, AppType::Isv],
         scopes: &[
             "contact:contact.base:readonly",
             "search:department:read",
@@ -178,11 +157,8 @@ impl ::lark_runtime::Endpoint for SearchRequest {
         ],
         rate_limits: &[],
         special_rate_limit: true,
-        envelope: ::lark_runtime::Envelope::Data,
-        request_body: ::lark_runtime::RequestBody::Json,
-        response_kind: ::lark_runtime::ResponseKind::Json,
+        request_body: RequestBody::Json,
         pagination_items: Some("items"),
-        path_example: &[],
         query_example: &[
             ("user_id_type", "open_id"),
             ("department_id_type", "open_department_id"),
@@ -193,65 +169,46 @@ impl ::lark_runtime::Endpoint for SearchRequest {
             ("page_size", "10"),
         ],
         request_example: Some("{\"query\":\"DemoName\"}"),
-        file_parts: &[],
         response_example: Some(
             "{\"code\":0,\"data\":{\"has_more\":true,\"items\":[{\"chat_id\":\"oc_5ad11d72b830411d72b836c20\",\"department_hrbps\":[\"ou_7dab8a3d3cdcc9da365777c7ad535d62\"],\"department_id\":\"D096\",\"group_chat_employee_types\":[1],\"i18n_name\":{\"en_us\":\"Demo Name\",\"ja_jp\":\"デモ名\",\"zh_cn\":\"Demo名称\"},\"leader_user_id\":\"ou_7dab8a3d3cdcc9da365777c7ad535d62\",\"leaders\":[{\"leaderID\":\"ou_7dab8a3d3cdcc9da365777c7ad535d62\",\"leaderType\":1}],\"member_count\":100,\"name\":\"DemoName\",\"open_department_id\":\"od-4e6ac4d14bcd5071a37a39de902c7141\",\"order\":\"100\",\"parent_department_id\":\"D067\",\"primary_member_count\":100,\"status\":{\"is_deleted\":false},\"unit_ids\":[\"custom_unit_id\"]}],\"page_token\":\"AQD9/Rn9eij9Pm39ED40/RD/cIFmu77WxpxPB/2oHfQLZ%2BG8JG6tK7%2BZnHiT7COhD2hMSICh/eBl7cpzU6JEC3J7COKNe4jrQ8ExwBCR\"},\"msg\":\"success\"}",
         ),
+        ..EndpointMetadata::new(
+            "contact.v3.department.search",
+            "搜索部门 — Search departments.",
+            HttpMethod::Post,
+            "/open-apis/contact/v3/departments/search",
+        )
     };
-    fn path(&self) -> String {
-        String::from("/open-apis/contact/v3/departments/search")
-    }
     fn query(&self) -> Vec<(&'static str, String)> {
         let mut query = Vec::new();
-        if let Some(value) = &self.user_id_type {
-            query.push(("user_id_type", ToString::to_string(value)));
-        }
-        if let Some(value) = &self.department_id_type {
-            query.push(("department_id_type", ToString::to_string(value)));
-        }
-        if let Some(value) = &self.page_token {
-            query.push(("page_token", ToString::to_string(value)));
-        }
-        if let Some(value) = &self.page_size {
-            query.push(("page_size", ToString::to_string(value)));
-        }
+        push_query(&mut query, "user_id_type", &self.user_id_type);
+        push_query(&mut query, "department_id_type", &self.department_id_type);
+        push_query(&mut query, "page_token", &self.page_token);
+        push_query(&mut query, "page_size", &self.page_size);
         query
     }
 }
 #[cfg(feature = "server")]
-impl ::lark_runtime::Incoming for SearchRequest {
-    fn from_incoming(
-        request: &::lark_runtime::IncomingRequest<'_>,
-    ) -> Result<Self, ::lark_runtime::ValidationError> {
+impl Incoming for SearchRequest {
+    fn from_incoming(request: &IncomingRequest<'_>) -> Result<Self, ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
         #[derive(Deserialize)]
-        #[serde(crate = "::lark_runtime::__private::serde")]
         struct Body {
             #[serde(default, rename = "query")]
             query: Option<String>,
         }
-        let root = ::lark_runtime::validate::FieldPath::root();
-        let mut violations = ::lark_runtime::validate::Violations::default();
+        let mut violations = Violations::default();
         let mut builder = Self::builder();
-        builder.user_id_type = request
-            .query_one::<
-                SearchRequestUserIdType,
-            >(&root.field("user_id_type"), "user_id_type", &mut violations);
+        builder.user_id_type = request.query_one("user_id_type", &mut violations);
         builder.department_id_type = request
-            .query_one::<
-                SearchRequestDepartmentIdType,
-            >(&root.field("department_id_type"), "department_id_type", &mut violations);
-        builder.page_token = request
-            .query_one::<
-                String,
-            >(&root.field("page_token"), "page_token", &mut violations);
-        builder.page_size = request
-            .query_one::<i32>(&root.field("page_size"), "page_size", &mut violations);
+            .query_one("department_id_type", &mut violations);
+        builder.page_token = request.query_one("page_token", &mut violations);
+        builder.page_size = request.query_one("page_size", &mut violations);
         let Some(body) = request.body::<Body>(&mut violations) else {
             return Err(violations.into_error("SearchRequest"));
         };
         builder.query = body.query;
-        ::lark_runtime::incoming::finish(violations, "SearchRequest", builder.build())
+        ::lark_runtime::incoming::finish(violations, builder.build())
     }
 }
 impl ::lark_runtime::Paged for SearchRequest {
@@ -265,7 +222,6 @@ impl ::lark_runtime::Paged for SearchRequest {
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct SearchResponse {
     /// The matching departments on this page.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -296,33 +252,18 @@ impl ::lark_runtime::Page for SearchResponse {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum SearchError {
-    /// `48001` invalid param (HTTP 400).
-    ///
-    /// Check the request parameters for mistakes.
+    /// `48001` invalid param (HTTP 400). Check the request parameters for mistakes.
     InvalidParam,
-    /// `48002` Internal Server Error (HTTP 500).
-    ///
-    /// A server fault; retry, and if it persists ask technical support.
-    ///
-    /// Retrying can succeed.
+    /// `48002` Internal Server Error (HTTP 500). A server fault; retry, and if it persists ask technical support. Retrying can succeed.
     InternalServerError,
     /// A code the reference page does not document for this endpoint.
     Undocumented(i64),
 }
-impl ::lark_runtime::DocumentedError for SearchError {
-    const DOCUMENTED: &'static [(Self, ::lark_runtime::ErrorFacts)] = &[
+impl DocumentedError for SearchError {
+    const DOCUMENTED: &'static [(Self, ErrorFacts)] = &[
         (Self::InvalidParam, crate::contact::v3::errors::CODE_48001),
         (Self::InternalServerError, crate::contact::v3::errors::CODE_48002),
     ];
-    fn undocumented(code: i64) -> Self {
-        Self::Undocumented(code)
-    }
-    fn undocumented_code(&self) -> Option<i64> {
-        match self {
-            Self::Undocumented(code) => Some(*code),
-            _ => None,
-        }
-    }
 }
 ::lark_runtime::documented_error_traits!(SearchError);
 /// Which kind of user id the answer uses.
@@ -335,30 +276,16 @@ pub enum SearchRequestUserIdType {
     UnionId,
     /// `"user_id"`: The user's id within the tenant, the same in every app; asking for it needs the contact:user.employee_id:readonly scope.
     UserId,
-    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
-    /// fails validation.
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl ::lark_runtime::enums::StringEnum for SearchRequestUserIdType {
-    fn from_wire(value: &str) -> Self {
-        match value {
-            "open_id" => Self::OpenId,
-            "union_id" => Self::UnionId,
-            "user_id" => Self::UserId,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-    fn as_wire(&self) -> &str {
-        match self {
-            Self::OpenId => "open_id",
-            Self::UnionId => "union_id",
-            Self::UserId => "user_id",
-            Self::Unknown(value) => value,
-        }
-    }
-    fn is_known(&self) -> bool {
-        !matches!(self, Self::Unknown(_))
-    }
+impl SearchRequestUserIdType {
+    /// Every value the spec names, with its wire form.
+    pub const VALUES: &'static [(Self, &'static str)] = &[
+        (Self::OpenId, "open_id"),
+        (Self::UnionId, "union_id"),
+        (Self::UserId, "user_id"),
+    ];
 }
 ::lark_runtime::string_enum_traits!(SearchRequestUserIdType);
 /// Which kind of department id the answer uses.
@@ -369,28 +296,15 @@ pub enum SearchRequestDepartmentIdType {
     DepartmentId,
     /// `"open_department_id"`: The system-generated department id, prefixed `od-` and unique in the tenant.
     OpenDepartmentId,
-    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
-    /// fails validation.
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl ::lark_runtime::enums::StringEnum for SearchRequestDepartmentIdType {
-    fn from_wire(value: &str) -> Self {
-        match value {
-            "department_id" => Self::DepartmentId,
-            "open_department_id" => Self::OpenDepartmentId,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-    fn as_wire(&self) -> &str {
-        match self {
-            Self::DepartmentId => "department_id",
-            Self::OpenDepartmentId => "open_department_id",
-            Self::Unknown(value) => value,
-        }
-    }
-    fn is_known(&self) -> bool {
-        !matches!(self, Self::Unknown(_))
-    }
+impl SearchRequestDepartmentIdType {
+    /// Every value the spec names, with its wire form.
+    pub const VALUES: &'static [(Self, &'static str)] = &[
+        (Self::DepartmentId, "department_id"),
+        (Self::OpenDepartmentId, "open_department_id"),
+    ];
 }
 ::lark_runtime::string_enum_traits!(SearchRequestDepartmentIdType);
 /// Whether this is the main or a deputy leader.
@@ -401,61 +315,33 @@ pub enum SearchResponseItemsItemLeadersItemLeaderType {
     Value1,
     /// `2`: Deputy leader.
     Value2,
-    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
-    /// fails validation.
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(i64),
 }
-impl ::lark_runtime::enums::IntEnum for SearchResponseItemsItemLeadersItemLeaderType {
-    fn from_wire(value: i64) -> Self {
-        match value {
-            1 => Self::Value1,
-            2 => Self::Value2,
-            other => Self::Unknown(other),
-        }
-    }
-    fn as_wire(&self) -> i64 {
-        match self {
-            Self::Value1 => 1,
-            Self::Value2 => 2,
-            Self::Unknown(value) => *value,
-        }
-    }
-    fn is_known(&self) -> bool {
-        !matches!(self, Self::Unknown(_))
-    }
+impl SearchResponseItemsItemLeadersItemLeaderType {
+    /// Every value the spec names, with its wire form.
+    pub const VALUES: &'static [(Self, i64)] = &[(Self::Value1, 1), (Self::Value2, 2)];
 }
 ::lark_runtime::int_enum_traits!(SearchResponseItemsItemLeadersItemLeaderType);
 /// One leader of the department.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct SearchResponseItemsItemLeadersItem {
     /// Whether this is the main or a deputy leader.
     #[serde(rename = "leaderType")]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub leader_type: Option<SearchResponseItemsItemLeadersItemLeaderType>,
     /// The leader's user id, in the kind `user_id_type` names.
-    #[serde(rename = "leaderID")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "leaderID", default, skip_serializing_if = "Option::is_none")]
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub leader_id: Option<String>,
 }
-impl ::lark_runtime::Validate for SearchResponseItemsItemLeadersItem {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
-        {
-            let at = at.field("leaderType");
-            if let Some(value) = &self.leader_type {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
+impl Validate for SearchResponseItemsItemLeadersItem {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
+        violations.check(&at.field("leaderType"), &self.leader_type);
     }
 }
 /// One matching department.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct SearchResponseItemsItem {
     /// The department's name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -515,32 +401,10 @@ pub struct SearchResponseItemsItem {
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub primary_member_count: Option<i32>,
 }
-impl ::lark_runtime::Validate for SearchResponseItemsItem {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
-        {
-            let at = at.field("i18n_name");
-            if let Some(value) = &self.i18n_name {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
-        {
-            let at = at.field("status");
-            if let Some(value) = &self.status {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
-        {
-            let at = at.field("leaders");
-            if let Some(value) = &self.leaders {
-                for (index, item) in value.iter().enumerate() {
-                    let at = at.index(index);
-                    ::lark_runtime::Validate::validate_at(item, &at, violations);
-                }
-            }
-        }
+impl Validate for SearchResponseItemsItem {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
+        violations.check(&at.field("i18n_name"), &self.i18n_name);
+        violations.check(&at.field("status"), &self.status);
+        violations.check(&at.field("leaders"), &self.leaders);
     }
 }

@@ -8,14 +8,11 @@
 //! `POST /open-apis/contact/v3/departments/unbind_department_chat`
 //!
 //! Reference: <https://open.feishu.cn/document/server-docs/contact-v3/department/unbind_department_chat>
-use ::lark_runtime::__private::serde::{Deserialize, Serialize};
+use ::lark_runtime::__private::prelude::*;
 /// Request of 部门群转为普通群 — Turn a department group into a regular group.
-///
-/// `POST /open-apis/contact/v3/departments/unbind_department_chat`
 ///
 /// Build it with [`UnbindDepartmentChatRequest::builder`]; a request that exists has passed every constraint of the spec.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct UnbindDepartmentChatRequest {
     #[serde(skip)]
     department_id_type: Option<UnbindDepartmentChatRequestDepartmentIdType>,
@@ -65,11 +62,9 @@ impl UnbindDepartmentChatRequestBuilder {
         self
     }
     /// Checks every constraint of the spec and returns the request, or every violation found.
-    pub fn build(
-        self,
-    ) -> Result<UnbindDepartmentChatRequest, ::lark_runtime::ValidationError> {
-        let root = ::lark_runtime::validate::FieldPath::root();
-        let mut violations = ::lark_runtime::validate::Violations::default();
+    pub fn build(self) -> Result<UnbindDepartmentChatRequest, ValidationError> {
+        let root = FieldPath::root();
+        let mut violations = Violations::default();
         let department_id = violations
             .required(&root.field("department_id"), self.department_id);
         let (Some(department_id),) = (department_id,) else {
@@ -79,93 +74,64 @@ impl UnbindDepartmentChatRequestBuilder {
             department_id_type: self.department_id_type,
             department_id,
         };
-        ::lark_runtime::Validate::validate(&request)?;
+        Validate::validate(&request)?;
         Ok(request)
     }
 }
-impl ::lark_runtime::Validate for UnbindDepartmentChatRequest {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
-        {
-            let at = at.field("department_id_type");
-            if let Some(value) = &self.department_id_type {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
+impl Validate for UnbindDepartmentChatRequest {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
+        violations.check(&at.field("department_id_type"), &self.department_id_type);
     }
 }
-impl ::lark_runtime::Endpoint for UnbindDepartmentChatRequest {
+impl Endpoint for UnbindDepartmentChatRequest {
     type Data = UnbindDepartmentChatResponse;
     type Error = UnbindDepartmentChatError;
-    const METADATA: &'static ::lark_runtime::EndpointMetadata = &::lark_runtime::EndpointMetadata {
-        id: "contact.v3.department.unbind_department_chat",
-        summary: "部门群转为普通群 — Turn a department group into a regular group.",
-        method: ::lark_runtime::HttpMethod::Post,
-        path_template: "/open-apis/contact/v3/departments/unbind_department_chat",
-        access_tokens: &[::lark_runtime::AccessTokenKind::Tenant],
-        app_types: &[::lark_runtime::AppType::Custom],
+    const METADATA: &'static EndpointMetadata = &EndpointMetadata {
+        access_tokens: &[AccessTokenKind::Tenant],
+        app_types: &[AppType::Custom],
         scopes: &["contact:contact"],
-        rate_limits: &[::lark_runtime::RateLimit::per_second(20)],
-        special_rate_limit: false,
-        envelope: ::lark_runtime::Envelope::Data,
-        request_body: ::lark_runtime::RequestBody::Json,
-        response_kind: ::lark_runtime::ResponseKind::Json,
-        pagination_items: None,
-        path_example: &[],
+        rate_limits: &[RateLimit::per_second(20)],
+        request_body: RequestBody::Json,
         query_example: &[("department_id_type", "open_department_id")],
         request_example: Some("{\"department_id\":\"D096\"}"),
-        file_parts: &[],
         response_example: Some("{\"code\":0,\"data\":{},\"msg\":\"success\"}"),
+        ..EndpointMetadata::new(
+            "contact.v3.department.unbind_department_chat",
+            "部门群转为普通群 — Turn a department group into a regular group.",
+            HttpMethod::Post,
+            "/open-apis/contact/v3/departments/unbind_department_chat",
+        )
     };
-    fn path(&self) -> String {
-        String::from("/open-apis/contact/v3/departments/unbind_department_chat")
-    }
     fn query(&self) -> Vec<(&'static str, String)> {
         let mut query = Vec::new();
-        if let Some(value) = &self.department_id_type {
-            query.push(("department_id_type", ToString::to_string(value)));
-        }
+        push_query(&mut query, "department_id_type", &self.department_id_type);
         query
     }
 }
 #[cfg(feature = "server")]
-impl ::lark_runtime::Incoming for UnbindDepartmentChatRequest {
-    fn from_incoming(
-        request: &::lark_runtime::IncomingRequest<'_>,
-    ) -> Result<Self, ::lark_runtime::ValidationError> {
+impl Incoming for UnbindDepartmentChatRequest {
+    fn from_incoming(request: &IncomingRequest<'_>) -> Result<Self, ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
         #[derive(Deserialize)]
-        #[serde(crate = "::lark_runtime::__private::serde")]
         struct Body {
             #[serde(default, rename = "department_id")]
             department_id: Option<String>,
         }
-        let root = ::lark_runtime::validate::FieldPath::root();
-        let mut violations = ::lark_runtime::validate::Violations::default();
+        let mut violations = Violations::default();
         let mut builder = Self::builder();
         builder.department_id_type = request
-            .query_one::<
-                UnbindDepartmentChatRequestDepartmentIdType,
-            >(&root.field("department_id_type"), "department_id_type", &mut violations);
+            .query_one("department_id_type", &mut violations);
         let Some(body) = request.body::<Body>(&mut violations) else {
             return Err(violations.into_error("UnbindDepartmentChatRequest"));
         };
         builder.department_id = body.department_id;
-        ::lark_runtime::incoming::finish(
-            violations,
-            "UnbindDepartmentChatRequest",
-            builder.build(),
-        )
+        ::lark_runtime::incoming::finish(violations, builder.build())
     }
 }
 /// Response data of 部门群转为普通群 — Turn a department group into a regular group.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct UnbindDepartmentChatResponse {}
 /// A documented error code of 部门群转为普通群 — Turn a department group into a regular group.
 ///
@@ -173,43 +139,24 @@ pub struct UnbindDepartmentChatResponse {}
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum UnbindDepartmentChatError {
-    /// `40002` process root dept error (HTTP 400).
-    ///
-    /// The root department (id `0`) cannot be operated on; pass another department id.
+    /// `40002` process root dept error (HTTP 400). The root department (id `0`) cannot be operated on; pass another department id.
     ProcessRootDeptError,
-    /// `40003` internal error (HTTP 400).
-    ///
-    /// An internal fault; retry, and if it persists report the request's X-Request-Id to technical support.
-    ///
-    /// Retrying can succeed.
+    /// `40003` internal error (HTTP 400). An internal fault; retry, and if it persists report the request's X-Request-Id to technical support. Retrying can succeed.
     InternalError,
-    /// `40004` no dept authority error (HTTP 403).
-    ///
-    /// The department is outside the app's contact data scope; add it to the scope and retry.
+    /// `40004` no dept authority error (HTTP 403). The department is outside the app's contact data scope; add it to the scope and retry.
     NoDeptAuthorityError,
-    /// `40020` department does not have a chat error (HTTP 403).
-    ///
-    /// The department has no department group chat; check with the get-department endpoint that it is the right department.
+    /// `40020` department does not have a chat error (HTTP 403). The department has no department group chat; check with the get-department endpoint that it is the right department.
     DepartmentDoesNotHaveAChat,
     /// A code the reference page does not document for this endpoint.
     Undocumented(i64),
 }
-impl ::lark_runtime::DocumentedError for UnbindDepartmentChatError {
-    const DOCUMENTED: &'static [(Self, ::lark_runtime::ErrorFacts)] = &[
+impl DocumentedError for UnbindDepartmentChatError {
+    const DOCUMENTED: &'static [(Self, ErrorFacts)] = &[
         (Self::ProcessRootDeptError, crate::contact::v3::errors::CODE_40002),
         (Self::InternalError, crate::contact::v3::errors::CODE_40003_3),
         (Self::NoDeptAuthorityError, crate::contact::v3::errors::CODE_40004_5),
         (Self::DepartmentDoesNotHaveAChat, crate::contact::v3::errors::CODE_40020),
     ];
-    fn undocumented(code: i64) -> Self {
-        Self::Undocumented(code)
-    }
-    fn undocumented_code(&self) -> Option<i64> {
-        match self {
-            Self::Undocumented(code) => Some(*code),
-            _ => None,
-        }
-    }
 }
 ::lark_runtime::documented_error_traits!(UnbindDepartmentChatError);
 /// Which kind of department id `department_id` is.
@@ -220,27 +167,14 @@ pub enum UnbindDepartmentChatRequestDepartmentIdType {
     DepartmentId,
     /// `"open_department_id"`: The system-generated department id, prefixed `od-` and unique in the tenant.
     OpenDepartmentId,
-    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
-    /// fails validation.
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl ::lark_runtime::enums::StringEnum for UnbindDepartmentChatRequestDepartmentIdType {
-    fn from_wire(value: &str) -> Self {
-        match value {
-            "department_id" => Self::DepartmentId,
-            "open_department_id" => Self::OpenDepartmentId,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-    fn as_wire(&self) -> &str {
-        match self {
-            Self::DepartmentId => "department_id",
-            Self::OpenDepartmentId => "open_department_id",
-            Self::Unknown(value) => value,
-        }
-    }
-    fn is_known(&self) -> bool {
-        !matches!(self, Self::Unknown(_))
-    }
+impl UnbindDepartmentChatRequestDepartmentIdType {
+    /// Every value the spec names, with its wire form.
+    pub const VALUES: &'static [(Self, &'static str)] = &[
+        (Self::DepartmentId, "department_id"),
+        (Self::OpenDepartmentId, "open_department_id"),
+    ];
 }
 ::lark_runtime::string_enum_traits!(UnbindDepartmentChatRequestDepartmentIdType);

@@ -9,14 +9,11 @@
 //! `PUT /open-apis/contact/v3/departments/:department_id`
 //!
 //! Reference: <https://open.feishu.cn/document/server-docs/contact-v3/department/update>
-use ::lark_runtime::__private::serde::{Deserialize, Serialize};
+use ::lark_runtime::__private::prelude::*;
 /// Request of 更新部门所有信息 — Update all of a department.
-///
-/// `PUT /open-apis/contact/v3/departments/:department_id`
 ///
 /// Build it with [`UpdateRequest::builder`]; a request that exists has passed every constraint of the spec.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct UpdateRequest {
     #[serde(skip)]
     department_id: String,
@@ -201,9 +198,9 @@ impl UpdateRequestBuilder {
         self
     }
     /// Checks every constraint of the spec and returns the request, or every violation found.
-    pub fn build(self) -> Result<UpdateRequest, ::lark_runtime::ValidationError> {
-        let root = ::lark_runtime::validate::FieldPath::root();
-        let mut violations = ::lark_runtime::validate::Violations::default();
+    pub fn build(self) -> Result<UpdateRequest, ValidationError> {
+        let root = FieldPath::root();
+        let mut violations = Violations::default();
         let department_id = violations
             .required(&root.field("department_id"), self.department_id);
         let name = violations.required(&root.field("name"), self.name);
@@ -229,16 +226,12 @@ impl UpdateRequestBuilder {
             leaders: self.leaders,
             group_chat_employee_types: self.group_chat_employee_types,
         };
-        ::lark_runtime::Validate::validate(&request)?;
+        Validate::validate(&request)?;
         Ok(request)
     }
 }
-impl ::lark_runtime::Validate for UpdateRequest {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
+impl Validate for UpdateRequest {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
         {
             let at = at.field("department_id");
             let value = &self.department_id;
@@ -248,60 +241,26 @@ impl ::lark_runtime::Validate for UpdateRequest {
             );
             violations.pattern(&at, value, &PATTERN);
         }
-        {
-            let at = at.field("user_id_type");
-            if let Some(value) = &self.user_id_type {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
-        {
-            let at = at.field("department_id_type");
-            if let Some(value) = &self.department_id_type {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
+        violations.check(&at.field("user_id_type"), &self.user_id_type);
+        violations.check(&at.field("department_id_type"), &self.department_id_type);
         {
             let at = at.field("name");
             let value = &self.name;
             violations.length(&at, value, Some(1), None);
         }
-        {
-            let at = at.field("i18n_name");
-            if let Some(value) = &self.i18n_name {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
-        {
-            let at = at.field("leaders");
-            if let Some(value) = &self.leaders {
-                for (index, item) in value.iter().enumerate() {
-                    let at = at.index(index);
-                    ::lark_runtime::Validate::validate_at(item, &at, violations);
-                }
-            }
-        }
+        violations.check(&at.field("i18n_name"), &self.i18n_name);
+        violations.check(&at.field("leaders"), &self.leaders);
     }
 }
-impl ::lark_runtime::Endpoint for UpdateRequest {
+impl Endpoint for UpdateRequest {
     type Data = UpdateResponse;
     type Error = UpdateError;
-    const METADATA: &'static ::lark_runtime::EndpointMetadata = &::lark_runtime::EndpointMetadata {
-        id: "contact.v3.department.update",
-        summary: "更新部门所有信息 — Update all of a department.",
-        method: ::lark_runtime::HttpMethod::Put,
-        path_template: "/open-apis/contact/v3/departments/:department_id",
-        access_tokens: &[::lark_runtime::AccessTokenKind::Tenant],
-        app_types: &[::lark_runtime::AppType::Custom],
+    const METADATA: &'static EndpointMetadata = &EndpointMetadata {
+        access_tokens: &[AccessTokenKind::Tenant],
+        app_types: &[AppType::Custom],
         scopes: &["contact:contact"],
-        rate_limits: &[
-            ::lark_runtime::RateLimit::per_minute(1000),
-            ::lark_runtime::RateLimit::per_second(50),
-        ],
-        special_rate_limit: false,
-        envelope: ::lark_runtime::Envelope::Data,
-        request_body: ::lark_runtime::RequestBody::Json,
-        response_kind: ::lark_runtime::ResponseKind::Json,
-        pagination_items: None,
+        rate_limits: &[RateLimit::per_minute(1000), RateLimit::per_second(50)],
+        request_body: RequestBody::Json,
         path_example: &[("department_id", "D096")],
         query_example: &[
             ("user_id_type", "open_id"),
@@ -310,36 +269,34 @@ impl ::lark_runtime::Endpoint for UpdateRequest {
         request_example: Some(
             "{\"create_group_chat\":false,\"group_chat_employee_types\":[1],\"i18n_name\":{\"en_us\":\"Demo Name\",\"ja_jp\":\"デモ名\",\"zh_cn\":\"Demo名称\"},\"leader_user_id\":\"ou_7dab8a3d3cdcc9da365777c7ad535d62\",\"leaders\":[{\"leaderID\":\"ou_7dab8a3d3cdcc9da365777c7ad535d62\",\"leaderType\":1}],\"name\":\"DemoName\",\"order\":\"100\",\"parent_department_id\":\"D067\"}",
         ),
-        file_parts: &[],
         response_example: Some(
             "{\"code\":0,\"data\":{\"department\":{\"chat_id\":\"oc_5ad11d72b830411d72b836c20\",\"department_id\":\"D096\",\"i18n_name\":{\"en_us\":\"Demo Name\",\"ja_jp\":\"デモ名\",\"zh_cn\":\"Demo名称\"},\"leader_user_id\":\"ou_7dab8a3d3cdcc9da365777c7ad535d62\",\"leaders\":[{\"leaderID\":\"ou_357368f98775f04bea02afc6b1d33478\",\"leaderType\":1}],\"member_count\":100,\"name\":\"DemoName\",\"open_department_id\":\"od-4e6ac4d14bcd5071a37a39de902c7141\",\"order\":\"100\",\"parent_department_id\":\"D067\",\"status\":{\"is_deleted\":false},\"unit_ids\":[\"custom_unit_id\"]}},\"msg\":\"success\"}",
         ),
+        ..EndpointMetadata::new(
+            "contact.v3.department.update",
+            "更新部门所有信息 — Update all of a department.",
+            HttpMethod::Put,
+            "/open-apis/contact/v3/departments/:department_id",
+        )
     };
     fn path(&self) -> String {
-        ::lark_runtime::wire::fill_path(
+        fill_path(
             Self::METADATA.path_template,
             &[("department_id", ToString::to_string(&self.department_id))],
         )
     }
     fn query(&self) -> Vec<(&'static str, String)> {
         let mut query = Vec::new();
-        if let Some(value) = &self.user_id_type {
-            query.push(("user_id_type", ToString::to_string(value)));
-        }
-        if let Some(value) = &self.department_id_type {
-            query.push(("department_id_type", ToString::to_string(value)));
-        }
+        push_query(&mut query, "user_id_type", &self.user_id_type);
+        push_query(&mut query, "department_id_type", &self.department_id_type);
         query
     }
 }
 #[cfg(feature = "server")]
-impl ::lark_runtime::Incoming for UpdateRequest {
-    fn from_incoming(
-        request: &::lark_runtime::IncomingRequest<'_>,
-    ) -> Result<Self, ::lark_runtime::ValidationError> {
+impl Incoming for UpdateRequest {
+    fn from_incoming(request: &IncomingRequest<'_>) -> Result<Self, ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
         #[derive(Deserialize)]
-        #[serde(crate = "::lark_runtime::__private::serde")]
         struct Body {
             #[serde(default, rename = "name")]
             name: Option<String>,
@@ -358,21 +315,12 @@ impl ::lark_runtime::Incoming for UpdateRequest {
             #[serde(default, rename = "group_chat_employee_types")]
             group_chat_employee_types: Option<Vec<i32>>,
         }
-        let root = ::lark_runtime::validate::FieldPath::root();
-        let mut violations = ::lark_runtime::validate::Violations::default();
+        let mut violations = Violations::default();
         let mut builder = Self::builder();
-        builder.department_id = request
-            .path_param::<
-                String,
-            >(&root.field("department_id"), "department_id", &mut violations);
-        builder.user_id_type = request
-            .query_one::<
-                UpdateRequestUserIdType,
-            >(&root.field("user_id_type"), "user_id_type", &mut violations);
+        builder.department_id = request.path_param("department_id", &mut violations);
+        builder.user_id_type = request.query_one("user_id_type", &mut violations);
         builder.department_id_type = request
-            .query_one::<
-                UpdateRequestDepartmentIdType,
-            >(&root.field("department_id_type"), "department_id_type", &mut violations);
+            .query_one("department_id_type", &mut violations);
         let Some(body) = request.body::<Body>(&mut violations) else {
             return Err(violations.into_error("UpdateRequest"));
         };
@@ -384,14 +332,13 @@ impl ::lark_runtime::Incoming for UpdateRequest {
         builder.create_group_chat = body.create_group_chat;
         builder.leaders = body.leaders;
         builder.group_chat_employee_types = body.group_chat_employee_types;
-        ::lark_runtime::incoming::finish(violations, "UpdateRequest", builder.build())
+        ::lark_runtime::incoming::finish(violations, builder.build())
     }
 }
 /// Response data of 更新部门所有信息 — Update all of a department.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct UpdateResponse {
     /// The department after the update.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -403,121 +350,63 @@ pub struct UpdateResponse {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum UpdateError {
-    /// `43005` duplicate order error (HTTP 400).
-    ///
-    /// The `order` value is already used by another department; choose a unique one.
+    /// `43005` duplicate order error (HTTP 400). The `order` value is already used by another department; choose a unique one.
     DuplicateOrderError,
-    /// `40002` process root dept error (HTTP 400).
-    ///
-    /// The root department (id `0`) cannot be operated on; pass another department id.
+    /// `40002` process root dept error (HTTP 400). The root department (id `0`) cannot be operated on; pass another department id.
     ProcessRootDeptError,
-    /// `40003` internal error (HTTP 400).
-    ///
-    /// An internal fault; retry, and if it persists report the request's X-Request-Id to technical support.
-    ///
-    /// Retrying can succeed.
+    /// `40003` internal error (HTTP 400). An internal fault; retry, and if it persists report the request's X-Request-Id to technical support. Retrying can succeed.
     InternalError,
-    /// `40004` no dept authority error (HTTP 403).
-    ///
-    /// The department is outside the app's contact data scope; add it to the scope and retry.
+    /// `40004` no dept authority error (HTTP 403). The department is outside the app's contact data scope; add it to the scope and retry.
     NoDeptAuthorityError,
-    /// `40008` dept Info is null error (HTTP 400).
-    ///
-    /// The department information is empty; send every required parameter.
+    /// `40008` dept Info is null error (HTTP 400). The department information is empty; send every required parameter.
     DeptInfoIsNullError,
-    /// `40010` chat id is invalid error (HTTP 400).
-    ///
-    /// The department group chat id is malformed.
+    /// `40010` chat id is invalid error (HTTP 400). The department group chat id is malformed.
     ChatIdIsInvalidError,
-    /// `40014` no parent dept authority error (HTTP 403).
-    ///
-    /// The app (or user) has no access to the parent department; add it to the contact data scope.
+    /// `40014` no parent dept authority error (HTTP 403). The app (or user) has no access to the parent department; add it to the contact data scope.
     NoParentDeptAuthorityError,
-    /// `42008` tenant id is invalid error (HTTP 401).
-    ///
-    /// Check that the calling tenant is valid.
+    /// `42008` tenant id is invalid error (HTTP 401). Check that the calling tenant is valid.
     TenantIdIsInvalidError,
-    /// `40016` dept name can not be nul error (HTTP 400).
-    ///
-    /// The department name may not be empty.
+    /// `40016` dept name can not be nul error (HTTP 400). The department name may not be empty.
     DeptNameCanNotBeNul,
-    /// `40017` parent id can not be null in updateRequest (HTTP 400).
-    ///
-    /// `parent_department_id` may not be empty; the request must carry it.
+    /// `40017` parent id can not be null in updateRequest (HTTP 400). `parent_department_id` may not be empty; the request must carry it.
     ParentIdCanNotBeNull,
-    /// `40018` param error (HTTP 400).
-    ///
-    /// Check the parameters against their types and descriptions.
+    /// `40018` param error (HTTP 400). Check the parameters against their types and descriptions.
     ParamError,
-    /// `43004` illegal unit error (HTTP 400).
-    ///
-    /// The unit id is not valid; get one from the unit list endpoint and fix `unit_ids`.
+    /// `43004` illegal unit error (HTTP 400). The unit id is not valid; get one from the unit list endpoint and fix `unit_ids`.
     IllegalUnitError,
-    /// `43017` relate dept over limit (HTTP 400).
-    ///
-    /// The unit already holds 1,000 departments; unbind one of them from the unit before binding this one.
+    /// `43017` relate dept over limit (HTTP 400). The unit already holds 1,000 departments; unbind one of them from the unit before binding this one.
     RelateDeptOverLimit,
-    /// `43018` duplicate i18n name (HTTP 400).
-    ///
-    /// The localized name clashes with another department's; change `i18n_name` and retry.
+    /// `43018` duplicate i18n name (HTTP 400). The localized name clashes with another department's; change `i18n_name` and retry.
     DuplicateI18nName,
-    /// `43019` exceed dept max level (HTTP 400).
-    ///
-    /// The department tree is already 25 levels deep; no deeper sub-department can be added.
+    /// `43019` exceed dept max level (HTTP 400). The department tree is already 25 levels deep; no deeper sub-department can be added.
     ExceedDeptMaxLevel,
-    /// `43021` department chat not exist (HTTP 400).
-    ///
-    /// The department has no department group chat.
+    /// `43021` department chat not exist (HTTP 400). The department has no department group chat.
     DepartmentChatNotExist,
-    /// `43022` department name duplicate (HTTP 400).
-    ///
-    /// Another department already has this name; change `name` and retry.
+    /// `43022` department name duplicate (HTTP 400). Another department already has this name; change `name` and retry.
     DepartmentNameDuplicate,
-    /// `43023` dept structure no permissione (HTTP 400).
-    ///
-    /// The department must be in the app's contact data scope.
+    /// `43023` dept structure no permissione (HTTP 400). The department must be in the app's contact data scope.
     DeptStructureNoPermissione,
-    /// `43024` dept structure tenant lock fail (HTTP 400).
-    ///
-    /// A concurrent change to the department tree held the tenant lock; retry a little later.
-    ///
-    /// Retrying can succeed.
+    /// `43024` dept structure tenant lock fail (HTTP 400). A concurrent change to the department tree held the tenant lock; retry a little later. Retrying can succeed.
     DeptStructureTenantLockFail,
-    /// `43025` top department leader unjoined (HTTP 400).
-    ///
-    /// A user who has not joined cannot lead a department; choose an active member of the directory.
+    /// `43025` top department leader unjoined (HTTP 400). A user who has not joined cannot lead a department; choose an active member of the directory.
     TopDepartmentLeaderUnjoined,
-    /// `43026` employee type is not valid (HTTP 400).
-    ///
-    /// An employee type in `group_chat_employee_types` is not valid; use the built-in values or a custom type's enum_value.
+    /// `43026` employee type is not valid (HTTP 400). An employee type in `group_chat_employee_types` is not valid; use the built-in values or a custom type's enum_value.
     EmployeeTypeIsNotValid,
-    /// `43028` invalid department hrbps (HTTP 400).
-    ///
-    /// An HRBP user id is not valid; check the ids and that they match `user_id_type`.
+    /// `43028` invalid department hrbps (HTTP 400). An HRBP user id is not valid; check the ids and that they match `user_id_type`.
     InvalidDepartmentHrbps,
-    /// `43029` dept name not contain separator (HTTP 400).
-    ///
-    /// Department names may not contain a slash (`/`).
+    /// `43029` dept name not contain separator (HTTP 400). Department names may not contain a slash (`/`).
     DeptNameNotContainSeparator,
-    /// `43030` update department lock error,wait some seconds and retry (HTTP 400).
-    ///
-    /// Too many concurrent updates; wait a few seconds and retry.
-    ///
-    /// Retrying can succeed.
+    /// `43030` update department lock error,wait some seconds and retry (HTTP 400). Too many concurrent updates; wait a few seconds and retry. Retrying can succeed.
     UpdateDepartmentLockErrorWaitSome,
-    /// `43013` dept too many children error (HTTP 400).
-    ///
-    /// The parent already has the maximum of 1,000 direct sub-departments.
+    /// `43013` dept too many children error (HTTP 400). The parent already has the maximum of 1,000 direct sub-departments.
     DeptTooManyChildrenError,
-    /// `43031` Unable to edit data from external data sources (HTTP 400).
-    ///
-    /// The department comes from an external data source and cannot be edited here.
+    /// `43031` Unable to edit data from external data sources (HTTP 400). The department comes from an external data source and cannot be edited here.
     UnableToEditDataFromExternal,
     /// A code the reference page does not document for this endpoint.
     Undocumented(i64),
 }
-impl ::lark_runtime::DocumentedError for UpdateError {
-    const DOCUMENTED: &'static [(Self, ::lark_runtime::ErrorFacts)] = &[
+impl DocumentedError for UpdateError {
+    const DOCUMENTED: &'static [(Self, ErrorFacts)] = &[
         (Self::DuplicateOrderError, crate::contact::v3::errors::CODE_43005),
         (Self::ProcessRootDeptError, crate::contact::v3::errors::CODE_40002),
         (Self::InternalError, crate::contact::v3::errors::CODE_40003_3),
@@ -548,15 +437,6 @@ impl ::lark_runtime::DocumentedError for UpdateError {
         (Self::DeptTooManyChildrenError, crate::contact::v3::errors::CODE_43013),
         (Self::UnableToEditDataFromExternal, crate::contact::v3::errors::CODE_43031),
     ];
-    fn undocumented(code: i64) -> Self {
-        Self::Undocumented(code)
-    }
-    fn undocumented_code(&self) -> Option<i64> {
-        match self {
-            Self::Undocumented(code) => Some(*code),
-            _ => None,
-        }
-    }
 }
 ::lark_runtime::documented_error_traits!(UpdateError);
 /// Which kind of user id the request and the answer use.
@@ -569,30 +449,16 @@ pub enum UpdateRequestUserIdType {
     UnionId,
     /// `"user_id"`: The user's id within the tenant, the same in every app; asking for it needs the contact:user.employee_id:readonly scope.
     UserId,
-    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
-    /// fails validation.
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl ::lark_runtime::enums::StringEnum for UpdateRequestUserIdType {
-    fn from_wire(value: &str) -> Self {
-        match value {
-            "open_id" => Self::OpenId,
-            "union_id" => Self::UnionId,
-            "user_id" => Self::UserId,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-    fn as_wire(&self) -> &str {
-        match self {
-            Self::OpenId => "open_id",
-            Self::UnionId => "union_id",
-            Self::UserId => "user_id",
-            Self::Unknown(value) => value,
-        }
-    }
-    fn is_known(&self) -> bool {
-        !matches!(self, Self::Unknown(_))
-    }
+impl UpdateRequestUserIdType {
+    /// Every value the spec names, with its wire form.
+    pub const VALUES: &'static [(Self, &'static str)] = &[
+        (Self::OpenId, "open_id"),
+        (Self::UnionId, "union_id"),
+        (Self::UserId, "user_id"),
+    ];
 }
 ::lark_runtime::string_enum_traits!(UpdateRequestUserIdType);
 /// Which kind of department id the request and the answer use.
@@ -603,28 +469,15 @@ pub enum UpdateRequestDepartmentIdType {
     DepartmentId,
     /// `"open_department_id"`: The system-generated department id, prefixed `od-` and unique in the tenant.
     OpenDepartmentId,
-    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
-    /// fails validation.
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl ::lark_runtime::enums::StringEnum for UpdateRequestDepartmentIdType {
-    fn from_wire(value: &str) -> Self {
-        match value {
-            "department_id" => Self::DepartmentId,
-            "open_department_id" => Self::OpenDepartmentId,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-    fn as_wire(&self) -> &str {
-        match self {
-            Self::DepartmentId => "department_id",
-            Self::OpenDepartmentId => "open_department_id",
-            Self::Unknown(value) => value,
-        }
-    }
-    fn is_known(&self) -> bool {
-        !matches!(self, Self::Unknown(_))
-    }
+impl UpdateRequestDepartmentIdType {
+    /// Every value the spec names, with its wire form.
+    pub const VALUES: &'static [(Self, &'static str)] = &[
+        (Self::DepartmentId, "department_id"),
+        (Self::OpenDepartmentId, "open_department_id"),
+    ];
 }
 ::lark_runtime::string_enum_traits!(UpdateRequestDepartmentIdType);
 /// Whether this is the main or a deputy leader.
@@ -635,33 +488,16 @@ pub enum UpdateRequestLeadersItemLeaderType {
     Value1,
     /// `2`: Deputy leader.
     Value2,
-    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
-    /// fails validation.
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(i64),
 }
-impl ::lark_runtime::enums::IntEnum for UpdateRequestLeadersItemLeaderType {
-    fn from_wire(value: i64) -> Self {
-        match value {
-            1 => Self::Value1,
-            2 => Self::Value2,
-            other => Self::Unknown(other),
-        }
-    }
-    fn as_wire(&self) -> i64 {
-        match self {
-            Self::Value1 => 1,
-            Self::Value2 => 2,
-            Self::Unknown(value) => *value,
-        }
-    }
-    fn is_known(&self) -> bool {
-        !matches!(self, Self::Unknown(_))
-    }
+impl UpdateRequestLeadersItemLeaderType {
+    /// Every value the spec names, with its wire form.
+    pub const VALUES: &'static [(Self, i64)] = &[(Self::Value1, 1), (Self::Value2, 2)];
 }
 ::lark_runtime::int_enum_traits!(UpdateRequestLeadersItemLeaderType);
 /// One leader of the department.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct UpdateRequestLeadersItem {
     /// Whether this is the main or a deputy leader.
     ///
@@ -675,17 +511,9 @@ pub struct UpdateRequestLeadersItem {
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub leader_id: String,
 }
-impl ::lark_runtime::Validate for UpdateRequestLeadersItem {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
-        {
-            let at = at.field("leaderType");
-            let value = &self.leader_type;
-            ::lark_runtime::Validate::validate_at(value, &at, violations);
-        }
+impl Validate for UpdateRequestLeadersItem {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
+        violations.check(&at.field("leaderType"), &self.leader_type);
     }
 }
 /// Whether this is the main or a deputy leader.
@@ -696,61 +524,33 @@ pub enum UpdateResponseDepartmentLeadersItemLeaderType {
     Value1,
     /// `2`: Deputy leader.
     Value2,
-    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
-    /// fails validation.
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(i64),
 }
-impl ::lark_runtime::enums::IntEnum for UpdateResponseDepartmentLeadersItemLeaderType {
-    fn from_wire(value: i64) -> Self {
-        match value {
-            1 => Self::Value1,
-            2 => Self::Value2,
-            other => Self::Unknown(other),
-        }
-    }
-    fn as_wire(&self) -> i64 {
-        match self {
-            Self::Value1 => 1,
-            Self::Value2 => 2,
-            Self::Unknown(value) => *value,
-        }
-    }
-    fn is_known(&self) -> bool {
-        !matches!(self, Self::Unknown(_))
-    }
+impl UpdateResponseDepartmentLeadersItemLeaderType {
+    /// Every value the spec names, with its wire form.
+    pub const VALUES: &'static [(Self, i64)] = &[(Self::Value1, 1), (Self::Value2, 2)];
 }
 ::lark_runtime::int_enum_traits!(UpdateResponseDepartmentLeadersItemLeaderType);
 /// One leader of the department.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct UpdateResponseDepartmentLeadersItem {
     /// Whether this is the main or a deputy leader.
     #[serde(rename = "leaderType")]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub leader_type: Option<UpdateResponseDepartmentLeadersItemLeaderType>,
     /// The leader's user id, in the kind `user_id_type` names.
-    #[serde(rename = "leaderID")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "leaderID", default, skip_serializing_if = "Option::is_none")]
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub leader_id: Option<String>,
 }
-impl ::lark_runtime::Validate for UpdateResponseDepartmentLeadersItem {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
-        {
-            let at = at.field("leaderType");
-            if let Some(value) = &self.leader_type {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
+impl Validate for UpdateResponseDepartmentLeadersItem {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
+        violations.check(&at.field("leaderType"), &self.leader_type);
     }
 }
 /// The department after the update.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct UpdateResponseDepartment {
     /// The department's name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -806,32 +606,10 @@ pub struct UpdateResponseDepartment {
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub primary_member_count: Option<i32>,
 }
-impl ::lark_runtime::Validate for UpdateResponseDepartment {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
-        {
-            let at = at.field("i18n_name");
-            if let Some(value) = &self.i18n_name {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
-        {
-            let at = at.field("status");
-            if let Some(value) = &self.status {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
-        {
-            let at = at.field("leaders");
-            if let Some(value) = &self.leaders {
-                for (index, item) in value.iter().enumerate() {
-                    let at = at.index(index);
-                    ::lark_runtime::Validate::validate_at(item, &at, violations);
-                }
-            }
-        }
+impl Validate for UpdateResponseDepartment {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
+        violations.check(&at.field("i18n_name"), &self.i18n_name);
+        violations.check(&at.field("status"), &self.status);
+        violations.check(&at.field("leaders"), &self.leaders);
     }
 }

@@ -8,14 +8,11 @@
 //! `PATCH /open-apis/contact/v3/departments/:department_id/update_department_id`
 //!
 //! Reference: <https://open.feishu.cn/document/contact-v3/department/update_department_id>
-use ::lark_runtime::__private::serde::{Deserialize, Serialize};
+use ::lark_runtime::__private::prelude::*;
 /// Request of 更新部门 ID — Change a department's custom id.
-///
-/// `PATCH /open-apis/contact/v3/departments/:department_id/update_department_id`
 ///
 /// Build it with [`UpdateDepartmentIdRequest::builder`]; a request that exists has passed every constraint of the spec.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct UpdateDepartmentIdRequest {
     #[serde(skip)]
     department_id: String,
@@ -77,11 +74,9 @@ impl UpdateDepartmentIdRequestBuilder {
         self
     }
     /// Checks every constraint of the spec and returns the request, or every violation found.
-    pub fn build(
-        self,
-    ) -> Result<UpdateDepartmentIdRequest, ::lark_runtime::ValidationError> {
-        let root = ::lark_runtime::validate::FieldPath::root();
-        let mut violations = ::lark_runtime::validate::Violations::default();
+    pub fn build(self) -> Result<UpdateDepartmentIdRequest, ValidationError> {
+        let root = FieldPath::root();
+        let mut violations = Violations::default();
         let department_id = violations
             .required(&root.field("department_id"), self.department_id);
         let new_department_id = violations
@@ -97,16 +92,12 @@ impl UpdateDepartmentIdRequestBuilder {
             department_id_type: self.department_id_type,
             new_department_id,
         };
-        ::lark_runtime::Validate::validate(&request)?;
+        Validate::validate(&request)?;
         Ok(request)
     }
 }
-impl ::lark_runtime::Validate for UpdateDepartmentIdRequest {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
+impl Validate for UpdateDepartmentIdRequest {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
         {
             let at = at.field("department_id");
             let value = &self.department_id;
@@ -116,12 +107,7 @@ impl ::lark_runtime::Validate for UpdateDepartmentIdRequest {
             );
             violations.pattern(&at, value, &PATTERN);
         }
-        {
-            let at = at.field("department_id_type");
-            if let Some(value) = &self.department_id_type {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
+        violations.check(&at.field("department_id_type"), &self.department_id_type);
         {
             let at = at.field("new_department_id");
             let value = &self.new_department_id;
@@ -129,85 +115,63 @@ impl ::lark_runtime::Validate for UpdateDepartmentIdRequest {
         }
     }
 }
-impl ::lark_runtime::Endpoint for UpdateDepartmentIdRequest {
+impl Endpoint for UpdateDepartmentIdRequest {
     type Data = UpdateDepartmentIdResponse;
     type Error = UpdateDepartmentIdError;
-    const METADATA: &'static ::lark_runtime::EndpointMetadata = &::lark_runtime::EndpointMetadata {
-        id: "contact.v3.department.update_department_id",
-        summary: "更新部门 ID — Change a department's custom id.",
-        method: ::lark_runtime::HttpMethod::Patch,
-        path_template: "/open-apis/contact/v3/departments/:department_id/update_department_id",
-        access_tokens: &[::lark_runtime::AccessTokenKind::Tenant],
-        app_types: &[::lark_runtime::AppType::Custom],
+    const METADATA: &'static EndpointMetadata = &EndpointMetadata {
+        access_tokens: &[AccessTokenKind::Tenant],
+        app_types: &[AppType::Custom],
         scopes: &["contact:contact:update_department_id"],
-        rate_limits: &[
-            ::lark_runtime::RateLimit::per_minute(1000),
-            ::lark_runtime::RateLimit::per_second(50),
-        ],
-        special_rate_limit: false,
-        envelope: ::lark_runtime::Envelope::Data,
-        request_body: ::lark_runtime::RequestBody::Json,
-        response_kind: ::lark_runtime::ResponseKind::Json,
-        pagination_items: None,
+        rate_limits: &[RateLimit::per_minute(1000), RateLimit::per_second(50)],
+        request_body: RequestBody::Json,
         path_example: &[("department_id", "od-d6b83d25c129775723a36f52495c4f81")],
         query_example: &[("department_id_type", "open_department_id")],
         request_example: Some("{\"new_department_id\":\"NewDevDepartID\"}"),
-        file_parts: &[],
         response_example: Some("{\"code\":0,\"data\":{},\"msg\":\"success\"}"),
+        ..EndpointMetadata::new(
+            "contact.v3.department.update_department_id",
+            "更新部门 ID — Change a department's custom id.",
+            HttpMethod::Patch,
+            "/open-apis/contact/v3/departments/:department_id/update_department_id",
+        )
     };
     fn path(&self) -> String {
-        ::lark_runtime::wire::fill_path(
+        fill_path(
             Self::METADATA.path_template,
             &[("department_id", ToString::to_string(&self.department_id))],
         )
     }
     fn query(&self) -> Vec<(&'static str, String)> {
         let mut query = Vec::new();
-        if let Some(value) = &self.department_id_type {
-            query.push(("department_id_type", ToString::to_string(value)));
-        }
+        push_query(&mut query, "department_id_type", &self.department_id_type);
         query
     }
 }
 #[cfg(feature = "server")]
-impl ::lark_runtime::Incoming for UpdateDepartmentIdRequest {
-    fn from_incoming(
-        request: &::lark_runtime::IncomingRequest<'_>,
-    ) -> Result<Self, ::lark_runtime::ValidationError> {
+impl Incoming for UpdateDepartmentIdRequest {
+    fn from_incoming(request: &IncomingRequest<'_>) -> Result<Self, ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
         #[derive(Deserialize)]
-        #[serde(crate = "::lark_runtime::__private::serde")]
         struct Body {
             #[serde(default, rename = "new_department_id")]
             new_department_id: Option<String>,
         }
-        let root = ::lark_runtime::validate::FieldPath::root();
-        let mut violations = ::lark_runtime::validate::Violations::default();
+        let mut violations = Violations::default();
         let mut builder = Self::builder();
-        builder.department_id = request
-            .path_param::<
-                String,
-            >(&root.field("department_id"), "department_id", &mut violations);
+        builder.department_id = request.path_param("department_id", &mut violations);
         builder.department_id_type = request
-            .query_one::<
-                UpdateDepartmentIdRequestDepartmentIdType,
-            >(&root.field("department_id_type"), "department_id_type", &mut violations);
+            .query_one("department_id_type", &mut violations);
         let Some(body) = request.body::<Body>(&mut violations) else {
             return Err(violations.into_error("UpdateDepartmentIdRequest"));
         };
         builder.new_department_id = body.new_department_id;
-        ::lark_runtime::incoming::finish(
-            violations,
-            "UpdateDepartmentIdRequest",
-            builder.build(),
-        )
+        ::lark_runtime::incoming::finish(violations, builder.build())
     }
 }
 /// Response data of 更新部门 ID — Change a department's custom id.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct UpdateDepartmentIdResponse {}
 /// A documented error code of 更新部门 ID — Change a department's custom id.
 ///
@@ -215,27 +179,19 @@ pub struct UpdateDepartmentIdResponse {}
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum UpdateDepartmentIdError {
-    /// `40001` invalid params (HTTP 400).
-    ///
-    /// The parameters are not valid; fix them against the documentation and retry.
+    /// `40001` invalid params (HTTP 400). The parameters are not valid; fix them against the documentation and retry.
     InvalidParams,
-    /// `43009` exceed update custom dept limit error (HTTP 400).
-    ///
-    /// The limit on updates has been reached.
+    /// `43009` exceed update custom dept limit error (HTTP 400). The limit on updates has been reached.
     ExceedUpdateCustomDeptLimitError,
-    /// `40007` can not update dept custom id error (HTTP 403).
-    ///
-    /// The custom id cannot be changed; add the department to the app's contact data scope.
+    /// `40007` can not update dept custom id error (HTTP 403). The custom id cannot be changed; add the department to the app's contact data scope.
     CanNotUpdateDeptCustomId,
-    /// `42008` tenant id is invalid error (HTTP 401).
-    ///
-    /// The access token's tenant must own the resource; call with a token of the right tenant.
+    /// `42008` tenant id is invalid error (HTTP 401). The access token's tenant must own the resource; call with a token of the right tenant.
     TenantIdIsInvalidError,
     /// A code the reference page does not document for this endpoint.
     Undocumented(i64),
 }
-impl ::lark_runtime::DocumentedError for UpdateDepartmentIdError {
-    const DOCUMENTED: &'static [(Self, ::lark_runtime::ErrorFacts)] = &[
+impl DocumentedError for UpdateDepartmentIdError {
+    const DOCUMENTED: &'static [(Self, ErrorFacts)] = &[
         (Self::InvalidParams, crate::contact::v3::errors::CODE_40001_5),
         (
             Self::ExceedUpdateCustomDeptLimitError,
@@ -244,15 +200,6 @@ impl ::lark_runtime::DocumentedError for UpdateDepartmentIdError {
         (Self::CanNotUpdateDeptCustomId, crate::contact::v3::errors::CODE_40007),
         (Self::TenantIdIsInvalidError, crate::contact::v3::errors::CODE_42008_3),
     ];
-    fn undocumented(code: i64) -> Self {
-        Self::Undocumented(code)
-    }
-    fn undocumented_code(&self) -> Option<i64> {
-        match self {
-            Self::Undocumented(code) => Some(*code),
-            _ => None,
-        }
-    }
 }
 ::lark_runtime::documented_error_traits!(UpdateDepartmentIdError);
 /// Which kind of department id the path holds.
@@ -263,27 +210,14 @@ pub enum UpdateDepartmentIdRequestDepartmentIdType {
     DepartmentId,
     /// `"open_department_id"`: The system-generated department id, prefixed `od-` and unique in the tenant.
     OpenDepartmentId,
-    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
-    /// fails validation.
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl ::lark_runtime::enums::StringEnum for UpdateDepartmentIdRequestDepartmentIdType {
-    fn from_wire(value: &str) -> Self {
-        match value {
-            "department_id" => Self::DepartmentId,
-            "open_department_id" => Self::OpenDepartmentId,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-    fn as_wire(&self) -> &str {
-        match self {
-            Self::DepartmentId => "department_id",
-            Self::OpenDepartmentId => "open_department_id",
-            Self::Unknown(value) => value,
-        }
-    }
-    fn is_known(&self) -> bool {
-        !matches!(self, Self::Unknown(_))
-    }
+impl UpdateDepartmentIdRequestDepartmentIdType {
+    /// Every value the spec names, with its wire form.
+    pub const VALUES: &'static [(Self, &'static str)] = &[
+        (Self::DepartmentId, "department_id"),
+        (Self::OpenDepartmentId, "open_department_id"),
+    ];
 }
 ::lark_runtime::string_enum_traits!(UpdateDepartmentIdRequestDepartmentIdType);

@@ -10,14 +10,11 @@
 //! `POST /open-apis/contact/v3/employee_type_enums`
 //!
 //! Reference: <https://open.feishu.cn/document/server-docs/contact-v3/employee_type_enum/create>
-use ::lark_runtime::__private::serde::{Deserialize, Serialize};
+use ::lark_runtime::__private::prelude::*;
 /// Request of 新增人员类型 — Add a custom employee type option.
-///
-/// `POST /open-apis/contact/v3/employee_type_enums`
 ///
 /// Build it with [`CreateRequest::builder`]; a request that exists has passed every constraint of the spec.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct CreateRequest {
     content: String,
     enum_type: CreateRequestEnumType,
@@ -87,9 +84,9 @@ impl CreateRequestBuilder {
         self
     }
     /// Checks every constraint of the spec and returns the request, or every violation found.
-    pub fn build(self) -> Result<CreateRequest, ::lark_runtime::ValidationError> {
-        let root = ::lark_runtime::validate::FieldPath::root();
-        let mut violations = ::lark_runtime::validate::Violations::default();
+    pub fn build(self) -> Result<CreateRequest, ValidationError> {
+        let root = FieldPath::root();
+        let mut violations = Violations::default();
         let content = violations.required(&root.field("content"), self.content);
         let enum_type = violations.required(&root.field("enum_type"), self.enum_type);
         let enum_status = violations
@@ -107,84 +104,50 @@ impl CreateRequestBuilder {
             enum_status,
             i18n_content: self.i18n_content,
         };
-        ::lark_runtime::Validate::validate(&request)?;
+        Validate::validate(&request)?;
         Ok(request)
     }
 }
-impl ::lark_runtime::Validate for CreateRequest {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
+impl Validate for CreateRequest {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
         {
             let at = at.field("content");
             let value = &self.content;
             violations.length(&at, value, Some(1), Some(100));
         }
-        {
-            let at = at.field("enum_type");
-            let value = &self.enum_type;
-            ::lark_runtime::Validate::validate_at(value, &at, violations);
-        }
-        {
-            let at = at.field("enum_status");
-            let value = &self.enum_status;
-            ::lark_runtime::Validate::validate_at(value, &at, violations);
-        }
-        {
-            let at = at.field("i18n_content");
-            if let Some(value) = &self.i18n_content {
-                for (index, item) in value.iter().enumerate() {
-                    let at = at.index(index);
-                    ::lark_runtime::Validate::validate_at(item, &at, violations);
-                }
-            }
-        }
+        violations.check(&at.field("enum_type"), &self.enum_type);
+        violations.check(&at.field("enum_status"), &self.enum_status);
+        violations.check(&at.field("i18n_content"), &self.i18n_content);
     }
 }
-impl ::lark_runtime::Endpoint for CreateRequest {
+impl Endpoint for CreateRequest {
     type Data = CreateResponse;
     type Error = CreateError;
-    const METADATA: &'static ::lark_runtime::EndpointMetadata = &::lark_runtime::EndpointMetadata {
-        id: "contact.v3.employee_type_enum.create",
-        summary: "新增人员类型 — Add a custom employee type option.",
-        method: ::lark_runtime::HttpMethod::Post,
-        path_template: "/open-apis/contact/v3/employee_type_enums",
-        access_tokens: &[::lark_runtime::AccessTokenKind::Tenant],
-        app_types: &[::lark_runtime::AppType::Custom],
+    const METADATA: &'static EndpointMetadata = &EndpointMetadata {
+        access_tokens: &[AccessTokenKind::Tenant],
+        app_types: &[AppType::Custom],
         scopes: &["contact:contact"],
-        rate_limits: &[::lark_runtime::RateLimit::per_second(20)],
-        special_rate_limit: false,
-        envelope: ::lark_runtime::Envelope::Data,
-        request_body: ::lark_runtime::RequestBody::Json,
-        response_kind: ::lark_runtime::ResponseKind::Json,
-        pagination_items: None,
-        path_example: &[],
-        query_example: &[],
+        rate_limits: &[RateLimit::per_second(20)],
+        request_body: RequestBody::Json,
         request_example: Some(
             "{\"content\":\"专家\",\"enum_status\":1,\"enum_type\":2,\"i18n_content\":[{\"locale\":\"zh_cn\",\"value\":\"专家（中文）\"}]}",
         ),
-        file_parts: &[],
         response_example: Some(
             "{\"code\":0,\"data\":{\"employee_type_enum\":{\"content\":\"专家\",\"enum_id\":\"exGeIjow7zIqWMy+ONkFxA==\",\"enum_status\":1,\"enum_type\":2,\"enum_value\":\"2\",\"i18n_content\":[{\"locale\":\"zh_cn\",\"value\":\"专家（中文）\"}]}},\"msg\":\"success\"}",
         ),
+        ..EndpointMetadata::new(
+            "contact.v3.employee_type_enum.create",
+            "新增人员类型 — Add a custom employee type option.",
+            HttpMethod::Post,
+            "/open-apis/contact/v3/employee_type_enums",
+        )
     };
-    fn path(&self) -> String {
-        String::from("/open-apis/contact/v3/employee_type_enums")
-    }
-    fn query(&self) -> Vec<(&'static str, String)> {
-        Vec::new()
-    }
 }
 #[cfg(feature = "server")]
-impl ::lark_runtime::Incoming for CreateRequest {
-    fn from_incoming(
-        request: &::lark_runtime::IncomingRequest<'_>,
-    ) -> Result<Self, ::lark_runtime::ValidationError> {
+impl Incoming for CreateRequest {
+    fn from_incoming(request: &IncomingRequest<'_>) -> Result<Self, ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
         #[derive(Deserialize)]
-        #[serde(crate = "::lark_runtime::__private::serde")]
         struct Body {
             #[serde(default, rename = "content")]
             content: Option<String>,
@@ -195,7 +158,7 @@ impl ::lark_runtime::Incoming for CreateRequest {
             #[serde(default, rename = "i18n_content")]
             i18n_content: Option<Vec<CreateRequestI18nContentItem>>,
         }
-        let mut violations = ::lark_runtime::validate::Violations::default();
+        let mut violations = Violations::default();
         let mut builder = Self::builder();
         let Some(body) = request.body::<Body>(&mut violations) else {
             return Err(violations.into_error("CreateRequest"));
@@ -204,14 +167,13 @@ impl ::lark_runtime::Incoming for CreateRequest {
         builder.enum_type = body.enum_type;
         builder.enum_status = body.enum_status;
         builder.i18n_content = body.i18n_content;
-        ::lark_runtime::incoming::finish(violations, "CreateRequest", builder.build())
+        ::lark_runtime::incoming::finish(violations, builder.build())
     }
 }
 /// Response data of 新增人员类型 — Add a custom employee type option.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct CreateResponse {
     /// The employee type option just created.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -223,36 +185,21 @@ pub struct CreateResponse {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum CreateError {
-    /// `42301` param content duplicate (HTTP 400).
-    ///
-    /// A custom type with this content already exists; reuse it or choose other text.
+    /// `42301` param content duplicate (HTTP 400). A custom type with this content already exists; reuse it or choose other text.
     ParamContentDuplicate,
-    /// `42302` param i18n_content duplicate (HTTP 400).
-    ///
-    /// A custom type with the same translations already exists; reuse it or change i18n_content.
+    /// `42302` param i18n_content duplicate (HTTP 400). A custom type with the same translations already exists; reuse it or change i18n_content.
     ParamI18nContentDuplicate,
-    /// `42303` exceed content max num (HTTP 400).
-    ///
-    /// A value is over its limit (content, for one, is at most 100 characters); bring the parameters within the documented bounds.
+    /// `42303` exceed content max num (HTTP 400). A value is over its limit (content, for one, is at most 100 characters); bring the parameters within the documented bounds.
     ExceedContentMaxNum,
     /// A code the reference page does not document for this endpoint.
     Undocumented(i64),
 }
-impl ::lark_runtime::DocumentedError for CreateError {
-    const DOCUMENTED: &'static [(Self, ::lark_runtime::ErrorFacts)] = &[
+impl DocumentedError for CreateError {
+    const DOCUMENTED: &'static [(Self, ErrorFacts)] = &[
         (Self::ParamContentDuplicate, crate::contact::v3::errors::CODE_42301),
         (Self::ParamI18nContentDuplicate, crate::contact::v3::errors::CODE_42302_2),
         (Self::ExceedContentMaxNum, crate::contact::v3::errors::CODE_42303),
     ];
-    fn undocumented(code: i64) -> Self {
-        Self::Undocumented(code)
-    }
-    fn undocumented_code(&self) -> Option<i64> {
-        match self {
-            Self::Undocumented(code) => Some(*code),
-            _ => None,
-        }
-    }
 }
 ::lark_runtime::documented_error_traits!(CreateError);
 /// The option's kind; always send 2 (custom) when creating.
@@ -263,28 +210,12 @@ pub enum CreateRequestEnumType {
     Value1,
     /// `2`: Custom.
     Value2,
-    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
-    /// fails validation.
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(i64),
 }
-impl ::lark_runtime::enums::IntEnum for CreateRequestEnumType {
-    fn from_wire(value: i64) -> Self {
-        match value {
-            1 => Self::Value1,
-            2 => Self::Value2,
-            other => Self::Unknown(other),
-        }
-    }
-    fn as_wire(&self) -> i64 {
-        match self {
-            Self::Value1 => 1,
-            Self::Value2 => 2,
-            Self::Unknown(value) => *value,
-        }
-    }
-    fn is_known(&self) -> bool {
-        !matches!(self, Self::Unknown(_))
-    }
+impl CreateRequestEnumType {
+    /// Every value the spec names, with its wire form.
+    pub const VALUES: &'static [(Self, i64)] = &[(Self::Value1, 1), (Self::Value2, 2)];
 }
 ::lark_runtime::int_enum_traits!(CreateRequestEnumType);
 /// Whether the option is active; only active options can be set on users.
@@ -295,33 +226,16 @@ pub enum CreateRequestEnumStatus {
     Value1,
     /// `2`: Inactive.
     Value2,
-    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
-    /// fails validation.
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(i64),
 }
-impl ::lark_runtime::enums::IntEnum for CreateRequestEnumStatus {
-    fn from_wire(value: i64) -> Self {
-        match value {
-            1 => Self::Value1,
-            2 => Self::Value2,
-            other => Self::Unknown(other),
-        }
-    }
-    fn as_wire(&self) -> i64 {
-        match self {
-            Self::Value1 => 1,
-            Self::Value2 => 2,
-            Self::Unknown(value) => *value,
-        }
-    }
-    fn is_known(&self) -> bool {
-        !matches!(self, Self::Unknown(_))
-    }
+impl CreateRequestEnumStatus {
+    /// Every value the spec names, with its wire form.
+    pub const VALUES: &'static [(Self, i64)] = &[(Self::Value1, 1), (Self::Value2, 2)];
 }
 ::lark_runtime::int_enum_traits!(CreateRequestEnumStatus);
 /// The option's text in one language.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct CreateRequestI18nContentItem {
     /// The language, e.g. zh_cn (Chinese), en_us (English) or ja_jp (Japanese).
     ///
@@ -336,13 +250,7 @@ pub struct CreateRequestI18nContentItem {
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub value: Option<String>,
 }
-impl ::lark_runtime::Validate for CreateRequestI18nContentItem {
-    fn validate_at(
-        &self,
-        _at: &::lark_runtime::validate::FieldPath<'_>,
-        _violations: &mut ::lark_runtime::validate::Violations,
-    ) {}
-}
+impl Validate for CreateRequestI18nContentItem {}
 /// The option's kind.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -351,28 +259,12 @@ pub enum CreateResponseEmployeeTypeEnumEnumType {
     Value1,
     /// `2`: Custom.
     Value2,
-    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
-    /// fails validation.
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(i64),
 }
-impl ::lark_runtime::enums::IntEnum for CreateResponseEmployeeTypeEnumEnumType {
-    fn from_wire(value: i64) -> Self {
-        match value {
-            1 => Self::Value1,
-            2 => Self::Value2,
-            other => Self::Unknown(other),
-        }
-    }
-    fn as_wire(&self) -> i64 {
-        match self {
-            Self::Value1 => 1,
-            Self::Value2 => 2,
-            Self::Unknown(value) => *value,
-        }
-    }
-    fn is_known(&self) -> bool {
-        !matches!(self, Self::Unknown(_))
-    }
+impl CreateResponseEmployeeTypeEnumEnumType {
+    /// Every value the spec names, with its wire form.
+    pub const VALUES: &'static [(Self, i64)] = &[(Self::Value1, 1), (Self::Value2, 2)];
 }
 ::lark_runtime::int_enum_traits!(CreateResponseEmployeeTypeEnumEnumType);
 /// Whether the option is active.
@@ -383,33 +275,16 @@ pub enum CreateResponseEmployeeTypeEnumEnumStatus {
     Value1,
     /// `2`: Inactive.
     Value2,
-    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
-    /// fails validation.
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(i64),
 }
-impl ::lark_runtime::enums::IntEnum for CreateResponseEmployeeTypeEnumEnumStatus {
-    fn from_wire(value: i64) -> Self {
-        match value {
-            1 => Self::Value1,
-            2 => Self::Value2,
-            other => Self::Unknown(other),
-        }
-    }
-    fn as_wire(&self) -> i64 {
-        match self {
-            Self::Value1 => 1,
-            Self::Value2 => 2,
-            Self::Unknown(value) => *value,
-        }
-    }
-    fn is_known(&self) -> bool {
-        !matches!(self, Self::Unknown(_))
-    }
+impl CreateResponseEmployeeTypeEnumEnumStatus {
+    /// Every value the spec names, with its wire form.
+    pub const VALUES: &'static [(Self, i64)] = &[(Self::Value1, 1), (Self::Value2, 2)];
 }
 ::lark_runtime::int_enum_traits!(CreateResponseEmployeeTypeEnumEnumStatus);
 /// The option's text in one language.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct CreateResponseEmployeeTypeEnumI18nContentItem {
     /// The language, e.g. zh_cn, en_us or ja_jp.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -420,16 +295,9 @@ pub struct CreateResponseEmployeeTypeEnumI18nContentItem {
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub value: Option<String>,
 }
-impl ::lark_runtime::Validate for CreateResponseEmployeeTypeEnumI18nContentItem {
-    fn validate_at(
-        &self,
-        _at: &::lark_runtime::validate::FieldPath<'_>,
-        _violations: &mut ::lark_runtime::validate::Violations,
-    ) {}
-}
+impl Validate for CreateResponseEmployeeTypeEnumI18nContentItem {}
 /// The employee type option just created.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct CreateResponseEmployeeTypeEnum {
     /// The option's id, used to update or delete it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -453,32 +321,10 @@ pub struct CreateResponseEmployeeTypeEnum {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub i18n_content: Option<Vec<CreateResponseEmployeeTypeEnumI18nContentItem>>,
 }
-impl ::lark_runtime::Validate for CreateResponseEmployeeTypeEnum {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
-        {
-            let at = at.field("enum_type");
-            if let Some(value) = &self.enum_type {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
-        {
-            let at = at.field("enum_status");
-            if let Some(value) = &self.enum_status {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
-        {
-            let at = at.field("i18n_content");
-            if let Some(value) = &self.i18n_content {
-                for (index, item) in value.iter().enumerate() {
-                    let at = at.index(index);
-                    ::lark_runtime::Validate::validate_at(item, &at, violations);
-                }
-            }
-        }
+impl Validate for CreateResponseEmployeeTypeEnum {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
+        violations.check(&at.field("enum_type"), &self.enum_type);
+        violations.check(&at.field("enum_status"), &self.enum_status);
+        violations.check(&at.field("i18n_content"), &self.i18n_content);
     }
 }

@@ -9,14 +9,11 @@
 //! `DELETE /open-apis/contact/v3/employee_type_enums/:enum_id`
 //!
 //! Reference: <https://open.feishu.cn/document/server-docs/contact-v3/employee_type_enum/delete>
-use ::lark_runtime::__private::serde::{Deserialize, Serialize};
+use ::lark_runtime::__private::prelude::*;
 /// Request of 删除人员类型 — Delete a custom employee type option.
-///
-/// `DELETE /open-apis/contact/v3/employee_type_enums/:enum_id`
 ///
 /// Build it with [`DeleteRequest::builder`]; a request that exists has passed every constraint of the spec.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct DeleteRequest {
     #[serde(skip)]
     enum_id: String,
@@ -46,76 +43,57 @@ impl DeleteRequestBuilder {
         self
     }
     /// Checks every constraint of the spec and returns the request, or every violation found.
-    pub fn build(self) -> Result<DeleteRequest, ::lark_runtime::ValidationError> {
-        let root = ::lark_runtime::validate::FieldPath::root();
-        let mut violations = ::lark_runtime::validate::Violations::default();
+    pub fn build(self) -> Result<DeleteRequest, ValidationError> {
+        let root = FieldPath::root();
+        let mut violations = Violations::default();
         let enum_id = violations.required(&root.field("enum_id"), self.enum_id);
         let (Some(enum_id),) = (enum_id,) else {
             return Err(violations.into_error("DeleteRequest"));
         };
         let request = DeleteRequest { enum_id };
-        ::lark_runtime::Validate::validate(&request)?;
+        Validate::validate(&request)?;
         Ok(request)
     }
 }
-impl ::lark_runtime::Validate for DeleteRequest {
-    fn validate_at(
-        &self,
-        _at: &::lark_runtime::validate::FieldPath<'_>,
-        _violations: &mut ::lark_runtime::validate::Violations,
-    ) {}
-}
-impl ::lark_runtime::Endpoint for DeleteRequest {
+impl Validate for DeleteRequest {}
+impl Endpoint for DeleteRequest {
     type Data = DeleteResponse;
     type Error = DeleteError;
-    const METADATA: &'static ::lark_runtime::EndpointMetadata = &::lark_runtime::EndpointMetadata {
-        id: "contact.v3.employee_type_enum.delete",
-        summary: "删除人员类型 — Delete a custom employee type option.",
-        method: ::lark_runtime::HttpMethod::Delete,
-        path_template: "/open-apis/contact/v3/employee_type_enums/:enum_id",
-        access_tokens: &[::lark_runtime::AccessTokenKind::Tenant],
-        app_types: &[::lark_runtime::AppType::Custom],
+    const METADATA: &'static EndpointMetadata = &EndpointMetadata {
+        access_tokens: &[AccessTokenKind::Tenant],
+        app_types: &[AppType::Custom],
         scopes: &["contact:contact"],
         rate_limits: &[],
         special_rate_limit: true,
-        envelope: ::lark_runtime::Envelope::Data,
-        request_body: ::lark_runtime::RequestBody::None,
-        response_kind: ::lark_runtime::ResponseKind::Json,
-        pagination_items: None,
         path_example: &[("enum_id", "exGeIjow7zIqWMy+ONkFxA==")],
-        query_example: &[],
-        request_example: None,
-        file_parts: &[],
         response_example: Some("{\"code\":0,\"data\":{},\"msg\":\"success\"}"),
+        ..EndpointMetadata::new(
+            "contact.v3.employee_type_enum.delete",
+            "删除人员类型 — Delete a custom employee type option.",
+            HttpMethod::Delete,
+            "/open-apis/contact/v3/employee_type_enums/:enum_id",
+        )
     };
     fn path(&self) -> String {
-        ::lark_runtime::wire::fill_path(
+        fill_path(
             Self::METADATA.path_template,
             &[("enum_id", ToString::to_string(&self.enum_id))],
         )
     }
-    fn query(&self) -> Vec<(&'static str, String)> {
-        Vec::new()
-    }
 }
 #[cfg(feature = "server")]
-impl ::lark_runtime::Incoming for DeleteRequest {
-    fn from_incoming(
-        request: &::lark_runtime::IncomingRequest<'_>,
-    ) -> Result<Self, ::lark_runtime::ValidationError> {
-        let root = ::lark_runtime::validate::FieldPath::root();
-        let mut violations = ::lark_runtime::validate::Violations::default();
+impl Incoming for DeleteRequest {
+    fn from_incoming(request: &IncomingRequest<'_>) -> Result<Self, ValidationError> {
+        let mut violations = Violations::default();
         let mut builder = Self::builder();
-        builder.enum_id = request
-            .path_param::<String>(&root.field("enum_id"), "enum_id", &mut violations);
-        ::lark_runtime::incoming::finish(violations, "DeleteRequest", builder.build())
+        builder.enum_id = request.path_param("enum_id", &mut violations);
+        ::lark_runtime::incoming::finish(violations, builder.build())
     }
 }
 /// Response data of 删除人员类型 — Delete a custom employee type option.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct DeleteResponse {}
 /// The error codes of 删除人员类型 — Delete a custom employee type option.
 ///

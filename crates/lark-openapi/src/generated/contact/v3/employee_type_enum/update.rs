@@ -10,14 +10,11 @@
 //! `PUT /open-apis/contact/v3/employee_type_enums/:enum_id`
 //!
 //! Reference: <https://open.feishu.cn/document/server-docs/contact-v3/employee_type_enum/update>
-use ::lark_runtime::__private::serde::{Deserialize, Serialize};
+use ::lark_runtime::__private::prelude::*;
 /// Request of 更新人员类型 — Update a custom employee type option.
-///
-/// `PUT /open-apis/contact/v3/employee_type_enums/:enum_id`
 ///
 /// Build it with [`UpdateRequest::builder`]; a request that exists has passed every constraint of the spec.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct UpdateRequest {
     #[serde(skip)]
     enum_id: String,
@@ -101,9 +98,9 @@ impl UpdateRequestBuilder {
         self
     }
     /// Checks every constraint of the spec and returns the request, or every violation found.
-    pub fn build(self) -> Result<UpdateRequest, ::lark_runtime::ValidationError> {
-        let root = ::lark_runtime::validate::FieldPath::root();
-        let mut violations = ::lark_runtime::validate::Violations::default();
+    pub fn build(self) -> Result<UpdateRequest, ValidationError> {
+        let root = FieldPath::root();
+        let mut violations = Violations::default();
         let enum_id = violations.required(&root.field("enum_id"), self.enum_id);
         let content = violations.required(&root.field("content"), self.content);
         let enum_type = violations.required(&root.field("enum_type"), self.enum_type);
@@ -124,87 +121,58 @@ impl UpdateRequestBuilder {
             enum_status,
             i18n_content: self.i18n_content,
         };
-        ::lark_runtime::Validate::validate(&request)?;
+        Validate::validate(&request)?;
         Ok(request)
     }
 }
-impl ::lark_runtime::Validate for UpdateRequest {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
+impl Validate for UpdateRequest {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
         {
             let at = at.field("content");
             let value = &self.content;
             violations.length(&at, value, Some(1), Some(100));
         }
-        {
-            let at = at.field("enum_type");
-            let value = &self.enum_type;
-            ::lark_runtime::Validate::validate_at(value, &at, violations);
-        }
-        {
-            let at = at.field("enum_status");
-            let value = &self.enum_status;
-            ::lark_runtime::Validate::validate_at(value, &at, violations);
-        }
-        {
-            let at = at.field("i18n_content");
-            if let Some(value) = &self.i18n_content {
-                for (index, item) in value.iter().enumerate() {
-                    let at = at.index(index);
-                    ::lark_runtime::Validate::validate_at(item, &at, violations);
-                }
-            }
-        }
+        violations.check(&at.field("enum_type"), &self.enum_type);
+        violations.check(&at.field("enum_status"), &self.enum_status);
+        violations.check(&at.field("i18n_content"), &self.i18n_content);
     }
 }
-impl ::lark_runtime::Endpoint for UpdateRequest {
+impl Endpoint for UpdateRequest {
     type Data = UpdateResponse;
     type Error = UpdateError;
-    const METADATA: &'static ::lark_runtime::EndpointMetadata = &::lark_runtime::EndpointMetadata {
-        id: "contact.v3.employee_type_enum.update",
-        summary: "更新人员类型 — Update a custom employee type option.",
-        method: ::lark_runtime::HttpMethod::Put,
-        path_template: "/open-apis/contact/v3/employee_type_enums/:enum_id",
-        access_tokens: &[::lark_runtime::AccessTokenKind::Tenant],
-        app_types: &[::lark_runtime::AppType::Custom],
+    const METADATA: &'static EndpointMetadata = &EndpointMetadata {
+        access_tokens: &[AccessTokenKind::Tenant],
+        app_types: &[AppType::Custom],
         scopes: &["contact:contact"],
         rate_limits: &[],
         special_rate_limit: true,
-        envelope: ::lark_runtime::Envelope::Data,
-        request_body: ::lark_runtime::RequestBody::Json,
-        response_kind: ::lark_runtime::ResponseKind::Json,
-        pagination_items: None,
+        request_body: RequestBody::Json,
         path_example: &[("enum_id", "exGeIjow7zIqWMy+ONkFxA==")],
-        query_example: &[],
         request_example: Some(
             "{\"content\":\"专家\",\"enum_status\":1,\"enum_type\":2,\"i18n_content\":[{\"locale\":\"zh_cn\",\"value\":\"专家（中文）\"}]}",
         ),
-        file_parts: &[],
         response_example: Some(
             "{\"code\":0,\"data\":{\"employee_type_enum\":{\"content\":\"专家\",\"enum_id\":\"exGeIjow7zIqWMy+ONkFxA==\",\"enum_status\":1,\"enum_type\":2,\"enum_value\":\"2\",\"i18n_content\":[{\"locale\":\"zh_cn\",\"value\":\"专家（中文）\"}]}},\"msg\":\"success\"}",
         ),
+        ..EndpointMetadata::new(
+            "contact.v3.employee_type_enum.update",
+            "更新人员类型 — Update a custom employee type option.",
+            HttpMethod::Put,
+            "/open-apis/contact/v3/employee_type_enums/:enum_id",
+        )
     };
     fn path(&self) -> String {
-        ::lark_runtime::wire::fill_path(
+        fill_path(
             Self::METADATA.path_template,
             &[("enum_id", ToString::to_string(&self.enum_id))],
         )
     }
-    fn query(&self) -> Vec<(&'static str, String)> {
-        Vec::new()
-    }
 }
 #[cfg(feature = "server")]
-impl ::lark_runtime::Incoming for UpdateRequest {
-    fn from_incoming(
-        request: &::lark_runtime::IncomingRequest<'_>,
-    ) -> Result<Self, ::lark_runtime::ValidationError> {
+impl Incoming for UpdateRequest {
+    fn from_incoming(request: &IncomingRequest<'_>) -> Result<Self, ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
         #[derive(Deserialize)]
-        #[serde(crate = "::lark_runtime::__private::serde")]
         struct Body {
             #[serde(default, rename = "content")]
             content: Option<String>,
@@ -215,11 +183,9 @@ impl ::lark_runtime::Incoming for UpdateRequest {
             #[serde(default, rename = "i18n_content")]
             i18n_content: Option<Vec<UpdateRequestI18nContentItem>>,
         }
-        let root = ::lark_runtime::validate::FieldPath::root();
-        let mut violations = ::lark_runtime::validate::Violations::default();
+        let mut violations = Violations::default();
         let mut builder = Self::builder();
-        builder.enum_id = request
-            .path_param::<String>(&root.field("enum_id"), "enum_id", &mut violations);
+        builder.enum_id = request.path_param("enum_id", &mut violations);
         let Some(body) = request.body::<Body>(&mut violations) else {
             return Err(violations.into_error("UpdateRequest"));
         };
@@ -227,14 +193,13 @@ impl ::lark_runtime::Incoming for UpdateRequest {
         builder.enum_type = body.enum_type;
         builder.enum_status = body.enum_status;
         builder.i18n_content = body.i18n_content;
-        ::lark_runtime::incoming::finish(violations, "UpdateRequest", builder.build())
+        ::lark_runtime::incoming::finish(violations, builder.build())
     }
 }
 /// Response data of 更新人员类型 — Update a custom employee type option.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct UpdateResponse {
     /// The employee type option after the update.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -252,28 +217,12 @@ pub enum UpdateRequestEnumType {
     Value1,
     /// `2`: Custom.
     Value2,
-    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
-    /// fails validation.
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(i64),
 }
-impl ::lark_runtime::enums::IntEnum for UpdateRequestEnumType {
-    fn from_wire(value: i64) -> Self {
-        match value {
-            1 => Self::Value1,
-            2 => Self::Value2,
-            other => Self::Unknown(other),
-        }
-    }
-    fn as_wire(&self) -> i64 {
-        match self {
-            Self::Value1 => 1,
-            Self::Value2 => 2,
-            Self::Unknown(value) => *value,
-        }
-    }
-    fn is_known(&self) -> bool {
-        !matches!(self, Self::Unknown(_))
-    }
+impl UpdateRequestEnumType {
+    /// Every value the spec names, with its wire form.
+    pub const VALUES: &'static [(Self, i64)] = &[(Self::Value1, 1), (Self::Value2, 2)];
 }
 ::lark_runtime::int_enum_traits!(UpdateRequestEnumType);
 /// Whether the option is active; only active options can be set on users.
@@ -284,33 +233,16 @@ pub enum UpdateRequestEnumStatus {
     Value1,
     /// `2`: Inactive.
     Value2,
-    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
-    /// fails validation.
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(i64),
 }
-impl ::lark_runtime::enums::IntEnum for UpdateRequestEnumStatus {
-    fn from_wire(value: i64) -> Self {
-        match value {
-            1 => Self::Value1,
-            2 => Self::Value2,
-            other => Self::Unknown(other),
-        }
-    }
-    fn as_wire(&self) -> i64 {
-        match self {
-            Self::Value1 => 1,
-            Self::Value2 => 2,
-            Self::Unknown(value) => *value,
-        }
-    }
-    fn is_known(&self) -> bool {
-        !matches!(self, Self::Unknown(_))
-    }
+impl UpdateRequestEnumStatus {
+    /// Every value the spec names, with its wire form.
+    pub const VALUES: &'static [(Self, i64)] = &[(Self::Value1, 1), (Self::Value2, 2)];
 }
 ::lark_runtime::int_enum_traits!(UpdateRequestEnumStatus);
 /// The option's text in one language.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct UpdateRequestI18nContentItem {
     /// The language, e.g. zh_cn (Chinese), en_us (English) or ja_jp (Japanese).
     ///
@@ -325,13 +257,7 @@ pub struct UpdateRequestI18nContentItem {
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub value: Option<String>,
 }
-impl ::lark_runtime::Validate for UpdateRequestI18nContentItem {
-    fn validate_at(
-        &self,
-        _at: &::lark_runtime::validate::FieldPath<'_>,
-        _violations: &mut ::lark_runtime::validate::Violations,
-    ) {}
-}
+impl Validate for UpdateRequestI18nContentItem {}
 /// The option's kind.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -340,28 +266,12 @@ pub enum UpdateResponseEmployeeTypeEnumEnumType {
     Value1,
     /// `2`: Custom.
     Value2,
-    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
-    /// fails validation.
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(i64),
 }
-impl ::lark_runtime::enums::IntEnum for UpdateResponseEmployeeTypeEnumEnumType {
-    fn from_wire(value: i64) -> Self {
-        match value {
-            1 => Self::Value1,
-            2 => Self::Value2,
-            other => Self::Unknown(other),
-        }
-    }
-    fn as_wire(&self) -> i64 {
-        match self {
-            Self::Value1 => 1,
-            Self::Value2 => 2,
-            Self::Unknown(value) => *value,
-        }
-    }
-    fn is_known(&self) -> bool {
-        !matches!(self, Self::Unknown(_))
-    }
+impl UpdateResponseEmployeeTypeEnumEnumType {
+    /// Every value the spec names, with its wire form.
+    pub const VALUES: &'static [(Self, i64)] = &[(Self::Value1, 1), (Self::Value2, 2)];
 }
 ::lark_runtime::int_enum_traits!(UpdateResponseEmployeeTypeEnumEnumType);
 /// Whether the option is active.
@@ -372,33 +282,16 @@ pub enum UpdateResponseEmployeeTypeEnumEnumStatus {
     Value1,
     /// `2`: Inactive.
     Value2,
-    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
-    /// fails validation.
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(i64),
 }
-impl ::lark_runtime::enums::IntEnum for UpdateResponseEmployeeTypeEnumEnumStatus {
-    fn from_wire(value: i64) -> Self {
-        match value {
-            1 => Self::Value1,
-            2 => Self::Value2,
-            other => Self::Unknown(other),
-        }
-    }
-    fn as_wire(&self) -> i64 {
-        match self {
-            Self::Value1 => 1,
-            Self::Value2 => 2,
-            Self::Unknown(value) => *value,
-        }
-    }
-    fn is_known(&self) -> bool {
-        !matches!(self, Self::Unknown(_))
-    }
+impl UpdateResponseEmployeeTypeEnumEnumStatus {
+    /// Every value the spec names, with its wire form.
+    pub const VALUES: &'static [(Self, i64)] = &[(Self::Value1, 1), (Self::Value2, 2)];
 }
 ::lark_runtime::int_enum_traits!(UpdateResponseEmployeeTypeEnumEnumStatus);
 /// The option's text in one language.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct UpdateResponseEmployeeTypeEnumI18nContentItem {
     /// The language, e.g. zh_cn, en_us or ja_jp.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -409,16 +302,9 @@ pub struct UpdateResponseEmployeeTypeEnumI18nContentItem {
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub value: Option<String>,
 }
-impl ::lark_runtime::Validate for UpdateResponseEmployeeTypeEnumI18nContentItem {
-    fn validate_at(
-        &self,
-        _at: &::lark_runtime::validate::FieldPath<'_>,
-        _violations: &mut ::lark_runtime::validate::Violations,
-    ) {}
-}
+impl Validate for UpdateResponseEmployeeTypeEnumI18nContentItem {}
 /// The employee type option after the update.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct UpdateResponseEmployeeTypeEnum {
     /// The option's id, used to update or delete it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -442,32 +328,10 @@ pub struct UpdateResponseEmployeeTypeEnum {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub i18n_content: Option<Vec<UpdateResponseEmployeeTypeEnumI18nContentItem>>,
 }
-impl ::lark_runtime::Validate for UpdateResponseEmployeeTypeEnum {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
-        {
-            let at = at.field("enum_type");
-            if let Some(value) = &self.enum_type {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
-        {
-            let at = at.field("enum_status");
-            if let Some(value) = &self.enum_status {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
-        {
-            let at = at.field("i18n_content");
-            if let Some(value) = &self.i18n_content {
-                for (index, item) in value.iter().enumerate() {
-                    let at = at.index(index);
-                    ::lark_runtime::Validate::validate_at(item, &at, violations);
-                }
-            }
-        }
+impl Validate for UpdateResponseEmployeeTypeEnum {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
+        violations.check(&at.field("enum_type"), &self.enum_type);
+        violations.check(&at.field("enum_status"), &self.enum_status);
+        violations.check(&at.field("i18n_content"), &self.i18n_content);
     }
 }

@@ -9,12 +9,11 @@
 //! Event type `contact.custom_attr_event.updated_v3`
 //!
 //! Reference: <https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/contact-v3/custom_attr_event/events/updated>
-use ::lark_runtime::__private::serde::{Deserialize, Serialize};
+use ::lark_runtime::__private::prelude::*;
 /// 成员字段变更 — Sent when the member fields settings change.
 ///
 /// The body (`event`) of each `contact.custom_attr_event.updated_v3` delivery. Unknown fields are ignored and every field may be missing, so the platform can add fields without breaking decoding.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct CustomAttrEventUpdatedV3 {
     /// The settings after the change.
     #[serde(default, skip_serializing_if = "Option::is_none")]

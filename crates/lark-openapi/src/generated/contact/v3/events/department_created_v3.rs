@@ -8,12 +8,11 @@
 //! Event type `contact.department.created_v3`
 //!
 //! Reference: <https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/contact-v3/department/events/created>
-use ::lark_runtime::__private::serde::{Deserialize, Serialize};
+use ::lark_runtime::__private::prelude::*;
 /// 部门新建 — Sent when a department is created.
 ///
 /// The body (`event`) of each `contact.department.created_v3` delivery. Unknown fields are ignored and every field may be missing, so the platform can add fields without breaking decoding.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct DepartmentCreatedV3 {
     /// The new department.
     #[serde(default, skip_serializing_if = "Option::is_none")]

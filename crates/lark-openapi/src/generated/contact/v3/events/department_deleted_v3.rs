@@ -8,12 +8,11 @@
 //! Event type `contact.department.deleted_v3`
 //!
 //! Reference: <https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/contact-v3/department/events/deleted>
-use ::lark_runtime::__private::serde::{Deserialize, Serialize};
+use ::lark_runtime::__private::prelude::*;
 /// 部门被删除 — Sent when a department is deleted.
 ///
 /// The body (`event`) of each `contact.department.deleted_v3` delivery. Unknown fields are ignored and every field may be missing, so the platform can add fields without breaking decoding.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct DepartmentDeletedV3 {
     /// The deleted department.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -32,7 +31,6 @@ impl ::lark_runtime::events::Event for DepartmentDeletedV3 {
 }
 /// The department's state before it was deleted.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct DepartmentDeletedV3OldObject {
     /// The department's status before deletion.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -42,17 +40,8 @@ pub struct DepartmentDeletedV3OldObject {
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub open_department_id: Option<String>,
 }
-impl ::lark_runtime::Validate for DepartmentDeletedV3OldObject {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
-        {
-            let at = at.field("status");
-            if let Some(value) = &self.status {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
+impl Validate for DepartmentDeletedV3OldObject {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
+        violations.check(&at.field("status"), &self.status);
     }
 }

@@ -9,12 +9,11 @@
 //! Event type `contact.department.updated_v3`
 //!
 //! Reference: <https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/contact-v3/department/events/updated>
-use ::lark_runtime::__private::serde::{Deserialize, Serialize};
+use ::lark_runtime::__private::prelude::*;
 /// 部门信息变化 — Sent when a department's information changes.
 ///
 /// The body (`event`) of each `contact.department.updated_v3` delivery. Unknown fields are ignored and every field may be missing, so the platform can add fields without breaking decoding.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct DepartmentUpdatedV3 {
     /// The department after the change.
     #[serde(default, skip_serializing_if = "Option::is_none")]

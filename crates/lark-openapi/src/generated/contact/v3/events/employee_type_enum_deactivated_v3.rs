@@ -9,12 +9,11 @@
 //! Event type `contact.employee_type_enum.deactivated_v3`
 //!
 //! Reference: <https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/contact-v3/employee_type_enum/events/deactivated>
-use ::lark_runtime::__private::serde::{Deserialize, Serialize};
+use ::lark_runtime::__private::prelude::*;
 /// 停用人员类型 — Sent when an active employee type option is deactivated.
 ///
 /// The body (`event`) of each `contact.employee_type_enum.deactivated_v3` delivery. Unknown fields are ignored and every field may be missing, so the platform can add fields without breaking decoding.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct EmployeeTypeEnumDeactivatedV3 {
     /// The option before it was deactivated.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -39,28 +38,12 @@ pub enum EmployeeTypeEnumDeactivatedV3OldEnumEnumType {
     Value1,
     /// `2`: A custom type.
     Value2,
-    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
-    /// fails validation.
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(i64),
 }
-impl ::lark_runtime::enums::IntEnum for EmployeeTypeEnumDeactivatedV3OldEnumEnumType {
-    fn from_wire(value: i64) -> Self {
-        match value {
-            1 => Self::Value1,
-            2 => Self::Value2,
-            other => Self::Unknown(other),
-        }
-    }
-    fn as_wire(&self) -> i64 {
-        match self {
-            Self::Value1 => 1,
-            Self::Value2 => 2,
-            Self::Unknown(value) => *value,
-        }
-    }
-    fn is_known(&self) -> bool {
-        !matches!(self, Self::Unknown(_))
-    }
+impl EmployeeTypeEnumDeactivatedV3OldEnumEnumType {
+    /// Every value the spec names, with its wire form.
+    pub const VALUES: &'static [(Self, i64)] = &[(Self::Value1, 1), (Self::Value2, 2)];
 }
 ::lark_runtime::int_enum_traits!(EmployeeTypeEnumDeactivatedV3OldEnumEnumType);
 /// Whether the option is active.
@@ -71,33 +54,16 @@ pub enum EmployeeTypeEnumDeactivatedV3OldEnumEnumStatus {
     Value1,
     /// `2`: Inactive.
     Value2,
-    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
-    /// fails validation.
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(i64),
 }
-impl ::lark_runtime::enums::IntEnum for EmployeeTypeEnumDeactivatedV3OldEnumEnumStatus {
-    fn from_wire(value: i64) -> Self {
-        match value {
-            1 => Self::Value1,
-            2 => Self::Value2,
-            other => Self::Unknown(other),
-        }
-    }
-    fn as_wire(&self) -> i64 {
-        match self {
-            Self::Value1 => 1,
-            Self::Value2 => 2,
-            Self::Unknown(value) => *value,
-        }
-    }
-    fn is_known(&self) -> bool {
-        !matches!(self, Self::Unknown(_))
-    }
+impl EmployeeTypeEnumDeactivatedV3OldEnumEnumStatus {
+    /// Every value the spec names, with its wire form.
+    pub const VALUES: &'static [(Self, i64)] = &[(Self::Value1, 1), (Self::Value2, 2)];
 }
 ::lark_runtime::int_enum_traits!(EmployeeTypeEnumDeactivatedV3OldEnumEnumStatus);
 /// The option's text in one language.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct EmployeeTypeEnumDeactivatedV3OldEnumI18nContentItem {
     /// The language, e.g. `zh_cn`, `en_us` or `ja_jp`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -108,16 +74,9 @@ pub struct EmployeeTypeEnumDeactivatedV3OldEnumI18nContentItem {
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub value: Option<String>,
 }
-impl ::lark_runtime::Validate for EmployeeTypeEnumDeactivatedV3OldEnumI18nContentItem {
-    fn validate_at(
-        &self,
-        _at: &::lark_runtime::validate::FieldPath<'_>,
-        _violations: &mut ::lark_runtime::validate::Violations,
-    ) {}
-}
+impl Validate for EmployeeTypeEnumDeactivatedV3OldEnumI18nContentItem {}
 /// The option before it was deactivated.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct EmployeeTypeEnumDeactivatedV3OldEnum {
     /// The option's id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -141,39 +100,17 @@ pub struct EmployeeTypeEnumDeactivatedV3OldEnum {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub i18n_content: Option<Vec<EmployeeTypeEnumDeactivatedV3OldEnumI18nContentItem>>,
 }
-impl ::lark_runtime::Validate for EmployeeTypeEnumDeactivatedV3OldEnum {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
+impl Validate for EmployeeTypeEnumDeactivatedV3OldEnum {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
         {
             let at = at.field("content");
             if let Some(value) = &self.content {
                 violations.length(&at, value, Some(1), Some(100));
             }
         }
-        {
-            let at = at.field("enum_type");
-            if let Some(value) = &self.enum_type {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
-        {
-            let at = at.field("enum_status");
-            if let Some(value) = &self.enum_status {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
-        {
-            let at = at.field("i18n_content");
-            if let Some(value) = &self.i18n_content {
-                for (index, item) in value.iter().enumerate() {
-                    let at = at.index(index);
-                    ::lark_runtime::Validate::validate_at(item, &at, violations);
-                }
-            }
-        }
+        violations.check(&at.field("enum_type"), &self.enum_type);
+        violations.check(&at.field("enum_status"), &self.enum_status);
+        violations.check(&at.field("i18n_content"), &self.i18n_content);
     }
 }
 /// Whether the option is built in or custom.
@@ -184,28 +121,12 @@ pub enum EmployeeTypeEnumDeactivatedV3NewEnumEnumType {
     Value1,
     /// `2`: A custom type.
     Value2,
-    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
-    /// fails validation.
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(i64),
 }
-impl ::lark_runtime::enums::IntEnum for EmployeeTypeEnumDeactivatedV3NewEnumEnumType {
-    fn from_wire(value: i64) -> Self {
-        match value {
-            1 => Self::Value1,
-            2 => Self::Value2,
-            other => Self::Unknown(other),
-        }
-    }
-    fn as_wire(&self) -> i64 {
-        match self {
-            Self::Value1 => 1,
-            Self::Value2 => 2,
-            Self::Unknown(value) => *value,
-        }
-    }
-    fn is_known(&self) -> bool {
-        !matches!(self, Self::Unknown(_))
-    }
+impl EmployeeTypeEnumDeactivatedV3NewEnumEnumType {
+    /// Every value the spec names, with its wire form.
+    pub const VALUES: &'static [(Self, i64)] = &[(Self::Value1, 1), (Self::Value2, 2)];
 }
 ::lark_runtime::int_enum_traits!(EmployeeTypeEnumDeactivatedV3NewEnumEnumType);
 /// Whether the option is active.
@@ -216,33 +137,16 @@ pub enum EmployeeTypeEnumDeactivatedV3NewEnumEnumStatus {
     Value1,
     /// `2`: Inactive.
     Value2,
-    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
-    /// fails validation.
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(i64),
 }
-impl ::lark_runtime::enums::IntEnum for EmployeeTypeEnumDeactivatedV3NewEnumEnumStatus {
-    fn from_wire(value: i64) -> Self {
-        match value {
-            1 => Self::Value1,
-            2 => Self::Value2,
-            other => Self::Unknown(other),
-        }
-    }
-    fn as_wire(&self) -> i64 {
-        match self {
-            Self::Value1 => 1,
-            Self::Value2 => 2,
-            Self::Unknown(value) => *value,
-        }
-    }
-    fn is_known(&self) -> bool {
-        !matches!(self, Self::Unknown(_))
-    }
+impl EmployeeTypeEnumDeactivatedV3NewEnumEnumStatus {
+    /// Every value the spec names, with its wire form.
+    pub const VALUES: &'static [(Self, i64)] = &[(Self::Value1, 1), (Self::Value2, 2)];
 }
 ::lark_runtime::int_enum_traits!(EmployeeTypeEnumDeactivatedV3NewEnumEnumStatus);
 /// The option's text in one language.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct EmployeeTypeEnumDeactivatedV3NewEnumI18nContentItem {
     /// The language, e.g. `zh_cn`, `en_us` or `ja_jp`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -253,16 +157,9 @@ pub struct EmployeeTypeEnumDeactivatedV3NewEnumI18nContentItem {
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub value: Option<String>,
 }
-impl ::lark_runtime::Validate for EmployeeTypeEnumDeactivatedV3NewEnumI18nContentItem {
-    fn validate_at(
-        &self,
-        _at: &::lark_runtime::validate::FieldPath<'_>,
-        _violations: &mut ::lark_runtime::validate::Violations,
-    ) {}
-}
+impl Validate for EmployeeTypeEnumDeactivatedV3NewEnumI18nContentItem {}
 /// The option after it was deactivated.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct EmployeeTypeEnumDeactivatedV3NewEnum {
     /// The option's id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -286,38 +183,16 @@ pub struct EmployeeTypeEnumDeactivatedV3NewEnum {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub i18n_content: Option<Vec<EmployeeTypeEnumDeactivatedV3NewEnumI18nContentItem>>,
 }
-impl ::lark_runtime::Validate for EmployeeTypeEnumDeactivatedV3NewEnum {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
+impl Validate for EmployeeTypeEnumDeactivatedV3NewEnum {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
         {
             let at = at.field("content");
             if let Some(value) = &self.content {
                 violations.length(&at, value, Some(1), Some(100));
             }
         }
-        {
-            let at = at.field("enum_type");
-            if let Some(value) = &self.enum_type {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
-        {
-            let at = at.field("enum_status");
-            if let Some(value) = &self.enum_status {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
-        {
-            let at = at.field("i18n_content");
-            if let Some(value) = &self.i18n_content {
-                for (index, item) in value.iter().enumerate() {
-                    let at = at.index(index);
-                    ::lark_runtime::Validate::validate_at(item, &at, violations);
-                }
-            }
-        }
+        violations.check(&at.field("enum_type"), &self.enum_type);
+        violations.check(&at.field("enum_status"), &self.enum_status);
+        violations.check(&at.field("i18n_content"), &self.i18n_content);
     }
 }

@@ -8,12 +8,11 @@
 //! Event type `contact.user.deleted_v3`
 //!
 //! Reference: <https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/contact-v3/user/events/deleted>
-use ::lark_runtime::__private::serde::{Deserialize, Serialize};
+use ::lark_runtime::__private::prelude::*;
 /// 员工离职 — Sent when an employee leaves.
 ///
 /// The body (`event`) of each `contact.user.deleted_v3` delivery. Unknown fields are ignored and every field may be missing, so the platform can add fields without breaking decoding.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct UserDeletedV3 {
     /// The employee who left.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -42,32 +41,17 @@ pub enum UserDeletedV3ObjectGender {
     Value2,
     /// `3`: Other.
     Value3,
-    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
-    /// fails validation.
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(i64),
 }
-impl ::lark_runtime::enums::IntEnum for UserDeletedV3ObjectGender {
-    fn from_wire(value: i64) -> Self {
-        match value {
-            0 => Self::Value0,
-            1 => Self::Value1,
-            2 => Self::Value2,
-            3 => Self::Value3,
-            other => Self::Unknown(other),
-        }
-    }
-    fn as_wire(&self) -> i64 {
-        match self {
-            Self::Value0 => 0,
-            Self::Value1 => 1,
-            Self::Value2 => 2,
-            Self::Value3 => 3,
-            Self::Unknown(value) => *value,
-        }
-    }
-    fn is_known(&self) -> bool {
-        !matches!(self, Self::Unknown(_))
-    }
+impl UserDeletedV3ObjectGender {
+    /// Every value the spec names, with its wire form.
+    pub const VALUES: &'static [(Self, i64)] = &[
+        (Self::Value0, 0),
+        (Self::Value1, 1),
+        (Self::Value2, 2),
+        (Self::Value3, 3),
+    ];
 }
 ::lark_runtime::int_enum_traits!(UserDeletedV3ObjectGender);
 /// The user's employee type; values other than 1 to 5 are custom types, which the employee type list API resolves by `enum_value`.
@@ -84,39 +68,22 @@ pub enum UserDeletedV3ObjectEmployeeType {
     Value4,
     /// `5`: Consultant.
     Value5,
-    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
-    /// fails validation.
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(i64),
 }
-impl ::lark_runtime::enums::IntEnum for UserDeletedV3ObjectEmployeeType {
-    fn from_wire(value: i64) -> Self {
-        match value {
-            1 => Self::Value1,
-            2 => Self::Value2,
-            3 => Self::Value3,
-            4 => Self::Value4,
-            5 => Self::Value5,
-            other => Self::Unknown(other),
-        }
-    }
-    fn as_wire(&self) -> i64 {
-        match self {
-            Self::Value1 => 1,
-            Self::Value2 => 2,
-            Self::Value3 => 3,
-            Self::Value4 => 4,
-            Self::Value5 => 5,
-            Self::Unknown(value) => *value,
-        }
-    }
-    fn is_known(&self) -> bool {
-        !matches!(self, Self::Unknown(_))
-    }
+impl UserDeletedV3ObjectEmployeeType {
+    /// Every value the spec names, with its wire form.
+    pub const VALUES: &'static [(Self, i64)] = &[
+        (Self::Value1, 1),
+        (Self::Value2, 2),
+        (Self::Value3, 3),
+        (Self::Value4, 4),
+        (Self::Value5, 5),
+    ];
 }
 ::lark_runtime::int_enum_traits!(UserDeletedV3ObjectEmployeeType);
 /// For `GENERIC_USER`, the referenced person.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct UserDeletedV3ObjectCustomAttrsItemValueGenericUser {
     /// The referenced person's user_id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -127,16 +94,9 @@ pub struct UserDeletedV3ObjectCustomAttrsItemValueGenericUser {
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub r#type: Option<i32>,
 }
-impl ::lark_runtime::Validate for UserDeletedV3ObjectCustomAttrsItemValueGenericUser {
-    fn validate_at(
-        &self,
-        _at: &::lark_runtime::validate::FieldPath<'_>,
-        _violations: &mut ::lark_runtime::validate::Violations,
-    ) {}
-}
+impl Validate for UserDeletedV3ObjectCustomAttrsItemValueGenericUser {}
 /// The custom field's value.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct UserDeletedV3ObjectCustomAttrsItemValue {
     /// For `TEXT` the field's value; for `HREF` the link title.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -170,23 +130,13 @@ pub struct UserDeletedV3ObjectCustomAttrsItemValue {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub generic_user: Option<UserDeletedV3ObjectCustomAttrsItemValueGenericUser>,
 }
-impl ::lark_runtime::Validate for UserDeletedV3ObjectCustomAttrsItemValue {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
-        {
-            let at = at.field("generic_user");
-            if let Some(value) = &self.generic_user {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
+impl Validate for UserDeletedV3ObjectCustomAttrsItemValue {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
+        violations.check(&at.field("generic_user"), &self.generic_user);
     }
 }
 /// One custom field value.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct UserDeletedV3ObjectCustomAttrsItem {
     /// The custom field's type: `TEXT`, `HREF`, `ENUMERATION`, `PICTURE_ENUM` or `GENERIC_USER`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -200,23 +150,13 @@ pub struct UserDeletedV3ObjectCustomAttrsItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value: Option<UserDeletedV3ObjectCustomAttrsItemValue>,
 }
-impl ::lark_runtime::Validate for UserDeletedV3ObjectCustomAttrsItem {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
-        {
-            let at = at.field("value");
-            if let Some(value) = &self.value {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
+impl Validate for UserDeletedV3ObjectCustomAttrsItem {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
+        violations.check(&at.field("value"), &self.value);
     }
 }
 /// The employee who left.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct UserDeletedV3Object {
     /// The user's open_id, their id within this app.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -317,36 +257,17 @@ pub struct UserDeletedV3Object {
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub dotted_line_leader_user_ids: Option<Vec<String>>,
 }
-impl ::lark_runtime::Validate for UserDeletedV3Object {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
+impl Validate for UserDeletedV3Object {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
         {
             let at = at.field("name");
             if let Some(value) = &self.name {
                 violations.length(&at, value, Some(1), None);
             }
         }
-        {
-            let at = at.field("gender");
-            if let Some(value) = &self.gender {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
-        {
-            let at = at.field("avatar");
-            if let Some(value) = &self.avatar {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
-        {
-            let at = at.field("status");
-            if let Some(value) = &self.status {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
+        violations.check(&at.field("gender"), &self.gender);
+        violations.check(&at.field("avatar"), &self.avatar);
+        violations.check(&at.field("status"), &self.status);
         {
             let at = at.field("join_time");
             if let Some(value) = &self.join_time {
@@ -359,35 +280,13 @@ impl ::lark_runtime::Validate for UserDeletedV3Object {
                     );
             }
         }
-        {
-            let at = at.field("employee_type");
-            if let Some(value) = &self.employee_type {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
-        {
-            let at = at.field("orders");
-            if let Some(value) = &self.orders {
-                for (index, item) in value.iter().enumerate() {
-                    let at = at.index(index);
-                    ::lark_runtime::Validate::validate_at(item, &at, violations);
-                }
-            }
-        }
-        {
-            let at = at.field("custom_attrs");
-            if let Some(value) = &self.custom_attrs {
-                for (index, item) in value.iter().enumerate() {
-                    let at = at.index(index);
-                    ::lark_runtime::Validate::validate_at(item, &at, violations);
-                }
-            }
-        }
+        violations.check(&at.field("employee_type"), &self.employee_type);
+        violations.check(&at.field("orders"), &self.orders);
+        violations.check(&at.field("custom_attrs"), &self.custom_attrs);
     }
 }
 /// The user's information before the deletion.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct UserDeletedV3OldObject {
     /// Ids of the departments the user belonged to, as open_department_id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -398,10 +297,4 @@ pub struct UserDeletedV3OldObject {
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub open_id: Option<String>,
 }
-impl ::lark_runtime::Validate for UserDeletedV3OldObject {
-    fn validate_at(
-        &self,
-        _at: &::lark_runtime::validate::FieldPath<'_>,
-        _violations: &mut ::lark_runtime::validate::Violations,
-    ) {}
-}
+impl Validate for UserDeletedV3OldObject {}

@@ -9,12 +9,11 @@
 //! Event type `contact.user.updated_v3`
 //!
 //! Reference: <https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/contact-v3/user/events/updated>
-use ::lark_runtime::__private::serde::{Deserialize, Serialize};
+use ::lark_runtime::__private::prelude::*;
 /// 员工信息被修改 — Sent when an employee's information changes.
 ///
 /// The body (`event`) of each `contact.user.updated_v3` delivery. Unknown fields are ignored and every field may be missing, so the platform can add fields without breaking decoding.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct UserUpdatedV3 {
     /// The user's information after the change.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -43,32 +42,17 @@ pub enum UserUpdatedV3ObjectGender {
     Value2,
     /// `3`: Other.
     Value3,
-    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
-    /// fails validation.
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(i64),
 }
-impl ::lark_runtime::enums::IntEnum for UserUpdatedV3ObjectGender {
-    fn from_wire(value: i64) -> Self {
-        match value {
-            0 => Self::Value0,
-            1 => Self::Value1,
-            2 => Self::Value2,
-            3 => Self::Value3,
-            other => Self::Unknown(other),
-        }
-    }
-    fn as_wire(&self) -> i64 {
-        match self {
-            Self::Value0 => 0,
-            Self::Value1 => 1,
-            Self::Value2 => 2,
-            Self::Value3 => 3,
-            Self::Unknown(value) => *value,
-        }
-    }
-    fn is_known(&self) -> bool {
-        !matches!(self, Self::Unknown(_))
-    }
+impl UserUpdatedV3ObjectGender {
+    /// Every value the spec names, with its wire form.
+    pub const VALUES: &'static [(Self, i64)] = &[
+        (Self::Value0, 0),
+        (Self::Value1, 1),
+        (Self::Value2, 2),
+        (Self::Value3, 3),
+    ];
 }
 ::lark_runtime::int_enum_traits!(UserUpdatedV3ObjectGender);
 /// The user's employee type; values other than 1 to 5 are custom types, which the employee type list API resolves by `enum_value`.
@@ -85,39 +69,22 @@ pub enum UserUpdatedV3ObjectEmployeeType {
     Value4,
     /// `5`: Consultant.
     Value5,
-    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
-    /// fails validation.
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(i64),
 }
-impl ::lark_runtime::enums::IntEnum for UserUpdatedV3ObjectEmployeeType {
-    fn from_wire(value: i64) -> Self {
-        match value {
-            1 => Self::Value1,
-            2 => Self::Value2,
-            3 => Self::Value3,
-            4 => Self::Value4,
-            5 => Self::Value5,
-            other => Self::Unknown(other),
-        }
-    }
-    fn as_wire(&self) -> i64 {
-        match self {
-            Self::Value1 => 1,
-            Self::Value2 => 2,
-            Self::Value3 => 3,
-            Self::Value4 => 4,
-            Self::Value5 => 5,
-            Self::Unknown(value) => *value,
-        }
-    }
-    fn is_known(&self) -> bool {
-        !matches!(self, Self::Unknown(_))
-    }
+impl UserUpdatedV3ObjectEmployeeType {
+    /// Every value the spec names, with its wire form.
+    pub const VALUES: &'static [(Self, i64)] = &[
+        (Self::Value1, 1),
+        (Self::Value2, 2),
+        (Self::Value3, 3),
+        (Self::Value4, 4),
+        (Self::Value5, 5),
+    ];
 }
 ::lark_runtime::int_enum_traits!(UserUpdatedV3ObjectEmployeeType);
 /// For `GENERIC_USER`, the referenced person.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct UserUpdatedV3ObjectCustomAttrsItemValueGenericUser {
     /// The referenced person's user_id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -128,16 +95,9 @@ pub struct UserUpdatedV3ObjectCustomAttrsItemValueGenericUser {
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub r#type: Option<i32>,
 }
-impl ::lark_runtime::Validate for UserUpdatedV3ObjectCustomAttrsItemValueGenericUser {
-    fn validate_at(
-        &self,
-        _at: &::lark_runtime::validate::FieldPath<'_>,
-        _violations: &mut ::lark_runtime::validate::Violations,
-    ) {}
-}
+impl Validate for UserUpdatedV3ObjectCustomAttrsItemValueGenericUser {}
 /// The custom field's value.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct UserUpdatedV3ObjectCustomAttrsItemValue {
     /// For `TEXT` the field's value; for `HREF` the link title.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -171,23 +131,13 @@ pub struct UserUpdatedV3ObjectCustomAttrsItemValue {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub generic_user: Option<UserUpdatedV3ObjectCustomAttrsItemValueGenericUser>,
 }
-impl ::lark_runtime::Validate for UserUpdatedV3ObjectCustomAttrsItemValue {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
-        {
-            let at = at.field("generic_user");
-            if let Some(value) = &self.generic_user {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
+impl Validate for UserUpdatedV3ObjectCustomAttrsItemValue {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
+        violations.check(&at.field("generic_user"), &self.generic_user);
     }
 }
 /// One custom field value.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct UserUpdatedV3ObjectCustomAttrsItem {
     /// The custom field's type: `TEXT`, `HREF`, `ENUMERATION`, `PICTURE_ENUM` or `GENERIC_USER`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -201,23 +151,13 @@ pub struct UserUpdatedV3ObjectCustomAttrsItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value: Option<UserUpdatedV3ObjectCustomAttrsItemValue>,
 }
-impl ::lark_runtime::Validate for UserUpdatedV3ObjectCustomAttrsItem {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
-        {
-            let at = at.field("value");
-            if let Some(value) = &self.value {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
+impl Validate for UserUpdatedV3ObjectCustomAttrsItem {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
+        violations.check(&at.field("value"), &self.value);
     }
 }
 /// The user's information after the change.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct UserUpdatedV3Object {
     /// The user's open_id, their id within this app.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -318,36 +258,17 @@ pub struct UserUpdatedV3Object {
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub dotted_line_leader_user_ids: Option<Vec<String>>,
 }
-impl ::lark_runtime::Validate for UserUpdatedV3Object {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
+impl Validate for UserUpdatedV3Object {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
         {
             let at = at.field("name");
             if let Some(value) = &self.name {
                 violations.length(&at, value, Some(1), None);
             }
         }
-        {
-            let at = at.field("gender");
-            if let Some(value) = &self.gender {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
-        {
-            let at = at.field("avatar");
-            if let Some(value) = &self.avatar {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
-        {
-            let at = at.field("status");
-            if let Some(value) = &self.status {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
+        violations.check(&at.field("gender"), &self.gender);
+        violations.check(&at.field("avatar"), &self.avatar);
+        violations.check(&at.field("status"), &self.status);
         {
             let at = at.field("join_time");
             if let Some(value) = &self.join_time {
@@ -360,30 +281,9 @@ impl ::lark_runtime::Validate for UserUpdatedV3Object {
                     );
             }
         }
-        {
-            let at = at.field("employee_type");
-            if let Some(value) = &self.employee_type {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
-        {
-            let at = at.field("orders");
-            if let Some(value) = &self.orders {
-                for (index, item) in value.iter().enumerate() {
-                    let at = at.index(index);
-                    ::lark_runtime::Validate::validate_at(item, &at, violations);
-                }
-            }
-        }
-        {
-            let at = at.field("custom_attrs");
-            if let Some(value) = &self.custom_attrs {
-                for (index, item) in value.iter().enumerate() {
-                    let at = at.index(index);
-                    ::lark_runtime::Validate::validate_at(item, &at, violations);
-                }
-            }
-        }
+        violations.check(&at.field("employee_type"), &self.employee_type);
+        violations.check(&at.field("orders"), &self.orders);
+        violations.check(&at.field("custom_attrs"), &self.custom_attrs);
     }
 }
 /// The user's gender.
@@ -398,32 +298,17 @@ pub enum UserUpdatedV3OldObjectGender {
     Value2,
     /// `3`: Other.
     Value3,
-    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
-    /// fails validation.
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(i64),
 }
-impl ::lark_runtime::enums::IntEnum for UserUpdatedV3OldObjectGender {
-    fn from_wire(value: i64) -> Self {
-        match value {
-            0 => Self::Value0,
-            1 => Self::Value1,
-            2 => Self::Value2,
-            3 => Self::Value3,
-            other => Self::Unknown(other),
-        }
-    }
-    fn as_wire(&self) -> i64 {
-        match self {
-            Self::Value0 => 0,
-            Self::Value1 => 1,
-            Self::Value2 => 2,
-            Self::Value3 => 3,
-            Self::Unknown(value) => *value,
-        }
-    }
-    fn is_known(&self) -> bool {
-        !matches!(self, Self::Unknown(_))
-    }
+impl UserUpdatedV3OldObjectGender {
+    /// Every value the spec names, with its wire form.
+    pub const VALUES: &'static [(Self, i64)] = &[
+        (Self::Value0, 0),
+        (Self::Value1, 1),
+        (Self::Value2, 2),
+        (Self::Value3, 3),
+    ];
 }
 ::lark_runtime::int_enum_traits!(UserUpdatedV3OldObjectGender);
 /// The user's employee type; values other than 1 to 5 are custom types, which the employee type list API resolves by `enum_value`.
@@ -440,39 +325,22 @@ pub enum UserUpdatedV3OldObjectEmployeeType {
     Value4,
     /// `5`: Consultant.
     Value5,
-    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
-    /// fails validation.
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(i64),
 }
-impl ::lark_runtime::enums::IntEnum for UserUpdatedV3OldObjectEmployeeType {
-    fn from_wire(value: i64) -> Self {
-        match value {
-            1 => Self::Value1,
-            2 => Self::Value2,
-            3 => Self::Value3,
-            4 => Self::Value4,
-            5 => Self::Value5,
-            other => Self::Unknown(other),
-        }
-    }
-    fn as_wire(&self) -> i64 {
-        match self {
-            Self::Value1 => 1,
-            Self::Value2 => 2,
-            Self::Value3 => 3,
-            Self::Value4 => 4,
-            Self::Value5 => 5,
-            Self::Unknown(value) => *value,
-        }
-    }
-    fn is_known(&self) -> bool {
-        !matches!(self, Self::Unknown(_))
-    }
+impl UserUpdatedV3OldObjectEmployeeType {
+    /// Every value the spec names, with its wire form.
+    pub const VALUES: &'static [(Self, i64)] = &[
+        (Self::Value1, 1),
+        (Self::Value2, 2),
+        (Self::Value3, 3),
+        (Self::Value4, 4),
+        (Self::Value5, 5),
+    ];
 }
 ::lark_runtime::int_enum_traits!(UserUpdatedV3OldObjectEmployeeType);
 /// For `GENERIC_USER`, the referenced person.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct UserUpdatedV3OldObjectCustomAttrsItemValueGenericUser {
     /// The referenced person's user_id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -483,16 +351,9 @@ pub struct UserUpdatedV3OldObjectCustomAttrsItemValueGenericUser {
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub r#type: Option<i32>,
 }
-impl ::lark_runtime::Validate for UserUpdatedV3OldObjectCustomAttrsItemValueGenericUser {
-    fn validate_at(
-        &self,
-        _at: &::lark_runtime::validate::FieldPath<'_>,
-        _violations: &mut ::lark_runtime::validate::Violations,
-    ) {}
-}
+impl Validate for UserUpdatedV3OldObjectCustomAttrsItemValueGenericUser {}
 /// The custom field's value.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct UserUpdatedV3OldObjectCustomAttrsItemValue {
     /// For `TEXT` the field's value; for `HREF` the link title.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -526,23 +387,13 @@ pub struct UserUpdatedV3OldObjectCustomAttrsItemValue {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub generic_user: Option<UserUpdatedV3OldObjectCustomAttrsItemValueGenericUser>,
 }
-impl ::lark_runtime::Validate for UserUpdatedV3OldObjectCustomAttrsItemValue {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
-        {
-            let at = at.field("generic_user");
-            if let Some(value) = &self.generic_user {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
+impl Validate for UserUpdatedV3OldObjectCustomAttrsItemValue {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
+        violations.check(&at.field("generic_user"), &self.generic_user);
     }
 }
 /// One custom field value.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct UserUpdatedV3OldObjectCustomAttrsItem {
     /// The custom field's type: `TEXT`, `HREF`, `ENUMERATION`, `PICTURE_ENUM` or `GENERIC_USER`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -556,23 +407,13 @@ pub struct UserUpdatedV3OldObjectCustomAttrsItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value: Option<UserUpdatedV3OldObjectCustomAttrsItemValue>,
 }
-impl ::lark_runtime::Validate for UserUpdatedV3OldObjectCustomAttrsItem {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
-        {
-            let at = at.field("value");
-            if let Some(value) = &self.value {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
+impl Validate for UserUpdatedV3OldObjectCustomAttrsItem {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
+        violations.check(&at.field("value"), &self.value);
     }
 }
 /// The user's information before the change; only the fields that changed are present.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct UserUpdatedV3OldObject {
     /// The user's open_id, their id within this app.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -669,36 +510,17 @@ pub struct UserUpdatedV3OldObject {
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub dotted_line_leader_user_ids: Option<Vec<String>>,
 }
-impl ::lark_runtime::Validate for UserUpdatedV3OldObject {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
+impl Validate for UserUpdatedV3OldObject {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
         {
             let at = at.field("name");
             if let Some(value) = &self.name {
                 violations.length(&at, value, Some(1), None);
             }
         }
-        {
-            let at = at.field("gender");
-            if let Some(value) = &self.gender {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
-        {
-            let at = at.field("avatar");
-            if let Some(value) = &self.avatar {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
-        {
-            let at = at.field("status");
-            if let Some(value) = &self.status {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
+        violations.check(&at.field("gender"), &self.gender);
+        violations.check(&at.field("avatar"), &self.avatar);
+        violations.check(&at.field("status"), &self.status);
         {
             let at = at.field("join_time");
             if let Some(value) = &self.join_time {
@@ -711,29 +533,8 @@ impl ::lark_runtime::Validate for UserUpdatedV3OldObject {
                     );
             }
         }
-        {
-            let at = at.field("employee_type");
-            if let Some(value) = &self.employee_type {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
-        {
-            let at = at.field("orders");
-            if let Some(value) = &self.orders {
-                for (index, item) in value.iter().enumerate() {
-                    let at = at.index(index);
-                    ::lark_runtime::Validate::validate_at(item, &at, violations);
-                }
-            }
-        }
-        {
-            let at = at.field("custom_attrs");
-            if let Some(value) = &self.custom_attrs {
-                for (index, item) in value.iter().enumerate() {
-                    let at = at.index(index);
-                    ::lark_runtime::Validate::validate_at(item, &at, violations);
-                }
-            }
-        }
+        violations.check(&at.field("employee_type"), &self.employee_type);
+        violations.check(&at.field("orders"), &self.orders);
+        violations.check(&at.field("custom_attrs"), &self.custom_attrs);
     }
 }

@@ -9,14 +9,11 @@
 //! `POST /open-apis/contact/v3/functional_roles`
 //!
 //! Reference: <https://open.feishu.cn/document/server-docs/contact-v3/functional_role/create>
-use ::lark_runtime::__private::serde::{Deserialize, Serialize};
+use ::lark_runtime::__private::prelude::*;
 /// Request of 创建角色 — Create a functional role.
-///
-/// `POST /open-apis/contact/v3/functional_roles`
 ///
 /// Build it with [`CreateRequest::builder`]; a request that exists has passed every constraint of the spec.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct CreateRequest {
     role_name: String,
 }
@@ -45,24 +42,20 @@ impl CreateRequestBuilder {
         self
     }
     /// Checks every constraint of the spec and returns the request, or every violation found.
-    pub fn build(self) -> Result<CreateRequest, ::lark_runtime::ValidationError> {
-        let root = ::lark_runtime::validate::FieldPath::root();
-        let mut violations = ::lark_runtime::validate::Violations::default();
+    pub fn build(self) -> Result<CreateRequest, ValidationError> {
+        let root = FieldPath::root();
+        let mut violations = Violations::default();
         let role_name = violations.required(&root.field("role_name"), self.role_name);
         let (Some(role_name),) = (role_name,) else {
             return Err(violations.into_error("CreateRequest"));
         };
         let request = CreateRequest { role_name };
-        ::lark_runtime::Validate::validate(&request)?;
+        Validate::validate(&request)?;
         Ok(request)
     }
 }
-impl ::lark_runtime::Validate for CreateRequest {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
+impl Validate for CreateRequest {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
         {
             let at = at.field("role_name");
             let value = &self.role_name;
@@ -70,64 +63,49 @@ impl ::lark_runtime::Validate for CreateRequest {
         }
     }
 }
-impl ::lark_runtime::Endpoint for CreateRequest {
+impl Endpoint for CreateRequest {
     type Data = CreateResponse;
     type Error = CreateError;
-    const METADATA: &'static ::lark_runtime::EndpointMetadata = &::lark_runtime::EndpointMetadata {
-        id: "contact.v3.functional_role.create",
-        summary: "创建角色 — Create a functional role.",
-        method: ::lark_runtime::HttpMethod::Post,
-        path_template: "/open-apis/contact/v3/functional_roles",
-        access_tokens: &[::lark_runtime::AccessTokenKind::Tenant],
-        app_types: &[::lark_runtime::AppType::Custom],
+    const METADATA: &'static EndpointMetadata = &EndpointMetadata {
+        access_tokens: &[AccessTokenKind::Tenant],
+        app_types: &[AppType::Custom],
         scopes: &["contact:functional_role"],
-        rate_limits: &[::lark_runtime::RateLimit::per_minute(100)],
-        special_rate_limit: false,
-        envelope: ::lark_runtime::Envelope::Data,
-        request_body: ::lark_runtime::RequestBody::Json,
-        response_kind: ::lark_runtime::ResponseKind::Json,
-        pagination_items: None,
-        path_example: &[],
-        query_example: &[],
+        rate_limits: &[RateLimit::per_minute(100)],
+        request_body: RequestBody::Json,
         request_example: Some("{\"role_name\":\"考勤管理员\"}"),
-        file_parts: &[],
         response_example: Some(
             "{\"code\":0,\"data\":{\"role_id\":\"7vrj3vk70xk7v5r\"},\"msg\":\"success\"}",
         ),
+        ..EndpointMetadata::new(
+            "contact.v3.functional_role.create",
+            "创建角色 — Create a functional role.",
+            HttpMethod::Post,
+            "/open-apis/contact/v3/functional_roles",
+        )
     };
-    fn path(&self) -> String {
-        String::from("/open-apis/contact/v3/functional_roles")
-    }
-    fn query(&self) -> Vec<(&'static str, String)> {
-        Vec::new()
-    }
 }
 #[cfg(feature = "server")]
-impl ::lark_runtime::Incoming for CreateRequest {
-    fn from_incoming(
-        request: &::lark_runtime::IncomingRequest<'_>,
-    ) -> Result<Self, ::lark_runtime::ValidationError> {
+impl Incoming for CreateRequest {
+    fn from_incoming(request: &IncomingRequest<'_>) -> Result<Self, ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
         #[derive(Deserialize)]
-        #[serde(crate = "::lark_runtime::__private::serde")]
         struct Body {
             #[serde(default, rename = "role_name")]
             role_name: Option<String>,
         }
-        let mut violations = ::lark_runtime::validate::Violations::default();
+        let mut violations = Violations::default();
         let mut builder = Self::builder();
         let Some(body) = request.body::<Body>(&mut violations) else {
             return Err(violations.into_error("CreateRequest"));
         };
         builder.role_name = body.role_name;
-        ::lark_runtime::incoming::finish(violations, "CreateRequest", builder.build())
+        ::lark_runtime::incoming::finish(violations, builder.build())
     }
 }
 /// Response data of 创建角色 — Create a functional role.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct CreateResponse {
     /// The new role's id, unique in the tenant; keep it, since updating or deleting the role needs it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -140,30 +118,17 @@ pub struct CreateResponse {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum CreateError {
-    /// `41201` role name is exist (HTTP 400).
-    ///
-    /// The tenant already has a role of this name; choose another name.
+    /// `41201` role name is exist (HTTP 400). The tenant already has a role of this name; choose another name.
     RoleNameIsExist,
-    /// `41208` tenant role not more 500 (HTTP 400).
-    ///
-    /// The tenant already has 500 roles; delete roles no longer used, then create again.
+    /// `41208` tenant role not more 500 (HTTP 400). The tenant already has 500 roles; delete roles no longer used, then create again.
     TenantRoleNotMore500,
     /// A code the reference page does not document for this endpoint.
     Undocumented(i64),
 }
-impl ::lark_runtime::DocumentedError for CreateError {
-    const DOCUMENTED: &'static [(Self, ::lark_runtime::ErrorFacts)] = &[
+impl DocumentedError for CreateError {
+    const DOCUMENTED: &'static [(Self, ErrorFacts)] = &[
         (Self::RoleNameIsExist, crate::contact::v3::errors::CODE_41201),
         (Self::TenantRoleNotMore500, crate::contact::v3::errors::CODE_41208),
     ];
-    fn undocumented(code: i64) -> Self {
-        Self::Undocumented(code)
-    }
-    fn undocumented_code(&self) -> Option<i64> {
-        match self {
-            Self::Undocumented(code) => Some(*code),
-            _ => None,
-        }
-    }
 }
 ::lark_runtime::documented_error_traits!(CreateError);

@@ -9,14 +9,11 @@
 //! `PUT /open-apis/contact/v3/functional_roles/:role_id`
 //!
 //! Reference: <https://open.feishu.cn/document/server-docs/contact-v3/functional_role/update>
-use ::lark_runtime::__private::serde::{Deserialize, Serialize};
+use ::lark_runtime::__private::prelude::*;
 /// Request of 修改角色名称 — Rename a functional role.
-///
-/// `PUT /open-apis/contact/v3/functional_roles/:role_id`
 ///
 /// Build it with [`UpdateRequest::builder`]; a request that exists has passed every constraint of the spec.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct UpdateRequest {
     #[serde(skip)]
     role_id: String,
@@ -59,9 +56,9 @@ impl UpdateRequestBuilder {
         self
     }
     /// Checks every constraint of the spec and returns the request, or every violation found.
-    pub fn build(self) -> Result<UpdateRequest, ::lark_runtime::ValidationError> {
-        let root = ::lark_runtime::validate::FieldPath::root();
-        let mut violations = ::lark_runtime::validate::Violations::default();
+    pub fn build(self) -> Result<UpdateRequest, ValidationError> {
+        let root = FieldPath::root();
+        let mut violations = Violations::default();
         let role_id = violations.required(&root.field("role_id"), self.role_id);
         let role_name = violations.required(&root.field("role_name"), self.role_name);
         let (Some(role_id), Some(role_name)) = (role_id, role_name) else {
@@ -71,16 +68,12 @@ impl UpdateRequestBuilder {
             role_id,
             role_name,
         };
-        ::lark_runtime::Validate::validate(&request)?;
+        Validate::validate(&request)?;
         Ok(request)
     }
 }
-impl ::lark_runtime::Validate for UpdateRequest {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
+impl Validate for UpdateRequest {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
         {
             let at = at.field("role_name");
             let value = &self.role_name;
@@ -88,68 +81,55 @@ impl ::lark_runtime::Validate for UpdateRequest {
         }
     }
 }
-impl ::lark_runtime::Endpoint for UpdateRequest {
+impl Endpoint for UpdateRequest {
     type Data = UpdateResponse;
     type Error = UpdateError;
-    const METADATA: &'static ::lark_runtime::EndpointMetadata = &::lark_runtime::EndpointMetadata {
-        id: "contact.v3.functional_role.update",
-        summary: "修改角色名称 — Rename a functional role.",
-        method: ::lark_runtime::HttpMethod::Put,
-        path_template: "/open-apis/contact/v3/functional_roles/:role_id",
-        access_tokens: &[::lark_runtime::AccessTokenKind::Tenant],
-        app_types: &[::lark_runtime::AppType::Custom],
+    const METADATA: &'static EndpointMetadata = &EndpointMetadata {
+        access_tokens: &[AccessTokenKind::Tenant],
+        app_types: &[AppType::Custom],
         scopes: &["contact:functional_role"],
-        rate_limits: &[::lark_runtime::RateLimit::per_minute(100)],
-        special_rate_limit: false,
-        envelope: ::lark_runtime::Envelope::Data,
-        request_body: ::lark_runtime::RequestBody::Json,
-        response_kind: ::lark_runtime::ResponseKind::Json,
-        pagination_items: None,
+        rate_limits: &[RateLimit::per_minute(100)],
+        request_body: RequestBody::Json,
         path_example: &[("role_id", "7vrj3vk70xk7v5r")],
-        query_example: &[],
         request_example: Some("{\"role_name\":\"考勤管理员\"}"),
-        file_parts: &[],
         response_example: Some("{\"code\":0,\"data\":{},\"msg\":\"success\"}"),
+        ..EndpointMetadata::new(
+            "contact.v3.functional_role.update",
+            "修改角色名称 — Rename a functional role.",
+            HttpMethod::Put,
+            "/open-apis/contact/v3/functional_roles/:role_id",
+        )
     };
     fn path(&self) -> String {
-        ::lark_runtime::wire::fill_path(
+        fill_path(
             Self::METADATA.path_template,
             &[("role_id", ToString::to_string(&self.role_id))],
         )
     }
-    fn query(&self) -> Vec<(&'static str, String)> {
-        Vec::new()
-    }
 }
 #[cfg(feature = "server")]
-impl ::lark_runtime::Incoming for UpdateRequest {
-    fn from_incoming(
-        request: &::lark_runtime::IncomingRequest<'_>,
-    ) -> Result<Self, ::lark_runtime::ValidationError> {
+impl Incoming for UpdateRequest {
+    fn from_incoming(request: &IncomingRequest<'_>) -> Result<Self, ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
         #[derive(Deserialize)]
-        #[serde(crate = "::lark_runtime::__private::serde")]
         struct Body {
             #[serde(default, rename = "role_name")]
             role_name: Option<String>,
         }
-        let root = ::lark_runtime::validate::FieldPath::root();
-        let mut violations = ::lark_runtime::validate::Violations::default();
+        let mut violations = Violations::default();
         let mut builder = Self::builder();
-        builder.role_id = request
-            .path_param::<String>(&root.field("role_id"), "role_id", &mut violations);
+        builder.role_id = request.path_param("role_id", &mut violations);
         let Some(body) = request.body::<Body>(&mut violations) else {
             return Err(violations.into_error("UpdateRequest"));
         };
         builder.role_name = body.role_name;
-        ::lark_runtime::incoming::finish(violations, "UpdateRequest", builder.build())
+        ::lark_runtime::incoming::finish(violations, builder.build())
     }
 }
 /// Response data of 修改角色名称 — Rename a functional role.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct UpdateResponse {}
 /// A documented error code of 修改角色名称 — Rename a functional role.
 ///
@@ -157,35 +137,20 @@ pub struct UpdateResponse {}
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum UpdateError {
-    /// `41202` role id is not exist (HTTP 404).
-    ///
-    /// No role has this role_id; correct it.
+    /// `41202` role id is not exist (HTTP 404). No role has this role_id; correct it.
     RoleIdIsNotExist,
-    /// `41201` role name is existed (HTTP 400).
-    ///
-    /// The tenant already has a role of this name; choose another name.
+    /// `41201` role name is existed (HTTP 400). The tenant already has a role of this name; choose another name.
     RoleNameIsExisted,
-    /// `41213` system role not support update (HTTP 400).
-    ///
-    /// System roles cannot be renamed; pick a role you created.
+    /// `41213` system role not support update (HTTP 400). System roles cannot be renamed; pick a role you created.
     SystemRoleNotSupportUpdate,
     /// A code the reference page does not document for this endpoint.
     Undocumented(i64),
 }
-impl ::lark_runtime::DocumentedError for UpdateError {
-    const DOCUMENTED: &'static [(Self, ::lark_runtime::ErrorFacts)] = &[
+impl DocumentedError for UpdateError {
+    const DOCUMENTED: &'static [(Self, ErrorFacts)] = &[
         (Self::RoleIdIsNotExist, crate::contact::v3::errors::CODE_41202),
         (Self::RoleNameIsExisted, crate::contact::v3::errors::CODE_41201_2),
         (Self::SystemRoleNotSupportUpdate, crate::contact::v3::errors::CODE_41213),
     ];
-    fn undocumented(code: i64) -> Self {
-        Self::Undocumented(code)
-    }
-    fn undocumented_code(&self) -> Option<i64> {
-        match self {
-            Self::Undocumented(code) => Some(*code),
-            _ => None,
-        }
-    }
 }
 ::lark_runtime::documented_error_traits!(UpdateError);

@@ -9,14 +9,11 @@
 //! `PATCH /open-apis/contact/v3/functional_roles/:role_id/members/batch_delete`
 //!
 //! Reference: <https://open.feishu.cn/document/server-docs/contact-v3/functional_role-member/batch_delete>
-use ::lark_runtime::__private::serde::{Deserialize, Serialize};
+use ::lark_runtime::__private::prelude::*;
 /// Request of 删除角色下的成员 — Remove several members from a functional role.
-///
-/// `PATCH /open-apis/contact/v3/functional_roles/:role_id/members/batch_delete`
 ///
 /// Build it with [`BatchDeleteRequest::builder`]; a request that exists has passed every constraint of the spec.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct BatchDeleteRequest {
     #[serde(skip)]
     role_id: String,
@@ -79,9 +76,9 @@ impl BatchDeleteRequestBuilder {
         self
     }
     /// Checks every constraint of the spec and returns the request, or every violation found.
-    pub fn build(self) -> Result<BatchDeleteRequest, ::lark_runtime::ValidationError> {
-        let root = ::lark_runtime::validate::FieldPath::root();
-        let mut violations = ::lark_runtime::validate::Violations::default();
+    pub fn build(self) -> Result<BatchDeleteRequest, ValidationError> {
+        let root = FieldPath::root();
+        let mut violations = Violations::default();
         let role_id = violations.required(&root.field("role_id"), self.role_id);
         let (Some(role_id),) = (role_id,) else {
             return Err(violations.into_error("BatchDeleteRequest"));
@@ -91,22 +88,13 @@ impl BatchDeleteRequestBuilder {
             user_id_type: self.user_id_type,
             members: self.members,
         };
-        ::lark_runtime::Validate::validate(&request)?;
+        Validate::validate(&request)?;
         Ok(request)
     }
 }
-impl ::lark_runtime::Validate for BatchDeleteRequest {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
-        {
-            let at = at.field("user_id_type");
-            if let Some(value) = &self.user_id_type {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
+impl Validate for BatchDeleteRequest {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
+        violations.check(&at.field("user_id_type"), &self.user_id_type);
         {
             let at = at.field("members");
             if let Some(value) = &self.members {
@@ -115,82 +103,64 @@ impl ::lark_runtime::Validate for BatchDeleteRequest {
         }
     }
 }
-impl ::lark_runtime::Endpoint for BatchDeleteRequest {
+impl Endpoint for BatchDeleteRequest {
     type Data = BatchDeleteResponse;
     type Error = BatchDeleteError;
-    const METADATA: &'static ::lark_runtime::EndpointMetadata = &::lark_runtime::EndpointMetadata {
-        id: "contact.v3.functional_role_member.batch_delete",
-        summary: "删除角色下的成员 — Remove several members from a functional role.",
-        method: ::lark_runtime::HttpMethod::Patch,
-        path_template: "/open-apis/contact/v3/functional_roles/:role_id/members/batch_delete",
-        access_tokens: &[::lark_runtime::AccessTokenKind::Tenant],
-        app_types: &[::lark_runtime::AppType::Custom],
+    const METADATA: &'static EndpointMetadata = &EndpointMetadata {
+        access_tokens: &[AccessTokenKind::Tenant],
+        app_types: &[AppType::Custom],
         scopes: &["contact:functional_role"],
-        rate_limits: &[::lark_runtime::RateLimit::per_minute(100)],
-        special_rate_limit: false,
-        envelope: ::lark_runtime::Envelope::Data,
-        request_body: ::lark_runtime::RequestBody::Json,
-        response_kind: ::lark_runtime::ResponseKind::Json,
-        pagination_items: None,
+        rate_limits: &[RateLimit::per_minute(100)],
+        request_body: RequestBody::Json,
         path_example: &[("role_id", "7vrj3vk70xk7v5r")],
         query_example: &[("user_id_type", "open_id")],
         request_example: Some("{\"members\":[\"ou-12832197382\"]}"),
-        file_parts: &[],
         response_example: Some(
             "{\"code\":0,\"data\":{\"result\":[{\"reason\":1,\"user_id\":\"od-4e6ac4d14bcd5071a37a39de902c7141\"}]},\"msg\":\"success\"}",
         ),
+        ..EndpointMetadata::new(
+            "contact.v3.functional_role_member.batch_delete",
+            "删除角色下的成员 — Remove several members from a functional role.",
+            HttpMethod::Patch,
+            "/open-apis/contact/v3/functional_roles/:role_id/members/batch_delete",
+        )
     };
     fn path(&self) -> String {
-        ::lark_runtime::wire::fill_path(
+        fill_path(
             Self::METADATA.path_template,
             &[("role_id", ToString::to_string(&self.role_id))],
         )
     }
     fn query(&self) -> Vec<(&'static str, String)> {
         let mut query = Vec::new();
-        if let Some(value) = &self.user_id_type {
-            query.push(("user_id_type", ToString::to_string(value)));
-        }
+        push_query(&mut query, "user_id_type", &self.user_id_type);
         query
     }
 }
 #[cfg(feature = "server")]
-impl ::lark_runtime::Incoming for BatchDeleteRequest {
-    fn from_incoming(
-        request: &::lark_runtime::IncomingRequest<'_>,
-    ) -> Result<Self, ::lark_runtime::ValidationError> {
+impl Incoming for BatchDeleteRequest {
+    fn from_incoming(request: &IncomingRequest<'_>) -> Result<Self, ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
         #[derive(Deserialize)]
-        #[serde(crate = "::lark_runtime::__private::serde")]
         struct Body {
             #[serde(default, rename = "members")]
             members: Option<Vec<String>>,
         }
-        let root = ::lark_runtime::validate::FieldPath::root();
-        let mut violations = ::lark_runtime::validate::Violations::default();
+        let mut violations = Violations::default();
         let mut builder = Self::builder();
-        builder.role_id = request
-            .path_param::<String>(&root.field("role_id"), "role_id", &mut violations);
-        builder.user_id_type = request
-            .query_one::<
-                BatchDeleteRequestUserIdType,
-            >(&root.field("user_id_type"), "user_id_type", &mut violations);
+        builder.role_id = request.path_param("role_id", &mut violations);
+        builder.user_id_type = request.query_one("user_id_type", &mut violations);
         let Some(body) = request.body::<Body>(&mut violations) else {
             return Err(violations.into_error("BatchDeleteRequest"));
         };
         builder.members = body.members;
-        ::lark_runtime::incoming::finish(
-            violations,
-            "BatchDeleteRequest",
-            builder.build(),
-        )
+        ::lark_runtime::incoming::finish(violations, builder.build())
     }
 }
 /// Response data of 删除角色下的成员 — Remove several members from a functional role.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct BatchDeleteResponse {
     /// The outcome for each user sent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -202,26 +172,15 @@ pub struct BatchDeleteResponse {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum BatchDeleteError {
-    /// `41202` role id is not exist (HTTP 404).
-    ///
-    /// No role has this role_id; correct it.
+    /// `41202` role id is not exist (HTTP 404). No role has this role_id; correct it.
     RoleIdIsNotExist,
     /// A code the reference page does not document for this endpoint.
     Undocumented(i64),
 }
-impl ::lark_runtime::DocumentedError for BatchDeleteError {
-    const DOCUMENTED: &'static [(Self, ::lark_runtime::ErrorFacts)] = &[
+impl DocumentedError for BatchDeleteError {
+    const DOCUMENTED: &'static [(Self, ErrorFacts)] = &[
         (Self::RoleIdIsNotExist, crate::contact::v3::errors::CODE_41202),
     ];
-    fn undocumented(code: i64) -> Self {
-        Self::Undocumented(code)
-    }
-    fn undocumented_code(&self) -> Option<i64> {
-        match self {
-            Self::Undocumented(code) => Some(*code),
-            _ => None,
-        }
-    }
 }
 ::lark_runtime::documented_error_traits!(BatchDeleteError);
 /// Which kind of user id the members and answer use; `user_id` needs the contact:user.employee_id:readonly scope.
@@ -234,29 +193,15 @@ pub enum BatchDeleteRequestUserIdType {
     UnionId,
     /// `"user_id"`: The user's id within the tenant, the same in every app.
     UserId,
-    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
-    /// fails validation.
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl ::lark_runtime::enums::StringEnum for BatchDeleteRequestUserIdType {
-    fn from_wire(value: &str) -> Self {
-        match value {
-            "open_id" => Self::OpenId,
-            "union_id" => Self::UnionId,
-            "user_id" => Self::UserId,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-    fn as_wire(&self) -> &str {
-        match self {
-            Self::OpenId => "open_id",
-            Self::UnionId => "union_id",
-            Self::UserId => "user_id",
-            Self::Unknown(value) => value,
-        }
-    }
-    fn is_known(&self) -> bool {
-        !matches!(self, Self::Unknown(_))
-    }
+impl BatchDeleteRequestUserIdType {
+    /// Every value the spec names, with its wire form.
+    pub const VALUES: &'static [(Self, &'static str)] = &[
+        (Self::OpenId, "open_id"),
+        (Self::UnionId, "union_id"),
+        (Self::UserId, "user_id"),
+    ];
 }
 ::lark_runtime::string_enum_traits!(BatchDeleteRequestUserIdType);

@@ -10,14 +10,11 @@
 //! `POST /open-apis/contact/v3/group`
 //!
 //! Reference: <https://open.feishu.cn/document/server-docs/contact-v3/group/create>
-use ::lark_runtime::__private::serde::{Deserialize, Serialize};
+use ::lark_runtime::__private::prelude::*;
 /// Request of 创建用户组 — Create a user group in the contacts directory.
-///
-/// `POST /open-apis/contact/v3/group`
 ///
 /// Build it with [`CreateRequest::builder`]; a request that exists has passed every constraint of the spec.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct CreateRequest {
     #[serde(skip)]
     user_id_type: Option<CreateRequestUserIdType>,
@@ -121,9 +118,9 @@ impl CreateRequestBuilder {
         self
     }
     /// Checks every constraint of the spec and returns the request, or every violation found.
-    pub fn build(self) -> Result<CreateRequest, ::lark_runtime::ValidationError> {
-        let root = ::lark_runtime::validate::FieldPath::root();
-        let mut violations = ::lark_runtime::validate::Violations::default();
+    pub fn build(self) -> Result<CreateRequest, ValidationError> {
+        let root = FieldPath::root();
+        let mut violations = Violations::default();
         let name = violations.required(&root.field("name"), self.name);
         let (Some(name),) = (name,) else {
             return Err(violations.into_error("CreateRequest"));
@@ -136,54 +133,26 @@ impl CreateRequestBuilder {
             r#type: self.r#type,
             group_id: self.group_id,
         };
-        ::lark_runtime::Validate::validate(&request)?;
+        Validate::validate(&request)?;
         Ok(request)
     }
 }
-impl ::lark_runtime::Validate for CreateRequest {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
-        {
-            let at = at.field("user_id_type");
-            if let Some(value) = &self.user_id_type {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
-        {
-            let at = at.field("department_id_type");
-            if let Some(value) = &self.department_id_type {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
-        {
-            let at = at.field("type");
-            if let Some(value) = &self.r#type {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
+impl Validate for CreateRequest {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
+        violations.check(&at.field("user_id_type"), &self.user_id_type);
+        violations.check(&at.field("department_id_type"), &self.department_id_type);
+        violations.check(&at.field("type"), &self.r#type);
     }
 }
-impl ::lark_runtime::Endpoint for CreateRequest {
+impl Endpoint for CreateRequest {
     type Data = CreateResponse;
     type Error = CreateError;
-    const METADATA: &'static ::lark_runtime::EndpointMetadata = &::lark_runtime::EndpointMetadata {
-        id: "contact.v3.group.create",
-        summary: "创建用户组 — Create a user group in the contacts directory.",
-        method: ::lark_runtime::HttpMethod::Post,
-        path_template: "/open-apis/contact/v3/group",
-        access_tokens: &[::lark_runtime::AccessTokenKind::Tenant],
-        app_types: &[::lark_runtime::AppType::Custom],
+    const METADATA: &'static EndpointMetadata = &EndpointMetadata {
+        access_tokens: &[AccessTokenKind::Tenant],
+        app_types: &[AppType::Custom],
         scopes: &["contact:group"],
-        rate_limits: &[::lark_runtime::RateLimit::per_minute(100)],
-        special_rate_limit: false,
-        envelope: ::lark_runtime::Envelope::Data,
-        request_body: ::lark_runtime::RequestBody::Json,
-        response_kind: ::lark_runtime::ResponseKind::Json,
-        pagination_items: None,
-        path_example: &[],
+        rate_limits: &[RateLimit::per_minute(100)],
+        request_body: RequestBody::Json,
         query_example: &[
             ("user_id_type", "open_id"),
             ("department_id_type", "open_department_id"),
@@ -191,33 +160,28 @@ impl ::lark_runtime::Endpoint for CreateRequest {
         request_example: Some(
             "{\"description\":\"IT服务人员的集合\",\"group_id\":\"g122817\",\"name\":\"IT 外包组\",\"type\":1}",
         ),
-        file_parts: &[],
         response_example: Some(
             "{\"code\":0,\"data\":{\"group_id\":\"g122817\"},\"msg\":\"success\"}",
         ),
+        ..EndpointMetadata::new(
+            "contact.v3.group.create",
+            "创建用户组 — Create a user group in the contacts directory.",
+            HttpMethod::Post,
+            "/open-apis/contact/v3/group",
+        )
     };
-    fn path(&self) -> String {
-        String::from("/open-apis/contact/v3/group")
-    }
     fn query(&self) -> Vec<(&'static str, String)> {
         let mut query = Vec::new();
-        if let Some(value) = &self.user_id_type {
-            query.push(("user_id_type", ToString::to_string(value)));
-        }
-        if let Some(value) = &self.department_id_type {
-            query.push(("department_id_type", ToString::to_string(value)));
-        }
+        push_query(&mut query, "user_id_type", &self.user_id_type);
+        push_query(&mut query, "department_id_type", &self.department_id_type);
         query
     }
 }
 #[cfg(feature = "server")]
-impl ::lark_runtime::Incoming for CreateRequest {
-    fn from_incoming(
-        request: &::lark_runtime::IncomingRequest<'_>,
-    ) -> Result<Self, ::lark_runtime::ValidationError> {
+impl Incoming for CreateRequest {
+    fn from_incoming(request: &IncomingRequest<'_>) -> Result<Self, ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
         #[derive(Deserialize)]
-        #[serde(crate = "::lark_runtime::__private::serde")]
         struct Body {
             #[serde(default, rename = "name")]
             name: Option<String>,
@@ -228,17 +192,11 @@ impl ::lark_runtime::Incoming for CreateRequest {
             #[serde(default, rename = "group_id")]
             group_id: Option<String>,
         }
-        let root = ::lark_runtime::validate::FieldPath::root();
-        let mut violations = ::lark_runtime::validate::Violations::default();
+        let mut violations = Violations::default();
         let mut builder = Self::builder();
-        builder.user_id_type = request
-            .query_one::<
-                CreateRequestUserIdType,
-            >(&root.field("user_id_type"), "user_id_type", &mut violations);
+        builder.user_id_type = request.query_one("user_id_type", &mut violations);
         builder.department_id_type = request
-            .query_one::<
-                CreateRequestDepartmentIdType,
-            >(&root.field("department_id_type"), "department_id_type", &mut violations);
+            .query_one("department_id_type", &mut violations);
         let Some(body) = request.body::<Body>(&mut violations) else {
             return Err(violations.into_error("CreateRequest"));
         };
@@ -246,14 +204,13 @@ impl ::lark_runtime::Incoming for CreateRequest {
         builder.description = body.description;
         builder.r#type = body.r#type;
         builder.group_id = body.group_id;
-        ::lark_runtime::incoming::finish(violations, "CreateRequest", builder.build())
+        ::lark_runtime::incoming::finish(violations, builder.build())
     }
 }
 /// Response data of 创建用户组 — Create a user group in the contacts directory.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct CreateResponse {
     /// The new group's id, used later to update, delete or query the group.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -266,97 +223,53 @@ pub struct CreateResponse {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum CreateError {
-    /// `40003` internal error (HTTP 500).
-    ///
-    /// An internal fault; note the request's X-Request-Id and contact technical support.
-    ///
-    /// Retrying can succeed.
+    /// `40003` internal error (HTTP 500). An internal fault; note the request's X-Request-Id and contact technical support. Retrying can succeed.
     InternalError,
-    /// `42002` group_id invalid (HTTP 400).
-    ///
-    /// The group id is invalid; fix it as the group_id parameter describes and call again.
+    /// `42002` group_id invalid (HTTP 400). The group id is invalid; fix it as the group_id parameter describes and call again.
     GroupIdInvalid,
-    /// `42003` group type invalid (HTTP 400).
-    ///
-    /// Only type 1 (a normal group) can be created; send 1 or leave it out.
+    /// `42003` group type invalid (HTTP 400). Only type 1 (a normal group) can be created; send 1 or leave it out.
     GroupTypeInvalid,
-    /// `42001` group name empty (HTTP 400).
-    ///
-    /// The name parameter is required; give the group a non-empty name.
+    /// `42001` group name empty (HTTP 400). The name parameter is required; give the group a non-empty name.
     GroupNameEmpty,
-    /// `42013` group name exceed limit (HTTP 400).
-    ///
-    /// Shorten the name to at most 100 characters.
+    /// `42013` group name exceed limit (HTTP 400). Shorten the name to at most 100 characters.
     GroupNameExceedLimit,
-    /// `42014` group description exceed limit (HTTP 400).
-    ///
-    /// Shorten the description to at most 500 characters.
+    /// `42014` group description exceed limit (HTTP 400). Shorten the description to at most 500 characters.
     GroupDescriptionExceedLimit,
-    /// `42010` not has all authority error (HTTP 403).
-    ///
-    /// Set the app's contacts permission scope to all employees, then call again.
+    /// `42010` not has all authority error (HTTP 403). Set the app's contacts permission scope to all employees, then call again.
     NotHasAllAuthorityError,
-    /// `47005` duplicate group id error (HTTP 400).
-    ///
-    /// Group ids are unique within the company; choose another group_id.
+    /// `47005` duplicate group id error (HTTP 400). Group ids are unique within the company; choose another group_id.
     DuplicateGroupIdError,
-    /// `47009` duplicated name error (HTTP 400).
-    ///
-    /// Group names are unique within the company; choose another name.
+    /// `47009` duplicated name error (HTTP 400). Group names are unique within the company; choose another name.
     DuplicatedNameError,
-    /// `42016` user group number exceed limit (HTTP 400).
-    ///
-    /// The company already has 500 groups; delete groups no longer used before creating more.
+    /// `42016` user group number exceed limit (HTTP 400). The company already has 500 groups; delete groups no longer used before creating more.
     UserGroupNumberExceedLimit,
-    /// `42015` user group disable (HTTP 400).
-    ///
-    /// The user group feature is not enabled for the tenant; contact technical support.
+    /// `42015` user group disable (HTTP 400). The user group feature is not enabled for the tenant; contact technical support.
     UserGroupDisable,
-    /// `40001` parameter invalid (HTTP 400).
-    ///
-    /// A parameter is wrong; check the inputs against the parameter descriptions and fix them.
+    /// `40001` parameter invalid (HTTP 400). A parameter is wrong; check the inputs against the parameter descriptions and fix them.
     ParameterInvalid,
-    /// `42018` exist invalid dynamic group rule (HTTP 400).
-    ///
-    /// A dynamic group rule is invalid; check the request parameters and try again.
+    /// `42018` exist invalid dynamic group rule (HTTP 400). A dynamic group rule is invalid; check the request parameters and try again.
     ExistInvalidDynamicGroupRule,
-    /// `42019` exist invalid dynamic group rule expression (HTTP 400).
-    ///
-    /// The dynamic group's matching rule is wrong; correct it.
+    /// `42019` exist invalid dynamic group rule expression (HTTP 400). The dynamic group's matching rule is wrong; correct it.
     ExistInvalidDynamicGroupRuleExpression,
-    /// `42020` exist unsupported dynamic group rule expression field (HTTP 400).
-    ///
-    /// The rule expression names a member attribute that is not supported; use a supported one.
+    /// `42020` exist unsupported dynamic group rule expression field (HTTP 400). The rule expression names a member attribute that is not supported; use a supported one.
     ExistUnsupportedDynamicGroupRuleExpression,
-    /// `42021` exist unsupported dynamic group operatrion (HTTP 400).
-    ///
-    /// The rule expression uses a relational operator that is not supported; use a supported one.
+    /// `42021` exist unsupported dynamic group operatrion (HTTP 400). The rule expression uses a relational operator that is not supported; use a supported one.
     ExistUnsupportedDynamicGroupOperatrion,
-    /// `42022` exist invalid expression value or values (HTTP 400).
-    ///
-    /// The rule expression has a wrong or unsupported value, or single/multiple values that do not fit the operator; fix the values.
+    /// `42022` exist invalid expression value or values (HTTP 400). The rule expression has a wrong or unsupported value, or single/multiple values that do not fit the operator; fix the values.
     ExistInvalidExpressionValueOrValues,
-    /// `42024` no permission to create a dynamic group (HTTP 400).
-    ///
-    /// The caller may not create dynamic groups; check the permission and try again.
+    /// `42024` no permission to create a dynamic group (HTTP 400). The caller may not create dynamic groups; check the permission and try again.
     NoPermissionToCreateADynamic,
-    /// `42025` invalid joinner rule (HTTP 400).
-    ///
-    /// The rule's joining (connective) rule is invalid; correct it and try again.
+    /// `42025` invalid joinner rule (HTTP 400). The rule's joining (connective) rule is invalid; correct it and try again.
     InvalidJoinnerRule,
-    /// `42026` department scope exceed limit (HTTP 400).
-    ///
-    /// The department scope is over its limit; reduce it and try again.
+    /// `42026` department scope exceed limit (HTTP 400). The department scope is over its limit; reduce it and try again.
     DepartmentScopeExceedLimit,
-    /// `42027` group visible scope is not valid (HTTP 400).
-    ///
-    /// The group's visible scope is invalid; correct it.
+    /// `42027` group visible scope is not valid (HTTP 400). The group's visible scope is invalid; correct it.
     GroupVisibleScopeIsNotValid,
     /// A code the reference page does not document for this endpoint.
     Undocumented(i64),
 }
-impl ::lark_runtime::DocumentedError for CreateError {
-    const DOCUMENTED: &'static [(Self, ::lark_runtime::ErrorFacts)] = &[
+impl DocumentedError for CreateError {
+    const DOCUMENTED: &'static [(Self, ErrorFacts)] = &[
         (Self::InternalError, crate::contact::v3::errors::CODE_40003_4),
         (Self::GroupIdInvalid, crate::contact::v3::errors::CODE_42002),
         (Self::GroupTypeInvalid, crate::contact::v3::errors::CODE_42003),
@@ -391,15 +304,6 @@ impl ::lark_runtime::DocumentedError for CreateError {
         (Self::DepartmentScopeExceedLimit, crate::contact::v3::errors::CODE_42026),
         (Self::GroupVisibleScopeIsNotValid, crate::contact::v3::errors::CODE_42027),
     ];
-    fn undocumented(code: i64) -> Self {
-        Self::Undocumented(code)
-    }
-    fn undocumented_code(&self) -> Option<i64> {
-        match self {
-            Self::Undocumented(code) => Some(*code),
-            _ => None,
-        }
-    }
 }
 ::lark_runtime::documented_error_traits!(CreateError);
 /// Which kind of user id this call uses; `user_id` needs the contact:user.employee_id:readonly scope.
@@ -412,30 +316,16 @@ pub enum CreateRequestUserIdType {
     UnionId,
     /// `"user_id"`: The user's id within the tenant, the same in every app.
     UserId,
-    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
-    /// fails validation.
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl ::lark_runtime::enums::StringEnum for CreateRequestUserIdType {
-    fn from_wire(value: &str) -> Self {
-        match value {
-            "open_id" => Self::OpenId,
-            "union_id" => Self::UnionId,
-            "user_id" => Self::UserId,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-    fn as_wire(&self) -> &str {
-        match self {
-            Self::OpenId => "open_id",
-            Self::UnionId => "union_id",
-            Self::UserId => "user_id",
-            Self::Unknown(value) => value,
-        }
-    }
-    fn is_known(&self) -> bool {
-        !matches!(self, Self::Unknown(_))
-    }
+impl CreateRequestUserIdType {
+    /// Every value the spec names, with its wire form.
+    pub const VALUES: &'static [(Self, &'static str)] = &[
+        (Self::OpenId, "open_id"),
+        (Self::UnionId, "union_id"),
+        (Self::UserId, "user_id"),
+    ];
 }
 ::lark_runtime::string_enum_traits!(CreateRequestUserIdType);
 /// Which kind of department id this call uses.
@@ -446,28 +336,15 @@ pub enum CreateRequestDepartmentIdType {
     OpenDepartmentId,
     /// `"department_id"`: The custom department id, unique among departments that are not deleted.
     DepartmentId,
-    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
-    /// fails validation.
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl ::lark_runtime::enums::StringEnum for CreateRequestDepartmentIdType {
-    fn from_wire(value: &str) -> Self {
-        match value {
-            "open_department_id" => Self::OpenDepartmentId,
-            "department_id" => Self::DepartmentId,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-    fn as_wire(&self) -> &str {
-        match self {
-            Self::OpenDepartmentId => "open_department_id",
-            Self::DepartmentId => "department_id",
-            Self::Unknown(value) => value,
-        }
-    }
-    fn is_known(&self) -> bool {
-        !matches!(self, Self::Unknown(_))
-    }
+impl CreateRequestDepartmentIdType {
+    /// Every value the spec names, with its wire form.
+    pub const VALUES: &'static [(Self, &'static str)] = &[
+        (Self::OpenDepartmentId, "open_department_id"),
+        (Self::DepartmentId, "department_id"),
+    ];
 }
 ::lark_runtime::string_enum_traits!(CreateRequestDepartmentIdType);
 /// The group type; 1 (a normal group) when omitted, the only value accepted.
@@ -478,27 +355,11 @@ pub enum CreateRequestType {
     Value1,
     /// `2`: Not supported yet.
     Value2,
-    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
-    /// fails validation.
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(i64),
 }
-impl ::lark_runtime::enums::IntEnum for CreateRequestType {
-    fn from_wire(value: i64) -> Self {
-        match value {
-            1 => Self::Value1,
-            2 => Self::Value2,
-            other => Self::Unknown(other),
-        }
-    }
-    fn as_wire(&self) -> i64 {
-        match self {
-            Self::Value1 => 1,
-            Self::Value2 => 2,
-            Self::Unknown(value) => *value,
-        }
-    }
-    fn is_known(&self) -> bool {
-        !matches!(self, Self::Unknown(_))
-    }
+impl CreateRequestType {
+    /// Every value the spec names, with its wire form.
+    pub const VALUES: &'static [(Self, i64)] = &[(Self::Value1, 1), (Self::Value2, 2)];
 }
 ::lark_runtime::int_enum_traits!(CreateRequestType);

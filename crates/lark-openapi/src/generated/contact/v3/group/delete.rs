@@ -10,14 +10,11 @@
 //! `DELETE /open-apis/contact/v3/group/:group_id`
 //!
 //! Reference: <https://open.feishu.cn/document/server-docs/contact-v3/group/delete>
-use ::lark_runtime::__private::serde::{Deserialize, Serialize};
+use ::lark_runtime::__private::prelude::*;
 /// Request of 删除用户组 — Delete a user group.
-///
-/// `DELETE /open-apis/contact/v3/group/:group_id`
 ///
 /// Build it with [`DeleteRequest::builder`]; a request that exists has passed every constraint of the spec.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct DeleteRequest {
     #[serde(skip)]
     group_id: String,
@@ -47,76 +44,56 @@ impl DeleteRequestBuilder {
         self
     }
     /// Checks every constraint of the spec and returns the request, or every violation found.
-    pub fn build(self) -> Result<DeleteRequest, ::lark_runtime::ValidationError> {
-        let root = ::lark_runtime::validate::FieldPath::root();
-        let mut violations = ::lark_runtime::validate::Violations::default();
+    pub fn build(self) -> Result<DeleteRequest, ValidationError> {
+        let root = FieldPath::root();
+        let mut violations = Violations::default();
         let group_id = violations.required(&root.field("group_id"), self.group_id);
         let (Some(group_id),) = (group_id,) else {
             return Err(violations.into_error("DeleteRequest"));
         };
         let request = DeleteRequest { group_id };
-        ::lark_runtime::Validate::validate(&request)?;
+        Validate::validate(&request)?;
         Ok(request)
     }
 }
-impl ::lark_runtime::Validate for DeleteRequest {
-    fn validate_at(
-        &self,
-        _at: &::lark_runtime::validate::FieldPath<'_>,
-        _violations: &mut ::lark_runtime::validate::Violations,
-    ) {}
-}
-impl ::lark_runtime::Endpoint for DeleteRequest {
+impl Validate for DeleteRequest {}
+impl Endpoint for DeleteRequest {
     type Data = DeleteResponse;
     type Error = DeleteError;
-    const METADATA: &'static ::lark_runtime::EndpointMetadata = &::lark_runtime::EndpointMetadata {
-        id: "contact.v3.group.delete",
-        summary: "删除用户组 — Delete a user group.",
-        method: ::lark_runtime::HttpMethod::Delete,
-        path_template: "/open-apis/contact/v3/group/:group_id",
-        access_tokens: &[::lark_runtime::AccessTokenKind::Tenant],
-        app_types: &[::lark_runtime::AppType::Custom],
+    const METADATA: &'static EndpointMetadata = &EndpointMetadata {
+        access_tokens: &[AccessTokenKind::Tenant],
+        app_types: &[AppType::Custom],
         scopes: &["contact:group"],
-        rate_limits: &[::lark_runtime::RateLimit::per_minute(100)],
-        special_rate_limit: false,
-        envelope: ::lark_runtime::Envelope::Data,
-        request_body: ::lark_runtime::RequestBody::None,
-        response_kind: ::lark_runtime::ResponseKind::Json,
-        pagination_items: None,
+        rate_limits: &[RateLimit::per_minute(100)],
         path_example: &[("group_id", "g1837191")],
-        query_example: &[],
-        request_example: None,
-        file_parts: &[],
         response_example: Some("{\"code\":0,\"data\":{},\"msg\":\"success\"}"),
+        ..EndpointMetadata::new(
+            "contact.v3.group.delete",
+            "删除用户组 — Delete a user group.",
+            HttpMethod::Delete,
+            "/open-apis/contact/v3/group/:group_id",
+        )
     };
     fn path(&self) -> String {
-        ::lark_runtime::wire::fill_path(
+        fill_path(
             Self::METADATA.path_template,
             &[("group_id", ToString::to_string(&self.group_id))],
         )
     }
-    fn query(&self) -> Vec<(&'static str, String)> {
-        Vec::new()
-    }
 }
 #[cfg(feature = "server")]
-impl ::lark_runtime::Incoming for DeleteRequest {
-    fn from_incoming(
-        request: &::lark_runtime::IncomingRequest<'_>,
-    ) -> Result<Self, ::lark_runtime::ValidationError> {
-        let root = ::lark_runtime::validate::FieldPath::root();
-        let mut violations = ::lark_runtime::validate::Violations::default();
+impl Incoming for DeleteRequest {
+    fn from_incoming(request: &IncomingRequest<'_>) -> Result<Self, ValidationError> {
+        let mut violations = Violations::default();
         let mut builder = Self::builder();
-        builder.group_id = request
-            .path_param::<String>(&root.field("group_id"), "group_id", &mut violations);
-        ::lark_runtime::incoming::finish(violations, "DeleteRequest", builder.build())
+        builder.group_id = request.path_param("group_id", &mut violations);
+        ::lark_runtime::incoming::finish(violations, builder.build())
     }
 }
 /// Response data of 删除用户组 — Delete a user group.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct DeleteResponse {}
 /// A documented error code of 删除用户组 — Delete a user group.
 ///
@@ -124,49 +101,28 @@ pub struct DeleteResponse {}
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum DeleteError {
-    /// `40003` internal error (HTTP 500).
-    ///
-    /// An internal fault; note the request's X-Request-Id and contact technical support.
-    ///
-    /// Retrying can succeed.
+    /// `40003` internal error (HTTP 500). An internal fault; note the request's X-Request-Id and contact technical support. Retrying can succeed.
     InternalError,
-    /// `42002` invalid group_id (HTTP 400).
-    ///
-    /// Check the group id; the group simplelist endpoint lists valid ids.
+    /// `42002` invalid group_id (HTTP 400). Check the group id; the group simplelist endpoint lists valid ids.
     InvalidGroupId,
-    /// `42009` no user group authority error (HTTP 403).
-    ///
-    /// Set the app's contacts permission scope to all employees, then call again.
+    /// `42009` no user group authority error (HTTP 403). Set the app's contacts permission scope to all employees, then call again.
     NoUserGroupAuthorityError,
-    /// `42017` group has member not allow delete (HTTP 400).
-    ///
-    /// Empty the group first: list its members (group_member simplelist) and remove them (group_member
+    /// `42017` group has member not allow delete (HTTP 400). Empty the group first: list its members (group_member simplelist) and remove them (group_member
     /// remove). That endpoint removes users only; departments must be removed by an admin in the admin
     /// console.
     GroupHasMemberNotAllowDelete,
-    /// `42015` user group disable (HTTP 400).
-    ///
-    /// The user group feature is not enabled for the tenant; contact technical support.
+    /// `42015` user group disable (HTTP 400). The user group feature is not enabled for the tenant; contact technical support.
     UserGroupDisable,
     /// A code the reference page does not document for this endpoint.
     Undocumented(i64),
 }
-impl ::lark_runtime::DocumentedError for DeleteError {
-    const DOCUMENTED: &'static [(Self, ::lark_runtime::ErrorFacts)] = &[
+impl DocumentedError for DeleteError {
+    const DOCUMENTED: &'static [(Self, ErrorFacts)] = &[
         (Self::InternalError, crate::contact::v3::errors::CODE_40003_4),
         (Self::InvalidGroupId, crate::contact::v3::errors::CODE_42002_2),
         (Self::NoUserGroupAuthorityError, crate::contact::v3::errors::CODE_42009_3),
         (Self::GroupHasMemberNotAllowDelete, crate::contact::v3::errors::CODE_42017),
         (Self::UserGroupDisable, crate::contact::v3::errors::CODE_42015),
     ];
-    fn undocumented(code: i64) -> Self {
-        Self::Undocumented(code)
-    }
-    fn undocumented_code(&self) -> Option<i64> {
-        match self {
-            Self::Undocumented(code) => Some(*code),
-            _ => None,
-        }
-    }
 }
 ::lark_runtime::documented_error_traits!(DeleteError);

@@ -10,14 +10,11 @@
 //! `GET /open-apis/contact/v3/group/member_belong`
 //!
 //! Reference: <https://open.feishu.cn/document/server-docs/contact-v3/group/member_belong>
-use ::lark_runtime::__private::serde::{Deserialize, Serialize};
+use ::lark_runtime::__private::prelude::*;
 /// Request of 查询用户所属用户组 — List the user groups a user belongs to.
-///
-/// `GET /open-apis/contact/v3/group/member_belong`
 ///
 /// Build it with [`MemberBelongRequest::builder`]; a request that exists has passed every constraint of the spec.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct MemberBelongRequest {
     #[serde(skip)]
     member_id: String,
@@ -110,9 +107,9 @@ impl MemberBelongRequestBuilder {
         self
     }
     /// Checks every constraint of the spec and returns the request, or every violation found.
-    pub fn build(self) -> Result<MemberBelongRequest, ::lark_runtime::ValidationError> {
-        let root = ::lark_runtime::validate::FieldPath::root();
-        let mut violations = ::lark_runtime::validate::Violations::default();
+    pub fn build(self) -> Result<MemberBelongRequest, ValidationError> {
+        let root = FieldPath::root();
+        let mut violations = Violations::default();
         let member_id = violations.required(&root.field("member_id"), self.member_id);
         let (Some(member_id),) = (member_id,) else {
             return Err(violations.into_error("MemberBelongRequest"));
@@ -124,28 +121,14 @@ impl MemberBelongRequestBuilder {
             page_size: self.page_size,
             page_token: self.page_token,
         };
-        ::lark_runtime::Validate::validate(&request)?;
+        Validate::validate(&request)?;
         Ok(request)
     }
 }
-impl ::lark_runtime::Validate for MemberBelongRequest {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
-        {
-            let at = at.field("member_id_type");
-            if let Some(value) = &self.member_id_type {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
-        {
-            let at = at.field("group_type");
-            if let Some(value) = &self.group_type {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
+impl Validate for MemberBelongRequest {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
+        violations.check(&at.field("member_id_type"), &self.member_id_type);
+        violations.check(&at.field("group_type"), &self.group_type);
         {
             let at = at.field("page_size");
             if let Some(value) = &self.page_size {
@@ -160,27 +143,15 @@ impl ::lark_runtime::Validate for MemberBelongRequest {
         }
     }
 }
-impl ::lark_runtime::Endpoint for MemberBelongRequest {
+impl Endpoint for MemberBelongRequest {
     type Data = MemberBelongResponse;
     type Error = MemberBelongError;
-    const METADATA: &'static ::lark_runtime::EndpointMetadata = &::lark_runtime::EndpointMetadata {
-        id: "contact.v3.group.member_belong",
-        summary: "查询用户所属用户组 — List the user groups a user belongs to.",
-        method: ::lark_runtime::HttpMethod::Get,
-        path_template: "/open-apis/contact/v3/group/member_belong",
-        access_tokens: &[::lark_runtime::AccessTokenKind::Tenant],
-        app_types: &[::lark_runtime::AppType::Custom, ::lark_runtime::AppType::Isv],
+    const METADATA: &'static EndpointMetadata = &EndpointMetadata {
+        access_tokens: &[AccessTokenKind::Tenant],
+        app_types: &[AppType::Custom, AppType::Isv],
         scopes: &["contact:group:readonly"],
-        rate_limits: &[
-            ::lark_runtime::RateLimit::per_minute(1000),
-            ::lark_runtime::RateLimit::per_second(50),
-        ],
-        special_rate_limit: false,
-        envelope: ::lark_runtime::Envelope::Data,
-        request_body: ::lark_runtime::RequestBody::None,
-        response_kind: ::lark_runtime::ResponseKind::Json,
+        rate_limits: &[RateLimit::per_minute(1000), RateLimit::per_second(50)],
         pagination_items: Some("group_list"),
-        path_example: &[],
         query_example: &[
             ("member_id", "u287xj12"),
             ("member_id_type", "open_id"),
@@ -191,65 +162,37 @@ impl ::lark_runtime::Endpoint for MemberBelongRequest {
                 "AQD9/Rn9eij9Pm39ED40/dk53s4Ebp882DYfFaPFbz00L4CMZJrqGdzNyc8BcZtDbwVUvRmQTvyMYicnGWrde9X56TgdBuS+JKiSIkdexPw=",
             ),
         ],
-        request_example: None,
-        file_parts: &[],
         response_example: Some(
             "{\"code\":0,\"data\":{\"group_list\":[\"og-1455998e138698e1386\"],\"has_more\":false,\"page_token\":\"AQD9/Rn9eij9Pm39ED40/dk53s4Ebp882DYfFaPFbz00L4CMZJrqGdzNyc8BcZtDbwVUvRmQTvyMYicnGWrde9X56TgdBuS+JKiSIkdexPw=\"},\"msg\":\"success\"}",
         ),
+        ..EndpointMetadata::new(
+            "contact.v3.group.member_belong",
+            "查询用户所属用户组 — List the user groups a user belongs to.",
+            HttpMethod::Get,
+            "/open-apis/contact/v3/group/member_belong",
+        )
     };
-    fn path(&self) -> String {
-        String::from("/open-apis/contact/v3/group/member_belong")
-    }
     fn query(&self) -> Vec<(&'static str, String)> {
         let mut query = Vec::new();
-        {
-            let value = &self.member_id;
-            query.push(("member_id", ToString::to_string(value)));
-        }
-        if let Some(value) = &self.member_id_type {
-            query.push(("member_id_type", ToString::to_string(value)));
-        }
-        if let Some(value) = &self.group_type {
-            query.push(("group_type", ToString::to_string(value)));
-        }
-        if let Some(value) = &self.page_size {
-            query.push(("page_size", ToString::to_string(value)));
-        }
-        if let Some(value) = &self.page_token {
-            query.push(("page_token", ToString::to_string(value)));
-        }
+        push_query(&mut query, "member_id", [&self.member_id]);
+        push_query(&mut query, "member_id_type", &self.member_id_type);
+        push_query(&mut query, "group_type", &self.group_type);
+        push_query(&mut query, "page_size", &self.page_size);
+        push_query(&mut query, "page_token", &self.page_token);
         query
     }
 }
 #[cfg(feature = "server")]
-impl ::lark_runtime::Incoming for MemberBelongRequest {
-    fn from_incoming(
-        request: &::lark_runtime::IncomingRequest<'_>,
-    ) -> Result<Self, ::lark_runtime::ValidationError> {
-        let root = ::lark_runtime::validate::FieldPath::root();
-        let mut violations = ::lark_runtime::validate::Violations::default();
+impl Incoming for MemberBelongRequest {
+    fn from_incoming(request: &IncomingRequest<'_>) -> Result<Self, ValidationError> {
+        let mut violations = Violations::default();
         let mut builder = Self::builder();
-        builder.member_id = request
-            .query_one::<String>(&root.field("member_id"), "member_id", &mut violations);
-        builder.member_id_type = request
-            .query_one::<
-                MemberBelongRequestMemberIdType,
-            >(&root.field("member_id_type"), "member_id_type", &mut violations);
-        builder.group_type = request
-            .query_one::<
-                MemberBelongRequestGroupType,
-            >(&root.field("group_type"), "group_type", &mut violations);
-        builder.page_size = request
-            .query_one::<i32>(&root.field("page_size"), "page_size", &mut violations);
-        builder.page_token = request
-            .query_one::<
-                String,
-            >(&root.field("page_token"), "page_token", &mut violations);
-        ::lark_runtime::incoming::finish(
-            violations,
-            "MemberBelongRequest",
-            builder.build(),
-        )
+        builder.member_id = request.query_one("member_id", &mut violations);
+        builder.member_id_type = request.query_one("member_id_type", &mut violations);
+        builder.group_type = request.query_one("group_type", &mut violations);
+        builder.page_size = request.query_one("page_size", &mut violations);
+        builder.page_token = request.query_one("page_token", &mut violations);
+        ::lark_runtime::incoming::finish(violations, builder.build())
     }
 }
 impl ::lark_runtime::Paged for MemberBelongRequest {
@@ -263,7 +206,6 @@ impl ::lark_runtime::Paged for MemberBelongRequest {
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct MemberBelongResponse {
     /// Ids of the groups the user belongs to; the group get endpoint gives each one's details.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -295,47 +237,29 @@ impl ::lark_runtime::Page for MemberBelongResponse {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum MemberBelongError {
-    /// `40001` param error (HTTP 400).
-    ///
-    /// A parameter is wrong; check the inputs against the parameter descriptions and fix them.
+    /// `40001` param error (HTTP 400). A parameter is wrong; check the inputs against the parameter descriptions and fix them.
     ParamError,
-    /// `40003` internal error (HTTP 500).
-    ///
-    /// An internal fault; note the request's X-Request-Id and contact technical support.
-    ///
-    /// Retrying can succeed.
+    /// `40003` internal error (HTTP 500). An internal fault; note the request's X-Request-Id and contact technical support. Retrying can succeed.
     InternalError,
-    /// `40011` page size is invalid (HTTP 400).
-    ///
-    /// Set page_size between 1 and 1000 and call again.
+    /// `40011` page size is invalid (HTTP 400). Set page_size between 1 and 1000 and call again.
     PageSizeIsInvalid,
-    /// `40012` page token is invalid (HTTP 400).
-    ///
-    /// Pass the page_token exactly as the previous answer returned it.
+    /// `40012` page token is invalid (HTTP 400). Pass the page_token exactly as the previous answer returned it.
     PageTokenIsInvalid,
-    /// `41071` invalid member_id_type (HTTP 400).
-    ///
-    /// member_id_type accepts only open_id, union_id or user_id.
+    /// `41071` invalid member_id_type (HTTP 400). member_id_type accepts only open_id, union_id or user_id.
     InvalidMemberIdType,
-    /// `41073` invalid member_id (HTTP 400).
-    ///
-    /// Make sure member_id is of the kind member_id_type names; fetch the id of that kind again and retry.
+    /// `41073` invalid member_id (HTTP 400). Make sure member_id is of the kind member_id_type names; fetch the id of that kind again and retry.
     InvalidMemberId,
-    /// `41074` invalid member_type (HTTP 400).
-    ///
-    /// group_type accepts only 1 or 2.
+    /// `41074` invalid member_type (HTTP 400). group_type accepts only 1 or 2.
     InvalidMemberType,
-    /// `41050` no user authority error (HTTP 403).
-    ///
-    /// The user is outside what the caller may see. With a tenant_access_token, add the user to the app's
+    /// `41050` no user authority error (HTTP 403). The user is outside what the caller may see. With a tenant_access_token, add the user to the app's
     /// contacts permission scope (developer console, or the admin console for a published app); with a
     /// user_access_token, an admin must widen the user's organization visibility in the admin console.
     NoUserAuthorityError,
     /// A code the reference page does not document for this endpoint.
     Undocumented(i64),
 }
-impl ::lark_runtime::DocumentedError for MemberBelongError {
-    const DOCUMENTED: &'static [(Self, ::lark_runtime::ErrorFacts)] = &[
+impl DocumentedError for MemberBelongError {
+    const DOCUMENTED: &'static [(Self, ErrorFacts)] = &[
         (Self::ParamError, crate::contact::v3::errors::CODE_40001_6),
         (Self::InternalError, crate::contact::v3::errors::CODE_40003_4),
         (Self::PageSizeIsInvalid, crate::contact::v3::errors::CODE_40011_3),
@@ -345,15 +269,6 @@ impl ::lark_runtime::DocumentedError for MemberBelongError {
         (Self::InvalidMemberType, crate::contact::v3::errors::CODE_41074_3),
         (Self::NoUserAuthorityError, crate::contact::v3::errors::CODE_41050_7),
     ];
-    fn undocumented(code: i64) -> Self {
-        Self::Undocumented(code)
-    }
-    fn undocumented_code(&self) -> Option<i64> {
-        match self {
-            Self::Undocumented(code) => Some(*code),
-            _ => None,
-        }
-    }
 }
 ::lark_runtime::documented_error_traits!(MemberBelongError);
 /// Which kind of id member_id is.
@@ -366,30 +281,16 @@ pub enum MemberBelongRequestMemberIdType {
     UnionId,
     /// `"user_id"`: The user's id within the tenant, the same in every app.
     UserId,
-    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
-    /// fails validation.
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl ::lark_runtime::enums::StringEnum for MemberBelongRequestMemberIdType {
-    fn from_wire(value: &str) -> Self {
-        match value {
-            "open_id" => Self::OpenId,
-            "union_id" => Self::UnionId,
-            "user_id" => Self::UserId,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-    fn as_wire(&self) -> &str {
-        match self {
-            Self::OpenId => "open_id",
-            Self::UnionId => "union_id",
-            Self::UserId => "user_id",
-            Self::Unknown(value) => value,
-        }
-    }
-    fn is_known(&self) -> bool {
-        !matches!(self, Self::Unknown(_))
-    }
+impl MemberBelongRequestMemberIdType {
+    /// Every value the spec names, with its wire form.
+    pub const VALUES: &'static [(Self, &'static str)] = &[
+        (Self::OpenId, "open_id"),
+        (Self::UnionId, "union_id"),
+        (Self::UserId, "user_id"),
+    ];
 }
 ::lark_runtime::string_enum_traits!(MemberBelongRequestMemberIdType);
 /// Only list groups of this type.
@@ -400,27 +301,11 @@ pub enum MemberBelongRequestGroupType {
     Value1,
     /// `2`: A dynamic user group.
     Value2,
-    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
-    /// fails validation.
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(i64),
 }
-impl ::lark_runtime::enums::IntEnum for MemberBelongRequestGroupType {
-    fn from_wire(value: i64) -> Self {
-        match value {
-            1 => Self::Value1,
-            2 => Self::Value2,
-            other => Self::Unknown(other),
-        }
-    }
-    fn as_wire(&self) -> i64 {
-        match self {
-            Self::Value1 => 1,
-            Self::Value2 => 2,
-            Self::Unknown(value) => *value,
-        }
-    }
-    fn is_known(&self) -> bool {
-        !matches!(self, Self::Unknown(_))
-    }
+impl MemberBelongRequestGroupType {
+    /// Every value the spec names, with its wire form.
+    pub const VALUES: &'static [(Self, i64)] = &[(Self::Value1, 1), (Self::Value2, 2)];
 }
 ::lark_runtime::int_enum_traits!(MemberBelongRequestGroupType);

@@ -10,14 +10,11 @@
 //! `PATCH /open-apis/contact/v3/group/:group_id`
 //!
 //! Reference: <https://open.feishu.cn/document/server-docs/contact-v3/group/patch>
-use ::lark_runtime::__private::serde::{Deserialize, Serialize};
+use ::lark_runtime::__private::prelude::*;
 /// Request of 更新用户组 — Update a user group's name or description.
-///
-/// `PATCH /open-apis/contact/v3/group/:group_id`
 ///
 /// Build it with [`PatchRequest::builder`]; a request that exists has passed every constraint of the spec.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct PatchRequest {
     #[serde(skip)]
     group_id: String,
@@ -108,9 +105,9 @@ impl PatchRequestBuilder {
         self
     }
     /// Checks every constraint of the spec and returns the request, or every violation found.
-    pub fn build(self) -> Result<PatchRequest, ::lark_runtime::ValidationError> {
-        let root = ::lark_runtime::validate::FieldPath::root();
-        let mut violations = ::lark_runtime::validate::Violations::default();
+    pub fn build(self) -> Result<PatchRequest, ValidationError> {
+        let root = FieldPath::root();
+        let mut violations = Violations::default();
         let group_id = violations.required(&root.field("group_id"), self.group_id);
         let (Some(group_id),) = (group_id,) else {
             return Err(violations.into_error("PatchRequest"));
@@ -122,47 +119,25 @@ impl PatchRequestBuilder {
             name: self.name,
             description: self.description,
         };
-        ::lark_runtime::Validate::validate(&request)?;
+        Validate::validate(&request)?;
         Ok(request)
     }
 }
-impl ::lark_runtime::Validate for PatchRequest {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
-        {
-            let at = at.field("user_id_type");
-            if let Some(value) = &self.user_id_type {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
-        {
-            let at = at.field("department_id_type");
-            if let Some(value) = &self.department_id_type {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
+impl Validate for PatchRequest {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
+        violations.check(&at.field("user_id_type"), &self.user_id_type);
+        violations.check(&at.field("department_id_type"), &self.department_id_type);
     }
 }
-impl ::lark_runtime::Endpoint for PatchRequest {
+impl Endpoint for PatchRequest {
     type Data = PatchResponse;
     type Error = PatchError;
-    const METADATA: &'static ::lark_runtime::EndpointMetadata = &::lark_runtime::EndpointMetadata {
-        id: "contact.v3.group.patch",
-        summary: "更新用户组 — Update a user group's name or description.",
-        method: ::lark_runtime::HttpMethod::Patch,
-        path_template: "/open-apis/contact/v3/group/:group_id",
-        access_tokens: &[::lark_runtime::AccessTokenKind::Tenant],
-        app_types: &[::lark_runtime::AppType::Custom],
+    const METADATA: &'static EndpointMetadata = &EndpointMetadata {
+        access_tokens: &[AccessTokenKind::Tenant],
+        app_types: &[AppType::Custom],
         scopes: &["contact:group"],
-        rate_limits: &[::lark_runtime::RateLimit::per_minute(100)],
-        special_rate_limit: false,
-        envelope: ::lark_runtime::Envelope::Data,
-        request_body: ::lark_runtime::RequestBody::Json,
-        response_kind: ::lark_runtime::ResponseKind::Json,
-        pagination_items: None,
+        rate_limits: &[RateLimit::per_minute(100)],
+        request_body: RequestBody::Json,
         path_example: &[("group_id", "g187131")],
         query_example: &[
             ("user_id_type", "open_id"),
@@ -171,66 +146,56 @@ impl ::lark_runtime::Endpoint for PatchRequest {
         request_example: Some(
             "{\"description\":\"IT 外包用户组，需要进行细粒度权限管控\",\"name\":\"外包 IT 用户组\"}",
         ),
-        file_parts: &[],
         response_example: Some("{\"code\":0,\"data\":{},\"msg\":\"success\"}"),
+        ..EndpointMetadata::new(
+            "contact.v3.group.patch",
+            "更新用户组 — Update a user group's name or description.",
+            HttpMethod::Patch,
+            "/open-apis/contact/v3/group/:group_id",
+        )
     };
     fn path(&self) -> String {
-        ::lark_runtime::wire::fill_path(
+        fill_path(
             Self::METADATA.path_template,
             &[("group_id", ToString::to_string(&self.group_id))],
         )
     }
     fn query(&self) -> Vec<(&'static str, String)> {
         let mut query = Vec::new();
-        if let Some(value) = &self.user_id_type {
-            query.push(("user_id_type", ToString::to_string(value)));
-        }
-        if let Some(value) = &self.department_id_type {
-            query.push(("department_id_type", ToString::to_string(value)));
-        }
+        push_query(&mut query, "user_id_type", &self.user_id_type);
+        push_query(&mut query, "department_id_type", &self.department_id_type);
         query
     }
 }
 #[cfg(feature = "server")]
-impl ::lark_runtime::Incoming for PatchRequest {
-    fn from_incoming(
-        request: &::lark_runtime::IncomingRequest<'_>,
-    ) -> Result<Self, ::lark_runtime::ValidationError> {
+impl Incoming for PatchRequest {
+    fn from_incoming(request: &IncomingRequest<'_>) -> Result<Self, ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
         #[derive(Deserialize)]
-        #[serde(crate = "::lark_runtime::__private::serde")]
         struct Body {
             #[serde(default, rename = "name")]
             name: Option<String>,
             #[serde(default, rename = "description")]
             description: Option<String>,
         }
-        let root = ::lark_runtime::validate::FieldPath::root();
-        let mut violations = ::lark_runtime::validate::Violations::default();
+        let mut violations = Violations::default();
         let mut builder = Self::builder();
-        builder.group_id = request
-            .path_param::<String>(&root.field("group_id"), "group_id", &mut violations);
-        builder.user_id_type = request
-            .query_one::<
-                PatchRequestUserIdType,
-            >(&root.field("user_id_type"), "user_id_type", &mut violations);
+        builder.group_id = request.path_param("group_id", &mut violations);
+        builder.user_id_type = request.query_one("user_id_type", &mut violations);
         builder.department_id_type = request
-            .query_one::<
-                PatchRequestDepartmentIdType,
-            >(&root.field("department_id_type"), "department_id_type", &mut violations);
+            .query_one("department_id_type", &mut violations);
         let Some(body) = request.body::<Body>(&mut violations) else {
             return Err(violations.into_error("PatchRequest"));
         };
         builder.name = body.name;
         builder.description = body.description;
-        ::lark_runtime::incoming::finish(violations, "PatchRequest", builder.build())
+        ::lark_runtime::incoming::finish(violations, builder.build())
     }
 }
 /// Response data of 更新用户组 — Update a user group's name or description.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct PatchResponse {}
 /// A documented error code of 更新用户组 — Update a user group's name or description.
 ///
@@ -238,78 +203,44 @@ pub struct PatchResponse {}
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum PatchError {
-    /// `40003` internal error (HTTP 500).
-    ///
-    /// An internal fault; note the request's X-Request-Id and contact technical support.
-    ///
-    /// Retrying can succeed.
+    /// `40003` internal error (HTTP 500). An internal fault; note the request's X-Request-Id and contact technical support. Retrying can succeed.
     InternalError,
-    /// `42002` invalid group_id (HTTP 400).
-    ///
-    /// Check the group id; the group simplelist endpoint lists valid ids.
+    /// `42002` invalid group_id (HTTP 400). Check the group id; the group simplelist endpoint lists valid ids.
     InvalidGroupId,
-    /// `42013` group name exceed limit (HTTP 400).
-    ///
-    /// Shorten the name to at most 100 characters.
+    /// `42013` group name exceed limit (HTTP 400). Shorten the name to at most 100 characters.
     GroupNameExceedLimit,
-    /// `42014` group description exceed limit (HTTP 400).
-    ///
-    /// Shorten the description to at most 500 characters.
+    /// `42014` group description exceed limit (HTTP 400). Shorten the description to at most 500 characters.
     GroupDescriptionExceedLimit,
-    /// `42009` no userGroup authority error (HTTP 403).
-    ///
-    /// The app may not manage this group. Set its contacts scope to all employees, or have an admin put the
+    /// `42009` no userGroup authority error (HTTP 403). The app may not manage this group. Set its contacts scope to all employees, or have an admin put the
     /// group in the app's availability scope and set the contacts scope to match it.
     NoUserGroupAuthorityError,
-    /// `42015` user group disable (HTTP 400).
-    ///
-    /// The user group feature is not enabled for the tenant; contact technical support.
+    /// `42015` user group disable (HTTP 400). The user group feature is not enabled for the tenant; contact technical support.
     UserGroupDisable,
-    /// `47009` duplicated name error (HTTP 400).
-    ///
-    /// Group names are unique within the company; choose another name.
+    /// `47009` duplicated name error (HTTP 400). Group names are unique within the company; choose another name.
     DuplicatedNameError,
-    /// `40001` parameter invalid (HTTP 400).
-    ///
-    /// A parameter is wrong; check the inputs against the parameter descriptions and fix them.
+    /// `40001` parameter invalid (HTTP 400). A parameter is wrong; check the inputs against the parameter descriptions and fix them.
     ParameterInvalid,
-    /// `42018` exist invalid dynamic group rule (HTTP 400).
-    ///
-    /// A dynamic group rule is invalid; check the request parameters and try again.
+    /// `42018` exist invalid dynamic group rule (HTTP 400). A dynamic group rule is invalid; check the request parameters and try again.
     ExistInvalidDynamicGroupRule,
-    /// `42019` exist invalid dynamic group rule expression (HTTP 400).
-    ///
-    /// The dynamic group's matching rule is wrong; correct it.
+    /// `42019` exist invalid dynamic group rule expression (HTTP 400). The dynamic group's matching rule is wrong; correct it.
     ExistInvalidDynamicGroupRuleExpression,
-    /// `42020` exist unsupported dynamic group rule expression field (HTTP 400).
-    ///
-    /// The rule expression names a member attribute that is not supported; use a supported one.
+    /// `42020` exist unsupported dynamic group rule expression field (HTTP 400). The rule expression names a member attribute that is not supported; use a supported one.
     ExistUnsupportedDynamicGroupRuleExpression,
-    /// `42021` exist unsupported dynamic group operation (HTTP 400).
-    ///
-    /// The rule expression uses a relational operator that is not supported; use a supported one.
+    /// `42021` exist unsupported dynamic group operation (HTTP 400). The rule expression uses a relational operator that is not supported; use a supported one.
     ExistUnsupportedDynamicGroupOperation,
-    /// `42022` exist invalid expression value or values (HTTP 400).
-    ///
-    /// The rule expression has a wrong or unsupported value, or single/multiple values that do not fit the operator; fix the values.
+    /// `42022` exist invalid expression value or values (HTTP 400). The rule expression has a wrong or unsupported value, or single/multiple values that do not fit the operator; fix the values.
     ExistInvalidExpressionValueOrValues,
-    /// `42024` no permission to create a dynamic group (HTTP 400).
-    ///
-    /// The caller may not create dynamic groups; check the permission and try again.
+    /// `42024` no permission to create a dynamic group (HTTP 400). The caller may not create dynamic groups; check the permission and try again.
     NoPermissionToCreateADynamic,
-    /// `42025` invalid joiner rule (HTTP 400).
-    ///
-    /// The rule's joining (connective) rule is invalid; correct it and try again.
+    /// `42025` invalid joiner rule (HTTP 400). The rule's joining (connective) rule is invalid; correct it and try again.
     InvalidJoinerRule,
-    /// `42026` department scope exceed limit (HTTP 400).
-    ///
-    /// The department scope is over its limit; reduce it and try again.
+    /// `42026` department scope exceed limit (HTTP 400). The department scope is over its limit; reduce it and try again.
     DepartmentScopeExceedLimit,
     /// A code the reference page does not document for this endpoint.
     Undocumented(i64),
 }
-impl ::lark_runtime::DocumentedError for PatchError {
-    const DOCUMENTED: &'static [(Self, ::lark_runtime::ErrorFacts)] = &[
+impl DocumentedError for PatchError {
+    const DOCUMENTED: &'static [(Self, ErrorFacts)] = &[
         (Self::InternalError, crate::contact::v3::errors::CODE_40003_4),
         (Self::InvalidGroupId, crate::contact::v3::errors::CODE_42002_2),
         (Self::GroupNameExceedLimit, crate::contact::v3::errors::CODE_42013),
@@ -339,15 +270,6 @@ impl ::lark_runtime::DocumentedError for PatchError {
         (Self::InvalidJoinerRule, crate::contact::v3::errors::CODE_42025),
         (Self::DepartmentScopeExceedLimit, crate::contact::v3::errors::CODE_42026),
     ];
-    fn undocumented(code: i64) -> Self {
-        Self::Undocumented(code)
-    }
-    fn undocumented_code(&self) -> Option<i64> {
-        match self {
-            Self::Undocumented(code) => Some(*code),
-            _ => None,
-        }
-    }
 }
 ::lark_runtime::documented_error_traits!(PatchError);
 /// Which kind of user id this call uses; `user_id` needs the contact:user.employee_id:readonly scope.
@@ -360,30 +282,16 @@ pub enum PatchRequestUserIdType {
     UnionId,
     /// `"user_id"`: The user's id within the tenant, the same in every app.
     UserId,
-    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
-    /// fails validation.
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl ::lark_runtime::enums::StringEnum for PatchRequestUserIdType {
-    fn from_wire(value: &str) -> Self {
-        match value {
-            "open_id" => Self::OpenId,
-            "union_id" => Self::UnionId,
-            "user_id" => Self::UserId,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-    fn as_wire(&self) -> &str {
-        match self {
-            Self::OpenId => "open_id",
-            Self::UnionId => "union_id",
-            Self::UserId => "user_id",
-            Self::Unknown(value) => value,
-        }
-    }
-    fn is_known(&self) -> bool {
-        !matches!(self, Self::Unknown(_))
-    }
+impl PatchRequestUserIdType {
+    /// Every value the spec names, with its wire form.
+    pub const VALUES: &'static [(Self, &'static str)] = &[
+        (Self::OpenId, "open_id"),
+        (Self::UnionId, "union_id"),
+        (Self::UserId, "user_id"),
+    ];
 }
 ::lark_runtime::string_enum_traits!(PatchRequestUserIdType);
 /// Which kind of department id this call uses.
@@ -394,27 +302,14 @@ pub enum PatchRequestDepartmentIdType {
     DepartmentId,
     /// `"open_department_id"`: The system-generated department id, prefixed with `od-`, unique in the tenant.
     OpenDepartmentId,
-    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
-    /// fails validation.
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl ::lark_runtime::enums::StringEnum for PatchRequestDepartmentIdType {
-    fn from_wire(value: &str) -> Self {
-        match value {
-            "department_id" => Self::DepartmentId,
-            "open_department_id" => Self::OpenDepartmentId,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-    fn as_wire(&self) -> &str {
-        match self {
-            Self::DepartmentId => "department_id",
-            Self::OpenDepartmentId => "open_department_id",
-            Self::Unknown(value) => value,
-        }
-    }
-    fn is_known(&self) -> bool {
-        !matches!(self, Self::Unknown(_))
-    }
+impl PatchRequestDepartmentIdType {
+    /// Every value the spec names, with its wire form.
+    pub const VALUES: &'static [(Self, &'static str)] = &[
+        (Self::DepartmentId, "department_id"),
+        (Self::OpenDepartmentId, "open_department_id"),
+    ];
 }
 ::lark_runtime::string_enum_traits!(PatchRequestDepartmentIdType);

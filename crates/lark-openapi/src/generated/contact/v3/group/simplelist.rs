@@ -10,14 +10,11 @@
 //! `GET /open-apis/contact/v3/group/simplelist`
 //!
 //! Reference: <https://open.feishu.cn/document/server-docs/contact-v3/group/simplelist>
-use ::lark_runtime::__private::serde::{Deserialize, Serialize};
+use ::lark_runtime::__private::prelude::*;
 /// Request of 查询用户组列表 — List the tenant's user groups.
-///
-/// `GET /open-apis/contact/v3/group/simplelist`
 ///
 /// Build it with [`SimplelistRequest::builder`]; a request that exists has passed every constraint of the spec.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct SimplelistRequest {
     #[serde(skip)]
     page_size: Option<i32>,
@@ -79,22 +76,18 @@ impl SimplelistRequestBuilder {
         self
     }
     /// Checks every constraint of the spec and returns the request, or every violation found.
-    pub fn build(self) -> Result<SimplelistRequest, ::lark_runtime::ValidationError> {
+    pub fn build(self) -> Result<SimplelistRequest, ValidationError> {
         let request = SimplelistRequest {
             page_size: self.page_size,
             page_token: self.page_token,
             r#type: self.r#type,
         };
-        ::lark_runtime::Validate::validate(&request)?;
+        Validate::validate(&request)?;
         Ok(request)
     }
 }
-impl ::lark_runtime::Validate for SimplelistRequest {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
+impl Validate for SimplelistRequest {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
         {
             let at = at.field("page_size");
             if let Some(value) = &self.page_size {
@@ -107,35 +100,18 @@ impl ::lark_runtime::Validate for SimplelistRequest {
                     );
             }
         }
-        {
-            let at = at.field("type");
-            if let Some(value) = &self.r#type {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
+        violations.check(&at.field("type"), &self.r#type);
     }
 }
-impl ::lark_runtime::Endpoint for SimplelistRequest {
+impl Endpoint for SimplelistRequest {
     type Data = SimplelistResponse;
     type Error = SimplelistError;
-    const METADATA: &'static ::lark_runtime::EndpointMetadata = &::lark_runtime::EndpointMetadata {
-        id: "contact.v3.group.simplelist",
-        summary: "查询用户组列表 — List the tenant's user groups.",
-        method: ::lark_runtime::HttpMethod::Get,
-        path_template: "/open-apis/contact/v3/group/simplelist",
-        access_tokens: &[::lark_runtime::AccessTokenKind::Tenant],
-        app_types: &[::lark_runtime::AppType::Custom, ::lark_runtime::AppType::Isv],
+    const METADATA: &'static EndpointMetadata = &EndpointMetadata {
+        access_tokens: &[AccessTokenKind::Tenant],
+        app_types: &[AppType::Custom, AppType::Isv],
         scopes: &["contact:group:readonly"],
-        rate_limits: &[
-            ::lark_runtime::RateLimit::per_minute(1000),
-            ::lark_runtime::RateLimit::per_second(50),
-        ],
-        special_rate_limit: false,
-        envelope: ::lark_runtime::Envelope::Data,
-        request_body: ::lark_runtime::RequestBody::None,
-        response_kind: ::lark_runtime::ResponseKind::Json,
+        rate_limits: &[RateLimit::per_minute(1000), RateLimit::per_second(50)],
         pagination_items: Some("grouplist"),
-        path_example: &[],
         query_example: &[
             ("page_size", "50"),
             (
@@ -144,52 +120,33 @@ impl ::lark_runtime::Endpoint for SimplelistRequest {
             ),
             ("type", "1"),
         ],
-        request_example: None,
-        file_parts: &[],
         response_example: Some(
             "{\"code\":0,\"data\":{\"grouplist\":[{\"department_scope_list\":[\"od-4e6ac4d14bcd5071a37a39de902c7141\"],\"description\":\"IT 外包组，需要对该组人群进行细颗粒度权限管控。\",\"group_id\":\"4ba51ab38648f9cd\",\"id\":\"g193821\",\"member_department_count\":0,\"member_user_count\":2,\"name\":\"IT 外包组\",\"type\":1}],\"has_more\":true,\"page_token\":\"AQD9/Rn9556539ED40/dk53s4Ebp882DYfFaPFbz00L4CMZJrqGdzNyc8BcZtDbwVUvRmQTvyMYicnGWrde9X56TgdBuS+JDTJJDDPw=\"},\"msg\":\"success\"}",
         ),
+        ..EndpointMetadata::new(
+            "contact.v3.group.simplelist",
+            "查询用户组列表 — List the tenant's user groups.",
+            HttpMethod::Get,
+            "/open-apis/contact/v3/group/simplelist",
+        )
     };
-    fn path(&self) -> String {
-        String::from("/open-apis/contact/v3/group/simplelist")
-    }
     fn query(&self) -> Vec<(&'static str, String)> {
         let mut query = Vec::new();
-        if let Some(value) = &self.page_size {
-            query.push(("page_size", ToString::to_string(value)));
-        }
-        if let Some(value) = &self.page_token {
-            query.push(("page_token", ToString::to_string(value)));
-        }
-        if let Some(value) = &self.r#type {
-            query.push(("type", ToString::to_string(value)));
-        }
+        push_query(&mut query, "page_size", &self.page_size);
+        push_query(&mut query, "page_token", &self.page_token);
+        push_query(&mut query, "type", &self.r#type);
         query
     }
 }
 #[cfg(feature = "server")]
-impl ::lark_runtime::Incoming for SimplelistRequest {
-    fn from_incoming(
-        request: &::lark_runtime::IncomingRequest<'_>,
-    ) -> Result<Self, ::lark_runtime::ValidationError> {
-        let root = ::lark_runtime::validate::FieldPath::root();
-        let mut violations = ::lark_runtime::validate::Violations::default();
+impl Incoming for SimplelistRequest {
+    fn from_incoming(request: &IncomingRequest<'_>) -> Result<Self, ValidationError> {
+        let mut violations = Violations::default();
         let mut builder = Self::builder();
-        builder.page_size = request
-            .query_one::<i32>(&root.field("page_size"), "page_size", &mut violations);
-        builder.page_token = request
-            .query_one::<
-                String,
-            >(&root.field("page_token"), "page_token", &mut violations);
-        builder.r#type = request
-            .query_one::<
-                SimplelistRequestType,
-            >(&root.field("type"), "type", &mut violations);
-        ::lark_runtime::incoming::finish(
-            violations,
-            "SimplelistRequest",
-            builder.build(),
-        )
+        builder.page_size = request.query_one("page_size", &mut violations);
+        builder.page_token = request.query_one("page_token", &mut violations);
+        builder.r#type = request.query_one("type", &mut violations);
+        ::lark_runtime::incoming::finish(violations, builder.build())
     }
 }
 impl ::lark_runtime::Paged for SimplelistRequest {
@@ -203,7 +160,6 @@ impl ::lark_runtime::Paged for SimplelistRequest {
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct SimplelistResponse {
     /// The groups on this page.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -234,38 +190,21 @@ impl ::lark_runtime::Page for SimplelistResponse {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum SimplelistError {
-    /// `40003` internal error (HTTP 500).
-    ///
-    /// An internal fault; note the request's X-Request-Id and contact technical support.
-    ///
-    /// Retrying can succeed.
+    /// `40003` internal error (HTTP 500). An internal fault; note the request's X-Request-Id and contact technical support. Retrying can succeed.
     InternalError,
-    /// `40011` page size is invalid (HTTP 400).
-    ///
-    /// Set page_size between 1 and 100 and call again.
+    /// `40011` page size is invalid (HTTP 400). Set page_size between 1 and 100 and call again.
     PageSizeIsInvalid,
-    /// `40012` page token is invalid error (HTTP 400).
-    ///
-    /// Pass the page_token exactly as the previous answer returned it.
+    /// `40012` page token is invalid error (HTTP 400). Pass the page_token exactly as the previous answer returned it.
     PageTokenIsInvalidError,
     /// A code the reference page does not document for this endpoint.
     Undocumented(i64),
 }
-impl ::lark_runtime::DocumentedError for SimplelistError {
-    const DOCUMENTED: &'static [(Self, ::lark_runtime::ErrorFacts)] = &[
+impl DocumentedError for SimplelistError {
+    const DOCUMENTED: &'static [(Self, ErrorFacts)] = &[
         (Self::InternalError, crate::contact::v3::errors::CODE_40003_4),
         (Self::PageSizeIsInvalid, crate::contact::v3::errors::CODE_40011_2),
         (Self::PageTokenIsInvalidError, crate::contact::v3::errors::CODE_40012_5),
     ];
-    fn undocumented(code: i64) -> Self {
-        Self::Undocumented(code)
-    }
-    fn undocumented_code(&self) -> Option<i64> {
-        match self {
-            Self::Undocumented(code) => Some(*code),
-            _ => None,
-        }
-    }
 }
 ::lark_runtime::documented_error_traits!(SimplelistError);
 /// Which type of group to list.
@@ -276,28 +215,12 @@ pub enum SimplelistRequestType {
     Value1,
     /// `2`: Dynamic user groups.
     Value2,
-    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
-    /// fails validation.
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(i64),
 }
-impl ::lark_runtime::enums::IntEnum for SimplelistRequestType {
-    fn from_wire(value: i64) -> Self {
-        match value {
-            1 => Self::Value1,
-            2 => Self::Value2,
-            other => Self::Unknown(other),
-        }
-    }
-    fn as_wire(&self) -> i64 {
-        match self {
-            Self::Value1 => 1,
-            Self::Value2 => 2,
-            Self::Unknown(value) => *value,
-        }
-    }
-    fn is_known(&self) -> bool {
-        !matches!(self, Self::Unknown(_))
-    }
+impl SimplelistRequestType {
+    /// Every value the spec names, with its wire form.
+    pub const VALUES: &'static [(Self, i64)] = &[(Self::Value1, 1), (Self::Value2, 2)];
 }
 ::lark_runtime::int_enum_traits!(SimplelistRequestType);
 /// The group's type.
@@ -308,33 +231,16 @@ pub enum SimplelistResponseGrouplistItemType {
     Value1,
     /// `2`: A dynamic user group.
     Value2,
-    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
-    /// fails validation.
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(i64),
 }
-impl ::lark_runtime::enums::IntEnum for SimplelistResponseGrouplistItemType {
-    fn from_wire(value: i64) -> Self {
-        match value {
-            1 => Self::Value1,
-            2 => Self::Value2,
-            other => Self::Unknown(other),
-        }
-    }
-    fn as_wire(&self) -> i64 {
-        match self {
-            Self::Value1 => 1,
-            Self::Value2 => 2,
-            Self::Unknown(value) => *value,
-        }
-    }
-    fn is_known(&self) -> bool {
-        !matches!(self, Self::Unknown(_))
-    }
+impl SimplelistResponseGrouplistItemType {
+    /// Every value the spec names, with its wire form.
+    pub const VALUES: &'static [(Self, i64)] = &[(Self::Value1, 1), (Self::Value2, 2)];
 }
 ::lark_runtime::int_enum_traits!(SimplelistResponseGrouplistItemType);
 /// One user group.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct SimplelistResponseGrouplistItem {
     /// The group's id, used to delete, update or query it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -368,17 +274,8 @@ pub struct SimplelistResponseGrouplistItem {
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub group_id: Option<String>,
 }
-impl ::lark_runtime::Validate for SimplelistResponseGrouplistItem {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
-        {
-            let at = at.field("type");
-            if let Some(value) = &self.r#type {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
+impl Validate for SimplelistResponseGrouplistItem {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
+        violations.check(&at.field("type"), &self.r#type);
     }
 }

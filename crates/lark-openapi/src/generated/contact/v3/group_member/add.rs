@@ -11,14 +11,11 @@
 //! `POST /open-apis/contact/v3/group/:group_id/member/add`
 //!
 //! Reference: <https://open.feishu.cn/document/server-docs/contact-v3/group-member/add>
-use ::lark_runtime::__private::serde::{Deserialize, Serialize};
+use ::lark_runtime::__private::prelude::*;
 /// Request of 添加用户组成员 — Add one user to a normal user group.
-///
-/// `POST /open-apis/contact/v3/group/:group_id/member/add`
 ///
 /// Build it with [`AddRequest::builder`]; a request that exists has passed every constraint of the spec.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct AddRequest {
     #[serde(skip)]
     group_id: String,
@@ -89,9 +86,9 @@ impl AddRequestBuilder {
         self
     }
     /// Checks every constraint of the spec and returns the request, or every violation found.
-    pub fn build(self) -> Result<AddRequest, ::lark_runtime::ValidationError> {
-        let root = ::lark_runtime::validate::FieldPath::root();
-        let mut violations = ::lark_runtime::validate::Violations::default();
+    pub fn build(self) -> Result<AddRequest, ValidationError> {
+        let root = FieldPath::root();
+        let mut violations = Violations::default();
         let group_id = violations.required(&root.field("group_id"), self.group_id);
         let member_type = violations
             .required(&root.field("member_type"), self.member_type);
@@ -112,74 +109,49 @@ impl AddRequestBuilder {
             member_id_type,
             member_id,
         };
-        ::lark_runtime::Validate::validate(&request)?;
+        Validate::validate(&request)?;
         Ok(request)
     }
 }
-impl ::lark_runtime::Validate for AddRequest {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
-        {
-            let at = at.field("member_type");
-            let value = &self.member_type;
-            ::lark_runtime::Validate::validate_at(value, &at, violations);
-        }
-        {
-            let at = at.field("member_id_type");
-            let value = &self.member_id_type;
-            ::lark_runtime::Validate::validate_at(value, &at, violations);
-        }
+impl Validate for AddRequest {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
+        violations.check(&at.field("member_type"), &self.member_type);
+        violations.check(&at.field("member_id_type"), &self.member_id_type);
     }
 }
-impl ::lark_runtime::Endpoint for AddRequest {
+impl Endpoint for AddRequest {
     type Data = AddResponse;
     type Error = AddError;
-    const METADATA: &'static ::lark_runtime::EndpointMetadata = &::lark_runtime::EndpointMetadata {
-        id: "contact.v3.group_member.add",
-        summary: "添加用户组成员 — Add one user to a normal user group.",
-        method: ::lark_runtime::HttpMethod::Post,
-        path_template: "/open-apis/contact/v3/group/:group_id/member/add",
-        access_tokens: &[::lark_runtime::AccessTokenKind::Tenant],
-        app_types: &[::lark_runtime::AppType::Custom],
+    const METADATA: &'static EndpointMetadata = &EndpointMetadata {
+        access_tokens: &[AccessTokenKind::Tenant],
+        app_types: &[AppType::Custom],
         scopes: &["contact:group"],
-        rate_limits: &[
-            ::lark_runtime::RateLimit::per_minute(1000),
-            ::lark_runtime::RateLimit::per_second(50),
-        ],
-        special_rate_limit: false,
-        envelope: ::lark_runtime::Envelope::Data,
-        request_body: ::lark_runtime::RequestBody::Json,
-        response_kind: ::lark_runtime::ResponseKind::Json,
-        pagination_items: None,
+        rate_limits: &[RateLimit::per_minute(1000), RateLimit::per_second(50)],
+        request_body: RequestBody::Json,
         path_example: &[("group_id", "g281721")],
-        query_example: &[],
         request_example: Some(
             "{\"member_id\":\"ou_7dab8a3d3cdcc9da365777c7ad535d62\",\"member_id_type\":\"open_id\",\"member_type\":\"user\"}",
         ),
-        file_parts: &[],
         response_example: Some("{\"code\":0,\"data\":{},\"msg\":\"success\"}"),
+        ..EndpointMetadata::new(
+            "contact.v3.group_member.add",
+            "添加用户组成员 — Add one user to a normal user group.",
+            HttpMethod::Post,
+            "/open-apis/contact/v3/group/:group_id/member/add",
+        )
     };
     fn path(&self) -> String {
-        ::lark_runtime::wire::fill_path(
+        fill_path(
             Self::METADATA.path_template,
             &[("group_id", ToString::to_string(&self.group_id))],
         )
     }
-    fn query(&self) -> Vec<(&'static str, String)> {
-        Vec::new()
-    }
 }
 #[cfg(feature = "server")]
-impl ::lark_runtime::Incoming for AddRequest {
-    fn from_incoming(
-        request: &::lark_runtime::IncomingRequest<'_>,
-    ) -> Result<Self, ::lark_runtime::ValidationError> {
+impl Incoming for AddRequest {
+    fn from_incoming(request: &IncomingRequest<'_>) -> Result<Self, ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
         #[derive(Deserialize)]
-        #[serde(crate = "::lark_runtime::__private::serde")]
         struct Body {
             #[serde(default, rename = "member_type")]
             member_type: Option<AddRequestMemberType>,
@@ -188,25 +160,22 @@ impl ::lark_runtime::Incoming for AddRequest {
             #[serde(default, rename = "member_id")]
             member_id: Option<String>,
         }
-        let root = ::lark_runtime::validate::FieldPath::root();
-        let mut violations = ::lark_runtime::validate::Violations::default();
+        let mut violations = Violations::default();
         let mut builder = Self::builder();
-        builder.group_id = request
-            .path_param::<String>(&root.field("group_id"), "group_id", &mut violations);
+        builder.group_id = request.path_param("group_id", &mut violations);
         let Some(body) = request.body::<Body>(&mut violations) else {
             return Err(violations.into_error("AddRequest"));
         };
         builder.member_type = body.member_type;
         builder.member_id_type = body.member_id_type;
         builder.member_id = body.member_id;
-        ::lark_runtime::incoming::finish(violations, "AddRequest", builder.build())
+        ::lark_runtime::incoming::finish(violations, builder.build())
     }
 }
 /// Response data of 添加用户组成员 — Add one user to a normal user group.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct AddResponse {}
 /// A documented error code of 添加用户组成员 — Add one user to a normal user group.
 ///
@@ -214,67 +183,39 @@ pub struct AddResponse {}
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum AddError {
-    /// `40003` internal error (HTTP 500).
-    ///
-    /// An internal fault; note the request's X-Request-Id and report it to technical support.
-    ///
-    /// Retrying can succeed.
+    /// `40003` internal error (HTTP 500). An internal fault; note the request's X-Request-Id and report it to technical support. Retrying can succeed.
     InternalError,
-    /// `42002` invalid group_id (HTTP 400).
-    ///
-    /// Check the group id; the group simplelist endpoint lists valid ids.
+    /// `42002` invalid group_id (HTTP 400). Check the group id; the group simplelist endpoint lists valid ids.
     InvalidGroupId,
-    /// `41073` invalid member_id (HTTP 400).
-    ///
-    /// Pass a valid member id as the member_id parameter describes.
+    /// `41073` invalid member_id (HTTP 400). Pass a valid member id as the member_id parameter describes.
     InvalidMemberId,
-    /// `41074` invalid member_type (HTTP 400).
-    ///
-    /// Set member_type to a value its description allows (user).
+    /// `41074` invalid member_type (HTTP 400). Set member_type to a value its description allows (user).
     InvalidMemberType,
-    /// `41071` invalid member_id_type (HTTP 400).
-    ///
-    /// Set member_id_type to a value its description allows.
+    /// `41071` invalid member_id_type (HTTP 400). Set member_id_type to a value its description allows.
     InvalidMemberIdType,
-    /// `41072` member_type not match member_id_type (HTTP 400).
-    ///
-    /// Make the two agree; for member_type user, member_id_type must be open_id, union_id or user_id.
+    /// `41072` member_type not match member_id_type (HTTP 400). Make the two agree; for member_type user, member_id_type must be open_id, union_id or user_id.
     MemberTypeNotMatchMemberId,
-    /// `42009` no user group authority error (HTTP 403).
-    ///
-    /// The app's contacts permission scope must include the group; widen it.
+    /// `42009` no user group authority error (HTTP 403). The app's contacts permission scope must include the group; widen it.
     NoUserGroupAuthorityError,
-    /// `40004` no dept authority error (HTTP 403).
-    ///
-    /// The department involved must be inside the app's contacts permission scope.
+    /// `40004` no dept authority error (HTTP 403). The department involved must be inside the app's contacts permission scope.
     NoDeptAuthorityError,
-    /// `41050` no user authority error (HTTP 403).
-    ///
-    /// The user is outside what the caller may see. With a tenant_access_token, add the user to the app's
+    /// `41050` no user authority error (HTTP 403). The user is outside what the caller may see. With a tenant_access_token, add the user to the app's
     /// contacts permission scope (developer console, or the admin console for a published app); with a
     /// user_access_token, an admin must widen the user's organization visibility in the admin console.
     NoUserAuthorityError,
-    /// `42005` member exist in group error (HTTP 400).
-    ///
-    /// The member is already in the group; nothing to add.
+    /// `42005` member exist in group error (HTTP 400). The member is already in the group; nothing to add.
     MemberExistInGroupError,
-    /// `42006` user has resigned error (HTTP 400).
-    ///
-    /// The user has left the company and cannot be added.
+    /// `42006` user has resigned error (HTTP 400). The user has left the company and cannot be added.
     UserHasResignedError,
-    /// `42012` group member user reached the upper limit (HTTP 400).
-    ///
-    /// The group is full (100,000 members per normal group, and ten times the tenant's user count over all normal groups); remove members first.
+    /// `42012` group member user reached the upper limit (HTTP 400). The group is full (100,000 members per normal group, and ten times the tenant's user count over all normal groups); remove members first.
     GroupMemberUserReachedTheUpper,
-    /// `42011` group member department reached the upper limit (HTTP 400).
-    ///
-    /// A normal group holds at most 20 departments; remove some first.
+    /// `42011` group member department reached the upper limit (HTTP 400). A normal group holds at most 20 departments; remove some first.
     GroupMemberDepartmentReachedTheUpper,
     /// A code the reference page does not document for this endpoint.
     Undocumented(i64),
 }
-impl ::lark_runtime::DocumentedError for AddError {
-    const DOCUMENTED: &'static [(Self, ::lark_runtime::ErrorFacts)] = &[
+impl DocumentedError for AddError {
+    const DOCUMENTED: &'static [(Self, ErrorFacts)] = &[
         (Self::InternalError, crate::contact::v3::errors::CODE_40003_5),
         (Self::InvalidGroupId, crate::contact::v3::errors::CODE_42002_2),
         (Self::InvalidMemberId, crate::contact::v3::errors::CODE_41073_2),
@@ -292,15 +233,6 @@ impl ::lark_runtime::DocumentedError for AddError {
             crate::contact::v3::errors::CODE_42011,
         ),
     ];
-    fn undocumented(code: i64) -> Self {
-        Self::Undocumented(code)
-    }
-    fn undocumented_code(&self) -> Option<i64> {
-        match self {
-            Self::Undocumented(code) => Some(*code),
-            _ => None,
-        }
-    }
 }
 ::lark_runtime::documented_error_traits!(AddError);
 /// The kind of member to add; only users are supported.
@@ -309,26 +241,12 @@ impl ::lark_runtime::DocumentedError for AddError {
 pub enum AddRequestMemberType {
     /// `"user"`: A user.
     User,
-    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
-    /// fails validation.
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl ::lark_runtime::enums::StringEnum for AddRequestMemberType {
-    fn from_wire(value: &str) -> Self {
-        match value {
-            "user" => Self::User,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-    fn as_wire(&self) -> &str {
-        match self {
-            Self::User => "user",
-            Self::Unknown(value) => value,
-        }
-    }
-    fn is_known(&self) -> bool {
-        !matches!(self, Self::Unknown(_))
-    }
+impl AddRequestMemberType {
+    /// Every value the spec names, with its wire form.
+    pub const VALUES: &'static [(Self, &'static str)] = &[(Self::User, "user")];
 }
 ::lark_runtime::string_enum_traits!(AddRequestMemberType);
 /// Which kind of user id member_id is (applies when member_type is user).
@@ -341,29 +259,15 @@ pub enum AddRequestMemberIdType {
     UnionId,
     /// `"user_id"`: The user's id within the tenant, the same in every app.
     UserId,
-    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
-    /// fails validation.
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl ::lark_runtime::enums::StringEnum for AddRequestMemberIdType {
-    fn from_wire(value: &str) -> Self {
-        match value {
-            "open_id" => Self::OpenId,
-            "union_id" => Self::UnionId,
-            "user_id" => Self::UserId,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-    fn as_wire(&self) -> &str {
-        match self {
-            Self::OpenId => "open_id",
-            Self::UnionId => "union_id",
-            Self::UserId => "user_id",
-            Self::Unknown(value) => value,
-        }
-    }
-    fn is_known(&self) -> bool {
-        !matches!(self, Self::Unknown(_))
-    }
+impl AddRequestMemberIdType {
+    /// Every value the spec names, with its wire form.
+    pub const VALUES: &'static [(Self, &'static str)] = &[
+        (Self::OpenId, "open_id"),
+        (Self::UnionId, "union_id"),
+        (Self::UserId, "user_id"),
+    ];
 }
 ::lark_runtime::string_enum_traits!(AddRequestMemberIdType);

@@ -11,14 +11,11 @@
 //! `POST /open-apis/contact/v3/group/:group_id/member/batch_add`
 //!
 //! Reference: <https://open.feishu.cn/document/server-docs/contact-v3/group-member/batch_add>
-use ::lark_runtime::__private::serde::{Deserialize, Serialize};
+use ::lark_runtime::__private::prelude::*;
 /// Request of 批量添加用户组成员 — Add several users to a normal user group at once.
-///
-/// `POST /open-apis/contact/v3/group/:group_id/member/batch_add`
 ///
 /// Build it with [`BatchAddRequest::builder`]; a request that exists has passed every constraint of the spec.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct BatchAddRequest {
     #[serde(skip)]
     group_id: String,
@@ -63,9 +60,9 @@ impl BatchAddRequestBuilder {
         self
     }
     /// Checks every constraint of the spec and returns the request, or every violation found.
-    pub fn build(self) -> Result<BatchAddRequest, ::lark_runtime::ValidationError> {
-        let root = ::lark_runtime::validate::FieldPath::root();
-        let mut violations = ::lark_runtime::validate::Violations::default();
+    pub fn build(self) -> Result<BatchAddRequest, ValidationError> {
+        let root = FieldPath::root();
+        let mut violations = Violations::default();
         let group_id = violations.required(&root.field("group_id"), self.group_id);
         let (Some(group_id),) = (group_id,) else {
             return Err(violations.into_error("BatchAddRequest"));
@@ -74,94 +71,74 @@ impl BatchAddRequestBuilder {
             group_id,
             members: self.members,
         };
-        ::lark_runtime::Validate::validate(&request)?;
+        Validate::validate(&request)?;
         Ok(request)
     }
 }
-impl ::lark_runtime::Validate for BatchAddRequest {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
+impl Validate for BatchAddRequest {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
         {
             let at = at.field("members");
             if let Some(value) = &self.members {
                 violations.items(&at, value.len(), Some(1), Some(100));
-                for (index, item) in value.iter().enumerate() {
-                    let at = at.index(index);
-                    ::lark_runtime::Validate::validate_at(item, &at, violations);
-                }
+                violations.check(&at, value);
             }
         }
     }
 }
-impl ::lark_runtime::Endpoint for BatchAddRequest {
+impl Endpoint for BatchAddRequest {
     type Data = BatchAddResponse;
     type Error = BatchAddError;
-    const METADATA: &'static ::lark_runtime::EndpointMetadata = &::lark_runtime::EndpointMetadata {
-        id: "contact.v3.group_member.batch_add",
-        summary: "批量添加用户组成员 — Add several users to a normal user group at once.",
-        method: ::lark_runtime::HttpMethod::Post,
-        path_template: "/open-apis/contact/v3/group/:group_id/member/batch_add",
-        access_tokens: &[::lark_runtime::AccessTokenKind::Tenant],
-        app_types: &[::lark_runtime::AppType::Custom],
+    const METADATA: &'static EndpointMetadata = &EndpointMetadata {
+        access_tokens: &[AccessTokenKind::Tenant],
+        app_types: &[AppType::Custom],
         scopes: &["contact:group"],
-        rate_limits: &[::lark_runtime::RateLimit::per_minute(100)],
-        special_rate_limit: false,
-        envelope: ::lark_runtime::Envelope::Data,
-        request_body: ::lark_runtime::RequestBody::Json,
-        response_kind: ::lark_runtime::ResponseKind::Json,
-        pagination_items: None,
+        rate_limits: &[RateLimit::per_minute(100)],
+        request_body: RequestBody::Json,
         path_example: &[("group_id", "test_group")],
-        query_example: &[],
         request_example: Some(
             "{\"members\":[{\"member_id\":\"u287xj12\",\"member_id_type\":\"user_id\",\"member_type\":\"user\"}]}",
         ),
-        file_parts: &[],
         response_example: Some(
             "{\"code\":0,\"data\":{\"results\":[{\"code\":0,\"member_id\":\"u287xj12\"}]},\"msg\":\"success\"}",
         ),
+        ..EndpointMetadata::new(
+            "contact.v3.group_member.batch_add",
+            "批量添加用户组成员 — Add several users to a normal user group at once.",
+            HttpMethod::Post,
+            "/open-apis/contact/v3/group/:group_id/member/batch_add",
+        )
     };
     fn path(&self) -> String {
-        ::lark_runtime::wire::fill_path(
+        fill_path(
             Self::METADATA.path_template,
             &[("group_id", ToString::to_string(&self.group_id))],
         )
     }
-    fn query(&self) -> Vec<(&'static str, String)> {
-        Vec::new()
-    }
 }
 #[cfg(feature = "server")]
-impl ::lark_runtime::Incoming for BatchAddRequest {
-    fn from_incoming(
-        request: &::lark_runtime::IncomingRequest<'_>,
-    ) -> Result<Self, ::lark_runtime::ValidationError> {
+impl Incoming for BatchAddRequest {
+    fn from_incoming(request: &IncomingRequest<'_>) -> Result<Self, ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
         #[derive(Deserialize)]
-        #[serde(crate = "::lark_runtime::__private::serde")]
         struct Body {
             #[serde(default, rename = "members")]
             members: Option<Vec<BatchAddRequestMembersItem>>,
         }
-        let root = ::lark_runtime::validate::FieldPath::root();
-        let mut violations = ::lark_runtime::validate::Violations::default();
+        let mut violations = Violations::default();
         let mut builder = Self::builder();
-        builder.group_id = request
-            .path_param::<String>(&root.field("group_id"), "group_id", &mut violations);
+        builder.group_id = request.path_param("group_id", &mut violations);
         let Some(body) = request.body::<Body>(&mut violations) else {
             return Err(violations.into_error("BatchAddRequest"));
         };
         builder.members = body.members;
-        ::lark_runtime::incoming::finish(violations, "BatchAddRequest", builder.build())
+        ::lark_runtime::incoming::finish(violations, builder.build())
     }
 }
 /// Response data of 批量添加用户组成员 — Add several users to a normal user group at once.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct BatchAddResponse {
     /// The outcome for each member sent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -173,59 +150,35 @@ pub struct BatchAddResponse {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum BatchAddError {
-    /// `41050` no user authority error (HTTP 403).
-    ///
-    /// The user is outside what the caller may see. With a tenant_access_token, add the user to the app's
+    /// `41050` no user authority error (HTTP 403). The user is outside what the caller may see. With a tenant_access_token, add the user to the app's
     /// contacts permission scope (developer console, or the admin console for a published app); with a
     /// user_access_token, an admin must widen the user's organization visibility in the admin console.
     NoUserAuthorityError,
-    /// `40003` internal error (HTTP 500).
-    ///
-    /// An internal fault; note the request's X-Request-Id and report it to technical support.
-    ///
-    /// Retrying can succeed.
+    /// `40003` internal error (HTTP 500). An internal fault; note the request's X-Request-Id and report it to technical support. Retrying can succeed.
     InternalError,
-    /// `40001` param error (HTTP 400).
-    ///
-    /// A request parameter is wrong; check what was sent.
+    /// `40001` param error (HTTP 400). A request parameter is wrong; check what was sent.
     ParamError,
-    /// `42012` group member user reached the upper limit (HTTP 400).
-    ///
-    /// The group is full (100,000 members per normal group, and ten times the tenant's user count over all normal groups); remove members first.
+    /// `42012` group member user reached the upper limit (HTTP 400). The group is full (100,000 members per normal group, and ten times the tenant's user count over all normal groups); remove members first.
     GroupMemberUserReachedTheUpper,
-    /// `42005` member is already in group (HTTP 200).
-    ///
-    /// The member is already in the group; nothing to add.
+    /// `42005` member is already in group (HTTP 200). The member is already in the group; nothing to add.
     MemberIsAlreadyInGroup,
-    /// `42006` user has resigned error (HTTP 400).
-    ///
-    /// The user has left the company and cannot be added.
+    /// `42006` user has resigned error (HTTP 400). The user has left the company and cannot be added.
     UserHasResignedError,
-    /// `41073` invalid member_id (HTTP 400).
-    ///
-    /// Pass a valid member id as the member_id parameter describes.
+    /// `41073` invalid member_id (HTTP 400). Pass a valid member id as the member_id parameter describes.
     InvalidMemberId,
-    /// `41074` invalid member_type (HTTP 400).
-    ///
-    /// Set member_type to a value its description allows (user).
+    /// `41074` invalid member_type (HTTP 400). Set member_type to a value its description allows (user).
     InvalidMemberType,
-    /// `41071` invalid member_id_type (HTTP 400).
-    ///
-    /// Set member_id_type to a value its description allows.
+    /// `41071` invalid member_id_type (HTTP 400). Set member_id_type to a value its description allows.
     InvalidMemberIdType,
-    /// `42002` invalid group_id (HTTP 400).
-    ///
-    /// Check the group id; the group simplelist endpoint lists valid ids.
+    /// `42002` invalid group_id (HTTP 400). Check the group id; the group simplelist endpoint lists valid ids.
     InvalidGroupId,
-    /// `42009` no user group authority (HTTP 403).
-    ///
-    /// The app's contacts permission scope must include the group; widen it.
+    /// `42009` no user group authority (HTTP 403). The app's contacts permission scope must include the group; widen it.
     NoUserGroupAuthority,
     /// A code the reference page does not document for this endpoint.
     Undocumented(i64),
 }
-impl ::lark_runtime::DocumentedError for BatchAddError {
-    const DOCUMENTED: &'static [(Self, ::lark_runtime::ErrorFacts)] = &[
+impl DocumentedError for BatchAddError {
+    const DOCUMENTED: &'static [(Self, ErrorFacts)] = &[
         (Self::NoUserAuthorityError, crate::contact::v3::errors::CODE_41050_7),
         (Self::InternalError, crate::contact::v3::errors::CODE_40003_5),
         (Self::ParamError, crate::contact::v3::errors::CODE_40001_7),
@@ -238,20 +191,10 @@ impl ::lark_runtime::DocumentedError for BatchAddError {
         (Self::InvalidGroupId, crate::contact::v3::errors::CODE_42002_2),
         (Self::NoUserGroupAuthority, crate::contact::v3::errors::CODE_42009_2),
     ];
-    fn undocumented(code: i64) -> Self {
-        Self::Undocumented(code)
-    }
-    fn undocumented_code(&self) -> Option<i64> {
-        match self {
-            Self::Undocumented(code) => Some(*code),
-            _ => None,
-        }
-    }
 }
 ::lark_runtime::documented_error_traits!(BatchAddError);
 /// One member to add.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct BatchAddRequestMembersItem {
     /// The id of the user to add, of the kind member_id_type names.
     ///
@@ -270,16 +213,9 @@ pub struct BatchAddRequestMembersItem {
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub member_id_type: Option<String>,
 }
-impl ::lark_runtime::Validate for BatchAddRequestMembersItem {
-    fn validate_at(
-        &self,
-        _at: &::lark_runtime::validate::FieldPath<'_>,
-        _violations: &mut ::lark_runtime::validate::Violations,
-    ) {}
-}
+impl Validate for BatchAddRequestMembersItem {}
 /// One member's outcome.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct BatchAddResponseResultsItem {
     /// The member's id, of the kind sent for that member.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -290,10 +226,4 @@ pub struct BatchAddResponseResultsItem {
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub code: Option<i32>,
 }
-impl ::lark_runtime::Validate for BatchAddResponseResultsItem {
-    fn validate_at(
-        &self,
-        _at: &::lark_runtime::validate::FieldPath<'_>,
-        _violations: &mut ::lark_runtime::validate::Violations,
-    ) {}
-}
+impl Validate for BatchAddResponseResultsItem {}

@@ -10,14 +10,11 @@
 //! `POST /open-apis/contact/v3/group/:group_id/member/batch_remove`
 //!
 //! Reference: <https://open.feishu.cn/document/server-docs/contact-v3/group-member/batch_remove>
-use ::lark_runtime::__private::serde::{Deserialize, Serialize};
+use ::lark_runtime::__private::prelude::*;
 /// Request of 批量移除用户组成员 — Remove several users from a normal user group at once.
-///
-/// `POST /open-apis/contact/v3/group/:group_id/member/batch_remove`
 ///
 /// Build it with [`BatchRemoveRequest::builder`]; a request that exists has passed every constraint of the spec.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct BatchRemoveRequest {
     #[serde(skip)]
     group_id: String,
@@ -61,9 +58,9 @@ impl BatchRemoveRequestBuilder {
         self
     }
     /// Checks every constraint of the spec and returns the request, or every violation found.
-    pub fn build(self) -> Result<BatchRemoveRequest, ::lark_runtime::ValidationError> {
-        let root = ::lark_runtime::validate::FieldPath::root();
-        let mut violations = ::lark_runtime::validate::Violations::default();
+    pub fn build(self) -> Result<BatchRemoveRequest, ValidationError> {
+        let root = FieldPath::root();
+        let mut violations = Violations::default();
         let group_id = violations.required(&root.field("group_id"), self.group_id);
         let members = violations.required(&root.field("members"), self.members);
         let (Some(group_id), Some(members)) = (group_id, members) else {
@@ -73,95 +70,71 @@ impl BatchRemoveRequestBuilder {
             group_id,
             members,
         };
-        ::lark_runtime::Validate::validate(&request)?;
+        Validate::validate(&request)?;
         Ok(request)
     }
 }
-impl ::lark_runtime::Validate for BatchRemoveRequest {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
+impl Validate for BatchRemoveRequest {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
         {
             let at = at.field("members");
             let value = &self.members;
             violations.items(&at, value.len(), Some(1), Some(100));
-            for (index, item) in value.iter().enumerate() {
-                let at = at.index(index);
-                ::lark_runtime::Validate::validate_at(item, &at, violations);
-            }
+            violations.check(&at, value);
         }
     }
 }
-impl ::lark_runtime::Endpoint for BatchRemoveRequest {
+impl Endpoint for BatchRemoveRequest {
     type Data = BatchRemoveResponse;
     type Error = BatchRemoveError;
-    const METADATA: &'static ::lark_runtime::EndpointMetadata = &::lark_runtime::EndpointMetadata {
-        id: "contact.v3.group_member.batch_remove",
-        summary: "批量移除用户组成员 — Remove several users from a normal user group at once.",
-        method: ::lark_runtime::HttpMethod::Post,
-        path_template: "/open-apis/contact/v3/group/:group_id/member/batch_remove",
-        access_tokens: &[::lark_runtime::AccessTokenKind::Tenant],
-        app_types: &[::lark_runtime::AppType::Custom],
+    const METADATA: &'static EndpointMetadata = &EndpointMetadata {
+        access_tokens: &[AccessTokenKind::Tenant],
+        app_types: &[AppType::Custom],
         scopes: &["contact:group"],
-        rate_limits: &[::lark_runtime::RateLimit::per_minute(100)],
-        special_rate_limit: false,
-        envelope: ::lark_runtime::Envelope::Data,
-        request_body: ::lark_runtime::RequestBody::Json,
-        response_kind: ::lark_runtime::ResponseKind::Json,
-        pagination_items: None,
+        rate_limits: &[RateLimit::per_minute(100)],
+        request_body: RequestBody::Json,
         path_example: &[("group_id", "test_group")],
-        query_example: &[],
         request_example: Some(
             "{\"members\":[{\"member_id\":\"u287xj12\",\"member_id_type\":\"user_id\",\"member_type\":\"user\"}]}",
         ),
-        file_parts: &[],
         response_example: Some("{\"code\":0,\"data\":{},\"msg\":\"success\"}"),
+        ..EndpointMetadata::new(
+            "contact.v3.group_member.batch_remove",
+            "批量移除用户组成员 — Remove several users from a normal user group at once.",
+            HttpMethod::Post,
+            "/open-apis/contact/v3/group/:group_id/member/batch_remove",
+        )
     };
     fn path(&self) -> String {
-        ::lark_runtime::wire::fill_path(
+        fill_path(
             Self::METADATA.path_template,
             &[("group_id", ToString::to_string(&self.group_id))],
         )
     }
-    fn query(&self) -> Vec<(&'static str, String)> {
-        Vec::new()
-    }
 }
 #[cfg(feature = "server")]
-impl ::lark_runtime::Incoming for BatchRemoveRequest {
-    fn from_incoming(
-        request: &::lark_runtime::IncomingRequest<'_>,
-    ) -> Result<Self, ::lark_runtime::ValidationError> {
+impl Incoming for BatchRemoveRequest {
+    fn from_incoming(request: &IncomingRequest<'_>) -> Result<Self, ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
         #[derive(Deserialize)]
-        #[serde(crate = "::lark_runtime::__private::serde")]
         struct Body {
             #[serde(default, rename = "members")]
             members: Option<Vec<BatchRemoveRequestMembersItem>>,
         }
-        let root = ::lark_runtime::validate::FieldPath::root();
-        let mut violations = ::lark_runtime::validate::Violations::default();
+        let mut violations = Violations::default();
         let mut builder = Self::builder();
-        builder.group_id = request
-            .path_param::<String>(&root.field("group_id"), "group_id", &mut violations);
+        builder.group_id = request.path_param("group_id", &mut violations);
         let Some(body) = request.body::<Body>(&mut violations) else {
             return Err(violations.into_error("BatchRemoveRequest"));
         };
         builder.members = body.members;
-        ::lark_runtime::incoming::finish(
-            violations,
-            "BatchRemoveRequest",
-            builder.build(),
-        )
+        ::lark_runtime::incoming::finish(violations, builder.build())
     }
 }
 /// Response data of 批量移除用户组成员 — Remove several users from a normal user group at once.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct BatchRemoveResponse {}
 /// A documented error code of 批量移除用户组成员 — Remove several users from a normal user group at once.
 ///
@@ -169,47 +142,29 @@ pub struct BatchRemoveResponse {}
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum BatchRemoveError {
-    /// `40001` param error (HTTP 400).
-    ///
-    /// A request parameter is wrong; check what was sent.
+    /// `40001` param error (HTTP 400). A request parameter is wrong; check what was sent.
     ParamError,
-    /// `40003` internal error (HTTP 500).
-    ///
-    /// An internal fault; note the request's X-Request-Id and report it to technical support.
-    ///
-    /// Retrying can succeed.
+    /// `40003` internal error (HTTP 500). An internal fault; note the request's X-Request-Id and report it to technical support. Retrying can succeed.
     InternalError,
-    /// `40022` partial failed, see Results field for more details (HTTP 400).
-    ///
-    /// Some removals failed; check the values sent, and use any per-member error codes in the answer to find the cause.
+    /// `40022` partial failed, see Results field for more details (HTTP 400). Some removals failed; check the values sent, and use any per-member error codes in the answer to find the cause.
     PartialFailedSeeResultsFieldFor,
-    /// `41073` invalid member_id (HTTP 400).
-    ///
-    /// Pass a valid member id as the member_id parameter describes.
+    /// `41073` invalid member_id (HTTP 400). Pass a valid member id as the member_id parameter describes.
     InvalidMemberId,
-    /// `41074` invalid member_type (HTTP 400).
-    ///
-    /// Set member_type to a value its description allows (user).
+    /// `41074` invalid member_type (HTTP 400). Set member_type to a value its description allows (user).
     InvalidMemberType,
-    /// `42002` invalid group_id (HTTP 400).
-    ///
-    /// Check the group id; the group simplelist endpoint lists valid ids.
+    /// `42002` invalid group_id (HTTP 400). Check the group id; the group simplelist endpoint lists valid ids.
     InvalidGroupId,
-    /// `42009` no group authority (HTTP 403).
-    ///
-    /// The app's contacts permission scope must include the group; widen it.
+    /// `42009` no group authority (HTTP 403). The app's contacts permission scope must include the group; widen it.
     NoGroupAuthority,
-    /// `41050` no user authority error (HTTP 403).
-    ///
-    /// The user is outside what the caller may see. With a tenant_access_token, add the user to the app's
+    /// `41050` no user authority error (HTTP 403). The user is outside what the caller may see. With a tenant_access_token, add the user to the app's
     /// contacts permission scope (developer console, or the admin console for a published app); with a
     /// user_access_token, an admin must widen the user's organization visibility in the admin console.
     NoUserAuthorityError,
     /// A code the reference page does not document for this endpoint.
     Undocumented(i64),
 }
-impl ::lark_runtime::DocumentedError for BatchRemoveError {
-    const DOCUMENTED: &'static [(Self, ::lark_runtime::ErrorFacts)] = &[
+impl DocumentedError for BatchRemoveError {
+    const DOCUMENTED: &'static [(Self, ErrorFacts)] = &[
         (Self::ParamError, crate::contact::v3::errors::CODE_40001_7),
         (Self::InternalError, crate::contact::v3::errors::CODE_40003_5),
         (Self::PartialFailedSeeResultsFieldFor, crate::contact::v3::errors::CODE_40022),
@@ -219,20 +174,10 @@ impl ::lark_runtime::DocumentedError for BatchRemoveError {
         (Self::NoGroupAuthority, crate::contact::v3::errors::CODE_42009),
         (Self::NoUserAuthorityError, crate::contact::v3::errors::CODE_41050_7),
     ];
-    fn undocumented(code: i64) -> Self {
-        Self::Undocumented(code)
-    }
-    fn undocumented_code(&self) -> Option<i64> {
-        match self {
-            Self::Undocumented(code) => Some(*code),
-            _ => None,
-        }
-    }
 }
 ::lark_runtime::documented_error_traits!(BatchRemoveError);
 /// One member to remove.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct BatchRemoveRequestMembersItem {
     /// The id of the user to remove, of the kind member_id_type names; the group_member simplelist endpoint lists them.
     ///
@@ -251,10 +196,4 @@ pub struct BatchRemoveRequestMembersItem {
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub member_id_type: Option<String>,
 }
-impl ::lark_runtime::Validate for BatchRemoveRequestMembersItem {
-    fn validate_at(
-        &self,
-        _at: &::lark_runtime::validate::FieldPath<'_>,
-        _violations: &mut ::lark_runtime::validate::Violations,
-    ) {}
-}
+impl Validate for BatchRemoveRequestMembersItem {}

@@ -10,14 +10,11 @@
 //! `POST /open-apis/contact/v3/group/:group_id/member/remove`
 //!
 //! Reference: <https://open.feishu.cn/document/server-docs/contact-v3/group-member/remove>
-use ::lark_runtime::__private::serde::{Deserialize, Serialize};
+use ::lark_runtime::__private::prelude::*;
 /// Request of 移除用户组成员 — Remove one user from a normal user group.
-///
-/// `POST /open-apis/contact/v3/group/:group_id/member/remove`
 ///
 /// Build it with [`RemoveRequest::builder`]; a request that exists has passed every constraint of the spec.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct RemoveRequest {
     #[serde(skip)]
     group_id: String,
@@ -90,9 +87,9 @@ impl RemoveRequestBuilder {
         self
     }
     /// Checks every constraint of the spec and returns the request, or every violation found.
-    pub fn build(self) -> Result<RemoveRequest, ::lark_runtime::ValidationError> {
-        let root = ::lark_runtime::validate::FieldPath::root();
-        let mut violations = ::lark_runtime::validate::Violations::default();
+    pub fn build(self) -> Result<RemoveRequest, ValidationError> {
+        let root = FieldPath::root();
+        let mut violations = Violations::default();
         let group_id = violations.required(&root.field("group_id"), self.group_id);
         let member_type = violations
             .required(&root.field("member_type"), self.member_type);
@@ -113,74 +110,49 @@ impl RemoveRequestBuilder {
             member_id,
             member_id_type,
         };
-        ::lark_runtime::Validate::validate(&request)?;
+        Validate::validate(&request)?;
         Ok(request)
     }
 }
-impl ::lark_runtime::Validate for RemoveRequest {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
-        {
-            let at = at.field("member_type");
-            let value = &self.member_type;
-            ::lark_runtime::Validate::validate_at(value, &at, violations);
-        }
-        {
-            let at = at.field("member_id_type");
-            let value = &self.member_id_type;
-            ::lark_runtime::Validate::validate_at(value, &at, violations);
-        }
+impl Validate for RemoveRequest {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
+        violations.check(&at.field("member_type"), &self.member_type);
+        violations.check(&at.field("member_id_type"), &self.member_id_type);
     }
 }
-impl ::lark_runtime::Endpoint for RemoveRequest {
+impl Endpoint for RemoveRequest {
     type Data = RemoveResponse;
     type Error = RemoveError;
-    const METADATA: &'static ::lark_runtime::EndpointMetadata = &::lark_runtime::EndpointMetadata {
-        id: "contact.v3.group_member.remove",
-        summary: "移除用户组成员 — Remove one user from a normal user group.",
-        method: ::lark_runtime::HttpMethod::Post,
-        path_template: "/open-apis/contact/v3/group/:group_id/member/remove",
-        access_tokens: &[::lark_runtime::AccessTokenKind::Tenant],
-        app_types: &[::lark_runtime::AppType::Custom],
+    const METADATA: &'static EndpointMetadata = &EndpointMetadata {
+        access_tokens: &[AccessTokenKind::Tenant],
+        app_types: &[AppType::Custom],
         scopes: &["contact:group"],
-        rate_limits: &[
-            ::lark_runtime::RateLimit::per_minute(1000),
-            ::lark_runtime::RateLimit::per_second(50),
-        ],
-        special_rate_limit: false,
-        envelope: ::lark_runtime::Envelope::Data,
-        request_body: ::lark_runtime::RequestBody::Json,
-        response_kind: ::lark_runtime::ResponseKind::Json,
-        pagination_items: None,
+        rate_limits: &[RateLimit::per_minute(1000), RateLimit::per_second(50)],
+        request_body: RequestBody::Json,
         path_example: &[("group_id", "g198123")],
-        query_example: &[],
         request_example: Some(
             "{\"member_id\":\"xj82871k\",\"member_id_type\":\"open_id\",\"member_type\":\"user\"}",
         ),
-        file_parts: &[],
         response_example: Some("{\"code\":0,\"data\":{},\"msg\":\"success\"}"),
+        ..EndpointMetadata::new(
+            "contact.v3.group_member.remove",
+            "移除用户组成员 — Remove one user from a normal user group.",
+            HttpMethod::Post,
+            "/open-apis/contact/v3/group/:group_id/member/remove",
+        )
     };
     fn path(&self) -> String {
-        ::lark_runtime::wire::fill_path(
+        fill_path(
             Self::METADATA.path_template,
             &[("group_id", ToString::to_string(&self.group_id))],
         )
     }
-    fn query(&self) -> Vec<(&'static str, String)> {
-        Vec::new()
-    }
 }
 #[cfg(feature = "server")]
-impl ::lark_runtime::Incoming for RemoveRequest {
-    fn from_incoming(
-        request: &::lark_runtime::IncomingRequest<'_>,
-    ) -> Result<Self, ::lark_runtime::ValidationError> {
+impl Incoming for RemoveRequest {
+    fn from_incoming(request: &IncomingRequest<'_>) -> Result<Self, ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
         #[derive(Deserialize)]
-        #[serde(crate = "::lark_runtime::__private::serde")]
         struct Body {
             #[serde(default, rename = "member_type")]
             member_type: Option<RemoveRequestMemberType>,
@@ -189,25 +161,22 @@ impl ::lark_runtime::Incoming for RemoveRequest {
             #[serde(default, rename = "member_id_type")]
             member_id_type: Option<RemoveRequestMemberIdType>,
         }
-        let root = ::lark_runtime::validate::FieldPath::root();
-        let mut violations = ::lark_runtime::validate::Violations::default();
+        let mut violations = Violations::default();
         let mut builder = Self::builder();
-        builder.group_id = request
-            .path_param::<String>(&root.field("group_id"), "group_id", &mut violations);
+        builder.group_id = request.path_param("group_id", &mut violations);
         let Some(body) = request.body::<Body>(&mut violations) else {
             return Err(violations.into_error("RemoveRequest"));
         };
         builder.member_type = body.member_type;
         builder.member_id = body.member_id;
         builder.member_id_type = body.member_id_type;
-        ::lark_runtime::incoming::finish(violations, "RemoveRequest", builder.build())
+        ::lark_runtime::incoming::finish(violations, builder.build())
     }
 }
 /// Response data of 移除用户组成员 — Remove one user from a normal user group.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct RemoveResponse {}
 /// A documented error code of 移除用户组成员 — Remove one user from a normal user group.
 ///
@@ -215,51 +184,31 @@ pub struct RemoveResponse {}
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum RemoveError {
-    /// `40003` internal error (HTTP 500).
-    ///
-    /// An internal fault; note the request's X-Request-Id and report it to technical support.
-    ///
-    /// Retrying can succeed.
+    /// `40003` internal error (HTTP 500). An internal fault; note the request's X-Request-Id and report it to technical support. Retrying can succeed.
     InternalError,
-    /// `42002` invalid group_id (HTTP 400).
-    ///
-    /// Check the group id; the group simplelist endpoint lists valid ids.
+    /// `42002` invalid group_id (HTTP 400). Check the group id; the group simplelist endpoint lists valid ids.
     InvalidGroupId,
-    /// `41073` invalid member_id (HTTP 400).
-    ///
-    /// Pass a valid member id as the member_id parameter describes.
+    /// `41073` invalid member_id (HTTP 400). Pass a valid member id as the member_id parameter describes.
     InvalidMemberId,
-    /// `41074` invalid member_type (HTTP 400).
-    ///
-    /// Set member_type to a value its description allows (user).
+    /// `41074` invalid member_type (HTTP 400). Set member_type to a value its description allows (user).
     InvalidMemberType,
-    /// `41071` invalid member_id_type (HTTP 400).
-    ///
-    /// Set member_id_type to a value its description allows.
+    /// `41071` invalid member_id_type (HTTP 400). Set member_id_type to a value its description allows.
     InvalidMemberIdType,
-    /// `41072` member_type not match member_id_type (HTTP 400).
-    ///
-    /// Make the two agree; for member_type user, member_id_type must be open_id, union_id or user_id.
+    /// `41072` member_type not match member_id_type (HTTP 400). Make the two agree; for member_type user, member_id_type must be open_id, union_id or user_id.
     MemberTypeNotMatchMemberId,
-    /// `42009` no user group authority error (HTTP 403).
-    ///
-    /// The app's contacts permission scope must include the group; widen it.
+    /// `42009` no user group authority error (HTTP 403). The app's contacts permission scope must include the group; widen it.
     NoUserGroupAuthorityError,
-    /// `40004` no dept authority error (HTTP 404).
-    ///
-    /// The department involved must be inside the app's contacts permission scope.
+    /// `40004` no dept authority error (HTTP 404). The department involved must be inside the app's contacts permission scope.
     NoDeptAuthorityError,
-    /// `41050` no user authority error (HTTP 403).
-    ///
-    /// The user is outside what the caller may see. With a tenant_access_token, add the user to the app's
+    /// `41050` no user authority error (HTTP 403). The user is outside what the caller may see. With a tenant_access_token, add the user to the app's
     /// contacts permission scope (developer console, or the admin console for a published app); with a
     /// user_access_token, an admin must widen the user's organization visibility in the admin console.
     NoUserAuthorityError,
     /// A code the reference page does not document for this endpoint.
     Undocumented(i64),
 }
-impl ::lark_runtime::DocumentedError for RemoveError {
-    const DOCUMENTED: &'static [(Self, ::lark_runtime::ErrorFacts)] = &[
+impl DocumentedError for RemoveError {
+    const DOCUMENTED: &'static [(Self, ErrorFacts)] = &[
         (Self::InternalError, crate::contact::v3::errors::CODE_40003_5),
         (Self::InvalidGroupId, crate::contact::v3::errors::CODE_42002_2),
         (Self::InvalidMemberId, crate::contact::v3::errors::CODE_41073_2),
@@ -270,15 +219,6 @@ impl ::lark_runtime::DocumentedError for RemoveError {
         (Self::NoDeptAuthorityError, crate::contact::v3::errors::CODE_40004_10),
         (Self::NoUserAuthorityError, crate::contact::v3::errors::CODE_41050_7),
     ];
-    fn undocumented(code: i64) -> Self {
-        Self::Undocumented(code)
-    }
-    fn undocumented_code(&self) -> Option<i64> {
-        match self {
-            Self::Undocumented(code) => Some(*code),
-            _ => None,
-        }
-    }
 }
 ::lark_runtime::documented_error_traits!(RemoveError);
 /// The kind of member to remove; only users are supported.
@@ -287,26 +227,12 @@ impl ::lark_runtime::DocumentedError for RemoveError {
 pub enum RemoveRequestMemberType {
     /// `"user"`: A user.
     User,
-    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
-    /// fails validation.
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl ::lark_runtime::enums::StringEnum for RemoveRequestMemberType {
-    fn from_wire(value: &str) -> Self {
-        match value {
-            "user" => Self::User,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-    fn as_wire(&self) -> &str {
-        match self {
-            Self::User => "user",
-            Self::Unknown(value) => value,
-        }
-    }
-    fn is_known(&self) -> bool {
-        !matches!(self, Self::Unknown(_))
-    }
+impl RemoveRequestMemberType {
+    /// Every value the spec names, with its wire form.
+    pub const VALUES: &'static [(Self, &'static str)] = &[(Self::User, "user")];
 }
 ::lark_runtime::string_enum_traits!(RemoveRequestMemberType);
 /// Which kind of user id member_id is (applies when member_type is user).
@@ -319,29 +245,15 @@ pub enum RemoveRequestMemberIdType {
     UnionId,
     /// `"user_id"`: The user's id within the tenant, the same in every app.
     UserId,
-    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
-    /// fails validation.
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl ::lark_runtime::enums::StringEnum for RemoveRequestMemberIdType {
-    fn from_wire(value: &str) -> Self {
-        match value {
-            "open_id" => Self::OpenId,
-            "union_id" => Self::UnionId,
-            "user_id" => Self::UserId,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-    fn as_wire(&self) -> &str {
-        match self {
-            Self::OpenId => "open_id",
-            Self::UnionId => "union_id",
-            Self::UserId => "user_id",
-            Self::Unknown(value) => value,
-        }
-    }
-    fn is_known(&self) -> bool {
-        !matches!(self, Self::Unknown(_))
-    }
+impl RemoveRequestMemberIdType {
+    /// Every value the spec names, with its wire form.
+    pub const VALUES: &'static [(Self, &'static str)] = &[
+        (Self::OpenId, "open_id"),
+        (Self::UnionId, "union_id"),
+        (Self::UserId, "user_id"),
+    ];
 }
 ::lark_runtime::string_enum_traits!(RemoveRequestMemberIdType);

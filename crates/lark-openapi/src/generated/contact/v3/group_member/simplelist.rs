@@ -10,14 +10,11 @@
 //! `GET /open-apis/contact/v3/group/:group_id/member/simplelist`
 //!
 //! Reference: <https://open.feishu.cn/document/server-docs/contact-v3/group-member/simplelist>
-use ::lark_runtime::__private::serde::{Deserialize, Serialize};
+use ::lark_runtime::__private::prelude::*;
 /// Request of 查询用户组成员列表 — List the members of a user group.
-///
-/// `GET /open-apis/contact/v3/group/:group_id/member/simplelist`
 ///
 /// Build it with [`SimplelistRequest::builder`]; a request that exists has passed every constraint of the spec.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct SimplelistRequest {
     #[serde(skip)]
     group_id: String,
@@ -112,9 +109,9 @@ impl SimplelistRequestBuilder {
         self
     }
     /// Checks every constraint of the spec and returns the request, or every violation found.
-    pub fn build(self) -> Result<SimplelistRequest, ::lark_runtime::ValidationError> {
-        let root = ::lark_runtime::validate::FieldPath::root();
-        let mut violations = ::lark_runtime::validate::Violations::default();
+    pub fn build(self) -> Result<SimplelistRequest, ValidationError> {
+        let root = FieldPath::root();
+        let mut violations = Violations::default();
         let group_id = violations.required(&root.field("group_id"), self.group_id);
         let (Some(group_id),) = (group_id,) else {
             return Err(violations.into_error("SimplelistRequest"));
@@ -126,16 +123,12 @@ impl SimplelistRequestBuilder {
             member_id_type: self.member_id_type,
             member_type: self.member_type,
         };
-        ::lark_runtime::Validate::validate(&request)?;
+        Validate::validate(&request)?;
         Ok(request)
     }
 }
-impl ::lark_runtime::Validate for SimplelistRequest {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
+impl Validate for SimplelistRequest {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
         {
             let at = at.field("page_size");
             if let Some(value) = &self.page_size {
@@ -148,39 +141,18 @@ impl ::lark_runtime::Validate for SimplelistRequest {
                     );
             }
         }
-        {
-            let at = at.field("member_id_type");
-            if let Some(value) = &self.member_id_type {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
-        {
-            let at = at.field("member_type");
-            if let Some(value) = &self.member_type {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
+        violations.check(&at.field("member_id_type"), &self.member_id_type);
+        violations.check(&at.field("member_type"), &self.member_type);
     }
 }
-impl ::lark_runtime::Endpoint for SimplelistRequest {
+impl Endpoint for SimplelistRequest {
     type Data = SimplelistResponse;
     type Error = SimplelistError;
-    const METADATA: &'static ::lark_runtime::EndpointMetadata = &::lark_runtime::EndpointMetadata {
-        id: "contact.v3.group_member.simplelist",
-        summary: "查询用户组成员列表 — List the members of a user group.",
-        method: ::lark_runtime::HttpMethod::Get,
-        path_template: "/open-apis/contact/v3/group/:group_id/member/simplelist",
-        access_tokens: &[::lark_runtime::AccessTokenKind::Tenant],
-        app_types: &[::lark_runtime::AppType::Custom, ::lark_runtime::AppType::Isv],
+    const METADATA: &'static EndpointMetadata = &EndpointMetadata {
+        access_tokens: &[AccessTokenKind::Tenant],
+        app_types: &[AppType::Custom, AppType::Isv],
         scopes: &["contact:group:readonly"],
-        rate_limits: &[
-            ::lark_runtime::RateLimit::per_minute(1000),
-            ::lark_runtime::RateLimit::per_second(50),
-        ],
-        special_rate_limit: false,
-        envelope: ::lark_runtime::Envelope::Data,
-        request_body: ::lark_runtime::RequestBody::None,
-        response_kind: ::lark_runtime::ResponseKind::Json,
+        rate_limits: &[RateLimit::per_minute(1000), RateLimit::per_second(50)],
         pagination_items: Some("memberlist"),
         path_example: &[("group_id", "g128187")],
         query_example: &[
@@ -192,64 +164,42 @@ impl ::lark_runtime::Endpoint for SimplelistRequest {
             ("member_id_type", "open_id"),
             ("member_type", "user"),
         ],
-        request_example: None,
-        file_parts: &[],
         response_example: Some(
             "{\"code\":0,\"data\":{\"has_more\":true,\"memberlist\":[{\"member_id\":\"u287xj12\",\"member_id_type\":\"user_id\",\"member_type\":\"user\"}],\"page_token\":\"TDRRV9/Rn9eij9Pm39ED40/dk53s4Ebp882DYfFaPFbz00L4CMZJrqGdzNyc8BcZtDbwVUvRmQTvyMYicnGWrde9X56TgdBuS+JKiJDGexPw=\"},\"msg\":\"success\"}",
         ),
+        ..EndpointMetadata::new(
+            "contact.v3.group_member.simplelist",
+            "查询用户组成员列表 — List the members of a user group.",
+            HttpMethod::Get,
+            "/open-apis/contact/v3/group/:group_id/member/simplelist",
+        )
     };
     fn path(&self) -> String {
-        ::lark_runtime::wire::fill_path(
+        fill_path(
             Self::METADATA.path_template,
             &[("group_id", ToString::to_string(&self.group_id))],
         )
     }
     fn query(&self) -> Vec<(&'static str, String)> {
         let mut query = Vec::new();
-        if let Some(value) = &self.page_size {
-            query.push(("page_size", ToString::to_string(value)));
-        }
-        if let Some(value) = &self.page_token {
-            query.push(("page_token", ToString::to_string(value)));
-        }
-        if let Some(value) = &self.member_id_type {
-            query.push(("member_id_type", ToString::to_string(value)));
-        }
-        if let Some(value) = &self.member_type {
-            query.push(("member_type", ToString::to_string(value)));
-        }
+        push_query(&mut query, "page_size", &self.page_size);
+        push_query(&mut query, "page_token", &self.page_token);
+        push_query(&mut query, "member_id_type", &self.member_id_type);
+        push_query(&mut query, "member_type", &self.member_type);
         query
     }
 }
 #[cfg(feature = "server")]
-impl ::lark_runtime::Incoming for SimplelistRequest {
-    fn from_incoming(
-        request: &::lark_runtime::IncomingRequest<'_>,
-    ) -> Result<Self, ::lark_runtime::ValidationError> {
-        let root = ::lark_runtime::validate::FieldPath::root();
-        let mut violations = ::lark_runtime::validate::Violations::default();
+impl Incoming for SimplelistRequest {
+    fn from_incoming(request: &IncomingRequest<'_>) -> Result<Self, ValidationError> {
+        let mut violations = Violations::default();
         let mut builder = Self::builder();
-        builder.group_id = request
-            .path_param::<String>(&root.field("group_id"), "group_id", &mut violations);
-        builder.page_size = request
-            .query_one::<i32>(&root.field("page_size"), "page_size", &mut violations);
-        builder.page_token = request
-            .query_one::<
-                String,
-            >(&root.field("page_token"), "page_token", &mut violations);
-        builder.member_id_type = request
-            .query_one::<
-                SimplelistRequestMemberIdType,
-            >(&root.field("member_id_type"), "member_id_type", &mut violations);
-        builder.member_type = request
-            .query_one::<
-                SimplelistRequestMemberType,
-            >(&root.field("member_type"), "member_type", &mut violations);
-        ::lark_runtime::incoming::finish(
-            violations,
-            "SimplelistRequest",
-            builder.build(),
-        )
+        builder.group_id = request.path_param("group_id", &mut violations);
+        builder.page_size = request.query_one("page_size", &mut violations);
+        builder.page_token = request.query_one("page_token", &mut violations);
+        builder.member_id_type = request.query_one("member_id_type", &mut violations);
+        builder.member_type = request.query_one("member_type", &mut violations);
+        ::lark_runtime::incoming::finish(violations, builder.build())
     }
 }
 impl ::lark_runtime::Paged for SimplelistRequest {
@@ -263,7 +213,6 @@ impl ::lark_runtime::Paged for SimplelistRequest {
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct SimplelistResponse {
     /// The members on this page.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -294,45 +243,27 @@ impl ::lark_runtime::Page for SimplelistResponse {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum SimplelistError {
-    /// `40003` internal error (HTTP 500).
-    ///
-    /// An internal fault; note the request's X-Request-Id and report it to technical support.
-    ///
-    /// Retrying can succeed.
+    /// `40003` internal error (HTTP 500). An internal fault; note the request's X-Request-Id and report it to technical support. Retrying can succeed.
     InternalError,
-    /// `40011` page size is invalid (HTTP 400).
-    ///
-    /// page_size may not exceed 100; lower it.
+    /// `40011` page size is invalid (HTTP 400). page_size may not exceed 100; lower it.
     PageSizeIsInvalid,
-    /// `40012` page token is invalid error (HTTP 400).
-    ///
-    /// Pass a page_token as its parameter description says (the one the previous page returned).
+    /// `40012` page token is invalid error (HTTP 400). Pass a page_token as its parameter description says (the one the previous page returned).
     PageTokenIsInvalidError,
-    /// `42002` invalid group_id (HTTP 400).
-    ///
-    /// Check the group id; the group simplelist endpoint lists valid ids.
+    /// `42002` invalid group_id (HTTP 400). Check the group id; the group simplelist endpoint lists valid ids.
     InvalidGroupId,
-    /// `41074` invalid member_type (HTTP 400).
-    ///
-    /// Set member_type to a value its description allows.
+    /// `41074` invalid member_type (HTTP 400). Set member_type to a value its description allows.
     InvalidMemberType,
-    /// `41071` invalid member_id_type (HTTP 400).
-    ///
-    /// Set member_id_type to a value its description allows.
+    /// `41071` invalid member_id_type (HTTP 400). Set member_id_type to a value its description allows.
     InvalidMemberIdType,
-    /// `41072` member_type not match member_id_type (HTTP 400).
-    ///
-    /// Make the two agree; for member_type user, member_id_type must be open_id, union_id or user_id.
+    /// `41072` member_type not match member_id_type (HTTP 400). Make the two agree; for member_type user, member_id_type must be open_id, union_id or user_id.
     MemberTypeNotMatchMemberId,
-    /// `42009` no user group authority error (HTTP 403).
-    ///
-    /// The app's contacts permission scope must include the group; widen it.
+    /// `42009` no user group authority error (HTTP 403). The app's contacts permission scope must include the group; widen it.
     NoUserGroupAuthorityError,
     /// A code the reference page does not document for this endpoint.
     Undocumented(i64),
 }
-impl ::lark_runtime::DocumentedError for SimplelistError {
-    const DOCUMENTED: &'static [(Self, ::lark_runtime::ErrorFacts)] = &[
+impl DocumentedError for SimplelistError {
+    const DOCUMENTED: &'static [(Self, ErrorFacts)] = &[
         (Self::InternalError, crate::contact::v3::errors::CODE_40003_5),
         (Self::PageSizeIsInvalid, crate::contact::v3::errors::CODE_40011_9),
         (Self::PageTokenIsInvalidError, crate::contact::v3::errors::CODE_40012_4),
@@ -342,15 +273,6 @@ impl ::lark_runtime::DocumentedError for SimplelistError {
         (Self::MemberTypeNotMatchMemberId, crate::contact::v3::errors::CODE_41072),
         (Self::NoUserGroupAuthorityError, crate::contact::v3::errors::CODE_42009_4),
     ];
-    fn undocumented(code: i64) -> Self {
-        Self::Undocumented(code)
-    }
-    fn undocumented_code(&self) -> Option<i64> {
-        match self {
-            Self::Undocumented(code) => Some(*code),
-            _ => None,
-        }
-    }
 }
 ::lark_runtime::documented_error_traits!(SimplelistError);
 /// Which kind of id the answer's member ids are; user id kinds for user members, department id kinds for department members.
@@ -365,32 +287,17 @@ pub enum SimplelistRequestMemberIdType {
     UserId,
     /// `"department_id"`: The department's department_id (department members only).
     DepartmentId,
-    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
-    /// fails validation.
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl ::lark_runtime::enums::StringEnum for SimplelistRequestMemberIdType {
-    fn from_wire(value: &str) -> Self {
-        match value {
-            "open_id" => Self::OpenId,
-            "union_id" => Self::UnionId,
-            "user_id" => Self::UserId,
-            "department_id" => Self::DepartmentId,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-    fn as_wire(&self) -> &str {
-        match self {
-            Self::OpenId => "open_id",
-            Self::UnionId => "union_id",
-            Self::UserId => "user_id",
-            Self::DepartmentId => "department_id",
-            Self::Unknown(value) => value,
-        }
-    }
-    fn is_known(&self) -> bool {
-        !matches!(self, Self::Unknown(_))
-    }
+impl SimplelistRequestMemberIdType {
+    /// Every value the spec names, with its wire form.
+    pub const VALUES: &'static [(Self, &'static str)] = &[
+        (Self::OpenId, "open_id"),
+        (Self::UnionId, "union_id"),
+        (Self::UserId, "user_id"),
+        (Self::DepartmentId, "department_id"),
+    ];
 }
 ::lark_runtime::string_enum_traits!(SimplelistRequestMemberIdType);
 /// Which kind of member to list.
@@ -401,33 +308,19 @@ pub enum SimplelistRequestMemberType {
     User,
     /// `"department"`: List only department members.
     Department,
-    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
-    /// fails validation.
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl ::lark_runtime::enums::StringEnum for SimplelistRequestMemberType {
-    fn from_wire(value: &str) -> Self {
-        match value {
-            "user" => Self::User,
-            "department" => Self::Department,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-    fn as_wire(&self) -> &str {
-        match self {
-            Self::User => "user",
-            Self::Department => "department",
-            Self::Unknown(value) => value,
-        }
-    }
-    fn is_known(&self) -> bool {
-        !matches!(self, Self::Unknown(_))
-    }
+impl SimplelistRequestMemberType {
+    /// Every value the spec names, with its wire form.
+    pub const VALUES: &'static [(Self, &'static str)] = &[
+        (Self::User, "user"),
+        (Self::Department, "department"),
+    ];
 }
 ::lark_runtime::string_enum_traits!(SimplelistRequestMemberType);
 /// One group member.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct SimplelistResponseMemberlistItem {
     /// The member's id, of the kind member_id_type asked for.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -442,10 +335,4 @@ pub struct SimplelistResponseMemberlistItem {
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub member_id_type: Option<String>,
 }
-impl ::lark_runtime::Validate for SimplelistResponseMemberlistItem {
-    fn validate_at(
-        &self,
-        _at: &::lark_runtime::validate::FieldPath<'_>,
-        _violations: &mut ::lark_runtime::validate::Violations,
-    ) {}
-}
+impl Validate for SimplelistResponseMemberlistItem {}

@@ -9,14 +9,11 @@
 //! `POST /open-apis/contact/v3/job_families`
 //!
 //! Reference: <https://open.feishu.cn/document/server-docs/contact-v3/job_family/create>
-use ::lark_runtime::__private::serde::{Deserialize, Serialize};
+use ::lark_runtime::__private::prelude::*;
 /// Request of 创建序列 — Create a job family.
-///
-/// `POST /open-apis/contact/v3/job_families`
 ///
 /// Build it with [`CreateRequest::builder`]; a request that exists has passed every constraint of the spec.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct CreateRequest {
     name: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -119,9 +116,9 @@ impl CreateRequestBuilder {
         self
     }
     /// Checks every constraint of the spec and returns the request, or every violation found.
-    pub fn build(self) -> Result<CreateRequest, ::lark_runtime::ValidationError> {
-        let root = ::lark_runtime::validate::FieldPath::root();
-        let mut violations = ::lark_runtime::validate::Violations::default();
+    pub fn build(self) -> Result<CreateRequest, ValidationError> {
+        let root = FieldPath::root();
+        let mut violations = Violations::default();
         let name = violations.required(&root.field("name"), self.name);
         let status = violations.required(&root.field("status"), self.status);
         let (Some(name), Some(status)) = (name, status) else {
@@ -135,83 +132,49 @@ impl CreateRequestBuilder {
             i18n_name: self.i18n_name,
             i18n_description: self.i18n_description,
         };
-        ::lark_runtime::Validate::validate(&request)?;
+        Validate::validate(&request)?;
         Ok(request)
     }
 }
-impl ::lark_runtime::Validate for CreateRequest {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
+impl Validate for CreateRequest {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
         {
             let at = at.field("name");
             let value = &self.name;
             violations.length(&at, value, Some(1), Some(100));
         }
-        {
-            let at = at.field("i18n_name");
-            if let Some(value) = &self.i18n_name {
-                for (index, item) in value.iter().enumerate() {
-                    let at = at.index(index);
-                    ::lark_runtime::Validate::validate_at(item, &at, violations);
-                }
-            }
-        }
-        {
-            let at = at.field("i18n_description");
-            if let Some(value) = &self.i18n_description {
-                for (index, item) in value.iter().enumerate() {
-                    let at = at.index(index);
-                    ::lark_runtime::Validate::validate_at(item, &at, violations);
-                }
-            }
-        }
+        violations.check(&at.field("i18n_name"), &self.i18n_name);
+        violations.check(&at.field("i18n_description"), &self.i18n_description);
     }
 }
-impl ::lark_runtime::Endpoint for CreateRequest {
+impl Endpoint for CreateRequest {
     type Data = CreateResponse;
     type Error = CreateError;
-    const METADATA: &'static ::lark_runtime::EndpointMetadata = &::lark_runtime::EndpointMetadata {
-        id: "contact.v3.job_family.create",
-        summary: "创建序列 — Create a job family.",
-        method: ::lark_runtime::HttpMethod::Post,
-        path_template: "/open-apis/contact/v3/job_families",
-        access_tokens: &[::lark_runtime::AccessTokenKind::Tenant],
-        app_types: &[::lark_runtime::AppType::Custom],
+    const METADATA: &'static EndpointMetadata = &EndpointMetadata {
+        access_tokens: &[AccessTokenKind::Tenant],
+        app_types: &[AppType::Custom],
         scopes: &["contact:contact", "contact:job_family"],
-        rate_limits: &[::lark_runtime::RateLimit::per_second(10)],
-        special_rate_limit: false,
-        envelope: ::lark_runtime::Envelope::Data,
-        request_body: ::lark_runtime::RequestBody::Json,
-        response_kind: ::lark_runtime::ResponseKind::Json,
-        pagination_items: None,
-        path_example: &[],
-        query_example: &[],
+        rate_limits: &[RateLimit::per_second(10)],
+        request_body: RequestBody::Json,
         request_example: Some(
             "{\"description\":\"负责产品策略制定的相关工作\",\"i18n_description\":[{\"locale\":\"zh_cn\",\"value\":\"多语言内容\"}],\"i18n_name\":[{\"locale\":\"zh_cn\",\"value\":\"多语言内容\"}],\"name\":\"产品\",\"parent_job_family_id\":\"mga5oa8ayjlpzjq\",\"status\":true}",
         ),
-        file_parts: &[],
         response_example: Some(
             "{\"code\":0,\"data\":{\"job_family\":{\"description\":\"负责产品策略制定的相关工作\",\"i18n_description\":[{\"locale\":\"zh_cn\",\"value\":\"多语言内容\"}],\"i18n_name\":[{\"locale\":\"zh_cn\",\"value\":\"多语言内容\"}],\"job_family_id\":\"mga5oa8ayjlpkzy\",\"name\":\"产品\",\"parent_job_family_id\":\"mga5oa8ayjlpzjq\",\"status\":true}},\"msg\":\"success\"}",
         ),
+        ..EndpointMetadata::new(
+            "contact.v3.job_family.create",
+            "创建序列 — Create a job family.",
+            HttpMethod::Post,
+            "/open-apis/contact/v3/job_families",
+        )
     };
-    fn path(&self) -> String {
-        String::from("/open-apis/contact/v3/job_families")
-    }
-    fn query(&self) -> Vec<(&'static str, String)> {
-        Vec::new()
-    }
 }
 #[cfg(feature = "server")]
-impl ::lark_runtime::Incoming for CreateRequest {
-    fn from_incoming(
-        request: &::lark_runtime::IncomingRequest<'_>,
-    ) -> Result<Self, ::lark_runtime::ValidationError> {
+impl Incoming for CreateRequest {
+    fn from_incoming(request: &IncomingRequest<'_>) -> Result<Self, ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
         #[derive(Deserialize)]
-        #[serde(crate = "::lark_runtime::__private::serde")]
         struct Body {
             #[serde(default, rename = "name")]
             name: Option<String>,
@@ -226,7 +189,7 @@ impl ::lark_runtime::Incoming for CreateRequest {
             #[serde(default, rename = "i18n_description")]
             i18n_description: Option<Vec<CreateRequestI18nDescriptionItem>>,
         }
-        let mut violations = ::lark_runtime::validate::Violations::default();
+        let mut violations = Violations::default();
         let mut builder = Self::builder();
         let Some(body) = request.body::<Body>(&mut violations) else {
             return Err(violations.into_error("CreateRequest"));
@@ -237,14 +200,13 @@ impl ::lark_runtime::Incoming for CreateRequest {
         builder.status = body.status;
         builder.i18n_name = body.i18n_name;
         builder.i18n_description = body.i18n_description;
-        ::lark_runtime::incoming::finish(violations, "CreateRequest", builder.build())
+        ::lark_runtime::incoming::finish(violations, builder.build())
     }
 }
 /// Response data of 创建序列 — Create a job family.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct CreateResponse {
     /// The created job family.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -256,67 +218,37 @@ pub struct CreateResponse {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum CreateError {
-    /// `42400` param is invalid (HTTP 400).
-    ///
-    /// A request parameter is wrong; check the values you set.
+    /// `42400` param is invalid (HTTP 400). A request parameter is wrong; check the values you set.
     ParamIsInvalid,
-    /// `42401` job family number reach the upper limit (HTTP 400).
-    ///
-    /// The tenant has reached the limit of 10,000 job families; note that beyond 4,000 the admin console can no longer open the job family list.
+    /// `42401` job family number reach the upper limit (HTTP 400). The tenant has reached the limit of 10,000 job families; note that beyond 4,000 the admin console can no longer open the job family list.
     JobFamilyNumberReachTheUpper,
-    /// `42403` job family tenant lock fail (HTTP 400).
-    ///
-    /// Concurrent updates of job families are limited; wait a while and retry.
-    ///
-    /// Retrying can succeed.
+    /// `42403` job family tenant lock fail (HTTP 400). Concurrent updates of job families are limited; wait a while and retry. Retrying can succeed.
     JobFamilyTenantLockFail,
-    /// `42404` job family name not valid (HTTP 400).
-    ///
-    /// The name is invalid; it may hold Chinese, English and symbols and must be 1 to 100 characters long.
+    /// `42404` job family name not valid (HTTP 400). The name is invalid; it may hold Chinese, English and symbols and must be 1 to 100 characters long.
     JobFamilyNameNotValid,
-    /// `42405` job family description not valid (HTTP 400).
-    ///
-    /// The description is invalid; it may be at most 5,000 characters long.
+    /// `42405` job family description not valid (HTTP 400). The description is invalid; it may be at most 5,000 characters long.
     JobFamilyDescriptionNotValid,
-    /// `42406` job family name duplicate (HTTP 400).
-    ///
-    /// Another job family has this name; choose a different name and retry.
+    /// `42406` job family name duplicate (HTTP 400). Another job family has this name; choose a different name and retry.
     JobFamilyNameDuplicate,
-    /// `42407` job family has cycle (HTTP 400).
-    ///
-    /// Job families cannot form a cycle: a family cannot take one of its own descendants as its parent.
+    /// `42407` job family has cycle (HTTP 400). Job families cannot form a cycle: a family cannot take one of its own descendants as its parent.
     JobFamilyHasCycle,
-    /// `42408` parent job family not exist (HTTP 400).
-    ///
-    /// The parent job family does not exist; pass a correct parent id.
+    /// `42408` parent job family not exist (HTTP 400). The parent job family does not exist; pass a correct parent id.
     ParentJobFamilyNotExist,
-    /// `42409` parent job family not enable (HTTP 400).
-    ///
-    /// The parent job family is disabled and cannot be used.
+    /// `42409` parent job family not enable (HTTP 400). The parent job family is disabled and cannot be used.
     ParentJobFamilyNotEnable,
-    /// `42410` parent job family deleted (HTTP 400).
-    ///
-    /// The parent job family has been deleted and cannot be used.
+    /// `42410` parent job family deleted (HTTP 400). The parent job family has been deleted and cannot be used.
     ParentJobFamilyDeleted,
-    /// `42412` job family external id duplicate (HTTP 400).
-    ///
-    /// A job family id clashed for internal reasons; retry the call.
-    ///
-    /// Retrying can succeed.
+    /// `42412` job family external id duplicate (HTTP 400). A job family id clashed for internal reasons; retry the call. Retrying can succeed.
     JobFamilyExternalIdDuplicate,
-    /// `42411` job family has child can not delete (HTTP 400).
-    ///
-    /// The job family still has sub-families; delete them first.
+    /// `42411` job family has child can not delete (HTTP 400). The job family still has sub-families; delete them first.
     JobFamilyHasChildCanNot,
-    /// `42413` job family exceed level number (HTTP 400).
-    ///
-    /// The job family hierarchy already has the maximum number of levels; no further sub-family can be added.
+    /// `42413` job family exceed level number (HTTP 400). The job family hierarchy already has the maximum number of levels; no further sub-family can be added.
     JobFamilyExceedLevelNumber,
     /// A code the reference page does not document for this endpoint.
     Undocumented(i64),
 }
-impl ::lark_runtime::DocumentedError for CreateError {
-    const DOCUMENTED: &'static [(Self, ::lark_runtime::ErrorFacts)] = &[
+impl DocumentedError for CreateError {
+    const DOCUMENTED: &'static [(Self, ErrorFacts)] = &[
         (Self::ParamIsInvalid, crate::contact::v3::errors::CODE_42400),
         (Self::JobFamilyNumberReachTheUpper, crate::contact::v3::errors::CODE_42401),
         (Self::JobFamilyTenantLockFail, crate::contact::v3::errors::CODE_42403),
@@ -331,20 +263,10 @@ impl ::lark_runtime::DocumentedError for CreateError {
         (Self::JobFamilyHasChildCanNot, crate::contact::v3::errors::CODE_42411),
         (Self::JobFamilyExceedLevelNumber, crate::contact::v3::errors::CODE_42413),
     ];
-    fn undocumented(code: i64) -> Self {
-        Self::Undocumented(code)
-    }
-    fn undocumented_code(&self) -> Option<i64> {
-        match self {
-            Self::Undocumented(code) => Some(*code),
-            _ => None,
-        }
-    }
 }
 ::lark_runtime::documented_error_traits!(CreateError);
 /// The name in one language.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct CreateRequestI18nNameItem {
     /// The language: `zh_cn`, `en_us` or `ja_jp`.
     ///
@@ -359,16 +281,9 @@ pub struct CreateRequestI18nNameItem {
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub value: Option<String>,
 }
-impl ::lark_runtime::Validate for CreateRequestI18nNameItem {
-    fn validate_at(
-        &self,
-        _at: &::lark_runtime::validate::FieldPath<'_>,
-        _violations: &mut ::lark_runtime::validate::Violations,
-    ) {}
-}
+impl Validate for CreateRequestI18nNameItem {}
 /// The description in one language.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct CreateRequestI18nDescriptionItem {
     /// The language: `zh_cn`, `en_us` or `ja_jp`.
     ///
@@ -383,16 +298,9 @@ pub struct CreateRequestI18nDescriptionItem {
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub value: Option<String>,
 }
-impl ::lark_runtime::Validate for CreateRequestI18nDescriptionItem {
-    fn validate_at(
-        &self,
-        _at: &::lark_runtime::validate::FieldPath<'_>,
-        _violations: &mut ::lark_runtime::validate::Violations,
-    ) {}
-}
+impl Validate for CreateRequestI18nDescriptionItem {}
 /// The name in one language.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct CreateResponseJobFamilyI18nNameItem {
     /// The language.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -403,16 +311,9 @@ pub struct CreateResponseJobFamilyI18nNameItem {
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub value: Option<String>,
 }
-impl ::lark_runtime::Validate for CreateResponseJobFamilyI18nNameItem {
-    fn validate_at(
-        &self,
-        _at: &::lark_runtime::validate::FieldPath<'_>,
-        _violations: &mut ::lark_runtime::validate::Violations,
-    ) {}
-}
+impl Validate for CreateResponseJobFamilyI18nNameItem {}
 /// The description in one language.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct CreateResponseJobFamilyI18nDescriptionItem {
     /// The language.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -423,16 +324,9 @@ pub struct CreateResponseJobFamilyI18nDescriptionItem {
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub value: Option<String>,
 }
-impl ::lark_runtime::Validate for CreateResponseJobFamilyI18nDescriptionItem {
-    fn validate_at(
-        &self,
-        _at: &::lark_runtime::validate::FieldPath<'_>,
-        _violations: &mut ::lark_runtime::validate::Violations,
-    ) {}
-}
+impl Validate for CreateResponseJobFamilyI18nDescriptionItem {}
 /// The created job family.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct CreateResponseJobFamily {
     /// The job family's name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -460,29 +354,9 @@ pub struct CreateResponseJobFamily {
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub job_family_id: Option<String>,
 }
-impl ::lark_runtime::Validate for CreateResponseJobFamily {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
-        {
-            let at = at.field("i18n_name");
-            if let Some(value) = &self.i18n_name {
-                for (index, item) in value.iter().enumerate() {
-                    let at = at.index(index);
-                    ::lark_runtime::Validate::validate_at(item, &at, violations);
-                }
-            }
-        }
-        {
-            let at = at.field("i18n_description");
-            if let Some(value) = &self.i18n_description {
-                for (index, item) in value.iter().enumerate() {
-                    let at = at.index(index);
-                    ::lark_runtime::Validate::validate_at(item, &at, violations);
-                }
-            }
-        }
+impl Validate for CreateResponseJobFamily {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
+        violations.check(&at.field("i18n_name"), &self.i18n_name);
+        violations.check(&at.field("i18n_description"), &self.i18n_description);
     }
 }

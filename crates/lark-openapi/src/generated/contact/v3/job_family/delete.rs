@@ -8,14 +8,11 @@
 //! `DELETE /open-apis/contact/v3/job_families/:job_family_id`
 //!
 //! Reference: <https://open.feishu.cn/document/server-docs/contact-v3/job_family/delete>
-use ::lark_runtime::__private::serde::{Deserialize, Serialize};
+use ::lark_runtime::__private::prelude::*;
 /// Request of 删除序列 — Delete a job family.
-///
-/// `DELETE /open-apis/contact/v3/job_families/:job_family_id`
 ///
 /// Build it with [`DeleteRequest::builder`]; a request that exists has passed every constraint of the spec.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct DeleteRequest {
     #[serde(skip)]
     job_family_id: String,
@@ -45,79 +42,57 @@ impl DeleteRequestBuilder {
         self
     }
     /// Checks every constraint of the spec and returns the request, or every violation found.
-    pub fn build(self) -> Result<DeleteRequest, ::lark_runtime::ValidationError> {
-        let root = ::lark_runtime::validate::FieldPath::root();
-        let mut violations = ::lark_runtime::validate::Violations::default();
+    pub fn build(self) -> Result<DeleteRequest, ValidationError> {
+        let root = FieldPath::root();
+        let mut violations = Violations::default();
         let job_family_id = violations
             .required(&root.field("job_family_id"), self.job_family_id);
         let (Some(job_family_id),) = (job_family_id,) else {
             return Err(violations.into_error("DeleteRequest"));
         };
         let request = DeleteRequest { job_family_id };
-        ::lark_runtime::Validate::validate(&request)?;
+        Validate::validate(&request)?;
         Ok(request)
     }
 }
-impl ::lark_runtime::Validate for DeleteRequest {
-    fn validate_at(
-        &self,
-        _at: &::lark_runtime::validate::FieldPath<'_>,
-        _violations: &mut ::lark_runtime::validate::Violations,
-    ) {}
-}
-impl ::lark_runtime::Endpoint for DeleteRequest {
+impl Validate for DeleteRequest {}
+impl Endpoint for DeleteRequest {
     type Data = DeleteResponse;
     type Error = DeleteError;
-    const METADATA: &'static ::lark_runtime::EndpointMetadata = &::lark_runtime::EndpointMetadata {
-        id: "contact.v3.job_family.delete",
-        summary: "删除序列 — Delete a job family.",
-        method: ::lark_runtime::HttpMethod::Delete,
-        path_template: "/open-apis/contact/v3/job_families/:job_family_id",
-        access_tokens: &[::lark_runtime::AccessTokenKind::Tenant],
-        app_types: &[::lark_runtime::AppType::Custom],
+    const METADATA: &'static EndpointMetadata = &EndpointMetadata {
+        access_tokens: &[AccessTokenKind::Tenant],
+        app_types: &[AppType::Custom],
         scopes: &["contact:contact", "contact:job_family"],
-        rate_limits: &[::lark_runtime::RateLimit::per_second(10)],
-        special_rate_limit: false,
-        envelope: ::lark_runtime::Envelope::Data,
-        request_body: ::lark_runtime::RequestBody::None,
-        response_kind: ::lark_runtime::ResponseKind::Json,
-        pagination_items: None,
+        rate_limits: &[RateLimit::per_second(10)],
         path_example: &[("job_family_id", "mga5oa8ayjlp9rb")],
-        query_example: &[],
-        request_example: None,
-        file_parts: &[],
         response_example: Some("{\"code\":0,\"data\":{},\"msg\":\"success\"}"),
+        ..EndpointMetadata::new(
+            "contact.v3.job_family.delete",
+            "删除序列 — Delete a job family.",
+            HttpMethod::Delete,
+            "/open-apis/contact/v3/job_families/:job_family_id",
+        )
     };
     fn path(&self) -> String {
-        ::lark_runtime::wire::fill_path(
+        fill_path(
             Self::METADATA.path_template,
             &[("job_family_id", ToString::to_string(&self.job_family_id))],
         )
     }
-    fn query(&self) -> Vec<(&'static str, String)> {
-        Vec::new()
-    }
 }
 #[cfg(feature = "server")]
-impl ::lark_runtime::Incoming for DeleteRequest {
-    fn from_incoming(
-        request: &::lark_runtime::IncomingRequest<'_>,
-    ) -> Result<Self, ::lark_runtime::ValidationError> {
-        let root = ::lark_runtime::validate::FieldPath::root();
-        let mut violations = ::lark_runtime::validate::Violations::default();
+impl Incoming for DeleteRequest {
+    fn from_incoming(request: &IncomingRequest<'_>) -> Result<Self, ValidationError> {
+        let mut violations = Violations::default();
         let mut builder = Self::builder();
-        builder.job_family_id = request
-            .path_param::<
-                String,
-            >(&root.field("job_family_id"), "job_family_id", &mut violations);
-        ::lark_runtime::incoming::finish(violations, "DeleteRequest", builder.build())
+        builder.job_family_id = request.path_param("job_family_id", &mut violations);
+        ::lark_runtime::incoming::finish(violations, builder.build())
     }
 }
 /// Response data of 删除序列 — Delete a job family.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct DeleteResponse {}
 /// A documented error code of 删除序列 — Delete a job family.
 ///
@@ -125,37 +100,20 @@ pub struct DeleteResponse {}
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum DeleteError {
-    /// `42411` job family has child can not delete (HTTP 400).
-    ///
-    /// The job family still has sub-families; delete them first.
+    /// `42411` job family has child can not delete (HTTP 400). The job family still has sub-families; delete them first.
     JobFamilyHasChildCanNot,
-    /// `42403` job family tenant lock fail (HTTP 400).
-    ///
-    /// Concurrent updates of job families are limited; wait a while and retry.
-    ///
-    /// Retrying can succeed.
+    /// `42403` job family tenant lock fail (HTTP 400). Concurrent updates of job families are limited; wait a while and retry. Retrying can succeed.
     JobFamilyTenantLockFail,
-    /// `42402` job family not exist (HTTP 404).
-    ///
-    /// The job family does not exist; pass a correct job family id.
+    /// `42402` job family not exist (HTTP 404). The job family does not exist; pass a correct job family id.
     JobFamilyNotExist,
     /// A code the reference page does not document for this endpoint.
     Undocumented(i64),
 }
-impl ::lark_runtime::DocumentedError for DeleteError {
-    const DOCUMENTED: &'static [(Self, ::lark_runtime::ErrorFacts)] = &[
+impl DocumentedError for DeleteError {
+    const DOCUMENTED: &'static [(Self, ErrorFacts)] = &[
         (Self::JobFamilyHasChildCanNot, crate::contact::v3::errors::CODE_42411),
         (Self::JobFamilyTenantLockFail, crate::contact::v3::errors::CODE_42403),
         (Self::JobFamilyNotExist, crate::contact::v3::errors::CODE_42402),
     ];
-    fn undocumented(code: i64) -> Self {
-        Self::Undocumented(code)
-    }
-    fn undocumented_code(&self) -> Option<i64> {
-        match self {
-            Self::Undocumented(code) => Some(*code),
-            _ => None,
-        }
-    }
 }
 ::lark_runtime::documented_error_traits!(DeleteError);

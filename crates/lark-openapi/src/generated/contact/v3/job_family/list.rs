@@ -8,14 +8,11 @@
 //! `GET /open-apis/contact/v3/job_families`
 //!
 //! Reference: <https://open.feishu.cn/document/server-docs/contact-v3/job_family/list>
-use ::lark_runtime::__private::serde::{Deserialize, Serialize};
+use ::lark_runtime::__private::prelude::*;
 /// Request of 获取租户序列列表 — List the tenant's job families.
-///
-/// `GET /open-apis/contact/v3/job_families`
 ///
 /// Build it with [`ListRequest::builder`]; a request that exists has passed every constraint of the spec.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct ListRequest {
     #[serde(skip)]
     page_size: Option<i32>,
@@ -75,22 +72,18 @@ impl ListRequestBuilder {
         self
     }
     /// Checks every constraint of the spec and returns the request, or every violation found.
-    pub fn build(self) -> Result<ListRequest, ::lark_runtime::ValidationError> {
+    pub fn build(self) -> Result<ListRequest, ValidationError> {
         let request = ListRequest {
             page_size: self.page_size,
             page_token: self.page_token,
             name: self.name,
         };
-        ::lark_runtime::Validate::validate(&request)?;
+        Validate::validate(&request)?;
         Ok(request)
     }
 }
-impl ::lark_runtime::Validate for ListRequest {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
+impl Validate for ListRequest {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
         {
             let at = at.field("page_size");
             if let Some(value) = &self.page_size {
@@ -111,69 +104,47 @@ impl ::lark_runtime::Validate for ListRequest {
         }
     }
 }
-impl ::lark_runtime::Endpoint for ListRequest {
+impl Endpoint for ListRequest {
     type Data = ListResponse;
     type Error = ListError;
-    const METADATA: &'static ::lark_runtime::EndpointMetadata = &::lark_runtime::EndpointMetadata {
-        id: "contact.v3.job_family.list",
-        summary: "获取租户序列列表 — List the tenant's job families.",
-        method: ::lark_runtime::HttpMethod::Get,
-        path_template: "/open-apis/contact/v3/job_families",
-        access_tokens: &[::lark_runtime::AccessTokenKind::Tenant],
-        app_types: &[::lark_runtime::AppType::Custom, ::lark_runtime::AppType::Isv],
+    const METADATA: &'static EndpointMetadata = &EndpointMetadata {
+        access_tokens: &[AccessTokenKind::Tenant],
+        app_types: &[AppType::Custom, AppType::Isv],
         scopes: &[
             "contact:job_family:readonly",
             "contact:job_family",
             "contact:contact:readonly_as_app",
         ],
-        rate_limits: &[::lark_runtime::RateLimit::per_second(10)],
-        special_rate_limit: false,
-        envelope: ::lark_runtime::Envelope::Data,
-        request_body: ::lark_runtime::RequestBody::None,
-        response_kind: ::lark_runtime::ResponseKind::Json,
+        rate_limits: &[RateLimit::per_second(10)],
         pagination_items: Some("items"),
-        path_example: &[],
         query_example: &[("page_size", "10"), ("page_token", "3"), ("name", "产品")],
-        request_example: None,
-        file_parts: &[],
         response_example: Some(
             "{\"code\":0,\"data\":{\"has_more\":true,\"items\":[{\"description\":\"负责产品策略制定的相关工作\",\"i18n_description\":[{\"locale\":\"zh_cn\",\"value\":\"多语言内容\"}],\"i18n_name\":[{\"locale\":\"zh_cn\",\"value\":\"多语言内容\"}],\"job_family_id\":\"mga5oa8ayjlpkzy\",\"name\":\"产品\",\"parent_job_family_id\":\"mga5oa8ayjlpzjq\",\"status\":true}],\"page_token\":\"AQD9/Rn9eij9Pm39ED40/RD/cIFmu77WxpxPB/2oHfQLZ+G8JG6tK7+ZnHiT7COhD2hMSICh/eBl7cpzU6JEC3J7COKNe4jrQ8ExwBCR\"},\"msg\":\"success\"}",
         ),
+        ..EndpointMetadata::new(
+            "contact.v3.job_family.list",
+            "获取租户序列列表 — List the tenant's job families.",
+            HttpMethod::Get,
+            "/open-apis/contact/v3/job_families",
+        )
     };
-    fn path(&self) -> String {
-        String::from("/open-apis/contact/v3/job_families")
-    }
     fn query(&self) -> Vec<(&'static str, String)> {
         let mut query = Vec::new();
-        if let Some(value) = &self.page_size {
-            query.push(("page_size", ToString::to_string(value)));
-        }
-        if let Some(value) = &self.page_token {
-            query.push(("page_token", ToString::to_string(value)));
-        }
-        if let Some(value) = &self.name {
-            query.push(("name", ToString::to_string(value)));
-        }
+        push_query(&mut query, "page_size", &self.page_size);
+        push_query(&mut query, "page_token", &self.page_token);
+        push_query(&mut query, "name", &self.name);
         query
     }
 }
 #[cfg(feature = "server")]
-impl ::lark_runtime::Incoming for ListRequest {
-    fn from_incoming(
-        request: &::lark_runtime::IncomingRequest<'_>,
-    ) -> Result<Self, ::lark_runtime::ValidationError> {
-        let root = ::lark_runtime::validate::FieldPath::root();
-        let mut violations = ::lark_runtime::validate::Violations::default();
+impl Incoming for ListRequest {
+    fn from_incoming(request: &IncomingRequest<'_>) -> Result<Self, ValidationError> {
+        let mut violations = Violations::default();
         let mut builder = Self::builder();
-        builder.page_size = request
-            .query_one::<i32>(&root.field("page_size"), "page_size", &mut violations);
-        builder.page_token = request
-            .query_one::<
-                String,
-            >(&root.field("page_token"), "page_token", &mut violations);
-        builder.name = request
-            .query_one::<String>(&root.field("name"), "name", &mut violations);
-        ::lark_runtime::incoming::finish(violations, "ListRequest", builder.build())
+        builder.page_size = request.query_one("page_size", &mut violations);
+        builder.page_token = request.query_one("page_token", &mut violations);
+        builder.name = request.query_one("name", &mut violations);
+        ::lark_runtime::incoming::finish(violations, builder.build())
     }
 }
 impl ::lark_runtime::Paged for ListRequest {
@@ -187,7 +158,6 @@ impl ::lark_runtime::Paged for ListRequest {
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct ListResponse {
     /// The job families on this page.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -226,35 +196,20 @@ pub enum ListResponseItemsItemI18nNameItemLocale {
     EnUs,
     /// `"ja_jp"`: Japanese.
     JaJp,
-    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
-    /// fails validation.
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl ::lark_runtime::enums::StringEnum for ListResponseItemsItemI18nNameItemLocale {
-    fn from_wire(value: &str) -> Self {
-        match value {
-            "zh_cn" => Self::ZhCn,
-            "en_us" => Self::EnUs,
-            "ja_jp" => Self::JaJp,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-    fn as_wire(&self) -> &str {
-        match self {
-            Self::ZhCn => "zh_cn",
-            Self::EnUs => "en_us",
-            Self::JaJp => "ja_jp",
-            Self::Unknown(value) => value,
-        }
-    }
-    fn is_known(&self) -> bool {
-        !matches!(self, Self::Unknown(_))
-    }
+impl ListResponseItemsItemI18nNameItemLocale {
+    /// Every value the spec names, with its wire form.
+    pub const VALUES: &'static [(Self, &'static str)] = &[
+        (Self::ZhCn, "zh_cn"),
+        (Self::EnUs, "en_us"),
+        (Self::JaJp, "ja_jp"),
+    ];
 }
 ::lark_runtime::string_enum_traits!(ListResponseItemsItemI18nNameItemLocale);
 /// The name in one language.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct ListResponseItemsItemI18nNameItem {
     /// The language.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -264,18 +219,9 @@ pub struct ListResponseItemsItemI18nNameItem {
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub value: Option<String>,
 }
-impl ::lark_runtime::Validate for ListResponseItemsItemI18nNameItem {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
-        {
-            let at = at.field("locale");
-            if let Some(value) = &self.locale {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
+impl Validate for ListResponseItemsItemI18nNameItem {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
+        violations.check(&at.field("locale"), &self.locale);
     }
 }
 /// The language.
@@ -288,36 +234,20 @@ pub enum ListResponseItemsItemI18nDescriptionItemLocale {
     EnUs,
     /// `"ja_jp"`: Japanese.
     JaJp,
-    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
-    /// fails validation.
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl ::lark_runtime::enums::StringEnum
-for ListResponseItemsItemI18nDescriptionItemLocale {
-    fn from_wire(value: &str) -> Self {
-        match value {
-            "zh_cn" => Self::ZhCn,
-            "en_us" => Self::EnUs,
-            "ja_jp" => Self::JaJp,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-    fn as_wire(&self) -> &str {
-        match self {
-            Self::ZhCn => "zh_cn",
-            Self::EnUs => "en_us",
-            Self::JaJp => "ja_jp",
-            Self::Unknown(value) => value,
-        }
-    }
-    fn is_known(&self) -> bool {
-        !matches!(self, Self::Unknown(_))
-    }
+impl ListResponseItemsItemI18nDescriptionItemLocale {
+    /// Every value the spec names, with its wire form.
+    pub const VALUES: &'static [(Self, &'static str)] = &[
+        (Self::ZhCn, "zh_cn"),
+        (Self::EnUs, "en_us"),
+        (Self::JaJp, "ja_jp"),
+    ];
 }
 ::lark_runtime::string_enum_traits!(ListResponseItemsItemI18nDescriptionItemLocale);
 /// The description in one language.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct ListResponseItemsItemI18nDescriptionItem {
     /// The language.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -327,23 +257,13 @@ pub struct ListResponseItemsItemI18nDescriptionItem {
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub value: Option<String>,
 }
-impl ::lark_runtime::Validate for ListResponseItemsItemI18nDescriptionItem {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
-        {
-            let at = at.field("locale");
-            if let Some(value) = &self.locale {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
+impl Validate for ListResponseItemsItemI18nDescriptionItem {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
+        violations.check(&at.field("locale"), &self.locale);
     }
 }
 /// One job family.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct ListResponseItemsItem {
     /// The job family's name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -371,29 +291,9 @@ pub struct ListResponseItemsItem {
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub job_family_id: Option<String>,
 }
-impl ::lark_runtime::Validate for ListResponseItemsItem {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
-        {
-            let at = at.field("i18n_name");
-            if let Some(value) = &self.i18n_name {
-                for (index, item) in value.iter().enumerate() {
-                    let at = at.index(index);
-                    ::lark_runtime::Validate::validate_at(item, &at, violations);
-                }
-            }
-        }
-        {
-            let at = at.field("i18n_description");
-            if let Some(value) = &self.i18n_description {
-                for (index, item) in value.iter().enumerate() {
-                    let at = at.index(index);
-                    ::lark_runtime::Validate::validate_at(item, &at, violations);
-                }
-            }
-        }
+impl Validate for ListResponseItemsItem {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
+        violations.check(&at.field("i18n_name"), &self.i18n_name);
+        violations.check(&at.field("i18n_description"), &self.i18n_description);
     }
 }

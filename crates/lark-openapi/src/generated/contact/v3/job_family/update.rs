@@ -8,14 +8,11 @@
 //! `PUT /open-apis/contact/v3/job_families/:job_family_id`
 //!
 //! Reference: <https://open.feishu.cn/document/server-docs/contact-v3/job_family/update>
-use ::lark_runtime::__private::serde::{Deserialize, Serialize};
+use ::lark_runtime::__private::prelude::*;
 /// Request of 更新序列 — Update a job family.
-///
-/// `PUT /open-apis/contact/v3/job_families/:job_family_id`
 ///
 /// Build it with [`UpdateRequest::builder`]; a request that exists has passed every constraint of the spec.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct UpdateRequest {
     #[serde(skip)]
     job_family_id: String,
@@ -134,9 +131,9 @@ impl UpdateRequestBuilder {
         self
     }
     /// Checks every constraint of the spec and returns the request, or every violation found.
-    pub fn build(self) -> Result<UpdateRequest, ::lark_runtime::ValidationError> {
-        let root = ::lark_runtime::validate::FieldPath::root();
-        let mut violations = ::lark_runtime::validate::Violations::default();
+    pub fn build(self) -> Result<UpdateRequest, ValidationError> {
+        let root = FieldPath::root();
+        let mut violations = Violations::default();
         let job_family_id = violations
             .required(&root.field("job_family_id"), self.job_family_id);
         let (Some(job_family_id),) = (job_family_id,) else {
@@ -151,87 +148,57 @@ impl UpdateRequestBuilder {
             i18n_name: self.i18n_name,
             i18n_description: self.i18n_description,
         };
-        ::lark_runtime::Validate::validate(&request)?;
+        Validate::validate(&request)?;
         Ok(request)
     }
 }
-impl ::lark_runtime::Validate for UpdateRequest {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
+impl Validate for UpdateRequest {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
         {
             let at = at.field("name");
             if let Some(value) = &self.name {
                 violations.length(&at, value, Some(1), Some(100));
             }
         }
-        {
-            let at = at.field("i18n_name");
-            if let Some(value) = &self.i18n_name {
-                for (index, item) in value.iter().enumerate() {
-                    let at = at.index(index);
-                    ::lark_runtime::Validate::validate_at(item, &at, violations);
-                }
-            }
-        }
-        {
-            let at = at.field("i18n_description");
-            if let Some(value) = &self.i18n_description {
-                for (index, item) in value.iter().enumerate() {
-                    let at = at.index(index);
-                    ::lark_runtime::Validate::validate_at(item, &at, violations);
-                }
-            }
-        }
+        violations.check(&at.field("i18n_name"), &self.i18n_name);
+        violations.check(&at.field("i18n_description"), &self.i18n_description);
     }
 }
-impl ::lark_runtime::Endpoint for UpdateRequest {
+impl Endpoint for UpdateRequest {
     type Data = UpdateResponse;
     type Error = UpdateError;
-    const METADATA: &'static ::lark_runtime::EndpointMetadata = &::lark_runtime::EndpointMetadata {
-        id: "contact.v3.job_family.update",
-        summary: "更新序列 — Update a job family.",
-        method: ::lark_runtime::HttpMethod::Put,
-        path_template: "/open-apis/contact/v3/job_families/:job_family_id",
-        access_tokens: &[::lark_runtime::AccessTokenKind::Tenant],
-        app_types: &[::lark_runtime::AppType::Custom],
+    const METADATA: &'static EndpointMetadata = &EndpointMetadata {
+        access_tokens: &[AccessTokenKind::Tenant],
+        app_types: &[AppType::Custom],
         scopes: &["contact:contact", "contact:job_family"],
-        rate_limits: &[::lark_runtime::RateLimit::per_second(10)],
-        special_rate_limit: false,
-        envelope: ::lark_runtime::Envelope::Data,
-        request_body: ::lark_runtime::RequestBody::Json,
-        response_kind: ::lark_runtime::ResponseKind::Json,
-        pagination_items: None,
+        rate_limits: &[RateLimit::per_second(10)],
+        request_body: RequestBody::Json,
         path_example: &[("job_family_id", "mga5oa8ayjlpkzy")],
-        query_example: &[],
         request_example: Some(
             "{\"description\":\"负责产品策略制定的相关工作\",\"i18n_description\":[{\"locale\":\"zh_cn\",\"value\":\"多语言内容\"}],\"i18n_name\":[{\"locale\":\"zh_cn\",\"value\":\"多语言内容\"}],\"name\":\"产品\",\"parent_job_family_id\":\"mga5oa8ayjlpzjq\",\"status\":true}",
         ),
-        file_parts: &[],
         response_example: Some(
             "{\"code\":0,\"data\":{\"job_family\":{\"description\":\"负责产品策略制定的相关工作\",\"i18n_description\":[{\"locale\":\"zh_cn\",\"value\":\"多语言内容\"}],\"i18n_name\":[{\"locale\":\"zh_cn\",\"value\":\"多语言内容\"}],\"job_family_id\":\"mga5oa8ayjlpkzy\",\"name\":\"产品\",\"parent_job_family_id\":\"mga5oa8ayjlpzjq\",\"status\":true}},\"msg\":\"success\"}",
         ),
+        ..EndpointMetadata::new(
+            "contact.v3.job_family.update",
+            "更新序列 — Update a job family.",
+            HttpMethod::Put,
+            "/open-apis/contact/v3/job_families/:job_family_id",
+        )
     };
     fn path(&self) -> String {
-        ::lark_runtime::wire::fill_path(
+        fill_path(
             Self::METADATA.path_template,
             &[("job_family_id", ToString::to_string(&self.job_family_id))],
         )
     }
-    fn query(&self) -> Vec<(&'static str, String)> {
-        Vec::new()
-    }
 }
 #[cfg(feature = "server")]
-impl ::lark_runtime::Incoming for UpdateRequest {
-    fn from_incoming(
-        request: &::lark_runtime::IncomingRequest<'_>,
-    ) -> Result<Self, ::lark_runtime::ValidationError> {
+impl Incoming for UpdateRequest {
+    fn from_incoming(request: &IncomingRequest<'_>) -> Result<Self, ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
         #[derive(Deserialize)]
-        #[serde(crate = "::lark_runtime::__private::serde")]
         struct Body {
             #[serde(default, rename = "name")]
             name: Option<String>,
@@ -246,13 +213,9 @@ impl ::lark_runtime::Incoming for UpdateRequest {
             #[serde(default, rename = "i18n_description")]
             i18n_description: Option<Vec<UpdateRequestI18nDescriptionItem>>,
         }
-        let root = ::lark_runtime::validate::FieldPath::root();
-        let mut violations = ::lark_runtime::validate::Violations::default();
+        let mut violations = Violations::default();
         let mut builder = Self::builder();
-        builder.job_family_id = request
-            .path_param::<
-                String,
-            >(&root.field("job_family_id"), "job_family_id", &mut violations);
+        builder.job_family_id = request.path_param("job_family_id", &mut violations);
         let Some(body) = request.body::<Body>(&mut violations) else {
             return Err(violations.into_error("UpdateRequest"));
         };
@@ -262,14 +225,13 @@ impl ::lark_runtime::Incoming for UpdateRequest {
         builder.status = body.status;
         builder.i18n_name = body.i18n_name;
         builder.i18n_description = body.i18n_description;
-        ::lark_runtime::incoming::finish(violations, "UpdateRequest", builder.build())
+        ::lark_runtime::incoming::finish(violations, builder.build())
     }
 }
 /// Response data of 更新序列 — Update a job family.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct UpdateResponse {
     /// The job family after the update.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -281,63 +243,35 @@ pub struct UpdateResponse {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum UpdateError {
-    /// `42403` job family tenant lock fail (HTTP 400).
-    ///
-    /// Concurrent updates of job families are limited; wait a while and retry.
-    ///
-    /// Retrying can succeed.
+    /// `42403` job family tenant lock fail (HTTP 400). Concurrent updates of job families are limited; wait a while and retry. Retrying can succeed.
     JobFamilyTenantLockFail,
-    /// `42404` job family name not valid (HTTP 400).
-    ///
-    /// The name is invalid; it may hold Chinese, English and symbols and must be 1 to 100 characters long.
+    /// `42404` job family name not valid (HTTP 400). The name is invalid; it may hold Chinese, English and symbols and must be 1 to 100 characters long.
     JobFamilyNameNotValid,
-    /// `42405` job family description not valid (HTTP 400).
-    ///
-    /// The description is invalid; it may be at most 5,000 characters long.
+    /// `42405` job family description not valid (HTTP 400). The description is invalid; it may be at most 5,000 characters long.
     JobFamilyDescriptionNotValid,
-    /// `42406` job family name duplicate (HTTP 400).
-    ///
-    /// Another job family has this name; choose a different name and retry.
+    /// `42406` job family name duplicate (HTTP 400). Another job family has this name; choose a different name and retry.
     JobFamilyNameDuplicate,
-    /// `42407` job family has cycle (HTTP 400).
-    ///
-    /// Job families cannot form a cycle: a family cannot take one of its own descendants as its parent.
+    /// `42407` job family has cycle (HTTP 400). Job families cannot form a cycle: a family cannot take one of its own descendants as its parent.
     JobFamilyHasCycle,
-    /// `42408` parent job family not exist (HTTP 400).
-    ///
-    /// The parent job family does not exist; pass a correct parent id.
+    /// `42408` parent job family not exist (HTTP 400). The parent job family does not exist; pass a correct parent id.
     ParentJobFamilyNotExist,
-    /// `42409` parent job family not enable (HTTP 400).
-    ///
-    /// The parent job family is disabled and cannot be used.
+    /// `42409` parent job family not enable (HTTP 400). The parent job family is disabled and cannot be used.
     ParentJobFamilyNotEnable,
-    /// `42410` parent job family deleted (HTTP 400).
-    ///
-    /// The parent job family has been deleted and cannot be used.
+    /// `42410` parent job family deleted (HTTP 400). The parent job family has been deleted and cannot be used.
     ParentJobFamilyDeleted,
-    /// `42412` job family external id duplicate (HTTP 400).
-    ///
-    /// A job family id clashed for internal reasons; retry the call.
-    ///
-    /// Retrying can succeed.
+    /// `42412` job family external id duplicate (HTTP 400). A job family id clashed for internal reasons; retry the call. Retrying can succeed.
     JobFamilyExternalIdDuplicate,
-    /// `42411` job family has child can not delete (HTTP 400).
-    ///
-    /// The job family still has sub-families; delete them first.
+    /// `42411` job family has child can not delete (HTTP 400). The job family still has sub-families; delete them first.
     JobFamilyHasChildCanNot,
-    /// `42402` job family not exist (HTTP 404).
-    ///
-    /// The job family does not exist; pass a correct job family id.
+    /// `42402` job family not exist (HTTP 404). The job family does not exist; pass a correct job family id.
     JobFamilyNotExist,
-    /// `42413` job family exceed level number (HTTP 400).
-    ///
-    /// The job family hierarchy already has the maximum number of levels; no further sub-family can be added.
+    /// `42413` job family exceed level number (HTTP 400). The job family hierarchy already has the maximum number of levels; no further sub-family can be added.
     JobFamilyExceedLevelNumber,
     /// A code the reference page does not document for this endpoint.
     Undocumented(i64),
 }
-impl ::lark_runtime::DocumentedError for UpdateError {
-    const DOCUMENTED: &'static [(Self, ::lark_runtime::ErrorFacts)] = &[
+impl DocumentedError for UpdateError {
+    const DOCUMENTED: &'static [(Self, ErrorFacts)] = &[
         (Self::JobFamilyTenantLockFail, crate::contact::v3::errors::CODE_42403),
         (Self::JobFamilyNameNotValid, crate::contact::v3::errors::CODE_42404),
         (Self::JobFamilyDescriptionNotValid, crate::contact::v3::errors::CODE_42405),
@@ -351,20 +285,10 @@ impl ::lark_runtime::DocumentedError for UpdateError {
         (Self::JobFamilyNotExist, crate::contact::v3::errors::CODE_42402),
         (Self::JobFamilyExceedLevelNumber, crate::contact::v3::errors::CODE_42413),
     ];
-    fn undocumented(code: i64) -> Self {
-        Self::Undocumented(code)
-    }
-    fn undocumented_code(&self) -> Option<i64> {
-        match self {
-            Self::Undocumented(code) => Some(*code),
-            _ => None,
-        }
-    }
 }
 ::lark_runtime::documented_error_traits!(UpdateError);
 /// The name in one language.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct UpdateRequestI18nNameItem {
     /// The language: `zh_cn`, `en_us` or `ja_jp`.
     ///
@@ -379,16 +303,9 @@ pub struct UpdateRequestI18nNameItem {
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub value: Option<String>,
 }
-impl ::lark_runtime::Validate for UpdateRequestI18nNameItem {
-    fn validate_at(
-        &self,
-        _at: &::lark_runtime::validate::FieldPath<'_>,
-        _violations: &mut ::lark_runtime::validate::Violations,
-    ) {}
-}
+impl Validate for UpdateRequestI18nNameItem {}
 /// The description in one language.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct UpdateRequestI18nDescriptionItem {
     /// The language: `zh_cn`, `en_us` or `ja_jp`.
     ///
@@ -403,16 +320,9 @@ pub struct UpdateRequestI18nDescriptionItem {
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub value: Option<String>,
 }
-impl ::lark_runtime::Validate for UpdateRequestI18nDescriptionItem {
-    fn validate_at(
-        &self,
-        _at: &::lark_runtime::validate::FieldPath<'_>,
-        _violations: &mut ::lark_runtime::validate::Violations,
-    ) {}
-}
+impl Validate for UpdateRequestI18nDescriptionItem {}
 /// The name in one language.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct UpdateResponseJobFamilyI18nNameItem {
     /// The language.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -423,16 +333,9 @@ pub struct UpdateResponseJobFamilyI18nNameItem {
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub value: Option<String>,
 }
-impl ::lark_runtime::Validate for UpdateResponseJobFamilyI18nNameItem {
-    fn validate_at(
-        &self,
-        _at: &::lark_runtime::validate::FieldPath<'_>,
-        _violations: &mut ::lark_runtime::validate::Violations,
-    ) {}
-}
+impl Validate for UpdateResponseJobFamilyI18nNameItem {}
 /// The description in one language.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct UpdateResponseJobFamilyI18nDescriptionItem {
     /// The language.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -443,16 +346,9 @@ pub struct UpdateResponseJobFamilyI18nDescriptionItem {
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub value: Option<String>,
 }
-impl ::lark_runtime::Validate for UpdateResponseJobFamilyI18nDescriptionItem {
-    fn validate_at(
-        &self,
-        _at: &::lark_runtime::validate::FieldPath<'_>,
-        _violations: &mut ::lark_runtime::validate::Violations,
-    ) {}
-}
+impl Validate for UpdateResponseJobFamilyI18nDescriptionItem {}
 /// The job family after the update.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct UpdateResponseJobFamily {
     /// The job family's name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -480,29 +376,9 @@ pub struct UpdateResponseJobFamily {
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub job_family_id: Option<String>,
 }
-impl ::lark_runtime::Validate for UpdateResponseJobFamily {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
-        {
-            let at = at.field("i18n_name");
-            if let Some(value) = &self.i18n_name {
-                for (index, item) in value.iter().enumerate() {
-                    let at = at.index(index);
-                    ::lark_runtime::Validate::validate_at(item, &at, violations);
-                }
-            }
-        }
-        {
-            let at = at.field("i18n_description");
-            if let Some(value) = &self.i18n_description {
-                for (index, item) in value.iter().enumerate() {
-                    let at = at.index(index);
-                    ::lark_runtime::Validate::validate_at(item, &at, violations);
-                }
-            }
-        }
+impl Validate for UpdateResponseJobFamily {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
+        violations.check(&at.field("i18n_name"), &self.i18n_name);
+        violations.check(&at.field("i18n_description"), &self.i18n_description);
     }
 }

@@ -9,14 +9,11 @@
 //! `POST /open-apis/contact/v3/job_levels`
 //!
 //! Reference: <https://open.feishu.cn/document/server-docs/contact-v3/job_level/create>
-use ::lark_runtime::__private::serde::{Deserialize, Serialize};
+use ::lark_runtime::__private::prelude::*;
 /// Request of 创建职级 — Create a job level.
-///
-/// `POST /open-apis/contact/v3/job_levels`
 ///
 /// Build it with [`CreateRequest::builder`]; a request that exists has passed every constraint of the spec.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct CreateRequest {
     name: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -116,9 +113,9 @@ impl CreateRequestBuilder {
         self
     }
     /// Checks every constraint of the spec and returns the request, or every violation found.
-    pub fn build(self) -> Result<CreateRequest, ::lark_runtime::ValidationError> {
-        let root = ::lark_runtime::validate::FieldPath::root();
-        let mut violations = ::lark_runtime::validate::Violations::default();
+    pub fn build(self) -> Result<CreateRequest, ValidationError> {
+        let root = FieldPath::root();
+        let mut violations = Violations::default();
         let name = violations.required(&root.field("name"), self.name);
         let status = violations.required(&root.field("status"), self.status);
         let (Some(name), Some(status)) = (name, status) else {
@@ -132,16 +129,12 @@ impl CreateRequestBuilder {
             i18n_name: self.i18n_name,
             i18n_description: self.i18n_description,
         };
-        ::lark_runtime::Validate::validate(&request)?;
+        Validate::validate(&request)?;
         Ok(request)
     }
 }
-impl ::lark_runtime::Validate for CreateRequest {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
+impl Validate for CreateRequest {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
         {
             let at = at.field("name");
             let value = &self.name;
@@ -159,68 +152,38 @@ impl ::lark_runtime::Validate for CreateRequest {
                     );
             }
         }
-        {
-            let at = at.field("i18n_name");
-            if let Some(value) = &self.i18n_name {
-                for (index, item) in value.iter().enumerate() {
-                    let at = at.index(index);
-                    ::lark_runtime::Validate::validate_at(item, &at, violations);
-                }
-            }
-        }
-        {
-            let at = at.field("i18n_description");
-            if let Some(value) = &self.i18n_description {
-                for (index, item) in value.iter().enumerate() {
-                    let at = at.index(index);
-                    ::lark_runtime::Validate::validate_at(item, &at, violations);
-                }
-            }
-        }
+        violations.check(&at.field("i18n_name"), &self.i18n_name);
+        violations.check(&at.field("i18n_description"), &self.i18n_description);
     }
 }
-impl ::lark_runtime::Endpoint for CreateRequest {
+impl Endpoint for CreateRequest {
     type Data = CreateResponse;
     type Error = CreateError;
-    const METADATA: &'static ::lark_runtime::EndpointMetadata = &::lark_runtime::EndpointMetadata {
-        id: "contact.v3.job_level.create",
-        summary: "创建职级 — Create a job level.",
-        method: ::lark_runtime::HttpMethod::Post,
-        path_template: "/open-apis/contact/v3/job_levels",
-        access_tokens: &[::lark_runtime::AccessTokenKind::Tenant],
-        app_types: &[::lark_runtime::AppType::Custom],
+    const METADATA: &'static EndpointMetadata = &EndpointMetadata {
+        access_tokens: &[AccessTokenKind::Tenant],
+        app_types: &[AppType::Custom],
         scopes: &["contact:contact", "contact:job_level"],
-        rate_limits: &[::lark_runtime::RateLimit::per_second(10)],
-        special_rate_limit: false,
-        envelope: ::lark_runtime::Envelope::Data,
-        request_body: ::lark_runtime::RequestBody::Json,
-        response_kind: ::lark_runtime::ResponseKind::Json,
-        pagination_items: None,
-        path_example: &[],
-        query_example: &[],
+        rate_limits: &[RateLimit::per_second(10)],
+        request_body: RequestBody::Json,
         request_example: Some(
             "{\"description\":\"公司内部中高级职称，有一定专业技术能力的人员\",\"i18n_description\":[{\"locale\":\"zh_cn\",\"value\":\"多语言内容\"}],\"i18n_name\":[{\"locale\":\"zh_cn\",\"value\":\"多语言内容\"}],\"name\":\"高级专家\",\"order\":200,\"status\":true}",
         ),
-        file_parts: &[],
         response_example: Some(
             "{\"code\":0,\"data\":{\"job_level\":{\"description\":\"公司内部中高级职称，有一定专业技术能力的人员\",\"i18n_description\":[{\"locale\":\"zh_cn\",\"value\":\"多语言内容\"}],\"i18n_name\":[{\"locale\":\"zh_cn\",\"value\":\"多语言内容\"}],\"job_level_id\":\"mga5oa8ayjlp9rb\",\"name\":\"高级专家\",\"order\":200,\"status\":true}},\"msg\":\"success\"}",
         ),
+        ..EndpointMetadata::new(
+            "contact.v3.job_level.create",
+            "创建职级 — Create a job level.",
+            HttpMethod::Post,
+            "/open-apis/contact/v3/job_levels",
+        )
     };
-    fn path(&self) -> String {
-        String::from("/open-apis/contact/v3/job_levels")
-    }
-    fn query(&self) -> Vec<(&'static str, String)> {
-        Vec::new()
-    }
 }
 #[cfg(feature = "server")]
-impl ::lark_runtime::Incoming for CreateRequest {
-    fn from_incoming(
-        request: &::lark_runtime::IncomingRequest<'_>,
-    ) -> Result<Self, ::lark_runtime::ValidationError> {
+impl Incoming for CreateRequest {
+    fn from_incoming(request: &IncomingRequest<'_>) -> Result<Self, ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
         #[derive(Deserialize)]
-        #[serde(crate = "::lark_runtime::__private::serde")]
         struct Body {
             #[serde(default, rename = "name")]
             name: Option<String>,
@@ -235,7 +198,7 @@ impl ::lark_runtime::Incoming for CreateRequest {
             #[serde(default, rename = "i18n_description")]
             i18n_description: Option<Vec<CreateRequestI18nDescriptionItem>>,
         }
-        let mut violations = ::lark_runtime::validate::Violations::default();
+        let mut violations = Violations::default();
         let mut builder = Self::builder();
         let Some(body) = request.body::<Body>(&mut violations) else {
             return Err(violations.into_error("CreateRequest"));
@@ -246,14 +209,13 @@ impl ::lark_runtime::Incoming for CreateRequest {
         builder.status = body.status;
         builder.i18n_name = body.i18n_name;
         builder.i18n_description = body.i18n_description;
-        ::lark_runtime::incoming::finish(violations, "CreateRequest", builder.build())
+        ::lark_runtime::incoming::finish(violations, builder.build())
     }
 }
 /// Response data of 创建职级 — Create a job level.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct CreateResponse {
     /// The created job level.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -265,51 +227,29 @@ pub struct CreateResponse {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum CreateError {
-    /// `42300` job level reach the upper limit (HTTP 400).
-    ///
-    /// The tenant has reached the limit of 10,000 job levels; delete other job levels and retry. Beyond 4,000 the admin console can no longer open the job level list.
+    /// `42300` job level reach the upper limit (HTTP 400). The tenant has reached the limit of 10,000 job levels; delete other job levels and retry. Beyond 4,000 the admin console can no longer open the job level list.
     JobLevelReachTheUpperLimit,
-    /// `42301` job level not exist (HTTP 404).
-    ///
-    /// The job level does not exist; make sure the job level id is correct and retry.
+    /// `42301` job level not exist (HTTP 404). The job level does not exist; make sure the job level id is correct and retry.
     JobLevelNotExist,
-    /// `42302` job level tenant lock fail (HTTP 400).
-    ///
-    /// Concurrent updates of job levels are limited; wait a while and retry.
-    ///
-    /// Retrying can succeed.
+    /// `42302` job level tenant lock fail (HTTP 400). Concurrent updates of job levels are limited; wait a while and retry. Retrying can succeed.
     JobLevelTenantLockFail,
-    /// `42303` job level name not valid (HTTP 400).
-    ///
-    /// The name is invalid; it must be 1 to 255 characters long.
+    /// `42303` job level name not valid (HTTP 400). The name is invalid; it must be 1 to 255 characters long.
     JobLevelNameNotValid,
-    /// `42305` job level name duplicate (HTTP 400).
-    ///
-    /// Another job level has this name; change the name and retry.
+    /// `42305` job level name duplicate (HTTP 400). Another job level has this name; change the name and retry.
     JobLevelNameDuplicate,
-    /// `42306` job level order duplicate (HTTP 400).
-    ///
-    /// Another job level has this order value; change the order and retry.
+    /// `42306` job level order duplicate (HTTP 400). Another job level has this order value; change the order and retry.
     JobLevelOrderDuplicate,
-    /// `42304` job level description not valid (HTTP 400).
-    ///
-    /// The description is invalid; it may be at most 5,000 characters long.
+    /// `42304` job level description not valid (HTTP 400). The description is invalid; it may be at most 5,000 characters long.
     JobLevelDescriptionNotValid,
-    /// `42307` job level external id duplicate (HTTP 400).
-    ///
-    /// A job level id clashed for internal reasons; retry the call.
-    ///
-    /// Retrying can succeed.
+    /// `42307` job level external id duplicate (HTTP 400). A job level id clashed for internal reasons; retry the call. Retrying can succeed.
     JobLevelExternalIdDuplicate,
-    /// `42308` job level invalid order (HTTP 400).
-    ///
-    /// The order value is invalid; it must be between 100 and 100000.
+    /// `42308` job level invalid order (HTTP 400). The order value is invalid; it must be between 100 and 100000.
     JobLevelInvalidOrder,
     /// A code the reference page does not document for this endpoint.
     Undocumented(i64),
 }
-impl ::lark_runtime::DocumentedError for CreateError {
-    const DOCUMENTED: &'static [(Self, ::lark_runtime::ErrorFacts)] = &[
+impl DocumentedError for CreateError {
+    const DOCUMENTED: &'static [(Self, ErrorFacts)] = &[
         (Self::JobLevelReachTheUpperLimit, crate::contact::v3::errors::CODE_42300),
         (Self::JobLevelNotExist, crate::contact::v3::errors::CODE_42301_2),
         (Self::JobLevelTenantLockFail, crate::contact::v3::errors::CODE_42302),
@@ -320,20 +260,10 @@ impl ::lark_runtime::DocumentedError for CreateError {
         (Self::JobLevelExternalIdDuplicate, crate::contact::v3::errors::CODE_42307),
         (Self::JobLevelInvalidOrder, crate::contact::v3::errors::CODE_42308),
     ];
-    fn undocumented(code: i64) -> Self {
-        Self::Undocumented(code)
-    }
-    fn undocumented_code(&self) -> Option<i64> {
-        match self {
-            Self::Undocumented(code) => Some(*code),
-            _ => None,
-        }
-    }
 }
 ::lark_runtime::documented_error_traits!(CreateError);
 /// The name in one language.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct CreateRequestI18nNameItem {
     /// The language, e.g. `zh_cn`, `en_us` or `ja_jp`.
     ///
@@ -348,16 +278,9 @@ pub struct CreateRequestI18nNameItem {
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub value: Option<String>,
 }
-impl ::lark_runtime::Validate for CreateRequestI18nNameItem {
-    fn validate_at(
-        &self,
-        _at: &::lark_runtime::validate::FieldPath<'_>,
-        _violations: &mut ::lark_runtime::validate::Violations,
-    ) {}
-}
+impl Validate for CreateRequestI18nNameItem {}
 /// The description in one language.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct CreateRequestI18nDescriptionItem {
     /// The language, e.g. `zh_cn`, `en_us` or `ja_jp`.
     ///
@@ -372,10 +295,4 @@ pub struct CreateRequestI18nDescriptionItem {
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub value: Option<String>,
 }
-impl ::lark_runtime::Validate for CreateRequestI18nDescriptionItem {
-    fn validate_at(
-        &self,
-        _at: &::lark_runtime::validate::FieldPath<'_>,
-        _violations: &mut ::lark_runtime::validate::Violations,
-    ) {}
-}
+impl Validate for CreateRequestI18nDescriptionItem {}

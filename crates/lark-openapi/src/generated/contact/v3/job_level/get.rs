@@ -8,14 +8,11 @@
 //! `GET /open-apis/contact/v3/job_levels/:job_level_id`
 //!
 //! Reference: <https://open.feishu.cn/document/server-docs/contact-v3/job_level/get>
-use ::lark_runtime::__private::serde::{Deserialize, Serialize};
+use ::lark_runtime::__private::prelude::*;
 /// Request of 获取单个职级信息 — Get one job level.
-///
-/// `GET /open-apis/contact/v3/job_levels/:job_level_id`
 ///
 /// Build it with [`GetRequest::builder`]; a request that exists has passed every constraint of the spec.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct GetRequest {
     #[serde(skip)]
     job_level_id: String,
@@ -45,85 +42,63 @@ impl GetRequestBuilder {
         self
     }
     /// Checks every constraint of the spec and returns the request, or every violation found.
-    pub fn build(self) -> Result<GetRequest, ::lark_runtime::ValidationError> {
-        let root = ::lark_runtime::validate::FieldPath::root();
-        let mut violations = ::lark_runtime::validate::Violations::default();
+    pub fn build(self) -> Result<GetRequest, ValidationError> {
+        let root = FieldPath::root();
+        let mut violations = Violations::default();
         let job_level_id = violations
             .required(&root.field("job_level_id"), self.job_level_id);
         let (Some(job_level_id),) = (job_level_id,) else {
             return Err(violations.into_error("GetRequest"));
         };
         let request = GetRequest { job_level_id };
-        ::lark_runtime::Validate::validate(&request)?;
+        Validate::validate(&request)?;
         Ok(request)
     }
 }
-impl ::lark_runtime::Validate for GetRequest {
-    fn validate_at(
-        &self,
-        _at: &::lark_runtime::validate::FieldPath<'_>,
-        _violations: &mut ::lark_runtime::validate::Violations,
-    ) {}
-}
-impl ::lark_runtime::Endpoint for GetRequest {
+impl Validate for GetRequest {}
+impl Endpoint for GetRequest {
     type Data = GetResponse;
     type Error = GetError;
-    const METADATA: &'static ::lark_runtime::EndpointMetadata = &::lark_runtime::EndpointMetadata {
-        id: "contact.v3.job_level.get",
-        summary: "获取单个职级信息 — Get one job level.",
-        method: ::lark_runtime::HttpMethod::Get,
-        path_template: "/open-apis/contact/v3/job_levels/:job_level_id",
-        access_tokens: &[::lark_runtime::AccessTokenKind::Tenant],
-        app_types: &[::lark_runtime::AppType::Custom, ::lark_runtime::AppType::Isv],
+    const METADATA: &'static EndpointMetadata = &EndpointMetadata {
+        access_tokens: &[AccessTokenKind::Tenant],
+        app_types: &[AppType::Custom, AppType::Isv],
         scopes: &[
             "contact:job_level:readonly",
             "contact:job_level",
             "contact:contact:readonly_as_app",
         ],
-        rate_limits: &[::lark_runtime::RateLimit::per_second(10)],
-        special_rate_limit: false,
-        envelope: ::lark_runtime::Envelope::Data,
-        request_body: ::lark_runtime::RequestBody::None,
-        response_kind: ::lark_runtime::ResponseKind::Json,
-        pagination_items: None,
+        rate_limits: &[RateLimit::per_second(10)],
         path_example: &[("job_level_id", "mga5oa8ayjlp9rb")],
-        query_example: &[],
-        request_example: None,
-        file_parts: &[],
         response_example: Some(
             "{\"code\":0,\"data\":{\"job_level\":{\"description\":\"公司内部中高级职称，有一定专业技术能力的人员\",\"i18n_description\":[{\"locale\":\"zh_cn\",\"value\":\"多语言内容\"}],\"i18n_name\":[{\"locale\":\"zh_cn\",\"value\":\"多语言内容\"}],\"job_level_id\":\"mga5oa8ayjlp9rb\",\"name\":\"高级专家\",\"order\":200,\"status\":true}},\"msg\":\"success\"}",
         ),
+        ..EndpointMetadata::new(
+            "contact.v3.job_level.get",
+            "获取单个职级信息 — Get one job level.",
+            HttpMethod::Get,
+            "/open-apis/contact/v3/job_levels/:job_level_id",
+        )
     };
     fn path(&self) -> String {
-        ::lark_runtime::wire::fill_path(
+        fill_path(
             Self::METADATA.path_template,
             &[("job_level_id", ToString::to_string(&self.job_level_id))],
         )
     }
-    fn query(&self) -> Vec<(&'static str, String)> {
-        Vec::new()
-    }
 }
 #[cfg(feature = "server")]
-impl ::lark_runtime::Incoming for GetRequest {
-    fn from_incoming(
-        request: &::lark_runtime::IncomingRequest<'_>,
-    ) -> Result<Self, ::lark_runtime::ValidationError> {
-        let root = ::lark_runtime::validate::FieldPath::root();
-        let mut violations = ::lark_runtime::validate::Violations::default();
+impl Incoming for GetRequest {
+    fn from_incoming(request: &IncomingRequest<'_>) -> Result<Self, ValidationError> {
+        let mut violations = Violations::default();
         let mut builder = Self::builder();
-        builder.job_level_id = request
-            .path_param::<
-                String,
-            >(&root.field("job_level_id"), "job_level_id", &mut violations);
-        ::lark_runtime::incoming::finish(violations, "GetRequest", builder.build())
+        builder.job_level_id = request.path_param("job_level_id", &mut violations);
+        ::lark_runtime::incoming::finish(violations, builder.build())
     }
 }
 /// Response data of 获取单个职级信息 — Get one job level.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct GetResponse {
     /// The job level.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -135,25 +110,14 @@ pub struct GetResponse {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum GetError {
-    /// `42301` job level not exist (HTTP 404).
-    ///
-    /// The job level does not exist; make sure the job level id is correct and retry.
+    /// `42301` job level not exist (HTTP 404). The job level does not exist; make sure the job level id is correct and retry.
     JobLevelNotExist,
     /// A code the reference page does not document for this endpoint.
     Undocumented(i64),
 }
-impl ::lark_runtime::DocumentedError for GetError {
-    const DOCUMENTED: &'static [(Self, ::lark_runtime::ErrorFacts)] = &[
+impl DocumentedError for GetError {
+    const DOCUMENTED: &'static [(Self, ErrorFacts)] = &[
         (Self::JobLevelNotExist, crate::contact::v3::errors::CODE_42301_2),
     ];
-    fn undocumented(code: i64) -> Self {
-        Self::Undocumented(code)
-    }
-    fn undocumented_code(&self) -> Option<i64> {
-        match self {
-            Self::Undocumented(code) => Some(*code),
-            _ => None,
-        }
-    }
 }
 ::lark_runtime::documented_error_traits!(GetError);

@@ -8,14 +8,11 @@
 //! `PUT /open-apis/contact/v3/job_levels/:job_level_id`
 //!
 //! Reference: <https://open.feishu.cn/document/server-docs/contact-v3/job_level/update>
-use ::lark_runtime::__private::serde::{Deserialize, Serialize};
+use ::lark_runtime::__private::prelude::*;
 /// Request of 更新职级 — Update a job level.
-///
-/// `PUT /open-apis/contact/v3/job_levels/:job_level_id`
 ///
 /// Build it with [`UpdateRequest::builder`]; a request that exists has passed every constraint of the spec.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct UpdateRequest {
     #[serde(skip)]
     job_level_id: String,
@@ -131,9 +128,9 @@ impl UpdateRequestBuilder {
         self
     }
     /// Checks every constraint of the spec and returns the request, or every violation found.
-    pub fn build(self) -> Result<UpdateRequest, ::lark_runtime::ValidationError> {
-        let root = ::lark_runtime::validate::FieldPath::root();
-        let mut violations = ::lark_runtime::validate::Violations::default();
+    pub fn build(self) -> Result<UpdateRequest, ValidationError> {
+        let root = FieldPath::root();
+        let mut violations = Violations::default();
         let job_level_id = violations
             .required(&root.field("job_level_id"), self.job_level_id);
         let (Some(job_level_id),) = (job_level_id,) else {
@@ -148,16 +145,12 @@ impl UpdateRequestBuilder {
             i18n_name: self.i18n_name,
             i18n_description: self.i18n_description,
         };
-        ::lark_runtime::Validate::validate(&request)?;
+        Validate::validate(&request)?;
         Ok(request)
     }
 }
-impl ::lark_runtime::Validate for UpdateRequest {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
+impl Validate for UpdateRequest {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
         {
             let at = at.field("name");
             if let Some(value) = &self.name {
@@ -176,71 +169,45 @@ impl ::lark_runtime::Validate for UpdateRequest {
                     );
             }
         }
-        {
-            let at = at.field("i18n_name");
-            if let Some(value) = &self.i18n_name {
-                for (index, item) in value.iter().enumerate() {
-                    let at = at.index(index);
-                    ::lark_runtime::Validate::validate_at(item, &at, violations);
-                }
-            }
-        }
-        {
-            let at = at.field("i18n_description");
-            if let Some(value) = &self.i18n_description {
-                for (index, item) in value.iter().enumerate() {
-                    let at = at.index(index);
-                    ::lark_runtime::Validate::validate_at(item, &at, violations);
-                }
-            }
-        }
+        violations.check(&at.field("i18n_name"), &self.i18n_name);
+        violations.check(&at.field("i18n_description"), &self.i18n_description);
     }
 }
-impl ::lark_runtime::Endpoint for UpdateRequest {
+impl Endpoint for UpdateRequest {
     type Data = UpdateResponse;
     type Error = UpdateError;
-    const METADATA: &'static ::lark_runtime::EndpointMetadata = &::lark_runtime::EndpointMetadata {
-        id: "contact.v3.job_level.update",
-        summary: "更新职级 — Update a job level.",
-        method: ::lark_runtime::HttpMethod::Put,
-        path_template: "/open-apis/contact/v3/job_levels/:job_level_id",
-        access_tokens: &[::lark_runtime::AccessTokenKind::Tenant],
-        app_types: &[::lark_runtime::AppType::Custom],
+    const METADATA: &'static EndpointMetadata = &EndpointMetadata {
+        access_tokens: &[AccessTokenKind::Tenant],
+        app_types: &[AppType::Custom],
         scopes: &["contact:contact", "contact:job_level"],
-        rate_limits: &[::lark_runtime::RateLimit::per_second(10)],
-        special_rate_limit: false,
-        envelope: ::lark_runtime::Envelope::Data,
-        request_body: ::lark_runtime::RequestBody::Json,
-        response_kind: ::lark_runtime::ResponseKind::Json,
-        pagination_items: None,
+        rate_limits: &[RateLimit::per_second(10)],
+        request_body: RequestBody::Json,
         path_example: &[("job_level_id", "mga5oa8ayjlp9rb")],
-        query_example: &[],
         request_example: Some(
             "{\"description\":\"公司内部中高级职称，有一定专业技术能力的人员\",\"i18n_description\":[{\"locale\":\"zh_cn\",\"value\":\"多语言内容\"}],\"i18n_name\":[{\"locale\":\"zh_cn\",\"value\":\"多语言内容\"}],\"name\":\"高级专家\",\"order\":200,\"status\":true}",
         ),
-        file_parts: &[],
         response_example: Some(
             "{\"code\":0,\"data\":{\"job_level\":{\"description\":\"公司内部中高级职称，有一定专业技术能力的人员\",\"i18n_description\":[{\"locale\":\"zh_cn\",\"value\":\"多语言内容\"}],\"i18n_name\":[{\"locale\":\"zh_cn\",\"value\":\"多语言内容\"}],\"job_level_id\":\"mga5oa8ayjlp9rb\",\"name\":\"高级专家\",\"order\":200,\"status\":true}},\"msg\":\"success\"}",
         ),
+        ..EndpointMetadata::new(
+            "contact.v3.job_level.update",
+            "更新职级 — Update a job level.",
+            HttpMethod::Put,
+            "/open-apis/contact/v3/job_levels/:job_level_id",
+        )
     };
     fn path(&self) -> String {
-        ::lark_runtime::wire::fill_path(
+        fill_path(
             Self::METADATA.path_template,
             &[("job_level_id", ToString::to_string(&self.job_level_id))],
         )
     }
-    fn query(&self) -> Vec<(&'static str, String)> {
-        Vec::new()
-    }
 }
 #[cfg(feature = "server")]
-impl ::lark_runtime::Incoming for UpdateRequest {
-    fn from_incoming(
-        request: &::lark_runtime::IncomingRequest<'_>,
-    ) -> Result<Self, ::lark_runtime::ValidationError> {
+impl Incoming for UpdateRequest {
+    fn from_incoming(request: &IncomingRequest<'_>) -> Result<Self, ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
         #[derive(Deserialize)]
-        #[serde(crate = "::lark_runtime::__private::serde")]
         struct Body {
             #[serde(default, rename = "name")]
             name: Option<String>,
@@ -255,13 +222,9 @@ impl ::lark_runtime::Incoming for UpdateRequest {
             #[serde(default, rename = "i18n_description")]
             i18n_description: Option<Vec<UpdateRequestI18nDescriptionItem>>,
         }
-        let root = ::lark_runtime::validate::FieldPath::root();
-        let mut violations = ::lark_runtime::validate::Violations::default();
+        let mut violations = Violations::default();
         let mut builder = Self::builder();
-        builder.job_level_id = request
-            .path_param::<
-                String,
-            >(&root.field("job_level_id"), "job_level_id", &mut violations);
+        builder.job_level_id = request.path_param("job_level_id", &mut violations);
         let Some(body) = request.body::<Body>(&mut violations) else {
             return Err(violations.into_error("UpdateRequest"));
         };
@@ -271,14 +234,13 @@ impl ::lark_runtime::Incoming for UpdateRequest {
         builder.status = body.status;
         builder.i18n_name = body.i18n_name;
         builder.i18n_description = body.i18n_description;
-        ::lark_runtime::incoming::finish(violations, "UpdateRequest", builder.build())
+        ::lark_runtime::incoming::finish(violations, builder.build())
     }
 }
 /// Response data of 更新职级 — Update a job level.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct UpdateResponse {
     /// The job level after the update.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -290,45 +252,27 @@ pub struct UpdateResponse {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum UpdateError {
-    /// `42302` job level tenant lock fail (HTTP 400).
-    ///
-    /// Concurrent updates of job levels are limited; wait a while and retry.
-    ///
-    /// Retrying can succeed.
+    /// `42302` job level tenant lock fail (HTTP 400). Concurrent updates of job levels are limited; wait a while and retry. Retrying can succeed.
     JobLevelTenantLockFail,
-    /// `42303` job level name not valid (HTTP 400).
-    ///
-    /// The name is invalid; it must be 1 to 255 characters long.
+    /// `42303` job level name not valid (HTTP 400). The name is invalid; it must be 1 to 255 characters long.
     JobLevelNameNotValid,
-    /// `42305` job level name duplicate (HTTP 400).
-    ///
-    /// Another job level has this name; change the name and retry.
+    /// `42305` job level name duplicate (HTTP 400). Another job level has this name; change the name and retry.
     JobLevelNameDuplicate,
-    /// `42306` job level order duplicate (HTTP 400).
-    ///
-    /// Another job level has this order value; change the order and retry.
+    /// `42306` job level order duplicate (HTTP 400). Another job level has this order value; change the order and retry.
     JobLevelOrderDuplicate,
-    /// `42304` job level description not valid (HTTP 400).
-    ///
-    /// The description is invalid; check it.
+    /// `42304` job level description not valid (HTTP 400). The description is invalid; check it.
     JobLevelDescriptionNotValid,
-    /// `42307` job level external id duplicate (HTTP 400).
-    ///
-    /// The job level id is duplicated.
+    /// `42307` job level external id duplicate (HTTP 400). The job level id is duplicated.
     JobLevelExternalIdDuplicate,
-    /// `42301` job level not exist (HTTP 404).
-    ///
-    /// The job level does not exist; make sure the job level id is correct and retry.
+    /// `42301` job level not exist (HTTP 404). The job level does not exist; make sure the job level id is correct and retry.
     JobLevelNotExist,
-    /// `42308` job level invalid order (HTTP 400).
-    ///
-    /// The order value is invalid; it must be between 100 and 100000.
+    /// `42308` job level invalid order (HTTP 400). The order value is invalid; it must be between 100 and 100000.
     JobLevelInvalidOrder,
     /// A code the reference page does not document for this endpoint.
     Undocumented(i64),
 }
-impl ::lark_runtime::DocumentedError for UpdateError {
-    const DOCUMENTED: &'static [(Self, ::lark_runtime::ErrorFacts)] = &[
+impl DocumentedError for UpdateError {
+    const DOCUMENTED: &'static [(Self, ErrorFacts)] = &[
         (Self::JobLevelTenantLockFail, crate::contact::v3::errors::CODE_42302),
         (Self::JobLevelNameNotValid, crate::contact::v3::errors::CODE_42303_2),
         (Self::JobLevelNameDuplicate, crate::contact::v3::errors::CODE_42305),
@@ -338,20 +282,10 @@ impl ::lark_runtime::DocumentedError for UpdateError {
         (Self::JobLevelNotExist, crate::contact::v3::errors::CODE_42301_2),
         (Self::JobLevelInvalidOrder, crate::contact::v3::errors::CODE_42308),
     ];
-    fn undocumented(code: i64) -> Self {
-        Self::Undocumented(code)
-    }
-    fn undocumented_code(&self) -> Option<i64> {
-        match self {
-            Self::Undocumented(code) => Some(*code),
-            _ => None,
-        }
-    }
 }
 ::lark_runtime::documented_error_traits!(UpdateError);
 /// The name in one language.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct UpdateRequestI18nNameItem {
     /// The language, e.g. `zh_cn`, `en_us` or `ja_jp`.
     ///
@@ -366,16 +300,9 @@ pub struct UpdateRequestI18nNameItem {
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub value: Option<String>,
 }
-impl ::lark_runtime::Validate for UpdateRequestI18nNameItem {
-    fn validate_at(
-        &self,
-        _at: &::lark_runtime::validate::FieldPath<'_>,
-        _violations: &mut ::lark_runtime::validate::Violations,
-    ) {}
-}
+impl Validate for UpdateRequestI18nNameItem {}
 /// The description in one language.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct UpdateRequestI18nDescriptionItem {
     /// The language, e.g. `zh_cn`, `en_us` or `ja_jp`.
     ///
@@ -390,10 +317,4 @@ pub struct UpdateRequestI18nDescriptionItem {
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub value: Option<String>,
 }
-impl ::lark_runtime::Validate for UpdateRequestI18nDescriptionItem {
-    fn validate_at(
-        &self,
-        _at: &::lark_runtime::validate::FieldPath<'_>,
-        _violations: &mut ::lark_runtime::validate::Violations,
-    ) {}
-}
+impl Validate for UpdateRequestI18nDescriptionItem {}

@@ -9,14 +9,11 @@
 //! `POST /open-apis/contact/v3/unit/bind_department`
 //!
 //! Reference: <https://open.feishu.cn/document/server-docs/contact-v3/unit/bind_department>
-use ::lark_runtime::__private::serde::{Deserialize, Serialize};
+use ::lark_runtime::__private::prelude::*;
 /// Request of 建立部门与单位的绑定关系 — Bind a department to a unit.
-///
-/// `POST /open-apis/contact/v3/unit/bind_department`
 ///
 /// Build it with [`BindDepartmentRequest::builder`]; a request that exists has passed every constraint of the spec.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct BindDepartmentRequest {
     unit_id: String,
     department_id: String,
@@ -77,11 +74,9 @@ impl BindDepartmentRequestBuilder {
         self
     }
     /// Checks every constraint of the spec and returns the request, or every violation found.
-    pub fn build(
-        self,
-    ) -> Result<BindDepartmentRequest, ::lark_runtime::ValidationError> {
-        let root = ::lark_runtime::validate::FieldPath::root();
-        let mut violations = ::lark_runtime::validate::Violations::default();
+    pub fn build(self) -> Result<BindDepartmentRequest, ValidationError> {
+        let root = FieldPath::root();
+        let mut violations = Violations::default();
         let unit_id = violations.required(&root.field("unit_id"), self.unit_id);
         let department_id = violations
             .required(&root.field("department_id"), self.department_id);
@@ -93,64 +88,41 @@ impl BindDepartmentRequestBuilder {
             department_id,
             department_id_type: self.department_id_type,
         };
-        ::lark_runtime::Validate::validate(&request)?;
+        Validate::validate(&request)?;
         Ok(request)
     }
 }
-impl ::lark_runtime::Validate for BindDepartmentRequest {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
-        {
-            let at = at.field("department_id_type");
-            if let Some(value) = &self.department_id_type {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
+impl Validate for BindDepartmentRequest {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
+        violations.check(&at.field("department_id_type"), &self.department_id_type);
     }
 }
-impl ::lark_runtime::Endpoint for BindDepartmentRequest {
+impl Endpoint for BindDepartmentRequest {
     type Data = BindDepartmentResponse;
     type Error = BindDepartmentError;
-    const METADATA: &'static ::lark_runtime::EndpointMetadata = &::lark_runtime::EndpointMetadata {
-        id: "contact.v3.unit.bind_department",
-        summary: "建立部门与单位的绑定关系 — Bind a department to a unit.",
-        method: ::lark_runtime::HttpMethod::Post,
-        path_template: "/open-apis/contact/v3/unit/bind_department",
-        access_tokens: &[::lark_runtime::AccessTokenKind::Tenant],
-        app_types: &[::lark_runtime::AppType::Custom],
+    const METADATA: &'static EndpointMetadata = &EndpointMetadata {
+        access_tokens: &[AccessTokenKind::Tenant],
+        app_types: &[AppType::Custom],
         scopes: &["contact:unit"],
-        rate_limits: &[::lark_runtime::RateLimit::per_second(20)],
-        special_rate_limit: false,
-        envelope: ::lark_runtime::Envelope::Data,
-        request_body: ::lark_runtime::RequestBody::Json,
-        response_kind: ::lark_runtime::ResponseKind::Json,
-        pagination_items: None,
-        path_example: &[],
-        query_example: &[],
+        rate_limits: &[RateLimit::per_second(20)],
+        request_body: RequestBody::Json,
         request_example: Some(
             "{\"department_id\":\"od-4e6ac4d14bcd5071a37a39de902c7141\",\"department_id_type\":\"open_department_id\",\"unit_id\":\"BU121\"}",
         ),
-        file_parts: &[],
         response_example: Some("{\"code\":0,\"data\":{},\"msg\":\"success\"}"),
+        ..EndpointMetadata::new(
+            "contact.v3.unit.bind_department",
+            "建立部门与单位的绑定关系 — Bind a department to a unit.",
+            HttpMethod::Post,
+            "/open-apis/contact/v3/unit/bind_department",
+        )
     };
-    fn path(&self) -> String {
-        String::from("/open-apis/contact/v3/unit/bind_department")
-    }
-    fn query(&self) -> Vec<(&'static str, String)> {
-        Vec::new()
-    }
 }
 #[cfg(feature = "server")]
-impl ::lark_runtime::Incoming for BindDepartmentRequest {
-    fn from_incoming(
-        request: &::lark_runtime::IncomingRequest<'_>,
-    ) -> Result<Self, ::lark_runtime::ValidationError> {
+impl Incoming for BindDepartmentRequest {
+    fn from_incoming(request: &IncomingRequest<'_>) -> Result<Self, ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
         #[derive(Deserialize)]
-        #[serde(crate = "::lark_runtime::__private::serde")]
         struct Body {
             #[serde(default, rename = "unit_id")]
             unit_id: Option<String>,
@@ -159,7 +131,7 @@ impl ::lark_runtime::Incoming for BindDepartmentRequest {
             #[serde(default, rename = "department_id_type")]
             department_id_type: Option<BindDepartmentRequestDepartmentIdType>,
         }
-        let mut violations = ::lark_runtime::validate::Violations::default();
+        let mut violations = Violations::default();
         let mut builder = Self::builder();
         let Some(body) = request.body::<Body>(&mut violations) else {
             return Err(violations.into_error("BindDepartmentRequest"));
@@ -167,18 +139,13 @@ impl ::lark_runtime::Incoming for BindDepartmentRequest {
         builder.unit_id = body.unit_id;
         builder.department_id = body.department_id;
         builder.department_id_type = body.department_id_type;
-        ::lark_runtime::incoming::finish(
-            violations,
-            "BindDepartmentRequest",
-            builder.build(),
-        )
+        ::lark_runtime::incoming::finish(violations, builder.build())
     }
 }
 /// Response data of 建立部门与单位的绑定关系 — Bind a department to a unit.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct BindDepartmentResponse {}
 /// A documented error code of 建立部门与单位的绑定关系 — Bind a department to a unit.
 ///
@@ -186,37 +153,23 @@ pub struct BindDepartmentResponse {}
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum BindDepartmentError {
-    /// `40003` internal error (HTTP 500).
-    ///
-    /// An internal fault; retry, and if it persists report the request's X-Request-Id to technical support.
-    ///
-    /// Retrying can succeed.
+    /// `40003` internal error (HTTP 500). An internal fault; retry, and if it persists report the request's X-Request-Id to technical support. Retrying can succeed.
     InternalError,
-    /// `43050` unit feature is prohibited (HTTP 400).
-    ///
-    /// Units are a feature of the enterprise (flagship) edition; the tenant must upgrade to use them.
+    /// `43050` unit feature is prohibited (HTTP 400). Units are a feature of the enterprise (flagship) edition; the tenant must upgrade to use them.
     UnitFeatureIsProhibited,
-    /// `43051` unit_id invalid (HTTP 400).
-    ///
-    /// The unit id is not valid; get a correct one from the unit list endpoint and retry.
+    /// `43051` unit_id invalid (HTTP 400). The unit id is not valid; get a correct one from the unit list endpoint and retry.
     UnitIdInvalid,
-    /// `43058` department_id invalid (HTTP 400).
-    ///
-    /// The department id is not valid; check that the id and `department_id_type` match.
+    /// `43058` department_id invalid (HTTP 400). The department id is not valid; check that the id and `department_id_type` match.
     DepartmentIdInvalid,
-    /// `43054` department has been bound to other unit (HTTP 400).
-    ///
-    /// The department is already bound to another unit; unbind it first, as a department can have only one unit.
+    /// `43054` department has been bound to other unit (HTTP 400). The department is already bound to another unit; unbind it first, as a department can have only one unit.
     DepartmentHasBeenBoundToOther,
-    /// `40004` no dept authority error (HTTP 403).
-    ///
-    /// The app may not operate on this department; add it to the app's contact data scope.
+    /// `40004` no dept authority error (HTTP 403). The app may not operate on this department; add it to the app's contact data scope.
     NoDeptAuthorityError,
     /// A code the reference page does not document for this endpoint.
     Undocumented(i64),
 }
-impl ::lark_runtime::DocumentedError for BindDepartmentError {
-    const DOCUMENTED: &'static [(Self, ::lark_runtime::ErrorFacts)] = &[
+impl DocumentedError for BindDepartmentError {
+    const DOCUMENTED: &'static [(Self, ErrorFacts)] = &[
         (Self::InternalError, crate::contact::v3::errors::CODE_40003_6),
         (Self::UnitFeatureIsProhibited, crate::contact::v3::errors::CODE_43050),
         (Self::UnitIdInvalid, crate::contact::v3::errors::CODE_43051),
@@ -224,15 +177,6 @@ impl ::lark_runtime::DocumentedError for BindDepartmentError {
         (Self::DepartmentHasBeenBoundToOther, crate::contact::v3::errors::CODE_43054),
         (Self::NoDeptAuthorityError, crate::contact::v3::errors::CODE_40004_3),
     ];
-    fn undocumented(code: i64) -> Self {
-        Self::Undocumented(code)
-    }
-    fn undocumented_code(&self) -> Option<i64> {
-        match self {
-            Self::Undocumented(code) => Some(*code),
-            _ => None,
-        }
-    }
 }
 ::lark_runtime::documented_error_traits!(BindDepartmentError);
 /// Which kind of department id `department_id` is.
@@ -243,27 +187,14 @@ pub enum BindDepartmentRequestDepartmentIdType {
     DepartmentId,
     /// `"open_department_id"`: The system-generated department id, prefixed `od-` and unique in the tenant.
     OpenDepartmentId,
-    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
-    /// fails validation.
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl ::lark_runtime::enums::StringEnum for BindDepartmentRequestDepartmentIdType {
-    fn from_wire(value: &str) -> Self {
-        match value {
-            "department_id" => Self::DepartmentId,
-            "open_department_id" => Self::OpenDepartmentId,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-    fn as_wire(&self) -> &str {
-        match self {
-            Self::DepartmentId => "department_id",
-            Self::OpenDepartmentId => "open_department_id",
-            Self::Unknown(value) => value,
-        }
-    }
-    fn is_known(&self) -> bool {
-        !matches!(self, Self::Unknown(_))
-    }
+impl BindDepartmentRequestDepartmentIdType {
+    /// Every value the spec names, with its wire form.
+    pub const VALUES: &'static [(Self, &'static str)] = &[
+        (Self::DepartmentId, "department_id"),
+        (Self::OpenDepartmentId, "open_department_id"),
+    ];
 }
 ::lark_runtime::string_enum_traits!(BindDepartmentRequestDepartmentIdType);

@@ -9,14 +9,11 @@
 //! `POST /open-apis/contact/v3/unit`
 //!
 //! Reference: <https://open.feishu.cn/document/server-docs/contact-v3/unit/create>
-use ::lark_runtime::__private::serde::{Deserialize, Serialize};
+use ::lark_runtime::__private::prelude::*;
 /// Request of 创建单位 — Create a unit.
-///
-/// `POST /open-apis/contact/v3/unit`
 ///
 /// Build it with [`CreateRequest::builder`]; a request that exists has passed every constraint of the spec.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct CreateRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     unit_id: Option<String>,
@@ -72,9 +69,9 @@ impl CreateRequestBuilder {
         self
     }
     /// Checks every constraint of the spec and returns the request, or every violation found.
-    pub fn build(self) -> Result<CreateRequest, ::lark_runtime::ValidationError> {
-        let root = ::lark_runtime::validate::FieldPath::root();
-        let mut violations = ::lark_runtime::validate::Violations::default();
+    pub fn build(self) -> Result<CreateRequest, ValidationError> {
+        let root = FieldPath::root();
+        let mut violations = Violations::default();
         let name = violations.required(&root.field("name"), self.name);
         let unit_type = violations.required(&root.field("unit_type"), self.unit_type);
         let (Some(name), Some(unit_type)) = (name, unit_type) else {
@@ -85,59 +82,39 @@ impl CreateRequestBuilder {
             name,
             unit_type,
         };
-        ::lark_runtime::Validate::validate(&request)?;
+        Validate::validate(&request)?;
         Ok(request)
     }
 }
-impl ::lark_runtime::Validate for CreateRequest {
-    fn validate_at(
-        &self,
-        _at: &::lark_runtime::validate::FieldPath<'_>,
-        _violations: &mut ::lark_runtime::validate::Violations,
-    ) {}
-}
-impl ::lark_runtime::Endpoint for CreateRequest {
+impl Validate for CreateRequest {}
+impl Endpoint for CreateRequest {
     type Data = CreateResponse;
     type Error = CreateError;
-    const METADATA: &'static ::lark_runtime::EndpointMetadata = &::lark_runtime::EndpointMetadata {
-        id: "contact.v3.unit.create",
-        summary: "创建单位 — Create a unit.",
-        method: ::lark_runtime::HttpMethod::Post,
-        path_template: "/open-apis/contact/v3/unit",
-        access_tokens: &[::lark_runtime::AccessTokenKind::Tenant],
-        app_types: &[::lark_runtime::AppType::Custom],
+    const METADATA: &'static EndpointMetadata = &EndpointMetadata {
+        access_tokens: &[AccessTokenKind::Tenant],
+        app_types: &[AppType::Custom],
         scopes: &["contact:unit"],
-        rate_limits: &[::lark_runtime::RateLimit::per_second(20)],
-        special_rate_limit: false,
-        envelope: ::lark_runtime::Envelope::Data,
-        request_body: ::lark_runtime::RequestBody::Json,
-        response_kind: ::lark_runtime::ResponseKind::Json,
-        pagination_items: None,
-        path_example: &[],
-        query_example: &[],
+        rate_limits: &[RateLimit::per_second(20)],
+        request_body: RequestBody::Json,
         request_example: Some(
             "{\"name\":\"消费者事业部\",\"unit_id\":\"BU121\",\"unit_type\":\"子公司\"}",
         ),
-        file_parts: &[],
         response_example: Some(
             "{\"code\":0,\"data\":{\"unit_id\":\"BU121\"},\"msg\":\"success\"}",
         ),
+        ..EndpointMetadata::new(
+            "contact.v3.unit.create",
+            "创建单位 — Create a unit.",
+            HttpMethod::Post,
+            "/open-apis/contact/v3/unit",
+        )
     };
-    fn path(&self) -> String {
-        String::from("/open-apis/contact/v3/unit")
-    }
-    fn query(&self) -> Vec<(&'static str, String)> {
-        Vec::new()
-    }
 }
 #[cfg(feature = "server")]
-impl ::lark_runtime::Incoming for CreateRequest {
-    fn from_incoming(
-        request: &::lark_runtime::IncomingRequest<'_>,
-    ) -> Result<Self, ::lark_runtime::ValidationError> {
+impl Incoming for CreateRequest {
+    fn from_incoming(request: &IncomingRequest<'_>) -> Result<Self, ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
         #[derive(Deserialize)]
-        #[serde(crate = "::lark_runtime::__private::serde")]
         struct Body {
             #[serde(default, rename = "unit_id")]
             unit_id: Option<String>,
@@ -146,7 +123,7 @@ impl ::lark_runtime::Incoming for CreateRequest {
             #[serde(default, rename = "unit_type")]
             unit_type: Option<String>,
         }
-        let mut violations = ::lark_runtime::validate::Violations::default();
+        let mut violations = Violations::default();
         let mut builder = Self::builder();
         let Some(body) = request.body::<Body>(&mut violations) else {
             return Err(violations.into_error("CreateRequest"));
@@ -154,14 +131,13 @@ impl ::lark_runtime::Incoming for CreateRequest {
         builder.unit_id = body.unit_id;
         builder.name = body.name;
         builder.unit_type = body.unit_type;
-        ::lark_runtime::incoming::finish(violations, "CreateRequest", builder.build())
+        ::lark_runtime::incoming::finish(violations, builder.build())
     }
 }
 /// Response data of 创建单位 — Create a unit.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct CreateResponse {
     /// The new unit's id, used to update, delete, query it or bind departments to it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -174,45 +150,27 @@ pub struct CreateResponse {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum CreateError {
-    /// `40003` internal error (HTTP 500).
-    ///
-    /// An internal fault; retry, and if it persists report the request's X-Request-Id to technical support.
-    ///
-    /// Retrying can succeed.
+    /// `40003` internal error (HTTP 500). An internal fault; retry, and if it persists report the request's X-Request-Id to technical support. Retrying can succeed.
     InternalError,
-    /// `43050` unit feature is prohibited (HTTP 400).
-    ///
-    /// Units are a feature of the enterprise (flagship) edition; the tenant must upgrade to use them.
+    /// `43050` unit feature is prohibited (HTTP 400). Units are a feature of the enterprise (flagship) edition; the tenant must upgrade to use them.
     UnitFeatureIsProhibited,
-    /// `43051` unit_id invalid (HTTP 400).
-    ///
-    /// The unit id is not valid; set it as the parameter description requires and retry.
+    /// `43051` unit_id invalid (HTTP 400). The unit id is not valid; set it as the parameter description requires and retry.
     UnitIdInvalid,
-    /// `43052` unit name invalid (HTTP 400).
-    ///
-    /// The unit name is not valid; it must be 1 to 100 characters.
+    /// `43052` unit name invalid (HTTP 400). The unit name is not valid; it must be 1 to 100 characters.
     UnitNameInvalid,
-    /// `43053` unit type invalid (HTTP 400).
-    ///
-    /// The unit type is not valid; it must be 1 to 100 characters.
+    /// `43053` unit type invalid (HTTP 400). The unit type is not valid; it must be 1 to 100 characters.
     UnitTypeInvalid,
-    /// `43056` duplicate unit id error (HTTP 400).
-    ///
-    /// That custom unit id is taken; choose another and retry.
+    /// `43056` duplicate unit id error (HTTP 400). That custom unit id is taken; choose another and retry.
     DuplicateUnitIdError,
-    /// `43055` unit name and type repeat (HTTP 400).
-    ///
-    /// A unit with this name and type already exists; change one of them.
+    /// `43055` unit name and type repeat (HTTP 400). A unit with this name and type already exists; change one of them.
     UnitNameAndTypeRepeat,
-    /// `43059` unit number exceed limit (HTTP 400).
-    ///
-    /// The tenant already has the maximum of 1,000 units.
+    /// `43059` unit number exceed limit (HTTP 400). The tenant already has the maximum of 1,000 units.
     UnitNumberExceedLimit,
     /// A code the reference page does not document for this endpoint.
     Undocumented(i64),
 }
-impl ::lark_runtime::DocumentedError for CreateError {
-    const DOCUMENTED: &'static [(Self, ::lark_runtime::ErrorFacts)] = &[
+impl DocumentedError for CreateError {
+    const DOCUMENTED: &'static [(Self, ErrorFacts)] = &[
         (Self::InternalError, crate::contact::v3::errors::CODE_40003_6),
         (Self::UnitFeatureIsProhibited, crate::contact::v3::errors::CODE_43050),
         (Self::UnitIdInvalid, crate::contact::v3::errors::CODE_43051_2),
@@ -222,14 +180,5 @@ impl ::lark_runtime::DocumentedError for CreateError {
         (Self::UnitNameAndTypeRepeat, crate::contact::v3::errors::CODE_43055),
         (Self::UnitNumberExceedLimit, crate::contact::v3::errors::CODE_43059),
     ];
-    fn undocumented(code: i64) -> Self {
-        Self::Undocumented(code)
-    }
-    fn undocumented_code(&self) -> Option<i64> {
-        match self {
-            Self::Undocumented(code) => Some(*code),
-            _ => None,
-        }
-    }
 }
 ::lark_runtime::documented_error_traits!(CreateError);

@@ -8,14 +8,11 @@
 //! `GET /open-apis/contact/v3/unit`
 //!
 //! Reference: <https://open.feishu.cn/document/server-docs/contact-v3/unit/list>
-use ::lark_runtime::__private::serde::{Deserialize, Serialize};
+use ::lark_runtime::__private::prelude::*;
 /// Request of 获取单位列表 — List units.
-///
-/// `GET /open-apis/contact/v3/unit`
 ///
 /// Build it with [`ListRequest::builder`]; a request that exists has passed every constraint of the spec.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct ListRequest {
     #[serde(skip)]
     page_size: Option<i32>,
@@ -61,21 +58,17 @@ impl ListRequestBuilder {
         self
     }
     /// Checks every constraint of the spec and returns the request, or every violation found.
-    pub fn build(self) -> Result<ListRequest, ::lark_runtime::ValidationError> {
+    pub fn build(self) -> Result<ListRequest, ValidationError> {
         let request = ListRequest {
             page_size: self.page_size,
             page_token: self.page_token,
         };
-        ::lark_runtime::Validate::validate(&request)?;
+        Validate::validate(&request)?;
         Ok(request)
     }
 }
-impl ::lark_runtime::Validate for ListRequest {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
+impl Validate for ListRequest {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
         {
             let at = at.field("page_size");
             if let Some(value) = &self.page_size {
@@ -90,27 +83,15 @@ impl ::lark_runtime::Validate for ListRequest {
         }
     }
 }
-impl ::lark_runtime::Endpoint for ListRequest {
+impl Endpoint for ListRequest {
     type Data = ListResponse;
     type Error = ListError;
-    const METADATA: &'static ::lark_runtime::EndpointMetadata = &::lark_runtime::EndpointMetadata {
-        id: "contact.v3.unit.list",
-        summary: "获取单位列表 — List units.",
-        method: ::lark_runtime::HttpMethod::Get,
-        path_template: "/open-apis/contact/v3/unit",
-        access_tokens: &[::lark_runtime::AccessTokenKind::Tenant],
-        app_types: &[::lark_runtime::AppType::Custom],
+    const METADATA: &'static EndpointMetadata = &EndpointMetadata {
+        access_tokens: &[AccessTokenKind::Tenant],
+        app_types: &[AppType::Custom],
         scopes: &["contact:unit:readonly"],
-        rate_limits: &[
-            ::lark_runtime::RateLimit::per_minute(1000),
-            ::lark_runtime::RateLimit::per_second(50),
-        ],
-        special_rate_limit: false,
-        envelope: ::lark_runtime::Envelope::Data,
-        request_body: ::lark_runtime::RequestBody::None,
-        response_kind: ::lark_runtime::ResponseKind::Json,
+        rate_limits: &[RateLimit::per_minute(1000), RateLimit::per_second(50)],
         pagination_items: Some("unitlist"),
-        path_example: &[],
         query_example: &[
             ("page_size", "50"),
             (
@@ -118,41 +99,31 @@ impl ::lark_runtime::Endpoint for ListRequest {
                 "AQD9/Rn9eij9Pm39ED40/dk53s4Ebp882DYfFaPFbz00L4CMZJrqGdzNyc8BcZtDbwVUvRmQTvyMYicnGWrde9X56TgdBuS+JKiSIkdexPw=",
             ),
         ],
-        request_example: None,
-        file_parts: &[],
         response_example: Some(
             "{\"code\":0,\"data\":{\"has_more\":true,\"page_token\":\"AQD9/Rn9eij9Pm39ED40/dk53s4Ebp882DYfFaPFbz00L4CMZJrqGdzNyc8BcZtDbwVUvRmQTvyMYicnGWrde9X56TgdBudfdagatagdd=\",\"unitlist\":[{\"name\":\"消费者事业部\",\"unit_id\":\"BU121\",\"unit_type\":\"事业部\"}]},\"msg\":\"success\"}",
         ),
+        ..EndpointMetadata::new(
+            "contact.v3.unit.list",
+            "获取单位列表 — List units.",
+            HttpMethod::Get,
+            "/open-apis/contact/v3/unit",
+        )
     };
-    fn path(&self) -> String {
-        String::from("/open-apis/contact/v3/unit")
-    }
     fn query(&self) -> Vec<(&'static str, String)> {
         let mut query = Vec::new();
-        if let Some(value) = &self.page_size {
-            query.push(("page_size", ToString::to_string(value)));
-        }
-        if let Some(value) = &self.page_token {
-            query.push(("page_token", ToString::to_string(value)));
-        }
+        push_query(&mut query, "page_size", &self.page_size);
+        push_query(&mut query, "page_token", &self.page_token);
         query
     }
 }
 #[cfg(feature = "server")]
-impl ::lark_runtime::Incoming for ListRequest {
-    fn from_incoming(
-        request: &::lark_runtime::IncomingRequest<'_>,
-    ) -> Result<Self, ::lark_runtime::ValidationError> {
-        let root = ::lark_runtime::validate::FieldPath::root();
-        let mut violations = ::lark_runtime::validate::Violations::default();
+impl Incoming for ListRequest {
+    fn from_incoming(request: &IncomingRequest<'_>) -> Result<Self, ValidationError> {
+        let mut violations = Violations::default();
         let mut builder = Self::builder();
-        builder.page_size = request
-            .query_one::<i32>(&root.field("page_size"), "page_size", &mut violations);
-        builder.page_token = request
-            .query_one::<
-                String,
-            >(&root.field("page_token"), "page_token", &mut violations);
-        ::lark_runtime::incoming::finish(violations, "ListRequest", builder.build())
+        builder.page_size = request.query_one("page_size", &mut violations);
+        builder.page_token = request.query_one("page_token", &mut violations);
+        ::lark_runtime::incoming::finish(violations, builder.build())
     }
 }
 impl ::lark_runtime::Paged for ListRequest {
@@ -166,7 +137,6 @@ impl ::lark_runtime::Paged for ListRequest {
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct ListResponse {
     /// The units on this page.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -197,37 +167,20 @@ impl ::lark_runtime::Page for ListResponse {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ListError {
-    /// `40003` internal error (HTTP 500).
-    ///
-    /// An internal fault; retry, and if it persists report the request's X-Request-Id to technical support.
-    ///
-    /// Retrying can succeed.
+    /// `40003` internal error (HTTP 500). An internal fault; retry, and if it persists report the request's X-Request-Id to technical support. Retrying can succeed.
     InternalError,
-    /// `40011` page size is invalid (HTTP 400).
-    ///
-    /// The page_size is not valid; set it as the parameter description requires.
+    /// `40011` page size is invalid (HTTP 400). The page_size is not valid; set it as the parameter description requires.
     PageSizeIsInvalid,
-    /// `40012` page token is invalid (HTTP 400).
-    ///
-    /// The page_token is not valid; pass one returned by a previous page.
+    /// `40012` page token is invalid (HTTP 400). The page_token is not valid; pass one returned by a previous page.
     PageTokenIsInvalid,
     /// A code the reference page does not document for this endpoint.
     Undocumented(i64),
 }
-impl ::lark_runtime::DocumentedError for ListError {
-    const DOCUMENTED: &'static [(Self, ::lark_runtime::ErrorFacts)] = &[
+impl DocumentedError for ListError {
+    const DOCUMENTED: &'static [(Self, ErrorFacts)] = &[
         (Self::InternalError, crate::contact::v3::errors::CODE_40003_6),
         (Self::PageSizeIsInvalid, crate::contact::v3::errors::CODE_40011_7),
         (Self::PageTokenIsInvalid, crate::contact::v3::errors::CODE_40012_2),
     ];
-    fn undocumented(code: i64) -> Self {
-        Self::Undocumented(code)
-    }
-    fn undocumented_code(&self) -> Option<i64> {
-        match self {
-            Self::Undocumented(code) => Some(*code),
-            _ => None,
-        }
-    }
 }
 ::lark_runtime::documented_error_traits!(ListError);

@@ -8,14 +8,11 @@
 //! `GET /open-apis/contact/v3/unit/list_department`
 //!
 //! Reference: <https://open.feishu.cn/document/server-docs/contact-v3/unit/list_department>
-use ::lark_runtime::__private::serde::{Deserialize, Serialize};
+use ::lark_runtime::__private::prelude::*;
 /// Request of 获取单位绑定的部门列表 — List the departments bound to a unit.
-///
-/// `GET /open-apis/contact/v3/unit/list_department`
 ///
 /// Build it with [`ListDepartmentRequest::builder`]; a request that exists has passed every constraint of the spec.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct ListDepartmentRequest {
     #[serde(skip)]
     unit_id: String,
@@ -94,11 +91,9 @@ impl ListDepartmentRequestBuilder {
         self
     }
     /// Checks every constraint of the spec and returns the request, or every violation found.
-    pub fn build(
-        self,
-    ) -> Result<ListDepartmentRequest, ::lark_runtime::ValidationError> {
-        let root = ::lark_runtime::validate::FieldPath::root();
-        let mut violations = ::lark_runtime::validate::Violations::default();
+    pub fn build(self) -> Result<ListDepartmentRequest, ValidationError> {
+        let root = FieldPath::root();
+        let mut violations = Violations::default();
         let unit_id = violations.required(&root.field("unit_id"), self.unit_id);
         let (Some(unit_id),) = (unit_id,) else {
             return Err(violations.into_error("ListDepartmentRequest"));
@@ -109,22 +104,13 @@ impl ListDepartmentRequestBuilder {
             page_token: self.page_token,
             page_size: self.page_size,
         };
-        ::lark_runtime::Validate::validate(&request)?;
+        Validate::validate(&request)?;
         Ok(request)
     }
 }
-impl ::lark_runtime::Validate for ListDepartmentRequest {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
-        {
-            let at = at.field("department_id_type");
-            if let Some(value) = &self.department_id_type {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
+impl Validate for ListDepartmentRequest {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
+        violations.check(&at.field("department_id_type"), &self.department_id_type);
         {
             let at = at.field("page_size");
             if let Some(value) = &self.page_size {
@@ -139,27 +125,15 @@ impl ::lark_runtime::Validate for ListDepartmentRequest {
         }
     }
 }
-impl ::lark_runtime::Endpoint for ListDepartmentRequest {
+impl Endpoint for ListDepartmentRequest {
     type Data = ListDepartmentResponse;
     type Error = ListDepartmentError;
-    const METADATA: &'static ::lark_runtime::EndpointMetadata = &::lark_runtime::EndpointMetadata {
-        id: "contact.v3.unit.list_department",
-        summary: "获取单位绑定的部门列表 — List the departments bound to a unit.",
-        method: ::lark_runtime::HttpMethod::Get,
-        path_template: "/open-apis/contact/v3/unit/list_department",
-        access_tokens: &[::lark_runtime::AccessTokenKind::Tenant],
-        app_types: &[::lark_runtime::AppType::Custom],
+    const METADATA: &'static EndpointMetadata = &EndpointMetadata {
+        access_tokens: &[AccessTokenKind::Tenant],
+        app_types: &[AppType::Custom],
         scopes: &["contact:unit:readonly"],
-        rate_limits: &[
-            ::lark_runtime::RateLimit::per_minute(1000),
-            ::lark_runtime::RateLimit::per_second(50),
-        ],
-        special_rate_limit: false,
-        envelope: ::lark_runtime::Envelope::Data,
-        request_body: ::lark_runtime::RequestBody::None,
-        response_kind: ::lark_runtime::ResponseKind::Json,
+        rate_limits: &[RateLimit::per_minute(1000), RateLimit::per_second(50)],
         pagination_items: Some("departmentlist"),
-        path_example: &[],
         query_example: &[
             ("unit_id", "BU121"),
             ("department_id_type", "open_department_id"),
@@ -169,58 +143,36 @@ impl ::lark_runtime::Endpoint for ListDepartmentRequest {
             ),
             ("page_size", "50"),
         ],
-        request_example: None,
-        file_parts: &[],
         response_example: Some(
             "{\"code\":0,\"data\":{\"departmentlist\":[{\"department_id\":\"od-4e6ac4d14bcd5071a37a39de902c7141\",\"unit_id\":\"BU121\"}],\"has_more\":true,\"page_token\":\"AQD9/Rn9eij9Pm39ED40/dk53s4Ebp882DYfFaPFbz00L4CMZJrqGdzNyc8BcZtDbwVUvRmQTvyMYicnGWrde9X56TgdBuS+JdtW=\"},\"msg\":\"success\"}",
         ),
+        ..EndpointMetadata::new(
+            "contact.v3.unit.list_department",
+            "获取单位绑定的部门列表 — List the departments bound to a unit.",
+            HttpMethod::Get,
+            "/open-apis/contact/v3/unit/list_department",
+        )
     };
-    fn path(&self) -> String {
-        String::from("/open-apis/contact/v3/unit/list_department")
-    }
     fn query(&self) -> Vec<(&'static str, String)> {
         let mut query = Vec::new();
-        {
-            let value = &self.unit_id;
-            query.push(("unit_id", ToString::to_string(value)));
-        }
-        if let Some(value) = &self.department_id_type {
-            query.push(("department_id_type", ToString::to_string(value)));
-        }
-        if let Some(value) = &self.page_token {
-            query.push(("page_token", ToString::to_string(value)));
-        }
-        if let Some(value) = &self.page_size {
-            query.push(("page_size", ToString::to_string(value)));
-        }
+        push_query(&mut query, "unit_id", [&self.unit_id]);
+        push_query(&mut query, "department_id_type", &self.department_id_type);
+        push_query(&mut query, "page_token", &self.page_token);
+        push_query(&mut query, "page_size", &self.page_size);
         query
     }
 }
 #[cfg(feature = "server")]
-impl ::lark_runtime::Incoming for ListDepartmentRequest {
-    fn from_incoming(
-        request: &::lark_runtime::IncomingRequest<'_>,
-    ) -> Result<Self, ::lark_runtime::ValidationError> {
-        let root = ::lark_runtime::validate::FieldPath::root();
-        let mut violations = ::lark_runtime::validate::Violations::default();
+impl Incoming for ListDepartmentRequest {
+    fn from_incoming(request: &IncomingRequest<'_>) -> Result<Self, ValidationError> {
+        let mut violations = Violations::default();
         let mut builder = Self::builder();
-        builder.unit_id = request
-            .query_one::<String>(&root.field("unit_id"), "unit_id", &mut violations);
+        builder.unit_id = request.query_one("unit_id", &mut violations);
         builder.department_id_type = request
-            .query_one::<
-                ListDepartmentRequestDepartmentIdType,
-            >(&root.field("department_id_type"), "department_id_type", &mut violations);
-        builder.page_token = request
-            .query_one::<
-                String,
-            >(&root.field("page_token"), "page_token", &mut violations);
-        builder.page_size = request
-            .query_one::<i32>(&root.field("page_size"), "page_size", &mut violations);
-        ::lark_runtime::incoming::finish(
-            violations,
-            "ListDepartmentRequest",
-            builder.build(),
-        )
+            .query_one("department_id_type", &mut violations);
+        builder.page_token = request.query_one("page_token", &mut violations);
+        builder.page_size = request.query_one("page_size", &mut violations);
+        ::lark_runtime::incoming::finish(violations, builder.build())
     }
 }
 impl ::lark_runtime::Paged for ListDepartmentRequest {
@@ -234,7 +186,6 @@ impl ::lark_runtime::Paged for ListDepartmentRequest {
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct ListDepartmentResponse {
     /// The departments bound to the unit on this page.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -265,43 +216,24 @@ impl ::lark_runtime::Page for ListDepartmentResponse {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ListDepartmentError {
-    /// `40003` internal error (HTTP 500).
-    ///
-    /// An internal fault; retry, and if it persists report the request's X-Request-Id to technical support.
-    ///
-    /// Retrying can succeed.
+    /// `40003` internal error (HTTP 500). An internal fault; retry, and if it persists report the request's X-Request-Id to technical support. Retrying can succeed.
     InternalError,
-    /// `40011` page size is invalid (HTTP 400).
-    ///
-    /// The page_size is not valid; set it as the parameter description requires.
+    /// `40011` page size is invalid (HTTP 400). The page_size is not valid; set it as the parameter description requires.
     PageSizeIsInvalid,
-    /// `40012` page token is invalid (HTTP 400).
-    ///
-    /// The page_token is not valid; pass one returned by a previous page.
+    /// `40012` page token is invalid (HTTP 400). The page_token is not valid; pass one returned by a previous page.
     PageTokenIsInvalid,
-    /// `43051` unit_id invalid (HTTP 400).
-    ///
-    /// The unit id is not valid; get a correct one from the unit list endpoint and retry.
+    /// `43051` unit_id invalid (HTTP 400). The unit id is not valid; get a correct one from the unit list endpoint and retry.
     UnitIdInvalid,
     /// A code the reference page does not document for this endpoint.
     Undocumented(i64),
 }
-impl ::lark_runtime::DocumentedError for ListDepartmentError {
-    const DOCUMENTED: &'static [(Self, ::lark_runtime::ErrorFacts)] = &[
+impl DocumentedError for ListDepartmentError {
+    const DOCUMENTED: &'static [(Self, ErrorFacts)] = &[
         (Self::InternalError, crate::contact::v3::errors::CODE_40003_6),
         (Self::PageSizeIsInvalid, crate::contact::v3::errors::CODE_40011_7),
         (Self::PageTokenIsInvalid, crate::contact::v3::errors::CODE_40012_2),
         (Self::UnitIdInvalid, crate::contact::v3::errors::CODE_43051),
     ];
-    fn undocumented(code: i64) -> Self {
-        Self::Undocumented(code)
-    }
-    fn undocumented_code(&self) -> Option<i64> {
-        match self {
-            Self::Undocumented(code) => Some(*code),
-            _ => None,
-        }
-    }
 }
 ::lark_runtime::documented_error_traits!(ListDepartmentError);
 /// Which kind of department id the answer uses.
@@ -312,33 +244,19 @@ pub enum ListDepartmentRequestDepartmentIdType {
     DepartmentId,
     /// `"open_department_id"`: The system-generated department id, prefixed `od-` and unique in the tenant.
     OpenDepartmentId,
-    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
-    /// fails validation.
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl ::lark_runtime::enums::StringEnum for ListDepartmentRequestDepartmentIdType {
-    fn from_wire(value: &str) -> Self {
-        match value {
-            "department_id" => Self::DepartmentId,
-            "open_department_id" => Self::OpenDepartmentId,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-    fn as_wire(&self) -> &str {
-        match self {
-            Self::DepartmentId => "department_id",
-            Self::OpenDepartmentId => "open_department_id",
-            Self::Unknown(value) => value,
-        }
-    }
-    fn is_known(&self) -> bool {
-        !matches!(self, Self::Unknown(_))
-    }
+impl ListDepartmentRequestDepartmentIdType {
+    /// Every value the spec names, with its wire form.
+    pub const VALUES: &'static [(Self, &'static str)] = &[
+        (Self::DepartmentId, "department_id"),
+        (Self::OpenDepartmentId, "open_department_id"),
+    ];
 }
 ::lark_runtime::string_enum_traits!(ListDepartmentRequestDepartmentIdType);
 /// One unit-department binding.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct ListDepartmentResponseDepartmentlistItem {
     /// The unit's id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -349,10 +267,4 @@ pub struct ListDepartmentResponseDepartmentlistItem {
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub department_id: Option<String>,
 }
-impl ::lark_runtime::Validate for ListDepartmentResponseDepartmentlistItem {
-    fn validate_at(
-        &self,
-        _at: &::lark_runtime::validate::FieldPath<'_>,
-        _violations: &mut ::lark_runtime::validate::Violations,
-    ) {}
-}
+impl Validate for ListDepartmentResponseDepartmentlistItem {}

@@ -8,14 +8,11 @@
 //! `PATCH /open-apis/contact/v3/unit/:unit_id`
 //!
 //! Reference: <https://open.feishu.cn/document/server-docs/contact-v3/unit/patch>
-use ::lark_runtime::__private::serde::{Deserialize, Serialize};
+use ::lark_runtime::__private::prelude::*;
 /// Request of 修改单位信息 — Update a unit.
-///
-/// `PATCH /open-apis/contact/v3/unit/:unit_id`
 ///
 /// Build it with [`PatchRequest::builder`]; a request that exists has passed every constraint of the spec.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct PatchRequest {
     #[serde(skip)]
     unit_id: String,
@@ -59,9 +56,9 @@ impl PatchRequestBuilder {
         self
     }
     /// Checks every constraint of the spec and returns the request, or every violation found.
-    pub fn build(self) -> Result<PatchRequest, ::lark_runtime::ValidationError> {
-        let root = ::lark_runtime::validate::FieldPath::root();
-        let mut violations = ::lark_runtime::validate::Violations::default();
+    pub fn build(self) -> Result<PatchRequest, ValidationError> {
+        let root = FieldPath::root();
+        let mut violations = Violations::default();
         let unit_id = violations.required(&root.field("unit_id"), self.unit_id);
         let (Some(unit_id),) = (unit_id,) else {
             return Err(violations.into_error("PatchRequest"));
@@ -70,79 +67,60 @@ impl PatchRequestBuilder {
             unit_id,
             name: self.name,
         };
-        ::lark_runtime::Validate::validate(&request)?;
+        Validate::validate(&request)?;
         Ok(request)
     }
 }
-impl ::lark_runtime::Validate for PatchRequest {
-    fn validate_at(
-        &self,
-        _at: &::lark_runtime::validate::FieldPath<'_>,
-        _violations: &mut ::lark_runtime::validate::Violations,
-    ) {}
-}
-impl ::lark_runtime::Endpoint for PatchRequest {
+impl Validate for PatchRequest {}
+impl Endpoint for PatchRequest {
     type Data = PatchResponse;
     type Error = PatchError;
-    const METADATA: &'static ::lark_runtime::EndpointMetadata = &::lark_runtime::EndpointMetadata {
-        id: "contact.v3.unit.patch",
-        summary: "修改单位信息 — Update a unit.",
-        method: ::lark_runtime::HttpMethod::Patch,
-        path_template: "/open-apis/contact/v3/unit/:unit_id",
-        access_tokens: &[::lark_runtime::AccessTokenKind::Tenant],
-        app_types: &[::lark_runtime::AppType::Custom],
+    const METADATA: &'static EndpointMetadata = &EndpointMetadata {
+        access_tokens: &[AccessTokenKind::Tenant],
+        app_types: &[AppType::Custom],
         scopes: &["contact:unit"],
-        rate_limits: &[::lark_runtime::RateLimit::per_second(20)],
-        special_rate_limit: false,
-        envelope: ::lark_runtime::Envelope::Data,
-        request_body: ::lark_runtime::RequestBody::Json,
-        response_kind: ::lark_runtime::ResponseKind::Json,
-        pagination_items: None,
+        rate_limits: &[RateLimit::per_second(20)],
+        request_body: RequestBody::Json,
         path_example: &[("unit_id", "BU121")],
-        query_example: &[],
         request_example: Some("{\"name\":\"消费者事业部\"}"),
-        file_parts: &[],
         response_example: Some("{\"code\":0,\"data\":{},\"msg\":\"success\"}"),
+        ..EndpointMetadata::new(
+            "contact.v3.unit.patch",
+            "修改单位信息 — Update a unit.",
+            HttpMethod::Patch,
+            "/open-apis/contact/v3/unit/:unit_id",
+        )
     };
     fn path(&self) -> String {
-        ::lark_runtime::wire::fill_path(
+        fill_path(
             Self::METADATA.path_template,
             &[("unit_id", ToString::to_string(&self.unit_id))],
         )
     }
-    fn query(&self) -> Vec<(&'static str, String)> {
-        Vec::new()
-    }
 }
 #[cfg(feature = "server")]
-impl ::lark_runtime::Incoming for PatchRequest {
-    fn from_incoming(
-        request: &::lark_runtime::IncomingRequest<'_>,
-    ) -> Result<Self, ::lark_runtime::ValidationError> {
+impl Incoming for PatchRequest {
+    fn from_incoming(request: &IncomingRequest<'_>) -> Result<Self, ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
         #[derive(Deserialize)]
-        #[serde(crate = "::lark_runtime::__private::serde")]
         struct Body {
             #[serde(default, rename = "name")]
             name: Option<String>,
         }
-        let root = ::lark_runtime::validate::FieldPath::root();
-        let mut violations = ::lark_runtime::validate::Violations::default();
+        let mut violations = Violations::default();
         let mut builder = Self::builder();
-        builder.unit_id = request
-            .path_param::<String>(&root.field("unit_id"), "unit_id", &mut violations);
+        builder.unit_id = request.path_param("unit_id", &mut violations);
         let Some(body) = request.body::<Body>(&mut violations) else {
             return Err(violations.into_error("PatchRequest"));
         };
         builder.name = body.name;
-        ::lark_runtime::incoming::finish(violations, "PatchRequest", builder.build())
+        ::lark_runtime::incoming::finish(violations, builder.build())
     }
 }
 /// Response data of 修改单位信息 — Update a unit.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct PatchResponse {}
 /// A documented error code of 修改单位信息 — Update a unit.
 ///
@@ -150,42 +128,23 @@ pub struct PatchResponse {}
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum PatchError {
-    /// `40003` internal error (HTTP 500).
-    ///
-    /// An internal fault; retry, and if it persists report the request's X-Request-Id to technical support.
-    ///
-    /// Retrying can succeed.
+    /// `40003` internal error (HTTP 500). An internal fault; retry, and if it persists report the request's X-Request-Id to technical support. Retrying can succeed.
     InternalError,
-    /// `43051` unit_id invalid (HTTP 400).
-    ///
-    /// The unit id is not valid; get a correct one from the unit list endpoint and retry.
+    /// `43051` unit_id invalid (HTTP 400). The unit id is not valid; get a correct one from the unit list endpoint and retry.
     UnitIdInvalid,
-    /// `43052` unit name invalid (HTTP 400).
-    ///
-    /// The unit name is not valid; it must be 1 to 100 characters.
+    /// `43052` unit name invalid (HTTP 400). The unit name is not valid; it must be 1 to 100 characters.
     UnitNameInvalid,
-    /// `43055` unit name and type repeat (HTTP 400).
-    ///
-    /// Another unit of the same type has this name; choose a different name and retry.
+    /// `43055` unit name and type repeat (HTTP 400). Another unit of the same type has this name; choose a different name and retry.
     UnitNameAndTypeRepeat,
     /// A code the reference page does not document for this endpoint.
     Undocumented(i64),
 }
-impl ::lark_runtime::DocumentedError for PatchError {
-    const DOCUMENTED: &'static [(Self, ::lark_runtime::ErrorFacts)] = &[
+impl DocumentedError for PatchError {
+    const DOCUMENTED: &'static [(Self, ErrorFacts)] = &[
         (Self::InternalError, crate::contact::v3::errors::CODE_40003_6),
         (Self::UnitIdInvalid, crate::contact::v3::errors::CODE_43051),
         (Self::UnitNameInvalid, crate::contact::v3::errors::CODE_43052),
         (Self::UnitNameAndTypeRepeat, crate::contact::v3::errors::CODE_43055_2),
     ];
-    fn undocumented(code: i64) -> Self {
-        Self::Undocumented(code)
-    }
-    fn undocumented_code(&self) -> Option<i64> {
-        match self {
-            Self::Undocumented(code) => Some(*code),
-            _ => None,
-        }
-    }
 }
 ::lark_runtime::documented_error_traits!(PatchError);

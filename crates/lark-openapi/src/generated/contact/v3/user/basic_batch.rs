@@ -9,14 +9,11 @@
 //! `POST /open-apis/contact/v3/users/basic_batch`
 //!
 //! Reference: <>
-use ::lark_runtime::__private::serde::{Deserialize, Serialize};
+use ::lark_runtime::__private::prelude::*;
 /// Request of 通过 ID 获取用户姓名 — Get users' names.
-///
-/// `POST /open-apis/contact/v3/users/basic_batch`
 ///
 /// Build it with [`BasicBatchRequest::builder`]; a request that exists has passed every constraint of the spec.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct BasicBatchRequest {
     #[serde(skip)]
     user_id_type: Option<BasicBatchRequestUserIdType>,
@@ -64,9 +61,9 @@ impl BasicBatchRequestBuilder {
         self
     }
     /// Checks every constraint of the spec and returns the request, or every violation found.
-    pub fn build(self) -> Result<BasicBatchRequest, ::lark_runtime::ValidationError> {
-        let root = ::lark_runtime::validate::FieldPath::root();
-        let mut violations = ::lark_runtime::validate::Violations::default();
+    pub fn build(self) -> Result<BasicBatchRequest, ValidationError> {
+        let root = FieldPath::root();
+        let mut violations = Violations::default();
         let user_ids = violations.required(&root.field("user_ids"), self.user_ids);
         let (Some(user_ids),) = (user_ids,) else {
             return Err(violations.into_error("BasicBatchRequest"));
@@ -75,22 +72,13 @@ impl BasicBatchRequestBuilder {
             user_id_type: self.user_id_type,
             user_ids,
         };
-        ::lark_runtime::Validate::validate(&request)?;
+        Validate::validate(&request)?;
         Ok(request)
     }
 }
-impl ::lark_runtime::Validate for BasicBatchRequest {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
-        {
-            let at = at.field("user_id_type");
-            if let Some(value) = &self.user_id_type {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
+impl Validate for BasicBatchRequest {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
+        violations.check(&at.field("user_id_type"), &self.user_id_type);
         {
             let at = at.field("user_ids");
             let value = &self.user_ids;
@@ -98,82 +86,58 @@ impl ::lark_runtime::Validate for BasicBatchRequest {
         }
     }
 }
-impl ::lark_runtime::Endpoint for BasicBatchRequest {
+impl Endpoint for BasicBatchRequest {
     type Data = BasicBatchResponse;
     type Error = BasicBatchError;
-    const METADATA: &'static ::lark_runtime::EndpointMetadata = &::lark_runtime::EndpointMetadata {
-        id: "contact.v3.user.basic_batch",
-        summary: "通过 ID 获取用户姓名 — Get users' names.",
-        method: ::lark_runtime::HttpMethod::Post,
-        path_template: "/open-apis/contact/v3/users/basic_batch",
-        access_tokens: &[
-            ::lark_runtime::AccessTokenKind::Tenant,
-            ::lark_runtime::AccessTokenKind::User,
-        ],
-        app_types: &[::lark_runtime::AppType::Custom, ::lark_runtime::AppType::Isv],
+    const METADATA: &'static EndpointMetadata = &EndpointMetadata {
+        access_tokens: &[AccessTokenKind::Tenant, AccessTokenKind::User],
+        app_types: &[AppType::Custom, AppType::Isv],
         scopes: &["contact:user.basic_profile:readonly"],
-        rate_limits: &[::lark_runtime::RateLimit::per_second(5)],
-        special_rate_limit: false,
-        envelope: ::lark_runtime::Envelope::Data,
-        request_body: ::lark_runtime::RequestBody::Json,
-        response_kind: ::lark_runtime::ResponseKind::Json,
-        pagination_items: None,
-        path_example: &[],
+        rate_limits: &[RateLimit::per_second(5)],
+        request_body: RequestBody::Json,
         query_example: &[("user_id_type", "open_id")],
         request_example: Some(
             "{\"user_ids\":[\"ou_b3b46653c99f1f6177a478974bdabb72\"]}",
         ),
-        file_parts: &[],
         response_example: Some(
             "{\"code\":0,\"data\":{\"users\":[{\"i18n_name\":{\"en_us\":\"Jason Zhang\",\"ja_jp\":\"佐藤はるか\",\"zh_cn\":\"张三\"},\"name\":\"张三\",\"user_id\":\"ou_b3b46653c99f1f6177a478974bdabb72\"}]},\"msg\":\"success\"}",
         ),
+        ..EndpointMetadata::new(
+            "contact.v3.user.basic_batch",
+            "通过 ID 获取用户姓名 — Get users' names.",
+            HttpMethod::Post,
+            "/open-apis/contact/v3/users/basic_batch",
+        )
     };
-    fn path(&self) -> String {
-        String::from("/open-apis/contact/v3/users/basic_batch")
-    }
     fn query(&self) -> Vec<(&'static str, String)> {
         let mut query = Vec::new();
-        if let Some(value) = &self.user_id_type {
-            query.push(("user_id_type", ToString::to_string(value)));
-        }
+        push_query(&mut query, "user_id_type", &self.user_id_type);
         query
     }
 }
 #[cfg(feature = "server")]
-impl ::lark_runtime::Incoming for BasicBatchRequest {
-    fn from_incoming(
-        request: &::lark_runtime::IncomingRequest<'_>,
-    ) -> Result<Self, ::lark_runtime::ValidationError> {
+impl Incoming for BasicBatchRequest {
+    fn from_incoming(request: &IncomingRequest<'_>) -> Result<Self, ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
         #[derive(Deserialize)]
-        #[serde(crate = "::lark_runtime::__private::serde")]
         struct Body {
             #[serde(default, rename = "user_ids")]
             user_ids: Option<Vec<String>>,
         }
-        let root = ::lark_runtime::validate::FieldPath::root();
-        let mut violations = ::lark_runtime::validate::Violations::default();
+        let mut violations = Violations::default();
         let mut builder = Self::builder();
-        builder.user_id_type = request
-            .query_one::<
-                BasicBatchRequestUserIdType,
-            >(&root.field("user_id_type"), "user_id_type", &mut violations);
+        builder.user_id_type = request.query_one("user_id_type", &mut violations);
         let Some(body) = request.body::<Body>(&mut violations) else {
             return Err(violations.into_error("BasicBatchRequest"));
         };
         builder.user_ids = body.user_ids;
-        ::lark_runtime::incoming::finish(
-            violations,
-            "BasicBatchRequest",
-            builder.build(),
-        )
+        ::lark_runtime::incoming::finish(violations, builder.build())
     }
 }
 /// Response data of 通过 ID 获取用户姓名 — Get users' names.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct BasicBatchResponse {
     /// The users found.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -185,26 +149,15 @@ pub struct BasicBatchResponse {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum BasicBatchError {
-    /// `40001` param is invalid (HTTP 400).
-    ///
-    /// The parameters are not valid; fix them against the documentation and retry.
+    /// `40001` param is invalid (HTTP 400). The parameters are not valid; fix them against the documentation and retry.
     ParamIsInvalid,
     /// A code the reference page does not document for this endpoint.
     Undocumented(i64),
 }
-impl ::lark_runtime::DocumentedError for BasicBatchError {
-    const DOCUMENTED: &'static [(Self, ::lark_runtime::ErrorFacts)] = &[
+impl DocumentedError for BasicBatchError {
+    const DOCUMENTED: &'static [(Self, ErrorFacts)] = &[
         (Self::ParamIsInvalid, crate::contact::v3::errors::CODE_40001_13),
     ];
-    fn undocumented(code: i64) -> Self {
-        Self::Undocumented(code)
-    }
-    fn undocumented_code(&self) -> Option<i64> {
-        match self {
-            Self::Undocumented(code) => Some(*code),
-            _ => None,
-        }
-    }
 }
 ::lark_runtime::documented_error_traits!(BasicBatchError);
 /// Which kind of user id `user_ids` holds and the answer uses.
@@ -217,35 +170,20 @@ pub enum BasicBatchRequestUserIdType {
     UnionId,
     /// `"user_id"`: The user's id within the tenant, the same in every app; asking for it needs the contact:user.employee_id:readonly scope.
     UserId,
-    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
-    /// fails validation.
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl ::lark_runtime::enums::StringEnum for BasicBatchRequestUserIdType {
-    fn from_wire(value: &str) -> Self {
-        match value {
-            "open_id" => Self::OpenId,
-            "union_id" => Self::UnionId,
-            "user_id" => Self::UserId,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-    fn as_wire(&self) -> &str {
-        match self {
-            Self::OpenId => "open_id",
-            Self::UnionId => "union_id",
-            Self::UserId => "user_id",
-            Self::Unknown(value) => value,
-        }
-    }
-    fn is_known(&self) -> bool {
-        !matches!(self, Self::Unknown(_))
-    }
+impl BasicBatchRequestUserIdType {
+    /// Every value the spec names, with its wire form.
+    pub const VALUES: &'static [(Self, &'static str)] = &[
+        (Self::OpenId, "open_id"),
+        (Self::UnionId, "union_id"),
+        (Self::UserId, "user_id"),
+    ];
 }
 ::lark_runtime::string_enum_traits!(BasicBatchRequestUserIdType);
 /// The user's name in other languages.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct BasicBatchResponseUsersItemI18nName {
     /// The Chinese name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -260,16 +198,9 @@ pub struct BasicBatchResponseUsersItemI18nName {
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub en_us: Option<String>,
 }
-impl ::lark_runtime::Validate for BasicBatchResponseUsersItemI18nName {
-    fn validate_at(
-        &self,
-        _at: &::lark_runtime::validate::FieldPath<'_>,
-        _violations: &mut ::lark_runtime::validate::Violations,
-    ) {}
-}
+impl Validate for BasicBatchResponseUsersItemI18nName {}
 /// One user's names.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct BasicBatchResponseUsersItem {
     /// The user's id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -283,17 +214,8 @@ pub struct BasicBatchResponseUsersItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub i18n_name: Option<BasicBatchResponseUsersItemI18nName>,
 }
-impl ::lark_runtime::Validate for BasicBatchResponseUsersItem {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
-        {
-            let at = at.field("i18n_name");
-            if let Some(value) = &self.i18n_name {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
+impl Validate for BasicBatchResponseUsersItem {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
+        violations.check(&at.field("i18n_name"), &self.i18n_name);
     }
 }

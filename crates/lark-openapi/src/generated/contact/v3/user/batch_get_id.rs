@@ -9,14 +9,11 @@
 //! `POST /open-apis/contact/v3/users/batch_get_id`
 //!
 //! Reference: <https://open.feishu.cn/document/server-docs/contact-v3/user/batch_get_id>
-use ::lark_runtime::__private::serde::{Deserialize, Serialize};
+use ::lark_runtime::__private::prelude::*;
 /// Request of 通过手机号或邮箱获取用户 ID — Get user ids by mobile or email.
-///
-/// `POST /open-apis/contact/v3/users/batch_get_id`
 ///
 /// Build it with [`BatchGetIdRequest::builder`]; a request that exists has passed every constraint of the spec.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct BatchGetIdRequest {
     #[serde(skip)]
     user_id_type: Option<BatchGetIdRequestUserIdType>,
@@ -98,29 +95,20 @@ impl BatchGetIdRequestBuilder {
         self
     }
     /// Checks every constraint of the spec and returns the request, or every violation found.
-    pub fn build(self) -> Result<BatchGetIdRequest, ::lark_runtime::ValidationError> {
+    pub fn build(self) -> Result<BatchGetIdRequest, ValidationError> {
         let request = BatchGetIdRequest {
             user_id_type: self.user_id_type,
             emails: self.emails,
             mobiles: self.mobiles,
             include_resigned: self.include_resigned,
         };
-        ::lark_runtime::Validate::validate(&request)?;
+        Validate::validate(&request)?;
         Ok(request)
     }
 }
-impl ::lark_runtime::Validate for BatchGetIdRequest {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
-        {
-            let at = at.field("user_id_type");
-            if let Some(value) = &self.user_id_type {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
+impl Validate for BatchGetIdRequest {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
+        violations.check(&at.field("user_id_type"), &self.user_id_type);
         {
             let at = at.field("emails");
             if let Some(value) = &self.emails {
@@ -135,55 +123,40 @@ impl ::lark_runtime::Validate for BatchGetIdRequest {
         }
     }
 }
-impl ::lark_runtime::Endpoint for BatchGetIdRequest {
+impl Endpoint for BatchGetIdRequest {
     type Data = BatchGetIdResponse;
     type Error = BatchGetIdError;
-    const METADATA: &'static ::lark_runtime::EndpointMetadata = &::lark_runtime::EndpointMetadata {
-        id: "contact.v3.user.batch_get_id",
-        summary: "通过手机号或邮箱获取用户 ID — Get user ids by mobile or email.",
-        method: ::lark_runtime::HttpMethod::Post,
-        path_template: "/open-apis/contact/v3/users/batch_get_id",
-        access_tokens: &[::lark_runtime::AccessTokenKind::Tenant],
-        app_types: &[::lark_runtime::AppType::Custom, ::lark_runtime::AppType::Isv],
+    const METADATA: &'static EndpointMetadata = &EndpointMetadata {
+        access_tokens: &[AccessTokenKind::Tenant],
+        app_types: &[AppType::Custom, AppType::Isv],
         scopes: &["contact:user.id:readonly"],
-        rate_limits: &[
-            ::lark_runtime::RateLimit::per_minute(1000),
-            ::lark_runtime::RateLimit::per_second(50),
-        ],
-        special_rate_limit: false,
-        envelope: ::lark_runtime::Envelope::Data,
-        request_body: ::lark_runtime::RequestBody::Json,
-        response_kind: ::lark_runtime::ResponseKind::Json,
-        pagination_items: None,
-        path_example: &[],
+        rate_limits: &[RateLimit::per_minute(1000), RateLimit::per_second(50)],
+        request_body: RequestBody::Json,
         query_example: &[("user_id_type", "user_id")],
         request_example: Some(
             "{\"emails\":[\"zhangsan@z.com\",\"lisi@a.com\"],\"include_resigned\":true,\"mobiles\":[\"13011111111\",\"13022222222\"]}",
         ),
-        file_parts: &[],
         response_example: Some(
             "{\"code\":0,\"data\":{\"user_list\":[{\"email\":\"zhanxxxxx@a.com\",\"status\":{\"is_activated\":true,\"is_exited\":false,\"is_frozen\":false,\"is_resigned\":false,\"is_unjoin\":false},\"user_id\":\"ou_979112345678741d29069abcdef01234\"},{\"email\":\"lisixxxx@a.com\",\"status\":{\"is_activated\":true,\"is_exited\":false,\"is_frozen\":false,\"is_resigned\":false,\"is_unjoin\":false},\"user_id\":\"ou_919112245678741d29069abcdef02345\"},{\"mobile\":\"130xxxx1111\",\"status\":{\"is_activated\":true,\"is_exited\":false,\"is_frozen\":false,\"is_resigned\":false,\"is_unjoin\":false},\"user_id\":\"ou_46a087654321a1dc920ffab8fedc3456\"},{\"mobile\":\"130xxxx2222\",\"status\":{\"is_activated\":true,\"is_exited\":false,\"is_frozen\":false,\"is_resigned\":false,\"is_unjoin\":false},\"user_id\":\"ou_01b081675121a1dc920ffab97cdc4567\"}]},\"msg\":\"success\"}",
         ),
+        ..EndpointMetadata::new(
+            "contact.v3.user.batch_get_id",
+            "通过手机号或邮箱获取用户 ID — Get user ids by mobile or email.",
+            HttpMethod::Post,
+            "/open-apis/contact/v3/users/batch_get_id",
+        )
     };
-    fn path(&self) -> String {
-        String::from("/open-apis/contact/v3/users/batch_get_id")
-    }
     fn query(&self) -> Vec<(&'static str, String)> {
         let mut query = Vec::new();
-        if let Some(value) = &self.user_id_type {
-            query.push(("user_id_type", ToString::to_string(value)));
-        }
+        push_query(&mut query, "user_id_type", &self.user_id_type);
         query
     }
 }
 #[cfg(feature = "server")]
-impl ::lark_runtime::Incoming for BatchGetIdRequest {
-    fn from_incoming(
-        request: &::lark_runtime::IncomingRequest<'_>,
-    ) -> Result<Self, ::lark_runtime::ValidationError> {
+impl Incoming for BatchGetIdRequest {
+    fn from_incoming(request: &IncomingRequest<'_>) -> Result<Self, ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
         #[derive(Deserialize)]
-        #[serde(crate = "::lark_runtime::__private::serde")]
         struct Body {
             #[serde(default, rename = "emails")]
             emails: Option<Vec<String>>,
@@ -192,31 +165,22 @@ impl ::lark_runtime::Incoming for BatchGetIdRequest {
             #[serde(default, rename = "include_resigned")]
             include_resigned: Option<bool>,
         }
-        let root = ::lark_runtime::validate::FieldPath::root();
-        let mut violations = ::lark_runtime::validate::Violations::default();
+        let mut violations = Violations::default();
         let mut builder = Self::builder();
-        builder.user_id_type = request
-            .query_one::<
-                BatchGetIdRequestUserIdType,
-            >(&root.field("user_id_type"), "user_id_type", &mut violations);
+        builder.user_id_type = request.query_one("user_id_type", &mut violations);
         let Some(body) = request.body::<Body>(&mut violations) else {
             return Err(violations.into_error("BatchGetIdRequest"));
         };
         builder.emails = body.emails;
         builder.mobiles = body.mobiles;
         builder.include_resigned = body.include_resigned;
-        ::lark_runtime::incoming::finish(
-            violations,
-            "BatchGetIdRequest",
-            builder.build(),
-        )
+        ::lark_runtime::incoming::finish(violations, builder.build())
     }
 }
 /// Response data of 通过手机号或邮箱获取用户 ID — Get user ids by mobile or email.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct BatchGetIdResponse {
     /// One entry per email or mobile asked for.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -236,35 +200,20 @@ pub enum BatchGetIdRequestUserIdType {
     UnionId,
     /// `"user_id"`: The user's id within the tenant, the same in every app; asking for it needs the contact:user.employee_id:readonly scope.
     UserId,
-    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
-    /// fails validation.
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl ::lark_runtime::enums::StringEnum for BatchGetIdRequestUserIdType {
-    fn from_wire(value: &str) -> Self {
-        match value {
-            "open_id" => Self::OpenId,
-            "union_id" => Self::UnionId,
-            "user_id" => Self::UserId,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-    fn as_wire(&self) -> &str {
-        match self {
-            Self::OpenId => "open_id",
-            Self::UnionId => "union_id",
-            Self::UserId => "user_id",
-            Self::Unknown(value) => value,
-        }
-    }
-    fn is_known(&self) -> bool {
-        !matches!(self, Self::Unknown(_))
-    }
+impl BatchGetIdRequestUserIdType {
+    /// Every value the spec names, with its wire form.
+    pub const VALUES: &'static [(Self, &'static str)] = &[
+        (Self::OpenId, "open_id"),
+        (Self::UnionId, "union_id"),
+        (Self::UserId, "user_id"),
+    ];
 }
 ::lark_runtime::string_enum_traits!(BatchGetIdRequestUserIdType);
 /// The user matching one email or mobile.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct BatchGetIdResponseUserListItem {
     /// The user's id, in the kind `user_id_type` names; absent when no user matched.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -282,17 +231,8 @@ pub struct BatchGetIdResponseUserListItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<crate::contact::v3::types::UserStatus>,
 }
-impl ::lark_runtime::Validate for BatchGetIdResponseUserListItem {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
-        {
-            let at = at.field("status");
-            if let Some(value) = &self.status {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
+impl Validate for BatchGetIdResponseUserListItem {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
+        violations.check(&at.field("status"), &self.status);
     }
 }

@@ -10,14 +10,11 @@
 //! `POST /open-apis/contact/v3/users`
 //!
 //! Reference: <https://open.feishu.cn/document/server-docs/contact-v3/user/create>
-use ::lark_runtime::__private::serde::{Deserialize, Serialize};
+use ::lark_runtime::__private::prelude::*;
 /// Request of 创建用户 — Create a user.
-///
-/// `POST /open-apis/contact/v3/users`
 ///
 /// Build it with [`CreateRequest::builder`]; a request that exists has passed every constraint of the spec.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct CreateRequest {
     #[serde(skip)]
     user_id_type: Option<CreateRequestUserIdType>,
@@ -461,9 +458,9 @@ impl CreateRequestBuilder {
         self
     }
     /// Checks every constraint of the spec and returns the request, or every violation found.
-    pub fn build(self) -> Result<CreateRequest, ::lark_runtime::ValidationError> {
-        let root = ::lark_runtime::validate::FieldPath::root();
-        let mut violations = ::lark_runtime::validate::Violations::default();
+    pub fn build(self) -> Result<CreateRequest, ValidationError> {
+        let root = FieldPath::root();
+        let mut violations = Violations::default();
         let name = violations.required(&root.field("name"), self.name);
         let mobile = violations.required(&root.field("mobile"), self.mobile);
         let department_ids = violations
@@ -509,28 +506,14 @@ impl CreateRequestBuilder {
             subscription_ids: self.subscription_ids,
             dotted_line_leader_user_ids: self.dotted_line_leader_user_ids,
         };
-        ::lark_runtime::Validate::validate(&request)?;
+        Validate::validate(&request)?;
         Ok(request)
     }
 }
-impl ::lark_runtime::Validate for CreateRequest {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
-        {
-            let at = at.field("user_id_type");
-            if let Some(value) = &self.user_id_type {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
-        {
-            let at = at.field("department_id_type");
-            if let Some(value) = &self.department_id_type {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
+impl Validate for CreateRequest {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
+        violations.check(&at.field("user_id_type"), &self.user_id_type);
+        violations.check(&at.field("department_id_type"), &self.department_id_type);
         {
             let at = at.field("user_id");
             if let Some(value) = &self.user_id {
@@ -554,12 +537,7 @@ impl ::lark_runtime::Validate for CreateRequest {
                 violations.length(&at, value, None, Some(255));
             }
         }
-        {
-            let at = at.field("gender");
-            if let Some(value) = &self.gender {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
+        violations.check(&at.field("gender"), &self.gender);
         {
             let at = at.field("department_ids");
             let value = &self.department_ids;
@@ -583,29 +561,9 @@ impl ::lark_runtime::Validate for CreateRequest {
                 violations.length(&at, value, None, Some(255));
             }
         }
-        {
-            let at = at.field("employee_type");
-            let value = &self.employee_type;
-            ::lark_runtime::Validate::validate_at(value, &at, violations);
-        }
-        {
-            let at = at.field("orders");
-            if let Some(value) = &self.orders {
-                for (index, item) in value.iter().enumerate() {
-                    let at = at.index(index);
-                    ::lark_runtime::Validate::validate_at(item, &at, violations);
-                }
-            }
-        }
-        {
-            let at = at.field("custom_attrs");
-            if let Some(value) = &self.custom_attrs {
-                for (index, item) in value.iter().enumerate() {
-                    let at = at.index(index);
-                    ::lark_runtime::Validate::validate_at(item, &at, violations);
-                }
-            }
-        }
+        violations.check(&at.field("employee_type"), &self.employee_type);
+        violations.check(&at.field("orders"), &self.orders);
+        violations.check(&at.field("custom_attrs"), &self.custom_attrs);
         {
             let at = at.field("job_title");
             if let Some(value) = &self.job_title {
@@ -614,27 +572,15 @@ impl ::lark_runtime::Validate for CreateRequest {
         }
     }
 }
-impl ::lark_runtime::Endpoint for CreateRequest {
+impl Endpoint for CreateRequest {
     type Data = CreateResponse;
     type Error = CreateError;
-    const METADATA: &'static ::lark_runtime::EndpointMetadata = &::lark_runtime::EndpointMetadata {
-        id: "contact.v3.user.create",
-        summary: "创建用户 — Create a user.",
-        method: ::lark_runtime::HttpMethod::Post,
-        path_template: "/open-apis/contact/v3/users",
-        access_tokens: &[::lark_runtime::AccessTokenKind::Tenant],
-        app_types: &[::lark_runtime::AppType::Custom],
+    const METADATA: &'static EndpointMetadata = &EndpointMetadata {
+        access_tokens: &[AccessTokenKind::Tenant],
+        app_types: &[AppType::Custom],
         scopes: &["contact:contact"],
-        rate_limits: &[
-            ::lark_runtime::RateLimit::per_minute(1000),
-            ::lark_runtime::RateLimit::per_second(50),
-        ],
-        special_rate_limit: false,
-        envelope: ::lark_runtime::Envelope::Data,
-        request_body: ::lark_runtime::RequestBody::Json,
-        response_kind: ::lark_runtime::ResponseKind::Json,
-        pagination_items: None,
-        path_example: &[],
+        rate_limits: &[RateLimit::per_minute(1000), RateLimit::per_second(50)],
+        request_body: RequestBody::Json,
         query_example: &[
             ("user_id_type", "open_id"),
             ("department_id_type", "open_department_id"),
@@ -643,36 +589,29 @@ impl ::lark_runtime::Endpoint for CreateRequest {
         request_example: Some(
             "{\"avatar_key\":\"2500c7a9-5fff-4d9a-a2de-3d59614ae28g\",\"city\":\"杭州\",\"country\":\"CN\",\"custom_attrs\":[{\"id\":\"DemoId\",\"type\":\"TEXT\",\"value\":{\"generic_user\":{\"id\":\"9b2fabg5\",\"type\":1},\"option_id\":\"edcvfrtg\",\"pc_url\":\"http://www.fs.cn\",\"text\":\"DemoText\",\"url\":\"http://www.fs.cn\"}}],\"department_ids\":[\"od-4e6ac4d14bcd5071a37a39de902c714111111\"],\"dotted_line_leader_user_ids\":[\"ou_7dab8a3d3cdcc9da365777c7ad535d62\"],\"email\":\"zhangsan@gmail.com\",\"employee_no\":\"1\",\"employee_type\":1,\"en_name\":\"San Zhang\",\"enterprise_email\":\"demo@mail.com\",\"gender\":1,\"geo\":\"cn\",\"job_family_id\":\"mga5oa8ayjlp9rb\",\"job_level_id\":\"mga5oa8ayjlp9rb\",\"job_title\":\"xxxxx\",\"join_time\":2147483647,\"leader_user_id\":\"ou_7dab8a3d3cdcc9da365777c7ad535d62\",\"mobile\":\"13011111111\",\"mobile_visible\":false,\"name\":\"张三\",\"nickname\":\"Alex Zhang\",\"orders\":[{\"department_id\":\"od-4e6ac4d14bcd5071a37a39de902c7141\",\"department_order\":100,\"is_primary_dept\":true,\"user_order\":100}],\"subscription_ids\":[\"23213213213123123\"],\"user_id\":\"3e3cf96b\",\"work_station\":\"北楼-H34\"}",
         ),
-        file_parts: &[],
         response_example: Some(
             "{\"code\":0,\"data\":{\"user\":{\"avatar\":{\"avatar_240\":\"https://foo.icon.com/xxxx\",\"avatar_640\":\"https://foo.icon.com/xxxx\",\"avatar_72\":\"https://foo.icon.com/xxxx\",\"avatar_origin\":\"https://foo.icon.com/xxxx\"},\"avatar_key\":\"2500c7a9-5fff-4d9a-a2de-3d59614ae28g\",\"city\":\"杭州\",\"country\":\"CN\",\"custom_attrs\":[{\"id\":\"DemoId\",\"type\":\"TEXT\",\"value\":{\"generic_user\":{\"id\":\"9b2fabg5\",\"type\":1},\"name\":\"name\",\"option_id\":\"edcvfrtg\",\"option_value\":\"option\",\"pc_url\":\"http://www.fs.cn\",\"picture_url\":\"https://xxxxxxxxxxxxxxxxxx\",\"text\":\"DemoText\",\"url\":\"http://www.fs.cn\"}}],\"department_ids\":[\"od-4e6ac4d14bcd5071a37a39de902c7141\"],\"dotted_line_leader_user_ids\":[\"ou_7dab8a3d3cdcc9da365777c7ad535d62\"],\"email\":\"zhangsan@gmail.com\",\"employee_no\":\"1\",\"employee_type\":1,\"en_name\":\"San Zhang\",\"enterprise_email\":\"demo@mail.com\",\"gender\":1,\"geo\":\"cn\",\"is_frozen\":false,\"is_tenant_manager\":false,\"job_family_id\":\"mga5oa8ayjlp9rb\",\"job_level_id\":\"mga5oa8ayjlp9rb\",\"job_title\":\"xxxxx\",\"join_time\":2147483647,\"leader_user_id\":\"ou_7dab8a3d3cdcc9da365777c7ad535d62\",\"mobile\":\"13011111111\",\"mobile_visible\":false,\"name\":\"张三\",\"nickname\":\"Alex Zhang\",\"open_id\":\"ou_7dab8a3d3cdcc9da365777c7ad535d62\",\"orders\":[{\"department_id\":\"od-4e6ac4d14bcd5071a37a39de902c7141\",\"department_order\":100,\"is_primary_dept\":true,\"user_order\":100}],\"status\":{\"is_activated\":true,\"is_exited\":false,\"is_frozen\":false,\"is_resigned\":false,\"is_unjoin\":false},\"union_id\":\"on_94a1ee5551019f18cd73d9f111898cf2\",\"user_id\":\"3e3cf96b\",\"work_station\":\"北楼-H34\"}},\"msg\":\"success\"}",
         ),
+        ..EndpointMetadata::new(
+            "contact.v3.user.create",
+            "创建用户 — Create a user.",
+            HttpMethod::Post,
+            "/open-apis/contact/v3/users",
+        )
     };
-    fn path(&self) -> String {
-        String::from("/open-apis/contact/v3/users")
-    }
     fn query(&self) -> Vec<(&'static str, String)> {
         let mut query = Vec::new();
-        if let Some(value) = &self.user_id_type {
-            query.push(("user_id_type", ToString::to_string(value)));
-        }
-        if let Some(value) = &self.department_id_type {
-            query.push(("department_id_type", ToString::to_string(value)));
-        }
-        if let Some(value) = &self.client_token {
-            query.push(("client_token", ToString::to_string(value)));
-        }
+        push_query(&mut query, "user_id_type", &self.user_id_type);
+        push_query(&mut query, "department_id_type", &self.department_id_type);
+        push_query(&mut query, "client_token", &self.client_token);
         query
     }
 }
 #[cfg(feature = "server")]
-impl ::lark_runtime::Incoming for CreateRequest {
-    fn from_incoming(
-        request: &::lark_runtime::IncomingRequest<'_>,
-    ) -> Result<Self, ::lark_runtime::ValidationError> {
+impl Incoming for CreateRequest {
+    fn from_incoming(request: &IncomingRequest<'_>) -> Result<Self, ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
         #[derive(Deserialize)]
-        #[serde(crate = "::lark_runtime::__private::serde")]
         struct Body {
             #[serde(default, rename = "user_id")]
             user_id: Option<String>,
@@ -727,21 +666,12 @@ impl ::lark_runtime::Incoming for CreateRequest {
             #[serde(default, rename = "dotted_line_leader_user_ids")]
             dotted_line_leader_user_ids: Option<Vec<String>>,
         }
-        let root = ::lark_runtime::validate::FieldPath::root();
-        let mut violations = ::lark_runtime::validate::Violations::default();
+        let mut violations = Violations::default();
         let mut builder = Self::builder();
-        builder.user_id_type = request
-            .query_one::<
-                CreateRequestUserIdType,
-            >(&root.field("user_id_type"), "user_id_type", &mut violations);
+        builder.user_id_type = request.query_one("user_id_type", &mut violations);
         builder.department_id_type = request
-            .query_one::<
-                CreateRequestDepartmentIdType,
-            >(&root.field("department_id_type"), "department_id_type", &mut violations);
-        builder.client_token = request
-            .query_one::<
-                String,
-            >(&root.field("client_token"), "client_token", &mut violations);
+            .query_one("department_id_type", &mut violations);
+        builder.client_token = request.query_one("client_token", &mut violations);
         let Some(body) = request.body::<Body>(&mut violations) else {
             return Err(violations.into_error("CreateRequest"));
         };
@@ -771,14 +701,13 @@ impl ::lark_runtime::Incoming for CreateRequest {
         builder.job_family_id = body.job_family_id;
         builder.subscription_ids = body.subscription_ids;
         builder.dotted_line_leader_user_ids = body.dotted_line_leader_user_ids;
-        ::lark_runtime::incoming::finish(violations, "CreateRequest", builder.build())
+        ::lark_runtime::incoming::finish(violations, builder.build())
     }
 }
 /// Response data of 创建用户 — Create a user.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct CreateResponse {
     /// The user created.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -790,387 +719,197 @@ pub struct CreateResponse {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum CreateError {
-    /// `40001` param error (HTTP 400).
-    ///
-    /// The parameters are not valid; fix them against the documentation and retry.
+    /// `40001` param error (HTTP 400). The parameters are not valid; fix them against the documentation and retry.
     ParamError,
-    /// `40003` internal error (HTTP 400).
-    ///
-    /// An internal fault; retry, and if it persists contact technical support with the request's X-Request-Id.
-    ///
-    /// Retrying can succeed.
+    /// `40003` internal error (HTTP 400). An internal fault; retry, and if it persists contact technical support with the request's X-Request-Id. Retrying can succeed.
     InternalError,
-    /// `40004` no dept authority error (HTTP 403).
-    ///
-    /// A department is outside the app's contact data scope; add it in the developer console (data permissions) and publish the app. When the scope follows the app's availability, set the availability when publishing a version.
+    /// `40004` no dept authority error (HTTP 403). A department is outside the app's contact data scope; add it in the developer console (data permissions) and publish the app. When the scope follows the app's availability, set the availability when publishing a version.
     NoDeptAuthorityError,
-    /// `40021` no a same request error (HTTP 400).
-    ///
-    /// The `client_token` was already used with other parameters; send the same parameters, a new token, or no token.
+    /// `40021` no a same request error (HTTP 400). The `client_token` was already used with other parameters; send the same parameters, a new token, or no token.
     NoASameRequestError,
-    /// `41001` mobile has already exist error (HTTP 400).
-    ///
-    /// Another user has this mobile number; use one unique in the tenant (the id-by-mobile-or-email endpoint finds its owner).
+    /// `41001` mobile has already exist error (HTTP 400). Another user has this mobile number; use one unique in the tenant (the id-by-mobile-or-email endpoint finds its owner).
     MobileHasAlreadyExistError,
-    /// `41002` email has already exist error (HTTP 400).
-    ///
-    /// Another user has this email; use one unique in the tenant (the id-by-mobile-or-email endpoint finds its owner).
+    /// `41002` email has already exist error (HTTP 400). Another user has this email; use one unique in the tenant (the id-by-mobile-or-email endpoint finds its owner).
     EmailHasAlreadyExistError,
-    /// `41003` user account conflict error (HTTP 409).
-    ///
-    /// The mobile and email belong to two different Feishu accounts; use other contact details or close one of the accounts first, and ask technical support if it persists.
+    /// `41003` user account conflict error (HTTP 409). The mobile and email belong to two different Feishu accounts; use other contact details or close one of the accounts first, and ask technical support if it persists.
     UserAccountConflictError,
-    /// `41004` mobile is invalid error (HTTP 400).
-    ///
-    /// The mobile number is malformed; follow the format described for `mobile`.
+    /// `41004` mobile is invalid error (HTTP 400). The mobile number is malformed; follow the format described for `mobile`.
     MobileIsInvalidError,
-    /// `41005` email is invalid error (HTTP 400).
-    ///
-    /// The email address is not valid; pass a working address.
+    /// `41005` email is invalid error (HTTP 400). The email address is not valid; pass a working address.
     EmailIsInvalidError,
-    /// `41006` no user name error (HTTP 400).
-    ///
-    /// No name was given; `name` is required.
+    /// `41006` no user name error (HTTP 400). No name was given; `name` is required.
     NoUserNameError,
-    /// `41007` exceed uncertain tenant seat limit error (HTTP 400).
-    ///
-    /// The unverified tenant has reached its member limit; remove inactive members or ask technical support to raise the limit.
+    /// `41007` exceed uncertain tenant seat limit error (HTTP 400). The unverified tenant has reached its member limit; remove inactive members or ask technical support to raise the limit.
     ExceedUncertainTenantSeatLimitError,
-    /// `41008` exceed bill seat limit error (HTTP 400).
-    ///
-    /// The tenant has reached its member limit; remove inactive members or ask technical support to raise the limit.
+    /// `41008` exceed bill seat limit error (HTTP 400). The tenant has reached its member limit; remove inactive members or ask technical support to raise the limit.
     ExceedBillSeatLimitError,
-    /// `41009` no email or mobile error (HTTP 400).
-    ///
-    /// Email and mobile cannot both be empty.
+    /// `41009` no email or mobile error (HTTP 400). Email and mobile cannot both be empty.
     NoEmailOrMobileError,
-    /// `41010` no mobile error (HTTP 400).
-    ///
-    /// No mobile number was given; `mobile` is required.
+    /// `41010` no mobile error (HTTP 400). No mobile number was given; `mobile` is required.
     NoMobileError,
-    /// `41011` user id already exist error (HTTP 400).
-    ///
-    /// The user_id is already used in the tenant; choose another custom user_id.
+    /// `41011` user id already exist error (HTTP 400). The user_id is already used in the tenant; choose another custom user_id.
     UserIdAlreadyExistError,
-    /// `41012` user id invalid error (HTTP 400).
-    ///
-    /// The user_id is not valid; pass one as described for `user_id`.
+    /// `41012` user id invalid error (HTTP 400). The user_id is not valid; pass one as described for `user_id`.
     UserIdInvalidError,
-    /// `41013` exceed user id update limit error (HTTP 400).
-    ///
-    /// The user id has been changed too many times.
+    /// `41013` exceed user id update limit error (HTTP 400). The user id has been changed too many times.
     ExceedUserIdUpdateLimitError,
-    /// `41014` user name sensitive error (HTTP 400).
-    ///
-    /// The name contains sensitive content; ask technical support if unsure.
+    /// `41014` user name sensitive error (HTTP 400). The name contains sensitive content; ask technical support if unsure.
     UserNameSensitiveError,
-    /// `41015` idp type invalid error (HTTP 400).
-    ///
-    /// The login (identity provider) type is not valid.
+    /// `41015` idp type invalid error (HTTP 400). The login (identity provider) type is not valid.
     IdpTypeInvalidError,
-    /// `41016` department has too many users  error (HTTP 400).
-    ///
-    /// A department of the user already holds as many users as it may; choose other departments.
+    /// `41016` department has too many users  error (HTTP 400). A department of the user already holds as many users as it may; choose other departments.
     DepartmentHasTooManyUsersError,
-    /// `41017` department is required error (HTTP 400).
-    ///
-    /// No department was given; `department_ids` is required.
+    /// `41017` department is required error (HTTP 400). No department was given; `department_ids` is required.
     DepartmentIsRequiredError,
-    /// `41018` position info is invalid error (HTTP 400).
-    ///
-    /// The position information is not valid.
+    /// `41018` position info is invalid error (HTTP 400). The position information is not valid.
     PositionInfoIsInvalidError,
-    /// `41019` position department is invalid error (HTTP 400).
-    ///
-    /// The position's department is not valid.
+    /// `41019` position department is invalid error (HTTP 400). The position's department is not valid.
     PositionDepartmentIsInvalidError,
-    /// `41020` position code has already exist  error (HTTP 400).
-    ///
-    /// The position code is not valid.
+    /// `41020` position code has already exist  error (HTTP 400). The position code is not valid.
     PositionCodeHasAlreadyExistError,
-    /// `41021` position multiple main count error (HTTP 400).
-    ///
-    /// A user may have at most one main position.
+    /// `41021` position multiple main count error (HTTP 400). A user may have at most one main position.
     PositionMultipleMainCountError,
-    /// `41022` user tenant not match error (HTTP 400).
-    ///
-    /// The user belongs to another tenant; check you are not using another organization's credentials.
+    /// `41022` user tenant not match error (HTTP 400). The user belongs to another tenant; check you are not using another organization's credentials.
     UserTenantNotMatchError,
-    /// `41025` order department invalid error (HTTP 400).
-    ///
-    /// Each department in `orders` must be one of the user's departments.
+    /// `41025` order department invalid error (HTTP 400). Each department in `orders` must be one of the user's departments.
     OrderDepartmentInvalidError,
-    /// `41027` create account failed error (HTTP 504).
-    ///
-    /// Creating the account failed; retry later, and ask technical support if it keeps failing.
-    ///
-    /// Retrying can succeed.
+    /// `41027` create account failed error (HTTP 504). Creating the account failed; retry later, and ask technical support if it keeps failing. Retrying can succeed.
     CreateAccountFailedError,
-    /// `41028` user multi department need upgrade visibility error (HTTP 405).
-    ///
-    /// The tenant's visibility rules do not allow several departments yet; an administrator must upgrade them in the admin console (security, member permissions, organization visibility).
+    /// `41028` user multi department need upgrade visibility error (HTTP 405). The tenant's visibility rules do not allow several departments yet; an administrator must upgrade them in the admin console (security, member permissions, organization visibility).
     UserMultiDepartmentNeedUpgradeVisibility,
-    /// `41029` create or update user multi department error (HTTP 400).
-    ///
-    /// The tenant does not support users in several departments; ask technical support if unsure.
+    /// `41029` create or update user multi department error (HTTP 400). The tenant does not support users in several departments; ask technical support if unsure.
     CreateOrUpdateUserMultiDepartment,
-    /// `41030` set leader to oneself error (HTTP 400).
-    ///
-    /// A user cannot be their own leader; set the real leader or leave it out.
+    /// `41030` set leader to oneself error (HTTP 400). A user cannot be their own leader; set the real leader or leave it out.
     SetLeaderToOneselfError,
-    /// `41031` position feature not enable error (HTTP 504).
-    ///
-    /// The tenant does not support user positions; ask technical support if unsure.
+    /// `41031` position feature not enable error (HTTP 504). The tenant does not support user positions; ask technical support if unsure.
     PositionFeatureNotEnableError,
-    /// `41032` user multi department feature not enable error (HTTP 504).
-    ///
-    /// The tenant does not support users in several departments; ask technical support if unsure.
+    /// `41032` user multi department feature not enable error (HTTP 504). The tenant does not support users in several departments; ask technical support if unsure.
     UserMultiDepartmentFeatureNotEnable,
-    /// `41033` user in too many departments  error (HTTP 400).
-    ///
-    /// A user can belong to at most 50 departments; shorten `department_ids`.
+    /// `41033` user in too many departments  error (HTTP 400). A user can belong to at most 50 departments; shorten `department_ids`.
     UserInTooManyDepartmentsError,
-    /// `41034` email prefix already exist error (HTTP 400).
-    ///
-    /// The part of the email before `@` is already used; choose another.
+    /// `41034` email prefix already exist error (HTTP 400). The part of the email before `@` is already used; choose another.
     EmailPrefixAlreadyExistError,
-    /// `41035` email prefix is invalid error (HTTP 400).
-    ///
-    /// The part of the email before `@` is not valid; check its spelling.
+    /// `41035` email prefix is invalid error (HTTP 400). The part of the email before `@` is not valid; check its spelling.
     EmailPrefixIsInvalidError,
-    /// `41036` avatar key is invalid error (HTTP 400).
-    ///
-    /// The avatar key is not valid; upload the image again and use the new key.
+    /// `41036` avatar key is invalid error (HTTP 400). The avatar key is not valid; upload the image again and use the new key.
     AvatarKeyIsInvalidError,
-    /// `41037` avatar key is sensitive error (HTTP 400).
-    ///
-    /// The avatar was rejected as sensitive; upload another image and use its key.
+    /// `41037` avatar key is sensitive error (HTTP 400). The avatar was rejected as sensitive; upload another image and use its key.
     AvatarKeyIsSensitiveError,
-    /// `41038` gender is invalid error (HTTP 400).
-    ///
-    /// The gender is not one of the documented values.
+    /// `41038` gender is invalid error (HTTP 400). The gender is not one of the documented values.
     GenderIsInvalidError,
-    /// `41040` user name is null error (HTTP 400).
-    ///
-    /// The name may not be empty; send `name`.
+    /// `41040` user name is null error (HTTP 400). The name may not be empty; send `name`.
     UserNameIsNullError,
-    /// `41041` department id is not assigned  error (HTTP 400).
-    ///
-    /// No department was given; send `department_ids`.
+    /// `41041` department id is not assigned  error (HTTP 400). No department was given; send `department_ids`.
     DepartmentIdIsNotAssignedError,
-    /// `41042` join time is invalid error (HTTP 400).
-    ///
-    /// The join time may not be empty.
+    /// `41042` join time is invalid error (HTTP 400). The join time may not be empty.
     JoinTimeIsInvalidError,
-    /// `41043` employee id is invalid error (HTTP 400).
-    ///
-    /// The user_id is not valid; it may be at most 64 characters.
+    /// `41043` employee id is invalid error (HTTP 400). The user_id is not valid; it may be at most 64 characters.
     EmployeeIdIsInvalidError,
-    /// `41044` Custom attribute is not set error (HTTP 400).
-    ///
-    /// A custom field value must name its field id; get the ids from the custom attribute list.
+    /// `41044` Custom attribute is not set error (HTTP 400). A custom field value must name its field id; get the ids from the custom attribute list.
     CustomAttributeIsNotSetError,
-    /// `41045` Custom attribute id is not exist error (HTTP 400).
-    ///
-    /// The custom field id does not exist; get a correct one from the custom attribute list.
+    /// `41045` Custom attribute id is not exist error (HTTP 400). The custom field id does not exist; get a correct one from the custom attribute list.
     CustomAttributeIdIsNotExist,
-    /// `41046` Custom attribute value is not set error (HTTP 400).
-    ///
-    /// A custom field needs its `value`.
+    /// `41046` Custom attribute value is not set error (HTTP 400). A custom field needs its `value`.
     CustomAttributeValueIsNotSet,
-    /// `41047` Custom attribute href text  is null error (HTTP 400).
-    ///
-    /// An HREF custom field needs `text`.
+    /// `41047` Custom attribute href text  is null error (HTTP 400). An HREF custom field needs `text`.
     CustomAttributeHrefTextIsNull,
-    /// `41048` Custom attribute href url  is null error (HTTP 400).
-    ///
-    /// An HREF custom field needs `url`.
+    /// `41048` Custom attribute href url  is null error (HTTP 400). An HREF custom field needs `url`.
     CustomAttributeHrefUrlIsNull,
-    /// `41051` user id info not provide error (HTTP 400).
-    ///
-    /// The user id is missing.
+    /// `41051` user id info not provide error (HTTP 400). The user id is missing.
     UserIdInfoNotProvideError,
-    /// `41052` user resign acceptor is invalid error (HTTP 400).
-    ///
-    /// The resignation approver is not valid.
+    /// `41052` user resign acceptor is invalid error (HTTP 400). The resignation approver is not valid.
     UserResignAcceptorIsInvalidError,
-    /// `41053` user has already exist error (HTTP 409).
-    ///
-    /// The user already exists.
+    /// `41053` user has already exist error (HTTP 409). The user already exists.
     UserHasAlreadyExistError,
-    /// `41054` need send email but not set mail (HTTP 400).
-    ///
-    /// The invitation goes by email but no email was given; send `email`.
+    /// `41054` need send email but not set mail (HTTP 400). The invitation goes by email but no email was given; send `email`.
     NeedSendEmailButNotSet,
-    /// `41055` need send sms but not set mobile (HTTP 400).
-    ///
-    /// The invitation goes by SMS but no mobile number was given; send `mobile`.
+    /// `41055` need send sms but not set mobile (HTTP 400). The invitation goes by SMS but no mobile number was given; send `mobile`.
     NeedSendSmsButNotSet,
-    /// `41059` invalid employee type error (HTTP 400).
-    ///
-    /// The employee type is not valid; use 1 to 5 or a custom type's enum_value from the employee type list.
+    /// `41059` invalid employee type error (HTTP 400). The employee type is not valid; use 1 to 5 or a custom type's enum_value from the employee type list.
     InvalidEmployeeTypeError,
-    /// `41060` inactive employee type error (HTTP 400).
-    ///
-    /// That employee type is not active in the tenant; pick an active one (see enum_status in the employee type list).
+    /// `41060` inactive employee type error (HTTP 400). That employee type is not active in the tenant; pick an active one (see enum_status in the employee type list).
     InactiveEmployeeTypeError,
-    /// `41063` job_title length exceed 100 character (HTTP 400).
-    ///
-    /// The job title exceeds 100 characters; shorten it.
+    /// `41063` job_title length exceed 100 character (HTTP 400). The job title exceeds 100 characters; shorten it.
     JobTitleLengthExceed100Character,
-    /// `41068` Number of email aliases exceeds the upper limit (HTTP 400).
-    ///
-    /// The tenant's enterprise mail accounts are used up; ask an administrator about the quota.
+    /// `41068` Number of email aliases exceeds the upper limit (HTTP 400). The tenant's enterprise mail accounts are used up; ask an administrator about the quota.
     NumberOfEmailAliasesExceedsThe,
-    /// `41069` Business email is in the recycle bin (HTTP 400).
-    ///
-    /// The enterprise mailbox is in the recycle bin; delete it there permanently before reusing it.
+    /// `41069` Business email is in the recycle bin (HTTP 400). The enterprise mailbox is in the recycle bin; delete it there permanently before reusing it.
     BusinessEmailIsInTheRecycle,
-    /// `41070` name length exceed 255 character (HTTP 400).
-    ///
-    /// The name exceeds 255 characters; shorten it.
+    /// `41070` name length exceed 255 character (HTTP 400). The name exceeds 255 characters; shorten it.
     NameLengthExceed255Character,
-    /// `41071` en_name length exceed 255 character (HTTP 400).
-    ///
-    /// The English name exceeds 255 characters; shorten it.
+    /// `41071` en_name length exceed 255 character (HTTP 400). The English name exceeds 255 characters; shorten it.
     EnNameLengthExceed255Character,
-    /// `41072` nickname length exceed 255 character (HTTP 400).
-    ///
-    /// The alias exceeds 255 characters; shorten it.
+    /// `41072` nickname length exceed 255 character (HTTP 400). The alias exceeds 255 characters; shorten it.
     NicknameLengthExceed255Character,
-    /// `44001` business email domain not available error (HTTP 400).
-    ///
-    /// The tenant has no enterprise mail domain; an administrator must enable enterprise mail first.
+    /// `44001` business email domain not available error (HTTP 400). The tenant has no enterprise mail domain; an administrator must enable enterprise mail first.
     BusinessEmailDomainNotAvailableError,
-    /// `44004` this user has been joined too many tenants recently (HTTP 400).
-    ///
-    /// This person has joined too many tenants recently; try again after 24 hours.
+    /// `44004` this user has been joined too many tenants recently (HTTP 400). This person has joined too many tenants recently; try again after 24 hours.
     ThisUserHasBeenJoinedToo,
-    /// `44006` name length exceed 255 character (HTTP 400).
-    ///
-    /// The name exceeds 255 characters; shorten it.
+    /// `44006` name length exceed 255 character (HTTP 400). The name exceeds 255 characters; shorten it.
     NameLengthExceed255Character44006,
-    /// `44007` en_name length exceed 255 character (HTTP 400).
-    ///
-    /// The English name exceeds 255 characters; shorten it.
+    /// `44007` en_name length exceed 255 character (HTTP 400). The English name exceeds 255 characters; shorten it.
     EnNameLengthExceed255Character44007,
-    /// `44008` nickname length exceed 255 character (HTTP 400).
-    ///
-    /// The alias exceeds 255 characters; shorten it.
+    /// `44008` nickname length exceed 255 character (HTTP 400). The alias exceeds 255 characters; shorten it.
     NicknameLengthExceed255Character44008,
-    /// `44009` this tenant has been create too many users recently (HTTP 400).
-    ///
-    /// Members are being added too often: one mobile number or email can join at most three tenants a day.
+    /// `44009` this tenant has been create too many users recently (HTTP 400). Members are being added too often: one mobile number or email can join at most three tenants a day.
     ThisTenantHasBeenCreateToo,
-    /// `44012` Adding user has been intercepted. Contact Feishu Customer Service (HTTP 400).
-    ///
-    /// Adding the member was blocked; ask technical support.
+    /// `44012` Adding user has been intercepted. Contact Feishu Customer Service (HTTP 400). Adding the member was blocked; ask technical support.
     AddingUserHasBeenInterceptedContact,
-    /// `44013` User enterprise Email password is not valid (HTTP 400).
-    ///
-    /// The enterprise mail password is not valid; change it and retry.
+    /// `44013` User enterprise Email password is not valid (HTTP 400). The enterprise mail password is not valid; change it and retry.
     UserEnterpriseEmailPasswordIsNot,
-    /// `44016` can not set enterprise email password (HTTP 400).
-    ///
-    /// The enterprise mail password cannot be set; check the app has the permission to set it.
+    /// `44016` can not set enterprise email password (HTTP 400). The enterprise mail password cannot be set; check the app has the permission to set it.
     CanNotSetEnterpriseEmailPassword,
-    /// `44018` lark not support +86 mobile (HTTP 400).
-    ///
-    /// Lark does not accept +86 mobile numbers; change the number.
+    /// `44018` lark not support +86 mobile (HTTP 400). Lark does not accept +86 mobile numbers; change the number.
     LarkNotSupport86Mobile,
-    /// `44019` feishu only support +86 mobile (HTTP 400).
-    ///
-    /// An unverified tenant can only add mainland China (+86) numbers; complete Feishu verification, after which others work from the next day.
+    /// `44019` feishu only support +86 mobile (HTTP 400). An unverified tenant can only add mainland China (+86) numbers; complete Feishu verification, after which others work from the next day.
     FeishuOnlySupport86Mobile,
-    /// `44020` mobile and email need together exist (HTTP 400).
-    ///
-    /// In a verified tenant a member with a non-+86 number needs an email too.
+    /// `44020` mobile and email need together exist (HTTP 400). In a verified tenant a member with a non-+86 number needs an email too.
     MobileAndEmailNeedTogetherExist,
-    /// `44021` leader is resigned (HTTP 400).
-    ///
-    /// The direct leader or a dotted-line leader has left; choose an active one.
+    /// `44021` leader is resigned (HTTP 400). The direct leader or a dotted-line leader has left; choose an active one.
     LeaderIsResigned,
-    /// `44022` leaderID is Invalid (HTTP 400).
-    ///
-    /// The direct leader or a dotted-line leader is not valid; choose a valid one.
+    /// `44022` leaderID is Invalid (HTTP 400). The direct leader or a dotted-line leader is not valid; choose a valid one.
     LeaderIdIsInvalid,
-    /// `44023` exceed feature contact seat limit (HTTP 400).
-    ///
-    /// The tenant has reached its edition's directory member limit; upgrade the Feishu edition for more users.
+    /// `44023` exceed feature contact seat limit (HTTP 400). The tenant has reached its edition's directory member limit; upgrade the Feishu edition for more users.
     ExceedFeatureContactSeatLimit,
-    /// `44024` User enterprise email has already been registered as a member's account (HTTP 400).
-    ///
-    /// The enterprise mailbox is already registered to a member.
+    /// `44024` User enterprise email has already been registered as a member's account (HTTP 400). The enterprise mailbox is already registered to a member.
     UserEnterpriseEmailHasAlreadyBeen,
-    /// `44038` req set user geo not find in geo list (HTTP 400).
-    ///
-    /// The data residency (geo) given is not one the system supports.
+    /// `44038` req set user geo not find in geo list (HTTP 400). The data residency (geo) given is not one the system supports.
     ReqSetUserGeoNotFind,
-    /// `44039` not set geo name auth (HTTP 400).
-    ///
-    /// The app may not set the data residency (`geo`).
+    /// `44039` not set geo name auth (HTTP 400). The app may not set the data residency (`geo`).
     NotSetGeoNameAuth,
-    /// `44040` tenant not open mg not set geo name (HTTP 400).
-    ///
-    /// The tenant has not enabled multiple data residencies, so `geo` cannot be set; ask technical support.
+    /// `44040` tenant not open mg not set geo name (HTTP 400). The tenant has not enabled multiple data residencies, so `geo` cannot be set; ask technical support.
     TenantNotOpenMgNotSet,
-    /// `44044` invalid job level id (HTTP 400).
-    ///
-    /// The job level id is not valid; get one from the job level list.
+    /// `44044` invalid job level id (HTTP 400). The job level id is not valid; get one from the job level list.
     InvalidJobLevelId,
-    /// `44045` invalid job family id (HTTP 400).
-    ///
-    /// The job family id is not valid; get one from the job family list.
+    /// `44045` invalid job family id (HTTP 400). The job family id is not valid; get one from the job family list.
     InvalidJobFamilyId,
-    /// `44046` user license subscription id must not empty in multi-license tenant (HTTP 400).
-    ///
-    /// A tenant with several licenses needs `subscription_ids`; pick valid seat ids from the tenant seat endpoint.
+    /// `44046` user license subscription id must not empty in multi-license tenant (HTTP 400). A tenant with several licenses needs `subscription_ids`; pick valid seat ids from the tenant seat endpoint.
     UserLicenseSubscriptionIdMustNot,
-    /// `44047` license subscription id exceed limit (HTTP 400).
-    ///
-    /// That seat id has no seats left; choose another from the tenant seat endpoint.
+    /// `44047` license subscription id exceed limit (HTTP 400). That seat id has no seats left; choose another from the tenant seat endpoint.
     LicenseSubscriptionIdExceedLimit,
-    /// `44048` user license subscription id invalid (HTTP 400).
-    ///
-    /// The seat id is not valid; pick a valid one from the tenant seat endpoint.
+    /// `44048` user license subscription id invalid (HTTP 400). The seat id is not valid; pick a valid one from the tenant seat endpoint.
     UserLicenseSubscriptionIdInvalid,
-    /// `44050` not set subscription ids auth (HTTP 403).
-    ///
-    /// The app lacks the permission to assign user seats; request it under API permissions in the developer console.
+    /// `44050` not set subscription ids auth (HTTP 403). The app lacks the permission to assign user seats; request it under API permissions in the developer console.
     NotSetSubscriptionIdsAuth,
-    /// `44051` employee_no already existed (HTTP 400).
-    ///
-    /// The employee number is already used; change it and retry.
+    /// `44051` employee_no already existed (HTTP 400). The employee number is already used; change it and retry.
     EmployeeNoAlreadyExisted,
-    /// `44054` create user success and create city fail (HTTP 400).
-    ///
-    /// The user was created but the work city could not be: the 10,000-city limit was hit, the name is invalid or over 100 characters, or the city is disabled (see the work city list).
+    /// `44054` create user success and create city fail (HTTP 400). The user was created but the work city could not be: the 10,000-city limit was hit, the name is invalid or over 100 characters, or the city is disabled (see the work city list).
     CreateUserSuccessAndCreateCity,
-    /// `44055` create user success and create job title fail (HTTP 400).
-    ///
-    /// The user was created but the job title could not be: the 10,000-title limit was hit, the title is invalid or over 255 characters, or it is disabled (see the job title list).
+    /// `44055` create user success and create job title fail (HTTP 400). The user was created but the job title could not be: the 10,000-title limit was hit, the title is invalid or over 255 characters, or it is disabled (see the job title list).
     CreateUserSuccessAndCreateJob,
-    /// `44056` create user success and create city and job title fail (HTTP 400).
-    ///
-    /// The user was created but neither the work city nor the job title could be; check their limits (10,000 each), lengths (100 and 255) and that they are enabled.
+    /// `44056` create user success and create city and job title fail (HTTP 400). The user was created but neither the work city nor the job title could be; check their limits (10,000 each), lengths (100 and 255) and that they are enabled.
     CreateUserSuccessAndCreateCity44056,
-    /// `44060` mg asset exceed time (HTTP 400).
-    ///
-    /// The tenant's data residency service has expired.
+    /// `44060` mg asset exceed time (HTTP 400). The tenant's data residency service has expired.
     MgAssetExceedTime,
-    /// `44061` mg asset exceed quota (HTTP 400).
-    ///
-    /// The tenant's data residency service has no seats left to assign.
+    /// `44061` mg asset exceed quota (HTTP 400). The tenant's data residency service has no seats left to assign.
     MgAssetExceedQuota,
-    /// `41410` user primary dept must be the first department in the order (HTTP 400).
-    ///
-    /// The primary department must sort first: the one with `is_primary_dept` true needs the largest `department_order` in `orders`.
+    /// `41410` user primary dept must be the first department in the order (HTTP 400). The primary department must sort first: the one with `is_primary_dept` true needs the largest `department_order` in `orders`.
     UserPrimaryDeptMustBeThe,
     /// A code the reference page does not document for this endpoint.
     Undocumented(i64),
 }
-impl ::lark_runtime::DocumentedError for CreateError {
-    const DOCUMENTED: &'static [(Self, ::lark_runtime::ErrorFacts)] = &[
+impl DocumentedError for CreateError {
+    const DOCUMENTED: &'static [(Self, ErrorFacts)] = &[
         (Self::ParamError, crate::contact::v3::errors::CODE_40001_10),
         (Self::InternalError, crate::contact::v3::errors::CODE_40003),
         (Self::NoDeptAuthorityError, crate::contact::v3::errors::CODE_40004_2),
@@ -1319,15 +1058,6 @@ impl ::lark_runtime::DocumentedError for CreateError {
         (Self::MgAssetExceedQuota, crate::contact::v3::errors::CODE_44061),
         (Self::UserPrimaryDeptMustBeThe, crate::contact::v3::errors::CODE_41410),
     ];
-    fn undocumented(code: i64) -> Self {
-        Self::Undocumented(code)
-    }
-    fn undocumented_code(&self) -> Option<i64> {
-        match self {
-            Self::Undocumented(code) => Some(*code),
-            _ => None,
-        }
-    }
 }
 ::lark_runtime::documented_error_traits!(CreateError);
 /// Which kind of user id the request and the answer use.
@@ -1340,30 +1070,16 @@ pub enum CreateRequestUserIdType {
     UnionId,
     /// `"user_id"`: The user's id within the tenant, the same in every app; asking for it needs the contact:user.employee_id:readonly scope.
     UserId,
-    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
-    /// fails validation.
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl ::lark_runtime::enums::StringEnum for CreateRequestUserIdType {
-    fn from_wire(value: &str) -> Self {
-        match value {
-            "open_id" => Self::OpenId,
-            "union_id" => Self::UnionId,
-            "user_id" => Self::UserId,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-    fn as_wire(&self) -> &str {
-        match self {
-            Self::OpenId => "open_id",
-            Self::UnionId => "union_id",
-            Self::UserId => "user_id",
-            Self::Unknown(value) => value,
-        }
-    }
-    fn is_known(&self) -> bool {
-        !matches!(self, Self::Unknown(_))
-    }
+impl CreateRequestUserIdType {
+    /// Every value the spec names, with its wire form.
+    pub const VALUES: &'static [(Self, &'static str)] = &[
+        (Self::OpenId, "open_id"),
+        (Self::UnionId, "union_id"),
+        (Self::UserId, "user_id"),
+    ];
 }
 ::lark_runtime::string_enum_traits!(CreateRequestUserIdType);
 /// Which kind of department id the request and the answer use.
@@ -1374,28 +1090,15 @@ pub enum CreateRequestDepartmentIdType {
     DepartmentId,
     /// `"open_department_id"`: The system-generated department id, prefixed `od-` and unique in the tenant.
     OpenDepartmentId,
-    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
-    /// fails validation.
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl ::lark_runtime::enums::StringEnum for CreateRequestDepartmentIdType {
-    fn from_wire(value: &str) -> Self {
-        match value {
-            "department_id" => Self::DepartmentId,
-            "open_department_id" => Self::OpenDepartmentId,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-    fn as_wire(&self) -> &str {
-        match self {
-            Self::DepartmentId => "department_id",
-            Self::OpenDepartmentId => "open_department_id",
-            Self::Unknown(value) => value,
-        }
-    }
-    fn is_known(&self) -> bool {
-        !matches!(self, Self::Unknown(_))
-    }
+impl CreateRequestDepartmentIdType {
+    /// Every value the spec names, with its wire form.
+    pub const VALUES: &'static [(Self, &'static str)] = &[
+        (Self::DepartmentId, "department_id"),
+        (Self::OpenDepartmentId, "open_department_id"),
+    ];
 }
 ::lark_runtime::string_enum_traits!(CreateRequestDepartmentIdType);
 /// The user's gender.
@@ -1410,32 +1113,17 @@ pub enum CreateRequestGender {
     Value2,
     /// `3`: Other.
     Value3,
-    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
-    /// fails validation.
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(i64),
 }
-impl ::lark_runtime::enums::IntEnum for CreateRequestGender {
-    fn from_wire(value: i64) -> Self {
-        match value {
-            0 => Self::Value0,
-            1 => Self::Value1,
-            2 => Self::Value2,
-            3 => Self::Value3,
-            other => Self::Unknown(other),
-        }
-    }
-    fn as_wire(&self) -> i64 {
-        match self {
-            Self::Value0 => 0,
-            Self::Value1 => 1,
-            Self::Value2 => 2,
-            Self::Value3 => 3,
-            Self::Unknown(value) => *value,
-        }
-    }
-    fn is_known(&self) -> bool {
-        !matches!(self, Self::Unknown(_))
-    }
+impl CreateRequestGender {
+    /// Every value the spec names, with its wire form.
+    pub const VALUES: &'static [(Self, i64)] = &[
+        (Self::Value0, 0),
+        (Self::Value1, 1),
+        (Self::Value2, 2),
+        (Self::Value3, 3),
+    ];
 }
 ::lark_runtime::int_enum_traits!(CreateRequestGender);
 /// The employee type; a custom type's enum_value from the employee type list is accepted too.
@@ -1452,34 +1140,18 @@ pub enum CreateRequestEmployeeType {
     Value4,
     /// `5`: Consultant.
     Value5,
-    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
-    /// fails validation.
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(i64),
 }
-impl ::lark_runtime::enums::IntEnum for CreateRequestEmployeeType {
-    fn from_wire(value: i64) -> Self {
-        match value {
-            1 => Self::Value1,
-            2 => Self::Value2,
-            3 => Self::Value3,
-            4 => Self::Value4,
-            5 => Self::Value5,
-            other => Self::Unknown(other),
-        }
-    }
-    fn as_wire(&self) -> i64 {
-        match self {
-            Self::Value1 => 1,
-            Self::Value2 => 2,
-            Self::Value3 => 3,
-            Self::Value4 => 4,
-            Self::Value5 => 5,
-            Self::Unknown(value) => *value,
-        }
-    }
-    fn is_known(&self) -> bool {
-        !matches!(self, Self::Unknown(_))
-    }
+impl CreateRequestEmployeeType {
+    /// Every value the spec names, with its wire form.
+    pub const VALUES: &'static [(Self, i64)] = &[
+        (Self::Value1, 1),
+        (Self::Value2, 2),
+        (Self::Value3, 3),
+        (Self::Value4, 4),
+        (Self::Value5, 5),
+    ];
 }
 ::lark_runtime::int_enum_traits!(CreateRequestEmployeeType);
 /// The custom field's type.
@@ -1496,34 +1168,18 @@ pub enum CreateRequestCustomAttrsItemType {
     PictureEnum,
     /// `"GENERIC_USER"`: A reference to a person.
     GenericUser,
-    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
-    /// fails validation.
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl ::lark_runtime::enums::StringEnum for CreateRequestCustomAttrsItemType {
-    fn from_wire(value: &str) -> Self {
-        match value {
-            "TEXT" => Self::Text,
-            "HREF" => Self::Href,
-            "ENUMERATION" => Self::Enumeration,
-            "PICTURE_ENUM" => Self::PictureEnum,
-            "GENERIC_USER" => Self::GenericUser,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-    fn as_wire(&self) -> &str {
-        match self {
-            Self::Text => "TEXT",
-            Self::Href => "HREF",
-            Self::Enumeration => "ENUMERATION",
-            Self::PictureEnum => "PICTURE_ENUM",
-            Self::GenericUser => "GENERIC_USER",
-            Self::Unknown(value) => value,
-        }
-    }
-    fn is_known(&self) -> bool {
-        !matches!(self, Self::Unknown(_))
-    }
+impl CreateRequestCustomAttrsItemType {
+    /// Every value the spec names, with its wire form.
+    pub const VALUES: &'static [(Self, &'static str)] = &[
+        (Self::Text, "TEXT"),
+        (Self::Href, "HREF"),
+        (Self::Enumeration, "ENUMERATION"),
+        (Self::PictureEnum, "PICTURE_ENUM"),
+        (Self::GenericUser, "GENERIC_USER"),
+    ];
 }
 ::lark_runtime::string_enum_traits!(CreateRequestCustomAttrsItemType);
 /// The kind of reference; only 1 (a user) is supported for now.
@@ -1532,32 +1188,16 @@ impl ::lark_runtime::enums::StringEnum for CreateRequestCustomAttrsItemType {
 pub enum CreateRequestCustomAttrsItemValueGenericUserType {
     /// `1`: A user.
     Value1,
-    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
-    /// fails validation.
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(i64),
 }
-impl ::lark_runtime::enums::IntEnum
-for CreateRequestCustomAttrsItemValueGenericUserType {
-    fn from_wire(value: i64) -> Self {
-        match value {
-            1 => Self::Value1,
-            other => Self::Unknown(other),
-        }
-    }
-    fn as_wire(&self) -> i64 {
-        match self {
-            Self::Value1 => 1,
-            Self::Unknown(value) => *value,
-        }
-    }
-    fn is_known(&self) -> bool {
-        !matches!(self, Self::Unknown(_))
-    }
+impl CreateRequestCustomAttrsItemValueGenericUserType {
+    /// Every value the spec names, with its wire form.
+    pub const VALUES: &'static [(Self, i64)] = &[(Self::Value1, 1)];
 }
 ::lark_runtime::int_enum_traits!(CreateRequestCustomAttrsItemValueGenericUserType);
 /// For a GENERIC_USER field, the person referenced.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct CreateRequestCustomAttrsItemValueGenericUser {
     /// The person's user id, in the kind `user_id_type` names.
     ///
@@ -1569,22 +1209,13 @@ pub struct CreateRequestCustomAttrsItemValueGenericUser {
     /// Example: `1`
     pub r#type: CreateRequestCustomAttrsItemValueGenericUserType,
 }
-impl ::lark_runtime::Validate for CreateRequestCustomAttrsItemValueGenericUser {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
-        {
-            let at = at.field("type");
-            let value = &self.r#type;
-            ::lark_runtime::Validate::validate_at(value, &at, violations);
-        }
+impl Validate for CreateRequestCustomAttrsItemValueGenericUser {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
+        violations.check(&at.field("type"), &self.r#type);
     }
 }
 /// The value to set.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct CreateRequestCustomAttrsItemValue {
     /// Required for a TEXT field (its value) and an HREF field (the page title); at most 100 characters.
     ///
@@ -1614,29 +1245,19 @@ pub struct CreateRequestCustomAttrsItemValue {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub generic_user: Option<CreateRequestCustomAttrsItemValueGenericUser>,
 }
-impl ::lark_runtime::Validate for CreateRequestCustomAttrsItemValue {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
+impl Validate for CreateRequestCustomAttrsItemValue {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
         {
             let at = at.field("text");
             if let Some(value) = &self.text {
                 violations.length(&at, value, None, Some(100));
             }
         }
-        {
-            let at = at.field("generic_user");
-            if let Some(value) = &self.generic_user {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
+        violations.check(&at.field("generic_user"), &self.generic_user);
     }
 }
 /// One custom field value.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct CreateRequestCustomAttrsItem {
     /// The custom field's type.
     ///
@@ -1653,24 +1274,10 @@ pub struct CreateRequestCustomAttrsItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value: Option<CreateRequestCustomAttrsItemValue>,
 }
-impl ::lark_runtime::Validate for CreateRequestCustomAttrsItem {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
-        {
-            let at = at.field("type");
-            if let Some(value) = &self.r#type {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
-        {
-            let at = at.field("value");
-            if let Some(value) = &self.value {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
+impl Validate for CreateRequestCustomAttrsItem {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
+        violations.check(&at.field("type"), &self.r#type);
+        violations.check(&at.field("value"), &self.value);
     }
 }
 /// The user's gender.
@@ -1685,32 +1292,17 @@ pub enum CreateResponseUserGender {
     Value2,
     /// `3`: Other.
     Value3,
-    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
-    /// fails validation.
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(i64),
 }
-impl ::lark_runtime::enums::IntEnum for CreateResponseUserGender {
-    fn from_wire(value: i64) -> Self {
-        match value {
-            0 => Self::Value0,
-            1 => Self::Value1,
-            2 => Self::Value2,
-            3 => Self::Value3,
-            other => Self::Unknown(other),
-        }
-    }
-    fn as_wire(&self) -> i64 {
-        match self {
-            Self::Value0 => 0,
-            Self::Value1 => 1,
-            Self::Value2 => 2,
-            Self::Value3 => 3,
-            Self::Unknown(value) => *value,
-        }
-    }
-    fn is_known(&self) -> bool {
-        !matches!(self, Self::Unknown(_))
-    }
+impl CreateResponseUserGender {
+    /// Every value the spec names, with its wire form.
+    pub const VALUES: &'static [(Self, i64)] = &[
+        (Self::Value0, 0),
+        (Self::Value1, 1),
+        (Self::Value2, 2),
+        (Self::Value3, 3),
+    ];
 }
 ::lark_runtime::int_enum_traits!(CreateResponseUserGender);
 /// The employee type; custom types set in the tenant appear as their own numbers (see the employee type list).
@@ -1727,34 +1319,18 @@ pub enum CreateResponseUserEmployeeType {
     Value4,
     /// `5`: Consultant.
     Value5,
-    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
-    /// fails validation.
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(i64),
 }
-impl ::lark_runtime::enums::IntEnum for CreateResponseUserEmployeeType {
-    fn from_wire(value: i64) -> Self {
-        match value {
-            1 => Self::Value1,
-            2 => Self::Value2,
-            3 => Self::Value3,
-            4 => Self::Value4,
-            5 => Self::Value5,
-            other => Self::Unknown(other),
-        }
-    }
-    fn as_wire(&self) -> i64 {
-        match self {
-            Self::Value1 => 1,
-            Self::Value2 => 2,
-            Self::Value3 => 3,
-            Self::Value4 => 4,
-            Self::Value5 => 5,
-            Self::Unknown(value) => *value,
-        }
-    }
-    fn is_known(&self) -> bool {
-        !matches!(self, Self::Unknown(_))
-    }
+impl CreateResponseUserEmployeeType {
+    /// Every value the spec names, with its wire form.
+    pub const VALUES: &'static [(Self, i64)] = &[
+        (Self::Value1, 1),
+        (Self::Value2, 2),
+        (Self::Value3, 3),
+        (Self::Value4, 4),
+        (Self::Value5, 5),
+    ];
 }
 ::lark_runtime::int_enum_traits!(CreateResponseUserEmployeeType);
 /// The custom field's type.
@@ -1771,39 +1347,22 @@ pub enum CreateResponseUserCustomAttrsItemType {
     PictureEnum,
     /// `"GENERIC_USER"`: A reference to a person.
     GenericUser,
-    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
-    /// fails validation.
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl ::lark_runtime::enums::StringEnum for CreateResponseUserCustomAttrsItemType {
-    fn from_wire(value: &str) -> Self {
-        match value {
-            "TEXT" => Self::Text,
-            "HREF" => Self::Href,
-            "ENUMERATION" => Self::Enumeration,
-            "PICTURE_ENUM" => Self::PictureEnum,
-            "GENERIC_USER" => Self::GenericUser,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-    fn as_wire(&self) -> &str {
-        match self {
-            Self::Text => "TEXT",
-            Self::Href => "HREF",
-            Self::Enumeration => "ENUMERATION",
-            Self::PictureEnum => "PICTURE_ENUM",
-            Self::GenericUser => "GENERIC_USER",
-            Self::Unknown(value) => value,
-        }
-    }
-    fn is_known(&self) -> bool {
-        !matches!(self, Self::Unknown(_))
-    }
+impl CreateResponseUserCustomAttrsItemType {
+    /// Every value the spec names, with its wire form.
+    pub const VALUES: &'static [(Self, &'static str)] = &[
+        (Self::Text, "TEXT"),
+        (Self::Href, "HREF"),
+        (Self::Enumeration, "ENUMERATION"),
+        (Self::PictureEnum, "PICTURE_ENUM"),
+        (Self::GenericUser, "GENERIC_USER"),
+    ];
 }
 ::lark_runtime::string_enum_traits!(CreateResponseUserCustomAttrsItemType);
 /// For a GENERIC_USER field, the referenced person.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct CreateResponseUserCustomAttrsItemValueGenericUser {
     /// The referenced person's user id, in the kind `user_id_type` names.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1814,16 +1373,9 @@ pub struct CreateResponseUserCustomAttrsItemValueGenericUser {
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub r#type: Option<i32>,
 }
-impl ::lark_runtime::Validate for CreateResponseUserCustomAttrsItemValueGenericUser {
-    fn validate_at(
-        &self,
-        _at: &::lark_runtime::validate::FieldPath<'_>,
-        _violations: &mut ::lark_runtime::validate::Violations,
-    ) {}
-}
+impl Validate for CreateResponseUserCustomAttrsItemValueGenericUser {}
 /// The custom field's value.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct CreateResponseUserCustomAttrsItemValue {
     /// For a TEXT field, its value; for an HREF field, the page title.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1857,23 +1409,13 @@ pub struct CreateResponseUserCustomAttrsItemValue {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub generic_user: Option<CreateResponseUserCustomAttrsItemValueGenericUser>,
 }
-impl ::lark_runtime::Validate for CreateResponseUserCustomAttrsItemValue {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
-        {
-            let at = at.field("generic_user");
-            if let Some(value) = &self.generic_user {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
+impl Validate for CreateResponseUserCustomAttrsItemValue {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
+        violations.check(&at.field("generic_user"), &self.generic_user);
     }
 }
 /// One custom field of the user.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct CreateResponseUserCustomAttrsItem {
     /// The custom field's type.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1886,29 +1428,14 @@ pub struct CreateResponseUserCustomAttrsItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value: Option<CreateResponseUserCustomAttrsItemValue>,
 }
-impl ::lark_runtime::Validate for CreateResponseUserCustomAttrsItem {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
-        {
-            let at = at.field("type");
-            if let Some(value) = &self.r#type {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
-        {
-            let at = at.field("value");
-            if let Some(value) = &self.value {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
+impl Validate for CreateResponseUserCustomAttrsItem {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
+        violations.check(&at.field("type"), &self.r#type);
+        violations.check(&at.field("value"), &self.value);
     }
 }
 /// The user created.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct CreateResponseUser {
     /// The user's union_id: the same user across the apps of one developer.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -2026,53 +1553,13 @@ pub struct CreateResponseUser {
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub dotted_line_leader_user_ids: Option<Vec<String>>,
 }
-impl ::lark_runtime::Validate for CreateResponseUser {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
-        {
-            let at = at.field("gender");
-            if let Some(value) = &self.gender {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
-        {
-            let at = at.field("avatar");
-            if let Some(value) = &self.avatar {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
-        {
-            let at = at.field("status");
-            if let Some(value) = &self.status {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
-        {
-            let at = at.field("employee_type");
-            if let Some(value) = &self.employee_type {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
-        {
-            let at = at.field("orders");
-            if let Some(value) = &self.orders {
-                for (index, item) in value.iter().enumerate() {
-                    let at = at.index(index);
-                    ::lark_runtime::Validate::validate_at(item, &at, violations);
-                }
-            }
-        }
-        {
-            let at = at.field("custom_attrs");
-            if let Some(value) = &self.custom_attrs {
-                for (index, item) in value.iter().enumerate() {
-                    let at = at.index(index);
-                    ::lark_runtime::Validate::validate_at(item, &at, violations);
-                }
-            }
-        }
+impl Validate for CreateResponseUser {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
+        violations.check(&at.field("gender"), &self.gender);
+        violations.check(&at.field("avatar"), &self.avatar);
+        violations.check(&at.field("status"), &self.status);
+        violations.check(&at.field("employee_type"), &self.employee_type);
+        violations.check(&at.field("orders"), &self.orders);
+        violations.check(&at.field("custom_attrs"), &self.custom_attrs);
     }
 }

@@ -9,14 +9,11 @@
 //! `DELETE /open-apis/contact/v3/users/:user_id`
 //!
 //! Reference: <https://open.feishu.cn/document/server-docs/contact-v3/user/delete>
-use ::lark_runtime::__private::serde::{Deserialize, Serialize};
+use ::lark_runtime::__private::prelude::*;
 /// Request of 删除用户 — Delete a user.
-///
-/// `DELETE /open-apis/contact/v3/users/:user_id`
 ///
 /// Build it with [`DeleteRequest::builder`]; a request that exists has passed every constraint of the spec.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct DeleteRequest {
     #[serde(skip)]
     user_id: String,
@@ -214,9 +211,9 @@ impl DeleteRequestBuilder {
         self
     }
     /// Checks every constraint of the spec and returns the request, or every violation found.
-    pub fn build(self) -> Result<DeleteRequest, ::lark_runtime::ValidationError> {
-        let root = ::lark_runtime::validate::FieldPath::root();
-        let mut violations = ::lark_runtime::validate::Violations::default();
+    pub fn build(self) -> Result<DeleteRequest, ValidationError> {
+        let root = FieldPath::root();
+        let mut violations = Violations::default();
         let user_id = violations.required(&root.field("user_id"), self.user_id);
         let (Some(user_id),) = (user_id,) else {
             return Err(violations.into_error("DeleteRequest"));
@@ -234,80 +231,55 @@ impl DeleteRequestBuilder {
             email_acceptor: self.email_acceptor,
             anycross_acceptor_user_id: self.anycross_acceptor_user_id,
         };
-        ::lark_runtime::Validate::validate(&request)?;
+        Validate::validate(&request)?;
         Ok(request)
     }
 }
-impl ::lark_runtime::Validate for DeleteRequest {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
-        {
-            let at = at.field("user_id_type");
-            if let Some(value) = &self.user_id_type {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
-        {
-            let at = at.field("email_acceptor");
-            if let Some(value) = &self.email_acceptor {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
+impl Validate for DeleteRequest {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
+        violations.check(&at.field("user_id_type"), &self.user_id_type);
+        violations.check(&at.field("email_acceptor"), &self.email_acceptor);
     }
 }
-impl ::lark_runtime::Endpoint for DeleteRequest {
+impl Endpoint for DeleteRequest {
     type Data = DeleteResponse;
     type Error = DeleteError;
-    const METADATA: &'static ::lark_runtime::EndpointMetadata = &::lark_runtime::EndpointMetadata {
-        id: "contact.v3.user.delete",
-        summary: "删除用户 — Delete a user.",
-        method: ::lark_runtime::HttpMethod::Delete,
-        path_template: "/open-apis/contact/v3/users/:user_id",
-        access_tokens: &[::lark_runtime::AccessTokenKind::Tenant],
-        app_types: &[::lark_runtime::AppType::Custom],
+    const METADATA: &'static EndpointMetadata = &EndpointMetadata {
+        access_tokens: &[AccessTokenKind::Tenant],
+        app_types: &[AppType::Custom],
         scopes: &["contact:contact"],
-        rate_limits: &[
-            ::lark_runtime::RateLimit::per_minute(1000),
-            ::lark_runtime::RateLimit::per_second(50),
-        ],
-        special_rate_limit: false,
-        envelope: ::lark_runtime::Envelope::Data,
-        request_body: ::lark_runtime::RequestBody::Json,
-        response_kind: ::lark_runtime::ResponseKind::Json,
-        pagination_items: None,
+        rate_limits: &[RateLimit::per_minute(1000), RateLimit::per_second(50)],
+        request_body: RequestBody::Json,
         path_example: &[("user_id", "ou_7dab8a3d3cdcc9da365777c7ad535d62")],
         query_example: &[("user_id_type", "open_id")],
         request_example: Some(
             "{\"application_acceptor_user_id\":\"ou_7dab8a3d3cdcc9da365777c7ad535d62\",\"calendar_acceptor_user_id\":\"ou_7dab8a3d3cdcc9da365777c7ad535d62\",\"department_chat_acceptor_user_id\":\"ou_7dab8a3d3cdcc9da365777c7ad535d62\",\"docs_acceptor_user_id\":\"ou_7dab8a3d3cdcc9da365777c7ad535d62\",\"email_acceptor\":{\"acceptor_user_id\":\"ou_7dab8a3d3cdcc9da365777c7ad535d62\",\"processing_type\":\"1\"},\"external_chat_acceptor_user_id\":\"ou_7dab8a3d3cdcc9da365777c7ad535d62\"}",
         ),
-        file_parts: &[],
         response_example: Some("{\"code\":0,\"data\":{},\"msg\":\"success\"}"),
+        ..EndpointMetadata::new(
+            "contact.v3.user.delete",
+            "删除用户 — Delete a user.",
+            HttpMethod::Delete,
+            "/open-apis/contact/v3/users/:user_id",
+        )
     };
     fn path(&self) -> String {
-        ::lark_runtime::wire::fill_path(
+        fill_path(
             Self::METADATA.path_template,
             &[("user_id", ToString::to_string(&self.user_id))],
         )
     }
     fn query(&self) -> Vec<(&'static str, String)> {
         let mut query = Vec::new();
-        if let Some(value) = &self.user_id_type {
-            query.push(("user_id_type", ToString::to_string(value)));
-        }
+        push_query(&mut query, "user_id_type", &self.user_id_type);
         query
     }
 }
 #[cfg(feature = "server")]
-impl ::lark_runtime::Incoming for DeleteRequest {
-    fn from_incoming(
-        request: &::lark_runtime::IncomingRequest<'_>,
-    ) -> Result<Self, ::lark_runtime::ValidationError> {
+impl Incoming for DeleteRequest {
+    fn from_incoming(request: &IncomingRequest<'_>) -> Result<Self, ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
         #[derive(Deserialize)]
-        #[serde(crate = "::lark_runtime::__private::serde")]
         struct Body {
             #[serde(default, rename = "department_chat_acceptor_user_id")]
             department_chat_acceptor_user_id: Option<String>,
@@ -328,15 +300,10 @@ impl ::lark_runtime::Incoming for DeleteRequest {
             #[serde(default, rename = "anycross_acceptor_user_id")]
             anycross_acceptor_user_id: Option<String>,
         }
-        let root = ::lark_runtime::validate::FieldPath::root();
-        let mut violations = ::lark_runtime::validate::Violations::default();
+        let mut violations = Violations::default();
         let mut builder = Self::builder();
-        builder.user_id = request
-            .path_param::<String>(&root.field("user_id"), "user_id", &mut violations);
-        builder.user_id_type = request
-            .query_one::<
-                DeleteRequestUserIdType,
-            >(&root.field("user_id_type"), "user_id_type", &mut violations);
+        builder.user_id = request.path_param("user_id", &mut violations);
+        builder.user_id_type = request.query_one("user_id_type", &mut violations);
         let Some(body) = request.body::<Body>(&mut violations) else {
             return Err(violations.into_error("DeleteRequest"));
         };
@@ -349,14 +316,13 @@ impl ::lark_runtime::Incoming for DeleteRequest {
         builder.survey_acceptor_user_id = body.survey_acceptor_user_id;
         builder.email_acceptor = body.email_acceptor;
         builder.anycross_acceptor_user_id = body.anycross_acceptor_user_id;
-        ::lark_runtime::incoming::finish(violations, "DeleteRequest", builder.build())
+        ::lark_runtime::incoming::finish(violations, builder.build())
     }
 }
 /// Response data of 删除用户 — Delete a user.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct DeleteResponse {}
 /// A documented error code of 删除用户 — Delete a user.
 ///
@@ -364,41 +330,25 @@ pub struct DeleteResponse {}
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum DeleteError {
-    /// `40001` param error (HTTP 400).
-    ///
-    /// Check the parameters; if the problem remains, contact technical support.
+    /// `40001` param error (HTTP 400). Check the parameters; if the problem remains, contact technical support.
     ParamError,
-    /// `40004` no dept authority error (HTTP 403).
-    ///
-    /// The user's departments must be in the app's contact data scope.
+    /// `40004` no dept authority error (HTTP 403). The user's departments must be in the app's contact data scope.
     NoDeptAuthorityError,
-    /// `41050` no user authority error (HTTP 403).
-    ///
-    /// The user is outside the caller's reach: with a tenant token add the user to the app's contact data scope (developer console, permissions, data scope); with a user token the user's organization visibility, set by an administrator, decides.
+    /// `41050` no user authority error (HTTP 403). The user is outside the caller's reach: with a tenant token add the user to the app's contact data scope (developer console, permissions, data scope); with a user token the user's organization visibility, set by an administrator, decides.
     NoUserAuthorityError,
-    /// `41052` user resign acceptor is invalid error (HTTP 400).
-    ///
-    /// A resource acceptor is not valid; check the acceptor ids.
+    /// `41052` user resign acceptor is invalid error (HTTP 400). A resource acceptor is not valid; check the acceptor ids.
     UserResignAcceptorIsInvalidError,
-    /// `44037` tenant manager cannot be deleted (HTTP 400).
-    ///
-    /// A tenant administrator cannot be deleted; remove the administrator role in the admin console first.
+    /// `44037` tenant manager cannot be deleted (HTTP 400). A tenant administrator cannot be deleted; remove the administrator role in the admin console first.
     TenantManagerCannotBeDeleted,
-    /// `44042` User is in resurrect progress, retry later (HTTP 400).
-    ///
-    /// The user is being restored; wait until that finishes, then retry.
-    ///
-    /// Retrying can succeed.
+    /// `44042` User is in resurrect progress, retry later (HTTP 400). The user is being restored; wait until that finishes, then retry. Retrying can succeed.
     UserIsInResurrectProgressRetry,
-    /// `44062` According to the settings, this member's account can only be deleted through Member life cycle. (HTTP 400).
-    ///
-    /// The tenant's rules allow deleting this account only through the member lifecycle engine.
+    /// `44062` According to the settings, this member's account can only be deleted through Member life cycle. (HTTP 400). The tenant's rules allow deleting this account only through the member lifecycle engine.
     AccordingToTheSettingsThisMember,
     /// A code the reference page does not document for this endpoint.
     Undocumented(i64),
 }
-impl ::lark_runtime::DocumentedError for DeleteError {
-    const DOCUMENTED: &'static [(Self, ::lark_runtime::ErrorFacts)] = &[
+impl DocumentedError for DeleteError {
+    const DOCUMENTED: &'static [(Self, ErrorFacts)] = &[
         (Self::ParamError, crate::contact::v3::errors::CODE_40001_8),
         (Self::NoDeptAuthorityError, crate::contact::v3::errors::CODE_40004_8),
         (Self::NoUserAuthorityError, crate::contact::v3::errors::CODE_41050_6),
@@ -407,15 +357,6 @@ impl ::lark_runtime::DocumentedError for DeleteError {
         (Self::UserIsInResurrectProgressRetry, crate::contact::v3::errors::CODE_44042),
         (Self::AccordingToTheSettingsThisMember, crate::contact::v3::errors::CODE_44062),
     ];
-    fn undocumented(code: i64) -> Self {
-        Self::Undocumented(code)
-    }
-    fn undocumented_code(&self) -> Option<i64> {
-        match self {
-            Self::Undocumented(code) => Some(*code),
-            _ => None,
-        }
-    }
 }
 ::lark_runtime::documented_error_traits!(DeleteError);
 /// Which kind of user id the path and body use.
@@ -428,30 +369,16 @@ pub enum DeleteRequestUserIdType {
     UnionId,
     /// `"user_id"`: The user's id within the tenant, the same in every app; asking for it needs the contact:user.employee_id:readonly scope.
     UserId,
-    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
-    /// fails validation.
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl ::lark_runtime::enums::StringEnum for DeleteRequestUserIdType {
-    fn from_wire(value: &str) -> Self {
-        match value {
-            "open_id" => Self::OpenId,
-            "union_id" => Self::UnionId,
-            "user_id" => Self::UserId,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-    fn as_wire(&self) -> &str {
-        match self {
-            Self::OpenId => "open_id",
-            Self::UnionId => "union_id",
-            Self::UserId => "user_id",
-            Self::Unknown(value) => value,
-        }
-    }
-    fn is_known(&self) -> bool {
-        !matches!(self, Self::Unknown(_))
-    }
+impl DeleteRequestUserIdType {
+    /// Every value the spec names, with its wire form.
+    pub const VALUES: &'static [(Self, &'static str)] = &[
+        (Self::OpenId, "open_id"),
+        (Self::UnionId, "union_id"),
+        (Self::UserId, "user_id"),
+    ];
 }
 ::lark_runtime::string_enum_traits!(DeleteRequestUserIdType);
 /// How the mail is handled.
@@ -464,35 +391,20 @@ pub enum DeleteRequestEmailAcceptorProcessingType {
     Value2,
     /// `"3"`: Delete the mail.
     Value3,
-    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
-    /// fails validation.
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl ::lark_runtime::enums::StringEnum for DeleteRequestEmailAcceptorProcessingType {
-    fn from_wire(value: &str) -> Self {
-        match value {
-            "1" => Self::Value1,
-            "2" => Self::Value2,
-            "3" => Self::Value3,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-    fn as_wire(&self) -> &str {
-        match self {
-            Self::Value1 => "1",
-            Self::Value2 => "2",
-            Self::Value3 => "3",
-            Self::Unknown(value) => value,
-        }
-    }
-    fn is_known(&self) -> bool {
-        !matches!(self, Self::Unknown(_))
-    }
+impl DeleteRequestEmailAcceptorProcessingType {
+    /// Every value the spec names, with its wire form.
+    pub const VALUES: &'static [(Self, &'static str)] = &[
+        (Self::Value1, "1"),
+        (Self::Value2, "2"),
+        (Self::Value3, "3"),
+    ];
 }
 ::lark_runtime::string_enum_traits!(DeleteRequestEmailAcceptorProcessingType);
 /// What happens to the user's mail; by default it goes to the direct leader, or stays with the user when there is none.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct DeleteRequestEmailAcceptor {
     /// How the mail is handled.
     ///
@@ -505,16 +417,8 @@ pub struct DeleteRequestEmailAcceptor {
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub acceptor_user_id: Option<String>,
 }
-impl ::lark_runtime::Validate for DeleteRequestEmailAcceptor {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
-        {
-            let at = at.field("processing_type");
-            let value = &self.processing_type;
-            ::lark_runtime::Validate::validate_at(value, &at, violations);
-        }
+impl Validate for DeleteRequestEmailAcceptor {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
+        violations.check(&at.field("processing_type"), &self.processing_type);
     }
 }

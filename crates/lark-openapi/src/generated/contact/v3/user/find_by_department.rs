@@ -9,14 +9,11 @@
 //! `GET /open-apis/contact/v3/users/find_by_department`
 //!
 //! Reference: <https://open.feishu.cn/document/server-docs/contact-v3/user/find_by_department>
-use ::lark_runtime::__private::serde::{Deserialize, Serialize};
+use ::lark_runtime::__private::prelude::*;
 /// Request of 获取部门直属用户列表 — List a department's direct members.
-///
-/// `GET /open-apis/contact/v3/users/find_by_department`
 ///
 /// Build it with [`FindByDepartmentRequest::builder`]; a request that exists has passed every constraint of the spec.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct FindByDepartmentRequest {
     #[serde(skip)]
     user_id_type: Option<FindByDepartmentRequestUserIdType>,
@@ -116,11 +113,9 @@ impl FindByDepartmentRequestBuilder {
         self
     }
     /// Checks every constraint of the spec and returns the request, or every violation found.
-    pub fn build(
-        self,
-    ) -> Result<FindByDepartmentRequest, ::lark_runtime::ValidationError> {
-        let root = ::lark_runtime::validate::FieldPath::root();
-        let mut violations = ::lark_runtime::validate::Violations::default();
+    pub fn build(self) -> Result<FindByDepartmentRequest, ValidationError> {
+        let root = FieldPath::root();
+        let mut violations = Violations::default();
         let department_id = violations
             .required(&root.field("department_id"), self.department_id);
         let (Some(department_id),) = (department_id,) else {
@@ -133,28 +128,14 @@ impl FindByDepartmentRequestBuilder {
             page_size: self.page_size,
             page_token: self.page_token,
         };
-        ::lark_runtime::Validate::validate(&request)?;
+        Validate::validate(&request)?;
         Ok(request)
     }
 }
-impl ::lark_runtime::Validate for FindByDepartmentRequest {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
-        {
-            let at = at.field("user_id_type");
-            if let Some(value) = &self.user_id_type {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
-        {
-            let at = at.field("department_id_type");
-            if let Some(value) = &self.department_id_type {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
+impl Validate for FindByDepartmentRequest {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
+        violations.check(&at.field("user_id_type"), &self.user_id_type);
+        violations.check(&at.field("department_id_type"), &self.department_id_type);
         {
             let at = at.field("page_size");
             if let Some(value) = &self.page_size {
@@ -169,19 +150,12 @@ impl ::lark_runtime::Validate for FindByDepartmentRequest {
         }
     }
 }
-impl ::lark_runtime::Endpoint for FindByDepartmentRequest {
+impl Endpoint for FindByDepartmentRequest {
     type Data = FindByDepartmentResponse;
     type Error = FindByDepartmentError;
-    const METADATA: &'static ::lark_runtime::EndpointMetadata = &::lark_runtime::EndpointMetadata {
-        id: "contact.v3.user.find_by_department",
-        summary: "获取部门直属用户列表 — List a department's direct members.",
-        method: ::lark_runtime::HttpMethod::Get,
-        path_template: "/open-apis/contact/v3/users/find_by_department",
-        access_tokens: &[
-            ::lark_runtime::AccessTokenKind::Tenant,
-            ::lark_runtime::AccessTokenKind::User,
-        ],
-        app_types: &[::lark_runtime::AppType::Custom, ::lark_runtime::AppType::Isv],
+    const METADATA: &'static EndpointMetadata = &EndpointMetadata {
+        access_tokens: &[AccessTokenKind::Tenant, AccessTokenKind::User],
+        app_types: &[AppType::Custom, AppType::Isv],
         scopes: &[
             "contact:contact.base:readonly",
             "contact:department.organize:readonly",
@@ -189,16 +163,8 @@ impl ::lark_runtime::Endpoint for FindByDepartmentRequest {
             "contact:contact:readonly",
             "contact:contact:readonly_as_app",
         ],
-        rate_limits: &[
-            ::lark_runtime::RateLimit::per_minute(1000),
-            ::lark_runtime::RateLimit::per_second(50),
-        ],
-        special_rate_limit: false,
-        envelope: ::lark_runtime::Envelope::Data,
-        request_body: ::lark_runtime::RequestBody::None,
-        response_kind: ::lark_runtime::ResponseKind::Json,
+        rate_limits: &[RateLimit::per_minute(1000), RateLimit::per_second(50)],
         pagination_items: Some("items"),
-        path_example: &[],
         query_example: &[
             ("user_id_type", "open_id"),
             ("department_id_type", "open_department_id"),
@@ -209,67 +175,38 @@ impl ::lark_runtime::Endpoint for FindByDepartmentRequest {
                 "AQD9/Rn9eij9Pm39ED40/dk53s4Ebp882DYfFaPFbz00L4CMZJrqGdzNyc8BcZtDbwVUvRmQTvyMYicnGWrde9X56TgdBuS+JKiSIkdexPw=",
             ),
         ],
-        request_example: None,
-        file_parts: &[],
         response_example: Some(
             "{\"code\":0,\"data\":{\"has_more\":true,\"items\":[{\"avatar\":{\"avatar_240\":\"https://foo.icon.com/xxxx\",\"avatar_640\":\"https://foo.icon.com/xxxx\",\"avatar_72\":\"https://foo.icon.com/xxxx\",\"avatar_origin\":\"https://foo.icon.com/xxxx\"},\"avatar_key\":\"2500c7a9-5fff-4d9a-a2de-3d59614ae28g\",\"city\":\"杭州\",\"country\":\"CN\",\"custom_attrs\":[{\"id\":\"DemoId\",\"type\":\"TEXT\",\"value\":{\"generic_user\":{\"id\":\"9b2fabg5\",\"type\":1},\"name\":\"name\",\"option_id\":\"edcvfrtg\",\"option_value\":\"option\",\"pc_url\":\"http://www.fs.cn\",\"picture_url\":\"https://xxxxxxxxxxxxxxxxxx\",\"text\":\"DemoText\",\"url\":\"http://www.fs.cn\"}}],\"department_ids\":[\"od-4e6ac4d14bcd5071a37a39de902c7141\"],\"department_path\":[{\"department_id\":\"od-4e6ac4d14bcd5071a37a39de902c7141\",\"department_name\":{\"i18n_name\":{\"en_us\":\"Test department name 1\",\"ja_jp\":\"試験部署名 1\",\"zh_cn\":\"测试部门名1\"},\"name\":\"测试部门名1\"},\"department_path\":{\"department_ids\":[\"od-4e6ac4d14bcd5071a37a39de902c7141\"],\"department_path_name\":{\"i18n_name\":{\"en_us\":\"Test department name 1\",\"ja_jp\":\"試験部署名 1\",\"zh_cn\":\"测试部门名1\"},\"name\":\"测试部门名1\"}}}],\"dotted_line_leader_user_ids\":[\"ou_7dab8a3d3cdcc9da365777c7ad535d62\"],\"email\":\"zhangsan@gmail.com\",\"employee_no\":\"1\",\"employee_type\":1,\"en_name\":\"San Zhang\",\"enterprise_email\":\"demo@mail.com\",\"gender\":1,\"geo\":\"cn\",\"is_frozen\":false,\"is_tenant_manager\":false,\"job_family_id\":\"mga5oa8ayjlp9rb\",\"job_level_id\":\"mga5oa8ayjlp9rb\",\"job_title\":\"xxxxx\",\"join_time\":2147483647,\"leader_user_id\":\"ou_7dab8a3d3cdcc9da365777c7ad535d62\",\"mobile\":\"13011111111\",\"mobile_visible\":false,\"name\":\"张三\",\"nickname\":\"Alex Zhang\",\"open_id\":\"ou_7dab8a3d3cdcc9da365777c7ad535d62\",\"orders\":[{\"department_id\":\"od-4e6ac4d14bcd5071a37a39de902c7141\",\"department_order\":100,\"is_primary_dept\":true,\"user_order\":100}],\"status\":{\"is_activated\":true,\"is_exited\":false,\"is_frozen\":false,\"is_resigned\":false,\"is_unjoin\":false},\"union_id\":\"on_94a1ee5551019f18cd73d9f111898cf2\",\"user_id\":\"3e3cf96b\",\"work_station\":\"北楼-H34\"}],\"page_token\":\"AQD9/Rn9eij9Pm39ED40/RD/cIFmu77WxpxPB/2oHfQLZ%2BG8JG6tK7%2BZnHiT7COhD2hMSICh/eBl7cpzU6JEC3J7COKNe4jrQ8ExwBCR\"},\"msg\":\"success\"}",
         ),
+        ..EndpointMetadata::new(
+            "contact.v3.user.find_by_department",
+            "获取部门直属用户列表 — List a department's direct members.",
+            HttpMethod::Get,
+            "/open-apis/contact/v3/users/find_by_department",
+        )
     };
-    fn path(&self) -> String {
-        String::from("/open-apis/contact/v3/users/find_by_department")
-    }
     fn query(&self) -> Vec<(&'static str, String)> {
         let mut query = Vec::new();
-        if let Some(value) = &self.user_id_type {
-            query.push(("user_id_type", ToString::to_string(value)));
-        }
-        if let Some(value) = &self.department_id_type {
-            query.push(("department_id_type", ToString::to_string(value)));
-        }
-        {
-            let value = &self.department_id;
-            query.push(("department_id", ToString::to_string(value)));
-        }
-        if let Some(value) = &self.page_size {
-            query.push(("page_size", ToString::to_string(value)));
-        }
-        if let Some(value) = &self.page_token {
-            query.push(("page_token", ToString::to_string(value)));
-        }
+        push_query(&mut query, "user_id_type", &self.user_id_type);
+        push_query(&mut query, "department_id_type", &self.department_id_type);
+        push_query(&mut query, "department_id", [&self.department_id]);
+        push_query(&mut query, "page_size", &self.page_size);
+        push_query(&mut query, "page_token", &self.page_token);
         query
     }
 }
 #[cfg(feature = "server")]
-impl ::lark_runtime::Incoming for FindByDepartmentRequest {
-    fn from_incoming(
-        request: &::lark_runtime::IncomingRequest<'_>,
-    ) -> Result<Self, ::lark_runtime::ValidationError> {
-        let root = ::lark_runtime::validate::FieldPath::root();
-        let mut violations = ::lark_runtime::validate::Violations::default();
+impl Incoming for FindByDepartmentRequest {
+    fn from_incoming(request: &IncomingRequest<'_>) -> Result<Self, ValidationError> {
+        let mut violations = Violations::default();
         let mut builder = Self::builder();
-        builder.user_id_type = request
-            .query_one::<
-                FindByDepartmentRequestUserIdType,
-            >(&root.field("user_id_type"), "user_id_type", &mut violations);
+        builder.user_id_type = request.query_one("user_id_type", &mut violations);
         builder.department_id_type = request
-            .query_one::<
-                FindByDepartmentRequestDepartmentIdType,
-            >(&root.field("department_id_type"), "department_id_type", &mut violations);
-        builder.department_id = request
-            .query_one::<
-                String,
-            >(&root.field("department_id"), "department_id", &mut violations);
-        builder.page_size = request
-            .query_one::<i32>(&root.field("page_size"), "page_size", &mut violations);
-        builder.page_token = request
-            .query_one::<
-                String,
-            >(&root.field("page_token"), "page_token", &mut violations);
-        ::lark_runtime::incoming::finish(
-            violations,
-            "FindByDepartmentRequest",
-            builder.build(),
-        )
+            .query_one("department_id_type", &mut violations);
+        builder.department_id = request.query_one("department_id", &mut violations);
+        builder.page_size = request.query_one("page_size", &mut violations);
+        builder.page_token = request.query_one("page_token", &mut violations);
+        ::lark_runtime::incoming::finish(violations, builder.build())
     }
 }
 impl ::lark_runtime::Paged for FindByDepartmentRequest {
@@ -283,7 +220,6 @@ impl ::lark_runtime::Paged for FindByDepartmentRequest {
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct FindByDepartmentResponse {
     /// Whether more pages follow.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -314,41 +250,24 @@ impl ::lark_runtime::Page for FindByDepartmentResponse {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum FindByDepartmentError {
-    /// `41050` no user authority error (HTTP 400).
-    ///
-    /// The user is outside the caller's reach: with a tenant token add the user to the app's contact data scope (developer console, permissions, data scope); with a user token the user's organization visibility, set by an administrator, decides.
+    /// `41050` no user authority error (HTTP 400). The user is outside the caller's reach: with a tenant token add the user to the app's contact data scope (developer console, permissions, data scope); with a user token the user's organization visibility, set by an administrator, decides.
     NoUserAuthorityError,
-    /// `40011` page size is invalid (HTTP 400).
-    ///
-    /// The page_size is not valid; it may not exceed 50.
+    /// `40011` page size is invalid (HTTP 400). The page_size is not valid; it may not exceed 50.
     PageSizeIsInvalid,
-    /// `40012` page token is invalid error (HTTP 400).
-    ///
-    /// The page_token is not valid; pass the one the previous request returned.
+    /// `40012` page token is invalid error (HTTP 400). The page_token is not valid; pass the one the previous request returned.
     PageTokenIsInvalidError,
-    /// `40004` no dept authority error (HTTP 403).
-    ///
-    /// The department must be in the app's contact data scope.
+    /// `40004` no dept authority error (HTTP 403). The department must be in the app's contact data scope.
     NoDeptAuthorityError,
     /// A code the reference page does not document for this endpoint.
     Undocumented(i64),
 }
-impl ::lark_runtime::DocumentedError for FindByDepartmentError {
-    const DOCUMENTED: &'static [(Self, ::lark_runtime::ErrorFacts)] = &[
+impl DocumentedError for FindByDepartmentError {
+    const DOCUMENTED: &'static [(Self, ErrorFacts)] = &[
         (Self::NoUserAuthorityError, crate::contact::v3::errors::CODE_41050_4),
         (Self::PageSizeIsInvalid, crate::contact::v3::errors::CODE_40011_5),
         (Self::PageTokenIsInvalidError, crate::contact::v3::errors::CODE_40012_8),
         (Self::NoDeptAuthorityError, crate::contact::v3::errors::CODE_40004_6),
     ];
-    fn undocumented(code: i64) -> Self {
-        Self::Undocumented(code)
-    }
-    fn undocumented_code(&self) -> Option<i64> {
-        match self {
-            Self::Undocumented(code) => Some(*code),
-            _ => None,
-        }
-    }
 }
 ::lark_runtime::documented_error_traits!(FindByDepartmentError);
 /// Which kind of user id the answer uses.
@@ -361,30 +280,16 @@ pub enum FindByDepartmentRequestUserIdType {
     UnionId,
     /// `"user_id"`: The user's id within the tenant, the same in every app; asking for it needs the contact:user.employee_id:readonly scope.
     UserId,
-    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
-    /// fails validation.
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl ::lark_runtime::enums::StringEnum for FindByDepartmentRequestUserIdType {
-    fn from_wire(value: &str) -> Self {
-        match value {
-            "open_id" => Self::OpenId,
-            "union_id" => Self::UnionId,
-            "user_id" => Self::UserId,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-    fn as_wire(&self) -> &str {
-        match self {
-            Self::OpenId => "open_id",
-            Self::UnionId => "union_id",
-            Self::UserId => "user_id",
-            Self::Unknown(value) => value,
-        }
-    }
-    fn is_known(&self) -> bool {
-        !matches!(self, Self::Unknown(_))
-    }
+impl FindByDepartmentRequestUserIdType {
+    /// Every value the spec names, with its wire form.
+    pub const VALUES: &'static [(Self, &'static str)] = &[
+        (Self::OpenId, "open_id"),
+        (Self::UnionId, "union_id"),
+        (Self::UserId, "user_id"),
+    ];
 }
 ::lark_runtime::string_enum_traits!(FindByDepartmentRequestUserIdType);
 /// Which kind of department id the request and the answer use.
@@ -395,28 +300,15 @@ pub enum FindByDepartmentRequestDepartmentIdType {
     DepartmentId,
     /// `"open_department_id"`: The system-generated department id, prefixed `od-` and unique in the tenant.
     OpenDepartmentId,
-    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
-    /// fails validation.
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl ::lark_runtime::enums::StringEnum for FindByDepartmentRequestDepartmentIdType {
-    fn from_wire(value: &str) -> Self {
-        match value {
-            "department_id" => Self::DepartmentId,
-            "open_department_id" => Self::OpenDepartmentId,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-    fn as_wire(&self) -> &str {
-        match self {
-            Self::DepartmentId => "department_id",
-            Self::OpenDepartmentId => "open_department_id",
-            Self::Unknown(value) => value,
-        }
-    }
-    fn is_known(&self) -> bool {
-        !matches!(self, Self::Unknown(_))
-    }
+impl FindByDepartmentRequestDepartmentIdType {
+    /// Every value the spec names, with its wire form.
+    pub const VALUES: &'static [(Self, &'static str)] = &[
+        (Self::DepartmentId, "department_id"),
+        (Self::OpenDepartmentId, "open_department_id"),
+    ];
 }
 ::lark_runtime::string_enum_traits!(FindByDepartmentRequestDepartmentIdType);
 /// The user's gender.
@@ -431,32 +323,17 @@ pub enum FindByDepartmentResponseItemsItemGender {
     Value2,
     /// `3`: Other.
     Value3,
-    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
-    /// fails validation.
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(i64),
 }
-impl ::lark_runtime::enums::IntEnum for FindByDepartmentResponseItemsItemGender {
-    fn from_wire(value: i64) -> Self {
-        match value {
-            0 => Self::Value0,
-            1 => Self::Value1,
-            2 => Self::Value2,
-            3 => Self::Value3,
-            other => Self::Unknown(other),
-        }
-    }
-    fn as_wire(&self) -> i64 {
-        match self {
-            Self::Value0 => 0,
-            Self::Value1 => 1,
-            Self::Value2 => 2,
-            Self::Value3 => 3,
-            Self::Unknown(value) => *value,
-        }
-    }
-    fn is_known(&self) -> bool {
-        !matches!(self, Self::Unknown(_))
-    }
+impl FindByDepartmentResponseItemsItemGender {
+    /// Every value the spec names, with its wire form.
+    pub const VALUES: &'static [(Self, i64)] = &[
+        (Self::Value0, 0),
+        (Self::Value1, 1),
+        (Self::Value2, 2),
+        (Self::Value3, 3),
+    ];
 }
 ::lark_runtime::int_enum_traits!(FindByDepartmentResponseItemsItemGender);
 /// The employee type; custom types set in the tenant appear as their own numbers (see the employee type list).
@@ -473,34 +350,18 @@ pub enum FindByDepartmentResponseItemsItemEmployeeType {
     Value4,
     /// `5`: Consultant.
     Value5,
-    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
-    /// fails validation.
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(i64),
 }
-impl ::lark_runtime::enums::IntEnum for FindByDepartmentResponseItemsItemEmployeeType {
-    fn from_wire(value: i64) -> Self {
-        match value {
-            1 => Self::Value1,
-            2 => Self::Value2,
-            3 => Self::Value3,
-            4 => Self::Value4,
-            5 => Self::Value5,
-            other => Self::Unknown(other),
-        }
-    }
-    fn as_wire(&self) -> i64 {
-        match self {
-            Self::Value1 => 1,
-            Self::Value2 => 2,
-            Self::Value3 => 3,
-            Self::Value4 => 4,
-            Self::Value5 => 5,
-            Self::Unknown(value) => *value,
-        }
-    }
-    fn is_known(&self) -> bool {
-        !matches!(self, Self::Unknown(_))
-    }
+impl FindByDepartmentResponseItemsItemEmployeeType {
+    /// Every value the spec names, with its wire form.
+    pub const VALUES: &'static [(Self, i64)] = &[
+        (Self::Value1, 1),
+        (Self::Value2, 2),
+        (Self::Value3, 3),
+        (Self::Value4, 4),
+        (Self::Value5, 5),
+    ];
 }
 ::lark_runtime::int_enum_traits!(FindByDepartmentResponseItemsItemEmployeeType);
 /// The custom field's type.
@@ -517,42 +378,24 @@ pub enum FindByDepartmentResponseItemsItemCustomAttrsItemType {
     PictureEnum,
     /// `"GENERIC_USER"`: A reference to a person.
     GenericUser,
-    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
-    /// fails validation.
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl ::lark_runtime::enums::StringEnum
-for FindByDepartmentResponseItemsItemCustomAttrsItemType {
-    fn from_wire(value: &str) -> Self {
-        match value {
-            "TEXT" => Self::Text,
-            "HREF" => Self::Href,
-            "ENUMERATION" => Self::Enumeration,
-            "PICTURE_ENUM" => Self::PictureEnum,
-            "GENERIC_USER" => Self::GenericUser,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-    fn as_wire(&self) -> &str {
-        match self {
-            Self::Text => "TEXT",
-            Self::Href => "HREF",
-            Self::Enumeration => "ENUMERATION",
-            Self::PictureEnum => "PICTURE_ENUM",
-            Self::GenericUser => "GENERIC_USER",
-            Self::Unknown(value) => value,
-        }
-    }
-    fn is_known(&self) -> bool {
-        !matches!(self, Self::Unknown(_))
-    }
+impl FindByDepartmentResponseItemsItemCustomAttrsItemType {
+    /// Every value the spec names, with its wire form.
+    pub const VALUES: &'static [(Self, &'static str)] = &[
+        (Self::Text, "TEXT"),
+        (Self::Href, "HREF"),
+        (Self::Enumeration, "ENUMERATION"),
+        (Self::PictureEnum, "PICTURE_ENUM"),
+        (Self::GenericUser, "GENERIC_USER"),
+    ];
 }
 ::lark_runtime::string_enum_traits!(
     FindByDepartmentResponseItemsItemCustomAttrsItemType
 );
 /// For a GENERIC_USER field, the referenced person.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct FindByDepartmentResponseItemsItemCustomAttrsItemValueGenericUser {
     /// The referenced person's user id, in the kind `user_id_type` names.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -563,17 +406,9 @@ pub struct FindByDepartmentResponseItemsItemCustomAttrsItemValueGenericUser {
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub r#type: Option<i32>,
 }
-impl ::lark_runtime::Validate
-for FindByDepartmentResponseItemsItemCustomAttrsItemValueGenericUser {
-    fn validate_at(
-        &self,
-        _at: &::lark_runtime::validate::FieldPath<'_>,
-        _violations: &mut ::lark_runtime::validate::Violations,
-    ) {}
-}
+impl Validate for FindByDepartmentResponseItemsItemCustomAttrsItemValueGenericUser {}
 /// The custom field's value.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct FindByDepartmentResponseItemsItemCustomAttrsItemValue {
     /// For a TEXT field, its value; for an HREF field, the page title.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -609,23 +444,13 @@ pub struct FindByDepartmentResponseItemsItemCustomAttrsItemValue {
         FindByDepartmentResponseItemsItemCustomAttrsItemValueGenericUser,
     >,
 }
-impl ::lark_runtime::Validate for FindByDepartmentResponseItemsItemCustomAttrsItemValue {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
-        {
-            let at = at.field("generic_user");
-            if let Some(value) = &self.generic_user {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
+impl Validate for FindByDepartmentResponseItemsItemCustomAttrsItemValue {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
+        violations.check(&at.field("generic_user"), &self.generic_user);
     }
 }
 /// One custom field of the user.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct FindByDepartmentResponseItemsItemCustomAttrsItem {
     /// The custom field's type.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -638,29 +463,14 @@ pub struct FindByDepartmentResponseItemsItemCustomAttrsItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value: Option<FindByDepartmentResponseItemsItemCustomAttrsItemValue>,
 }
-impl ::lark_runtime::Validate for FindByDepartmentResponseItemsItemCustomAttrsItem {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
-        {
-            let at = at.field("type");
-            if let Some(value) = &self.r#type {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
-        {
-            let at = at.field("value");
-            if let Some(value) = &self.value {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
+impl Validate for FindByDepartmentResponseItemsItemCustomAttrsItem {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
+        violations.check(&at.field("type"), &self.r#type);
+        violations.check(&at.field("value"), &self.value);
     }
 }
 /// One user.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct FindByDepartmentResponseItemsItem {
     /// The user's union_id: the same user across the apps of one developer.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -781,62 +591,14 @@ pub struct FindByDepartmentResponseItemsItem {
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub dotted_line_leader_user_ids: Option<Vec<String>>,
 }
-impl ::lark_runtime::Validate for FindByDepartmentResponseItemsItem {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
-        {
-            let at = at.field("gender");
-            if let Some(value) = &self.gender {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
-        {
-            let at = at.field("avatar");
-            if let Some(value) = &self.avatar {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
-        {
-            let at = at.field("status");
-            if let Some(value) = &self.status {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
-        {
-            let at = at.field("employee_type");
-            if let Some(value) = &self.employee_type {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
-        {
-            let at = at.field("orders");
-            if let Some(value) = &self.orders {
-                for (index, item) in value.iter().enumerate() {
-                    let at = at.index(index);
-                    ::lark_runtime::Validate::validate_at(item, &at, violations);
-                }
-            }
-        }
-        {
-            let at = at.field("custom_attrs");
-            if let Some(value) = &self.custom_attrs {
-                for (index, item) in value.iter().enumerate() {
-                    let at = at.index(index);
-                    ::lark_runtime::Validate::validate_at(item, &at, violations);
-                }
-            }
-        }
-        {
-            let at = at.field("department_path");
-            if let Some(value) = &self.department_path {
-                for (index, item) in value.iter().enumerate() {
-                    let at = at.index(index);
-                    ::lark_runtime::Validate::validate_at(item, &at, violations);
-                }
-            }
-        }
+impl Validate for FindByDepartmentResponseItemsItem {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
+        violations.check(&at.field("gender"), &self.gender);
+        violations.check(&at.field("avatar"), &self.avatar);
+        violations.check(&at.field("status"), &self.status);
+        violations.check(&at.field("employee_type"), &self.employee_type);
+        violations.check(&at.field("orders"), &self.orders);
+        violations.check(&at.field("custom_attrs"), &self.custom_attrs);
+        violations.check(&at.field("department_path"), &self.department_path);
     }
 }

@@ -9,14 +9,11 @@
 //! `GET /open-apis/contact/v3/users/:user_id`
 //!
 //! Reference: <https://open.feishu.cn/document/server-docs/contact-v3/user/get>
-use ::lark_runtime::__private::serde::{Deserialize, Serialize};
+use ::lark_runtime::__private::prelude::*;
 /// Request of 获取单个用户信息 — Get a user.
-///
-/// `GET /open-apis/contact/v3/users/:user_id`
 ///
 /// Build it with [`GetRequest::builder`]; a request that exists has passed every constraint of the spec.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct GetRequest {
     #[serde(skip)]
     user_id: String,
@@ -81,9 +78,9 @@ impl GetRequestBuilder {
         self
     }
     /// Checks every constraint of the spec and returns the request, or every violation found.
-    pub fn build(self) -> Result<GetRequest, ::lark_runtime::ValidationError> {
-        let root = ::lark_runtime::validate::FieldPath::root();
-        let mut violations = ::lark_runtime::validate::Violations::default();
+    pub fn build(self) -> Result<GetRequest, ValidationError> {
+        let root = FieldPath::root();
+        let mut violations = Violations::default();
         let user_id = violations.required(&root.field("user_id"), self.user_id);
         let (Some(user_id),) = (user_id,) else {
             return Err(violations.into_error("GetRequest"));
@@ -93,112 +90,73 @@ impl GetRequestBuilder {
             user_id_type: self.user_id_type,
             department_id_type: self.department_id_type,
         };
-        ::lark_runtime::Validate::validate(&request)?;
+        Validate::validate(&request)?;
         Ok(request)
     }
 }
-impl ::lark_runtime::Validate for GetRequest {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
-        {
-            let at = at.field("user_id_type");
-            if let Some(value) = &self.user_id_type {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
-        {
-            let at = at.field("department_id_type");
-            if let Some(value) = &self.department_id_type {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
+impl Validate for GetRequest {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
+        violations.check(&at.field("user_id_type"), &self.user_id_type);
+        violations.check(&at.field("department_id_type"), &self.department_id_type);
     }
 }
-impl ::lark_runtime::Endpoint for GetRequest {
+impl Endpoint for GetRequest {
     type Data = GetResponse;
     type Error = GetError;
-    const METADATA: &'static ::lark_runtime::EndpointMetadata = &::lark_runtime::EndpointMetadata {
-        id: "contact.v3.user.get",
-        summary: "获取单个用户信息 — Get a user.",
-        method: ::lark_runtime::HttpMethod::Get,
-        path_template: "/open-apis/contact/v3/users/:user_id",
-        access_tokens: &[
-            ::lark_runtime::AccessTokenKind::Tenant,
-            ::lark_runtime::AccessTokenKind::User,
-        ],
-        app_types: &[::lark_runtime::AppType::Custom, ::lark_runtime::AppType::Isv],
+    const METADATA: &'static EndpointMetadata = &EndpointMetadata {
+        access_tokens: &[AccessTokenKind::Tenant, AccessTokenKind::User],
+        app_types: &[AppType::Custom, AppType::Isv],
         scopes: &[
             "contact:contact.base:readonly",
             "contact:contact:access_as_app",
             "contact:contact:readonly",
             "contact:contact:readonly_as_app",
         ],
-        rate_limits: &[
-            ::lark_runtime::RateLimit::per_minute(1000),
-            ::lark_runtime::RateLimit::per_second(50),
-        ],
-        special_rate_limit: false,
-        envelope: ::lark_runtime::Envelope::Data,
-        request_body: ::lark_runtime::RequestBody::None,
-        response_kind: ::lark_runtime::ResponseKind::Json,
-        pagination_items: None,
+        rate_limits: &[RateLimit::per_minute(1000), RateLimit::per_second(50)],
         path_example: &[("user_id", "7be5fg9a")],
         query_example: &[
             ("user_id_type", "open_id"),
             ("department_id_type", "open_department_id"),
         ],
-        request_example: None,
-        file_parts: &[],
         response_example: Some(
             "{\"code\":0,\"data\":{\"user\":{\"assign_info\":[{\"end_time\":\"1674991000\",\"i18n_name\":{\"en_us\":\"en_name\",\"ja_jp\":\"ja_jp_name\",\"zh_cn\":\"zh_cn_name\"},\"license_plan_key\":\"suite_enterprise_e5\",\"product_name\":\"旗舰版 E5\",\"start_time\":\"1674981000\",\"subscription_id\":\"7079609167680782300\"}],\"avatar\":{\"avatar_240\":\"https://foo.icon.com/xxxx\",\"avatar_640\":\"https://foo.icon.com/xxxx\",\"avatar_72\":\"https://foo.icon.com/xxxx\",\"avatar_origin\":\"https://foo.icon.com/xxxx\"},\"city\":\"杭州\",\"country\":\"CN\",\"custom_attrs\":[{\"id\":\"DemoId\",\"type\":\"TEXT\",\"value\":{\"generic_user\":{\"id\":\"9b2fabg5\",\"type\":1},\"name\":\"name\",\"option_value\":\"option\",\"pc_url\":\"http://www.fs.cn\",\"picture_url\":\"https://xxxxxxxxxxxxxxxxxx\",\"text\":\"DemoText\",\"url\":\"http://www.fs.cn\"}}],\"department_ids\":[\"od-4e6ac4d14bcd5071a37a39de902c7141\"],\"department_path\":[{\"department_id\":\"od-4e6ac4d14bcd5071a37a39de902c7141\",\"department_name\":{\"i18n_name\":{\"en_us\":\"Testing department name 1\",\"ja_jp\":\"試験部署名 1\",\"zh_cn\":\"测试部门名1\"},\"name\":\"测试部门名1\"},\"department_path\":{\"department_ids\":[\"od-4e6ac4d14bcd5071a37a39de902c7141\"],\"department_path_name\":{\"i18n_name\":{\"en_us\":\"Testing department name 1\",\"ja_jp\":\"試験部署名 1\",\"zh_cn\":\"测试部门名1\"},\"name\":\"测试部门名1\"}}}],\"dotted_line_leader_user_ids\":[\"ou_7dab8a3d3cdcc9da365777c7ad535d62\"],\"email\":\"zhangsan@gmail.com\",\"employee_no\":\"1\",\"employee_type\":1,\"en_name\":\"San Zhang\",\"enterprise_email\":\"demo@mail.com\",\"gender\":1,\"geo\":\"cn\",\"is_tenant_manager\":false,\"job_family_id\":\"mga5oa8ayjlp9rb\",\"job_level_id\":\"mga5oa8ayjlp9rb\",\"job_title\":\"xxxxx\",\"join_time\":2147483647,\"leader_user_id\":\"ou_7dab8a3d3cdcc9da365777c7ad535d62\",\"mobile\":\"13011111111\",\"mobile_visible\":false,\"name\":\"张三\",\"nickname\":\"Alex Zhang\",\"open_id\":\"ou_7dab8a3d3cdcc9da365777c7ad535d62\",\"orders\":[{\"department_id\":\"od-4e6ac4d14bcd5071a37a39de902c7141\",\"department_order\":100,\"is_primary_dept\":true,\"user_order\":100}],\"status\":{\"is_activated\":true,\"is_exited\":false,\"is_frozen\":false,\"is_resigned\":false,\"is_unjoin\":false},\"union_id\":\"on_94a1ee5551019f18cd73d9f111898cf2\",\"user_id\":\"3e3cf96b\",\"work_station\":\"北楼-H34\"}},\"msg\":\"success\"}",
         ),
+        ..EndpointMetadata::new(
+            "contact.v3.user.get",
+            "获取单个用户信息 — Get a user.",
+            HttpMethod::Get,
+            "/open-apis/contact/v3/users/:user_id",
+        )
     };
     fn path(&self) -> String {
-        ::lark_runtime::wire::fill_path(
+        fill_path(
             Self::METADATA.path_template,
             &[("user_id", ToString::to_string(&self.user_id))],
         )
     }
     fn query(&self) -> Vec<(&'static str, String)> {
         let mut query = Vec::new();
-        if let Some(value) = &self.user_id_type {
-            query.push(("user_id_type", ToString::to_string(value)));
-        }
-        if let Some(value) = &self.department_id_type {
-            query.push(("department_id_type", ToString::to_string(value)));
-        }
+        push_query(&mut query, "user_id_type", &self.user_id_type);
+        push_query(&mut query, "department_id_type", &self.department_id_type);
         query
     }
 }
 #[cfg(feature = "server")]
-impl ::lark_runtime::Incoming for GetRequest {
-    fn from_incoming(
-        request: &::lark_runtime::IncomingRequest<'_>,
-    ) -> Result<Self, ::lark_runtime::ValidationError> {
-        let root = ::lark_runtime::validate::FieldPath::root();
-        let mut violations = ::lark_runtime::validate::Violations::default();
+impl Incoming for GetRequest {
+    fn from_incoming(request: &IncomingRequest<'_>) -> Result<Self, ValidationError> {
+        let mut violations = Violations::default();
         let mut builder = Self::builder();
-        builder.user_id = request
-            .path_param::<String>(&root.field("user_id"), "user_id", &mut violations);
-        builder.user_id_type = request
-            .query_one::<
-                GetRequestUserIdType,
-            >(&root.field("user_id_type"), "user_id_type", &mut violations);
+        builder.user_id = request.path_param("user_id", &mut violations);
+        builder.user_id_type = request.query_one("user_id_type", &mut violations);
         builder.department_id_type = request
-            .query_one::<
-                GetRequestDepartmentIdType,
-            >(&root.field("department_id_type"), "department_id_type", &mut violations);
-        ::lark_runtime::incoming::finish(violations, "GetRequest", builder.build())
+            .query_one("department_id_type", &mut violations);
+        ::lark_runtime::incoming::finish(violations, builder.build())
     }
 }
 /// Response data of 获取单个用户信息 — Get a user.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct GetResponse {
     /// The user.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -210,43 +168,24 @@ pub struct GetResponse {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum GetError {
-    /// `41050` no user authority (HTTP 400).
-    ///
-    /// The user is outside the caller's reach: add the user to the app's contact data scope (tenant token) or to the calling user's organization visibility (user token).
+    /// `41050` no user authority (HTTP 400). The user is outside the caller's reach: add the user to the app's contact data scope (tenant token) or to the calling user's organization visibility (user token).
     NoUserAuthority,
-    /// `40001` invalid parameter (HTTP 400).
-    ///
-    /// Check the request parameters; if the problem remains, ask technical support.
+    /// `40001` invalid parameter (HTTP 400). Check the request parameters; if the problem remains, ask technical support.
     InvalidParameter,
-    /// `41012` user id invalid error (HTTP 400).
-    ///
-    /// The user id is not valid; get a correct one, for example with the user search or the id-by-mobile-or-email endpoint, and retry.
+    /// `41012` user id invalid error (HTTP 400). The user id is not valid; get a correct one, for example with the user search or the id-by-mobile-or-email endpoint, and retry.
     UserIdInvalidError,
-    /// `40003` internal error (HTTP 400).
-    ///
-    /// An internal fault; retry, and if it persists contact technical support with the request's X-Request-Id.
-    ///
-    /// Retrying can succeed.
+    /// `40003` internal error (HTTP 400). An internal fault; retry, and if it persists contact technical support with the request's X-Request-Id. Retrying can succeed.
     InternalError,
     /// A code the reference page does not document for this endpoint.
     Undocumented(i64),
 }
-impl ::lark_runtime::DocumentedError for GetError {
-    const DOCUMENTED: &'static [(Self, ::lark_runtime::ErrorFacts)] = &[
+impl DocumentedError for GetError {
+    const DOCUMENTED: &'static [(Self, ErrorFacts)] = &[
         (Self::NoUserAuthority, crate::contact::v3::errors::CODE_41050),
         (Self::InvalidParameter, crate::contact::v3::errors::CODE_40001_3),
         (Self::UserIdInvalidError, crate::contact::v3::errors::CODE_41012_2),
         (Self::InternalError, crate::contact::v3::errors::CODE_40003),
     ];
-    fn undocumented(code: i64) -> Self {
-        Self::Undocumented(code)
-    }
-    fn undocumented_code(&self) -> Option<i64> {
-        match self {
-            Self::Undocumented(code) => Some(*code),
-            _ => None,
-        }
-    }
 }
 ::lark_runtime::documented_error_traits!(GetError);
 /// Which kind of user id the path and the answer use.
@@ -259,30 +198,16 @@ pub enum GetRequestUserIdType {
     UnionId,
     /// `"user_id"`: The user's id within the tenant, the same in every app; asking for it needs the contact:user.employee_id:readonly scope.
     UserId,
-    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
-    /// fails validation.
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl ::lark_runtime::enums::StringEnum for GetRequestUserIdType {
-    fn from_wire(value: &str) -> Self {
-        match value {
-            "open_id" => Self::OpenId,
-            "union_id" => Self::UnionId,
-            "user_id" => Self::UserId,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-    fn as_wire(&self) -> &str {
-        match self {
-            Self::OpenId => "open_id",
-            Self::UnionId => "union_id",
-            Self::UserId => "user_id",
-            Self::Unknown(value) => value,
-        }
-    }
-    fn is_known(&self) -> bool {
-        !matches!(self, Self::Unknown(_))
-    }
+impl GetRequestUserIdType {
+    /// Every value the spec names, with its wire form.
+    pub const VALUES: &'static [(Self, &'static str)] = &[
+        (Self::OpenId, "open_id"),
+        (Self::UnionId, "union_id"),
+        (Self::UserId, "user_id"),
+    ];
 }
 ::lark_runtime::string_enum_traits!(GetRequestUserIdType);
 /// Which kind of department id the answer uses.
@@ -293,28 +218,15 @@ pub enum GetRequestDepartmentIdType {
     DepartmentId,
     /// `"open_department_id"`: The system-generated department id, prefixed `od-` and unique in the tenant.
     OpenDepartmentId,
-    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
-    /// fails validation.
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl ::lark_runtime::enums::StringEnum for GetRequestDepartmentIdType {
-    fn from_wire(value: &str) -> Self {
-        match value {
-            "department_id" => Self::DepartmentId,
-            "open_department_id" => Self::OpenDepartmentId,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-    fn as_wire(&self) -> &str {
-        match self {
-            Self::DepartmentId => "department_id",
-            Self::OpenDepartmentId => "open_department_id",
-            Self::Unknown(value) => value,
-        }
-    }
-    fn is_known(&self) -> bool {
-        !matches!(self, Self::Unknown(_))
-    }
+impl GetRequestDepartmentIdType {
+    /// Every value the spec names, with its wire form.
+    pub const VALUES: &'static [(Self, &'static str)] = &[
+        (Self::DepartmentId, "department_id"),
+        (Self::OpenDepartmentId, "open_department_id"),
+    ];
 }
 ::lark_runtime::string_enum_traits!(GetRequestDepartmentIdType);
 /// The user's gender.
@@ -329,32 +241,17 @@ pub enum GetResponseUserGender {
     Value2,
     /// `3`: Other.
     Value3,
-    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
-    /// fails validation.
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(i64),
 }
-impl ::lark_runtime::enums::IntEnum for GetResponseUserGender {
-    fn from_wire(value: i64) -> Self {
-        match value {
-            0 => Self::Value0,
-            1 => Self::Value1,
-            2 => Self::Value2,
-            3 => Self::Value3,
-            other => Self::Unknown(other),
-        }
-    }
-    fn as_wire(&self) -> i64 {
-        match self {
-            Self::Value0 => 0,
-            Self::Value1 => 1,
-            Self::Value2 => 2,
-            Self::Value3 => 3,
-            Self::Unknown(value) => *value,
-        }
-    }
-    fn is_known(&self) -> bool {
-        !matches!(self, Self::Unknown(_))
-    }
+impl GetResponseUserGender {
+    /// Every value the spec names, with its wire form.
+    pub const VALUES: &'static [(Self, i64)] = &[
+        (Self::Value0, 0),
+        (Self::Value1, 1),
+        (Self::Value2, 2),
+        (Self::Value3, 3),
+    ];
 }
 ::lark_runtime::int_enum_traits!(GetResponseUserGender);
 /// The employee type; custom types set in the tenant appear as their own numbers (see the employee type list).
@@ -371,34 +268,18 @@ pub enum GetResponseUserEmployeeType {
     Value4,
     /// `5`: Consultant.
     Value5,
-    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
-    /// fails validation.
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(i64),
 }
-impl ::lark_runtime::enums::IntEnum for GetResponseUserEmployeeType {
-    fn from_wire(value: i64) -> Self {
-        match value {
-            1 => Self::Value1,
-            2 => Self::Value2,
-            3 => Self::Value3,
-            4 => Self::Value4,
-            5 => Self::Value5,
-            other => Self::Unknown(other),
-        }
-    }
-    fn as_wire(&self) -> i64 {
-        match self {
-            Self::Value1 => 1,
-            Self::Value2 => 2,
-            Self::Value3 => 3,
-            Self::Value4 => 4,
-            Self::Value5 => 5,
-            Self::Unknown(value) => *value,
-        }
-    }
-    fn is_known(&self) -> bool {
-        !matches!(self, Self::Unknown(_))
-    }
+impl GetResponseUserEmployeeType {
+    /// Every value the spec names, with its wire form.
+    pub const VALUES: &'static [(Self, i64)] = &[
+        (Self::Value1, 1),
+        (Self::Value2, 2),
+        (Self::Value3, 3),
+        (Self::Value4, 4),
+        (Self::Value5, 5),
+    ];
 }
 ::lark_runtime::int_enum_traits!(GetResponseUserEmployeeType);
 /// The custom field's type.
@@ -415,39 +296,22 @@ pub enum GetResponseUserCustomAttrsItemType {
     PictureEnum,
     /// `"GENERIC_USER"`: A reference to a person.
     GenericUser,
-    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
-    /// fails validation.
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl ::lark_runtime::enums::StringEnum for GetResponseUserCustomAttrsItemType {
-    fn from_wire(value: &str) -> Self {
-        match value {
-            "TEXT" => Self::Text,
-            "HREF" => Self::Href,
-            "ENUMERATION" => Self::Enumeration,
-            "PICTURE_ENUM" => Self::PictureEnum,
-            "GENERIC_USER" => Self::GenericUser,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-    fn as_wire(&self) -> &str {
-        match self {
-            Self::Text => "TEXT",
-            Self::Href => "HREF",
-            Self::Enumeration => "ENUMERATION",
-            Self::PictureEnum => "PICTURE_ENUM",
-            Self::GenericUser => "GENERIC_USER",
-            Self::Unknown(value) => value,
-        }
-    }
-    fn is_known(&self) -> bool {
-        !matches!(self, Self::Unknown(_))
-    }
+impl GetResponseUserCustomAttrsItemType {
+    /// Every value the spec names, with its wire form.
+    pub const VALUES: &'static [(Self, &'static str)] = &[
+        (Self::Text, "TEXT"),
+        (Self::Href, "HREF"),
+        (Self::Enumeration, "ENUMERATION"),
+        (Self::PictureEnum, "PICTURE_ENUM"),
+        (Self::GenericUser, "GENERIC_USER"),
+    ];
 }
 ::lark_runtime::string_enum_traits!(GetResponseUserCustomAttrsItemType);
 /// For a GENERIC_USER field, the referenced person.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct GetResponseUserCustomAttrsItemValueGenericUser {
     /// The referenced person's user id, in the kind `user_id_type` names.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -458,16 +322,9 @@ pub struct GetResponseUserCustomAttrsItemValueGenericUser {
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub r#type: Option<i32>,
 }
-impl ::lark_runtime::Validate for GetResponseUserCustomAttrsItemValueGenericUser {
-    fn validate_at(
-        &self,
-        _at: &::lark_runtime::validate::FieldPath<'_>,
-        _violations: &mut ::lark_runtime::validate::Violations,
-    ) {}
-}
+impl Validate for GetResponseUserCustomAttrsItemValueGenericUser {}
 /// The custom field's value.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct GetResponseUserCustomAttrsItemValue {
     /// For a TEXT field, its value; for an HREF field, the page title.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -497,23 +354,13 @@ pub struct GetResponseUserCustomAttrsItemValue {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub generic_user: Option<GetResponseUserCustomAttrsItemValueGenericUser>,
 }
-impl ::lark_runtime::Validate for GetResponseUserCustomAttrsItemValue {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
-        {
-            let at = at.field("generic_user");
-            if let Some(value) = &self.generic_user {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
+impl Validate for GetResponseUserCustomAttrsItemValue {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
+        violations.check(&at.field("generic_user"), &self.generic_user);
     }
 }
 /// One custom field of the user.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct GetResponseUserCustomAttrsItem {
     /// The custom field's type.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -526,29 +373,14 @@ pub struct GetResponseUserCustomAttrsItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value: Option<GetResponseUserCustomAttrsItemValue>,
 }
-impl ::lark_runtime::Validate for GetResponseUserCustomAttrsItem {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
-        {
-            let at = at.field("type");
-            if let Some(value) = &self.r#type {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
-        {
-            let at = at.field("value");
-            if let Some(value) = &self.value {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
+impl Validate for GetResponseUserCustomAttrsItem {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
+        violations.check(&at.field("type"), &self.r#type);
+        violations.check(&at.field("value"), &self.value);
     }
 }
 /// The user.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct GetResponseUser {
     /// The user's union_id: the same user across the apps of one developer.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -665,71 +497,15 @@ pub struct GetResponseUser {
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub dotted_line_leader_user_ids: Option<Vec<String>>,
 }
-impl ::lark_runtime::Validate for GetResponseUser {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
-        {
-            let at = at.field("gender");
-            if let Some(value) = &self.gender {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
-        {
-            let at = at.field("avatar");
-            if let Some(value) = &self.avatar {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
-        {
-            let at = at.field("status");
-            if let Some(value) = &self.status {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
-        {
-            let at = at.field("employee_type");
-            if let Some(value) = &self.employee_type {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
-        {
-            let at = at.field("orders");
-            if let Some(value) = &self.orders {
-                for (index, item) in value.iter().enumerate() {
-                    let at = at.index(index);
-                    ::lark_runtime::Validate::validate_at(item, &at, violations);
-                }
-            }
-        }
-        {
-            let at = at.field("custom_attrs");
-            if let Some(value) = &self.custom_attrs {
-                for (index, item) in value.iter().enumerate() {
-                    let at = at.index(index);
-                    ::lark_runtime::Validate::validate_at(item, &at, violations);
-                }
-            }
-        }
-        {
-            let at = at.field("assign_info");
-            if let Some(value) = &self.assign_info {
-                for (index, item) in value.iter().enumerate() {
-                    let at = at.index(index);
-                    ::lark_runtime::Validate::validate_at(item, &at, violations);
-                }
-            }
-        }
-        {
-            let at = at.field("department_path");
-            if let Some(value) = &self.department_path {
-                for (index, item) in value.iter().enumerate() {
-                    let at = at.index(index);
-                    ::lark_runtime::Validate::validate_at(item, &at, violations);
-                }
-            }
-        }
+impl Validate for GetResponseUser {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
+        violations.check(&at.field("gender"), &self.gender);
+        violations.check(&at.field("avatar"), &self.avatar);
+        violations.check(&at.field("status"), &self.status);
+        violations.check(&at.field("employee_type"), &self.employee_type);
+        violations.check(&at.field("orders"), &self.orders);
+        violations.check(&at.field("custom_attrs"), &self.custom_attrs);
+        violations.check(&at.field("assign_info"), &self.assign_info);
+        violations.check(&at.field("department_path"), &self.department_path);
     }
 }

@@ -8,14 +8,11 @@
 //! `GET /open-apis/contact/v3/users`
 //!
 //! Reference: <https://open.feishu.cn/document/server-docs/historic-version//user/list>
-use ::lark_runtime::__private::serde::{Deserialize, Serialize};
+use ::lark_runtime::__private::prelude::*;
 /// Request of 获取用户列表 — List users of a department.
-///
-/// `GET /open-apis/contact/v3/users`
 ///
 /// Build it with [`ListRequest::builder`]; a request that exists has passed every constraint of the spec.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct ListRequest {
     #[serde(skip)]
     user_id_type: Option<String>,
@@ -91,7 +88,7 @@ impl ListRequestBuilder {
         self
     }
     /// Checks every constraint of the spec and returns the request, or every violation found.
-    pub fn build(self) -> Result<ListRequest, ::lark_runtime::ValidationError> {
+    pub fn build(self) -> Result<ListRequest, ValidationError> {
         let request = ListRequest {
             user_id_type: self.user_id_type,
             department_id_type: self.department_id_type,
@@ -99,30 +96,17 @@ impl ListRequestBuilder {
             page_token: self.page_token,
             page_size: self.page_size,
         };
-        ::lark_runtime::Validate::validate(&request)?;
+        Validate::validate(&request)?;
         Ok(request)
     }
 }
-impl ::lark_runtime::Validate for ListRequest {
-    fn validate_at(
-        &self,
-        _at: &::lark_runtime::validate::FieldPath<'_>,
-        _violations: &mut ::lark_runtime::validate::Violations,
-    ) {}
-}
-impl ::lark_runtime::Endpoint for ListRequest {
+impl Validate for ListRequest {}
+impl Endpoint for ListRequest {
     type Data = ListResponse;
     type Error = ListError;
-    const METADATA: &'static ::lark_runtime::EndpointMetadata = &::lark_runtime::EndpointMetadata {
-        id: "contact.v3.user.list",
-        summary: "获取用户列表 — List users of a department.",
-        method: ::lark_runtime::HttpMethod::Get,
-        path_template: "/open-apis/contact/v3/users",
-        access_tokens: &[
-            ::lark_runtime::AccessTokenKind::Tenant,
-            ::lark_runtime::AccessTokenKind::User,
-        ],
-        app_types: &[::lark_runtime::AppType::Custom, ::lark_runtime::AppType::Isv],
+    const METADATA: &'static EndpointMetadata = &EndpointMetadata {
+        access_tokens: &[AccessTokenKind::Tenant, AccessTokenKind::User],
+        app_types: &[AppType::Custom, AppType::Isv],
         scopes: &[
             "contact:department.organize:readonly",
             "contact:contact:readonly_as_app",
@@ -130,69 +114,39 @@ impl ::lark_runtime::Endpoint for ListRequest {
             "contact:contact:access_as_app",
         ],
         rate_limits: &[],
-        special_rate_limit: false,
-        envelope: ::lark_runtime::Envelope::Data,
-        request_body: ::lark_runtime::RequestBody::None,
-        response_kind: ::lark_runtime::ResponseKind::Json,
         pagination_items: Some("items"),
-        path_example: &[],
-        query_example: &[],
-        request_example: None,
-        file_parts: &[],
         response_example: Some(
             "{\"code\":0,\"data\":{\"has_more\":false,\"items\":[{\"avatar\":{\"avatar_240\":\"https://foo.icon.com/xxxx\",\"avatar_640\":\"https://foo.icon.com/xxxx\",\"avatar_72\":\"https://foo.icon.com/xxxx\",\"avatar_origin\":\"https://foo.icon.com/xxxx\"},\"city\":\"杭州\",\"country\":\"CN\",\"custom_attrs\":[{\"id\":\"DemoId\",\"type\":\"TEXT\",\"value\":{\"generic_user\":{\"id\":\"9b2fabg5\",\"type\":1},\"name\":\"name\",\"option_value\":\"option\",\"pc_url\":\"http://www.fs.cn\",\"picture_url\":\"https://xxxxxxxxxxxxxxxxxx\",\"text\":\"DemoText\",\"url\":\"http://www.fs.cn\"}}],\"department_ids\":[\"od-4e6ac4d14bcd5071a37a39de902c7141\"],\"email\":\"zhangsan@gmail.com\",\"employee_no\":\"1\",\"employee_type\":1,\"en_name\":\"San Zhang\",\"enterprise_email\":\"demo@mail.com\",\"gender\":1,\"is_tenant_manager\":false,\"job_title\":\"xxxxx\",\"join_time\":2147483647,\"leader_user_id\":\"ou_7dab8a3d3cdcc9da365777c7ad535d62\",\"mobile\":\"130xxxx1111\",\"mobile_visible\":false,\"name\":\"张三\",\"open_id\":\"ou_7dab8a3d3cdcc9da365777c7ad535d62\",\"orders\":[{\"department_id\":\"od-4e6ac4d14bcd5071a37a39de902c7141\",\"department_order\":100,\"user_order\":100}],\"status\":{\"is_activated\":true,\"is_frozen\":false,\"is_resigned\":false},\"union_id\":\"on_94a1ee5551019f18cd73d9f111898cf2\",\"user_id\":\"3e3cf96b\",\"work_station\":\"北楼-H34\"}],\"page_token\":\"AQD9/Rn9eij9Pm39ED40/RD/cIFmu77WxpxPB/2oHfQLZ%2BG8JG6tK7%2BZnHiT7COhD2hMSICh/eBl7cpzU6JEC3J7COKNe4jrQ8ExwBCR\"},\"msg\":\"success\"}",
         ),
+        ..EndpointMetadata::new(
+            "contact.v3.user.list",
+            "获取用户列表 — List users of a department.",
+            HttpMethod::Get,
+            "/open-apis/contact/v3/users",
+        )
     };
-    fn path(&self) -> String {
-        String::from("/open-apis/contact/v3/users")
-    }
     fn query(&self) -> Vec<(&'static str, String)> {
         let mut query = Vec::new();
-        if let Some(value) = &self.user_id_type {
-            query.push(("user_id_type", ToString::to_string(value)));
-        }
-        if let Some(value) = &self.department_id_type {
-            query.push(("department_id_type", ToString::to_string(value)));
-        }
-        if let Some(value) = &self.department_id {
-            query.push(("department_id", ToString::to_string(value)));
-        }
-        if let Some(value) = &self.page_token {
-            query.push(("page_token", ToString::to_string(value)));
-        }
-        if let Some(value) = &self.page_size {
-            query.push(("page_size", ToString::to_string(value)));
-        }
+        push_query(&mut query, "user_id_type", &self.user_id_type);
+        push_query(&mut query, "department_id_type", &self.department_id_type);
+        push_query(&mut query, "department_id", &self.department_id);
+        push_query(&mut query, "page_token", &self.page_token);
+        push_query(&mut query, "page_size", &self.page_size);
         query
     }
 }
 #[cfg(feature = "server")]
-impl ::lark_runtime::Incoming for ListRequest {
-    fn from_incoming(
-        request: &::lark_runtime::IncomingRequest<'_>,
-    ) -> Result<Self, ::lark_runtime::ValidationError> {
-        let root = ::lark_runtime::validate::FieldPath::root();
-        let mut violations = ::lark_runtime::validate::Violations::default();
+impl Incoming for ListRequest {
+    fn from_incoming(request: &IncomingRequest<'_>) -> Result<Self, ValidationError> {
+        let mut violations = Violations::default();
         let mut builder = Self::builder();
-        builder.user_id_type = request
-            .query_one::<
-                String,
-            >(&root.field("user_id_type"), "user_id_type", &mut violations);
+        builder.user_id_type = request.query_one("user_id_type", &mut violations);
         builder.department_id_type = request
-            .query_one::<
-                String,
-            >(&root.field("department_id_type"), "department_id_type", &mut violations);
-        builder.department_id = request
-            .query_one::<
-                String,
-            >(&root.field("department_id"), "department_id", &mut violations);
-        builder.page_token = request
-            .query_one::<
-                String,
-            >(&root.field("page_token"), "page_token", &mut violations);
-        builder.page_size = request
-            .query_one::<i32>(&root.field("page_size"), "page_size", &mut violations);
-        ::lark_runtime::incoming::finish(violations, "ListRequest", builder.build())
+            .query_one("department_id_type", &mut violations);
+        builder.department_id = request.query_one("department_id", &mut violations);
+        builder.page_token = request.query_one("page_token", &mut violations);
+        builder.page_size = request.query_one("page_size", &mut violations);
+        ::lark_runtime::incoming::finish(violations, builder.build())
     }
 }
 impl ::lark_runtime::Paged for ListRequest {
@@ -206,7 +160,6 @@ impl ::lark_runtime::Paged for ListRequest {
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct ListResponse {
     /// Type `boolean`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -248,27 +201,17 @@ pub enum ListError {
     /// A code the reference page does not document for this endpoint.
     Undocumented(i64),
 }
-impl ::lark_runtime::DocumentedError for ListError {
-    const DOCUMENTED: &'static [(Self, ::lark_runtime::ErrorFacts)] = &[
+impl DocumentedError for ListError {
+    const DOCUMENTED: &'static [(Self, ErrorFacts)] = &[
         (Self::NoUserAuthorityError, crate::contact::v3::errors::CODE_41050_3),
         (Self::PageSizeIsInvalid, crate::contact::v3::errors::CODE_40011),
         (Self::PageTokenIsInvalidError, crate::contact::v3::errors::CODE_40012_3),
         (Self::NoDeptAuthorityError, crate::contact::v3::errors::CODE_40004),
     ];
-    fn undocumented(code: i64) -> Self {
-        Self::Undocumented(code)
-    }
-    fn undocumented_code(&self) -> Option<i64> {
-        match self {
-            Self::Undocumented(code) => Some(*code),
-            _ => None,
-        }
-    }
 }
 ::lark_runtime::documented_error_traits!(ListError);
 /// ListResponseItemsItemAvatar
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct ListResponseItemsItemAvatar {
     /// Type `string`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -287,16 +230,9 @@ pub struct ListResponseItemsItemAvatar {
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub avatar_origin: Option<String>,
 }
-impl ::lark_runtime::Validate for ListResponseItemsItemAvatar {
-    fn validate_at(
-        &self,
-        _at: &::lark_runtime::validate::FieldPath<'_>,
-        _violations: &mut ::lark_runtime::validate::Violations,
-    ) {}
-}
+impl Validate for ListResponseItemsItemAvatar {}
 /// ListResponseItemsItemStatus
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct ListResponseItemsItemStatus {
     /// Type `boolean`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -308,16 +244,9 @@ pub struct ListResponseItemsItemStatus {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_activated: Option<bool>,
 }
-impl ::lark_runtime::Validate for ListResponseItemsItemStatus {
-    fn validate_at(
-        &self,
-        _at: &::lark_runtime::validate::FieldPath<'_>,
-        _violations: &mut ::lark_runtime::validate::Violations,
-    ) {}
-}
+impl Validate for ListResponseItemsItemStatus {}
 /// ListResponseItemsItemOrdersItem
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct ListResponseItemsItemOrdersItem {
     /// Type `string`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -332,16 +261,9 @@ pub struct ListResponseItemsItemOrdersItem {
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub department_order: Option<i32>,
 }
-impl ::lark_runtime::Validate for ListResponseItemsItemOrdersItem {
-    fn validate_at(
-        &self,
-        _at: &::lark_runtime::validate::FieldPath<'_>,
-        _violations: &mut ::lark_runtime::validate::Violations,
-    ) {}
-}
+impl Validate for ListResponseItemsItemOrdersItem {}
 /// ListResponseItemsItemCustomAttrsItemValueGenericUser
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct ListResponseItemsItemCustomAttrsItemValueGenericUser {
     /// Type `string`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -352,16 +274,9 @@ pub struct ListResponseItemsItemCustomAttrsItemValueGenericUser {
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub r#type: Option<i32>,
 }
-impl ::lark_runtime::Validate for ListResponseItemsItemCustomAttrsItemValueGenericUser {
-    fn validate_at(
-        &self,
-        _at: &::lark_runtime::validate::FieldPath<'_>,
-        _violations: &mut ::lark_runtime::validate::Violations,
-    ) {}
-}
+impl Validate for ListResponseItemsItemCustomAttrsItemValueGenericUser {}
 /// ListResponseItemsItemCustomAttrsItemValue
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct ListResponseItemsItemCustomAttrsItemValue {
     /// Type `string`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -391,23 +306,13 @@ pub struct ListResponseItemsItemCustomAttrsItemValue {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub generic_user: Option<ListResponseItemsItemCustomAttrsItemValueGenericUser>,
 }
-impl ::lark_runtime::Validate for ListResponseItemsItemCustomAttrsItemValue {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
-        {
-            let at = at.field("generic_user");
-            if let Some(value) = &self.generic_user {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
+impl Validate for ListResponseItemsItemCustomAttrsItemValue {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
+        violations.check(&at.field("generic_user"), &self.generic_user);
     }
 }
 /// ListResponseItemsItemCustomAttrsItem
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct ListResponseItemsItemCustomAttrsItem {
     /// Type `string`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -421,23 +326,13 @@ pub struct ListResponseItemsItemCustomAttrsItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value: Option<ListResponseItemsItemCustomAttrsItemValue>,
 }
-impl ::lark_runtime::Validate for ListResponseItemsItemCustomAttrsItem {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
-        {
-            let at = at.field("value");
-            if let Some(value) = &self.value {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
+impl Validate for ListResponseItemsItemCustomAttrsItem {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
+        violations.check(&at.field("value"), &self.value);
     }
 }
 /// ListResponseItemsItem
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct ListResponseItemsItem {
     /// Type `string`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -530,41 +425,11 @@ pub struct ListResponseItemsItem {
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub job_title: Option<String>,
 }
-impl ::lark_runtime::Validate for ListResponseItemsItem {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
-        {
-            let at = at.field("avatar");
-            if let Some(value) = &self.avatar {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
-        {
-            let at = at.field("status");
-            if let Some(value) = &self.status {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
-        {
-            let at = at.field("orders");
-            if let Some(value) = &self.orders {
-                for (index, item) in value.iter().enumerate() {
-                    let at = at.index(index);
-                    ::lark_runtime::Validate::validate_at(item, &at, violations);
-                }
-            }
-        }
-        {
-            let at = at.field("custom_attrs");
-            if let Some(value) = &self.custom_attrs {
-                for (index, item) in value.iter().enumerate() {
-                    let at = at.index(index);
-                    ::lark_runtime::Validate::validate_at(item, &at, violations);
-                }
-            }
-        }
+impl Validate for ListResponseItemsItem {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
+        violations.check(&at.field("avatar"), &self.avatar);
+        violations.check(&at.field("status"), &self.status);
+        violations.check(&at.field("orders"), &self.orders);
+        violations.check(&at.field("custom_attrs"), &self.custom_attrs);
     }
 }

@@ -9,14 +9,11 @@
 //! `PATCH /open-apis/contact/v3/users/:user_id`
 //!
 //! Reference: <https://open.feishu.cn/document/server-docs/contact-v3/user/patch>
-use ::lark_runtime::__private::serde::{Deserialize, Serialize};
+use ::lark_runtime::__private::prelude::*;
 /// Request of 修改用户部分信息 — Update part of a user.
-///
-/// `PATCH /open-apis/contact/v3/users/:user_id`
 ///
 /// Build it with [`PatchRequest::builder`]; a request that exists has passed every constraint of the spec.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct PatchRequest {
     #[serde(skip)]
     user_id: String,
@@ -446,9 +443,9 @@ impl PatchRequestBuilder {
         self
     }
     /// Checks every constraint of the spec and returns the request, or every violation found.
-    pub fn build(self) -> Result<PatchRequest, ::lark_runtime::ValidationError> {
-        let root = ::lark_runtime::validate::FieldPath::root();
-        let mut violations = ::lark_runtime::validate::Violations::default();
+    pub fn build(self) -> Result<PatchRequest, ValidationError> {
+        let root = FieldPath::root();
+        let mut violations = Violations::default();
         let user_id = violations.required(&root.field("user_id"), self.user_id);
         let (Some(user_id),) = (user_id,) else {
             return Err(violations.into_error("PatchRequest"));
@@ -483,89 +480,35 @@ impl PatchRequestBuilder {
             subscription_ids: self.subscription_ids,
             dotted_line_leader_user_ids: self.dotted_line_leader_user_ids,
         };
-        ::lark_runtime::Validate::validate(&request)?;
+        Validate::validate(&request)?;
         Ok(request)
     }
 }
-impl ::lark_runtime::Validate for PatchRequest {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
-        {
-            let at = at.field("user_id_type");
-            if let Some(value) = &self.user_id_type {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
-        {
-            let at = at.field("department_id_type");
-            if let Some(value) = &self.department_id_type {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
+impl Validate for PatchRequest {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
+        violations.check(&at.field("user_id_type"), &self.user_id_type);
+        violations.check(&at.field("department_id_type"), &self.department_id_type);
         {
             let at = at.field("name");
             if let Some(value) = &self.name {
                 violations.length(&at, value, Some(1), None);
             }
         }
-        {
-            let at = at.field("gender");
-            if let Some(value) = &self.gender {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
-        {
-            let at = at.field("employee_type");
-            if let Some(value) = &self.employee_type {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
-        {
-            let at = at.field("orders");
-            if let Some(value) = &self.orders {
-                for (index, item) in value.iter().enumerate() {
-                    let at = at.index(index);
-                    ::lark_runtime::Validate::validate_at(item, &at, violations);
-                }
-            }
-        }
-        {
-            let at = at.field("custom_attrs");
-            if let Some(value) = &self.custom_attrs {
-                for (index, item) in value.iter().enumerate() {
-                    let at = at.index(index);
-                    ::lark_runtime::Validate::validate_at(item, &at, violations);
-                }
-            }
-        }
+        violations.check(&at.field("gender"), &self.gender);
+        violations.check(&at.field("employee_type"), &self.employee_type);
+        violations.check(&at.field("orders"), &self.orders);
+        violations.check(&at.field("custom_attrs"), &self.custom_attrs);
     }
 }
-impl ::lark_runtime::Endpoint for PatchRequest {
+impl Endpoint for PatchRequest {
     type Data = PatchResponse;
     type Error = PatchError;
-    const METADATA: &'static ::lark_runtime::EndpointMetadata = &::lark_runtime::EndpointMetadata {
-        id: "contact.v3.user.patch",
-        summary: "修改用户部分信息 — Update part of a user.",
-        method: ::lark_runtime::HttpMethod::Patch,
-        path_template: "/open-apis/contact/v3/users/:user_id",
-        access_tokens: &[
-            ::lark_runtime::AccessTokenKind::Tenant,
-            ::lark_runtime::AccessTokenKind::User,
-        ],
-        app_types: &[::lark_runtime::AppType::Custom],
+    const METADATA: &'static EndpointMetadata = &EndpointMetadata {
+        access_tokens: &[AccessTokenKind::Tenant, AccessTokenKind::User],
+        app_types: &[AppType::Custom],
         scopes: &["contact:contact", "contact:user.base"],
-        rate_limits: &[
-            ::lark_runtime::RateLimit::per_minute(1000),
-            ::lark_runtime::RateLimit::per_second(50),
-        ],
-        special_rate_limit: false,
-        envelope: ::lark_runtime::Envelope::Data,
-        request_body: ::lark_runtime::RequestBody::Json,
-        response_kind: ::lark_runtime::ResponseKind::Json,
-        pagination_items: None,
+        rate_limits: &[RateLimit::per_minute(1000), RateLimit::per_second(50)],
+        request_body: RequestBody::Json,
         path_example: &[("user_id", "ou_7dab8a3d3cdcc9da365777c7ad535d62")],
         query_example: &[
             ("user_id_type", "open_id"),
@@ -574,36 +517,34 @@ impl ::lark_runtime::Endpoint for PatchRequest {
         request_example: Some(
             "{\"avatar_key\":\"2500c7a9-5fff-4d9a-a2de-3d59614ae28g\",\"city\":\"杭州\",\"country\":\"CN\",\"custom_attrs\":[{\"id\":\"DemoId\",\"type\":\"TEXT\",\"value\":{\"generic_user\":{\"id\":\"9b2fabg5\",\"type\":1},\"option_id\":\"edcvfrtg\",\"pc_url\":\"http://www.fs.cn\",\"text\":\"DemoText\",\"url\":\"http://www.fs.cn\"}}],\"department_ids\":[\"od-4e6ac4d14bcd5071a37a39de902c7141\"],\"dotted_line_leader_user_ids\":[\"ou_7dab8a3d3cdcc9da365777c7ad535d62\"],\"email\":\"zhangsan@gmail.com\",\"employee_no\":\"1\",\"employee_type\":1,\"en_name\":\"San Zhang\",\"enterprise_email\":\"demo@mail.com\",\"gender\":1,\"is_frozen\":false,\"job_family_id\":\"mga5oa8ayjlpzjq\",\"job_level_id\":\"mga5oa8ayjlp9rb\",\"job_title\":\"xxxxx\",\"join_time\":2147483647,\"leader_user_id\":\"ou_7dab8a3d3cdcc9da365777c7ad535d62\",\"mobile\":\"13011111111\",\"mobile_visible\":false,\"name\":\"张三\",\"nickname\":\"Alex Zhang\",\"orders\":[{\"department_id\":\"od-4e6ac4d14bcd5071a37a39de902c7141\",\"department_order\":100,\"is_primary_dept\":true,\"user_order\":100}],\"subscription_ids\":[\"23213213213123123\"],\"work_station\":\"北楼-H34\"}",
         ),
-        file_parts: &[],
         response_example: Some(
             "{\"code\":0,\"data\":{\"user\":{\"avatar\":{\"avatar_240\":\"https://foo.icon.com/xxxx\",\"avatar_640\":\"https://foo.icon.com/xxxx\",\"avatar_72\":\"https://foo.icon.com/xxxx\",\"avatar_origin\":\"https://foo.icon.com/xxxx\"},\"city\":\"杭州\",\"country\":\"CN\",\"custom_attrs\":[{\"id\":\"DemoId\",\"type\":\"TEXT\",\"value\":{\"generic_user\":{\"id\":\"9b2fabg5\",\"type\":1},\"name\":\"name\",\"option_id\":\"edcvfrtg\",\"option_value\":\"option\",\"pc_url\":\"http://www.fs.cn\",\"picture_url\":\"https://xxxxxxxxxxxxxxxxxx\",\"text\":\"DemoText\",\"url\":\"http://www.fs.cn\"}}],\"department_ids\":[\"od-4e6ac4d14bcd5071a37a39de902c7141\"],\"dotted_line_leader_user_ids\":[\"ou_7dab8a3d3cdcc9da365777c7ad535d62\"],\"email\":\"zhangsan@gmail.com\",\"employee_no\":\"1\",\"employee_type\":1,\"en_name\":\"San Zhang\",\"enterprise_email\":\"demo@mail.com\",\"gender\":1,\"is_frozen\":false,\"is_tenant_manager\":false,\"job_family_id\":\"mga5oa8ayjlpzjq\",\"job_level_id\":\"mga5oa8ayjlp9rb\",\"job_title\":\"xxxxx\",\"join_time\":2147483647,\"leader_user_id\":\"ou_7dab8a3d3cdcc9da365777c7ad535d62\",\"mobile\":\"13011111111\",\"mobile_visible\":false,\"name\":\"张三\",\"nickname\":\"Alex Zhang\",\"open_id\":\"ou_7dab8a3d3cdcc9da365777c7ad535d62\",\"orders\":[{\"department_id\":\"od-4e6ac4d14bcd5071a37a39de902c7141\",\"department_order\":100,\"is_primary_dept\":true,\"user_order\":100}],\"status\":{\"is_activated\":true,\"is_exited\":false,\"is_frozen\":false,\"is_resigned\":false,\"is_unjoin\":false},\"union_id\":\"on_94a1ee5551019f18cd73d9f111898cf2\",\"user_id\":\"3e3cf96b\",\"work_station\":\"北楼-H34\"}},\"msg\":\"success\"}",
         ),
+        ..EndpointMetadata::new(
+            "contact.v3.user.patch",
+            "修改用户部分信息 — Update part of a user.",
+            HttpMethod::Patch,
+            "/open-apis/contact/v3/users/:user_id",
+        )
     };
     fn path(&self) -> String {
-        ::lark_runtime::wire::fill_path(
+        fill_path(
             Self::METADATA.path_template,
             &[("user_id", ToString::to_string(&self.user_id))],
         )
     }
     fn query(&self) -> Vec<(&'static str, String)> {
         let mut query = Vec::new();
-        if let Some(value) = &self.user_id_type {
-            query.push(("user_id_type", ToString::to_string(value)));
-        }
-        if let Some(value) = &self.department_id_type {
-            query.push(("department_id_type", ToString::to_string(value)));
-        }
+        push_query(&mut query, "user_id_type", &self.user_id_type);
+        push_query(&mut query, "department_id_type", &self.department_id_type);
         query
     }
 }
 #[cfg(feature = "server")]
-impl ::lark_runtime::Incoming for PatchRequest {
-    fn from_incoming(
-        request: &::lark_runtime::IncomingRequest<'_>,
-    ) -> Result<Self, ::lark_runtime::ValidationError> {
+impl Incoming for PatchRequest {
+    fn from_incoming(request: &IncomingRequest<'_>) -> Result<Self, ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
         #[derive(Deserialize)]
-        #[serde(crate = "::lark_runtime::__private::serde")]
         struct Body {
             #[serde(default, rename = "name")]
             name: Option<String>,
@@ -656,19 +597,12 @@ impl ::lark_runtime::Incoming for PatchRequest {
             #[serde(default, rename = "dotted_line_leader_user_ids")]
             dotted_line_leader_user_ids: Option<Vec<String>>,
         }
-        let root = ::lark_runtime::validate::FieldPath::root();
-        let mut violations = ::lark_runtime::validate::Violations::default();
+        let mut violations = Violations::default();
         let mut builder = Self::builder();
-        builder.user_id = request
-            .path_param::<String>(&root.field("user_id"), "user_id", &mut violations);
-        builder.user_id_type = request
-            .query_one::<
-                PatchRequestUserIdType,
-            >(&root.field("user_id_type"), "user_id_type", &mut violations);
+        builder.user_id = request.path_param("user_id", &mut violations);
+        builder.user_id_type = request.query_one("user_id_type", &mut violations);
         builder.department_id_type = request
-            .query_one::<
-                PatchRequestDepartmentIdType,
-            >(&root.field("department_id_type"), "department_id_type", &mut violations);
+            .query_one("department_id_type", &mut violations);
         let Some(body) = request.body::<Body>(&mut violations) else {
             return Err(violations.into_error("PatchRequest"));
         };
@@ -697,14 +631,13 @@ impl ::lark_runtime::Incoming for PatchRequest {
         builder.job_family_id = body.job_family_id;
         builder.subscription_ids = body.subscription_ids;
         builder.dotted_line_leader_user_ids = body.dotted_line_leader_user_ids;
-        ::lark_runtime::incoming::finish(violations, "PatchRequest", builder.build())
+        ::lark_runtime::incoming::finish(violations, builder.build())
     }
 }
 /// Response data of 修改用户部分信息 — Update part of a user.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct PatchResponse {
     /// The user after the change.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -716,383 +649,195 @@ pub struct PatchResponse {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum PatchError {
-    /// `40001` param error (HTTP 400).
-    ///
-    /// The parameters are not valid; fix them against the documentation and retry.
+    /// `40001` param error (HTTP 400). The parameters are not valid; fix them against the documentation and retry.
     ParamError,
-    /// `41001` mobile has already exist error (HTTP 400).
-    ///
-    /// Another user has this mobile number; use one unique in the tenant (the id-by-mobile-or-email endpoint finds its owner).
+    /// `41001` mobile has already exist error (HTTP 400). Another user has this mobile number; use one unique in the tenant (the id-by-mobile-or-email endpoint finds its owner).
     MobileHasAlreadyExistError,
-    /// `41002` email has already exist error (HTTP 400).
-    ///
-    /// Another user has this email; use one unique in the tenant (the id-by-mobile-or-email endpoint finds its owner).
+    /// `41002` email has already exist error (HTTP 400). Another user has this email; use one unique in the tenant (the id-by-mobile-or-email endpoint finds its owner).
     EmailHasAlreadyExistError,
-    /// `41003` user account conflict error (HTTP 409).
-    ///
-    /// The mobile and email belong to two different Feishu accounts; use other contact details or close one of the accounts first, and ask technical support if it persists.
+    /// `41003` user account conflict error (HTTP 409). The mobile and email belong to two different Feishu accounts; use other contact details or close one of the accounts first, and ask technical support if it persists.
     UserAccountConflictError,
-    /// `41004` mobile is invalid error (HTTP 400).
-    ///
-    /// The mobile number is malformed; follow the format described for `mobile`.
+    /// `41004` mobile is invalid error (HTTP 400). The mobile number is malformed; follow the format described for `mobile`.
     MobileIsInvalidError,
-    /// `41005` email is invalid error (HTTP 400).
-    ///
-    /// The email address is not valid; pass a working address.
+    /// `41005` email is invalid error (HTTP 400). The email address is not valid; pass a working address.
     EmailIsInvalidError,
-    /// `41006` no user name error (HTTP 400).
-    ///
-    /// No name was given; `name` is required.
+    /// `41006` no user name error (HTTP 400). No name was given; `name` is required.
     NoUserNameError,
-    /// `41009` no email or mobile error (HTTP 400).
-    ///
-    /// Email and mobile cannot both be empty.
+    /// `41009` no email or mobile error (HTTP 400). Email and mobile cannot both be empty.
     NoEmailOrMobileError,
-    /// `41010` no mobile error (HTTP 400).
-    ///
-    /// The mobile number may not be empty.
+    /// `41010` no mobile error (HTTP 400). The mobile number may not be empty.
     NoMobileError,
-    /// `41011` user id already exist error (HTTP 400).
-    ///
-    /// The user_id is already used in the tenant; choose another custom user_id.
+    /// `41011` user id already exist error (HTTP 400). The user_id is already used in the tenant; choose another custom user_id.
     UserIdAlreadyExistError,
-    /// `41014` user name sensitive error (HTTP 400).
-    ///
-    /// The name contains sensitive content; ask technical support if unsure.
+    /// `41014` user name sensitive error (HTTP 400). The name contains sensitive content; ask technical support if unsure.
     UserNameSensitiveError,
-    /// `41016` department has too many users  error (HTTP 400).
-    ///
-    /// A department of the user already has more than 500 users; choose other departments.
+    /// `41016` department has too many users  error (HTTP 400). A department of the user already has more than 500 users; choose other departments.
     DepartmentHasTooManyUsersError,
-    /// `41017` department is required error (HTTP 400).
-    ///
-    /// The department information may not be empty.
+    /// `41017` department is required error (HTTP 400). The department information may not be empty.
     DepartmentIsRequiredError,
-    /// `41018` position info is invalid error (HTTP 400).
-    ///
-    /// The position information is not valid.
+    /// `41018` position info is invalid error (HTTP 400). The position information is not valid.
     PositionInfoIsInvalidError,
-    /// `41019` position department is invalid error (HTTP 400).
-    ///
-    /// The position's department is not valid.
+    /// `41019` position department is invalid error (HTTP 400). The position's department is not valid.
     PositionDepartmentIsInvalidError,
-    /// `41020` position code has already exist  error (HTTP 400).
-    ///
-    /// The position code is not valid.
+    /// `41020` position code has already exist  error (HTTP 400). The position code is not valid.
     PositionCodeHasAlreadyExistError,
-    /// `41021` position multiple main count error (HTTP 400).
-    ///
-    /// A user may have at most one main position.
+    /// `41021` position multiple main count error (HTTP 400). A user may have at most one main position.
     PositionMultipleMainCountError,
-    /// `41022` user tenant not match error (HTTP 400).
-    ///
-    /// The user belongs to another tenant; check you are not using another organization's credentials.
+    /// `41022` user tenant not match error (HTTP 400). The user belongs to another tenant; check you are not using another organization's credentials.
     UserTenantNotMatchError,
-    /// `41023` update department conflict position department error (HTTP 400).
-    ///
-    /// Position departments must match the user's departments; change both together.
+    /// `41023` update department conflict position department error (HTTP 400). Position departments must match the user's departments; change both together.
     UpdateDepartmentConflictPositionDepartmentError,
-    /// `41024` update position department conflict department error (HTTP 400).
-    ///
-    /// A new position department must be one of the user's departments.
+    /// `41024` update position department conflict department error (HTTP 400). A new position department must be one of the user's departments.
     UpdatePositionDepartmentConflictDepartmentError,
-    /// `41025` order department invalid error (HTTP 400).
-    ///
-    /// Each department in `orders` must be one of the user's departments.
+    /// `41025` order department invalid error (HTTP 400). Each department in `orders` must be one of the user's departments.
     OrderDepartmentInvalidError,
-    /// `41028` user multi department need upgrade visibility error (HTTP 405).
-    ///
-    /// The tenant's visibility rules do not allow several departments yet; an administrator must upgrade them in the admin console (security, member permissions, organization visibility).
+    /// `41028` user multi department need upgrade visibility error (HTTP 405). The tenant's visibility rules do not allow several departments yet; an administrator must upgrade them in the admin console (security, member permissions, organization visibility).
     UserMultiDepartmentNeedUpgradeVisibility,
-    /// `41029` create or update user multi department error (HTTP 400).
-    ///
-    /// The tenant does not support users in several departments; ask technical support if unsure.
+    /// `41029` create or update user multi department error (HTTP 400). The tenant does not support users in several departments; ask technical support if unsure.
     CreateOrUpdateUserMultiDepartment,
-    /// `41030` set leader to oneself error (HTTP 400).
-    ///
-    /// A user cannot be their own leader; set the real leader or leave it out.
+    /// `41030` set leader to oneself error (HTTP 400). A user cannot be their own leader; set the real leader or leave it out.
     SetLeaderToOneselfError,
-    /// `41031` position feature not enable error (HTTP 504).
-    ///
-    /// The tenant does not support user positions; ask technical support if unsure.
+    /// `41031` position feature not enable error (HTTP 504). The tenant does not support user positions; ask technical support if unsure.
     PositionFeatureNotEnableError,
-    /// `41032` user multi department feature not enable error (HTTP 504).
-    ///
-    /// The tenant does not support users in several departments; ask technical support if unsure.
+    /// `41032` user multi department feature not enable error (HTTP 504). The tenant does not support users in several departments; ask technical support if unsure.
     UserMultiDepartmentFeatureNotEnable,
-    /// `41033` user in too many departments  error (HTTP 400).
-    ///
-    /// A user can belong to at most 50 departments; shorten `department_ids`.
+    /// `41033` user in too many departments  error (HTTP 400). A user can belong to at most 50 departments; shorten `department_ids`.
     UserInTooManyDepartmentsError,
-    /// `41034` email prefix already exist error (HTTP 400).
-    ///
-    /// The part of the email before `@` is already used; choose another.
+    /// `41034` email prefix already exist error (HTTP 400). The part of the email before `@` is already used; choose another.
     EmailPrefixAlreadyExistError,
-    /// `41035` email prefix is invalid error (HTTP 400).
-    ///
-    /// The part of the email before `@` is not valid; check its spelling.
+    /// `41035` email prefix is invalid error (HTTP 400). The part of the email before `@` is not valid; check its spelling.
     EmailPrefixIsInvalidError,
-    /// `41036` avatar key is invalid error (HTTP 400).
-    ///
-    /// The avatar key is not valid; upload the image again and use the new key.
+    /// `41036` avatar key is invalid error (HTTP 400). The avatar key is not valid; upload the image again and use the new key.
     AvatarKeyIsInvalidError,
-    /// `41037` avatar key is sensitive error (HTTP 400).
-    ///
-    /// The avatar was rejected as sensitive; upload another image and use its key.
+    /// `41037` avatar key is sensitive error (HTTP 400). The avatar was rejected as sensitive; upload another image and use its key.
     AvatarKeyIsSensitiveError,
-    /// `41038` gender is invalid error (HTTP 400).
-    ///
-    /// The gender is not one of the documented values.
+    /// `41038` gender is invalid error (HTTP 400). The gender is not one of the documented values.
     GenderIsInvalidError,
-    /// `41040` user name is null error (HTTP 400).
-    ///
-    /// The name may not be empty; send `name`.
+    /// `41040` user name is null error (HTTP 400). The name may not be empty; send `name`.
     UserNameIsNullError,
-    /// `41041` department id is not assigned  error (HTTP 400).
-    ///
-    /// No department was given; send `department_ids`.
+    /// `41041` department id is not assigned  error (HTTP 400). No department was given; send `department_ids`.
     DepartmentIdIsNotAssignedError,
-    /// `41042` join time is invalid error (HTTP 400).
-    ///
-    /// The join time may not be empty.
+    /// `41042` join time is invalid error (HTTP 400). The join time may not be empty.
     JoinTimeIsInvalidError,
-    /// `41043` employee id is invalid error (HTTP 400).
-    ///
-    /// The user_id is not valid; it may be at most 64 characters.
+    /// `41043` employee id is invalid error (HTTP 400). The user_id is not valid; it may be at most 64 characters.
     EmployeeIdIsInvalidError,
-    /// `41044` Custom attribute is not set error (HTTP 400).
-    ///
-    /// A custom field value must name its field id; get the ids from the custom attribute list.
+    /// `41044` Custom attribute is not set error (HTTP 400). A custom field value must name its field id; get the ids from the custom attribute list.
     CustomAttributeIsNotSetError,
-    /// `41045` Custom attribute id is not exist error (HTTP 400).
-    ///
-    /// The custom field id does not exist; get a correct one from the custom attribute list.
+    /// `41045` Custom attribute id is not exist error (HTTP 400). The custom field id does not exist; get a correct one from the custom attribute list.
     CustomAttributeIdIsNotExist,
-    /// `41046` Custom attribute value is not set error (HTTP 400).
-    ///
-    /// A custom field needs its `value`.
+    /// `41046` Custom attribute value is not set error (HTTP 400). A custom field needs its `value`.
     CustomAttributeValueIsNotSet,
-    /// `41047` Custom attribute href text  is null error (HTTP 400).
-    ///
-    /// An HREF custom field needs `text`.
+    /// `41047` Custom attribute href text  is null error (HTTP 400). An HREF custom field needs `text`.
     CustomAttributeHrefTextIsNull,
-    /// `41048` Custom attribute href url  is null error (HTTP 400).
-    ///
-    /// An HREF custom field needs `url`.
+    /// `41048` Custom attribute href url  is null error (HTTP 400). An HREF custom field needs `url`.
     CustomAttributeHrefUrlIsNull,
-    /// `41050` no user authority error (HTTP 400).
-    ///
-    /// The user is outside the caller's reach: with a tenant token add the user to the app's contact data scope (developer console, permissions, data scope); with a user token the user's organization visibility, set by an administrator, decides.
+    /// `41050` no user authority error (HTTP 400). The user is outside the caller's reach: with a tenant token add the user to the app's contact data scope (developer console, permissions, data scope); with a user token the user's organization visibility, set by an administrator, decides.
     NoUserAuthorityError,
-    /// `41051` user id info not provide error (HTTP 400).
-    ///
-    /// The user id is missing.
+    /// `41051` user id info not provide error (HTTP 400). The user id is missing.
     UserIdInfoNotProvideError,
-    /// `40004` no dept authority error (HTTP 403).
-    ///
-    /// The department must be in the app's contact data scope.
+    /// `40004` no dept authority error (HTTP 403). The department must be in the app's contact data scope.
     NoDeptAuthorityError,
-    /// `41056` no field authority error (HTTP 403).
-    ///
-    /// The app lacks a field scope the request needs; enable every field scope listed for the fields used.
+    /// `41056` no field authority error (HTTP 403). The app lacks a field scope the request needs; enable every field scope listed for the fields used.
     NoFieldAuthorityError,
-    /// `41057` invalid employee type error (HTTP 400).
-    ///
-    /// The employee type is not valid; use 1 to 5 or a custom type's enum_value from the employee type list.
+    /// `41057` invalid employee type error (HTTP 400). The employee type is not valid; use 1 to 5 or a custom type's enum_value from the employee type list.
     InvalidEmployeeTypeError,
-    /// `41059` invalid employee type error (HTTP 400).
-    ///
-    /// The employee type is not valid; use 1 to 5 or a custom type's enum_value from the employee type list.
+    /// `41059` invalid employee type error (HTTP 400). The employee type is not valid; use 1 to 5 or a custom type's enum_value from the employee type list.
     InvalidEmployeeTypeError41059,
-    /// `41060` inactive employee type error (HTTP 400).
-    ///
-    /// That employee type is not active in the tenant; pick an active one (see enum_status in the employee type list).
+    /// `41060` inactive employee type error (HTTP 400). That employee type is not active in the tenant; pick an active one (see enum_status in the employee type list).
     InactiveEmployeeTypeError,
-    /// `41063` job_title length exceed 100 character (HTTP 400).
-    ///
-    /// The job title exceeds 100 characters; shorten it.
+    /// `41063` job_title length exceed 100 character (HTTP 400). The job title exceeds 100 characters; shorten it.
     JobTitleLengthExceed100Character,
-    /// `42008` tenant id is invalid error (HTTP 400).
-    ///
-    /// Check that the calling tenant is valid.
+    /// `42008` tenant id is invalid error (HTTP 400). Check that the calling tenant is valid.
     TenantIdIsInvalidError,
-    /// `41068` Number of email aliases exceeds the upper limit (HTTP 400).
-    ///
-    /// The tenant's enterprise mail accounts are used up; ask an administrator about the quota.
+    /// `41068` Number of email aliases exceeds the upper limit (HTTP 400). The tenant's enterprise mail accounts are used up; ask an administrator about the quota.
     NumberOfEmailAliasesExceedsThe,
-    /// `41069` Business email is in the recycle bin (HTTP 400).
-    ///
-    /// The enterprise mailbox is in the recycle bin; delete it there permanently before reusing it.
+    /// `41069` Business email is in the recycle bin (HTTP 400). The enterprise mailbox is in the recycle bin; delete it there permanently before reusing it.
     BusinessEmailIsInTheRecycle,
-    /// `41070` name length exceed 255 character (HTTP 400).
-    ///
-    /// The name exceeds 255 characters; shorten it.
+    /// `41070` name length exceed 255 character (HTTP 400). The name exceeds 255 characters; shorten it.
     NameLengthExceed255Character,
-    /// `41071` en_name length exceed 255 character (HTTP 400).
-    ///
-    /// The English name exceeds 255 characters; shorten it.
+    /// `41071` en_name length exceed 255 character (HTTP 400). The English name exceeds 255 characters; shorten it.
     EnNameLengthExceed255Character,
-    /// `41072` nickname length exceed 255 character (HTTP 400).
-    ///
-    /// The alias exceeds 255 characters; shorten it.
+    /// `41072` nickname length exceed 255 character (HTTP 400). The alias exceeds 255 characters; shorten it.
     NicknameLengthExceed255Character,
-    /// `44001` business email domain not available error (HTTP 400).
-    ///
-    /// The tenant has no enterprise mail domain; an administrator must enable enterprise mail first.
+    /// `44001` business email domain not available error (HTTP 400). The tenant has no enterprise mail domain; an administrator must enable enterprise mail first.
     BusinessEmailDomainNotAvailableError,
-    /// `44002` update order must update department together (HTTP 400).
-    ///
-    /// Changing `orders` needs `department_ids` in the same request, and every department in `orders` must be among them.
+    /// `44002` update order must update department together (HTTP 400). Changing `orders` needs `department_ids` in the same request, and every department in `orders` must be among them.
     UpdateOrderMustUpdateDepartmentTogether,
-    /// `44003` avatarkey and description cannot be empty when update resigned user (HTTP 400).
-    ///
-    /// Updating a resigned user needs the avatar key and the information.
+    /// `44003` avatarkey and description cannot be empty when update resigned user (HTTP 400). Updating a resigned user needs the avatar key and the information.
     AvatarkeyAndDescriptionCannotBeEmpty,
-    /// `44006` name length exceed 255 character (HTTP 400).
-    ///
-    /// The name exceeds 255 characters; shorten it.
+    /// `44006` name length exceed 255 character (HTTP 400). The name exceeds 255 characters; shorten it.
     NameLengthExceed255Character44006,
-    /// `44007` en_name length exceed 255 character (HTTP 400).
-    ///
-    /// The English name exceeds 255 characters; shorten it.
+    /// `44007` en_name length exceed 255 character (HTTP 400). The English name exceeds 255 characters; shorten it.
     EnNameLengthExceed255Character44007,
-    /// `44008` nickname length exceed 255 character (HTTP 400).
-    ///
-    /// The alias exceeds 255 characters; shorten it.
+    /// `44008` nickname length exceed 255 character (HTTP 400). The alias exceeds 255 characters; shorten it.
     NicknameLengthExceed255Character44008,
-    /// `44010` unJoined user not allow to update (HTTP 400).
-    ///
-    /// A user who has not joined yet cannot be updated.
+    /// `44010` unJoined user not allow to update (HTTP 400). A user who has not joined yet cannot be updated.
     UnJoinedUserNotAllowToUpdate,
-    /// `44011` exited user not allow to update (HTTP 400).
-    ///
-    /// A user who has quit cannot be updated.
+    /// `44011` exited user not allow to update (HTTP 400). A user who has quit cannot be updated.
     ExitedUserNotAllowToUpdate,
-    /// `42006` user has resigned error (HTTP 400).
-    ///
-    /// The user has left; their information can no longer be updated.
+    /// `42006` user has resigned error (HTTP 400). The user has left; their information can no longer be updated.
     UserHasResignedError,
-    /// `44013` User enterprise Email password is not valid (HTTP 400).
-    ///
-    /// The enterprise mail password is not valid.
+    /// `44013` User enterprise Email password is not valid (HTTP 400). The enterprise mail password is not valid.
     UserEnterpriseEmailPasswordIsNot,
-    /// `44014` Can not update inactive user email when email equal enterprise (HTTP 400).
-    ///
-    /// The email cannot be updated while it is the user's enterprise mailbox.
+    /// `44014` Can not update inactive user email when email equal enterprise (HTTP 400). The email cannot be updated while it is the user's enterprise mailbox.
     CanNotUpdateInactiveUserEmail,
-    /// `44015` can not update password when user already have password (HTTP 400).
-    ///
-    /// The password cannot be set because the user already has one.
+    /// `44015` can not update password when user already have password (HTTP 400). The password cannot be set because the user already has one.
     CanNotUpdatePasswordWhenUser,
-    /// `44016` can not set enterprise email password (HTTP 400).
-    ///
-    /// The enterprise mail password cannot be set.
+    /// `44016` can not set enterprise email password (HTTP 400). The enterprise mail password cannot be set.
     CanNotSetEnterpriseEmailPassword,
-    /// `44017` Suite_Admin_Common_UnableToEditUpper (HTTP 400).
-    ///
-    /// The content was blocked by risk control; check that it is acceptable.
+    /// `44017` Suite_Admin_Common_UnableToEditUpper (HTTP 400). The content was blocked by risk control; check that it is acceptable.
     SuiteAdminCommonUnableToEditUpper,
-    /// `44018` lark not support +86 mobile (HTTP 400).
-    ///
-    /// Lark does not accept +86 mobile numbers; change the number.
+    /// `44018` lark not support +86 mobile (HTTP 400). Lark does not accept +86 mobile numbers; change the number.
     LarkNotSupport86Mobile,
-    /// `44019` feishu only support +86 mobile (HTTP 400).
-    ///
-    /// An unverified tenant can only add mainland China (+86) numbers; complete Feishu verification, after which others work from the next day.
+    /// `44019` feishu only support +86 mobile (HTTP 400). An unverified tenant can only add mainland China (+86) numbers; complete Feishu verification, after which others work from the next day.
     FeishuOnlySupport86Mobile,
-    /// `44020` mobile and email need together exist (HTTP 400).
-    ///
-    /// In a verified tenant a member with a non-+86 number needs an email too.
+    /// `44020` mobile and email need together exist (HTTP 400). In a verified tenant a member with a non-+86 number needs an email too.
     MobileAndEmailNeedTogetherExist,
-    /// `44024` User enterprise email has already been registered as a member's account (HTTP 400).
-    ///
-    /// The enterprise mailbox is already registered to a member.
+    /// `44024` User enterprise email has already been registered as a member's account (HTTP 400). The enterprise mailbox is already registered to a member.
     UserEnterpriseEmailHasAlreadyBeen,
-    /// `44025` update user lock error,wait some seconds and retry (HTTP 400).
-    ///
-    /// Concurrent updates of the user are limited; wait a moment and retry.
-    ///
-    /// Retrying can succeed.
+    /// `44025` update user lock error,wait some seconds and retry (HTTP 400). Concurrent updates of the user are limited; wait a moment and retry. Retrying can succeed.
     UpdateUserLockErrorWaitSome,
-    /// `44035` departmentID is invaild (HTTP 400).
-    ///
-    /// A department id is not valid; the department search endpoint finds correct ones.
+    /// `44035` departmentID is invaild (HTTP 400). A department id is not valid; the department search endpoint finds correct ones.
     DepartmentIdIsInvaild,
-    /// `44036` freeze tenant founder is forbidden (HTTP 400).
-    ///
-    /// The tenant's creator cannot be suspended.
+    /// `44036` freeze tenant founder is forbidden (HTTP 400). The tenant's creator cannot be suspended.
     FreezeTenantFounderIsForbidden,
-    /// `44038` req set user geo not find in geo list (HTTP 400).
-    ///
-    /// The data residency (geo) given is not one the system supports.
+    /// `44038` req set user geo not find in geo list (HTTP 400). The data residency (geo) given is not one the system supports.
     ReqSetUserGeoNotFind,
-    /// `44041` anonymize user info is not allowed to update (HTTP 400).
-    ///
-    /// An anonymized user's information cannot be updated.
+    /// `44041` anonymize user info is not allowed to update (HTTP 400). An anonymized user's information cannot be updated.
     AnonymizeUserInfoIsNotAllowed,
-    /// `44044` invalid job level id (HTTP 400).
-    ///
-    /// The job level id is not valid; get one from the job level list.
+    /// `44044` invalid job level id (HTTP 400). The job level id is not valid; get one from the job level list.
     InvalidJobLevelId,
-    /// `44045` invalid job family id (HTTP 400).
-    ///
-    /// The job family id is not valid; get one from the job family list.
+    /// `44045` invalid job family id (HTTP 400). The job family id is not valid; get one from the job family list.
     InvalidJobFamilyId,
-    /// `44046` user license subscription id must not empty in multi-license tenant (HTTP 400).
-    ///
-    /// A tenant with several licenses needs `subscription_ids`; pick valid seat ids from the tenant seat endpoint.
+    /// `44046` user license subscription id must not empty in multi-license tenant (HTTP 400). A tenant with several licenses needs `subscription_ids`; pick valid seat ids from the tenant seat endpoint.
     UserLicenseSubscriptionIdMustNot,
-    /// `44047` license subscription id exceed limit (HTTP 400).
-    ///
-    /// That seat id has no seats left; choose another from the tenant seat endpoint.
+    /// `44047` license subscription id exceed limit (HTTP 400). That seat id has no seats left; choose another from the tenant seat endpoint.
     LicenseSubscriptionIdExceedLimit,
-    /// `44048` user license subscription id invalid (HTTP 400).
-    ///
-    /// The seat id is not valid; pick a valid one from the tenant seat endpoint.
+    /// `44048` user license subscription id invalid (HTTP 400). The seat id is not valid; pick a valid one from the tenant seat endpoint.
     UserLicenseSubscriptionIdInvalid,
-    /// `44049` license subscription update fail (HTTP 400).
-    ///
-    /// Updating the seats failed; retry.
-    ///
-    /// Retrying can succeed.
+    /// `44049` license subscription update fail (HTTP 400). Updating the seats failed; retry. Retrying can succeed.
     LicenseSubscriptionUpdateFail,
-    /// `44050` not set subscription ids auth (HTTP 403).
-    ///
-    /// The app lacks the permission to assign user seats; request it under API permissions in the developer console.
+    /// `44050` not set subscription ids auth (HTTP 403). The app lacks the permission to assign user seats; request it under API permissions in the developer console.
     NotSetSubscriptionIdsAuth,
-    /// `44051` employee_no already existed (HTTP 400).
-    ///
-    /// The employee number is already used; change it and retry.
+    /// `44051` employee_no already existed (HTTP 400). The employee number is already used; change it and retry.
     EmployeeNoAlreadyExisted,
-    /// `44052` Unable to edit members because your current plan has expired (HTTP 400).
-    ///
-    /// The Feishu plan has expired and the tenant is over its member limit; reduce members or upgrade the plan.
+    /// `44052` Unable to edit members because your current plan has expired (HTTP 400). The Feishu plan has expired and the tenant is over its member limit; reduce members or upgrade the plan.
     UnableToEditMembersBecauseYour,
-    /// `44053` Unable to edit data from external data sources (HTTP 400).
-    ///
-    /// The user comes from an external data source and cannot be edited here.
+    /// `44053` Unable to edit data from external data sources (HTTP 400). The user comes from an external data source and cannot be edited here.
     UnableToEditDataFromExternal,
-    /// `44057` update user success and create city fail (HTTP 400).
-    ///
-    /// The user was updated but the work city could not be created: the 10,000-city limit was hit, the name is invalid or over 100 characters, or the city is disabled (see the work city list).
+    /// `44057` update user success and create city fail (HTTP 400). The user was updated but the work city could not be created: the 10,000-city limit was hit, the name is invalid or over 100 characters, or the city is disabled (see the work city list).
     UpdateUserSuccessAndCreateCity,
-    /// `44058` update user success and create job title fail (HTTP 400).
-    ///
-    /// The user was updated but the job title could not be created: the 10,000-title limit was hit, the title is invalid or over 255 characters, or it is disabled (see the job title list).
+    /// `44058` update user success and create job title fail (HTTP 400). The user was updated but the job title could not be created: the 10,000-title limit was hit, the title is invalid or over 255 characters, or it is disabled (see the job title list).
     UpdateUserSuccessAndCreateJob,
-    /// `44059` update user success and create city and job title fail (HTTP 400).
-    ///
-    /// The user was updated but neither the work city nor the job title could be created; check their limits (10,000 each), lengths (100 and 255) and that they are enabled.
+    /// `44059` update user success and create city and job title fail (HTTP 400). The user was updated but neither the work city nor the job title could be created; check their limits (10,000 each), lengths (100 and 255) and that they are enabled.
     UpdateUserSuccessAndCreateCity44059,
-    /// `41410` user primary dept must be the first department in the order (HTTP 400).
-    ///
-    /// The primary department must sort first: the one with `is_primary_dept` true needs the largest `department_order` in `orders`.
+    /// `41410` user primary dept must be the first department in the order (HTTP 400). The primary department must sort first: the one with `is_primary_dept` true needs the largest `department_order` in `orders`.
     UserPrimaryDeptMustBeThe,
     /// A code the reference page does not document for this endpoint.
     Undocumented(i64),
 }
-impl ::lark_runtime::DocumentedError for PatchError {
-    const DOCUMENTED: &'static [(Self, ::lark_runtime::ErrorFacts)] = &[
+impl DocumentedError for PatchError {
+    const DOCUMENTED: &'static [(Self, ErrorFacts)] = &[
         (Self::ParamError, crate::contact::v3::errors::CODE_40001_10),
         (Self::MobileHasAlreadyExistError, crate::contact::v3::errors::CODE_41001),
         (Self::EmailHasAlreadyExistError, crate::contact::v3::errors::CODE_41002),
@@ -1240,15 +985,6 @@ impl ::lark_runtime::DocumentedError for PatchError {
         ),
         (Self::UserPrimaryDeptMustBeThe, crate::contact::v3::errors::CODE_41410),
     ];
-    fn undocumented(code: i64) -> Self {
-        Self::Undocumented(code)
-    }
-    fn undocumented_code(&self) -> Option<i64> {
-        match self {
-            Self::Undocumented(code) => Some(*code),
-            _ => None,
-        }
-    }
 }
 ::lark_runtime::documented_error_traits!(PatchError);
 /// Which kind of user id the request and the answer use.
@@ -1261,30 +997,16 @@ pub enum PatchRequestUserIdType {
     UnionId,
     /// `"user_id"`: The user's id within the tenant, the same in every app; asking for it needs the contact:user.employee_id:readonly scope.
     UserId,
-    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
-    /// fails validation.
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl ::lark_runtime::enums::StringEnum for PatchRequestUserIdType {
-    fn from_wire(value: &str) -> Self {
-        match value {
-            "open_id" => Self::OpenId,
-            "union_id" => Self::UnionId,
-            "user_id" => Self::UserId,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-    fn as_wire(&self) -> &str {
-        match self {
-            Self::OpenId => "open_id",
-            Self::UnionId => "union_id",
-            Self::UserId => "user_id",
-            Self::Unknown(value) => value,
-        }
-    }
-    fn is_known(&self) -> bool {
-        !matches!(self, Self::Unknown(_))
-    }
+impl PatchRequestUserIdType {
+    /// Every value the spec names, with its wire form.
+    pub const VALUES: &'static [(Self, &'static str)] = &[
+        (Self::OpenId, "open_id"),
+        (Self::UnionId, "union_id"),
+        (Self::UserId, "user_id"),
+    ];
 }
 ::lark_runtime::string_enum_traits!(PatchRequestUserIdType);
 /// Which kind of department id the request and the answer use.
@@ -1295,28 +1017,15 @@ pub enum PatchRequestDepartmentIdType {
     DepartmentId,
     /// `"open_department_id"`: The system-generated department id, prefixed `od-` and unique in the tenant.
     OpenDepartmentId,
-    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
-    /// fails validation.
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl ::lark_runtime::enums::StringEnum for PatchRequestDepartmentIdType {
-    fn from_wire(value: &str) -> Self {
-        match value {
-            "department_id" => Self::DepartmentId,
-            "open_department_id" => Self::OpenDepartmentId,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-    fn as_wire(&self) -> &str {
-        match self {
-            Self::DepartmentId => "department_id",
-            Self::OpenDepartmentId => "open_department_id",
-            Self::Unknown(value) => value,
-        }
-    }
-    fn is_known(&self) -> bool {
-        !matches!(self, Self::Unknown(_))
-    }
+impl PatchRequestDepartmentIdType {
+    /// Every value the spec names, with its wire form.
+    pub const VALUES: &'static [(Self, &'static str)] = &[
+        (Self::DepartmentId, "department_id"),
+        (Self::OpenDepartmentId, "open_department_id"),
+    ];
 }
 ::lark_runtime::string_enum_traits!(PatchRequestDepartmentIdType);
 /// The user's gender.
@@ -1331,32 +1040,17 @@ pub enum PatchRequestGender {
     Value2,
     /// `3`: Other.
     Value3,
-    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
-    /// fails validation.
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(i64),
 }
-impl ::lark_runtime::enums::IntEnum for PatchRequestGender {
-    fn from_wire(value: i64) -> Self {
-        match value {
-            0 => Self::Value0,
-            1 => Self::Value1,
-            2 => Self::Value2,
-            3 => Self::Value3,
-            other => Self::Unknown(other),
-        }
-    }
-    fn as_wire(&self) -> i64 {
-        match self {
-            Self::Value0 => 0,
-            Self::Value1 => 1,
-            Self::Value2 => 2,
-            Self::Value3 => 3,
-            Self::Unknown(value) => *value,
-        }
-    }
-    fn is_known(&self) -> bool {
-        !matches!(self, Self::Unknown(_))
-    }
+impl PatchRequestGender {
+    /// Every value the spec names, with its wire form.
+    pub const VALUES: &'static [(Self, i64)] = &[
+        (Self::Value0, 0),
+        (Self::Value1, 1),
+        (Self::Value2, 2),
+        (Self::Value3, 3),
+    ];
 }
 ::lark_runtime::int_enum_traits!(PatchRequestGender);
 /// The employee type; a custom type's enum_value from the employee type list is accepted too.
@@ -1373,34 +1067,18 @@ pub enum PatchRequestEmployeeType {
     Value4,
     /// `5`: Consultant.
     Value5,
-    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
-    /// fails validation.
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(i64),
 }
-impl ::lark_runtime::enums::IntEnum for PatchRequestEmployeeType {
-    fn from_wire(value: i64) -> Self {
-        match value {
-            1 => Self::Value1,
-            2 => Self::Value2,
-            3 => Self::Value3,
-            4 => Self::Value4,
-            5 => Self::Value5,
-            other => Self::Unknown(other),
-        }
-    }
-    fn as_wire(&self) -> i64 {
-        match self {
-            Self::Value1 => 1,
-            Self::Value2 => 2,
-            Self::Value3 => 3,
-            Self::Value4 => 4,
-            Self::Value5 => 5,
-            Self::Unknown(value) => *value,
-        }
-    }
-    fn is_known(&self) -> bool {
-        !matches!(self, Self::Unknown(_))
-    }
+impl PatchRequestEmployeeType {
+    /// Every value the spec names, with its wire form.
+    pub const VALUES: &'static [(Self, i64)] = &[
+        (Self::Value1, 1),
+        (Self::Value2, 2),
+        (Self::Value3, 3),
+        (Self::Value4, 4),
+        (Self::Value5, 5),
+    ];
 }
 ::lark_runtime::int_enum_traits!(PatchRequestEmployeeType);
 /// The custom field's type.
@@ -1417,39 +1095,22 @@ pub enum PatchRequestCustomAttrsItemType {
     PictureEnum,
     /// `"GENERIC_USER"`: A reference to a person.
     GenericUser,
-    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
-    /// fails validation.
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl ::lark_runtime::enums::StringEnum for PatchRequestCustomAttrsItemType {
-    fn from_wire(value: &str) -> Self {
-        match value {
-            "TEXT" => Self::Text,
-            "HREF" => Self::Href,
-            "ENUMERATION" => Self::Enumeration,
-            "PICTURE_ENUM" => Self::PictureEnum,
-            "GENERIC_USER" => Self::GenericUser,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-    fn as_wire(&self) -> &str {
-        match self {
-            Self::Text => "TEXT",
-            Self::Href => "HREF",
-            Self::Enumeration => "ENUMERATION",
-            Self::PictureEnum => "PICTURE_ENUM",
-            Self::GenericUser => "GENERIC_USER",
-            Self::Unknown(value) => value,
-        }
-    }
-    fn is_known(&self) -> bool {
-        !matches!(self, Self::Unknown(_))
-    }
+impl PatchRequestCustomAttrsItemType {
+    /// Every value the spec names, with its wire form.
+    pub const VALUES: &'static [(Self, &'static str)] = &[
+        (Self::Text, "TEXT"),
+        (Self::Href, "HREF"),
+        (Self::Enumeration, "ENUMERATION"),
+        (Self::PictureEnum, "PICTURE_ENUM"),
+        (Self::GenericUser, "GENERIC_USER"),
+    ];
 }
 ::lark_runtime::string_enum_traits!(PatchRequestCustomAttrsItemType);
 /// For a GENERIC_USER field, the person referenced.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct PatchRequestCustomAttrsItemValueGenericUser {
     /// The person's user_id; always a user_id, whatever `user_id_type` says.
     ///
@@ -1462,16 +1123,9 @@ pub struct PatchRequestCustomAttrsItemValueGenericUser {
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub r#type: i32,
 }
-impl ::lark_runtime::Validate for PatchRequestCustomAttrsItemValueGenericUser {
-    fn validate_at(
-        &self,
-        _at: &::lark_runtime::validate::FieldPath<'_>,
-        _violations: &mut ::lark_runtime::validate::Violations,
-    ) {}
-}
+impl Validate for PatchRequestCustomAttrsItemValueGenericUser {}
 /// The value to set.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct PatchRequestCustomAttrsItemValue {
     /// Required for a TEXT field (its value) and an HREF field (the page title); at most 100 characters.
     ///
@@ -1501,23 +1155,13 @@ pub struct PatchRequestCustomAttrsItemValue {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub generic_user: Option<PatchRequestCustomAttrsItemValueGenericUser>,
 }
-impl ::lark_runtime::Validate for PatchRequestCustomAttrsItemValue {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
-        {
-            let at = at.field("generic_user");
-            if let Some(value) = &self.generic_user {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
+impl Validate for PatchRequestCustomAttrsItemValue {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
+        violations.check(&at.field("generic_user"), &self.generic_user);
     }
 }
 /// One custom field value.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct PatchRequestCustomAttrsItem {
     /// The custom field's type.
     ///
@@ -1534,24 +1178,10 @@ pub struct PatchRequestCustomAttrsItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value: Option<PatchRequestCustomAttrsItemValue>,
 }
-impl ::lark_runtime::Validate for PatchRequestCustomAttrsItem {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
-        {
-            let at = at.field("type");
-            if let Some(value) = &self.r#type {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
-        {
-            let at = at.field("value");
-            if let Some(value) = &self.value {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
+impl Validate for PatchRequestCustomAttrsItem {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
+        violations.check(&at.field("type"), &self.r#type);
+        violations.check(&at.field("value"), &self.value);
     }
 }
 /// The user's gender.
@@ -1566,32 +1196,17 @@ pub enum PatchResponseUserGender {
     Value2,
     /// `3`: Other.
     Value3,
-    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
-    /// fails validation.
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(i64),
 }
-impl ::lark_runtime::enums::IntEnum for PatchResponseUserGender {
-    fn from_wire(value: i64) -> Self {
-        match value {
-            0 => Self::Value0,
-            1 => Self::Value1,
-            2 => Self::Value2,
-            3 => Self::Value3,
-            other => Self::Unknown(other),
-        }
-    }
-    fn as_wire(&self) -> i64 {
-        match self {
-            Self::Value0 => 0,
-            Self::Value1 => 1,
-            Self::Value2 => 2,
-            Self::Value3 => 3,
-            Self::Unknown(value) => *value,
-        }
-    }
-    fn is_known(&self) -> bool {
-        !matches!(self, Self::Unknown(_))
-    }
+impl PatchResponseUserGender {
+    /// Every value the spec names, with its wire form.
+    pub const VALUES: &'static [(Self, i64)] = &[
+        (Self::Value0, 0),
+        (Self::Value1, 1),
+        (Self::Value2, 2),
+        (Self::Value3, 3),
+    ];
 }
 ::lark_runtime::int_enum_traits!(PatchResponseUserGender);
 /// The employee type; custom types set in the tenant appear as their own numbers (see the employee type list).
@@ -1608,34 +1223,18 @@ pub enum PatchResponseUserEmployeeType {
     Value4,
     /// `5`: Consultant.
     Value5,
-    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
-    /// fails validation.
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(i64),
 }
-impl ::lark_runtime::enums::IntEnum for PatchResponseUserEmployeeType {
-    fn from_wire(value: i64) -> Self {
-        match value {
-            1 => Self::Value1,
-            2 => Self::Value2,
-            3 => Self::Value3,
-            4 => Self::Value4,
-            5 => Self::Value5,
-            other => Self::Unknown(other),
-        }
-    }
-    fn as_wire(&self) -> i64 {
-        match self {
-            Self::Value1 => 1,
-            Self::Value2 => 2,
-            Self::Value3 => 3,
-            Self::Value4 => 4,
-            Self::Value5 => 5,
-            Self::Unknown(value) => *value,
-        }
-    }
-    fn is_known(&self) -> bool {
-        !matches!(self, Self::Unknown(_))
-    }
+impl PatchResponseUserEmployeeType {
+    /// Every value the spec names, with its wire form.
+    pub const VALUES: &'static [(Self, i64)] = &[
+        (Self::Value1, 1),
+        (Self::Value2, 2),
+        (Self::Value3, 3),
+        (Self::Value4, 4),
+        (Self::Value5, 5),
+    ];
 }
 ::lark_runtime::int_enum_traits!(PatchResponseUserEmployeeType);
 /// The custom field's type.
@@ -1652,39 +1251,22 @@ pub enum PatchResponseUserCustomAttrsItemType {
     PictureEnum,
     /// `"GENERIC_USER"`: A reference to a person.
     GenericUser,
-    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
-    /// fails validation.
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl ::lark_runtime::enums::StringEnum for PatchResponseUserCustomAttrsItemType {
-    fn from_wire(value: &str) -> Self {
-        match value {
-            "TEXT" => Self::Text,
-            "HREF" => Self::Href,
-            "ENUMERATION" => Self::Enumeration,
-            "PICTURE_ENUM" => Self::PictureEnum,
-            "GENERIC_USER" => Self::GenericUser,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-    fn as_wire(&self) -> &str {
-        match self {
-            Self::Text => "TEXT",
-            Self::Href => "HREF",
-            Self::Enumeration => "ENUMERATION",
-            Self::PictureEnum => "PICTURE_ENUM",
-            Self::GenericUser => "GENERIC_USER",
-            Self::Unknown(value) => value,
-        }
-    }
-    fn is_known(&self) -> bool {
-        !matches!(self, Self::Unknown(_))
-    }
+impl PatchResponseUserCustomAttrsItemType {
+    /// Every value the spec names, with its wire form.
+    pub const VALUES: &'static [(Self, &'static str)] = &[
+        (Self::Text, "TEXT"),
+        (Self::Href, "HREF"),
+        (Self::Enumeration, "ENUMERATION"),
+        (Self::PictureEnum, "PICTURE_ENUM"),
+        (Self::GenericUser, "GENERIC_USER"),
+    ];
 }
 ::lark_runtime::string_enum_traits!(PatchResponseUserCustomAttrsItemType);
 /// For a GENERIC_USER field, the referenced person.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct PatchResponseUserCustomAttrsItemValueGenericUser {
     /// The referenced person's user id, in the kind `user_id_type` names.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1695,16 +1277,9 @@ pub struct PatchResponseUserCustomAttrsItemValueGenericUser {
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub r#type: Option<i32>,
 }
-impl ::lark_runtime::Validate for PatchResponseUserCustomAttrsItemValueGenericUser {
-    fn validate_at(
-        &self,
-        _at: &::lark_runtime::validate::FieldPath<'_>,
-        _violations: &mut ::lark_runtime::validate::Violations,
-    ) {}
-}
+impl Validate for PatchResponseUserCustomAttrsItemValueGenericUser {}
 /// The custom field's value.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct PatchResponseUserCustomAttrsItemValue {
     /// For a TEXT field, its value; for an HREF field, the page title.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1738,23 +1313,13 @@ pub struct PatchResponseUserCustomAttrsItemValue {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub generic_user: Option<PatchResponseUserCustomAttrsItemValueGenericUser>,
 }
-impl ::lark_runtime::Validate for PatchResponseUserCustomAttrsItemValue {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
-        {
-            let at = at.field("generic_user");
-            if let Some(value) = &self.generic_user {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
+impl Validate for PatchResponseUserCustomAttrsItemValue {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
+        violations.check(&at.field("generic_user"), &self.generic_user);
     }
 }
 /// One custom field of the user.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct PatchResponseUserCustomAttrsItem {
     /// The custom field's type.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1767,29 +1332,14 @@ pub struct PatchResponseUserCustomAttrsItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value: Option<PatchResponseUserCustomAttrsItemValue>,
 }
-impl ::lark_runtime::Validate for PatchResponseUserCustomAttrsItem {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
-        {
-            let at = at.field("type");
-            if let Some(value) = &self.r#type {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
-        {
-            let at = at.field("value");
-            if let Some(value) = &self.value {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
+impl Validate for PatchResponseUserCustomAttrsItem {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
+        violations.check(&at.field("type"), &self.r#type);
+        violations.check(&at.field("value"), &self.value);
     }
 }
 /// The user after the change.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct PatchResponseUser {
     /// The user's union_id: the same user across the apps of one developer.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1899,53 +1449,13 @@ pub struct PatchResponseUser {
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub dotted_line_leader_user_ids: Option<Vec<String>>,
 }
-impl ::lark_runtime::Validate for PatchResponseUser {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
-        {
-            let at = at.field("gender");
-            if let Some(value) = &self.gender {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
-        {
-            let at = at.field("avatar");
-            if let Some(value) = &self.avatar {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
-        {
-            let at = at.field("status");
-            if let Some(value) = &self.status {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
-        {
-            let at = at.field("employee_type");
-            if let Some(value) = &self.employee_type {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
-        {
-            let at = at.field("orders");
-            if let Some(value) = &self.orders {
-                for (index, item) in value.iter().enumerate() {
-                    let at = at.index(index);
-                    ::lark_runtime::Validate::validate_at(item, &at, violations);
-                }
-            }
-        }
-        {
-            let at = at.field("custom_attrs");
-            if let Some(value) = &self.custom_attrs {
-                for (index, item) in value.iter().enumerate() {
-                    let at = at.index(index);
-                    ::lark_runtime::Validate::validate_at(item, &at, violations);
-                }
-            }
-        }
+impl Validate for PatchResponseUser {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
+        violations.check(&at.field("gender"), &self.gender);
+        violations.check(&at.field("avatar"), &self.avatar);
+        violations.check(&at.field("status"), &self.status);
+        violations.check(&at.field("employee_type"), &self.employee_type);
+        violations.check(&at.field("orders"), &self.orders);
+        violations.check(&at.field("custom_attrs"), &self.custom_attrs);
     }
 }

@@ -9,14 +9,11 @@
 //! `POST /open-apis/contact/v3/users/:user_id/resurrect`
 //!
 //! Reference: <https://open.feishu.cn/document/server-docs/contact-v3/user/resurrect>
-use ::lark_runtime::__private::serde::{Deserialize, Serialize};
+use ::lark_runtime::__private::prelude::*;
 /// Request of 恢复已删除用户 — Restore a deleted user.
-///
-/// `POST /open-apis/contact/v3/users/:user_id/resurrect`
 ///
 /// Build it with [`ResurrectRequest::builder`]; a request that exists has passed every constraint of the spec.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct ResurrectRequest {
     #[serde(skip)]
     user_id: String,
@@ -115,9 +112,9 @@ impl ResurrectRequestBuilder {
         self
     }
     /// Checks every constraint of the spec and returns the request, or every violation found.
-    pub fn build(self) -> Result<ResurrectRequest, ::lark_runtime::ValidationError> {
-        let root = ::lark_runtime::validate::FieldPath::root();
-        let mut violations = ::lark_runtime::validate::Violations::default();
+    pub fn build(self) -> Result<ResurrectRequest, ValidationError> {
+        let root = FieldPath::root();
+        let mut violations = Violations::default();
         let user_id = violations.required(&root.field("user_id"), self.user_id);
         let (Some(user_id),) = (user_id,) else {
             return Err(violations.into_error("ResurrectRequest"));
@@ -129,57 +126,32 @@ impl ResurrectRequestBuilder {
             departments: self.departments,
             subscription_ids: self.subscription_ids,
         };
-        ::lark_runtime::Validate::validate(&request)?;
+        Validate::validate(&request)?;
         Ok(request)
     }
 }
-impl ::lark_runtime::Validate for ResurrectRequest {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
-        {
-            let at = at.field("user_id_type");
-            if let Some(value) = &self.user_id_type {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
-        {
-            let at = at.field("department_id_type");
-            if let Some(value) = &self.department_id_type {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
+impl Validate for ResurrectRequest {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
+        violations.check(&at.field("user_id_type"), &self.user_id_type);
+        violations.check(&at.field("department_id_type"), &self.department_id_type);
         {
             let at = at.field("departments");
             if let Some(value) = &self.departments {
                 violations.items(&at, value.len(), None, Some(50));
-                for (index, item) in value.iter().enumerate() {
-                    let at = at.index(index);
-                    ::lark_runtime::Validate::validate_at(item, &at, violations);
-                }
+                violations.check(&at, value);
             }
         }
     }
 }
-impl ::lark_runtime::Endpoint for ResurrectRequest {
+impl Endpoint for ResurrectRequest {
     type Data = ResurrectResponse;
     type Error = ResurrectError;
-    const METADATA: &'static ::lark_runtime::EndpointMetadata = &::lark_runtime::EndpointMetadata {
-        id: "contact.v3.user.resurrect",
-        summary: "恢复已删除用户 — Restore a deleted user.",
-        method: ::lark_runtime::HttpMethod::Post,
-        path_template: "/open-apis/contact/v3/users/:user_id/resurrect",
-        access_tokens: &[::lark_runtime::AccessTokenKind::Tenant],
-        app_types: &[::lark_runtime::AppType::Custom],
+    const METADATA: &'static EndpointMetadata = &EndpointMetadata {
+        access_tokens: &[AccessTokenKind::Tenant],
+        app_types: &[AppType::Custom],
         scopes: &["contact:contact"],
-        rate_limits: &[::lark_runtime::RateLimit::per_minute(10)],
-        special_rate_limit: false,
-        envelope: ::lark_runtime::Envelope::Data,
-        request_body: ::lark_runtime::RequestBody::Json,
-        response_kind: ::lark_runtime::ResponseKind::Json,
-        pagination_items: None,
+        rate_limits: &[RateLimit::per_minute(10)],
+        request_body: RequestBody::Json,
         path_example: &[("user_id", "ou_7dab8a3d3cdcc9da365777c7ad535d62")],
         query_example: &[
             ("user_id_type", "user_id"),
@@ -188,66 +160,56 @@ impl ::lark_runtime::Endpoint for ResurrectRequest {
         request_example: Some(
             "{\"departments\":[{\"department_id\":\"od-4e6ac4d14bcd5071a37a39de902c7141\",\"department_order\":0,\"user_order\":0}],\"subscription_ids\":[\"23213213213123123\"]}",
         ),
-        file_parts: &[],
         response_example: Some("{\"code\":0,\"data\":{},\"msg\":\"success\"}"),
+        ..EndpointMetadata::new(
+            "contact.v3.user.resurrect",
+            "恢复已删除用户 — Restore a deleted user.",
+            HttpMethod::Post,
+            "/open-apis/contact/v3/users/:user_id/resurrect",
+        )
     };
     fn path(&self) -> String {
-        ::lark_runtime::wire::fill_path(
+        fill_path(
             Self::METADATA.path_template,
             &[("user_id", ToString::to_string(&self.user_id))],
         )
     }
     fn query(&self) -> Vec<(&'static str, String)> {
         let mut query = Vec::new();
-        if let Some(value) = &self.user_id_type {
-            query.push(("user_id_type", ToString::to_string(value)));
-        }
-        if let Some(value) = &self.department_id_type {
-            query.push(("department_id_type", ToString::to_string(value)));
-        }
+        push_query(&mut query, "user_id_type", &self.user_id_type);
+        push_query(&mut query, "department_id_type", &self.department_id_type);
         query
     }
 }
 #[cfg(feature = "server")]
-impl ::lark_runtime::Incoming for ResurrectRequest {
-    fn from_incoming(
-        request: &::lark_runtime::IncomingRequest<'_>,
-    ) -> Result<Self, ::lark_runtime::ValidationError> {
+impl Incoming for ResurrectRequest {
+    fn from_incoming(request: &IncomingRequest<'_>) -> Result<Self, ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
         #[derive(Deserialize)]
-        #[serde(crate = "::lark_runtime::__private::serde")]
         struct Body {
             #[serde(default, rename = "departments")]
             departments: Option<Vec<ResurrectRequestDepartmentsItem>>,
             #[serde(default, rename = "subscription_ids")]
             subscription_ids: Option<Vec<String>>,
         }
-        let root = ::lark_runtime::validate::FieldPath::root();
-        let mut violations = ::lark_runtime::validate::Violations::default();
+        let mut violations = Violations::default();
         let mut builder = Self::builder();
-        builder.user_id = request
-            .path_param::<String>(&root.field("user_id"), "user_id", &mut violations);
-        builder.user_id_type = request
-            .query_one::<
-                ResurrectRequestUserIdType,
-            >(&root.field("user_id_type"), "user_id_type", &mut violations);
+        builder.user_id = request.path_param("user_id", &mut violations);
+        builder.user_id_type = request.query_one("user_id_type", &mut violations);
         builder.department_id_type = request
-            .query_one::<
-                ResurrectRequestDepartmentIdType,
-            >(&root.field("department_id_type"), "department_id_type", &mut violations);
+            .query_one("department_id_type", &mut violations);
         let Some(body) = request.body::<Body>(&mut violations) else {
             return Err(violations.into_error("ResurrectRequest"));
         };
         builder.departments = body.departments;
         builder.subscription_ids = body.subscription_ids;
-        ::lark_runtime::incoming::finish(violations, "ResurrectRequest", builder.build())
+        ::lark_runtime::incoming::finish(violations, builder.build())
     }
 }
 /// Response data of 恢复已删除用户 — Restore a deleted user.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct ResurrectResponse {}
 /// A documented error code of 恢复已删除用户 — Restore a deleted user.
 ///
@@ -255,73 +217,41 @@ pub struct ResurrectResponse {}
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ResurrectError {
-    /// `44028` Exceed recoverable time (HTTP 400).
-    ///
-    /// The user left more than 30 days ago and can no longer be restored.
+    /// `44028` Exceed recoverable time (HTTP 400). The user left more than 30 days ago and can no longer be restored.
     ExceedRecoverableTime,
-    /// `44029` No access to resurrect (HTTP 400).
-    ///
-    /// The app has no access to this endpoint; ask technical support for it.
+    /// `44029` No access to resurrect (HTTP 400). The app has no access to this endpoint; ask technical support for it.
     NoAccessToResurrect,
-    /// `44030` Mobile duplicated (HTTP 400).
-    ///
-    /// Another member has the user's mobile; change it or deactivate that member, then retry.
+    /// `44030` Mobile duplicated (HTTP 400). Another member has the user's mobile; change it or deactivate that member, then retry.
     MobileDuplicated,
-    /// `44031` Email duplicated (HTTP 400).
-    ///
-    /// Another member has the user's email; change it or deactivate that member, then retry.
+    /// `44031` Email duplicated (HTTP 400). Another member has the user's email; change it or deactivate that member, then retry.
     EmailDuplicated,
-    /// `44032` UserID duplicated (HTTP 400).
-    ///
-    /// Another active member has the user's user_id; deactivate that member first, and call with the open_id or union_id.
+    /// `44032` UserID duplicated (HTTP 400). Another active member has the user's user_id; deactivate that member first, and call with the open_id or union_id.
     UserIdDuplicated,
-    /// `44033` User not resigned (HTTP 400).
-    ///
-    /// The user is active, so there is nothing to restore; with a user_id, check it is not held by an active member and call with the open_id or union_id.
+    /// `44033` User not resigned (HTTP 400). The user is active, so there is nothing to restore; with a user_id, check it is not held by an active member and call with the open_id or union_id.
     UserNotResigned,
-    /// `44034` User is in delete progress, retry later (HTTP 400).
-    ///
-    /// The user's departure is still being processed; retry later (it can take up to 48 hours).
-    ///
-    /// Retrying can succeed.
+    /// `44034` User is in delete progress, retry later (HTTP 400). The user's departure is still being processed; retry later (it can take up to 48 hours). Retrying can succeed.
     UserIsInDeleteProgressRetry,
-    /// `41008` exceed bill seat limit error (HTTP 400).
-    ///
-    /// The tenant is at its member limit; remove inactive members or raise the limit (ask technical support).
+    /// `41008` exceed bill seat limit error (HTTP 400). The tenant is at its member limit; remove inactive members or raise the limit (ask technical support).
     ExceedBillSeatLimitError,
-    /// `41007` exceed uncertain tenant seat limit error (HTTP 400).
-    ///
-    /// The unverified tenant is at its member limit; remove inactive members or raise the limit.
+    /// `41007` exceed uncertain tenant seat limit error (HTTP 400). The unverified tenant is at its member limit; remove inactive members or raise the limit.
     ExceedUncertainTenantSeatLimitError,
-    /// `44023` exceed feature contact seat limit (HTTP 400).
-    ///
-    /// The directory's user quota is used up; upgrade the Feishu edition for more.
+    /// `44023` exceed feature contact seat limit (HTTP 400). The directory's user quota is used up; upgrade the Feishu edition for more.
     ExceedFeatureContactSeatLimit,
-    /// `44041` anonymize user info is not allowed to update (HTTP 400).
-    ///
-    /// An anonymized user's information cannot be updated.
+    /// `44041` anonymize user info is not allowed to update (HTTP 400). An anonymized user's information cannot be updated.
     AnonymizeUserInfoIsNotAllowed,
-    /// `44046` user license subscription id must not empty in multi-license tenant (HTTP 400).
-    ///
-    /// A tenant with several licenses needs `subscription_ids`; get valid seat ids from the tenant seat endpoint.
+    /// `44046` user license subscription id must not empty in multi-license tenant (HTTP 400). A tenant with several licenses needs `subscription_ids`; get valid seat ids from the tenant seat endpoint.
     UserLicenseSubscriptionIdMustNot,
-    /// `44047` license subscription id exceed limit (HTTP 400).
-    ///
-    /// That seat id has no seats left; choose an available one.
+    /// `44047` license subscription id exceed limit (HTTP 400). That seat id has no seats left; choose an available one.
     LicenseSubscriptionIdExceedLimit,
-    /// `44048` user license subscription id invalid (HTTP 400).
-    ///
-    /// The seat id is not valid; get valid ones from the tenant seat endpoint.
+    /// `44048` user license subscription id invalid (HTTP 400). The seat id is not valid; get valid ones from the tenant seat endpoint.
     UserLicenseSubscriptionIdInvalid,
-    /// `44050` not set subscription ids auth (HTTP 403).
-    ///
-    /// The app lacks the scope to assign user seats; enable it in the developer console.
+    /// `44050` not set subscription ids auth (HTTP 403). The app lacks the scope to assign user seats; enable it in the developer console.
     NotSetSubscriptionIdsAuth,
     /// A code the reference page does not document for this endpoint.
     Undocumented(i64),
 }
-impl ::lark_runtime::DocumentedError for ResurrectError {
-    const DOCUMENTED: &'static [(Self, ::lark_runtime::ErrorFacts)] = &[
+impl DocumentedError for ResurrectError {
+    const DOCUMENTED: &'static [(Self, ErrorFacts)] = &[
         (Self::ExceedRecoverableTime, crate::contact::v3::errors::CODE_44028),
         (Self::NoAccessToResurrect, crate::contact::v3::errors::CODE_44029),
         (Self::MobileDuplicated, crate::contact::v3::errors::CODE_44030),
@@ -341,15 +271,6 @@ impl ::lark_runtime::DocumentedError for ResurrectError {
         (Self::UserLicenseSubscriptionIdInvalid, crate::contact::v3::errors::CODE_44048),
         (Self::NotSetSubscriptionIdsAuth, crate::contact::v3::errors::CODE_44050_2),
     ];
-    fn undocumented(code: i64) -> Self {
-        Self::Undocumented(code)
-    }
-    fn undocumented_code(&self) -> Option<i64> {
-        match self {
-            Self::Undocumented(code) => Some(*code),
-            _ => None,
-        }
-    }
 }
 ::lark_runtime::documented_error_traits!(ResurrectError);
 /// Which kind of user id the path uses.
@@ -362,30 +283,16 @@ pub enum ResurrectRequestUserIdType {
     UnionId,
     /// `"user_id"`: The user's id within the tenant, the same in every app; asking for it needs the contact:user.employee_id:readonly scope.
     UserId,
-    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
-    /// fails validation.
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl ::lark_runtime::enums::StringEnum for ResurrectRequestUserIdType {
-    fn from_wire(value: &str) -> Self {
-        match value {
-            "open_id" => Self::OpenId,
-            "union_id" => Self::UnionId,
-            "user_id" => Self::UserId,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-    fn as_wire(&self) -> &str {
-        match self {
-            Self::OpenId => "open_id",
-            Self::UnionId => "union_id",
-            Self::UserId => "user_id",
-            Self::Unknown(value) => value,
-        }
-    }
-    fn is_known(&self) -> bool {
-        !matches!(self, Self::Unknown(_))
-    }
+impl ResurrectRequestUserIdType {
+    /// Every value the spec names, with its wire form.
+    pub const VALUES: &'static [(Self, &'static str)] = &[
+        (Self::OpenId, "open_id"),
+        (Self::UnionId, "union_id"),
+        (Self::UserId, "user_id"),
+    ];
 }
 ::lark_runtime::string_enum_traits!(ResurrectRequestUserIdType);
 /// Which kind of department id `departments` uses.
@@ -396,33 +303,19 @@ pub enum ResurrectRequestDepartmentIdType {
     DepartmentId,
     /// `"open_department_id"`: The system-generated department id, prefixed `od-` and unique in the tenant.
     OpenDepartmentId,
-    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
-    /// fails validation.
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl ::lark_runtime::enums::StringEnum for ResurrectRequestDepartmentIdType {
-    fn from_wire(value: &str) -> Self {
-        match value {
-            "department_id" => Self::DepartmentId,
-            "open_department_id" => Self::OpenDepartmentId,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-    fn as_wire(&self) -> &str {
-        match self {
-            Self::DepartmentId => "department_id",
-            Self::OpenDepartmentId => "open_department_id",
-            Self::Unknown(value) => value,
-        }
-    }
-    fn is_known(&self) -> bool {
-        !matches!(self, Self::Unknown(_))
-    }
+impl ResurrectRequestDepartmentIdType {
+    /// Every value the spec names, with its wire form.
+    pub const VALUES: &'static [(Self, &'static str)] = &[
+        (Self::DepartmentId, "department_id"),
+        (Self::OpenDepartmentId, "open_department_id"),
+    ];
 }
 ::lark_runtime::string_enum_traits!(ResurrectRequestDepartmentIdType);
 /// One department of the user and its ordering.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct ResurrectRequestDepartmentsItem {
     /// The department, in the kind `department_id_type` names.
     ///
@@ -442,10 +335,4 @@ pub struct ResurrectRequestDepartmentsItem {
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub department_order: Option<i32>,
 }
-impl ::lark_runtime::Validate for ResurrectRequestDepartmentsItem {
-    fn validate_at(
-        &self,
-        _at: &::lark_runtime::validate::FieldPath<'_>,
-        _violations: &mut ::lark_runtime::validate::Violations,
-    ) {}
-}
+impl Validate for ResurrectRequestDepartmentsItem {}

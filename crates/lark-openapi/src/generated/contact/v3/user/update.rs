@@ -9,14 +9,11 @@
 //! `PUT /open-apis/contact/v3/users/:user_id`
 //!
 //! Reference: <https://open.feishu.cn/document/server-docs/historic-version//user/update>
-use ::lark_runtime::__private::serde::{Deserialize, Serialize};
+use ::lark_runtime::__private::prelude::*;
 /// Request of 更新用户所有信息 — Update all of a user (legacy).
-///
-/// `PUT /open-apis/contact/v3/users/:user_id`
 ///
 /// Build it with [`UpdateRequest::builder`]; a request that exists has passed every constraint of the spec.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct UpdateRequest {
     #[serde(skip)]
     user_id: String,
@@ -376,9 +373,9 @@ impl UpdateRequestBuilder {
         self
     }
     /// Checks every constraint of the spec and returns the request, or every violation found.
-    pub fn build(self) -> Result<UpdateRequest, ::lark_runtime::ValidationError> {
-        let root = ::lark_runtime::validate::FieldPath::root();
-        let mut violations = ::lark_runtime::validate::Violations::default();
+    pub fn build(self) -> Result<UpdateRequest, ValidationError> {
+        let root = FieldPath::root();
+        let mut violations = Violations::default();
         let user_id = violations.required(&root.field("user_id"), self.user_id);
         let name = violations.required(&root.field("name"), self.name);
         let mobile = violations.required(&root.field("mobile"), self.mobile);
@@ -421,79 +418,33 @@ impl UpdateRequestBuilder {
             job_title: self.job_title,
             is_frozen: self.is_frozen,
         };
-        ::lark_runtime::Validate::validate(&request)?;
+        Validate::validate(&request)?;
         Ok(request)
     }
 }
-impl ::lark_runtime::Validate for UpdateRequest {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
-        {
-            let at = at.field("user_id_type");
-            if let Some(value) = &self.user_id_type {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
-        {
-            let at = at.field("department_id_type");
-            if let Some(value) = &self.department_id_type {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
+impl Validate for UpdateRequest {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
+        violations.check(&at.field("user_id_type"), &self.user_id_type);
+        violations.check(&at.field("department_id_type"), &self.department_id_type);
         {
             let at = at.field("name");
             let value = &self.name;
             violations.length(&at, value, Some(1), None);
         }
-        {
-            let at = at.field("gender");
-            if let Some(value) = &self.gender {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
-        {
-            let at = at.field("orders");
-            if let Some(value) = &self.orders {
-                for (index, item) in value.iter().enumerate() {
-                    let at = at.index(index);
-                    ::lark_runtime::Validate::validate_at(item, &at, violations);
-                }
-            }
-        }
-        {
-            let at = at.field("custom_attrs");
-            if let Some(value) = &self.custom_attrs {
-                for (index, item) in value.iter().enumerate() {
-                    let at = at.index(index);
-                    ::lark_runtime::Validate::validate_at(item, &at, violations);
-                }
-            }
-        }
+        violations.check(&at.field("gender"), &self.gender);
+        violations.check(&at.field("orders"), &self.orders);
+        violations.check(&at.field("custom_attrs"), &self.custom_attrs);
     }
 }
-impl ::lark_runtime::Endpoint for UpdateRequest {
+impl Endpoint for UpdateRequest {
     type Data = UpdateResponse;
     type Error = UpdateError;
-    const METADATA: &'static ::lark_runtime::EndpointMetadata = &::lark_runtime::EndpointMetadata {
-        id: "contact.v3.user.update",
-        summary: "更新用户所有信息 — Update all of a user (legacy).",
-        method: ::lark_runtime::HttpMethod::Put,
-        path_template: "/open-apis/contact/v3/users/:user_id",
-        access_tokens: &[::lark_runtime::AccessTokenKind::Tenant],
-        app_types: &[::lark_runtime::AppType::Custom],
+    const METADATA: &'static EndpointMetadata = &EndpointMetadata {
+        access_tokens: &[AccessTokenKind::Tenant],
+        app_types: &[AppType::Custom],
         scopes: &["contact:contact"],
-        rate_limits: &[
-            ::lark_runtime::RateLimit::per_minute(1000),
-            ::lark_runtime::RateLimit::per_second(50),
-        ],
-        special_rate_limit: false,
-        envelope: ::lark_runtime::Envelope::Data,
-        request_body: ::lark_runtime::RequestBody::Json,
-        response_kind: ::lark_runtime::ResponseKind::Json,
-        pagination_items: None,
+        rate_limits: &[RateLimit::per_minute(1000), RateLimit::per_second(50)],
+        request_body: RequestBody::Json,
         path_example: &[("user_id", "ou_7dab8a3d3cdcc9da365777c7ad535d62")],
         query_example: &[
             ("user_id_type", "open_id"),
@@ -502,36 +453,34 @@ impl ::lark_runtime::Endpoint for UpdateRequest {
         request_example: Some(
             "{\"avatar_key\":\"2500c7a9-5fff-4d9a-a2de-3d59614ae28g\",\"city\":\"杭州\",\"country\":\"CN\",\"custom_attrs\":[{\"id\":\"DemoId\",\"type\":\"TEXT\",\"value\":{\"generic_user\":{\"id\":\"9b2fabg5\",\"type\":1},\"option_id\":\"edcvfrtg\",\"pc_url\":\"http://www.fs.cn\",\"text\":\"DemoText\",\"url\":\"http://www.fs.cn\"}}],\"department_ids\":[\"od-4e6ac4d14bcd5071a37a39de902c7141\"],\"email\":\"zhangsan@gmail.com\",\"employee_no\":\"1\",\"employee_type\":1,\"en_name\":\"San Zhang\",\"enterprise_email\":\"demo@mail.com\",\"gender\":1,\"is_frozen\":false,\"job_title\":\"xxxxx\",\"join_time\":2147483647,\"leader_user_id\":\"ou_7dab8a3d3cdcc9da365777c7ad535d62\",\"mobile\":\"13011111111 (其他例子，中国大陆手机号: 13011111111 或 +8613011111111, 非中国大陆手机号:  +41446681800)\",\"mobile_visible\":false,\"name\":\"张三\",\"nickname\":\"Alex Zhang\",\"orders\":[{\"department_id\":\"od-4e6ac4d14bcd5071a37a39de902c7141\",\"department_order\":100,\"is_primary_dept\":true,\"user_order\":100}],\"work_station\":\"北楼-H34\"}",
         ),
-        file_parts: &[],
         response_example: Some(
             "{\"code\":0,\"data\":{\"user\":{\"avatar\":{\"avatar_240\":\"https://foo.icon.com/xxxx\",\"avatar_640\":\"https://foo.icon.com/xxxx\",\"avatar_72\":\"https://foo.icon.com/xxxx\",\"avatar_origin\":\"https://foo.icon.com/xxxx\"},\"avatar_key\":\"2500c7a9-5fff-4d9a-a2de-3d59614ae28g\",\"city\":\"杭州\",\"country\":\"CN\",\"custom_attrs\":[{\"id\":\"DemoId\",\"type\":\"TEXT\",\"value\":{\"generic_user\":{\"id\":\"9b2fabg5\",\"type\":1},\"name\":\"name\",\"option_id\":\"edcvfrtg\",\"option_value\":\"option\",\"pc_url\":\"http://www.fs.cn\",\"picture_url\":\"https://xxxxxxxxxxxxxxxxxx\",\"text\":\"DemoText\",\"url\":\"http://www.fs.cn\"}}],\"department_ids\":[\"od-4e6ac4d14bcd5071a37a39de902c7141\"],\"email\":\"zhangsan@gmail.com\",\"employee_no\":\"1\",\"employee_type\":1,\"en_name\":\"San Zhang\",\"enterprise_email\":\"demo@mail.com\",\"gender\":1,\"is_frozen\":false,\"is_tenant_manager\":false,\"job_title\":\"xxxxx\",\"join_time\":2147483647,\"leader_user_id\":\"ou_7dab8a3d3cdcc9da365777c7ad535d62\",\"mobile\":\"13011111111 (其他例子，中国大陆手机号: 13011111111 或 +8613011111111, 非中国大陆手机号:  +41446681800)\",\"mobile_visible\":false,\"name\":\"张三\",\"nickname\":\"Alex Zhang\",\"open_id\":\"ou_7dab8a3d3cdcc9da365777c7ad535d62\",\"orders\":[{\"department_id\":\"od-4e6ac4d14bcd5071a37a39de902c7141\",\"department_order\":100,\"is_primary_dept\":true,\"user_order\":100}],\"status\":{\"is_activated\":true,\"is_exited\":false,\"is_frozen\":false,\"is_resigned\":false,\"is_unjoin\":false},\"union_id\":\"on_94a1ee5551019f18cd73d9f111898cf2\",\"user_id\":\"3e3cf96b\",\"work_station\":\"北楼-H34\"}},\"msg\":\"success\"}",
         ),
+        ..EndpointMetadata::new(
+            "contact.v3.user.update",
+            "更新用户所有信息 — Update all of a user (legacy).",
+            HttpMethod::Put,
+            "/open-apis/contact/v3/users/:user_id",
+        )
     };
     fn path(&self) -> String {
-        ::lark_runtime::wire::fill_path(
+        fill_path(
             Self::METADATA.path_template,
             &[("user_id", ToString::to_string(&self.user_id))],
         )
     }
     fn query(&self) -> Vec<(&'static str, String)> {
         let mut query = Vec::new();
-        if let Some(value) = &self.user_id_type {
-            query.push(("user_id_type", ToString::to_string(value)));
-        }
-        if let Some(value) = &self.department_id_type {
-            query.push(("department_id_type", ToString::to_string(value)));
-        }
+        push_query(&mut query, "user_id_type", &self.user_id_type);
+        push_query(&mut query, "department_id_type", &self.department_id_type);
         query
     }
 }
 #[cfg(feature = "server")]
-impl ::lark_runtime::Incoming for UpdateRequest {
-    fn from_incoming(
-        request: &::lark_runtime::IncomingRequest<'_>,
-    ) -> Result<Self, ::lark_runtime::ValidationError> {
+impl Incoming for UpdateRequest {
+    fn from_incoming(request: &IncomingRequest<'_>) -> Result<Self, ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
         #[derive(Deserialize)]
-        #[serde(crate = "::lark_runtime::__private::serde")]
         struct Body {
             #[serde(default, rename = "name")]
             name: Option<String>,
@@ -576,19 +525,12 @@ impl ::lark_runtime::Incoming for UpdateRequest {
             #[serde(default, rename = "is_frozen")]
             is_frozen: Option<bool>,
         }
-        let root = ::lark_runtime::validate::FieldPath::root();
-        let mut violations = ::lark_runtime::validate::Violations::default();
+        let mut violations = Violations::default();
         let mut builder = Self::builder();
-        builder.user_id = request
-            .path_param::<String>(&root.field("user_id"), "user_id", &mut violations);
-        builder.user_id_type = request
-            .query_one::<
-                UpdateRequestUserIdType,
-            >(&root.field("user_id_type"), "user_id_type", &mut violations);
+        builder.user_id = request.path_param("user_id", &mut violations);
+        builder.user_id_type = request.query_one("user_id_type", &mut violations);
         builder.department_id_type = request
-            .query_one::<
-                UpdateRequestDepartmentIdType,
-            >(&root.field("department_id_type"), "department_id_type", &mut violations);
+            .query_one("department_id_type", &mut violations);
         let Some(body) = request.body::<Body>(&mut violations) else {
             return Err(violations.into_error("UpdateRequest"));
         };
@@ -613,14 +555,13 @@ impl ::lark_runtime::Incoming for UpdateRequest {
         builder.enterprise_email = body.enterprise_email;
         builder.job_title = body.job_title;
         builder.is_frozen = body.is_frozen;
-        ::lark_runtime::incoming::finish(violations, "UpdateRequest", builder.build())
+        ::lark_runtime::incoming::finish(violations, builder.build())
     }
 }
 /// Response data of 更新用户所有信息 — Update all of a user (legacy).
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct UpdateResponse {
     /// The user after the update.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -632,325 +573,165 @@ pub struct UpdateResponse {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum UpdateError {
-    /// `40001` param error (HTTP 400).
-    ///
-    /// Check the parameters; if the problem remains, contact technical support.
+    /// `40001` param error (HTTP 400). Check the parameters; if the problem remains, contact technical support.
     ParamError,
-    /// `40016` dept name can not be nul error (HTTP 400).
-    ///
-    /// The department name may not be empty.
+    /// `40016` dept name can not be nul error (HTTP 400). The department name may not be empty.
     DeptNameCanNotBeNul,
-    /// `41001` mobile has already exist error (HTTP 400).
-    ///
-    /// Another user has this mobile number; use one unique in the tenant (the id-by-mobile-or-email endpoint finds its owner).
+    /// `41001` mobile has already exist error (HTTP 400). Another user has this mobile number; use one unique in the tenant (the id-by-mobile-or-email endpoint finds its owner).
     MobileHasAlreadyExistError,
-    /// `41002` email has already exist error (HTTP 400).
-    ///
-    /// Another user has this email; use one unique in the tenant (the id-by-mobile-or-email endpoint finds its owner).
+    /// `41002` email has already exist error (HTTP 400). Another user has this email; use one unique in the tenant (the id-by-mobile-or-email endpoint finds its owner).
     EmailHasAlreadyExistError,
-    /// `41003` user account conflict error (HTTP 409).
-    ///
-    /// The mobile and email belong to two different Feishu accounts; use other contact details or close one of the accounts first, and ask technical support if it persists.
+    /// `41003` user account conflict error (HTTP 409). The mobile and email belong to two different Feishu accounts; use other contact details or close one of the accounts first, and ask technical support if it persists.
     UserAccountConflictError,
-    /// `41004` mobile is invalid error (HTTP 400).
-    ///
-    /// The mobile number is malformed; follow the format described for `mobile`.
+    /// `41004` mobile is invalid error (HTTP 400). The mobile number is malformed; follow the format described for `mobile`.
     MobileIsInvalidError,
-    /// `41005` email is invalid error (HTTP 400).
-    ///
-    /// The email address is not valid; pass a working address.
+    /// `41005` email is invalid error (HTTP 400). The email address is not valid; pass a working address.
     EmailIsInvalidError,
-    /// `41006` no user name error (HTTP 400).
-    ///
-    /// No name was given; `name` is required.
+    /// `41006` no user name error (HTTP 400). No name was given; `name` is required.
     NoUserNameError,
-    /// `41009` no email or mobile error (HTTP 400).
-    ///
-    /// Email and mobile cannot both be empty.
+    /// `41009` no email or mobile error (HTTP 400). Email and mobile cannot both be empty.
     NoEmailOrMobileError,
-    /// `41011` user id already exist error (HTTP 400).
-    ///
-    /// The user_id is already used in the tenant; choose another custom user_id.
+    /// `41011` user id already exist error (HTTP 400). The user_id is already used in the tenant; choose another custom user_id.
     UserIdAlreadyExistError,
-    /// `41010` no mobile error (HTTP 400).
-    ///
-    /// The mobile number may not be empty.
+    /// `41010` no mobile error (HTTP 400). The mobile number may not be empty.
     NoMobileError,
-    /// `41014` user name sensitive error (HTTP 400).
-    ///
-    /// The name contains sensitive content; ask technical support if unsure.
+    /// `41014` user name sensitive error (HTTP 400). The name contains sensitive content; ask technical support if unsure.
     UserNameSensitiveError,
-    /// `41013` exceed user id update limit error (HTTP 400).
-    ///
-    /// The limit on changing user ids has been reached.
+    /// `41013` exceed user id update limit error (HTTP 400). The limit on changing user ids has been reached.
     ExceedUserIdUpdateLimitError,
-    /// `41015` idp type invalid error error (HTTP 400).
-    ///
-    /// The login (IdP) type is not valid.
+    /// `41015` idp type invalid error error (HTTP 400). The login (IdP) type is not valid.
     IdpTypeInvalidErrorError,
-    /// `41016` department has too many users  error (HTTP 400).
-    ///
-    /// A department of the user already has too many users (500); choose other departments.
+    /// `41016` department has too many users  error (HTTP 400). A department of the user already has too many users (500); choose other departments.
     DepartmentHasTooManyUsersError,
-    /// `41017` department is required error (HTTP 400).
-    ///
-    /// The department information may not be empty.
+    /// `41017` department is required error (HTTP 400). The department information may not be empty.
     DepartmentIsRequiredError,
-    /// `41018` position info is invalid error (HTTP 400).
-    ///
-    /// The position information is not valid.
+    /// `41018` position info is invalid error (HTTP 400). The position information is not valid.
     PositionInfoIsInvalidError,
-    /// `41019` position department is invalid error (HTTP 400).
-    ///
-    /// The position's department is not valid.
+    /// `41019` position department is invalid error (HTTP 400). The position's department is not valid.
     PositionDepartmentIsInvalidError,
-    /// `41020` position code has already exist  error (HTTP 400).
-    ///
-    /// The position code is not valid.
+    /// `41020` position code has already exist  error (HTTP 400). The position code is not valid.
     PositionCodeHasAlreadyExistError,
-    /// `41021` position multiple main count error (HTTP 400).
-    ///
-    /// A user may have at most one main position.
+    /// `41021` position multiple main count error (HTTP 400). A user may have at most one main position.
     PositionMultipleMainCountError,
-    /// `41022` user tenant not match error (HTTP 400).
-    ///
-    /// The user belongs to another tenant; check you are not using another organization's credentials.
+    /// `41022` user tenant not match error (HTTP 400). The user belongs to another tenant; check you are not using another organization's credentials.
     UserTenantNotMatchError,
-    /// `41023` update department conflict position department error (HTTP 400).
-    ///
-    /// Position departments must match the user's departments; change both together.
+    /// `41023` update department conflict position department error (HTTP 400). Position departments must match the user's departments; change both together.
     UpdateDepartmentConflictPositionDepartmentError,
-    /// `41024` update position department conflict department error (HTTP 400).
-    ///
-    /// A new position department must be one of the user's departments.
+    /// `41024` update position department conflict department error (HTTP 400). A new position department must be one of the user's departments.
     UpdatePositionDepartmentConflictDepartmentError,
-    /// `41025` order department invalid error (HTTP 400).
-    ///
-    /// Each department in `orders` must be one of the user's departments.
+    /// `41025` order department invalid error (HTTP 400). Each department in `orders` must be one of the user's departments.
     OrderDepartmentInvalidError,
-    /// `41028` user multi department need upgrade visibility error (HTTP 405).
-    ///
-    /// The tenant's visibility rules do not allow several departments yet; an administrator must upgrade them in the admin console (security, member permissions, organization visibility).
+    /// `41028` user multi department need upgrade visibility error (HTTP 405). The tenant's visibility rules do not allow several departments yet; an administrator must upgrade them in the admin console (security, member permissions, organization visibility).
     UserMultiDepartmentNeedUpgradeVisibility,
-    /// `41029` create or update user multi department error (HTTP 400).
-    ///
-    /// The tenant does not support users in several departments; ask technical support if unsure.
+    /// `41029` create or update user multi department error (HTTP 400). The tenant does not support users in several departments; ask technical support if unsure.
     CreateOrUpdateUserMultiDepartment,
-    /// `41030` set leader to oneself error (HTTP 400).
-    ///
-    /// A user cannot be their own leader; set the real leader or leave it out.
+    /// `41030` set leader to oneself error (HTTP 400). A user cannot be their own leader; set the real leader or leave it out.
     SetLeaderToOneselfError,
-    /// `41031` position feature not enable error (HTTP 504).
-    ///
-    /// The tenant does not support user positions; ask technical support if unsure.
-    ///
-    /// Retrying can succeed.
+    /// `41031` position feature not enable error (HTTP 504). The tenant does not support user positions; ask technical support if unsure. Retrying can succeed.
     PositionFeatureNotEnableError,
-    /// `41032` user multi department feature not enable error (HTTP 504).
-    ///
-    /// The tenant does not support users in several departments; ask technical support if unsure.
-    ///
-    /// Retrying can succeed.
+    /// `41032` user multi department feature not enable error (HTTP 504). The tenant does not support users in several departments; ask technical support if unsure. Retrying can succeed.
     UserMultiDepartmentFeatureNotEnable,
-    /// `41033` user in too many departments  error (HTTP 400).
-    ///
-    /// A user can belong to at most 50 departments; shorten `department_ids`.
+    /// `41033` user in too many departments  error (HTTP 400). A user can belong to at most 50 departments; shorten `department_ids`.
     UserInTooManyDepartmentsError,
-    /// `41034` email prefix already exist error (HTTP 400).
-    ///
-    /// The part of the email before `@` is already used; choose another.
+    /// `41034` email prefix already exist error (HTTP 400). The part of the email before `@` is already used; choose another.
     EmailPrefixAlreadyExistError,
-    /// `41035` email prefix is invalid error (HTTP 400).
-    ///
-    /// The part of the email before `@` is not valid; check its spelling.
+    /// `41035` email prefix is invalid error (HTTP 400). The part of the email before `@` is not valid; check its spelling.
     EmailPrefixIsInvalidError,
-    /// `41036` avatar key is invalid error (HTTP 400).
-    ///
-    /// The avatar key is not valid; upload the image again and use the new key.
+    /// `41036` avatar key is invalid error (HTTP 400). The avatar key is not valid; upload the image again and use the new key.
     AvatarKeyIsInvalidError,
-    /// `41037` avatar key is sensitive error (HTTP 400).
-    ///
-    /// The avatar was rejected as sensitive; upload another image and use its key.
+    /// `41037` avatar key is sensitive error (HTTP 400). The avatar was rejected as sensitive; upload another image and use its key.
     AvatarKeyIsSensitiveError,
-    /// `41038` gender is invalid error (HTTP 400).
-    ///
-    /// The gender is not one of the documented values.
+    /// `41038` gender is invalid error (HTTP 400). The gender is not one of the documented values.
     GenderIsInvalidError,
-    /// `41040` user name is null error (HTTP 400).
-    ///
-    /// The name may not be empty; send `name`.
+    /// `41040` user name is null error (HTTP 400). The name may not be empty; send `name`.
     UserNameIsNullError,
-    /// `41041` department id is not assigned  error (HTTP 400).
-    ///
-    /// No department was given; send `department_ids`.
+    /// `41041` department id is not assigned  error (HTTP 400). No department was given; send `department_ids`.
     DepartmentIdIsNotAssignedError,
-    /// `41042` join time is invalid error (HTTP 400).
-    ///
-    /// The join time may not be empty.
+    /// `41042` join time is invalid error (HTTP 400). The join time may not be empty.
     JoinTimeIsInvalidError,
-    /// `41043` employee id is invalid error (HTTP 400).
-    ///
-    /// The user_id is not valid; it must be 1 to 64 bytes.
+    /// `41043` employee id is invalid error (HTTP 400). The user_id is not valid; it must be 1 to 64 bytes.
     EmployeeIdIsInvalidError,
-    /// `41044` Custom attribute is not set error (HTTP 400).
-    ///
-    /// A custom field value must name its field id; get the ids from the custom attribute list.
+    /// `41044` Custom attribute is not set error (HTTP 400). A custom field value must name its field id; get the ids from the custom attribute list.
     CustomAttributeIsNotSetError,
-    /// `41045` Custom attribute id is not exist error (HTTP 400).
-    ///
-    /// The custom field id does not exist; get a correct one from the custom attribute list.
+    /// `41045` Custom attribute id is not exist error (HTTP 400). The custom field id does not exist; get a correct one from the custom attribute list.
     CustomAttributeIdIsNotExist,
-    /// `41046` Custom attribute value is not set error (HTTP 400).
-    ///
-    /// A custom field needs its `value`.
+    /// `41046` Custom attribute value is not set error (HTTP 400). A custom field needs its `value`.
     CustomAttributeValueIsNotSet,
-    /// `41047` Custom attribute href text  is null error (HTTP 400).
-    ///
-    /// An HREF custom field needs `text`.
+    /// `41047` Custom attribute href text  is null error (HTTP 400). An HREF custom field needs `text`.
     CustomAttributeHrefTextIsNull,
-    /// `41048` Custom attribute href url  is null error (HTTP 400).
-    ///
-    /// An HREF custom field needs `url`.
+    /// `41048` Custom attribute href url  is null error (HTTP 400). An HREF custom field needs `url`.
     CustomAttributeHrefUrlIsNull,
-    /// `41050` no user authority error (HTTP 400).
-    ///
-    /// The user must be in the app's contact data scope.
+    /// `41050` no user authority error (HTTP 400). The user must be in the app's contact data scope.
     NoUserAuthorityError,
-    /// `41051` user id info not provide error (HTTP 400).
-    ///
-    /// The user id is missing.
+    /// `41051` user id info not provide error (HTTP 400). The user id is missing.
     UserIdInfoNotProvideError,
-    /// `40004` no dept authority error (HTTP 403).
-    ///
-    /// The department must be in the app's contact data scope.
+    /// `40004` no dept authority error (HTTP 403). The department must be in the app's contact data scope.
     NoDeptAuthorityError,
-    /// `41059` invalid employee type error (HTTP 400).
-    ///
-    /// The employee type is not valid; use a number from 1 to 5 (full-time, intern, outsourced, contractor, consultant).
+    /// `41059` invalid employee type error (HTTP 400). The employee type is not valid; use a number from 1 to 5 (full-time, intern, outsourced, contractor, consultant).
     InvalidEmployeeTypeError,
-    /// `41060` inactive employee type error (HTTP 400).
-    ///
-    /// That employee type is not used in the tenant; ask an administrator.
+    /// `41060` inactive employee type error (HTTP 400). That employee type is not used in the tenant; ask an administrator.
     InactiveEmployeeTypeError,
-    /// `41063` job_title length exceed 100 character (HTTP 400).
-    ///
-    /// The job title exceeds 100 characters; shorten it.
+    /// `41063` job_title length exceed 100 character (HTTP 400). The job title exceeds 100 characters; shorten it.
     JobTitleLengthExceed100Character,
-    /// `41068` Number of email aliases exceeds the upper limit (HTTP 400).
-    ///
-    /// The tenant's enterprise mail accounts are used up; ask an administrator about the quota.
+    /// `41068` Number of email aliases exceeds the upper limit (HTTP 400). The tenant's enterprise mail accounts are used up; ask an administrator about the quota.
     NumberOfEmailAliasesExceedsThe,
-    /// `41069` Business email is in the recycle bin (HTTP 400).
-    ///
-    /// The enterprise mailbox is in the recycle bin; delete it there permanently before reusing it.
+    /// `41069` Business email is in the recycle bin (HTTP 400). The enterprise mailbox is in the recycle bin; delete it there permanently before reusing it.
     BusinessEmailIsInTheRecycle,
-    /// `41070` name length exceed 64 character (HTTP 400).
-    ///
-    /// The name exceeds 64 characters; shorten it.
+    /// `41070` name length exceed 64 character (HTTP 400). The name exceeds 64 characters; shorten it.
     NameLengthExceed64Character,
-    /// `41071` en_name length exceed 64 character (HTTP 400).
-    ///
-    /// The English name exceeds 64 characters; shorten it.
+    /// `41071` en_name length exceed 64 character (HTTP 400). The English name exceeds 64 characters; shorten it.
     EnNameLengthExceed64Character,
-    /// `41072` nickname length exceed 64 character (HTTP 400).
-    ///
-    /// The alias exceeds 64 characters; shorten it.
+    /// `41072` nickname length exceed 64 character (HTTP 400). The alias exceeds 64 characters; shorten it.
     NicknameLengthExceed64Character,
-    /// `44001` business email domain not available error (HTTP 400).
-    ///
-    /// The tenant has no enterprise mail domain; an administrator must enable enterprise mail first.
+    /// `44001` business email domain not available error (HTTP 400). The tenant has no enterprise mail domain; an administrator must enable enterprise mail first.
     BusinessEmailDomainNotAvailableError,
-    /// `44002` update order must update department together (HTTP 400).
-    ///
-    /// Changing `orders` needs `department_ids` in the same request, and every department in `orders` must be among them.
+    /// `44002` update order must update department together (HTTP 400). Changing `orders` needs `department_ids` in the same request, and every department in `orders` must be among them.
     UpdateOrderMustUpdateDepartmentTogether,
-    /// `44006` name length exceed 64 character (HTTP 400).
-    ///
-    /// The name exceeds 64 characters; shorten it.
+    /// `44006` name length exceed 64 character (HTTP 400). The name exceeds 64 characters; shorten it.
     NameLengthExceed64Character44006,
-    /// `44007` en_name length exceed 64 character (HTTP 400).
-    ///
-    /// The English name exceeds 64 characters; shorten it.
+    /// `44007` en_name length exceed 64 character (HTTP 400). The English name exceeds 64 characters; shorten it.
     EnNameLengthExceed64Character44007,
-    /// `44008` nickname length exceed 64 character (HTTP 400).
-    ///
-    /// The alias exceeds 64 characters; shorten it.
+    /// `44008` nickname length exceed 64 character (HTTP 400). The alias exceeds 64 characters; shorten it.
     NicknameLengthExceed64Character44008,
-    /// `44010` unJoined user not allow to update (HTTP 400).
-    ///
-    /// A user who has not joined yet cannot be updated.
+    /// `44010` unJoined user not allow to update (HTTP 400). A user who has not joined yet cannot be updated.
     UnJoinedUserNotAllowToUpdate,
-    /// `44011` existed user not allow to update (HTTP 400).
-    ///
-    /// The user cannot be updated in its current state (the page's advice speaks of an activated user).
+    /// `44011` existed user not allow to update (HTTP 400). The user cannot be updated in its current state (the page's advice speaks of an activated user).
     ExistedUserNotAllowToUpdate,
-    /// `42006` user has resigned error (HTTP 400).
-    ///
-    /// The user has left; their information can no longer be updated.
+    /// `42006` user has resigned error (HTTP 400). The user has left; their information can no longer be updated.
     UserHasResignedError,
-    /// `44013` User enterprise Email password is not valid (HTTP 400).
-    ///
-    /// The page gives no advice.
+    /// `44013` User enterprise Email password is not valid (HTTP 400). The page gives no advice.
     UserEnterpriseEmailPasswordIsNot,
-    /// `44014` Can not update inactive user email when email equal enterprise (HTTP 400).
-    ///
-    /// The page gives no advice; the email cannot be updated while it is the enterprise mailbox.
+    /// `44014` Can not update inactive user email when email equal enterprise (HTTP 400). The page gives no advice; the email cannot be updated while it is the enterprise mailbox.
     CanNotUpdateInactiveUserEmail,
-    /// `44015` can not update password when user already have password (HTTP 400).
-    ///
-    /// The page gives no advice; the password cannot be set because the user already has one.
+    /// `44015` can not update password when user already have password (HTTP 400). The page gives no advice; the password cannot be set because the user already has one.
     CanNotUpdatePasswordWhenUser,
-    /// `44016` can not set enterprise email password (HTTP 400).
-    ///
-    /// The page gives no advice.
+    /// `44016` can not set enterprise email password (HTTP 400). The page gives no advice.
     CanNotSetEnterpriseEmailPassword,
-    /// `44017` Suite_Admin_Common_UnableToEditUpper (HTTP 400).
-    ///
-    /// The page gives no advice; the content was blocked by risk control.
+    /// `44017` Suite_Admin_Common_UnableToEditUpper (HTTP 400). The page gives no advice; the content was blocked by risk control.
     SuiteAdminCommonUnableToEditUpper,
-    /// `44018` lark not support +86 mobile (HTTP 400).
-    ///
-    /// The page gives no advice; Lark does not accept +86 mobile numbers.
+    /// `44018` lark not support +86 mobile (HTTP 400). The page gives no advice; Lark does not accept +86 mobile numbers.
     LarkNotSupport86Mobile,
-    /// `44019` feishu only support +86 mobile (HTTP 400).
-    ///
-    /// An unverified tenant can only add mainland China (+86) numbers; complete Feishu verification, after which others work from the next day.
+    /// `44019` feishu only support +86 mobile (HTTP 400). An unverified tenant can only add mainland China (+86) numbers; complete Feishu verification, after which others work from the next day.
     FeishuOnlySupport86Mobile,
-    /// `44020` mobile and email need together exist (HTTP 400).
-    ///
-    /// In a verified tenant a member with a non-+86 number needs an email too.
+    /// `44020` mobile and email need together exist (HTTP 400). In a verified tenant a member with a non-+86 number needs an email too.
     MobileAndEmailNeedTogetherExist,
-    /// `44024` User enterprise email has already been registered as a member's account (HTTP 400).
-    ///
-    /// The enterprise mailbox is already registered to a member.
+    /// `44024` User enterprise email has already been registered as a member's account (HTTP 400). The enterprise mailbox is already registered to a member.
     UserEnterpriseEmailHasAlreadyBeen,
-    /// `44025` update user lock error,wait some seconds and retry (HTTP 400).
-    ///
-    /// Concurrent updates of the user are limited; wait a moment and retry.
-    ///
-    /// Retrying can succeed.
+    /// `44025` update user lock error,wait some seconds and retry (HTTP 400). Concurrent updates of the user are limited; wait a moment and retry. Retrying can succeed.
     UpdateUserLockErrorWaitSome,
-    /// `44035` departmentID is invaild (HTTP 400).
-    ///
-    /// A department id is not valid; the department search endpoint finds correct ones.
+    /// `44035` departmentID is invaild (HTTP 400). A department id is not valid; the department search endpoint finds correct ones.
     DepartmentIdIsInvaild,
-    /// `44036` freeze tenant founder is forbidden (HTTP 400).
-    ///
-    /// The tenant's creator cannot be suspended.
+    /// `44036` freeze tenant founder is forbidden (HTTP 400). The tenant's creator cannot be suspended.
     FreezeTenantFounderIsForbidden,
-    /// `44038` this user can not been update by security issues (HTTP 400).
-    ///
-    /// This user cannot be updated for security reasons.
+    /// `44038` this user can not been update by security issues (HTTP 400). This user cannot be updated for security reasons.
     ThisUserCanNotBeenUpdate,
-    /// `41410` user primary dept must be the first department in the order (HTTP 400).
-    ///
-    /// The primary department must sort first: the one with `is_primary_dept` true needs the largest `department_order` in `orders`.
+    /// `41410` user primary dept must be the first department in the order (HTTP 400). The primary department must sort first: the one with `is_primary_dept` true needs the largest `department_order` in `orders`.
     UserPrimaryDeptMustBeThe,
     /// A code the reference page does not document for this endpoint.
     Undocumented(i64),
 }
-impl ::lark_runtime::DocumentedError for UpdateError {
-    const DOCUMENTED: &'static [(Self, ::lark_runtime::ErrorFacts)] = &[
+impl DocumentedError for UpdateError {
+    const DOCUMENTED: &'static [(Self, ErrorFacts)] = &[
         (Self::ParamError, crate::contact::v3::errors::CODE_40001_8),
         (Self::DeptNameCanNotBeNul, crate::contact::v3::errors::CODE_40016),
         (Self::MobileHasAlreadyExistError, crate::contact::v3::errors::CODE_41001),
@@ -1074,15 +855,6 @@ impl ::lark_runtime::DocumentedError for UpdateError {
         (Self::ThisUserCanNotBeenUpdate, crate::contact::v3::errors::CODE_44038_2),
         (Self::UserPrimaryDeptMustBeThe, crate::contact::v3::errors::CODE_41410),
     ];
-    fn undocumented(code: i64) -> Self {
-        Self::Undocumented(code)
-    }
-    fn undocumented_code(&self) -> Option<i64> {
-        match self {
-            Self::Undocumented(code) => Some(*code),
-            _ => None,
-        }
-    }
 }
 ::lark_runtime::documented_error_traits!(UpdateError);
 /// Which kind of user id the request and the answer use.
@@ -1095,30 +867,16 @@ pub enum UpdateRequestUserIdType {
     UnionId,
     /// `"user_id"`: The user's id within the tenant, the same in every app; asking for it needs the contact:user.employee_id:readonly scope.
     UserId,
-    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
-    /// fails validation.
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl ::lark_runtime::enums::StringEnum for UpdateRequestUserIdType {
-    fn from_wire(value: &str) -> Self {
-        match value {
-            "open_id" => Self::OpenId,
-            "union_id" => Self::UnionId,
-            "user_id" => Self::UserId,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-    fn as_wire(&self) -> &str {
-        match self {
-            Self::OpenId => "open_id",
-            Self::UnionId => "union_id",
-            Self::UserId => "user_id",
-            Self::Unknown(value) => value,
-        }
-    }
-    fn is_known(&self) -> bool {
-        !matches!(self, Self::Unknown(_))
-    }
+impl UpdateRequestUserIdType {
+    /// Every value the spec names, with its wire form.
+    pub const VALUES: &'static [(Self, &'static str)] = &[
+        (Self::OpenId, "open_id"),
+        (Self::UnionId, "union_id"),
+        (Self::UserId, "user_id"),
+    ];
 }
 ::lark_runtime::string_enum_traits!(UpdateRequestUserIdType);
 /// Which kind of department id the request and the answer use.
@@ -1129,28 +887,15 @@ pub enum UpdateRequestDepartmentIdType {
     DepartmentId,
     /// `"open_department_id"`: The system-generated department id, prefixed `od-` and unique in the tenant.
     OpenDepartmentId,
-    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
-    /// fails validation.
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl ::lark_runtime::enums::StringEnum for UpdateRequestDepartmentIdType {
-    fn from_wire(value: &str) -> Self {
-        match value {
-            "department_id" => Self::DepartmentId,
-            "open_department_id" => Self::OpenDepartmentId,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-    fn as_wire(&self) -> &str {
-        match self {
-            Self::DepartmentId => "department_id",
-            Self::OpenDepartmentId => "open_department_id",
-            Self::Unknown(value) => value,
-        }
-    }
-    fn is_known(&self) -> bool {
-        !matches!(self, Self::Unknown(_))
-    }
+impl UpdateRequestDepartmentIdType {
+    /// Every value the spec names, with its wire form.
+    pub const VALUES: &'static [(Self, &'static str)] = &[
+        (Self::DepartmentId, "department_id"),
+        (Self::OpenDepartmentId, "open_department_id"),
+    ];
 }
 ::lark_runtime::string_enum_traits!(UpdateRequestDepartmentIdType);
 /// The user's gender.
@@ -1163,35 +908,20 @@ pub enum UpdateRequestGender {
     Value1,
     /// `2`: Female.
     Value2,
-    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
-    /// fails validation.
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(i64),
 }
-impl ::lark_runtime::enums::IntEnum for UpdateRequestGender {
-    fn from_wire(value: i64) -> Self {
-        match value {
-            0 => Self::Value0,
-            1 => Self::Value1,
-            2 => Self::Value2,
-            other => Self::Unknown(other),
-        }
-    }
-    fn as_wire(&self) -> i64 {
-        match self {
-            Self::Value0 => 0,
-            Self::Value1 => 1,
-            Self::Value2 => 2,
-            Self::Unknown(value) => *value,
-        }
-    }
-    fn is_known(&self) -> bool {
-        !matches!(self, Self::Unknown(_))
-    }
+impl UpdateRequestGender {
+    /// Every value the spec names, with its wire form.
+    pub const VALUES: &'static [(Self, i64)] = &[
+        (Self::Value0, 0),
+        (Self::Value1, 1),
+        (Self::Value2, 2),
+    ];
 }
 ::lark_runtime::int_enum_traits!(UpdateRequestGender);
 /// For a GENERIC_USER field, the person referenced.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct UpdateRequestCustomAttrsItemValueGenericUser {
     /// The person's user_id.
     ///
@@ -1204,16 +934,9 @@ pub struct UpdateRequestCustomAttrsItemValueGenericUser {
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub r#type: i32,
 }
-impl ::lark_runtime::Validate for UpdateRequestCustomAttrsItemValueGenericUser {
-    fn validate_at(
-        &self,
-        _at: &::lark_runtime::validate::FieldPath<'_>,
-        _violations: &mut ::lark_runtime::validate::Violations,
-    ) {}
-}
+impl Validate for UpdateRequestCustomAttrsItemValueGenericUser {}
 /// The value to set.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct UpdateRequestCustomAttrsItemValue {
     /// Required for a TEXT field (its value) and an HREF field (the page title).
     ///
@@ -1243,23 +966,13 @@ pub struct UpdateRequestCustomAttrsItemValue {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub generic_user: Option<UpdateRequestCustomAttrsItemValueGenericUser>,
 }
-impl ::lark_runtime::Validate for UpdateRequestCustomAttrsItemValue {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
-        {
-            let at = at.field("generic_user");
-            if let Some(value) = &self.generic_user {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
+impl Validate for UpdateRequestCustomAttrsItemValue {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
+        violations.check(&at.field("generic_user"), &self.generic_user);
     }
 }
 /// One custom field value.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct UpdateRequestCustomAttrsItem {
     /// The custom field's type.
     ///
@@ -1277,18 +990,9 @@ pub struct UpdateRequestCustomAttrsItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value: Option<UpdateRequestCustomAttrsItemValue>,
 }
-impl ::lark_runtime::Validate for UpdateRequestCustomAttrsItem {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
-        {
-            let at = at.field("value");
-            if let Some(value) = &self.value {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
+impl Validate for UpdateRequestCustomAttrsItem {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
+        violations.check(&at.field("value"), &self.value);
     }
 }
 /// The user's gender.
@@ -1301,35 +1005,20 @@ pub enum UpdateResponseUserGender {
     Value1,
     /// `2`: Female.
     Value2,
-    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
-    /// fails validation.
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(i64),
 }
-impl ::lark_runtime::enums::IntEnum for UpdateResponseUserGender {
-    fn from_wire(value: i64) -> Self {
-        match value {
-            0 => Self::Value0,
-            1 => Self::Value1,
-            2 => Self::Value2,
-            other => Self::Unknown(other),
-        }
-    }
-    fn as_wire(&self) -> i64 {
-        match self {
-            Self::Value0 => 0,
-            Self::Value1 => 1,
-            Self::Value2 => 2,
-            Self::Unknown(value) => *value,
-        }
-    }
-    fn is_known(&self) -> bool {
-        !matches!(self, Self::Unknown(_))
-    }
+impl UpdateResponseUserGender {
+    /// Every value the spec names, with its wire form.
+    pub const VALUES: &'static [(Self, i64)] = &[
+        (Self::Value0, 0),
+        (Self::Value1, 1),
+        (Self::Value2, 2),
+    ];
 }
 ::lark_runtime::int_enum_traits!(UpdateResponseUserGender);
 /// For a GENERIC_USER field, the referenced person.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct UpdateResponseUserCustomAttrsItemValueGenericUser {
     /// The referenced person's user_id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1340,16 +1029,9 @@ pub struct UpdateResponseUserCustomAttrsItemValueGenericUser {
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub r#type: Option<i32>,
 }
-impl ::lark_runtime::Validate for UpdateResponseUserCustomAttrsItemValueGenericUser {
-    fn validate_at(
-        &self,
-        _at: &::lark_runtime::validate::FieldPath<'_>,
-        _violations: &mut ::lark_runtime::validate::Violations,
-    ) {}
-}
+impl Validate for UpdateResponseUserCustomAttrsItemValueGenericUser {}
 /// The custom field's value.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct UpdateResponseUserCustomAttrsItemValue {
     /// For a TEXT field, its value; for an HREF field, the page title.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1383,23 +1065,13 @@ pub struct UpdateResponseUserCustomAttrsItemValue {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub generic_user: Option<UpdateResponseUserCustomAttrsItemValueGenericUser>,
 }
-impl ::lark_runtime::Validate for UpdateResponseUserCustomAttrsItemValue {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
-        {
-            let at = at.field("generic_user");
-            if let Some(value) = &self.generic_user {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
+impl Validate for UpdateResponseUserCustomAttrsItemValue {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
+        violations.check(&at.field("generic_user"), &self.generic_user);
     }
 }
 /// One custom field of the user.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct UpdateResponseUserCustomAttrsItem {
     /// The custom field's type.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1413,23 +1085,13 @@ pub struct UpdateResponseUserCustomAttrsItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value: Option<UpdateResponseUserCustomAttrsItemValue>,
 }
-impl ::lark_runtime::Validate for UpdateResponseUserCustomAttrsItem {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
-        {
-            let at = at.field("value");
-            if let Some(value) = &self.value {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
+impl Validate for UpdateResponseUserCustomAttrsItem {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
+        violations.check(&at.field("value"), &self.value);
     }
 }
 /// The user after the update.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct UpdateResponseUser {
     /// The user's union_id: the same user across the apps of one developer.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1532,47 +1194,12 @@ pub struct UpdateResponseUser {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_frozen: Option<bool>,
 }
-impl ::lark_runtime::Validate for UpdateResponseUser {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
-        {
-            let at = at.field("gender");
-            if let Some(value) = &self.gender {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
-        {
-            let at = at.field("avatar");
-            if let Some(value) = &self.avatar {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
-        {
-            let at = at.field("status");
-            if let Some(value) = &self.status {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
-        {
-            let at = at.field("orders");
-            if let Some(value) = &self.orders {
-                for (index, item) in value.iter().enumerate() {
-                    let at = at.index(index);
-                    ::lark_runtime::Validate::validate_at(item, &at, violations);
-                }
-            }
-        }
-        {
-            let at = at.field("custom_attrs");
-            if let Some(value) = &self.custom_attrs {
-                for (index, item) in value.iter().enumerate() {
-                    let at = at.index(index);
-                    ::lark_runtime::Validate::validate_at(item, &at, violations);
-                }
-            }
-        }
+impl Validate for UpdateResponseUser {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
+        violations.check(&at.field("gender"), &self.gender);
+        violations.check(&at.field("avatar"), &self.avatar);
+        violations.check(&at.field("status"), &self.status);
+        violations.check(&at.field("orders"), &self.orders);
+        violations.check(&at.field("custom_attrs"), &self.custom_attrs);
     }
 }

@@ -8,14 +8,11 @@
 //! `PATCH /open-apis/contact/v3/users/:user_id/update_user_id`
 //!
 //! Reference: <https://open.feishu.cn/document/contact-v3/user/update_user_id>
-use ::lark_runtime::__private::serde::{Deserialize, Serialize};
+use ::lark_runtime::__private::prelude::*;
 /// Request of 更新用户 ID — Change a user's user_id.
-///
-/// `PATCH /open-apis/contact/v3/users/:user_id/update_user_id`
 ///
 /// Build it with [`UpdateUserIdRequest::builder`]; a request that exists has passed every constraint of the spec.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct UpdateUserIdRequest {
     #[serde(skip)]
     user_id: String,
@@ -74,9 +71,9 @@ impl UpdateUserIdRequestBuilder {
         self
     }
     /// Checks every constraint of the spec and returns the request, or every violation found.
-    pub fn build(self) -> Result<UpdateUserIdRequest, ::lark_runtime::ValidationError> {
-        let root = ::lark_runtime::validate::FieldPath::root();
-        let mut violations = ::lark_runtime::validate::Violations::default();
+    pub fn build(self) -> Result<UpdateUserIdRequest, ValidationError> {
+        let root = FieldPath::root();
+        let mut violations = Violations::default();
         let user_id = violations.required(&root.field("user_id"), self.user_id);
         let new_user_id = violations
             .required(&root.field("new_user_id"), self.new_user_id);
@@ -88,98 +85,71 @@ impl UpdateUserIdRequestBuilder {
             user_id_type: self.user_id_type,
             new_user_id,
         };
-        ::lark_runtime::Validate::validate(&request)?;
+        Validate::validate(&request)?;
         Ok(request)
     }
 }
-impl ::lark_runtime::Validate for UpdateUserIdRequest {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
-        {
-            let at = at.field("user_id_type");
-            if let Some(value) = &self.user_id_type {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
+impl Validate for UpdateUserIdRequest {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
+        violations.check(&at.field("user_id_type"), &self.user_id_type);
     }
 }
-impl ::lark_runtime::Endpoint for UpdateUserIdRequest {
+impl Endpoint for UpdateUserIdRequest {
     type Data = UpdateUserIdResponse;
     type Error = UpdateUserIdError;
-    const METADATA: &'static ::lark_runtime::EndpointMetadata = &::lark_runtime::EndpointMetadata {
-        id: "contact.v3.user.update_user_id",
-        summary: "更新用户 ID — Change a user's user_id.",
-        method: ::lark_runtime::HttpMethod::Patch,
-        path_template: "/open-apis/contact/v3/users/:user_id/update_user_id",
-        access_tokens: &[::lark_runtime::AccessTokenKind::Tenant],
-        app_types: &[::lark_runtime::AppType::Custom],
+    const METADATA: &'static EndpointMetadata = &EndpointMetadata {
+        access_tokens: &[AccessTokenKind::Tenant],
+        app_types: &[AppType::Custom],
         scopes: &["contact:contact:update_user_id"],
-        rate_limits: &[::lark_runtime::RateLimit::per_second(20)],
-        special_rate_limit: false,
-        envelope: ::lark_runtime::Envelope::Data,
-        request_body: ::lark_runtime::RequestBody::Json,
-        response_kind: ::lark_runtime::ResponseKind::Json,
-        pagination_items: None,
+        rate_limits: &[RateLimit::per_second(20)],
+        request_body: RequestBody::Json,
         path_example: &[("user_id", "ou-938e3e4fdc5e1993bee01250076f0cc2")],
         query_example: &[("user_id_type", "open_id")],
         request_example: Some("{\"new_user_id\":\"3e3cf96b\"}"),
-        file_parts: &[],
         response_example: Some("{\"code\":0,\"data\":{},\"msg\":\"success\"}"),
+        ..EndpointMetadata::new(
+            "contact.v3.user.update_user_id",
+            "更新用户 ID — Change a user's user_id.",
+            HttpMethod::Patch,
+            "/open-apis/contact/v3/users/:user_id/update_user_id",
+        )
     };
     fn path(&self) -> String {
-        ::lark_runtime::wire::fill_path(
+        fill_path(
             Self::METADATA.path_template,
             &[("user_id", ToString::to_string(&self.user_id))],
         )
     }
     fn query(&self) -> Vec<(&'static str, String)> {
         let mut query = Vec::new();
-        if let Some(value) = &self.user_id_type {
-            query.push(("user_id_type", ToString::to_string(value)));
-        }
+        push_query(&mut query, "user_id_type", &self.user_id_type);
         query
     }
 }
 #[cfg(feature = "server")]
-impl ::lark_runtime::Incoming for UpdateUserIdRequest {
-    fn from_incoming(
-        request: &::lark_runtime::IncomingRequest<'_>,
-    ) -> Result<Self, ::lark_runtime::ValidationError> {
+impl Incoming for UpdateUserIdRequest {
+    fn from_incoming(request: &IncomingRequest<'_>) -> Result<Self, ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
         #[derive(Deserialize)]
-        #[serde(crate = "::lark_runtime::__private::serde")]
         struct Body {
             #[serde(default, rename = "new_user_id")]
             new_user_id: Option<String>,
         }
-        let root = ::lark_runtime::validate::FieldPath::root();
-        let mut violations = ::lark_runtime::validate::Violations::default();
+        let mut violations = Violations::default();
         let mut builder = Self::builder();
-        builder.user_id = request
-            .path_param::<String>(&root.field("user_id"), "user_id", &mut violations);
-        builder.user_id_type = request
-            .query_one::<
-                UpdateUserIdRequestUserIdType,
-            >(&root.field("user_id_type"), "user_id_type", &mut violations);
+        builder.user_id = request.path_param("user_id", &mut violations);
+        builder.user_id_type = request.query_one("user_id_type", &mut violations);
         let Some(body) = request.body::<Body>(&mut violations) else {
             return Err(violations.into_error("UpdateUserIdRequest"));
         };
         builder.new_user_id = body.new_user_id;
-        ::lark_runtime::incoming::finish(
-            violations,
-            "UpdateUserIdRequest",
-            builder.build(),
-        )
+        ::lark_runtime::incoming::finish(violations, builder.build())
     }
 }
 /// Response data of 更新用户 ID — Change a user's user_id.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct UpdateUserIdResponse {}
 /// A documented error code of 更新用户 ID — Change a user's user_id.
 ///
@@ -187,35 +157,23 @@ pub struct UpdateUserIdResponse {}
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum UpdateUserIdError {
-    /// `40001` Invalid params (HTTP 400).
-    ///
-    /// Check the parameters against the documentation.
+    /// `40001` Invalid params (HTTP 400). Check the parameters against the documentation.
     InvalidParams,
-    /// `41009` no email or mobile error (HTTP 400).
-    ///
-    /// The user has no email or mobile; add one and retry.
+    /// `41009` no email or mobile error (HTTP 400). The user has no email or mobile; add one and retry.
     NoEmailOrMobileError,
-    /// `41011` userID already exists error (HTTP 400).
-    ///
-    /// That user_id already exists; choose another and retry.
+    /// `41011` userID already exists error (HTTP 400). That user_id already exists; choose another and retry.
     UserIdAlreadyExistsError,
-    /// `41013` exceed userID update limit error (HTTP 400).
-    ///
-    /// The limit on changing user ids has been reached.
+    /// `41013` exceed userID update limit error (HTTP 400). The limit on changing user ids has been reached.
     ExceedUserIdUpdateLimitError,
-    /// `41050` no user authority error (HTTP 400).
-    ///
-    /// The user must be in the app's contact data scope.
+    /// `41050` no user authority error (HTTP 400). The user must be in the app's contact data scope.
     NoUserAuthorityError,
-    /// `41054` new user id is required  error (HTTP 400).
-    ///
-    /// The new user_id is not valid; change it and retry.
+    /// `41054` new user id is required  error (HTTP 400). The new user_id is not valid; change it and retry.
     NewUserIdIsRequiredError,
     /// A code the reference page does not document for this endpoint.
     Undocumented(i64),
 }
-impl ::lark_runtime::DocumentedError for UpdateUserIdError {
-    const DOCUMENTED: &'static [(Self, ::lark_runtime::ErrorFacts)] = &[
+impl DocumentedError for UpdateUserIdError {
+    const DOCUMENTED: &'static [(Self, ErrorFacts)] = &[
         (Self::InvalidParams, crate::contact::v3::errors::CODE_40001),
         (Self::NoEmailOrMobileError, crate::contact::v3::errors::CODE_41009_2),
         (Self::UserIdAlreadyExistsError, crate::contact::v3::errors::CODE_41011_2),
@@ -223,15 +181,6 @@ impl ::lark_runtime::DocumentedError for UpdateUserIdError {
         (Self::NoUserAuthorityError, crate::contact::v3::errors::CODE_41050_5),
         (Self::NewUserIdIsRequiredError, crate::contact::v3::errors::CODE_41054_2),
     ];
-    fn undocumented(code: i64) -> Self {
-        Self::Undocumented(code)
-    }
-    fn undocumented_code(&self) -> Option<i64> {
-        match self {
-            Self::Undocumented(code) => Some(*code),
-            _ => None,
-        }
-    }
 }
 ::lark_runtime::documented_error_traits!(UpdateUserIdError);
 /// Which kind of user id the path holds.
@@ -244,29 +193,15 @@ pub enum UpdateUserIdRequestUserIdType {
     UnionId,
     /// `"user_id"`: The user's id within the tenant, the same in every app; asking for it needs the contact:user.employee_id:readonly scope.
     UserId,
-    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
-    /// fails validation.
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl ::lark_runtime::enums::StringEnum for UpdateUserIdRequestUserIdType {
-    fn from_wire(value: &str) -> Self {
-        match value {
-            "open_id" => Self::OpenId,
-            "union_id" => Self::UnionId,
-            "user_id" => Self::UserId,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-    fn as_wire(&self) -> &str {
-        match self {
-            Self::OpenId => "open_id",
-            Self::UnionId => "union_id",
-            Self::UserId => "user_id",
-            Self::Unknown(value) => value,
-        }
-    }
-    fn is_known(&self) -> bool {
-        !matches!(self, Self::Unknown(_))
-    }
+impl UpdateUserIdRequestUserIdType {
+    /// Every value the spec names, with its wire form.
+    pub const VALUES: &'static [(Self, &'static str)] = &[
+        (Self::OpenId, "open_id"),
+        (Self::UnionId, "union_id"),
+        (Self::UserId, "user_id"),
+    ];
 }
 ::lark_runtime::string_enum_traits!(UpdateUserIdRequestUserIdType);

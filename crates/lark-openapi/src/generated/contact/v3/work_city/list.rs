@@ -8,14 +8,11 @@
 //! `GET /open-apis/contact/v3/work_cities`
 //!
 //! Reference: <https://open.feishu.cn/document/contact-v3/work_city/list>
-use ::lark_runtime::__private::serde::{Deserialize, Serialize};
+use ::lark_runtime::__private::prelude::*;
 /// Request of 获取租户工作城市列表 — List the tenant's work cities.
-///
-/// `GET /open-apis/contact/v3/work_cities`
 ///
 /// Build it with [`ListRequest::builder`]; a request that exists has passed every constraint of the spec.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct ListRequest {
     #[serde(skip)]
     page_size: Option<i32>,
@@ -61,21 +58,17 @@ impl ListRequestBuilder {
         self
     }
     /// Checks every constraint of the spec and returns the request, or every violation found.
-    pub fn build(self) -> Result<ListRequest, ::lark_runtime::ValidationError> {
+    pub fn build(self) -> Result<ListRequest, ValidationError> {
         let request = ListRequest {
             page_size: self.page_size,
             page_token: self.page_token,
         };
-        ::lark_runtime::Validate::validate(&request)?;
+        Validate::validate(&request)?;
         Ok(request)
     }
 }
-impl ::lark_runtime::Validate for ListRequest {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
+impl Validate for ListRequest {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
         {
             let at = at.field("page_size");
             if let Some(value) = &self.page_size {
@@ -90,67 +83,45 @@ impl ::lark_runtime::Validate for ListRequest {
         }
     }
 }
-impl ::lark_runtime::Endpoint for ListRequest {
+impl Endpoint for ListRequest {
     type Data = ListResponse;
     type Error = ListError;
-    const METADATA: &'static ::lark_runtime::EndpointMetadata = &::lark_runtime::EndpointMetadata {
-        id: "contact.v3.work_city.list",
-        summary: "获取租户工作城市列表 — List the tenant's work cities.",
-        method: ::lark_runtime::HttpMethod::Get,
-        path_template: "/open-apis/contact/v3/work_cities",
-        access_tokens: &[
-            ::lark_runtime::AccessTokenKind::Tenant,
-            ::lark_runtime::AccessTokenKind::User,
-        ],
-        app_types: &[::lark_runtime::AppType::Custom, ::lark_runtime::AppType::Isv],
+    const METADATA: &'static EndpointMetadata = &EndpointMetadata {
+        access_tokens: &[AccessTokenKind::Tenant, AccessTokenKind::User],
+        app_types: &[AppType::Custom, AppType::Isv],
         scopes: &[
             "contact:work_city:readonly",
             "contact:contact:access_as_user",
             "contact:contact:readonly_as_app",
         ],
-        rate_limits: &[::lark_runtime::RateLimit::per_minute(10)],
-        special_rate_limit: false,
-        envelope: ::lark_runtime::Envelope::Data,
-        request_body: ::lark_runtime::RequestBody::None,
-        response_kind: ::lark_runtime::ResponseKind::Json,
+        rate_limits: &[RateLimit::per_minute(10)],
         pagination_items: Some("items"),
-        path_example: &[],
         query_example: &[("page_size", "10"), ("page_token", "xxx")],
-        request_example: None,
-        file_parts: &[],
         response_example: Some(
             "{\"code\":0,\"data\":{\"has_more\":true,\"items\":[{\"i18n_name\":[{\"locale\":\"zh_cn\",\"value\":\"北京\"}],\"name\":\"北京\",\"status\":true,\"work_city_id\":\"0dd1ec95f021\"}],\"page_token\":\"1r5QdASJi1sp5aJn\"},\"msg\":\"success\"}",
         ),
+        ..EndpointMetadata::new(
+            "contact.v3.work_city.list",
+            "获取租户工作城市列表 — List the tenant's work cities.",
+            HttpMethod::Get,
+            "/open-apis/contact/v3/work_cities",
+        )
     };
-    fn path(&self) -> String {
-        String::from("/open-apis/contact/v3/work_cities")
-    }
     fn query(&self) -> Vec<(&'static str, String)> {
         let mut query = Vec::new();
-        if let Some(value) = &self.page_size {
-            query.push(("page_size", ToString::to_string(value)));
-        }
-        if let Some(value) = &self.page_token {
-            query.push(("page_token", ToString::to_string(value)));
-        }
+        push_query(&mut query, "page_size", &self.page_size);
+        push_query(&mut query, "page_token", &self.page_token);
         query
     }
 }
 #[cfg(feature = "server")]
-impl ::lark_runtime::Incoming for ListRequest {
-    fn from_incoming(
-        request: &::lark_runtime::IncomingRequest<'_>,
-    ) -> Result<Self, ::lark_runtime::ValidationError> {
-        let root = ::lark_runtime::validate::FieldPath::root();
-        let mut violations = ::lark_runtime::validate::Violations::default();
+impl Incoming for ListRequest {
+    fn from_incoming(request: &IncomingRequest<'_>) -> Result<Self, ValidationError> {
+        let mut violations = Violations::default();
         let mut builder = Self::builder();
-        builder.page_size = request
-            .query_one::<i32>(&root.field("page_size"), "page_size", &mut violations);
-        builder.page_token = request
-            .query_one::<
-                String,
-            >(&root.field("page_token"), "page_token", &mut violations);
-        ::lark_runtime::incoming::finish(violations, "ListRequest", builder.build())
+        builder.page_size = request.query_one("page_size", &mut violations);
+        builder.page_token = request.query_one("page_token", &mut violations);
+        ::lark_runtime::incoming::finish(violations, builder.build())
     }
 }
 impl ::lark_runtime::Paged for ListRequest {
@@ -164,7 +135,6 @@ impl ::lark_runtime::Paged for ListRequest {
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct ListResponse {
     /// The work cities on this page.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -195,25 +165,14 @@ impl ::lark_runtime::Page for ListResponse {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ListError {
-    /// `40001` param is invalid (HTTP 400).
-    ///
-    /// A parameter is invalid; check each value against the parameter descriptions and try again with correct ones.
+    /// `40001` param is invalid (HTTP 400). A parameter is invalid; check each value against the parameter descriptions and try again with correct ones.
     ParamIsInvalid,
     /// A code the reference page does not document for this endpoint.
     Undocumented(i64),
 }
-impl ::lark_runtime::DocumentedError for ListError {
-    const DOCUMENTED: &'static [(Self, ::lark_runtime::ErrorFacts)] = &[
+impl DocumentedError for ListError {
+    const DOCUMENTED: &'static [(Self, ErrorFacts)] = &[
         (Self::ParamIsInvalid, crate::contact::v3::errors::CODE_40001_11),
     ];
-    fn undocumented(code: i64) -> Self {
-        Self::Undocumented(code)
-    }
-    fn undocumented_code(&self) -> Option<i64> {
-        match self {
-            Self::Undocumented(code) => Some(*code),
-            _ => None,
-        }
-    }
 }
 ::lark_runtime::documented_error_traits!(ListError);

@@ -11,14 +11,11 @@
 //! `DELETE /open-apis/im/v1/batch_messages/:batch_message_id`
 //!
 //! Reference: <https://open.feishu.cn/document/server-docs/im-v1/batch_message/delete>
-use ::lark_runtime::__private::serde::{Deserialize, Serialize};
+use ::lark_runtime::__private::prelude::*;
 /// Request of 批量撤回消息 — Recall a batch-sent message.
-///
-/// `DELETE /open-apis/im/v1/batch_messages/:batch_message_id`
 ///
 /// Build it with [`DeleteRequest::builder`]; a request that exists has passed every constraint of the spec.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct DeleteRequest {
     #[serde(skip)]
     batch_message_id: String,
@@ -48,82 +45,58 @@ impl DeleteRequestBuilder {
         self
     }
     /// Checks every constraint of the spec and returns the request, or every violation found.
-    pub fn build(self) -> Result<DeleteRequest, ::lark_runtime::ValidationError> {
-        let root = ::lark_runtime::validate::FieldPath::root();
-        let mut violations = ::lark_runtime::validate::Violations::default();
+    pub fn build(self) -> Result<DeleteRequest, ValidationError> {
+        let root = FieldPath::root();
+        let mut violations = Violations::default();
         let batch_message_id = violations
             .required(&root.field("batch_message_id"), self.batch_message_id);
         let (Some(batch_message_id),) = (batch_message_id,) else {
             return Err(violations.into_error("DeleteRequest"));
         };
         let request = DeleteRequest { batch_message_id };
-        ::lark_runtime::Validate::validate(&request)?;
+        Validate::validate(&request)?;
         Ok(request)
     }
 }
-impl ::lark_runtime::Validate for DeleteRequest {
-    fn validate_at(
-        &self,
-        _at: &::lark_runtime::validate::FieldPath<'_>,
-        _violations: &mut ::lark_runtime::validate::Violations,
-    ) {}
-}
-impl ::lark_runtime::Endpoint for DeleteRequest {
+impl Validate for DeleteRequest {}
+impl Endpoint for DeleteRequest {
     type Data = DeleteResponse;
     type Error = DeleteError;
-    const METADATA: &'static ::lark_runtime::EndpointMetadata = &::lark_runtime::EndpointMetadata {
-        id: "im.v1.batch_message.delete",
-        summary: "批量撤回消息 — Recall a batch-sent message.",
-        method: ::lark_runtime::HttpMethod::Delete,
-        path_template: "/open-apis/im/v1/batch_messages/:batch_message_id",
-        access_tokens: &[::lark_runtime::AccessTokenKind::Tenant],
-        app_types: &[::lark_runtime::AppType::Custom, ::lark_runtime::AppType::Isv],
+    const METADATA: &'static EndpointMetadata = &EndpointMetadata {
+        access_tokens: &[AccessTokenKind::Tenant],
+        app_types: &[AppType::Custom, AppType::Isv],
         scopes: &["im:message:send_multi_depts", "im:message:send_multi_users"],
-        rate_limits: &[
-            ::lark_runtime::RateLimit::per_minute(1000),
-            ::lark_runtime::RateLimit::per_second(50),
-        ],
-        special_rate_limit: false,
-        envelope: ::lark_runtime::Envelope::Data,
-        request_body: ::lark_runtime::RequestBody::None,
-        response_kind: ::lark_runtime::ResponseKind::Json,
-        pagination_items: None,
+        rate_limits: &[RateLimit::per_minute(1000), RateLimit::per_second(50)],
         path_example: &[("batch_message_id", "bm-dc13264520392913993dd051dba21dcf")],
-        query_example: &[],
-        request_example: None,
-        file_parts: &[],
         response_example: Some("{\"code\":0,\"data\":{},\"msg\":\"ok\"}"),
+        ..EndpointMetadata::new(
+            "im.v1.batch_message.delete",
+            "批量撤回消息 — Recall a batch-sent message.",
+            HttpMethod::Delete,
+            "/open-apis/im/v1/batch_messages/:batch_message_id",
+        )
     };
     fn path(&self) -> String {
-        ::lark_runtime::wire::fill_path(
+        fill_path(
             Self::METADATA.path_template,
             &[("batch_message_id", ToString::to_string(&self.batch_message_id))],
         )
     }
-    fn query(&self) -> Vec<(&'static str, String)> {
-        Vec::new()
-    }
 }
 #[cfg(feature = "server")]
-impl ::lark_runtime::Incoming for DeleteRequest {
-    fn from_incoming(
-        request: &::lark_runtime::IncomingRequest<'_>,
-    ) -> Result<Self, ::lark_runtime::ValidationError> {
-        let root = ::lark_runtime::validate::FieldPath::root();
-        let mut violations = ::lark_runtime::validate::Violations::default();
+impl Incoming for DeleteRequest {
+    fn from_incoming(request: &IncomingRequest<'_>) -> Result<Self, ValidationError> {
+        let mut violations = Violations::default();
         let mut builder = Self::builder();
         builder.batch_message_id = request
-            .path_param::<
-                String,
-            >(&root.field("batch_message_id"), "batch_message_id", &mut violations);
-        ::lark_runtime::incoming::finish(violations, "DeleteRequest", builder.build())
+            .path_param("batch_message_id", &mut violations);
+        ::lark_runtime::incoming::finish(violations, builder.build())
     }
 }
 /// Response data of 批量撤回消息 — Recall a batch-sent message.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct DeleteResponse {}
 /// A documented error code of 批量撤回消息 — Recall a batch-sent message.
 ///
@@ -131,35 +104,23 @@ pub struct DeleteResponse {}
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum DeleteError {
-    /// `230001` Your request contains an invalid request parameter. (HTTP 400).
-    ///
-    /// A request parameter is invalid; check the inputs against the returned message and the docs.
+    /// `230001` Your request contains an invalid request parameter. (HTTP 400). A request parameter is invalid; check the inputs against the returned message and the docs.
     YourRequestContainsAnInvalidRequest,
-    /// `230006` Bot ability is not activated. (HTTP 400).
-    ///
-    /// The app's bot ability is not enabled; enable it and publish a version.
+    /// `230006` Bot ability is not activated. (HTTP 400). The app's bot ability is not enabled; enable it and publish a version.
     BotAbilityIsNotActivated,
-    /// `230009` Message can only be recalled within one days. (HTTP 400).
-    ///
-    /// The message is too old to recall; recalls must fall within the time limit the tenant admin set.
+    /// `230009` Message can only be recalled within one days. (HTTP 400). The message is too old to recall; recalls must fall within the time limit the tenant admin set.
     MessageCanOnlyBeRecalledWithin,
-    /// `230026` No permission to recall this message. (HTTP 400).
-    ///
-    /// The bot may only recall messages it sent itself.
+    /// `230026` No permission to recall this message. (HTTP 400). The bot may only recall messages it sent itself.
     NoPermissionToRecallThisMessage,
-    /// `230027` Lack of necessary permissions. (HTTP 400).
-    ///
-    /// Not allowed: a scope is missing (see the returned message), the user's authorization was not found, or the bot lacks external sharing for an external chat.
+    /// `230027` Lack of necessary permissions. (HTTP 400). Not allowed: a scope is missing (see the returned message), the user's authorization was not found, or the bot lacks external sharing for an external chat.
     LackOfNecessaryPermissions,
-    /// `230030` The message id is invalid, record not found. (HTTP 400).
-    ///
-    /// The batch_message_id is invalid, no record was found; pass the right id.
+    /// `230030` The message id is invalid, record not found. (HTTP 400). The batch_message_id is invalid, no record was found; pass the right id.
     TheMessageIdIsInvalidRecord,
     /// A code the reference page does not document for this endpoint.
     Undocumented(i64),
 }
-impl ::lark_runtime::DocumentedError for DeleteError {
-    const DOCUMENTED: &'static [(Self, ::lark_runtime::ErrorFacts)] = &[
+impl DocumentedError for DeleteError {
+    const DOCUMENTED: &'static [(Self, ErrorFacts)] = &[
         (
             Self::YourRequestContainsAnInvalidRequest,
             crate::im::v1::errors::CODE_230001_2,
@@ -170,14 +131,5 @@ impl ::lark_runtime::DocumentedError for DeleteError {
         (Self::LackOfNecessaryPermissions, crate::im::v1::errors::CODE_230027_2),
         (Self::TheMessageIdIsInvalidRecord, crate::im::v1::errors::CODE_230030),
     ];
-    fn undocumented(code: i64) -> Self {
-        Self::Undocumented(code)
-    }
-    fn undocumented_code(&self) -> Option<i64> {
-        match self {
-            Self::Undocumented(code) => Some(*code),
-            _ => None,
-        }
-    }
 }
 ::lark_runtime::documented_error_traits!(DeleteError);

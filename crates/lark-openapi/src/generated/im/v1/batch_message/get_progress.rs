@@ -10,14 +10,11 @@
 //! `GET /open-apis/im/v1/batch_messages/:batch_message_id/get_progress`
 //!
 //! Reference: <https://open.feishu.cn/document/server-docs/im-v1/batch_message/get_progress>
-use ::lark_runtime::__private::serde::{Deserialize, Serialize};
+use ::lark_runtime::__private::prelude::*;
 /// Request of 查询批量消息整体进度 — Get the send and recall progress of a batch message.
-///
-/// `GET /open-apis/im/v1/batch_messages/:batch_message_id/get_progress`
 ///
 /// Build it with [`GetProgressRequest::builder`]; a request that exists has passed every constraint of the spec.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct GetProgressRequest {
     #[serde(skip)]
     batch_message_id: String,
@@ -47,9 +44,9 @@ impl GetProgressRequestBuilder {
         self
     }
     /// Checks every constraint of the spec and returns the request, or every violation found.
-    pub fn build(self) -> Result<GetProgressRequest, ::lark_runtime::ValidationError> {
-        let root = ::lark_runtime::validate::FieldPath::root();
-        let mut violations = ::lark_runtime::validate::Violations::default();
+    pub fn build(self) -> Result<GetProgressRequest, ValidationError> {
+        let root = FieldPath::root();
+        let mut violations = Violations::default();
         let batch_message_id = violations
             .required(&root.field("batch_message_id"), self.batch_message_id);
         let (Some(batch_message_id),) = (batch_message_id,) else {
@@ -58,79 +55,51 @@ impl GetProgressRequestBuilder {
         let request = GetProgressRequest {
             batch_message_id,
         };
-        ::lark_runtime::Validate::validate(&request)?;
+        Validate::validate(&request)?;
         Ok(request)
     }
 }
-impl ::lark_runtime::Validate for GetProgressRequest {
-    fn validate_at(
-        &self,
-        _at: &::lark_runtime::validate::FieldPath<'_>,
-        _violations: &mut ::lark_runtime::validate::Violations,
-    ) {}
-}
-impl ::lark_runtime::Endpoint for GetProgressRequest {
+impl Validate for GetProgressRequest {}
+impl Endpoint for GetProgressRequest {
     type Data = GetProgressResponse;
     type Error = GetProgressError;
-    const METADATA: &'static ::lark_runtime::EndpointMetadata = &::lark_runtime::EndpointMetadata {
-        id: "im.v1.batch_message.get_progress",
-        summary: "查询批量消息整体进度 — Get the send and recall progress of a batch message.",
-        method: ::lark_runtime::HttpMethod::Get,
-        path_template: "/open-apis/im/v1/batch_messages/:batch_message_id/get_progress",
-        access_tokens: &[::lark_runtime::AccessTokenKind::Tenant],
-        app_types: &[::lark_runtime::AppType::Custom, ::lark_runtime::AppType::Isv],
+    const METADATA: &'static EndpointMetadata = &EndpointMetadata {
+        access_tokens: &[AccessTokenKind::Tenant],
+        app_types: &[AppType::Custom, AppType::Isv],
         scopes: &["im:message:send_multi_depts", "im:message:send_multi_users"],
-        rate_limits: &[
-            ::lark_runtime::RateLimit::per_minute(1000),
-            ::lark_runtime::RateLimit::per_second(50),
-        ],
-        special_rate_limit: false,
-        envelope: ::lark_runtime::Envelope::Data,
-        request_body: ::lark_runtime::RequestBody::None,
-        response_kind: ::lark_runtime::ResponseKind::Json,
-        pagination_items: None,
+        rate_limits: &[RateLimit::per_minute(1000), RateLimit::per_second(50)],
         path_example: &[("batch_message_id", "bm-0b3d5d1b2df7c6d5dbd1abe2c91e2217")],
-        query_example: &[],
-        request_example: None,
-        file_parts: &[],
         response_example: Some(
             "{\"code\":0,\"data\":{\"batch_message_recall_progress\":{\"recall\":true,\"recall_count\":100},\"batch_message_send_progress\":{\"read_user_ids_count\":150,\"success_user_ids_count\":200,\"valid_user_ids_count\":204}},\"msg\":\"success\"}",
         ),
+        ..EndpointMetadata::new(
+            "im.v1.batch_message.get_progress",
+            "查询批量消息整体进度 — Get the send and recall progress of a batch message.",
+            HttpMethod::Get,
+            "/open-apis/im/v1/batch_messages/:batch_message_id/get_progress",
+        )
     };
     fn path(&self) -> String {
-        ::lark_runtime::wire::fill_path(
+        fill_path(
             Self::METADATA.path_template,
             &[("batch_message_id", ToString::to_string(&self.batch_message_id))],
         )
     }
-    fn query(&self) -> Vec<(&'static str, String)> {
-        Vec::new()
-    }
 }
 #[cfg(feature = "server")]
-impl ::lark_runtime::Incoming for GetProgressRequest {
-    fn from_incoming(
-        request: &::lark_runtime::IncomingRequest<'_>,
-    ) -> Result<Self, ::lark_runtime::ValidationError> {
-        let root = ::lark_runtime::validate::FieldPath::root();
-        let mut violations = ::lark_runtime::validate::Violations::default();
+impl Incoming for GetProgressRequest {
+    fn from_incoming(request: &IncomingRequest<'_>) -> Result<Self, ValidationError> {
+        let mut violations = Violations::default();
         let mut builder = Self::builder();
         builder.batch_message_id = request
-            .path_param::<
-                String,
-            >(&root.field("batch_message_id"), "batch_message_id", &mut violations);
-        ::lark_runtime::incoming::finish(
-            violations,
-            "GetProgressRequest",
-            builder.build(),
-        )
+            .path_param("batch_message_id", &mut violations);
+        ::lark_runtime::incoming::finish(violations, builder.build())
     }
 }
 /// Response data of 查询批量消息整体进度 — Get the send and recall progress of a batch message.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct GetProgressResponse {
     /// How far sending has got.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -147,31 +116,21 @@ pub struct GetProgressResponse {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum GetProgressError {
-    /// `230001` Your request contains an invalid request parameter. (HTTP 400).
-    ///
-    /// A request parameter is invalid; check the inputs against the returned message and the docs.
+    /// `230001` Your request contains an invalid request parameter. (HTTP 400). A request parameter is invalid; check the inputs against the returned message and the docs.
     YourRequestContainsAnInvalidRequest,
-    /// `230006` Bot ability is not activated. (HTTP 400).
-    ///
-    /// The app's bot ability is not enabled; enable it and publish a version.
+    /// `230006` Bot ability is not activated. (HTTP 400). The app's bot ability is not enabled; enable it and publish a version.
     BotAbilityIsNotActivated,
-    /// `230012` Bot is NOT the sender of the message. (HTTP 400).
-    ///
-    /// The bot did not send this message; a bot can only query its own messages.
+    /// `230012` Bot is NOT the sender of the message. (HTTP 400). The bot did not send this message; a bot can only query its own messages.
     BotIsNotTheSenderOf,
-    /// `230027` Lack of necessary permissions. (HTTP 400).
-    ///
-    /// Not allowed: a scope is missing (see the returned message), the user's authorization was not found, or the bot lacks external sharing for an external chat.
+    /// `230027` Lack of necessary permissions. (HTTP 400). Not allowed: a scope is missing (see the returned message), the user's authorization was not found, or the bot lacks external sharing for an external chat.
     LackOfNecessaryPermissions,
-    /// `230030` The message id is invalid, record not found. (HTTP 400).
-    ///
-    /// The batch_message_id is invalid, no record was found; pass the right id.
+    /// `230030` The message id is invalid, record not found. (HTTP 400). The batch_message_id is invalid, no record was found; pass the right id.
     TheMessageIdIsInvalidRecord,
     /// A code the reference page does not document for this endpoint.
     Undocumented(i64),
 }
-impl ::lark_runtime::DocumentedError for GetProgressError {
-    const DOCUMENTED: &'static [(Self, ::lark_runtime::ErrorFacts)] = &[
+impl DocumentedError for GetProgressError {
+    const DOCUMENTED: &'static [(Self, ErrorFacts)] = &[
         (
             Self::YourRequestContainsAnInvalidRequest,
             crate::im::v1::errors::CODE_230001_2,
@@ -181,20 +140,10 @@ impl ::lark_runtime::DocumentedError for GetProgressError {
         (Self::LackOfNecessaryPermissions, crate::im::v1::errors::CODE_230027_2),
         (Self::TheMessageIdIsInvalidRecord, crate::im::v1::errors::CODE_230030),
     ];
-    fn undocumented(code: i64) -> Self {
-        Self::Undocumented(code)
-    }
-    fn undocumented_code(&self) -> Option<i64> {
-        match self {
-            Self::Undocumented(code) => Some(*code),
-            _ => None,
-        }
-    }
 }
 ::lark_runtime::documented_error_traits!(GetProgressError);
 /// How far sending has got.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct GetProgressResponseBatchMessageSendProgress {
     /// How many valid recipients the request named, including valid users outside the bot's contact data range. 0 means the asynchronous task has not started yet (query again later) or no id named a valid user.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -209,16 +158,9 @@ pub struct GetProgressResponseBatchMessageSendProgress {
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub read_user_ids_count: Option<i32>,
 }
-impl ::lark_runtime::Validate for GetProgressResponseBatchMessageSendProgress {
-    fn validate_at(
-        &self,
-        _at: &::lark_runtime::validate::FieldPath<'_>,
-        _violations: &mut ::lark_runtime::validate::Violations,
-    ) {}
-}
+impl Validate for GetProgressResponseBatchMessageSendProgress {}
 /// How far recalling has got.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct GetProgressResponseBatchMessageRecallProgress {
     /// Whether the batch message has ever been recalled.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -228,10 +170,4 @@ pub struct GetProgressResponseBatchMessageRecallProgress {
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub recall_count: Option<i32>,
 }
-impl ::lark_runtime::Validate for GetProgressResponseBatchMessageRecallProgress {
-    fn validate_at(
-        &self,
-        _at: &::lark_runtime::validate::FieldPath<'_>,
-        _violations: &mut ::lark_runtime::validate::Violations,
-    ) {}
-}
+impl Validate for GetProgressResponseBatchMessageRecallProgress {}

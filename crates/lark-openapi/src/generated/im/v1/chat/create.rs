@@ -9,14 +9,11 @@
 //! `POST /open-apis/im/v1/chats`
 //!
 //! Reference: <https://open.feishu.cn/document/server-docs/group/chat/create>
-use ::lark_runtime::__private::serde::{Deserialize, Serialize};
+use ::lark_runtime::__private::prelude::*;
 /// Request of 创建群 — Create a group chat.
-///
-/// `POST /open-apis/im/v1/chats`
 ///
 /// Build it with [`CreateRequest::builder`]; a request that exists has passed every constraint of the spec.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct CreateRequest {
     #[serde(skip)]
     user_id_type: Option<CreateRequestUserIdType>,
@@ -386,7 +383,7 @@ impl CreateRequestBuilder {
         self
     }
     /// Checks every constraint of the spec and returns the request, or every violation found.
-    pub fn build(self) -> Result<CreateRequest, ::lark_runtime::ValidationError> {
+    pub fn build(self) -> Result<CreateRequest, ValidationError> {
         let request = CreateRequest {
             user_id_type: self.user_id_type,
             set_bot_manager: self.set_bot_manager,
@@ -410,34 +407,20 @@ impl CreateRequestBuilder {
             edit_permission: self.edit_permission,
             hide_member_count_setting: self.hide_member_count_setting,
         };
-        ::lark_runtime::Validate::validate(&request)?;
+        Validate::validate(&request)?;
         Ok(request)
     }
 }
-impl ::lark_runtime::Validate for CreateRequest {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
-        {
-            let at = at.field("user_id_type");
-            if let Some(value) = &self.user_id_type {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
+impl Validate for CreateRequest {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
+        violations.check(&at.field("user_id_type"), &self.user_id_type);
         {
             let at = at.field("uuid");
             if let Some(value) = &self.uuid {
                 violations.length(&at, value, None, Some(50));
             }
         }
-        {
-            let at = at.field("i18n_names");
-            if let Some(value) = &self.i18n_names {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
+        violations.check(&at.field("i18n_names"), &self.i18n_names);
         {
             let at = at.field("user_id_list");
             if let Some(value) = &self.user_id_list {
@@ -450,95 +433,42 @@ impl ::lark_runtime::Validate for CreateRequest {
                 violations.items(&at, value.len(), None, Some(5));
             }
         }
-        {
-            let at = at.field("group_message_type");
-            if let Some(value) = &self.group_message_type {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
-        {
-            let at = at.field("chat_mode");
-            if let Some(value) = &self.chat_mode {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
-        {
-            let at = at.field("chat_type");
-            if let Some(value) = &self.chat_type {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
-        {
-            let at = at.field("join_message_visibility");
-            if let Some(value) = &self.join_message_visibility {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
-        {
-            let at = at.field("leave_message_visibility");
-            if let Some(value) = &self.leave_message_visibility {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
-        {
-            let at = at.field("membership_approval");
-            if let Some(value) = &self.membership_approval {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
-        {
-            let at = at.field("restricted_mode_setting");
-            if let Some(value) = &self.restricted_mode_setting {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
-        {
-            let at = at.field("urgent_setting");
-            if let Some(value) = &self.urgent_setting {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
-        {
-            let at = at.field("video_conference_setting");
-            if let Some(value) = &self.video_conference_setting {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
-        {
-            let at = at.field("edit_permission");
-            if let Some(value) = &self.edit_permission {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
-        {
-            let at = at.field("hide_member_count_setting");
-            if let Some(value) = &self.hide_member_count_setting {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
+        violations.check(&at.field("group_message_type"), &self.group_message_type);
+        violations.check(&at.field("chat_mode"), &self.chat_mode);
+        violations.check(&at.field("chat_type"), &self.chat_type);
+        violations
+            .check(&at.field("join_message_visibility"), &self.join_message_visibility);
+        violations
+            .check(
+                &at.field("leave_message_visibility"),
+                &self.leave_message_visibility,
+            );
+        violations.check(&at.field("membership_approval"), &self.membership_approval);
+        violations
+            .check(&at.field("restricted_mode_setting"), &self.restricted_mode_setting);
+        violations.check(&at.field("urgent_setting"), &self.urgent_setting);
+        violations
+            .check(
+                &at.field("video_conference_setting"),
+                &self.video_conference_setting,
+            );
+        violations.check(&at.field("edit_permission"), &self.edit_permission);
+        violations
+            .check(
+                &at.field("hide_member_count_setting"),
+                &self.hide_member_count_setting,
+            );
     }
 }
-impl ::lark_runtime::Endpoint for CreateRequest {
+impl Endpoint for CreateRequest {
     type Data = CreateResponse;
     type Error = CreateError;
-    const METADATA: &'static ::lark_runtime::EndpointMetadata = &::lark_runtime::EndpointMetadata {
-        id: "im.v1.chat.create",
-        summary: "创建群 — Create a group chat.",
-        method: ::lark_runtime::HttpMethod::Post,
-        path_template: "/open-apis/im/v1/chats",
-        access_tokens: &[::lark_runtime::AccessTokenKind::Tenant],
-        app_types: &[::lark_runtime::AppType::Custom, ::lark_runtime::AppType::Isv],
+    const METADATA: &'static EndpointMetadata = &EndpointMetadata {
+        access_tokens: &[AccessTokenKind::Tenant],
+        app_types: &[AppType::Custom, AppType::Isv],
         scopes: &["im:chat", "im:chat:create"],
-        rate_limits: &[
-            ::lark_runtime::RateLimit::per_minute(1000),
-            ::lark_runtime::RateLimit::per_second(50),
-        ],
-        special_rate_limit: false,
-        envelope: ::lark_runtime::Envelope::Data,
-        request_body: ::lark_runtime::RequestBody::Json,
-        response_kind: ::lark_runtime::ResponseKind::Json,
-        pagination_items: None,
-        path_example: &[],
+        rate_limits: &[RateLimit::per_minute(1000), RateLimit::per_second(50)],
+        request_body: RequestBody::Json,
         query_example: &[
             ("user_id_type", "open_id"),
             ("set_bot_manager", "false"),
@@ -547,36 +477,29 @@ impl ::lark_runtime::Endpoint for CreateRequest {
         request_example: Some(
             "{\"avatar\":\"default-avatar_44ae0ca3-e140-494b-956f-78091e348435\",\"bot_id_list\":[\"cli_a10fbf7e94b8d01d\"],\"chat_mode\":\"group\",\"chat_type\":\"private\",\"description\":\"测试群描述\",\"edit_permission\":\"all_members\",\"group_message_type\":\"chat\",\"hide_member_count_setting\":\"all_members\",\"i18n_names\":{\"en_us\":\"group chat\",\"ja_jp\":\"グループチャット\",\"zh_cn\":\"群聊\"},\"join_message_visibility\":\"all_members\",\"leave_message_visibility\":\"all_members\",\"membership_approval\":\"no_approval_required\",\"name\":\"测试群名称\",\"owner_id\":\"ou_7d8a6e6df7621556ce0d21922b676706ccs\",\"restricted_mode_setting\":{\"download_has_permission_setting\":\"all_members\",\"message_has_permission_setting\":\"all_members\",\"screenshot_has_permission_setting\":\"all_members\",\"status\":false},\"urgent_setting\":\"all_members\",\"user_id_list\":[\"ou_7d8a6e6df7621556ce0d21922b676706ccs\"],\"video_conference_setting\":\"all_members\"}",
         ),
-        file_parts: &[],
         response_example: Some(
             "{\"code\":0,\"data\":{\"add_member_permission\":\"all members\",\"at_all_permission\":\"all members\",\"avatar\":\"https://p3-lark-file.byteimg.com/img/lark-avatar-staging/default-avatar_44ae0ca3-e140-494b-956f-78091e348435~100x100.jpg\",\"chat_id\":\"oc_a0553eda9014c201e6969b478895c230\",\"chat_mode\":\"group\",\"chat_tag\":\"inner\",\"chat_type\":\"private\",\"description\":\"测试群描述\",\"edit_permission\":\"all members\",\"external\":false,\"group_message_type\":\"chat\",\"hide_member_count_setting\":\"all_members\",\"i18n_names\":{\"en_us\":\"group chat\",\"ja_jp\":\"グループチャット\",\"zh_cn\":\"群聊\"},\"join_message_visibility\":\"all_members\",\"leave_message_visibility\":\"all_members\",\"membership_approval\":\"no_approval_required\",\"moderation_permission\":\"all_members\",\"name\":\"测试群名称\",\"owner_id\":\"ou_7d8a6e6df7621556ce0d21922b676706ccs\",\"owner_id_type\":\"open_id\",\"restricted_mode_setting\":{\"download_has_permission_setting\":\"all_members\",\"message_has_permission_setting\":\"all_members\",\"screenshot_has_permission_setting\":\"all_members\",\"status\":false},\"share_card_permission\":\"allowed\",\"tenant_key\":\"736588c9260f175e\",\"urgent_setting\":\"all_members\",\"video_conference_setting\":\"all_members\"},\"msg\":\"success\"}",
         ),
+        ..EndpointMetadata::new(
+            "im.v1.chat.create",
+            "创建群 — Create a group chat.",
+            HttpMethod::Post,
+            "/open-apis/im/v1/chats",
+        )
     };
-    fn path(&self) -> String {
-        String::from("/open-apis/im/v1/chats")
-    }
     fn query(&self) -> Vec<(&'static str, String)> {
         let mut query = Vec::new();
-        if let Some(value) = &self.user_id_type {
-            query.push(("user_id_type", ToString::to_string(value)));
-        }
-        if let Some(value) = &self.set_bot_manager {
-            query.push(("set_bot_manager", ToString::to_string(value)));
-        }
-        if let Some(value) = &self.uuid {
-            query.push(("uuid", ToString::to_string(value)));
-        }
+        push_query(&mut query, "user_id_type", &self.user_id_type);
+        push_query(&mut query, "set_bot_manager", &self.set_bot_manager);
+        push_query(&mut query, "uuid", &self.uuid);
         query
     }
 }
 #[cfg(feature = "server")]
-impl ::lark_runtime::Incoming for CreateRequest {
-    fn from_incoming(
-        request: &::lark_runtime::IncomingRequest<'_>,
-    ) -> Result<Self, ::lark_runtime::ValidationError> {
+impl Incoming for CreateRequest {
+    fn from_incoming(request: &IncomingRequest<'_>) -> Result<Self, ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
         #[derive(Deserialize)]
-        #[serde(crate = "::lark_runtime::__private::serde")]
         struct Body {
             #[serde(default, rename = "avatar")]
             avatar: Option<String>,
@@ -615,19 +538,11 @@ impl ::lark_runtime::Incoming for CreateRequest {
             #[serde(default, rename = "hide_member_count_setting")]
             hide_member_count_setting: Option<CreateRequestHideMemberCountSetting>,
         }
-        let root = ::lark_runtime::validate::FieldPath::root();
-        let mut violations = ::lark_runtime::validate::Violations::default();
+        let mut violations = Violations::default();
         let mut builder = Self::builder();
-        builder.user_id_type = request
-            .query_one::<
-                CreateRequestUserIdType,
-            >(&root.field("user_id_type"), "user_id_type", &mut violations);
-        builder.set_bot_manager = request
-            .query_one::<
-                bool,
-            >(&root.field("set_bot_manager"), "set_bot_manager", &mut violations);
-        builder.uuid = request
-            .query_one::<String>(&root.field("uuid"), "uuid", &mut violations);
+        builder.user_id_type = request.query_one("user_id_type", &mut violations);
+        builder.set_bot_manager = request.query_one("set_bot_manager", &mut violations);
+        builder.uuid = request.query_one("uuid", &mut violations);
         let Some(body) = request.body::<Body>(&mut violations) else {
             return Err(violations.into_error("CreateRequest"));
         };
@@ -649,14 +564,13 @@ impl ::lark_runtime::Incoming for CreateRequest {
         builder.video_conference_setting = body.video_conference_setting;
         builder.edit_permission = body.edit_permission;
         builder.hide_member_count_setting = body.hide_member_count_setting;
-        ::lark_runtime::incoming::finish(violations, "CreateRequest", builder.build())
+        ::lark_runtime::incoming::finish(violations, builder.build())
     }
 }
 /// Response data of 创建群 — Create a group chat.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct CreateResponse {
     /// The new chat's id; keep it, since sending messages, updating the chat and adding members all need it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -747,103 +661,55 @@ pub struct CreateResponse {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum CreateError {
-    /// `232001` Your request contains an invalid request parameter. (HTTP 400).
-    ///
-    /// Check the request parameters against this page; the returned message names what is wrong.
+    /// `232001` Your request contains an invalid request parameter. (HTTP 400). Check the request parameters against this page; the returned message names what is wrong.
     YourRequestContainsAnInvalidRequest,
-    /// `232004` Such an app does NOT exist. (HTTP 400).
-    ///
-    /// The operating app id does not exist; contact technical support.
+    /// `232004` Such an app does NOT exist. (HTTP 400). The operating app id does not exist; contact technical support.
     SuchAnAppDoesNotExist,
-    /// `232019` The request has been rate limited. (HTTP 400).
-    ///
-    /// The chat's rate limit was hit; slow down and retry later (see the rate-limit guide).
-    ///
-    /// Retrying can succeed.
+    /// `232019` The request has been rate limited. (HTTP 400). The chat's rate limit was hit; slow down and retry later (see the rate-limit guide). Retrying can succeed.
     TheRequestHasBeenRateLimited,
-    /// `232020` Name can NOT be less than two characters for public chats. (HTTP 400).
-    ///
-    /// A public chat's name needs at least 2 characters.
+    /// `232020` Name can NOT be less than two characters for public chats. (HTTP 400). A public chat's name needs at least 2 characters.
     NameCanNotBeLessThan,
-    /// `232021` Bot can NOT be found. (HTTP 400).
-    ///
-    /// The bot was not found; check bot_id_list.
+    /// `232021` Bot can NOT be found. (HTTP 400). The bot was not found; check bot_id_list.
     BotCanNotBeFound,
-    /// `232022` User has already resigned. (HTTP 400).
-    ///
-    /// An invited user has left the company; remove resigned users from user_id_list.
+    /// `232022` User has already resigned. (HTTP 400). An invited user has left the company; remove resigned users from user_id_list.
     UserHasAlreadyResigned,
-    /// `232023` Chat information review failed while updating the chat. (HTTP 400).
-    ///
-    /// The chat information failed review; remove sensitive content from the name or description.
+    /// `232023` Chat information review failed while updating the chat. (HTTP 400). The chat information failed review; remove sensitive content from the name or description.
     ChatInformationReviewFailedWhileUpdating,
-    /// `232025` Bot ability is not activated. (HTTP 400).
-    ///
-    /// The app's bot ability is off: add the bot capability in the developer console (app details, app capabilities) and publish the app.
+    /// `232025` Bot ability is not activated. (HTTP 400). The app's bot ability is off: add the bot capability in the developer console (app details, app capabilities) and publish the app.
     BotAbilityIsNotActivated,
-    /// `232030` Your request specifies a user_id which is invalid. (HTTP 400).
-    ///
-    /// Check that the user ids are correct.
+    /// `232030` Your request specifies a user_id which is invalid. (HTTP 400). Check that the user ids are correct.
     YourRequestSpecifiesAUserId,
-    /// `232032` The operator who will create the chat and the designated chat owner must be in the same tenant. (HTTP 400).
-    ///
-    /// The owner must be in the same tenant as the operator.
+    /// `232032` The operator who will create the chat and the designated chat owner must be in the same tenant. (HTTP 400). The owner must be in the same tenant as the operator.
     TheOperatorWhoWillCreateThe,
-    /// `232033` The operator or invited bots does NOT have the authority to manage external chats without the scope. (HTTP 400).
-    ///
-    /// Creating external chats needs a self-built app in a tenant that has passed Feishu verification; see the guide on bots in external chats.
+    /// `232033` The operator or invited bots does NOT have the authority to manage external chats without the scope. (HTTP 400). Creating external chats needs a self-built app in a tenant that has passed Feishu verification; see the guide on bots in external chats.
     TheOperatorOrInvitedBotsDoes,
-    /// `232034` The app is unavailable or inactivated by the tenant. (HTTP 400).
-    ///
-    /// The app is not installed or not enabled in this tenant; install it before calling.
+    /// `232034` The app is unavailable or inactivated by the tenant. (HTTP 400). The app is not installed or not enabled in this tenant; install it before calling.
     TheAppIsUnavailableOrInactivated,
-    /// `232037` The operator or invited bots does NOT have the authority to manage chat labels without the scope. (HTTP 400).
-    ///
-    /// The operator or an invited bot may not manage chat labels; check the permission settings.
+    /// `232037` The operator or invited bots does NOT have the authority to manage chat labels without the scope. (HTTP 400). The operator or an invited bot may not manage chat labels; check the permission settings.
     TheOperatorOrInvitedBotsDoes232037,
-    /// `232042` Public group chat's name should not be empty. (HTTP 400).
-    ///
-    /// A public chat needs a name.
+    /// `232042` Public group chat's name should not be empty. (HTTP 400). A public chat needs a name.
     PublicGroupChatSNameShould,
-    /// `232043` Your request contains unavailable ids. (HTTP 400).
-    ///
-    /// Some ids in bot_id_list or user_id_list are invalid; check them.
+    /// `232043` Your request contains unavailable ids. (HTTP 400). Some ids in bot_id_list or user_id_list are invalid; check them.
     YourRequestContainsUnavailableIds,
-    /// `232057` The operator tenant doesn't have the permission to use restricted mode. (HTTP 400).
-    ///
-    /// The operator's tenant may not use restricted mode; ask the tenant administrator.
+    /// `232057` The operator tenant doesn't have the permission to use restricted mode. (HTTP 400). The operator's tenant may not use restricted mode; ask the tenant administrator.
     TheOperatorTenantDoesnTHave,
-    /// `232068` The group is being created, please wait a moment. (HTTP 400).
-    ///
-    /// The chat is still being created; wait a moment.
-    ///
-    /// Retrying can succeed.
+    /// `232068` The group is being created, please wait a moment. (HTTP 400). The chat is still being created; wait a moment. Retrying can succeed.
     TheGroupIsBeingCreatedPlease,
-    /// `232069` current chat type unsupported to set public. (HTTP 400).
-    ///
-    /// An external chat cannot be public.
+    /// `232069` current chat type unsupported to set public. (HTTP 400). An external chat cannot be public.
     CurrentChatTypeUnsupportedToSet,
-    /// `232091` Due to the security control requirements of this tenant, this tenant does not allow public group. (HTTP 400).
-    ///
-    /// The tenant's administrator forbids public chats.
+    /// `232091` Due to the security control requirements of this tenant, this tenant does not allow public group. (HTTP 400). The tenant's administrator forbids public chats.
     DueToTheSecurityControlRequirements,
-    /// `232095` The operator does NOT have the authority to manage ocic type tag without the scope. (HTTP 400).
-    ///
-    /// The operator may not manage chats of the ocic tag type.
+    /// `232095` The operator does NOT have the authority to manage ocic type tag without the scope. (HTTP 400). The operator may not manage chats of the ocic tag type.
     TheOperatorDoesNotHaveThe,
-    /// `232078` The operator tenant doesn't have the permission to use hide_member_count_setting. (HTTP 400).
-    ///
-    /// The operator's tenant may not use hide_member_count_setting.
+    /// `232078` The operator tenant doesn't have the permission to use hide_member_count_setting. (HTTP 400). The operator's tenant may not use hide_member_count_setting.
     TheOperatorTenantDoesnTHave232078,
-    /// `232079` Chat type not supported by hide_member_count_setting. (HTTP 400).
-    ///
-    /// This chat type does not support hiding the member count.
+    /// `232079` Chat type not supported by hide_member_count_setting. (HTTP 400). This chat type does not support hiding the member count.
     ChatTypeNotSupportedByHide,
     /// A code the reference page does not document for this endpoint.
     Undocumented(i64),
 }
-impl ::lark_runtime::DocumentedError for CreateError {
-    const DOCUMENTED: &'static [(Self, ::lark_runtime::ErrorFacts)] = &[
+impl DocumentedError for CreateError {
+    const DOCUMENTED: &'static [(Self, ErrorFacts)] = &[
         (Self::YourRequestContainsAnInvalidRequest, crate::im::v1::errors::CODE_232001),
         (Self::SuchAnAppDoesNotExist, crate::im::v1::errors::CODE_232004),
         (Self::TheRequestHasBeenRateLimited, crate::im::v1::errors::CODE_232019),
@@ -870,15 +736,6 @@ impl ::lark_runtime::DocumentedError for CreateError {
         (Self::TheOperatorTenantDoesnTHave232078, crate::im::v1::errors::CODE_232078_2),
         (Self::ChatTypeNotSupportedByHide, crate::im::v1::errors::CODE_232079),
     ];
-    fn undocumented(code: i64) -> Self {
-        Self::Undocumented(code)
-    }
-    fn undocumented_code(&self) -> Option<i64> {
-        match self {
-            Self::Undocumented(code) => Some(*code),
-            _ => None,
-        }
-    }
 }
 ::lark_runtime::documented_error_traits!(CreateError);
 /// The kind of user id used for users in the request and the answer.
@@ -891,30 +748,16 @@ pub enum CreateRequestUserIdType {
     UnionId,
     /// `"user_id"`: The user's id within the tenant; store apps cannot use it.
     UserId,
-    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
-    /// fails validation.
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl ::lark_runtime::enums::StringEnum for CreateRequestUserIdType {
-    fn from_wire(value: &str) -> Self {
-        match value {
-            "open_id" => Self::OpenId,
-            "union_id" => Self::UnionId,
-            "user_id" => Self::UserId,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-    fn as_wire(&self) -> &str {
-        match self {
-            Self::OpenId => "open_id",
-            Self::UnionId => "union_id",
-            Self::UserId => "user_id",
-            Self::Unknown(value) => value,
-        }
-    }
-    fn is_known(&self) -> bool {
-        !matches!(self, Self::Unknown(_))
-    }
+impl CreateRequestUserIdType {
+    /// Every value the spec names, with its wire form.
+    pub const VALUES: &'static [(Self, &'static str)] = &[
+        (Self::OpenId, "open_id"),
+        (Self::UnionId, "union_id"),
+        (Self::UserId, "user_id"),
+    ];
 }
 ::lark_runtime::string_enum_traits!(CreateRequestUserIdType);
 /// Whether the chat carries conversation or topic messages.
@@ -925,28 +768,15 @@ pub enum CreateRequestGroupMessageType {
     Chat,
     /// `"thread"`: Topic (thread) messages.
     Thread,
-    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
-    /// fails validation.
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl ::lark_runtime::enums::StringEnum for CreateRequestGroupMessageType {
-    fn from_wire(value: &str) -> Self {
-        match value {
-            "chat" => Self::Chat,
-            "thread" => Self::Thread,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-    fn as_wire(&self) -> &str {
-        match self {
-            Self::Chat => "chat",
-            Self::Thread => "thread",
-            Self::Unknown(value) => value,
-        }
-    }
-    fn is_known(&self) -> bool {
-        !matches!(self, Self::Unknown(_))
-    }
+impl CreateRequestGroupMessageType {
+    /// Every value the spec names, with its wire form.
+    pub const VALUES: &'static [(Self, &'static str)] = &[
+        (Self::Chat, "chat"),
+        (Self::Thread, "thread"),
+    ];
 }
 ::lark_runtime::string_enum_traits!(CreateRequestGroupMessageType);
 /// The chat mode; only group is supported.
@@ -955,26 +785,12 @@ impl ::lark_runtime::enums::StringEnum for CreateRequestGroupMessageType {
 pub enum CreateRequestChatMode {
     /// `"group"`: A group chat.
     Group,
-    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
-    /// fails validation.
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl ::lark_runtime::enums::StringEnum for CreateRequestChatMode {
-    fn from_wire(value: &str) -> Self {
-        match value {
-            "group" => Self::Group,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-    fn as_wire(&self) -> &str {
-        match self {
-            Self::Group => "group",
-            Self::Unknown(value) => value,
-        }
-    }
-    fn is_known(&self) -> bool {
-        !matches!(self, Self::Unknown(_))
-    }
+impl CreateRequestChatMode {
+    /// Every value the spec names, with its wire form.
+    pub const VALUES: &'static [(Self, &'static str)] = &[(Self::Group, "group")];
 }
 ::lark_runtime::string_enum_traits!(CreateRequestChatMode);
 /// Whether the chat is private or public.
@@ -985,28 +801,15 @@ pub enum CreateRequestChatType {
     Private,
     /// `"public"`: A public chat.
     Public,
-    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
-    /// fails validation.
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl ::lark_runtime::enums::StringEnum for CreateRequestChatType {
-    fn from_wire(value: &str) -> Self {
-        match value {
-            "private" => Self::Private,
-            "public" => Self::Public,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-    fn as_wire(&self) -> &str {
-        match self {
-            Self::Private => "private",
-            Self::Public => "public",
-            Self::Unknown(value) => value,
-        }
-    }
-    fn is_known(&self) -> bool {
-        !matches!(self, Self::Unknown(_))
-    }
+impl CreateRequestChatType {
+    /// Every value the spec names, with its wire form.
+    pub const VALUES: &'static [(Self, &'static str)] = &[
+        (Self::Private, "private"),
+        (Self::Public, "public"),
+    ];
 }
 ::lark_runtime::string_enum_traits!(CreateRequestChatType);
 /// Who sees the notice when a member joins.
@@ -1019,30 +822,16 @@ pub enum CreateRequestJoinMessageVisibility {
     AllMembers,
     /// `"not_anyone"`: Nobody sees it.
     NotAnyone,
-    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
-    /// fails validation.
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl ::lark_runtime::enums::StringEnum for CreateRequestJoinMessageVisibility {
-    fn from_wire(value: &str) -> Self {
-        match value {
-            "only_owner" => Self::OnlyOwner,
-            "all_members" => Self::AllMembers,
-            "not_anyone" => Self::NotAnyone,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-    fn as_wire(&self) -> &str {
-        match self {
-            Self::OnlyOwner => "only_owner",
-            Self::AllMembers => "all_members",
-            Self::NotAnyone => "not_anyone",
-            Self::Unknown(value) => value,
-        }
-    }
-    fn is_known(&self) -> bool {
-        !matches!(self, Self::Unknown(_))
-    }
+impl CreateRequestJoinMessageVisibility {
+    /// Every value the spec names, with its wire form.
+    pub const VALUES: &'static [(Self, &'static str)] = &[
+        (Self::OnlyOwner, "only_owner"),
+        (Self::AllMembers, "all_members"),
+        (Self::NotAnyone, "not_anyone"),
+    ];
 }
 ::lark_runtime::string_enum_traits!(CreateRequestJoinMessageVisibility);
 /// Who sees the notice when a member leaves.
@@ -1055,30 +844,16 @@ pub enum CreateRequestLeaveMessageVisibility {
     AllMembers,
     /// `"not_anyone"`: Nobody sees it.
     NotAnyone,
-    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
-    /// fails validation.
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl ::lark_runtime::enums::StringEnum for CreateRequestLeaveMessageVisibility {
-    fn from_wire(value: &str) -> Self {
-        match value {
-            "only_owner" => Self::OnlyOwner,
-            "all_members" => Self::AllMembers,
-            "not_anyone" => Self::NotAnyone,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-    fn as_wire(&self) -> &str {
-        match self {
-            Self::OnlyOwner => "only_owner",
-            Self::AllMembers => "all_members",
-            Self::NotAnyone => "not_anyone",
-            Self::Unknown(value) => value,
-        }
-    }
-    fn is_known(&self) -> bool {
-        !matches!(self, Self::Unknown(_))
-    }
+impl CreateRequestLeaveMessageVisibility {
+    /// Every value the spec names, with its wire form.
+    pub const VALUES: &'static [(Self, &'static str)] = &[
+        (Self::OnlyOwner, "only_owner"),
+        (Self::AllMembers, "all_members"),
+        (Self::NotAnyone, "not_anyone"),
+    ];
 }
 ::lark_runtime::string_enum_traits!(CreateRequestLeaveMessageVisibility);
 /// Whether joining the chat needs approval.
@@ -1089,28 +864,15 @@ pub enum CreateRequestMembershipApproval {
     NoApprovalRequired,
     /// `"approval_required"`: Joining needs approval.
     ApprovalRequired,
-    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
-    /// fails validation.
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl ::lark_runtime::enums::StringEnum for CreateRequestMembershipApproval {
-    fn from_wire(value: &str) -> Self {
-        match value {
-            "no_approval_required" => Self::NoApprovalRequired,
-            "approval_required" => Self::ApprovalRequired,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-    fn as_wire(&self) -> &str {
-        match self {
-            Self::NoApprovalRequired => "no_approval_required",
-            Self::ApprovalRequired => "approval_required",
-            Self::Unknown(value) => value,
-        }
-    }
-    fn is_known(&self) -> bool {
-        !matches!(self, Self::Unknown(_))
-    }
+impl CreateRequestMembershipApproval {
+    /// Every value the spec names, with its wire form.
+    pub const VALUES: &'static [(Self, &'static str)] = &[
+        (Self::NoApprovalRequired, "no_approval_required"),
+        (Self::ApprovalRequired, "approval_required"),
+    ];
 }
 ::lark_runtime::string_enum_traits!(CreateRequestMembershipApproval);
 /// Whether members may take screenshots and record the screen.
@@ -1121,29 +883,15 @@ pub enum CreateRequestRestrictedModeSettingScreenshotHasPermissionSetting {
     AllMembers,
     /// `"not_anyone"`: No member may take screenshots or record the screen.
     NotAnyone,
-    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
-    /// fails validation.
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl ::lark_runtime::enums::StringEnum
-for CreateRequestRestrictedModeSettingScreenshotHasPermissionSetting {
-    fn from_wire(value: &str) -> Self {
-        match value {
-            "all_members" => Self::AllMembers,
-            "not_anyone" => Self::NotAnyone,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-    fn as_wire(&self) -> &str {
-        match self {
-            Self::AllMembers => "all_members",
-            Self::NotAnyone => "not_anyone",
-            Self::Unknown(value) => value,
-        }
-    }
-    fn is_known(&self) -> bool {
-        !matches!(self, Self::Unknown(_))
-    }
+impl CreateRequestRestrictedModeSettingScreenshotHasPermissionSetting {
+    /// Every value the spec names, with its wire form.
+    pub const VALUES: &'static [(Self, &'static str)] = &[
+        (Self::AllMembers, "all_members"),
+        (Self::NotAnyone, "not_anyone"),
+    ];
 }
 ::lark_runtime::string_enum_traits!(
     CreateRequestRestrictedModeSettingScreenshotHasPermissionSetting
@@ -1156,29 +904,15 @@ pub enum CreateRequestRestrictedModeSettingDownloadHasPermissionSetting {
     AllMembers,
     /// `"not_anyone"`: No member may download images, videos or files from messages.
     NotAnyone,
-    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
-    /// fails validation.
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl ::lark_runtime::enums::StringEnum
-for CreateRequestRestrictedModeSettingDownloadHasPermissionSetting {
-    fn from_wire(value: &str) -> Self {
-        match value {
-            "all_members" => Self::AllMembers,
-            "not_anyone" => Self::NotAnyone,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-    fn as_wire(&self) -> &str {
-        match self {
-            Self::AllMembers => "all_members",
-            Self::NotAnyone => "not_anyone",
-            Self::Unknown(value) => value,
-        }
-    }
-    fn is_known(&self) -> bool {
-        !matches!(self, Self::Unknown(_))
-    }
+impl CreateRequestRestrictedModeSettingDownloadHasPermissionSetting {
+    /// Every value the spec names, with its wire form.
+    pub const VALUES: &'static [(Self, &'static str)] = &[
+        (Self::AllMembers, "all_members"),
+        (Self::NotAnyone, "not_anyone"),
+    ];
 }
 ::lark_runtime::string_enum_traits!(
     CreateRequestRestrictedModeSettingDownloadHasPermissionSetting
@@ -1191,36 +925,21 @@ pub enum CreateRequestRestrictedModeSettingMessageHasPermissionSetting {
     AllMembers,
     /// `"not_anyone"`: No member may copy or forward messages.
     NotAnyone,
-    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
-    /// fails validation.
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl ::lark_runtime::enums::StringEnum
-for CreateRequestRestrictedModeSettingMessageHasPermissionSetting {
-    fn from_wire(value: &str) -> Self {
-        match value {
-            "all_members" => Self::AllMembers,
-            "not_anyone" => Self::NotAnyone,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-    fn as_wire(&self) -> &str {
-        match self {
-            Self::AllMembers => "all_members",
-            Self::NotAnyone => "not_anyone",
-            Self::Unknown(value) => value,
-        }
-    }
-    fn is_known(&self) -> bool {
-        !matches!(self, Self::Unknown(_))
-    }
+impl CreateRequestRestrictedModeSettingMessageHasPermissionSetting {
+    /// Every value the spec names, with its wire form.
+    pub const VALUES: &'static [(Self, &'static str)] = &[
+        (Self::AllMembers, "all_members"),
+        (Self::NotAnyone, "not_anyone"),
+    ];
 }
 ::lark_runtime::string_enum_traits!(
     CreateRequestRestrictedModeSettingMessageHasPermissionSetting
 );
 /// Restricted (confidential) mode settings; available to the enterprise flagship edition only.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct CreateRequestRestrictedModeSetting {
     /// Whether restricted mode is on. When true, the three permission settings must not all be all_members; when false, none may be not_anyone.
     ///
@@ -1257,30 +976,23 @@ pub struct CreateRequestRestrictedModeSetting {
         CreateRequestRestrictedModeSettingMessageHasPermissionSetting,
     >,
 }
-impl ::lark_runtime::Validate for CreateRequestRestrictedModeSetting {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
-        {
-            let at = at.field("screenshot_has_permission_setting");
-            if let Some(value) = &self.screenshot_has_permission_setting {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
-        {
-            let at = at.field("download_has_permission_setting");
-            if let Some(value) = &self.download_has_permission_setting {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
-        {
-            let at = at.field("message_has_permission_setting");
-            if let Some(value) = &self.message_has_permission_setting {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
+impl Validate for CreateRequestRestrictedModeSetting {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
+        violations
+            .check(
+                &at.field("screenshot_has_permission_setting"),
+                &self.screenshot_has_permission_setting,
+            );
+        violations
+            .check(
+                &at.field("download_has_permission_setting"),
+                &self.download_has_permission_setting,
+            );
+        violations
+            .check(
+                &at.field("message_has_permission_setting"),
+                &self.message_has_permission_setting,
+            );
     }
 }
 /// Who may send urgent (buzz) messages.
@@ -1291,28 +1003,15 @@ pub enum CreateRequestUrgentSetting {
     OnlyOwner,
     /// `"all_members"`: Every member.
     AllMembers,
-    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
-    /// fails validation.
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl ::lark_runtime::enums::StringEnum for CreateRequestUrgentSetting {
-    fn from_wire(value: &str) -> Self {
-        match value {
-            "only_owner" => Self::OnlyOwner,
-            "all_members" => Self::AllMembers,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-    fn as_wire(&self) -> &str {
-        match self {
-            Self::OnlyOwner => "only_owner",
-            Self::AllMembers => "all_members",
-            Self::Unknown(value) => value,
-        }
-    }
-    fn is_known(&self) -> bool {
-        !matches!(self, Self::Unknown(_))
-    }
+impl CreateRequestUrgentSetting {
+    /// Every value the spec names, with its wire form.
+    pub const VALUES: &'static [(Self, &'static str)] = &[
+        (Self::OnlyOwner, "only_owner"),
+        (Self::AllMembers, "all_members"),
+    ];
 }
 ::lark_runtime::string_enum_traits!(CreateRequestUrgentSetting);
 /// Who may start a video meeting.
@@ -1323,28 +1022,15 @@ pub enum CreateRequestVideoConferenceSetting {
     OnlyOwner,
     /// `"all_members"`: Every member.
     AllMembers,
-    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
-    /// fails validation.
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl ::lark_runtime::enums::StringEnum for CreateRequestVideoConferenceSetting {
-    fn from_wire(value: &str) -> Self {
-        match value {
-            "only_owner" => Self::OnlyOwner,
-            "all_members" => Self::AllMembers,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-    fn as_wire(&self) -> &str {
-        match self {
-            Self::OnlyOwner => "only_owner",
-            Self::AllMembers => "all_members",
-            Self::Unknown(value) => value,
-        }
-    }
-    fn is_known(&self) -> bool {
-        !matches!(self, Self::Unknown(_))
-    }
+impl CreateRequestVideoConferenceSetting {
+    /// Every value the spec names, with its wire form.
+    pub const VALUES: &'static [(Self, &'static str)] = &[
+        (Self::OnlyOwner, "only_owner"),
+        (Self::AllMembers, "all_members"),
+    ];
 }
 ::lark_runtime::string_enum_traits!(CreateRequestVideoConferenceSetting);
 /// Who may edit the chat information.
@@ -1355,28 +1041,15 @@ pub enum CreateRequestEditPermission {
     OnlyOwner,
     /// `"all_members"`: Every member.
     AllMembers,
-    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
-    /// fails validation.
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl ::lark_runtime::enums::StringEnum for CreateRequestEditPermission {
-    fn from_wire(value: &str) -> Self {
-        match value {
-            "only_owner" => Self::OnlyOwner,
-            "all_members" => Self::AllMembers,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-    fn as_wire(&self) -> &str {
-        match self {
-            Self::OnlyOwner => "only_owner",
-            Self::AllMembers => "all_members",
-            Self::Unknown(value) => value,
-        }
-    }
-    fn is_known(&self) -> bool {
-        !matches!(self, Self::Unknown(_))
-    }
+impl CreateRequestEditPermission {
+    /// Every value the spec names, with its wire form.
+    pub const VALUES: &'static [(Self, &'static str)] = &[
+        (Self::OnlyOwner, "only_owner"),
+        (Self::AllMembers, "all_members"),
+    ];
 }
 ::lark_runtime::string_enum_traits!(CreateRequestEditPermission);
 /// Who sees the member count.
@@ -1387,28 +1060,15 @@ pub enum CreateRequestHideMemberCountSetting {
     AllMembers,
     /// `"only_owner"`: Only the owner and the chat managers see the member count.
     OnlyOwner,
-    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
-    /// fails validation.
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl ::lark_runtime::enums::StringEnum for CreateRequestHideMemberCountSetting {
-    fn from_wire(value: &str) -> Self {
-        match value {
-            "all_members" => Self::AllMembers,
-            "only_owner" => Self::OnlyOwner,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-    fn as_wire(&self) -> &str {
-        match self {
-            Self::AllMembers => "all_members",
-            Self::OnlyOwner => "only_owner",
-            Self::Unknown(value) => value,
-        }
-    }
-    fn is_known(&self) -> bool {
-        !matches!(self, Self::Unknown(_))
-    }
+impl CreateRequestHideMemberCountSetting {
+    /// Every value the spec names, with its wire form.
+    pub const VALUES: &'static [(Self, &'static str)] = &[
+        (Self::AllMembers, "all_members"),
+        (Self::OnlyOwner, "only_owner"),
+    ];
 }
 ::lark_runtime::string_enum_traits!(CreateRequestHideMemberCountSetting);
 /// Who may send urgent (buzz) messages.
@@ -1419,28 +1079,15 @@ pub enum CreateResponseUrgentSetting {
     OnlyOwner,
     /// `"all_members"`: Every member.
     AllMembers,
-    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
-    /// fails validation.
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl ::lark_runtime::enums::StringEnum for CreateResponseUrgentSetting {
-    fn from_wire(value: &str) -> Self {
-        match value {
-            "only_owner" => Self::OnlyOwner,
-            "all_members" => Self::AllMembers,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-    fn as_wire(&self) -> &str {
-        match self {
-            Self::OnlyOwner => "only_owner",
-            Self::AllMembers => "all_members",
-            Self::Unknown(value) => value,
-        }
-    }
-    fn is_known(&self) -> bool {
-        !matches!(self, Self::Unknown(_))
-    }
+impl CreateResponseUrgentSetting {
+    /// Every value the spec names, with its wire form.
+    pub const VALUES: &'static [(Self, &'static str)] = &[
+        (Self::OnlyOwner, "only_owner"),
+        (Self::AllMembers, "all_members"),
+    ];
 }
 ::lark_runtime::string_enum_traits!(CreateResponseUrgentSetting);
 /// Who may start a video meeting.
@@ -1451,28 +1098,15 @@ pub enum CreateResponseVideoConferenceSetting {
     OnlyOwner,
     /// `"all_members"`: Every member.
     AllMembers,
-    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
-    /// fails validation.
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl ::lark_runtime::enums::StringEnum for CreateResponseVideoConferenceSetting {
-    fn from_wire(value: &str) -> Self {
-        match value {
-            "only_owner" => Self::OnlyOwner,
-            "all_members" => Self::AllMembers,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-    fn as_wire(&self) -> &str {
-        match self {
-            Self::OnlyOwner => "only_owner",
-            Self::AllMembers => "all_members",
-            Self::Unknown(value) => value,
-        }
-    }
-    fn is_known(&self) -> bool {
-        !matches!(self, Self::Unknown(_))
-    }
+impl CreateResponseVideoConferenceSetting {
+    /// Every value the spec names, with its wire form.
+    pub const VALUES: &'static [(Self, &'static str)] = &[
+        (Self::OnlyOwner, "only_owner"),
+        (Self::AllMembers, "all_members"),
+    ];
 }
 ::lark_runtime::string_enum_traits!(CreateResponseVideoConferenceSetting);
 /// Who may invite users or bots.
@@ -1483,28 +1117,15 @@ pub enum CreateResponseAddMemberPermission {
     OnlyOwner,
     /// `"all_members"`: Every member.
     AllMembers,
-    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
-    /// fails validation.
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl ::lark_runtime::enums::StringEnum for CreateResponseAddMemberPermission {
-    fn from_wire(value: &str) -> Self {
-        match value {
-            "only_owner" => Self::OnlyOwner,
-            "all_members" => Self::AllMembers,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-    fn as_wire(&self) -> &str {
-        match self {
-            Self::OnlyOwner => "only_owner",
-            Self::AllMembers => "all_members",
-            Self::Unknown(value) => value,
-        }
-    }
-    fn is_known(&self) -> bool {
-        !matches!(self, Self::Unknown(_))
-    }
+impl CreateResponseAddMemberPermission {
+    /// Every value the spec names, with its wire form.
+    pub const VALUES: &'static [(Self, &'static str)] = &[
+        (Self::OnlyOwner, "only_owner"),
+        (Self::AllMembers, "all_members"),
+    ];
 }
 ::lark_runtime::string_enum_traits!(CreateResponseAddMemberPermission);
 /// Whether the chat may be shared.
@@ -1515,28 +1136,15 @@ pub enum CreateResponseShareCardPermission {
     Allowed,
     /// `"not_allowed"`: Sharing the chat is not allowed.
     NotAllowed,
-    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
-    /// fails validation.
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl ::lark_runtime::enums::StringEnum for CreateResponseShareCardPermission {
-    fn from_wire(value: &str) -> Self {
-        match value {
-            "allowed" => Self::Allowed,
-            "not_allowed" => Self::NotAllowed,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-    fn as_wire(&self) -> &str {
-        match self {
-            Self::Allowed => "allowed",
-            Self::NotAllowed => "not_allowed",
-            Self::Unknown(value) => value,
-        }
-    }
-    fn is_known(&self) -> bool {
-        !matches!(self, Self::Unknown(_))
-    }
+impl CreateResponseShareCardPermission {
+    /// Every value the spec names, with its wire form.
+    pub const VALUES: &'static [(Self, &'static str)] = &[
+        (Self::Allowed, "allowed"),
+        (Self::NotAllowed, "not_allowed"),
+    ];
 }
 ::lark_runtime::string_enum_traits!(CreateResponseShareCardPermission);
 /// Who may mention everyone.
@@ -1547,28 +1155,15 @@ pub enum CreateResponseAtAllPermission {
     OnlyOwner,
     /// `"all_members"`: Every member.
     AllMembers,
-    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
-    /// fails validation.
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl ::lark_runtime::enums::StringEnum for CreateResponseAtAllPermission {
-    fn from_wire(value: &str) -> Self {
-        match value {
-            "only_owner" => Self::OnlyOwner,
-            "all_members" => Self::AllMembers,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-    fn as_wire(&self) -> &str {
-        match self {
-            Self::OnlyOwner => "only_owner",
-            Self::AllMembers => "all_members",
-            Self::Unknown(value) => value,
-        }
-    }
-    fn is_known(&self) -> bool {
-        !matches!(self, Self::Unknown(_))
-    }
+impl CreateResponseAtAllPermission {
+    /// Every value the spec names, with its wire form.
+    pub const VALUES: &'static [(Self, &'static str)] = &[
+        (Self::OnlyOwner, "only_owner"),
+        (Self::AllMembers, "all_members"),
+    ];
 }
 ::lark_runtime::string_enum_traits!(CreateResponseAtAllPermission);
 /// Who may edit the chat information.
@@ -1579,28 +1174,15 @@ pub enum CreateResponseEditPermission {
     OnlyOwner,
     /// `"all_members"`: Every member.
     AllMembers,
-    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
-    /// fails validation.
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl ::lark_runtime::enums::StringEnum for CreateResponseEditPermission {
-    fn from_wire(value: &str) -> Self {
-        match value {
-            "only_owner" => Self::OnlyOwner,
-            "all_members" => Self::AllMembers,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-    fn as_wire(&self) -> &str {
-        match self {
-            Self::OnlyOwner => "only_owner",
-            Self::AllMembers => "all_members",
-            Self::Unknown(value) => value,
-        }
-    }
-    fn is_known(&self) -> bool {
-        !matches!(self, Self::Unknown(_))
-    }
+impl CreateResponseEditPermission {
+    /// Every value the spec names, with its wire form.
+    pub const VALUES: &'static [(Self, &'static str)] = &[
+        (Self::OnlyOwner, "only_owner"),
+        (Self::AllMembers, "all_members"),
+    ];
 }
 ::lark_runtime::string_enum_traits!(CreateResponseEditPermission);
 /// Whether the chat carries conversation or topic messages.
@@ -1611,28 +1193,15 @@ pub enum CreateResponseGroupMessageType {
     Chat,
     /// `"thread"`: Topic (thread) messages.
     Thread,
-    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
-    /// fails validation.
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl ::lark_runtime::enums::StringEnum for CreateResponseGroupMessageType {
-    fn from_wire(value: &str) -> Self {
-        match value {
-            "chat" => Self::Chat,
-            "thread" => Self::Thread,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-    fn as_wire(&self) -> &str {
-        match self {
-            Self::Chat => "chat",
-            Self::Thread => "thread",
-            Self::Unknown(value) => value,
-        }
-    }
-    fn is_known(&self) -> bool {
-        !matches!(self, Self::Unknown(_))
-    }
+impl CreateResponseGroupMessageType {
+    /// Every value the spec names, with its wire form.
+    pub const VALUES: &'static [(Self, &'static str)] = &[
+        (Self::Chat, "chat"),
+        (Self::Thread, "thread"),
+    ];
 }
 ::lark_runtime::string_enum_traits!(CreateResponseGroupMessageType);
 /// The chat mode.
@@ -1641,26 +1210,12 @@ impl ::lark_runtime::enums::StringEnum for CreateResponseGroupMessageType {
 pub enum CreateResponseChatMode {
     /// `"group"`: A group chat.
     Group,
-    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
-    /// fails validation.
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl ::lark_runtime::enums::StringEnum for CreateResponseChatMode {
-    fn from_wire(value: &str) -> Self {
-        match value {
-            "group" => Self::Group,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-    fn as_wire(&self) -> &str {
-        match self {
-            Self::Group => "group",
-            Self::Unknown(value) => value,
-        }
-    }
-    fn is_known(&self) -> bool {
-        !matches!(self, Self::Unknown(_))
-    }
+impl CreateResponseChatMode {
+    /// Every value the spec names, with its wire form.
+    pub const VALUES: &'static [(Self, &'static str)] = &[(Self::Group, "group")];
 }
 ::lark_runtime::string_enum_traits!(CreateResponseChatMode);
 /// Whether the chat is private or public.
@@ -1671,28 +1226,15 @@ pub enum CreateResponseChatType {
     Private,
     /// `"public"`: A public chat.
     Public,
-    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
-    /// fails validation.
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl ::lark_runtime::enums::StringEnum for CreateResponseChatType {
-    fn from_wire(value: &str) -> Self {
-        match value {
-            "private" => Self::Private,
-            "public" => Self::Public,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-    fn as_wire(&self) -> &str {
-        match self {
-            Self::Private => "private",
-            Self::Public => "public",
-            Self::Unknown(value) => value,
-        }
-    }
-    fn is_known(&self) -> bool {
-        !matches!(self, Self::Unknown(_))
-    }
+impl CreateResponseChatType {
+    /// Every value the spec names, with its wire form.
+    pub const VALUES: &'static [(Self, &'static str)] = &[
+        (Self::Private, "private"),
+        (Self::Public, "public"),
+    ];
 }
 ::lark_runtime::string_enum_traits!(CreateResponseChatType);
 /// The chat's tag; when several apply, the first in the listed order.
@@ -1711,36 +1253,19 @@ pub enum CreateResponseChatTag {
     Meeting,
     /// `"customer_service"`: A customer service chat.
     CustomerService,
-    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
-    /// fails validation.
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl ::lark_runtime::enums::StringEnum for CreateResponseChatTag {
-    fn from_wire(value: &str) -> Self {
-        match value {
-            "inner" => Self::Inner,
-            "tenant" => Self::Tenant,
-            "department" => Self::Department,
-            "edu" => Self::Edu,
-            "meeting" => Self::Meeting,
-            "customer_service" => Self::CustomerService,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-    fn as_wire(&self) -> &str {
-        match self {
-            Self::Inner => "inner",
-            Self::Tenant => "tenant",
-            Self::Department => "department",
-            Self::Edu => "edu",
-            Self::Meeting => "meeting",
-            Self::CustomerService => "customer_service",
-            Self::Unknown(value) => value,
-        }
-    }
-    fn is_known(&self) -> bool {
-        !matches!(self, Self::Unknown(_))
-    }
+impl CreateResponseChatTag {
+    /// Every value the spec names, with its wire form.
+    pub const VALUES: &'static [(Self, &'static str)] = &[
+        (Self::Inner, "inner"),
+        (Self::Tenant, "tenant"),
+        (Self::Department, "department"),
+        (Self::Edu, "edu"),
+        (Self::Meeting, "meeting"),
+        (Self::CustomerService, "customer_service"),
+    ];
 }
 ::lark_runtime::string_enum_traits!(CreateResponseChatTag);
 /// Who sees the notice when a member joins.
@@ -1753,30 +1278,16 @@ pub enum CreateResponseJoinMessageVisibility {
     AllMembers,
     /// `"not_anyone"`: Nobody sees it.
     NotAnyone,
-    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
-    /// fails validation.
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl ::lark_runtime::enums::StringEnum for CreateResponseJoinMessageVisibility {
-    fn from_wire(value: &str) -> Self {
-        match value {
-            "only_owner" => Self::OnlyOwner,
-            "all_members" => Self::AllMembers,
-            "not_anyone" => Self::NotAnyone,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-    fn as_wire(&self) -> &str {
-        match self {
-            Self::OnlyOwner => "only_owner",
-            Self::AllMembers => "all_members",
-            Self::NotAnyone => "not_anyone",
-            Self::Unknown(value) => value,
-        }
-    }
-    fn is_known(&self) -> bool {
-        !matches!(self, Self::Unknown(_))
-    }
+impl CreateResponseJoinMessageVisibility {
+    /// Every value the spec names, with its wire form.
+    pub const VALUES: &'static [(Self, &'static str)] = &[
+        (Self::OnlyOwner, "only_owner"),
+        (Self::AllMembers, "all_members"),
+        (Self::NotAnyone, "not_anyone"),
+    ];
 }
 ::lark_runtime::string_enum_traits!(CreateResponseJoinMessageVisibility);
 /// Who sees the notice when a member leaves.
@@ -1789,30 +1300,16 @@ pub enum CreateResponseLeaveMessageVisibility {
     AllMembers,
     /// `"not_anyone"`: Nobody sees it.
     NotAnyone,
-    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
-    /// fails validation.
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl ::lark_runtime::enums::StringEnum for CreateResponseLeaveMessageVisibility {
-    fn from_wire(value: &str) -> Self {
-        match value {
-            "only_owner" => Self::OnlyOwner,
-            "all_members" => Self::AllMembers,
-            "not_anyone" => Self::NotAnyone,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-    fn as_wire(&self) -> &str {
-        match self {
-            Self::OnlyOwner => "only_owner",
-            Self::AllMembers => "all_members",
-            Self::NotAnyone => "not_anyone",
-            Self::Unknown(value) => value,
-        }
-    }
-    fn is_known(&self) -> bool {
-        !matches!(self, Self::Unknown(_))
-    }
+impl CreateResponseLeaveMessageVisibility {
+    /// Every value the spec names, with its wire form.
+    pub const VALUES: &'static [(Self, &'static str)] = &[
+        (Self::OnlyOwner, "only_owner"),
+        (Self::AllMembers, "all_members"),
+        (Self::NotAnyone, "not_anyone"),
+    ];
 }
 ::lark_runtime::string_enum_traits!(CreateResponseLeaveMessageVisibility);
 /// Whether joining the chat needs approval.
@@ -1823,28 +1320,15 @@ pub enum CreateResponseMembershipApproval {
     NoApprovalRequired,
     /// `"approval_required"`: Joining needs approval.
     ApprovalRequired,
-    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
-    /// fails validation.
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl ::lark_runtime::enums::StringEnum for CreateResponseMembershipApproval {
-    fn from_wire(value: &str) -> Self {
-        match value {
-            "no_approval_required" => Self::NoApprovalRequired,
-            "approval_required" => Self::ApprovalRequired,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-    fn as_wire(&self) -> &str {
-        match self {
-            Self::NoApprovalRequired => "no_approval_required",
-            Self::ApprovalRequired => "approval_required",
-            Self::Unknown(value) => value,
-        }
-    }
-    fn is_known(&self) -> bool {
-        !matches!(self, Self::Unknown(_))
-    }
+impl CreateResponseMembershipApproval {
+    /// Every value the spec names, with its wire form.
+    pub const VALUES: &'static [(Self, &'static str)] = &[
+        (Self::NoApprovalRequired, "no_approval_required"),
+        (Self::ApprovalRequired, "approval_required"),
+    ];
 }
 ::lark_runtime::string_enum_traits!(CreateResponseMembershipApproval);
 /// Who may speak in the chat.
@@ -1857,30 +1341,16 @@ pub enum CreateResponseModerationPermission {
     AllMembers,
     /// `"moderator_list"`: Only the listed members may speak.
     ModeratorList,
-    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
-    /// fails validation.
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl ::lark_runtime::enums::StringEnum for CreateResponseModerationPermission {
-    fn from_wire(value: &str) -> Self {
-        match value {
-            "only_owner" => Self::OnlyOwner,
-            "all_members" => Self::AllMembers,
-            "moderator_list" => Self::ModeratorList,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-    fn as_wire(&self) -> &str {
-        match self {
-            Self::OnlyOwner => "only_owner",
-            Self::AllMembers => "all_members",
-            Self::ModeratorList => "moderator_list",
-            Self::Unknown(value) => value,
-        }
-    }
-    fn is_known(&self) -> bool {
-        !matches!(self, Self::Unknown(_))
-    }
+impl CreateResponseModerationPermission {
+    /// Every value the spec names, with its wire form.
+    pub const VALUES: &'static [(Self, &'static str)] = &[
+        (Self::OnlyOwner, "only_owner"),
+        (Self::AllMembers, "all_members"),
+        (Self::ModeratorList, "moderator_list"),
+    ];
 }
 ::lark_runtime::string_enum_traits!(CreateResponseModerationPermission);
 /// Whether members may take screenshots and record the screen.
@@ -1891,29 +1361,15 @@ pub enum CreateResponseRestrictedModeSettingScreenshotHasPermissionSetting {
     AllMembers,
     /// `"not_anyone"`: No member may take screenshots or record the screen.
     NotAnyone,
-    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
-    /// fails validation.
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl ::lark_runtime::enums::StringEnum
-for CreateResponseRestrictedModeSettingScreenshotHasPermissionSetting {
-    fn from_wire(value: &str) -> Self {
-        match value {
-            "all_members" => Self::AllMembers,
-            "not_anyone" => Self::NotAnyone,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-    fn as_wire(&self) -> &str {
-        match self {
-            Self::AllMembers => "all_members",
-            Self::NotAnyone => "not_anyone",
-            Self::Unknown(value) => value,
-        }
-    }
-    fn is_known(&self) -> bool {
-        !matches!(self, Self::Unknown(_))
-    }
+impl CreateResponseRestrictedModeSettingScreenshotHasPermissionSetting {
+    /// Every value the spec names, with its wire form.
+    pub const VALUES: &'static [(Self, &'static str)] = &[
+        (Self::AllMembers, "all_members"),
+        (Self::NotAnyone, "not_anyone"),
+    ];
 }
 ::lark_runtime::string_enum_traits!(
     CreateResponseRestrictedModeSettingScreenshotHasPermissionSetting
@@ -1926,29 +1382,15 @@ pub enum CreateResponseRestrictedModeSettingDownloadHasPermissionSetting {
     AllMembers,
     /// `"not_anyone"`: No member may download images, videos or files from messages.
     NotAnyone,
-    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
-    /// fails validation.
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl ::lark_runtime::enums::StringEnum
-for CreateResponseRestrictedModeSettingDownloadHasPermissionSetting {
-    fn from_wire(value: &str) -> Self {
-        match value {
-            "all_members" => Self::AllMembers,
-            "not_anyone" => Self::NotAnyone,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-    fn as_wire(&self) -> &str {
-        match self {
-            Self::AllMembers => "all_members",
-            Self::NotAnyone => "not_anyone",
-            Self::Unknown(value) => value,
-        }
-    }
-    fn is_known(&self) -> bool {
-        !matches!(self, Self::Unknown(_))
-    }
+impl CreateResponseRestrictedModeSettingDownloadHasPermissionSetting {
+    /// Every value the spec names, with its wire form.
+    pub const VALUES: &'static [(Self, &'static str)] = &[
+        (Self::AllMembers, "all_members"),
+        (Self::NotAnyone, "not_anyone"),
+    ];
 }
 ::lark_runtime::string_enum_traits!(
     CreateResponseRestrictedModeSettingDownloadHasPermissionSetting
@@ -1961,36 +1403,21 @@ pub enum CreateResponseRestrictedModeSettingMessageHasPermissionSetting {
     AllMembers,
     /// `"not_anyone"`: No member may copy or forward messages.
     NotAnyone,
-    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
-    /// fails validation.
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl ::lark_runtime::enums::StringEnum
-for CreateResponseRestrictedModeSettingMessageHasPermissionSetting {
-    fn from_wire(value: &str) -> Self {
-        match value {
-            "all_members" => Self::AllMembers,
-            "not_anyone" => Self::NotAnyone,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-    fn as_wire(&self) -> &str {
-        match self {
-            Self::AllMembers => "all_members",
-            Self::NotAnyone => "not_anyone",
-            Self::Unknown(value) => value,
-        }
-    }
-    fn is_known(&self) -> bool {
-        !matches!(self, Self::Unknown(_))
-    }
+impl CreateResponseRestrictedModeSettingMessageHasPermissionSetting {
+    /// Every value the spec names, with its wire form.
+    pub const VALUES: &'static [(Self, &'static str)] = &[
+        (Self::AllMembers, "all_members"),
+        (Self::NotAnyone, "not_anyone"),
+    ];
 }
 ::lark_runtime::string_enum_traits!(
     CreateResponseRestrictedModeSettingMessageHasPermissionSetting
 );
 /// Restricted (confidential) mode settings.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct CreateResponseRestrictedModeSetting {
     /// Whether restricted mode is on.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -2011,30 +1438,23 @@ pub struct CreateResponseRestrictedModeSetting {
         CreateResponseRestrictedModeSettingMessageHasPermissionSetting,
     >,
 }
-impl ::lark_runtime::Validate for CreateResponseRestrictedModeSetting {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
-        {
-            let at = at.field("screenshot_has_permission_setting");
-            if let Some(value) = &self.screenshot_has_permission_setting {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
-        {
-            let at = at.field("download_has_permission_setting");
-            if let Some(value) = &self.download_has_permission_setting {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
-        {
-            let at = at.field("message_has_permission_setting");
-            if let Some(value) = &self.message_has_permission_setting {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
+impl Validate for CreateResponseRestrictedModeSetting {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
+        violations
+            .check(
+                &at.field("screenshot_has_permission_setting"),
+                &self.screenshot_has_permission_setting,
+            );
+        violations
+            .check(
+                &at.field("download_has_permission_setting"),
+                &self.download_has_permission_setting,
+            );
+        violations
+            .check(
+                &at.field("message_has_permission_setting"),
+                &self.message_has_permission_setting,
+            );
     }
 }
 /// Who sees the member count.
@@ -2045,27 +1465,14 @@ pub enum CreateResponseHideMemberCountSetting {
     AllMembers,
     /// `"only_owner"`: Only the owner and the chat managers see the member count.
     OnlyOwner,
-    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
-    /// fails validation.
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl ::lark_runtime::enums::StringEnum for CreateResponseHideMemberCountSetting {
-    fn from_wire(value: &str) -> Self {
-        match value {
-            "all_members" => Self::AllMembers,
-            "only_owner" => Self::OnlyOwner,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-    fn as_wire(&self) -> &str {
-        match self {
-            Self::AllMembers => "all_members",
-            Self::OnlyOwner => "only_owner",
-            Self::Unknown(value) => value,
-        }
-    }
-    fn is_known(&self) -> bool {
-        !matches!(self, Self::Unknown(_))
-    }
+impl CreateResponseHideMemberCountSetting {
+    /// Every value the spec names, with its wire form.
+    pub const VALUES: &'static [(Self, &'static str)] = &[
+        (Self::AllMembers, "all_members"),
+        (Self::OnlyOwner, "only_owner"),
+    ];
 }
 ::lark_runtime::string_enum_traits!(CreateResponseHideMemberCountSetting);

@@ -9,14 +9,11 @@
 //! `DELETE /open-apis/im/v1/chats/:chat_id`
 //!
 //! Reference: <https://open.feishu.cn/document/server-docs/group/chat/delete>
-use ::lark_runtime::__private::serde::{Deserialize, Serialize};
+use ::lark_runtime::__private::prelude::*;
 /// Request of 解散群 — Disband a chat.
-///
-/// `DELETE /open-apis/im/v1/chats/:chat_id`
 ///
 /// Build it with [`DeleteRequest::builder`]; a request that exists has passed every constraint of the spec.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct DeleteRequest {
     #[serde(skip)]
     chat_id: String,
@@ -46,82 +43,56 @@ impl DeleteRequestBuilder {
         self
     }
     /// Checks every constraint of the spec and returns the request, or every violation found.
-    pub fn build(self) -> Result<DeleteRequest, ::lark_runtime::ValidationError> {
-        let root = ::lark_runtime::validate::FieldPath::root();
-        let mut violations = ::lark_runtime::validate::Violations::default();
+    pub fn build(self) -> Result<DeleteRequest, ValidationError> {
+        let root = FieldPath::root();
+        let mut violations = Violations::default();
         let chat_id = violations.required(&root.field("chat_id"), self.chat_id);
         let (Some(chat_id),) = (chat_id,) else {
             return Err(violations.into_error("DeleteRequest"));
         };
         let request = DeleteRequest { chat_id };
-        ::lark_runtime::Validate::validate(&request)?;
+        Validate::validate(&request)?;
         Ok(request)
     }
 }
-impl ::lark_runtime::Validate for DeleteRequest {
-    fn validate_at(
-        &self,
-        _at: &::lark_runtime::validate::FieldPath<'_>,
-        _violations: &mut ::lark_runtime::validate::Violations,
-    ) {}
-}
-impl ::lark_runtime::Endpoint for DeleteRequest {
+impl Validate for DeleteRequest {}
+impl Endpoint for DeleteRequest {
     type Data = DeleteResponse;
     type Error = DeleteError;
-    const METADATA: &'static ::lark_runtime::EndpointMetadata = &::lark_runtime::EndpointMetadata {
-        id: "im.v1.chat.delete",
-        summary: "解散群 — Disband a chat.",
-        method: ::lark_runtime::HttpMethod::Delete,
-        path_template: "/open-apis/im/v1/chats/:chat_id",
-        access_tokens: &[
-            ::lark_runtime::AccessTokenKind::Tenant,
-            ::lark_runtime::AccessTokenKind::User,
-        ],
-        app_types: &[::lark_runtime::AppType::Custom, ::lark_runtime::AppType::Isv],
+    const METADATA: &'static EndpointMetadata = &EndpointMetadata {
+        access_tokens: &[AccessTokenKind::Tenant, AccessTokenKind::User],
+        app_types: &[AppType::Custom, AppType::Isv],
         scopes: &["im:chat", "im:chat:delete"],
-        rate_limits: &[
-            ::lark_runtime::RateLimit::per_minute(1000),
-            ::lark_runtime::RateLimit::per_second(50),
-        ],
-        special_rate_limit: false,
-        envelope: ::lark_runtime::Envelope::Data,
-        request_body: ::lark_runtime::RequestBody::None,
-        response_kind: ::lark_runtime::ResponseKind::Json,
-        pagination_items: None,
+        rate_limits: &[RateLimit::per_minute(1000), RateLimit::per_second(50)],
         path_example: &[("chat_id", "oc_a0553eda9014c201e6969b478895c230")],
-        query_example: &[],
-        request_example: None,
-        file_parts: &[],
         response_example: Some("{\"code\":0,\"data\":{},\"msg\":\"success\"}"),
+        ..EndpointMetadata::new(
+            "im.v1.chat.delete",
+            "解散群 — Disband a chat.",
+            HttpMethod::Delete,
+            "/open-apis/im/v1/chats/:chat_id",
+        )
     };
     fn path(&self) -> String {
-        ::lark_runtime::wire::fill_path(
+        fill_path(
             Self::METADATA.path_template,
             &[("chat_id", ToString::to_string(&self.chat_id))],
         )
     }
-    fn query(&self) -> Vec<(&'static str, String)> {
-        Vec::new()
-    }
 }
 #[cfg(feature = "server")]
-impl ::lark_runtime::Incoming for DeleteRequest {
-    fn from_incoming(
-        request: &::lark_runtime::IncomingRequest<'_>,
-    ) -> Result<Self, ::lark_runtime::ValidationError> {
-        let root = ::lark_runtime::validate::FieldPath::root();
-        let mut violations = ::lark_runtime::validate::Violations::default();
+impl Incoming for DeleteRequest {
+    fn from_incoming(request: &IncomingRequest<'_>) -> Result<Self, ValidationError> {
+        let mut violations = Violations::default();
         let mut builder = Self::builder();
-        builder.chat_id = request
-            .path_param::<String>(&root.field("chat_id"), "chat_id", &mut violations);
-        ::lark_runtime::incoming::finish(violations, "DeleteRequest", builder.build())
+        builder.chat_id = request.path_param("chat_id", &mut violations);
+        ::lark_runtime::incoming::finish(violations, builder.build())
     }
 }
 /// Response data of 解散群 — Disband a chat.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct DeleteResponse {}
 /// A documented error code of 解散群 — Disband a chat.
 ///
@@ -129,55 +100,33 @@ pub struct DeleteResponse {}
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum DeleteError {
-    /// `232004` Such an app does NOT exist. (HTTP 400).
-    ///
-    /// The operating app id does not exist; contact technical support.
+    /// `232004` Such an app does NOT exist. (HTTP 400). The operating app id does not exist; contact technical support.
     SuchAnAppDoesNotExist,
-    /// `232006` Your request specifies a chat_id which is invalid. (HTTP 400).
-    ///
-    /// The chat_id is invalid; use one returned by creating a chat, listing the chats of the user or bot, or searching chats.
+    /// `232006` Your request specifies a chat_id which is invalid. (HTTP 400). The chat_id is invalid; use one returned by creating a chat, listing the chats of the user or bot, or searching chats.
     YourRequestSpecifiesAChatId,
-    /// `232008` Your request specifies a chat whose type is NOT supported currently. (HTTP 400).
-    ///
-    /// Only chats in group mode are accepted; check chat_mode with the get-chat endpoint.
+    /// `232008` Your request specifies a chat whose type is NOT supported currently. (HTTP 400). Only chats in group mode are accepted; check chat_mode with the get-chat endpoint.
     YourRequestSpecifiesAChatWhose,
-    /// `232009` Your request specifies a chat which has already been dissolved. (HTTP 400).
-    ///
-    /// The chat has been disbanded; it can no longer be operated on.
+    /// `232009` Your request specifies a chat which has already been dissolved. (HTTP 400). The chat has been disbanded; it can no longer be operated on.
     YourRequestSpecifiesAChatWhich,
-    /// `232010` Operator and chat can NOT be in different tenants. (HTTP 400).
-    ///
-    /// The operator and the chat must belong to the same tenant.
+    /// `232010` Operator and chat can NOT be in different tenants. (HTTP 400). The operator and the chat must belong to the same tenant.
     OperatorAndChatCanNotBe,
-    /// `232011` Operator can NOT be out of the chat. (HTTP 400).
-    ///
-    /// The operator is not in the chat; add the calling bot or user to the chat, then retry.
+    /// `232011` Operator can NOT be out of the chat. (HTTP 400). The operator is not in the chat; add the calling bot or user to the chat, then retry.
     OperatorCanNotBeOutOf,
-    /// `232017` No Permission: If the operator is NOT owner or creator with the scope, the operator can NOT complete the request. (HTTP 400).
-    ///
-    /// The operator is neither owner nor qualified creator: a bot must own the chat or have created it and hold im:chat:operate_as_owner; a user must own the chat.
+    /// `232017` No Permission: If the operator is NOT owner or creator with the scope, the operator can NOT complete the request. (HTTP 400). The operator is neither owner nor qualified creator: a bot must own the chat or have created it and hold im:chat:operate_as_owner; a user must own the chat.
     NoPermissionIfTheOperatorIs,
-    /// `232024` Users do not have the visibility of the app, or the operator does not have collaboration permissions with the target users. (HTTP 400).
-    ///
-    /// The users cannot see the app, or the operator may not collaborate with them: widen the app's availability in the developer console and publish a version, or check blocks and contact relations with the target users.
+    /// `232024` Users do not have the visibility of the app, or the operator does not have collaboration permissions with the target users. (HTTP 400). The users cannot see the app, or the operator may not collaborate with them: widen the app's availability in the developer console and publish a version, or check blocks and contact relations with the target users.
     UsersDoNotHaveTheVisibility,
-    /// `232025` Bot ability is not activated. (HTTP 400).
-    ///
-    /// The app's bot ability is off: add the bot capability in the developer console (app details, app capabilities) and publish the app.
+    /// `232025` Bot ability is not activated. (HTTP 400). The app's bot ability is off: add the bot capability in the developer console (app details, app capabilities) and publish the app.
     BotAbilityIsNotActivated,
-    /// `232033` The operator or invited bots does NOT have the authority to manage external chats without the scope. (HTTP 400).
-    ///
-    /// The chat is external; only bots with external sharing enabled can operate external chats.
+    /// `232033` The operator or invited bots does NOT have the authority to manage external chats without the scope. (HTTP 400). The chat is external; only bots with external sharing enabled can operate external chats.
     TheOperatorOrInvitedBotsDoes,
-    /// `232034` The app is unavailable or inactivated by the tenant. (HTTP 400).
-    ///
-    /// The app is not installed or not enabled in this tenant; install it before calling.
+    /// `232034` The app is unavailable or inactivated by the tenant. (HTTP 400). The app is not installed or not enabled in this tenant; install it before calling.
     TheAppIsUnavailableOrInactivated,
     /// A code the reference page does not document for this endpoint.
     Undocumented(i64),
 }
-impl ::lark_runtime::DocumentedError for DeleteError {
-    const DOCUMENTED: &'static [(Self, ::lark_runtime::ErrorFacts)] = &[
+impl DocumentedError for DeleteError {
+    const DOCUMENTED: &'static [(Self, ErrorFacts)] = &[
         (Self::SuchAnAppDoesNotExist, crate::im::v1::errors::CODE_232004),
         (Self::YourRequestSpecifiesAChatId, crate::im::v1::errors::CODE_232006),
         (Self::YourRequestSpecifiesAChatWhose, crate::im::v1::errors::CODE_232008),
@@ -190,14 +139,5 @@ impl ::lark_runtime::DocumentedError for DeleteError {
         (Self::TheOperatorOrInvitedBotsDoes, crate::im::v1::errors::CODE_232033_2),
         (Self::TheAppIsUnavailableOrInactivated, crate::im::v1::errors::CODE_232034_2),
     ];
-    fn undocumented(code: i64) -> Self {
-        Self::Undocumented(code)
-    }
-    fn undocumented_code(&self) -> Option<i64> {
-        match self {
-            Self::Undocumented(code) => Some(*code),
-            _ => None,
-        }
-    }
 }
 ::lark_runtime::documented_error_traits!(DeleteError);

@@ -9,14 +9,11 @@
 //! `GET /open-apis/im/v1/chats/:chat_id`
 //!
 //! Reference: <https://open.feishu.cn/document/server-docs/group/chat/get-2>
-use ::lark_runtime::__private::serde::{Deserialize, Serialize};
+use ::lark_runtime::__private::prelude::*;
 /// Request of 获取群信息 — Get a chat's information.
-///
-/// `GET /open-apis/im/v1/chats/:chat_id`
 ///
 /// Build it with [`GetRequest::builder`]; a request that exists has passed every constraint of the spec.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct GetRequest {
     #[serde(skip)]
     chat_id: String,
@@ -62,9 +59,9 @@ impl GetRequestBuilder {
         self
     }
     /// Checks every constraint of the spec and returns the request, or every violation found.
-    pub fn build(self) -> Result<GetRequest, ::lark_runtime::ValidationError> {
-        let root = ::lark_runtime::validate::FieldPath::root();
-        let mut violations = ::lark_runtime::validate::Violations::default();
+    pub fn build(self) -> Result<GetRequest, ValidationError> {
+        let root = FieldPath::root();
+        let mut violations = Violations::default();
         let chat_id = violations.required(&root.field("chat_id"), self.chat_id);
         let (Some(chat_id),) = (chat_id,) else {
             return Err(violations.into_error("GetRequest"));
@@ -73,91 +70,61 @@ impl GetRequestBuilder {
             chat_id,
             user_id_type: self.user_id_type,
         };
-        ::lark_runtime::Validate::validate(&request)?;
+        Validate::validate(&request)?;
         Ok(request)
     }
 }
-impl ::lark_runtime::Validate for GetRequest {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
-        {
-            let at = at.field("user_id_type");
-            if let Some(value) = &self.user_id_type {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
+impl Validate for GetRequest {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
+        violations.check(&at.field("user_id_type"), &self.user_id_type);
     }
 }
-impl ::lark_runtime::Endpoint for GetRequest {
+impl Endpoint for GetRequest {
     type Data = GetResponse;
     type Error = GetError;
-    const METADATA: &'static ::lark_runtime::EndpointMetadata = &::lark_runtime::EndpointMetadata {
-        id: "im.v1.chat.get",
-        summary: "获取群信息 — Get a chat's information.",
-        method: ::lark_runtime::HttpMethod::Get,
-        path_template: "/open-apis/im/v1/chats/:chat_id",
-        access_tokens: &[
-            ::lark_runtime::AccessTokenKind::Tenant,
-            ::lark_runtime::AccessTokenKind::User,
-        ],
-        app_types: &[::lark_runtime::AppType::Custom, ::lark_runtime::AppType::Isv],
+    const METADATA: &'static EndpointMetadata = &EndpointMetadata {
+        access_tokens: &[AccessTokenKind::Tenant, AccessTokenKind::User],
+        app_types: &[AppType::Custom, AppType::Isv],
         scopes: &["im:chat", "im:chat:read", "im:chat:readonly"],
-        rate_limits: &[
-            ::lark_runtime::RateLimit::per_minute(1000),
-            ::lark_runtime::RateLimit::per_second(50),
-        ],
-        special_rate_limit: false,
-        envelope: ::lark_runtime::Envelope::Data,
-        request_body: ::lark_runtime::RequestBody::None,
-        response_kind: ::lark_runtime::ResponseKind::Json,
-        pagination_items: None,
+        rate_limits: &[RateLimit::per_minute(1000), RateLimit::per_second(50)],
         path_example: &[("chat_id", "oc_a0553eda9014c201e6969b478895c230")],
         query_example: &[("user_id_type", "open_id")],
-        request_example: None,
-        file_parts: &[],
         response_example: Some(
             "{\"code\":0,\"data\":{\"add_member_permission\":\"all_members\",\"at_all_permission\":\"all_members\",\"avatar\":\"https://p3-lark-file.byteimg.com/img/lark-avatar-staging/default-avatar_44ae0ca3-e140-494b-956f-78091e348435~100x100.jpg\",\"bot_count\":\"3\",\"bot_manager_id_list\":[\"cli_a3e157960e7294c\"],\"chat_mode\":\"group\",\"chat_status\":\"normal\",\"chat_tag\":\"inner\",\"chat_type\":\"private\",\"description\":\"测试群描述\",\"edit_permission\":\"all_members\",\"external\":false,\"group_message_type\":\"chat\",\"hide_member_count_setting\":\"all_members\",\"i18n_names\":{\"en_us\":\"group chat\",\"ja_jp\":\"グループチャット\",\"zh_cn\":\"群聊\"},\"join_message_visibility\":\"only_owner\",\"leave_message_visibility\":\"only_owner\",\"membership_approval\":\"no_approval_required\",\"moderation_permission\":\"all_members\",\"name\":\"测试群名称\",\"owner_id\":\"4d7a3c6g\",\"owner_id_type\":\"user_id\",\"restricted_mode_setting\":{\"download_has_permission_setting\":\"all_members\",\"message_has_permission_setting\":\"all_members\",\"screenshot_has_permission_setting\":\"all_members\",\"status\":false},\"share_card_permission\":\"allowed\",\"tenant_key\":\"736588c9260f175e\",\"urgent_setting\":\"all_members\",\"user_count\":\"1\",\"user_manager_id_list\":[\"ou_9204a37300b3700d61effaa439f34295\"],\"video_conference_setting\":\"all_members\"},\"msg\":\"success\"}",
         ),
+        ..EndpointMetadata::new(
+            "im.v1.chat.get",
+            "获取群信息 — Get a chat's information.",
+            HttpMethod::Get,
+            "/open-apis/im/v1/chats/:chat_id",
+        )
     };
     fn path(&self) -> String {
-        ::lark_runtime::wire::fill_path(
+        fill_path(
             Self::METADATA.path_template,
             &[("chat_id", ToString::to_string(&self.chat_id))],
         )
     }
     fn query(&self) -> Vec<(&'static str, String)> {
         let mut query = Vec::new();
-        if let Some(value) = &self.user_id_type {
-            query.push(("user_id_type", ToString::to_string(value)));
-        }
+        push_query(&mut query, "user_id_type", &self.user_id_type);
         query
     }
 }
 #[cfg(feature = "server")]
-impl ::lark_runtime::Incoming for GetRequest {
-    fn from_incoming(
-        request: &::lark_runtime::IncomingRequest<'_>,
-    ) -> Result<Self, ::lark_runtime::ValidationError> {
-        let root = ::lark_runtime::validate::FieldPath::root();
-        let mut violations = ::lark_runtime::validate::Violations::default();
+impl Incoming for GetRequest {
+    fn from_incoming(request: &IncomingRequest<'_>) -> Result<Self, ValidationError> {
+        let mut violations = Violations::default();
         let mut builder = Self::builder();
-        builder.chat_id = request
-            .path_param::<String>(&root.field("chat_id"), "chat_id", &mut violations);
-        builder.user_id_type = request
-            .query_one::<
-                GetRequestUserIdType,
-            >(&root.field("user_id_type"), "user_id_type", &mut violations);
-        ::lark_runtime::incoming::finish(violations, "GetRequest", builder.build())
+        builder.chat_id = request.path_param("chat_id", &mut violations);
+        builder.user_id_type = request.query_one("user_id_type", &mut violations);
+        ::lark_runtime::incoming::finish(violations, builder.build())
     }
 }
 /// Response data of 获取群信息 — Get a chat's information.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct GetResponse {
     /// URL of the chat avatar.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -263,39 +230,25 @@ pub struct GetResponse {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum GetError {
-    /// `232004` Such an app does NOT exist. (HTTP 400).
-    ///
-    /// The operating app id does not exist; contact technical support.
+    /// `232004` Such an app does NOT exist. (HTTP 400). The operating app id does not exist; contact technical support.
     SuchAnAppDoesNotExist,
-    /// `232006` Your request specifies a chat_id which is invalid. (HTTP 400).
-    ///
-    /// The chat_id is invalid; use one returned by creating a chat, listing the chats of the user or bot, or searching chats.
+    /// `232006` Your request specifies a chat_id which is invalid. (HTTP 400). The chat_id is invalid; use one returned by creating a chat, listing the chats of the user or bot, or searching chats.
     YourRequestSpecifiesAChatId,
-    /// `232010` Operator and chat can NOT be in different tenants. (HTTP 400).
-    ///
-    /// The operator and the chat must belong to the same tenant.
+    /// `232010` Operator and chat can NOT be in different tenants. (HTTP 400). The operator and the chat must belong to the same tenant.
     OperatorAndChatCanNotBe,
-    /// `232011` Operator can NOT be out of the chat. (HTTP 400).
-    ///
-    /// The operator is not in the chat; add the calling bot or user to the chat, then retry.
+    /// `232011` Operator can NOT be out of the chat. (HTTP 400). The operator is not in the chat; add the calling bot or user to the chat, then retry.
     OperatorCanNotBeOutOf,
-    /// `232025` Bot ability is not activated. (HTTP 400).
-    ///
-    /// The app's bot ability is off: add the bot capability in the developer console (app details, app capabilities) and publish the app.
+    /// `232025` Bot ability is not activated. (HTTP 400). The app's bot ability is off: add the bot capability in the developer console (app details, app capabilities) and publish the app.
     BotAbilityIsNotActivated,
-    /// `232033` The operator or invited bots does NOT have the authority to manage external chats without the scope. (HTTP 400).
-    ///
-    /// The chat is external; only bots with external sharing enabled can operate external chats.
+    /// `232033` The operator or invited bots does NOT have the authority to manage external chats without the scope. (HTTP 400). The chat is external; only bots with external sharing enabled can operate external chats.
     TheOperatorOrInvitedBotsDoes,
-    /// `232034` The app is unavailable or inactivated by the tenant. (HTTP 400).
-    ///
-    /// The app is not installed or not enabled in this tenant; install it before calling.
+    /// `232034` The app is unavailable or inactivated by the tenant. (HTTP 400). The app is not installed or not enabled in this tenant; install it before calling.
     TheAppIsUnavailableOrInactivated,
     /// A code the reference page does not document for this endpoint.
     Undocumented(i64),
 }
-impl ::lark_runtime::DocumentedError for GetError {
-    const DOCUMENTED: &'static [(Self, ::lark_runtime::ErrorFacts)] = &[
+impl DocumentedError for GetError {
+    const DOCUMENTED: &'static [(Self, ErrorFacts)] = &[
         (Self::SuchAnAppDoesNotExist, crate::im::v1::errors::CODE_232004),
         (Self::YourRequestSpecifiesAChatId, crate::im::v1::errors::CODE_232006),
         (Self::OperatorAndChatCanNotBe, crate::im::v1::errors::CODE_232010_2),
@@ -304,15 +257,6 @@ impl ::lark_runtime::DocumentedError for GetError {
         (Self::TheOperatorOrInvitedBotsDoes, crate::im::v1::errors::CODE_232033_2),
         (Self::TheAppIsUnavailableOrInactivated, crate::im::v1::errors::CODE_232034_2),
     ];
-    fn undocumented(code: i64) -> Self {
-        Self::Undocumented(code)
-    }
-    fn undocumented_code(&self) -> Option<i64> {
-        match self {
-            Self::Undocumented(code) => Some(*code),
-            _ => None,
-        }
-    }
 }
 ::lark_runtime::documented_error_traits!(GetError);
 /// The kind of user id used for users in the request and the answer.
@@ -325,30 +269,16 @@ pub enum GetRequestUserIdType {
     UnionId,
     /// `"user_id"`: The user's id within the tenant; store apps cannot use it.
     UserId,
-    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
-    /// fails validation.
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl ::lark_runtime::enums::StringEnum for GetRequestUserIdType {
-    fn from_wire(value: &str) -> Self {
-        match value {
-            "open_id" => Self::OpenId,
-            "union_id" => Self::UnionId,
-            "user_id" => Self::UserId,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-    fn as_wire(&self) -> &str {
-        match self {
-            Self::OpenId => "open_id",
-            Self::UnionId => "union_id",
-            Self::UserId => "user_id",
-            Self::Unknown(value) => value,
-        }
-    }
-    fn is_known(&self) -> bool {
-        !matches!(self, Self::Unknown(_))
-    }
+impl GetRequestUserIdType {
+    /// Every value the spec names, with its wire form.
+    pub const VALUES: &'static [(Self, &'static str)] = &[
+        (Self::OpenId, "open_id"),
+        (Self::UnionId, "union_id"),
+        (Self::UserId, "user_id"),
+    ];
 }
 ::lark_runtime::string_enum_traits!(GetRequestUserIdType);
 /// Who may add members (users or bots); absent for one-to-one chats.
@@ -359,28 +289,15 @@ pub enum GetResponseAddMemberPermission {
     OnlyOwner,
     /// `"all_members"`: Every member.
     AllMembers,
-    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
-    /// fails validation.
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl ::lark_runtime::enums::StringEnum for GetResponseAddMemberPermission {
-    fn from_wire(value: &str) -> Self {
-        match value {
-            "only_owner" => Self::OnlyOwner,
-            "all_members" => Self::AllMembers,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-    fn as_wire(&self) -> &str {
-        match self {
-            Self::OnlyOwner => "only_owner",
-            Self::AllMembers => "all_members",
-            Self::Unknown(value) => value,
-        }
-    }
-    fn is_known(&self) -> bool {
-        !matches!(self, Self::Unknown(_))
-    }
+impl GetResponseAddMemberPermission {
+    /// Every value the spec names, with its wire form.
+    pub const VALUES: &'static [(Self, &'static str)] = &[
+        (Self::OnlyOwner, "only_owner"),
+        (Self::AllMembers, "all_members"),
+    ];
 }
 ::lark_runtime::string_enum_traits!(GetResponseAddMemberPermission);
 /// Whether the chat may be shared; absent for one-to-one chats.
@@ -391,28 +308,15 @@ pub enum GetResponseShareCardPermission {
     Allowed,
     /// `"not_allowed"`: Sharing the chat is not allowed.
     NotAllowed,
-    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
-    /// fails validation.
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl ::lark_runtime::enums::StringEnum for GetResponseShareCardPermission {
-    fn from_wire(value: &str) -> Self {
-        match value {
-            "allowed" => Self::Allowed,
-            "not_allowed" => Self::NotAllowed,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-    fn as_wire(&self) -> &str {
-        match self {
-            Self::Allowed => "allowed",
-            Self::NotAllowed => "not_allowed",
-            Self::Unknown(value) => value,
-        }
-    }
-    fn is_known(&self) -> bool {
-        !matches!(self, Self::Unknown(_))
-    }
+impl GetResponseShareCardPermission {
+    /// Every value the spec names, with its wire form.
+    pub const VALUES: &'static [(Self, &'static str)] = &[
+        (Self::Allowed, "allowed"),
+        (Self::NotAllowed, "not_allowed"),
+    ];
 }
 ::lark_runtime::string_enum_traits!(GetResponseShareCardPermission);
 /// Who may mention everyone; absent for one-to-one chats.
@@ -423,28 +327,15 @@ pub enum GetResponseAtAllPermission {
     OnlyOwner,
     /// `"all_members"`: Every member.
     AllMembers,
-    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
-    /// fails validation.
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl ::lark_runtime::enums::StringEnum for GetResponseAtAllPermission {
-    fn from_wire(value: &str) -> Self {
-        match value {
-            "only_owner" => Self::OnlyOwner,
-            "all_members" => Self::AllMembers,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-    fn as_wire(&self) -> &str {
-        match self {
-            Self::OnlyOwner => "only_owner",
-            Self::AllMembers => "all_members",
-            Self::Unknown(value) => value,
-        }
-    }
-    fn is_known(&self) -> bool {
-        !matches!(self, Self::Unknown(_))
-    }
+impl GetResponseAtAllPermission {
+    /// Every value the spec names, with its wire form.
+    pub const VALUES: &'static [(Self, &'static str)] = &[
+        (Self::OnlyOwner, "only_owner"),
+        (Self::AllMembers, "all_members"),
+    ];
 }
 ::lark_runtime::string_enum_traits!(GetResponseAtAllPermission);
 /// Who may edit the chat.
@@ -455,28 +346,15 @@ pub enum GetResponseEditPermission {
     OnlyOwner,
     /// `"all_members"`: Every member.
     AllMembers,
-    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
-    /// fails validation.
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl ::lark_runtime::enums::StringEnum for GetResponseEditPermission {
-    fn from_wire(value: &str) -> Self {
-        match value {
-            "only_owner" => Self::OnlyOwner,
-            "all_members" => Self::AllMembers,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-    fn as_wire(&self) -> &str {
-        match self {
-            Self::OnlyOwner => "only_owner",
-            Self::AllMembers => "all_members",
-            Self::Unknown(value) => value,
-        }
-    }
-    fn is_known(&self) -> bool {
-        !matches!(self, Self::Unknown(_))
-    }
+impl GetResponseEditPermission {
+    /// Every value the spec names, with its wire form.
+    pub const VALUES: &'static [(Self, &'static str)] = &[
+        (Self::OnlyOwner, "only_owner"),
+        (Self::AllMembers, "all_members"),
+    ];
 }
 ::lark_runtime::string_enum_traits!(GetResponseEditPermission);
 /// Whether the chat carries conversation or topic messages; only ordinary group chats return it.
@@ -485,26 +363,12 @@ impl ::lark_runtime::enums::StringEnum for GetResponseEditPermission {
 pub enum GetResponseGroupMessageType {
     /// `"chat"`: Conversation messages.
     Chat,
-    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
-    /// fails validation.
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl ::lark_runtime::enums::StringEnum for GetResponseGroupMessageType {
-    fn from_wire(value: &str) -> Self {
-        match value {
-            "chat" => Self::Chat,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-    fn as_wire(&self) -> &str {
-        match self {
-            Self::Chat => "chat",
-            Self::Unknown(value) => value,
-        }
-    }
-    fn is_known(&self) -> bool {
-        !matches!(self, Self::Unknown(_))
-    }
+impl GetResponseGroupMessageType {
+    /// Every value the spec names, with its wire form.
+    pub const VALUES: &'static [(Self, &'static str)] = &[(Self::Chat, "chat")];
 }
 ::lark_runtime::string_enum_traits!(GetResponseGroupMessageType);
 /// The chat mode.
@@ -517,30 +381,16 @@ pub enum GetResponseChatMode {
     Topic,
     /// `"p2p"`: A one-to-one chat.
     P2p,
-    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
-    /// fails validation.
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl ::lark_runtime::enums::StringEnum for GetResponseChatMode {
-    fn from_wire(value: &str) -> Self {
-        match value {
-            "group" => Self::Group,
-            "topic" => Self::Topic,
-            "p2p" => Self::P2p,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-    fn as_wire(&self) -> &str {
-        match self {
-            Self::Group => "group",
-            Self::Topic => "topic",
-            Self::P2p => "p2p",
-            Self::Unknown(value) => value,
-        }
-    }
-    fn is_known(&self) -> bool {
-        !matches!(self, Self::Unknown(_))
-    }
+impl GetResponseChatMode {
+    /// Every value the spec names, with its wire form.
+    pub const VALUES: &'static [(Self, &'static str)] = &[
+        (Self::Group, "group"),
+        (Self::Topic, "topic"),
+        (Self::P2p, "p2p"),
+    ];
 }
 ::lark_runtime::string_enum_traits!(GetResponseChatMode);
 /// Whether the chat is private or public; absent for one-to-one chats.
@@ -551,28 +401,15 @@ pub enum GetResponseChatType {
     Private,
     /// `"public"`: A public chat.
     Public,
-    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
-    /// fails validation.
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl ::lark_runtime::enums::StringEnum for GetResponseChatType {
-    fn from_wire(value: &str) -> Self {
-        match value {
-            "private" => Self::Private,
-            "public" => Self::Public,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-    fn as_wire(&self) -> &str {
-        match self {
-            Self::Private => "private",
-            Self::Public => "public",
-            Self::Unknown(value) => value,
-        }
-    }
-    fn is_known(&self) -> bool {
-        !matches!(self, Self::Unknown(_))
-    }
+impl GetResponseChatType {
+    /// Every value the spec names, with its wire form.
+    pub const VALUES: &'static [(Self, &'static str)] = &[
+        (Self::Private, "private"),
+        (Self::Public, "public"),
+    ];
 }
 ::lark_runtime::string_enum_traits!(GetResponseChatType);
 /// The chat's tag; when several apply, the first in the listed order. Absent for one-to-one chats.
@@ -591,36 +428,19 @@ pub enum GetResponseChatTag {
     Meeting,
     /// `"customer_service"`: A customer service chat.
     CustomerService,
-    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
-    /// fails validation.
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl ::lark_runtime::enums::StringEnum for GetResponseChatTag {
-    fn from_wire(value: &str) -> Self {
-        match value {
-            "inner" => Self::Inner,
-            "tenant" => Self::Tenant,
-            "department" => Self::Department,
-            "edu" => Self::Edu,
-            "meeting" => Self::Meeting,
-            "customer_service" => Self::CustomerService,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-    fn as_wire(&self) -> &str {
-        match self {
-            Self::Inner => "inner",
-            Self::Tenant => "tenant",
-            Self::Department => "department",
-            Self::Edu => "edu",
-            Self::Meeting => "meeting",
-            Self::CustomerService => "customer_service",
-            Self::Unknown(value) => value,
-        }
-    }
-    fn is_known(&self) -> bool {
-        !matches!(self, Self::Unknown(_))
-    }
+impl GetResponseChatTag {
+    /// Every value the spec names, with its wire form.
+    pub const VALUES: &'static [(Self, &'static str)] = &[
+        (Self::Inner, "inner"),
+        (Self::Tenant, "tenant"),
+        (Self::Department, "department"),
+        (Self::Edu, "edu"),
+        (Self::Meeting, "meeting"),
+        (Self::CustomerService, "customer_service"),
+    ];
 }
 ::lark_runtime::string_enum_traits!(GetResponseChatTag);
 /// Who sees the notice when a member joins; absent for one-to-one chats.
@@ -633,30 +453,16 @@ pub enum GetResponseJoinMessageVisibility {
     AllMembers,
     /// `"not_anyone"`: Nobody sees it.
     NotAnyone,
-    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
-    /// fails validation.
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl ::lark_runtime::enums::StringEnum for GetResponseJoinMessageVisibility {
-    fn from_wire(value: &str) -> Self {
-        match value {
-            "only_owner" => Self::OnlyOwner,
-            "all_members" => Self::AllMembers,
-            "not_anyone" => Self::NotAnyone,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-    fn as_wire(&self) -> &str {
-        match self {
-            Self::OnlyOwner => "only_owner",
-            Self::AllMembers => "all_members",
-            Self::NotAnyone => "not_anyone",
-            Self::Unknown(value) => value,
-        }
-    }
-    fn is_known(&self) -> bool {
-        !matches!(self, Self::Unknown(_))
-    }
+impl GetResponseJoinMessageVisibility {
+    /// Every value the spec names, with its wire form.
+    pub const VALUES: &'static [(Self, &'static str)] = &[
+        (Self::OnlyOwner, "only_owner"),
+        (Self::AllMembers, "all_members"),
+        (Self::NotAnyone, "not_anyone"),
+    ];
 }
 ::lark_runtime::string_enum_traits!(GetResponseJoinMessageVisibility);
 /// Who sees the notice when a member leaves; absent for one-to-one chats.
@@ -669,30 +475,16 @@ pub enum GetResponseLeaveMessageVisibility {
     AllMembers,
     /// `"not_anyone"`: Nobody sees it.
     NotAnyone,
-    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
-    /// fails validation.
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl ::lark_runtime::enums::StringEnum for GetResponseLeaveMessageVisibility {
-    fn from_wire(value: &str) -> Self {
-        match value {
-            "only_owner" => Self::OnlyOwner,
-            "all_members" => Self::AllMembers,
-            "not_anyone" => Self::NotAnyone,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-    fn as_wire(&self) -> &str {
-        match self {
-            Self::OnlyOwner => "only_owner",
-            Self::AllMembers => "all_members",
-            Self::NotAnyone => "not_anyone",
-            Self::Unknown(value) => value,
-        }
-    }
-    fn is_known(&self) -> bool {
-        !matches!(self, Self::Unknown(_))
-    }
+impl GetResponseLeaveMessageVisibility {
+    /// Every value the spec names, with its wire form.
+    pub const VALUES: &'static [(Self, &'static str)] = &[
+        (Self::OnlyOwner, "only_owner"),
+        (Self::AllMembers, "all_members"),
+        (Self::NotAnyone, "not_anyone"),
+    ];
 }
 ::lark_runtime::string_enum_traits!(GetResponseLeaveMessageVisibility);
 /// Whether joining needs approval; absent for one-to-one chats.
@@ -703,28 +495,15 @@ pub enum GetResponseMembershipApproval {
     NoApprovalRequired,
     /// `"approval_required"`: Joining needs approval.
     ApprovalRequired,
-    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
-    /// fails validation.
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl ::lark_runtime::enums::StringEnum for GetResponseMembershipApproval {
-    fn from_wire(value: &str) -> Self {
-        match value {
-            "no_approval_required" => Self::NoApprovalRequired,
-            "approval_required" => Self::ApprovalRequired,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-    fn as_wire(&self) -> &str {
-        match self {
-            Self::NoApprovalRequired => "no_approval_required",
-            Self::ApprovalRequired => "approval_required",
-            Self::Unknown(value) => value,
-        }
-    }
-    fn is_known(&self) -> bool {
-        !matches!(self, Self::Unknown(_))
-    }
+impl GetResponseMembershipApproval {
+    /// Every value the spec names, with its wire form.
+    pub const VALUES: &'static [(Self, &'static str)] = &[
+        (Self::NoApprovalRequired, "no_approval_required"),
+        (Self::ApprovalRequired, "approval_required"),
+    ];
 }
 ::lark_runtime::string_enum_traits!(GetResponseMembershipApproval);
 /// Who may speak in the chat.
@@ -737,30 +516,16 @@ pub enum GetResponseModerationPermission {
     AllMembers,
     /// `"moderator_list"`: Only the listed members may speak.
     ModeratorList,
-    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
-    /// fails validation.
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl ::lark_runtime::enums::StringEnum for GetResponseModerationPermission {
-    fn from_wire(value: &str) -> Self {
-        match value {
-            "only_owner" => Self::OnlyOwner,
-            "all_members" => Self::AllMembers,
-            "moderator_list" => Self::ModeratorList,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-    fn as_wire(&self) -> &str {
-        match self {
-            Self::OnlyOwner => "only_owner",
-            Self::AllMembers => "all_members",
-            Self::ModeratorList => "moderator_list",
-            Self::Unknown(value) => value,
-        }
-    }
-    fn is_known(&self) -> bool {
-        !matches!(self, Self::Unknown(_))
-    }
+impl GetResponseModerationPermission {
+    /// Every value the spec names, with its wire form.
+    pub const VALUES: &'static [(Self, &'static str)] = &[
+        (Self::OnlyOwner, "only_owner"),
+        (Self::AllMembers, "all_members"),
+        (Self::ModeratorList, "moderator_list"),
+    ];
 }
 ::lark_runtime::string_enum_traits!(GetResponseModerationPermission);
 /// Whether members may take screenshots and record the screen.
@@ -771,29 +536,15 @@ pub enum GetResponseRestrictedModeSettingScreenshotHasPermissionSetting {
     AllMembers,
     /// `"not_anyone"`: No member may take screenshots or record the screen.
     NotAnyone,
-    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
-    /// fails validation.
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl ::lark_runtime::enums::StringEnum
-for GetResponseRestrictedModeSettingScreenshotHasPermissionSetting {
-    fn from_wire(value: &str) -> Self {
-        match value {
-            "all_members" => Self::AllMembers,
-            "not_anyone" => Self::NotAnyone,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-    fn as_wire(&self) -> &str {
-        match self {
-            Self::AllMembers => "all_members",
-            Self::NotAnyone => "not_anyone",
-            Self::Unknown(value) => value,
-        }
-    }
-    fn is_known(&self) -> bool {
-        !matches!(self, Self::Unknown(_))
-    }
+impl GetResponseRestrictedModeSettingScreenshotHasPermissionSetting {
+    /// Every value the spec names, with its wire form.
+    pub const VALUES: &'static [(Self, &'static str)] = &[
+        (Self::AllMembers, "all_members"),
+        (Self::NotAnyone, "not_anyone"),
+    ];
 }
 ::lark_runtime::string_enum_traits!(
     GetResponseRestrictedModeSettingScreenshotHasPermissionSetting
@@ -806,29 +557,15 @@ pub enum GetResponseRestrictedModeSettingDownloadHasPermissionSetting {
     AllMembers,
     /// `"not_anyone"`: No member may download images, videos or files from messages.
     NotAnyone,
-    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
-    /// fails validation.
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl ::lark_runtime::enums::StringEnum
-for GetResponseRestrictedModeSettingDownloadHasPermissionSetting {
-    fn from_wire(value: &str) -> Self {
-        match value {
-            "all_members" => Self::AllMembers,
-            "not_anyone" => Self::NotAnyone,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-    fn as_wire(&self) -> &str {
-        match self {
-            Self::AllMembers => "all_members",
-            Self::NotAnyone => "not_anyone",
-            Self::Unknown(value) => value,
-        }
-    }
-    fn is_known(&self) -> bool {
-        !matches!(self, Self::Unknown(_))
-    }
+impl GetResponseRestrictedModeSettingDownloadHasPermissionSetting {
+    /// Every value the spec names, with its wire form.
+    pub const VALUES: &'static [(Self, &'static str)] = &[
+        (Self::AllMembers, "all_members"),
+        (Self::NotAnyone, "not_anyone"),
+    ];
 }
 ::lark_runtime::string_enum_traits!(
     GetResponseRestrictedModeSettingDownloadHasPermissionSetting
@@ -841,36 +578,21 @@ pub enum GetResponseRestrictedModeSettingMessageHasPermissionSetting {
     AllMembers,
     /// `"not_anyone"`: No member may copy or forward messages.
     NotAnyone,
-    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
-    /// fails validation.
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl ::lark_runtime::enums::StringEnum
-for GetResponseRestrictedModeSettingMessageHasPermissionSetting {
-    fn from_wire(value: &str) -> Self {
-        match value {
-            "all_members" => Self::AllMembers,
-            "not_anyone" => Self::NotAnyone,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-    fn as_wire(&self) -> &str {
-        match self {
-            Self::AllMembers => "all_members",
-            Self::NotAnyone => "not_anyone",
-            Self::Unknown(value) => value,
-        }
-    }
-    fn is_known(&self) -> bool {
-        !matches!(self, Self::Unknown(_))
-    }
+impl GetResponseRestrictedModeSettingMessageHasPermissionSetting {
+    /// Every value the spec names, with its wire form.
+    pub const VALUES: &'static [(Self, &'static str)] = &[
+        (Self::AllMembers, "all_members"),
+        (Self::NotAnyone, "not_anyone"),
+    ];
 }
 ::lark_runtime::string_enum_traits!(
     GetResponseRestrictedModeSettingMessageHasPermissionSetting
 );
 /// Restricted (confidential) mode settings.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct GetResponseRestrictedModeSetting {
     /// Whether restricted mode is on.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -891,30 +613,23 @@ pub struct GetResponseRestrictedModeSetting {
         GetResponseRestrictedModeSettingMessageHasPermissionSetting,
     >,
 }
-impl ::lark_runtime::Validate for GetResponseRestrictedModeSetting {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
-        {
-            let at = at.field("screenshot_has_permission_setting");
-            if let Some(value) = &self.screenshot_has_permission_setting {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
-        {
-            let at = at.field("download_has_permission_setting");
-            if let Some(value) = &self.download_has_permission_setting {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
-        {
-            let at = at.field("message_has_permission_setting");
-            if let Some(value) = &self.message_has_permission_setting {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
+impl Validate for GetResponseRestrictedModeSetting {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
+        violations
+            .check(
+                &at.field("screenshot_has_permission_setting"),
+                &self.screenshot_has_permission_setting,
+            );
+        violations
+            .check(
+                &at.field("download_has_permission_setting"),
+                &self.download_has_permission_setting,
+            );
+        violations
+            .check(
+                &at.field("message_has_permission_setting"),
+                &self.message_has_permission_setting,
+            );
     }
 }
 /// Who may send urgent (buzz) messages.
@@ -925,28 +640,15 @@ pub enum GetResponseUrgentSetting {
     OnlyOwner,
     /// `"all_members"`: Every member.
     AllMembers,
-    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
-    /// fails validation.
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl ::lark_runtime::enums::StringEnum for GetResponseUrgentSetting {
-    fn from_wire(value: &str) -> Self {
-        match value {
-            "only_owner" => Self::OnlyOwner,
-            "all_members" => Self::AllMembers,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-    fn as_wire(&self) -> &str {
-        match self {
-            Self::OnlyOwner => "only_owner",
-            Self::AllMembers => "all_members",
-            Self::Unknown(value) => value,
-        }
-    }
-    fn is_known(&self) -> bool {
-        !matches!(self, Self::Unknown(_))
-    }
+impl GetResponseUrgentSetting {
+    /// Every value the spec names, with its wire form.
+    pub const VALUES: &'static [(Self, &'static str)] = &[
+        (Self::OnlyOwner, "only_owner"),
+        (Self::AllMembers, "all_members"),
+    ];
 }
 ::lark_runtime::string_enum_traits!(GetResponseUrgentSetting);
 /// Who may start a video meeting.
@@ -957,28 +659,15 @@ pub enum GetResponseVideoConferenceSetting {
     OnlyOwner,
     /// `"all_members"`: Every member.
     AllMembers,
-    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
-    /// fails validation.
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl ::lark_runtime::enums::StringEnum for GetResponseVideoConferenceSetting {
-    fn from_wire(value: &str) -> Self {
-        match value {
-            "only_owner" => Self::OnlyOwner,
-            "all_members" => Self::AllMembers,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-    fn as_wire(&self) -> &str {
-        match self {
-            Self::OnlyOwner => "only_owner",
-            Self::AllMembers => "all_members",
-            Self::Unknown(value) => value,
-        }
-    }
-    fn is_known(&self) -> bool {
-        !matches!(self, Self::Unknown(_))
-    }
+impl GetResponseVideoConferenceSetting {
+    /// Every value the spec names, with its wire form.
+    pub const VALUES: &'static [(Self, &'static str)] = &[
+        (Self::OnlyOwner, "only_owner"),
+        (Self::AllMembers, "all_members"),
+    ];
 }
 ::lark_runtime::string_enum_traits!(GetResponseVideoConferenceSetting);
 /// Who sees the member count.
@@ -989,28 +678,15 @@ pub enum GetResponseHideMemberCountSetting {
     AllMembers,
     /// `"only_owner"`: Only the owner and the chat managers see the member count.
     OnlyOwner,
-    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
-    /// fails validation.
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl ::lark_runtime::enums::StringEnum for GetResponseHideMemberCountSetting {
-    fn from_wire(value: &str) -> Self {
-        match value {
-            "all_members" => Self::AllMembers,
-            "only_owner" => Self::OnlyOwner,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-    fn as_wire(&self) -> &str {
-        match self {
-            Self::AllMembers => "all_members",
-            Self::OnlyOwner => "only_owner",
-            Self::Unknown(value) => value,
-        }
-    }
-    fn is_known(&self) -> bool {
-        !matches!(self, Self::Unknown(_))
-    }
+impl GetResponseHideMemberCountSetting {
+    /// Every value the spec names, with its wire form.
+    pub const VALUES: &'static [(Self, &'static str)] = &[
+        (Self::AllMembers, "all_members"),
+        (Self::OnlyOwner, "only_owner"),
+    ];
 }
 ::lark_runtime::string_enum_traits!(GetResponseHideMemberCountSetting);
 /// The chat's status.
@@ -1023,29 +699,15 @@ pub enum GetResponseChatStatus {
     Dissolved,
     /// `"dissolved_save"`: The chat was disbanded and kept.
     DissolvedSave,
-    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
-    /// fails validation.
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl ::lark_runtime::enums::StringEnum for GetResponseChatStatus {
-    fn from_wire(value: &str) -> Self {
-        match value {
-            "normal" => Self::Normal,
-            "dissolved" => Self::Dissolved,
-            "dissolved_save" => Self::DissolvedSave,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-    fn as_wire(&self) -> &str {
-        match self {
-            Self::Normal => "normal",
-            Self::Dissolved => "dissolved",
-            Self::DissolvedSave => "dissolved_save",
-            Self::Unknown(value) => value,
-        }
-    }
-    fn is_known(&self) -> bool {
-        !matches!(self, Self::Unknown(_))
-    }
+impl GetResponseChatStatus {
+    /// Every value the spec names, with its wire form.
+    pub const VALUES: &'static [(Self, &'static str)] = &[
+        (Self::Normal, "normal"),
+        (Self::Dissolved, "dissolved"),
+        (Self::DissolvedSave, "dissolved_save"),
+    ];
 }
 ::lark_runtime::string_enum_traits!(GetResponseChatStatus);

@@ -9,14 +9,11 @@
 //! `POST /open-apis/im/v1/chats/:chat_id/link`
 //!
 //! Reference: <https://open.feishu.cn/document/server-docs/group/chat/link>
-use ::lark_runtime::__private::serde::{Deserialize, Serialize};
+use ::lark_runtime::__private::prelude::*;
 /// Request of 获取群分享链接 — Get a chat's share link.
-///
-/// `POST /open-apis/im/v1/chats/:chat_id/link`
 ///
 /// Build it with [`LinkRequest::builder`]; a request that exists has passed every constraint of the spec.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct LinkRequest {
     #[serde(skip)]
     chat_id: String,
@@ -65,9 +62,9 @@ impl LinkRequestBuilder {
         self
     }
     /// Checks every constraint of the spec and returns the request, or every violation found.
-    pub fn build(self) -> Result<LinkRequest, ::lark_runtime::ValidationError> {
-        let root = ::lark_runtime::validate::FieldPath::root();
-        let mut violations = ::lark_runtime::validate::Violations::default();
+    pub fn build(self) -> Result<LinkRequest, ValidationError> {
+        let root = FieldPath::root();
+        let mut violations = Violations::default();
         let chat_id = violations.required(&root.field("chat_id"), self.chat_id);
         let (Some(chat_id),) = (chat_id,) else {
             return Err(violations.into_error("LinkRequest"));
@@ -76,94 +73,66 @@ impl LinkRequestBuilder {
             chat_id,
             validity_period: self.validity_period,
         };
-        ::lark_runtime::Validate::validate(&request)?;
+        Validate::validate(&request)?;
         Ok(request)
     }
 }
-impl ::lark_runtime::Validate for LinkRequest {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
-        {
-            let at = at.field("validity_period");
-            if let Some(value) = &self.validity_period {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
+impl Validate for LinkRequest {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
+        violations.check(&at.field("validity_period"), &self.validity_period);
     }
 }
-impl ::lark_runtime::Endpoint for LinkRequest {
+impl Endpoint for LinkRequest {
     type Data = LinkResponse;
     type Error = LinkError;
-    const METADATA: &'static ::lark_runtime::EndpointMetadata = &::lark_runtime::EndpointMetadata {
-        id: "im.v1.chat.link",
-        summary: "获取群分享链接 — Get a chat's share link.",
-        method: ::lark_runtime::HttpMethod::Post,
-        path_template: "/open-apis/im/v1/chats/:chat_id/link",
-        access_tokens: &[
-            ::lark_runtime::AccessTokenKind::Tenant,
-            ::lark_runtime::AccessTokenKind::User,
-        ],
-        app_types: &[::lark_runtime::AppType::Custom, ::lark_runtime::AppType::Isv],
+    const METADATA: &'static EndpointMetadata = &EndpointMetadata {
+        access_tokens: &[AccessTokenKind::Tenant, AccessTokenKind::User],
+        app_types: &[AppType::Custom, AppType::Isv],
         scopes: &["im:chat", "im:chat:read", "im:chat:readonly"],
-        rate_limits: &[
-            ::lark_runtime::RateLimit::per_minute(1000),
-            ::lark_runtime::RateLimit::per_second(50),
-        ],
-        special_rate_limit: false,
-        envelope: ::lark_runtime::Envelope::Data,
-        request_body: ::lark_runtime::RequestBody::Json,
-        response_kind: ::lark_runtime::ResponseKind::Json,
-        pagination_items: None,
+        rate_limits: &[RateLimit::per_minute(1000), RateLimit::per_second(50)],
+        request_body: RequestBody::Json,
         path_example: &[("chat_id", "oc_a0553eda9014c201e6969b478895c230")],
-        query_example: &[],
         request_example: Some("{\"validity_period\":\"week\"}"),
-        file_parts: &[],
         response_example: Some(
             "{\"code\":0,\"data\":{\"expire_time\":\"1609296809\",\"is_permanent\":false,\"share_link\":\"https://applink.feishu.cn/client/chat/chatter/add_by_link?link_token=3nf8789-4rfx-427d-a6bf-ed1d2df348aabd\"},\"msg\":\"success\"}",
         ),
+        ..EndpointMetadata::new(
+            "im.v1.chat.link",
+            "获取群分享链接 — Get a chat's share link.",
+            HttpMethod::Post,
+            "/open-apis/im/v1/chats/:chat_id/link",
+        )
     };
     fn path(&self) -> String {
-        ::lark_runtime::wire::fill_path(
+        fill_path(
             Self::METADATA.path_template,
             &[("chat_id", ToString::to_string(&self.chat_id))],
         )
     }
-    fn query(&self) -> Vec<(&'static str, String)> {
-        Vec::new()
-    }
 }
 #[cfg(feature = "server")]
-impl ::lark_runtime::Incoming for LinkRequest {
-    fn from_incoming(
-        request: &::lark_runtime::IncomingRequest<'_>,
-    ) -> Result<Self, ::lark_runtime::ValidationError> {
+impl Incoming for LinkRequest {
+    fn from_incoming(request: &IncomingRequest<'_>) -> Result<Self, ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
         #[derive(Deserialize)]
-        #[serde(crate = "::lark_runtime::__private::serde")]
         struct Body {
             #[serde(default, rename = "validity_period")]
             validity_period: Option<LinkRequestValidityPeriod>,
         }
-        let root = ::lark_runtime::validate::FieldPath::root();
-        let mut violations = ::lark_runtime::validate::Violations::default();
+        let mut violations = Violations::default();
         let mut builder = Self::builder();
-        builder.chat_id = request
-            .path_param::<String>(&root.field("chat_id"), "chat_id", &mut violations);
+        builder.chat_id = request.path_param("chat_id", &mut violations);
         let Some(body) = request.body::<Body>(&mut violations) else {
             return Err(violations.into_error("LinkRequest"));
         };
         builder.validity_period = body.validity_period;
-        ::lark_runtime::incoming::finish(violations, "LinkRequest", builder.build())
+        ::lark_runtime::incoming::finish(violations, builder.build())
     }
 }
 /// Response data of 获取群分享链接 — Get a chat's share link.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct LinkResponse {
     /// The share link.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -183,73 +152,41 @@ pub struct LinkResponse {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum LinkError {
-    /// `232001` Your request contains an invalid request parameter. (HTTP 400).
-    ///
-    /// Check the request parameters against this page; the returned message names what is wrong.
+    /// `232001` Your request contains an invalid request parameter. (HTTP 400). Check the request parameters against this page; the returned message names what is wrong.
     YourRequestContainsAnInvalidRequest,
-    /// `232006` Your request specifies a chat_id which is invalid. (HTTP 400).
-    ///
-    /// The chat_id is invalid; use one returned by creating a chat, listing the chats of the user or bot, or searching chats.
+    /// `232006` Your request specifies a chat_id which is invalid. (HTTP 400). The chat_id is invalid; use one returned by creating a chat, listing the chats of the user or bot, or searching chats.
     YourRequestSpecifiesAChatId,
-    /// `232009` Your request specifies a chat which has already been dissolved. (HTTP 400).
-    ///
-    /// The chat has been disbanded; it can no longer be operated on.
+    /// `232009` Your request specifies a chat which has already been dissolved. (HTTP 400). The chat has been disbanded; it can no longer be operated on.
     YourRequestSpecifiesAChatWhich,
-    /// `232010` Operator and chat can NOT be in different tenants. (HTTP 400).
-    ///
-    /// The operator and the chat must belong to the same tenant.
+    /// `232010` Operator and chat can NOT be in different tenants. (HTTP 400). The operator and the chat must belong to the same tenant.
     OperatorAndChatCanNotBe,
-    /// `232011` Operator can NOT be out of the chat. (HTTP 400).
-    ///
-    /// The operator is not in the chat; add the calling bot or user to the chat, then retry.
+    /// `232011` Operator can NOT be out of the chat. (HTTP 400). The operator is not in the chat; add the calling bot or user to the chat, then retry.
     OperatorCanNotBeOutOf,
-    /// `232019` The request has been rate limited. (HTTP 400).
-    ///
-    /// The chat's rate limit was hit; slow down and retry later (see the rate-limit guide).
-    ///
-    /// Retrying can succeed.
+    /// `232019` The request has been rate limited. (HTTP 400). The chat's rate limit was hit; slow down and retry later (see the rate-limit guide). Retrying can succeed.
     TheRequestHasBeenRateLimited,
-    /// `232024` Users do not have the visibility of the app, or the operator does not have collaboration permissions with the target users. (HTTP 400).
-    ///
-    /// The users cannot see the app, or the operator may not collaborate with them: widen the app's availability in the developer console and publish a version, or check blocks and contact relations with the target users.
+    /// `232024` Users do not have the visibility of the app, or the operator does not have collaboration permissions with the target users. (HTTP 400). The users cannot see the app, or the operator may not collaborate with them: widen the app's availability in the developer console and publish a version, or check blocks and contact relations with the target users.
     UsersDoNotHaveTheVisibility,
-    /// `232025` Bot ability is not activated. (HTTP 400).
-    ///
-    /// The app's bot ability is off: add the bot capability in the developer console (app details, app capabilities) and publish the app.
+    /// `232025` Bot ability is not activated. (HTTP 400). The app's bot ability is off: add the bot capability in the developer console (app details, app capabilities) and publish the app.
     BotAbilityIsNotActivated,
-    /// `232033` The operator or invited bots does NOT have the authority to manage external chats without the scope. (HTTP 400).
-    ///
-    /// The chat is external; only bots with external sharing enabled can operate external chats.
+    /// `232033` The operator or invited bots does NOT have the authority to manage external chats without the scope. (HTTP 400). The chat is external; only bots with external sharing enabled can operate external chats.
     TheOperatorOrInvitedBotsDoes,
-    /// `232034` The app is unavailable or inactivate in the tenant. (HTTP 400).
-    ///
-    /// The app is not installed or not enabled in this tenant; install it before calling.
+    /// `232034` The app is unavailable or inactivate in the tenant. (HTTP 400). The app is not installed or not enabled in this tenant; install it before calling.
     TheAppIsUnavailableOrInactivate,
-    /// `232061` Secret chat cannot be share link. (HTTP 400).
-    ///
-    /// Secret chats cannot be shared by link.
+    /// `232061` Secret chat cannot be share link. (HTTP 400). Secret chats cannot be shared by link.
     SecretChatCannotBeShareLink,
-    /// `232062` P2P chat cannot be share link. (HTTP 400).
-    ///
-    /// One-to-one chats cannot be shared by link.
+    /// `232062` P2P chat cannot be share link. (HTTP 400). One-to-one chats cannot be shared by link.
     P2pChatCannotBeShareLink,
-    /// `232063` Team cannot be share link. (HTTP 400).
-    ///
-    /// Team chats cannot be shared by link.
+    /// `232063` Team cannot be share link. (HTTP 400). Team chats cannot be shared by link.
     TeamCannotBeShareLink,
-    /// `232064` The operator is not a group owner or administrator, no permission to share chat link. (HTTP 400).
-    ///
-    /// The chat lets only the owner and managers add members or share it; call as one of them.
+    /// `232064` The operator is not a group owner or administrator, no permission to share chat link. (HTTP 400). The chat lets only the owner and managers add members or share it; call as one of them.
     TheOperatorIsNotAGroup,
-    /// `232065` The User/Bot can NOT be found. (HTTP 400).
-    ///
-    /// The user or bot was not found; check the access token in the Authorization header.
+    /// `232065` The User/Bot can NOT be found. (HTTP 400). The user or bot was not found; check the access token in the Authorization header.
     TheUserBotCanNotBe,
     /// A code the reference page does not document for this endpoint.
     Undocumented(i64),
 }
-impl ::lark_runtime::DocumentedError for LinkError {
-    const DOCUMENTED: &'static [(Self, ::lark_runtime::ErrorFacts)] = &[
+impl DocumentedError for LinkError {
+    const DOCUMENTED: &'static [(Self, ErrorFacts)] = &[
         (Self::YourRequestContainsAnInvalidRequest, crate::im::v1::errors::CODE_232001),
         (Self::YourRequestSpecifiesAChatId, crate::im::v1::errors::CODE_232006),
         (Self::YourRequestSpecifiesAChatWhich, crate::im::v1::errors::CODE_232009),
@@ -266,15 +203,6 @@ impl ::lark_runtime::DocumentedError for LinkError {
         (Self::TheOperatorIsNotAGroup, crate::im::v1::errors::CODE_232064),
         (Self::TheUserBotCanNotBe, crate::im::v1::errors::CODE_232065),
     ];
-    fn undocumented(code: i64) -> Self {
-        Self::Undocumented(code)
-    }
-    fn undocumented_code(&self) -> Option<i64> {
-        match self {
-            Self::Undocumented(code) => Some(*code),
-            _ => None,
-        }
-    }
 }
 ::lark_runtime::documented_error_traits!(LinkError);
 /// How long the link stays valid.
@@ -287,29 +215,15 @@ pub enum LinkRequestValidityPeriod {
     Year,
     /// `"permanently"`: Never expires.
     Permanently,
-    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
-    /// fails validation.
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl ::lark_runtime::enums::StringEnum for LinkRequestValidityPeriod {
-    fn from_wire(value: &str) -> Self {
-        match value {
-            "week" => Self::Week,
-            "year" => Self::Year,
-            "permanently" => Self::Permanently,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-    fn as_wire(&self) -> &str {
-        match self {
-            Self::Week => "week",
-            Self::Year => "year",
-            Self::Permanently => "permanently",
-            Self::Unknown(value) => value,
-        }
-    }
-    fn is_known(&self) -> bool {
-        !matches!(self, Self::Unknown(_))
-    }
+impl LinkRequestValidityPeriod {
+    /// Every value the spec names, with its wire form.
+    pub const VALUES: &'static [(Self, &'static str)] = &[
+        (Self::Week, "week"),
+        (Self::Year, "year"),
+        (Self::Permanently, "permanently"),
+    ];
 }
 ::lark_runtime::string_enum_traits!(LinkRequestValidityPeriod);

@@ -8,14 +8,11 @@
 //! `GET /open-apis/im/v1/chats/search`
 //!
 //! Reference: <https://open.feishu.cn/document/server-docs/group/chat/search>
-use ::lark_runtime::__private::serde::{Deserialize, Serialize};
+use ::lark_runtime::__private::prelude::*;
 /// Request of 搜索对用户或机器人可见的群列表 — Search the chats visible to the user or bot.
-///
-/// `GET /open-apis/im/v1/chats/search`
 ///
 /// Build it with [`SearchRequest::builder`]; a request that exists has passed every constraint of the spec.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct SearchRequest {
     #[serde(skip)]
     user_id_type: Option<SearchRequestUserIdType>,
@@ -91,29 +88,20 @@ impl SearchRequestBuilder {
         self
     }
     /// Checks every constraint of the spec and returns the request, or every violation found.
-    pub fn build(self) -> Result<SearchRequest, ::lark_runtime::ValidationError> {
+    pub fn build(self) -> Result<SearchRequest, ValidationError> {
         let request = SearchRequest {
             user_id_type: self.user_id_type,
             query: self.query,
             page_token: self.page_token,
             page_size: self.page_size,
         };
-        ::lark_runtime::Validate::validate(&request)?;
+        Validate::validate(&request)?;
         Ok(request)
     }
 }
-impl ::lark_runtime::Validate for SearchRequest {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
-        {
-            let at = at.field("user_id_type");
-            if let Some(value) = &self.user_id_type {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
+impl Validate for SearchRequest {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
+        violations.check(&at.field("user_id_type"), &self.user_id_type);
         {
             let at = at.field("page_size");
             if let Some(value) = &self.page_size {
@@ -128,35 +116,20 @@ impl ::lark_runtime::Validate for SearchRequest {
         }
     }
 }
-impl ::lark_runtime::Endpoint for SearchRequest {
+impl Endpoint for SearchRequest {
     type Data = SearchResponse;
     type Error = SearchError;
-    const METADATA: &'static ::lark_runtime::EndpointMetadata = &::lark_runtime::EndpointMetadata {
-        id: "im.v1.chat.search",
-        summary: "搜索对用户或机器人可见的群列表 — Search the chats visible to the user or bot.",
-        method: ::lark_runtime::HttpMethod::Get,
-        path_template: "/open-apis/im/v1/chats/search",
-        access_tokens: &[
-            ::lark_runtime::AccessTokenKind::Tenant,
-            ::lark_runtime::AccessTokenKind::User,
-        ],
-        app_types: &[::lark_runtime::AppType::Custom, ::lark_runtime::AppType::Isv],
+    const METADATA: &'static EndpointMetadata = &EndpointMetadata {
+        access_tokens: &[AccessTokenKind::Tenant, AccessTokenKind::User],
+        app_types: &[AppType::Custom, AppType::Isv],
         scopes: &[
             "im:chat",
             "im:chat:readonly",
             "im:chat:read",
             "im:chat.group_info:readonly",
         ],
-        rate_limits: &[
-            ::lark_runtime::RateLimit::per_minute(1000),
-            ::lark_runtime::RateLimit::per_second(50),
-        ],
-        special_rate_limit: false,
-        envelope: ::lark_runtime::Envelope::Data,
-        request_body: ::lark_runtime::RequestBody::None,
-        response_kind: ::lark_runtime::ResponseKind::Json,
+        rate_limits: &[RateLimit::per_minute(1000), RateLimit::per_second(50)],
         pagination_items: Some("items"),
-        path_example: &[],
         query_example: &[
             ("user_id_type", "open_id"),
             ("query", "abc"),
@@ -166,53 +139,35 @@ impl ::lark_runtime::Endpoint for SearchRequest {
             ),
             ("page_size", "10"),
         ],
-        request_example: None,
-        file_parts: &[],
         response_example: Some(
             "{\"code\":0,\"data\":{\"has_more\":true,\"items\":[{\"avatar\":\"https://p3-lark-file.byteimg.com/img/lark-avatar-staging/default-avatar_44ae0ca3-e140-494b-956f-78091e348435~100x100.jpg\",\"chat_id\":\"oc_a0553eda9014c201e6969b478895c230\",\"chat_status\":\"normal\",\"description\":\"测试群描述\",\"external\":false,\"name\":\"测试群名称\",\"owner_id\":\"4d7a3c6g\",\"owner_id_type\":\"user_id\",\"tenant_key\":\"736588c9260f175e\"}],\"page_token\":\"dmJCRHhpd3JRbGV1VEVNRFFyTitRWDY5ZFkybmYrMEUwMUFYT0VMMWdENEtuYUhsNUxGMDIwemtvdE5ORjBNQQ==\"},\"msg\":\"success\"}",
         ),
+        ..EndpointMetadata::new(
+            "im.v1.chat.search",
+            "搜索对用户或机器人可见的群列表 — Search the chats visible to the user or bot.",
+            HttpMethod::Get,
+            "/open-apis/im/v1/chats/search",
+        )
     };
-    fn path(&self) -> String {
-        String::from("/open-apis/im/v1/chats/search")
-    }
     fn query(&self) -> Vec<(&'static str, String)> {
         let mut query = Vec::new();
-        if let Some(value) = &self.user_id_type {
-            query.push(("user_id_type", ToString::to_string(value)));
-        }
-        if let Some(value) = &self.query {
-            query.push(("query", ToString::to_string(value)));
-        }
-        if let Some(value) = &self.page_token {
-            query.push(("page_token", ToString::to_string(value)));
-        }
-        if let Some(value) = &self.page_size {
-            query.push(("page_size", ToString::to_string(value)));
-        }
+        push_query(&mut query, "user_id_type", &self.user_id_type);
+        push_query(&mut query, "query", &self.query);
+        push_query(&mut query, "page_token", &self.page_token);
+        push_query(&mut query, "page_size", &self.page_size);
         query
     }
 }
 #[cfg(feature = "server")]
-impl ::lark_runtime::Incoming for SearchRequest {
-    fn from_incoming(
-        request: &::lark_runtime::IncomingRequest<'_>,
-    ) -> Result<Self, ::lark_runtime::ValidationError> {
-        let root = ::lark_runtime::validate::FieldPath::root();
-        let mut violations = ::lark_runtime::validate::Violations::default();
+impl Incoming for SearchRequest {
+    fn from_incoming(request: &IncomingRequest<'_>) -> Result<Self, ValidationError> {
+        let mut violations = Violations::default();
         let mut builder = Self::builder();
-        builder.user_id_type = request
-            .query_one::<
-                SearchRequestUserIdType,
-            >(&root.field("user_id_type"), "user_id_type", &mut violations);
-        builder.query = request
-            .query_one::<String>(&root.field("query"), "query", &mut violations);
-        builder.page_token = request
-            .query_one::<
-                String,
-            >(&root.field("page_token"), "page_token", &mut violations);
-        builder.page_size = request
-            .query_one::<i32>(&root.field("page_size"), "page_size", &mut violations);
-        ::lark_runtime::incoming::finish(violations, "SearchRequest", builder.build())
+        builder.user_id_type = request.query_one("user_id_type", &mut violations);
+        builder.query = request.query_one("query", &mut violations);
+        builder.page_token = request.query_one("page_token", &mut violations);
+        builder.page_size = request.query_one("page_size", &mut violations);
+        ::lark_runtime::incoming::finish(violations, builder.build())
     }
 }
 impl ::lark_runtime::Paged for SearchRequest {
@@ -226,7 +181,6 @@ impl ::lark_runtime::Paged for SearchRequest {
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct SearchResponse {
     /// The chats on this page; get full details of one with the get-chat endpoint.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -257,41 +211,24 @@ impl ::lark_runtime::Page for SearchResponse {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum SearchError {
-    /// `232001` Your request contains an invalid request parameter. (HTTP 400).
-    ///
-    /// Check the request parameters against this page; the returned message names what is wrong.
+    /// `232001` Your request contains an invalid request parameter. (HTTP 400). Check the request parameters against this page; the returned message names what is wrong.
     YourRequestContainsAnInvalidRequest,
-    /// `232004` Such an app does NOT exist. (HTTP 400).
-    ///
-    /// The operating app id does not exist; contact technical support.
+    /// `232004` Such an app does NOT exist. (HTTP 400). The operating app id does not exist; contact technical support.
     SuchAnAppDoesNotExist,
-    /// `232025` Bot ability is not activated. (HTTP 400).
-    ///
-    /// The app's bot ability is off: add the bot capability in the developer console (app details, app capabilities) and publish the app.
+    /// `232025` Bot ability is not activated. (HTTP 400). The app's bot ability is off: add the bot capability in the developer console (app details, app capabilities) and publish the app.
     BotAbilityIsNotActivated,
-    /// `232034` The app is unavailable or inactivate in the tenant. (HTTP 400).
-    ///
-    /// The app is not installed or not enabled in this tenant; install it before calling.
+    /// `232034` The app is unavailable or inactivate in the tenant. (HTTP 400). The app is not installed or not enabled in this tenant; install it before calling.
     TheAppIsUnavailableOrInactivate,
     /// A code the reference page does not document for this endpoint.
     Undocumented(i64),
 }
-impl ::lark_runtime::DocumentedError for SearchError {
-    const DOCUMENTED: &'static [(Self, ::lark_runtime::ErrorFacts)] = &[
+impl DocumentedError for SearchError {
+    const DOCUMENTED: &'static [(Self, ErrorFacts)] = &[
         (Self::YourRequestContainsAnInvalidRequest, crate::im::v1::errors::CODE_232001),
         (Self::SuchAnAppDoesNotExist, crate::im::v1::errors::CODE_232004),
         (Self::BotAbilityIsNotActivated, crate::im::v1::errors::CODE_232025),
         (Self::TheAppIsUnavailableOrInactivate, crate::im::v1::errors::CODE_232034),
     ];
-    fn undocumented(code: i64) -> Self {
-        Self::Undocumented(code)
-    }
-    fn undocumented_code(&self) -> Option<i64> {
-        match self {
-            Self::Undocumented(code) => Some(*code),
-            _ => None,
-        }
-    }
 }
 ::lark_runtime::documented_error_traits!(SearchError);
 /// The kind of user id used for owner_id in the answer.
@@ -304,29 +241,15 @@ pub enum SearchRequestUserIdType {
     UnionId,
     /// `"user_id"`: The user's id within the tenant; store apps cannot use it.
     UserId,
-    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
-    /// fails validation.
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl ::lark_runtime::enums::StringEnum for SearchRequestUserIdType {
-    fn from_wire(value: &str) -> Self {
-        match value {
-            "open_id" => Self::OpenId,
-            "union_id" => Self::UnionId,
-            "user_id" => Self::UserId,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-    fn as_wire(&self) -> &str {
-        match self {
-            Self::OpenId => "open_id",
-            Self::UnionId => "union_id",
-            Self::UserId => "user_id",
-            Self::Unknown(value) => value,
-        }
-    }
-    fn is_known(&self) -> bool {
-        !matches!(self, Self::Unknown(_))
-    }
+impl SearchRequestUserIdType {
+    /// Every value the spec names, with its wire form.
+    pub const VALUES: &'static [(Self, &'static str)] = &[
+        (Self::OpenId, "open_id"),
+        (Self::UnionId, "union_id"),
+        (Self::UserId, "user_id"),
+    ];
 }
 ::lark_runtime::string_enum_traits!(SearchRequestUserIdType);

@@ -9,14 +9,11 @@
 //! `PUT /open-apis/im/v1/chats/:chat_id`
 //!
 //! Reference: <https://open.feishu.cn/document/server-docs/group/chat/update-2>
-use ::lark_runtime::__private::serde::{Deserialize, Serialize};
+use ::lark_runtime::__private::prelude::*;
 /// Request of 更新群信息 — Update a chat's information.
-///
-/// `PUT /open-apis/im/v1/chats/:chat_id`
 ///
 /// Build it with [`UpdateRequest::builder`]; a request that exists has passed every constraint of the spec.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct UpdateRequest {
     #[serde(skip)]
     chat_id: String,
@@ -353,9 +350,9 @@ impl UpdateRequestBuilder {
         self
     }
     /// Checks every constraint of the spec and returns the request, or every violation found.
-    pub fn build(self) -> Result<UpdateRequest, ::lark_runtime::ValidationError> {
-        let root = ::lark_runtime::validate::FieldPath::root();
-        let mut violations = ::lark_runtime::validate::Violations::default();
+    pub fn build(self) -> Result<UpdateRequest, ValidationError> {
+        let root = FieldPath::root();
+        let mut violations = Violations::default();
         let chat_id = violations.required(&root.field("chat_id"), self.chat_id);
         let (Some(chat_id),) = (chat_id,) else {
             return Err(violations.into_error("UpdateRequest"));
@@ -382,161 +379,84 @@ impl UpdateRequestBuilder {
             video_conference_setting: self.video_conference_setting,
             hide_member_count_setting: self.hide_member_count_setting,
         };
-        ::lark_runtime::Validate::validate(&request)?;
+        Validate::validate(&request)?;
         Ok(request)
     }
 }
-impl ::lark_runtime::Validate for UpdateRequest {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
-        {
-            let at = at.field("user_id_type");
-            if let Some(value) = &self.user_id_type {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
-        {
-            let at = at.field("i18n_names");
-            if let Some(value) = &self.i18n_names {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
-        {
-            let at = at.field("add_member_permission");
-            if let Some(value) = &self.add_member_permission {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
-        {
-            let at = at.field("share_card_permission");
-            if let Some(value) = &self.share_card_permission {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
-        {
-            let at = at.field("at_all_permission");
-            if let Some(value) = &self.at_all_permission {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
-        {
-            let at = at.field("edit_permission");
-            if let Some(value) = &self.edit_permission {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
-        {
-            let at = at.field("join_message_visibility");
-            if let Some(value) = &self.join_message_visibility {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
-        {
-            let at = at.field("leave_message_visibility");
-            if let Some(value) = &self.leave_message_visibility {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
-        {
-            let at = at.field("membership_approval");
-            if let Some(value) = &self.membership_approval {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
-        {
-            let at = at.field("restricted_mode_setting");
-            if let Some(value) = &self.restricted_mode_setting {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
-        {
-            let at = at.field("chat_type");
-            if let Some(value) = &self.chat_type {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
-        {
-            let at = at.field("group_message_type");
-            if let Some(value) = &self.group_message_type {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
-        {
-            let at = at.field("urgent_setting");
-            if let Some(value) = &self.urgent_setting {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
-        {
-            let at = at.field("video_conference_setting");
-            if let Some(value) = &self.video_conference_setting {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
-        {
-            let at = at.field("hide_member_count_setting");
-            if let Some(value) = &self.hide_member_count_setting {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
+impl Validate for UpdateRequest {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
+        violations.check(&at.field("user_id_type"), &self.user_id_type);
+        violations.check(&at.field("i18n_names"), &self.i18n_names);
+        violations
+            .check(&at.field("add_member_permission"), &self.add_member_permission);
+        violations
+            .check(&at.field("share_card_permission"), &self.share_card_permission);
+        violations.check(&at.field("at_all_permission"), &self.at_all_permission);
+        violations.check(&at.field("edit_permission"), &self.edit_permission);
+        violations
+            .check(&at.field("join_message_visibility"), &self.join_message_visibility);
+        violations
+            .check(
+                &at.field("leave_message_visibility"),
+                &self.leave_message_visibility,
+            );
+        violations.check(&at.field("membership_approval"), &self.membership_approval);
+        violations
+            .check(&at.field("restricted_mode_setting"), &self.restricted_mode_setting);
+        violations.check(&at.field("chat_type"), &self.chat_type);
+        violations.check(&at.field("group_message_type"), &self.group_message_type);
+        violations.check(&at.field("urgent_setting"), &self.urgent_setting);
+        violations
+            .check(
+                &at.field("video_conference_setting"),
+                &self.video_conference_setting,
+            );
+        violations
+            .check(
+                &at.field("hide_member_count_setting"),
+                &self.hide_member_count_setting,
+            );
     }
 }
-impl ::lark_runtime::Endpoint for UpdateRequest {
+impl Endpoint for UpdateRequest {
     type Data = UpdateResponse;
     type Error = UpdateError;
-    const METADATA: &'static ::lark_runtime::EndpointMetadata = &::lark_runtime::EndpointMetadata {
-        id: "im.v1.chat.update",
-        summary: "更新群信息 — Update a chat's information.",
-        method: ::lark_runtime::HttpMethod::Put,
-        path_template: "/open-apis/im/v1/chats/:chat_id",
-        access_tokens: &[
-            ::lark_runtime::AccessTokenKind::Tenant,
-            ::lark_runtime::AccessTokenKind::User,
-        ],
-        app_types: &[::lark_runtime::AppType::Custom, ::lark_runtime::AppType::Isv],
+    const METADATA: &'static EndpointMetadata = &EndpointMetadata {
+        access_tokens: &[AccessTokenKind::Tenant, AccessTokenKind::User],
+        app_types: &[AppType::Custom, AppType::Isv],
         scopes: &["im:chat", "im:chat:update"],
-        rate_limits: &[
-            ::lark_runtime::RateLimit::per_minute(1000),
-            ::lark_runtime::RateLimit::per_second(50),
-        ],
-        special_rate_limit: false,
-        envelope: ::lark_runtime::Envelope::Data,
-        request_body: ::lark_runtime::RequestBody::Json,
-        response_kind: ::lark_runtime::ResponseKind::Json,
-        pagination_items: None,
+        rate_limits: &[RateLimit::per_minute(1000), RateLimit::per_second(50)],
+        request_body: RequestBody::Json,
         path_example: &[("chat_id", "oc_a0553eda9014c201e6969b478895c230")],
         query_example: &[("user_id_type", "open_id")],
         request_example: Some(
             "{\"add_member_permission\":\"all_members\",\"at_all_permission\":\"all_members\",\"avatar\":\"default-avatar_44ae0ca3-e140-494b-956f-78091e348435\",\"chat_type\":\"private\",\"description\":\"测试群描述\",\"edit_permission\":\"all_members\",\"group_message_type\":\"chat\",\"hide_member_count_setting\":\"all_members\",\"i18n_names\":{\"en_us\":\"group chat\",\"ja_jp\":\"グループチャット\",\"zh_cn\":\"群聊\"},\"join_message_visibility\":\"only_owner\",\"leave_message_visibility\":\"only_owner\",\"membership_approval\":\"no_approval_required\",\"name\":\"群聊\",\"owner_id\":\"4d7a3c6g\",\"restricted_mode_setting\":{\"download_has_permission_setting\":\"all_members\",\"message_has_permission_setting\":\"all_members\",\"screenshot_has_permission_setting\":\"all_members\",\"status\":false},\"share_card_permission\":\"allowed\",\"urgent_setting\":\"all_members\",\"video_conference_setting\":\"all_members\"}",
         ),
-        file_parts: &[],
         response_example: Some("{\"code\":0,\"data\":{},\"msg\":\"success\"}"),
+        ..EndpointMetadata::new(
+            "im.v1.chat.update",
+            "更新群信息 — Update a chat's information.",
+            HttpMethod::Put,
+            "/open-apis/im/v1/chats/:chat_id",
+        )
     };
     fn path(&self) -> String {
-        ::lark_runtime::wire::fill_path(
+        fill_path(
             Self::METADATA.path_template,
             &[("chat_id", ToString::to_string(&self.chat_id))],
         )
     }
     fn query(&self) -> Vec<(&'static str, String)> {
         let mut query = Vec::new();
-        if let Some(value) = &self.user_id_type {
-            query.push(("user_id_type", ToString::to_string(value)));
-        }
+        push_query(&mut query, "user_id_type", &self.user_id_type);
         query
     }
 }
 #[cfg(feature = "server")]
-impl ::lark_runtime::Incoming for UpdateRequest {
-    fn from_incoming(
-        request: &::lark_runtime::IncomingRequest<'_>,
-    ) -> Result<Self, ::lark_runtime::ValidationError> {
+impl Incoming for UpdateRequest {
+    fn from_incoming(request: &IncomingRequest<'_>) -> Result<Self, ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
         #[derive(Deserialize)]
-        #[serde(crate = "::lark_runtime::__private::serde")]
         struct Body {
             #[serde(default, rename = "avatar")]
             avatar: Option<String>,
@@ -575,15 +495,10 @@ impl ::lark_runtime::Incoming for UpdateRequest {
             #[serde(default, rename = "hide_member_count_setting")]
             hide_member_count_setting: Option<UpdateRequestHideMemberCountSetting>,
         }
-        let root = ::lark_runtime::validate::FieldPath::root();
-        let mut violations = ::lark_runtime::validate::Violations::default();
+        let mut violations = Violations::default();
         let mut builder = Self::builder();
-        builder.chat_id = request
-            .path_param::<String>(&root.field("chat_id"), "chat_id", &mut violations);
-        builder.user_id_type = request
-            .query_one::<
-                UpdateRequestUserIdType,
-            >(&root.field("user_id_type"), "user_id_type", &mut violations);
+        builder.chat_id = request.path_param("chat_id", &mut violations);
+        builder.user_id_type = request.query_one("user_id_type", &mut violations);
         let Some(body) = request.body::<Body>(&mut violations) else {
             return Err(violations.into_error("UpdateRequest"));
         };
@@ -605,14 +520,13 @@ impl ::lark_runtime::Incoming for UpdateRequest {
         builder.urgent_setting = body.urgent_setting;
         builder.video_conference_setting = body.video_conference_setting;
         builder.hide_member_count_setting = body.hide_member_count_setting;
-        ::lark_runtime::incoming::finish(violations, "UpdateRequest", builder.build())
+        ::lark_runtime::incoming::finish(violations, builder.build())
     }
 }
 /// Response data of 更新群信息 — Update a chat's information.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct UpdateResponse {}
 /// A documented error code of 更新群信息 — Update a chat's information.
 ///
@@ -620,123 +534,65 @@ pub struct UpdateResponse {}
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum UpdateError {
-    /// `232001` Your request contains an invalid request parameter. (HTTP 400).
-    ///
-    /// Check the request parameters against this page; the returned message names what is wrong.
+    /// `232001` Your request contains an invalid request parameter. (HTTP 400). Check the request parameters against this page; the returned message names what is wrong.
     YourRequestContainsAnInvalidRequest,
-    /// `232002` No Permission: Only chat owner or admin can edit chat information in the current situation. (HTTP 400).
-    ///
-    /// At present only the owner or a manager may update this chat's information.
+    /// `232002` No Permission: Only chat owner or admin can edit chat information in the current situation. (HTTP 400). At present only the owner or a manager may update this chat's information.
     NoPermissionOnlyChatOwnerOr,
-    /// `232004` Such an app does NOT exist. (HTTP 400).
-    ///
-    /// The operating app id does not exist; contact technical support.
+    /// `232004` Such an app does NOT exist. (HTTP 400). The operating app id does not exist; contact technical support.
     SuchAnAppDoesNotExist,
-    /// `232006` Your request specifies a chat_id which is invalid. (HTTP 400).
-    ///
-    /// The chat_id is invalid; use one returned by creating a chat, listing the chats of the user or bot, or searching chats.
+    /// `232006` Your request specifies a chat_id which is invalid. (HTTP 400). The chat_id is invalid; use one returned by creating a chat, listing the chats of the user or bot, or searching chats.
     YourRequestSpecifiesAChatId,
-    /// `232008` Your request specifies a chat whose type is NOT supported currently. (HTTP 400).
-    ///
-    /// The chat mode or chat type is not supported here; check the chat with the get-chat endpoint.
+    /// `232008` Your request specifies a chat whose type is NOT supported currently. (HTTP 400). The chat mode or chat type is not supported here; check the chat with the get-chat endpoint.
     YourRequestSpecifiesAChatWhose,
-    /// `232009` Your request specifies a chat which has already been dissolved. (HTTP 400).
-    ///
-    /// The chat has been disbanded; it can no longer be operated on.
+    /// `232009` Your request specifies a chat which has already been dissolved. (HTTP 400). The chat has been disbanded; it can no longer be operated on.
     YourRequestSpecifiesAChatWhich,
-    /// `232010` Operator and chat can NOT be in different tenants. (HTTP 400).
-    ///
-    /// The operator and the chat must belong to the same tenant.
+    /// `232010` Operator and chat can NOT be in different tenants. (HTTP 400). The operator and the chat must belong to the same tenant.
     OperatorAndChatCanNotBe,
-    /// `232011` Operator can NOT be out of the chat. (HTTP 400).
-    ///
-    /// The operator is not in the chat; add the calling bot or user to the chat, then retry.
+    /// `232011` Operator can NOT be out of the chat. (HTTP 400). The operator is not in the chat; add the calling bot or user to the chat, then retry.
     OperatorCanNotBeOutOf,
-    /// `232012` New chat owner can NOT be out of the chat. (HTTP 400).
-    ///
-    /// The new owner is not in the chat; invite the user first, then retry.
+    /// `232012` New chat owner can NOT be out of the chat. (HTTP 400). The new owner is not in the chat; invite the user first, then retry.
     NewChatOwnerCanNotBe,
-    /// `232016` Non-chat-owner or Non-chat-admin can only edit certain parts. (HTTP 400).
-    ///
-    /// Ordinary members may change only avatar, name, description and i18n_names.
+    /// `232016` Non-chat-owner or Non-chat-admin can only edit certain parts. (HTTP 400). Ordinary members may change only avatar, name, description and i18n_names.
     NonChatOwnerOrNonChat,
-    /// `232019` The request has been rate limited. (HTTP 400).
-    ///
-    /// The chat's rate limit was hit; slow down and retry later (see the rate-limit guide).
-    ///
-    /// Retrying can succeed.
+    /// `232019` The request has been rate limited. (HTTP 400). The chat's rate limit was hit; slow down and retry later (see the rate-limit guide). Retrying can succeed.
     TheRequestHasBeenRateLimited,
-    /// `232023` Chat information review failed while updating the chat. (HTTP 400).
-    ///
-    /// The chat information failed review; remove sensitive content from the name or description.
+    /// `232023` Chat information review failed while updating the chat. (HTTP 400). The chat information failed review; remove sensitive content from the name or description.
     ChatInformationReviewFailedWhileUpdating,
-    /// `232025` Bot ability is not activated. (HTTP 400).
-    ///
-    /// The app's bot ability is off: add the bot capability in the developer console (app details, app capabilities) and publish the app.
+    /// `232025` Bot ability is not activated. (HTTP 400). The app's bot ability is off: add the bot capability in the developer console (app details, app capabilities) and publish the app.
     BotAbilityIsNotActivated,
-    /// `232026` This name is already used in an existing public chat. Names of public chats are supposed to be different. (HTTP 400).
-    ///
-    /// A public chat with this name already exists; choose another name.
+    /// `232026` This name is already used in an existing public chat. Names of public chats are supposed to be different. (HTTP 400). A public chat with this name already exists; choose another name.
     ThisNameIsAlreadyUsedIn,
-    /// `232030` Your request specifies a user_id which is invalid. (HTTP 400).
-    ///
-    /// Check that the user ids are correct.
+    /// `232030` Your request specifies a user_id which is invalid. (HTTP 400). Check that the user ids are correct.
     YourRequestSpecifiesAUserId,
-    /// `232031` The chat and the new designated chat owner must be in the same tenant. (HTTP 400).
-    ///
-    /// Ownership cannot move across tenants; owner_id must be a user of the chat's tenant who is in the chat.
+    /// `232031` The chat and the new designated chat owner must be in the same tenant. (HTTP 400). Ownership cannot move across tenants; owner_id must be a user of the chat's tenant who is in the chat.
     TheChatAndTheNewDesignated,
-    /// `232033` The operator or invited bots does NOT have the authority to manage external chats without the scope. (HTTP 400).
-    ///
-    /// The chat is external; operating external chats is not supported here.
+    /// `232033` The operator or invited bots does NOT have the authority to manage external chats without the scope. (HTTP 400). The chat is external; operating external chats is not supported here.
     TheOperatorOrInvitedBotsDoes,
-    /// `232034` The app is unavailable or inactivated by the tenant. (HTTP 400).
-    ///
-    /// The app is not installed or not enabled in this tenant; install it before calling.
+    /// `232034` The app is unavailable or inactivated by the tenant. (HTTP 400). The app is not installed or not enabled in this tenant; install it before calling.
     TheAppIsUnavailableOrInactivated,
-    /// `232035` Your request specifies an owner_id which is invalid. (HTTP 400).
-    ///
-    /// owner_id is invalid; check it.
+    /// `232035` Your request specifies an owner_id which is invalid. (HTTP 400). owner_id is invalid; check it.
     YourRequestSpecifiesAnOwnerId,
-    /// `232037` The operator or invited bots does NOT have the authority to manage chat labels without the scope. (HTTP 400).
-    ///
-    /// The operator or an invited bot may not manage chat labels; check the permission settings.
+    /// `232037` The operator or invited bots does NOT have the authority to manage chat labels without the scope. (HTTP 400). The operator or an invited bot may not manage chat labels; check the permission settings.
     TheOperatorOrInvitedBotsDoes232037,
-    /// `232041` The avatar key is illegal. (HTTP 400).
-    ///
-    /// The avatar key is invalid; upload an image with image_type avatar to get one.
+    /// `232041` The avatar key is illegal. (HTTP 400). The avatar key is invalid; upload an image with image_type avatar to get one.
     TheAvatarKeyIsIllegal,
-    /// `232047` The length of the tab name reaches the limit. (HTTP 400).
-    ///
-    /// The tab name is too long.
+    /// `232047` The length of the tab name reaches the limit. (HTTP 400). The tab name is too long.
     TheLengthOfTheTabName,
-    /// `232057` The operator tenant doesn't have the permission to use restricted mode. (HTTP 400).
-    ///
-    /// The operator's tenant may not use restricted mode; ask the tenant administrator.
+    /// `232057` The operator tenant doesn't have the permission to use restricted mode. (HTTP 400). The operator's tenant may not use restricted mode; ask the tenant administrator.
     TheOperatorTenantDoesnTHave,
-    /// `232069` current chat type unsupported to set public. (HTTP 400).
-    ///
-    /// An external chat cannot be public.
+    /// `232069` current chat type unsupported to set public. (HTTP 400). An external chat cannot be public.
     CurrentChatTypeUnsupportedToSet,
-    /// `232091` Due to the security control requirements of this tenant, this tenant does not allow public group. (HTTP 400).
-    ///
-    /// The tenant's administrator forbids public chats.
+    /// `232091` Due to the security control requirements of this tenant, this tenant does not allow public group. (HTTP 400). The tenant's administrator forbids public chats.
     DueToTheSecurityControlRequirements,
-    /// `232093` This meeting has restricted access. Unable to turn off group membership approval. (HTTP 400).
-    ///
-    /// Membership approval cannot be turned off during a meeting; retry after the meeting ends.
-    ///
-    /// Retrying can succeed.
+    /// `232093` This meeting has restricted access. Unable to turn off group membership approval. (HTTP 400). Membership approval cannot be turned off during a meeting; retry after the meeting ends. Retrying can succeed.
     ThisMeetingHasRestrictedAccessUnable,
-    /// `232078` The operator tenant doesn't have the permission to use hide_member_count_setting. (HTTP 400).
-    ///
-    /// The operator's tenant may not use hide_member_count_setting.
+    /// `232078` The operator tenant doesn't have the permission to use hide_member_count_setting. (HTTP 400). The operator's tenant may not use hide_member_count_setting.
     TheOperatorTenantDoesnTHave232078,
     /// A code the reference page does not document for this endpoint.
     Undocumented(i64),
 }
-impl ::lark_runtime::DocumentedError for UpdateError {
-    const DOCUMENTED: &'static [(Self, ::lark_runtime::ErrorFacts)] = &[
+impl DocumentedError for UpdateError {
+    const DOCUMENTED: &'static [(Self, ErrorFacts)] = &[
         (Self::YourRequestContainsAnInvalidRequest, crate::im::v1::errors::CODE_232001),
         (Self::NoPermissionOnlyChatOwnerOr, crate::im::v1::errors::CODE_232002),
         (Self::SuchAnAppDoesNotExist, crate::im::v1::errors::CODE_232004),
@@ -768,15 +624,6 @@ impl ::lark_runtime::DocumentedError for UpdateError {
         (Self::ThisMeetingHasRestrictedAccessUnable, crate::im::v1::errors::CODE_232093),
         (Self::TheOperatorTenantDoesnTHave232078, crate::im::v1::errors::CODE_232078_2),
     ];
-    fn undocumented(code: i64) -> Self {
-        Self::Undocumented(code)
-    }
-    fn undocumented_code(&self) -> Option<i64> {
-        match self {
-            Self::Undocumented(code) => Some(*code),
-            _ => None,
-        }
-    }
 }
 ::lark_runtime::documented_error_traits!(UpdateError);
 /// The kind of user id used for users in the request and the answer.
@@ -789,30 +636,16 @@ pub enum UpdateRequestUserIdType {
     UnionId,
     /// `"user_id"`: The user's id within the tenant; store apps cannot use it.
     UserId,
-    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
-    /// fails validation.
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl ::lark_runtime::enums::StringEnum for UpdateRequestUserIdType {
-    fn from_wire(value: &str) -> Self {
-        match value {
-            "open_id" => Self::OpenId,
-            "union_id" => Self::UnionId,
-            "user_id" => Self::UserId,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-    fn as_wire(&self) -> &str {
-        match self {
-            Self::OpenId => "open_id",
-            Self::UnionId => "union_id",
-            Self::UserId => "user_id",
-            Self::Unknown(value) => value,
-        }
-    }
-    fn is_known(&self) -> bool {
-        !matches!(self, Self::Unknown(_))
-    }
+impl UpdateRequestUserIdType {
+    /// Every value the spec names, with its wire form.
+    pub const VALUES: &'static [(Self, &'static str)] = &[
+        (Self::OpenId, "open_id"),
+        (Self::UnionId, "union_id"),
+        (Self::UserId, "user_id"),
+    ];
 }
 ::lark_runtime::string_enum_traits!(UpdateRequestUserIdType);
 /// Who may add members (users or bots). Set it together with share_card_permission: only_owner goes with not_allowed, all_members with allowed.
@@ -823,28 +656,15 @@ pub enum UpdateRequestAddMemberPermission {
     OnlyOwner,
     /// `"all_members"`: Every member.
     AllMembers,
-    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
-    /// fails validation.
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl ::lark_runtime::enums::StringEnum for UpdateRequestAddMemberPermission {
-    fn from_wire(value: &str) -> Self {
-        match value {
-            "only_owner" => Self::OnlyOwner,
-            "all_members" => Self::AllMembers,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-    fn as_wire(&self) -> &str {
-        match self {
-            Self::OnlyOwner => "only_owner",
-            Self::AllMembers => "all_members",
-            Self::Unknown(value) => value,
-        }
-    }
-    fn is_known(&self) -> bool {
-        !matches!(self, Self::Unknown(_))
-    }
+impl UpdateRequestAddMemberPermission {
+    /// Every value the spec names, with its wire form.
+    pub const VALUES: &'static [(Self, &'static str)] = &[
+        (Self::OnlyOwner, "only_owner"),
+        (Self::AllMembers, "all_members"),
+    ];
 }
 ::lark_runtime::string_enum_traits!(UpdateRequestAddMemberPermission);
 /// Whether the chat may be shared. Set it together with add_member_permission: not_allowed goes with only_owner, allowed with all_members.
@@ -855,28 +675,15 @@ pub enum UpdateRequestShareCardPermission {
     Allowed,
     /// `"not_allowed"`: Sharing the chat is not allowed.
     NotAllowed,
-    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
-    /// fails validation.
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl ::lark_runtime::enums::StringEnum for UpdateRequestShareCardPermission {
-    fn from_wire(value: &str) -> Self {
-        match value {
-            "allowed" => Self::Allowed,
-            "not_allowed" => Self::NotAllowed,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-    fn as_wire(&self) -> &str {
-        match self {
-            Self::Allowed => "allowed",
-            Self::NotAllowed => "not_allowed",
-            Self::Unknown(value) => value,
-        }
-    }
-    fn is_known(&self) -> bool {
-        !matches!(self, Self::Unknown(_))
-    }
+impl UpdateRequestShareCardPermission {
+    /// Every value the spec names, with its wire form.
+    pub const VALUES: &'static [(Self, &'static str)] = &[
+        (Self::Allowed, "allowed"),
+        (Self::NotAllowed, "not_allowed"),
+    ];
 }
 ::lark_runtime::string_enum_traits!(UpdateRequestShareCardPermission);
 /// Who may mention everyone.
@@ -887,28 +694,15 @@ pub enum UpdateRequestAtAllPermission {
     OnlyOwner,
     /// `"all_members"`: Every member.
     AllMembers,
-    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
-    /// fails validation.
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl ::lark_runtime::enums::StringEnum for UpdateRequestAtAllPermission {
-    fn from_wire(value: &str) -> Self {
-        match value {
-            "only_owner" => Self::OnlyOwner,
-            "all_members" => Self::AllMembers,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-    fn as_wire(&self) -> &str {
-        match self {
-            Self::OnlyOwner => "only_owner",
-            Self::AllMembers => "all_members",
-            Self::Unknown(value) => value,
-        }
-    }
-    fn is_known(&self) -> bool {
-        !matches!(self, Self::Unknown(_))
-    }
+impl UpdateRequestAtAllPermission {
+    /// Every value the spec names, with its wire form.
+    pub const VALUES: &'static [(Self, &'static str)] = &[
+        (Self::OnlyOwner, "only_owner"),
+        (Self::AllMembers, "all_members"),
+    ];
 }
 ::lark_runtime::string_enum_traits!(UpdateRequestAtAllPermission);
 /// Who may edit the chat information.
@@ -919,28 +713,15 @@ pub enum UpdateRequestEditPermission {
     OnlyOwner,
     /// `"all_members"`: Every member.
     AllMembers,
-    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
-    /// fails validation.
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl ::lark_runtime::enums::StringEnum for UpdateRequestEditPermission {
-    fn from_wire(value: &str) -> Self {
-        match value {
-            "only_owner" => Self::OnlyOwner,
-            "all_members" => Self::AllMembers,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-    fn as_wire(&self) -> &str {
-        match self {
-            Self::OnlyOwner => "only_owner",
-            Self::AllMembers => "all_members",
-            Self::Unknown(value) => value,
-        }
-    }
-    fn is_known(&self) -> bool {
-        !matches!(self, Self::Unknown(_))
-    }
+impl UpdateRequestEditPermission {
+    /// Every value the spec names, with its wire form.
+    pub const VALUES: &'static [(Self, &'static str)] = &[
+        (Self::OnlyOwner, "only_owner"),
+        (Self::AllMembers, "all_members"),
+    ];
 }
 ::lark_runtime::string_enum_traits!(UpdateRequestEditPermission);
 /// Who sees the notice when a member joins.
@@ -953,30 +734,16 @@ pub enum UpdateRequestJoinMessageVisibility {
     AllMembers,
     /// `"not_anyone"`: Nobody sees it.
     NotAnyone,
-    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
-    /// fails validation.
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl ::lark_runtime::enums::StringEnum for UpdateRequestJoinMessageVisibility {
-    fn from_wire(value: &str) -> Self {
-        match value {
-            "only_owner" => Self::OnlyOwner,
-            "all_members" => Self::AllMembers,
-            "not_anyone" => Self::NotAnyone,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-    fn as_wire(&self) -> &str {
-        match self {
-            Self::OnlyOwner => "only_owner",
-            Self::AllMembers => "all_members",
-            Self::NotAnyone => "not_anyone",
-            Self::Unknown(value) => value,
-        }
-    }
-    fn is_known(&self) -> bool {
-        !matches!(self, Self::Unknown(_))
-    }
+impl UpdateRequestJoinMessageVisibility {
+    /// Every value the spec names, with its wire form.
+    pub const VALUES: &'static [(Self, &'static str)] = &[
+        (Self::OnlyOwner, "only_owner"),
+        (Self::AllMembers, "all_members"),
+        (Self::NotAnyone, "not_anyone"),
+    ];
 }
 ::lark_runtime::string_enum_traits!(UpdateRequestJoinMessageVisibility);
 /// Who sees the notice when a member leaves.
@@ -989,30 +756,16 @@ pub enum UpdateRequestLeaveMessageVisibility {
     AllMembers,
     /// `"not_anyone"`: Nobody sees it.
     NotAnyone,
-    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
-    /// fails validation.
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl ::lark_runtime::enums::StringEnum for UpdateRequestLeaveMessageVisibility {
-    fn from_wire(value: &str) -> Self {
-        match value {
-            "only_owner" => Self::OnlyOwner,
-            "all_members" => Self::AllMembers,
-            "not_anyone" => Self::NotAnyone,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-    fn as_wire(&self) -> &str {
-        match self {
-            Self::OnlyOwner => "only_owner",
-            Self::AllMembers => "all_members",
-            Self::NotAnyone => "not_anyone",
-            Self::Unknown(value) => value,
-        }
-    }
-    fn is_known(&self) -> bool {
-        !matches!(self, Self::Unknown(_))
-    }
+impl UpdateRequestLeaveMessageVisibility {
+    /// Every value the spec names, with its wire form.
+    pub const VALUES: &'static [(Self, &'static str)] = &[
+        (Self::OnlyOwner, "only_owner"),
+        (Self::AllMembers, "all_members"),
+        (Self::NotAnyone, "not_anyone"),
+    ];
 }
 ::lark_runtime::string_enum_traits!(UpdateRequestLeaveMessageVisibility);
 /// Whether joining the chat needs approval.
@@ -1023,28 +776,15 @@ pub enum UpdateRequestMembershipApproval {
     NoApprovalRequired,
     /// `"approval_required"`: Joining needs approval.
     ApprovalRequired,
-    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
-    /// fails validation.
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl ::lark_runtime::enums::StringEnum for UpdateRequestMembershipApproval {
-    fn from_wire(value: &str) -> Self {
-        match value {
-            "no_approval_required" => Self::NoApprovalRequired,
-            "approval_required" => Self::ApprovalRequired,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-    fn as_wire(&self) -> &str {
-        match self {
-            Self::NoApprovalRequired => "no_approval_required",
-            Self::ApprovalRequired => "approval_required",
-            Self::Unknown(value) => value,
-        }
-    }
-    fn is_known(&self) -> bool {
-        !matches!(self, Self::Unknown(_))
-    }
+impl UpdateRequestMembershipApproval {
+    /// Every value the spec names, with its wire form.
+    pub const VALUES: &'static [(Self, &'static str)] = &[
+        (Self::NoApprovalRequired, "no_approval_required"),
+        (Self::ApprovalRequired, "approval_required"),
+    ];
 }
 ::lark_runtime::string_enum_traits!(UpdateRequestMembershipApproval);
 /// Whether members may take screenshots and record the screen.
@@ -1055,29 +795,15 @@ pub enum UpdateRequestRestrictedModeSettingScreenshotHasPermissionSetting {
     AllMembers,
     /// `"not_anyone"`: No member may take screenshots or record the screen.
     NotAnyone,
-    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
-    /// fails validation.
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl ::lark_runtime::enums::StringEnum
-for UpdateRequestRestrictedModeSettingScreenshotHasPermissionSetting {
-    fn from_wire(value: &str) -> Self {
-        match value {
-            "all_members" => Self::AllMembers,
-            "not_anyone" => Self::NotAnyone,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-    fn as_wire(&self) -> &str {
-        match self {
-            Self::AllMembers => "all_members",
-            Self::NotAnyone => "not_anyone",
-            Self::Unknown(value) => value,
-        }
-    }
-    fn is_known(&self) -> bool {
-        !matches!(self, Self::Unknown(_))
-    }
+impl UpdateRequestRestrictedModeSettingScreenshotHasPermissionSetting {
+    /// Every value the spec names, with its wire form.
+    pub const VALUES: &'static [(Self, &'static str)] = &[
+        (Self::AllMembers, "all_members"),
+        (Self::NotAnyone, "not_anyone"),
+    ];
 }
 ::lark_runtime::string_enum_traits!(
     UpdateRequestRestrictedModeSettingScreenshotHasPermissionSetting
@@ -1090,29 +816,15 @@ pub enum UpdateRequestRestrictedModeSettingDownloadHasPermissionSetting {
     AllMembers,
     /// `"not_anyone"`: No member may download images, videos or files from messages.
     NotAnyone,
-    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
-    /// fails validation.
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl ::lark_runtime::enums::StringEnum
-for UpdateRequestRestrictedModeSettingDownloadHasPermissionSetting {
-    fn from_wire(value: &str) -> Self {
-        match value {
-            "all_members" => Self::AllMembers,
-            "not_anyone" => Self::NotAnyone,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-    fn as_wire(&self) -> &str {
-        match self {
-            Self::AllMembers => "all_members",
-            Self::NotAnyone => "not_anyone",
-            Self::Unknown(value) => value,
-        }
-    }
-    fn is_known(&self) -> bool {
-        !matches!(self, Self::Unknown(_))
-    }
+impl UpdateRequestRestrictedModeSettingDownloadHasPermissionSetting {
+    /// Every value the spec names, with its wire form.
+    pub const VALUES: &'static [(Self, &'static str)] = &[
+        (Self::AllMembers, "all_members"),
+        (Self::NotAnyone, "not_anyone"),
+    ];
 }
 ::lark_runtime::string_enum_traits!(
     UpdateRequestRestrictedModeSettingDownloadHasPermissionSetting
@@ -1125,36 +837,21 @@ pub enum UpdateRequestRestrictedModeSettingMessageHasPermissionSetting {
     AllMembers,
     /// `"not_anyone"`: No member may copy or forward messages.
     NotAnyone,
-    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
-    /// fails validation.
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl ::lark_runtime::enums::StringEnum
-for UpdateRequestRestrictedModeSettingMessageHasPermissionSetting {
-    fn from_wire(value: &str) -> Self {
-        match value {
-            "all_members" => Self::AllMembers,
-            "not_anyone" => Self::NotAnyone,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-    fn as_wire(&self) -> &str {
-        match self {
-            Self::AllMembers => "all_members",
-            Self::NotAnyone => "not_anyone",
-            Self::Unknown(value) => value,
-        }
-    }
-    fn is_known(&self) -> bool {
-        !matches!(self, Self::Unknown(_))
-    }
+impl UpdateRequestRestrictedModeSettingMessageHasPermissionSetting {
+    /// Every value the spec names, with its wire form.
+    pub const VALUES: &'static [(Self, &'static str)] = &[
+        (Self::AllMembers, "all_members"),
+        (Self::NotAnyone, "not_anyone"),
+    ];
 }
 ::lark_runtime::string_enum_traits!(
     UpdateRequestRestrictedModeSettingMessageHasPermissionSetting
 );
 /// Restricted (confidential) mode settings; available to the enterprise flagship edition only.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct UpdateRequestRestrictedModeSetting {
     /// Whether restricted mode is on. When true, the three permission settings must not all be all_members; when false, none may be not_anyone.
     ///
@@ -1183,30 +880,23 @@ pub struct UpdateRequestRestrictedModeSetting {
         UpdateRequestRestrictedModeSettingMessageHasPermissionSetting,
     >,
 }
-impl ::lark_runtime::Validate for UpdateRequestRestrictedModeSetting {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
-        {
-            let at = at.field("screenshot_has_permission_setting");
-            if let Some(value) = &self.screenshot_has_permission_setting {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
-        {
-            let at = at.field("download_has_permission_setting");
-            if let Some(value) = &self.download_has_permission_setting {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
-        {
-            let at = at.field("message_has_permission_setting");
-            if let Some(value) = &self.message_has_permission_setting {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
+impl Validate for UpdateRequestRestrictedModeSetting {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
+        violations
+            .check(
+                &at.field("screenshot_has_permission_setting"),
+                &self.screenshot_has_permission_setting,
+            );
+        violations
+            .check(
+                &at.field("download_has_permission_setting"),
+                &self.download_has_permission_setting,
+            );
+        violations
+            .check(
+                &at.field("message_has_permission_setting"),
+                &self.message_has_permission_setting,
+            );
     }
 }
 /// Whether the chat is private or public.
@@ -1217,28 +907,15 @@ pub enum UpdateRequestChatType {
     Private,
     /// `"public"`: A public chat.
     Public,
-    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
-    /// fails validation.
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl ::lark_runtime::enums::StringEnum for UpdateRequestChatType {
-    fn from_wire(value: &str) -> Self {
-        match value {
-            "private" => Self::Private,
-            "public" => Self::Public,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-    fn as_wire(&self) -> &str {
-        match self {
-            Self::Private => "private",
-            Self::Public => "public",
-            Self::Unknown(value) => value,
-        }
-    }
-    fn is_known(&self) -> bool {
-        !matches!(self, Self::Unknown(_))
-    }
+impl UpdateRequestChatType {
+    /// Every value the spec names, with its wire form.
+    pub const VALUES: &'static [(Self, &'static str)] = &[
+        (Self::Private, "private"),
+        (Self::Public, "public"),
+    ];
 }
 ::lark_runtime::string_enum_traits!(UpdateRequestChatType);
 /// Whether the chat carries conversation or topic messages.
@@ -1249,28 +926,15 @@ pub enum UpdateRequestGroupMessageType {
     Chat,
     /// `"thread"`: Topic (thread) messages.
     Thread,
-    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
-    /// fails validation.
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl ::lark_runtime::enums::StringEnum for UpdateRequestGroupMessageType {
-    fn from_wire(value: &str) -> Self {
-        match value {
-            "chat" => Self::Chat,
-            "thread" => Self::Thread,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-    fn as_wire(&self) -> &str {
-        match self {
-            Self::Chat => "chat",
-            Self::Thread => "thread",
-            Self::Unknown(value) => value,
-        }
-    }
-    fn is_known(&self) -> bool {
-        !matches!(self, Self::Unknown(_))
-    }
+impl UpdateRequestGroupMessageType {
+    /// Every value the spec names, with its wire form.
+    pub const VALUES: &'static [(Self, &'static str)] = &[
+        (Self::Chat, "chat"),
+        (Self::Thread, "thread"),
+    ];
 }
 ::lark_runtime::string_enum_traits!(UpdateRequestGroupMessageType);
 /// Who may send urgent (buzz) messages.
@@ -1281,28 +945,15 @@ pub enum UpdateRequestUrgentSetting {
     OnlyOwner,
     /// `"all_members"`: Every member.
     AllMembers,
-    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
-    /// fails validation.
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl ::lark_runtime::enums::StringEnum for UpdateRequestUrgentSetting {
-    fn from_wire(value: &str) -> Self {
-        match value {
-            "only_owner" => Self::OnlyOwner,
-            "all_members" => Self::AllMembers,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-    fn as_wire(&self) -> &str {
-        match self {
-            Self::OnlyOwner => "only_owner",
-            Self::AllMembers => "all_members",
-            Self::Unknown(value) => value,
-        }
-    }
-    fn is_known(&self) -> bool {
-        !matches!(self, Self::Unknown(_))
-    }
+impl UpdateRequestUrgentSetting {
+    /// Every value the spec names, with its wire form.
+    pub const VALUES: &'static [(Self, &'static str)] = &[
+        (Self::OnlyOwner, "only_owner"),
+        (Self::AllMembers, "all_members"),
+    ];
 }
 ::lark_runtime::string_enum_traits!(UpdateRequestUrgentSetting);
 /// Who may start a video meeting.
@@ -1313,28 +964,15 @@ pub enum UpdateRequestVideoConferenceSetting {
     OnlyOwner,
     /// `"all_members"`: Every member.
     AllMembers,
-    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
-    /// fails validation.
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl ::lark_runtime::enums::StringEnum for UpdateRequestVideoConferenceSetting {
-    fn from_wire(value: &str) -> Self {
-        match value {
-            "only_owner" => Self::OnlyOwner,
-            "all_members" => Self::AllMembers,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-    fn as_wire(&self) -> &str {
-        match self {
-            Self::OnlyOwner => "only_owner",
-            Self::AllMembers => "all_members",
-            Self::Unknown(value) => value,
-        }
-    }
-    fn is_known(&self) -> bool {
-        !matches!(self, Self::Unknown(_))
-    }
+impl UpdateRequestVideoConferenceSetting {
+    /// Every value the spec names, with its wire form.
+    pub const VALUES: &'static [(Self, &'static str)] = &[
+        (Self::OnlyOwner, "only_owner"),
+        (Self::AllMembers, "all_members"),
+    ];
 }
 ::lark_runtime::string_enum_traits!(UpdateRequestVideoConferenceSetting);
 /// Who sees the member count.
@@ -1345,27 +983,14 @@ pub enum UpdateRequestHideMemberCountSetting {
     AllMembers,
     /// `"only_owner"`: Only the owner and the chat managers see the member count.
     OnlyOwner,
-    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
-    /// fails validation.
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl ::lark_runtime::enums::StringEnum for UpdateRequestHideMemberCountSetting {
-    fn from_wire(value: &str) -> Self {
-        match value {
-            "all_members" => Self::AllMembers,
-            "only_owner" => Self::OnlyOwner,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-    fn as_wire(&self) -> &str {
-        match self {
-            Self::AllMembers => "all_members",
-            Self::OnlyOwner => "only_owner",
-            Self::Unknown(value) => value,
-        }
-    }
-    fn is_known(&self) -> bool {
-        !matches!(self, Self::Unknown(_))
-    }
+impl UpdateRequestHideMemberCountSetting {
+    /// Every value the spec names, with its wire form.
+    pub const VALUES: &'static [(Self, &'static str)] = &[
+        (Self::AllMembers, "all_members"),
+        (Self::OnlyOwner, "only_owner"),
+    ];
 }
 ::lark_runtime::string_enum_traits!(UpdateRequestHideMemberCountSetting);

@@ -9,14 +9,11 @@
 //! `GET /open-apis/im/v1/chats/:chat_id/announcement`
 //!
 //! Reference: <https://open.feishu.cn/document/server-docs/group/chat-announcement/get>
-use ::lark_runtime::__private::serde::{Deserialize, Serialize};
+use ::lark_runtime::__private::prelude::*;
 /// Request of 获取群公告信息 — Get a chat's announcement.
-///
-/// `GET /open-apis/im/v1/chats/:chat_id/announcement`
 ///
 /// Build it with [`GetRequest::builder`]; a request that exists has passed every constraint of the spec.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct GetRequest {
     #[serde(skip)]
     chat_id: String,
@@ -62,9 +59,9 @@ impl GetRequestBuilder {
         self
     }
     /// Checks every constraint of the spec and returns the request, or every violation found.
-    pub fn build(self) -> Result<GetRequest, ::lark_runtime::ValidationError> {
-        let root = ::lark_runtime::validate::FieldPath::root();
-        let mut violations = ::lark_runtime::validate::Violations::default();
+    pub fn build(self) -> Result<GetRequest, ValidationError> {
+        let root = FieldPath::root();
+        let mut violations = Violations::default();
         let chat_id = violations.required(&root.field("chat_id"), self.chat_id);
         let (Some(chat_id),) = (chat_id,) else {
             return Err(violations.into_error("GetRequest"));
@@ -73,91 +70,61 @@ impl GetRequestBuilder {
             chat_id,
             user_id_type: self.user_id_type,
         };
-        ::lark_runtime::Validate::validate(&request)?;
+        Validate::validate(&request)?;
         Ok(request)
     }
 }
-impl ::lark_runtime::Validate for GetRequest {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
-        {
-            let at = at.field("user_id_type");
-            if let Some(value) = &self.user_id_type {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
+impl Validate for GetRequest {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
+        violations.check(&at.field("user_id_type"), &self.user_id_type);
     }
 }
-impl ::lark_runtime::Endpoint for GetRequest {
+impl Endpoint for GetRequest {
     type Data = GetResponse;
     type Error = GetError;
-    const METADATA: &'static ::lark_runtime::EndpointMetadata = &::lark_runtime::EndpointMetadata {
-        id: "im.v1.chat_announcement.get",
-        summary: "获取群公告信息 — Get a chat's announcement.",
-        method: ::lark_runtime::HttpMethod::Get,
-        path_template: "/open-apis/im/v1/chats/:chat_id/announcement",
-        access_tokens: &[
-            ::lark_runtime::AccessTokenKind::Tenant,
-            ::lark_runtime::AccessTokenKind::User,
-        ],
-        app_types: &[::lark_runtime::AppType::Custom, ::lark_runtime::AppType::Isv],
+    const METADATA: &'static EndpointMetadata = &EndpointMetadata {
+        access_tokens: &[AccessTokenKind::Tenant, AccessTokenKind::User],
+        app_types: &[AppType::Custom, AppType::Isv],
         scopes: &["im:chat", "im:chat.announcement:read", "im:chat:readonly"],
-        rate_limits: &[
-            ::lark_runtime::RateLimit::per_minute(1000),
-            ::lark_runtime::RateLimit::per_second(50),
-        ],
-        special_rate_limit: false,
-        envelope: ::lark_runtime::Envelope::Data,
-        request_body: ::lark_runtime::RequestBody::None,
-        response_kind: ::lark_runtime::ResponseKind::Json,
-        pagination_items: None,
+        rate_limits: &[RateLimit::per_minute(1000), RateLimit::per_second(50)],
         path_example: &[("chat_id", "oc_5ad11d72b830411d72b836c20")],
         query_example: &[("user_id_type", "open_id")],
-        request_example: None,
-        file_parts: &[],
         response_example: Some(
             "{\"code\":0,\"data\":{\"content\":\"xxx\",\"create_time\":\"1609296809\",\"modifier_id\":\"ou_7d8a6e6df7621556ce0d21922b676706ccs\",\"modifier_id_type\":\"open_id\",\"owner_id\":\"ou_7d8a6e6df7621556ce0d21922b676706ccs\",\"owner_id_type\":\"open_id\",\"revision\":\"12\",\"update_time\":\"1609296809\"},\"msg\":\"success\"}",
         ),
+        ..EndpointMetadata::new(
+            "im.v1.chat_announcement.get",
+            "获取群公告信息 — Get a chat's announcement.",
+            HttpMethod::Get,
+            "/open-apis/im/v1/chats/:chat_id/announcement",
+        )
     };
     fn path(&self) -> String {
-        ::lark_runtime::wire::fill_path(
+        fill_path(
             Self::METADATA.path_template,
             &[("chat_id", ToString::to_string(&self.chat_id))],
         )
     }
     fn query(&self) -> Vec<(&'static str, String)> {
         let mut query = Vec::new();
-        if let Some(value) = &self.user_id_type {
-            query.push(("user_id_type", ToString::to_string(value)));
-        }
+        push_query(&mut query, "user_id_type", &self.user_id_type);
         query
     }
 }
 #[cfg(feature = "server")]
-impl ::lark_runtime::Incoming for GetRequest {
-    fn from_incoming(
-        request: &::lark_runtime::IncomingRequest<'_>,
-    ) -> Result<Self, ::lark_runtime::ValidationError> {
-        let root = ::lark_runtime::validate::FieldPath::root();
-        let mut violations = ::lark_runtime::validate::Violations::default();
+impl Incoming for GetRequest {
+    fn from_incoming(request: &IncomingRequest<'_>) -> Result<Self, ValidationError> {
+        let mut violations = Violations::default();
         let mut builder = Self::builder();
-        builder.chat_id = request
-            .path_param::<String>(&root.field("chat_id"), "chat_id", &mut violations);
-        builder.user_id_type = request
-            .query_one::<
-                GetRequestUserIdType,
-            >(&root.field("user_id_type"), "user_id_type", &mut violations);
-        ::lark_runtime::incoming::finish(violations, "GetRequest", builder.build())
+        builder.chat_id = request.path_param("chat_id", &mut violations);
+        builder.user_id_type = request.query_one("user_id_type", &mut violations);
+        ::lark_runtime::incoming::finish(violations, builder.build())
     }
 }
 /// Response data of 获取群公告信息 — Get a chat's announcement.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct GetResponse {
     /// The announcement content, serialized as a legacy cloud doc (see the legacy doc data structure).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -196,57 +163,33 @@ pub struct GetResponse {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum GetError {
-    /// `232001` Your request contains an invalid request parameter. (HTTP 400).
-    ///
-    /// Check the request parameters against this page; the returned message names what is wrong.
+    /// `232001` Your request contains an invalid request parameter. (HTTP 400). Check the request parameters against this page; the returned message names what is wrong.
     YourRequestContainsAnInvalidRequest,
-    /// `232003` Chat announcement can NOT be found in chat information. (HTTP 400).
-    ///
-    /// The chat's announcement information is abnormal.
+    /// `232003` Chat announcement can NOT be found in chat information. (HTTP 400). The chat's announcement information is abnormal.
     ChatAnnouncementCanNotBeFound,
-    /// `232010` Operator and chat can NOT be in different tenants. (HTTP 400).
-    ///
-    /// For an internal chat the caller must belong to the chat's tenant.
+    /// `232010` Operator and chat can NOT be in different tenants. (HTTP 400). For an internal chat the caller must belong to the chat's tenant.
     OperatorAndChatCanNotBe,
-    /// `232011` Operator can NOT be out of the chat. (HTTP 400).
-    ///
-    /// The operator is not in the chat; add the calling bot or user to the chat, then retry.
+    /// `232011` Operator can NOT be out of the chat. (HTTP 400). The operator is not in the chat; add the calling bot or user to the chat, then retry.
     OperatorCanNotBeOutOf,
-    /// `232019` The request has been rate limited. (HTTP 400).
-    ///
-    /// The chat's rate limit was hit; slow down and retry later (see the rate-limit guide).
-    ///
-    /// Retrying can succeed.
+    /// `232019` The request has been rate limited. (HTTP 400). The chat's rate limit was hit; slow down and retry later (see the rate-limit guide). Retrying can succeed.
     TheRequestHasBeenRateLimited,
-    /// `232024` Users do not have the visibility of the app, or the operator does not have collaboration permissions with the target users. (HTTP 400).
-    ///
-    /// The users cannot see the app, or the operator may not collaborate with them: widen the app's availability in the developer console and publish a version, or check blocks and contact relations with the target users.
+    /// `232024` Users do not have the visibility of the app, or the operator does not have collaboration permissions with the target users. (HTTP 400). The users cannot see the app, or the operator may not collaborate with them: widen the app's availability in the developer console and publish a version, or check blocks and contact relations with the target users.
     UsersDoNotHaveTheVisibility,
-    /// `232025` Bot ability is not activated. (HTTP 400).
-    ///
-    /// The app's bot ability is off: add the bot capability in the developer console (app details, app capabilities) and publish the app.
+    /// `232025` Bot ability is not activated. (HTTP 400). The app's bot ability is off: add the bot capability in the developer console (app details, app capabilities) and publish the app.
     BotAbilityIsNotActivated,
-    /// `232033` The operator or invited bots does NOT have the authority to manage external chats without the scope. (HTTP 400).
-    ///
-    /// The chat is external; only bots with external sharing enabled can operate external chats.
+    /// `232033` The operator or invited bots does NOT have the authority to manage external chats without the scope. (HTTP 400). The chat is external; only bots with external sharing enabled can operate external chats.
     TheOperatorOrInvitedBotsDoes,
-    /// `232034` The app is unavailable or inactivated by the tenant. (HTTP 400).
-    ///
-    /// The app is not installed or not enabled in this tenant; install it before calling.
+    /// `232034` The app is unavailable or inactivated by the tenant. (HTTP 400). The app is not installed or not enabled in this tenant; install it before calling.
     TheAppIsUnavailableOrInactivated,
-    /// `232066` The operator does not have the doc permission. (HTTP 400).
-    ///
-    /// The operator cannot read the announcement document; grant the app or user read access to it, then retry.
+    /// `232066` The operator does not have the doc permission. (HTTP 400). The operator cannot read the announcement document; grant the app or user read access to it, then retry.
     TheOperatorDoesNotHaveThe,
-    /// `232097` Unable to operate docx type chat announcement. (HTTP 400).
-    ///
-    /// This endpoint does not handle docx-type announcements; use the endpoint for the new announcement version.
+    /// `232097` Unable to operate docx type chat announcement. (HTTP 400). This endpoint does not handle docx-type announcements; use the endpoint for the new announcement version.
     UnableToOperateDocxTypeChat,
     /// A code the reference page does not document for this endpoint.
     Undocumented(i64),
 }
-impl ::lark_runtime::DocumentedError for GetError {
-    const DOCUMENTED: &'static [(Self, ::lark_runtime::ErrorFacts)] = &[
+impl DocumentedError for GetError {
+    const DOCUMENTED: &'static [(Self, ErrorFacts)] = &[
         (Self::YourRequestContainsAnInvalidRequest, crate::im::v1::errors::CODE_232001),
         (Self::ChatAnnouncementCanNotBeFound, crate::im::v1::errors::CODE_232003),
         (Self::OperatorAndChatCanNotBe, crate::im::v1::errors::CODE_232010),
@@ -259,15 +202,6 @@ impl ::lark_runtime::DocumentedError for GetError {
         (Self::TheOperatorDoesNotHaveThe, crate::im::v1::errors::CODE_232066),
         (Self::UnableToOperateDocxTypeChat, crate::im::v1::errors::CODE_232097),
     ];
-    fn undocumented(code: i64) -> Self {
-        Self::Undocumented(code)
-    }
-    fn undocumented_code(&self) -> Option<i64> {
-        match self {
-            Self::Undocumented(code) => Some(*code),
-            _ => None,
-        }
-    }
 }
 ::lark_runtime::documented_error_traits!(GetError);
 /// The kind of user id used for users in the request and the answer.
@@ -280,30 +214,16 @@ pub enum GetRequestUserIdType {
     UnionId,
     /// `"user_id"`: The user's id within the tenant; store apps cannot use it.
     UserId,
-    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
-    /// fails validation.
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl ::lark_runtime::enums::StringEnum for GetRequestUserIdType {
-    fn from_wire(value: &str) -> Self {
-        match value {
-            "open_id" => Self::OpenId,
-            "union_id" => Self::UnionId,
-            "user_id" => Self::UserId,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-    fn as_wire(&self) -> &str {
-        match self {
-            Self::OpenId => "open_id",
-            Self::UnionId => "union_id",
-            Self::UserId => "user_id",
-            Self::Unknown(value) => value,
-        }
-    }
-    fn is_known(&self) -> bool {
-        !matches!(self, Self::Unknown(_))
-    }
+impl GetRequestUserIdType {
+    /// Every value the spec names, with its wire form.
+    pub const VALUES: &'static [(Self, &'static str)] = &[
+        (Self::OpenId, "open_id"),
+        (Self::UnionId, "union_id"),
+        (Self::UserId, "user_id"),
+    ];
 }
 ::lark_runtime::string_enum_traits!(GetRequestUserIdType);
 /// The kind of the owner's id; for a user it matches user_id_type, for a bot it is app_id.
@@ -318,32 +238,17 @@ pub enum GetResponseOwnerIdType {
     OpenId,
     /// `"app_id"`: The bot's app id.
     AppId,
-    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
-    /// fails validation.
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl ::lark_runtime::enums::StringEnum for GetResponseOwnerIdType {
-    fn from_wire(value: &str) -> Self {
-        match value {
-            "user_id" => Self::UserId,
-            "union_id" => Self::UnionId,
-            "open_id" => Self::OpenId,
-            "app_id" => Self::AppId,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-    fn as_wire(&self) -> &str {
-        match self {
-            Self::UserId => "user_id",
-            Self::UnionId => "union_id",
-            Self::OpenId => "open_id",
-            Self::AppId => "app_id",
-            Self::Unknown(value) => value,
-        }
-    }
-    fn is_known(&self) -> bool {
-        !matches!(self, Self::Unknown(_))
-    }
+impl GetResponseOwnerIdType {
+    /// Every value the spec names, with its wire form.
+    pub const VALUES: &'static [(Self, &'static str)] = &[
+        (Self::UserId, "user_id"),
+        (Self::UnionId, "union_id"),
+        (Self::OpenId, "open_id"),
+        (Self::AppId, "app_id"),
+    ];
 }
 ::lark_runtime::string_enum_traits!(GetResponseOwnerIdType);
 /// The kind of the last modifier's id; for a user it matches user_id_type, for a bot it is app_id.
@@ -358,31 +263,16 @@ pub enum GetResponseModifierIdType {
     OpenId,
     /// `"app_id"`: The bot's app id.
     AppId,
-    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
-    /// fails validation.
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl ::lark_runtime::enums::StringEnum for GetResponseModifierIdType {
-    fn from_wire(value: &str) -> Self {
-        match value {
-            "user_id" => Self::UserId,
-            "union_id" => Self::UnionId,
-            "open_id" => Self::OpenId,
-            "app_id" => Self::AppId,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-    fn as_wire(&self) -> &str {
-        match self {
-            Self::UserId => "user_id",
-            Self::UnionId => "union_id",
-            Self::OpenId => "open_id",
-            Self::AppId => "app_id",
-            Self::Unknown(value) => value,
-        }
-    }
-    fn is_known(&self) -> bool {
-        !matches!(self, Self::Unknown(_))
-    }
+impl GetResponseModifierIdType {
+    /// Every value the spec names, with its wire form.
+    pub const VALUES: &'static [(Self, &'static str)] = &[
+        (Self::UserId, "user_id"),
+        (Self::UnionId, "union_id"),
+        (Self::OpenId, "open_id"),
+        (Self::AppId, "app_id"),
+    ];
 }
 ::lark_runtime::string_enum_traits!(GetResponseModifierIdType);

@@ -9,14 +9,11 @@
 //! `PATCH /open-apis/im/v1/chats/:chat_id/announcement`
 //!
 //! Reference: <https://open.feishu.cn/document/server-docs/group/chat-announcement/patch>
-use ::lark_runtime::__private::serde::{Deserialize, Serialize};
+use ::lark_runtime::__private::prelude::*;
 /// Request of 更新群公告信息 — Update a chat's announcement.
-///
-/// `PATCH /open-apis/im/v1/chats/:chat_id/announcement`
 ///
 /// Build it with [`PatchRequest::builder`]; a request that exists has passed every constraint of the spec.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct PatchRequest {
     #[serde(skip)]
     chat_id: String,
@@ -76,9 +73,9 @@ impl PatchRequestBuilder {
         self
     }
     /// Checks every constraint of the spec and returns the request, or every violation found.
-    pub fn build(self) -> Result<PatchRequest, ::lark_runtime::ValidationError> {
-        let root = ::lark_runtime::validate::FieldPath::root();
-        let mut violations = ::lark_runtime::validate::Violations::default();
+    pub fn build(self) -> Result<PatchRequest, ValidationError> {
+        let root = FieldPath::root();
+        let mut violations = Violations::default();
         let chat_id = violations.required(&root.field("chat_id"), self.chat_id);
         let revision = violations.required(&root.field("revision"), self.revision);
         let (Some(chat_id), Some(revision)) = (chat_id, revision) else {
@@ -89,90 +86,65 @@ impl PatchRequestBuilder {
             revision,
             requests: self.requests,
         };
-        ::lark_runtime::Validate::validate(&request)?;
+        Validate::validate(&request)?;
         Ok(request)
     }
 }
-impl ::lark_runtime::Validate for PatchRequest {
-    fn validate_at(
-        &self,
-        _at: &::lark_runtime::validate::FieldPath<'_>,
-        _violations: &mut ::lark_runtime::validate::Violations,
-    ) {}
-}
-impl ::lark_runtime::Endpoint for PatchRequest {
+impl Validate for PatchRequest {}
+impl Endpoint for PatchRequest {
     type Data = PatchResponse;
     type Error = PatchError;
-    const METADATA: &'static ::lark_runtime::EndpointMetadata = &::lark_runtime::EndpointMetadata {
-        id: "im.v1.chat_announcement.patch",
-        summary: "更新群公告信息 — Update a chat's announcement.",
-        method: ::lark_runtime::HttpMethod::Patch,
-        path_template: "/open-apis/im/v1/chats/:chat_id/announcement",
-        access_tokens: &[
-            ::lark_runtime::AccessTokenKind::Tenant,
-            ::lark_runtime::AccessTokenKind::User,
-        ],
-        app_types: &[::lark_runtime::AppType::Custom, ::lark_runtime::AppType::Isv],
+    const METADATA: &'static EndpointMetadata = &EndpointMetadata {
+        access_tokens: &[AccessTokenKind::Tenant, AccessTokenKind::User],
+        app_types: &[AppType::Custom, AppType::Isv],
         scopes: &["im:chat", "im:chat.announcement:write_only"],
-        rate_limits: &[
-            ::lark_runtime::RateLimit::per_minute(1000),
-            ::lark_runtime::RateLimit::per_second(50),
-        ],
-        special_rate_limit: false,
-        envelope: ::lark_runtime::Envelope::Data,
-        request_body: ::lark_runtime::RequestBody::Json,
-        response_kind: ::lark_runtime::ResponseKind::Json,
-        pagination_items: None,
+        rate_limits: &[RateLimit::per_minute(1000), RateLimit::per_second(50)],
+        request_body: RequestBody::Json,
         path_example: &[("chat_id", "oc_5ad11d72b830411d72b836c20")],
-        query_example: &[],
         request_example: Some(
             "{\"requests\":[\"{\\\"requestType\\\":\\\"InsertBlocksRequestType\\\",\\\"insertBlocksRequest\\\":{\\\"payload\\\":\\\"{\\\\\\\"blocks\\\\\\\":[{\\\\\\\"type\\\\\\\":\\\\\\\"paragraph\\\\\\\",\\\\\\\"paragraph\\\\\\\":{\\\\\\\"elements\\\\\\\":[{\\\\\\\"type\\\\\\\":\\\\\\\"textRun\\\\\\\",\\\\\\\"textRun\\\\\\\":{\\\\\\\"text\\\\\\\":\\\\\\\"Docs API Sample Content\\\\\\\",\\\\\\\"style\\\\\\\":{}}}],\\\\\\\"style\\\\\\\":{}}}]}\\\",\\\"location\\\":{\\\"zoneId\\\":\\\"0\\\",\\\"index\\\":0, \\\"endOfZone\\\": true}}}\"],\"revision\":\"12\"}",
         ),
-        file_parts: &[],
         response_example: Some("{\"code\":0,\"data\":{},\"msg\":\"success\"}"),
+        ..EndpointMetadata::new(
+            "im.v1.chat_announcement.patch",
+            "更新群公告信息 — Update a chat's announcement.",
+            HttpMethod::Patch,
+            "/open-apis/im/v1/chats/:chat_id/announcement",
+        )
     };
     fn path(&self) -> String {
-        ::lark_runtime::wire::fill_path(
+        fill_path(
             Self::METADATA.path_template,
             &[("chat_id", ToString::to_string(&self.chat_id))],
         )
     }
-    fn query(&self) -> Vec<(&'static str, String)> {
-        Vec::new()
-    }
 }
 #[cfg(feature = "server")]
-impl ::lark_runtime::Incoming for PatchRequest {
-    fn from_incoming(
-        request: &::lark_runtime::IncomingRequest<'_>,
-    ) -> Result<Self, ::lark_runtime::ValidationError> {
+impl Incoming for PatchRequest {
+    fn from_incoming(request: &IncomingRequest<'_>) -> Result<Self, ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
         #[derive(Deserialize)]
-        #[serde(crate = "::lark_runtime::__private::serde")]
         struct Body {
             #[serde(default, rename = "revision")]
             revision: Option<String>,
             #[serde(default, rename = "requests")]
             requests: Option<Vec<String>>,
         }
-        let root = ::lark_runtime::validate::FieldPath::root();
-        let mut violations = ::lark_runtime::validate::Violations::default();
+        let mut violations = Violations::default();
         let mut builder = Self::builder();
-        builder.chat_id = request
-            .path_param::<String>(&root.field("chat_id"), "chat_id", &mut violations);
+        builder.chat_id = request.path_param("chat_id", &mut violations);
         let Some(body) = request.body::<Body>(&mut violations) else {
             return Err(violations.into_error("PatchRequest"));
         };
         builder.revision = body.revision;
         builder.requests = body.requests;
-        ::lark_runtime::incoming::finish(violations, "PatchRequest", builder.build())
+        ::lark_runtime::incoming::finish(violations, builder.build())
     }
 }
 /// Response data of 更新群公告信息 — Update a chat's announcement.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct PatchResponse {}
 /// A documented error code of 更新群公告信息 — Update a chat's announcement.
 ///
@@ -180,69 +152,39 @@ pub struct PatchResponse {}
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum PatchError {
-    /// `232001` Your request contains an invalid request parameter. (HTTP 400).
-    ///
-    /// Check the request parameters against this page; the returned message names what is wrong.
+    /// `232001` Your request contains an invalid request parameter. (HTTP 400). Check the request parameters against this page; the returned message names what is wrong.
     YourRequestContainsAnInvalidRequest,
-    /// `232002` No Permission: Only chat owner or admin can edit chat information in the current situation. (HTTP 400).
-    ///
-    /// At present only the owner or a manager may update this chat's information.
+    /// `232002` No Permission: Only chat owner or admin can edit chat information in the current situation. (HTTP 400). At present only the owner or a manager may update this chat's information.
     NoPermissionOnlyChatOwnerOr,
-    /// `232003` Chat announcement can NOT be found in chat information. (HTTP 400).
-    ///
-    /// The chat's announcement information is abnormal.
+    /// `232003` Chat announcement can NOT be found in chat information. (HTTP 400). The chat's announcement information is abnormal.
     ChatAnnouncementCanNotBeFound,
-    /// `232009` Your request specifies a chat which has already been dissolved. (HTTP 400).
-    ///
-    /// The chat has been disbanded; it can no longer be operated on.
+    /// `232009` Your request specifies a chat which has already been dissolved. (HTTP 400). The chat has been disbanded; it can no longer be operated on.
     YourRequestSpecifiesAChatWhich,
-    /// `232010` Operator and chat can NOT be in different tenants. (HTTP 400).
-    ///
-    /// For an internal chat the caller must belong to the chat's tenant.
+    /// `232010` Operator and chat can NOT be in different tenants. (HTTP 400). For an internal chat the caller must belong to the chat's tenant.
     OperatorAndChatCanNotBe,
-    /// `232011` Operator can NOT be out of the chat. (HTTP 400).
-    ///
-    /// The operator is not in the chat; add the calling bot or user to the chat, then retry.
+    /// `232011` Operator can NOT be out of the chat. (HTTP 400). The operator is not in the chat; add the calling bot or user to the chat, then retry.
     OperatorCanNotBeOutOf,
-    /// `232018` Updating announcement failed. (HTTP 400).
-    ///
-    /// The update failed; read the returned message and check the request structure against the legacy doc edit format.
+    /// `232018` Updating announcement failed. (HTTP 400). The update failed; read the returned message and check the request structure against the legacy doc edit format.
     UpdatingAnnouncementFailed,
-    /// `232019` The request has been rate limited. (HTTP 400).
-    ///
-    /// The chat's rate limit was hit; slow down and retry later (see the rate-limit guide).
-    ///
-    /// Retrying can succeed.
+    /// `232019` The request has been rate limited. (HTTP 400). The chat's rate limit was hit; slow down and retry later (see the rate-limit guide). Retrying can succeed.
     TheRequestHasBeenRateLimited,
-    /// `232024` Users do not have the visibility of the app, or the operator does not have collaboration permissions with the target users. (HTTP 400).
-    ///
-    /// The users cannot see the app, or the operator may not collaborate with them: widen the app's availability in the developer console and publish a version, or check blocks and contact relations with the target users.
+    /// `232024` Users do not have the visibility of the app, or the operator does not have collaboration permissions with the target users. (HTTP 400). The users cannot see the app, or the operator may not collaborate with them: widen the app's availability in the developer console and publish a version, or check blocks and contact relations with the target users.
     UsersDoNotHaveTheVisibility,
-    /// `232025` Bot ability is not activated. (HTTP 400).
-    ///
-    /// The app's bot ability is off: add the bot capability in the developer console (app details, app capabilities) and publish the app.
+    /// `232025` Bot ability is not activated. (HTTP 400). The app's bot ability is off: add the bot capability in the developer console (app details, app capabilities) and publish the app.
     BotAbilityIsNotActivated,
-    /// `232033` The operator or invited bots does NOT have the authority to manage external chats without the scope. (HTTP 400).
-    ///
-    /// The chat is external; only bots with external sharing enabled can operate external chats.
+    /// `232033` The operator or invited bots does NOT have the authority to manage external chats without the scope. (HTTP 400). The chat is external; only bots with external sharing enabled can operate external chats.
     TheOperatorOrInvitedBotsDoes,
-    /// `232034` The app is unavailable or inactivated by the tenant. (HTTP 400).
-    ///
-    /// The app is not installed or not enabled in this tenant; install it before calling.
+    /// `232034` The app is unavailable or inactivated by the tenant. (HTTP 400). The app is not installed or not enabled in this tenant; install it before calling.
     TheAppIsUnavailableOrInactivated,
-    /// `232066` The operator does not have the doc permission. (HTTP 400).
-    ///
-    /// The operator cannot read the announcement document; grant the app or user read access to it, then retry.
+    /// `232066` The operator does not have the doc permission. (HTTP 400). The operator cannot read the announcement document; grant the app or user read access to it, then retry.
     TheOperatorDoesNotHaveThe,
-    /// `232097` Unable to operate docx type chat announcement. (HTTP 400).
-    ///
-    /// This endpoint does not handle docx-type announcements; use the endpoint for updating the new announcement version.
+    /// `232097` Unable to operate docx type chat announcement. (HTTP 400). This endpoint does not handle docx-type announcements; use the endpoint for updating the new announcement version.
     UnableToOperateDocxTypeChat,
     /// A code the reference page does not document for this endpoint.
     Undocumented(i64),
 }
-impl ::lark_runtime::DocumentedError for PatchError {
-    const DOCUMENTED: &'static [(Self, ::lark_runtime::ErrorFacts)] = &[
+impl DocumentedError for PatchError {
+    const DOCUMENTED: &'static [(Self, ErrorFacts)] = &[
         (Self::YourRequestContainsAnInvalidRequest, crate::im::v1::errors::CODE_232001),
         (Self::NoPermissionOnlyChatOwnerOr, crate::im::v1::errors::CODE_232002),
         (Self::ChatAnnouncementCanNotBeFound, crate::im::v1::errors::CODE_232003),
@@ -258,14 +200,5 @@ impl ::lark_runtime::DocumentedError for PatchError {
         (Self::TheOperatorDoesNotHaveThe, crate::im::v1::errors::CODE_232066),
         (Self::UnableToOperateDocxTypeChat, crate::im::v1::errors::CODE_232097_2),
     ];
-    fn undocumented(code: i64) -> Self {
-        Self::Undocumented(code)
-    }
-    fn undocumented_code(&self) -> Option<i64> {
-        match self {
-            Self::Undocumented(code) => Some(*code),
-            _ => None,
-        }
-    }
 }
 ::lark_runtime::documented_error_traits!(PatchError);

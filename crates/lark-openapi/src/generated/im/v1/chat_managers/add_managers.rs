@@ -9,14 +9,11 @@
 //! `POST /open-apis/im/v1/chats/:chat_id/managers/add_managers`
 //!
 //! Reference: <https://open.feishu.cn/document/server-docs/group/chat-member/add_managers>
-use ::lark_runtime::__private::serde::{Deserialize, Serialize};
+use ::lark_runtime::__private::prelude::*;
 /// Request of 指定群管理员 — Make chat members managers.
-///
-/// `POST /open-apis/im/v1/chats/:chat_id/managers/add_managers`
 ///
 /// Build it with [`AddManagersRequest::builder`]; a request that exists has passed every constraint of the spec.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct AddManagersRequest {
     #[serde(skip)]
     chat_id: String,
@@ -82,9 +79,9 @@ impl AddManagersRequestBuilder {
         self
     }
     /// Checks every constraint of the spec and returns the request, or every violation found.
-    pub fn build(self) -> Result<AddManagersRequest, ::lark_runtime::ValidationError> {
-        let root = ::lark_runtime::validate::FieldPath::root();
-        let mut violations = ::lark_runtime::validate::Violations::default();
+    pub fn build(self) -> Result<AddManagersRequest, ValidationError> {
+        let root = FieldPath::root();
+        let mut violations = Violations::default();
         let chat_id = violations.required(&root.field("chat_id"), self.chat_id);
         let (Some(chat_id),) = (chat_id,) else {
             return Err(violations.into_error("AddManagersRequest"));
@@ -94,22 +91,13 @@ impl AddManagersRequestBuilder {
             member_id_type: self.member_id_type,
             manager_ids: self.manager_ids,
         };
-        ::lark_runtime::Validate::validate(&request)?;
+        Validate::validate(&request)?;
         Ok(request)
     }
 }
-impl ::lark_runtime::Validate for AddManagersRequest {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
-        {
-            let at = at.field("member_id_type");
-            if let Some(value) = &self.member_id_type {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
+impl Validate for AddManagersRequest {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
+        violations.check(&at.field("member_id_type"), &self.member_id_type);
         {
             let at = at.field("manager_ids");
             if let Some(value) = &self.manager_ids {
@@ -118,90 +106,66 @@ impl ::lark_runtime::Validate for AddManagersRequest {
         }
     }
 }
-impl ::lark_runtime::Endpoint for AddManagersRequest {
+impl Endpoint for AddManagersRequest {
     type Data = AddManagersResponse;
     type Error = AddManagersError;
-    const METADATA: &'static ::lark_runtime::EndpointMetadata = &::lark_runtime::EndpointMetadata {
-        id: "im.v1.chat_managers.add_managers",
-        summary: "指定群管理员 — Make chat members managers.",
-        method: ::lark_runtime::HttpMethod::Post,
-        path_template: "/open-apis/im/v1/chats/:chat_id/managers/add_managers",
-        access_tokens: &[
-            ::lark_runtime::AccessTokenKind::Tenant,
-            ::lark_runtime::AccessTokenKind::User,
-        ],
-        app_types: &[::lark_runtime::AppType::Custom, ::lark_runtime::AppType::Isv],
+    const METADATA: &'static EndpointMetadata = &EndpointMetadata {
+        access_tokens: &[AccessTokenKind::Tenant, AccessTokenKind::User],
+        app_types: &[AppType::Custom, AppType::Isv],
         scopes: &["im:chat", "im:chat.managers:write_only"],
-        rate_limits: &[
-            ::lark_runtime::RateLimit::per_minute(1000),
-            ::lark_runtime::RateLimit::per_second(50),
-        ],
-        special_rate_limit: false,
-        envelope: ::lark_runtime::Envelope::Data,
-        request_body: ::lark_runtime::RequestBody::Json,
-        response_kind: ::lark_runtime::ResponseKind::Json,
-        pagination_items: None,
+        rate_limits: &[RateLimit::per_minute(1000), RateLimit::per_second(50)],
+        request_body: RequestBody::Json,
         path_example: &[("chat_id", "oc_a0553eda9014c201e6969b478895c230")],
         query_example: &[("member_id_type", "open_id")],
         request_example: Some(
             "{\"manager_ids\":[\"ou_9204a37300b3700d61effaa439f34295\"]}",
         ),
-        file_parts: &[],
         response_example: Some(
             "{\"code\":0,\"data\":{\"chat_bot_managers\":[\"cli_a10fbf7e94b8d01d\"],\"chat_managers\":[\"ou_9204a37300b3700d61effaa439f34295\"]},\"msg\":\"success\"}",
         ),
+        ..EndpointMetadata::new(
+            "im.v1.chat_managers.add_managers",
+            "指定群管理员 — Make chat members managers.",
+            HttpMethod::Post,
+            "/open-apis/im/v1/chats/:chat_id/managers/add_managers",
+        )
     };
     fn path(&self) -> String {
-        ::lark_runtime::wire::fill_path(
+        fill_path(
             Self::METADATA.path_template,
             &[("chat_id", ToString::to_string(&self.chat_id))],
         )
     }
     fn query(&self) -> Vec<(&'static str, String)> {
         let mut query = Vec::new();
-        if let Some(value) = &self.member_id_type {
-            query.push(("member_id_type", ToString::to_string(value)));
-        }
+        push_query(&mut query, "member_id_type", &self.member_id_type);
         query
     }
 }
 #[cfg(feature = "server")]
-impl ::lark_runtime::Incoming for AddManagersRequest {
-    fn from_incoming(
-        request: &::lark_runtime::IncomingRequest<'_>,
-    ) -> Result<Self, ::lark_runtime::ValidationError> {
+impl Incoming for AddManagersRequest {
+    fn from_incoming(request: &IncomingRequest<'_>) -> Result<Self, ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
         #[derive(Deserialize)]
-        #[serde(crate = "::lark_runtime::__private::serde")]
         struct Body {
             #[serde(default, rename = "manager_ids")]
             manager_ids: Option<Vec<String>>,
         }
-        let root = ::lark_runtime::validate::FieldPath::root();
-        let mut violations = ::lark_runtime::validate::Violations::default();
+        let mut violations = Violations::default();
         let mut builder = Self::builder();
-        builder.chat_id = request
-            .path_param::<String>(&root.field("chat_id"), "chat_id", &mut violations);
-        builder.member_id_type = request
-            .query_one::<
-                AddManagersRequestMemberIdType,
-            >(&root.field("member_id_type"), "member_id_type", &mut violations);
+        builder.chat_id = request.path_param("chat_id", &mut violations);
+        builder.member_id_type = request.query_one("member_id_type", &mut violations);
         let Some(body) = request.body::<Body>(&mut violations) else {
             return Err(violations.into_error("AddManagersRequest"));
         };
         builder.manager_ids = body.manager_ids;
-        ::lark_runtime::incoming::finish(
-            violations,
-            "AddManagersRequest",
-            builder.build(),
-        )
+        ::lark_runtime::incoming::finish(violations, builder.build())
     }
 }
 /// Response data of 指定群管理员 — Make chat members managers.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct AddManagersResponse {
     /// Ids of the chat's user managers, of the kind member_id_type names (open_id when member_id_type is app_id).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -218,63 +182,35 @@ pub struct AddManagersResponse {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum AddManagersError {
-    /// `232001` Your request contains an invalid request parameter. (HTTP 400).
-    ///
-    /// Check the request parameters against this page; the returned message names what is wrong.
+    /// `232001` Your request contains an invalid request parameter. (HTTP 400). Check the request parameters against this page; the returned message names what is wrong.
     YourRequestContainsAnInvalidRequest,
-    /// `232009` Your request specifies a chat which has already been dissolved. (HTTP 400).
-    ///
-    /// The chat has been disbanded; it can no longer be operated on.
+    /// `232009` Your request specifies a chat which has already been dissolved. (HTTP 400). The chat has been disbanded; it can no longer be operated on.
     YourRequestSpecifiesAChatWhich,
-    /// `232011` Operator can NOT be out of the chat. (HTTP 400).
-    ///
-    /// The operator is not in the chat; add the calling bot or user to the chat and make sure it is the owner, then retry.
+    /// `232011` Operator can NOT be out of the chat. (HTTP 400). The operator is not in the chat; add the calling bot or user to the chat and make sure it is the owner, then retry.
     OperatorCanNotBeOutOf,
-    /// `232019` The request has been rate limited. (HTTP 400).
-    ///
-    /// The chat's rate limit was hit; slow down and retry later (see the rate-limit guide).
-    ///
-    /// Retrying can succeed.
+    /// `232019` The request has been rate limited. (HTTP 400). The chat's rate limit was hit; slow down and retry later (see the rate-limit guide). Retrying can succeed.
     TheRequestHasBeenRateLimited,
-    /// `232024` Users do not have the visibility of the app, or the operator does not have collaboration permissions with the target users. (HTTP 400).
-    ///
-    /// The users cannot see the app, or the operator may not collaborate with them: widen the app's availability in the developer console and publish a version, or check blocks and contact relations with the target users.
+    /// `232024` Users do not have the visibility of the app, or the operator does not have collaboration permissions with the target users. (HTTP 400). The users cannot see the app, or the operator may not collaborate with them: widen the app's availability in the developer console and publish a version, or check blocks and contact relations with the target users.
     UsersDoNotHaveTheVisibility,
-    /// `232025` Bot ability is not activated. (HTTP 400).
-    ///
-    /// The app's bot ability is off: add the bot capability in the developer console (app details, app capabilities) and publish the app.
+    /// `232025` Bot ability is not activated. (HTTP 400). The app's bot ability is off: add the bot capability in the developer console (app details, app capabilities) and publish the app.
     BotAbilityIsNotActivated,
-    /// `232027` There are no valid members in the ID list specified in your request. (HTTP 400).
-    ///
-    /// The id list is empty or holds no valid member; check the ids.
+    /// `232027` There are no valid members in the ID list specified in your request. (HTTP 400). The id list is empty or holds no valid member; check the ids.
     ThereAreNoValidMembersIn,
-    /// `232033` The operator or invited bots does NOT have the authority to manage external chats without the scope. (HTTP 400).
-    ///
-    /// The chat is external; only bots with external sharing enabled can operate external chats.
+    /// `232033` The operator or invited bots does NOT have the authority to manage external chats without the scope. (HTTP 400). The chat is external; only bots with external sharing enabled can operate external chats.
     TheOperatorOrInvitedBotsDoes,
-    /// `232034` The app is unavailable or inactivated by the tenant. (HTTP 400).
-    ///
-    /// The app is not installed or not enabled in this tenant; install it before calling.
+    /// `232034` The app is unavailable or inactivated by the tenant. (HTTP 400). The app is not installed or not enabled in this tenant; install it before calling.
     TheAppIsUnavailableOrInactivated,
-    /// `232038` The operator is not chat owner, no permission to complete the request. (HTTP 400).
-    ///
-    /// Only the chat owner may add or remove managers.
+    /// `232038` The operator is not chat owner, no permission to complete the request. (HTTP 400). Only the chat owner may add or remove managers.
     TheOperatorIsNotChatOwner,
-    /// `232039` The operation of Add/Delete chat managers has succeeded. But the current managers list was not returned due to service problems. (HTTP 400).
-    ///
-    /// The change succeeded but the manager list could not be returned; request again to get it, or ask technical support.
-    ///
-    /// Retrying can succeed.
+    /// `232039` The operation of Add/Delete chat managers has succeeded. But the current managers list was not returned due to service problems. (HTTP 400). The change succeeded but the manager list could not be returned; request again to get it, or ask technical support. Retrying can succeed.
     TheOperationOfAddDeleteChat,
-    /// `232040` The chat managers has reached the limit of maximum number. (HTTP 400).
-    ///
-    /// The chat already has the most managers allowed (10 for an ordinary chat, 20 for a very large one); remove a manager, then retry.
+    /// `232040` The chat managers has reached the limit of maximum number. (HTTP 400). The chat already has the most managers allowed (10 for an ordinary chat, 20 for a very large one); remove a manager, then retry.
     TheChatManagersHasReachedThe,
     /// A code the reference page does not document for this endpoint.
     Undocumented(i64),
 }
-impl ::lark_runtime::DocumentedError for AddManagersError {
-    const DOCUMENTED: &'static [(Self, ::lark_runtime::ErrorFacts)] = &[
+impl DocumentedError for AddManagersError {
+    const DOCUMENTED: &'static [(Self, ErrorFacts)] = &[
         (Self::YourRequestContainsAnInvalidRequest, crate::im::v1::errors::CODE_232001),
         (Self::YourRequestSpecifiesAChatWhich, crate::im::v1::errors::CODE_232009),
         (Self::OperatorCanNotBeOutOf, crate::im::v1::errors::CODE_232011_2),
@@ -288,15 +224,6 @@ impl ::lark_runtime::DocumentedError for AddManagersError {
         (Self::TheOperationOfAddDeleteChat, crate::im::v1::errors::CODE_232039),
         (Self::TheChatManagersHasReachedThe, crate::im::v1::errors::CODE_232040),
     ];
-    fn undocumented(code: i64) -> Self {
-        Self::Undocumented(code)
-    }
-    fn undocumented_code(&self) -> Option<i64> {
-        match self {
-            Self::Undocumented(code) => Some(*code),
-            _ => None,
-        }
-    }
 }
 ::lark_runtime::documented_error_traits!(AddManagersError);
 /// The kind of id in manager_ids and chat_managers; app_id for bots.
@@ -311,31 +238,16 @@ pub enum AddManagersRequestMemberIdType {
     UserId,
     /// `"app_id"`: The bot's app id.
     AppId,
-    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
-    /// fails validation.
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl ::lark_runtime::enums::StringEnum for AddManagersRequestMemberIdType {
-    fn from_wire(value: &str) -> Self {
-        match value {
-            "open_id" => Self::OpenId,
-            "union_id" => Self::UnionId,
-            "user_id" => Self::UserId,
-            "app_id" => Self::AppId,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-    fn as_wire(&self) -> &str {
-        match self {
-            Self::OpenId => "open_id",
-            Self::UnionId => "union_id",
-            Self::UserId => "user_id",
-            Self::AppId => "app_id",
-            Self::Unknown(value) => value,
-        }
-    }
-    fn is_known(&self) -> bool {
-        !matches!(self, Self::Unknown(_))
-    }
+impl AddManagersRequestMemberIdType {
+    /// Every value the spec names, with its wire form.
+    pub const VALUES: &'static [(Self, &'static str)] = &[
+        (Self::OpenId, "open_id"),
+        (Self::UnionId, "union_id"),
+        (Self::UserId, "user_id"),
+        (Self::AppId, "app_id"),
+    ];
 }
 ::lark_runtime::string_enum_traits!(AddManagersRequestMemberIdType);

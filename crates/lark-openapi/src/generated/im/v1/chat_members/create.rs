@@ -10,14 +10,11 @@
 //! `POST /open-apis/im/v1/chats/:chat_id/members`
 //!
 //! Reference: <https://open.feishu.cn/document/server-docs/group/chat-member/create>
-use ::lark_runtime::__private::serde::{Deserialize, Serialize};
+use ::lark_runtime::__private::prelude::*;
 /// Request of 将用户或机器人拉入群聊 — Add users or bots to a chat.
-///
-/// `POST /open-apis/im/v1/chats/:chat_id/members`
 ///
 /// Build it with [`CreateRequest::builder`]; a request that exists has passed every constraint of the spec.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct CreateRequest {
     #[serde(skip)]
     chat_id: String,
@@ -96,9 +93,9 @@ impl CreateRequestBuilder {
         self
     }
     /// Checks every constraint of the spec and returns the request, or every violation found.
-    pub fn build(self) -> Result<CreateRequest, ::lark_runtime::ValidationError> {
-        let root = ::lark_runtime::validate::FieldPath::root();
-        let mut violations = ::lark_runtime::validate::Violations::default();
+    pub fn build(self) -> Result<CreateRequest, ValidationError> {
+        let root = FieldPath::root();
+        let mut violations = Violations::default();
         let chat_id = violations.required(&root.field("chat_id"), self.chat_id);
         let (Some(chat_id),) = (chat_id,) else {
             return Err(violations.into_error("CreateRequest"));
@@ -109,115 +106,76 @@ impl CreateRequestBuilder {
             succeed_type: self.succeed_type,
             id_list: self.id_list,
         };
-        ::lark_runtime::Validate::validate(&request)?;
+        Validate::validate(&request)?;
         Ok(request)
     }
 }
-impl ::lark_runtime::Validate for CreateRequest {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
-        {
-            let at = at.field("member_id_type");
-            if let Some(value) = &self.member_id_type {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
-        {
-            let at = at.field("succeed_type");
-            if let Some(value) = &self.succeed_type {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
+impl Validate for CreateRequest {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
+        violations.check(&at.field("member_id_type"), &self.member_id_type);
+        violations.check(&at.field("succeed_type"), &self.succeed_type);
     }
 }
-impl ::lark_runtime::Endpoint for CreateRequest {
+impl Endpoint for CreateRequest {
     type Data = CreateResponse;
     type Error = CreateError;
-    const METADATA: &'static ::lark_runtime::EndpointMetadata = &::lark_runtime::EndpointMetadata {
-        id: "im.v1.chat_members.create",
-        summary: "将用户或机器人拉入群聊 — Add users or bots to a chat.",
-        method: ::lark_runtime::HttpMethod::Post,
-        path_template: "/open-apis/im/v1/chats/:chat_id/members",
-        access_tokens: &[
-            ::lark_runtime::AccessTokenKind::Tenant,
-            ::lark_runtime::AccessTokenKind::User,
-        ],
-        app_types: &[::lark_runtime::AppType::Custom, ::lark_runtime::AppType::Isv],
+    const METADATA: &'static EndpointMetadata = &EndpointMetadata {
+        access_tokens: &[AccessTokenKind::Tenant, AccessTokenKind::User],
+        app_types: &[AppType::Custom, AppType::Isv],
         scopes: &["im:chat", "im:chat.members:write_only"],
-        rate_limits: &[
-            ::lark_runtime::RateLimit::per_minute(1000),
-            ::lark_runtime::RateLimit::per_second(50),
-        ],
-        special_rate_limit: false,
-        envelope: ::lark_runtime::Envelope::Data,
-        request_body: ::lark_runtime::RequestBody::Json,
-        response_kind: ::lark_runtime::ResponseKind::Json,
-        pagination_items: None,
+        rate_limits: &[RateLimit::per_minute(1000), RateLimit::per_second(50)],
+        request_body: RequestBody::Json,
         path_example: &[("chat_id", "oc_a0553eda9014c201e6969b478895c230")],
         query_example: &[("member_id_type", "open_id"), ("succeed_type", "0")],
         request_example: Some("{\"id_list\":[\"4d7a3c6g\"]}"),
-        file_parts: &[],
         response_example: Some(
             "{\"code\":0,\"data\":{\"invalid_id_list\":[\"4d7a3c6g\"],\"not_existed_id_list\":[\"4d7a3c6g\"],\"pending_approval_id_list\":[\"4d7a3c6g\"]},\"msg\":\"success\"}",
         ),
+        ..EndpointMetadata::new(
+            "im.v1.chat_members.create",
+            "将用户或机器人拉入群聊 — Add users or bots to a chat.",
+            HttpMethod::Post,
+            "/open-apis/im/v1/chats/:chat_id/members",
+        )
     };
     fn path(&self) -> String {
-        ::lark_runtime::wire::fill_path(
+        fill_path(
             Self::METADATA.path_template,
             &[("chat_id", ToString::to_string(&self.chat_id))],
         )
     }
     fn query(&self) -> Vec<(&'static str, String)> {
         let mut query = Vec::new();
-        if let Some(value) = &self.member_id_type {
-            query.push(("member_id_type", ToString::to_string(value)));
-        }
-        if let Some(value) = &self.succeed_type {
-            query.push(("succeed_type", ToString::to_string(value)));
-        }
+        push_query(&mut query, "member_id_type", &self.member_id_type);
+        push_query(&mut query, "succeed_type", &self.succeed_type);
         query
     }
 }
 #[cfg(feature = "server")]
-impl ::lark_runtime::Incoming for CreateRequest {
-    fn from_incoming(
-        request: &::lark_runtime::IncomingRequest<'_>,
-    ) -> Result<Self, ::lark_runtime::ValidationError> {
+impl Incoming for CreateRequest {
+    fn from_incoming(request: &IncomingRequest<'_>) -> Result<Self, ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
         #[derive(Deserialize)]
-        #[serde(crate = "::lark_runtime::__private::serde")]
         struct Body {
             #[serde(default, rename = "id_list")]
             id_list: Option<Vec<String>>,
         }
-        let root = ::lark_runtime::validate::FieldPath::root();
-        let mut violations = ::lark_runtime::validate::Violations::default();
+        let mut violations = Violations::default();
         let mut builder = Self::builder();
-        builder.chat_id = request
-            .path_param::<String>(&root.field("chat_id"), "chat_id", &mut violations);
-        builder.member_id_type = request
-            .query_one::<
-                CreateRequestMemberIdType,
-            >(&root.field("member_id_type"), "member_id_type", &mut violations);
-        builder.succeed_type = request
-            .query_one::<
-                CreateRequestSucceedType,
-            >(&root.field("succeed_type"), "succeed_type", &mut violations);
+        builder.chat_id = request.path_param("chat_id", &mut violations);
+        builder.member_id_type = request.query_one("member_id_type", &mut violations);
+        builder.succeed_type = request.query_one("succeed_type", &mut violations);
         let Some(body) = request.body::<Body>(&mut violations) else {
             return Err(violations.into_error("CreateRequest"));
         };
         builder.id_list = body.id_list;
-        ::lark_runtime::incoming::finish(violations, "CreateRequest", builder.build())
+        ::lark_runtime::incoming::finish(violations, builder.build())
     }
 }
 /// Response data of 将用户或机器人拉入群聊 — Add users or bots to a chat.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct CreateResponse {
     /// Ids that were not added: with succeed_type 0 only resigned users, with 1 also invisible ids and ids of inactive apps.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -238,97 +196,53 @@ pub struct CreateResponse {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum CreateError {
-    /// `232001` Your request contains an invalid request parameter. (HTTP 400).
-    ///
-    /// Check the request parameters against this page; the returned message names what is wrong.
+    /// `232001` Your request contains an invalid request parameter. (HTTP 400). Check the request parameters against this page; the returned message names what is wrong.
     YourRequestContainsAnInvalidRequest,
-    /// `232004` Such an app does NOT exist. (HTTP 400).
-    ///
-    /// The operating app id does not exist; contact technical support.
+    /// `232004` Such an app does NOT exist. (HTTP 400). The operating app id does not exist; contact technical support.
     SuchAnAppDoesNotExist,
-    /// `232006` Your request specifies a chat_id which is invalid. (HTTP 400).
-    ///
-    /// The chat_id is invalid; use one returned by creating a chat, listing the chats of the user or bot, or searching chats.
+    /// `232006` Your request specifies a chat_id which is invalid. (HTTP 400). The chat_id is invalid; use one returned by creating a chat, listing the chats of the user or bot, or searching chats.
     YourRequestSpecifiesAChatId,
-    /// `232009` Your request specifies a chat which has already been dissolved. (HTTP 400).
-    ///
-    /// The chat has been disbanded; it can no longer be operated on.
+    /// `232009` Your request specifies a chat which has already been dissolved. (HTTP 400). The chat has been disbanded; it can no longer be operated on.
     YourRequestSpecifiesAChatWhich,
-    /// `232010` Operator and chat can NOT be in different tenants. (HTTP 400).
-    ///
-    /// The operator and the chat must belong to the same tenant.
+    /// `232010` Operator and chat can NOT be in different tenants. (HTTP 400). The operator and the chat must belong to the same tenant.
     OperatorAndChatCanNotBe,
-    /// `232011` Operator can NOT be out of the chat. (HTTP 400).
-    ///
-    /// The operator is not in the chat; add the calling bot or user to the chat, then retry.
+    /// `232011` Operator can NOT be out of the chat. (HTTP 400). The operator is not in the chat; add the calling bot or user to the chat, then retry.
     OperatorCanNotBeOutOf,
-    /// `232013` You have reached the limit of maximum number of members a chat can have. (HTTP 400).
-    ///
-    /// The chat is full (by default 5000 members for ordinary and topic chats, 3000 for meeting chats in verified tenants).
+    /// `232013` You have reached the limit of maximum number of members a chat can have. (HTTP 400). The chat is full (by default 5000 members for ordinary and topic chats, 3000 for meeting chats in verified tenants).
     YouHaveReachedTheLimitOf,
-    /// `232017` No Permission: If the operator is NOT owner or creator with the scope, the operator can NOT complete the request. (HTTP 400).
-    ///
-    /// The operator is not owner, manager or creator of the chat: make it a manager, or let every member add members and share the chat in the chat settings, then retry.
+    /// `232017` No Permission: If the operator is NOT owner or creator with the scope, the operator can NOT complete the request. (HTTP 400). The operator is not owner, manager or creator of the chat: make it a manager, or let every member add members and share the chat in the chat settings, then retry.
     NoPermissionIfTheOperatorIs,
-    /// `232019` The request has been rate limited. (HTTP 400).
-    ///
-    /// The chat's rate limit was hit; slow down, and call add and remove on the same chat one after another rather than at once.
-    ///
-    /// Retrying can succeed.
+    /// `232019` The request has been rate limited. (HTTP 400). The chat's rate limit was hit; slow down, and call add and remove on the same chat one after another rather than at once. Retrying can succeed.
     TheRequestHasBeenRateLimited,
-    /// `232024` Users do not have the visibility of the app, or the operator does not have collaboration permissions with the target users. (HTTP 400).
-    ///
-    /// The users cannot see the app, or the operator may not collaborate with them: widen the app's availability in the developer console and publish a version, or check blocks and contact relations with the target users.
+    /// `232024` Users do not have the visibility of the app, or the operator does not have collaboration permissions with the target users. (HTTP 400). The users cannot see the app, or the operator may not collaborate with them: widen the app's availability in the developer console and publish a version, or check blocks and contact relations with the target users.
     UsersDoNotHaveTheVisibility,
-    /// `232025` Bot ability is not activated. (HTTP 400).
-    ///
-    /// The app's bot ability is off: add the bot capability in the developer console (app details, app capabilities) and publish the app.
+    /// `232025` Bot ability is not activated. (HTTP 400). The app's bot ability is off: add the bot capability in the developer console (app details, app capabilities) and publish the app.
     BotAbilityIsNotActivated,
-    /// `232027` There are no valid members in the ID list specified in your request. (HTTP 400).
-    ///
-    /// The id list is empty or holds no valid member.
+    /// `232027` There are no valid members in the ID list specified in your request. (HTTP 400). The id list is empty or holds no valid member.
     ThereAreNoValidMembersIn,
-    /// `232028` External members can Not be added to an internal group chat. (HTTP 400).
-    ///
-    /// Users of other tenants cannot join an internal chat.
+    /// `232028` External members can Not be added to an internal group chat. (HTTP 400). Users of other tenants cannot join an internal chat.
     ExternalMembersCanNotBeAdded,
-    /// `232033` The operator or invited bots does NOT have the authority to manage external chats without the scope. (HTTP 400).
-    ///
-    /// The operator may not operate external chats.
+    /// `232033` The operator or invited bots does NOT have the authority to manage external chats without the scope. (HTTP 400). The operator may not operate external chats.
     TheOperatorOrInvitedBotsDoes,
-    /// `232034` The app is unavailable or inactivated by the tenant. (HTTP 400).
-    ///
-    /// The app is not installed or not enabled in this tenant; install it before calling.
+    /// `232034` The app is unavailable or inactivated by the tenant. (HTTP 400). The app is not installed or not enabled in this tenant; install it before calling.
     TheAppIsUnavailableOrInactivated,
-    /// `232043` Your request contains unavailable ids. (HTTP 400).
-    ///
-    /// Some ids are unusable; check the id list.
+    /// `232043` Your request contains unavailable ids. (HTTP 400). Some ids are unusable; check the id list.
     YourRequestContainsUnavailableIds,
-    /// `232044` You have reached maximum number of chat members set by admin. (HTTP 400).
-    ///
-    /// The chat reached the member limit the tenant administrator set; ask the administrator to raise it.
+    /// `232044` You have reached maximum number of chat members set by admin. (HTTP 400). The chat reached the member limit the tenant administrator set; ask the administrator to raise it.
     YouHaveReachedMaximumNumberOf,
-    /// `232090` Unsupported chat type. (HTTP 400).
-    ///
-    /// This chat type is not supported.
+    /// `232090` Unsupported chat type. (HTTP 400). This chat type is not supported.
     UnsupportedChatType,
-    /// `99992351` these open ids not existed: %v (HTTP 400).
-    ///
-    /// Some open_ids do not exist; correct them as the message says and retry. Open ids start with ou_; get them from the API explorer or by looking users up by phone or email.
+    /// `99992351` these open ids not existed: %v (HTTP 400). Some open_ids do not exist; correct them as the message says and retry. Open ids start with ou_; get them from the API explorer or by looking users up by phone or email.
     TheseOpenIdsNotExistedV,
-    /// `99992360` Your request contains not existed id. (HTTP 400).
-    ///
-    /// Some user_ids do not exist; check them and retry.
+    /// `99992360` Your request contains not existed id. (HTTP 400). Some user_ids do not exist; check them and retry.
     YourRequestContainsNotExistedId,
-    /// `99992364` Your request contains not existed id. (HTTP 400).
-    ///
-    /// Some union_ids do not exist; check them and retry.
+    /// `99992364` Your request contains not existed id. (HTTP 400). Some union_ids do not exist; check them and retry.
     YourRequestContainsNotExistedId99992364,
     /// A code the reference page does not document for this endpoint.
     Undocumented(i64),
 }
-impl ::lark_runtime::DocumentedError for CreateError {
-    const DOCUMENTED: &'static [(Self, ::lark_runtime::ErrorFacts)] = &[
+impl DocumentedError for CreateError {
+    const DOCUMENTED: &'static [(Self, ErrorFacts)] = &[
         (Self::YourRequestContainsAnInvalidRequest, crate::im::v1::errors::CODE_232001),
         (Self::SuchAnAppDoesNotExist, crate::im::v1::errors::CODE_232004),
         (Self::YourRequestSpecifiesAChatId, crate::im::v1::errors::CODE_232006),
@@ -354,15 +268,6 @@ impl ::lark_runtime::DocumentedError for CreateError {
             crate::im::v1::errors::CODE_99992364,
         ),
     ];
-    fn undocumented(code: i64) -> Self {
-        Self::Undocumented(code)
-    }
-    fn undocumented_code(&self) -> Option<i64> {
-        match self {
-            Self::Undocumented(code) => Some(*code),
-            _ => None,
-        }
-    }
 }
 ::lark_runtime::documented_error_traits!(CreateError);
 /// The kind of id in id_list; app_id for bots.
@@ -377,32 +282,17 @@ pub enum CreateRequestMemberIdType {
     UserId,
     /// `"app_id"`: The bot's app id.
     AppId,
-    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
-    /// fails validation.
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl ::lark_runtime::enums::StringEnum for CreateRequestMemberIdType {
-    fn from_wire(value: &str) -> Self {
-        match value {
-            "open_id" => Self::OpenId,
-            "union_id" => Self::UnionId,
-            "user_id" => Self::UserId,
-            "app_id" => Self::AppId,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-    fn as_wire(&self) -> &str {
-        match self {
-            Self::OpenId => "open_id",
-            Self::UnionId => "union_id",
-            Self::UserId => "user_id",
-            Self::AppId => "app_id",
-            Self::Unknown(value) => value,
-        }
-    }
-    fn is_known(&self) -> bool {
-        !matches!(self, Self::Unknown(_))
-    }
+impl CreateRequestMemberIdType {
+    /// Every value the spec names, with its wire form.
+    pub const VALUES: &'static [(Self, &'static str)] = &[
+        (Self::OpenId, "open_id"),
+        (Self::UnionId, "union_id"),
+        (Self::UserId, "user_id"),
+        (Self::AppId, "app_id"),
+    ];
 }
 ::lark_runtime::string_enum_traits!(CreateRequestMemberIdType);
 /// What to do when some ids cannot be added.
@@ -415,29 +305,15 @@ pub enum CreateRequestSucceedType {
     Value1,
     /// `2`: Any unusable id fails the whole request, and the unusable ids are listed.
     Value2,
-    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
-    /// fails validation.
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(i64),
 }
-impl ::lark_runtime::enums::IntEnum for CreateRequestSucceedType {
-    fn from_wire(value: i64) -> Self {
-        match value {
-            0 => Self::Value0,
-            1 => Self::Value1,
-            2 => Self::Value2,
-            other => Self::Unknown(other),
-        }
-    }
-    fn as_wire(&self) -> i64 {
-        match self {
-            Self::Value0 => 0,
-            Self::Value1 => 1,
-            Self::Value2 => 2,
-            Self::Unknown(value) => *value,
-        }
-    }
-    fn is_known(&self) -> bool {
-        !matches!(self, Self::Unknown(_))
-    }
+impl CreateRequestSucceedType {
+    /// Every value the spec names, with its wire form.
+    pub const VALUES: &'static [(Self, i64)] = &[
+        (Self::Value0, 0),
+        (Self::Value1, 1),
+        (Self::Value2, 2),
+    ];
 }
 ::lark_runtime::int_enum_traits!(CreateRequestSucceedType);

@@ -9,14 +9,11 @@
 //! `DELETE /open-apis/im/v1/chats/:chat_id/members`
 //!
 //! Reference: <https://open.feishu.cn/document/server-docs/group/chat-member/delete>
-use ::lark_runtime::__private::serde::{Deserialize, Serialize};
+use ::lark_runtime::__private::prelude::*;
 /// Request of 将用户或机器人移出群聊 — Remove users or bots from a chat.
-///
-/// `DELETE /open-apis/im/v1/chats/:chat_id/members`
 ///
 /// Build it with [`DeleteRequest::builder`]; a request that exists has passed every constraint of the spec.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct DeleteRequest {
     #[serde(skip)]
     chat_id: String,
@@ -79,9 +76,9 @@ impl DeleteRequestBuilder {
         self
     }
     /// Checks every constraint of the spec and returns the request, or every violation found.
-    pub fn build(self) -> Result<DeleteRequest, ::lark_runtime::ValidationError> {
-        let root = ::lark_runtime::validate::FieldPath::root();
-        let mut violations = ::lark_runtime::validate::Violations::default();
+    pub fn build(self) -> Result<DeleteRequest, ValidationError> {
+        let root = FieldPath::root();
+        let mut violations = Violations::default();
         let chat_id = violations.required(&root.field("chat_id"), self.chat_id);
         let (Some(chat_id),) = (chat_id,) else {
             return Err(violations.into_error("DeleteRequest"));
@@ -91,102 +88,73 @@ impl DeleteRequestBuilder {
             member_id_type: self.member_id_type,
             id_list: self.id_list,
         };
-        ::lark_runtime::Validate::validate(&request)?;
+        Validate::validate(&request)?;
         Ok(request)
     }
 }
-impl ::lark_runtime::Validate for DeleteRequest {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
-        {
-            let at = at.field("member_id_type");
-            if let Some(value) = &self.member_id_type {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
+impl Validate for DeleteRequest {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
+        violations.check(&at.field("member_id_type"), &self.member_id_type);
     }
 }
-impl ::lark_runtime::Endpoint for DeleteRequest {
+impl Endpoint for DeleteRequest {
     type Data = DeleteResponse;
     type Error = DeleteError;
-    const METADATA: &'static ::lark_runtime::EndpointMetadata = &::lark_runtime::EndpointMetadata {
-        id: "im.v1.chat_members.delete",
-        summary: "将用户或机器人移出群聊 — Remove users or bots from a chat.",
-        method: ::lark_runtime::HttpMethod::Delete,
-        path_template: "/open-apis/im/v1/chats/:chat_id/members",
-        access_tokens: &[
-            ::lark_runtime::AccessTokenKind::Tenant,
-            ::lark_runtime::AccessTokenKind::User,
-        ],
-        app_types: &[::lark_runtime::AppType::Custom, ::lark_runtime::AppType::Isv],
+    const METADATA: &'static EndpointMetadata = &EndpointMetadata {
+        access_tokens: &[AccessTokenKind::Tenant, AccessTokenKind::User],
+        app_types: &[AppType::Custom, AppType::Isv],
         scopes: &["im:chat", "im:chat.members:write_only"],
-        rate_limits: &[
-            ::lark_runtime::RateLimit::per_minute(1000),
-            ::lark_runtime::RateLimit::per_second(50),
-        ],
-        special_rate_limit: false,
-        envelope: ::lark_runtime::Envelope::Data,
-        request_body: ::lark_runtime::RequestBody::Json,
-        response_kind: ::lark_runtime::ResponseKind::Json,
-        pagination_items: None,
+        rate_limits: &[RateLimit::per_minute(1000), RateLimit::per_second(50)],
+        request_body: RequestBody::Json,
         path_example: &[("chat_id", "oc_a0553eda9014c201e6969b478895c230")],
         query_example: &[("member_id_type", "open_id")],
         request_example: Some("{\"id_list\":[\"4d7a3c6g\"]}"),
-        file_parts: &[],
         response_example: Some(
             "{\"code\":0,\"data\":{\"invalid_id_list\":[\"4d7a3c6g\"]},\"msg\":\"success\"}",
         ),
+        ..EndpointMetadata::new(
+            "im.v1.chat_members.delete",
+            "将用户或机器人移出群聊 — Remove users or bots from a chat.",
+            HttpMethod::Delete,
+            "/open-apis/im/v1/chats/:chat_id/members",
+        )
     };
     fn path(&self) -> String {
-        ::lark_runtime::wire::fill_path(
+        fill_path(
             Self::METADATA.path_template,
             &[("chat_id", ToString::to_string(&self.chat_id))],
         )
     }
     fn query(&self) -> Vec<(&'static str, String)> {
         let mut query = Vec::new();
-        if let Some(value) = &self.member_id_type {
-            query.push(("member_id_type", ToString::to_string(value)));
-        }
+        push_query(&mut query, "member_id_type", &self.member_id_type);
         query
     }
 }
 #[cfg(feature = "server")]
-impl ::lark_runtime::Incoming for DeleteRequest {
-    fn from_incoming(
-        request: &::lark_runtime::IncomingRequest<'_>,
-    ) -> Result<Self, ::lark_runtime::ValidationError> {
+impl Incoming for DeleteRequest {
+    fn from_incoming(request: &IncomingRequest<'_>) -> Result<Self, ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
         #[derive(Deserialize)]
-        #[serde(crate = "::lark_runtime::__private::serde")]
         struct Body {
             #[serde(default, rename = "id_list")]
             id_list: Option<Vec<String>>,
         }
-        let root = ::lark_runtime::validate::FieldPath::root();
-        let mut violations = ::lark_runtime::validate::Violations::default();
+        let mut violations = Violations::default();
         let mut builder = Self::builder();
-        builder.chat_id = request
-            .path_param::<String>(&root.field("chat_id"), "chat_id", &mut violations);
-        builder.member_id_type = request
-            .query_one::<
-                DeleteRequestMemberIdType,
-            >(&root.field("member_id_type"), "member_id_type", &mut violations);
+        builder.chat_id = request.path_param("chat_id", &mut violations);
+        builder.member_id_type = request.query_one("member_id_type", &mut violations);
         let Some(body) = request.body::<Body>(&mut violations) else {
             return Err(violations.into_error("DeleteRequest"));
         };
         builder.id_list = body.id_list;
-        ::lark_runtime::incoming::finish(violations, "DeleteRequest", builder.build())
+        ::lark_runtime::incoming::finish(violations, builder.build())
     }
 }
 /// Response data of 将用户或机器人移出群聊 — Remove users or bots from a chat.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct DeleteResponse {
     /// Ids that could not be removed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -199,73 +167,41 @@ pub struct DeleteResponse {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum DeleteError {
-    /// `232001` Your request contains an invalid request parameter. (HTTP 400).
-    ///
-    /// Check the request parameters against this page; the returned message names what is wrong.
+    /// `232001` Your request contains an invalid request parameter. (HTTP 400). Check the request parameters against this page; the returned message names what is wrong.
     YourRequestContainsAnInvalidRequest,
-    /// `232004` Such an app does NOT exist. (HTTP 400).
-    ///
-    /// The operating app id does not exist; contact technical support.
+    /// `232004` Such an app does NOT exist. (HTTP 400). The operating app id does not exist; contact technical support.
     SuchAnAppDoesNotExist,
-    /// `232006` Your request specifies a chat_id which is invalid. (HTTP 400).
-    ///
-    /// The chat_id is invalid; use one returned by creating a chat, listing the chats of the user or bot, or searching chats.
+    /// `232006` Your request specifies a chat_id which is invalid. (HTTP 400). The chat_id is invalid; use one returned by creating a chat, listing the chats of the user or bot, or searching chats.
     YourRequestSpecifiesAChatId,
-    /// `232007` Your request specifies a chat_id or user_id which is invalid. (HTTP 400).
-    ///
-    /// The chat_id or a user id is invalid; check the parameters.
+    /// `232007` Your request specifies a chat_id or user_id which is invalid. (HTTP 400). The chat_id or a user id is invalid; check the parameters.
     YourRequestSpecifiesAChatId232007,
-    /// `232009` Your request specifies a chat which has already been dissolved. (HTTP 400).
-    ///
-    /// The chat has been disbanded; it can no longer be operated on.
+    /// `232009` Your request specifies a chat which has already been dissolved. (HTTP 400). The chat has been disbanded; it can no longer be operated on.
     YourRequestSpecifiesAChatWhich,
-    /// `232010` Operator and chat can NOT be in different tenants. (HTTP 400).
-    ///
-    /// The operator and the chat must belong to the same tenant.
+    /// `232010` Operator and chat can NOT be in different tenants. (HTTP 400). The operator and the chat must belong to the same tenant.
     OperatorAndChatCanNotBe,
-    /// `232011` Operator can NOT be out of the chat. (HTTP 400).
-    ///
-    /// The operator is not in the chat.
+    /// `232011` Operator can NOT be out of the chat. (HTTP 400). The operator is not in the chat.
     OperatorCanNotBeOutOf,
-    /// `232014` The token used in the request does NOT have the permissions necessary to complete the request. (HTTP 400).
-    ///
-    /// The operator lacks the permission; check that the scopes this endpoint needs are granted.
+    /// `232014` The token used in the request does NOT have the permissions necessary to complete the request. (HTTP 400). The operator lacks the permission; check that the scopes this endpoint needs are granted.
     TheTokenUsedInTheRequest,
-    /// `232019` The request has been rate limited. (HTTP 400).
-    ///
-    /// The chat's rate limit was hit; slow down, and call add and remove on the same chat one after another rather than at once.
-    ///
-    /// Retrying can succeed.
+    /// `232019` The request has been rate limited. (HTTP 400). The chat's rate limit was hit; slow down, and call add and remove on the same chat one after another rather than at once. Retrying can succeed.
     TheRequestHasBeenRateLimited,
-    /// `232025` Bot ability is not activated. (HTTP 400).
-    ///
-    /// The app's bot ability is off: add the bot capability in the developer console (app details, app capabilities) and publish the app.
+    /// `232025` Bot ability is not activated. (HTTP 400). The app's bot ability is off: add the bot capability in the developer console (app details, app capabilities) and publish the app.
     BotAbilityIsNotActivated,
-    /// `232027` There are no valid members in the ID list specified in your request. (HTTP 400).
-    ///
-    /// The id list is empty or holds no valid member.
+    /// `232027` There are no valid members in the ID list specified in your request. (HTTP 400). The id list is empty or holds no valid member.
     ThereAreNoValidMembersIn,
-    /// `232029` There are no available candidates for chat owner. (HTTP 400).
-    ///
-    /// No member is available to become the new owner.
+    /// `232029` There are no available candidates for chat owner. (HTTP 400). No member is available to become the new owner.
     ThereAreNoAvailableCandidatesFor,
-    /// `232033` The operator or invited bots does NOT have the authority to manage external chats without the scope. (HTTP 400).
-    ///
-    /// The operator may not operate external chats.
+    /// `232033` The operator or invited bots does NOT have the authority to manage external chats without the scope. (HTTP 400). The operator may not operate external chats.
     TheOperatorOrInvitedBotsDoes,
-    /// `232034` The app is unavailable or inactivated by the tenant. (HTTP 400).
-    ///
-    /// The app is not installed or not enabled in this tenant; install it before calling.
+    /// `232034` The app is unavailable or inactivated by the tenant. (HTTP 400). The app is not installed or not enabled in this tenant; install it before calling.
     TheAppIsUnavailableOrInactivated,
-    /// `232076` Can't kick chat owner. (HTTP 400).
-    ///
-    /// The chat owner cannot be removed.
+    /// `232076` Can't kick chat owner. (HTTP 400). The chat owner cannot be removed.
     CanTKickChatOwner,
     /// A code the reference page does not document for this endpoint.
     Undocumented(i64),
 }
-impl ::lark_runtime::DocumentedError for DeleteError {
-    const DOCUMENTED: &'static [(Self, ::lark_runtime::ErrorFacts)] = &[
+impl DocumentedError for DeleteError {
+    const DOCUMENTED: &'static [(Self, ErrorFacts)] = &[
         (Self::YourRequestContainsAnInvalidRequest, crate::im::v1::errors::CODE_232001),
         (Self::SuchAnAppDoesNotExist, crate::im::v1::errors::CODE_232004),
         (Self::YourRequestSpecifiesAChatId, crate::im::v1::errors::CODE_232006),
@@ -282,15 +218,6 @@ impl ::lark_runtime::DocumentedError for DeleteError {
         (Self::TheAppIsUnavailableOrInactivated, crate::im::v1::errors::CODE_232034_2),
         (Self::CanTKickChatOwner, crate::im::v1::errors::CODE_232076),
     ];
-    fn undocumented(code: i64) -> Self {
-        Self::Undocumented(code)
-    }
-    fn undocumented_code(&self) -> Option<i64> {
-        match self {
-            Self::Undocumented(code) => Some(*code),
-            _ => None,
-        }
-    }
 }
 ::lark_runtime::documented_error_traits!(DeleteError);
 /// The kind of id in id_list; app_id for bots.
@@ -305,31 +232,16 @@ pub enum DeleteRequestMemberIdType {
     UserId,
     /// `"app_id"`: The bot's app id.
     AppId,
-    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
-    /// fails validation.
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl ::lark_runtime::enums::StringEnum for DeleteRequestMemberIdType {
-    fn from_wire(value: &str) -> Self {
-        match value {
-            "open_id" => Self::OpenId,
-            "union_id" => Self::UnionId,
-            "user_id" => Self::UserId,
-            "app_id" => Self::AppId,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-    fn as_wire(&self) -> &str {
-        match self {
-            Self::OpenId => "open_id",
-            Self::UnionId => "union_id",
-            Self::UserId => "user_id",
-            Self::AppId => "app_id",
-            Self::Unknown(value) => value,
-        }
-    }
-    fn is_known(&self) -> bool {
-        !matches!(self, Self::Unknown(_))
-    }
+impl DeleteRequestMemberIdType {
+    /// Every value the spec names, with its wire form.
+    pub const VALUES: &'static [(Self, &'static str)] = &[
+        (Self::OpenId, "open_id"),
+        (Self::UnionId, "union_id"),
+        (Self::UserId, "user_id"),
+        (Self::AppId, "app_id"),
+    ];
 }
 ::lark_runtime::string_enum_traits!(DeleteRequestMemberIdType);

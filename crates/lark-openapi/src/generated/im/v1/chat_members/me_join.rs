@@ -8,14 +8,11 @@
 //! `PATCH /open-apis/im/v1/chats/:chat_id/members/me_join`
 //!
 //! Reference: <https://open.feishu.cn/document/server-docs/group/chat-member/me_join>
-use ::lark_runtime::__private::serde::{Deserialize, Serialize};
+use ::lark_runtime::__private::prelude::*;
 /// Request of 用户或机器人主动加入群聊 — Join a chat as the calling user or bot.
-///
-/// `PATCH /open-apis/im/v1/chats/:chat_id/members/me_join`
 ///
 /// Build it with [`MeJoinRequest::builder`]; a request that exists has passed every constraint of the spec.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct MeJoinRequest {
     #[serde(skip)]
     chat_id: String,
@@ -45,82 +42,56 @@ impl MeJoinRequestBuilder {
         self
     }
     /// Checks every constraint of the spec and returns the request, or every violation found.
-    pub fn build(self) -> Result<MeJoinRequest, ::lark_runtime::ValidationError> {
-        let root = ::lark_runtime::validate::FieldPath::root();
-        let mut violations = ::lark_runtime::validate::Violations::default();
+    pub fn build(self) -> Result<MeJoinRequest, ValidationError> {
+        let root = FieldPath::root();
+        let mut violations = Violations::default();
         let chat_id = violations.required(&root.field("chat_id"), self.chat_id);
         let (Some(chat_id),) = (chat_id,) else {
             return Err(violations.into_error("MeJoinRequest"));
         };
         let request = MeJoinRequest { chat_id };
-        ::lark_runtime::Validate::validate(&request)?;
+        Validate::validate(&request)?;
         Ok(request)
     }
 }
-impl ::lark_runtime::Validate for MeJoinRequest {
-    fn validate_at(
-        &self,
-        _at: &::lark_runtime::validate::FieldPath<'_>,
-        _violations: &mut ::lark_runtime::validate::Violations,
-    ) {}
-}
-impl ::lark_runtime::Endpoint for MeJoinRequest {
+impl Validate for MeJoinRequest {}
+impl Endpoint for MeJoinRequest {
     type Data = MeJoinResponse;
     type Error = MeJoinError;
-    const METADATA: &'static ::lark_runtime::EndpointMetadata = &::lark_runtime::EndpointMetadata {
-        id: "im.v1.chat_members.me_join",
-        summary: "用户或机器人主动加入群聊 — Join a chat as the calling user or bot.",
-        method: ::lark_runtime::HttpMethod::Patch,
-        path_template: "/open-apis/im/v1/chats/:chat_id/members/me_join",
-        access_tokens: &[
-            ::lark_runtime::AccessTokenKind::Tenant,
-            ::lark_runtime::AccessTokenKind::User,
-        ],
-        app_types: &[::lark_runtime::AppType::Custom, ::lark_runtime::AppType::Isv],
+    const METADATA: &'static EndpointMetadata = &EndpointMetadata {
+        access_tokens: &[AccessTokenKind::Tenant, AccessTokenKind::User],
+        app_types: &[AppType::Custom, AppType::Isv],
         scopes: &["im:chat", "im:chat.members:write_only"],
-        rate_limits: &[
-            ::lark_runtime::RateLimit::per_minute(1000),
-            ::lark_runtime::RateLimit::per_second(50),
-        ],
-        special_rate_limit: false,
-        envelope: ::lark_runtime::Envelope::Data,
-        request_body: ::lark_runtime::RequestBody::None,
-        response_kind: ::lark_runtime::ResponseKind::Json,
-        pagination_items: None,
+        rate_limits: &[RateLimit::per_minute(1000), RateLimit::per_second(50)],
         path_example: &[("chat_id", "oc_a0553eda9014c201e6969b478895c230")],
-        query_example: &[],
-        request_example: None,
-        file_parts: &[],
         response_example: Some("{\"code\":0,\"data\":{},\"msg\":\"ok\"}"),
+        ..EndpointMetadata::new(
+            "im.v1.chat_members.me_join",
+            "用户或机器人主动加入群聊 — Join a chat as the calling user or bot.",
+            HttpMethod::Patch,
+            "/open-apis/im/v1/chats/:chat_id/members/me_join",
+        )
     };
     fn path(&self) -> String {
-        ::lark_runtime::wire::fill_path(
+        fill_path(
             Self::METADATA.path_template,
             &[("chat_id", ToString::to_string(&self.chat_id))],
         )
     }
-    fn query(&self) -> Vec<(&'static str, String)> {
-        Vec::new()
-    }
 }
 #[cfg(feature = "server")]
-impl ::lark_runtime::Incoming for MeJoinRequest {
-    fn from_incoming(
-        request: &::lark_runtime::IncomingRequest<'_>,
-    ) -> Result<Self, ::lark_runtime::ValidationError> {
-        let root = ::lark_runtime::validate::FieldPath::root();
-        let mut violations = ::lark_runtime::validate::Violations::default();
+impl Incoming for MeJoinRequest {
+    fn from_incoming(request: &IncomingRequest<'_>) -> Result<Self, ValidationError> {
+        let mut violations = Violations::default();
         let mut builder = Self::builder();
-        builder.chat_id = request
-            .path_param::<String>(&root.field("chat_id"), "chat_id", &mut violations);
-        ::lark_runtime::incoming::finish(violations, "MeJoinRequest", builder.build())
+        builder.chat_id = request.path_param("chat_id", &mut violations);
+        ::lark_runtime::incoming::finish(violations, builder.build())
     }
 }
 /// Response data of 用户或机器人主动加入群聊 — Join a chat as the calling user or bot.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct MeJoinResponse {}
 /// A documented error code of 用户或机器人主动加入群聊 — Join a chat as the calling user or bot.
 ///
@@ -128,57 +99,33 @@ pub struct MeJoinResponse {}
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum MeJoinError {
-    /// `232004` Such an app does NOT exist. (HTTP 400).
-    ///
-    /// The operating app id does not exist; contact technical support.
+    /// `232004` Such an app does NOT exist. (HTTP 400). The operating app id does not exist; contact technical support.
     SuchAnAppDoesNotExist,
-    /// `232006` Your request specifies a chat_id which is invalid. (HTTP 400).
-    ///
-    /// The chat_id is invalid; use one returned by creating a chat, listing the chats of the user or bot, or searching chats.
+    /// `232006` Your request specifies a chat_id which is invalid. (HTTP 400). The chat_id is invalid; use one returned by creating a chat, listing the chats of the user or bot, or searching chats.
     YourRequestSpecifiesAChatId,
-    /// `232008` Your request specifies a chat whose type is NOT supported currently. (HTTP 400).
-    ///
-    /// The chat mode or chat type is not supported here; check the chat with the get-chat endpoint.
+    /// `232008` Your request specifies a chat whose type is NOT supported currently. (HTTP 400). The chat mode or chat type is not supported here; check the chat with the get-chat endpoint.
     YourRequestSpecifiesAChatWhose,
-    /// `232009` Your request specifies a chat which has already been dissolved. (HTTP 400).
-    ///
-    /// The chat has been disbanded; it can no longer be operated on.
+    /// `232009` Your request specifies a chat which has already been dissolved. (HTTP 400). The chat has been disbanded; it can no longer be operated on.
     YourRequestSpecifiesAChatWhich,
-    /// `232010` Operator and chat can NOT be in different tenants. (HTTP 400).
-    ///
-    /// The operator and the chat must belong to the same tenant.
+    /// `232010` Operator and chat can NOT be in different tenants. (HTTP 400). The operator and the chat must belong to the same tenant.
     OperatorAndChatCanNotBe,
-    /// `232013` You have reached the limit of maximum number of members a chat can have. (HTTP 400).
-    ///
-    /// The chat is full (by default 5000 members for ordinary and topic chats, 3000 for meeting chats in verified tenants).
+    /// `232013` You have reached the limit of maximum number of members a chat can have. (HTTP 400). The chat is full (by default 5000 members for ordinary and topic chats, 3000 for meeting chats in verified tenants).
     YouHaveReachedTheLimitOf,
-    /// `232019` The request has been rate limited. (HTTP 400).
-    ///
-    /// The chat's rate limit was hit; slow down and retry later (see the rate-limit guide).
-    ///
-    /// Retrying can succeed.
+    /// `232019` The request has been rate limited. (HTTP 400). The chat's rate limit was hit; slow down and retry later (see the rate-limit guide). Retrying can succeed.
     TheRequestHasBeenRateLimited,
-    /// `232025` Bot ability is not activated. (HTTP 400).
-    ///
-    /// The app's bot ability is off: add the bot capability in the developer console (app details, app capabilities) and publish the app.
+    /// `232025` Bot ability is not activated. (HTTP 400). The app's bot ability is off: add the bot capability in the developer console (app details, app capabilities) and publish the app.
     BotAbilityIsNotActivated,
-    /// `232027` There are no valid members in the ID list specified in your request. (HTTP 400).
-    ///
-    /// The id list is empty or holds no valid member.
+    /// `232027` There are no valid members in the ID list specified in your request. (HTTP 400). The id list is empty or holds no valid member.
     ThereAreNoValidMembersIn,
-    /// `232034` The app is unavailable or inactivated by the tenant. (HTTP 400).
-    ///
-    /// The app is not installed or not enabled in this tenant; install it before calling.
+    /// `232034` The app is unavailable or inactivated by the tenant. (HTTP 400). The app is not installed or not enabled in this tenant; install it before calling.
     TheAppIsUnavailableOrInactivated,
-    /// `232075` The public group needs to apply to join, and users or bots are not allowed to actively join the group. (HTTP 400).
-    ///
-    /// The public chat requires join approval, so it cannot be joined through the API.
+    /// `232075` The public group needs to apply to join, and users or bots are not allowed to actively join the group. (HTTP 400). The public chat requires join approval, so it cannot be joined through the API.
     ThePublicGroupNeedsToApply,
     /// A code the reference page does not document for this endpoint.
     Undocumented(i64),
 }
-impl ::lark_runtime::DocumentedError for MeJoinError {
-    const DOCUMENTED: &'static [(Self, ::lark_runtime::ErrorFacts)] = &[
+impl DocumentedError for MeJoinError {
+    const DOCUMENTED: &'static [(Self, ErrorFacts)] = &[
         (Self::SuchAnAppDoesNotExist, crate::im::v1::errors::CODE_232004),
         (Self::YourRequestSpecifiesAChatId, crate::im::v1::errors::CODE_232006),
         (Self::YourRequestSpecifiesAChatWhose, crate::im::v1::errors::CODE_232008_2),
@@ -191,14 +138,5 @@ impl ::lark_runtime::DocumentedError for MeJoinError {
         (Self::TheAppIsUnavailableOrInactivated, crate::im::v1::errors::CODE_232034_2),
         (Self::ThePublicGroupNeedsToApply, crate::im::v1::errors::CODE_232075),
     ];
-    fn undocumented(code: i64) -> Self {
-        Self::Undocumented(code)
-    }
-    fn undocumented_code(&self) -> Option<i64> {
-        match self {
-            Self::Undocumented(code) => Some(*code),
-            _ => None,
-        }
-    }
 }
 ::lark_runtime::documented_error_traits!(MeJoinError);

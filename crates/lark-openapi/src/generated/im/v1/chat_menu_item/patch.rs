@@ -9,14 +9,11 @@
 //! `PATCH /open-apis/im/v1/chats/:chat_id/menu_items/:menu_item_id`
 //!
 //! Reference: <https://open.feishu.cn/document/server-docs/group/chat-menu_tree/patch>
-use ::lark_runtime::__private::serde::{Deserialize, Serialize};
+use ::lark_runtime::__private::prelude::*;
 /// Request of 修改群菜单元信息 — Update a chat menu item.
-///
-/// `PATCH /open-apis/im/v1/chats/:chat_id/menu_items/:menu_item_id`
 ///
 /// Build it with [`PatchRequest::builder`]; a request that exists has passed every constraint of the spec.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct PatchRequest {
     #[serde(skip)]
     chat_id: String,
@@ -87,9 +84,9 @@ impl PatchRequestBuilder {
         self
     }
     /// Checks every constraint of the spec and returns the request, or every violation found.
-    pub fn build(self) -> Result<PatchRequest, ::lark_runtime::ValidationError> {
-        let root = ::lark_runtime::validate::FieldPath::root();
-        let mut violations = ::lark_runtime::validate::Violations::default();
+    pub fn build(self) -> Result<PatchRequest, ValidationError> {
+        let root = FieldPath::root();
+        let mut violations = Violations::default();
         let chat_id = violations.required(&root.field("chat_id"), self.chat_id);
         let menu_item_id = violations
             .required(&root.field("menu_item_id"), self.menu_item_id);
@@ -111,66 +108,44 @@ impl PatchRequestBuilder {
             update_fields,
             chat_menu_item,
         };
-        ::lark_runtime::Validate::validate(&request)?;
+        Validate::validate(&request)?;
         Ok(request)
     }
 }
-impl ::lark_runtime::Validate for PatchRequest {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
-        {
-            let at = at.field("update_fields");
-            let value = &self.update_fields;
-            for (index, item) in value.iter().enumerate() {
-                let at = at.index(index);
-                ::lark_runtime::Validate::validate_at(item, &at, violations);
-            }
-        }
-        {
-            let at = at.field("chat_menu_item");
-            let value = &self.chat_menu_item;
-            ::lark_runtime::Validate::validate_at(value, &at, violations);
-        }
+impl Validate for PatchRequest {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
+        violations.check(&at.field("update_fields"), &self.update_fields);
+        violations.check(&at.field("chat_menu_item"), &self.chat_menu_item);
     }
 }
-impl ::lark_runtime::Endpoint for PatchRequest {
+impl Endpoint for PatchRequest {
     type Data = PatchResponse;
     type Error = PatchError;
-    const METADATA: &'static ::lark_runtime::EndpointMetadata = &::lark_runtime::EndpointMetadata {
-        id: "im.v1.chat_menu_item.patch",
-        summary: "修改群菜单元信息 — Update a chat menu item.",
-        method: ::lark_runtime::HttpMethod::Patch,
-        path_template: "/open-apis/im/v1/chats/:chat_id/menu_items/:menu_item_id",
-        access_tokens: &[::lark_runtime::AccessTokenKind::Tenant],
-        app_types: &[::lark_runtime::AppType::Custom, ::lark_runtime::AppType::Isv],
+    const METADATA: &'static EndpointMetadata = &EndpointMetadata {
+        access_tokens: &[AccessTokenKind::Tenant],
+        app_types: &[AppType::Custom, AppType::Isv],
         scopes: &["im:chat", "im:chat.menu_tree:write_only"],
-        rate_limits: &[
-            ::lark_runtime::RateLimit::per_minute(1000),
-            ::lark_runtime::RateLimit::per_second(50),
-        ],
-        special_rate_limit: false,
-        envelope: ::lark_runtime::Envelope::Data,
-        request_body: ::lark_runtime::RequestBody::Json,
-        response_kind: ::lark_runtime::ResponseKind::Json,
-        pagination_items: None,
+        rate_limits: &[RateLimit::per_minute(1000), RateLimit::per_second(50)],
+        request_body: RequestBody::Json,
         path_example: &[
             ("chat_id", "oc_a0553eda9014c201e6969b478895c230"),
             ("menu_item_id", "7156553273518882844"),
         ],
-        query_example: &[],
         request_example: Some(
             "{\"chat_menu_item\":{\"action_type\":\"NONE\",\"i18n_names\":{\"en_us\":\"Sign up\",\"ja_jp\":\"サインアップ\",\"zh_cn\":\"评审报名\"},\"image_key\":\"img_v2_b0fbe905-7988-4282-b882-82edd010336j\",\"name\":\"群聊\",\"redirect_link\":{\"android_url\":\"https://open.feishu.cn/\",\"common_url\":\"https://open.feishu.cn/\",\"ios_url\":\"https://open.feishu.cn/\",\"pc_url\":\"https://open.feishu.cn/\",\"web_url\":\"https://open.feishu.cn/\"}},\"update_fields\":[\"ICON\"]}",
         ),
-        file_parts: &[],
         response_example: Some(
             "{\"code\":0,\"data\":{\"chat_menu_item\":{\"action_type\":\"NONE\",\"i18n_names\":{\"en_us\":\"Sign up\",\"ja_jp\":\"サインアップ\",\"zh_cn\":\"报名\"},\"image_key\":\"img_v2_b0fbe905-7988-4282-b882-82edd010336j\",\"name\":\"报名\",\"redirect_link\":{\"android_url\":\"https://open.feishu.cn/\",\"common_url\":\"https://open.feishu.cn/\",\"ios_url\":\"https://open.feishu.cn/\",\"pc_url\":\"https://open.feishu.cn/\",\"web_url\":\"https://open.feishu.cn/\"}}},\"msg\":\"success\"}",
         ),
+        ..EndpointMetadata::new(
+            "im.v1.chat_menu_item.patch",
+            "修改群菜单元信息 — Update a chat menu item.",
+            HttpMethod::Patch,
+            "/open-apis/im/v1/chats/:chat_id/menu_items/:menu_item_id",
+        )
     };
     fn path(&self) -> String {
-        ::lark_runtime::wire::fill_path(
+        fill_path(
             Self::METADATA.path_template,
             &[
                 ("chat_id", ToString::to_string(&self.chat_id)),
@@ -178,46 +153,34 @@ impl ::lark_runtime::Endpoint for PatchRequest {
             ],
         )
     }
-    fn query(&self) -> Vec<(&'static str, String)> {
-        Vec::new()
-    }
 }
 #[cfg(feature = "server")]
-impl ::lark_runtime::Incoming for PatchRequest {
-    fn from_incoming(
-        request: &::lark_runtime::IncomingRequest<'_>,
-    ) -> Result<Self, ::lark_runtime::ValidationError> {
+impl Incoming for PatchRequest {
+    fn from_incoming(request: &IncomingRequest<'_>) -> Result<Self, ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
         #[derive(Deserialize)]
-        #[serde(crate = "::lark_runtime::__private::serde")]
         struct Body {
             #[serde(default, rename = "update_fields")]
             update_fields: Option<Vec<PatchRequestUpdateFieldsItem>>,
             #[serde(default, rename = "chat_menu_item")]
             chat_menu_item: Option<PatchRequestChatMenuItem>,
         }
-        let root = ::lark_runtime::validate::FieldPath::root();
-        let mut violations = ::lark_runtime::validate::Violations::default();
+        let mut violations = Violations::default();
         let mut builder = Self::builder();
-        builder.chat_id = request
-            .path_param::<String>(&root.field("chat_id"), "chat_id", &mut violations);
-        builder.menu_item_id = request
-            .path_param::<
-                String,
-            >(&root.field("menu_item_id"), "menu_item_id", &mut violations);
+        builder.chat_id = request.path_param("chat_id", &mut violations);
+        builder.menu_item_id = request.path_param("menu_item_id", &mut violations);
         let Some(body) = request.body::<Body>(&mut violations) else {
             return Err(violations.into_error("PatchRequest"));
         };
         builder.update_fields = body.update_fields;
         builder.chat_menu_item = body.chat_menu_item;
-        ::lark_runtime::incoming::finish(violations, "PatchRequest", builder.build())
+        ::lark_runtime::incoming::finish(violations, builder.build())
     }
 }
 /// Response data of 修改群菜单元信息 — Update a chat menu item.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct PatchResponse {
     /// The menu item after the change.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -229,57 +192,33 @@ pub struct PatchResponse {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum PatchError {
-    /// `232001` Your request contains an invalid request parameter. (HTTP 400).
-    ///
-    /// Check the request parameters against this page; the returned message names what is wrong.
+    /// `232001` Your request contains an invalid request parameter. (HTTP 400). Check the request parameters against this page; the returned message names what is wrong.
     YourRequestContainsAnInvalidRequest,
-    /// `232009` Your request specifies a chat which has already been dissolved. (HTTP 400).
-    ///
-    /// The chat has been disbanded; it can no longer be operated on.
+    /// `232009` Your request specifies a chat which has already been dissolved. (HTTP 400). The chat has been disbanded; it can no longer be operated on.
     YourRequestSpecifiesAChatWhich,
-    /// `232011` Operator can NOT be out of the chat. (HTTP 400).
-    ///
-    /// The operator is not in the chat; add the calling bot to the chat, then retry.
+    /// `232011` Operator can NOT be out of the chat. (HTTP 400). The operator is not in the chat; add the calling bot to the chat, then retry.
     OperatorCanNotBeOutOf,
-    /// `232014` The token used in the request does NOT have the permissions necessary to complete the request. (HTTP 400).
-    ///
-    /// The operator lacks the permission; check that the scopes this endpoint needs are granted.
+    /// `232014` The token used in the request does NOT have the permissions necessary to complete the request. (HTTP 400). The operator lacks the permission; check that the scopes this endpoint needs are granted.
     TheTokenUsedInTheRequest,
-    /// `232024` Users do not have the visibility of the app, or the operator does not have collaboration permissions with the target users. (HTTP 400).
-    ///
-    /// The users cannot see the app, or the operator may not collaborate with them: widen the app's availability in the developer console and publish a version, or check blocks and contact relations with the target users.
+    /// `232024` Users do not have the visibility of the app, or the operator does not have collaboration permissions with the target users. (HTTP 400). The users cannot see the app, or the operator may not collaborate with them: widen the app's availability in the developer console and publish a version, or check blocks and contact relations with the target users.
     UsersDoNotHaveTheVisibility,
-    /// `232025` Bot ability is not activated. (HTTP 400).
-    ///
-    /// The app's bot ability is off: add the bot capability in the developer console (app details, app capabilities) and publish the app.
+    /// `232025` Bot ability is not activated. (HTTP 400). The app's bot ability is off: add the bot capability in the developer console (app details, app capabilities) and publish the app.
     BotAbilityIsNotActivated,
-    /// `232033` The operator or invited bots does NOT have the authority to manage external chats without the scope. (HTTP 400).
-    ///
-    /// The chat is external; only bots with external sharing enabled can operate external chats.
+    /// `232033` The operator or invited bots does NOT have the authority to manage external chats without the scope. (HTTP 400). The chat is external; only bots with external sharing enabled can operate external chats.
     TheOperatorOrInvitedBotsDoes,
-    /// `232034` The app is unavailable or inactivated by the tenant. (HTTP 400).
-    ///
-    /// The app is not installed or not enabled in this tenant; install it before calling.
+    /// `232034` The app is unavailable or inactivated by the tenant. (HTTP 400). The app is not installed or not enabled in this tenant; install it before calling.
     TheAppIsUnavailableOrInactivated,
-    /// `232055` The operator does not have chat tab, chat menu, chat widget manage permission (HTTP 400).
-    ///
-    /// The operator may not manage chat tabs, menus and widgets; when the chat lets only the owner and managers manage them, call as the owner or a manager.
+    /// `232055` The operator does not have chat tab, chat menu, chat widget manage permission (HTTP 400). The operator may not manage chat tabs, menus and widgets; when the chat lets only the owner and managers manage them, call as the owner or a manager.
     TheOperatorDoesNotHaveChat,
-    /// `232073` The group menu is being modified, please try again later. (HTTP 400).
-    ///
-    /// The chat menu is being changed; retry later.
-    ///
-    /// Retrying can succeed.
+    /// `232073` The group menu is being modified, please try again later. (HTTP 400). The chat menu is being changed; retry later. Retrying can succeed.
     TheGroupMenuIsBeingModified,
-    /// `232078` The chat menu is illegal. (HTTP 400).
-    ///
-    /// The menu content is invalid.
+    /// `232078` The chat menu is illegal. (HTTP 400). The menu content is invalid.
     TheChatMenuIsIllegal,
     /// A code the reference page does not document for this endpoint.
     Undocumented(i64),
 }
-impl ::lark_runtime::DocumentedError for PatchError {
-    const DOCUMENTED: &'static [(Self, ::lark_runtime::ErrorFacts)] = &[
+impl DocumentedError for PatchError {
+    const DOCUMENTED: &'static [(Self, ErrorFacts)] = &[
         (Self::YourRequestContainsAnInvalidRequest, crate::im::v1::errors::CODE_232001),
         (Self::YourRequestSpecifiesAChatWhich, crate::im::v1::errors::CODE_232009),
         (Self::OperatorCanNotBeOutOf, crate::im::v1::errors::CODE_232011_4),
@@ -292,15 +231,6 @@ impl ::lark_runtime::DocumentedError for PatchError {
         (Self::TheGroupMenuIsBeingModified, crate::im::v1::errors::CODE_232073),
         (Self::TheChatMenuIsIllegal, crate::im::v1::errors::CODE_232078),
     ];
-    fn undocumented(code: i64) -> Self {
-        Self::Undocumented(code)
-    }
-    fn undocumented_code(&self) -> Option<i64> {
-        match self {
-            Self::Undocumented(code) => Some(*code),
-            _ => None,
-        }
-    }
 }
 ::lark_runtime::documented_error_traits!(PatchError);
 /// PatchRequestUpdateFieldsItem
@@ -315,32 +245,17 @@ pub enum PatchRequestUpdateFieldsItem {
     I18nName,
     /// `"REDIRECT_LINK"`: The redirect link.
     RedirectLink,
-    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
-    /// fails validation.
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl ::lark_runtime::enums::StringEnum for PatchRequestUpdateFieldsItem {
-    fn from_wire(value: &str) -> Self {
-        match value {
-            "ICON" => Self::Icon,
-            "NAME" => Self::Name,
-            "I18N_NAME" => Self::I18nName,
-            "REDIRECT_LINK" => Self::RedirectLink,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-    fn as_wire(&self) -> &str {
-        match self {
-            Self::Icon => "ICON",
-            Self::Name => "NAME",
-            Self::I18nName => "I18N_NAME",
-            Self::RedirectLink => "REDIRECT_LINK",
-            Self::Unknown(value) => value,
-        }
-    }
-    fn is_known(&self) -> bool {
-        !matches!(self, Self::Unknown(_))
-    }
+impl PatchRequestUpdateFieldsItem {
+    /// Every value the spec names, with its wire form.
+    pub const VALUES: &'static [(Self, &'static str)] = &[
+        (Self::Icon, "ICON"),
+        (Self::Name, "NAME"),
+        (Self::I18nName, "I18N_NAME"),
+        (Self::RedirectLink, "REDIRECT_LINK"),
+    ];
 }
 ::lark_runtime::string_enum_traits!(PatchRequestUpdateFieldsItem);
 /// The menu's action type; it cannot change after creation, and a top-level menu with second-level menus must be NONE.
@@ -351,33 +266,19 @@ pub enum PatchRequestChatMenuItemActionType {
     NoneValue,
     /// `"REDIRECT_LINK"`: Opens a link.
     RedirectLink,
-    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
-    /// fails validation.
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl ::lark_runtime::enums::StringEnum for PatchRequestChatMenuItemActionType {
-    fn from_wire(value: &str) -> Self {
-        match value {
-            "NONE" => Self::NoneValue,
-            "REDIRECT_LINK" => Self::RedirectLink,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-    fn as_wire(&self) -> &str {
-        match self {
-            Self::NoneValue => "NONE",
-            Self::RedirectLink => "REDIRECT_LINK",
-            Self::Unknown(value) => value,
-        }
-    }
-    fn is_known(&self) -> bool {
-        !matches!(self, Self::Unknown(_))
-    }
+impl PatchRequestChatMenuItemActionType {
+    /// Every value the spec names, with its wire form.
+    pub const VALUES: &'static [(Self, &'static str)] = &[
+        (Self::NoneValue, "NONE"),
+        (Self::RedirectLink, "REDIRECT_LINK"),
+    ];
 }
 ::lark_runtime::string_enum_traits!(PatchRequestChatMenuItemActionType);
 /// The menu item's new attributes.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct PatchRequestChatMenuItem {
     /// The menu's action type; it cannot change after creation, and a top-level menu with second-level menus must be NONE.
     ///
@@ -403,30 +304,11 @@ pub struct PatchRequestChatMenuItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub i18n_names: Option<crate::im::v1::types::I18nNames>,
 }
-impl ::lark_runtime::Validate for PatchRequestChatMenuItem {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
-        {
-            let at = at.field("action_type");
-            if let Some(value) = &self.action_type {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
-        {
-            let at = at.field("redirect_link");
-            if let Some(value) = &self.redirect_link {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
-        {
-            let at = at.field("i18n_names");
-            if let Some(value) = &self.i18n_names {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
+impl Validate for PatchRequestChatMenuItem {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
+        violations.check(&at.field("action_type"), &self.action_type);
+        violations.check(&at.field("redirect_link"), &self.redirect_link);
+        violations.check(&at.field("i18n_names"), &self.i18n_names);
     }
 }
 /// The menu's action type; NONE when a top-level menu has second-level menus.
@@ -437,33 +319,19 @@ pub enum PatchResponseChatMenuItemActionType {
     NoneValue,
     /// `"REDIRECT_LINK"`: Opens a link.
     RedirectLink,
-    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
-    /// fails validation.
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl ::lark_runtime::enums::StringEnum for PatchResponseChatMenuItemActionType {
-    fn from_wire(value: &str) -> Self {
-        match value {
-            "NONE" => Self::NoneValue,
-            "REDIRECT_LINK" => Self::RedirectLink,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-    fn as_wire(&self) -> &str {
-        match self {
-            Self::NoneValue => "NONE",
-            Self::RedirectLink => "REDIRECT_LINK",
-            Self::Unknown(value) => value,
-        }
-    }
-    fn is_known(&self) -> bool {
-        !matches!(self, Self::Unknown(_))
-    }
+impl PatchResponseChatMenuItemActionType {
+    /// Every value the spec names, with its wire form.
+    pub const VALUES: &'static [(Self, &'static str)] = &[
+        (Self::NoneValue, "NONE"),
+        (Self::RedirectLink, "REDIRECT_LINK"),
+    ];
 }
 ::lark_runtime::string_enum_traits!(PatchResponseChatMenuItemActionType);
 /// The menu item after the change.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct PatchResponseChatMenuItem {
     /// The menu's action type; NONE when a top-level menu has second-level menus.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -483,29 +351,10 @@ pub struct PatchResponseChatMenuItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub i18n_names: Option<crate::im::v1::types::I18nNames>,
 }
-impl ::lark_runtime::Validate for PatchResponseChatMenuItem {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
-        {
-            let at = at.field("action_type");
-            if let Some(value) = &self.action_type {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
-        {
-            let at = at.field("redirect_link");
-            if let Some(value) = &self.redirect_link {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
-        {
-            let at = at.field("i18n_names");
-            if let Some(value) = &self.i18n_names {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
+impl Validate for PatchResponseChatMenuItem {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
+        violations.check(&at.field("action_type"), &self.action_type);
+        violations.check(&at.field("redirect_link"), &self.redirect_link);
+        violations.check(&at.field("i18n_names"), &self.i18n_names);
     }
 }

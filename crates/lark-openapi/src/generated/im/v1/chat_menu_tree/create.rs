@@ -9,14 +9,11 @@
 //! `POST /open-apis/im/v1/chats/:chat_id/menu_tree`
 //!
 //! Reference: <https://open.feishu.cn/document/server-docs/group/chat-menu_tree/create>
-use ::lark_runtime::__private::serde::{Deserialize, Serialize};
+use ::lark_runtime::__private::prelude::*;
 /// Request of 添加群菜单 — Add menus to a chat.
-///
-/// `POST /open-apis/im/v1/chats/:chat_id/menu_tree`
 ///
 /// Build it with [`CreateRequest::builder`]; a request that exists has passed every constraint of the spec.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct CreateRequest {
     #[serde(skip)]
     chat_id: String,
@@ -57,9 +54,9 @@ impl CreateRequestBuilder {
         self
     }
     /// Checks every constraint of the spec and returns the request, or every violation found.
-    pub fn build(self) -> Result<CreateRequest, ::lark_runtime::ValidationError> {
-        let root = ::lark_runtime::validate::FieldPath::root();
-        let mut violations = ::lark_runtime::validate::Violations::default();
+    pub fn build(self) -> Result<CreateRequest, ValidationError> {
+        let root = FieldPath::root();
+        let mut violations = Violations::default();
         let chat_id = violations.required(&root.field("chat_id"), self.chat_id);
         let menu_tree = violations.required(&root.field("menu_tree"), self.menu_tree);
         let (Some(chat_id), Some(menu_tree)) = (chat_id, menu_tree) else {
@@ -69,92 +66,68 @@ impl CreateRequestBuilder {
             chat_id,
             menu_tree,
         };
-        ::lark_runtime::Validate::validate(&request)?;
+        Validate::validate(&request)?;
         Ok(request)
     }
 }
-impl ::lark_runtime::Validate for CreateRequest {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
-        {
-            let at = at.field("menu_tree");
-            let value = &self.menu_tree;
-            ::lark_runtime::Validate::validate_at(value, &at, violations);
-        }
+impl Validate for CreateRequest {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
+        violations.check(&at.field("menu_tree"), &self.menu_tree);
     }
 }
-impl ::lark_runtime::Endpoint for CreateRequest {
+impl Endpoint for CreateRequest {
     type Data = CreateResponse;
     type Error = CreateError;
-    const METADATA: &'static ::lark_runtime::EndpointMetadata = &::lark_runtime::EndpointMetadata {
-        id: "im.v1.chat_menu_tree.create",
-        summary: "添加群菜单 — Add menus to a chat.",
-        method: ::lark_runtime::HttpMethod::Post,
-        path_template: "/open-apis/im/v1/chats/:chat_id/menu_tree",
-        access_tokens: &[::lark_runtime::AccessTokenKind::Tenant],
-        app_types: &[::lark_runtime::AppType::Custom, ::lark_runtime::AppType::Isv],
+    const METADATA: &'static EndpointMetadata = &EndpointMetadata {
+        access_tokens: &[AccessTokenKind::Tenant],
+        app_types: &[AppType::Custom, AppType::Isv],
         scopes: &["im:chat", "im:chat.menu_tree:write_only"],
-        rate_limits: &[
-            ::lark_runtime::RateLimit::per_minute(1000),
-            ::lark_runtime::RateLimit::per_second(50),
-        ],
-        special_rate_limit: false,
-        envelope: ::lark_runtime::Envelope::Data,
-        request_body: ::lark_runtime::RequestBody::Json,
-        response_kind: ::lark_runtime::ResponseKind::Json,
-        pagination_items: None,
+        rate_limits: &[RateLimit::per_minute(1000), RateLimit::per_second(50)],
+        request_body: RequestBody::Json,
         path_example: &[("chat_id", "oc_a0553eda9014c201e6969b478895c230")],
-        query_example: &[],
         request_example: Some(
             "{\"menu_tree\":{\"chat_menu_top_levels\":[{\"chat_menu_item\":{\"action_type\":\"NONE\",\"i18n_names\":{\"en_us\":\"Sign up\",\"ja_jp\":\"サインアップ\",\"zh_cn\":\"评审报名\"},\"image_key\":\"img_v2_b0fbe905-7988-4282-b882-82edd010336j\",\"name\":\"群聊\",\"redirect_link\":{\"android_url\":\"https://open.feishu.cn/\",\"common_url\":\"https://open.feishu.cn/\",\"ios_url\":\"https://open.feishu.cn/\",\"pc_url\":\"https://open.feishu.cn/\",\"web_url\":\"https://open.feishu.cn/\"}},\"children\":[{\"chat_menu_item\":{\"action_type\":\"NONE\",\"i18n_names\":{\"en_us\":\"Sign up\",\"ja_jp\":\"サインアップ\",\"zh_cn\":\"评审报名\"},\"image_key\":\"img_v2_b0fbe905-7988-4282-b882-82edd010336j\",\"name\":\"群聊\",\"redirect_link\":{\"android_url\":\"https://open.feishu.cn/\",\"common_url\":\"https://open.feishu.cn/\",\"ios_url\":\"https://open.feishu.cn/\",\"pc_url\":\"https://open.feishu.cn/\",\"web_url\":\"https://open.feishu.cn/\"}}}]}]}}",
         ),
-        file_parts: &[],
         response_example: Some(
             "{\"code\":0,\"data\":{\"menu_tree\":{\"chat_menu_top_levels\":[{\"chat_menu_item\":{\"action_type\":\"NONE\",\"i18n_names\":{\"en_us\":\"Menu\",\"ja_jp\":\"メニュー\",\"zh_cn\":\"菜单\"},\"name\":\"菜单\",\"redirect_link\":{\"android_url\":\"https://open.feishu.cn/\",\"common_url\":\"https://open.feishu.cn/\",\"ios_url\":\"https://open.feishu.cn/\",\"pc_url\":\"https://open.feishu.cn/\",\"web_url\":\"https://open.feishu.cn/\"}},\"chat_menu_top_level_id\":\"7117116451961487361\",\"children\":[{\"chat_menu_item\":{\"action_type\":\"REDIRECT_LINK\",\"i18n_names\":{\"en_us\":\"Sign up\",\"ja_jp\":\"サインアップ\",\"zh_cn\":\"报名\"},\"image_key\":\"img_v2_b0fbe905-7988-4282-b882-82edd010336j\",\"name\":\"报名\",\"redirect_link\":{\"android_url\":\"https://open.feishu.cn/\",\"common_url\":\"https://open.feishu.cn/\",\"ios_url\":\"https://open.feishu.cn/\",\"pc_url\":\"https://open.feishu.cn/\",\"web_url\":\"https://open.feishu.cn/\"}},\"chat_menu_second_level_id\":\"7039638308221468675\"}]}]}},\"msg\":\"success\"}",
         ),
+        ..EndpointMetadata::new(
+            "im.v1.chat_menu_tree.create",
+            "添加群菜单 — Add menus to a chat.",
+            HttpMethod::Post,
+            "/open-apis/im/v1/chats/:chat_id/menu_tree",
+        )
     };
     fn path(&self) -> String {
-        ::lark_runtime::wire::fill_path(
+        fill_path(
             Self::METADATA.path_template,
             &[("chat_id", ToString::to_string(&self.chat_id))],
         )
     }
-    fn query(&self) -> Vec<(&'static str, String)> {
-        Vec::new()
-    }
 }
 #[cfg(feature = "server")]
-impl ::lark_runtime::Incoming for CreateRequest {
-    fn from_incoming(
-        request: &::lark_runtime::IncomingRequest<'_>,
-    ) -> Result<Self, ::lark_runtime::ValidationError> {
+impl Incoming for CreateRequest {
+    fn from_incoming(request: &IncomingRequest<'_>) -> Result<Self, ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
         #[derive(Deserialize)]
-        #[serde(crate = "::lark_runtime::__private::serde")]
         struct Body {
             #[serde(default, rename = "menu_tree")]
             menu_tree: Option<CreateRequestMenuTree>,
         }
-        let root = ::lark_runtime::validate::FieldPath::root();
-        let mut violations = ::lark_runtime::validate::Violations::default();
+        let mut violations = Violations::default();
         let mut builder = Self::builder();
-        builder.chat_id = request
-            .path_param::<String>(&root.field("chat_id"), "chat_id", &mut violations);
+        builder.chat_id = request.path_param("chat_id", &mut violations);
         let Some(body) = request.body::<Body>(&mut violations) else {
             return Err(violations.into_error("CreateRequest"));
         };
         builder.menu_tree = body.menu_tree;
-        ::lark_runtime::incoming::finish(violations, "CreateRequest", builder.build())
+        ::lark_runtime::incoming::finish(violations, builder.build())
     }
 }
 /// Response data of 添加群菜单 — Add menus to a chat.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct CreateResponse {
     /// Every menu of the chat after the addition.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -166,73 +139,41 @@ pub struct CreateResponse {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum CreateError {
-    /// `232001` Your request contains an invalid request parameter. (HTTP 400).
-    ///
-    /// Check the request parameters against this page; the returned message names what is wrong.
+    /// `232001` Your request contains an invalid request parameter. (HTTP 400). Check the request parameters against this page; the returned message names what is wrong.
     YourRequestContainsAnInvalidRequest,
-    /// `232008` Your request specifies a chat whose type is NOT supported currently. (HTTP 400).
-    ///
-    /// The chat mode or chat type is not supported here; check the chat with the get-chat endpoint.
+    /// `232008` Your request specifies a chat whose type is NOT supported currently. (HTTP 400). The chat mode or chat type is not supported here; check the chat with the get-chat endpoint.
     YourRequestSpecifiesAChatWhose,
-    /// `232009` Your request specifies a chat which has already been dissolved. (HTTP 400).
-    ///
-    /// The chat has been disbanded; it can no longer be operated on.
+    /// `232009` Your request specifies a chat which has already been dissolved. (HTTP 400). The chat has been disbanded; it can no longer be operated on.
     YourRequestSpecifiesAChatWhich,
-    /// `232011` Operator can NOT be out of the chat. (HTTP 400).
-    ///
-    /// The operator is not in the chat; add the calling bot to the chat, then retry.
+    /// `232011` Operator can NOT be out of the chat. (HTTP 400). The operator is not in the chat; add the calling bot to the chat, then retry.
     OperatorCanNotBeOutOf,
-    /// `232014` The token used in the request does NOT have the permissions necessary to complete the request. (HTTP 400).
-    ///
-    /// The operator lacks the permission; check that the scopes this endpoint needs are granted.
+    /// `232014` The token used in the request does NOT have the permissions necessary to complete the request. (HTTP 400). The operator lacks the permission; check that the scopes this endpoint needs are granted.
     TheTokenUsedInTheRequest,
-    /// `232024` Users do not have the visibility of the app, or the operator does not have collaboration permissions with the target users. (HTTP 400).
-    ///
-    /// The users cannot see the app, or the operator may not collaborate with them: widen the app's availability in the developer console and publish a version, or check blocks and contact relations with the target users.
+    /// `232024` Users do not have the visibility of the app, or the operator does not have collaboration permissions with the target users. (HTTP 400). The users cannot see the app, or the operator may not collaborate with them: widen the app's availability in the developer console and publish a version, or check blocks and contact relations with the target users.
     UsersDoNotHaveTheVisibility,
-    /// `232025` Bot ability is not activated. (HTTP 400).
-    ///
-    /// The app's bot ability is off: add the bot capability in the developer console (app details, app capabilities) and publish the app.
+    /// `232025` Bot ability is not activated. (HTTP 400). The app's bot ability is off: add the bot capability in the developer console (app details, app capabilities) and publish the app.
     BotAbilityIsNotActivated,
-    /// `232055` The operator does not have chat tab, chat menu, chat widget manage permission (HTTP 400).
-    ///
-    /// The operator may not manage chat tabs, menus and widgets; when the chat lets only the owner and managers manage them, call as the owner or a manager.
+    /// `232055` The operator does not have chat tab, chat menu, chat widget manage permission (HTTP 400). The operator may not manage chat tabs, menus and widgets; when the chat lets only the owner and managers manage them, call as the owner or a manager.
     TheOperatorDoesNotHaveChat,
-    /// `232033` The operator or invited bots does NOT have the authority to manage external chats without the scope. (HTTP 400).
-    ///
-    /// The chat is external; only bots with external sharing enabled can operate external chats.
+    /// `232033` The operator or invited bots does NOT have the authority to manage external chats without the scope. (HTTP 400). The chat is external; only bots with external sharing enabled can operate external chats.
     TheOperatorOrInvitedBotsDoes,
-    /// `232034` The app is unavailable or inactivated by the tenant. (HTTP 400).
-    ///
-    /// The app is not installed or not enabled in this tenant; install it before calling.
+    /// `232034` The app is unavailable or inactivated by the tenant. (HTTP 400). The app is not installed or not enabled in this tenant; install it before calling.
     TheAppIsUnavailableOrInactivated,
-    /// `232056` The operator is not the image's owner, no permission to complete the request. (HTTP 400).
-    ///
-    /// The bot must use images it uploaded itself.
+    /// `232056` The operator is not the image's owner, no permission to complete the request. (HTTP 400). The bot must use images it uploaded itself.
     TheOperatorIsNotTheImage,
-    /// `232070` The number of chat_menu_top_level has reached the limit. (HTTP 400).
-    ///
-    /// A chat holds at most 3 top-level menus.
+    /// `232070` The number of chat_menu_top_level has reached the limit. (HTTP 400). A chat holds at most 3 top-level menus.
     TheNumberOfChatMenuTop,
-    /// `232071` The number of chat_menu_second_level has reached the limit. (HTTP 400).
-    ///
-    /// A top-level menu holds at most 5 second-level menus.
+    /// `232071` The number of chat_menu_second_level has reached the limit. (HTTP 400). A top-level menu holds at most 5 second-level menus.
     TheNumberOfChatMenuSecond,
-    /// `232073` The group menu is being modified, please try again later. (HTTP 400).
-    ///
-    /// The chat menu is being changed; retry later.
-    ///
-    /// Retrying can succeed.
+    /// `232073` The group menu is being modified, please try again later. (HTTP 400). The chat menu is being changed; retry later. Retrying can succeed.
     TheGroupMenuIsBeingModified,
-    /// `232078` The chat menu is illegal. (HTTP 400).
-    ///
-    /// The menu content is invalid.
+    /// `232078` The chat menu is illegal. (HTTP 400). The menu content is invalid.
     TheChatMenuIsIllegal,
     /// A code the reference page does not document for this endpoint.
     Undocumented(i64),
 }
-impl ::lark_runtime::DocumentedError for CreateError {
-    const DOCUMENTED: &'static [(Self, ::lark_runtime::ErrorFacts)] = &[
+impl DocumentedError for CreateError {
+    const DOCUMENTED: &'static [(Self, ErrorFacts)] = &[
         (Self::YourRequestContainsAnInvalidRequest, crate::im::v1::errors::CODE_232001),
         (Self::YourRequestSpecifiesAChatWhose, crate::im::v1::errors::CODE_232008_2),
         (Self::YourRequestSpecifiesAChatWhich, crate::im::v1::errors::CODE_232009),
@@ -249,15 +190,6 @@ impl ::lark_runtime::DocumentedError for CreateError {
         (Self::TheGroupMenuIsBeingModified, crate::im::v1::errors::CODE_232073),
         (Self::TheChatMenuIsIllegal, crate::im::v1::errors::CODE_232078),
     ];
-    fn undocumented(code: i64) -> Self {
-        Self::Undocumented(code)
-    }
-    fn undocumented_code(&self) -> Option<i64> {
-        match self {
-            Self::Undocumented(code) => Some(*code),
-            _ => None,
-        }
-    }
 }
 ::lark_runtime::documented_error_traits!(CreateError);
 /// The menu's action type; it cannot change later, and a menu with second-level menus must be NONE.
@@ -268,36 +200,21 @@ pub enum CreateRequestMenuTreeChatMenuTopLevelsItemChatMenuItemActionType {
     NoneValue,
     /// `"REDIRECT_LINK"`: Opens a link; set redirect_link.
     RedirectLink,
-    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
-    /// fails validation.
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl ::lark_runtime::enums::StringEnum
-for CreateRequestMenuTreeChatMenuTopLevelsItemChatMenuItemActionType {
-    fn from_wire(value: &str) -> Self {
-        match value {
-            "NONE" => Self::NoneValue,
-            "REDIRECT_LINK" => Self::RedirectLink,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-    fn as_wire(&self) -> &str {
-        match self {
-            Self::NoneValue => "NONE",
-            Self::RedirectLink => "REDIRECT_LINK",
-            Self::Unknown(value) => value,
-        }
-    }
-    fn is_known(&self) -> bool {
-        !matches!(self, Self::Unknown(_))
-    }
+impl CreateRequestMenuTreeChatMenuTopLevelsItemChatMenuItemActionType {
+    /// Every value the spec names, with its wire form.
+    pub const VALUES: &'static [(Self, &'static str)] = &[
+        (Self::NoneValue, "NONE"),
+        (Self::RedirectLink, "REDIRECT_LINK"),
+    ];
 }
 ::lark_runtime::string_enum_traits!(
     CreateRequestMenuTreeChatMenuTopLevelsItemChatMenuItemActionType
 );
 /// The top-level menu's attributes.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct CreateRequestMenuTreeChatMenuTopLevelsItemChatMenuItem {
     /// The menu's action type; it cannot change later, and a menu with second-level menus must be NONE.
     ///
@@ -321,30 +238,11 @@ pub struct CreateRequestMenuTreeChatMenuTopLevelsItemChatMenuItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub i18n_names: Option<crate::im::v1::types::I18nNames>,
 }
-impl ::lark_runtime::Validate
-for CreateRequestMenuTreeChatMenuTopLevelsItemChatMenuItem {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
-        {
-            let at = at.field("action_type");
-            let value = &self.action_type;
-            ::lark_runtime::Validate::validate_at(value, &at, violations);
-        }
-        {
-            let at = at.field("redirect_link");
-            if let Some(value) = &self.redirect_link {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
-        {
-            let at = at.field("i18n_names");
-            if let Some(value) = &self.i18n_names {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
+impl Validate for CreateRequestMenuTreeChatMenuTopLevelsItemChatMenuItem {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
+        violations.check(&at.field("action_type"), &self.action_type);
+        violations.check(&at.field("redirect_link"), &self.redirect_link);
+        violations.check(&at.field("i18n_names"), &self.i18n_names);
     }
 }
 /// The menu's action type; REDIRECT_LINK needs redirect_link.
@@ -355,36 +253,21 @@ pub enum CreateRequestMenuTreeChatMenuTopLevelsItemChildrenItemChatMenuItemActio
     NoneValue,
     /// `"REDIRECT_LINK"`: Opens a link; set redirect_link.
     RedirectLink,
-    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
-    /// fails validation.
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl ::lark_runtime::enums::StringEnum
-for CreateRequestMenuTreeChatMenuTopLevelsItemChildrenItemChatMenuItemActionType {
-    fn from_wire(value: &str) -> Self {
-        match value {
-            "NONE" => Self::NoneValue,
-            "REDIRECT_LINK" => Self::RedirectLink,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-    fn as_wire(&self) -> &str {
-        match self {
-            Self::NoneValue => "NONE",
-            Self::RedirectLink => "REDIRECT_LINK",
-            Self::Unknown(value) => value,
-        }
-    }
-    fn is_known(&self) -> bool {
-        !matches!(self, Self::Unknown(_))
-    }
+impl CreateRequestMenuTreeChatMenuTopLevelsItemChildrenItemChatMenuItemActionType {
+    /// Every value the spec names, with its wire form.
+    pub const VALUES: &'static [(Self, &'static str)] = &[
+        (Self::NoneValue, "NONE"),
+        (Self::RedirectLink, "REDIRECT_LINK"),
+    ];
 }
 ::lark_runtime::string_enum_traits!(
     CreateRequestMenuTreeChatMenuTopLevelsItemChildrenItemChatMenuItemActionType
 );
 /// The second-level menu's attributes.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct CreateRequestMenuTreeChatMenuTopLevelsItemChildrenItemChatMenuItem {
     /// The menu's action type; REDIRECT_LINK needs redirect_link.
     ///
@@ -412,36 +295,15 @@ pub struct CreateRequestMenuTreeChatMenuTopLevelsItemChildrenItemChatMenuItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub i18n_names: Option<crate::im::v1::types::I18nNames>,
 }
-impl ::lark_runtime::Validate
-for CreateRequestMenuTreeChatMenuTopLevelsItemChildrenItemChatMenuItem {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
-        {
-            let at = at.field("action_type");
-            if let Some(value) = &self.action_type {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
-        {
-            let at = at.field("redirect_link");
-            if let Some(value) = &self.redirect_link {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
-        {
-            let at = at.field("i18n_names");
-            if let Some(value) = &self.i18n_names {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
+impl Validate for CreateRequestMenuTreeChatMenuTopLevelsItemChildrenItemChatMenuItem {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
+        violations.check(&at.field("action_type"), &self.action_type);
+        violations.check(&at.field("redirect_link"), &self.redirect_link);
+        violations.check(&at.field("i18n_names"), &self.i18n_names);
     }
 }
 /// One second-level menu.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct CreateRequestMenuTreeChatMenuTopLevelsItemChildrenItem {
     /// The second-level menu's attributes.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -449,24 +311,13 @@ pub struct CreateRequestMenuTreeChatMenuTopLevelsItemChildrenItem {
         CreateRequestMenuTreeChatMenuTopLevelsItemChildrenItemChatMenuItem,
     >,
 }
-impl ::lark_runtime::Validate
-for CreateRequestMenuTreeChatMenuTopLevelsItemChildrenItem {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
-        {
-            let at = at.field("chat_menu_item");
-            if let Some(value) = &self.chat_menu_item {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
+impl Validate for CreateRequestMenuTreeChatMenuTopLevelsItemChildrenItem {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
+        violations.check(&at.field("chat_menu_item"), &self.chat_menu_item);
     }
 }
 /// One top-level menu with its second-level menus.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct CreateRequestMenuTreeChatMenuTopLevelsItem {
     /// The top-level menu's attributes.
     pub chat_menu_item: CreateRequestMenuTreeChatMenuTopLevelsItemChatMenuItem,
@@ -474,49 +325,21 @@ pub struct CreateRequestMenuTreeChatMenuTopLevelsItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub children: Option<Vec<CreateRequestMenuTreeChatMenuTopLevelsItemChildrenItem>>,
 }
-impl ::lark_runtime::Validate for CreateRequestMenuTreeChatMenuTopLevelsItem {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
-        {
-            let at = at.field("chat_menu_item");
-            let value = &self.chat_menu_item;
-            ::lark_runtime::Validate::validate_at(value, &at, violations);
-        }
-        {
-            let at = at.field("children");
-            if let Some(value) = &self.children {
-                for (index, item) in value.iter().enumerate() {
-                    let at = at.index(index);
-                    ::lark_runtime::Validate::validate_at(item, &at, violations);
-                }
-            }
-        }
+impl Validate for CreateRequestMenuTreeChatMenuTopLevelsItem {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
+        violations.check(&at.field("chat_menu_item"), &self.chat_menu_item);
+        violations.check(&at.field("children"), &self.children);
     }
 }
 /// The menus to append.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct CreateRequestMenuTree {
     /// The top-level menus to append; a chat holds at most 3.
     pub chat_menu_top_levels: Vec<CreateRequestMenuTreeChatMenuTopLevelsItem>,
 }
-impl ::lark_runtime::Validate for CreateRequestMenuTree {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
-        {
-            let at = at.field("chat_menu_top_levels");
-            let value = &self.chat_menu_top_levels;
-            for (index, item) in value.iter().enumerate() {
-                let at = at.index(index);
-                ::lark_runtime::Validate::validate_at(item, &at, violations);
-            }
-        }
+impl Validate for CreateRequestMenuTree {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
+        violations.check(&at.field("chat_menu_top_levels"), &self.chat_menu_top_levels);
     }
 }
 /// The menu's action type; NONE when it has second-level menus.
@@ -527,36 +350,21 @@ pub enum CreateResponseMenuTreeChatMenuTopLevelsItemChatMenuItemActionType {
     NoneValue,
     /// `"REDIRECT_LINK"`: Opens a link.
     RedirectLink,
-    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
-    /// fails validation.
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl ::lark_runtime::enums::StringEnum
-for CreateResponseMenuTreeChatMenuTopLevelsItemChatMenuItemActionType {
-    fn from_wire(value: &str) -> Self {
-        match value {
-            "NONE" => Self::NoneValue,
-            "REDIRECT_LINK" => Self::RedirectLink,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-    fn as_wire(&self) -> &str {
-        match self {
-            Self::NoneValue => "NONE",
-            Self::RedirectLink => "REDIRECT_LINK",
-            Self::Unknown(value) => value,
-        }
-    }
-    fn is_known(&self) -> bool {
-        !matches!(self, Self::Unknown(_))
-    }
+impl CreateResponseMenuTreeChatMenuTopLevelsItemChatMenuItemActionType {
+    /// Every value the spec names, with its wire form.
+    pub const VALUES: &'static [(Self, &'static str)] = &[
+        (Self::NoneValue, "NONE"),
+        (Self::RedirectLink, "REDIRECT_LINK"),
+    ];
 }
 ::lark_runtime::string_enum_traits!(
     CreateResponseMenuTreeChatMenuTopLevelsItemChatMenuItemActionType
 );
 /// The top-level menu's attributes.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct CreateResponseMenuTreeChatMenuTopLevelsItemChatMenuItem {
     /// The menu's action type; NONE when it has second-level menus.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -578,31 +386,11 @@ pub struct CreateResponseMenuTreeChatMenuTopLevelsItemChatMenuItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub i18n_names: Option<crate::im::v1::types::I18nNames>,
 }
-impl ::lark_runtime::Validate
-for CreateResponseMenuTreeChatMenuTopLevelsItemChatMenuItem {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
-        {
-            let at = at.field("action_type");
-            if let Some(value) = &self.action_type {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
-        {
-            let at = at.field("redirect_link");
-            if let Some(value) = &self.redirect_link {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
-        {
-            let at = at.field("i18n_names");
-            if let Some(value) = &self.i18n_names {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
+impl Validate for CreateResponseMenuTreeChatMenuTopLevelsItemChatMenuItem {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
+        violations.check(&at.field("action_type"), &self.action_type);
+        violations.check(&at.field("redirect_link"), &self.redirect_link);
+        violations.check(&at.field("i18n_names"), &self.i18n_names);
     }
 }
 /// The menu's action type.
@@ -613,36 +401,21 @@ pub enum CreateResponseMenuTreeChatMenuTopLevelsItemChildrenItemChatMenuItemActi
     NoneValue,
     /// `"REDIRECT_LINK"`: Opens a link.
     RedirectLink,
-    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
-    /// fails validation.
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl ::lark_runtime::enums::StringEnum
-for CreateResponseMenuTreeChatMenuTopLevelsItemChildrenItemChatMenuItemActionType {
-    fn from_wire(value: &str) -> Self {
-        match value {
-            "NONE" => Self::NoneValue,
-            "REDIRECT_LINK" => Self::RedirectLink,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-    fn as_wire(&self) -> &str {
-        match self {
-            Self::NoneValue => "NONE",
-            Self::RedirectLink => "REDIRECT_LINK",
-            Self::Unknown(value) => value,
-        }
-    }
-    fn is_known(&self) -> bool {
-        !matches!(self, Self::Unknown(_))
-    }
+impl CreateResponseMenuTreeChatMenuTopLevelsItemChildrenItemChatMenuItemActionType {
+    /// Every value the spec names, with its wire form.
+    pub const VALUES: &'static [(Self, &'static str)] = &[
+        (Self::NoneValue, "NONE"),
+        (Self::RedirectLink, "REDIRECT_LINK"),
+    ];
 }
 ::lark_runtime::string_enum_traits!(
     CreateResponseMenuTreeChatMenuTopLevelsItemChildrenItemChatMenuItemActionType
 );
 /// The second-level menu's attributes.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct CreateResponseMenuTreeChatMenuTopLevelsItemChildrenItemChatMenuItem {
     /// The menu's action type.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -664,36 +437,15 @@ pub struct CreateResponseMenuTreeChatMenuTopLevelsItemChildrenItemChatMenuItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub i18n_names: Option<crate::im::v1::types::I18nNames>,
 }
-impl ::lark_runtime::Validate
-for CreateResponseMenuTreeChatMenuTopLevelsItemChildrenItemChatMenuItem {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
-        {
-            let at = at.field("action_type");
-            if let Some(value) = &self.action_type {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
-        {
-            let at = at.field("redirect_link");
-            if let Some(value) = &self.redirect_link {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
-        {
-            let at = at.field("i18n_names");
-            if let Some(value) = &self.i18n_names {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
+impl Validate for CreateResponseMenuTreeChatMenuTopLevelsItemChildrenItemChatMenuItem {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
+        violations.check(&at.field("action_type"), &self.action_type);
+        violations.check(&at.field("redirect_link"), &self.redirect_link);
+        violations.check(&at.field("i18n_names"), &self.i18n_names);
     }
 }
 /// One second-level menu.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct CreateResponseMenuTreeChatMenuTopLevelsItemChildrenItem {
     /// The second-level menu's id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -705,24 +457,13 @@ pub struct CreateResponseMenuTreeChatMenuTopLevelsItemChildrenItem {
         CreateResponseMenuTreeChatMenuTopLevelsItemChildrenItemChatMenuItem,
     >,
 }
-impl ::lark_runtime::Validate
-for CreateResponseMenuTreeChatMenuTopLevelsItemChildrenItem {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
-        {
-            let at = at.field("chat_menu_item");
-            if let Some(value) = &self.chat_menu_item {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
+impl Validate for CreateResponseMenuTreeChatMenuTopLevelsItemChildrenItem {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
+        violations.check(&at.field("chat_menu_item"), &self.chat_menu_item);
     }
 }
 /// One top-level menu.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct CreateResponseMenuTreeChatMenuTopLevelsItem {
     /// The top-level menu's id, needed to delete, change or sort it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -735,51 +476,21 @@ pub struct CreateResponseMenuTreeChatMenuTopLevelsItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub children: Option<Vec<CreateResponseMenuTreeChatMenuTopLevelsItemChildrenItem>>,
 }
-impl ::lark_runtime::Validate for CreateResponseMenuTreeChatMenuTopLevelsItem {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
-        {
-            let at = at.field("chat_menu_item");
-            if let Some(value) = &self.chat_menu_item {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
-        {
-            let at = at.field("children");
-            if let Some(value) = &self.children {
-                for (index, item) in value.iter().enumerate() {
-                    let at = at.index(index);
-                    ::lark_runtime::Validate::validate_at(item, &at, violations);
-                }
-            }
-        }
+impl Validate for CreateResponseMenuTreeChatMenuTopLevelsItem {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
+        violations.check(&at.field("chat_menu_item"), &self.chat_menu_item);
+        violations.check(&at.field("children"), &self.children);
     }
 }
 /// Every menu of the chat after the addition.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct CreateResponseMenuTree {
     /// The top-level menus.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub chat_menu_top_levels: Option<Vec<CreateResponseMenuTreeChatMenuTopLevelsItem>>,
 }
-impl ::lark_runtime::Validate for CreateResponseMenuTree {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
-        {
-            let at = at.field("chat_menu_top_levels");
-            if let Some(value) = &self.chat_menu_top_levels {
-                for (index, item) in value.iter().enumerate() {
-                    let at = at.index(index);
-                    ::lark_runtime::Validate::validate_at(item, &at, violations);
-                }
-            }
-        }
+impl Validate for CreateResponseMenuTree {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
+        violations.check(&at.field("chat_menu_top_levels"), &self.chat_menu_top_levels);
     }
 }

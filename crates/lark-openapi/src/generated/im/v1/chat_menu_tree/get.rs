@@ -8,14 +8,11 @@
 //! `GET /open-apis/im/v1/chats/:chat_id/menu_tree`
 //!
 //! Reference: <https://open.feishu.cn/document/server-docs/group/chat-menu_tree/get>
-use ::lark_runtime::__private::serde::{Deserialize, Serialize};
+use ::lark_runtime::__private::prelude::*;
 /// Request of 获取群菜单 — Get a chat's menus.
-///
-/// `GET /open-apis/im/v1/chats/:chat_id/menu_tree`
 ///
 /// Build it with [`GetRequest::builder`]; a request that exists has passed every constraint of the spec.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct GetRequest {
     #[serde(skip)]
     chat_id: String,
@@ -45,81 +42,58 @@ impl GetRequestBuilder {
         self
     }
     /// Checks every constraint of the spec and returns the request, or every violation found.
-    pub fn build(self) -> Result<GetRequest, ::lark_runtime::ValidationError> {
-        let root = ::lark_runtime::validate::FieldPath::root();
-        let mut violations = ::lark_runtime::validate::Violations::default();
+    pub fn build(self) -> Result<GetRequest, ValidationError> {
+        let root = FieldPath::root();
+        let mut violations = Violations::default();
         let chat_id = violations.required(&root.field("chat_id"), self.chat_id);
         let (Some(chat_id),) = (chat_id,) else {
             return Err(violations.into_error("GetRequest"));
         };
         let request = GetRequest { chat_id };
-        ::lark_runtime::Validate::validate(&request)?;
+        Validate::validate(&request)?;
         Ok(request)
     }
 }
-impl ::lark_runtime::Validate for GetRequest {
-    fn validate_at(
-        &self,
-        _at: &::lark_runtime::validate::FieldPath<'_>,
-        _violations: &mut ::lark_runtime::validate::Violations,
-    ) {}
-}
-impl ::lark_runtime::Endpoint for GetRequest {
+impl Validate for GetRequest {}
+impl Endpoint for GetRequest {
     type Data = GetResponse;
     type Error = GetError;
-    const METADATA: &'static ::lark_runtime::EndpointMetadata = &::lark_runtime::EndpointMetadata {
-        id: "im.v1.chat_menu_tree.get",
-        summary: "获取群菜单 — Get a chat's menus.",
-        method: ::lark_runtime::HttpMethod::Get,
-        path_template: "/open-apis/im/v1/chats/:chat_id/menu_tree",
-        access_tokens: &[::lark_runtime::AccessTokenKind::Tenant],
-        app_types: &[::lark_runtime::AppType::Custom, ::lark_runtime::AppType::Isv],
+    const METADATA: &'static EndpointMetadata = &EndpointMetadata {
+        access_tokens: &[AccessTokenKind::Tenant],
+        app_types: &[AppType::Custom, AppType::Isv],
         scopes: &["im:chat", "im:chat.menu_tree:read", "im:chat:readonly"],
-        rate_limits: &[
-            ::lark_runtime::RateLimit::per_minute(1000),
-            ::lark_runtime::RateLimit::per_second(50),
-        ],
-        special_rate_limit: false,
-        envelope: ::lark_runtime::Envelope::Data,
-        request_body: ::lark_runtime::RequestBody::None,
-        response_kind: ::lark_runtime::ResponseKind::Json,
-        pagination_items: None,
+        rate_limits: &[RateLimit::per_minute(1000), RateLimit::per_second(50)],
         path_example: &[("chat_id", "oc_a0553eda9014c201e6969b478895c230")],
-        query_example: &[],
-        request_example: None,
-        file_parts: &[],
         response_example: Some(
             "{\"code\":0,\"data\":{\"menu_tree\":{\"chat_menu_top_levels\":[{\"chat_menu_item\":{\"action_type\":\"NONE\",\"i18n_names\":{\"en_us\":\"Menu\",\"ja_jp\":\"メニュー\",\"zh_cn\":\"菜单\"},\"image_key\":\"img_v2_b0fbe905-7988-4282-b882-82edd010336j\",\"name\":\"菜单\",\"redirect_link\":{\"android_url\":\"https://open.feishu.cn/\",\"common_url\":\"https://open.feishu.cn/\",\"ios_url\":\"https://open.feishu.cn/\",\"pc_url\":\"https://open.feishu.cn/\",\"web_url\":\"https://open.feishu.cn/\"}},\"chat_menu_top_level_id\":\"7117116451961487361\",\"children\":[{\"chat_menu_item\":{\"action_type\":\"REDIRECT_LINK\",\"i18n_names\":{\"en_us\":\"Sign up\",\"ja_jp\":\"サインアップ\",\"zh_cn\":\"报名\"},\"image_key\":\"img_v2_b0fbe905-7988-4282-b882-82edd010336j\",\"name\":\"报名\",\"redirect_link\":{\"android_url\":\"https://open.feishu.cn/\",\"common_url\":\"https://open.feishu.cn/\",\"ios_url\":\"https://open.feishu.cn/\",\"pc_url\":\"https://open.feishu.cn/\",\"web_url\":\"https://open.feishu.cn/\"}},\"chat_menu_second_level_id\":\"7039638308221468675\"}]}]}},\"msg\":\"success\"}",
         ),
+        ..EndpointMetadata::new(
+            "im.v1.chat_menu_tree.get",
+            "获取群菜单 — Get a chat's menus.",
+            HttpMethod::Get,
+            "/open-apis/im/v1/chats/:chat_id/menu_tree",
+        )
     };
     fn path(&self) -> String {
-        ::lark_runtime::wire::fill_path(
+        fill_path(
             Self::METADATA.path_template,
             &[("chat_id", ToString::to_string(&self.chat_id))],
         )
     }
-    fn query(&self) -> Vec<(&'static str, String)> {
-        Vec::new()
-    }
 }
 #[cfg(feature = "server")]
-impl ::lark_runtime::Incoming for GetRequest {
-    fn from_incoming(
-        request: &::lark_runtime::IncomingRequest<'_>,
-    ) -> Result<Self, ::lark_runtime::ValidationError> {
-        let root = ::lark_runtime::validate::FieldPath::root();
-        let mut violations = ::lark_runtime::validate::Violations::default();
+impl Incoming for GetRequest {
+    fn from_incoming(request: &IncomingRequest<'_>) -> Result<Self, ValidationError> {
+        let mut violations = Violations::default();
         let mut builder = Self::builder();
-        builder.chat_id = request
-            .path_param::<String>(&root.field("chat_id"), "chat_id", &mut violations);
-        ::lark_runtime::incoming::finish(violations, "GetRequest", builder.build())
+        builder.chat_id = request.path_param("chat_id", &mut violations);
+        ::lark_runtime::incoming::finish(violations, builder.build())
     }
 }
 /// Response data of 获取群菜单 — Get a chat's menus.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct GetResponse {
     /// All menus of the chat.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -131,39 +105,25 @@ pub struct GetResponse {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum GetError {
-    /// `232001` Your request contains an invalid request parameter. (HTTP 400).
-    ///
-    /// Check the request parameters against this page; the returned message names what is wrong.
+    /// `232001` Your request contains an invalid request parameter. (HTTP 400). Check the request parameters against this page; the returned message names what is wrong.
     YourRequestContainsAnInvalidRequest,
-    /// `232011` Operator can NOT be out of the chat. (HTTP 400).
-    ///
-    /// The operator is not in the chat; add the calling bot to the chat, then retry.
+    /// `232011` Operator can NOT be out of the chat. (HTTP 400). The operator is not in the chat; add the calling bot to the chat, then retry.
     OperatorCanNotBeOutOf,
-    /// `232014` The token used in the request does NOT have the permissions necessary to complete the request. (HTTP 400).
-    ///
-    /// The operator lacks the permission; check that the scopes this endpoint needs are granted.
+    /// `232014` The token used in the request does NOT have the permissions necessary to complete the request. (HTTP 400). The operator lacks the permission; check that the scopes this endpoint needs are granted.
     TheTokenUsedInTheRequest,
-    /// `232024` Users do not have the visibility of the app, or the operator does not have collaboration permissions with the target users. (HTTP 400).
-    ///
-    /// The users cannot see the app, or the operator may not collaborate with them: widen the app's availability in the developer console and publish a version, or check blocks and contact relations with the target users.
+    /// `232024` Users do not have the visibility of the app, or the operator does not have collaboration permissions with the target users. (HTTP 400). The users cannot see the app, or the operator may not collaborate with them: widen the app's availability in the developer console and publish a version, or check blocks and contact relations with the target users.
     UsersDoNotHaveTheVisibility,
-    /// `232025` Bot ability is not activated. (HTTP 400).
-    ///
-    /// The app's bot ability is off: add the bot capability in the developer console (app details, app capabilities) and publish the app.
+    /// `232025` Bot ability is not activated. (HTTP 400). The app's bot ability is off: add the bot capability in the developer console (app details, app capabilities) and publish the app.
     BotAbilityIsNotActivated,
-    /// `232033` The operator or invited bots does NOT have the authority to manage external chats without the scope. (HTTP 400).
-    ///
-    /// The chat is external; only bots with external sharing enabled can operate external chats.
+    /// `232033` The operator or invited bots does NOT have the authority to manage external chats without the scope. (HTTP 400). The chat is external; only bots with external sharing enabled can operate external chats.
     TheOperatorOrInvitedBotsDoes,
-    /// `232034` The app is unavailable or inactivated by the tenant. (HTTP 400).
-    ///
-    /// The app is not installed or not enabled in this tenant; install it before calling.
+    /// `232034` The app is unavailable or inactivated by the tenant. (HTTP 400). The app is not installed or not enabled in this tenant; install it before calling.
     TheAppIsUnavailableOrInactivated,
     /// A code the reference page does not document for this endpoint.
     Undocumented(i64),
 }
-impl ::lark_runtime::DocumentedError for GetError {
-    const DOCUMENTED: &'static [(Self, ::lark_runtime::ErrorFacts)] = &[
+impl DocumentedError for GetError {
+    const DOCUMENTED: &'static [(Self, ErrorFacts)] = &[
         (Self::YourRequestContainsAnInvalidRequest, crate::im::v1::errors::CODE_232001),
         (Self::OperatorCanNotBeOutOf, crate::im::v1::errors::CODE_232011_4),
         (Self::TheTokenUsedInTheRequest, crate::im::v1::errors::CODE_232014),
@@ -172,15 +132,6 @@ impl ::lark_runtime::DocumentedError for GetError {
         (Self::TheOperatorOrInvitedBotsDoes, crate::im::v1::errors::CODE_232033_2),
         (Self::TheAppIsUnavailableOrInactivated, crate::im::v1::errors::CODE_232034_2),
     ];
-    fn undocumented(code: i64) -> Self {
-        Self::Undocumented(code)
-    }
-    fn undocumented_code(&self) -> Option<i64> {
-        match self {
-            Self::Undocumented(code) => Some(*code),
-            _ => None,
-        }
-    }
 }
 ::lark_runtime::documented_error_traits!(GetError);
 /// The menu's action type; NONE when it has second-level menus.
@@ -191,36 +142,21 @@ pub enum GetResponseMenuTreeChatMenuTopLevelsItemChatMenuItemActionType {
     NoneValue,
     /// `"REDIRECT_LINK"`: Opens a link.
     RedirectLink,
-    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
-    /// fails validation.
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl ::lark_runtime::enums::StringEnum
-for GetResponseMenuTreeChatMenuTopLevelsItemChatMenuItemActionType {
-    fn from_wire(value: &str) -> Self {
-        match value {
-            "NONE" => Self::NoneValue,
-            "REDIRECT_LINK" => Self::RedirectLink,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-    fn as_wire(&self) -> &str {
-        match self {
-            Self::NoneValue => "NONE",
-            Self::RedirectLink => "REDIRECT_LINK",
-            Self::Unknown(value) => value,
-        }
-    }
-    fn is_known(&self) -> bool {
-        !matches!(self, Self::Unknown(_))
-    }
+impl GetResponseMenuTreeChatMenuTopLevelsItemChatMenuItemActionType {
+    /// Every value the spec names, with its wire form.
+    pub const VALUES: &'static [(Self, &'static str)] = &[
+        (Self::NoneValue, "NONE"),
+        (Self::RedirectLink, "REDIRECT_LINK"),
+    ];
 }
 ::lark_runtime::string_enum_traits!(
     GetResponseMenuTreeChatMenuTopLevelsItemChatMenuItemActionType
 );
 /// The top-level menu's attributes.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct GetResponseMenuTreeChatMenuTopLevelsItemChatMenuItem {
     /// The menu's action type; NONE when it has second-level menus.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -242,30 +178,11 @@ pub struct GetResponseMenuTreeChatMenuTopLevelsItemChatMenuItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub i18n_names: Option<crate::im::v1::types::I18nNames>,
 }
-impl ::lark_runtime::Validate for GetResponseMenuTreeChatMenuTopLevelsItemChatMenuItem {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
-        {
-            let at = at.field("action_type");
-            if let Some(value) = &self.action_type {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
-        {
-            let at = at.field("redirect_link");
-            if let Some(value) = &self.redirect_link {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
-        {
-            let at = at.field("i18n_names");
-            if let Some(value) = &self.i18n_names {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
+impl Validate for GetResponseMenuTreeChatMenuTopLevelsItemChatMenuItem {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
+        violations.check(&at.field("action_type"), &self.action_type);
+        violations.check(&at.field("redirect_link"), &self.redirect_link);
+        violations.check(&at.field("i18n_names"), &self.i18n_names);
     }
 }
 /// The menu's action type.
@@ -276,36 +193,21 @@ pub enum GetResponseMenuTreeChatMenuTopLevelsItemChildrenItemChatMenuItemActionT
     NoneValue,
     /// `"REDIRECT_LINK"`: Opens a link.
     RedirectLink,
-    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
-    /// fails validation.
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl ::lark_runtime::enums::StringEnum
-for GetResponseMenuTreeChatMenuTopLevelsItemChildrenItemChatMenuItemActionType {
-    fn from_wire(value: &str) -> Self {
-        match value {
-            "NONE" => Self::NoneValue,
-            "REDIRECT_LINK" => Self::RedirectLink,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-    fn as_wire(&self) -> &str {
-        match self {
-            Self::NoneValue => "NONE",
-            Self::RedirectLink => "REDIRECT_LINK",
-            Self::Unknown(value) => value,
-        }
-    }
-    fn is_known(&self) -> bool {
-        !matches!(self, Self::Unknown(_))
-    }
+impl GetResponseMenuTreeChatMenuTopLevelsItemChildrenItemChatMenuItemActionType {
+    /// Every value the spec names, with its wire form.
+    pub const VALUES: &'static [(Self, &'static str)] = &[
+        (Self::NoneValue, "NONE"),
+        (Self::RedirectLink, "REDIRECT_LINK"),
+    ];
 }
 ::lark_runtime::string_enum_traits!(
     GetResponseMenuTreeChatMenuTopLevelsItemChildrenItemChatMenuItemActionType
 );
 /// The second-level menu's attributes.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct GetResponseMenuTreeChatMenuTopLevelsItemChildrenItemChatMenuItem {
     /// The menu's action type.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -327,36 +229,15 @@ pub struct GetResponseMenuTreeChatMenuTopLevelsItemChildrenItemChatMenuItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub i18n_names: Option<crate::im::v1::types::I18nNames>,
 }
-impl ::lark_runtime::Validate
-for GetResponseMenuTreeChatMenuTopLevelsItemChildrenItemChatMenuItem {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
-        {
-            let at = at.field("action_type");
-            if let Some(value) = &self.action_type {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
-        {
-            let at = at.field("redirect_link");
-            if let Some(value) = &self.redirect_link {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
-        {
-            let at = at.field("i18n_names");
-            if let Some(value) = &self.i18n_names {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
+impl Validate for GetResponseMenuTreeChatMenuTopLevelsItemChildrenItemChatMenuItem {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
+        violations.check(&at.field("action_type"), &self.action_type);
+        violations.check(&at.field("redirect_link"), &self.redirect_link);
+        violations.check(&at.field("i18n_names"), &self.i18n_names);
     }
 }
 /// One second-level menu.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct GetResponseMenuTreeChatMenuTopLevelsItemChildrenItem {
     /// The second-level menu's id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -368,23 +249,13 @@ pub struct GetResponseMenuTreeChatMenuTopLevelsItemChildrenItem {
         GetResponseMenuTreeChatMenuTopLevelsItemChildrenItemChatMenuItem,
     >,
 }
-impl ::lark_runtime::Validate for GetResponseMenuTreeChatMenuTopLevelsItemChildrenItem {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
-        {
-            let at = at.field("chat_menu_item");
-            if let Some(value) = &self.chat_menu_item {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
+impl Validate for GetResponseMenuTreeChatMenuTopLevelsItemChildrenItem {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
+        violations.check(&at.field("chat_menu_item"), &self.chat_menu_item);
     }
 }
 /// One top-level menu.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct GetResponseMenuTreeChatMenuTopLevelsItem {
     /// The top-level menu's id, needed to delete, change or sort it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -397,51 +268,21 @@ pub struct GetResponseMenuTreeChatMenuTopLevelsItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub children: Option<Vec<GetResponseMenuTreeChatMenuTopLevelsItemChildrenItem>>,
 }
-impl ::lark_runtime::Validate for GetResponseMenuTreeChatMenuTopLevelsItem {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
-        {
-            let at = at.field("chat_menu_item");
-            if let Some(value) = &self.chat_menu_item {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
-        {
-            let at = at.field("children");
-            if let Some(value) = &self.children {
-                for (index, item) in value.iter().enumerate() {
-                    let at = at.index(index);
-                    ::lark_runtime::Validate::validate_at(item, &at, violations);
-                }
-            }
-        }
+impl Validate for GetResponseMenuTreeChatMenuTopLevelsItem {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
+        violations.check(&at.field("chat_menu_item"), &self.chat_menu_item);
+        violations.check(&at.field("children"), &self.children);
     }
 }
 /// All menus of the chat.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct GetResponseMenuTree {
     /// The top-level menus.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub chat_menu_top_levels: Option<Vec<GetResponseMenuTreeChatMenuTopLevelsItem>>,
 }
-impl ::lark_runtime::Validate for GetResponseMenuTree {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
-        {
-            let at = at.field("chat_menu_top_levels");
-            if let Some(value) = &self.chat_menu_top_levels {
-                for (index, item) in value.iter().enumerate() {
-                    let at = at.index(index);
-                    ::lark_runtime::Validate::validate_at(item, &at, violations);
-                }
-            }
-        }
+impl Validate for GetResponseMenuTree {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
+        violations.check(&at.field("chat_menu_top_levels"), &self.chat_menu_top_levels);
     }
 }

@@ -9,14 +9,11 @@
 //! `PUT /open-apis/im/v1/chats/:chat_id/moderation`
 //!
 //! Reference: <https://open.feishu.cn/document/server-docs/group/chat/update>
-use ::lark_runtime::__private::serde::{Deserialize, Serialize};
+use ::lark_runtime::__private::prelude::*;
 /// Request of 更新群发言权限 — Update who may speak in a chat.
-///
-/// `PUT /open-apis/im/v1/chats/:chat_id/moderation`
 ///
 /// Build it with [`UpdateRequest::builder`]; a request that exists has passed every constraint of the spec.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct UpdateRequest {
     #[serde(skip)]
     chat_id: String,
@@ -117,9 +114,9 @@ impl UpdateRequestBuilder {
         self
     }
     /// Checks every constraint of the spec and returns the request, or every violation found.
-    pub fn build(self) -> Result<UpdateRequest, ::lark_runtime::ValidationError> {
-        let root = ::lark_runtime::validate::FieldPath::root();
-        let mut violations = ::lark_runtime::validate::Violations::default();
+    pub fn build(self) -> Result<UpdateRequest, ValidationError> {
+        let root = FieldPath::root();
+        let mut violations = Violations::default();
         let chat_id = violations.required(&root.field("chat_id"), self.chat_id);
         let (Some(chat_id),) = (chat_id,) else {
             return Err(violations.into_error("UpdateRequest"));
@@ -131,83 +128,55 @@ impl UpdateRequestBuilder {
             moderator_added_list: self.moderator_added_list,
             moderator_removed_list: self.moderator_removed_list,
         };
-        ::lark_runtime::Validate::validate(&request)?;
+        Validate::validate(&request)?;
         Ok(request)
     }
 }
-impl ::lark_runtime::Validate for UpdateRequest {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
-        {
-            let at = at.field("user_id_type");
-            if let Some(value) = &self.user_id_type {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
-        {
-            let at = at.field("moderation_setting");
-            if let Some(value) = &self.moderation_setting {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
+impl Validate for UpdateRequest {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
+        violations.check(&at.field("user_id_type"), &self.user_id_type);
+        violations.check(&at.field("moderation_setting"), &self.moderation_setting);
     }
 }
-impl ::lark_runtime::Endpoint for UpdateRequest {
+impl Endpoint for UpdateRequest {
     type Data = UpdateResponse;
     type Error = UpdateError;
-    const METADATA: &'static ::lark_runtime::EndpointMetadata = &::lark_runtime::EndpointMetadata {
-        id: "im.v1.chat_moderation.update",
-        summary: "更新群发言权限 — Update who may speak in a chat.",
-        method: ::lark_runtime::HttpMethod::Put,
-        path_template: "/open-apis/im/v1/chats/:chat_id/moderation",
-        access_tokens: &[
-            ::lark_runtime::AccessTokenKind::Tenant,
-            ::lark_runtime::AccessTokenKind::User,
-        ],
-        app_types: &[::lark_runtime::AppType::Custom, ::lark_runtime::AppType::Isv],
+    const METADATA: &'static EndpointMetadata = &EndpointMetadata {
+        access_tokens: &[AccessTokenKind::Tenant, AccessTokenKind::User],
+        app_types: &[AppType::Custom, AppType::Isv],
         scopes: &["im:chat", "im:chat:moderation:write_only"],
-        rate_limits: &[
-            ::lark_runtime::RateLimit::per_minute(1000),
-            ::lark_runtime::RateLimit::per_second(50),
-        ],
-        special_rate_limit: false,
-        envelope: ::lark_runtime::Envelope::Data,
-        request_body: ::lark_runtime::RequestBody::Json,
-        response_kind: ::lark_runtime::ResponseKind::Json,
-        pagination_items: None,
+        rate_limits: &[RateLimit::per_minute(1000), RateLimit::per_second(50)],
+        request_body: RequestBody::Json,
         path_example: &[("chat_id", "oc_a0553eda9014c201e6969b478895c230")],
         query_example: &[("user_id_type", "open_id")],
         request_example: Some(
             "{\"moderation_setting\":\"moderator_list\",\"moderator_added_list\":[\"4d7a3c6g\"],\"moderator_removed_list\":[\"4d7a3c6g\"]}",
         ),
-        file_parts: &[],
         response_example: Some("{\"code\":0,\"data\":{},\"msg\":\"success\"}"),
+        ..EndpointMetadata::new(
+            "im.v1.chat_moderation.update",
+            "更新群发言权限 — Update who may speak in a chat.",
+            HttpMethod::Put,
+            "/open-apis/im/v1/chats/:chat_id/moderation",
+        )
     };
     fn path(&self) -> String {
-        ::lark_runtime::wire::fill_path(
+        fill_path(
             Self::METADATA.path_template,
             &[("chat_id", ToString::to_string(&self.chat_id))],
         )
     }
     fn query(&self) -> Vec<(&'static str, String)> {
         let mut query = Vec::new();
-        if let Some(value) = &self.user_id_type {
-            query.push(("user_id_type", ToString::to_string(value)));
-        }
+        push_query(&mut query, "user_id_type", &self.user_id_type);
         query
     }
 }
 #[cfg(feature = "server")]
-impl ::lark_runtime::Incoming for UpdateRequest {
-    fn from_incoming(
-        request: &::lark_runtime::IncomingRequest<'_>,
-    ) -> Result<Self, ::lark_runtime::ValidationError> {
+impl Incoming for UpdateRequest {
+    fn from_incoming(request: &IncomingRequest<'_>) -> Result<Self, ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
         #[derive(Deserialize)]
-        #[serde(crate = "::lark_runtime::__private::serde")]
         struct Body {
             #[serde(default, rename = "moderation_setting")]
             moderation_setting: Option<UpdateRequestModerationSetting>,
@@ -216,29 +185,23 @@ impl ::lark_runtime::Incoming for UpdateRequest {
             #[serde(default, rename = "moderator_removed_list")]
             moderator_removed_list: Option<Vec<String>>,
         }
-        let root = ::lark_runtime::validate::FieldPath::root();
-        let mut violations = ::lark_runtime::validate::Violations::default();
+        let mut violations = Violations::default();
         let mut builder = Self::builder();
-        builder.chat_id = request
-            .path_param::<String>(&root.field("chat_id"), "chat_id", &mut violations);
-        builder.user_id_type = request
-            .query_one::<
-                UpdateRequestUserIdType,
-            >(&root.field("user_id_type"), "user_id_type", &mut violations);
+        builder.chat_id = request.path_param("chat_id", &mut violations);
+        builder.user_id_type = request.query_one("user_id_type", &mut violations);
         let Some(body) = request.body::<Body>(&mut violations) else {
             return Err(violations.into_error("UpdateRequest"));
         };
         builder.moderation_setting = body.moderation_setting;
         builder.moderator_added_list = body.moderator_added_list;
         builder.moderator_removed_list = body.moderator_removed_list;
-        ::lark_runtime::incoming::finish(violations, "UpdateRequest", builder.build())
+        ::lark_runtime::incoming::finish(violations, builder.build())
     }
 }
 /// Response data of 更新群发言权限 — Update who may speak in a chat.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct UpdateResponse {}
 /// A documented error code of 更新群发言权限 — Update who may speak in a chat.
 ///
@@ -246,71 +209,39 @@ pub struct UpdateResponse {}
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum UpdateError {
-    /// `232001` Your request contains an invalid request parameter. (HTTP 400).
-    ///
-    /// Check the request parameters against this page; the returned message names what is wrong.
+    /// `232001` Your request contains an invalid request parameter. (HTTP 400). Check the request parameters against this page; the returned message names what is wrong.
     YourRequestContainsAnInvalidRequest,
-    /// `232004` Such an app does NOT exist. (HTTP 400).
-    ///
-    /// The operating app id does not exist; contact technical support.
+    /// `232004` Such an app does NOT exist. (HTTP 400). The operating app id does not exist; contact technical support.
     SuchAnAppDoesNotExist,
-    /// `232006` Your request specifies a chat_id which is invalid. (HTTP 400).
-    ///
-    /// The chat_id is invalid; use one returned by creating a chat, listing the chats of the user or bot, or searching chats.
+    /// `232006` Your request specifies a chat_id which is invalid. (HTTP 400). The chat_id is invalid; use one returned by creating a chat, listing the chats of the user or bot, or searching chats.
     YourRequestSpecifiesAChatId,
-    /// `232009` Your request specifies a chat which has already been dissolved. (HTTP 400).
-    ///
-    /// The chat has been disbanded; it can no longer be operated on.
+    /// `232009` Your request specifies a chat which has already been dissolved. (HTTP 400). The chat has been disbanded; it can no longer be operated on.
     YourRequestSpecifiesAChatWhich,
-    /// `232010` Operator and chat can NOT be in different tenants. (HTTP 400).
-    ///
-    /// The operator and the chat must belong to the same tenant.
+    /// `232010` Operator and chat can NOT be in different tenants. (HTTP 400). The operator and the chat must belong to the same tenant.
     OperatorAndChatCanNotBe,
-    /// `232011` Operator can NOT be out of the chat. (HTTP 400).
-    ///
-    /// The operator is not in the chat; add the calling bot or user to the chat, then retry.
+    /// `232011` Operator can NOT be out of the chat. (HTTP 400). The operator is not in the chat; add the calling bot or user to the chat, then retry.
     OperatorCanNotBeOutOf,
-    /// `232015` Your request specifies a member_id_type which is NOT supported. (HTTP 400).
-    ///
-    /// user_id_type (or member_id_type) is not a supported value; check it.
+    /// `232015` Your request specifies a member_id_type which is NOT supported. (HTTP 400). user_id_type (or member_id_type) is not a supported value; check it.
     YourRequestSpecifiesAMemberId,
-    /// `232017` No Permission: If the operator is NOT owner or creator with the scope, the operator can NOT complete the request. (HTTP 400).
-    ///
-    /// The operator may not do this: a user must own the chat; a bot must own it, or have created it, hold im:chat:operate_as_owner and still be in it.
+    /// `232017` No Permission: If the operator is NOT owner or creator with the scope, the operator can NOT complete the request. (HTTP 400). The operator may not do this: a user must own the chat; a bot must own it, or have created it, hold im:chat:operate_as_owner and still be in it.
     NoPermissionIfTheOperatorIs,
-    /// `232019` The request has been rate limited. (HTTP 400).
-    ///
-    /// The chat's rate limit was hit; slow down and retry later (see the rate-limit guide).
-    ///
-    /// Retrying can succeed.
+    /// `232019` The request has been rate limited. (HTTP 400). The chat's rate limit was hit; slow down and retry later (see the rate-limit guide). Retrying can succeed.
     TheRequestHasBeenRateLimited,
-    /// `232025` Bot ability is not activated. (HTTP 400).
-    ///
-    /// The app's bot ability is off: add the bot capability in the developer console (app details, app capabilities) and publish the app.
+    /// `232025` Bot ability is not activated. (HTTP 400). The app's bot ability is off: add the bot capability in the developer console (app details, app capabilities) and publish the app.
     BotAbilityIsNotActivated,
-    /// `232033` The operator or invited bots does NOT have the authority to manage external chats without the scope. (HTTP 400).
-    ///
-    /// The chat is external; only bots with external sharing enabled can operate external chats.
+    /// `232033` The operator or invited bots does NOT have the authority to manage external chats without the scope. (HTTP 400). The chat is external; only bots with external sharing enabled can operate external chats.
     TheOperatorOrInvitedBotsDoes,
-    /// `232034` The app is unavailable or inactivated by the tenant. (HTTP 400).
-    ///
-    /// The app is not installed or not enabled in this tenant; install it before calling.
+    /// `232034` The app is unavailable or inactivated by the tenant. (HTTP 400). The app is not installed or not enabled in this tenant; install it before calling.
     TheAppIsUnavailableOrInactivated,
-    /// `232060` This chat is banned. (HTTP 400).
-    ///
-    /// The chat is banned; ask technical support.
+    /// `232060` This chat is banned. (HTTP 400). The chat is banned; ask technical support.
     ThisChatIsBanned,
-    /// `232092` Meeting in progress. Unable to modify group posting permissions. (HTTP 400).
-    ///
-    /// The speaking permission cannot change during a meeting; retry after the meeting ends.
-    ///
-    /// Retrying can succeed.
+    /// `232092` Meeting in progress. Unable to modify group posting permissions. (HTTP 400). The speaking permission cannot change during a meeting; retry after the meeting ends. Retrying can succeed.
     MeetingInProgressUnableToModify,
     /// A code the reference page does not document for this endpoint.
     Undocumented(i64),
 }
-impl ::lark_runtime::DocumentedError for UpdateError {
-    const DOCUMENTED: &'static [(Self, ::lark_runtime::ErrorFacts)] = &[
+impl DocumentedError for UpdateError {
+    const DOCUMENTED: &'static [(Self, ErrorFacts)] = &[
         (Self::YourRequestContainsAnInvalidRequest, crate::im::v1::errors::CODE_232001),
         (Self::SuchAnAppDoesNotExist, crate::im::v1::errors::CODE_232004),
         (Self::YourRequestSpecifiesAChatId, crate::im::v1::errors::CODE_232006),
@@ -326,15 +257,6 @@ impl ::lark_runtime::DocumentedError for UpdateError {
         (Self::ThisChatIsBanned, crate::im::v1::errors::CODE_232060),
         (Self::MeetingInProgressUnableToModify, crate::im::v1::errors::CODE_232092),
     ];
-    fn undocumented(code: i64) -> Self {
-        Self::Undocumented(code)
-    }
-    fn undocumented_code(&self) -> Option<i64> {
-        match self {
-            Self::Undocumented(code) => Some(*code),
-            _ => None,
-        }
-    }
 }
 ::lark_runtime::documented_error_traits!(UpdateError);
 /// The kind of user id in moderator_added_list and moderator_removed_list.
@@ -347,30 +269,16 @@ pub enum UpdateRequestUserIdType {
     UnionId,
     /// `"user_id"`: The user's id within the tenant; store apps cannot use it.
     UserId,
-    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
-    /// fails validation.
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl ::lark_runtime::enums::StringEnum for UpdateRequestUserIdType {
-    fn from_wire(value: &str) -> Self {
-        match value {
-            "open_id" => Self::OpenId,
-            "union_id" => Self::UnionId,
-            "user_id" => Self::UserId,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-    fn as_wire(&self) -> &str {
-        match self {
-            Self::OpenId => "open_id",
-            Self::UnionId => "union_id",
-            Self::UserId => "user_id",
-            Self::Unknown(value) => value,
-        }
-    }
-    fn is_known(&self) -> bool {
-        !matches!(self, Self::Unknown(_))
-    }
+impl UpdateRequestUserIdType {
+    /// Every value the spec names, with its wire form.
+    pub const VALUES: &'static [(Self, &'static str)] = &[
+        (Self::OpenId, "open_id"),
+        (Self::UnionId, "union_id"),
+        (Self::UserId, "user_id"),
+    ];
 }
 ::lark_runtime::string_enum_traits!(UpdateRequestUserIdType);
 /// The speaking mode; moderator_list goes with moderator_added_list and moderator_removed_list.
@@ -383,29 +291,15 @@ pub enum UpdateRequestModerationSetting {
     OnlyOwner,
     /// `"moderator_list"`: Only the listed members may speak.
     ModeratorList,
-    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
-    /// fails validation.
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl ::lark_runtime::enums::StringEnum for UpdateRequestModerationSetting {
-    fn from_wire(value: &str) -> Self {
-        match value {
-            "all_members" => Self::AllMembers,
-            "only_owner" => Self::OnlyOwner,
-            "moderator_list" => Self::ModeratorList,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-    fn as_wire(&self) -> &str {
-        match self {
-            Self::AllMembers => "all_members",
-            Self::OnlyOwner => "only_owner",
-            Self::ModeratorList => "moderator_list",
-            Self::Unknown(value) => value,
-        }
-    }
-    fn is_known(&self) -> bool {
-        !matches!(self, Self::Unknown(_))
-    }
+impl UpdateRequestModerationSetting {
+    /// Every value the spec names, with its wire form.
+    pub const VALUES: &'static [(Self, &'static str)] = &[
+        (Self::AllMembers, "all_members"),
+        (Self::OnlyOwner, "only_owner"),
+        (Self::ModeratorList, "moderator_list"),
+    ];
 }
 ::lark_runtime::string_enum_traits!(UpdateRequestModerationSetting);

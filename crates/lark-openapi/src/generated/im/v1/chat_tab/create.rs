@@ -9,14 +9,11 @@
 //! `POST /open-apis/im/v1/chats/:chat_id/chat_tabs`
 //!
 //! Reference: <https://open.feishu.cn/document/server-docs/group/chat-tab/create>
-use ::lark_runtime::__private::serde::{Deserialize, Serialize};
+use ::lark_runtime::__private::prelude::*;
 /// Request of 添加会话标签页 — Add tabs to a chat.
-///
-/// `POST /open-apis/im/v1/chats/:chat_id/chat_tabs`
 ///
 /// Build it with [`CreateRequest::builder`]; a request that exists has passed every constraint of the spec.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct CreateRequest {
     #[serde(skip)]
     chat_id: String,
@@ -60,9 +57,9 @@ impl CreateRequestBuilder {
         self
     }
     /// Checks every constraint of the spec and returns the request, or every violation found.
-    pub fn build(self) -> Result<CreateRequest, ::lark_runtime::ValidationError> {
-        let root = ::lark_runtime::validate::FieldPath::root();
-        let mut violations = ::lark_runtime::validate::Violations::default();
+    pub fn build(self) -> Result<CreateRequest, ValidationError> {
+        let root = FieldPath::root();
+        let mut violations = Violations::default();
         let chat_id = violations.required(&root.field("chat_id"), self.chat_id);
         let chat_tabs = violations.required(&root.field("chat_tabs"), self.chat_tabs);
         let (Some(chat_id), Some(chat_tabs)) = (chat_id, chat_tabs) else {
@@ -72,98 +69,68 @@ impl CreateRequestBuilder {
             chat_id,
             chat_tabs,
         };
-        ::lark_runtime::Validate::validate(&request)?;
+        Validate::validate(&request)?;
         Ok(request)
     }
 }
-impl ::lark_runtime::Validate for CreateRequest {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
-        {
-            let at = at.field("chat_tabs");
-            let value = &self.chat_tabs;
-            for (index, item) in value.iter().enumerate() {
-                let at = at.index(index);
-                ::lark_runtime::Validate::validate_at(item, &at, violations);
-            }
-        }
+impl Validate for CreateRequest {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
+        violations.check(&at.field("chat_tabs"), &self.chat_tabs);
     }
 }
-impl ::lark_runtime::Endpoint for CreateRequest {
+impl Endpoint for CreateRequest {
     type Data = CreateResponse;
     type Error = CreateError;
-    const METADATA: &'static ::lark_runtime::EndpointMetadata = &::lark_runtime::EndpointMetadata {
-        id: "im.v1.chat_tab.create",
-        summary: "添加会话标签页 — Add tabs to a chat.",
-        method: ::lark_runtime::HttpMethod::Post,
-        path_template: "/open-apis/im/v1/chats/:chat_id/chat_tabs",
-        access_tokens: &[
-            ::lark_runtime::AccessTokenKind::Tenant,
-            ::lark_runtime::AccessTokenKind::User,
-        ],
-        app_types: &[::lark_runtime::AppType::Custom, ::lark_runtime::AppType::Isv],
+    const METADATA: &'static EndpointMetadata = &EndpointMetadata {
+        access_tokens: &[AccessTokenKind::Tenant, AccessTokenKind::User],
+        app_types: &[AppType::Custom, AppType::Isv],
         scopes: &["im:chat", "im:chat.tabs:write_only"],
-        rate_limits: &[
-            ::lark_runtime::RateLimit::per_minute(1000),
-            ::lark_runtime::RateLimit::per_second(50),
-        ],
-        special_rate_limit: false,
-        envelope: ::lark_runtime::Envelope::Data,
-        request_body: ::lark_runtime::RequestBody::Json,
-        response_kind: ::lark_runtime::ResponseKind::Json,
-        pagination_items: None,
+        rate_limits: &[RateLimit::per_minute(1000), RateLimit::per_second(50)],
+        request_body: RequestBody::Json,
         path_example: &[("chat_id", "oc_a0553eda9014c201e6969b478895c230")],
-        query_example: &[],
         request_example: Some(
             "{\"chat_tabs\":[{\"tab_config\":{\"icon_key\":\"img_v2_b99741-7628-4abd-aad0-b881e4db83ig\",\"is_built_in\":false},\"tab_content\":{\"doc\":\"https://example.feishu.cn/wiki/wikcnPIcqWjJQwkwDzrB9t40123xz\",\"meeting_minute\":\"https://example.feishu.cn/docs/doccnvIXbV22i6hSD3utar4123dx\",\"task\":\"https://bytedance.feishu.cn/client/todo/task_list?guid=fa03fb6d-344b-47d9-83e3-049e3b3da931\",\"url\":\"https://www.feishu.cn\"},\"tab_name\":\"文档\",\"tab_type\":\"doc\"}]}",
         ),
-        file_parts: &[],
         response_example: Some(
             "{\"code\":0,\"data\":{\"chat_tabs\":[{\"tab_id\":\"7101214603622940633\",\"tab_type\":\"message\"},{\"tab_content\":{\"doc\":\"https://example.feishu.cn/wiki/wikcnPIcqWjJQwkwDzrB9t40123xz\"},\"tab_id\":\"7101214603622940671\",\"tab_name\":\"文档\",\"tab_type\":\"doc\"},{\"tab_config\":{\"icon_key\":\"img_v2_b99741-7628-4abd-aad0-b881e4db83ig\",\"is_built_in\":true},\"tab_content\":{\"url\":\"https://www.test.cn\"},\"tab_id\":\"7158333373373759422\",\"tab_name\":\"测试\",\"tab_type\":\"url\"}]},\"msg\":\"ok\"}",
         ),
+        ..EndpointMetadata::new(
+            "im.v1.chat_tab.create",
+            "添加会话标签页 — Add tabs to a chat.",
+            HttpMethod::Post,
+            "/open-apis/im/v1/chats/:chat_id/chat_tabs",
+        )
     };
     fn path(&self) -> String {
-        ::lark_runtime::wire::fill_path(
+        fill_path(
             Self::METADATA.path_template,
             &[("chat_id", ToString::to_string(&self.chat_id))],
         )
     }
-    fn query(&self) -> Vec<(&'static str, String)> {
-        Vec::new()
-    }
 }
 #[cfg(feature = "server")]
-impl ::lark_runtime::Incoming for CreateRequest {
-    fn from_incoming(
-        request: &::lark_runtime::IncomingRequest<'_>,
-    ) -> Result<Self, ::lark_runtime::ValidationError> {
+impl Incoming for CreateRequest {
+    fn from_incoming(request: &IncomingRequest<'_>) -> Result<Self, ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
         #[derive(Deserialize)]
-        #[serde(crate = "::lark_runtime::__private::serde")]
         struct Body {
             #[serde(default, rename = "chat_tabs")]
             chat_tabs: Option<Vec<CreateRequestChatTabsItem>>,
         }
-        let root = ::lark_runtime::validate::FieldPath::root();
-        let mut violations = ::lark_runtime::validate::Violations::default();
+        let mut violations = Violations::default();
         let mut builder = Self::builder();
-        builder.chat_id = request
-            .path_param::<String>(&root.field("chat_id"), "chat_id", &mut violations);
+        builder.chat_id = request.path_param("chat_id", &mut violations);
         let Some(body) = request.body::<Body>(&mut violations) else {
             return Err(violations.into_error("CreateRequest"));
         };
         builder.chat_tabs = body.chat_tabs;
-        ::lark_runtime::incoming::finish(violations, "CreateRequest", builder.build())
+        ::lark_runtime::incoming::finish(violations, builder.build())
     }
 }
 /// Response data of 添加会话标签页 — Add tabs to a chat.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct CreateResponse {
     /// The chat's tabs after the addition.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -175,75 +142,43 @@ pub struct CreateResponse {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum CreateError {
-    /// `232001` Your request contains an invalid request parameter. (HTTP 400).
-    ///
-    /// Check the request parameters against this page; the returned message names what is wrong.
+    /// `232001` Your request contains an invalid request parameter. (HTTP 400). Check the request parameters against this page; the returned message names what is wrong.
     YourRequestContainsAnInvalidRequest,
-    /// `232006` Your request specifies a chat_id which is invalid. (HTTP 400).
-    ///
-    /// The chat_id is invalid; use one returned by creating a chat, listing the chats of the user or bot, or searching chats.
+    /// `232006` Your request specifies a chat_id which is invalid. (HTTP 400). The chat_id is invalid; use one returned by creating a chat, listing the chats of the user or bot, or searching chats.
     YourRequestSpecifiesAChatId,
-    /// `232009` Your request specifies a chat which has already been dissolved. (HTTP 400).
-    ///
-    /// The chat has been disbanded; it can no longer be operated on.
+    /// `232009` Your request specifies a chat which has already been dissolved. (HTTP 400). The chat has been disbanded; it can no longer be operated on.
     YourRequestSpecifiesAChatWhich,
-    /// `232010` Operator and chat can NOT be in different tenants. (HTTP 400).
-    ///
-    /// The operator and the chat must belong to the same tenant.
+    /// `232010` Operator and chat can NOT be in different tenants. (HTTP 400). The operator and the chat must belong to the same tenant.
     OperatorAndChatCanNotBe,
-    /// `232011` Operator can NOT be out of the chat. (HTTP 400).
-    ///
-    /// The operator is not in the chat; add the calling bot or user to the chat, then retry.
+    /// `232011` Operator can NOT be out of the chat. (HTTP 400). The operator is not in the chat; add the calling bot or user to the chat, then retry.
     OperatorCanNotBeOutOf,
-    /// `232024` Users do not have the visibility of the app, or the operator does not have collaboration permissions with the target users. (HTTP 400).
-    ///
-    /// The users cannot see the app, or the operator may not collaborate with them: widen the app's availability in the developer console and publish a version, or check blocks and contact relations with the target users.
+    /// `232024` Users do not have the visibility of the app, or the operator does not have collaboration permissions with the target users. (HTTP 400). The users cannot see the app, or the operator may not collaborate with them: widen the app's availability in the developer console and publish a version, or check blocks and contact relations with the target users.
     UsersDoNotHaveTheVisibility,
-    /// `232025` Bot ability is not activated. (HTTP 400).
-    ///
-    /// The app's bot ability is off: add the bot capability in the developer console (app details, app capabilities) and publish the app.
+    /// `232025` Bot ability is not activated. (HTTP 400). The app's bot ability is off: add the bot capability in the developer console (app details, app capabilities) and publish the app.
     BotAbilityIsNotActivated,
-    /// `232033` The operator or invited bots does NOT have the authority to manage external chats without the scope. (HTTP 400).
-    ///
-    /// The chat is external; only bots with external sharing enabled can operate external chats.
+    /// `232033` The operator or invited bots does NOT have the authority to manage external chats without the scope. (HTTP 400). The chat is external; only bots with external sharing enabled can operate external chats.
     TheOperatorOrInvitedBotsDoes,
-    /// `232034` The app is unavailable or inactivated by the tenant. (HTTP 400).
-    ///
-    /// The app is not installed or not enabled in this tenant; install it before calling.
+    /// `232034` The app is unavailable or inactivated by the tenant. (HTTP 400). The app is not installed or not enabled in this tenant; install it before calling.
     TheAppIsUnavailableOrInactivated,
-    /// `232046` The number of chat tabs has reached the limit. (HTTP 400).
-    ///
-    /// The chat already has 20 custom tabs; update or delete one instead.
+    /// `232046` The number of chat tabs has reached the limit. (HTTP 400). The chat already has 20 custom tabs; update or delete one instead.
     TheNumberOfChatTabsHas,
-    /// `232047` The length of the tab name reaches the limit. (HTTP 400).
-    ///
-    /// The tab name is longer than 60 characters.
+    /// `232047` The length of the tab name reaches the limit. (HTTP 400). The tab name is longer than 60 characters.
     TheLengthOfTheTabName,
-    /// `232048` The chat tab content is illegal. (HTTP 400).
-    ///
-    /// The tab content is invalid; check tab_content (links must start with http or https).
+    /// `232048` The chat tab content is illegal. (HTTP 400). The tab content is invalid; check tab_content (links must start with http or https).
     TheChatTabContentIsIllegal,
-    /// `232050` Operate chat tab unsupported chat type. (HTTP 400).
-    ///
-    /// Chat tabs exist only in chats of group or p2p mode; check chat_mode with the get-chat endpoint.
+    /// `232050` Operate chat tab unsupported chat type. (HTTP 400). Chat tabs exist only in chats of group or p2p mode; check chat_mode with the get-chat endpoint.
     OperateChatTabUnsupportedChatType,
-    /// `232051` The operator does not have doc permission. (HTTP 400).
-    ///
-    /// The operator needs access to the cloud document; add it as a collaborator first.
+    /// `232051` The operator does not have doc permission. (HTTP 400). The operator needs access to the cloud document; add it as a collaborator first.
     TheOperatorDoesNotHaveDoc,
-    /// `232055` The operator does not have chat tab, chat menu, chat widget manage permission (HTTP 400).
-    ///
-    /// The operator may not manage chat tabs, menus and widgets; when the chat lets only the owner and managers manage them, call as the owner or a manager.
+    /// `232055` The operator does not have chat tab, chat menu, chat widget manage permission (HTTP 400). The operator may not manage chat tabs, menus and widgets; when the chat lets only the owner and managers manage them, call as the owner or a manager.
     TheOperatorDoesNotHaveChat,
-    /// `232056` The operator is not the image's owner, no permission to complete the request. (HTTP 400).
-    ///
-    /// The bot must use images it uploaded itself.
+    /// `232056` The operator is not the image's owner, no permission to complete the request. (HTTP 400). The bot must use images it uploaded itself.
     TheOperatorIsNotTheImage,
     /// A code the reference page does not document for this endpoint.
     Undocumented(i64),
 }
-impl ::lark_runtime::DocumentedError for CreateError {
-    const DOCUMENTED: &'static [(Self, ::lark_runtime::ErrorFacts)] = &[
+impl DocumentedError for CreateError {
+    const DOCUMENTED: &'static [(Self, ErrorFacts)] = &[
         (Self::YourRequestContainsAnInvalidRequest, crate::im::v1::errors::CODE_232001),
         (Self::YourRequestSpecifiesAChatId, crate::im::v1::errors::CODE_232006),
         (Self::YourRequestSpecifiesAChatWhich, crate::im::v1::errors::CODE_232009),
@@ -261,15 +196,6 @@ impl ::lark_runtime::DocumentedError for CreateError {
         (Self::TheOperatorDoesNotHaveChat, crate::im::v1::errors::CODE_232055),
         (Self::TheOperatorIsNotTheImage, crate::im::v1::errors::CODE_232056),
     ];
-    fn undocumented(code: i64) -> Self {
-        Self::Undocumented(code)
-    }
-    fn undocumented_code(&self) -> Option<i64> {
-        match self {
-            Self::Undocumented(code) => Some(*code),
-            _ => None,
-        }
-    }
 }
 ::lark_runtime::documented_error_traits!(CreateError);
 /// The tab's type; only doc and url are accepted, the rest are read-only.
@@ -298,51 +224,28 @@ pub enum CreateRequestChatTabsItemTabType {
     ImagesVideos,
     /// `"task"`: Tasks.
     Task,
-    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
-    /// fails validation.
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl ::lark_runtime::enums::StringEnum for CreateRequestChatTabsItemTabType {
-    fn from_wire(value: &str) -> Self {
-        match value {
-            "message" => Self::Message,
-            "doc_list" => Self::DocList,
-            "doc" => Self::Doc,
-            "pin" => Self::Pin,
-            "meeting_minute" => Self::MeetingMinute,
-            "chat_announcement" => Self::ChatAnnouncement,
-            "url" => Self::Url,
-            "file" => Self::File,
-            "files_resources" => Self::FilesResources,
-            "images_videos" => Self::ImagesVideos,
-            "task" => Self::Task,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-    fn as_wire(&self) -> &str {
-        match self {
-            Self::Message => "message",
-            Self::DocList => "doc_list",
-            Self::Doc => "doc",
-            Self::Pin => "pin",
-            Self::MeetingMinute => "meeting_minute",
-            Self::ChatAnnouncement => "chat_announcement",
-            Self::Url => "url",
-            Self::File => "file",
-            Self::FilesResources => "files_resources",
-            Self::ImagesVideos => "images_videos",
-            Self::Task => "task",
-            Self::Unknown(value) => value,
-        }
-    }
-    fn is_known(&self) -> bool {
-        !matches!(self, Self::Unknown(_))
-    }
+impl CreateRequestChatTabsItemTabType {
+    /// Every value the spec names, with its wire form.
+    pub const VALUES: &'static [(Self, &'static str)] = &[
+        (Self::Message, "message"),
+        (Self::DocList, "doc_list"),
+        (Self::Doc, "doc"),
+        (Self::Pin, "pin"),
+        (Self::MeetingMinute, "meeting_minute"),
+        (Self::ChatAnnouncement, "chat_announcement"),
+        (Self::Url, "url"),
+        (Self::File, "file"),
+        (Self::FilesResources, "files_resources"),
+        (Self::ImagesVideos, "images_videos"),
+        (Self::Task, "task"),
+    ];
 }
 ::lark_runtime::string_enum_traits!(CreateRequestChatTabsItemTabType);
 /// One tab to add.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct CreateRequestChatTabsItem {
     /// The tab's name, at most 60 characters.
     ///
@@ -361,29 +264,11 @@ pub struct CreateRequestChatTabsItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tab_config: Option<crate::im::v1::types::ChatTabConfig>,
 }
-impl ::lark_runtime::Validate for CreateRequestChatTabsItem {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
-        {
-            let at = at.field("tab_type");
-            let value = &self.tab_type;
-            ::lark_runtime::Validate::validate_at(value, &at, violations);
-        }
-        {
-            let at = at.field("tab_content");
-            if let Some(value) = &self.tab_content {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
-        {
-            let at = at.field("tab_config");
-            if let Some(value) = &self.tab_config {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
+impl Validate for CreateRequestChatTabsItem {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
+        violations.check(&at.field("tab_type"), &self.tab_type);
+        violations.check(&at.field("tab_content"), &self.tab_content);
+        violations.check(&at.field("tab_config"), &self.tab_config);
     }
 }
 /// The tab's type.
@@ -412,51 +297,28 @@ pub enum CreateResponseChatTabsItemTabType {
     ImagesVideos,
     /// `"task"`: Tasks.
     Task,
-    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
-    /// fails validation.
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl ::lark_runtime::enums::StringEnum for CreateResponseChatTabsItemTabType {
-    fn from_wire(value: &str) -> Self {
-        match value {
-            "message" => Self::Message,
-            "doc_list" => Self::DocList,
-            "doc" => Self::Doc,
-            "pin" => Self::Pin,
-            "meeting_minute" => Self::MeetingMinute,
-            "chat_announcement" => Self::ChatAnnouncement,
-            "url" => Self::Url,
-            "file" => Self::File,
-            "files_resources" => Self::FilesResources,
-            "images_videos" => Self::ImagesVideos,
-            "task" => Self::Task,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-    fn as_wire(&self) -> &str {
-        match self {
-            Self::Message => "message",
-            Self::DocList => "doc_list",
-            Self::Doc => "doc",
-            Self::Pin => "pin",
-            Self::MeetingMinute => "meeting_minute",
-            Self::ChatAnnouncement => "chat_announcement",
-            Self::Url => "url",
-            Self::File => "file",
-            Self::FilesResources => "files_resources",
-            Self::ImagesVideos => "images_videos",
-            Self::Task => "task",
-            Self::Unknown(value) => value,
-        }
-    }
-    fn is_known(&self) -> bool {
-        !matches!(self, Self::Unknown(_))
-    }
+impl CreateResponseChatTabsItemTabType {
+    /// Every value the spec names, with its wire form.
+    pub const VALUES: &'static [(Self, &'static str)] = &[
+        (Self::Message, "message"),
+        (Self::DocList, "doc_list"),
+        (Self::Doc, "doc"),
+        (Self::Pin, "pin"),
+        (Self::MeetingMinute, "meeting_minute"),
+        (Self::ChatAnnouncement, "chat_announcement"),
+        (Self::Url, "url"),
+        (Self::File, "file"),
+        (Self::FilesResources, "files_resources"),
+        (Self::ImagesVideos, "images_videos"),
+        (Self::Task, "task"),
+    ];
 }
 ::lark_runtime::string_enum_traits!(CreateResponseChatTabsItemTabType);
 /// One chat tab.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct CreateResponseChatTabsItem {
     /// The tab's id; keep it to update, delete or sort the tab later.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -476,29 +338,10 @@ pub struct CreateResponseChatTabsItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tab_config: Option<crate::im::v1::types::ChatTabConfig>,
 }
-impl ::lark_runtime::Validate for CreateResponseChatTabsItem {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
-        {
-            let at = at.field("tab_type");
-            if let Some(value) = &self.tab_type {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
-        {
-            let at = at.field("tab_content");
-            if let Some(value) = &self.tab_content {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
-        {
-            let at = at.field("tab_config");
-            if let Some(value) = &self.tab_config {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
+impl Validate for CreateResponseChatTabsItem {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
+        violations.check(&at.field("tab_type"), &self.tab_type);
+        violations.check(&at.field("tab_content"), &self.tab_content);
+        violations.check(&at.field("tab_config"), &self.tab_config);
     }
 }

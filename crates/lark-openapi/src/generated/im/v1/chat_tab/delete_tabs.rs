@@ -9,14 +9,11 @@
 //! `DELETE /open-apis/im/v1/chats/:chat_id/chat_tabs/delete_tabs`
 //!
 //! Reference: <https://open.feishu.cn/document/server-docs/group/chat-tab/delete_tabs>
-use ::lark_runtime::__private::serde::{Deserialize, Serialize};
+use ::lark_runtime::__private::prelude::*;
 /// Request of 删除会话标签页 — Delete chat tabs.
-///
-/// `DELETE /open-apis/im/v1/chats/:chat_id/chat_tabs/delete_tabs`
 ///
 /// Build it with [`DeleteTabsRequest::builder`]; a request that exists has passed every constraint of the spec.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct DeleteTabsRequest {
     #[serde(skip)]
     chat_id: String,
@@ -62,9 +59,9 @@ impl DeleteTabsRequestBuilder {
         self
     }
     /// Checks every constraint of the spec and returns the request, or every violation found.
-    pub fn build(self) -> Result<DeleteTabsRequest, ::lark_runtime::ValidationError> {
-        let root = ::lark_runtime::validate::FieldPath::root();
-        let mut violations = ::lark_runtime::validate::Violations::default();
+    pub fn build(self) -> Result<DeleteTabsRequest, ValidationError> {
+        let root = FieldPath::root();
+        let mut violations = Violations::default();
         let chat_id = violations.required(&root.field("chat_id"), self.chat_id);
         let tab_ids = violations.required(&root.field("tab_ids"), self.tab_ids);
         let (Some(chat_id), Some(tab_ids)) = (chat_id, tab_ids) else {
@@ -74,91 +71,62 @@ impl DeleteTabsRequestBuilder {
             chat_id,
             tab_ids,
         };
-        ::lark_runtime::Validate::validate(&request)?;
+        Validate::validate(&request)?;
         Ok(request)
     }
 }
-impl ::lark_runtime::Validate for DeleteTabsRequest {
-    fn validate_at(
-        &self,
-        _at: &::lark_runtime::validate::FieldPath<'_>,
-        _violations: &mut ::lark_runtime::validate::Violations,
-    ) {}
-}
-impl ::lark_runtime::Endpoint for DeleteTabsRequest {
+impl Validate for DeleteTabsRequest {}
+impl Endpoint for DeleteTabsRequest {
     type Data = DeleteTabsResponse;
     type Error = DeleteTabsError;
-    const METADATA: &'static ::lark_runtime::EndpointMetadata = &::lark_runtime::EndpointMetadata {
-        id: "im.v1.chat_tab.delete_tabs",
-        summary: "删除会话标签页 — Delete chat tabs.",
-        method: ::lark_runtime::HttpMethod::Delete,
-        path_template: "/open-apis/im/v1/chats/:chat_id/chat_tabs/delete_tabs",
-        access_tokens: &[
-            ::lark_runtime::AccessTokenKind::Tenant,
-            ::lark_runtime::AccessTokenKind::User,
-        ],
-        app_types: &[::lark_runtime::AppType::Custom, ::lark_runtime::AppType::Isv],
+    const METADATA: &'static EndpointMetadata = &EndpointMetadata {
+        access_tokens: &[AccessTokenKind::Tenant, AccessTokenKind::User],
+        app_types: &[AppType::Custom, AppType::Isv],
         scopes: &["im:chat", "im:chat.tabs:write_only"],
-        rate_limits: &[
-            ::lark_runtime::RateLimit::per_minute(1000),
-            ::lark_runtime::RateLimit::per_second(50),
-        ],
-        special_rate_limit: false,
-        envelope: ::lark_runtime::Envelope::Data,
-        request_body: ::lark_runtime::RequestBody::Json,
-        response_kind: ::lark_runtime::ResponseKind::Json,
-        pagination_items: None,
+        rate_limits: &[RateLimit::per_minute(1000), RateLimit::per_second(50)],
+        request_body: RequestBody::Json,
         path_example: &[("chat_id", "oc_a0553eda9014c201e6969b478895c230")],
-        query_example: &[],
         request_example: Some("{\"tab_ids\":[\"6936075528890826780\"]}"),
-        file_parts: &[],
         response_example: Some(
             "{\"code\":0,\"data\":{\"chat_tabs\":[{\"tab_id\":\"7101214603622940633\",\"tab_type\":\"message\"},{\"tab_content\":{\"doc\":\"https://example.feishu.cn/wiki/wikcnPIcqWjJQwkwDzrB9t40123xz\"},\"tab_id\":\"7101214603622940671\",\"tab_name\":\"文档\",\"tab_type\":\"doc\"}]},\"msg\":\"ok\"}",
         ),
+        ..EndpointMetadata::new(
+            "im.v1.chat_tab.delete_tabs",
+            "删除会话标签页 — Delete chat tabs.",
+            HttpMethod::Delete,
+            "/open-apis/im/v1/chats/:chat_id/chat_tabs/delete_tabs",
+        )
     };
     fn path(&self) -> String {
-        ::lark_runtime::wire::fill_path(
+        fill_path(
             Self::METADATA.path_template,
             &[("chat_id", ToString::to_string(&self.chat_id))],
         )
     }
-    fn query(&self) -> Vec<(&'static str, String)> {
-        Vec::new()
-    }
 }
 #[cfg(feature = "server")]
-impl ::lark_runtime::Incoming for DeleteTabsRequest {
-    fn from_incoming(
-        request: &::lark_runtime::IncomingRequest<'_>,
-    ) -> Result<Self, ::lark_runtime::ValidationError> {
+impl Incoming for DeleteTabsRequest {
+    fn from_incoming(request: &IncomingRequest<'_>) -> Result<Self, ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
         #[derive(Deserialize)]
-        #[serde(crate = "::lark_runtime::__private::serde")]
         struct Body {
             #[serde(default, rename = "tab_ids")]
             tab_ids: Option<Vec<String>>,
         }
-        let root = ::lark_runtime::validate::FieldPath::root();
-        let mut violations = ::lark_runtime::validate::Violations::default();
+        let mut violations = Violations::default();
         let mut builder = Self::builder();
-        builder.chat_id = request
-            .path_param::<String>(&root.field("chat_id"), "chat_id", &mut violations);
+        builder.chat_id = request.path_param("chat_id", &mut violations);
         let Some(body) = request.body::<Body>(&mut violations) else {
             return Err(violations.into_error("DeleteTabsRequest"));
         };
         builder.tab_ids = body.tab_ids;
-        ::lark_runtime::incoming::finish(
-            violations,
-            "DeleteTabsRequest",
-            builder.build(),
-        )
+        ::lark_runtime::incoming::finish(violations, builder.build())
     }
 }
 /// Response data of 删除会话标签页 — Delete chat tabs.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct DeleteTabsResponse {
     /// The chat's tabs after the deletion.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -170,59 +138,35 @@ pub struct DeleteTabsResponse {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum DeleteTabsError {
-    /// `232001` Your request contains an invalid request parameter. (HTTP 400).
-    ///
-    /// Check the request parameters against this page; the returned message names what is wrong.
+    /// `232001` Your request contains an invalid request parameter. (HTTP 400). Check the request parameters against this page; the returned message names what is wrong.
     YourRequestContainsAnInvalidRequest,
-    /// `232006` Your request specifies a chat_id which is invalid. (HTTP 400).
-    ///
-    /// The chat_id is invalid; use one returned by creating a chat, listing the chats of the user or bot, or searching chats.
+    /// `232006` Your request specifies a chat_id which is invalid. (HTTP 400). The chat_id is invalid; use one returned by creating a chat, listing the chats of the user or bot, or searching chats.
     YourRequestSpecifiesAChatId,
-    /// `232009` Your request specifies a chat which has already been dissolved. (HTTP 400).
-    ///
-    /// The chat has been disbanded; it can no longer be operated on.
+    /// `232009` Your request specifies a chat which has already been dissolved. (HTTP 400). The chat has been disbanded; it can no longer be operated on.
     YourRequestSpecifiesAChatWhich,
-    /// `232010` Operator and chat can NOT be in different tenants. (HTTP 400).
-    ///
-    /// The operator and the chat must belong to the same tenant.
+    /// `232010` Operator and chat can NOT be in different tenants. (HTTP 400). The operator and the chat must belong to the same tenant.
     OperatorAndChatCanNotBe,
-    /// `232011` Operator can NOT be out of the chat. (HTTP 400).
-    ///
-    /// The operator is not in the chat; add the calling bot or user to the chat, then retry.
+    /// `232011` Operator can NOT be out of the chat. (HTTP 400). The operator is not in the chat; add the calling bot or user to the chat, then retry.
     OperatorCanNotBeOutOf,
-    /// `232024` Users do not have the visibility of the app, or the operator does not have collaboration permissions with the target users. (HTTP 400).
-    ///
-    /// The users cannot see the app, or the operator may not collaborate with them: widen the app's availability in the developer console and publish a version, or check blocks and contact relations with the target users.
+    /// `232024` Users do not have the visibility of the app, or the operator does not have collaboration permissions with the target users. (HTTP 400). The users cannot see the app, or the operator may not collaborate with them: widen the app's availability in the developer console and publish a version, or check blocks and contact relations with the target users.
     UsersDoNotHaveTheVisibility,
-    /// `232025` Bot ability is not activated. (HTTP 400).
-    ///
-    /// The app's bot ability is off: add the bot capability in the developer console (app details, app capabilities) and publish the app.
+    /// `232025` Bot ability is not activated. (HTTP 400). The app's bot ability is off: add the bot capability in the developer console (app details, app capabilities) and publish the app.
     BotAbilityIsNotActivated,
-    /// `232033` The operator or invited bots does NOT have the authority to manage external chats without the scope. (HTTP 400).
-    ///
-    /// The chat is external; only bots with external sharing enabled can operate external chats.
+    /// `232033` The operator or invited bots does NOT have the authority to manage external chats without the scope. (HTTP 400). The chat is external; only bots with external sharing enabled can operate external chats.
     TheOperatorOrInvitedBotsDoes,
-    /// `232034` The app is unavailable or inactivated by the tenant. (HTTP 400).
-    ///
-    /// The app is not installed or not enabled in this tenant; install it before calling.
+    /// `232034` The app is unavailable or inactivated by the tenant. (HTTP 400). The app is not installed or not enabled in this tenant; install it before calling.
     TheAppIsUnavailableOrInactivated,
-    /// `232049` Operate chat tab unsupported chat type. (HTTP 400).
-    ///
-    /// Only doc and url tabs can be updated or deleted.
+    /// `232049` Operate chat tab unsupported chat type. (HTTP 400). Only doc and url tabs can be updated or deleted.
     OperateChatTabUnsupportedChatType,
-    /// `232050` Operate chat tab unsupported chat type. (HTTP 400).
-    ///
-    /// Chat tabs exist only in chats of group or p2p mode; check chat_mode with the get-chat endpoint.
+    /// `232050` Operate chat tab unsupported chat type. (HTTP 400). Chat tabs exist only in chats of group or p2p mode; check chat_mode with the get-chat endpoint.
     OperateChatTabUnsupportedChatType232050,
-    /// `232055` The operator does not have chat tab, chat menu, chat widget manage permission (HTTP 400).
-    ///
-    /// The operator may not manage chat tabs, menus and widgets; when the chat lets only the owner and managers manage them, call as the owner or a manager.
+    /// `232055` The operator does not have chat tab, chat menu, chat widget manage permission (HTTP 400). The operator may not manage chat tabs, menus and widgets; when the chat lets only the owner and managers manage them, call as the owner or a manager.
     TheOperatorDoesNotHaveChat,
     /// A code the reference page does not document for this endpoint.
     Undocumented(i64),
 }
-impl ::lark_runtime::DocumentedError for DeleteTabsError {
-    const DOCUMENTED: &'static [(Self, ::lark_runtime::ErrorFacts)] = &[
+impl DocumentedError for DeleteTabsError {
+    const DOCUMENTED: &'static [(Self, ErrorFacts)] = &[
         (Self::YourRequestContainsAnInvalidRequest, crate::im::v1::errors::CODE_232001),
         (Self::YourRequestSpecifiesAChatId, crate::im::v1::errors::CODE_232006),
         (Self::YourRequestSpecifiesAChatWhich, crate::im::v1::errors::CODE_232009),
@@ -239,15 +183,6 @@ impl ::lark_runtime::DocumentedError for DeleteTabsError {
         ),
         (Self::TheOperatorDoesNotHaveChat, crate::im::v1::errors::CODE_232055),
     ];
-    fn undocumented(code: i64) -> Self {
-        Self::Undocumented(code)
-    }
-    fn undocumented_code(&self) -> Option<i64> {
-        match self {
-            Self::Undocumented(code) => Some(*code),
-            _ => None,
-        }
-    }
 }
 ::lark_runtime::documented_error_traits!(DeleteTabsError);
 /// The tab's type.
@@ -276,51 +211,28 @@ pub enum DeleteTabsResponseChatTabsItemTabType {
     ImagesVideos,
     /// `"task"`: Tasks.
     Task,
-    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
-    /// fails validation.
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl ::lark_runtime::enums::StringEnum for DeleteTabsResponseChatTabsItemTabType {
-    fn from_wire(value: &str) -> Self {
-        match value {
-            "message" => Self::Message,
-            "doc_list" => Self::DocList,
-            "doc" => Self::Doc,
-            "pin" => Self::Pin,
-            "meeting_minute" => Self::MeetingMinute,
-            "chat_announcement" => Self::ChatAnnouncement,
-            "url" => Self::Url,
-            "file" => Self::File,
-            "files_resources" => Self::FilesResources,
-            "images_videos" => Self::ImagesVideos,
-            "task" => Self::Task,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-    fn as_wire(&self) -> &str {
-        match self {
-            Self::Message => "message",
-            Self::DocList => "doc_list",
-            Self::Doc => "doc",
-            Self::Pin => "pin",
-            Self::MeetingMinute => "meeting_minute",
-            Self::ChatAnnouncement => "chat_announcement",
-            Self::Url => "url",
-            Self::File => "file",
-            Self::FilesResources => "files_resources",
-            Self::ImagesVideos => "images_videos",
-            Self::Task => "task",
-            Self::Unknown(value) => value,
-        }
-    }
-    fn is_known(&self) -> bool {
-        !matches!(self, Self::Unknown(_))
-    }
+impl DeleteTabsResponseChatTabsItemTabType {
+    /// Every value the spec names, with its wire form.
+    pub const VALUES: &'static [(Self, &'static str)] = &[
+        (Self::Message, "message"),
+        (Self::DocList, "doc_list"),
+        (Self::Doc, "doc"),
+        (Self::Pin, "pin"),
+        (Self::MeetingMinute, "meeting_minute"),
+        (Self::ChatAnnouncement, "chat_announcement"),
+        (Self::Url, "url"),
+        (Self::File, "file"),
+        (Self::FilesResources, "files_resources"),
+        (Self::ImagesVideos, "images_videos"),
+        (Self::Task, "task"),
+    ];
 }
 ::lark_runtime::string_enum_traits!(DeleteTabsResponseChatTabsItemTabType);
 /// One chat tab.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct DeleteTabsResponseChatTabsItem {
     /// The tab's id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -340,29 +252,10 @@ pub struct DeleteTabsResponseChatTabsItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tab_config: Option<crate::im::v1::types::ChatTabConfig>,
 }
-impl ::lark_runtime::Validate for DeleteTabsResponseChatTabsItem {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
-        {
-            let at = at.field("tab_type");
-            if let Some(value) = &self.tab_type {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
-        {
-            let at = at.field("tab_content");
-            if let Some(value) = &self.tab_content {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
-        {
-            let at = at.field("tab_config");
-            if let Some(value) = &self.tab_config {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
+impl Validate for DeleteTabsResponseChatTabsItem {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
+        violations.check(&at.field("tab_type"), &self.tab_type);
+        violations.check(&at.field("tab_content"), &self.tab_content);
+        violations.check(&at.field("tab_config"), &self.tab_config);
     }
 }

@@ -8,14 +8,11 @@
 //! `POST /open-apis/im/v1/chats/:chat_id/top_notice/put_top_notice`
 //!
 //! Reference: <https://open.feishu.cn/document/server-docs/group/chat/put_top_notice>
-use ::lark_runtime::__private::serde::{Deserialize, Serialize};
+use ::lark_runtime::__private::prelude::*;
 /// Request of 更新群置顶 — Set a chat's pinned-to-top notice.
-///
-/// `POST /open-apis/im/v1/chats/:chat_id/top_notice/put_top_notice`
 ///
 /// Build it with [`PutTopNoticeRequest::builder`]; a request that exists has passed every constraint of the spec.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct PutTopNoticeRequest {
     #[serde(skip)]
     chat_id: String,
@@ -59,9 +56,9 @@ impl PutTopNoticeRequestBuilder {
         self
     }
     /// Checks every constraint of the spec and returns the request, or every violation found.
-    pub fn build(self) -> Result<PutTopNoticeRequest, ::lark_runtime::ValidationError> {
-        let root = ::lark_runtime::validate::FieldPath::root();
-        let mut violations = ::lark_runtime::validate::Violations::default();
+    pub fn build(self) -> Result<PutTopNoticeRequest, ValidationError> {
+        let root = FieldPath::root();
+        let mut violations = Violations::default();
         let chat_id = violations.required(&root.field("chat_id"), self.chat_id);
         let chat_top_notice = violations
             .required(&root.field("chat_top_notice"), self.chat_top_notice);
@@ -72,100 +69,66 @@ impl PutTopNoticeRequestBuilder {
             chat_id,
             chat_top_notice,
         };
-        ::lark_runtime::Validate::validate(&request)?;
+        Validate::validate(&request)?;
         Ok(request)
     }
 }
-impl ::lark_runtime::Validate for PutTopNoticeRequest {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
-        {
-            let at = at.field("chat_top_notice");
-            let value = &self.chat_top_notice;
-            for (index, item) in value.iter().enumerate() {
-                let at = at.index(index);
-                ::lark_runtime::Validate::validate_at(item, &at, violations);
-            }
-        }
+impl Validate for PutTopNoticeRequest {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
+        violations.check(&at.field("chat_top_notice"), &self.chat_top_notice);
     }
 }
-impl ::lark_runtime::Endpoint for PutTopNoticeRequest {
+impl Endpoint for PutTopNoticeRequest {
     type Data = PutTopNoticeResponse;
     type Error = PutTopNoticeError;
-    const METADATA: &'static ::lark_runtime::EndpointMetadata = &::lark_runtime::EndpointMetadata {
-        id: "im.v1.chat_top_notice.put_top_notice",
-        summary: "更新群置顶 — Set a chat's pinned-to-top notice.",
-        method: ::lark_runtime::HttpMethod::Post,
-        path_template: "/open-apis/im/v1/chats/:chat_id/top_notice/put_top_notice",
-        access_tokens: &[
-            ::lark_runtime::AccessTokenKind::Tenant,
-            ::lark_runtime::AccessTokenKind::User,
-        ],
-        app_types: &[::lark_runtime::AppType::Custom, ::lark_runtime::AppType::Isv],
+    const METADATA: &'static EndpointMetadata = &EndpointMetadata {
+        access_tokens: &[AccessTokenKind::Tenant, AccessTokenKind::User],
+        app_types: &[AppType::Custom, AppType::Isv],
         scopes: &["im:chat", "im:chat.top_notice:write_only"],
-        rate_limits: &[
-            ::lark_runtime::RateLimit::per_minute(1000),
-            ::lark_runtime::RateLimit::per_second(50),
-        ],
-        special_rate_limit: false,
-        envelope: ::lark_runtime::Envelope::Data,
-        request_body: ::lark_runtime::RequestBody::Json,
-        response_kind: ::lark_runtime::ResponseKind::Json,
-        pagination_items: None,
+        rate_limits: &[RateLimit::per_minute(1000), RateLimit::per_second(50)],
+        request_body: RequestBody::Json,
         path_example: &[("chat_id", "oc_5ad11d72b830411d72b836c20")],
-        query_example: &[],
         request_example: Some(
             "{\"chat_top_notice\":[{\"action_type\":\"2\",\"message_id\":\"om_dc13264520392913993dd051dba21dcf\"}]}",
         ),
-        file_parts: &[],
         response_example: Some("{\"code\":0,\"data\":{},\"msg\":\"success\"}"),
+        ..EndpointMetadata::new(
+            "im.v1.chat_top_notice.put_top_notice",
+            "更新群置顶 — Set a chat's pinned-to-top notice.",
+            HttpMethod::Post,
+            "/open-apis/im/v1/chats/:chat_id/top_notice/put_top_notice",
+        )
     };
     fn path(&self) -> String {
-        ::lark_runtime::wire::fill_path(
+        fill_path(
             Self::METADATA.path_template,
             &[("chat_id", ToString::to_string(&self.chat_id))],
         )
     }
-    fn query(&self) -> Vec<(&'static str, String)> {
-        Vec::new()
-    }
 }
 #[cfg(feature = "server")]
-impl ::lark_runtime::Incoming for PutTopNoticeRequest {
-    fn from_incoming(
-        request: &::lark_runtime::IncomingRequest<'_>,
-    ) -> Result<Self, ::lark_runtime::ValidationError> {
+impl Incoming for PutTopNoticeRequest {
+    fn from_incoming(request: &IncomingRequest<'_>) -> Result<Self, ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
         #[derive(Deserialize)]
-        #[serde(crate = "::lark_runtime::__private::serde")]
         struct Body {
             #[serde(default, rename = "chat_top_notice")]
             chat_top_notice: Option<Vec<PutTopNoticeRequestChatTopNoticeItem>>,
         }
-        let root = ::lark_runtime::validate::FieldPath::root();
-        let mut violations = ::lark_runtime::validate::Violations::default();
+        let mut violations = Violations::default();
         let mut builder = Self::builder();
-        builder.chat_id = request
-            .path_param::<String>(&root.field("chat_id"), "chat_id", &mut violations);
+        builder.chat_id = request.path_param("chat_id", &mut violations);
         let Some(body) = request.body::<Body>(&mut violations) else {
             return Err(violations.into_error("PutTopNoticeRequest"));
         };
         builder.chat_top_notice = body.chat_top_notice;
-        ::lark_runtime::incoming::finish(
-            violations,
-            "PutTopNoticeRequest",
-            builder.build(),
-        )
+        ::lark_runtime::incoming::finish(violations, builder.build())
     }
 }
 /// Response data of 更新群置顶 — Set a chat's pinned-to-top notice.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct PutTopNoticeResponse {}
 /// A documented error code of 更新群置顶 — Set a chat's pinned-to-top notice.
 ///
@@ -173,51 +136,31 @@ pub struct PutTopNoticeResponse {}
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum PutTopNoticeError {
-    /// `230111` Action unavailable as the message will self-destruct soon. (HTTP 400).
-    ///
-    /// The message will self-destruct soon, so it cannot be used.
+    /// `230111` Action unavailable as the message will self-destruct soon. (HTTP 400). The message will self-destruct soon, so it cannot be used.
     ActionUnavailableAsTheMessageWill,
-    /// `232001` Your request contains an invalid request parameter. (HTTP 400).
-    ///
-    /// Check the request parameters against this page; the returned message names what is wrong.
+    /// `232001` Your request contains an invalid request parameter. (HTTP 400). Check the request parameters against this page; the returned message names what is wrong.
     YourRequestContainsAnInvalidRequest,
-    /// `232009` Your request specifies a chat which has already been dissolved. (HTTP 400).
-    ///
-    /// The chat has been disbanded; it can no longer be operated on.
+    /// `232009` Your request specifies a chat which has already been dissolved. (HTTP 400). The chat has been disbanded; it can no longer be operated on.
     YourRequestSpecifiesAChatWhich,
-    /// `232010` Operator and chat can NOT be in different tenants. (HTTP 400).
-    ///
-    /// The operator and the chat must belong to the same tenant.
+    /// `232010` Operator and chat can NOT be in different tenants. (HTTP 400). The operator and the chat must belong to the same tenant.
     OperatorAndChatCanNotBe,
-    /// `232011` Operator can NOT be out of the chat. (HTTP 400).
-    ///
-    /// The operator is not in the chat; add the calling bot or user to the chat, then retry.
+    /// `232011` Operator can NOT be out of the chat. (HTTP 400). The operator is not in the chat; add the calling bot or user to the chat, then retry.
     OperatorCanNotBeOutOf,
-    /// `232014` The token used in the request does NOT have the permissions necessary to complete the request. (HTTP 400).
-    ///
-    /// The operator may not do this; check that it may manage top notices in the chat.
+    /// `232014` The token used in the request does NOT have the permissions necessary to complete the request. (HTTP 400). The operator may not do this; check that it may manage top notices in the chat.
     TheTokenUsedInTheRequest,
-    /// `232024` Users do not have the visibility of the app, or the operator does not have collaboration permissions with the target users. (HTTP 400).
-    ///
-    /// The users cannot see the app, or the operator may not collaborate with them: widen the app's availability in the developer console and publish a version, or check blocks and contact relations with the target users.
+    /// `232024` Users do not have the visibility of the app, or the operator does not have collaboration permissions with the target users. (HTTP 400). The users cannot see the app, or the operator may not collaborate with them: widen the app's availability in the developer console and publish a version, or check blocks and contact relations with the target users.
     UsersDoNotHaveTheVisibility,
-    /// `232025` Bot ability is not activated. (HTTP 400).
-    ///
-    /// The app's bot ability is off: add the bot capability in the developer console (app details, app capabilities) and publish the app.
+    /// `232025` Bot ability is not activated. (HTTP 400). The app's bot ability is off: add the bot capability in the developer console (app details, app capabilities) and publish the app.
     BotAbilityIsNotActivated,
-    /// `232033` The operator or invited bots does NOT have the authority to manage external chats without the scope. (HTTP 400).
-    ///
-    /// The chat is external; only bots with external sharing enabled can operate external chats.
+    /// `232033` The operator or invited bots does NOT have the authority to manage external chats without the scope. (HTTP 400). The chat is external; only bots with external sharing enabled can operate external chats.
     TheOperatorOrInvitedBotsDoes,
-    /// `232034` The app is unavailable or inactivate in the tenant. (HTTP 400).
-    ///
-    /// The app is not installed or not enabled in this tenant; install it before calling.
+    /// `232034` The app is unavailable or inactivate in the tenant. (HTTP 400). The app is not installed or not enabled in this tenant; install it before calling.
     TheAppIsUnavailableOrInactivate,
     /// A code the reference page does not document for this endpoint.
     Undocumented(i64),
 }
-impl ::lark_runtime::DocumentedError for PutTopNoticeError {
-    const DOCUMENTED: &'static [(Self, ::lark_runtime::ErrorFacts)] = &[
+impl DocumentedError for PutTopNoticeError {
+    const DOCUMENTED: &'static [(Self, ErrorFacts)] = &[
         (Self::ActionUnavailableAsTheMessageWill, crate::im::v1::errors::CODE_230111_3),
         (Self::YourRequestContainsAnInvalidRequest, crate::im::v1::errors::CODE_232001),
         (Self::YourRequestSpecifiesAChatWhich, crate::im::v1::errors::CODE_232009),
@@ -229,15 +172,6 @@ impl ::lark_runtime::DocumentedError for PutTopNoticeError {
         (Self::TheOperatorOrInvitedBotsDoes, crate::im::v1::errors::CODE_232033_2),
         (Self::TheAppIsUnavailableOrInactivate, crate::im::v1::errors::CODE_232034),
     ];
-    fn undocumented(code: i64) -> Self {
-        Self::Undocumented(code)
-    }
-    fn undocumented_code(&self) -> Option<i64> {
-        match self {
-            Self::Undocumented(code) => Some(*code),
-            _ => None,
-        }
-    }
 }
 ::lark_runtime::documented_error_traits!(PutTopNoticeError);
 /// What to show at the top.
@@ -248,34 +182,19 @@ pub enum PutTopNoticeRequestChatTopNoticeItemActionType {
     Value1,
     /// `"2"`: The chat announcement; message_id is not needed.
     Value2,
-    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
-    /// fails validation.
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl ::lark_runtime::enums::StringEnum
-for PutTopNoticeRequestChatTopNoticeItemActionType {
-    fn from_wire(value: &str) -> Self {
-        match value {
-            "1" => Self::Value1,
-            "2" => Self::Value2,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-    fn as_wire(&self) -> &str {
-        match self {
-            Self::Value1 => "1",
-            Self::Value2 => "2",
-            Self::Unknown(value) => value,
-        }
-    }
-    fn is_known(&self) -> bool {
-        !matches!(self, Self::Unknown(_))
-    }
+impl PutTopNoticeRequestChatTopNoticeItemActionType {
+    /// Every value the spec names, with its wire form.
+    pub const VALUES: &'static [(Self, &'static str)] = &[
+        (Self::Value1, "1"),
+        (Self::Value2, "2"),
+    ];
 }
 ::lark_runtime::string_enum_traits!(PutTopNoticeRequestChatTopNoticeItemActionType);
 /// One top-notice setting.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct PutTopNoticeRequestChatTopNoticeItem {
     /// What to show at the top.
     ///
@@ -291,17 +210,8 @@ pub struct PutTopNoticeRequestChatTopNoticeItem {
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub message_id: Option<String>,
 }
-impl ::lark_runtime::Validate for PutTopNoticeRequestChatTopNoticeItem {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
-        {
-            let at = at.field("action_type");
-            if let Some(value) = &self.action_type {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
+impl Validate for PutTopNoticeRequestChatTopNoticeItem {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
+        violations.check(&at.field("action_type"), &self.action_type);
     }
 }

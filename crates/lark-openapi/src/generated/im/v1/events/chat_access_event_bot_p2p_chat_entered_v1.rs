@@ -9,12 +9,11 @@
 //! Event type `im.chat.access_event.bot_p2p_chat_entered_v1`
 //!
 //! Reference: <https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/im-v1/chat-access_event/events/bot_p2p_chat_entered>
-use ::lark_runtime::__private::serde::{Deserialize, Serialize};
+use ::lark_runtime::__private::prelude::*;
 /// 用户进入与机器人的会话 — A user opened the one-to-one chat with the bot.
 ///
 /// The body (`event`) of each `im.chat.access_event.bot_p2p_chat_entered_v1` delivery. Unknown fields are ignored and every field may be missing, so the platform can add fields without breaking decoding.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct ChatAccessEventBotP2pChatEnteredV1 {
     /// The one-to-one chat's id.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -9,12 +9,11 @@
 //! Event type `im.chat.member.bot.added_v1`
 //!
 //! Reference: <https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/im-v1/chat-member-bot/events/added>
-use ::lark_runtime::__private::serde::{Deserialize, Serialize};
+use ::lark_runtime::__private::prelude::*;
 /// 机器人进群 — The bot was added to a chat.
 ///
 /// The body (`event`) of each `im.chat.member.bot.added_v1` delivery. Unknown fields are ignored and every field may be missing, so the platform can add fields without breaking decoding.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct ChatMemberBotAddedV1 {
     /// The chat's id.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -9,12 +9,11 @@
 //! Event type `im.chat.updated_v1`
 //!
 //! Reference: <https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/im-v1/chat/events/updated>
-use ::lark_runtime::__private::serde::{Deserialize, Serialize};
+use ::lark_runtime::__private::prelude::*;
 /// 群配置修改 — A chat's settings changed.
 ///
 /// The body (`event`) of each `im.chat.updated_v1` delivery. Unknown fields are ignored and every field may be missing, so the platform can add fields without breaking decoding.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct ChatUpdatedV1 {
     /// The chat's id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -50,7 +49,6 @@ impl ::lark_runtime::events::Event for ChatUpdatedV1 {
 }
 /// Changes to the list of members allowed to speak.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct ChatUpdatedV1ModeratorList {
     /// Users added to the speaker list (the owner is always among them).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -59,29 +57,9 @@ pub struct ChatUpdatedV1ModeratorList {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub removed_member_list: Option<Vec<crate::im::v1::types::ListEventModerator>>,
 }
-impl ::lark_runtime::Validate for ChatUpdatedV1ModeratorList {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
-        {
-            let at = at.field("added_member_list");
-            if let Some(value) = &self.added_member_list {
-                for (index, item) in value.iter().enumerate() {
-                    let at = at.index(index);
-                    ::lark_runtime::Validate::validate_at(item, &at, violations);
-                }
-            }
-        }
-        {
-            let at = at.field("removed_member_list");
-            if let Some(value) = &self.removed_member_list {
-                for (index, item) in value.iter().enumerate() {
-                    let at = at.index(index);
-                    ::lark_runtime::Validate::validate_at(item, &at, violations);
-                }
-            }
-        }
+impl Validate for ChatUpdatedV1ModeratorList {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
+        violations.check(&at.field("added_member_list"), &self.added_member_list);
+        violations.check(&at.field("removed_member_list"), &self.removed_member_list);
     }
 }

@@ -8,12 +8,11 @@
 //! Event type `im.message.message_read_v1`
 //!
 //! Reference: <https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/im-v1/message/events/message_read>
-use ::lark_runtime::__private::serde::{Deserialize, Serialize};
+use ::lark_runtime::__private::prelude::*;
 /// 消息已读 — A user read the bot's one-to-one messages.
 ///
 /// The body (`event`) of each `im.message.message_read_v1` delivery. Unknown fields are ignored and every field may be missing, so the platform can add fields without breaking decoding.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct MessageMessageReadV1 {
     /// Who read the messages, and when.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -33,7 +32,6 @@ impl ::lark_runtime::events::Event for MessageMessageReadV1 {
 }
 /// Who read the messages, and when.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct MessageMessageReadV1Reader {
     /// Ids (open_id, union_id, user_id) of the user who read the messages; look the user up with the get-user endpoint.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -47,17 +45,8 @@ pub struct MessageMessageReadV1Reader {
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub tenant_key: Option<String>,
 }
-impl ::lark_runtime::Validate for MessageMessageReadV1Reader {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
-        {
-            let at = at.field("reader_id");
-            if let Some(value) = &self.reader_id {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
+impl Validate for MessageMessageReadV1Reader {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
+        violations.check(&at.field("reader_id"), &self.reader_id);
     }
 }

@@ -8,12 +8,11 @@
 //! Event type `im.message.reaction.created_v1`
 //!
 //! Reference: <https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/im-v1/message-reaction/events/created>
-use ::lark_runtime::__private::serde::{Deserialize, Serialize};
+use ::lark_runtime::__private::prelude::*;
 /// 新增消息表情回复 — A reaction was added to a message.
 ///
 /// The body (`event`) of each `im.message.reaction.created_v1` delivery. Unknown fields are ignored and every field may be missing, so the platform can add fields without breaking decoding.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct MessageReactionCreatedV1 {
     /// Id of the message; fetch its content with the get-message endpoint.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -48,17 +47,10 @@ impl ::lark_runtime::events::Event for MessageReactionCreatedV1 {
 }
 /// The reaction's resource.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct MessageReactionCreatedV1ReactionType {
     /// The emoji type; see the emoji list for what each value shows.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub emoji_type: Option<String>,
 }
-impl ::lark_runtime::Validate for MessageReactionCreatedV1ReactionType {
-    fn validate_at(
-        &self,
-        _at: &::lark_runtime::validate::FieldPath<'_>,
-        _violations: &mut ::lark_runtime::validate::Violations,
-    ) {}
-}
+impl Validate for MessageReactionCreatedV1ReactionType {}

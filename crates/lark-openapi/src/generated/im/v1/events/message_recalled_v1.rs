@@ -8,12 +8,11 @@
 //! Event type `im.message.recalled_v1`
 //!
 //! Reference: <https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/im-v1/message/events/recalled>
-use ::lark_runtime::__private::serde::{Deserialize, Serialize};
+use ::lark_runtime::__private::prelude::*;
 /// 撤回消息 — A message was recalled.
 ///
 /// The body (`event`) of each `im.message.recalled_v1` delivery. Unknown fields are ignored and every field may be missing, so the platform can add fields without breaking decoding.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct MessageRecalledV1 {
     /// Id of the recalled message.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -51,31 +50,16 @@ pub enum MessageRecalledV1RecallType {
     GroupManager,
     /// `"enterprise_manager"`: A tenant administrator recalled it.
     EnterpriseManager,
-    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
-    /// fails validation.
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl ::lark_runtime::enums::StringEnum for MessageRecalledV1RecallType {
-    fn from_wire(value: &str) -> Self {
-        match value {
-            "message_owner" => Self::MessageOwner,
-            "group_owner" => Self::GroupOwner,
-            "group_manager" => Self::GroupManager,
-            "enterprise_manager" => Self::EnterpriseManager,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-    fn as_wire(&self) -> &str {
-        match self {
-            Self::MessageOwner => "message_owner",
-            Self::GroupOwner => "group_owner",
-            Self::GroupManager => "group_manager",
-            Self::EnterpriseManager => "enterprise_manager",
-            Self::Unknown(value) => value,
-        }
-    }
-    fn is_known(&self) -> bool {
-        !matches!(self, Self::Unknown(_))
-    }
+impl MessageRecalledV1RecallType {
+    /// Every value the spec names, with its wire form.
+    pub const VALUES: &'static [(Self, &'static str)] = &[
+        (Self::MessageOwner, "message_owner"),
+        (Self::GroupOwner, "group_owner"),
+        (Self::GroupManager, "group_manager"),
+        (Self::EnterpriseManager, "enterprise_manager"),
+    ];
 }
 ::lark_runtime::string_enum_traits!(MessageRecalledV1RecallType);

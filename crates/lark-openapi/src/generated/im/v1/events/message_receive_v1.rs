@@ -9,12 +9,11 @@
 //! Event type `im.message.receive_v1`
 //!
 //! Reference: <https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/im-v1/message/events/receive>
-use ::lark_runtime::__private::serde::{Deserialize, Serialize};
+use ::lark_runtime::__private::prelude::*;
 /// 接收消息 — The bot received a message.
 ///
 /// The body (`event`) of each `im.message.receive_v1` delivery. Unknown fields are ignored and every field may be missing, so the platform can add fields without breaking decoding.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct MessageReceiveV1 {
     /// Who sent the message.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -33,7 +32,6 @@ impl ::lark_runtime::events::Event for MessageReceiveV1 {
 }
 /// Who sent the message.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct MessageReceiveV1Sender {
     /// Ids (open_id, union_id, user_id) of the sender; look the user up with the get-user endpoint.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -47,18 +45,9 @@ pub struct MessageReceiveV1Sender {
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub tenant_key: Option<String>,
 }
-impl ::lark_runtime::Validate for MessageReceiveV1Sender {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
-        {
-            let at = at.field("sender_id");
-            if let Some(value) = &self.sender_id {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
+impl Validate for MessageReceiveV1Sender {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
+        violations.check(&at.field("sender_id"), &self.sender_id);
     }
 }
 /// The kind of chat the message is in.
@@ -69,33 +58,19 @@ pub enum MessageReceiveV1MessageChatType {
     P2p,
     /// `"group"`: A group chat.
     Group,
-    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
-    /// fails validation.
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl ::lark_runtime::enums::StringEnum for MessageReceiveV1MessageChatType {
-    fn from_wire(value: &str) -> Self {
-        match value {
-            "p2p" => Self::P2p,
-            "group" => Self::Group,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-    fn as_wire(&self) -> &str {
-        match self {
-            Self::P2p => "p2p",
-            Self::Group => "group",
-            Self::Unknown(value) => value,
-        }
-    }
-    fn is_known(&self) -> bool {
-        !matches!(self, Self::Unknown(_))
-    }
+impl MessageReceiveV1MessageChatType {
+    /// Every value the spec names, with its wire form.
+    pub const VALUES: &'static [(Self, &'static str)] = &[
+        (Self::P2p, "p2p"),
+        (Self::Group, "group"),
+    ];
 }
 ::lark_runtime::string_enum_traits!(MessageReceiveV1MessageChatType);
 /// One mentioned user.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct MessageReceiveV1MessageMentionsItem {
     /// The mention's placeholder, e.g. @_user_3 for the third user mentioned.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -117,23 +92,13 @@ pub struct MessageReceiveV1MessageMentionsItem {
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub tenant_key: Option<String>,
 }
-impl ::lark_runtime::Validate for MessageReceiveV1MessageMentionsItem {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
-        {
-            let at = at.field("id");
-            if let Some(value) = &self.id {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
+impl Validate for MessageReceiveV1MessageMentionsItem {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
+        violations.check(&at.field("id"), &self.id);
     }
 }
 /// The message received.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct MessageReceiveV1Message {
     /// The message's id, used to reply to or manage it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -182,26 +147,9 @@ pub struct MessageReceiveV1Message {
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub user_agent: Option<String>,
 }
-impl ::lark_runtime::Validate for MessageReceiveV1Message {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
-        {
-            let at = at.field("chat_type");
-            if let Some(value) = &self.chat_type {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
-        {
-            let at = at.field("mentions");
-            if let Some(value) = &self.mentions {
-                for (index, item) in value.iter().enumerate() {
-                    let at = at.index(index);
-                    ::lark_runtime::Validate::validate_at(item, &at, violations);
-                }
-            }
-        }
+impl Validate for MessageReceiveV1Message {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
+        violations.check(&at.field("chat_type"), &self.chat_type);
+        violations.check(&at.field("mentions"), &self.mentions);
     }
 }

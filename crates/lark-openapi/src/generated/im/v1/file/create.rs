@@ -11,14 +11,11 @@
 //! `POST /open-apis/im/v1/files`
 //!
 //! Reference: <https://open.feishu.cn/document/server-docs/im-v1/file/create>
-use ::lark_runtime::__private::serde::{Deserialize, Serialize};
+use ::lark_runtime::__private::prelude::*;
 /// Request of 上传文件 — Upload a file for use in messages.
-///
-/// `POST /open-apis/im/v1/files`
 ///
 /// Build it with [`CreateRequest::builder`]; a request that exists has passed every constraint of the spec.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct CreateRequest {
     file_type: CreateRequestFileType,
     file_name: String,
@@ -86,9 +83,9 @@ impl CreateRequestBuilder {
         self
     }
     /// Checks every constraint of the spec and returns the request, or every violation found.
-    pub fn build(self) -> Result<CreateRequest, ::lark_runtime::ValidationError> {
-        let root = ::lark_runtime::validate::FieldPath::root();
-        let mut violations = ::lark_runtime::validate::Violations::default();
+    pub fn build(self) -> Result<CreateRequest, ValidationError> {
+        let root = FieldPath::root();
+        let mut violations = Violations::default();
         let file_type = violations.required(&root.field("file_type"), self.file_type);
         let file_name = violations.required(&root.field("file_name"), self.file_name);
         let file = violations.required(&root.field("file"), self.file);
@@ -102,71 +99,47 @@ impl CreateRequestBuilder {
             duration: self.duration,
             file,
         };
-        ::lark_runtime::Validate::validate(&request)?;
+        Validate::validate(&request)?;
         Ok(request)
     }
 }
-impl ::lark_runtime::Validate for CreateRequest {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
-        {
-            let at = at.field("file_type");
-            let value = &self.file_type;
-            ::lark_runtime::Validate::validate_at(value, &at, violations);
-        }
+impl Validate for CreateRequest {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
+        violations.check(&at.field("file_type"), &self.file_type);
     }
 }
-impl ::lark_runtime::Endpoint for CreateRequest {
+impl Endpoint for CreateRequest {
     type Data = CreateResponse;
     type Error = CreateError;
-    const METADATA: &'static ::lark_runtime::EndpointMetadata = &::lark_runtime::EndpointMetadata {
-        id: "im.v1.file.create",
-        summary: "上传文件 — Upload a file for use in messages.",
-        method: ::lark_runtime::HttpMethod::Post,
-        path_template: "/open-apis/im/v1/files",
-        access_tokens: &[::lark_runtime::AccessTokenKind::Tenant],
-        app_types: &[::lark_runtime::AppType::Custom, ::lark_runtime::AppType::Isv],
+    const METADATA: &'static EndpointMetadata = &EndpointMetadata {
+        access_tokens: &[AccessTokenKind::Tenant],
+        app_types: &[AppType::Custom, AppType::Isv],
         scopes: &["im:resource", "im:resource:upload"],
-        rate_limits: &[
-            ::lark_runtime::RateLimit::per_minute(1000),
-            ::lark_runtime::RateLimit::per_second(50),
-        ],
-        special_rate_limit: false,
-        envelope: ::lark_runtime::Envelope::Data,
-        request_body: ::lark_runtime::RequestBody::Multipart,
-        response_kind: ::lark_runtime::ResponseKind::Json,
-        pagination_items: None,
-        path_example: &[],
-        query_example: &[],
+        rate_limits: &[RateLimit::per_minute(1000), RateLimit::per_second(50)],
+        request_body: RequestBody::Multipart,
+        file_parts: &["file"],
         request_example: Some(
             "{\"duration\":3000,\"file_name\":\"测试视频.mp4\",\"file_type\":\"mp4\"}",
         ),
-        file_parts: &["file"],
         response_example: Some(
             "{\"code\":0,\"data\":{\"file_key\":\"file_456a92d6-c6ea-4de4-ac3f-7afcf44ac78g\"},\"msg\":\"success\"}",
         ),
+        ..EndpointMetadata::new(
+            "im.v1.file.create",
+            "上传文件 — Upload a file for use in messages.",
+            HttpMethod::Post,
+            "/open-apis/im/v1/files",
+        )
     };
-    fn path(&self) -> String {
-        String::from("/open-apis/im/v1/files")
-    }
-    fn query(&self) -> Vec<(&'static str, String)> {
-        Vec::new()
-    }
     fn files(&self) -> Vec<(&'static str, &::lark_runtime::UploadFile)> {
         ::std::iter::empty().chain(::std::iter::once(("file", &self.file))).collect()
     }
 }
 #[cfg(feature = "server")]
-impl ::lark_runtime::Incoming for CreateRequest {
-    fn from_incoming(
-        request: &::lark_runtime::IncomingRequest<'_>,
-    ) -> Result<Self, ::lark_runtime::ValidationError> {
+impl Incoming for CreateRequest {
+    fn from_incoming(request: &IncomingRequest<'_>) -> Result<Self, ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
         #[derive(Deserialize)]
-        #[serde(crate = "::lark_runtime::__private::serde")]
         struct Body {
             #[serde(default, rename = "file_type")]
             file_type: Option<CreateRequestFileType>,
@@ -177,7 +150,7 @@ impl ::lark_runtime::Incoming for CreateRequest {
             #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
             duration: Option<i32>,
         }
-        let mut violations = ::lark_runtime::validate::Violations::default();
+        let mut violations = Violations::default();
         let mut builder = Self::builder();
         builder.file = request.file("file");
         let Some(body) = request.body::<Body>(&mut violations) else {
@@ -186,14 +159,13 @@ impl ::lark_runtime::Incoming for CreateRequest {
         builder.file_type = body.file_type;
         builder.file_name = body.file_name;
         builder.duration = body.duration;
-        ::lark_runtime::incoming::finish(violations, "CreateRequest", builder.build())
+        ::lark_runtime::incoming::finish(violations, builder.build())
     }
 }
 /// Response data of 上传文件 — Upload a file for use in messages.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct CreateResponse {
     /// The uploaded file's key.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -206,45 +178,27 @@ pub struct CreateResponse {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum CreateError {
-    /// `232096` Meta writing has stopped, please try again later. (HTTP 400).
-    ///
-    /// Writing app data is paused for now; try again later.
-    ///
-    /// Retrying can succeed.
+    /// `232096` Meta writing has stopped, please try again later. (HTTP 400). Writing app data is paused for now; try again later. Retrying can succeed.
     MetaWritingHasStoppedPleaseTry,
-    /// `234001` Invalid request param. (HTTP 400).
-    ///
-    /// A request parameter is invalid; check the parameters against the docs.
+    /// `234001` Invalid request param. (HTTP 400). A request parameter is invalid; check the parameters against the docs.
     InvalidRequestParam,
-    /// `234002` Unauthorized. (HTTP 401).
-    ///
-    /// Authentication failed; contact technical support.
+    /// `234002` Unauthorized. (HTTP 401). Authentication failed; contact technical support.
     Unauthorized,
-    /// `234006` The file size exceed the max value. (HTTP 400).
-    ///
-    /// The upload is too large: files may be at most 30 MB, images 10 MB.
+    /// `234006` The file size exceed the max value. (HTTP 400). The upload is too large: files may be at most 30 MB, images 10 MB.
     TheFileSizeExceedTheMax,
-    /// `234007` App does not enable bot feature. (HTTP 400).
-    ///
-    /// The app's bot ability is not enabled; enable it.
+    /// `234007` App does not enable bot feature. (HTTP 400). The app's bot ability is not enabled; enable it.
     AppDoesNotEnableBotFeature,
-    /// `234010` File's size can't be 0. (HTTP 400).
-    ///
-    /// Empty (0-byte) files cannot be uploaded.
+    /// `234010` File's size can't be 0. (HTTP 400). Empty (0-byte) files cannot be uploaded.
     FileSSizeCanTBe,
-    /// `234041` Tenant master key has been deleted, please contact the tenant administrator. (HTTP 400).
-    ///
-    /// The tenant's encryption key was deleted; contact the tenant admin.
+    /// `234041` Tenant master key has been deleted, please contact the tenant administrator. (HTTP 400). The tenant's encryption key was deleted; contact the tenant admin.
     TenantMasterKeyHasBeenDeleted,
-    /// `234042` Hybrid deployment tenant storage error, such as full storage space, please contact tenant administrator. (HTTP 400).
-    ///
-    /// A hybrid-deployment storage error (e.g. storage full); contact the tenant admin or technical support.
+    /// `234042` Hybrid deployment tenant storage error, such as full storage space, please contact tenant administrator. (HTTP 400). A hybrid-deployment storage error (e.g. storage full); contact the tenant admin or technical support.
     HybridDeploymentTenantStorageErrorSuch,
     /// A code the reference page does not document for this endpoint.
     Undocumented(i64),
 }
-impl ::lark_runtime::DocumentedError for CreateError {
-    const DOCUMENTED: &'static [(Self, ::lark_runtime::ErrorFacts)] = &[
+impl DocumentedError for CreateError {
+    const DOCUMENTED: &'static [(Self, ErrorFacts)] = &[
         (Self::MetaWritingHasStoppedPleaseTry, crate::im::v1::errors::CODE_232096),
         (Self::InvalidRequestParam, crate::im::v1::errors::CODE_234001),
         (Self::Unauthorized, crate::im::v1::errors::CODE_234002),
@@ -257,15 +211,6 @@ impl ::lark_runtime::DocumentedError for CreateError {
             crate::im::v1::errors::CODE_234042,
         ),
     ];
-    fn undocumented(code: i64) -> Self {
-        Self::Undocumented(code)
-    }
-    fn undocumented_code(&self) -> Option<i64> {
-        match self {
-            Self::Undocumented(code) => Some(*code),
-            _ => None,
-        }
-    }
 }
 ::lark_runtime::documented_error_traits!(CreateError);
 /// The file's type; use `stream` for anything the other values do not cover.
@@ -286,37 +231,19 @@ pub enum CreateRequestFileType {
     Ppt,
     /// `"stream"`: Any other file type.
     Stream,
-    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
-    /// fails validation.
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl ::lark_runtime::enums::StringEnum for CreateRequestFileType {
-    fn from_wire(value: &str) -> Self {
-        match value {
-            "opus" => Self::Opus,
-            "mp4" => Self::Mp4,
-            "pdf" => Self::Pdf,
-            "doc" => Self::Doc,
-            "xls" => Self::Xls,
-            "ppt" => Self::Ppt,
-            "stream" => Self::Stream,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-    fn as_wire(&self) -> &str {
-        match self {
-            Self::Opus => "opus",
-            Self::Mp4 => "mp4",
-            Self::Pdf => "pdf",
-            Self::Doc => "doc",
-            Self::Xls => "xls",
-            Self::Ppt => "ppt",
-            Self::Stream => "stream",
-            Self::Unknown(value) => value,
-        }
-    }
-    fn is_known(&self) -> bool {
-        !matches!(self, Self::Unknown(_))
-    }
+impl CreateRequestFileType {
+    /// Every value the spec names, with its wire form.
+    pub const VALUES: &'static [(Self, &'static str)] = &[
+        (Self::Opus, "opus"),
+        (Self::Mp4, "mp4"),
+        (Self::Pdf, "pdf"),
+        (Self::Doc, "doc"),
+        (Self::Xls, "xls"),
+        (Self::Ppt, "ppt"),
+        (Self::Stream, "stream"),
+    ];
 }
 ::lark_runtime::string_enum_traits!(CreateRequestFileType);

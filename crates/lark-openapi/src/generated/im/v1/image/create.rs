@@ -12,14 +12,11 @@
 //! `POST /open-apis/im/v1/images`
 //!
 //! Reference: <https://open.feishu.cn/document/server-docs/im-v1/image/create>
-use ::lark_runtime::__private::serde::{Deserialize, Serialize};
+use ::lark_runtime::__private::prelude::*;
 /// Request of 上传图片 — Upload an image for messages or avatars.
-///
-/// `POST /open-apis/im/v1/images`
 ///
 /// Build it with [`CreateRequest::builder`]; a request that exists has passed every constraint of the spec.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct CreateRequest {
     image_type: CreateRequestImageType,
     #[serde(skip)]
@@ -60,97 +57,72 @@ impl CreateRequestBuilder {
         self
     }
     /// Checks every constraint of the spec and returns the request, or every violation found.
-    pub fn build(self) -> Result<CreateRequest, ::lark_runtime::ValidationError> {
-        let root = ::lark_runtime::validate::FieldPath::root();
-        let mut violations = ::lark_runtime::validate::Violations::default();
+    pub fn build(self) -> Result<CreateRequest, ValidationError> {
+        let root = FieldPath::root();
+        let mut violations = Violations::default();
         let image_type = violations.required(&root.field("image_type"), self.image_type);
         let image = violations.required(&root.field("image"), self.image);
         let (Some(image_type), Some(image)) = (image_type, image) else {
             return Err(violations.into_error("CreateRequest"));
         };
         let request = CreateRequest { image_type, image };
-        ::lark_runtime::Validate::validate(&request)?;
+        Validate::validate(&request)?;
         Ok(request)
     }
 }
-impl ::lark_runtime::Validate for CreateRequest {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
-        {
-            let at = at.field("image_type");
-            let value = &self.image_type;
-            ::lark_runtime::Validate::validate_at(value, &at, violations);
-        }
+impl Validate for CreateRequest {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
+        violations.check(&at.field("image_type"), &self.image_type);
     }
 }
-impl ::lark_runtime::Endpoint for CreateRequest {
+impl Endpoint for CreateRequest {
     type Data = CreateResponse;
     type Error = CreateError;
-    const METADATA: &'static ::lark_runtime::EndpointMetadata = &::lark_runtime::EndpointMetadata {
-        id: "im.v1.image.create",
-        summary: "上传图片 — Upload an image for messages or avatars.",
-        method: ::lark_runtime::HttpMethod::Post,
-        path_template: "/open-apis/im/v1/images",
-        access_tokens: &[::lark_runtime::AccessTokenKind::Tenant],
-        app_types: &[::lark_runtime::AppType::Custom, ::lark_runtime::AppType::Isv],
+    const METADATA: &'static EndpointMetadata = &EndpointMetadata {
+        access_tokens: &[AccessTokenKind::Tenant],
+        app_types: &[AppType::Custom, AppType::Isv],
         scopes: &["im:resource", "im:resource:upload"],
-        rate_limits: &[
-            ::lark_runtime::RateLimit::per_minute(1000),
-            ::lark_runtime::RateLimit::per_second(50),
-        ],
-        special_rate_limit: false,
-        envelope: ::lark_runtime::Envelope::Data,
-        request_body: ::lark_runtime::RequestBody::Multipart,
-        response_kind: ::lark_runtime::ResponseKind::Json,
-        pagination_items: None,
-        path_example: &[],
-        query_example: &[],
-        request_example: Some("{\"image_type\":\"message\"}"),
+        rate_limits: &[RateLimit::per_minute(1000), RateLimit::per_second(50)],
+        request_body: RequestBody::Multipart,
         file_parts: &["image"],
+        request_example: Some("{\"image_type\":\"message\"}"),
         response_example: Some(
             "{\"code\":0,\"data\":{\"image_key\":\"img_v2_xxx\"},\"msg\":\"success\"}",
         ),
+        ..EndpointMetadata::new(
+            "im.v1.image.create",
+            "上传图片 — Upload an image for messages or avatars.",
+            HttpMethod::Post,
+            "/open-apis/im/v1/images",
+        )
     };
-    fn path(&self) -> String {
-        String::from("/open-apis/im/v1/images")
-    }
-    fn query(&self) -> Vec<(&'static str, String)> {
-        Vec::new()
-    }
     fn files(&self) -> Vec<(&'static str, &::lark_runtime::UploadFile)> {
         ::std::iter::empty().chain(::std::iter::once(("image", &self.image))).collect()
     }
 }
 #[cfg(feature = "server")]
-impl ::lark_runtime::Incoming for CreateRequest {
-    fn from_incoming(
-        request: &::lark_runtime::IncomingRequest<'_>,
-    ) -> Result<Self, ::lark_runtime::ValidationError> {
+impl Incoming for CreateRequest {
+    fn from_incoming(request: &IncomingRequest<'_>) -> Result<Self, ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
         #[derive(Deserialize)]
-        #[serde(crate = "::lark_runtime::__private::serde")]
         struct Body {
             #[serde(default, rename = "image_type")]
             image_type: Option<CreateRequestImageType>,
         }
-        let mut violations = ::lark_runtime::validate::Violations::default();
+        let mut violations = Violations::default();
         let mut builder = Self::builder();
         builder.image = request.file("image");
         let Some(body) = request.body::<Body>(&mut violations) else {
             return Err(violations.into_error("CreateRequest"));
         };
         builder.image_type = body.image_type;
-        ::lark_runtime::incoming::finish(violations, "CreateRequest", builder.build())
+        ::lark_runtime::incoming::finish(violations, builder.build())
     }
 }
 /// Response data of 上传图片 — Upload an image for messages or avatars.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct CreateResponse {
     /// The uploaded image's key.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -163,53 +135,31 @@ pub struct CreateResponse {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum CreateError {
-    /// `232096` Meta writing has stopped, please try again later. (HTTP 400).
-    ///
-    /// Writing app data is paused for now; try again later.
-    ///
-    /// Retrying can succeed.
+    /// `232096` Meta writing has stopped, please try again later. (HTTP 400). Writing app data is paused for now; try again later. Retrying can succeed.
     MetaWritingHasStoppedPleaseTry,
-    /// `234001` Invalid request param. (HTTP 400).
-    ///
-    /// A request parameter is invalid; check the parameters against the docs.
+    /// `234001` Invalid request param. (HTTP 400). A request parameter is invalid; check the parameters against the docs.
     InvalidRequestParam,
-    /// `234002` Unauthorized. (HTTP 401).
-    ///
-    /// Authentication failed; contact technical support.
+    /// `234002` Unauthorized. (HTTP 401). Authentication failed; contact technical support.
     Unauthorized,
-    /// `234006` The file size exceed the max value. (HTTP 400).
-    ///
-    /// The upload is too large: images may be at most 10 MB, files 30 MB.
+    /// `234006` The file size exceed the max value. (HTTP 400). The upload is too large: images may be at most 10 MB, files 30 MB.
     TheFileSizeExceedTheMax,
-    /// `234007` App does not enable bot feature. (HTTP 400).
-    ///
-    /// The app's bot ability is not enabled; enable it.
+    /// `234007` App does not enable bot feature. (HTTP 400). The app's bot ability is not enabled; enable it.
     AppDoesNotEnableBotFeature,
-    /// `234010` File's size can't be 0. (HTTP 400).
-    ///
-    /// Empty (0-byte) images cannot be uploaded.
+    /// `234010` File's size can't be 0. (HTTP 400). Empty (0-byte) images cannot be uploaded.
     FileSSizeCanTBe,
-    /// `234011` Can't regonnize the image format. (HTTP 400).
-    ///
-    /// Unsupported image format; only JPG, JPEG, PNG, WEBP, GIF, BMP, ICO, TIFF and HEIC are accepted.
+    /// `234011` Can't regonnize the image format. (HTTP 400). Unsupported image format; only JPG, JPEG, PNG, WEBP, GIF, BMP, ICO, TIFF and HEIC are accepted.
     CanTRegonnizeTheImageFormat,
-    /// `234039` Image resolution exceeds limit. (HTTP 400).
-    ///
-    /// The resolution is too high: GIFs at most 2000 x 2000, others 12000 x 12000, avatars 4096 x 4096. Upload large images as files instead.
+    /// `234039` Image resolution exceeds limit. (HTTP 400). The resolution is too high: GIFs at most 2000 x 2000, others 12000 x 12000, avatars 4096 x 4096. Upload large images as files instead.
     ImageResolutionExceedsLimit,
-    /// `234041` Tenant master key has been deleted, please contact the tenant administrator. (HTTP 400).
-    ///
-    /// The tenant's encryption key was deleted; contact the tenant admin.
+    /// `234041` Tenant master key has been deleted, please contact the tenant administrator. (HTTP 400). The tenant's encryption key was deleted; contact the tenant admin.
     TenantMasterKeyHasBeenDeleted,
-    /// `234042` Hybrid deployment tenant storage error, such as full storage space, please contact tenant administrator. (HTTP 400).
-    ///
-    /// A hybrid-deployment storage error (e.g. storage full); contact the tenant admin or technical support.
+    /// `234042` Hybrid deployment tenant storage error, such as full storage space, please contact tenant administrator. (HTTP 400). A hybrid-deployment storage error (e.g. storage full); contact the tenant admin or technical support.
     HybridDeploymentTenantStorageErrorSuch,
     /// A code the reference page does not document for this endpoint.
     Undocumented(i64),
 }
-impl ::lark_runtime::DocumentedError for CreateError {
-    const DOCUMENTED: &'static [(Self, ::lark_runtime::ErrorFacts)] = &[
+impl DocumentedError for CreateError {
+    const DOCUMENTED: &'static [(Self, ErrorFacts)] = &[
         (Self::MetaWritingHasStoppedPleaseTry, crate::im::v1::errors::CODE_232096),
         (Self::InvalidRequestParam, crate::im::v1::errors::CODE_234001),
         (Self::Unauthorized, crate::im::v1::errors::CODE_234002),
@@ -224,15 +174,6 @@ impl ::lark_runtime::DocumentedError for CreateError {
             crate::im::v1::errors::CODE_234042,
         ),
     ];
-    fn undocumented(code: i64) -> Self {
-        Self::Undocumented(code)
-    }
-    fn undocumented_code(&self) -> Option<i64> {
-        match self {
-            Self::Undocumented(code) => Some(*code),
-            _ => None,
-        }
-    }
 }
 ::lark_runtime::documented_error_traits!(CreateError);
 /// What the image is for: a message or an avatar.
@@ -243,27 +184,14 @@ pub enum CreateRequestImageType {
     Message,
     /// `"avatar"`: For setting as an avatar.
     Avatar,
-    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
-    /// fails validation.
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl ::lark_runtime::enums::StringEnum for CreateRequestImageType {
-    fn from_wire(value: &str) -> Self {
-        match value {
-            "message" => Self::Message,
-            "avatar" => Self::Avatar,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-    fn as_wire(&self) -> &str {
-        match self {
-            Self::Message => "message",
-            Self::Avatar => "avatar",
-            Self::Unknown(value) => value,
-        }
-    }
-    fn is_known(&self) -> bool {
-        !matches!(self, Self::Unknown(_))
-    }
+impl CreateRequestImageType {
+    /// Every value the spec names, with its wire form.
+    pub const VALUES: &'static [(Self, &'static str)] = &[
+        (Self::Message, "message"),
+        (Self::Avatar, "avatar"),
+    ];
 }
 ::lark_runtime::string_enum_traits!(CreateRequestImageType);

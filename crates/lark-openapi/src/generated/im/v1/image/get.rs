@@ -11,14 +11,11 @@
 //! `GET /open-apis/im/v1/images/:image_key`
 //!
 //! Reference: <https://open.feishu.cn/document/server-docs/im-v1/image/get>
-use ::lark_runtime::__private::serde::Serialize;
+use ::lark_runtime::__private::prelude::*;
 /// Request of 下载图片 — Download an image the bot uploaded.
-///
-/// `GET /open-apis/im/v1/images/:image_key`
 ///
 /// Build it with [`GetRequest::builder`]; a request that exists has passed every constraint of the spec.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct GetRequest {
     #[serde(skip)]
     image_key: String,
@@ -48,74 +45,49 @@ impl GetRequestBuilder {
         self
     }
     /// Checks every constraint of the spec and returns the request, or every violation found.
-    pub fn build(self) -> Result<GetRequest, ::lark_runtime::ValidationError> {
-        let root = ::lark_runtime::validate::FieldPath::root();
-        let mut violations = ::lark_runtime::validate::Violations::default();
+    pub fn build(self) -> Result<GetRequest, ValidationError> {
+        let root = FieldPath::root();
+        let mut violations = Violations::default();
         let image_key = violations.required(&root.field("image_key"), self.image_key);
         let (Some(image_key),) = (image_key,) else {
             return Err(violations.into_error("GetRequest"));
         };
         let request = GetRequest { image_key };
-        ::lark_runtime::Validate::validate(&request)?;
+        Validate::validate(&request)?;
         Ok(request)
     }
 }
-impl ::lark_runtime::Validate for GetRequest {
-    fn validate_at(
-        &self,
-        _at: &::lark_runtime::validate::FieldPath<'_>,
-        _violations: &mut ::lark_runtime::validate::Violations,
-    ) {}
-}
-impl ::lark_runtime::Endpoint for GetRequest {
+impl Validate for GetRequest {}
+impl Endpoint for GetRequest {
     type Data = GetResponse;
     type Error = GetError;
-    const METADATA: &'static ::lark_runtime::EndpointMetadata = &::lark_runtime::EndpointMetadata {
-        id: "im.v1.image.get",
-        summary: "下载图片 — Download an image the bot uploaded.",
-        method: ::lark_runtime::HttpMethod::Get,
-        path_template: "/open-apis/im/v1/images/:image_key",
-        access_tokens: &[::lark_runtime::AccessTokenKind::Tenant],
-        app_types: &[::lark_runtime::AppType::Custom, ::lark_runtime::AppType::Isv],
-        scopes: &[],
-        rate_limits: &[
-            ::lark_runtime::RateLimit::per_minute(1000),
-            ::lark_runtime::RateLimit::per_second(50),
-        ],
-        special_rate_limit: false,
-        envelope: ::lark_runtime::Envelope::Data,
-        request_body: ::lark_runtime::RequestBody::None,
-        response_kind: ::lark_runtime::ResponseKind::Binary,
-        pagination_items: None,
+    const METADATA: &'static EndpointMetadata = &EndpointMetadata {
+        access_tokens: &[AccessTokenKind::Tenant],
+        app_types: &[AppType::Custom, AppType::Isv],
+        rate_limits: &[RateLimit::per_minute(1000), RateLimit::per_second(50)],
+        response_kind: ResponseKind::Binary,
         path_example: &[("image_key", "img_8d5181ca-0aed-40f0-b0d1-b1452132afbg")],
-        query_example: &[],
-        request_example: None,
-        file_parts: &[],
-        response_example: None,
+        ..EndpointMetadata::new(
+            "im.v1.image.get",
+            "下载图片 — Download an image the bot uploaded.",
+            HttpMethod::Get,
+            "/open-apis/im/v1/images/:image_key",
+        )
     };
     fn path(&self) -> String {
-        ::lark_runtime::wire::fill_path(
+        fill_path(
             Self::METADATA.path_template,
             &[("image_key", ToString::to_string(&self.image_key))],
         )
     }
-    fn query(&self) -> Vec<(&'static str, String)> {
-        Vec::new()
-    }
 }
 #[cfg(feature = "server")]
-impl ::lark_runtime::Incoming for GetRequest {
-    fn from_incoming(
-        request: &::lark_runtime::IncomingRequest<'_>,
-    ) -> Result<Self, ::lark_runtime::ValidationError> {
-        let root = ::lark_runtime::validate::FieldPath::root();
-        let mut violations = ::lark_runtime::validate::Violations::default();
+impl Incoming for GetRequest {
+    fn from_incoming(request: &IncomingRequest<'_>) -> Result<Self, ValidationError> {
+        let mut violations = Violations::default();
         let mut builder = Self::builder();
-        builder.image_key = request
-            .path_param::<
-                String,
-            >(&root.field("image_key"), "image_key", &mut violations);
-        ::lark_runtime::incoming::finish(violations, "GetRequest", builder.build())
+        builder.image_key = request.path_param("image_key", &mut violations);
+        ::lark_runtime::incoming::finish(violations, builder.build())
     }
 }
 /// Response data of 下载图片 — Download an image the bot uploaded.
@@ -128,39 +100,25 @@ pub type GetResponse = ::lark_runtime::NoData;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum GetError {
-    /// `234001` Invalid request param. (HTTP 400).
-    ///
-    /// A request parameter is invalid; check the parameters against the docs.
+    /// `234001` Invalid request param. (HTTP 400). A request parameter is invalid; check the parameters against the docs.
     InvalidRequestParam,
-    /// `234002` Unauthorized. (HTTP 401).
-    ///
-    /// Authentication failed; contact technical support.
+    /// `234002` Unauthorized. (HTTP 401). Authentication failed; contact technical support.
     Unauthorized,
-    /// `234005` Image has been deleted (HTTP 400).
-    ///
-    /// The resource does not exist; check the key you passed.
+    /// `234005` Image has been deleted (HTTP 400). The resource does not exist; check the key you passed.
     ImageHasBeenDeleted,
-    /// `234007` App does not enable bot feature. (HTTP 400).
-    ///
-    /// The app's bot ability is not enabled; enable it.
+    /// `234007` App does not enable bot feature. (HTTP 400). The app's bot ability is not enabled; enable it.
     AppDoesNotEnableBotFeature,
-    /// `234008` The app is not the resource sender (HTTP 400).
-    ///
-    /// The app does not own this resource, so it cannot download it.
+    /// `234008` The app is not the resource sender (HTTP 400). The app does not own this resource, so it cannot download it.
     TheAppIsNotTheResource,
-    /// `234041` Tenant master key has been deleted, please contact the tenant administrator. (HTTP 400).
-    ///
-    /// The tenant's encryption key was deleted, so encrypted data cannot be read; contact the tenant admin.
+    /// `234041` Tenant master key has been deleted, please contact the tenant administrator. (HTTP 400). The tenant's encryption key was deleted, so encrypted data cannot be read; contact the tenant admin.
     TenantMasterKeyHasBeenDeleted,
-    /// `234042` Hybrid deployment tenant storage error, such as full storage space, please contact tenant administrator. (HTTP 400).
-    ///
-    /// The tenant's custom storage failed (e.g. storage full); contact the tenant admin or technical support.
+    /// `234042` Hybrid deployment tenant storage error, such as full storage space, please contact tenant administrator. (HTTP 400). The tenant's custom storage failed (e.g. storage full); contact the tenant admin or technical support.
     HybridDeploymentTenantStorageErrorSuch,
     /// A code the reference page does not document for this endpoint.
     Undocumented(i64),
 }
-impl ::lark_runtime::DocumentedError for GetError {
-    const DOCUMENTED: &'static [(Self, ::lark_runtime::ErrorFacts)] = &[
+impl DocumentedError for GetError {
+    const DOCUMENTED: &'static [(Self, ErrorFacts)] = &[
         (Self::InvalidRequestParam, crate::im::v1::errors::CODE_234001),
         (Self::Unauthorized, crate::im::v1::errors::CODE_234002),
         (Self::ImageHasBeenDeleted, crate::im::v1::errors::CODE_234005_2),
@@ -172,14 +130,5 @@ impl ::lark_runtime::DocumentedError for GetError {
             crate::im::v1::errors::CODE_234042_2,
         ),
     ];
-    fn undocumented(code: i64) -> Self {
-        Self::Undocumented(code)
-    }
-    fn undocumented_code(&self) -> Option<i64> {
-        match self {
-            Self::Undocumented(code) => Some(*code),
-            _ => None,
-        }
-    }
 }
 ::lark_runtime::documented_error_traits!(GetError);

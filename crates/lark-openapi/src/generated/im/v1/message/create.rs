@@ -14,14 +14,11 @@
 //! `POST /open-apis/im/v1/messages`
 //!
 //! Reference: <https://open.feishu.cn/document/server-docs/im-v1/message/create>
-use ::lark_runtime::__private::serde::{Deserialize, Serialize};
+use ::lark_runtime::__private::prelude::*;
 /// Request of 发送消息 — Send a message to a user or a chat.
-///
-/// `POST /open-apis/im/v1/messages`
 ///
 /// Build it with [`CreateRequest::builder`]; a request that exists has passed every constraint of the spec.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct CreateRequest {
     #[serde(skip)]
     receive_id_type: CreateRequestReceiveIdType,
@@ -107,9 +104,9 @@ impl CreateRequestBuilder {
         self
     }
     /// Checks every constraint of the spec and returns the request, or every violation found.
-    pub fn build(self) -> Result<CreateRequest, ::lark_runtime::ValidationError> {
-        let root = ::lark_runtime::validate::FieldPath::root();
-        let mut violations = ::lark_runtime::validate::Violations::default();
+    pub fn build(self) -> Result<CreateRequest, ValidationError> {
+        let root = FieldPath::root();
+        let mut violations = Violations::default();
         let receive_id_type = violations
             .required(&root.field("receive_id_type"), self.receive_id_type);
         let receive_id = violations.required(&root.field("receive_id"), self.receive_id);
@@ -130,26 +127,14 @@ impl CreateRequestBuilder {
             content,
             uuid: self.uuid,
         };
-        ::lark_runtime::Validate::validate(&request)?;
+        Validate::validate(&request)?;
         Ok(request)
     }
 }
-impl ::lark_runtime::Validate for CreateRequest {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
-        {
-            let at = at.field("receive_id_type");
-            let value = &self.receive_id_type;
-            ::lark_runtime::Validate::validate_at(value, &at, violations);
-        }
-        {
-            let at = at.field("msg_type");
-            let value = &self.msg_type;
-            ::lark_runtime::Validate::validate_at(value, &at, violations);
-        }
+impl Validate for CreateRequest {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
+        violations.check(&at.field("receive_id_type"), &self.receive_id_type);
+        violations.check(&at.field("msg_type"), &self.msg_type);
         {
             let at = at.field("uuid");
             if let Some(value) = &self.uuid {
@@ -158,59 +143,40 @@ impl ::lark_runtime::Validate for CreateRequest {
         }
     }
 }
-impl ::lark_runtime::Endpoint for CreateRequest {
+impl Endpoint for CreateRequest {
     type Data = CreateResponse;
     type Error = CreateError;
-    const METADATA: &'static ::lark_runtime::EndpointMetadata = &::lark_runtime::EndpointMetadata {
-        id: "im.v1.message.create",
-        summary: "发送消息 — Send a message to a user or a chat.",
-        method: ::lark_runtime::HttpMethod::Post,
-        path_template: "/open-apis/im/v1/messages",
-        access_tokens: &[
-            ::lark_runtime::AccessTokenKind::Tenant,
-            ::lark_runtime::AccessTokenKind::User,
-        ],
-        app_types: &[::lark_runtime::AppType::Custom, ::lark_runtime::AppType::Isv],
+    const METADATA: &'static EndpointMetadata = &EndpointMetadata {
+        access_tokens: &[AccessTokenKind::Tenant, AccessTokenKind::User],
+        app_types: &[AppType::Custom, AppType::Isv],
         scopes: &["im:message", "im:message:send_as_bot", "im:message:send"],
-        rate_limits: &[
-            ::lark_runtime::RateLimit::per_minute(1000),
-            ::lark_runtime::RateLimit::per_second(50),
-        ],
-        special_rate_limit: false,
-        envelope: ::lark_runtime::Envelope::Data,
-        request_body: ::lark_runtime::RequestBody::Json,
-        response_kind: ::lark_runtime::ResponseKind::Json,
-        pagination_items: None,
-        path_example: &[],
+        rate_limits: &[RateLimit::per_minute(1000), RateLimit::per_second(50)],
+        request_body: RequestBody::Json,
         query_example: &[("receive_id_type", "open_id")],
         request_example: Some(
             "{\"content\":\"{\\\"text\\\":\\\"test content\\\"}\",\"msg_type\":\"text\",\"receive_id\":\"ou_7d8a6e6df7621556ce0d21922b676706ccs\",\"uuid\":\"选填，每次调用前请更换，如a0d69e20-1dd1-458b-k525-dfeca4015204\"}",
         ),
-        file_parts: &[],
         response_example: Some(
             "{\"code\":0,\"data\":{\"body\":{\"content\":\"{\\\"text\\\":\\\"@_user_1 test content\\\"}\"},\"chat_id\":\"oc_5ad11d72b830411d72b836c20\",\"create_time\":\"1615380573411\",\"deleted\":false,\"mentions\":[{\"id\":\"ou_155184d1e73cbfb8973e5a9e698e74f2\",\"id_type\":\"open_id\",\"key\":\"@_user_1\",\"name\":\"Tom\",\"tenant_key\":\"736588c9260f175e\"}],\"message_id\":\"om_dc13264520392913993dd051dba21dcf\",\"msg_type\":\"interactive\",\"parent_id\":\"om_d4be107c616aed9c1da8ed8068570a9f\",\"root_id\":\"om_40eb06e7b84dc71c03e009ad3c754195\",\"sender\":{\"id\":\"cli_9f427eec54ae901b\",\"id_type\":\"app_id\",\"sender_type\":\"app\",\"tenant_key\":\"736588c9260f175e\"},\"thread_id\":\"omt_d4be107c616a\",\"update_time\":\"1615380573411\",\"updated\":false,\"upper_message_id\":\"om_40eb06e7b84dc71c03e009ad3c754195\"},\"msg\":\"success\"}",
         ),
+        ..EndpointMetadata::new(
+            "im.v1.message.create",
+            "发送消息 — Send a message to a user or a chat.",
+            HttpMethod::Post,
+            "/open-apis/im/v1/messages",
+        )
     };
-    fn path(&self) -> String {
-        String::from("/open-apis/im/v1/messages")
-    }
     fn query(&self) -> Vec<(&'static str, String)> {
         let mut query = Vec::new();
-        {
-            let value = &self.receive_id_type;
-            query.push(("receive_id_type", ToString::to_string(value)));
-        }
+        push_query(&mut query, "receive_id_type", [&self.receive_id_type]);
         query
     }
 }
 #[cfg(feature = "server")]
-impl ::lark_runtime::Incoming for CreateRequest {
-    fn from_incoming(
-        request: &::lark_runtime::IncomingRequest<'_>,
-    ) -> Result<Self, ::lark_runtime::ValidationError> {
+impl Incoming for CreateRequest {
+    fn from_incoming(request: &IncomingRequest<'_>) -> Result<Self, ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
         #[derive(Deserialize)]
-        #[serde(crate = "::lark_runtime::__private::serde")]
         struct Body {
             #[serde(default, rename = "receive_id")]
             receive_id: Option<String>,
@@ -221,13 +187,9 @@ impl ::lark_runtime::Incoming for CreateRequest {
             #[serde(default, rename = "uuid")]
             uuid: Option<String>,
         }
-        let root = ::lark_runtime::validate::FieldPath::root();
-        let mut violations = ::lark_runtime::validate::Violations::default();
+        let mut violations = Violations::default();
         let mut builder = Self::builder();
-        builder.receive_id_type = request
-            .query_one::<
-                CreateRequestReceiveIdType,
-            >(&root.field("receive_id_type"), "receive_id_type", &mut violations);
+        builder.receive_id_type = request.query_one("receive_id_type", &mut violations);
         let Some(body) = request.body::<Body>(&mut violations) else {
             return Err(violations.into_error("CreateRequest"));
         };
@@ -235,14 +197,13 @@ impl ::lark_runtime::Incoming for CreateRequest {
         builder.msg_type = body.msg_type;
         builder.content = body.content;
         builder.uuid = body.uuid;
-        ::lark_runtime::incoming::finish(violations, "CreateRequest", builder.build())
+        ::lark_runtime::incoming::finish(violations, builder.build())
     }
 }
 /// Response data of 发送消息 — Send a message to a user or a chat.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct CreateResponse {
     /// The new message's id, used by every later operation on it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -301,115 +262,61 @@ pub struct CreateResponse {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum CreateError {
-    /// `230001` Your request contains an invalid request parameter. (HTTP 400).
-    ///
-    /// A request parameter is invalid; read the returned message and the `ext` detail, check the inputs against the docs, and see the guide on error 230001.
+    /// `230001` Your request contains an invalid request parameter. (HTTP 400). A request parameter is invalid; read the returned message and the `ext` detail, check the inputs against the docs, and see the guide on error 230001.
     YourRequestContainsAnInvalidRequest,
-    /// `230002` The bot can not be outside the group. (HTTP 400).
-    ///
-    /// The bot is not in the chat; add the app's bot to the chat first.
+    /// `230002` The bot can not be outside the group. (HTTP 400). The bot is not in the chat; add the app's bot to the chat first.
     TheBotCanNotBeOutside,
-    /// `230006` Bot ability is not activated. (HTTP 400).
-    ///
-    /// The app's bot ability is not enabled; enable it and publish a version.
+    /// `230006` Bot ability is not activated. (HTTP 400). The app's bot ability is not enabled; enable it and publish a version.
     BotAbilityIsNotActivated,
-    /// `230013` Bot has NO availability to this user. (HTTP 400).
-    ///
-    /// The recipient (or the other side of a p2p chat) is outside the bot's availability range, is disabled for the app, or has left the company; add the user to the availability range in the developer console and publish, or ask an admin to check the app's disabled members.
+    /// `230013` Bot has NO availability to this user. (HTTP 400). The recipient (or the other side of a p2p chat) is outside the bot's availability range, is disabled for the app, or has left the company; add the user to the availability range in the developer console and publish, or ask an admin to check the app's disabled members.
     BotHasNoAvailabilityToThis,
-    /// `230015` P2P chat can NOT be shared. (HTTP 400).
-    ///
-    /// A one-on-one chat cannot be shared; share a group chat card or a user card instead.
+    /// `230015` P2P chat can NOT be shared. (HTTP 400). A one-on-one chat cannot be shared; share a group chat card or a user card instead.
     P2pChatCanNotBeShared,
-    /// `230017` Bot is NOT the owner of the resource. (HTTP 400).
-    ///
-    /// The bot can only send files it uploaded itself; upload the file through the im file upload endpoint first.
+    /// `230017` Bot is NOT the owner of the resource. (HTTP 400). The bot can only send files it uploaded itself; upload the file through the im file upload endpoint first.
     BotIsNotTheOwnerOf,
-    /// `230018` These operations are NOT allowed at current group settings. (HTTP 400).
-    ///
-    /// The chat's settings forbid this (e.g. only some members may speak); check the settings or ask a chat admin.
+    /// `230018` These operations are NOT allowed at current group settings. (HTTP 400). The chat's settings forbid this (e.g. only some members may speak); check the settings or ask a chat admin.
     TheseOperationsAreNotAllowedAt,
-    /// `230019` The topic does NOT exist. (HTTP 400).
-    ///
-    /// The thread does not exist; check the thread id.
+    /// `230019` The topic does NOT exist. (HTTP 400). The thread does not exist; check the thread id.
     TheTopicDoesNotExist,
-    /// `230020` This operation triggers the frequency limit. (HTTP 400).
-    ///
-    /// The operation hit a rate limit; lower the request rate and retry later.
-    ///
-    /// Retrying can succeed.
+    /// `230020` This operation triggers the frequency limit. (HTTP 400). The operation hit a rate limit; lower the request rate and retry later. Retrying can succeed.
     ThisOperationTriggersTheFrequencyLimit,
-    /// `230022` The content of the message contains sensitive information. (HTTP 400).
-    ///
-    /// The content contains sensitive information; change it and retry.
+    /// `230022` The content of the message contains sensitive information. (HTTP 400). The content contains sensitive information; change it and retry.
     TheContentOfTheMessageContains,
-    /// `230025` The length of the message content reaches its limit. (HTTP 400).
-    ///
-    /// The content is too long: at most 150 KB for text, 30 KB for cards and rich text (card template data and style tags count towards the size).
+    /// `230025` The length of the message content reaches its limit. (HTTP 400). The content is too long: at most 150 KB for text, 30 KB for cards and rich text (card template data and style tags count towards the size).
     TheLengthOfTheMessageContent,
-    /// `230027` Lack of necessary permissions. (HTTP 400).
-    ///
-    /// Not allowed: a scope is missing (see the returned message), the user's authorization was not found, or the bot lacks external sharing for an external chat.
+    /// `230027` Lack of necessary permissions. (HTTP 400). Not allowed: a scope is missing (see the returned message), the user's authorization was not found, or the bot lacks external sharing for an external chat.
     LackOfNecessaryPermissions,
-    /// `230099` Failed to create card content. (HTTP 400).
-    ///
-    /// Creating the card failed; read the returned detail and follow the page's 230099 sub-code table.
+    /// `230099` Failed to create card content. (HTTP 400). Creating the card failed; read the returned detail and follow the page's 230099 sub-code table.
     FailedToCreateCardContent,
-    /// `230028` The messages do NOT pass the audit. (HTTP 400).
-    ///
-    /// The content failed the data-leak check (e.g. plain phone numbers or email addresses); change it as the returned message says.
+    /// `230028` The messages do NOT pass the audit. (HTTP 400). The content failed the data-leak check (e.g. plain phone numbers or email addresses); change it as the returned message says.
     TheMessagesDoNotPassThe,
-    /// `230029` User has resigned. (HTTP 400).
-    ///
-    /// The user has left the company; messages cannot be sent to them.
+    /// `230029` User has resigned. (HTTP 400). The user has left the company; messages cannot be sent to them.
     UserHasResigned,
-    /// `230034` The receive_id is invalid. (HTTP 400).
-    ///
-    /// The receive_id is invalid; pass a correct id of the kind named by receive_id_type.
+    /// `230034` The receive_id is invalid. (HTTP 400). The receive_id is invalid; pass a correct id of the kind named by receive_id_type.
     TheReceiveIdIsInvalid,
-    /// `230035` Send Message Permission deny. (HTTP 400).
-    ///
-    /// No permission to send: the chat may be muted, the recipient may have blocked the bot, or tenant communication rules forbid it.
+    /// `230035` Send Message Permission deny. (HTTP 400). No permission to send: the chat may be muted, the recipient may have blocked the bot, or tenant communication rules forbid it.
     SendMessagePermissionDeny,
-    /// `230036` Tenant crypt key has been deleted. (HTTP 400).
-    ///
-    /// The tenant's encryption key was deleted, so data encrypted with it is unusable; contact the tenant admin.
+    /// `230036` Tenant crypt key has been deleted. (HTTP 400). The tenant's encryption key was deleted, so data encrypted with it is unusable; contact the tenant admin.
     TenantCryptKeyHasBeenDeleted,
-    /// `230038` Cross tenant p2p chat operate forbid. (HTTP 400).
-    ///
-    /// Messages cannot be sent to a cross-tenant one-on-one chat through this endpoint.
+    /// `230038` Cross tenant p2p chat operate forbid. (HTTP 400). Messages cannot be sent to a cross-tenant one-on-one chat through this endpoint.
     CrossTenantP2pChatOperateForbid,
-    /// `230049` The message is being sent. (HTTP 400).
-    ///
-    /// The message is still being sent; wait and try again later.
-    ///
-    /// Retrying can succeed.
+    /// `230049` The message is being sent. (HTTP 400). The message is still being sent; wait and try again later. Retrying can succeed.
     TheMessageIsBeingSent,
-    /// `230053` The user has stopped the bot from sending messages. (HTTP 400).
-    ///
-    /// The user has turned off messages from this bot; the bot cannot message them one-on-one.
+    /// `230053` The user has stopped the bot from sending messages. (HTTP 400). The user has turned off messages from this bot; the bot cannot message them one-on-one.
     TheUserHasStoppedTheBot,
-    /// `230054` This type of message is unavailable in the connection group. (HTTP 400).
-    ///
-    /// This message type (e.g. cards) cannot be sent in a private connection chat.
+    /// `230054` This type of message is unavailable in the connection group. (HTTP 400). This message type (e.g. cards) cannot be sent in a private connection chat.
     ThisTypeOfMessageIsUnavailable,
-    /// `230055` The type of file upload does not match the type of message being sent. (HTTP 400).
-    ///
-    /// The uploaded file's type does not match msg_type (e.g. an MP4 upload must be sent as media).
+    /// `230055` The type of file upload does not match the type of message being sent. (HTTP 400). The uploaded file's type does not match msg_type (e.g. an MP4 upload must be sent as media).
     TheTypeOfFileUploadDoes,
-    /// `230075` Sending encrypted messages is not supported. (HTTP 400).
-    ///
-    /// Messages cannot be sent to encrypted or secure chats.
+    /// `230075` Sending encrypted messages is not supported. (HTTP 400). Messages cannot be sent to encrypted or secure chats.
     SendingEncryptedMessagesIsNotSupported,
-    /// `232009` Your request specifies a chat which has already been dissolved. (HTTP 400).
-    ///
-    /// The chat has been dissolved; get a valid chat id and retry.
+    /// `232009` Your request specifies a chat which has already been dissolved. (HTTP 400). The chat has been dissolved; get a valid chat id and retry.
     YourRequestSpecifiesAChatWhich,
     /// A code the reference page does not document for this endpoint.
     Undocumented(i64),
 }
-impl ::lark_runtime::DocumentedError for CreateError {
-    const DOCUMENTED: &'static [(Self, ::lark_runtime::ErrorFacts)] = &[
+impl DocumentedError for CreateError {
+    const DOCUMENTED: &'static [(Self, ErrorFacts)] = &[
         (
             Self::YourRequestContainsAnInvalidRequest,
             crate::im::v1::errors::CODE_230001_3,
@@ -445,15 +352,6 @@ impl ::lark_runtime::DocumentedError for CreateError {
         ),
         (Self::YourRequestSpecifiesAChatWhich, crate::im::v1::errors::CODE_232009_2),
     ];
-    fn undocumented(code: i64) -> Self {
-        Self::Undocumented(code)
-    }
-    fn undocumented_code(&self) -> Option<i64> {
-        match self {
-            Self::Undocumented(code) => Some(*code),
-            _ => None,
-        }
-    }
 }
 ::lark_runtime::documented_error_traits!(CreateError);
 /// Which kind of id `receive_id` is: a user id (open_id, union_id, user_id, email) or a chat id. Reading user_id needs the contact:user.employee_id:readonly scope.
@@ -470,34 +368,18 @@ pub enum CreateRequestReceiveIdType {
     Email,
     /// `"chat_id"`: A chat's id.
     ChatId,
-    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
-    /// fails validation.
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl ::lark_runtime::enums::StringEnum for CreateRequestReceiveIdType {
-    fn from_wire(value: &str) -> Self {
-        match value {
-            "open_id" => Self::OpenId,
-            "union_id" => Self::UnionId,
-            "user_id" => Self::UserId,
-            "email" => Self::Email,
-            "chat_id" => Self::ChatId,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-    fn as_wire(&self) -> &str {
-        match self {
-            Self::OpenId => "open_id",
-            Self::UnionId => "union_id",
-            Self::UserId => "user_id",
-            Self::Email => "email",
-            Self::ChatId => "chat_id",
-            Self::Unknown(value) => value,
-        }
-    }
-    fn is_known(&self) -> bool {
-        !matches!(self, Self::Unknown(_))
-    }
+impl CreateRequestReceiveIdType {
+    /// Every value the spec names, with its wire form.
+    pub const VALUES: &'static [(Self, &'static str)] = &[
+        (Self::OpenId, "open_id"),
+        (Self::UnionId, "union_id"),
+        (Self::UserId, "user_id"),
+        (Self::Email, "email"),
+        (Self::ChatId, "chat_id"),
+    ];
 }
 ::lark_runtime::string_enum_traits!(CreateRequestReceiveIdType);
 /// The message type; `content` must match it. See the message content guide (create_json) for each type's format.
@@ -526,46 +408,24 @@ pub enum CreateRequestMsgType {
     ShareUser,
     /// `"system"`: A system message; only in a bot's one-on-one chat, not in groups.
     System,
-    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
-    /// fails validation.
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl ::lark_runtime::enums::StringEnum for CreateRequestMsgType {
-    fn from_wire(value: &str) -> Self {
-        match value {
-            "text" => Self::Text,
-            "post" => Self::Post,
-            "image" => Self::Image,
-            "file" => Self::File,
-            "audio" => Self::Audio,
-            "media" => Self::Media,
-            "sticker" => Self::Sticker,
-            "interactive" => Self::Interactive,
-            "share_chat" => Self::ShareChat,
-            "share_user" => Self::ShareUser,
-            "system" => Self::System,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-    fn as_wire(&self) -> &str {
-        match self {
-            Self::Text => "text",
-            Self::Post => "post",
-            Self::Image => "image",
-            Self::File => "file",
-            Self::Audio => "audio",
-            Self::Media => "media",
-            Self::Sticker => "sticker",
-            Self::Interactive => "interactive",
-            Self::ShareChat => "share_chat",
-            Self::ShareUser => "share_user",
-            Self::System => "system",
-            Self::Unknown(value) => value,
-        }
-    }
-    fn is_known(&self) -> bool {
-        !matches!(self, Self::Unknown(_))
-    }
+impl CreateRequestMsgType {
+    /// Every value the spec names, with its wire form.
+    pub const VALUES: &'static [(Self, &'static str)] = &[
+        (Self::Text, "text"),
+        (Self::Post, "post"),
+        (Self::Image, "image"),
+        (Self::File, "file"),
+        (Self::Audio, "audio"),
+        (Self::Media, "media"),
+        (Self::Sticker, "sticker"),
+        (Self::Interactive, "interactive"),
+        (Self::ShareChat, "share_chat"),
+        (Self::ShareUser, "share_user"),
+        (Self::System, "system"),
+    ];
 }
 ::lark_runtime::string_enum_traits!(CreateRequestMsgType);
 /// The message type.
@@ -594,45 +454,23 @@ pub enum CreateResponseMsgType {
     ShareUser,
     /// `"system"`: A system message; only in a bot's one-on-one chat, not in groups.
     System,
-    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
-    /// fails validation.
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl ::lark_runtime::enums::StringEnum for CreateResponseMsgType {
-    fn from_wire(value: &str) -> Self {
-        match value {
-            "text" => Self::Text,
-            "post" => Self::Post,
-            "image" => Self::Image,
-            "file" => Self::File,
-            "audio" => Self::Audio,
-            "media" => Self::Media,
-            "sticker" => Self::Sticker,
-            "interactive" => Self::Interactive,
-            "share_chat" => Self::ShareChat,
-            "share_user" => Self::ShareUser,
-            "system" => Self::System,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-    fn as_wire(&self) -> &str {
-        match self {
-            Self::Text => "text",
-            Self::Post => "post",
-            Self::Image => "image",
-            Self::File => "file",
-            Self::Audio => "audio",
-            Self::Media => "media",
-            Self::Sticker => "sticker",
-            Self::Interactive => "interactive",
-            Self::ShareChat => "share_chat",
-            Self::ShareUser => "share_user",
-            Self::System => "system",
-            Self::Unknown(value) => value,
-        }
-    }
-    fn is_known(&self) -> bool {
-        !matches!(self, Self::Unknown(_))
-    }
+impl CreateResponseMsgType {
+    /// Every value the spec names, with its wire form.
+    pub const VALUES: &'static [(Self, &'static str)] = &[
+        (Self::Text, "text"),
+        (Self::Post, "post"),
+        (Self::Image, "image"),
+        (Self::File, "file"),
+        (Self::Audio, "audio"),
+        (Self::Media, "media"),
+        (Self::Sticker, "sticker"),
+        (Self::Interactive, "interactive"),
+        (Self::ShareChat, "share_chat"),
+        (Self::ShareUser, "share_user"),
+        (Self::System, "system"),
+    ];
 }
 ::lark_runtime::string_enum_traits!(CreateResponseMsgType);

@@ -13,14 +13,11 @@
 //! `DELETE /open-apis/im/v1/messages/:message_id`
 //!
 //! Reference: <https://open.feishu.cn/document/server-docs/im-v1/message/delete>
-use ::lark_runtime::__private::serde::{Deserialize, Serialize};
+use ::lark_runtime::__private::prelude::*;
 /// Request of 撤回消息 — Recall a message.
-///
-/// `DELETE /open-apis/im/v1/messages/:message_id`
 ///
 /// Build it with [`DeleteRequest::builder`]; a request that exists has passed every constraint of the spec.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct DeleteRequest {
     #[serde(skip)]
     message_id: String,
@@ -50,84 +47,56 @@ impl DeleteRequestBuilder {
         self
     }
     /// Checks every constraint of the spec and returns the request, or every violation found.
-    pub fn build(self) -> Result<DeleteRequest, ::lark_runtime::ValidationError> {
-        let root = ::lark_runtime::validate::FieldPath::root();
-        let mut violations = ::lark_runtime::validate::Violations::default();
+    pub fn build(self) -> Result<DeleteRequest, ValidationError> {
+        let root = FieldPath::root();
+        let mut violations = Violations::default();
         let message_id = violations.required(&root.field("message_id"), self.message_id);
         let (Some(message_id),) = (message_id,) else {
             return Err(violations.into_error("DeleteRequest"));
         };
         let request = DeleteRequest { message_id };
-        ::lark_runtime::Validate::validate(&request)?;
+        Validate::validate(&request)?;
         Ok(request)
     }
 }
-impl ::lark_runtime::Validate for DeleteRequest {
-    fn validate_at(
-        &self,
-        _at: &::lark_runtime::validate::FieldPath<'_>,
-        _violations: &mut ::lark_runtime::validate::Violations,
-    ) {}
-}
-impl ::lark_runtime::Endpoint for DeleteRequest {
+impl Validate for DeleteRequest {}
+impl Endpoint for DeleteRequest {
     type Data = DeleteResponse;
     type Error = DeleteError;
-    const METADATA: &'static ::lark_runtime::EndpointMetadata = &::lark_runtime::EndpointMetadata {
-        id: "im.v1.message.delete",
-        summary: "撤回消息 — Recall a message.",
-        method: ::lark_runtime::HttpMethod::Delete,
-        path_template: "/open-apis/im/v1/messages/:message_id",
-        access_tokens: &[
-            ::lark_runtime::AccessTokenKind::Tenant,
-            ::lark_runtime::AccessTokenKind::User,
-        ],
-        app_types: &[::lark_runtime::AppType::Custom, ::lark_runtime::AppType::Isv],
+    const METADATA: &'static EndpointMetadata = &EndpointMetadata {
+        access_tokens: &[AccessTokenKind::Tenant, AccessTokenKind::User],
+        app_types: &[AppType::Custom, AppType::Isv],
         scopes: &["im:message", "im:message:recall", "im:message:send_as_bot"],
-        rate_limits: &[
-            ::lark_runtime::RateLimit::per_minute(1000),
-            ::lark_runtime::RateLimit::per_second(50),
-        ],
-        special_rate_limit: false,
-        envelope: ::lark_runtime::Envelope::Data,
-        request_body: ::lark_runtime::RequestBody::None,
-        response_kind: ::lark_runtime::ResponseKind::Json,
-        pagination_items: None,
+        rate_limits: &[RateLimit::per_minute(1000), RateLimit::per_second(50)],
         path_example: &[("message_id", "om_dc13264520392913993dd051dba21dcf")],
-        query_example: &[],
-        request_example: None,
-        file_parts: &[],
         response_example: Some("{\"code\":0,\"data\":{},\"msg\":\"success\"}"),
+        ..EndpointMetadata::new(
+            "im.v1.message.delete",
+            "撤回消息 — Recall a message.",
+            HttpMethod::Delete,
+            "/open-apis/im/v1/messages/:message_id",
+        )
     };
     fn path(&self) -> String {
-        ::lark_runtime::wire::fill_path(
+        fill_path(
             Self::METADATA.path_template,
             &[("message_id", ToString::to_string(&self.message_id))],
         )
     }
-    fn query(&self) -> Vec<(&'static str, String)> {
-        Vec::new()
-    }
 }
 #[cfg(feature = "server")]
-impl ::lark_runtime::Incoming for DeleteRequest {
-    fn from_incoming(
-        request: &::lark_runtime::IncomingRequest<'_>,
-    ) -> Result<Self, ::lark_runtime::ValidationError> {
-        let root = ::lark_runtime::validate::FieldPath::root();
-        let mut violations = ::lark_runtime::validate::Violations::default();
+impl Incoming for DeleteRequest {
+    fn from_incoming(request: &IncomingRequest<'_>) -> Result<Self, ValidationError> {
+        let mut violations = Violations::default();
         let mut builder = Self::builder();
-        builder.message_id = request
-            .path_param::<
-                String,
-            >(&root.field("message_id"), "message_id", &mut violations);
-        ::lark_runtime::incoming::finish(violations, "DeleteRequest", builder.build())
+        builder.message_id = request.path_param("message_id", &mut violations);
+        ::lark_runtime::incoming::finish(violations, builder.build())
     }
 }
 /// Response data of 撤回消息 — Recall a message.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct DeleteResponse {}
 /// A documented error code of 撤回消息 — Recall a message.
 ///
@@ -135,55 +104,33 @@ pub struct DeleteResponse {}
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum DeleteError {
-    /// `230001` Your request contains an invalid request parameter. (HTTP 400).
-    ///
-    /// A request parameter is invalid; check the inputs against the returned message and the docs.
+    /// `230001` Your request contains an invalid request parameter. (HTTP 400). A request parameter is invalid; check the inputs against the returned message and the docs.
     YourRequestContainsAnInvalidRequest,
-    /// `230002` The bot can not be outside the group. (HTTP 400).
-    ///
-    /// The bot is not in the chat; add the app's bot to the chat first.
+    /// `230002` The bot can not be outside the group. (HTTP 400). The bot is not in the chat; add the app's bot to the chat first.
     TheBotCanNotBeOutside,
-    /// `230006` Bot ability is not activated. (HTTP 400).
-    ///
-    /// The app's bot ability is not enabled; enable it and publish a version.
+    /// `230006` Bot ability is not activated. (HTTP 400). The app's bot ability is not enabled; enable it and publish a version.
     BotAbilityIsNotActivated,
-    /// `230009` Message has expired when recall message. (HTTP 400).
-    ///
-    /// The message is too old to recall; recalls must fall within the time limit the tenant admin set.
+    /// `230009` Message has expired when recall message. (HTTP 400). The message is too old to recall; recalls must fall within the time limit the tenant admin set.
     MessageHasExpiredWhenRecallMessage,
-    /// `230013` Bot has NO availability to this user. (HTTP 400).
-    ///
-    /// The user (or the other side of a p2p chat) is outside the bot's availability range, is disabled for the app, or has left the company; add the user to the availability range in the developer console and publish, or ask an admin to check the app's disabled members.
+    /// `230013` Bot has NO availability to this user. (HTTP 400). The user (or the other side of a p2p chat) is outside the bot's availability range, is disabled for the app, or has left the company; add the user to the availability range in the developer console and publish, or ask an admin to check the app's disabled members.
     BotHasNoAvailabilityToThis,
-    /// `230026` No permission to recall this message. (HTTP 400).
-    ///
-    /// The bot may only recall messages it sent itself.
+    /// `230026` No permission to recall this message. (HTTP 400). The bot may only recall messages it sent itself.
     NoPermissionToRecallThisMessage,
-    /// `230027` Lack of necessary permissions. (HTTP 400).
-    ///
-    /// Not allowed: a scope is missing (see the returned message), the user's authorization was not found, or the bot lacks external sharing for an external chat.
+    /// `230027` Lack of necessary permissions. (HTTP 400). Not allowed: a scope is missing (see the returned message), the user's authorization was not found, or the bot lacks external sharing for an external chat.
     LackOfNecessaryPermissions,
-    /// `230050` The message is invisible to the operator. (HTTP 400).
-    ///
-    /// The message is not visible to the caller, so this cannot be done.
+    /// `230050` The message is invisible to the operator. (HTTP 400). The message is not visible to the caller, so this cannot be done.
     TheMessageIsInvisibleToThe,
-    /// `230054` This operation is not supported for this message type. (HTTP 400).
-    ///
-    /// This message type does not support the operation; see the note on unsupported message types.
+    /// `230054` This operation is not supported for this message type. (HTTP 400). This message type does not support the operation; see the note on unsupported message types.
     ThisOperationIsNotSupportedFor,
-    /// `230110` Action unavailable as the message has been deleted. (HTTP 400).
-    ///
-    /// The message has been deleted; the operation is not possible.
+    /// `230110` Action unavailable as the message has been deleted. (HTTP 400). The message has been deleted; the operation is not possible.
     ActionUnavailableAsTheMessageHas,
-    /// `232009` Your request specifies a chat which has already been dissolved. (HTTP 400).
-    ///
-    /// The chat has been dissolved; the operation is not possible.
+    /// `232009` Your request specifies a chat which has already been dissolved. (HTTP 400). The chat has been dissolved; the operation is not possible.
     YourRequestSpecifiesAChatWhich,
     /// A code the reference page does not document for this endpoint.
     Undocumented(i64),
 }
-impl ::lark_runtime::DocumentedError for DeleteError {
-    const DOCUMENTED: &'static [(Self, ::lark_runtime::ErrorFacts)] = &[
+impl DocumentedError for DeleteError {
+    const DOCUMENTED: &'static [(Self, ErrorFacts)] = &[
         (
             Self::YourRequestContainsAnInvalidRequest,
             crate::im::v1::errors::CODE_230001_2,
@@ -199,14 +146,5 @@ impl ::lark_runtime::DocumentedError for DeleteError {
         (Self::ActionUnavailableAsTheMessageHas, crate::im::v1::errors::CODE_230110_2),
         (Self::YourRequestSpecifiesAChatWhich, crate::im::v1::errors::CODE_232009_3),
     ];
-    fn undocumented(code: i64) -> Self {
-        Self::Undocumented(code)
-    }
-    fn undocumented_code(&self) -> Option<i64> {
-        match self {
-            Self::Undocumented(code) => Some(*code),
-            _ => None,
-        }
-    }
 }
 ::lark_runtime::documented_error_traits!(DeleteError);

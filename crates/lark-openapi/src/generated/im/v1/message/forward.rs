@@ -13,14 +13,11 @@
 //! `POST /open-apis/im/v1/messages/:message_id/forward`
 //!
 //! Reference: <https://open.feishu.cn/document/server-docs/im-v1/message/forward>
-use ::lark_runtime::__private::serde::{Deserialize, Serialize};
+use ::lark_runtime::__private::prelude::*;
 /// Request of 转发消息 — Forward a message to a user, chat or thread.
-///
-/// `POST /open-apis/im/v1/messages/:message_id/forward`
 ///
 /// Build it with [`ForwardRequest::builder`]; a request that exists has passed every constraint of the spec.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct ForwardRequest {
     #[serde(skip)]
     message_id: String,
@@ -94,9 +91,9 @@ impl ForwardRequestBuilder {
         self
     }
     /// Checks every constraint of the spec and returns the request, or every violation found.
-    pub fn build(self) -> Result<ForwardRequest, ::lark_runtime::ValidationError> {
-        let root = ::lark_runtime::validate::FieldPath::root();
-        let mut violations = ::lark_runtime::validate::Violations::default();
+    pub fn build(self) -> Result<ForwardRequest, ValidationError> {
+        let root = FieldPath::root();
+        let mut violations = Violations::default();
         let message_id = violations.required(&root.field("message_id"), self.message_id);
         let receive_id_type = violations
             .required(&root.field("receive_id_type"), self.receive_id_type);
@@ -114,21 +111,13 @@ impl ForwardRequestBuilder {
             uuid: self.uuid,
             receive_id,
         };
-        ::lark_runtime::Validate::validate(&request)?;
+        Validate::validate(&request)?;
         Ok(request)
     }
 }
-impl ::lark_runtime::Validate for ForwardRequest {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
-        {
-            let at = at.field("receive_id_type");
-            let value = &self.receive_id_type;
-            ::lark_runtime::Validate::validate_at(value, &at, violations);
-        }
+impl Validate for ForwardRequest {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
+        violations.check(&at.field("receive_id_type"), &self.receive_id_type);
         {
             let at = at.field("uuid");
             if let Some(value) = &self.uuid {
@@ -137,26 +126,15 @@ impl ::lark_runtime::Validate for ForwardRequest {
         }
     }
 }
-impl ::lark_runtime::Endpoint for ForwardRequest {
+impl Endpoint for ForwardRequest {
     type Data = ForwardResponse;
     type Error = ForwardError;
-    const METADATA: &'static ::lark_runtime::EndpointMetadata = &::lark_runtime::EndpointMetadata {
-        id: "im.v1.message.forward",
-        summary: "转发消息 — Forward a message to a user, chat or thread.",
-        method: ::lark_runtime::HttpMethod::Post,
-        path_template: "/open-apis/im/v1/messages/:message_id/forward",
-        access_tokens: &[::lark_runtime::AccessTokenKind::Tenant],
-        app_types: &[::lark_runtime::AppType::Custom, ::lark_runtime::AppType::Isv],
+    const METADATA: &'static EndpointMetadata = &EndpointMetadata {
+        access_tokens: &[AccessTokenKind::Tenant],
+        app_types: &[AppType::Custom, AppType::Isv],
         scopes: &["im:message", "im:message:send_as_bot"],
-        rate_limits: &[
-            ::lark_runtime::RateLimit::per_minute(1000),
-            ::lark_runtime::RateLimit::per_second(50),
-        ],
-        special_rate_limit: false,
-        envelope: ::lark_runtime::Envelope::Data,
-        request_body: ::lark_runtime::RequestBody::Json,
-        response_kind: ::lark_runtime::ResponseKind::Json,
-        pagination_items: None,
+        rate_limits: &[RateLimit::per_minute(1000), RateLimit::per_second(50)],
+        request_body: RequestBody::Json,
         path_example: &[("message_id", "om_dc13264520392913993dd051dba21dcf")],
         query_example: &[
             ("receive_id_type", "open_id"),
@@ -165,66 +143,54 @@ impl ::lark_runtime::Endpoint for ForwardRequest {
         request_example: Some(
             "{\"receive_id\":\"ou_a0553eda9014c201e6969b478895c230\"}",
         ),
-        file_parts: &[],
         response_example: Some(
             "{\"code\":0,\"data\":{\"body\":{\"content\":\"{\\\"text\\\":\\\"test content\\\"}\"},\"chat_id\":\"oc_5ad11d72b830411d72b836c20\",\"create_time\":\"1615380573411\",\"deleted\":false,\"message_id\":\"om_dc13264520392913993dd051dba21dcf\",\"msg_type\":\"text\",\"parent_id\":\"om_d4be107c616aed9c1da8ed8068570a9f\",\"root_id\":\"om_40eb06e7b84dc71c03e009ad3c754195\",\"sender\":{\"id\":\"cli_9f427eec54ae901b\",\"id_type\":\"app_id\",\"sender_type\":\"app\",\"tenant_key\":\"736588c9260f175e\"},\"update_time\":\"1615380573411\",\"updated\":false},\"msg\":\"success\"}",
         ),
+        ..EndpointMetadata::new(
+            "im.v1.message.forward",
+            "转发消息 — Forward a message to a user, chat or thread.",
+            HttpMethod::Post,
+            "/open-apis/im/v1/messages/:message_id/forward",
+        )
     };
     fn path(&self) -> String {
-        ::lark_runtime::wire::fill_path(
+        fill_path(
             Self::METADATA.path_template,
             &[("message_id", ToString::to_string(&self.message_id))],
         )
     }
     fn query(&self) -> Vec<(&'static str, String)> {
         let mut query = Vec::new();
-        {
-            let value = &self.receive_id_type;
-            query.push(("receive_id_type", ToString::to_string(value)));
-        }
-        if let Some(value) = &self.uuid {
-            query.push(("uuid", ToString::to_string(value)));
-        }
+        push_query(&mut query, "receive_id_type", [&self.receive_id_type]);
+        push_query(&mut query, "uuid", &self.uuid);
         query
     }
 }
 #[cfg(feature = "server")]
-impl ::lark_runtime::Incoming for ForwardRequest {
-    fn from_incoming(
-        request: &::lark_runtime::IncomingRequest<'_>,
-    ) -> Result<Self, ::lark_runtime::ValidationError> {
+impl Incoming for ForwardRequest {
+    fn from_incoming(request: &IncomingRequest<'_>) -> Result<Self, ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
         #[derive(Deserialize)]
-        #[serde(crate = "::lark_runtime::__private::serde")]
         struct Body {
             #[serde(default, rename = "receive_id")]
             receive_id: Option<String>,
         }
-        let root = ::lark_runtime::validate::FieldPath::root();
-        let mut violations = ::lark_runtime::validate::Violations::default();
+        let mut violations = Violations::default();
         let mut builder = Self::builder();
-        builder.message_id = request
-            .path_param::<
-                String,
-            >(&root.field("message_id"), "message_id", &mut violations);
-        builder.receive_id_type = request
-            .query_one::<
-                ForwardRequestReceiveIdType,
-            >(&root.field("receive_id_type"), "receive_id_type", &mut violations);
-        builder.uuid = request
-            .query_one::<String>(&root.field("uuid"), "uuid", &mut violations);
+        builder.message_id = request.path_param("message_id", &mut violations);
+        builder.receive_id_type = request.query_one("receive_id_type", &mut violations);
+        builder.uuid = request.query_one("uuid", &mut violations);
         let Some(body) = request.body::<Body>(&mut violations) else {
             return Err(violations.into_error("ForwardRequest"));
         };
         builder.receive_id = body.receive_id;
-        ::lark_runtime::incoming::finish(violations, "ForwardRequest", builder.build())
+        ::lark_runtime::incoming::finish(violations, builder.build())
     }
 }
 /// Response data of 转发消息 — Forward a message to a user, chat or thread.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct ForwardResponse {
     /// The id of the new, forwarded message, used by every later operation on it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -284,119 +250,63 @@ pub struct ForwardResponse {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ForwardError {
-    /// `230001` Your request contains an invalid request parameter. (HTTP 400).
-    ///
-    /// A request parameter is invalid; check the inputs against the returned message and the docs.
+    /// `230001` Your request contains an invalid request parameter. (HTTP 400). A request parameter is invalid; check the inputs against the returned message and the docs.
     YourRequestContainsAnInvalidRequest,
-    /// `230002` The bot can not be outside the group. (HTTP 400).
-    ///
-    /// The bot is not in the chat; add the app's bot to the chat first.
+    /// `230002` The bot can not be outside the group. (HTTP 400). The bot is not in the chat; add the app's bot to the chat first.
     TheBotCanNotBeOutside,
-    /// `230006` Bot ability is not activated. (HTTP 400).
-    ///
-    /// The app's bot ability is not enabled; enable it and publish a version.
+    /// `230006` Bot ability is not activated. (HTTP 400). The app's bot ability is not enabled; enable it and publish a version.
     BotAbilityIsNotActivated,
-    /// `230013` Bot has NO availability to this user. (HTTP 400).
-    ///
-    /// The user (or the other side of a p2p chat) is outside the bot's availability range, is disabled for the app, or has left the company; add the user to the availability range in the developer console and publish, or ask an admin to check the app's disabled members.
+    /// `230013` Bot has NO availability to this user. (HTTP 400). The user (or the other side of a p2p chat) is outside the bot's availability range, is disabled for the app, or has left the company; add the user to the availability range in the developer console and publish, or ask an admin to check the app's disabled members.
     BotHasNoAvailabilityToThis,
-    /// `230018` These operations are NOT allowed at current group settings. (HTTP 400).
-    ///
-    /// The chat's settings forbid this (e.g. only some members may speak); check the settings or ask a chat admin.
+    /// `230018` These operations are NOT allowed at current group settings. (HTTP 400). The chat's settings forbid this (e.g. only some members may speak); check the settings or ask a chat admin.
     TheseOperationsAreNotAllowedAt,
-    /// `230019` The thread does NOT exist. (HTTP 400).
-    ///
-    /// The target thread does not exist; check the thread_id.
+    /// `230019` The thread does NOT exist. (HTTP 400). The target thread does not exist; check the thread_id.
     TheThreadDoesNotExist,
-    /// `230020` This operation triggers the frequency limit. (HTTP 400).
-    ///
-    /// The operation hit a rate limit; lower the request rate and retry later.
-    ///
-    /// Retrying can succeed.
+    /// `230020` This operation triggers the frequency limit. (HTTP 400). The operation hit a rate limit; lower the request rate and retry later. Retrying can succeed.
     ThisOperationTriggersTheFrequencyLimit,
-    /// `230027` Lack of necessary permissions. (HTTP 400).
-    ///
-    /// Not allowed: a scope is missing (see the returned message), the user's authorization was not found, or the bot lacks external sharing for an external chat.
+    /// `230027` Lack of necessary permissions. (HTTP 400). Not allowed: a scope is missing (see the returned message), the user's authorization was not found, or the bot lacks external sharing for an external chat.
     LackOfNecessaryPermissions,
-    /// `230029` User has resigned. (HTTP 400).
-    ///
-    /// The user has left the company; messages cannot be sent to them.
+    /// `230029` User has resigned. (HTTP 400). The user has left the company; messages cannot be sent to them.
     UserHasResigned,
-    /// `230034` The receive_id is invalid. (HTTP 400).
-    ///
-    /// The receive_id is invalid; pass a correct id of the kind named by receive_id_type.
+    /// `230034` The receive_id is invalid. (HTTP 400). The receive_id is invalid; pass a correct id of the kind named by receive_id_type.
     TheReceiveIdIsInvalid,
-    /// `230035` Send Message Permission deny. (HTTP 400).
-    ///
-    /// No permission to send: the chat may be muted, the recipient may have blocked the bot, or tenant communication rules forbid it.
+    /// `230035` Send Message Permission deny. (HTTP 400). No permission to send: the chat may be muted, the recipient may have blocked the bot, or tenant communication rules forbid it.
     SendMessagePermissionDeny,
-    /// `230036` Tenant crypt key has been deleted. (HTTP 400).
-    ///
-    /// The tenant's encryption key was deleted, so data encrypted with it is unusable; contact the tenant admin.
+    /// `230036` Tenant crypt key has been deleted. (HTTP 400). The tenant's encryption key was deleted, so data encrypted with it is unusable; contact the tenant admin.
     TenantCryptKeyHasBeenDeleted,
-    /// `230038` Cross tenant p2p chat operate forbid. (HTTP 400).
-    ///
-    /// Messages cannot be sent to a cross-tenant one-on-one chat through this endpoint.
+    /// `230038` Cross tenant p2p chat operate forbid. (HTTP 400). Messages cannot be sent to a cross-tenant one-on-one chat through this endpoint.
     CrossTenantP2pChatOperateForbid,
-    /// `230049` The message is being sent. (HTTP 400).
-    ///
-    /// The message is still being sent; wait and try again later.
-    ///
-    /// Retrying can succeed.
+    /// `230049` The message is being sent. (HTTP 400). The message is still being sent; wait and try again later. Retrying can succeed.
     TheMessageIsBeingSent,
-    /// `230050` The message is invisible to the operator. (HTTP 400).
-    ///
-    /// The message is not visible to the caller, so this cannot be done.
+    /// `230050` The message is invisible to the operator. (HTTP 400). The message is not visible to the caller, so this cannot be done.
     TheMessageIsInvisibleToThe,
-    /// `230053` The user has stopped the bot from sending messages. (HTTP 400).
-    ///
-    /// The user has turned off messages from this bot; the bot cannot message them one-on-one.
+    /// `230053` The user has stopped the bot from sending messages. (HTTP 400). The user has turned off messages from this bot; the bot cannot message them one-on-one.
     TheUserHasStoppedTheBot,
-    /// `230061` The message type does not support forwarding. (HTTP 400).
-    ///
-    /// This message type (system, red packet, poll, voice, calendar transfer and others) cannot be forwarded.
+    /// `230061` The message type does not support forwarding. (HTTP 400). This message type (system, red packet, poll, voice, calendar transfer and others) cannot be forwarded.
     TheMessageTypeDoesNotSupport,
-    /// `230062` No permission to forward to third-party encryption group. (HTTP 400).
-    ///
-    /// No permission to forward into a third-party encrypted chat.
+    /// `230062` No permission to forward to third-party encryption group. (HTTP 400). No permission to forward into a third-party encrypted chat.
     NoPermissionToForwardToThird,
-    /// `230063` The chat_id of group to forward is invalid. (HTTP 400).
-    ///
-    /// The target chat is invalid; check that the chat_id exists.
+    /// `230063` The chat_id of group to forward is invalid. (HTTP 400). The target chat is invalid; check that the chat_id exists.
     TheChatIdOfGroupTo,
-    /// `230064` The message to be forwarded is invalid. (HTTP 400).
-    ///
-    /// The message to forward is invalid: it may not exist, be recalled or be invisible to the caller.
+    /// `230064` The message to be forwarded is invalid. (HTTP 400). The message to forward is invalid: it may not exist, be recalled or be invisible to the caller.
     TheMessageToBeForwardedIs,
-    /// `230065` The message to be forwarded has been recalled. (HTTP 400).
-    ///
-    /// The message to forward has been recalled.
+    /// `230065` The message to be forwarded has been recalled. (HTTP 400). The message to forward has been recalled.
     TheMessageToBeForwardedHas,
-    /// `230066` The message to be forwarded is in a secret group, forwarding is not supported. (HTTP 400).
-    ///
-    /// Messages in a secret chat cannot be forwarded.
+    /// `230066` The message to be forwarded is in a secret group, forwarding is not supported. (HTTP 400). Messages in a secret chat cannot be forwarded.
     TheMessageToBeForwardedIs230066,
-    /// `230070` Forwarding of messages in restricted mode is not allowed. (HTTP 400).
-    ///
-    /// Confidential messages cannot be forwarded; check whether the message is confidential or the chat is in leak-prevention (restricted) mode.
+    /// `230070` Forwarding of messages in restricted mode is not allowed. (HTTP 400). Confidential messages cannot be forwarded; check whether the message is confidential or the chat is in leak-prevention (restricted) mode.
     ForwardingOfMessagesInRestrictedMode,
-    /// `230074` The target thread is invisible to the operator. (HTTP 400).
-    ///
-    /// The target thread is not visible to the caller. If the chat hides history from new members and the thread predates the caller joining, the caller must be passively subscribed (e.g. @-mentioned in it) to see it.
+    /// `230074` The target thread is invisible to the operator. (HTTP 400). The target thread is not visible to the caller. If the chat hides history from new members and the thread predates the caller joining, the caller must be passively subscribed (e.g. @-mentioned in it) to see it.
     TheTargetThreadIsInvisibleTo,
-    /// `230110` Action unavailable as the message has been deleted. (HTTP 400).
-    ///
-    /// The message has been deleted; the operation is not possible.
+    /// `230110` Action unavailable as the message has been deleted. (HTTP 400). The message has been deleted; the operation is not possible.
     ActionUnavailableAsTheMessageHas,
-    /// `232009` Your request specifies a chat which has already been dissolved. (HTTP 400).
-    ///
-    /// The chat has been dissolved; to use another chat, see how to get a chat id.
+    /// `232009` Your request specifies a chat which has already been dissolved. (HTTP 400). The chat has been dissolved; to use another chat, see how to get a chat id.
     YourRequestSpecifiesAChatWhich,
     /// A code the reference page does not document for this endpoint.
     Undocumented(i64),
 }
-impl ::lark_runtime::DocumentedError for ForwardError {
-    const DOCUMENTED: &'static [(Self, ::lark_runtime::ErrorFacts)] = &[
+impl DocumentedError for ForwardError {
+    const DOCUMENTED: &'static [(Self, ErrorFacts)] = &[
         (
             Self::YourRequestContainsAnInvalidRequest,
             crate::im::v1::errors::CODE_230001_2,
@@ -433,15 +343,6 @@ impl ::lark_runtime::DocumentedError for ForwardError {
         (Self::ActionUnavailableAsTheMessageHas, crate::im::v1::errors::CODE_230110_2),
         (Self::YourRequestSpecifiesAChatWhich, crate::im::v1::errors::CODE_232009_5),
     ];
-    fn undocumented(code: i64) -> Self {
-        Self::Undocumented(code)
-    }
-    fn undocumented_code(&self) -> Option<i64> {
-        match self {
-            Self::Undocumented(code) => Some(*code),
-            _ => None,
-        }
-    }
 }
 ::lark_runtime::documented_error_traits!(ForwardError);
 /// Which kind of id `receive_id` is: a user id, a chat id or a thread id.
@@ -460,35 +361,18 @@ pub enum ForwardRequestReceiveIdType {
     ChatId,
     /// `"thread_id"`: A thread's id.
     ThreadId,
-    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
-    /// fails validation.
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl ::lark_runtime::enums::StringEnum for ForwardRequestReceiveIdType {
-    fn from_wire(value: &str) -> Self {
-        match value {
-            "open_id" => Self::OpenId,
-            "user_id" => Self::UserId,
-            "union_id" => Self::UnionId,
-            "email" => Self::Email,
-            "chat_id" => Self::ChatId,
-            "thread_id" => Self::ThreadId,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-    fn as_wire(&self) -> &str {
-        match self {
-            Self::OpenId => "open_id",
-            Self::UserId => "user_id",
-            Self::UnionId => "union_id",
-            Self::Email => "email",
-            Self::ChatId => "chat_id",
-            Self::ThreadId => "thread_id",
-            Self::Unknown(value) => value,
-        }
-    }
-    fn is_known(&self) -> bool {
-        !matches!(self, Self::Unknown(_))
-    }
+impl ForwardRequestReceiveIdType {
+    /// Every value the spec names, with its wire form.
+    pub const VALUES: &'static [(Self, &'static str)] = &[
+        (Self::OpenId, "open_id"),
+        (Self::UserId, "user_id"),
+        (Self::UnionId, "union_id"),
+        (Self::Email, "email"),
+        (Self::ChatId, "chat_id"),
+        (Self::ThreadId, "thread_id"),
+    ];
 }
 ::lark_runtime::string_enum_traits!(ForwardRequestReceiveIdType);

@@ -12,14 +12,11 @@
 //! `GET /open-apis/im/v1/messages/:message_id`
 //!
 //! Reference: <https://open.feishu.cn/document/server-docs/im-v1/message/get>
-use ::lark_runtime::__private::serde::{Deserialize, Serialize};
+use ::lark_runtime::__private::prelude::*;
 /// Request of 获取指定消息的内容 — Get a message by its id.
-///
-/// `GET /open-apis/im/v1/messages/:message_id`
 ///
 /// Build it with [`GetRequest::builder`]; a request that exists has passed every constraint of the spec.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct GetRequest {
     #[serde(skip)]
     message_id: String,
@@ -82,9 +79,9 @@ impl GetRequestBuilder {
         self
     }
     /// Checks every constraint of the spec and returns the request, or every violation found.
-    pub fn build(self) -> Result<GetRequest, ::lark_runtime::ValidationError> {
-        let root = ::lark_runtime::validate::FieldPath::root();
-        let mut violations = ::lark_runtime::validate::Violations::default();
+    pub fn build(self) -> Result<GetRequest, ValidationError> {
+        let root = FieldPath::root();
+        let mut violations = Violations::default();
         let message_id = violations.required(&root.field("message_id"), self.message_id);
         let (Some(message_id),) = (message_id,) else {
             return Err(violations.into_error("GetRequest"));
@@ -94,107 +91,67 @@ impl GetRequestBuilder {
             user_id_type: self.user_id_type,
             card_msg_content_type: self.card_msg_content_type,
         };
-        ::lark_runtime::Validate::validate(&request)?;
+        Validate::validate(&request)?;
         Ok(request)
     }
 }
-impl ::lark_runtime::Validate for GetRequest {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
-        {
-            let at = at.field("user_id_type");
-            if let Some(value) = &self.user_id_type {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
+impl Validate for GetRequest {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
+        violations.check(&at.field("user_id_type"), &self.user_id_type);
     }
 }
-impl ::lark_runtime::Endpoint for GetRequest {
+impl Endpoint for GetRequest {
     type Data = GetResponse;
     type Error = GetError;
-    const METADATA: &'static ::lark_runtime::EndpointMetadata = &::lark_runtime::EndpointMetadata {
-        id: "im.v1.message.get",
-        summary: "获取指定消息的内容 — Get a message by its id.",
-        method: ::lark_runtime::HttpMethod::Get,
-        path_template: "/open-apis/im/v1/messages/:message_id",
-        access_tokens: &[
-            ::lark_runtime::AccessTokenKind::Tenant,
-            ::lark_runtime::AccessTokenKind::User,
-        ],
-        app_types: &[::lark_runtime::AppType::Custom, ::lark_runtime::AppType::Isv],
+    const METADATA: &'static EndpointMetadata = &EndpointMetadata {
+        access_tokens: &[AccessTokenKind::Tenant, AccessTokenKind::User],
+        app_types: &[AppType::Custom, AppType::Isv],
         scopes: &["im:message", "im:message:readonly"],
-        rate_limits: &[
-            ::lark_runtime::RateLimit::per_minute(1000),
-            ::lark_runtime::RateLimit::per_second(50),
-        ],
-        special_rate_limit: false,
-        envelope: ::lark_runtime::Envelope::Data,
-        request_body: ::lark_runtime::RequestBody::None,
-        response_kind: ::lark_runtime::ResponseKind::Json,
-        pagination_items: None,
+        rate_limits: &[RateLimit::per_minute(1000), RateLimit::per_second(50)],
         path_example: &[("message_id", "om_dc13264520392913993dd051dba21dcf")],
         query_example: &[
             ("user_id_type", "open_id"),
             ("card_msg_content_type", "user_card_content"),
         ],
-        request_example: None,
-        file_parts: &[],
         response_example: Some(
             "{\"code\":0,\"data\":{\"items\":[{\"body\":{\"content\":\"{\\\"text\\\":\\\"test content\\\"}\"},\"chat_id\":\"oc_5ad11d72b830411d72b836c20\",\"create_time\":\"1615380573411\",\"deleted\":false,\"mentions\":[{\"id\":\"ou_155184d1e73cbfb8973e5a9e698e74f2\",\"id_type\":\"open_id\",\"key\":\"@_user_1\",\"name\":\"Tom\",\"tenant_key\":\"736588c9260f175e\"}],\"message_id\":\"om_dc13264520392913993dd051dba21dcf\",\"msg_type\":\"text\",\"parent_id\":\"om_d4be107c616aed9c1da8ed8068570a9f\",\"root_id\":\"om_40eb06e7b84dc71c03e009ad3c754195\",\"sender\":{\"id\":\"cli_9f427eec54ae901b\",\"id_type\":\"app_id\",\"sender_type\":\"app\",\"tenant_key\":\"736588c9260f175e\"},\"thread_id\":\"omt_d4be107c616a\",\"update_time\":\"1615380573411\",\"updated\":false}]},\"msg\":\"success\"}",
         ),
+        ..EndpointMetadata::new(
+            "im.v1.message.get",
+            "获取指定消息的内容 — Get a message by its id.",
+            HttpMethod::Get,
+            "/open-apis/im/v1/messages/:message_id",
+        )
     };
     fn path(&self) -> String {
-        ::lark_runtime::wire::fill_path(
+        fill_path(
             Self::METADATA.path_template,
             &[("message_id", ToString::to_string(&self.message_id))],
         )
     }
     fn query(&self) -> Vec<(&'static str, String)> {
         let mut query = Vec::new();
-        if let Some(value) = &self.user_id_type {
-            query.push(("user_id_type", ToString::to_string(value)));
-        }
-        if let Some(value) = &self.card_msg_content_type {
-            query.push(("card_msg_content_type", ToString::to_string(value)));
-        }
+        push_query(&mut query, "user_id_type", &self.user_id_type);
+        push_query(&mut query, "card_msg_content_type", &self.card_msg_content_type);
         query
     }
 }
 #[cfg(feature = "server")]
-impl ::lark_runtime::Incoming for GetRequest {
-    fn from_incoming(
-        request: &::lark_runtime::IncomingRequest<'_>,
-    ) -> Result<Self, ::lark_runtime::ValidationError> {
-        let root = ::lark_runtime::validate::FieldPath::root();
-        let mut violations = ::lark_runtime::validate::Violations::default();
+impl Incoming for GetRequest {
+    fn from_incoming(request: &IncomingRequest<'_>) -> Result<Self, ValidationError> {
+        let mut violations = Violations::default();
         let mut builder = Self::builder();
-        builder.message_id = request
-            .path_param::<
-                String,
-            >(&root.field("message_id"), "message_id", &mut violations);
-        builder.user_id_type = request
-            .query_one::<
-                GetRequestUserIdType,
-            >(&root.field("user_id_type"), "user_id_type", &mut violations);
+        builder.message_id = request.path_param("message_id", &mut violations);
+        builder.user_id_type = request.query_one("user_id_type", &mut violations);
         builder.card_msg_content_type = request
-            .query_one::<
-                String,
-            >(
-                &root.field("card_msg_content_type"),
-                "card_msg_content_type",
-                &mut violations,
-            );
-        ::lark_runtime::incoming::finish(violations, "GetRequest", builder.build())
+            .query_one("card_msg_content_type", &mut violations);
+        ::lark_runtime::incoming::finish(violations, builder.build())
     }
 }
 /// Response data of 获取指定消息的内容 — Get a message by its id.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct GetResponse {
     /// The message; for a merge_forward message, the merge-forward message and its N sub-messages.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -206,39 +163,25 @@ pub struct GetResponse {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum GetError {
-    /// `230001` Your request contains an invalid request parameter. (HTTP 400).
-    ///
-    /// A request parameter is invalid; check the inputs against the returned message and the docs.
+    /// `230001` Your request contains an invalid request parameter. (HTTP 400). A request parameter is invalid; check the inputs against the returned message and the docs.
     YourRequestContainsAnInvalidRequest,
-    /// `230002` The bot can not be outside the group. (HTTP 400).
-    ///
-    /// The bot is not in the chat; add the app's bot to the chat first.
+    /// `230002` The bot can not be outside the group. (HTTP 400). The bot is not in the chat; add the app's bot to the chat first.
     TheBotCanNotBeOutside,
-    /// `230006` Bot ability is not activated. (HTTP 400).
-    ///
-    /// The app's bot ability is not enabled; enable it and publish a version.
+    /// `230006` Bot ability is not activated. (HTTP 400). The app's bot ability is not enabled; enable it and publish a version.
     BotAbilityIsNotActivated,
-    /// `230013` Bot has NO availability to this user. (HTTP 400).
-    ///
-    /// The user (or the other side of a p2p chat) is outside the bot's availability range, is disabled for the app, or has left the company; add the user to the availability range in the developer console and publish, or ask an admin to check the app's disabled members.
+    /// `230013` Bot has NO availability to this user. (HTTP 400). The user (or the other side of a p2p chat) is outside the bot's availability range, is disabled for the app, or has left the company; add the user to the availability range in the developer console and publish, or ask an admin to check the app's disabled members.
     BotHasNoAvailabilityToThis,
-    /// `230027` Lack of necessary permissions. (HTTP 400).
-    ///
-    /// Not allowed: a scope is missing (see the returned message), the user's authorization was not found, or the bot lacks external sharing for an external chat.
+    /// `230027` Lack of necessary permissions. (HTTP 400). Not allowed: a scope is missing (see the returned message), the user's authorization was not found, or the bot lacks external sharing for an external chat.
     LackOfNecessaryPermissions,
-    /// `230050` The message is invisible to the operator. (HTTP 400).
-    ///
-    /// The message is not visible to the caller, so this cannot be done.
+    /// `230050` The message is invisible to the operator. (HTTP 400). The message is not visible to the caller, so this cannot be done.
     TheMessageIsInvisibleToThe,
-    /// `230110` Action unavailable as the message has been deleted. (HTTP 400).
-    ///
-    /// The message has been deleted and can no longer be fetched.
+    /// `230110` Action unavailable as the message has been deleted. (HTTP 400). The message has been deleted and can no longer be fetched.
     ActionUnavailableAsTheMessageHas,
     /// A code the reference page does not document for this endpoint.
     Undocumented(i64),
 }
-impl ::lark_runtime::DocumentedError for GetError {
-    const DOCUMENTED: &'static [(Self, ::lark_runtime::ErrorFacts)] = &[
+impl DocumentedError for GetError {
+    const DOCUMENTED: &'static [(Self, ErrorFacts)] = &[
         (
             Self::YourRequestContainsAnInvalidRequest,
             crate::im::v1::errors::CODE_230001_2,
@@ -250,15 +193,6 @@ impl ::lark_runtime::DocumentedError for GetError {
         (Self::TheMessageIsInvisibleToThe, crate::im::v1::errors::CODE_230050),
         (Self::ActionUnavailableAsTheMessageHas, crate::im::v1::errors::CODE_230110),
     ];
-    fn undocumented(code: i64) -> Self {
-        Self::Undocumented(code)
-    }
-    fn undocumented_code(&self) -> Option<i64> {
-        match self {
-            Self::Undocumented(code) => Some(*code),
-            _ => None,
-        }
-    }
 }
 ::lark_runtime::documented_error_traits!(GetError);
 /// Which kind of user id the answer uses (mentions, senders); reading user_id needs the contact:user.employee_id:readonly scope.
@@ -271,29 +205,15 @@ pub enum GetRequestUserIdType {
     UnionId,
     /// `"user_id"`: A user's id within the tenant, the same in every app of the tenant.
     UserId,
-    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
-    /// fails validation.
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl ::lark_runtime::enums::StringEnum for GetRequestUserIdType {
-    fn from_wire(value: &str) -> Self {
-        match value {
-            "open_id" => Self::OpenId,
-            "union_id" => Self::UnionId,
-            "user_id" => Self::UserId,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-    fn as_wire(&self) -> &str {
-        match self {
-            Self::OpenId => "open_id",
-            Self::UnionId => "union_id",
-            Self::UserId => "user_id",
-            Self::Unknown(value) => value,
-        }
-    }
-    fn is_known(&self) -> bool {
-        !matches!(self, Self::Unknown(_))
-    }
+impl GetRequestUserIdType {
+    /// Every value the spec names, with its wire form.
+    pub const VALUES: &'static [(Self, &'static str)] = &[
+        (Self::OpenId, "open_id"),
+        (Self::UnionId, "union_id"),
+        (Self::UserId, "user_id"),
+    ];
 }
 ::lark_runtime::string_enum_traits!(GetRequestUserIdType);

@@ -13,14 +13,11 @@
 //! `GET /open-apis/im/v1/messages`
 //!
 //! Reference: <https://open.feishu.cn/document/server-docs/im-v1/message/list>
-use ::lark_runtime::__private::serde::{Deserialize, Serialize};
+use ::lark_runtime::__private::prelude::*;
 /// Request of 获取会话历史消息 — List the message history of a chat or thread.
-///
-/// `GET /open-apis/im/v1/messages`
 ///
 /// Build it with [`ListRequest::builder`]; a request that exists has passed every constraint of the spec.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct ListRequest {
     #[serde(skip)]
     container_id_type: ListRequestContainerIdType,
@@ -158,9 +155,9 @@ impl ListRequestBuilder {
         self
     }
     /// Checks every constraint of the spec and returns the request, or every violation found.
-    pub fn build(self) -> Result<ListRequest, ::lark_runtime::ValidationError> {
-        let root = ::lark_runtime::validate::FieldPath::root();
-        let mut violations = ::lark_runtime::validate::Violations::default();
+    pub fn build(self) -> Result<ListRequest, ValidationError> {
+        let root = FieldPath::root();
+        let mut violations = Violations::default();
         let container_id_type = violations
             .required(&root.field("container_id_type"), self.container_id_type);
         let container_id = violations
@@ -181,27 +178,14 @@ impl ListRequestBuilder {
             page_token: self.page_token,
             card_msg_content_type: self.card_msg_content_type,
         };
-        ::lark_runtime::Validate::validate(&request)?;
+        Validate::validate(&request)?;
         Ok(request)
     }
 }
-impl ::lark_runtime::Validate for ListRequest {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
-        {
-            let at = at.field("container_id_type");
-            let value = &self.container_id_type;
-            ::lark_runtime::Validate::validate_at(value, &at, violations);
-        }
-        {
-            let at = at.field("sort_type");
-            if let Some(value) = &self.sort_type {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
+impl Validate for ListRequest {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
+        violations.check(&at.field("container_id_type"), &self.container_id_type);
+        violations.check(&at.field("sort_type"), &self.sort_type);
         {
             let at = at.field("page_size");
             if let Some(value) = &self.page_size {
@@ -216,30 +200,15 @@ impl ::lark_runtime::Validate for ListRequest {
         }
     }
 }
-impl ::lark_runtime::Endpoint for ListRequest {
+impl Endpoint for ListRequest {
     type Data = ListResponse;
     type Error = ListError;
-    const METADATA: &'static ::lark_runtime::EndpointMetadata = &::lark_runtime::EndpointMetadata {
-        id: "im.v1.message.list",
-        summary: "获取会话历史消息 — List the message history of a chat or thread.",
-        method: ::lark_runtime::HttpMethod::Get,
-        path_template: "/open-apis/im/v1/messages",
-        access_tokens: &[
-            ::lark_runtime::AccessTokenKind::Tenant,
-            ::lark_runtime::AccessTokenKind::User,
-        ],
-        app_types: &[::lark_runtime::AppType::Custom, ::lark_runtime::AppType::Isv],
+    const METADATA: &'static EndpointMetadata = &EndpointMetadata {
+        access_tokens: &[AccessTokenKind::Tenant, AccessTokenKind::User],
+        app_types: &[AppType::Custom, AppType::Isv],
         scopes: &["im:message", "im:message:readonly", "im:message.history:readonly"],
-        rate_limits: &[
-            ::lark_runtime::RateLimit::per_minute(1000),
-            ::lark_runtime::RateLimit::per_second(50),
-        ],
-        special_rate_limit: false,
-        envelope: ::lark_runtime::Envelope::Data,
-        request_body: ::lark_runtime::RequestBody::None,
-        response_kind: ::lark_runtime::ResponseKind::Json,
+        rate_limits: &[RateLimit::per_minute(1000), RateLimit::per_second(50)],
         pagination_items: Some("items"),
-        path_example: &[],
         query_example: &[
             ("container_id_type", "chat"),
             ("container_id", "oc_234jsi43d3ssi993d43545f"),
@@ -253,87 +222,45 @@ impl ::lark_runtime::Endpoint for ListRequest {
             ),
             ("card_msg_content_type", "user_card_content"),
         ],
-        request_example: None,
-        file_parts: &[],
         response_example: Some(
             "{\"code\":0,\"data\":{\"has_more\":true,\"items\":[{\"body\":{\"content\":\"{\\\"text\\\":\\\"test content\\\"}\"},\"chat_id\":\"oc_5ad11d72b830411d72b836c20\",\"create_time\":\"1615380573411\",\"deleted\":false,\"mentions\":[{\"id\":\"ou_155184d1e73cbfb8973e5a9e698e74f2\",\"id_type\":\"open_id\",\"key\":\"@_user_1\",\"name\":\"Tom\",\"tenant_key\":\"736588c9260f175e\"}],\"message_id\":\"om_dc13264520392913993dd051dba21dcf\",\"msg_type\":\"interactive\",\"parent_id\":\"om_d4be107c616aed9c1da8ed8068570a9f\",\"root_id\":\"om_40eb06e7b84dc71c03e009ad3c754195\",\"sender\":{\"id\":\"cli_9f427eec54ae901b\",\"id_type\":\"app_id\",\"sender_type\":\"app\",\"tenant_key\":\"736588c9260f175e\"},\"thread_id\":\"omt_d4be107c616a\",\"update_time\":\"1615380573411\",\"updated\":false,\"upper_message_id\":\"om_40eb06e7b84dc71c03e009ad3c754195\"}],\"page_token\":\"GxmvlNRvP0NdQZpa7yIqf_Lv_QuBwTQ8tXkX7w-irAghVD_TvuYd1aoJ1LQph86O-XImC4X9j9FhUPhXQDvtrQ==\"},\"msg\":\"success\"}",
         ),
+        ..EndpointMetadata::new(
+            "im.v1.message.list",
+            "获取会话历史消息 — List the message history of a chat or thread.",
+            HttpMethod::Get,
+            "/open-apis/im/v1/messages",
+        )
     };
-    fn path(&self) -> String {
-        String::from("/open-apis/im/v1/messages")
-    }
     fn query(&self) -> Vec<(&'static str, String)> {
         let mut query = Vec::new();
-        {
-            let value = &self.container_id_type;
-            query.push(("container_id_type", ToString::to_string(value)));
-        }
-        {
-            let value = &self.container_id;
-            query.push(("container_id", ToString::to_string(value)));
-        }
-        if let Some(value) = &self.start_time {
-            query.push(("start_time", ToString::to_string(value)));
-        }
-        if let Some(value) = &self.end_time {
-            query.push(("end_time", ToString::to_string(value)));
-        }
-        if let Some(value) = &self.sort_type {
-            query.push(("sort_type", ToString::to_string(value)));
-        }
-        if let Some(value) = &self.page_size {
-            query.push(("page_size", ToString::to_string(value)));
-        }
-        if let Some(value) = &self.page_token {
-            query.push(("page_token", ToString::to_string(value)));
-        }
-        if let Some(value) = &self.card_msg_content_type {
-            query.push(("card_msg_content_type", ToString::to_string(value)));
-        }
+        push_query(&mut query, "container_id_type", [&self.container_id_type]);
+        push_query(&mut query, "container_id", [&self.container_id]);
+        push_query(&mut query, "start_time", &self.start_time);
+        push_query(&mut query, "end_time", &self.end_time);
+        push_query(&mut query, "sort_type", &self.sort_type);
+        push_query(&mut query, "page_size", &self.page_size);
+        push_query(&mut query, "page_token", &self.page_token);
+        push_query(&mut query, "card_msg_content_type", &self.card_msg_content_type);
         query
     }
 }
 #[cfg(feature = "server")]
-impl ::lark_runtime::Incoming for ListRequest {
-    fn from_incoming(
-        request: &::lark_runtime::IncomingRequest<'_>,
-    ) -> Result<Self, ::lark_runtime::ValidationError> {
-        let root = ::lark_runtime::validate::FieldPath::root();
-        let mut violations = ::lark_runtime::validate::Violations::default();
+impl Incoming for ListRequest {
+    fn from_incoming(request: &IncomingRequest<'_>) -> Result<Self, ValidationError> {
+        let mut violations = Violations::default();
         let mut builder = Self::builder();
         builder.container_id_type = request
-            .query_one::<
-                ListRequestContainerIdType,
-            >(&root.field("container_id_type"), "container_id_type", &mut violations);
-        builder.container_id = request
-            .query_one::<
-                String,
-            >(&root.field("container_id"), "container_id", &mut violations);
-        builder.start_time = request
-            .query_one::<
-                String,
-            >(&root.field("start_time"), "start_time", &mut violations);
-        builder.end_time = request
-            .query_one::<String>(&root.field("end_time"), "end_time", &mut violations);
-        builder.sort_type = request
-            .query_one::<
-                ListRequestSortType,
-            >(&root.field("sort_type"), "sort_type", &mut violations);
-        builder.page_size = request
-            .query_one::<i32>(&root.field("page_size"), "page_size", &mut violations);
-        builder.page_token = request
-            .query_one::<
-                String,
-            >(&root.field("page_token"), "page_token", &mut violations);
+            .query_one("container_id_type", &mut violations);
+        builder.container_id = request.query_one("container_id", &mut violations);
+        builder.start_time = request.query_one("start_time", &mut violations);
+        builder.end_time = request.query_one("end_time", &mut violations);
+        builder.sort_type = request.query_one("sort_type", &mut violations);
+        builder.page_size = request.query_one("page_size", &mut violations);
+        builder.page_token = request.query_one("page_token", &mut violations);
         builder.card_msg_content_type = request
-            .query_one::<
-                String,
-            >(
-                &root.field("card_msg_content_type"),
-                "card_msg_content_type",
-                &mut violations,
-            );
-        ::lark_runtime::incoming::finish(violations, "ListRequest", builder.build())
+            .query_one("card_msg_content_type", &mut violations);
+        ::lark_runtime::incoming::finish(violations, builder.build())
     }
 }
 impl ::lark_runtime::Paged for ListRequest {
@@ -347,7 +274,6 @@ impl ::lark_runtime::Paged for ListRequest {
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct ListResponse {
     /// Whether more messages follow.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -378,47 +304,29 @@ impl ::lark_runtime::Page for ListResponse {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ListError {
-    /// `230001` Your request contains an invalid request parameter. (HTTP 400).
-    ///
-    /// A request parameter is invalid; check the inputs against the returned message and the docs.
+    /// `230001` Your request contains an invalid request parameter. (HTTP 400). A request parameter is invalid; check the inputs against the returned message and the docs.
     YourRequestContainsAnInvalidRequest,
-    /// `230002` The bot can not be outside the group. (HTTP 400).
-    ///
-    /// The bot is not in the chat; add the app's bot to the chat first.
+    /// `230002` The bot can not be outside the group. (HTTP 400). The bot is not in the chat; add the app's bot to the chat first.
     TheBotCanNotBeOutside,
-    /// `230006` Bot ability is not activated. (HTTP 400).
-    ///
-    /// The app's bot ability is not enabled; enable it and publish a version.
+    /// `230006` Bot ability is not activated. (HTTP 400). The app's bot ability is not enabled; enable it and publish a version.
     BotAbilityIsNotActivated,
-    /// `230013` Bot has NO availability to this user. (HTTP 400).
-    ///
-    /// The user (or the other side of a p2p chat) is outside the bot's availability range, is disabled for the app, or has left the company; add the user to the availability range in the developer console and publish, or ask an admin to check the app's disabled members.
+    /// `230013` Bot has NO availability to this user. (HTTP 400). The user (or the other side of a p2p chat) is outside the bot's availability range, is disabled for the app, or has left the company; add the user to the availability range in the developer console and publish, or ask an admin to check the app's disabled members.
     BotHasNoAvailabilityToThis,
-    /// `230027` Lack of necessary permissions. (HTTP 400).
-    ///
-    /// Not allowed: a scope is missing (see the returned message), the user's authorization was not found, or the bot lacks external sharing for an external chat.
+    /// `230027` Lack of necessary permissions. (HTTP 400). Not allowed: a scope is missing (see the returned message), the user's authorization was not found, or the bot lacks external sharing for an external chat.
     LackOfNecessaryPermissions,
-    /// `230073` The thread is invisible to the operator. (HTTP 400).
-    ///
-    /// The thread is not visible to the caller. If the chat hides history from new members and the thread predates the caller joining, the caller must be passively subscribed (e.g. @-mentioned in it) to see it.
+    /// `230073` The thread is invisible to the operator. (HTTP 400). The thread is not visible to the caller. If the chat hides history from new members and the thread predates the caller joining, the caller must be passively subscribed (e.g. @-mentioned in it) to see it.
     TheThreadIsInvisibleToThe,
-    /// `230110` Action unavailable as the message has been deleted. (HTTP 400).
-    ///
-    /// The message has been deleted; the operation is not possible.
+    /// `230110` Action unavailable as the message has been deleted. (HTTP 400). The message has been deleted; the operation is not possible.
     ActionUnavailableAsTheMessageHas,
-    /// `231203` The chat type is not supported. (HTTP 400).
-    ///
-    /// This chat type does not allow reading messages, e.g. a chat in confidential mode that forbids copying messages.
+    /// `231203` The chat type is not supported. (HTTP 400). This chat type does not allow reading messages, e.g. a chat in confidential mode that forbids copying messages.
     TheChatTypeIsNotSupported,
-    /// `231204` The app type is not supported. (HTTP 400).
-    ///
-    /// Apps with external sharing or linked organizations enabled cannot call this endpoint as a user.
+    /// `231204` The app type is not supported. (HTTP 400). Apps with external sharing or linked organizations enabled cannot call this endpoint as a user.
     TheAppTypeIsNotSupported,
     /// A code the reference page does not document for this endpoint.
     Undocumented(i64),
 }
-impl ::lark_runtime::DocumentedError for ListError {
-    const DOCUMENTED: &'static [(Self, ::lark_runtime::ErrorFacts)] = &[
+impl DocumentedError for ListError {
+    const DOCUMENTED: &'static [(Self, ErrorFacts)] = &[
         (
             Self::YourRequestContainsAnInvalidRequest,
             crate::im::v1::errors::CODE_230001_2,
@@ -432,15 +340,6 @@ impl ::lark_runtime::DocumentedError for ListError {
         (Self::TheChatTypeIsNotSupported, crate::im::v1::errors::CODE_231203),
         (Self::TheAppTypeIsNotSupported, crate::im::v1::errors::CODE_231204),
     ];
-    fn undocumented(code: i64) -> Self {
-        Self::Undocumented(code)
-    }
-    fn undocumented_code(&self) -> Option<i64> {
-        match self {
-            Self::Undocumented(code) => Some(*code),
-            _ => None,
-        }
-    }
 }
 ::lark_runtime::documented_error_traits!(ListError);
 /// What `container_id` names: a chat (one-on-one or group) or a thread.
@@ -451,28 +350,15 @@ pub enum ListRequestContainerIdType {
     Chat,
     /// `"thread"`: A thread.
     Thread,
-    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
-    /// fails validation.
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl ::lark_runtime::enums::StringEnum for ListRequestContainerIdType {
-    fn from_wire(value: &str) -> Self {
-        match value {
-            "chat" => Self::Chat,
-            "thread" => Self::Thread,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-    fn as_wire(&self) -> &str {
-        match self {
-            Self::Chat => "chat",
-            Self::Thread => "thread",
-            Self::Unknown(value) => value,
-        }
-    }
-    fn is_known(&self) -> bool {
-        !matches!(self, Self::Unknown(_))
-    }
+impl ListRequestContainerIdType {
+    /// Every value the spec names, with its wire form.
+    pub const VALUES: &'static [(Self, &'static str)] = &[
+        (Self::Chat, "chat"),
+        (Self::Thread, "thread"),
+    ];
 }
 ::lark_runtime::string_enum_traits!(ListRequestContainerIdType);
 /// Sort order by creation time; later pages must keep the first request's order.
@@ -483,27 +369,14 @@ pub enum ListRequestSortType {
     ByCreateTimeAsc,
     /// `"ByCreateTimeDesc"`: Newest first.
     ByCreateTimeDesc,
-    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
-    /// fails validation.
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl ::lark_runtime::enums::StringEnum for ListRequestSortType {
-    fn from_wire(value: &str) -> Self {
-        match value {
-            "ByCreateTimeAsc" => Self::ByCreateTimeAsc,
-            "ByCreateTimeDesc" => Self::ByCreateTimeDesc,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-    fn as_wire(&self) -> &str {
-        match self {
-            Self::ByCreateTimeAsc => "ByCreateTimeAsc",
-            Self::ByCreateTimeDesc => "ByCreateTimeDesc",
-            Self::Unknown(value) => value,
-        }
-    }
-    fn is_known(&self) -> bool {
-        !matches!(self, Self::Unknown(_))
-    }
+impl ListRequestSortType {
+    /// Every value the spec names, with its wire form.
+    pub const VALUES: &'static [(Self, &'static str)] = &[
+        (Self::ByCreateTimeAsc, "ByCreateTimeAsc"),
+        (Self::ByCreateTimeDesc, "ByCreateTimeDesc"),
+    ];
 }
 ::lark_runtime::string_enum_traits!(ListRequestSortType);

@@ -15,14 +15,11 @@
 //! `POST /open-apis/im/v1/messages/merge_forward`
 //!
 //! Reference: <https://open.feishu.cn/document/server-docs/im-v1/message/merge_forward>
-use ::lark_runtime::__private::serde::{Deserialize, Serialize};
+use ::lark_runtime::__private::prelude::*;
 /// Request of 合并转发消息 — Merge-forward several messages of one chat.
-///
-/// `POST /open-apis/im/v1/messages/merge_forward`
 ///
 /// Build it with [`MergeForwardRequest::builder`]; a request that exists has passed every constraint of the spec.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct MergeForwardRequest {
     #[serde(skip)]
     receive_id_type: MergeForwardRequestReceiveIdType,
@@ -100,9 +97,9 @@ impl MergeForwardRequestBuilder {
         self
     }
     /// Checks every constraint of the spec and returns the request, or every violation found.
-    pub fn build(self) -> Result<MergeForwardRequest, ::lark_runtime::ValidationError> {
-        let root = ::lark_runtime::validate::FieldPath::root();
-        let mut violations = ::lark_runtime::validate::Violations::default();
+    pub fn build(self) -> Result<MergeForwardRequest, ValidationError> {
+        let root = FieldPath::root();
+        let mut violations = Violations::default();
         let receive_id_type = violations
             .required(&root.field("receive_id_type"), self.receive_id_type);
         let receive_id = violations.required(&root.field("receive_id"), self.receive_id);
@@ -121,21 +118,13 @@ impl MergeForwardRequestBuilder {
             receive_id,
             message_id_list,
         };
-        ::lark_runtime::Validate::validate(&request)?;
+        Validate::validate(&request)?;
         Ok(request)
     }
 }
-impl ::lark_runtime::Validate for MergeForwardRequest {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
-        {
-            let at = at.field("receive_id_type");
-            let value = &self.receive_id_type;
-            ::lark_runtime::Validate::validate_at(value, &at, violations);
-        }
+impl Validate for MergeForwardRequest {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
+        violations.check(&at.field("receive_id_type"), &self.receive_id_type);
         {
             let at = at.field("uuid");
             if let Some(value) = &self.uuid {
@@ -149,27 +138,15 @@ impl ::lark_runtime::Validate for MergeForwardRequest {
         }
     }
 }
-impl ::lark_runtime::Endpoint for MergeForwardRequest {
+impl Endpoint for MergeForwardRequest {
     type Data = MergeForwardResponse;
     type Error = MergeForwardError;
-    const METADATA: &'static ::lark_runtime::EndpointMetadata = &::lark_runtime::EndpointMetadata {
-        id: "im.v1.message.merge_forward",
-        summary: "合并转发消息 — Merge-forward several messages of one chat.",
-        method: ::lark_runtime::HttpMethod::Post,
-        path_template: "/open-apis/im/v1/messages/merge_forward",
-        access_tokens: &[::lark_runtime::AccessTokenKind::Tenant],
-        app_types: &[::lark_runtime::AppType::Custom, ::lark_runtime::AppType::Isv],
+    const METADATA: &'static EndpointMetadata = &EndpointMetadata {
+        access_tokens: &[AccessTokenKind::Tenant],
+        app_types: &[AppType::Custom, AppType::Isv],
         scopes: &["im:message", "im:message:send_as_bot"],
-        rate_limits: &[
-            ::lark_runtime::RateLimit::per_minute(1000),
-            ::lark_runtime::RateLimit::per_second(50),
-        ],
-        special_rate_limit: false,
-        envelope: ::lark_runtime::Envelope::Data,
-        request_body: ::lark_runtime::RequestBody::Json,
-        response_kind: ::lark_runtime::ResponseKind::Json,
-        pagination_items: None,
-        path_example: &[],
+        rate_limits: &[RateLimit::per_minute(1000), RateLimit::per_second(50)],
+        request_body: RequestBody::Json,
         query_example: &[
             ("receive_id_type", "open_id"),
             ("uuid", "b13g2t38-1jd2-458b-8djf-dtbca5104204"),
@@ -177,66 +154,50 @@ impl ::lark_runtime::Endpoint for MergeForwardRequest {
         request_example: Some(
             "{\"message_id_list\":[\"om_d862083dd13b61cc009e66c40a0f0a56\",\"om_61244dab1ef11257621dcd7g0e256651\"],\"receive_id\":\"oc_a0553eda9014c201e6969b478895c230\"}",
         ),
-        file_parts: &[],
         response_example: Some(
             "{\"code\":0,\"data\":{\"invalid_message_id_list\":[\"om_61244dab1ef11257621dcd7g0e256651\"],\"message\":{\"body\":{\"content\":\"Merged and Forwarded Message\"},\"chat_id\":\"oc_a0553eda9014c201e6969b478895c230\",\"create_time\":\"1615380573411\",\"deleted\":false,\"message_id\":\"om_dc13264520392913993dd051dba21dcf\",\"msg_type\":\"merge_forward\",\"parent_id\":\"om_d4be107c616aed9c1da8ed8068570a9f\",\"root_id\":\"om_40eb06e7b84dc71c03e009ad3c754195\",\"sender\":{\"id\":\"cli_9f427eec54ae901b\",\"id_type\":\"app_id\",\"sender_type\":\"app\",\"tenant_key\":\"736588c9260f175e\"},\"update_time\":\"1615380573411\",\"updated\":false}},\"msg\":\"success\"}",
         ),
+        ..EndpointMetadata::new(
+            "im.v1.message.merge_forward",
+            "合并转发消息 — Merge-forward several messages of one chat.",
+            HttpMethod::Post,
+            "/open-apis/im/v1/messages/merge_forward",
+        )
     };
-    fn path(&self) -> String {
-        String::from("/open-apis/im/v1/messages/merge_forward")
-    }
     fn query(&self) -> Vec<(&'static str, String)> {
         let mut query = Vec::new();
-        {
-            let value = &self.receive_id_type;
-            query.push(("receive_id_type", ToString::to_string(value)));
-        }
-        if let Some(value) = &self.uuid {
-            query.push(("uuid", ToString::to_string(value)));
-        }
+        push_query(&mut query, "receive_id_type", [&self.receive_id_type]);
+        push_query(&mut query, "uuid", &self.uuid);
         query
     }
 }
 #[cfg(feature = "server")]
-impl ::lark_runtime::Incoming for MergeForwardRequest {
-    fn from_incoming(
-        request: &::lark_runtime::IncomingRequest<'_>,
-    ) -> Result<Self, ::lark_runtime::ValidationError> {
+impl Incoming for MergeForwardRequest {
+    fn from_incoming(request: &IncomingRequest<'_>) -> Result<Self, ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
         #[derive(Deserialize)]
-        #[serde(crate = "::lark_runtime::__private::serde")]
         struct Body {
             #[serde(default, rename = "receive_id")]
             receive_id: Option<String>,
             #[serde(default, rename = "message_id_list")]
             message_id_list: Option<Vec<String>>,
         }
-        let root = ::lark_runtime::validate::FieldPath::root();
-        let mut violations = ::lark_runtime::validate::Violations::default();
+        let mut violations = Violations::default();
         let mut builder = Self::builder();
-        builder.receive_id_type = request
-            .query_one::<
-                MergeForwardRequestReceiveIdType,
-            >(&root.field("receive_id_type"), "receive_id_type", &mut violations);
-        builder.uuid = request
-            .query_one::<String>(&root.field("uuid"), "uuid", &mut violations);
+        builder.receive_id_type = request.query_one("receive_id_type", &mut violations);
+        builder.uuid = request.query_one("uuid", &mut violations);
         let Some(body) = request.body::<Body>(&mut violations) else {
             return Err(violations.into_error("MergeForwardRequest"));
         };
         builder.receive_id = body.receive_id;
         builder.message_id_list = body.message_id_list;
-        ::lark_runtime::incoming::finish(
-            violations,
-            "MergeForwardRequest",
-            builder.build(),
-        )
+        ::lark_runtime::incoming::finish(violations, builder.build())
     }
 }
 /// Response data of 合并转发消息 — Merge-forward several messages of one chat.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct MergeForwardResponse {
     /// The new merge-forward message (msg_type `merge_forward`, content `Merged and Forwarded Message`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -252,115 +213,61 @@ pub struct MergeForwardResponse {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum MergeForwardError {
-    /// `230001` Your request contains an invalid request parameter. (HTTP 400).
-    ///
-    /// A request parameter is invalid; check the inputs against the returned message and the docs.
+    /// `230001` Your request contains an invalid request parameter. (HTTP 400). A request parameter is invalid; check the inputs against the returned message and the docs.
     YourRequestContainsAnInvalidRequest,
-    /// `230002` The bot can not be outside the group. (HTTP 400).
-    ///
-    /// The bot is not in the chat; add the app's bot to the chat first.
+    /// `230002` The bot can not be outside the group. (HTTP 400). The bot is not in the chat; add the app's bot to the chat first.
     TheBotCanNotBeOutside,
-    /// `230006` Bot ability is not activated. (HTTP 400).
-    ///
-    /// The app's bot ability is not enabled; enable it and publish a version.
+    /// `230006` Bot ability is not activated. (HTTP 400). The app's bot ability is not enabled; enable it and publish a version.
     BotAbilityIsNotActivated,
-    /// `230013` Bot has NO availability to this user. (HTTP 400).
-    ///
-    /// The user (or the other side of a p2p chat) is outside the bot's availability range, is disabled for the app, or has left the company; add the user to the availability range in the developer console and publish, or ask an admin to check the app's disabled members.
+    /// `230013` Bot has NO availability to this user. (HTTP 400). The user (or the other side of a p2p chat) is outside the bot's availability range, is disabled for the app, or has left the company; add the user to the availability range in the developer console and publish, or ask an admin to check the app's disabled members.
     BotHasNoAvailabilityToThis,
-    /// `230018` These operations are NOT allowed at current group settings. (HTTP 400).
-    ///
-    /// The chat's settings forbid this (e.g. only some members may speak); check the settings or ask a chat admin.
+    /// `230018` These operations are NOT allowed at current group settings. (HTTP 400). The chat's settings forbid this (e.g. only some members may speak); check the settings or ask a chat admin.
     TheseOperationsAreNotAllowedAt,
-    /// `230019` The thread does NOT exist. (HTTP 400).
-    ///
-    /// The target thread does not exist; check the thread_id.
+    /// `230019` The thread does NOT exist. (HTTP 400). The target thread does not exist; check the thread_id.
     TheThreadDoesNotExist,
-    /// `230020` This operation triggers the frequency limit. (HTTP 400).
-    ///
-    /// The operation hit a rate limit; lower the request rate and retry later.
-    ///
-    /// Retrying can succeed.
+    /// `230020` This operation triggers the frequency limit. (HTTP 400). The operation hit a rate limit; lower the request rate and retry later. Retrying can succeed.
     ThisOperationTriggersTheFrequencyLimit,
-    /// `230027` Lack of necessary permissions. (HTTP 400).
-    ///
-    /// Not allowed: a scope is missing (see the returned message), the user's authorization was not found, or the bot lacks external sharing for an external chat.
+    /// `230027` Lack of necessary permissions. (HTTP 400). Not allowed: a scope is missing (see the returned message), the user's authorization was not found, or the bot lacks external sharing for an external chat.
     LackOfNecessaryPermissions,
-    /// `230029` User has resigned. (HTTP 400).
-    ///
-    /// The user has left the company; messages cannot be sent to them.
+    /// `230029` User has resigned. (HTTP 400). The user has left the company; messages cannot be sent to them.
     UserHasResigned,
-    /// `230034` The receive_id is invalid. (HTTP 400).
-    ///
-    /// The receive_id is invalid; pass a correct id of the kind named by receive_id_type.
+    /// `230034` The receive_id is invalid. (HTTP 400). The receive_id is invalid; pass a correct id of the kind named by receive_id_type.
     TheReceiveIdIsInvalid,
-    /// `230035` Send Message Permission deny. (HTTP 400).
-    ///
-    /// No permission to send: the chat may be muted, the recipient may have blocked the bot, or tenant communication rules forbid it.
+    /// `230035` Send Message Permission deny. (HTTP 400). No permission to send: the chat may be muted, the recipient may have blocked the bot, or tenant communication rules forbid it.
     SendMessagePermissionDeny,
-    /// `230036` Tenant crypt key has been deleted. (HTTP 400).
-    ///
-    /// The tenant's encryption key was deleted, so data encrypted with it is unusable; contact the tenant admin.
+    /// `230036` Tenant crypt key has been deleted. (HTTP 400). The tenant's encryption key was deleted, so data encrypted with it is unusable; contact the tenant admin.
     TenantCryptKeyHasBeenDeleted,
-    /// `230038` Cross tenant p2p chat operate forbid. (HTTP 400).
-    ///
-    /// Messages cannot be sent to a cross-tenant one-on-one chat through this endpoint.
+    /// `230038` Cross tenant p2p chat operate forbid. (HTTP 400). Messages cannot be sent to a cross-tenant one-on-one chat through this endpoint.
     CrossTenantP2pChatOperateForbid,
-    /// `230049` The message is being sent. (HTTP 400).
-    ///
-    /// The message is still being sent; wait and try again later.
-    ///
-    /// Retrying can succeed.
+    /// `230049` The message is being sent. (HTTP 400). The message is still being sent; wait and try again later. Retrying can succeed.
     TheMessageIsBeingSent,
-    /// `230053` The user has stopped the bot from sending messages. (HTTP 400).
-    ///
-    /// The user has turned off messages from this bot; the bot cannot message them one-on-one.
+    /// `230053` The user has stopped the bot from sending messages. (HTTP 400). The user has turned off messages from this bot; the bot cannot message them one-on-one.
     TheUserHasStoppedTheBot,
-    /// `230062` No permission to forward to third-party encryption group. (HTTP 400).
-    ///
-    /// No permission to forward into a third-party encrypted chat.
+    /// `230062` No permission to forward to third-party encryption group. (HTTP 400). No permission to forward into a third-party encrypted chat.
     NoPermissionToForwardToThird,
-    /// `230063` The chat_id of group to forward is invalid. (HTTP 400).
-    ///
-    /// The target chat is invalid; check that the chat_id exists.
+    /// `230063` The chat_id of group to forward is invalid. (HTTP 400). The target chat is invalid; check that the chat_id exists.
     TheChatIdOfGroupTo,
-    /// `230064` All messages to be forwarded are invalid. (HTTP 400).
-    ///
-    /// None of the messages can be forwarded (missing, recalled or invisible to the caller); pass valid messages.
+    /// `230064` All messages to be forwarded are invalid. (HTTP 400). None of the messages can be forwarded (missing, recalled or invisible to the caller); pass valid messages.
     AllMessagesToBeForwardedAre,
-    /// `230065` All messages to be forwarded have been recalled. (HTTP 400).
-    ///
-    /// All the messages to forward have been recalled.
+    /// `230065` All messages to be forwarded have been recalled. (HTTP 400). All the messages to forward have been recalled.
     AllMessagesToBeForwardedHave,
-    /// `230066` The messages to be forwarded are in a secret group and do not support forwarding. (HTTP 400).
-    ///
-    /// Messages in a secret chat cannot be forwarded.
+    /// `230066` The messages to be forwarded are in a secret group and do not support forwarding. (HTTP 400). Messages in a secret chat cannot be forwarded.
     TheMessagesToBeForwardedAre,
-    /// `230067` The source of the messages to be merged and forwarded are not in compliance. (HTTP 400).
-    ///
-    /// The messages' sources are not allowed together: they come from several thread replies, or mix ordinary messages with thread replies.
+    /// `230067` The source of the messages to be merged and forwarded are not in compliance. (HTTP 400). The messages' sources are not allowed together: they come from several thread replies, or mix ordinary messages with thread replies.
     TheSourceOfTheMessagesTo,
-    /// `230069` Does not support forwarding messages from different groups. (HTTP 400).
-    ///
-    /// The messages do not all belong to one chat; only messages of a single chat can be merge-forwarded.
+    /// `230069` Does not support forwarding messages from different groups. (HTTP 400). The messages do not all belong to one chat; only messages of a single chat can be merge-forwarded.
     DoesNotSupportForwardingMessagesFrom,
-    /// `230070` Forwarding of messages in restricted mode is not allowed. (HTTP 400).
-    ///
-    /// Confidential (restricted-mode) messages cannot be forwarded; the page's advice here wrongly speaks of a dissolved chat.
+    /// `230070` Forwarding of messages in restricted mode is not allowed. (HTTP 400). Confidential (restricted-mode) messages cannot be forwarded; the page's advice here wrongly speaks of a dissolved chat.
     ForwardingOfMessagesInRestrictedMode,
-    /// `230074` The target thread is invisible to the operator. (HTTP 400).
-    ///
-    /// The target thread is not visible to the caller. If the chat hides history from new members and the thread predates the caller joining, the caller must be passively subscribed (e.g. @-mentioned in it) to see it.
+    /// `230074` The target thread is invisible to the operator. (HTTP 400). The target thread is not visible to the caller. If the chat hides history from new members and the thread predates the caller joining, the caller must be passively subscribed (e.g. @-mentioned in it) to see it.
     TheTargetThreadIsInvisibleTo,
-    /// `232009` Your request specifies a chat which has already been dissolved. (HTTP 400).
-    ///
-    /// The chat has been dissolved; to use another chat, see how to get a chat id.
+    /// `232009` Your request specifies a chat which has already been dissolved. (HTTP 400). The chat has been dissolved; to use another chat, see how to get a chat id.
     YourRequestSpecifiesAChatWhich,
     /// A code the reference page does not document for this endpoint.
     Undocumented(i64),
 }
-impl ::lark_runtime::DocumentedError for MergeForwardError {
-    const DOCUMENTED: &'static [(Self, ::lark_runtime::ErrorFacts)] = &[
+impl DocumentedError for MergeForwardError {
+    const DOCUMENTED: &'static [(Self, ErrorFacts)] = &[
         (
             Self::YourRequestContainsAnInvalidRequest,
             crate::im::v1::errors::CODE_230001_2,
@@ -393,15 +300,6 @@ impl ::lark_runtime::DocumentedError for MergeForwardError {
         (Self::TheTargetThreadIsInvisibleTo, crate::im::v1::errors::CODE_230074_2),
         (Self::YourRequestSpecifiesAChatWhich, crate::im::v1::errors::CODE_232009_5),
     ];
-    fn undocumented(code: i64) -> Self {
-        Self::Undocumented(code)
-    }
-    fn undocumented_code(&self) -> Option<i64> {
-        match self {
-            Self::Undocumented(code) => Some(*code),
-            _ => None,
-        }
-    }
 }
 ::lark_runtime::documented_error_traits!(MergeForwardError);
 /// Which kind of id `receive_id` is: a user id, a chat id or a thread id.
@@ -420,35 +318,18 @@ pub enum MergeForwardRequestReceiveIdType {
     ChatId,
     /// `"thread_id"`: A thread's id.
     ThreadId,
-    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
-    /// fails validation.
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl ::lark_runtime::enums::StringEnum for MergeForwardRequestReceiveIdType {
-    fn from_wire(value: &str) -> Self {
-        match value {
-            "open_id" => Self::OpenId,
-            "user_id" => Self::UserId,
-            "union_id" => Self::UnionId,
-            "email" => Self::Email,
-            "chat_id" => Self::ChatId,
-            "thread_id" => Self::ThreadId,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-    fn as_wire(&self) -> &str {
-        match self {
-            Self::OpenId => "open_id",
-            Self::UserId => "user_id",
-            Self::UnionId => "union_id",
-            Self::Email => "email",
-            Self::ChatId => "chat_id",
-            Self::ThreadId => "thread_id",
-            Self::Unknown(value) => value,
-        }
-    }
-    fn is_known(&self) -> bool {
-        !matches!(self, Self::Unknown(_))
-    }
+impl MergeForwardRequestReceiveIdType {
+    /// Every value the spec names, with its wire form.
+    pub const VALUES: &'static [(Self, &'static str)] = &[
+        (Self::OpenId, "open_id"),
+        (Self::UserId, "user_id"),
+        (Self::UnionId, "union_id"),
+        (Self::Email, "email"),
+        (Self::ChatId, "chat_id"),
+        (Self::ThreadId, "thread_id"),
+    ];
 }
 ::lark_runtime::string_enum_traits!(MergeForwardRequestReceiveIdType);

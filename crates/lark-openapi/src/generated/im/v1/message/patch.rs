@@ -14,14 +14,11 @@
 //! `PATCH /open-apis/im/v1/messages/:message_id`
 //!
 //! Reference: <https://open.feishu.cn/document/server-docs/im-v1/message-card/patch>
-use ::lark_runtime::__private::serde::{Deserialize, Serialize};
+use ::lark_runtime::__private::prelude::*;
 /// Request of 更新已发送的消息卡片 — Update a card message that was already sent.
-///
-/// `PATCH /open-apis/im/v1/messages/:message_id`
 ///
 /// Build it with [`PatchRequest::builder`]; a request that exists has passed every constraint of the spec.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct PatchRequest {
     #[serde(skip)]
     message_id: String,
@@ -64,9 +61,9 @@ impl PatchRequestBuilder {
         self
     }
     /// Checks every constraint of the spec and returns the request, or every violation found.
-    pub fn build(self) -> Result<PatchRequest, ::lark_runtime::ValidationError> {
-        let root = ::lark_runtime::validate::FieldPath::root();
-        let mut violations = ::lark_runtime::validate::Violations::default();
+    pub fn build(self) -> Result<PatchRequest, ValidationError> {
+        let root = FieldPath::root();
+        let mut violations = Violations::default();
         let message_id = violations.required(&root.field("message_id"), self.message_id);
         let content = violations.required(&root.field("content"), self.content);
         let (Some(message_id), Some(content)) = (message_id, content) else {
@@ -76,89 +73,62 @@ impl PatchRequestBuilder {
             message_id,
             content,
         };
-        ::lark_runtime::Validate::validate(&request)?;
+        Validate::validate(&request)?;
         Ok(request)
     }
 }
-impl ::lark_runtime::Validate for PatchRequest {
-    fn validate_at(
-        &self,
-        _at: &::lark_runtime::validate::FieldPath<'_>,
-        _violations: &mut ::lark_runtime::validate::Violations,
-    ) {}
-}
-impl ::lark_runtime::Endpoint for PatchRequest {
+impl Validate for PatchRequest {}
+impl Endpoint for PatchRequest {
     type Data = PatchResponse;
     type Error = PatchError;
-    const METADATA: &'static ::lark_runtime::EndpointMetadata = &::lark_runtime::EndpointMetadata {
-        id: "im.v1.message.patch",
-        summary: "更新已发送的消息卡片 — Update a card message that was already sent.",
-        method: ::lark_runtime::HttpMethod::Patch,
-        path_template: "/open-apis/im/v1/messages/:message_id",
-        access_tokens: &[
-            ::lark_runtime::AccessTokenKind::Tenant,
-            ::lark_runtime::AccessTokenKind::User,
-        ],
-        app_types: &[::lark_runtime::AppType::Custom, ::lark_runtime::AppType::Isv],
+    const METADATA: &'static EndpointMetadata = &EndpointMetadata {
+        access_tokens: &[AccessTokenKind::Tenant, AccessTokenKind::User],
+        app_types: &[AppType::Custom, AppType::Isv],
         scopes: &["im:message", "im:message:send_as_bot", "im:message:update"],
-        rate_limits: &[
-            ::lark_runtime::RateLimit::per_minute(1000),
-            ::lark_runtime::RateLimit::per_second(50),
-        ],
-        special_rate_limit: false,
-        envelope: ::lark_runtime::Envelope::Data,
-        request_body: ::lark_runtime::RequestBody::Json,
-        response_kind: ::lark_runtime::ResponseKind::Json,
-        pagination_items: None,
+        rate_limits: &[RateLimit::per_minute(1000), RateLimit::per_second(50)],
+        request_body: RequestBody::Json,
         path_example: &[("message_id", "om_dc13264520392913993dd051dba21dcf")],
-        query_example: &[],
         request_example: Some(
             "{\"content\":\"{\\\"elements\\\":[{\\\"tag\\\":\\\"div\\\",\\\"text\\\":{\\\"content\\\":\\\"This is the plain text\\\",\\\"tag\\\":\\\"plain_text\\\"}}],\\\"header\\\":{\\\"template\\\":\\\"blue\\\",\\\"title\\\":{\\\"content\\\":\\\"This is the title\\\",\\\"tag\\\":\\\"plain_text\\\"}}}\"}",
         ),
-        file_parts: &[],
         response_example: Some("{\"code\":0,\"data\":{},\"msg\":\"ok\"}"),
+        ..EndpointMetadata::new(
+            "im.v1.message.patch",
+            "更新已发送的消息卡片 — Update a card message that was already sent.",
+            HttpMethod::Patch,
+            "/open-apis/im/v1/messages/:message_id",
+        )
     };
     fn path(&self) -> String {
-        ::lark_runtime::wire::fill_path(
+        fill_path(
             Self::METADATA.path_template,
             &[("message_id", ToString::to_string(&self.message_id))],
         )
     }
-    fn query(&self) -> Vec<(&'static str, String)> {
-        Vec::new()
-    }
 }
 #[cfg(feature = "server")]
-impl ::lark_runtime::Incoming for PatchRequest {
-    fn from_incoming(
-        request: &::lark_runtime::IncomingRequest<'_>,
-    ) -> Result<Self, ::lark_runtime::ValidationError> {
+impl Incoming for PatchRequest {
+    fn from_incoming(request: &IncomingRequest<'_>) -> Result<Self, ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
         #[derive(Deserialize)]
-        #[serde(crate = "::lark_runtime::__private::serde")]
         struct Body {
             #[serde(default, rename = "content")]
             content: Option<String>,
         }
-        let root = ::lark_runtime::validate::FieldPath::root();
-        let mut violations = ::lark_runtime::validate::Violations::default();
+        let mut violations = Violations::default();
         let mut builder = Self::builder();
-        builder.message_id = request
-            .path_param::<
-                String,
-            >(&root.field("message_id"), "message_id", &mut violations);
+        builder.message_id = request.path_param("message_id", &mut violations);
         let Some(body) = request.body::<Body>(&mut violations) else {
             return Err(violations.into_error("PatchRequest"));
         };
         builder.content = body.content;
-        ::lark_runtime::incoming::finish(violations, "PatchRequest", builder.build())
+        ::lark_runtime::incoming::finish(violations, builder.build())
     }
 }
 /// Response data of 更新已发送的消息卡片 — Update a card message that was already sent.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct PatchResponse {}
 /// A documented error code of 更新已发送的消息卡片 — Update a card message that was already sent.
 ///
@@ -166,61 +136,35 @@ pub struct PatchResponse {}
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum PatchError {
-    /// `230001` Your request contains an invalid request parameter. (HTTP 400).
-    ///
-    /// A request parameter is invalid; check the inputs against the returned message and the docs.
+    /// `230001` Your request contains an invalid request parameter. (HTTP 400). A request parameter is invalid; check the inputs against the returned message and the docs.
     YourRequestContainsAnInvalidRequest,
-    /// `230006` Bot ability is not activated. (HTTP 400).
-    ///
-    /// The app's bot ability is not enabled; enable it and publish a version.
+    /// `230006` Bot ability is not activated. (HTTP 400). The app's bot ability is not enabled; enable it and publish a version.
     BotAbilityIsNotActivated,
-    /// `230011` The message is recalled. (HTTP 400).
-    ///
-    /// The message has been recalled; it cannot be updated.
+    /// `230011` The message is recalled. (HTTP 400). The message has been recalled; it cannot be updated.
     TheMessageIsRecalled,
-    /// `230013` Bot has NO availability to this user. (HTTP 400).
-    ///
-    /// The user (or the other side of a p2p chat) is outside the bot's availability range, is disabled for the app, or has left the company; add the user to the availability range in the developer console and publish, or ask an admin to check the app's disabled members.
+    /// `230013` Bot has NO availability to this user. (HTTP 400). The user (or the other side of a p2p chat) is outside the bot's availability range, is disabled for the app, or has left the company; add the user to the availability range in the developer console and publish, or ask an admin to check the app's disabled members.
     BotHasNoAvailabilityToThis,
-    /// `230020` This operation triggers the frequency limit. (HTTP 400).
-    ///
-    /// The operation hit a rate limit; lower the request rate and retry later.
-    ///
-    /// Retrying can succeed.
+    /// `230020` This operation triggers the frequency limit. (HTTP 400). The operation hit a rate limit; lower the request rate and retry later. Retrying can succeed.
     ThisOperationTriggersTheFrequencyLimit,
-    /// `230025` The length of the message content reaches its limit. (HTTP 400).
-    ///
-    /// The content is too long: cards may be at most 30 KB, and style tags make it longer than what you sent.
+    /// `230025` The length of the message content reaches its limit. (HTTP 400). The content is too long: cards may be at most 30 KB, and style tags make it longer than what you sent.
     TheLengthOfTheMessageContent,
-    /// `230027` Lack of necessary permissions. (HTTP 400).
-    ///
-    /// Not allowed: a scope is missing (see the returned message), the user's authorization was not found, or the bot lacks external sharing for an external chat.
+    /// `230027` Lack of necessary permissions. (HTTP 400). Not allowed: a scope is missing (see the returned message), the user's authorization was not found, or the bot lacks external sharing for an external chat.
     LackOfNecessaryPermissions,
-    /// `230028` The messages do NOT pass the audit. (HTTP 400).
-    ///
-    /// The content failed the data-leak check (e.g. plain phone numbers or email addresses); change it as the returned message says.
+    /// `230028` The messages do NOT pass the audit. (HTTP 400). The content failed the data-leak check (e.g. plain phone numbers or email addresses); change it as the returned message says.
     TheMessagesDoNotPassThe,
-    /// `230031` Message can only be modified within 14 days after sending. (HTTP 400).
-    ///
-    /// Messages can only be updated within 14 days of being sent.
+    /// `230031` Message can only be modified within 14 days after sending. (HTTP 400). Messages can only be updated within 14 days of being sent.
     MessageCanOnlyBeModifiedWithin,
-    /// `230099` Failed to create card content. (HTTP 400).
-    ///
-    /// Creating the card failed; read the returned detail and follow the page's 230099 sub-code table.
+    /// `230099` Failed to create card content. (HTTP 400). Creating the card failed; read the returned detail and follow the page's 230099 sub-code table.
     FailedToCreateCardContent,
-    /// `230110` Action unavailable as the message has been deleted. (HTTP 400).
-    ///
-    /// The message has been deleted; the operation is not possible.
+    /// `230110` Action unavailable as the message has been deleted. (HTTP 400). The message has been deleted; the operation is not possible.
     ActionUnavailableAsTheMessageHas,
-    /// `232009` Your request specifies a chat which has already been dissolved. (HTTP 400).
-    ///
-    /// The chat has been dissolved; the operation is not possible.
+    /// `232009` Your request specifies a chat which has already been dissolved. (HTTP 400). The chat has been dissolved; the operation is not possible.
     YourRequestSpecifiesAChatWhich,
     /// A code the reference page does not document for this endpoint.
     Undocumented(i64),
 }
-impl ::lark_runtime::DocumentedError for PatchError {
-    const DOCUMENTED: &'static [(Self, ::lark_runtime::ErrorFacts)] = &[
+impl DocumentedError for PatchError {
+    const DOCUMENTED: &'static [(Self, ErrorFacts)] = &[
         (
             Self::YourRequestContainsAnInvalidRequest,
             crate::im::v1::errors::CODE_230001_2,
@@ -240,14 +184,5 @@ impl ::lark_runtime::DocumentedError for PatchError {
         (Self::ActionUnavailableAsTheMessageHas, crate::im::v1::errors::CODE_230110_2),
         (Self::YourRequestSpecifiesAChatWhich, crate::im::v1::errors::CODE_232009_3),
     ];
-    fn undocumented(code: i64) -> Self {
-        Self::Undocumented(code)
-    }
-    fn undocumented_code(&self) -> Option<i64> {
-        match self {
-            Self::Undocumented(code) => Some(*code),
-            _ => None,
-        }
-    }
 }
 ::lark_runtime::documented_error_traits!(PatchError);

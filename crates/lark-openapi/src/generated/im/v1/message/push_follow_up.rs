@@ -12,14 +12,11 @@
 //! `POST /open-apis/im/v1/messages/:message_id/push_follow_up`
 //!
 //! Reference: <https://open.feishu.cn/document/im-v1/message/push_follow_up>
-use ::lark_runtime::__private::serde::{Deserialize, Serialize};
+use ::lark_runtime::__private::prelude::*;
 /// Request of 添加跟随气泡 — Add follow-up bubbles under the latest message.
-///
-/// `POST /open-apis/im/v1/messages/:message_id/push_follow_up`
 ///
 /// Build it with [`PushFollowUpRequest::builder`]; a request that exists has passed every constraint of the spec.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct PushFollowUpRequest {
     #[serde(skip)]
     message_id: String,
@@ -63,9 +60,9 @@ impl PushFollowUpRequestBuilder {
         self
     }
     /// Checks every constraint of the spec and returns the request, or every violation found.
-    pub fn build(self) -> Result<PushFollowUpRequest, ::lark_runtime::ValidationError> {
-        let root = ::lark_runtime::validate::FieldPath::root();
-        let mut violations = ::lark_runtime::validate::Violations::default();
+    pub fn build(self) -> Result<PushFollowUpRequest, ValidationError> {
+        let root = FieldPath::root();
+        let mut violations = Violations::default();
         let message_id = violations.required(&root.field("message_id"), self.message_id);
         let follow_ups = violations.required(&root.field("follow_ups"), self.follow_ups);
         let (Some(message_id), Some(follow_ups)) = (message_id, follow_ups) else {
@@ -75,100 +72,71 @@ impl PushFollowUpRequestBuilder {
             message_id,
             follow_ups,
         };
-        ::lark_runtime::Validate::validate(&request)?;
+        Validate::validate(&request)?;
         Ok(request)
     }
 }
-impl ::lark_runtime::Validate for PushFollowUpRequest {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
+impl Validate for PushFollowUpRequest {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
         {
             let at = at.field("follow_ups");
             let value = &self.follow_ups;
             violations.items(&at, value.len(), Some(1), Some(3));
-            for (index, item) in value.iter().enumerate() {
-                let at = at.index(index);
-                ::lark_runtime::Validate::validate_at(item, &at, violations);
-            }
+            violations.check(&at, value);
         }
     }
 }
-impl ::lark_runtime::Endpoint for PushFollowUpRequest {
+impl Endpoint for PushFollowUpRequest {
     type Data = PushFollowUpResponse;
     type Error = PushFollowUpError;
-    const METADATA: &'static ::lark_runtime::EndpointMetadata = &::lark_runtime::EndpointMetadata {
-        id: "im.v1.message.push_follow_up",
-        summary: "添加跟随气泡 — Add follow-up bubbles under the latest message.",
-        method: ::lark_runtime::HttpMethod::Post,
-        path_template: "/open-apis/im/v1/messages/:message_id/push_follow_up",
-        access_tokens: &[::lark_runtime::AccessTokenKind::Tenant],
-        app_types: &[::lark_runtime::AppType::Custom, ::lark_runtime::AppType::Isv],
+    const METADATA: &'static EndpointMetadata = &EndpointMetadata {
+        access_tokens: &[AccessTokenKind::Tenant],
+        app_types: &[AppType::Custom, AppType::Isv],
         scopes: &["im:message", "im:message:send_as_bot"],
-        rate_limits: &[
-            ::lark_runtime::RateLimit::per_minute(1000),
-            ::lark_runtime::RateLimit::per_second(50),
-        ],
-        special_rate_limit: false,
-        envelope: ::lark_runtime::Envelope::Data,
-        request_body: ::lark_runtime::RequestBody::Json,
-        response_kind: ::lark_runtime::ResponseKind::Json,
-        pagination_items: None,
+        rate_limits: &[RateLimit::per_minute(1000), RateLimit::per_second(50)],
+        request_body: RequestBody::Json,
         path_example: &[("message_id", "om_3210a18894e206715a4359115f4cf2f5")],
-        query_example: &[],
         request_example: Some(
             "{\"follow_ups\":[{\"content\":\"你好\",\"i18n_contents\":[{\"content\":\"hello\",\"language\":\"en_us\"}]}]}",
         ),
-        file_parts: &[],
         response_example: Some("{\"code\":0,\"data\":{},\"msg\":\"success\"}"),
+        ..EndpointMetadata::new(
+            "im.v1.message.push_follow_up",
+            "添加跟随气泡 — Add follow-up bubbles under the latest message.",
+            HttpMethod::Post,
+            "/open-apis/im/v1/messages/:message_id/push_follow_up",
+        )
     };
     fn path(&self) -> String {
-        ::lark_runtime::wire::fill_path(
+        fill_path(
             Self::METADATA.path_template,
             &[("message_id", ToString::to_string(&self.message_id))],
         )
     }
-    fn query(&self) -> Vec<(&'static str, String)> {
-        Vec::new()
-    }
 }
 #[cfg(feature = "server")]
-impl ::lark_runtime::Incoming for PushFollowUpRequest {
-    fn from_incoming(
-        request: &::lark_runtime::IncomingRequest<'_>,
-    ) -> Result<Self, ::lark_runtime::ValidationError> {
+impl Incoming for PushFollowUpRequest {
+    fn from_incoming(request: &IncomingRequest<'_>) -> Result<Self, ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
         #[derive(Deserialize)]
-        #[serde(crate = "::lark_runtime::__private::serde")]
         struct Body {
             #[serde(default, rename = "follow_ups")]
             follow_ups: Option<Vec<PushFollowUpRequestFollowUpsItem>>,
         }
-        let root = ::lark_runtime::validate::FieldPath::root();
-        let mut violations = ::lark_runtime::validate::Violations::default();
+        let mut violations = Violations::default();
         let mut builder = Self::builder();
-        builder.message_id = request
-            .path_param::<
-                String,
-            >(&root.field("message_id"), "message_id", &mut violations);
+        builder.message_id = request.path_param("message_id", &mut violations);
         let Some(body) = request.body::<Body>(&mut violations) else {
             return Err(violations.into_error("PushFollowUpRequest"));
         };
         builder.follow_ups = body.follow_ups;
-        ::lark_runtime::incoming::finish(
-            violations,
-            "PushFollowUpRequest",
-            builder.build(),
-        )
+        ::lark_runtime::incoming::finish(violations, builder.build())
     }
 }
 /// Response data of 添加跟随气泡 — Add follow-up bubbles under the latest message.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct PushFollowUpResponse {}
 /// A documented error code of 添加跟随气泡 — Add follow-up bubbles under the latest message.
 ///
@@ -176,43 +144,27 @@ pub struct PushFollowUpResponse {}
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum PushFollowUpError {
-    /// `230001` Your request contains an invalid request parameter. (HTTP 400).
-    ///
-    /// A request parameter is invalid; check the inputs against the returned message and the docs.
+    /// `230001` Your request contains an invalid request parameter. (HTTP 400). A request parameter is invalid; check the inputs against the returned message and the docs.
     YourRequestContainsAnInvalidRequest,
-    /// `230002` expired message. (HTTP 400).
-    ///
-    /// The message is more than 600 seconds old; bubbles can no longer be added to it.
+    /// `230002` expired message. (HTTP 400). The message is more than 600 seconds old; bubbles can no longer be added to it.
     ExpiredMessage,
-    /// `230003` only support p2p chat. (HTTP 400).
-    ///
-    /// Bubbles can only be added in the bot's one-on-one chat with a user.
+    /// `230003` only support p2p chat. (HTTP 400). Bubbles can only be added in the bot's one-on-one chat with a user.
     OnlySupportP2pChat,
-    /// `230004` invisible message. (HTTP 400).
-    ///
-    /// The message is not visible to this bot.
+    /// `230004` invisible message. (HTTP 400). The message is not visible to this bot.
     InvisibleMessage,
-    /// `230005` user is not visible to bot. (HTTP 400).
-    ///
-    /// This bot is not visible to the user.
+    /// `230005` user is not visible to bot. (HTTP 400). This bot is not visible to the user.
     UserIsNotVisibleToBot,
-    /// `230006` only support latest message. (HTTP 400).
-    ///
-    /// Bubbles can only be added to the chat's latest message.
+    /// `230006` only support latest message. (HTTP 400). Bubbles can only be added to the chat's latest message.
     OnlySupportLatestMessage,
-    /// `230007` invalid follow up. (HTTP 400).
-    ///
-    /// The bubble content is invalid; pass content as the parameter table describes.
+    /// `230007` invalid follow up. (HTTP 400). The bubble content is invalid; pass content as the parameter table describes.
     InvalidFollowUp,
-    /// `230008` follow up already exist. (HTTP 400).
-    ///
-    /// The message already has follow-up bubbles.
+    /// `230008` follow up already exist. (HTTP 400). The message already has follow-up bubbles.
     FollowUpAlreadyExist,
     /// A code the reference page does not document for this endpoint.
     Undocumented(i64),
 }
-impl ::lark_runtime::DocumentedError for PushFollowUpError {
-    const DOCUMENTED: &'static [(Self, ::lark_runtime::ErrorFacts)] = &[
+impl DocumentedError for PushFollowUpError {
+    const DOCUMENTED: &'static [(Self, ErrorFacts)] = &[
         (
             Self::YourRequestContainsAnInvalidRequest,
             crate::im::v1::errors::CODE_230001_2,
@@ -225,15 +177,6 @@ impl ::lark_runtime::DocumentedError for PushFollowUpError {
         (Self::InvalidFollowUp, crate::im::v1::errors::CODE_230007),
         (Self::FollowUpAlreadyExist, crate::im::v1::errors::CODE_230008),
     ];
-    fn undocumented(code: i64) -> Self {
-        Self::Undocumented(code)
-    }
-    fn undocumented_code(&self) -> Option<i64> {
-        match self {
-            Self::Undocumented(code) => Some(*code),
-            _ => None,
-        }
-    }
 }
 ::lark_runtime::documented_error_traits!(PushFollowUpError);
 /// The language of `content`.
@@ -272,64 +215,35 @@ pub enum PushFollowUpRequestFollowUpsItemI18nContentsItemLanguage {
     RuRu,
     /// `"ms_my"`: Malay.
     MsMy,
-    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
-    /// fails validation.
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl ::lark_runtime::enums::StringEnum
-for PushFollowUpRequestFollowUpsItemI18nContentsItemLanguage {
-    fn from_wire(value: &str) -> Self {
-        match value {
-            "en_us" => Self::EnUs,
-            "zh_cn" => Self::ZhCn,
-            "zh_hk" => Self::ZhHk,
-            "zh_tw" => Self::ZhTw,
-            "ja_jp" => Self::JaJp,
-            "id_id" => Self::IdId,
-            "vi_vn" => Self::ViVn,
-            "th_th" => Self::ThTh,
-            "pt_br" => Self::PtBr,
-            "es_es" => Self::EsEs,
-            "ko_kr" => Self::KoKr,
-            "de_de" => Self::DeDe,
-            "fr_fr" => Self::FrFr,
-            "it_it" => Self::ItIt,
-            "ru_ru" => Self::RuRu,
-            "ms_my" => Self::MsMy,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-    fn as_wire(&self) -> &str {
-        match self {
-            Self::EnUs => "en_us",
-            Self::ZhCn => "zh_cn",
-            Self::ZhHk => "zh_hk",
-            Self::ZhTw => "zh_tw",
-            Self::JaJp => "ja_jp",
-            Self::IdId => "id_id",
-            Self::ViVn => "vi_vn",
-            Self::ThTh => "th_th",
-            Self::PtBr => "pt_br",
-            Self::EsEs => "es_es",
-            Self::KoKr => "ko_kr",
-            Self::DeDe => "de_de",
-            Self::FrFr => "fr_fr",
-            Self::ItIt => "it_it",
-            Self::RuRu => "ru_ru",
-            Self::MsMy => "ms_my",
-            Self::Unknown(value) => value,
-        }
-    }
-    fn is_known(&self) -> bool {
-        !matches!(self, Self::Unknown(_))
-    }
+impl PushFollowUpRequestFollowUpsItemI18nContentsItemLanguage {
+    /// Every value the spec names, with its wire form.
+    pub const VALUES: &'static [(Self, &'static str)] = &[
+        (Self::EnUs, "en_us"),
+        (Self::ZhCn, "zh_cn"),
+        (Self::ZhHk, "zh_hk"),
+        (Self::ZhTw, "zh_tw"),
+        (Self::JaJp, "ja_jp"),
+        (Self::IdId, "id_id"),
+        (Self::ViVn, "vi_vn"),
+        (Self::ThTh, "th_th"),
+        (Self::PtBr, "pt_br"),
+        (Self::EsEs, "es_es"),
+        (Self::KoKr, "ko_kr"),
+        (Self::DeDe, "de_de"),
+        (Self::FrFr, "fr_fr"),
+        (Self::ItIt, "it_it"),
+        (Self::RuRu, "ru_ru"),
+        (Self::MsMy, "ms_my"),
+    ];
 }
 ::lark_runtime::string_enum_traits!(
     PushFollowUpRequestFollowUpsItemI18nContentsItemLanguage
 );
 /// The bubble's text in one language.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct PushFollowUpRequestFollowUpsItemI18nContentsItem {
     /// The text for `language`.
     ///
@@ -341,27 +255,18 @@ pub struct PushFollowUpRequestFollowUpsItemI18nContentsItem {
     /// Example: `"en_us"`
     pub language: PushFollowUpRequestFollowUpsItemI18nContentsItemLanguage,
 }
-impl ::lark_runtime::Validate for PushFollowUpRequestFollowUpsItemI18nContentsItem {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
+impl Validate for PushFollowUpRequestFollowUpsItemI18nContentsItem {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
         {
             let at = at.field("content");
             let value = &self.content;
             violations.length(&at, value, Some(1), Some(200));
         }
-        {
-            let at = at.field("language");
-            let value = &self.language;
-            ::lark_runtime::Validate::validate_at(value, &at, violations);
-        }
+        violations.check(&at.field("language"), &self.language);
     }
 }
 /// One bubble.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct PushFollowUpRequestFollowUpsItem {
     /// The bubble's text.
     ///
@@ -372,12 +277,8 @@ pub struct PushFollowUpRequestFollowUpsItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub i18n_contents: Option<Vec<PushFollowUpRequestFollowUpsItemI18nContentsItem>>,
 }
-impl ::lark_runtime::Validate for PushFollowUpRequestFollowUpsItem {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
+impl Validate for PushFollowUpRequestFollowUpsItem {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
         {
             let at = at.field("content");
             let value = &self.content;
@@ -387,10 +288,7 @@ impl ::lark_runtime::Validate for PushFollowUpRequestFollowUpsItem {
             let at = at.field("i18n_contents");
             if let Some(value) = &self.i18n_contents {
                 violations.items(&at, value.len(), None, Some(50));
-                for (index, item) in value.iter().enumerate() {
-                    let at = at.index(index);
-                    ::lark_runtime::Validate::validate_at(item, &at, violations);
-                }
+                violations.check(&at, value);
             }
         }
     }

@@ -10,14 +10,11 @@
 //! `GET /open-apis/im/v1/messages/:message_id/read_users`
 //!
 //! Reference: <https://open.feishu.cn/document/server-docs/im-v1/message/read_users>
-use ::lark_runtime::__private::serde::{Deserialize, Serialize};
+use ::lark_runtime::__private::prelude::*;
 /// Request of 消息发送者查询消息已读状态 — List who has read a message the bot sent.
-///
-/// `GET /open-apis/im/v1/messages/:message_id/read_users`
 ///
 /// Build it with [`ReadUsersRequest::builder`]; a request that exists has passed every constraint of the spec.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct ReadUsersRequest {
     #[serde(skip)]
     message_id: String,
@@ -91,9 +88,9 @@ impl ReadUsersRequestBuilder {
         self
     }
     /// Checks every constraint of the spec and returns the request, or every violation found.
-    pub fn build(self) -> Result<ReadUsersRequest, ::lark_runtime::ValidationError> {
-        let root = ::lark_runtime::validate::FieldPath::root();
-        let mut violations = ::lark_runtime::validate::Violations::default();
+    pub fn build(self) -> Result<ReadUsersRequest, ValidationError> {
+        let root = FieldPath::root();
+        let mut violations = Violations::default();
         let message_id = violations.required(&root.field("message_id"), self.message_id);
         let user_id_type = violations
             .required(&root.field("user_id_type"), self.user_id_type);
@@ -106,21 +103,13 @@ impl ReadUsersRequestBuilder {
             page_size: self.page_size,
             page_token: self.page_token,
         };
-        ::lark_runtime::Validate::validate(&request)?;
+        Validate::validate(&request)?;
         Ok(request)
     }
 }
-impl ::lark_runtime::Validate for ReadUsersRequest {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
-        {
-            let at = at.field("user_id_type");
-            let value = &self.user_id_type;
-            ::lark_runtime::Validate::validate_at(value, &at, violations);
-        }
+impl Validate for ReadUsersRequest {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
+        violations.check(&at.field("user_id_type"), &self.user_id_type);
         {
             let at = at.field("page_size");
             if let Some(value) = &self.page_size {
@@ -135,25 +124,14 @@ impl ::lark_runtime::Validate for ReadUsersRequest {
         }
     }
 }
-impl ::lark_runtime::Endpoint for ReadUsersRequest {
+impl Endpoint for ReadUsersRequest {
     type Data = ReadUsersResponse;
     type Error = ReadUsersError;
-    const METADATA: &'static ::lark_runtime::EndpointMetadata = &::lark_runtime::EndpointMetadata {
-        id: "im.v1.message.read_users",
-        summary: "消息发送者查询消息已读状态 — List who has read a message the bot sent.",
-        method: ::lark_runtime::HttpMethod::Get,
-        path_template: "/open-apis/im/v1/messages/:message_id/read_users",
-        access_tokens: &[::lark_runtime::AccessTokenKind::Tenant],
-        app_types: &[::lark_runtime::AppType::Custom, ::lark_runtime::AppType::Isv],
+    const METADATA: &'static EndpointMetadata = &EndpointMetadata {
+        access_tokens: &[AccessTokenKind::Tenant],
+        app_types: &[AppType::Custom, AppType::Isv],
         scopes: &["im:message", "im:message:readonly", "im:message:basic"],
-        rate_limits: &[
-            ::lark_runtime::RateLimit::per_minute(1000),
-            ::lark_runtime::RateLimit::per_second(50),
-        ],
-        special_rate_limit: false,
-        envelope: ::lark_runtime::Envelope::Data,
-        request_body: ::lark_runtime::RequestBody::None,
-        response_kind: ::lark_runtime::ResponseKind::Json,
+        rate_limits: &[RateLimit::per_minute(1000), RateLimit::per_second(50)],
         pagination_items: Some("items"),
         path_example: &[("message_id", "om_dc13264520392913993dd051dba21dcf")],
         query_example: &[
@@ -164,56 +142,40 @@ impl ::lark_runtime::Endpoint for ReadUsersRequest {
                 "GxmvlNRvP0NdQZpa7yIqf_Lv_QuBwTQ8tXkX7w-irAghVD_TvuYd1aoJ1LQph86O-XImC4X9j9FhUPhXQDvtrQ==",
             ),
         ],
-        request_example: None,
-        file_parts: &[],
         response_example: Some(
             "{\"code\":0,\"data\":{\"has_more\":true,\"items\":[{\"tenant_key\":\"736588c9260f175e\",\"timestamp\":\"1609484183000\",\"user_id\":\"ou_9b851f7b51a9d58d109982337c46f3de\",\"user_id_type\":\"open_id\"}],\"page_token\":\"GxmvlNRvP0NdQZpa7yIqf_Lv_QuBwTQ8tXkX7w-irAghVD_TvuYd1aoJ1LQph86O-XImC4X9j9FhUPhXQDvtrQ==\"},\"msg\":\"success\"}",
         ),
+        ..EndpointMetadata::new(
+            "im.v1.message.read_users",
+            "消息发送者查询消息已读状态 — List who has read a message the bot sent.",
+            HttpMethod::Get,
+            "/open-apis/im/v1/messages/:message_id/read_users",
+        )
     };
     fn path(&self) -> String {
-        ::lark_runtime::wire::fill_path(
+        fill_path(
             Self::METADATA.path_template,
             &[("message_id", ToString::to_string(&self.message_id))],
         )
     }
     fn query(&self) -> Vec<(&'static str, String)> {
         let mut query = Vec::new();
-        {
-            let value = &self.user_id_type;
-            query.push(("user_id_type", ToString::to_string(value)));
-        }
-        if let Some(value) = &self.page_size {
-            query.push(("page_size", ToString::to_string(value)));
-        }
-        if let Some(value) = &self.page_token {
-            query.push(("page_token", ToString::to_string(value)));
-        }
+        push_query(&mut query, "user_id_type", [&self.user_id_type]);
+        push_query(&mut query, "page_size", &self.page_size);
+        push_query(&mut query, "page_token", &self.page_token);
         query
     }
 }
 #[cfg(feature = "server")]
-impl ::lark_runtime::Incoming for ReadUsersRequest {
-    fn from_incoming(
-        request: &::lark_runtime::IncomingRequest<'_>,
-    ) -> Result<Self, ::lark_runtime::ValidationError> {
-        let root = ::lark_runtime::validate::FieldPath::root();
-        let mut violations = ::lark_runtime::validate::Violations::default();
+impl Incoming for ReadUsersRequest {
+    fn from_incoming(request: &IncomingRequest<'_>) -> Result<Self, ValidationError> {
+        let mut violations = Violations::default();
         let mut builder = Self::builder();
-        builder.message_id = request
-            .path_param::<
-                String,
-            >(&root.field("message_id"), "message_id", &mut violations);
-        builder.user_id_type = request
-            .query_one::<
-                ReadUsersRequestUserIdType,
-            >(&root.field("user_id_type"), "user_id_type", &mut violations);
-        builder.page_size = request
-            .query_one::<i32>(&root.field("page_size"), "page_size", &mut violations);
-        builder.page_token = request
-            .query_one::<
-                String,
-            >(&root.field("page_token"), "page_token", &mut violations);
-        ::lark_runtime::incoming::finish(violations, "ReadUsersRequest", builder.build())
+        builder.message_id = request.path_param("message_id", &mut violations);
+        builder.user_id_type = request.query_one("user_id_type", &mut violations);
+        builder.page_size = request.query_one("page_size", &mut violations);
+        builder.page_token = request.query_one("page_token", &mut violations);
+        ::lark_runtime::incoming::finish(violations, builder.build())
     }
 }
 impl ::lark_runtime::Paged for ReadUsersRequest {
@@ -227,7 +189,6 @@ impl ::lark_runtime::Paged for ReadUsersRequest {
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct ReadUsersResponse {
     /// The users who have read the message.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -258,43 +219,27 @@ impl ::lark_runtime::Page for ReadUsersResponse {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ReadUsersError {
-    /// `230001` Your request contains an invalid request parameter. (HTTP 400).
-    ///
-    /// A request parameter is invalid; check the inputs against the returned message and the docs.
+    /// `230001` Your request contains an invalid request parameter. (HTTP 400). A request parameter is invalid; check the inputs against the returned message and the docs.
     YourRequestContainsAnInvalidRequest,
-    /// `230002` The bot can not be outside the group. (HTTP 400).
-    ///
-    /// The bot is not in the chat; add the app's bot to the chat first.
+    /// `230002` The bot can not be outside the group. (HTTP 400). The bot is not in the chat; add the app's bot to the chat first.
     TheBotCanNotBeOutside,
-    /// `230006` Bot ability is not activated. (HTTP 400).
-    ///
-    /// The app's bot ability is not enabled; enable it and publish a version.
+    /// `230006` Bot ability is not activated. (HTTP 400). The app's bot ability is not enabled; enable it and publish a version.
     BotAbilityIsNotActivated,
-    /// `230012` Bot is NOT the sender of the message. (HTTP 400).
-    ///
-    /// The bot did not send this message; a bot can only query its own messages.
+    /// `230012` Bot is NOT the sender of the message. (HTTP 400). The bot did not send this message; a bot can only query its own messages.
     BotIsNotTheSenderOf,
-    /// `230013` Bot has NO availability to this user. (HTTP 400).
-    ///
-    /// The user (or the other side of a p2p chat) is outside the bot's availability range, is disabled for the app, or has left the company; add the user to the availability range in the developer console and publish, or ask an admin to check the app's disabled members.
+    /// `230013` Bot has NO availability to this user. (HTTP 400). The user (or the other side of a p2p chat) is outside the bot's availability range, is disabled for the app, or has left the company; add the user to the availability range in the developer console and publish, or ask an admin to check the app's disabled members.
     BotHasNoAvailabilityToThis,
-    /// `230027` Lack of necessary permissions. (HTTP 400).
-    ///
-    /// Not allowed: a scope is missing (see the returned message), or the chat is external, where this is not supported; use an internal chat.
+    /// `230027` Lack of necessary permissions. (HTTP 400). Not allowed: a scope is missing (see the returned message), or the chat is external, where this is not supported; use an internal chat.
     LackOfNecessaryPermissions,
-    /// `230033` Get the reading status must be done within 7 days after the message is sent. (HTTP 400).
-    ///
-    /// Read status can only be queried within 7 days of the message being sent.
+    /// `230033` Get the reading status must be done within 7 days after the message is sent. (HTTP 400). Read status can only be queried within 7 days of the message being sent.
     GetTheReadingStatusMustBe,
-    /// `230110` Action unavailable as the message has been deleted. (HTTP 400).
-    ///
-    /// The message has been deleted; the operation is not possible.
+    /// `230110` Action unavailable as the message has been deleted. (HTTP 400). The message has been deleted; the operation is not possible.
     ActionUnavailableAsTheMessageHas,
     /// A code the reference page does not document for this endpoint.
     Undocumented(i64),
 }
-impl ::lark_runtime::DocumentedError for ReadUsersError {
-    const DOCUMENTED: &'static [(Self, ::lark_runtime::ErrorFacts)] = &[
+impl DocumentedError for ReadUsersError {
+    const DOCUMENTED: &'static [(Self, ErrorFacts)] = &[
         (
             Self::YourRequestContainsAnInvalidRequest,
             crate::im::v1::errors::CODE_230001_2,
@@ -307,15 +252,6 @@ impl ::lark_runtime::DocumentedError for ReadUsersError {
         (Self::GetTheReadingStatusMustBe, crate::im::v1::errors::CODE_230033),
         (Self::ActionUnavailableAsTheMessageHas, crate::im::v1::errors::CODE_230110_2),
     ];
-    fn undocumented(code: i64) -> Self {
-        Self::Undocumented(code)
-    }
-    fn undocumented_code(&self) -> Option<i64> {
-        match self {
-            Self::Undocumented(code) => Some(*code),
-            _ => None,
-        }
-    }
 }
 ::lark_runtime::documented_error_traits!(ReadUsersError);
 /// Which kind of user id the answer uses; reading user_id needs the contact:user.employee_id:readonly scope.
@@ -328,35 +264,20 @@ pub enum ReadUsersRequestUserIdType {
     UnionId,
     /// `"user_id"`: A user's id within the tenant, the same in every app of the tenant.
     UserId,
-    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
-    /// fails validation.
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl ::lark_runtime::enums::StringEnum for ReadUsersRequestUserIdType {
-    fn from_wire(value: &str) -> Self {
-        match value {
-            "open_id" => Self::OpenId,
-            "union_id" => Self::UnionId,
-            "user_id" => Self::UserId,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-    fn as_wire(&self) -> &str {
-        match self {
-            Self::OpenId => "open_id",
-            Self::UnionId => "union_id",
-            Self::UserId => "user_id",
-            Self::Unknown(value) => value,
-        }
-    }
-    fn is_known(&self) -> bool {
-        !matches!(self, Self::Unknown(_))
-    }
+impl ReadUsersRequestUserIdType {
+    /// Every value the spec names, with its wire form.
+    pub const VALUES: &'static [(Self, &'static str)] = &[
+        (Self::OpenId, "open_id"),
+        (Self::UnionId, "union_id"),
+        (Self::UserId, "user_id"),
+    ];
 }
 ::lark_runtime::string_enum_traits!(ReadUsersRequestUserIdType);
 /// One reader.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct ReadUsersResponseItemsItem {
     /// The kind of id `user_id` is.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -375,10 +296,4 @@ pub struct ReadUsersResponseItemsItem {
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub tenant_key: Option<String>,
 }
-impl ::lark_runtime::Validate for ReadUsersResponseItemsItem {
-    fn validate_at(
-        &self,
-        _at: &::lark_runtime::validate::FieldPath<'_>,
-        _violations: &mut ::lark_runtime::validate::Violations,
-    ) {}
-}
+impl Validate for ReadUsersResponseItemsItem {}

@@ -13,14 +13,11 @@
 //! `POST /open-apis/im/v1/messages/:message_id/reply`
 //!
 //! Reference: <https://open.feishu.cn/document/server-docs/im-v1/message/reply>
-use ::lark_runtime::__private::serde::{Deserialize, Serialize};
+use ::lark_runtime::__private::prelude::*;
 /// Request of 回复消息 — Reply to a message.
-///
-/// `POST /open-apis/im/v1/messages/:message_id/reply`
 ///
 /// Build it with [`ReplyRequest::builder`]; a request that exists has passed every constraint of the spec.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct ReplyRequest {
     #[serde(skip)]
     message_id: String,
@@ -106,9 +103,9 @@ impl ReplyRequestBuilder {
         self
     }
     /// Checks every constraint of the spec and returns the request, or every violation found.
-    pub fn build(self) -> Result<ReplyRequest, ::lark_runtime::ValidationError> {
-        let root = ::lark_runtime::validate::FieldPath::root();
-        let mut violations = ::lark_runtime::validate::Violations::default();
+    pub fn build(self) -> Result<ReplyRequest, ValidationError> {
+        let root = FieldPath::root();
+        let mut violations = Violations::default();
         let message_id = violations.required(&root.field("message_id"), self.message_id);
         let content = violations.required(&root.field("content"), self.content);
         let msg_type = violations.required(&root.field("msg_type"), self.msg_type);
@@ -126,21 +123,13 @@ impl ReplyRequestBuilder {
             reply_in_thread: self.reply_in_thread,
             uuid: self.uuid,
         };
-        ::lark_runtime::Validate::validate(&request)?;
+        Validate::validate(&request)?;
         Ok(request)
     }
 }
-impl ::lark_runtime::Validate for ReplyRequest {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
-        {
-            let at = at.field("msg_type");
-            let value = &self.msg_type;
-            ::lark_runtime::Validate::validate_at(value, &at, violations);
-        }
+impl Validate for ReplyRequest {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
+        violations.check(&at.field("msg_type"), &self.msg_type);
         {
             let at = at.field("uuid");
             if let Some(value) = &self.uuid {
@@ -149,57 +138,41 @@ impl ::lark_runtime::Validate for ReplyRequest {
         }
     }
 }
-impl ::lark_runtime::Endpoint for ReplyRequest {
+impl Endpoint for ReplyRequest {
     type Data = ReplyResponse;
     type Error = ReplyError;
-    const METADATA: &'static ::lark_runtime::EndpointMetadata = &::lark_runtime::EndpointMetadata {
-        id: "im.v1.message.reply",
-        summary: "回复消息 — Reply to a message.",
-        method: ::lark_runtime::HttpMethod::Post,
-        path_template: "/open-apis/im/v1/messages/:message_id/reply",
-        access_tokens: &[
-            ::lark_runtime::AccessTokenKind::Tenant,
-            ::lark_runtime::AccessTokenKind::User,
-        ],
-        app_types: &[::lark_runtime::AppType::Custom, ::lark_runtime::AppType::Isv],
+    const METADATA: &'static EndpointMetadata = &EndpointMetadata {
+        access_tokens: &[AccessTokenKind::Tenant, AccessTokenKind::User],
+        app_types: &[AppType::Custom, AppType::Isv],
         scopes: &["im:message", "im:message:send_as_bot", "im:message:send"],
-        rate_limits: &[
-            ::lark_runtime::RateLimit::per_minute(1000),
-            ::lark_runtime::RateLimit::per_second(50),
-        ],
-        special_rate_limit: false,
-        envelope: ::lark_runtime::Envelope::Data,
-        request_body: ::lark_runtime::RequestBody::Json,
-        response_kind: ::lark_runtime::ResponseKind::Json,
-        pagination_items: None,
+        rate_limits: &[RateLimit::per_minute(1000), RateLimit::per_second(50)],
+        request_body: RequestBody::Json,
         path_example: &[("message_id", "om_dc13264520392913993dd051dba21dcf")],
-        query_example: &[],
         request_example: Some(
             "{\"content\":\"{\\\"text\\\":\\\"test content\\\"}\",\"msg_type\":\"text\",\"reply_in_thread\":true,\"uuid\":\"选填，每次调用前请更换，如a0d69e20-1dd1-458b-k525-dfeca4015204\"}",
         ),
-        file_parts: &[],
         response_example: Some(
             "{\"code\":0,\"data\":{\"body\":{\"content\":\"{\\\"text\\\":\\\"@_user_1 test content\\\"}\"},\"chat_id\":\"oc_5ad11d72b830411d72b836c20\",\"create_time\":\"1615380573411\",\"deleted\":false,\"mentions\":[{\"id\":\"ou_155184d1e73cbfb8973e5a9e698e74f2\",\"id_type\":\"open_id\",\"key\":\"@_user_1\",\"name\":\"Tom\",\"tenant_key\":\"736588c9260f175e\"}],\"message_id\":\"om_dc13264520392913993dd051dba21dcf\",\"msg_type\":\"interactive\",\"parent_id\":\"om_d4be107c616aed9c1da8ed8068570a9f\",\"root_id\":\"om_40eb06e7b84dc71c03e009ad3c754195\",\"sender\":{\"id\":\"cli_9f427eec54ae901b\",\"id_type\":\"app_id\",\"sender_type\":\"app\",\"tenant_key\":\"736588c9260f175e\"},\"thread_id\":\"omt_d4be107c616a\",\"update_time\":\"1615380573411\",\"updated\":false,\"upper_message_id\":\"om_40eb06e7b84dc71c03e009ad3c754195\"},\"msg\":\"success\"}",
         ),
+        ..EndpointMetadata::new(
+            "im.v1.message.reply",
+            "回复消息 — Reply to a message.",
+            HttpMethod::Post,
+            "/open-apis/im/v1/messages/:message_id/reply",
+        )
     };
     fn path(&self) -> String {
-        ::lark_runtime::wire::fill_path(
+        fill_path(
             Self::METADATA.path_template,
             &[("message_id", ToString::to_string(&self.message_id))],
         )
     }
-    fn query(&self) -> Vec<(&'static str, String)> {
-        Vec::new()
-    }
 }
 #[cfg(feature = "server")]
-impl ::lark_runtime::Incoming for ReplyRequest {
-    fn from_incoming(
-        request: &::lark_runtime::IncomingRequest<'_>,
-    ) -> Result<Self, ::lark_runtime::ValidationError> {
+impl Incoming for ReplyRequest {
+    fn from_incoming(request: &IncomingRequest<'_>) -> Result<Self, ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
         #[derive(Deserialize)]
-        #[serde(crate = "::lark_runtime::__private::serde")]
         struct Body {
             #[serde(default, rename = "content")]
             content: Option<String>,
@@ -210,13 +183,9 @@ impl ::lark_runtime::Incoming for ReplyRequest {
             #[serde(default, rename = "uuid")]
             uuid: Option<String>,
         }
-        let root = ::lark_runtime::validate::FieldPath::root();
-        let mut violations = ::lark_runtime::validate::Violations::default();
+        let mut violations = Violations::default();
         let mut builder = Self::builder();
-        builder.message_id = request
-            .path_param::<
-                String,
-            >(&root.field("message_id"), "message_id", &mut violations);
+        builder.message_id = request.path_param("message_id", &mut violations);
         let Some(body) = request.body::<Body>(&mut violations) else {
             return Err(violations.into_error("ReplyRequest"));
         };
@@ -224,14 +193,13 @@ impl ::lark_runtime::Incoming for ReplyRequest {
         builder.msg_type = body.msg_type;
         builder.reply_in_thread = body.reply_in_thread;
         builder.uuid = body.uuid;
-        ::lark_runtime::incoming::finish(violations, "ReplyRequest", builder.build())
+        ::lark_runtime::incoming::finish(violations, builder.build())
     }
 }
 /// Response data of 回复消息 — Reply to a message.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct ReplyResponse {
     /// The new reply's id, used by every later operation on it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -290,119 +258,63 @@ pub struct ReplyResponse {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ReplyError {
-    /// `230001` Your request contains an invalid request parameter. (HTTP 400).
-    ///
-    /// A request parameter is invalid; check the inputs against the returned message and the docs.
+    /// `230001` Your request contains an invalid request parameter. (HTTP 400). A request parameter is invalid; check the inputs against the returned message and the docs.
     YourRequestContainsAnInvalidRequest,
-    /// `230002` The bot can not be outside the group. (HTTP 400).
-    ///
-    /// The bot is not in the chat; add the app's bot to the chat first.
+    /// `230002` The bot can not be outside the group. (HTTP 400). The bot is not in the chat; add the app's bot to the chat first.
     TheBotCanNotBeOutside,
-    /// `230006` Bot ability is not activated. (HTTP 400).
-    ///
-    /// The app's bot ability is not enabled; enable it and publish a version.
+    /// `230006` Bot ability is not activated. (HTTP 400). The app's bot ability is not enabled; enable it and publish a version.
     BotAbilityIsNotActivated,
-    /// `230011` The message is recalled. (HTTP 400).
-    ///
-    /// The message has been recalled; it cannot be replied to.
+    /// `230011` The message is recalled. (HTTP 400). The message has been recalled; it cannot be replied to.
     TheMessageIsRecalled,
-    /// `230013` Bot has NO availability to this user. (HTTP 400).
-    ///
-    /// The user (or the other side of a p2p chat) is outside the bot's availability range, is disabled for the app, or has left the company; add the user to the availability range in the developer console and publish, or ask an admin to check the app's disabled members.
+    /// `230013` Bot has NO availability to this user. (HTTP 400). The user (or the other side of a p2p chat) is outside the bot's availability range, is disabled for the app, or has left the company; add the user to the availability range in the developer console and publish, or ask an admin to check the app's disabled members.
     BotHasNoAvailabilityToThis,
-    /// `230015` P2P chat can NOT be shared. (HTTP 400).
-    ///
-    /// A one-on-one chat cannot be shared.
+    /// `230015` P2P chat can NOT be shared. (HTTP 400). A one-on-one chat cannot be shared.
     P2pChatCanNotBeShared,
-    /// `230017` Bot is NOT the owner of the resource. (HTTP 400).
-    ///
-    /// The bot does not own the resource (e.g. a file it did not upload).
+    /// `230017` Bot is NOT the owner of the resource. (HTTP 400). The bot does not own the resource (e.g. a file it did not upload).
     BotIsNotTheOwnerOf,
-    /// `230018` These operations are NOT allowed at current group settings. (HTTP 400).
-    ///
-    /// The chat's settings forbid this (e.g. only some members may speak); check the settings or ask a chat admin.
+    /// `230018` These operations are NOT allowed at current group settings. (HTTP 400). The chat's settings forbid this (e.g. only some members may speak); check the settings or ask a chat admin.
     TheseOperationsAreNotAllowedAt,
-    /// `230019` The topic does NOT exist. (HTTP 400).
-    ///
-    /// The thread does not exist.
+    /// `230019` The topic does NOT exist. (HTTP 400). The thread does not exist.
     TheTopicDoesNotExist,
-    /// `230020` This operation triggers the frequency limit. (HTTP 400).
-    ///
-    /// The operation hit a rate limit; lower the request rate and retry later.
-    ///
-    /// Retrying can succeed.
+    /// `230020` This operation triggers the frequency limit. (HTTP 400). The operation hit a rate limit; lower the request rate and retry later. Retrying can succeed.
     ThisOperationTriggersTheFrequencyLimit,
-    /// `230022` The content of the message contains sensitive information. (HTTP 400).
-    ///
-    /// The content contains sensitive information; change it and retry.
+    /// `230022` The content of the message contains sensitive information. (HTTP 400). The content contains sensitive information; change it and retry.
     TheContentOfTheMessageContains,
-    /// `230025` The length of the message content reaches its limit. (HTTP 400).
-    ///
-    /// The content is too long: at most 150 KB for text, 30 KB for cards and rich text (card template data and style tags count towards the size).
+    /// `230025` The length of the message content reaches its limit. (HTTP 400). The content is too long: at most 150 KB for text, 30 KB for cards and rich text (card template data and style tags count towards the size).
     TheLengthOfTheMessageContent,
-    /// `230027` Lack of necessary permissions. (HTTP 400).
-    ///
-    /// Not allowed: a scope is missing (see the returned message), the user's authorization was not found, or the bot lacks external sharing for an external chat.
+    /// `230027` Lack of necessary permissions. (HTTP 400). Not allowed: a scope is missing (see the returned message), the user's authorization was not found, or the bot lacks external sharing for an external chat.
     LackOfNecessaryPermissions,
-    /// `230028` The messages do NOT pass the audit. (HTTP 400).
-    ///
-    /// The content failed the data-leak check (e.g. plain phone numbers or email addresses); change it as the returned message says.
+    /// `230028` The messages do NOT pass the audit. (HTTP 400). The content failed the data-leak check (e.g. plain phone numbers or email addresses); change it as the returned message says.
     TheMessagesDoNotPassThe,
-    /// `230035` Send Message Permission deny. (HTTP 400).
-    ///
-    /// No permission to send: the chat may be muted, the recipient may have blocked the bot, or tenant communication rules forbid it.
+    /// `230035` Send Message Permission deny. (HTTP 400). No permission to send: the chat may be muted, the recipient may have blocked the bot, or tenant communication rules forbid it.
     SendMessagePermissionDeny,
-    /// `230038` Cross tenant p2p chat operate forbid. (HTTP 400).
-    ///
-    /// Messages cannot be sent to a cross-tenant one-on-one chat through this endpoint.
+    /// `230038` Cross tenant p2p chat operate forbid. (HTTP 400). Messages cannot be sent to a cross-tenant one-on-one chat through this endpoint.
     CrossTenantP2pChatOperateForbid,
-    /// `230049` The message is being sent. (HTTP 400).
-    ///
-    /// The message is still being sent; wait and try again later.
-    ///
-    /// Retrying can succeed.
+    /// `230049` The message is being sent. (HTTP 400). The message is still being sent; wait and try again later. Retrying can succeed.
     TheMessageIsBeingSent,
-    /// `230050` The message is invisible to the operator. (HTTP 400).
-    ///
-    /// The message to reply to is not visible to the caller.
+    /// `230050` The message is invisible to the operator. (HTTP 400). The message to reply to is not visible to the caller.
     TheMessageIsInvisibleToThe,
-    /// `230054` This operation is not supported for this message type. (HTTP 400).
-    ///
-    /// This message type does not support the operation; see the note on unsupported message types.
+    /// `230054` This operation is not supported for this message type. (HTTP 400). This message type does not support the operation; see the note on unsupported message types.
     ThisOperationIsNotSupportedFor,
-    /// `230055` The type of file upload does not match the type of message being sent. (HTTP 400).
-    ///
-    /// The uploaded file's type does not match msg_type (e.g. an MP4 upload must be sent as media).
+    /// `230055` The type of file upload does not match the type of message being sent. (HTTP 400). The uploaded file's type does not match msg_type (e.g. an MP4 upload must be sent as media).
     TheTypeOfFileUploadDoes,
-    /// `230071` The group to which the message belongs does not support reply in thread. (HTTP 400).
-    ///
-    /// The message's chat does not allow thread replies; reply without `reply_in_thread`.
+    /// `230071` The group to which the message belongs does not support reply in thread. (HTTP 400). The message's chat does not allow thread replies; reply without `reply_in_thread`.
     TheGroupToWhichTheMessage,
-    /// `230072` Aggregated messages do not support reply in thread. (HTTP 400).
-    ///
-    /// Aggregated messages cannot be replied to as a thread.
+    /// `230072` Aggregated messages do not support reply in thread. (HTTP 400). Aggregated messages cannot be replied to as a thread.
     AggregatedMessagesDoNotSupportReply,
-    /// `230075` Sending encrypted messages is not supported. (HTTP 400).
-    ///
-    /// Messages cannot be sent to encrypted or secure chats.
+    /// `230075` Sending encrypted messages is not supported. (HTTP 400). Messages cannot be sent to encrypted or secure chats.
     SendingEncryptedMessagesIsNotSupported,
-    /// `230099` Failed to create card content. (HTTP 400).
-    ///
-    /// Creating the card failed; read the returned detail and follow the page's 230099 sub-code table.
+    /// `230099` Failed to create card content. (HTTP 400). Creating the card failed; read the returned detail and follow the page's 230099 sub-code table.
     FailedToCreateCardContent,
-    /// `230111` Action unavailable as the message will self-destruct soon. (HTTP 400).
-    ///
-    /// Messages scheduled to self-destruct cannot be replied to.
+    /// `230111` Action unavailable as the message will self-destruct soon. (HTTP 400). Messages scheduled to self-destruct cannot be replied to.
     ActionUnavailableAsTheMessageWill,
-    /// `232009` Your request specifies a chat which has already been dissolved. (HTTP 400).
-    ///
-    /// The chat has been dissolved; the operation is not possible.
+    /// `232009` Your request specifies a chat which has already been dissolved. (HTTP 400). The chat has been dissolved; the operation is not possible.
     YourRequestSpecifiesAChatWhich,
     /// A code the reference page does not document for this endpoint.
     Undocumented(i64),
 }
-impl ::lark_runtime::DocumentedError for ReplyError {
-    const DOCUMENTED: &'static [(Self, ::lark_runtime::ErrorFacts)] = &[
+impl DocumentedError for ReplyError {
+    const DOCUMENTED: &'static [(Self, ErrorFacts)] = &[
         (
             Self::YourRequestContainsAnInvalidRequest,
             crate::im::v1::errors::CODE_230001_2,
@@ -439,15 +351,6 @@ impl ::lark_runtime::DocumentedError for ReplyError {
         (Self::ActionUnavailableAsTheMessageWill, crate::im::v1::errors::CODE_230111_2),
         (Self::YourRequestSpecifiesAChatWhich, crate::im::v1::errors::CODE_232009_3),
     ];
-    fn undocumented(code: i64) -> Self {
-        Self::Undocumented(code)
-    }
-    fn undocumented_code(&self) -> Option<i64> {
-        match self {
-            Self::Undocumented(code) => Some(*code),
-            _ => None,
-        }
-    }
 }
 ::lark_runtime::documented_error_traits!(ReplyError);
 /// The reply's message type; `content` must match it. See the message content guide (create_json).
@@ -474,44 +377,23 @@ pub enum ReplyRequestMsgType {
     ShareChat,
     /// `"share_user"`: A shared user card.
     ShareUser,
-    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
-    /// fails validation.
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl ::lark_runtime::enums::StringEnum for ReplyRequestMsgType {
-    fn from_wire(value: &str) -> Self {
-        match value {
-            "text" => Self::Text,
-            "post" => Self::Post,
-            "image" => Self::Image,
-            "file" => Self::File,
-            "audio" => Self::Audio,
-            "media" => Self::Media,
-            "sticker" => Self::Sticker,
-            "interactive" => Self::Interactive,
-            "share_chat" => Self::ShareChat,
-            "share_user" => Self::ShareUser,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-    fn as_wire(&self) -> &str {
-        match self {
-            Self::Text => "text",
-            Self::Post => "post",
-            Self::Image => "image",
-            Self::File => "file",
-            Self::Audio => "audio",
-            Self::Media => "media",
-            Self::Sticker => "sticker",
-            Self::Interactive => "interactive",
-            Self::ShareChat => "share_chat",
-            Self::ShareUser => "share_user",
-            Self::Unknown(value) => value,
-        }
-    }
-    fn is_known(&self) -> bool {
-        !matches!(self, Self::Unknown(_))
-    }
+impl ReplyRequestMsgType {
+    /// Every value the spec names, with its wire form.
+    pub const VALUES: &'static [(Self, &'static str)] = &[
+        (Self::Text, "text"),
+        (Self::Post, "post"),
+        (Self::Image, "image"),
+        (Self::File, "file"),
+        (Self::Audio, "audio"),
+        (Self::Media, "media"),
+        (Self::Sticker, "sticker"),
+        (Self::Interactive, "interactive"),
+        (Self::ShareChat, "share_chat"),
+        (Self::ShareUser, "share_user"),
+    ];
 }
 ::lark_runtime::string_enum_traits!(ReplyRequestMsgType);
 /// The message type, e.g. text, post, image, file, audio, media, sticker, interactive, share_chat, share_user.
@@ -538,43 +420,22 @@ pub enum ReplyResponseMsgType {
     ShareChat,
     /// `"share_user"`: A shared user card.
     ShareUser,
-    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
-    /// fails validation.
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl ::lark_runtime::enums::StringEnum for ReplyResponseMsgType {
-    fn from_wire(value: &str) -> Self {
-        match value {
-            "text" => Self::Text,
-            "post" => Self::Post,
-            "image" => Self::Image,
-            "file" => Self::File,
-            "audio" => Self::Audio,
-            "media" => Self::Media,
-            "sticker" => Self::Sticker,
-            "interactive" => Self::Interactive,
-            "share_chat" => Self::ShareChat,
-            "share_user" => Self::ShareUser,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-    fn as_wire(&self) -> &str {
-        match self {
-            Self::Text => "text",
-            Self::Post => "post",
-            Self::Image => "image",
-            Self::File => "file",
-            Self::Audio => "audio",
-            Self::Media => "media",
-            Self::Sticker => "sticker",
-            Self::Interactive => "interactive",
-            Self::ShareChat => "share_chat",
-            Self::ShareUser => "share_user",
-            Self::Unknown(value) => value,
-        }
-    }
-    fn is_known(&self) -> bool {
-        !matches!(self, Self::Unknown(_))
-    }
+impl ReplyResponseMsgType {
+    /// Every value the spec names, with its wire form.
+    pub const VALUES: &'static [(Self, &'static str)] = &[
+        (Self::Text, "text"),
+        (Self::Post, "post"),
+        (Self::Image, "image"),
+        (Self::File, "file"),
+        (Self::Audio, "audio"),
+        (Self::Media, "media"),
+        (Self::Sticker, "sticker"),
+        (Self::Interactive, "interactive"),
+        (Self::ShareChat, "share_chat"),
+        (Self::ShareUser, "share_user"),
+    ];
 }
 ::lark_runtime::string_enum_traits!(ReplyResponseMsgType);

@@ -12,14 +12,11 @@
 //! `PUT /open-apis/im/v1/messages/:message_id`
 //!
 //! Reference: <https://open.feishu.cn/document/server-docs/im-v1/message/update>
-use ::lark_runtime::__private::serde::{Deserialize, Serialize};
+use ::lark_runtime::__private::prelude::*;
 /// Request of 编辑消息 — Edit a sent text or rich-text message.
-///
-/// `PUT /open-apis/im/v1/messages/:message_id`
 ///
 /// Build it with [`UpdateRequest::builder`]; a request that exists has passed every constraint of the spec.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct UpdateRequest {
     #[serde(skip)]
     message_id: String,
@@ -75,9 +72,9 @@ impl UpdateRequestBuilder {
         self
     }
     /// Checks every constraint of the spec and returns the request, or every violation found.
-    pub fn build(self) -> Result<UpdateRequest, ::lark_runtime::ValidationError> {
-        let root = ::lark_runtime::validate::FieldPath::root();
-        let mut violations = ::lark_runtime::validate::Violations::default();
+    pub fn build(self) -> Result<UpdateRequest, ValidationError> {
+        let root = FieldPath::root();
+        let mut violations = Violations::default();
         let message_id = violations.required(&root.field("message_id"), self.message_id);
         let msg_type = violations.required(&root.field("msg_type"), self.msg_type);
         let content = violations.required(&root.field("content"), self.content);
@@ -93,97 +90,71 @@ impl UpdateRequestBuilder {
             msg_type,
             content,
         };
-        ::lark_runtime::Validate::validate(&request)?;
+        Validate::validate(&request)?;
         Ok(request)
     }
 }
-impl ::lark_runtime::Validate for UpdateRequest {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
-        {
-            let at = at.field("msg_type");
-            let value = &self.msg_type;
-            ::lark_runtime::Validate::validate_at(value, &at, violations);
-        }
+impl Validate for UpdateRequest {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
+        violations.check(&at.field("msg_type"), &self.msg_type);
     }
 }
-impl ::lark_runtime::Endpoint for UpdateRequest {
+impl Endpoint for UpdateRequest {
     type Data = UpdateResponse;
     type Error = UpdateError;
-    const METADATA: &'static ::lark_runtime::EndpointMetadata = &::lark_runtime::EndpointMetadata {
-        id: "im.v1.message.update",
-        summary: "编辑消息 — Edit a sent text or rich-text message.",
-        method: ::lark_runtime::HttpMethod::Put,
-        path_template: "/open-apis/im/v1/messages/:message_id",
-        access_tokens: &[::lark_runtime::AccessTokenKind::Tenant],
-        app_types: &[::lark_runtime::AppType::Custom, ::lark_runtime::AppType::Isv],
+    const METADATA: &'static EndpointMetadata = &EndpointMetadata {
+        access_tokens: &[AccessTokenKind::Tenant],
+        app_types: &[AppType::Custom, AppType::Isv],
         scopes: &["im:message", "im:message:send_as_bot", "im:message:update"],
-        rate_limits: &[
-            ::lark_runtime::RateLimit::per_minute(1000),
-            ::lark_runtime::RateLimit::per_second(50),
-        ],
-        special_rate_limit: false,
-        envelope: ::lark_runtime::Envelope::Data,
-        request_body: ::lark_runtime::RequestBody::Json,
-        response_kind: ::lark_runtime::ResponseKind::Json,
-        pagination_items: None,
+        rate_limits: &[RateLimit::per_minute(1000), RateLimit::per_second(50)],
+        request_body: RequestBody::Json,
         path_example: &[("message_id", "om_dc13264520392913993dd051dba21dcf")],
-        query_example: &[],
         request_example: Some(
             "{\"content\":\"{\\\"text\\\":\\\"test content\\\"}\",\"msg_type\":\"text\"}",
         ),
-        file_parts: &[],
         response_example: Some(
             "{\"code\":0,\"data\":{\"body\":{\"content\":\"{\\\"text\\\":\\\"@_user_1 test content\\\"}\"},\"chat_id\":\"oc_5ad11d72b830411d72b836c20\",\"create_time\":\"1609296809\",\"deleted\":false,\"mentions\":[{\"id\":\"ou_155184d1e73cbfb8973e5a9e698e74f2\",\"id_type\":\"open_id\",\"key\":\"@_user_1\",\"name\":\"Tom\",\"tenant_key\":\"736588c9260f175e\"}],\"message_id\":\"om_dc13264520392913993dd051dba21dcf\",\"msg_type\":\"text\",\"parent_id\":\"om_d4be107c616aed9c1da8ed8068570a9f\",\"root_id\":\"om_40eb06e7b84dc71c03e009ad3c754195\",\"sender\":{\"id\":\"cli_9f427eec54ae901b\",\"id_type\":\"app_id\",\"sender_type\":\"app\",\"tenant_key\":\"736588c9260f175e\"},\"thread_id\":\"omt_d4be107c616a\",\"update_time\":\"1609336806\",\"updated\":true,\"upper_message_id\":\"om_40eb06e7b84dc71c03e00ida3c754892\"},\"msg\":\"success\"}",
         ),
+        ..EndpointMetadata::new(
+            "im.v1.message.update",
+            "编辑消息 — Edit a sent text or rich-text message.",
+            HttpMethod::Put,
+            "/open-apis/im/v1/messages/:message_id",
+        )
     };
     fn path(&self) -> String {
-        ::lark_runtime::wire::fill_path(
+        fill_path(
             Self::METADATA.path_template,
             &[("message_id", ToString::to_string(&self.message_id))],
         )
     }
-    fn query(&self) -> Vec<(&'static str, String)> {
-        Vec::new()
-    }
 }
 #[cfg(feature = "server")]
-impl ::lark_runtime::Incoming for UpdateRequest {
-    fn from_incoming(
-        request: &::lark_runtime::IncomingRequest<'_>,
-    ) -> Result<Self, ::lark_runtime::ValidationError> {
+impl Incoming for UpdateRequest {
+    fn from_incoming(request: &IncomingRequest<'_>) -> Result<Self, ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
         #[derive(Deserialize)]
-        #[serde(crate = "::lark_runtime::__private::serde")]
         struct Body {
             #[serde(default, rename = "msg_type")]
             msg_type: Option<UpdateRequestMsgType>,
             #[serde(default, rename = "content")]
             content: Option<String>,
         }
-        let root = ::lark_runtime::validate::FieldPath::root();
-        let mut violations = ::lark_runtime::validate::Violations::default();
+        let mut violations = Violations::default();
         let mut builder = Self::builder();
-        builder.message_id = request
-            .path_param::<
-                String,
-            >(&root.field("message_id"), "message_id", &mut violations);
+        builder.message_id = request.path_param("message_id", &mut violations);
         let Some(body) = request.body::<Body>(&mut violations) else {
             return Err(violations.into_error("UpdateRequest"));
         };
         builder.msg_type = body.msg_type;
         builder.content = body.content;
-        ::lark_runtime::incoming::finish(violations, "UpdateRequest", builder.build())
+        ::lark_runtime::incoming::finish(violations, builder.build())
     }
 }
 /// Response data of 编辑消息 — Edit a sent text or rich-text message.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct UpdateResponse {
     /// The message's id, used by every later operation on it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -242,105 +213,57 @@ pub struct UpdateResponse {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum UpdateError {
-    /// `230001` Your request contains an invalid request parameter. (HTTP 400).
-    ///
-    /// A request parameter is invalid; check the inputs against the returned message and the docs.
+    /// `230001` Your request contains an invalid request parameter. (HTTP 400). A request parameter is invalid; check the inputs against the returned message and the docs.
     YourRequestContainsAnInvalidRequest,
-    /// `230002` The bot can not be outside the group. (HTTP 400).
-    ///
-    /// The bot is not in the chat; add the app's bot to the chat first.
+    /// `230002` The bot can not be outside the group. (HTTP 400). The bot is not in the chat; add the app's bot to the chat first.
     TheBotCanNotBeOutside,
-    /// `230006` Bot ability is not activated. (HTTP 400).
-    ///
-    /// The app's bot ability is not enabled; enable it and publish a version.
+    /// `230006` Bot ability is not activated. (HTTP 400). The app's bot ability is not enabled; enable it and publish a version.
     BotAbilityIsNotActivated,
-    /// `230011` The message is recalled. (HTTP 400).
-    ///
-    /// The message has been recalled; it cannot be edited.
+    /// `230011` The message is recalled. (HTTP 400). The message has been recalled; it cannot be edited.
     TheMessageIsRecalled,
-    /// `230013` Bot has NO availability to this user. (HTTP 400).
-    ///
-    /// The user (or the other side of a p2p chat) is outside the bot's availability range, is disabled for the app, or has left the company; add the user to the availability range in the developer console and publish, or ask an admin to check the app's disabled members.
+    /// `230013` Bot has NO availability to this user. (HTTP 400). The user (or the other side of a p2p chat) is outside the bot's availability range, is disabled for the app, or has left the company; add the user to the availability range in the developer console and publish, or ask an admin to check the app's disabled members.
     BotHasNoAvailabilityToThis,
-    /// `230018` These operations are NOT allowed at current group settings. (HTTP 400).
-    ///
-    /// The chat's settings forbid this (e.g. only some members may speak); check the settings or ask a chat admin.
+    /// `230018` These operations are NOT allowed at current group settings. (HTTP 400). The chat's settings forbid this (e.g. only some members may speak); check the settings or ask a chat admin.
     TheseOperationsAreNotAllowedAt,
-    /// `230020` This operation triggers the frequency limit. (HTTP 400).
-    ///
-    /// The operation hit a rate limit; lower the request rate and retry later.
-    ///
-    /// Retrying can succeed.
+    /// `230020` This operation triggers the frequency limit. (HTTP 400). The operation hit a rate limit; lower the request rate and retry later. Retrying can succeed.
     ThisOperationTriggersTheFrequencyLimit,
-    /// `230022` The content of the message contains sensitive information. (HTTP 400).
-    ///
-    /// The content contains sensitive information; change it and retry.
+    /// `230022` The content of the message contains sensitive information. (HTTP 400). The content contains sensitive information; change it and retry.
     TheContentOfTheMessageContains,
-    /// `230025` The length of the message content reaches its limit. (HTTP 400).
-    ///
-    /// The content is too long: at most 150 KB for text, 30 KB for rich text; style tags make it longer than what you sent.
+    /// `230025` The length of the message content reaches its limit. (HTTP 400). The content is too long: at most 150 KB for text, 30 KB for rich text; style tags make it longer than what you sent.
     TheLengthOfTheMessageContent,
-    /// `230027` Lack of necessary permissions. (HTTP 400).
-    ///
-    /// Not allowed: a scope is missing (see the returned message), the user's authorization was not found, or the chat is external, where this is not supported.
+    /// `230027` Lack of necessary permissions. (HTTP 400). Not allowed: a scope is missing (see the returned message), the user's authorization was not found, or the chat is external, where this is not supported.
     LackOfNecessaryPermissions,
-    /// `230028` The messages do NOT pass the audit. (HTTP 400).
-    ///
-    /// The content failed the data-leak check (e.g. plain phone numbers or email addresses); change it as the returned message says.
+    /// `230028` The messages do NOT pass the audit. (HTTP 400). The content failed the data-leak check (e.g. plain phone numbers or email addresses); change it as the returned message says.
     TheMessagesDoNotPassThe,
-    /// `230035` Send message permission deny. (HTTP 400).
-    ///
-    /// No permission to send: the chat may be muted, the recipient may have blocked the bot, or tenant communication rules forbid it.
+    /// `230035` Send message permission deny. (HTTP 400). No permission to send: the chat may be muted, the recipient may have blocked the bot, or tenant communication rules forbid it.
     SendMessagePermissionDeny,
-    /// `230038` Cross tenant p2p chat operate forbid. (HTTP 400).
-    ///
-    /// Messages cannot be sent to a cross-tenant one-on-one chat through this endpoint.
+    /// `230038` Cross tenant p2p chat operate forbid. (HTTP 400). Messages cannot be sent to a cross-tenant one-on-one chat through this endpoint.
     CrossTenantP2pChatOperateForbid,
-    /// `230050` The message is invisible to the operator. (HTTP 400).
-    ///
-    /// The message is not visible to the caller, so this cannot be done.
+    /// `230050` The message is invisible to the operator. (HTTP 400). The message is not visible to the caller, so this cannot be done.
     TheMessageIsInvisibleToThe,
-    /// `230054` This operation is not supported for this message type. (HTTP 400).
-    ///
-    /// This message type does not support the operation; see the note on unsupported message types.
+    /// `230054` This operation is not supported for this message type. (HTTP 400). This message type does not support the operation; see the note on unsupported message types.
     ThisOperationIsNotSupportedFor,
-    /// `230055` The type of file upload does not match the type of message being sent. (HTTP 400).
-    ///
-    /// The uploaded file's type does not match msg_type.
+    /// `230055` The type of file upload does not match the type of message being sent. (HTTP 400). The uploaded file's type does not match msg_type.
     TheTypeOfFileUploadDoes,
-    /// `230071` The operator is not the sender of the message. (HTTP 400).
-    ///
-    /// The caller did not send this message; only the sender can edit it.
+    /// `230071` The operator is not the sender of the message. (HTTP 400). The caller did not send this message; only the sender can edit it.
     TheOperatorIsNotTheSender,
-    /// `230072` The message has reached the number of times it can be edited. (HTTP 400).
-    ///
-    /// The message has been edited the maximum 20 times.
+    /// `230072` The message has reached the number of times it can be edited. (HTTP 400). The message has been edited the maximum 20 times.
     TheMessageHasReachedTheNumber,
-    /// `230073` The message in the secret group is not allowed to be edited. (HTTP 400).
-    ///
-    /// Messages in secret chats cannot be edited.
+    /// `230073` The message in the secret group is not allowed to be edited. (HTTP 400). Messages in secret chats cannot be edited.
     TheMessageInTheSecretGroup,
-    /// `230074` The message in the third-party encryption group is not allowed to be edited. (HTTP 400).
-    ///
-    /// Messages in third-party encrypted chats cannot be edited.
+    /// `230074` The message in the third-party encryption group is not allowed to be edited. (HTTP 400). Messages in third-party encrypted chats cannot be edited.
     TheMessageInTheThirdParty,
-    /// `230075` The message has exceeded the time that can be edited. (HTTP 400).
-    ///
-    /// The message is past the edit window the tenant admin set.
+    /// `230075` The message has exceeded the time that can be edited. (HTTP 400). The message is past the edit window the tenant admin set.
     TheMessageHasExceededTheTime,
-    /// `230110` Action unavailable as the message has been deleted. (HTTP 400).
-    ///
-    /// The message has been deleted; the operation is not possible.
+    /// `230110` Action unavailable as the message has been deleted. (HTTP 400). The message has been deleted; the operation is not possible.
     ActionUnavailableAsTheMessageHas,
-    /// `232009` Your request specifies a chat which has already been dissolved. (HTTP 400).
-    ///
-    /// The message's chat has been dissolved; the operation is not possible.
+    /// `232009` Your request specifies a chat which has already been dissolved. (HTTP 400). The message's chat has been dissolved; the operation is not possible.
     YourRequestSpecifiesAChatWhich,
     /// A code the reference page does not document for this endpoint.
     Undocumented(i64),
 }
-impl ::lark_runtime::DocumentedError for UpdateError {
-    const DOCUMENTED: &'static [(Self, ::lark_runtime::ErrorFacts)] = &[
+impl DocumentedError for UpdateError {
+    const DOCUMENTED: &'static [(Self, ErrorFacts)] = &[
         (
             Self::YourRequestContainsAnInvalidRequest,
             crate::im::v1::errors::CODE_230001_2,
@@ -371,15 +294,6 @@ impl ::lark_runtime::DocumentedError for UpdateError {
         (Self::ActionUnavailableAsTheMessageHas, crate::im::v1::errors::CODE_230110_2),
         (Self::YourRequestSpecifiesAChatWhich, crate::im::v1::errors::CODE_232009_6),
     ];
-    fn undocumented(code: i64) -> Self {
-        Self::Undocumented(code)
-    }
-    fn undocumented_code(&self) -> Option<i64> {
-        match self {
-            Self::Undocumented(code) => Some(*code),
-            _ => None,
-        }
-    }
 }
 ::lark_runtime::documented_error_traits!(UpdateError);
 /// The new content's message type.
@@ -390,28 +304,15 @@ pub enum UpdateRequestMsgType {
     Text,
     /// `"post"`: Rich text.
     Post,
-    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
-    /// fails validation.
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl ::lark_runtime::enums::StringEnum for UpdateRequestMsgType {
-    fn from_wire(value: &str) -> Self {
-        match value {
-            "text" => Self::Text,
-            "post" => Self::Post,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-    fn as_wire(&self) -> &str {
-        match self {
-            Self::Text => "text",
-            Self::Post => "post",
-            Self::Unknown(value) => value,
-        }
-    }
-    fn is_known(&self) -> bool {
-        !matches!(self, Self::Unknown(_))
-    }
+impl UpdateRequestMsgType {
+    /// Every value the spec names, with its wire form.
+    pub const VALUES: &'static [(Self, &'static str)] = &[
+        (Self::Text, "text"),
+        (Self::Post, "post"),
+    ];
 }
 ::lark_runtime::string_enum_traits!(UpdateRequestMsgType);
 /// The message type, e.g. text, post, image, file, audio, media, sticker, interactive, share_chat, share_user.
@@ -422,27 +323,14 @@ pub enum UpdateResponseMsgType {
     Text,
     /// `"post"`: Rich text.
     Post,
-    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
-    /// fails validation.
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl ::lark_runtime::enums::StringEnum for UpdateResponseMsgType {
-    fn from_wire(value: &str) -> Self {
-        match value {
-            "text" => Self::Text,
-            "post" => Self::Post,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-    fn as_wire(&self) -> &str {
-        match self {
-            Self::Text => "text",
-            Self::Post => "post",
-            Self::Unknown(value) => value,
-        }
-    }
-    fn is_known(&self) -> bool {
-        !matches!(self, Self::Unknown(_))
-    }
+impl UpdateResponseMsgType {
+    /// Every value the spec names, with its wire form.
+    pub const VALUES: &'static [(Self, &'static str)] = &[
+        (Self::Text, "text"),
+        (Self::Post, "post"),
+    ];
 }
 ::lark_runtime::string_enum_traits!(UpdateResponseMsgType);

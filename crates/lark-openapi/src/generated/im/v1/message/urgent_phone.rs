@@ -15,14 +15,11 @@
 //! `PATCH /open-apis/im/v1/messages/:message_id/urgent_phone`
 //!
 //! Reference: <https://open.feishu.cn/document/server-docs/im-v1/buzz-messages/urgent_phone>
-use ::lark_runtime::__private::serde::{Deserialize, Serialize};
+use ::lark_runtime::__private::prelude::*;
 /// Request of 发送电话加急 — Buzz a message to users by phone call.
-///
-/// `PATCH /open-apis/im/v1/messages/:message_id/urgent_phone`
 ///
 /// Build it with [`UrgentPhoneRequest::builder`]; a request that exists has passed every constraint of the spec.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct UrgentPhoneRequest {
     #[serde(skip)]
     message_id: String,
@@ -84,9 +81,9 @@ impl UrgentPhoneRequestBuilder {
         self
     }
     /// Checks every constraint of the spec and returns the request, or every violation found.
-    pub fn build(self) -> Result<UrgentPhoneRequest, ::lark_runtime::ValidationError> {
-        let root = ::lark_runtime::validate::FieldPath::root();
-        let mut violations = ::lark_runtime::validate::Violations::default();
+    pub fn build(self) -> Result<UrgentPhoneRequest, ValidationError> {
+        let root = FieldPath::root();
+        let mut violations = Violations::default();
         let message_id = violations.required(&root.field("message_id"), self.message_id);
         let user_id_type = violations
             .required(&root.field("user_id_type"), self.user_id_type);
@@ -104,107 +101,75 @@ impl UrgentPhoneRequestBuilder {
             user_id_type,
             user_id_list,
         };
-        ::lark_runtime::Validate::validate(&request)?;
+        Validate::validate(&request)?;
         Ok(request)
     }
 }
-impl ::lark_runtime::Validate for UrgentPhoneRequest {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
-        {
-            let at = at.field("user_id_type");
-            let value = &self.user_id_type;
-            ::lark_runtime::Validate::validate_at(value, &at, violations);
-        }
+impl Validate for UrgentPhoneRequest {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
+        violations.check(&at.field("user_id_type"), &self.user_id_type);
     }
 }
-impl ::lark_runtime::Endpoint for UrgentPhoneRequest {
+impl Endpoint for UrgentPhoneRequest {
     type Data = UrgentPhoneResponse;
     type Error = UrgentPhoneError;
-    const METADATA: &'static ::lark_runtime::EndpointMetadata = &::lark_runtime::EndpointMetadata {
-        id: "im.v1.message.urgent_phone",
-        summary: "发送电话加急 — Buzz a message to users by phone call.",
-        method: ::lark_runtime::HttpMethod::Patch,
-        path_template: "/open-apis/im/v1/messages/:message_id/urgent_phone",
-        access_tokens: &[::lark_runtime::AccessTokenKind::Tenant],
-        app_types: &[::lark_runtime::AppType::Custom, ::lark_runtime::AppType::Isv],
+    const METADATA: &'static EndpointMetadata = &EndpointMetadata {
+        access_tokens: &[AccessTokenKind::Tenant],
+        app_types: &[AppType::Custom, AppType::Isv],
         scopes: &["im:message.urgent:phone", "im:message.urgent:phone_send"],
-        rate_limits: &[
-            ::lark_runtime::RateLimit::per_minute(1000),
-            ::lark_runtime::RateLimit::per_second(50),
-        ],
-        special_rate_limit: false,
-        envelope: ::lark_runtime::Envelope::Data,
-        request_body: ::lark_runtime::RequestBody::Json,
-        response_kind: ::lark_runtime::ResponseKind::Json,
-        pagination_items: None,
+        rate_limits: &[RateLimit::per_minute(1000), RateLimit::per_second(50)],
+        request_body: RequestBody::Json,
         path_example: &[("message_id", "om_dc13264520392913993dd051dba21dcf")],
         query_example: &[("user_id_type", "open_id")],
         request_example: Some(
             "{\"user_id_list\":[\"ou_6yf8af6bgb9100449565764t3382b168\"]}",
         ),
-        file_parts: &[],
         response_example: Some(
             "{\"code\":0,\"data\":{\"invalid_user_id_list\":[\"2921304923074478100\"]},\"msg\":\"success\"}",
         ),
+        ..EndpointMetadata::new(
+            "im.v1.message.urgent_phone",
+            "发送电话加急 — Buzz a message to users by phone call.",
+            HttpMethod::Patch,
+            "/open-apis/im/v1/messages/:message_id/urgent_phone",
+        )
     };
     fn path(&self) -> String {
-        ::lark_runtime::wire::fill_path(
+        fill_path(
             Self::METADATA.path_template,
             &[("message_id", ToString::to_string(&self.message_id))],
         )
     }
     fn query(&self) -> Vec<(&'static str, String)> {
         let mut query = Vec::new();
-        {
-            let value = &self.user_id_type;
-            query.push(("user_id_type", ToString::to_string(value)));
-        }
+        push_query(&mut query, "user_id_type", [&self.user_id_type]);
         query
     }
 }
 #[cfg(feature = "server")]
-impl ::lark_runtime::Incoming for UrgentPhoneRequest {
-    fn from_incoming(
-        request: &::lark_runtime::IncomingRequest<'_>,
-    ) -> Result<Self, ::lark_runtime::ValidationError> {
+impl Incoming for UrgentPhoneRequest {
+    fn from_incoming(request: &IncomingRequest<'_>) -> Result<Self, ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
         #[derive(Deserialize)]
-        #[serde(crate = "::lark_runtime::__private::serde")]
         struct Body {
             #[serde(default, rename = "user_id_list")]
             user_id_list: Option<Vec<String>>,
         }
-        let root = ::lark_runtime::validate::FieldPath::root();
-        let mut violations = ::lark_runtime::validate::Violations::default();
+        let mut violations = Violations::default();
         let mut builder = Self::builder();
-        builder.message_id = request
-            .path_param::<
-                String,
-            >(&root.field("message_id"), "message_id", &mut violations);
-        builder.user_id_type = request
-            .query_one::<
-                UrgentPhoneRequestUserIdType,
-            >(&root.field("user_id_type"), "user_id_type", &mut violations);
+        builder.message_id = request.path_param("message_id", &mut violations);
+        builder.user_id_type = request.query_one("user_id_type", &mut violations);
         let Some(body) = request.body::<Body>(&mut violations) else {
             return Err(violations.into_error("UrgentPhoneRequest"));
         };
         builder.user_id_list = body.user_id_list;
-        ::lark_runtime::incoming::finish(
-            violations,
-            "UrgentPhoneRequest",
-            builder.build(),
-        )
+        ::lark_runtime::incoming::finish(violations, builder.build())
     }
 }
 /// Response data of 发送电话加急 — Buzz a message to users by phone call.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct UrgentPhoneResponse {
     /// The ids that could not be buzzed (e.g. not in the chat); the valid ones were buzzed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -217,59 +182,35 @@ pub struct UrgentPhoneResponse {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum UrgentPhoneError {
-    /// `230001` Your request contains an invalid request parameter. (HTTP 400).
-    ///
-    /// A request parameter is invalid (also returned when every user id is invalid); check the inputs against the returned message and the docs.
+    /// `230001` Your request contains an invalid request parameter. (HTTP 400). A request parameter is invalid (also returned when every user id is invalid); check the inputs against the returned message and the docs.
     YourRequestContainsAnInvalidRequest,
-    /// `230002` The bot can not be outside the group. (HTTP 400).
-    ///
-    /// The bot is not in the chat; add the app's bot to the chat first.
+    /// `230002` The bot can not be outside the group. (HTTP 400). The bot is not in the chat; add the app's bot to the chat first.
     TheBotCanNotBeOutside,
-    /// `230006` Bot ability is not activated. (HTTP 400).
-    ///
-    /// The app's bot ability is not enabled; enable it and publish a version.
+    /// `230006` Bot ability is not activated. (HTTP 400). The app's bot ability is not enabled; enable it and publish a version.
     BotAbilityIsNotActivated,
-    /// `230012` Bot is NOT the sender of the message. (HTTP 400).
-    ///
-    /// The bot did not send this message; a bot can only buzz its own messages.
+    /// `230012` Bot is NOT the sender of the message. (HTTP 400). The bot did not send this message; a bot can only buzz its own messages.
     BotIsNotTheSenderOf,
-    /// `230013` Bot has NO availability to this user. (HTTP 400).
-    ///
-    /// The user (or the other side of a p2p chat) is outside the bot's availability range, is disabled for the app, or has left the company; add the user to the availability range in the developer console and publish, or ask an admin to check the app's disabled members.
+    /// `230013` Bot has NO availability to this user. (HTTP 400). The user (or the other side of a p2p chat) is outside the bot's availability range, is disabled for the app, or has left the company; add the user to the availability range in the developer console and publish, or ask an admin to check the app's disabled members.
     BotHasNoAvailabilityToThis,
-    /// `230023` The user has too many unread urgent messages. (HTTP 400).
-    ///
-    /// The user has 200 unread buzzes; they must read some in the chat (dismissing the pop-up does not count), or clear the chat history of a chat full of them, before more can be sent.
+    /// `230023` The user has too many unread urgent messages. (HTTP 400). The user has 200 unread buzzes; they must read some in the chat (dismissing the pop-up does not count), or clear the chat history of a chat full of them, before more can be sent.
     TheUserHasTooManyUnread,
-    /// `230024` Reach the upper limit of urgent message. (HTTP 400).
-    ///
-    /// The tenant's buzz quota is used up; contact the tenant admin.
+    /// `230024` Reach the upper limit of urgent message. (HTTP 400). The tenant's buzz quota is used up; contact the tenant admin.
     ReachTheUpperLimitOfUrgent,
-    /// `230027` Lack of necessary permissions. (HTTP 400).
-    ///
-    /// This is not supported in external chats.
+    /// `230027` Lack of necessary permissions. (HTTP 400). This is not supported in external chats.
     LackOfNecessaryPermissions,
-    /// `230052` Can not urgent this message. (HTTP 400).
-    ///
-    /// Not allowed to buzz, or flagged as a risky operation; check whether the chat lets only owner and admins buzz, or contact the tenant admin.
+    /// `230052` Can not urgent this message. (HTTP 400). Not allowed to buzz, or flagged as a risky operation; check whether the chat lets only owner and admins buzz, or contact the tenant admin.
     CanNotUrgentThisMessage,
-    /// `230098` The message is fold, not support urgent. (HTTP 400).
-    ///
-    /// Aggregated (folded) messages cannot be buzzed.
+    /// `230098` The message is fold, not support urgent. (HTTP 400). Aggregated (folded) messages cannot be buzzed.
     TheMessageIsFoldNotSupport,
-    /// `230110` Action unavailable as the message has been deleted. (HTTP 400).
-    ///
-    /// The message has been deleted; the operation is not possible.
+    /// `230110` Action unavailable as the message has been deleted. (HTTP 400). The message has been deleted; the operation is not possible.
     ActionUnavailableAsTheMessageHas,
-    /// `232009` Your request specifies a chat which has already been dissolved. (HTTP 400).
-    ///
-    /// The chat has been dissolved; the operation is not possible.
+    /// `232009` Your request specifies a chat which has already been dissolved. (HTTP 400). The chat has been dissolved; the operation is not possible.
     YourRequestSpecifiesAChatWhich,
     /// A code the reference page does not document for this endpoint.
     Undocumented(i64),
 }
-impl ::lark_runtime::DocumentedError for UrgentPhoneError {
-    const DOCUMENTED: &'static [(Self, ::lark_runtime::ErrorFacts)] = &[
+impl DocumentedError for UrgentPhoneError {
+    const DOCUMENTED: &'static [(Self, ErrorFacts)] = &[
         (Self::YourRequestContainsAnInvalidRequest, crate::im::v1::errors::CODE_230001),
         (Self::TheBotCanNotBeOutside, crate::im::v1::errors::CODE_230002),
         (Self::BotAbilityIsNotActivated, crate::im::v1::errors::CODE_230006),
@@ -283,15 +224,6 @@ impl ::lark_runtime::DocumentedError for UrgentPhoneError {
         (Self::ActionUnavailableAsTheMessageHas, crate::im::v1::errors::CODE_230110_2),
         (Self::YourRequestSpecifiesAChatWhich, crate::im::v1::errors::CODE_232009_3),
     ];
-    fn undocumented(code: i64) -> Self {
-        Self::Undocumented(code)
-    }
-    fn undocumented_code(&self) -> Option<i64> {
-        match self {
-            Self::Undocumented(code) => Some(*code),
-            _ => None,
-        }
-    }
 }
 ::lark_runtime::documented_error_traits!(UrgentPhoneError);
 /// Which kind of user id `user_id_list` holds; reading user_id needs the contact:user.employee_id:readonly scope.
@@ -304,29 +236,15 @@ pub enum UrgentPhoneRequestUserIdType {
     UnionId,
     /// `"user_id"`: A user's id within the tenant, the same in every app of the tenant.
     UserId,
-    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
-    /// fails validation.
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl ::lark_runtime::enums::StringEnum for UrgentPhoneRequestUserIdType {
-    fn from_wire(value: &str) -> Self {
-        match value {
-            "open_id" => Self::OpenId,
-            "union_id" => Self::UnionId,
-            "user_id" => Self::UserId,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-    fn as_wire(&self) -> &str {
-        match self {
-            Self::OpenId => "open_id",
-            Self::UnionId => "union_id",
-            Self::UserId => "user_id",
-            Self::Unknown(value) => value,
-        }
-    }
-    fn is_known(&self) -> bool {
-        !matches!(self, Self::Unknown(_))
-    }
+impl UrgentPhoneRequestUserIdType {
+    /// Every value the spec names, with its wire form.
+    pub const VALUES: &'static [(Self, &'static str)] = &[
+        (Self::OpenId, "open_id"),
+        (Self::UnionId, "union_id"),
+        (Self::UserId, "user_id"),
+    ];
 }
 ::lark_runtime::string_enum_traits!(UrgentPhoneRequestUserIdType);

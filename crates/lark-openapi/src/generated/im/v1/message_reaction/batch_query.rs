@@ -12,14 +12,11 @@
 //! `POST /open-apis/im/v1/messages/reactions/batch_query`
 //!
 //! Reference: <>
-use ::lark_runtime::__private::serde::{Deserialize, Serialize};
+use ::lark_runtime::__private::prelude::*;
 /// Request of 批量获取消息表情回复 — Read the reactions of several messages at once.
-///
-/// `POST /open-apis/im/v1/messages/reactions/batch_query`
 ///
 /// Build it with [`BatchQueryRequest::builder`]; a request that exists has passed every constraint of the spec.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct BatchQueryRequest {
     #[serde(skip)]
     user_id_type: Option<BatchQueryRequestUserIdType>,
@@ -93,9 +90,9 @@ impl BatchQueryRequestBuilder {
         self
     }
     /// Checks every constraint of the spec and returns the request, or every violation found.
-    pub fn build(self) -> Result<BatchQueryRequest, ::lark_runtime::ValidationError> {
-        let root = ::lark_runtime::validate::FieldPath::root();
-        let mut violations = ::lark_runtime::validate::Violations::default();
+    pub fn build(self) -> Result<BatchQueryRequest, ValidationError> {
+        let root = FieldPath::root();
+        let mut violations = Violations::default();
         let queries = violations.required(&root.field("queries"), self.queries);
         let (Some(queries),) = (queries,) else {
             return Err(violations.into_error("BatchQueryRequest"));
@@ -106,30 +103,18 @@ impl BatchQueryRequestBuilder {
             page_size_per_message: self.page_size_per_message,
             reaction_type: self.reaction_type,
         };
-        ::lark_runtime::Validate::validate(&request)?;
+        Validate::validate(&request)?;
         Ok(request)
     }
 }
-impl ::lark_runtime::Validate for BatchQueryRequest {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
-        {
-            let at = at.field("user_id_type");
-            if let Some(value) = &self.user_id_type {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
+impl Validate for BatchQueryRequest {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
+        violations.check(&at.field("user_id_type"), &self.user_id_type);
         {
             let at = at.field("queries");
             let value = &self.queries;
             violations.items(&at, value.len(), Some(1), Some(20));
-            for (index, item) in value.iter().enumerate() {
-                let at = at.index(index);
-                ::lark_runtime::Validate::validate_at(item, &at, violations);
-            }
+            violations.check(&at, value);
         }
         {
             let at = at.field("page_size_per_message");
@@ -145,58 +130,40 @@ impl ::lark_runtime::Validate for BatchQueryRequest {
         }
     }
 }
-impl ::lark_runtime::Endpoint for BatchQueryRequest {
+impl Endpoint for BatchQueryRequest {
     type Data = BatchQueryResponse;
     type Error = BatchQueryError;
-    const METADATA: &'static ::lark_runtime::EndpointMetadata = &::lark_runtime::EndpointMetadata {
-        id: "im.v1.message_reaction.batch_query",
-        summary: "批量获取消息表情回复 — Read the reactions of several messages at once.",
-        method: ::lark_runtime::HttpMethod::Post,
-        path_template: "/open-apis/im/v1/messages/reactions/batch_query",
-        access_tokens: &[
-            ::lark_runtime::AccessTokenKind::Tenant,
-            ::lark_runtime::AccessTokenKind::User,
-        ],
-        app_types: &[::lark_runtime::AppType::Custom, ::lark_runtime::AppType::Isv],
+    const METADATA: &'static EndpointMetadata = &EndpointMetadata {
+        access_tokens: &[AccessTokenKind::Tenant, AccessTokenKind::User],
+        app_types: &[AppType::Custom, AppType::Isv],
         scopes: &["im:message.reactions:read", "im:message:readonly"],
-        rate_limits: &[
-            ::lark_runtime::RateLimit::per_minute(1000),
-            ::lark_runtime::RateLimit::per_second(50),
-        ],
-        special_rate_limit: false,
-        envelope: ::lark_runtime::Envelope::Data,
-        request_body: ::lark_runtime::RequestBody::Json,
-        response_kind: ::lark_runtime::ResponseKind::Json,
-        pagination_items: None,
-        path_example: &[],
+        rate_limits: &[RateLimit::per_minute(1000), RateLimit::per_second(50)],
+        request_body: RequestBody::Json,
         query_example: &[("user_id_type", "open_id")],
         request_example: Some(
             "{\"page_size_per_message\":10,\"queries\":[{\"message_id\":\"om_8964d1b4*********2b31383276113\",\"page_token\":\"YhljsPiGfUgnVAg9urvRFd-BvSqRL20\"}],\"reaction_type\":\"LAUGH\"}",
         ),
-        file_parts: &[],
         response_example: Some(
             "{\"code\":0,\"data\":{\"fail_msg_reaction_details\":[{\"fail_reason\":\"invalid\",\"message_id\":\"om_8964d1b4*********2b31383276113\"}],\"success_msg_reaction_counts\":[{\"message_id\":\"om_8964d1b4*********2b31383276113\",\"reaction_count\":[{\"count\":\"20\",\"reaction_type\":\"LAUGH\"}]}],\"success_msg_reaction_details\":[{\"has_more\":true,\"message_id\":\"om_a8f2294b************a1a38afaac9d\",\"message_reaction_items\":[{\"action_time\":\"1626086391570\",\"emoji_type\":\"SMILE\",\"operator\":{\"operator_id\":\"ou_ff0b7ba35fb********67dfc8b885136\",\"operator_type\":\"user\"},\"reaction_id\":\"ZCaCIjUBVVWSrm5L-3ZTw****\"}],\"page_token\":\"NzYxNDA2NjMyNzA3Mzg1Mjk0NDoy\"}]},\"msg\":\"success\"}",
         ),
+        ..EndpointMetadata::new(
+            "im.v1.message_reaction.batch_query",
+            "批量获取消息表情回复 — Read the reactions of several messages at once.",
+            HttpMethod::Post,
+            "/open-apis/im/v1/messages/reactions/batch_query",
+        )
     };
-    fn path(&self) -> String {
-        String::from("/open-apis/im/v1/messages/reactions/batch_query")
-    }
     fn query(&self) -> Vec<(&'static str, String)> {
         let mut query = Vec::new();
-        if let Some(value) = &self.user_id_type {
-            query.push(("user_id_type", ToString::to_string(value)));
-        }
+        push_query(&mut query, "user_id_type", &self.user_id_type);
         query
     }
 }
 #[cfg(feature = "server")]
-impl ::lark_runtime::Incoming for BatchQueryRequest {
-    fn from_incoming(
-        request: &::lark_runtime::IncomingRequest<'_>,
-    ) -> Result<Self, ::lark_runtime::ValidationError> {
+impl Incoming for BatchQueryRequest {
+    fn from_incoming(request: &IncomingRequest<'_>) -> Result<Self, ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
         #[derive(Deserialize)]
-        #[serde(crate = "::lark_runtime::__private::serde")]
         struct Body {
             #[serde(default, rename = "queries")]
             queries: Option<Vec<BatchQueryRequestQueriesItem>>,
@@ -205,31 +172,22 @@ impl ::lark_runtime::Incoming for BatchQueryRequest {
             #[serde(default, rename = "reaction_type")]
             reaction_type: Option<String>,
         }
-        let root = ::lark_runtime::validate::FieldPath::root();
-        let mut violations = ::lark_runtime::validate::Violations::default();
+        let mut violations = Violations::default();
         let mut builder = Self::builder();
-        builder.user_id_type = request
-            .query_one::<
-                BatchQueryRequestUserIdType,
-            >(&root.field("user_id_type"), "user_id_type", &mut violations);
+        builder.user_id_type = request.query_one("user_id_type", &mut violations);
         let Some(body) = request.body::<Body>(&mut violations) else {
             return Err(violations.into_error("BatchQueryRequest"));
         };
         builder.queries = body.queries;
         builder.page_size_per_message = body.page_size_per_message;
         builder.reaction_type = body.reaction_type;
-        ::lark_runtime::incoming::finish(
-            violations,
-            "BatchQueryRequest",
-            builder.build(),
-        )
+        ::lark_runtime::incoming::finish(violations, builder.build())
     }
 }
 /// Response data of 批量获取消息表情回复 — Read the reactions of several messages at once.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct BatchQueryResponse {
     /// The reactions read, per message.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -253,34 +211,21 @@ pub struct BatchQueryResponse {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum BatchQueryError {
-    /// `230001` Your request contains an invalid request parameter. (HTTP 400).
-    ///
-    /// A request parameter is invalid; check the inputs against the returned message and the docs.
+    /// `230001` Your request contains an invalid request parameter. (HTTP 400). A request parameter is invalid; check the inputs against the returned message and the docs.
     YourRequestContainsAnInvalidRequest,
-    /// `230006` Bot ability is not activated. (HTTP 400).
-    ///
-    /// The app's bot ability is not enabled; enable it and publish a version.
+    /// `230006` Bot ability is not activated. (HTTP 400). The app's bot ability is not enabled; enable it and publish a version.
     BotAbilityIsNotActivated,
     /// A code the reference page does not document for this endpoint.
     Undocumented(i64),
 }
-impl ::lark_runtime::DocumentedError for BatchQueryError {
-    const DOCUMENTED: &'static [(Self, ::lark_runtime::ErrorFacts)] = &[
+impl DocumentedError for BatchQueryError {
+    const DOCUMENTED: &'static [(Self, ErrorFacts)] = &[
         (
             Self::YourRequestContainsAnInvalidRequest,
             crate::im::v1::errors::CODE_230001_2,
         ),
         (Self::BotAbilityIsNotActivated, crate::im::v1::errors::CODE_230006),
     ];
-    fn undocumented(code: i64) -> Self {
-        Self::Undocumented(code)
-    }
-    fn undocumented_code(&self) -> Option<i64> {
-        match self {
-            Self::Undocumented(code) => Some(*code),
-            _ => None,
-        }
-    }
 }
 ::lark_runtime::documented_error_traits!(BatchQueryError);
 /// Which kind of user id the operators are given in; reading user_id needs the contact:user.employee_id:readonly scope.
@@ -293,35 +238,20 @@ pub enum BatchQueryRequestUserIdType {
     UnionId,
     /// `"user_id"`: A user's id within the tenant, the same in every app of the tenant.
     UserId,
-    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
-    /// fails validation.
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl ::lark_runtime::enums::StringEnum for BatchQueryRequestUserIdType {
-    fn from_wire(value: &str) -> Self {
-        match value {
-            "open_id" => Self::OpenId,
-            "union_id" => Self::UnionId,
-            "user_id" => Self::UserId,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-    fn as_wire(&self) -> &str {
-        match self {
-            Self::OpenId => "open_id",
-            Self::UnionId => "union_id",
-            Self::UserId => "user_id",
-            Self::Unknown(value) => value,
-        }
-    }
-    fn is_known(&self) -> bool {
-        !matches!(self, Self::Unknown(_))
-    }
+impl BatchQueryRequestUserIdType {
+    /// Every value the spec names, with its wire form.
+    pub const VALUES: &'static [(Self, &'static str)] = &[
+        (Self::OpenId, "open_id"),
+        (Self::UnionId, "union_id"),
+        (Self::UserId, "user_id"),
+    ];
 }
 ::lark_runtime::string_enum_traits!(BatchQueryRequestUserIdType);
 /// One message to query.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct BatchQueryRequestQueriesItem {
     /// The message's id.
     ///
@@ -336,16 +266,9 @@ pub struct BatchQueryRequestQueriesItem {
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub page_token: Option<String>,
 }
-impl ::lark_runtime::Validate for BatchQueryRequestQueriesItem {
-    fn validate_at(
-        &self,
-        _at: &::lark_runtime::validate::FieldPath<'_>,
-        _violations: &mut ::lark_runtime::validate::Violations,
-    ) {}
-}
+impl Validate for BatchQueryRequestQueriesItem {}
 /// One reaction.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct BatchQueryResponseSuccessMsgReactionDetailsItemMessageReactionItemsItem {
     /// The reaction's id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -363,24 +286,14 @@ pub struct BatchQueryResponseSuccessMsgReactionDetailsItemMessageReactionItemsIt
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub emoji_type: Option<String>,
 }
-impl ::lark_runtime::Validate
+impl Validate
 for BatchQueryResponseSuccessMsgReactionDetailsItemMessageReactionItemsItem {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
-        {
-            let at = at.field("operator");
-            if let Some(value) = &self.operator {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
+        violations.check(&at.field("operator"), &self.operator);
     }
 }
 /// One message's page of reactions.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct BatchQueryResponseSuccessMsgReactionDetailsItem {
     /// The message's id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -399,26 +312,14 @@ pub struct BatchQueryResponseSuccessMsgReactionDetailsItem {
         Vec<BatchQueryResponseSuccessMsgReactionDetailsItemMessageReactionItemsItem>,
     >,
 }
-impl ::lark_runtime::Validate for BatchQueryResponseSuccessMsgReactionDetailsItem {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
-        {
-            let at = at.field("message_reaction_items");
-            if let Some(value) = &self.message_reaction_items {
-                for (index, item) in value.iter().enumerate() {
-                    let at = at.index(index);
-                    ::lark_runtime::Validate::validate_at(item, &at, violations);
-                }
-            }
-        }
+impl Validate for BatchQueryResponseSuccessMsgReactionDetailsItem {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
+        violations
+            .check(&at.field("message_reaction_items"), &self.message_reaction_items);
     }
 }
 /// The count for one emoji type.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct BatchQueryResponseSuccessMsgReactionCountsItemReactionCountItem {
     /// The emoji type.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -429,17 +330,9 @@ pub struct BatchQueryResponseSuccessMsgReactionCountsItemReactionCountItem {
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub count: Option<String>,
 }
-impl ::lark_runtime::Validate
-for BatchQueryResponseSuccessMsgReactionCountsItemReactionCountItem {
-    fn validate_at(
-        &self,
-        _at: &::lark_runtime::validate::FieldPath<'_>,
-        _violations: &mut ::lark_runtime::validate::Violations,
-    ) {}
-}
+impl Validate for BatchQueryResponseSuccessMsgReactionCountsItemReactionCountItem {}
 /// One message's counts.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct BatchQueryResponseSuccessMsgReactionCountsItem {
     /// The message's id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -451,21 +344,9 @@ pub struct BatchQueryResponseSuccessMsgReactionCountsItem {
         Vec<BatchQueryResponseSuccessMsgReactionCountsItemReactionCountItem>,
     >,
 }
-impl ::lark_runtime::Validate for BatchQueryResponseSuccessMsgReactionCountsItem {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
-        {
-            let at = at.field("reaction_count");
-            if let Some(value) = &self.reaction_count {
-                for (index, item) in value.iter().enumerate() {
-                    let at = at.index(index);
-                    ::lark_runtime::Validate::validate_at(item, &at, violations);
-                }
-            }
-        }
+impl Validate for BatchQueryResponseSuccessMsgReactionCountsItem {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
+        violations.check(&at.field("reaction_count"), &self.reaction_count);
     }
 }
 /// Why its reactions could not be read.
@@ -478,38 +359,22 @@ pub enum BatchQueryResponseFailMsgReactionDetailsItemFailReason {
     InvalidPageToken,
     /// `"no_permission"`: The caller has no permission on the message.
     NoPermission,
-    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
-    /// fails validation.
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl ::lark_runtime::enums::StringEnum
-for BatchQueryResponseFailMsgReactionDetailsItemFailReason {
-    fn from_wire(value: &str) -> Self {
-        match value {
-            "invalid" => Self::Invalid,
-            "invalid_page_token" => Self::InvalidPageToken,
-            "no_permission" => Self::NoPermission,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-    fn as_wire(&self) -> &str {
-        match self {
-            Self::Invalid => "invalid",
-            Self::InvalidPageToken => "invalid_page_token",
-            Self::NoPermission => "no_permission",
-            Self::Unknown(value) => value,
-        }
-    }
-    fn is_known(&self) -> bool {
-        !matches!(self, Self::Unknown(_))
-    }
+impl BatchQueryResponseFailMsgReactionDetailsItemFailReason {
+    /// Every value the spec names, with its wire form.
+    pub const VALUES: &'static [(Self, &'static str)] = &[
+        (Self::Invalid, "invalid"),
+        (Self::InvalidPageToken, "invalid_page_token"),
+        (Self::NoPermission, "no_permission"),
+    ];
 }
 ::lark_runtime::string_enum_traits!(
     BatchQueryResponseFailMsgReactionDetailsItemFailReason
 );
 /// One failed message.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct BatchQueryResponseFailMsgReactionDetailsItem {
     /// The message's id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -519,17 +384,8 @@ pub struct BatchQueryResponseFailMsgReactionDetailsItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fail_reason: Option<BatchQueryResponseFailMsgReactionDetailsItemFailReason>,
 }
-impl ::lark_runtime::Validate for BatchQueryResponseFailMsgReactionDetailsItem {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
-        {
-            let at = at.field("fail_reason");
-            if let Some(value) = &self.fail_reason {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
+impl Validate for BatchQueryResponseFailMsgReactionDetailsItem {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
+        violations.check(&at.field("fail_reason"), &self.fail_reason);
     }
 }

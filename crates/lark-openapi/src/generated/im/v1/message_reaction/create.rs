@@ -11,14 +11,11 @@
 //! `POST /open-apis/im/v1/messages/:message_id/reactions`
 //!
 //! Reference: <https://open.feishu.cn/document/server-docs/im-v1/message-reaction/create>
-use ::lark_runtime::__private::serde::{Deserialize, Serialize};
+use ::lark_runtime::__private::prelude::*;
 /// Request of 添加消息表情回复 — Add an emoji reaction to a message.
-///
-/// `POST /open-apis/im/v1/messages/:message_id/reactions`
 ///
 /// Build it with [`CreateRequest::builder`]; a request that exists has passed every constraint of the spec.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct CreateRequest {
     #[serde(skip)]
     message_id: String,
@@ -59,9 +56,9 @@ impl CreateRequestBuilder {
         self
     }
     /// Checks every constraint of the spec and returns the request, or every violation found.
-    pub fn build(self) -> Result<CreateRequest, ::lark_runtime::ValidationError> {
-        let root = ::lark_runtime::validate::FieldPath::root();
-        let mut violations = ::lark_runtime::validate::Violations::default();
+    pub fn build(self) -> Result<CreateRequest, ValidationError> {
+        let root = FieldPath::root();
+        let mut violations = Violations::default();
         let message_id = violations.required(&root.field("message_id"), self.message_id);
         let reaction_type = violations
             .required(&root.field("reaction_type"), self.reaction_type);
@@ -72,95 +69,66 @@ impl CreateRequestBuilder {
             message_id,
             reaction_type,
         };
-        ::lark_runtime::Validate::validate(&request)?;
+        Validate::validate(&request)?;
         Ok(request)
     }
 }
-impl ::lark_runtime::Validate for CreateRequest {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
-        {
-            let at = at.field("reaction_type");
-            let value = &self.reaction_type;
-            ::lark_runtime::Validate::validate_at(value, &at, violations);
-        }
+impl Validate for CreateRequest {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
+        violations.check(&at.field("reaction_type"), &self.reaction_type);
     }
 }
-impl ::lark_runtime::Endpoint for CreateRequest {
+impl Endpoint for CreateRequest {
     type Data = CreateResponse;
     type Error = CreateError;
-    const METADATA: &'static ::lark_runtime::EndpointMetadata = &::lark_runtime::EndpointMetadata {
-        id: "im.v1.message_reaction.create",
-        summary: "添加消息表情回复 — Add an emoji reaction to a message.",
-        method: ::lark_runtime::HttpMethod::Post,
-        path_template: "/open-apis/im/v1/messages/:message_id/reactions",
-        access_tokens: &[
-            ::lark_runtime::AccessTokenKind::Tenant,
-            ::lark_runtime::AccessTokenKind::User,
-        ],
-        app_types: &[::lark_runtime::AppType::Custom, ::lark_runtime::AppType::Isv],
+    const METADATA: &'static EndpointMetadata = &EndpointMetadata {
+        access_tokens: &[AccessTokenKind::Tenant, AccessTokenKind::User],
+        app_types: &[AppType::Custom, AppType::Isv],
         scopes: &["im:message", "im:message.reactions:write_only"],
-        rate_limits: &[
-            ::lark_runtime::RateLimit::per_minute(1000),
-            ::lark_runtime::RateLimit::per_second(50),
-        ],
-        special_rate_limit: false,
-        envelope: ::lark_runtime::Envelope::Data,
-        request_body: ::lark_runtime::RequestBody::Json,
-        response_kind: ::lark_runtime::ResponseKind::Json,
-        pagination_items: None,
+        rate_limits: &[RateLimit::per_minute(1000), RateLimit::per_second(50)],
+        request_body: RequestBody::Json,
         path_example: &[("message_id", "om_a8f2294b************a1a38afaac9d")],
-        query_example: &[],
         request_example: Some("{\"reaction_type\":{\"emoji_type\":\"SMILE\"}}"),
-        file_parts: &[],
         response_example: Some(
             "{\"code\":0,\"data\":{\"action_time\":\"1663054162546\",\"operator\":{\"operator_id\":\"ou_ff0b7ba35fb****\",\"operator_type\":\"user\"},\"reaction_id\":\"ZCaCIjUBVVWSrm5L-3ZTw****\",\"reaction_type\":{\"emoji_type\":\"SMILE\"}},\"msg\":\"success\"}",
         ),
+        ..EndpointMetadata::new(
+            "im.v1.message_reaction.create",
+            "添加消息表情回复 — Add an emoji reaction to a message.",
+            HttpMethod::Post,
+            "/open-apis/im/v1/messages/:message_id/reactions",
+        )
     };
     fn path(&self) -> String {
-        ::lark_runtime::wire::fill_path(
+        fill_path(
             Self::METADATA.path_template,
             &[("message_id", ToString::to_string(&self.message_id))],
         )
     }
-    fn query(&self) -> Vec<(&'static str, String)> {
-        Vec::new()
-    }
 }
 #[cfg(feature = "server")]
-impl ::lark_runtime::Incoming for CreateRequest {
-    fn from_incoming(
-        request: &::lark_runtime::IncomingRequest<'_>,
-    ) -> Result<Self, ::lark_runtime::ValidationError> {
+impl Incoming for CreateRequest {
+    fn from_incoming(request: &IncomingRequest<'_>) -> Result<Self, ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
         #[derive(Deserialize)]
-        #[serde(crate = "::lark_runtime::__private::serde")]
         struct Body {
             #[serde(default, rename = "reaction_type")]
             reaction_type: Option<CreateRequestReactionType>,
         }
-        let root = ::lark_runtime::validate::FieldPath::root();
-        let mut violations = ::lark_runtime::validate::Violations::default();
+        let mut violations = Violations::default();
         let mut builder = Self::builder();
-        builder.message_id = request
-            .path_param::<
-                String,
-            >(&root.field("message_id"), "message_id", &mut violations);
+        builder.message_id = request.path_param("message_id", &mut violations);
         let Some(body) = request.body::<Body>(&mut violations) else {
             return Err(violations.into_error("CreateRequest"));
         };
         builder.reaction_type = body.reaction_type;
-        ::lark_runtime::incoming::finish(violations, "CreateRequest", builder.build())
+        ::lark_runtime::incoming::finish(violations, builder.build())
     }
 }
 /// Response data of 添加消息表情回复 — Add an emoji reaction to a message.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct CreateResponse {
     /// The reaction's id; use it to remove the reaction.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -183,91 +151,49 @@ pub struct CreateResponse {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum CreateError {
-    /// `230110` Action unavailable as the message has been deleted. (HTTP 400).
-    ///
-    /// The message has been deleted; the operation is not possible.
+    /// `230110` Action unavailable as the message has been deleted. (HTTP 400). The message has been deleted; the operation is not possible.
     ActionUnavailableAsTheMessageHas,
-    /// `231001` reaction type is invalid. (HTTP 400).
-    ///
-    /// The reaction type is invalid; use an emoji_type from the emoji list.
+    /// `231001` reaction type is invalid. (HTTP 400). The reaction type is invalid; use an emoji_type from the emoji list.
     ReactionTypeIsInvalid,
-    /// `231002` The operator has no permission to react on the specific message. (HTTP 400).
-    ///
-    /// The caller may not add or remove reactions on this message, usually because it is not in the message's chat.
+    /// `231002` The operator has no permission to react on the specific message. (HTTP 400). The caller may not add or remove reactions on this message, usually because it is not in the message's chat.
     TheOperatorHasNoPermissionTo,
-    /// `231003` The message is not found, maybe not exist or deleted. (HTTP 400).
-    ///
-    /// The message was not found: the id is wrong or the message was recalled.
+    /// `231003` The message is not found, maybe not exist or deleted. (HTTP 400). The message was not found: the id is wrong or the message was recalled.
     TheMessageIsNotFoundMaybe,
-    /// `231004` The chat in which the message exists is not found, maybe not exist, deleted or archived. (HTTP 400).
-    ///
-    /// The message's chat does not exist, was dissolved or archived.
+    /// `231004` The chat in which the message exists is not found, maybe not exist, deleted or archived. (HTTP 400). The message's chat does not exist, was dissolved or archived.
     TheChatInWhichTheMessage,
-    /// `231005` The thread has been no-trace removed, cannot put reaction. (HTTP 400).
-    ///
-    /// The message is a thread that was removed without trace; nothing can be done on it.
+    /// `231005` The thread has been no-trace removed, cannot put reaction. (HTTP 400). The message is a thread that was removed without trace; nothing can be done on it.
     TheThreadHasBeenNoTrace,
-    /// `231006` The operator_id is invalid. (HTTP 400).
-    ///
-    /// The operator_id is invalid; retry, and contact technical support if it persists.
-    ///
-    /// Retrying can succeed.
+    /// `231006` The operator_id is invalid. (HTTP 400). The operator_id is invalid; retry, and contact technical support if it persists. Retrying can succeed.
     TheOperatorIdIsInvalid,
-    /// `231008` The operator has no access to the message. (HTTP 400).
-    ///
-    /// The caller cannot access the message, usually because it is not in the message's chat.
+    /// `231008` The operator has no access to the message. (HTTP 400). The caller cannot access the message, usually because it is not in the message's chat.
     TheOperatorHasNoAccessTo,
-    /// `231012` The request has an invalid pageToken. (HTTP 400).
-    ///
-    /// The page_token is invalid; pass a token returned by the previous page.
+    /// `231012` The request has an invalid pageToken. (HTTP 400). The page_token is invalid; pass a token returned by the previous page.
     TheRequestHasAnInvalidPageToken,
-    /// `231013` The request has an invalid AuthType. (HTTP 400).
-    ///
-    /// The authorization is invalid; call with a tenant_access_token or a user_access_token.
+    /// `231013` The request has an invalid AuthType. (HTTP 400). The authorization is invalid; call with a tenant_access_token or a user_access_token.
     TheRequestHasAnInvalidAuthType,
-    /// `231014` user_id_type is invalid. (HTTP 400).
-    ///
-    /// The user_id_type is invalid; use open_id, union_id or user_id.
+    /// `231014` user_id_type is invalid. (HTTP 400). The user_id_type is invalid; use open_id, union_id or user_id.
     UserIdTypeIsInvalid,
-    /// `231015` Act on reaction failed, repeated request is processing. (HTTP 400).
-    ///
-    /// An identical reaction request is still being processed; try again later.
-    ///
-    /// Retrying can succeed.
+    /// `231015` Act on reaction failed, repeated request is processing. (HTTP 400). An identical reaction request is still being processed; try again later. Retrying can succeed.
     ActOnReactionFailedRepeatedRequest,
-    /// `231017` This operation is not supported for this message type. (HTTP 400).
-    ///
-    /// This message type does not support reactions; see the note on unsupported message types.
+    /// `231017` This operation is not supported for this message type. (HTTP 400). This message type does not support reactions; see the note on unsupported message types.
     ThisOperationIsNotSupportedFor,
-    /// `231018` The message is invisible to the operator. (HTTP 400).
-    ///
-    /// The message is not visible to the caller.
+    /// `231018` The message is invisible to the operator. (HTTP 400). The message is not visible to the caller.
     TheMessageIsInvisibleToThe,
-    /// `231019` Due to the settings of this user, you are temporarily unable to perform this operation. (HTTP 400).
-    ///
-    /// The message sender's settings (e.g. blocking) prevent this for now.
+    /// `231019` Due to the settings of this user, you are temporarily unable to perform this operation. (HTTP 400). The message sender's settings (e.g. blocking) prevent this for now.
     DueToTheSettingsOfThis,
-    /// `231020` Due to the configuration of the tenant administrator, you cannot perform this operation on the target user temporarily. (HTTP 400).
-    ///
-    /// The tenant admin's configuration prevents this on the message sender for now; ask the tenant admin.
+    /// `231020` Due to the configuration of the tenant administrator, you cannot perform this operation on the target user temporarily. (HTTP 400). The tenant admin's configuration prevents this on the message sender for now; ask the tenant admin.
     DueToTheConfigurationOfThe,
-    /// `231021` No permission to operate external chats. (HTTP 400).
-    ///
-    /// No permission to operate in external chats.
+    /// `231021` No permission to operate external chats. (HTTP 400). No permission to operate in external chats.
     NoPermissionToOperateExternalChats,
-    /// `231022` Bot has NO availability to this user. (HTTP 400).
-    ///
-    /// The user of this one-on-one chat is outside the bot's availability range or disabled for the app; add them in the developer console and publish, or ask an admin to check the app's disabled members.
+    /// `231022` Bot has NO availability to this user. (HTTP 400). The user of this one-on-one chat is outside the bot's availability range or disabled for the app; add them in the developer console and publish, or ask an admin to check the app's disabled members.
     BotHasNoAvailabilityToThis,
-    /// `232009` Your request specifies a chat which has already been dissolved. (HTTP 400).
-    ///
-    /// The chat has been dissolved; the operation is not possible.
+    /// `232009` Your request specifies a chat which has already been dissolved. (HTTP 400). The chat has been dissolved; the operation is not possible.
     YourRequestSpecifiesAChatWhich,
     /// A code the reference page does not document for this endpoint.
     Undocumented(i64),
 }
-impl ::lark_runtime::DocumentedError for CreateError {
-    const DOCUMENTED: &'static [(Self, ::lark_runtime::ErrorFacts)] = &[
+impl DocumentedError for CreateError {
+    const DOCUMENTED: &'static [(Self, ErrorFacts)] = &[
         (Self::ActionUnavailableAsTheMessageHas, crate::im::v1::errors::CODE_230110_2),
         (Self::ReactionTypeIsInvalid, crate::im::v1::errors::CODE_231001_2),
         (Self::TheOperatorHasNoPermissionTo, crate::im::v1::errors::CODE_231002),
@@ -288,20 +214,10 @@ impl ::lark_runtime::DocumentedError for CreateError {
         (Self::BotHasNoAvailabilityToThis, crate::im::v1::errors::CODE_231022),
         (Self::YourRequestSpecifiesAChatWhich, crate::im::v1::errors::CODE_232009_3),
     ];
-    fn undocumented(code: i64) -> Self {
-        Self::Undocumented(code)
-    }
-    fn undocumented_code(&self) -> Option<i64> {
-        match self {
-            Self::Undocumented(code) => Some(*code),
-            _ => None,
-        }
-    }
 }
 ::lark_runtime::documented_error_traits!(CreateError);
 /// The emoji to add.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct CreateRequestReactionType {
     /// The emoji type, e.g. SMILE; see the emoji list for the supported values.
     ///
@@ -309,26 +225,13 @@ pub struct CreateRequestReactionType {
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub emoji_type: String,
 }
-impl ::lark_runtime::Validate for CreateRequestReactionType {
-    fn validate_at(
-        &self,
-        _at: &::lark_runtime::validate::FieldPath<'_>,
-        _violations: &mut ::lark_runtime::validate::Violations,
-    ) {}
-}
+impl Validate for CreateRequestReactionType {}
 /// The reaction's emoji.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct CreateResponseReactionType {
     /// The emoji type; see the emoji list for the values.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub emoji_type: Option<String>,
 }
-impl ::lark_runtime::Validate for CreateResponseReactionType {
-    fn validate_at(
-        &self,
-        _at: &::lark_runtime::validate::FieldPath<'_>,
-        _violations: &mut ::lark_runtime::validate::Violations,
-    ) {}
-}
+impl Validate for CreateResponseReactionType {}

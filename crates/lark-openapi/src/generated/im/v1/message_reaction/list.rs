@@ -10,14 +10,11 @@
 //! `GET /open-apis/im/v1/messages/:message_id/reactions`
 //!
 //! Reference: <https://open.feishu.cn/document/server-docs/im-v1/message-reaction/list>
-use ::lark_runtime::__private::serde::{Deserialize, Serialize};
+use ::lark_runtime::__private::prelude::*;
 /// Request of 获取消息表情回复 — List the emoji reactions on a message.
-///
-/// `GET /open-apis/im/v1/messages/:message_id/reactions`
 ///
 /// Build it with [`ListRequest::builder`]; a request that exists has passed every constraint of the spec.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct ListRequest {
     #[serde(skip)]
     message_id: String,
@@ -107,9 +104,9 @@ impl ListRequestBuilder {
         self
     }
     /// Checks every constraint of the spec and returns the request, or every violation found.
-    pub fn build(self) -> Result<ListRequest, ::lark_runtime::ValidationError> {
-        let root = ::lark_runtime::validate::FieldPath::root();
-        let mut violations = ::lark_runtime::validate::Violations::default();
+    pub fn build(self) -> Result<ListRequest, ValidationError> {
+        let root = FieldPath::root();
+        let mut violations = Violations::default();
         let message_id = violations.required(&root.field("message_id"), self.message_id);
         let (Some(message_id),) = (message_id,) else {
             return Err(violations.into_error("ListRequest"));
@@ -121,16 +118,12 @@ impl ListRequestBuilder {
             page_size: self.page_size,
             user_id_type: self.user_id_type,
         };
-        ::lark_runtime::Validate::validate(&request)?;
+        Validate::validate(&request)?;
         Ok(request)
     }
 }
-impl ::lark_runtime::Validate for ListRequest {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
+impl Validate for ListRequest {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
         {
             let at = at.field("page_size");
             if let Some(value) = &self.page_size {
@@ -143,36 +136,17 @@ impl ::lark_runtime::Validate for ListRequest {
                     );
             }
         }
-        {
-            let at = at.field("user_id_type");
-            if let Some(value) = &self.user_id_type {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
+        violations.check(&at.field("user_id_type"), &self.user_id_type);
     }
 }
-impl ::lark_runtime::Endpoint for ListRequest {
+impl Endpoint for ListRequest {
     type Data = ListResponse;
     type Error = ListError;
-    const METADATA: &'static ::lark_runtime::EndpointMetadata = &::lark_runtime::EndpointMetadata {
-        id: "im.v1.message_reaction.list",
-        summary: "获取消息表情回复 — List the emoji reactions on a message.",
-        method: ::lark_runtime::HttpMethod::Get,
-        path_template: "/open-apis/im/v1/messages/:message_id/reactions",
-        access_tokens: &[
-            ::lark_runtime::AccessTokenKind::Tenant,
-            ::lark_runtime::AccessTokenKind::User,
-        ],
-        app_types: &[::lark_runtime::AppType::Custom, ::lark_runtime::AppType::Isv],
+    const METADATA: &'static EndpointMetadata = &EndpointMetadata {
+        access_tokens: &[AccessTokenKind::Tenant, AccessTokenKind::User],
+        app_types: &[AppType::Custom, AppType::Isv],
         scopes: &["im:message.reactions:read", "im:message:readonly"],
-        rate_limits: &[
-            ::lark_runtime::RateLimit::per_minute(1000),
-            ::lark_runtime::RateLimit::per_second(50),
-        ],
-        special_rate_limit: false,
-        envelope: ::lark_runtime::Envelope::Data,
-        request_body: ::lark_runtime::RequestBody::None,
-        response_kind: ::lark_runtime::ResponseKind::Json,
+        rate_limits: &[RateLimit::per_minute(1000), RateLimit::per_second(50)],
         pagination_items: Some("items"),
         path_example: &[("message_id", "om_8964d1b4*********2b31383276113")],
         query_example: &[
@@ -184,62 +158,42 @@ impl ::lark_runtime::Endpoint for ListRequest {
             ("page_size", "10"),
             ("user_id_type", "open_id"),
         ],
-        request_example: None,
-        file_parts: &[],
         response_example: Some(
             "{\"code\":0,\"data\":{\"has_more\":true,\"items\":[{\"action_time\":\"1626086391570\",\"operator\":{\"operator_id\":\"ou_ff0b7ba35fb****\",\"operator_type\":\"user\"},\"reaction_id\":\"ZCaCIjUBVVWSrm5L-3ZTw****\",\"reaction_type\":{\"emoji_type\":\"SMILE\"}}],\"page_token\":\"YhljsPiGfUgnVAg9urvRFd-BvSqRL****\"},\"msg\":\"success\"}",
         ),
+        ..EndpointMetadata::new(
+            "im.v1.message_reaction.list",
+            "获取消息表情回复 — List the emoji reactions on a message.",
+            HttpMethod::Get,
+            "/open-apis/im/v1/messages/:message_id/reactions",
+        )
     };
     fn path(&self) -> String {
-        ::lark_runtime::wire::fill_path(
+        fill_path(
             Self::METADATA.path_template,
             &[("message_id", ToString::to_string(&self.message_id))],
         )
     }
     fn query(&self) -> Vec<(&'static str, String)> {
         let mut query = Vec::new();
-        if let Some(value) = &self.reaction_type {
-            query.push(("reaction_type", ToString::to_string(value)));
-        }
-        if let Some(value) = &self.page_token {
-            query.push(("page_token", ToString::to_string(value)));
-        }
-        if let Some(value) = &self.page_size {
-            query.push(("page_size", ToString::to_string(value)));
-        }
-        if let Some(value) = &self.user_id_type {
-            query.push(("user_id_type", ToString::to_string(value)));
-        }
+        push_query(&mut query, "reaction_type", &self.reaction_type);
+        push_query(&mut query, "page_token", &self.page_token);
+        push_query(&mut query, "page_size", &self.page_size);
+        push_query(&mut query, "user_id_type", &self.user_id_type);
         query
     }
 }
 #[cfg(feature = "server")]
-impl ::lark_runtime::Incoming for ListRequest {
-    fn from_incoming(
-        request: &::lark_runtime::IncomingRequest<'_>,
-    ) -> Result<Self, ::lark_runtime::ValidationError> {
-        let root = ::lark_runtime::validate::FieldPath::root();
-        let mut violations = ::lark_runtime::validate::Violations::default();
+impl Incoming for ListRequest {
+    fn from_incoming(request: &IncomingRequest<'_>) -> Result<Self, ValidationError> {
+        let mut violations = Violations::default();
         let mut builder = Self::builder();
-        builder.message_id = request
-            .path_param::<
-                String,
-            >(&root.field("message_id"), "message_id", &mut violations);
-        builder.reaction_type = request
-            .query_one::<
-                String,
-            >(&root.field("reaction_type"), "reaction_type", &mut violations);
-        builder.page_token = request
-            .query_one::<
-                String,
-            >(&root.field("page_token"), "page_token", &mut violations);
-        builder.page_size = request
-            .query_one::<i32>(&root.field("page_size"), "page_size", &mut violations);
-        builder.user_id_type = request
-            .query_one::<
-                ListRequestUserIdType,
-            >(&root.field("user_id_type"), "user_id_type", &mut violations);
-        ::lark_runtime::incoming::finish(violations, "ListRequest", builder.build())
+        builder.message_id = request.path_param("message_id", &mut violations);
+        builder.reaction_type = request.query_one("reaction_type", &mut violations);
+        builder.page_token = request.query_one("page_token", &mut violations);
+        builder.page_size = request.query_one("page_size", &mut violations);
+        builder.user_id_type = request.query_one("user_id_type", &mut violations);
+        ::lark_runtime::incoming::finish(violations, builder.build())
     }
 }
 impl ::lark_runtime::Paged for ListRequest {
@@ -253,7 +207,6 @@ impl ::lark_runtime::Paged for ListRequest {
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct ListResponse {
     /// The reactions on this page.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -284,43 +237,27 @@ impl ::lark_runtime::Page for ListResponse {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ListError {
-    /// `230110` Action unavailable as the message has been deleted. (HTTP 400).
-    ///
-    /// The message has been deleted; the operation is not possible.
+    /// `230110` Action unavailable as the message has been deleted. (HTTP 400). The message has been deleted; the operation is not possible.
     ActionUnavailableAsTheMessageHas,
-    /// `231001` reaction type is invalid. (HTTP 400).
-    ///
-    /// The reaction type is invalid; use an emoji_type from the emoji list.
+    /// `231001` reaction type is invalid. (HTTP 400). The reaction type is invalid; use an emoji_type from the emoji list.
     ReactionTypeIsInvalid,
-    /// `231003` The message is not found, maybe not exist or deleted. (HTTP 400).
-    ///
-    /// The message was not found: the id is wrong or the message was recalled.
+    /// `231003` The message is not found, maybe not exist or deleted. (HTTP 400). The message was not found: the id is wrong or the message was recalled.
     TheMessageIsNotFoundMaybe,
-    /// `231008` The operator has no access to the message. (HTTP 400).
-    ///
-    /// The caller cannot access the message, usually because it is not in the message's chat.
+    /// `231008` The operator has no access to the message. (HTTP 400). The caller cannot access the message, usually because it is not in the message's chat.
     TheOperatorHasNoAccessTo,
-    /// `231012` The request has an invalid pageToken. (HTTP 400).
-    ///
-    /// The page_token is invalid; pass a token returned by the previous page.
+    /// `231012` The request has an invalid pageToken. (HTTP 400). The page_token is invalid; pass a token returned by the previous page.
     TheRequestHasAnInvalidPageToken,
-    /// `231013` The request has an invalid AuthType. (HTTP 400).
-    ///
-    /// The authorization is invalid; call with a tenant_access_token or a user_access_token.
+    /// `231013` The request has an invalid AuthType. (HTTP 400). The authorization is invalid; call with a tenant_access_token or a user_access_token.
     TheRequestHasAnInvalidAuthType,
-    /// `231014` user_id_type is invalid. (HTTP 400).
-    ///
-    /// The user_id_type is invalid; use open_id, union_id or user_id.
+    /// `231014` user_id_type is invalid. (HTTP 400). The user_id_type is invalid; use open_id, union_id or user_id.
     UserIdTypeIsInvalid,
-    /// `231018` The message is invisible to the operator. (HTTP 400).
-    ///
-    /// The message is not visible to the caller.
+    /// `231018` The message is invisible to the operator. (HTTP 400). The message is not visible to the caller.
     TheMessageIsInvisibleToThe,
     /// A code the reference page does not document for this endpoint.
     Undocumented(i64),
 }
-impl ::lark_runtime::DocumentedError for ListError {
-    const DOCUMENTED: &'static [(Self, ::lark_runtime::ErrorFacts)] = &[
+impl DocumentedError for ListError {
+    const DOCUMENTED: &'static [(Self, ErrorFacts)] = &[
         (Self::ActionUnavailableAsTheMessageHas, crate::im::v1::errors::CODE_230110_2),
         (Self::ReactionTypeIsInvalid, crate::im::v1::errors::CODE_231001_2),
         (Self::TheMessageIsNotFoundMaybe, crate::im::v1::errors::CODE_231003),
@@ -330,15 +267,6 @@ impl ::lark_runtime::DocumentedError for ListError {
         (Self::UserIdTypeIsInvalid, crate::im::v1::errors::CODE_231014),
         (Self::TheMessageIsInvisibleToThe, crate::im::v1::errors::CODE_231018),
     ];
-    fn undocumented(code: i64) -> Self {
-        Self::Undocumented(code)
-    }
-    fn undocumented_code(&self) -> Option<i64> {
-        match self {
-            Self::Undocumented(code) => Some(*code),
-            _ => None,
-        }
-    }
 }
 ::lark_runtime::documented_error_traits!(ListError);
 /// Which kind of user id the operators are given in; reading user_id needs the contact:user.employee_id:readonly scope.
@@ -351,51 +279,29 @@ pub enum ListRequestUserIdType {
     UnionId,
     /// `"user_id"`: A user's id within the tenant, the same in every app of the tenant.
     UserId,
-    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
-    /// fails validation.
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl ::lark_runtime::enums::StringEnum for ListRequestUserIdType {
-    fn from_wire(value: &str) -> Self {
-        match value {
-            "open_id" => Self::OpenId,
-            "union_id" => Self::UnionId,
-            "user_id" => Self::UserId,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-    fn as_wire(&self) -> &str {
-        match self {
-            Self::OpenId => "open_id",
-            Self::UnionId => "union_id",
-            Self::UserId => "user_id",
-            Self::Unknown(value) => value,
-        }
-    }
-    fn is_known(&self) -> bool {
-        !matches!(self, Self::Unknown(_))
-    }
+impl ListRequestUserIdType {
+    /// Every value the spec names, with its wire form.
+    pub const VALUES: &'static [(Self, &'static str)] = &[
+        (Self::OpenId, "open_id"),
+        (Self::UnionId, "union_id"),
+        (Self::UserId, "user_id"),
+    ];
 }
 ::lark_runtime::string_enum_traits!(ListRequestUserIdType);
 /// The reaction's emoji.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct ListResponseItemsItemReactionType {
     /// The emoji type; see the emoji list for the values.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub emoji_type: Option<String>,
 }
-impl ::lark_runtime::Validate for ListResponseItemsItemReactionType {
-    fn validate_at(
-        &self,
-        _at: &::lark_runtime::validate::FieldPath<'_>,
-        _violations: &mut ::lark_runtime::validate::Violations,
-    ) {}
-}
+impl Validate for ListResponseItemsItemReactionType {}
 /// One reaction.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct ListResponseItemsItem {
     /// The reaction's id; use it to remove the reaction.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -412,23 +318,9 @@ pub struct ListResponseItemsItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reaction_type: Option<ListResponseItemsItemReactionType>,
 }
-impl ::lark_runtime::Validate for ListResponseItemsItem {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
-        {
-            let at = at.field("operator");
-            if let Some(value) = &self.operator {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
-        {
-            let at = at.field("reaction_type");
-            if let Some(value) = &self.reaction_type {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
+impl Validate for ListResponseItemsItem {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
+        violations.check(&at.field("operator"), &self.operator);
+        violations.check(&at.field("reaction_type"), &self.reaction_type);
     }
 }

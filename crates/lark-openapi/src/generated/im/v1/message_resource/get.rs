@@ -12,14 +12,11 @@
 //! `GET /open-apis/im/v1/messages/:message_id/resources/:file_key`
 //!
 //! Reference: <https://open.feishu.cn/document/server-docs/im-v1/message/get-2>
-use ::lark_runtime::__private::serde::Serialize;
+use ::lark_runtime::__private::prelude::*;
 /// Request of 获取消息中的资源文件 — Download a resource file from a message.
-///
-/// `GET /open-apis/im/v1/messages/:message_id/resources/:file_key`
 ///
 /// Build it with [`GetRequest::builder`]; a request that exists has passed every constraint of the spec.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct GetRequest {
     #[serde(skip)]
     message_id: String,
@@ -77,9 +74,9 @@ impl GetRequestBuilder {
         self
     }
     /// Checks every constraint of the spec and returns the request, or every violation found.
-    pub fn build(self) -> Result<GetRequest, ::lark_runtime::ValidationError> {
-        let root = ::lark_runtime::validate::FieldPath::root();
-        let mut violations = ::lark_runtime::validate::Violations::default();
+    pub fn build(self) -> Result<GetRequest, ValidationError> {
+        let root = FieldPath::root();
+        let mut violations = Violations::default();
         let message_id = violations.required(&root.field("message_id"), self.message_id);
         let file_key = violations.required(&root.field("file_key"), self.file_key);
         let r#type = violations.required(&root.field("type"), self.r#type);
@@ -95,48 +92,34 @@ impl GetRequestBuilder {
             file_key,
             r#type,
         };
-        ::lark_runtime::Validate::validate(&request)?;
+        Validate::validate(&request)?;
         Ok(request)
     }
 }
-impl ::lark_runtime::Validate for GetRequest {
-    fn validate_at(
-        &self,
-        _at: &::lark_runtime::validate::FieldPath<'_>,
-        _violations: &mut ::lark_runtime::validate::Violations,
-    ) {}
-}
-impl ::lark_runtime::Endpoint for GetRequest {
+impl Validate for GetRequest {}
+impl Endpoint for GetRequest {
     type Data = GetResponse;
     type Error = GetError;
-    const METADATA: &'static ::lark_runtime::EndpointMetadata = &::lark_runtime::EndpointMetadata {
-        id: "im.v1.message_resource.get",
-        summary: "获取消息中的资源文件 — Download a resource file from a message.",
-        method: ::lark_runtime::HttpMethod::Get,
-        path_template: "/open-apis/im/v1/messages/:message_id/resources/:file_key",
-        access_tokens: &[::lark_runtime::AccessTokenKind::Tenant],
-        app_types: &[::lark_runtime::AppType::Custom, ::lark_runtime::AppType::Isv],
+    const METADATA: &'static EndpointMetadata = &EndpointMetadata {
+        access_tokens: &[AccessTokenKind::Tenant],
+        app_types: &[AppType::Custom, AppType::Isv],
         scopes: &["im:message", "im:message:readonly", "im:message.history:readonly"],
-        rate_limits: &[
-            ::lark_runtime::RateLimit::per_minute(1000),
-            ::lark_runtime::RateLimit::per_second(50),
-        ],
-        special_rate_limit: false,
-        envelope: ::lark_runtime::Envelope::Data,
-        request_body: ::lark_runtime::RequestBody::None,
-        response_kind: ::lark_runtime::ResponseKind::Binary,
-        pagination_items: None,
+        rate_limits: &[RateLimit::per_minute(1000), RateLimit::per_second(50)],
+        response_kind: ResponseKind::Binary,
         path_example: &[
             ("message_id", "om_dc13264520392913993dd051dba21dcf"),
             ("file_key", "file_456a92d6-c6ea-4de4-ac3f-7afcf44ac78g"),
         ],
         query_example: &[("type", "image")],
-        request_example: None,
-        file_parts: &[],
-        response_example: None,
+        ..EndpointMetadata::new(
+            "im.v1.message_resource.get",
+            "获取消息中的资源文件 — Download a resource file from a message.",
+            HttpMethod::Get,
+            "/open-apis/im/v1/messages/:message_id/resources/:file_key",
+        )
     };
     fn path(&self) -> String {
-        ::lark_runtime::wire::fill_path(
+        fill_path(
             Self::METADATA.path_template,
             &[
                 ("message_id", ToString::to_string(&self.message_id)),
@@ -146,30 +129,19 @@ impl ::lark_runtime::Endpoint for GetRequest {
     }
     fn query(&self) -> Vec<(&'static str, String)> {
         let mut query = Vec::new();
-        {
-            let value = &self.r#type;
-            query.push(("type", ToString::to_string(value)));
-        }
+        push_query(&mut query, "type", [&self.r#type]);
         query
     }
 }
 #[cfg(feature = "server")]
-impl ::lark_runtime::Incoming for GetRequest {
-    fn from_incoming(
-        request: &::lark_runtime::IncomingRequest<'_>,
-    ) -> Result<Self, ::lark_runtime::ValidationError> {
-        let root = ::lark_runtime::validate::FieldPath::root();
-        let mut violations = ::lark_runtime::validate::Violations::default();
+impl Incoming for GetRequest {
+    fn from_incoming(request: &IncomingRequest<'_>) -> Result<Self, ValidationError> {
+        let mut violations = Violations::default();
         let mut builder = Self::builder();
-        builder.message_id = request
-            .path_param::<
-                String,
-            >(&root.field("message_id"), "message_id", &mut violations);
-        builder.file_key = request
-            .path_param::<String>(&root.field("file_key"), "file_key", &mut violations);
-        builder.r#type = request
-            .query_one::<String>(&root.field("type"), "type", &mut violations);
-        ::lark_runtime::incoming::finish(violations, "GetRequest", builder.build())
+        builder.message_id = request.path_param("message_id", &mut violations);
+        builder.file_key = request.path_param("file_key", &mut violations);
+        builder.r#type = request.query_one("type", &mut violations);
+        ::lark_runtime::incoming::finish(violations, builder.build())
     }
 }
 /// Response data of 获取消息中的资源文件 — Download a resource file from a message.
@@ -182,65 +154,37 @@ pub type GetResponse = ::lark_runtime::NoData;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum GetError {
-    /// `230110` Action unavailable as the message has been deleted. (HTTP 400).
-    ///
-    /// The message has been deleted; the operation is not possible.
+    /// `230110` Action unavailable as the message has been deleted. (HTTP 400). The message has been deleted; the operation is not possible.
     ActionUnavailableAsTheMessageHas,
-    /// `234001` Invalid request param. (HTTP 400).
-    ///
-    /// A request parameter is invalid; check the parameters against the docs.
+    /// `234001` Invalid request param. (HTTP 400). A request parameter is invalid; check the parameters against the docs.
     InvalidRequestParam,
-    /// `234002` Unauthorized. (HTTP 401).
-    ///
-    /// Authentication failed; contact technical support.
+    /// `234002` Unauthorized. (HTTP 401). Authentication failed; contact technical support.
     Unauthorized,
-    /// `234003` File not in message. (HTTP 400).
-    ///
-    /// The resource does not belong to this message; the message id and the resource key must match.
+    /// `234003` File not in message. (HTTP 400). The resource does not belong to this message; the message id and the resource key must match.
     FileNotInMessage,
-    /// `234004` App not in chat. (HTTP 400).
-    ///
-    /// The app is not in the message's chat; add the bot to the chat or use the right message id.
+    /// `234004` App not in chat. (HTTP 400). The app is not in the message's chat; add the bot to the chat or use the right message id.
     AppNotInChat,
-    /// `234009` Lack of necessary permissions. (HTTP 400).
-    ///
-    /// This is not supported in external chats.
+    /// `234009` Lack of necessary permissions. (HTTP 400). This is not supported in external chats.
     LackOfNecessaryPermissions,
-    /// `234019` scope CheckAppTenant fail. (HTTP 400).
-    ///
-    /// The app's permission information could not be read; retry.
-    ///
-    /// Retrying can succeed.
+    /// `234019` scope CheckAppTenant fail. (HTTP 400). The app's permission information could not be read; retry. Retrying can succeed.
     ScopeCheckAppTenantFail,
-    /// `234037` Downloaded file size exceeds limit. (HTTP 400).
-    ///
-    /// Downloaded resources may be at most 100 MB.
+    /// `234037` Downloaded file size exceeds limit. (HTTP 400). Downloaded resources may be at most 100 MB.
     DownloadedFileSizeExceedsLimit,
-    /// `234038` Do not allow downloading of message resources in restricted mode. (HTTP 400).
-    ///
-    /// Resources of confidential messages cannot be downloaded; check whether the message is confidential or the chat is in leak-prevention mode.
+    /// `234038` Do not allow downloading of message resources in restricted mode. (HTTP 400). Resources of confidential messages cannot be downloaded; check whether the message is confidential or the chat is in leak-prevention mode.
     DoNotAllowDownloadingOfMessage,
-    /// `234040` The message is invisible to the operator. (HTTP 400).
-    ///
-    /// The message is not visible to the caller; ask the chat owner or an admin whether new members may see history.
+    /// `234040` The message is invisible to the operator. (HTTP 400). The message is not visible to the caller; ask the chat owner or an admin whether new members may see history.
     TheMessageIsInvisibleToThe,
-    /// `234041` Tenant master key has been deleted, please contact the tenant administrator. (HTTP 400).
-    ///
-    /// The tenant's encryption key was deleted, so encrypted data cannot be read; contact the tenant admin.
+    /// `234041` Tenant master key has been deleted, please contact the tenant administrator. (HTTP 400). The tenant's encryption key was deleted, so encrypted data cannot be read; contact the tenant admin.
     TenantMasterKeyHasBeenDeleted,
-    /// `234042` Hybrid deployment tenant storage error, such as full storage space, please contact tenant administrator. (HTTP 400).
-    ///
-    /// A hybrid-deployment storage error (e.g. storage full); contact the tenant admin or technical support.
+    /// `234042` Hybrid deployment tenant storage error, such as full storage space, please contact tenant administrator. (HTTP 400). A hybrid-deployment storage error (e.g. storage full); contact the tenant admin or technical support.
     HybridDeploymentTenantStorageErrorSuch,
-    /// `234043` Unsupported message type. (HTTP 400).
-    ///
-    /// Unsupported message type, such as merge-forward messages (and their sub-messages) or cards.
+    /// `234043` Unsupported message type. (HTTP 400). Unsupported message type, such as merge-forward messages (and their sub-messages) or cards.
     UnsupportedMessageType,
     /// A code the reference page does not document for this endpoint.
     Undocumented(i64),
 }
-impl ::lark_runtime::DocumentedError for GetError {
-    const DOCUMENTED: &'static [(Self, ::lark_runtime::ErrorFacts)] = &[
+impl DocumentedError for GetError {
+    const DOCUMENTED: &'static [(Self, ErrorFacts)] = &[
         (Self::ActionUnavailableAsTheMessageHas, crate::im::v1::errors::CODE_230110_2),
         (Self::InvalidRequestParam, crate::im::v1::errors::CODE_234001),
         (Self::Unauthorized, crate::im::v1::errors::CODE_234002),
@@ -258,14 +202,5 @@ impl ::lark_runtime::DocumentedError for GetError {
         ),
         (Self::UnsupportedMessageType, crate::im::v1::errors::CODE_234043),
     ];
-    fn undocumented(code: i64) -> Self {
-        Self::Undocumented(code)
-    }
-    fn undocumented_code(&self) -> Option<i64> {
-        match self {
-            Self::Undocumented(code) => Some(*code),
-            _ => None,
-        }
-    }
 }
 ::lark_runtime::documented_error_traits!(GetError);

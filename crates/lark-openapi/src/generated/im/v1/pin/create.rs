@@ -10,14 +10,11 @@
 //! `POST /open-apis/im/v1/pins`
 //!
 //! Reference: <https://open.feishu.cn/document/server-docs/im-v1/pin/create>
-use ::lark_runtime::__private::serde::{Deserialize, Serialize};
+use ::lark_runtime::__private::prelude::*;
 /// Request of Pin 消息 — Pin a message.
-///
-/// `POST /open-apis/im/v1/pins`
 ///
 /// Build it with [`CreateRequest::builder`]; a request that exists has passed every constraint of the spec.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct CreateRequest {
     message_id: String,
 }
@@ -46,91 +43,64 @@ impl CreateRequestBuilder {
         self
     }
     /// Checks every constraint of the spec and returns the request, or every violation found.
-    pub fn build(self) -> Result<CreateRequest, ::lark_runtime::ValidationError> {
-        let root = ::lark_runtime::validate::FieldPath::root();
-        let mut violations = ::lark_runtime::validate::Violations::default();
+    pub fn build(self) -> Result<CreateRequest, ValidationError> {
+        let root = FieldPath::root();
+        let mut violations = Violations::default();
         let message_id = violations.required(&root.field("message_id"), self.message_id);
         let (Some(message_id),) = (message_id,) else {
             return Err(violations.into_error("CreateRequest"));
         };
         let request = CreateRequest { message_id };
-        ::lark_runtime::Validate::validate(&request)?;
+        Validate::validate(&request)?;
         Ok(request)
     }
 }
-impl ::lark_runtime::Validate for CreateRequest {
-    fn validate_at(
-        &self,
-        _at: &::lark_runtime::validate::FieldPath<'_>,
-        _violations: &mut ::lark_runtime::validate::Violations,
-    ) {}
-}
-impl ::lark_runtime::Endpoint for CreateRequest {
+impl Validate for CreateRequest {}
+impl Endpoint for CreateRequest {
     type Data = CreateResponse;
     type Error = CreateError;
-    const METADATA: &'static ::lark_runtime::EndpointMetadata = &::lark_runtime::EndpointMetadata {
-        id: "im.v1.pin.create",
-        summary: "Pin 消息 — Pin a message.",
-        method: ::lark_runtime::HttpMethod::Post,
-        path_template: "/open-apis/im/v1/pins",
-        access_tokens: &[
-            ::lark_runtime::AccessTokenKind::Tenant,
-            ::lark_runtime::AccessTokenKind::User,
-        ],
-        app_types: &[::lark_runtime::AppType::Custom, ::lark_runtime::AppType::Isv],
+    const METADATA: &'static EndpointMetadata = &EndpointMetadata {
+        access_tokens: &[AccessTokenKind::Tenant, AccessTokenKind::User],
+        app_types: &[AppType::Custom, AppType::Isv],
         scopes: &["im:message", "im:message.pins:write_only", "im:message:send_as_bot"],
-        rate_limits: &[
-            ::lark_runtime::RateLimit::per_minute(1000),
-            ::lark_runtime::RateLimit::per_second(50),
-        ],
-        special_rate_limit: false,
-        envelope: ::lark_runtime::Envelope::Data,
-        request_body: ::lark_runtime::RequestBody::Json,
-        response_kind: ::lark_runtime::ResponseKind::Json,
-        pagination_items: None,
-        path_example: &[],
-        query_example: &[],
+        rate_limits: &[RateLimit::per_minute(1000), RateLimit::per_second(50)],
+        request_body: RequestBody::Json,
         request_example: Some(
             "{\"message_id\":\"om_dc13264520392913993dd051dba21dcf\"}",
         ),
-        file_parts: &[],
         response_example: Some(
             "{\"code\":0,\"data\":{\"pin\":{\"chat_id\":\"oc_a0553eda9014c201e6969b478895c230\",\"create_time\":\"1615380573211\",\"message_id\":\"om_dc13264520392913993dd051dba21dcf\",\"operator_id\":\"ou_7d8a6e6df7621556ce0d21922b676706ccs\",\"operator_id_type\":\"open_id\"}},\"msg\":\"success\"}",
         ),
+        ..EndpointMetadata::new(
+            "im.v1.pin.create",
+            "Pin 消息 — Pin a message.",
+            HttpMethod::Post,
+            "/open-apis/im/v1/pins",
+        )
     };
-    fn path(&self) -> String {
-        String::from("/open-apis/im/v1/pins")
-    }
-    fn query(&self) -> Vec<(&'static str, String)> {
-        Vec::new()
-    }
 }
 #[cfg(feature = "server")]
-impl ::lark_runtime::Incoming for CreateRequest {
-    fn from_incoming(
-        request: &::lark_runtime::IncomingRequest<'_>,
-    ) -> Result<Self, ::lark_runtime::ValidationError> {
+impl Incoming for CreateRequest {
+    fn from_incoming(request: &IncomingRequest<'_>) -> Result<Self, ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
         #[derive(Deserialize)]
-        #[serde(crate = "::lark_runtime::__private::serde")]
         struct Body {
             #[serde(default, rename = "message_id")]
             message_id: Option<String>,
         }
-        let mut violations = ::lark_runtime::validate::Violations::default();
+        let mut violations = Violations::default();
         let mut builder = Self::builder();
         let Some(body) = request.body::<Body>(&mut violations) else {
             return Err(violations.into_error("CreateRequest"));
         };
         builder.message_id = body.message_id;
-        ::lark_runtime::incoming::finish(violations, "CreateRequest", builder.build())
+        ::lark_runtime::incoming::finish(violations, builder.build())
     }
 }
 /// Response data of Pin 消息 — Pin a message.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct CreateResponse {
     /// The pin that was made (or that already existed).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -142,65 +112,37 @@ pub struct CreateResponse {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum CreateError {
-    /// `230001` Your request contains an invalid request parameter. (HTTP 400).
-    ///
-    /// A request parameter is invalid; check the inputs against the returned message and the docs.
+    /// `230001` Your request contains an invalid request parameter. (HTTP 400). A request parameter is invalid; check the inputs against the returned message and the docs.
     YourRequestContainsAnInvalidRequest,
-    /// `230002` The bot can not be outside the group. (HTTP 400).
-    ///
-    /// The bot is not in the chat; add the app's bot to the chat first.
+    /// `230002` The bot can not be outside the group. (HTTP 400). The bot is not in the chat; add the app's bot to the chat first.
     TheBotCanNotBeOutside,
-    /// `230006` Bot ability is not activated. (HTTP 400).
-    ///
-    /// The app's bot ability is not enabled; enable it and publish a version.
+    /// `230006` Bot ability is not activated. (HTTP 400). The app's bot ability is not enabled; enable it and publish a version.
     BotAbilityIsNotActivated,
-    /// `230111` Action unavailable as the message will self-destruct soon. (HTTP 400).
-    ///
-    /// Messages scheduled to self-destruct cannot be pinned.
+    /// `230111` Action unavailable as the message will self-destruct soon. (HTTP 400). Messages scheduled to self-destruct cannot be pinned.
     ActionUnavailableAsTheMessageWill,
-    /// `232009` Your request specifies a chat which has already been dissolved. (HTTP 400).
-    ///
-    /// The chat has been dissolved; the operation is not possible. Use a valid chat id.
+    /// `232009` Your request specifies a chat which has already been dissolved. (HTTP 400). The chat has been dissolved; the operation is not possible. Use a valid chat id.
     YourRequestSpecifiesAChatWhich,
-    /// `230011` The message is recalled. (HTTP 400).
-    ///
-    /// The message has been recalled; it cannot be pinned.
+    /// `230011` The message is recalled. (HTTP 400). The message has been recalled; it cannot be pinned.
     TheMessageIsRecalled,
-    /// `230013` Bot has NO availability to this user. (HTTP 400).
-    ///
-    /// The user (or the other side of a p2p chat) is outside the bot's availability range, is disabled for the app, or has left the company; add the user to the availability range in the developer console and publish, or ask an admin to check the app's disabled members.
+    /// `230013` Bot has NO availability to this user. (HTTP 400). The user (or the other side of a p2p chat) is outside the bot's availability range, is disabled for the app, or has left the company; add the user to the availability range in the developer console and publish, or ask an admin to check the app's disabled members.
     BotHasNoAvailabilityToThis,
-    /// `230027` Lack of necessary permissions. (HTTP 400).
-    ///
-    /// Not allowed: a scope is missing (see the returned message), the user's authorization was not found, or the bot lacks external sharing for an external chat.
+    /// `230027` Lack of necessary permissions. (HTTP 400). Not allowed: a scope is missing (see the returned message), the user's authorization was not found, or the bot lacks external sharing for an external chat.
     LackOfNecessaryPermissions,
-    /// `230045` The chat not exist. (HTTP 400).
-    ///
-    /// The message's chat does not exist; check whether it was dissolved.
+    /// `230045` The chat not exist. (HTTP 400). The message's chat does not exist; check whether it was dissolved.
     TheChatNotExist,
-    /// `230046` No Permission to Pin/Unpin messages in the chat. (HTTP 400).
-    ///
-    /// Only the owner and admins may pin messages in this chat; check the caller's role.
+    /// `230046` No Permission to Pin/Unpin messages in the chat. (HTTP 400). Only the owner and admins may pin messages in this chat; check the caller's role.
     NoPermissionToPinUnpinMessages,
-    /// `230047` Pin/Unpin message trigger message_id limit. (HTTP 400).
-    ///
-    /// Pinning or unpinning this message hit its rate limit; slow down and try again later.
-    ///
-    /// Retrying can succeed.
+    /// `230047` Pin/Unpin message trigger message_id limit. (HTTP 400). Pinning or unpinning this message hit its rate limit; slow down and try again later. Retrying can succeed.
     PinUnpinMessageTriggerMessageId,
-    /// `230050` The message is invisible to the operator. (HTTP 400).
-    ///
-    /// The message is not visible to the caller, so this cannot be done.
+    /// `230050` The message is invisible to the operator. (HTTP 400). The message is not visible to the caller, so this cannot be done.
     TheMessageIsInvisibleToThe,
-    /// `230054` This operation is not supported for this message type. (HTTP 400).
-    ///
-    /// This message type does not support the operation; see the note on unsupported message types.
+    /// `230054` This operation is not supported for this message type. (HTTP 400). This message type does not support the operation; see the note on unsupported message types.
     ThisOperationIsNotSupportedFor,
     /// A code the reference page does not document for this endpoint.
     Undocumented(i64),
 }
-impl ::lark_runtime::DocumentedError for CreateError {
-    const DOCUMENTED: &'static [(Self, ::lark_runtime::ErrorFacts)] = &[
+impl DocumentedError for CreateError {
+    const DOCUMENTED: &'static [(Self, ErrorFacts)] = &[
         (
             Self::YourRequestContainsAnInvalidRequest,
             crate::im::v1::errors::CODE_230001_2,
@@ -218,14 +160,5 @@ impl ::lark_runtime::DocumentedError for CreateError {
         (Self::TheMessageIsInvisibleToThe, crate::im::v1::errors::CODE_230050),
         (Self::ThisOperationIsNotSupportedFor, crate::im::v1::errors::CODE_230054),
     ];
-    fn undocumented(code: i64) -> Self {
-        Self::Undocumented(code)
-    }
-    fn undocumented_code(&self) -> Option<i64> {
-        match self {
-            Self::Undocumented(code) => Some(*code),
-            _ => None,
-        }
-    }
 }
 ::lark_runtime::documented_error_traits!(CreateError);

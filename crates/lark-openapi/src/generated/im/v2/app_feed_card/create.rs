@@ -9,14 +9,11 @@
 //! `POST /open-apis/im/v2/app_feed_card`
 //!
 //! Reference: <https://open.feishu.cn/document/im-v2/app_feed_card/create>
-use ::lark_runtime::__private::serde::{Deserialize, Serialize};
+use ::lark_runtime::__private::prelude::*;
 /// Request of 创建应用消息流卡片 — Create an app feed card in users' message lists.
-///
-/// `POST /open-apis/im/v2/app_feed_card`
 ///
 /// Build it with [`CreateRequest::builder`]; a request that exists has passed every constraint of the spec.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct CreateRequest {
     #[serde(skip)]
     user_id_type: Option<CreateRequestUserIdType>,
@@ -80,34 +77,20 @@ impl CreateRequestBuilder {
         self
     }
     /// Checks every constraint of the spec and returns the request, or every violation found.
-    pub fn build(self) -> Result<CreateRequest, ::lark_runtime::ValidationError> {
+    pub fn build(self) -> Result<CreateRequest, ValidationError> {
         let request = CreateRequest {
             user_id_type: self.user_id_type,
             app_feed_card: self.app_feed_card,
             user_ids: self.user_ids,
         };
-        ::lark_runtime::Validate::validate(&request)?;
+        Validate::validate(&request)?;
         Ok(request)
     }
 }
-impl ::lark_runtime::Validate for CreateRequest {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
-        {
-            let at = at.field("user_id_type");
-            if let Some(value) = &self.user_id_type {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
-        {
-            let at = at.field("app_feed_card");
-            if let Some(value) = &self.app_feed_card {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
+impl Validate for CreateRequest {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
+        violations.check(&at.field("user_id_type"), &self.user_id_type);
+        violations.check(&at.field("app_feed_card"), &self.app_feed_card);
         {
             let at = at.field("user_ids");
             if let Some(value) = &self.user_ids {
@@ -116,78 +99,61 @@ impl ::lark_runtime::Validate for CreateRequest {
         }
     }
 }
-impl ::lark_runtime::Endpoint for CreateRequest {
+impl Endpoint for CreateRequest {
     type Data = CreateResponse;
     type Error = CreateError;
-    const METADATA: &'static ::lark_runtime::EndpointMetadata = &::lark_runtime::EndpointMetadata {
-        id: "im.v2.app_feed_card.create",
-        summary: "创建应用消息流卡片 — Create an app feed card in users' message lists.",
-        method: ::lark_runtime::HttpMethod::Post,
-        path_template: "/open-apis/im/v2/app_feed_card",
-        access_tokens: &[::lark_runtime::AccessTokenKind::Tenant],
-        app_types: &[::lark_runtime::AppType::Custom, ::lark_runtime::AppType::Isv],
+    const METADATA: &'static EndpointMetadata = &EndpointMetadata {
+        access_tokens: &[AccessTokenKind::Tenant],
+        app_types: &[AppType::Custom, AppType::Isv],
         scopes: &["im:app_feed_card:write"],
-        rate_limits: &[::lark_runtime::RateLimit::per_second(10)],
-        special_rate_limit: false,
-        envelope: ::lark_runtime::Envelope::Data,
-        request_body: ::lark_runtime::RequestBody::Json,
-        response_kind: ::lark_runtime::ResponseKind::Json,
-        pagination_items: None,
-        path_example: &[],
+        rate_limits: &[RateLimit::per_second(10)],
+        request_body: RequestBody::Json,
         query_example: &[("user_id_type", "open_id")],
         request_example: Some(
             "{\"app_feed_card\":{\"avatar_key\":\"v3_0041_007bca9f-67ba-4199-bf00-4031b12cf226\",\"biz_id\":\"096e2927-40a6-41a3-9562-314d641d09ae\",\"buttons\":{\"buttons\":[{\"action_map\":{\"foo\":\"bar\"},\"action_type\":\"url_page\",\"button_type\":\"default\",\"multi_url\":{\"android_url\":\"https://www.feishu.cn/\",\"ios_url\":\"https://www.feishu.cn/\",\"pc_url\":\"https://www.feishu.cn/\",\"url\":\"https://www.feishu.cn/\"},\"text\":{\"text\":\"文本\"}}]},\"link\":{\"link\":\"https://www.feishu.cn/\"},\"notify\":{\"close_notify\":true,\"custom_sound_text\":\"您有新的订单\",\"with_custom_sound\":true},\"preview\":\"预览信息\",\"status_label\":{\"text\":\"标签文字\",\"type\":\"primary\"},\"time_sensitive\":false,\"title\":\"主标题\"},\"user_ids\":[\"ou_a0553eda9014c201e6969b478895c230\"]}",
         ),
-        file_parts: &[],
         response_example: Some(
             "{\"code\":0,\"data\":{\"biz_id\":\"b90ce43a-fca8-4f42-92f4-794bff206ee5\",\"failed_cards\":[{\"biz_id\":\"bdf22389-87ec-4890-9eb6-78a7efaeecbb\",\"reason\":\"NOT_CREATED\",\"user_id\":\"ou_88553eda9014c201e6969b478895c223\"}]},\"msg\":\"success\"}",
         ),
+        ..EndpointMetadata::new(
+            "im.v2.app_feed_card.create",
+            "创建应用消息流卡片 — Create an app feed card in users' message lists.",
+            HttpMethod::Post,
+            "/open-apis/im/v2/app_feed_card",
+        )
     };
-    fn path(&self) -> String {
-        String::from("/open-apis/im/v2/app_feed_card")
-    }
     fn query(&self) -> Vec<(&'static str, String)> {
         let mut query = Vec::new();
-        if let Some(value) = &self.user_id_type {
-            query.push(("user_id_type", ToString::to_string(value)));
-        }
+        push_query(&mut query, "user_id_type", &self.user_id_type);
         query
     }
 }
 #[cfg(feature = "server")]
-impl ::lark_runtime::Incoming for CreateRequest {
-    fn from_incoming(
-        request: &::lark_runtime::IncomingRequest<'_>,
-    ) -> Result<Self, ::lark_runtime::ValidationError> {
+impl Incoming for CreateRequest {
+    fn from_incoming(request: &IncomingRequest<'_>) -> Result<Self, ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
         #[derive(Deserialize)]
-        #[serde(crate = "::lark_runtime::__private::serde")]
         struct Body {
             #[serde(default, rename = "app_feed_card")]
             app_feed_card: Option<crate::im::v2::types::OpenAppFeedCard>,
             #[serde(default, rename = "user_ids")]
             user_ids: Option<Vec<String>>,
         }
-        let root = ::lark_runtime::validate::FieldPath::root();
-        let mut violations = ::lark_runtime::validate::Violations::default();
+        let mut violations = Violations::default();
         let mut builder = Self::builder();
-        builder.user_id_type = request
-            .query_one::<
-                CreateRequestUserIdType,
-            >(&root.field("user_id_type"), "user_id_type", &mut violations);
+        builder.user_id_type = request.query_one("user_id_type", &mut violations);
         let Some(body) = request.body::<Body>(&mut violations) else {
             return Err(violations.into_error("CreateRequest"));
         };
         builder.app_feed_card = body.app_feed_card;
         builder.user_ids = body.user_ids;
-        ::lark_runtime::incoming::finish(violations, "CreateRequest", builder.build())
+        ::lark_runtime::incoming::finish(violations, builder.build())
     }
 }
 /// Response data of 创建应用消息流卡片 — Create an app feed card in users' message lists.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct CreateResponse {
     /// The cards that could not be created, one per failed user.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -203,26 +169,15 @@ pub struct CreateResponse {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum CreateError {
-    /// `230001` param is invalid (HTTP 400).
-    ///
-    /// Read the error message to see which field is wrong and why, then fix the request.
+    /// `230001` param is invalid (HTTP 400). Read the error message to see which field is wrong and why, then fix the request.
     ParamIsInvalid,
     /// A code the reference page does not document for this endpoint.
     Undocumented(i64),
 }
-impl ::lark_runtime::DocumentedError for CreateError {
-    const DOCUMENTED: &'static [(Self, ::lark_runtime::ErrorFacts)] = &[
+impl DocumentedError for CreateError {
+    const DOCUMENTED: &'static [(Self, ErrorFacts)] = &[
         (Self::ParamIsInvalid, crate::im::v2::errors::CODE_230001_3),
     ];
-    fn undocumented(code: i64) -> Self {
-        Self::Undocumented(code)
-    }
-    fn undocumented_code(&self) -> Option<i64> {
-        match self {
-            Self::Undocumented(code) => Some(*code),
-            _ => None,
-        }
-    }
 }
 ::lark_runtime::documented_error_traits!(CreateError);
 /// Which kind of user id the user ids in this call are given as; `user_id` needs the `contact:user.employee_id:readonly` field permission.
@@ -235,29 +190,15 @@ pub enum CreateRequestUserIdType {
     UnionId,
     /// `"user_id"`: The user's id within the tenant, the same in every app of that tenant.
     UserId,
-    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
-    /// fails validation.
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl ::lark_runtime::enums::StringEnum for CreateRequestUserIdType {
-    fn from_wire(value: &str) -> Self {
-        match value {
-            "open_id" => Self::OpenId,
-            "union_id" => Self::UnionId,
-            "user_id" => Self::UserId,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-    fn as_wire(&self) -> &str {
-        match self {
-            Self::OpenId => "open_id",
-            Self::UnionId => "union_id",
-            Self::UserId => "user_id",
-            Self::Unknown(value) => value,
-        }
-    }
-    fn is_known(&self) -> bool {
-        !matches!(self, Self::Unknown(_))
-    }
+impl CreateRequestUserIdType {
+    /// Every value the spec names, with its wire form.
+    pub const VALUES: &'static [(Self, &'static str)] = &[
+        (Self::OpenId, "open_id"),
+        (Self::UnionId, "union_id"),
+        (Self::UserId, "user_id"),
+    ];
 }
 ::lark_runtime::string_enum_traits!(CreateRequestUserIdType);

@@ -9,14 +9,11 @@
 //! `DELETE /open-apis/im/v2/app_feed_card/batch`
 //!
 //! Reference: <https://open.feishu.cn/document/im-v2/app_feed_card/delete>
-use ::lark_runtime::__private::serde::{Deserialize, Serialize};
+use ::lark_runtime::__private::prelude::*;
 /// Request of 删除应用消息流卡片 — Delete app feed cards from users' message lists.
-///
-/// `DELETE /open-apis/im/v2/app_feed_card/batch`
 ///
 /// Build it with [`DeleteRequest::builder`]; a request that exists has passed every constraint of the spec.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct DeleteRequest {
     #[serde(skip)]
     user_id_type: Option<DeleteRequestUserIdType>,
@@ -63,108 +60,79 @@ impl DeleteRequestBuilder {
         self
     }
     /// Checks every constraint of the spec and returns the request, or every violation found.
-    pub fn build(self) -> Result<DeleteRequest, ::lark_runtime::ValidationError> {
+    pub fn build(self) -> Result<DeleteRequest, ValidationError> {
         let request = DeleteRequest {
             user_id_type: self.user_id_type,
             feed_cards: self.feed_cards,
         };
-        ::lark_runtime::Validate::validate(&request)?;
+        Validate::validate(&request)?;
         Ok(request)
     }
 }
-impl ::lark_runtime::Validate for DeleteRequest {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
-        {
-            let at = at.field("user_id_type");
-            if let Some(value) = &self.user_id_type {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
+impl Validate for DeleteRequest {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
+        violations.check(&at.field("user_id_type"), &self.user_id_type);
         {
             let at = at.field("feed_cards");
             if let Some(value) = &self.feed_cards {
                 violations.items(&at, value.len(), Some(1), Some(20));
-                for (index, item) in value.iter().enumerate() {
-                    let at = at.index(index);
-                    ::lark_runtime::Validate::validate_at(item, &at, violations);
-                }
+                violations.check(&at, value);
             }
         }
     }
 }
-impl ::lark_runtime::Endpoint for DeleteRequest {
+impl Endpoint for DeleteRequest {
     type Data = DeleteResponse;
     type Error = DeleteError;
-    const METADATA: &'static ::lark_runtime::EndpointMetadata = &::lark_runtime::EndpointMetadata {
-        id: "im.v2.app_feed_card_batch.delete",
-        summary: "删除应用消息流卡片 — Delete app feed cards from users' message lists.",
-        method: ::lark_runtime::HttpMethod::Delete,
-        path_template: "/open-apis/im/v2/app_feed_card/batch",
-        access_tokens: &[::lark_runtime::AccessTokenKind::Tenant],
-        app_types: &[::lark_runtime::AppType::Custom, ::lark_runtime::AppType::Isv],
+    const METADATA: &'static EndpointMetadata = &EndpointMetadata {
+        access_tokens: &[AccessTokenKind::Tenant],
+        app_types: &[AppType::Custom, AppType::Isv],
         scopes: &["im:app_feed_card:write"],
-        rate_limits: &[::lark_runtime::RateLimit::per_second(10)],
-        special_rate_limit: false,
-        envelope: ::lark_runtime::Envelope::Data,
-        request_body: ::lark_runtime::RequestBody::Json,
-        response_kind: ::lark_runtime::ResponseKind::Json,
-        pagination_items: None,
-        path_example: &[],
+        rate_limits: &[RateLimit::per_second(10)],
+        request_body: RequestBody::Json,
         query_example: &[("user_id_type", "open_id")],
         request_example: Some(
             "{\"feed_cards\":[{\"biz_id\":\"ed381d34-49ac-4876-8d9e-23447acb587e\",\"user_id\":\"ou_88553eda9014c201e6969b478895c223\"}]}",
         ),
-        file_parts: &[],
         response_example: Some(
             "{\"code\":0,\"data\":{\"failed_cards\":[{\"biz_id\":\"bdf22389-87ec-4890-9eb6-78a7efaeecbb\",\"reason\":\"NO_PERMISSION\",\"user_id\":\"ou_88553eda9014c201e6969b478895c223\"}]},\"msg\":\"success\"}",
         ),
+        ..EndpointMetadata::new(
+            "im.v2.app_feed_card_batch.delete",
+            "删除应用消息流卡片 — Delete app feed cards from users' message lists.",
+            HttpMethod::Delete,
+            "/open-apis/im/v2/app_feed_card/batch",
+        )
     };
-    fn path(&self) -> String {
-        String::from("/open-apis/im/v2/app_feed_card/batch")
-    }
     fn query(&self) -> Vec<(&'static str, String)> {
         let mut query = Vec::new();
-        if let Some(value) = &self.user_id_type {
-            query.push(("user_id_type", ToString::to_string(value)));
-        }
+        push_query(&mut query, "user_id_type", &self.user_id_type);
         query
     }
 }
 #[cfg(feature = "server")]
-impl ::lark_runtime::Incoming for DeleteRequest {
-    fn from_incoming(
-        request: &::lark_runtime::IncomingRequest<'_>,
-    ) -> Result<Self, ::lark_runtime::ValidationError> {
+impl Incoming for DeleteRequest {
+    fn from_incoming(request: &IncomingRequest<'_>) -> Result<Self, ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
         #[derive(Deserialize)]
-        #[serde(crate = "::lark_runtime::__private::serde")]
         struct Body {
             #[serde(default, rename = "feed_cards")]
             feed_cards: Option<Vec<DeleteRequestFeedCardsItem>>,
         }
-        let root = ::lark_runtime::validate::FieldPath::root();
-        let mut violations = ::lark_runtime::validate::Violations::default();
+        let mut violations = Violations::default();
         let mut builder = Self::builder();
-        builder.user_id_type = request
-            .query_one::<
-                DeleteRequestUserIdType,
-            >(&root.field("user_id_type"), "user_id_type", &mut violations);
+        builder.user_id_type = request.query_one("user_id_type", &mut violations);
         let Some(body) = request.body::<Body>(&mut violations) else {
             return Err(violations.into_error("DeleteRequest"));
         };
         builder.feed_cards = body.feed_cards;
-        ::lark_runtime::incoming::finish(violations, "DeleteRequest", builder.build())
+        ::lark_runtime::incoming::finish(violations, builder.build())
     }
 }
 /// Response data of 删除应用消息流卡片 — Delete app feed cards from users' message lists.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct DeleteResponse {
     /// The cards that could not be deleted.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -176,26 +144,15 @@ pub struct DeleteResponse {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum DeleteError {
-    /// `230001` param is invalid (HTTP 400).
-    ///
-    /// Read the error message to see which field is wrong and why, then fix the request.
+    /// `230001` param is invalid (HTTP 400). Read the error message to see which field is wrong and why, then fix the request.
     ParamIsInvalid,
     /// A code the reference page does not document for this endpoint.
     Undocumented(i64),
 }
-impl ::lark_runtime::DocumentedError for DeleteError {
-    const DOCUMENTED: &'static [(Self, ::lark_runtime::ErrorFacts)] = &[
+impl DocumentedError for DeleteError {
+    const DOCUMENTED: &'static [(Self, ErrorFacts)] = &[
         (Self::ParamIsInvalid, crate::im::v2::errors::CODE_230001_3),
     ];
-    fn undocumented(code: i64) -> Self {
-        Self::Undocumented(code)
-    }
-    fn undocumented_code(&self) -> Option<i64> {
-        match self {
-            Self::Undocumented(code) => Some(*code),
-            _ => None,
-        }
-    }
 }
 ::lark_runtime::documented_error_traits!(DeleteError);
 /// Which kind of user id the user ids in this call are given as; `user_id` needs the `contact:user.employee_id:readonly` field permission.
@@ -208,35 +165,20 @@ pub enum DeleteRequestUserIdType {
     UnionId,
     /// `"user_id"`: The user's id within the tenant, the same in every app of that tenant.
     UserId,
-    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
-    /// fails validation.
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl ::lark_runtime::enums::StringEnum for DeleteRequestUserIdType {
-    fn from_wire(value: &str) -> Self {
-        match value {
-            "open_id" => Self::OpenId,
-            "union_id" => Self::UnionId,
-            "user_id" => Self::UserId,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-    fn as_wire(&self) -> &str {
-        match self {
-            Self::OpenId => "open_id",
-            Self::UnionId => "union_id",
-            Self::UserId => "user_id",
-            Self::Unknown(value) => value,
-        }
-    }
-    fn is_known(&self) -> bool {
-        !matches!(self, Self::Unknown(_))
-    }
+impl DeleteRequestUserIdType {
+    /// Every value the spec names, with its wire form.
+    pub const VALUES: &'static [(Self, &'static str)] = &[
+        (Self::OpenId, "open_id"),
+        (Self::UnionId, "union_id"),
+        (Self::UserId, "user_id"),
+    ];
 }
 ::lark_runtime::string_enum_traits!(DeleteRequestUserIdType);
 /// One card to delete.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct DeleteRequestFeedCardsItem {
     /// The card's business id.
     ///
@@ -249,10 +191,4 @@ pub struct DeleteRequestFeedCardsItem {
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub user_id: String,
 }
-impl ::lark_runtime::Validate for DeleteRequestFeedCardsItem {
-    fn validate_at(
-        &self,
-        _at: &::lark_runtime::validate::FieldPath<'_>,
-        _violations: &mut ::lark_runtime::validate::Violations,
-    ) {}
-}
+impl Validate for DeleteRequestFeedCardsItem {}

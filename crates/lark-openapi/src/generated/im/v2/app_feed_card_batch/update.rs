@@ -10,14 +10,11 @@
 //! `PUT /open-apis/im/v2/app_feed_card/batch`
 //!
 //! Reference: <https://open.feishu.cn/document/im-v2/app_feed_card/update>
-use ::lark_runtime::__private::serde::{Deserialize, Serialize};
+use ::lark_runtime::__private::prelude::*;
 /// Request of 更新应用消息流卡片 — Update app feed cards in users' message lists.
-///
-/// `PUT /open-apis/im/v2/app_feed_card/batch`
 ///
 /// Build it with [`UpdateRequest::builder`]; a request that exists has passed every constraint of the spec.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct UpdateRequest {
     #[serde(skip)]
     user_id_type: Option<UpdateRequestUserIdType>,
@@ -64,108 +61,79 @@ impl UpdateRequestBuilder {
         self
     }
     /// Checks every constraint of the spec and returns the request, or every violation found.
-    pub fn build(self) -> Result<UpdateRequest, ::lark_runtime::ValidationError> {
+    pub fn build(self) -> Result<UpdateRequest, ValidationError> {
         let request = UpdateRequest {
             user_id_type: self.user_id_type,
             feed_cards: self.feed_cards,
         };
-        ::lark_runtime::Validate::validate(&request)?;
+        Validate::validate(&request)?;
         Ok(request)
     }
 }
-impl ::lark_runtime::Validate for UpdateRequest {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
-        {
-            let at = at.field("user_id_type");
-            if let Some(value) = &self.user_id_type {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
+impl Validate for UpdateRequest {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
+        violations.check(&at.field("user_id_type"), &self.user_id_type);
         {
             let at = at.field("feed_cards");
             if let Some(value) = &self.feed_cards {
                 violations.items(&at, value.len(), Some(1), Some(20));
-                for (index, item) in value.iter().enumerate() {
-                    let at = at.index(index);
-                    ::lark_runtime::Validate::validate_at(item, &at, violations);
-                }
+                violations.check(&at, value);
             }
         }
     }
 }
-impl ::lark_runtime::Endpoint for UpdateRequest {
+impl Endpoint for UpdateRequest {
     type Data = UpdateResponse;
     type Error = UpdateError;
-    const METADATA: &'static ::lark_runtime::EndpointMetadata = &::lark_runtime::EndpointMetadata {
-        id: "im.v2.app_feed_card_batch.update",
-        summary: "更新应用消息流卡片 — Update app feed cards in users' message lists.",
-        method: ::lark_runtime::HttpMethod::Put,
-        path_template: "/open-apis/im/v2/app_feed_card/batch",
-        access_tokens: &[::lark_runtime::AccessTokenKind::Tenant],
-        app_types: &[::lark_runtime::AppType::Custom, ::lark_runtime::AppType::Isv],
+    const METADATA: &'static EndpointMetadata = &EndpointMetadata {
+        access_tokens: &[AccessTokenKind::Tenant],
+        app_types: &[AppType::Custom, AppType::Isv],
         scopes: &["im:app_feed_card:write"],
-        rate_limits: &[::lark_runtime::RateLimit::per_second(10)],
-        special_rate_limit: false,
-        envelope: ::lark_runtime::Envelope::Data,
-        request_body: ::lark_runtime::RequestBody::Json,
-        response_kind: ::lark_runtime::ResponseKind::Json,
-        pagination_items: None,
-        path_example: &[],
+        rate_limits: &[RateLimit::per_second(10)],
+        request_body: RequestBody::Json,
         query_example: &[("user_id_type", "open_id")],
         request_example: Some(
             "{\"feed_cards\":[{\"app_feed_card\":{\"avatar_key\":\"v3_0041_007bca9f-67ba-4199-bf00-4031b12cf226\",\"biz_id\":\"096e2927-40a6-41a3-9562-314d641d09ae\",\"buttons\":{\"buttons\":[{\"action_map\":{\"foo\":\"bar\"},\"action_type\":\"url_page\",\"button_type\":\"default\",\"multi_url\":{\"android_url\":\"https://www.feishu.cn/\",\"ios_url\":\"https://www.feishu.cn/\",\"pc_url\":\"https://www.feishu.cn/\",\"url\":\"https://www.feishu.cn/\"},\"text\":{\"text\":\"文本\"}}]},\"link\":{\"link\":\"https://www.feishu.cn/\"},\"notify\":{\"close_notify\":true,\"custom_sound_text\":\"您有新的订单\",\"with_custom_sound\":true},\"preview\":\"预览信息\",\"status_label\":{\"text\":\"标签文字\",\"type\":\"primary\"},\"time_sensitive\":false,\"title\":\"主标题\"},\"update_fields\":[\"1\"],\"user_id\":\"ou_a0553eda9014c201e6969b478895c230\"}]}",
         ),
-        file_parts: &[],
         response_example: Some(
             "{\"code\":0,\"data\":{\"failed_cards\":[{\"biz_id\":\"bdf22389-87ec-4890-9eb6-78a7efaeecbb\",\"reason\":\"NO_PERMISSION\",\"user_id\":\"ou_88553eda9014c201e6969b478895c223\"}]},\"msg\":\"success\"}",
         ),
+        ..EndpointMetadata::new(
+            "im.v2.app_feed_card_batch.update",
+            "更新应用消息流卡片 — Update app feed cards in users' message lists.",
+            HttpMethod::Put,
+            "/open-apis/im/v2/app_feed_card/batch",
+        )
     };
-    fn path(&self) -> String {
-        String::from("/open-apis/im/v2/app_feed_card/batch")
-    }
     fn query(&self) -> Vec<(&'static str, String)> {
         let mut query = Vec::new();
-        if let Some(value) = &self.user_id_type {
-            query.push(("user_id_type", ToString::to_string(value)));
-        }
+        push_query(&mut query, "user_id_type", &self.user_id_type);
         query
     }
 }
 #[cfg(feature = "server")]
-impl ::lark_runtime::Incoming for UpdateRequest {
-    fn from_incoming(
-        request: &::lark_runtime::IncomingRequest<'_>,
-    ) -> Result<Self, ::lark_runtime::ValidationError> {
+impl Incoming for UpdateRequest {
+    fn from_incoming(request: &IncomingRequest<'_>) -> Result<Self, ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
         #[derive(Deserialize)]
-        #[serde(crate = "::lark_runtime::__private::serde")]
         struct Body {
             #[serde(default, rename = "feed_cards")]
             feed_cards: Option<Vec<UpdateRequestFeedCardsItem>>,
         }
-        let root = ::lark_runtime::validate::FieldPath::root();
-        let mut violations = ::lark_runtime::validate::Violations::default();
+        let mut violations = Violations::default();
         let mut builder = Self::builder();
-        builder.user_id_type = request
-            .query_one::<
-                UpdateRequestUserIdType,
-            >(&root.field("user_id_type"), "user_id_type", &mut violations);
+        builder.user_id_type = request.query_one("user_id_type", &mut violations);
         let Some(body) = request.body::<Body>(&mut violations) else {
             return Err(violations.into_error("UpdateRequest"));
         };
         builder.feed_cards = body.feed_cards;
-        ::lark_runtime::incoming::finish(violations, "UpdateRequest", builder.build())
+        ::lark_runtime::incoming::finish(violations, builder.build())
     }
 }
 /// Response data of 更新应用消息流卡片 — Update app feed cards in users' message lists.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct UpdateResponse {
     /// The cards that could not be updated.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -177,26 +145,15 @@ pub struct UpdateResponse {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum UpdateError {
-    /// `230001` param is invalid (HTTP 400).
-    ///
-    /// Read the error message to see which field is wrong and why, then fix the request.
+    /// `230001` param is invalid (HTTP 400). Read the error message to see which field is wrong and why, then fix the request.
     ParamIsInvalid,
     /// A code the reference page does not document for this endpoint.
     Undocumented(i64),
 }
-impl ::lark_runtime::DocumentedError for UpdateError {
-    const DOCUMENTED: &'static [(Self, ::lark_runtime::ErrorFacts)] = &[
+impl DocumentedError for UpdateError {
+    const DOCUMENTED: &'static [(Self, ErrorFacts)] = &[
         (Self::ParamIsInvalid, crate::im::v2::errors::CODE_230001_3),
     ];
-    fn undocumented(code: i64) -> Self {
-        Self::Undocumented(code)
-    }
-    fn undocumented_code(&self) -> Option<i64> {
-        match self {
-            Self::Undocumented(code) => Some(*code),
-            _ => None,
-        }
-    }
 }
 ::lark_runtime::documented_error_traits!(UpdateError);
 /// Which kind of user id the user ids in this call are given as; `user_id` needs the `contact:user.employee_id:readonly` field permission.
@@ -209,30 +166,16 @@ pub enum UpdateRequestUserIdType {
     UnionId,
     /// `"user_id"`: The user's id within the tenant, the same in every app of that tenant.
     UserId,
-    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
-    /// fails validation.
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl ::lark_runtime::enums::StringEnum for UpdateRequestUserIdType {
-    fn from_wire(value: &str) -> Self {
-        match value {
-            "open_id" => Self::OpenId,
-            "union_id" => Self::UnionId,
-            "user_id" => Self::UserId,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-    fn as_wire(&self) -> &str {
-        match self {
-            Self::OpenId => "open_id",
-            Self::UnionId => "union_id",
-            Self::UserId => "user_id",
-            Self::Unknown(value) => value,
-        }
-    }
-    fn is_known(&self) -> bool {
-        !matches!(self, Self::Unknown(_))
-    }
+impl UpdateRequestUserIdType {
+    /// Every value the spec names, with its wire form.
+    pub const VALUES: &'static [(Self, &'static str)] = &[
+        (Self::OpenId, "open_id"),
+        (Self::UnionId, "union_id"),
+        (Self::UserId, "user_id"),
+    ];
 }
 ::lark_runtime::string_enum_traits!(UpdateRequestUserIdType);
 /// UpdateRequestFeedCardsItemUpdateFieldsItem
@@ -259,49 +202,27 @@ pub enum UpdateRequestFeedCardsItemUpdateFieldsItem {
     Value102,
     /// `"103"`: Notify the user.
     Value103,
-    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
-    /// fails validation.
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl ::lark_runtime::enums::StringEnum for UpdateRequestFeedCardsItemUpdateFieldsItem {
-    fn from_wire(value: &str) -> Self {
-        match value {
-            "1" => Self::Value1,
-            "2" => Self::Value2,
-            "3" => Self::Value3,
-            "10" => Self::Value10,
-            "11" => Self::Value11,
-            "12" => Self::Value12,
-            "13" => Self::Value13,
-            "101" => Self::Value101,
-            "102" => Self::Value102,
-            "103" => Self::Value103,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-    fn as_wire(&self) -> &str {
-        match self {
-            Self::Value1 => "1",
-            Self::Value2 => "2",
-            Self::Value3 => "3",
-            Self::Value10 => "10",
-            Self::Value11 => "11",
-            Self::Value12 => "12",
-            Self::Value13 => "13",
-            Self::Value101 => "101",
-            Self::Value102 => "102",
-            Self::Value103 => "103",
-            Self::Unknown(value) => value,
-        }
-    }
-    fn is_known(&self) -> bool {
-        !matches!(self, Self::Unknown(_))
-    }
+impl UpdateRequestFeedCardsItemUpdateFieldsItem {
+    /// Every value the spec names, with its wire form.
+    pub const VALUES: &'static [(Self, &'static str)] = &[
+        (Self::Value1, "1"),
+        (Self::Value2, "2"),
+        (Self::Value3, "3"),
+        (Self::Value10, "10"),
+        (Self::Value11, "11"),
+        (Self::Value12, "12"),
+        (Self::Value13, "13"),
+        (Self::Value101, "101"),
+        (Self::Value102, "102"),
+        (Self::Value103, "103"),
+    ];
 }
 ::lark_runtime::string_enum_traits!(UpdateRequestFeedCardsItemUpdateFieldsItem);
 /// One card update for one user.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct UpdateRequestFeedCardsItem {
     /// The card's new content; only the parts listed in `update_fields` are applied.
     pub app_feed_card: crate::im::v2::types::OpenAppFeedCard,
@@ -315,25 +236,14 @@ pub struct UpdateRequestFeedCardsItem {
     /// Example: `["1"]`
     pub update_fields: Vec<UpdateRequestFeedCardsItemUpdateFieldsItem>,
 }
-impl ::lark_runtime::Validate for UpdateRequestFeedCardsItem {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
-        {
-            let at = at.field("app_feed_card");
-            let value = &self.app_feed_card;
-            ::lark_runtime::Validate::validate_at(value, &at, violations);
-        }
+impl Validate for UpdateRequestFeedCardsItem {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
+        violations.check(&at.field("app_feed_card"), &self.app_feed_card);
         {
             let at = at.field("update_fields");
             let value = &self.update_fields;
             violations.items(&at, value.len(), Some(1), Some(20));
-            for (index, item) in value.iter().enumerate() {
-                let at = at.index(index);
-                ::lark_runtime::Validate::validate_at(item, &at, violations);
-            }
+            violations.check(&at, value);
         }
     }
 }

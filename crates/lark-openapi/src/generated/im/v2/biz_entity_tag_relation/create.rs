@@ -8,14 +8,11 @@
 //! `POST /open-apis/im/v2/biz_entity_tag_relation`
 //!
 //! Reference: <https://open.feishu.cn/document/tenant-tag/create-2>
-use ::lark_runtime::__private::serde::{Deserialize, Serialize};
+use ::lark_runtime::__private::prelude::*;
 /// Request of 绑定标签到群 — Bind tags to a chat.
-///
-/// `POST /open-apis/im/v2/biz_entity_tag_relation`
 ///
 /// Build it with [`CreateRequest::builder`]; a request that exists has passed every constraint of the spec.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct CreateRequest {
     tag_biz_type: CreateRequestTagBizType,
     biz_entity_id: String,
@@ -74,9 +71,9 @@ impl CreateRequestBuilder {
         self
     }
     /// Checks every constraint of the spec and returns the request, or every violation found.
-    pub fn build(self) -> Result<CreateRequest, ::lark_runtime::ValidationError> {
-        let root = ::lark_runtime::validate::FieldPath::root();
-        let mut violations = ::lark_runtime::validate::Violations::default();
+    pub fn build(self) -> Result<CreateRequest, ValidationError> {
+        let root = FieldPath::root();
+        let mut violations = Violations::default();
         let tag_biz_type = violations
             .required(&root.field("tag_biz_type"), self.tag_biz_type);
         let biz_entity_id = violations
@@ -90,21 +87,13 @@ impl CreateRequestBuilder {
             biz_entity_id,
             tag_ids: self.tag_ids,
         };
-        ::lark_runtime::Validate::validate(&request)?;
+        Validate::validate(&request)?;
         Ok(request)
     }
 }
-impl ::lark_runtime::Validate for CreateRequest {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
-        {
-            let at = at.field("tag_biz_type");
-            let value = &self.tag_biz_type;
-            ::lark_runtime::Validate::validate_at(value, &at, violations);
-        }
+impl Validate for CreateRequest {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
+        violations.check(&at.field("tag_biz_type"), &self.tag_biz_type);
         {
             let at = at.field("tag_ids");
             if let Some(value) = &self.tag_ids {
@@ -113,46 +102,32 @@ impl ::lark_runtime::Validate for CreateRequest {
         }
     }
 }
-impl ::lark_runtime::Endpoint for CreateRequest {
+impl Endpoint for CreateRequest {
     type Data = CreateResponse;
     type Error = CreateError;
-    const METADATA: &'static ::lark_runtime::EndpointMetadata = &::lark_runtime::EndpointMetadata {
-        id: "im.v2.biz_entity_tag_relation.create",
-        summary: "绑定标签到群 — Bind tags to a chat.",
-        method: ::lark_runtime::HttpMethod::Post,
-        path_template: "/open-apis/im/v2/biz_entity_tag_relation",
-        access_tokens: &[::lark_runtime::AccessTokenKind::Tenant],
-        app_types: &[::lark_runtime::AppType::Custom, ::lark_runtime::AppType::Isv],
+    const METADATA: &'static EndpointMetadata = &EndpointMetadata {
+        access_tokens: &[AccessTokenKind::Tenant],
+        app_types: &[AppType::Custom, AppType::Isv],
         scopes: &["im:biz_entity_tag_relation:write"],
-        rate_limits: &[::lark_runtime::RateLimit::per_second(5)],
-        special_rate_limit: false,
-        envelope: ::lark_runtime::Envelope::Data,
-        request_body: ::lark_runtime::RequestBody::Json,
-        response_kind: ::lark_runtime::ResponseKind::Json,
-        pagination_items: None,
-        path_example: &[],
-        query_example: &[],
+        rate_limits: &[RateLimit::per_second(5)],
+        request_body: RequestBody::Json,
         request_example: Some(
             "{\"biz_entity_id\":\"oc_xxxxx\",\"tag_biz_type\":\"chat\",\"tag_ids\":[\"71616xxxx\"]}",
         ),
-        file_parts: &[],
         response_example: Some("{\"code\":0,\"data\":{},\"msg\":\"success\"}"),
+        ..EndpointMetadata::new(
+            "im.v2.biz_entity_tag_relation.create",
+            "绑定标签到群 — Bind tags to a chat.",
+            HttpMethod::Post,
+            "/open-apis/im/v2/biz_entity_tag_relation",
+        )
     };
-    fn path(&self) -> String {
-        String::from("/open-apis/im/v2/biz_entity_tag_relation")
-    }
-    fn query(&self) -> Vec<(&'static str, String)> {
-        Vec::new()
-    }
 }
 #[cfg(feature = "server")]
-impl ::lark_runtime::Incoming for CreateRequest {
-    fn from_incoming(
-        request: &::lark_runtime::IncomingRequest<'_>,
-    ) -> Result<Self, ::lark_runtime::ValidationError> {
+impl Incoming for CreateRequest {
+    fn from_incoming(request: &IncomingRequest<'_>) -> Result<Self, ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
         #[derive(Deserialize)]
-        #[serde(crate = "::lark_runtime::__private::serde")]
         struct Body {
             #[serde(default, rename = "tag_biz_type")]
             tag_biz_type: Option<CreateRequestTagBizType>,
@@ -161,7 +136,7 @@ impl ::lark_runtime::Incoming for CreateRequest {
             #[serde(default, rename = "tag_ids")]
             tag_ids: Option<Vec<String>>,
         }
-        let mut violations = ::lark_runtime::validate::Violations::default();
+        let mut violations = Violations::default();
         let mut builder = Self::builder();
         let Some(body) = request.body::<Body>(&mut violations) else {
             return Err(violations.into_error("CreateRequest"));
@@ -169,14 +144,13 @@ impl ::lark_runtime::Incoming for CreateRequest {
         builder.tag_biz_type = body.tag_biz_type;
         builder.biz_entity_id = body.biz_entity_id;
         builder.tag_ids = body.tag_ids;
-        ::lark_runtime::incoming::finish(violations, "CreateRequest", builder.build())
+        ::lark_runtime::incoming::finish(violations, builder.build())
     }
 }
 /// Response data of 绑定标签到群 — Bind tags to a chat.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct CreateResponse {}
 /// A documented error code of 绑定标签到群 — Bind tags to a chat.
 ///
@@ -184,26 +158,15 @@ pub struct CreateResponse {}
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum CreateError {
-    /// `230001` param is invalid (HTTP 400).
-    ///
-    /// A parameter is wrong; fix it from the returned error message or this page.
+    /// `230001` param is invalid (HTTP 400). A parameter is wrong; fix it from the returned error message or this page.
     ParamIsInvalid,
     /// A code the reference page does not document for this endpoint.
     Undocumented(i64),
 }
-impl ::lark_runtime::DocumentedError for CreateError {
-    const DOCUMENTED: &'static [(Self, ::lark_runtime::ErrorFacts)] = &[
+impl DocumentedError for CreateError {
+    const DOCUMENTED: &'static [(Self, ErrorFacts)] = &[
         (Self::ParamIsInvalid, crate::im::v2::errors::CODE_230001_2),
     ];
-    fn undocumented(code: i64) -> Self {
-        Self::Undocumented(code)
-    }
-    fn undocumented_code(&self) -> Option<i64> {
-        match self {
-            Self::Undocumented(code) => Some(*code),
-            _ => None,
-        }
-    }
 }
 ::lark_runtime::documented_error_traits!(CreateError);
 /// The kind of business entity to tag.
@@ -212,25 +175,11 @@ impl ::lark_runtime::DocumentedError for CreateError {
 pub enum CreateRequestTagBizType {
     /// `"chat"`: A chat.
     Chat,
-    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
-    /// fails validation.
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl ::lark_runtime::enums::StringEnum for CreateRequestTagBizType {
-    fn from_wire(value: &str) -> Self {
-        match value {
-            "chat" => Self::Chat,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-    fn as_wire(&self) -> &str {
-        match self {
-            Self::Chat => "chat",
-            Self::Unknown(value) => value,
-        }
-    }
-    fn is_known(&self) -> bool {
-        !matches!(self, Self::Unknown(_))
-    }
+impl CreateRequestTagBizType {
+    /// Every value the spec names, with its wire form.
+    pub const VALUES: &'static [(Self, &'static str)] = &[(Self::Chat, "chat")];
 }
 ::lark_runtime::string_enum_traits!(CreateRequestTagBizType);

@@ -9,14 +9,11 @@
 //! `GET /open-apis/im/v2/biz_entity_tag_relation`
 //!
 //! Reference: <https://open.feishu.cn/document/tenant-tag/get>
-use ::lark_runtime::__private::serde::{Deserialize, Serialize};
+use ::lark_runtime::__private::prelude::*;
 /// Request of 查询实体与标签的绑定关系 — Query which tags are bound to an entity.
-///
-/// `GET /open-apis/im/v2/biz_entity_tag_relation`
 ///
 /// Build it with [`GetRequest::builder`]; a request that exists has passed every constraint of the spec.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct GetRequest {
     #[serde(skip)]
     tag_biz_type: GetRequestTagBizType,
@@ -60,9 +57,9 @@ impl GetRequestBuilder {
         self
     }
     /// Checks every constraint of the spec and returns the request, or every violation found.
-    pub fn build(self) -> Result<GetRequest, ::lark_runtime::ValidationError> {
-        let root = ::lark_runtime::validate::FieldPath::root();
-        let mut violations = ::lark_runtime::validate::Violations::default();
+    pub fn build(self) -> Result<GetRequest, ValidationError> {
+        let root = FieldPath::root();
+        let mut violations = Violations::default();
         let tag_biz_type = violations
             .required(&root.field("tag_biz_type"), self.tag_biz_type);
         let biz_entity_id = violations
@@ -75,88 +72,55 @@ impl GetRequestBuilder {
             tag_biz_type,
             biz_entity_id,
         };
-        ::lark_runtime::Validate::validate(&request)?;
+        Validate::validate(&request)?;
         Ok(request)
     }
 }
-impl ::lark_runtime::Validate for GetRequest {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
-        {
-            let at = at.field("tag_biz_type");
-            let value = &self.tag_biz_type;
-            ::lark_runtime::Validate::validate_at(value, &at, violations);
-        }
+impl Validate for GetRequest {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
+        violations.check(&at.field("tag_biz_type"), &self.tag_biz_type);
     }
 }
-impl ::lark_runtime::Endpoint for GetRequest {
+impl Endpoint for GetRequest {
     type Data = GetResponse;
     type Error = GetError;
-    const METADATA: &'static ::lark_runtime::EndpointMetadata = &::lark_runtime::EndpointMetadata {
-        id: "im.v2.biz_entity_tag_relation.get",
-        summary: "查询实体与标签的绑定关系 — Query which tags are bound to an entity.",
-        method: ::lark_runtime::HttpMethod::Get,
-        path_template: "/open-apis/im/v2/biz_entity_tag_relation",
-        access_tokens: &[::lark_runtime::AccessTokenKind::Tenant],
-        app_types: &[::lark_runtime::AppType::Custom, ::lark_runtime::AppType::Isv],
+    const METADATA: &'static EndpointMetadata = &EndpointMetadata {
+        access_tokens: &[AccessTokenKind::Tenant],
+        app_types: &[AppType::Custom, AppType::Isv],
         scopes: &["im:biz_entity_tag_relation:read", "im:tag:read"],
-        rate_limits: &[::lark_runtime::RateLimit::per_second(5)],
-        special_rate_limit: false,
-        envelope: ::lark_runtime::Envelope::Data,
-        request_body: ::lark_runtime::RequestBody::None,
-        response_kind: ::lark_runtime::ResponseKind::Json,
-        pagination_items: None,
-        path_example: &[],
+        rate_limits: &[RateLimit::per_second(5)],
         query_example: &[("tag_biz_type", "chat"), ("biz_entity_id", "71616xxxx")],
-        request_example: None,
-        file_parts: &[],
         response_example: Some(
             "{\"code\":0,\"data\":{\"tag_info_with_bind_versions\":[{\"bind_version\":\"1710401562336\",\"tag_info\":{\"create_time\":\"1700793403850\",\"i18n_names\":[{\"locale\":\"zh-CN\",\"name\":\"tagName1\"}],\"id\":\"716168xxxxx\",\"name\":\"tagName1\",\"tag_type\":\"tenant\",\"update_time\":\"1700793403850\"}}]},\"msg\":\"success\"}",
         ),
+        ..EndpointMetadata::new(
+            "im.v2.biz_entity_tag_relation.get",
+            "查询实体与标签的绑定关系 — Query which tags are bound to an entity.",
+            HttpMethod::Get,
+            "/open-apis/im/v2/biz_entity_tag_relation",
+        )
     };
-    fn path(&self) -> String {
-        String::from("/open-apis/im/v2/biz_entity_tag_relation")
-    }
     fn query(&self) -> Vec<(&'static str, String)> {
         let mut query = Vec::new();
-        {
-            let value = &self.tag_biz_type;
-            query.push(("tag_biz_type", ToString::to_string(value)));
-        }
-        {
-            let value = &self.biz_entity_id;
-            query.push(("biz_entity_id", ToString::to_string(value)));
-        }
+        push_query(&mut query, "tag_biz_type", [&self.tag_biz_type]);
+        push_query(&mut query, "biz_entity_id", [&self.biz_entity_id]);
         query
     }
 }
 #[cfg(feature = "server")]
-impl ::lark_runtime::Incoming for GetRequest {
-    fn from_incoming(
-        request: &::lark_runtime::IncomingRequest<'_>,
-    ) -> Result<Self, ::lark_runtime::ValidationError> {
-        let root = ::lark_runtime::validate::FieldPath::root();
-        let mut violations = ::lark_runtime::validate::Violations::default();
+impl Incoming for GetRequest {
+    fn from_incoming(request: &IncomingRequest<'_>) -> Result<Self, ValidationError> {
+        let mut violations = Violations::default();
         let mut builder = Self::builder();
-        builder.tag_biz_type = request
-            .query_one::<
-                GetRequestTagBizType,
-            >(&root.field("tag_biz_type"), "tag_biz_type", &mut violations);
-        builder.biz_entity_id = request
-            .query_one::<
-                String,
-            >(&root.field("biz_entity_id"), "biz_entity_id", &mut violations);
-        ::lark_runtime::incoming::finish(violations, "GetRequest", builder.build())
+        builder.tag_biz_type = request.query_one("tag_biz_type", &mut violations);
+        builder.biz_entity_id = request.query_one("biz_entity_id", &mut violations);
+        ::lark_runtime::incoming::finish(violations, builder.build())
     }
 }
 /// Response data of 查询实体与标签的绑定关系 — Query which tags are bound to an entity.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct GetResponse {
     /// The bound tags, each with the time it was bound.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -168,26 +132,15 @@ pub struct GetResponse {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum GetError {
-    /// `230001` param is invalid (HTTP 400).
-    ///
-    /// A parameter is wrong; fix it from the returned error message or this page.
+    /// `230001` param is invalid (HTTP 400). A parameter is wrong; fix it from the returned error message or this page.
     ParamIsInvalid,
     /// A code the reference page does not document for this endpoint.
     Undocumented(i64),
 }
-impl ::lark_runtime::DocumentedError for GetError {
-    const DOCUMENTED: &'static [(Self, ::lark_runtime::ErrorFacts)] = &[
+impl DocumentedError for GetError {
+    const DOCUMENTED: &'static [(Self, ErrorFacts)] = &[
         (Self::ParamIsInvalid, crate::im::v2::errors::CODE_230001_2),
     ];
-    fn undocumented(code: i64) -> Self {
-        Self::Undocumented(code)
-    }
-    fn undocumented_code(&self) -> Option<i64> {
-        match self {
-            Self::Undocumented(code) => Some(*code),
-            _ => None,
-        }
-    }
 }
 ::lark_runtime::documented_error_traits!(GetError);
 /// The kind of business entity.
@@ -196,31 +149,16 @@ impl ::lark_runtime::DocumentedError for GetError {
 pub enum GetRequestTagBizType {
     /// `"chat"`: A chat.
     Chat,
-    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
-    /// fails validation.
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl ::lark_runtime::enums::StringEnum for GetRequestTagBizType {
-    fn from_wire(value: &str) -> Self {
-        match value {
-            "chat" => Self::Chat,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-    fn as_wire(&self) -> &str {
-        match self {
-            Self::Chat => "chat",
-            Self::Unknown(value) => value,
-        }
-    }
-    fn is_known(&self) -> bool {
-        !matches!(self, Self::Unknown(_))
-    }
+impl GetRequestTagBizType {
+    /// Every value the spec names, with its wire form.
+    pub const VALUES: &'static [(Self, &'static str)] = &[(Self::Chat, "chat")];
 }
 ::lark_runtime::string_enum_traits!(GetRequestTagBizType);
 /// One bound tag.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct GetResponseTagInfoWithBindVersionsItem {
     /// The tag's content.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -230,17 +168,8 @@ pub struct GetResponseTagInfoWithBindVersionsItem {
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub bind_version: Option<String>,
 }
-impl ::lark_runtime::Validate for GetResponseTagInfoWithBindVersionsItem {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
-        {
-            let at = at.field("tag_info");
-            if let Some(value) = &self.tag_info {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
+impl Validate for GetResponseTagInfoWithBindVersionsItem {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
+        violations.check(&at.field("tag_info"), &self.tag_info);
     }
 }

@@ -8,14 +8,11 @@
 //! `PUT /open-apis/im/v2/biz_entity_tag_relation`
 //!
 //! Reference: <https://open.feishu.cn/document/tenant-tag/update>
-use ::lark_runtime::__private::serde::{Deserialize, Serialize};
+use ::lark_runtime::__private::prelude::*;
 /// Request of 解绑标签与群 — Unbind tags from a chat.
-///
-/// `PUT /open-apis/im/v2/biz_entity_tag_relation`
 ///
 /// Build it with [`UpdateRequest::builder`]; a request that exists has passed every constraint of the spec.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct UpdateRequest {
     tag_biz_type: UpdateRequestTagBizType,
     biz_entity_id: String,
@@ -74,9 +71,9 @@ impl UpdateRequestBuilder {
         self
     }
     /// Checks every constraint of the spec and returns the request, or every violation found.
-    pub fn build(self) -> Result<UpdateRequest, ::lark_runtime::ValidationError> {
-        let root = ::lark_runtime::validate::FieldPath::root();
-        let mut violations = ::lark_runtime::validate::Violations::default();
+    pub fn build(self) -> Result<UpdateRequest, ValidationError> {
+        let root = FieldPath::root();
+        let mut violations = Violations::default();
         let tag_biz_type = violations
             .required(&root.field("tag_biz_type"), self.tag_biz_type);
         let biz_entity_id = violations
@@ -90,21 +87,13 @@ impl UpdateRequestBuilder {
             biz_entity_id,
             tag_ids: self.tag_ids,
         };
-        ::lark_runtime::Validate::validate(&request)?;
+        Validate::validate(&request)?;
         Ok(request)
     }
 }
-impl ::lark_runtime::Validate for UpdateRequest {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
-        {
-            let at = at.field("tag_biz_type");
-            let value = &self.tag_biz_type;
-            ::lark_runtime::Validate::validate_at(value, &at, violations);
-        }
+impl Validate for UpdateRequest {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
+        violations.check(&at.field("tag_biz_type"), &self.tag_biz_type);
         {
             let at = at.field("tag_ids");
             if let Some(value) = &self.tag_ids {
@@ -113,46 +102,32 @@ impl ::lark_runtime::Validate for UpdateRequest {
         }
     }
 }
-impl ::lark_runtime::Endpoint for UpdateRequest {
+impl Endpoint for UpdateRequest {
     type Data = UpdateResponse;
     type Error = UpdateError;
-    const METADATA: &'static ::lark_runtime::EndpointMetadata = &::lark_runtime::EndpointMetadata {
-        id: "im.v2.biz_entity_tag_relation.update",
-        summary: "解绑标签与群 — Unbind tags from a chat.",
-        method: ::lark_runtime::HttpMethod::Put,
-        path_template: "/open-apis/im/v2/biz_entity_tag_relation",
-        access_tokens: &[::lark_runtime::AccessTokenKind::Tenant],
-        app_types: &[::lark_runtime::AppType::Custom, ::lark_runtime::AppType::Isv],
+    const METADATA: &'static EndpointMetadata = &EndpointMetadata {
+        access_tokens: &[AccessTokenKind::Tenant],
+        app_types: &[AppType::Custom, AppType::Isv],
         scopes: &["im:biz_entity_tag_relation:write"],
-        rate_limits: &[::lark_runtime::RateLimit::per_second(5)],
-        special_rate_limit: false,
-        envelope: ::lark_runtime::Envelope::Data,
-        request_body: ::lark_runtime::RequestBody::Json,
-        response_kind: ::lark_runtime::ResponseKind::Json,
-        pagination_items: None,
-        path_example: &[],
-        query_example: &[],
+        rate_limits: &[RateLimit::per_second(5)],
+        request_body: RequestBody::Json,
         request_example: Some(
             "{\"biz_entity_id\":\"oc_xxxxx\",\"tag_biz_type\":\"chat\",\"tag_ids\":[\"7161681111\"]}",
         ),
-        file_parts: &[],
         response_example: Some("{\"code\":0,\"data\":{},\"msg\":\"success\"}"),
+        ..EndpointMetadata::new(
+            "im.v2.biz_entity_tag_relation.update",
+            "解绑标签与群 — Unbind tags from a chat.",
+            HttpMethod::Put,
+            "/open-apis/im/v2/biz_entity_tag_relation",
+        )
     };
-    fn path(&self) -> String {
-        String::from("/open-apis/im/v2/biz_entity_tag_relation")
-    }
-    fn query(&self) -> Vec<(&'static str, String)> {
-        Vec::new()
-    }
 }
 #[cfg(feature = "server")]
-impl ::lark_runtime::Incoming for UpdateRequest {
-    fn from_incoming(
-        request: &::lark_runtime::IncomingRequest<'_>,
-    ) -> Result<Self, ::lark_runtime::ValidationError> {
+impl Incoming for UpdateRequest {
+    fn from_incoming(request: &IncomingRequest<'_>) -> Result<Self, ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
         #[derive(Deserialize)]
-        #[serde(crate = "::lark_runtime::__private::serde")]
         struct Body {
             #[serde(default, rename = "tag_biz_type")]
             tag_biz_type: Option<UpdateRequestTagBizType>,
@@ -161,7 +136,7 @@ impl ::lark_runtime::Incoming for UpdateRequest {
             #[serde(default, rename = "tag_ids")]
             tag_ids: Option<Vec<String>>,
         }
-        let mut violations = ::lark_runtime::validate::Violations::default();
+        let mut violations = Violations::default();
         let mut builder = Self::builder();
         let Some(body) = request.body::<Body>(&mut violations) else {
             return Err(violations.into_error("UpdateRequest"));
@@ -169,14 +144,13 @@ impl ::lark_runtime::Incoming for UpdateRequest {
         builder.tag_biz_type = body.tag_biz_type;
         builder.biz_entity_id = body.biz_entity_id;
         builder.tag_ids = body.tag_ids;
-        ::lark_runtime::incoming::finish(violations, "UpdateRequest", builder.build())
+        ::lark_runtime::incoming::finish(violations, builder.build())
     }
 }
 /// Response data of 解绑标签与群 — Unbind tags from a chat.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct UpdateResponse {}
 /// A documented error code of 解绑标签与群 — Unbind tags from a chat.
 ///
@@ -184,26 +158,15 @@ pub struct UpdateResponse {}
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum UpdateError {
-    /// `230001` param is invalid (HTTP 400).
-    ///
-    /// A parameter is wrong; fix it from the returned error message or this page.
+    /// `230001` param is invalid (HTTP 400). A parameter is wrong; fix it from the returned error message or this page.
     ParamIsInvalid,
     /// A code the reference page does not document for this endpoint.
     Undocumented(i64),
 }
-impl ::lark_runtime::DocumentedError for UpdateError {
-    const DOCUMENTED: &'static [(Self, ::lark_runtime::ErrorFacts)] = &[
+impl DocumentedError for UpdateError {
+    const DOCUMENTED: &'static [(Self, ErrorFacts)] = &[
         (Self::ParamIsInvalid, crate::im::v2::errors::CODE_230001_2),
     ];
-    fn undocumented(code: i64) -> Self {
-        Self::Undocumented(code)
-    }
-    fn undocumented_code(&self) -> Option<i64> {
-        match self {
-            Self::Undocumented(code) => Some(*code),
-            _ => None,
-        }
-    }
 }
 ::lark_runtime::documented_error_traits!(UpdateError);
 /// The kind of business entity.
@@ -212,25 +175,11 @@ impl ::lark_runtime::DocumentedError for UpdateError {
 pub enum UpdateRequestTagBizType {
     /// `"chat"`: A chat.
     Chat,
-    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
-    /// fails validation.
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl ::lark_runtime::enums::StringEnum for UpdateRequestTagBizType {
-    fn from_wire(value: &str) -> Self {
-        match value {
-            "chat" => Self::Chat,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-    fn as_wire(&self) -> &str {
-        match self {
-            Self::Chat => "chat",
-            Self::Unknown(value) => value,
-        }
-    }
-    fn is_known(&self) -> bool {
-        !matches!(self, Self::Unknown(_))
-    }
+impl UpdateRequestTagBizType {
+    /// Every value the spec names, with its wire form.
+    pub const VALUES: &'static [(Self, &'static str)] = &[(Self::Chat, "chat")];
 }
 ::lark_runtime::string_enum_traits!(UpdateRequestTagBizType);

@@ -10,14 +10,11 @@
 //! `PUT /open-apis/im/v2/chat_button`
 //!
 //! Reference: <https://open.feishu.cn/document/im-v2/groups-bots/update>
-use ::lark_runtime::__private::serde::{Deserialize, Serialize};
+use ::lark_runtime::__private::prelude::*;
 /// Request of 更新消息流卡片按钮 — Update the buttons on a chat's feed card.
-///
-/// `PUT /open-apis/im/v2/chat_button`
 ///
 /// Build it with [`UpdateRequest::builder`]; a request that exists has passed every constraint of the spec.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct UpdateRequest {
     #[serde(skip)]
     user_id_type: Option<UpdateRequestUserIdType>,
@@ -94,9 +91,9 @@ impl UpdateRequestBuilder {
         self
     }
     /// Checks every constraint of the spec and returns the request, or every violation found.
-    pub fn build(self) -> Result<UpdateRequest, ::lark_runtime::ValidationError> {
-        let root = ::lark_runtime::validate::FieldPath::root();
-        let mut violations = ::lark_runtime::validate::Violations::default();
+    pub fn build(self) -> Result<UpdateRequest, ValidationError> {
+        let root = FieldPath::root();
+        let mut violations = Violations::default();
         let chat_id = violations.required(&root.field("chat_id"), self.chat_id);
         let (Some(chat_id),) = (chat_id,) else {
             return Err(violations.into_error("UpdateRequest"));
@@ -107,82 +104,56 @@ impl UpdateRequestBuilder {
             chat_id,
             buttons: self.buttons,
         };
-        ::lark_runtime::Validate::validate(&request)?;
+        Validate::validate(&request)?;
         Ok(request)
     }
 }
-impl ::lark_runtime::Validate for UpdateRequest {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
-        {
-            let at = at.field("user_id_type");
-            if let Some(value) = &self.user_id_type {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
+impl Validate for UpdateRequest {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
+        violations.check(&at.field("user_id_type"), &self.user_id_type);
         {
             let at = at.field("user_ids");
             if let Some(value) = &self.user_ids {
                 violations.items(&at, value.len(), Some(1), Some(20));
             }
         }
-        {
-            let at = at.field("buttons");
-            if let Some(value) = &self.buttons {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
+        violations.check(&at.field("buttons"), &self.buttons);
     }
 }
-impl ::lark_runtime::Endpoint for UpdateRequest {
+impl Endpoint for UpdateRequest {
     type Data = UpdateResponse;
     type Error = UpdateError;
-    const METADATA: &'static ::lark_runtime::EndpointMetadata = &::lark_runtime::EndpointMetadata {
-        id: "im.v2.chat_button.update",
-        summary: "更新消息流卡片按钮 — Update the buttons on a chat's feed card.",
-        method: ::lark_runtime::HttpMethod::Put,
-        path_template: "/open-apis/im/v2/chat_button",
-        access_tokens: &[::lark_runtime::AccessTokenKind::Tenant],
-        app_types: &[::lark_runtime::AppType::Custom, ::lark_runtime::AppType::Isv],
+    const METADATA: &'static EndpointMetadata = &EndpointMetadata {
+        access_tokens: &[AccessTokenKind::Tenant],
+        app_types: &[AppType::Custom, AppType::Isv],
         scopes: &["im:app_feed_card:write"],
-        rate_limits: &[::lark_runtime::RateLimit::per_second(10)],
-        special_rate_limit: false,
-        envelope: ::lark_runtime::Envelope::Data,
-        request_body: ::lark_runtime::RequestBody::Json,
-        response_kind: ::lark_runtime::ResponseKind::Json,
-        pagination_items: None,
-        path_example: &[],
+        rate_limits: &[RateLimit::per_second(10)],
+        request_body: RequestBody::Json,
         query_example: &[("user_id_type", "open_id")],
         request_example: Some(
             "{\"buttons\":{\"buttons\":[{\"action_map\":{\"foo\":\"bar\"},\"action_type\":\"url_page\",\"button_type\":\"default\",\"multi_url\":{\"android_url\":\"https://www.feishu.cn/\",\"ios_url\":\"https://www.feishu.cn/\",\"pc_url\":\"https://www.feishu.cn/\",\"url\":\"https://www.feishu.cn/\"},\"text\":{\"text\":\"文本\"}}]},\"chat_id\":\"oc_a0553eda9014c201e6969b478895c230\",\"user_ids\":[\"ou_89553eda9014c201e6969b478895c276\"]}",
         ),
-        file_parts: &[],
         response_example: Some(
             "{\"code\":0,\"data\":{\"failed_user_reasons\":[{\"error_code\":0,\"error_message\":\"The user is not in the chat\",\"user_id\":\"ou_679eaeb583654bff73fefcc6e6371301\"}]},\"msg\":\"success\"}",
         ),
+        ..EndpointMetadata::new(
+            "im.v2.chat_button.update",
+            "更新消息流卡片按钮 — Update the buttons on a chat's feed card.",
+            HttpMethod::Put,
+            "/open-apis/im/v2/chat_button",
+        )
     };
-    fn path(&self) -> String {
-        String::from("/open-apis/im/v2/chat_button")
-    }
     fn query(&self) -> Vec<(&'static str, String)> {
         let mut query = Vec::new();
-        if let Some(value) = &self.user_id_type {
-            query.push(("user_id_type", ToString::to_string(value)));
-        }
+        push_query(&mut query, "user_id_type", &self.user_id_type);
         query
     }
 }
 #[cfg(feature = "server")]
-impl ::lark_runtime::Incoming for UpdateRequest {
-    fn from_incoming(
-        request: &::lark_runtime::IncomingRequest<'_>,
-    ) -> Result<Self, ::lark_runtime::ValidationError> {
+impl Incoming for UpdateRequest {
+    fn from_incoming(request: &IncomingRequest<'_>) -> Result<Self, ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
         #[derive(Deserialize)]
-        #[serde(crate = "::lark_runtime::__private::serde")]
         struct Body {
             #[serde(default, rename = "user_ids")]
             user_ids: Option<Vec<String>>,
@@ -191,27 +162,22 @@ impl ::lark_runtime::Incoming for UpdateRequest {
             #[serde(default, rename = "buttons")]
             buttons: Option<crate::im::v2::types::OpenAppFeedCardButtons>,
         }
-        let root = ::lark_runtime::validate::FieldPath::root();
-        let mut violations = ::lark_runtime::validate::Violations::default();
+        let mut violations = Violations::default();
         let mut builder = Self::builder();
-        builder.user_id_type = request
-            .query_one::<
-                UpdateRequestUserIdType,
-            >(&root.field("user_id_type"), "user_id_type", &mut violations);
+        builder.user_id_type = request.query_one("user_id_type", &mut violations);
         let Some(body) = request.body::<Body>(&mut violations) else {
             return Err(violations.into_error("UpdateRequest"));
         };
         builder.user_ids = body.user_ids;
         builder.chat_id = body.chat_id;
         builder.buttons = body.buttons;
-        ::lark_runtime::incoming::finish(violations, "UpdateRequest", builder.build())
+        ::lark_runtime::incoming::finish(violations, builder.build())
     }
 }
 /// Response data of 更新消息流卡片按钮 — Update the buttons on a chat's feed card.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct UpdateResponse {
     /// The users the update failed for, each with a reason.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -223,31 +189,18 @@ pub struct UpdateResponse {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum UpdateError {
-    /// `230001` param is invalid (HTTP 400).
-    ///
-    /// Read the error message to see which field is wrong and why, then fix the request.
+    /// `230001` param is invalid (HTTP 400). Read the error message to see which field is wrong and why, then fix the request.
     ParamIsInvalid,
-    /// `230027` no permission, bot not in the chat (HTTP 400).
-    ///
-    /// Check that the bot is a member of the chat.
+    /// `230027` no permission, bot not in the chat (HTTP 400). Check that the bot is a member of the chat.
     NoPermissionBotNotInThe,
     /// A code the reference page does not document for this endpoint.
     Undocumented(i64),
 }
-impl ::lark_runtime::DocumentedError for UpdateError {
-    const DOCUMENTED: &'static [(Self, ::lark_runtime::ErrorFacts)] = &[
+impl DocumentedError for UpdateError {
+    const DOCUMENTED: &'static [(Self, ErrorFacts)] = &[
         (Self::ParamIsInvalid, crate::im::v2::errors::CODE_230001_3),
         (Self::NoPermissionBotNotInThe, crate::im::v2::errors::CODE_230027),
     ];
-    fn undocumented(code: i64) -> Self {
-        Self::Undocumented(code)
-    }
-    fn undocumented_code(&self) -> Option<i64> {
-        match self {
-            Self::Undocumented(code) => Some(*code),
-            _ => None,
-        }
-    }
 }
 ::lark_runtime::documented_error_traits!(UpdateError);
 /// Which kind of user id the user ids in this call are given as; `user_id` needs the `contact:user.employee_id:readonly` field permission.
@@ -260,29 +213,15 @@ pub enum UpdateRequestUserIdType {
     UnionId,
     /// `"user_id"`: The user's id within the tenant, the same in every app of that tenant.
     UserId,
-    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
-    /// fails validation.
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl ::lark_runtime::enums::StringEnum for UpdateRequestUserIdType {
-    fn from_wire(value: &str) -> Self {
-        match value {
-            "open_id" => Self::OpenId,
-            "union_id" => Self::UnionId,
-            "user_id" => Self::UserId,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-    fn as_wire(&self) -> &str {
-        match self {
-            Self::OpenId => "open_id",
-            Self::UnionId => "union_id",
-            Self::UserId => "user_id",
-            Self::Unknown(value) => value,
-        }
-    }
-    fn is_known(&self) -> bool {
-        !matches!(self, Self::Unknown(_))
-    }
+impl UpdateRequestUserIdType {
+    /// Every value the spec names, with its wire form.
+    pub const VALUES: &'static [(Self, &'static str)] = &[
+        (Self::OpenId, "open_id"),
+        (Self::UnionId, "union_id"),
+        (Self::UserId, "user_id"),
+    ];
 }
 ::lark_runtime::string_enum_traits!(UpdateRequestUserIdType);

@@ -9,14 +9,11 @@
 //! `PATCH /open-apis/im/v2/feed_cards/bot_time_sentive`
 //!
 //! Reference: <https://open.feishu.cn/document/im-v2/groups-bots/bot_time_sentive>
-use ::lark_runtime::__private::serde::{Deserialize, Serialize};
+use ::lark_runtime::__private::prelude::*;
 /// Request of 机器人单聊即时提醒 — Pin a bot's one-on-one chat in users' message lists (instant reminder).
-///
-/// `PATCH /open-apis/im/v2/feed_cards/bot_time_sentive`
 ///
 /// Build it with [`BotTimeSentiveRequest::builder`]; a request that exists has passed every constraint of the spec.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct BotTimeSentiveRequest {
     #[serde(skip)]
     user_id_type: BotTimeSentiveRequestUserIdType,
@@ -80,11 +77,9 @@ impl BotTimeSentiveRequestBuilder {
         self
     }
     /// Checks every constraint of the spec and returns the request, or every violation found.
-    pub fn build(
-        self,
-    ) -> Result<BotTimeSentiveRequest, ::lark_runtime::ValidationError> {
-        let root = ::lark_runtime::validate::FieldPath::root();
-        let mut violations = ::lark_runtime::validate::Violations::default();
+    pub fn build(self) -> Result<BotTimeSentiveRequest, ValidationError> {
+        let root = FieldPath::root();
+        let mut violations = Violations::default();
         let user_id_type = violations
             .required(&root.field("user_id_type"), self.user_id_type);
         let time_sensitive = violations
@@ -102,21 +97,13 @@ impl BotTimeSentiveRequestBuilder {
             time_sensitive,
             user_ids,
         };
-        ::lark_runtime::Validate::validate(&request)?;
+        Validate::validate(&request)?;
         Ok(request)
     }
 }
-impl ::lark_runtime::Validate for BotTimeSentiveRequest {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
-        {
-            let at = at.field("user_id_type");
-            let value = &self.user_id_type;
-            ::lark_runtime::Validate::validate_at(value, &at, violations);
-        }
+impl Validate for BotTimeSentiveRequest {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
+        violations.check(&at.field("user_id_type"), &self.user_id_type);
         {
             let at = at.field("user_ids");
             let value = &self.user_ids;
@@ -124,86 +111,61 @@ impl ::lark_runtime::Validate for BotTimeSentiveRequest {
         }
     }
 }
-impl ::lark_runtime::Endpoint for BotTimeSentiveRequest {
+impl Endpoint for BotTimeSentiveRequest {
     type Data = BotTimeSentiveResponse;
     type Error = BotTimeSentiveError;
-    const METADATA: &'static ::lark_runtime::EndpointMetadata = &::lark_runtime::EndpointMetadata {
-        id: "im.v2.feed_card.bot_time_sentive",
-        summary: "机器人单聊即时提醒 — Pin a bot's one-on-one chat in users' message lists (instant reminder).",
-        method: ::lark_runtime::HttpMethod::Patch,
-        path_template: "/open-apis/im/v2/feed_cards/bot_time_sentive",
-        access_tokens: &[::lark_runtime::AccessTokenKind::Tenant],
-        app_types: &[::lark_runtime::AppType::Custom, ::lark_runtime::AppType::Isv],
+    const METADATA: &'static EndpointMetadata = &EndpointMetadata {
+        access_tokens: &[AccessTokenKind::Tenant],
+        app_types: &[AppType::Custom, AppType::Isv],
         scopes: &["im:datasync.feed_card.time_sensitive:write"],
-        rate_limits: &[
-            ::lark_runtime::RateLimit::per_minute(1000),
-            ::lark_runtime::RateLimit::per_second(50),
-        ],
-        special_rate_limit: false,
-        envelope: ::lark_runtime::Envelope::Data,
-        request_body: ::lark_runtime::RequestBody::Json,
-        response_kind: ::lark_runtime::ResponseKind::Json,
-        pagination_items: None,
-        path_example: &[],
+        rate_limits: &[RateLimit::per_minute(1000), RateLimit::per_second(50)],
+        request_body: RequestBody::Json,
         query_example: &[("user_id_type", "open_id")],
         request_example: Some(
             "{\"time_sensitive\":true,\"user_ids\":[\"ou_9d2beb613c85a2412862a49a924558c5\"]}",
         ),
-        file_parts: &[],
         response_example: Some(
             "{\"code\":0,\"data\":{\"failed_user_reasons\":[{\"error_code\":0,\"error_message\":\"The user is not in the chat\",\"user_id\":\"ou_679eaeb583654bff73fefcc6e6371301\"}]},\"msg\":\"success\"}",
         ),
+        ..EndpointMetadata::new(
+            "im.v2.feed_card.bot_time_sentive",
+            "机器人单聊即时提醒 — Pin a bot's one-on-one chat in users' message lists (instant reminder).",
+            HttpMethod::Patch,
+            "/open-apis/im/v2/feed_cards/bot_time_sentive",
+        )
     };
-    fn path(&self) -> String {
-        String::from("/open-apis/im/v2/feed_cards/bot_time_sentive")
-    }
     fn query(&self) -> Vec<(&'static str, String)> {
         let mut query = Vec::new();
-        {
-            let value = &self.user_id_type;
-            query.push(("user_id_type", ToString::to_string(value)));
-        }
+        push_query(&mut query, "user_id_type", [&self.user_id_type]);
         query
     }
 }
 #[cfg(feature = "server")]
-impl ::lark_runtime::Incoming for BotTimeSentiveRequest {
-    fn from_incoming(
-        request: &::lark_runtime::IncomingRequest<'_>,
-    ) -> Result<Self, ::lark_runtime::ValidationError> {
+impl Incoming for BotTimeSentiveRequest {
+    fn from_incoming(request: &IncomingRequest<'_>) -> Result<Self, ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
         #[derive(Deserialize)]
-        #[serde(crate = "::lark_runtime::__private::serde")]
         struct Body {
             #[serde(default, rename = "time_sensitive")]
             time_sensitive: Option<bool>,
             #[serde(default, rename = "user_ids")]
             user_ids: Option<Vec<String>>,
         }
-        let root = ::lark_runtime::validate::FieldPath::root();
-        let mut violations = ::lark_runtime::validate::Violations::default();
+        let mut violations = Violations::default();
         let mut builder = Self::builder();
-        builder.user_id_type = request
-            .query_one::<
-                BotTimeSentiveRequestUserIdType,
-            >(&root.field("user_id_type"), "user_id_type", &mut violations);
+        builder.user_id_type = request.query_one("user_id_type", &mut violations);
         let Some(body) = request.body::<Body>(&mut violations) else {
             return Err(violations.into_error("BotTimeSentiveRequest"));
         };
         builder.time_sensitive = body.time_sensitive;
         builder.user_ids = body.user_ids;
-        ::lark_runtime::incoming::finish(
-            violations,
-            "BotTimeSentiveRequest",
-            builder.build(),
-        )
+        ::lark_runtime::incoming::finish(violations, builder.build())
     }
 }
 /// Response data of 机器人单聊即时提醒 — Pin a bot's one-on-one chat in users' message lists (instant reminder).
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct BotTimeSentiveResponse {
     /// The users it failed for, each with a reason.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -215,26 +177,15 @@ pub struct BotTimeSentiveResponse {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum BotTimeSentiveError {
-    /// `230001` param is invalid (HTTP 400).
-    ///
-    /// A parameter is wrong; check the inputs against the returned error message and this page.
+    /// `230001` param is invalid (HTTP 400). A parameter is wrong; check the inputs against the returned error message and this page.
     ParamIsInvalid,
     /// A code the reference page does not document for this endpoint.
     Undocumented(i64),
 }
-impl ::lark_runtime::DocumentedError for BotTimeSentiveError {
-    const DOCUMENTED: &'static [(Self, ::lark_runtime::ErrorFacts)] = &[
+impl DocumentedError for BotTimeSentiveError {
+    const DOCUMENTED: &'static [(Self, ErrorFacts)] = &[
         (Self::ParamIsInvalid, crate::im::v2::errors::CODE_230001),
     ];
-    fn undocumented(code: i64) -> Self {
-        Self::Undocumented(code)
-    }
-    fn undocumented_code(&self) -> Option<i64> {
-        match self {
-            Self::Undocumented(code) => Some(*code),
-            _ => None,
-        }
-    }
 }
 ::lark_runtime::documented_error_traits!(BotTimeSentiveError);
 /// Which kind of user id the user ids in this call are given as; `user_id` needs the `contact:user.employee_id:readonly` field permission.
@@ -247,29 +198,15 @@ pub enum BotTimeSentiveRequestUserIdType {
     UnionId,
     /// `"user_id"`: The user's id within the tenant, the same in every app of that tenant.
     UserId,
-    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
-    /// fails validation.
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl ::lark_runtime::enums::StringEnum for BotTimeSentiveRequestUserIdType {
-    fn from_wire(value: &str) -> Self {
-        match value {
-            "open_id" => Self::OpenId,
-            "union_id" => Self::UnionId,
-            "user_id" => Self::UserId,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-    fn as_wire(&self) -> &str {
-        match self {
-            Self::OpenId => "open_id",
-            Self::UnionId => "union_id",
-            Self::UserId => "user_id",
-            Self::Unknown(value) => value,
-        }
-    }
-    fn is_known(&self) -> bool {
-        !matches!(self, Self::Unknown(_))
-    }
+impl BotTimeSentiveRequestUserIdType {
+    /// Every value the spec names, with its wire form.
+    pub const VALUES: &'static [(Self, &'static str)] = &[
+        (Self::OpenId, "open_id"),
+        (Self::UnionId, "union_id"),
+        (Self::UserId, "user_id"),
+    ];
 }
 ::lark_runtime::string_enum_traits!(BotTimeSentiveRequestUserIdType);

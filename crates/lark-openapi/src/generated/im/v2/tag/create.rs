@@ -9,14 +9,11 @@
 //! `POST /open-apis/im/v2/tags`
 //!
 //! Reference: <https://open.feishu.cn/document/tenant-tag/create>
-use ::lark_runtime::__private::serde::{Deserialize, Serialize};
+use ::lark_runtime::__private::prelude::*;
 /// Request of 创建标签 — Create a tag.
-///
-/// `POST /open-apis/im/v2/tags`
 ///
 /// Build it with [`CreateRequest::builder`]; a request that exists has passed every constraint of the spec.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct CreateRequest {
     create_tag: CreateRequestCreateTag,
 }
@@ -43,91 +40,68 @@ impl CreateRequestBuilder {
         self
     }
     /// Checks every constraint of the spec and returns the request, or every violation found.
-    pub fn build(self) -> Result<CreateRequest, ::lark_runtime::ValidationError> {
-        let root = ::lark_runtime::validate::FieldPath::root();
-        let mut violations = ::lark_runtime::validate::Violations::default();
+    pub fn build(self) -> Result<CreateRequest, ValidationError> {
+        let root = FieldPath::root();
+        let mut violations = Violations::default();
         let create_tag = violations.required(&root.field("create_tag"), self.create_tag);
         let (Some(create_tag),) = (create_tag,) else {
             return Err(violations.into_error("CreateRequest"));
         };
         let request = CreateRequest { create_tag };
-        ::lark_runtime::Validate::validate(&request)?;
+        Validate::validate(&request)?;
         Ok(request)
     }
 }
-impl ::lark_runtime::Validate for CreateRequest {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
-        {
-            let at = at.field("create_tag");
-            let value = &self.create_tag;
-            ::lark_runtime::Validate::validate_at(value, &at, violations);
-        }
+impl Validate for CreateRequest {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
+        violations.check(&at.field("create_tag"), &self.create_tag);
     }
 }
-impl ::lark_runtime::Endpoint for CreateRequest {
+impl Endpoint for CreateRequest {
     type Data = CreateResponse;
     type Error = CreateError;
-    const METADATA: &'static ::lark_runtime::EndpointMetadata = &::lark_runtime::EndpointMetadata {
-        id: "im.v2.tag.create",
-        summary: "创建标签 — Create a tag.",
-        method: ::lark_runtime::HttpMethod::Post,
-        path_template: "/open-apis/im/v2/tags",
-        access_tokens: &[::lark_runtime::AccessTokenKind::Tenant],
-        app_types: &[::lark_runtime::AppType::Custom, ::lark_runtime::AppType::Isv],
+    const METADATA: &'static EndpointMetadata = &EndpointMetadata {
+        access_tokens: &[AccessTokenKind::Tenant],
+        app_types: &[AppType::Custom, AppType::Isv],
         scopes: &["im:tag:write"],
-        rate_limits: &[::lark_runtime::RateLimit::per_second(5)],
-        special_rate_limit: false,
-        envelope: ::lark_runtime::Envelope::Data,
-        request_body: ::lark_runtime::RequestBody::Json,
-        response_kind: ::lark_runtime::ResponseKind::Json,
-        pagination_items: None,
-        path_example: &[],
-        query_example: &[],
+        rate_limits: &[RateLimit::per_second(5)],
+        request_body: RequestBody::Json,
         request_example: Some(
             "{\"create_tag\":{\"i18n_names\":[{\"locale\":\"zh_cn\",\"name\":\"标签1\"}],\"name\":\"default name\",\"tag_type\":\"tenant\"}}",
         ),
-        file_parts: &[],
         response_example: Some(
             "{\"code\":0,\"data\":{\"create_tag_fail_reason\":{\"duplicate_id\":\"716168xxxxx\"},\"id\":\"716168xxxxx\"},\"msg\":\"success\"}",
         ),
+        ..EndpointMetadata::new(
+            "im.v2.tag.create",
+            "创建标签 — Create a tag.",
+            HttpMethod::Post,
+            "/open-apis/im/v2/tags",
+        )
     };
-    fn path(&self) -> String {
-        String::from("/open-apis/im/v2/tags")
-    }
-    fn query(&self) -> Vec<(&'static str, String)> {
-        Vec::new()
-    }
 }
 #[cfg(feature = "server")]
-impl ::lark_runtime::Incoming for CreateRequest {
-    fn from_incoming(
-        request: &::lark_runtime::IncomingRequest<'_>,
-    ) -> Result<Self, ::lark_runtime::ValidationError> {
+impl Incoming for CreateRequest {
+    fn from_incoming(request: &IncomingRequest<'_>) -> Result<Self, ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
         #[derive(Deserialize)]
-        #[serde(crate = "::lark_runtime::__private::serde")]
         struct Body {
             #[serde(default, rename = "create_tag")]
             create_tag: Option<CreateRequestCreateTag>,
         }
-        let mut violations = ::lark_runtime::validate::Violations::default();
+        let mut violations = Violations::default();
         let mut builder = Self::builder();
         let Some(body) = request.body::<Body>(&mut violations) else {
             return Err(violations.into_error("CreateRequest"));
         };
         builder.create_tag = body.create_tag;
-        ::lark_runtime::incoming::finish(violations, "CreateRequest", builder.build())
+        ::lark_runtime::incoming::finish(violations, builder.build())
     }
 }
 /// Response data of 创建标签 — Create a tag.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct CreateResponse {
     /// The id of the created tag.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -143,26 +117,15 @@ pub struct CreateResponse {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum CreateError {
-    /// `230001` param is invalid (HTTP 400).
-    ///
-    /// A parameter is wrong; fix it from the returned error message or this page.
+    /// `230001` param is invalid (HTTP 400). A parameter is wrong; fix it from the returned error message or this page.
     ParamIsInvalid,
     /// A code the reference page does not document for this endpoint.
     Undocumented(i64),
 }
-impl ::lark_runtime::DocumentedError for CreateError {
-    const DOCUMENTED: &'static [(Self, ::lark_runtime::ErrorFacts)] = &[
+impl DocumentedError for CreateError {
+    const DOCUMENTED: &'static [(Self, ErrorFacts)] = &[
         (Self::ParamIsInvalid, crate::im::v2::errors::CODE_230001_2),
     ];
-    fn undocumented(code: i64) -> Self {
-        Self::Undocumented(code)
-    }
-    fn undocumented_code(&self) -> Option<i64> {
-        match self {
-            Self::Undocumented(code) => Some(*code),
-            _ => None,
-        }
-    }
 }
 ::lark_runtime::documented_error_traits!(CreateError);
 /// The tag's type.
@@ -171,31 +134,16 @@ impl ::lark_runtime::DocumentedError for CreateError {
 pub enum CreateRequestCreateTagTagType {
     /// `"tenant"`: A tenant tag.
     Tenant,
-    /// A value this version of the spec does not list. Decoding keeps it; a request holding it
-    /// fails validation.
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl ::lark_runtime::enums::StringEnum for CreateRequestCreateTagTagType {
-    fn from_wire(value: &str) -> Self {
-        match value {
-            "tenant" => Self::Tenant,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-    fn as_wire(&self) -> &str {
-        match self {
-            Self::Tenant => "tenant",
-            Self::Unknown(value) => value,
-        }
-    }
-    fn is_known(&self) -> bool {
-        !matches!(self, Self::Unknown(_))
-    }
+impl CreateRequestCreateTagTagType {
+    /// Every value the spec names, with its wire form.
+    pub const VALUES: &'static [(Self, &'static str)] = &[(Self::Tenant, "tenant")];
 }
 ::lark_runtime::string_enum_traits!(CreateRequestCreateTagTagType);
 /// The name in one language.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct CreateRequestCreateTagI18nNamesItem {
     /// The language, e.g. `zh_cn`.
     ///
@@ -209,16 +157,9 @@ pub struct CreateRequestCreateTagI18nNamesItem {
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub name: Option<String>,
 }
-impl ::lark_runtime::Validate for CreateRequestCreateTagI18nNamesItem {
-    fn validate_at(
-        &self,
-        _at: &::lark_runtime::validate::FieldPath<'_>,
-        _violations: &mut ::lark_runtime::validate::Violations,
-    ) {}
-}
+impl Validate for CreateRequestCreateTagI18nNamesItem {}
 /// The tag to create.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct CreateRequestCreateTag {
     /// The tag's type.
     ///
@@ -233,42 +174,24 @@ pub struct CreateRequestCreateTag {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub i18n_names: Option<Vec<CreateRequestCreateTagI18nNamesItem>>,
 }
-impl ::lark_runtime::Validate for CreateRequestCreateTag {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
-        {
-            let at = at.field("tag_type");
-            let value = &self.tag_type;
-            ::lark_runtime::Validate::validate_at(value, &at, violations);
-        }
+impl Validate for CreateRequestCreateTag {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
+        violations.check(&at.field("tag_type"), &self.tag_type);
         {
             let at = at.field("i18n_names");
             if let Some(value) = &self.i18n_names {
                 violations.items(&at, value.len(), None, Some(40));
-                for (index, item) in value.iter().enumerate() {
-                    let at = at.index(index);
-                    ::lark_runtime::Validate::validate_at(item, &at, violations);
-                }
+                violations.check(&at, value);
             }
         }
     }
 }
 /// Why creating the tag failed, if it did.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct CreateResponseCreateTagFailReason {
     /// The id of the existing tag that has the same name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub duplicate_id: Option<String>,
 }
-impl ::lark_runtime::Validate for CreateResponseCreateTagFailReason {
-    fn validate_at(
-        &self,
-        _at: &::lark_runtime::validate::FieldPath<'_>,
-        _violations: &mut ::lark_runtime::validate::Violations,
-    ) {}
-}
+impl Validate for CreateResponseCreateTagFailReason {}

@@ -8,14 +8,11 @@
 //! `PATCH /open-apis/im/v2/tags/:tag_id`
 //!
 //! Reference: <https://open.feishu.cn/document/tenant-tag/patch>
-use ::lark_runtime::__private::serde::{Deserialize, Serialize};
+use ::lark_runtime::__private::prelude::*;
 /// Request of 修改标签 — Edit a tag.
-///
-/// `PATCH /open-apis/im/v2/tags/:tag_id`
 ///
 /// Build it with [`PatchRequest::builder`]; a request that exists has passed every constraint of the spec.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct PatchRequest {
     #[serde(skip)]
     tag_id: String,
@@ -57,9 +54,9 @@ impl PatchRequestBuilder {
         self
     }
     /// Checks every constraint of the spec and returns the request, or every violation found.
-    pub fn build(self) -> Result<PatchRequest, ::lark_runtime::ValidationError> {
-        let root = ::lark_runtime::validate::FieldPath::root();
-        let mut violations = ::lark_runtime::validate::Violations::default();
+    pub fn build(self) -> Result<PatchRequest, ValidationError> {
+        let root = FieldPath::root();
+        let mut violations = Violations::default();
         let tag_id = violations.required(&root.field("tag_id"), self.tag_id);
         let (Some(tag_id),) = (tag_id,) else {
             return Err(violations.into_error("PatchRequest"));
@@ -68,90 +65,68 @@ impl PatchRequestBuilder {
             tag_id,
             patch_tag: self.patch_tag,
         };
-        ::lark_runtime::Validate::validate(&request)?;
+        Validate::validate(&request)?;
         Ok(request)
     }
 }
-impl ::lark_runtime::Validate for PatchRequest {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
-        {
-            let at = at.field("patch_tag");
-            if let Some(value) = &self.patch_tag {
-                ::lark_runtime::Validate::validate_at(value, &at, violations);
-            }
-        }
+impl Validate for PatchRequest {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
+        violations.check(&at.field("patch_tag"), &self.patch_tag);
     }
 }
-impl ::lark_runtime::Endpoint for PatchRequest {
+impl Endpoint for PatchRequest {
     type Data = PatchResponse;
     type Error = PatchError;
-    const METADATA: &'static ::lark_runtime::EndpointMetadata = &::lark_runtime::EndpointMetadata {
-        id: "im.v2.tag.patch",
-        summary: "修改标签 — Edit a tag.",
-        method: ::lark_runtime::HttpMethod::Patch,
-        path_template: "/open-apis/im/v2/tags/:tag_id",
-        access_tokens: &[::lark_runtime::AccessTokenKind::Tenant],
-        app_types: &[::lark_runtime::AppType::Custom, ::lark_runtime::AppType::Isv],
+    const METADATA: &'static EndpointMetadata = &EndpointMetadata {
+        access_tokens: &[AccessTokenKind::Tenant],
+        app_types: &[AppType::Custom, AppType::Isv],
         scopes: &["im:tag:write"],
-        rate_limits: &[::lark_runtime::RateLimit::per_second(5)],
-        special_rate_limit: false,
-        envelope: ::lark_runtime::Envelope::Data,
-        request_body: ::lark_runtime::RequestBody::Json,
-        response_kind: ::lark_runtime::ResponseKind::Json,
-        pagination_items: None,
+        rate_limits: &[RateLimit::per_second(5)],
+        request_body: RequestBody::Json,
         path_example: &[("tag_id", "716168xxxxx")],
-        query_example: &[],
         request_example: Some(
             "{\"patch_tag\":{\"i18n_names\":[{\"locale\":\"zh_cn\",\"name\":\"标签2\"}],\"id\":\"716168xxxxx\",\"name\":\"标签名称\"}}",
         ),
-        file_parts: &[],
         response_example: Some(
             "{\"code\":0,\"data\":{\"patch_tag_fail_reason\":{\"duplicate_id\":\"716168xxxxx\"},\"tag_info\":{\"create_time\":\"1700793403850\",\"i18n_names\":[{\"locale\":\"zh_cn\",\"name\":\"标签2\"}],\"id\":\"716168xxxxx\",\"name\":\"标签1\",\"tag_type\":\"tenant\",\"update_time\":\"1700793403850\"}},\"msg\":\"success\"}",
         ),
+        ..EndpointMetadata::new(
+            "im.v2.tag.patch",
+            "修改标签 — Edit a tag.",
+            HttpMethod::Patch,
+            "/open-apis/im/v2/tags/:tag_id",
+        )
     };
     fn path(&self) -> String {
-        ::lark_runtime::wire::fill_path(
+        fill_path(
             Self::METADATA.path_template,
             &[("tag_id", ToString::to_string(&self.tag_id))],
         )
     }
-    fn query(&self) -> Vec<(&'static str, String)> {
-        Vec::new()
-    }
 }
 #[cfg(feature = "server")]
-impl ::lark_runtime::Incoming for PatchRequest {
-    fn from_incoming(
-        request: &::lark_runtime::IncomingRequest<'_>,
-    ) -> Result<Self, ::lark_runtime::ValidationError> {
+impl Incoming for PatchRequest {
+    fn from_incoming(request: &IncomingRequest<'_>) -> Result<Self, ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
         #[derive(Deserialize)]
-        #[serde(crate = "::lark_runtime::__private::serde")]
         struct Body {
             #[serde(default, rename = "patch_tag")]
             patch_tag: Option<PatchRequestPatchTag>,
         }
-        let root = ::lark_runtime::validate::FieldPath::root();
-        let mut violations = ::lark_runtime::validate::Violations::default();
+        let mut violations = Violations::default();
         let mut builder = Self::builder();
-        builder.tag_id = request
-            .path_param::<String>(&root.field("tag_id"), "tag_id", &mut violations);
+        builder.tag_id = request.path_param("tag_id", &mut violations);
         let Some(body) = request.body::<Body>(&mut violations) else {
             return Err(violations.into_error("PatchRequest"));
         };
         builder.patch_tag = body.patch_tag;
-        ::lark_runtime::incoming::finish(violations, "PatchRequest", builder.build())
+        ::lark_runtime::incoming::finish(violations, builder.build())
     }
 }
 /// Response data of 修改标签 — Edit a tag.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct PatchResponse {
     /// The tag after the edit.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -166,31 +141,19 @@ pub struct PatchResponse {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum PatchError {
-    /// `230001` param is invalid (HTTP 400).
-    ///
-    /// A parameter is wrong; fix it from the returned error message or this page.
+    /// `230001` param is invalid (HTTP 400). A parameter is wrong; fix it from the returned error message or this page.
     ParamIsInvalid,
     /// A code the reference page does not document for this endpoint.
     Undocumented(i64),
 }
-impl ::lark_runtime::DocumentedError for PatchError {
-    const DOCUMENTED: &'static [(Self, ::lark_runtime::ErrorFacts)] = &[
+impl DocumentedError for PatchError {
+    const DOCUMENTED: &'static [(Self, ErrorFacts)] = &[
         (Self::ParamIsInvalid, crate::im::v2::errors::CODE_230001_2),
     ];
-    fn undocumented(code: i64) -> Self {
-        Self::Undocumented(code)
-    }
-    fn undocumented_code(&self) -> Option<i64> {
-        match self {
-            Self::Undocumented(code) => Some(*code),
-            _ => None,
-        }
-    }
 }
 ::lark_runtime::documented_error_traits!(PatchError);
 /// The name in one language.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct PatchRequestPatchTagI18nNamesItem {
     /// The language, e.g. `zh_cn`.
     ///
@@ -204,16 +167,9 @@ pub struct PatchRequestPatchTagI18nNamesItem {
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub name: Option<String>,
 }
-impl ::lark_runtime::Validate for PatchRequestPatchTagI18nNamesItem {
-    fn validate_at(
-        &self,
-        _at: &::lark_runtime::validate::FieldPath<'_>,
-        _violations: &mut ::lark_runtime::validate::Violations,
-    ) {}
-}
+impl Validate for PatchRequestPatchTagI18nNamesItem {}
 /// The tag's new names.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct PatchRequestPatchTag {
     /// The tag's id.
     ///
@@ -231,37 +187,23 @@ pub struct PatchRequestPatchTag {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub i18n_names: Option<Vec<PatchRequestPatchTagI18nNamesItem>>,
 }
-impl ::lark_runtime::Validate for PatchRequestPatchTag {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
+impl Validate for PatchRequestPatchTag {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
         {
             let at = at.field("i18n_names");
             if let Some(value) = &self.i18n_names {
                 violations.items(&at, value.len(), None, Some(40));
-                for (index, item) in value.iter().enumerate() {
-                    let at = at.index(index);
-                    ::lark_runtime::Validate::validate_at(item, &at, violations);
-                }
+                violations.check(&at, value);
             }
         }
     }
 }
 /// Why the edit failed, if it did.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct PatchResponsePatchTagFailReason {
     /// The id of the existing tag that has the same name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub duplicate_id: Option<String>,
 }
-impl ::lark_runtime::Validate for PatchResponsePatchTagFailReason {
-    fn validate_at(
-        &self,
-        _at: &::lark_runtime::validate::FieldPath<'_>,
-        _violations: &mut ::lark_runtime::validate::Violations,
-    ) {}
-}
+impl Validate for PatchResponsePatchTagFailReason {}

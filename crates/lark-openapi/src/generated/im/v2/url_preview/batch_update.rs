@@ -9,14 +9,11 @@
 //! `POST /open-apis/im/v2/url_previews/batch_update`
 //!
 //! Reference: <https://open.feishu.cn/document/im-v1/url_preview/batch_update>
-use ::lark_runtime::__private::serde::{Deserialize, Serialize};
+use ::lark_runtime::__private::prelude::*;
 /// Request of 更新 URL 预览 — Update URL previews.
-///
-/// `POST /open-apis/im/v2/url_previews/batch_update`
 ///
 /// Build it with [`BatchUpdateRequest::builder`]; a request that exists has passed every constraint of the spec.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct BatchUpdateRequest {
     preview_tokens: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -65,9 +62,9 @@ impl BatchUpdateRequestBuilder {
         self
     }
     /// Checks every constraint of the spec and returns the request, or every violation found.
-    pub fn build(self) -> Result<BatchUpdateRequest, ::lark_runtime::ValidationError> {
-        let root = ::lark_runtime::validate::FieldPath::root();
-        let mut violations = ::lark_runtime::validate::Violations::default();
+    pub fn build(self) -> Result<BatchUpdateRequest, ValidationError> {
+        let root = FieldPath::root();
+        let mut violations = Violations::default();
         let preview_tokens = violations
             .required(&root.field("preview_tokens"), self.preview_tokens);
         let (Some(preview_tokens),) = (preview_tokens,) else {
@@ -77,16 +74,12 @@ impl BatchUpdateRequestBuilder {
             preview_tokens,
             open_ids: self.open_ids,
         };
-        ::lark_runtime::Validate::validate(&request)?;
+        Validate::validate(&request)?;
         Ok(request)
     }
 }
-impl ::lark_runtime::Validate for BatchUpdateRequest {
-    fn validate_at(
-        &self,
-        at: &::lark_runtime::validate::FieldPath<'_>,
-        violations: &mut ::lark_runtime::validate::Violations,
-    ) {
+impl Validate for BatchUpdateRequest {
+    fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
         {
             let at = at.field("preview_tokens");
             let value = &self.preview_tokens;
@@ -100,71 +93,52 @@ impl ::lark_runtime::Validate for BatchUpdateRequest {
         }
     }
 }
-impl ::lark_runtime::Endpoint for BatchUpdateRequest {
+impl Endpoint for BatchUpdateRequest {
     type Data = BatchUpdateResponse;
     type Error = BatchUpdateError;
-    const METADATA: &'static ::lark_runtime::EndpointMetadata = &::lark_runtime::EndpointMetadata {
-        id: "im.v2.url_preview.batch_update",
-        summary: "更新 URL 预览 — Update URL previews.",
-        method: ::lark_runtime::HttpMethod::Post,
-        path_template: "/open-apis/im/v2/url_previews/batch_update",
-        access_tokens: &[::lark_runtime::AccessTokenKind::Tenant],
-        app_types: &[::lark_runtime::AppType::Custom, ::lark_runtime::AppType::Isv],
+    const METADATA: &'static EndpointMetadata = &EndpointMetadata {
+        access_tokens: &[AccessTokenKind::Tenant],
+        app_types: &[AppType::Custom, AppType::Isv],
         scopes: &["im:url_preview.update"],
-        rate_limits: &[::lark_runtime::RateLimit::per_second(5)],
-        special_rate_limit: false,
-        envelope: ::lark_runtime::Envelope::Data,
-        request_body: ::lark_runtime::RequestBody::Json,
-        response_kind: ::lark_runtime::ResponseKind::Json,
-        pagination_items: None,
-        path_example: &[],
-        query_example: &[],
+        rate_limits: &[RateLimit::per_second(5)],
+        request_body: RequestBody::Json,
         request_example: Some(
             "{\"open_ids\":[\"ou_xxx\"],\"preview_tokens\":[\"952te0c8-9ccf-463d-ad73-593f8f768a5c\"]}",
         ),
-        file_parts: &[],
         response_example: Some("{\"code\":0,\"data\":{},\"msg\":\"success\"}"),
+        ..EndpointMetadata::new(
+            "im.v2.url_preview.batch_update",
+            "更新 URL 预览 — Update URL previews.",
+            HttpMethod::Post,
+            "/open-apis/im/v2/url_previews/batch_update",
+        )
     };
-    fn path(&self) -> String {
-        String::from("/open-apis/im/v2/url_previews/batch_update")
-    }
-    fn query(&self) -> Vec<(&'static str, String)> {
-        Vec::new()
-    }
 }
 #[cfg(feature = "server")]
-impl ::lark_runtime::Incoming for BatchUpdateRequest {
-    fn from_incoming(
-        request: &::lark_runtime::IncomingRequest<'_>,
-    ) -> Result<Self, ::lark_runtime::ValidationError> {
+impl Incoming for BatchUpdateRequest {
+    fn from_incoming(request: &IncomingRequest<'_>) -> Result<Self, ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
         #[derive(Deserialize)]
-        #[serde(crate = "::lark_runtime::__private::serde")]
         struct Body {
             #[serde(default, rename = "preview_tokens")]
             preview_tokens: Option<Vec<String>>,
             #[serde(default, rename = "open_ids")]
             open_ids: Option<Vec<String>>,
         }
-        let mut violations = ::lark_runtime::validate::Violations::default();
+        let mut violations = Violations::default();
         let mut builder = Self::builder();
         let Some(body) = request.body::<Body>(&mut violations) else {
             return Err(violations.into_error("BatchUpdateRequest"));
         };
         builder.preview_tokens = body.preview_tokens;
         builder.open_ids = body.open_ids;
-        ::lark_runtime::incoming::finish(
-            violations,
-            "BatchUpdateRequest",
-            builder.build(),
-        )
+        ::lark_runtime::incoming::finish(violations, builder.build())
     }
 }
 /// Response data of 更新 URL 预览 — Update URL previews.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct BatchUpdateResponse {}
 /// A documented error code of 更新 URL 预览 — Update URL previews.
 ///
@@ -172,25 +146,14 @@ pub struct BatchUpdateResponse {}
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum BatchUpdateError {
-    /// `230001` param is invalid (HTTP 400).
-    ///
-    /// A parameter is wrong; check the inputs against the returned error message and this page.
+    /// `230001` param is invalid (HTTP 400). A parameter is wrong; check the inputs against the returned error message and this page.
     ParamIsInvalid,
     /// A code the reference page does not document for this endpoint.
     Undocumented(i64),
 }
-impl ::lark_runtime::DocumentedError for BatchUpdateError {
-    const DOCUMENTED: &'static [(Self, ::lark_runtime::ErrorFacts)] = &[
+impl DocumentedError for BatchUpdateError {
+    const DOCUMENTED: &'static [(Self, ErrorFacts)] = &[
         (Self::ParamIsInvalid, crate::im::v2::errors::CODE_230001),
     ];
-    fn undocumented(code: i64) -> Self {
-        Self::Undocumented(code)
-    }
-    fn undocumented_code(&self) -> Option<i64> {
-        match self {
-            Self::Undocumented(code) => Some(*code),
-            _ => None,
-        }
-    }
 }
 ::lark_runtime::documented_error_traits!(BatchUpdateError);

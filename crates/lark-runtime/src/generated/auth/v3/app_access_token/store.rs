@@ -13,14 +13,11 @@
 //! `POST /open-apis/auth/v3/app_access_token`
 //!
 //! Reference: <https://open.feishu.cn/document/server-docs/authentication-management/access-token/app_access_token>
-use ::lark_runtime::__private::serde::{Deserialize, Serialize};
+use ::lark_runtime::__private::prelude::*;
 /// Request of 商店应用获取 app_access_token — Get an app access token for a store app.
-///
-/// `POST /open-apis/auth/v3/app_access_token`
 ///
 /// Build it with [`StoreRequest::builder`]; a request that exists has passed every constraint of the spec.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct StoreRequest {
     app_id: String,
     app_secret: ::lark_runtime::SecretText,
@@ -82,9 +79,9 @@ impl StoreRequestBuilder {
         self
     }
     /// Checks every constraint of the spec and returns the request, or every violation found.
-    pub fn build(self) -> Result<StoreRequest, ::lark_runtime::ValidationError> {
-        let root = ::lark_runtime::validate::FieldPath::root();
-        let mut violations = ::lark_runtime::validate::Violations::default();
+    pub fn build(self) -> Result<StoreRequest, ValidationError> {
+        let root = FieldPath::root();
+        let mut violations = Violations::default();
         let app_id = violations.required(&root.field("app_id"), self.app_id);
         let app_secret = violations.required(&root.field("app_secret"), self.app_secret);
         let app_ticket = violations.required(&root.field("app_ticket"), self.app_ticket);
@@ -100,59 +97,39 @@ impl StoreRequestBuilder {
             app_secret,
             app_ticket,
         };
-        ::lark_runtime::Validate::validate(&request)?;
+        Validate::validate(&request)?;
         Ok(request)
     }
 }
-impl ::lark_runtime::Validate for StoreRequest {
-    fn validate_at(
-        &self,
-        _at: &::lark_runtime::validate::FieldPath<'_>,
-        _violations: &mut ::lark_runtime::validate::Violations,
-    ) {}
-}
-impl ::lark_runtime::Endpoint for StoreRequest {
+impl Validate for StoreRequest {}
+impl Endpoint for StoreRequest {
     type Data = StoreResponse;
     type Error = StoreError;
-    const METADATA: &'static ::lark_runtime::EndpointMetadata = &::lark_runtime::EndpointMetadata {
-        id: "auth.v3.app_access_token.store",
-        summary: "商店应用获取 app_access_token — Get an app access token for a store app.",
-        method: ::lark_runtime::HttpMethod::Post,
-        path_template: "/open-apis/auth/v3/app_access_token",
+    const METADATA: &'static EndpointMetadata = &EndpointMetadata {
         access_tokens: &[],
-        app_types: &[::lark_runtime::AppType::Isv],
-        scopes: &[],
+        app_types: &[AppType::Isv],
         rate_limits: &[],
-        special_rate_limit: false,
-        envelope: ::lark_runtime::Envelope::Flat,
-        request_body: ::lark_runtime::RequestBody::Json,
-        response_kind: ::lark_runtime::ResponseKind::Json,
-        pagination_items: None,
-        path_example: &[],
-        query_example: &[],
+        envelope: Envelope::Flat,
+        request_body: RequestBody::Json,
         request_example: Some(
             "{\"app_id\":\"cli_slkdjalasdkjasd\",\"app_secret\":\"dskLLdkasdjlasdKK\",\"app_ticket\":\"dskLLdkasd\"}",
         ),
-        file_parts: &[],
         response_example: Some(
             "{\"app_access_token\":\"a-6U1SbDiM6XIH2DcTCPyeub\",\"code\":0,\"expire\":7140,\"msg\":\"success\"}",
         ),
+        ..EndpointMetadata::new(
+            "auth.v3.app_access_token.store",
+            "商店应用获取 app_access_token — Get an app access token for a store app.",
+            HttpMethod::Post,
+            "/open-apis/auth/v3/app_access_token",
+        )
     };
-    fn path(&self) -> String {
-        String::from("/open-apis/auth/v3/app_access_token")
-    }
-    fn query(&self) -> Vec<(&'static str, String)> {
-        Vec::new()
-    }
 }
 #[cfg(feature = "server")]
-impl ::lark_runtime::Incoming for StoreRequest {
-    fn from_incoming(
-        request: &::lark_runtime::IncomingRequest<'_>,
-    ) -> Result<Self, ::lark_runtime::ValidationError> {
+impl Incoming for StoreRequest {
+    fn from_incoming(request: &IncomingRequest<'_>) -> Result<Self, ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
         #[derive(Deserialize)]
-        #[serde(crate = "::lark_runtime::__private::serde")]
         struct Body {
             #[serde(default, rename = "app_id")]
             app_id: Option<String>,
@@ -161,7 +138,7 @@ impl ::lark_runtime::Incoming for StoreRequest {
             #[serde(default, rename = "app_ticket")]
             app_ticket: Option<::lark_runtime::SecretText>,
         }
-        let mut violations = ::lark_runtime::validate::Violations::default();
+        let mut violations = Violations::default();
         let mut builder = Self::builder();
         let Some(body) = request.body::<Body>(&mut violations) else {
             return Err(violations.into_error("StoreRequest"));
@@ -169,14 +146,13 @@ impl ::lark_runtime::Incoming for StoreRequest {
         builder.app_id = body.app_id;
         builder.app_secret = body.app_secret;
         builder.app_ticket = body.app_ticket;
-        ::lark_runtime::incoming::finish(violations, "StoreRequest", builder.build())
+        ::lark_runtime::incoming::finish(violations, builder.build())
     }
 }
 /// Response data of 商店应用获取 app_access_token — Get an app access token for a store app.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct StoreResponse {
     /// 应用访问凭证 — the app access token.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -9,14 +9,11 @@
 //! `POST /open-apis/auth/v3/app_ticket/resend`
 //!
 //! Reference: <https://open.feishu.cn/document/server-docs/authentication-management/access-token/app_ticket_resend>
-use ::lark_runtime::__private::serde::{Deserialize, Serialize};
+use ::lark_runtime::__private::prelude::*;
 /// Request of 重新获取 app_ticket — Ask the platform to push the `app_ticket` event to a store app now.
-///
-/// `POST /open-apis/auth/v3/app_ticket/resend`
 ///
 /// Build it with [`ResendRequest::builder`]; a request that exists has passed every constraint of the spec.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct ResendRequest {
     app_id: String,
     app_secret: ::lark_runtime::SecretText,
@@ -61,9 +58,9 @@ impl ResendRequestBuilder {
         self
     }
     /// Checks every constraint of the spec and returns the request, or every violation found.
-    pub fn build(self) -> Result<ResendRequest, ::lark_runtime::ValidationError> {
-        let root = ::lark_runtime::validate::FieldPath::root();
-        let mut violations = ::lark_runtime::validate::Violations::default();
+    pub fn build(self) -> Result<ResendRequest, ValidationError> {
+        let root = FieldPath::root();
+        let mut violations = Violations::default();
         let app_id = violations.required(&root.field("app_id"), self.app_id);
         let app_secret = violations.required(&root.field("app_secret"), self.app_secret);
         let (Some(app_id), Some(app_secret)) = (app_id, app_secret) else {
@@ -73,78 +70,57 @@ impl ResendRequestBuilder {
             app_id,
             app_secret,
         };
-        ::lark_runtime::Validate::validate(&request)?;
+        Validate::validate(&request)?;
         Ok(request)
     }
 }
-impl ::lark_runtime::Validate for ResendRequest {
-    fn validate_at(
-        &self,
-        _at: &::lark_runtime::validate::FieldPath<'_>,
-        _violations: &mut ::lark_runtime::validate::Violations,
-    ) {}
-}
-impl ::lark_runtime::Endpoint for ResendRequest {
+impl Validate for ResendRequest {}
+impl Endpoint for ResendRequest {
     type Data = ResendResponse;
     type Error = ResendError;
-    const METADATA: &'static ::lark_runtime::EndpointMetadata = &::lark_runtime::EndpointMetadata {
-        id: "auth.v3.app_ticket.resend",
-        summary: "重新获取 app_ticket — Ask the platform to push the `app_ticket` event to a store app now.",
-        method: ::lark_runtime::HttpMethod::Post,
-        path_template: "/open-apis/auth/v3/app_ticket/resend",
+    const METADATA: &'static EndpointMetadata = &EndpointMetadata {
         access_tokens: &[],
-        app_types: &[::lark_runtime::AppType::Isv],
-        scopes: &[],
+        app_types: &[AppType::Isv],
         rate_limits: &[],
-        special_rate_limit: false,
-        envelope: ::lark_runtime::Envelope::Flat,
-        request_body: ::lark_runtime::RequestBody::Json,
-        response_kind: ::lark_runtime::ResponseKind::Json,
-        pagination_items: None,
-        path_example: &[],
-        query_example: &[],
+        envelope: Envelope::Flat,
+        request_body: RequestBody::Json,
         request_example: Some(
             "{\"app_id\":\"cli_slkdjalasdkjasd\",\"app_secret\":\"dskLLdkasdjlasdKK\"}",
         ),
-        file_parts: &[],
         response_example: Some("{\"code\":0,\"msg\":\"success\"}"),
+        ..EndpointMetadata::new(
+            "auth.v3.app_ticket.resend",
+            "重新获取 app_ticket — Ask the platform to push the `app_ticket` event to a store app now.",
+            HttpMethod::Post,
+            "/open-apis/auth/v3/app_ticket/resend",
+        )
     };
-    fn path(&self) -> String {
-        String::from("/open-apis/auth/v3/app_ticket/resend")
-    }
-    fn query(&self) -> Vec<(&'static str, String)> {
-        Vec::new()
-    }
 }
 #[cfg(feature = "server")]
-impl ::lark_runtime::Incoming for ResendRequest {
-    fn from_incoming(
-        request: &::lark_runtime::IncomingRequest<'_>,
-    ) -> Result<Self, ::lark_runtime::ValidationError> {
+impl Incoming for ResendRequest {
+    fn from_incoming(request: &IncomingRequest<'_>) -> Result<Self, ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
         #[derive(Deserialize)]
-        #[serde(crate = "::lark_runtime::__private::serde")]
         struct Body {
             #[serde(default, rename = "app_id")]
             app_id: Option<String>,
             #[serde(default, rename = "app_secret")]
             app_secret: Option<::lark_runtime::SecretText>,
         }
-        let mut violations = ::lark_runtime::validate::Violations::default();
+        let mut violations = Violations::default();
         let mut builder = Self::builder();
         let Some(body) = request.body::<Body>(&mut violations) else {
             return Err(violations.into_error("ResendRequest"));
         };
         builder.app_id = body.app_id;
         builder.app_secret = body.app_secret;
-        ::lark_runtime::incoming::finish(violations, "ResendRequest", builder.build())
+        ::lark_runtime::incoming::finish(violations, builder.build())
     }
 }
 /// Response data of 重新获取 app_ticket — Ask the platform to push the `app_ticket` event to a store app now.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct ResendResponse {}
 /// The error codes of 重新获取 app_ticket — Ask the platform to push the `app_ticket` event to a store app now.
 ///

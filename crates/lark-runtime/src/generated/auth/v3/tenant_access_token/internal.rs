@@ -12,14 +12,11 @@
 //! `POST /open-apis/auth/v3/tenant_access_token/internal`
 //!
 //! Reference: <https://open.feishu.cn/document/server-docs/authentication-management/access-token/tenant_access_token_internal>
-use ::lark_runtime::__private::serde::{Deserialize, Serialize};
+use ::lark_runtime::__private::prelude::*;
 /// Request of 自建应用获取 tenant_access_token — Get a tenant access token for a self-built app.
-///
-/// `POST /open-apis/auth/v3/tenant_access_token/internal`
 ///
 /// Build it with [`InternalRequest::builder`]; a request that exists has passed every constraint of the spec.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct InternalRequest {
     app_id: String,
     app_secret: ::lark_runtime::SecretText,
@@ -64,9 +61,9 @@ impl InternalRequestBuilder {
         self
     }
     /// Checks every constraint of the spec and returns the request, or every violation found.
-    pub fn build(self) -> Result<InternalRequest, ::lark_runtime::ValidationError> {
-        let root = ::lark_runtime::validate::FieldPath::root();
-        let mut violations = ::lark_runtime::validate::Violations::default();
+    pub fn build(self) -> Result<InternalRequest, ValidationError> {
+        let root = FieldPath::root();
+        let mut violations = Violations::default();
         let app_id = violations.required(&root.field("app_id"), self.app_id);
         let app_secret = violations.required(&root.field("app_secret"), self.app_secret);
         let (Some(app_id), Some(app_secret)) = (app_id, app_secret) else {
@@ -76,80 +73,59 @@ impl InternalRequestBuilder {
             app_id,
             app_secret,
         };
-        ::lark_runtime::Validate::validate(&request)?;
+        Validate::validate(&request)?;
         Ok(request)
     }
 }
-impl ::lark_runtime::Validate for InternalRequest {
-    fn validate_at(
-        &self,
-        _at: &::lark_runtime::validate::FieldPath<'_>,
-        _violations: &mut ::lark_runtime::validate::Violations,
-    ) {}
-}
-impl ::lark_runtime::Endpoint for InternalRequest {
+impl Validate for InternalRequest {}
+impl Endpoint for InternalRequest {
     type Data = InternalResponse;
     type Error = InternalError;
-    const METADATA: &'static ::lark_runtime::EndpointMetadata = &::lark_runtime::EndpointMetadata {
-        id: "auth.v3.tenant_access_token.internal",
-        summary: "自建应用获取 tenant_access_token — Get a tenant access token for a self-built app.",
-        method: ::lark_runtime::HttpMethod::Post,
-        path_template: "/open-apis/auth/v3/tenant_access_token/internal",
+    const METADATA: &'static EndpointMetadata = &EndpointMetadata {
         access_tokens: &[],
-        app_types: &[::lark_runtime::AppType::Custom],
-        scopes: &[],
+        app_types: &[AppType::Custom],
         rate_limits: &[],
-        special_rate_limit: false,
-        envelope: ::lark_runtime::Envelope::Flat,
-        request_body: ::lark_runtime::RequestBody::Json,
-        response_kind: ::lark_runtime::ResponseKind::Json,
-        pagination_items: None,
-        path_example: &[],
-        query_example: &[],
+        envelope: Envelope::Flat,
+        request_body: RequestBody::Json,
         request_example: Some(
             "{\"app_id\":\"cli_slkdjalasdkjasd\",\"app_secret\":\"dskLLdkasdjlasdKK\"}",
         ),
-        file_parts: &[],
         response_example: Some(
             "{\"code\":0,\"expire\":7200,\"msg\":\"ok\",\"tenant_access_token\":\"t-caecc734c2e3328a62489fe0648c4b98779515d3\"}",
         ),
+        ..EndpointMetadata::new(
+            "auth.v3.tenant_access_token.internal",
+            "自建应用获取 tenant_access_token — Get a tenant access token for a self-built app.",
+            HttpMethod::Post,
+            "/open-apis/auth/v3/tenant_access_token/internal",
+        )
     };
-    fn path(&self) -> String {
-        String::from("/open-apis/auth/v3/tenant_access_token/internal")
-    }
-    fn query(&self) -> Vec<(&'static str, String)> {
-        Vec::new()
-    }
 }
 #[cfg(feature = "server")]
-impl ::lark_runtime::Incoming for InternalRequest {
-    fn from_incoming(
-        request: &::lark_runtime::IncomingRequest<'_>,
-    ) -> Result<Self, ::lark_runtime::ValidationError> {
+impl Incoming for InternalRequest {
+    fn from_incoming(request: &IncomingRequest<'_>) -> Result<Self, ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
         #[derive(Deserialize)]
-        #[serde(crate = "::lark_runtime::__private::serde")]
         struct Body {
             #[serde(default, rename = "app_id")]
             app_id: Option<String>,
             #[serde(default, rename = "app_secret")]
             app_secret: Option<::lark_runtime::SecretText>,
         }
-        let mut violations = ::lark_runtime::validate::Violations::default();
+        let mut violations = Violations::default();
         let mut builder = Self::builder();
         let Some(body) = request.body::<Body>(&mut violations) else {
             return Err(violations.into_error("InternalRequest"));
         };
         builder.app_id = body.app_id;
         builder.app_secret = body.app_secret;
-        ::lark_runtime::incoming::finish(violations, "InternalRequest", builder.build())
+        ::lark_runtime::incoming::finish(violations, builder.build())
     }
 }
 /// Response data of 自建应用获取 tenant_access_token — Get a tenant access token for a self-built app.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "::lark_runtime::__private::serde")]
 pub struct InternalResponse {
     /// 租户访问凭证 — the tenant access token.
     #[serde(default, skip_serializing_if = "Option::is_none")]
