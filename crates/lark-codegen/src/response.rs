@@ -29,7 +29,7 @@ pub(crate) fn response_data<'a>(spec: &'a EndpointSpec, data: &Ident, shapes: &m
         &format!("Response data of {}", spec.summary),
         "Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.",
     );
-    let definition = decoded_struct(data, docs, &fields, shapes);
+    let definition = decoded_struct(data, docs, &fields);
     let partial_failure = partial_failure(spec, data, shapes);
     let page = page_impl(spec, data, &fields);
     quote! {
@@ -40,18 +40,13 @@ pub(crate) fn response_data<'a>(spec: &'a EndpointSpec, data: &Ident, shapes: &m
 }
 
 /// A struct read from the platform (an answer's data, an event's body): unknown fields ignored, optional
-/// fields may be missing, scalars read leniently.
-pub(crate) fn decoded_struct(
-    name: &Ident,
-    docs: TokenStream,
-    fields: &[FieldShape<'_>],
-    shapes: &mut Shapes<'_>,
-) -> TokenStream {
+/// fields may be missing (the runtime reads scalars leniently).
+pub(crate) fn decoded_struct(name: &Ident, docs: TokenStream, fields: &[FieldShape<'_>]) -> TokenStream {
     let members: Vec<TokenStream> = fields
         .iter()
         .map(|field| {
             let docs = crate::docs::field_doc(field.schema);
-            let attributes = field.decoding_attributes(shapes);
+            let attributes = field.serde_attributes();
             let ident = &field.ident;
             let ty = field.field_type();
             quote!(#docs #attributes pub #ident: #ty,)

@@ -42,19 +42,9 @@ impl<'a> FieldShape<'a> {
         }
     }
 
-    /// The `#[serde]` attribute: the wire name when it differs, and omission of unset optional values.
+    /// One `#[serde(..)]` with what the field needs: the wire name when it differs, and omission of unset
+    /// optional values. (Scalars are read leniently by the runtime's deserializer, not per field.)
     pub fn serde_attributes(&self) -> TokenStream {
-        self.serde_attribute(false)
-    }
-
-    /// [`serde_attributes`](Self::serde_attributes), plus lenient reading of scalars for types that are
-    /// decoded from answers (the platform sometimes sends a number for a string or the reverse).
-    pub fn decoding_attributes(&self, types: &Shapes<'_>) -> TokenStream {
-        self.serde_attribute(types.is_lenient(self.schema, 0))
-    }
-
-    /// One `#[serde(..)]` with every setting the field needs, or nothing.
-    fn serde_attribute(&self, lenient: bool) -> TokenStream {
         let mut settings = Vec::new();
         if self.ident.to_string().trim_start_matches("r#") != self.wire_name {
             let wire_name = self.wire_name;
@@ -62,9 +52,6 @@ impl<'a> FieldShape<'a> {
         }
         if self.optional {
             settings.push(quote!(default, skip_serializing_if = "Option::is_none"));
-        }
-        if lenient {
-            settings.push(quote!(deserialize_with = "::lark_runtime::lenient::lenient"));
         }
         pack_serde_attributes(settings)
     }
@@ -104,25 +91,6 @@ impl<'a> Shapes<'a> {
         let types_path = self.types_path;
         let ident = pascal_ident(name);
         quote!(#types_path::#ident)
-    }
-
-    /// Whether a value is a plain string or integer (or a list of them) that lenient decoding reads.
-    ///
-    pub(crate) fn is_lenient(&self, schema: &'a Schema, depth: usize) -> bool {
-        let Some(schema) = self.resolve(schema, depth) else {
-            return false;
-        };
-        if schema.values.is_some() || schema.secret {
-            return false;
-        }
-        match schema.ty {
-            Some(TypeName::String | TypeName::Int32 | TypeName::Int64) => true,
-            Some(TypeName::Array) => schema
-                .items
-                .as_deref()
-                .is_some_and(|items| self.is_lenient(items, depth + 1)),
-            _ => false,
-        }
     }
 
     /// The Rust type of a value; an inline object or enum is defined under its `name` or `name_hint`.
@@ -198,7 +166,7 @@ impl<'a> Shapes<'a> {
         });
         let members = shapes.iter().map(|field| {
             let docs = crate::docs::field_doc(field.schema);
-            let attributes = field.decoding_attributes(self);
+            let attributes = field.serde_attributes();
             let field_ident = &field.ident;
             let field_type = field.field_type();
             quote!(#docs #attributes pub #field_ident: #field_type,)

@@ -2,6 +2,9 @@
 //! `lark <service> <resource> <method>` with a flag per field. Only endpoints the client was compiled
 //! with are offered.
 
+use std::collections::HashMap;
+use std::sync::LazyLock;
+
 use clap::builder::PossibleValuesParser;
 use clap::{Arg, ArgAction, ArgMatches, Command, value_parser};
 use heck::{ToKebabCase, ToShoutySnakeCase};
@@ -73,8 +76,12 @@ pub fn file_flag(field: &str) -> String {
     format!("{field}-file")
 }
 
+/// The registry's entry of a table row, by endpoint id: a map built once, since building the command
+/// tree looks up every row (a scan per row would grow with the square of the endpoint count).
 fn entry(row: &Endpoint) -> Option<&'static EndpointEntry> {
-    ENDPOINTS.iter().find(|entry| entry.metadata.id == row.id)
+    static BY_ID: LazyLock<HashMap<&'static str, &'static EndpointEntry>> =
+        LazyLock::new(|| ENDPOINTS.iter().map(|entry| (entry.metadata.id, entry)).collect());
+    BY_ID.get(row.id).copied()
 }
 
 /// A command with these subcommands; none when there are none (a service not compiled in).

@@ -131,8 +131,8 @@ pub(crate) fn judge<E: Endpoint>(answer: Answer, bytes: &[u8]) -> Result<Respons
     // A successful answer without `data` is read as an empty object, so required fields still fail.
     let data = match E::METADATA.envelope {
         // From bytes, as everywhere: one deserializer type, so each data type's decoder is compiled once.
-        Envelope::Data => serde_json::from_slice::<E::Data>(head.data.map_or("{}", |raw| raw.get()).as_bytes()),
-        Envelope::Flat => serde_json::from_slice::<E::Data>(bytes),
+        Envelope::Data => crate::lenient::from_slice::<E::Data>(head.data.map_or("{}", |raw| raw.get()).as_bytes()),
+        Envelope::Flat => crate::lenient::from_slice::<E::Data>(bytes),
     };
     match data {
         Ok(data) => Ok(Response {
@@ -167,7 +167,7 @@ fn read_success<E: Endpoint>(http_status: u16, bytes: &[u8]) -> Option<(E::Data,
     if http_status == 429 || E::METADATA.envelope != Envelope::Data {
         return None;
     }
-    let envelope = serde_json::from_slice::<WireEnvelope<E::Data>>(bytes).ok()?;
+    let envelope = crate::lenient::from_slice::<WireEnvelope<E::Data>>(bytes).ok()?;
     if envelope.code != 0 {
         return None;
     }

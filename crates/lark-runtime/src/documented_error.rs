@@ -105,11 +105,11 @@ pub trait DocumentedError:
 }
 
 /// The `Display` of every generated error enum: what happened, with the code and documented status.
-pub fn describe(error: &impl DocumentedError, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-    match (error.message(), error.http_status()) {
-        (Some(message), Some(status)) => write!(f, "{message} (code {}, HTTP {status})", error.code()),
-        (Some(message), None) => write!(f, "{message} (code {})", error.code()),
-        (None, _) => write!(f, "error code {} is not documented for this endpoint", error.code()),
+/// It takes the code and facts rather than the enum, so it is compiled once, not once per endpoint.
+pub fn describe(code: i64, facts: Option<&ErrorFacts>, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+    match facts {
+        Some(facts) => write!(f, "{} (code {code}, HTTP {})", facts.message, facts.http_status),
+        None => write!(f, "error code {code} is not documented for this endpoint"),
     }
 }
 
@@ -204,7 +204,7 @@ macro_rules! documented_error_traits {
     (@display $name:ident) => {
         impl ::std::fmt::Display for $name {
             fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-                $crate::documented_error::describe(self, f)
+                $crate::documented_error::describe($crate::DocumentedError::code(self), $crate::DocumentedError::facts(self), f)
             }
         }
         impl ::std::error::Error for $name {}

@@ -168,7 +168,7 @@ where
     E::Data: Serialize,
 {
     let json = serde_json::to_vec(&payload).map_err(|error| error.to_string())?;
-    let data: E::Data = serde_json::from_slice(&json).map_err(|error| error.to_string())?;
+    let data: E::Data = crate::lenient::from_slice(&json).map_err(|error| error.to_string())?;
     serde_json::to_value(&data).map_err(|error| error.to_string())
 }
 

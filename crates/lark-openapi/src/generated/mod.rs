@@ -670,6 +670,10 @@ pub static ENDPOINTS: &[::lark_runtime::EndpointEntry] = &[
 ];
 /// Every event of these bindings (of the services compiled in), with its types erased: what
 /// `lark events listen` prints and what tests run each reference page's delivery example through.
+/// Behind `server`: each entry compiles its event's decoder, which a client that handles a few
+/// events by type does not need.
+#[cfg(feature = "server")]
+#[cfg_attr(docsrs, doc(cfg(feature = "server")))]
 pub static EVENTS: &[::lark_runtime::events::EventEntry] = &[
     #[cfg(feature = "attendance")]
     ::lark_runtime::events::EventEntry::of::<

@@ -291,7 +291,8 @@ impl EventDispatcherBuilder {
         let erased: Handler = Arc::new(move |header, body| {
             let handler = Arc::clone(&handler);
             Box::pin(async move {
-                let event: E = serde_json::from_value(body).map_err(|error| RouteError::Payload(error.to_string()))?;
+                let event: E =
+                    crate::lenient::from_value(body).map_err(|error| RouteError::Payload(error.to_string()))?;
                 handler(header, event).await.into_result().map_err(RouteError::Handler)
             })
         });

@@ -100,6 +100,6 @@ impl EventEntry {
 }
 
 fn decode<E: Event>(body: Value) -> Result<Value, String> {
-    let event: E = serde_json::from_value(body).map_err(|error| error.to_string())?;
+    let event: E = crate::lenient::from_value(body).map_err(|error| error.to_string())?;
     serde_json::to_value(&event).map_err(|error| error.to_string())
 }

@@ -28,34 +28,28 @@ pub struct UserFlow {
     /// 用户 ID — the employee, in the kind of id `employee_type` names.
     ///
     /// Example: `"abd754f7"`
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub user_id: String,
     /// 记录创建者 ID — who created the record, in the kind of id `employee_type` names.
     ///
     /// Example: `"abd754f7"`
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub creator_id: String,
     /// 打卡位置名称 — name of the place of the punch.
     ///
     /// Example: `"西溪八方城"`
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub location_name: String,
     /// 打卡时间 — punch time, Unix seconds as a string. Imports only accept punch times after
     /// 2022-01-01.
     ///
     /// Example: `"1611476284"`
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub check_time: String,
     /// 打卡备注 — a note on the punch.
     ///
     /// Example: `"上班打卡"`
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub comment: String,
     /// 打卡记录 ID — the attendance service's id of this record; ignored on import.
     ///
     /// Example: `"6709359313699356941"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub record_id: Option<String>,
     /// 经度 — longitude of the punch. From the official SDK's model (UserFlow), not the reference page.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -67,13 +61,11 @@ pub struct UserFlow {
     ///
     /// Example: `"b0:b8:67:5c:1d:72"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub ssid: Option<String>,
     /// 打卡 Wi-Fi 的 MAC 地址 — MAC address of the Wi-Fi access point.
     ///
     /// Example: `"b0:b8:67:5c:1d:72"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub bssid: Option<String>,
     /// 是否为外勤打卡 — whether this was a field (off-site) punch; false when unset.
     ///
@@ -95,13 +87,11 @@ pub struct UserFlow {
     ///
     /// Example: `["https://time.clockin.biz/manage/download/6840389754748502021"]`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub photo_urls: Option<Vec<String>>,
     /// 打卡设备 ID — device of the punch; only for punches made in the mini program, ignored on import.
     ///
     /// Example: `"99e0609ee053448596502691a81428654d7ded64c7bd85acd982d26b3636c37d"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub device_id: Option<String>,
     /// 打卡结果 — result of the punch; ignored on import. The pages for reading records say it is not
     /// the real result (currently only `PendingApproval`); read task results from user_tasks/query.
@@ -113,17 +103,14 @@ pub struct UserFlow {
     ///
     /// Example: `"record_123"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub external_id: Option<String>,
     /// 唯一幂等键 — idempotency key; without it an import is not deduplicated.
     ///
     /// Example: `"****_***"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub idempotent_id: Option<String>,
     /// 创建时间 — when the record was created. From the official SDK's model (UserFlow), not the reference page.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub create_time: Option<String>,
 }
 impl Validate for UserFlow {
@@ -221,27 +208,21 @@ impl CheckResult {
 pub struct UserTask {
     /// 打卡记录 ID — id of this task result.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub result_id: Option<String>,
     /// 用户 ID — the employee, in the kind of id `employee_type` names.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub user_id: Option<String>,
     /// 用户姓名 — the employee's name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub employee_name: Option<String>,
     /// 日期 — the day, as a yyyyMMdd number.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub day: Option<i32>,
     /// 考勤组 ID — attendance group (see groups/get); "1" means the employee is in no group.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub group_id: Option<String>,
     /// 班次 ID — shift (see shifts/get); "9" means the default shift.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub shift_id: Option<String>,
     /// 用户考勤记录 — the day's attendance records, one per shift segment.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -257,14 +238,12 @@ impl Validate for UserTask {
 pub struct TaskResult {
     /// 上班打卡记录 ID — id of the check-in punch record.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub check_in_record_id: Option<String>,
     /// 上班打卡记录 — the check-in punch record.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub check_in_record: Option<crate::attendance::v1::types::UserFlow>,
     /// 下班打卡记录 ID — id of the check-out punch record.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub check_out_record_id: Option<String>,
     /// 下班打卡记录 — the check-out punch record.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -287,11 +266,9 @@ pub struct TaskResult {
     >,
     /// 上班打卡时间 — check-in time (the page's wording), Unix seconds as a string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub check_in_shift_time: Option<String>,
     /// 下班打卡时间 — check-out time (the page's wording), Unix seconds as a string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub check_out_shift_time: Option<String>,
     /// 班次类型 — whether this segment is a normal or an overtime segment.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -446,26 +423,22 @@ pub struct Shift {
     ///
     /// Example: `"6919358778597097404"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub shift_id: Option<String>,
     /// 班次名称 — the shift's name.
     ///
     /// Example: `"早班"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub shift_name: Option<String>,
     /// 打卡次数 — number of punches (the create page calls this a legacy field; `punch_time_rule` decides).
     ///
     /// Example: `1`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub punch_times: Option<i32>,
     /// 班次负责人 — shift leaders, ids of the kind `employee_type` names. The get, query and list pages
     /// call this field invalid and say not to use it.
     ///
     /// Example: `["456123"]`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub sub_shift_leader_ids: Option<Vec<String>>,
     /// 是否弹性打卡 — whether the shift has flexible punch times.
     ///
@@ -477,7 +450,6 @@ pub struct Shift {
     ///
     /// Example: `60`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub flexible_minutes: Option<i32>,
     /// 弹性打卡时间设置 — flexible punch settings.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -518,7 +490,6 @@ pub struct Shift {
     ///
     /// Example: `40`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub late_minutes_as_serious_late: Option<i32>,
     /// 半天分割规则 — how the day is split into halves (Feishu People enterprise edition only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -539,7 +510,6 @@ pub struct Shift {
     ///
     /// Example: `"6919358778597097404"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub id: Option<String>,
     /// 休息弹性设置 — flexible rest settings (not listed by the shift/list page).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -583,12 +553,10 @@ pub struct ShiftFlexibleRule {
     /// 下班最多可早走 — minutes one may leave early (as many as one arrived early), in minutes.
     ///
     /// Example: `60`
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub flexible_early_minutes: i32,
     /// 上班最多可晚到 — minutes one may arrive late (then leaving as much later), in minutes.
     ///
     /// Example: `60`
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub flexible_late_minutes: i32,
 }
 impl Validate for ShiftFlexibleRule {}
@@ -598,49 +566,40 @@ pub struct ShiftPunchTimeRule {
     /// 上班时间 — start of work, hh:mm.
     ///
     /// Example: `"9:00"`
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub on_time: String,
     /// 下班时间 — end of work, hh:mm; past midnight it keeps counting from 24, e.g. 2 a.m. next day is
     /// "26:00".
     ///
     /// Example: `"18:00"`
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub off_time: String,
     /// 晚到多久记为迟到 — minutes late after which an arrival counts as late.
     ///
     /// Example: `30`
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub late_minutes_as_late: i32,
     /// 晚到多久记为缺卡 — minutes late after which an arrival counts as a missing punch.
     ///
     /// Example: `60`
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub late_minutes_as_lack: i32,
     /// 最早多久可打上班卡 — how many minutes before start of work the on-duty punch opens (at most 720).
     ///
     /// Example: `60`
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub on_advance_minutes: i32,
     /// 早退多久记为早退 — minutes early after which leaving counts as leaving early.
     ///
     /// Example: `30`
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub early_minutes_as_early: i32,
     /// 早退多久记为缺卡 — minutes early after which leaving counts as a missing punch.
     ///
     /// Example: `60`
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub early_minutes_as_lack: i32,
     /// 最晚多久可打下班卡 — how many minutes after end of work the off-duty punch stays open (at most 960).
     ///
     /// Example: `60`
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub off_delay_minutes: i32,
     /// 晚到多久记为严重迟到 — minutes late after which an arrival counts as seriously late.
     ///
     /// Example: `40`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub late_minutes_as_serious_late: Option<i32>,
     /// 不需要打上班卡 — on create, true means no on-duty punch is needed (the first segment must be
     /// false). The get, query and list pages state the opposite meaning for answers: true means the
@@ -689,12 +648,10 @@ pub struct ShiftLateOffLateOnRule {
     /// 晚走多久 — minutes left late, in minutes.
     ///
     /// Example: `60`
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub late_off_minutes: i32,
     /// 晚到多久 — minutes one may then arrive late, in minutes.
     ///
     /// Example: `30`
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub late_on_minutes: i32,
 }
 impl Validate for ShiftLateOffLateOnRule {}
@@ -704,12 +661,10 @@ pub struct ShiftRestRule {
     /// 休息开始 — start of the rest (the get page says mm:ss, its example is hh:mm).
     ///
     /// Example: `"13:00"`
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub rest_begin_time: String,
     /// 休息结束 — end of the rest.
     ///
     /// Example: `"14:00"`
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub rest_end_time: String,
 }
 impl Validate for ShiftRestRule {}
@@ -719,12 +674,10 @@ pub struct ShiftOvertimeRule {
     /// 开始时间 — start of the overtime period.
     ///
     /// Example: `"9:00"`
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub on_overtime: String,
     /// 结束时间 — end of the overtime period.
     ///
     /// Example: `"18:00"`
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub off_overtime: String,
 }
 impl Validate for ShiftOvertimeRule {}
@@ -740,7 +693,6 @@ pub struct ShiftMiddleTimeRule {
     ///
     /// Example: `"12:00"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub fixed_middle_time: Option<String>,
 }
 impl Validate for ShiftMiddleTimeRule {
@@ -924,7 +876,6 @@ pub struct ShiftRestTimeFlexibleConfig {
     ///
     /// Example: `0`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub late_mins: Option<i32>,
 }
 impl Validate for ShiftRestTimeFlexibleConfig {
@@ -949,27 +900,22 @@ pub struct UserDailyShift {
     /// 考勤组 ID — the attendance group (see groups/create, groups/search, user_tasks/query; usable with groups/get).
     ///
     /// Example: `"6737202939523236110"`
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub group_id: String,
     /// 班次 ID — the shift (see shifts/query, shifts/create; usable with shifts/get); "0" means a rest day.
     ///
     /// Example: `"6753520403404030215"`
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub shift_id: String,
     /// 月份 — the month, a yyyyMM number.
     ///
     /// Example: `202101`
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub month: i32,
     /// 用户 ID — the employee, in the kind of id `employee_type` names.
     ///
     /// Example: `"abd754f7"`
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub user_id: String,
     /// 日期 — day of the month (at most 31).
     ///
     /// Example: `21`
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub day_no: i32,
     /// 是否清空班次 — true clears the day's shift; it takes precedence over `shift_id`, which is then ignored.
     ///
@@ -998,22 +944,18 @@ pub struct UserTmpDailyShift {
     /// 考勤组 ID — the attendance group (see groups/create, groups/search, user_tasks/query; usable with groups/get).
     ///
     /// Example: `"6737202939523236110"`
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub group_id: String,
     /// 用户 ID — the employee, in the kind of id `employee_type` names.
     ///
     /// Example: `"abd754f7"`
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub user_id: String,
     /// 日期 — the day, a yyyymmdd number such as 20240120.
     ///
     /// Example: `20240120`
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub date: i32,
     /// 班次名称 — name of the temporary shift.
     ///
     /// Example: `"临时早班"`
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub shift_name: String,
     /// 打卡规则 — the temporary shift's on/off segments, at most 6.
     pub punch_time_simple_rules: Vec<crate::attendance::v1::types::PunchTimeSimpleRule>,
@@ -1034,12 +976,10 @@ pub struct PunchTimeSimpleRule {
     /// 上班时间 — start of work, HH:MM (the page's examples write a full-width colon, "9：00").
     ///
     /// Example: `"9：00"`
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub on_time: String,
     /// 下班时间 — end of work, HH:MM; 2 a.m. the next day is "26:00".
     ///
     /// Example: `"18：00"`
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub off_time: String,
 }
 impl Validate for PunchTimeSimpleRule {}
@@ -1062,11 +1002,9 @@ impl DeptType {
 pub struct GroupMeta {
     /// 考勤组 ID — the group's id, usable with groups/get.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub group_id: Option<String>,
     /// 考勤组名称 — the group's name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub group_name: Option<String>,
 }
 impl Validate for GroupMeta {}
@@ -1079,55 +1017,46 @@ pub struct GroupInput {
     ///
     /// Example: `"6919358128597097404"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub group_id: Option<String>,
     /// 考勤组名称 — the group's name.
     ///
     /// Example: `"开心考勤"`
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub group_name: String,
     /// 时区 — the group's time zone.
     ///
     /// Example: `"Asia/Shanghai"`
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub time_zone: String,
     /// 绑定的部门 ID — departments in the group, per `dept_type`; takes precedence over
     /// `need_punch_members` when both are given.
     ///
     /// Example: `["od-fcb45c28a45311afd440b7869541fce8"]`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub bind_dept_ids: Option<Vec<String>>,
     /// 排除的部门 ID — excluded departments; the page says this field has been retired.
     ///
     /// Example: `["od-fcb45c28a45311afd440b7869541fce8"]`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub except_dept_ids: Option<Vec<String>>,
     /// 绑定的用户 ID — users in the group, per `employee_type`; takes precedence over
     /// `need_punch_members` when both are given.
     ///
     /// Example: `["52aa1fa1"]`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub bind_user_ids: Option<Vec<String>>,
     /// 排除的用户 ID — excluded users; the page says this field has been retired.
     ///
     /// Example: `["52aa1fa1"]`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub except_user_ids: Option<Vec<String>>,
     /// 考勤主负责人 ID 列表 — the group's main owners, per `employee_type`; each needs at least
     /// attendance group admin rights.
     ///
     /// Example: `["2bg4a9be"]`
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub group_leader_ids: Vec<String>,
     /// 考勤子负责人 ID 列表 — the group's deputy owners, per `employee_type`.
     ///
     /// Example: `["52aa1fa1"]`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub sub_group_leader_ids: Option<Vec<String>>,
     /// 是否允许外勤打卡 — whether field (off-site) punches are allowed; unset by default.
     ///
@@ -1168,7 +1097,6 @@ pub struct GroupInput {
     ///
     /// Example: `50`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub adjust_range: Option<i32>,
     /// 是否允许 PC 端打卡 — whether punching from a desktop computer is allowed.
     ///
@@ -1190,7 +1118,6 @@ pub struct GroupInput {
     ///
     /// Example: `3`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub remedy_limit_count: Option<i32>,
     /// 是否限制补卡时间 — whether make-up punches must be made within some days.
     ///
@@ -1201,7 +1128,6 @@ pub struct GroupInput {
     ///
     /// Example: `3`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub remedy_date_num: Option<i32>,
     /// 允许缺卡补卡 — a missing punch may be made up; needs `allow_remedy`.
     ///
@@ -1282,7 +1208,6 @@ pub struct GroupInput {
     ///
     /// Example: `300`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub gps_range: Option<i32>,
     /// 地址列表 — punch places; they are appended to the group's existing list, never replace it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1295,7 +1220,6 @@ pub struct GroupInput {
     /// shifts/list or shifts/query); scheduled shifts or free hours: an empty list.
     ///
     /// Example: `["xxx","0","xxx","xxx","0","xxx","xxx","xxx"]`
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub punch_day_shift_ids: Vec<String>,
     /// 配置自由班制 — settings of a free-hours group.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1333,14 +1257,12 @@ pub struct GroupInput {
     ///
     /// Example: `1`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub remedy_period_custom_date: Option<i32>,
     /// 打卡类型 — allowed punch methods as bit flags, summed: 1 GPS, 2 Wi-Fi, 4 attendance machine,
     /// 8 IP (e.g. 3 = GPS and Wi-Fi).
     ///
     /// Example: `1`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub punch_type: Option<i32>,
     /// 休息日打卡需审批 — punches on rest days need approval; when true, a rest day starts at 4:00.
     ///
@@ -1415,14 +1337,12 @@ pub struct GroupInput {
     ///
     /// Example: `["od-fcb45c28a45311afd440b7869541fce8"]`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub bind_default_dept_ids: Option<Vec<String>>,
     /// 参与无需打卡的人员 ID 列表 — users who need not punch, per `employee_type`; take precedence over
     /// `no_need_punch_members`.
     ///
     /// Example: `["dd31248a"]`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub bind_default_user_ids: Option<Vec<String>>,
     /// 加班打卡规则 — overtime punch rules.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1431,7 +1351,6 @@ pub struct GroupInput {
     ///
     /// Example: `"7302191700771358252"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub new_calendar_id: Option<String>,
     /// 定位不准时是否允许申请打卡 — whether employees may apply for a punch when location is inaccurate.
     ///
@@ -1499,39 +1418,30 @@ impl Validate for GroupInput {
 pub struct Group {
     /// 考勤组 ID — the group's id, usable with groups/get.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub group_id: Option<String>,
     /// 考勤组名称 — the group's name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub group_name: Option<String>,
     /// 时区 — the group's time zone.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub time_zone: Option<String>,
     /// 绑定的部门 ID — departments in the group, per `dept_type`; take precedence over `need_punch_members`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub bind_dept_ids: Option<Vec<String>>,
     /// 排除的部门 ID — excluded departments; the page says this field has been retired.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub except_dept_ids: Option<Vec<String>>,
     /// 绑定的用户 ID — users in the group, per `employee_type`; take precedence over `need_punch_members`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub bind_user_ids: Option<Vec<String>>,
     /// 排除的用户 ID — excluded users; the page says this field has been retired.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub except_user_ids: Option<Vec<String>>,
     /// 考勤主负责人 ID 列表 — the group's main owners, per `employee_type`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub group_leader_ids: Option<Vec<String>>,
     /// 考勤子负责人 ID 列表 — the group's deputy owners, per `employee_type`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub sub_group_leader_ids: Option<Vec<String>>,
     /// 是否允许外勤打卡 — whether field (off-site) punches are allowed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1556,7 +1466,6 @@ pub struct Group {
     pub out_punch_allowed_adjust_addr: Option<bool>,
     /// 微调范围 — how far (metres) an address may be fine-tuned; 50 by default.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub adjust_range: Option<i32>,
     /// 是否允许 PC 端打卡 — whether punching from a desktop computer is allowed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1570,14 +1479,12 @@ pub struct Group {
     pub remedy_limit: Option<bool>,
     /// 补卡次数 — the cap on make-up punches.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub remedy_limit_count: Option<i32>,
     /// 是否限制补卡时间 — whether make-up punches must be made within some days.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub remedy_date_limit: Option<bool>,
     /// 补卡时间 — within how many days a make-up punch must be made.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub remedy_date_num: Option<i32>,
     /// 允许缺卡补卡 — a missing punch may be made up; needs `allow_remedy`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1629,7 +1536,6 @@ pub struct Group {
     pub machines: Option<Vec<crate::attendance::v1::types::GroupMachine>>,
     /// GPS 打卡的有效范围 — radius (metres) within which a GPS punch counts; the pages advise against using it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub gps_range: Option<i32>,
     /// 地址列表 — punch places.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1640,7 +1546,6 @@ pub struct Group {
     /// 班次 ID 列表 — fixed shifts only: the shift of each weekday, Monday to Sunday ("0" for a rest
     /// day), usable with shifts/get.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub punch_day_shift_ids: Option<Vec<String>>,
     /// 配置自由班制 — settings of a free-hours group.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1669,24 +1574,19 @@ pub struct Group {
     pub remedy_period_type: Option<crate::attendance::v1::types::GroupRemedyPeriodType>,
     /// 补卡自定义周期起始日期 — first day of the month of a custom make-up punch period.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub remedy_period_custom_date: Option<i32>,
     /// 打卡类型 — allowed punch methods as bit flags, summed: 1 GPS, 2 Wi-Fi, 4 attendance machine,
     /// 8 IP (e.g. 3 = GPS and Wi-Fi).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub punch_type: Option<i32>,
     /// 生效时间 — when the settings take effect, Unix seconds as a string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub effect_time: Option<String>,
     /// 固定班次生效时间 — when the fixed shifts take effect, Unix seconds as a string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub fixshift_effect_time: Option<String>,
     /// 人员、部门变动生效时间 — when changes to the group's members and departments take effect, Unix seconds as a string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub member_effect_time: Option<String>,
     /// 休息日打卡需审批 — punches on rest days need approval.
     #[serde(rename = "rest_clockIn_need_approval")]
@@ -1744,18 +1644,15 @@ pub struct Group {
     pub org_change_auto_adjust: Option<bool>,
     /// 参与无需打卡的部门 ID 列表 — departments that need not punch, per `dept_type`; take precedence over `no_need_punch_members`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub bind_default_dept_ids: Option<Vec<String>>,
     /// 参与无需打卡的人员 ID 列表 — users who need not punch, per `employee_type`; take precedence over `no_need_punch_members`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub bind_default_user_ids: Option<Vec<String>>,
     /// 加班打卡规则 — overtime punch rules.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub overtime_clock_cfg: Option<crate::attendance::v1::types::GroupOvertimeClockCfg>,
     /// 节假日 ID — id of the custom holiday calendar the group uses, if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub new_calendar_id: Option<String>,
     /// 定位不准时是否允许申请打卡 — whether employees may apply for a punch when location is inaccurate.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1985,7 +1882,6 @@ pub struct GroupAntiCheatConfig {
     ///
     /// Example: `1`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub allow_change_device_num: Option<i32>,
     /// 疑似作弊打卡时的处理方式 — what happens to a suspected cheat punch; needed when `intercept_suspected_cheat_punch` is on.
     ///
@@ -2020,12 +1916,10 @@ pub struct GroupMachine {
     /// 考勤机序列号 — the machine's serial number.
     ///
     /// Example: `"FS0701"`
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub machine_sn: String,
     /// 考勤机名称 — the machine's name.
     ///
     /// Example: `"创实 9 楼"`
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub machine_name: String,
 }
 impl Validate for GroupMachine {}
@@ -2072,12 +1966,10 @@ impl GroupMapType {
 pub struct GroupLocation {
     /// 地址 ID — the system's id of the place, in answers only (the get page says it is passed through and unused for now).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub location_id: Option<String>,
     /// 地址名称 — name of the place.
     ///
     /// Example: `"浙江省杭州市余杭区五常街道木桥头西溪八方城"`
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub location_name: String,
     /// 地址类型 — how punches at this place are recognised.
     ///
@@ -2097,13 +1989,11 @@ pub struct GroupLocation {
     ///
     /// Example: `"TP-Link-af12ca"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub ssid: Option<String>,
     /// Wi-Fi 的 MAC 地址 — MAC address of the Wi-Fi access point.
     ///
     /// Example: `"08:00:20:0A:8C:6D"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub bssid: Option<String>,
     /// 地图类型 — map provider of the coordinates.
     ///
@@ -2114,25 +2004,21 @@ pub struct GroupLocation {
     ///
     /// Example: `"北京市海淀区中航广场"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub address: Option<String>,
     /// IP 地址 — IP address for IP punches.
     ///
     /// Example: `"122.224.123.146"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub ip: Option<String>,
     /// 额外信息 — extra information, such as the network carrier.
     ///
     /// Example: `"中国电信"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub feature: Option<String>,
     /// GPS 打卡的有效范围 — radius (metres) of a GPS punch; the create request table calls it a historical field with no effect.
     ///
     /// Example: `300`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub gps_range: Option<i32>,
 }
 impl Validate for GroupLocation {
@@ -2146,11 +2032,9 @@ impl Validate for GroupLocation {
 pub struct GroupFreeClockSetting {
     /// 打卡模式 — the punch mode, as a number the page does not enumerate.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub clock_mode: Option<i32>,
     /// 最小打卡间隔 — the shortest time allowed between two punches.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub clock_internal_hhmm: Option<i32>,
 }
 impl Validate for GroupFreeClockSetting {}
@@ -2160,17 +2044,14 @@ pub struct GroupFreePunchCfg {
     /// 自由班制打卡开始时间 — earliest punch time, as H:MM without a leading zero on hours before 10 (e.g. 7:00).
     ///
     /// Example: `"7:00"`
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub free_start_time: String,
     /// 自由班制打卡结束时间 — latest punch time, as H:MM without a leading zero on hours before 10.
     ///
     /// Example: `"18:00"`
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub free_end_time: String,
     /// 打卡的时间 — work days as 7 digits, Monday to Sunday: 1 works, 0 rests (1111100: Monday to Friday).
     ///
     /// Example: `1111100`
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub punch_day: i32,
     /// 工作日不打卡记为缺卡 — a work day without a punch counts as a missing punch.
     ///
@@ -2186,7 +2067,6 @@ pub struct GroupFreePunchCfg {
     ///
     /// Example: `480`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub work_hours: Option<i32>,
     /// 自由班制的打卡配置 — how punches are taken in a free-hours group (group/get lists it).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -2215,12 +2095,10 @@ pub struct GroupPunchSpecialDateShift {
     /// 打卡日期 — the date, as a yyyyMMdd number.
     ///
     /// Example: `20190101`
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub punch_day: i32,
     /// 班次 ID — the shift on that date (ids from shifts/list or shifts/query; details with shifts/get).
     ///
     /// Example: `"6919668827865513935"`
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub shift_id: String,
 }
 impl Validate for GroupPunchSpecialDateShift {}
@@ -2256,25 +2134,21 @@ pub struct GroupLeaveNeedPunchCfg {
     ///
     /// Example: `0`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub late_minutes_as_late: Option<i32>,
     /// 晚到超过多久记为缺卡 — minutes late after which a punch counts as missing.
     ///
     /// Example: `0`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub late_minutes_as_lack: Option<i32>,
     /// 早走超过多久记为早退 — minutes early after which a punch counts as leaving early.
     ///
     /// Example: `0`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub early_minutes_as_early: Option<i32>,
     /// 早走超过多久记为缺卡 — minutes early after which a punch counts as missing.
     ///
     /// Example: `0`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub early_minutes_as_lack: Option<i32>,
     /// 班次中间无需打卡 — leave or going out in the middle of a shift needs no punch before leaving or
     /// after returning (gray-release tenants only); the pages say it has no effect for business trips.
@@ -2424,19 +2298,16 @@ pub struct GroupScopeGroup {
     ///
     /// Example: `["ec8ddg56"]`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub member_ids: Option<Vec<String>>,
     /// 自定义字段 ID — unique key of an enterprise-edition custom field, from Feishu People; the create page says this is not supported yet.
     ///
     /// Example: `"123213123"`
     #[serde(rename = "custom_field_ID")]
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub custom_field_id: Option<String>,
     /// 自定义字段对象类型 — object type of the custom field: "Employment" (employment record) or "Person"
     /// (personal record); the create page says this is not supported yet.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub custom_field_obj_type: Option<String>,
 }
 impl Validate for GroupScopeGroup {
@@ -2453,13 +2324,11 @@ pub struct GroupScopeValue {
     ///
     /// Example: `"CH"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub key: Option<String>,
     /// 名称 — the value's display name.
     ///
     /// Example: `"中国大陆"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub name: Option<String>,
 }
 impl Validate for GroupScopeValue {}
@@ -2518,12 +2387,10 @@ pub struct UserApproval {
     /// 审批提交人 ID — who submitted the approval, in the kind of id `employee_type` names.
     ///
     /// Example: `"abd754f7"`
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub user_id: String,
     /// 审批作用日期 — the day the approval applies to, yyyyMMdd.
     ///
     /// Example: `"20210104"`
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub date: String,
     /// 外出信息 — outings (time out of the office).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -2543,7 +2410,6 @@ pub struct UserApproval {
     ///
     /// Example: `"0"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub time_zone: Option<String>,
 }
 impl Validate for UserApproval {
@@ -2561,14 +2427,12 @@ pub struct UserOut {
     ///
     /// Example: `"6737202939523236113"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub approval_id: Option<String>,
     /// 外出类型唯一 ID — identifies one kind of outing (e.g. the third-party id of in-town or out-of-town
     /// outings) and so must be unique per kind (i.e. per `i18n_names`). The pages say it is shorter
     /// than 14 characters, but their own examples are 32 long; no length bound is enforced.
     ///
     /// Example: `"9496E43696967658A512969523E89870"`
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub uniq_id: String,
     /// 外出时长单位 — unit of the outing's length.
     ///
@@ -2577,18 +2441,15 @@ pub struct UserOut {
     /// 外出时长 — the outing's length in seconds, whatever `unit` says.
     ///
     /// Example: `3600`
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub interval: i32,
     /// 开始时间 — start, "yyyy-MM-dd HH:mm:ss". Answers give it in the time zone of the submitter's
     /// current attendance group (UTC if the submitter has left).
     ///
     /// Example: `"2021-01-04 09:00:00"`
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub start_time: String,
     /// 结束时间 — end, "yyyy-MM-dd HH:mm:ss", in the same time zone as `start_time`.
     ///
     /// Example: `"2021-01-04 19:00:00"`
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub end_time: String,
     /// 外出多语言展示 — the outing kind's name in Chinese, English and Japanese.
     pub i18n_names: crate::attendance::v1::types::I18nNames,
@@ -2596,48 +2457,40 @@ pub struct UserOut {
     /// (`ch`, `en` or `ja`; this page lists no values for outings).
     ///
     /// Example: `"ch"`
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub default_locale: String,
     /// 外出理由 — reason for the outing.
     ///
     /// Example: `"外出办事"`
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub reason: String,
     /// 审批通过时间 — when the approval passed, "yyyy-MM-dd HH:mm:ss"; answers only.
     ///
     /// Example: `"2021-01-04 12:00:00"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub approve_pass_time: Option<String>,
     /// 审批申请时间 — when the approval was requested, "yyyy-MM-dd HH:mm:ss"; answers only.
     ///
     /// Example: `"2021-01-04 11:00:00"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub approve_apply_time: Option<String>,
     /// 唯一幂等键 — idempotency key against creating the outing twice, e.g. the third-party record id.
     ///
     /// Example: `"1233432312"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub idempotent_id: Option<String>,
     /// 更正流程实例 ID — correction process instances; set by the system, not sent on write.
     ///
     /// Example: `["7304865941202929196"]`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub correct_process_id: Option<Vec<String>>,
     /// 撤销流程实例 ID — cancellation process instances; set by the system, not sent on write.
     ///
     /// Example: `["7304865941202929196"]`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub cancel_process_id: Option<Vec<String>>,
     /// 发起流程实例 ID — originating process instances; set by the system, not sent on write.
     ///
     /// Example: `["7304865941202929196"]`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub process_id: Option<Vec<String>>,
 }
 impl Validate for UserOut {
@@ -2653,7 +2506,6 @@ pub struct UserLeave {
     ///
     /// Example: `"6737202939523236113"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub approval_id: Option<String>,
     /// 请假的 uniq_id — the create page's request table calls it the approval instance id, its
     /// answer table and the query page call it the unique id of a leave kind (one per `i18n_names`,
@@ -2661,7 +2513,6 @@ pub struct UserLeave {
     ///
     /// Example: `"6852582717813440527"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub uniq_id: Option<String>,
     /// 假期时长单位 — unit of the leave's length.
     ///
@@ -2670,18 +2521,15 @@ pub struct UserLeave {
     /// 假期时长 — the leave's length in seconds, whatever `unit` says.
     ///
     /// Example: `3600`
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub interval: i32,
     /// 开始时间 — start, "yyyy-MM-dd HH:mm:ss". Answers give it in the time zone of the submitter's
     /// current attendance group (UTC if the submitter has left).
     ///
     /// Example: `"2021-01-04 09:00:00"`
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub start_time: String,
     /// 结束时间 — end, "yyyy-MM-dd HH:mm:ss", in the same time zone as `start_time`.
     ///
     /// Example: `"2021-01-04 19:00:00"`
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub end_time: String,
     /// 假期多语言展示 — the leave kind's name in Chinese, English and Japanese.
     pub i18n_names: crate::attendance::v1::types::I18nNames,
@@ -2692,25 +2540,21 @@ pub struct UserLeave {
     /// 请假理由 — reason for the leave.
     ///
     /// Example: `"家里有事"`
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub reason: String,
     /// 审批通过时间 — when the approval passed, "yyyy-MM-dd HH:mm:ss"; answers only.
     ///
     /// Example: `"2021-01-04 12:00:00"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub approve_pass_time: Option<String>,
     /// 审批申请时间 — when the approval was requested, "yyyy-MM-dd HH:mm:ss"; answers only.
     ///
     /// Example: `"2021-01-04 11:00:00"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub approve_apply_time: Option<String>,
     /// 唯一幂等键 — idempotency key against creating the leave twice, e.g. the third-party record id.
     ///
     /// Example: `"1233432312"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub idempotent_id: Option<String>,
     /// 请假具体时间 — the leave's times per day, as computed from the shifts.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -2739,7 +2583,6 @@ pub struct UserOvertimeWork {
     ///
     /// Example: `"6737202939523236113"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub approval_id: Option<String>,
     /// 加班时长 — overtime length. Only used for the calculation once technical support enables it;
     /// by default the length comes from `start_time` and `end_time`.
@@ -2762,42 +2605,35 @@ pub struct UserOvertimeWork {
     /// current attendance group (UTC if the submitter has left).
     ///
     /// Example: `"2021-01-09 09:00:00"`
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub start_time: String,
     /// 结束时间 — end, "yyyy-MM-dd HH:mm:ss", in the same time zone as `start_time`.
     ///
     /// Example: `"2021-01-10 13:00:00"`
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub end_time: String,
     /// 加班事由 — reason for the overtime.
     ///
     /// Example: `"推进项目进度"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub reason: Option<String>,
     /// 唯一幂等键 — idempotency key against creating the overtime twice, e.g. the third-party record id.
     ///
     /// Example: `"1233432312"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub idempotent_id: Option<String>,
     /// 更正流程实例 ID — correction process instances; set by the system, not sent on write.
     ///
     /// Example: `["7304865941202929196"]`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub correct_process_id: Option<Vec<String>>,
     /// 撤销流程实例 ID — cancellation process instances; set by the system, not sent on write.
     ///
     /// Example: `["7304865941202929196"]`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub cancel_process_id: Option<Vec<String>>,
     /// 发起流程实例 ID — originating process instances; set by the system, not sent on write.
     ///
     /// Example: `["7304865941202929196"]`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub process_id: Option<Vec<String>>,
 }
 impl Validate for UserOvertimeWork {
@@ -2814,57 +2650,47 @@ pub struct UserTrip {
     ///
     /// Example: `"6737202939523236113"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub approval_id: Option<String>,
     /// 开始时间 — start, "yyyy-MM-dd HH:mm:ss". Answers give it in the time zone of the submitter's
     /// current attendance group (UTC if the submitter has left).
     ///
     /// Example: `"2021-01-04 09:00:00"`
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub start_time: String,
     /// 结束时间 — end, "yyyy-MM-dd HH:mm:ss", in the same time zone as `start_time`.
     ///
     /// Example: `"2021-01-04 19:00:00"`
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub end_time: String,
     /// 出差理由 — reason for the trip.
     ///
     /// Example: `"培训"`
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub reason: String,
     /// 审批通过时间 — when the approval passed, "yyyy-MM-dd HH:mm:ss".
     ///
     /// Example: `"2021-01-04 12:00:00"`
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub approve_pass_time: String,
     /// 审批申请时间 — when the approval was requested, "yyyy-MM-dd HH:mm:ss".
     ///
     /// Example: `"2021-01-04 11:00:00"`
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub approve_apply_time: String,
     /// 唯一幂等键 — idempotency key against creating the trip twice, e.g. the third-party record id.
     ///
     /// Example: `"1233432312"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub idempotent_id: Option<String>,
     /// 更正流程实例 ID — correction process instances; set by the system, not sent on write.
     ///
     /// Example: `["7304865941202929196"]`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub correct_process_id: Option<Vec<String>>,
     /// 撤销流程实例 ID — cancellation process instances; set by the system, not sent on write.
     ///
     /// Example: `["7304865941202929196"]`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub cancel_process_id: Option<Vec<String>>,
     /// 发起流程实例 ID — originating process instances; set by the system, not sent on write.
     ///
     /// Example: `["7304865941202929196"]`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub process_id: Option<Vec<String>>,
     /// 出发地 — where the trip starts (a single place).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -2876,19 +2702,16 @@ pub struct UserTrip {
     ///
     /// Example: `[1]`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub transportation: Option<Vec<i32>>,
     /// 出差类型 — 1 one-way, 2 round trip.
     ///
     /// Example: `1`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub trip_type: Option<i32>,
     /// 出差备注 — a note on the trip.
     ///
     /// Example: `"出差备注"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub remarks: Option<String>,
 }
 impl Validate for UserTrip {
@@ -2905,14 +2728,12 @@ pub struct RegionPlace {
     ///
     /// Example: `"l1"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub region_level: Option<String>,
     /// 地理 ID — the region, as found through the Feishu People (CoreHR) district or city search APIs
     /// (Feishu People enterprise edition only).
     ///
     /// Example: `"6863333418483058189"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub region_id: Option<String>,
 }
 impl Validate for RegionPlace {}
@@ -2923,19 +2744,16 @@ pub struct I18nNames {
     ///
     /// Example: `"中文描述"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub ch: Option<String>,
     /// 英语描述 — English.
     ///
     /// Example: `"English description"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub en: Option<String>,
     /// 日语描述 — Japanese.
     ///
     /// Example: `"日本語の説明"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub ja: Option<String>,
 }
 impl Validate for I18nNames {}
@@ -3119,39 +2937,33 @@ pub struct UserTaskRemedy {
     ///
     /// Example: `"abd754f7"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub user_id: Option<String>,
     /// 补卡日期 — the day of the make-up punch, a yyyyMMdd number.
     ///
     /// Example: `20210701`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub remedy_date: Option<i32>,
     /// 第几次上下班 — which check-in/out pair of the day: 0 the first, 1 the second, 2 the third; 0 for
     /// flexible shifts.
     ///
     /// Example: `0`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub punch_no: Option<i32>,
     /// 上班 / 下班 — 1 check-in, 2 check-out. For flexible shifts user_task_remedys/create says 0,
     /// user_task_remedys/query says 1.
     ///
     /// Example: `1`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub work_type: Option<i32>,
     /// 审批 ID — the approval, for approval_infos/process.
     ///
     /// Example: `"6737202939523236113"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub approval_id: Option<String>,
     /// 补卡时间 — the make-up punch time, "yyyy-MM-dd HH:mm".
     ///
     /// Example: `"2021-07-01 08:00"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub remedy_time: Option<String>,
     /// 补卡状态 — state of the approval. user_task_remedys/create says the value is meaningless there:
     /// a new remedy is always pending until approval_infos/process updates it.
@@ -3163,31 +2975,26 @@ pub struct UserTaskRemedy {
     ///
     /// Example: `"忘记打卡"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub reason: Option<String>,
     /// 补卡时间 — the make-up punch time, Unix seconds as a string (meaningless in create's answer).
     ///
     /// Example: `"1611476284"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub time: Option<String>,
     /// 时区 — time zone of the attendance group at the make-up punch (meaningless in create's answer).
     ///
     /// Example: `"Asia/Shanghai"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub time_zone: Option<String>,
     /// 补卡发起时间 — when the remedy was requested, Unix seconds as a string (meaningless in create's answer).
     ///
     /// Example: `"1611476284"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub create_time: Option<String>,
     /// 补卡状态更新时间 — when its state last changed, Unix seconds as a string (meaningless in create's answer).
     ///
     /// Example: `"1611476284"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub update_time: Option<String>,
 }
 impl Validate for UserTaskRemedy {
@@ -3226,12 +3033,10 @@ pub struct LangText {
     /// 语言码 — language code.
     ///
     /// Example: `"zh_CN"`
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub lang: String,
     /// 文本 — the text in that language.
     ///
     /// Example: `"test"`
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub value: String,
 }
 impl Validate for LangText {}
@@ -3283,7 +3088,6 @@ pub struct UserStatsView {
     /// 视图 ID — id of the view; the path parameter of user_stats_views/update.
     ///
     /// Example: `"TmpZNU5qTTJORFF6T1RnNU5UTTNOakV6TWl0dGIyNTBhQT09"`
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub view_id: String,
     /// 视图类型 — daily or monthly statistics.
     ///
@@ -3292,7 +3096,6 @@ pub struct UserStatsView {
     /// 操作者的用户 ID — the operator whose view this is, in the kind of id `employee_type` names.
     ///
     /// Example: `"ec8ddg56"`
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub user_id: String,
     /// 用户设置字段 — the column groups of the view.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -3310,11 +3113,9 @@ pub struct UserStatsViewItem {
     /// 标题编号 — code of the column group.
     ///
     /// Example: `"522"`
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub code: String,
     /// 标题名称 — name of the column group; only in answers.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub title: Option<String>,
     /// 子标题 — the columns under this group.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -3331,16 +3132,13 @@ pub struct UserStatsViewChildItem {
     /// 子标题编号 — code of the column.
     ///
     /// Example: `"50101"`
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub code: String,
     /// 开关字段 — switch of the column, a string; "0" off, "1" on.
     ///
     /// Example: `"0"`
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub value: String,
     /// 子标题名称 — name of the column; only in answers.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub title: Option<String>,
     /// 列类型 — kind of the column; only in answers.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -3350,11 +3148,9 @@ pub struct UserStatsViewChildItem {
     pub read_only: Option<bool>,
     /// 最小值 — lowest value of the column; only in answers.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub min_value: Option<String>,
     /// 最大值 — highest value of the column; only in answers.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub max_value: Option<String>,
 }
 impl Validate for UserStatsViewChildItem {
@@ -3391,19 +3187,16 @@ pub struct UserSetting {
     /// 用户 ID — the employee, in the kind of id `employee_type` names.
     ///
     /// Example: `"abd754f7"`
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub user_id: String,
     /// 人脸照片文件 ID — file id of the face photo: from files/upload when setting it, and usable with
     /// files/download when reading it.
     ///
     /// Example: `"xxxxxb306842b1c189bc5212eefxxxxx"`
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub face_key: String,
     /// 人脸照片更新时间 — when the face photo was last updated, Unix seconds as a string.
     ///
     /// Example: `"1625681917"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub face_key_update_time: Option<String>,
 }
 impl Validate for UserSetting {}
@@ -3414,7 +3207,6 @@ pub struct LeaveDayRanges {
     ///
     /// Example: `20220501`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub day: Option<i32>,
     /// 时间范围 — the leave's time ranges on that day.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -3450,13 +3242,11 @@ pub struct LeaveTimeRange {
     ///
     /// Example: `1751385600`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub start_time_stamp: Option<i64>,
     /// 结束时间 — when the range ends, Unix seconds.
     ///
     /// Example: `1751385600`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub end_time_stamp: Option<i64>,
 }
 impl Validate for LeaveTimeRange {

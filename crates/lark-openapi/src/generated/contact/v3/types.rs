@@ -8,19 +8,15 @@ use ::lark_runtime::__private::prelude::*;
 pub struct AvatarInfo {
     /// Link to the 72×72 pixel avatar.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub avatar_72: Option<String>,
     /// Link to the 240×240 pixel avatar.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub avatar_240: Option<String>,
     /// Link to the 640×640 pixel avatar.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub avatar_640: Option<String>,
     /// Link to the avatar at its original size.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub avatar_origin: Option<String>,
 }
 impl Validate for AvatarInfo {}
@@ -29,7 +25,6 @@ impl Validate for AvatarInfo {}
 pub struct CustomAttrEvent {
     /// Keys of the directory fields concerned.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub contact_field_key: Option<Vec<String>>,
     /// Whether open platform API access to the fields is switched on.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -41,7 +36,6 @@ impl Validate for CustomAttrEvent {}
 pub struct DepartmentDetail {
     /// The department's id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub department_id: Option<String>,
     /// The department's name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -81,7 +75,6 @@ pub struct DepartmentEventLeadersItem {
     pub leader_type: Option<DepartmentEventLeadersItemLeaderType>,
     /// The leader's open_id.
     #[serde(rename = "leaderID", default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub leader_id: Option<String>,
 }
 impl Validate for DepartmentEventLeadersItem {
@@ -94,31 +87,24 @@ impl Validate for DepartmentEventLeadersItem {
 pub struct DepartmentEvent {
     /// The department's name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub name: Option<String>,
     /// The parent department's open_department_id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub parent_department_id: Option<String>,
     /// The department's custom department_id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub department_id: Option<String>,
     /// The department's open_department_id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub open_department_id: Option<String>,
     /// The open_id of the department's manager.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub leader_user_id: Option<String>,
     /// The id of the department's group chat; the chat info endpoint gives its details.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub chat_id: Option<String>,
     /// Where the department sorts among its siblings; smaller values come first.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub order: Option<i32>,
     /// The department's status.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -148,15 +134,12 @@ impl Validate for DepartmentEvent {
 pub struct DepartmentI18nName {
     /// The Chinese name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub zh_cn: Option<String>,
     /// The Japanese name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub ja_jp: Option<String>,
     /// The English name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub en_us: Option<String>,
 }
 impl Validate for DepartmentI18nName {}
@@ -165,7 +148,6 @@ impl Validate for DepartmentI18nName {}
 pub struct DepartmentPath {
     /// Ids of the departments along the path.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub department_ids: Option<Vec<String>>,
     /// The name of the path.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -181,7 +163,6 @@ impl Validate for DepartmentPath {
 pub struct DepartmentPathName {
     /// The default name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub name: Option<String>,
     /// The name in other languages.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -227,14 +208,12 @@ impl FunctionalRoleMemberScopeType {
 pub struct FunctionalRoleMember {
     /// The member's user id, in the kind `user_id_type` names.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub user_id: Option<String>,
     /// How far the member's administration scope reaches.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scope_type: Option<FunctionalRoleMemberScopeType>,
     /// The departments in the scope, in the kind `department_id_type` names; only when `scope_type` is `Part`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub department_ids: Option<Vec<String>>,
 }
 impl Validate for FunctionalRoleMember {
@@ -278,7 +257,6 @@ impl FunctionalRoleMemberResultReason {
 pub struct FunctionalRoleMemberResult {
     /// The member's user id, in the kind `user_id_type` names.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub user_id: Option<String>,
     /// What happened to this member.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -294,11 +272,9 @@ impl Validate for FunctionalRoleMemberResult {
 pub struct JobLevelI18nNameItem {
     /// The language, e.g. zh_cn, en_us or ja_jp.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub locale: Option<String>,
     /// The name in that language.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub value: Option<String>,
 }
 impl Validate for JobLevelI18nNameItem {}
@@ -307,11 +283,9 @@ impl Validate for JobLevelI18nNameItem {}
 pub struct JobLevelI18nDescriptionItem {
     /// The language, e.g. zh_cn, en_us or ja_jp.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub locale: Option<String>,
     /// The description in that language.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub value: Option<String>,
 }
 impl Validate for JobLevelI18nDescriptionItem {}
@@ -320,22 +294,18 @@ impl Validate for JobLevelI18nDescriptionItem {}
 pub struct JobLevel {
     /// The job level's name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub name: Option<String>,
     /// The job level's description.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub description: Option<String>,
     /// Where the job level sorts; smaller values come first.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub order: Option<i32>,
     /// Whether the job level is enabled.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<bool>,
     /// The job level's id, used to update, delete or query it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub job_level_id: Option<String>,
     /// The name in other languages.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -355,11 +325,9 @@ impl Validate for JobLevel {
 pub struct JobTitleI18nNameItem {
     /// The language, e.g. zh_cn, en_us or ja_jp.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub locale: Option<String>,
     /// The name in that language.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub value: Option<String>,
 }
 impl Validate for JobTitleI18nNameItem {}
@@ -368,11 +336,9 @@ impl Validate for JobTitleI18nNameItem {}
 pub struct JobTitle {
     /// The job title's id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub job_title_id: Option<String>,
     /// The job title's name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub name: Option<String>,
     /// The name in other languages.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -391,15 +357,12 @@ impl Validate for JobTitle {
 pub struct ProductI18nName {
     /// The Chinese name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub zh_cn: Option<String>,
     /// The Japanese name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub ja_jp: Option<String>,
     /// The English name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub en_us: Option<String>,
 }
 impl Validate for ProductI18nName {}
@@ -428,7 +391,6 @@ pub struct ScopeDepartmentsItemLeadersItem {
     pub leader_type: Option<ScopeDepartmentsItemLeadersItemLeaderType>,
     /// The leader's open_id.
     #[serde(rename = "leaderID", default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub leader_id: Option<String>,
 }
 impl Validate for ScopeDepartmentsItemLeadersItem {
@@ -441,42 +403,33 @@ impl Validate for ScopeDepartmentsItemLeadersItem {
 pub struct ScopeDepartmentsItem {
     /// The department's name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub name: Option<String>,
     /// The department's name in other languages.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub i18n_name: Option<crate::contact::v3::types::DepartmentI18nName>,
     /// The parent department's id; `0` when the parent is the root.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub parent_department_id: Option<String>,
     /// The department's custom department id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub department_id: Option<String>,
     /// The department's open_department_id, generated by the system.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub open_department_id: Option<String>,
     /// The open_id of the department's manager.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub leader_user_id: Option<String>,
     /// The id of the department's group chat.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub chat_id: Option<String>,
     /// Where the department sorts among its siblings; smaller values come first.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub order: Option<String>,
     /// Custom ids of the department's units.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub unit_ids: Option<Vec<String>>,
     /// Number of users in the department.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub member_count: Option<i32>,
     /// The department's status.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -486,11 +439,9 @@ pub struct ScopeDepartmentsItem {
     pub leaders: Option<Vec<ScopeDepartmentsItemLeadersItem>>,
     /// Employee types allowed in the department group chat (empty: none): 1 full-time, 2 intern, 3 outsourced, 4 contractor, 5 consultant, 6 or another number for custom types.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub group_chat_employee_types: Option<Vec<i32>>,
     /// Number of users whose primary department this is.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub primary_member_count: Option<i32>,
 }
 impl Validate for ScopeDepartmentsItem {
@@ -543,11 +494,9 @@ impl ScopeUsersItemGender {
 pub struct ScopeUsersItemCustomAttrsItemValueGenericUser {
     /// The referenced person's user_id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub id: Option<String>,
     /// The kind of reference; always 1 (a user) for now.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub r#type: Option<i32>,
 }
 impl Validate for ScopeUsersItemCustomAttrsItemValueGenericUser {}
@@ -556,31 +505,24 @@ impl Validate for ScopeUsersItemCustomAttrsItemValueGenericUser {}
 pub struct ScopeUsersItemCustomAttrsItemValue {
     /// For a TEXT field, its value; for an HREF field, the page title.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub text: Option<String>,
     /// For an HREF field, the default URL.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub url: Option<String>,
     /// For an HREF field, the desktop URL, when one is set.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub pc_url: Option<String>,
     /// For an ENUMERATION or PICTURE_ENUM field, the chosen option's id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub option_id: Option<String>,
     /// The value of the option chosen.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub option_value: Option<String>,
     /// For a picture option, the picture's name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub name: Option<String>,
     /// For a picture option, the picture's link.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub picture_url: Option<String>,
     /// For a GENERIC_USER field, the referenced person.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -596,11 +538,9 @@ impl Validate for ScopeUsersItemCustomAttrsItemValue {
 pub struct ScopeUsersItemCustomAttrsItem {
     /// The custom field's type.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub r#type: Option<String>,
     /// The custom field's id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub id: Option<String>,
     /// The custom field's value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -616,35 +556,27 @@ impl Validate for ScopeUsersItemCustomAttrsItem {
 pub struct ScopeUsersItem {
     /// The user's union_id: the same user across the apps of one developer.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub union_id: Option<String>,
     /// The user's user_id, unique in the tenant.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub user_id: Option<String>,
     /// The user's open_id, unique within this app.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub open_id: Option<String>,
     /// The user's name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub name: Option<String>,
     /// The user's English name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub en_name: Option<String>,
     /// The user's alias.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub nickname: Option<String>,
     /// The user's email.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub email: Option<String>,
     /// The user's mobile number.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub mobile: Option<String>,
     /// The user's gender.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -657,57 +589,45 @@ pub struct ScopeUsersItem {
     pub status: Option<crate::contact::v3::types::UserStatus>,
     /// The open_id of the user's direct leader.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub leader_user_id: Option<String>,
     /// The user's work city.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub city: Option<String>,
     /// Country or region code of the user.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub country: Option<String>,
     /// The user's desk or workstation.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub work_station: Option<String>,
     /// When the user joined, in seconds since the Unix epoch.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub join_time: Option<i32>,
     /// The user's employee number.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub employee_no: Option<String>,
     /// The employee type; custom employee types appear as their own numbers (see the employee type list).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub employee_type: Option<i32>,
     /// Custom fields; present only when an administrator has set them up and allowed open platform API access.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub custom_attrs: Option<Vec<ScopeUsersItemCustomAttrsItem>>,
     /// The user's enterprise mailbox; only when the tenant has enabled Feishu Mail.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub enterprise_email: Option<String>,
     /// The user's job title.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub job_title: Option<String>,
     /// Whether the user is suspended.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_frozen: Option<bool>,
     /// The user's job level id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub job_level_id: Option<String>,
     /// The user's job family id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub job_family_id: Option<String>,
     /// Ids of the seats assigned to the user; needs the permission to assign user seats.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub subscription_ids: Option<Vec<String>>,
     /// The user's seat (license) assignments.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -757,15 +677,12 @@ impl Validate for Scope {
 pub struct Unit {
     /// The unit's id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub unit_id: Option<String>,
     /// The unit's name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub name: Option<String>,
     /// The unit's type.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub unit_type: Option<String>,
 }
 impl Validate for Unit {}
@@ -774,26 +691,21 @@ impl Validate for Unit {}
 pub struct UserAssignInfo {
     /// The seat's id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub subscription_id: Option<String>,
     /// The seat's license plan key.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub license_plan_key: Option<String>,
     /// The seat's name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub product_name: Option<String>,
     /// The seat's name in other languages.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub i18n_name: Option<crate::contact::v3::types::ProductI18nName>,
     /// When the seat starts, in seconds since the Unix epoch.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub start_time: Option<String>,
     /// When the seat ends, in seconds since the Unix epoch.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub end_time: Option<String>,
 }
 impl Validate for UserAssignInfo {
@@ -847,18 +759,15 @@ impl UserGroupStatus {
 pub struct UserGroup {
     /// The user group's custom id, 1 to 64 characters.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub user_group_id: Option<String>,
     /// The user group's name, 1 to 100 characters.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub name: Option<String>,
     /// Whether the group's members are kept by hand or computed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<UserGroupType>,
     /// Number of members.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub member_count: Option<i32>,
     /// Where the computation of the group's members stands.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -887,15 +796,12 @@ impl Validate for UserGroup {
 pub struct UserId {
     /// The user's union_id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub union_id: Option<String>,
     /// The user's user_id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub user_id: Option<String>,
     /// The user's open_id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub open_id: Option<String>,
 }
 impl Validate for UserId {}
@@ -904,15 +810,12 @@ impl Validate for UserId {}
 pub struct UserOrder {
     /// The department this position applies to, in the kind `department_id_type` names.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub department_id: Option<String>,
     /// The user's position within that department; larger values come first.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub user_order: Option<i32>,
     /// This department's position among the user's departments; larger values come first.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub department_order: Option<i32>,
     /// Whether this is the user's primary department, the one with the largest `department_order`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -944,11 +847,9 @@ impl Validate for UserStatus {}
 pub struct WorkCityI18nNameItem {
     /// The language, e.g. zh_cn, en_us or ja_jp.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub locale: Option<String>,
     /// The name in that language.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub value: Option<String>,
 }
 impl Validate for WorkCityI18nNameItem {}
@@ -957,11 +858,9 @@ impl Validate for WorkCityI18nNameItem {}
 pub struct WorkCity {
     /// The work city's id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub work_city_id: Option<String>,
     /// The work city's name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub name: Option<String>,
     /// The name in other languages.
     #[serde(default, skip_serializing_if = "Option::is_none")]

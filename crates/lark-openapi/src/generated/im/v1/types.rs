@@ -301,15 +301,12 @@ impl ChatChangeGroupMessageType {
 pub struct ChatChange {
     /// The chat's avatar.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub avatar: Option<String>,
     /// The chat's name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub name: Option<String>,
     /// The chat's description.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub description: Option<String>,
     /// The chat's name in several languages.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -378,11 +375,9 @@ impl Validate for ChatChange {
 pub struct ChatMemberUser {
     /// The user's name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub name: Option<String>,
     /// The key of the user's tenant, its unique id on Feishu.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub tenant_key: Option<String>,
     /// The user's ids.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -398,23 +393,18 @@ impl Validate for ChatMemberUser {
 pub struct ChatMenuItemRedirectLink {
     /// The link for every client; must start with http or https.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub common_url: Option<String>,
     /// The link on iOS (defaults to `common_url`); must start with http or https.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub ios_url: Option<String>,
     /// The link on Android (defaults to `common_url`); must start with http or https.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub android_url: Option<String>,
     /// The link on desktop (defaults to `common_url`); must start with http or https.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub pc_url: Option<String>,
     /// The link on the web client (defaults to `common_url`); must start with http or https.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub web_url: Option<String>,
 }
 impl Validate for ChatMenuItemRedirectLink {}
@@ -423,7 +413,6 @@ impl Validate for ChatMenuItemRedirectLink {}
 pub struct ChatTabConfig {
     /// The tab's icon, an image_key from an image uploaded for messages.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub icon_key: Option<String>,
     /// Whether the tab opens embedded inside the app.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -435,19 +424,15 @@ impl Validate for ChatTabConfig {}
 pub struct ChatTabContent {
     /// For a url tab, its address (http or https).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub url: Option<String>,
     /// For a doc tab, the cloud document's link (http or https); the caller must be a collaborator on it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub doc: Option<String>,
     /// For a meeting-minutes tab, its address; read only.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub meeting_minute: Option<String>,
     /// For a task tab, its address; read only.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub task: Option<String>,
 }
 impl Validate for ChatTabContent {}
@@ -456,15 +441,12 @@ impl Validate for ChatTabContent {}
 pub struct I18nNames {
     /// The Chinese name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub zh_cn: Option<String>,
     /// The English name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub en_us: Option<String>,
     /// The Japanese name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub ja_jp: Option<String>,
 }
 impl Validate for I18nNames {}
@@ -495,34 +477,27 @@ impl ListChatChatStatus {
 pub struct ListChat {
     /// The chat's id; get its details with chat/get.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub chat_id: Option<String>,
     /// The URL of the chat's avatar.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub avatar: Option<String>,
     /// The chat's name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub name: Option<String>,
     /// The chat's description.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub description: Option<String>,
     /// The owner's user id, of the kind named by `owner_id_type`; absent when a bot owns the chat.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub owner_id: Option<String>,
     /// The kind of id `owner_id` is (user_id, open_id or union_id); absent when a bot owns the chat.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub owner_id_type: Option<String>,
     /// Whether the chat is an external chat.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub external: Option<bool>,
     /// The key of the chat's tenant, its unique id on Feishu.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub tenant_key: Option<String>,
     /// The chat's state.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -538,7 +513,6 @@ impl Validate for ListChat {
 pub struct ListEventModerator {
     /// The key of the user's tenant, its unique id on Feishu.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub tenant_key: Option<String>,
     /// The user's ids.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -554,23 +528,18 @@ impl Validate for ListEventModerator {
 pub struct Mention {
     /// The mention's placeholder in the content, e.g. `@_user_3` for the third one mentioned.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub key: Option<String>,
     /// The mentioned user's or bot's id (an open_id unless the request chose another user id type).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub id: Option<String>,
     /// The kind of id `id` is.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub id_type: Option<String>,
     /// The mentioned user's or bot's name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub name: Option<String>,
     /// The key of the mentioned user's tenant.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub tenant_key: Option<String>,
 }
 impl Validate for Mention {}
@@ -579,31 +548,24 @@ impl Validate for Mention {}
 pub struct Message {
     /// The message's id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub message_id: Option<String>,
     /// The root message's id in a reply tree (for a thread, its root message); only set for replies.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub root_id: Option<String>,
     /// The id of the message one level up in a reply tree (for a thread, always its root message); only set for replies.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub parent_id: Option<String>,
     /// The id of the thread the message belongs to; absent when it is not in a thread.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub thread_id: Option<String>,
     /// The message type; see the received-message content guide for the types.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub msg_type: Option<String>,
     /// When the message was created, in milliseconds since the epoch.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub create_time: Option<String>,
     /// When the message was last updated, in milliseconds since the epoch.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub update_time: Option<String>,
     /// Whether the message was recalled or deleted; a recalled message comes without its content.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -613,7 +575,6 @@ pub struct Message {
     pub updated: Option<bool>,
     /// The id of the chat the message belongs to.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub chat_id: Option<String>,
     /// Who sent the message.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -626,7 +587,6 @@ pub struct Message {
     pub mentions: Option<Vec<crate::im::v1::types::Mention>>,
     /// In a merge-forwarded message, the id of the message one level up; only set in that case.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub upper_message_id: Option<String>,
 }
 impl Validate for Message {
@@ -641,7 +601,6 @@ impl Validate for Message {
 pub struct MessageBody {
     /// The content: a JSON object serialized to a string, shaped by the message's `msg_type`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub content: Option<String>,
 }
 impl Validate for MessageBody {}
@@ -669,7 +628,6 @@ impl OperatorOperatorType {
 pub struct Operator {
     /// The operator's id: an app_id for an app, a user id for a user.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub operator_id: Option<String>,
     /// Whether the operator is an app or a user.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -685,23 +643,18 @@ impl Validate for Operator {
 pub struct Pin {
     /// The id of the pinned message.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub message_id: Option<String>,
     /// The id of the chat the pinned message is in.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub chat_id: Option<String>,
     /// The id of whoever made the pin.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub operator_id: Option<String>,
     /// The kind of id `operator_id` is: open_id for a user, app_id for an app.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub operator_id_type: Option<String>,
     /// When the pin was made, in milliseconds since the epoch.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub create_time: Option<String>,
 }
 impl Validate for Pin {}
@@ -710,19 +663,15 @@ impl Validate for Pin {}
 pub struct Sender {
     /// The sender's id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub id: Option<String>,
     /// The kind of id `id` is: app_id for an app, otherwise a user id (open_id, or the kind the request chose).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub id_type: Option<String>,
     /// What kind of sender it is: user, app, anonymous or unknown.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub sender_type: Option<String>,
     /// The key of the sender's tenant, its unique id on Feishu.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub tenant_key: Option<String>,
 }
 impl Validate for Sender {}
@@ -731,15 +680,12 @@ impl Validate for Sender {}
 pub struct UserId {
     /// The user's union_id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub union_id: Option<String>,
     /// The user's user_id; needs the contact:user.employee_id:readonly scope.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub user_id: Option<String>,
     /// The user's open_id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub open_id: Option<String>,
 }
 impl Validate for UserId {}

@@ -17,7 +17,6 @@ pub struct AppFeedNotify {
     ///
     /// Example: `"您有新的订单"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub custom_sound_text: Option<String>,
     /// Whether to play the custom voice announcement (mobile clients only; the voice is a fixed female voice).
     ///
@@ -42,15 +41,12 @@ impl Validate for AppFeedNotify {
 pub struct FailedReason {
     /// The error code of this user's failure.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub error_code: Option<i32>,
     /// A readable message explaining this user's failure.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub error_message: Option<String>,
     /// The user it failed for, as the request's `user_id_type`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub user_id: Option<String>,
 }
 impl Validate for FailedReason {}
@@ -61,25 +57,21 @@ pub struct OpenAppFeedCard {
     ///
     /// Example: `"096e2927-40a6-41a3-9562-314d641d09ae"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub biz_id: Option<String>,
     /// The main title; one line is shown and the rest is cut off. Font size and colour cannot be set.
     ///
     /// Example: `"主标题"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub title: Option<String>,
     /// Key of the avatar image shown on the card.
     ///
     /// Example: `"v3_0041_007bca9f-67ba-4199-bf00-4031b12cf226"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub avatar_key: Option<String>,
     /// Preview text; one line is shown and the rest is cut off. It may join several values and hold symbols and emoji, but no font size or colour.
     ///
     /// Example: `"预览信息"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub preview: Option<String>,
     /// A status label; when left out, the card shows the time it was delivered.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -227,7 +219,6 @@ pub struct OpenAppFeedCardText {
     /// The text itself.
     ///
     /// Example: `"文本"`
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub text: String,
 }
 impl Validate for OpenAppFeedCardText {
@@ -246,25 +237,21 @@ pub struct OpenAppFeedCardUrl {
     ///
     /// Example: `"https://www.feishu.cn/"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub url: Option<String>,
     /// The URL opened on Android.
     ///
     /// Example: `"https://www.feishu.cn/"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub android_url: Option<String>,
     /// The URL opened on iOS.
     ///
     /// Example: `"https://www.feishu.cn/"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub ios_url: Option<String>,
     /// The URL opened on desktop clients.
     ///
     /// Example: `"https://www.feishu.cn/"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub pc_url: Option<String>,
 }
 impl Validate for OpenAppFeedCardUrl {
@@ -302,7 +289,6 @@ pub struct OpenAppFeedLink {
     ///
     /// Example: `"https://www.feishu.cn/"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub link: Option<String>,
 }
 impl Validate for OpenAppFeedLink {
@@ -348,11 +334,9 @@ impl OpenFailedUserAppFeedCardItemReason {
 pub struct OpenFailedUserAppFeedCardItem {
     /// The card's business id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub biz_id: Option<String>,
     /// The user the card failed for.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub user_id: Option<String>,
     /// Why it failed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -394,7 +378,6 @@ pub struct OpenFeedStatusLabel {
     /// The label's text.
     ///
     /// Example: `"标签文字"`
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub text: String,
     /// The label's style.
     ///
@@ -418,11 +401,9 @@ impl Validate for OpenFeedStatusLabel {
 pub struct TagInfoI18nNamesItem {
     /// The language, e.g. `zh_cn`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub locale: Option<String>,
     /// The name in that language.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub name: Option<String>,
 }
 impl Validate for TagInfoI18nNamesItem {}
@@ -431,26 +412,21 @@ impl Validate for TagInfoI18nNamesItem {}
 pub struct TagInfo {
     /// The tag's id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub id: Option<String>,
     /// The tag's type, e.g. `tenant`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub tag_type: Option<String>,
     /// The tag's default name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub name: Option<String>,
     /// The tag's names per language.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub i18n_names: Option<Vec<TagInfoI18nNamesItem>>,
     /// When the tag was created, as a millisecond timestamp string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub create_time: Option<String>,
     /// When the tag was last updated, as a millisecond timestamp string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub update_time: Option<String>,
 }
 impl Validate for TagInfo {

@@ -232,7 +232,6 @@ pub struct ApprovalInfo {
     ///
     /// Example: `"6737202939523236113"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub approval_id: Option<String>,
     /// 审批类型 — what kind of approval it is.
     ///

@@ -137,7 +137,6 @@ pub struct ListResponse {
     pub items: Option<Vec<ArchiveRuleMeta>>,
     /// 分页标记 — token for the next page; only present when `has_more` is true.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub page_token: Option<String>,
     /// 是否还有更多项 — whether more pages follow.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -183,15 +182,12 @@ impl DocumentedError for ListError {
 pub struct ArchiveRuleReportName {
     /// 中文名称 — the Chinese name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub zh: Option<String>,
     /// 英文名称 — the English name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub en: Option<String>,
     /// 日文名称 — the Japanese name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub ja: Option<String>,
 }
 impl Validate for ArchiveRuleReportName {}
@@ -200,15 +196,12 @@ impl Validate for ArchiveRuleReportName {}
 pub struct ArchiveRuleName {
     /// 中文名称 — the Chinese name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub zh: Option<String>,
     /// 英文名称 — the English name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub en: Option<String>,
     /// 日文名称 — the Japanese name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub ja: Option<String>,
 }
 impl Validate for ArchiveRuleName {}
@@ -217,14 +210,12 @@ impl Validate for ArchiveRuleName {}
 pub struct ArchiveRuleMeta {
     /// 引用报表 ID — id of the report the rule refers to; the page says it has no use yet.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub report_id: Option<String>,
     /// 引用报表名称 — name of the referenced report, per language.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub report_name: Option<ArchiveRuleReportName>,
     /// 归档报表规则 ID — id of the rule, as archive_rule/user_stats_fields_query takes it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub archive_rule_id: Option<String>,
     /// 归档报表名称 — name of the archive report, per language.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -207,11 +207,9 @@ impl Incoming for UploadReportRequest {
 pub struct UploadReportResponse {
     /// 无效的 code — column codes in the request that are not valid.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub invalid_code: Option<Vec<String>>,
     /// 无效的 member_id — employee ids in the request that are not valid, in the kind of id `employee_type` names.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub invalid_member_id: Option<Vec<String>>,
 }
 /// A documented error code of 写入归档报表结果 — Write rows into an archive report.
@@ -243,13 +241,11 @@ pub struct ArchiveRuleFieldData {
     /// 字段编码 — code of the column, from archive_rule/user_stats_fields_query.
     ///
     /// Example: `"abd754f7"`
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub code: String,
     /// 字段结果值 — the value.
     ///
     /// Example: `"1"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub value: Option<String>,
 }
 impl Validate for ArchiveRuleFieldData {}
@@ -259,17 +255,14 @@ pub struct ArchiveRuleReportData {
     /// 用户 ID — the employee, in the kind of id `employee_type` names.
     ///
     /// Example: `"1aaxxd"`
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub member_id: String,
     /// 考勤开始时间 — first day of the attendance period, as yyyyMMdd.
     ///
     /// Example: `"20210109"`
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub start_time: String,
     /// 考勤结束时间 — last day of the attendance period, as yyyyMMdd.
     ///
     /// Example: `"20210109"`
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub end_time: String,
     /// 字段结果 — the row's values, 1 to 200.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -230,15 +230,12 @@ impl DocumentedError for UserStatsFieldsQueryError {
 pub struct ArchiveRuleField {
     /// 字段编号 — code of the column.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub code: Option<String>,
     /// 字段名称 — name of the column.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub title: Option<String>,
     /// 表头名称层级路径 — the path of heading titles the column sits under.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub upper_titles: Option<Vec<String>>,
 }
 impl Validate for ArchiveRuleField {}

@@ -17,27 +17,21 @@ use ::lark_runtime::__private::prelude::*;
 pub struct UserFlowCreatedV1 {
     /// 用户 ID — the employee's user id, as the admin console's member details show it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub employee_id: Option<String>,
     /// 工号 — the employee's number, as the admin console's member details show it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub employee_no: Option<String>,
     /// 打卡位置名称 — name of the place of the punch.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub location_name: Option<String>,
     /// 打卡时间 — when the punch happened, Unix seconds as a string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub check_time: Option<String>,
     /// 打卡备注 — the punch's note.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub comment: Option<String>,
     /// 打卡记录 ID — id of the punch record.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub record_id: Option<String>,
     /// 打卡经度 — longitude of the punch; the page says it is not returned yet.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -47,11 +41,9 @@ pub struct UserFlowCreatedV1 {
     pub latitude: Option<f64>,
     /// Wi-Fi SSID — SSID of the Wi-Fi network of the punch.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub ssid: Option<String>,
     /// Wi-Fi MAC — MAC address (BSSID) of the Wi-Fi access point of the punch.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub bssid: Option<String>,
     /// 是否外勤打卡 — whether this was a field (off-site) punch.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -64,7 +56,6 @@ pub struct UserFlowCreatedV1 {
     pub r#type: Option<crate::attendance::v1::types::FlowType>,
     /// 打卡照片列表 — addresses of the punch's photos.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub photo_urls: Option<Vec<String>>,
     /// 疑似作弊打卡行为 — whether the punch looks like cheating, and how.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -18,31 +18,24 @@ use ::lark_runtime::__private::prelude::*;
 pub struct UserTaskUpdatedV1 {
     /// 用户 ID — the employee's user id, as the admin console's member details show it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub employee_id: Option<String>,
     /// 工号 — the employee's number, as the admin console's member details show it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub employee_no: Option<String>,
     /// 考勤组 ID — the attendance group (see groups/get).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub group_id: Option<String>,
     /// 班次 ID — the shift (see shifts/get).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub shift_id: Option<String>,
     /// 日期 — the task's day, as a yyyyMMdd number.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub date: Option<i32>,
     /// 任务 ID — id of the task. In the page's example only, not in its field table.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub task_id: Option<String>,
     /// 时区 — the task's time zone, e.g. `Asia/Shanghai`. In the page's example only, not in its field table.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub time_zone: Option<String>,
     /// 状态变更数组 — the results that changed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -95,7 +88,6 @@ pub struct TaskStatusChange {
     pub work_type: Option<TaskWorkType>,
     /// 第几次上下班 — which check-in/check-out pair of the task (1 for the first); the page's table says string, its example sends a number.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub index: Option<String>,
 }
 impl Validate for TaskStatusChange {

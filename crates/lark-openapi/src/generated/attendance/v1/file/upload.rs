@@ -152,7 +152,6 @@ impl DocumentedError for UploadError {
 pub struct FileUploadResult {
     /// 文件 ID — id of the uploaded file, the `face_key` of user_settings/modify.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub file_id: Option<String>,
 }
 impl Validate for FileUploadResult {}

@@ -139,7 +139,6 @@ pub struct ListResponse {
     pub group_list: Option<Vec<crate::attendance::v1::types::GroupMeta>>,
     /// 分页标记 — token of the next page; given only when `has_more` is true.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub page_token: Option<String>,
     /// 是否还有更多项 — whether more pages follow.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -244,7 +244,6 @@ pub struct ListUserResponse {
     pub users: Option<Vec<GroupMemberUser>>,
     /// 分页标记 — token of the next page; given only when `has_more` is true.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub page_token: Option<String>,
     /// 是否还有更多项 — whether more pages follow.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -324,12 +323,10 @@ impl GroupMemberClockType {
 pub struct GroupMemberUser {
     /// 用户 ID — the member, per `employee_type`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub user_id: Option<String>,
     /// 所属部门 ID 列表 — the member's department tree, from the direct department up to the root,
     /// per `dept_type`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub department_ids: Option<Vec<String>>,
 }
 impl Validate for GroupMemberUser {}

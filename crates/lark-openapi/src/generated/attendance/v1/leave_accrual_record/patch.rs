@@ -418,49 +418,41 @@ pub struct LeaveAccrualRecord {
     ///
     /// Example: `"6893014062142064135"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub id: Option<String>,
     /// 员工 ID — the employee, in the kind of id `user_id_type` names.
     ///
     /// Example: `"6982509313466189342"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub employment_id: Option<String>,
     /// 假期类型 ID — the leave type.
     ///
     /// Example: `"6893014062142064135"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub leave_type_id: Option<String>,
     /// 发放数量 — the granted quantity, a number as a string.
     ///
     /// Example: `"1"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub granting_quantity: Option<String>,
     /// 发放单位 — unit of the quantity: 1 days, 2 hours.
     ///
     /// Example: `1`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub granting_unit: Option<i32>,
     /// 生效日期 — when the grant takes effect, "yyyy-MM-dd".
     ///
     /// Example: `"2020-01-01"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub effective_date: Option<String>,
     /// 失效日期 — when the grant expires, "yyyy-MM-dd".
     ///
     /// Example: `"2020-01-01"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub expiration_date: Option<String>,
     /// 发放来源 — where the grant came from: 1 the system, 2 by hand, 3 an external system.
     ///
     /// Example: `1`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub granted_by: Option<i32>,
     /// 发放原因 — why it was granted, in one or more languages.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -469,25 +461,21 @@ pub struct LeaveAccrualRecord {
     ///
     /// Example: `"1687428000"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub created_at: Option<String>,
     /// 创建人 ID — who created the record, in the kind of id `user_id_type` names.
     ///
     /// Example: `"6982509313466189342"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub created_by: Option<String>,
     /// 更新时间 — when the record was last updated, a Unix timestamp as a string.
     ///
     /// Example: `"1687428000"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub updated_at: Option<String>,
     /// 更新人 ID — who last updated the record, in the kind of id `user_id_type` names.
     ///
     /// Example: `"6982509313466189342"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub updated_by: Option<String>,
 }
 impl Validate for LeaveAccrualRecord {

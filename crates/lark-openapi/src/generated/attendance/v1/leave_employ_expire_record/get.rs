@@ -414,49 +414,41 @@ pub struct LeaveEmployExpireRecord {
     ///
     /// Example: `"6893014062142064135"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub id: Option<String>,
     /// 员工 ID — the employee, in the kind of id `user_id_type` names.
     ///
     /// Example: `"6982509313466189342"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub employment_id: Option<String>,
     /// 假期类型 ID — the leave type.
     ///
     /// Example: `"6893014062142064135"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub leave_type_id: Option<String>,
     /// 发放数量 — the granted quantity, a number as a string.
     ///
     /// Example: `"1"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub granting_quantity: Option<String>,
     /// 剩余数量 — the quantity left, a number as a string.
     ///
     /// Example: `"1"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub left_granting_quantity: Option<String>,
     /// 发放单位 — unit of the quantities: 1 days, 2 hours.
     ///
     /// Example: `1`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub granting_unit: Option<i32>,
     /// 生效日期 — when the grant takes effect, "yyyy-MM-dd".
     ///
     /// Example: `"2020-01-01"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub effective_date: Option<String>,
     /// 失效日期 — when the grant expires, "yyyy-MM-dd".
     ///
     /// Example: `"2020-01-01"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub expiration_date: Option<String>,
     /// 发放原因 — why it was granted, in one or more languages.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -475,13 +467,11 @@ pub struct LeaveEmployExpireRecord {
     ///
     /// Example: `"6893014062142064135"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub leave_sub_type_id: Option<String>,
     /// 是否参与折算 — whether the grant is prorated: 1 not prorated (the default), 2 prorated.
     ///
     /// Example: `1`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub section_type: Option<i32>,
 }
 impl Validate for LeaveEmployExpireRecord {

@@ -142,7 +142,6 @@ pub struct ListResponse {
     ///
     /// Example: `"YrkvQ1wGaPVta45tkxuGiQ=="`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub page_token: Option<String>,
     /// 是否还有更多项 — whether more pages follow.
     ///

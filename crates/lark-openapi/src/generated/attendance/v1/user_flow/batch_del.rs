@@ -128,13 +128,11 @@ pub struct BatchDelResponse {
     ///
     /// Example: `["6709359313699356941"]`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub success_record_ids: Option<Vec<String>>,
     /// 删除失败的打卡流水记录 ID — the ids that were not deleted; `msg` gives each one's reason.
     ///
     /// Example: `["6709359313699356941"]`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub fail_record_ids: Option<Vec<String>>,
 }
 impl ::lark_runtime::PartialFailure for BatchDelResponse {

@@ -291,7 +291,6 @@ pub struct QueryResponse {
     pub user_datas: Option<Vec<UserStatsData>>,
     /// 无权限获取的用户列表 — requested employees the caller may not read, in the kind of id `employee_type` names.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub invalid_user_list: Option<Vec<String>>,
 }
 /// A documented error code of 查询统计数据 — Query employees' daily or monthly attendance statistics.
@@ -331,12 +330,10 @@ impl DocumentedError for QueryError {
 pub struct UserStatsDataFeature {
     /// 附加属性的名称 — name of the attribute.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub key: Option<String>,
     /// 附加属性的值 — value of the attribute; the check-in/out results come first, then
     /// the times of leave or other requests, if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub value: Option<String>,
 }
 impl Validate for UserStatsDataFeature {}
@@ -345,23 +342,18 @@ impl Validate for UserStatsDataFeature {}
 pub struct UserStatsDataDuration {
     /// 天 — in days.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub day: Option<String>,
     /// 半天 — in half days.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub half_day: Option<String>,
     /// 小时 — in hours.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub hour: Option<String>,
     /// 半小时 — in half hours.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub half_hour: Option<String>,
     /// 分钟 — in minutes.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub minute: Option<String>,
 }
 impl Validate for UserStatsDataDuration {}
@@ -370,18 +362,15 @@ impl Validate for UserStatsDataDuration {}
 pub struct UserStatsDataCell {
     /// 字段编号 — code of the column.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub code: Option<String>,
     /// 数据值 — the value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub value: Option<String>,
     /// 数据属性 — extra attributes of the value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub features: Option<Vec<UserStatsDataFeature>>,
     /// 字段标题 — title of the column.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub title: Option<String>,
     /// 时长 — the duration, given in each time unit.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -398,11 +387,9 @@ impl Validate for UserStatsDataCell {
 pub struct UserStatsData {
     /// 用户姓名 — the employee's name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub name: Option<String>,
     /// 用户 ID — the employee, in the kind of id `employee_type` names.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub user_id: Option<String>,
     /// 用户的统计数据 — the employee's values, one per column; codes as in user_stats_fields/query.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -236,15 +236,12 @@ impl DocumentedError for QueryError {
 pub struct UserStatsFieldChild {
     /// 字段编号 — code of the column.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub code: Option<String>,
     /// 字段名称 — name of the column.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub title: Option<String>,
     /// 时间单位 — time unit of the column; the page says it is no longer used.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub time_unit: Option<String>,
 }
 impl Validate for UserStatsFieldChild {}
@@ -253,11 +250,9 @@ impl Validate for UserStatsFieldChild {}
 pub struct UserStatsFieldGroup {
     /// 分组编号 — code of the group.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub code: Option<String>,
     /// 分组名称 — name of the group.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub title: Option<String>,
     /// 字段列表 — the columns of the group.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -276,7 +271,6 @@ pub struct UserStatsField {
     pub stats_type: Option<crate::attendance::v1::types::StatsType>,
     /// 用户 ID — deprecated.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub user_id: Option<String>,
     /// 字段列表 — the column groups.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -256,11 +256,9 @@ pub struct QueryResponse {
     pub user_task_results: Option<Vec<crate::attendance::v1::types::UserTask>>,
     /// 无效用户 ID 列表 — requested ids that are invalid, per `employee_type`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub invalid_user_ids: Option<Vec<String>>,
     /// 没有权限用户 ID 列表 — requested ids the app has no permission for, per `employee_type`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub unauthorized_user_ids: Option<Vec<String>>,
 }
 /// A documented error code of 查询打卡结果 — Query employees' punch results.

@@ -220,13 +220,11 @@ pub struct UserTaskRemedyAllowedRemedy {
     ///
     /// Example: `"abd754f7"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub user_id: Option<String>,
     /// 补卡日期 — the day, a yyyyMMdd number.
     ///
     /// Example: `20210104`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub remedy_date: Option<i32>,
     /// 是否为自由班次 — whether the shift is flexible; if so, just pick a make-up time, without
     /// regard to `punch_no`.
@@ -238,37 +236,31 @@ pub struct UserTaskRemedyAllowedRemedy {
     ///
     /// Example: `0`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub punch_no: Option<i32>,
     /// 上班 / 下班 — 1 check-in, 2 check-out.
     ///
     /// Example: `1`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub work_type: Option<i32>,
     /// 打卡状态 — the punch's status: `Early` (left early), `Late` or `Lack` (missing).
     ///
     /// Example: `"Lack"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub punch_status: Option<String>,
     /// 正常的应打卡时间 — when the punch was due, "yyyy-MM-dd HH:mm".
     ///
     /// Example: `"2021-07-01 09:00"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub normal_punch_time: Option<String>,
     /// 可选的补卡时间的最小值 — earliest allowed make-up punch time, "yyyy-MM-dd HH:mm".
     ///
     /// Example: `"2021-07-01 08:00"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub remedy_start_time: Option<String>,
     /// 可选的补卡时间的最大值 — latest allowed make-up punch time, "yyyy-MM-dd HH:mm".
     ///
     /// Example: `"2021-07-01 10:00"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub remedy_end_time: Option<String>,
 }
 impl Validate for UserTaskRemedyAllowedRemedy {}

@@ -144,7 +144,6 @@ pub struct ListResponse {
     pub items: Option<Vec<ListResponseItemsItem>>,
     /// The token for the next page; given only when `has_more` is true.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub page_token: Option<String>,
     /// Whether more pages follow.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -206,15 +205,12 @@ impl ListResponseItemsItemOptionsOptionType {
 pub struct ListResponseItemsItemOptionsOptionsItem {
     /// The option's id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub id: Option<String>,
     /// The option's value, a text for `TEXT` options or a picture link for `PICTURE` ones.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub value: Option<String>,
     /// The picture's name; only for `PICTURE` options.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub name: Option<String>,
 }
 impl Validate for ListResponseItemsItemOptionsOptionsItem {}
@@ -223,7 +219,6 @@ impl Validate for ListResponseItemsItemOptionsOptionsItem {}
 pub struct ListResponseItemsItemOptions {
     /// The id of the default option.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub default_option_id: Option<String>,
     /// Whether the options are texts or pictures.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -243,11 +238,9 @@ impl Validate for ListResponseItemsItemOptions {
 pub struct ListResponseItemsItemI18nNameItem {
     /// The language, `zh_cn`, `en_us` or `ja_jp`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub locale: Option<String>,
     /// The field's name in that language.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub value: Option<String>,
 }
 impl Validate for ListResponseItemsItemI18nNameItem {}
@@ -256,11 +249,9 @@ impl Validate for ListResponseItemsItemI18nNameItem {}
 pub struct ListResponseItemsItem {
     /// The custom field's id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub id: Option<String>,
     /// The field's type: `TEXT`, `HREF`, `ENUMERATION`, `GENERIC_USER` or `PICTURE_ENUM`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub r#type: Option<String>,
     /// The field's options; present only when `type` is `ENUMERATION` or `PICTURE_ENUM`.
     #[serde(default, skip_serializing_if = "Option::is_none")]

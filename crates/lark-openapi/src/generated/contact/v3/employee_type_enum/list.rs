@@ -147,7 +147,6 @@ pub struct ListResponse {
     pub has_more: Option<bool>,
     /// Token for the next page; only returned when has_more is true.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub page_token: Option<String>,
 }
 impl ::lark_runtime::Page for ListResponse {
@@ -203,11 +202,9 @@ impl ListResponseItemsItemEnumStatus {
 pub struct ListResponseItemsItemI18nContentItem {
     /// The language, e.g. zh_cn, en_us or ja_jp.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub locale: Option<String>,
     /// The option's text in that language.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub value: Option<String>,
 }
 impl Validate for ListResponseItemsItemI18nContentItem {}
@@ -216,15 +213,12 @@ impl Validate for ListResponseItemsItemI18nContentItem {}
 pub struct ListResponseItemsItem {
     /// The option's id, used to update or delete it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub enum_id: Option<String>,
     /// The option's number; it is what a user's employee_type takes (e.g. in user create).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub enum_value: Option<String>,
     /// The option's text.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub content: Option<String>,
     /// The option's kind.
     #[serde(default, skip_serializing_if = "Option::is_none")]

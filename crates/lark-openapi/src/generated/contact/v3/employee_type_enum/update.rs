@@ -248,13 +248,11 @@ pub struct UpdateRequestI18nContentItem {
     ///
     /// Example: `"zh_cn"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub locale: Option<String>,
     /// The option's text in that language, 1 to 100 characters.
     ///
     /// Example: `"专家（中文）"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub value: Option<String>,
 }
 impl Validate for UpdateRequestI18nContentItem {}
@@ -295,11 +293,9 @@ impl UpdateResponseEmployeeTypeEnumEnumStatus {
 pub struct UpdateResponseEmployeeTypeEnumI18nContentItem {
     /// The language, e.g. zh_cn, en_us or ja_jp.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub locale: Option<String>,
     /// The option's text in that language.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub value: Option<String>,
 }
 impl Validate for UpdateResponseEmployeeTypeEnumI18nContentItem {}
@@ -308,15 +304,12 @@ impl Validate for UpdateResponseEmployeeTypeEnumI18nContentItem {}
 pub struct UpdateResponseEmployeeTypeEnum {
     /// The option's id, used to update or delete it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub enum_id: Option<String>,
     /// The option's system-assigned number; it is what a user's employee_type takes (e.g. in user create).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub enum_value: Option<String>,
     /// The option's text.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub content: Option<String>,
     /// The option's kind.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -37,7 +37,6 @@ pub struct DepartmentDeletedV3OldObject {
     pub status: Option<crate::contact::v3::types::DepartmentStatus>,
     /// The department's open_department_id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub open_department_id: Option<String>,
 }
 impl Validate for DepartmentDeletedV3OldObject {

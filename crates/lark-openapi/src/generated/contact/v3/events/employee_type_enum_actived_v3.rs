@@ -67,11 +67,9 @@ impl EmployeeTypeEnumActivedV3OldEnumEnumStatus {
 pub struct EmployeeTypeEnumActivedV3OldEnumI18nContentItem {
     /// The language, e.g. `zh_cn`, `en_us` or `ja_jp`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub locale: Option<String>,
     /// The text in that language.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub value: Option<String>,
 }
 impl Validate for EmployeeTypeEnumActivedV3OldEnumI18nContentItem {}
@@ -80,15 +78,12 @@ impl Validate for EmployeeTypeEnumActivedV3OldEnumI18nContentItem {}
 pub struct EmployeeTypeEnumActivedV3OldEnum {
     /// The option's id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub enum_id: Option<String>,
     /// The option's number (its enum value).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub enum_value: Option<String>,
     /// The option's default text.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub content: Option<String>,
     /// Whether the option is built in or custom.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -150,11 +145,9 @@ impl EmployeeTypeEnumActivedV3NewEnumEnumStatus {
 pub struct EmployeeTypeEnumActivedV3NewEnumI18nContentItem {
     /// The language, e.g. `zh_cn`, `en_us` or `ja_jp`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub locale: Option<String>,
     /// The text in that language.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub value: Option<String>,
 }
 impl Validate for EmployeeTypeEnumActivedV3NewEnumI18nContentItem {}
@@ -163,15 +156,12 @@ impl Validate for EmployeeTypeEnumActivedV3NewEnumI18nContentItem {}
 pub struct EmployeeTypeEnumActivedV3NewEnum {
     /// The option's id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub enum_id: Option<String>,
     /// The option's number (its enum value).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub enum_value: Option<String>,
     /// The option's default text.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub content: Option<String>,
     /// Whether the option is built in or custom.
     #[serde(default, skip_serializing_if = "Option::is_none")]

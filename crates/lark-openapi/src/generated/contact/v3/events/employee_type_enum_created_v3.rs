@@ -64,11 +64,9 @@ impl EmployeeTypeEnumCreatedV3NewEnumEnumStatus {
 pub struct EmployeeTypeEnumCreatedV3NewEnumI18nContentItem {
     /// The language, e.g. `zh_cn`, `en_us` or `ja_jp`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub locale: Option<String>,
     /// The text in that language.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub value: Option<String>,
 }
 impl Validate for EmployeeTypeEnumCreatedV3NewEnumI18nContentItem {}
@@ -77,15 +75,12 @@ impl Validate for EmployeeTypeEnumCreatedV3NewEnumI18nContentItem {}
 pub struct EmployeeTypeEnumCreatedV3NewEnum {
     /// The option's id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub enum_id: Option<String>,
     /// The option's number (its enum value).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub enum_value: Option<String>,
     /// The option's default text.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub content: Option<String>,
     /// Whether the option is built in or custom.
     #[serde(default, skip_serializing_if = "Option::is_none")]

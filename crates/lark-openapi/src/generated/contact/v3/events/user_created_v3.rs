@@ -84,11 +84,9 @@ impl UserCreatedV3ObjectEmployeeType {
 pub struct UserCreatedV3ObjectCustomAttrsItemValueGenericUser {
     /// The referenced person's user_id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub id: Option<String>,
     /// The kind of the reference; always 1, a user.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub r#type: Option<i32>,
 }
 impl Validate for UserCreatedV3ObjectCustomAttrsItemValueGenericUser {}
@@ -97,31 +95,24 @@ impl Validate for UserCreatedV3ObjectCustomAttrsItemValueGenericUser {}
 pub struct UserCreatedV3ObjectCustomAttrsItemValue {
     /// For `TEXT` the field's value; for `HREF` the link title.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub text: Option<String>,
     /// For `HREF`, the default URL.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub url: Option<String>,
     /// For `HREF`, the desktop URL when one is set.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub pc_url: Option<String>,
     /// For `ENUMERATION` or `PICTURE_ENUM`, the chosen option's id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub option_id: Option<String>,
     /// The value of the chosen option.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub option_value: Option<String>,
     /// For a picture option, the picture's name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub name: Option<String>,
     /// For a picture option, the picture's link.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub picture_url: Option<String>,
     /// For `GENERIC_USER`, the referenced person.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -137,11 +128,9 @@ impl Validate for UserCreatedV3ObjectCustomAttrsItemValue {
 pub struct UserCreatedV3ObjectCustomAttrsItem {
     /// The custom field's type: `TEXT`, `HREF`, `ENUMERATION`, `PICTURE_ENUM` or `GENERIC_USER`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub r#type: Option<String>,
     /// The custom field's id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub id: Option<String>,
     /// The custom field's value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -157,43 +146,33 @@ impl Validate for UserCreatedV3ObjectCustomAttrsItem {
 pub struct UserCreatedV3Object {
     /// The user's open_id, their id within this app.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub open_id: Option<String>,
     /// The user's union_id, the same across the apps of one developer.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub union_id: Option<String>,
     /// The user's user_id, unique within the tenant; needs the `contact:user.employee_id:readonly` field permission.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub user_id: Option<String>,
     /// The user's name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub name: Option<String>,
     /// The user's English name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub en_name: Option<String>,
     /// The user's alias.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub nickname: Option<String>,
     /// The user's email address; needs the `contact:user.email:readonly` field permission.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub email: Option<String>,
     /// The user's enterprise (Feishu Mail) address.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub enterprise_email: Option<String>,
     /// The user's job title.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub job_title: Option<String>,
     /// The user's mobile number; needs the `contact:user.phone:readonly` field permission.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub mobile: Option<String>,
     /// The user's gender.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -206,31 +185,24 @@ pub struct UserCreatedV3Object {
     pub status: Option<crate::contact::v3::types::UserStatus>,
     /// Ids of the user's departments; the page warns this field carries no value in practice. (The page points to `old_object.department_ids`, which this event does not carry.)
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub department_ids: Option<Vec<String>>,
     /// The open_id of the user's direct manager.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub leader_user_id: Option<String>,
     /// The user's city.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub city: Option<String>,
     /// The user's country or region.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub country: Option<String>,
     /// The user's workstation.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub work_station: Option<String>,
     /// When the user joined, as a Unix timestamp in seconds.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub join_time: Option<i32>,
     /// The user's employee number.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub employee_no: Option<String>,
     /// The user's employee type; values other than 1 to 5 are custom types, which the employee type list API resolves by `enum_value`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -243,15 +215,12 @@ pub struct UserCreatedV3Object {
     pub custom_attrs: Option<Vec<UserCreatedV3ObjectCustomAttrsItem>>,
     /// The id of the user's job level; needs the `contact:user.job_level:readonly` field permission.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub job_level_id: Option<String>,
     /// The id of the user's job family; needs the `contact:user.job_family:readonly` field permission.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub job_family_id: Option<String>,
     /// Ids of the user's dotted-line managers; needs the `contact:user.dotted_line_leader_info.read` field permission.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub dotted_line_leader_user_ids: Option<Vec<String>>,
 }
 impl Validate for UserCreatedV3Object {

@@ -88,11 +88,9 @@ impl UserUpdatedV3ObjectEmployeeType {
 pub struct UserUpdatedV3ObjectCustomAttrsItemValueGenericUser {
     /// The referenced person's user_id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub id: Option<String>,
     /// The kind of the reference; always 1, a user.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub r#type: Option<i32>,
 }
 impl Validate for UserUpdatedV3ObjectCustomAttrsItemValueGenericUser {}
@@ -101,31 +99,24 @@ impl Validate for UserUpdatedV3ObjectCustomAttrsItemValueGenericUser {}
 pub struct UserUpdatedV3ObjectCustomAttrsItemValue {
     /// For `TEXT` the field's value; for `HREF` the link title.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub text: Option<String>,
     /// For `HREF`, the default URL.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub url: Option<String>,
     /// For `HREF`, the desktop URL when one is set.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub pc_url: Option<String>,
     /// For `ENUMERATION` or `PICTURE_ENUM`, the chosen option's id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub option_id: Option<String>,
     /// The value of the chosen option.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub option_value: Option<String>,
     /// For a picture option, the picture's name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub name: Option<String>,
     /// For a picture option, the picture's link.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub picture_url: Option<String>,
     /// For `GENERIC_USER`, the referenced person.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -141,11 +132,9 @@ impl Validate for UserUpdatedV3ObjectCustomAttrsItemValue {
 pub struct UserUpdatedV3ObjectCustomAttrsItem {
     /// The custom field's type: `TEXT`, `HREF`, `ENUMERATION`, `PICTURE_ENUM` or `GENERIC_USER`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub r#type: Option<String>,
     /// The custom field's id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub id: Option<String>,
     /// The custom field's value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -161,43 +150,33 @@ impl Validate for UserUpdatedV3ObjectCustomAttrsItem {
 pub struct UserUpdatedV3Object {
     /// The user's open_id, their id within this app.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub open_id: Option<String>,
     /// The user's union_id, the same across the apps of one developer.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub union_id: Option<String>,
     /// The user's user_id, unique within the tenant; needs the `contact:user.employee_id:readonly` field permission.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub user_id: Option<String>,
     /// The user's name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub name: Option<String>,
     /// The user's English name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub en_name: Option<String>,
     /// The user's alias.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub nickname: Option<String>,
     /// The user's email address; needs the `contact:user.email:readonly` field permission.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub email: Option<String>,
     /// The user's enterprise (Feishu Mail) address.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub enterprise_email: Option<String>,
     /// The user's job title.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub job_title: Option<String>,
     /// The user's mobile number; needs the `contact:user.phone:readonly` field permission.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub mobile: Option<String>,
     /// The user's gender.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -210,31 +189,24 @@ pub struct UserUpdatedV3Object {
     pub status: Option<crate::contact::v3::types::UserStatus>,
     /// Ids of the user's departments; the page warns this field carries no value in practice. Read the departments from `old_object.department_ids`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub department_ids: Option<Vec<String>>,
     /// The open_id of the user's direct manager.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub leader_user_id: Option<String>,
     /// The user's city.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub city: Option<String>,
     /// The user's country or region.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub country: Option<String>,
     /// The user's workstation.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub work_station: Option<String>,
     /// When the user joined, as a Unix timestamp in seconds.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub join_time: Option<i32>,
     /// The user's employee number.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub employee_no: Option<String>,
     /// The user's employee type; values other than 1 to 5 are custom types, which the employee type list API resolves by `enum_value`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -247,15 +219,12 @@ pub struct UserUpdatedV3Object {
     pub custom_attrs: Option<Vec<UserUpdatedV3ObjectCustomAttrsItem>>,
     /// The id of the user's job level; needs the `contact:user.job_level:readonly` field permission.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub job_level_id: Option<String>,
     /// The id of the user's job family; needs the `contact:user.job_family:readonly` field permission.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub job_family_id: Option<String>,
     /// Ids of the user's dotted-line managers; needs the `contact:user.dotted_line_leader_info.read` field permission.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub dotted_line_leader_user_ids: Option<Vec<String>>,
 }
 impl Validate for UserUpdatedV3Object {
@@ -344,11 +313,9 @@ impl UserUpdatedV3OldObjectEmployeeType {
 pub struct UserUpdatedV3OldObjectCustomAttrsItemValueGenericUser {
     /// The referenced person's user_id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub id: Option<String>,
     /// The kind of the reference; always 1, a user.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub r#type: Option<i32>,
 }
 impl Validate for UserUpdatedV3OldObjectCustomAttrsItemValueGenericUser {}
@@ -357,31 +324,24 @@ impl Validate for UserUpdatedV3OldObjectCustomAttrsItemValueGenericUser {}
 pub struct UserUpdatedV3OldObjectCustomAttrsItemValue {
     /// For `TEXT` the field's value; for `HREF` the link title.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub text: Option<String>,
     /// For `HREF`, the default URL.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub url: Option<String>,
     /// For `HREF`, the desktop URL when one is set.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub pc_url: Option<String>,
     /// For `ENUMERATION` or `PICTURE_ENUM`, the chosen option's id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub option_id: Option<String>,
     /// The value of the chosen option.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub option_value: Option<String>,
     /// For a picture option, the picture's name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub name: Option<String>,
     /// For a picture option, the picture's link.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub picture_url: Option<String>,
     /// For `GENERIC_USER`, the referenced person.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -397,11 +357,9 @@ impl Validate for UserUpdatedV3OldObjectCustomAttrsItemValue {
 pub struct UserUpdatedV3OldObjectCustomAttrsItem {
     /// The custom field's type: `TEXT`, `HREF`, `ENUMERATION`, `PICTURE_ENUM` or `GENERIC_USER`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub r#type: Option<String>,
     /// The custom field's id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub id: Option<String>,
     /// The custom field's value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -417,39 +375,30 @@ impl Validate for UserUpdatedV3OldObjectCustomAttrsItem {
 pub struct UserUpdatedV3OldObject {
     /// The user's open_id, their id within this app.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub open_id: Option<String>,
     /// The user's union_id, the same across the apps of one developer.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub union_id: Option<String>,
     /// The user's user_id, unique within the tenant; needs the `contact:user.employee_id:readonly` field permission.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub user_id: Option<String>,
     /// The user's name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub name: Option<String>,
     /// The user's English name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub en_name: Option<String>,
     /// The user's alias.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub nickname: Option<String>,
     /// The user's email address; needs the `contact:user.email:readonly` field permission.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub email: Option<String>,
     /// The user's job title.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub job_title: Option<String>,
     /// The user's mobile number; needs the `contact:user.phone:readonly` field permission.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub mobile: Option<String>,
     /// The user's gender.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -462,31 +411,24 @@ pub struct UserUpdatedV3OldObject {
     pub status: Option<crate::contact::v3::types::UserStatus>,
     /// Ids of the user's departments before the change; the page says to read the user's departments from this field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub department_ids: Option<Vec<String>>,
     /// The open_id of the user's direct manager.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub leader_user_id: Option<String>,
     /// The user's city.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub city: Option<String>,
     /// The user's country or region.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub country: Option<String>,
     /// The user's workstation.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub work_station: Option<String>,
     /// When the user joined, as a Unix timestamp in seconds.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub join_time: Option<i32>,
     /// The user's employee number.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub employee_no: Option<String>,
     /// The user's employee type; values other than 1 to 5 are custom types, which the employee type list API resolves by `enum_value`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -499,15 +441,12 @@ pub struct UserUpdatedV3OldObject {
     pub custom_attrs: Option<Vec<UserUpdatedV3OldObjectCustomAttrsItem>>,
     /// The id of the user's job level; needs the `contact:user.job_level:readonly` field permission.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub job_level_id: Option<String>,
     /// The id of the user's job family; needs the `contact:user.job_family:readonly` field permission.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub job_family_id: Option<String>,
     /// Ids of the user's dotted-line managers; needs the `contact:user.dotted_line_leader_info.read` field permission.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub dotted_line_leader_user_ids: Option<Vec<String>>,
 }
 impl Validate for UserUpdatedV3OldObject {

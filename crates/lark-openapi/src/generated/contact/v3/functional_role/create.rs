@@ -109,7 +109,6 @@ impl Incoming for CreateRequest {
 pub struct CreateResponse {
     /// The new role's id, unique in the tenant; keep it, since updating or deleting the role needs it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub role_id: Option<String>,
 }
 /// A documented error code of 创建角色 — Create a functional role.

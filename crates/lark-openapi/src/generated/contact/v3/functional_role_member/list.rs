@@ -216,7 +216,6 @@ pub struct ListResponse {
     pub members: Option<Vec<crate::contact::v3::types::FunctionalRoleMember>>,
     /// Token for the next page; only returned when has_more is true.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub page_token: Option<String>,
     /// Whether more pages follow.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -214,7 +214,6 @@ impl Incoming for CreateRequest {
 pub struct CreateResponse {
     /// The new group's id, used later to update, delete or query the group.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub group_id: Option<String>,
 }
 /// A documented error code of 创建用户组 — Create a user group in the contacts directory.

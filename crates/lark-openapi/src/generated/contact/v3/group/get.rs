@@ -241,23 +241,18 @@ impl GetResponseGroupType {
 pub struct GetResponseGroup {
     /// The group's id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub id: Option<String>,
     /// The group's name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub name: Option<String>,
     /// The group's description.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub description: Option<String>,
     /// How many users are members of the group.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub member_user_count: Option<i32>,
     /// How many departments are members of a normal group; dynamic groups have no department members.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub member_department_count: Option<i32>,
     /// The group's type.
     #[serde(default, skip_serializing_if = "Option::is_none")]

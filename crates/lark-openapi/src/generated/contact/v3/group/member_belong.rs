@@ -209,11 +209,9 @@ impl ::lark_runtime::Paged for MemberBelongRequest {
 pub struct MemberBelongResponse {
     /// Ids of the groups the user belongs to; the group get endpoint gives each one's details.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub group_list: Option<Vec<String>>,
     /// Token for the next page; only returned when has_more is true.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub page_token: Option<String>,
     /// Whether more pages follow.
     #[serde(default, skip_serializing_if = "Option::is_none")]

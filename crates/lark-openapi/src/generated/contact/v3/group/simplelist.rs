@@ -166,7 +166,6 @@ pub struct SimplelistResponse {
     pub grouplist: Option<Vec<SimplelistResponseGrouplistItem>>,
     /// Token for the next page; only returned when has_more is true.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub page_token: Option<String>,
     /// Whether more pages follow.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -244,34 +243,27 @@ impl SimplelistResponseGrouplistItemType {
 pub struct SimplelistResponseGrouplistItem {
     /// The group's id, used to delete, update or query it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub id: Option<String>,
     /// The group's name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub name: Option<String>,
     /// The group's description.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub description: Option<String>,
     /// How many users are members of the group.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub member_user_count: Option<i32>,
     /// How many departments are members of a normal group; dynamic groups have no department members.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub member_department_count: Option<i32>,
     /// The group's type.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<SimplelistResponseGrouplistItemType>,
     /// The group's department scope, as a list of department ids.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub department_scope_list: Option<Vec<String>>,
     /// The group's custom id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub group_id: Option<String>,
 }
 impl Validate for SimplelistResponseGrouplistItem {

@@ -199,18 +199,15 @@ pub struct BatchAddRequestMembersItem {
     /// The id of the user to add, of the kind member_id_type names.
     ///
     /// Example: `"u287xj12"`
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub member_id: String,
     /// The kind of member; only `user` is supported.
     ///
     /// Example: `"user"`
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub member_type: String,
     /// Which kind of user id member_id is: open_id, union_id or user_id; needed when member_type is user.
     ///
     /// Example: `"user_id"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub member_id_type: Option<String>,
 }
 impl Validate for BatchAddRequestMembersItem {}
@@ -219,11 +216,9 @@ impl Validate for BatchAddRequestMembersItem {}
 pub struct BatchAddResponseResultsItem {
     /// The member's id, of the kind sent for that member.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub member_id: Option<String>,
     /// 0 when the member was added; otherwise an error code saying what is wrong with this member_id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub code: Option<i32>,
 }
 impl Validate for BatchAddResponseResultsItem {}

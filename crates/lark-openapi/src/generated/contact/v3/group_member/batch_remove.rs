@@ -182,18 +182,15 @@ pub struct BatchRemoveRequestMembersItem {
     /// The id of the user to remove, of the kind member_id_type names; the group_member simplelist endpoint lists them.
     ///
     /// Example: `"u287xj12"`
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub member_id: String,
     /// The kind of member; only `user` is supported.
     ///
     /// Example: `"user"`
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub member_type: String,
     /// Which kind of user id member_id is: open_id, union_id or user_id; needed when member_type is user.
     ///
     /// Example: `"user_id"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub member_id_type: Option<String>,
 }
 impl Validate for BatchRemoveRequestMembersItem {}

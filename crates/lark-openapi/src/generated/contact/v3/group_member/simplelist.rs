@@ -219,7 +219,6 @@ pub struct SimplelistResponse {
     pub memberlist: Option<Vec<SimplelistResponseMemberlistItem>>,
     /// Token for the next page; only returned when has_more is true.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub page_token: Option<String>,
     /// Whether more pages follow.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -324,15 +323,12 @@ impl SimplelistRequestMemberType {
 pub struct SimplelistResponseMemberlistItem {
     /// The member's id, of the kind member_id_type asked for.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub member_id: Option<String>,
     /// The member's kind: user or department.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub member_type: Option<String>,
     /// The member id's kind; the page says it is meaningful only in requests and not returned.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub member_id_type: Option<String>,
 }
 impl Validate for SimplelistResponseMemberlistItem {}

@@ -272,13 +272,11 @@ pub struct CreateRequestI18nNameItem {
     ///
     /// Example: `"zh_cn"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub locale: Option<String>,
     /// The name in that language.
     ///
     /// Example: `"多语言内容"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub value: Option<String>,
 }
 impl Validate for CreateRequestI18nNameItem {}
@@ -289,13 +287,11 @@ pub struct CreateRequestI18nDescriptionItem {
     ///
     /// Example: `"zh_cn"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub locale: Option<String>,
     /// The description in that language.
     ///
     /// Example: `"多语言内容"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub value: Option<String>,
 }
 impl Validate for CreateRequestI18nDescriptionItem {}
@@ -304,11 +300,9 @@ impl Validate for CreateRequestI18nDescriptionItem {}
 pub struct CreateResponseJobFamilyI18nNameItem {
     /// The language.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub locale: Option<String>,
     /// The name in that language.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub value: Option<String>,
 }
 impl Validate for CreateResponseJobFamilyI18nNameItem {}
@@ -317,11 +311,9 @@ impl Validate for CreateResponseJobFamilyI18nNameItem {}
 pub struct CreateResponseJobFamilyI18nDescriptionItem {
     /// The language.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub locale: Option<String>,
     /// The description in that language.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub value: Option<String>,
 }
 impl Validate for CreateResponseJobFamilyI18nDescriptionItem {}
@@ -330,15 +322,12 @@ impl Validate for CreateResponseJobFamilyI18nDescriptionItem {}
 pub struct CreateResponseJobFamily {
     /// The job family's name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub name: Option<String>,
     /// The job family's description.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub description: Option<String>,
     /// The id of the parent job family, if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub parent_job_family_id: Option<String>,
     /// Whether the job family is enabled.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -351,7 +340,6 @@ pub struct CreateResponseJobFamily {
     pub i18n_description: Option<Vec<CreateResponseJobFamilyI18nDescriptionItem>>,
     /// The job family's id, used to update, get or delete it later.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub job_family_id: Option<String>,
 }
 impl Validate for CreateResponseJobFamily {

@@ -151,7 +151,6 @@ pub struct GetResponseJobFamilyI18nNameItem {
     pub locale: Option<GetResponseJobFamilyI18nNameItemLocale>,
     /// The name in that language.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub value: Option<String>,
 }
 impl Validate for GetResponseJobFamilyI18nNameItem {
@@ -189,7 +188,6 @@ pub struct GetResponseJobFamilyI18nDescriptionItem {
     pub locale: Option<GetResponseJobFamilyI18nDescriptionItemLocale>,
     /// The description in that language.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub value: Option<String>,
 }
 impl Validate for GetResponseJobFamilyI18nDescriptionItem {
@@ -202,15 +200,12 @@ impl Validate for GetResponseJobFamilyI18nDescriptionItem {
 pub struct GetResponseJobFamily {
     /// The job family's name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub name: Option<String>,
     /// The job family's description.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub description: Option<String>,
     /// The id of the parent job family, if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub parent_job_family_id: Option<String>,
     /// Whether the job family is enabled.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -223,7 +218,6 @@ pub struct GetResponseJobFamily {
     pub i18n_description: Option<Vec<GetResponseJobFamilyI18nDescriptionItem>>,
     /// The job family's id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub job_family_id: Option<String>,
 }
 impl Validate for GetResponseJobFamily {

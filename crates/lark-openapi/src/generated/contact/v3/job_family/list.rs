@@ -164,7 +164,6 @@ pub struct ListResponse {
     pub items: Option<Vec<ListResponseItemsItem>>,
     /// The token for the next page; given only when `has_more` is true.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub page_token: Option<String>,
     /// Whether more pages follow.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -216,7 +215,6 @@ pub struct ListResponseItemsItemI18nNameItem {
     pub locale: Option<ListResponseItemsItemI18nNameItemLocale>,
     /// The name in that language.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub value: Option<String>,
 }
 impl Validate for ListResponseItemsItemI18nNameItem {
@@ -254,7 +252,6 @@ pub struct ListResponseItemsItemI18nDescriptionItem {
     pub locale: Option<ListResponseItemsItemI18nDescriptionItemLocale>,
     /// The description in that language.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub value: Option<String>,
 }
 impl Validate for ListResponseItemsItemI18nDescriptionItem {
@@ -267,15 +264,12 @@ impl Validate for ListResponseItemsItemI18nDescriptionItem {
 pub struct ListResponseItemsItem {
     /// The job family's name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub name: Option<String>,
     /// The job family's description.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub description: Option<String>,
     /// The id of the parent job family, if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub parent_job_family_id: Option<String>,
     /// Whether the job family is enabled.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -288,7 +282,6 @@ pub struct ListResponseItemsItem {
     pub i18n_description: Option<Vec<ListResponseItemsItemI18nDescriptionItem>>,
     /// The job family's id, used to update, get or delete it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub job_family_id: Option<String>,
 }
 impl Validate for ListResponseItemsItem {

@@ -294,13 +294,11 @@ pub struct UpdateRequestI18nNameItem {
     ///
     /// Example: `"zh_cn"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub locale: Option<String>,
     /// The name in that language.
     ///
     /// Example: `"多语言内容"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub value: Option<String>,
 }
 impl Validate for UpdateRequestI18nNameItem {}
@@ -311,13 +309,11 @@ pub struct UpdateRequestI18nDescriptionItem {
     ///
     /// Example: `"zh_cn"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub locale: Option<String>,
     /// The description in that language.
     ///
     /// Example: `"多语言内容"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub value: Option<String>,
 }
 impl Validate for UpdateRequestI18nDescriptionItem {}
@@ -326,11 +322,9 @@ impl Validate for UpdateRequestI18nDescriptionItem {}
 pub struct UpdateResponseJobFamilyI18nNameItem {
     /// The language.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub locale: Option<String>,
     /// The name in that language.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub value: Option<String>,
 }
 impl Validate for UpdateResponseJobFamilyI18nNameItem {}
@@ -339,11 +333,9 @@ impl Validate for UpdateResponseJobFamilyI18nNameItem {}
 pub struct UpdateResponseJobFamilyI18nDescriptionItem {
     /// The language.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub locale: Option<String>,
     /// The description in that language.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub value: Option<String>,
 }
 impl Validate for UpdateResponseJobFamilyI18nDescriptionItem {}
@@ -352,15 +344,12 @@ impl Validate for UpdateResponseJobFamilyI18nDescriptionItem {}
 pub struct UpdateResponseJobFamily {
     /// The job family's name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub name: Option<String>,
     /// The job family's description.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub description: Option<String>,
     /// The id of the parent job family, if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub parent_job_family_id: Option<String>,
     /// Whether the job family is enabled.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -373,7 +362,6 @@ pub struct UpdateResponseJobFamily {
     pub i18n_description: Option<Vec<UpdateResponseJobFamilyI18nDescriptionItem>>,
     /// The job family's id, used to update, get or delete it later.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub job_family_id: Option<String>,
 }
 impl Validate for UpdateResponseJobFamily {

@@ -269,13 +269,11 @@ pub struct CreateRequestI18nNameItem {
     ///
     /// Example: `"zh_cn"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub locale: Option<String>,
     /// The job level's name in that language.
     ///
     /// Example: `"多语言内容"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub value: Option<String>,
 }
 impl Validate for CreateRequestI18nNameItem {}
@@ -286,13 +284,11 @@ pub struct CreateRequestI18nDescriptionItem {
     ///
     /// Example: `"zh_cn"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub locale: Option<String>,
     /// The job level's description in that language.
     ///
     /// Example: `"多语言内容"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub value: Option<String>,
 }
 impl Validate for CreateRequestI18nDescriptionItem {}

@@ -291,13 +291,11 @@ pub struct UpdateRequestI18nNameItem {
     ///
     /// Example: `"zh_cn"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub locale: Option<String>,
     /// The job level's name in that language.
     ///
     /// Example: `"多语言内容"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub value: Option<String>,
 }
 impl Validate for UpdateRequestI18nNameItem {}
@@ -308,13 +306,11 @@ pub struct UpdateRequestI18nDescriptionItem {
     ///
     /// Example: `"zh_cn"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub locale: Option<String>,
     /// The job level's description in that language.
     ///
     /// Example: `"多语言内容"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub value: Option<String>,
 }
 impl Validate for UpdateRequestI18nDescriptionItem {}

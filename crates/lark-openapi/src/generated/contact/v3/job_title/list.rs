@@ -141,7 +141,6 @@ pub struct ListResponse {
     pub items: Option<Vec<crate::contact::v3::types::JobTitle>>,
     /// The token for the next page; given only when `has_more` is true.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub page_token: Option<String>,
     /// Whether more pages follow.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -183,22 +183,18 @@ impl Incoming for ListRequest {
 pub struct ListResponse {
     /// The departments in the scope, as `department_id_type` ids.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub department_ids: Option<Vec<String>>,
     /// The users in the scope, as `user_id_type` ids; needs the `contact:user.employee_id:readonly` field permission.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub user_ids: Option<Vec<String>>,
     /// The user groups in the scope.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub group_ids: Option<Vec<String>>,
     /// Whether more pages follow.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub has_more: Option<bool>,
     /// The token for the next page; given only when `has_more` is true.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub page_token: Option<String>,
 }
 /// A documented error code of 获取通讯录授权范围 — Get the contacts scope the app may access.

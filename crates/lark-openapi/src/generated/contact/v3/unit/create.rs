@@ -141,7 +141,6 @@ impl Incoming for CreateRequest {
 pub struct CreateResponse {
     /// The new unit's id, used to update, delete, query it or bind departments to it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub unit_id: Option<String>,
 }
 /// A documented error code of 创建单位 — Create a unit.

@@ -146,7 +146,6 @@ pub struct ListResponse {
     pub has_more: Option<bool>,
     /// The token for the next page; only given when `has_more` is true.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub page_token: Option<String>,
 }
 impl ::lark_runtime::Page for ListResponse {

@@ -195,7 +195,6 @@ pub struct ListDepartmentResponse {
     pub has_more: Option<bool>,
     /// The token for the next page; only given when `has_more` is true.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub page_token: Option<String>,
 }
 impl ::lark_runtime::Page for ListDepartmentResponse {
@@ -260,11 +259,9 @@ impl ListDepartmentRequestDepartmentIdType {
 pub struct ListDepartmentResponseDepartmentlistItem {
     /// The unit's id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub unit_id: Option<String>,
     /// The bound department's id; the get-department endpoint gives its details.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub department_id: Option<String>,
 }
 impl Validate for ListDepartmentResponseDepartmentlistItem {}

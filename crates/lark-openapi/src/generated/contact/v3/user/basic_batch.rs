@@ -187,15 +187,12 @@ impl BasicBatchRequestUserIdType {
 pub struct BasicBatchResponseUsersItemI18nName {
     /// The Chinese name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub zh_cn: Option<String>,
     /// The Japanese name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub ja_jp: Option<String>,
     /// The English name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub en_us: Option<String>,
 }
 impl Validate for BasicBatchResponseUsersItemI18nName {}
@@ -204,11 +201,9 @@ impl Validate for BasicBatchResponseUsersItemI18nName {}
 pub struct BasicBatchResponseUsersItem {
     /// The user's id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub user_id: Option<String>,
     /// The user's default name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub name: Option<String>,
     /// The user's name in other languages.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -217,15 +217,12 @@ impl BatchGetIdRequestUserIdType {
 pub struct BatchGetIdResponseUserListItem {
     /// The user's id, in the kind `user_id_type` names; absent when no user matched.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub user_id: Option<String>,
     /// The mobile number, for an entry found by mobile.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub mobile: Option<String>,
     /// The email address, for an entry found by email.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub email: Option<String>,
     /// The user's status (frozen, resigned, activated, exited).
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -414,7 +414,6 @@ pub struct DeleteRequestEmailAcceptor {
     ///
     /// Example: `"ou_7dab8a3d3cdcc9da365777c7ad535d62"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub acceptor_user_id: Option<String>,
 }
 impl Validate for DeleteRequestEmailAcceptor {

@@ -226,7 +226,6 @@ pub struct FindByDepartmentResponse {
     pub has_more: Option<bool>,
     /// The token for the next page; only given when `has_more` is true.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub page_token: Option<String>,
     /// The users on this page.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -399,11 +398,9 @@ impl FindByDepartmentResponseItemsItemCustomAttrsItemType {
 pub struct FindByDepartmentResponseItemsItemCustomAttrsItemValueGenericUser {
     /// The referenced person's user id, in the kind `user_id_type` names.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub id: Option<String>,
     /// The kind of reference; always 1 (a user) for now.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub r#type: Option<i32>,
 }
 impl Validate for FindByDepartmentResponseItemsItemCustomAttrsItemValueGenericUser {}
@@ -412,31 +409,24 @@ impl Validate for FindByDepartmentResponseItemsItemCustomAttrsItemValueGenericUs
 pub struct FindByDepartmentResponseItemsItemCustomAttrsItemValue {
     /// For a TEXT field, its value; for an HREF field, the page title.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub text: Option<String>,
     /// For an HREF field, the default URL.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub url: Option<String>,
     /// For an HREF field, the URL for desktop clients.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub pc_url: Option<String>,
     /// For an ENUMERATION or PICTURE_ENUM field, the chosen option's id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub option_id: Option<String>,
     /// For an enumeration field, the chosen option's value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub option_value: Option<String>,
     /// For a picture field, the chosen picture option's name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub name: Option<String>,
     /// For a picture field, the chosen picture's link.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub picture_url: Option<String>,
     /// For a GENERIC_USER field, the referenced person.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -457,7 +447,6 @@ pub struct FindByDepartmentResponseItemsItemCustomAttrsItem {
     pub r#type: Option<FindByDepartmentResponseItemsItemCustomAttrsItemType>,
     /// The custom field's id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub id: Option<String>,
     /// The custom field's value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -474,35 +463,27 @@ impl Validate for FindByDepartmentResponseItemsItemCustomAttrsItem {
 pub struct FindByDepartmentResponseItemsItem {
     /// The user's union_id: the same user across the apps of one developer.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub union_id: Option<String>,
     /// The user's user_id, unique in the tenant; needs the contact:user.employee_id:readonly scope.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub user_id: Option<String>,
     /// The user's open_id, unique within this app.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub open_id: Option<String>,
     /// The user's default name (localized names are separate).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub name: Option<String>,
     /// The user's English name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub en_name: Option<String>,
     /// The user's alias.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub nickname: Option<String>,
     /// The user's email; needs the contact:user.email:readonly scope.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub email: Option<String>,
     /// The user's mobile number; needs the contact:user.phone:readonly scope.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub mobile: Option<String>,
     /// Whether the mobile number is visible; when false, other employees cannot see it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -512,7 +493,6 @@ pub struct FindByDepartmentResponseItemsItem {
     pub gender: Option<FindByDepartmentResponseItemsItemGender>,
     /// File key of the avatar; the page says it is not actually returned, use `avatar`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub avatar_key: Option<String>,
     /// Links to the user's avatar in several sizes.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -522,34 +502,27 @@ pub struct FindByDepartmentResponseItemsItem {
     pub status: Option<crate::contact::v3::types::UserStatus>,
     /// Ids of the departments the user belongs to (there may be several), in the kind `department_id_type` names.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub department_ids: Option<Vec<String>>,
     /// User id of the user's direct leader, in the kind `user_id_type` names.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub leader_user_id: Option<String>,
     /// The user's work city.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub city: Option<String>,
     /// Country or region code of the user.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub country: Option<String>,
     /// The user's desk or workstation.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub work_station: Option<String>,
     /// When the user joined, in seconds since the Unix epoch.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub join_time: Option<i32>,
     /// Whether the user is the tenant's super administrator.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_tenant_manager: Option<bool>,
     /// The user's employee number.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub employee_no: Option<String>,
     /// The employee type; custom types set in the tenant appear as their own numbers (see the employee type list).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -562,33 +535,27 @@ pub struct FindByDepartmentResponseItemsItem {
     pub custom_attrs: Option<Vec<FindByDepartmentResponseItemsItemCustomAttrsItem>>,
     /// The user's enterprise mailbox; only when the tenant has enabled Feishu Mail.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub enterprise_email: Option<String>,
     /// The user's job title.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub job_title: Option<String>,
     /// Whether the user is suspended.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_frozen: Option<bool>,
     /// Where the user's data resides; needs the contact:user.user_geo scope.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub geo: Option<String>,
     /// The user's job level id; needs the contact:user.job_level:readonly scope.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub job_level_id: Option<String>,
     /// The user's job family id; needs the contact:user.job_family:readonly scope.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub job_family_id: Option<String>,
     /// The paths of the user's departments; only with a user token and the contact:user.department_path:readonly scope.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub department_path: Option<Vec<crate::contact::v3::types::DepartmentDetail>>,
     /// User ids of the user's dotted-line leaders, in the kind `user_id_type` names.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub dotted_line_leader_user_ids: Option<Vec<String>>,
 }
 impl Validate for FindByDepartmentResponseItemsItem {

@@ -166,7 +166,6 @@ pub struct ListResponse {
     pub has_more: Option<bool>,
     /// Type `string`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub page_token: Option<String>,
     /// Type `array` of `object`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -215,19 +214,15 @@ impl DocumentedError for ListError {
 pub struct ListResponseItemsItemAvatar {
     /// Type `string`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub avatar_72: Option<String>,
     /// Type `string`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub avatar_240: Option<String>,
     /// Type `string`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub avatar_640: Option<String>,
     /// Type `string`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub avatar_origin: Option<String>,
 }
 impl Validate for ListResponseItemsItemAvatar {}
@@ -250,15 +245,12 @@ impl Validate for ListResponseItemsItemStatus {}
 pub struct ListResponseItemsItemOrdersItem {
     /// Type `string`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub department_id: Option<String>,
     /// Type `int32`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub user_order: Option<i32>,
     /// Type `int32`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub department_order: Option<i32>,
 }
 impl Validate for ListResponseItemsItemOrdersItem {}
@@ -267,11 +259,9 @@ impl Validate for ListResponseItemsItemOrdersItem {}
 pub struct ListResponseItemsItemCustomAttrsItemValueGenericUser {
     /// Type `string`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub id: Option<String>,
     /// Type `int32`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub r#type: Option<i32>,
 }
 impl Validate for ListResponseItemsItemCustomAttrsItemValueGenericUser {}
@@ -280,27 +270,21 @@ impl Validate for ListResponseItemsItemCustomAttrsItemValueGenericUser {}
 pub struct ListResponseItemsItemCustomAttrsItemValue {
     /// Type `string`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub text: Option<String>,
     /// Type `string`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub url: Option<String>,
     /// Type `string`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub pc_url: Option<String>,
     /// Type `string`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub option_value: Option<String>,
     /// Type `string`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub name: Option<String>,
     /// Type `string`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub picture_url: Option<String>,
     /// Type `object`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -316,11 +300,9 @@ impl Validate for ListResponseItemsItemCustomAttrsItemValue {
 pub struct ListResponseItemsItemCustomAttrsItem {
     /// Type `string`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub r#type: Option<String>,
     /// Type `string`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub id: Option<String>,
     /// Type `object`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -336,38 +318,30 @@ impl Validate for ListResponseItemsItemCustomAttrsItem {
 pub struct ListResponseItemsItem {
     /// Type `string`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub union_id: Option<String>,
     /// Type `string`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub user_id: Option<String>,
     /// Type `string`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub open_id: Option<String>,
     /// Type `string`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub name: Option<String>,
     /// Type `string`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub en_name: Option<String>,
     /// Type `string`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub email: Option<String>,
     /// Type `string`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub mobile: Option<String>,
     /// Type `boolean`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mobile_visible: Option<bool>,
     /// Type `int32`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub gender: Option<i32>,
     /// Type `object`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -377,38 +351,30 @@ pub struct ListResponseItemsItem {
     pub status: Option<ListResponseItemsItemStatus>,
     /// Type `array` of `string`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub department_ids: Option<Vec<String>>,
     /// Type `string`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub leader_user_id: Option<String>,
     /// Type `string`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub city: Option<String>,
     /// Type `string`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub country: Option<String>,
     /// Type `string`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub work_station: Option<String>,
     /// Type `int32`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub join_time: Option<i32>,
     /// Type `boolean`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_tenant_manager: Option<bool>,
     /// Type `string`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub employee_no: Option<String>,
     /// Type `int32`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub employee_type: Option<i32>,
     /// Type `array` of `object`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -418,11 +384,9 @@ pub struct ListResponseItemsItem {
     pub custom_attrs: Option<Vec<ListResponseItemsItemCustomAttrsItem>>,
     /// Type `string`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub enterprise_email: Option<String>,
     /// Type `string`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub job_title: Option<String>,
 }
 impl Validate for ListResponseItemsItem {

@@ -1115,12 +1115,10 @@ pub struct PatchRequestCustomAttrsItemValueGenericUser {
     /// The person's user_id; always a user_id, whatever `user_id_type` says.
     ///
     /// Example: `"9b2fabg5"`
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub id: String,
     /// The kind of reference; only 1 (a user) is supported.
     ///
     /// Example: `1`
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub r#type: i32,
 }
 impl Validate for PatchRequestCustomAttrsItemValueGenericUser {}
@@ -1131,25 +1129,21 @@ pub struct PatchRequestCustomAttrsItemValue {
     ///
     /// Example: `"DemoText"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub text: Option<String>,
     /// For an HREF field, the default URL (e.g. a mini program on mobile, a web page on desktop).
     ///
     /// Example: `"http://www.fs.cn"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub url: Option<String>,
     /// For an HREF field, the URL for desktop clients.
     ///
     /// Example: `"http://www.fs.cn"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub pc_url: Option<String>,
     /// For an ENUMERATION or PICTURE_ENUM field, the id of the option chosen.
     ///
     /// Example: `"edcvfrtg"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub option_id: Option<String>,
     /// For a GENERIC_USER field, the person referenced.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1172,7 +1166,6 @@ pub struct PatchRequestCustomAttrsItem {
     ///
     /// Example: `"DemoId"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub id: Option<String>,
     /// The value to set.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1270,11 +1263,9 @@ impl PatchResponseUserCustomAttrsItemType {
 pub struct PatchResponseUserCustomAttrsItemValueGenericUser {
     /// The referenced person's user id, in the kind `user_id_type` names.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub id: Option<String>,
     /// The kind of reference; always 1 (a user) for now.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub r#type: Option<i32>,
 }
 impl Validate for PatchResponseUserCustomAttrsItemValueGenericUser {}
@@ -1283,31 +1274,24 @@ impl Validate for PatchResponseUserCustomAttrsItemValueGenericUser {}
 pub struct PatchResponseUserCustomAttrsItemValue {
     /// For a TEXT field, its value; for an HREF field, the page title.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub text: Option<String>,
     /// For an HREF field, the default URL.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub url: Option<String>,
     /// For an HREF field, the URL for desktop clients.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub pc_url: Option<String>,
     /// For an ENUMERATION or PICTURE_ENUM field, the chosen option's id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub option_id: Option<String>,
     /// For an enumeration field, the chosen option's value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub option_value: Option<String>,
     /// For a picture field, the chosen picture option's name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub name: Option<String>,
     /// For a picture field, the chosen picture's link.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub picture_url: Option<String>,
     /// For a GENERIC_USER field, the referenced person.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1326,7 +1310,6 @@ pub struct PatchResponseUserCustomAttrsItem {
     pub r#type: Option<PatchResponseUserCustomAttrsItemType>,
     /// The custom field's id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub id: Option<String>,
     /// The custom field's value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1343,35 +1326,27 @@ impl Validate for PatchResponseUserCustomAttrsItem {
 pub struct PatchResponseUser {
     /// The user's union_id: the same user across the apps of one developer.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub union_id: Option<String>,
     /// The user's user_id, unique in the tenant; needs the contact:user.employee_id:readonly scope.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub user_id: Option<String>,
     /// The user's open_id, unique within this app.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub open_id: Option<String>,
     /// The user's default name (localized names are separate).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub name: Option<String>,
     /// The user's English name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub en_name: Option<String>,
     /// The user's alias.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub nickname: Option<String>,
     /// The user's email; needs the contact:user.email:readonly scope.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub email: Option<String>,
     /// The user's mobile number; needs the contact:user.phone:readonly scope.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub mobile: Option<String>,
     /// Whether the mobile number is visible; when false, other employees cannot see it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1387,34 +1362,27 @@ pub struct PatchResponseUser {
     pub status: Option<crate::contact::v3::types::UserStatus>,
     /// Ids of the departments the user belongs to (there may be several), in the kind `department_id_type` names.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub department_ids: Option<Vec<String>>,
     /// User id of the user's direct leader, in the kind `user_id_type` names.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub leader_user_id: Option<String>,
     /// The user's work city.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub city: Option<String>,
     /// Country or region code of the user.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub country: Option<String>,
     /// The user's desk or workstation.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub work_station: Option<String>,
     /// When the user joined, in seconds since the Unix epoch.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub join_time: Option<i32>,
     /// Whether the user is the tenant's super administrator.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_tenant_manager: Option<bool>,
     /// The user's employee number.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub employee_no: Option<String>,
     /// The employee type; custom types set in the tenant appear as their own numbers (see the employee type list).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1427,26 +1395,21 @@ pub struct PatchResponseUser {
     pub custom_attrs: Option<Vec<PatchResponseUserCustomAttrsItem>>,
     /// The user's enterprise mailbox; only when the tenant has enabled Feishu Mail.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub enterprise_email: Option<String>,
     /// The user's job title.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub job_title: Option<String>,
     /// Whether the user is suspended.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_frozen: Option<bool>,
     /// The user's job level id; needs the contact:user.job_level:readonly scope.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub job_level_id: Option<String>,
     /// The user's job family id; needs the contact:user.job_family:readonly scope.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub job_family_id: Option<String>,
     /// User ids of the user's dotted-line leaders, in the kind `user_id_type` names.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub dotted_line_leader_user_ids: Option<Vec<String>>,
 }
 impl Validate for PatchResponseUser {

@@ -320,19 +320,16 @@ pub struct ResurrectRequestDepartmentsItem {
     /// The department, in the kind `department_id_type` names.
     ///
     /// Example: `"od-4e6ac4d14bcd5071a37a39de902c7141"`
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub department_id: String,
     /// The user's position within this department; larger values come first.
     ///
     /// Example: `0`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub user_order: Option<i32>,
     /// This department's position among the user's departments; larger values come first.
     ///
     /// Example: `0`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub department_order: Option<i32>,
 }
 impl Validate for ResurrectRequestDepartmentsItem {}

@@ -926,12 +926,10 @@ pub struct UpdateRequestCustomAttrsItemValueGenericUser {
     /// The person's user_id.
     ///
     /// Example: `"9b2fabg5"`
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub id: String,
     /// The kind of reference; only 1 (a user) is supported.
     ///
     /// Example: `1`
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub r#type: i32,
 }
 impl Validate for UpdateRequestCustomAttrsItemValueGenericUser {}
@@ -942,25 +940,21 @@ pub struct UpdateRequestCustomAttrsItemValue {
     ///
     /// Example: `"DemoText"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub text: Option<String>,
     /// For an HREF field, the default URL (e.g. a mini program on mobile, a web page on desktop).
     ///
     /// Example: `"http://www.fs.cn"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub url: Option<String>,
     /// For an HREF field, the URL for desktop clients.
     ///
     /// Example: `"http://www.fs.cn"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub pc_url: Option<String>,
     /// For an ENUMERATION or PICTURE_ENUM field, the option chosen.
     ///
     /// Example: `"edcvfrtg"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub option_id: Option<String>,
     /// For a GENERIC_USER field, the person referenced.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -978,13 +972,11 @@ pub struct UpdateRequestCustomAttrsItem {
     ///
     /// Example: `"TEXT"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub r#type: Option<String>,
     /// The custom field's id, from the custom attribute list.
     ///
     /// Example: `"DemoId"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub id: Option<String>,
     /// The value to set.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1022,11 +1014,9 @@ impl UpdateResponseUserGender {
 pub struct UpdateResponseUserCustomAttrsItemValueGenericUser {
     /// The referenced person's user_id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub id: Option<String>,
     /// The kind of reference; always 1 (a user) for now.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub r#type: Option<i32>,
 }
 impl Validate for UpdateResponseUserCustomAttrsItemValueGenericUser {}
@@ -1035,31 +1025,24 @@ impl Validate for UpdateResponseUserCustomAttrsItemValueGenericUser {}
 pub struct UpdateResponseUserCustomAttrsItemValue {
     /// For a TEXT field, its value; for an HREF field, the page title.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub text: Option<String>,
     /// For an HREF field, the default URL.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub url: Option<String>,
     /// For an HREF field, the URL for desktop clients.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub pc_url: Option<String>,
     /// For an ENUMERATION or PICTURE_ENUM field, the option chosen.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub option_id: Option<String>,
     /// The value of the option chosen.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub option_value: Option<String>,
     /// For a picture option, the picture's name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub name: Option<String>,
     /// The picture's link.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub picture_url: Option<String>,
     /// For a GENERIC_USER field, the referenced person.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1075,11 +1058,9 @@ impl Validate for UpdateResponseUserCustomAttrsItemValue {
 pub struct UpdateResponseUserCustomAttrsItem {
     /// The custom field's type.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub r#type: Option<String>,
     /// The custom field's id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub id: Option<String>,
     /// The custom field's value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1095,35 +1076,27 @@ impl Validate for UpdateResponseUserCustomAttrsItem {
 pub struct UpdateResponseUser {
     /// The user's union_id: the same user across the apps of one developer.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub union_id: Option<String>,
     /// The user's user_id, unique in the tenant; needs the contact:user.employee_id:readonly scope.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub user_id: Option<String>,
     /// The user's open_id, unique within this app.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub open_id: Option<String>,
     /// The user's default name (localized names are separate).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub name: Option<String>,
     /// The user's English name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub en_name: Option<String>,
     /// The user's alias.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub nickname: Option<String>,
     /// The user's email; needs the contact:user.email:readonly scope.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub email: Option<String>,
     /// The user's mobile number; needs the contact:user.phone:readonly scope.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub mobile: Option<String>,
     /// Whether the mobile number is visible; when false, other employees cannot see it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1133,7 +1106,6 @@ pub struct UpdateResponseUser {
     pub gender: Option<UpdateResponseUserGender>,
     /// File key of the user's avatar.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub avatar_key: Option<String>,
     /// Links to the user's avatar in several sizes.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1143,38 +1115,30 @@ pub struct UpdateResponseUser {
     pub status: Option<crate::contact::v3::types::UserStatus>,
     /// Ids of the departments the user belongs to (there may be several), in the kind `department_id_type` names.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub department_ids: Option<Vec<String>>,
     /// User id of the user's direct leader, in the kind `user_id_type` names.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub leader_user_id: Option<String>,
     /// The user's work city.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub city: Option<String>,
     /// Country or region code of the user.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub country: Option<String>,
     /// The user's desk or workstation.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub work_station: Option<String>,
     /// When the user joined, in seconds since the Unix epoch.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub join_time: Option<i32>,
     /// Whether the user is the tenant's super administrator.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_tenant_manager: Option<bool>,
     /// The user's employee number.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub employee_no: Option<String>,
     /// The employee type; custom types set in the tenant appear as their own numbers (see the employee type list).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub employee_type: Option<i32>,
     /// The user's sort positions, one per department the user is in.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1184,11 +1148,9 @@ pub struct UpdateResponseUser {
     pub custom_attrs: Option<Vec<UpdateResponseUserCustomAttrsItem>>,
     /// The user's enterprise mailbox; only when the tenant has enabled Feishu Mail.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub enterprise_email: Option<String>,
     /// The user's job title.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub job_title: Option<String>,
     /// Whether the user is suspended.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -147,15 +147,12 @@ impl DocumentedError for GetProgressError {
 pub struct GetProgressResponseBatchMessageSendProgress {
     /// How many valid recipients the request named, including valid users outside the bot's contact data range. 0 means the asynchronous task has not started yet (query again later) or no id named a valid user.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub valid_user_ids_count: Option<i32>,
     /// How many users the message was delivered to; it may end below the valid count, which includes users the bot cannot see.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub success_user_ids_count: Option<i32>,
     /// How many users have read the message.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub read_user_ids_count: Option<i32>,
 }
 impl Validate for GetProgressResponseBatchMessageSendProgress {}
@@ -167,7 +164,6 @@ pub struct GetProgressResponseBatchMessageRecallProgress {
     pub recall: Option<bool>,
     /// How many messages have been recalled so far.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub recall_count: Option<i32>,
 }
 impl Validate for GetProgressResponseBatchMessageRecallProgress {}

@@ -139,11 +139,9 @@ impl DocumentedError for ReadUserError {
 pub struct ReadUserResponseReadUser {
     /// How many users have read the message.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub read_count: Option<String>,
     /// How many users the message was pushed to.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub total_count: Option<String>,
 }
 impl Validate for ReadUserResponseReadUser {}

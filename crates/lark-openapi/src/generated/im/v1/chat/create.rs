@@ -574,30 +574,24 @@ impl Incoming for CreateRequest {
 pub struct CreateResponse {
     /// The new chat's id; keep it, since sending messages, updating the chat and adding members all need it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub chat_id: Option<String>,
     /// URL of the chat avatar.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub avatar: Option<String>,
     /// The chat name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub name: Option<String>,
     /// The chat description.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub description: Option<String>,
     /// Localized chat names.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub i18n_names: Option<crate::im::v1::types::I18nNames>,
     /// The owner's id, of the kind user_id_type names; absent when the owner is a bot.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub owner_id: Option<String>,
     /// The kind of the owner's id (as user_id_type); absent when the owner is a bot.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub owner_id_type: Option<String>,
     /// Who may send urgent (buzz) messages.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -634,7 +628,6 @@ pub struct CreateResponse {
     pub external: Option<bool>,
     /// The tenant's unique key, usable to get its tenant_access_token.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub tenant_key: Option<String>,
     /// Who sees the notice when a member joins.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -128,15 +128,12 @@ impl Incoming for GetRequest {
 pub struct GetResponse {
     /// URL of the chat avatar.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub avatar: Option<String>,
     /// The chat name; absent when the chat has none.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub name: Option<String>,
     /// The chat description.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub description: Option<String>,
     /// Localized chat names.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -155,19 +152,15 @@ pub struct GetResponse {
     pub edit_permission: Option<GetResponseEditPermission>,
     /// The kind of the owner's id (open_id, user_id or union_id, as user_id_type); absent when the owner is a bot and for one-to-one chats.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub owner_id_type: Option<String>,
     /// The owner's user id, of the kind user_id_type names; absent when the owner is a bot and for one-to-one chats.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub owner_id: Option<String>,
     /// Ids of the users who are chat managers, of the kind user_id_type names.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub user_manager_id_list: Option<Vec<String>>,
     /// App ids of the bots that are chat managers.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub bot_manager_id_list: Option<Vec<String>>,
     /// Whether the chat carries conversation or topic messages; only ordinary group chats return it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -198,15 +191,12 @@ pub struct GetResponse {
     pub external: Option<bool>,
     /// The tenant's unique key, usable to get its tenant_access_token.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub tenant_key: Option<String>,
     /// Number of users in the chat.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub user_count: Option<String>,
     /// Number of bots in the chat.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub bot_count: Option<String>,
     /// Restricted (confidential) mode settings.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -136,11 +136,9 @@ impl Incoming for LinkRequest {
 pub struct LinkResponse {
     /// The share link.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub share_link: Option<String>,
     /// When the link expires, as a Unix timestamp in seconds.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub expire_time: Option<String>,
     /// Whether the link never expires.
     #[serde(default, skip_serializing_if = "Option::is_none")]

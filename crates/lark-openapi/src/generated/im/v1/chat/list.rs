@@ -191,7 +191,6 @@ pub struct ListResponse {
     pub items: Option<Vec<crate::im::v1::types::ListChat>>,
     /// Cursor for the next page; present only when has_more is true.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub page_token: Option<String>,
     /// Whether more items follow this page.
     #[serde(default, skip_serializing_if = "Option::is_none")]

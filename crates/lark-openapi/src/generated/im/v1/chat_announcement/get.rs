@@ -128,33 +128,27 @@ impl Incoming for GetRequest {
 pub struct GetResponse {
     /// The announcement content, serialized as a legacy cloud doc (see the legacy doc data structure).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub content: Option<String>,
     /// The document's current revision number.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub revision: Option<String>,
     /// When the document was created, as a Unix timestamp in seconds.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub create_time: Option<String>,
     /// When the document was last updated, as a Unix timestamp in seconds.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub update_time: Option<String>,
     /// The kind of the owner's id; for a user it matches user_id_type, for a bot it is app_id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub owner_id_type: Option<GetResponseOwnerIdType>,
     /// The document owner's id, of the kind owner_id_type names.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub owner_id: Option<String>,
     /// The kind of the last modifier's id; for a user it matches user_id_type, for a bot it is app_id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub modifier_id_type: Option<GetResponseModifierIdType>,
     /// The last modifier's id, of the kind modifier_id_type names.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub modifier_id: Option<String>,
 }
 /// A documented error code of 获取群公告信息 — Get a chat's announcement.

@@ -169,11 +169,9 @@ impl Incoming for DeleteManagersRequest {
 pub struct DeleteManagersResponse {
     /// Ids of the chat's user managers, of the kind member_id_type names (open_id when member_id_type is app_id).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub chat_managers: Option<Vec<String>>,
     /// App ids of the chat's bot managers.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub chat_bot_managers: Option<Vec<String>>,
 }
 /// A documented error code of 删除群管理员 — Remove chat managers.

@@ -179,15 +179,12 @@ impl Incoming for CreateRequest {
 pub struct CreateResponse {
     /// Ids that were not added: with succeed_type 0 only resigned users, with 1 also invisible ids and ids of inactive apps.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub invalid_id_list: Option<Vec<String>>,
     /// Ids that do not exist.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub not_existed_id_list: Option<Vec<String>>,
     /// Ids waiting for the owner or a manager to approve them.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub pending_approval_id_list: Option<Vec<String>>,
 }
 /// A documented error code of 将用户或机器人拉入群聊 — Add users or bots to a chat.

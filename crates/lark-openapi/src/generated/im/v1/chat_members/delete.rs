@@ -158,7 +158,6 @@ impl Incoming for DeleteRequest {
 pub struct DeleteResponse {
     /// Ids that could not be removed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub invalid_id_list: Option<Vec<String>>,
 }
 /// A documented error code of 将用户或机器人移出群聊 — Remove users or bots from a chat.

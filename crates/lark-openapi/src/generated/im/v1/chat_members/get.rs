@@ -199,14 +199,12 @@ pub struct GetResponse {
     pub items: Option<Vec<GetResponseItemsItem>>,
     /// Cursor for the next page; present only when has_more is true.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub page_token: Option<String>,
     /// Whether more items follow this page.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub has_more: Option<bool>,
     /// Total number of members.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub member_total: Option<i32>,
 }
 impl ::lark_runtime::Page for GetResponse {
@@ -289,19 +287,15 @@ impl GetRequestMemberIdType {
 pub struct GetResponseItemsItem {
     /// The kind of member_id, as member_id_type in the query (open_id, user_id or union_id).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub member_id_type: Option<String>,
     /// The member's user id, of the kind member_id_type names.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub member_id: Option<String>,
     /// The member's name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub name: Option<String>,
     /// The member's tenant key, its unique tenant identifier.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub tenant_key: Option<String>,
 }
 impl Validate for GetResponseItemsItem {}

@@ -292,13 +292,11 @@ pub struct PatchRequestChatMenuItem {
     ///
     /// Example: `"img_v2_b0fbe905-7988-4282-b882-82edd010336j"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub image_key: Option<String>,
     /// The menu name, 1 to 120 characters.
     ///
     /// Example: `"群聊"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub name: Option<String>,
     /// Localized menu names, 1 to 120 characters each.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -341,11 +339,9 @@ pub struct PatchResponseChatMenuItem {
     pub redirect_link: Option<crate::im::v1::types::ChatMenuItemRedirectLink>,
     /// Key of the icon; only the bot that uploaded it can download it. A top-level menu with second-level menus has none.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub image_key: Option<String>,
     /// The menu name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub name: Option<String>,
     /// Localized menu names.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -227,12 +227,10 @@ pub struct CreateRequestMenuTreeChatMenuTopLevelsItemChatMenuItem {
     ///
     /// Example: `"img_v2_b0fbe905-7988-4282-b882-82edd010336j"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub image_key: Option<String>,
     /// The menu name, 1 to 120 characters.
     ///
     /// Example: `"群聊"`
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub name: String,
     /// Localized menu names, 1 to 120 characters each.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -283,13 +281,11 @@ pub struct CreateRequestMenuTreeChatMenuTopLevelsItemChildrenItemChatMenuItem {
     ///
     /// Example: `"img_v2_b0fbe905-7988-4282-b882-82edd010336j"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub image_key: Option<String>,
     /// The menu name, 1 to 120 characters.
     ///
     /// Example: `"群聊"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub name: Option<String>,
     /// Localized menu names, 1 to 120 characters each.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -376,11 +372,9 @@ pub struct CreateResponseMenuTreeChatMenuTopLevelsItemChatMenuItem {
     pub redirect_link: Option<crate::im::v1::types::ChatMenuItemRedirectLink>,
     /// Key of the icon; only the bot that uploaded it can download it. A menu with second-level menus has none.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub image_key: Option<String>,
     /// The menu name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub name: Option<String>,
     /// Localized menu names.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -427,11 +421,9 @@ pub struct CreateResponseMenuTreeChatMenuTopLevelsItemChildrenItemChatMenuItem {
     pub redirect_link: Option<crate::im::v1::types::ChatMenuItemRedirectLink>,
     /// Key of the icon; only the bot that uploaded it can download it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub image_key: Option<String>,
     /// The menu name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub name: Option<String>,
     /// Localized menu names.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -449,7 +441,6 @@ impl Validate for CreateResponseMenuTreeChatMenuTopLevelsItemChildrenItemChatMen
 pub struct CreateResponseMenuTreeChatMenuTopLevelsItemChildrenItem {
     /// The second-level menu's id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub chat_menu_second_level_id: Option<String>,
     /// The second-level menu's attributes.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -467,7 +458,6 @@ impl Validate for CreateResponseMenuTreeChatMenuTopLevelsItemChildrenItem {
 pub struct CreateResponseMenuTreeChatMenuTopLevelsItem {
     /// The top-level menu's id, needed to delete, change or sort it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub chat_menu_top_level_id: Option<String>,
     /// The top-level menu's attributes.
     #[serde(default, skip_serializing_if = "Option::is_none")]

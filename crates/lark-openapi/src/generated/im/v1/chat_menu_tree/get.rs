@@ -168,11 +168,9 @@ pub struct GetResponseMenuTreeChatMenuTopLevelsItemChatMenuItem {
     pub redirect_link: Option<crate::im::v1::types::ChatMenuItemRedirectLink>,
     /// Key of the icon; only the bot that uploaded it can download it. A menu with second-level menus has none.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub image_key: Option<String>,
     /// The menu name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub name: Option<String>,
     /// Localized menu names.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -219,11 +217,9 @@ pub struct GetResponseMenuTreeChatMenuTopLevelsItemChildrenItemChatMenuItem {
     pub redirect_link: Option<crate::im::v1::types::ChatMenuItemRedirectLink>,
     /// Key of the icon; only the bot that uploaded it can download it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub image_key: Option<String>,
     /// The menu name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub name: Option<String>,
     /// Localized menu names.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -241,7 +237,6 @@ impl Validate for GetResponseMenuTreeChatMenuTopLevelsItemChildrenItemChatMenuIt
 pub struct GetResponseMenuTreeChatMenuTopLevelsItemChildrenItem {
     /// The second-level menu's id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub chat_menu_second_level_id: Option<String>,
     /// The second-level menu's attributes.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -259,7 +254,6 @@ impl Validate for GetResponseMenuTreeChatMenuTopLevelsItemChildrenItem {
 pub struct GetResponseMenuTreeChatMenuTopLevelsItem {
     /// The top-level menu's id, needed to delete, change or sort it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub chat_menu_top_level_id: Option<String>,
     /// The top-level menu's attributes.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -167,11 +167,9 @@ impl ::lark_runtime::Paged for GetRequest {
 pub struct GetResponse {
     /// The speaking mode: all_members (every member), only_owner (owner and managers only) or moderator_list (listed members only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub moderation_setting: Option<String>,
     /// Cursor for the next page; present only when has_more is true.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub page_token: Option<String>,
     /// Whether more items follow this page.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -260,15 +258,12 @@ impl GetRequestUserIdType {
 pub struct GetResponseItemsItem {
     /// The kind of user_id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub user_id_type: Option<String>,
     /// The member's user id, of the kind user_id_type names.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub user_id: Option<String>,
     /// The member's tenant key, its unique tenant identifier.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub tenant_key: Option<String>,
 }
 impl Validate for GetResponseItemsItem {}

@@ -251,7 +251,6 @@ pub struct CreateRequestChatTabsItem {
     ///
     /// Example: `"文档"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub tab_name: Option<String>,
     /// The tab's type; only doc and url are accepted, the rest are read-only.
     ///
@@ -322,11 +321,9 @@ impl CreateResponseChatTabsItemTabType {
 pub struct CreateResponseChatTabsItem {
     /// The tab's id; keep it to update, delete or sort the tab later.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub tab_id: Option<String>,
     /// The tab's name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub tab_name: Option<String>,
     /// The tab's type.
     #[serde(default, skip_serializing_if = "Option::is_none")]

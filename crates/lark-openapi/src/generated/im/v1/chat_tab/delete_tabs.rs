@@ -236,11 +236,9 @@ impl DeleteTabsResponseChatTabsItemTabType {
 pub struct DeleteTabsResponseChatTabsItem {
     /// The tab's id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub tab_id: Option<String>,
     /// The tab's name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub tab_name: Option<String>,
     /// The tab's type.
     #[serde(default, skip_serializing_if = "Option::is_none")]

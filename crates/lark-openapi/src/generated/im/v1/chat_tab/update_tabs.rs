@@ -251,13 +251,11 @@ pub struct UpdateTabsRequestChatTabsItem {
     ///
     /// Example: `"7101214603622940671"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub tab_id: Option<String>,
     /// The tab's new name, at most 60 characters.
     ///
     /// Example: `"文档"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub tab_name: Option<String>,
     /// The tab's type; only doc and url are accepted, the rest are read-only.
     ///
@@ -328,11 +326,9 @@ impl UpdateTabsResponseChatTabsItemTabType {
 pub struct UpdateTabsResponseChatTabsItem {
     /// The tab's id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub tab_id: Option<String>,
     /// The tab's name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub tab_name: Option<String>,
     /// The tab's type.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -207,7 +207,6 @@ pub struct PutTopNoticeRequestChatTopNoticeItem {
     ///
     /// Example: `"om_dc13264520392913993dd051dba21dcf"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub message_id: Option<String>,
 }
 impl Validate for PutTopNoticeRequestChatTopNoticeItem {

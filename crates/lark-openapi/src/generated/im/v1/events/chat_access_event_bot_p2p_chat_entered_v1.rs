@@ -17,18 +17,15 @@ use ::lark_runtime::__private::prelude::*;
 pub struct ChatAccessEventBotP2pChatEnteredV1 {
     /// The one-to-one chat's id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub chat_id: Option<String>,
     /// Ids (open_id, union_id, user_id) of the user who entered the chat.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub operator_id: Option<crate::im::v1::types::UserId>,
     /// Id of the latest message in the chat the user can see; fetch its content with the get-message endpoint.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub last_message_id: Option<String>,
     /// When that latest message was sent, as a Unix timestamp in milliseconds.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub last_message_create_time: Option<String>,
 }
 impl ::lark_runtime::events::Event for ChatAccessEventBotP2pChatEnteredV1 {

@@ -16,7 +16,6 @@ use ::lark_runtime::__private::prelude::*;
 pub struct ChatMemberBotDeletedV1 {
     /// The chat's id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub chat_id: Option<String>,
     /// Ids (open_id, union_id, user_id) of the user who removed the bot.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -26,11 +25,9 @@ pub struct ChatMemberBotDeletedV1 {
     pub external: Option<bool>,
     /// The operator's tenant key, its unique tenant identifier.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub operator_tenant_key: Option<String>,
     /// The chat name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub name: Option<String>,
     /// Localized chat names.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -19,7 +19,6 @@ pub struct MessageMessageReadV1 {
     pub reader: Option<MessageMessageReadV1Reader>,
     /// Ids of the messages that were read; fetch their content with the get-message endpoint.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub message_id_list: Option<Vec<String>>,
 }
 impl ::lark_runtime::events::Event for MessageMessageReadV1 {
@@ -38,11 +37,9 @@ pub struct MessageMessageReadV1Reader {
     pub reader_id: Option<crate::im::v1::types::UserId>,
     /// When the user read them, as a Unix timestamp in milliseconds.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub read_time: Option<String>,
     /// The reader's tenant key, its unique tenant identifier.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub tenant_key: Option<String>,
 }
 impl Validate for MessageMessageReadV1Reader {

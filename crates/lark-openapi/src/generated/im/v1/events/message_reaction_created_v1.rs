@@ -16,25 +16,21 @@ use ::lark_runtime::__private::prelude::*;
 pub struct MessageReactionCreatedV1 {
     /// Id of the message; fetch its content with the get-message endpoint.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub message_id: Option<String>,
     /// The reaction's resource.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reaction_type: Option<MessageReactionCreatedV1ReactionType>,
     /// Who added the reaction: user (then user_id is set) or app (then app_id is set).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub operator_type: Option<String>,
     /// Ids (open_id, union_id, user_id) of the user who added the reaction, when operator_type is user.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<crate::im::v1::types::UserId>,
     /// The app id of the app that added the reaction, when operator_type is app.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub app_id: Option<String>,
     /// When the reaction was added, as a Unix timestamp in milliseconds.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub action_time: Option<String>,
 }
 impl ::lark_runtime::events::Event for MessageReactionCreatedV1 {
@@ -50,7 +46,6 @@ impl ::lark_runtime::events::Event for MessageReactionCreatedV1 {
 pub struct MessageReactionCreatedV1ReactionType {
     /// The emoji type; see the emoji list for what each value shows.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub emoji_type: Option<String>,
 }
 impl Validate for MessageReactionCreatedV1ReactionType {}

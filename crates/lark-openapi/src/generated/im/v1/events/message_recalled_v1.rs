@@ -16,15 +16,12 @@ use ::lark_runtime::__private::prelude::*;
 pub struct MessageRecalledV1 {
     /// Id of the recalled message.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub message_id: Option<String>,
     /// Id of the chat holding the message; look it up with the get-chat endpoint.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub chat_id: Option<String>,
     /// When the message was recalled, as a Unix timestamp in milliseconds.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub recall_time: Option<String>,
     /// Who recalled the message.
     #[serde(default, skip_serializing_if = "Option::is_none")]

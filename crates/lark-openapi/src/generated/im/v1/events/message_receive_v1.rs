@@ -38,11 +38,9 @@ pub struct MessageReceiveV1Sender {
     pub sender_id: Option<crate::im::v1::types::UserId>,
     /// The sender's kind, user or bot.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub sender_type: Option<String>,
     /// The sender's tenant key, its unique tenant identifier.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub tenant_key: Option<String>,
 }
 impl Validate for MessageReceiveV1Sender {
@@ -74,22 +72,18 @@ impl MessageReceiveV1MessageChatType {
 pub struct MessageReceiveV1MessageMentionsItem {
     /// The mention's placeholder, e.g. @_user_3 for the third user mentioned.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub key: Option<String>,
     /// Ids (open_id, union_id, user_id) of the mentioned user.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<crate::im::v1::types::UserId>,
     /// Whether a user or a bot was mentioned.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub mentioned_type: Option<String>,
     /// The mentioned user's name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub name: Option<String>,
     /// The mentioned user's tenant key, its unique tenant identifier.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub tenant_key: Option<String>,
 }
 impl Validate for MessageReceiveV1MessageMentionsItem {
@@ -102,49 +96,39 @@ impl Validate for MessageReceiveV1MessageMentionsItem {
 pub struct MessageReceiveV1Message {
     /// The message's id, used to reply to or manage it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub message_id: Option<String>,
     /// Id of the root message of the reply thread; set only for replies.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub root_id: Option<String>,
     /// Id of the message replied to; set only for replies.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub parent_id: Option<String>,
     /// When the message was sent, in milliseconds.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub create_time: Option<String>,
     /// When the message was last updated, in milliseconds.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub update_time: Option<String>,
     /// Id of the chat holding the message; look it up with the get-chat endpoint.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub chat_id: Option<String>,
     /// Id of the topic the message belongs to; absent when it is not a topic message.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub thread_id: Option<String>,
     /// The kind of chat the message is in.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub chat_type: Option<MessageReceiveV1MessageChatType>,
     /// The message type; see the received message content guide for each type.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub message_type: Option<String>,
     /// The message content, a JSON object serialized to a string whose shape depends on the message type.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub content: Option<String>,
     /// The users mentioned in the message.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mentions: Option<Vec<MessageReceiveV1MessageMentionsItem>>,
     /// The sender's client user agent; present only when the bot holds im:user_agent:read.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub user_agent: Option<String>,
 }
 impl Validate for MessageReceiveV1Message {

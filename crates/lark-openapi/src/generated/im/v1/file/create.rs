@@ -169,7 +169,6 @@ impl Incoming for CreateRequest {
 pub struct CreateResponse {
     /// The uploaded file's key.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub file_key: Option<String>,
 }
 /// A documented error code of 上传文件 — Upload a file for use in messages.

@@ -126,7 +126,6 @@ impl Incoming for CreateRequest {
 pub struct CreateResponse {
     /// The uploaded image's key.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub image_key: Option<String>,
 }
 /// A documented error code of 上传图片 — Upload an image for messages or avatars.

@@ -207,30 +207,24 @@ impl Incoming for CreateRequest {
 pub struct CreateResponse {
     /// The new message's id, used by every later operation on it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub message_id: Option<String>,
     /// The root message's id; only set when the message is a reply.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub root_id: Option<String>,
     /// The parent message's id; only set when the message is a reply.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub parent_id: Option<String>,
     /// The id of the thread (topic) the message belongs to; only set in threads.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub thread_id: Option<String>,
     /// The message type.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub msg_type: Option<CreateResponseMsgType>,
     /// When the message was created, in milliseconds since the epoch.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub create_time: Option<String>,
     /// When the message was last updated, in milliseconds since the epoch.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub update_time: Option<String>,
     /// Whether the message was recalled; always false when sending.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -240,7 +234,6 @@ pub struct CreateResponse {
     pub updated: Option<bool>,
     /// The id of the chat the message belongs to.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub chat_id: Option<String>,
     /// Who sent the message.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -253,7 +246,6 @@ pub struct CreateResponse {
     pub mentions: Option<Vec<crate::im::v1::types::Mention>>,
     /// In a merge-forwarded message, the id of the message one level up; only set in that case.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub upper_message_id: Option<String>,
 }
 /// A documented error code of 发送消息 — Send a message to a user or a chat.

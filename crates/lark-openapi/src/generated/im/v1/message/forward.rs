@@ -194,31 +194,24 @@ impl Incoming for ForwardRequest {
 pub struct ForwardResponse {
     /// The id of the new, forwarded message, used by every later operation on it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub message_id: Option<String>,
     /// The root message's id; only set for replies.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub root_id: Option<String>,
     /// The parent message's id; only set for replies.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub parent_id: Option<String>,
     /// The id of the thread (topic) the message belongs to; absent when it is not in a thread.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub thread_id: Option<String>,
     /// The message type, e.g. text, post, image, file, audio, media, sticker, interactive, share_chat, share_user.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub msg_type: Option<String>,
     /// When the message was created, in milliseconds since the epoch.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub create_time: Option<String>,
     /// When the message was last updated, in milliseconds since the epoch.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub update_time: Option<String>,
     /// Whether the message has been recalled.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -228,7 +221,6 @@ pub struct ForwardResponse {
     pub updated: Option<bool>,
     /// The id of the chat the message belongs to.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub chat_id: Option<String>,
     /// Who sent the message.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -241,7 +233,6 @@ pub struct ForwardResponse {
     pub mentions: Option<Vec<crate::im::v1::types::Mention>>,
     /// In a merge-forwarded message, the id of the message one level up; only set in that case.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub upper_message_id: Option<String>,
 }
 /// A documented error code of 转发消息 — Forward a message to a user, chat or thread.

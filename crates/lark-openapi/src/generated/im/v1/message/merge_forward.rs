@@ -204,7 +204,6 @@ pub struct MergeForwardResponse {
     pub message: Option<crate::im::v1::types::Message>,
     /// Ids from the request that were left out as invalid: missing, recalled, invisible to the caller or of an unsupported type.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub invalid_message_id_list: Option<Vec<String>>,
 }
 /// A documented error code of 合并转发消息 — Merge-forward several messages of one chat.

@@ -248,7 +248,6 @@ pub struct PushFollowUpRequestFollowUpsItemI18nContentsItem {
     /// The text for `language`.
     ///
     /// Example: `"hello"`
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub content: String,
     /// The language of `content`.
     ///
@@ -271,7 +270,6 @@ pub struct PushFollowUpRequestFollowUpsItem {
     /// The bubble's text.
     ///
     /// Example: `"你好"`
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub content: String,
     /// The bubble's text in other languages.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -198,7 +198,6 @@ pub struct ReadUsersResponse {
     pub has_more: Option<bool>,
     /// Token for the next page; only returned while `has_more` is true.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub page_token: Option<String>,
 }
 impl ::lark_runtime::Page for ReadUsersResponse {
@@ -281,19 +280,15 @@ impl ReadUsersRequestUserIdType {
 pub struct ReadUsersResponseItemsItem {
     /// The kind of id `user_id` is.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub user_id_type: Option<String>,
     /// The reader's id, of the kind named by `user_id_type`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub user_id: Option<String>,
     /// When the user read the message, in milliseconds since the epoch.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub timestamp: Option<String>,
     /// The reader's tenant key.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub tenant_key: Option<String>,
 }
 impl Validate for ReadUsersResponseItemsItem {}

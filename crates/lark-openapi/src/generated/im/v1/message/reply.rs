@@ -203,30 +203,24 @@ impl Incoming for ReplyRequest {
 pub struct ReplyResponse {
     /// The new reply's id, used by every later operation on it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub message_id: Option<String>,
     /// The id of the root message of the reply tree (for a thread, the thread's root message).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub root_id: Option<String>,
     /// The id of the message one level up in the reply tree (for a thread, always the thread's root message).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub parent_id: Option<String>,
     /// The id of the thread (topic) the message belongs to; absent when it is not in a thread.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub thread_id: Option<String>,
     /// The message type, e.g. text, post, image, file, audio, media, sticker, interactive, share_chat, share_user.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub msg_type: Option<ReplyResponseMsgType>,
     /// When the message was created, in milliseconds since the epoch.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub create_time: Option<String>,
     /// When the message was last updated, in milliseconds since the epoch.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub update_time: Option<String>,
     /// Whether the message was recalled; always false when replying.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -236,7 +230,6 @@ pub struct ReplyResponse {
     pub updated: Option<bool>,
     /// The id of the chat the message belongs to.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub chat_id: Option<String>,
     /// Who sent the message.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -249,7 +242,6 @@ pub struct ReplyResponse {
     pub mentions: Option<Vec<crate::im::v1::types::Mention>>,
     /// In a merge-forwarded message, the id of the message one level up; only set in that case.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub upper_message_id: Option<String>,
 }
 /// A documented error code of 回复消息 — Reply to a message.

@@ -173,7 +173,6 @@ impl Incoming for UrgentPhoneRequest {
 pub struct UrgentPhoneResponse {
     /// The ids that could not be buzzed (e.g. not in the chat); the valid ones were buzzed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub invalid_user_id_list: Option<Vec<String>>,
 }
 /// A documented error code of 发送电话加急 — Buzz a message to users by phone call.

@@ -257,13 +257,11 @@ pub struct BatchQueryRequestQueriesItem {
     ///
     /// Example: `"om_8964d1b4*********2b31383276113"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub message_id: Option<String>,
     /// Token of this message's page of reactions; leave it out for the first page, then pass the token returned for it.
     ///
     /// Example: `"YhljsPiGfUgnVAg9urvRFd-BvSqRL20"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub page_token: Option<String>,
 }
 impl Validate for BatchQueryRequestQueriesItem {}
@@ -272,18 +270,15 @@ impl Validate for BatchQueryRequestQueriesItem {}
 pub struct BatchQueryResponseSuccessMsgReactionDetailsItemMessageReactionItemsItem {
     /// The reaction's id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub reaction_id: Option<String>,
     /// Who added the reaction, an app or a user.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub operator: Option<crate::im::v1::types::Operator>,
     /// When the reaction was added, a Unix timestamp in milliseconds.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub action_time: Option<String>,
     /// The emoji type.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub emoji_type: Option<String>,
 }
 impl Validate
@@ -297,14 +292,12 @@ for BatchQueryResponseSuccessMsgReactionDetailsItemMessageReactionItemsItem {
 pub struct BatchQueryResponseSuccessMsgReactionDetailsItem {
     /// The message's id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub message_id: Option<String>,
     /// Whether the message has more reactions.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub has_more: Option<bool>,
     /// Token for the message's next page; only returned while `has_more` is true.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub page_token: Option<String>,
     /// The reactions on this page.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -323,11 +316,9 @@ impl Validate for BatchQueryResponseSuccessMsgReactionDetailsItem {
 pub struct BatchQueryResponseSuccessMsgReactionCountsItemReactionCountItem {
     /// The emoji type.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub reaction_type: Option<String>,
     /// How many reactions of this type the message has.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub count: Option<String>,
 }
 impl Validate for BatchQueryResponseSuccessMsgReactionCountsItemReactionCountItem {}
@@ -336,7 +327,6 @@ impl Validate for BatchQueryResponseSuccessMsgReactionCountsItemReactionCountIte
 pub struct BatchQueryResponseSuccessMsgReactionCountsItem {
     /// The message's id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub message_id: Option<String>,
     /// How many reactions of each emoji type the message has.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -378,7 +368,6 @@ impl BatchQueryResponseFailMsgReactionDetailsItemFailReason {
 pub struct BatchQueryResponseFailMsgReactionDetailsItem {
     /// The message's id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub message_id: Option<String>,
     /// Why its reactions could not be read.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -132,14 +132,12 @@ impl Incoming for CreateRequest {
 pub struct CreateResponse {
     /// The reaction's id; use it to remove the reaction.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub reaction_id: Option<String>,
     /// Who added the reaction: an app (operator_id is its app_id) or a user (operator_id is their open_id).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub operator: Option<crate::im::v1::types::Operator>,
     /// When the reaction was added, a Unix timestamp in milliseconds.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub action_time: Option<String>,
     /// The reaction's emoji.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -222,7 +220,6 @@ pub struct CreateRequestReactionType {
     /// The emoji type, e.g. SMILE; see the emoji list for the supported values.
     ///
     /// Example: `"SMILE"`
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub emoji_type: String,
 }
 impl Validate for CreateRequestReactionType {}
@@ -231,7 +228,6 @@ impl Validate for CreateRequestReactionType {}
 pub struct CreateResponseReactionType {
     /// The emoji type; see the emoji list for the values.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub emoji_type: Option<String>,
 }
 impl Validate for CreateResponseReactionType {}

@@ -126,14 +126,12 @@ impl Incoming for DeleteRequest {
 pub struct DeleteResponse {
     /// The removed reaction's id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub reaction_id: Option<String>,
     /// Who added the reaction: an app (operator_id is its app_id) or a user (operator_id is their open_id).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub operator: Option<crate::im::v1::types::Operator>,
     /// When the reaction was added, a Unix timestamp in milliseconds.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub action_time: Option<String>,
     /// The reaction's emoji.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -215,7 +213,6 @@ impl DocumentedError for DeleteError {
 pub struct DeleteResponseReactionType {
     /// The emoji type; see the emoji list for the values.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub emoji_type: Option<String>,
 }
 impl Validate for DeleteResponseReactionType {}

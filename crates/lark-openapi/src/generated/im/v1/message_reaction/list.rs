@@ -216,7 +216,6 @@ pub struct ListResponse {
     pub has_more: Option<bool>,
     /// Token for the next page; only returned while `has_more` is true.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub page_token: Option<String>,
 }
 impl ::lark_runtime::Page for ListResponse {
@@ -296,7 +295,6 @@ impl ListRequestUserIdType {
 pub struct ListResponseItemsItemReactionType {
     /// The emoji type; see the emoji list for the values.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub emoji_type: Option<String>,
 }
 impl Validate for ListResponseItemsItemReactionType {}
@@ -305,14 +303,12 @@ impl Validate for ListResponseItemsItemReactionType {}
 pub struct ListResponseItemsItem {
     /// The reaction's id; use it to remove the reaction.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub reaction_id: Option<String>,
     /// Who added the reaction: an app (operator_id is its app_id) or a user (operator_id is of the kind named by `user_id_type`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub operator: Option<crate::im::v1::types::Operator>,
     /// When the reaction was added, a Unix timestamp in milliseconds.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub action_time: Option<String>,
     /// The reaction's emoji.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -207,7 +207,6 @@ pub struct ListResponse {
     pub has_more: Option<bool>,
     /// Token for the next page; only returned while `has_more` is true.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub page_token: Option<String>,
 }
 impl ::lark_runtime::Page for ListResponse {

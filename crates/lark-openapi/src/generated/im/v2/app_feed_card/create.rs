@@ -160,7 +160,6 @@ pub struct CreateResponse {
     pub failed_cards: Option<Vec<crate::im::v2::types::OpenFailedUserAppFeedCardItem>>,
     /// The business id of the created card.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub biz_id: Option<String>,
 }
 /// A documented error code of 创建应用消息流卡片 — Create an app feed card in users' message lists.

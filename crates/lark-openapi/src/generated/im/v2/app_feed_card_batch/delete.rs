@@ -183,12 +183,10 @@ pub struct DeleteRequestFeedCardsItem {
     /// The card's business id.
     ///
     /// Example: `"ed381d34-49ac-4876-8d9e-23447acb587e"`
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub biz_id: String,
     /// The user whose card it is, as `user_id_type`; store apps cannot use `user_id`.
     ///
     /// Example: `"ou_88553eda9014c201e6969b478895c223"`
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub user_id: String,
 }
 impl Validate for DeleteRequestFeedCardsItem {}

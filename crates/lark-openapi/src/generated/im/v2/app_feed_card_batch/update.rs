@@ -229,7 +229,6 @@ pub struct UpdateRequestFeedCardsItem {
     /// The user whose card it is, as `user_id_type`; store apps cannot use `user_id`.
     ///
     /// Example: `"ou_a0553eda9014c201e6969b478895c230"`
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub user_id: String,
     /// Which parts of the card to update.
     ///

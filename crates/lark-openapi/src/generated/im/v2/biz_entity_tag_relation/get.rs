@@ -165,7 +165,6 @@ pub struct GetResponseTagInfoWithBindVersionsItem {
     pub tag_info: Option<crate::im::v2::types::TagInfo>,
     /// When the tag was bound, as a millisecond timestamp string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub bind_version: Option<String>,
 }
 impl Validate for GetResponseTagInfoWithBindVersionsItem {

@@ -105,7 +105,6 @@ impl Incoming for CreateRequest {
 pub struct CreateResponse {
     /// The id of the created tag.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub id: Option<String>,
     /// Why creating the tag failed, if it did.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -148,13 +147,11 @@ pub struct CreateRequestCreateTagI18nNamesItem {
     /// The language, e.g. `zh_cn`.
     ///
     /// Example: `"zh_cn"`
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub locale: String,
     /// The name in that language.
     ///
     /// Example: `"标签1"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub name: Option<String>,
 }
 impl Validate for CreateRequestCreateTagI18nNamesItem {}
@@ -168,7 +165,6 @@ pub struct CreateRequestCreateTag {
     /// The tag's default name.
     ///
     /// Example: `"default name"`
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub name: String,
     /// The tag's names per language, at most 40.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -191,7 +187,6 @@ impl Validate for CreateRequestCreateTag {
 pub struct CreateResponseCreateTagFailReason {
     /// The id of the existing tag that has the same name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub duplicate_id: Option<String>,
 }
 impl Validate for CreateResponseCreateTagFailReason {}

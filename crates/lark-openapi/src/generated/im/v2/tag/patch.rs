@@ -158,13 +158,11 @@ pub struct PatchRequestPatchTagI18nNamesItem {
     /// The language, e.g. `zh_cn`.
     ///
     /// Example: `"zh_cn"`
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub locale: String,
     /// The name in that language.
     ///
     /// Example: `"标签2"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub name: Option<String>,
 }
 impl Validate for PatchRequestPatchTagI18nNamesItem {}
@@ -175,13 +173,11 @@ pub struct PatchRequestPatchTag {
     ///
     /// Example: `"716168xxxxx"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub id: Option<String>,
     /// The tag's new default name.
     ///
     /// Example: `"标签名称"`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub name: Option<String>,
     /// The tag's names per language, at most 40.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -203,7 +199,6 @@ impl Validate for PatchRequestPatchTag {
 pub struct PatchResponsePatchTagFailReason {
     /// The id of the existing tag that has the same name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub duplicate_id: Option<String>,
 }
 impl Validate for PatchResponsePatchTagFailReason {}

@@ -132,7 +132,6 @@ pub struct InternalResponse {
     pub app_access_token: Option<::lark_runtime::SecretText>,
     /// 过期时间 — how long the app access token remains valid, in seconds.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub expire: Option<i32>,
     /// 租户访问凭证 — the tenant access token of the app's own tenant, answered alongside.
     #[serde(default, skip_serializing_if = "Option::is_none")]

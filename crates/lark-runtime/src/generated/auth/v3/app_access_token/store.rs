@@ -159,7 +159,6 @@ pub struct StoreResponse {
     pub app_access_token: Option<::lark_runtime::SecretText>,
     /// 过期时间 — how long the token remains valid, in seconds.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub expire: Option<i32>,
 }
 /// The error codes of 商店应用获取 app_access_token — Get an app access token for a store app.

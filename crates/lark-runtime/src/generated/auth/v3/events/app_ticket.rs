@@ -18,14 +18,12 @@ use ::lark_runtime::__private::prelude::*;
 pub struct AppTicket {
     /// 应用 ID — the app the ticket is for.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub app_id: Option<String>,
     /// app_ticket — the ticket, to trade for an app access token.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub app_ticket: Option<::lark_runtime::SecretText>,
     /// 事件类型 — always `app_ticket`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub r#type: Option<String>,
 }
 impl ::lark_runtime::events::Event for AppTicket {

@@ -132,7 +132,6 @@ pub struct InternalResponse {
     pub tenant_access_token: Option<::lark_runtime::SecretText>,
     /// 过期时间 — how long the token remains valid, in seconds.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub expire: Option<i32>,
 }
 /// The error codes of 自建应用获取 tenant_access_token — Get a tenant access token for a self-built app.

@@ -135,7 +135,6 @@ pub struct StoreResponse {
     pub tenant_access_token: Option<::lark_runtime::SecretText>,
     /// 过期时间 — how long the token remains valid, in seconds.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "::lark_runtime::lenient::lenient")]
     pub expire: Option<i32>,
 }
 /// The error codes of 商店应用获取 tenant_access_token — Get a tenant access token of one tenant for a store app.
