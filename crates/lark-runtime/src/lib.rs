@@ -50,6 +50,7 @@ pub mod pagination;
 pub mod partial_failure;
 mod registry;
 pub mod retry;
+pub mod sign_in;
 pub mod store_app;
 pub mod timeouts;
 pub mod validate;
