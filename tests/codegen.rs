@@ -72,8 +72,8 @@ fn a_spec_edit_regenerates_exactly_that_change() {
     assert_eq!(
         changed_lines(&before.0, &after.0),
         [(
-            "            violations.items(&at, value.len(), Some(1), Some(10));",
-            "            violations.items(&at, value.len(), Some(1), Some(20));"
+            "            violations.items(&at, value, Some(1), Some(10));",
+            "            violations.items(&at, value, Some(1), Some(20));"
         )]
     );
     let surface_changes = changed_lines(&before.1, &after.1);

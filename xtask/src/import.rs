@@ -129,10 +129,7 @@ fn import_group(args: &ImportArgs, existing: &SpecSet, group: &str, pages: &[Str
         })
         .collect::<anyhow::Result<_>>()?;
     let types = existing.types_of(service, version);
-    let taken: Vec<String> = types
-        .map(|types| types.spec.types.keys().cloned().collect())
-        .unwrap_or_default();
-    let import = import_service(&texts, service, version, &taken);
+    let import = import_service(&texts, service, version, types.map(|types| &types.spec));
     let mut drifted = false;
     let (mut written, mut unchanged) = (0, 0);
     for (draft, (_, text)) in import.drafts.iter().zip(&texts) {

@@ -27,7 +27,7 @@ pub(crate) fn event_items(spec: &EventSpec, types: Option<&TypesSpec>, types_pat
             spec.event_type
         ),
     );
-    let body = decoded_struct(&name, docs, &fields);
+    let body = decoded_struct(&name, docs, &fields, None);
     let event_type = &spec.event_type;
     let summary = &spec.summary;
     let schema = match spec.schema {

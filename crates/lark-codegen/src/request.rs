@@ -72,21 +72,6 @@ pub(crate) fn request<'a>(
         };
         quote!(#serde #ident: #ty,)
     });
-    let getters = fields.iter().map(|(_, field)| {
-        let ident = &field.ident;
-        let name = ident.to_string();
-        // rustdoc cannot link to a raw identifier's method: name the builder only.
-        let docs = match name.strip_prefix("r#") {
-            Some(shown) => format!(" The `{shown}` it was built with: see [`{builder}`]."),
-            None => format!(" The `{name}` it was built with: see [`{builder}::{name}`]."),
-        };
-        let value_type = &field.value_type;
-        if field.optional {
-            quote!(#[doc = #docs] pub fn #ident(&self) -> ::std::option::Option<&#value_type> { self.#ident.as_ref() })
-        } else {
-            quote!(#[doc = #docs] pub fn #ident(&self) -> &#value_type { &self.#ident })
-        }
-    });
     let builder_members = fields.iter().map(|(_, field)| {
         let ident = &field.ident;
         let value_type = &field.value_type;
@@ -96,28 +81,19 @@ pub(crate) fn request<'a>(
     let build = build_method(request, &fields);
     let builder_doc = format!(" Builder of [`{request_name}`]: set the fields, then [`build`]({builder}::build) it.");
     let validate = shapes.validate_impl(request, &shapes_only, quote!(self));
-    let path = path_method(&fields);
-    let query = query_method(&fields);
+    let parameters = parameters_method(&fields);
     let files = files_method(&fields);
     let account = account_method(spec, &fields);
     let incoming = incoming_impl(request, &fields);
     let incoming = quote!(#server_gate #incoming);
-    let paged = paged_impl(spec, request, &fields);
+    let paged = paged_derive(spec, &fields);
 
     quote! {
         #request_docs
-        #[derive(Debug, Clone, PartialEq, ::lark_runtime::__private::serde::Serialize)]
+        #[derive(Debug, Clone, PartialEq, ::lark_runtime::__private::serde::Serialize, ::lark_runtime::__private::prelude::Accessors #paged)]
         #[serde(crate = "::lark_runtime::__private::serde")]
         pub struct #request {
             #(#members)*
-        }
-
-        impl #request {
-            /// A builder with nothing set.
-            pub fn builder() -> #builder {
-                #builder::default()
-            }
-            #(#getters)*
         }
 
         #[doc = #builder_doc]
@@ -138,40 +114,20 @@ pub(crate) fn request<'a>(
             type Data = #data;
             type Error = #error;
             const METADATA: &'static ::lark_runtime::EndpointMetadata = &#metadata;
-            #path
-            #query
+            #parameters
             #files
             #account
         }
 
         #incoming
-        #paged
     }
 }
 
-/// `Paged` for the request of a paged endpoint: the same request for the page after a token.
-fn paged_impl(spec: &EndpointSpec, request: &Ident, fields: &[(Place, FieldShape<'_>)]) -> TokenStream {
-    let token = fields
-        .iter()
-        .map(|(_, field)| field)
-        .find(|field| field.wire_name == "page_token");
-    let (Some(_), Some(token)) = (&spec.pagination, token) else {
-        return quote!();
-    };
-    let ident = &token.ident;
-    let value = match token.optional {
-        true => quote!(::std::option::Option::Some(page_token)),
-        false => quote!(page_token),
-    };
-    quote! {
-        impl ::lark_runtime::Paged for #request {
-            fn with_page_token(&self, page_token: ::std::string::String) -> Self {
-                let mut next = self.clone();
-                next.#ident = #value;
-                next
-            }
-        }
-    }
+/// `Paged`, derived, for the request of a paged endpoint with a `page_token`.
+fn paged_derive(spec: &EndpointSpec, fields: &[(Place, FieldShape<'_>)]) -> Option<TokenStream> {
+    spec.pagination.as_ref()?;
+    fields.iter().find(|(_, field)| field.wire_name == "page_token")?;
+    Some(quote!(, ::lark_runtime::__private::prelude::Paged))
 }
 
 /// How a server reads the request back: each field from where it travels, then the builder's checks.
@@ -429,52 +385,34 @@ fn build_method(request: &Ident, fields: &[(Place, FieldShape<'_>)]) -> TokenStr
     }
 }
 
-fn path_method(fields: &[(Place, FieldShape<'_>)]) -> TokenStream {
-    let parameters: Vec<TokenStream> = fields
+fn parameters_method(fields: &[(Place, FieldShape<'_>)]) -> TokenStream {
+    let calls: Vec<TokenStream> = fields
         .iter()
-        .filter(|(place, _)| *place == Place::Path)
-        .map(|(_, field)| {
+        .filter_map(|(place, field)| {
             let ident = &field.ident;
             let wire_name = field.wire_name;
-            quote!((#wire_name, ::std::string::ToString::to_string(&self.#ident)))
+            match place {
+                Place::Path => Some(quote!(parameters.path(#wire_name, &self.#ident);)),
+                Place::Query => {
+                    // Each value of the field: an optional holds none or one, a list its items.
+                    let values = match (field.schema.ty == Some(TypeName::Array), field.optional) {
+                        (false, false) => quote!([&self.#ident]),
+                        (true, true) => quote!(self.#ident.iter().flatten()),
+                        _ => quote!(&self.#ident),
+                    };
+                    Some(quote!(parameters.query(#wire_name, #values);))
+                }
+                _ => None,
+            }
         })
         .collect();
-    if parameters.is_empty() {
-        // The trait's default: the template is the path.
+    if calls.is_empty() {
+        // The trait's default: no parameters.
         return TokenStream::new();
     }
     quote! {
-        fn path(&self) -> ::std::string::String {
-            ::lark_runtime::wire::fill_path(Self::METADATA.path_template, &[#(#parameters),*])
-        }
-    }
-}
-
-fn query_method(fields: &[(Place, FieldShape<'_>)]) -> TokenStream {
-    let pushes: Vec<TokenStream> = fields
-        .iter()
-        .filter(|(place, _)| *place == Place::Query)
-        .map(|(_, field)| {
-            let ident = &field.ident;
-            let wire_name = field.wire_name;
-            // Each value of the field: an optional holds none or one, a list its items.
-            let values = match (field.schema.ty == Some(TypeName::Array), field.optional) {
-                (false, false) => quote!([&self.#ident]),
-                (true, true) => quote!(self.#ident.iter().flatten()),
-                _ => quote!(&self.#ident),
-            };
-            quote!(::lark_runtime::wire::push_query(&mut query, #wire_name, #values);)
-        })
-        .collect();
-    if pushes.is_empty() {
-        // The trait's default: no query.
-        return TokenStream::new();
-    }
-    quote! {
-        fn query(&self) -> ::std::vec::Vec<(&'static str, ::std::string::String)> {
-            let mut query = ::std::vec::Vec::new();
-            #(#pushes)*
-            query
+        fn parameters(&self, parameters: &mut ::lark_runtime::wire::Parameters) {
+            #(#calls)*
         }
     }
 }

@@ -29,19 +29,23 @@ pub(crate) fn response_data<'a>(spec: &'a EndpointSpec, data: &Ident, shapes: &m
         &format!("Response data of {}", spec.summary),
         "Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.",
     );
-    let definition = decoded_struct(data, docs, &fields);
+    let definition = decoded_struct(data, docs, &fields, page_items(spec, &fields));
     let partial_failure = partial_failure(spec, data, shapes);
-    let page = page_impl(spec, data, &fields);
     quote! {
         #definition
         #partial_failure
-        #page
     }
 }
 
 /// A struct read from the platform (an answer's data, an event's body): unknown fields ignored, optional
 /// fields may be missing (the runtime reads scalars leniently).
-pub(crate) fn decoded_struct(name: &Ident, docs: TokenStream, fields: &[FieldShape<'_>]) -> TokenStream {
+/// With `page_items`, the answer of a paged endpoint: it derives `Page`, with that field's items.
+pub(crate) fn decoded_struct(
+    name: &Ident,
+    docs: TokenStream,
+    fields: &[FieldShape<'_>],
+    page_items: Option<&Ident>,
+) -> TokenStream {
     let members: Vec<TokenStream> = fields
         .iter()
         .map(|field| {
@@ -49,14 +53,16 @@ pub(crate) fn decoded_struct(name: &Ident, docs: TokenStream, fields: &[FieldSha
             let attributes = field.serde_attributes();
             let ident = &field.ident;
             let ty = field.field_type();
-            quote!(#docs #attributes pub #ident: #ty,)
+            let items = (page_items == Some(ident)).then(|| quote!(#[page_items]));
+            quote!(#docs #attributes #items pub #ident: #ty,)
         })
         .collect();
     // `Default` only when it means something: a value with none of the fields.
     let default = fields.iter().all(|field| field.optional).then(|| quote!(Default,));
+    let page = page_items.map(|_| quote!(, ::lark_runtime::__private::prelude::Page));
     quote! {
         #docs
-        #[derive(Debug, Clone, #default PartialEq, ::lark_runtime::__private::serde::Serialize, ::lark_runtime::__private::serde::Deserialize)]
+        #[derive(Debug, Clone, #default PartialEq, ::lark_runtime::__private::serde::Serialize, ::lark_runtime::__private::serde::Deserialize #page)]
         #[serde(crate = "::lark_runtime::__private::serde")]
         pub struct #name {
             #(#members)*
@@ -64,44 +70,13 @@ pub(crate) fn decoded_struct(name: &Ident, docs: TokenStream, fields: &[FieldSha
     }
 }
 
-/// `Page` for the answer of a paged endpoint: its items, `has_more` and the next `page_token`.
-fn page_impl(spec: &EndpointSpec, data: &Ident, fields: &[FieldShape<'_>]) -> TokenStream {
-    let Some(pagination) = &spec.pagination else {
-        return quote!();
-    };
+/// The field holding a paged answer's items, when the answer also has `has_more` and `page_token`.
+fn page_items<'f>(spec: &EndpointSpec, fields: &'f [FieldShape<'_>]) -> Option<&'f Ident> {
+    let pagination = spec.pagination.as_ref()?;
     let field = |name: &str| fields.iter().find(|field| field.wire_name == name);
-    let (Some(items), Some(has_more), Some(token)) = (field(&pagination.items), field("has_more"), field("page_token"))
-    else {
-        return quote!();
-    };
-    let item_type = crate::request::value_type_item(&items.value_type).unwrap_or_else(|| items.value_type.clone());
-    let (items, has_more, token) = (&items.ident, &has_more.ident, &token.ident);
-    let read_items = match fields.iter().any(|f| &f.ident == items && f.optional) {
-        true => quote!(self.#items.unwrap_or_default()),
-        false => quote!(self.#items),
-    };
-    let read_has_more = match fields.iter().any(|f| &f.ident == has_more && f.optional) {
-        true => quote!(self.#has_more),
-        false => quote!(::std::option::Option::Some(self.#has_more)),
-    };
-    let read_token = match fields.iter().any(|f| &f.ident == token && f.optional) {
-        true => quote!(self.#token.as_deref()),
-        false => quote!(::std::option::Option::Some(self.#token.as_str())),
-    };
-    quote! {
-        impl ::lark_runtime::Page for #data {
-            type Item = #item_type;
-            fn has_more(&self) -> ::std::option::Option<bool> {
-                #read_has_more
-            }
-            fn next_page_token(&self) -> ::std::option::Option<&str> {
-                #read_token
-            }
-            fn into_items(self) -> ::std::vec::Vec<Self::Item> {
-                #read_items
-            }
-        }
-    }
+    field("has_more")?;
+    field("page_token")?;
+    Some(&field(&pagination.items)?.ident)
 }
 
 fn partial_failure(spec: &EndpointSpec, data: &Ident, shapes: &Shapes<'_>) -> TokenStream {

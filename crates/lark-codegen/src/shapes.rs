@@ -221,20 +221,12 @@ impl<'a> Shapes<'a> {
                 }
             })
             .collect();
-        let (wire_type, traits) = if string_enum {
-            (
-                quote!(&'static str),
-                quote!(::lark_runtime::string_enum_traits!(#ident);),
-            )
+        // The value table goes into the runtime's macro, which writes `VALUES` and the traits from it.
+        let table = quote!(#ident { #(#variants = #wire_literals),* });
+        let wire_impls = if string_enum {
+            quote!(::lark_runtime::string_enum_traits!(#table);)
         } else {
-            (quote!(i64), quote!(::lark_runtime::int_enum_traits!(#ident);))
-        };
-        let wire_impls = quote! {
-            impl #ident {
-                /// Every value the spec names, with its wire form.
-                pub const VALUES: &'static [(Self, #wire_type)] = &[#((Self::#variants, #wire_literals)),*];
-            }
-            #traits
+            quote!(::lark_runtime::int_enum_traits!(#table);)
         };
         self.definitions.push(quote! {
             #docs
@@ -281,6 +273,9 @@ impl<'a> Shapes<'a> {
             // The field's own type checks itself, an `Option` or a list of it included.
             return Some(quote!(violations.check(&at.field(#wire_name), &#this.#field_ident);));
         }
+        if let Some(lines) = self.one_line_checks(field, this) {
+            return Some(lines);
+        }
         let value = format_ident!("value");
         let inner = self.checks(&quote!(#value), field.schema, 0)?;
         let access = if field.optional {
@@ -292,6 +287,41 @@ impl<'a> Shapes<'a> {
             let at = at.field(#wire_name);
             #access
         }))
+    }
+
+    /// A length, range or item-count check straight on the field, one line each, when that is all its
+    /// schema asks: the runtime's checks take an optional field as it is and skip it when left out.
+    fn one_line_checks(&self, field: &FieldShape<'_>, this: &TokenStream) -> Option<TokenStream> {
+        let schema = self.resolve(field.schema, 0)?;
+        let (ident, wire_name) = (&field.ident, field.wire_name);
+        let (at, value) = (quote!(&at.field(#wire_name)), quote!(&#this.#ident));
+        let ty = schema.ty?;
+        let mut lines = Vec::new();
+        match ty {
+            TypeName::String
+                if schema.pattern.is_none() && (schema.min_length.is_some() || schema.max_length.is_some()) =>
+            {
+                let (min, max) = (option_u64(schema.min_length), option_u64(schema.max_length));
+                lines.push(quote!(violations.length(#at, #value, #min, #max);));
+            }
+            TypeName::Int32 | TypeName::Int64 | TypeName::Int64String | TypeName::Float64
+                if schema.minimum.is_some() || schema.maximum.is_some() =>
+            {
+                lines.push(range_check(&at, &value, schema, ty)?);
+            }
+            TypeName::Array
+                if (schema.min_items.is_some() || schema.max_items.is_some())
+                    && schema
+                        .items
+                        .as_deref()
+                        .is_none_or(|items| self.checks(&quote!(item), items, 1).is_none()) =>
+            {
+                let (min, max) = (option_u64(schema.min_items), option_u64(schema.max_items));
+                lines.push(quote!(violations.items(#at, #value, #min, #max);));
+            }
+            _ => return None,
+        }
+        Some(quote!(#(#lines)*))
     }
 
     /// Whether every check of `schema` is its own type's `Validate`: an object or an enum, or a list or map
@@ -339,14 +369,13 @@ impl<'a> Shapes<'a> {
             }
             TypeName::Int32 | TypeName::Int64 | TypeName::Int64String | TypeName::Float64 => {
                 if schema.minimum.is_some() || schema.maximum.is_some() {
-                    let (min, max) = (option_number(schema.minimum, ty), option_number(schema.maximum, ty));
-                    statements.push(quote!(violations.range(&at, *#value, #min, #max);));
+                    statements.extend(range_check(&quote!(&at), value, schema, ty));
                 }
             }
             TypeName::Array => {
                 if schema.min_items.is_some() || schema.max_items.is_some() {
                     let (min, max) = (option_u64(schema.min_items), option_u64(schema.max_items));
-                    statements.push(quote!(violations.items(&at, #value.len(), #min, #max);));
+                    statements.push(quote!(violations.items(&at, #value, #min, #max);));
                 }
                 let item = format_ident!("item");
                 let items = schema.items.as_deref();
@@ -426,16 +455,29 @@ fn option_u64(value: Option<u64>) -> TokenStream {
     }
 }
 
-fn option_number(value: Option<Number>, ty: TypeName) -> TokenStream {
-    match value {
-        Some(Number::Int(value)) if ty.is_integer() => {
-            let value = proc_macro2::Literal::i64_unsuffixed(value);
-            quote!(::std::option::Option::Some(::lark_runtime::validate::Number::Int(#value)))
-        }
-        Some(number) => {
-            let value = number.as_f64();
-            quote!(::std::option::Option::Some(::lark_runtime::validate::Number::Float(#value)))
-        }
-        None => quote!(::std::option::Option::None),
+/// `violations.range(..)` for an integer, `range_float(..)` for a float; `None` for an integer type with a
+/// fractional bound (the validator refuses it).
+fn range_check(at: &TokenStream, value: &TokenStream, schema: &Schema, ty: TypeName) -> Option<TokenStream> {
+    if ty.is_integer() {
+        let bound = |bound: Option<Number>| match bound {
+            Some(Number::Int(value)) => {
+                let value = proc_macro2::Literal::i64_unsuffixed(value);
+                Some(quote!(::std::option::Option::Some(#value)))
+            }
+            Some(Number::Float(_)) => None,
+            None => Some(quote!(::std::option::Option::None)),
+        };
+        let (min, max) = (bound(schema.minimum)?, bound(schema.maximum)?);
+        Some(quote!(violations.range(#at, #value, #min, #max);))
+    } else {
+        let bound = |bound: Option<Number>| match bound {
+            Some(number) => {
+                let value = proc_macro2::Literal::f64_unsuffixed(number.as_f64());
+                quote!(::std::option::Option::Some(#value))
+            }
+            None => quote!(::std::option::Option::None),
+        };
+        let (min, max) = (bound(schema.minimum), bound(schema.maximum));
+        Some(quote!(violations.range_float(#at, #value, #min, #max);))
     }
 }

@@ -278,6 +278,14 @@ fn schema(field: &PageField, ty: &PageType, place: Place, shared: &SharedTypes, 
         _ => {}
     }
     let scalar = scalar_type(field, ty, undecided);
+    if place == Place::Query
+        && let Some(name) = shared.id_kind(field)
+    {
+        out.insert("ref".to_owned(), word(&name));
+        insert_example(&mut out, field, ty, undecided);
+        insert_default(&mut out, field, ty, scalar, undecided);
+        return out;
+    }
     out.insert("type".to_owned(), word(scalar));
     let bounds = &field.bounds;
     if scalar == "string" {
@@ -309,18 +317,21 @@ fn schema(field: &PageField, ty: &PageType, place: Place, shared: &SharedTypes, 
         out.insert("enum".to_owned(), Node::Value(enum_values(field, scalar, undecided)));
     }
     insert_example(&mut out, field, ty, undecided);
-    if let Some(default) = &field.default {
-        match typed_value(default, ty, scalar) {
-            Some(value) => {
-                out.insert("default".to_owned(), Node::Value(value));
-            }
-            None => undecided.push(Undecided::new(
-                field.line,
-                format!("field `{}`: default `{default}` does not fit `{scalar}`", field.name),
-            )),
-        }
-    }
+    insert_default(&mut out, field, ty, scalar, undecided);
     out
+}
+
+fn insert_default(schema: &mut Map, field: &PageField, ty: &PageType, scalar: &str, undecided: &mut Vec<Undecided>) {
+    let Some(default) = &field.default else { return };
+    match typed_value(default, ty, scalar) {
+        Some(value) => {
+            schema.insert("default".to_owned(), Node::Value(value));
+        }
+        None => undecided.push(Undecided::new(
+            field.line,
+            format!("field `{}`: default `{default}` does not fit `{scalar}`", field.name),
+        )),
+    }
 }
 
 /// A page's pattern as the whole value must match it (the runtime matches anywhere): kept as it is when
@@ -375,7 +386,7 @@ fn scalar_type(field: &PageField, ty: &PageType, undecided: &mut Vec<Undecided>)
 }
 
 /// `{value, name}` for each named value; names are the values in PascalCase.
-fn enum_values(field: &PageField, scalar: &str, undecided: &mut Vec<Undecided>) -> Value {
+pub(crate) fn enum_values(field: &PageField, scalar: &str, undecided: &mut Vec<Undecided>) -> Value {
     let mut names: Vec<String> = Vec::new();
     let mut values = Vec::new();
     for value in &field.values {

@@ -1,5 +1,7 @@
 //! Importing the pages of one service version together, so the objects they share become named types.
 
+use lark_spec::model::TypesSpec;
+
 use crate::draft::{Node, Place, catalog_parts, endpoint_yaml, write_node};
 use crate::endpoint::EndpointPage;
 use crate::event::{EventPage, event_yaml};
@@ -37,9 +39,14 @@ enum Read {
     Event(EventPage),
 }
 
-/// Drafts every page (`(name, text)` pairs) of one service version; `taken` are named types the
-/// service's `types.yaml` already has, which drafts may not redefine.
-pub fn import_service(pages: &[(String, String)], service: &str, version: &str, taken: &[String]) -> ServiceImport {
+/// Drafts every page (`(name, text)` pairs) of one service version; `existing` is the service's
+/// `types.yaml`, whose types drafts may refer to and may not redefine.
+pub fn import_service(
+    pages: &[(String, String)],
+    service: &str,
+    version: &str,
+    existing: Option<&TypesSpec>,
+) -> ServiceImport {
     let mut import = ServiceImport::default();
     let mut read = Vec::new();
     let mut occurrences = Occurrences::default();
@@ -62,7 +69,7 @@ pub fn import_service(pages: &[(String, String)], service: &str, version: &str, 
             import.skipped.push(name.clone());
         }
     }
-    let shared = occurrences.decide(taken);
+    let shared = occurrences.decide(existing);
     for (name, page) in read {
         import.drafts.push(draft(name, &page, service, version, &shared));
     }

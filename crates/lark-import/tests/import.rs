@@ -21,7 +21,7 @@ fn drafted() -> (lark_import::ServiceImport, SpecSet) {
         fixture("thing_list.md"),
         fixture("thing_changed.md"),
     ];
-    let import = import_service(&pages, "demo", "v1", &[]);
+    let import = import_service(&pages, "demo", "v1", None);
     let mut texts: Vec<(String, String)> = import
         .drafts
         .iter()
@@ -110,8 +110,12 @@ fn objects_shared_by_pages_become_one_named_type() {
     let (_, set) = drafted();
     let types = set.types_of("demo", "v1").expect("a types.yaml");
     // `thing` has one shape in both answers; `part` is required-keyed in the request, so it stays inline.
+    // `user_id_type` has the same values on two pages; `id_type` is not an id-kind name.
     let names: Vec<&String> = types.spec.types.keys().collect();
-    assert_eq!(names, ["Thing"]);
+    assert_eq!(names, ["Thing", "UserIdType"]);
+    let kinds = types.spec.types["UserIdType"].values.as_ref().unwrap();
+    let kinds: Vec<&str> = kinds.iter().filter_map(|value| value.value.as_str()).collect();
+    assert_eq!(kinds, ["open_id", "union_id", "user_id"]);
     let list = &set
         .endpoints
         .iter()
@@ -121,6 +125,41 @@ fn objects_shared_by_pages_become_one_named_type() {
     assert_eq!(list.pagination.as_ref().map(|p| p.items.as_str()), Some("items"));
     assert!(list.rate_limit.special && list.rate_limit.windows.is_empty());
     assert_eq!(list.auth.tokens.len(), 1);
+    let user_id_type = &list.request.query["user_id_type"];
+    assert_eq!(user_id_type.reference.as_deref(), Some("UserIdType"));
+    assert_eq!(user_id_type.default, Some(serde_json::json!("open_id")));
+    let create = &set
+        .endpoints
+        .iter()
+        .find(|spec| spec.relative == "demo/v1/thing/create.yaml")
+        .unwrap()
+        .spec;
+    assert_eq!(create.request.query["id_type"].reference, None);
+    assert!(create.request.query["id_type"].values.is_some());
+}
+
+#[test]
+fn an_id_kind_parameter_refers_to_the_services_type_only_with_the_same_values() {
+    let (import, set) = drafted();
+    let types_yaml = import.types_yaml.unwrap();
+    let existing = &set.types_of("demo", "v1").unwrap().spec;
+    let (name, text) = fixture("thing_list.md");
+    let query_of = |text: String| {
+        let import = import_service(&[(name.clone(), text)], "demo", "v1", Some(existing));
+        assert!(import.types_yaml.is_none(), "nothing new to share");
+        let draft = &import.drafts[0];
+        let set = SpecSet::load_texts(&[
+            (draft.spec.as_str(), draft.yaml.as_str()),
+            ("demo/v1/types.yaml", types_yaml.as_str()),
+        ])
+        .unwrap_or_else(|errors| panic!("{errors}\n{}", draft.yaml));
+        set.endpoints[0].spec.request.query["user_id_type"].clone()
+    };
+    assert_eq!(query_of(text.clone()).reference.as_deref(), Some("UserIdType"));
+    let fewer = text.replace(" - `union_id`: a second kind", "");
+    let inline = query_of(fewer);
+    assert_eq!(inline.reference, None);
+    assert_eq!(inline.values.map(|values| values.len()), Some(2));
 }
 
 #[test]
@@ -186,7 +225,7 @@ fn real_pages_of_im_contact_and_attendance_draft_into_valid_specs() {
             .collect();
         assert!(pages.len() >= 12, "{service}: {} pages", pages.len());
         let (name, version) = service.split_once('/').unwrap();
-        let import = import_service(&pages, name, version, &[]);
+        let import = import_service(&pages, name, version, None);
         // A page in the older layout (tables without a leading `|`) is listed as skipped, never dropped.
         assert_eq!(
             import.drafts.len() + import.skipped.len(),
@@ -216,7 +255,7 @@ fn real_pages_of_im_contact_and_attendance_draft_into_valid_specs() {
 
 #[test]
 fn a_page_in_the_older_layout_reads_like_a_newer_one() {
-    let import = import_service(&[fixture("thing_register.md")], "demo", "v1", &[]);
+    let import = import_service(&[fixture("thing_register.md")], "demo", "v1", None);
     let [draft] = import.drafts.as_slice() else {
         panic!("one draft: {:?}", import.drafts);
     };

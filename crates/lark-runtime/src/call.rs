@@ -293,16 +293,19 @@ impl Client {
         };
         Ok(Outgoing {
             method: reqwest_method(metadata.method),
-            url: self.url(&request.path(), &request.query()),
+            url: self.url(request),
             json,
             files: request.files(),
             text_parts,
         })
     }
 
-    fn url(&self, path: &str, query: &[(&'static str, String)]) -> reqwest::Url {
+    fn url<E: Endpoint>(&self, request: &E) -> reqwest::Url {
+        let mut parameters = crate::wire::Parameters::default();
+        request.parameters(&mut parameters);
         let mut url = self.base_url().clone();
-        url.set_path(path);
+        url.set_path(&parameters.fill(E::METADATA.path_template));
+        let query = parameters.into_query();
         if !query.is_empty() {
             url.query_pairs_mut().extend_pairs(query);
         }

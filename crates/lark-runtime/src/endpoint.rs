@@ -8,6 +8,7 @@ use crate::documented_error::DocumentedError;
 use crate::files::UploadFile;
 use crate::partial_failure::Accounting;
 use crate::validate::Validate;
+use crate::wire::Parameters;
 
 /// A request to one Open Platform endpoint. Generated for every spec; the runtime executes any of them.
 pub trait Endpoint: Validate + Serialize + Send + Sync {
@@ -19,15 +20,22 @@ pub trait Endpoint: Validate + Serialize + Send + Sync {
     /// Method, path template, tokens, scopes and limits of the endpoint.
     const METADATA: &'static EndpointMetadata;
 
+    /// Fills in the request's path and query parameters, in spec order. Nothing by default.
+    fn parameters(&self, _parameters: &mut Parameters) {}
+
     /// The request path with path parameters filled in and percent-encoded; the template itself for an
     /// endpoint without path parameters.
     fn path(&self) -> String {
-        Self::METADATA.path_template.to_owned()
+        let mut parameters = Parameters::default();
+        self.parameters(&mut parameters);
+        parameters.fill(Self::METADATA.path_template)
     }
 
-    /// Query string parameters, in spec order; a repeated key for each item of a list. None by default.
+    /// Query string parameters, in spec order; a repeated key for each item of a list.
     fn query(&self) -> Vec<(&'static str, String)> {
-        Vec::new()
+        let mut parameters = Parameters::default();
+        self.parameters(&mut parameters);
+        parameters.into_query()
     }
 
     /// How an answer accounts for the ids this batch request sent; `None` for an endpoint that is not a

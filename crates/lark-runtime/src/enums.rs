@@ -23,23 +23,6 @@ pub trait IntEnum: Sized {
     fn is_known(&self) -> bool;
 }
 
-/// The named variant whose wire value is `wire`, from a generated enum's `VALUES` table.
-pub fn named<E: Clone, W: PartialEq + Copy>(values: &[(E, W)], wire: W) -> Option<E> {
-    values
-        .iter()
-        .find(|(_, value)| *value == wire)
-        .map(|(variant, _)| variant.clone())
-}
-
-/// The wire value of a named variant, from a generated enum's `VALUES` table.
-pub fn wire_of<E: PartialEq, W: Copy + Default>(values: &[(E, W)], variant: &E) -> W {
-    // Every named variant is in its table by construction: the default is never reached.
-    values
-        .iter()
-        .find(|(named, _)| named == variant)
-        .map_or_else(W::default, |(_, wire)| *wire)
-}
-
 /// `Serialize` of a string enum.
 pub fn serialize_string_enum<S: Serializer>(value: &impl StringEnum, serializer: S) -> Result<S::Ok, S::Error> {
     serializer.serialize_str(value.as_wire())
@@ -61,22 +44,28 @@ pub fn deserialize_int_enum<'de, D: Deserializer<'de>, E: IntEnum>(deserializer:
     Ok(E::from_wire(i64::deserialize(deserializer)?))
 }
 
-/// The traits of a generated string enum — [`StringEnum`] from its `VALUES` table and its `Unknown`
-/// variant, `Serialize`, `Deserialize`, `Display`, `Validate` — written once here instead of in every
-/// generated file.
+/// A generated string enum's value table (`VALUES`, from `Variant = "wire"` pairs) and its traits —
+/// [`StringEnum`] by `match` over the table, with `Unknown` for any other value, `Serialize`,
+/// `Deserialize`, `Display`, `Validate` — written once here instead of in every generated file.
 #[doc(hidden)]
 #[macro_export]
 macro_rules! string_enum_traits {
-    ($name:ident) => {
+    ($name:ident { $($variant:ident = $wire:literal),* $(,)? }) => {
+        impl $name {
+            /// Every value the spec names, with its wire form.
+            pub const VALUES: &'static [(Self, &'static str)] = &[$((Self::$variant, $wire)),*];
+        }
         impl $crate::enums::StringEnum for $name {
             fn from_wire(value: &str) -> Self {
-                $crate::enums::named(Self::VALUES, value)
-                    .unwrap_or_else(|| Self::Unknown(::std::borrow::ToOwned::to_owned(value)))
+                match value {
+                    $($wire => Self::$variant,)*
+                    other => Self::Unknown(::std::borrow::ToOwned::to_owned(other)),
+                }
             }
             fn as_wire(&self) -> &str {
                 match self {
+                    $(Self::$variant => $wire,)*
                     Self::Unknown(value) => value,
-                    named => $crate::enums::wire_of(Self::VALUES, named),
                 }
             }
             fn is_known(&self) -> bool {
@@ -115,15 +104,22 @@ macro_rules! string_enum_traits {
 #[doc(hidden)]
 #[macro_export]
 macro_rules! int_enum_traits {
-    ($name:ident) => {
+    ($name:ident { $($variant:ident = $wire:literal),* $(,)? }) => {
+        impl $name {
+            /// Every value the spec names, with its wire form.
+            pub const VALUES: &'static [(Self, i64)] = &[$((Self::$variant, $wire)),*];
+        }
         impl $crate::enums::IntEnum for $name {
             fn from_wire(value: i64) -> Self {
-                $crate::enums::named(Self::VALUES, value).unwrap_or(Self::Unknown(value))
+                match value {
+                    $($wire => Self::$variant,)*
+                    other => Self::Unknown(other),
+                }
             }
             fn as_wire(&self) -> i64 {
                 match self {
+                    $(Self::$variant => $wire,)*
                     Self::Unknown(value) => *value,
-                    named => $crate::enums::wire_of(Self::VALUES, named),
                 }
             }
             fn is_known(&self) -> bool {

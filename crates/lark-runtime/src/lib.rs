@@ -90,11 +90,12 @@ pub mod __private {
     /// pass shortens paths to, which the spec validator reserves so no spec type can shadow them.
     pub mod prelude {
         pub use crate::validate::{FieldPath, Violations};
-        pub use crate::wire::{fill_path, push_query};
+        pub use crate::wire::Parameters;
         pub use crate::{
             AccessTokenKind, AppType, DocumentedError, Endpoint, EndpointMetadata, Envelope, ErrorFacts, HttpMethod,
             Incoming, IncomingRequest, RateLimit, RequestBody, ResponseKind, Validate, ValidationError,
         };
+        pub use lark_derive::{Accessors, Page, Paged};
         pub use serde::{Deserialize, Serialize};
     }
 }

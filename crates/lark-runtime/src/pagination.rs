@@ -31,6 +31,25 @@ pub trait Page {
     fn into_items(self) -> Vec<Self::Item>;
 }
 
+/// An answer's `page_token` field, optional or not.
+#[doc(hidden)]
+pub trait PageToken {
+    /// The token, when there is one.
+    fn page_token(&self) -> Option<&str>;
+}
+
+impl PageToken for String {
+    fn page_token(&self) -> Option<&str> {
+        Some(self)
+    }
+}
+
+impl PageToken for Option<String> {
+    fn page_token(&self) -> Option<&str> {
+        self.as_deref()
+    }
+}
+
 /// Where a stream of pages stands.
 enum Cursor<E> {
     Next(E, HashSet<String>),

@@ -181,6 +181,66 @@ impl From<f64> for Number {
     }
 }
 
+/// A value a length check measures: text, or nothing for an optional field left out.
+pub trait Text {
+    /// The text, when there is one.
+    fn text(&self) -> Option<&str>;
+}
+
+impl Text for str {
+    fn text(&self) -> Option<&str> {
+        Some(self)
+    }
+}
+
+impl Text for String {
+    fn text(&self) -> Option<&str> {
+        Some(self)
+    }
+}
+
+impl<T: Text> Text for Option<T> {
+    fn text(&self) -> Option<&str> {
+        self.as_ref().and_then(Text::text)
+    }
+}
+
+/// A value a range check measures: a number, or nothing for an optional field left out.
+pub trait Numeric {
+    /// The number, when there is one.
+    fn number(&self) -> Option<Number>;
+}
+
+impl<T: Copy + Into<Number>> Numeric for T {
+    fn number(&self) -> Option<Number> {
+        Some((*self).into())
+    }
+}
+
+impl<T: Copy + Into<Number>> Numeric for Option<T> {
+    fn number(&self) -> Option<Number> {
+        self.map(Into::into)
+    }
+}
+
+/// A list an item-count check measures, or nothing for an optional field left out.
+pub trait Counted {
+    /// How many items there are, when there is a list.
+    fn count(&self) -> Option<usize>;
+}
+
+impl<T> Counted for Vec<T> {
+    fn count(&self) -> Option<usize> {
+        Some(self.len())
+    }
+}
+
+impl<T> Counted for Option<Vec<T>> {
+    fn count(&self) -> Option<usize> {
+        self.as_ref().map(Vec::len)
+    }
+}
+
 /// What is wrong with one value.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
@@ -341,8 +401,9 @@ impl Violations {
         value
     }
 
-    /// Checks the number of items of a list.
-    pub fn items(&mut self, at: &FieldPath<'_>, actual: usize, min: Option<u64>, max: Option<u64>) {
+    /// Checks the number of items of a list (nothing for an optional list left out).
+    pub fn items(&mut self, at: &FieldPath<'_>, value: &impl Counted, min: Option<u64>, max: Option<u64>) {
+        let Some(actual) = value.count() else { return };
         if let Some(min) = min.filter(|min| (actual as u64) < *min) {
             self.push(at, ViolationKind::TooFewItems { min, actual });
         }
@@ -351,8 +412,9 @@ impl Violations {
         }
     }
 
-    /// Checks the length of a string, in characters.
-    pub fn length(&mut self, at: &FieldPath<'_>, value: &str, min: Option<u64>, max: Option<u64>) {
+    /// Checks the length of a string, in characters (nothing for an optional string left out).
+    pub fn length(&mut self, at: &FieldPath<'_>, value: &(impl Text + ?Sized), min: Option<u64>, max: Option<u64>) {
+        let Some(value) = value.text() else { return };
         // A character takes one to four bytes: the byte length settles most checks without counting.
         let bytes = value.len() as u64;
         let long_enough = min.is_none_or(|min| bytes.div_ceil(4) >= min);
@@ -369,15 +431,24 @@ impl Violations {
         }
     }
 
-    /// Checks a number against its bounds.
-    pub fn range(
+    /// Checks an integer against its bounds (nothing for an optional number left out).
+    pub fn range(&mut self, at: &FieldPath<'_>, value: &impl Numeric, minimum: Option<i64>, maximum: Option<i64>) {
+        self.bounds(at, value, minimum.map(Number::Int), maximum.map(Number::Int));
+    }
+
+    /// Checks a number with a fraction against its bounds (nothing for an optional number left out).
+    pub fn range_float(
         &mut self,
         at: &FieldPath<'_>,
-        value: impl Into<Number>,
-        minimum: Option<Number>,
-        maximum: Option<Number>,
+        value: &impl Numeric,
+        minimum: Option<f64>,
+        maximum: Option<f64>,
     ) {
-        let actual = value.into();
+        self.bounds(at, value, minimum.map(Number::Float), maximum.map(Number::Float));
+    }
+
+    fn bounds(&mut self, at: &FieldPath<'_>, value: &impl Numeric, minimum: Option<Number>, maximum: Option<Number>) {
+        let Some(actual) = value.number() else { return };
         if let Some(minimum) = minimum.filter(|min| actual.less_than(*min)) {
             self.push(at, ViolationKind::BelowMinimum { minimum, actual });
         }
@@ -466,8 +537,9 @@ mod tests {
         let mut violations = Violations::default();
         let at = FieldPath::root();
         let at = at.field("n");
-        violations.range(&at, i64::MAX, None, Some(Number::Int(i64::MAX - 1)));
-        violations.range(&at, i64::MAX - 1, None, Some(Number::Int(i64::MAX - 1)));
+        violations.range(&at, &i64::MAX, None, Some(i64::MAX - 1));
+        violations.range(&at, &(i64::MAX - 1), None, Some(i64::MAX - 1));
+        violations.range(&at, &None::<i64>, Some(0), None);
         let error = violations.into_result("T").unwrap_err();
         assert_eq!(error.violations.len(), 1);
         assert_eq!(
@@ -478,6 +550,21 @@ mod tests {
                 i64::MAX
             )
         );
+    }
+
+    #[test]
+    fn optional_values_left_out_are_not_measured() {
+        let mut violations = Violations::default();
+        let at = FieldPath::root();
+        violations.length(&at.field("name"), &None::<String>, Some(1), None);
+        violations.items(&at.field("ids"), &None::<Vec<i32>>, Some(1), None);
+        violations.range_float(&at.field("ratio"), &None::<f64>, Some(0.0), None);
+        assert!(violations.into_result("T").is_ok());
+        let mut violations = Violations::default();
+        violations.length(&at.field("name"), &Some(String::new()), Some(1), None);
+        violations.items(&at.field("ids"), &Some(Vec::<i32>::new()), Some(1), None);
+        violations.range_float(&at.field("ratio"), &Some(-0.5), Some(0.0), None);
+        assert_eq!(violations.into_result("T").unwrap_err().violations.len(), 3);
     }
 
     #[test]

@@ -66,14 +66,35 @@ impl From<StringI64> for crate::validate::Number {
     }
 }
 
-/// Appends `values` to `query` under `name`, one pair per value: none for an unset optional, one per item
-/// of a list. Generated `Endpoint::query` methods call it once per query parameter.
-pub fn push_query<'a, T: fmt::Display + 'a>(
-    query: &mut Vec<(&'static str, String)>,
-    name: &'static str,
-    values: impl IntoIterator<Item = &'a T>,
-) {
-    query.extend(values.into_iter().map(|value| (name, value.to_string())));
+/// A request's path and query parameters as text, in spec order: what a generated
+/// [`Endpoint::parameters`](crate::Endpoint::parameters) fills in, one call per parameter.
+#[derive(Debug, Default)]
+pub struct Parameters {
+    path: Vec<(&'static str, String)>,
+    query: Vec<(&'static str, String)>,
+}
+
+impl Parameters {
+    /// Sets the path parameter `name`; it is percent-encoded when the path is filled in.
+    pub fn path(&mut self, name: &'static str, value: &dyn fmt::Display) {
+        self.path.push((name, value.to_string()));
+    }
+
+    /// Adds the query parameter `name` once per value: none for an unset optional, one per item of a list.
+    pub fn query<'a, T: fmt::Display + 'a>(&mut self, name: &'static str, values: impl IntoIterator<Item = &'a T>) {
+        self.query
+            .extend(values.into_iter().map(|value| (name, value.to_string())));
+    }
+
+    /// `template` with its `:name` segments filled in and percent-encoded.
+    pub fn fill(&self, template: &str) -> String {
+        fill_path(template, &self.path)
+    }
+
+    /// The query pairs, in order.
+    pub fn into_query(self) -> Vec<(&'static str, String)> {
+        self.query
+    }
 }
 
 /// A value that can stand in a query string or a path.

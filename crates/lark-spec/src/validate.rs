@@ -30,7 +30,7 @@ const MAX_EXAMPLE_DEPTH: usize = 32;
 
 /// Names that generated code uses unqualified: the standard library's prelude, serde's derives and the
 /// runtime's common items.
-pub const RESERVED_TYPE_NAMES: [&str; 27] = [
+pub const RESERVED_TYPE_NAMES: [&str; 31] = [
     "Option",
     "Some",
     "None",
@@ -58,6 +58,10 @@ pub const RESERVED_TYPE_NAMES: [&str; 27] = [
     "ResponseKind",
     "Validate",
     "ValidationError",
+    "Parameters",
+    "Accessors",
+    "Page",
+    "Paged",
 ];
 
 /// Rust words that cannot name a module even as raw identifiers.

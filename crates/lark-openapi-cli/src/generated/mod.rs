@@ -1460,7 +1460,7 @@ pub static SERVICES: &[Service] = &[
                                         "Ids of the departments to fetch, in the kind `department_id_type` names; at most 50, each sent as its own `department_ids` key.\n\nExample: `[\"D096\"]`",
                                     ),
                                 Field::new(At::Query, "department_id_type", Kind::Text)
-                                    .choices(&["open_department_id", "department_id"])
+                                    .choices(&["department_id", "open_department_id"])
                                     .help(
                                         "Which kind of department id the request and the answer use.\n\nExample: `\"open_department_id\"`\n\nDefault when left out: `\"open_department_id\"`",
                                     ),
@@ -2219,7 +2219,7 @@ pub static SERVICES: &[Service] = &[
                                         "Which kind of user id this call uses; `user_id` needs the contact:user.employee_id:readonly scope.\n\nExample: `\"open_id\"`\n\nDefault when left out: `\"open_id\"`",
                                     ),
                                 Field::new(At::Query, "department_id_type", Kind::Text)
-                                    .choices(&["open_department_id", "department_id"])
+                                    .choices(&["department_id", "open_department_id"])
                                     .help(
                                         "Which kind of department id this call uses.\n\nExample: `\"open_department_id\"`",
                                     ),
@@ -2274,7 +2274,7 @@ pub static SERVICES: &[Service] = &[
                                         "Which kind of user id this call uses; `user_id` needs the contact:user.employee_id:readonly scope.\n\nExample: `\"open_id\"`\n\nDefault when left out: `\"open_id\"`",
                                     ),
                                 Field::new(At::Query, "department_id_type", Kind::Text)
-                                    .choices(&["open_department_id", "department_id"])
+                                    .choices(&["department_id", "open_department_id"])
                                     .help(
                                         "Which kind of department id this call uses.\n\nExample: `\"open_department_id\"`",
                                     ),
@@ -3031,7 +3031,7 @@ pub static SERVICES: &[Service] = &[
                                         "Which kind of user id the request and the answer use.\n\nExample: `\"open_id\"`\n\nDefault when left out: `\"open_id\"`",
                                     ),
                                 Field::new(At::Query, "department_id_type", Kind::Text)
-                                    .choices(&["open_department_id", "department_id"])
+                                    .choices(&["department_id", "open_department_id"])
                                     .help(
                                         "Which kind of department id the answer uses.\n\nExample: `\"open_department_id\"`\n\nDefault when left out: `\"open_department_id\"`",
                                     ),
@@ -4994,8 +4994,8 @@ pub static SERVICES: &[Service] = &[
                                     .choices(
                                         &[
                                             "open_id",
-                                            "user_id",
                                             "union_id",
+                                            "user_id",
                                             "email",
                                             "chat_id",
                                             "thread_id",
@@ -5095,8 +5095,8 @@ pub static SERVICES: &[Service] = &[
                                     .choices(
                                         &[
                                             "open_id",
-                                            "user_id",
                                             "union_id",
+                                            "user_id",
                                             "email",
                                             "chat_id",
                                             "thread_id",

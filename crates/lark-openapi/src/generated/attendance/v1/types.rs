@@ -14,14 +14,9 @@ pub enum EmployeeType {
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl EmployeeType {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, &'static str)] = &[
-        (Self::EmployeeId, "employee_id"),
-        (Self::EmployeeNo, "employee_no"),
-    ];
-}
-::lark_runtime::string_enum_traits!(EmployeeType);
+::lark_runtime::string_enum_traits!(
+    EmployeeType { EmployeeId = "employee_id", EmployeeNo = "employee_no" }
+);
 /// 打卡流水 — one punch (clock-in/out) record of an employee.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct UserFlow {
@@ -142,20 +137,11 @@ pub enum FlowType {
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(i64),
 }
-impl FlowType {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, i64)] = &[
-        (Self::UserPunch, 0),
-        (Self::ManagerModification, 1),
-        (Self::UserReplacement, 2),
-        (Self::SystemGenerated, 3),
-        (Self::NoCheckOutNeeded, 4),
-        (Self::AttendanceMachine, 5),
-        (Self::QuickPunch, 6),
-        (Self::OpenPlatformImport, 7),
-    ];
-}
-::lark_runtime::int_enum_traits!(FlowType);
+::lark_runtime::int_enum_traits!(
+    FlowType { UserPunch = 0, ManagerModification = 1, UserReplacement = 2,
+    SystemGenerated = 3, NoCheckOutNeeded = 4, AttendanceMachine = 5, QuickPunch = 6,
+    OpenPlatformImport = 7 }
+);
 /// 打卡结果 — the result attached to a punch record.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -186,23 +172,12 @@ pub enum CheckResult {
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl CheckResult {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, &'static str)] = &[
-        (Self::NoNeedCheck, "NoNeedCheck"),
-        (Self::SystemCheck, "SystemCheck"),
-        (Self::Normal, "Normal"),
-        (Self::Early, "Early"),
-        (Self::Late, "Late"),
-        (Self::SeriousLate, "SeriousLate"),
-        (Self::Lack, "Lack"),
-        (Self::Invalid, "Invalid"),
-        (Self::NoStatus, "None"),
-        (Self::Todo, "Todo"),
-        (Self::PendingApproval, "PendingApproval"),
-    ];
-}
-::lark_runtime::string_enum_traits!(CheckResult);
+::lark_runtime::string_enum_traits!(
+    CheckResult { NoNeedCheck = "NoNeedCheck", SystemCheck = "SystemCheck", Normal =
+    "Normal", Early = "Early", Late = "Late", SeriousLate = "SeriousLate", Lack = "Lack",
+    Invalid = "Invalid", NoStatus = "None", Todo = "Todo", PendingApproval =
+    "PendingApproval" }
+);
 /// 打卡任务 — one employee's attendance task for one day, with its punch results.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct UserTask {
@@ -314,19 +289,10 @@ pub enum TaskCheckResult {
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl TaskCheckResult {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, &'static str)] = &[
-        (Self::NoNeedCheck, "NoNeedCheck"),
-        (Self::SystemCheck, "SystemCheck"),
-        (Self::Normal, "Normal"),
-        (Self::Early, "Early"),
-        (Self::Late, "Late"),
-        (Self::Lack, "Lack"),
-        (Self::Todo, "Todo"),
-    ];
-}
-::lark_runtime::string_enum_traits!(TaskCheckResult);
+::lark_runtime::string_enum_traits!(
+    TaskCheckResult { NoNeedCheck = "NoNeedCheck", SystemCheck = "SystemCheck", Normal =
+    "Normal", Early = "Early", Late = "Late", Lack = "Lack", Todo = "Todo" }
+);
 /// 打卡结果补充 — what else bears on a check-in or check-out result.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -352,21 +318,13 @@ pub enum ResultSupplement {
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl ResultSupplement {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, &'static str)] = &[
-        (Self::NoSupplement, "None"),
-        (Self::ManagerModification, "ManagerModification"),
-        (Self::CardReplacement, "CardReplacement"),
-        (Self::ShiftChange, "ShiftChange"),
-        (Self::Travel, "Travel"),
-        (Self::Leave, "Leave"),
-        (Self::GoOut, "GoOut"),
-        (Self::CardReplacementApplication, "CardReplacementApplication"),
-        (Self::FieldPunch, "FieldPunch"),
-    ];
-}
-::lark_runtime::string_enum_traits!(ResultSupplement);
+::lark_runtime::string_enum_traits!(
+    ResultSupplement { NoSupplement = "None", ManagerModification =
+    "ManagerModification", CardReplacement = "CardReplacement", ShiftChange =
+    "ShiftChange", Travel = "Travel", Leave = "Leave", GoOut = "GoOut",
+    CardReplacementApplication = "CardReplacementApplication", FieldPunch = "FieldPunch"
+    }
+);
 /// 打卡结果 — a check-in or check-out result as the user_task.updated_v1 event names it.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -386,18 +344,10 @@ pub enum TaskStatusValue {
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl TaskStatusValue {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, &'static str)] = &[
-        (Self::NoNeedCheck, "NoNeedCheck"),
-        (Self::SystemCheck, "SystemCheck"),
-        (Self::Normal, "Normal"),
-        (Self::Early, "Early"),
-        (Self::Late, "Late"),
-        (Self::Lack, "Lack"),
-    ];
-}
-::lark_runtime::string_enum_traits!(TaskStatusValue);
+::lark_runtime::string_enum_traits!(
+    TaskStatusValue { NoNeedCheck = "NoNeedCheck", SystemCheck = "SystemCheck", Normal =
+    "Normal", Early = "Early", Late = "Late", Lack = "Lack" }
+);
 /// 班次类型 — kind of shift segment.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -409,11 +359,7 @@ pub enum TaskShiftType {
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(i64),
 }
-impl TaskShiftType {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, i64)] = &[(Self::Normal, 0), (Self::Overtime, 1)];
-}
-::lark_runtime::int_enum_traits!(TaskShiftType);
+::lark_runtime::int_enum_traits!(TaskShiftType { Normal = 0, Overtime = 1 });
 /// 班次 — a shift: the time rules of one attendance task (how many punches a day, on/off times, when
 /// a late arrival counts as late or as a missing punch, rest periods, flexibility). Every field is
 /// optional: shift/list omits `shift_attendance_time_config`, `id` and `rest_time_flexible_configs`.
@@ -618,28 +564,20 @@ pub struct ShiftPunchTimeRule {
 }
 impl Validate for ShiftPunchTimeRule {
     fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        {
-            let at = at.field("on_advance_minutes");
-            let value = &self.on_advance_minutes;
-            violations
-                .range(
-                    &at,
-                    *value,
-                    None,
-                    Some(::lark_runtime::validate::Number::Int(720)),
-                );
-        }
-        {
-            let at = at.field("off_delay_minutes");
-            let value = &self.off_delay_minutes;
-            violations
-                .range(
-                    &at,
-                    *value,
-                    None,
-                    Some(::lark_runtime::validate::Number::Int(960)),
-                );
-        }
+        violations
+            .range(
+                &at.field("on_advance_minutes"),
+                &self.on_advance_minutes,
+                None,
+                Some(720),
+            );
+        violations
+            .range(
+                &at.field("off_delay_minutes"),
+                &self.off_delay_minutes,
+                None,
+                Some(960),
+            );
     }
 }
 /// 晚走晚到规则 — leaving this late lets one arrive that late (Feishu People enterprise edition only).
@@ -715,16 +653,10 @@ pub enum ShiftMiddleTimeType {
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(i64),
 }
-impl ShiftMiddleTimeType {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, i64)] = &[
-        (Self::MidpointWithRest, 0),
-        (Self::MidpointWithoutRest, 1),
-        (Self::RestTime, 2),
-        (Self::FixedTime, 3),
-    ];
-}
-::lark_runtime::int_enum_traits!(ShiftMiddleTimeType);
+::lark_runtime::int_enum_traits!(
+    ShiftMiddleTimeType { MidpointWithRest = 0, MidpointWithoutRest = 1, RestTime = 2,
+    FixedTime = 3 }
+);
 /// 应出勤配置 — how much attendance a shift counts for (in limited rollout, per the create page).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ShiftAttendanceTimeConfig {
@@ -746,42 +678,27 @@ pub struct ShiftAttendanceTimeConfig {
 }
 impl Validate for ShiftAttendanceTimeConfig {
     fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        {
-            let at = at.field("attendance_time");
-            if let Some(value) = &self.attendance_time {
-                violations
-                    .range(
-                        &at,
-                        *value,
-                        Some(::lark_runtime::validate::Number::Float(0f64)),
-                        Some(::lark_runtime::validate::Number::Float(3f64)),
-                    );
-            }
-        }
-        {
-            let at = at.field("on_attendance_time");
-            if let Some(value) = &self.on_attendance_time {
-                violations
-                    .range(
-                        &at,
-                        *value,
-                        Some(::lark_runtime::validate::Number::Float(0f64)),
-                        Some(::lark_runtime::validate::Number::Float(3f64)),
-                    );
-            }
-        }
-        {
-            let at = at.field("off_attendance_time");
-            if let Some(value) = &self.off_attendance_time {
-                violations
-                    .range(
-                        &at,
-                        *value,
-                        Some(::lark_runtime::validate::Number::Float(0f64)),
-                        Some(::lark_runtime::validate::Number::Float(3f64)),
-                    );
-            }
-        }
+        violations
+            .range_float(
+                &at.field("attendance_time"),
+                &self.attendance_time,
+                Some(0.0),
+                Some(3.0),
+            );
+        violations
+            .range_float(
+                &at.field("on_attendance_time"),
+                &self.on_attendance_time,
+                Some(0.0),
+                Some(3.0),
+            );
+        violations
+            .range_float(
+                &at.field("off_attendance_time"),
+                &self.off_attendance_time,
+                Some(0.0),
+                Some(3.0),
+            );
     }
 }
 /// 晚走次日晚到配置规则 — which rule computes leaving late today and arriving late the next day.
@@ -827,11 +744,7 @@ pub enum ShiftLateOffBaseOnTimeType {
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(i64),
 }
-impl ShiftLateOffBaseOnTimeType {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, i64)] = &[(Self::Flexible, 0), (Self::Fixed, 1)];
-}
-::lark_runtime::int_enum_traits!(ShiftLateOffBaseOnTimeType);
+::lark_runtime::int_enum_traits!(ShiftLateOffBaseOnTimeType { Flexible = 0, Fixed = 1 });
 /// 次日晚到时间计算规则 — rule for computing the next day's late arrival. Note 0 and 1 mean the reverse of ShiftLateOffBaseOnTimeType.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -843,11 +756,7 @@ pub enum ShiftLateOnBaseOnTimeType {
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(i64),
 }
-impl ShiftLateOnBaseOnTimeType {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, i64)] = &[(Self::Fixed, 0), (Self::Flexible, 1)];
-}
-::lark_runtime::int_enum_traits!(ShiftLateOnBaseOnTimeType);
+::lark_runtime::int_enum_traits!(ShiftLateOnBaseOnTimeType { Fixed = 0, Flexible = 1 });
 /// 日期类型 — kind of day a shift is for; a flexible shift (`is_flexible` true) cannot be a rest day.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -859,11 +768,7 @@ pub enum ShiftDayType {
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(i64),
 }
-impl ShiftDayType {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, i64)] = &[(Self::Workday, 1), (Self::RestDay, 2)];
-}
-::lark_runtime::int_enum_traits!(ShiftDayType);
+::lark_runtime::int_enum_traits!(ShiftDayType { Workday = 1, RestDay = 2 });
 /// 休息弹性设置 — flexible rest setting of a shift.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ShiftRestTimeFlexibleConfig {
@@ -880,18 +785,7 @@ pub struct ShiftRestTimeFlexibleConfig {
 }
 impl Validate for ShiftRestTimeFlexibleConfig {
     fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        {
-            let at = at.field("late_mins");
-            if let Some(value) = &self.late_mins {
-                violations
-                    .range(
-                        &at,
-                        *value,
-                        Some(::lark_runtime::validate::Number::Int(0)),
-                        Some(::lark_runtime::validate::Number::Int(1500)),
-                    );
-            }
-        }
+        violations.range(&at.field("late_mins"), &self.late_mins, Some(0), Some(1500));
     }
 }
 /// 排班 — which shift of which attendance group one employee works on one day of a month.
@@ -925,17 +819,7 @@ pub struct UserDailyShift {
 }
 impl Validate for UserDailyShift {
     fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        {
-            let at = at.field("day_no");
-            let value = &self.day_no;
-            violations
-                .range(
-                    &at,
-                    *value,
-                    None,
-                    Some(::lark_runtime::validate::Number::Int(31)),
-                );
-        }
+        violations.range(&at.field("day_no"), &self.day_no, None, Some(31));
     }
 }
 /// 临时排班 — a temporary shift put on one employee's schedule for one day.
@@ -965,7 +849,7 @@ impl Validate for UserTmpDailyShift {
         {
             let at = at.field("punch_time_simple_rules");
             let value = &self.punch_time_simple_rules;
-            violations.items(&at, value.len(), Some(0), Some(6));
+            violations.items(&at, value, Some(0), Some(6));
             violations.check(&at, value);
         }
     }
@@ -992,11 +876,7 @@ pub enum DeptType {
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl DeptType {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, &'static str)] = &[(Self::OpenId, "open_id")];
-}
-::lark_runtime::string_enum_traits!(DeptType);
+::lark_runtime::string_enum_traits!(DeptType { OpenId = "open_id" });
 /// 考勤组摘要 — an attendance group's id and name.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct GroupMeta {
@@ -1381,18 +1261,13 @@ impl Validate for GroupInput {
                 &self.no_need_punch_special_days,
             );
         violations.check(&at.field("remedy_period_type"), &self.remedy_period_type);
-        {
-            let at = at.field("remedy_period_custom_date");
-            if let Some(value) = &self.remedy_period_custom_date {
-                violations
-                    .range(
-                        &at,
-                        *value,
-                        Some(::lark_runtime::validate::Number::Int(0)),
-                        Some(::lark_runtime::validate::Number::Int(28)),
-                    );
-            }
-        }
+        violations
+            .range(
+                &at.field("remedy_period_custom_date"),
+                &self.remedy_period_custom_date,
+                Some(0),
+                Some(28),
+            );
         violations.check(&at.field("member_status_change"), &self.member_status_change);
         violations.check(&at.field("leave_need_punch_cfg"), &self.leave_need_punch_cfg);
         violations.check(&at.field("go_out_need_punch"), &self.go_out_need_punch);
@@ -1713,15 +1588,7 @@ pub enum GroupInputType {
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(i64),
 }
-impl GroupInputType {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, i64)] = &[
-        (Self::Fixed, 1),
-        (Self::Scheduled, 2),
-        (Self::Free, 3),
-    ];
-}
-::lark_runtime::int_enum_traits!(GroupInputType);
+::lark_runtime::int_enum_traits!(GroupInputType { Fixed = 1, Scheduled = 2, Free = 3 });
 /// 考勤类型 — kind of attendance group, numbered as the answer tables of groups/create and groups/get give it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -1735,15 +1602,7 @@ pub enum GroupType {
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(i64),
 }
-impl GroupType {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, i64)] = &[
-        (Self::Fixed, 0),
-        (Self::Scheduled, 2),
-        (Self::Free, 3),
-    ];
-}
-::lark_runtime::int_enum_traits!(GroupType);
+::lark_runtime::int_enum_traits!(GroupType { Fixed = 0, Scheduled = 2, Free = 3 });
 /// 人脸识别打卡规则 — when a punch needs face recognition.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -1755,14 +1614,9 @@ pub enum GroupFacePunchCfg {
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(i64),
 }
-impl GroupFacePunchCfg {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, i64)] = &[
-        (Self::EveryPunch, 1),
-        (Self::SuspectedCheat, 2),
-    ];
-}
-::lark_runtime::int_enum_traits!(GroupFacePunchCfg);
+::lark_runtime::int_enum_traits!(
+    GroupFacePunchCfg { EveryPunch = 1, SuspectedCheat = 2 }
+);
 /// 国家日历 ID — the country calendar whose public holidays decide rest days.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -1782,18 +1636,10 @@ pub enum GroupCalendarId {
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(i64),
 }
-impl GroupCalendarId {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, i64)] = &[
-        (Self::NoCalendar, 0),
-        (Self::MainlandChina, 1),
-        (Self::UnitedStates, 2),
-        (Self::Japan, 3),
-        (Self::India, 4),
-        (Self::Singapore, 5),
-    ];
-}
-::lark_runtime::int_enum_traits!(GroupCalendarId);
+::lark_runtime::int_enum_traits!(
+    GroupCalendarId { NoCalendar = 0, MainlandChina = 1, UnitedStates = 2, Japan = 3,
+    India = 4, Singapore = 5 }
+);
 /// 补卡周期类型 — the period over which make-up punches are counted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -1805,11 +1651,7 @@ pub enum GroupRemedyPeriodType {
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(i64),
 }
-impl GroupRemedyPeriodType {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, i64)] = &[(Self::Month, 1), (Self::Custom, 2)];
-}
-::lark_runtime::int_enum_traits!(GroupRemedyPeriodType);
+::lark_runtime::int_enum_traits!(GroupRemedyPeriodType { Month = 1, Custom = 2 });
 /// 外出/出差期间是否需打卡 — whether and when employees punch while out of the office or on a business trip.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -1823,15 +1665,9 @@ pub enum GroupAwayPunchRule {
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(i64),
 }
-impl GroupAwayPunchRule {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, i64)] = &[
-        (Self::NoPunch, 0),
-        (Self::AtShiftTimes, 1),
-        (Self::BeforeLeavingAfterReturning, 2),
-    ];
-}
-::lark_runtime::int_enum_traits!(GroupAwayPunchRule);
+::lark_runtime::int_enum_traits!(
+    GroupAwayPunchRule { NoPunch = 0, AtShiftTimes = 1, BeforeLeavingAfterReturning = 2 }
+);
 /// 疑似作弊打卡时的处理方式 — what happens to a suspected cheat punch; needed when `intercept_suspected_cheat_punch` is on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -1843,14 +1679,9 @@ pub enum GroupSuspectedCheatHandleMethod {
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(i64),
 }
-impl GroupSuspectedCheatHandleMethod {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, i64)] = &[
-        (Self::FaceRecognition, 1),
-        (Self::RecordOnly, 2),
-    ];
-}
-::lark_runtime::int_enum_traits!(GroupSuspectedCheatHandleMethod);
+::lark_runtime::int_enum_traits!(
+    GroupSuspectedCheatHandleMethod { FaceRecognition = 1, RecordOnly = 2 }
+);
 /// 防作弊打卡配置 — an attendance group's anti-cheat punch settings; unset switches are off or unchanged.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct GroupAntiCheatConfig {
@@ -1891,18 +1722,13 @@ pub struct GroupAntiCheatConfig {
 }
 impl Validate for GroupAntiCheatConfig {
     fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        {
-            let at = at.field("allow_change_device_num");
-            if let Some(value) = &self.allow_change_device_num {
-                violations
-                    .range(
-                        &at,
-                        *value,
-                        Some(::lark_runtime::validate::Number::Int(1)),
-                        Some(::lark_runtime::validate::Number::Int(3)),
-                    );
-            }
-        }
+        violations
+            .range(
+                &at.field("allow_change_device_num"),
+                &self.allow_change_device_num,
+                Some(1),
+                Some(3),
+            );
         violations
             .check(
                 &at.field("suspected_cheat_handle_method"),
@@ -1936,15 +1762,7 @@ pub enum GroupLocationType {
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(i64),
 }
-impl GroupLocationType {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, i64)] = &[
-        (Self::Gps, 1),
-        (Self::Wifi, 2),
-        (Self::Ip, 8),
-    ];
-}
-::lark_runtime::int_enum_traits!(GroupLocationType);
+::lark_runtime::int_enum_traits!(GroupLocationType { Gps = 1, Wifi = 2, Ip = 8 });
 /// 地图类型 — map provider of the coordinates.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -1956,11 +1774,7 @@ pub enum GroupMapType {
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(i64),
 }
-impl GroupMapType {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, i64)] = &[(Self::Amap, 1), (Self::Google, 2)];
-}
-::lark_runtime::int_enum_traits!(GroupMapType);
+::lark_runtime::int_enum_traits!(GroupMapType { Amap = 1, Google = 2 });
 /// 地址 — a place where a group's members may punch (GPS, Wi-Fi or IP).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct GroupLocation {
@@ -2074,18 +1888,7 @@ pub struct GroupFreePunchCfg {
 }
 impl Validate for GroupFreePunchCfg {
     fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        {
-            let at = at.field("work_hours");
-            if let Some(value) = &self.work_hours {
-                violations
-                    .range(
-                        &at,
-                        *value,
-                        Some(::lark_runtime::validate::Number::Int(0)),
-                        Some(::lark_runtime::validate::Number::Int(1440)),
-                    );
-            }
-        }
+        violations.range(&at.field("work_hours"), &self.work_hours, Some(0), Some(1440));
         violations.check(&at.field("free_clock_setting"), &self.free_clock_setting);
     }
 }
@@ -2171,15 +1974,9 @@ pub enum GroupRuleScopeType {
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(i64),
 }
-impl GroupRuleScopeType {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, i64)] = &[
-        (Self::NoScope, 0),
-        (Self::All, 1),
-        (Self::Custom, 2),
-    ];
-}
-::lark_runtime::int_enum_traits!(GroupRuleScopeType);
+::lark_runtime::int_enum_traits!(
+    GroupRuleScopeType { NoScope = 0, All = 1, Custom = 2 }
+);
 /// 打卡人员集合 — a rule choosing the members of a group who must, or need not, punch.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct GroupPunchMember {
@@ -2225,22 +2022,11 @@ pub enum GroupScopeValueType {
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(i64),
 }
-impl GroupScopeValueType {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, i64)] = &[
-        (Self::Department, 1),
-        (Self::User, 2),
-        (Self::CountryRegion, 3),
-        (Self::EmployeeType, 4),
-        (Self::WorkCity, 5),
-        (Self::JobLevel, 6),
-        (Self::JobFamily, 7),
-        (Self::JobTitle, 8),
-        (Self::WorkingHoursType, 9),
-        (Self::CustomField, 100),
-    ];
-}
-::lark_runtime::int_enum_traits!(GroupScopeValueType);
+::lark_runtime::int_enum_traits!(
+    GroupScopeValueType { Department = 1, User = 2, CountryRegion = 3, EmployeeType = 4,
+    WorkCity = 5, JobLevel = 6, JobFamily = 7, JobTitle = 8, WorkingHoursType = 9,
+    CustomField = 100 }
+);
 /// 范围类型 — how the rule compares.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -2264,20 +2050,10 @@ pub enum GroupScopeOperationType {
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(i64),
 }
-impl GroupScopeOperationType {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, i64)] = &[
-        (Self::Include, 1),
-        (Self::Exclude, 2),
-        (Self::Equal, 3),
-        (Self::LessOrEqual, 4),
-        (Self::GreaterOrEqual, 5),
-        (Self::Greater, 6),
-        (Self::Less, 7),
-        (Self::NotEqual, 8),
-    ];
-}
-::lark_runtime::int_enum_traits!(GroupScopeOperationType);
+::lark_runtime::int_enum_traits!(
+    GroupScopeOperationType { Include = 1, Exclude = 2, Equal = 3, LessOrEqual = 4,
+    GreaterOrEqual = 5, Greater = 6, Less = 7, NotEqual = 8 }
+);
 /// 圈人规则 — one rule choosing members by department, user or an employee attribute.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct GroupScopeGroup {
@@ -2371,15 +2147,10 @@ pub enum EmployeeTypeWithOpenId {
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl EmployeeTypeWithOpenId {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, &'static str)] = &[
-        (Self::EmployeeId, "employee_id"),
-        (Self::EmployeeNo, "employee_no"),
-        (Self::OpenId, "open_id"),
-    ];
-}
-::lark_runtime::string_enum_traits!(EmployeeTypeWithOpenId);
+::lark_runtime::string_enum_traits!(
+    EmployeeTypeWithOpenId { EmployeeId = "employee_id", EmployeeNo = "employee_no",
+    OpenId = "open_id" }
+);
 /// 审批信息 — one employee's approval results for one day: outings, leaves, overtime and business
 /// trips. Written by user_approvals/create, read by user_approvals/query.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -2570,7 +2341,7 @@ impl Validate for UserLeave {
         {
             let at = at.field("leave_detail_range_objs");
             if let Some(value) = &self.leave_detail_range_objs {
-                violations.items(&at, value.len(), None, Some(30));
+                violations.items(&at, value, None, Some(30));
                 violations.check(&at, value);
             }
         }
@@ -2772,16 +2543,9 @@ pub enum ApprovalTimeUnit {
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(i64),
 }
-impl ApprovalTimeUnit {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, i64)] = &[
-        (Self::Day, 1),
-        (Self::Hour, 2),
-        (Self::HalfDay, 3),
-        (Self::HalfHour, 4),
-    ];
-}
-::lark_runtime::int_enum_traits!(ApprovalTimeUnit);
+::lark_runtime::int_enum_traits!(
+    ApprovalTimeUnit { Day = 1, Hour = 2, HalfDay = 3, HalfHour = 4 }
+);
 /// 语言 — a display language of the Feishu client.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -2795,15 +2559,9 @@ pub enum ApprovalLocale {
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl ApprovalLocale {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, &'static str)] = &[
-        (Self::Chinese, "ch"),
-        (Self::English, "en"),
-        (Self::Japanese, "ja"),
-    ];
-}
-::lark_runtime::string_enum_traits!(ApprovalLocale);
+::lark_runtime::string_enum_traits!(
+    ApprovalLocale { Chinese = "ch", English = "en", Japanese = "ja" }
+);
 /// 加班日期类型 — what kind of day overtime fell on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -2817,15 +2575,9 @@ pub enum OvertimeCategory {
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(i64),
 }
-impl OvertimeCategory {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, i64)] = &[
-        (Self::Workday, 1),
-        (Self::RestDay, 2),
-        (Self::Holiday, 3),
-    ];
-}
-::lark_runtime::int_enum_traits!(OvertimeCategory);
+::lark_runtime::int_enum_traits!(
+    OvertimeCategory { Workday = 1, RestDay = 2, Holiday = 3 }
+);
 /// 加班规则类型 — how overtime is compensated.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -2842,16 +2594,10 @@ pub enum OvertimeRuleType {
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(i64),
 }
-impl OvertimeRuleType {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, i64)] = &[
-        (Self::RecordOnly, 0),
-        (Self::TimeOff, 1),
-        (Self::OvertimePay, 2),
-        (Self::RuleWithoutCompensation, 3),
-    ];
-}
-::lark_runtime::int_enum_traits!(OvertimeRuleType);
+::lark_runtime::int_enum_traits!(
+    OvertimeRuleType { RecordOnly = 0, TimeOff = 1, OvertimePay = 2,
+    RuleWithoutCompensation = 3 }
+);
 /// 查询依据的时间类型 — which time of a record a date or time range is matched against.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -2865,15 +2611,10 @@ pub enum ApprovalCheckDateType {
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl ApprovalCheckDateType {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, &'static str)] = &[
-        (Self::PeriodTime, "PeriodTime"),
-        (Self::CreateTime, "CreateTime"),
-        (Self::UpdateTime, "UpdateTime"),
-    ];
-}
-::lark_runtime::string_enum_traits!(ApprovalCheckDateType);
+::lark_runtime::string_enum_traits!(
+    ApprovalCheckDateType { PeriodTime = "PeriodTime", CreateTime = "CreateTime",
+    UpdateTime = "UpdateTime" }
+);
 /// 审批状态 — state of an approval.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -2891,17 +2632,10 @@ pub enum ApprovalStatus {
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(i64),
 }
-impl ApprovalStatus {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, i64)] = &[
-        (Self::Pending, 0),
-        (Self::Rejected, 1),
-        (Self::Approved, 2),
-        (Self::Cancelled, 3),
-        (Self::Revoked, 4),
-    ];
-}
-::lark_runtime::int_enum_traits!(ApprovalStatus);
+::lark_runtime::int_enum_traits!(
+    ApprovalStatus { Pending = 0, Rejected = 1, Approved = 2, Cancelled = 3, Revoked = 4
+    }
+);
 /// 审批类型 — kind of approval.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -2919,17 +2653,10 @@ pub enum ApprovalType {
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl ApprovalType {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, &'static str)] = &[
-        (Self::Leave, "leave"),
-        (Self::Out, "out"),
-        (Self::Overtime, "overtime"),
-        (Self::Trip, "trip"),
-        (Self::Remedy, "remedy"),
-    ];
-}
-::lark_runtime::string_enum_traits!(ApprovalType);
+::lark_runtime::string_enum_traits!(
+    ApprovalType { Leave = "leave", Out = "out", Overtime = "overtime", Trip = "trip",
+    Remedy = "remedy" }
+);
 /// 补卡审批 — one make-up punch (remedy) approval of an employee.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct UserTaskRemedy {
@@ -3017,16 +2744,10 @@ pub enum LeaveUserIdType {
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl LeaveUserIdType {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, &'static str)] = &[
-        (Self::OpenId, "open_id"),
-        (Self::UnionId, "union_id"),
-        (Self::UserId, "user_id"),
-        (Self::PeopleCorehrId, "people_corehr_id"),
-    ];
-}
-::lark_runtime::string_enum_traits!(LeaveUserIdType);
+::lark_runtime::string_enum_traits!(
+    LeaveUserIdType { OpenId = "open_id", UnionId = "union_id", UserId = "user_id",
+    PeopleCorehrId = "people_corehr_id" }
+);
 /// 多语言文本 — a text in one language.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LangText {
@@ -3053,15 +2774,7 @@ pub enum StatsLocale {
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl StatsLocale {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, &'static str)] = &[
-        (Self::En, "en"),
-        (Self::Ja, "ja"),
-        (Self::Zh, "zh"),
-    ];
-}
-::lark_runtime::string_enum_traits!(StatsLocale);
+::lark_runtime::string_enum_traits!(StatsLocale { En = "en", Ja = "ja", Zh = "zh" });
 /// 统计类型 — whether a statistics report covers single days or whole months.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -3073,14 +2786,7 @@ pub enum StatsType {
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl StatsType {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, &'static str)] = &[
-        (Self::Daily, "daily"),
-        (Self::Month, "month"),
-    ];
-}
-::lark_runtime::string_enum_traits!(StatsType);
+::lark_runtime::string_enum_traits!(StatsType { Daily = "daily", Month = "month" });
 /// 统计视图 — a saved statistics setting: which column groups and columns a daily or monthly report
 /// shows. Required fields are the ones user_stats_views/update requires.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -3171,15 +2877,9 @@ pub enum UserStatsViewColumnType {
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(i64),
 }
-impl UserStatsViewColumnType {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, i64)] = &[
-        (Self::Unspecified, 0),
-        (Self::Checkbox, 1),
-        (Self::Text, 2),
-    ];
-}
-::lark_runtime::int_enum_traits!(UserStatsViewColumnType);
+::lark_runtime::int_enum_traits!(
+    UserStatsViewColumnType { Unspecified = 0, Checkbox = 1, Text = 2 }
+);
 /// 用户设置 — an employee's attendance setting: the face photo used for face recognition when
 /// punching. Required fields are the ones user_settings/modify requires.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -3214,22 +2914,11 @@ pub struct LeaveDayRanges {
 }
 impl Validate for LeaveDayRanges {
     fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        {
-            let at = at.field("day");
-            if let Some(value) = &self.day {
-                violations
-                    .range(
-                        &at,
-                        *value,
-                        Some(::lark_runtime::validate::Number::Int(17000101)),
-                        Some(::lark_runtime::validate::Number::Int(20990101)),
-                    );
-            }
-        }
+        violations.range(&at.field("day"), &self.day, Some(17000101), Some(20990101));
         {
             let at = at.field("time_ranges");
             if let Some(value) = &self.time_ranges {
-                violations.items(&at, value.len(), None, Some(20));
+                violations.items(&at, value, None, Some(20));
                 violations.check(&at, value);
             }
         }
@@ -3251,29 +2940,19 @@ pub struct LeaveTimeRange {
 }
 impl Validate for LeaveTimeRange {
     fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        {
-            let at = at.field("start_time_stamp");
-            if let Some(value) = &self.start_time_stamp {
-                violations
-                    .range(
-                        &at,
-                        *value,
-                        Some(::lark_runtime::validate::Number::Int(0)),
-                        Some(::lark_runtime::validate::Number::Int(9223372036)),
-                    );
-            }
-        }
-        {
-            let at = at.field("end_time_stamp");
-            if let Some(value) = &self.end_time_stamp {
-                violations
-                    .range(
-                        &at,
-                        *value,
-                        Some(::lark_runtime::validate::Number::Int(0)),
-                        Some(::lark_runtime::validate::Number::Int(9223372036)),
-                    );
-            }
-        }
+        violations
+            .range(
+                &at.field("start_time_stamp"),
+                &self.start_time_stamp,
+                Some(0),
+                Some(9223372036),
+            );
+        violations
+            .range(
+                &at.field("end_time_stamp"),
+                &self.end_time_stamp,
+                Some(0),
+                Some(9223372036),
+            );
     }
 }

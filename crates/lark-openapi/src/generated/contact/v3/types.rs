@@ -61,11 +61,9 @@ pub enum DepartmentEventLeadersItemLeaderType {
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(i64),
 }
-impl DepartmentEventLeadersItemLeaderType {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, i64)] = &[(Self::Value1, 1), (Self::Value2, 2)];
-}
-::lark_runtime::int_enum_traits!(DepartmentEventLeadersItemLeaderType);
+::lark_runtime::int_enum_traits!(
+    DepartmentEventLeadersItemLeaderType { Value1 = 1, Value2 = 2 }
+);
 /// One leader of the department.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DepartmentEventLeadersItem {
@@ -118,12 +116,7 @@ pub struct DepartmentEvent {
 }
 impl Validate for DepartmentEvent {
     fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        {
-            let at = at.field("name");
-            if let Some(value) = &self.name {
-                violations.length(&at, value, Some(1), None);
-            }
-        }
+        violations.length(&at.field("name"), &self.name, Some(1), None);
         violations.check(&at.field("status"), &self.status);
         violations.check(&at.field("leaders"), &self.leaders);
         violations.check(&at.field("department_hrbps"), &self.department_hrbps);
@@ -194,15 +187,9 @@ pub enum FunctionalRoleMemberScopeType {
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl FunctionalRoleMemberScopeType {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, &'static str)] = &[
-        (Self::All, "All"),
-        (Self::Part, "Part"),
-        (Self::NoneValue, "None"),
-    ];
-}
-::lark_runtime::string_enum_traits!(FunctionalRoleMemberScopeType);
+::lark_runtime::string_enum_traits!(
+    FunctionalRoleMemberScopeType { All = "All", Part = "Part", NoneValue = "None" }
+);
 /// A member of a functional role and the departments the member administers in it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FunctionalRoleMember {
@@ -240,18 +227,10 @@ pub enum FunctionalRoleMemberResultReason {
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(i64),
 }
-impl FunctionalRoleMemberResultReason {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, i64)] = &[
-        (Self::Value1, 1),
-        (Self::Value2, 2),
-        (Self::Value3, 3),
-        (Self::Value4, 4),
-        (Self::Value5, 5),
-        (Self::Value6, 6),
-    ];
-}
-::lark_runtime::int_enum_traits!(FunctionalRoleMemberResultReason);
+::lark_runtime::int_enum_traits!(
+    FunctionalRoleMemberResultReason { Value1 = 1, Value2 = 2, Value3 = 3, Value4 = 4,
+    Value5 = 5, Value6 = 6 }
+);
 /// The outcome of adding, removing or changing one functional role member.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FunctionalRoleMemberResult {
@@ -377,11 +356,9 @@ pub enum ScopeDepartmentsItemLeadersItemLeaderType {
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(i64),
 }
-impl ScopeDepartmentsItemLeadersItemLeaderType {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, i64)] = &[(Self::Value1, 1), (Self::Value2, 2)];
-}
-::lark_runtime::int_enum_traits!(ScopeDepartmentsItemLeadersItemLeaderType);
+::lark_runtime::int_enum_traits!(
+    ScopeDepartmentsItemLeadersItemLeaderType { Value1 = 1, Value2 = 2 }
+);
 /// One leader of the department.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ScopeDepartmentsItemLeadersItem {
@@ -446,12 +423,7 @@ pub struct ScopeDepartmentsItem {
 }
 impl Validate for ScopeDepartmentsItem {
     fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        {
-            let at = at.field("name");
-            if let Some(value) = &self.name {
-                violations.length(&at, value, Some(1), None);
-            }
-        }
+        violations.length(&at.field("name"), &self.name, Some(1), None);
         violations.check(&at.field("i18n_name"), &self.i18n_name);
         {
             let at = at.field("department_id");
@@ -480,15 +452,9 @@ pub enum ScopeUsersItemGender {
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(i64),
 }
-impl ScopeUsersItemGender {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, i64)] = &[
-        (Self::Value0, 0),
-        (Self::Value1, 1),
-        (Self::Value2, 2),
-    ];
-}
-::lark_runtime::int_enum_traits!(ScopeUsersItemGender);
+::lark_runtime::int_enum_traits!(
+    ScopeUsersItemGender { Value0 = 0, Value1 = 1, Value2 = 2 }
+);
 /// For a GENERIC_USER field, the referenced person.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ScopeUsersItemCustomAttrsItemValueGenericUser {
@@ -638,12 +604,7 @@ pub struct ScopeUsersItem {
 }
 impl Validate for ScopeUsersItem {
     fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        {
-            let at = at.field("name");
-            if let Some(value) = &self.name {
-                violations.length(&at, value, Some(1), None);
-            }
-        }
+        violations.length(&at.field("name"), &self.name, Some(1), None);
         violations.check(&at.field("gender"), &self.gender);
         violations.check(&at.field("avatar"), &self.avatar);
         violations.check(&at.field("status"), &self.status);
@@ -724,11 +685,7 @@ pub enum UserGroupType {
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(i64),
 }
-impl UserGroupType {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, i64)] = &[(Self::Value1, 1), (Self::Value2, 2)];
-}
-::lark_runtime::int_enum_traits!(UserGroupType);
+::lark_runtime::int_enum_traits!(UserGroupType { Value1 = 1, Value2 = 2 });
 /// Where the computation of the group's members stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -744,16 +701,9 @@ pub enum UserGroupStatus {
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(i64),
 }
-impl UserGroupStatus {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, i64)] = &[
-        (Self::Value0, 0),
-        (Self::Value1, 1),
-        (Self::Value2, 2),
-        (Self::Value3, 3),
-    ];
-}
-::lark_runtime::int_enum_traits!(UserGroupStatus);
+::lark_runtime::int_enum_traits!(
+    UserGroupStatus { Value0 = 0, Value1 = 1, Value2 = 2, Value3 = 3 }
+);
 /// A user group.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct UserGroup {
@@ -775,18 +725,9 @@ pub struct UserGroup {
 }
 impl Validate for UserGroup {
     fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        {
-            let at = at.field("user_group_id");
-            if let Some(value) = &self.user_group_id {
-                violations.length(&at, value, Some(1), Some(64));
-            }
-        }
-        {
-            let at = at.field("name");
-            if let Some(value) = &self.name {
-                violations.length(&at, value, Some(1), Some(100));
-            }
-        }
+        violations
+            .length(&at.field("user_group_id"), &self.user_group_id, Some(1), Some(64));
+        violations.length(&at.field("name"), &self.name, Some(1), Some(100));
         violations.check(&at.field("type"), &self.r#type);
         violations.check(&at.field("status"), &self.status);
     }
@@ -874,3 +815,34 @@ impl Validate for WorkCity {
         violations.check(&at.field("i18n_name"), &self.i18n_name);
     }
 }
+/// Which kind of department id a call names departments by and its answer uses.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum DepartmentIdType {
+    /// `"department_id"`: The custom department id; a deleted department's id may be reused, so it is unique among departments that are not deleted.
+    DepartmentId,
+    /// `"open_department_id"`: The id the platform generates, prefixed with `od-`, unique in the tenant.
+    OpenDepartmentId,
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
+    Unknown(String),
+}
+::lark_runtime::string_enum_traits!(
+    DepartmentIdType { DepartmentId = "department_id", OpenDepartmentId =
+    "open_department_id" }
+);
+/// Which kind of user id a call names users by and its answer uses.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum UserIdType {
+    /// `"open_id"`: The user's id within one app; the same user has another open_id in another app.
+    OpenId,
+    /// `"union_id"`: The user's id across the apps of one developer; it links the same user's identities in those apps.
+    UnionId,
+    /// `"user_id"`: The user's id within the tenant, the same in every app of it; asking for it needs the contact:user.employee_id:readonly scope.
+    UserId,
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
+    Unknown(String),
+}
+::lark_runtime::string_enum_traits!(
+    UserIdType { OpenId = "open_id", UnionId = "union_id", UserId = "user_id" }
+);

@@ -16,15 +16,10 @@ pub enum ChatChangeAddMemberPermission {
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl ChatChangeAddMemberPermission {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, &'static str)] = &[
-        (Self::AllMembers, "all_members"),
-        (Self::OnlyOwner, "only_owner"),
-        (Self::UnknownValue, "unknown"),
-    ];
-}
-::lark_runtime::string_enum_traits!(ChatChangeAddMemberPermission);
+::lark_runtime::string_enum_traits!(
+    ChatChangeAddMemberPermission { AllMembers = "all_members", OnlyOwner = "only_owner",
+    UnknownValue = "unknown" }
+);
 /// Whether the chat may be shared.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -38,15 +33,10 @@ pub enum ChatChangeShareCardPermission {
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl ChatChangeShareCardPermission {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, &'static str)] = &[
-        (Self::Allowed, "allowed"),
-        (Self::NotAllowed, "not_allowed"),
-        (Self::UnknownValue, "unknown"),
-    ];
-}
-::lark_runtime::string_enum_traits!(ChatChangeShareCardPermission);
+::lark_runtime::string_enum_traits!(
+    ChatChangeShareCardPermission { Allowed = "allowed", NotAllowed = "not_allowed",
+    UnknownValue = "unknown" }
+);
 /// Who may @-mention everyone.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -60,15 +50,10 @@ pub enum ChatChangeAtAllPermission {
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl ChatChangeAtAllPermission {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, &'static str)] = &[
-        (Self::AllMembers, "all_members"),
-        (Self::OnlyOwner, "only_owner"),
-        (Self::UnknownValue, "unknown"),
-    ];
-}
-::lark_runtime::string_enum_traits!(ChatChangeAtAllPermission);
+::lark_runtime::string_enum_traits!(
+    ChatChangeAtAllPermission { AllMembers = "all_members", OnlyOwner = "only_owner",
+    UnknownValue = "unknown" }
+);
 /// Who may edit the chat's information.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -82,15 +67,10 @@ pub enum ChatChangeEditPermission {
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl ChatChangeEditPermission {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, &'static str)] = &[
-        (Self::AllMembers, "all_members"),
-        (Self::OnlyOwner, "only_owner"),
-        (Self::UnknownValue, "unknown"),
-    ];
-}
-::lark_runtime::string_enum_traits!(ChatChangeEditPermission);
+::lark_runtime::string_enum_traits!(
+    ChatChangeEditPermission { AllMembers = "all_members", OnlyOwner = "only_owner",
+    UnknownValue = "unknown" }
+);
 /// Whether joining the chat needs approval.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -102,14 +82,10 @@ pub enum ChatChangeMembershipApproval {
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl ChatChangeMembershipApproval {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, &'static str)] = &[
-        (Self::NoApprovalRequired, "no_approval_required"),
-        (Self::ApprovalRequired, "approval_required"),
-    ];
-}
-::lark_runtime::string_enum_traits!(ChatChangeMembershipApproval);
+::lark_runtime::string_enum_traits!(
+    ChatChangeMembershipApproval { NoApprovalRequired = "no_approval_required",
+    ApprovalRequired = "approval_required" }
+);
 /// Who sees the notice when someone joins.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -123,15 +99,10 @@ pub enum ChatChangeJoinMessageVisibility {
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl ChatChangeJoinMessageVisibility {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, &'static str)] = &[
-        (Self::OnlyOwner, "only_owner"),
-        (Self::AllMembers, "all_members"),
-        (Self::NotAnyone, "not_anyone"),
-    ];
-}
-::lark_runtime::string_enum_traits!(ChatChangeJoinMessageVisibility);
+::lark_runtime::string_enum_traits!(
+    ChatChangeJoinMessageVisibility { OnlyOwner = "only_owner", AllMembers =
+    "all_members", NotAnyone = "not_anyone" }
+);
 /// Who sees the notice when someone leaves.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -145,15 +116,10 @@ pub enum ChatChangeLeaveMessageVisibility {
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl ChatChangeLeaveMessageVisibility {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, &'static str)] = &[
-        (Self::OnlyOwner, "only_owner"),
-        (Self::AllMembers, "all_members"),
-        (Self::NotAnyone, "not_anyone"),
-    ];
-}
-::lark_runtime::string_enum_traits!(ChatChangeLeaveMessageVisibility);
+::lark_runtime::string_enum_traits!(
+    ChatChangeLeaveMessageVisibility { OnlyOwner = "only_owner", AllMembers =
+    "all_members", NotAnyone = "not_anyone" }
+);
 /// Who may speak in the chat; for selected members see the event's `moderator_list`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -165,14 +131,10 @@ pub enum ChatChangeModerationPermission {
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl ChatChangeModerationPermission {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, &'static str)] = &[
-        (Self::AllMembers, "all_members"),
-        (Self::OnlyOwner, "only_owner"),
-    ];
-}
-::lark_runtime::string_enum_traits!(ChatChangeModerationPermission);
+::lark_runtime::string_enum_traits!(
+    ChatChangeModerationPermission { AllMembers = "all_members", OnlyOwner = "only_owner"
+    }
+);
 /// Whether members may take screenshots and screen recordings.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -184,15 +146,9 @@ pub enum ChatChangeRestrictedModeSettingScreenshotHasPermissionSetting {
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl ChatChangeRestrictedModeSettingScreenshotHasPermissionSetting {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, &'static str)] = &[
-        (Self::AllMembers, "all_members"),
-        (Self::NotAnyone, "not_anyone"),
-    ];
-}
 ::lark_runtime::string_enum_traits!(
-    ChatChangeRestrictedModeSettingScreenshotHasPermissionSetting
+    ChatChangeRestrictedModeSettingScreenshotHasPermissionSetting { AllMembers =
+    "all_members", NotAnyone = "not_anyone" }
 );
 /// Whether members may download images, videos and files from messages.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -205,15 +161,9 @@ pub enum ChatChangeRestrictedModeSettingDownloadHasPermissionSetting {
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl ChatChangeRestrictedModeSettingDownloadHasPermissionSetting {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, &'static str)] = &[
-        (Self::AllMembers, "all_members"),
-        (Self::NotAnyone, "not_anyone"),
-    ];
-}
 ::lark_runtime::string_enum_traits!(
-    ChatChangeRestrictedModeSettingDownloadHasPermissionSetting
+    ChatChangeRestrictedModeSettingDownloadHasPermissionSetting { AllMembers =
+    "all_members", NotAnyone = "not_anyone" }
 );
 /// Whether members may copy and forward messages.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -226,15 +176,9 @@ pub enum ChatChangeRestrictedModeSettingMessageHasPermissionSetting {
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl ChatChangeRestrictedModeSettingMessageHasPermissionSetting {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, &'static str)] = &[
-        (Self::AllMembers, "all_members"),
-        (Self::NotAnyone, "not_anyone"),
-    ];
-}
 ::lark_runtime::string_enum_traits!(
-    ChatChangeRestrictedModeSettingMessageHasPermissionSetting
+    ChatChangeRestrictedModeSettingMessageHasPermissionSetting { AllMembers =
+    "all_members", NotAnyone = "not_anyone" }
 );
 /// The chat's leak-prevention (restricted) mode settings.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -288,14 +232,9 @@ pub enum ChatChangeGroupMessageType {
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl ChatChangeGroupMessageType {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, &'static str)] = &[
-        (Self::Chat, "chat"),
-        (Self::Thread, "thread"),
-    ];
-}
-::lark_runtime::string_enum_traits!(ChatChangeGroupMessageType);
+::lark_runtime::string_enum_traits!(
+    ChatChangeGroupMessageType { Chat = "chat", Thread = "thread" }
+);
 /// A chat's settings, as carried before and after a change in the chat-updated event.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ChatChange {
@@ -463,15 +402,10 @@ pub enum ListChatChatStatus {
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl ListChatChatStatus {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, &'static str)] = &[
-        (Self::Normal, "normal"),
-        (Self::Dissolved, "dissolved"),
-        (Self::DissolvedSave, "dissolved_save"),
-    ];
-}
-::lark_runtime::string_enum_traits!(ListChatChatStatus);
+::lark_runtime::string_enum_traits!(
+    ListChatChatStatus { Normal = "normal", Dissolved = "dissolved", DissolvedSave =
+    "dissolved_save" }
+);
 /// A chat as listed by chat list and chat search.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ListChat {
@@ -615,14 +549,7 @@ pub enum OperatorOperatorType {
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl OperatorOperatorType {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, &'static str)] = &[
-        (Self::App, "app"),
-        (Self::User, "user"),
-    ];
-}
-::lark_runtime::string_enum_traits!(OperatorOperatorType);
+::lark_runtime::string_enum_traits!(OperatorOperatorType { App = "app", User = "user" });
 /// Who performed an action such as adding a reaction: an app or a user.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Operator {
@@ -689,3 +616,61 @@ pub struct UserId {
     pub open_id: Option<String>,
 }
 impl Validate for UserId {}
+/// Which kind of id names the members (users or bots) of a call.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum MemberIdType {
+    /// `"open_id"`: A user, by their id within one app; the same user has another open_id in another app.
+    OpenId,
+    /// `"union_id"`: A user, by their id across the apps of one developer.
+    UnionId,
+    /// `"user_id"`: A user, by their id within the tenant; asking for it needs the contact:user.employee_id:readonly scope.
+    UserId,
+    /// `"app_id"`: A bot, by its app's App ID (generated when the app is created, never changed).
+    AppId,
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
+    Unknown(String),
+}
+::lark_runtime::string_enum_traits!(
+    MemberIdType { OpenId = "open_id", UnionId = "union_id", UserId = "user_id", AppId =
+    "app_id" }
+);
+/// Which kind of id `receive_id` is: a user, a group chat or a thread.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ReceiveIdType {
+    /// `"open_id"`: A user, by their id within this app.
+    OpenId,
+    /// `"union_id"`: A user, by their id across the apps of one developer.
+    UnionId,
+    /// `"user_id"`: A user, by their id within the tenant.
+    UserId,
+    /// `"email"`: A user, by their real email address.
+    Email,
+    /// `"chat_id"`: A group chat, by its chat id.
+    ChatId,
+    /// `"thread_id"`: A thread, by its thread id.
+    ThreadId,
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
+    Unknown(String),
+}
+::lark_runtime::string_enum_traits!(
+    ReceiveIdType { OpenId = "open_id", UnionId = "union_id", UserId = "user_id", Email =
+    "email", ChatId = "chat_id", ThreadId = "thread_id" }
+);
+/// Which kind of user id a call names users by and its answer uses.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum UserIdType {
+    /// `"open_id"`: The user's id within one app; the same user has another open_id in another app.
+    OpenId,
+    /// `"union_id"`: The user's id across the apps of one developer; it links the same user's identities in those apps.
+    UnionId,
+    /// `"user_id"`: The user's id within the tenant, the same in every app of it; asking for it needs the contact:user.employee_id:readonly scope.
+    UserId,
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
+    Unknown(String),
+}
+::lark_runtime::string_enum_traits!(
+    UserIdType { OpenId = "open_id", UnionId = "union_id", UserId = "user_id" }
+);

@@ -28,12 +28,13 @@ pub struct AppFeedNotify {
 }
 impl Validate for AppFeedNotify {
     fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        {
-            let at = at.field("custom_sound_text");
-            if let Some(value) = &self.custom_sound_text {
-                violations.length(&at, value, None, Some(20));
-            }
-        }
+        violations
+            .length(
+                &at.field("custom_sound_text"),
+                &self.custom_sound_text,
+                None,
+                Some(20),
+            );
     }
 }
 /// Why the operation failed for one user.
@@ -95,30 +96,10 @@ pub struct OpenAppFeedCard {
 }
 impl Validate for OpenAppFeedCard {
     fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        {
-            let at = at.field("biz_id");
-            if let Some(value) = &self.biz_id {
-                violations.length(&at, value, None, Some(200));
-            }
-        }
-        {
-            let at = at.field("title");
-            if let Some(value) = &self.title {
-                violations.length(&at, value, None, Some(60));
-            }
-        }
-        {
-            let at = at.field("avatar_key");
-            if let Some(value) = &self.avatar_key {
-                violations.length(&at, value, None, Some(100));
-            }
-        }
-        {
-            let at = at.field("preview");
-            if let Some(value) = &self.preview {
-                violations.length(&at, value, None, Some(120));
-            }
-        }
+        violations.length(&at.field("biz_id"), &self.biz_id, None, Some(200));
+        violations.length(&at.field("title"), &self.title, None, Some(60));
+        violations.length(&at.field("avatar_key"), &self.avatar_key, None, Some(100));
+        violations.length(&at.field("preview"), &self.preview, None, Some(120));
         violations.check(&at.field("status_label"), &self.status_label);
         violations.check(&at.field("buttons"), &self.buttons);
         violations.check(&at.field("link"), &self.link);
@@ -136,14 +117,9 @@ pub enum OpenAppFeedCardButtonActionType {
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl OpenAppFeedCardButtonActionType {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, &'static str)] = &[
-        (Self::UrlPage, "url_page"),
-        (Self::Webhook, "webhook"),
-    ];
-}
-::lark_runtime::string_enum_traits!(OpenAppFeedCardButtonActionType);
+::lark_runtime::string_enum_traits!(
+    OpenAppFeedCardButtonActionType { UrlPage = "url_page", Webhook = "webhook" }
+);
 /// The button's visual style.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -157,15 +133,10 @@ pub enum OpenAppFeedCardButtonButtonType {
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl OpenAppFeedCardButtonButtonType {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, &'static str)] = &[
-        (Self::Default, "default"),
-        (Self::Primary, "primary"),
-        (Self::Success, "success"),
-    ];
-}
-::lark_runtime::string_enum_traits!(OpenAppFeedCardButtonButtonType);
+::lark_runtime::string_enum_traits!(
+    OpenAppFeedCardButtonButtonType { Default = "default", Primary = "primary", Success =
+    "success" }
+);
 /// One interactive button of a feed card.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct OpenAppFeedCardButton {
@@ -208,7 +179,7 @@ impl Validate for OpenAppFeedCardButtons {
         {
             let at = at.field("buttons");
             let value = &self.buttons;
-            violations.items(&at, value.len(), None, Some(2));
+            violations.items(&at, value, None, Some(2));
             violations.check(&at, value);
         }
     }
@@ -223,11 +194,7 @@ pub struct OpenAppFeedCardText {
 }
 impl Validate for OpenAppFeedCardText {
     fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        {
-            let at = at.field("text");
-            let value = &self.text;
-            violations.length(&at, value, Some(1), Some(30));
-        }
+        violations.length(&at.field("text"), &self.text, Some(1), Some(30));
     }
 }
 /// URLs a button opens, a default one and one per platform.
@@ -256,30 +223,10 @@ pub struct OpenAppFeedCardUrl {
 }
 impl Validate for OpenAppFeedCardUrl {
     fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        {
-            let at = at.field("url");
-            if let Some(value) = &self.url {
-                violations.length(&at, value, None, Some(700));
-            }
-        }
-        {
-            let at = at.field("android_url");
-            if let Some(value) = &self.android_url {
-                violations.length(&at, value, None, Some(700));
-            }
-        }
-        {
-            let at = at.field("ios_url");
-            if let Some(value) = &self.ios_url {
-                violations.length(&at, value, None, Some(700));
-            }
-        }
-        {
-            let at = at.field("pc_url");
-            if let Some(value) = &self.pc_url {
-                violations.length(&at, value, None, Some(700));
-            }
-        }
+        violations.length(&at.field("url"), &self.url, None, Some(700));
+        violations.length(&at.field("android_url"), &self.android_url, None, Some(700));
+        violations.length(&at.field("ios_url"), &self.ios_url, None, Some(700));
+        violations.length(&at.field("pc_url"), &self.pc_url, None, Some(700));
     }
 }
 /// Where a tap on the whole card leads.
@@ -293,12 +240,7 @@ pub struct OpenAppFeedLink {
 }
 impl Validate for OpenAppFeedLink {
     fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        {
-            let at = at.field("link");
-            if let Some(value) = &self.link {
-                violations.length(&at, value, None, Some(700));
-            }
-        }
+        violations.length(&at.field("link"), &self.link, None, Some(700));
     }
 }
 /// Why it failed.
@@ -318,17 +260,10 @@ pub enum OpenFailedUserAppFeedCardItemReason {
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl OpenFailedUserAppFeedCardItemReason {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, &'static str)] = &[
-        (Self::Value0, "0"),
-        (Self::Value1, "1"),
-        (Self::Value2, "2"),
-        (Self::Value3, "3"),
-        (Self::Value4, "4"),
-    ];
-}
-::lark_runtime::string_enum_traits!(OpenFailedUserAppFeedCardItemReason);
+::lark_runtime::string_enum_traits!(
+    OpenFailedUserAppFeedCardItemReason { Value0 = "0", Value1 = "1", Value2 = "2",
+    Value3 = "3", Value4 = "4" }
+);
 /// A card that could not be handled for one user.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct OpenFailedUserAppFeedCardItem {
@@ -362,16 +297,10 @@ pub enum OpenFeedStatusLabelType {
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl OpenFeedStatusLabelType {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, &'static str)] = &[
-        (Self::Primary, "primary"),
-        (Self::Secondary, "secondary"),
-        (Self::Success, "success"),
-        (Self::Danger, "danger"),
-    ];
-}
-::lark_runtime::string_enum_traits!(OpenFeedStatusLabelType);
+::lark_runtime::string_enum_traits!(
+    OpenFeedStatusLabelType { Primary = "primary", Secondary = "secondary", Success =
+    "success", Danger = "danger" }
+);
 /// A status label shown on a feed card.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct OpenFeedStatusLabel {
@@ -388,11 +317,7 @@ pub struct OpenFeedStatusLabel {
 }
 impl Validate for OpenFeedStatusLabel {
     fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        {
-            let at = at.field("text");
-            let value = &self.text;
-            violations.length(&at, value, Some(1), Some(20));
-        }
+        violations.length(&at.field("text"), &self.text, Some(1), Some(20));
         violations.check(&at.field("type"), &self.r#type);
     }
 }
@@ -434,3 +359,19 @@ impl Validate for TagInfo {
         violations.check(&at.field("i18n_names"), &self.i18n_names);
     }
 }
+/// Which kind of user id a call names users by and its answer uses.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum UserIdType {
+    /// `"open_id"`: The user's id within one app; the same user has another open_id in another app.
+    OpenId,
+    /// `"union_id"`: The user's id across the apps of one developer; it links the same user's identities in those apps.
+    UnionId,
+    /// `"user_id"`: The user's id within the tenant, the same in every app of it; asking for it needs the contact:user.employee_id:readonly scope.
+    UserId,
+    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
+    Unknown(String),
+}
+::lark_runtime::string_enum_traits!(
+    UserIdType { OpenId = "open_id", UnionId = "union_id", UserId = "user_id" }
+);

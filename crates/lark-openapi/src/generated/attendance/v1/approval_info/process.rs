@@ -15,29 +15,11 @@ use ::lark_runtime::__private::prelude::*;
 /// Request of 通知审批状态更新 — Update the state of a third-party approval.
 ///
 /// Build it with [`ProcessRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Accessors)]
 pub struct ProcessRequest {
     approval_id: String,
     approval_type: crate::attendance::v1::types::ApprovalType,
     status: ApprovalInfoProcessStatus,
-}
-impl ProcessRequest {
-    /// A builder with nothing set.
-    pub fn builder() -> ProcessRequestBuilder {
-        ProcessRequestBuilder::default()
-    }
-    /// The `approval_id` it was built with: see [`ProcessRequestBuilder::approval_id`].
-    pub fn approval_id(&self) -> &String {
-        &self.approval_id
-    }
-    /// The `approval_type` it was built with: see [`ProcessRequestBuilder::approval_type`].
-    pub fn approval_type(&self) -> &crate::attendance::v1::types::ApprovalType {
-        &self.approval_type
-    }
-    /// The `status` it was built with: see [`ProcessRequestBuilder::status`].
-    pub fn status(&self) -> &ApprovalInfoProcessStatus {
-        &self.status
-    }
 }
 /// Builder of [`ProcessRequest`]: set the fields, then [`build`](ProcessRequestBuilder::build) it.
 #[derive(Debug, Clone, Default)]
@@ -216,15 +198,9 @@ pub enum ApprovalInfoProcessStatus {
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(i64),
 }
-impl ApprovalInfoProcessStatus {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, i64)] = &[
-        (Self::Rejected, 1),
-        (Self::Approved, 2),
-        (Self::Revoked, 4),
-    ];
-}
-::lark_runtime::int_enum_traits!(ApprovalInfoProcessStatus);
+::lark_runtime::int_enum_traits!(
+    ApprovalInfoProcessStatus { Rejected = 1, Approved = 2, Revoked = 4 }
+);
 /// 审批信息 — the approval after the update.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ApprovalInfo {

@@ -13,7 +13,7 @@ use ::lark_runtime::__private::prelude::*;
 /// Request of 删除归档报表行数据 — Delete rows of an archive report.
 ///
 /// Build it with [`DelReportRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Accessors)]
 pub struct DelReportRequest {
     #[serde(skip)]
     employee_type: crate::attendance::v1::types::EmployeeType,
@@ -22,32 +22,6 @@ pub struct DelReportRequest {
     archive_rule_id: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     user_ids: Option<Vec<String>>,
-}
-impl DelReportRequest {
-    /// A builder with nothing set.
-    pub fn builder() -> DelReportRequestBuilder {
-        DelReportRequestBuilder::default()
-    }
-    /// The `employee_type` it was built with: see [`DelReportRequestBuilder::employee_type`].
-    pub fn employee_type(&self) -> &crate::attendance::v1::types::EmployeeType {
-        &self.employee_type
-    }
-    /// The `month` it was built with: see [`DelReportRequestBuilder::month`].
-    pub fn month(&self) -> &String {
-        &self.month
-    }
-    /// The `operator_id` it was built with: see [`DelReportRequestBuilder::operator_id`].
-    pub fn operator_id(&self) -> &String {
-        &self.operator_id
-    }
-    /// The `archive_rule_id` it was built with: see [`DelReportRequestBuilder::archive_rule_id`].
-    pub fn archive_rule_id(&self) -> &String {
-        &self.archive_rule_id
-    }
-    /// The `user_ids` it was built with: see [`DelReportRequestBuilder::user_ids`].
-    pub fn user_ids(&self) -> Option<&Vec<String>> {
-        self.user_ids.as_ref()
-    }
 }
 /// Builder of [`DelReportRequest`]: set the fields, then [`build`](DelReportRequestBuilder::build) it.
 #[derive(Debug, Clone, Default)]
@@ -157,10 +131,8 @@ impl Endpoint for DelReportRequest {
             "/open-apis/attendance/v1/archive_rule/del_report",
         )
     };
-    fn query(&self) -> Vec<(&'static str, String)> {
-        let mut query = Vec::new();
-        push_query(&mut query, "employee_type", [&self.employee_type]);
-        query
+    fn parameters(&self, parameters: &mut Parameters) {
+        parameters.query("employee_type", [&self.employee_type]);
     }
 }
 #[cfg(feature = "server")]

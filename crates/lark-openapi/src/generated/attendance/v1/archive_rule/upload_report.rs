@@ -15,7 +15,7 @@ use ::lark_runtime::__private::prelude::*;
 /// Request of 写入归档报表结果 — Write rows into an archive report.
 ///
 /// Build it with [`UploadReportRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Accessors)]
 pub struct UploadReportRequest {
     #[serde(skip)]
     employee_type: crate::attendance::v1::types::EmployeeType,
@@ -24,32 +24,6 @@ pub struct UploadReportRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     archive_report_datas: Option<Vec<ArchiveRuleReportData>>,
     archive_rule_id: String,
-}
-impl UploadReportRequest {
-    /// A builder with nothing set.
-    pub fn builder() -> UploadReportRequestBuilder {
-        UploadReportRequestBuilder::default()
-    }
-    /// The `employee_type` it was built with: see [`UploadReportRequestBuilder::employee_type`].
-    pub fn employee_type(&self) -> &crate::attendance::v1::types::EmployeeType {
-        &self.employee_type
-    }
-    /// The `month` it was built with: see [`UploadReportRequestBuilder::month`].
-    pub fn month(&self) -> &String {
-        &self.month
-    }
-    /// The `operator_id` it was built with: see [`UploadReportRequestBuilder::operator_id`].
-    pub fn operator_id(&self) -> &String {
-        &self.operator_id
-    }
-    /// The `archive_report_datas` it was built with: see [`UploadReportRequestBuilder::archive_report_datas`].
-    pub fn archive_report_datas(&self) -> Option<&Vec<ArchiveRuleReportData>> {
-        self.archive_report_datas.as_ref()
-    }
-    /// The `archive_rule_id` it was built with: see [`UploadReportRequestBuilder::archive_rule_id`].
-    pub fn archive_rule_id(&self) -> &String {
-        &self.archive_rule_id
-    }
 }
 /// Builder of [`UploadReportRequest`]: set the fields, then [`build`](UploadReportRequestBuilder::build) it.
 #[derive(Debug, Clone, Default)]
@@ -137,7 +111,7 @@ impl Validate for UploadReportRequest {
         {
             let at = at.field("archive_report_datas");
             if let Some(value) = &self.archive_report_datas {
-                violations.items(&at, value.len(), Some(1), Some(50));
+                violations.items(&at, value, Some(1), Some(50));
                 violations.check(&at, value);
             }
         }
@@ -166,10 +140,8 @@ impl Endpoint for UploadReportRequest {
             "/open-apis/attendance/v1/archive_rule/upload_report",
         )
     };
-    fn query(&self) -> Vec<(&'static str, String)> {
-        let mut query = Vec::new();
-        push_query(&mut query, "employee_type", [&self.employee_type]);
-        query
+    fn parameters(&self, parameters: &mut Parameters) {
+        parameters.query("employee_type", [&self.employee_type]);
     }
 }
 #[cfg(feature = "server")]
@@ -273,7 +245,7 @@ impl Validate for ArchiveRuleReportData {
         {
             let at = at.field("field_datas");
             if let Some(value) = &self.field_datas {
-                violations.items(&at, value.len(), Some(1), Some(200));
+                violations.items(&at, value, Some(1), Some(200));
                 violations.check(&at, value);
             }
         }

@@ -15,7 +15,7 @@ use ::lark_runtime::__private::prelude::*;
 /// Request of 查询归档报表表头 — Query the columns of an archive report.
 ///
 /// Build it with [`UserStatsFieldsQueryRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Accessors)]
 pub struct UserStatsFieldsQueryRequest {
     #[serde(skip)]
     employee_type: crate::attendance::v1::types::EmployeeType,
@@ -24,32 +24,6 @@ pub struct UserStatsFieldsQueryRequest {
     month: String,
     archive_rule_id: String,
     operator_id: String,
-}
-impl UserStatsFieldsQueryRequest {
-    /// A builder with nothing set.
-    pub fn builder() -> UserStatsFieldsQueryRequestBuilder {
-        UserStatsFieldsQueryRequestBuilder::default()
-    }
-    /// The `employee_type` it was built with: see [`UserStatsFieldsQueryRequestBuilder::employee_type`].
-    pub fn employee_type(&self) -> &crate::attendance::v1::types::EmployeeType {
-        &self.employee_type
-    }
-    /// The `locale` it was built with: see [`UserStatsFieldsQueryRequestBuilder::locale`].
-    pub fn locale(&self) -> Option<&crate::attendance::v1::types::StatsLocale> {
-        self.locale.as_ref()
-    }
-    /// The `month` it was built with: see [`UserStatsFieldsQueryRequestBuilder::month`].
-    pub fn month(&self) -> &String {
-        &self.month
-    }
-    /// The `archive_rule_id` it was built with: see [`UserStatsFieldsQueryRequestBuilder::archive_rule_id`].
-    pub fn archive_rule_id(&self) -> &String {
-        &self.archive_rule_id
-    }
-    /// The `operator_id` it was built with: see [`UserStatsFieldsQueryRequestBuilder::operator_id`].
-    pub fn operator_id(&self) -> &String {
-        &self.operator_id
-    }
 }
 /// Builder of [`UserStatsFieldsQueryRequest`]: set the fields, then [`build`](UserStatsFieldsQueryRequestBuilder::build) it.
 #[derive(Debug, Clone, Default)]
@@ -159,10 +133,8 @@ impl Endpoint for UserStatsFieldsQueryRequest {
             "/open-apis/attendance/v1/archive_rule/user_stats_fields_query",
         )
     };
-    fn query(&self) -> Vec<(&'static str, String)> {
-        let mut query = Vec::new();
-        push_query(&mut query, "employee_type", [&self.employee_type]);
-        query
+    fn parameters(&self, parameters: &mut Parameters) {
+        parameters.query("employee_type", [&self.employee_type]);
     }
 }
 #[cfg(feature = "server")]

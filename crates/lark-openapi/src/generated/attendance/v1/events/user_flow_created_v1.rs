@@ -84,13 +84,7 @@ pub enum PunchRiskResult {
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(i64),
 }
-impl PunchRiskResult {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, i64)] = &[
-        (Self::NoRisk, 0),
-        (Self::CheatingSoftware, 1),
-        (Self::SomeoneElsesDevice, 2),
-        (Self::SharedDevice, 3),
-    ];
-}
-::lark_runtime::int_enum_traits!(PunchRiskResult);
+::lark_runtime::int_enum_traits!(
+    PunchRiskResult { NoRisk = 0, CheatingSoftware = 1, SomeoneElsesDevice = 2,
+    SharedDevice = 3 }
+);

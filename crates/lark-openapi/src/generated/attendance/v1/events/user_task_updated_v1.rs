@@ -60,14 +60,7 @@ pub enum TaskWorkType {
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl TaskWorkType {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, &'static str)] = &[
-        (Self::CheckIn, "on"),
-        (Self::CheckOut, "off"),
-    ];
-}
-::lark_runtime::string_enum_traits!(TaskWorkType);
+::lark_runtime::string_enum_traits!(TaskWorkType { CheckIn = "on", CheckOut = "off" });
 /// 状态变更 — one result of the task, before and after the change.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TaskStatusChange {

@@ -13,20 +13,10 @@ use ::lark_runtime::__private::prelude::*;
 /// Request of 下载用户人脸识别照片 — Download an employee's face-recognition photo.
 ///
 /// Build it with [`DownloadRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Accessors)]
 pub struct DownloadRequest {
     #[serde(skip)]
     file_id: String,
-}
-impl DownloadRequest {
-    /// A builder with nothing set.
-    pub fn builder() -> DownloadRequestBuilder {
-        DownloadRequestBuilder::default()
-    }
-    /// The `file_id` it was built with: see [`DownloadRequestBuilder::file_id`].
-    pub fn file_id(&self) -> &String {
-        &self.file_id
-    }
 }
 /// Builder of [`DownloadRequest`]: set the fields, then [`build`](DownloadRequestBuilder::build) it.
 #[derive(Debug, Clone, Default)]
@@ -73,11 +63,8 @@ impl Endpoint for DownloadRequest {
             "/open-apis/attendance/v1/files/:file_id/download",
         )
     };
-    fn path(&self) -> String {
-        fill_path(
-            Self::METADATA.path_template,
-            &[("file_id", ToString::to_string(&self.file_id))],
-        )
+    fn parameters(&self, parameters: &mut Parameters) {
+        parameters.path("file_id", &self.file_id);
     }
 }
 #[cfg(feature = "server")]

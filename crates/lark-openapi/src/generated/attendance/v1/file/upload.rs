@@ -13,26 +13,12 @@ use ::lark_runtime::__private::prelude::*;
 /// Request of 上传用户人脸识别照片 — Upload an employee's face-recognition photo.
 ///
 /// Build it with [`UploadRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Accessors)]
 pub struct UploadRequest {
     #[serde(skip)]
     file_name: String,
     #[serde(skip)]
     file: Option<::lark_runtime::UploadFile>,
-}
-impl UploadRequest {
-    /// A builder with nothing set.
-    pub fn builder() -> UploadRequestBuilder {
-        UploadRequestBuilder::default()
-    }
-    /// The `file_name` it was built with: see [`UploadRequestBuilder::file_name`].
-    pub fn file_name(&self) -> &String {
-        &self.file_name
-    }
-    /// The `file` it was built with: see [`UploadRequestBuilder::file`].
-    pub fn file(&self) -> Option<&::lark_runtime::UploadFile> {
-        self.file.as_ref()
-    }
 }
 /// Builder of [`UploadRequest`]: set the fields, then [`build`](UploadRequestBuilder::build) it.
 #[derive(Debug, Clone, Default)]
@@ -93,10 +79,8 @@ impl Endpoint for UploadRequest {
             "/open-apis/attendance/v1/files/upload",
         )
     };
-    fn query(&self) -> Vec<(&'static str, String)> {
-        let mut query = Vec::new();
-        push_query(&mut query, "file_name", [&self.file_name]);
-        query
+    fn parameters(&self, parameters: &mut Parameters) {
+        parameters.query("file_name", [&self.file_name]);
     }
     fn files(&self) -> Vec<(&'static str, &::lark_runtime::UploadFile)> {
         ::std::iter::empty().chain(self.file.iter().map(|file| ("file", file))).collect()

@@ -14,7 +14,7 @@ use ::lark_runtime::__private::prelude::*;
 /// Request of 创建或修改考勤组 — Create or update an attendance group.
 ///
 /// Build it with [`CreateRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Accessors)]
 pub struct CreateRequest {
     #[serde(skip)]
     employee_type: crate::attendance::v1::types::EmployeeType,
@@ -23,28 +23,6 @@ pub struct CreateRequest {
     group: crate::attendance::v1::types::GroupInput,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     operator_id: Option<String>,
-}
-impl CreateRequest {
-    /// A builder with nothing set.
-    pub fn builder() -> CreateRequestBuilder {
-        CreateRequestBuilder::default()
-    }
-    /// The `employee_type` it was built with: see [`CreateRequestBuilder::employee_type`].
-    pub fn employee_type(&self) -> &crate::attendance::v1::types::EmployeeType {
-        &self.employee_type
-    }
-    /// The `dept_type` it was built with: see [`CreateRequestBuilder::dept_type`].
-    pub fn dept_type(&self) -> &crate::attendance::v1::types::DeptType {
-        &self.dept_type
-    }
-    /// The `group` it was built with: see [`CreateRequestBuilder::group`].
-    pub fn group(&self) -> &crate::attendance::v1::types::GroupInput {
-        &self.group
-    }
-    /// The `operator_id` it was built with: see [`CreateRequestBuilder::operator_id`].
-    pub fn operator_id(&self) -> Option<&String> {
-        self.operator_id.as_ref()
-    }
 }
 /// Builder of [`CreateRequest`]: set the fields, then [`build`](CreateRequestBuilder::build) it.
 #[derive(Debug, Clone, Default)]
@@ -144,11 +122,9 @@ impl Endpoint for CreateRequest {
             "/open-apis/attendance/v1/groups",
         )
     };
-    fn query(&self) -> Vec<(&'static str, String)> {
-        let mut query = Vec::new();
-        push_query(&mut query, "employee_type", [&self.employee_type]);
-        push_query(&mut query, "dept_type", [&self.dept_type]);
-        query
+    fn parameters(&self, parameters: &mut Parameters) {
+        parameters.query("employee_type", [&self.employee_type]);
+        parameters.query("dept_type", [&self.dept_type]);
     }
 }
 #[cfg(feature = "server")]

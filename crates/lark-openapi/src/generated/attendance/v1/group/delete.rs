@@ -13,20 +13,10 @@ use ::lark_runtime::__private::prelude::*;
 /// Request of 删除考勤组 — Delete an attendance group.
 ///
 /// Build it with [`DeleteRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Accessors)]
 pub struct DeleteRequest {
     #[serde(skip)]
     group_id: String,
-}
-impl DeleteRequest {
-    /// A builder with nothing set.
-    pub fn builder() -> DeleteRequestBuilder {
-        DeleteRequestBuilder::default()
-    }
-    /// The `group_id` it was built with: see [`DeleteRequestBuilder::group_id`].
-    pub fn group_id(&self) -> &String {
-        &self.group_id
-    }
 }
 /// Builder of [`DeleteRequest`]: set the fields, then [`build`](DeleteRequestBuilder::build) it.
 #[derive(Debug, Clone, Default)]
@@ -74,11 +64,8 @@ impl Endpoint for DeleteRequest {
             "/open-apis/attendance/v1/groups/:group_id",
         )
     };
-    fn path(&self) -> String {
-        fill_path(
-            Self::METADATA.path_template,
-            &[("group_id", ToString::to_string(&self.group_id))],
-        )
+    fn parameters(&self, parameters: &mut Parameters) {
+        parameters.path("group_id", &self.group_id);
     }
 }
 #[cfg(feature = "server")]

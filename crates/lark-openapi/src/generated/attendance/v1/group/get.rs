@@ -13,7 +13,7 @@ use ::lark_runtime::__private::prelude::*;
 /// Request of 按 ID 查询考勤组 — Get an attendance group by id.
 ///
 /// Build it with [`GetRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Accessors)]
 pub struct GetRequest {
     #[serde(skip)]
     group_id: String,
@@ -21,24 +21,6 @@ pub struct GetRequest {
     employee_type: crate::attendance::v1::types::EmployeeType,
     #[serde(skip)]
     dept_type: crate::attendance::v1::types::DeptType,
-}
-impl GetRequest {
-    /// A builder with nothing set.
-    pub fn builder() -> GetRequestBuilder {
-        GetRequestBuilder::default()
-    }
-    /// The `group_id` it was built with: see [`GetRequestBuilder::group_id`].
-    pub fn group_id(&self) -> &String {
-        &self.group_id
-    }
-    /// The `employee_type` it was built with: see [`GetRequestBuilder::employee_type`].
-    pub fn employee_type(&self) -> &crate::attendance::v1::types::EmployeeType {
-        &self.employee_type
-    }
-    /// The `dept_type` it was built with: see [`GetRequestBuilder::dept_type`].
-    pub fn dept_type(&self) -> &crate::attendance::v1::types::DeptType {
-        &self.dept_type
-    }
 }
 /// Builder of [`GetRequest`]: set the fields, then [`build`](GetRequestBuilder::build) it.
 #[derive(Debug, Clone, Default)]
@@ -127,17 +109,10 @@ impl Endpoint for GetRequest {
             "/open-apis/attendance/v1/groups/:group_id",
         )
     };
-    fn path(&self) -> String {
-        fill_path(
-            Self::METADATA.path_template,
-            &[("group_id", ToString::to_string(&self.group_id))],
-        )
-    }
-    fn query(&self) -> Vec<(&'static str, String)> {
-        let mut query = Vec::new();
-        push_query(&mut query, "employee_type", [&self.employee_type]);
-        push_query(&mut query, "dept_type", [&self.dept_type]);
-        query
+    fn parameters(&self, parameters: &mut Parameters) {
+        parameters.path("group_id", &self.group_id);
+        parameters.query("employee_type", [&self.employee_type]);
+        parameters.query("dept_type", [&self.dept_type]);
     }
 }
 #[cfg(feature = "server")]

@@ -14,7 +14,7 @@ use ::lark_runtime::__private::prelude::*;
 /// Request of 查询考勤组下所有成员 — List the members of an attendance group.
 ///
 /// Build it with [`ListUserRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Accessors, Paged)]
 pub struct ListUserRequest {
     #[serde(skip)]
     group_id: String,
@@ -28,36 +28,6 @@ pub struct ListUserRequest {
     page_token: Option<String>,
     #[serde(skip)]
     member_clock_type: GroupMemberClockType,
-}
-impl ListUserRequest {
-    /// A builder with nothing set.
-    pub fn builder() -> ListUserRequestBuilder {
-        ListUserRequestBuilder::default()
-    }
-    /// The `group_id` it was built with: see [`ListUserRequestBuilder::group_id`].
-    pub fn group_id(&self) -> &String {
-        &self.group_id
-    }
-    /// The `employee_type` it was built with: see [`ListUserRequestBuilder::employee_type`].
-    pub fn employee_type(&self) -> &crate::attendance::v1::types::EmployeeType {
-        &self.employee_type
-    }
-    /// The `dept_type` it was built with: see [`ListUserRequestBuilder::dept_type`].
-    pub fn dept_type(&self) -> &crate::attendance::v1::types::DeptType {
-        &self.dept_type
-    }
-    /// The `page_size` it was built with: see [`ListUserRequestBuilder::page_size`].
-    pub fn page_size(&self) -> Option<&i32> {
-        self.page_size.as_ref()
-    }
-    /// The `page_token` it was built with: see [`ListUserRequestBuilder::page_token`].
-    pub fn page_token(&self) -> Option<&String> {
-        self.page_token.as_ref()
-    }
-    /// The `member_clock_type` it was built with: see [`ListUserRequestBuilder::member_clock_type`].
-    pub fn member_clock_type(&self) -> &GroupMemberClockType {
-        &self.member_clock_type
-    }
 }
 /// Builder of [`ListUserRequest`]: set the fields, then [`build`](ListUserRequestBuilder::build) it.
 #[derive(Debug, Clone, Default)]
@@ -154,18 +124,7 @@ impl Validate for ListUserRequest {
     fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
         violations.check(&at.field("employee_type"), &self.employee_type);
         violations.check(&at.field("dept_type"), &self.dept_type);
-        {
-            let at = at.field("page_size");
-            if let Some(value) = &self.page_size {
-                violations
-                    .range(
-                        &at,
-                        *value,
-                        Some(::lark_runtime::validate::Number::Int(1)),
-                        Some(::lark_runtime::validate::Number::Int(50)),
-                    );
-            }
-        }
+        violations.range(&at.field("page_size"), &self.page_size, Some(1), Some(50));
         violations.check(&at.field("member_clock_type"), &self.member_clock_type);
     }
 }
@@ -196,20 +155,13 @@ impl Endpoint for ListUserRequest {
             "/open-apis/attendance/v1/groups/:group_id/list_user",
         )
     };
-    fn path(&self) -> String {
-        fill_path(
-            Self::METADATA.path_template,
-            &[("group_id", ToString::to_string(&self.group_id))],
-        )
-    }
-    fn query(&self) -> Vec<(&'static str, String)> {
-        let mut query = Vec::new();
-        push_query(&mut query, "employee_type", [&self.employee_type]);
-        push_query(&mut query, "dept_type", [&self.dept_type]);
-        push_query(&mut query, "page_size", &self.page_size);
-        push_query(&mut query, "page_token", &self.page_token);
-        push_query(&mut query, "member_clock_type", [&self.member_clock_type]);
-        query
+    fn parameters(&self, parameters: &mut Parameters) {
+        parameters.path("group_id", &self.group_id);
+        parameters.query("employee_type", [&self.employee_type]);
+        parameters.query("dept_type", [&self.dept_type]);
+        parameters.query("page_size", &self.page_size);
+        parameters.query("page_token", &self.page_token);
+        parameters.query("member_clock_type", [&self.member_clock_type]);
     }
 }
 #[cfg(feature = "server")]
@@ -227,20 +179,14 @@ impl Incoming for ListUserRequest {
         ::lark_runtime::incoming::finish(violations, builder.build())
     }
 }
-impl ::lark_runtime::Paged for ListUserRequest {
-    fn with_page_token(&self, page_token: String) -> Self {
-        let mut next = self.clone();
-        next.page_token = Some(page_token);
-        next
-    }
-}
 /// Response data of 查询考勤组下所有成员 — List the members of an attendance group.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Page)]
 pub struct ListUserResponse {
     /// 考勤组成员列表 — this page's members.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[page_items]
     pub users: Option<Vec<GroupMemberUser>>,
     /// 分页标记 — token of the next page; given only when `has_more` is true.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -248,18 +194,6 @@ pub struct ListUserResponse {
     /// 是否还有更多项 — whether more pages follow.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub has_more: Option<bool>,
-}
-impl ::lark_runtime::Page for ListUserResponse {
-    type Item = GroupMemberUser;
-    fn has_more(&self) -> Option<bool> {
-        self.has_more
-    }
-    fn next_page_token(&self) -> Option<&str> {
-        self.page_token.as_deref()
-    }
-    fn into_items(self) -> Vec<Self::Item> {
-        self.users.unwrap_or_default()
-    }
 }
 /// A documented error code of 查询考勤组下所有成员 — List the members of an attendance group.
 ///
@@ -309,15 +243,9 @@ pub enum GroupMemberClockType {
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(i64),
 }
-impl GroupMemberClockType {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, i64)] = &[
-        (Self::All, 0),
-        (Self::NeedPunch, 1),
-        (Self::NoNeedPunch, 2),
-    ];
-}
-::lark_runtime::int_enum_traits!(GroupMemberClockType);
+::lark_runtime::int_enum_traits!(
+    GroupMemberClockType { All = 0, NeedPunch = 1, NoNeedPunch = 2 }
+);
 /// GroupMemberUser
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct GroupMemberUser {

@@ -14,19 +14,9 @@ use ::lark_runtime::__private::prelude::*;
 /// Request of 按名称查询考勤组 — Search attendance groups by name.
 ///
 /// Build it with [`SearchRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Accessors)]
 pub struct SearchRequest {
     group_name: String,
-}
-impl SearchRequest {
-    /// A builder with nothing set.
-    pub fn builder() -> SearchRequestBuilder {
-        SearchRequestBuilder::default()
-    }
-    /// The `group_name` it was built with: see [`SearchRequestBuilder::group_name`].
-    pub fn group_name(&self) -> &String {
-        &self.group_name
-    }
 }
 /// Builder of [`SearchRequest`]: set the fields, then [`build`](SearchRequestBuilder::build) it.
 #[derive(Debug, Clone, Default)]

@@ -14,7 +14,7 @@ use ::lark_runtime::__private::prelude::*;
 /// Request of 修改发放记录 — Update a leave granting record's quantity and expiration date.
 ///
 /// Build it with [`PatchRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Accessors)]
 pub struct PatchRequest {
     #[serde(skip)]
     leave_id: String,
@@ -30,50 +30,6 @@ pub struct PatchRequest {
     expiration_date: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     quantity: Option<String>,
-}
-impl PatchRequest {
-    /// A builder with nothing set.
-    pub fn builder() -> PatchRequestBuilder {
-        PatchRequestBuilder::default()
-    }
-    /// The `leave_id` it was built with: see [`PatchRequestBuilder::leave_id`].
-    pub fn leave_id(&self) -> &String {
-        &self.leave_id
-    }
-    /// The `user_id_type` it was built with: see [`PatchRequestBuilder::user_id_type`].
-    pub fn user_id_type(
-        &self,
-    ) -> Option<&crate::attendance::v1::types::LeaveUserIdType> {
-        self.user_id_type.as_ref()
-    }
-    /// The `leave_granting_record_id` it was built with: see [`PatchRequestBuilder::leave_granting_record_id`].
-    pub fn leave_granting_record_id(&self) -> &String {
-        &self.leave_granting_record_id
-    }
-    /// The `employment_id` it was built with: see [`PatchRequestBuilder::employment_id`].
-    pub fn employment_id(&self) -> &String {
-        &self.employment_id
-    }
-    /// The `leave_type_id` it was built with: see [`PatchRequestBuilder::leave_type_id`].
-    pub fn leave_type_id(&self) -> &String {
-        &self.leave_type_id
-    }
-    /// The `reason` it was built with: see [`PatchRequestBuilder::reason`].
-    pub fn reason(&self) -> &Vec<crate::attendance::v1::types::LangText> {
-        &self.reason
-    }
-    /// The `time_offset` it was built with: see [`PatchRequestBuilder::time_offset`].
-    pub fn time_offset(&self) -> Option<&i32> {
-        self.time_offset.as_ref()
-    }
-    /// The `expiration_date` it was built with: see [`PatchRequestBuilder::expiration_date`].
-    pub fn expiration_date(&self) -> Option<&String> {
-        self.expiration_date.as_ref()
-    }
-    /// The `quantity` it was built with: see [`PatchRequestBuilder::quantity`].
-    pub fn quantity(&self) -> Option<&String> {
-        self.quantity.as_ref()
-    }
 }
 /// Builder of [`PatchRequest`]: set the fields, then [`build`](PatchRequestBuilder::build) it.
 #[derive(Debug, Clone, Default)]
@@ -230,16 +186,9 @@ impl Endpoint for PatchRequest {
             "/open-apis/attendance/v1/leave_accrual_record/:leave_id",
         )
     };
-    fn path(&self) -> String {
-        fill_path(
-            Self::METADATA.path_template,
-            &[("leave_id", ToString::to_string(&self.leave_id))],
-        )
-    }
-    fn query(&self) -> Vec<(&'static str, String)> {
-        let mut query = Vec::new();
-        push_query(&mut query, "user_id_type", &self.user_id_type);
-        query
+    fn parameters(&self, parameters: &mut Parameters) {
+        parameters.path("leave_id", &self.leave_id);
+        parameters.query("user_id_type", &self.user_id_type);
     }
 }
 #[cfg(feature = "server")]

@@ -14,7 +14,7 @@ use ::lark_runtime::__private::prelude::*;
 /// Request of 通过过期时间获取发放记录 — Get an employee's leave granting records that expire in a date range.
 ///
 /// Build it with [`GetRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Accessors)]
 pub struct GetRequest {
     #[serde(skip)]
     leave_id: String,
@@ -26,42 +26,6 @@ pub struct GetRequest {
     end_expiration_date: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     time_offset: Option<i32>,
-}
-impl GetRequest {
-    /// A builder with nothing set.
-    pub fn builder() -> GetRequestBuilder {
-        GetRequestBuilder::default()
-    }
-    /// The `leave_id` it was built with: see [`GetRequestBuilder::leave_id`].
-    pub fn leave_id(&self) -> &String {
-        &self.leave_id
-    }
-    /// The `user_id_type` it was built with: see [`GetRequestBuilder::user_id_type`].
-    pub fn user_id_type(
-        &self,
-    ) -> Option<&crate::attendance::v1::types::LeaveUserIdType> {
-        self.user_id_type.as_ref()
-    }
-    /// The `employment_id` it was built with: see [`GetRequestBuilder::employment_id`].
-    pub fn employment_id(&self) -> &String {
-        &self.employment_id
-    }
-    /// The `leave_type_id` it was built with: see [`GetRequestBuilder::leave_type_id`].
-    pub fn leave_type_id(&self) -> &String {
-        &self.leave_type_id
-    }
-    /// The `start_expiration_date` it was built with: see [`GetRequestBuilder::start_expiration_date`].
-    pub fn start_expiration_date(&self) -> &String {
-        &self.start_expiration_date
-    }
-    /// The `end_expiration_date` it was built with: see [`GetRequestBuilder::end_expiration_date`].
-    pub fn end_expiration_date(&self) -> &String {
-        &self.end_expiration_date
-    }
-    /// The `time_offset` it was built with: see [`GetRequestBuilder::time_offset`].
-    pub fn time_offset(&self) -> Option<&i32> {
-        self.time_offset.as_ref()
-    }
 }
 /// Builder of [`GetRequest`]: set the fields, then [`build`](GetRequestBuilder::build) it.
 #[derive(Debug, Clone, Default)]
@@ -204,16 +168,9 @@ impl Endpoint for GetRequest {
             "/open-apis/attendance/v1/leave_employ_expire_records/:leave_id",
         )
     };
-    fn path(&self) -> String {
-        fill_path(
-            Self::METADATA.path_template,
-            &[("leave_id", ToString::to_string(&self.leave_id))],
-        )
-    }
-    fn query(&self) -> Vec<(&'static str, String)> {
-        let mut query = Vec::new();
-        push_query(&mut query, "user_id_type", &self.user_id_type);
-        query
+    fn parameters(&self, parameters: &mut Parameters) {
+        parameters.path("leave_id", &self.leave_id);
+        parameters.query("user_id_type", &self.user_id_type);
     }
 }
 #[cfg(feature = "server")]
@@ -395,18 +352,10 @@ pub enum LeaveEmployExpireRecordAccrualSource {
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(i64),
 }
-impl LeaveEmployExpireRecordAccrualSource {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, i64)] = &[
-        (Self::System, 1),
-        (Self::Manual, 2),
-        (Self::ExternalSystem, 3),
-        (Self::Virtual, 4),
-        (Self::LegacyImport, 5),
-        (Self::OvertimeConversion, 6),
-    ];
-}
-::lark_runtime::int_enum_traits!(LeaveEmployExpireRecordAccrualSource);
+::lark_runtime::int_enum_traits!(
+    LeaveEmployExpireRecordAccrualSource { System = 1, Manual = 2, ExternalSystem = 3,
+    Virtual = 4, LegacyImport = 5, OvertimeConversion = 6 }
+);
 /// LeaveEmployExpireRecord
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LeaveEmployExpireRecord {

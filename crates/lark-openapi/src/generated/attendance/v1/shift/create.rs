@@ -15,7 +15,7 @@ use ::lark_runtime::__private::prelude::*;
 /// Request of 创建班次 — Create a shift (or update one, given its id).
 ///
 /// Build it with [`CreateRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Accessors)]
 pub struct CreateRequest {
     #[serde(skip)]
     employee_type: Option<crate::attendance::v1::types::EmployeeType>,
@@ -62,112 +62,6 @@ pub struct CreateRequest {
     rest_time_flexible_configs: Option<
         Vec<crate::attendance::v1::types::ShiftRestTimeFlexibleConfig>,
     >,
-}
-impl CreateRequest {
-    /// A builder with nothing set.
-    pub fn builder() -> CreateRequestBuilder {
-        CreateRequestBuilder::default()
-    }
-    /// The `employee_type` it was built with: see [`CreateRequestBuilder::employee_type`].
-    pub fn employee_type(&self) -> Option<&crate::attendance::v1::types::EmployeeType> {
-        self.employee_type.as_ref()
-    }
-    /// The `shift_name` it was built with: see [`CreateRequestBuilder::shift_name`].
-    pub fn shift_name(&self) -> &String {
-        &self.shift_name
-    }
-    /// The `punch_times` it was built with: see [`CreateRequestBuilder::punch_times`].
-    pub fn punch_times(&self) -> &i32 {
-        &self.punch_times
-    }
-    /// The `sub_shift_leader_ids` it was built with: see [`CreateRequestBuilder::sub_shift_leader_ids`].
-    pub fn sub_shift_leader_ids(&self) -> Option<&Vec<String>> {
-        self.sub_shift_leader_ids.as_ref()
-    }
-    /// The `is_flexible` it was built with: see [`CreateRequestBuilder::is_flexible`].
-    pub fn is_flexible(&self) -> Option<&bool> {
-        self.is_flexible.as_ref()
-    }
-    /// The `flexible_minutes` it was built with: see [`CreateRequestBuilder::flexible_minutes`].
-    pub fn flexible_minutes(&self) -> Option<&i32> {
-        self.flexible_minutes.as_ref()
-    }
-    /// The `flexible_rule` it was built with: see [`CreateRequestBuilder::flexible_rule`].
-    pub fn flexible_rule(
-        &self,
-    ) -> Option<&Vec<crate::attendance::v1::types::ShiftFlexibleRule>> {
-        self.flexible_rule.as_ref()
-    }
-    /// The `no_need_off` it was built with: see [`CreateRequestBuilder::no_need_off`].
-    pub fn no_need_off(&self) -> Option<&bool> {
-        self.no_need_off.as_ref()
-    }
-    /// The `punch_time_rule` it was built with: see [`CreateRequestBuilder::punch_time_rule`].
-    pub fn punch_time_rule(
-        &self,
-    ) -> &Vec<crate::attendance::v1::types::ShiftPunchTimeRule> {
-        &self.punch_time_rule
-    }
-    /// The `late_off_late_on_rule` it was built with: see [`CreateRequestBuilder::late_off_late_on_rule`].
-    pub fn late_off_late_on_rule(
-        &self,
-    ) -> Option<&Vec<crate::attendance::v1::types::ShiftLateOffLateOnRule>> {
-        self.late_off_late_on_rule.as_ref()
-    }
-    /// The `rest_time_rule` it was built with: see [`CreateRequestBuilder::rest_time_rule`].
-    pub fn rest_time_rule(
-        &self,
-    ) -> Option<&Vec<crate::attendance::v1::types::ShiftRestRule>> {
-        self.rest_time_rule.as_ref()
-    }
-    /// The `overtime_rule` it was built with: see [`CreateRequestBuilder::overtime_rule`].
-    pub fn overtime_rule(
-        &self,
-    ) -> Option<&Vec<crate::attendance::v1::types::ShiftOvertimeRule>> {
-        self.overtime_rule.as_ref()
-    }
-    /// The `day_type` it was built with: see [`CreateRequestBuilder::day_type`].
-    pub fn day_type(&self) -> Option<&crate::attendance::v1::types::ShiftDayType> {
-        self.day_type.as_ref()
-    }
-    /// The `overtime_rest_time_rule` it was built with: see [`CreateRequestBuilder::overtime_rest_time_rule`].
-    pub fn overtime_rest_time_rule(
-        &self,
-    ) -> Option<&Vec<crate::attendance::v1::types::ShiftRestRule>> {
-        self.overtime_rest_time_rule.as_ref()
-    }
-    /// The `late_minutes_as_serious_late` it was built with: see [`CreateRequestBuilder::late_minutes_as_serious_late`].
-    pub fn late_minutes_as_serious_late(&self) -> Option<&i32> {
-        self.late_minutes_as_serious_late.as_ref()
-    }
-    /// The `shift_middle_time_rule` it was built with: see [`CreateRequestBuilder::shift_middle_time_rule`].
-    pub fn shift_middle_time_rule(
-        &self,
-    ) -> Option<&crate::attendance::v1::types::ShiftMiddleTimeRule> {
-        self.shift_middle_time_rule.as_ref()
-    }
-    /// The `shift_attendance_time_config` it was built with: see [`CreateRequestBuilder::shift_attendance_time_config`].
-    pub fn shift_attendance_time_config(
-        &self,
-    ) -> Option<&crate::attendance::v1::types::ShiftAttendanceTimeConfig> {
-        self.shift_attendance_time_config.as_ref()
-    }
-    /// The `late_off_late_on_setting` it was built with: see [`CreateRequestBuilder::late_off_late_on_setting`].
-    pub fn late_off_late_on_setting(
-        &self,
-    ) -> Option<&crate::attendance::v1::types::ShiftLateOffLateOnSetting> {
-        self.late_off_late_on_setting.as_ref()
-    }
-    /// The `id` it was built with: see [`CreateRequestBuilder::id`].
-    pub fn id(&self) -> Option<&String> {
-        self.id.as_ref()
-    }
-    /// The `rest_time_flexible_configs` it was built with: see [`CreateRequestBuilder::rest_time_flexible_configs`].
-    pub fn rest_time_flexible_configs(
-        &self,
-    ) -> Option<&Vec<crate::attendance::v1::types::ShiftRestTimeFlexibleConfig>> {
-        self.rest_time_flexible_configs.as_ref()
-    }
 }
 /// Builder of [`CreateRequest`]: set the fields, then [`build`](CreateRequestBuilder::build) it.
 #[derive(Debug, Clone, Default)]
@@ -483,10 +377,8 @@ impl Endpoint for CreateRequest {
             "/open-apis/attendance/v1/shifts",
         )
     };
-    fn query(&self) -> Vec<(&'static str, String)> {
-        let mut query = Vec::new();
-        push_query(&mut query, "employee_type", &self.employee_type);
-        query
+    fn parameters(&self, parameters: &mut Parameters) {
+        parameters.query("employee_type", &self.employee_type);
     }
 }
 #[cfg(feature = "server")]

@@ -13,20 +13,10 @@ use ::lark_runtime::__private::prelude::*;
 /// Request of 删除班次 — Delete a shift.
 ///
 /// Build it with [`DeleteRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Accessors)]
 pub struct DeleteRequest {
     #[serde(skip)]
     shift_id: String,
-}
-impl DeleteRequest {
-    /// A builder with nothing set.
-    pub fn builder() -> DeleteRequestBuilder {
-        DeleteRequestBuilder::default()
-    }
-    /// The `shift_id` it was built with: see [`DeleteRequestBuilder::shift_id`].
-    pub fn shift_id(&self) -> &String {
-        &self.shift_id
-    }
 }
 /// Builder of [`DeleteRequest`]: set the fields, then [`build`](DeleteRequestBuilder::build) it.
 #[derive(Debug, Clone, Default)]
@@ -73,11 +63,8 @@ impl Endpoint for DeleteRequest {
             "/open-apis/attendance/v1/shifts/:shift_id",
         )
     };
-    fn path(&self) -> String {
-        fill_path(
-            Self::METADATA.path_template,
-            &[("shift_id", ToString::to_string(&self.shift_id))],
-        )
+    fn parameters(&self, parameters: &mut Parameters) {
+        parameters.path("shift_id", &self.shift_id);
     }
 }
 #[cfg(feature = "server")]

@@ -15,20 +15,10 @@ use ::lark_runtime::__private::prelude::*;
 /// Request of 按 ID 查询班次 — Get one shift by id.
 ///
 /// Build it with [`GetRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Accessors)]
 pub struct GetRequest {
     #[serde(skip)]
     shift_id: String,
-}
-impl GetRequest {
-    /// A builder with nothing set.
-    pub fn builder() -> GetRequestBuilder {
-        GetRequestBuilder::default()
-    }
-    /// The `shift_id` it was built with: see [`GetRequestBuilder::shift_id`].
-    pub fn shift_id(&self) -> &String {
-        &self.shift_id
-    }
 }
 /// Builder of [`GetRequest`]: set the fields, then [`build`](GetRequestBuilder::build) it.
 #[derive(Debug, Clone, Default)]
@@ -77,11 +67,8 @@ impl Endpoint for GetRequest {
             "/open-apis/attendance/v1/shifts/:shift_id",
         )
     };
-    fn path(&self) -> String {
-        fill_path(
-            Self::METADATA.path_template,
-            &[("shift_id", ToString::to_string(&self.shift_id))],
-        )
+    fn parameters(&self, parameters: &mut Parameters) {
+        parameters.path("shift_id", &self.shift_id);
     }
 }
 #[cfg(feature = "server")]

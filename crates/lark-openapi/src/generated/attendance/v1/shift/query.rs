@@ -15,20 +15,10 @@ use ::lark_runtime::__private::prelude::*;
 /// Request of 按名称查询班次 — Find a shift by name.
 ///
 /// Build it with [`QueryRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Accessors)]
 pub struct QueryRequest {
     #[serde(skip)]
     shift_name: String,
-}
-impl QueryRequest {
-    /// A builder with nothing set.
-    pub fn builder() -> QueryRequestBuilder {
-        QueryRequestBuilder::default()
-    }
-    /// The `shift_name` it was built with: see [`QueryRequestBuilder::shift_name`].
-    pub fn shift_name(&self) -> &String {
-        &self.shift_name
-    }
 }
 /// Builder of [`QueryRequest`]: set the fields, then [`build`](QueryRequestBuilder::build) it.
 #[derive(Debug, Clone, Default)]
@@ -77,10 +67,8 @@ impl Endpoint for QueryRequest {
             "/open-apis/attendance/v1/shifts/query",
         )
     };
-    fn query(&self) -> Vec<(&'static str, String)> {
-        let mut query = Vec::new();
-        push_query(&mut query, "shift_name", [&self.shift_name]);
-        query
+    fn parameters(&self, parameters: &mut Parameters) {
+        parameters.query("shift_name", [&self.shift_name]);
     }
 }
 #[cfg(feature = "server")]

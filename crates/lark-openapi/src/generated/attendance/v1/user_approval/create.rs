@@ -16,28 +16,12 @@ use ::lark_runtime::__private::prelude::*;
 /// Request of 写入审批结果 — Write third-party approval results into attendance.
 ///
 /// Build it with [`CreateRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Accessors)]
 pub struct CreateRequest {
     #[serde(skip)]
     employee_type: crate::attendance::v1::types::EmployeeTypeWithOpenId,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     user_approval: Option<crate::attendance::v1::types::UserApproval>,
-}
-impl CreateRequest {
-    /// A builder with nothing set.
-    pub fn builder() -> CreateRequestBuilder {
-        CreateRequestBuilder::default()
-    }
-    /// The `employee_type` it was built with: see [`CreateRequestBuilder::employee_type`].
-    pub fn employee_type(
-        &self,
-    ) -> &crate::attendance::v1::types::EmployeeTypeWithOpenId {
-        &self.employee_type
-    }
-    /// The `user_approval` it was built with: see [`CreateRequestBuilder::user_approval`].
-    pub fn user_approval(&self) -> Option<&crate::attendance::v1::types::UserApproval> {
-        self.user_approval.as_ref()
-    }
 }
 /// Builder of [`CreateRequest`]: set the fields, then [`build`](CreateRequestBuilder::build) it.
 #[derive(Debug, Clone, Default)]
@@ -111,10 +95,8 @@ impl Endpoint for CreateRequest {
             "/open-apis/attendance/v1/user_approvals",
         )
     };
-    fn query(&self) -> Vec<(&'static str, String)> {
-        let mut query = Vec::new();
-        push_query(&mut query, "employee_type", [&self.employee_type]);
-        query
+    fn parameters(&self, parameters: &mut Parameters) {
+        parameters.query("employee_type", [&self.employee_type]);
     }
 }
 #[cfg(feature = "server")]

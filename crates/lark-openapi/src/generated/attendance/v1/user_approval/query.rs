@@ -14,7 +14,7 @@ use ::lark_runtime::__private::prelude::*;
 /// Request of 获取审批数据 — Query employees' leave, overtime, outing and trip approvals.
 ///
 /// Build it with [`QueryRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Accessors)]
 pub struct QueryRequest {
     #[serde(skip)]
     employee_type: crate::attendance::v1::types::EmployeeTypeWithOpenId,
@@ -29,48 +29,6 @@ pub struct QueryRequest {
     check_time_from: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     check_time_to: Option<String>,
-}
-impl QueryRequest {
-    /// A builder with nothing set.
-    pub fn builder() -> QueryRequestBuilder {
-        QueryRequestBuilder::default()
-    }
-    /// The `employee_type` it was built with: see [`QueryRequestBuilder::employee_type`].
-    pub fn employee_type(
-        &self,
-    ) -> &crate::attendance::v1::types::EmployeeTypeWithOpenId {
-        &self.employee_type
-    }
-    /// The `user_ids` it was built with: see [`QueryRequestBuilder::user_ids`].
-    pub fn user_ids(&self) -> &Vec<String> {
-        &self.user_ids
-    }
-    /// The `check_date_from` it was built with: see [`QueryRequestBuilder::check_date_from`].
-    pub fn check_date_from(&self) -> &i32 {
-        &self.check_date_from
-    }
-    /// The `check_date_to` it was built with: see [`QueryRequestBuilder::check_date_to`].
-    pub fn check_date_to(&self) -> &i32 {
-        &self.check_date_to
-    }
-    /// The `check_date_type` it was built with: see [`QueryRequestBuilder::check_date_type`].
-    pub fn check_date_type(
-        &self,
-    ) -> Option<&crate::attendance::v1::types::ApprovalCheckDateType> {
-        self.check_date_type.as_ref()
-    }
-    /// The `status` it was built with: see [`QueryRequestBuilder::status`].
-    pub fn status(&self) -> Option<&crate::attendance::v1::types::ApprovalStatus> {
-        self.status.as_ref()
-    }
-    /// The `check_time_from` it was built with: see [`QueryRequestBuilder::check_time_from`].
-    pub fn check_time_from(&self) -> Option<&String> {
-        self.check_time_from.as_ref()
-    }
-    /// The `check_time_to` it was built with: see [`QueryRequestBuilder::check_time_to`].
-    pub fn check_time_to(&self) -> Option<&String> {
-        self.check_time_to.as_ref()
-    }
 }
 /// Builder of [`QueryRequest`]: set the fields, then [`build`](QueryRequestBuilder::build) it.
 #[derive(Debug, Clone, Default)]
@@ -219,10 +177,8 @@ impl Endpoint for QueryRequest {
             "/open-apis/attendance/v1/user_approvals/query",
         )
     };
-    fn query(&self) -> Vec<(&'static str, String)> {
-        let mut query = Vec::new();
-        push_query(&mut query, "employee_type", [&self.employee_type]);
-        query
+    fn parameters(&self, parameters: &mut Parameters) {
+        parameters.query("employee_type", [&self.employee_type]);
     }
 }
 #[cfg(feature = "server")]

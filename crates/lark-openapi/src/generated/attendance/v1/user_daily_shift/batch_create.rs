@@ -15,33 +15,13 @@ use ::lark_runtime::__private::prelude::*;
 /// Request of 创建或修改排班表 — Create or update employees' shift schedules.
 ///
 /// Build it with [`BatchCreateRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Accessors)]
 pub struct BatchCreateRequest {
     #[serde(skip)]
     employee_type: crate::attendance::v1::types::EmployeeType,
     user_daily_shifts: Vec<crate::attendance::v1::types::UserDailyShift>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     operator_id: Option<String>,
-}
-impl BatchCreateRequest {
-    /// A builder with nothing set.
-    pub fn builder() -> BatchCreateRequestBuilder {
-        BatchCreateRequestBuilder::default()
-    }
-    /// The `employee_type` it was built with: see [`BatchCreateRequestBuilder::employee_type`].
-    pub fn employee_type(&self) -> &crate::attendance::v1::types::EmployeeType {
-        &self.employee_type
-    }
-    /// The `user_daily_shifts` it was built with: see [`BatchCreateRequestBuilder::user_daily_shifts`].
-    pub fn user_daily_shifts(
-        &self,
-    ) -> &Vec<crate::attendance::v1::types::UserDailyShift> {
-        &self.user_daily_shifts
-    }
-    /// The `operator_id` it was built with: see [`BatchCreateRequestBuilder::operator_id`].
-    pub fn operator_id(&self) -> Option<&String> {
-        self.operator_id.as_ref()
-    }
 }
 /// Builder of [`BatchCreateRequest`]: set the fields, then [`build`](BatchCreateRequestBuilder::build) it.
 #[derive(Debug, Clone, Default)]
@@ -109,7 +89,7 @@ impl Validate for BatchCreateRequest {
         {
             let at = at.field("user_daily_shifts");
             let value = &self.user_daily_shifts;
-            violations.items(&at, value.len(), None, Some(50));
+            violations.items(&at, value, None, Some(50));
             violations.check(&at, value);
         }
     }
@@ -137,10 +117,8 @@ impl Endpoint for BatchCreateRequest {
             "/open-apis/attendance/v1/user_daily_shifts/batch_create",
         )
     };
-    fn query(&self) -> Vec<(&'static str, String)> {
-        let mut query = Vec::new();
-        push_query(&mut query, "employee_type", [&self.employee_type]);
-        query
+    fn parameters(&self, parameters: &mut Parameters) {
+        parameters.query("employee_type", [&self.employee_type]);
     }
 }
 #[cfg(feature = "server")]

@@ -15,33 +15,13 @@ use ::lark_runtime::__private::prelude::*;
 /// Request of 创建或修改临时排班 — Create or update temporary shifts on employees' schedules.
 ///
 /// Build it with [`BatchCreateTempRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Accessors)]
 pub struct BatchCreateTempRequest {
     #[serde(skip)]
     employee_type: crate::attendance::v1::types::EmployeeType,
     user_tmp_daily_shifts: Vec<crate::attendance::v1::types::UserTmpDailyShift>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     operator_id: Option<String>,
-}
-impl BatchCreateTempRequest {
-    /// A builder with nothing set.
-    pub fn builder() -> BatchCreateTempRequestBuilder {
-        BatchCreateTempRequestBuilder::default()
-    }
-    /// The `employee_type` it was built with: see [`BatchCreateTempRequestBuilder::employee_type`].
-    pub fn employee_type(&self) -> &crate::attendance::v1::types::EmployeeType {
-        &self.employee_type
-    }
-    /// The `user_tmp_daily_shifts` it was built with: see [`BatchCreateTempRequestBuilder::user_tmp_daily_shifts`].
-    pub fn user_tmp_daily_shifts(
-        &self,
-    ) -> &Vec<crate::attendance::v1::types::UserTmpDailyShift> {
-        &self.user_tmp_daily_shifts
-    }
-    /// The `operator_id` it was built with: see [`BatchCreateTempRequestBuilder::operator_id`].
-    pub fn operator_id(&self) -> Option<&String> {
-        self.operator_id.as_ref()
-    }
 }
 /// Builder of [`BatchCreateTempRequest`]: set the fields, then [`build`](BatchCreateTempRequestBuilder::build) it.
 #[derive(Debug, Clone, Default)]
@@ -108,7 +88,7 @@ impl Validate for BatchCreateTempRequest {
         {
             let at = at.field("user_tmp_daily_shifts");
             let value = &self.user_tmp_daily_shifts;
-            violations.items(&at, value.len(), Some(0), Some(50));
+            violations.items(&at, value, Some(0), Some(50));
             violations.check(&at, value);
         }
     }
@@ -136,10 +116,8 @@ impl Endpoint for BatchCreateTempRequest {
             "/open-apis/attendance/v1/user_daily_shifts/batch_create_temp",
         )
     };
-    fn query(&self) -> Vec<(&'static str, String)> {
-        let mut query = Vec::new();
-        push_query(&mut query, "employee_type", [&self.employee_type]);
-        query
+    fn parameters(&self, parameters: &mut Parameters) {
+        parameters.query("employee_type", [&self.employee_type]);
     }
 }
 #[cfg(feature = "server")]

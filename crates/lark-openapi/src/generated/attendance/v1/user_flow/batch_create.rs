@@ -16,25 +16,11 @@ use ::lark_runtime::__private::prelude::*;
 /// Request of 导入打卡流水 — Import punch records.
 ///
 /// Build it with [`BatchCreateRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Accessors)]
 pub struct BatchCreateRequest {
     #[serde(skip)]
     employee_type: crate::attendance::v1::types::EmployeeType,
     flow_records: Vec<crate::attendance::v1::types::UserFlow>,
-}
-impl BatchCreateRequest {
-    /// A builder with nothing set.
-    pub fn builder() -> BatchCreateRequestBuilder {
-        BatchCreateRequestBuilder::default()
-    }
-    /// The `employee_type` it was built with: see [`BatchCreateRequestBuilder::employee_type`].
-    pub fn employee_type(&self) -> &crate::attendance::v1::types::EmployeeType {
-        &self.employee_type
-    }
-    /// The `flow_records` it was built with: see [`BatchCreateRequestBuilder::flow_records`].
-    pub fn flow_records(&self) -> &Vec<crate::attendance::v1::types::UserFlow> {
-        &self.flow_records
-    }
 }
 /// Builder of [`BatchCreateRequest`]: set the fields, then [`build`](BatchCreateRequestBuilder::build) it.
 #[derive(Debug, Clone, Default)]
@@ -88,7 +74,7 @@ impl Validate for BatchCreateRequest {
         {
             let at = at.field("flow_records");
             let value = &self.flow_records;
-            violations.items(&at, value.len(), Some(1), Some(50));
+            violations.items(&at, value, Some(1), Some(50));
             violations.check(&at, value);
         }
     }
@@ -116,10 +102,8 @@ impl Endpoint for BatchCreateRequest {
             "/open-apis/attendance/v1/user_flows/batch_create",
         )
     };
-    fn query(&self) -> Vec<(&'static str, String)> {
-        let mut query = Vec::new();
-        push_query(&mut query, "employee_type", [&self.employee_type]);
-        query
+    fn parameters(&self, parameters: &mut Parameters) {
+        parameters.query("employee_type", [&self.employee_type]);
     }
 }
 #[cfg(feature = "server")]

@@ -15,19 +15,9 @@ use ::lark_runtime::__private::prelude::*;
 /// Request of 删除打卡流水 — Delete punch flow records.
 ///
 /// Build it with [`BatchDelRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Accessors)]
 pub struct BatchDelRequest {
     record_ids: Vec<String>,
-}
-impl BatchDelRequest {
-    /// A builder with nothing set.
-    pub fn builder() -> BatchDelRequestBuilder {
-        BatchDelRequestBuilder::default()
-    }
-    /// The `record_ids` it was built with: see [`BatchDelRequestBuilder::record_ids`].
-    pub fn record_ids(&self) -> &Vec<String> {
-        &self.record_ids
-    }
 }
 /// Builder of [`BatchDelRequest`]: set the fields, then [`build`](BatchDelRequestBuilder::build) it.
 #[derive(Debug, Clone, Default)]
@@ -65,7 +55,7 @@ impl Validate for BatchDelRequest {
         {
             let at = at.field("record_ids");
             let value = &self.record_ids;
-            violations.items(&at, value.len(), Some(1), Some(10));
+            violations.items(&at, value, Some(1), Some(10));
             for (index, item) in value.iter().enumerate() {
                 let at = at.index(index);
                 violations.length(&at, item, Some(1), None);

@@ -13,26 +13,12 @@ use ::lark_runtime::__private::prelude::*;
 /// Request of 查询打卡流水 — Get one punch record by id.
 ///
 /// Build it with [`GetRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Accessors)]
 pub struct GetRequest {
     #[serde(skip)]
     user_flow_id: String,
     #[serde(skip)]
     employee_type: crate::attendance::v1::types::EmployeeType,
-}
-impl GetRequest {
-    /// A builder with nothing set.
-    pub fn builder() -> GetRequestBuilder {
-        GetRequestBuilder::default()
-    }
-    /// The `user_flow_id` it was built with: see [`GetRequestBuilder::user_flow_id`].
-    pub fn user_flow_id(&self) -> &String {
-        &self.user_flow_id
-    }
-    /// The `employee_type` it was built with: see [`GetRequestBuilder::employee_type`].
-    pub fn employee_type(&self) -> &crate::attendance::v1::types::EmployeeType {
-        &self.employee_type
-    }
 }
 /// Builder of [`GetRequest`]: set the fields, then [`build`](GetRequestBuilder::build) it.
 #[derive(Debug, Clone, Default)]
@@ -105,16 +91,9 @@ impl Endpoint for GetRequest {
             "/open-apis/attendance/v1/user_flows/:user_flow_id",
         )
     };
-    fn path(&self) -> String {
-        fill_path(
-            Self::METADATA.path_template,
-            &[("user_flow_id", ToString::to_string(&self.user_flow_id))],
-        )
-    }
-    fn query(&self) -> Vec<(&'static str, String)> {
-        let mut query = Vec::new();
-        push_query(&mut query, "employee_type", [&self.employee_type]);
-        query
+    fn parameters(&self, parameters: &mut Parameters) {
+        parameters.path("user_flow_id", &self.user_flow_id);
+        parameters.query("employee_type", [&self.employee_type]);
     }
 }
 #[cfg(feature = "server")]

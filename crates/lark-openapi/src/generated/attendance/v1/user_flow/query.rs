@@ -15,7 +15,7 @@ use ::lark_runtime::__private::prelude::*;
 /// Request of 批量查询打卡流水 — Query the punch records of several employees.
 ///
 /// Build it with [`QueryRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Accessors)]
 pub struct QueryRequest {
     #[serde(skip)]
     employee_type: crate::attendance::v1::types::EmployeeType,
@@ -24,32 +24,6 @@ pub struct QueryRequest {
     user_ids: Vec<String>,
     check_time_from: String,
     check_time_to: String,
-}
-impl QueryRequest {
-    /// A builder with nothing set.
-    pub fn builder() -> QueryRequestBuilder {
-        QueryRequestBuilder::default()
-    }
-    /// The `employee_type` it was built with: see [`QueryRequestBuilder::employee_type`].
-    pub fn employee_type(&self) -> &crate::attendance::v1::types::EmployeeType {
-        &self.employee_type
-    }
-    /// The `include_terminated_user` it was built with: see [`QueryRequestBuilder::include_terminated_user`].
-    pub fn include_terminated_user(&self) -> Option<&bool> {
-        self.include_terminated_user.as_ref()
-    }
-    /// The `user_ids` it was built with: see [`QueryRequestBuilder::user_ids`].
-    pub fn user_ids(&self) -> &Vec<String> {
-        &self.user_ids
-    }
-    /// The `check_time_from` it was built with: see [`QueryRequestBuilder::check_time_from`].
-    pub fn check_time_from(&self) -> &String {
-        &self.check_time_from
-    }
-    /// The `check_time_to` it was built with: see [`QueryRequestBuilder::check_time_to`].
-    pub fn check_time_to(&self) -> &String {
-        &self.check_time_to
-    }
 }
 /// Builder of [`QueryRequest`]: set the fields, then [`build`](QueryRequestBuilder::build) it.
 #[derive(Debug, Clone, Default)]
@@ -137,11 +111,7 @@ impl QueryRequestBuilder {
 impl Validate for QueryRequest {
     fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
         violations.check(&at.field("employee_type"), &self.employee_type);
-        {
-            let at = at.field("user_ids");
-            let value = &self.user_ids;
-            violations.items(&at, value.len(), Some(1), Some(50));
-        }
+        violations.items(&at.field("user_ids"), &self.user_ids, Some(1), Some(50));
     }
 }
 impl Endpoint for QueryRequest {
@@ -170,11 +140,9 @@ impl Endpoint for QueryRequest {
             "/open-apis/attendance/v1/user_flows/query",
         )
     };
-    fn query(&self) -> Vec<(&'static str, String)> {
-        let mut query = Vec::new();
-        push_query(&mut query, "employee_type", [&self.employee_type]);
-        push_query(&mut query, "include_terminated_user", &self.include_terminated_user);
-        query
+    fn parameters(&self, parameters: &mut Parameters) {
+        parameters.query("employee_type", [&self.employee_type]);
+        parameters.query("include_terminated_user", &self.include_terminated_user);
     }
 }
 #[cfg(feature = "server")]

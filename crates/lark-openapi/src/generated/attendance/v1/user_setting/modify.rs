@@ -14,26 +14,12 @@ use ::lark_runtime::__private::prelude::*;
 /// Request of 修改用户人脸识别信息 — Set an employee's face-recognition photo.
 ///
 /// Build it with [`ModifyRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Accessors)]
 pub struct ModifyRequest {
     #[serde(skip)]
     employee_type: crate::attendance::v1::types::EmployeeType,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     user_setting: Option<crate::attendance::v1::types::UserSetting>,
-}
-impl ModifyRequest {
-    /// A builder with nothing set.
-    pub fn builder() -> ModifyRequestBuilder {
-        ModifyRequestBuilder::default()
-    }
-    /// The `employee_type` it was built with: see [`ModifyRequestBuilder::employee_type`].
-    pub fn employee_type(&self) -> &crate::attendance::v1::types::EmployeeType {
-        &self.employee_type
-    }
-    /// The `user_setting` it was built with: see [`ModifyRequestBuilder::user_setting`].
-    pub fn user_setting(&self) -> Option<&crate::attendance::v1::types::UserSetting> {
-        self.user_setting.as_ref()
-    }
 }
 /// Builder of [`ModifyRequest`]: set the fields, then [`build`](ModifyRequestBuilder::build) it.
 #[derive(Debug, Clone, Default)]
@@ -107,10 +93,8 @@ impl Endpoint for ModifyRequest {
             "/open-apis/attendance/v1/user_settings/modify",
         )
     };
-    fn query(&self) -> Vec<(&'static str, String)> {
-        let mut query = Vec::new();
-        push_query(&mut query, "employee_type", [&self.employee_type]);
-        query
+    fn parameters(&self, parameters: &mut Parameters) {
+        parameters.query("employee_type", [&self.employee_type]);
     }
 }
 #[cfg(feature = "server")]

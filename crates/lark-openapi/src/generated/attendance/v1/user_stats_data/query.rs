@@ -15,7 +15,7 @@ use ::lark_runtime::__private::prelude::*;
 /// Request of 查询统计数据 — Query employees' daily or monthly attendance statistics.
 ///
 /// Build it with [`QueryRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Accessors)]
 pub struct QueryRequest {
     #[serde(skip)]
     employee_type: crate::attendance::v1::types::EmployeeType,
@@ -31,48 +31,6 @@ pub struct QueryRequest {
     current_group_only: Option<bool>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     user_id: Option<String>,
-}
-impl QueryRequest {
-    /// A builder with nothing set.
-    pub fn builder() -> QueryRequestBuilder {
-        QueryRequestBuilder::default()
-    }
-    /// The `employee_type` it was built with: see [`QueryRequestBuilder::employee_type`].
-    pub fn employee_type(&self) -> &crate::attendance::v1::types::EmployeeType {
-        &self.employee_type
-    }
-    /// The `locale` it was built with: see [`QueryRequestBuilder::locale`].
-    pub fn locale(&self) -> &crate::attendance::v1::types::StatsLocale {
-        &self.locale
-    }
-    /// The `stats_type` it was built with: see [`QueryRequestBuilder::stats_type`].
-    pub fn stats_type(&self) -> &crate::attendance::v1::types::StatsType {
-        &self.stats_type
-    }
-    /// The `start_date` it was built with: see [`QueryRequestBuilder::start_date`].
-    pub fn start_date(&self) -> &i32 {
-        &self.start_date
-    }
-    /// The `end_date` it was built with: see [`QueryRequestBuilder::end_date`].
-    pub fn end_date(&self) -> &i32 {
-        &self.end_date
-    }
-    /// The `user_ids` it was built with: see [`QueryRequestBuilder::user_ids`].
-    pub fn user_ids(&self) -> Option<&Vec<String>> {
-        self.user_ids.as_ref()
-    }
-    /// The `need_history` it was built with: see [`QueryRequestBuilder::need_history`].
-    pub fn need_history(&self) -> Option<&bool> {
-        self.need_history.as_ref()
-    }
-    /// The `current_group_only` it was built with: see [`QueryRequestBuilder::current_group_only`].
-    pub fn current_group_only(&self) -> Option<&bool> {
-        self.current_group_only.as_ref()
-    }
-    /// The `user_id` it was built with: see [`QueryRequestBuilder::user_id`].
-    pub fn user_id(&self) -> Option<&String> {
-        self.user_id.as_ref()
-    }
 }
 /// Builder of [`QueryRequest`]: set the fields, then [`build`](QueryRequestBuilder::build) it.
 #[derive(Debug, Clone, Default)]
@@ -204,12 +162,7 @@ impl Validate for QueryRequest {
         violations.check(&at.field("employee_type"), &self.employee_type);
         violations.check(&at.field("locale"), &self.locale);
         violations.check(&at.field("stats_type"), &self.stats_type);
-        {
-            let at = at.field("user_ids");
-            if let Some(value) = &self.user_ids {
-                violations.items(&at, value.len(), None, Some(200));
-            }
-        }
+        violations.items(&at.field("user_ids"), &self.user_ids, None, Some(200));
     }
 }
 impl Endpoint for QueryRequest {
@@ -235,10 +188,8 @@ impl Endpoint for QueryRequest {
             "/open-apis/attendance/v1/user_stats_datas/query",
         )
     };
-    fn query(&self) -> Vec<(&'static str, String)> {
-        let mut query = Vec::new();
-        push_query(&mut query, "employee_type", [&self.employee_type]);
-        query
+    fn parameters(&self, parameters: &mut Parameters) {
+        parameters.query("employee_type", [&self.employee_type]);
     }
 }
 #[cfg(feature = "server")]

@@ -14,7 +14,7 @@ use ::lark_runtime::__private::prelude::*;
 /// Request of 查询统计表头 — Query the available statistics columns.
 ///
 /// Build it with [`QueryRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Accessors)]
 pub struct QueryRequest {
     #[serde(skip)]
     employee_type: crate::attendance::v1::types::EmployeeType,
@@ -22,32 +22,6 @@ pub struct QueryRequest {
     stats_type: crate::attendance::v1::types::StatsType,
     start_date: i32,
     end_date: i32,
-}
-impl QueryRequest {
-    /// A builder with nothing set.
-    pub fn builder() -> QueryRequestBuilder {
-        QueryRequestBuilder::default()
-    }
-    /// The `employee_type` it was built with: see [`QueryRequestBuilder::employee_type`].
-    pub fn employee_type(&self) -> &crate::attendance::v1::types::EmployeeType {
-        &self.employee_type
-    }
-    /// The `locale` it was built with: see [`QueryRequestBuilder::locale`].
-    pub fn locale(&self) -> &crate::attendance::v1::types::StatsLocale {
-        &self.locale
-    }
-    /// The `stats_type` it was built with: see [`QueryRequestBuilder::stats_type`].
-    pub fn stats_type(&self) -> &crate::attendance::v1::types::StatsType {
-        &self.stats_type
-    }
-    /// The `start_date` it was built with: see [`QueryRequestBuilder::start_date`].
-    pub fn start_date(&self) -> &i32 {
-        &self.start_date
-    }
-    /// The `end_date` it was built with: see [`QueryRequestBuilder::end_date`].
-    pub fn end_date(&self) -> &i32 {
-        &self.end_date
-    }
 }
 /// Builder of [`QueryRequest`]: set the fields, then [`build`](QueryRequestBuilder::build) it.
 #[derive(Debug, Clone, Default)]
@@ -162,10 +136,8 @@ impl Endpoint for QueryRequest {
             "/open-apis/attendance/v1/user_stats_fields/query",
         )
     };
-    fn query(&self) -> Vec<(&'static str, String)> {
-        let mut query = Vec::new();
-        push_query(&mut query, "employee_type", [&self.employee_type]);
-        query
+    fn parameters(&self, parameters: &mut Parameters) {
+        parameters.query("employee_type", [&self.employee_type]);
     }
 }
 #[cfg(feature = "server")]

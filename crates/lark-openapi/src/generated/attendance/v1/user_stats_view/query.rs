@@ -15,7 +15,7 @@ use ::lark_runtime::__private::prelude::*;
 /// Request of 查询统计设置 — Query the saved statistics view (report columns).
 ///
 /// Build it with [`QueryRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Accessors)]
 pub struct QueryRequest {
     #[serde(skip)]
     employee_type: crate::attendance::v1::types::EmployeeType,
@@ -23,28 +23,6 @@ pub struct QueryRequest {
     stats_type: crate::attendance::v1::types::StatsType,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     user_id: Option<String>,
-}
-impl QueryRequest {
-    /// A builder with nothing set.
-    pub fn builder() -> QueryRequestBuilder {
-        QueryRequestBuilder::default()
-    }
-    /// The `employee_type` it was built with: see [`QueryRequestBuilder::employee_type`].
-    pub fn employee_type(&self) -> &crate::attendance::v1::types::EmployeeType {
-        &self.employee_type
-    }
-    /// The `locale` it was built with: see [`QueryRequestBuilder::locale`].
-    pub fn locale(&self) -> &crate::attendance::v1::types::StatsLocale {
-        &self.locale
-    }
-    /// The `stats_type` it was built with: see [`QueryRequestBuilder::stats_type`].
-    pub fn stats_type(&self) -> &crate::attendance::v1::types::StatsType {
-        &self.stats_type
-    }
-    /// The `user_id` it was built with: see [`QueryRequestBuilder::user_id`].
-    pub fn user_id(&self) -> Option<&String> {
-        self.user_id.as_ref()
-    }
 }
 /// Builder of [`QueryRequest`]: set the fields, then [`build`](QueryRequestBuilder::build) it.
 #[derive(Debug, Clone, Default)]
@@ -146,10 +124,8 @@ impl Endpoint for QueryRequest {
             "/open-apis/attendance/v1/user_stats_views/query",
         )
     };
-    fn query(&self) -> Vec<(&'static str, String)> {
-        let mut query = Vec::new();
-        push_query(&mut query, "employee_type", [&self.employee_type]);
-        query
+    fn parameters(&self, parameters: &mut Parameters) {
+        parameters.query("employee_type", [&self.employee_type]);
     }
 }
 #[cfg(feature = "server")]

@@ -14,31 +14,13 @@ use ::lark_runtime::__private::prelude::*;
 /// Request of 更新统计设置 — Update a statistics view (report columns).
 ///
 /// Build it with [`UpdateRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Accessors)]
 pub struct UpdateRequest {
     #[serde(skip)]
     user_stats_view_id: String,
     #[serde(skip)]
     employee_type: crate::attendance::v1::types::EmployeeType,
     view: crate::attendance::v1::types::UserStatsView,
-}
-impl UpdateRequest {
-    /// A builder with nothing set.
-    pub fn builder() -> UpdateRequestBuilder {
-        UpdateRequestBuilder::default()
-    }
-    /// The `user_stats_view_id` it was built with: see [`UpdateRequestBuilder::user_stats_view_id`].
-    pub fn user_stats_view_id(&self) -> &String {
-        &self.user_stats_view_id
-    }
-    /// The `employee_type` it was built with: see [`UpdateRequestBuilder::employee_type`].
-    pub fn employee_type(&self) -> &crate::attendance::v1::types::EmployeeType {
-        &self.employee_type
-    }
-    /// The `view` it was built with: see [`UpdateRequestBuilder::view`].
-    pub fn view(&self) -> &crate::attendance::v1::types::UserStatsView {
-        &self.view
-    }
 }
 /// Builder of [`UpdateRequest`]: set the fields, then [`build`](UpdateRequestBuilder::build) it.
 #[derive(Debug, Clone, Default)]
@@ -129,16 +111,9 @@ impl Endpoint for UpdateRequest {
             "/open-apis/attendance/v1/user_stats_views/:user_stats_view_id",
         )
     };
-    fn path(&self) -> String {
-        fill_path(
-            Self::METADATA.path_template,
-            &[("user_stats_view_id", ToString::to_string(&self.user_stats_view_id))],
-        )
-    }
-    fn query(&self) -> Vec<(&'static str, String)> {
-        let mut query = Vec::new();
-        push_query(&mut query, "employee_type", [&self.employee_type]);
-        query
+    fn parameters(&self, parameters: &mut Parameters) {
+        parameters.path("user_stats_view_id", &self.user_stats_view_id);
+        parameters.query("employee_type", [&self.employee_type]);
     }
 }
 #[cfg(feature = "server")]

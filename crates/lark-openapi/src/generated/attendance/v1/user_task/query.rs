@@ -16,7 +16,7 @@ use ::lark_runtime::__private::prelude::*;
 /// Request of 查询打卡结果 — Query employees' punch results.
 ///
 /// Build it with [`QueryRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Accessors)]
 pub struct QueryRequest {
     #[serde(skip)]
     employee_type: crate::attendance::v1::types::EmployeeType,
@@ -29,40 +29,6 @@ pub struct QueryRequest {
     check_date_to: i32,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     need_overtime_result: Option<bool>,
-}
-impl QueryRequest {
-    /// A builder with nothing set.
-    pub fn builder() -> QueryRequestBuilder {
-        QueryRequestBuilder::default()
-    }
-    /// The `employee_type` it was built with: see [`QueryRequestBuilder::employee_type`].
-    pub fn employee_type(&self) -> &crate::attendance::v1::types::EmployeeType {
-        &self.employee_type
-    }
-    /// The `ignore_invalid_users` it was built with: see [`QueryRequestBuilder::ignore_invalid_users`].
-    pub fn ignore_invalid_users(&self) -> Option<&bool> {
-        self.ignore_invalid_users.as_ref()
-    }
-    /// The `include_terminated_user` it was built with: see [`QueryRequestBuilder::include_terminated_user`].
-    pub fn include_terminated_user(&self) -> Option<&bool> {
-        self.include_terminated_user.as_ref()
-    }
-    /// The `user_ids` it was built with: see [`QueryRequestBuilder::user_ids`].
-    pub fn user_ids(&self) -> &Vec<String> {
-        &self.user_ids
-    }
-    /// The `check_date_from` it was built with: see [`QueryRequestBuilder::check_date_from`].
-    pub fn check_date_from(&self) -> &i32 {
-        &self.check_date_from
-    }
-    /// The `check_date_to` it was built with: see [`QueryRequestBuilder::check_date_to`].
-    pub fn check_date_to(&self) -> &i32 {
-        &self.check_date_to
-    }
-    /// The `need_overtime_result` it was built with: see [`QueryRequestBuilder::need_overtime_result`].
-    pub fn need_overtime_result(&self) -> Option<&bool> {
-        self.need_overtime_result.as_ref()
-    }
 }
 /// Builder of [`QueryRequest`]: set the fields, then [`build`](QueryRequestBuilder::build) it.
 #[derive(Debug, Clone, Default)]
@@ -172,11 +138,7 @@ impl QueryRequestBuilder {
 impl Validate for QueryRequest {
     fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
         violations.check(&at.field("employee_type"), &self.employee_type);
-        {
-            let at = at.field("user_ids");
-            let value = &self.user_ids;
-            violations.items(&at, value.len(), Some(1), Some(50));
-        }
+        violations.items(&at.field("user_ids"), &self.user_ids, Some(1), Some(50));
     }
 }
 impl Endpoint for QueryRequest {
@@ -206,12 +168,10 @@ impl Endpoint for QueryRequest {
             "/open-apis/attendance/v1/user_tasks/query",
         )
     };
-    fn query(&self) -> Vec<(&'static str, String)> {
-        let mut query = Vec::new();
-        push_query(&mut query, "employee_type", [&self.employee_type]);
-        push_query(&mut query, "ignore_invalid_users", &self.ignore_invalid_users);
-        push_query(&mut query, "include_terminated_user", &self.include_terminated_user);
-        query
+    fn parameters(&self, parameters: &mut Parameters) {
+        parameters.query("employee_type", [&self.employee_type]);
+        parameters.query("ignore_invalid_users", &self.ignore_invalid_users);
+        parameters.query("include_terminated_user", &self.include_terminated_user);
     }
 }
 #[cfg(feature = "server")]

@@ -14,7 +14,7 @@ use ::lark_runtime::__private::prelude::*;
 /// Request of 通知补卡审批发起 — Record a make-up punch request raised in a third-party approval system.
 ///
 /// Build it with [`CreateRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Accessors)]
 pub struct CreateRequest {
     #[serde(skip)]
     employee_type: crate::attendance::v1::types::EmployeeType,
@@ -26,44 +26,6 @@ pub struct CreateRequest {
     reason: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     time: Option<String>,
-}
-impl CreateRequest {
-    /// A builder with nothing set.
-    pub fn builder() -> CreateRequestBuilder {
-        CreateRequestBuilder::default()
-    }
-    /// The `employee_type` it was built with: see [`CreateRequestBuilder::employee_type`].
-    pub fn employee_type(&self) -> &crate::attendance::v1::types::EmployeeType {
-        &self.employee_type
-    }
-    /// The `user_id` it was built with: see [`CreateRequestBuilder::user_id`].
-    pub fn user_id(&self) -> &String {
-        &self.user_id
-    }
-    /// The `remedy_date` it was built with: see [`CreateRequestBuilder::remedy_date`].
-    pub fn remedy_date(&self) -> &i32 {
-        &self.remedy_date
-    }
-    /// The `punch_no` it was built with: see [`CreateRequestBuilder::punch_no`].
-    pub fn punch_no(&self) -> &i32 {
-        &self.punch_no
-    }
-    /// The `work_type` it was built with: see [`CreateRequestBuilder::work_type`].
-    pub fn work_type(&self) -> &i32 {
-        &self.work_type
-    }
-    /// The `remedy_time` it was built with: see [`CreateRequestBuilder::remedy_time`].
-    pub fn remedy_time(&self) -> &String {
-        &self.remedy_time
-    }
-    /// The `reason` it was built with: see [`CreateRequestBuilder::reason`].
-    pub fn reason(&self) -> &String {
-        &self.reason
-    }
-    /// The `time` it was built with: see [`CreateRequestBuilder::time`].
-    pub fn time(&self) -> Option<&String> {
-        self.time.as_ref()
-    }
 }
 /// Builder of [`CreateRequest`]: set the fields, then [`build`](CreateRequestBuilder::build) it.
 #[derive(Debug, Clone, Default)]
@@ -214,10 +176,8 @@ impl Endpoint for CreateRequest {
             "/open-apis/attendance/v1/user_task_remedys",
         )
     };
-    fn query(&self) -> Vec<(&'static str, String)> {
-        let mut query = Vec::new();
-        push_query(&mut query, "employee_type", [&self.employee_type]);
-        query
+    fn parameters(&self, parameters: &mut Parameters) {
+        parameters.query("employee_type", [&self.employee_type]);
     }
 }
 #[cfg(feature = "server")]

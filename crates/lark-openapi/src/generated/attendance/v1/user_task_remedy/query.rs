@@ -14,7 +14,7 @@ use ::lark_runtime::__private::prelude::*;
 /// Request of 获取补卡记录 — Query employees' make-up punch records.
 ///
 /// Build it with [`QueryRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Accessors)]
 pub struct QueryRequest {
     #[serde(skip)]
     employee_type: crate::attendance::v1::types::EmployeeType,
@@ -25,38 +25,6 @@ pub struct QueryRequest {
     check_date_type: Option<crate::attendance::v1::types::ApprovalCheckDateType>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     status: Option<crate::attendance::v1::types::ApprovalStatus>,
-}
-impl QueryRequest {
-    /// A builder with nothing set.
-    pub fn builder() -> QueryRequestBuilder {
-        QueryRequestBuilder::default()
-    }
-    /// The `employee_type` it was built with: see [`QueryRequestBuilder::employee_type`].
-    pub fn employee_type(&self) -> &crate::attendance::v1::types::EmployeeType {
-        &self.employee_type
-    }
-    /// The `user_ids` it was built with: see [`QueryRequestBuilder::user_ids`].
-    pub fn user_ids(&self) -> &Vec<String> {
-        &self.user_ids
-    }
-    /// The `check_time_from` it was built with: see [`QueryRequestBuilder::check_time_from`].
-    pub fn check_time_from(&self) -> &String {
-        &self.check_time_from
-    }
-    /// The `check_time_to` it was built with: see [`QueryRequestBuilder::check_time_to`].
-    pub fn check_time_to(&self) -> &String {
-        &self.check_time_to
-    }
-    /// The `check_date_type` it was built with: see [`QueryRequestBuilder::check_date_type`].
-    pub fn check_date_type(
-        &self,
-    ) -> Option<&crate::attendance::v1::types::ApprovalCheckDateType> {
-        self.check_date_type.as_ref()
-    }
-    /// The `status` it was built with: see [`QueryRequestBuilder::status`].
-    pub fn status(&self) -> Option<&crate::attendance::v1::types::ApprovalStatus> {
-        self.status.as_ref()
-    }
 }
 /// Builder of [`QueryRequest`]: set the fields, then [`build`](QueryRequestBuilder::build) it.
 #[derive(Debug, Clone, Default)]
@@ -159,11 +127,7 @@ impl QueryRequestBuilder {
 impl Validate for QueryRequest {
     fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
         violations.check(&at.field("employee_type"), &self.employee_type);
-        {
-            let at = at.field("user_ids");
-            let value = &self.user_ids;
-            violations.items(&at, value.len(), None, Some(50));
-        }
+        violations.items(&at.field("user_ids"), &self.user_ids, None, Some(50));
         violations.check(&at.field("check_date_type"), &self.check_date_type);
         violations.check(&at.field("status"), &self.status);
     }
@@ -191,10 +155,8 @@ impl Endpoint for QueryRequest {
             "/open-apis/attendance/v1/user_task_remedys/query",
         )
     };
-    fn query(&self) -> Vec<(&'static str, String)> {
-        let mut query = Vec::new();
-        push_query(&mut query, "employee_type", [&self.employee_type]);
-        query
+    fn parameters(&self, parameters: &mut Parameters) {
+        parameters.query("employee_type", [&self.employee_type]);
     }
 }
 #[cfg(feature = "server")]

@@ -14,30 +14,12 @@ use ::lark_runtime::__private::prelude::*;
 /// Request of 获取可补卡时间 — Query when an employee may make up punches on a day.
 ///
 /// Build it with [`QueryUserAllowedRemedysRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Accessors)]
 pub struct QueryUserAllowedRemedysRequest {
     #[serde(skip)]
     employee_type: crate::attendance::v1::types::EmployeeType,
     user_id: String,
     remedy_date: i32,
-}
-impl QueryUserAllowedRemedysRequest {
-    /// A builder with nothing set.
-    pub fn builder() -> QueryUserAllowedRemedysRequestBuilder {
-        QueryUserAllowedRemedysRequestBuilder::default()
-    }
-    /// The `employee_type` it was built with: see [`QueryUserAllowedRemedysRequestBuilder::employee_type`].
-    pub fn employee_type(&self) -> &crate::attendance::v1::types::EmployeeType {
-        &self.employee_type
-    }
-    /// The `user_id` it was built with: see [`QueryUserAllowedRemedysRequestBuilder::user_id`].
-    pub fn user_id(&self) -> &String {
-        &self.user_id
-    }
-    /// The `remedy_date` it was built with: see [`QueryUserAllowedRemedysRequestBuilder::remedy_date`].
-    pub fn remedy_date(&self) -> &i32 {
-        &self.remedy_date
-    }
 }
 /// Builder of [`QueryUserAllowedRemedysRequest`]: set the fields, then [`build`](QueryUserAllowedRemedysRequestBuilder::build) it.
 #[derive(Debug, Clone, Default)]
@@ -123,10 +105,8 @@ impl Endpoint for QueryUserAllowedRemedysRequest {
             "/open-apis/attendance/v1/user_task_remedys/query_user_allowed_remedys",
         )
     };
-    fn query(&self) -> Vec<(&'static str, String)> {
-        let mut query = Vec::new();
-        push_query(&mut query, "employee_type", [&self.employee_type]);
-        query
+    fn parameters(&self, parameters: &mut Parameters) {
+        parameters.query("employee_type", [&self.employee_type]);
     }
 }
 #[cfg(feature = "server")]

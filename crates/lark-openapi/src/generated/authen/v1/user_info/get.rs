@@ -12,14 +12,8 @@ use ::lark_runtime::__private::prelude::*;
 /// Request of 获取用户信息 — Get the signed-in user's profile.
 ///
 /// Build it with [`GetRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Accessors)]
 pub struct GetRequest {}
-impl GetRequest {
-    /// A builder with nothing set.
-    pub fn builder() -> GetRequestBuilder {
-        GetRequestBuilder::default()
-    }
-}
 /// Builder of [`GetRequest`]: set the fields, then [`build`](GetRequestBuilder::build) it.
 #[derive(Debug, Clone, Default)]
 #[must_use]

@@ -13,40 +13,22 @@ use ::lark_runtime::__private::prelude::*;
 /// Request of 批量获取部门信息 — Get several departments.
 ///
 /// Build it with [`BatchRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Accessors)]
 pub struct BatchRequest {
     #[serde(skip)]
     department_ids: Vec<String>,
     #[serde(skip)]
-    department_id_type: Option<BatchRequestDepartmentIdType>,
+    department_id_type: Option<crate::contact::v3::types::DepartmentIdType>,
     #[serde(skip)]
-    user_id_type: Option<BatchRequestUserIdType>,
-}
-impl BatchRequest {
-    /// A builder with nothing set.
-    pub fn builder() -> BatchRequestBuilder {
-        BatchRequestBuilder::default()
-    }
-    /// The `department_ids` it was built with: see [`BatchRequestBuilder::department_ids`].
-    pub fn department_ids(&self) -> &Vec<String> {
-        &self.department_ids
-    }
-    /// The `department_id_type` it was built with: see [`BatchRequestBuilder::department_id_type`].
-    pub fn department_id_type(&self) -> Option<&BatchRequestDepartmentIdType> {
-        self.department_id_type.as_ref()
-    }
-    /// The `user_id_type` it was built with: see [`BatchRequestBuilder::user_id_type`].
-    pub fn user_id_type(&self) -> Option<&BatchRequestUserIdType> {
-        self.user_id_type.as_ref()
-    }
+    user_id_type: Option<crate::contact::v3::types::UserIdType>,
 }
 /// Builder of [`BatchRequest`]: set the fields, then [`build`](BatchRequestBuilder::build) it.
 #[derive(Debug, Clone, Default)]
 #[must_use]
 pub struct BatchRequestBuilder {
     department_ids: Option<Vec<String>>,
-    department_id_type: Option<BatchRequestDepartmentIdType>,
-    user_id_type: Option<BatchRequestUserIdType>,
+    department_id_type: Option<crate::contact::v3::types::DepartmentIdType>,
+    user_id_type: Option<crate::contact::v3::types::UserIdType>,
 }
 impl BatchRequestBuilder {
     /// Ids of the departments to fetch, in the kind `department_id_type` names; at most 50, each sent as its own `department_ids` key.
@@ -66,7 +48,7 @@ impl BatchRequestBuilder {
     /// Default when left out: `"open_department_id"`
     pub fn department_id_type(
         mut self,
-        department_id_type: BatchRequestDepartmentIdType,
+        department_id_type: crate::contact::v3::types::DepartmentIdType,
     ) -> Self {
         self.department_id_type = Some(department_id_type);
         self
@@ -76,7 +58,10 @@ impl BatchRequestBuilder {
     /// Example: `"open_id"`
     ///
     /// Default when left out: `"open_id"`
-    pub fn user_id_type(mut self, user_id_type: BatchRequestUserIdType) -> Self {
+    pub fn user_id_type(
+        mut self,
+        user_id_type: crate::contact::v3::types::UserIdType,
+    ) -> Self {
         self.user_id_type = Some(user_id_type);
         self
     }
@@ -127,12 +112,10 @@ impl Endpoint for BatchRequest {
             "/open-apis/contact/v3/departments/batch",
         )
     };
-    fn query(&self) -> Vec<(&'static str, String)> {
-        let mut query = Vec::new();
-        push_query(&mut query, "department_ids", &self.department_ids);
-        push_query(&mut query, "department_id_type", &self.department_id_type);
-        push_query(&mut query, "user_id_type", &self.user_id_type);
-        query
+    fn parameters(&self, parameters: &mut Parameters) {
+        parameters.query("department_ids", &self.department_ids);
+        parameters.query("department_id_type", &self.department_id_type);
+        parameters.query("user_id_type", &self.user_id_type);
     }
 }
 #[cfg(feature = "server")]
@@ -203,47 +186,6 @@ impl DocumentedError for BatchError {
     ];
 }
 ::lark_runtime::documented_error_traits!(BatchError);
-/// Which kind of department id the request and the answer use.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum BatchRequestDepartmentIdType {
-    /// `"open_department_id"`: The system-generated department id, prefixed `od-` and unique in the tenant.
-    OpenDepartmentId,
-    /// `"department_id"`: A custom department id set by the tenant; unique among departments not deleted, since a deleted one's id may be reused.
-    DepartmentId,
-    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
-    Unknown(String),
-}
-impl BatchRequestDepartmentIdType {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, &'static str)] = &[
-        (Self::OpenDepartmentId, "open_department_id"),
-        (Self::DepartmentId, "department_id"),
-    ];
-}
-::lark_runtime::string_enum_traits!(BatchRequestDepartmentIdType);
-/// Which kind of user id the answer uses.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum BatchRequestUserIdType {
-    /// `"open_id"`: The user's id within one app (differs from app to app).
-    OpenId,
-    /// `"union_id"`: The user's id across the apps of one developer.
-    UnionId,
-    /// `"user_id"`: The user's id within the tenant, the same in every app; asking for it needs the contact:user.employee_id:readonly scope.
-    UserId,
-    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
-    Unknown(String),
-}
-impl BatchRequestUserIdType {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, &'static str)] = &[
-        (Self::OpenId, "open_id"),
-        (Self::UnionId, "union_id"),
-        (Self::UserId, "user_id"),
-    ];
-}
-::lark_runtime::string_enum_traits!(BatchRequestUserIdType);
 /// Whether this is the main or a deputy leader.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -255,11 +197,9 @@ pub enum BatchResponseItemsItemLeadersItemLeaderType {
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(i64),
 }
-impl BatchResponseItemsItemLeadersItemLeaderType {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, i64)] = &[(Self::Value1, 1), (Self::Value2, 2)];
-}
-::lark_runtime::int_enum_traits!(BatchResponseItemsItemLeadersItemLeaderType);
+::lark_runtime::int_enum_traits!(
+    BatchResponseItemsItemLeadersItemLeaderType { Value1 = 1, Value2 = 2 }
+);
 /// One leader of the department.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct BatchResponseItemsItemLeadersItem {

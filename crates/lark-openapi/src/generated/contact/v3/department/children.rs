@@ -13,14 +13,14 @@ use ::lark_runtime::__private::prelude::*;
 /// Request of 获取子部门列表 — List a department's sub-departments.
 ///
 /// Build it with [`ChildrenRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Accessors, Paged)]
 pub struct ChildrenRequest {
     #[serde(skip)]
     department_id: String,
     #[serde(skip)]
-    user_id_type: Option<ChildrenRequestUserIdType>,
+    user_id_type: Option<crate::contact::v3::types::UserIdType>,
     #[serde(skip)]
-    department_id_type: Option<ChildrenRequestDepartmentIdType>,
+    department_id_type: Option<crate::contact::v3::types::DepartmentIdType>,
     #[serde(skip)]
     fetch_child: Option<bool>,
     #[serde(skip)]
@@ -28,43 +28,13 @@ pub struct ChildrenRequest {
     #[serde(skip)]
     page_token: Option<String>,
 }
-impl ChildrenRequest {
-    /// A builder with nothing set.
-    pub fn builder() -> ChildrenRequestBuilder {
-        ChildrenRequestBuilder::default()
-    }
-    /// The `department_id` it was built with: see [`ChildrenRequestBuilder::department_id`].
-    pub fn department_id(&self) -> &String {
-        &self.department_id
-    }
-    /// The `user_id_type` it was built with: see [`ChildrenRequestBuilder::user_id_type`].
-    pub fn user_id_type(&self) -> Option<&ChildrenRequestUserIdType> {
-        self.user_id_type.as_ref()
-    }
-    /// The `department_id_type` it was built with: see [`ChildrenRequestBuilder::department_id_type`].
-    pub fn department_id_type(&self) -> Option<&ChildrenRequestDepartmentIdType> {
-        self.department_id_type.as_ref()
-    }
-    /// The `fetch_child` it was built with: see [`ChildrenRequestBuilder::fetch_child`].
-    pub fn fetch_child(&self) -> Option<&bool> {
-        self.fetch_child.as_ref()
-    }
-    /// The `page_size` it was built with: see [`ChildrenRequestBuilder::page_size`].
-    pub fn page_size(&self) -> Option<&i32> {
-        self.page_size.as_ref()
-    }
-    /// The `page_token` it was built with: see [`ChildrenRequestBuilder::page_token`].
-    pub fn page_token(&self) -> Option<&String> {
-        self.page_token.as_ref()
-    }
-}
 /// Builder of [`ChildrenRequest`]: set the fields, then [`build`](ChildrenRequestBuilder::build) it.
 #[derive(Debug, Clone, Default)]
 #[must_use]
 pub struct ChildrenRequestBuilder {
     department_id: Option<String>,
-    user_id_type: Option<ChildrenRequestUserIdType>,
-    department_id_type: Option<ChildrenRequestDepartmentIdType>,
+    user_id_type: Option<crate::contact::v3::types::UserIdType>,
+    department_id_type: Option<crate::contact::v3::types::DepartmentIdType>,
     fetch_child: Option<bool>,
     page_size: Option<i32>,
     page_token: Option<String>,
@@ -82,7 +52,10 @@ impl ChildrenRequestBuilder {
     /// Example: `"open_id"`
     ///
     /// Default when left out: `"open_id"`
-    pub fn user_id_type(mut self, user_id_type: ChildrenRequestUserIdType) -> Self {
+    pub fn user_id_type(
+        mut self,
+        user_id_type: crate::contact::v3::types::UserIdType,
+    ) -> Self {
         self.user_id_type = Some(user_id_type);
         self
     }
@@ -93,7 +66,7 @@ impl ChildrenRequestBuilder {
     /// Default when left out: `"open_department_id"`
     pub fn department_id_type(
         mut self,
-        department_id_type: ChildrenRequestDepartmentIdType,
+        department_id_type: crate::contact::v3::types::DepartmentIdType,
     ) -> Self {
         self.department_id_type = Some(department_id_type);
         self
@@ -155,18 +128,7 @@ impl Validate for ChildrenRequest {
         }
         violations.check(&at.field("user_id_type"), &self.user_id_type);
         violations.check(&at.field("department_id_type"), &self.department_id_type);
-        {
-            let at = at.field("page_size");
-            if let Some(value) = &self.page_size {
-                violations
-                    .range(
-                        &at,
-                        *value,
-                        None,
-                        Some(::lark_runtime::validate::Number::Int(50)),
-                    );
-            }
-        }
+        violations.range(&at.field("page_size"), &self.page_size, None, Some(50));
     }
 }
 impl Endpoint for ChildrenRequest {
@@ -205,20 +167,13 @@ impl Endpoint for ChildrenRequest {
             "/open-apis/contact/v3/departments/:department_id/children",
         )
     };
-    fn path(&self) -> String {
-        fill_path(
-            Self::METADATA.path_template,
-            &[("department_id", ToString::to_string(&self.department_id))],
-        )
-    }
-    fn query(&self) -> Vec<(&'static str, String)> {
-        let mut query = Vec::new();
-        push_query(&mut query, "user_id_type", &self.user_id_type);
-        push_query(&mut query, "department_id_type", &self.department_id_type);
-        push_query(&mut query, "fetch_child", &self.fetch_child);
-        push_query(&mut query, "page_size", &self.page_size);
-        push_query(&mut query, "page_token", &self.page_token);
-        query
+    fn parameters(&self, parameters: &mut Parameters) {
+        parameters.path("department_id", &self.department_id);
+        parameters.query("user_id_type", &self.user_id_type);
+        parameters.query("department_id_type", &self.department_id_type);
+        parameters.query("fetch_child", &self.fetch_child);
+        parameters.query("page_size", &self.page_size);
+        parameters.query("page_token", &self.page_token);
     }
 }
 #[cfg(feature = "server")]
@@ -236,17 +191,10 @@ impl Incoming for ChildrenRequest {
         ::lark_runtime::incoming::finish(violations, builder.build())
     }
 }
-impl ::lark_runtime::Paged for ChildrenRequest {
-    fn with_page_token(&self, page_token: String) -> Self {
-        let mut next = self.clone();
-        next.page_token = Some(page_token);
-        next
-    }
-}
 /// Response data of 获取子部门列表 — List a department's sub-departments.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Page)]
 pub struct ChildrenResponse {
     /// Whether more pages follow.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -256,19 +204,8 @@ pub struct ChildrenResponse {
     pub page_token: Option<String>,
     /// The sub-departments on this page.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[page_items]
     pub items: Option<Vec<ChildrenResponseItemsItem>>,
-}
-impl ::lark_runtime::Page for ChildrenResponse {
-    type Item = ChildrenResponseItemsItem;
-    fn has_more(&self) -> Option<bool> {
-        self.has_more
-    }
-    fn next_page_token(&self) -> Option<&str> {
-        self.page_token.as_deref()
-    }
-    fn into_items(self) -> Vec<Self::Item> {
-        self.items.unwrap_or_default()
-    }
 }
 /// A documented error code of 获取子部门列表 — List a department's sub-departments.
 ///
@@ -314,47 +251,6 @@ impl DocumentedError for ChildrenError {
     ];
 }
 ::lark_runtime::documented_error_traits!(ChildrenError);
-/// Which kind of user id the answer uses.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum ChildrenRequestUserIdType {
-    /// `"open_id"`: The user's id within one app (differs from app to app).
-    OpenId,
-    /// `"union_id"`: The user's id across the apps of one developer.
-    UnionId,
-    /// `"user_id"`: The user's id within the tenant, the same in every app; asking for it needs the contact:user.employee_id:readonly scope.
-    UserId,
-    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
-    Unknown(String),
-}
-impl ChildrenRequestUserIdType {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, &'static str)] = &[
-        (Self::OpenId, "open_id"),
-        (Self::UnionId, "union_id"),
-        (Self::UserId, "user_id"),
-    ];
-}
-::lark_runtime::string_enum_traits!(ChildrenRequestUserIdType);
-/// Which kind of department id the path and the answer use.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum ChildrenRequestDepartmentIdType {
-    /// `"department_id"`: A custom department id set by the tenant; unique among departments not deleted, since a deleted one's id may be reused.
-    DepartmentId,
-    /// `"open_department_id"`: The system-generated department id, prefixed `od-` and unique in the tenant.
-    OpenDepartmentId,
-    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
-    Unknown(String),
-}
-impl ChildrenRequestDepartmentIdType {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, &'static str)] = &[
-        (Self::DepartmentId, "department_id"),
-        (Self::OpenDepartmentId, "open_department_id"),
-    ];
-}
-::lark_runtime::string_enum_traits!(ChildrenRequestDepartmentIdType);
 /// Whether this is the main or a deputy leader.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -366,11 +262,9 @@ pub enum ChildrenResponseItemsItemLeadersItemLeaderType {
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(i64),
 }
-impl ChildrenResponseItemsItemLeadersItemLeaderType {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, i64)] = &[(Self::Value1, 1), (Self::Value2, 2)];
-}
-::lark_runtime::int_enum_traits!(ChildrenResponseItemsItemLeadersItemLeaderType);
+::lark_runtime::int_enum_traits!(
+    ChildrenResponseItemsItemLeadersItemLeaderType { Value1 = 1, Value2 = 2 }
+);
 /// One leader of the department.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ChildrenResponseItemsItemLeadersItem {

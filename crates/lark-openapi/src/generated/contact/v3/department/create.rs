@@ -13,12 +13,12 @@ use ::lark_runtime::__private::prelude::*;
 /// Request of 创建部门 — Create a department.
 ///
 /// Build it with [`CreateRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Accessors)]
 pub struct CreateRequest {
     #[serde(skip)]
-    user_id_type: Option<CreateRequestUserIdType>,
+    user_id_type: Option<crate::contact::v3::types::UserIdType>,
     #[serde(skip)]
-    department_id_type: Option<CreateRequestDepartmentIdType>,
+    department_id_type: Option<crate::contact::v3::types::DepartmentIdType>,
     #[serde(skip)]
     client_token: Option<String>,
     name: String,
@@ -42,74 +42,12 @@ pub struct CreateRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     department_hrbps: Option<Vec<String>>,
 }
-impl CreateRequest {
-    /// A builder with nothing set.
-    pub fn builder() -> CreateRequestBuilder {
-        CreateRequestBuilder::default()
-    }
-    /// The `user_id_type` it was built with: see [`CreateRequestBuilder::user_id_type`].
-    pub fn user_id_type(&self) -> Option<&CreateRequestUserIdType> {
-        self.user_id_type.as_ref()
-    }
-    /// The `department_id_type` it was built with: see [`CreateRequestBuilder::department_id_type`].
-    pub fn department_id_type(&self) -> Option<&CreateRequestDepartmentIdType> {
-        self.department_id_type.as_ref()
-    }
-    /// The `client_token` it was built with: see [`CreateRequestBuilder::client_token`].
-    pub fn client_token(&self) -> Option<&String> {
-        self.client_token.as_ref()
-    }
-    /// The `name` it was built with: see [`CreateRequestBuilder::name`].
-    pub fn name(&self) -> &String {
-        &self.name
-    }
-    /// The `i18n_name` it was built with: see [`CreateRequestBuilder::i18n_name`].
-    pub fn i18n_name(&self) -> Option<&crate::contact::v3::types::DepartmentI18nName> {
-        self.i18n_name.as_ref()
-    }
-    /// The `parent_department_id` it was built with: see [`CreateRequestBuilder::parent_department_id`].
-    pub fn parent_department_id(&self) -> &String {
-        &self.parent_department_id
-    }
-    /// The `department_id` it was built with: see [`CreateRequestBuilder::department_id`].
-    pub fn department_id(&self) -> Option<&String> {
-        self.department_id.as_ref()
-    }
-    /// The `leader_user_id` it was built with: see [`CreateRequestBuilder::leader_user_id`].
-    pub fn leader_user_id(&self) -> Option<&String> {
-        self.leader_user_id.as_ref()
-    }
-    /// The `order` it was built with: see [`CreateRequestBuilder::order`].
-    pub fn order(&self) -> Option<&String> {
-        self.order.as_ref()
-    }
-    /// The `unit_ids` it was built with: see [`CreateRequestBuilder::unit_ids`].
-    pub fn unit_ids(&self) -> Option<&Vec<String>> {
-        self.unit_ids.as_ref()
-    }
-    /// The `create_group_chat` it was built with: see [`CreateRequestBuilder::create_group_chat`].
-    pub fn create_group_chat(&self) -> Option<&bool> {
-        self.create_group_chat.as_ref()
-    }
-    /// The `leaders` it was built with: see [`CreateRequestBuilder::leaders`].
-    pub fn leaders(&self) -> Option<&Vec<CreateRequestLeadersItem>> {
-        self.leaders.as_ref()
-    }
-    /// The `group_chat_employee_types` it was built with: see [`CreateRequestBuilder::group_chat_employee_types`].
-    pub fn group_chat_employee_types(&self) -> Option<&Vec<i32>> {
-        self.group_chat_employee_types.as_ref()
-    }
-    /// The `department_hrbps` it was built with: see [`CreateRequestBuilder::department_hrbps`].
-    pub fn department_hrbps(&self) -> Option<&Vec<String>> {
-        self.department_hrbps.as_ref()
-    }
-}
 /// Builder of [`CreateRequest`]: set the fields, then [`build`](CreateRequestBuilder::build) it.
 #[derive(Debug, Clone, Default)]
 #[must_use]
 pub struct CreateRequestBuilder {
-    user_id_type: Option<CreateRequestUserIdType>,
-    department_id_type: Option<CreateRequestDepartmentIdType>,
+    user_id_type: Option<crate::contact::v3::types::UserIdType>,
+    department_id_type: Option<crate::contact::v3::types::DepartmentIdType>,
     client_token: Option<String>,
     name: Option<String>,
     i18n_name: Option<crate::contact::v3::types::DepartmentI18nName>,
@@ -129,7 +67,10 @@ impl CreateRequestBuilder {
     /// Example: `"open_id"`
     ///
     /// Default when left out: `"open_id"`
-    pub fn user_id_type(mut self, user_id_type: CreateRequestUserIdType) -> Self {
+    pub fn user_id_type(
+        mut self,
+        user_id_type: crate::contact::v3::types::UserIdType,
+    ) -> Self {
         self.user_id_type = Some(user_id_type);
         self
     }
@@ -140,7 +81,7 @@ impl CreateRequestBuilder {
     /// Default when left out: `"open_department_id"`
     pub fn department_id_type(
         mut self,
-        department_id_type: CreateRequestDepartmentIdType,
+        department_id_type: crate::contact::v3::types::DepartmentIdType,
     ) -> Self {
         self.department_id_type = Some(department_id_type);
         self
@@ -281,11 +222,7 @@ impl Validate for CreateRequest {
     fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
         violations.check(&at.field("user_id_type"), &self.user_id_type);
         violations.check(&at.field("department_id_type"), &self.department_id_type);
-        {
-            let at = at.field("name");
-            let value = &self.name;
-            violations.length(&at, value, Some(1), None);
-        }
+        violations.length(&at.field("name"), &self.name, Some(1), None);
         violations.check(&at.field("i18n_name"), &self.i18n_name);
         {
             let at = at.field("department_id");
@@ -298,12 +235,13 @@ impl Validate for CreateRequest {
             }
         }
         violations.check(&at.field("leaders"), &self.leaders);
-        {
-            let at = at.field("department_hrbps");
-            if let Some(value) = &self.department_hrbps {
-                violations.items(&at, value.len(), None, Some(500));
-            }
-        }
+        violations
+            .items(
+                &at.field("department_hrbps"),
+                &self.department_hrbps,
+                None,
+                Some(500),
+            );
     }
 }
 impl Endpoint for CreateRequest {
@@ -333,12 +271,10 @@ impl Endpoint for CreateRequest {
             "/open-apis/contact/v3/departments",
         )
     };
-    fn query(&self) -> Vec<(&'static str, String)> {
-        let mut query = Vec::new();
-        push_query(&mut query, "user_id_type", &self.user_id_type);
-        push_query(&mut query, "department_id_type", &self.department_id_type);
-        push_query(&mut query, "client_token", &self.client_token);
-        query
+    fn parameters(&self, parameters: &mut Parameters) {
+        parameters.query("user_id_type", &self.user_id_type);
+        parameters.query("department_id_type", &self.department_id_type);
+        parameters.query("client_token", &self.client_token);
     }
 }
 #[cfg(feature = "server")]
@@ -503,47 +439,6 @@ impl DocumentedError for CreateError {
     ];
 }
 ::lark_runtime::documented_error_traits!(CreateError);
-/// Which kind of user id the request and the answer use.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum CreateRequestUserIdType {
-    /// `"open_id"`: The user's id within one app (differs from app to app).
-    OpenId,
-    /// `"union_id"`: The user's id across the apps of one developer.
-    UnionId,
-    /// `"user_id"`: The user's id within the tenant, the same in every app; asking for it needs the contact:user.employee_id:readonly scope.
-    UserId,
-    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
-    Unknown(String),
-}
-impl CreateRequestUserIdType {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, &'static str)] = &[
-        (Self::OpenId, "open_id"),
-        (Self::UnionId, "union_id"),
-        (Self::UserId, "user_id"),
-    ];
-}
-::lark_runtime::string_enum_traits!(CreateRequestUserIdType);
-/// Which kind of department id the request and the answer use.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum CreateRequestDepartmentIdType {
-    /// `"department_id"`: A custom department id set by the tenant; unique among departments not deleted, since a deleted one's id may be reused.
-    DepartmentId,
-    /// `"open_department_id"`: The system-generated department id, prefixed `od-` and unique in the tenant.
-    OpenDepartmentId,
-    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
-    Unknown(String),
-}
-impl CreateRequestDepartmentIdType {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, &'static str)] = &[
-        (Self::DepartmentId, "department_id"),
-        (Self::OpenDepartmentId, "open_department_id"),
-    ];
-}
-::lark_runtime::string_enum_traits!(CreateRequestDepartmentIdType);
 /// Whether this is the main or a deputy leader.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -555,11 +450,9 @@ pub enum CreateRequestLeadersItemLeaderType {
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(i64),
 }
-impl CreateRequestLeadersItemLeaderType {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, i64)] = &[(Self::Value1, 1), (Self::Value2, 2)];
-}
-::lark_runtime::int_enum_traits!(CreateRequestLeadersItemLeaderType);
+::lark_runtime::int_enum_traits!(
+    CreateRequestLeadersItemLeaderType { Value1 = 1, Value2 = 2 }
+);
 /// One leader of the department.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CreateRequestLeadersItem {
@@ -590,11 +483,9 @@ pub enum CreateResponseDepartmentLeadersItemLeaderType {
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(i64),
 }
-impl CreateResponseDepartmentLeadersItemLeaderType {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, i64)] = &[(Self::Value1, 1), (Self::Value2, 2)];
-}
-::lark_runtime::int_enum_traits!(CreateResponseDepartmentLeadersItemLeaderType);
+::lark_runtime::int_enum_traits!(
+    CreateResponseDepartmentLeadersItemLeaderType { Value1 = 1, Value2 = 2 }
+);
 /// One leader of the department.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CreateResponseDepartmentLeadersItem {

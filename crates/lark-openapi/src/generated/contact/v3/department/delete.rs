@@ -12,33 +12,19 @@ use ::lark_runtime::__private::prelude::*;
 /// Request of 删除部门 — Delete a department.
 ///
 /// Build it with [`DeleteRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Accessors)]
 pub struct DeleteRequest {
     #[serde(skip)]
     department_id: String,
     #[serde(skip)]
-    department_id_type: Option<DeleteRequestDepartmentIdType>,
-}
-impl DeleteRequest {
-    /// A builder with nothing set.
-    pub fn builder() -> DeleteRequestBuilder {
-        DeleteRequestBuilder::default()
-    }
-    /// The `department_id` it was built with: see [`DeleteRequestBuilder::department_id`].
-    pub fn department_id(&self) -> &String {
-        &self.department_id
-    }
-    /// The `department_id_type` it was built with: see [`DeleteRequestBuilder::department_id_type`].
-    pub fn department_id_type(&self) -> Option<&DeleteRequestDepartmentIdType> {
-        self.department_id_type.as_ref()
-    }
+    department_id_type: Option<crate::contact::v3::types::DepartmentIdType>,
 }
 /// Builder of [`DeleteRequest`]: set the fields, then [`build`](DeleteRequestBuilder::build) it.
 #[derive(Debug, Clone, Default)]
 #[must_use]
 pub struct DeleteRequestBuilder {
     department_id: Option<String>,
-    department_id_type: Option<DeleteRequestDepartmentIdType>,
+    department_id_type: Option<crate::contact::v3::types::DepartmentIdType>,
 }
 impl DeleteRequestBuilder {
     /// The department to delete, in the kind `department_id_type` names; returned by the create endpoint or found with the children, parent and search endpoints.
@@ -55,7 +41,7 @@ impl DeleteRequestBuilder {
     /// Default when left out: `"open_department_id"`
     pub fn department_id_type(
         mut self,
-        department_id_type: DeleteRequestDepartmentIdType,
+        department_id_type: crate::contact::v3::types::DepartmentIdType,
     ) -> Self {
         self.department_id_type = Some(department_id_type);
         self
@@ -109,16 +95,9 @@ impl Endpoint for DeleteRequest {
             "/open-apis/contact/v3/departments/:department_id",
         )
     };
-    fn path(&self) -> String {
-        fill_path(
-            Self::METADATA.path_template,
-            &[("department_id", ToString::to_string(&self.department_id))],
-        )
-    }
-    fn query(&self) -> Vec<(&'static str, String)> {
-        let mut query = Vec::new();
-        push_query(&mut query, "department_id_type", &self.department_id_type);
-        query
+    fn parameters(&self, parameters: &mut Parameters) {
+        parameters.path("department_id", &self.department_id);
+        parameters.query("department_id_type", &self.department_id_type);
     }
 }
 #[cfg(feature = "server")]
@@ -175,22 +154,3 @@ impl DocumentedError for DeleteError {
     ];
 }
 ::lark_runtime::documented_error_traits!(DeleteError);
-/// Which kind of department id `department_id` is.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum DeleteRequestDepartmentIdType {
-    /// `"department_id"`: A custom department id set by the tenant; unique among departments not deleted, since a deleted one's id may be reused.
-    DepartmentId,
-    /// `"open_department_id"`: The system-generated department id, prefixed `od-` and unique in the tenant.
-    OpenDepartmentId,
-    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
-    Unknown(String),
-}
-impl DeleteRequestDepartmentIdType {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, &'static str)] = &[
-        (Self::DepartmentId, "department_id"),
-        (Self::OpenDepartmentId, "open_department_id"),
-    ];
-}
-::lark_runtime::string_enum_traits!(DeleteRequestDepartmentIdType);

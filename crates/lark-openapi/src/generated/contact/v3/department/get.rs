@@ -13,40 +13,22 @@ use ::lark_runtime::__private::prelude::*;
 /// Request of 获取单个部门信息 — Get a department.
 ///
 /// Build it with [`GetRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Accessors)]
 pub struct GetRequest {
     #[serde(skip)]
     department_id: String,
     #[serde(skip)]
-    user_id_type: Option<GetRequestUserIdType>,
+    user_id_type: Option<crate::contact::v3::types::UserIdType>,
     #[serde(skip)]
-    department_id_type: Option<GetRequestDepartmentIdType>,
-}
-impl GetRequest {
-    /// A builder with nothing set.
-    pub fn builder() -> GetRequestBuilder {
-        GetRequestBuilder::default()
-    }
-    /// The `department_id` it was built with: see [`GetRequestBuilder::department_id`].
-    pub fn department_id(&self) -> &String {
-        &self.department_id
-    }
-    /// The `user_id_type` it was built with: see [`GetRequestBuilder::user_id_type`].
-    pub fn user_id_type(&self) -> Option<&GetRequestUserIdType> {
-        self.user_id_type.as_ref()
-    }
-    /// The `department_id_type` it was built with: see [`GetRequestBuilder::department_id_type`].
-    pub fn department_id_type(&self) -> Option<&GetRequestDepartmentIdType> {
-        self.department_id_type.as_ref()
-    }
+    department_id_type: Option<crate::contact::v3::types::DepartmentIdType>,
 }
 /// Builder of [`GetRequest`]: set the fields, then [`build`](GetRequestBuilder::build) it.
 #[derive(Debug, Clone, Default)]
 #[must_use]
 pub struct GetRequestBuilder {
     department_id: Option<String>,
-    user_id_type: Option<GetRequestUserIdType>,
-    department_id_type: Option<GetRequestDepartmentIdType>,
+    user_id_type: Option<crate::contact::v3::types::UserIdType>,
+    department_id_type: Option<crate::contact::v3::types::DepartmentIdType>,
 }
 impl GetRequestBuilder {
     /// The department's id, in the kind `department_id_type` names; returned by the create endpoint or found with the children, parent and search endpoints.
@@ -61,7 +43,10 @@ impl GetRequestBuilder {
     /// Example: `"open_id"`
     ///
     /// Default when left out: `"open_id"`
-    pub fn user_id_type(mut self, user_id_type: GetRequestUserIdType) -> Self {
+    pub fn user_id_type(
+        mut self,
+        user_id_type: crate::contact::v3::types::UserIdType,
+    ) -> Self {
         self.user_id_type = Some(user_id_type);
         self
     }
@@ -72,7 +57,7 @@ impl GetRequestBuilder {
     /// Default when left out: `"open_department_id"`
     pub fn department_id_type(
         mut self,
-        department_id_type: GetRequestDepartmentIdType,
+        department_id_type: crate::contact::v3::types::DepartmentIdType,
     ) -> Self {
         self.department_id_type = Some(department_id_type);
         self
@@ -139,17 +124,10 @@ impl Endpoint for GetRequest {
             "/open-apis/contact/v3/departments/:department_id",
         )
     };
-    fn path(&self) -> String {
-        fill_path(
-            Self::METADATA.path_template,
-            &[("department_id", ToString::to_string(&self.department_id))],
-        )
-    }
-    fn query(&self) -> Vec<(&'static str, String)> {
-        let mut query = Vec::new();
-        push_query(&mut query, "user_id_type", &self.user_id_type);
-        push_query(&mut query, "department_id_type", &self.department_id_type);
-        query
+    fn parameters(&self, parameters: &mut Parameters) {
+        parameters.path("department_id", &self.department_id);
+        parameters.query("user_id_type", &self.user_id_type);
+        parameters.query("department_id_type", &self.department_id_type);
     }
 }
 #[cfg(feature = "server")]
@@ -208,47 +186,6 @@ impl DocumentedError for GetError {
     ];
 }
 ::lark_runtime::documented_error_traits!(GetError);
-/// Which kind of user id the answer uses.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum GetRequestUserIdType {
-    /// `"open_id"`: The user's id within one app (differs from app to app).
-    OpenId,
-    /// `"union_id"`: The user's id across the apps of one developer.
-    UnionId,
-    /// `"user_id"`: The user's id within the tenant, the same in every app; asking for it needs the contact:user.employee_id:readonly scope.
-    UserId,
-    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
-    Unknown(String),
-}
-impl GetRequestUserIdType {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, &'static str)] = &[
-        (Self::OpenId, "open_id"),
-        (Self::UnionId, "union_id"),
-        (Self::UserId, "user_id"),
-    ];
-}
-::lark_runtime::string_enum_traits!(GetRequestUserIdType);
-/// Which kind of department id `department_id` is and the answer uses.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum GetRequestDepartmentIdType {
-    /// `"department_id"`: A custom department id set by the tenant; unique among departments not deleted, since a deleted one's id may be reused.
-    DepartmentId,
-    /// `"open_department_id"`: The system-generated department id, prefixed `od-` and unique in the tenant.
-    OpenDepartmentId,
-    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
-    Unknown(String),
-}
-impl GetRequestDepartmentIdType {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, &'static str)] = &[
-        (Self::DepartmentId, "department_id"),
-        (Self::OpenDepartmentId, "open_department_id"),
-    ];
-}
-::lark_runtime::string_enum_traits!(GetRequestDepartmentIdType);
 /// Whether this is the main or a deputy leader.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -260,11 +197,9 @@ pub enum GetResponseDepartmentLeadersItemLeaderType {
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(i64),
 }
-impl GetResponseDepartmentLeadersItemLeaderType {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, i64)] = &[(Self::Value1, 1), (Self::Value2, 2)];
-}
-::lark_runtime::int_enum_traits!(GetResponseDepartmentLeadersItemLeaderType);
+::lark_runtime::int_enum_traits!(
+    GetResponseDepartmentLeadersItemLeaderType { Value1 = 1, Value2 = 2 }
+);
 /// One leader of the department.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct GetResponseDepartmentLeadersItem {

@@ -13,12 +13,12 @@ use ::lark_runtime::__private::prelude::*;
 /// Request of 获取父部门信息 — Get a department's parents.
 ///
 /// Build it with [`ParentRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Accessors, Paged)]
 pub struct ParentRequest {
     #[serde(skip)]
-    user_id_type: Option<ParentRequestUserIdType>,
+    user_id_type: Option<crate::contact::v3::types::UserIdType>,
     #[serde(skip)]
-    department_id_type: Option<ParentRequestDepartmentIdType>,
+    department_id_type: Option<crate::contact::v3::types::DepartmentIdType>,
     #[serde(skip)]
     department_id: String,
     #[serde(skip)]
@@ -26,38 +26,12 @@ pub struct ParentRequest {
     #[serde(skip)]
     page_size: Option<i32>,
 }
-impl ParentRequest {
-    /// A builder with nothing set.
-    pub fn builder() -> ParentRequestBuilder {
-        ParentRequestBuilder::default()
-    }
-    /// The `user_id_type` it was built with: see [`ParentRequestBuilder::user_id_type`].
-    pub fn user_id_type(&self) -> Option<&ParentRequestUserIdType> {
-        self.user_id_type.as_ref()
-    }
-    /// The `department_id_type` it was built with: see [`ParentRequestBuilder::department_id_type`].
-    pub fn department_id_type(&self) -> Option<&ParentRequestDepartmentIdType> {
-        self.department_id_type.as_ref()
-    }
-    /// The `department_id` it was built with: see [`ParentRequestBuilder::department_id`].
-    pub fn department_id(&self) -> &String {
-        &self.department_id
-    }
-    /// The `page_token` it was built with: see [`ParentRequestBuilder::page_token`].
-    pub fn page_token(&self) -> Option<&String> {
-        self.page_token.as_ref()
-    }
-    /// The `page_size` it was built with: see [`ParentRequestBuilder::page_size`].
-    pub fn page_size(&self) -> Option<&i32> {
-        self.page_size.as_ref()
-    }
-}
 /// Builder of [`ParentRequest`]: set the fields, then [`build`](ParentRequestBuilder::build) it.
 #[derive(Debug, Clone, Default)]
 #[must_use]
 pub struct ParentRequestBuilder {
-    user_id_type: Option<ParentRequestUserIdType>,
-    department_id_type: Option<ParentRequestDepartmentIdType>,
+    user_id_type: Option<crate::contact::v3::types::UserIdType>,
+    department_id_type: Option<crate::contact::v3::types::DepartmentIdType>,
     department_id: Option<String>,
     page_token: Option<String>,
     page_size: Option<i32>,
@@ -68,7 +42,10 @@ impl ParentRequestBuilder {
     /// Example: `"open_id"`
     ///
     /// Default when left out: `"open_id"`
-    pub fn user_id_type(mut self, user_id_type: ParentRequestUserIdType) -> Self {
+    pub fn user_id_type(
+        mut self,
+        user_id_type: crate::contact::v3::types::UserIdType,
+    ) -> Self {
         self.user_id_type = Some(user_id_type);
         self
     }
@@ -79,7 +56,7 @@ impl ParentRequestBuilder {
     /// Default when left out: `"open_department_id"`
     pub fn department_id_type(
         mut self,
-        department_id_type: ParentRequestDepartmentIdType,
+        department_id_type: crate::contact::v3::types::DepartmentIdType,
     ) -> Self {
         self.department_id_type = Some(department_id_type);
         self
@@ -131,18 +108,7 @@ impl Validate for ParentRequest {
     fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
         violations.check(&at.field("user_id_type"), &self.user_id_type);
         violations.check(&at.field("department_id_type"), &self.department_id_type);
-        {
-            let at = at.field("page_size");
-            if let Some(value) = &self.page_size {
-                violations
-                    .range(
-                        &at,
-                        *value,
-                        None,
-                        Some(::lark_runtime::validate::Number::Int(50)),
-                    );
-            }
-        }
+        violations.range(&at.field("page_size"), &self.page_size, None, Some(50));
     }
 }
 impl Endpoint for ParentRequest {
@@ -181,14 +147,12 @@ impl Endpoint for ParentRequest {
             "/open-apis/contact/v3/departments/parent",
         )
     };
-    fn query(&self) -> Vec<(&'static str, String)> {
-        let mut query = Vec::new();
-        push_query(&mut query, "user_id_type", &self.user_id_type);
-        push_query(&mut query, "department_id_type", &self.department_id_type);
-        push_query(&mut query, "department_id", [&self.department_id]);
-        push_query(&mut query, "page_token", &self.page_token);
-        push_query(&mut query, "page_size", &self.page_size);
-        query
+    fn parameters(&self, parameters: &mut Parameters) {
+        parameters.query("user_id_type", &self.user_id_type);
+        parameters.query("department_id_type", &self.department_id_type);
+        parameters.query("department_id", [&self.department_id]);
+        parameters.query("page_token", &self.page_token);
+        parameters.query("page_size", &self.page_size);
     }
 }
 #[cfg(feature = "server")]
@@ -205,17 +169,10 @@ impl Incoming for ParentRequest {
         ::lark_runtime::incoming::finish(violations, builder.build())
     }
 }
-impl ::lark_runtime::Paged for ParentRequest {
-    fn with_page_token(&self, page_token: String) -> Self {
-        let mut next = self.clone();
-        next.page_token = Some(page_token);
-        next
-    }
-}
 /// Response data of 获取父部门信息 — Get a department's parents.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Page)]
 pub struct ParentResponse {
     /// Whether more pages follow.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -225,19 +182,8 @@ pub struct ParentResponse {
     pub page_token: Option<String>,
     /// The parent departments on this page, nearest first.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[page_items]
     pub items: Option<Vec<ParentResponseItemsItem>>,
-}
-impl ::lark_runtime::Page for ParentResponse {
-    type Item = ParentResponseItemsItem;
-    fn has_more(&self) -> Option<bool> {
-        self.has_more
-    }
-    fn next_page_token(&self) -> Option<&str> {
-        self.page_token.as_deref()
-    }
-    fn into_items(self) -> Vec<Self::Item> {
-        self.items.unwrap_or_default()
-    }
 }
 /// A documented error code of 获取父部门信息 — Get a department's parents.
 ///
@@ -325,47 +271,6 @@ impl DocumentedError for ParentError {
     ];
 }
 ::lark_runtime::documented_error_traits!(ParentError);
-/// Which kind of user id the answer uses.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum ParentRequestUserIdType {
-    /// `"open_id"`: The user's id within one app (differs from app to app).
-    OpenId,
-    /// `"union_id"`: The user's id across the apps of one developer.
-    UnionId,
-    /// `"user_id"`: The user's id within the tenant, the same in every app; asking for it needs the contact:user.employee_id:readonly scope.
-    UserId,
-    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
-    Unknown(String),
-}
-impl ParentRequestUserIdType {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, &'static str)] = &[
-        (Self::OpenId, "open_id"),
-        (Self::UnionId, "union_id"),
-        (Self::UserId, "user_id"),
-    ];
-}
-::lark_runtime::string_enum_traits!(ParentRequestUserIdType);
-/// Which kind of department id the request and the answer use.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum ParentRequestDepartmentIdType {
-    /// `"department_id"`: A custom department id set by the tenant; unique among departments not deleted, since a deleted one's id may be reused.
-    DepartmentId,
-    /// `"open_department_id"`: The system-generated department id, prefixed `od-` and unique in the tenant.
-    OpenDepartmentId,
-    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
-    Unknown(String),
-}
-impl ParentRequestDepartmentIdType {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, &'static str)] = &[
-        (Self::DepartmentId, "department_id"),
-        (Self::OpenDepartmentId, "open_department_id"),
-    ];
-}
-::lark_runtime::string_enum_traits!(ParentRequestDepartmentIdType);
 /// Whether this is the main or a deputy leader.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -377,11 +282,9 @@ pub enum ParentResponseItemsItemLeadersItemLeaderType {
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(i64),
 }
-impl ParentResponseItemsItemLeadersItemLeaderType {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, i64)] = &[(Self::Value1, 1), (Self::Value2, 2)];
-}
-::lark_runtime::int_enum_traits!(ParentResponseItemsItemLeadersItemLeaderType);
+::lark_runtime::int_enum_traits!(
+    ParentResponseItemsItemLeadersItemLeaderType { Value1 = 1, Value2 = 2 }
+);
 /// One leader of the department.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ParentResponseItemsItemLeadersItem {

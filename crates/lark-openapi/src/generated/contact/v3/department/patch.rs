@@ -13,14 +13,14 @@ use ::lark_runtime::__private::prelude::*;
 /// Request of 修改部门部分信息 — Update part of a department.
 ///
 /// Build it with [`PatchRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Accessors)]
 pub struct PatchRequest {
     #[serde(skip)]
     department_id: String,
     #[serde(skip)]
-    user_id_type: Option<PatchRequestUserIdType>,
+    user_id_type: Option<crate::contact::v3::types::UserIdType>,
     #[serde(skip)]
-    department_id_type: Option<PatchRequestDepartmentIdType>,
+    department_id_type: Option<crate::contact::v3::types::DepartmentIdType>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     name: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -40,67 +40,13 @@ pub struct PatchRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     department_hrbps: Option<Vec<String>>,
 }
-impl PatchRequest {
-    /// A builder with nothing set.
-    pub fn builder() -> PatchRequestBuilder {
-        PatchRequestBuilder::default()
-    }
-    /// The `department_id` it was built with: see [`PatchRequestBuilder::department_id`].
-    pub fn department_id(&self) -> &String {
-        &self.department_id
-    }
-    /// The `user_id_type` it was built with: see [`PatchRequestBuilder::user_id_type`].
-    pub fn user_id_type(&self) -> Option<&PatchRequestUserIdType> {
-        self.user_id_type.as_ref()
-    }
-    /// The `department_id_type` it was built with: see [`PatchRequestBuilder::department_id_type`].
-    pub fn department_id_type(&self) -> Option<&PatchRequestDepartmentIdType> {
-        self.department_id_type.as_ref()
-    }
-    /// The `name` it was built with: see [`PatchRequestBuilder::name`].
-    pub fn name(&self) -> Option<&String> {
-        self.name.as_ref()
-    }
-    /// The `i18n_name` it was built with: see [`PatchRequestBuilder::i18n_name`].
-    pub fn i18n_name(&self) -> Option<&crate::contact::v3::types::DepartmentI18nName> {
-        self.i18n_name.as_ref()
-    }
-    /// The `parent_department_id` it was built with: see [`PatchRequestBuilder::parent_department_id`].
-    pub fn parent_department_id(&self) -> Option<&String> {
-        self.parent_department_id.as_ref()
-    }
-    /// The `leader_user_id` it was built with: see [`PatchRequestBuilder::leader_user_id`].
-    pub fn leader_user_id(&self) -> Option<&String> {
-        self.leader_user_id.as_ref()
-    }
-    /// The `order` it was built with: see [`PatchRequestBuilder::order`].
-    pub fn order(&self) -> Option<&String> {
-        self.order.as_ref()
-    }
-    /// The `create_group_chat` it was built with: see [`PatchRequestBuilder::create_group_chat`].
-    pub fn create_group_chat(&self) -> Option<&bool> {
-        self.create_group_chat.as_ref()
-    }
-    /// The `leaders` it was built with: see [`PatchRequestBuilder::leaders`].
-    pub fn leaders(&self) -> Option<&Vec<PatchRequestLeadersItem>> {
-        self.leaders.as_ref()
-    }
-    /// The `group_chat_employee_types` it was built with: see [`PatchRequestBuilder::group_chat_employee_types`].
-    pub fn group_chat_employee_types(&self) -> Option<&Vec<i32>> {
-        self.group_chat_employee_types.as_ref()
-    }
-    /// The `department_hrbps` it was built with: see [`PatchRequestBuilder::department_hrbps`].
-    pub fn department_hrbps(&self) -> Option<&Vec<String>> {
-        self.department_hrbps.as_ref()
-    }
-}
 /// Builder of [`PatchRequest`]: set the fields, then [`build`](PatchRequestBuilder::build) it.
 #[derive(Debug, Clone, Default)]
 #[must_use]
 pub struct PatchRequestBuilder {
     department_id: Option<String>,
-    user_id_type: Option<PatchRequestUserIdType>,
-    department_id_type: Option<PatchRequestDepartmentIdType>,
+    user_id_type: Option<crate::contact::v3::types::UserIdType>,
+    department_id_type: Option<crate::contact::v3::types::DepartmentIdType>,
     name: Option<String>,
     i18n_name: Option<crate::contact::v3::types::DepartmentI18nName>,
     parent_department_id: Option<String>,
@@ -124,7 +70,10 @@ impl PatchRequestBuilder {
     /// Example: `"open_id"`
     ///
     /// Default when left out: `"open_id"`
-    pub fn user_id_type(mut self, user_id_type: PatchRequestUserIdType) -> Self {
+    pub fn user_id_type(
+        mut self,
+        user_id_type: crate::contact::v3::types::UserIdType,
+    ) -> Self {
         self.user_id_type = Some(user_id_type);
         self
     }
@@ -135,7 +84,7 @@ impl PatchRequestBuilder {
     /// Default when left out: `"open_department_id"`
     pub fn department_id_type(
         mut self,
-        department_id_type: PatchRequestDepartmentIdType,
+        department_id_type: crate::contact::v3::types::DepartmentIdType,
     ) -> Self {
         self.department_id_type = Some(department_id_type);
         self
@@ -258,20 +207,16 @@ impl Validate for PatchRequest {
         }
         violations.check(&at.field("user_id_type"), &self.user_id_type);
         violations.check(&at.field("department_id_type"), &self.department_id_type);
-        {
-            let at = at.field("name");
-            if let Some(value) = &self.name {
-                violations.length(&at, value, Some(1), None);
-            }
-        }
+        violations.length(&at.field("name"), &self.name, Some(1), None);
         violations.check(&at.field("i18n_name"), &self.i18n_name);
         violations.check(&at.field("leaders"), &self.leaders);
-        {
-            let at = at.field("department_hrbps");
-            if let Some(value) = &self.department_hrbps {
-                violations.items(&at, value.len(), None, Some(500));
-            }
-        }
+        violations
+            .items(
+                &at.field("department_hrbps"),
+                &self.department_hrbps,
+                None,
+                Some(500),
+            );
     }
 }
 impl Endpoint for PatchRequest {
@@ -301,17 +246,10 @@ impl Endpoint for PatchRequest {
             "/open-apis/contact/v3/departments/:department_id",
         )
     };
-    fn path(&self) -> String {
-        fill_path(
-            Self::METADATA.path_template,
-            &[("department_id", ToString::to_string(&self.department_id))],
-        )
-    }
-    fn query(&self) -> Vec<(&'static str, String)> {
-        let mut query = Vec::new();
-        push_query(&mut query, "user_id_type", &self.user_id_type);
-        push_query(&mut query, "department_id_type", &self.department_id_type);
-        query
+    fn parameters(&self, parameters: &mut Parameters) {
+        parameters.path("department_id", &self.department_id);
+        parameters.query("user_id_type", &self.user_id_type);
+        parameters.query("department_id_type", &self.department_id_type);
     }
 }
 #[cfg(feature = "server")]
@@ -452,47 +390,6 @@ impl DocumentedError for PatchError {
     ];
 }
 ::lark_runtime::documented_error_traits!(PatchError);
-/// Which kind of user id the request and the answer use.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum PatchRequestUserIdType {
-    /// `"open_id"`: The user's id within one app (differs from app to app).
-    OpenId,
-    /// `"union_id"`: The user's id across the apps of one developer.
-    UnionId,
-    /// `"user_id"`: The user's id within the tenant, the same in every app; asking for it needs the contact:user.employee_id:readonly scope.
-    UserId,
-    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
-    Unknown(String),
-}
-impl PatchRequestUserIdType {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, &'static str)] = &[
-        (Self::OpenId, "open_id"),
-        (Self::UnionId, "union_id"),
-        (Self::UserId, "user_id"),
-    ];
-}
-::lark_runtime::string_enum_traits!(PatchRequestUserIdType);
-/// Which kind of department id the request and the answer use.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum PatchRequestDepartmentIdType {
-    /// `"department_id"`: A custom department id set by the tenant; unique among departments not deleted, since a deleted one's id may be reused.
-    DepartmentId,
-    /// `"open_department_id"`: The system-generated department id, prefixed `od-` and unique in the tenant.
-    OpenDepartmentId,
-    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
-    Unknown(String),
-}
-impl PatchRequestDepartmentIdType {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, &'static str)] = &[
-        (Self::DepartmentId, "department_id"),
-        (Self::OpenDepartmentId, "open_department_id"),
-    ];
-}
-::lark_runtime::string_enum_traits!(PatchRequestDepartmentIdType);
 /// Whether this is the main or a deputy leader.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -504,11 +401,9 @@ pub enum PatchRequestLeadersItemLeaderType {
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(i64),
 }
-impl PatchRequestLeadersItemLeaderType {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, i64)] = &[(Self::Value1, 1), (Self::Value2, 2)];
-}
-::lark_runtime::int_enum_traits!(PatchRequestLeadersItemLeaderType);
+::lark_runtime::int_enum_traits!(
+    PatchRequestLeadersItemLeaderType { Value1 = 1, Value2 = 2 }
+);
 /// One leader of the department.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PatchRequestLeadersItem {
@@ -539,11 +434,9 @@ pub enum PatchResponseDepartmentLeadersItemLeaderType {
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(i64),
 }
-impl PatchResponseDepartmentLeadersItemLeaderType {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, i64)] = &[(Self::Value1, 1), (Self::Value2, 2)];
-}
-::lark_runtime::int_enum_traits!(PatchResponseDepartmentLeadersItemLeaderType);
+::lark_runtime::int_enum_traits!(
+    PatchResponseDepartmentLeadersItemLeaderType { Value1 = 1, Value2 = 2 }
+);
 /// One leader of the department.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PatchResponseDepartmentLeadersItem {

@@ -13,50 +13,24 @@ use ::lark_runtime::__private::prelude::*;
 /// Request of 搜索部门 — Search departments.
 ///
 /// Build it with [`SearchRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Accessors, Paged)]
 pub struct SearchRequest {
     #[serde(skip)]
-    user_id_type: Option<SearchRequestUserIdType>,
+    user_id_type: Option<crate::contact::v3::types::UserIdType>,
     #[serde(skip)]
-    department_id_type: Option<SearchRequestDepartmentIdType>,
+    department_id_type: Option<crate::contact::v3::types::DepartmentIdType>,
     #[serde(skip)]
     page_token: Option<String>,
     #[serde(skip)]
     page_size: Option<i32>,
     query: String,
 }
-impl SearchRequest {
-    /// A builder with nothing set.
-    pub fn builder() -> SearchRequestBuilder {
-        SearchRequestBuilder::default()
-    }
-    /// The `user_id_type` it was built with: see [`SearchRequestBuilder::user_id_type`].
-    pub fn user_id_type(&self) -> Option<&SearchRequestUserIdType> {
-        self.user_id_type.as_ref()
-    }
-    /// The `department_id_type` it was built with: see [`SearchRequestBuilder::department_id_type`].
-    pub fn department_id_type(&self) -> Option<&SearchRequestDepartmentIdType> {
-        self.department_id_type.as_ref()
-    }
-    /// The `page_token` it was built with: see [`SearchRequestBuilder::page_token`].
-    pub fn page_token(&self) -> Option<&String> {
-        self.page_token.as_ref()
-    }
-    /// The `page_size` it was built with: see [`SearchRequestBuilder::page_size`].
-    pub fn page_size(&self) -> Option<&i32> {
-        self.page_size.as_ref()
-    }
-    /// The `query` it was built with: see [`SearchRequestBuilder::query`].
-    pub fn query(&self) -> &String {
-        &self.query
-    }
-}
 /// Builder of [`SearchRequest`]: set the fields, then [`build`](SearchRequestBuilder::build) it.
 #[derive(Debug, Clone, Default)]
 #[must_use]
 pub struct SearchRequestBuilder {
-    user_id_type: Option<SearchRequestUserIdType>,
-    department_id_type: Option<SearchRequestDepartmentIdType>,
+    user_id_type: Option<crate::contact::v3::types::UserIdType>,
+    department_id_type: Option<crate::contact::v3::types::DepartmentIdType>,
     page_token: Option<String>,
     page_size: Option<i32>,
     query: Option<String>,
@@ -67,7 +41,10 @@ impl SearchRequestBuilder {
     /// Example: `"open_id"`
     ///
     /// Default when left out: `"open_id"`
-    pub fn user_id_type(mut self, user_id_type: SearchRequestUserIdType) -> Self {
+    pub fn user_id_type(
+        mut self,
+        user_id_type: crate::contact::v3::types::UserIdType,
+    ) -> Self {
         self.user_id_type = Some(user_id_type);
         self
     }
@@ -78,7 +55,7 @@ impl SearchRequestBuilder {
     /// Default when left out: `"open_department_id"`
     pub fn department_id_type(
         mut self,
-        department_id_type: SearchRequestDepartmentIdType,
+        department_id_type: crate::contact::v3::types::DepartmentIdType,
     ) -> Self {
         self.department_id_type = Some(department_id_type);
         self
@@ -129,18 +106,7 @@ impl Validate for SearchRequest {
     fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
         violations.check(&at.field("user_id_type"), &self.user_id_type);
         violations.check(&at.field("department_id_type"), &self.department_id_type);
-        {
-            let at = at.field("page_size");
-            if let Some(value) = &self.page_size {
-                violations
-                    .range(
-                        &at,
-                        *value,
-                        None,
-                        Some(::lark_runtime::validate::Number::Int(50)),
-                    );
-            }
-        }
+        violations.range(&at.field("page_size"), &self.page_size, None, Some(50));
     }
 }
 impl Endpoint for SearchRequest {
@@ -179,13 +145,11 @@ impl Endpoint for SearchRequest {
             "/open-apis/contact/v3/departments/search",
         )
     };
-    fn query(&self) -> Vec<(&'static str, String)> {
-        let mut query = Vec::new();
-        push_query(&mut query, "user_id_type", &self.user_id_type);
-        push_query(&mut query, "department_id_type", &self.department_id_type);
-        push_query(&mut query, "page_token", &self.page_token);
-        push_query(&mut query, "page_size", &self.page_size);
-        query
+    fn parameters(&self, parameters: &mut Parameters) {
+        parameters.query("user_id_type", &self.user_id_type);
+        parameters.query("department_id_type", &self.department_id_type);
+        parameters.query("page_token", &self.page_token);
+        parameters.query("page_size", &self.page_size);
     }
 }
 #[cfg(feature = "server")]
@@ -211,20 +175,14 @@ impl Incoming for SearchRequest {
         ::lark_runtime::incoming::finish(violations, builder.build())
     }
 }
-impl ::lark_runtime::Paged for SearchRequest {
-    fn with_page_token(&self, page_token: String) -> Self {
-        let mut next = self.clone();
-        next.page_token = Some(page_token);
-        next
-    }
-}
 /// Response data of 搜索部门 — Search departments.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Page)]
 pub struct SearchResponse {
     /// The matching departments on this page.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[page_items]
     pub items: Option<Vec<SearchResponseItemsItem>>,
     /// The token for the next page; only given when `has_more` is true.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -232,18 +190,6 @@ pub struct SearchResponse {
     /// Whether more pages follow.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub has_more: Option<bool>,
-}
-impl ::lark_runtime::Page for SearchResponse {
-    type Item = SearchResponseItemsItem;
-    fn has_more(&self) -> Option<bool> {
-        self.has_more
-    }
-    fn next_page_token(&self) -> Option<&str> {
-        self.page_token.as_deref()
-    }
-    fn into_items(self) -> Vec<Self::Item> {
-        self.items.unwrap_or_default()
-    }
 }
 /// A documented error code of 搜索部门 — Search departments.
 ///
@@ -265,47 +211,6 @@ impl DocumentedError for SearchError {
     ];
 }
 ::lark_runtime::documented_error_traits!(SearchError);
-/// Which kind of user id the answer uses.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum SearchRequestUserIdType {
-    /// `"open_id"`: The user's id within one app (differs from app to app).
-    OpenId,
-    /// `"union_id"`: The user's id across the apps of one developer.
-    UnionId,
-    /// `"user_id"`: The user's id within the tenant, the same in every app; asking for it needs the contact:user.employee_id:readonly scope.
-    UserId,
-    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
-    Unknown(String),
-}
-impl SearchRequestUserIdType {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, &'static str)] = &[
-        (Self::OpenId, "open_id"),
-        (Self::UnionId, "union_id"),
-        (Self::UserId, "user_id"),
-    ];
-}
-::lark_runtime::string_enum_traits!(SearchRequestUserIdType);
-/// Which kind of department id the answer uses.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum SearchRequestDepartmentIdType {
-    /// `"department_id"`: A custom department id set by the tenant; unique among departments not deleted, since a deleted one's id may be reused.
-    DepartmentId,
-    /// `"open_department_id"`: The system-generated department id, prefixed `od-` and unique in the tenant.
-    OpenDepartmentId,
-    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
-    Unknown(String),
-}
-impl SearchRequestDepartmentIdType {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, &'static str)] = &[
-        (Self::DepartmentId, "department_id"),
-        (Self::OpenDepartmentId, "open_department_id"),
-    ];
-}
-::lark_runtime::string_enum_traits!(SearchRequestDepartmentIdType);
 /// Whether this is the main or a deputy leader.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -317,11 +222,9 @@ pub enum SearchResponseItemsItemLeadersItemLeaderType {
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(i64),
 }
-impl SearchResponseItemsItemLeadersItemLeaderType {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, i64)] = &[(Self::Value1, 1), (Self::Value2, 2)];
-}
-::lark_runtime::int_enum_traits!(SearchResponseItemsItemLeadersItemLeaderType);
+::lark_runtime::int_enum_traits!(
+    SearchResponseItemsItemLeadersItemLeaderType { Value1 = 1, Value2 = 2 }
+);
 /// One leader of the department.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SearchResponseItemsItemLeadersItem {

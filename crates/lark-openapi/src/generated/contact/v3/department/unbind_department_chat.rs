@@ -12,33 +12,17 @@ use ::lark_runtime::__private::prelude::*;
 /// Request of 部门群转为普通群 — Turn a department group into a regular group.
 ///
 /// Build it with [`UnbindDepartmentChatRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Accessors)]
 pub struct UnbindDepartmentChatRequest {
     #[serde(skip)]
-    department_id_type: Option<UnbindDepartmentChatRequestDepartmentIdType>,
+    department_id_type: Option<crate::contact::v3::types::DepartmentIdType>,
     department_id: String,
-}
-impl UnbindDepartmentChatRequest {
-    /// A builder with nothing set.
-    pub fn builder() -> UnbindDepartmentChatRequestBuilder {
-        UnbindDepartmentChatRequestBuilder::default()
-    }
-    /// The `department_id_type` it was built with: see [`UnbindDepartmentChatRequestBuilder::department_id_type`].
-    pub fn department_id_type(
-        &self,
-    ) -> Option<&UnbindDepartmentChatRequestDepartmentIdType> {
-        self.department_id_type.as_ref()
-    }
-    /// The `department_id` it was built with: see [`UnbindDepartmentChatRequestBuilder::department_id`].
-    pub fn department_id(&self) -> &String {
-        &self.department_id
-    }
 }
 /// Builder of [`UnbindDepartmentChatRequest`]: set the fields, then [`build`](UnbindDepartmentChatRequestBuilder::build) it.
 #[derive(Debug, Clone, Default)]
 #[must_use]
 pub struct UnbindDepartmentChatRequestBuilder {
-    department_id_type: Option<UnbindDepartmentChatRequestDepartmentIdType>,
+    department_id_type: Option<crate::contact::v3::types::DepartmentIdType>,
     department_id: Option<String>,
 }
 impl UnbindDepartmentChatRequestBuilder {
@@ -49,7 +33,7 @@ impl UnbindDepartmentChatRequestBuilder {
     /// Default when left out: `"open_department_id"`
     pub fn department_id_type(
         mut self,
-        department_id_type: UnbindDepartmentChatRequestDepartmentIdType,
+        department_id_type: crate::contact::v3::types::DepartmentIdType,
     ) -> Self {
         self.department_id_type = Some(department_id_type);
         self
@@ -102,10 +86,8 @@ impl Endpoint for UnbindDepartmentChatRequest {
             "/open-apis/contact/v3/departments/unbind_department_chat",
         )
     };
-    fn query(&self) -> Vec<(&'static str, String)> {
-        let mut query = Vec::new();
-        push_query(&mut query, "department_id_type", &self.department_id_type);
-        query
+    fn parameters(&self, parameters: &mut Parameters) {
+        parameters.query("department_id_type", &self.department_id_type);
     }
 }
 #[cfg(feature = "server")]
@@ -159,22 +141,3 @@ impl DocumentedError for UnbindDepartmentChatError {
     ];
 }
 ::lark_runtime::documented_error_traits!(UnbindDepartmentChatError);
-/// Which kind of department id `department_id` is.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum UnbindDepartmentChatRequestDepartmentIdType {
-    /// `"department_id"`: A custom department id set by the tenant; unique among departments not deleted, since a deleted one's id may be reused.
-    DepartmentId,
-    /// `"open_department_id"`: The system-generated department id, prefixed `od-` and unique in the tenant.
-    OpenDepartmentId,
-    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
-    Unknown(String),
-}
-impl UnbindDepartmentChatRequestDepartmentIdType {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, &'static str)] = &[
-        (Self::DepartmentId, "department_id"),
-        (Self::OpenDepartmentId, "open_department_id"),
-    ];
-}
-::lark_runtime::string_enum_traits!(UnbindDepartmentChatRequestDepartmentIdType);

@@ -13,14 +13,14 @@ use ::lark_runtime::__private::prelude::*;
 /// Request of 更新部门所有信息 — Update all of a department.
 ///
 /// Build it with [`UpdateRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Accessors)]
 pub struct UpdateRequest {
     #[serde(skip)]
     department_id: String,
     #[serde(skip)]
-    user_id_type: Option<UpdateRequestUserIdType>,
+    user_id_type: Option<crate::contact::v3::types::UserIdType>,
     #[serde(skip)]
-    department_id_type: Option<UpdateRequestDepartmentIdType>,
+    department_id_type: Option<crate::contact::v3::types::DepartmentIdType>,
     name: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     i18n_name: Option<crate::contact::v3::types::DepartmentI18nName>,
@@ -36,63 +36,13 @@ pub struct UpdateRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     group_chat_employee_types: Option<Vec<i32>>,
 }
-impl UpdateRequest {
-    /// A builder with nothing set.
-    pub fn builder() -> UpdateRequestBuilder {
-        UpdateRequestBuilder::default()
-    }
-    /// The `department_id` it was built with: see [`UpdateRequestBuilder::department_id`].
-    pub fn department_id(&self) -> &String {
-        &self.department_id
-    }
-    /// The `user_id_type` it was built with: see [`UpdateRequestBuilder::user_id_type`].
-    pub fn user_id_type(&self) -> Option<&UpdateRequestUserIdType> {
-        self.user_id_type.as_ref()
-    }
-    /// The `department_id_type` it was built with: see [`UpdateRequestBuilder::department_id_type`].
-    pub fn department_id_type(&self) -> Option<&UpdateRequestDepartmentIdType> {
-        self.department_id_type.as_ref()
-    }
-    /// The `name` it was built with: see [`UpdateRequestBuilder::name`].
-    pub fn name(&self) -> &String {
-        &self.name
-    }
-    /// The `i18n_name` it was built with: see [`UpdateRequestBuilder::i18n_name`].
-    pub fn i18n_name(&self) -> Option<&crate::contact::v3::types::DepartmentI18nName> {
-        self.i18n_name.as_ref()
-    }
-    /// The `parent_department_id` it was built with: see [`UpdateRequestBuilder::parent_department_id`].
-    pub fn parent_department_id(&self) -> &String {
-        &self.parent_department_id
-    }
-    /// The `leader_user_id` it was built with: see [`UpdateRequestBuilder::leader_user_id`].
-    pub fn leader_user_id(&self) -> Option<&String> {
-        self.leader_user_id.as_ref()
-    }
-    /// The `order` it was built with: see [`UpdateRequestBuilder::order`].
-    pub fn order(&self) -> Option<&String> {
-        self.order.as_ref()
-    }
-    /// The `create_group_chat` it was built with: see [`UpdateRequestBuilder::create_group_chat`].
-    pub fn create_group_chat(&self) -> Option<&bool> {
-        self.create_group_chat.as_ref()
-    }
-    /// The `leaders` it was built with: see [`UpdateRequestBuilder::leaders`].
-    pub fn leaders(&self) -> Option<&Vec<UpdateRequestLeadersItem>> {
-        self.leaders.as_ref()
-    }
-    /// The `group_chat_employee_types` it was built with: see [`UpdateRequestBuilder::group_chat_employee_types`].
-    pub fn group_chat_employee_types(&self) -> Option<&Vec<i32>> {
-        self.group_chat_employee_types.as_ref()
-    }
-}
 /// Builder of [`UpdateRequest`]: set the fields, then [`build`](UpdateRequestBuilder::build) it.
 #[derive(Debug, Clone, Default)]
 #[must_use]
 pub struct UpdateRequestBuilder {
     department_id: Option<String>,
-    user_id_type: Option<UpdateRequestUserIdType>,
-    department_id_type: Option<UpdateRequestDepartmentIdType>,
+    user_id_type: Option<crate::contact::v3::types::UserIdType>,
+    department_id_type: Option<crate::contact::v3::types::DepartmentIdType>,
     name: Option<String>,
     i18n_name: Option<crate::contact::v3::types::DepartmentI18nName>,
     parent_department_id: Option<String>,
@@ -115,7 +65,10 @@ impl UpdateRequestBuilder {
     /// Example: `"open_id"`
     ///
     /// Default when left out: `"open_id"`
-    pub fn user_id_type(mut self, user_id_type: UpdateRequestUserIdType) -> Self {
+    pub fn user_id_type(
+        mut self,
+        user_id_type: crate::contact::v3::types::UserIdType,
+    ) -> Self {
         self.user_id_type = Some(user_id_type);
         self
     }
@@ -126,7 +79,7 @@ impl UpdateRequestBuilder {
     /// Default when left out: `"open_department_id"`
     pub fn department_id_type(
         mut self,
-        department_id_type: UpdateRequestDepartmentIdType,
+        department_id_type: crate::contact::v3::types::DepartmentIdType,
     ) -> Self {
         self.department_id_type = Some(department_id_type);
         self
@@ -243,11 +196,7 @@ impl Validate for UpdateRequest {
         }
         violations.check(&at.field("user_id_type"), &self.user_id_type);
         violations.check(&at.field("department_id_type"), &self.department_id_type);
-        {
-            let at = at.field("name");
-            let value = &self.name;
-            violations.length(&at, value, Some(1), None);
-        }
+        violations.length(&at.field("name"), &self.name, Some(1), None);
         violations.check(&at.field("i18n_name"), &self.i18n_name);
         violations.check(&at.field("leaders"), &self.leaders);
     }
@@ -279,17 +228,10 @@ impl Endpoint for UpdateRequest {
             "/open-apis/contact/v3/departments/:department_id",
         )
     };
-    fn path(&self) -> String {
-        fill_path(
-            Self::METADATA.path_template,
-            &[("department_id", ToString::to_string(&self.department_id))],
-        )
-    }
-    fn query(&self) -> Vec<(&'static str, String)> {
-        let mut query = Vec::new();
-        push_query(&mut query, "user_id_type", &self.user_id_type);
-        push_query(&mut query, "department_id_type", &self.department_id_type);
-        query
+    fn parameters(&self, parameters: &mut Parameters) {
+        parameters.path("department_id", &self.department_id);
+        parameters.query("user_id_type", &self.user_id_type);
+        parameters.query("department_id_type", &self.department_id_type);
     }
 }
 #[cfg(feature = "server")]
@@ -439,47 +381,6 @@ impl DocumentedError for UpdateError {
     ];
 }
 ::lark_runtime::documented_error_traits!(UpdateError);
-/// Which kind of user id the request and the answer use.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum UpdateRequestUserIdType {
-    /// `"open_id"`: The user's id within one app (differs from app to app).
-    OpenId,
-    /// `"union_id"`: The user's id across the apps of one developer.
-    UnionId,
-    /// `"user_id"`: The user's id within the tenant, the same in every app; asking for it needs the contact:user.employee_id:readonly scope.
-    UserId,
-    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
-    Unknown(String),
-}
-impl UpdateRequestUserIdType {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, &'static str)] = &[
-        (Self::OpenId, "open_id"),
-        (Self::UnionId, "union_id"),
-        (Self::UserId, "user_id"),
-    ];
-}
-::lark_runtime::string_enum_traits!(UpdateRequestUserIdType);
-/// Which kind of department id the request and the answer use.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum UpdateRequestDepartmentIdType {
-    /// `"department_id"`: A custom department id set by the tenant; unique among departments not deleted, since a deleted one's id may be reused.
-    DepartmentId,
-    /// `"open_department_id"`: The system-generated department id, prefixed `od-` and unique in the tenant.
-    OpenDepartmentId,
-    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
-    Unknown(String),
-}
-impl UpdateRequestDepartmentIdType {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, &'static str)] = &[
-        (Self::DepartmentId, "department_id"),
-        (Self::OpenDepartmentId, "open_department_id"),
-    ];
-}
-::lark_runtime::string_enum_traits!(UpdateRequestDepartmentIdType);
 /// Whether this is the main or a deputy leader.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -491,11 +392,9 @@ pub enum UpdateRequestLeadersItemLeaderType {
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(i64),
 }
-impl UpdateRequestLeadersItemLeaderType {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, i64)] = &[(Self::Value1, 1), (Self::Value2, 2)];
-}
-::lark_runtime::int_enum_traits!(UpdateRequestLeadersItemLeaderType);
+::lark_runtime::int_enum_traits!(
+    UpdateRequestLeadersItemLeaderType { Value1 = 1, Value2 = 2 }
+);
 /// One leader of the department.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct UpdateRequestLeadersItem {
@@ -526,11 +425,9 @@ pub enum UpdateResponseDepartmentLeadersItemLeaderType {
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(i64),
 }
-impl UpdateResponseDepartmentLeadersItemLeaderType {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, i64)] = &[(Self::Value1, 1), (Self::Value2, 2)];
-}
-::lark_runtime::int_enum_traits!(UpdateResponseDepartmentLeadersItemLeaderType);
+::lark_runtime::int_enum_traits!(
+    UpdateResponseDepartmentLeadersItemLeaderType { Value1 = 1, Value2 = 2 }
+);
 /// One leader of the department.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct UpdateResponseDepartmentLeadersItem {

@@ -12,40 +12,20 @@ use ::lark_runtime::__private::prelude::*;
 /// Request of 更新部门 ID — Change a department's custom id.
 ///
 /// Build it with [`UpdateDepartmentIdRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Accessors)]
 pub struct UpdateDepartmentIdRequest {
     #[serde(skip)]
     department_id: String,
     #[serde(skip)]
-    department_id_type: Option<UpdateDepartmentIdRequestDepartmentIdType>,
+    department_id_type: Option<crate::contact::v3::types::DepartmentIdType>,
     new_department_id: String,
-}
-impl UpdateDepartmentIdRequest {
-    /// A builder with nothing set.
-    pub fn builder() -> UpdateDepartmentIdRequestBuilder {
-        UpdateDepartmentIdRequestBuilder::default()
-    }
-    /// The `department_id` it was built with: see [`UpdateDepartmentIdRequestBuilder::department_id`].
-    pub fn department_id(&self) -> &String {
-        &self.department_id
-    }
-    /// The `department_id_type` it was built with: see [`UpdateDepartmentIdRequestBuilder::department_id_type`].
-    pub fn department_id_type(
-        &self,
-    ) -> Option<&UpdateDepartmentIdRequestDepartmentIdType> {
-        self.department_id_type.as_ref()
-    }
-    /// The `new_department_id` it was built with: see [`UpdateDepartmentIdRequestBuilder::new_department_id`].
-    pub fn new_department_id(&self) -> &String {
-        &self.new_department_id
-    }
 }
 /// Builder of [`UpdateDepartmentIdRequest`]: set the fields, then [`build`](UpdateDepartmentIdRequestBuilder::build) it.
 #[derive(Debug, Clone, Default)]
 #[must_use]
 pub struct UpdateDepartmentIdRequestBuilder {
     department_id: Option<String>,
-    department_id_type: Option<UpdateDepartmentIdRequestDepartmentIdType>,
+    department_id_type: Option<crate::contact::v3::types::DepartmentIdType>,
     new_department_id: Option<String>,
 }
 impl UpdateDepartmentIdRequestBuilder {
@@ -63,7 +43,7 @@ impl UpdateDepartmentIdRequestBuilder {
     /// Default when left out: `"open_department_id"`
     pub fn department_id_type(
         mut self,
-        department_id_type: UpdateDepartmentIdRequestDepartmentIdType,
+        department_id_type: crate::contact::v3::types::DepartmentIdType,
     ) -> Self {
         self.department_id_type = Some(department_id_type);
         self
@@ -108,11 +88,13 @@ impl Validate for UpdateDepartmentIdRequest {
             violations.pattern(&at, value, &PATTERN);
         }
         violations.check(&at.field("department_id_type"), &self.department_id_type);
-        {
-            let at = at.field("new_department_id");
-            let value = &self.new_department_id;
-            violations.length(&at, value, None, Some(128));
-        }
+        violations
+            .length(
+                &at.field("new_department_id"),
+                &self.new_department_id,
+                None,
+                Some(128),
+            );
     }
 }
 impl Endpoint for UpdateDepartmentIdRequest {
@@ -135,16 +117,9 @@ impl Endpoint for UpdateDepartmentIdRequest {
             "/open-apis/contact/v3/departments/:department_id/update_department_id",
         )
     };
-    fn path(&self) -> String {
-        fill_path(
-            Self::METADATA.path_template,
-            &[("department_id", ToString::to_string(&self.department_id))],
-        )
-    }
-    fn query(&self) -> Vec<(&'static str, String)> {
-        let mut query = Vec::new();
-        push_query(&mut query, "department_id_type", &self.department_id_type);
-        query
+    fn parameters(&self, parameters: &mut Parameters) {
+        parameters.path("department_id", &self.department_id);
+        parameters.query("department_id_type", &self.department_id_type);
     }
 }
 #[cfg(feature = "server")]
@@ -202,22 +177,3 @@ impl DocumentedError for UpdateDepartmentIdError {
     ];
 }
 ::lark_runtime::documented_error_traits!(UpdateDepartmentIdError);
-/// Which kind of department id the path holds.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum UpdateDepartmentIdRequestDepartmentIdType {
-    /// `"department_id"`: A custom department id set by the tenant; unique among departments not deleted, since a deleted one's id may be reused.
-    DepartmentId,
-    /// `"open_department_id"`: The system-generated department id, prefixed `od-` and unique in the tenant.
-    OpenDepartmentId,
-    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
-    Unknown(String),
-}
-impl UpdateDepartmentIdRequestDepartmentIdType {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, &'static str)] = &[
-        (Self::DepartmentId, "department_id"),
-        (Self::OpenDepartmentId, "open_department_id"),
-    ];
-}
-::lark_runtime::string_enum_traits!(UpdateDepartmentIdRequestDepartmentIdType);

@@ -14,35 +14,13 @@ use ::lark_runtime::__private::prelude::*;
 /// Request of 新增人员类型 — Add a custom employee type option.
 ///
 /// Build it with [`CreateRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Accessors)]
 pub struct CreateRequest {
     content: String,
     enum_type: CreateRequestEnumType,
     enum_status: CreateRequestEnumStatus,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     i18n_content: Option<Vec<CreateRequestI18nContentItem>>,
-}
-impl CreateRequest {
-    /// A builder with nothing set.
-    pub fn builder() -> CreateRequestBuilder {
-        CreateRequestBuilder::default()
-    }
-    /// The `content` it was built with: see [`CreateRequestBuilder::content`].
-    pub fn content(&self) -> &String {
-        &self.content
-    }
-    /// The `enum_type` it was built with: see [`CreateRequestBuilder::enum_type`].
-    pub fn enum_type(&self) -> &CreateRequestEnumType {
-        &self.enum_type
-    }
-    /// The `enum_status` it was built with: see [`CreateRequestBuilder::enum_status`].
-    pub fn enum_status(&self) -> &CreateRequestEnumStatus {
-        &self.enum_status
-    }
-    /// The `i18n_content` it was built with: see [`CreateRequestBuilder::i18n_content`].
-    pub fn i18n_content(&self) -> Option<&Vec<CreateRequestI18nContentItem>> {
-        self.i18n_content.as_ref()
-    }
 }
 /// Builder of [`CreateRequest`]: set the fields, then [`build`](CreateRequestBuilder::build) it.
 #[derive(Debug, Clone, Default)]
@@ -110,11 +88,7 @@ impl CreateRequestBuilder {
 }
 impl Validate for CreateRequest {
     fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        {
-            let at = at.field("content");
-            let value = &self.content;
-            violations.length(&at, value, Some(1), Some(100));
-        }
+        violations.length(&at.field("content"), &self.content, Some(1), Some(100));
         violations.check(&at.field("enum_type"), &self.enum_type);
         violations.check(&at.field("enum_status"), &self.enum_status);
         violations.check(&at.field("i18n_content"), &self.i18n_content);
@@ -213,11 +187,7 @@ pub enum CreateRequestEnumType {
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(i64),
 }
-impl CreateRequestEnumType {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, i64)] = &[(Self::Value1, 1), (Self::Value2, 2)];
-}
-::lark_runtime::int_enum_traits!(CreateRequestEnumType);
+::lark_runtime::int_enum_traits!(CreateRequestEnumType { Value1 = 1, Value2 = 2 });
 /// Whether the option is active; only active options can be set on users.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -229,11 +199,7 @@ pub enum CreateRequestEnumStatus {
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(i64),
 }
-impl CreateRequestEnumStatus {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, i64)] = &[(Self::Value1, 1), (Self::Value2, 2)];
-}
-::lark_runtime::int_enum_traits!(CreateRequestEnumStatus);
+::lark_runtime::int_enum_traits!(CreateRequestEnumStatus { Value1 = 1, Value2 = 2 });
 /// The option's text in one language.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CreateRequestI18nContentItem {
@@ -260,11 +226,9 @@ pub enum CreateResponseEmployeeTypeEnumEnumType {
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(i64),
 }
-impl CreateResponseEmployeeTypeEnumEnumType {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, i64)] = &[(Self::Value1, 1), (Self::Value2, 2)];
-}
-::lark_runtime::int_enum_traits!(CreateResponseEmployeeTypeEnumEnumType);
+::lark_runtime::int_enum_traits!(
+    CreateResponseEmployeeTypeEnumEnumType { Value1 = 1, Value2 = 2 }
+);
 /// Whether the option is active.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -276,11 +240,9 @@ pub enum CreateResponseEmployeeTypeEnumEnumStatus {
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(i64),
 }
-impl CreateResponseEmployeeTypeEnumEnumStatus {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, i64)] = &[(Self::Value1, 1), (Self::Value2, 2)];
-}
-::lark_runtime::int_enum_traits!(CreateResponseEmployeeTypeEnumEnumStatus);
+::lark_runtime::int_enum_traits!(
+    CreateResponseEmployeeTypeEnumEnumStatus { Value1 = 1, Value2 = 2 }
+);
 /// The option's text in one language.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CreateResponseEmployeeTypeEnumI18nContentItem {

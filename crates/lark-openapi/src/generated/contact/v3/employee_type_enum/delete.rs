@@ -13,20 +13,10 @@ use ::lark_runtime::__private::prelude::*;
 /// Request of 删除人员类型 — Delete a custom employee type option.
 ///
 /// Build it with [`DeleteRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Accessors)]
 pub struct DeleteRequest {
     #[serde(skip)]
     enum_id: String,
-}
-impl DeleteRequest {
-    /// A builder with nothing set.
-    pub fn builder() -> DeleteRequestBuilder {
-        DeleteRequestBuilder::default()
-    }
-    /// The `enum_id` it was built with: see [`DeleteRequestBuilder::enum_id`].
-    pub fn enum_id(&self) -> &String {
-        &self.enum_id
-    }
 }
 /// Builder of [`DeleteRequest`]: set the fields, then [`build`](DeleteRequestBuilder::build) it.
 #[derive(Debug, Clone, Default)]
@@ -74,11 +64,8 @@ impl Endpoint for DeleteRequest {
             "/open-apis/contact/v3/employee_type_enums/:enum_id",
         )
     };
-    fn path(&self) -> String {
-        fill_path(
-            Self::METADATA.path_template,
-            &[("enum_id", ToString::to_string(&self.enum_id))],
-        )
+    fn parameters(&self, parameters: &mut Parameters) {
+        parameters.path("enum_id", &self.enum_id);
     }
 }
 #[cfg(feature = "server")]

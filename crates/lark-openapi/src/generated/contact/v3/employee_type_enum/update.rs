@@ -14,7 +14,7 @@ use ::lark_runtime::__private::prelude::*;
 /// Request of 更新人员类型 — Update a custom employee type option.
 ///
 /// Build it with [`UpdateRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Accessors)]
 pub struct UpdateRequest {
     #[serde(skip)]
     enum_id: String,
@@ -23,32 +23,6 @@ pub struct UpdateRequest {
     enum_status: UpdateRequestEnumStatus,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     i18n_content: Option<Vec<UpdateRequestI18nContentItem>>,
-}
-impl UpdateRequest {
-    /// A builder with nothing set.
-    pub fn builder() -> UpdateRequestBuilder {
-        UpdateRequestBuilder::default()
-    }
-    /// The `enum_id` it was built with: see [`UpdateRequestBuilder::enum_id`].
-    pub fn enum_id(&self) -> &String {
-        &self.enum_id
-    }
-    /// The `content` it was built with: see [`UpdateRequestBuilder::content`].
-    pub fn content(&self) -> &String {
-        &self.content
-    }
-    /// The `enum_type` it was built with: see [`UpdateRequestBuilder::enum_type`].
-    pub fn enum_type(&self) -> &UpdateRequestEnumType {
-        &self.enum_type
-    }
-    /// The `enum_status` it was built with: see [`UpdateRequestBuilder::enum_status`].
-    pub fn enum_status(&self) -> &UpdateRequestEnumStatus {
-        &self.enum_status
-    }
-    /// The `i18n_content` it was built with: see [`UpdateRequestBuilder::i18n_content`].
-    pub fn i18n_content(&self) -> Option<&Vec<UpdateRequestI18nContentItem>> {
-        self.i18n_content.as_ref()
-    }
 }
 /// Builder of [`UpdateRequest`]: set the fields, then [`build`](UpdateRequestBuilder::build) it.
 #[derive(Debug, Clone, Default)]
@@ -127,11 +101,7 @@ impl UpdateRequestBuilder {
 }
 impl Validate for UpdateRequest {
     fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        {
-            let at = at.field("content");
-            let value = &self.content;
-            violations.length(&at, value, Some(1), Some(100));
-        }
+        violations.length(&at.field("content"), &self.content, Some(1), Some(100));
         violations.check(&at.field("enum_type"), &self.enum_type);
         violations.check(&at.field("enum_status"), &self.enum_status);
         violations.check(&at.field("i18n_content"), &self.i18n_content);
@@ -161,11 +131,8 @@ impl Endpoint for UpdateRequest {
             "/open-apis/contact/v3/employee_type_enums/:enum_id",
         )
     };
-    fn path(&self) -> String {
-        fill_path(
-            Self::METADATA.path_template,
-            &[("enum_id", ToString::to_string(&self.enum_id))],
-        )
+    fn parameters(&self, parameters: &mut Parameters) {
+        parameters.path("enum_id", &self.enum_id);
     }
 }
 #[cfg(feature = "server")]
@@ -220,11 +187,7 @@ pub enum UpdateRequestEnumType {
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(i64),
 }
-impl UpdateRequestEnumType {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, i64)] = &[(Self::Value1, 1), (Self::Value2, 2)];
-}
-::lark_runtime::int_enum_traits!(UpdateRequestEnumType);
+::lark_runtime::int_enum_traits!(UpdateRequestEnumType { Value1 = 1, Value2 = 2 });
 /// Whether the option is active; only active options can be set on users.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -236,11 +199,7 @@ pub enum UpdateRequestEnumStatus {
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(i64),
 }
-impl UpdateRequestEnumStatus {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, i64)] = &[(Self::Value1, 1), (Self::Value2, 2)];
-}
-::lark_runtime::int_enum_traits!(UpdateRequestEnumStatus);
+::lark_runtime::int_enum_traits!(UpdateRequestEnumStatus { Value1 = 1, Value2 = 2 });
 /// The option's text in one language.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct UpdateRequestI18nContentItem {
@@ -267,11 +226,9 @@ pub enum UpdateResponseEmployeeTypeEnumEnumType {
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(i64),
 }
-impl UpdateResponseEmployeeTypeEnumEnumType {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, i64)] = &[(Self::Value1, 1), (Self::Value2, 2)];
-}
-::lark_runtime::int_enum_traits!(UpdateResponseEmployeeTypeEnumEnumType);
+::lark_runtime::int_enum_traits!(
+    UpdateResponseEmployeeTypeEnumEnumType { Value1 = 1, Value2 = 2 }
+);
 /// Whether the option is active.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -283,11 +240,9 @@ pub enum UpdateResponseEmployeeTypeEnumEnumStatus {
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(i64),
 }
-impl UpdateResponseEmployeeTypeEnumEnumStatus {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, i64)] = &[(Self::Value1, 1), (Self::Value2, 2)];
-}
-::lark_runtime::int_enum_traits!(UpdateResponseEmployeeTypeEnumEnumStatus);
+::lark_runtime::int_enum_traits!(
+    UpdateResponseEmployeeTypeEnumEnumStatus { Value1 = 1, Value2 = 2 }
+);
 /// The option's text in one language.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct UpdateResponseEmployeeTypeEnumI18nContentItem {

@@ -41,11 +41,9 @@ pub enum EmployeeTypeEnumActivedV3OldEnumEnumType {
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(i64),
 }
-impl EmployeeTypeEnumActivedV3OldEnumEnumType {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, i64)] = &[(Self::Value1, 1), (Self::Value2, 2)];
-}
-::lark_runtime::int_enum_traits!(EmployeeTypeEnumActivedV3OldEnumEnumType);
+::lark_runtime::int_enum_traits!(
+    EmployeeTypeEnumActivedV3OldEnumEnumType { Value1 = 1, Value2 = 2 }
+);
 /// Whether the option is active.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -57,11 +55,9 @@ pub enum EmployeeTypeEnumActivedV3OldEnumEnumStatus {
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(i64),
 }
-impl EmployeeTypeEnumActivedV3OldEnumEnumStatus {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, i64)] = &[(Self::Value1, 1), (Self::Value2, 2)];
-}
-::lark_runtime::int_enum_traits!(EmployeeTypeEnumActivedV3OldEnumEnumStatus);
+::lark_runtime::int_enum_traits!(
+    EmployeeTypeEnumActivedV3OldEnumEnumStatus { Value1 = 1, Value2 = 2 }
+);
 /// The option's text in one language.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct EmployeeTypeEnumActivedV3OldEnumI18nContentItem {
@@ -97,12 +93,7 @@ pub struct EmployeeTypeEnumActivedV3OldEnum {
 }
 impl Validate for EmployeeTypeEnumActivedV3OldEnum {
     fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        {
-            let at = at.field("content");
-            if let Some(value) = &self.content {
-                violations.length(&at, value, Some(1), Some(100));
-            }
-        }
+        violations.length(&at.field("content"), &self.content, Some(1), Some(100));
         violations.check(&at.field("enum_type"), &self.enum_type);
         violations.check(&at.field("enum_status"), &self.enum_status);
         violations.check(&at.field("i18n_content"), &self.i18n_content);
@@ -119,11 +110,9 @@ pub enum EmployeeTypeEnumActivedV3NewEnumEnumType {
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(i64),
 }
-impl EmployeeTypeEnumActivedV3NewEnumEnumType {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, i64)] = &[(Self::Value1, 1), (Self::Value2, 2)];
-}
-::lark_runtime::int_enum_traits!(EmployeeTypeEnumActivedV3NewEnumEnumType);
+::lark_runtime::int_enum_traits!(
+    EmployeeTypeEnumActivedV3NewEnumEnumType { Value1 = 1, Value2 = 2 }
+);
 /// Whether the option is active.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -135,11 +124,9 @@ pub enum EmployeeTypeEnumActivedV3NewEnumEnumStatus {
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(i64),
 }
-impl EmployeeTypeEnumActivedV3NewEnumEnumStatus {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, i64)] = &[(Self::Value1, 1), (Self::Value2, 2)];
-}
-::lark_runtime::int_enum_traits!(EmployeeTypeEnumActivedV3NewEnumEnumStatus);
+::lark_runtime::int_enum_traits!(
+    EmployeeTypeEnumActivedV3NewEnumEnumStatus { Value1 = 1, Value2 = 2 }
+);
 /// The option's text in one language.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct EmployeeTypeEnumActivedV3NewEnumI18nContentItem {
@@ -175,12 +162,7 @@ pub struct EmployeeTypeEnumActivedV3NewEnum {
 }
 impl Validate for EmployeeTypeEnumActivedV3NewEnum {
     fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        {
-            let at = at.field("content");
-            if let Some(value) = &self.content {
-                violations.length(&at, value, Some(1), Some(100));
-            }
-        }
+        violations.length(&at.field("content"), &self.content, Some(1), Some(100));
         violations.check(&at.field("enum_type"), &self.enum_type);
         violations.check(&at.field("enum_status"), &self.enum_status);
         violations.check(&at.field("i18n_content"), &self.i18n_content);

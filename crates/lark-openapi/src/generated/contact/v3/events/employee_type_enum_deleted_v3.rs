@@ -38,11 +38,9 @@ pub enum EmployeeTypeEnumDeletedV3OldEnumEnumType {
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(i64),
 }
-impl EmployeeTypeEnumDeletedV3OldEnumEnumType {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, i64)] = &[(Self::Value1, 1), (Self::Value2, 2)];
-}
-::lark_runtime::int_enum_traits!(EmployeeTypeEnumDeletedV3OldEnumEnumType);
+::lark_runtime::int_enum_traits!(
+    EmployeeTypeEnumDeletedV3OldEnumEnumType { Value1 = 1, Value2 = 2 }
+);
 /// Whether the option is active.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -54,11 +52,9 @@ pub enum EmployeeTypeEnumDeletedV3OldEnumEnumStatus {
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(i64),
 }
-impl EmployeeTypeEnumDeletedV3OldEnumEnumStatus {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, i64)] = &[(Self::Value1, 1), (Self::Value2, 2)];
-}
-::lark_runtime::int_enum_traits!(EmployeeTypeEnumDeletedV3OldEnumEnumStatus);
+::lark_runtime::int_enum_traits!(
+    EmployeeTypeEnumDeletedV3OldEnumEnumStatus { Value1 = 1, Value2 = 2 }
+);
 /// The option's text in one language.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct EmployeeTypeEnumDeletedV3OldEnumI18nContentItem {
@@ -94,12 +90,7 @@ pub struct EmployeeTypeEnumDeletedV3OldEnum {
 }
 impl Validate for EmployeeTypeEnumDeletedV3OldEnum {
     fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        {
-            let at = at.field("content");
-            if let Some(value) = &self.content {
-                violations.length(&at, value, Some(1), Some(100));
-            }
-        }
+        violations.length(&at.field("content"), &self.content, Some(1), Some(100));
         violations.check(&at.field("enum_type"), &self.enum_type);
         violations.check(&at.field("enum_status"), &self.enum_status);
         violations.check(&at.field("i18n_content"), &self.i18n_content);

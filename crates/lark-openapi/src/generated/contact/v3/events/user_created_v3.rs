@@ -41,16 +41,9 @@ pub enum UserCreatedV3ObjectGender {
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(i64),
 }
-impl UserCreatedV3ObjectGender {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, i64)] = &[
-        (Self::Value0, 0),
-        (Self::Value1, 1),
-        (Self::Value2, 2),
-        (Self::Value3, 3),
-    ];
-}
-::lark_runtime::int_enum_traits!(UserCreatedV3ObjectGender);
+::lark_runtime::int_enum_traits!(
+    UserCreatedV3ObjectGender { Value0 = 0, Value1 = 1, Value2 = 2, Value3 = 3 }
+);
 /// The user's employee type; values other than 1 to 5 are custom types, which the employee type list API resolves by `enum_value`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -68,17 +61,10 @@ pub enum UserCreatedV3ObjectEmployeeType {
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(i64),
 }
-impl UserCreatedV3ObjectEmployeeType {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, i64)] = &[
-        (Self::Value1, 1),
-        (Self::Value2, 2),
-        (Self::Value3, 3),
-        (Self::Value4, 4),
-        (Self::Value5, 5),
-    ];
-}
-::lark_runtime::int_enum_traits!(UserCreatedV3ObjectEmployeeType);
+::lark_runtime::int_enum_traits!(
+    UserCreatedV3ObjectEmployeeType { Value1 = 1, Value2 = 2, Value3 = 3, Value4 = 4,
+    Value5 = 5 }
+);
 /// For `GENERIC_USER`, the referenced person.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct UserCreatedV3ObjectCustomAttrsItemValueGenericUser {
@@ -225,27 +211,12 @@ pub struct UserCreatedV3Object {
 }
 impl Validate for UserCreatedV3Object {
     fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        {
-            let at = at.field("name");
-            if let Some(value) = &self.name {
-                violations.length(&at, value, Some(1), None);
-            }
-        }
+        violations.length(&at.field("name"), &self.name, Some(1), None);
         violations.check(&at.field("gender"), &self.gender);
         violations.check(&at.field("avatar"), &self.avatar);
         violations.check(&at.field("status"), &self.status);
-        {
-            let at = at.field("join_time");
-            if let Some(value) = &self.join_time {
-                violations
-                    .range(
-                        &at,
-                        *value,
-                        Some(::lark_runtime::validate::Number::Int(1)),
-                        Some(::lark_runtime::validate::Number::Int(2147483647)),
-                    );
-            }
-        }
+        violations
+            .range(&at.field("join_time"), &self.join_time, Some(1), Some(2147483647));
         violations.check(&at.field("employee_type"), &self.employee_type);
         violations.check(&at.field("orders"), &self.orders);
         violations.check(&at.field("custom_attrs"), &self.custom_attrs);

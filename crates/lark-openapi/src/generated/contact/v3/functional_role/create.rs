@@ -13,19 +13,9 @@ use ::lark_runtime::__private::prelude::*;
 /// Request of 创建角色 — Create a functional role.
 ///
 /// Build it with [`CreateRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Accessors)]
 pub struct CreateRequest {
     role_name: String,
-}
-impl CreateRequest {
-    /// A builder with nothing set.
-    pub fn builder() -> CreateRequestBuilder {
-        CreateRequestBuilder::default()
-    }
-    /// The `role_name` it was built with: see [`CreateRequestBuilder::role_name`].
-    pub fn role_name(&self) -> &String {
-        &self.role_name
-    }
 }
 /// Builder of [`CreateRequest`]: set the fields, then [`build`](CreateRequestBuilder::build) it.
 #[derive(Debug, Clone, Default)]
@@ -56,11 +46,7 @@ impl CreateRequestBuilder {
 }
 impl Validate for CreateRequest {
     fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        {
-            let at = at.field("role_name");
-            let value = &self.role_name;
-            violations.length(&at, value, Some(1), Some(50));
-        }
+        violations.length(&at.field("role_name"), &self.role_name, Some(1), Some(50));
     }
 }
 impl Endpoint for CreateRequest {

@@ -13,25 +13,11 @@ use ::lark_runtime::__private::prelude::*;
 /// Request of 修改角色名称 — Rename a functional role.
 ///
 /// Build it with [`UpdateRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Accessors)]
 pub struct UpdateRequest {
     #[serde(skip)]
     role_id: String,
     role_name: String,
-}
-impl UpdateRequest {
-    /// A builder with nothing set.
-    pub fn builder() -> UpdateRequestBuilder {
-        UpdateRequestBuilder::default()
-    }
-    /// The `role_id` it was built with: see [`UpdateRequestBuilder::role_id`].
-    pub fn role_id(&self) -> &String {
-        &self.role_id
-    }
-    /// The `role_name` it was built with: see [`UpdateRequestBuilder::role_name`].
-    pub fn role_name(&self) -> &String {
-        &self.role_name
-    }
 }
 /// Builder of [`UpdateRequest`]: set the fields, then [`build`](UpdateRequestBuilder::build) it.
 #[derive(Debug, Clone, Default)]
@@ -74,11 +60,7 @@ impl UpdateRequestBuilder {
 }
 impl Validate for UpdateRequest {
     fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        {
-            let at = at.field("role_name");
-            let value = &self.role_name;
-            violations.length(&at, value, Some(1), Some(50));
-        }
+        violations.length(&at.field("role_name"), &self.role_name, Some(1), Some(50));
     }
 }
 impl Endpoint for UpdateRequest {
@@ -100,11 +82,8 @@ impl Endpoint for UpdateRequest {
             "/open-apis/contact/v3/functional_roles/:role_id",
         )
     };
-    fn path(&self) -> String {
-        fill_path(
-            Self::METADATA.path_template,
-            &[("role_id", ToString::to_string(&self.role_id))],
-        )
+    fn parameters(&self, parameters: &mut Parameters) {
+        parameters.path("role_id", &self.role_id);
     }
 }
 #[cfg(feature = "server")]

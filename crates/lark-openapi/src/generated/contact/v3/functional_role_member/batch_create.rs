@@ -13,38 +13,20 @@ use ::lark_runtime::__private::prelude::*;
 /// Request of 批量添加角色成员 — Add several users to a functional role.
 ///
 /// Build it with [`BatchCreateRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Accessors)]
 pub struct BatchCreateRequest {
     #[serde(skip)]
     role_id: String,
     #[serde(skip)]
-    user_id_type: Option<BatchCreateRequestUserIdType>,
+    user_id_type: Option<crate::contact::v3::types::UserIdType>,
     members: Vec<String>,
-}
-impl BatchCreateRequest {
-    /// A builder with nothing set.
-    pub fn builder() -> BatchCreateRequestBuilder {
-        BatchCreateRequestBuilder::default()
-    }
-    /// The `role_id` it was built with: see [`BatchCreateRequestBuilder::role_id`].
-    pub fn role_id(&self) -> &String {
-        &self.role_id
-    }
-    /// The `user_id_type` it was built with: see [`BatchCreateRequestBuilder::user_id_type`].
-    pub fn user_id_type(&self) -> Option<&BatchCreateRequestUserIdType> {
-        self.user_id_type.as_ref()
-    }
-    /// The `members` it was built with: see [`BatchCreateRequestBuilder::members`].
-    pub fn members(&self) -> &Vec<String> {
-        &self.members
-    }
 }
 /// Builder of [`BatchCreateRequest`]: set the fields, then [`build`](BatchCreateRequestBuilder::build) it.
 #[derive(Debug, Clone, Default)]
 #[must_use]
 pub struct BatchCreateRequestBuilder {
     role_id: Option<String>,
-    user_id_type: Option<BatchCreateRequestUserIdType>,
+    user_id_type: Option<crate::contact::v3::types::UserIdType>,
     members: Option<Vec<String>>,
 }
 impl BatchCreateRequestBuilder {
@@ -60,7 +42,10 @@ impl BatchCreateRequestBuilder {
     /// Example: `"open_id"`
     ///
     /// Default when left out: `"open_id"`
-    pub fn user_id_type(mut self, user_id_type: BatchCreateRequestUserIdType) -> Self {
+    pub fn user_id_type(
+        mut self,
+        user_id_type: crate::contact::v3::types::UserIdType,
+    ) -> Self {
         self.user_id_type = Some(user_id_type);
         self
     }
@@ -95,11 +80,7 @@ impl BatchCreateRequestBuilder {
 impl Validate for BatchCreateRequest {
     fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
         violations.check(&at.field("user_id_type"), &self.user_id_type);
-        {
-            let at = at.field("members");
-            let value = &self.members;
-            violations.items(&at, value.len(), Some(1), Some(100));
-        }
+        violations.items(&at.field("members"), &self.members, Some(1), Some(100));
     }
 }
 impl Endpoint for BatchCreateRequest {
@@ -124,16 +105,9 @@ impl Endpoint for BatchCreateRequest {
             "/open-apis/contact/v3/functional_roles/:role_id/members/batch_create",
         )
     };
-    fn path(&self) -> String {
-        fill_path(
-            Self::METADATA.path_template,
-            &[("role_id", ToString::to_string(&self.role_id))],
-        )
-    }
-    fn query(&self) -> Vec<(&'static str, String)> {
-        let mut query = Vec::new();
-        push_query(&mut query, "user_id_type", &self.user_id_type);
-        query
+    fn parameters(&self, parameters: &mut Parameters) {
+        parameters.path("role_id", &self.role_id);
+        parameters.query("user_id_type", &self.user_id_type);
     }
 }
 #[cfg(feature = "server")]
@@ -185,25 +159,3 @@ impl DocumentedError for BatchCreateError {
     ];
 }
 ::lark_runtime::documented_error_traits!(BatchCreateError);
-/// Which kind of user id the members and answer use; `user_id` needs the contact:user.employee_id:readonly scope.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum BatchCreateRequestUserIdType {
-    /// `"open_id"`: The user's id within this app (differs from app to app).
-    OpenId,
-    /// `"union_id"`: The user's id across all apps of the same developer.
-    UnionId,
-    /// `"user_id"`: The user's id within the tenant, the same in every app.
-    UserId,
-    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
-    Unknown(String),
-}
-impl BatchCreateRequestUserIdType {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, &'static str)] = &[
-        (Self::OpenId, "open_id"),
-        (Self::UnionId, "union_id"),
-        (Self::UserId, "user_id"),
-    ];
-}
-::lark_runtime::string_enum_traits!(BatchCreateRequestUserIdType);

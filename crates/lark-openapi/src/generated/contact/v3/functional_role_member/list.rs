@@ -13,7 +13,7 @@ use ::lark_runtime::__private::prelude::*;
 /// Request of 查询角色下的所有成员信息 — List a functional role's members and their management scopes.
 ///
 /// Build it with [`ListRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Accessors, Paged)]
 pub struct ListRequest {
     #[serde(skip)]
     role_id: String,
@@ -22,35 +22,9 @@ pub struct ListRequest {
     #[serde(skip)]
     page_token: Option<String>,
     #[serde(skip)]
-    user_id_type: Option<ListRequestUserIdType>,
+    user_id_type: Option<crate::contact::v3::types::UserIdType>,
     #[serde(skip)]
-    department_id_type: Option<ListRequestDepartmentIdType>,
-}
-impl ListRequest {
-    /// A builder with nothing set.
-    pub fn builder() -> ListRequestBuilder {
-        ListRequestBuilder::default()
-    }
-    /// The `role_id` it was built with: see [`ListRequestBuilder::role_id`].
-    pub fn role_id(&self) -> &String {
-        &self.role_id
-    }
-    /// The `page_size` it was built with: see [`ListRequestBuilder::page_size`].
-    pub fn page_size(&self) -> Option<&i32> {
-        self.page_size.as_ref()
-    }
-    /// The `page_token` it was built with: see [`ListRequestBuilder::page_token`].
-    pub fn page_token(&self) -> Option<&String> {
-        self.page_token.as_ref()
-    }
-    /// The `user_id_type` it was built with: see [`ListRequestBuilder::user_id_type`].
-    pub fn user_id_type(&self) -> Option<&ListRequestUserIdType> {
-        self.user_id_type.as_ref()
-    }
-    /// The `department_id_type` it was built with: see [`ListRequestBuilder::department_id_type`].
-    pub fn department_id_type(&self) -> Option<&ListRequestDepartmentIdType> {
-        self.department_id_type.as_ref()
-    }
+    department_id_type: Option<crate::contact::v3::types::DepartmentIdType>,
 }
 /// Builder of [`ListRequest`]: set the fields, then [`build`](ListRequestBuilder::build) it.
 #[derive(Debug, Clone, Default)]
@@ -59,8 +33,8 @@ pub struct ListRequestBuilder {
     role_id: Option<String>,
     page_size: Option<i32>,
     page_token: Option<String>,
-    user_id_type: Option<ListRequestUserIdType>,
-    department_id_type: Option<ListRequestDepartmentIdType>,
+    user_id_type: Option<crate::contact::v3::types::UserIdType>,
+    department_id_type: Option<crate::contact::v3::types::DepartmentIdType>,
 }
 impl ListRequestBuilder {
     /// The role's id, as returned on creation or shown next to the role name in the admin console's role management.
@@ -91,7 +65,10 @@ impl ListRequestBuilder {
     /// Example: `"open_id"`
     ///
     /// Default when left out: `"open_id"`
-    pub fn user_id_type(mut self, user_id_type: ListRequestUserIdType) -> Self {
+    pub fn user_id_type(
+        mut self,
+        user_id_type: crate::contact::v3::types::UserIdType,
+    ) -> Self {
         self.user_id_type = Some(user_id_type);
         self
     }
@@ -102,7 +79,7 @@ impl ListRequestBuilder {
     /// Default when left out: `"open_department_id"`
     pub fn department_id_type(
         mut self,
-        department_id_type: ListRequestDepartmentIdType,
+        department_id_type: crate::contact::v3::types::DepartmentIdType,
     ) -> Self {
         self.department_id_type = Some(department_id_type);
         self
@@ -128,18 +105,7 @@ impl ListRequestBuilder {
 }
 impl Validate for ListRequest {
     fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        {
-            let at = at.field("page_size");
-            if let Some(value) = &self.page_size {
-                violations
-                    .range(
-                        &at,
-                        *value,
-                        Some(::lark_runtime::validate::Number::Int(0)),
-                        Some(::lark_runtime::validate::Number::Int(100)),
-                    );
-            }
-        }
+        violations.range(&at.field("page_size"), &self.page_size, Some(0), Some(100));
         violations.check(&at.field("user_id_type"), &self.user_id_type);
         violations.check(&at.field("department_id_type"), &self.department_id_type);
     }
@@ -170,19 +136,12 @@ impl Endpoint for ListRequest {
             "/open-apis/contact/v3/functional_roles/:role_id/members",
         )
     };
-    fn path(&self) -> String {
-        fill_path(
-            Self::METADATA.path_template,
-            &[("role_id", ToString::to_string(&self.role_id))],
-        )
-    }
-    fn query(&self) -> Vec<(&'static str, String)> {
-        let mut query = Vec::new();
-        push_query(&mut query, "page_size", &self.page_size);
-        push_query(&mut query, "page_token", &self.page_token);
-        push_query(&mut query, "user_id_type", &self.user_id_type);
-        push_query(&mut query, "department_id_type", &self.department_id_type);
-        query
+    fn parameters(&self, parameters: &mut Parameters) {
+        parameters.path("role_id", &self.role_id);
+        parameters.query("page_size", &self.page_size);
+        parameters.query("page_token", &self.page_token);
+        parameters.query("user_id_type", &self.user_id_type);
+        parameters.query("department_id_type", &self.department_id_type);
     }
 }
 #[cfg(feature = "server")]
@@ -199,20 +158,14 @@ impl Incoming for ListRequest {
         ::lark_runtime::incoming::finish(violations, builder.build())
     }
 }
-impl ::lark_runtime::Paged for ListRequest {
-    fn with_page_token(&self, page_token: String) -> Self {
-        let mut next = self.clone();
-        next.page_token = Some(page_token);
-        next
-    }
-}
 /// Response data of 查询角色下的所有成员信息 — List a functional role's members and their management scopes.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Page)]
 pub struct ListResponse {
     /// The role's members on this page.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[page_items]
     pub members: Option<Vec<crate::contact::v3::types::FunctionalRoleMember>>,
     /// Token for the next page; only returned when has_more is true.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -220,18 +173,6 @@ pub struct ListResponse {
     /// Whether more pages follow.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub has_more: Option<bool>,
-}
-impl ::lark_runtime::Page for ListResponse {
-    type Item = crate::contact::v3::types::FunctionalRoleMember;
-    fn has_more(&self) -> Option<bool> {
-        self.has_more
-    }
-    fn next_page_token(&self) -> Option<&str> {
-        self.page_token.as_deref()
-    }
-    fn into_items(self) -> Vec<Self::Item> {
-        self.members.unwrap_or_default()
-    }
 }
 /// A documented error code of 查询角色下的所有成员信息 — List a functional role's members and their management scopes.
 ///
@@ -253,44 +194,3 @@ impl DocumentedError for ListError {
     ];
 }
 ::lark_runtime::documented_error_traits!(ListError);
-/// Which kind of user id the answer uses; `user_id` needs the contact:user.employee_id:readonly scope.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum ListRequestUserIdType {
-    /// `"open_id"`: The user's id within this app (differs from app to app).
-    OpenId,
-    /// `"union_id"`: The user's id across all apps of the same developer.
-    UnionId,
-    /// `"user_id"`: The user's id within the tenant, the same in every app.
-    UserId,
-    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
-    Unknown(String),
-}
-impl ListRequestUserIdType {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, &'static str)] = &[
-        (Self::OpenId, "open_id"),
-        (Self::UnionId, "union_id"),
-        (Self::UserId, "user_id"),
-    ];
-}
-::lark_runtime::string_enum_traits!(ListRequestUserIdType);
-/// Which kind of department id the answer's department_ids use.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum ListRequestDepartmentIdType {
-    /// `"department_id"`: The custom department id, unique among departments that are not deleted.
-    DepartmentId,
-    /// `"open_department_id"`: The system-generated department id, prefixed with `od-`, unique in the tenant.
-    OpenDepartmentId,
-    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
-    Unknown(String),
-}
-impl ListRequestDepartmentIdType {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, &'static str)] = &[
-        (Self::DepartmentId, "department_id"),
-        (Self::OpenDepartmentId, "open_department_id"),
-    ];
-}
-::lark_runtime::string_enum_traits!(ListRequestDepartmentIdType);

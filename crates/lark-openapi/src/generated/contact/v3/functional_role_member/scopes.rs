@@ -14,50 +14,24 @@ use ::lark_runtime::__private::prelude::*;
 /// Request of 批量设置角色成员管理范围 — Set the departments that functional role members manage.
 ///
 /// Build it with [`ScopesRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Accessors)]
 pub struct ScopesRequest {
     #[serde(skip)]
     role_id: String,
     #[serde(skip)]
-    user_id_type: Option<ScopesRequestUserIdType>,
+    user_id_type: Option<crate::contact::v3::types::UserIdType>,
     #[serde(skip)]
-    department_id_type: Option<ScopesRequestDepartmentIdType>,
+    department_id_type: Option<crate::contact::v3::types::DepartmentIdType>,
     members: Vec<String>,
     departments: Vec<String>,
-}
-impl ScopesRequest {
-    /// A builder with nothing set.
-    pub fn builder() -> ScopesRequestBuilder {
-        ScopesRequestBuilder::default()
-    }
-    /// The `role_id` it was built with: see [`ScopesRequestBuilder::role_id`].
-    pub fn role_id(&self) -> &String {
-        &self.role_id
-    }
-    /// The `user_id_type` it was built with: see [`ScopesRequestBuilder::user_id_type`].
-    pub fn user_id_type(&self) -> Option<&ScopesRequestUserIdType> {
-        self.user_id_type.as_ref()
-    }
-    /// The `department_id_type` it was built with: see [`ScopesRequestBuilder::department_id_type`].
-    pub fn department_id_type(&self) -> Option<&ScopesRequestDepartmentIdType> {
-        self.department_id_type.as_ref()
-    }
-    /// The `members` it was built with: see [`ScopesRequestBuilder::members`].
-    pub fn members(&self) -> &Vec<String> {
-        &self.members
-    }
-    /// The `departments` it was built with: see [`ScopesRequestBuilder::departments`].
-    pub fn departments(&self) -> &Vec<String> {
-        &self.departments
-    }
 }
 /// Builder of [`ScopesRequest`]: set the fields, then [`build`](ScopesRequestBuilder::build) it.
 #[derive(Debug, Clone, Default)]
 #[must_use]
 pub struct ScopesRequestBuilder {
     role_id: Option<String>,
-    user_id_type: Option<ScopesRequestUserIdType>,
-    department_id_type: Option<ScopesRequestDepartmentIdType>,
+    user_id_type: Option<crate::contact::v3::types::UserIdType>,
+    department_id_type: Option<crate::contact::v3::types::DepartmentIdType>,
     members: Option<Vec<String>>,
     departments: Option<Vec<String>>,
 }
@@ -74,7 +48,10 @@ impl ScopesRequestBuilder {
     /// Example: `"open_id"`
     ///
     /// Default when left out: `"open_id"`
-    pub fn user_id_type(mut self, user_id_type: ScopesRequestUserIdType) -> Self {
+    pub fn user_id_type(
+        mut self,
+        user_id_type: crate::contact::v3::types::UserIdType,
+    ) -> Self {
         self.user_id_type = Some(user_id_type);
         self
     }
@@ -85,7 +62,7 @@ impl ScopesRequestBuilder {
     /// Default when left out: `"open_department_id"`
     pub fn department_id_type(
         mut self,
-        department_id_type: ScopesRequestDepartmentIdType,
+        department_id_type: crate::contact::v3::types::DepartmentIdType,
     ) -> Self {
         self.department_id_type = Some(department_id_type);
         self
@@ -140,16 +117,9 @@ impl Validate for ScopesRequest {
     fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
         violations.check(&at.field("user_id_type"), &self.user_id_type);
         violations.check(&at.field("department_id_type"), &self.department_id_type);
-        {
-            let at = at.field("members");
-            let value = &self.members;
-            violations.items(&at, value.len(), Some(1), Some(100));
-        }
-        {
-            let at = at.field("departments");
-            let value = &self.departments;
-            violations.items(&at, value.len(), Some(1), Some(100));
-        }
+        violations.items(&at.field("members"), &self.members, Some(1), Some(100));
+        violations
+            .items(&at.field("departments"), &self.departments, Some(1), Some(100));
     }
 }
 impl Endpoint for ScopesRequest {
@@ -179,17 +149,10 @@ impl Endpoint for ScopesRequest {
             "/open-apis/contact/v3/functional_roles/:role_id/members/scopes",
         )
     };
-    fn path(&self) -> String {
-        fill_path(
-            Self::METADATA.path_template,
-            &[("role_id", ToString::to_string(&self.role_id))],
-        )
-    }
-    fn query(&self) -> Vec<(&'static str, String)> {
-        let mut query = Vec::new();
-        push_query(&mut query, "user_id_type", &self.user_id_type);
-        push_query(&mut query, "department_id_type", &self.department_id_type);
-        query
+    fn parameters(&self, parameters: &mut Parameters) {
+        parameters.path("role_id", &self.role_id);
+        parameters.query("user_id_type", &self.user_id_type);
+        parameters.query("department_id_type", &self.department_id_type);
     }
 }
 #[cfg(feature = "server")]
@@ -249,44 +212,3 @@ impl DocumentedError for ScopesError {
     ];
 }
 ::lark_runtime::documented_error_traits!(ScopesError);
-/// Which kind of user id the members and answer use; `user_id` needs the contact:user.employee_id:readonly scope.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum ScopesRequestUserIdType {
-    /// `"open_id"`: The user's id within this app (differs from app to app).
-    OpenId,
-    /// `"union_id"`: The user's id across all apps of the same developer.
-    UnionId,
-    /// `"user_id"`: The user's id within the tenant, the same in every app.
-    UserId,
-    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
-    Unknown(String),
-}
-impl ScopesRequestUserIdType {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, &'static str)] = &[
-        (Self::OpenId, "open_id"),
-        (Self::UnionId, "union_id"),
-        (Self::UserId, "user_id"),
-    ];
-}
-::lark_runtime::string_enum_traits!(ScopesRequestUserIdType);
-/// Which kind of department id `departments` uses.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum ScopesRequestDepartmentIdType {
-    /// `"department_id"`: The custom department id, unique among departments that are not deleted.
-    DepartmentId,
-    /// `"open_department_id"`: The system-generated department id, prefixed with `od-`, unique in the tenant.
-    OpenDepartmentId,
-    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
-    Unknown(String),
-}
-impl ScopesRequestDepartmentIdType {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, &'static str)] = &[
-        (Self::DepartmentId, "department_id"),
-        (Self::OpenDepartmentId, "open_department_id"),
-    ];
-}
-::lark_runtime::string_enum_traits!(ScopesRequestDepartmentIdType);

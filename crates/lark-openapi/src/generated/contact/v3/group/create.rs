@@ -14,12 +14,12 @@ use ::lark_runtime::__private::prelude::*;
 /// Request of 创建用户组 — Create a user group in the contacts directory.
 ///
 /// Build it with [`CreateRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Accessors)]
 pub struct CreateRequest {
     #[serde(skip)]
-    user_id_type: Option<CreateRequestUserIdType>,
+    user_id_type: Option<crate::contact::v3::types::UserIdType>,
     #[serde(skip)]
-    department_id_type: Option<CreateRequestDepartmentIdType>,
+    department_id_type: Option<crate::contact::v3::types::DepartmentIdType>,
     name: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     description: Option<String>,
@@ -28,42 +28,12 @@ pub struct CreateRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     group_id: Option<String>,
 }
-impl CreateRequest {
-    /// A builder with nothing set.
-    pub fn builder() -> CreateRequestBuilder {
-        CreateRequestBuilder::default()
-    }
-    /// The `user_id_type` it was built with: see [`CreateRequestBuilder::user_id_type`].
-    pub fn user_id_type(&self) -> Option<&CreateRequestUserIdType> {
-        self.user_id_type.as_ref()
-    }
-    /// The `department_id_type` it was built with: see [`CreateRequestBuilder::department_id_type`].
-    pub fn department_id_type(&self) -> Option<&CreateRequestDepartmentIdType> {
-        self.department_id_type.as_ref()
-    }
-    /// The `name` it was built with: see [`CreateRequestBuilder::name`].
-    pub fn name(&self) -> &String {
-        &self.name
-    }
-    /// The `description` it was built with: see [`CreateRequestBuilder::description`].
-    pub fn description(&self) -> Option<&String> {
-        self.description.as_ref()
-    }
-    /// The `type` it was built with: see [`CreateRequestBuilder`].
-    pub fn r#type(&self) -> Option<&CreateRequestType> {
-        self.r#type.as_ref()
-    }
-    /// The `group_id` it was built with: see [`CreateRequestBuilder::group_id`].
-    pub fn group_id(&self) -> Option<&String> {
-        self.group_id.as_ref()
-    }
-}
 /// Builder of [`CreateRequest`]: set the fields, then [`build`](CreateRequestBuilder::build) it.
 #[derive(Debug, Clone, Default)]
 #[must_use]
 pub struct CreateRequestBuilder {
-    user_id_type: Option<CreateRequestUserIdType>,
-    department_id_type: Option<CreateRequestDepartmentIdType>,
+    user_id_type: Option<crate::contact::v3::types::UserIdType>,
+    department_id_type: Option<crate::contact::v3::types::DepartmentIdType>,
     name: Option<String>,
     description: Option<String>,
     r#type: Option<CreateRequestType>,
@@ -75,7 +45,10 @@ impl CreateRequestBuilder {
     /// Example: `"open_id"`
     ///
     /// Default when left out: `"open_id"`
-    pub fn user_id_type(mut self, user_id_type: CreateRequestUserIdType) -> Self {
+    pub fn user_id_type(
+        mut self,
+        user_id_type: crate::contact::v3::types::UserIdType,
+    ) -> Self {
         self.user_id_type = Some(user_id_type);
         self
     }
@@ -84,7 +57,7 @@ impl CreateRequestBuilder {
     /// Example: `"open_department_id"`
     pub fn department_id_type(
         mut self,
-        department_id_type: CreateRequestDepartmentIdType,
+        department_id_type: crate::contact::v3::types::DepartmentIdType,
     ) -> Self {
         self.department_id_type = Some(department_id_type);
         self
@@ -170,11 +143,9 @@ impl Endpoint for CreateRequest {
             "/open-apis/contact/v3/group",
         )
     };
-    fn query(&self) -> Vec<(&'static str, String)> {
-        let mut query = Vec::new();
-        push_query(&mut query, "user_id_type", &self.user_id_type);
-        push_query(&mut query, "department_id_type", &self.department_id_type);
-        query
+    fn parameters(&self, parameters: &mut Parameters) {
+        parameters.query("user_id_type", &self.user_id_type);
+        parameters.query("department_id_type", &self.department_id_type);
     }
 }
 #[cfg(feature = "server")]
@@ -305,47 +276,6 @@ impl DocumentedError for CreateError {
     ];
 }
 ::lark_runtime::documented_error_traits!(CreateError);
-/// Which kind of user id this call uses; `user_id` needs the contact:user.employee_id:readonly scope.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum CreateRequestUserIdType {
-    /// `"open_id"`: The user's id within this app (differs from app to app).
-    OpenId,
-    /// `"union_id"`: The user's id across all apps of the same developer.
-    UnionId,
-    /// `"user_id"`: The user's id within the tenant, the same in every app.
-    UserId,
-    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
-    Unknown(String),
-}
-impl CreateRequestUserIdType {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, &'static str)] = &[
-        (Self::OpenId, "open_id"),
-        (Self::UnionId, "union_id"),
-        (Self::UserId, "user_id"),
-    ];
-}
-::lark_runtime::string_enum_traits!(CreateRequestUserIdType);
-/// Which kind of department id this call uses.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum CreateRequestDepartmentIdType {
-    /// `"open_department_id"`: The system-generated department id, prefixed with `od-`, unique in the tenant.
-    OpenDepartmentId,
-    /// `"department_id"`: The custom department id, unique among departments that are not deleted.
-    DepartmentId,
-    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
-    Unknown(String),
-}
-impl CreateRequestDepartmentIdType {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, &'static str)] = &[
-        (Self::OpenDepartmentId, "open_department_id"),
-        (Self::DepartmentId, "department_id"),
-    ];
-}
-::lark_runtime::string_enum_traits!(CreateRequestDepartmentIdType);
 /// The group type; 1 (a normal group) when omitted, the only value accepted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -357,8 +287,4 @@ pub enum CreateRequestType {
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(i64),
 }
-impl CreateRequestType {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, i64)] = &[(Self::Value1, 1), (Self::Value2, 2)];
-}
-::lark_runtime::int_enum_traits!(CreateRequestType);
+::lark_runtime::int_enum_traits!(CreateRequestType { Value1 = 1, Value2 = 2 });

@@ -14,40 +14,22 @@ use ::lark_runtime::__private::prelude::*;
 /// Request of 查询指定用户组 — Get one user group's basic information by its id.
 ///
 /// Build it with [`GetRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Accessors)]
 pub struct GetRequest {
     #[serde(skip)]
     group_id: String,
     #[serde(skip)]
-    user_id_type: Option<GetRequestUserIdType>,
+    user_id_type: Option<crate::contact::v3::types::UserIdType>,
     #[serde(skip)]
-    department_id_type: Option<GetRequestDepartmentIdType>,
-}
-impl GetRequest {
-    /// A builder with nothing set.
-    pub fn builder() -> GetRequestBuilder {
-        GetRequestBuilder::default()
-    }
-    /// The `group_id` it was built with: see [`GetRequestBuilder::group_id`].
-    pub fn group_id(&self) -> &String {
-        &self.group_id
-    }
-    /// The `user_id_type` it was built with: see [`GetRequestBuilder::user_id_type`].
-    pub fn user_id_type(&self) -> Option<&GetRequestUserIdType> {
-        self.user_id_type.as_ref()
-    }
-    /// The `department_id_type` it was built with: see [`GetRequestBuilder::department_id_type`].
-    pub fn department_id_type(&self) -> Option<&GetRequestDepartmentIdType> {
-        self.department_id_type.as_ref()
-    }
+    department_id_type: Option<crate::contact::v3::types::DepartmentIdType>,
 }
 /// Builder of [`GetRequest`]: set the fields, then [`build`](GetRequestBuilder::build) it.
 #[derive(Debug, Clone, Default)]
 #[must_use]
 pub struct GetRequestBuilder {
     group_id: Option<String>,
-    user_id_type: Option<GetRequestUserIdType>,
-    department_id_type: Option<GetRequestDepartmentIdType>,
+    user_id_type: Option<crate::contact::v3::types::UserIdType>,
+    department_id_type: Option<crate::contact::v3::types::DepartmentIdType>,
 }
 impl GetRequestBuilder {
     /// The group's id, as returned on creation or listed by the group simplelist endpoint.
@@ -62,7 +44,10 @@ impl GetRequestBuilder {
     /// Example: `"open_id"`
     ///
     /// Default when left out: `"open_id"`
-    pub fn user_id_type(mut self, user_id_type: GetRequestUserIdType) -> Self {
+    pub fn user_id_type(
+        mut self,
+        user_id_type: crate::contact::v3::types::UserIdType,
+    ) -> Self {
         self.user_id_type = Some(user_id_type);
         self
     }
@@ -71,7 +56,7 @@ impl GetRequestBuilder {
     /// Example: `"open_department_id"`
     pub fn department_id_type(
         mut self,
-        department_id_type: GetRequestDepartmentIdType,
+        department_id_type: crate::contact::v3::types::DepartmentIdType,
     ) -> Self {
         self.department_id_type = Some(department_id_type);
         self
@@ -122,17 +107,10 @@ impl Endpoint for GetRequest {
             "/open-apis/contact/v3/group/:group_id",
         )
     };
-    fn path(&self) -> String {
-        fill_path(
-            Self::METADATA.path_template,
-            &[("group_id", ToString::to_string(&self.group_id))],
-        )
-    }
-    fn query(&self) -> Vec<(&'static str, String)> {
-        let mut query = Vec::new();
-        push_query(&mut query, "user_id_type", &self.user_id_type);
-        push_query(&mut query, "department_id_type", &self.department_id_type);
-        query
+    fn parameters(&self, parameters: &mut Parameters) {
+        parameters.path("group_id", &self.group_id);
+        parameters.query("user_id_type", &self.user_id_type);
+        parameters.query("department_id_type", &self.department_id_type);
     }
 }
 #[cfg(feature = "server")]
@@ -179,47 +157,6 @@ impl DocumentedError for GetError {
     ];
 }
 ::lark_runtime::documented_error_traits!(GetError);
-/// Which kind of user id this call uses; `user_id` needs the contact:user.employee_id:readonly scope.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum GetRequestUserIdType {
-    /// `"open_id"`: The user's id within this app (differs from app to app).
-    OpenId,
-    /// `"union_id"`: The user's id across all apps of the same developer.
-    UnionId,
-    /// `"user_id"`: The user's id within the tenant, the same in every app.
-    UserId,
-    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
-    Unknown(String),
-}
-impl GetRequestUserIdType {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, &'static str)] = &[
-        (Self::OpenId, "open_id"),
-        (Self::UnionId, "union_id"),
-        (Self::UserId, "user_id"),
-    ];
-}
-::lark_runtime::string_enum_traits!(GetRequestUserIdType);
-/// Which kind of department id this call uses.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum GetRequestDepartmentIdType {
-    /// `"open_department_id"`: The system-generated department id, prefixed with `od-`, unique in the tenant.
-    OpenDepartmentId,
-    /// `"department_id"`: The custom department id, unique among departments that are not deleted.
-    DepartmentId,
-    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
-    Unknown(String),
-}
-impl GetRequestDepartmentIdType {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, &'static str)] = &[
-        (Self::OpenDepartmentId, "open_department_id"),
-        (Self::DepartmentId, "department_id"),
-    ];
-}
-::lark_runtime::string_enum_traits!(GetRequestDepartmentIdType);
 /// The group's type.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -231,11 +168,7 @@ pub enum GetResponseGroupType {
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(i64),
 }
-impl GetResponseGroupType {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, i64)] = &[(Self::Value1, 1), (Self::Value2, 2)];
-}
-::lark_runtime::int_enum_traits!(GetResponseGroupType);
+::lark_runtime::int_enum_traits!(GetResponseGroupType { Value1 = 1, Value2 = 2 });
 /// The group's details.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct GetResponseGroup {

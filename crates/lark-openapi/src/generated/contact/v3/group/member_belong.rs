@@ -14,7 +14,7 @@ use ::lark_runtime::__private::prelude::*;
 /// Request of 查询用户所属用户组 — List the user groups a user belongs to.
 ///
 /// Build it with [`MemberBelongRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Accessors, Paged)]
 pub struct MemberBelongRequest {
     #[serde(skip)]
     member_id: String,
@@ -26,32 +26,6 @@ pub struct MemberBelongRequest {
     page_size: Option<i32>,
     #[serde(skip)]
     page_token: Option<String>,
-}
-impl MemberBelongRequest {
-    /// A builder with nothing set.
-    pub fn builder() -> MemberBelongRequestBuilder {
-        MemberBelongRequestBuilder::default()
-    }
-    /// The `member_id` it was built with: see [`MemberBelongRequestBuilder::member_id`].
-    pub fn member_id(&self) -> &String {
-        &self.member_id
-    }
-    /// The `member_id_type` it was built with: see [`MemberBelongRequestBuilder::member_id_type`].
-    pub fn member_id_type(&self) -> Option<&MemberBelongRequestMemberIdType> {
-        self.member_id_type.as_ref()
-    }
-    /// The `group_type` it was built with: see [`MemberBelongRequestBuilder::group_type`].
-    pub fn group_type(&self) -> Option<&MemberBelongRequestGroupType> {
-        self.group_type.as_ref()
-    }
-    /// The `page_size` it was built with: see [`MemberBelongRequestBuilder::page_size`].
-    pub fn page_size(&self) -> Option<&i32> {
-        self.page_size.as_ref()
-    }
-    /// The `page_token` it was built with: see [`MemberBelongRequestBuilder::page_token`].
-    pub fn page_token(&self) -> Option<&String> {
-        self.page_token.as_ref()
-    }
 }
 /// Builder of [`MemberBelongRequest`]: set the fields, then [`build`](MemberBelongRequestBuilder::build) it.
 #[derive(Debug, Clone, Default)]
@@ -129,18 +103,7 @@ impl Validate for MemberBelongRequest {
     fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
         violations.check(&at.field("member_id_type"), &self.member_id_type);
         violations.check(&at.field("group_type"), &self.group_type);
-        {
-            let at = at.field("page_size");
-            if let Some(value) = &self.page_size {
-                violations
-                    .range(
-                        &at,
-                        *value,
-                        Some(::lark_runtime::validate::Number::Int(1)),
-                        Some(::lark_runtime::validate::Number::Int(1000)),
-                    );
-            }
-        }
+        violations.range(&at.field("page_size"), &self.page_size, Some(1), Some(1000));
     }
 }
 impl Endpoint for MemberBelongRequest {
@@ -172,14 +135,12 @@ impl Endpoint for MemberBelongRequest {
             "/open-apis/contact/v3/group/member_belong",
         )
     };
-    fn query(&self) -> Vec<(&'static str, String)> {
-        let mut query = Vec::new();
-        push_query(&mut query, "member_id", [&self.member_id]);
-        push_query(&mut query, "member_id_type", &self.member_id_type);
-        push_query(&mut query, "group_type", &self.group_type);
-        push_query(&mut query, "page_size", &self.page_size);
-        push_query(&mut query, "page_token", &self.page_token);
-        query
+    fn parameters(&self, parameters: &mut Parameters) {
+        parameters.query("member_id", [&self.member_id]);
+        parameters.query("member_id_type", &self.member_id_type);
+        parameters.query("group_type", &self.group_type);
+        parameters.query("page_size", &self.page_size);
+        parameters.query("page_token", &self.page_token);
     }
 }
 #[cfg(feature = "server")]
@@ -195,20 +156,14 @@ impl Incoming for MemberBelongRequest {
         ::lark_runtime::incoming::finish(violations, builder.build())
     }
 }
-impl ::lark_runtime::Paged for MemberBelongRequest {
-    fn with_page_token(&self, page_token: String) -> Self {
-        let mut next = self.clone();
-        next.page_token = Some(page_token);
-        next
-    }
-}
 /// Response data of 查询用户所属用户组 — List the user groups a user belongs to.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Page)]
 pub struct MemberBelongResponse {
     /// Ids of the groups the user belongs to; the group get endpoint gives each one's details.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[page_items]
     pub group_list: Option<Vec<String>>,
     /// Token for the next page; only returned when has_more is true.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -216,18 +171,6 @@ pub struct MemberBelongResponse {
     /// Whether more pages follow.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub has_more: Option<bool>,
-}
-impl ::lark_runtime::Page for MemberBelongResponse {
-    type Item = String;
-    fn has_more(&self) -> Option<bool> {
-        self.has_more
-    }
-    fn next_page_token(&self) -> Option<&str> {
-        self.page_token.as_deref()
-    }
-    fn into_items(self) -> Vec<Self::Item> {
-        self.group_list.unwrap_or_default()
-    }
 }
 /// A documented error code of 查询用户所属用户组 — List the user groups a user belongs to.
 ///
@@ -282,15 +225,10 @@ pub enum MemberBelongRequestMemberIdType {
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl MemberBelongRequestMemberIdType {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, &'static str)] = &[
-        (Self::OpenId, "open_id"),
-        (Self::UnionId, "union_id"),
-        (Self::UserId, "user_id"),
-    ];
-}
-::lark_runtime::string_enum_traits!(MemberBelongRequestMemberIdType);
+::lark_runtime::string_enum_traits!(
+    MemberBelongRequestMemberIdType { OpenId = "open_id", UnionId = "union_id", UserId =
+    "user_id" }
+);
 /// Only list groups of this type.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -302,8 +240,6 @@ pub enum MemberBelongRequestGroupType {
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(i64),
 }
-impl MemberBelongRequestGroupType {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, i64)] = &[(Self::Value1, 1), (Self::Value2, 2)];
-}
-::lark_runtime::int_enum_traits!(MemberBelongRequestGroupType);
+::lark_runtime::int_enum_traits!(
+    MemberBelongRequestGroupType { Value1 = 1, Value2 = 2 }
+);

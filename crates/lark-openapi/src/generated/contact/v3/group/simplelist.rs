@@ -14,7 +14,7 @@ use ::lark_runtime::__private::prelude::*;
 /// Request of 查询用户组列表 — List the tenant's user groups.
 ///
 /// Build it with [`SimplelistRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Accessors, Paged)]
 pub struct SimplelistRequest {
     #[serde(skip)]
     page_size: Option<i32>,
@@ -22,24 +22,6 @@ pub struct SimplelistRequest {
     page_token: Option<String>,
     #[serde(skip)]
     r#type: Option<SimplelistRequestType>,
-}
-impl SimplelistRequest {
-    /// A builder with nothing set.
-    pub fn builder() -> SimplelistRequestBuilder {
-        SimplelistRequestBuilder::default()
-    }
-    /// The `page_size` it was built with: see [`SimplelistRequestBuilder::page_size`].
-    pub fn page_size(&self) -> Option<&i32> {
-        self.page_size.as_ref()
-    }
-    /// The `page_token` it was built with: see [`SimplelistRequestBuilder::page_token`].
-    pub fn page_token(&self) -> Option<&String> {
-        self.page_token.as_ref()
-    }
-    /// The `type` it was built with: see [`SimplelistRequestBuilder`].
-    pub fn r#type(&self) -> Option<&SimplelistRequestType> {
-        self.r#type.as_ref()
-    }
 }
 /// Builder of [`SimplelistRequest`]: set the fields, then [`build`](SimplelistRequestBuilder::build) it.
 #[derive(Debug, Clone, Default)]
@@ -88,18 +70,7 @@ impl SimplelistRequestBuilder {
 }
 impl Validate for SimplelistRequest {
     fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        {
-            let at = at.field("page_size");
-            if let Some(value) = &self.page_size {
-                violations
-                    .range(
-                        &at,
-                        *value,
-                        None,
-                        Some(::lark_runtime::validate::Number::Int(100)),
-                    );
-            }
-        }
+        violations.range(&at.field("page_size"), &self.page_size, None, Some(100));
         violations.check(&at.field("type"), &self.r#type);
     }
 }
@@ -130,12 +101,10 @@ impl Endpoint for SimplelistRequest {
             "/open-apis/contact/v3/group/simplelist",
         )
     };
-    fn query(&self) -> Vec<(&'static str, String)> {
-        let mut query = Vec::new();
-        push_query(&mut query, "page_size", &self.page_size);
-        push_query(&mut query, "page_token", &self.page_token);
-        push_query(&mut query, "type", &self.r#type);
-        query
+    fn parameters(&self, parameters: &mut Parameters) {
+        parameters.query("page_size", &self.page_size);
+        parameters.query("page_token", &self.page_token);
+        parameters.query("type", &self.r#type);
     }
 }
 #[cfg(feature = "server")]
@@ -149,20 +118,14 @@ impl Incoming for SimplelistRequest {
         ::lark_runtime::incoming::finish(violations, builder.build())
     }
 }
-impl ::lark_runtime::Paged for SimplelistRequest {
-    fn with_page_token(&self, page_token: String) -> Self {
-        let mut next = self.clone();
-        next.page_token = Some(page_token);
-        next
-    }
-}
 /// Response data of 查询用户组列表 — List the tenant's user groups.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Page)]
 pub struct SimplelistResponse {
     /// The groups on this page.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[page_items]
     pub grouplist: Option<Vec<SimplelistResponseGrouplistItem>>,
     /// Token for the next page; only returned when has_more is true.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -170,18 +133,6 @@ pub struct SimplelistResponse {
     /// Whether more pages follow.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub has_more: Option<bool>,
-}
-impl ::lark_runtime::Page for SimplelistResponse {
-    type Item = SimplelistResponseGrouplistItem;
-    fn has_more(&self) -> Option<bool> {
-        self.has_more
-    }
-    fn next_page_token(&self) -> Option<&str> {
-        self.page_token.as_deref()
-    }
-    fn into_items(self) -> Vec<Self::Item> {
-        self.grouplist.unwrap_or_default()
-    }
 }
 /// A documented error code of 查询用户组列表 — List the tenant's user groups.
 ///
@@ -217,11 +168,7 @@ pub enum SimplelistRequestType {
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(i64),
 }
-impl SimplelistRequestType {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, i64)] = &[(Self::Value1, 1), (Self::Value2, 2)];
-}
-::lark_runtime::int_enum_traits!(SimplelistRequestType);
+::lark_runtime::int_enum_traits!(SimplelistRequestType { Value1 = 1, Value2 = 2 });
 /// The group's type.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -233,11 +180,9 @@ pub enum SimplelistResponseGrouplistItemType {
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(i64),
 }
-impl SimplelistResponseGrouplistItemType {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, i64)] = &[(Self::Value1, 1), (Self::Value2, 2)];
-}
-::lark_runtime::int_enum_traits!(SimplelistResponseGrouplistItemType);
+::lark_runtime::int_enum_traits!(
+    SimplelistResponseGrouplistItemType { Value1 = 1, Value2 = 2 }
+);
 /// One user group.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SimplelistResponseGrouplistItem {

@@ -15,35 +15,13 @@ use ::lark_runtime::__private::prelude::*;
 /// Request of 添加用户组成员 — Add one user to a normal user group.
 ///
 /// Build it with [`AddRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Accessors)]
 pub struct AddRequest {
     #[serde(skip)]
     group_id: String,
     member_type: AddRequestMemberType,
     member_id_type: AddRequestMemberIdType,
     member_id: String,
-}
-impl AddRequest {
-    /// A builder with nothing set.
-    pub fn builder() -> AddRequestBuilder {
-        AddRequestBuilder::default()
-    }
-    /// The `group_id` it was built with: see [`AddRequestBuilder::group_id`].
-    pub fn group_id(&self) -> &String {
-        &self.group_id
-    }
-    /// The `member_type` it was built with: see [`AddRequestBuilder::member_type`].
-    pub fn member_type(&self) -> &AddRequestMemberType {
-        &self.member_type
-    }
-    /// The `member_id_type` it was built with: see [`AddRequestBuilder::member_id_type`].
-    pub fn member_id_type(&self) -> &AddRequestMemberIdType {
-        &self.member_id_type
-    }
-    /// The `member_id` it was built with: see [`AddRequestBuilder::member_id`].
-    pub fn member_id(&self) -> &String {
-        &self.member_id
-    }
 }
 /// Builder of [`AddRequest`]: set the fields, then [`build`](AddRequestBuilder::build) it.
 #[derive(Debug, Clone, Default)]
@@ -140,11 +118,8 @@ impl Endpoint for AddRequest {
             "/open-apis/contact/v3/group/:group_id/member/add",
         )
     };
-    fn path(&self) -> String {
-        fill_path(
-            Self::METADATA.path_template,
-            &[("group_id", ToString::to_string(&self.group_id))],
-        )
+    fn parameters(&self, parameters: &mut Parameters) {
+        parameters.path("group_id", &self.group_id);
     }
 }
 #[cfg(feature = "server")]
@@ -244,11 +219,7 @@ pub enum AddRequestMemberType {
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl AddRequestMemberType {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, &'static str)] = &[(Self::User, "user")];
-}
-::lark_runtime::string_enum_traits!(AddRequestMemberType);
+::lark_runtime::string_enum_traits!(AddRequestMemberType { User = "user" });
 /// Which kind of user id member_id is (applies when member_type is user).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -262,12 +233,7 @@ pub enum AddRequestMemberIdType {
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl AddRequestMemberIdType {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, &'static str)] = &[
-        (Self::OpenId, "open_id"),
-        (Self::UnionId, "union_id"),
-        (Self::UserId, "user_id"),
-    ];
-}
-::lark_runtime::string_enum_traits!(AddRequestMemberIdType);
+::lark_runtime::string_enum_traits!(
+    AddRequestMemberIdType { OpenId = "open_id", UnionId = "union_id", UserId = "user_id"
+    }
+);

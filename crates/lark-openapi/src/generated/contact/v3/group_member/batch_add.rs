@@ -15,26 +15,12 @@ use ::lark_runtime::__private::prelude::*;
 /// Request of 批量添加用户组成员 — Add several users to a normal user group at once.
 ///
 /// Build it with [`BatchAddRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Accessors)]
 pub struct BatchAddRequest {
     #[serde(skip)]
     group_id: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     members: Option<Vec<BatchAddRequestMembersItem>>,
-}
-impl BatchAddRequest {
-    /// A builder with nothing set.
-    pub fn builder() -> BatchAddRequestBuilder {
-        BatchAddRequestBuilder::default()
-    }
-    /// The `group_id` it was built with: see [`BatchAddRequestBuilder::group_id`].
-    pub fn group_id(&self) -> &String {
-        &self.group_id
-    }
-    /// The `members` it was built with: see [`BatchAddRequestBuilder::members`].
-    pub fn members(&self) -> Option<&Vec<BatchAddRequestMembersItem>> {
-        self.members.as_ref()
-    }
 }
 /// Builder of [`BatchAddRequest`]: set the fields, then [`build`](BatchAddRequestBuilder::build) it.
 #[derive(Debug, Clone, Default)]
@@ -80,7 +66,7 @@ impl Validate for BatchAddRequest {
         {
             let at = at.field("members");
             if let Some(value) = &self.members {
-                violations.items(&at, value.len(), Some(1), Some(100));
+                violations.items(&at, value, Some(1), Some(100));
                 violations.check(&at, value);
             }
         }
@@ -109,11 +95,8 @@ impl Endpoint for BatchAddRequest {
             "/open-apis/contact/v3/group/:group_id/member/batch_add",
         )
     };
-    fn path(&self) -> String {
-        fill_path(
-            Self::METADATA.path_template,
-            &[("group_id", ToString::to_string(&self.group_id))],
-        )
+    fn parameters(&self, parameters: &mut Parameters) {
+        parameters.path("group_id", &self.group_id);
     }
 }
 #[cfg(feature = "server")]

@@ -14,25 +14,11 @@ use ::lark_runtime::__private::prelude::*;
 /// Request of 批量移除用户组成员 — Remove several users from a normal user group at once.
 ///
 /// Build it with [`BatchRemoveRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Accessors)]
 pub struct BatchRemoveRequest {
     #[serde(skip)]
     group_id: String,
     members: Vec<BatchRemoveRequestMembersItem>,
-}
-impl BatchRemoveRequest {
-    /// A builder with nothing set.
-    pub fn builder() -> BatchRemoveRequestBuilder {
-        BatchRemoveRequestBuilder::default()
-    }
-    /// The `group_id` it was built with: see [`BatchRemoveRequestBuilder::group_id`].
-    pub fn group_id(&self) -> &String {
-        &self.group_id
-    }
-    /// The `members` it was built with: see [`BatchRemoveRequestBuilder::members`].
-    pub fn members(&self) -> &Vec<BatchRemoveRequestMembersItem> {
-        &self.members
-    }
 }
 /// Builder of [`BatchRemoveRequest`]: set the fields, then [`build`](BatchRemoveRequestBuilder::build) it.
 #[derive(Debug, Clone, Default)]
@@ -79,7 +65,7 @@ impl Validate for BatchRemoveRequest {
         {
             let at = at.field("members");
             let value = &self.members;
-            violations.items(&at, value.len(), Some(1), Some(100));
+            violations.items(&at, value, Some(1), Some(100));
             violations.check(&at, value);
         }
     }
@@ -105,11 +91,8 @@ impl Endpoint for BatchRemoveRequest {
             "/open-apis/contact/v3/group/:group_id/member/batch_remove",
         )
     };
-    fn path(&self) -> String {
-        fill_path(
-            Self::METADATA.path_template,
-            &[("group_id", ToString::to_string(&self.group_id))],
-        )
+    fn parameters(&self, parameters: &mut Parameters) {
+        parameters.path("group_id", &self.group_id);
     }
 }
 #[cfg(feature = "server")]

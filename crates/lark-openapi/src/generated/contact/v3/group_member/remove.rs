@@ -14,35 +14,13 @@ use ::lark_runtime::__private::prelude::*;
 /// Request of 移除用户组成员 — Remove one user from a normal user group.
 ///
 /// Build it with [`RemoveRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Accessors)]
 pub struct RemoveRequest {
     #[serde(skip)]
     group_id: String,
     member_type: RemoveRequestMemberType,
     member_id: String,
     member_id_type: RemoveRequestMemberIdType,
-}
-impl RemoveRequest {
-    /// A builder with nothing set.
-    pub fn builder() -> RemoveRequestBuilder {
-        RemoveRequestBuilder::default()
-    }
-    /// The `group_id` it was built with: see [`RemoveRequestBuilder::group_id`].
-    pub fn group_id(&self) -> &String {
-        &self.group_id
-    }
-    /// The `member_type` it was built with: see [`RemoveRequestBuilder::member_type`].
-    pub fn member_type(&self) -> &RemoveRequestMemberType {
-        &self.member_type
-    }
-    /// The `member_id` it was built with: see [`RemoveRequestBuilder::member_id`].
-    pub fn member_id(&self) -> &String {
-        &self.member_id
-    }
-    /// The `member_id_type` it was built with: see [`RemoveRequestBuilder::member_id_type`].
-    pub fn member_id_type(&self) -> &RemoveRequestMemberIdType {
-        &self.member_id_type
-    }
 }
 /// Builder of [`RemoveRequest`]: set the fields, then [`build`](RemoveRequestBuilder::build) it.
 #[derive(Debug, Clone, Default)]
@@ -141,11 +119,8 @@ impl Endpoint for RemoveRequest {
             "/open-apis/contact/v3/group/:group_id/member/remove",
         )
     };
-    fn path(&self) -> String {
-        fill_path(
-            Self::METADATA.path_template,
-            &[("group_id", ToString::to_string(&self.group_id))],
-        )
+    fn parameters(&self, parameters: &mut Parameters) {
+        parameters.path("group_id", &self.group_id);
     }
 }
 #[cfg(feature = "server")]
@@ -230,11 +205,7 @@ pub enum RemoveRequestMemberType {
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl RemoveRequestMemberType {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, &'static str)] = &[(Self::User, "user")];
-}
-::lark_runtime::string_enum_traits!(RemoveRequestMemberType);
+::lark_runtime::string_enum_traits!(RemoveRequestMemberType { User = "user" });
 /// Which kind of user id member_id is (applies when member_type is user).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -248,12 +219,7 @@ pub enum RemoveRequestMemberIdType {
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl RemoveRequestMemberIdType {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, &'static str)] = &[
-        (Self::OpenId, "open_id"),
-        (Self::UnionId, "union_id"),
-        (Self::UserId, "user_id"),
-    ];
-}
-::lark_runtime::string_enum_traits!(RemoveRequestMemberIdType);
+::lark_runtime::string_enum_traits!(
+    RemoveRequestMemberIdType { OpenId = "open_id", UnionId = "union_id", UserId =
+    "user_id" }
+);

@@ -14,7 +14,7 @@ use ::lark_runtime::__private::prelude::*;
 /// Request of 查询用户组成员列表 — List the members of a user group.
 ///
 /// Build it with [`SimplelistRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Accessors, Paged)]
 pub struct SimplelistRequest {
     #[serde(skip)]
     group_id: String,
@@ -26,32 +26,6 @@ pub struct SimplelistRequest {
     member_id_type: Option<SimplelistRequestMemberIdType>,
     #[serde(skip)]
     member_type: Option<SimplelistRequestMemberType>,
-}
-impl SimplelistRequest {
-    /// A builder with nothing set.
-    pub fn builder() -> SimplelistRequestBuilder {
-        SimplelistRequestBuilder::default()
-    }
-    /// The `group_id` it was built with: see [`SimplelistRequestBuilder::group_id`].
-    pub fn group_id(&self) -> &String {
-        &self.group_id
-    }
-    /// The `page_size` it was built with: see [`SimplelistRequestBuilder::page_size`].
-    pub fn page_size(&self) -> Option<&i32> {
-        self.page_size.as_ref()
-    }
-    /// The `page_token` it was built with: see [`SimplelistRequestBuilder::page_token`].
-    pub fn page_token(&self) -> Option<&String> {
-        self.page_token.as_ref()
-    }
-    /// The `member_id_type` it was built with: see [`SimplelistRequestBuilder::member_id_type`].
-    pub fn member_id_type(&self) -> Option<&SimplelistRequestMemberIdType> {
-        self.member_id_type.as_ref()
-    }
-    /// The `member_type` it was built with: see [`SimplelistRequestBuilder::member_type`].
-    pub fn member_type(&self) -> Option<&SimplelistRequestMemberType> {
-        self.member_type.as_ref()
-    }
 }
 /// Builder of [`SimplelistRequest`]: set the fields, then [`build`](SimplelistRequestBuilder::build) it.
 #[derive(Debug, Clone, Default)]
@@ -129,18 +103,7 @@ impl SimplelistRequestBuilder {
 }
 impl Validate for SimplelistRequest {
     fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        {
-            let at = at.field("page_size");
-            if let Some(value) = &self.page_size {
-                violations
-                    .range(
-                        &at,
-                        *value,
-                        None,
-                        Some(::lark_runtime::validate::Number::Int(100)),
-                    );
-            }
-        }
+        violations.range(&at.field("page_size"), &self.page_size, None, Some(100));
         violations.check(&at.field("member_id_type"), &self.member_id_type);
         violations.check(&at.field("member_type"), &self.member_type);
     }
@@ -174,19 +137,12 @@ impl Endpoint for SimplelistRequest {
             "/open-apis/contact/v3/group/:group_id/member/simplelist",
         )
     };
-    fn path(&self) -> String {
-        fill_path(
-            Self::METADATA.path_template,
-            &[("group_id", ToString::to_string(&self.group_id))],
-        )
-    }
-    fn query(&self) -> Vec<(&'static str, String)> {
-        let mut query = Vec::new();
-        push_query(&mut query, "page_size", &self.page_size);
-        push_query(&mut query, "page_token", &self.page_token);
-        push_query(&mut query, "member_id_type", &self.member_id_type);
-        push_query(&mut query, "member_type", &self.member_type);
-        query
+    fn parameters(&self, parameters: &mut Parameters) {
+        parameters.path("group_id", &self.group_id);
+        parameters.query("page_size", &self.page_size);
+        parameters.query("page_token", &self.page_token);
+        parameters.query("member_id_type", &self.member_id_type);
+        parameters.query("member_type", &self.member_type);
     }
 }
 #[cfg(feature = "server")]
@@ -202,20 +158,14 @@ impl Incoming for SimplelistRequest {
         ::lark_runtime::incoming::finish(violations, builder.build())
     }
 }
-impl ::lark_runtime::Paged for SimplelistRequest {
-    fn with_page_token(&self, page_token: String) -> Self {
-        let mut next = self.clone();
-        next.page_token = Some(page_token);
-        next
-    }
-}
 /// Response data of 查询用户组成员列表 — List the members of a user group.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Page)]
 pub struct SimplelistResponse {
     /// The members on this page.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[page_items]
     pub memberlist: Option<Vec<SimplelistResponseMemberlistItem>>,
     /// Token for the next page; only returned when has_more is true.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -223,18 +173,6 @@ pub struct SimplelistResponse {
     /// Whether more pages follow.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub has_more: Option<bool>,
-}
-impl ::lark_runtime::Page for SimplelistResponse {
-    type Item = SimplelistResponseMemberlistItem;
-    fn has_more(&self) -> Option<bool> {
-        self.has_more
-    }
-    fn next_page_token(&self) -> Option<&str> {
-        self.page_token.as_deref()
-    }
-    fn into_items(self) -> Vec<Self::Item> {
-        self.memberlist.unwrap_or_default()
-    }
 }
 /// A documented error code of 查询用户组成员列表 — List the members of a user group.
 ///
@@ -289,16 +227,10 @@ pub enum SimplelistRequestMemberIdType {
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl SimplelistRequestMemberIdType {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, &'static str)] = &[
-        (Self::OpenId, "open_id"),
-        (Self::UnionId, "union_id"),
-        (Self::UserId, "user_id"),
-        (Self::DepartmentId, "department_id"),
-    ];
-}
-::lark_runtime::string_enum_traits!(SimplelistRequestMemberIdType);
+::lark_runtime::string_enum_traits!(
+    SimplelistRequestMemberIdType { OpenId = "open_id", UnionId = "union_id", UserId =
+    "user_id", DepartmentId = "department_id" }
+);
 /// Which kind of member to list.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -310,14 +242,9 @@ pub enum SimplelistRequestMemberType {
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl SimplelistRequestMemberType {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, &'static str)] = &[
-        (Self::User, "user"),
-        (Self::Department, "department"),
-    ];
-}
-::lark_runtime::string_enum_traits!(SimplelistRequestMemberType);
+::lark_runtime::string_enum_traits!(
+    SimplelistRequestMemberType { User = "user", Department = "department" }
+);
 /// One group member.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SimplelistResponseMemberlistItem {

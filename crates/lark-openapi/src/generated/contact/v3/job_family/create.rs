@@ -13,7 +13,7 @@ use ::lark_runtime::__private::prelude::*;
 /// Request of 创建序列 — Create a job family.
 ///
 /// Build it with [`CreateRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Accessors)]
 pub struct CreateRequest {
     name: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -25,36 +25,6 @@ pub struct CreateRequest {
     i18n_name: Option<Vec<CreateRequestI18nNameItem>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     i18n_description: Option<Vec<CreateRequestI18nDescriptionItem>>,
-}
-impl CreateRequest {
-    /// A builder with nothing set.
-    pub fn builder() -> CreateRequestBuilder {
-        CreateRequestBuilder::default()
-    }
-    /// The `name` it was built with: see [`CreateRequestBuilder::name`].
-    pub fn name(&self) -> &String {
-        &self.name
-    }
-    /// The `description` it was built with: see [`CreateRequestBuilder::description`].
-    pub fn description(&self) -> Option<&String> {
-        self.description.as_ref()
-    }
-    /// The `parent_job_family_id` it was built with: see [`CreateRequestBuilder::parent_job_family_id`].
-    pub fn parent_job_family_id(&self) -> Option<&String> {
-        self.parent_job_family_id.as_ref()
-    }
-    /// The `status` it was built with: see [`CreateRequestBuilder::status`].
-    pub fn status(&self) -> &bool {
-        &self.status
-    }
-    /// The `i18n_name` it was built with: see [`CreateRequestBuilder::i18n_name`].
-    pub fn i18n_name(&self) -> Option<&Vec<CreateRequestI18nNameItem>> {
-        self.i18n_name.as_ref()
-    }
-    /// The `i18n_description` it was built with: see [`CreateRequestBuilder::i18n_description`].
-    pub fn i18n_description(&self) -> Option<&Vec<CreateRequestI18nDescriptionItem>> {
-        self.i18n_description.as_ref()
-    }
 }
 /// Builder of [`CreateRequest`]: set the fields, then [`build`](CreateRequestBuilder::build) it.
 #[derive(Debug, Clone, Default)]
@@ -138,11 +108,7 @@ impl CreateRequestBuilder {
 }
 impl Validate for CreateRequest {
     fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        {
-            let at = at.field("name");
-            let value = &self.name;
-            violations.length(&at, value, Some(1), Some(100));
-        }
+        violations.length(&at.field("name"), &self.name, Some(1), Some(100));
         violations.check(&at.field("i18n_name"), &self.i18n_name);
         violations.check(&at.field("i18n_description"), &self.i18n_description);
     }

@@ -12,20 +12,10 @@ use ::lark_runtime::__private::prelude::*;
 /// Request of 删除序列 — Delete a job family.
 ///
 /// Build it with [`DeleteRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Accessors)]
 pub struct DeleteRequest {
     #[serde(skip)]
     job_family_id: String,
-}
-impl DeleteRequest {
-    /// A builder with nothing set.
-    pub fn builder() -> DeleteRequestBuilder {
-        DeleteRequestBuilder::default()
-    }
-    /// The `job_family_id` it was built with: see [`DeleteRequestBuilder::job_family_id`].
-    pub fn job_family_id(&self) -> &String {
-        &self.job_family_id
-    }
 }
 /// Builder of [`DeleteRequest`]: set the fields, then [`build`](DeleteRequestBuilder::build) it.
 #[derive(Debug, Clone, Default)]
@@ -73,11 +63,8 @@ impl Endpoint for DeleteRequest {
             "/open-apis/contact/v3/job_families/:job_family_id",
         )
     };
-    fn path(&self) -> String {
-        fill_path(
-            Self::METADATA.path_template,
-            &[("job_family_id", ToString::to_string(&self.job_family_id))],
-        )
+    fn parameters(&self, parameters: &mut Parameters) {
+        parameters.path("job_family_id", &self.job_family_id);
     }
 }
 #[cfg(feature = "server")]

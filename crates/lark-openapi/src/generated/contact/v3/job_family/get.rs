@@ -12,20 +12,10 @@ use ::lark_runtime::__private::prelude::*;
 /// Request of 获取单个序列信息 — Get one job family.
 ///
 /// Build it with [`GetRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Accessors)]
 pub struct GetRequest {
     #[serde(skip)]
     job_family_id: String,
-}
-impl GetRequest {
-    /// A builder with nothing set.
-    pub fn builder() -> GetRequestBuilder {
-        GetRequestBuilder::default()
-    }
-    /// The `job_family_id` it was built with: see [`GetRequestBuilder::job_family_id`].
-    pub fn job_family_id(&self) -> &String {
-        &self.job_family_id
-    }
 }
 /// Builder of [`GetRequest`]: set the fields, then [`build`](GetRequestBuilder::build) it.
 #[derive(Debug, Clone, Default)]
@@ -79,11 +69,8 @@ impl Endpoint for GetRequest {
             "/open-apis/contact/v3/job_families/:job_family_id",
         )
     };
-    fn path(&self) -> String {
-        fill_path(
-            Self::METADATA.path_template,
-            &[("job_family_id", ToString::to_string(&self.job_family_id))],
-        )
+    fn parameters(&self, parameters: &mut Parameters) {
+        parameters.path("job_family_id", &self.job_family_id);
     }
 }
 #[cfg(feature = "server")]
@@ -134,15 +121,10 @@ pub enum GetResponseJobFamilyI18nNameItemLocale {
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl GetResponseJobFamilyI18nNameItemLocale {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, &'static str)] = &[
-        (Self::ZhCn, "zh_cn"),
-        (Self::EnUs, "en_us"),
-        (Self::JaJp, "ja_jp"),
-    ];
-}
-::lark_runtime::string_enum_traits!(GetResponseJobFamilyI18nNameItemLocale);
+::lark_runtime::string_enum_traits!(
+    GetResponseJobFamilyI18nNameItemLocale { ZhCn = "zh_cn", EnUs = "en_us", JaJp =
+    "ja_jp" }
+);
 /// The name in one language.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct GetResponseJobFamilyI18nNameItem {
@@ -171,15 +153,10 @@ pub enum GetResponseJobFamilyI18nDescriptionItemLocale {
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl GetResponseJobFamilyI18nDescriptionItemLocale {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, &'static str)] = &[
-        (Self::ZhCn, "zh_cn"),
-        (Self::EnUs, "en_us"),
-        (Self::JaJp, "ja_jp"),
-    ];
-}
-::lark_runtime::string_enum_traits!(GetResponseJobFamilyI18nDescriptionItemLocale);
+::lark_runtime::string_enum_traits!(
+    GetResponseJobFamilyI18nDescriptionItemLocale { ZhCn = "zh_cn", EnUs = "en_us", JaJp
+    = "ja_jp" }
+);
 /// The description in one language.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct GetResponseJobFamilyI18nDescriptionItem {

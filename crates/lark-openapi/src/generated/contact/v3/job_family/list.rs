@@ -12,7 +12,7 @@ use ::lark_runtime::__private::prelude::*;
 /// Request of 获取租户序列列表 — List the tenant's job families.
 ///
 /// Build it with [`ListRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Accessors, Paged)]
 pub struct ListRequest {
     #[serde(skip)]
     page_size: Option<i32>,
@@ -20,24 +20,6 @@ pub struct ListRequest {
     page_token: Option<String>,
     #[serde(skip)]
     name: Option<String>,
-}
-impl ListRequest {
-    /// A builder with nothing set.
-    pub fn builder() -> ListRequestBuilder {
-        ListRequestBuilder::default()
-    }
-    /// The `page_size` it was built with: see [`ListRequestBuilder::page_size`].
-    pub fn page_size(&self) -> Option<&i32> {
-        self.page_size.as_ref()
-    }
-    /// The `page_token` it was built with: see [`ListRequestBuilder::page_token`].
-    pub fn page_token(&self) -> Option<&String> {
-        self.page_token.as_ref()
-    }
-    /// The `name` it was built with: see [`ListRequestBuilder::name`].
-    pub fn name(&self) -> Option<&String> {
-        self.name.as_ref()
-    }
 }
 /// Builder of [`ListRequest`]: set the fields, then [`build`](ListRequestBuilder::build) it.
 #[derive(Debug, Clone, Default)]
@@ -84,24 +66,8 @@ impl ListRequestBuilder {
 }
 impl Validate for ListRequest {
     fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        {
-            let at = at.field("page_size");
-            if let Some(value) = &self.page_size {
-                violations
-                    .range(
-                        &at,
-                        *value,
-                        Some(::lark_runtime::validate::Number::Int(1)),
-                        Some(::lark_runtime::validate::Number::Int(50)),
-                    );
-            }
-        }
-        {
-            let at = at.field("name");
-            if let Some(value) = &self.name {
-                violations.length(&at, value, Some(1), Some(100));
-            }
-        }
+        violations.range(&at.field("page_size"), &self.page_size, Some(1), Some(50));
+        violations.length(&at.field("name"), &self.name, Some(1), Some(100));
     }
 }
 impl Endpoint for ListRequest {
@@ -128,12 +94,10 @@ impl Endpoint for ListRequest {
             "/open-apis/contact/v3/job_families",
         )
     };
-    fn query(&self) -> Vec<(&'static str, String)> {
-        let mut query = Vec::new();
-        push_query(&mut query, "page_size", &self.page_size);
-        push_query(&mut query, "page_token", &self.page_token);
-        push_query(&mut query, "name", &self.name);
-        query
+    fn parameters(&self, parameters: &mut Parameters) {
+        parameters.query("page_size", &self.page_size);
+        parameters.query("page_token", &self.page_token);
+        parameters.query("name", &self.name);
     }
 }
 #[cfg(feature = "server")]
@@ -147,20 +111,14 @@ impl Incoming for ListRequest {
         ::lark_runtime::incoming::finish(violations, builder.build())
     }
 }
-impl ::lark_runtime::Paged for ListRequest {
-    fn with_page_token(&self, page_token: String) -> Self {
-        let mut next = self.clone();
-        next.page_token = Some(page_token);
-        next
-    }
-}
 /// Response data of 获取租户序列列表 — List the tenant's job families.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Page)]
 pub struct ListResponse {
     /// The job families on this page.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[page_items]
     pub items: Option<Vec<ListResponseItemsItem>>,
     /// The token for the next page; given only when `has_more` is true.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -168,18 +126,6 @@ pub struct ListResponse {
     /// Whether more pages follow.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub has_more: Option<bool>,
-}
-impl ::lark_runtime::Page for ListResponse {
-    type Item = ListResponseItemsItem;
-    fn has_more(&self) -> Option<bool> {
-        self.has_more
-    }
-    fn next_page_token(&self) -> Option<&str> {
-        self.page_token.as_deref()
-    }
-    fn into_items(self) -> Vec<Self::Item> {
-        self.items.unwrap_or_default()
-    }
 }
 /// The error codes of 获取租户序列列表 — List the tenant's job families.
 ///
@@ -198,15 +144,10 @@ pub enum ListResponseItemsItemI18nNameItemLocale {
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl ListResponseItemsItemI18nNameItemLocale {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, &'static str)] = &[
-        (Self::ZhCn, "zh_cn"),
-        (Self::EnUs, "en_us"),
-        (Self::JaJp, "ja_jp"),
-    ];
-}
-::lark_runtime::string_enum_traits!(ListResponseItemsItemI18nNameItemLocale);
+::lark_runtime::string_enum_traits!(
+    ListResponseItemsItemI18nNameItemLocale { ZhCn = "zh_cn", EnUs = "en_us", JaJp =
+    "ja_jp" }
+);
 /// The name in one language.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ListResponseItemsItemI18nNameItem {
@@ -235,15 +176,10 @@ pub enum ListResponseItemsItemI18nDescriptionItemLocale {
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl ListResponseItemsItemI18nDescriptionItemLocale {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, &'static str)] = &[
-        (Self::ZhCn, "zh_cn"),
-        (Self::EnUs, "en_us"),
-        (Self::JaJp, "ja_jp"),
-    ];
-}
-::lark_runtime::string_enum_traits!(ListResponseItemsItemI18nDescriptionItemLocale);
+::lark_runtime::string_enum_traits!(
+    ListResponseItemsItemI18nDescriptionItemLocale { ZhCn = "zh_cn", EnUs = "en_us", JaJp
+    = "ja_jp" }
+);
 /// The description in one language.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ListResponseItemsItemI18nDescriptionItem {

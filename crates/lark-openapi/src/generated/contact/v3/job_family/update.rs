@@ -12,7 +12,7 @@ use ::lark_runtime::__private::prelude::*;
 /// Request of 更新序列 — Update a job family.
 ///
 /// Build it with [`UpdateRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Accessors)]
 pub struct UpdateRequest {
     #[serde(skip)]
     job_family_id: String,
@@ -28,40 +28,6 @@ pub struct UpdateRequest {
     i18n_name: Option<Vec<UpdateRequestI18nNameItem>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     i18n_description: Option<Vec<UpdateRequestI18nDescriptionItem>>,
-}
-impl UpdateRequest {
-    /// A builder with nothing set.
-    pub fn builder() -> UpdateRequestBuilder {
-        UpdateRequestBuilder::default()
-    }
-    /// The `job_family_id` it was built with: see [`UpdateRequestBuilder::job_family_id`].
-    pub fn job_family_id(&self) -> &String {
-        &self.job_family_id
-    }
-    /// The `name` it was built with: see [`UpdateRequestBuilder::name`].
-    pub fn name(&self) -> Option<&String> {
-        self.name.as_ref()
-    }
-    /// The `description` it was built with: see [`UpdateRequestBuilder::description`].
-    pub fn description(&self) -> Option<&String> {
-        self.description.as_ref()
-    }
-    /// The `parent_job_family_id` it was built with: see [`UpdateRequestBuilder::parent_job_family_id`].
-    pub fn parent_job_family_id(&self) -> Option<&String> {
-        self.parent_job_family_id.as_ref()
-    }
-    /// The `status` it was built with: see [`UpdateRequestBuilder::status`].
-    pub fn status(&self) -> Option<&bool> {
-        self.status.as_ref()
-    }
-    /// The `i18n_name` it was built with: see [`UpdateRequestBuilder::i18n_name`].
-    pub fn i18n_name(&self) -> Option<&Vec<UpdateRequestI18nNameItem>> {
-        self.i18n_name.as_ref()
-    }
-    /// The `i18n_description` it was built with: see [`UpdateRequestBuilder::i18n_description`].
-    pub fn i18n_description(&self) -> Option<&Vec<UpdateRequestI18nDescriptionItem>> {
-        self.i18n_description.as_ref()
-    }
 }
 /// Builder of [`UpdateRequest`]: set the fields, then [`build`](UpdateRequestBuilder::build) it.
 #[derive(Debug, Clone, Default)]
@@ -154,12 +120,7 @@ impl UpdateRequestBuilder {
 }
 impl Validate for UpdateRequest {
     fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        {
-            let at = at.field("name");
-            if let Some(value) = &self.name {
-                violations.length(&at, value, Some(1), Some(100));
-            }
-        }
+        violations.length(&at.field("name"), &self.name, Some(1), Some(100));
         violations.check(&at.field("i18n_name"), &self.i18n_name);
         violations.check(&at.field("i18n_description"), &self.i18n_description);
     }
@@ -187,11 +148,8 @@ impl Endpoint for UpdateRequest {
             "/open-apis/contact/v3/job_families/:job_family_id",
         )
     };
-    fn path(&self) -> String {
-        fill_path(
-            Self::METADATA.path_template,
-            &[("job_family_id", ToString::to_string(&self.job_family_id))],
-        )
+    fn parameters(&self, parameters: &mut Parameters) {
+        parameters.path("job_family_id", &self.job_family_id);
     }
 }
 #[cfg(feature = "server")]

@@ -12,20 +12,10 @@ use ::lark_runtime::__private::prelude::*;
 /// Request of 删除职级 — Delete a job level.
 ///
 /// Build it with [`DeleteRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Accessors)]
 pub struct DeleteRequest {
     #[serde(skip)]
     job_level_id: String,
-}
-impl DeleteRequest {
-    /// A builder with nothing set.
-    pub fn builder() -> DeleteRequestBuilder {
-        DeleteRequestBuilder::default()
-    }
-    /// The `job_level_id` it was built with: see [`DeleteRequestBuilder::job_level_id`].
-    pub fn job_level_id(&self) -> &String {
-        &self.job_level_id
-    }
 }
 /// Builder of [`DeleteRequest`]: set the fields, then [`build`](DeleteRequestBuilder::build) it.
 #[derive(Debug, Clone, Default)]
@@ -73,11 +63,8 @@ impl Endpoint for DeleteRequest {
             "/open-apis/contact/v3/job_levels/:job_level_id",
         )
     };
-    fn path(&self) -> String {
-        fill_path(
-            Self::METADATA.path_template,
-            &[("job_level_id", ToString::to_string(&self.job_level_id))],
-        )
+    fn parameters(&self, parameters: &mut Parameters) {
+        parameters.path("job_level_id", &self.job_level_id);
     }
 }
 #[cfg(feature = "server")]

@@ -12,20 +12,10 @@ use ::lark_runtime::__private::prelude::*;
 /// Request of 获取单个职务信息 — Get one job title.
 ///
 /// Build it with [`GetRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Accessors)]
 pub struct GetRequest {
     #[serde(skip)]
     job_title_id: String,
-}
-impl GetRequest {
-    /// A builder with nothing set.
-    pub fn builder() -> GetRequestBuilder {
-        GetRequestBuilder::default()
-    }
-    /// The `job_title_id` it was built with: see [`GetRequestBuilder::job_title_id`].
-    pub fn job_title_id(&self) -> &String {
-        &self.job_title_id
-    }
 }
 /// Builder of [`GetRequest`]: set the fields, then [`build`](GetRequestBuilder::build) it.
 #[derive(Debug, Clone, Default)]
@@ -79,11 +69,8 @@ impl Endpoint for GetRequest {
             "/open-apis/contact/v3/job_titles/:job_title_id",
         )
     };
-    fn path(&self) -> String {
-        fill_path(
-            Self::METADATA.path_template,
-            &[("job_title_id", ToString::to_string(&self.job_title_id))],
-        )
+    fn parameters(&self, parameters: &mut Parameters) {
+        parameters.path("job_title_id", &self.job_title_id);
     }
 }
 #[cfg(feature = "server")]

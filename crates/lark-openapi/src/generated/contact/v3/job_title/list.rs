@@ -12,26 +12,12 @@ use ::lark_runtime::__private::prelude::*;
 /// Request of 获取租户职务列表 — List the tenant's job titles.
 ///
 /// Build it with [`ListRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Accessors, Paged)]
 pub struct ListRequest {
     #[serde(skip)]
     page_size: Option<i32>,
     #[serde(skip)]
     page_token: Option<String>,
-}
-impl ListRequest {
-    /// A builder with nothing set.
-    pub fn builder() -> ListRequestBuilder {
-        ListRequestBuilder::default()
-    }
-    /// The `page_size` it was built with: see [`ListRequestBuilder::page_size`].
-    pub fn page_size(&self) -> Option<&i32> {
-        self.page_size.as_ref()
-    }
-    /// The `page_token` it was built with: see [`ListRequestBuilder::page_token`].
-    pub fn page_token(&self) -> Option<&String> {
-        self.page_token.as_ref()
-    }
 }
 /// Builder of [`ListRequest`]: set the fields, then [`build`](ListRequestBuilder::build) it.
 #[derive(Debug, Clone, Default)]
@@ -69,18 +55,7 @@ impl ListRequestBuilder {
 }
 impl Validate for ListRequest {
     fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        {
-            let at = at.field("page_size");
-            if let Some(value) = &self.page_size {
-                violations
-                    .range(
-                        &at,
-                        *value,
-                        Some(::lark_runtime::validate::Number::Int(1)),
-                        Some(::lark_runtime::validate::Number::Int(50)),
-                    );
-            }
-        }
+        violations.range(&at.field("page_size"), &self.page_size, Some(1), Some(50));
     }
 }
 impl Endpoint for ListRequest {
@@ -107,11 +82,9 @@ impl Endpoint for ListRequest {
             "/open-apis/contact/v3/job_titles",
         )
     };
-    fn query(&self) -> Vec<(&'static str, String)> {
-        let mut query = Vec::new();
-        push_query(&mut query, "page_size", &self.page_size);
-        push_query(&mut query, "page_token", &self.page_token);
-        query
+    fn parameters(&self, parameters: &mut Parameters) {
+        parameters.query("page_size", &self.page_size);
+        parameters.query("page_token", &self.page_token);
     }
 }
 #[cfg(feature = "server")]
@@ -124,20 +97,14 @@ impl Incoming for ListRequest {
         ::lark_runtime::incoming::finish(violations, builder.build())
     }
 }
-impl ::lark_runtime::Paged for ListRequest {
-    fn with_page_token(&self, page_token: String) -> Self {
-        let mut next = self.clone();
-        next.page_token = Some(page_token);
-        next
-    }
-}
 /// Response data of 获取租户职务列表 — List the tenant's job titles.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Page)]
 pub struct ListResponse {
     /// The job titles on this page.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[page_items]
     pub items: Option<Vec<crate::contact::v3::types::JobTitle>>,
     /// The token for the next page; given only when `has_more` is true.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -145,18 +112,6 @@ pub struct ListResponse {
     /// Whether more pages follow.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub has_more: Option<bool>,
-}
-impl ::lark_runtime::Page for ListResponse {
-    type Item = crate::contact::v3::types::JobTitle;
-    fn has_more(&self) -> Option<bool> {
-        self.has_more
-    }
-    fn next_page_token(&self) -> Option<&str> {
-        self.page_token.as_deref()
-    }
-    fn into_items(self) -> Vec<Self::Item> {
-        self.items.unwrap_or_default()
-    }
 }
 /// A documented error code of 获取租户职务列表 — List the tenant's job titles.
 ///

@@ -13,45 +13,23 @@ use ::lark_runtime::__private::prelude::*;
 /// Request of 获取通讯录授权范围 — Get the contacts scope the app may access.
 ///
 /// Build it with [`ListRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Accessors)]
 pub struct ListRequest {
     #[serde(skip)]
-    user_id_type: Option<ListRequestUserIdType>,
+    user_id_type: Option<crate::contact::v3::types::UserIdType>,
     #[serde(skip)]
-    department_id_type: Option<ListRequestDepartmentIdType>,
+    department_id_type: Option<crate::contact::v3::types::DepartmentIdType>,
     #[serde(skip)]
     page_token: Option<String>,
     #[serde(skip)]
     page_size: Option<i32>,
 }
-impl ListRequest {
-    /// A builder with nothing set.
-    pub fn builder() -> ListRequestBuilder {
-        ListRequestBuilder::default()
-    }
-    /// The `user_id_type` it was built with: see [`ListRequestBuilder::user_id_type`].
-    pub fn user_id_type(&self) -> Option<&ListRequestUserIdType> {
-        self.user_id_type.as_ref()
-    }
-    /// The `department_id_type` it was built with: see [`ListRequestBuilder::department_id_type`].
-    pub fn department_id_type(&self) -> Option<&ListRequestDepartmentIdType> {
-        self.department_id_type.as_ref()
-    }
-    /// The `page_token` it was built with: see [`ListRequestBuilder::page_token`].
-    pub fn page_token(&self) -> Option<&String> {
-        self.page_token.as_ref()
-    }
-    /// The `page_size` it was built with: see [`ListRequestBuilder::page_size`].
-    pub fn page_size(&self) -> Option<&i32> {
-        self.page_size.as_ref()
-    }
-}
 /// Builder of [`ListRequest`]: set the fields, then [`build`](ListRequestBuilder::build) it.
 #[derive(Debug, Clone, Default)]
 #[must_use]
 pub struct ListRequestBuilder {
-    user_id_type: Option<ListRequestUserIdType>,
-    department_id_type: Option<ListRequestDepartmentIdType>,
+    user_id_type: Option<crate::contact::v3::types::UserIdType>,
+    department_id_type: Option<crate::contact::v3::types::DepartmentIdType>,
     page_token: Option<String>,
     page_size: Option<i32>,
 }
@@ -61,7 +39,10 @@ impl ListRequestBuilder {
     /// Example: `"user_id"`
     ///
     /// Default when left out: `"open_id"`
-    pub fn user_id_type(mut self, user_id_type: ListRequestUserIdType) -> Self {
+    pub fn user_id_type(
+        mut self,
+        user_id_type: crate::contact::v3::types::UserIdType,
+    ) -> Self {
         self.user_id_type = Some(user_id_type);
         self
     }
@@ -72,7 +53,7 @@ impl ListRequestBuilder {
     /// Default when left out: `"open_department_id"`
     pub fn department_id_type(
         mut self,
-        department_id_type: ListRequestDepartmentIdType,
+        department_id_type: crate::contact::v3::types::DepartmentIdType,
     ) -> Self {
         self.department_id_type = Some(department_id_type);
         self
@@ -109,18 +90,7 @@ impl Validate for ListRequest {
     fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
         violations.check(&at.field("user_id_type"), &self.user_id_type);
         violations.check(&at.field("department_id_type"), &self.department_id_type);
-        {
-            let at = at.field("page_size");
-            if let Some(value) = &self.page_size {
-                violations
-                    .range(
-                        &at,
-                        *value,
-                        Some(::lark_runtime::validate::Number::Int(1)),
-                        Some(::lark_runtime::validate::Number::Int(100)),
-                    );
-            }
-        }
+        violations.range(&at.field("page_size"), &self.page_size, Some(1), Some(100));
     }
 }
 impl Endpoint for ListRequest {
@@ -154,13 +124,11 @@ impl Endpoint for ListRequest {
             "/open-apis/contact/v3/scopes",
         )
     };
-    fn query(&self) -> Vec<(&'static str, String)> {
-        let mut query = Vec::new();
-        push_query(&mut query, "user_id_type", &self.user_id_type);
-        push_query(&mut query, "department_id_type", &self.department_id_type);
-        push_query(&mut query, "page_token", &self.page_token);
-        push_query(&mut query, "page_size", &self.page_size);
-        query
+    fn parameters(&self, parameters: &mut Parameters) {
+        parameters.query("user_id_type", &self.user_id_type);
+        parameters.query("department_id_type", &self.department_id_type);
+        parameters.query("page_token", &self.page_token);
+        parameters.query("page_size", &self.page_size);
     }
 }
 #[cfg(feature = "server")]
@@ -217,44 +185,3 @@ impl DocumentedError for ListError {
     ];
 }
 ::lark_runtime::documented_error_traits!(ListError);
-/// Which kind of user id the user ids in this call are given as; `user_id` needs the `contact:user.employee_id:readonly` field permission.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum ListRequestUserIdType {
-    /// `"open_id"`: The user's id within this app; the same person has a different Open ID in each app.
-    OpenId,
-    /// `"union_id"`: The user's id across all apps of the same developer.
-    UnionId,
-    /// `"user_id"`: The user's id within the tenant, the same in every app of that tenant.
-    UserId,
-    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
-    Unknown(String),
-}
-impl ListRequestUserIdType {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, &'static str)] = &[
-        (Self::OpenId, "open_id"),
-        (Self::UnionId, "union_id"),
-        (Self::UserId, "user_id"),
-    ];
-}
-::lark_runtime::string_enum_traits!(ListRequestUserIdType);
-/// Which kind of department id the answer uses.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum ListRequestDepartmentIdType {
-    /// `"department_id"`: The department's custom id, set by the tenant.
-    DepartmentId,
-    /// `"open_department_id"`: The department's id within this app, starting with `od-`.
-    OpenDepartmentId,
-    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
-    Unknown(String),
-}
-impl ListRequestDepartmentIdType {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, &'static str)] = &[
-        (Self::DepartmentId, "department_id"),
-        (Self::OpenDepartmentId, "open_department_id"),
-    ];
-}
-::lark_runtime::string_enum_traits!(ListRequestDepartmentIdType);

@@ -13,30 +13,12 @@ use ::lark_runtime::__private::prelude::*;
 /// Request of 建立部门与单位的绑定关系 — Bind a department to a unit.
 ///
 /// Build it with [`BindDepartmentRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Accessors)]
 pub struct BindDepartmentRequest {
     unit_id: String,
     department_id: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     department_id_type: Option<BindDepartmentRequestDepartmentIdType>,
-}
-impl BindDepartmentRequest {
-    /// A builder with nothing set.
-    pub fn builder() -> BindDepartmentRequestBuilder {
-        BindDepartmentRequestBuilder::default()
-    }
-    /// The `unit_id` it was built with: see [`BindDepartmentRequestBuilder::unit_id`].
-    pub fn unit_id(&self) -> &String {
-        &self.unit_id
-    }
-    /// The `department_id` it was built with: see [`BindDepartmentRequestBuilder::department_id`].
-    pub fn department_id(&self) -> &String {
-        &self.department_id
-    }
-    /// The `department_id_type` it was built with: see [`BindDepartmentRequestBuilder::department_id_type`].
-    pub fn department_id_type(&self) -> Option<&BindDepartmentRequestDepartmentIdType> {
-        self.department_id_type.as_ref()
-    }
 }
 /// Builder of [`BindDepartmentRequest`]: set the fields, then [`build`](BindDepartmentRequestBuilder::build) it.
 #[derive(Debug, Clone, Default)]
@@ -190,11 +172,7 @@ pub enum BindDepartmentRequestDepartmentIdType {
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl BindDepartmentRequestDepartmentIdType {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, &'static str)] = &[
-        (Self::DepartmentId, "department_id"),
-        (Self::OpenDepartmentId, "open_department_id"),
-    ];
-}
-::lark_runtime::string_enum_traits!(BindDepartmentRequestDepartmentIdType);
+::lark_runtime::string_enum_traits!(
+    BindDepartmentRequestDepartmentIdType { DepartmentId = "department_id",
+    OpenDepartmentId = "open_department_id" }
+);

@@ -13,30 +13,12 @@ use ::lark_runtime::__private::prelude::*;
 /// Request of 创建单位 — Create a unit.
 ///
 /// Build it with [`CreateRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Accessors)]
 pub struct CreateRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     unit_id: Option<String>,
     name: String,
     unit_type: String,
-}
-impl CreateRequest {
-    /// A builder with nothing set.
-    pub fn builder() -> CreateRequestBuilder {
-        CreateRequestBuilder::default()
-    }
-    /// The `unit_id` it was built with: see [`CreateRequestBuilder::unit_id`].
-    pub fn unit_id(&self) -> Option<&String> {
-        self.unit_id.as_ref()
-    }
-    /// The `name` it was built with: see [`CreateRequestBuilder::name`].
-    pub fn name(&self) -> &String {
-        &self.name
-    }
-    /// The `unit_type` it was built with: see [`CreateRequestBuilder::unit_type`].
-    pub fn unit_type(&self) -> &String {
-        &self.unit_type
-    }
 }
 /// Builder of [`CreateRequest`]: set the fields, then [`build`](CreateRequestBuilder::build) it.
 #[derive(Debug, Clone, Default)]

@@ -12,20 +12,10 @@ use ::lark_runtime::__private::prelude::*;
 /// Request of 删除单位 — Delete a unit.
 ///
 /// Build it with [`DeleteRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Accessors)]
 pub struct DeleteRequest {
     #[serde(skip)]
     unit_id: String,
-}
-impl DeleteRequest {
-    /// A builder with nothing set.
-    pub fn builder() -> DeleteRequestBuilder {
-        DeleteRequestBuilder::default()
-    }
-    /// The `unit_id` it was built with: see [`DeleteRequestBuilder::unit_id`].
-    pub fn unit_id(&self) -> &String {
-        &self.unit_id
-    }
 }
 /// Builder of [`DeleteRequest`]: set the fields, then [`build`](DeleteRequestBuilder::build) it.
 #[derive(Debug, Clone, Default)]
@@ -72,11 +62,8 @@ impl Endpoint for DeleteRequest {
             "/open-apis/contact/v3/unit/:unit_id",
         )
     };
-    fn path(&self) -> String {
-        fill_path(
-            Self::METADATA.path_template,
-            &[("unit_id", ToString::to_string(&self.unit_id))],
-        )
+    fn parameters(&self, parameters: &mut Parameters) {
+        parameters.path("unit_id", &self.unit_id);
     }
 }
 #[cfg(feature = "server")]

@@ -12,20 +12,10 @@ use ::lark_runtime::__private::prelude::*;
 /// Request of 获取单位信息 — Get a unit.
 ///
 /// Build it with [`GetRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Accessors)]
 pub struct GetRequest {
     #[serde(skip)]
     unit_id: String,
-}
-impl GetRequest {
-    /// A builder with nothing set.
-    pub fn builder() -> GetRequestBuilder {
-        GetRequestBuilder::default()
-    }
-    /// The `unit_id` it was built with: see [`GetRequestBuilder::unit_id`].
-    pub fn unit_id(&self) -> &String {
-        &self.unit_id
-    }
 }
 /// Builder of [`GetRequest`]: set the fields, then [`build`](GetRequestBuilder::build) it.
 #[derive(Debug, Clone, Default)]
@@ -74,11 +64,8 @@ impl Endpoint for GetRequest {
             "/open-apis/contact/v3/unit/:unit_id",
         )
     };
-    fn path(&self) -> String {
-        fill_path(
-            Self::METADATA.path_template,
-            &[("unit_id", ToString::to_string(&self.unit_id))],
-        )
+    fn parameters(&self, parameters: &mut Parameters) {
+        parameters.path("unit_id", &self.unit_id);
     }
 }
 #[cfg(feature = "server")]

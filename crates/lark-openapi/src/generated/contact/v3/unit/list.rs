@@ -12,26 +12,12 @@ use ::lark_runtime::__private::prelude::*;
 /// Request of 获取单位列表 — List units.
 ///
 /// Build it with [`ListRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Accessors, Paged)]
 pub struct ListRequest {
     #[serde(skip)]
     page_size: Option<i32>,
     #[serde(skip)]
     page_token: Option<String>,
-}
-impl ListRequest {
-    /// A builder with nothing set.
-    pub fn builder() -> ListRequestBuilder {
-        ListRequestBuilder::default()
-    }
-    /// The `page_size` it was built with: see [`ListRequestBuilder::page_size`].
-    pub fn page_size(&self) -> Option<&i32> {
-        self.page_size.as_ref()
-    }
-    /// The `page_token` it was built with: see [`ListRequestBuilder::page_token`].
-    pub fn page_token(&self) -> Option<&String> {
-        self.page_token.as_ref()
-    }
 }
 /// Builder of [`ListRequest`]: set the fields, then [`build`](ListRequestBuilder::build) it.
 #[derive(Debug, Clone, Default)]
@@ -69,18 +55,7 @@ impl ListRequestBuilder {
 }
 impl Validate for ListRequest {
     fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        {
-            let at = at.field("page_size");
-            if let Some(value) = &self.page_size {
-                violations
-                    .range(
-                        &at,
-                        *value,
-                        None,
-                        Some(::lark_runtime::validate::Number::Int(100)),
-                    );
-            }
-        }
+        violations.range(&at.field("page_size"), &self.page_size, None, Some(100));
     }
 }
 impl Endpoint for ListRequest {
@@ -109,11 +84,9 @@ impl Endpoint for ListRequest {
             "/open-apis/contact/v3/unit",
         )
     };
-    fn query(&self) -> Vec<(&'static str, String)> {
-        let mut query = Vec::new();
-        push_query(&mut query, "page_size", &self.page_size);
-        push_query(&mut query, "page_token", &self.page_token);
-        query
+    fn parameters(&self, parameters: &mut Parameters) {
+        parameters.query("page_size", &self.page_size);
+        parameters.query("page_token", &self.page_token);
     }
 }
 #[cfg(feature = "server")]
@@ -126,20 +99,14 @@ impl Incoming for ListRequest {
         ::lark_runtime::incoming::finish(violations, builder.build())
     }
 }
-impl ::lark_runtime::Paged for ListRequest {
-    fn with_page_token(&self, page_token: String) -> Self {
-        let mut next = self.clone();
-        next.page_token = Some(page_token);
-        next
-    }
-}
 /// Response data of 获取单位列表 — List units.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Page)]
 pub struct ListResponse {
     /// The units on this page.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[page_items]
     pub unitlist: Option<Vec<crate::contact::v3::types::Unit>>,
     /// Whether more pages follow.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -147,18 +114,6 @@ pub struct ListResponse {
     /// The token for the next page; only given when `has_more` is true.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub page_token: Option<String>,
-}
-impl ::lark_runtime::Page for ListResponse {
-    type Item = crate::contact::v3::types::Unit;
-    fn has_more(&self) -> Option<bool> {
-        self.has_more
-    }
-    fn next_page_token(&self) -> Option<&str> {
-        self.page_token.as_deref()
-    }
-    fn into_items(self) -> Vec<Self::Item> {
-        self.unitlist.unwrap_or_default()
-    }
 }
 /// A documented error code of 获取单位列表 — List units.
 ///

@@ -12,45 +12,23 @@ use ::lark_runtime::__private::prelude::*;
 /// Request of 获取单位绑定的部门列表 — List the departments bound to a unit.
 ///
 /// Build it with [`ListDepartmentRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Accessors, Paged)]
 pub struct ListDepartmentRequest {
     #[serde(skip)]
     unit_id: String,
     #[serde(skip)]
-    department_id_type: Option<ListDepartmentRequestDepartmentIdType>,
+    department_id_type: Option<crate::contact::v3::types::DepartmentIdType>,
     #[serde(skip)]
     page_token: Option<String>,
     #[serde(skip)]
     page_size: Option<i32>,
-}
-impl ListDepartmentRequest {
-    /// A builder with nothing set.
-    pub fn builder() -> ListDepartmentRequestBuilder {
-        ListDepartmentRequestBuilder::default()
-    }
-    /// The `unit_id` it was built with: see [`ListDepartmentRequestBuilder::unit_id`].
-    pub fn unit_id(&self) -> &String {
-        &self.unit_id
-    }
-    /// The `department_id_type` it was built with: see [`ListDepartmentRequestBuilder::department_id_type`].
-    pub fn department_id_type(&self) -> Option<&ListDepartmentRequestDepartmentIdType> {
-        self.department_id_type.as_ref()
-    }
-    /// The `page_token` it was built with: see [`ListDepartmentRequestBuilder::page_token`].
-    pub fn page_token(&self) -> Option<&String> {
-        self.page_token.as_ref()
-    }
-    /// The `page_size` it was built with: see [`ListDepartmentRequestBuilder::page_size`].
-    pub fn page_size(&self) -> Option<&i32> {
-        self.page_size.as_ref()
-    }
 }
 /// Builder of [`ListDepartmentRequest`]: set the fields, then [`build`](ListDepartmentRequestBuilder::build) it.
 #[derive(Debug, Clone, Default)]
 #[must_use]
 pub struct ListDepartmentRequestBuilder {
     unit_id: Option<String>,
-    department_id_type: Option<ListDepartmentRequestDepartmentIdType>,
+    department_id_type: Option<crate::contact::v3::types::DepartmentIdType>,
     page_token: Option<String>,
     page_size: Option<i32>,
 }
@@ -69,7 +47,7 @@ impl ListDepartmentRequestBuilder {
     /// Default when left out: `"open_department_id"`
     pub fn department_id_type(
         mut self,
-        department_id_type: ListDepartmentRequestDepartmentIdType,
+        department_id_type: crate::contact::v3::types::DepartmentIdType,
     ) -> Self {
         self.department_id_type = Some(department_id_type);
         self
@@ -111,18 +89,7 @@ impl ListDepartmentRequestBuilder {
 impl Validate for ListDepartmentRequest {
     fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
         violations.check(&at.field("department_id_type"), &self.department_id_type);
-        {
-            let at = at.field("page_size");
-            if let Some(value) = &self.page_size {
-                violations
-                    .range(
-                        &at,
-                        *value,
-                        None,
-                        Some(::lark_runtime::validate::Number::Int(100)),
-                    );
-            }
-        }
+        violations.range(&at.field("page_size"), &self.page_size, None, Some(100));
     }
 }
 impl Endpoint for ListDepartmentRequest {
@@ -153,13 +120,11 @@ impl Endpoint for ListDepartmentRequest {
             "/open-apis/contact/v3/unit/list_department",
         )
     };
-    fn query(&self) -> Vec<(&'static str, String)> {
-        let mut query = Vec::new();
-        push_query(&mut query, "unit_id", [&self.unit_id]);
-        push_query(&mut query, "department_id_type", &self.department_id_type);
-        push_query(&mut query, "page_token", &self.page_token);
-        push_query(&mut query, "page_size", &self.page_size);
-        query
+    fn parameters(&self, parameters: &mut Parameters) {
+        parameters.query("unit_id", [&self.unit_id]);
+        parameters.query("department_id_type", &self.department_id_type);
+        parameters.query("page_token", &self.page_token);
+        parameters.query("page_size", &self.page_size);
     }
 }
 #[cfg(feature = "server")]
@@ -175,20 +140,14 @@ impl Incoming for ListDepartmentRequest {
         ::lark_runtime::incoming::finish(violations, builder.build())
     }
 }
-impl ::lark_runtime::Paged for ListDepartmentRequest {
-    fn with_page_token(&self, page_token: String) -> Self {
-        let mut next = self.clone();
-        next.page_token = Some(page_token);
-        next
-    }
-}
 /// Response data of 获取单位绑定的部门列表 — List the departments bound to a unit.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Page)]
 pub struct ListDepartmentResponse {
     /// The departments bound to the unit on this page.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[page_items]
     pub departmentlist: Option<Vec<ListDepartmentResponseDepartmentlistItem>>,
     /// Whether more pages follow.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -196,18 +155,6 @@ pub struct ListDepartmentResponse {
     /// The token for the next page; only given when `has_more` is true.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub page_token: Option<String>,
-}
-impl ::lark_runtime::Page for ListDepartmentResponse {
-    type Item = ListDepartmentResponseDepartmentlistItem;
-    fn has_more(&self) -> Option<bool> {
-        self.has_more
-    }
-    fn next_page_token(&self) -> Option<&str> {
-        self.page_token.as_deref()
-    }
-    fn into_items(self) -> Vec<Self::Item> {
-        self.departmentlist.unwrap_or_default()
-    }
 }
 /// A documented error code of 获取单位绑定的部门列表 — List the departments bound to a unit.
 ///
@@ -235,25 +182,6 @@ impl DocumentedError for ListDepartmentError {
     ];
 }
 ::lark_runtime::documented_error_traits!(ListDepartmentError);
-/// Which kind of department id the answer uses.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum ListDepartmentRequestDepartmentIdType {
-    /// `"department_id"`: A custom department id set by the tenant; unique among departments not deleted, since a deleted one's id may be reused.
-    DepartmentId,
-    /// `"open_department_id"`: The system-generated department id, prefixed `od-` and unique in the tenant.
-    OpenDepartmentId,
-    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
-    Unknown(String),
-}
-impl ListDepartmentRequestDepartmentIdType {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, &'static str)] = &[
-        (Self::DepartmentId, "department_id"),
-        (Self::OpenDepartmentId, "open_department_id"),
-    ];
-}
-::lark_runtime::string_enum_traits!(ListDepartmentRequestDepartmentIdType);
 /// One unit-department binding.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ListDepartmentResponseDepartmentlistItem {

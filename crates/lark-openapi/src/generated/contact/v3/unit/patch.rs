@@ -12,26 +12,12 @@ use ::lark_runtime::__private::prelude::*;
 /// Request of 修改单位信息 — Update a unit.
 ///
 /// Build it with [`PatchRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Accessors)]
 pub struct PatchRequest {
     #[serde(skip)]
     unit_id: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     name: Option<String>,
-}
-impl PatchRequest {
-    /// A builder with nothing set.
-    pub fn builder() -> PatchRequestBuilder {
-        PatchRequestBuilder::default()
-    }
-    /// The `unit_id` it was built with: see [`PatchRequestBuilder::unit_id`].
-    pub fn unit_id(&self) -> &String {
-        &self.unit_id
-    }
-    /// The `name` it was built with: see [`PatchRequestBuilder::name`].
-    pub fn name(&self) -> Option<&String> {
-        self.name.as_ref()
-    }
 }
 /// Builder of [`PatchRequest`]: set the fields, then [`build`](PatchRequestBuilder::build) it.
 #[derive(Debug, Clone, Default)]
@@ -91,11 +77,8 @@ impl Endpoint for PatchRequest {
             "/open-apis/contact/v3/unit/:unit_id",
         )
     };
-    fn path(&self) -> String {
-        fill_path(
-            Self::METADATA.path_template,
-            &[("unit_id", ToString::to_string(&self.unit_id))],
-        )
+    fn parameters(&self, parameters: &mut Parameters) {
+        parameters.path("unit_id", &self.unit_id);
     }
 }
 #[cfg(feature = "server")]

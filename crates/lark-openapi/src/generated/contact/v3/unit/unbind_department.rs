@@ -12,32 +12,12 @@ use ::lark_runtime::__private::prelude::*;
 /// Request of 解除部门与单位的绑定关系 — Unbind a department from a unit.
 ///
 /// Build it with [`UnbindDepartmentRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Accessors)]
 pub struct UnbindDepartmentRequest {
     unit_id: String,
     department_id: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     department_id_type: Option<UnbindDepartmentRequestDepartmentIdType>,
-}
-impl UnbindDepartmentRequest {
-    /// A builder with nothing set.
-    pub fn builder() -> UnbindDepartmentRequestBuilder {
-        UnbindDepartmentRequestBuilder::default()
-    }
-    /// The `unit_id` it was built with: see [`UnbindDepartmentRequestBuilder::unit_id`].
-    pub fn unit_id(&self) -> &String {
-        &self.unit_id
-    }
-    /// The `department_id` it was built with: see [`UnbindDepartmentRequestBuilder::department_id`].
-    pub fn department_id(&self) -> &String {
-        &self.department_id
-    }
-    /// The `department_id_type` it was built with: see [`UnbindDepartmentRequestBuilder::department_id_type`].
-    pub fn department_id_type(
-        &self,
-    ) -> Option<&UnbindDepartmentRequestDepartmentIdType> {
-        self.department_id_type.as_ref()
-    }
 }
 /// Builder of [`UnbindDepartmentRequest`]: set the fields, then [`build`](UnbindDepartmentRequestBuilder::build) it.
 #[derive(Debug, Clone, Default)]
@@ -188,11 +168,7 @@ pub enum UnbindDepartmentRequestDepartmentIdType {
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl UnbindDepartmentRequestDepartmentIdType {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, &'static str)] = &[
-        (Self::DepartmentId, "department_id"),
-        (Self::OpenDepartmentId, "open_department_id"),
-    ];
-}
-::lark_runtime::string_enum_traits!(UnbindDepartmentRequestDepartmentIdType);
+::lark_runtime::string_enum_traits!(
+    UnbindDepartmentRequestDepartmentIdType { DepartmentId = "department_id",
+    OpenDepartmentId = "open_department_id" }
+);

@@ -13,31 +13,17 @@ use ::lark_runtime::__private::prelude::*;
 /// Request of 通过 ID 获取用户姓名 — Get users' names.
 ///
 /// Build it with [`BasicBatchRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Accessors)]
 pub struct BasicBatchRequest {
     #[serde(skip)]
-    user_id_type: Option<BasicBatchRequestUserIdType>,
+    user_id_type: Option<crate::contact::v3::types::UserIdType>,
     user_ids: Vec<String>,
-}
-impl BasicBatchRequest {
-    /// A builder with nothing set.
-    pub fn builder() -> BasicBatchRequestBuilder {
-        BasicBatchRequestBuilder::default()
-    }
-    /// The `user_id_type` it was built with: see [`BasicBatchRequestBuilder::user_id_type`].
-    pub fn user_id_type(&self) -> Option<&BasicBatchRequestUserIdType> {
-        self.user_id_type.as_ref()
-    }
-    /// The `user_ids` it was built with: see [`BasicBatchRequestBuilder::user_ids`].
-    pub fn user_ids(&self) -> &Vec<String> {
-        &self.user_ids
-    }
 }
 /// Builder of [`BasicBatchRequest`]: set the fields, then [`build`](BasicBatchRequestBuilder::build) it.
 #[derive(Debug, Clone, Default)]
 #[must_use]
 pub struct BasicBatchRequestBuilder {
-    user_id_type: Option<BasicBatchRequestUserIdType>,
+    user_id_type: Option<crate::contact::v3::types::UserIdType>,
     user_ids: Option<Vec<String>>,
 }
 impl BasicBatchRequestBuilder {
@@ -46,7 +32,10 @@ impl BasicBatchRequestBuilder {
     /// Example: `"open_id"`
     ///
     /// Default when left out: `"open_id"`
-    pub fn user_id_type(mut self, user_id_type: BasicBatchRequestUserIdType) -> Self {
+    pub fn user_id_type(
+        mut self,
+        user_id_type: crate::contact::v3::types::UserIdType,
+    ) -> Self {
         self.user_id_type = Some(user_id_type);
         self
     }
@@ -79,11 +68,7 @@ impl BasicBatchRequestBuilder {
 impl Validate for BasicBatchRequest {
     fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
         violations.check(&at.field("user_id_type"), &self.user_id_type);
-        {
-            let at = at.field("user_ids");
-            let value = &self.user_ids;
-            violations.items(&at, value.len(), Some(1), Some(10));
-        }
+        violations.items(&at.field("user_ids"), &self.user_ids, Some(1), Some(10));
     }
 }
 impl Endpoint for BasicBatchRequest {
@@ -109,10 +94,8 @@ impl Endpoint for BasicBatchRequest {
             "/open-apis/contact/v3/users/basic_batch",
         )
     };
-    fn query(&self) -> Vec<(&'static str, String)> {
-        let mut query = Vec::new();
-        push_query(&mut query, "user_id_type", &self.user_id_type);
-        query
+    fn parameters(&self, parameters: &mut Parameters) {
+        parameters.query("user_id_type", &self.user_id_type);
     }
 }
 #[cfg(feature = "server")]
@@ -160,28 +143,6 @@ impl DocumentedError for BasicBatchError {
     ];
 }
 ::lark_runtime::documented_error_traits!(BasicBatchError);
-/// Which kind of user id `user_ids` holds and the answer uses.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum BasicBatchRequestUserIdType {
-    /// `"open_id"`: The user's id within one app (differs from app to app).
-    OpenId,
-    /// `"union_id"`: The user's id across the apps of one developer.
-    UnionId,
-    /// `"user_id"`: The user's id within the tenant, the same in every app; asking for it needs the contact:user.employee_id:readonly scope.
-    UserId,
-    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
-    Unknown(String),
-}
-impl BasicBatchRequestUserIdType {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, &'static str)] = &[
-        (Self::OpenId, "open_id"),
-        (Self::UnionId, "union_id"),
-        (Self::UserId, "user_id"),
-    ];
-}
-::lark_runtime::string_enum_traits!(BasicBatchRequestUserIdType);
 /// The user's name in other languages.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct BasicBatchResponseUsersItemI18nName {

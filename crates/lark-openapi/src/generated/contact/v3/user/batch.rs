@@ -13,40 +13,22 @@ use ::lark_runtime::__private::prelude::*;
 /// Request of 批量获取用户信息 — Get several users.
 ///
 /// Build it with [`BatchRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Accessors)]
 pub struct BatchRequest {
     #[serde(skip)]
     user_ids: Vec<String>,
     #[serde(skip)]
-    user_id_type: Option<BatchRequestUserIdType>,
+    user_id_type: Option<crate::contact::v3::types::UserIdType>,
     #[serde(skip)]
-    department_id_type: Option<BatchRequestDepartmentIdType>,
-}
-impl BatchRequest {
-    /// A builder with nothing set.
-    pub fn builder() -> BatchRequestBuilder {
-        BatchRequestBuilder::default()
-    }
-    /// The `user_ids` it was built with: see [`BatchRequestBuilder::user_ids`].
-    pub fn user_ids(&self) -> &Vec<String> {
-        &self.user_ids
-    }
-    /// The `user_id_type` it was built with: see [`BatchRequestBuilder::user_id_type`].
-    pub fn user_id_type(&self) -> Option<&BatchRequestUserIdType> {
-        self.user_id_type.as_ref()
-    }
-    /// The `department_id_type` it was built with: see [`BatchRequestBuilder::department_id_type`].
-    pub fn department_id_type(&self) -> Option<&BatchRequestDepartmentIdType> {
-        self.department_id_type.as_ref()
-    }
+    department_id_type: Option<crate::contact::v3::types::DepartmentIdType>,
 }
 /// Builder of [`BatchRequest`]: set the fields, then [`build`](BatchRequestBuilder::build) it.
 #[derive(Debug, Clone, Default)]
 #[must_use]
 pub struct BatchRequestBuilder {
     user_ids: Option<Vec<String>>,
-    user_id_type: Option<BatchRequestUserIdType>,
-    department_id_type: Option<BatchRequestDepartmentIdType>,
+    user_id_type: Option<crate::contact::v3::types::UserIdType>,
+    department_id_type: Option<crate::contact::v3::types::DepartmentIdType>,
 }
 impl BatchRequestBuilder {
     /// Ids of the users to fetch, in the kind `user_id_type` names; at most 50, each sent as its own `user_ids` key.
@@ -64,7 +46,10 @@ impl BatchRequestBuilder {
     /// Example: `"open_id"`
     ///
     /// Default when left out: `"open_id"`
-    pub fn user_id_type(mut self, user_id_type: BatchRequestUserIdType) -> Self {
+    pub fn user_id_type(
+        mut self,
+        user_id_type: crate::contact::v3::types::UserIdType,
+    ) -> Self {
         self.user_id_type = Some(user_id_type);
         self
     }
@@ -75,7 +60,7 @@ impl BatchRequestBuilder {
     /// Default when left out: `"open_department_id"`
     pub fn department_id_type(
         mut self,
-        department_id_type: BatchRequestDepartmentIdType,
+        department_id_type: crate::contact::v3::types::DepartmentIdType,
     ) -> Self {
         self.department_id_type = Some(department_id_type);
         self
@@ -126,12 +111,10 @@ impl Endpoint for BatchRequest {
             "/open-apis/contact/v3/users/batch",
         )
     };
-    fn query(&self) -> Vec<(&'static str, String)> {
-        let mut query = Vec::new();
-        push_query(&mut query, "user_ids", &self.user_ids);
-        push_query(&mut query, "user_id_type", &self.user_id_type);
-        push_query(&mut query, "department_id_type", &self.department_id_type);
-        query
+    fn parameters(&self, parameters: &mut Parameters) {
+        parameters.query("user_ids", &self.user_ids);
+        parameters.query("user_id_type", &self.user_id_type);
+        parameters.query("department_id_type", &self.department_id_type);
     }
 }
 #[cfg(feature = "server")]
@@ -178,47 +161,6 @@ impl DocumentedError for BatchError {
     ];
 }
 ::lark_runtime::documented_error_traits!(BatchError);
-/// Which kind of user id the request and the answer use.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum BatchRequestUserIdType {
-    /// `"open_id"`: The user's id within one app (differs from app to app).
-    OpenId,
-    /// `"union_id"`: The user's id across the apps of one developer.
-    UnionId,
-    /// `"user_id"`: The user's id within the tenant, the same in every app; asking for it needs the contact:user.employee_id:readonly scope.
-    UserId,
-    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
-    Unknown(String),
-}
-impl BatchRequestUserIdType {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, &'static str)] = &[
-        (Self::OpenId, "open_id"),
-        (Self::UnionId, "union_id"),
-        (Self::UserId, "user_id"),
-    ];
-}
-::lark_runtime::string_enum_traits!(BatchRequestUserIdType);
-/// Which kind of department id the answer uses.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum BatchRequestDepartmentIdType {
-    /// `"open_department_id"`: The system-generated department id, prefixed `od-` and unique in the tenant.
-    OpenDepartmentId,
-    /// `"department_id"`: A custom department id set by the tenant; unique among departments not deleted, since a deleted one's id may be reused.
-    DepartmentId,
-    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
-    Unknown(String),
-}
-impl BatchRequestDepartmentIdType {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, &'static str)] = &[
-        (Self::OpenDepartmentId, "open_department_id"),
-        (Self::DepartmentId, "department_id"),
-    ];
-}
-::lark_runtime::string_enum_traits!(BatchRequestDepartmentIdType);
 /// The user's gender.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -234,16 +176,9 @@ pub enum BatchResponseItemsItemGender {
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(i64),
 }
-impl BatchResponseItemsItemGender {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, i64)] = &[
-        (Self::Value0, 0),
-        (Self::Value1, 1),
-        (Self::Value2, 2),
-        (Self::Value3, 3),
-    ];
-}
-::lark_runtime::int_enum_traits!(BatchResponseItemsItemGender);
+::lark_runtime::int_enum_traits!(
+    BatchResponseItemsItemGender { Value0 = 0, Value1 = 1, Value2 = 2, Value3 = 3 }
+);
 /// The employee type; custom types set in the tenant appear as their own numbers (see the employee type list).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -261,17 +196,10 @@ pub enum BatchResponseItemsItemEmployeeType {
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(i64),
 }
-impl BatchResponseItemsItemEmployeeType {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, i64)] = &[
-        (Self::Value1, 1),
-        (Self::Value2, 2),
-        (Self::Value3, 3),
-        (Self::Value4, 4),
-        (Self::Value5, 5),
-    ];
-}
-::lark_runtime::int_enum_traits!(BatchResponseItemsItemEmployeeType);
+::lark_runtime::int_enum_traits!(
+    BatchResponseItemsItemEmployeeType { Value1 = 1, Value2 = 2, Value3 = 3, Value4 = 4,
+    Value5 = 5 }
+);
 /// The custom field's type.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -289,17 +217,10 @@ pub enum BatchResponseItemsItemCustomAttrsItemType {
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl BatchResponseItemsItemCustomAttrsItemType {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, &'static str)] = &[
-        (Self::Text, "TEXT"),
-        (Self::Href, "HREF"),
-        (Self::Enumeration, "ENUMERATION"),
-        (Self::PictureEnum, "PICTURE_ENUM"),
-        (Self::GenericUser, "GENERIC_USER"),
-    ];
-}
-::lark_runtime::string_enum_traits!(BatchResponseItemsItemCustomAttrsItemType);
+::lark_runtime::string_enum_traits!(
+    BatchResponseItemsItemCustomAttrsItemType { Text = "TEXT", Href = "HREF", Enumeration
+    = "ENUMERATION", PictureEnum = "PICTURE_ENUM", GenericUser = "GENERIC_USER" }
+);
 /// For a GENERIC_USER field, the referenced person.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct BatchResponseItemsItemCustomAttrsItemValueGenericUser {

@@ -13,10 +13,10 @@ use ::lark_runtime::__private::prelude::*;
 /// Request of 通过手机号或邮箱获取用户 ID — Get user ids by mobile or email.
 ///
 /// Build it with [`BatchGetIdRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Accessors)]
 pub struct BatchGetIdRequest {
     #[serde(skip)]
-    user_id_type: Option<BatchGetIdRequestUserIdType>,
+    user_id_type: Option<crate::contact::v3::types::UserIdType>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     emails: Option<Vec<String>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -24,33 +24,11 @@ pub struct BatchGetIdRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     include_resigned: Option<bool>,
 }
-impl BatchGetIdRequest {
-    /// A builder with nothing set.
-    pub fn builder() -> BatchGetIdRequestBuilder {
-        BatchGetIdRequestBuilder::default()
-    }
-    /// The `user_id_type` it was built with: see [`BatchGetIdRequestBuilder::user_id_type`].
-    pub fn user_id_type(&self) -> Option<&BatchGetIdRequestUserIdType> {
-        self.user_id_type.as_ref()
-    }
-    /// The `emails` it was built with: see [`BatchGetIdRequestBuilder::emails`].
-    pub fn emails(&self) -> Option<&Vec<String>> {
-        self.emails.as_ref()
-    }
-    /// The `mobiles` it was built with: see [`BatchGetIdRequestBuilder::mobiles`].
-    pub fn mobiles(&self) -> Option<&Vec<String>> {
-        self.mobiles.as_ref()
-    }
-    /// The `include_resigned` it was built with: see [`BatchGetIdRequestBuilder::include_resigned`].
-    pub fn include_resigned(&self) -> Option<&bool> {
-        self.include_resigned.as_ref()
-    }
-}
 /// Builder of [`BatchGetIdRequest`]: set the fields, then [`build`](BatchGetIdRequestBuilder::build) it.
 #[derive(Debug, Clone, Default)]
 #[must_use]
 pub struct BatchGetIdRequestBuilder {
-    user_id_type: Option<BatchGetIdRequestUserIdType>,
+    user_id_type: Option<crate::contact::v3::types::UserIdType>,
     emails: Option<Vec<String>>,
     mobiles: Option<Vec<String>>,
     include_resigned: Option<bool>,
@@ -61,7 +39,10 @@ impl BatchGetIdRequestBuilder {
     /// Example: `"user_id"`
     ///
     /// Default when left out: `"open_id"`
-    pub fn user_id_type(mut self, user_id_type: BatchGetIdRequestUserIdType) -> Self {
+    pub fn user_id_type(
+        mut self,
+        user_id_type: crate::contact::v3::types::UserIdType,
+    ) -> Self {
         self.user_id_type = Some(user_id_type);
         self
     }
@@ -109,18 +90,8 @@ impl BatchGetIdRequestBuilder {
 impl Validate for BatchGetIdRequest {
     fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
         violations.check(&at.field("user_id_type"), &self.user_id_type);
-        {
-            let at = at.field("emails");
-            if let Some(value) = &self.emails {
-                violations.items(&at, value.len(), None, Some(50));
-            }
-        }
-        {
-            let at = at.field("mobiles");
-            if let Some(value) = &self.mobiles {
-                violations.items(&at, value.len(), None, Some(50));
-            }
-        }
+        violations.items(&at.field("emails"), &self.emails, None, Some(50));
+        violations.items(&at.field("mobiles"), &self.mobiles, None, Some(50));
     }
 }
 impl Endpoint for BatchGetIdRequest {
@@ -146,10 +117,8 @@ impl Endpoint for BatchGetIdRequest {
             "/open-apis/contact/v3/users/batch_get_id",
         )
     };
-    fn query(&self) -> Vec<(&'static str, String)> {
-        let mut query = Vec::new();
-        push_query(&mut query, "user_id_type", &self.user_id_type);
-        query
+    fn parameters(&self, parameters: &mut Parameters) {
+        parameters.query("user_id_type", &self.user_id_type);
     }
 }
 #[cfg(feature = "server")]
@@ -190,28 +159,6 @@ pub struct BatchGetIdResponse {
 ///
 /// The reference page documents none of its own: every code is `Undocumented`.
 pub type BatchGetIdError = ::lark_runtime::UndocumentedError;
-/// Which kind of user id the answer uses.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum BatchGetIdRequestUserIdType {
-    /// `"open_id"`: The user's id within one app (differs from app to app).
-    OpenId,
-    /// `"union_id"`: The user's id across the apps of one developer.
-    UnionId,
-    /// `"user_id"`: The user's id within the tenant, the same in every app; asking for it needs the contact:user.employee_id:readonly scope.
-    UserId,
-    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
-    Unknown(String),
-}
-impl BatchGetIdRequestUserIdType {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, &'static str)] = &[
-        (Self::OpenId, "open_id"),
-        (Self::UnionId, "union_id"),
-        (Self::UserId, "user_id"),
-    ];
-}
-::lark_runtime::string_enum_traits!(BatchGetIdRequestUserIdType);
 /// The user matching one email or mobile.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct BatchGetIdResponseUserListItem {

@@ -14,12 +14,12 @@ use ::lark_runtime::__private::prelude::*;
 /// Request of 创建用户 — Create a user.
 ///
 /// Build it with [`CreateRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Accessors)]
 pub struct CreateRequest {
     #[serde(skip)]
-    user_id_type: Option<CreateRequestUserIdType>,
+    user_id_type: Option<crate::contact::v3::types::UserIdType>,
     #[serde(skip)]
-    department_id_type: Option<CreateRequestDepartmentIdType>,
+    department_id_type: Option<crate::contact::v3::types::DepartmentIdType>,
     #[serde(skip)]
     client_token: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -71,134 +71,12 @@ pub struct CreateRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     dotted_line_leader_user_ids: Option<Vec<String>>,
 }
-impl CreateRequest {
-    /// A builder with nothing set.
-    pub fn builder() -> CreateRequestBuilder {
-        CreateRequestBuilder::default()
-    }
-    /// The `user_id_type` it was built with: see [`CreateRequestBuilder::user_id_type`].
-    pub fn user_id_type(&self) -> Option<&CreateRequestUserIdType> {
-        self.user_id_type.as_ref()
-    }
-    /// The `department_id_type` it was built with: see [`CreateRequestBuilder::department_id_type`].
-    pub fn department_id_type(&self) -> Option<&CreateRequestDepartmentIdType> {
-        self.department_id_type.as_ref()
-    }
-    /// The `client_token` it was built with: see [`CreateRequestBuilder::client_token`].
-    pub fn client_token(&self) -> Option<&String> {
-        self.client_token.as_ref()
-    }
-    /// The `user_id` it was built with: see [`CreateRequestBuilder::user_id`].
-    pub fn user_id(&self) -> Option<&String> {
-        self.user_id.as_ref()
-    }
-    /// The `name` it was built with: see [`CreateRequestBuilder::name`].
-    pub fn name(&self) -> &String {
-        &self.name
-    }
-    /// The `en_name` it was built with: see [`CreateRequestBuilder::en_name`].
-    pub fn en_name(&self) -> Option<&String> {
-        self.en_name.as_ref()
-    }
-    /// The `nickname` it was built with: see [`CreateRequestBuilder::nickname`].
-    pub fn nickname(&self) -> Option<&String> {
-        self.nickname.as_ref()
-    }
-    /// The `email` it was built with: see [`CreateRequestBuilder::email`].
-    pub fn email(&self) -> Option<&String> {
-        self.email.as_ref()
-    }
-    /// The `mobile` it was built with: see [`CreateRequestBuilder::mobile`].
-    pub fn mobile(&self) -> &String {
-        &self.mobile
-    }
-    /// The `mobile_visible` it was built with: see [`CreateRequestBuilder::mobile_visible`].
-    pub fn mobile_visible(&self) -> Option<&bool> {
-        self.mobile_visible.as_ref()
-    }
-    /// The `gender` it was built with: see [`CreateRequestBuilder::gender`].
-    pub fn gender(&self) -> Option<&CreateRequestGender> {
-        self.gender.as_ref()
-    }
-    /// The `avatar_key` it was built with: see [`CreateRequestBuilder::avatar_key`].
-    pub fn avatar_key(&self) -> Option<&String> {
-        self.avatar_key.as_ref()
-    }
-    /// The `department_ids` it was built with: see [`CreateRequestBuilder::department_ids`].
-    pub fn department_ids(&self) -> &Vec<String> {
-        &self.department_ids
-    }
-    /// The `leader_user_id` it was built with: see [`CreateRequestBuilder::leader_user_id`].
-    pub fn leader_user_id(&self) -> Option<&String> {
-        self.leader_user_id.as_ref()
-    }
-    /// The `city` it was built with: see [`CreateRequestBuilder::city`].
-    pub fn city(&self) -> Option<&String> {
-        self.city.as_ref()
-    }
-    /// The `country` it was built with: see [`CreateRequestBuilder::country`].
-    pub fn country(&self) -> Option<&String> {
-        self.country.as_ref()
-    }
-    /// The `work_station` it was built with: see [`CreateRequestBuilder::work_station`].
-    pub fn work_station(&self) -> Option<&String> {
-        self.work_station.as_ref()
-    }
-    /// The `join_time` it was built with: see [`CreateRequestBuilder::join_time`].
-    pub fn join_time(&self) -> Option<&i32> {
-        self.join_time.as_ref()
-    }
-    /// The `employee_no` it was built with: see [`CreateRequestBuilder::employee_no`].
-    pub fn employee_no(&self) -> Option<&String> {
-        self.employee_no.as_ref()
-    }
-    /// The `employee_type` it was built with: see [`CreateRequestBuilder::employee_type`].
-    pub fn employee_type(&self) -> &CreateRequestEmployeeType {
-        &self.employee_type
-    }
-    /// The `orders` it was built with: see [`CreateRequestBuilder::orders`].
-    pub fn orders(&self) -> Option<&Vec<crate::contact::v3::types::UserOrder>> {
-        self.orders.as_ref()
-    }
-    /// The `custom_attrs` it was built with: see [`CreateRequestBuilder::custom_attrs`].
-    pub fn custom_attrs(&self) -> Option<&Vec<CreateRequestCustomAttrsItem>> {
-        self.custom_attrs.as_ref()
-    }
-    /// The `enterprise_email` it was built with: see [`CreateRequestBuilder::enterprise_email`].
-    pub fn enterprise_email(&self) -> Option<&String> {
-        self.enterprise_email.as_ref()
-    }
-    /// The `job_title` it was built with: see [`CreateRequestBuilder::job_title`].
-    pub fn job_title(&self) -> Option<&String> {
-        self.job_title.as_ref()
-    }
-    /// The `geo` it was built with: see [`CreateRequestBuilder::geo`].
-    pub fn geo(&self) -> Option<&String> {
-        self.geo.as_ref()
-    }
-    /// The `job_level_id` it was built with: see [`CreateRequestBuilder::job_level_id`].
-    pub fn job_level_id(&self) -> Option<&String> {
-        self.job_level_id.as_ref()
-    }
-    /// The `job_family_id` it was built with: see [`CreateRequestBuilder::job_family_id`].
-    pub fn job_family_id(&self) -> Option<&String> {
-        self.job_family_id.as_ref()
-    }
-    /// The `subscription_ids` it was built with: see [`CreateRequestBuilder::subscription_ids`].
-    pub fn subscription_ids(&self) -> Option<&Vec<String>> {
-        self.subscription_ids.as_ref()
-    }
-    /// The `dotted_line_leader_user_ids` it was built with: see [`CreateRequestBuilder::dotted_line_leader_user_ids`].
-    pub fn dotted_line_leader_user_ids(&self) -> Option<&Vec<String>> {
-        self.dotted_line_leader_user_ids.as_ref()
-    }
-}
 /// Builder of [`CreateRequest`]: set the fields, then [`build`](CreateRequestBuilder::build) it.
 #[derive(Debug, Clone, Default)]
 #[must_use]
 pub struct CreateRequestBuilder {
-    user_id_type: Option<CreateRequestUserIdType>,
-    department_id_type: Option<CreateRequestDepartmentIdType>,
+    user_id_type: Option<crate::contact::v3::types::UserIdType>,
+    department_id_type: Option<crate::contact::v3::types::DepartmentIdType>,
     client_token: Option<String>,
     user_id: Option<String>,
     name: Option<String>,
@@ -233,7 +111,10 @@ impl CreateRequestBuilder {
     /// Example: `"open_id"`
     ///
     /// Default when left out: `"open_id"`
-    pub fn user_id_type(mut self, user_id_type: CreateRequestUserIdType) -> Self {
+    pub fn user_id_type(
+        mut self,
+        user_id_type: crate::contact::v3::types::UserIdType,
+    ) -> Self {
         self.user_id_type = Some(user_id_type);
         self
     }
@@ -244,7 +125,7 @@ impl CreateRequestBuilder {
     /// Default when left out: `"open_department_id"`
     pub fn department_id_type(
         mut self,
-        department_id_type: CreateRequestDepartmentIdType,
+        department_id_type: crate::contact::v3::types::DepartmentIdType,
     ) -> Self {
         self.department_id_type = Some(department_id_type);
         self
@@ -514,62 +395,21 @@ impl Validate for CreateRequest {
     fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
         violations.check(&at.field("user_id_type"), &self.user_id_type);
         violations.check(&at.field("department_id_type"), &self.department_id_type);
-        {
-            let at = at.field("user_id");
-            if let Some(value) = &self.user_id {
-                violations.length(&at, value, None, Some(64));
-            }
-        }
-        {
-            let at = at.field("name");
-            let value = &self.name;
-            violations.length(&at, value, Some(1), Some(255));
-        }
-        {
-            let at = at.field("en_name");
-            if let Some(value) = &self.en_name {
-                violations.length(&at, value, None, Some(255));
-            }
-        }
-        {
-            let at = at.field("nickname");
-            if let Some(value) = &self.nickname {
-                violations.length(&at, value, None, Some(255));
-            }
-        }
+        violations.length(&at.field("user_id"), &self.user_id, None, Some(64));
+        violations.length(&at.field("name"), &self.name, Some(1), Some(255));
+        violations.length(&at.field("en_name"), &self.en_name, None, Some(255));
+        violations.length(&at.field("nickname"), &self.nickname, None, Some(255));
         violations.check(&at.field("gender"), &self.gender);
-        {
-            let at = at.field("department_ids");
-            let value = &self.department_ids;
-            violations.items(&at, value.len(), None, Some(50));
-        }
-        {
-            let at = at.field("city");
-            if let Some(value) = &self.city {
-                violations.length(&at, value, None, Some(100));
-            }
-        }
-        {
-            let at = at.field("work_station");
-            if let Some(value) = &self.work_station {
-                violations.length(&at, value, None, Some(255));
-            }
-        }
-        {
-            let at = at.field("employee_no");
-            if let Some(value) = &self.employee_no {
-                violations.length(&at, value, None, Some(255));
-            }
-        }
+        violations
+            .items(&at.field("department_ids"), &self.department_ids, None, Some(50));
+        violations.length(&at.field("city"), &self.city, None, Some(100));
+        violations
+            .length(&at.field("work_station"), &self.work_station, None, Some(255));
+        violations.length(&at.field("employee_no"), &self.employee_no, None, Some(255));
         violations.check(&at.field("employee_type"), &self.employee_type);
         violations.check(&at.field("orders"), &self.orders);
         violations.check(&at.field("custom_attrs"), &self.custom_attrs);
-        {
-            let at = at.field("job_title");
-            if let Some(value) = &self.job_title {
-                violations.length(&at, value, None, Some(255));
-            }
-        }
+        violations.length(&at.field("job_title"), &self.job_title, None, Some(255));
     }
 }
 impl Endpoint for CreateRequest {
@@ -599,12 +439,10 @@ impl Endpoint for CreateRequest {
             "/open-apis/contact/v3/users",
         )
     };
-    fn query(&self) -> Vec<(&'static str, String)> {
-        let mut query = Vec::new();
-        push_query(&mut query, "user_id_type", &self.user_id_type);
-        push_query(&mut query, "department_id_type", &self.department_id_type);
-        push_query(&mut query, "client_token", &self.client_token);
-        query
+    fn parameters(&self, parameters: &mut Parameters) {
+        parameters.query("user_id_type", &self.user_id_type);
+        parameters.query("department_id_type", &self.department_id_type);
+        parameters.query("client_token", &self.client_token);
     }
 }
 #[cfg(feature = "server")]
@@ -1060,47 +898,6 @@ impl DocumentedError for CreateError {
     ];
 }
 ::lark_runtime::documented_error_traits!(CreateError);
-/// Which kind of user id the request and the answer use.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum CreateRequestUserIdType {
-    /// `"open_id"`: The user's id within one app (differs from app to app).
-    OpenId,
-    /// `"union_id"`: The user's id across the apps of one developer.
-    UnionId,
-    /// `"user_id"`: The user's id within the tenant, the same in every app; asking for it needs the contact:user.employee_id:readonly scope.
-    UserId,
-    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
-    Unknown(String),
-}
-impl CreateRequestUserIdType {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, &'static str)] = &[
-        (Self::OpenId, "open_id"),
-        (Self::UnionId, "union_id"),
-        (Self::UserId, "user_id"),
-    ];
-}
-::lark_runtime::string_enum_traits!(CreateRequestUserIdType);
-/// Which kind of department id the request and the answer use.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum CreateRequestDepartmentIdType {
-    /// `"department_id"`: A custom department id set by the tenant; unique among departments not deleted, since a deleted one's id may be reused.
-    DepartmentId,
-    /// `"open_department_id"`: The system-generated department id, prefixed `od-` and unique in the tenant.
-    OpenDepartmentId,
-    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
-    Unknown(String),
-}
-impl CreateRequestDepartmentIdType {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, &'static str)] = &[
-        (Self::DepartmentId, "department_id"),
-        (Self::OpenDepartmentId, "open_department_id"),
-    ];
-}
-::lark_runtime::string_enum_traits!(CreateRequestDepartmentIdType);
 /// The user's gender.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -1116,16 +913,9 @@ pub enum CreateRequestGender {
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(i64),
 }
-impl CreateRequestGender {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, i64)] = &[
-        (Self::Value0, 0),
-        (Self::Value1, 1),
-        (Self::Value2, 2),
-        (Self::Value3, 3),
-    ];
-}
-::lark_runtime::int_enum_traits!(CreateRequestGender);
+::lark_runtime::int_enum_traits!(
+    CreateRequestGender { Value0 = 0, Value1 = 1, Value2 = 2, Value3 = 3 }
+);
 /// The employee type; a custom type's enum_value from the employee type list is accepted too.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -1143,17 +933,10 @@ pub enum CreateRequestEmployeeType {
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(i64),
 }
-impl CreateRequestEmployeeType {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, i64)] = &[
-        (Self::Value1, 1),
-        (Self::Value2, 2),
-        (Self::Value3, 3),
-        (Self::Value4, 4),
-        (Self::Value5, 5),
-    ];
-}
-::lark_runtime::int_enum_traits!(CreateRequestEmployeeType);
+::lark_runtime::int_enum_traits!(
+    CreateRequestEmployeeType { Value1 = 1, Value2 = 2, Value3 = 3, Value4 = 4, Value5 =
+    5 }
+);
 /// The custom field's type.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -1171,17 +954,10 @@ pub enum CreateRequestCustomAttrsItemType {
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl CreateRequestCustomAttrsItemType {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, &'static str)] = &[
-        (Self::Text, "TEXT"),
-        (Self::Href, "HREF"),
-        (Self::Enumeration, "ENUMERATION"),
-        (Self::PictureEnum, "PICTURE_ENUM"),
-        (Self::GenericUser, "GENERIC_USER"),
-    ];
-}
-::lark_runtime::string_enum_traits!(CreateRequestCustomAttrsItemType);
+::lark_runtime::string_enum_traits!(
+    CreateRequestCustomAttrsItemType { Text = "TEXT", Href = "HREF", Enumeration =
+    "ENUMERATION", PictureEnum = "PICTURE_ENUM", GenericUser = "GENERIC_USER" }
+);
 /// The kind of reference; only 1 (a user) is supported for now.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -1191,11 +967,9 @@ pub enum CreateRequestCustomAttrsItemValueGenericUserType {
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(i64),
 }
-impl CreateRequestCustomAttrsItemValueGenericUserType {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, i64)] = &[(Self::Value1, 1)];
-}
-::lark_runtime::int_enum_traits!(CreateRequestCustomAttrsItemValueGenericUserType);
+::lark_runtime::int_enum_traits!(
+    CreateRequestCustomAttrsItemValueGenericUserType { Value1 = 1 }
+);
 /// For a GENERIC_USER field, the person referenced.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CreateRequestCustomAttrsItemValueGenericUser {
@@ -1242,12 +1016,7 @@ pub struct CreateRequestCustomAttrsItemValue {
 }
 impl Validate for CreateRequestCustomAttrsItemValue {
     fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        {
-            let at = at.field("text");
-            if let Some(value) = &self.text {
-                violations.length(&at, value, None, Some(100));
-            }
-        }
+        violations.length(&at.field("text"), &self.text, None, Some(100));
         violations.check(&at.field("generic_user"), &self.generic_user);
     }
 }
@@ -1289,16 +1058,9 @@ pub enum CreateResponseUserGender {
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(i64),
 }
-impl CreateResponseUserGender {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, i64)] = &[
-        (Self::Value0, 0),
-        (Self::Value1, 1),
-        (Self::Value2, 2),
-        (Self::Value3, 3),
-    ];
-}
-::lark_runtime::int_enum_traits!(CreateResponseUserGender);
+::lark_runtime::int_enum_traits!(
+    CreateResponseUserGender { Value0 = 0, Value1 = 1, Value2 = 2, Value3 = 3 }
+);
 /// The employee type; custom types set in the tenant appear as their own numbers (see the employee type list).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -1316,17 +1078,10 @@ pub enum CreateResponseUserEmployeeType {
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(i64),
 }
-impl CreateResponseUserEmployeeType {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, i64)] = &[
-        (Self::Value1, 1),
-        (Self::Value2, 2),
-        (Self::Value3, 3),
-        (Self::Value4, 4),
-        (Self::Value5, 5),
-    ];
-}
-::lark_runtime::int_enum_traits!(CreateResponseUserEmployeeType);
+::lark_runtime::int_enum_traits!(
+    CreateResponseUserEmployeeType { Value1 = 1, Value2 = 2, Value3 = 3, Value4 = 4,
+    Value5 = 5 }
+);
 /// The custom field's type.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -1344,17 +1099,10 @@ pub enum CreateResponseUserCustomAttrsItemType {
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl CreateResponseUserCustomAttrsItemType {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, &'static str)] = &[
-        (Self::Text, "TEXT"),
-        (Self::Href, "HREF"),
-        (Self::Enumeration, "ENUMERATION"),
-        (Self::PictureEnum, "PICTURE_ENUM"),
-        (Self::GenericUser, "GENERIC_USER"),
-    ];
-}
-::lark_runtime::string_enum_traits!(CreateResponseUserCustomAttrsItemType);
+::lark_runtime::string_enum_traits!(
+    CreateResponseUserCustomAttrsItemType { Text = "TEXT", Href = "HREF", Enumeration =
+    "ENUMERATION", PictureEnum = "PICTURE_ENUM", GenericUser = "GENERIC_USER" }
+);
 /// For a GENERIC_USER field, the referenced person.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CreateResponseUserCustomAttrsItemValueGenericUser {

@@ -13,12 +13,12 @@ use ::lark_runtime::__private::prelude::*;
 /// Request of 删除用户 — Delete a user.
 ///
 /// Build it with [`DeleteRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Accessors)]
 pub struct DeleteRequest {
     #[serde(skip)]
     user_id: String,
     #[serde(skip)]
-    user_id_type: Option<DeleteRequestUserIdType>,
+    user_id_type: Option<crate::contact::v3::types::UserIdType>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     department_chat_acceptor_user_id: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -38,62 +38,12 @@ pub struct DeleteRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     anycross_acceptor_user_id: Option<String>,
 }
-impl DeleteRequest {
-    /// A builder with nothing set.
-    pub fn builder() -> DeleteRequestBuilder {
-        DeleteRequestBuilder::default()
-    }
-    /// The `user_id` it was built with: see [`DeleteRequestBuilder::user_id`].
-    pub fn user_id(&self) -> &String {
-        &self.user_id
-    }
-    /// The `user_id_type` it was built with: see [`DeleteRequestBuilder::user_id_type`].
-    pub fn user_id_type(&self) -> Option<&DeleteRequestUserIdType> {
-        self.user_id_type.as_ref()
-    }
-    /// The `department_chat_acceptor_user_id` it was built with: see [`DeleteRequestBuilder::department_chat_acceptor_user_id`].
-    pub fn department_chat_acceptor_user_id(&self) -> Option<&String> {
-        self.department_chat_acceptor_user_id.as_ref()
-    }
-    /// The `external_chat_acceptor_user_id` it was built with: see [`DeleteRequestBuilder::external_chat_acceptor_user_id`].
-    pub fn external_chat_acceptor_user_id(&self) -> Option<&String> {
-        self.external_chat_acceptor_user_id.as_ref()
-    }
-    /// The `docs_acceptor_user_id` it was built with: see [`DeleteRequestBuilder::docs_acceptor_user_id`].
-    pub fn docs_acceptor_user_id(&self) -> Option<&String> {
-        self.docs_acceptor_user_id.as_ref()
-    }
-    /// The `calendar_acceptor_user_id` it was built with: see [`DeleteRequestBuilder::calendar_acceptor_user_id`].
-    pub fn calendar_acceptor_user_id(&self) -> Option<&String> {
-        self.calendar_acceptor_user_id.as_ref()
-    }
-    /// The `application_acceptor_user_id` it was built with: see [`DeleteRequestBuilder::application_acceptor_user_id`].
-    pub fn application_acceptor_user_id(&self) -> Option<&String> {
-        self.application_acceptor_user_id.as_ref()
-    }
-    /// The `minutes_acceptor_user_id` it was built with: see [`DeleteRequestBuilder::minutes_acceptor_user_id`].
-    pub fn minutes_acceptor_user_id(&self) -> Option<&String> {
-        self.minutes_acceptor_user_id.as_ref()
-    }
-    /// The `survey_acceptor_user_id` it was built with: see [`DeleteRequestBuilder::survey_acceptor_user_id`].
-    pub fn survey_acceptor_user_id(&self) -> Option<&String> {
-        self.survey_acceptor_user_id.as_ref()
-    }
-    /// The `email_acceptor` it was built with: see [`DeleteRequestBuilder::email_acceptor`].
-    pub fn email_acceptor(&self) -> Option<&DeleteRequestEmailAcceptor> {
-        self.email_acceptor.as_ref()
-    }
-    /// The `anycross_acceptor_user_id` it was built with: see [`DeleteRequestBuilder::anycross_acceptor_user_id`].
-    pub fn anycross_acceptor_user_id(&self) -> Option<&String> {
-        self.anycross_acceptor_user_id.as_ref()
-    }
-}
 /// Builder of [`DeleteRequest`]: set the fields, then [`build`](DeleteRequestBuilder::build) it.
 #[derive(Debug, Clone, Default)]
 #[must_use]
 pub struct DeleteRequestBuilder {
     user_id: Option<String>,
-    user_id_type: Option<DeleteRequestUserIdType>,
+    user_id_type: Option<crate::contact::v3::types::UserIdType>,
     department_chat_acceptor_user_id: Option<String>,
     external_chat_acceptor_user_id: Option<String>,
     docs_acceptor_user_id: Option<String>,
@@ -117,7 +67,10 @@ impl DeleteRequestBuilder {
     /// Example: `"open_id"`
     ///
     /// Default when left out: `"open_id"`
-    pub fn user_id_type(mut self, user_id_type: DeleteRequestUserIdType) -> Self {
+    pub fn user_id_type(
+        mut self,
+        user_id_type: crate::contact::v3::types::UserIdType,
+    ) -> Self {
         self.user_id_type = Some(user_id_type);
         self
     }
@@ -263,16 +216,9 @@ impl Endpoint for DeleteRequest {
             "/open-apis/contact/v3/users/:user_id",
         )
     };
-    fn path(&self) -> String {
-        fill_path(
-            Self::METADATA.path_template,
-            &[("user_id", ToString::to_string(&self.user_id))],
-        )
-    }
-    fn query(&self) -> Vec<(&'static str, String)> {
-        let mut query = Vec::new();
-        push_query(&mut query, "user_id_type", &self.user_id_type);
-        query
+    fn parameters(&self, parameters: &mut Parameters) {
+        parameters.path("user_id", &self.user_id);
+        parameters.query("user_id_type", &self.user_id_type);
     }
 }
 #[cfg(feature = "server")]
@@ -359,28 +305,6 @@ impl DocumentedError for DeleteError {
     ];
 }
 ::lark_runtime::documented_error_traits!(DeleteError);
-/// Which kind of user id the path and body use.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum DeleteRequestUserIdType {
-    /// `"open_id"`: The user's id within one app (differs from app to app).
-    OpenId,
-    /// `"union_id"`: The user's id across the apps of one developer.
-    UnionId,
-    /// `"user_id"`: The user's id within the tenant, the same in every app; asking for it needs the contact:user.employee_id:readonly scope.
-    UserId,
-    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
-    Unknown(String),
-}
-impl DeleteRequestUserIdType {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, &'static str)] = &[
-        (Self::OpenId, "open_id"),
-        (Self::UnionId, "union_id"),
-        (Self::UserId, "user_id"),
-    ];
-}
-::lark_runtime::string_enum_traits!(DeleteRequestUserIdType);
 /// How the mail is handled.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -394,15 +318,9 @@ pub enum DeleteRequestEmailAcceptorProcessingType {
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl DeleteRequestEmailAcceptorProcessingType {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, &'static str)] = &[
-        (Self::Value1, "1"),
-        (Self::Value2, "2"),
-        (Self::Value3, "3"),
-    ];
-}
-::lark_runtime::string_enum_traits!(DeleteRequestEmailAcceptorProcessingType);
+::lark_runtime::string_enum_traits!(
+    DeleteRequestEmailAcceptorProcessingType { Value1 = "1", Value2 = "2", Value3 = "3" }
+);
 /// What happens to the user's mail; by default it goes to the direct leader, or stays with the user when there is none.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DeleteRequestEmailAcceptor {

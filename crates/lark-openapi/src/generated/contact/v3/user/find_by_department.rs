@@ -13,12 +13,12 @@ use ::lark_runtime::__private::prelude::*;
 /// Request of 获取部门直属用户列表 — List a department's direct members.
 ///
 /// Build it with [`FindByDepartmentRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Accessors, Paged)]
 pub struct FindByDepartmentRequest {
     #[serde(skip)]
-    user_id_type: Option<FindByDepartmentRequestUserIdType>,
+    user_id_type: Option<crate::contact::v3::types::UserIdType>,
     #[serde(skip)]
-    department_id_type: Option<FindByDepartmentRequestDepartmentIdType>,
+    department_id_type: Option<crate::contact::v3::types::DepartmentIdType>,
     #[serde(skip)]
     department_id: String,
     #[serde(skip)]
@@ -26,40 +26,12 @@ pub struct FindByDepartmentRequest {
     #[serde(skip)]
     page_token: Option<String>,
 }
-impl FindByDepartmentRequest {
-    /// A builder with nothing set.
-    pub fn builder() -> FindByDepartmentRequestBuilder {
-        FindByDepartmentRequestBuilder::default()
-    }
-    /// The `user_id_type` it was built with: see [`FindByDepartmentRequestBuilder::user_id_type`].
-    pub fn user_id_type(&self) -> Option<&FindByDepartmentRequestUserIdType> {
-        self.user_id_type.as_ref()
-    }
-    /// The `department_id_type` it was built with: see [`FindByDepartmentRequestBuilder::department_id_type`].
-    pub fn department_id_type(
-        &self,
-    ) -> Option<&FindByDepartmentRequestDepartmentIdType> {
-        self.department_id_type.as_ref()
-    }
-    /// The `department_id` it was built with: see [`FindByDepartmentRequestBuilder::department_id`].
-    pub fn department_id(&self) -> &String {
-        &self.department_id
-    }
-    /// The `page_size` it was built with: see [`FindByDepartmentRequestBuilder::page_size`].
-    pub fn page_size(&self) -> Option<&i32> {
-        self.page_size.as_ref()
-    }
-    /// The `page_token` it was built with: see [`FindByDepartmentRequestBuilder::page_token`].
-    pub fn page_token(&self) -> Option<&String> {
-        self.page_token.as_ref()
-    }
-}
 /// Builder of [`FindByDepartmentRequest`]: set the fields, then [`build`](FindByDepartmentRequestBuilder::build) it.
 #[derive(Debug, Clone, Default)]
 #[must_use]
 pub struct FindByDepartmentRequestBuilder {
-    user_id_type: Option<FindByDepartmentRequestUserIdType>,
-    department_id_type: Option<FindByDepartmentRequestDepartmentIdType>,
+    user_id_type: Option<crate::contact::v3::types::UserIdType>,
+    department_id_type: Option<crate::contact::v3::types::DepartmentIdType>,
     department_id: Option<String>,
     page_size: Option<i32>,
     page_token: Option<String>,
@@ -72,7 +44,7 @@ impl FindByDepartmentRequestBuilder {
     /// Default when left out: `"open_id"`
     pub fn user_id_type(
         mut self,
-        user_id_type: FindByDepartmentRequestUserIdType,
+        user_id_type: crate::contact::v3::types::UserIdType,
     ) -> Self {
         self.user_id_type = Some(user_id_type);
         self
@@ -84,7 +56,7 @@ impl FindByDepartmentRequestBuilder {
     /// Default when left out: `"open_department_id"`
     pub fn department_id_type(
         mut self,
-        department_id_type: FindByDepartmentRequestDepartmentIdType,
+        department_id_type: crate::contact::v3::types::DepartmentIdType,
     ) -> Self {
         self.department_id_type = Some(department_id_type);
         self
@@ -136,18 +108,7 @@ impl Validate for FindByDepartmentRequest {
     fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
         violations.check(&at.field("user_id_type"), &self.user_id_type);
         violations.check(&at.field("department_id_type"), &self.department_id_type);
-        {
-            let at = at.field("page_size");
-            if let Some(value) = &self.page_size {
-                violations
-                    .range(
-                        &at,
-                        *value,
-                        None,
-                        Some(::lark_runtime::validate::Number::Int(50)),
-                    );
-            }
-        }
+        violations.range(&at.field("page_size"), &self.page_size, None, Some(50));
     }
 }
 impl Endpoint for FindByDepartmentRequest {
@@ -185,14 +146,12 @@ impl Endpoint for FindByDepartmentRequest {
             "/open-apis/contact/v3/users/find_by_department",
         )
     };
-    fn query(&self) -> Vec<(&'static str, String)> {
-        let mut query = Vec::new();
-        push_query(&mut query, "user_id_type", &self.user_id_type);
-        push_query(&mut query, "department_id_type", &self.department_id_type);
-        push_query(&mut query, "department_id", [&self.department_id]);
-        push_query(&mut query, "page_size", &self.page_size);
-        push_query(&mut query, "page_token", &self.page_token);
-        query
+    fn parameters(&self, parameters: &mut Parameters) {
+        parameters.query("user_id_type", &self.user_id_type);
+        parameters.query("department_id_type", &self.department_id_type);
+        parameters.query("department_id", [&self.department_id]);
+        parameters.query("page_size", &self.page_size);
+        parameters.query("page_token", &self.page_token);
     }
 }
 #[cfg(feature = "server")]
@@ -209,17 +168,10 @@ impl Incoming for FindByDepartmentRequest {
         ::lark_runtime::incoming::finish(violations, builder.build())
     }
 }
-impl ::lark_runtime::Paged for FindByDepartmentRequest {
-    fn with_page_token(&self, page_token: String) -> Self {
-        let mut next = self.clone();
-        next.page_token = Some(page_token);
-        next
-    }
-}
 /// Response data of 获取部门直属用户列表 — List a department's direct members.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Page)]
 pub struct FindByDepartmentResponse {
     /// Whether more pages follow.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -229,19 +181,8 @@ pub struct FindByDepartmentResponse {
     pub page_token: Option<String>,
     /// The users on this page.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[page_items]
     pub items: Option<Vec<FindByDepartmentResponseItemsItem>>,
-}
-impl ::lark_runtime::Page for FindByDepartmentResponse {
-    type Item = FindByDepartmentResponseItemsItem;
-    fn has_more(&self) -> Option<bool> {
-        self.has_more
-    }
-    fn next_page_token(&self) -> Option<&str> {
-        self.page_token.as_deref()
-    }
-    fn into_items(self) -> Vec<Self::Item> {
-        self.items.unwrap_or_default()
-    }
 }
 /// A documented error code of 获取部门直属用户列表 — List a department's direct members.
 ///
@@ -269,47 +210,6 @@ impl DocumentedError for FindByDepartmentError {
     ];
 }
 ::lark_runtime::documented_error_traits!(FindByDepartmentError);
-/// Which kind of user id the answer uses.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum FindByDepartmentRequestUserIdType {
-    /// `"open_id"`: The user's id within one app (differs from app to app).
-    OpenId,
-    /// `"union_id"`: The user's id across the apps of one developer.
-    UnionId,
-    /// `"user_id"`: The user's id within the tenant, the same in every app; asking for it needs the contact:user.employee_id:readonly scope.
-    UserId,
-    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
-    Unknown(String),
-}
-impl FindByDepartmentRequestUserIdType {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, &'static str)] = &[
-        (Self::OpenId, "open_id"),
-        (Self::UnionId, "union_id"),
-        (Self::UserId, "user_id"),
-    ];
-}
-::lark_runtime::string_enum_traits!(FindByDepartmentRequestUserIdType);
-/// Which kind of department id the request and the answer use.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum FindByDepartmentRequestDepartmentIdType {
-    /// `"department_id"`: A custom department id set by the tenant; unique among departments not deleted, since a deleted one's id may be reused.
-    DepartmentId,
-    /// `"open_department_id"`: The system-generated department id, prefixed `od-` and unique in the tenant.
-    OpenDepartmentId,
-    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
-    Unknown(String),
-}
-impl FindByDepartmentRequestDepartmentIdType {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, &'static str)] = &[
-        (Self::DepartmentId, "department_id"),
-        (Self::OpenDepartmentId, "open_department_id"),
-    ];
-}
-::lark_runtime::string_enum_traits!(FindByDepartmentRequestDepartmentIdType);
 /// The user's gender.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -325,16 +225,10 @@ pub enum FindByDepartmentResponseItemsItemGender {
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(i64),
 }
-impl FindByDepartmentResponseItemsItemGender {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, i64)] = &[
-        (Self::Value0, 0),
-        (Self::Value1, 1),
-        (Self::Value2, 2),
-        (Self::Value3, 3),
-    ];
-}
-::lark_runtime::int_enum_traits!(FindByDepartmentResponseItemsItemGender);
+::lark_runtime::int_enum_traits!(
+    FindByDepartmentResponseItemsItemGender { Value0 = 0, Value1 = 1, Value2 = 2, Value3
+    = 3 }
+);
 /// The employee type; custom types set in the tenant appear as their own numbers (see the employee type list).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -352,17 +246,10 @@ pub enum FindByDepartmentResponseItemsItemEmployeeType {
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(i64),
 }
-impl FindByDepartmentResponseItemsItemEmployeeType {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, i64)] = &[
-        (Self::Value1, 1),
-        (Self::Value2, 2),
-        (Self::Value3, 3),
-        (Self::Value4, 4),
-        (Self::Value5, 5),
-    ];
-}
-::lark_runtime::int_enum_traits!(FindByDepartmentResponseItemsItemEmployeeType);
+::lark_runtime::int_enum_traits!(
+    FindByDepartmentResponseItemsItemEmployeeType { Value1 = 1, Value2 = 2, Value3 = 3,
+    Value4 = 4, Value5 = 5 }
+);
 /// The custom field's type.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -380,18 +267,10 @@ pub enum FindByDepartmentResponseItemsItemCustomAttrsItemType {
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl FindByDepartmentResponseItemsItemCustomAttrsItemType {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, &'static str)] = &[
-        (Self::Text, "TEXT"),
-        (Self::Href, "HREF"),
-        (Self::Enumeration, "ENUMERATION"),
-        (Self::PictureEnum, "PICTURE_ENUM"),
-        (Self::GenericUser, "GENERIC_USER"),
-    ];
-}
 ::lark_runtime::string_enum_traits!(
-    FindByDepartmentResponseItemsItemCustomAttrsItemType
+    FindByDepartmentResponseItemsItemCustomAttrsItemType { Text = "TEXT", Href = "HREF",
+    Enumeration = "ENUMERATION", PictureEnum = "PICTURE_ENUM", GenericUser =
+    "GENERIC_USER" }
 );
 /// For a GENERIC_USER field, the referenced person.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -12,7 +12,7 @@ use ::lark_runtime::__private::prelude::*;
 /// Request of 获取用户列表 — List users of a department.
 ///
 /// Build it with [`ListRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Accessors, Paged)]
 pub struct ListRequest {
     #[serde(skip)]
     user_id_type: Option<String>,
@@ -24,32 +24,6 @@ pub struct ListRequest {
     page_token: Option<String>,
     #[serde(skip)]
     page_size: Option<i32>,
-}
-impl ListRequest {
-    /// A builder with nothing set.
-    pub fn builder() -> ListRequestBuilder {
-        ListRequestBuilder::default()
-    }
-    /// The `user_id_type` it was built with: see [`ListRequestBuilder::user_id_type`].
-    pub fn user_id_type(&self) -> Option<&String> {
-        self.user_id_type.as_ref()
-    }
-    /// The `department_id_type` it was built with: see [`ListRequestBuilder::department_id_type`].
-    pub fn department_id_type(&self) -> Option<&String> {
-        self.department_id_type.as_ref()
-    }
-    /// The `department_id` it was built with: see [`ListRequestBuilder::department_id`].
-    pub fn department_id(&self) -> Option<&String> {
-        self.department_id.as_ref()
-    }
-    /// The `page_token` it was built with: see [`ListRequestBuilder::page_token`].
-    pub fn page_token(&self) -> Option<&String> {
-        self.page_token.as_ref()
-    }
-    /// The `page_size` it was built with: see [`ListRequestBuilder::page_size`].
-    pub fn page_size(&self) -> Option<&i32> {
-        self.page_size.as_ref()
-    }
 }
 /// Builder of [`ListRequest`]: set the fields, then [`build`](ListRequestBuilder::build) it.
 #[derive(Debug, Clone, Default)]
@@ -125,14 +99,12 @@ impl Endpoint for ListRequest {
             "/open-apis/contact/v3/users",
         )
     };
-    fn query(&self) -> Vec<(&'static str, String)> {
-        let mut query = Vec::new();
-        push_query(&mut query, "user_id_type", &self.user_id_type);
-        push_query(&mut query, "department_id_type", &self.department_id_type);
-        push_query(&mut query, "department_id", &self.department_id);
-        push_query(&mut query, "page_token", &self.page_token);
-        push_query(&mut query, "page_size", &self.page_size);
-        query
+    fn parameters(&self, parameters: &mut Parameters) {
+        parameters.query("user_id_type", &self.user_id_type);
+        parameters.query("department_id_type", &self.department_id_type);
+        parameters.query("department_id", &self.department_id);
+        parameters.query("page_token", &self.page_token);
+        parameters.query("page_size", &self.page_size);
     }
 }
 #[cfg(feature = "server")]
@@ -149,17 +121,10 @@ impl Incoming for ListRequest {
         ::lark_runtime::incoming::finish(violations, builder.build())
     }
 }
-impl ::lark_runtime::Paged for ListRequest {
-    fn with_page_token(&self, page_token: String) -> Self {
-        let mut next = self.clone();
-        next.page_token = Some(page_token);
-        next
-    }
-}
 /// Response data of 获取用户列表 — List users of a department.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Page)]
 pub struct ListResponse {
     /// Type `boolean`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -169,19 +134,8 @@ pub struct ListResponse {
     pub page_token: Option<String>,
     /// Type `array` of `object`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[page_items]
     pub items: Option<Vec<ListResponseItemsItem>>,
-}
-impl ::lark_runtime::Page for ListResponse {
-    type Item = ListResponseItemsItem;
-    fn has_more(&self) -> Option<bool> {
-        self.has_more
-    }
-    fn next_page_token(&self) -> Option<&str> {
-        self.page_token.as_deref()
-    }
-    fn into_items(self) -> Vec<Self::Item> {
-        self.items.unwrap_or_default()
-    }
 }
 /// A documented error code of 获取用户列表 — List users of a department.
 ///

@@ -13,14 +13,14 @@ use ::lark_runtime::__private::prelude::*;
 /// Request of 修改用户部分信息 — Update part of a user.
 ///
 /// Build it with [`PatchRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Accessors)]
 pub struct PatchRequest {
     #[serde(skip)]
     user_id: String,
     #[serde(skip)]
-    user_id_type: Option<PatchRequestUserIdType>,
+    user_id_type: Option<crate::contact::v3::types::UserIdType>,
     #[serde(skip)]
-    department_id_type: Option<PatchRequestDepartmentIdType>,
+    department_id_type: Option<crate::contact::v3::types::DepartmentIdType>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     name: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -72,131 +72,13 @@ pub struct PatchRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     dotted_line_leader_user_ids: Option<Vec<String>>,
 }
-impl PatchRequest {
-    /// A builder with nothing set.
-    pub fn builder() -> PatchRequestBuilder {
-        PatchRequestBuilder::default()
-    }
-    /// The `user_id` it was built with: see [`PatchRequestBuilder::user_id`].
-    pub fn user_id(&self) -> &String {
-        &self.user_id
-    }
-    /// The `user_id_type` it was built with: see [`PatchRequestBuilder::user_id_type`].
-    pub fn user_id_type(&self) -> Option<&PatchRequestUserIdType> {
-        self.user_id_type.as_ref()
-    }
-    /// The `department_id_type` it was built with: see [`PatchRequestBuilder::department_id_type`].
-    pub fn department_id_type(&self) -> Option<&PatchRequestDepartmentIdType> {
-        self.department_id_type.as_ref()
-    }
-    /// The `name` it was built with: see [`PatchRequestBuilder::name`].
-    pub fn name(&self) -> Option<&String> {
-        self.name.as_ref()
-    }
-    /// The `en_name` it was built with: see [`PatchRequestBuilder::en_name`].
-    pub fn en_name(&self) -> Option<&String> {
-        self.en_name.as_ref()
-    }
-    /// The `nickname` it was built with: see [`PatchRequestBuilder::nickname`].
-    pub fn nickname(&self) -> Option<&String> {
-        self.nickname.as_ref()
-    }
-    /// The `email` it was built with: see [`PatchRequestBuilder::email`].
-    pub fn email(&self) -> Option<&String> {
-        self.email.as_ref()
-    }
-    /// The `mobile` it was built with: see [`PatchRequestBuilder::mobile`].
-    pub fn mobile(&self) -> Option<&String> {
-        self.mobile.as_ref()
-    }
-    /// The `mobile_visible` it was built with: see [`PatchRequestBuilder::mobile_visible`].
-    pub fn mobile_visible(&self) -> Option<&bool> {
-        self.mobile_visible.as_ref()
-    }
-    /// The `gender` it was built with: see [`PatchRequestBuilder::gender`].
-    pub fn gender(&self) -> Option<&PatchRequestGender> {
-        self.gender.as_ref()
-    }
-    /// The `avatar_key` it was built with: see [`PatchRequestBuilder::avatar_key`].
-    pub fn avatar_key(&self) -> Option<&String> {
-        self.avatar_key.as_ref()
-    }
-    /// The `department_ids` it was built with: see [`PatchRequestBuilder::department_ids`].
-    pub fn department_ids(&self) -> Option<&Vec<String>> {
-        self.department_ids.as_ref()
-    }
-    /// The `leader_user_id` it was built with: see [`PatchRequestBuilder::leader_user_id`].
-    pub fn leader_user_id(&self) -> Option<&String> {
-        self.leader_user_id.as_ref()
-    }
-    /// The `city` it was built with: see [`PatchRequestBuilder::city`].
-    pub fn city(&self) -> Option<&String> {
-        self.city.as_ref()
-    }
-    /// The `country` it was built with: see [`PatchRequestBuilder::country`].
-    pub fn country(&self) -> Option<&String> {
-        self.country.as_ref()
-    }
-    /// The `work_station` it was built with: see [`PatchRequestBuilder::work_station`].
-    pub fn work_station(&self) -> Option<&String> {
-        self.work_station.as_ref()
-    }
-    /// The `join_time` it was built with: see [`PatchRequestBuilder::join_time`].
-    pub fn join_time(&self) -> Option<&i32> {
-        self.join_time.as_ref()
-    }
-    /// The `employee_no` it was built with: see [`PatchRequestBuilder::employee_no`].
-    pub fn employee_no(&self) -> Option<&String> {
-        self.employee_no.as_ref()
-    }
-    /// The `employee_type` it was built with: see [`PatchRequestBuilder::employee_type`].
-    pub fn employee_type(&self) -> Option<&PatchRequestEmployeeType> {
-        self.employee_type.as_ref()
-    }
-    /// The `orders` it was built with: see [`PatchRequestBuilder::orders`].
-    pub fn orders(&self) -> Option<&Vec<crate::contact::v3::types::UserOrder>> {
-        self.orders.as_ref()
-    }
-    /// The `custom_attrs` it was built with: see [`PatchRequestBuilder::custom_attrs`].
-    pub fn custom_attrs(&self) -> Option<&Vec<PatchRequestCustomAttrsItem>> {
-        self.custom_attrs.as_ref()
-    }
-    /// The `enterprise_email` it was built with: see [`PatchRequestBuilder::enterprise_email`].
-    pub fn enterprise_email(&self) -> Option<&String> {
-        self.enterprise_email.as_ref()
-    }
-    /// The `job_title` it was built with: see [`PatchRequestBuilder::job_title`].
-    pub fn job_title(&self) -> Option<&String> {
-        self.job_title.as_ref()
-    }
-    /// The `is_frozen` it was built with: see [`PatchRequestBuilder::is_frozen`].
-    pub fn is_frozen(&self) -> Option<&bool> {
-        self.is_frozen.as_ref()
-    }
-    /// The `job_level_id` it was built with: see [`PatchRequestBuilder::job_level_id`].
-    pub fn job_level_id(&self) -> Option<&String> {
-        self.job_level_id.as_ref()
-    }
-    /// The `job_family_id` it was built with: see [`PatchRequestBuilder::job_family_id`].
-    pub fn job_family_id(&self) -> Option<&String> {
-        self.job_family_id.as_ref()
-    }
-    /// The `subscription_ids` it was built with: see [`PatchRequestBuilder::subscription_ids`].
-    pub fn subscription_ids(&self) -> Option<&Vec<String>> {
-        self.subscription_ids.as_ref()
-    }
-    /// The `dotted_line_leader_user_ids` it was built with: see [`PatchRequestBuilder::dotted_line_leader_user_ids`].
-    pub fn dotted_line_leader_user_ids(&self) -> Option<&Vec<String>> {
-        self.dotted_line_leader_user_ids.as_ref()
-    }
-}
 /// Builder of [`PatchRequest`]: set the fields, then [`build`](PatchRequestBuilder::build) it.
 #[derive(Debug, Clone, Default)]
 #[must_use]
 pub struct PatchRequestBuilder {
     user_id: Option<String>,
-    user_id_type: Option<PatchRequestUserIdType>,
-    department_id_type: Option<PatchRequestDepartmentIdType>,
+    user_id_type: Option<crate::contact::v3::types::UserIdType>,
+    department_id_type: Option<crate::contact::v3::types::DepartmentIdType>,
     name: Option<String>,
     en_name: Option<String>,
     nickname: Option<String>,
@@ -236,7 +118,10 @@ impl PatchRequestBuilder {
     /// Example: `"open_id"`
     ///
     /// Default when left out: `"open_id"`
-    pub fn user_id_type(mut self, user_id_type: PatchRequestUserIdType) -> Self {
+    pub fn user_id_type(
+        mut self,
+        user_id_type: crate::contact::v3::types::UserIdType,
+    ) -> Self {
         self.user_id_type = Some(user_id_type);
         self
     }
@@ -247,7 +132,7 @@ impl PatchRequestBuilder {
     /// Default when left out: `"open_department_id"`
     pub fn department_id_type(
         mut self,
-        department_id_type: PatchRequestDepartmentIdType,
+        department_id_type: crate::contact::v3::types::DepartmentIdType,
     ) -> Self {
         self.department_id_type = Some(department_id_type);
         self
@@ -488,12 +373,7 @@ impl Validate for PatchRequest {
     fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
         violations.check(&at.field("user_id_type"), &self.user_id_type);
         violations.check(&at.field("department_id_type"), &self.department_id_type);
-        {
-            let at = at.field("name");
-            if let Some(value) = &self.name {
-                violations.length(&at, value, Some(1), None);
-            }
-        }
+        violations.length(&at.field("name"), &self.name, Some(1), None);
         violations.check(&at.field("gender"), &self.gender);
         violations.check(&at.field("employee_type"), &self.employee_type);
         violations.check(&at.field("orders"), &self.orders);
@@ -527,17 +407,10 @@ impl Endpoint for PatchRequest {
             "/open-apis/contact/v3/users/:user_id",
         )
     };
-    fn path(&self) -> String {
-        fill_path(
-            Self::METADATA.path_template,
-            &[("user_id", ToString::to_string(&self.user_id))],
-        )
-    }
-    fn query(&self) -> Vec<(&'static str, String)> {
-        let mut query = Vec::new();
-        push_query(&mut query, "user_id_type", &self.user_id_type);
-        push_query(&mut query, "department_id_type", &self.department_id_type);
-        query
+    fn parameters(&self, parameters: &mut Parameters) {
+        parameters.path("user_id", &self.user_id);
+        parameters.query("user_id_type", &self.user_id_type);
+        parameters.query("department_id_type", &self.department_id_type);
     }
 }
 #[cfg(feature = "server")]
@@ -987,47 +860,6 @@ impl DocumentedError for PatchError {
     ];
 }
 ::lark_runtime::documented_error_traits!(PatchError);
-/// Which kind of user id the request and the answer use.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum PatchRequestUserIdType {
-    /// `"open_id"`: The user's id within one app (differs from app to app).
-    OpenId,
-    /// `"union_id"`: The user's id across the apps of one developer.
-    UnionId,
-    /// `"user_id"`: The user's id within the tenant, the same in every app; asking for it needs the contact:user.employee_id:readonly scope.
-    UserId,
-    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
-    Unknown(String),
-}
-impl PatchRequestUserIdType {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, &'static str)] = &[
-        (Self::OpenId, "open_id"),
-        (Self::UnionId, "union_id"),
-        (Self::UserId, "user_id"),
-    ];
-}
-::lark_runtime::string_enum_traits!(PatchRequestUserIdType);
-/// Which kind of department id the request and the answer use.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum PatchRequestDepartmentIdType {
-    /// `"department_id"`: A custom department id set by the tenant; unique among departments not deleted, since a deleted one's id may be reused.
-    DepartmentId,
-    /// `"open_department_id"`: The system-generated department id, prefixed `od-` and unique in the tenant.
-    OpenDepartmentId,
-    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
-    Unknown(String),
-}
-impl PatchRequestDepartmentIdType {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, &'static str)] = &[
-        (Self::DepartmentId, "department_id"),
-        (Self::OpenDepartmentId, "open_department_id"),
-    ];
-}
-::lark_runtime::string_enum_traits!(PatchRequestDepartmentIdType);
 /// The user's gender.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -1043,16 +875,9 @@ pub enum PatchRequestGender {
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(i64),
 }
-impl PatchRequestGender {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, i64)] = &[
-        (Self::Value0, 0),
-        (Self::Value1, 1),
-        (Self::Value2, 2),
-        (Self::Value3, 3),
-    ];
-}
-::lark_runtime::int_enum_traits!(PatchRequestGender);
+::lark_runtime::int_enum_traits!(
+    PatchRequestGender { Value0 = 0, Value1 = 1, Value2 = 2, Value3 = 3 }
+);
 /// The employee type; a custom type's enum_value from the employee type list is accepted too.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -1070,17 +895,10 @@ pub enum PatchRequestEmployeeType {
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(i64),
 }
-impl PatchRequestEmployeeType {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, i64)] = &[
-        (Self::Value1, 1),
-        (Self::Value2, 2),
-        (Self::Value3, 3),
-        (Self::Value4, 4),
-        (Self::Value5, 5),
-    ];
-}
-::lark_runtime::int_enum_traits!(PatchRequestEmployeeType);
+::lark_runtime::int_enum_traits!(
+    PatchRequestEmployeeType { Value1 = 1, Value2 = 2, Value3 = 3, Value4 = 4, Value5 = 5
+    }
+);
 /// The custom field's type.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -1098,17 +916,10 @@ pub enum PatchRequestCustomAttrsItemType {
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl PatchRequestCustomAttrsItemType {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, &'static str)] = &[
-        (Self::Text, "TEXT"),
-        (Self::Href, "HREF"),
-        (Self::Enumeration, "ENUMERATION"),
-        (Self::PictureEnum, "PICTURE_ENUM"),
-        (Self::GenericUser, "GENERIC_USER"),
-    ];
-}
-::lark_runtime::string_enum_traits!(PatchRequestCustomAttrsItemType);
+::lark_runtime::string_enum_traits!(
+    PatchRequestCustomAttrsItemType { Text = "TEXT", Href = "HREF", Enumeration =
+    "ENUMERATION", PictureEnum = "PICTURE_ENUM", GenericUser = "GENERIC_USER" }
+);
 /// For a GENERIC_USER field, the person referenced.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PatchRequestCustomAttrsItemValueGenericUser {
@@ -1192,16 +1003,9 @@ pub enum PatchResponseUserGender {
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(i64),
 }
-impl PatchResponseUserGender {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, i64)] = &[
-        (Self::Value0, 0),
-        (Self::Value1, 1),
-        (Self::Value2, 2),
-        (Self::Value3, 3),
-    ];
-}
-::lark_runtime::int_enum_traits!(PatchResponseUserGender);
+::lark_runtime::int_enum_traits!(
+    PatchResponseUserGender { Value0 = 0, Value1 = 1, Value2 = 2, Value3 = 3 }
+);
 /// The employee type; custom types set in the tenant appear as their own numbers (see the employee type list).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -1219,17 +1023,10 @@ pub enum PatchResponseUserEmployeeType {
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(i64),
 }
-impl PatchResponseUserEmployeeType {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, i64)] = &[
-        (Self::Value1, 1),
-        (Self::Value2, 2),
-        (Self::Value3, 3),
-        (Self::Value4, 4),
-        (Self::Value5, 5),
-    ];
-}
-::lark_runtime::int_enum_traits!(PatchResponseUserEmployeeType);
+::lark_runtime::int_enum_traits!(
+    PatchResponseUserEmployeeType { Value1 = 1, Value2 = 2, Value3 = 3, Value4 = 4,
+    Value5 = 5 }
+);
 /// The custom field's type.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -1247,17 +1044,10 @@ pub enum PatchResponseUserCustomAttrsItemType {
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl PatchResponseUserCustomAttrsItemType {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, &'static str)] = &[
-        (Self::Text, "TEXT"),
-        (Self::Href, "HREF"),
-        (Self::Enumeration, "ENUMERATION"),
-        (Self::PictureEnum, "PICTURE_ENUM"),
-        (Self::GenericUser, "GENERIC_USER"),
-    ];
-}
-::lark_runtime::string_enum_traits!(PatchResponseUserCustomAttrsItemType);
+::lark_runtime::string_enum_traits!(
+    PatchResponseUserCustomAttrsItemType { Text = "TEXT", Href = "HREF", Enumeration =
+    "ENUMERATION", PictureEnum = "PICTURE_ENUM", GenericUser = "GENERIC_USER" }
+);
 /// For a GENERIC_USER field, the referenced person.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PatchResponseUserCustomAttrsItemValueGenericUser {

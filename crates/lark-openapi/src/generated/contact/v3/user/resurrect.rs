@@ -13,52 +13,26 @@ use ::lark_runtime::__private::prelude::*;
 /// Request of 恢复已删除用户 — Restore a deleted user.
 ///
 /// Build it with [`ResurrectRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Accessors)]
 pub struct ResurrectRequest {
     #[serde(skip)]
     user_id: String,
     #[serde(skip)]
-    user_id_type: Option<ResurrectRequestUserIdType>,
+    user_id_type: Option<crate::contact::v3::types::UserIdType>,
     #[serde(skip)]
-    department_id_type: Option<ResurrectRequestDepartmentIdType>,
+    department_id_type: Option<crate::contact::v3::types::DepartmentIdType>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     departments: Option<Vec<ResurrectRequestDepartmentsItem>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     subscription_ids: Option<Vec<String>>,
-}
-impl ResurrectRequest {
-    /// A builder with nothing set.
-    pub fn builder() -> ResurrectRequestBuilder {
-        ResurrectRequestBuilder::default()
-    }
-    /// The `user_id` it was built with: see [`ResurrectRequestBuilder::user_id`].
-    pub fn user_id(&self) -> &String {
-        &self.user_id
-    }
-    /// The `user_id_type` it was built with: see [`ResurrectRequestBuilder::user_id_type`].
-    pub fn user_id_type(&self) -> Option<&ResurrectRequestUserIdType> {
-        self.user_id_type.as_ref()
-    }
-    /// The `department_id_type` it was built with: see [`ResurrectRequestBuilder::department_id_type`].
-    pub fn department_id_type(&self) -> Option<&ResurrectRequestDepartmentIdType> {
-        self.department_id_type.as_ref()
-    }
-    /// The `departments` it was built with: see [`ResurrectRequestBuilder::departments`].
-    pub fn departments(&self) -> Option<&Vec<ResurrectRequestDepartmentsItem>> {
-        self.departments.as_ref()
-    }
-    /// The `subscription_ids` it was built with: see [`ResurrectRequestBuilder::subscription_ids`].
-    pub fn subscription_ids(&self) -> Option<&Vec<String>> {
-        self.subscription_ids.as_ref()
-    }
 }
 /// Builder of [`ResurrectRequest`]: set the fields, then [`build`](ResurrectRequestBuilder::build) it.
 #[derive(Debug, Clone, Default)]
 #[must_use]
 pub struct ResurrectRequestBuilder {
     user_id: Option<String>,
-    user_id_type: Option<ResurrectRequestUserIdType>,
-    department_id_type: Option<ResurrectRequestDepartmentIdType>,
+    user_id_type: Option<crate::contact::v3::types::UserIdType>,
+    department_id_type: Option<crate::contact::v3::types::DepartmentIdType>,
     departments: Option<Vec<ResurrectRequestDepartmentsItem>>,
     subscription_ids: Option<Vec<String>>,
 }
@@ -75,7 +49,10 @@ impl ResurrectRequestBuilder {
     /// Example: `"user_id"`
     ///
     /// Default when left out: `"open_id"`
-    pub fn user_id_type(mut self, user_id_type: ResurrectRequestUserIdType) -> Self {
+    pub fn user_id_type(
+        mut self,
+        user_id_type: crate::contact::v3::types::UserIdType,
+    ) -> Self {
         self.user_id_type = Some(user_id_type);
         self
     }
@@ -86,7 +63,7 @@ impl ResurrectRequestBuilder {
     /// Default when left out: `"open_department_id"`
     pub fn department_id_type(
         mut self,
-        department_id_type: ResurrectRequestDepartmentIdType,
+        department_id_type: crate::contact::v3::types::DepartmentIdType,
     ) -> Self {
         self.department_id_type = Some(department_id_type);
         self
@@ -137,7 +114,7 @@ impl Validate for ResurrectRequest {
         {
             let at = at.field("departments");
             if let Some(value) = &self.departments {
-                violations.items(&at, value.len(), None, Some(50));
+                violations.items(&at, value, None, Some(50));
                 violations.check(&at, value);
             }
         }
@@ -168,17 +145,10 @@ impl Endpoint for ResurrectRequest {
             "/open-apis/contact/v3/users/:user_id/resurrect",
         )
     };
-    fn path(&self) -> String {
-        fill_path(
-            Self::METADATA.path_template,
-            &[("user_id", ToString::to_string(&self.user_id))],
-        )
-    }
-    fn query(&self) -> Vec<(&'static str, String)> {
-        let mut query = Vec::new();
-        push_query(&mut query, "user_id_type", &self.user_id_type);
-        push_query(&mut query, "department_id_type", &self.department_id_type);
-        query
+    fn parameters(&self, parameters: &mut Parameters) {
+        parameters.path("user_id", &self.user_id);
+        parameters.query("user_id_type", &self.user_id_type);
+        parameters.query("department_id_type", &self.department_id_type);
     }
 }
 #[cfg(feature = "server")]
@@ -273,47 +243,6 @@ impl DocumentedError for ResurrectError {
     ];
 }
 ::lark_runtime::documented_error_traits!(ResurrectError);
-/// Which kind of user id the path uses.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum ResurrectRequestUserIdType {
-    /// `"open_id"`: The user's id within one app (differs from app to app).
-    OpenId,
-    /// `"union_id"`: The user's id across the apps of one developer.
-    UnionId,
-    /// `"user_id"`: The user's id within the tenant, the same in every app; asking for it needs the contact:user.employee_id:readonly scope.
-    UserId,
-    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
-    Unknown(String),
-}
-impl ResurrectRequestUserIdType {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, &'static str)] = &[
-        (Self::OpenId, "open_id"),
-        (Self::UnionId, "union_id"),
-        (Self::UserId, "user_id"),
-    ];
-}
-::lark_runtime::string_enum_traits!(ResurrectRequestUserIdType);
-/// Which kind of department id `departments` uses.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum ResurrectRequestDepartmentIdType {
-    /// `"department_id"`: A custom department id set by the tenant; unique among departments not deleted, since a deleted one's id may be reused.
-    DepartmentId,
-    /// `"open_department_id"`: The system-generated department id, prefixed `od-` and unique in the tenant.
-    OpenDepartmentId,
-    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
-    Unknown(String),
-}
-impl ResurrectRequestDepartmentIdType {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, &'static str)] = &[
-        (Self::DepartmentId, "department_id"),
-        (Self::OpenDepartmentId, "open_department_id"),
-    ];
-}
-::lark_runtime::string_enum_traits!(ResurrectRequestDepartmentIdType);
 /// One department of the user and its ordering.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ResurrectRequestDepartmentsItem {

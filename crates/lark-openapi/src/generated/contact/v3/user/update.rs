@@ -13,14 +13,14 @@ use ::lark_runtime::__private::prelude::*;
 /// Request of 更新用户所有信息 — Update all of a user (legacy).
 ///
 /// Build it with [`UpdateRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Accessors)]
 pub struct UpdateRequest {
     #[serde(skip)]
     user_id: String,
     #[serde(skip)]
-    user_id_type: Option<UpdateRequestUserIdType>,
+    user_id_type: Option<crate::contact::v3::types::UserIdType>,
     #[serde(skip)]
-    department_id_type: Option<UpdateRequestDepartmentIdType>,
+    department_id_type: Option<crate::contact::v3::types::DepartmentIdType>,
     name: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     en_name: Option<String>,
@@ -60,115 +60,13 @@ pub struct UpdateRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     is_frozen: Option<bool>,
 }
-impl UpdateRequest {
-    /// A builder with nothing set.
-    pub fn builder() -> UpdateRequestBuilder {
-        UpdateRequestBuilder::default()
-    }
-    /// The `user_id` it was built with: see [`UpdateRequestBuilder::user_id`].
-    pub fn user_id(&self) -> &String {
-        &self.user_id
-    }
-    /// The `user_id_type` it was built with: see [`UpdateRequestBuilder::user_id_type`].
-    pub fn user_id_type(&self) -> Option<&UpdateRequestUserIdType> {
-        self.user_id_type.as_ref()
-    }
-    /// The `department_id_type` it was built with: see [`UpdateRequestBuilder::department_id_type`].
-    pub fn department_id_type(&self) -> Option<&UpdateRequestDepartmentIdType> {
-        self.department_id_type.as_ref()
-    }
-    /// The `name` it was built with: see [`UpdateRequestBuilder::name`].
-    pub fn name(&self) -> &String {
-        &self.name
-    }
-    /// The `en_name` it was built with: see [`UpdateRequestBuilder::en_name`].
-    pub fn en_name(&self) -> Option<&String> {
-        self.en_name.as_ref()
-    }
-    /// The `nickname` it was built with: see [`UpdateRequestBuilder::nickname`].
-    pub fn nickname(&self) -> Option<&String> {
-        self.nickname.as_ref()
-    }
-    /// The `email` it was built with: see [`UpdateRequestBuilder::email`].
-    pub fn email(&self) -> Option<&String> {
-        self.email.as_ref()
-    }
-    /// The `mobile` it was built with: see [`UpdateRequestBuilder::mobile`].
-    pub fn mobile(&self) -> &String {
-        &self.mobile
-    }
-    /// The `mobile_visible` it was built with: see [`UpdateRequestBuilder::mobile_visible`].
-    pub fn mobile_visible(&self) -> Option<&bool> {
-        self.mobile_visible.as_ref()
-    }
-    /// The `gender` it was built with: see [`UpdateRequestBuilder::gender`].
-    pub fn gender(&self) -> Option<&UpdateRequestGender> {
-        self.gender.as_ref()
-    }
-    /// The `avatar_key` it was built with: see [`UpdateRequestBuilder::avatar_key`].
-    pub fn avatar_key(&self) -> Option<&String> {
-        self.avatar_key.as_ref()
-    }
-    /// The `department_ids` it was built with: see [`UpdateRequestBuilder::department_ids`].
-    pub fn department_ids(&self) -> &Vec<String> {
-        &self.department_ids
-    }
-    /// The `leader_user_id` it was built with: see [`UpdateRequestBuilder::leader_user_id`].
-    pub fn leader_user_id(&self) -> Option<&String> {
-        self.leader_user_id.as_ref()
-    }
-    /// The `city` it was built with: see [`UpdateRequestBuilder::city`].
-    pub fn city(&self) -> Option<&String> {
-        self.city.as_ref()
-    }
-    /// The `country` it was built with: see [`UpdateRequestBuilder::country`].
-    pub fn country(&self) -> Option<&String> {
-        self.country.as_ref()
-    }
-    /// The `work_station` it was built with: see [`UpdateRequestBuilder::work_station`].
-    pub fn work_station(&self) -> Option<&String> {
-        self.work_station.as_ref()
-    }
-    /// The `join_time` it was built with: see [`UpdateRequestBuilder::join_time`].
-    pub fn join_time(&self) -> Option<&i32> {
-        self.join_time.as_ref()
-    }
-    /// The `employee_no` it was built with: see [`UpdateRequestBuilder::employee_no`].
-    pub fn employee_no(&self) -> Option<&String> {
-        self.employee_no.as_ref()
-    }
-    /// The `employee_type` it was built with: see [`UpdateRequestBuilder::employee_type`].
-    pub fn employee_type(&self) -> &i32 {
-        &self.employee_type
-    }
-    /// The `orders` it was built with: see [`UpdateRequestBuilder::orders`].
-    pub fn orders(&self) -> Option<&Vec<crate::contact::v3::types::UserOrder>> {
-        self.orders.as_ref()
-    }
-    /// The `custom_attrs` it was built with: see [`UpdateRequestBuilder::custom_attrs`].
-    pub fn custom_attrs(&self) -> Option<&Vec<UpdateRequestCustomAttrsItem>> {
-        self.custom_attrs.as_ref()
-    }
-    /// The `enterprise_email` it was built with: see [`UpdateRequestBuilder::enterprise_email`].
-    pub fn enterprise_email(&self) -> Option<&String> {
-        self.enterprise_email.as_ref()
-    }
-    /// The `job_title` it was built with: see [`UpdateRequestBuilder::job_title`].
-    pub fn job_title(&self) -> Option<&String> {
-        self.job_title.as_ref()
-    }
-    /// The `is_frozen` it was built with: see [`UpdateRequestBuilder::is_frozen`].
-    pub fn is_frozen(&self) -> Option<&bool> {
-        self.is_frozen.as_ref()
-    }
-}
 /// Builder of [`UpdateRequest`]: set the fields, then [`build`](UpdateRequestBuilder::build) it.
 #[derive(Debug, Clone, Default)]
 #[must_use]
 pub struct UpdateRequestBuilder {
     user_id: Option<String>,
-    user_id_type: Option<UpdateRequestUserIdType>,
-    department_id_type: Option<UpdateRequestDepartmentIdType>,
+    user_id_type: Option<crate::contact::v3::types::UserIdType>,
+    department_id_type: Option<crate::contact::v3::types::DepartmentIdType>,
     name: Option<String>,
     en_name: Option<String>,
     nickname: Option<String>,
@@ -204,7 +102,10 @@ impl UpdateRequestBuilder {
     /// Example: `"open_id"`
     ///
     /// Default when left out: `"open_id"`
-    pub fn user_id_type(mut self, user_id_type: UpdateRequestUserIdType) -> Self {
+    pub fn user_id_type(
+        mut self,
+        user_id_type: crate::contact::v3::types::UserIdType,
+    ) -> Self {
         self.user_id_type = Some(user_id_type);
         self
     }
@@ -215,7 +116,7 @@ impl UpdateRequestBuilder {
     /// Default when left out: `"open_department_id"`
     pub fn department_id_type(
         mut self,
-        department_id_type: UpdateRequestDepartmentIdType,
+        department_id_type: crate::contact::v3::types::DepartmentIdType,
     ) -> Self {
         self.department_id_type = Some(department_id_type);
         self
@@ -426,11 +327,7 @@ impl Validate for UpdateRequest {
     fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
         violations.check(&at.field("user_id_type"), &self.user_id_type);
         violations.check(&at.field("department_id_type"), &self.department_id_type);
-        {
-            let at = at.field("name");
-            let value = &self.name;
-            violations.length(&at, value, Some(1), None);
-        }
+        violations.length(&at.field("name"), &self.name, Some(1), None);
         violations.check(&at.field("gender"), &self.gender);
         violations.check(&at.field("orders"), &self.orders);
         violations.check(&at.field("custom_attrs"), &self.custom_attrs);
@@ -463,17 +360,10 @@ impl Endpoint for UpdateRequest {
             "/open-apis/contact/v3/users/:user_id",
         )
     };
-    fn path(&self) -> String {
-        fill_path(
-            Self::METADATA.path_template,
-            &[("user_id", ToString::to_string(&self.user_id))],
-        )
-    }
-    fn query(&self) -> Vec<(&'static str, String)> {
-        let mut query = Vec::new();
-        push_query(&mut query, "user_id_type", &self.user_id_type);
-        push_query(&mut query, "department_id_type", &self.department_id_type);
-        query
+    fn parameters(&self, parameters: &mut Parameters) {
+        parameters.path("user_id", &self.user_id);
+        parameters.query("user_id_type", &self.user_id_type);
+        parameters.query("department_id_type", &self.department_id_type);
     }
 }
 #[cfg(feature = "server")]
@@ -857,47 +747,6 @@ impl DocumentedError for UpdateError {
     ];
 }
 ::lark_runtime::documented_error_traits!(UpdateError);
-/// Which kind of user id the request and the answer use.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum UpdateRequestUserIdType {
-    /// `"open_id"`: The user's id within one app (differs from app to app).
-    OpenId,
-    /// `"union_id"`: The user's id across the apps of one developer.
-    UnionId,
-    /// `"user_id"`: The user's id within the tenant, the same in every app; asking for it needs the contact:user.employee_id:readonly scope.
-    UserId,
-    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
-    Unknown(String),
-}
-impl UpdateRequestUserIdType {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, &'static str)] = &[
-        (Self::OpenId, "open_id"),
-        (Self::UnionId, "union_id"),
-        (Self::UserId, "user_id"),
-    ];
-}
-::lark_runtime::string_enum_traits!(UpdateRequestUserIdType);
-/// Which kind of department id the request and the answer use.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum UpdateRequestDepartmentIdType {
-    /// `"department_id"`: A custom department id set by the tenant; unique among departments not deleted, since a deleted one's id may be reused.
-    DepartmentId,
-    /// `"open_department_id"`: The system-generated department id, prefixed `od-` and unique in the tenant.
-    OpenDepartmentId,
-    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
-    Unknown(String),
-}
-impl UpdateRequestDepartmentIdType {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, &'static str)] = &[
-        (Self::DepartmentId, "department_id"),
-        (Self::OpenDepartmentId, "open_department_id"),
-    ];
-}
-::lark_runtime::string_enum_traits!(UpdateRequestDepartmentIdType);
 /// The user's gender.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -911,15 +760,9 @@ pub enum UpdateRequestGender {
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(i64),
 }
-impl UpdateRequestGender {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, i64)] = &[
-        (Self::Value0, 0),
-        (Self::Value1, 1),
-        (Self::Value2, 2),
-    ];
-}
-::lark_runtime::int_enum_traits!(UpdateRequestGender);
+::lark_runtime::int_enum_traits!(
+    UpdateRequestGender { Value0 = 0, Value1 = 1, Value2 = 2 }
+);
 /// For a GENERIC_USER field, the person referenced.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct UpdateRequestCustomAttrsItemValueGenericUser {
@@ -1000,15 +843,9 @@ pub enum UpdateResponseUserGender {
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(i64),
 }
-impl UpdateResponseUserGender {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, i64)] = &[
-        (Self::Value0, 0),
-        (Self::Value1, 1),
-        (Self::Value2, 2),
-    ];
-}
-::lark_runtime::int_enum_traits!(UpdateResponseUserGender);
+::lark_runtime::int_enum_traits!(
+    UpdateResponseUserGender { Value0 = 0, Value1 = 1, Value2 = 2 }
+);
 /// For a GENERIC_USER field, the referenced person.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct UpdateResponseUserCustomAttrsItemValueGenericUser {

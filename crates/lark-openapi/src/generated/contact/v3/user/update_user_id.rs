@@ -12,38 +12,20 @@ use ::lark_runtime::__private::prelude::*;
 /// Request of 更新用户 ID — Change a user's user_id.
 ///
 /// Build it with [`UpdateUserIdRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Accessors)]
 pub struct UpdateUserIdRequest {
     #[serde(skip)]
     user_id: String,
     #[serde(skip)]
-    user_id_type: Option<UpdateUserIdRequestUserIdType>,
+    user_id_type: Option<crate::contact::v3::types::UserIdType>,
     new_user_id: String,
-}
-impl UpdateUserIdRequest {
-    /// A builder with nothing set.
-    pub fn builder() -> UpdateUserIdRequestBuilder {
-        UpdateUserIdRequestBuilder::default()
-    }
-    /// The `user_id` it was built with: see [`UpdateUserIdRequestBuilder::user_id`].
-    pub fn user_id(&self) -> &String {
-        &self.user_id
-    }
-    /// The `user_id_type` it was built with: see [`UpdateUserIdRequestBuilder::user_id_type`].
-    pub fn user_id_type(&self) -> Option<&UpdateUserIdRequestUserIdType> {
-        self.user_id_type.as_ref()
-    }
-    /// The `new_user_id` it was built with: see [`UpdateUserIdRequestBuilder::new_user_id`].
-    pub fn new_user_id(&self) -> &String {
-        &self.new_user_id
-    }
 }
 /// Builder of [`UpdateUserIdRequest`]: set the fields, then [`build`](UpdateUserIdRequestBuilder::build) it.
 #[derive(Debug, Clone, Default)]
 #[must_use]
 pub struct UpdateUserIdRequestBuilder {
     user_id: Option<String>,
-    user_id_type: Option<UpdateUserIdRequestUserIdType>,
+    user_id_type: Option<crate::contact::v3::types::UserIdType>,
     new_user_id: Option<String>,
 }
 impl UpdateUserIdRequestBuilder {
@@ -59,7 +41,10 @@ impl UpdateUserIdRequestBuilder {
     /// Example: `"open_id"`
     ///
     /// Default when left out: `"open_id"`
-    pub fn user_id_type(mut self, user_id_type: UpdateUserIdRequestUserIdType) -> Self {
+    pub fn user_id_type(
+        mut self,
+        user_id_type: crate::contact::v3::types::UserIdType,
+    ) -> Self {
         self.user_id_type = Some(user_id_type);
         self
     }
@@ -114,16 +99,9 @@ impl Endpoint for UpdateUserIdRequest {
             "/open-apis/contact/v3/users/:user_id/update_user_id",
         )
     };
-    fn path(&self) -> String {
-        fill_path(
-            Self::METADATA.path_template,
-            &[("user_id", ToString::to_string(&self.user_id))],
-        )
-    }
-    fn query(&self) -> Vec<(&'static str, String)> {
-        let mut query = Vec::new();
-        push_query(&mut query, "user_id_type", &self.user_id_type);
-        query
+    fn parameters(&self, parameters: &mut Parameters) {
+        parameters.path("user_id", &self.user_id);
+        parameters.query("user_id_type", &self.user_id_type);
     }
 }
 #[cfg(feature = "server")]
@@ -183,25 +161,3 @@ impl DocumentedError for UpdateUserIdError {
     ];
 }
 ::lark_runtime::documented_error_traits!(UpdateUserIdError);
-/// Which kind of user id the path holds.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum UpdateUserIdRequestUserIdType {
-    /// `"open_id"`: The user's id within one app (differs from app to app).
-    OpenId,
-    /// `"union_id"`: The user's id across the apps of one developer.
-    UnionId,
-    /// `"user_id"`: The user's id within the tenant, the same in every app; asking for it needs the contact:user.employee_id:readonly scope.
-    UserId,
-    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
-    Unknown(String),
-}
-impl UpdateUserIdRequestUserIdType {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, &'static str)] = &[
-        (Self::OpenId, "open_id"),
-        (Self::UnionId, "union_id"),
-        (Self::UserId, "user_id"),
-    ];
-}
-::lark_runtime::string_enum_traits!(UpdateUserIdRequestUserIdType);

@@ -12,20 +12,10 @@ use ::lark_runtime::__private::prelude::*;
 /// Request of 获取单个工作城市信息 — Get one work city.
 ///
 /// Build it with [`GetRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Accessors)]
 pub struct GetRequest {
     #[serde(skip)]
     work_city_id: String,
-}
-impl GetRequest {
-    /// A builder with nothing set.
-    pub fn builder() -> GetRequestBuilder {
-        GetRequestBuilder::default()
-    }
-    /// The `work_city_id` it was built with: see [`GetRequestBuilder::work_city_id`].
-    pub fn work_city_id(&self) -> &String {
-        &self.work_city_id
-    }
 }
 /// Builder of [`GetRequest`]: set the fields, then [`build`](GetRequestBuilder::build) it.
 #[derive(Debug, Clone, Default)]
@@ -79,11 +69,8 @@ impl Endpoint for GetRequest {
             "/open-apis/contact/v3/work_cities/:work_city_id",
         )
     };
-    fn path(&self) -> String {
-        fill_path(
-            Self::METADATA.path_template,
-            &[("work_city_id", ToString::to_string(&self.work_city_id))],
-        )
+    fn parameters(&self, parameters: &mut Parameters) {
+        parameters.path("work_city_id", &self.work_city_id);
     }
 }
 #[cfg(feature = "server")]

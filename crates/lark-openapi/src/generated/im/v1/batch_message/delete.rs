@@ -15,20 +15,10 @@ use ::lark_runtime::__private::prelude::*;
 /// Request of 批量撤回消息 — Recall a batch-sent message.
 ///
 /// Build it with [`DeleteRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Accessors)]
 pub struct DeleteRequest {
     #[serde(skip)]
     batch_message_id: String,
-}
-impl DeleteRequest {
-    /// A builder with nothing set.
-    pub fn builder() -> DeleteRequestBuilder {
-        DeleteRequestBuilder::default()
-    }
-    /// The `batch_message_id` it was built with: see [`DeleteRequestBuilder::batch_message_id`].
-    pub fn batch_message_id(&self) -> &String {
-        &self.batch_message_id
-    }
 }
 /// Builder of [`DeleteRequest`]: set the fields, then [`build`](DeleteRequestBuilder::build) it.
 #[derive(Debug, Clone, Default)]
@@ -76,11 +66,8 @@ impl Endpoint for DeleteRequest {
             "/open-apis/im/v1/batch_messages/:batch_message_id",
         )
     };
-    fn path(&self) -> String {
-        fill_path(
-            Self::METADATA.path_template,
-            &[("batch_message_id", ToString::to_string(&self.batch_message_id))],
-        )
+    fn parameters(&self, parameters: &mut Parameters) {
+        parameters.path("batch_message_id", &self.batch_message_id);
     }
 }
 #[cfg(feature = "server")]

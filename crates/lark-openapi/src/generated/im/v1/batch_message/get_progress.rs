@@ -14,20 +14,10 @@ use ::lark_runtime::__private::prelude::*;
 /// Request of 查询批量消息整体进度 — Get the send and recall progress of a batch message.
 ///
 /// Build it with [`GetProgressRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Accessors)]
 pub struct GetProgressRequest {
     #[serde(skip)]
     batch_message_id: String,
-}
-impl GetProgressRequest {
-    /// A builder with nothing set.
-    pub fn builder() -> GetProgressRequestBuilder {
-        GetProgressRequestBuilder::default()
-    }
-    /// The `batch_message_id` it was built with: see [`GetProgressRequestBuilder::batch_message_id`].
-    pub fn batch_message_id(&self) -> &String {
-        &self.batch_message_id
-    }
 }
 /// Builder of [`GetProgressRequest`]: set the fields, then [`build`](GetProgressRequestBuilder::build) it.
 #[derive(Debug, Clone, Default)]
@@ -79,11 +69,8 @@ impl Endpoint for GetProgressRequest {
             "/open-apis/im/v1/batch_messages/:batch_message_id/get_progress",
         )
     };
-    fn path(&self) -> String {
-        fill_path(
-            Self::METADATA.path_template,
-            &[("batch_message_id", ToString::to_string(&self.batch_message_id))],
-        )
+    fn parameters(&self, parameters: &mut Parameters) {
+        parameters.path("batch_message_id", &self.batch_message_id);
     }
 }
 #[cfg(feature = "server")]

@@ -13,10 +13,10 @@ use ::lark_runtime::__private::prelude::*;
 /// Request of 创建群 — Create a group chat.
 ///
 /// Build it with [`CreateRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Accessors)]
 pub struct CreateRequest {
     #[serde(skip)]
-    user_id_type: Option<CreateRequestUserIdType>,
+    user_id_type: Option<crate::im::v1::types::UserIdType>,
     #[serde(skip)]
     set_bot_manager: Option<bool>,
     #[serde(skip)]
@@ -58,111 +58,11 @@ pub struct CreateRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     hide_member_count_setting: Option<CreateRequestHideMemberCountSetting>,
 }
-impl CreateRequest {
-    /// A builder with nothing set.
-    pub fn builder() -> CreateRequestBuilder {
-        CreateRequestBuilder::default()
-    }
-    /// The `user_id_type` it was built with: see [`CreateRequestBuilder::user_id_type`].
-    pub fn user_id_type(&self) -> Option<&CreateRequestUserIdType> {
-        self.user_id_type.as_ref()
-    }
-    /// The `set_bot_manager` it was built with: see [`CreateRequestBuilder::set_bot_manager`].
-    pub fn set_bot_manager(&self) -> Option<&bool> {
-        self.set_bot_manager.as_ref()
-    }
-    /// The `uuid` it was built with: see [`CreateRequestBuilder::uuid`].
-    pub fn uuid(&self) -> Option<&String> {
-        self.uuid.as_ref()
-    }
-    /// The `avatar` it was built with: see [`CreateRequestBuilder::avatar`].
-    pub fn avatar(&self) -> Option<&String> {
-        self.avatar.as_ref()
-    }
-    /// The `name` it was built with: see [`CreateRequestBuilder::name`].
-    pub fn name(&self) -> Option<&String> {
-        self.name.as_ref()
-    }
-    /// The `description` it was built with: see [`CreateRequestBuilder::description`].
-    pub fn description(&self) -> Option<&String> {
-        self.description.as_ref()
-    }
-    /// The `i18n_names` it was built with: see [`CreateRequestBuilder::i18n_names`].
-    pub fn i18n_names(&self) -> Option<&crate::im::v1::types::I18nNames> {
-        self.i18n_names.as_ref()
-    }
-    /// The `owner_id` it was built with: see [`CreateRequestBuilder::owner_id`].
-    pub fn owner_id(&self) -> Option<&String> {
-        self.owner_id.as_ref()
-    }
-    /// The `user_id_list` it was built with: see [`CreateRequestBuilder::user_id_list`].
-    pub fn user_id_list(&self) -> Option<&Vec<String>> {
-        self.user_id_list.as_ref()
-    }
-    /// The `bot_id_list` it was built with: see [`CreateRequestBuilder::bot_id_list`].
-    pub fn bot_id_list(&self) -> Option<&Vec<String>> {
-        self.bot_id_list.as_ref()
-    }
-    /// The `group_message_type` it was built with: see [`CreateRequestBuilder::group_message_type`].
-    pub fn group_message_type(&self) -> Option<&CreateRequestGroupMessageType> {
-        self.group_message_type.as_ref()
-    }
-    /// The `chat_mode` it was built with: see [`CreateRequestBuilder::chat_mode`].
-    pub fn chat_mode(&self) -> Option<&CreateRequestChatMode> {
-        self.chat_mode.as_ref()
-    }
-    /// The `chat_type` it was built with: see [`CreateRequestBuilder::chat_type`].
-    pub fn chat_type(&self) -> Option<&CreateRequestChatType> {
-        self.chat_type.as_ref()
-    }
-    /// The `join_message_visibility` it was built with: see [`CreateRequestBuilder::join_message_visibility`].
-    pub fn join_message_visibility(
-        &self,
-    ) -> Option<&CreateRequestJoinMessageVisibility> {
-        self.join_message_visibility.as_ref()
-    }
-    /// The `leave_message_visibility` it was built with: see [`CreateRequestBuilder::leave_message_visibility`].
-    pub fn leave_message_visibility(
-        &self,
-    ) -> Option<&CreateRequestLeaveMessageVisibility> {
-        self.leave_message_visibility.as_ref()
-    }
-    /// The `membership_approval` it was built with: see [`CreateRequestBuilder::membership_approval`].
-    pub fn membership_approval(&self) -> Option<&CreateRequestMembershipApproval> {
-        self.membership_approval.as_ref()
-    }
-    /// The `restricted_mode_setting` it was built with: see [`CreateRequestBuilder::restricted_mode_setting`].
-    pub fn restricted_mode_setting(
-        &self,
-    ) -> Option<&CreateRequestRestrictedModeSetting> {
-        self.restricted_mode_setting.as_ref()
-    }
-    /// The `urgent_setting` it was built with: see [`CreateRequestBuilder::urgent_setting`].
-    pub fn urgent_setting(&self) -> Option<&CreateRequestUrgentSetting> {
-        self.urgent_setting.as_ref()
-    }
-    /// The `video_conference_setting` it was built with: see [`CreateRequestBuilder::video_conference_setting`].
-    pub fn video_conference_setting(
-        &self,
-    ) -> Option<&CreateRequestVideoConferenceSetting> {
-        self.video_conference_setting.as_ref()
-    }
-    /// The `edit_permission` it was built with: see [`CreateRequestBuilder::edit_permission`].
-    pub fn edit_permission(&self) -> Option<&CreateRequestEditPermission> {
-        self.edit_permission.as_ref()
-    }
-    /// The `hide_member_count_setting` it was built with: see [`CreateRequestBuilder::hide_member_count_setting`].
-    pub fn hide_member_count_setting(
-        &self,
-    ) -> Option<&CreateRequestHideMemberCountSetting> {
-        self.hide_member_count_setting.as_ref()
-    }
-}
 /// Builder of [`CreateRequest`]: set the fields, then [`build`](CreateRequestBuilder::build) it.
 #[derive(Debug, Clone, Default)]
 #[must_use]
 pub struct CreateRequestBuilder {
-    user_id_type: Option<CreateRequestUserIdType>,
+    user_id_type: Option<crate::im::v1::types::UserIdType>,
     set_bot_manager: Option<bool>,
     uuid: Option<String>,
     avatar: Option<String>,
@@ -190,7 +90,10 @@ impl CreateRequestBuilder {
     /// Example: `"open_id"`
     ///
     /// Default when left out: `"open_id"`
-    pub fn user_id_type(mut self, user_id_type: CreateRequestUserIdType) -> Self {
+    pub fn user_id_type(
+        mut self,
+        user_id_type: crate::im::v1::types::UserIdType,
+    ) -> Self {
         self.user_id_type = Some(user_id_type);
         self
     }
@@ -414,25 +317,10 @@ impl CreateRequestBuilder {
 impl Validate for CreateRequest {
     fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
         violations.check(&at.field("user_id_type"), &self.user_id_type);
-        {
-            let at = at.field("uuid");
-            if let Some(value) = &self.uuid {
-                violations.length(&at, value, None, Some(50));
-            }
-        }
+        violations.length(&at.field("uuid"), &self.uuid, None, Some(50));
         violations.check(&at.field("i18n_names"), &self.i18n_names);
-        {
-            let at = at.field("user_id_list");
-            if let Some(value) = &self.user_id_list {
-                violations.items(&at, value.len(), None, Some(50));
-            }
-        }
-        {
-            let at = at.field("bot_id_list");
-            if let Some(value) = &self.bot_id_list {
-                violations.items(&at, value.len(), None, Some(5));
-            }
-        }
+        violations.items(&at.field("user_id_list"), &self.user_id_list, None, Some(50));
+        violations.items(&at.field("bot_id_list"), &self.bot_id_list, None, Some(5));
         violations.check(&at.field("group_message_type"), &self.group_message_type);
         violations.check(&at.field("chat_mode"), &self.chat_mode);
         violations.check(&at.field("chat_type"), &self.chat_type);
@@ -487,12 +375,10 @@ impl Endpoint for CreateRequest {
             "/open-apis/im/v1/chats",
         )
     };
-    fn query(&self) -> Vec<(&'static str, String)> {
-        let mut query = Vec::new();
-        push_query(&mut query, "user_id_type", &self.user_id_type);
-        push_query(&mut query, "set_bot_manager", &self.set_bot_manager);
-        push_query(&mut query, "uuid", &self.uuid);
-        query
+    fn parameters(&self, parameters: &mut Parameters) {
+        parameters.query("user_id_type", &self.user_id_type);
+        parameters.query("set_bot_manager", &self.set_bot_manager);
+        parameters.query("uuid", &self.uuid);
     }
 }
 #[cfg(feature = "server")]
@@ -731,28 +617,6 @@ impl DocumentedError for CreateError {
     ];
 }
 ::lark_runtime::documented_error_traits!(CreateError);
-/// The kind of user id used for users in the request and the answer.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum CreateRequestUserIdType {
-    /// `"open_id"`: The user's id within this app (differs from app to app).
-    OpenId,
-    /// `"union_id"`: The user's id shared by all apps of the same developer.
-    UnionId,
-    /// `"user_id"`: The user's id within the tenant; store apps cannot use it.
-    UserId,
-    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
-    Unknown(String),
-}
-impl CreateRequestUserIdType {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, &'static str)] = &[
-        (Self::OpenId, "open_id"),
-        (Self::UnionId, "union_id"),
-        (Self::UserId, "user_id"),
-    ];
-}
-::lark_runtime::string_enum_traits!(CreateRequestUserIdType);
 /// Whether the chat carries conversation or topic messages.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -764,14 +628,9 @@ pub enum CreateRequestGroupMessageType {
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl CreateRequestGroupMessageType {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, &'static str)] = &[
-        (Self::Chat, "chat"),
-        (Self::Thread, "thread"),
-    ];
-}
-::lark_runtime::string_enum_traits!(CreateRequestGroupMessageType);
+::lark_runtime::string_enum_traits!(
+    CreateRequestGroupMessageType { Chat = "chat", Thread = "thread" }
+);
 /// The chat mode; only group is supported.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -781,11 +640,7 @@ pub enum CreateRequestChatMode {
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl CreateRequestChatMode {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, &'static str)] = &[(Self::Group, "group")];
-}
-::lark_runtime::string_enum_traits!(CreateRequestChatMode);
+::lark_runtime::string_enum_traits!(CreateRequestChatMode { Group = "group" });
 /// Whether the chat is private or public.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -797,14 +652,9 @@ pub enum CreateRequestChatType {
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl CreateRequestChatType {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, &'static str)] = &[
-        (Self::Private, "private"),
-        (Self::Public, "public"),
-    ];
-}
-::lark_runtime::string_enum_traits!(CreateRequestChatType);
+::lark_runtime::string_enum_traits!(
+    CreateRequestChatType { Private = "private", Public = "public" }
+);
 /// Who sees the notice when a member joins.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -818,15 +668,10 @@ pub enum CreateRequestJoinMessageVisibility {
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl CreateRequestJoinMessageVisibility {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, &'static str)] = &[
-        (Self::OnlyOwner, "only_owner"),
-        (Self::AllMembers, "all_members"),
-        (Self::NotAnyone, "not_anyone"),
-    ];
-}
-::lark_runtime::string_enum_traits!(CreateRequestJoinMessageVisibility);
+::lark_runtime::string_enum_traits!(
+    CreateRequestJoinMessageVisibility { OnlyOwner = "only_owner", AllMembers =
+    "all_members", NotAnyone = "not_anyone" }
+);
 /// Who sees the notice when a member leaves.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -840,15 +685,10 @@ pub enum CreateRequestLeaveMessageVisibility {
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl CreateRequestLeaveMessageVisibility {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, &'static str)] = &[
-        (Self::OnlyOwner, "only_owner"),
-        (Self::AllMembers, "all_members"),
-        (Self::NotAnyone, "not_anyone"),
-    ];
-}
-::lark_runtime::string_enum_traits!(CreateRequestLeaveMessageVisibility);
+::lark_runtime::string_enum_traits!(
+    CreateRequestLeaveMessageVisibility { OnlyOwner = "only_owner", AllMembers =
+    "all_members", NotAnyone = "not_anyone" }
+);
 /// Whether joining the chat needs approval.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -860,14 +700,10 @@ pub enum CreateRequestMembershipApproval {
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl CreateRequestMembershipApproval {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, &'static str)] = &[
-        (Self::NoApprovalRequired, "no_approval_required"),
-        (Self::ApprovalRequired, "approval_required"),
-    ];
-}
-::lark_runtime::string_enum_traits!(CreateRequestMembershipApproval);
+::lark_runtime::string_enum_traits!(
+    CreateRequestMembershipApproval { NoApprovalRequired = "no_approval_required",
+    ApprovalRequired = "approval_required" }
+);
 /// Whether members may take screenshots and record the screen.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -879,15 +715,9 @@ pub enum CreateRequestRestrictedModeSettingScreenshotHasPermissionSetting {
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl CreateRequestRestrictedModeSettingScreenshotHasPermissionSetting {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, &'static str)] = &[
-        (Self::AllMembers, "all_members"),
-        (Self::NotAnyone, "not_anyone"),
-    ];
-}
 ::lark_runtime::string_enum_traits!(
-    CreateRequestRestrictedModeSettingScreenshotHasPermissionSetting
+    CreateRequestRestrictedModeSettingScreenshotHasPermissionSetting { AllMembers =
+    "all_members", NotAnyone = "not_anyone" }
 );
 /// Whether members may download images, videos and files from messages.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -900,15 +730,9 @@ pub enum CreateRequestRestrictedModeSettingDownloadHasPermissionSetting {
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl CreateRequestRestrictedModeSettingDownloadHasPermissionSetting {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, &'static str)] = &[
-        (Self::AllMembers, "all_members"),
-        (Self::NotAnyone, "not_anyone"),
-    ];
-}
 ::lark_runtime::string_enum_traits!(
-    CreateRequestRestrictedModeSettingDownloadHasPermissionSetting
+    CreateRequestRestrictedModeSettingDownloadHasPermissionSetting { AllMembers =
+    "all_members", NotAnyone = "not_anyone" }
 );
 /// Whether members may copy and forward messages.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -921,15 +745,9 @@ pub enum CreateRequestRestrictedModeSettingMessageHasPermissionSetting {
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl CreateRequestRestrictedModeSettingMessageHasPermissionSetting {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, &'static str)] = &[
-        (Self::AllMembers, "all_members"),
-        (Self::NotAnyone, "not_anyone"),
-    ];
-}
 ::lark_runtime::string_enum_traits!(
-    CreateRequestRestrictedModeSettingMessageHasPermissionSetting
+    CreateRequestRestrictedModeSettingMessageHasPermissionSetting { AllMembers =
+    "all_members", NotAnyone = "not_anyone" }
 );
 /// Restricted (confidential) mode settings; available to the enterprise flagship edition only.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -999,14 +817,9 @@ pub enum CreateRequestUrgentSetting {
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl CreateRequestUrgentSetting {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, &'static str)] = &[
-        (Self::OnlyOwner, "only_owner"),
-        (Self::AllMembers, "all_members"),
-    ];
-}
-::lark_runtime::string_enum_traits!(CreateRequestUrgentSetting);
+::lark_runtime::string_enum_traits!(
+    CreateRequestUrgentSetting { OnlyOwner = "only_owner", AllMembers = "all_members" }
+);
 /// Who may start a video meeting.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -1018,14 +831,10 @@ pub enum CreateRequestVideoConferenceSetting {
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl CreateRequestVideoConferenceSetting {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, &'static str)] = &[
-        (Self::OnlyOwner, "only_owner"),
-        (Self::AllMembers, "all_members"),
-    ];
-}
-::lark_runtime::string_enum_traits!(CreateRequestVideoConferenceSetting);
+::lark_runtime::string_enum_traits!(
+    CreateRequestVideoConferenceSetting { OnlyOwner = "only_owner", AllMembers =
+    "all_members" }
+);
 /// Who may edit the chat information.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -1037,14 +846,9 @@ pub enum CreateRequestEditPermission {
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl CreateRequestEditPermission {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, &'static str)] = &[
-        (Self::OnlyOwner, "only_owner"),
-        (Self::AllMembers, "all_members"),
-    ];
-}
-::lark_runtime::string_enum_traits!(CreateRequestEditPermission);
+::lark_runtime::string_enum_traits!(
+    CreateRequestEditPermission { OnlyOwner = "only_owner", AllMembers = "all_members" }
+);
 /// Who sees the member count.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -1056,14 +860,10 @@ pub enum CreateRequestHideMemberCountSetting {
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl CreateRequestHideMemberCountSetting {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, &'static str)] = &[
-        (Self::AllMembers, "all_members"),
-        (Self::OnlyOwner, "only_owner"),
-    ];
-}
-::lark_runtime::string_enum_traits!(CreateRequestHideMemberCountSetting);
+::lark_runtime::string_enum_traits!(
+    CreateRequestHideMemberCountSetting { AllMembers = "all_members", OnlyOwner =
+    "only_owner" }
+);
 /// Who may send urgent (buzz) messages.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -1075,14 +875,9 @@ pub enum CreateResponseUrgentSetting {
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl CreateResponseUrgentSetting {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, &'static str)] = &[
-        (Self::OnlyOwner, "only_owner"),
-        (Self::AllMembers, "all_members"),
-    ];
-}
-::lark_runtime::string_enum_traits!(CreateResponseUrgentSetting);
+::lark_runtime::string_enum_traits!(
+    CreateResponseUrgentSetting { OnlyOwner = "only_owner", AllMembers = "all_members" }
+);
 /// Who may start a video meeting.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -1094,14 +889,10 @@ pub enum CreateResponseVideoConferenceSetting {
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl CreateResponseVideoConferenceSetting {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, &'static str)] = &[
-        (Self::OnlyOwner, "only_owner"),
-        (Self::AllMembers, "all_members"),
-    ];
-}
-::lark_runtime::string_enum_traits!(CreateResponseVideoConferenceSetting);
+::lark_runtime::string_enum_traits!(
+    CreateResponseVideoConferenceSetting { OnlyOwner = "only_owner", AllMembers =
+    "all_members" }
+);
 /// Who may invite users or bots.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -1113,14 +904,10 @@ pub enum CreateResponseAddMemberPermission {
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl CreateResponseAddMemberPermission {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, &'static str)] = &[
-        (Self::OnlyOwner, "only_owner"),
-        (Self::AllMembers, "all_members"),
-    ];
-}
-::lark_runtime::string_enum_traits!(CreateResponseAddMemberPermission);
+::lark_runtime::string_enum_traits!(
+    CreateResponseAddMemberPermission { OnlyOwner = "only_owner", AllMembers =
+    "all_members" }
+);
 /// Whether the chat may be shared.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -1132,14 +919,9 @@ pub enum CreateResponseShareCardPermission {
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl CreateResponseShareCardPermission {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, &'static str)] = &[
-        (Self::Allowed, "allowed"),
-        (Self::NotAllowed, "not_allowed"),
-    ];
-}
-::lark_runtime::string_enum_traits!(CreateResponseShareCardPermission);
+::lark_runtime::string_enum_traits!(
+    CreateResponseShareCardPermission { Allowed = "allowed", NotAllowed = "not_allowed" }
+);
 /// Who may mention everyone.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -1151,14 +933,10 @@ pub enum CreateResponseAtAllPermission {
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl CreateResponseAtAllPermission {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, &'static str)] = &[
-        (Self::OnlyOwner, "only_owner"),
-        (Self::AllMembers, "all_members"),
-    ];
-}
-::lark_runtime::string_enum_traits!(CreateResponseAtAllPermission);
+::lark_runtime::string_enum_traits!(
+    CreateResponseAtAllPermission { OnlyOwner = "only_owner", AllMembers = "all_members"
+    }
+);
 /// Who may edit the chat information.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -1170,14 +948,9 @@ pub enum CreateResponseEditPermission {
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl CreateResponseEditPermission {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, &'static str)] = &[
-        (Self::OnlyOwner, "only_owner"),
-        (Self::AllMembers, "all_members"),
-    ];
-}
-::lark_runtime::string_enum_traits!(CreateResponseEditPermission);
+::lark_runtime::string_enum_traits!(
+    CreateResponseEditPermission { OnlyOwner = "only_owner", AllMembers = "all_members" }
+);
 /// Whether the chat carries conversation or topic messages.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -1189,14 +962,9 @@ pub enum CreateResponseGroupMessageType {
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl CreateResponseGroupMessageType {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, &'static str)] = &[
-        (Self::Chat, "chat"),
-        (Self::Thread, "thread"),
-    ];
-}
-::lark_runtime::string_enum_traits!(CreateResponseGroupMessageType);
+::lark_runtime::string_enum_traits!(
+    CreateResponseGroupMessageType { Chat = "chat", Thread = "thread" }
+);
 /// The chat mode.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -1206,11 +974,7 @@ pub enum CreateResponseChatMode {
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl CreateResponseChatMode {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, &'static str)] = &[(Self::Group, "group")];
-}
-::lark_runtime::string_enum_traits!(CreateResponseChatMode);
+::lark_runtime::string_enum_traits!(CreateResponseChatMode { Group = "group" });
 /// Whether the chat is private or public.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -1222,14 +986,9 @@ pub enum CreateResponseChatType {
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl CreateResponseChatType {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, &'static str)] = &[
-        (Self::Private, "private"),
-        (Self::Public, "public"),
-    ];
-}
-::lark_runtime::string_enum_traits!(CreateResponseChatType);
+::lark_runtime::string_enum_traits!(
+    CreateResponseChatType { Private = "private", Public = "public" }
+);
 /// The chat's tag; when several apply, the first in the listed order.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -1249,18 +1008,11 @@ pub enum CreateResponseChatTag {
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl CreateResponseChatTag {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, &'static str)] = &[
-        (Self::Inner, "inner"),
-        (Self::Tenant, "tenant"),
-        (Self::Department, "department"),
-        (Self::Edu, "edu"),
-        (Self::Meeting, "meeting"),
-        (Self::CustomerService, "customer_service"),
-    ];
-}
-::lark_runtime::string_enum_traits!(CreateResponseChatTag);
+::lark_runtime::string_enum_traits!(
+    CreateResponseChatTag { Inner = "inner", Tenant = "tenant", Department =
+    "department", Edu = "edu", Meeting = "meeting", CustomerService = "customer_service"
+    }
+);
 /// Who sees the notice when a member joins.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -1274,15 +1026,10 @@ pub enum CreateResponseJoinMessageVisibility {
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl CreateResponseJoinMessageVisibility {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, &'static str)] = &[
-        (Self::OnlyOwner, "only_owner"),
-        (Self::AllMembers, "all_members"),
-        (Self::NotAnyone, "not_anyone"),
-    ];
-}
-::lark_runtime::string_enum_traits!(CreateResponseJoinMessageVisibility);
+::lark_runtime::string_enum_traits!(
+    CreateResponseJoinMessageVisibility { OnlyOwner = "only_owner", AllMembers =
+    "all_members", NotAnyone = "not_anyone" }
+);
 /// Who sees the notice when a member leaves.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -1296,15 +1043,10 @@ pub enum CreateResponseLeaveMessageVisibility {
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl CreateResponseLeaveMessageVisibility {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, &'static str)] = &[
-        (Self::OnlyOwner, "only_owner"),
-        (Self::AllMembers, "all_members"),
-        (Self::NotAnyone, "not_anyone"),
-    ];
-}
-::lark_runtime::string_enum_traits!(CreateResponseLeaveMessageVisibility);
+::lark_runtime::string_enum_traits!(
+    CreateResponseLeaveMessageVisibility { OnlyOwner = "only_owner", AllMembers =
+    "all_members", NotAnyone = "not_anyone" }
+);
 /// Whether joining the chat needs approval.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -1316,14 +1058,10 @@ pub enum CreateResponseMembershipApproval {
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl CreateResponseMembershipApproval {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, &'static str)] = &[
-        (Self::NoApprovalRequired, "no_approval_required"),
-        (Self::ApprovalRequired, "approval_required"),
-    ];
-}
-::lark_runtime::string_enum_traits!(CreateResponseMembershipApproval);
+::lark_runtime::string_enum_traits!(
+    CreateResponseMembershipApproval { NoApprovalRequired = "no_approval_required",
+    ApprovalRequired = "approval_required" }
+);
 /// Who may speak in the chat.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -1337,15 +1075,10 @@ pub enum CreateResponseModerationPermission {
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl CreateResponseModerationPermission {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, &'static str)] = &[
-        (Self::OnlyOwner, "only_owner"),
-        (Self::AllMembers, "all_members"),
-        (Self::ModeratorList, "moderator_list"),
-    ];
-}
-::lark_runtime::string_enum_traits!(CreateResponseModerationPermission);
+::lark_runtime::string_enum_traits!(
+    CreateResponseModerationPermission { OnlyOwner = "only_owner", AllMembers =
+    "all_members", ModeratorList = "moderator_list" }
+);
 /// Whether members may take screenshots and record the screen.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -1357,15 +1090,9 @@ pub enum CreateResponseRestrictedModeSettingScreenshotHasPermissionSetting {
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl CreateResponseRestrictedModeSettingScreenshotHasPermissionSetting {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, &'static str)] = &[
-        (Self::AllMembers, "all_members"),
-        (Self::NotAnyone, "not_anyone"),
-    ];
-}
 ::lark_runtime::string_enum_traits!(
-    CreateResponseRestrictedModeSettingScreenshotHasPermissionSetting
+    CreateResponseRestrictedModeSettingScreenshotHasPermissionSetting { AllMembers =
+    "all_members", NotAnyone = "not_anyone" }
 );
 /// Whether members may download images, videos and files from messages.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -1378,15 +1105,9 @@ pub enum CreateResponseRestrictedModeSettingDownloadHasPermissionSetting {
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl CreateResponseRestrictedModeSettingDownloadHasPermissionSetting {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, &'static str)] = &[
-        (Self::AllMembers, "all_members"),
-        (Self::NotAnyone, "not_anyone"),
-    ];
-}
 ::lark_runtime::string_enum_traits!(
-    CreateResponseRestrictedModeSettingDownloadHasPermissionSetting
+    CreateResponseRestrictedModeSettingDownloadHasPermissionSetting { AllMembers =
+    "all_members", NotAnyone = "not_anyone" }
 );
 /// Whether members may copy and forward messages.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -1399,15 +1120,9 @@ pub enum CreateResponseRestrictedModeSettingMessageHasPermissionSetting {
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl CreateResponseRestrictedModeSettingMessageHasPermissionSetting {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, &'static str)] = &[
-        (Self::AllMembers, "all_members"),
-        (Self::NotAnyone, "not_anyone"),
-    ];
-}
 ::lark_runtime::string_enum_traits!(
-    CreateResponseRestrictedModeSettingMessageHasPermissionSetting
+    CreateResponseRestrictedModeSettingMessageHasPermissionSetting { AllMembers =
+    "all_members", NotAnyone = "not_anyone" }
 );
 /// Restricted (confidential) mode settings.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -1461,11 +1176,7 @@ pub enum CreateResponseHideMemberCountSetting {
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl CreateResponseHideMemberCountSetting {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, &'static str)] = &[
-        (Self::AllMembers, "all_members"),
-        (Self::OnlyOwner, "only_owner"),
-    ];
-}
-::lark_runtime::string_enum_traits!(CreateResponseHideMemberCountSetting);
+::lark_runtime::string_enum_traits!(
+    CreateResponseHideMemberCountSetting { AllMembers = "all_members", OnlyOwner =
+    "only_owner" }
+);

@@ -13,20 +13,10 @@ use ::lark_runtime::__private::prelude::*;
 /// Request of 解散群 — Disband a chat.
 ///
 /// Build it with [`DeleteRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Accessors)]
 pub struct DeleteRequest {
     #[serde(skip)]
     chat_id: String,
-}
-impl DeleteRequest {
-    /// A builder with nothing set.
-    pub fn builder() -> DeleteRequestBuilder {
-        DeleteRequestBuilder::default()
-    }
-    /// The `chat_id` it was built with: see [`DeleteRequestBuilder::chat_id`].
-    pub fn chat_id(&self) -> &String {
-        &self.chat_id
-    }
 }
 /// Builder of [`DeleteRequest`]: set the fields, then [`build`](DeleteRequestBuilder::build) it.
 #[derive(Debug, Clone, Default)]
@@ -73,11 +63,8 @@ impl Endpoint for DeleteRequest {
             "/open-apis/im/v1/chats/:chat_id",
         )
     };
-    fn path(&self) -> String {
-        fill_path(
-            Self::METADATA.path_template,
-            &[("chat_id", ToString::to_string(&self.chat_id))],
-        )
+    fn parameters(&self, parameters: &mut Parameters) {
+        parameters.path("chat_id", &self.chat_id);
     }
 }
 #[cfg(feature = "server")]

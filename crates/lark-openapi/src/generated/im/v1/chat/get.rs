@@ -13,33 +13,19 @@ use ::lark_runtime::__private::prelude::*;
 /// Request of 获取群信息 — Get a chat's information.
 ///
 /// Build it with [`GetRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Accessors)]
 pub struct GetRequest {
     #[serde(skip)]
     chat_id: String,
     #[serde(skip)]
-    user_id_type: Option<GetRequestUserIdType>,
-}
-impl GetRequest {
-    /// A builder with nothing set.
-    pub fn builder() -> GetRequestBuilder {
-        GetRequestBuilder::default()
-    }
-    /// The `chat_id` it was built with: see [`GetRequestBuilder::chat_id`].
-    pub fn chat_id(&self) -> &String {
-        &self.chat_id
-    }
-    /// The `user_id_type` it was built with: see [`GetRequestBuilder::user_id_type`].
-    pub fn user_id_type(&self) -> Option<&GetRequestUserIdType> {
-        self.user_id_type.as_ref()
-    }
+    user_id_type: Option<crate::im::v1::types::UserIdType>,
 }
 /// Builder of [`GetRequest`]: set the fields, then [`build`](GetRequestBuilder::build) it.
 #[derive(Debug, Clone, Default)]
 #[must_use]
 pub struct GetRequestBuilder {
     chat_id: Option<String>,
-    user_id_type: Option<GetRequestUserIdType>,
+    user_id_type: Option<crate::im::v1::types::UserIdType>,
 }
 impl GetRequestBuilder {
     /// The chat's id, as returned by creating a chat, listing a user's or bot's chats, or searching chats.
@@ -54,7 +40,10 @@ impl GetRequestBuilder {
     /// Example: `"open_id"`
     ///
     /// Default when left out: `"open_id"`
-    pub fn user_id_type(mut self, user_id_type: GetRequestUserIdType) -> Self {
+    pub fn user_id_type(
+        mut self,
+        user_id_type: crate::im::v1::types::UserIdType,
+    ) -> Self {
         self.user_id_type = Some(user_id_type);
         self
     }
@@ -99,16 +88,9 @@ impl Endpoint for GetRequest {
             "/open-apis/im/v1/chats/:chat_id",
         )
     };
-    fn path(&self) -> String {
-        fill_path(
-            Self::METADATA.path_template,
-            &[("chat_id", ToString::to_string(&self.chat_id))],
-        )
-    }
-    fn query(&self) -> Vec<(&'static str, String)> {
-        let mut query = Vec::new();
-        push_query(&mut query, "user_id_type", &self.user_id_type);
-        query
+    fn parameters(&self, parameters: &mut Parameters) {
+        parameters.path("chat_id", &self.chat_id);
+        parameters.query("user_id_type", &self.user_id_type);
     }
 }
 #[cfg(feature = "server")]
@@ -249,28 +231,6 @@ impl DocumentedError for GetError {
     ];
 }
 ::lark_runtime::documented_error_traits!(GetError);
-/// The kind of user id used for users in the request and the answer.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum GetRequestUserIdType {
-    /// `"open_id"`: The user's id within this app (differs from app to app).
-    OpenId,
-    /// `"union_id"`: The user's id shared by all apps of the same developer.
-    UnionId,
-    /// `"user_id"`: The user's id within the tenant; store apps cannot use it.
-    UserId,
-    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
-    Unknown(String),
-}
-impl GetRequestUserIdType {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, &'static str)] = &[
-        (Self::OpenId, "open_id"),
-        (Self::UnionId, "union_id"),
-        (Self::UserId, "user_id"),
-    ];
-}
-::lark_runtime::string_enum_traits!(GetRequestUserIdType);
 /// Who may add members (users or bots); absent for one-to-one chats.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -282,14 +242,10 @@ pub enum GetResponseAddMemberPermission {
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl GetResponseAddMemberPermission {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, &'static str)] = &[
-        (Self::OnlyOwner, "only_owner"),
-        (Self::AllMembers, "all_members"),
-    ];
-}
-::lark_runtime::string_enum_traits!(GetResponseAddMemberPermission);
+::lark_runtime::string_enum_traits!(
+    GetResponseAddMemberPermission { OnlyOwner = "only_owner", AllMembers = "all_members"
+    }
+);
 /// Whether the chat may be shared; absent for one-to-one chats.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -301,14 +257,9 @@ pub enum GetResponseShareCardPermission {
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl GetResponseShareCardPermission {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, &'static str)] = &[
-        (Self::Allowed, "allowed"),
-        (Self::NotAllowed, "not_allowed"),
-    ];
-}
-::lark_runtime::string_enum_traits!(GetResponseShareCardPermission);
+::lark_runtime::string_enum_traits!(
+    GetResponseShareCardPermission { Allowed = "allowed", NotAllowed = "not_allowed" }
+);
 /// Who may mention everyone; absent for one-to-one chats.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -320,14 +271,9 @@ pub enum GetResponseAtAllPermission {
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl GetResponseAtAllPermission {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, &'static str)] = &[
-        (Self::OnlyOwner, "only_owner"),
-        (Self::AllMembers, "all_members"),
-    ];
-}
-::lark_runtime::string_enum_traits!(GetResponseAtAllPermission);
+::lark_runtime::string_enum_traits!(
+    GetResponseAtAllPermission { OnlyOwner = "only_owner", AllMembers = "all_members" }
+);
 /// Who may edit the chat.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -339,14 +285,9 @@ pub enum GetResponseEditPermission {
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl GetResponseEditPermission {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, &'static str)] = &[
-        (Self::OnlyOwner, "only_owner"),
-        (Self::AllMembers, "all_members"),
-    ];
-}
-::lark_runtime::string_enum_traits!(GetResponseEditPermission);
+::lark_runtime::string_enum_traits!(
+    GetResponseEditPermission { OnlyOwner = "only_owner", AllMembers = "all_members" }
+);
 /// Whether the chat carries conversation or topic messages; only ordinary group chats return it.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -356,11 +297,7 @@ pub enum GetResponseGroupMessageType {
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl GetResponseGroupMessageType {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, &'static str)] = &[(Self::Chat, "chat")];
-}
-::lark_runtime::string_enum_traits!(GetResponseGroupMessageType);
+::lark_runtime::string_enum_traits!(GetResponseGroupMessageType { Chat = "chat" });
 /// The chat mode.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -374,15 +311,9 @@ pub enum GetResponseChatMode {
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl GetResponseChatMode {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, &'static str)] = &[
-        (Self::Group, "group"),
-        (Self::Topic, "topic"),
-        (Self::P2p, "p2p"),
-    ];
-}
-::lark_runtime::string_enum_traits!(GetResponseChatMode);
+::lark_runtime::string_enum_traits!(
+    GetResponseChatMode { Group = "group", Topic = "topic", P2p = "p2p" }
+);
 /// Whether the chat is private or public; absent for one-to-one chats.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -394,14 +325,9 @@ pub enum GetResponseChatType {
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl GetResponseChatType {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, &'static str)] = &[
-        (Self::Private, "private"),
-        (Self::Public, "public"),
-    ];
-}
-::lark_runtime::string_enum_traits!(GetResponseChatType);
+::lark_runtime::string_enum_traits!(
+    GetResponseChatType { Private = "private", Public = "public" }
+);
 /// The chat's tag; when several apply, the first in the listed order. Absent for one-to-one chats.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -421,18 +347,10 @@ pub enum GetResponseChatTag {
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl GetResponseChatTag {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, &'static str)] = &[
-        (Self::Inner, "inner"),
-        (Self::Tenant, "tenant"),
-        (Self::Department, "department"),
-        (Self::Edu, "edu"),
-        (Self::Meeting, "meeting"),
-        (Self::CustomerService, "customer_service"),
-    ];
-}
-::lark_runtime::string_enum_traits!(GetResponseChatTag);
+::lark_runtime::string_enum_traits!(
+    GetResponseChatTag { Inner = "inner", Tenant = "tenant", Department = "department",
+    Edu = "edu", Meeting = "meeting", CustomerService = "customer_service" }
+);
 /// Who sees the notice when a member joins; absent for one-to-one chats.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -446,15 +364,10 @@ pub enum GetResponseJoinMessageVisibility {
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl GetResponseJoinMessageVisibility {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, &'static str)] = &[
-        (Self::OnlyOwner, "only_owner"),
-        (Self::AllMembers, "all_members"),
-        (Self::NotAnyone, "not_anyone"),
-    ];
-}
-::lark_runtime::string_enum_traits!(GetResponseJoinMessageVisibility);
+::lark_runtime::string_enum_traits!(
+    GetResponseJoinMessageVisibility { OnlyOwner = "only_owner", AllMembers =
+    "all_members", NotAnyone = "not_anyone" }
+);
 /// Who sees the notice when a member leaves; absent for one-to-one chats.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -468,15 +381,10 @@ pub enum GetResponseLeaveMessageVisibility {
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl GetResponseLeaveMessageVisibility {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, &'static str)] = &[
-        (Self::OnlyOwner, "only_owner"),
-        (Self::AllMembers, "all_members"),
-        (Self::NotAnyone, "not_anyone"),
-    ];
-}
-::lark_runtime::string_enum_traits!(GetResponseLeaveMessageVisibility);
+::lark_runtime::string_enum_traits!(
+    GetResponseLeaveMessageVisibility { OnlyOwner = "only_owner", AllMembers =
+    "all_members", NotAnyone = "not_anyone" }
+);
 /// Whether joining needs approval; absent for one-to-one chats.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -488,14 +396,10 @@ pub enum GetResponseMembershipApproval {
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl GetResponseMembershipApproval {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, &'static str)] = &[
-        (Self::NoApprovalRequired, "no_approval_required"),
-        (Self::ApprovalRequired, "approval_required"),
-    ];
-}
-::lark_runtime::string_enum_traits!(GetResponseMembershipApproval);
+::lark_runtime::string_enum_traits!(
+    GetResponseMembershipApproval { NoApprovalRequired = "no_approval_required",
+    ApprovalRequired = "approval_required" }
+);
 /// Who may speak in the chat.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -509,15 +413,10 @@ pub enum GetResponseModerationPermission {
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl GetResponseModerationPermission {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, &'static str)] = &[
-        (Self::OnlyOwner, "only_owner"),
-        (Self::AllMembers, "all_members"),
-        (Self::ModeratorList, "moderator_list"),
-    ];
-}
-::lark_runtime::string_enum_traits!(GetResponseModerationPermission);
+::lark_runtime::string_enum_traits!(
+    GetResponseModerationPermission { OnlyOwner = "only_owner", AllMembers =
+    "all_members", ModeratorList = "moderator_list" }
+);
 /// Whether members may take screenshots and record the screen.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -529,15 +428,9 @@ pub enum GetResponseRestrictedModeSettingScreenshotHasPermissionSetting {
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl GetResponseRestrictedModeSettingScreenshotHasPermissionSetting {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, &'static str)] = &[
-        (Self::AllMembers, "all_members"),
-        (Self::NotAnyone, "not_anyone"),
-    ];
-}
 ::lark_runtime::string_enum_traits!(
-    GetResponseRestrictedModeSettingScreenshotHasPermissionSetting
+    GetResponseRestrictedModeSettingScreenshotHasPermissionSetting { AllMembers =
+    "all_members", NotAnyone = "not_anyone" }
 );
 /// Whether members may download images, videos and files from messages.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -550,15 +443,9 @@ pub enum GetResponseRestrictedModeSettingDownloadHasPermissionSetting {
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl GetResponseRestrictedModeSettingDownloadHasPermissionSetting {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, &'static str)] = &[
-        (Self::AllMembers, "all_members"),
-        (Self::NotAnyone, "not_anyone"),
-    ];
-}
 ::lark_runtime::string_enum_traits!(
-    GetResponseRestrictedModeSettingDownloadHasPermissionSetting
+    GetResponseRestrictedModeSettingDownloadHasPermissionSetting { AllMembers =
+    "all_members", NotAnyone = "not_anyone" }
 );
 /// Whether members may copy and forward messages.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -571,15 +458,9 @@ pub enum GetResponseRestrictedModeSettingMessageHasPermissionSetting {
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl GetResponseRestrictedModeSettingMessageHasPermissionSetting {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, &'static str)] = &[
-        (Self::AllMembers, "all_members"),
-        (Self::NotAnyone, "not_anyone"),
-    ];
-}
 ::lark_runtime::string_enum_traits!(
-    GetResponseRestrictedModeSettingMessageHasPermissionSetting
+    GetResponseRestrictedModeSettingMessageHasPermissionSetting { AllMembers =
+    "all_members", NotAnyone = "not_anyone" }
 );
 /// Restricted (confidential) mode settings.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -633,14 +514,9 @@ pub enum GetResponseUrgentSetting {
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl GetResponseUrgentSetting {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, &'static str)] = &[
-        (Self::OnlyOwner, "only_owner"),
-        (Self::AllMembers, "all_members"),
-    ];
-}
-::lark_runtime::string_enum_traits!(GetResponseUrgentSetting);
+::lark_runtime::string_enum_traits!(
+    GetResponseUrgentSetting { OnlyOwner = "only_owner", AllMembers = "all_members" }
+);
 /// Who may start a video meeting.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -652,14 +528,10 @@ pub enum GetResponseVideoConferenceSetting {
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl GetResponseVideoConferenceSetting {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, &'static str)] = &[
-        (Self::OnlyOwner, "only_owner"),
-        (Self::AllMembers, "all_members"),
-    ];
-}
-::lark_runtime::string_enum_traits!(GetResponseVideoConferenceSetting);
+::lark_runtime::string_enum_traits!(
+    GetResponseVideoConferenceSetting { OnlyOwner = "only_owner", AllMembers =
+    "all_members" }
+);
 /// Who sees the member count.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -671,14 +543,10 @@ pub enum GetResponseHideMemberCountSetting {
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl GetResponseHideMemberCountSetting {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, &'static str)] = &[
-        (Self::AllMembers, "all_members"),
-        (Self::OnlyOwner, "only_owner"),
-    ];
-}
-::lark_runtime::string_enum_traits!(GetResponseHideMemberCountSetting);
+::lark_runtime::string_enum_traits!(
+    GetResponseHideMemberCountSetting { AllMembers = "all_members", OnlyOwner =
+    "only_owner" }
+);
 /// The chat's status.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -692,12 +560,7 @@ pub enum GetResponseChatStatus {
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl GetResponseChatStatus {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, &'static str)] = &[
-        (Self::Normal, "normal"),
-        (Self::Dissolved, "dissolved"),
-        (Self::DissolvedSave, "dissolved_save"),
-    ];
-}
-::lark_runtime::string_enum_traits!(GetResponseChatStatus);
+::lark_runtime::string_enum_traits!(
+    GetResponseChatStatus { Normal = "normal", Dissolved = "dissolved", DissolvedSave =
+    "dissolved_save" }
+);

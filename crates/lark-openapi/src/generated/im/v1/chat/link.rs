@@ -13,26 +13,12 @@ use ::lark_runtime::__private::prelude::*;
 /// Request of 获取群分享链接 — Get a chat's share link.
 ///
 /// Build it with [`LinkRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Accessors)]
 pub struct LinkRequest {
     #[serde(skip)]
     chat_id: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     validity_period: Option<LinkRequestValidityPeriod>,
-}
-impl LinkRequest {
-    /// A builder with nothing set.
-    pub fn builder() -> LinkRequestBuilder {
-        LinkRequestBuilder::default()
-    }
-    /// The `chat_id` it was built with: see [`LinkRequestBuilder::chat_id`].
-    pub fn chat_id(&self) -> &String {
-        &self.chat_id
-    }
-    /// The `validity_period` it was built with: see [`LinkRequestBuilder::validity_period`].
-    pub fn validity_period(&self) -> Option<&LinkRequestValidityPeriod> {
-        self.validity_period.as_ref()
-    }
 }
 /// Builder of [`LinkRequest`]: set the fields, then [`build`](LinkRequestBuilder::build) it.
 #[derive(Debug, Clone, Default)]
@@ -103,11 +89,8 @@ impl Endpoint for LinkRequest {
             "/open-apis/im/v1/chats/:chat_id/link",
         )
     };
-    fn path(&self) -> String {
-        fill_path(
-            Self::METADATA.path_template,
-            &[("chat_id", ToString::to_string(&self.chat_id))],
-        )
+    fn parameters(&self, parameters: &mut Parameters) {
+        parameters.path("chat_id", &self.chat_id);
     }
 }
 #[cfg(feature = "server")]
@@ -216,12 +199,7 @@ pub enum LinkRequestValidityPeriod {
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl LinkRequestValidityPeriod {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, &'static str)] = &[
-        (Self::Week, "week"),
-        (Self::Year, "year"),
-        (Self::Permanently, "permanently"),
-    ];
-}
-::lark_runtime::string_enum_traits!(LinkRequestValidityPeriod);
+::lark_runtime::string_enum_traits!(
+    LinkRequestValidityPeriod { Week = "week", Year = "year", Permanently = "permanently"
+    }
+);

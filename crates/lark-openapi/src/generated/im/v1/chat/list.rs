@@ -13,10 +13,10 @@ use ::lark_runtime::__private::prelude::*;
 /// Request of 获取用户或机器人所在的群列表 — List the chats the user or bot belongs to.
 ///
 /// Build it with [`ListRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Accessors, Paged)]
 pub struct ListRequest {
     #[serde(skip)]
-    user_id_type: Option<ListRequestUserIdType>,
+    user_id_type: Option<crate::im::v1::types::UserIdType>,
     #[serde(skip)]
     sort_type: Option<ListRequestSortType>,
     #[serde(skip)]
@@ -24,33 +24,11 @@ pub struct ListRequest {
     #[serde(skip)]
     page_size: Option<i32>,
 }
-impl ListRequest {
-    /// A builder with nothing set.
-    pub fn builder() -> ListRequestBuilder {
-        ListRequestBuilder::default()
-    }
-    /// The `user_id_type` it was built with: see [`ListRequestBuilder::user_id_type`].
-    pub fn user_id_type(&self) -> Option<&ListRequestUserIdType> {
-        self.user_id_type.as_ref()
-    }
-    /// The `sort_type` it was built with: see [`ListRequestBuilder::sort_type`].
-    pub fn sort_type(&self) -> Option<&ListRequestSortType> {
-        self.sort_type.as_ref()
-    }
-    /// The `page_token` it was built with: see [`ListRequestBuilder::page_token`].
-    pub fn page_token(&self) -> Option<&String> {
-        self.page_token.as_ref()
-    }
-    /// The `page_size` it was built with: see [`ListRequestBuilder::page_size`].
-    pub fn page_size(&self) -> Option<&i32> {
-        self.page_size.as_ref()
-    }
-}
 /// Builder of [`ListRequest`]: set the fields, then [`build`](ListRequestBuilder::build) it.
 #[derive(Debug, Clone, Default)]
 #[must_use]
 pub struct ListRequestBuilder {
-    user_id_type: Option<ListRequestUserIdType>,
+    user_id_type: Option<crate::im::v1::types::UserIdType>,
     sort_type: Option<ListRequestSortType>,
     page_token: Option<String>,
     page_size: Option<i32>,
@@ -61,7 +39,10 @@ impl ListRequestBuilder {
     /// Example: `"open_id"`
     ///
     /// Default when left out: `"open_id"`
-    pub fn user_id_type(mut self, user_id_type: ListRequestUserIdType) -> Self {
+    pub fn user_id_type(
+        mut self,
+        user_id_type: crate::im::v1::types::UserIdType,
+    ) -> Self {
         self.user_id_type = Some(user_id_type);
         self
     }
@@ -106,18 +87,7 @@ impl Validate for ListRequest {
     fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
         violations.check(&at.field("user_id_type"), &self.user_id_type);
         violations.check(&at.field("sort_type"), &self.sort_type);
-        {
-            let at = at.field("page_size");
-            if let Some(value) = &self.page_size {
-                violations
-                    .range(
-                        &at,
-                        *value,
-                        None,
-                        Some(::lark_runtime::validate::Number::Int(100)),
-                    );
-            }
-        }
+        violations.range(&at.field("page_size"), &self.page_size, None, Some(100));
     }
 }
 impl Endpoint for ListRequest {
@@ -153,13 +123,11 @@ impl Endpoint for ListRequest {
             "/open-apis/im/v1/chats",
         )
     };
-    fn query(&self) -> Vec<(&'static str, String)> {
-        let mut query = Vec::new();
-        push_query(&mut query, "user_id_type", &self.user_id_type);
-        push_query(&mut query, "sort_type", &self.sort_type);
-        push_query(&mut query, "page_token", &self.page_token);
-        push_query(&mut query, "page_size", &self.page_size);
-        query
+    fn parameters(&self, parameters: &mut Parameters) {
+        parameters.query("user_id_type", &self.user_id_type);
+        parameters.query("sort_type", &self.sort_type);
+        parameters.query("page_token", &self.page_token);
+        parameters.query("page_size", &self.page_size);
     }
 }
 #[cfg(feature = "server")]
@@ -174,20 +142,14 @@ impl Incoming for ListRequest {
         ::lark_runtime::incoming::finish(violations, builder.build())
     }
 }
-impl ::lark_runtime::Paged for ListRequest {
-    fn with_page_token(&self, page_token: String) -> Self {
-        let mut next = self.clone();
-        next.page_token = Some(page_token);
-        next
-    }
-}
 /// Response data of 获取用户或机器人所在的群列表 — List the chats the user or bot belongs to.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Page)]
 pub struct ListResponse {
     /// The chats on this page; get full details of one with the get-chat endpoint.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[page_items]
     pub items: Option<Vec<crate::im::v1::types::ListChat>>,
     /// Cursor for the next page; present only when has_more is true.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -195,18 +157,6 @@ pub struct ListResponse {
     /// Whether more items follow this page.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub has_more: Option<bool>,
-}
-impl ::lark_runtime::Page for ListResponse {
-    type Item = crate::im::v1::types::ListChat;
-    fn has_more(&self) -> Option<bool> {
-        self.has_more
-    }
-    fn next_page_token(&self) -> Option<&str> {
-        self.page_token.as_deref()
-    }
-    fn into_items(self) -> Vec<Self::Item> {
-        self.items.unwrap_or_default()
-    }
 }
 /// A documented error code of 获取用户或机器人所在的群列表 — List the chats the user or bot belongs to.
 ///
@@ -234,28 +184,6 @@ impl DocumentedError for ListError {
     ];
 }
 ::lark_runtime::documented_error_traits!(ListError);
-/// The kind of user id used for owner_id in the answer.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum ListRequestUserIdType {
-    /// `"open_id"`: The user's id within this app (differs from app to app).
-    OpenId,
-    /// `"union_id"`: The user's id shared by all apps of the same developer.
-    UnionId,
-    /// `"user_id"`: The user's id within the tenant; store apps cannot use it.
-    UserId,
-    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
-    Unknown(String),
-}
-impl ListRequestUserIdType {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, &'static str)] = &[
-        (Self::OpenId, "open_id"),
-        (Self::UnionId, "union_id"),
-        (Self::UserId, "user_id"),
-    ];
-}
-::lark_runtime::string_enum_traits!(ListRequestUserIdType);
 /// How the chats are ordered. ByActiveTimeDesc may skip chats while paging, since activity can move a chat onto a page already read.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -267,11 +195,7 @@ pub enum ListRequestSortType {
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl ListRequestSortType {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, &'static str)] = &[
-        (Self::ByCreateTimeAsc, "ByCreateTimeAsc"),
-        (Self::ByActiveTimeDesc, "ByActiveTimeDesc"),
-    ];
-}
-::lark_runtime::string_enum_traits!(ListRequestSortType);
+::lark_runtime::string_enum_traits!(
+    ListRequestSortType { ByCreateTimeAsc = "ByCreateTimeAsc", ByActiveTimeDesc =
+    "ByActiveTimeDesc" }
+);

@@ -12,10 +12,10 @@ use ::lark_runtime::__private::prelude::*;
 /// Request of 搜索对用户或机器人可见的群列表 — Search the chats visible to the user or bot.
 ///
 /// Build it with [`SearchRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Accessors, Paged)]
 pub struct SearchRequest {
     #[serde(skip)]
-    user_id_type: Option<SearchRequestUserIdType>,
+    user_id_type: Option<crate::im::v1::types::UserIdType>,
     #[serde(skip)]
     query: Option<String>,
     #[serde(skip)]
@@ -23,33 +23,11 @@ pub struct SearchRequest {
     #[serde(skip)]
     page_size: Option<i32>,
 }
-impl SearchRequest {
-    /// A builder with nothing set.
-    pub fn builder() -> SearchRequestBuilder {
-        SearchRequestBuilder::default()
-    }
-    /// The `user_id_type` it was built with: see [`SearchRequestBuilder::user_id_type`].
-    pub fn user_id_type(&self) -> Option<&SearchRequestUserIdType> {
-        self.user_id_type.as_ref()
-    }
-    /// The `query` it was built with: see [`SearchRequestBuilder::query`].
-    pub fn query(&self) -> Option<&String> {
-        self.query.as_ref()
-    }
-    /// The `page_token` it was built with: see [`SearchRequestBuilder::page_token`].
-    pub fn page_token(&self) -> Option<&String> {
-        self.page_token.as_ref()
-    }
-    /// The `page_size` it was built with: see [`SearchRequestBuilder::page_size`].
-    pub fn page_size(&self) -> Option<&i32> {
-        self.page_size.as_ref()
-    }
-}
 /// Builder of [`SearchRequest`]: set the fields, then [`build`](SearchRequestBuilder::build) it.
 #[derive(Debug, Clone, Default)]
 #[must_use]
 pub struct SearchRequestBuilder {
-    user_id_type: Option<SearchRequestUserIdType>,
+    user_id_type: Option<crate::im::v1::types::UserIdType>,
     query: Option<String>,
     page_token: Option<String>,
     page_size: Option<i32>,
@@ -60,7 +38,10 @@ impl SearchRequestBuilder {
     /// Example: `"open_id"`
     ///
     /// Default when left out: `"open_id"`
-    pub fn user_id_type(mut self, user_id_type: SearchRequestUserIdType) -> Self {
+    pub fn user_id_type(
+        mut self,
+        user_id_type: crate::im::v1::types::UserIdType,
+    ) -> Self {
         self.user_id_type = Some(user_id_type);
         self
     }
@@ -102,18 +83,7 @@ impl SearchRequestBuilder {
 impl Validate for SearchRequest {
     fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
         violations.check(&at.field("user_id_type"), &self.user_id_type);
-        {
-            let at = at.field("page_size");
-            if let Some(value) = &self.page_size {
-                violations
-                    .range(
-                        &at,
-                        *value,
-                        None,
-                        Some(::lark_runtime::validate::Number::Int(100)),
-                    );
-            }
-        }
+        violations.range(&at.field("page_size"), &self.page_size, None, Some(100));
     }
 }
 impl Endpoint for SearchRequest {
@@ -149,13 +119,11 @@ impl Endpoint for SearchRequest {
             "/open-apis/im/v1/chats/search",
         )
     };
-    fn query(&self) -> Vec<(&'static str, String)> {
-        let mut query = Vec::new();
-        push_query(&mut query, "user_id_type", &self.user_id_type);
-        push_query(&mut query, "query", &self.query);
-        push_query(&mut query, "page_token", &self.page_token);
-        push_query(&mut query, "page_size", &self.page_size);
-        query
+    fn parameters(&self, parameters: &mut Parameters) {
+        parameters.query("user_id_type", &self.user_id_type);
+        parameters.query("query", &self.query);
+        parameters.query("page_token", &self.page_token);
+        parameters.query("page_size", &self.page_size);
     }
 }
 #[cfg(feature = "server")]
@@ -170,20 +138,14 @@ impl Incoming for SearchRequest {
         ::lark_runtime::incoming::finish(violations, builder.build())
     }
 }
-impl ::lark_runtime::Paged for SearchRequest {
-    fn with_page_token(&self, page_token: String) -> Self {
-        let mut next = self.clone();
-        next.page_token = Some(page_token);
-        next
-    }
-}
 /// Response data of 搜索对用户或机器人可见的群列表 — Search the chats visible to the user or bot.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Page)]
 pub struct SearchResponse {
     /// The chats on this page; get full details of one with the get-chat endpoint.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[page_items]
     pub items: Option<Vec<crate::im::v1::types::ListChat>>,
     /// Cursor for the next page; present only when has_more is true.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -191,18 +153,6 @@ pub struct SearchResponse {
     /// Whether more items follow this page.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub has_more: Option<bool>,
-}
-impl ::lark_runtime::Page for SearchResponse {
-    type Item = crate::im::v1::types::ListChat;
-    fn has_more(&self) -> Option<bool> {
-        self.has_more
-    }
-    fn next_page_token(&self) -> Option<&str> {
-        self.page_token.as_deref()
-    }
-    fn into_items(self) -> Vec<Self::Item> {
-        self.items.unwrap_or_default()
-    }
 }
 /// A documented error code of 搜索对用户或机器人可见的群列表 — Search the chats visible to the user or bot.
 ///
@@ -230,25 +180,3 @@ impl DocumentedError for SearchError {
     ];
 }
 ::lark_runtime::documented_error_traits!(SearchError);
-/// The kind of user id used for owner_id in the answer.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum SearchRequestUserIdType {
-    /// `"open_id"`: The user's id within this app (differs from app to app).
-    OpenId,
-    /// `"union_id"`: The user's id shared by all apps of the same developer.
-    UnionId,
-    /// `"user_id"`: The user's id within the tenant; store apps cannot use it.
-    UserId,
-    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
-    Unknown(String),
-}
-impl SearchRequestUserIdType {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, &'static str)] = &[
-        (Self::OpenId, "open_id"),
-        (Self::UnionId, "union_id"),
-        (Self::UserId, "user_id"),
-    ];
-}
-::lark_runtime::string_enum_traits!(SearchRequestUserIdType);

@@ -13,12 +13,12 @@ use ::lark_runtime::__private::prelude::*;
 /// Request of 更新群信息 — Update a chat's information.
 ///
 /// Build it with [`UpdateRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Accessors)]
 pub struct UpdateRequest {
     #[serde(skip)]
     chat_id: String,
     #[serde(skip)]
-    user_id_type: Option<UpdateRequestUserIdType>,
+    user_id_type: Option<crate::im::v1::types::UserIdType>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     avatar: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -56,108 +56,12 @@ pub struct UpdateRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     hide_member_count_setting: Option<UpdateRequestHideMemberCountSetting>,
 }
-impl UpdateRequest {
-    /// A builder with nothing set.
-    pub fn builder() -> UpdateRequestBuilder {
-        UpdateRequestBuilder::default()
-    }
-    /// The `chat_id` it was built with: see [`UpdateRequestBuilder::chat_id`].
-    pub fn chat_id(&self) -> &String {
-        &self.chat_id
-    }
-    /// The `user_id_type` it was built with: see [`UpdateRequestBuilder::user_id_type`].
-    pub fn user_id_type(&self) -> Option<&UpdateRequestUserIdType> {
-        self.user_id_type.as_ref()
-    }
-    /// The `avatar` it was built with: see [`UpdateRequestBuilder::avatar`].
-    pub fn avatar(&self) -> Option<&String> {
-        self.avatar.as_ref()
-    }
-    /// The `name` it was built with: see [`UpdateRequestBuilder::name`].
-    pub fn name(&self) -> Option<&String> {
-        self.name.as_ref()
-    }
-    /// The `description` it was built with: see [`UpdateRequestBuilder::description`].
-    pub fn description(&self) -> Option<&String> {
-        self.description.as_ref()
-    }
-    /// The `i18n_names` it was built with: see [`UpdateRequestBuilder::i18n_names`].
-    pub fn i18n_names(&self) -> Option<&crate::im::v1::types::I18nNames> {
-        self.i18n_names.as_ref()
-    }
-    /// The `add_member_permission` it was built with: see [`UpdateRequestBuilder::add_member_permission`].
-    pub fn add_member_permission(&self) -> Option<&UpdateRequestAddMemberPermission> {
-        self.add_member_permission.as_ref()
-    }
-    /// The `share_card_permission` it was built with: see [`UpdateRequestBuilder::share_card_permission`].
-    pub fn share_card_permission(&self) -> Option<&UpdateRequestShareCardPermission> {
-        self.share_card_permission.as_ref()
-    }
-    /// The `at_all_permission` it was built with: see [`UpdateRequestBuilder::at_all_permission`].
-    pub fn at_all_permission(&self) -> Option<&UpdateRequestAtAllPermission> {
-        self.at_all_permission.as_ref()
-    }
-    /// The `edit_permission` it was built with: see [`UpdateRequestBuilder::edit_permission`].
-    pub fn edit_permission(&self) -> Option<&UpdateRequestEditPermission> {
-        self.edit_permission.as_ref()
-    }
-    /// The `owner_id` it was built with: see [`UpdateRequestBuilder::owner_id`].
-    pub fn owner_id(&self) -> Option<&String> {
-        self.owner_id.as_ref()
-    }
-    /// The `join_message_visibility` it was built with: see [`UpdateRequestBuilder::join_message_visibility`].
-    pub fn join_message_visibility(
-        &self,
-    ) -> Option<&UpdateRequestJoinMessageVisibility> {
-        self.join_message_visibility.as_ref()
-    }
-    /// The `leave_message_visibility` it was built with: see [`UpdateRequestBuilder::leave_message_visibility`].
-    pub fn leave_message_visibility(
-        &self,
-    ) -> Option<&UpdateRequestLeaveMessageVisibility> {
-        self.leave_message_visibility.as_ref()
-    }
-    /// The `membership_approval` it was built with: see [`UpdateRequestBuilder::membership_approval`].
-    pub fn membership_approval(&self) -> Option<&UpdateRequestMembershipApproval> {
-        self.membership_approval.as_ref()
-    }
-    /// The `restricted_mode_setting` it was built with: see [`UpdateRequestBuilder::restricted_mode_setting`].
-    pub fn restricted_mode_setting(
-        &self,
-    ) -> Option<&UpdateRequestRestrictedModeSetting> {
-        self.restricted_mode_setting.as_ref()
-    }
-    /// The `chat_type` it was built with: see [`UpdateRequestBuilder::chat_type`].
-    pub fn chat_type(&self) -> Option<&UpdateRequestChatType> {
-        self.chat_type.as_ref()
-    }
-    /// The `group_message_type` it was built with: see [`UpdateRequestBuilder::group_message_type`].
-    pub fn group_message_type(&self) -> Option<&UpdateRequestGroupMessageType> {
-        self.group_message_type.as_ref()
-    }
-    /// The `urgent_setting` it was built with: see [`UpdateRequestBuilder::urgent_setting`].
-    pub fn urgent_setting(&self) -> Option<&UpdateRequestUrgentSetting> {
-        self.urgent_setting.as_ref()
-    }
-    /// The `video_conference_setting` it was built with: see [`UpdateRequestBuilder::video_conference_setting`].
-    pub fn video_conference_setting(
-        &self,
-    ) -> Option<&UpdateRequestVideoConferenceSetting> {
-        self.video_conference_setting.as_ref()
-    }
-    /// The `hide_member_count_setting` it was built with: see [`UpdateRequestBuilder::hide_member_count_setting`].
-    pub fn hide_member_count_setting(
-        &self,
-    ) -> Option<&UpdateRequestHideMemberCountSetting> {
-        self.hide_member_count_setting.as_ref()
-    }
-}
 /// Builder of [`UpdateRequest`]: set the fields, then [`build`](UpdateRequestBuilder::build) it.
 #[derive(Debug, Clone, Default)]
 #[must_use]
 pub struct UpdateRequestBuilder {
     chat_id: Option<String>,
-    user_id_type: Option<UpdateRequestUserIdType>,
+    user_id_type: Option<crate::im::v1::types::UserIdType>,
     avatar: Option<String>,
     name: Option<String>,
     description: Option<String>,
@@ -190,7 +94,10 @@ impl UpdateRequestBuilder {
     /// Example: `"open_id"`
     ///
     /// Default when left out: `"open_id"`
-    pub fn user_id_type(mut self, user_id_type: UpdateRequestUserIdType) -> Self {
+    pub fn user_id_type(
+        mut self,
+        user_id_type: crate::im::v1::types::UserIdType,
+    ) -> Self {
         self.user_id_type = Some(user_id_type);
         self
     }
@@ -440,16 +347,9 @@ impl Endpoint for UpdateRequest {
             "/open-apis/im/v1/chats/:chat_id",
         )
     };
-    fn path(&self) -> String {
-        fill_path(
-            Self::METADATA.path_template,
-            &[("chat_id", ToString::to_string(&self.chat_id))],
-        )
-    }
-    fn query(&self) -> Vec<(&'static str, String)> {
-        let mut query = Vec::new();
-        push_query(&mut query, "user_id_type", &self.user_id_type);
-        query
+    fn parameters(&self, parameters: &mut Parameters) {
+        parameters.path("chat_id", &self.chat_id);
+        parameters.query("user_id_type", &self.user_id_type);
     }
 }
 #[cfg(feature = "server")]
@@ -626,28 +526,6 @@ impl DocumentedError for UpdateError {
     ];
 }
 ::lark_runtime::documented_error_traits!(UpdateError);
-/// The kind of user id used for users in the request and the answer.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum UpdateRequestUserIdType {
-    /// `"open_id"`: The user's id within this app (differs from app to app).
-    OpenId,
-    /// `"union_id"`: The user's id shared by all apps of the same developer.
-    UnionId,
-    /// `"user_id"`: The user's id within the tenant; store apps cannot use it.
-    UserId,
-    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
-    Unknown(String),
-}
-impl UpdateRequestUserIdType {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, &'static str)] = &[
-        (Self::OpenId, "open_id"),
-        (Self::UnionId, "union_id"),
-        (Self::UserId, "user_id"),
-    ];
-}
-::lark_runtime::string_enum_traits!(UpdateRequestUserIdType);
 /// Who may add members (users or bots). Set it together with share_card_permission: only_owner goes with not_allowed, all_members with allowed.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -659,14 +537,10 @@ pub enum UpdateRequestAddMemberPermission {
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl UpdateRequestAddMemberPermission {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, &'static str)] = &[
-        (Self::OnlyOwner, "only_owner"),
-        (Self::AllMembers, "all_members"),
-    ];
-}
-::lark_runtime::string_enum_traits!(UpdateRequestAddMemberPermission);
+::lark_runtime::string_enum_traits!(
+    UpdateRequestAddMemberPermission { OnlyOwner = "only_owner", AllMembers =
+    "all_members" }
+);
 /// Whether the chat may be shared. Set it together with add_member_permission: not_allowed goes with only_owner, allowed with all_members.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -678,14 +552,9 @@ pub enum UpdateRequestShareCardPermission {
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl UpdateRequestShareCardPermission {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, &'static str)] = &[
-        (Self::Allowed, "allowed"),
-        (Self::NotAllowed, "not_allowed"),
-    ];
-}
-::lark_runtime::string_enum_traits!(UpdateRequestShareCardPermission);
+::lark_runtime::string_enum_traits!(
+    UpdateRequestShareCardPermission { Allowed = "allowed", NotAllowed = "not_allowed" }
+);
 /// Who may mention everyone.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -697,14 +566,9 @@ pub enum UpdateRequestAtAllPermission {
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl UpdateRequestAtAllPermission {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, &'static str)] = &[
-        (Self::OnlyOwner, "only_owner"),
-        (Self::AllMembers, "all_members"),
-    ];
-}
-::lark_runtime::string_enum_traits!(UpdateRequestAtAllPermission);
+::lark_runtime::string_enum_traits!(
+    UpdateRequestAtAllPermission { OnlyOwner = "only_owner", AllMembers = "all_members" }
+);
 /// Who may edit the chat information.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -716,14 +580,9 @@ pub enum UpdateRequestEditPermission {
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl UpdateRequestEditPermission {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, &'static str)] = &[
-        (Self::OnlyOwner, "only_owner"),
-        (Self::AllMembers, "all_members"),
-    ];
-}
-::lark_runtime::string_enum_traits!(UpdateRequestEditPermission);
+::lark_runtime::string_enum_traits!(
+    UpdateRequestEditPermission { OnlyOwner = "only_owner", AllMembers = "all_members" }
+);
 /// Who sees the notice when a member joins.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -737,15 +596,10 @@ pub enum UpdateRequestJoinMessageVisibility {
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl UpdateRequestJoinMessageVisibility {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, &'static str)] = &[
-        (Self::OnlyOwner, "only_owner"),
-        (Self::AllMembers, "all_members"),
-        (Self::NotAnyone, "not_anyone"),
-    ];
-}
-::lark_runtime::string_enum_traits!(UpdateRequestJoinMessageVisibility);
+::lark_runtime::string_enum_traits!(
+    UpdateRequestJoinMessageVisibility { OnlyOwner = "only_owner", AllMembers =
+    "all_members", NotAnyone = "not_anyone" }
+);
 /// Who sees the notice when a member leaves.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -759,15 +613,10 @@ pub enum UpdateRequestLeaveMessageVisibility {
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl UpdateRequestLeaveMessageVisibility {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, &'static str)] = &[
-        (Self::OnlyOwner, "only_owner"),
-        (Self::AllMembers, "all_members"),
-        (Self::NotAnyone, "not_anyone"),
-    ];
-}
-::lark_runtime::string_enum_traits!(UpdateRequestLeaveMessageVisibility);
+::lark_runtime::string_enum_traits!(
+    UpdateRequestLeaveMessageVisibility { OnlyOwner = "only_owner", AllMembers =
+    "all_members", NotAnyone = "not_anyone" }
+);
 /// Whether joining the chat needs approval.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -779,14 +628,10 @@ pub enum UpdateRequestMembershipApproval {
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl UpdateRequestMembershipApproval {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, &'static str)] = &[
-        (Self::NoApprovalRequired, "no_approval_required"),
-        (Self::ApprovalRequired, "approval_required"),
-    ];
-}
-::lark_runtime::string_enum_traits!(UpdateRequestMembershipApproval);
+::lark_runtime::string_enum_traits!(
+    UpdateRequestMembershipApproval { NoApprovalRequired = "no_approval_required",
+    ApprovalRequired = "approval_required" }
+);
 /// Whether members may take screenshots and record the screen.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -798,15 +643,9 @@ pub enum UpdateRequestRestrictedModeSettingScreenshotHasPermissionSetting {
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl UpdateRequestRestrictedModeSettingScreenshotHasPermissionSetting {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, &'static str)] = &[
-        (Self::AllMembers, "all_members"),
-        (Self::NotAnyone, "not_anyone"),
-    ];
-}
 ::lark_runtime::string_enum_traits!(
-    UpdateRequestRestrictedModeSettingScreenshotHasPermissionSetting
+    UpdateRequestRestrictedModeSettingScreenshotHasPermissionSetting { AllMembers =
+    "all_members", NotAnyone = "not_anyone" }
 );
 /// Whether members may download images, videos and files from messages.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -819,15 +658,9 @@ pub enum UpdateRequestRestrictedModeSettingDownloadHasPermissionSetting {
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl UpdateRequestRestrictedModeSettingDownloadHasPermissionSetting {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, &'static str)] = &[
-        (Self::AllMembers, "all_members"),
-        (Self::NotAnyone, "not_anyone"),
-    ];
-}
 ::lark_runtime::string_enum_traits!(
-    UpdateRequestRestrictedModeSettingDownloadHasPermissionSetting
+    UpdateRequestRestrictedModeSettingDownloadHasPermissionSetting { AllMembers =
+    "all_members", NotAnyone = "not_anyone" }
 );
 /// Whether members may copy and forward messages.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -840,15 +673,9 @@ pub enum UpdateRequestRestrictedModeSettingMessageHasPermissionSetting {
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl UpdateRequestRestrictedModeSettingMessageHasPermissionSetting {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, &'static str)] = &[
-        (Self::AllMembers, "all_members"),
-        (Self::NotAnyone, "not_anyone"),
-    ];
-}
 ::lark_runtime::string_enum_traits!(
-    UpdateRequestRestrictedModeSettingMessageHasPermissionSetting
+    UpdateRequestRestrictedModeSettingMessageHasPermissionSetting { AllMembers =
+    "all_members", NotAnyone = "not_anyone" }
 );
 /// Restricted (confidential) mode settings; available to the enterprise flagship edition only.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -910,14 +737,9 @@ pub enum UpdateRequestChatType {
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl UpdateRequestChatType {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, &'static str)] = &[
-        (Self::Private, "private"),
-        (Self::Public, "public"),
-    ];
-}
-::lark_runtime::string_enum_traits!(UpdateRequestChatType);
+::lark_runtime::string_enum_traits!(
+    UpdateRequestChatType { Private = "private", Public = "public" }
+);
 /// Whether the chat carries conversation or topic messages.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -929,14 +751,9 @@ pub enum UpdateRequestGroupMessageType {
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl UpdateRequestGroupMessageType {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, &'static str)] = &[
-        (Self::Chat, "chat"),
-        (Self::Thread, "thread"),
-    ];
-}
-::lark_runtime::string_enum_traits!(UpdateRequestGroupMessageType);
+::lark_runtime::string_enum_traits!(
+    UpdateRequestGroupMessageType { Chat = "chat", Thread = "thread" }
+);
 /// Who may send urgent (buzz) messages.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -948,14 +765,9 @@ pub enum UpdateRequestUrgentSetting {
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl UpdateRequestUrgentSetting {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, &'static str)] = &[
-        (Self::OnlyOwner, "only_owner"),
-        (Self::AllMembers, "all_members"),
-    ];
-}
-::lark_runtime::string_enum_traits!(UpdateRequestUrgentSetting);
+::lark_runtime::string_enum_traits!(
+    UpdateRequestUrgentSetting { OnlyOwner = "only_owner", AllMembers = "all_members" }
+);
 /// Who may start a video meeting.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -967,14 +779,10 @@ pub enum UpdateRequestVideoConferenceSetting {
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl UpdateRequestVideoConferenceSetting {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, &'static str)] = &[
-        (Self::OnlyOwner, "only_owner"),
-        (Self::AllMembers, "all_members"),
-    ];
-}
-::lark_runtime::string_enum_traits!(UpdateRequestVideoConferenceSetting);
+::lark_runtime::string_enum_traits!(
+    UpdateRequestVideoConferenceSetting { OnlyOwner = "only_owner", AllMembers =
+    "all_members" }
+);
 /// Who sees the member count.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -986,11 +794,7 @@ pub enum UpdateRequestHideMemberCountSetting {
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl UpdateRequestHideMemberCountSetting {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, &'static str)] = &[
-        (Self::AllMembers, "all_members"),
-        (Self::OnlyOwner, "only_owner"),
-    ];
-}
-::lark_runtime::string_enum_traits!(UpdateRequestHideMemberCountSetting);
+::lark_runtime::string_enum_traits!(
+    UpdateRequestHideMemberCountSetting { AllMembers = "all_members", OnlyOwner =
+    "only_owner" }
+);

@@ -13,33 +13,19 @@ use ::lark_runtime::__private::prelude::*;
 /// Request of 获取群公告信息 — Get a chat's announcement.
 ///
 /// Build it with [`GetRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Accessors)]
 pub struct GetRequest {
     #[serde(skip)]
     chat_id: String,
     #[serde(skip)]
-    user_id_type: Option<GetRequestUserIdType>,
-}
-impl GetRequest {
-    /// A builder with nothing set.
-    pub fn builder() -> GetRequestBuilder {
-        GetRequestBuilder::default()
-    }
-    /// The `chat_id` it was built with: see [`GetRequestBuilder::chat_id`].
-    pub fn chat_id(&self) -> &String {
-        &self.chat_id
-    }
-    /// The `user_id_type` it was built with: see [`GetRequestBuilder::user_id_type`].
-    pub fn user_id_type(&self) -> Option<&GetRequestUserIdType> {
-        self.user_id_type.as_ref()
-    }
+    user_id_type: Option<crate::im::v1::types::UserIdType>,
 }
 /// Builder of [`GetRequest`]: set the fields, then [`build`](GetRequestBuilder::build) it.
 #[derive(Debug, Clone, Default)]
 #[must_use]
 pub struct GetRequestBuilder {
     chat_id: Option<String>,
-    user_id_type: Option<GetRequestUserIdType>,
+    user_id_type: Option<crate::im::v1::types::UserIdType>,
 }
 impl GetRequestBuilder {
     /// The chat's id, as returned by creating a chat, listing chats or searching chats; not a one-to-one (p2p) chat.
@@ -54,7 +40,10 @@ impl GetRequestBuilder {
     /// Example: `"open_id"`
     ///
     /// Default when left out: `"open_id"`
-    pub fn user_id_type(mut self, user_id_type: GetRequestUserIdType) -> Self {
+    pub fn user_id_type(
+        mut self,
+        user_id_type: crate::im::v1::types::UserIdType,
+    ) -> Self {
         self.user_id_type = Some(user_id_type);
         self
     }
@@ -99,16 +88,9 @@ impl Endpoint for GetRequest {
             "/open-apis/im/v1/chats/:chat_id/announcement",
         )
     };
-    fn path(&self) -> String {
-        fill_path(
-            Self::METADATA.path_template,
-            &[("chat_id", ToString::to_string(&self.chat_id))],
-        )
-    }
-    fn query(&self) -> Vec<(&'static str, String)> {
-        let mut query = Vec::new();
-        push_query(&mut query, "user_id_type", &self.user_id_type);
-        query
+    fn parameters(&self, parameters: &mut Parameters) {
+        parameters.path("chat_id", &self.chat_id);
+        parameters.query("user_id_type", &self.user_id_type);
     }
 }
 #[cfg(feature = "server")]
@@ -198,28 +180,6 @@ impl DocumentedError for GetError {
     ];
 }
 ::lark_runtime::documented_error_traits!(GetError);
-/// The kind of user id used for users in the request and the answer.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum GetRequestUserIdType {
-    /// `"open_id"`: The user's id within this app (differs from app to app).
-    OpenId,
-    /// `"union_id"`: The user's id shared by all apps of the same developer.
-    UnionId,
-    /// `"user_id"`: The user's id within the tenant; store apps cannot use it.
-    UserId,
-    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
-    Unknown(String),
-}
-impl GetRequestUserIdType {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, &'static str)] = &[
-        (Self::OpenId, "open_id"),
-        (Self::UnionId, "union_id"),
-        (Self::UserId, "user_id"),
-    ];
-}
-::lark_runtime::string_enum_traits!(GetRequestUserIdType);
 /// The kind of the owner's id; for a user it matches user_id_type, for a bot it is app_id.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -235,16 +195,10 @@ pub enum GetResponseOwnerIdType {
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl GetResponseOwnerIdType {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, &'static str)] = &[
-        (Self::UserId, "user_id"),
-        (Self::UnionId, "union_id"),
-        (Self::OpenId, "open_id"),
-        (Self::AppId, "app_id"),
-    ];
-}
-::lark_runtime::string_enum_traits!(GetResponseOwnerIdType);
+::lark_runtime::string_enum_traits!(
+    GetResponseOwnerIdType { UserId = "user_id", UnionId = "union_id", OpenId =
+    "open_id", AppId = "app_id" }
+);
 /// The kind of the last modifier's id; for a user it matches user_id_type, for a bot it is app_id.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -260,13 +214,7 @@ pub enum GetResponseModifierIdType {
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl GetResponseModifierIdType {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, &'static str)] = &[
-        (Self::UserId, "user_id"),
-        (Self::UnionId, "union_id"),
-        (Self::OpenId, "open_id"),
-        (Self::AppId, "app_id"),
-    ];
-}
-::lark_runtime::string_enum_traits!(GetResponseModifierIdType);
+::lark_runtime::string_enum_traits!(
+    GetResponseModifierIdType { UserId = "user_id", UnionId = "union_id", OpenId =
+    "open_id", AppId = "app_id" }
+);

@@ -13,31 +13,13 @@ use ::lark_runtime::__private::prelude::*;
 /// Request of 更新群公告信息 — Update a chat's announcement.
 ///
 /// Build it with [`PatchRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Accessors)]
 pub struct PatchRequest {
     #[serde(skip)]
     chat_id: String,
     revision: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     requests: Option<Vec<String>>,
-}
-impl PatchRequest {
-    /// A builder with nothing set.
-    pub fn builder() -> PatchRequestBuilder {
-        PatchRequestBuilder::default()
-    }
-    /// The `chat_id` it was built with: see [`PatchRequestBuilder::chat_id`].
-    pub fn chat_id(&self) -> &String {
-        &self.chat_id
-    }
-    /// The `revision` it was built with: see [`PatchRequestBuilder::revision`].
-    pub fn revision(&self) -> &String {
-        &self.revision
-    }
-    /// The `requests` it was built with: see [`PatchRequestBuilder::requests`].
-    pub fn requests(&self) -> Option<&Vec<String>> {
-        self.requests.as_ref()
-    }
 }
 /// Builder of [`PatchRequest`]: set the fields, then [`build`](PatchRequestBuilder::build) it.
 #[derive(Debug, Clone, Default)]
@@ -112,11 +94,8 @@ impl Endpoint for PatchRequest {
             "/open-apis/im/v1/chats/:chat_id/announcement",
         )
     };
-    fn path(&self) -> String {
-        fill_path(
-            Self::METADATA.path_template,
-            &[("chat_id", ToString::to_string(&self.chat_id))],
-        )
+    fn parameters(&self, parameters: &mut Parameters) {
+        parameters.path("chat_id", &self.chat_id);
     }
 }
 #[cfg(feature = "server")]

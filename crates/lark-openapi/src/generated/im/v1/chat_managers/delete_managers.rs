@@ -13,39 +13,21 @@ use ::lark_runtime::__private::prelude::*;
 /// Request of 删除群管理员 — Remove chat managers.
 ///
 /// Build it with [`DeleteManagersRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Accessors)]
 pub struct DeleteManagersRequest {
     #[serde(skip)]
     chat_id: String,
     #[serde(skip)]
-    member_id_type: Option<DeleteManagersRequestMemberIdType>,
+    member_id_type: Option<crate::im::v1::types::MemberIdType>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     manager_ids: Option<Vec<String>>,
-}
-impl DeleteManagersRequest {
-    /// A builder with nothing set.
-    pub fn builder() -> DeleteManagersRequestBuilder {
-        DeleteManagersRequestBuilder::default()
-    }
-    /// The `chat_id` it was built with: see [`DeleteManagersRequestBuilder::chat_id`].
-    pub fn chat_id(&self) -> &String {
-        &self.chat_id
-    }
-    /// The `member_id_type` it was built with: see [`DeleteManagersRequestBuilder::member_id_type`].
-    pub fn member_id_type(&self) -> Option<&DeleteManagersRequestMemberIdType> {
-        self.member_id_type.as_ref()
-    }
-    /// The `manager_ids` it was built with: see [`DeleteManagersRequestBuilder::manager_ids`].
-    pub fn manager_ids(&self) -> Option<&Vec<String>> {
-        self.manager_ids.as_ref()
-    }
 }
 /// Builder of [`DeleteManagersRequest`]: set the fields, then [`build`](DeleteManagersRequestBuilder::build) it.
 #[derive(Debug, Clone, Default)]
 #[must_use]
 pub struct DeleteManagersRequestBuilder {
     chat_id: Option<String>,
-    member_id_type: Option<DeleteManagersRequestMemberIdType>,
+    member_id_type: Option<crate::im::v1::types::MemberIdType>,
     manager_ids: Option<Vec<String>>,
 }
 impl DeleteManagersRequestBuilder {
@@ -63,7 +45,7 @@ impl DeleteManagersRequestBuilder {
     /// Default when left out: `"open_id"`
     pub fn member_id_type(
         mut self,
-        member_id_type: DeleteManagersRequestMemberIdType,
+        member_id_type: crate::im::v1::types::MemberIdType,
     ) -> Self {
         self.member_id_type = Some(member_id_type);
         self
@@ -98,12 +80,7 @@ impl DeleteManagersRequestBuilder {
 impl Validate for DeleteManagersRequest {
     fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
         violations.check(&at.field("member_id_type"), &self.member_id_type);
-        {
-            let at = at.field("manager_ids");
-            if let Some(value) = &self.manager_ids {
-                violations.items(&at, value.len(), None, Some(50));
-            }
-        }
+        violations.items(&at.field("manager_ids"), &self.manager_ids, None, Some(50));
     }
 }
 impl Endpoint for DeleteManagersRequest {
@@ -130,16 +107,9 @@ impl Endpoint for DeleteManagersRequest {
             "/open-apis/im/v1/chats/:chat_id/managers/delete_managers",
         )
     };
-    fn path(&self) -> String {
-        fill_path(
-            Self::METADATA.path_template,
-            &[("chat_id", ToString::to_string(&self.chat_id))],
-        )
-    }
-    fn query(&self) -> Vec<(&'static str, String)> {
-        let mut query = Vec::new();
-        push_query(&mut query, "member_id_type", &self.member_id_type);
-        query
+    fn parameters(&self, parameters: &mut Parameters) {
+        parameters.path("chat_id", &self.chat_id);
+        parameters.query("member_id_type", &self.member_id_type);
     }
 }
 #[cfg(feature = "server")]
@@ -224,28 +194,3 @@ impl DocumentedError for DeleteManagersError {
     ];
 }
 ::lark_runtime::documented_error_traits!(DeleteManagersError);
-/// The kind of id in manager_ids and chat_managers; app_id for bots.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum DeleteManagersRequestMemberIdType {
-    /// `"open_id"`: The user's id within this app (differs from app to app).
-    OpenId,
-    /// `"union_id"`: The user's id shared by all apps of the same developer.
-    UnionId,
-    /// `"user_id"`: The user's id within the tenant; store apps cannot use it.
-    UserId,
-    /// `"app_id"`: The bot's app id.
-    AppId,
-    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
-    Unknown(String),
-}
-impl DeleteManagersRequestMemberIdType {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, &'static str)] = &[
-        (Self::OpenId, "open_id"),
-        (Self::UnionId, "union_id"),
-        (Self::UserId, "user_id"),
-        (Self::AppId, "app_id"),
-    ];
-}
-::lark_runtime::string_enum_traits!(DeleteManagersRequestMemberIdType);

@@ -14,45 +14,23 @@ use ::lark_runtime::__private::prelude::*;
 /// Request of 将用户或机器人拉入群聊 — Add users or bots to a chat.
 ///
 /// Build it with [`CreateRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Accessors)]
 pub struct CreateRequest {
     #[serde(skip)]
     chat_id: String,
     #[serde(skip)]
-    member_id_type: Option<CreateRequestMemberIdType>,
+    member_id_type: Option<crate::im::v1::types::MemberIdType>,
     #[serde(skip)]
     succeed_type: Option<CreateRequestSucceedType>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     id_list: Option<Vec<String>>,
-}
-impl CreateRequest {
-    /// A builder with nothing set.
-    pub fn builder() -> CreateRequestBuilder {
-        CreateRequestBuilder::default()
-    }
-    /// The `chat_id` it was built with: see [`CreateRequestBuilder::chat_id`].
-    pub fn chat_id(&self) -> &String {
-        &self.chat_id
-    }
-    /// The `member_id_type` it was built with: see [`CreateRequestBuilder::member_id_type`].
-    pub fn member_id_type(&self) -> Option<&CreateRequestMemberIdType> {
-        self.member_id_type.as_ref()
-    }
-    /// The `succeed_type` it was built with: see [`CreateRequestBuilder::succeed_type`].
-    pub fn succeed_type(&self) -> Option<&CreateRequestSucceedType> {
-        self.succeed_type.as_ref()
-    }
-    /// The `id_list` it was built with: see [`CreateRequestBuilder::id_list`].
-    pub fn id_list(&self) -> Option<&Vec<String>> {
-        self.id_list.as_ref()
-    }
 }
 /// Builder of [`CreateRequest`]: set the fields, then [`build`](CreateRequestBuilder::build) it.
 #[derive(Debug, Clone, Default)]
 #[must_use]
 pub struct CreateRequestBuilder {
     chat_id: Option<String>,
-    member_id_type: Option<CreateRequestMemberIdType>,
+    member_id_type: Option<crate::im::v1::types::MemberIdType>,
     succeed_type: Option<CreateRequestSucceedType>,
     id_list: Option<Vec<String>>,
 }
@@ -69,7 +47,10 @@ impl CreateRequestBuilder {
     /// Example: `"open_id"`
     ///
     /// Default when left out: `"open_id"`
-    pub fn member_id_type(mut self, member_id_type: CreateRequestMemberIdType) -> Self {
+    pub fn member_id_type(
+        mut self,
+        member_id_type: crate::im::v1::types::MemberIdType,
+    ) -> Self {
         self.member_id_type = Some(member_id_type);
         self
     }
@@ -138,17 +119,10 @@ impl Endpoint for CreateRequest {
             "/open-apis/im/v1/chats/:chat_id/members",
         )
     };
-    fn path(&self) -> String {
-        fill_path(
-            Self::METADATA.path_template,
-            &[("chat_id", ToString::to_string(&self.chat_id))],
-        )
-    }
-    fn query(&self) -> Vec<(&'static str, String)> {
-        let mut query = Vec::new();
-        push_query(&mut query, "member_id_type", &self.member_id_type);
-        push_query(&mut query, "succeed_type", &self.succeed_type);
-        query
+    fn parameters(&self, parameters: &mut Parameters) {
+        parameters.path("chat_id", &self.chat_id);
+        parameters.query("member_id_type", &self.member_id_type);
+        parameters.query("succeed_type", &self.succeed_type);
     }
 }
 #[cfg(feature = "server")]
@@ -267,31 +241,6 @@ impl DocumentedError for CreateError {
     ];
 }
 ::lark_runtime::documented_error_traits!(CreateError);
-/// The kind of id in id_list; app_id for bots.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum CreateRequestMemberIdType {
-    /// `"open_id"`: The user's id within this app (differs from app to app).
-    OpenId,
-    /// `"union_id"`: The user's id shared by all apps of the same developer.
-    UnionId,
-    /// `"user_id"`: The user's id within the tenant; store apps cannot use it.
-    UserId,
-    /// `"app_id"`: The bot's app id.
-    AppId,
-    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
-    Unknown(String),
-}
-impl CreateRequestMemberIdType {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, &'static str)] = &[
-        (Self::OpenId, "open_id"),
-        (Self::UnionId, "union_id"),
-        (Self::UserId, "user_id"),
-        (Self::AppId, "app_id"),
-    ];
-}
-::lark_runtime::string_enum_traits!(CreateRequestMemberIdType);
 /// What to do when some ids cannot be added.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -305,12 +254,6 @@ pub enum CreateRequestSucceedType {
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(i64),
 }
-impl CreateRequestSucceedType {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, i64)] = &[
-        (Self::Value0, 0),
-        (Self::Value1, 1),
-        (Self::Value2, 2),
-    ];
-}
-::lark_runtime::int_enum_traits!(CreateRequestSucceedType);
+::lark_runtime::int_enum_traits!(
+    CreateRequestSucceedType { Value0 = 0, Value1 = 1, Value2 = 2 }
+);

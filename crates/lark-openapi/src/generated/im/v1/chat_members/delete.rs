@@ -13,39 +13,21 @@ use ::lark_runtime::__private::prelude::*;
 /// Request of 将用户或机器人移出群聊 — Remove users or bots from a chat.
 ///
 /// Build it with [`DeleteRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Accessors)]
 pub struct DeleteRequest {
     #[serde(skip)]
     chat_id: String,
     #[serde(skip)]
-    member_id_type: Option<DeleteRequestMemberIdType>,
+    member_id_type: Option<crate::im::v1::types::MemberIdType>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     id_list: Option<Vec<String>>,
-}
-impl DeleteRequest {
-    /// A builder with nothing set.
-    pub fn builder() -> DeleteRequestBuilder {
-        DeleteRequestBuilder::default()
-    }
-    /// The `chat_id` it was built with: see [`DeleteRequestBuilder::chat_id`].
-    pub fn chat_id(&self) -> &String {
-        &self.chat_id
-    }
-    /// The `member_id_type` it was built with: see [`DeleteRequestBuilder::member_id_type`].
-    pub fn member_id_type(&self) -> Option<&DeleteRequestMemberIdType> {
-        self.member_id_type.as_ref()
-    }
-    /// The `id_list` it was built with: see [`DeleteRequestBuilder::id_list`].
-    pub fn id_list(&self) -> Option<&Vec<String>> {
-        self.id_list.as_ref()
-    }
 }
 /// Builder of [`DeleteRequest`]: set the fields, then [`build`](DeleteRequestBuilder::build) it.
 #[derive(Debug, Clone, Default)]
 #[must_use]
 pub struct DeleteRequestBuilder {
     chat_id: Option<String>,
-    member_id_type: Option<DeleteRequestMemberIdType>,
+    member_id_type: Option<crate::im::v1::types::MemberIdType>,
     id_list: Option<Vec<String>>,
 }
 impl DeleteRequestBuilder {
@@ -61,7 +43,10 @@ impl DeleteRequestBuilder {
     /// Example: `"open_id"`
     ///
     /// Default when left out: `"open_id"`
-    pub fn member_id_type(mut self, member_id_type: DeleteRequestMemberIdType) -> Self {
+    pub fn member_id_type(
+        mut self,
+        member_id_type: crate::im::v1::types::MemberIdType,
+    ) -> Self {
         self.member_id_type = Some(member_id_type);
         self
     }
@@ -119,16 +104,9 @@ impl Endpoint for DeleteRequest {
             "/open-apis/im/v1/chats/:chat_id/members",
         )
     };
-    fn path(&self) -> String {
-        fill_path(
-            Self::METADATA.path_template,
-            &[("chat_id", ToString::to_string(&self.chat_id))],
-        )
-    }
-    fn query(&self) -> Vec<(&'static str, String)> {
-        let mut query = Vec::new();
-        push_query(&mut query, "member_id_type", &self.member_id_type);
-        query
+    fn parameters(&self, parameters: &mut Parameters) {
+        parameters.path("chat_id", &self.chat_id);
+        parameters.query("member_id_type", &self.member_id_type);
     }
 }
 #[cfg(feature = "server")]
@@ -219,28 +197,3 @@ impl DocumentedError for DeleteError {
     ];
 }
 ::lark_runtime::documented_error_traits!(DeleteError);
-/// The kind of id in id_list; app_id for bots.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum DeleteRequestMemberIdType {
-    /// `"open_id"`: The user's id within this app (differs from app to app).
-    OpenId,
-    /// `"union_id"`: The user's id shared by all apps of the same developer.
-    UnionId,
-    /// `"user_id"`: The user's id within the tenant; store apps cannot use it.
-    UserId,
-    /// `"app_id"`: The bot's app id.
-    AppId,
-    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
-    Unknown(String),
-}
-impl DeleteRequestMemberIdType {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, &'static str)] = &[
-        (Self::OpenId, "open_id"),
-        (Self::UnionId, "union_id"),
-        (Self::UserId, "user_id"),
-        (Self::AppId, "app_id"),
-    ];
-}
-::lark_runtime::string_enum_traits!(DeleteRequestMemberIdType);

@@ -13,7 +13,7 @@ use ::lark_runtime::__private::prelude::*;
 /// Request of 获取群成员列表 — List a chat's members.
 ///
 /// Build it with [`GetRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Accessors, Paged)]
 pub struct GetRequest {
     #[serde(skip)]
     chat_id: String,
@@ -23,28 +23,6 @@ pub struct GetRequest {
     page_size: Option<i32>,
     #[serde(skip)]
     page_token: Option<String>,
-}
-impl GetRequest {
-    /// A builder with nothing set.
-    pub fn builder() -> GetRequestBuilder {
-        GetRequestBuilder::default()
-    }
-    /// The `chat_id` it was built with: see [`GetRequestBuilder::chat_id`].
-    pub fn chat_id(&self) -> &String {
-        &self.chat_id
-    }
-    /// The `member_id_type` it was built with: see [`GetRequestBuilder::member_id_type`].
-    pub fn member_id_type(&self) -> Option<&GetRequestMemberIdType> {
-        self.member_id_type.as_ref()
-    }
-    /// The `page_size` it was built with: see [`GetRequestBuilder::page_size`].
-    pub fn page_size(&self) -> Option<&i32> {
-        self.page_size.as_ref()
-    }
-    /// The `page_token` it was built with: see [`GetRequestBuilder::page_token`].
-    pub fn page_token(&self) -> Option<&String> {
-        self.page_token.as_ref()
-    }
 }
 /// Builder of [`GetRequest`]: set the fields, then [`build`](GetRequestBuilder::build) it.
 #[derive(Debug, Clone, Default)]
@@ -109,18 +87,7 @@ impl GetRequestBuilder {
 impl Validate for GetRequest {
     fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
         violations.check(&at.field("member_id_type"), &self.member_id_type);
-        {
-            let at = at.field("page_size");
-            if let Some(value) = &self.page_size {
-                violations
-                    .range(
-                        &at,
-                        *value,
-                        None,
-                        Some(::lark_runtime::validate::Number::Int(100)),
-                    );
-            }
-        }
+        violations.range(&at.field("page_size"), &self.page_size, None, Some(100));
     }
 }
 impl Endpoint for GetRequest {
@@ -156,18 +123,11 @@ impl Endpoint for GetRequest {
             "/open-apis/im/v1/chats/:chat_id/members",
         )
     };
-    fn path(&self) -> String {
-        fill_path(
-            Self::METADATA.path_template,
-            &[("chat_id", ToString::to_string(&self.chat_id))],
-        )
-    }
-    fn query(&self) -> Vec<(&'static str, String)> {
-        let mut query = Vec::new();
-        push_query(&mut query, "member_id_type", &self.member_id_type);
-        push_query(&mut query, "page_size", &self.page_size);
-        push_query(&mut query, "page_token", &self.page_token);
-        query
+    fn parameters(&self, parameters: &mut Parameters) {
+        parameters.path("chat_id", &self.chat_id);
+        parameters.query("member_id_type", &self.member_id_type);
+        parameters.query("page_size", &self.page_size);
+        parameters.query("page_token", &self.page_token);
     }
 }
 #[cfg(feature = "server")]
@@ -182,20 +142,14 @@ impl Incoming for GetRequest {
         ::lark_runtime::incoming::finish(violations, builder.build())
     }
 }
-impl ::lark_runtime::Paged for GetRequest {
-    fn with_page_token(&self, page_token: String) -> Self {
-        let mut next = self.clone();
-        next.page_token = Some(page_token);
-        next
-    }
-}
 /// Response data of 获取群成员列表 — List a chat's members.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Page)]
 pub struct GetResponse {
     /// The members on this page.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[page_items]
     pub items: Option<Vec<GetResponseItemsItem>>,
     /// Cursor for the next page; present only when has_more is true.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -206,18 +160,6 @@ pub struct GetResponse {
     /// Total number of members.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub member_total: Option<i32>,
-}
-impl ::lark_runtime::Page for GetResponse {
-    type Item = GetResponseItemsItem;
-    fn has_more(&self) -> Option<bool> {
-        self.has_more
-    }
-    fn next_page_token(&self) -> Option<&str> {
-        self.page_token.as_deref()
-    }
-    fn into_items(self) -> Vec<Self::Item> {
-        self.items.unwrap_or_default()
-    }
 }
 /// A documented error code of 获取群成员列表 — List a chat's members.
 ///
@@ -273,15 +215,10 @@ pub enum GetRequestMemberIdType {
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl GetRequestMemberIdType {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, &'static str)] = &[
-        (Self::OpenId, "open_id"),
-        (Self::UnionId, "union_id"),
-        (Self::UserId, "user_id"),
-    ];
-}
-::lark_runtime::string_enum_traits!(GetRequestMemberIdType);
+::lark_runtime::string_enum_traits!(
+    GetRequestMemberIdType { OpenId = "open_id", UnionId = "union_id", UserId = "user_id"
+    }
+);
 /// One member of the chat.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct GetResponseItemsItem {

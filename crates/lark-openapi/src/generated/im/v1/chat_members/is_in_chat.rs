@@ -12,20 +12,10 @@ use ::lark_runtime::__private::prelude::*;
 /// Request of 判断用户或机器人是否在群里 — Check whether the user or bot is in a chat.
 ///
 /// Build it with [`IsInChatRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Accessors)]
 pub struct IsInChatRequest {
     #[serde(skip)]
     chat_id: String,
-}
-impl IsInChatRequest {
-    /// A builder with nothing set.
-    pub fn builder() -> IsInChatRequestBuilder {
-        IsInChatRequestBuilder::default()
-    }
-    /// The `chat_id` it was built with: see [`IsInChatRequestBuilder::chat_id`].
-    pub fn chat_id(&self) -> &String {
-        &self.chat_id
-    }
 }
 /// Builder of [`IsInChatRequest`]: set the fields, then [`build`](IsInChatRequestBuilder::build) it.
 #[derive(Debug, Clone, Default)]
@@ -79,11 +69,8 @@ impl Endpoint for IsInChatRequest {
             "/open-apis/im/v1/chats/:chat_id/members/is_in_chat",
         )
     };
-    fn path(&self) -> String {
-        fill_path(
-            Self::METADATA.path_template,
-            &[("chat_id", ToString::to_string(&self.chat_id))],
-        )
+    fn parameters(&self, parameters: &mut Parameters) {
+        parameters.path("chat_id", &self.chat_id);
     }
 }
 #[cfg(feature = "server")]

@@ -12,20 +12,10 @@ use ::lark_runtime::__private::prelude::*;
 /// Request of 用户或机器人主动加入群聊 — Join a chat as the calling user or bot.
 ///
 /// Build it with [`MeJoinRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Accessors)]
 pub struct MeJoinRequest {
     #[serde(skip)]
     chat_id: String,
-}
-impl MeJoinRequest {
-    /// A builder with nothing set.
-    pub fn builder() -> MeJoinRequestBuilder {
-        MeJoinRequestBuilder::default()
-    }
-    /// The `chat_id` it was built with: see [`MeJoinRequestBuilder::chat_id`].
-    pub fn chat_id(&self) -> &String {
-        &self.chat_id
-    }
 }
 /// Builder of [`MeJoinRequest`]: set the fields, then [`build`](MeJoinRequestBuilder::build) it.
 #[derive(Debug, Clone, Default)]
@@ -72,11 +62,8 @@ impl Endpoint for MeJoinRequest {
             "/open-apis/im/v1/chats/:chat_id/members/me_join",
         )
     };
-    fn path(&self) -> String {
-        fill_path(
-            Self::METADATA.path_template,
-            &[("chat_id", ToString::to_string(&self.chat_id))],
-        )
+    fn parameters(&self, parameters: &mut Parameters) {
+        parameters.path("chat_id", &self.chat_id);
     }
 }
 #[cfg(feature = "server")]

@@ -13,7 +13,7 @@ use ::lark_runtime::__private::prelude::*;
 /// Request of 修改群菜单元信息 — Update a chat menu item.
 ///
 /// Build it with [`PatchRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Accessors)]
 pub struct PatchRequest {
     #[serde(skip)]
     chat_id: String,
@@ -21,28 +21,6 @@ pub struct PatchRequest {
     menu_item_id: String,
     update_fields: Vec<PatchRequestUpdateFieldsItem>,
     chat_menu_item: PatchRequestChatMenuItem,
-}
-impl PatchRequest {
-    /// A builder with nothing set.
-    pub fn builder() -> PatchRequestBuilder {
-        PatchRequestBuilder::default()
-    }
-    /// The `chat_id` it was built with: see [`PatchRequestBuilder::chat_id`].
-    pub fn chat_id(&self) -> &String {
-        &self.chat_id
-    }
-    /// The `menu_item_id` it was built with: see [`PatchRequestBuilder::menu_item_id`].
-    pub fn menu_item_id(&self) -> &String {
-        &self.menu_item_id
-    }
-    /// The `update_fields` it was built with: see [`PatchRequestBuilder::update_fields`].
-    pub fn update_fields(&self) -> &Vec<PatchRequestUpdateFieldsItem> {
-        &self.update_fields
-    }
-    /// The `chat_menu_item` it was built with: see [`PatchRequestBuilder::chat_menu_item`].
-    pub fn chat_menu_item(&self) -> &PatchRequestChatMenuItem {
-        &self.chat_menu_item
-    }
 }
 /// Builder of [`PatchRequest`]: set the fields, then [`build`](PatchRequestBuilder::build) it.
 #[derive(Debug, Clone, Default)]
@@ -144,14 +122,9 @@ impl Endpoint for PatchRequest {
             "/open-apis/im/v1/chats/:chat_id/menu_items/:menu_item_id",
         )
     };
-    fn path(&self) -> String {
-        fill_path(
-            Self::METADATA.path_template,
-            &[
-                ("chat_id", ToString::to_string(&self.chat_id)),
-                ("menu_item_id", ToString::to_string(&self.menu_item_id)),
-            ],
-        )
+    fn parameters(&self, parameters: &mut Parameters) {
+        parameters.path("chat_id", &self.chat_id);
+        parameters.path("menu_item_id", &self.menu_item_id);
     }
 }
 #[cfg(feature = "server")]
@@ -248,16 +221,10 @@ pub enum PatchRequestUpdateFieldsItem {
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl PatchRequestUpdateFieldsItem {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, &'static str)] = &[
-        (Self::Icon, "ICON"),
-        (Self::Name, "NAME"),
-        (Self::I18nName, "I18N_NAME"),
-        (Self::RedirectLink, "REDIRECT_LINK"),
-    ];
-}
-::lark_runtime::string_enum_traits!(PatchRequestUpdateFieldsItem);
+::lark_runtime::string_enum_traits!(
+    PatchRequestUpdateFieldsItem { Icon = "ICON", Name = "NAME", I18nName = "I18N_NAME",
+    RedirectLink = "REDIRECT_LINK" }
+);
 /// The menu's action type; it cannot change after creation, and a top-level menu with second-level menus must be NONE.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -269,14 +236,10 @@ pub enum PatchRequestChatMenuItemActionType {
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl PatchRequestChatMenuItemActionType {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, &'static str)] = &[
-        (Self::NoneValue, "NONE"),
-        (Self::RedirectLink, "REDIRECT_LINK"),
-    ];
-}
-::lark_runtime::string_enum_traits!(PatchRequestChatMenuItemActionType);
+::lark_runtime::string_enum_traits!(
+    PatchRequestChatMenuItemActionType { NoneValue = "NONE", RedirectLink =
+    "REDIRECT_LINK" }
+);
 /// The menu item's new attributes.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PatchRequestChatMenuItem {
@@ -320,14 +283,10 @@ pub enum PatchResponseChatMenuItemActionType {
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl PatchResponseChatMenuItemActionType {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, &'static str)] = &[
-        (Self::NoneValue, "NONE"),
-        (Self::RedirectLink, "REDIRECT_LINK"),
-    ];
-}
-::lark_runtime::string_enum_traits!(PatchResponseChatMenuItemActionType);
+::lark_runtime::string_enum_traits!(
+    PatchResponseChatMenuItemActionType { NoneValue = "NONE", RedirectLink =
+    "REDIRECT_LINK" }
+);
 /// The menu item after the change.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PatchResponseChatMenuItem {

@@ -13,25 +13,11 @@ use ::lark_runtime::__private::prelude::*;
 /// Request of 添加群菜单 — Add menus to a chat.
 ///
 /// Build it with [`CreateRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Accessors)]
 pub struct CreateRequest {
     #[serde(skip)]
     chat_id: String,
     menu_tree: CreateRequestMenuTree,
-}
-impl CreateRequest {
-    /// A builder with nothing set.
-    pub fn builder() -> CreateRequestBuilder {
-        CreateRequestBuilder::default()
-    }
-    /// The `chat_id` it was built with: see [`CreateRequestBuilder::chat_id`].
-    pub fn chat_id(&self) -> &String {
-        &self.chat_id
-    }
-    /// The `menu_tree` it was built with: see [`CreateRequestBuilder::menu_tree`].
-    pub fn menu_tree(&self) -> &CreateRequestMenuTree {
-        &self.menu_tree
-    }
 }
 /// Builder of [`CreateRequest`]: set the fields, then [`build`](CreateRequestBuilder::build) it.
 #[derive(Debug, Clone, Default)]
@@ -98,11 +84,8 @@ impl Endpoint for CreateRequest {
             "/open-apis/im/v1/chats/:chat_id/menu_tree",
         )
     };
-    fn path(&self) -> String {
-        fill_path(
-            Self::METADATA.path_template,
-            &[("chat_id", ToString::to_string(&self.chat_id))],
-        )
+    fn parameters(&self, parameters: &mut Parameters) {
+        parameters.path("chat_id", &self.chat_id);
     }
 }
 #[cfg(feature = "server")]
@@ -203,15 +186,9 @@ pub enum CreateRequestMenuTreeChatMenuTopLevelsItemChatMenuItemActionType {
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl CreateRequestMenuTreeChatMenuTopLevelsItemChatMenuItemActionType {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, &'static str)] = &[
-        (Self::NoneValue, "NONE"),
-        (Self::RedirectLink, "REDIRECT_LINK"),
-    ];
-}
 ::lark_runtime::string_enum_traits!(
-    CreateRequestMenuTreeChatMenuTopLevelsItemChatMenuItemActionType
+    CreateRequestMenuTreeChatMenuTopLevelsItemChatMenuItemActionType { NoneValue =
+    "NONE", RedirectLink = "REDIRECT_LINK" }
 );
 /// The top-level menu's attributes.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -254,15 +231,9 @@ pub enum CreateRequestMenuTreeChatMenuTopLevelsItemChildrenItemChatMenuItemActio
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl CreateRequestMenuTreeChatMenuTopLevelsItemChildrenItemChatMenuItemActionType {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, &'static str)] = &[
-        (Self::NoneValue, "NONE"),
-        (Self::RedirectLink, "REDIRECT_LINK"),
-    ];
-}
 ::lark_runtime::string_enum_traits!(
-    CreateRequestMenuTreeChatMenuTopLevelsItemChildrenItemChatMenuItemActionType
+    CreateRequestMenuTreeChatMenuTopLevelsItemChildrenItemChatMenuItemActionType {
+    NoneValue = "NONE", RedirectLink = "REDIRECT_LINK" }
 );
 /// The second-level menu's attributes.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -349,15 +320,9 @@ pub enum CreateResponseMenuTreeChatMenuTopLevelsItemChatMenuItemActionType {
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl CreateResponseMenuTreeChatMenuTopLevelsItemChatMenuItemActionType {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, &'static str)] = &[
-        (Self::NoneValue, "NONE"),
-        (Self::RedirectLink, "REDIRECT_LINK"),
-    ];
-}
 ::lark_runtime::string_enum_traits!(
-    CreateResponseMenuTreeChatMenuTopLevelsItemChatMenuItemActionType
+    CreateResponseMenuTreeChatMenuTopLevelsItemChatMenuItemActionType { NoneValue =
+    "NONE", RedirectLink = "REDIRECT_LINK" }
 );
 /// The top-level menu's attributes.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -398,15 +363,9 @@ pub enum CreateResponseMenuTreeChatMenuTopLevelsItemChildrenItemChatMenuItemActi
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl CreateResponseMenuTreeChatMenuTopLevelsItemChildrenItemChatMenuItemActionType {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, &'static str)] = &[
-        (Self::NoneValue, "NONE"),
-        (Self::RedirectLink, "REDIRECT_LINK"),
-    ];
-}
 ::lark_runtime::string_enum_traits!(
-    CreateResponseMenuTreeChatMenuTopLevelsItemChildrenItemChatMenuItemActionType
+    CreateResponseMenuTreeChatMenuTopLevelsItemChildrenItemChatMenuItemActionType {
+    NoneValue = "NONE", RedirectLink = "REDIRECT_LINK" }
 );
 /// The second-level menu's attributes.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

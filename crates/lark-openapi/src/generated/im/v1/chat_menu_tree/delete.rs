@@ -12,25 +12,11 @@ use ::lark_runtime::__private::prelude::*;
 /// Request of 删除群菜单 — Delete top-level chat menus.
 ///
 /// Build it with [`DeleteRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Accessors)]
 pub struct DeleteRequest {
     #[serde(skip)]
     chat_id: String,
     chat_menu_top_level_ids: Vec<String>,
-}
-impl DeleteRequest {
-    /// A builder with nothing set.
-    pub fn builder() -> DeleteRequestBuilder {
-        DeleteRequestBuilder::default()
-    }
-    /// The `chat_id` it was built with: see [`DeleteRequestBuilder::chat_id`].
-    pub fn chat_id(&self) -> &String {
-        &self.chat_id
-    }
-    /// The `chat_menu_top_level_ids` it was built with: see [`DeleteRequestBuilder::chat_menu_top_level_ids`].
-    pub fn chat_menu_top_level_ids(&self) -> &Vec<String> {
-        &self.chat_menu_top_level_ids
-    }
 }
 /// Builder of [`DeleteRequest`]: set the fields, then [`build`](DeleteRequestBuilder::build) it.
 #[derive(Debug, Clone, Default)]
@@ -105,11 +91,8 @@ impl Endpoint for DeleteRequest {
             "/open-apis/im/v1/chats/:chat_id/menu_tree",
         )
     };
-    fn path(&self) -> String {
-        fill_path(
-            Self::METADATA.path_template,
-            &[("chat_id", ToString::to_string(&self.chat_id))],
-        )
+    fn parameters(&self, parameters: &mut Parameters) {
+        parameters.path("chat_id", &self.chat_id);
     }
 }
 #[cfg(feature = "server")]
@@ -198,15 +181,9 @@ pub enum DeleteResponseMenuTreeChatMenuTopLevelsItemChatMenuItemActionType {
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl DeleteResponseMenuTreeChatMenuTopLevelsItemChatMenuItemActionType {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, &'static str)] = &[
-        (Self::NoneValue, "NONE"),
-        (Self::RedirectLink, "REDIRECT_LINK"),
-    ];
-}
 ::lark_runtime::string_enum_traits!(
-    DeleteResponseMenuTreeChatMenuTopLevelsItemChatMenuItemActionType
+    DeleteResponseMenuTreeChatMenuTopLevelsItemChatMenuItemActionType { NoneValue =
+    "NONE", RedirectLink = "REDIRECT_LINK" }
 );
 /// The top-level menu's attributes.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -247,15 +224,9 @@ pub enum DeleteResponseMenuTreeChatMenuTopLevelsItemChildrenItemChatMenuItemActi
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl DeleteResponseMenuTreeChatMenuTopLevelsItemChildrenItemChatMenuItemActionType {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, &'static str)] = &[
-        (Self::NoneValue, "NONE"),
-        (Self::RedirectLink, "REDIRECT_LINK"),
-    ];
-}
 ::lark_runtime::string_enum_traits!(
-    DeleteResponseMenuTreeChatMenuTopLevelsItemChildrenItemChatMenuItemActionType
+    DeleteResponseMenuTreeChatMenuTopLevelsItemChildrenItemChatMenuItemActionType {
+    NoneValue = "NONE", RedirectLink = "REDIRECT_LINK" }
 );
 /// The second-level menu's attributes.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -12,20 +12,10 @@ use ::lark_runtime::__private::prelude::*;
 /// Request of 获取群菜单 — Get a chat's menus.
 ///
 /// Build it with [`GetRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Accessors)]
 pub struct GetRequest {
     #[serde(skip)]
     chat_id: String,
-}
-impl GetRequest {
-    /// A builder with nothing set.
-    pub fn builder() -> GetRequestBuilder {
-        GetRequestBuilder::default()
-    }
-    /// The `chat_id` it was built with: see [`GetRequestBuilder::chat_id`].
-    pub fn chat_id(&self) -> &String {
-        &self.chat_id
-    }
 }
 /// Builder of [`GetRequest`]: set the fields, then [`build`](GetRequestBuilder::build) it.
 #[derive(Debug, Clone, Default)]
@@ -74,11 +64,8 @@ impl Endpoint for GetRequest {
             "/open-apis/im/v1/chats/:chat_id/menu_tree",
         )
     };
-    fn path(&self) -> String {
-        fill_path(
-            Self::METADATA.path_template,
-            &[("chat_id", ToString::to_string(&self.chat_id))],
-        )
+    fn parameters(&self, parameters: &mut Parameters) {
+        parameters.path("chat_id", &self.chat_id);
     }
 }
 #[cfg(feature = "server")]
@@ -145,15 +132,9 @@ pub enum GetResponseMenuTreeChatMenuTopLevelsItemChatMenuItemActionType {
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl GetResponseMenuTreeChatMenuTopLevelsItemChatMenuItemActionType {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, &'static str)] = &[
-        (Self::NoneValue, "NONE"),
-        (Self::RedirectLink, "REDIRECT_LINK"),
-    ];
-}
 ::lark_runtime::string_enum_traits!(
-    GetResponseMenuTreeChatMenuTopLevelsItemChatMenuItemActionType
+    GetResponseMenuTreeChatMenuTopLevelsItemChatMenuItemActionType { NoneValue = "NONE",
+    RedirectLink = "REDIRECT_LINK" }
 );
 /// The top-level menu's attributes.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -194,15 +175,9 @@ pub enum GetResponseMenuTreeChatMenuTopLevelsItemChildrenItemChatMenuItemActionT
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl GetResponseMenuTreeChatMenuTopLevelsItemChildrenItemChatMenuItemActionType {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, &'static str)] = &[
-        (Self::NoneValue, "NONE"),
-        (Self::RedirectLink, "REDIRECT_LINK"),
-    ];
-}
 ::lark_runtime::string_enum_traits!(
-    GetResponseMenuTreeChatMenuTopLevelsItemChildrenItemChatMenuItemActionType
+    GetResponseMenuTreeChatMenuTopLevelsItemChildrenItemChatMenuItemActionType {
+    NoneValue = "NONE", RedirectLink = "REDIRECT_LINK" }
 );
 /// The second-level menu's attributes.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

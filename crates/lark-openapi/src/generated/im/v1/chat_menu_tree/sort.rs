@@ -12,25 +12,11 @@ use ::lark_runtime::__private::prelude::*;
 /// Request of 排序群菜单 — Reorder a chat's top-level menus.
 ///
 /// Build it with [`SortRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Accessors)]
 pub struct SortRequest {
     #[serde(skip)]
     chat_id: String,
     chat_menu_top_level_ids: Vec<String>,
-}
-impl SortRequest {
-    /// A builder with nothing set.
-    pub fn builder() -> SortRequestBuilder {
-        SortRequestBuilder::default()
-    }
-    /// The `chat_id` it was built with: see [`SortRequestBuilder::chat_id`].
-    pub fn chat_id(&self) -> &String {
-        &self.chat_id
-    }
-    /// The `chat_menu_top_level_ids` it was built with: see [`SortRequestBuilder::chat_menu_top_level_ids`].
-    pub fn chat_menu_top_level_ids(&self) -> &Vec<String> {
-        &self.chat_menu_top_level_ids
-    }
 }
 /// Builder of [`SortRequest`]: set the fields, then [`build`](SortRequestBuilder::build) it.
 #[derive(Debug, Clone, Default)]
@@ -105,11 +91,8 @@ impl Endpoint for SortRequest {
             "/open-apis/im/v1/chats/:chat_id/menu_tree/sort",
         )
     };
-    fn path(&self) -> String {
-        fill_path(
-            Self::METADATA.path_template,
-            &[("chat_id", ToString::to_string(&self.chat_id))],
-        )
+    fn parameters(&self, parameters: &mut Parameters) {
+        parameters.path("chat_id", &self.chat_id);
     }
 }
 #[cfg(feature = "server")]
@@ -195,15 +178,9 @@ pub enum SortResponseMenuTreeChatMenuTopLevelsItemChatMenuItemActionType {
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl SortResponseMenuTreeChatMenuTopLevelsItemChatMenuItemActionType {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, &'static str)] = &[
-        (Self::NoneValue, "NONE"),
-        (Self::RedirectLink, "REDIRECT_LINK"),
-    ];
-}
 ::lark_runtime::string_enum_traits!(
-    SortResponseMenuTreeChatMenuTopLevelsItemChatMenuItemActionType
+    SortResponseMenuTreeChatMenuTopLevelsItemChatMenuItemActionType { NoneValue = "NONE",
+    RedirectLink = "REDIRECT_LINK" }
 );
 /// The top-level menu's attributes.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -244,15 +221,9 @@ pub enum SortResponseMenuTreeChatMenuTopLevelsItemChildrenItemChatMenuItemAction
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl SortResponseMenuTreeChatMenuTopLevelsItemChildrenItemChatMenuItemActionType {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, &'static str)] = &[
-        (Self::NoneValue, "NONE"),
-        (Self::RedirectLink, "REDIRECT_LINK"),
-    ];
-}
 ::lark_runtime::string_enum_traits!(
-    SortResponseMenuTreeChatMenuTopLevelsItemChildrenItemChatMenuItemActionType
+    SortResponseMenuTreeChatMenuTopLevelsItemChildrenItemChatMenuItemActionType {
+    NoneValue = "NONE", RedirectLink = "REDIRECT_LINK" }
 );
 /// The second-level menu's attributes.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

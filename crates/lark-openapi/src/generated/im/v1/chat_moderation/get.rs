@@ -12,45 +12,23 @@ use ::lark_runtime::__private::prelude::*;
 /// Request of 获取群成员发言权限 — Get who may speak in a chat.
 ///
 /// Build it with [`GetRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Accessors, Paged)]
 pub struct GetRequest {
     #[serde(skip)]
     chat_id: String,
     #[serde(skip)]
-    user_id_type: Option<GetRequestUserIdType>,
+    user_id_type: Option<crate::im::v1::types::UserIdType>,
     #[serde(skip)]
     page_size: Option<i32>,
     #[serde(skip)]
     page_token: Option<String>,
-}
-impl GetRequest {
-    /// A builder with nothing set.
-    pub fn builder() -> GetRequestBuilder {
-        GetRequestBuilder::default()
-    }
-    /// The `chat_id` it was built with: see [`GetRequestBuilder::chat_id`].
-    pub fn chat_id(&self) -> &String {
-        &self.chat_id
-    }
-    /// The `user_id_type` it was built with: see [`GetRequestBuilder::user_id_type`].
-    pub fn user_id_type(&self) -> Option<&GetRequestUserIdType> {
-        self.user_id_type.as_ref()
-    }
-    /// The `page_size` it was built with: see [`GetRequestBuilder::page_size`].
-    pub fn page_size(&self) -> Option<&i32> {
-        self.page_size.as_ref()
-    }
-    /// The `page_token` it was built with: see [`GetRequestBuilder::page_token`].
-    pub fn page_token(&self) -> Option<&String> {
-        self.page_token.as_ref()
-    }
 }
 /// Builder of [`GetRequest`]: set the fields, then [`build`](GetRequestBuilder::build) it.
 #[derive(Debug, Clone, Default)]
 #[must_use]
 pub struct GetRequestBuilder {
     chat_id: Option<String>,
-    user_id_type: Option<GetRequestUserIdType>,
+    user_id_type: Option<crate::im::v1::types::UserIdType>,
     page_size: Option<i32>,
     page_token: Option<String>,
 }
@@ -67,7 +45,10 @@ impl GetRequestBuilder {
     /// Example: `"open_id"`
     ///
     /// Default when left out: `"open_id"`
-    pub fn user_id_type(mut self, user_id_type: GetRequestUserIdType) -> Self {
+    pub fn user_id_type(
+        mut self,
+        user_id_type: crate::im::v1::types::UserIdType,
+    ) -> Self {
         self.user_id_type = Some(user_id_type);
         self
     }
@@ -127,18 +108,11 @@ impl Endpoint for GetRequest {
             "/open-apis/im/v1/chats/:chat_id/moderation",
         )
     };
-    fn path(&self) -> String {
-        fill_path(
-            Self::METADATA.path_template,
-            &[("chat_id", ToString::to_string(&self.chat_id))],
-        )
-    }
-    fn query(&self) -> Vec<(&'static str, String)> {
-        let mut query = Vec::new();
-        push_query(&mut query, "user_id_type", &self.user_id_type);
-        push_query(&mut query, "page_size", &self.page_size);
-        push_query(&mut query, "page_token", &self.page_token);
-        query
+    fn parameters(&self, parameters: &mut Parameters) {
+        parameters.path("chat_id", &self.chat_id);
+        parameters.query("user_id_type", &self.user_id_type);
+        parameters.query("page_size", &self.page_size);
+        parameters.query("page_token", &self.page_token);
     }
 }
 #[cfg(feature = "server")]
@@ -153,17 +127,10 @@ impl Incoming for GetRequest {
         ::lark_runtime::incoming::finish(violations, builder.build())
     }
 }
-impl ::lark_runtime::Paged for GetRequest {
-    fn with_page_token(&self, page_token: String) -> Self {
-        let mut next = self.clone();
-        next.page_token = Some(page_token);
-        next
-    }
-}
 /// Response data of 获取群成员发言权限 — Get who may speak in a chat.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Page)]
 pub struct GetResponse {
     /// The speaking mode: all_members (every member), only_owner (owner and managers only) or moderator_list (listed members only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -176,19 +143,8 @@ pub struct GetResponse {
     pub has_more: Option<bool>,
     /// The members allowed to speak; present when moderation_setting is moderator_list.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[page_items]
     pub items: Option<Vec<GetResponseItemsItem>>,
-}
-impl ::lark_runtime::Page for GetResponse {
-    type Item = GetResponseItemsItem;
-    fn has_more(&self) -> Option<bool> {
-        self.has_more
-    }
-    fn next_page_token(&self) -> Option<&str> {
-        self.page_token.as_deref()
-    }
-    fn into_items(self) -> Vec<Self::Item> {
-        self.items.unwrap_or_default()
-    }
 }
 /// A documented error code of 获取群成员发言权限 — Get who may speak in a chat.
 ///
@@ -231,28 +187,6 @@ impl DocumentedError for GetError {
     ];
 }
 ::lark_runtime::documented_error_traits!(GetError);
-/// The kind of user id used for the speakers in the answer.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum GetRequestUserIdType {
-    /// `"open_id"`: The user's id within this app (differs from app to app).
-    OpenId,
-    /// `"union_id"`: The user's id shared by all apps of the same developer.
-    UnionId,
-    /// `"user_id"`: The user's id within the tenant; store apps cannot use it.
-    UserId,
-    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
-    Unknown(String),
-}
-impl GetRequestUserIdType {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, &'static str)] = &[
-        (Self::OpenId, "open_id"),
-        (Self::UnionId, "union_id"),
-        (Self::UserId, "user_id"),
-    ];
-}
-::lark_runtime::string_enum_traits!(GetRequestUserIdType);
 /// One member allowed to speak.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct GetResponseItemsItem {

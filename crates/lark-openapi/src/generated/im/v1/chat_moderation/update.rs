@@ -13,12 +13,12 @@ use ::lark_runtime::__private::prelude::*;
 /// Request of 更新群发言权限 — Update who may speak in a chat.
 ///
 /// Build it with [`UpdateRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Accessors)]
 pub struct UpdateRequest {
     #[serde(skip)]
     chat_id: String,
     #[serde(skip)]
-    user_id_type: Option<UpdateRequestUserIdType>,
+    user_id_type: Option<crate::im::v1::types::UserIdType>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     moderation_setting: Option<UpdateRequestModerationSetting>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -26,38 +26,12 @@ pub struct UpdateRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     moderator_removed_list: Option<Vec<String>>,
 }
-impl UpdateRequest {
-    /// A builder with nothing set.
-    pub fn builder() -> UpdateRequestBuilder {
-        UpdateRequestBuilder::default()
-    }
-    /// The `chat_id` it was built with: see [`UpdateRequestBuilder::chat_id`].
-    pub fn chat_id(&self) -> &String {
-        &self.chat_id
-    }
-    /// The `user_id_type` it was built with: see [`UpdateRequestBuilder::user_id_type`].
-    pub fn user_id_type(&self) -> Option<&UpdateRequestUserIdType> {
-        self.user_id_type.as_ref()
-    }
-    /// The `moderation_setting` it was built with: see [`UpdateRequestBuilder::moderation_setting`].
-    pub fn moderation_setting(&self) -> Option<&UpdateRequestModerationSetting> {
-        self.moderation_setting.as_ref()
-    }
-    /// The `moderator_added_list` it was built with: see [`UpdateRequestBuilder::moderator_added_list`].
-    pub fn moderator_added_list(&self) -> Option<&Vec<String>> {
-        self.moderator_added_list.as_ref()
-    }
-    /// The `moderator_removed_list` it was built with: see [`UpdateRequestBuilder::moderator_removed_list`].
-    pub fn moderator_removed_list(&self) -> Option<&Vec<String>> {
-        self.moderator_removed_list.as_ref()
-    }
-}
 /// Builder of [`UpdateRequest`]: set the fields, then [`build`](UpdateRequestBuilder::build) it.
 #[derive(Debug, Clone, Default)]
 #[must_use]
 pub struct UpdateRequestBuilder {
     chat_id: Option<String>,
-    user_id_type: Option<UpdateRequestUserIdType>,
+    user_id_type: Option<crate::im::v1::types::UserIdType>,
     moderation_setting: Option<UpdateRequestModerationSetting>,
     moderator_added_list: Option<Vec<String>>,
     moderator_removed_list: Option<Vec<String>>,
@@ -75,7 +49,10 @@ impl UpdateRequestBuilder {
     /// Example: `"open_id"`
     ///
     /// Default when left out: `"open_id"`
-    pub fn user_id_type(mut self, user_id_type: UpdateRequestUserIdType) -> Self {
+    pub fn user_id_type(
+        mut self,
+        user_id_type: crate::im::v1::types::UserIdType,
+    ) -> Self {
         self.user_id_type = Some(user_id_type);
         self
     }
@@ -160,16 +137,9 @@ impl Endpoint for UpdateRequest {
             "/open-apis/im/v1/chats/:chat_id/moderation",
         )
     };
-    fn path(&self) -> String {
-        fill_path(
-            Self::METADATA.path_template,
-            &[("chat_id", ToString::to_string(&self.chat_id))],
-        )
-    }
-    fn query(&self) -> Vec<(&'static str, String)> {
-        let mut query = Vec::new();
-        push_query(&mut query, "user_id_type", &self.user_id_type);
-        query
+    fn parameters(&self, parameters: &mut Parameters) {
+        parameters.path("chat_id", &self.chat_id);
+        parameters.query("user_id_type", &self.user_id_type);
     }
 }
 #[cfg(feature = "server")]
@@ -259,28 +229,6 @@ impl DocumentedError for UpdateError {
     ];
 }
 ::lark_runtime::documented_error_traits!(UpdateError);
-/// The kind of user id in moderator_added_list and moderator_removed_list.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum UpdateRequestUserIdType {
-    /// `"open_id"`: The user's id within this app (differs from app to app).
-    OpenId,
-    /// `"union_id"`: The user's id shared by all apps of the same developer.
-    UnionId,
-    /// `"user_id"`: The user's id within the tenant; store apps cannot use it.
-    UserId,
-    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
-    Unknown(String),
-}
-impl UpdateRequestUserIdType {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, &'static str)] = &[
-        (Self::OpenId, "open_id"),
-        (Self::UnionId, "union_id"),
-        (Self::UserId, "user_id"),
-    ];
-}
-::lark_runtime::string_enum_traits!(UpdateRequestUserIdType);
 /// The speaking mode; moderator_list goes with moderator_added_list and moderator_removed_list.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -294,12 +242,7 @@ pub enum UpdateRequestModerationSetting {
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl UpdateRequestModerationSetting {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, &'static str)] = &[
-        (Self::AllMembers, "all_members"),
-        (Self::OnlyOwner, "only_owner"),
-        (Self::ModeratorList, "moderator_list"),
-    ];
-}
-::lark_runtime::string_enum_traits!(UpdateRequestModerationSetting);
+::lark_runtime::string_enum_traits!(
+    UpdateRequestModerationSetting { AllMembers = "all_members", OnlyOwner =
+    "only_owner", ModeratorList = "moderator_list" }
+);

@@ -13,25 +13,11 @@ use ::lark_runtime::__private::prelude::*;
 /// Request of 添加会话标签页 — Add tabs to a chat.
 ///
 /// Build it with [`CreateRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Accessors)]
 pub struct CreateRequest {
     #[serde(skip)]
     chat_id: String,
     chat_tabs: Vec<CreateRequestChatTabsItem>,
-}
-impl CreateRequest {
-    /// A builder with nothing set.
-    pub fn builder() -> CreateRequestBuilder {
-        CreateRequestBuilder::default()
-    }
-    /// The `chat_id` it was built with: see [`CreateRequestBuilder::chat_id`].
-    pub fn chat_id(&self) -> &String {
-        &self.chat_id
-    }
-    /// The `chat_tabs` it was built with: see [`CreateRequestBuilder::chat_tabs`].
-    pub fn chat_tabs(&self) -> &Vec<CreateRequestChatTabsItem> {
-        &self.chat_tabs
-    }
 }
 /// Builder of [`CreateRequest`]: set the fields, then [`build`](CreateRequestBuilder::build) it.
 #[derive(Debug, Clone, Default)]
@@ -101,11 +87,8 @@ impl Endpoint for CreateRequest {
             "/open-apis/im/v1/chats/:chat_id/chat_tabs",
         )
     };
-    fn path(&self) -> String {
-        fill_path(
-            Self::METADATA.path_template,
-            &[("chat_id", ToString::to_string(&self.chat_id))],
-        )
+    fn parameters(&self, parameters: &mut Parameters) {
+        parameters.path("chat_id", &self.chat_id);
     }
 }
 #[cfg(feature = "server")]
@@ -227,23 +210,12 @@ pub enum CreateRequestChatTabsItemTabType {
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl CreateRequestChatTabsItemTabType {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, &'static str)] = &[
-        (Self::Message, "message"),
-        (Self::DocList, "doc_list"),
-        (Self::Doc, "doc"),
-        (Self::Pin, "pin"),
-        (Self::MeetingMinute, "meeting_minute"),
-        (Self::ChatAnnouncement, "chat_announcement"),
-        (Self::Url, "url"),
-        (Self::File, "file"),
-        (Self::FilesResources, "files_resources"),
-        (Self::ImagesVideos, "images_videos"),
-        (Self::Task, "task"),
-    ];
-}
-::lark_runtime::string_enum_traits!(CreateRequestChatTabsItemTabType);
+::lark_runtime::string_enum_traits!(
+    CreateRequestChatTabsItemTabType { Message = "message", DocList = "doc_list", Doc =
+    "doc", Pin = "pin", MeetingMinute = "meeting_minute", ChatAnnouncement =
+    "chat_announcement", Url = "url", File = "file", FilesResources = "files_resources",
+    ImagesVideos = "images_videos", Task = "task" }
+);
 /// One tab to add.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CreateRequestChatTabsItem {
@@ -299,23 +271,12 @@ pub enum CreateResponseChatTabsItemTabType {
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl CreateResponseChatTabsItemTabType {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, &'static str)] = &[
-        (Self::Message, "message"),
-        (Self::DocList, "doc_list"),
-        (Self::Doc, "doc"),
-        (Self::Pin, "pin"),
-        (Self::MeetingMinute, "meeting_minute"),
-        (Self::ChatAnnouncement, "chat_announcement"),
-        (Self::Url, "url"),
-        (Self::File, "file"),
-        (Self::FilesResources, "files_resources"),
-        (Self::ImagesVideos, "images_videos"),
-        (Self::Task, "task"),
-    ];
-}
-::lark_runtime::string_enum_traits!(CreateResponseChatTabsItemTabType);
+::lark_runtime::string_enum_traits!(
+    CreateResponseChatTabsItemTabType { Message = "message", DocList = "doc_list", Doc =
+    "doc", Pin = "pin", MeetingMinute = "meeting_minute", ChatAnnouncement =
+    "chat_announcement", Url = "url", File = "file", FilesResources = "files_resources",
+    ImagesVideos = "images_videos", Task = "task" }
+);
 /// One chat tab.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CreateResponseChatTabsItem {

@@ -13,25 +13,11 @@ use ::lark_runtime::__private::prelude::*;
 /// Request of 删除会话标签页 — Delete chat tabs.
 ///
 /// Build it with [`DeleteTabsRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Accessors)]
 pub struct DeleteTabsRequest {
     #[serde(skip)]
     chat_id: String,
     tab_ids: Vec<String>,
-}
-impl DeleteTabsRequest {
-    /// A builder with nothing set.
-    pub fn builder() -> DeleteTabsRequestBuilder {
-        DeleteTabsRequestBuilder::default()
-    }
-    /// The `chat_id` it was built with: see [`DeleteTabsRequestBuilder::chat_id`].
-    pub fn chat_id(&self) -> &String {
-        &self.chat_id
-    }
-    /// The `tab_ids` it was built with: see [`DeleteTabsRequestBuilder::tab_ids`].
-    pub fn tab_ids(&self) -> &Vec<String> {
-        &self.tab_ids
-    }
 }
 /// Builder of [`DeleteTabsRequest`]: set the fields, then [`build`](DeleteTabsRequestBuilder::build) it.
 #[derive(Debug, Clone, Default)]
@@ -97,11 +83,8 @@ impl Endpoint for DeleteTabsRequest {
             "/open-apis/im/v1/chats/:chat_id/chat_tabs/delete_tabs",
         )
     };
-    fn path(&self) -> String {
-        fill_path(
-            Self::METADATA.path_template,
-            &[("chat_id", ToString::to_string(&self.chat_id))],
-        )
+    fn parameters(&self, parameters: &mut Parameters) {
+        parameters.path("chat_id", &self.chat_id);
     }
 }
 #[cfg(feature = "server")]
@@ -214,23 +197,12 @@ pub enum DeleteTabsResponseChatTabsItemTabType {
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl DeleteTabsResponseChatTabsItemTabType {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, &'static str)] = &[
-        (Self::Message, "message"),
-        (Self::DocList, "doc_list"),
-        (Self::Doc, "doc"),
-        (Self::Pin, "pin"),
-        (Self::MeetingMinute, "meeting_minute"),
-        (Self::ChatAnnouncement, "chat_announcement"),
-        (Self::Url, "url"),
-        (Self::File, "file"),
-        (Self::FilesResources, "files_resources"),
-        (Self::ImagesVideos, "images_videos"),
-        (Self::Task, "task"),
-    ];
-}
-::lark_runtime::string_enum_traits!(DeleteTabsResponseChatTabsItemTabType);
+::lark_runtime::string_enum_traits!(
+    DeleteTabsResponseChatTabsItemTabType { Message = "message", DocList = "doc_list",
+    Doc = "doc", Pin = "pin", MeetingMinute = "meeting_minute", ChatAnnouncement =
+    "chat_announcement", Url = "url", File = "file", FilesResources = "files_resources",
+    ImagesVideos = "images_videos", Task = "task" }
+);
 /// One chat tab.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DeleteTabsResponseChatTabsItem {

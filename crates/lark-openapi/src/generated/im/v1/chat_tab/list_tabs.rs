@@ -12,20 +12,10 @@ use ::lark_runtime::__private::prelude::*;
 /// Request of 拉取会话标签页 — List a chat's tabs.
 ///
 /// Build it with [`ListTabsRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Accessors)]
 pub struct ListTabsRequest {
     #[serde(skip)]
     chat_id: String,
-}
-impl ListTabsRequest {
-    /// A builder with nothing set.
-    pub fn builder() -> ListTabsRequestBuilder {
-        ListTabsRequestBuilder::default()
-    }
-    /// The `chat_id` it was built with: see [`ListTabsRequestBuilder::chat_id`].
-    pub fn chat_id(&self) -> &String {
-        &self.chat_id
-    }
 }
 /// Builder of [`ListTabsRequest`]: set the fields, then [`build`](ListTabsRequestBuilder::build) it.
 #[derive(Debug, Clone, Default)]
@@ -74,11 +64,8 @@ impl Endpoint for ListTabsRequest {
             "/open-apis/im/v1/chats/:chat_id/chat_tabs/list_tabs",
         )
     };
-    fn path(&self) -> String {
-        fill_path(
-            Self::METADATA.path_template,
-            &[("chat_id", ToString::to_string(&self.chat_id))],
-        )
+    fn parameters(&self, parameters: &mut Parameters) {
+        parameters.path("chat_id", &self.chat_id);
     }
 }
 #[cfg(feature = "server")]
@@ -169,23 +156,12 @@ pub enum ListTabsResponseChatTabsItemTabType {
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl ListTabsResponseChatTabsItemTabType {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, &'static str)] = &[
-        (Self::Message, "message"),
-        (Self::DocList, "doc_list"),
-        (Self::Doc, "doc"),
-        (Self::Pin, "pin"),
-        (Self::MeetingMinute, "meeting_minute"),
-        (Self::ChatAnnouncement, "chat_announcement"),
-        (Self::Url, "url"),
-        (Self::File, "file"),
-        (Self::FilesResources, "files_resources"),
-        (Self::ImagesVideos, "images_videos"),
-        (Self::Task, "task"),
-    ];
-}
-::lark_runtime::string_enum_traits!(ListTabsResponseChatTabsItemTabType);
+::lark_runtime::string_enum_traits!(
+    ListTabsResponseChatTabsItemTabType { Message = "message", DocList = "doc_list", Doc
+    = "doc", Pin = "pin", MeetingMinute = "meeting_minute", ChatAnnouncement =
+    "chat_announcement", Url = "url", File = "file", FilesResources = "files_resources",
+    ImagesVideos = "images_videos", Task = "task" }
+);
 /// One chat tab.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ListTabsResponseChatTabsItem {

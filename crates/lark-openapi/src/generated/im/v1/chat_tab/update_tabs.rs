@@ -13,26 +13,12 @@ use ::lark_runtime::__private::prelude::*;
 /// Request of 更新会话标签页 — Update chat tabs.
 ///
 /// Build it with [`UpdateTabsRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Accessors)]
 pub struct UpdateTabsRequest {
     #[serde(skip)]
     chat_id: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     chat_tabs: Option<Vec<UpdateTabsRequestChatTabsItem>>,
-}
-impl UpdateTabsRequest {
-    /// A builder with nothing set.
-    pub fn builder() -> UpdateTabsRequestBuilder {
-        UpdateTabsRequestBuilder::default()
-    }
-    /// The `chat_id` it was built with: see [`UpdateTabsRequestBuilder::chat_id`].
-    pub fn chat_id(&self) -> &String {
-        &self.chat_id
-    }
-    /// The `chat_tabs` it was built with: see [`UpdateTabsRequestBuilder::chat_tabs`].
-    pub fn chat_tabs(&self) -> Option<&Vec<UpdateTabsRequestChatTabsItem>> {
-        self.chat_tabs.as_ref()
-    }
 }
 /// Builder of [`UpdateTabsRequest`]: set the fields, then [`build`](UpdateTabsRequestBuilder::build) it.
 #[derive(Debug, Clone, Default)]
@@ -101,11 +87,8 @@ impl Endpoint for UpdateTabsRequest {
             "/open-apis/im/v1/chats/:chat_id/chat_tabs/update_tabs",
         )
     };
-    fn path(&self) -> String {
-        fill_path(
-            Self::METADATA.path_template,
-            &[("chat_id", ToString::to_string(&self.chat_id))],
-        )
+    fn parameters(&self, parameters: &mut Parameters) {
+        parameters.path("chat_id", &self.chat_id);
     }
 }
 #[cfg(feature = "server")]
@@ -227,23 +210,12 @@ pub enum UpdateTabsRequestChatTabsItemTabType {
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl UpdateTabsRequestChatTabsItemTabType {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, &'static str)] = &[
-        (Self::Message, "message"),
-        (Self::DocList, "doc_list"),
-        (Self::Doc, "doc"),
-        (Self::Pin, "pin"),
-        (Self::MeetingMinute, "meeting_minute"),
-        (Self::ChatAnnouncement, "chat_announcement"),
-        (Self::Url, "url"),
-        (Self::File, "file"),
-        (Self::FilesResources, "files_resources"),
-        (Self::ImagesVideos, "images_videos"),
-        (Self::Task, "task"),
-    ];
-}
-::lark_runtime::string_enum_traits!(UpdateTabsRequestChatTabsItemTabType);
+::lark_runtime::string_enum_traits!(
+    UpdateTabsRequestChatTabsItemTabType { Message = "message", DocList = "doc_list", Doc
+    = "doc", Pin = "pin", MeetingMinute = "meeting_minute", ChatAnnouncement =
+    "chat_announcement", Url = "url", File = "file", FilesResources = "files_resources",
+    ImagesVideos = "images_videos", Task = "task" }
+);
 /// One tab to update.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct UpdateTabsRequestChatTabsItem {
@@ -304,23 +276,12 @@ pub enum UpdateTabsResponseChatTabsItemTabType {
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl UpdateTabsResponseChatTabsItemTabType {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, &'static str)] = &[
-        (Self::Message, "message"),
-        (Self::DocList, "doc_list"),
-        (Self::Doc, "doc"),
-        (Self::Pin, "pin"),
-        (Self::MeetingMinute, "meeting_minute"),
-        (Self::ChatAnnouncement, "chat_announcement"),
-        (Self::Url, "url"),
-        (Self::File, "file"),
-        (Self::FilesResources, "files_resources"),
-        (Self::ImagesVideos, "images_videos"),
-        (Self::Task, "task"),
-    ];
-}
-::lark_runtime::string_enum_traits!(UpdateTabsResponseChatTabsItemTabType);
+::lark_runtime::string_enum_traits!(
+    UpdateTabsResponseChatTabsItemTabType { Message = "message", DocList = "doc_list",
+    Doc = "doc", Pin = "pin", MeetingMinute = "meeting_minute", ChatAnnouncement =
+    "chat_announcement", Url = "url", File = "file", FilesResources = "files_resources",
+    ImagesVideos = "images_videos", Task = "task" }
+);
 /// One chat tab.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct UpdateTabsResponseChatTabsItem {

@@ -12,20 +12,10 @@ use ::lark_runtime::__private::prelude::*;
 /// Request of 撤销群置顶 — Remove a chat's pinned-to-top notice.
 ///
 /// Build it with [`DeleteTopNoticeRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Accessors)]
 pub struct DeleteTopNoticeRequest {
     #[serde(skip)]
     chat_id: String,
-}
-impl DeleteTopNoticeRequest {
-    /// A builder with nothing set.
-    pub fn builder() -> DeleteTopNoticeRequestBuilder {
-        DeleteTopNoticeRequestBuilder::default()
-    }
-    /// The `chat_id` it was built with: see [`DeleteTopNoticeRequestBuilder::chat_id`].
-    pub fn chat_id(&self) -> &String {
-        &self.chat_id
-    }
 }
 /// Builder of [`DeleteTopNoticeRequest`]: set the fields, then [`build`](DeleteTopNoticeRequestBuilder::build) it.
 #[derive(Debug, Clone, Default)]
@@ -72,11 +62,8 @@ impl Endpoint for DeleteTopNoticeRequest {
             "/open-apis/im/v1/chats/:chat_id/top_notice/delete_top_notice",
         )
     };
-    fn path(&self) -> String {
-        fill_path(
-            Self::METADATA.path_template,
-            &[("chat_id", ToString::to_string(&self.chat_id))],
-        )
+    fn parameters(&self, parameters: &mut Parameters) {
+        parameters.path("chat_id", &self.chat_id);
     }
 }
 #[cfg(feature = "server")]

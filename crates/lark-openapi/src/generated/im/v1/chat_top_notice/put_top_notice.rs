@@ -12,25 +12,11 @@ use ::lark_runtime::__private::prelude::*;
 /// Request of 更新群置顶 — Set a chat's pinned-to-top notice.
 ///
 /// Build it with [`PutTopNoticeRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Accessors)]
 pub struct PutTopNoticeRequest {
     #[serde(skip)]
     chat_id: String,
     chat_top_notice: Vec<PutTopNoticeRequestChatTopNoticeItem>,
-}
-impl PutTopNoticeRequest {
-    /// A builder with nothing set.
-    pub fn builder() -> PutTopNoticeRequestBuilder {
-        PutTopNoticeRequestBuilder::default()
-    }
-    /// The `chat_id` it was built with: see [`PutTopNoticeRequestBuilder::chat_id`].
-    pub fn chat_id(&self) -> &String {
-        &self.chat_id
-    }
-    /// The `chat_top_notice` it was built with: see [`PutTopNoticeRequestBuilder::chat_top_notice`].
-    pub fn chat_top_notice(&self) -> &Vec<PutTopNoticeRequestChatTopNoticeItem> {
-        &self.chat_top_notice
-    }
 }
 /// Builder of [`PutTopNoticeRequest`]: set the fields, then [`build`](PutTopNoticeRequestBuilder::build) it.
 #[derive(Debug, Clone, Default)]
@@ -99,11 +85,8 @@ impl Endpoint for PutTopNoticeRequest {
             "/open-apis/im/v1/chats/:chat_id/top_notice/put_top_notice",
         )
     };
-    fn path(&self) -> String {
-        fill_path(
-            Self::METADATA.path_template,
-            &[("chat_id", ToString::to_string(&self.chat_id))],
-        )
+    fn parameters(&self, parameters: &mut Parameters) {
+        parameters.path("chat_id", &self.chat_id);
     }
 }
 #[cfg(feature = "server")]
@@ -185,14 +168,9 @@ pub enum PutTopNoticeRequestChatTopNoticeItemActionType {
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl PutTopNoticeRequestChatTopNoticeItemActionType {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, &'static str)] = &[
-        (Self::Value1, "1"),
-        (Self::Value2, "2"),
-    ];
-}
-::lark_runtime::string_enum_traits!(PutTopNoticeRequestChatTopNoticeItemActionType);
+::lark_runtime::string_enum_traits!(
+    PutTopNoticeRequestChatTopNoticeItemActionType { Value1 = "1", Value2 = "2" }
+);
 /// One top-notice setting.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PutTopNoticeRequestChatTopNoticeItem {

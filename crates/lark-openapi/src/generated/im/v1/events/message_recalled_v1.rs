@@ -50,13 +50,8 @@ pub enum MessageRecalledV1RecallType {
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl MessageRecalledV1RecallType {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, &'static str)] = &[
-        (Self::MessageOwner, "message_owner"),
-        (Self::GroupOwner, "group_owner"),
-        (Self::GroupManager, "group_manager"),
-        (Self::EnterpriseManager, "enterprise_manager"),
-    ];
-}
-::lark_runtime::string_enum_traits!(MessageRecalledV1RecallType);
+::lark_runtime::string_enum_traits!(
+    MessageRecalledV1RecallType { MessageOwner = "message_owner", GroupOwner =
+    "group_owner", GroupManager = "group_manager", EnterpriseManager =
+    "enterprise_manager" }
+);

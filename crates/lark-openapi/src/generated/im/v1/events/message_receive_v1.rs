@@ -59,14 +59,9 @@ pub enum MessageReceiveV1MessageChatType {
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl MessageReceiveV1MessageChatType {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, &'static str)] = &[
-        (Self::P2p, "p2p"),
-        (Self::Group, "group"),
-    ];
-}
-::lark_runtime::string_enum_traits!(MessageReceiveV1MessageChatType);
+::lark_runtime::string_enum_traits!(
+    MessageReceiveV1MessageChatType { P2p = "p2p", Group = "group" }
+);
 /// One mentioned user.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct MessageReceiveV1MessageMentionsItem {

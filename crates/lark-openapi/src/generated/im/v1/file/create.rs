@@ -15,7 +15,7 @@ use ::lark_runtime::__private::prelude::*;
 /// Request of 上传文件 — Upload a file for use in messages.
 ///
 /// Build it with [`CreateRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Accessors)]
 pub struct CreateRequest {
     file_type: CreateRequestFileType,
     file_name: String,
@@ -23,28 +23,6 @@ pub struct CreateRequest {
     duration: Option<i32>,
     #[serde(skip)]
     file: ::lark_runtime::UploadFile,
-}
-impl CreateRequest {
-    /// A builder with nothing set.
-    pub fn builder() -> CreateRequestBuilder {
-        CreateRequestBuilder::default()
-    }
-    /// The `file_type` it was built with: see [`CreateRequestBuilder::file_type`].
-    pub fn file_type(&self) -> &CreateRequestFileType {
-        &self.file_type
-    }
-    /// The `file_name` it was built with: see [`CreateRequestBuilder::file_name`].
-    pub fn file_name(&self) -> &String {
-        &self.file_name
-    }
-    /// The `duration` it was built with: see [`CreateRequestBuilder::duration`].
-    pub fn duration(&self) -> Option<&i32> {
-        self.duration.as_ref()
-    }
-    /// The `file` it was built with: see [`CreateRequestBuilder::file`].
-    pub fn file(&self) -> &::lark_runtime::UploadFile {
-        &self.file
-    }
 }
 /// Builder of [`CreateRequest`]: set the fields, then [`build`](CreateRequestBuilder::build) it.
 #[derive(Debug, Clone, Default)]
@@ -233,16 +211,7 @@ pub enum CreateRequestFileType {
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl CreateRequestFileType {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, &'static str)] = &[
-        (Self::Opus, "opus"),
-        (Self::Mp4, "mp4"),
-        (Self::Pdf, "pdf"),
-        (Self::Doc, "doc"),
-        (Self::Xls, "xls"),
-        (Self::Ppt, "ppt"),
-        (Self::Stream, "stream"),
-    ];
-}
-::lark_runtime::string_enum_traits!(CreateRequestFileType);
+::lark_runtime::string_enum_traits!(
+    CreateRequestFileType { Opus = "opus", Mp4 = "mp4", Pdf = "pdf", Doc = "doc", Xls =
+    "xls", Ppt = "ppt", Stream = "stream" }
+);

@@ -15,20 +15,10 @@ use ::lark_runtime::__private::prelude::*;
 /// Request of 下载文件 — Download a file the bot uploaded.
 ///
 /// Build it with [`GetRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Accessors)]
 pub struct GetRequest {
     #[serde(skip)]
     file_key: String,
-}
-impl GetRequest {
-    /// A builder with nothing set.
-    pub fn builder() -> GetRequestBuilder {
-        GetRequestBuilder::default()
-    }
-    /// The `file_key` it was built with: see [`GetRequestBuilder::file_key`].
-    pub fn file_key(&self) -> &String {
-        &self.file_key
-    }
 }
 /// Builder of [`GetRequest`]: set the fields, then [`build`](GetRequestBuilder::build) it.
 #[derive(Debug, Clone, Default)]
@@ -74,11 +64,8 @@ impl Endpoint for GetRequest {
             "/open-apis/im/v1/files/:file_key",
         )
     };
-    fn path(&self) -> String {
-        fill_path(
-            Self::METADATA.path_template,
-            &[("file_key", ToString::to_string(&self.file_key))],
-        )
+    fn parameters(&self, parameters: &mut Parameters) {
+        parameters.path("file_key", &self.file_key);
     }
 }
 #[cfg(feature = "server")]

@@ -16,25 +16,11 @@ use ::lark_runtime::__private::prelude::*;
 /// Request of 上传图片 — Upload an image for messages or avatars.
 ///
 /// Build it with [`CreateRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Accessors)]
 pub struct CreateRequest {
     image_type: CreateRequestImageType,
     #[serde(skip)]
     image: ::lark_runtime::UploadFile,
-}
-impl CreateRequest {
-    /// A builder with nothing set.
-    pub fn builder() -> CreateRequestBuilder {
-        CreateRequestBuilder::default()
-    }
-    /// The `image_type` it was built with: see [`CreateRequestBuilder::image_type`].
-    pub fn image_type(&self) -> &CreateRequestImageType {
-        &self.image_type
-    }
-    /// The `image` it was built with: see [`CreateRequestBuilder::image`].
-    pub fn image(&self) -> &::lark_runtime::UploadFile {
-        &self.image
-    }
 }
 /// Builder of [`CreateRequest`]: set the fields, then [`build`](CreateRequestBuilder::build) it.
 #[derive(Debug, Clone, Default)]
@@ -186,11 +172,6 @@ pub enum CreateRequestImageType {
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl CreateRequestImageType {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, &'static str)] = &[
-        (Self::Message, "message"),
-        (Self::Avatar, "avatar"),
-    ];
-}
-::lark_runtime::string_enum_traits!(CreateRequestImageType);
+::lark_runtime::string_enum_traits!(
+    CreateRequestImageType { Message = "message", Avatar = "avatar" }
+);

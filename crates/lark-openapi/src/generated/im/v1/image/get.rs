@@ -15,20 +15,10 @@ use ::lark_runtime::__private::prelude::*;
 /// Request of 下载图片 — Download an image the bot uploaded.
 ///
 /// Build it with [`GetRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Accessors)]
 pub struct GetRequest {
     #[serde(skip)]
     image_key: String,
-}
-impl GetRequest {
-    /// A builder with nothing set.
-    pub fn builder() -> GetRequestBuilder {
-        GetRequestBuilder::default()
-    }
-    /// The `image_key` it was built with: see [`GetRequestBuilder::image_key`].
-    pub fn image_key(&self) -> &String {
-        &self.image_key
-    }
 }
 /// Builder of [`GetRequest`]: set the fields, then [`build`](GetRequestBuilder::build) it.
 #[derive(Debug, Clone, Default)]
@@ -74,11 +64,8 @@ impl Endpoint for GetRequest {
             "/open-apis/im/v1/images/:image_key",
         )
     };
-    fn path(&self) -> String {
-        fill_path(
-            Self::METADATA.path_template,
-            &[("image_key", ToString::to_string(&self.image_key))],
-        )
+    fn parameters(&self, parameters: &mut Parameters) {
+        parameters.path("image_key", &self.image_key);
     }
 }
 #[cfg(feature = "server")]

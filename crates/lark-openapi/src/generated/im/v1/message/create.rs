@@ -18,7 +18,7 @@ use ::lark_runtime::__private::prelude::*;
 /// Request of 发送消息 — Send a message to a user or a chat.
 ///
 /// Build it with [`CreateRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Accessors)]
 pub struct CreateRequest {
     #[serde(skip)]
     receive_id_type: CreateRequestReceiveIdType,
@@ -27,32 +27,6 @@ pub struct CreateRequest {
     content: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     uuid: Option<String>,
-}
-impl CreateRequest {
-    /// A builder with nothing set.
-    pub fn builder() -> CreateRequestBuilder {
-        CreateRequestBuilder::default()
-    }
-    /// The `receive_id_type` it was built with: see [`CreateRequestBuilder::receive_id_type`].
-    pub fn receive_id_type(&self) -> &CreateRequestReceiveIdType {
-        &self.receive_id_type
-    }
-    /// The `receive_id` it was built with: see [`CreateRequestBuilder::receive_id`].
-    pub fn receive_id(&self) -> &String {
-        &self.receive_id
-    }
-    /// The `msg_type` it was built with: see [`CreateRequestBuilder::msg_type`].
-    pub fn msg_type(&self) -> &CreateRequestMsgType {
-        &self.msg_type
-    }
-    /// The `content` it was built with: see [`CreateRequestBuilder::content`].
-    pub fn content(&self) -> &String {
-        &self.content
-    }
-    /// The `uuid` it was built with: see [`CreateRequestBuilder::uuid`].
-    pub fn uuid(&self) -> Option<&String> {
-        self.uuid.as_ref()
-    }
 }
 /// Builder of [`CreateRequest`]: set the fields, then [`build`](CreateRequestBuilder::build) it.
 #[derive(Debug, Clone, Default)]
@@ -135,12 +109,7 @@ impl Validate for CreateRequest {
     fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
         violations.check(&at.field("receive_id_type"), &self.receive_id_type);
         violations.check(&at.field("msg_type"), &self.msg_type);
-        {
-            let at = at.field("uuid");
-            if let Some(value) = &self.uuid {
-                violations.length(&at, value, None, Some(50));
-            }
-        }
+        violations.length(&at.field("uuid"), &self.uuid, None, Some(50));
     }
 }
 impl Endpoint for CreateRequest {
@@ -166,10 +135,8 @@ impl Endpoint for CreateRequest {
             "/open-apis/im/v1/messages",
         )
     };
-    fn query(&self) -> Vec<(&'static str, String)> {
-        let mut query = Vec::new();
-        push_query(&mut query, "receive_id_type", [&self.receive_id_type]);
-        query
+    fn parameters(&self, parameters: &mut Parameters) {
+        parameters.query("receive_id_type", [&self.receive_id_type]);
     }
 }
 #[cfg(feature = "server")]
@@ -363,17 +330,10 @@ pub enum CreateRequestReceiveIdType {
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl CreateRequestReceiveIdType {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, &'static str)] = &[
-        (Self::OpenId, "open_id"),
-        (Self::UnionId, "union_id"),
-        (Self::UserId, "user_id"),
-        (Self::Email, "email"),
-        (Self::ChatId, "chat_id"),
-    ];
-}
-::lark_runtime::string_enum_traits!(CreateRequestReceiveIdType);
+::lark_runtime::string_enum_traits!(
+    CreateRequestReceiveIdType { OpenId = "open_id", UnionId = "union_id", UserId =
+    "user_id", Email = "email", ChatId = "chat_id" }
+);
 /// The message type; `content` must match it. See the message content guide (create_json) for each type's format.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -403,23 +363,11 @@ pub enum CreateRequestMsgType {
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl CreateRequestMsgType {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, &'static str)] = &[
-        (Self::Text, "text"),
-        (Self::Post, "post"),
-        (Self::Image, "image"),
-        (Self::File, "file"),
-        (Self::Audio, "audio"),
-        (Self::Media, "media"),
-        (Self::Sticker, "sticker"),
-        (Self::Interactive, "interactive"),
-        (Self::ShareChat, "share_chat"),
-        (Self::ShareUser, "share_user"),
-        (Self::System, "system"),
-    ];
-}
-::lark_runtime::string_enum_traits!(CreateRequestMsgType);
+::lark_runtime::string_enum_traits!(
+    CreateRequestMsgType { Text = "text", Post = "post", Image = "image", File = "file",
+    Audio = "audio", Media = "media", Sticker = "sticker", Interactive = "interactive",
+    ShareChat = "share_chat", ShareUser = "share_user", System = "system" }
+);
 /// The message type.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -449,20 +397,8 @@ pub enum CreateResponseMsgType {
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl CreateResponseMsgType {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, &'static str)] = &[
-        (Self::Text, "text"),
-        (Self::Post, "post"),
-        (Self::Image, "image"),
-        (Self::File, "file"),
-        (Self::Audio, "audio"),
-        (Self::Media, "media"),
-        (Self::Sticker, "sticker"),
-        (Self::Interactive, "interactive"),
-        (Self::ShareChat, "share_chat"),
-        (Self::ShareUser, "share_user"),
-        (Self::System, "system"),
-    ];
-}
-::lark_runtime::string_enum_traits!(CreateResponseMsgType);
+::lark_runtime::string_enum_traits!(
+    CreateResponseMsgType { Text = "text", Post = "post", Image = "image", File = "file",
+    Audio = "audio", Media = "media", Sticker = "sticker", Interactive = "interactive",
+    ShareChat = "share_chat", ShareUser = "share_user", System = "system" }
+);

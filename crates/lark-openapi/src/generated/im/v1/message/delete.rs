@@ -17,20 +17,10 @@ use ::lark_runtime::__private::prelude::*;
 /// Request of 撤回消息 — Recall a message.
 ///
 /// Build it with [`DeleteRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Accessors)]
 pub struct DeleteRequest {
     #[serde(skip)]
     message_id: String,
-}
-impl DeleteRequest {
-    /// A builder with nothing set.
-    pub fn builder() -> DeleteRequestBuilder {
-        DeleteRequestBuilder::default()
-    }
-    /// The `message_id` it was built with: see [`DeleteRequestBuilder::message_id`].
-    pub fn message_id(&self) -> &String {
-        &self.message_id
-    }
 }
 /// Builder of [`DeleteRequest`]: set the fields, then [`build`](DeleteRequestBuilder::build) it.
 #[derive(Debug, Clone, Default)]
@@ -77,11 +67,8 @@ impl Endpoint for DeleteRequest {
             "/open-apis/im/v1/messages/:message_id",
         )
     };
-    fn path(&self) -> String {
-        fill_path(
-            Self::METADATA.path_template,
-            &[("message_id", ToString::to_string(&self.message_id))],
-        )
+    fn parameters(&self, parameters: &mut Parameters) {
+        parameters.path("message_id", &self.message_id);
     }
 }
 #[cfg(feature = "server")]

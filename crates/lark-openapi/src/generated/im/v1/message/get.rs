@@ -16,39 +16,21 @@ use ::lark_runtime::__private::prelude::*;
 /// Request of 获取指定消息的内容 — Get a message by its id.
 ///
 /// Build it with [`GetRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Accessors)]
 pub struct GetRequest {
     #[serde(skip)]
     message_id: String,
     #[serde(skip)]
-    user_id_type: Option<GetRequestUserIdType>,
+    user_id_type: Option<crate::im::v1::types::UserIdType>,
     #[serde(skip)]
     card_msg_content_type: Option<String>,
-}
-impl GetRequest {
-    /// A builder with nothing set.
-    pub fn builder() -> GetRequestBuilder {
-        GetRequestBuilder::default()
-    }
-    /// The `message_id` it was built with: see [`GetRequestBuilder::message_id`].
-    pub fn message_id(&self) -> &String {
-        &self.message_id
-    }
-    /// The `user_id_type` it was built with: see [`GetRequestBuilder::user_id_type`].
-    pub fn user_id_type(&self) -> Option<&GetRequestUserIdType> {
-        self.user_id_type.as_ref()
-    }
-    /// The `card_msg_content_type` it was built with: see [`GetRequestBuilder::card_msg_content_type`].
-    pub fn card_msg_content_type(&self) -> Option<&String> {
-        self.card_msg_content_type.as_ref()
-    }
 }
 /// Builder of [`GetRequest`]: set the fields, then [`build`](GetRequestBuilder::build) it.
 #[derive(Debug, Clone, Default)]
 #[must_use]
 pub struct GetRequestBuilder {
     message_id: Option<String>,
-    user_id_type: Option<GetRequestUserIdType>,
+    user_id_type: Option<crate::im::v1::types::UserIdType>,
     card_msg_content_type: Option<String>,
 }
 impl GetRequestBuilder {
@@ -64,7 +46,10 @@ impl GetRequestBuilder {
     /// Example: `"open_id"`
     ///
     /// Default when left out: `"open_id"`
-    pub fn user_id_type(mut self, user_id_type: GetRequestUserIdType) -> Self {
+    pub fn user_id_type(
+        mut self,
+        user_id_type: crate::im::v1::types::UserIdType,
+    ) -> Self {
         self.user_id_type = Some(user_id_type);
         self
     }
@@ -123,17 +108,10 @@ impl Endpoint for GetRequest {
             "/open-apis/im/v1/messages/:message_id",
         )
     };
-    fn path(&self) -> String {
-        fill_path(
-            Self::METADATA.path_template,
-            &[("message_id", ToString::to_string(&self.message_id))],
-        )
-    }
-    fn query(&self) -> Vec<(&'static str, String)> {
-        let mut query = Vec::new();
-        push_query(&mut query, "user_id_type", &self.user_id_type);
-        push_query(&mut query, "card_msg_content_type", &self.card_msg_content_type);
-        query
+    fn parameters(&self, parameters: &mut Parameters) {
+        parameters.path("message_id", &self.message_id);
+        parameters.query("user_id_type", &self.user_id_type);
+        parameters.query("card_msg_content_type", &self.card_msg_content_type);
     }
 }
 #[cfg(feature = "server")]
@@ -195,25 +173,3 @@ impl DocumentedError for GetError {
     ];
 }
 ::lark_runtime::documented_error_traits!(GetError);
-/// Which kind of user id the answer uses (mentions, senders); reading user_id needs the contact:user.employee_id:readonly scope.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum GetRequestUserIdType {
-    /// `"open_id"`: A user's id within this app (differs between apps).
-    OpenId,
-    /// `"union_id"`: A user's id across the apps of one developer.
-    UnionId,
-    /// `"user_id"`: A user's id within the tenant, the same in every app of the tenant.
-    UserId,
-    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
-    Unknown(String),
-}
-impl GetRequestUserIdType {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, &'static str)] = &[
-        (Self::OpenId, "open_id"),
-        (Self::UnionId, "union_id"),
-        (Self::UserId, "user_id"),
-    ];
-}
-::lark_runtime::string_enum_traits!(GetRequestUserIdType);

@@ -17,7 +17,7 @@ use ::lark_runtime::__private::prelude::*;
 /// Request of 获取会话历史消息 — List the message history of a chat or thread.
 ///
 /// Build it with [`ListRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Accessors, Paged)]
 pub struct ListRequest {
     #[serde(skip)]
     container_id_type: ListRequestContainerIdType,
@@ -35,44 +35,6 @@ pub struct ListRequest {
     page_token: Option<String>,
     #[serde(skip)]
     card_msg_content_type: Option<String>,
-}
-impl ListRequest {
-    /// A builder with nothing set.
-    pub fn builder() -> ListRequestBuilder {
-        ListRequestBuilder::default()
-    }
-    /// The `container_id_type` it was built with: see [`ListRequestBuilder::container_id_type`].
-    pub fn container_id_type(&self) -> &ListRequestContainerIdType {
-        &self.container_id_type
-    }
-    /// The `container_id` it was built with: see [`ListRequestBuilder::container_id`].
-    pub fn container_id(&self) -> &String {
-        &self.container_id
-    }
-    /// The `start_time` it was built with: see [`ListRequestBuilder::start_time`].
-    pub fn start_time(&self) -> Option<&String> {
-        self.start_time.as_ref()
-    }
-    /// The `end_time` it was built with: see [`ListRequestBuilder::end_time`].
-    pub fn end_time(&self) -> Option<&String> {
-        self.end_time.as_ref()
-    }
-    /// The `sort_type` it was built with: see [`ListRequestBuilder::sort_type`].
-    pub fn sort_type(&self) -> Option<&ListRequestSortType> {
-        self.sort_type.as_ref()
-    }
-    /// The `page_size` it was built with: see [`ListRequestBuilder::page_size`].
-    pub fn page_size(&self) -> Option<&i32> {
-        self.page_size.as_ref()
-    }
-    /// The `page_token` it was built with: see [`ListRequestBuilder::page_token`].
-    pub fn page_token(&self) -> Option<&String> {
-        self.page_token.as_ref()
-    }
-    /// The `card_msg_content_type` it was built with: see [`ListRequestBuilder::card_msg_content_type`].
-    pub fn card_msg_content_type(&self) -> Option<&String> {
-        self.card_msg_content_type.as_ref()
-    }
 }
 /// Builder of [`ListRequest`]: set the fields, then [`build`](ListRequestBuilder::build) it.
 #[derive(Debug, Clone, Default)]
@@ -186,18 +148,7 @@ impl Validate for ListRequest {
     fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
         violations.check(&at.field("container_id_type"), &self.container_id_type);
         violations.check(&at.field("sort_type"), &self.sort_type);
-        {
-            let at = at.field("page_size");
-            if let Some(value) = &self.page_size {
-                violations
-                    .range(
-                        &at,
-                        *value,
-                        Some(::lark_runtime::validate::Number::Int(1)),
-                        Some(::lark_runtime::validate::Number::Int(50)),
-                    );
-            }
-        }
+        violations.range(&at.field("page_size"), &self.page_size, Some(1), Some(50));
     }
 }
 impl Endpoint for ListRequest {
@@ -232,17 +183,15 @@ impl Endpoint for ListRequest {
             "/open-apis/im/v1/messages",
         )
     };
-    fn query(&self) -> Vec<(&'static str, String)> {
-        let mut query = Vec::new();
-        push_query(&mut query, "container_id_type", [&self.container_id_type]);
-        push_query(&mut query, "container_id", [&self.container_id]);
-        push_query(&mut query, "start_time", &self.start_time);
-        push_query(&mut query, "end_time", &self.end_time);
-        push_query(&mut query, "sort_type", &self.sort_type);
-        push_query(&mut query, "page_size", &self.page_size);
-        push_query(&mut query, "page_token", &self.page_token);
-        push_query(&mut query, "card_msg_content_type", &self.card_msg_content_type);
-        query
+    fn parameters(&self, parameters: &mut Parameters) {
+        parameters.query("container_id_type", [&self.container_id_type]);
+        parameters.query("container_id", [&self.container_id]);
+        parameters.query("start_time", &self.start_time);
+        parameters.query("end_time", &self.end_time);
+        parameters.query("sort_type", &self.sort_type);
+        parameters.query("page_size", &self.page_size);
+        parameters.query("page_token", &self.page_token);
+        parameters.query("card_msg_content_type", &self.card_msg_content_type);
     }
 }
 #[cfg(feature = "server")]
@@ -263,17 +212,10 @@ impl Incoming for ListRequest {
         ::lark_runtime::incoming::finish(violations, builder.build())
     }
 }
-impl ::lark_runtime::Paged for ListRequest {
-    fn with_page_token(&self, page_token: String) -> Self {
-        let mut next = self.clone();
-        next.page_token = Some(page_token);
-        next
-    }
-}
 /// Response data of 获取会话历史消息 — List the message history of a chat or thread.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Page)]
 pub struct ListResponse {
     /// Whether more messages follow.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -283,19 +225,8 @@ pub struct ListResponse {
     pub page_token: Option<String>,
     /// The history messages of this page. A recalled message has `deleted` true and its content reads `This message was recalled`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[page_items]
     pub items: Option<Vec<crate::im::v1::types::Message>>,
-}
-impl ::lark_runtime::Page for ListResponse {
-    type Item = crate::im::v1::types::Message;
-    fn has_more(&self) -> Option<bool> {
-        self.has_more
-    }
-    fn next_page_token(&self) -> Option<&str> {
-        self.page_token.as_deref()
-    }
-    fn into_items(self) -> Vec<Self::Item> {
-        self.items.unwrap_or_default()
-    }
 }
 /// A documented error code of 获取会话历史消息 — List the message history of a chat or thread.
 ///
@@ -352,14 +283,9 @@ pub enum ListRequestContainerIdType {
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl ListRequestContainerIdType {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, &'static str)] = &[
-        (Self::Chat, "chat"),
-        (Self::Thread, "thread"),
-    ];
-}
-::lark_runtime::string_enum_traits!(ListRequestContainerIdType);
+::lark_runtime::string_enum_traits!(
+    ListRequestContainerIdType { Chat = "chat", Thread = "thread" }
+);
 /// Sort order by creation time; later pages must keep the first request's order.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -371,11 +297,7 @@ pub enum ListRequestSortType {
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl ListRequestSortType {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, &'static str)] = &[
-        (Self::ByCreateTimeAsc, "ByCreateTimeAsc"),
-        (Self::ByCreateTimeDesc, "ByCreateTimeDesc"),
-    ];
-}
-::lark_runtime::string_enum_traits!(ListRequestSortType);
+::lark_runtime::string_enum_traits!(
+    ListRequestSortType { ByCreateTimeAsc = "ByCreateTimeAsc", ByCreateTimeDesc =
+    "ByCreateTimeDesc" }
+);

@@ -19,42 +19,20 @@ use ::lark_runtime::__private::prelude::*;
 /// Request of 合并转发消息 — Merge-forward several messages of one chat.
 ///
 /// Build it with [`MergeForwardRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Accessors)]
 pub struct MergeForwardRequest {
     #[serde(skip)]
-    receive_id_type: MergeForwardRequestReceiveIdType,
+    receive_id_type: crate::im::v1::types::ReceiveIdType,
     #[serde(skip)]
     uuid: Option<String>,
     receive_id: String,
     message_id_list: Vec<String>,
 }
-impl MergeForwardRequest {
-    /// A builder with nothing set.
-    pub fn builder() -> MergeForwardRequestBuilder {
-        MergeForwardRequestBuilder::default()
-    }
-    /// The `receive_id_type` it was built with: see [`MergeForwardRequestBuilder::receive_id_type`].
-    pub fn receive_id_type(&self) -> &MergeForwardRequestReceiveIdType {
-        &self.receive_id_type
-    }
-    /// The `uuid` it was built with: see [`MergeForwardRequestBuilder::uuid`].
-    pub fn uuid(&self) -> Option<&String> {
-        self.uuid.as_ref()
-    }
-    /// The `receive_id` it was built with: see [`MergeForwardRequestBuilder::receive_id`].
-    pub fn receive_id(&self) -> &String {
-        &self.receive_id
-    }
-    /// The `message_id_list` it was built with: see [`MergeForwardRequestBuilder::message_id_list`].
-    pub fn message_id_list(&self) -> &Vec<String> {
-        &self.message_id_list
-    }
-}
 /// Builder of [`MergeForwardRequest`]: set the fields, then [`build`](MergeForwardRequestBuilder::build) it.
 #[derive(Debug, Clone, Default)]
 #[must_use]
 pub struct MergeForwardRequestBuilder {
-    receive_id_type: Option<MergeForwardRequestReceiveIdType>,
+    receive_id_type: Option<crate::im::v1::types::ReceiveIdType>,
     uuid: Option<String>,
     receive_id: Option<String>,
     message_id_list: Option<Vec<String>>,
@@ -65,7 +43,7 @@ impl MergeForwardRequestBuilder {
     /// Example: `"open_id"`
     pub fn receive_id_type(
         mut self,
-        receive_id_type: MergeForwardRequestReceiveIdType,
+        receive_id_type: crate::im::v1::types::ReceiveIdType,
     ) -> Self {
         self.receive_id_type = Some(receive_id_type);
         self
@@ -125,17 +103,14 @@ impl MergeForwardRequestBuilder {
 impl Validate for MergeForwardRequest {
     fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
         violations.check(&at.field("receive_id_type"), &self.receive_id_type);
-        {
-            let at = at.field("uuid");
-            if let Some(value) = &self.uuid {
-                violations.length(&at, value, None, Some(50));
-            }
-        }
-        {
-            let at = at.field("message_id_list");
-            let value = &self.message_id_list;
-            violations.items(&at, value.len(), Some(1), Some(100));
-        }
+        violations.length(&at.field("uuid"), &self.uuid, None, Some(50));
+        violations
+            .items(
+                &at.field("message_id_list"),
+                &self.message_id_list,
+                Some(1),
+                Some(100),
+            );
     }
 }
 impl Endpoint for MergeForwardRequest {
@@ -164,11 +139,9 @@ impl Endpoint for MergeForwardRequest {
             "/open-apis/im/v1/messages/merge_forward",
         )
     };
-    fn query(&self) -> Vec<(&'static str, String)> {
-        let mut query = Vec::new();
-        push_query(&mut query, "receive_id_type", [&self.receive_id_type]);
-        push_query(&mut query, "uuid", &self.uuid);
-        query
+    fn parameters(&self, parameters: &mut Parameters) {
+        parameters.query("receive_id_type", [&self.receive_id_type]);
+        parameters.query("uuid", &self.uuid);
     }
 }
 #[cfg(feature = "server")]
@@ -301,34 +274,3 @@ impl DocumentedError for MergeForwardError {
     ];
 }
 ::lark_runtime::documented_error_traits!(MergeForwardError);
-/// Which kind of id `receive_id` is: a user id, a chat id or a thread id.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum MergeForwardRequestReceiveIdType {
-    /// `"open_id"`: A user's id within this app (differs between apps).
-    OpenId,
-    /// `"user_id"`: A user's id within the tenant, the same in every app of the tenant.
-    UserId,
-    /// `"union_id"`: A user's id across the apps of one developer.
-    UnionId,
-    /// `"email"`: The user's real email address.
-    Email,
-    /// `"chat_id"`: A chat's id.
-    ChatId,
-    /// `"thread_id"`: A thread's id.
-    ThreadId,
-    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
-    Unknown(String),
-}
-impl MergeForwardRequestReceiveIdType {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, &'static str)] = &[
-        (Self::OpenId, "open_id"),
-        (Self::UserId, "user_id"),
-        (Self::UnionId, "union_id"),
-        (Self::Email, "email"),
-        (Self::ChatId, "chat_id"),
-        (Self::ThreadId, "thread_id"),
-    ];
-}
-::lark_runtime::string_enum_traits!(MergeForwardRequestReceiveIdType);

@@ -18,25 +18,11 @@ use ::lark_runtime::__private::prelude::*;
 /// Request of 更新已发送的消息卡片 — Update a card message that was already sent.
 ///
 /// Build it with [`PatchRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Accessors)]
 pub struct PatchRequest {
     #[serde(skip)]
     message_id: String,
     content: String,
-}
-impl PatchRequest {
-    /// A builder with nothing set.
-    pub fn builder() -> PatchRequestBuilder {
-        PatchRequestBuilder::default()
-    }
-    /// The `message_id` it was built with: see [`PatchRequestBuilder::message_id`].
-    pub fn message_id(&self) -> &String {
-        &self.message_id
-    }
-    /// The `content` it was built with: see [`PatchRequestBuilder::content`].
-    pub fn content(&self) -> &String {
-        &self.content
-    }
 }
 /// Builder of [`PatchRequest`]: set the fields, then [`build`](PatchRequestBuilder::build) it.
 #[derive(Debug, Clone, Default)]
@@ -99,11 +85,8 @@ impl Endpoint for PatchRequest {
             "/open-apis/im/v1/messages/:message_id",
         )
     };
-    fn path(&self) -> String {
-        fill_path(
-            Self::METADATA.path_template,
-            &[("message_id", ToString::to_string(&self.message_id))],
-        )
+    fn parameters(&self, parameters: &mut Parameters) {
+        parameters.path("message_id", &self.message_id);
     }
 }
 #[cfg(feature = "server")]

@@ -16,25 +16,11 @@ use ::lark_runtime::__private::prelude::*;
 /// Request of 添加跟随气泡 — Add follow-up bubbles under the latest message.
 ///
 /// Build it with [`PushFollowUpRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Accessors)]
 pub struct PushFollowUpRequest {
     #[serde(skip)]
     message_id: String,
     follow_ups: Vec<PushFollowUpRequestFollowUpsItem>,
-}
-impl PushFollowUpRequest {
-    /// A builder with nothing set.
-    pub fn builder() -> PushFollowUpRequestBuilder {
-        PushFollowUpRequestBuilder::default()
-    }
-    /// The `message_id` it was built with: see [`PushFollowUpRequestBuilder::message_id`].
-    pub fn message_id(&self) -> &String {
-        &self.message_id
-    }
-    /// The `follow_ups` it was built with: see [`PushFollowUpRequestBuilder::follow_ups`].
-    pub fn follow_ups(&self) -> &Vec<PushFollowUpRequestFollowUpsItem> {
-        &self.follow_ups
-    }
 }
 /// Builder of [`PushFollowUpRequest`]: set the fields, then [`build`](PushFollowUpRequestBuilder::build) it.
 #[derive(Debug, Clone, Default)]
@@ -81,7 +67,7 @@ impl Validate for PushFollowUpRequest {
         {
             let at = at.field("follow_ups");
             let value = &self.follow_ups;
-            violations.items(&at, value.len(), Some(1), Some(3));
+            violations.items(&at, value, Some(1), Some(3));
             violations.check(&at, value);
         }
     }
@@ -107,11 +93,8 @@ impl Endpoint for PushFollowUpRequest {
             "/open-apis/im/v1/messages/:message_id/push_follow_up",
         )
     };
-    fn path(&self) -> String {
-        fill_path(
-            Self::METADATA.path_template,
-            &[("message_id", ToString::to_string(&self.message_id))],
-        )
+    fn parameters(&self, parameters: &mut Parameters) {
+        parameters.path("message_id", &self.message_id);
     }
 }
 #[cfg(feature = "server")]
@@ -218,29 +201,11 @@ pub enum PushFollowUpRequestFollowUpsItemI18nContentsItemLanguage {
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl PushFollowUpRequestFollowUpsItemI18nContentsItemLanguage {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, &'static str)] = &[
-        (Self::EnUs, "en_us"),
-        (Self::ZhCn, "zh_cn"),
-        (Self::ZhHk, "zh_hk"),
-        (Self::ZhTw, "zh_tw"),
-        (Self::JaJp, "ja_jp"),
-        (Self::IdId, "id_id"),
-        (Self::ViVn, "vi_vn"),
-        (Self::ThTh, "th_th"),
-        (Self::PtBr, "pt_br"),
-        (Self::EsEs, "es_es"),
-        (Self::KoKr, "ko_kr"),
-        (Self::DeDe, "de_de"),
-        (Self::FrFr, "fr_fr"),
-        (Self::ItIt, "it_it"),
-        (Self::RuRu, "ru_ru"),
-        (Self::MsMy, "ms_my"),
-    ];
-}
 ::lark_runtime::string_enum_traits!(
-    PushFollowUpRequestFollowUpsItemI18nContentsItemLanguage
+    PushFollowUpRequestFollowUpsItemI18nContentsItemLanguage { EnUs = "en_us", ZhCn =
+    "zh_cn", ZhHk = "zh_hk", ZhTw = "zh_tw", JaJp = "ja_jp", IdId = "id_id", ViVn =
+    "vi_vn", ThTh = "th_th", PtBr = "pt_br", EsEs = "es_es", KoKr = "ko_kr", DeDe =
+    "de_de", FrFr = "fr_fr", ItIt = "it_it", RuRu = "ru_ru", MsMy = "ms_my" }
 );
 /// The bubble's text in one language.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -256,11 +221,7 @@ pub struct PushFollowUpRequestFollowUpsItemI18nContentsItem {
 }
 impl Validate for PushFollowUpRequestFollowUpsItemI18nContentsItem {
     fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        {
-            let at = at.field("content");
-            let value = &self.content;
-            violations.length(&at, value, Some(1), Some(200));
-        }
+        violations.length(&at.field("content"), &self.content, Some(1), Some(200));
         violations.check(&at.field("language"), &self.language);
     }
 }
@@ -277,15 +238,11 @@ pub struct PushFollowUpRequestFollowUpsItem {
 }
 impl Validate for PushFollowUpRequestFollowUpsItem {
     fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        {
-            let at = at.field("content");
-            let value = &self.content;
-            violations.length(&at, value, Some(1), Some(200));
-        }
+        violations.length(&at.field("content"), &self.content, Some(1), Some(200));
         {
             let at = at.field("i18n_contents");
             if let Some(value) = &self.i18n_contents {
-                violations.items(&at, value.len(), None, Some(50));
+                violations.items(&at, value, None, Some(50));
                 violations.check(&at, value);
             }
         }

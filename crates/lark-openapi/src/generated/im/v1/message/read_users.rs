@@ -14,45 +14,23 @@ use ::lark_runtime::__private::prelude::*;
 /// Request of 消息发送者查询消息已读状态 — List who has read a message the bot sent.
 ///
 /// Build it with [`ReadUsersRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Accessors, Paged)]
 pub struct ReadUsersRequest {
     #[serde(skip)]
     message_id: String,
     #[serde(skip)]
-    user_id_type: ReadUsersRequestUserIdType,
+    user_id_type: crate::im::v1::types::UserIdType,
     #[serde(skip)]
     page_size: Option<i32>,
     #[serde(skip)]
     page_token: Option<String>,
-}
-impl ReadUsersRequest {
-    /// A builder with nothing set.
-    pub fn builder() -> ReadUsersRequestBuilder {
-        ReadUsersRequestBuilder::default()
-    }
-    /// The `message_id` it was built with: see [`ReadUsersRequestBuilder::message_id`].
-    pub fn message_id(&self) -> &String {
-        &self.message_id
-    }
-    /// The `user_id_type` it was built with: see [`ReadUsersRequestBuilder::user_id_type`].
-    pub fn user_id_type(&self) -> &ReadUsersRequestUserIdType {
-        &self.user_id_type
-    }
-    /// The `page_size` it was built with: see [`ReadUsersRequestBuilder::page_size`].
-    pub fn page_size(&self) -> Option<&i32> {
-        self.page_size.as_ref()
-    }
-    /// The `page_token` it was built with: see [`ReadUsersRequestBuilder::page_token`].
-    pub fn page_token(&self) -> Option<&String> {
-        self.page_token.as_ref()
-    }
 }
 /// Builder of [`ReadUsersRequest`]: set the fields, then [`build`](ReadUsersRequestBuilder::build) it.
 #[derive(Debug, Clone, Default)]
 #[must_use]
 pub struct ReadUsersRequestBuilder {
     message_id: Option<String>,
-    user_id_type: Option<ReadUsersRequestUserIdType>,
+    user_id_type: Option<crate::im::v1::types::UserIdType>,
     page_size: Option<i32>,
     page_token: Option<String>,
 }
@@ -69,7 +47,10 @@ impl ReadUsersRequestBuilder {
     /// Example: `"open_id"`
     ///
     /// Default when left out: `"open_id"`
-    pub fn user_id_type(mut self, user_id_type: ReadUsersRequestUserIdType) -> Self {
+    pub fn user_id_type(
+        mut self,
+        user_id_type: crate::im::v1::types::UserIdType,
+    ) -> Self {
         self.user_id_type = Some(user_id_type);
         self
     }
@@ -110,18 +91,7 @@ impl ReadUsersRequestBuilder {
 impl Validate for ReadUsersRequest {
     fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
         violations.check(&at.field("user_id_type"), &self.user_id_type);
-        {
-            let at = at.field("page_size");
-            if let Some(value) = &self.page_size {
-                violations
-                    .range(
-                        &at,
-                        *value,
-                        Some(::lark_runtime::validate::Number::Int(1)),
-                        Some(::lark_runtime::validate::Number::Int(100)),
-                    );
-            }
-        }
+        violations.range(&at.field("page_size"), &self.page_size, Some(1), Some(100));
     }
 }
 impl Endpoint for ReadUsersRequest {
@@ -152,18 +122,11 @@ impl Endpoint for ReadUsersRequest {
             "/open-apis/im/v1/messages/:message_id/read_users",
         )
     };
-    fn path(&self) -> String {
-        fill_path(
-            Self::METADATA.path_template,
-            &[("message_id", ToString::to_string(&self.message_id))],
-        )
-    }
-    fn query(&self) -> Vec<(&'static str, String)> {
-        let mut query = Vec::new();
-        push_query(&mut query, "user_id_type", [&self.user_id_type]);
-        push_query(&mut query, "page_size", &self.page_size);
-        push_query(&mut query, "page_token", &self.page_token);
-        query
+    fn parameters(&self, parameters: &mut Parameters) {
+        parameters.path("message_id", &self.message_id);
+        parameters.query("user_id_type", [&self.user_id_type]);
+        parameters.query("page_size", &self.page_size);
+        parameters.query("page_token", &self.page_token);
     }
 }
 #[cfg(feature = "server")]
@@ -178,20 +141,14 @@ impl Incoming for ReadUsersRequest {
         ::lark_runtime::incoming::finish(violations, builder.build())
     }
 }
-impl ::lark_runtime::Paged for ReadUsersRequest {
-    fn with_page_token(&self, page_token: String) -> Self {
-        let mut next = self.clone();
-        next.page_token = Some(page_token);
-        next
-    }
-}
 /// Response data of 消息发送者查询消息已读状态 — List who has read a message the bot sent.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Page)]
 pub struct ReadUsersResponse {
     /// The users who have read the message.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[page_items]
     pub items: Option<Vec<ReadUsersResponseItemsItem>>,
     /// Whether more readers follow.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -199,18 +156,6 @@ pub struct ReadUsersResponse {
     /// Token for the next page; only returned while `has_more` is true.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub page_token: Option<String>,
-}
-impl ::lark_runtime::Page for ReadUsersResponse {
-    type Item = ReadUsersResponseItemsItem;
-    fn has_more(&self) -> Option<bool> {
-        self.has_more
-    }
-    fn next_page_token(&self) -> Option<&str> {
-        self.page_token.as_deref()
-    }
-    fn into_items(self) -> Vec<Self::Item> {
-        self.items.unwrap_or_default()
-    }
 }
 /// A documented error code of 消息发送者查询消息已读状态 — List who has read a message the bot sent.
 ///
@@ -253,28 +198,6 @@ impl DocumentedError for ReadUsersError {
     ];
 }
 ::lark_runtime::documented_error_traits!(ReadUsersError);
-/// Which kind of user id the answer uses; reading user_id needs the contact:user.employee_id:readonly scope.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum ReadUsersRequestUserIdType {
-    /// `"open_id"`: A user's id within this app (differs between apps).
-    OpenId,
-    /// `"union_id"`: A user's id across the apps of one developer.
-    UnionId,
-    /// `"user_id"`: A user's id within the tenant, the same in every app of the tenant.
-    UserId,
-    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
-    Unknown(String),
-}
-impl ReadUsersRequestUserIdType {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, &'static str)] = &[
-        (Self::OpenId, "open_id"),
-        (Self::UnionId, "union_id"),
-        (Self::UserId, "user_id"),
-    ];
-}
-::lark_runtime::string_enum_traits!(ReadUsersRequestUserIdType);
 /// One reader.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ReadUsersResponseItemsItem {

@@ -17,7 +17,7 @@ use ::lark_runtime::__private::prelude::*;
 /// Request of 回复消息 — Reply to a message.
 ///
 /// Build it with [`ReplyRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Accessors)]
 pub struct ReplyRequest {
     #[serde(skip)]
     message_id: String,
@@ -27,32 +27,6 @@ pub struct ReplyRequest {
     reply_in_thread: Option<bool>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     uuid: Option<String>,
-}
-impl ReplyRequest {
-    /// A builder with nothing set.
-    pub fn builder() -> ReplyRequestBuilder {
-        ReplyRequestBuilder::default()
-    }
-    /// The `message_id` it was built with: see [`ReplyRequestBuilder::message_id`].
-    pub fn message_id(&self) -> &String {
-        &self.message_id
-    }
-    /// The `content` it was built with: see [`ReplyRequestBuilder::content`].
-    pub fn content(&self) -> &String {
-        &self.content
-    }
-    /// The `msg_type` it was built with: see [`ReplyRequestBuilder::msg_type`].
-    pub fn msg_type(&self) -> &ReplyRequestMsgType {
-        &self.msg_type
-    }
-    /// The `reply_in_thread` it was built with: see [`ReplyRequestBuilder::reply_in_thread`].
-    pub fn reply_in_thread(&self) -> Option<&bool> {
-        self.reply_in_thread.as_ref()
-    }
-    /// The `uuid` it was built with: see [`ReplyRequestBuilder::uuid`].
-    pub fn uuid(&self) -> Option<&String> {
-        self.uuid.as_ref()
-    }
 }
 /// Builder of [`ReplyRequest`]: set the fields, then [`build`](ReplyRequestBuilder::build) it.
 #[derive(Debug, Clone, Default)]
@@ -130,12 +104,7 @@ impl ReplyRequestBuilder {
 impl Validate for ReplyRequest {
     fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
         violations.check(&at.field("msg_type"), &self.msg_type);
-        {
-            let at = at.field("uuid");
-            if let Some(value) = &self.uuid {
-                violations.length(&at, value, None, Some(50));
-            }
-        }
+        violations.length(&at.field("uuid"), &self.uuid, None, Some(50));
     }
 }
 impl Endpoint for ReplyRequest {
@@ -161,11 +130,8 @@ impl Endpoint for ReplyRequest {
             "/open-apis/im/v1/messages/:message_id/reply",
         )
     };
-    fn path(&self) -> String {
-        fill_path(
-            Self::METADATA.path_template,
-            &[("message_id", ToString::to_string(&self.message_id))],
-        )
+    fn parameters(&self, parameters: &mut Parameters) {
+        parameters.path("message_id", &self.message_id);
     }
 }
 #[cfg(feature = "server")]
@@ -372,22 +338,11 @@ pub enum ReplyRequestMsgType {
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl ReplyRequestMsgType {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, &'static str)] = &[
-        (Self::Text, "text"),
-        (Self::Post, "post"),
-        (Self::Image, "image"),
-        (Self::File, "file"),
-        (Self::Audio, "audio"),
-        (Self::Media, "media"),
-        (Self::Sticker, "sticker"),
-        (Self::Interactive, "interactive"),
-        (Self::ShareChat, "share_chat"),
-        (Self::ShareUser, "share_user"),
-    ];
-}
-::lark_runtime::string_enum_traits!(ReplyRequestMsgType);
+::lark_runtime::string_enum_traits!(
+    ReplyRequestMsgType { Text = "text", Post = "post", Image = "image", File = "file",
+    Audio = "audio", Media = "media", Sticker = "sticker", Interactive = "interactive",
+    ShareChat = "share_chat", ShareUser = "share_user" }
+);
 /// The message type, e.g. text, post, image, file, audio, media, sticker, interactive, share_chat, share_user.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -415,19 +370,8 @@ pub enum ReplyResponseMsgType {
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl ReplyResponseMsgType {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, &'static str)] = &[
-        (Self::Text, "text"),
-        (Self::Post, "post"),
-        (Self::Image, "image"),
-        (Self::File, "file"),
-        (Self::Audio, "audio"),
-        (Self::Media, "media"),
-        (Self::Sticker, "sticker"),
-        (Self::Interactive, "interactive"),
-        (Self::ShareChat, "share_chat"),
-        (Self::ShareUser, "share_user"),
-    ];
-}
-::lark_runtime::string_enum_traits!(ReplyResponseMsgType);
+::lark_runtime::string_enum_traits!(
+    ReplyResponseMsgType { Text = "text", Post = "post", Image = "image", File = "file",
+    Audio = "audio", Media = "media", Sticker = "sticker", Interactive = "interactive",
+    ShareChat = "share_chat", ShareUser = "share_user" }
+);

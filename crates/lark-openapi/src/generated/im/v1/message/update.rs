@@ -16,30 +16,12 @@ use ::lark_runtime::__private::prelude::*;
 /// Request of 编辑消息 — Edit a sent text or rich-text message.
 ///
 /// Build it with [`UpdateRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Accessors)]
 pub struct UpdateRequest {
     #[serde(skip)]
     message_id: String,
     msg_type: UpdateRequestMsgType,
     content: String,
-}
-impl UpdateRequest {
-    /// A builder with nothing set.
-    pub fn builder() -> UpdateRequestBuilder {
-        UpdateRequestBuilder::default()
-    }
-    /// The `message_id` it was built with: see [`UpdateRequestBuilder::message_id`].
-    pub fn message_id(&self) -> &String {
-        &self.message_id
-    }
-    /// The `msg_type` it was built with: see [`UpdateRequestBuilder::msg_type`].
-    pub fn msg_type(&self) -> &UpdateRequestMsgType {
-        &self.msg_type
-    }
-    /// The `content` it was built with: see [`UpdateRequestBuilder::content`].
-    pub fn content(&self) -> &String {
-        &self.content
-    }
 }
 /// Builder of [`UpdateRequest`]: set the fields, then [`build`](UpdateRequestBuilder::build) it.
 #[derive(Debug, Clone, Default)]
@@ -122,11 +104,8 @@ impl Endpoint for UpdateRequest {
             "/open-apis/im/v1/messages/:message_id",
         )
     };
-    fn path(&self) -> String {
-        fill_path(
-            Self::METADATA.path_template,
-            &[("message_id", ToString::to_string(&self.message_id))],
-        )
+    fn parameters(&self, parameters: &mut Parameters) {
+        parameters.path("message_id", &self.message_id);
     }
 }
 #[cfg(feature = "server")]
@@ -299,14 +278,9 @@ pub enum UpdateRequestMsgType {
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl UpdateRequestMsgType {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, &'static str)] = &[
-        (Self::Text, "text"),
-        (Self::Post, "post"),
-    ];
-}
-::lark_runtime::string_enum_traits!(UpdateRequestMsgType);
+::lark_runtime::string_enum_traits!(
+    UpdateRequestMsgType { Text = "text", Post = "post" }
+);
 /// The message type, e.g. text, post, image, file, audio, media, sticker, interactive, share_chat, share_user.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -318,11 +292,6 @@ pub enum UpdateResponseMsgType {
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl UpdateResponseMsgType {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, &'static str)] = &[
-        (Self::Text, "text"),
-        (Self::Post, "post"),
-    ];
-}
-::lark_runtime::string_enum_traits!(UpdateResponseMsgType);
+::lark_runtime::string_enum_traits!(
+    UpdateResponseMsgType { Text = "text", Post = "post" }
+);

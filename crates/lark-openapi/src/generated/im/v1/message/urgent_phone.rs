@@ -19,38 +19,20 @@ use ::lark_runtime::__private::prelude::*;
 /// Request of 发送电话加急 — Buzz a message to users by phone call.
 ///
 /// Build it with [`UrgentPhoneRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Accessors)]
 pub struct UrgentPhoneRequest {
     #[serde(skip)]
     message_id: String,
     #[serde(skip)]
-    user_id_type: UrgentPhoneRequestUserIdType,
+    user_id_type: crate::im::v1::types::UserIdType,
     user_id_list: Vec<String>,
-}
-impl UrgentPhoneRequest {
-    /// A builder with nothing set.
-    pub fn builder() -> UrgentPhoneRequestBuilder {
-        UrgentPhoneRequestBuilder::default()
-    }
-    /// The `message_id` it was built with: see [`UrgentPhoneRequestBuilder::message_id`].
-    pub fn message_id(&self) -> &String {
-        &self.message_id
-    }
-    /// The `user_id_type` it was built with: see [`UrgentPhoneRequestBuilder::user_id_type`].
-    pub fn user_id_type(&self) -> &UrgentPhoneRequestUserIdType {
-        &self.user_id_type
-    }
-    /// The `user_id_list` it was built with: see [`UrgentPhoneRequestBuilder::user_id_list`].
-    pub fn user_id_list(&self) -> &Vec<String> {
-        &self.user_id_list
-    }
 }
 /// Builder of [`UrgentPhoneRequest`]: set the fields, then [`build`](UrgentPhoneRequestBuilder::build) it.
 #[derive(Debug, Clone, Default)]
 #[must_use]
 pub struct UrgentPhoneRequestBuilder {
     message_id: Option<String>,
-    user_id_type: Option<UrgentPhoneRequestUserIdType>,
+    user_id_type: Option<crate::im::v1::types::UserIdType>,
     user_id_list: Option<Vec<String>>,
 }
 impl UrgentPhoneRequestBuilder {
@@ -66,7 +48,10 @@ impl UrgentPhoneRequestBuilder {
     /// Example: `"open_id"`
     ///
     /// Default when left out: `"open_id"`
-    pub fn user_id_type(mut self, user_id_type: UrgentPhoneRequestUserIdType) -> Self {
+    pub fn user_id_type(
+        mut self,
+        user_id_type: crate::im::v1::types::UserIdType,
+    ) -> Self {
         self.user_id_type = Some(user_id_type);
         self
     }
@@ -134,16 +119,9 @@ impl Endpoint for UrgentPhoneRequest {
             "/open-apis/im/v1/messages/:message_id/urgent_phone",
         )
     };
-    fn path(&self) -> String {
-        fill_path(
-            Self::METADATA.path_template,
-            &[("message_id", ToString::to_string(&self.message_id))],
-        )
-    }
-    fn query(&self) -> Vec<(&'static str, String)> {
-        let mut query = Vec::new();
-        push_query(&mut query, "user_id_type", [&self.user_id_type]);
-        query
+    fn parameters(&self, parameters: &mut Parameters) {
+        parameters.path("message_id", &self.message_id);
+        parameters.query("user_id_type", [&self.user_id_type]);
     }
 }
 #[cfg(feature = "server")]
@@ -225,25 +203,3 @@ impl DocumentedError for UrgentPhoneError {
     ];
 }
 ::lark_runtime::documented_error_traits!(UrgentPhoneError);
-/// Which kind of user id `user_id_list` holds; reading user_id needs the contact:user.employee_id:readonly scope.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum UrgentPhoneRequestUserIdType {
-    /// `"open_id"`: A user's id within this app (differs between apps).
-    OpenId,
-    /// `"union_id"`: A user's id across the apps of one developer.
-    UnionId,
-    /// `"user_id"`: A user's id within the tenant, the same in every app of the tenant.
-    UserId,
-    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
-    Unknown(String),
-}
-impl UrgentPhoneRequestUserIdType {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, &'static str)] = &[
-        (Self::OpenId, "open_id"),
-        (Self::UnionId, "union_id"),
-        (Self::UserId, "user_id"),
-    ];
-}
-::lark_runtime::string_enum_traits!(UrgentPhoneRequestUserIdType);

@@ -19,38 +19,20 @@ use ::lark_runtime::__private::prelude::*;
 /// Request of 发送短信加急 — Buzz a message to users by SMS.
 ///
 /// Build it with [`UrgentSmsRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Accessors)]
 pub struct UrgentSmsRequest {
     #[serde(skip)]
     message_id: String,
     #[serde(skip)]
-    user_id_type: UrgentSmsRequestUserIdType,
+    user_id_type: crate::im::v1::types::UserIdType,
     user_id_list: Vec<String>,
-}
-impl UrgentSmsRequest {
-    /// A builder with nothing set.
-    pub fn builder() -> UrgentSmsRequestBuilder {
-        UrgentSmsRequestBuilder::default()
-    }
-    /// The `message_id` it was built with: see [`UrgentSmsRequestBuilder::message_id`].
-    pub fn message_id(&self) -> &String {
-        &self.message_id
-    }
-    /// The `user_id_type` it was built with: see [`UrgentSmsRequestBuilder::user_id_type`].
-    pub fn user_id_type(&self) -> &UrgentSmsRequestUserIdType {
-        &self.user_id_type
-    }
-    /// The `user_id_list` it was built with: see [`UrgentSmsRequestBuilder::user_id_list`].
-    pub fn user_id_list(&self) -> &Vec<String> {
-        &self.user_id_list
-    }
 }
 /// Builder of [`UrgentSmsRequest`]: set the fields, then [`build`](UrgentSmsRequestBuilder::build) it.
 #[derive(Debug, Clone, Default)]
 #[must_use]
 pub struct UrgentSmsRequestBuilder {
     message_id: Option<String>,
-    user_id_type: Option<UrgentSmsRequestUserIdType>,
+    user_id_type: Option<crate::im::v1::types::UserIdType>,
     user_id_list: Option<Vec<String>>,
 }
 impl UrgentSmsRequestBuilder {
@@ -66,7 +48,10 @@ impl UrgentSmsRequestBuilder {
     /// Example: `"open_id"`
     ///
     /// Default when left out: `"open_id"`
-    pub fn user_id_type(mut self, user_id_type: UrgentSmsRequestUserIdType) -> Self {
+    pub fn user_id_type(
+        mut self,
+        user_id_type: crate::im::v1::types::UserIdType,
+    ) -> Self {
         self.user_id_type = Some(user_id_type);
         self
     }
@@ -134,16 +119,9 @@ impl Endpoint for UrgentSmsRequest {
             "/open-apis/im/v1/messages/:message_id/urgent_sms",
         )
     };
-    fn path(&self) -> String {
-        fill_path(
-            Self::METADATA.path_template,
-            &[("message_id", ToString::to_string(&self.message_id))],
-        )
-    }
-    fn query(&self) -> Vec<(&'static str, String)> {
-        let mut query = Vec::new();
-        push_query(&mut query, "user_id_type", [&self.user_id_type]);
-        query
+    fn parameters(&self, parameters: &mut Parameters) {
+        parameters.path("message_id", &self.message_id);
+        parameters.query("user_id_type", [&self.user_id_type]);
     }
 }
 #[cfg(feature = "server")]
@@ -225,25 +203,3 @@ impl DocumentedError for UrgentSmsError {
     ];
 }
 ::lark_runtime::documented_error_traits!(UrgentSmsError);
-/// Which kind of user id `user_id_list` holds; reading user_id needs the contact:user.employee_id:readonly scope.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum UrgentSmsRequestUserIdType {
-    /// `"open_id"`: A user's id within this app (differs between apps).
-    OpenId,
-    /// `"union_id"`: A user's id across the apps of one developer.
-    UnionId,
-    /// `"user_id"`: A user's id within the tenant, the same in every app of the tenant.
-    UserId,
-    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
-    Unknown(String),
-}
-impl UrgentSmsRequestUserIdType {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, &'static str)] = &[
-        (Self::OpenId, "open_id"),
-        (Self::UnionId, "union_id"),
-        (Self::UserId, "user_id"),
-    ];
-}
-::lark_runtime::string_enum_traits!(UrgentSmsRequestUserIdType);

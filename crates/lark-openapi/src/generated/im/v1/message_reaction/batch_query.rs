@@ -16,43 +16,21 @@ use ::lark_runtime::__private::prelude::*;
 /// Request of 批量获取消息表情回复 — Read the reactions of several messages at once.
 ///
 /// Build it with [`BatchQueryRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Accessors)]
 pub struct BatchQueryRequest {
     #[serde(skip)]
-    user_id_type: Option<BatchQueryRequestUserIdType>,
+    user_id_type: Option<crate::im::v1::types::UserIdType>,
     queries: Vec<BatchQueryRequestQueriesItem>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     page_size_per_message: Option<i32>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     reaction_type: Option<String>,
 }
-impl BatchQueryRequest {
-    /// A builder with nothing set.
-    pub fn builder() -> BatchQueryRequestBuilder {
-        BatchQueryRequestBuilder::default()
-    }
-    /// The `user_id_type` it was built with: see [`BatchQueryRequestBuilder::user_id_type`].
-    pub fn user_id_type(&self) -> Option<&BatchQueryRequestUserIdType> {
-        self.user_id_type.as_ref()
-    }
-    /// The `queries` it was built with: see [`BatchQueryRequestBuilder::queries`].
-    pub fn queries(&self) -> &Vec<BatchQueryRequestQueriesItem> {
-        &self.queries
-    }
-    /// The `page_size_per_message` it was built with: see [`BatchQueryRequestBuilder::page_size_per_message`].
-    pub fn page_size_per_message(&self) -> Option<&i32> {
-        self.page_size_per_message.as_ref()
-    }
-    /// The `reaction_type` it was built with: see [`BatchQueryRequestBuilder::reaction_type`].
-    pub fn reaction_type(&self) -> Option<&String> {
-        self.reaction_type.as_ref()
-    }
-}
 /// Builder of [`BatchQueryRequest`]: set the fields, then [`build`](BatchQueryRequestBuilder::build) it.
 #[derive(Debug, Clone, Default)]
 #[must_use]
 pub struct BatchQueryRequestBuilder {
-    user_id_type: Option<BatchQueryRequestUserIdType>,
+    user_id_type: Option<crate::im::v1::types::UserIdType>,
     queries: Option<Vec<BatchQueryRequestQueriesItem>>,
     page_size_per_message: Option<i32>,
     reaction_type: Option<String>,
@@ -63,7 +41,10 @@ impl BatchQueryRequestBuilder {
     /// Example: `"open_id"`
     ///
     /// Default when left out: `"open_id"`
-    pub fn user_id_type(mut self, user_id_type: BatchQueryRequestUserIdType) -> Self {
+    pub fn user_id_type(
+        mut self,
+        user_id_type: crate::im::v1::types::UserIdType,
+    ) -> Self {
         self.user_id_type = Some(user_id_type);
         self
     }
@@ -113,21 +94,16 @@ impl Validate for BatchQueryRequest {
         {
             let at = at.field("queries");
             let value = &self.queries;
-            violations.items(&at, value.len(), Some(1), Some(20));
+            violations.items(&at, value, Some(1), Some(20));
             violations.check(&at, value);
         }
-        {
-            let at = at.field("page_size_per_message");
-            if let Some(value) = &self.page_size_per_message {
-                violations
-                    .range(
-                        &at,
-                        *value,
-                        Some(::lark_runtime::validate::Number::Int(1)),
-                        Some(::lark_runtime::validate::Number::Int(10)),
-                    );
-            }
-        }
+        violations
+            .range(
+                &at.field("page_size_per_message"),
+                &self.page_size_per_message,
+                Some(1),
+                Some(10),
+            );
     }
 }
 impl Endpoint for BatchQueryRequest {
@@ -153,10 +129,8 @@ impl Endpoint for BatchQueryRequest {
             "/open-apis/im/v1/messages/reactions/batch_query",
         )
     };
-    fn query(&self) -> Vec<(&'static str, String)> {
-        let mut query = Vec::new();
-        push_query(&mut query, "user_id_type", &self.user_id_type);
-        query
+    fn parameters(&self, parameters: &mut Parameters) {
+        parameters.query("user_id_type", &self.user_id_type);
     }
 }
 #[cfg(feature = "server")]
@@ -228,28 +202,6 @@ impl DocumentedError for BatchQueryError {
     ];
 }
 ::lark_runtime::documented_error_traits!(BatchQueryError);
-/// Which kind of user id the operators are given in; reading user_id needs the contact:user.employee_id:readonly scope.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum BatchQueryRequestUserIdType {
-    /// `"open_id"`: A user's id within this app (differs between apps).
-    OpenId,
-    /// `"union_id"`: A user's id across the apps of one developer.
-    UnionId,
-    /// `"user_id"`: A user's id within the tenant, the same in every app of the tenant.
-    UserId,
-    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
-    Unknown(String),
-}
-impl BatchQueryRequestUserIdType {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, &'static str)] = &[
-        (Self::OpenId, "open_id"),
-        (Self::UnionId, "union_id"),
-        (Self::UserId, "user_id"),
-    ];
-}
-::lark_runtime::string_enum_traits!(BatchQueryRequestUserIdType);
 /// One message to query.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct BatchQueryRequestQueriesItem {
@@ -352,16 +304,9 @@ pub enum BatchQueryResponseFailMsgReactionDetailsItemFailReason {
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl BatchQueryResponseFailMsgReactionDetailsItemFailReason {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, &'static str)] = &[
-        (Self::Invalid, "invalid"),
-        (Self::InvalidPageToken, "invalid_page_token"),
-        (Self::NoPermission, "no_permission"),
-    ];
-}
 ::lark_runtime::string_enum_traits!(
-    BatchQueryResponseFailMsgReactionDetailsItemFailReason
+    BatchQueryResponseFailMsgReactionDetailsItemFailReason { Invalid = "invalid",
+    InvalidPageToken = "invalid_page_token", NoPermission = "no_permission" }
 );
 /// One failed message.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -15,25 +15,11 @@ use ::lark_runtime::__private::prelude::*;
 /// Request of 添加消息表情回复 — Add an emoji reaction to a message.
 ///
 /// Build it with [`CreateRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Accessors)]
 pub struct CreateRequest {
     #[serde(skip)]
     message_id: String,
     reaction_type: CreateRequestReactionType,
-}
-impl CreateRequest {
-    /// A builder with nothing set.
-    pub fn builder() -> CreateRequestBuilder {
-        CreateRequestBuilder::default()
-    }
-    /// The `message_id` it was built with: see [`CreateRequestBuilder::message_id`].
-    pub fn message_id(&self) -> &String {
-        &self.message_id
-    }
-    /// The `reaction_type` it was built with: see [`CreateRequestBuilder::reaction_type`].
-    pub fn reaction_type(&self) -> &CreateRequestReactionType {
-        &self.reaction_type
-    }
 }
 /// Builder of [`CreateRequest`]: set the fields, then [`build`](CreateRequestBuilder::build) it.
 #[derive(Debug, Clone, Default)]
@@ -99,11 +85,8 @@ impl Endpoint for CreateRequest {
             "/open-apis/im/v1/messages/:message_id/reactions",
         )
     };
-    fn path(&self) -> String {
-        fill_path(
-            Self::METADATA.path_template,
-            &[("message_id", ToString::to_string(&self.message_id))],
-        )
+    fn parameters(&self, parameters: &mut Parameters) {
+        parameters.path("message_id", &self.message_id);
     }
 }
 #[cfg(feature = "server")]

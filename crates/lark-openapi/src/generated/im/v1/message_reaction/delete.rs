@@ -15,26 +15,12 @@ use ::lark_runtime::__private::prelude::*;
 /// Request of 删除消息表情回复 — Remove an emoji reaction from a message.
 ///
 /// Build it with [`DeleteRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Accessors)]
 pub struct DeleteRequest {
     #[serde(skip)]
     message_id: String,
     #[serde(skip)]
     reaction_id: String,
-}
-impl DeleteRequest {
-    /// A builder with nothing set.
-    pub fn builder() -> DeleteRequestBuilder {
-        DeleteRequestBuilder::default()
-    }
-    /// The `message_id` it was built with: see [`DeleteRequestBuilder::message_id`].
-    pub fn message_id(&self) -> &String {
-        &self.message_id
-    }
-    /// The `reaction_id` it was built with: see [`DeleteRequestBuilder::reaction_id`].
-    pub fn reaction_id(&self) -> &String {
-        &self.reaction_id
-    }
 }
 /// Builder of [`DeleteRequest`]: set the fields, then [`build`](DeleteRequestBuilder::build) it.
 #[derive(Debug, Clone, Default)]
@@ -99,14 +85,9 @@ impl Endpoint for DeleteRequest {
             "/open-apis/im/v1/messages/:message_id/reactions/:reaction_id",
         )
     };
-    fn path(&self) -> String {
-        fill_path(
-            Self::METADATA.path_template,
-            &[
-                ("message_id", ToString::to_string(&self.message_id)),
-                ("reaction_id", ToString::to_string(&self.reaction_id)),
-            ],
-        )
+    fn parameters(&self, parameters: &mut Parameters) {
+        parameters.path("message_id", &self.message_id);
+        parameters.path("reaction_id", &self.reaction_id);
     }
 }
 #[cfg(feature = "server")]

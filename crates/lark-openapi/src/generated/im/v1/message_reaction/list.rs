@@ -14,7 +14,7 @@ use ::lark_runtime::__private::prelude::*;
 /// Request of 获取消息表情回复 — List the emoji reactions on a message.
 ///
 /// Build it with [`ListRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Accessors, Paged)]
 pub struct ListRequest {
     #[serde(skip)]
     message_id: String,
@@ -25,33 +25,7 @@ pub struct ListRequest {
     #[serde(skip)]
     page_size: Option<i32>,
     #[serde(skip)]
-    user_id_type: Option<ListRequestUserIdType>,
-}
-impl ListRequest {
-    /// A builder with nothing set.
-    pub fn builder() -> ListRequestBuilder {
-        ListRequestBuilder::default()
-    }
-    /// The `message_id` it was built with: see [`ListRequestBuilder::message_id`].
-    pub fn message_id(&self) -> &String {
-        &self.message_id
-    }
-    /// The `reaction_type` it was built with: see [`ListRequestBuilder::reaction_type`].
-    pub fn reaction_type(&self) -> Option<&String> {
-        self.reaction_type.as_ref()
-    }
-    /// The `page_token` it was built with: see [`ListRequestBuilder::page_token`].
-    pub fn page_token(&self) -> Option<&String> {
-        self.page_token.as_ref()
-    }
-    /// The `page_size` it was built with: see [`ListRequestBuilder::page_size`].
-    pub fn page_size(&self) -> Option<&i32> {
-        self.page_size.as_ref()
-    }
-    /// The `user_id_type` it was built with: see [`ListRequestBuilder::user_id_type`].
-    pub fn user_id_type(&self) -> Option<&ListRequestUserIdType> {
-        self.user_id_type.as_ref()
-    }
+    user_id_type: Option<crate::im::v1::types::UserIdType>,
 }
 /// Builder of [`ListRequest`]: set the fields, then [`build`](ListRequestBuilder::build) it.
 #[derive(Debug, Clone, Default)]
@@ -61,7 +35,7 @@ pub struct ListRequestBuilder {
     reaction_type: Option<String>,
     page_token: Option<String>,
     page_size: Option<i32>,
-    user_id_type: Option<ListRequestUserIdType>,
+    user_id_type: Option<crate::im::v1::types::UserIdType>,
 }
 impl ListRequestBuilder {
     /// The id of the message whose reactions to list.
@@ -99,7 +73,10 @@ impl ListRequestBuilder {
     /// Example: `"open_id"`
     ///
     /// Default when left out: `"open_id"`
-    pub fn user_id_type(mut self, user_id_type: ListRequestUserIdType) -> Self {
+    pub fn user_id_type(
+        mut self,
+        user_id_type: crate::im::v1::types::UserIdType,
+    ) -> Self {
         self.user_id_type = Some(user_id_type);
         self
     }
@@ -124,18 +101,7 @@ impl ListRequestBuilder {
 }
 impl Validate for ListRequest {
     fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        {
-            let at = at.field("page_size");
-            if let Some(value) = &self.page_size {
-                violations
-                    .range(
-                        &at,
-                        *value,
-                        None,
-                        Some(::lark_runtime::validate::Number::Int(50)),
-                    );
-            }
-        }
+        violations.range(&at.field("page_size"), &self.page_size, None, Some(50));
         violations.check(&at.field("user_id_type"), &self.user_id_type);
     }
 }
@@ -168,19 +134,12 @@ impl Endpoint for ListRequest {
             "/open-apis/im/v1/messages/:message_id/reactions",
         )
     };
-    fn path(&self) -> String {
-        fill_path(
-            Self::METADATA.path_template,
-            &[("message_id", ToString::to_string(&self.message_id))],
-        )
-    }
-    fn query(&self) -> Vec<(&'static str, String)> {
-        let mut query = Vec::new();
-        push_query(&mut query, "reaction_type", &self.reaction_type);
-        push_query(&mut query, "page_token", &self.page_token);
-        push_query(&mut query, "page_size", &self.page_size);
-        push_query(&mut query, "user_id_type", &self.user_id_type);
-        query
+    fn parameters(&self, parameters: &mut Parameters) {
+        parameters.path("message_id", &self.message_id);
+        parameters.query("reaction_type", &self.reaction_type);
+        parameters.query("page_token", &self.page_token);
+        parameters.query("page_size", &self.page_size);
+        parameters.query("user_id_type", &self.user_id_type);
     }
 }
 #[cfg(feature = "server")]
@@ -196,20 +155,14 @@ impl Incoming for ListRequest {
         ::lark_runtime::incoming::finish(violations, builder.build())
     }
 }
-impl ::lark_runtime::Paged for ListRequest {
-    fn with_page_token(&self, page_token: String) -> Self {
-        let mut next = self.clone();
-        next.page_token = Some(page_token);
-        next
-    }
-}
 /// Response data of 获取消息表情回复 — List the emoji reactions on a message.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Page)]
 pub struct ListResponse {
     /// The reactions on this page.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[page_items]
     pub items: Option<Vec<ListResponseItemsItem>>,
     /// Whether more reactions follow.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -217,18 +170,6 @@ pub struct ListResponse {
     /// Token for the next page; only returned while `has_more` is true.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub page_token: Option<String>,
-}
-impl ::lark_runtime::Page for ListResponse {
-    type Item = ListResponseItemsItem;
-    fn has_more(&self) -> Option<bool> {
-        self.has_more
-    }
-    fn next_page_token(&self) -> Option<&str> {
-        self.page_token.as_deref()
-    }
-    fn into_items(self) -> Vec<Self::Item> {
-        self.items.unwrap_or_default()
-    }
 }
 /// A documented error code of 获取消息表情回复 — List the emoji reactions on a message.
 ///
@@ -268,28 +209,6 @@ impl DocumentedError for ListError {
     ];
 }
 ::lark_runtime::documented_error_traits!(ListError);
-/// Which kind of user id the operators are given in; reading user_id needs the contact:user.employee_id:readonly scope.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum ListRequestUserIdType {
-    /// `"open_id"`: A user's id within this app (differs between apps).
-    OpenId,
-    /// `"union_id"`: A user's id across the apps of one developer.
-    UnionId,
-    /// `"user_id"`: A user's id within the tenant, the same in every app of the tenant.
-    UserId,
-    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
-    Unknown(String),
-}
-impl ListRequestUserIdType {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, &'static str)] = &[
-        (Self::OpenId, "open_id"),
-        (Self::UnionId, "union_id"),
-        (Self::UserId, "user_id"),
-    ];
-}
-::lark_runtime::string_enum_traits!(ListRequestUserIdType);
 /// The reaction's emoji.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ListResponseItemsItemReactionType {

@@ -16,7 +16,7 @@ use ::lark_runtime::__private::prelude::*;
 /// Request of 获取消息中的资源文件 — Download a resource file from a message.
 ///
 /// Build it with [`GetRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Accessors)]
 pub struct GetRequest {
     #[serde(skip)]
     message_id: String,
@@ -24,24 +24,6 @@ pub struct GetRequest {
     file_key: String,
     #[serde(skip)]
     r#type: String,
-}
-impl GetRequest {
-    /// A builder with nothing set.
-    pub fn builder() -> GetRequestBuilder {
-        GetRequestBuilder::default()
-    }
-    /// The `message_id` it was built with: see [`GetRequestBuilder::message_id`].
-    pub fn message_id(&self) -> &String {
-        &self.message_id
-    }
-    /// The `file_key` it was built with: see [`GetRequestBuilder::file_key`].
-    pub fn file_key(&self) -> &String {
-        &self.file_key
-    }
-    /// The `type` it was built with: see [`GetRequestBuilder`].
-    pub fn r#type(&self) -> &String {
-        &self.r#type
-    }
 }
 /// Builder of [`GetRequest`]: set the fields, then [`build`](GetRequestBuilder::build) it.
 #[derive(Debug, Clone, Default)]
@@ -118,19 +100,10 @@ impl Endpoint for GetRequest {
             "/open-apis/im/v1/messages/:message_id/resources/:file_key",
         )
     };
-    fn path(&self) -> String {
-        fill_path(
-            Self::METADATA.path_template,
-            &[
-                ("message_id", ToString::to_string(&self.message_id)),
-                ("file_key", ToString::to_string(&self.file_key)),
-            ],
-        )
-    }
-    fn query(&self) -> Vec<(&'static str, String)> {
-        let mut query = Vec::new();
-        push_query(&mut query, "type", [&self.r#type]);
-        query
+    fn parameters(&self, parameters: &mut Parameters) {
+        parameters.path("message_id", &self.message_id);
+        parameters.path("file_key", &self.file_key);
+        parameters.query("type", [&self.r#type]);
     }
 }
 #[cfg(feature = "server")]

@@ -13,7 +13,7 @@ use ::lark_runtime::__private::prelude::*;
 /// Request of 获取群内 Pin 消息 — List the pinned messages of a chat.
 ///
 /// Build it with [`ListRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Accessors, Paged)]
 pub struct ListRequest {
     #[serde(skip)]
     chat_id: String,
@@ -25,32 +25,6 @@ pub struct ListRequest {
     page_size: Option<i32>,
     #[serde(skip)]
     page_token: Option<String>,
-}
-impl ListRequest {
-    /// A builder with nothing set.
-    pub fn builder() -> ListRequestBuilder {
-        ListRequestBuilder::default()
-    }
-    /// The `chat_id` it was built with: see [`ListRequestBuilder::chat_id`].
-    pub fn chat_id(&self) -> &String {
-        &self.chat_id
-    }
-    /// The `start_time` it was built with: see [`ListRequestBuilder::start_time`].
-    pub fn start_time(&self) -> Option<&String> {
-        self.start_time.as_ref()
-    }
-    /// The `end_time` it was built with: see [`ListRequestBuilder::end_time`].
-    pub fn end_time(&self) -> Option<&String> {
-        self.end_time.as_ref()
-    }
-    /// The `page_size` it was built with: see [`ListRequestBuilder::page_size`].
-    pub fn page_size(&self) -> Option<&i32> {
-        self.page_size.as_ref()
-    }
-    /// The `page_token` it was built with: see [`ListRequestBuilder::page_token`].
-    pub fn page_token(&self) -> Option<&String> {
-        self.page_token.as_ref()
-    }
 }
 /// Builder of [`ListRequest`]: set the fields, then [`build`](ListRequestBuilder::build) it.
 #[derive(Debug, Clone, Default)]
@@ -121,18 +95,7 @@ impl ListRequestBuilder {
 }
 impl Validate for ListRequest {
     fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        {
-            let at = at.field("page_size");
-            if let Some(value) = &self.page_size {
-                violations
-                    .range(
-                        &at,
-                        *value,
-                        Some(::lark_runtime::validate::Number::Int(1)),
-                        Some(::lark_runtime::validate::Number::Int(50)),
-                    );
-            }
-        }
+        violations.range(&at.field("page_size"), &self.page_size, Some(1), Some(50));
     }
 }
 impl Endpoint for ListRequest {
@@ -164,14 +127,12 @@ impl Endpoint for ListRequest {
             "/open-apis/im/v1/pins",
         )
     };
-    fn query(&self) -> Vec<(&'static str, String)> {
-        let mut query = Vec::new();
-        push_query(&mut query, "chat_id", [&self.chat_id]);
-        push_query(&mut query, "start_time", &self.start_time);
-        push_query(&mut query, "end_time", &self.end_time);
-        push_query(&mut query, "page_size", &self.page_size);
-        push_query(&mut query, "page_token", &self.page_token);
-        query
+    fn parameters(&self, parameters: &mut Parameters) {
+        parameters.query("chat_id", [&self.chat_id]);
+        parameters.query("start_time", &self.start_time);
+        parameters.query("end_time", &self.end_time);
+        parameters.query("page_size", &self.page_size);
+        parameters.query("page_token", &self.page_token);
     }
 }
 #[cfg(feature = "server")]
@@ -187,20 +148,14 @@ impl Incoming for ListRequest {
         ::lark_runtime::incoming::finish(violations, builder.build())
     }
 }
-impl ::lark_runtime::Paged for ListRequest {
-    fn with_page_token(&self, page_token: String) -> Self {
-        let mut next = self.clone();
-        next.page_token = Some(page_token);
-        next
-    }
-}
 /// Response data of 获取群内 Pin 消息 — List the pinned messages of a chat.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Page)]
 pub struct ListResponse {
     /// The pins on this page.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[page_items]
     pub items: Option<Vec<crate::im::v1::types::Pin>>,
     /// Whether more pins follow.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -208,18 +163,6 @@ pub struct ListResponse {
     /// Token for the next page; only returned while `has_more` is true.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub page_token: Option<String>,
-}
-impl ::lark_runtime::Page for ListResponse {
-    type Item = crate::im::v1::types::Pin;
-    fn has_more(&self) -> Option<bool> {
-        self.has_more
-    }
-    fn next_page_token(&self) -> Option<&str> {
-        self.page_token.as_deref()
-    }
-    fn into_items(self) -> Vec<Self::Item> {
-        self.items.unwrap_or_default()
-    }
 }
 /// A documented error code of 获取群内 Pin 消息 — List the pinned messages of a chat.
 ///

@@ -16,44 +16,22 @@ use ::lark_runtime::__private::prelude::*;
 /// Request of 转发话题 — Forward a thread to a user, chat or thread.
 ///
 /// Build it with [`ForwardRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Accessors)]
 pub struct ForwardRequest {
     #[serde(skip)]
     thread_id: String,
     #[serde(skip)]
-    receive_id_type: ForwardRequestReceiveIdType,
+    receive_id_type: crate::im::v1::types::ReceiveIdType,
     #[serde(skip)]
     uuid: Option<String>,
     receive_id: String,
-}
-impl ForwardRequest {
-    /// A builder with nothing set.
-    pub fn builder() -> ForwardRequestBuilder {
-        ForwardRequestBuilder::default()
-    }
-    /// The `thread_id` it was built with: see [`ForwardRequestBuilder::thread_id`].
-    pub fn thread_id(&self) -> &String {
-        &self.thread_id
-    }
-    /// The `receive_id_type` it was built with: see [`ForwardRequestBuilder::receive_id_type`].
-    pub fn receive_id_type(&self) -> &ForwardRequestReceiveIdType {
-        &self.receive_id_type
-    }
-    /// The `uuid` it was built with: see [`ForwardRequestBuilder::uuid`].
-    pub fn uuid(&self) -> Option<&String> {
-        self.uuid.as_ref()
-    }
-    /// The `receive_id` it was built with: see [`ForwardRequestBuilder::receive_id`].
-    pub fn receive_id(&self) -> &String {
-        &self.receive_id
-    }
 }
 /// Builder of [`ForwardRequest`]: set the fields, then [`build`](ForwardRequestBuilder::build) it.
 #[derive(Debug, Clone, Default)]
 #[must_use]
 pub struct ForwardRequestBuilder {
     thread_id: Option<String>,
-    receive_id_type: Option<ForwardRequestReceiveIdType>,
+    receive_id_type: Option<crate::im::v1::types::ReceiveIdType>,
     uuid: Option<String>,
     receive_id: Option<String>,
 }
@@ -70,7 +48,7 @@ impl ForwardRequestBuilder {
     /// Example: `"open_id"`
     pub fn receive_id_type(
         mut self,
-        receive_id_type: ForwardRequestReceiveIdType,
+        receive_id_type: crate::im::v1::types::ReceiveIdType,
     ) -> Self {
         self.receive_id_type = Some(receive_id_type);
         self
@@ -117,12 +95,7 @@ impl ForwardRequestBuilder {
 impl Validate for ForwardRequest {
     fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
         violations.check(&at.field("receive_id_type"), &self.receive_id_type);
-        {
-            let at = at.field("uuid");
-            if let Some(value) = &self.uuid {
-                violations.length(&at, value, None, Some(50));
-            }
-        }
+        violations.length(&at.field("uuid"), &self.uuid, None, Some(50));
     }
 }
 impl Endpoint for ForwardRequest {
@@ -152,17 +125,10 @@ impl Endpoint for ForwardRequest {
             "/open-apis/im/v1/threads/:thread_id/forward",
         )
     };
-    fn path(&self) -> String {
-        fill_path(
-            Self::METADATA.path_template,
-            &[("thread_id", ToString::to_string(&self.thread_id))],
-        )
-    }
-    fn query(&self) -> Vec<(&'static str, String)> {
-        let mut query = Vec::new();
-        push_query(&mut query, "receive_id_type", [&self.receive_id_type]);
-        push_query(&mut query, "uuid", &self.uuid);
-        query
+    fn parameters(&self, parameters: &mut Parameters) {
+        parameters.path("thread_id", &self.thread_id);
+        parameters.query("receive_id_type", [&self.receive_id_type]);
+        parameters.query("uuid", &self.uuid);
     }
 }
 #[cfg(feature = "server")]
@@ -326,34 +292,3 @@ impl DocumentedError for ForwardError {
     ];
 }
 ::lark_runtime::documented_error_traits!(ForwardError);
-/// Which kind of id `receive_id` is: a user id, a chat id or a thread id. Reading user_id needs the contact:user.employee_id:readonly scope.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum ForwardRequestReceiveIdType {
-    /// `"open_id"`: A user's id within this app (differs between apps).
-    OpenId,
-    /// `"union_id"`: A user's id across the apps of one developer.
-    UnionId,
-    /// `"user_id"`: A user's id within the tenant, the same in every app of the tenant.
-    UserId,
-    /// `"email"`: The user's real email address.
-    Email,
-    /// `"chat_id"`: A chat's id.
-    ChatId,
-    /// `"thread_id"`: A thread's id.
-    ThreadId,
-    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
-    Unknown(String),
-}
-impl ForwardRequestReceiveIdType {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, &'static str)] = &[
-        (Self::OpenId, "open_id"),
-        (Self::UnionId, "union_id"),
-        (Self::UserId, "user_id"),
-        (Self::Email, "email"),
-        (Self::ChatId, "chat_id"),
-        (Self::ThreadId, "thread_id"),
-    ];
-}
-::lark_runtime::string_enum_traits!(ForwardRequestReceiveIdType);

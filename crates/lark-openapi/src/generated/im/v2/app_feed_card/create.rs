@@ -13,38 +13,20 @@ use ::lark_runtime::__private::prelude::*;
 /// Request of 创建应用消息流卡片 — Create an app feed card in users' message lists.
 ///
 /// Build it with [`CreateRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Accessors)]
 pub struct CreateRequest {
     #[serde(skip)]
-    user_id_type: Option<CreateRequestUserIdType>,
+    user_id_type: Option<crate::im::v2::types::UserIdType>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     app_feed_card: Option<crate::im::v2::types::OpenAppFeedCard>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     user_ids: Option<Vec<String>>,
 }
-impl CreateRequest {
-    /// A builder with nothing set.
-    pub fn builder() -> CreateRequestBuilder {
-        CreateRequestBuilder::default()
-    }
-    /// The `user_id_type` it was built with: see [`CreateRequestBuilder::user_id_type`].
-    pub fn user_id_type(&self) -> Option<&CreateRequestUserIdType> {
-        self.user_id_type.as_ref()
-    }
-    /// The `app_feed_card` it was built with: see [`CreateRequestBuilder::app_feed_card`].
-    pub fn app_feed_card(&self) -> Option<&crate::im::v2::types::OpenAppFeedCard> {
-        self.app_feed_card.as_ref()
-    }
-    /// The `user_ids` it was built with: see [`CreateRequestBuilder::user_ids`].
-    pub fn user_ids(&self) -> Option<&Vec<String>> {
-        self.user_ids.as_ref()
-    }
-}
 /// Builder of [`CreateRequest`]: set the fields, then [`build`](CreateRequestBuilder::build) it.
 #[derive(Debug, Clone, Default)]
 #[must_use]
 pub struct CreateRequestBuilder {
-    user_id_type: Option<CreateRequestUserIdType>,
+    user_id_type: Option<crate::im::v2::types::UserIdType>,
     app_feed_card: Option<crate::im::v2::types::OpenAppFeedCard>,
     user_ids: Option<Vec<String>>,
 }
@@ -54,7 +36,10 @@ impl CreateRequestBuilder {
     /// Example: `"open_id"`
     ///
     /// Default when left out: `"open_id"`
-    pub fn user_id_type(mut self, user_id_type: CreateRequestUserIdType) -> Self {
+    pub fn user_id_type(
+        mut self,
+        user_id_type: crate::im::v2::types::UserIdType,
+    ) -> Self {
         self.user_id_type = Some(user_id_type);
         self
     }
@@ -91,12 +76,7 @@ impl Validate for CreateRequest {
     fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
         violations.check(&at.field("user_id_type"), &self.user_id_type);
         violations.check(&at.field("app_feed_card"), &self.app_feed_card);
-        {
-            let at = at.field("user_ids");
-            if let Some(value) = &self.user_ids {
-                violations.items(&at, value.len(), Some(1), Some(20));
-            }
-        }
+        violations.items(&at.field("user_ids"), &self.user_ids, Some(1), Some(20));
     }
 }
 impl Endpoint for CreateRequest {
@@ -122,10 +102,8 @@ impl Endpoint for CreateRequest {
             "/open-apis/im/v2/app_feed_card",
         )
     };
-    fn query(&self) -> Vec<(&'static str, String)> {
-        let mut query = Vec::new();
-        push_query(&mut query, "user_id_type", &self.user_id_type);
-        query
+    fn parameters(&self, parameters: &mut Parameters) {
+        parameters.query("user_id_type", &self.user_id_type);
     }
 }
 #[cfg(feature = "server")]
@@ -179,25 +157,3 @@ impl DocumentedError for CreateError {
     ];
 }
 ::lark_runtime::documented_error_traits!(CreateError);
-/// Which kind of user id the user ids in this call are given as; `user_id` needs the `contact:user.employee_id:readonly` field permission.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum CreateRequestUserIdType {
-    /// `"open_id"`: The user's id within this app; the same person has a different Open ID in each app.
-    OpenId,
-    /// `"union_id"`: The user's id across all apps of the same developer.
-    UnionId,
-    /// `"user_id"`: The user's id within the tenant, the same in every app of that tenant.
-    UserId,
-    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
-    Unknown(String),
-}
-impl CreateRequestUserIdType {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, &'static str)] = &[
-        (Self::OpenId, "open_id"),
-        (Self::UnionId, "union_id"),
-        (Self::UserId, "user_id"),
-    ];
-}
-::lark_runtime::string_enum_traits!(CreateRequestUserIdType);

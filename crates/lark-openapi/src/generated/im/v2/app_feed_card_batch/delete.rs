@@ -13,32 +13,18 @@ use ::lark_runtime::__private::prelude::*;
 /// Request of 删除应用消息流卡片 — Delete app feed cards from users' message lists.
 ///
 /// Build it with [`DeleteRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Accessors)]
 pub struct DeleteRequest {
     #[serde(skip)]
-    user_id_type: Option<DeleteRequestUserIdType>,
+    user_id_type: Option<crate::im::v2::types::UserIdType>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     feed_cards: Option<Vec<DeleteRequestFeedCardsItem>>,
-}
-impl DeleteRequest {
-    /// A builder with nothing set.
-    pub fn builder() -> DeleteRequestBuilder {
-        DeleteRequestBuilder::default()
-    }
-    /// The `user_id_type` it was built with: see [`DeleteRequestBuilder::user_id_type`].
-    pub fn user_id_type(&self) -> Option<&DeleteRequestUserIdType> {
-        self.user_id_type.as_ref()
-    }
-    /// The `feed_cards` it was built with: see [`DeleteRequestBuilder::feed_cards`].
-    pub fn feed_cards(&self) -> Option<&Vec<DeleteRequestFeedCardsItem>> {
-        self.feed_cards.as_ref()
-    }
 }
 /// Builder of [`DeleteRequest`]: set the fields, then [`build`](DeleteRequestBuilder::build) it.
 #[derive(Debug, Clone, Default)]
 #[must_use]
 pub struct DeleteRequestBuilder {
-    user_id_type: Option<DeleteRequestUserIdType>,
+    user_id_type: Option<crate::im::v2::types::UserIdType>,
     feed_cards: Option<Vec<DeleteRequestFeedCardsItem>>,
 }
 impl DeleteRequestBuilder {
@@ -47,7 +33,10 @@ impl DeleteRequestBuilder {
     /// Example: `"open_id"`
     ///
     /// Default when left out: `"open_id"`
-    pub fn user_id_type(mut self, user_id_type: DeleteRequestUserIdType) -> Self {
+    pub fn user_id_type(
+        mut self,
+        user_id_type: crate::im::v2::types::UserIdType,
+    ) -> Self {
         self.user_id_type = Some(user_id_type);
         self
     }
@@ -75,7 +64,7 @@ impl Validate for DeleteRequest {
         {
             let at = at.field("feed_cards");
             if let Some(value) = &self.feed_cards {
-                violations.items(&at, value.len(), Some(1), Some(20));
+                violations.items(&at, value, Some(1), Some(20));
                 violations.check(&at, value);
             }
         }
@@ -104,10 +93,8 @@ impl Endpoint for DeleteRequest {
             "/open-apis/im/v2/app_feed_card/batch",
         )
     };
-    fn query(&self) -> Vec<(&'static str, String)> {
-        let mut query = Vec::new();
-        push_query(&mut query, "user_id_type", &self.user_id_type);
-        query
+    fn parameters(&self, parameters: &mut Parameters) {
+        parameters.query("user_id_type", &self.user_id_type);
     }
 }
 #[cfg(feature = "server")]
@@ -155,28 +142,6 @@ impl DocumentedError for DeleteError {
     ];
 }
 ::lark_runtime::documented_error_traits!(DeleteError);
-/// Which kind of user id the user ids in this call are given as; `user_id` needs the `contact:user.employee_id:readonly` field permission.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum DeleteRequestUserIdType {
-    /// `"open_id"`: The user's id within this app; the same person has a different Open ID in each app.
-    OpenId,
-    /// `"union_id"`: The user's id across all apps of the same developer.
-    UnionId,
-    /// `"user_id"`: The user's id within the tenant, the same in every app of that tenant.
-    UserId,
-    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
-    Unknown(String),
-}
-impl DeleteRequestUserIdType {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, &'static str)] = &[
-        (Self::OpenId, "open_id"),
-        (Self::UnionId, "union_id"),
-        (Self::UserId, "user_id"),
-    ];
-}
-::lark_runtime::string_enum_traits!(DeleteRequestUserIdType);
 /// One card to delete.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DeleteRequestFeedCardsItem {

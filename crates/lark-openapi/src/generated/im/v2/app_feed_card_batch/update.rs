@@ -14,32 +14,18 @@ use ::lark_runtime::__private::prelude::*;
 /// Request of 更新应用消息流卡片 — Update app feed cards in users' message lists.
 ///
 /// Build it with [`UpdateRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Accessors)]
 pub struct UpdateRequest {
     #[serde(skip)]
-    user_id_type: Option<UpdateRequestUserIdType>,
+    user_id_type: Option<crate::im::v2::types::UserIdType>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     feed_cards: Option<Vec<UpdateRequestFeedCardsItem>>,
-}
-impl UpdateRequest {
-    /// A builder with nothing set.
-    pub fn builder() -> UpdateRequestBuilder {
-        UpdateRequestBuilder::default()
-    }
-    /// The `user_id_type` it was built with: see [`UpdateRequestBuilder::user_id_type`].
-    pub fn user_id_type(&self) -> Option<&UpdateRequestUserIdType> {
-        self.user_id_type.as_ref()
-    }
-    /// The `feed_cards` it was built with: see [`UpdateRequestBuilder::feed_cards`].
-    pub fn feed_cards(&self) -> Option<&Vec<UpdateRequestFeedCardsItem>> {
-        self.feed_cards.as_ref()
-    }
 }
 /// Builder of [`UpdateRequest`]: set the fields, then [`build`](UpdateRequestBuilder::build) it.
 #[derive(Debug, Clone, Default)]
 #[must_use]
 pub struct UpdateRequestBuilder {
-    user_id_type: Option<UpdateRequestUserIdType>,
+    user_id_type: Option<crate::im::v2::types::UserIdType>,
     feed_cards: Option<Vec<UpdateRequestFeedCardsItem>>,
 }
 impl UpdateRequestBuilder {
@@ -48,7 +34,10 @@ impl UpdateRequestBuilder {
     /// Example: `"open_id"`
     ///
     /// Default when left out: `"open_id"`
-    pub fn user_id_type(mut self, user_id_type: UpdateRequestUserIdType) -> Self {
+    pub fn user_id_type(
+        mut self,
+        user_id_type: crate::im::v2::types::UserIdType,
+    ) -> Self {
         self.user_id_type = Some(user_id_type);
         self
     }
@@ -76,7 +65,7 @@ impl Validate for UpdateRequest {
         {
             let at = at.field("feed_cards");
             if let Some(value) = &self.feed_cards {
-                violations.items(&at, value.len(), Some(1), Some(20));
+                violations.items(&at, value, Some(1), Some(20));
                 violations.check(&at, value);
             }
         }
@@ -105,10 +94,8 @@ impl Endpoint for UpdateRequest {
             "/open-apis/im/v2/app_feed_card/batch",
         )
     };
-    fn query(&self) -> Vec<(&'static str, String)> {
-        let mut query = Vec::new();
-        push_query(&mut query, "user_id_type", &self.user_id_type);
-        query
+    fn parameters(&self, parameters: &mut Parameters) {
+        parameters.query("user_id_type", &self.user_id_type);
     }
 }
 #[cfg(feature = "server")]
@@ -156,28 +143,6 @@ impl DocumentedError for UpdateError {
     ];
 }
 ::lark_runtime::documented_error_traits!(UpdateError);
-/// Which kind of user id the user ids in this call are given as; `user_id` needs the `contact:user.employee_id:readonly` field permission.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum UpdateRequestUserIdType {
-    /// `"open_id"`: The user's id within this app; the same person has a different Open ID in each app.
-    OpenId,
-    /// `"union_id"`: The user's id across all apps of the same developer.
-    UnionId,
-    /// `"user_id"`: The user's id within the tenant, the same in every app of that tenant.
-    UserId,
-    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
-    Unknown(String),
-}
-impl UpdateRequestUserIdType {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, &'static str)] = &[
-        (Self::OpenId, "open_id"),
-        (Self::UnionId, "union_id"),
-        (Self::UserId, "user_id"),
-    ];
-}
-::lark_runtime::string_enum_traits!(UpdateRequestUserIdType);
 /// UpdateRequestFeedCardsItemUpdateFieldsItem
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -205,22 +170,11 @@ pub enum UpdateRequestFeedCardsItemUpdateFieldsItem {
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl UpdateRequestFeedCardsItemUpdateFieldsItem {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, &'static str)] = &[
-        (Self::Value1, "1"),
-        (Self::Value2, "2"),
-        (Self::Value3, "3"),
-        (Self::Value10, "10"),
-        (Self::Value11, "11"),
-        (Self::Value12, "12"),
-        (Self::Value13, "13"),
-        (Self::Value101, "101"),
-        (Self::Value102, "102"),
-        (Self::Value103, "103"),
-    ];
-}
-::lark_runtime::string_enum_traits!(UpdateRequestFeedCardsItemUpdateFieldsItem);
+::lark_runtime::string_enum_traits!(
+    UpdateRequestFeedCardsItemUpdateFieldsItem { Value1 = "1", Value2 = "2", Value3 =
+    "3", Value10 = "10", Value11 = "11", Value12 = "12", Value13 = "13", Value101 =
+    "101", Value102 = "102", Value103 = "103" }
+);
 /// One card update for one user.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct UpdateRequestFeedCardsItem {
@@ -241,7 +195,7 @@ impl Validate for UpdateRequestFeedCardsItem {
         {
             let at = at.field("update_fields");
             let value = &self.update_fields;
-            violations.items(&at, value.len(), Some(1), Some(20));
+            violations.items(&at, value, Some(1), Some(20));
             violations.check(&at, value);
         }
     }

@@ -12,30 +12,12 @@ use ::lark_runtime::__private::prelude::*;
 /// Request of 绑定标签到群 — Bind tags to a chat.
 ///
 /// Build it with [`CreateRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Accessors)]
 pub struct CreateRequest {
     tag_biz_type: CreateRequestTagBizType,
     biz_entity_id: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     tag_ids: Option<Vec<String>>,
-}
-impl CreateRequest {
-    /// A builder with nothing set.
-    pub fn builder() -> CreateRequestBuilder {
-        CreateRequestBuilder::default()
-    }
-    /// The `tag_biz_type` it was built with: see [`CreateRequestBuilder::tag_biz_type`].
-    pub fn tag_biz_type(&self) -> &CreateRequestTagBizType {
-        &self.tag_biz_type
-    }
-    /// The `biz_entity_id` it was built with: see [`CreateRequestBuilder::biz_entity_id`].
-    pub fn biz_entity_id(&self) -> &String {
-        &self.biz_entity_id
-    }
-    /// The `tag_ids` it was built with: see [`CreateRequestBuilder::tag_ids`].
-    pub fn tag_ids(&self) -> Option<&Vec<String>> {
-        self.tag_ids.as_ref()
-    }
 }
 /// Builder of [`CreateRequest`]: set the fields, then [`build`](CreateRequestBuilder::build) it.
 #[derive(Debug, Clone, Default)]
@@ -94,12 +76,7 @@ impl CreateRequestBuilder {
 impl Validate for CreateRequest {
     fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
         violations.check(&at.field("tag_biz_type"), &self.tag_biz_type);
-        {
-            let at = at.field("tag_ids");
-            if let Some(value) = &self.tag_ids {
-                violations.items(&at, value.len(), None, Some(40));
-            }
-        }
+        violations.items(&at.field("tag_ids"), &self.tag_ids, None, Some(40));
     }
 }
 impl Endpoint for CreateRequest {
@@ -178,8 +155,4 @@ pub enum CreateRequestTagBizType {
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl CreateRequestTagBizType {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, &'static str)] = &[(Self::Chat, "chat")];
-}
-::lark_runtime::string_enum_traits!(CreateRequestTagBizType);
+::lark_runtime::string_enum_traits!(CreateRequestTagBizType { Chat = "chat" });

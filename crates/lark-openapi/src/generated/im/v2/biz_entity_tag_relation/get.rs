@@ -13,26 +13,12 @@ use ::lark_runtime::__private::prelude::*;
 /// Request of 查询实体与标签的绑定关系 — Query which tags are bound to an entity.
 ///
 /// Build it with [`GetRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Accessors)]
 pub struct GetRequest {
     #[serde(skip)]
     tag_biz_type: GetRequestTagBizType,
     #[serde(skip)]
     biz_entity_id: String,
-}
-impl GetRequest {
-    /// A builder with nothing set.
-    pub fn builder() -> GetRequestBuilder {
-        GetRequestBuilder::default()
-    }
-    /// The `tag_biz_type` it was built with: see [`GetRequestBuilder::tag_biz_type`].
-    pub fn tag_biz_type(&self) -> &GetRequestTagBizType {
-        &self.tag_biz_type
-    }
-    /// The `biz_entity_id` it was built with: see [`GetRequestBuilder::biz_entity_id`].
-    pub fn biz_entity_id(&self) -> &String {
-        &self.biz_entity_id
-    }
 }
 /// Builder of [`GetRequest`]: set the fields, then [`build`](GetRequestBuilder::build) it.
 #[derive(Debug, Clone, Default)]
@@ -100,11 +86,9 @@ impl Endpoint for GetRequest {
             "/open-apis/im/v2/biz_entity_tag_relation",
         )
     };
-    fn query(&self) -> Vec<(&'static str, String)> {
-        let mut query = Vec::new();
-        push_query(&mut query, "tag_biz_type", [&self.tag_biz_type]);
-        push_query(&mut query, "biz_entity_id", [&self.biz_entity_id]);
-        query
+    fn parameters(&self, parameters: &mut Parameters) {
+        parameters.query("tag_biz_type", [&self.tag_biz_type]);
+        parameters.query("biz_entity_id", [&self.biz_entity_id]);
     }
 }
 #[cfg(feature = "server")]
@@ -152,11 +136,7 @@ pub enum GetRequestTagBizType {
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl GetRequestTagBizType {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, &'static str)] = &[(Self::Chat, "chat")];
-}
-::lark_runtime::string_enum_traits!(GetRequestTagBizType);
+::lark_runtime::string_enum_traits!(GetRequestTagBizType { Chat = "chat" });
 /// One bound tag.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct GetResponseTagInfoWithBindVersionsItem {

@@ -12,30 +12,12 @@ use ::lark_runtime::__private::prelude::*;
 /// Request of 解绑标签与群 — Unbind tags from a chat.
 ///
 /// Build it with [`UpdateRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Accessors)]
 pub struct UpdateRequest {
     tag_biz_type: UpdateRequestTagBizType,
     biz_entity_id: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     tag_ids: Option<Vec<String>>,
-}
-impl UpdateRequest {
-    /// A builder with nothing set.
-    pub fn builder() -> UpdateRequestBuilder {
-        UpdateRequestBuilder::default()
-    }
-    /// The `tag_biz_type` it was built with: see [`UpdateRequestBuilder::tag_biz_type`].
-    pub fn tag_biz_type(&self) -> &UpdateRequestTagBizType {
-        &self.tag_biz_type
-    }
-    /// The `biz_entity_id` it was built with: see [`UpdateRequestBuilder::biz_entity_id`].
-    pub fn biz_entity_id(&self) -> &String {
-        &self.biz_entity_id
-    }
-    /// The `tag_ids` it was built with: see [`UpdateRequestBuilder::tag_ids`].
-    pub fn tag_ids(&self) -> Option<&Vec<String>> {
-        self.tag_ids.as_ref()
-    }
 }
 /// Builder of [`UpdateRequest`]: set the fields, then [`build`](UpdateRequestBuilder::build) it.
 #[derive(Debug, Clone, Default)]
@@ -94,12 +76,7 @@ impl UpdateRequestBuilder {
 impl Validate for UpdateRequest {
     fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
         violations.check(&at.field("tag_biz_type"), &self.tag_biz_type);
-        {
-            let at = at.field("tag_ids");
-            if let Some(value) = &self.tag_ids {
-                violations.items(&at, value.len(), None, Some(40));
-            }
-        }
+        violations.items(&at.field("tag_ids"), &self.tag_ids, None, Some(40));
     }
 }
 impl Endpoint for UpdateRequest {
@@ -178,8 +155,4 @@ pub enum UpdateRequestTagBizType {
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl UpdateRequestTagBizType {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, &'static str)] = &[(Self::Chat, "chat")];
-}
-::lark_runtime::string_enum_traits!(UpdateRequestTagBizType);
+::lark_runtime::string_enum_traits!(UpdateRequestTagBizType { Chat = "chat" });

@@ -14,43 +14,21 @@ use ::lark_runtime::__private::prelude::*;
 /// Request of 更新消息流卡片按钮 — Update the buttons on a chat's feed card.
 ///
 /// Build it with [`UpdateRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Accessors)]
 pub struct UpdateRequest {
     #[serde(skip)]
-    user_id_type: Option<UpdateRequestUserIdType>,
+    user_id_type: Option<crate::im::v2::types::UserIdType>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     user_ids: Option<Vec<String>>,
     chat_id: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     buttons: Option<crate::im::v2::types::OpenAppFeedCardButtons>,
 }
-impl UpdateRequest {
-    /// A builder with nothing set.
-    pub fn builder() -> UpdateRequestBuilder {
-        UpdateRequestBuilder::default()
-    }
-    /// The `user_id_type` it was built with: see [`UpdateRequestBuilder::user_id_type`].
-    pub fn user_id_type(&self) -> Option<&UpdateRequestUserIdType> {
-        self.user_id_type.as_ref()
-    }
-    /// The `user_ids` it was built with: see [`UpdateRequestBuilder::user_ids`].
-    pub fn user_ids(&self) -> Option<&Vec<String>> {
-        self.user_ids.as_ref()
-    }
-    /// The `chat_id` it was built with: see [`UpdateRequestBuilder::chat_id`].
-    pub fn chat_id(&self) -> &String {
-        &self.chat_id
-    }
-    /// The `buttons` it was built with: see [`UpdateRequestBuilder::buttons`].
-    pub fn buttons(&self) -> Option<&crate::im::v2::types::OpenAppFeedCardButtons> {
-        self.buttons.as_ref()
-    }
-}
 /// Builder of [`UpdateRequest`]: set the fields, then [`build`](UpdateRequestBuilder::build) it.
 #[derive(Debug, Clone, Default)]
 #[must_use]
 pub struct UpdateRequestBuilder {
-    user_id_type: Option<UpdateRequestUserIdType>,
+    user_id_type: Option<crate::im::v2::types::UserIdType>,
     user_ids: Option<Vec<String>>,
     chat_id: Option<String>,
     buttons: Option<crate::im::v2::types::OpenAppFeedCardButtons>,
@@ -61,7 +39,10 @@ impl UpdateRequestBuilder {
     /// Example: `"open_id"`
     ///
     /// Default when left out: `"open_id"`
-    pub fn user_id_type(mut self, user_id_type: UpdateRequestUserIdType) -> Self {
+    pub fn user_id_type(
+        mut self,
+        user_id_type: crate::im::v2::types::UserIdType,
+    ) -> Self {
         self.user_id_type = Some(user_id_type);
         self
     }
@@ -111,12 +92,7 @@ impl UpdateRequestBuilder {
 impl Validate for UpdateRequest {
     fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
         violations.check(&at.field("user_id_type"), &self.user_id_type);
-        {
-            let at = at.field("user_ids");
-            if let Some(value) = &self.user_ids {
-                violations.items(&at, value.len(), Some(1), Some(20));
-            }
-        }
+        violations.items(&at.field("user_ids"), &self.user_ids, Some(1), Some(20));
         violations.check(&at.field("buttons"), &self.buttons);
     }
 }
@@ -143,10 +119,8 @@ impl Endpoint for UpdateRequest {
             "/open-apis/im/v2/chat_button",
         )
     };
-    fn query(&self) -> Vec<(&'static str, String)> {
-        let mut query = Vec::new();
-        push_query(&mut query, "user_id_type", &self.user_id_type);
-        query
+    fn parameters(&self, parameters: &mut Parameters) {
+        parameters.query("user_id_type", &self.user_id_type);
     }
 }
 #[cfg(feature = "server")]
@@ -203,25 +177,3 @@ impl DocumentedError for UpdateError {
     ];
 }
 ::lark_runtime::documented_error_traits!(UpdateError);
-/// Which kind of user id the user ids in this call are given as; `user_id` needs the `contact:user.employee_id:readonly` field permission.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum UpdateRequestUserIdType {
-    /// `"open_id"`: The user's id within this app; the same person has a different Open ID in each app.
-    OpenId,
-    /// `"union_id"`: The user's id across all apps of the same developer.
-    UnionId,
-    /// `"user_id"`: The user's id within the tenant, the same in every app of that tenant.
-    UserId,
-    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
-    Unknown(String),
-}
-impl UpdateRequestUserIdType {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, &'static str)] = &[
-        (Self::OpenId, "open_id"),
-        (Self::UnionId, "union_id"),
-        (Self::UserId, "user_id"),
-    ];
-}
-::lark_runtime::string_enum_traits!(UpdateRequestUserIdType);

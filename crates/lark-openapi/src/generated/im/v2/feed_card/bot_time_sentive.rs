@@ -13,36 +13,18 @@ use ::lark_runtime::__private::prelude::*;
 /// Request of 机器人单聊即时提醒 — Pin a bot's one-on-one chat in users' message lists (instant reminder).
 ///
 /// Build it with [`BotTimeSentiveRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Accessors)]
 pub struct BotTimeSentiveRequest {
     #[serde(skip)]
-    user_id_type: BotTimeSentiveRequestUserIdType,
+    user_id_type: crate::im::v2::types::UserIdType,
     time_sensitive: bool,
     user_ids: Vec<String>,
-}
-impl BotTimeSentiveRequest {
-    /// A builder with nothing set.
-    pub fn builder() -> BotTimeSentiveRequestBuilder {
-        BotTimeSentiveRequestBuilder::default()
-    }
-    /// The `user_id_type` it was built with: see [`BotTimeSentiveRequestBuilder::user_id_type`].
-    pub fn user_id_type(&self) -> &BotTimeSentiveRequestUserIdType {
-        &self.user_id_type
-    }
-    /// The `time_sensitive` it was built with: see [`BotTimeSentiveRequestBuilder::time_sensitive`].
-    pub fn time_sensitive(&self) -> &bool {
-        &self.time_sensitive
-    }
-    /// The `user_ids` it was built with: see [`BotTimeSentiveRequestBuilder::user_ids`].
-    pub fn user_ids(&self) -> &Vec<String> {
-        &self.user_ids
-    }
 }
 /// Builder of [`BotTimeSentiveRequest`]: set the fields, then [`build`](BotTimeSentiveRequestBuilder::build) it.
 #[derive(Debug, Clone, Default)]
 #[must_use]
 pub struct BotTimeSentiveRequestBuilder {
-    user_id_type: Option<BotTimeSentiveRequestUserIdType>,
+    user_id_type: Option<crate::im::v2::types::UserIdType>,
     time_sensitive: Option<bool>,
     user_ids: Option<Vec<String>>,
 }
@@ -54,7 +36,7 @@ impl BotTimeSentiveRequestBuilder {
     /// Default when left out: `"open_id"`
     pub fn user_id_type(
         mut self,
-        user_id_type: BotTimeSentiveRequestUserIdType,
+        user_id_type: crate::im::v2::types::UserIdType,
     ) -> Self {
         self.user_id_type = Some(user_id_type);
         self
@@ -104,11 +86,7 @@ impl BotTimeSentiveRequestBuilder {
 impl Validate for BotTimeSentiveRequest {
     fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
         violations.check(&at.field("user_id_type"), &self.user_id_type);
-        {
-            let at = at.field("user_ids");
-            let value = &self.user_ids;
-            violations.items(&at, value.len(), Some(1), Some(50));
-        }
+        violations.items(&at.field("user_ids"), &self.user_ids, Some(1), Some(50));
     }
 }
 impl Endpoint for BotTimeSentiveRequest {
@@ -134,10 +112,8 @@ impl Endpoint for BotTimeSentiveRequest {
             "/open-apis/im/v2/feed_cards/bot_time_sentive",
         )
     };
-    fn query(&self) -> Vec<(&'static str, String)> {
-        let mut query = Vec::new();
-        push_query(&mut query, "user_id_type", [&self.user_id_type]);
-        query
+    fn parameters(&self, parameters: &mut Parameters) {
+        parameters.query("user_id_type", [&self.user_id_type]);
     }
 }
 #[cfg(feature = "server")]
@@ -188,25 +164,3 @@ impl DocumentedError for BotTimeSentiveError {
     ];
 }
 ::lark_runtime::documented_error_traits!(BotTimeSentiveError);
-/// Which kind of user id the user ids in this call are given as; `user_id` needs the `contact:user.employee_id:readonly` field permission.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum BotTimeSentiveRequestUserIdType {
-    /// `"open_id"`: The user's id within this app; the same person has a different Open ID in each app.
-    OpenId,
-    /// `"union_id"`: The user's id across all apps of the same developer.
-    UnionId,
-    /// `"user_id"`: The user's id within the tenant, the same in every app of that tenant.
-    UserId,
-    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
-    Unknown(String),
-}
-impl BotTimeSentiveRequestUserIdType {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, &'static str)] = &[
-        (Self::OpenId, "open_id"),
-        (Self::UnionId, "union_id"),
-        (Self::UserId, "user_id"),
-    ];
-}
-::lark_runtime::string_enum_traits!(BotTimeSentiveRequestUserIdType);

@@ -13,43 +13,21 @@ use ::lark_runtime::__private::prelude::*;
 /// Request of 即时提醒 — Pin a group chat to the top of users' message lists (instant reminder).
 ///
 /// Build it with [`PatchRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Accessors)]
 pub struct PatchRequest {
     #[serde(skip)]
     feed_card_id: String,
     #[serde(skip)]
-    user_id_type: PatchRequestUserIdType,
+    user_id_type: crate::im::v2::types::UserIdType,
     time_sensitive: bool,
     user_ids: Vec<String>,
-}
-impl PatchRequest {
-    /// A builder with nothing set.
-    pub fn builder() -> PatchRequestBuilder {
-        PatchRequestBuilder::default()
-    }
-    /// The `feed_card_id` it was built with: see [`PatchRequestBuilder::feed_card_id`].
-    pub fn feed_card_id(&self) -> &String {
-        &self.feed_card_id
-    }
-    /// The `user_id_type` it was built with: see [`PatchRequestBuilder::user_id_type`].
-    pub fn user_id_type(&self) -> &PatchRequestUserIdType {
-        &self.user_id_type
-    }
-    /// The `time_sensitive` it was built with: see [`PatchRequestBuilder::time_sensitive`].
-    pub fn time_sensitive(&self) -> &bool {
-        &self.time_sensitive
-    }
-    /// The `user_ids` it was built with: see [`PatchRequestBuilder::user_ids`].
-    pub fn user_ids(&self) -> &Vec<String> {
-        &self.user_ids
-    }
 }
 /// Builder of [`PatchRequest`]: set the fields, then [`build`](PatchRequestBuilder::build) it.
 #[derive(Debug, Clone, Default)]
 #[must_use]
 pub struct PatchRequestBuilder {
     feed_card_id: Option<String>,
-    user_id_type: Option<PatchRequestUserIdType>,
+    user_id_type: Option<crate::im::v2::types::UserIdType>,
     time_sensitive: Option<bool>,
     user_ids: Option<Vec<String>>,
 }
@@ -66,7 +44,10 @@ impl PatchRequestBuilder {
     /// Example: `"open_id"`
     ///
     /// Default when left out: `"open_id"`
-    pub fn user_id_type(mut self, user_id_type: PatchRequestUserIdType) -> Self {
+    pub fn user_id_type(
+        mut self,
+        user_id_type: crate::im::v2::types::UserIdType,
+    ) -> Self {
         self.user_id_type = Some(user_id_type);
         self
     }
@@ -145,16 +126,9 @@ impl Endpoint for PatchRequest {
             "/open-apis/im/v2/feed_cards/:feed_card_id",
         )
     };
-    fn path(&self) -> String {
-        fill_path(
-            Self::METADATA.path_template,
-            &[("feed_card_id", ToString::to_string(&self.feed_card_id))],
-        )
-    }
-    fn query(&self) -> Vec<(&'static str, String)> {
-        let mut query = Vec::new();
-        push_query(&mut query, "user_id_type", [&self.user_id_type]);
-        query
+    fn parameters(&self, parameters: &mut Parameters) {
+        parameters.path("feed_card_id", &self.feed_card_id);
+        parameters.query("user_id_type", [&self.user_id_type]);
     }
 }
 #[cfg(feature = "server")]
@@ -209,25 +183,3 @@ impl DocumentedError for PatchError {
     ];
 }
 ::lark_runtime::documented_error_traits!(PatchError);
-/// Which kind of user id the user ids in this call are given as; `user_id` needs the `contact:user.employee_id:readonly` field permission.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum PatchRequestUserIdType {
-    /// `"open_id"`: The user's id within this app; the same person has a different Open ID in each app.
-    OpenId,
-    /// `"union_id"`: The user's id across all apps of the same developer.
-    UnionId,
-    /// `"user_id"`: The user's id within the tenant, the same in every app of that tenant.
-    UserId,
-    /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
-    Unknown(String),
-}
-impl PatchRequestUserIdType {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, &'static str)] = &[
-        (Self::OpenId, "open_id"),
-        (Self::UnionId, "union_id"),
-        (Self::UserId, "user_id"),
-    ];
-}
-::lark_runtime::string_enum_traits!(PatchRequestUserIdType);

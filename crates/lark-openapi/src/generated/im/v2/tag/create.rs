@@ -13,19 +13,9 @@ use ::lark_runtime::__private::prelude::*;
 /// Request of 创建标签 — Create a tag.
 ///
 /// Build it with [`CreateRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Accessors)]
 pub struct CreateRequest {
     create_tag: CreateRequestCreateTag,
-}
-impl CreateRequest {
-    /// A builder with nothing set.
-    pub fn builder() -> CreateRequestBuilder {
-        CreateRequestBuilder::default()
-    }
-    /// The `create_tag` it was built with: see [`CreateRequestBuilder::create_tag`].
-    pub fn create_tag(&self) -> &CreateRequestCreateTag {
-        &self.create_tag
-    }
 }
 /// Builder of [`CreateRequest`]: set the fields, then [`build`](CreateRequestBuilder::build) it.
 #[derive(Debug, Clone, Default)]
@@ -136,11 +126,7 @@ pub enum CreateRequestCreateTagTagType {
     /// A value this version of the spec does not list: decoding keeps it, a request holding it fails validation.
     Unknown(String),
 }
-impl CreateRequestCreateTagTagType {
-    /// Every value the spec names, with its wire form.
-    pub const VALUES: &'static [(Self, &'static str)] = &[(Self::Tenant, "tenant")];
-}
-::lark_runtime::string_enum_traits!(CreateRequestCreateTagTagType);
+::lark_runtime::string_enum_traits!(CreateRequestCreateTagTagType { Tenant = "tenant" });
 /// The name in one language.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CreateRequestCreateTagI18nNamesItem {
@@ -176,7 +162,7 @@ impl Validate for CreateRequestCreateTag {
         {
             let at = at.field("i18n_names");
             if let Some(value) = &self.i18n_names {
-                violations.items(&at, value.len(), None, Some(40));
+                violations.items(&at, value, None, Some(40));
                 violations.check(&at, value);
             }
         }

@@ -12,26 +12,12 @@ use ::lark_runtime::__private::prelude::*;
 /// Request of 修改标签 — Edit a tag.
 ///
 /// Build it with [`PatchRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Accessors)]
 pub struct PatchRequest {
     #[serde(skip)]
     tag_id: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     patch_tag: Option<PatchRequestPatchTag>,
-}
-impl PatchRequest {
-    /// A builder with nothing set.
-    pub fn builder() -> PatchRequestBuilder {
-        PatchRequestBuilder::default()
-    }
-    /// The `tag_id` it was built with: see [`PatchRequestBuilder::tag_id`].
-    pub fn tag_id(&self) -> &String {
-        &self.tag_id
-    }
-    /// The `patch_tag` it was built with: see [`PatchRequestBuilder::patch_tag`].
-    pub fn patch_tag(&self) -> Option<&PatchRequestPatchTag> {
-        self.patch_tag.as_ref()
-    }
 }
 /// Builder of [`PatchRequest`]: set the fields, then [`build`](PatchRequestBuilder::build) it.
 #[derive(Debug, Clone, Default)]
@@ -97,11 +83,8 @@ impl Endpoint for PatchRequest {
             "/open-apis/im/v2/tags/:tag_id",
         )
     };
-    fn path(&self) -> String {
-        fill_path(
-            Self::METADATA.path_template,
-            &[("tag_id", ToString::to_string(&self.tag_id))],
-        )
+    fn parameters(&self, parameters: &mut Parameters) {
+        parameters.path("tag_id", &self.tag_id);
     }
 }
 #[cfg(feature = "server")]
@@ -188,7 +171,7 @@ impl Validate for PatchRequestPatchTag {
         {
             let at = at.field("i18n_names");
             if let Some(value) = &self.i18n_names {
-                violations.items(&at, value.len(), None, Some(40));
+                violations.items(&at, value, None, Some(40));
                 violations.check(&at, value);
             }
         }

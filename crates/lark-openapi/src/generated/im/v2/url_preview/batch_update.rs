@@ -13,25 +13,11 @@ use ::lark_runtime::__private::prelude::*;
 /// Request of 更新 URL 预览 — Update URL previews.
 ///
 /// Build it with [`BatchUpdateRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Accessors)]
 pub struct BatchUpdateRequest {
     preview_tokens: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     open_ids: Option<Vec<String>>,
-}
-impl BatchUpdateRequest {
-    /// A builder with nothing set.
-    pub fn builder() -> BatchUpdateRequestBuilder {
-        BatchUpdateRequestBuilder::default()
-    }
-    /// The `preview_tokens` it was built with: see [`BatchUpdateRequestBuilder::preview_tokens`].
-    pub fn preview_tokens(&self) -> &Vec<String> {
-        &self.preview_tokens
-    }
-    /// The `open_ids` it was built with: see [`BatchUpdateRequestBuilder::open_ids`].
-    pub fn open_ids(&self) -> Option<&Vec<String>> {
-        self.open_ids.as_ref()
-    }
 }
 /// Builder of [`BatchUpdateRequest`]: set the fields, then [`build`](BatchUpdateRequestBuilder::build) it.
 #[derive(Debug, Clone, Default)]
@@ -80,17 +66,9 @@ impl BatchUpdateRequestBuilder {
 }
 impl Validate for BatchUpdateRequest {
     fn validate_at(&self, at: &FieldPath<'_>, violations: &mut Violations) {
-        {
-            let at = at.field("preview_tokens");
-            let value = &self.preview_tokens;
-            violations.items(&at, value.len(), Some(1), Some(10));
-        }
-        {
-            let at = at.field("open_ids");
-            if let Some(value) = &self.open_ids {
-                violations.items(&at, value.len(), None, Some(100));
-            }
-        }
+        violations
+            .items(&at.field("preview_tokens"), &self.preview_tokens, Some(1), Some(10));
+        violations.items(&at.field("open_ids"), &self.open_ids, None, Some(100));
     }
 }
 impl Endpoint for BatchUpdateRequest {

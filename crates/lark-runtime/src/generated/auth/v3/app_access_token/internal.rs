@@ -16,24 +16,10 @@ use ::lark_runtime::__private::prelude::*;
 /// Request of 自建应用获取 app_access_token — Get an app access token for a self-built app.
 ///
 /// Build it with [`InternalRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Accessors)]
 pub struct InternalRequest {
     app_id: String,
     app_secret: ::lark_runtime::SecretText,
-}
-impl InternalRequest {
-    /// A builder with nothing set.
-    pub fn builder() -> InternalRequestBuilder {
-        InternalRequestBuilder::default()
-    }
-    /// The `app_id` it was built with: see [`InternalRequestBuilder::app_id`].
-    pub fn app_id(&self) -> &String {
-        &self.app_id
-    }
-    /// The `app_secret` it was built with: see [`InternalRequestBuilder::app_secret`].
-    pub fn app_secret(&self) -> &::lark_runtime::SecretText {
-        &self.app_secret
-    }
 }
 /// Builder of [`InternalRequest`]: set the fields, then [`build`](InternalRequestBuilder::build) it.
 #[derive(Debug, Clone, Default)]

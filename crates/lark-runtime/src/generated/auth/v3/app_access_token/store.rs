@@ -17,29 +17,11 @@ use ::lark_runtime::__private::prelude::*;
 /// Request of 商店应用获取 app_access_token — Get an app access token for a store app.
 ///
 /// Build it with [`StoreRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Accessors)]
 pub struct StoreRequest {
     app_id: String,
     app_secret: ::lark_runtime::SecretText,
     app_ticket: ::lark_runtime::SecretText,
-}
-impl StoreRequest {
-    /// A builder with nothing set.
-    pub fn builder() -> StoreRequestBuilder {
-        StoreRequestBuilder::default()
-    }
-    /// The `app_id` it was built with: see [`StoreRequestBuilder::app_id`].
-    pub fn app_id(&self) -> &String {
-        &self.app_id
-    }
-    /// The `app_secret` it was built with: see [`StoreRequestBuilder::app_secret`].
-    pub fn app_secret(&self) -> &::lark_runtime::SecretText {
-        &self.app_secret
-    }
-    /// The `app_ticket` it was built with: see [`StoreRequestBuilder::app_ticket`].
-    pub fn app_ticket(&self) -> &::lark_runtime::SecretText {
-        &self.app_ticket
-    }
 }
 /// Builder of [`StoreRequest`]: set the fields, then [`build`](StoreRequestBuilder::build) it.
 #[derive(Debug, Clone, Default)]

@@ -13,24 +13,10 @@ use ::lark_runtime::__private::prelude::*;
 /// Request of 重新获取 app_ticket — Ask the platform to push the `app_ticket` event to a store app now.
 ///
 /// Build it with [`ResendRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Accessors)]
 pub struct ResendRequest {
     app_id: String,
     app_secret: ::lark_runtime::SecretText,
-}
-impl ResendRequest {
-    /// A builder with nothing set.
-    pub fn builder() -> ResendRequestBuilder {
-        ResendRequestBuilder::default()
-    }
-    /// The `app_id` it was built with: see [`ResendRequestBuilder::app_id`].
-    pub fn app_id(&self) -> &String {
-        &self.app_id
-    }
-    /// The `app_secret` it was built with: see [`ResendRequestBuilder::app_secret`].
-    pub fn app_secret(&self) -> &::lark_runtime::SecretText {
-        &self.app_secret
-    }
 }
 /// Builder of [`ResendRequest`]: set the fields, then [`build`](ResendRequestBuilder::build) it.
 #[derive(Debug, Clone, Default)]

@@ -16,24 +16,10 @@ use ::lark_runtime::__private::prelude::*;
 /// Request of 商店应用获取 tenant_access_token — Get a tenant access token of one tenant for a store app.
 ///
 /// Build it with [`StoreRequest::builder`]; a request that exists has passed every constraint of the spec.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Accessors)]
 pub struct StoreRequest {
     app_access_token: ::lark_runtime::SecretText,
     tenant_key: String,
-}
-impl StoreRequest {
-    /// A builder with nothing set.
-    pub fn builder() -> StoreRequestBuilder {
-        StoreRequestBuilder::default()
-    }
-    /// The `app_access_token` it was built with: see [`StoreRequestBuilder::app_access_token`].
-    pub fn app_access_token(&self) -> &::lark_runtime::SecretText {
-        &self.app_access_token
-    }
-    /// The `tenant_key` it was built with: see [`StoreRequestBuilder::tenant_key`].
-    pub fn tenant_key(&self) -> &String {
-        &self.tenant_key
-    }
 }
 /// Builder of [`StoreRequest`]: set the fields, then [`build`](StoreRequestBuilder::build) it.
 #[derive(Debug, Clone, Default)]
