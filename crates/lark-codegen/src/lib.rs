@@ -31,7 +31,10 @@ use quote::quote;
 
 pub use cli::cli_files;
 pub use error_facts::{ERRORS_MODULE, SharedErrors};
-pub use layout::{EVENTS_MODULE, GENERATED_MARKER, GeneratedFile, RUNTIME_SERVICES, client_files, runtime_files};
+pub use layout::{
+    EVENTS_MODULE, GENERATED_MARKER, GeneratedFile, RUNTIME_SERVICES, RUNTIME_VERSIONS, client_files, in_runtime,
+    runtime_files,
+};
 
 /// Choices that depend on where the generated code lives.
 #[derive(Clone)]

@@ -14,8 +14,11 @@
 //! - the store-app token flow (`app_ticket/resend` pushes an `app_ticket` event; `app_access_token` and
 //!   `tenant_access_token` take what it issued) and, with an [`EventSubscription`], deliveries of
 //!   attendance's events (punches imported, task results changed) to a callback URL ([`events`]);
+//! - user sign-in ([`oauth`]): the authorization page (`GET /open-apis/authen/v1/authorize`) signs a
+//!   demo user in at once and redirects with a code; `POST /open-apis/authen/v2/oauth/token` exchanges
+//!   it (PKCE checked, each code once) and refreshes with rotation (a spent refresh token is refused);
 //! - a control API under `/__emulator/` (import punches, read task results, inject faults, expire
-//!   tokens, count calls), mirrored by the methods of [`RunningEmulator`].
+//!   tokens, revoke a user's refresh tokens, count calls), mirrored by the methods of [`RunningEmulator`].
 //!
 //! The attendance model is described in [`attendance`].
 //!
@@ -39,6 +42,7 @@ pub mod faults;
 mod generic;
 mod limits;
 pub mod long_connection;
+pub mod oauth;
 mod platform;
 mod server;
 mod shared;
@@ -281,6 +285,26 @@ impl RunningEmulator {
     pub fn user_access_token(&self) -> AccessToken {
         let config = &self.shared.config;
         AccessToken::new(lock(&self.shared.tokens).issue_prefixed("u-", &config.app_id, config.token_ttl))
+    }
+
+    /// The emulator's authorization page, for [`SignIn::authorize_url`](lark_openapi::runtime::sign_in::SignIn::authorize_url):
+    /// it signs in the user [`sign_in_as`](Self::sign_in_as) named (by default [`oauth::DEFAULT_USER`])
+    /// at once and redirects with a code.
+    pub fn authorize_url(&self) -> String {
+        format!("{}{}", self.base_url, oauth::AUTHORIZE_PATH)
+    }
+
+    /// Whom the authorization page signs in from now on, by open_id.
+    pub fn sign_in_as(&self, open_id: &str) {
+        lock(&self.shared.oauth).sign_in_as(open_id);
+    }
+
+    /// Revokes every refresh token of the user `open_id` (as the user withdrawing consent does) and,
+    /// when there were any, sends `auth.user_access_token.revoked_v4`; how many there were. Refreshing
+    /// with one is then refused with code 20064. `POST /__emulator/users/revoke {"open_id": ..}` does
+    /// the same.
+    pub fn revoke_user_tokens(&self, open_id: &str) -> usize {
+        oauth::revoke(&self.shared, open_id)
     }
 
     /// A client builder already pointed at this emulator with the right credentials.

@@ -22,12 +22,14 @@ use crate::{control, long_connection, platform, token_endpoints};
 
 /// The endpoints the emulator models with state (by endpoint id); every other endpoint of the bindings is
 /// answered from its spec.
-pub const MODELED_ENDPOINTS: [&str; 10] = [
+pub const MODELED_ENDPOINTS: [&str; 12] = [
     "auth.v3.tenant_access_token.internal",
     "auth.v3.app_access_token.internal",
     "auth.v3.app_access_token.store",
     "auth.v3.tenant_access_token.store",
     "auth.v3.app_ticket.resend",
+    "authen.v2.oauth.token",
+    "authen.v2.oauth.token_refresh",
     "attendance.v1.user_flow.batch_create",
     "attendance.v1.user_flow.batch_del",
     "attendance.v1.user_flow.query",
@@ -68,6 +70,7 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
             platform_route(TaskQueryError::ParamInvalid, platform::user_tasks),
         );
     crate::generic::routes(platform, &modeled)
+        .merge(crate::oauth::routes())
         .merge(control::routes())
         .merge(long_connection::routes())
         .fallback(control::not_found)

@@ -13,6 +13,7 @@ use crate::events::Outbox;
 use crate::faults::Faults;
 use crate::limits::Limits;
 use crate::long_connection::LongConnections;
+use crate::oauth::OAuth;
 use crate::tokens::Tokens;
 
 /// Everything the handlers share.
@@ -31,6 +32,8 @@ pub(crate) struct Shared {
     /// The port served on, once bound (the long connection's URLs name it).
     pub(crate) port: AtomicU16,
     pub(crate) faults: Mutex<Faults>,
+    /// The authorization server's codes and refresh tokens.
+    pub(crate) oauth: Mutex<OAuth>,
     pub(crate) limits: Limits,
     log_ids: AtomicU64,
     pub(crate) calls: Mutex<BTreeMap<String, u64>>,
@@ -59,6 +62,7 @@ impl Shared {
             long_connections,
             port: AtomicU16::new(config.port),
             faults: Mutex::default(),
+            oauth: Mutex::default(),
             limits: Limits::new(config.rate_limits),
             log_ids: AtomicU64::new(1),
             calls: Mutex::default(),

@@ -223,7 +223,7 @@ mod tests {
             let spec = &endpoint.spec;
             let relative = endpoint.relative.as_str();
             // Services the runtime calls itself live in the runtime crate.
-            let in_runtime = lark_codegen::RUNTIME_SERVICES.contains(&spec.service.as_str());
+            let in_runtime = lark_codegen::in_runtime(&spec.service, &spec.version);
             let (options, crate_dir, files) = match in_runtime {
                 true => (
                     Options::runtime(&spec.service, &spec.version),

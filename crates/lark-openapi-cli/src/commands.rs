@@ -47,7 +47,15 @@ pub fn with_endpoints(cli: Command) -> Command {
             .collect();
         nonempty(service.name, service.about, resources)
     });
-    cli.subcommands(services)
+    // A service named like a built-in command (`auth`) lends its resources to it: `lark auth login`
+    // beside `lark auth tenant-access-token internal`.
+    services.fold(cli, |cli, service| {
+        let name = service.get_name().to_owned();
+        match cli.find_subcommand(&name) {
+            Some(_) => cli.mut_subcommand(name, |builtin| builtin.subcommands(service.get_subcommands().cloned())),
+            None => cli.subcommand(service),
+        }
+    })
 }
 
 /// The endpoint a parsed command line names, if it names one.

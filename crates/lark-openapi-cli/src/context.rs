@@ -23,34 +23,66 @@ const CALL_FAILED: u8 = 1;
 /// Exit code of invalid input: nothing was sent.
 const INVALID_INPUT: u8 = 2;
 
+/// The app's credentials, from the environment only.
+fn credentials() -> Result<AppCredentials, ExitCode> {
+    let (Ok(app_id), Ok(app_secret)) = (std::env::var("LARK_APP_ID"), std::env::var("LARK_APP_SECRET")) else {
+        eprintln!(
+            "error: set LARK_APP_ID and LARK_APP_SECRET in the environment (credentials are never taken from flags)"
+        );
+        return Err(ExitCode::from(INVALID_INPUT));
+    };
+    Ok(AppCredentials::new(app_id, app_secret))
+}
+
 /// Settings from the command line; the client is made only when a call is about to be sent.
 #[derive(Debug)]
 pub struct Context {
     base_url: String,
     concurrency: usize,
     timeout: Duration,
+    as_user: bool,
 }
 
 impl Context {
     /// Settings for this run.
-    pub fn new(base_url: String, concurrency: usize, timeout: Duration) -> Self {
+    pub fn new(base_url: String, concurrency: usize, timeout: Duration, as_user: bool) -> Self {
         Self {
             base_url,
             concurrency,
             timeout,
+            as_user,
         }
     }
 
+    /// The platform's address.
+    pub fn base_url(&self) -> &str {
+        &self.base_url
+    }
+
+    /// Runs `lark auth …`.
+    pub async fn auth(&self, command: crate::auth::AuthCommand) -> ExitCode {
+        match (credentials(), self.app_client()) {
+            (Ok(credentials), Ok(client)) => command.run(client, credentials, &self.base_url).await,
+            (Err(code), _) | (_, Err(code)) => code,
+        }
+    }
+
+    /// The app's client, acting for the signed-in user with `--as-user`.
     fn client(&self) -> Result<Client, ExitCode> {
-        let (Ok(app_id), Ok(app_secret)) = (std::env::var("LARK_APP_ID"), std::env::var("LARK_APP_SECRET")) else {
-            eprintln!(
-                "error: set LARK_APP_ID and LARK_APP_SECRET in the environment (credentials are never taken from flags)"
-            );
-            return Err(ExitCode::from(INVALID_INPUT));
-        };
+        let client = self.app_client()?;
+        if !self.as_user {
+            return Ok(client);
+        }
+        crate::auth::as_user(&client, credentials()?).map_err(|message| {
+            eprintln!("error: {message}");
+            ExitCode::from(INVALID_INPUT)
+        })
+    }
+
+    fn app_client(&self) -> Result<Client, ExitCode> {
         Client::builder()
             .base_url(&self.base_url)
-            .app_credentials(AppCredentials::new(app_id, app_secret))
+            .app_credentials(credentials()?)
             .operation_timeout(self.timeout)
             .build()
             .map_err(|error| {

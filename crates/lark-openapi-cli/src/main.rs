@@ -11,9 +11,13 @@
 //! `lark events listen --port N` receives event deliveries on 127.0.0.1 and prints each as a JSON line;
 //! `lark events listen --ws` receives them over the platform's long connection.
 //!
+//! `lark auth login` signs a user in (it prints the authorization page's address and waits on 127.0.0.1
+//! for the redirect); `lark --as-user …` then makes any call as that user; `lark auth status`, `logout`.
+//!
 //! Exit codes: 0 the call succeeded (partial failures are listed on standard error); 1 the call failed,
 //! or a bulk run left ids whose outcome is unknown; 2 the input was invalid and nothing was sent.
 
+mod auth;
 mod commands;
 mod context;
 mod events;
@@ -59,11 +63,19 @@ struct Settings {
     /// Seconds a call may take in all, retries included (a bulk run: each of its calls).
     #[arg(long, value_name = "SECONDS", default_value_t = 30.0, global = true)]
     timeout: f64,
+    /// Make the call as the user signed in with `lark auth login` (their token refreshes as needed).
+    #[arg(long, global = true)]
+    as_user: bool,
 }
 
 /// The commands that are not endpoints.
 #[derive(Debug, Subcommand)]
 enum Builtin {
+    /// Sign a user in for `--as-user`, see who is signed in, or sign out.
+    Auth {
+        #[command(subcommand)]
+        command: auth::AuthCommand,
+    },
     /// Receive events the platform (or the emulator) pushes to a callback URL or over the long connection.
     Events {
         #[command(subcommand)]
@@ -83,19 +95,20 @@ async fn main() -> ExitCode {
         Ok(settings) => settings,
         Err(error) => error.exit(),
     };
-    match builtin(&matches) {
-        Some(Builtin::Events { command }) => return command.run(&settings.base_url).await,
-        None => {}
-    }
     let Ok(timeout) = std::time::Duration::try_from_secs_f64(settings.timeout) else {
         eprintln!("error: --timeout {} is not a number of seconds", settings.timeout);
         return ExitCode::from(2);
     };
+    let context = Context::new(settings.base_url, settings.concurrency, timeout, settings.as_user);
+    match builtin(&matches) {
+        Some(Builtin::Events { command }) => return command.run(context.base_url()).await,
+        Some(Builtin::Auth { command }) => return context.auth(command).await,
+        None => {}
+    }
     let Some(chosen) = commands::chosen(&matches) else {
         eprintln!("error: no such command");
         return ExitCode::from(2);
     };
-    let context = Context::new(settings.base_url, settings.concurrency, timeout);
     context.run(chosen).await
 }
 

@@ -626,3 +626,104 @@ fn at_nine() -> i64 {
     let today = chrono::Utc::now().with_timezone(&zone).date_naive();
     lark_emulator::attendance::unix_time(today, chrono::NaiveTime::from_hms_opt(9, 0, 0).unwrap(), zone)
 }
+
+/// `lark` with the emulator's app and `config` as its config directory.
+fn lark_in(emulator: &RunningEmulator, config: &std::path::Path, args: &[&str]) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_lark"));
+    command
+        .args(args)
+        .env("LARK_APP_ID", DEMO_APP_ID)
+        .env("LARK_APP_SECRET", DEMO_APP_SECRET)
+        .env("LARK_BASE_URL", emulator.base_url())
+        .env("LARK_CONFIG_DIR", config)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    command
+}
+
+async fn output_of(mut command: Command) -> Output {
+    tokio::task::spawn_blocking(move || command.output().unwrap())
+        .await
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn auth_login_waits_for_the_redirect_keeps_the_tokens_for_as_user_and_logout_forgets_them() {
+    use std::io::BufRead as _;
+    let emulator = Emulator::builder().start().await.unwrap();
+    let config = tempfile::tempdir().unwrap();
+    let mut login = lark_in(&emulator, config.path(), &["auth", "login", "--port", "0"])
+        .spawn()
+        .unwrap();
+    let stdout = login.stdout.take().unwrap();
+    let (url_sender, url) = tokio::sync::oneshot::channel();
+    let printed = std::thread::spawn(move || {
+        let mut lines = std::io::BufReader::new(stdout).lines().map_while(Result::ok);
+        let url_line = lines.find(|line| line.starts_with("http"));
+        let _ = url_sender.send(url_line.unwrap_or_default());
+        lines.collect::<Vec<_>>().join("\n")
+    });
+    let url = url.await.unwrap();
+    assert!(
+        url.contains("code_challenge_method=S256") && url.contains("offline_access"),
+        "{url}"
+    );
+    // The browser: the authorization page redirects to the CLI's listener, which gets the code.
+    let browser = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let redirect = browser.get(&url).send().await.unwrap();
+    let location = redirect.headers()["location"].to_str().unwrap().to_owned();
+    assert!(location.starts_with("http://127.0.0.1:"), "{location}");
+    let page = browser.get(&location).send().await.unwrap();
+    assert!(page.text().await.unwrap().contains("close this window"));
+    let status = tokio::task::spawn_blocking(move || login.wait().unwrap())
+        .await
+        .unwrap();
+    let printed = printed.join().unwrap();
+    assert!(status.success(), "{printed}");
+    assert!(printed.contains("Signed in as"), "{printed}");
+    let file = std::fs::read_dir(config.path())
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        let mode = std::fs::metadata(&file).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600, "only the owner may read the tokens");
+    }
+    let status = output_of(lark_in(&emulator, config.path(), &["auth", "status"])).await;
+    assert!(status.status.success(), "{}", stderr(&status));
+    let shown = stdout_json(&status);
+    assert_eq!(
+        (shown["signed_in"].clone(), shown["can_refresh"].clone()),
+        (json!(true), json!(true))
+    );
+    let kept = std::fs::read_to_string(&file).unwrap();
+    let access = serde_json::from_str::<Value>(&kept).unwrap()["access_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        !String::from_utf8_lossy(&status.stdout).contains(&access),
+        "status shows no token"
+    );
+    // A user-only endpoint, as the signed-in user.
+    let me = output_of(lark_in(
+        &emulator,
+        config.path(),
+        &["--as-user", "authen", "user-info", "get"],
+    ))
+    .await;
+    assert!(me.status.success(), "{}", stderr(&me));
+    let without = output_of(lark_in(&emulator, config.path(), &["authen", "user-info", "get"])).await;
+    assert_eq!(without.status.code(), Some(1), "a user-only endpoint needs --as-user");
+    let logout = output_of(lark_in(&emulator, config.path(), &["auth", "logout"])).await;
+    assert!(logout.status.success() && !file.exists());
+    let status = output_of(lark_in(&emulator, config.path(), &["auth", "status"])).await;
+    assert_eq!(status.status.code(), Some(1));
+}

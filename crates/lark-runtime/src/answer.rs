@@ -20,7 +20,20 @@ struct WireEnvelope<D> {
     code: i64,
     #[serde(default)]
     msg: String,
+    /// The OAuth token endpoint's words for a failure, where others have `msg`.
+    #[serde(default)]
+    error_description: Option<String>,
     data: Option<D>,
+}
+
+impl<D> WireEnvelope<D> {
+    /// `msg`, or the OAuth endpoint's `error_description` when there is no `msg`.
+    fn message(&mut self) -> String {
+        match self.error_description.take() {
+            Some(description) if self.msg.is_empty() => description,
+            _ => std::mem::take(&mut self.msg),
+        }
+    }
 }
 
 /// What is known of an answer besides its body.
@@ -83,7 +96,7 @@ pub(crate) fn judge<E: Endpoint>(answer: Answer, bytes: &[u8]) -> Result<Respons
         token_rejected: false,
         may_have_applied: false,
     };
-    let head = match serde_json::from_slice::<WireEnvelope<&serde_json::value::RawValue>>(bytes) {
+    let mut head = match serde_json::from_slice::<WireEnvelope<&serde_json::value::RawValue>>(bytes) {
         Ok(head) => head,
         Err(_) if http_status == 429 => return Err(rate_limited(http_status)),
         Err(reason) => {
@@ -117,7 +130,7 @@ pub(crate) fn judge<E: Endpoint>(answer: Answer, bytes: &[u8]) -> Result<Respons
             endpoint,
             error,
             http_status,
-            message: head.msg,
+            message: head.message(),
             log_id,
             attempts,
         };

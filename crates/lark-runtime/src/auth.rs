@@ -99,6 +99,19 @@ pub enum AuthError {
         /// How long the provider waited.
         waited: Duration,
     },
+    /// A user's tokens cannot be refreshed (no refresh token, or the platform refused it as expired,
+    /// revoked, spent or invalid): the user must sign in again.
+    #[error("the user must sign in again: {reason}")]
+    SignInRequired {
+        /// What ended the session.
+        reason: String,
+    },
+    /// A refresh's new tokens could not be saved to the user's token store, so they were not used.
+    #[error("cannot save the refreshed user tokens: {reason}")]
+    Store {
+        /// The store's reason.
+        reason: String,
+    },
     /// The token endpoint's answer was not the expected JSON. The body is not quoted: it may hold a token.
     #[error(
         "the token endpoint answered HTTP {http_status} with a body that is not a token response: {reason}{}",

@@ -53,6 +53,7 @@ pub mod retry;
 pub mod sign_in;
 pub mod store_app;
 pub mod timeouts;
+pub mod user_token;
 pub mod validate;
 pub mod wire;
 
@@ -75,6 +76,7 @@ pub use registry::{Answered, BulkCall, CallFailure, EndpointEntry, ErasedCall, R
 pub use retry::RetryPolicy;
 pub use store_app::StoreAppTokenProvider;
 pub use timeouts::{TimeLimit, Timeouts};
+pub use user_token::{MemoryTokenStore, UserToken, UserTokenProvider, UserTokenStore};
 pub use validate::{Validate, ValidationError, Violation, ViolationKind};
 pub use wire::StringI64;
 

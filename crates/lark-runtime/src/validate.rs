@@ -199,6 +199,12 @@ impl Text for String {
     }
 }
 
+impl Text for crate::SecretText {
+    fn text(&self) -> Option<&str> {
+        Some(self.expose_secret())
+    }
+}
+
 impl<T: Text> Text for Option<T> {
     fn text(&self) -> Option<&str> {
         self.as_ref().and_then(Text::text)
@@ -458,7 +464,8 @@ impl Violations {
     }
 
     /// Checks a string against a pattern.
-    pub fn pattern(&mut self, at: &FieldPath<'_>, value: &str, pattern: &Pattern) {
+    pub fn pattern(&mut self, at: &FieldPath<'_>, value: &(impl Text + ?Sized), pattern: &Pattern) {
+        let Some(value) = value.text() else { return };
         if !pattern.is_match(value) {
             self.push(
                 at,

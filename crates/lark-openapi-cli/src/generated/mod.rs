@@ -1400,8 +1400,86 @@ pub static SERVICES: &[Service] = &[
     ),
     Service::new(
         "authen",
-        "Signing users in: who the user behind a user access token is.",
+        "Signing users in: user access tokens from a sign-in's code and their refresh, and who the user behind one is.",
         &[
+            Resource::new(
+                "oauth",
+                "The OAuth 2.0 token endpoint: a code or a refresh token in, a user access token out.",
+                &[
+                    Endpoint::new(
+                            "authen.v2.oauth.token",
+                            "获取 user_access_token — Exchange a sign-in's authorization code for a user access token.",
+                            Output::Data,
+                        )
+                        .fields(
+                            &[
+                                Field::new(At::Body, "grant_type", Kind::Text)
+                                    .required()
+                                    .choices(&["authorization_code"])
+                                    .help("The grant: always `authorization_code` here."),
+                                Field::new(At::Body, "client_id", Kind::Text)
+                                    .required()
+                                    .help(
+                                        "The app's App ID, from the developer console's credentials page.\n\nExample: `\"cli_a5ca35a685b0x26e\"`",
+                                    ),
+                                Field::new(At::Body, "client_secret", Kind::Text)
+                                    .required()
+                                    .help(
+                                        "The app's App Secret, from the developer console's credentials page.\n\nExample: `\"baBqE5um9LbFGDy3X7LcfxQX1sqpXlwy\"`",
+                                    ),
+                                Field::new(At::Body, "code", Kind::Text)
+                                    .required()
+                                    .help(
+                                        "The authorization code the redirect carried; valid 5 minutes, once.\n\nExample: `\"a61hb967bd094dge949h79bbexd16dfe\"`",
+                                    ),
+                                Field::new(At::Body, "redirect_uri", Kind::Text)
+                                    .help(
+                                        "The redirect address the authorization page's link named; when given it must be the same one (code 20071 otherwise).\n\nExample: `\"https://example.com/api/oauth/callback\"`",
+                                    ),
+                                Field::new(At::Body, "code_verifier", Kind::Text)
+                                    .help(
+                                        "The PKCE verifier generated before the sign-in started (RFC 7636): required when the sign-in used PKCE.\n\nExample: `\"TxYmzM4PHLBlqm5NtnCmwxMH8mFlRWl_ipie3O0aVzo\"`",
+                                    ),
+                                Field::new(At::Body, "scope", Kind::Text)
+                                    .help(
+                                        "Space-separated scopes to narrow the token to: each one granted at sign-in, none twice (codes 20068 and 20067). Left out, the token has every scope the user granted; narrowing twice does not add up.\n\nExample: `\"auth:user.id:read task:task:read\"`",
+                                    ),
+                            ],
+                        ),
+                    Endpoint::new(
+                            "authen.v2.oauth.token_refresh",
+                            "刷新 user_access_token — Refresh a user access token with a refresh token.",
+                            Output::Data,
+                        )
+                        .fields(
+                            &[
+                                Field::new(At::Body, "grant_type", Kind::Text)
+                                    .required()
+                                    .choices(&["refresh_token"])
+                                    .help("The grant: always `refresh_token` here."),
+                                Field::new(At::Body, "client_id", Kind::Text)
+                                    .required()
+                                    .help(
+                                        "The app's App ID, from the developer console's app page.\n\nExample: `\"cli_a5ca35a685b0x26e\"`",
+                                    ),
+                                Field::new(At::Body, "client_secret", Kind::Text)
+                                    .required()
+                                    .help(
+                                        "The app's App Secret, from the developer console's app page.\n\nExample: `\"baBqE5um9LbFGDy3X7LcfxQX1sqpXlwy\"`",
+                                    ),
+                                Field::new(At::Body, "refresh_token", Kind::Text)
+                                    .required()
+                                    .help(
+                                        "The refresh token to use up: only one this endpoint or the code exchange (v2) gave.\n\nExample: `\"eyJhbGciOiJFUzI1NiIs**********XXOYOZz1mfgIYHwM8ZJA\"`",
+                                    ),
+                                Field::new(At::Body, "scope", Kind::Text)
+                                    .help(
+                                        "Space-separated scopes to narrow the new token to: each one granted at sign-in, none twice (codes 20068 and 20067). Left out, the token has every scope the user granted; narrowing twice does not add up.\n\nExample: `\"auth:user.id:read task:task:read\"`",
+                                    ),
+                            ],
+                        ),
+                ],
+            ),
             Resource::new(
                 "user_info",
                 "The signed-in user's profile.",

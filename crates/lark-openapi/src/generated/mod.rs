@@ -8,7 +8,7 @@
 pub mod attendance;
 /// Access tokens: what the client fetches and caches for an app and its tenants.
 pub mod auth;
-/// Signing users in: who the user behind a user access token is.
+/// Signing users in: user access tokens from a sign-in's code and their refresh, and who the user behind one is.
 #[cfg(feature = "authen")]
 #[cfg_attr(docsrs, doc(cfg(feature = "authen")))]
 pub mod authen;
@@ -29,7 +29,7 @@ pub trait Api {
     fn attendance(&self) -> attendance::AttendanceApi<'_>;
     /// Access tokens: what the client fetches and caches for an app and its tenants.
     fn auth(&self) -> auth::AuthApi<'_>;
-    /// Signing users in: who the user behind a user access token is.
+    /// Signing users in: user access tokens from a sign-in's code and their refresh, and who the user behind one is.
     #[cfg(feature = "authen")]
     #[cfg_attr(docsrs, doc(cfg(feature = "authen")))]
     fn authen(&self) -> authen::AuthenApi<'_>;
@@ -55,7 +55,7 @@ impl Api for ::lark_runtime::Client {
     fn auth(&self) -> auth::AuthApi<'_> {
         auth::AuthApi { client: self }
     }
-    /// Signing users in: who the user behind a user access token is.
+    /// Signing users in: user access tokens from a sign-in's code and their refresh, and who the user behind one is.
     #[cfg(feature = "authen")]
     #[cfg_attr(docsrs, doc(cfg(feature = "authen")))]
     fn authen(&self) -> authen::AuthenApi<'_> {
@@ -235,6 +235,12 @@ pub static ENDPOINTS: &[::lark_runtime::EndpointEntry] = &[
     >(),
     #[cfg(feature = "authen")]
     ::lark_runtime::EndpointEntry::of::<authen::v1::user_info::get::GetRequest>(),
+    #[cfg(feature = "authen")]
+    ::lark_runtime::EndpointEntry::of::<authen::v2::oauth::token::TokenRequest>(),
+    #[cfg(feature = "authen")]
+    ::lark_runtime::EndpointEntry::of::<
+        authen::v2::oauth::token_refresh::TokenRefreshRequest,
+    >(),
     #[cfg(feature = "contact")]
     ::lark_runtime::EndpointEntry::of::<contact::v3::custom_attr::list::ListRequest>()
         .with_pages::<contact::v3::custom_attr::list::ListRequest>(),
@@ -682,6 +688,9 @@ pub static EVENTS: &[::lark_runtime::events::EventEntry] = &[
     #[cfg(feature = "attendance")]
     ::lark_runtime::events::EventEntry::of::<
         attendance::v1::events::user_task_updated_v1::UserTaskUpdatedV1,
+    >(),
+    ::lark_runtime::events::EventEntry::of::<
+        auth::v1::events::user_access_token_revoked_v4::UserAccessTokenRevokedV4,
     >(),
     ::lark_runtime::events::EventEntry::of::<auth::v3::events::app_ticket::AppTicket>(),
     #[cfg(feature = "contact")]

@@ -4,3 +4,5 @@
 //! Endpoints the runtime calls itself, generated from their specs; the client crate re-exports them.
 /// The `auth` service.
 pub mod auth;
+/// The `authen` service.
+pub mod authen;

@@ -2,6 +2,8 @@
 // Do not edit by hand: run `cargo xtask codegen`.
 
 //! The `auth` service, by API version.
+/// Version `v1` of the `auth` API.
+pub mod v1;
 /// Version `v3` of the `auth` API.
 pub mod v3;
 /// Endpoints below `auth`; reach it from a client through [`Api`](crate::Api).

@@ -4,6 +4,8 @@
 //! The `authen` service, by API version.
 /// Version `v1` of the `authen` API.
 pub mod v1;
+/// Version `v2` of the `authen` API.
+pub mod v2;
 /// Endpoints below `authen`; reach it from a client through [`Api`](crate::Api).
 #[derive(Debug, Clone, Copy)]
 pub struct AuthenApi<'a> {
@@ -13,6 +15,12 @@ impl<'a> AuthenApi<'a> {
     /// The `v1` version.
     pub fn v1(&self) -> v1::AuthenV1Api<'a> {
         v1::AuthenV1Api {
+            client: self.client,
+        }
+    }
+    /// The `v2` version.
+    pub fn v2(&self) -> v2::AuthenV2Api<'a> {
+        v2::AuthenV2Api {
             client: self.client,
         }
     }

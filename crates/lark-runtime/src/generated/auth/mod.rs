@@ -4,3 +4,5 @@
 //! The `auth` modules.
 /// Version `v3` of the `auth` API.
 pub mod v3;
+/// Version `v1` of the `auth` API.
+pub mod v1;
