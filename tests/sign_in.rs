@@ -53,6 +53,19 @@ fn rejected_code(error: &AuthError) -> Option<i64> {
     }
 }
 
+/// The platform rejects every token issued so far; then a call as the user of `provider` fails with
+/// this error (the refresh it leads to went wrong).
+async fn failed_call_after_expiry(
+    emulator: &RunningEmulator,
+    client: &Client,
+    provider: Arc<UserTokenProvider>,
+) -> String {
+    emulator.expire_tokens();
+    let request = UserInfoRequest::builder().build().unwrap();
+    let error = client.as_user_with(provider).execute(&request).await.unwrap_err();
+    format!("{error}\n{error:?}")
+}
+
 #[tokio::test]
 async fn a_signed_in_user_calls_a_user_only_endpoint() {
     let emulator = Emulator::builder().start().await.unwrap();
@@ -121,9 +134,8 @@ async fn concurrent_calls_share_one_refresh_saved_before_use_and_the_spent_token
     assert_ne!(saved, first);
     // The refresh spent the first refresh token: a provider still holding it must sign in again.
     let stale = UserTokenProvider::new(client.clone(), emulator.app_credentials(), first, store.clone());
-    emulator.expire_tokens();
-    let error = client.as_user_with(stale).execute(&request).await.unwrap_err();
-    assert!(error.to_string().contains("sign in again"), "{error}");
+    let error = failed_call_after_expiry(&emulator, &client, stale).await;
+    assert!(error.contains("sign in again"), "{error}");
 }
 
 #[tokio::test]
@@ -134,10 +146,8 @@ async fn a_revoked_refresh_token_means_signing_in_again() {
     assert_eq!(emulator.revoke_user_tokens(lark_emulator::oauth::DEFAULT_USER), 1);
     let store = Arc::new(MemoryTokenStore::default());
     let provider = UserTokenProvider::new(client.clone(), emulator.app_credentials(), token, store.clone());
-    emulator.expire_tokens();
-    let request = UserInfoRequest::builder().build().unwrap();
-    let error = client.as_user_with(provider).execute(&request).await.unwrap_err();
-    assert!(error.to_string().contains("code 20064"), "{error}");
+    let error = failed_call_after_expiry(&emulator, &client, provider).await;
+    assert!(error.contains("code 20064"), "{error}");
     assert_eq!(store.save_count(), 0);
 }
 
@@ -162,14 +172,8 @@ async fn refreshed_tokens_that_cannot_be_saved_are_not_used() {
         token.clone(),
         Arc::new(BrokenStore),
     );
-    emulator.expire_tokens();
-    let request = UserInfoRequest::builder().build().unwrap();
-    let error = client
-        .as_user_with(provider.clone())
-        .execute(&request)
-        .await
-        .unwrap_err();
-    assert!(error.to_string().contains("the disk is full"), "{error}");
+    let error = failed_call_after_expiry(&emulator, &client, provider.clone()).await;
+    assert!(error.contains("the disk is full"), "{error}");
     // The old tokens are kept (the access token marked as rejected), not the unsaved new ones.
     let (kept, old) = (
         serde_json::to_value(provider.current().await).unwrap(),
@@ -215,19 +219,8 @@ async fn no_token_shows_in_debug_output_or_errors() {
     let store = Arc::new(MemoryTokenStore::default());
     let provider = UserTokenProvider::new(client.clone(), emulator.app_credentials(), token.clone(), store);
     emulator.revoke_user_tokens(lark_emulator::oauth::DEFAULT_USER);
-    emulator.expire_tokens();
-    let request = UserInfoRequest::builder().build().unwrap();
-    let error = client
-        .as_user_with(provider.clone())
-        .execute(&request)
-        .await
-        .unwrap_err();
-    let shown = [
-        format!("{token:?}"),
-        format!("{provider:?}"),
-        format!("{error:?}"),
-        error.to_string(),
-    ];
+    let error = failed_call_after_expiry(&emulator, &client, provider.clone()).await;
+    let shown = [format!("{token:?}"), format!("{provider:?}"), error];
     for text in &shown {
         for secret in secrets {
             assert!(!text.contains(secret), "a token in {text}");
