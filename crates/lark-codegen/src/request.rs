@@ -331,7 +331,7 @@ fn setter(field: &FieldShape<'_>) -> TokenStream {
 }
 
 /// The item type of `::std::vec::Vec<T>`.
-pub(crate) fn value_type_item(value_type: &TokenStream) -> Option<TokenStream> {
+fn value_type_item(value_type: &TokenStream) -> Option<TokenStream> {
     let ty: syn::Type = syn::parse2(value_type.clone()).ok()?;
     let syn::Type::Path(path) = ty else { return None };
     let last = path.path.segments.last()?;

@@ -295,33 +295,21 @@ impl<'a> Shapes<'a> {
         let schema = self.resolve(field.schema, 0)?;
         let (ident, wire_name) = (&field.ident, field.wire_name);
         let (at, value) = (quote!(&at.field(#wire_name)), quote!(&#this.#ident));
-        let ty = schema.ty?;
-        let mut lines = Vec::new();
-        match ty {
-            TypeName::String
-                if schema.pattern.is_none() && (schema.min_length.is_some() || schema.max_length.is_some()) =>
-            {
-                let (min, max) = (option_u64(schema.min_length), option_u64(schema.max_length));
-                lines.push(quote!(violations.length(#at, #value, #min, #max);));
-            }
-            TypeName::Int32 | TypeName::Int64 | TypeName::Int64String | TypeName::Float64
-                if schema.minimum.is_some() || schema.maximum.is_some() =>
-            {
-                lines.push(range_check(&at, &value, schema, ty)?);
+        match schema.ty? {
+            TypeName::String if schema.pattern.is_none() => length_check(&at, &value, schema),
+            ty @ (TypeName::Int32 | TypeName::Int64 | TypeName::Int64String | TypeName::Float64) => {
+                range_check(&at, &value, schema, ty)
             }
             TypeName::Array
-                if (schema.min_items.is_some() || schema.max_items.is_some())
-                    && schema
-                        .items
-                        .as_deref()
-                        .is_none_or(|items| self.checks(&quote!(item), items, 1).is_none()) =>
+                if schema
+                    .items
+                    .as_deref()
+                    .is_none_or(|items| self.checks(&quote!(item), items, 1).is_none()) =>
             {
-                let (min, max) = (option_u64(schema.min_items), option_u64(schema.max_items));
-                lines.push(quote!(violations.items(#at, #value, #min, #max);));
+                items_check(&at, &value, schema)
             }
-            _ => return None,
+            _ => None,
         }
-        Some(quote!(#(#lines)*))
     }
 
     /// Whether every check of `schema` is its own type's `Validate`: an object or an enum, or a list or map
@@ -356,10 +344,7 @@ impl<'a> Shapes<'a> {
         let mut statements = Vec::new();
         match ty {
             TypeName::String => {
-                if schema.min_length.is_some() || schema.max_length.is_some() {
-                    let (min, max) = (option_u64(schema.min_length), option_u64(schema.max_length));
-                    statements.push(quote!(violations.length(&at, #value, #min, #max);));
-                }
+                statements.extend(length_check(&quote!(&at), value, schema));
                 if let Some(pattern) = &schema.pattern {
                     statements.push(quote! {
                         static PATTERN: ::lark_runtime::validate::Pattern = ::lark_runtime::validate::Pattern::new(#pattern);
@@ -368,15 +353,10 @@ impl<'a> Shapes<'a> {
                 }
             }
             TypeName::Int32 | TypeName::Int64 | TypeName::Int64String | TypeName::Float64 => {
-                if schema.minimum.is_some() || schema.maximum.is_some() {
-                    statements.extend(range_check(&quote!(&at), value, schema, ty));
-                }
+                statements.extend(range_check(&quote!(&at), value, schema, ty));
             }
             TypeName::Array => {
-                if schema.min_items.is_some() || schema.max_items.is_some() {
-                    let (min, max) = (option_u64(schema.min_items), option_u64(schema.max_items));
-                    statements.push(quote!(violations.items(&at, #value, #min, #max);));
-                }
+                statements.extend(items_check(&quote!(&at), value, schema));
                 let item = format_ident!("item");
                 let items = schema.items.as_deref();
                 if items.is_some_and(|items| self.delegates(items, depth)) {
@@ -455,9 +435,30 @@ fn option_u64(value: Option<u64>) -> TokenStream {
     }
 }
 
-/// `violations.range(..)` for an integer, `range_float(..)` for a float; `None` for an integer type with a
-/// fractional bound (the validator refuses it).
+/// `violations.length(..)`, or `None` when the schema bounds no length.
+fn length_check(at: &TokenStream, value: &TokenStream, schema: &Schema) -> Option<TokenStream> {
+    if schema.min_length.is_none() && schema.max_length.is_none() {
+        return None;
+    }
+    let (min, max) = (option_u64(schema.min_length), option_u64(schema.max_length));
+    Some(quote!(violations.length(#at, #value, #min, #max);))
+}
+
+/// `violations.items(..)`, or `None` when the schema bounds no item count.
+fn items_check(at: &TokenStream, value: &TokenStream, schema: &Schema) -> Option<TokenStream> {
+    if schema.min_items.is_none() && schema.max_items.is_none() {
+        return None;
+    }
+    let (min, max) = (option_u64(schema.min_items), option_u64(schema.max_items));
+    Some(quote!(violations.items(#at, #value, #min, #max);))
+}
+
+/// `violations.range(..)` for an integer, `range_float(..)` for a float; `None` without bounds, or for an
+/// integer type with a fractional bound (the validator refuses it).
 fn range_check(at: &TokenStream, value: &TokenStream, schema: &Schema, ty: TypeName) -> Option<TokenStream> {
+    if schema.minimum.is_none() && schema.maximum.is_none() {
+        return None;
+    }
     if ty.is_integer() {
         let bound = |bound: Option<Number>| match bound {
             Some(Number::Int(value)) => {
