@@ -41,7 +41,7 @@ async fn redirect_of(pending: &PendingSignIn) -> String {
 async fn signed_in(emulator: &RunningEmulator, client: &Client) -> UserToken {
     let pending = pending(emulator, &["offline_access", "contact:user.base:readonly"]);
     let code = pending.accept_redirect(&redirect_of(&pending).await).unwrap();
-    UserToken::exchange(client, &emulator.app_credentials(), &pending, code)
+    UserToken::exchange(client.transport(), &emulator.app_credentials(), &pending, code)
         .await
         .unwrap()
 }
@@ -70,15 +70,27 @@ async fn failed_call_after_expiry(
 async fn a_signed_in_user_calls_a_user_only_endpoint() {
     let emulator = Emulator::builder().start().await.unwrap();
     let client = emulator.client_builder().build().unwrap();
+    emulator.sign_in_as("ou_alice");
     let token = signed_in(&emulator, &client).await;
     assert!(token.can_refresh(), "offline_access gives a refresh token");
     assert_eq!(token.scopes(), ["offline_access", "contact:user.base:readonly"]);
     let store = Arc::new(MemoryTokenStore::default());
-    let provider = UserTokenProvider::new(client.clone(), emulator.app_credentials(), token, store.clone());
+    let provider = UserTokenProvider::new(
+        client.transport().clone(),
+        emulator.app_credentials(),
+        token,
+        store.clone(),
+    );
     let user = client.as_user_with(provider.clone());
-    user.execute(&UserInfoRequest::builder().build().unwrap())
+    let profile = user
+        .execute(&UserInfoRequest::builder().build().unwrap())
         .await
         .unwrap();
+    assert_eq!(
+        profile.data.open_id.as_deref(),
+        Some("ou_alice"),
+        "the call acts as the user who signed in"
+    );
     assert_eq!(
         (provider.refresh_count(), store.save_count()),
         (0, 0),
@@ -96,15 +108,17 @@ async fn a_code_works_once_and_only_with_its_verifier() {
     // Another sign-in's verifier does not fit this code's challenge.
     let other = pending(&emulator, &[]);
     let code = first.accept_redirect(&redirect).unwrap();
-    let error = UserToken::exchange(&client, &credentials, &other, code)
+    let error = UserToken::exchange(client.transport(), &credentials, &other, code)
         .await
         .unwrap_err();
     assert_eq!(rejected_code(&error), Some(20049), "{error}");
     let code = first.accept_redirect(&redirect).unwrap();
-    let token = UserToken::exchange(&client, &credentials, &first, code).await.unwrap();
+    let token = UserToken::exchange(client.transport(), &credentials, &first, code)
+        .await
+        .unwrap();
     assert!(!token.can_refresh(), "no refresh token without offline_access");
     let code = first.accept_redirect(&redirect).unwrap();
-    let error = UserToken::exchange(&client, &credentials, &first, code)
+    let error = UserToken::exchange(client.transport(), &credentials, &first, code)
         .await
         .unwrap_err();
     assert_eq!(rejected_code(&error), Some(20065), "{error}");
@@ -120,7 +134,12 @@ async fn concurrent_calls_share_one_refresh_saved_before_use_and_the_spent_token
     let client = emulator.client_builder().build().unwrap();
     let first = signed_in(&emulator, &client).await;
     let store = Arc::new(MemoryTokenStore::default());
-    let provider = UserTokenProvider::new(client.clone(), emulator.app_credentials(), first.clone(), store.clone());
+    let provider = UserTokenProvider::new(
+        client.transport().clone(),
+        emulator.app_credentials(),
+        first.clone(),
+        store.clone(),
+    );
     let user = client.as_user_with(provider.clone());
     // The platform now rejects the access token: every call finds out, one refresh serves them all.
     emulator.expire_tokens();
@@ -133,7 +152,12 @@ async fn concurrent_calls_share_one_refresh_saved_before_use_and_the_spent_token
     assert_eq!(store.save_count(), 1);
     assert_ne!(saved, first);
     // The refresh spent the first refresh token: a provider still holding it must sign in again.
-    let stale = UserTokenProvider::new(client.clone(), emulator.app_credentials(), first, store.clone());
+    let stale = UserTokenProvider::new(
+        client.transport().clone(),
+        emulator.app_credentials(),
+        first,
+        store.clone(),
+    );
     let error = failed_call_after_expiry(&emulator, &client, stale).await;
     assert!(error.contains("sign in again"), "{error}");
 }
@@ -145,7 +169,12 @@ async fn a_revoked_refresh_token_means_signing_in_again() {
     let token = signed_in(&emulator, &client).await;
     assert_eq!(emulator.revoke_user_tokens(lark_emulator::oauth::DEFAULT_USER), 1);
     let store = Arc::new(MemoryTokenStore::default());
-    let provider = UserTokenProvider::new(client.clone(), emulator.app_credentials(), token, store.clone());
+    let provider = UserTokenProvider::new(
+        client.transport().clone(),
+        emulator.app_credentials(),
+        token,
+        store.clone(),
+    );
     let error = failed_call_after_expiry(&emulator, &client, provider).await;
     assert!(error.contains("code 20064"), "{error}");
     assert_eq!(store.save_count(), 0);
@@ -167,7 +196,7 @@ async fn refreshed_tokens_that_cannot_be_saved_are_not_used() {
     let client = emulator.client_builder().build().unwrap();
     let token = signed_in(&emulator, &client).await;
     let provider = UserTokenProvider::new(
-        client.clone(),
+        client.transport().clone(),
         emulator.app_credentials(),
         token.clone(),
         Arc::new(BrokenStore),
@@ -196,7 +225,7 @@ async fn an_expired_refresh_token_means_signing_in_again_without_asking() {
     .unwrap();
     assert!(!token.can_refresh());
     let provider = UserTokenProvider::new(
-        client,
+        client.transport().clone(),
         emulator.app_credentials(),
         token,
         Arc::new(MemoryTokenStore::default()),
@@ -217,7 +246,12 @@ async fn no_token_shows_in_debug_output_or_errors() {
         json["refresh_token"].as_str().unwrap(),
     ];
     let store = Arc::new(MemoryTokenStore::default());
-    let provider = UserTokenProvider::new(client.clone(), emulator.app_credentials(), token.clone(), store);
+    let provider = UserTokenProvider::new(
+        client.transport().clone(),
+        emulator.app_credentials(),
+        token.clone(),
+        store,
+    );
     emulator.revoke_user_tokens(lark_emulator::oauth::DEFAULT_USER);
     let error = failed_call_after_expiry(&emulator, &client, provider.clone()).await;
     let shown = [format!("{token:?}"), format!("{provider:?}"), error];

@@ -8,13 +8,15 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::MethodFilter;
 use lark_openapi::auth::v3::tenant_access_token::internal::InternalRequest;
-use lark_openapi::runtime::{DocumentedError, Endpoint, EndpointMetadata, HttpMethod, ValidationError};
+use lark_openapi::runtime::{
+    AccessTokenKind, DocumentedError, Endpoint, EndpointMetadata, HttpMethod, ValidationError,
+};
 use serde_json::{Value, json};
 
 use crate::faults::FaultAction;
 use crate::limits::RATE_LIMITED;
 use crate::shared::{Shared, lock};
-use crate::tokens::{EXPIRED_TOKEN, INVALID_TOKEN, TokenCheck};
+use crate::tokens::{Bearer, EXPIRED_TOKEN, INVALID_TOKEN, TokenCheck, USER_TOKEN_REFUSED};
 
 /// Path of the tenant access token endpoint for self-built apps.
 pub const TOKEN_PATH: &str = InternalRequest::METADATA.path_template;
@@ -166,14 +168,14 @@ impl Invalid {
 }
 
 /// Serves one call to a platform endpoint: faults, token, rate limit, then the request decoded and
-/// validated as its spec says (`decode`), then `handle`.
+/// validated as its spec says (`decode`), then `handle`, for the token's bearer.
 pub(crate) async fn serve<T>(
     shared: &Shared,
     headers: &HeaderMap,
     metadata: &'static EndpointMetadata,
     invalid: Invalid,
     decode: impl FnOnce() -> Result<T, ValidationError>,
-    handle: impl FnOnce(&Shared, T) -> Answer,
+    handle: impl FnOnce(&Shared, &Bearer, T) -> Answer,
 ) -> Response {
     let log_id = shared.next_log_id();
     let (answer, dropped) = match apply_fault(shared, metadata.path_template).await {
@@ -193,13 +195,13 @@ fn checked<T>(
     metadata: &'static EndpointMetadata,
     invalid: Invalid,
     decode: impl FnOnce() -> Result<T, ValidationError>,
-    handle: impl FnOnce(&Shared, T) -> Answer,
+    handle: impl FnOnce(&Shared, &Bearer, T) -> Answer,
 ) -> Answer {
-    let app_id = match authorize(shared, headers) {
-        Ok(app_id) => app_id,
+    let bearer = match authorize(shared, headers, metadata) {
+        Ok(bearer) => bearer,
         Err(answer) => return answer,
     };
-    if let Err(over) = shared.limits.check(&app_id, metadata) {
+    if let Err(over) = shared.limits.check(&bearer.app_id, metadata) {
         let reset = over.retry_after.as_secs_f64().ceil().max(1.0);
         let mut answer = Answer::error(429, RATE_LIMITED, "request trigger frequency limit");
         answer.headers = vec![
@@ -209,7 +211,7 @@ fn checked<T>(
         return answer;
     }
     match decode() {
-        Ok(request) => handle(shared, request),
+        Ok(request) => handle(shared, &bearer, request),
         Err(error) => {
             let details: Vec<String> = error.violations.iter().map(ToString::to_string).collect();
             Answer::error(
@@ -221,8 +223,9 @@ fn checked<T>(
     }
 }
 
-/// The app that holds the bearer token, or the platform's answer to a missing, unknown or expired one.
-fn authorize(shared: &Shared, headers: &HeaderMap) -> Result<String, Answer> {
+/// Who holds the bearer token, or the platform's answer to a missing, unknown or expired one, or to one
+/// of a kind the endpoint does not take.
+fn authorize(shared: &Shared, headers: &HeaderMap, metadata: &EndpointMetadata) -> Result<Bearer, Answer> {
     let token = headers
         .get(header::AUTHORIZATION)
         .and_then(|value| value.to_str().ok())
@@ -235,10 +238,25 @@ fn authorize(shared: &Shared, headers: &HeaderMap) -> Result<String, Answer> {
             "missing access token: send `Authorization: Bearer <tenant_access_token>`",
         ));
     };
-    match lock(&shared.tokens).check(token) {
-        TokenCheck::Valid { app_id } => Ok(app_id),
-        TokenCheck::Expired => Err(Answer::error(400, EXPIRED_TOKEN, "access token expired")),
-        TokenCheck::Unknown => Err(Answer::error(400, INVALID_TOKEN, "invalid access token")),
+    let bearer = match lock(&shared.tokens).check(token) {
+        TokenCheck::Valid(bearer) => bearer,
+        TokenCheck::Expired => return Err(Answer::error(400, EXPIRED_TOKEN, "access token expired")),
+        TokenCheck::Unknown => return Err(Answer::error(400, INVALID_TOKEN, "invalid access token")),
+    };
+    let takes = |kind| metadata.access_tokens.contains(&kind);
+    // The platform's generic codes: 99991663 also covers an endpoint that takes no tenant token.
+    match &bearer.open_id {
+        Some(_) if !takes(AccessTokenKind::User) => Err(Answer::error(
+            400,
+            USER_TOKEN_REFUSED,
+            "this endpoint takes no user_access_token",
+        )),
+        None if !takes(AccessTokenKind::Tenant) && !takes(AccessTokenKind::App) => Err(Answer::error(
+            400,
+            INVALID_TOKEN,
+            "this endpoint takes no tenant_access_token",
+        )),
+        _ => Ok(bearer),
     }
 }
 

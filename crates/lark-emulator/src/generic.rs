@@ -55,7 +55,7 @@ async fn plain(
         entry.metadata,
         Invalid::of(entry.documented),
         decode,
-        |_, body| example_answer(entry, &query, &body),
+        |_, _, body| example_answer(entry, &query, &body),
     )
     .await
 }
@@ -84,7 +84,7 @@ async fn multipart(
         entry.metadata,
         Invalid::of(entry.documented),
         decode,
-        |_, body| example_answer(entry, &query, &body),
+        |_, _, body| example_answer(entry, &query, &body),
     )
     .await
 }

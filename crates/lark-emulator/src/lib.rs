@@ -48,6 +48,7 @@ mod server;
 mod shared;
 mod token_endpoints;
 mod tokens;
+mod users;
 
 use std::fmt;
 use std::net::{Ipv4Addr, SocketAddr};
@@ -72,7 +73,7 @@ pub use limits::{RATE_LIMITED, RateLimits, UNDOCUMENTED_RATE};
 pub use long_connection::{Acknowledgement, LongConnectionFault, LongConnectionStats};
 pub use server::MODELED_ENDPOINTS;
 pub use token_endpoints::{APP_TOKEN_FAILED, INVALID_APP_TOKEN};
-pub use tokens::{EXPIRED_TOKEN, INVALID_TOKEN};
+pub use tokens::{EXPIRED_TOKEN, INVALID_TOKEN, USER_TOKEN_REFUSED};
 
 use crate::shared::{Shared, lock};
 
@@ -279,12 +280,18 @@ impl RunningEmulator {
         AppCredentials::new(config.app_id.clone(), config.app_secret.expose_secret())
     }
 
-    /// A `user_access_token` of the emulator's app, valid for the token lifetime, as if a user had signed
-    /// in: for endpoints that take only a user's token, called on `client.as_user(token)`. The emulator
-    /// accepts it wherever it accepts the app's tokens.
+    /// A `user_access_token` of the emulator's app, valid for the token lifetime, as if
+    /// [`oauth::DEFAULT_USER`] had signed in: for the endpoints that take a user's token, called on
+    /// `client.as_user(token)`. Endpoints that take no user token refuse it, as the platform does.
     pub fn user_access_token(&self) -> AccessToken {
+        self.user_access_token_of(oauth::DEFAULT_USER)
+    }
+
+    /// A `user_access_token` of the user `open_id`, as if they had signed in: calls with it act as them
+    /// where the emulator models state (`authen/v1/user_info` answers with their open_id).
+    pub fn user_access_token_of(&self, open_id: &str) -> AccessToken {
         let config = &self.shared.config;
-        AccessToken::new(lock(&self.shared.tokens).issue_prefixed("u-", &config.app_id, config.token_ttl))
+        AccessToken::new(lock(&self.shared.tokens).issue_user(&config.app_id, open_id, config.token_ttl))
     }
 
     /// The emulator's authorization page, for [`SignIn::authorize_url`](lark_openapi::runtime::sign_in::SignIn::authorize_url):

@@ -254,7 +254,7 @@ fn refresh(shared: &Shared, request: &TokenRefreshRequest) -> Answer {
 /// granted.
 fn issue(shared: &Shared, open_id: &str, scopes: &str) -> Answer {
     let ttl = shared.config.token_ttl;
-    let access_token = lock(&shared.tokens).issue_prefixed("u-", &shared.config.app_id, ttl);
+    let access_token = lock(&shared.tokens).issue_user(&shared.config.app_id, open_id, ttl);
     let mut body = json!({
         "code": 0,
         "access_token": access_token,

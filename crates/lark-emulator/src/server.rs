@@ -14,15 +14,17 @@ use lark_openapi::attendance::v1::user_flow::batch_del::{BatchDelError, BatchDel
 use lark_openapi::attendance::v1::user_flow::get::{GetError, GetRequest};
 use lark_openapi::attendance::v1::user_flow::query::{QueryError, QueryRequest};
 use lark_openapi::attendance::v1::user_task::query::{QueryError as TaskQueryError, QueryRequest as TaskQueryRequest};
+use lark_openapi::authen::v1::user_info::get::{GetError as UserInfoError, GetRequest as UserInfoRequest};
 use lark_openapi::runtime::{DocumentedError, Endpoint, Incoming, IncomingRequest};
 
 use crate::answer::{Answer, Invalid, axum_route, method_filter, serve};
 use crate::shared::Shared;
-use crate::{control, long_connection, platform, token_endpoints};
+use crate::tokens::Bearer;
+use crate::{control, long_connection, platform, token_endpoints, users};
 
 /// The endpoints the emulator models with state (by endpoint id); every other endpoint of the bindings is
 /// answered from its spec.
-pub const MODELED_ENDPOINTS: [&str; 12] = [
+pub const MODELED_ENDPOINTS: [&str; 13] = [
     "auth.v3.tenant_access_token.internal",
     "auth.v3.app_access_token.internal",
     "auth.v3.app_access_token.store",
@@ -35,6 +37,7 @@ pub const MODELED_ENDPOINTS: [&str; 12] = [
     "attendance.v1.user_flow.query",
     "attendance.v1.user_flow.get",
     "attendance.v1.user_task.query",
+    "authen.v1.user_info.get",
 ];
 
 pub(crate) fn router(shared: Arc<Shared>) -> Router {
@@ -51,23 +54,37 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         .fold(Router::new(), |router, (path, route)| router.route(path, route))
         .route(
             &axum_route(BatchCreateRequest::METADATA.path_template),
-            platform_route(BatchCreateError::ParamInvalid, platform::batch_create),
+            platform_route(BatchCreateError::ParamInvalid, |shared, _, request| {
+                platform::batch_create(shared, request)
+            }),
         )
         .route(
             &axum_route(BatchDelRequest::METADATA.path_template),
-            platform_route(BatchDelError::ParamInvalid, platform::batch_del),
+            platform_route(BatchDelError::ParamInvalid, |shared, _, request| {
+                platform::batch_del(shared, request)
+            }),
         )
         .route(
             &axum_route(QueryRequest::METADATA.path_template),
-            platform_route(QueryError::ParamInvalid, platform::query),
+            platform_route(QueryError::ParamInvalid, |shared, _, request| {
+                platform::query(shared, request)
+            }),
         )
         .route(
             &axum_route(GetRequest::METADATA.path_template),
-            platform_route(GetError::ParamInvalid, platform::get),
+            platform_route(GetError::ParamInvalid, |shared, _, request| {
+                platform::get(shared, request)
+            }),
         )
         .route(
             &axum_route(TaskQueryRequest::METADATA.path_template),
-            platform_route(TaskQueryError::ParamInvalid, platform::user_tasks),
+            platform_route(TaskQueryError::ParamInvalid, |shared, _, request| {
+                platform::user_tasks(shared, request)
+            }),
+        )
+        .route(
+            &axum_route(UserInfoRequest::METADATA.path_template),
+            platform_route(UserInfoError::InvalidRequest, users::user_info),
         );
     crate::generic::routes(platform, &modeled)
         .merge(crate::oauth::routes())
@@ -78,8 +95,8 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
 }
 
 /// The route of a platform endpoint whose request type is generated from its spec: path parameters,
-/// query and body go to the generated decoder, then to `handle`.
-fn platform_route<E>(invalid: E::Error, handle: fn(&Shared, E) -> Answer) -> MethodRouter<Arc<Shared>>
+/// query and body go to the generated decoder, then to `handle` with the token's bearer.
+fn platform_route<E>(invalid: E::Error, handle: fn(&Shared, &Bearer, E) -> Answer) -> MethodRouter<Arc<Shared>>
 where
     E: Incoming + 'static,
     E::Error: Copy + Send + Sync + 'static,

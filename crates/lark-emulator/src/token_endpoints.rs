@@ -127,7 +127,7 @@ pub(crate) fn app_store(shared: &Shared, request: AppStoreRequest) -> Answer {
 /// `tenant_access_token` (store): an app token this emulator issued, for any tenant key.
 pub(crate) fn tenant_store(shared: &Shared, request: TenantStoreRequest) -> Answer {
     let app_id = match lock(&shared.app_tokens).check(request.app_access_token().expose_secret()) {
-        TokenCheck::Valid { app_id } => app_id,
+        TokenCheck::Valid(bearer) => bearer.app_id,
         TokenCheck::Expired | TokenCheck::Unknown => {
             return Answer::error(400, INVALID_APP_TOKEN, "invalid app token");
         }

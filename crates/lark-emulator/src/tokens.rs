@@ -8,14 +8,24 @@ use tokio::time::Instant;
 
 /// The platform's code for a token it does not know (missing, malformed, never issued).
 pub const INVALID_TOKEN: i64 = 99991663;
+/// The platform's code for a user access token it cannot accept (here: on an endpoint that takes none).
+pub const USER_TOKEN_REFUSED: i64 = 99991668;
 /// The platform's code for a token that has expired.
 pub const EXPIRED_TOKEN: i64 = 99991677;
+
+/// Who holds a valid token: the app, and the signed-in user for a user access token.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Bearer {
+    pub(crate) app_id: String,
+    /// The user's open_id; `None` for an app's or tenant's token.
+    pub(crate) open_id: Option<String>,
+}
 
 /// What a presented token turned out to be.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum TokenCheck {
-    /// Issued to this app and still valid.
-    Valid { app_id: String },
+    /// Issued and still valid.
+    Valid(Bearer),
     /// Issued, but its lifetime is over (or every token was expired on purpose).
     Expired,
     /// Never issued here.
@@ -24,7 +34,7 @@ pub(crate) enum TokenCheck {
 
 #[derive(Debug)]
 struct Issued {
-    app_id: String,
+    bearer: Bearer,
     expires_at: Instant,
 }
 
@@ -43,8 +53,25 @@ impl Tokens {
         self.issue_prefixed("t-", app_id, ttl)
     }
 
-    /// A new token starting with `prefix` (`t-` tenant, `a-` app, `u-` user), valid for `ttl`.
+    /// A new token starting with `prefix` (`t-` tenant, `a-` app), valid for `ttl`.
     pub(crate) fn issue_prefixed(&mut self, prefix: &str, app_id: &str, ttl: Duration) -> String {
+        let bearer = Bearer {
+            app_id: app_id.to_owned(),
+            open_id: None,
+        };
+        self.insert(prefix, bearer, ttl)
+    }
+
+    /// A new user access token of `open_id`, signed in to `app_id`, valid for `ttl`.
+    pub(crate) fn issue_user(&mut self, app_id: &str, open_id: &str, ttl: Duration) -> String {
+        let bearer = Bearer {
+            app_id: app_id.to_owned(),
+            open_id: Some(open_id.to_owned()),
+        };
+        self.insert("u-", bearer, ttl)
+    }
+
+    fn insert(&mut self, prefix: &str, bearer: Bearer, ttl: Duration) -> String {
         let now = Instant::now();
         self.issued
             .retain(|_, issued| issued.expires_at + REMEMBER_EXPIRED > now);
@@ -52,7 +79,7 @@ impl Tokens {
         self.issued.insert(
             token.clone(),
             Issued {
-                app_id: app_id.to_owned(),
+                bearer,
                 expires_at: now + ttl,
             },
         );
@@ -63,9 +90,7 @@ impl Tokens {
         match self.issued.get(token) {
             None => TokenCheck::Unknown,
             Some(issued) if issued.expires_at <= Instant::now() => TokenCheck::Expired,
-            Some(issued) => TokenCheck::Valid {
-                app_id: issued.app_id.clone(),
-            },
+            Some(issued) => TokenCheck::Valid(issued.bearer.clone()),
         }
     }
 
@@ -87,7 +112,17 @@ mod tests {
         let mut tokens = Tokens::default();
         let token = tokens.issue("cli_a", Duration::from_secs(60));
         assert!(token.starts_with("t-") && token.len() == 34);
-        assert_eq!(tokens.check(&token), TokenCheck::Valid { app_id: "cli_a".into() });
+        let app = Bearer {
+            app_id: "cli_a".into(),
+            open_id: None,
+        };
+        assert_eq!(tokens.check(&token), TokenCheck::Valid(app));
+        let user = tokens.issue_user("cli_a", "ou_1", Duration::from_secs(60));
+        assert!(user.starts_with("u-"));
+        let TokenCheck::Valid(bearer) = tokens.check(&user) else {
+            panic!("a user token just issued is valid");
+        };
+        assert_eq!(bearer.open_id.as_deref(), Some("ou_1"));
         assert_eq!(tokens.check("t-forged"), TokenCheck::Unknown);
         tokens.expire_all();
         assert_eq!(tokens.check(&token), TokenCheck::Expired);

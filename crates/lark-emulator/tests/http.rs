@@ -105,6 +105,31 @@ async fn calls_without_a_valid_token_are_refused_with_the_platform_codes() {
 }
 
 #[tokio::test]
+async fn each_endpoint_takes_only_the_token_kinds_its_page_lists() {
+    let emulator = emulator().await;
+    let user = emulator.user_access_token_of("ou_alice");
+    let body = json!({"record_ids": ["1"]}).to_string();
+    // batch_del takes only a tenant token; user_info only a user's.
+    let as_user = post(&emulator, BATCH_DEL, Some(user.expose_secret()), body).await;
+    assert_eq!((as_user.status, as_user.body["code"].as_i64()), (400, Some(99991668)));
+    let profile = |token: String| {
+        let url = format!("{}/open-apis/authen/v1/user_info", emulator.base_url());
+        async move {
+            let answer = reqwest::Client::new().get(url).bearer_auth(token).send().await.unwrap();
+            answer.json::<Value>().await.unwrap()
+        }
+    };
+    let as_tenant = profile(token(&emulator).await).await;
+    assert_eq!(as_tenant["code"], 99991663);
+    let alice = profile(user.expose_secret().to_owned()).await;
+    assert_eq!(
+        (&alice["code"], &alice["data"]["open_id"]),
+        (&json!(0), &json!("ou_alice")),
+        "{alice}"
+    );
+}
+
+#[tokio::test]
 async fn tokens_expire_after_their_configured_lifetime() {
     let emulator = Emulator::builder()
         .token_ttl(Duration::from_secs(1))

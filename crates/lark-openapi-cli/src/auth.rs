@@ -101,7 +101,7 @@ async fn login(
     println!("Open this address in a browser to sign in:\n{}", pending.url());
     let redirect = one_redirect(listener, port).await?;
     let code = pending.accept_redirect(&redirect).map_err(|error| error.to_string())?;
-    let token = UserToken::exchange(client, credentials, &pending, code)
+    let token = UserToken::exchange(client.transport(), credentials, &pending, code)
         .await
         .map_err(|error| error.to_string())?;
     // The exchange does not say whose tokens they are; the user's profile does.
@@ -181,7 +181,7 @@ pub fn as_user(client: &Client, credentials: AppCredentials) -> Result<Client, S
     let token = store
         .load()?
         .ok_or_else(|| "--as-user: nobody is signed in; run `lark auth login` first".to_owned())?;
-    let provider = UserTokenProvider::new(client.clone(), credentials, token, Arc::new(store));
+    let provider = UserTokenProvider::new(client.transport().clone(), credentials, token, Arc::new(store));
     Ok(client.as_user_with(provider))
 }
 

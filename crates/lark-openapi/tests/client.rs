@@ -749,6 +749,42 @@ mod identity {
     }
 
     #[tokio::test]
+    async fn the_transport_alone_calls_only_endpoints_that_take_no_token() {
+        use lark_openapi::auth::v3::tenant_access_token::internal::InternalRequest;
+        let server = server_with_token().await;
+        let transport = client(&server, RetryPolicy::default()).transport().clone();
+        let error = transport.execute(&recall()).await.unwrap_err();
+        let Error::Identity {
+            problem: IdentityProblem::TokenRequired { accepted },
+            ..
+        } = &error
+        else {
+            panic!("{error:?}");
+        };
+        assert_eq!(accepted, &[AccessTokenKind::Tenant, AccessTokenKind::User]);
+        assert!(server.received_requests().await.unwrap().is_empty());
+        let token_request = InternalRequest::builder()
+            .app_id("cli_test")
+            .app_secret(APP_SECRET)
+            .build()
+            .unwrap();
+        let response = transport.execute(&token_request).await.unwrap();
+        assert_eq!(
+            response
+                .data
+                .tenant_access_token
+                .map(|token| token.expose_secret().to_owned())
+                .as_deref(),
+            Some(TOKEN)
+        );
+        let sent = server.received_requests().await.unwrap();
+        assert!(
+            sent.iter()
+                .all(|request| !request.headers.contains_key("authorization"))
+        );
+    }
+
+    #[tokio::test]
     async fn a_handle_acting_as_a_user_sends_the_users_token_and_fetches_no_app_token() {
         let server = server_with_token().await;
         Mock::given(method("DELETE"))

@@ -5,13 +5,13 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
-use crate::auth::INVALID_TOKEN_CODES;
 use crate::call::{Failed, Response};
 use crate::documented_error::DocumentedError;
 use crate::endpoint::{Endpoint, Envelope};
 use crate::error::Error;
 use crate::http::snippet;
 use crate::retry::{RATE_LIMIT_CODE, Retry};
+use crate::token_provider::INVALID_TOKEN_CODES;
 
 /// The envelope: `code`, `msg` and the payload as `D`: typed in one pass for the common success, or kept
 /// as raw JSON (`&RawValue`) until `code` says what it is.

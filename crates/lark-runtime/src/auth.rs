@@ -1,5 +1,5 @@
-//! Where access tokens come from: the [`TokenProvider`] trait, a static token, and the tenant access
-//! token of a self-built app, cached and refreshed before it expires.
+//! The tenant access token of a self-built app, cached and refreshed before it expires, and the
+//! [`TokenCache`] every fetching provider shares: one refresh serves all concurrent callers.
 
 use std::fmt;
 use std::future::Future;
@@ -11,132 +11,20 @@ use futures::future::BoxFuture;
 use tokio::sync::Mutex;
 use tokio::time::Instant;
 
-use crate::client::Client;
 use crate::credentials::{AccessToken, AppCredentials};
 use crate::error::Error;
 use crate::generated::auth::v3::tenant_access_token::internal::{InternalError, InternalRequest};
+use crate::transport::Transport;
 
-/// The platform's codes for an access token that is invalid or has expired: the runtime refreshes the
-/// token once and sends the call again.
-pub const INVALID_TOKEN_CODES: [i64; 4] = [99991663, 99991664, 99991668, 99991677];
-
-/// Supplies the access token for each call. Implement it for other flows (a user token); the runtime
-/// ships [`StaticToken`], [`TenantTokenProvider`] (self-built apps) and
-/// [`StoreAppTokenProvider`](crate::store_app::StoreAppTokenProvider) (store apps).
-///
-/// `tenant_key` is the tenant a call is for ([`Client::for_tenant`]): a store app holds one token per
-/// tenant; a self-built app belongs to one tenant and ignores it.
-pub trait TokenProvider: Send + Sync + fmt::Debug {
-    /// A token valid for the next call.
-    fn access_token<'a>(&'a self, tenant_key: Option<&'a str>) -> BoxFuture<'a, Result<AccessToken, AuthError>>;
-    /// The platform rejected `token` as invalid or expired: forget it if it is still the current one.
-    fn invalidate<'a>(&'a self, tenant_key: Option<&'a str>, token: &'a AccessToken) -> BoxFuture<'a, ()>;
-    /// Whether a token given after [`invalidate`](Self::invalidate) can differ from the rejected one,
-    /// so that a call is worth sending again.
-    fn can_refresh(&self) -> bool {
-        true
-    }
-}
-
-/// The provider of a client that only calls endpoints which take no access token.
-#[derive(Debug)]
-pub(crate) struct NoToken;
-
-impl TokenProvider for NoToken {
-    fn access_token<'a>(&'a self, _: Option<&'a str>) -> BoxFuture<'a, Result<AccessToken, AuthError>> {
-        Box::pin(async { Err(AuthError::Transport("this client has no credentials".to_owned())) })
-    }
-    fn invalidate<'a>(&'a self, _: Option<&'a str>, _: &'a AccessToken) -> BoxFuture<'a, ()> {
-        Box::pin(async {})
-    }
-}
-
-/// A token that the caller manages.
-#[derive(Debug, Clone)]
-pub struct StaticToken(pub AccessToken);
-
-impl TokenProvider for StaticToken {
-    fn access_token<'a>(&'a self, _: Option<&'a str>) -> BoxFuture<'a, Result<AccessToken, AuthError>> {
-        Box::pin(async move { Ok(self.0.clone()) })
-    }
-    fn invalidate<'a>(&'a self, _: Option<&'a str>, _: &'a AccessToken) -> BoxFuture<'a, ()> {
-        Box::pin(async {})
-    }
-    fn can_refresh(&self) -> bool {
-        false
-    }
-}
-
-/// Why no token could be had.
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
-#[non_exhaustive]
-pub enum AuthError {
-    /// The token endpoint answered with a non-zero code (wrong app id or secret, app disabled, ...).
-    #[error("the token endpoint refused app {app_id}: {msg} (code {code}){}", log_suffix(log_id))]
-    Rejected {
-        /// The app whose credentials were refused.
-        app_id: String,
-        /// The platform's code.
-        code: i64,
-        /// The platform's message.
-        msg: String,
-        /// The `X-Tt-Logid` of the response.
-        log_id: Option<String>,
-    },
-    /// The token endpoint could not be reached or did not answer in time.
-    #[error("cannot reach the token endpoint: {0}")]
-    Transport(String),
-    /// A store app's call did not say which tenant it is for.
-    #[error("a store app's call needs a tenant: make it through client.for_tenant(tenant_key)")]
-    NoTenant,
-    /// A store app has no `app_ticket`, and none arrived within the wait after asking for a resend.
-    #[error(
-        "store app {app_id} has no app_ticket: none arrived within {waited:?} of asking the platform to resend it (is the app_ticket event reaching your dispatcher?)"
-    )]
-    NoAppTicket {
-        /// The app.
-        app_id: String,
-        /// How long the provider waited.
-        waited: Duration,
-    },
-    /// A user's tokens cannot be refreshed (no refresh token, or the platform refused it as expired,
-    /// revoked, spent or invalid): the user must sign in again.
-    #[error("the user must sign in again: {reason}")]
-    SignInRequired {
-        /// What ended the session.
-        reason: String,
-    },
-    /// A refresh's new tokens could not be saved to the user's token store, so they were not used.
-    #[error("cannot save the refreshed user tokens: {reason}")]
-    Store {
-        /// The store's reason.
-        reason: String,
-    },
-    /// The token endpoint's answer was not the expected JSON. The body is not quoted: it may hold a token.
-    #[error(
-        "the token endpoint answered HTTP {http_status} with a body that is not a token response: {reason}{}",
-        log_suffix(log_id)
-    )]
-    Decode {
-        /// HTTP status.
-        http_status: u16,
-        /// What did not fit.
-        reason: String,
-        /// The `X-Tt-Logid` of the response.
-        log_id: Option<String>,
-    },
-}
-
-pub(crate) fn log_suffix(log_id: &Option<String>) -> String {
-    log_id.as_ref().map(|id| format!(" [log id {id}]")).unwrap_or_default()
-}
+pub use crate::error::AuthError;
+pub use crate::token_provider::{INVALID_TOKEN_CODES, StaticToken, TokenProvider};
 
 /// The tenant access token of a self-built app, from the generated
 /// [`tenant_access_token::internal`](crate::generated::auth::v3::tenant_access_token::internal) endpoint.
 /// Cached until `refresh_margin` before it expires; concurrent callers share one refresh.
 pub struct TenantTokenProvider {
-    /// A client without tokens of its own: the token endpoint takes none.
-    transport: Client,
+    /// The client's transport: the token endpoint takes no token.
+    transport: Transport,
     credentials: AppCredentials,
     refresh_margin: Duration,
     cache: TokenCache,
@@ -184,7 +72,7 @@ impl TokenCache {
 }
 
 impl TenantTokenProvider {
-    pub(crate) fn new(transport: Client, credentials: AppCredentials, refresh_margin: Duration) -> Arc<Self> {
+    pub(crate) fn new(transport: Transport, credentials: AppCredentials, refresh_margin: Duration) -> Arc<Self> {
         Arc::new(Self {
             transport,
             credentials,

@@ -13,7 +13,6 @@ use tokio::time::Instant;
 use tracing::Instrument;
 
 use crate::answer::{Answer, judge};
-use crate::client::Client;
 use crate::credentials::AccessToken;
 use crate::documented_error::{DocumentedError, ErasedError};
 use crate::endpoint::{Endpoint, EndpointMetadata, HttpMethod, RequestBody, ResponseKind};
@@ -23,6 +22,8 @@ use crate::http::{BodyLimits, LOG_ID_HEADER, ReadError, read_capped};
 use crate::partial_failure::{Accounting, PartialFailure, RecordFailure, failures};
 use crate::retry::{RATE_LIMIT_RESET_HEADER, Retry};
 use crate::timeouts::TimeLimit;
+use crate::token_provider::TokenProvider;
+use crate::transport::Transport;
 
 /// A successful call: the typed data and what the platform said about it.
 #[derive(Debug, Clone, PartialEq)]
@@ -100,11 +101,33 @@ impl<E: DocumentedError> Failed<E> {
     }
 }
 
-impl Client {
-    /// Sends `request`, retrying as the policy allows, and decodes the answer.
-    pub async fn execute<E: Endpoint>(&self, request: &E) -> Result<Response<E::Data>, Error<E::Error>> {
+/// Whom a call is made for: where its token comes from (none for the token endpoints) and the tenant
+/// it is for (store apps).
+#[derive(Clone, Copy)]
+pub(crate) struct Caller<'a> {
+    pub(crate) tokens: Option<&'a dyn TokenProvider>,
+    pub(crate) tenant_key: Option<&'a str>,
+}
+
+impl Caller<'_> {
+    /// No token and no tenant: a call to a token endpoint.
+    pub(crate) const ANONYMOUS: Caller<'static> = Caller {
+        tokens: None,
+        tenant_key: None,
+    };
+}
+
+impl Transport {
+    /// Sends `request` for `caller`, retrying as the policy allows, and decodes the answer.
+    pub(crate) async fn execute_as<E: Endpoint>(
+        &self,
+        request: &E,
+        caller: Caller<'_>,
+    ) -> Result<Response<E::Data>, Error<E::Error>> {
         let (mut response, attempts, may_have_applied): (Response<E::Data>, _, _) = self
-            .call(request, ResponseKind::Json, |response: Response<E::Data>| response)
+            .call(request, caller, ResponseKind::Json, |response: Response<E::Data>| {
+                response
+            })
             .await?;
         response.attempts = attempts;
         response.earlier_attempt_may_have_applied = may_have_applied;
@@ -115,12 +138,15 @@ impl Client {
         Ok(response)
     }
 
-    /// Sends `request` to an endpoint whose answer is a file, retrying as the policy allows. The bytes are
-    /// not read yet: see [`Download`]. An answer in the platform's JSON is the endpoint's typed error.
-    pub async fn download<E: Endpoint>(&self, request: &E) -> Result<Download, Error<E::Error>> {
+    /// Sends `request` for `caller` to an endpoint whose answer is a file (see [`Client::download`](crate::Client::download)).
+    pub(crate) async fn download_as<E: Endpoint>(
+        &self,
+        request: &E,
+        caller: Caller<'_>,
+    ) -> Result<Download, Error<E::Error>> {
         // A JSON answer with code 0 is kept as its `msg`, for the error that says a file was expected.
         let (mut download, attempts, _): (Download, _, _) = self
-            .call(request, ResponseKind::Binary, |response: Response<E::Data>| {
+            .call(request, caller, ResponseKind::Binary, |response: Response<E::Data>| {
                 response.msg
             })
             .await?;
@@ -134,6 +160,7 @@ impl Client {
     async fn call<E: Endpoint, K: Send + 'static, T: 'static>(
         &self,
         request: &E,
+        caller: Caller<'_>,
         expect: ResponseKind,
         keep: fn(Response<E::Data>) -> K,
     ) -> Result<(T, u32, bool), Error<E::Error>> {
@@ -149,7 +176,8 @@ impl Client {
             ResponseKind::Binary => Reading::File(&judge),
         };
         let outgoing = self.outgoing(request).map_err(typed)?;
-        let (finished, attempts, may_have_applied) = self.run(E::METADATA, outgoing, reading).await.map_err(typed)?;
+        let (finished, attempts, may_have_applied) =
+            self.run(E::METADATA, caller, outgoing, reading).await.map_err(typed)?;
         Ok((unbox(finished), attempts, may_have_applied))
     }
 
@@ -157,6 +185,7 @@ impl Client {
     async fn run(
         &self,
         metadata: &'static EndpointMetadata,
+        caller: Caller<'_>,
         outgoing: Outgoing<'_>,
         reading: Reading<'_>,
     ) -> Result<(Box<dyn Any + Send>, u32, bool), Error<Untyped>> {
@@ -166,7 +195,7 @@ impl Client {
             .checked_add(self.timeouts().operation)
             .unwrap_or_else(|| started + NO_DEADLINE);
         // Boxed: the attempt loop's state is large, and the futures around it are moved before they run.
-        Box::pin(self.attempts(metadata, &outgoing, reading, deadline))
+        Box::pin(self.attempts(metadata, caller, &outgoing, reading, deadline))
             .instrument(call_span(metadata.id))
             .await
     }
@@ -176,14 +205,13 @@ impl Client {
     async fn attempts(
         &self,
         metadata: &'static EndpointMetadata,
+        caller: Caller<'_>,
         outgoing: &Outgoing<'_>,
         reading: Reading<'_>,
         deadline: Instant,
     ) -> Result<(Box<dyn Any + Send>, u32, bool), Error<Untyped>> {
         let endpoint = metadata.id;
-        let tokens = self
-            .token_source(metadata)
-            .map_err(|problem| Error::Identity { endpoint, problem })?;
+        let tokens = caller.tokens;
         let policy = self.retry_policy();
         let mut backoff = policy.backoff();
         let mut waited = Duration::ZERO;
@@ -203,7 +231,7 @@ impl Client {
             let token = match tokens {
                 None => None,
                 Some(tokens) => Some(
-                    before(deadline, tokens.access_token(self.tenant_key()))
+                    before(deadline, tokens.access_token(caller.tenant_key))
                         .await
                         .map_err(|_| out_of_time(attempts, applied))?
                         .map_err(|source| Error::Auth { endpoint, source })?,
@@ -242,7 +270,7 @@ impl Client {
                 // One refresh per call: an expired token is normal, a token rejected twice is not.
                 refreshed_token = true;
                 tracing::info!("access token rejected; refreshing it and sending again");
-                before(deadline, tokens.invalidate(self.tenant_key(), token))
+                before(deadline, tokens.invalidate(caller.tenant_key, token))
                     .await
                     .map_err(|_| out_of_time(attempts, applied))?;
                 continue;
@@ -331,7 +359,7 @@ impl Client {
         if let Some(token) = token {
             builder = match token.authorization() {
                 Some(header) => builder.header(reqwest::header::AUTHORIZATION, header.clone()),
-                None => builder.bearer_auth(token.expose()),
+                None => builder.bearer_auth(token.expose_secret()),
             };
         }
         if let Some(body) = &outgoing.json {

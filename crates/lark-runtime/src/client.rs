@@ -5,15 +5,19 @@ use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::auth::{NoToken, StaticToken, TenantTokenProvider, TokenProvider};
+use crate::auth::TenantTokenProvider;
+use crate::call::{Caller, Response};
 use crate::credentials::{AccessToken, AppCredentials};
-use crate::endpoint::{AccessTokenKind, EndpointMetadata};
-use crate::error::IdentityProblem;
-use crate::http::BodyLimits;
-use crate::pacing::{Pacers, Pacing};
+use crate::documented_error::DocumentedError;
+use crate::endpoint::{AccessTokenKind, Endpoint, EndpointMetadata};
+use crate::error::{Error, IdentityProblem};
+use crate::files::Download;
+use crate::pacing::Pacing;
 use crate::retry::RetryPolicy;
 use crate::store_app::StoreAppTokenProvider;
 use crate::timeouts::Timeouts;
+use crate::token_provider::{StaticToken, TokenProvider};
+use crate::transport::{Transport, TransportSettings};
 
 /// Feishu, in mainland China.
 pub const FEISHU: &str = "https://open.feishu.cn";
@@ -213,42 +217,36 @@ impl ClientBuilder {
                 .build()
                 .map_err(|error| ConfigError::Http(error.to_string()))?,
         };
-        let inner = |tokens: Arc<dyn TokenProvider>, pacing: Pacing| Inner {
-            http: http.clone(),
-            base_url: base_url.clone(),
-            tokens,
-            retry: self.retry.clone(),
+        // One transport for the client and its token providers: the token endpoints take no token.
+        let transport = Transport::new(TransportSettings {
+            http,
+            base_url,
+            retry: self.retry,
             max_body_bytes: self.max_body_bytes,
-            pacers: Pacers::new(pacing),
-            store_app: None,
-        };
-        // The token endpoints take no token: a client of its own calls them.
-        let transport = Client {
-            inner: Arc::new(inner(Arc::new(NoToken), self.pacing.clone())),
+            pacing: self.pacing,
             timeouts: self.timeouts,
-            tenant_key: None,
-            user: None,
-        };
+        });
         let mut store_app = None;
         let tokens: Arc<dyn TokenProvider> = match (self.token_provider, self.store_app, self.credentials) {
             (Some(provider), _, _) => provider,
             (None, Some(credentials), _) => {
-                let provider =
-                    StoreAppTokenProvider::new(transport, credentials, self.token_refresh_margin, self.app_ticket_wait);
+                let provider = StoreAppTokenProvider::new(
+                    transport.clone(),
+                    credentials,
+                    self.token_refresh_margin,
+                    self.app_ticket_wait,
+                );
                 store_app = Some(Arc::clone(&provider));
                 provider
             }
             (None, None, Some(credentials)) => {
-                TenantTokenProvider::new(transport, credentials, self.token_refresh_margin)
+                TenantTokenProvider::new(transport.clone(), credentials, self.token_refresh_margin)
             }
             (None, None, None) => return Err(ConfigError::NoCredentials),
         };
         Ok(Client {
-            inner: Arc::new(Inner {
-                store_app,
-                ..inner(tokens, self.pacing)
-            }),
-            timeouts: self.timeouts,
+            transport,
+            apps: Arc::new(AppTokens { tokens, store_app }),
             tenant_key: None,
             user: None,
         })
@@ -267,32 +265,26 @@ fn is_loopback(url: &reqwest::Url) -> bool {
 /// Calls Open Platform endpoints. Cheap to clone; clones share the connection pool and token cache.
 #[derive(Clone)]
 pub struct Client {
-    inner: Arc<Inner>,
-    /// This handle's time limits: [`Client::with_timeouts`] gives a handle with others.
-    timeouts: Timeouts,
+    /// Sends the calls; shared with the token providers.
+    transport: Transport,
+    apps: Arc<AppTokens>,
     /// The tenant this handle's calls are for (store apps): [`Client::for_tenant`].
     tenant_key: Option<Arc<str>>,
     /// The user this handle's calls act for: [`Client::as_user`].
     user: Option<Arc<dyn TokenProvider>>,
 }
 
-struct Inner {
-    http: reqwest::Client,
-    base_url: reqwest::Url,
+/// The app's tokens: what every handle of one client shares besides the transport.
+struct AppTokens {
     tokens: Arc<dyn TokenProvider>,
-    retry: RetryPolicy,
-    max_body_bytes: usize,
-    pacers: Pacers,
     store_app: Option<Arc<StoreAppTokenProvider>>,
 }
 
 impl fmt::Debug for Client {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Client")
-            .field("base_url", &self.inner.base_url.as_str())
-            .field("tokens", &self.inner.tokens)
-            .field("retry", &self.inner.retry)
-            .field("timeouts", &self.timeouts)
+            .field("transport", &self.transport)
+            .field("tokens", &self.apps.tokens)
             .field("tenant_key", &self.tenant_key)
             .field("user", &self.user)
             .finish_non_exhaustive()
@@ -307,21 +299,28 @@ impl Client {
 
     /// The token provider, e.g. to count token requests.
     pub fn token_provider(&self) -> &Arc<dyn TokenProvider> {
-        &self.inner.tokens
+        &self.apps.tokens
+    }
+
+    /// The transport this client sends through, without its tokens: for the endpoints that take none
+    /// (what [`UserToken::exchange`](crate::UserToken::exchange) and
+    /// [`UserTokenProvider`](crate::UserTokenProvider) need).
+    pub fn transport(&self) -> &Transport {
+        &self.transport
     }
 
     /// The token provider of a client built with
     /// [`store_app_credentials`](ClientBuilder::store_app_credentials): give it `app_ticket`s.
     pub fn store_app(&self) -> Option<&Arc<StoreAppTokenProvider>> {
-        self.inner.store_app.as_ref()
+        self.apps.store_app.as_ref()
     }
 
     /// The same client (pool, token caches, pacing shared) making its calls for one tenant: what a store
     /// app needs, since it holds a tenant access token per tenant. Self-built apps need not use it.
     pub fn for_tenant(&self, tenant_key: impl Into<String>) -> Self {
         Self {
-            inner: Arc::clone(&self.inner),
-            timeouts: self.timeouts,
+            transport: self.transport.clone(),
+            apps: Arc::clone(&self.apps),
             tenant_key: Some(Arc::from(tenant_key.into())),
             user: self.user.clone(),
         }
@@ -332,28 +331,12 @@ impl Client {
         self.tenant_key.as_deref()
     }
 
-    pub(crate) fn tokens(&self) -> &dyn TokenProvider {
-        self.inner.tokens.as_ref()
-    }
-
-    pub(crate) fn http(&self) -> &reqwest::Client {
-        &self.inner.http
-    }
-
-    pub(crate) fn base_url(&self) -> &reqwest::Url {
-        &self.inner.base_url
-    }
-
-    pub(crate) fn retry_policy(&self) -> &RetryPolicy {
-        &self.inner.retry
-    }
-
     /// The same client (pool, tokens, pacing shared) with other time limits, e.g. for one call:
     /// `client.with_timeouts(Timeouts { operation: Duration::from_secs(5), ..client.timeouts() })`.
     pub fn with_timeouts(&self, timeouts: Timeouts) -> Self {
         Self {
-            inner: Arc::clone(&self.inner),
-            timeouts,
+            transport: self.transport.with_timeouts(timeouts),
+            apps: Arc::clone(&self.apps),
             tenant_key: self.tenant_key.clone(),
             user: self.user.clone(),
         }
@@ -369,8 +352,8 @@ impl Client {
     /// Like [`as_user`](Self::as_user), with the user's tokens from `provider` (one that can refresh them).
     pub fn as_user_with(&self, provider: Arc<dyn TokenProvider>) -> Self {
         Self {
-            inner: Arc::clone(&self.inner),
-            timeouts: self.timeouts,
+            transport: self.transport.clone(),
+            apps: Arc::clone(&self.apps),
             tenant_key: self.tenant_key.clone(),
             user: Some(provider),
         }
@@ -394,24 +377,38 @@ impl Client {
             Some(_) => Err(IdentityProblem::UserTokenNotAccepted {
                 accepted: endpoint.access_tokens,
             }),
-            None if accepts(AccessTokenKind::Tenant) || accepts(AccessTokenKind::App) => Ok(Some(self.tokens())),
+            None if accepts(AccessTokenKind::Tenant) || accepts(AccessTokenKind::App) => {
+                Ok(Some(self.apps.tokens.as_ref()))
+            }
             None => Err(IdentityProblem::UserTokenRequired),
         }
     }
 
     /// This handle's time limits.
     pub fn timeouts(&self) -> Timeouts {
-        self.timeouts
+        self.transport.timeouts()
     }
 
-    pub(crate) fn body_limits(&self) -> BodyLimits {
-        BodyLimits {
-            max_bytes: self.inner.max_body_bytes,
-            min_bytes_per_second: self.timeouts.min_body_bytes_per_second,
-        }
+    /// Whom a call to `endpoint` is made for, or why this handle cannot make it.
+    fn caller<X: DocumentedError>(&self, endpoint: &EndpointMetadata) -> Result<Caller<'_>, Error<X>> {
+        let tokens = self.token_source(endpoint).map_err(|problem| Error::Identity {
+            endpoint: endpoint.id,
+            problem,
+        })?;
+        Ok(Caller {
+            tokens,
+            tenant_key: self.tenant_key(),
+        })
     }
 
-    pub(crate) fn pacers(&self) -> &Pacers {
-        &self.inner.pacers
+    /// Sends `request`, retrying as the policy allows, and decodes the answer.
+    pub async fn execute<E: Endpoint>(&self, request: &E) -> Result<Response<E::Data>, Error<E::Error>> {
+        self.transport.execute_as(request, self.caller(E::METADATA)?).await
+    }
+
+    /// Sends `request` to an endpoint whose answer is a file, retrying as the policy allows. The bytes are
+    /// not read yet: see [`Download`]. An answer in the platform's JSON is the endpoint's typed error.
+    pub async fn download<E: Endpoint>(&self, request: &E) -> Result<Download, Error<E::Error>> {
+        self.transport.download_as(request, self.caller(E::METADATA)?).await
     }
 }

@@ -68,7 +68,9 @@ impl AccessToken {
         Self(Arc::new(TokenInner { secret, header }))
     }
 
-    pub(crate) fn expose(&self) -> &str {
+    /// The token itself, for a request you send yourself. Named like `secrecy`'s accessor so that
+    /// each place a token leaves its wrapper is easy to find; never log it.
+    pub fn expose_secret(&self) -> &str {
         self.0.secret.expose_secret()
     }
 
@@ -80,7 +82,7 @@ impl AccessToken {
 
 impl PartialEq for AccessToken {
     fn eq(&self, other: &Self) -> bool {
-        self.expose() == other.expose()
+        self.expose_secret() == other.expose_secret()
     }
 }
 

@@ -2,7 +2,6 @@
 
 use std::time::Duration;
 
-use crate::auth::{AuthError, log_suffix};
 use crate::documented_error::DocumentedError;
 use crate::endpoint::AccessTokenKind;
 use crate::timeouts::TimeLimit;
@@ -31,6 +30,16 @@ pub enum IdentityProblem {
         token_names(accepted)
     )]
     UserTokenNotAccepted {
+        /// The kinds the endpoint takes.
+        accepted: &'static [AccessTokenKind],
+    },
+    /// The endpoint takes an access token and was called through a bare
+    /// [`Transport`](crate::Transport), which has none.
+    #[error(
+        "the endpoint takes an access token ({}): call it through a Client, not its Transport",
+        token_names(accepted)
+    )]
+    TokenRequired {
         /// The kinds the endpoint takes.
         accepted: &'static [AccessTokenKind],
     },
@@ -314,4 +323,68 @@ fn describe_api<E: DocumentedError>(
     }
     text.push_str(&log_suffix(log_id));
     text
+}
+
+/// Why no token could be had.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum AuthError {
+    /// The token endpoint answered with a non-zero code (wrong app id or secret, app disabled, ...).
+    #[error("the token endpoint refused app {app_id}: {msg} (code {code}){}", log_suffix(log_id))]
+    Rejected {
+        /// The app whose credentials were refused.
+        app_id: String,
+        /// The platform's code.
+        code: i64,
+        /// The platform's message.
+        msg: String,
+        /// The `X-Tt-Logid` of the response.
+        log_id: Option<String>,
+    },
+    /// The token endpoint could not be reached or did not answer in time.
+    #[error("cannot reach the token endpoint: {0}")]
+    Transport(String),
+    /// A store app's call did not say which tenant it is for.
+    #[error("a store app's call needs a tenant: make it through client.for_tenant(tenant_key)")]
+    NoTenant,
+    /// A store app has no `app_ticket`, and none arrived within the wait after asking for a resend.
+    #[error(
+        "store app {app_id} has no app_ticket: none arrived within {waited:?} of asking the platform to resend it (is the app_ticket event reaching your dispatcher?)"
+    )]
+    NoAppTicket {
+        /// The app.
+        app_id: String,
+        /// How long the provider waited.
+        waited: Duration,
+    },
+    /// A user's tokens cannot be refreshed (no refresh token, or the platform refused it as expired,
+    /// revoked, spent or invalid): the user must sign in again.
+    #[error("the user must sign in again: {reason}")]
+    SignInRequired {
+        /// What ended the session.
+        reason: String,
+    },
+    /// A refresh's new tokens could not be saved to the user's token store, so they were not used.
+    #[error("cannot save the refreshed user tokens: {reason}")]
+    Store {
+        /// The store's reason.
+        reason: String,
+    },
+    /// The token endpoint's answer was not the expected JSON. The body is not quoted: it may hold a token.
+    #[error(
+        "the token endpoint answered HTTP {http_status} with a body that is not a token response: {reason}{}",
+        log_suffix(log_id)
+    )]
+    Decode {
+        /// HTTP status.
+        http_status: u16,
+        /// What did not fit.
+        reason: String,
+        /// The `X-Tt-Logid` of the response.
+        log_id: Option<String>,
+    },
+}
+
+pub(crate) fn log_suffix(log_id: &Option<String>) -> String {
+    log_id.as_ref().map(|id| format!(" [log id {id}]")).unwrap_or_default()
 }

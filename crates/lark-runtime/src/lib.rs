@@ -3,6 +3,8 @@
 //! Generated code (in `lark-openapi`, or from the `lark_macros::endpoint!` macro) contains only what
 //! varies per endpoint: shapes, builders, value tables. This crate executes any of them:
 //! - [`Client`]: base URL (Feishu, Lark or a local server), timeouts, your own `reqwest::Client`;
+//!   its [`Transport`] sends every call and carries no tokens, so the token providers build on it, and the
+//!   client on them;
 //! - [`auth`]: tenant access tokens fetched with the app's credentials, cached, refreshed before they
 //!   expire and once when the platform rejects one; one refresh serves all concurrent calls;
 //! - [`Client::execute`]: the `{code, msg, data}` envelope, typed data or the endpoint's typed error,
@@ -53,11 +55,13 @@ pub mod retry;
 pub mod sign_in;
 pub mod store_app;
 pub mod timeouts;
+mod token_provider;
+mod transport;
 pub mod user_token;
 pub mod validate;
 pub mod wire;
 
-pub use auth::{AuthError, StaticToken, TenantTokenProvider, TokenProvider};
+pub use auth::TenantTokenProvider;
 pub use bulk::{BulkFailure, BulkOptions, BulkProgress, BulkReport};
 pub use call::Response;
 pub use client::{Client, ClientBuilder, ConfigError, FEISHU, LARK};
@@ -66,7 +70,7 @@ pub use documented_error::{DocumentedError, ErrorFacts, UndocumentedCode, Undocu
 pub use endpoint::{
     AccessTokenKind, AppType, Endpoint, EndpointMetadata, Envelope, HttpMethod, RateLimit, RequestBody, ResponseKind,
 };
-pub use error::{Error, IdentityProblem, TransportKind};
+pub use error::{AuthError, Error, IdentityProblem, TransportKind};
 pub use files::{Download, DownloadError, NoData, UploadFile};
 pub use incoming::{Incoming, IncomingRequest};
 pub use pacing::Pacing;
@@ -76,6 +80,8 @@ pub use registry::{Answered, BulkCall, CallFailure, EndpointEntry, ErasedCall, R
 pub use retry::RetryPolicy;
 pub use store_app::StoreAppTokenProvider;
 pub use timeouts::{TimeLimit, Timeouts};
+pub use token_provider::{INVALID_TOKEN_CODES, StaticToken, TokenProvider};
+pub use transport::Transport;
 pub use user_token::{MemoryTokenStore, UserToken, UserTokenProvider, UserTokenStore};
 pub use validate::{Validate, ValidationError, Violation, ViolationKind};
 pub use wire::StringI64;

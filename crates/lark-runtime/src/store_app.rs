@@ -13,14 +13,16 @@ use std::time::Duration;
 use futures::future::BoxFuture;
 use tokio::sync::watch;
 
-use crate::auth::{AuthError, CachedToken, INVALID_TOKEN_CODES, TokenCache, TokenProvider, auth_error, cached};
-use crate::client::Client;
+use crate::auth::{CachedToken, TokenCache, auth_error, cached};
 use crate::credentials::{AccessToken, AppCredentials, SecretText};
+use crate::error::AuthError;
 use crate::events::{EventDispatcherBuilder, EventHeader};
 use crate::generated::auth::v3::app_access_token::store::StoreRequest as AppTokenRequest;
 use crate::generated::auth::v3::app_ticket::resend::ResendRequest;
 use crate::generated::auth::v3::events::app_ticket::AppTicket;
 use crate::generated::auth::v3::tenant_access_token::store::StoreRequest as TenantTokenRequest;
+use crate::token_provider::{INVALID_TOKEN_CODES, TokenProvider};
+use crate::transport::Transport;
 
 /// One tenant's token: its own cache and lock, so tenants refresh independently and callers of one
 /// tenant share one refresh.
@@ -29,8 +31,8 @@ type TenantSlot = Arc<TokenCache>;
 /// The tokens of a store app. Built by [`ClientBuilder::store_app_credentials`](crate::ClientBuilder::store_app_credentials);
 /// reach it with [`Client::store_app`].
 pub struct StoreAppTokenProvider {
-    /// A client without tokens of its own: the token endpoints take none.
-    transport: Client,
+    /// The client's transport: the token endpoints take no token.
+    transport: Transport,
     credentials: AppCredentials,
     refresh_margin: Duration,
     ticket_wait: Duration,
@@ -43,7 +45,7 @@ pub struct StoreAppTokenProvider {
 
 impl StoreAppTokenProvider {
     pub(crate) fn new(
-        transport: Client,
+        transport: Transport,
         credentials: AppCredentials,
         refresh_margin: Duration,
         ticket_wait: Duration,
@@ -185,7 +187,7 @@ impl StoreAppTokenProvider {
         let app_token = self.app_access_token().await?;
         self.fetches.fetch_add(1, Ordering::Relaxed);
         let request = TenantTokenRequest::builder()
-            .app_access_token(app_token.expose())
+            .app_access_token(app_token.expose_secret())
             .tenant_key(tenant_key)
             .build()
             .map_err(|error| AuthError::Transport(format!("the tenant token request does not fit: {error}")))?;

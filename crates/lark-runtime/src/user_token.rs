@@ -16,16 +16,18 @@ use secrecy::ExposeSecret as _;
 use serde::{Deserialize, Serialize};
 use tokio::sync::Mutex;
 
-use crate::auth::{AuthError, TokenProvider};
-use crate::client::Client;
+use crate::auth::auth_error;
 use crate::credentials::{AccessToken, AppCredentials, SecretText};
 use crate::documented_error::DocumentedError;
+use crate::error::AuthError;
 use crate::error::Error;
 use crate::generated::authen::v2::oauth::token::{TokenRequest, TokenRequestGrantType};
 use crate::generated::authen::v2::oauth::token_refresh::{
     TokenRefreshError, TokenRefreshRequest, TokenRefreshRequestGrantType,
 };
 use crate::sign_in::{AuthorizationCode, PendingSignIn};
+use crate::token_provider::TokenProvider;
+use crate::transport::Transport;
 
 /// A user's tokens, as the token endpoint gave them. `Debug` shows the expiries and scopes, never a
 /// token. Serialize it only into storage the user alone can read: it holds both tokens.
@@ -67,10 +69,10 @@ struct Granted {
 
 impl UserToken {
     /// Ends a sign-in: exchanges the redirect's `code` (with the sign-in's PKCE verifier and redirect
-    /// address) for the user's tokens. `client` only carries the request: the token endpoint takes no
-    /// access token.
+    /// address) for the user's tokens, through `transport` ([`Client::transport`](crate::Client::transport)): the token endpoint
+    /// takes no access token.
     pub async fn exchange(
-        client: &Client,
+        transport: &Transport,
         credentials: &AppCredentials,
         sign_in: &PendingSignIn,
         code: AuthorizationCode,
@@ -84,10 +86,10 @@ impl UserToken {
             .code_verifier(sign_in.code_verifier().expose_secret())
             .build()
             .map_err(|error| AuthError::Transport(format!("the code exchange does not fit its request: {error}")))?;
-        let response = client
+        let response = transport
             .execute(&request)
             .await
-            .map_err(|error| crate::auth::auth_error(credentials.app_id(), error))?;
+            .map_err(|error| auth_error(credentials.app_id(), error))?;
         let data = response.data;
         UserToken::granted(Granted {
             access_token: data.access_token,
@@ -222,11 +224,11 @@ impl UserTokenStore for MemoryTokenStore {
     }
 }
 
-/// A signed-in user's tokens for [`Client::as_user_with`]: the access token while it has more than
+/// A signed-in user's tokens for [`Client::as_user_with`](crate::Client::as_user_with): the access token while it has more than
 /// the margin left, else a refresh (one at a time; concurrent calls wait for it and share its result).
 pub struct UserTokenProvider {
     /// Carries the refresh requests: the token endpoint takes no access token.
-    transport: Client,
+    transport: Transport,
     credentials: AppCredentials,
     store: Arc<dyn UserTokenStore>,
     current: Mutex<UserToken>,
@@ -238,7 +240,7 @@ impl UserTokenProvider {
     /// A provider starting from `token`, refreshing through `transport` with the app's `credentials`,
     /// 5 minutes before the access token expires, saving each refresh to `store`.
     pub fn new(
-        transport: Client,
+        transport: Transport,
         credentials: AppCredentials,
         token: UserToken,
         store: Arc<dyn UserTokenStore>,
@@ -325,13 +327,13 @@ impl UserTokenProvider {
         };
         match sign_in_again {
             Some(reason) => AuthError::SignInRequired { reason },
-            None => crate::auth::auth_error(self.credentials.app_id(), error),
+            None => auth_error(self.credentials.app_id(), error),
         }
     }
 
     async fn expire(&self, token: &AccessToken) {
         let mut current = self.current.lock().await;
-        if current.access_token.expose_secret() == token.expose() {
+        if current.access_token.expose_secret() == token.expose_secret() {
             current.access_expires_at = 0;
         }
     }
