@@ -330,3 +330,54 @@ async fn a_store_app_whose_ticket_never_arrives_says_so_after_its_wait() {
     );
     assert_eq!(client.store_app().unwrap().resend_count(), 1);
 }
+
+#[tokio::test]
+async fn an_approval_instance_is_followed_through_its_event_from_pending_to_approved() {
+    use lark_emulator::ApprovalDecision;
+    use lark_openapi::approval::v4::events::approval_instance::ApprovalInstance;
+    use lark_openapi::approval::v4::instance::create::CreateRequest;
+
+    let (tx, mut changes) = mpsc::unbounded_channel();
+    let dispatcher = secured()
+        .on(move |_: EventHeader, event: ApprovalInstance| {
+            let tx = tx.clone();
+            async move { tx.send(event).map_err(|_| "test ended") }
+        })
+        .build();
+    let url = callback(dispatcher).await;
+    let subscription = EventSubscription::new(url, TOKEN).encrypt_key(KEY);
+    let emulator = Emulator::builder().events(subscription).start().await.unwrap();
+    let client = emulator.client_builder().build().unwrap();
+    let request = CreateRequest::builder()
+        .approval_code("7C468A54-8745-2245-9675-08B7C63E7A85")
+        .open_id("ou_alice")
+        .form(r#"[{"id":"reason","type":"input","value":"offsite"}]"#)
+        .uuid("trip-42")
+        .build()
+        .unwrap();
+    let created = client.approval().v4().instance().create(request.clone()).await.unwrap();
+    let twice = client.approval().v4().instance().create(request).await.unwrap_err();
+    let code_of = twice.api_error().map(lark_openapi::runtime::DocumentedError::code);
+    assert_eq!(code_of, Some(60012), "one instance per uuid: {twice}");
+    let code = created.data.instance_code.unwrap();
+    let status = |event: &ApprovalInstance| serde_json::to_value(&event.status).unwrap();
+
+    let pending = next(&mut changes).await;
+    assert_eq!(pending.instance_code.as_ref(), Some(&code));
+    assert_eq!(pending.uuid.as_deref(), Some("trip-42"));
+    assert_eq!(status(&pending), "PENDING");
+
+    emulator.decide_approval(&code, ApprovalDecision::Approved).unwrap();
+    let approved = next(&mut changes).await;
+    assert_eq!(
+        (approved.instance_code.as_ref(), status(&approved)),
+        (Some(&code), "APPROVED".into())
+    );
+    let again = emulator.decide_approval(&code, ApprovalDecision::Rejected).unwrap_err();
+    assert!(again.contains("APPROVED already"), "{again}");
+    assert!(
+        emulator
+            .decide_approval("no-such-code", ApprovalDecision::Approved)
+            .is_err()
+    );
+}

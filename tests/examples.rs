@@ -187,9 +187,18 @@ fn same_scalar_text(a: &Value, b: &Value) -> bool {
 #[test]
 fn every_event_example_names_its_type_and_its_body_decodes_without_losing_a_field() {
     let mut problems = Vec::new();
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../specs");
+    let specs = lark_spec::SpecSet::load_dir(&root).unwrap();
+    let left_out = |event_type: &str| {
+        let spec = specs.events.iter().find(|spec| spec.spec.event_type == event_type);
+        spec.and_then(|spec| spec.spec.example_left_out.clone())
+    };
     for entry in lark_openapi::EVENTS {
         let Some(example) = entry.example else {
-            problems.push(format!("{}: no delivery example", entry.event_type));
+            match left_out(entry.event_type) {
+                Some(reason) => eprintln!("{}: no example: {reason}", entry.event_type),
+                None => problems.push(format!("{}: no delivery example", entry.event_type)),
+            }
             continue;
         };
         let delivery: Value = serde_json::from_str(example).unwrap();

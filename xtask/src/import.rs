@@ -1,7 +1,7 @@
 //! `cargo xtask import`: draft specs from the reference pages, and `--check` for drift between every
 //! spec and its page.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -97,14 +97,56 @@ pub fn run(args: &ImportArgs) -> anyhow::Result<ExitCode> {
     let existing =
         SpecSet::load_dir(&args.specs).map_err(|errors| anyhow::anyhow!("the specs do not load:\n{errors}"))?;
     let mut failed = false;
+    let mut written = Vec::new();
     for (group, pages) in groups {
-        failed |= import_group(args, &existing, &group, &pages)?;
+        failed |= import_group(args, &existing, &group, &pages, &mut written)?;
     }
+    leave_out_contradicting_examples(&args.specs, &written)?;
     if let Err(errors) = SpecSet::load_dir(&args.specs) {
         eprintln!("the drafts do not validate yet; fix them by hand or in the importer:\n{errors}");
         failed = true;
     }
     Ok(if failed { ExitCode::FAILURE } else { ExitCode::SUCCESS })
+}
+
+/// Where a page's example contradicts its own table (a value of another type, a name not among the
+/// named values), the draft follows the table: each such example line becomes a comment that says what
+/// did not fit, so the contradiction stays visible to the reviewer and in the spec.
+fn leave_out_contradicting_examples(specs: &Path, drafts: &[PathBuf]) -> anyhow::Result<()> {
+    let Err(errors) = SpecSet::load_dir(specs) else {
+        return Ok(());
+    };
+    let mut by_file: BTreeMap<&Path, BTreeMap<usize, BTreeSet<String>>> = BTreeMap::new();
+    for error in errors.iter() {
+        let Some(reason) = error.message.strip_prefix("example does not fit: ") else {
+            continue;
+        };
+        if let Some(draft) = drafts.iter().find(|draft| **draft == error.file) {
+            let lines = by_file.entry(draft).or_default();
+            lines
+                .entry(error.line)
+                .or_default()
+                .insert(format!("{}: {reason}", error.field));
+        }
+    }
+    for (file, lines) in by_file {
+        let text = fs::read_to_string(file)?;
+        let mut out: Vec<String> = text.lines().map(str::to_owned).collect();
+        for (line, reasons) in &lines {
+            let Some(original) = out.get_mut(line - 1) else {
+                continue;
+            };
+            let indent = &original[..original.len() - original.trim_start().len()];
+            let reasons = reasons.iter().cloned().collect::<Vec<_>>().join("; ");
+            println!(
+                "{}:{line}: the page's example contradicts its table ({reasons}); left out",
+                file.display()
+            );
+            *original = format!("{indent}# The page's example does not fit its own table ({reasons}): left out.");
+        }
+        fs::write(file, out.join("\n") + "\n")?;
+    }
+    Ok(())
 }
 
 fn relative_page(reference: &Path, page: &Path) -> anyhow::Result<String> {
@@ -117,7 +159,13 @@ fn relative_page(reference: &Path, page: &Path) -> anyhow::Result<String> {
 }
 
 /// Drafts the pages of one service version: new specs are written, existing ones get a drift report.
-fn import_group(args: &ImportArgs, existing: &SpecSet, group: &str, pages: &[String]) -> anyhow::Result<bool> {
+fn import_group(
+    args: &ImportArgs,
+    existing: &SpecSet,
+    group: &str,
+    pages: &[String],
+    written_files: &mut Vec<PathBuf>,
+) -> anyhow::Result<bool> {
     let (service, version) = group.split_once('/').unwrap_or((group, ""));
     let texts: Vec<(String, String)> = pages
         .iter()
@@ -166,6 +214,7 @@ fn import_group(args: &ImportArgs, existing: &SpecSet, group: &str, pages: &[Str
         }
         fs::create_dir_all(target.parent().expect("a spec path has a folder"))?;
         fs::write(&target, &draft.yaml)?;
+        written_files.push(target);
         written += 1;
         for item in &draft.undecided {
             println!("{}:{}: undecided: {}", draft.page, item.line, item.what);

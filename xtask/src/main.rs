@@ -3,6 +3,7 @@
 mod build_times;
 mod import;
 mod msrv;
+mod services;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -207,34 +208,29 @@ fn fuzz(root: &Path, target: Option<&str>, seconds: u64, dev: bool) -> anyhow::R
     Ok(ExitCode::SUCCESS)
 }
 
-/// Every service of the client crate needs its cargo feature, listed in `full`.
-fn service_features(root: &Path, set: &lark_spec::SpecSet) -> Result<(), String> {
-    let manifest =
-        std::fs::read_to_string(root.join("crates/lark-openapi/Cargo.toml")).map_err(|error| error.to_string())?;
-    let full = manifest.lines().find(|line| line.starts_with("full = ")).unwrap_or("");
-    let mut services: Vec<&str> = set
-        .endpoints
-        .iter()
-        .map(|e| e.spec.service.as_str())
-        .chain(set.events.iter().map(|e| e.spec.service.as_str()))
-        .collect();
-    services.sort_unstable();
-    services.dedup();
-    let missing: Vec<&str> = services
-        .into_iter()
-        .filter(|service| !lark_codegen::RUNTIME_SERVICES.contains(service))
-        .filter(|service| {
-            !manifest.lines().any(|line| line.starts_with(&format!("{service} = [")))
-                || !full.contains(&format!("\"{service}\""))
-        })
-        .collect();
-    if missing.is_empty() {
-        return Ok(());
+/// The manifest of the client crate and the README, with their services written from the specs.
+const SERVICE_FILES: [(&str, services::Writer); 2] = [
+    ("crates/lark-openapi/Cargo.toml", services::manifest),
+    ("README.md", services::readme),
+];
+
+/// Writes (or with `check`, compares) the services in the manifest and the README; the files that
+/// differ, or why one cannot be written.
+fn service_files(root: &Path, set: &lark_spec::SpecSet, check: bool) -> anyhow::Result<Vec<String>> {
+    let mut stale = Vec::new();
+    for (file, write) in SERVICE_FILES {
+        let path = root.join(file);
+        let current = std::fs::read_to_string(&path).with_context(|| format!("cannot read {file}"))?;
+        let wanted = write(set, &current).map_err(anyhow::Error::msg)?;
+        if wanted == current {
+            continue;
+        }
+        stale.push(format!("{file}: its services differ from the specs"));
+        if !check {
+            std::fs::write(&path, wanted).with_context(|| format!("cannot write {file}"))?;
+        }
     }
-    Err(format!(
-        "crates/lark-openapi/Cargo.toml: add a feature for each of these services and list it in `full`: {}",
-        missing.join(", ")
-    ))
+    Ok(stale)
 }
 
 fn codegen(root: &Path, specs_dir: &Path, check: bool) -> anyhow::Result<ExitCode> {
@@ -247,10 +243,7 @@ fn codegen(root: &Path, specs_dir: &Path, check: bool) -> anyhow::Result<ExitCod
             return Ok(ExitCode::FAILURE);
         }
     };
-    if let Err(missing) = service_features(root, &set) {
-        eprintln!("{missing}");
-        return Ok(ExitCode::FAILURE);
-    }
+    let services_stale = service_files(root, &set, check)?;
     let outputs = [
         (
             CLIENT_DIR,
@@ -267,7 +260,7 @@ fn codegen(root: &Path, specs_dir: &Path, check: bool) -> anyhow::Result<ExitCod
     ];
     let specs = set.endpoints.len() + set.types.len() + set.events.len();
     if check {
-        let mut stale = Vec::new();
+        let mut stale = services_stale;
         for (dir, files) in &outputs {
             let found = differences(Path::new(dir), files).with_context(|| format!("cannot read {dir}"))?;
             stale.extend(found.into_iter().map(|difference| format!("{dir}: {difference}")));
@@ -283,6 +276,9 @@ fn codegen(root: &Path, specs_dir: &Path, check: bool) -> anyhow::Result<ExitCod
         }
         eprintln!("Run `cargo xtask codegen` and commit the result.");
         return Ok(ExitCode::FAILURE);
+    }
+    for file in &services_stale {
+        println!("  {file}: written");
     }
     for (dir, files) in &outputs {
         let written = write_all(Path::new(dir), files).with_context(|| format!("cannot write {dir}"))?;

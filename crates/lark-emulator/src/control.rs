@@ -1,5 +1,5 @@
 //! The emulator's own control API under `/__emulator/`: import punches made outside the platform, read
-//! task results, inject and clear faults, expire tokens, count calls.
+//! task results, inject and clear faults, expire tokens, count calls, decide approval instances.
 
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
@@ -13,6 +13,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use crate::answer::Answer;
+use crate::approvals::{self, ApprovalDecision};
 use crate::attendance::NewPunch;
 use crate::employees::IdKind;
 use crate::faults::Fault;
@@ -26,6 +27,32 @@ pub(crate) fn routes() -> Router<Arc<Shared>> {
         .route("/__emulator/faults", post(add_fault).delete(clear_faults))
         .route("/__emulator/tokens/expire", post(expire_tokens))
         .route("/__emulator/stats", get(stats))
+        .route("/__emulator/approvals/decide", post(decide_approval))
+}
+
+#[derive(Deserialize)]
+struct DecideRequest {
+    instance_code: String,
+    /// `APPROVED` or `REJECTED`.
+    status: String,
+}
+
+async fn decide_approval(
+    State(shared): State<Arc<Shared>>,
+    axum::Json(request): axum::Json<DecideRequest>,
+) -> Response {
+    let decision = match request.status.as_str() {
+        "APPROVED" => ApprovalDecision::Approved,
+        "REJECTED" => ApprovalDecision::Rejected,
+        other => {
+            let message = format!("status {other:?} is neither APPROVED nor REJECTED");
+            return (StatusCode::BAD_REQUEST, message).into_response();
+        }
+    };
+    match approvals::decide(&shared, &request.instance_code, decision) {
+        Ok(()) => StatusCode::NO_CONTENT.into_response(),
+        Err(reason) => (StatusCode::CONFLICT, reason).into_response(),
+    }
 }
 
 /// The answer to a path the emulator does not serve.

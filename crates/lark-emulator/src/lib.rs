@@ -33,6 +33,7 @@
 //! ```
 
 mod answer;
+mod approvals;
 pub mod attendance;
 mod control;
 pub mod demo;
@@ -65,6 +66,7 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 pub use answer::{APP_SECRET_INVALID, LOG_ID_HEADER, TOKEN_PATH};
+pub use approvals::ApprovalDecision;
 pub use attendance::{CheckResult, DeleteFailure, NewPunch, RecordSource, Shift, TaskResult};
 pub use employees::{Employee, Roster};
 pub use events::EventSubscription;
@@ -299,6 +301,12 @@ impl RunningEmulator {
     /// at once and redirects with a code.
     pub fn authorize_url(&self) -> String {
         format!("{}{}", self.base_url, oauth::AUTHORIZE_PATH)
+    }
+
+    /// Decides a pending approval instance (from `approval/v4/instance/create`) as its approvers would,
+    /// and sends `approval_instance` with the new status; an unknown or decided instance is refused.
+    pub fn decide_approval(&self, instance_code: &str, decision: ApprovalDecision) -> Result<(), String> {
+        approvals::decide(&self.shared, instance_code, decision)
     }
 
     /// Whom the authorization page signs in from now on, by open_id.

@@ -9,6 +9,9 @@ use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
 use axum::routing::{MethodRouter, on};
+use lark_openapi::approval::v4::instance::create::{
+    CreateError as ApprovalCreateError, CreateRequest as ApprovalCreateRequest,
+};
 use lark_openapi::attendance::v1::user_flow::batch_create::{BatchCreateError, BatchCreateRequest};
 use lark_openapi::attendance::v1::user_flow::batch_del::{BatchDelError, BatchDelRequest};
 use lark_openapi::attendance::v1::user_flow::get::{GetError, GetRequest};
@@ -20,11 +23,11 @@ use lark_openapi::runtime::{DocumentedError, Endpoint, Incoming, IncomingRequest
 use crate::answer::{Answer, Invalid, axum_route, method_filter, serve};
 use crate::shared::Shared;
 use crate::tokens::Bearer;
-use crate::{control, long_connection, platform, token_endpoints, users};
+use crate::{approvals, control, long_connection, platform, token_endpoints, users};
 
 /// The endpoints the emulator models with state (by endpoint id); every other endpoint of the bindings is
 /// answered from its spec.
-pub const MODELED_ENDPOINTS: [&str; 13] = [
+pub const MODELED_ENDPOINTS: [&str; 14] = [
     "auth.v3.tenant_access_token.internal",
     "auth.v3.app_access_token.internal",
     "auth.v3.app_access_token.store",
@@ -38,6 +41,7 @@ pub const MODELED_ENDPOINTS: [&str; 13] = [
     "attendance.v1.user_flow.get",
     "attendance.v1.user_task.query",
     "authen.v1.user_info.get",
+    "approval.v4.instance.create",
 ];
 
 pub(crate) fn router(shared: Arc<Shared>) -> Router {
@@ -85,6 +89,10 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         .route(
             &axum_route(UserInfoRequest::METADATA.path_template),
             platform_route(UserInfoError::InvalidRequest, users::user_info),
+        )
+        .route(
+            &axum_route(ApprovalCreateRequest::METADATA.path_template),
+            platform_route(ApprovalCreateError::ParamIsInvalid, approvals::create),
         );
     crate::generic::routes(platform, &modeled)
         .merge(crate::oauth::routes())

@@ -7,6 +7,7 @@ use std::sync::atomic::{AtomicU16, AtomicU64, Ordering};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use crate::EmulatorConfig;
+use crate::approvals::Approvals;
 use crate::attendance::Attendance;
 use crate::employees::Roster;
 use crate::events::Outbox;
@@ -34,6 +35,8 @@ pub(crate) struct Shared {
     pub(crate) faults: Mutex<Faults>,
     /// The authorization server's codes and refresh tokens.
     pub(crate) oauth: Mutex<OAuth>,
+    /// The approval instances created so far.
+    pub(crate) approvals: Mutex<Approvals>,
     pub(crate) limits: Limits,
     log_ids: AtomicU64,
     pub(crate) calls: Mutex<BTreeMap<String, u64>>,
@@ -63,6 +66,7 @@ impl Shared {
             port: AtomicU16::new(config.port),
             faults: Mutex::default(),
             oauth: Mutex::default(),
+            approvals: Mutex::default(),
             limits: Limits::new(config.rate_limits),
             log_ids: AtomicU64::new(1),
             calls: Mutex::default(),

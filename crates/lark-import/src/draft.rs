@@ -61,7 +61,8 @@ pub fn endpoint_yaml(page: &EndpointPage, shared: &SharedTypes, undecided: &mut 
         yaml.word(0, key, value);
     }
     yaml.value(0, "summary", &json!(page.title));
-    if let Some(url) = &page.docs_url {
+    // A page without a source address has an empty one in its front matter: no `docs_url` then.
+    if let Some(url) = page.docs_url.as_ref().filter(|url| !url.is_empty()) {
         yaml.value(0, "docs_url", &json!(url));
     }
     yaml.blank();
@@ -511,7 +512,7 @@ fn write_errors(yaml: &mut Yaml, errors: &[ErrorRow], undecided: &mut Vec<Undeci
         yaml.word(
             2,
             "retryable",
-            if row.http_status >= 500 || row.http_status == 429 {
+            if retryable(row.http_status, &row.message) {
                 "true"
             } else {
                 "false"
@@ -547,6 +548,12 @@ pub fn write_node(yaml: &mut Yaml, depth: usize, key: &str, node: &Node) {
         Node::Value(value) => yaml.value(depth, key, value),
         Node::Word(word) => yaml.word(depth, key, word),
     }
+}
+
+/// Whether sending the same request again can succeed: server faults, the rate limit, and the codes
+/// whose message asks to try again later (approval's 1395001 comes with HTTP 400).
+fn retryable(http_status: u16, message: &str) -> bool {
+    http_status >= 500 || http_status == 429 || message.to_ascii_lowercase().contains("try again later")
 }
 
 #[cfg(test)]

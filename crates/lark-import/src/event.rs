@@ -34,7 +34,11 @@ impl EventPage {
         let event_type = page.front.event_type.clone()?;
         let mut undecided = Vec::new();
         let table = page.sections.iter().flat_map(|section| &section.tables).find(|table| {
-            table.header.first().is_some_and(|cell| cell == "名称")
+            // 2.0 pages head the column 名称 ("name"), the older 1.0 pages 字段 ("field").
+            table
+                .header
+                .first()
+                .is_some_and(|cell| cell == "名称" || cell == "字段")
                 && table.rows.iter().any(|row| row.cells[0].replace('`', "") == "event")
         });
         let top = match table {
@@ -80,11 +84,13 @@ impl EventPage {
         })
     }
 
-    /// The module name: the event type without its service, `im.message.receive_v1` → `message_receive_v1`.
+    /// The module name: the event type without its service, `im.message.receive_v1` →
+    /// `message_receive_v1`; a 1.0 event type names no service (`approval_instance`) and is kept whole.
     pub fn module_name(&self) -> String {
-        let mut parts = self.event_type.split('.');
-        parts.next();
-        parts.collect::<Vec<_>>().join("_")
+        match self.event_type.split_once('.') {
+            Some((_, rest)) => rest.replace('.', "_"),
+            None => self.event_type.clone(),
+        }
     }
 }
 
@@ -118,7 +124,8 @@ pub fn event_yaml(
     yaml.value(0, "event_type", &json!(page.event_type));
     yaml.value(0, "schema", &json!(page.schema));
     yaml.value(0, "summary", &json!(page.title));
-    if let Some(url) = &page.docs_url {
+    // A page without a source address has an empty one in its front matter: no `docs_url` then.
+    if let Some(url) = page.docs_url.as_ref().filter(|url| !url.is_empty()) {
         yaml.value(0, "docs_url", &json!(url));
     }
     if !page.payload.is_empty() {

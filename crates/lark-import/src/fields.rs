@@ -216,8 +216,14 @@ fn first_object(value: &serde_json::Value) -> Option<&serde_json::Map<String, se
 /// A `file` row with children is an object whose type is named `file` (an upload's answer), not a part.
 fn objects_named_file(fields: &mut [PageField]) {
     for field in fields {
-        if field.ty == PageType::File && !field.children.is_empty() {
-            field.ty = PageType::Object(Some("file".to_owned()));
+        if !field.children.is_empty() {
+            match &mut field.ty {
+                ty @ PageType::File => *ty = PageType::Object(Some("file".to_owned())),
+                PageType::Array(item) if **item == PageType::File => {
+                    **item = PageType::Object(Some("file".to_owned()));
+                }
+                _ => {}
+            }
         }
         objects_named_file(&mut field.children);
     }
@@ -280,8 +286,9 @@ pub fn parse_type(cell: &str) -> Option<PageType> {
         "float" | "number(float)" | "number" | "double" => PageType::Float,
         "enum" => PageType::Enum,
         "file" | "binary" => PageType::File,
-        "-" | "" | "object" => PageType::Object(None),
-        "list" => PageType::Array(Box::new(PageType::Object(None))),
+        // `/-` is how a few event pages type the `event` row.
+        "-" | "/-" | "" | "object" => PageType::Object(None),
+        "list" | "List" => PageType::Array(Box::new(PageType::Object(None))),
         "union" | "json" | "any" => return None,
         name if is_type_name(name) => PageType::Object(Some(name.to_owned())),
         _ => return None,
@@ -493,6 +500,28 @@ mod tests {
         assert_eq!(items.children[0].name, "id");
         assert_eq!(tree[0].children[1].name, "has_more");
         assert_eq!(tree[1].children[0].ty, PageType::Map(Box::new(PageType::String)));
+    }
+
+    #[test]
+    fn file_rows_with_fields_are_objects_and_a_slash_dash_is_an_object() {
+        let rows = rows(&[
+            "| `files` | `file\\[\\]` | - |",
+            "| &nbsp;&nbsp;└ `url` | `string` | - |",
+            "| `event` | `/-` | /- |",
+            "| &nbsp;&nbsp;└ `ids` | `List\\` | - |",
+        ]);
+        let mut undecided = Vec::new();
+        let tree = field_tree(&rows, None, &mut undecided);
+        assert!(undecided.is_empty(), "{undecided:?}");
+        assert_eq!(
+            tree[0].ty,
+            PageType::Array(Box::new(PageType::Object(Some("file".into()))))
+        );
+        assert_eq!(tree[1].ty, PageType::Object(None));
+        assert_eq!(
+            tree[1].children[0].ty,
+            PageType::Array(Box::new(PageType::Object(None)))
+        );
     }
 
     #[test]

@@ -183,6 +183,24 @@ fn an_event_page_becomes_an_event_spec() {
 }
 
 #[test]
+fn a_one_point_zero_event_page_keeps_its_dotless_type_as_its_name() {
+    let import = import_service(&[fixture("thing_legacy_event.md")], "demo", "v1", None);
+    let [draft] = import.drafts.as_slice() else {
+        panic!("one draft: {:?}", import.drafts);
+    };
+    let set = SpecSet::load_texts(&[(draft.spec.as_str(), draft.yaml.as_str())])
+        .unwrap_or_else(|errors| panic!("{errors}\n{}", draft.yaml));
+    let event = &set.events[0].spec;
+    assert_eq!(
+        (event.name.as_str(), event.event_type.as_str()),
+        ("thing_approval", "thing_approval")
+    );
+    assert_eq!(event.schema, lark_spec::model::EventSchema::V1);
+    let fields: Vec<&String> = event.payload.0.keys().collect();
+    assert_eq!(fields, ["thing_code", "status"]);
+}
+
+#[test]
 fn drift_lists_what_the_page_and_the_spec_do_not_share() {
     let (_, set) = drafted();
     let (_, text) = fixture("thing_create.md");
@@ -216,7 +234,14 @@ fn real_pages_of_im_contact_and_attendance_draft_into_valid_specs() {
         return;
     };
     let catalog = std::fs::read_to_string(reference.join("catalog.tsv")).unwrap();
-    for service in ["im/v1", "im/v2", "contact/v3", "attendance/v1"] {
+    for service in [
+        "im/v1",
+        "im/v2",
+        "contact/v3",
+        "attendance/v1",
+        "calendar/v4",
+        "approval/v4",
+    ] {
         let pages: Vec<(String, String)> = catalog
             .lines()
             .filter_map(|line| line.split('\t').nth(7))
@@ -247,6 +272,8 @@ fn real_pages_of_im_contact_and_attendance_draft_into_valid_specs() {
                 .iter()
                 .map(ToString::to_string)
                 .filter(|e| !e.contains("a multipart body holds its `file` field only"))
+                // A page whose example contradicts its table: `cargo xtask import` comments it out.
+                .filter(|e| !e.contains("example does not fit"))
                 .collect();
             assert!(unexpected.is_empty(), "{service}:\n{}", unexpected.join("\n"));
         }

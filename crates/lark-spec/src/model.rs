@@ -581,6 +581,10 @@ pub struct EventSpec {
     /// The reference page's example of a whole delivery, envelope included.
     #[serde(default)]
     pub example: Option<serde_json::Value>,
+    /// Why the spec has no `example` although the page shows one (it is not JSON, or it contradicts the
+    /// page's own table): the examples test then names the event instead of decoding it.
+    #[serde(default)]
+    pub example_left_out: Option<String>,
 }
 
 /// Kinds of spec other than an endpoint, named by a top-level `kind` key.

@@ -158,6 +158,16 @@ pub(crate) fn event(spec: &EventSpec, types: Option<&TypesSpec>) -> Vec<Problem>
         check.push(&root.key("event_type"), format!("`{event_type}` is not an event type"));
     }
     check.fields(&root.key("payload"), &spec.payload, Place::Other);
+    match (&spec.example, &spec.example_left_out) {
+        (Some(_), Some(_)) => check.push(
+            &root.key("example_left_out"),
+            "an event with an `example` has none left out",
+        ),
+        (None, Some(reason)) if reason.trim().is_empty() => {
+            check.push(&root.key("example_left_out"), "say why the page's example is left out")
+        }
+        _ => {}
+    }
     if let Some(example) = &spec.example
         && let Err(message) = event_example_fits(spec, example)
     {

@@ -290,7 +290,7 @@ fn event_specs_are_read_as_events_and_checked_where_they_stand() {
     assert_eq!(
         event("colour: red\npayload:\n  id: { type: string, minimum: 1 }\n"),
         [
-            "fixture/v1/events/thing_changed.yaml:8:1: colour: unknown key `colour`; expected one of: kind, service, version, name, event_type, schema, summary, description, docs_url, payload, example",
+            "fixture/v1/events/thing_changed.yaml:8:1: colour: unknown key `colour`; expected one of: kind, service, version, name, event_type, schema, summary, description, docs_url, payload, example, example_left_out",
             "fixture/v1/events/thing_changed.yaml:10:23: payload.id.minimum: does not apply to type `string`",
         ]
     );
@@ -308,6 +308,14 @@ fn event_specs_are_read_as_events_and_checked_where_they_stand() {
         wrong_type[0]
             .contains("example: example does not fit: `/header/event_type` must be \"fixture.thing.changed_v1\""),
         "{wrong_type:?}"
+    );
+    assert_eq!(
+        event("example_left_out: \"Not JSON on the page.\"\n"),
+        Vec::<String>::new()
+    );
+    assert_eq!(
+        event("example_left_out: \" \"\n"),
+        ["fixture/v1/events/thing_changed.yaml:8:1: example_left_out: say why the page's example is left out"]
     );
     let unknown_schema = problems(&[("fixture/v1/events/e.yaml", &EVENT.replace("\"2.0\"", "\"3.0\""))]);
     assert_eq!(unknown_schema.len(), 1, "{unknown_schema:?}");

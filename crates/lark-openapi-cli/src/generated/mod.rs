@@ -6,6 +6,1434 @@ use crate::table::{At, Endpoint, Field, Kind, Output, Resource, Service};
 /// Every service, resource and endpoint of the specs, with each endpoint's fields.
 pub static SERVICES: &[Service] = &[
     Service::new(
+        "approval",
+        "Approvals: define approval processes, start and follow instances, act on tasks, comment, and sync third-party approvals into the approval center.",
+        &[
+            Resource::new(
+                "approval",
+                "Approval definitions: create and read them, and subscribe an app to their events.",
+                &[
+                    Endpoint::new(
+                            "approval.v4.approval.create",
+                            "创建审批定义 — Create or overwrite an approval definition.",
+                            Output::Data,
+                        )
+                        .fields(
+                            &[
+                                Field::new(At::Query, "department_id_type", Kind::Text)
+                                    .choices(&["department_id", "open_department_id"])
+                                    .help(
+                                        "The kind of department id used in the request (viewer_department_id).\n\nExample: `\"open_department_id\"`",
+                                    ),
+                                Field::new(At::Query, "user_id_type", Kind::Text)
+                                    .choices(&["open_id", "union_id", "user_id"])
+                                    .help(
+                                        "The kind of user id used in the request (viewers, approvers, cc recipients, process managers).\n\nExample: `\"open_id\"`\n\nDefault when left out: `\"open_id\"`",
+                                    ),
+                                Field::new(At::Body, "approval_name", Kind::Text)
+                                    .required()
+                                    .help(
+                                        "The i18n text key of the definition's name: it starts with `@i18n@` and has at least 9 characters.\n\nExample: `\"@i18n@approval_name\"`",
+                                    ),
+                                Field::new(At::Body, "approval_code", Kind::Text)
+                                    .help(
+                                        "Leave it out to create a new definition (the answer carries the generated code); give an existing definition's code to overwrite that definition in full.\n\nExample: `\"7C468A54-8745-2245-9675-08B7C63E7A85\"`",
+                                    ),
+                                Field::new(At::Body, "description", Kind::Text)
+                                    .help(
+                                        "The i18n text key of the definition's description: it starts with `@i18n@` and has at least 9 characters.\n\nExample: `\"@i18n@description\"`",
+                                    ),
+                                Field::new(At::Body, "viewers", Kind::Json)
+                                    .required()
+                                    .help(
+                                        "Who may start this approval from the approval app (at most 200 entries).",
+                                    ),
+                                Field::new(At::Body, "form", Kind::Json)
+                                    .required()
+                                    .help("The definition's form."),
+                                Field::new(At::Body, "node_list", Kind::Json)
+                                    .required()
+                                    .help(
+                                        "The process nodes in order: the start node (id START) first and the end node (id END) last; conditional branches cannot be set this way.",
+                                    ),
+                                Field::new(At::Body, "settings", Kind::Json)
+                                    .help("Other settings of the definition."),
+                                Field::new(At::Body, "config", Kind::Json)
+                                    .help(
+                                        "Which parts of the definition users may change in the approval admin console.",
+                                    ),
+                                Field::new(At::Body, "icon", Kind::Integer)
+                                    .help(
+                                        "Number of the definition's icon, 0 to 24 in the order of the page's icon chart.\n\nExample: `0`\n\nDefault when left out: `0`",
+                                    ),
+                                Field::new(At::Body, "i18n_resources", Kind::Json)
+                                    .required()
+                                    .help(
+                                        "The texts behind the `@i18n@` keys, one entry per language.",
+                                    ),
+                                Field::new(At::Body, "process_manager_ids", Kind::Text)
+                                    .list()
+                                    .help(
+                                        "User ids (of the kind user_id_type names) of the process managers, at most 200.\n\nExample: `[\"1c5ea995\"]`",
+                                    ),
+                            ],
+                        ),
+                    Endpoint::new(
+                            "approval.v4.approval.get",
+                            "查看指定审批定义 — Get an approval definition.",
+                            Output::Data,
+                        )
+                        .fields(
+                            &[
+                                Field::new(At::Path, "approval_code", Kind::Text)
+                                    .required()
+                                    .help(
+                                        "The definition's code, from approval/create's answer or from the definition's URL in the approval admin console.\n\nExample: `\"7C468A54-8745-2245-9675-08B7C63E7A85\"`",
+                                    ),
+                                Field::new(At::Query, "locale", Kind::Text)
+                                    .choices(
+                                        &[
+                                            "zh-CN",
+                                            "en-US",
+                                            "ja-JP",
+                                            "zh-HK",
+                                            "zh-TW",
+                                            "de-DE",
+                                            "es-ES",
+                                            "fr-FR",
+                                            "id-ID",
+                                            "it-IT",
+                                            "ko-KR",
+                                            "pt-BR",
+                                            "th-TH",
+                                            "vi-VN",
+                                            "ms-MY",
+                                            "ru-RU",
+                                        ],
+                                    )
+                                    .help(
+                                        "The language of the texts in the answer; by default the definition's default language.\n\nExample: `\"zh-CN\"`",
+                                    ),
+                                Field::new(At::Query, "with_admin_id", Kind::Boolean)
+                                    .help(
+                                        "Whether to return approval_admin_ids, the process managers with data management rights.\n\nExample: `false`\n\nDefault when left out: `false`",
+                                    ),
+                                Field::new(At::Query, "user_id_type", Kind::Text)
+                                    .choices(&["open_id", "union_id", "user_id"])
+                                    .help(
+                                        "The kind of user id used in the request.\n\nExample: `\"open_id\"`\n\nDefault when left out: `\"open_id\"`",
+                                    ),
+                                Field::new(At::Query, "with_option", Kind::Boolean)
+                                    .help(
+                                        "Whether to return the options of external data source widgets and of leave and attendance widgets.\n\nExample: `false`",
+                                    ),
+                                Field::new(At::Query, "user_id", Kind::Text)
+                                    .help(
+                                        "A user's id, of the kind user_id_type names.\n\nExample: `\"ou_7a4aaac5650dc0b77e85e96e7476ff1d\"`",
+                                    ),
+                                Field::new(At::Query, "nested_mutable_group", Kind::Boolean)
+                                    .help(
+                                        "Whether to return Base (multi-dimensional table) reference widgets in full.\n\nExample: `true`",
+                                    ),
+                            ],
+                        ),
+                    Endpoint::new(
+                            "approval.v4.approval.subscribe",
+                            "订阅审批事件 — Subscribe the app to an approval definition's events.",
+                            Output::Data,
+                        )
+                        .fields(
+                            &[
+                                Field::new(At::Path, "approval_code", Kind::Text)
+                                    .required()
+                                    .help(
+                                        "The definition's code, from approval/create's answer or from the definition's URL in the approval admin console.\n\nExample: `\"7C468A54-8745-2245-9675-08B7C63E7A85\"`",
+                                    ),
+                            ],
+                        ),
+                    Endpoint::new(
+                            "approval.v4.approval.unsubscribe",
+                            "取消订阅审批事件 — Unsubscribe the app from an approval definition's events.",
+                            Output::Data,
+                        )
+                        .fields(
+                            &[
+                                Field::new(At::Path, "approval_code", Kind::Text)
+                                    .required()
+                                    .help(
+                                        "The definition's code, from approval/create's answer or from the definition's URL in the approval admin console.\n\nExample: `\"7C468A54-8745-2245-9675-08B7C63E7A85\"`",
+                                    ),
+                            ],
+                        ),
+                ],
+            ),
+            Resource::new(
+                "district",
+                "The geographic library behind address widgets: list and search its areas.",
+                &[
+                    Endpoint::new(
+                            "approval.v4.district.list",
+                            "查询地理库信息 — List the areas of the approval geographic library, one page at a time.",
+                            Output::Data,
+                        )
+                        .fields(
+                            &[
+                                Field::new(At::Query, "page_size", Kind::Integer)
+                                    .help(
+                                        "How many areas one page holds at most (up to 100).\n\nExample: `10`\n\nDefault when left out: `20`",
+                                    ),
+                                Field::new(At::Query, "page_token", Kind::Text)
+                                    .help(
+                                        "Where to continue: leave it out for the first page, then pass the page_token of the previous answer.\n\nExample: `\"eVQrYzJBNDNONlk4VFZBZVlSdzlKdFJ4bVVHVExENDNKVHoxaVdiVnViQT0=\"`",
+                                    ),
+                                Field::new(At::Query, "root_district_id", Kind::Text)
+                                    .help(
+                                        "The area to walk below; the root of the library when left out.\n\nExample: `\"1816670\"`",
+                                    ),
+                                Field::new(At::Query, "list_type", Kind::Text)
+                                    .choices(&["sub_level", "leaf_level"])
+                                    .help(
+                                        "Which areas below root_district_id are listed.\n\nExample: `\"sub_level\"`\n\nDefault when left out: `\"sub_level\"`",
+                                    ),
+                                Field::new(At::Query, "locale", Kind::Text)
+                                    .choices(&["zh-CN", "en-US"])
+                                    .help(
+                                        "The language of the names in the answer; English when left out.\n\nExample: `\"zh-CN\"`\n\nDefault when left out: `\"en-US\"`",
+                                    ),
+                            ],
+                        ),
+                    Endpoint::new(
+                            "approval.v4.district.search",
+                            "搜索地理库信息 — Search the approval geographic library by keyword or by area ids.",
+                            Output::Data,
+                        )
+                        .fields(
+                            &[
+                                Field::new(At::Query, "locale", Kind::Text)
+                                    .choices(&["zh-CN", "en-us"])
+                                    .help(
+                                        "The language of the names in the answer; only some areas have Chinese names, the others come back in English.\n\nExample: `\"zh-CN\"`",
+                                    ),
+                                Field::new(At::Body, "district_ids", Kind::Text)
+                                    .list()
+                                    .help(
+                                        "Ids of the areas to return (at most 30); when given, they are the only filter and keyword is not used.\n\nExample: `[\"1816670\"]`",
+                                    ),
+                                Field::new(At::Body, "keyword", Kind::Text)
+                                    .help(
+                                        "Text to match area names against fuzzily.\n\nExample: `\"北京\"`",
+                                    ),
+                            ],
+                        ),
+                ],
+            ),
+            Resource::new(
+                "external_approval",
+                "Third-party approval definitions: create, update and read them.",
+                &[
+                    Endpoint::new(
+                            "approval.v4.external_approval.create",
+                            "创建三方审批定义 — Create or update a third-party approval definition.",
+                            Output::Data,
+                        )
+                        .fields(
+                            &[
+                                Field::new(At::Query, "department_id_type", Kind::Text)
+                                    .choices(&["department_id", "open_department_id"])
+                                    .help(
+                                        "The kind of department id used in viewers.\n\nExample: `\"open_department_id\"`\n\nDefault when left out: `\"open_department_id\"`",
+                                    ),
+                                Field::new(At::Query, "user_id_type", Kind::Text)
+                                    .choices(&["open_id", "union_id", "user_id"])
+                                    .help(
+                                        "The kind of user id used in viewers and managers.\n\nExample: `\"open_id\"`\n\nDefault when left out: `\"open_id\"`",
+                                    ),
+                                Field::new(At::Body, "approval_name", Kind::Text)
+                                    .required()
+                                    .help(
+                                        "The definition's name, as an `@i18n@` text key (at least 9 characters) given its text in i18n_resources.\n\nExample: `\"@i18n@demoname\"`",
+                                    ),
+                                Field::new(At::Body, "approval_code", Kind::Text)
+                                    .required()
+                                    .help(
+                                        "A code of the caller's choosing (at most 128 characters) tying the request to its definition: an existing code updates that definition, a new one creates a definition whose real code is in the answer.\n\nExample: `\"F46EB460-9476-4789-9524-ECD564291234\"`",
+                                    ),
+                                Field::new(At::Body, "group_code", Kind::Text)
+                                    .help(
+                                        "The caller's code of the approval group the definition belongs to: a new code creates the group, an existing one renames it to group_name; left out on update, the current group is kept.\n\nExample: `\"work_group\"`",
+                                    ),
+                                Field::new(At::Body, "group_name", Kind::Text)
+                                    .help(
+                                        "The group's name shown on the start page, as an `@i18n@` text key given its text in i18n_resources; required when group_code creates a new group, and left out it keeps the existing group's name.\n\nExample: `\"@i18n@2\"`",
+                                    ),
+                                Field::new(At::Body, "description", Kind::Text)
+                                    .help(
+                                        "Explanation shown on the start page, as an `@i18n@` text key given its text in i18n_resources.\n\nExample: `\"@i18n@2\"`",
+                                    ),
+                                Field::new(At::Body, "external", Kind::Json)
+                                    .required()
+                                    .help(
+                                        "The third-party side: start links, display on PC and mobile, and the action callback.",
+                                    ),
+                                Field::new(At::Body, "viewers", Kind::Json)
+                                    .help(
+                                        "Who may see and start the definition from the start page (at most 200 entries); left out, nobody can.",
+                                    ),
+                                Field::new(At::Body, "i18n_resources", Kind::Json)
+                                    .help(
+                                        "The texts of the `@i18n@` keys used above, one entry per language.",
+                                    ),
+                                Field::new(At::Body, "managers", Kind::Text)
+                                    .list()
+                                    .help(
+                                        "User ids of the definition's process administrators (at most 200), of the kind user_id_type names.\n\nExample: `[\"19a294c2\"]`",
+                                    ),
+                            ],
+                        ),
+                    Endpoint::new(
+                            "approval.v4.external_approval.get",
+                            "查看指定三方审批定义 — Get a third-party approval definition by its code.",
+                            Output::Data,
+                        )
+                        .fields(
+                            &[
+                                Field::new(At::Path, "approval_code", Kind::Text)
+                                    .required()
+                                    .help(
+                                        "The third-party definition's code, as external_approval/create returned it or as the approval admin console shows it in the definition's URL.\n\nExample: `\"7C468A54-8745-2245-9675-08B7C63E7A85\"`",
+                                    ),
+                                Field::new(At::Query, "user_id_type", Kind::Text)
+                                    .choices(&["open_id", "union_id", "user_id"])
+                                    .help(
+                                        "The kind of user id used in viewers and managers in the answer.\n\nExample: `\"open_id\"`\n\nDefault when left out: `\"open_id\"`",
+                                    ),
+                            ],
+                        ),
+                ],
+            ),
+            Resource::new(
+                "external_instance",
+                "Third-party approval instances: sync them into the approval center and check they are current.",
+                &[
+                    Endpoint::new(
+                            "approval.v4.external_instance.check",
+                            "校验三方审批实例 — Check whether the approval center holds the latest data of third-party instances.",
+                            Output::Data,
+                        )
+                        .fields(
+                            &[
+                                Field::new(At::Body, "instances", Kind::Json)
+                                    .required()
+                                    .help("The instances to check."),
+                            ],
+                        ),
+                    Endpoint::new(
+                            "approval.v4.external_instance.create",
+                            "同步三方审批实例 — Sync a third-party approval instance, with its tasks and cc records, to the approval center.",
+                            Output::Data,
+                        )
+                        .fields(
+                            &[
+                                Field::new(At::Body, "approval_code", Kind::Text)
+                                    .required()
+                                    .help(
+                                        "Code of the third-party definition the instance belongs to, as external_approval/create returned it; the definition's name is the instance's title when title is left out.\n\nExample: `\"81D31358-93AF-92D6-7425-01A5D67C4E71\"`",
+                                    ),
+                                Field::new(At::Body, "status", Kind::Text)
+                                    .required()
+                                    .choices(
+                                        &[
+                                            "PENDING",
+                                            "APPROVED",
+                                            "REJECTED",
+                                            "CANCELED",
+                                            "DELETED",
+                                            "HIDDEN",
+                                            "TERMINATED",
+                                        ],
+                                    )
+                                    .help("The instance's state.\n\nExample: `\"PENDING\"`"),
+                                Field::new(At::Body, "extra", Kind::Text)
+                                    .help(
+                                        "Extra instance data as compact, escaped JSON text; a business_key in it sets the document number.\n\nExample: `\"{\\\"xxx\\\":\\\"xxx\\\",\\\"business_key\\\":\\\"xxx\\\"}\"`",
+                                    ),
+                                Field::new(At::Body, "instance_id", Kind::Text)
+                                    .required()
+                                    .help(
+                                        "The caller's id of the instance, unique within the tenant and app.\n\nExample: `\"24492654\"`",
+                                    ),
+                                Field::new(At::Body, "links", Kind::Json)
+                                    .required()
+                                    .help(
+                                        "Links back to the instance's details in the third-party system, opened from the submitted list.",
+                                    ),
+                                Field::new(At::Body, "title", Kind::Text)
+                                    .help(
+                                        "The name shown in approval lists, as an `@i18n@` text key given its text in i18n_resources; the definition's name when left out.\n\nExample: `\"@i18n@1\"`",
+                                    ),
+                                Field::new(At::Body, "form", Kind::Json)
+                                    .help(
+                                        "Form entries shown in every approval list; only the first 3 show, and the page limits the form to 2048 characters.\n\nExample: `[{\"name\":\"@i18n@2\",\"value\":\"@i18n@3\"}]`",
+                                    ),
+                                Field::new(At::Body, "user_id", Kind::Text)
+                                    .help(
+                                        "The submitter's user_id, who sees the instance in their submitted list and is shown as its submitter elsewhere; give at least one of user_id and open_id.\n\nExample: `\"a987sf9s\"`",
+                                    ),
+                                Field::new(At::Body, "user_name", Kind::Text)
+                                    .help(
+                                        "A submitter name for a submitter that is not a real user (a department, say), as an `@i18n@` text key given its text in i18n_resources.\n\nExample: `\"@i18n@9\"`",
+                                    ),
+                                Field::new(At::Body, "open_id", Kind::Text)
+                                    .help(
+                                        "The submitter's open_id; give at least one of user_id and open_id.\n\nExample: `\"ou_be73cbc0ee35eb6ca54e9e7cc14998c1\"`",
+                                    ),
+                                Field::new(At::Body, "department_id", Kind::Text)
+                                    .help(
+                                        "The submitter's department id, shown in the lists; left out, none is shown, and an empty string shows the company name (department_name takes precedence when given).\n\nExample: `\"od-8ec33278bc2\"`",
+                                    ),
+                                Field::new(At::Body, "department_name", Kind::Text)
+                                    .help(
+                                        "A department name for a submitter that is not a real user or has no department, as an `@i18n@` text key given its text in i18n_resources.\n\nExample: `\"@i18n@10\"`",
+                                    ),
+                                Field::new(At::Body, "start_time", Kind::Text)
+                                    .required()
+                                    .help(
+                                        "When the instance was started, Unix milliseconds as a string.\n\nExample: `\"1556468012678\"`",
+                                    ),
+                                Field::new(At::Body, "end_time", Kind::Text)
+                                    .required()
+                                    .help(
+                                        "When the instance ended, Unix milliseconds as a string; 0 while it is still running.\n\nExample: `\"1556468012678\"`",
+                                    ),
+                                Field::new(At::Body, "update_time", Kind::Text)
+                                    .required()
+                                    .help(
+                                        "When the instance was last updated, Unix milliseconds as a string; it versions the data, and with update_mode UPDATE the instance only changes when this value grows, so older data cannot overwrite newer.\n\nExample: `\"1556468012678\"`",
+                                    ),
+                                Field::new(At::Body, "display_method", Kind::Text)
+                                    .choices(&["BROWSER", "SIDEBAR", "NORMAL", "TRUSTEESHIP"])
+                                    .help(
+                                        "How the instance opens from the list page.\n\nExample: `\"BROWSER\"`",
+                                    ),
+                                Field::new(At::Body, "update_mode", Kind::Text)
+                                    .choices(&["REPLACE", "UPDATE"])
+                                    .help(
+                                        "Whether this push replaces what the approval center holds or adds to it.\n\nExample: `\"UPDATE\"`\n\nDefault when left out: `\"REPLACE\"`",
+                                    ),
+                                Field::new(At::Body, "task_list", Kind::Json)
+                                    .help("The instance's approval tasks (at most 300)."),
+                                Field::new(At::Body, "cc_list", Kind::Json)
+                                    .help("The instance's cc records (at most 200)."),
+                                Field::new(At::Body, "i18n_resources", Kind::Json)
+                                    .required()
+                                    .help(
+                                        "The texts of the `@i18n@` keys used above, one entry per language.",
+                                    ),
+                                Field::new(At::Body, "trusteeship_url_token", Kind::Text)
+                                    .help(
+                                        "A token the hosted-document callbacks carry, so the caller can authenticate them.\n\nExample: `\"788981c886b1c28ac29d1e68efd60683d6d90dfce80938ee9453e2a5f3e9e306\"`",
+                                    ),
+                                Field::new(At::Body, "trusteeship_user_id_type", Kind::Text)
+                                    .choices(&["user_id"])
+                                    .help(
+                                        "The kind of user id the hosted-document callbacks use (including the users an add-approver action sends back); only user_id is supported.\n\nExample: `\"user_id\"`",
+                                    ),
+                                Field::new(At::Body, "trusteeship_urls", Kind::Json)
+                                    .help(
+                                        "The caller's endpoints the approval center calls for a hosted document.",
+                                    ),
+                                Field::new(At::Body, "trusteeship_cache_config", Kind::Json)
+                                    .help("How a hosted document's form is pre-cached."),
+                                Field::new(At::Body, "resource_region", Kind::Text)
+                                    .help(
+                                        "Where the resources are; an internal statistics field that callers need not fill.\n\nExample: `\"cn\"`",
+                                    ),
+                            ],
+                        ),
+                ],
+            ),
+            Resource::new(
+                "external_task",
+                "Third-party approval tasks: list the states of instances and their tasks.",
+                &[
+                    Endpoint::new(
+                            "approval.v4.external_task.list",
+                            "获取三方审批任务状态 — List the states of third-party approval instances and their tasks.",
+                            Output::Data,
+                        )
+                        .fields(
+                            &[
+                                Field::new(At::Query, "page_size", Kind::Integer)
+                                    .help(
+                                        "How many instances one page holds at most (up to 500).\n\nExample: `100`\n\nDefault when left out: `50`",
+                                    ),
+                                Field::new(At::Query, "page_token", Kind::Text)
+                                    .help(
+                                        "Where to continue: leave it out for the first page, then pass the page_token of the previous answer.\n\nExample: `\"nF1ZXJ5VGhlbkZldGNoCgAAAAAA6PZwFmUzSldvTC1yU\"`",
+                                    ),
+                                Field::new(At::Body, "approval_codes", Kind::Text)
+                                    .list()
+                                    .help(
+                                        "Only instances of these definitions (at most 20); needed when filtering by user_ids or by status.\n\nExample: `[\"E78F1022-A166-447C-8320-E151DA90D70F\"]`",
+                                    ),
+                                Field::new(At::Body, "instance_ids", Kind::Text)
+                                    .list()
+                                    .help(
+                                        "Only these instances, by the caller's instance ids (at most 20).\n\nExample: `[\"oa_159160304\"]`",
+                                    ),
+                                Field::new(At::Body, "user_ids", Kind::Text)
+                                    .list()
+                                    .help(
+                                        "Only tasks of these approvers, by user_id.\n\nExample: `[\"112321\"]`",
+                                    ),
+                                Field::new(At::Body, "status", Kind::Text)
+                                    .choices(
+                                        &["PENDING", "APPROVED", "REJECTED", "TRANSFERRED", "DONE"],
+                                    )
+                                    .help("Only tasks in this state.\n\nExample: `\"PENDING\"`"),
+                            ],
+                        ),
+                ],
+            ),
+            Resource::new(
+                "instance",
+                "Approval instances: create, preview, get, list, search, withdraw, cc, add approvers and send back.",
+                &[
+                    Endpoint::new(
+                            "approval.v4.instance.add_sign",
+                            "审批任务加签 — Add approvers to an approval task.",
+                            Output::Data,
+                        )
+                        .fields(
+                            &[
+                                Field::new(At::Body, "approval_code", Kind::Text)
+                                    .required()
+                                    .help(
+                                        "The approval definition's code, from approval/create's answer or from the definition's URL in the approval admin console.\n\nExample: `\"3B68E280-CF10-4198-B4CD-2E3BB97981D8\"`",
+                                    ),
+                                Field::new(At::Body, "instance_code", Kind::Text)
+                                    .required()
+                                    .help(
+                                        "The instance's code, from instance/create's answer, instance/list or instance/query.\n\nExample: `\"289330DE-FBF1-4A47-91F9-9EFCCF11BCAE\"`",
+                                    ),
+                                Field::new(At::Body, "user_id", Kind::Text)
+                                    .required()
+                                    .help(
+                                        "The user_id of the user performing the operation.\n\nExample: `\"b16g66e3\"`",
+                                    ),
+                                Field::new(At::Body, "task_id", Kind::Text)
+                                    .required()
+                                    .help(
+                                        "The approval task's id, from the task_list that instance/get returns.\n\nExample: `\"6955096766400167956\"`",
+                                    ),
+                                Field::new(At::Body, "comment", Kind::Text)
+                                    .help(
+                                        "The operator's review comment.\n\nExample: `\"addSignComment\"`",
+                                    ),
+                                Field::new(At::Body, "add_sign_user_ids", Kind::Text)
+                                    .list()
+                                    .required()
+                                    .help(
+                                        "The user_ids of the approvers to add; several may be given.\n\nExample: `[\"d19b913b\",\"3313g62b\"]`",
+                                    ),
+                                Field::new(At::Body, "add_sign_type", Kind::Integer)
+                                    .required()
+                                    .help("Where the added approvers go.\n\nExample: `1`"),
+                                Field::new(At::Body, "approval_method", Kind::Integer)
+                                    .help(
+                                        "How the added approvers decide; needed only when adding before or after.\n\nExample: `1`",
+                                    ),
+                            ],
+                        ),
+                    Endpoint::new(
+                            "approval.v4.instance.cancel",
+                            "撤回审批实例 — Withdraw an approval instance.",
+                            Output::Data,
+                        )
+                        .fields(
+                            &[
+                                Field::new(At::Query, "user_id_type", Kind::Text)
+                                    .choices(&["open_id", "union_id", "user_id"])
+                                    .help(
+                                        "The kind of user id used for user_id.\n\nExample: `\"open_id\"`\n\nDefault when left out: `\"open_id\"`",
+                                    ),
+                                Field::new(At::Body, "approval_code", Kind::Text)
+                                    .required()
+                                    .help(
+                                        "The approval definition's code, from approval/create's answer or from the definition's URL in the approval admin console.\n\nExample: `\"7C468A54-8745-2245-9675-08B7C63E7A85\"`",
+                                    ),
+                                Field::new(At::Body, "instance_code", Kind::Text)
+                                    .required()
+                                    .help(
+                                        "The instance's code, from instance/create's answer, instance/list or instance/query.\n\nExample: `\"81D31358-93AF-92D6-7425-01A5D67C4E71\"`",
+                                    ),
+                                Field::new(At::Body, "user_id", Kind::Text)
+                                    .required()
+                                    .help(
+                                        "The submitter's user id, of the kind user_id_type names.\n\nExample: `\"f7cb567e\"`",
+                                    ),
+                            ],
+                        ),
+                    Endpoint::new(
+                            "approval.v4.instance.cc",
+                            "抄送审批实例 — Copy an approval instance to users.",
+                            Output::Data,
+                        )
+                        .fields(
+                            &[
+                                Field::new(At::Query, "user_id_type", Kind::Text)
+                                    .choices(&["open_id", "union_id", "user_id"])
+                                    .help(
+                                        "The kind of user id used for user_id and cc_user_ids.\n\nExample: `\"open_id\"`\n\nDefault when left out: `\"open_id\"`",
+                                    ),
+                                Field::new(At::Body, "approval_code", Kind::Text)
+                                    .required()
+                                    .help(
+                                        "The approval definition's code, from approval/create's answer or from the definition's URL in the approval admin console.\n\nExample: `\"7C468A54-8745-2245-9675-08B7C63E7A85\"`",
+                                    ),
+                                Field::new(At::Body, "instance_code", Kind::Text)
+                                    .required()
+                                    .help(
+                                        "The instance's code, from instance/create's answer, instance/list or instance/query.\n\nExample: `\"7C468A54-8745-2245-9675-08B7C63E7A85\"`",
+                                    ),
+                                Field::new(At::Body, "user_id", Kind::Text)
+                                    .required()
+                                    .help(
+                                        "The id of the user performing the cc, of the kind user_id_type names.\n\nExample: `\"f7cb567e\"`",
+                                    ),
+                                Field::new(At::Body, "cc_user_ids", Kind::Text)
+                                    .list()
+                                    .required()
+                                    .help(
+                                        "Ids of the users to copy the instance to, of the kind user_id_type names.\n\nExample: `[\"f7cb567e\"]`",
+                                    ),
+                                Field::new(At::Body, "comment", Kind::Text)
+                                    .help("A note sent with the cc.\n\nExample: `\"ok\"`"),
+                            ],
+                        ),
+                    Endpoint::new(
+                            "approval.v4.instance.create",
+                            "创建审批实例 — Create an approval instance.",
+                            Output::Data,
+                        )
+                        .fields(
+                            &[
+                                Field::new(At::Body, "approval_code", Kind::Text)
+                                    .required()
+                                    .help(
+                                        "The approval definition's code, from approval/create's answer or from the definition's URL in the approval admin console.\n\nExample: `\"7C468A54-8745-2245-9675-08B7C63E7A85\"`",
+                                    ),
+                                Field::new(At::Body, "user_id", Kind::Text)
+                                    .help(
+                                        "The submitter's user_id; give it or open_id, and user_id wins when both are given.\n\nExample: `\"f7cb567e\"`",
+                                    ),
+                                Field::new(At::Body, "open_id", Kind::Text)
+                                    .help(
+                                        "The submitter's open_id; give it or user_id, and user_id wins when both are given.\n\nExample: `\"ou_3cda9c969f737aaa05e6915dce306cb9\"`",
+                                    ),
+                                Field::new(At::Body, "department_id", Kind::Text)
+                                    .help(
+                                        "The submitter's department, as a department_id (not the root department); when left out, the first of the user's departments is used.\n\nExample: `\"9293493ccacbdb9a\"`",
+                                    ),
+                                Field::new(At::Body, "form", Kind::Text)
+                                    .required()
+                                    .help(
+                                        "The widget values as a JSON array serialized into one string (see the instance form widget parameters guide).\n\nExample: `\"[{\\\"id\\\":\\\"111\\\", \\\"type\\\": \\\"input\\\", \\\"value\\\":\\\"test\\\"}]\"`",
+                                    ),
+                                Field::new(
+                                        At::Body,
+                                        "node_approver_user_id_list",
+                                        Kind::Json,
+                                    )
+                                    .help(
+                                        "Approvers, by user_id, of the nodes where the submitter picks them; joined with node_approver_open_id_list when both are given.",
+                                    ),
+                                Field::new(
+                                        At::Body,
+                                        "node_approver_open_id_list",
+                                        Kind::Json,
+                                    )
+                                    .help(
+                                        "Approvers, by open_id, of the nodes where the submitter picks them; joined with node_approver_user_id_list when both are given.",
+                                    ),
+                                Field::new(At::Body, "node_cc_user_id_list", Kind::Json)
+                                    .help(
+                                        "Cc recipients, by user_id, of the nodes where the submitter picks them (at most 20 entries); joined with node_cc_open_id_list when both are given.",
+                                    ),
+                                Field::new(At::Body, "node_cc_open_id_list", Kind::Json)
+                                    .help(
+                                        "Cc recipients, by open_id, of the nodes where the submitter picks them (at most 20 entries); joined with node_cc_user_id_list when both are given.",
+                                    ),
+                                Field::new(At::Body, "uuid", Kind::Text)
+                                    .help(
+                                        "An idempotency key unique within the tenant, case-insensitive, 1 to 64 characters: a second instance with the same uuid fails with code 60012. The suggested form is XXXXXXXX-XXXX-XXXX-XXXX-XXXXXXXXXXXX.\n\nExample: `\"7C468A54-8745-2245-9675-08B7C63E7A87\"`",
+                                    ),
+                                Field::new(At::Body, "allow_resubmit", Kind::Boolean)
+                                    .help(
+                                        "Whether to show a submit button, so the submitter can resubmit the same instance after an approver sends it back.\n\nExample: `true`",
+                                    ),
+                                Field::new(At::Body, "allow_submit_again", Kind::Boolean)
+                                    .help(
+                                        "Whether to show a submit-again button, which starts a new instance with the current form content (for recurring requests).\n\nExample: `true`",
+                                    ),
+                                Field::new(At::Body, "cancel_bot_notification", Kind::Text)
+                                    .help(
+                                        "Bot notifications to suppress, as a sum of bit flags: 1 approval, 2 rejection, 4 cancellation (e.g. \"3\" for approval and rejection).\n\nExample: `\"1\"`",
+                                    ),
+                                Field::new(At::Body, "forbid_revoke", Kind::Boolean)
+                                    .help(
+                                        "Whether the instance may not be withdrawn.\n\nExample: `false`\n\nDefault when left out: `false`",
+                                    ),
+                                Field::new(At::Body, "i18n_resources", Kind::Json)
+                                    .help(
+                                        "Texts behind `@i18n@` keys, one entry per language; for now they can only fill single-line and multi-line text widgets (and title).",
+                                    ),
+                                Field::new(At::Body, "title", Kind::Text)
+                                    .help(
+                                        "The instance's display name in approval lists instead of the definition's name: an `@i18n@` key given a value in i18n_resources.\n\nExample: `\"@i18n@1\"`",
+                                    ),
+                                Field::new(At::Body, "title_display_method", Kind::Integer)
+                                    .help(
+                                        "How the detail page shows the title when both the definition and the instance have one.\n\nExample: `0`\n\nDefault when left out: `0`",
+                                    ),
+                                Field::new(At::Body, "node_auto_approval_list", Kind::Json)
+                                    .help("Nodes that pass automatically (at most 10)."),
+                            ],
+                        ),
+                    Endpoint::new(
+                            "approval.v4.instance.get",
+                            "获取单个审批实例详情 — Get an approval instance's details.",
+                            Output::Data,
+                        )
+                        .fields(
+                            &[
+                                Field::new(At::Path, "instance_id", Kind::Text)
+                                    .required()
+                                    .help(
+                                        "The instance's code (from instance/create, instance/list or instance/query), or the uuid given when it was created.\n\nExample: `\"81D31358-93AF-92D6-7425-01A5D67C4E71\"`",
+                                    ),
+                                Field::new(At::Query, "locale", Kind::Text)
+                                    .choices(
+                                        &[
+                                            "zh-CN",
+                                            "en-US",
+                                            "ja-JP",
+                                            "zh-HK",
+                                            "zh-TW",
+                                            "de-DE",
+                                            "es-ES",
+                                            "fr-FR",
+                                            "id-ID",
+                                            "it-IT",
+                                            "ko-KR",
+                                            "pt-BR",
+                                            "th-TH",
+                                            "vi-VN",
+                                            "ms-MY",
+                                            "ru-RU",
+                                        ],
+                                    )
+                                    .help(
+                                        "The language of the texts in the answer; by default the definition's default language (the i18n_resources entry marked is_default).\n\nExample: `\"zh-CN\"`",
+                                    ),
+                                Field::new(At::Query, "user_id", Kind::Text)
+                                    .help(
+                                        "The submitter's id, of the kind user_id_type names.\n\nExample: `\"f7cb567e\"`",
+                                    ),
+                                Field::new(At::Query, "user_id_type", Kind::Text)
+                                    .choices(&["open_id", "union_id", "user_id"])
+                                    .help(
+                                        "The kind of user id used for user_id.\n\nExample: `\"user_id\"`\n\nDefault when left out: `\"open_id\"`",
+                                    ),
+                                Field::new(At::Query, "nested_mutable_group", Kind::Boolean)
+                                    .help(
+                                        "Whether to return Base (multi-dimensional table) reference widgets in full.\n\nExample: `true`",
+                                    ),
+                            ],
+                        ),
+                    Endpoint::new(
+                            "approval.v4.instance.list",
+                            "批量获取审批实例 ID — List the instance codes of an approval definition.",
+                            Output::Data,
+                        )
+                        .fields(
+                            &[
+                                Field::new(At::Query, "page_size", Kind::Integer)
+                                    .help(
+                                        "How many codes a page holds at most.\n\nExample: `100`\n\nDefault when left out: `100`",
+                                    ),
+                                Field::new(At::Query, "page_token", Kind::Text)
+                                    .help(
+                                        "Leave it out on the first call; then pass the page_token of the previous answer.\n\nExample: `\"nF1ZXJ5VGhlbkZldGNoCgAAAAAA6PZwFmUzSldvTC1yU\"`",
+                                    ),
+                                Field::new(At::Query, "approval_code", Kind::Text)
+                                    .required()
+                                    .help(
+                                        "The approval definition's code, from approval/create's answer or from the definition's URL in the approval admin console.\n\nExample: `\"7C468A54-8745-2245-9675-08B7C63E7A85\"`",
+                                    ),
+                                Field::new(At::Query, "start_time", Kind::Text)
+                                    .required()
+                                    .help(
+                                        "Start of the creation-time window, a millisecond timestamp; keep the window within 10 hours.\n\nExample: `\"1567690398020\"`",
+                                    ),
+                                Field::new(At::Query, "end_time", Kind::Text)
+                                    .required()
+                                    .help(
+                                        "End of the creation-time window, a millisecond timestamp; keep the window within 10 hours.\n\nExample: `\"1567690398020\"`",
+                                    ),
+                            ],
+                        ),
+                    Endpoint::new(
+                            "approval.v4.instance.preview",
+                            "预览审批流程 — Preview an approval process.",
+                            Output::Data,
+                        )
+                        .fields(
+                            &[
+                                Field::new(At::Query, "user_id_type", Kind::Text)
+                                    .choices(&["open_id", "union_id", "user_id"])
+                                    .help(
+                                        "The kind of user id used for user_id.\n\nExample: `\"open_id\"`\n\nDefault when left out: `\"open_id\"`",
+                                    ),
+                                Field::new(At::Body, "approval_code", Kind::Text)
+                                    .help(
+                                        "The approval definition's code, needed when previewing before an instance exists; from approval/create's answer or the definition's URL in the approval admin console.\n\nExample: `\"7C468A54-8745-2245-9675-08B7C63E7A85\"`",
+                                    ),
+                                Field::new(At::Body, "user_id", Kind::Text)
+                                    .required()
+                                    .help(
+                                        "Of the kind user_id_type names: the submitter when previewing before an instance exists, the task's approver when previewing after a task.\n\nExample: `\"f7cb567e\"`",
+                                    ),
+                                Field::new(At::Body, "department_id", Kind::Text)
+                                    .help(
+                                        "The submitter's department id; required when the user belongs to several departments, optional when to one.",
+                                    ),
+                                Field::new(At::Body, "form", Kind::Text)
+                                    .help(
+                                        "The form's widget values as JSON text; required when previewing before an instance exists.\n\nExample: `\"[{\\\"id\\\":\\\"widget16256287451710001\\\", \\\"type\\\": \\\"number\\\", \\\"value\\\":\\\"43\\\"}]\"`",
+                                    ),
+                                Field::new(At::Body, "instance_code", Kind::Text)
+                                    .help(
+                                        "The instance's code, needed when previewing after a task; from instance/create, instance/list or instance/query.\n\nExample: `\"81D31358-93AF-92D6-7425-01A5D67C4E71\"`",
+                                    ),
+                                Field::new(At::Body, "task_id", Kind::Text)
+                                    .help(
+                                        "The task after which to preview, from the task_list of instance/get or from task/search; required when previewing after a task, with user_id then the task's approver.\n\nExample: `\"6982332863116876308\"`",
+                                    ),
+                            ],
+                        ),
+                    Endpoint::new(
+                            "approval.v4.instance.query",
+                            "查询实例列表 — Search approval instances.",
+                            Output::Data,
+                        )
+                        .fields(
+                            &[
+                                Field::new(At::Query, "page_size", Kind::Integer)
+                                    .help(
+                                        "How many instances a page holds at most; withdrawn instances are filtered out, so a page may hold fewer.\n\nExample: `10`\n\nDefault when left out: `10`",
+                                    ),
+                                Field::new(At::Query, "page_token", Kind::Text)
+                                    .help(
+                                        "Leave it out on the first call; then pass the page_token of the previous answer.\n\nExample: `\"nF1ZXJ5VGhlbkZldGNoCgAAAAAA6PZwFmUzSldvTC1yU\"`",
+                                    ),
+                                Field::new(At::Query, "user_id_type", Kind::Text)
+                                    .choices(&["open_id", "union_id", "user_id"])
+                                    .help(
+                                        "The kind of user id used for user_id in the request and the answer.\n\nExample: `\"open_id\"`\n\nDefault when left out: `\"open_id\"`",
+                                    ),
+                                Field::new(At::Body, "user_id", Kind::Text)
+                                    .help(
+                                        "A user's id, of the kind user_id_type names. At least one of user_id, approval_code, instance_code, instance_external_id and group_external_id must be given.\n\nExample: `\"lwiu098wj\"`",
+                                    ),
+                                Field::new(At::Body, "approval_code", Kind::Text)
+                                    .help(
+                                        "The approval definition's code; matched as a union with group_external_id. At least one of user_id, approval_code, instance_code, instance_external_id and group_external_id must be given.\n\nExample: `\"EB828003-9FFE-4B3F-AA50-2E199E2ED942\"`",
+                                    ),
+                                Field::new(At::Body, "instance_code", Kind::Text)
+                                    .help(
+                                        "The instance's code; matched as a union with instance_external_id. At least one of user_id, approval_code, instance_code, instance_external_id and group_external_id must be given.\n\nExample: `\"EB828003-9FFE-4B3F-AA50-2E199E2ED943\"`",
+                                    ),
+                                Field::new(At::Body, "instance_external_id", Kind::Text)
+                                    .help(
+                                        "The instance's id in the third-party system; matched as a union with instance_code. At least one of user_id, approval_code, instance_code, instance_external_id and group_external_id must be given.\n\nExample: `\"EB828003-9FFE-4B3F-AA50-2E199E2ED976\"`",
+                                    ),
+                                Field::new(At::Body, "group_external_id", Kind::Text)
+                                    .help(
+                                        "The third-party id of the definition group; matched as a union with approval_code. At least one of user_id, approval_code, instance_code, instance_external_id and group_external_id must be given.\n\nExample: `\"1234567\"`",
+                                    ),
+                                Field::new(At::Body, "instance_title", Kind::Text)
+                                    .help(
+                                        "The instance's title; only third-party approvals have one.\n\nExample: `\"test\"`",
+                                    ),
+                                Field::new(At::Body, "instance_status", Kind::Text)
+                                    .choices(
+                                        &[
+                                            "PENDING",
+                                            "RECALL",
+                                            "REJECT",
+                                            "DELETED",
+                                            "APPROVED",
+                                            "ALL",
+                                        ],
+                                    )
+                                    .help(
+                                        "The instance state to match.\n\nExample: `\"PENDING\"`",
+                                    ),
+                                Field::new(At::Body, "instance_start_time_from", Kind::Text)
+                                    .help(
+                                        "Start of the instance start-time window, a Unix millisecond timestamp; set both ends or neither, at most 30 days apart.\n\nExample: `\"1547654251506\"`",
+                                    ),
+                                Field::new(At::Body, "instance_start_time_to", Kind::Text)
+                                    .help(
+                                        "End of the instance start-time window, a Unix millisecond timestamp; set both ends or neither, at most 30 days apart.\n\nExample: `\"1547654251506\"`",
+                                    ),
+                                Field::new(At::Body, "locale", Kind::Text)
+                                    .choices(&["zh-CN", "en-US", "ja-JP"])
+                                    .help(
+                                        "The language of the texts in the answer.\n\nExample: `\"zh-CN\"`",
+                                    ),
+                            ],
+                        ),
+                    Endpoint::new(
+                            "approval.v4.instance.search_cc",
+                            "查询抄送列表 — Search approval cc records.",
+                            Output::Data,
+                        )
+                        .fields(
+                            &[
+                                Field::new(At::Query, "page_size", Kind::Integer)
+                                    .help(
+                                        "How many cc records a page holds at most.\n\nExample: `10`\n\nDefault when left out: `10`",
+                                    ),
+                                Field::new(At::Query, "page_token", Kind::Text)
+                                    .help(
+                                        "Leave it out on the first call; then pass the page_token of the previous answer.\n\nExample: `\"nF1ZXJ5VGhlbkZldGNoCgAAAAAA6PZwFmUzSldvTC1yU\"`",
+                                    ),
+                                Field::new(At::Query, "user_id_type", Kind::Text)
+                                    .choices(&["open_id", "union_id", "user_id"])
+                                    .help(
+                                        "The kind of user id used for user_id in the request and the answer.\n\nExample: `\"open_id\"`\n\nDefault when left out: `\"open_id\"`",
+                                    ),
+                                Field::new(At::Body, "user_id", Kind::Text)
+                                    .help(
+                                        "A user's id, of the kind user_id_type names. At least one of user_id, approval_code, instance_code, instance_external_id and group_external_id must be given.\n\nExample: `\"lwiu098wj\"`",
+                                    ),
+                                Field::new(At::Body, "approval_code", Kind::Text)
+                                    .help(
+                                        "The approval definition's code; matched as a union with group_external_id. At least one of user_id, approval_code, instance_code, instance_external_id and group_external_id must be given.\n\nExample: `\"EB828003-9FFE-4B3F-AA50-2E199E2ED942\"`",
+                                    ),
+                                Field::new(At::Body, "instance_code", Kind::Text)
+                                    .help(
+                                        "The instance's code; matched as a union with instance_external_id. At least one of user_id, approval_code, instance_code, instance_external_id and group_external_id must be given.\n\nExample: `\"EB828003-9FFE-4B3F-AA50-2E199E2ED943\"`",
+                                    ),
+                                Field::new(At::Body, "instance_external_id", Kind::Text)
+                                    .help(
+                                        "The instance's id in the third-party system; matched as a union with instance_code. At least one of user_id, approval_code, instance_code, instance_external_id and group_external_id must be given.\n\nExample: `\"EB828003-9FFE-4B3F-AA50-2E199E2ED976\"`",
+                                    ),
+                                Field::new(At::Body, "group_external_id", Kind::Text)
+                                    .help(
+                                        "The third-party id of the definition group; matched as a union with approval_code. At least one of user_id, approval_code, instance_code, instance_external_id and group_external_id must be given.\n\nExample: `\"1234567\"`",
+                                    ),
+                                Field::new(At::Body, "cc_title", Kind::Text)
+                                    .help(
+                                        "The cc's title; only third-party approvals have one.\n\nExample: `\"test\"`",
+                                    ),
+                                Field::new(At::Body, "read_status", Kind::Text)
+                                    .choices(&["READ", "UNREAD", "ALL"])
+                                    .help(
+                                        "The read state to match; every state when left out, and a value outside the list is an error.",
+                                    ),
+                                Field::new(At::Body, "cc_create_time_from", Kind::Text)
+                                    .help(
+                                        "Start of the cc time window, a Unix millisecond timestamp; set both ends or neither, at most 30 days apart.\n\nExample: `\"1547654251506\"`",
+                                    ),
+                                Field::new(At::Body, "cc_create_time_to", Kind::Text)
+                                    .help(
+                                        "End of the cc time window, a Unix millisecond timestamp; set both ends or neither, at most 30 days apart.\n\nExample: `\"1547654251506\"`",
+                                    ),
+                                Field::new(At::Body, "locale", Kind::Text)
+                                    .choices(&["zh-CN", "en-US", "ja-JP"])
+                                    .help(
+                                        "The language of the texts in the answer.\n\nExample: `\"zh-CN\"`",
+                                    ),
+                            ],
+                        ),
+                    Endpoint::new(
+                            "approval.v4.instance.specified_rollback",
+                            "退回审批任务 — Send an approval task back to earlier nodes.",
+                            Output::Data,
+                        )
+                        .fields(
+                            &[
+                                Field::new(At::Query, "user_id_type", Kind::Text)
+                                    .choices(&["open_id", "union_id", "user_id"])
+                                    .help(
+                                        "The kind of user id used for user_id.\n\nExample: `\"open_id\"`\n\nDefault when left out: `\"open_id\"`",
+                                    ),
+                                Field::new(At::Body, "user_id", Kind::Text)
+                                    .required()
+                                    .help(
+                                        "The id of the current task's approver, of the kind user_id_type names; the task must be PENDING in instance/get's task_list.\n\nExample: `\"893g4c45\"`",
+                                    ),
+                                Field::new(At::Body, "task_id", Kind::Text)
+                                    .required()
+                                    .help(
+                                        "The id of the task to send back, from instance/get's task_list; it must be PENDING.\n\nExample: `\"7026591166355210260\"`",
+                                    ),
+                                Field::new(At::Body, "reason", Kind::Text)
+                                    .help(
+                                        "Why the task is sent back.\n\nExample: `\"申请事项填写不具体，请重新填写\"`",
+                                    ),
+                                Field::new(At::Body, "extra", Kind::Text)
+                                    .help(
+                                        "An extension field still in limited release and not yet open for use.\n\nExample: `\"demo\"`",
+                                    ),
+                                Field::new(At::Body, "task_def_key_list", Kind::Text)
+                                    .list()
+                                    .required()
+                                    .help(
+                                        "The node_keys to send the task back to (1 to 100), from instance/get's timeline entries of type PASS.\n\nExample: `[\"START\",\"APPROVAL_27997_285502\",\"APPROVAL_462205_2734554\"]`",
+                                    ),
+                            ],
+                        ),
+                ],
+            ),
+            Resource::new(
+                "instance_comment",
+                "Comments on an approval instance: add, edit, reply, list, delete and clear them.",
+                &[
+                    Endpoint::new(
+                            "approval.v4.instance_comment.create",
+                            "创建评论 — Create, edit or reply to a comment on an approval instance.",
+                            Output::Data,
+                        )
+                        .fields(
+                            &[
+                                Field::new(At::Path, "instance_id", Kind::Text)
+                                    .required()
+                                    .help(
+                                        "The instance's code (from instance/create, instance/list or instance/query); a custom instance id is accepted too.\n\nExample: `\"6A123516-FB88-470D-A428-9AF58B71B3C0\"`",
+                                    ),
+                                Field::new(At::Query, "user_id_type", Kind::Text)
+                                    .choices(&["open_id", "union_id", "user_id"])
+                                    .help(
+                                        "The kind of user id used for user_id and in at_info_list.\n\nExample: `\"user_id\"`\n\nDefault when left out: `\"open_id\"`",
+                                    ),
+                                Field::new(At::Query, "user_id", Kind::Text)
+                                    .required()
+                                    .help(
+                                        "The commenting user's id, of the kind user_id_type names.\n\nExample: `\"e5286g26\"`",
+                                    ),
+                                Field::new(At::Body, "content", Kind::Text)
+                                    .help(
+                                        "The comment as JSON text: text (the comment's text) and files (attachments, each with url, thumbnailURL, fileSize, title and type, image for a picture). Write a mention as `@username` in the text and place it with at_info_list; give attachments HTTPS links, since HTTP can break thumbnails on PC.\n\nExample: `\"{\\\"text\\\":\\\"@username艾特展示\\\",\\\"files\\\":[{\\\"url\\\":\\\"xxx\\\",\\\"fileSize\\\":155149,\\\"title\\\":\\\"9a9fedc5cfb01a4a20c715098.png\\\",\\\"type\\\":\\\"image\\\",\\\"extra\\\":\\\"\\\"}]}\"`",
+                                    ),
+                                Field::new(At::Body, "at_info_list", Kind::Json)
+                                    .help("The users mentioned in the comment."),
+                                Field::new(At::Body, "parent_comment_id", Kind::Text)
+                                    .help(
+                                        "The comment replied to, when this is a reply; its id comes from this endpoint's answer or from instance_comment/list.\n\nExample: `\"7081516627711524883\"`",
+                                    ),
+                                Field::new(At::Body, "comment_id", Kind::Text)
+                                    .help(
+                                        "The comment to edit, when editing; its id comes from this endpoint's answer or from instance_comment/list.\n\nExample: `\"7081516627711524883\"`",
+                                    ),
+                                Field::new(At::Body, "disable_bot", Kind::Boolean)
+                                    .help(
+                                        "Whether to only sync the data without triggering the bot: false for custom approvals in Feishu approval, true otherwise.\n\nExample: `false`",
+                                    ),
+                                Field::new(At::Body, "extra", Kind::Text)
+                                    .help(
+                                        "Extra data as JSON text.\n\nExample: `\"{\\\"a\\\":\\\"a\\\"}\"`",
+                                    ),
+                            ],
+                        ),
+                    Endpoint::new(
+                            "approval.v4.instance_comment.delete",
+                            "删除评论 — Delete a comment on an approval instance.",
+                            Output::Data,
+                        )
+                        .fields(
+                            &[
+                                Field::new(At::Path, "instance_id", Kind::Text)
+                                    .required()
+                                    .help(
+                                        "The instance's code (from instance/create, instance/list or instance/query); a custom instance id is accepted too.\n\nExample: `\"6A123516-FB88-470D-A428-9AF58B71B3C0\"`",
+                                    ),
+                                Field::new(At::Path, "comment_id", Kind::Text)
+                                    .required()
+                                    .help(
+                                        "The comment's id, from instance_comment/create's answer or from instance_comment/list.\n\nExample: `\"7081516627711606803\"`",
+                                    ),
+                                Field::new(At::Query, "user_id_type", Kind::Text)
+                                    .choices(&["open_id", "union_id", "user_id"])
+                                    .help(
+                                        "The kind of user id used for user_id.\n\nExample: `\"user_id\"`\n\nDefault when left out: `\"open_id\"`",
+                                    ),
+                                Field::new(At::Query, "user_id", Kind::Text)
+                                    .required()
+                                    .help(
+                                        "The id of the user deleting the comment, of the kind user_id_type names.\n\nExample: `\"ou_806a18fb5bdf525e38ba219733bdbd73\"`",
+                                    ),
+                            ],
+                        ),
+                    Endpoint::new(
+                            "approval.v4.instance_comment.list",
+                            "获取评论 — List the comments on an approval instance.",
+                            Output::Data,
+                        )
+                        .fields(
+                            &[
+                                Field::new(At::Path, "instance_id", Kind::Text)
+                                    .required()
+                                    .help(
+                                        "The instance's code (from instance/create, instance/list or instance/query); a custom instance id is accepted too.\n\nExample: `\"6A123516-FB88-470D-A428-9AF58B71B3C0\"`",
+                                    ),
+                                Field::new(At::Query, "user_id_type", Kind::Text)
+                                    .choices(&["open_id", "union_id", "user_id"])
+                                    .help(
+                                        "The kind of user id used for user_id and for the ids in the answer.\n\nExample: `\"user_id\"`\n\nDefault when left out: `\"open_id\"`",
+                                    ),
+                                Field::new(At::Query, "user_id", Kind::Text)
+                                    .required()
+                                    .help(
+                                        "The id of the user reading the comments, of the kind user_id_type names.\n\nExample: `\"e5286g26\"`",
+                                    ),
+                                Field::new(At::Query, "page_token", Kind::Text)
+                                    .help(
+                                        "Leave it out on the first call; then pass the page token of the previous answer.\n\nExample: `\"nF1ZXJ5VGhlbkZldGNoCgAAAAAA6PZwFmUzSldvTC1yU\"`",
+                                    ),
+                                Field::new(At::Query, "page_size", Kind::Integer)
+                                    .help(
+                                        "How many comments a page holds at most (up to 1000).\n\nExample: `10`",
+                                    ),
+                            ],
+                        ),
+                    Endpoint::new(
+                            "approval.v4.instance_comment.remove",
+                            "清空评论 — Clear every comment on an approval instance.",
+                            Output::Data,
+                        )
+                        .fields(
+                            &[
+                                Field::new(At::Path, "instance_id", Kind::Text)
+                                    .required()
+                                    .help(
+                                        "The instance's code (from instance/create, instance/list or instance/query); a custom instance id is accepted too.\n\nExample: `\"6A123516-FB88-470D-A428-9AF58B71B3C0\"`",
+                                    ),
+                                Field::new(At::Query, "user_id_type", Kind::Text)
+                                    .choices(&["open_id", "union_id", "user_id"])
+                                    .help(
+                                        "The kind of user id used for user_id.\n\nExample: `\"user_id\"`\n\nDefault when left out: `\"open_id\"`",
+                                    ),
+                                Field::new(At::Query, "user_id", Kind::Text)
+                                    .help(
+                                        "The id of the user clearing the comments, of the kind user_id_type names.\n\nExample: `\"ou_806a18fb5bdf525e38ba219733bdbd73\"`",
+                                    ),
+                            ],
+                        ),
+                ],
+            ),
+            Resource::new(
+                "task",
+                "Approval tasks: approve, reject, transfer and resubmit them, and list or search a user's tasks.",
+                &[
+                    Endpoint::new(
+                            "approval.v4.task.approve",
+                            "同意审批任务 — Approve one approval task.",
+                            Output::Data,
+                        )
+                        .fields(
+                            &[
+                                Field::new(At::Query, "user_id_type", Kind::Text)
+                                    .choices(&["open_id", "union_id", "user_id"])
+                                    .help(
+                                        "The kind of user id used for the users in the body.\n\nExample: `\"open_id\"`\n\nDefault when left out: `\"open_id\"`",
+                                    ),
+                                Field::new(At::Body, "approval_code", Kind::Text)
+                                    .required()
+                                    .help(
+                                        "The definition's code, as approval/create returned it or as the approval admin console shows it in the definition's URL.\n\nExample: `\"7C468A54-8745-2245-9675-08B7C63E7A85\"`",
+                                    ),
+                                Field::new(At::Body, "instance_code", Kind::Text)
+                                    .required()
+                                    .help(
+                                        "The instance's code, as instance/create returned it or as instance/list or instance/query find it.\n\nExample: `\"81D31358-93AF-92D6-7425-01A5D67C4E71\"`",
+                                    ),
+                                Field::new(At::Body, "user_id", Kind::Text)
+                                    .required()
+                                    .help(
+                                        "The approver's user id, of the kind user_id_type names.\n\nExample: `\"f7cb567e\"`",
+                                    ),
+                                Field::new(At::Body, "comment", Kind::Text)
+                                    .help("The approver's comment.\n\nExample: `\"OK\"`"),
+                                Field::new(At::Body, "task_id", Kind::Text)
+                                    .required()
+                                    .help(
+                                        "The task's id, from the task_list that instance/get returns.\n\nExample: `\"12345\"`",
+                                    ),
+                                Field::new(At::Body, "form", Kind::Text)
+                                    .help(
+                                        "Widget values the branch conditions of the process need, as a JSON array serialized to a string; without them later branches may not be taken correctly.\n\nExample: `\"[{\\\"id\\\":\\\"111\\\", \\\"type\\\": \\\"input\\\", \\\"value\\\":\\\"test\\\"}]\"`",
+                                    ),
+                            ],
+                        ),
+                    Endpoint::new(
+                            "approval.v4.task.query",
+                            "查询用户的任务列表 — List a user's approval tasks in one task group (to-do, done, started, cc), page by page.",
+                            Output::Data,
+                        )
+                        .fields(
+                            &[
+                                Field::new(At::Query, "page_size", Kind::Integer)
+                                    .help(
+                                        "How many tasks one page holds at most (up to 200).\n\nExample: `100`\n\nDefault when left out: `100`",
+                                    ),
+                                Field::new(At::Query, "page_token", Kind::Text)
+                                    .help(
+                                        "Where to continue: leave it out for the first page, then pass the page_token of the previous answer.\n\nExample: `\"1\"`",
+                                    ),
+                                Field::new(At::Query, "user_id", Kind::Text)
+                                    .required()
+                                    .help(
+                                        "The user whose tasks to list, of the kind user_id_type names.\n\nExample: `\"example_user_id\"`",
+                                    ),
+                                Field::new(At::Query, "topic", Kind::Text)
+                                    .required()
+                                    .choices(&["1", "2", "3", "17", "18"])
+                                    .help("The task group to list.\n\nExample: `\"1\"`"),
+                                Field::new(At::Query, "user_id_type", Kind::Text)
+                                    .choices(&["open_id", "union_id", "user_id"])
+                                    .help(
+                                        "The kind of user id used in user_id and in the answer.\n\nExample: `\"open_id\"`\n\nDefault when left out: `\"open_id\"`",
+                                    ),
+                            ],
+                        ),
+                    Endpoint::new(
+                            "approval.v4.task.reject",
+                            "拒绝审批任务 — Reject one approval task.",
+                            Output::Data,
+                        )
+                        .fields(
+                            &[
+                                Field::new(At::Query, "user_id_type", Kind::Text)
+                                    .choices(&["open_id", "union_id", "user_id"])
+                                    .help(
+                                        "The kind of user id used for the users in the body.\n\nExample: `\"open_id\"`\n\nDefault when left out: `\"open_id\"`",
+                                    ),
+                                Field::new(At::Body, "approval_code", Kind::Text)
+                                    .required()
+                                    .help(
+                                        "The definition's code, as approval/create returned it or as the approval admin console shows it in the definition's URL.\n\nExample: `\"7C468A54-8745-2245-9675-08B7C63E7A85\"`",
+                                    ),
+                                Field::new(At::Body, "instance_code", Kind::Text)
+                                    .required()
+                                    .help(
+                                        "The instance's code, as instance/create returned it or as instance/list or instance/query find it.\n\nExample: `\"81D31358-93AF-92D6-7425-01A5D67C4E71\"`",
+                                    ),
+                                Field::new(At::Body, "user_id", Kind::Text)
+                                    .required()
+                                    .help(
+                                        "The approver's user id, of the kind user_id_type names.\n\nExample: `\"f7cb567e\"`",
+                                    ),
+                                Field::new(At::Body, "comment", Kind::Text)
+                                    .help("The approver's comment.\n\nExample: `\"OK\"`"),
+                                Field::new(At::Body, "task_id", Kind::Text)
+                                    .required()
+                                    .help(
+                                        "The task's id, from the task_list that instance/get returns.\n\nExample: `\"12345\"`",
+                                    ),
+                                Field::new(At::Body, "form", Kind::Text)
+                                    .help(
+                                        "Widget values the branch conditions of the process need, as a JSON array serialized to a string; without them later branches may not be taken correctly.\n\nExample: `\"[{\\\"id\\\":\\\"user_name\\\", \\\"type\\\": \\\"input\\\", \\\"value\\\":\\\"test\\\"}]\"`",
+                                    ),
+                            ],
+                        ),
+                    Endpoint::new(
+                            "approval.v4.task.resubmit",
+                            "重新提交审批任务 — Resubmit a task returned to the submitter.",
+                            Output::Data,
+                        )
+                        .fields(
+                            &[
+                                Field::new(At::Query, "user_id_type", Kind::Text)
+                                    .choices(&["open_id", "union_id", "user_id"])
+                                    .help(
+                                        "The kind of user id used for the users in the body.\n\nExample: `\"open_id\"`\n\nDefault when left out: `\"open_id\"`",
+                                    ),
+                                Field::new(At::Body, "approval_code", Kind::Text)
+                                    .required()
+                                    .help(
+                                        "The definition's code, as approval/create returned it or as the approval admin console shows it in the definition's URL.\n\nExample: `\"7C468A54-8745-2245-9675-08B7C63E7A85\"`",
+                                    ),
+                                Field::new(At::Body, "instance_code", Kind::Text)
+                                    .required()
+                                    .help(
+                                        "The instance's code, as instance/create returned it or as instance/list or instance/query find it.\n\nExample: `\"81D31358-93AF-92D6-7425-01A5D67C4E71\"`",
+                                    ),
+                                Field::new(At::Body, "user_id", Kind::Text)
+                                    .required()
+                                    .help(
+                                        "The user id of the person acting, of the kind user_id_type names.\n\nExample: `\"f7cb567e\"`",
+                                    ),
+                                Field::new(At::Body, "comment", Kind::Text)
+                                    .help(
+                                        "The comment, as compact, escaped JSON text: text holds the comment, files its attachments (url, thumbnailURL, fileSize, title, and type image for a picture); use HTTPS links, since HTTP ones may break thumbnails on PC.\n\nExample: `\"{\\\"text\\\":\\\"评论\\\"]}\"`",
+                                    ),
+                                Field::new(At::Body, "task_id", Kind::Text)
+                                    .required()
+                                    .help(
+                                        "The task's id, from the task_list that instance/get returns.\n\nExample: `\"12345\"`",
+                                    ),
+                                Field::new(At::Body, "form", Kind::Text)
+                                    .required()
+                                    .help(
+                                        "The form's widget values as a JSON array serialized to a string, used as in instance/create.\n\nExample: `\"[{\\\"id\\\":\\\"user_name\\\", \\\"type\\\": \\\"input\\\", \\\"value\\\":\\\"test\\\"}]\"`",
+                                    ),
+                            ],
+                        ),
+                    Endpoint::new(
+                            "approval.v4.task.search",
+                            "查询任务列表 — Search approval tasks by approver, definition, instance, group, state and start time.",
+                            Output::Data,
+                        )
+                        .fields(
+                            &[
+                                Field::new(At::Query, "page_size", Kind::Integer)
+                                    .help(
+                                        "How many tasks one page holds at most (5 to 200); tasks of revoked instances are dropped from a page, so it may hold fewer.\n\nExample: `10`\n\nDefault when left out: `10`",
+                                    ),
+                                Field::new(At::Query, "page_token", Kind::Text)
+                                    .help(
+                                        "Where to continue: leave it out for the first page, then pass the page_token of the previous answer.\n\nExample: `\"nF1ZXJ5VGhlbkZldGNoCgAAAAAA6PZwFmUzSldvTC1yU\"`",
+                                    ),
+                                Field::new(At::Query, "user_id_type", Kind::Text)
+                                    .choices(&["open_id", "union_id", "user_id"])
+                                    .help(
+                                        "The kind of user id used in the body and in the answer.\n\nExample: `\"open_id\"`\n\nDefault when left out: `\"open_id\"`",
+                                    ),
+                                Field::new(At::Body, "user_id", Kind::Text)
+                                    .help(
+                                        "Only tasks of this approver, of the kind user_id_type names.\n\nExample: `\"lwiu098wj\"`",
+                                    ),
+                                Field::new(At::Body, "approval_code", Kind::Text)
+                                    .help(
+                                        "Only tasks of this definition (united with group_external_id), as approval/create returned it or as the approval admin console shows it.\n\nExample: `\"EB828003-9FFE-4B3F-AA50-2E199E2ED942\"`",
+                                    ),
+                                Field::new(At::Body, "instance_code", Kind::Text)
+                                    .help(
+                                        "Only tasks of this instance (united with instance_external_id), as instance/create or instance/list gave it.\n\nExample: `\"EB828003-9FFE-4B3F-AA50-2E199E2ED943\"`",
+                                    ),
+                                Field::new(At::Body, "instance_external_id", Kind::Text)
+                                    .help(
+                                        "Only tasks of the instance with this third-party id (united with instance_code).\n\nExample: `\"EB828003-9FFE-4B3F-AA50-2E199E2ED976\"`",
+                                    ),
+                                Field::new(At::Body, "group_external_id", Kind::Text)
+                                    .help(
+                                        "Only tasks of definitions in the group with this third-party id (united with approval_code).\n\nExample: `\"1234567\"`",
+                                    ),
+                                Field::new(At::Body, "task_title", Kind::Text)
+                                    .help(
+                                        "Only tasks with this title; only third-party approvals have task titles.\n\nExample: `\"test\"`",
+                                    ),
+                                Field::new(At::Body, "task_status", Kind::Text)
+                                    .choices(
+                                        &[
+                                            "PENDING",
+                                            "REJECTED",
+                                            "APPROVED",
+                                            "TRANSFERRED",
+                                            "DONE",
+                                            "RM_REPEAT",
+                                            "PROCESSED",
+                                            "ALL",
+                                        ],
+                                    )
+                                    .help(
+                                        "Only tasks in this state; every state when left out, and ignored when task_status_list is given.\n\nExample: `\"PENDING\"`",
+                                    ),
+                                Field::new(At::Body, "task_start_time_from", Kind::Text)
+                                    .help(
+                                        "Only tasks started at or after this time, Unix milliseconds as a string; set it together with task_start_time_to, at most 30 days apart.\n\nExample: `\"1547654251506\"`",
+                                    ),
+                                Field::new(At::Body, "task_start_time_to", Kind::Text)
+                                    .help(
+                                        "Only tasks started at or before this time, Unix milliseconds as a string; set it together with task_start_time_from, at most 30 days apart.\n\nExample: `\"1547654251506\"`",
+                                    ),
+                                Field::new(At::Body, "locale", Kind::Text)
+                                    .choices(&["zh-CN", "en-US", "ja-JP"])
+                                    .help(
+                                        "The language of the texts in the answer.\n\nExample: `\"zh-CN\"`",
+                                    ),
+                                Field::new(At::Body, "task_status_list", Kind::Text)
+                                    .list()
+                                    .choices(
+                                        &[
+                                            "PENDING",
+                                            "REJECTED",
+                                            "APPROVED",
+                                            "TRANSFERRED",
+                                            "DONE",
+                                            "RM_REPEAT",
+                                            "PROCESSED",
+                                        ],
+                                    )
+                                    .help(
+                                        "Only tasks in any of these states; when given, task_status is ignored.\n\nExample: `[\"PENDING\"]`",
+                                    ),
+                                Field::new(At::Body, "order", Kind::Integer)
+                                    .help(
+                                        "How the tasks are sorted.\n\nExample: `2`\n\nDefault when left out: `2`",
+                                    ),
+                            ],
+                        ),
+                    Endpoint::new(
+                            "approval.v4.task.transfer",
+                            "转交审批任务 — Transfer one approval task to another user.",
+                            Output::Data,
+                        )
+                        .fields(
+                            &[
+                                Field::new(At::Query, "user_id_type", Kind::Text)
+                                    .choices(&["open_id", "union_id", "user_id"])
+                                    .help(
+                                        "The kind of user id used for the users in the body.\n\nExample: `\"open_id\"`\n\nDefault when left out: `\"open_id\"`",
+                                    ),
+                                Field::new(At::Body, "approval_code", Kind::Text)
+                                    .required()
+                                    .help(
+                                        "The definition's code, as approval/create returned it or as the approval admin console shows it in the definition's URL.\n\nExample: `\"7C468A54-8745-2245-9675-08B7C63E7A85\"`",
+                                    ),
+                                Field::new(At::Body, "instance_code", Kind::Text)
+                                    .required()
+                                    .help(
+                                        "The instance's code, as instance/create returned it or as instance/list or instance/query find it.\n\nExample: `\"81D31358-93AF-92D6-7425-01A5D67C4E71\"`",
+                                    ),
+                                Field::new(At::Body, "user_id", Kind::Text)
+                                    .required()
+                                    .help(
+                                        "The current approver's user id, of the kind user_id_type names.\n\nExample: `\"f7cb567e\"`",
+                                    ),
+                                Field::new(At::Body, "comment", Kind::Text)
+                                    .help("The comment on the transfer.\n\nExample: `\"OK\"`"),
+                                Field::new(At::Body, "transfer_user_id", Kind::Text)
+                                    .required()
+                                    .help(
+                                        "The user id of the person receiving the task, of the kind user_id_type names.\n\nExample: `\"f4ip317q\"`",
+                                    ),
+                                Field::new(At::Body, "task_id", Kind::Text)
+                                    .required()
+                                    .help(
+                                        "The task's id, from the task_list that instance/get returns.\n\nExample: `\"12345\"`",
+                                    ),
+                            ],
+                        ),
+                ],
+            ),
+        ],
+    ),
+    Service::new(
         "attendance",
         "Attendance: punches, shifts and groups, schedules, approvals, statistics and archive reports.",
         &[
@@ -1489,6 +2917,1284 @@ pub static SERVICES: &[Service] = &[
                         "获取用户信息 — Get the signed-in user's profile.",
                         Output::Data,
                     ),
+                ],
+            ),
+        ],
+    ),
+    Service::new(
+        "calendar",
+        "Calendars: manage calendars, their sharing and events, attendees and meeting rooms, free/busy, leave events and Exchange or CalDAV links.",
+        &[
+            Resource::new(
+                "calendar",
+                "Calendars: create, get, list, search, update and delete them, find primary calendars, subscribe to them and to their changes.",
+                &[
+                    Endpoint::new(
+                            "calendar.v4.calendar.create",
+                            "创建共享日历",
+                            Output::Data,
+                        )
+                        .fields(
+                            &[
+                                Field::new(At::Body, "summary", Kind::Text)
+                                    .help(
+                                        "Type `string`; at most 255 characters.\n\nExample: `\"测试日历\"`",
+                                    ),
+                                Field::new(At::Body, "description", Kind::Text)
+                                    .help(
+                                        "Type `string`; at most 255 characters.\n\nExample: `\"使用开放接口创建日历\"`",
+                                    ),
+                                Field::new(At::Body, "permissions", Kind::Text)
+                                    .choices(&["private", "show_only_free_busy", "public"])
+                                    .help(
+                                        "Type `string`; one of `\"private\"`, `\"show_only_free_busy\"`, `\"public\"`.\n\nExample: `\"private\"`\n\nDefault when left out: `\"show_only_free_busy\"`",
+                                    ),
+                                Field::new(At::Body, "color", Kind::Integer)
+                                    .help(
+                                        "Type `int32`.\n\nExample: `-1`\n\nDefault when left out: `-14513409`",
+                                    ),
+                                Field::new(At::Body, "summary_alias", Kind::Text)
+                                    .help(
+                                        "Type `string`; at most 255 characters.\n\nExample: `\"日历备注名\"`",
+                                    ),
+                            ],
+                        ),
+                    Endpoint::new(
+                            "calendar.v4.calendar.delete",
+                            "删除共享日历",
+                            Output::Data,
+                        )
+                        .fields(
+                            &[
+                                Field::new(At::Path, "calendar_id", Kind::Text)
+                                    .required()
+                                    .help(
+                                        "Type `string`.\n\nExample: `\"feishu.cn_xxxxxxxxxx@group.calendar.feishu.cn\"`",
+                                    ),
+                            ],
+                        ),
+                    Endpoint::new(
+                            "calendar.v4.calendar.get",
+                            "查询日历信息",
+                            Output::Data,
+                        )
+                        .fields(
+                            &[
+                                Field::new(At::Path, "calendar_id", Kind::Text)
+                                    .required()
+                                    .help(
+                                        "Type `string`.\n\nExample: `\"feishu.cn_xxxxxxxxxx@group.calendar.feishu.cn\"`",
+                                    ),
+                            ],
+                        ),
+                    Endpoint::new(
+                            "calendar.v4.calendar.list",
+                            "查询日历列表",
+                            Output::Data,
+                        )
+                        .fields(
+                            &[
+                                Field::new(At::Query, "page_size", Kind::Integer)
+                                    .help(
+                                        "Type `int32`; at least 50, at most 1000.\n\nExample: `50`\n\nDefault when left out: `500`",
+                                    ),
+                                Field::new(At::Query, "page_token", Kind::Text)
+                                    .help(
+                                        "Type `string`.\n\nExample: `\"ListCalendarsPageToken_xxx\"`",
+                                    ),
+                                Field::new(At::Query, "sync_token", Kind::Text)
+                                    .help(
+                                        "Type `string`.\n\nExample: `\"ListCalendarsSyncToken_xxx\"`",
+                                    ),
+                            ],
+                        ),
+                    Endpoint::new(
+                            "calendar.v4.calendar.mget",
+                            "批量查询日历信息",
+                            Output::Data,
+                        )
+                        .fields(
+                            &[
+                                Field::new(At::Body, "calendar_ids", Kind::Text)
+                                    .list()
+                                    .required()
+                                    .help(
+                                        "Type `array` of `string`; at least 1 items, at most 10 items.\n\nExample: `[\"feishu.cn_xxxxxxxxxx@group.calendar.feishu.cn\"]`",
+                                    ),
+                            ],
+                        ),
+                    Endpoint::new(
+                            "calendar.v4.calendar.patch",
+                            "更新日历信息",
+                            Output::Data,
+                        )
+                        .fields(
+                            &[
+                                Field::new(At::Path, "calendar_id", Kind::Text)
+                                    .required()
+                                    .help(
+                                        "Type `string`.\n\nExample: `\"feishu.cn_xxxxxxxxxx@group.calendar.feishu.cn\"`",
+                                    ),
+                                Field::new(At::Body, "summary", Kind::Text)
+                                    .help(
+                                        "Type `string`; at least 1 characters, at most 255 characters.\n\nExample: `\"测试日历\"`",
+                                    ),
+                                Field::new(At::Body, "description", Kind::Text)
+                                    .help(
+                                        "Type `string`; at most 255 characters.\n\nExample: `\"使用开放接口创建日历\"`",
+                                    ),
+                                Field::new(At::Body, "permissions", Kind::Text)
+                                    .choices(&["private", "show_only_free_busy", "public"])
+                                    .help(
+                                        "Type `string`; one of `\"private\"`, `\"show_only_free_busy\"`, `\"public\"`.\n\nExample: `\"private\"`",
+                                    ),
+                                Field::new(At::Body, "color", Kind::Integer)
+                                    .help("Type `int32`.\n\nExample: `-1`"),
+                                Field::new(At::Body, "summary_alias", Kind::Text)
+                                    .help(
+                                        "Type `string`; at most 255 characters.\n\nExample: `\"日历备注名\"`",
+                                    ),
+                            ],
+                        ),
+                    Endpoint::new(
+                            "calendar.v4.calendar.primary",
+                            "查询主日历信息",
+                            Output::Data,
+                        )
+                        .fields(
+                            &[
+                                Field::new(At::Query, "user_id_type", Kind::Text)
+                                    .choices(&["open_id", "union_id", "user_id"])
+                                    .help(
+                                        "Type `UserIdType`.\n\nExample: `\"open_id\"`\n\nDefault when left out: `\"open_id\"`",
+                                    ),
+                            ],
+                        ),
+                    Endpoint::new(
+                            "calendar.v4.calendar.primarys",
+                            "批量获取主日历信息",
+                            Output::Data,
+                        )
+                        .fields(
+                            &[
+                                Field::new(At::Query, "user_id_type", Kind::Text)
+                                    .choices(&["open_id", "union_id", "user_id"])
+                                    .help(
+                                        "Type `UserIdType`.\n\nExample: `\"open_id\"`\n\nDefault when left out: `\"open_id\"`",
+                                    ),
+                                Field::new(At::Body, "user_ids", Kind::Text)
+                                    .list()
+                                    .required()
+                                    .help(
+                                        "Type `array` of `string`; at least 1 items, at most 10 items.\n\nExample: `[\"ou_c186b6833e2d5faf2bc587e71ddabcef\"]`",
+                                    ),
+                            ],
+                        ),
+                    Endpoint::new(
+                            "calendar.v4.calendar.search",
+                            "搜索日历",
+                            Output::Data,
+                        )
+                        .fields(
+                            &[
+                                Field::new(At::Query, "page_token", Kind::Text)
+                                    .help("Type `string`.\n\nExample: `\"10\"`"),
+                                Field::new(At::Query, "page_size", Kind::Integer)
+                                    .help(
+                                        "Type `int32`; at most 50.\n\nExample: `10`\n\nDefault when left out: `20`",
+                                    ),
+                                Field::new(At::Body, "query", Kind::Text)
+                                    .required()
+                                    .help(
+                                        "Type `string`; at least 1 characters, at most 200 characters.\n\nExample: `\"query words\"`",
+                                    ),
+                            ],
+                        ),
+                    Endpoint::new(
+                            "calendar.v4.calendar.subscribe",
+                            "订阅日历",
+                            Output::Data,
+                        )
+                        .fields(
+                            &[
+                                Field::new(At::Path, "calendar_id", Kind::Text)
+                                    .required()
+                                    .help(
+                                        "Type `string`.\n\nExample: `\"feishu.cn_xxxxxxxxxx@group.calendar.feishu.cn\"`",
+                                    ),
+                            ],
+                        ),
+                    Endpoint::new(
+                        "calendar.v4.calendar.subscription",
+                        "订阅日历变更事件",
+                        Output::Data,
+                    ),
+                    Endpoint::new(
+                            "calendar.v4.calendar.unsubscribe",
+                            "取消订阅日历",
+                            Output::Data,
+                        )
+                        .fields(
+                            &[
+                                Field::new(At::Path, "calendar_id", Kind::Text)
+                                    .required()
+                                    .help(
+                                        "Type `string`.\n\nExample: `\"feishu.cn_xxxxxxxxxx@group.calendar.feishu.cn\"`",
+                                    ),
+                            ],
+                        ),
+                    Endpoint::new(
+                        "calendar.v4.calendar.unsubscription",
+                        "取消订阅日历变更事件",
+                        Output::Data,
+                    ),
+                ],
+            ),
+            Resource::new(
+                "calendar_acl",
+                "Who may access a calendar: grant, list and revoke access, and subscribe to access changes.",
+                &[
+                    Endpoint::new(
+                            "calendar.v4.calendar_acl.create",
+                            "创建访问控制",
+                            Output::Data,
+                        )
+                        .fields(
+                            &[
+                                Field::new(At::Path, "calendar_id", Kind::Text)
+                                    .required()
+                                    .help(
+                                        "Type `string`.\n\nExample: `\"feishu.cn_xxxxxxxxxx@group.calendar.feishu.cn\"`",
+                                    ),
+                                Field::new(At::Query, "user_id_type", Kind::Text)
+                                    .choices(&["open_id", "union_id", "user_id"])
+                                    .help(
+                                        "Type `UserIdType`.\n\nExample: `\"open_id\"`\n\nDefault when left out: `\"open_id\"`",
+                                    ),
+                                Field::new(At::Body, "role", Kind::Text)
+                                    .required()
+                                    .choices(
+                                        &[
+                                            "unknown",
+                                            "free_busy_reader",
+                                            "reader",
+                                            "writer",
+                                            "owner",
+                                        ],
+                                    )
+                                    .help(
+                                        "Type `string`; one of `\"unknown\"`, `\"free_busy_reader\"`, `\"reader\"`, `\"writer\"`, `\"owner\"`.\n\nExample: `\"writer\"`",
+                                    ),
+                                Field::new(At::Body, "scope", Kind::Json)
+                                    .required()
+                                    .help("Type `object`."),
+                            ],
+                        ),
+                    Endpoint::new(
+                            "calendar.v4.calendar_acl.delete",
+                            "删除访问控制",
+                            Output::Data,
+                        )
+                        .fields(
+                            &[
+                                Field::new(At::Path, "calendar_id", Kind::Text)
+                                    .required()
+                                    .help(
+                                        "Type `string`.\n\nExample: `\"feishu.cn_xxxxxxxxxx@group.calendar.feishu.cn\"`",
+                                    ),
+                                Field::new(At::Path, "acl_id", Kind::Text)
+                                    .required()
+                                    .help("Type `string`.\n\nExample: `\"user_xxxxxx\"`"),
+                            ],
+                        ),
+                    Endpoint::new(
+                            "calendar.v4.calendar_acl.list",
+                            "获取访问控制列表",
+                            Output::Data,
+                        )
+                        .fields(
+                            &[
+                                Field::new(At::Path, "calendar_id", Kind::Text)
+                                    .required()
+                                    .help(
+                                        "Type `string`.\n\nExample: `\"feishu.cn_xxxxxxxxxx@group.calendar.feishu.cn\"`",
+                                    ),
+                                Field::new(At::Query, "user_id_type", Kind::Text)
+                                    .choices(&["open_id", "union_id", "user_id"])
+                                    .help(
+                                        "Type `UserIdType`.\n\nExample: `\"open_id\"`\n\nDefault when left out: `\"open_id\"`",
+                                    ),
+                                Field::new(At::Query, "page_token", Kind::Text)
+                                    .help("Type `string`.\n\nExample: `\"xxx\"`"),
+                                Field::new(At::Query, "page_size", Kind::Integer)
+                                    .help(
+                                        "Type `int32`; at most 50.\n\nExample: `10`\n\nDefault when left out: `20`",
+                                    ),
+                            ],
+                        ),
+                    Endpoint::new(
+                            "calendar.v4.calendar_acl.subscription",
+                            "订阅日历访问控制变更事件",
+                            Output::Data,
+                        )
+                        .fields(
+                            &[
+                                Field::new(At::Path, "calendar_id", Kind::Text)
+                                    .required()
+                                    .help(
+                                        "Type `string`.\n\nExample: `\"feishu.cn_xxxxxxxxxx@group.calendar.feishu.cn\"`",
+                                    ),
+                            ],
+                        ),
+                    Endpoint::new(
+                            "calendar.v4.calendar_acl.unsubscription",
+                            "取消订阅日历访问控制变更事件",
+                            Output::Data,
+                        )
+                        .fields(
+                            &[
+                                Field::new(At::Path, "calendar_id", Kind::Text)
+                                    .required()
+                                    .help(
+                                        "Type `string`.\n\nExample: `\"feishu.cn_xxxxxxxxxx@group.calendar.feishu.cn\"`",
+                                    ),
+                            ],
+                        ),
+                ],
+            ),
+            Resource::new(
+                "calendar_event",
+                "Events: create, get, list, search, update, delete and reply to them, view recurring instances, and subscribe to event changes.",
+                &[
+                    Endpoint::new(
+                            "calendar.v4.calendar_event.create",
+                            "创建日程 — Create an event on a calendar.",
+                            Output::Data,
+                        )
+                        .fields(
+                            &[
+                                Field::new(At::Path, "calendar_id", Kind::Text)
+                                    .required()
+                                    .help(
+                                        "Id of the calendar to create the event on (from creating a shared calendar, the primary calendar, calendar list or calendar search).\n\nExample: `\"feishu.cn_xxxxxxxxxx@group.calendar.feishu.cn\"`",
+                                    ),
+                                Field::new(At::Query, "idempotency_key", Kind::Text)
+                                    .help(
+                                        "A key, unique per app and calendar, that keeps a retried request from creating the event twice; 32 to 128 characters, best shaped like the example.\n\nExample: `\"25fdf41b-8c80-2ce1-e94c-de8b5e7aa7e6\"`",
+                                    ),
+                                Field::new(At::Query, "user_id_type", Kind::Text)
+                                    .choices(&["open_id", "union_id", "user_id"])
+                                    .help(
+                                        "The kind of user id used in the request and the answer.\n\nExample: `\"open_id\"`\n\nDefault when left out: `\"open_id\"`",
+                                    ),
+                                Field::new(At::Body, "summary", Kind::Text)
+                                    .help(
+                                        "The event title, at most 1000 characters. Titles containing certain keywords (promotion, performance review and the like) never get meeting minutes.\n\nExample: `\"日程标题\"`",
+                                    ),
+                                Field::new(At::Body, "description", Kind::Text)
+                                    .help(
+                                        "The event description, at most 40960 characters; some HTML tags are understood. Rich text made in the client is lost when the description is written through the API.\n\nExample: `\"日程描述\"`",
+                                    ),
+                                Field::new(At::Body, "need_notification", Kind::Boolean)
+                                    .help(
+                                        "Whether attendees get a bot notification about the event.\n\nExample: `false`\n\nDefault when left out: `true`",
+                                    ),
+                                Field::new(At::Body, "start_time", Kind::Json)
+                                    .required()
+                                    .help("When the event starts."),
+                                Field::new(At::Body, "end_time", Kind::Json)
+                                    .required()
+                                    .help("When the event ends."),
+                                Field::new(At::Body, "vchat", Kind::Json)
+                                    .help("The event's video meeting."),
+                                Field::new(At::Body, "visibility", Kind::Text)
+                                    .choices(&["default", "public", "private"])
+                                    .help(
+                                        "Who sees the event's details. It applies to every attendee when the event is created; a later change affects only the caller.\n\nExample: `\"default\"`",
+                                    ),
+                                Field::new(At::Body, "attendee_ability", Kind::Text)
+                                    .choices(
+                                        &[
+                                            "none",
+                                            "can_see_others",
+                                            "can_invite_others",
+                                            "can_modify_event",
+                                        ],
+                                    )
+                                    .help(
+                                        "What attendees may do with the event.\n\nExample: `\"can_see_others\"`\n\nDefault when left out: `\"none\"`",
+                                    ),
+                                Field::new(At::Body, "free_busy_status", Kind::Text)
+                                    .choices(&["busy", "free"])
+                                    .help(
+                                        "Whether the event's time counts as busy or free (busy for a new event). It applies to every attendee when the event is created; a later change affects only the caller.\n\nExample: `\"busy\"`",
+                                    ),
+                                Field::new(At::Body, "location", Kind::Json)
+                                    .help("Where the event takes place."),
+                                Field::new(At::Body, "color", Kind::Integer)
+                                    .help(
+                                        "The event colour as an int32 RGB value, for the caller only; 0 or -1 follows the calendar colour, and clients show the nearest palette colour.\n\nExample: `-1`",
+                                    ),
+                                Field::new(At::Body, "reminders", Kind::Json)
+                                    .help(
+                                        "The caller's reminders for the event; they do not apply to other attendees.",
+                                    ),
+                                Field::new(At::Body, "recurrence", Kind::Text)
+                                    .help(
+                                        "The recurrence rule (RFC 5545 RRULE), at most 2000 characters; COUNT and UNTIL cannot both appear, and a recurring event booking meeting rooms may span at most two years. Empty means a one-off event.\n\nExample: `\"FREQ=DAILY;INTERVAL=1\"`",
+                                    ),
+                                Field::new(At::Body, "schemas", Kind::Json)
+                                    .help("Customizations of the event detail page's UI."),
+                                Field::new(At::Body, "attachments", Kind::Json)
+                                    .help(
+                                        "Files to attach to the event; together at most 25 MB.",
+                                    ),
+                                Field::new(At::Body, "event_check_in", Kind::Json)
+                                    .help(
+                                        "The event's check-in settings; left out, check-in is not configured.",
+                                    ),
+                            ],
+                        ),
+                    Endpoint::new(
+                            "calendar.v4.calendar_event.delete",
+                            "删除日程 — Delete an event from a calendar.",
+                            Output::Data,
+                        )
+                        .fields(
+                            &[
+                                Field::new(At::Path, "calendar_id", Kind::Text)
+                                    .required()
+                                    .help(
+                                        "Id of the calendar holding the event (from creating a shared calendar, the primary calendar, calendar list or calendar search).\n\nExample: `\"feishu.cn_xxxxxxxxxx@group.calendar.feishu.cn\"`",
+                                    ),
+                                Field::new(At::Path, "event_id", Kind::Text)
+                                    .required()
+                                    .help(
+                                        "The event's id, as returned by event create, list or search.\n\nExample: `\"xxxxxxxxx_0\"`",
+                                    ),
+                                Field::new(At::Query, "need_notification", Kind::Text)
+                                    .choices(&["true", "false"])
+                                    .help(
+                                        "Whether attendees get a bot notification about the deletion.\n\nExample: `\"false\"`\n\nDefault when left out: `\"true\"`",
+                                    ),
+                            ],
+                        ),
+                    Endpoint::new(
+                            "calendar.v4.calendar_event.get",
+                            "获取日程 — Get one event of a calendar.",
+                            Output::Data,
+                        )
+                        .fields(
+                            &[
+                                Field::new(At::Path, "calendar_id", Kind::Text)
+                                    .required()
+                                    .help(
+                                        "Id of the calendar holding the event (from creating a shared calendar, the primary calendar, calendar list or calendar search).\n\nExample: `\"feishu.cn_xxxxxxxxxx@group.calendar.feishu.cn\"`",
+                                    ),
+                                Field::new(At::Path, "event_id", Kind::Text)
+                                    .required()
+                                    .help(
+                                        "The event's id, as returned by event create, list or search.\n\nExample: `\"xxxxxxxxx_0\"`",
+                                    ),
+                                Field::new(
+                                        At::Query,
+                                        "need_meeting_settings",
+                                        Kind::Boolean,
+                                    )
+                                    .help(
+                                        "Whether to return the pre-meeting settings of a Feishu video meeting; they come back only when vc_type is vc and the caller may edit the event.\n\nExample: `false`\n\nDefault when left out: `false`",
+                                    ),
+                                Field::new(At::Query, "need_attendee", Kind::Boolean)
+                                    .help(
+                                        "Whether to return the event's attendees.\n\nExample: `false`\n\nDefault when left out: `false`",
+                                    ),
+                                Field::new(At::Query, "max_attendee_num", Kind::Integer)
+                                    .help(
+                                        "The most attendees to return, up to 100; the attendee list endpoint gives the full list.\n\nExample: `10`\n\nDefault when left out: `10`",
+                                    ),
+                                Field::new(At::Query, "user_id_type", Kind::Text)
+                                    .choices(&["open_id", "union_id", "user_id"])
+                                    .help(
+                                        "The kind of user id used in the request and the answer.\n\nExample: `\"open_id\"`\n\nDefault when left out: `\"open_id\"`",
+                                    ),
+                            ],
+                        ),
+                    Endpoint::new(
+                            "calendar.v4.calendar_event.instance_view",
+                            "查询日程视图 — View a calendar's event instances in a time range.",
+                            Output::Data,
+                        )
+                        .fields(
+                            &[
+                                Field::new(At::Path, "calendar_id", Kind::Text)
+                                    .required()
+                                    .help(
+                                        "Id of the calendar to view.\n\nExample: `\"feishu.cn_HF9U2MbibE8PPpjro6xjqa@group.calendar.feishu.cn\"`",
+                                    ),
+                                Field::new(At::Query, "start_time", Kind::Text)
+                                    .required()
+                                    .help(
+                                        "Start of the range, a Unix timestamp in seconds; the range must be shorter than 40 days.\n\nExample: `\"1631777271\"`",
+                                    ),
+                                Field::new(At::Query, "end_time", Kind::Text)
+                                    .required()
+                                    .help(
+                                        "End of the range, a Unix timestamp in seconds; the range must be shorter than 40 days.\n\nExample: `\"1631777271\"`",
+                                    ),
+                                Field::new(At::Query, "user_id_type", Kind::Text)
+                                    .choices(&["open_id", "union_id", "user_id"])
+                                    .help(
+                                        "The kind of user id used in the request and the answer.\n\nExample: `\"open_id\"`\n\nDefault when left out: `\"open_id\"`",
+                                    ),
+                            ],
+                        ),
+                    Endpoint::new(
+                            "calendar.v4.calendar_event.instances",
+                            "获取重复日程实例 — List the instances of a recurring event.",
+                            Output::Data,
+                        )
+                        .fields(
+                            &[
+                                Field::new(At::Path, "calendar_id", Kind::Text)
+                                    .required()
+                                    .help(
+                                        "Id of the calendar holding the event.\n\nExample: `\"feishu.cn_HF9U2MbibE8PPpjro6xjqa@group.calendar.feishu.cn\"`",
+                                    ),
+                                Field::new(At::Path, "event_id", Kind::Text)
+                                    .required()
+                                    .help(
+                                        "Id of the recurring event, as returned by event create, list or search.\n\nExample: `\"75d28f9b-e35c-4230-8a83-4a661497db54_0\"`",
+                                    ),
+                                Field::new(At::Query, "start_time", Kind::Text)
+                                    .required()
+                                    .help(
+                                        "Start of the range (exclusive), a Unix timestamp in seconds; the range may span at most two years.\n\nExample: `\"1631777271\"`",
+                                    ),
+                                Field::new(At::Query, "end_time", Kind::Text)
+                                    .required()
+                                    .help(
+                                        "End of the range (exclusive), a Unix timestamp in seconds; the range may span at most two years.\n\nExample: `\"1631777271\"`",
+                                    ),
+                                Field::new(At::Query, "page_size", Kind::Integer)
+                                    .help(
+                                        "The most instances per page, 10 to 500.\n\nExample: `10`\n\nDefault when left out: `50`",
+                                    ),
+                                Field::new(At::Query, "page_token", Kind::Text)
+                                    .help(
+                                        "Token of the page to fetch: leave it out for the first page, then pass the page_token of the previous answer.\n\nExample: `\"eVQrYzJBNDNONlk4VFZBZVlSdzlKdFJ4bVVHVExENDNKVHoxaVdiVnViQT0=\"`",
+                                    ),
+                            ],
+                        ),
+                    Endpoint::new(
+                            "calendar.v4.calendar_event.list",
+                            "获取日程列表 — List the events of a calendar.",
+                            Output::Data,
+                        )
+                        .fields(
+                            &[
+                                Field::new(At::Path, "calendar_id", Kind::Text)
+                                    .required()
+                                    .help(
+                                        "Id of the calendar to list.\n\nExample: `\"feishu.cn_xxxxxxxxxx@group.calendar.feishu.cn\"`",
+                                    ),
+                                Field::new(At::Query, "page_size", Kind::Integer)
+                                    .help(
+                                        "The most events per answer, 50 to 1000; an answer may hold fewer or none, so go by has_more.\n\nExample: `50`\n\nDefault when left out: `500`",
+                                    ),
+                                Field::new(At::Query, "anchor_time", Kind::Text)
+                                    .help(
+                                        "A Unix timestamp in seconds; only later events come back: one-off events ending at or after it, every recurring event, and exceptions whose original time or end is at or after it. Not with start_time and end_time.\n\nExample: `\"1609430400\"`",
+                                    ),
+                                Field::new(At::Query, "page_token", Kind::Text)
+                                    .help(
+                                        "Token of the page to fetch: leave it out for the first page, then pass the page_token of the previous answer.\n\nExample: `\"ListCalendarsPageToken_1632452910_1632539310\"`",
+                                    ),
+                                Field::new(At::Query, "sync_token", Kind::Text)
+                                    .help(
+                                        "Token from the end of an earlier listing; only the changes since then come back. Leave it out the first time, and do not combine it with start_time and end_time.\n\nExample: `\"ListCalendarsSyncToken_1632452910\"`",
+                                    ),
+                                Field::new(At::Query, "start_time", Kind::Text)
+                                    .help(
+                                        "Start of a time window, a Unix timestamp in seconds, used with end_time; the window comes back in one answer cut off at page_size. Not with page_token, sync_token or anchor_time.\n\nExample: `\"1631777271\"`",
+                                    ),
+                                Field::new(At::Query, "end_time", Kind::Text)
+                                    .help(
+                                        "End of a time window, a Unix timestamp in seconds, used with start_time; the window comes back in one answer cut off at page_size. Not with page_token, sync_token or anchor_time.\n\nExample: `\"1631777271\"`",
+                                    ),
+                                Field::new(At::Query, "user_id_type", Kind::Text)
+                                    .choices(&["open_id", "union_id", "user_id"])
+                                    .help(
+                                        "The kind of user id used in the request and the answer.\n\nExample: `\"open_id\"`\n\nDefault when left out: `\"open_id\"`",
+                                    ),
+                            ],
+                        ),
+                    Endpoint::new(
+                            "calendar.v4.calendar_event.patch",
+                            "更新日程 — Update an event.",
+                            Output::Data,
+                        )
+                        .fields(
+                            &[
+                                Field::new(At::Path, "calendar_id", Kind::Text)
+                                    .required()
+                                    .help(
+                                        "Id of the calendar holding the event (from creating a shared calendar, the primary calendar, calendar list or calendar search).\n\nExample: `\"feishu.cn_xxxxxxxxxx@group.calendar.feishu.cn\"`",
+                                    ),
+                                Field::new(At::Path, "event_id", Kind::Text)
+                                    .required()
+                                    .help(
+                                        "The event's id, as returned by event create, list or search.\n\nExample: `\"00592a0e-7edf-4678-bc9d-1b77383ef08e_0\"`",
+                                    ),
+                                Field::new(At::Query, "user_id_type", Kind::Text)
+                                    .choices(&["open_id", "union_id", "user_id"])
+                                    .help(
+                                        "The kind of user id used in the request and the answer.\n\nExample: `\"open_id\"`\n\nDefault when left out: `\"open_id\"`",
+                                    ),
+                                Field::new(At::Body, "summary", Kind::Text)
+                                    .help(
+                                        "The new event title, at most 1000 characters.\n\nExample: `\"团队周会\"`",
+                                    ),
+                                Field::new(At::Body, "description", Kind::Text)
+                                    .help(
+                                        "The new event description, at most 40960 characters. The API cannot edit rich text: a description made rich in the client loses its formatting when updated here.\n\nExample: `\"讨论项目进展\"`",
+                                    ),
+                                Field::new(At::Body, "need_notification", Kind::Boolean)
+                                    .help(
+                                        "Whether attendees get a bot notification about the update.\n\nExample: `false`",
+                                    ),
+                                Field::new(At::Body, "start_time", Kind::Json)
+                                    .help(
+                                        "When the event starts; takes effect only together with end_time.",
+                                    ),
+                                Field::new(At::Body, "end_time", Kind::Json)
+                                    .help(
+                                        "When the event ends; takes effect only together with start_time.",
+                                    ),
+                                Field::new(At::Body, "vchat", Kind::Json)
+                                    .help(
+                                        "The event's video meeting; left out, it is not changed.",
+                                    ),
+                                Field::new(At::Body, "visibility", Kind::Text)
+                                    .choices(&["default", "public", "private"])
+                                    .help(
+                                        "Who sees the event's details; a change made here affects only the caller.\n\nExample: `\"default\"`",
+                                    ),
+                                Field::new(At::Body, "attendee_ability", Kind::Text)
+                                    .choices(
+                                        &[
+                                            "none",
+                                            "can_see_others",
+                                            "can_invite_others",
+                                            "can_modify_event",
+                                        ],
+                                    )
+                                    .help(
+                                        "What attendees may do with the event.\n\nExample: `\"can_see_others\"`",
+                                    ),
+                                Field::new(At::Body, "free_busy_status", Kind::Text)
+                                    .choices(&["busy", "free"])
+                                    .help(
+                                        "Whether the event's time counts as busy or free; a change made here affects only the caller.\n\nExample: `\"busy\"`",
+                                    ),
+                                Field::new(At::Body, "location", Kind::Json)
+                                    .help(
+                                        "Where the event takes place; left out, it is not changed.",
+                                    ),
+                                Field::new(At::Body, "color", Kind::Integer)
+                                    .help(
+                                        "The event colour as an int32 RGB value, for the caller only; 0 or -1 follows the calendar colour, and clients show the nearest palette colour.\n\nExample: `-1`",
+                                    ),
+                                Field::new(At::Body, "reminders", Kind::Json)
+                                    .help(
+                                        "The caller's reminders for the event; left out, they are not changed.",
+                                    ),
+                                Field::new(At::Body, "recurrence", Kind::Text)
+                                    .help(
+                                        "The recurrence rule (RFC 5545 RRULE), at most 2000 characters; COUNT and UNTIL cannot both appear, and a recurring event booking meeting rooms may span at most two years.\n\nExample: `\"FREQ=DAILY;INTERVAL=1\"`",
+                                    ),
+                                Field::new(At::Body, "schemas", Kind::Json)
+                                    .help(
+                                        "Customizations of the event detail page's UI. A list sent replaces the old one ([] clears it); left out, they are not changed.",
+                                    ),
+                                Field::new(At::Body, "attachments", Kind::Json)
+                                    .help("The event's attachments; together at most 25 MB."),
+                                Field::new(At::Body, "event_check_in", Kind::Json)
+                                    .help(
+                                        "The event's check-in settings; left out, check-in is not configured.",
+                                    ),
+                            ],
+                        ),
+                    Endpoint::new(
+                            "calendar.v4.calendar_event.reply",
+                            "回复日程 — Reply to an event invitation.",
+                            Output::Data,
+                        )
+                        .fields(
+                            &[
+                                Field::new(At::Path, "calendar_id", Kind::Text)
+                                    .required()
+                                    .help(
+                                        "Id of the calendar holding the event (from creating a shared calendar, the primary calendar, calendar list or calendar search).\n\nExample: `\"feishu.cn_HF9U2MbibE8PPpjro6xjqa@group.calendar.feishu.cn\"`",
+                                    ),
+                                Field::new(At::Path, "event_id", Kind::Text)
+                                    .required()
+                                    .help(
+                                        "The event's id, as returned by event create, list or search.\n\nExample: `\"75d28f9b-e35c-4230-8a83-4a661497db54_0\"`",
+                                    ),
+                                Field::new(At::Body, "rsvp_status", Kind::Text)
+                                    .required()
+                                    .choices(&["accept", "decline", "tentative"])
+                                    .help("The reply.\n\nExample: `\"accept\"`"),
+                            ],
+                        ),
+                    Endpoint::new(
+                            "calendar.v4.calendar_event.search",
+                            "搜索日程 — Search the events of a calendar.",
+                            Output::Data,
+                        )
+                        .fields(
+                            &[
+                                Field::new(At::Path, "calendar_id", Kind::Text)
+                                    .required()
+                                    .help(
+                                        "Id of the calendar to search.\n\nExample: `\"feishu.cn_xxxxxxxxxx@group.calendar.feishu.cn\"`",
+                                    ),
+                                Field::new(At::Query, "user_id_type", Kind::Text)
+                                    .choices(&["open_id", "union_id", "user_id"])
+                                    .help(
+                                        "The kind of user id used in the request and the answer.\n\nExample: `\"open_id\"`\n\nDefault when left out: `\"open_id\"`",
+                                    ),
+                                Field::new(At::Query, "page_token", Kind::Text)
+                                    .help(
+                                        "Token of the page to fetch: leave it out for the first page, then pass the page_token of the previous answer.\n\nExample: `\"xxxxx\"`",
+                                    ),
+                                Field::new(At::Query, "page_size", Kind::Integer)
+                                    .help(
+                                        "The most events per page, at most 100; values under 10 count as 10.\n\nExample: `10`\n\nDefault when left out: `20`",
+                                    ),
+                                Field::new(At::Body, "query", Kind::Text)
+                                    .required()
+                                    .help(
+                                        "Keyword matched loosely against event titles, at most 200 characters; a title containing an underscore is found only by its exact text.\n\nExample: `\"query words\"`",
+                                    ),
+                                Field::new(At::Body, "filter", Kind::Json)
+                                    .help("Filters narrowing the search."),
+                            ],
+                        ),
+                    Endpoint::new(
+                            "calendar.v4.calendar_event.subscription",
+                            "订阅日程变更事件 — Subscribe to the event changes of a calendar.",
+                            Output::Data,
+                        )
+                        .fields(
+                            &[
+                                Field::new(At::Path, "calendar_id", Kind::Text)
+                                    .required()
+                                    .help(
+                                        "Id of the calendar whose event changes to receive.\n\nExample: `\"feishu.cn_xxxxxxxxxx@group.calendar.feishu.cn\"`",
+                                    ),
+                            ],
+                        ),
+                    Endpoint::new(
+                            "calendar.v4.calendar_event.unsubscription",
+                            "取消订阅日程变更事件 — Stop receiving the event changes of a calendar.",
+                            Output::Data,
+                        )
+                        .fields(
+                            &[
+                                Field::new(At::Path, "calendar_id", Kind::Text)
+                                    .required()
+                                    .help(
+                                        "Id of the calendar whose event changes to stop receiving.\n\nExample: `\"feishu.cn_xxxxxxxxxx@group.calendar.feishu.cn\"`",
+                                    ),
+                            ],
+                        ),
+                ],
+            ),
+            Resource::new(
+                "calendar_event_attendee",
+                "An event's attendees (users, chats, meeting rooms, email addresses): add, list and remove them.",
+                &[
+                    Endpoint::new(
+                            "calendar.v4.calendar_event_attendee.batch_delete",
+                            "删除日程参与人 — Remove attendees from an event.",
+                            Output::Data,
+                        )
+                        .fields(
+                            &[
+                                Field::new(At::Path, "calendar_id", Kind::Text)
+                                    .required()
+                                    .help(
+                                        "Id of the calendar holding the event (from creating a shared calendar, the primary calendar, calendar list or calendar search).\n\nExample: `\"feishu.cn_xxxxxxxxxx@group.calendar.feishu.cn\"`",
+                                    ),
+                                Field::new(At::Path, "event_id", Kind::Text)
+                                    .required()
+                                    .help(
+                                        "The event's id, as returned by event create, list or search.\n\nExample: `\"xxxxxxxxx_0\"`",
+                                    ),
+                                Field::new(At::Query, "user_id_type", Kind::Text)
+                                    .choices(&["open_id", "union_id", "user_id"])
+                                    .help(
+                                        "The kind of user id used in the request and the answer.\n\nExample: `\"open_id\"`\n\nDefault when left out: `\"open_id\"`",
+                                    ),
+                                Field::new(At::Body, "attendee_ids", Kind::Text)
+                                    .list()
+                                    .help(
+                                        "attendee_id values (from attendee create or list) of the attendees to remove; at most 500 together with delete_ids.\n\nExample: `[\"user_xxxxx\"]`",
+                                    ),
+                                Field::new(At::Body, "delete_ids", Kind::Json)
+                                    .help(
+                                        "Attendees to remove, named by their user, chat, room or email id instead of attendee_id; at most 500 together with attendee_ids.",
+                                    ),
+                                Field::new(At::Body, "need_notification", Kind::Boolean)
+                                    .help(
+                                        "Whether the removed attendees get a bot notification.\n\nExample: `false`\n\nDefault when left out: `true`",
+                                    ),
+                                Field::new(
+                                        At::Body,
+                                        "instance_start_time_admin",
+                                        Kind::Text,
+                                    )
+                                    .help(
+                                        "When acting as meeting room administrator, the one instance of a recurring event to change (its start time suffix); not needed for one-off events.\n\nExample: `\"1647320400\"`",
+                                    ),
+                                Field::new(At::Body, "is_enable_admin", Kind::Boolean)
+                                    .help(
+                                        "Whether to act as meeting room administrator (someone the admin console made one).\n\nExample: `false`\n\nDefault when left out: `false`",
+                                    ),
+                            ],
+                        ),
+                    Endpoint::new(
+                            "calendar.v4.calendar_event_attendee.create",
+                            "添加日程参与人 — Add attendees to an event.",
+                            Output::Data,
+                        )
+                        .fields(
+                            &[
+                                Field::new(At::Path, "calendar_id", Kind::Text)
+                                    .required()
+                                    .help(
+                                        "Id of the calendar holding the event (from creating a shared calendar, the primary calendar, calendar list or calendar search).\n\nExample: `\"feishu.cn_xxxxxxxxxx@group.calendar.feishu.cn\"`",
+                                    ),
+                                Field::new(At::Path, "event_id", Kind::Text)
+                                    .required()
+                                    .help(
+                                        "The event's id, as returned by event create, list or search.\n\nExample: `\"xxxxxxxxx_0\"`",
+                                    ),
+                                Field::new(At::Query, "user_id_type", Kind::Text)
+                                    .choices(&["open_id", "union_id", "user_id"])
+                                    .help(
+                                        "The kind of user id used in the request and the answer.\n\nExample: `\"open_id\"`\n\nDefault when left out: `\"open_id\"`",
+                                    ),
+                                Field::new(At::Body, "attendees", Kind::Json)
+                                    .help(
+                                        "Attendees to add: at most 1000 per request, meeting rooms included, of which at most 100 rooms.",
+                                    ),
+                                Field::new(At::Body, "need_notification", Kind::Boolean)
+                                    .help(
+                                        "Whether the new attendees get a bot notification.\n\nExample: `false`\n\nDefault when left out: `true`",
+                                    ),
+                                Field::new(
+                                        At::Body,
+                                        "instance_start_time_admin",
+                                        Kind::Text,
+                                    )
+                                    .help(
+                                        "When acting as meeting room administrator on one instance of a recurring event, the instance to change: the timestamp suffix of its event_id (from the recurring event instances endpoint). Not needed for one-off events.\n\nExample: `\"1647320400\"`",
+                                    ),
+                                Field::new(At::Body, "is_enable_admin", Kind::Boolean)
+                                    .help(
+                                        "Whether to act as meeting room administrator (someone the admin console made one); the request then changes only meeting rooms.\n\nExample: `false`\n\nDefault when left out: `false`",
+                                    ),
+                                Field::new(
+                                        At::Body,
+                                        "add_operator_to_attendee",
+                                        Kind::Boolean,
+                                    )
+                                    .help(
+                                        "Whether the meeting room contact (operate_id) is also added as an attendee.\n\nExample: `false`\n\nDefault when left out: `true`",
+                                    ),
+                            ],
+                        ),
+                    Endpoint::new(
+                            "calendar.v4.calendar_event_attendee.list",
+                            "获取日程参与人列表 — List the attendees of an event.",
+                            Output::Data,
+                        )
+                        .fields(
+                            &[
+                                Field::new(At::Path, "calendar_id", Kind::Text)
+                                    .required()
+                                    .help(
+                                        "Id of the calendar holding the event (from creating a shared calendar, the primary calendar, calendar list or calendar search).\n\nExample: `\"feishu.cn_xxxxxxxxxx@group.calendar.feishu.cn\"`",
+                                    ),
+                                Field::new(At::Path, "event_id", Kind::Text)
+                                    .required()
+                                    .help(
+                                        "The event's id, as returned by event create, list or search.\n\nExample: `\"xxxxxxxxx_0\"`",
+                                    ),
+                                Field::new(At::Query, "user_id_type", Kind::Text)
+                                    .choices(&["open_id", "union_id", "user_id"])
+                                    .help(
+                                        "The kind of user id used in the request and the answer.\n\nExample: `\"open_id\"`\n\nDefault when left out: `\"open_id\"`",
+                                    ),
+                                Field::new(
+                                        At::Query,
+                                        "need_resource_customization",
+                                        Kind::Boolean,
+                                    )
+                                    .help(
+                                        "Whether to return the meeting rooms' booking form answers; they come back only when the caller may edit the event.\n\nExample: `true`\n\nDefault when left out: `false`",
+                                    ),
+                                Field::new(At::Query, "page_token", Kind::Text)
+                                    .help(
+                                        "Token of the page to fetch: leave it out for the first page, then pass the page_token of the previous answer.\n\nExample: `\"780TRhwXXXXX\"`",
+                                    ),
+                                Field::new(At::Query, "page_size", Kind::Integer)
+                                    .help(
+                                        "The most attendees per page, at most 100; values under 10 count as 10.\n\nExample: `10`\n\nDefault when left out: `20`",
+                                    ),
+                            ],
+                        ),
+                ],
+            ),
+            Resource::new(
+                "calendar_event_attendee_chat_member",
+                "The members of a chat that attends an event: list them.",
+                &[
+                    Endpoint::new(
+                            "calendar.v4.calendar_event_attendee_chat_member.list",
+                            "获取日程参与群成员列表 — List the members of a chat attendee.",
+                            Output::Data,
+                        )
+                        .fields(
+                            &[
+                                Field::new(At::Path, "calendar_id", Kind::Text)
+                                    .required()
+                                    .help(
+                                        "Id of the calendar holding the event (from creating a shared calendar, the primary calendar, calendar list or calendar search).\n\nExample: `\"feishu.cn_xxxxxxxxxx@group.calendar.feishu.cn\"`",
+                                    ),
+                                Field::new(At::Path, "event_id", Kind::Text)
+                                    .required()
+                                    .help(
+                                        "The event's id, as returned by event create, list or search.\n\nExample: `\"xxxxxxxxx_0\"`",
+                                    ),
+                                Field::new(At::Path, "attendee_id", Kind::Text)
+                                    .required()
+                                    .help(
+                                        "attendee_id of the chat attendee (from attendee create or list).\n\nExample: `\"chat_xxxxxx\"`",
+                                    ),
+                                Field::new(At::Query, "page_token", Kind::Text)
+                                    .help(
+                                        "Token of the page to fetch: leave it out for the first page, then pass the page_token of the previous answer.\n\nExample: `\"23jhysaxxxxsysy\"`",
+                                    ),
+                                Field::new(At::Query, "page_size", Kind::Integer)
+                                    .help(
+                                        "The most members per page, at most 100.\n\nExample: `10`\n\nDefault when left out: `20`",
+                                    ),
+                                Field::new(At::Query, "user_id_type", Kind::Text)
+                                    .choices(&["open_id", "union_id", "user_id"])
+                                    .help(
+                                        "The kind of user id used in the request and the answer.\n\nExample: `\"open_id\"`\n\nDefault when left out: `\"open_id\"`",
+                                    ),
+                            ],
+                        ),
+                ],
+            ),
+            Resource::new(
+                "calendar_event_meeting_chat",
+                "An event's meeting chat: create and unbind it.",
+                &[
+                    Endpoint::new(
+                            "calendar.v4.calendar_event_meeting_chat.create",
+                            "创建会议群 — Create a meeting chat for an event.",
+                            Output::Data,
+                        )
+                        .fields(
+                            &[
+                                Field::new(At::Path, "calendar_id", Kind::Text)
+                                    .required()
+                                    .help(
+                                        "Id of the caller's primary calendar, which holds the event.\n\nExample: `\"feishu.cn_xxx@group.calendar.feishu.cn\"`",
+                                    ),
+                                Field::new(At::Path, "event_id", Kind::Text)
+                                    .required()
+                                    .help(
+                                        "The event's id, as returned by event create, list or search.\n\nExample: `\"75d28f9b-e35c-4230-8a83-123_0\"`",
+                                    ),
+                            ],
+                        ),
+                    Endpoint::new(
+                            "calendar.v4.calendar_event_meeting_chat.delete",
+                            "解绑会议群 — Unbind an event's meeting chat.",
+                            Output::Data,
+                        )
+                        .fields(
+                            &[
+                                Field::new(At::Path, "calendar_id", Kind::Text)
+                                    .required()
+                                    .help(
+                                        "Id of the caller's primary calendar, which holds the event.\n\nExample: `\"feishu.cn_xxx@group.calendar.feishu.cn\"`",
+                                    ),
+                                Field::new(At::Path, "event_id", Kind::Text)
+                                    .required()
+                                    .help(
+                                        "The event's id.\n\nExample: `\"75d28f9b-e35c-4230-8a83-123_0\"`",
+                                    ),
+                                Field::new(At::Query, "meeting_chat_id", Kind::Text)
+                                    .required()
+                                    .help(
+                                        "The meeting chat's id, as returned when it was created.\n\nExample: `\"oc_xxx\"`",
+                                    ),
+                            ],
+                        ),
+                ],
+            ),
+            Resource::new(
+                "calendar_event_meeting_minute",
+                "An event's meeting minutes: create the minutes document.",
+                &[
+                    Endpoint::new(
+                            "calendar.v4.calendar_event_meeting_minute.create",
+                            "创建会议纪要 — Create meeting minutes for an event.",
+                            Output::Data,
+                        )
+                        .fields(
+                            &[
+                                Field::new(At::Path, "calendar_id", Kind::Text)
+                                    .required()
+                                    .help(
+                                        "Id of the caller's primary calendar (from the primary calendar endpoint).\n\nExample: `\"feishu.cn_xxx@group.calendar.feishu.cn\"`",
+                                    ),
+                                Field::new(At::Path, "event_id", Kind::Text)
+                                    .required()
+                                    .help(
+                                        "The event's id (event search finds it).\n\nExample: `\"75d28f9b-e35c-4230-8a83-123_0\"`",
+                                    ),
+                            ],
+                        ),
+                ],
+            ),
+            Resource::new(
+                "exchange_binding",
+                "Links between Exchange accounts and Feishu accounts: bind, check and unbind them.",
+                &[
+                    Endpoint::new(
+                            "calendar.v4.exchange_binding.create",
+                            "将 Exchange 账户绑定到飞书账户",
+                            Output::Data,
+                        )
+                        .fields(
+                            &[
+                                Field::new(At::Query, "user_id_type", Kind::Text)
+                                    .choices(&["open_id", "union_id", "user_id"])
+                                    .help(
+                                        "Type `UserIdType`.\n\nExample: `\"open_id\"`\n\nDefault when left out: `\"open_id\"`",
+                                    ),
+                                Field::new(At::Body, "admin_account", Kind::Text)
+                                    .help(
+                                        "Type `string`; at least 1 characters, at most 500 characters.\n\nExample: `\"email_admin_example@outlook.com\"`",
+                                    ),
+                                Field::new(At::Body, "exchange_account", Kind::Text)
+                                    .help(
+                                        "Type `string`; at least 1 characters, at most 500 characters.\n\nExample: `\"email_account_example@outlook.com\"`",
+                                    ),
+                                Field::new(At::Body, "user_id", Kind::Text)
+                                    .help(
+                                        "Type `string`.\n\nExample: `\"ou_xxxxxxxxxxxxxxxxxx\"`",
+                                    ),
+                            ],
+                        ),
+                    Endpoint::new(
+                            "calendar.v4.exchange_binding.delete",
+                            "解除 Exchange 账户绑定",
+                            Output::Data,
+                        )
+                        .fields(
+                            &[
+                                Field::new(At::Path, "exchange_binding_id", Kind::Text)
+                                    .required()
+                                    .help(
+                                        "Type `string`.\n\nExample: `\"ZW1haWxfYWRtaW5fZXhhbXBsZUBvdXRsb29rLmNvbSBlbWFpbF9hY2NvdW50X2V4YW1wbGVAb3V0bG9vay5jb20=\"`",
+                                    ),
+                            ],
+                        ),
+                    Endpoint::new(
+                            "calendar.v4.exchange_binding.get",
+                            "查询 Exchange 账户的绑定状态",
+                            Output::Data,
+                        )
+                        .fields(
+                            &[
+                                Field::new(At::Path, "exchange_binding_id", Kind::Text)
+                                    .required()
+                                    .help(
+                                        "Type `string`.\n\nExample: `\"ZW1haWxfYWRtaW5fZXhhbXBsZUBvdXRsb29rLmNvbSBlbWFpbF9hY2NvdW50X2V4YW1wbGVAb3V0bG9vay5jb20=\"`",
+                                    ),
+                                Field::new(At::Query, "user_id_type", Kind::Text)
+                                    .choices(&["open_id", "union_id", "user_id"])
+                                    .help(
+                                        "Type `UserIdType`.\n\nExample: `\"open_id\"`\n\nDefault when left out: `\"open_id\"`",
+                                    ),
+                            ],
+                        ),
+                ],
+            ),
+            Resource::new(
+                "freebusy",
+                "Free/busy periods of primary calendars: query them for one user or many.",
+                &[
+                    Endpoint::new(
+                            "calendar.v4.freebusy.batch",
+                            "批量查询主日历日程忙闲信息",
+                            Output::Data,
+                        )
+                        .fields(
+                            &[
+                                Field::new(At::Query, "user_id_type", Kind::Text)
+                                    .choices(&["open_id", "union_id", "user_id"])
+                                    .help(
+                                        "Type `UserIdType`.\n\nExample: `\"open_id\"`\n\nDefault when left out: `\"open_id\"`",
+                                    ),
+                                Field::new(At::Body, "time_min", Kind::Text)
+                                    .required()
+                                    .help(
+                                        "Type `string`.\n\nExample: `\"2020-10-28T12:00:00+08:00\"`",
+                                    ),
+                                Field::new(At::Body, "time_max", Kind::Text)
+                                    .required()
+                                    .help(
+                                        "Type `string`.\n\nExample: `\"2020-10-29T12:00:00+08:00\"`",
+                                    ),
+                                Field::new(At::Body, "user_ids", Kind::Text)
+                                    .list()
+                                    .required()
+                                    .help(
+                                        "Type `array` of `string`; at least 1 items, at most 10 items.\n\nExample: `[\"ou_c186b6833e2d5faf2bc587e71ddabcef\"]`",
+                                    ),
+                                Field::new(
+                                        At::Body,
+                                        "include_external_calendar",
+                                        Kind::Boolean,
+                                    )
+                                    .help("Type `boolean`.\n\nExample: `true`"),
+                                Field::new(At::Body, "only_busy", Kind::Boolean)
+                                    .help("Type `boolean`.\n\nExample: `true`"),
+                                Field::new(At::Body, "need_rsvp_status", Kind::Boolean)
+                                    .help("Type `boolean`.\n\nExample: `true`"),
+                            ],
+                        ),
+                    Endpoint::new(
+                            "calendar.v4.freebusy.list",
+                            "查询主日历日程忙闲信息",
+                            Output::Data,
+                        )
+                        .fields(
+                            &[
+                                Field::new(At::Query, "user_id_type", Kind::Text)
+                                    .choices(&["open_id", "union_id", "user_id"])
+                                    .help(
+                                        "Type `UserIdType`.\n\nExample: `\"open_id\"`\n\nDefault when left out: `\"open_id\"`",
+                                    ),
+                                Field::new(At::Body, "time_min", Kind::Text)
+                                    .required()
+                                    .help(
+                                        "Type `string`.\n\nExample: `\"2020-10-28T12:00:00+08:00\"`",
+                                    ),
+                                Field::new(At::Body, "time_max", Kind::Text)
+                                    .required()
+                                    .help(
+                                        "Type `string`.\n\nExample: `\"2020-12-28T12:00:00+08:00\"`",
+                                    ),
+                                Field::new(At::Body, "user_id", Kind::Text)
+                                    .help("Type `string`.\n\nExample: `\"ou_xxxxxxxxxx\"`"),
+                                Field::new(At::Body, "room_id", Kind::Text)
+                                    .help("Type `string`.\n\nExample: `\"omm_xxxxxxxxxx\"`"),
+                                Field::new(
+                                        At::Body,
+                                        "include_external_calendar",
+                                        Kind::Boolean,
+                                    )
+                                    .help("Type `boolean`.\n\nExample: `true`"),
+                                Field::new(At::Body, "only_busy", Kind::Boolean)
+                                    .help("Type `boolean`.\n\nExample: `true`"),
+                                Field::new(At::Body, "need_rsvp_status", Kind::Boolean)
+                                    .help("Type `boolean`.\n\nExample: `true`"),
+                            ],
+                        ),
+                ],
+            ),
+            Resource::new(
+                "setting",
+                "Calendar settings: generate a CalDAV configuration.",
+                &[
+                    Endpoint::new(
+                            "calendar.v4.setting.generate_caldav_conf",
+                            "生成 CalDAV 配置",
+                            Output::Data,
+                        )
+                        .fields(
+                            &[
+                                Field::new(At::Body, "device_name", Kind::Text)
+                                    .help(
+                                        "Type `string`; at most 100 characters.\n\nExample: `\"iPhone\"`",
+                                    ),
+                            ],
+                        ),
+                ],
+            ),
+            Resource::new(
+                "timeoff_event",
+                "Leave events shown on users' calendars: create and delete them.",
+                &[
+                    Endpoint::new(
+                            "calendar.v4.timeoff_event.create",
+                            "创建请假日程",
+                            Output::Data,
+                        )
+                        .fields(
+                            &[
+                                Field::new(At::Query, "user_id_type", Kind::Text)
+                                    .choices(&["open_id", "union_id", "user_id"])
+                                    .help(
+                                        "Type `UserIdType`.\n\nExample: `\"open_id\"`\n\nDefault when left out: `\"open_id\"`",
+                                    ),
+                                Field::new(At::Body, "user_id", Kind::Text)
+                                    .required()
+                                    .help("Type `string`.\n\nExample: `\"ou_XXXXXXXXXX\"`"),
+                                Field::new(At::Body, "timezone", Kind::Text)
+                                    .required()
+                                    .help("Type `string`.\n\nExample: `\"Asia/Shanghai\"`"),
+                                Field::new(At::Body, "start_time", Kind::Text)
+                                    .required()
+                                    .help("Type `string`.\n\nExample: `\"2021-01-01\"`"),
+                                Field::new(At::Body, "end_time", Kind::Text)
+                                    .required()
+                                    .help("Type `string`.\n\nExample: `\"2021-01-01\"`"),
+                                Field::new(At::Body, "title", Kind::Text)
+                                    .help(
+                                        "Type `string`.\n\nExample: `\"请假中(全天) / 1-Day Time Off\"`",
+                                    ),
+                                Field::new(At::Body, "description", Kind::Text)
+                                    .help(
+                                        "Type `string`.\n\nExample: `\"若删除此日程，飞书中相应的“请假”标签将自动消失，而请假系统中的休假申请不会被撤销。\"`",
+                                    ),
+                            ],
+                        ),
+                    Endpoint::new(
+                            "calendar.v4.timeoff_event.delete",
+                            "删除请假日程",
+                            Output::Data,
+                        )
+                        .fields(
+                            &[
+                                Field::new(At::Path, "timeoff_event_id", Kind::Text)
+                                    .required()
+                                    .help(
+                                        "Type `string`.\n\nExample: `\"timeoff:XXXXXX-XXXX-0917-1623-aa493d591a39\"`",
+                                    ),
+                            ],
+                        ),
                 ],
             ),
         ],

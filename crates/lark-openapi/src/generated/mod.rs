@@ -2,6 +2,10 @@
 // Do not edit by hand: run `cargo xtask codegen`.
 
 //! Generated bindings, one module per service, and the [`Api`] trait that reaches them from a client.
+/// Approvals: define approval processes, start and follow instances, act on tasks, comment, and sync third-party approvals into the approval center.
+#[cfg(feature = "approval")]
+#[cfg_attr(docsrs, doc(cfg(feature = "approval")))]
+pub mod approval;
 /// Attendance: punches, shifts and groups, schedules, approvals, statistics and archive reports.
 #[cfg(feature = "attendance")]
 #[cfg_attr(docsrs, doc(cfg(feature = "attendance")))]
@@ -12,6 +16,10 @@ pub mod auth;
 #[cfg(feature = "authen")]
 #[cfg_attr(docsrs, doc(cfg(feature = "authen")))]
 pub mod authen;
+/// Calendars: manage calendars, their sharing and events, attendees and meeting rooms, free/busy, leave events and Exchange or CalDAV links.
+#[cfg(feature = "calendar")]
+#[cfg_attr(docsrs, doc(cfg(feature = "calendar")))]
+pub mod calendar;
 /// The contacts directory: users, departments, user groups, roles, units and the tenant's job catalogue.
 #[cfg(feature = "contact")]
 #[cfg_attr(docsrs, doc(cfg(feature = "contact")))]
@@ -23,6 +31,10 @@ pub mod im;
 /// Typed endpoints on a [`Client`](::lark_runtime::Client), grouped like the official SDKs:
 /// `client.attendance().v1().user_flow().batch_del(request)`.
 pub trait Api {
+    /// Approvals: define approval processes, start and follow instances, act on tasks, comment, and sync third-party approvals into the approval center.
+    #[cfg(feature = "approval")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "approval")))]
+    fn approval(&self) -> approval::ApprovalApi<'_>;
     /// Attendance: punches, shifts and groups, schedules, approvals, statistics and archive reports.
     #[cfg(feature = "attendance")]
     #[cfg_attr(docsrs, doc(cfg(feature = "attendance")))]
@@ -33,6 +45,10 @@ pub trait Api {
     #[cfg(feature = "authen")]
     #[cfg_attr(docsrs, doc(cfg(feature = "authen")))]
     fn authen(&self) -> authen::AuthenApi<'_>;
+    /// Calendars: manage calendars, their sharing and events, attendees and meeting rooms, free/busy, leave events and Exchange or CalDAV links.
+    #[cfg(feature = "calendar")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "calendar")))]
+    fn calendar(&self) -> calendar::CalendarApi<'_>;
     /// The contacts directory: users, departments, user groups, roles, units and the tenant's job catalogue.
     #[cfg(feature = "contact")]
     #[cfg_attr(docsrs, doc(cfg(feature = "contact")))]
@@ -43,6 +59,14 @@ pub trait Api {
     fn im(&self) -> im::ImApi<'_>;
 }
 impl Api for ::lark_runtime::Client {
+    /// Approvals: define approval processes, start and follow instances, act on tasks, comment, and sync third-party approvals into the approval center.
+    #[cfg(feature = "approval")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "approval")))]
+    fn approval(&self) -> approval::ApprovalApi<'_> {
+        approval::ApprovalApi {
+            client: self,
+        }
+    }
     /// Attendance: punches, shifts and groups, schedules, approvals, statistics and archive reports.
     #[cfg(feature = "attendance")]
     #[cfg_attr(docsrs, doc(cfg(feature = "attendance")))]
@@ -60,6 +84,14 @@ impl Api for ::lark_runtime::Client {
     #[cfg_attr(docsrs, doc(cfg(feature = "authen")))]
     fn authen(&self) -> authen::AuthenApi<'_> {
         authen::AuthenApi { client: self }
+    }
+    /// Calendars: manage calendars, their sharing and events, attendees and meeting rooms, free/busy, leave events and Exchange or CalDAV links.
+    #[cfg(feature = "calendar")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "calendar")))]
+    fn calendar(&self) -> calendar::CalendarApi<'_> {
+        calendar::CalendarApi {
+            client: self,
+        }
     }
     /// The contacts directory: users, departments, user groups, roles, units and the tenant's job catalogue.
     #[cfg(feature = "contact")]
@@ -81,6 +113,103 @@ impl Api for ::lark_runtime::Client {
 #[cfg(feature = "server")]
 #[cfg_attr(docsrs, doc(cfg(feature = "server")))]
 pub static ENDPOINTS: &[::lark_runtime::EndpointEntry] = &[
+    #[cfg(feature = "approval")]
+    ::lark_runtime::EndpointEntry::of::<approval::v4::approval::create::CreateRequest>(),
+    #[cfg(feature = "approval")]
+    ::lark_runtime::EndpointEntry::of::<approval::v4::approval::get::GetRequest>(),
+    #[cfg(feature = "approval")]
+    ::lark_runtime::EndpointEntry::of::<
+        approval::v4::approval::subscribe::SubscribeRequest,
+    >(),
+    #[cfg(feature = "approval")]
+    ::lark_runtime::EndpointEntry::of::<
+        approval::v4::approval::unsubscribe::UnsubscribeRequest,
+    >(),
+    #[cfg(feature = "approval")]
+    ::lark_runtime::EndpointEntry::of::<approval::v4::district::list::ListRequest>()
+        .with_pages::<approval::v4::district::list::ListRequest>(),
+    #[cfg(feature = "approval")]
+    ::lark_runtime::EndpointEntry::of::<approval::v4::district::search::SearchRequest>(),
+    #[cfg(feature = "approval")]
+    ::lark_runtime::EndpointEntry::of::<
+        approval::v4::external_approval::create::CreateRequest,
+    >(),
+    #[cfg(feature = "approval")]
+    ::lark_runtime::EndpointEntry::of::<
+        approval::v4::external_approval::get::GetRequest,
+    >(),
+    #[cfg(feature = "approval")]
+    ::lark_runtime::EndpointEntry::of::<
+        approval::v4::external_instance::check::CheckRequest,
+    >(),
+    #[cfg(feature = "approval")]
+    ::lark_runtime::EndpointEntry::of::<
+        approval::v4::external_instance::create::CreateRequest,
+    >(),
+    #[cfg(feature = "approval")]
+    ::lark_runtime::EndpointEntry::of::<approval::v4::external_task::list::ListRequest>()
+        .with_pages::<approval::v4::external_task::list::ListRequest>(),
+    #[cfg(feature = "approval")]
+    ::lark_runtime::EndpointEntry::of::<
+        approval::v4::instance::add_sign::AddSignRequest,
+    >(),
+    #[cfg(feature = "approval")]
+    ::lark_runtime::EndpointEntry::of::<approval::v4::instance::cancel::CancelRequest>(),
+    #[cfg(feature = "approval")]
+    ::lark_runtime::EndpointEntry::of::<approval::v4::instance::cc::CcRequest>(),
+    #[cfg(feature = "approval")]
+    ::lark_runtime::EndpointEntry::of::<approval::v4::instance::create::CreateRequest>(),
+    #[cfg(feature = "approval")]
+    ::lark_runtime::EndpointEntry::of::<approval::v4::instance::get::GetRequest>(),
+    #[cfg(feature = "approval")]
+    ::lark_runtime::EndpointEntry::of::<approval::v4::instance::list::ListRequest>()
+        .with_pages::<approval::v4::instance::list::ListRequest>(),
+    #[cfg(feature = "approval")]
+    ::lark_runtime::EndpointEntry::of::<
+        approval::v4::instance::preview::PreviewRequest,
+    >(),
+    #[cfg(feature = "approval")]
+    ::lark_runtime::EndpointEntry::of::<approval::v4::instance::query::QueryRequest>()
+        .with_pages::<approval::v4::instance::query::QueryRequest>(),
+    #[cfg(feature = "approval")]
+    ::lark_runtime::EndpointEntry::of::<
+        approval::v4::instance::search_cc::SearchCcRequest,
+    >()
+        .with_pages::<approval::v4::instance::search_cc::SearchCcRequest>(),
+    #[cfg(feature = "approval")]
+    ::lark_runtime::EndpointEntry::of::<
+        approval::v4::instance::specified_rollback::SpecifiedRollbackRequest,
+    >(),
+    #[cfg(feature = "approval")]
+    ::lark_runtime::EndpointEntry::of::<
+        approval::v4::instance_comment::create::CreateRequest,
+    >(),
+    #[cfg(feature = "approval")]
+    ::lark_runtime::EndpointEntry::of::<
+        approval::v4::instance_comment::delete::DeleteRequest,
+    >(),
+    #[cfg(feature = "approval")]
+    ::lark_runtime::EndpointEntry::of::<
+        approval::v4::instance_comment::list::ListRequest,
+    >(),
+    #[cfg(feature = "approval")]
+    ::lark_runtime::EndpointEntry::of::<
+        approval::v4::instance_comment::remove::RemoveRequest,
+    >(),
+    #[cfg(feature = "approval")]
+    ::lark_runtime::EndpointEntry::of::<approval::v4::task::approve::ApproveRequest>(),
+    #[cfg(feature = "approval")]
+    ::lark_runtime::EndpointEntry::of::<approval::v4::task::query::QueryRequest>()
+        .with_pages::<approval::v4::task::query::QueryRequest>(),
+    #[cfg(feature = "approval")]
+    ::lark_runtime::EndpointEntry::of::<approval::v4::task::reject::RejectRequest>(),
+    #[cfg(feature = "approval")]
+    ::lark_runtime::EndpointEntry::of::<approval::v4::task::resubmit::ResubmitRequest>(),
+    #[cfg(feature = "approval")]
+    ::lark_runtime::EndpointEntry::of::<approval::v4::task::search::SearchRequest>()
+        .with_pages::<approval::v4::task::search::SearchRequest>(),
+    #[cfg(feature = "approval")]
+    ::lark_runtime::EndpointEntry::of::<approval::v4::task::transfer::TransferRequest>(),
     #[cfg(feature = "attendance")]
     ::lark_runtime::EndpointEntry::of::<
         attendance::v1::approval_info::process::ProcessRequest,
@@ -240,6 +369,168 @@ pub static ENDPOINTS: &[::lark_runtime::EndpointEntry] = &[
     #[cfg(feature = "authen")]
     ::lark_runtime::EndpointEntry::of::<
         authen::v2::oauth::token_refresh::TokenRefreshRequest,
+    >(),
+    #[cfg(feature = "calendar")]
+    ::lark_runtime::EndpointEntry::of::<calendar::v4::calendar::create::CreateRequest>(),
+    #[cfg(feature = "calendar")]
+    ::lark_runtime::EndpointEntry::of::<calendar::v4::calendar::delete::DeleteRequest>(),
+    #[cfg(feature = "calendar")]
+    ::lark_runtime::EndpointEntry::of::<calendar::v4::calendar::get::GetRequest>(),
+    #[cfg(feature = "calendar")]
+    ::lark_runtime::EndpointEntry::of::<calendar::v4::calendar::list::ListRequest>()
+        .with_pages::<calendar::v4::calendar::list::ListRequest>(),
+    #[cfg(feature = "calendar")]
+    ::lark_runtime::EndpointEntry::of::<calendar::v4::calendar::mget::MgetRequest>(),
+    #[cfg(feature = "calendar")]
+    ::lark_runtime::EndpointEntry::of::<calendar::v4::calendar::patch::PatchRequest>(),
+    #[cfg(feature = "calendar")]
+    ::lark_runtime::EndpointEntry::of::<
+        calendar::v4::calendar::primary::PrimaryRequest,
+    >(),
+    #[cfg(feature = "calendar")]
+    ::lark_runtime::EndpointEntry::of::<
+        calendar::v4::calendar::primarys::PrimarysRequest,
+    >(),
+    #[cfg(feature = "calendar")]
+    ::lark_runtime::EndpointEntry::of::<calendar::v4::calendar::search::SearchRequest>(),
+    #[cfg(feature = "calendar")]
+    ::lark_runtime::EndpointEntry::of::<
+        calendar::v4::calendar::subscribe::SubscribeRequest,
+    >(),
+    #[cfg(feature = "calendar")]
+    ::lark_runtime::EndpointEntry::of::<
+        calendar::v4::calendar::subscription::SubscriptionRequest,
+    >(),
+    #[cfg(feature = "calendar")]
+    ::lark_runtime::EndpointEntry::of::<
+        calendar::v4::calendar::unsubscribe::UnsubscribeRequest,
+    >(),
+    #[cfg(feature = "calendar")]
+    ::lark_runtime::EndpointEntry::of::<
+        calendar::v4::calendar::unsubscription::UnsubscriptionRequest,
+    >(),
+    #[cfg(feature = "calendar")]
+    ::lark_runtime::EndpointEntry::of::<
+        calendar::v4::calendar_acl::create::CreateRequest,
+    >(),
+    #[cfg(feature = "calendar")]
+    ::lark_runtime::EndpointEntry::of::<
+        calendar::v4::calendar_acl::delete::DeleteRequest,
+    >(),
+    #[cfg(feature = "calendar")]
+    ::lark_runtime::EndpointEntry::of::<calendar::v4::calendar_acl::list::ListRequest>()
+        .with_pages::<calendar::v4::calendar_acl::list::ListRequest>(),
+    #[cfg(feature = "calendar")]
+    ::lark_runtime::EndpointEntry::of::<
+        calendar::v4::calendar_acl::subscription::SubscriptionRequest,
+    >(),
+    #[cfg(feature = "calendar")]
+    ::lark_runtime::EndpointEntry::of::<
+        calendar::v4::calendar_acl::unsubscription::UnsubscriptionRequest,
+    >(),
+    #[cfg(feature = "calendar")]
+    ::lark_runtime::EndpointEntry::of::<
+        calendar::v4::calendar_event::create::CreateRequest,
+    >(),
+    #[cfg(feature = "calendar")]
+    ::lark_runtime::EndpointEntry::of::<
+        calendar::v4::calendar_event::delete::DeleteRequest,
+    >(),
+    #[cfg(feature = "calendar")]
+    ::lark_runtime::EndpointEntry::of::<calendar::v4::calendar_event::get::GetRequest>(),
+    #[cfg(feature = "calendar")]
+    ::lark_runtime::EndpointEntry::of::<
+        calendar::v4::calendar_event::instance_view::InstanceViewRequest,
+    >(),
+    #[cfg(feature = "calendar")]
+    ::lark_runtime::EndpointEntry::of::<
+        calendar::v4::calendar_event::instances::InstancesRequest,
+    >()
+        .with_pages::<calendar::v4::calendar_event::instances::InstancesRequest>(),
+    #[cfg(feature = "calendar")]
+    ::lark_runtime::EndpointEntry::of::<
+        calendar::v4::calendar_event::list::ListRequest,
+    >()
+        .with_pages::<calendar::v4::calendar_event::list::ListRequest>(),
+    #[cfg(feature = "calendar")]
+    ::lark_runtime::EndpointEntry::of::<
+        calendar::v4::calendar_event::patch::PatchRequest,
+    >(),
+    #[cfg(feature = "calendar")]
+    ::lark_runtime::EndpointEntry::of::<
+        calendar::v4::calendar_event::reply::ReplyRequest,
+    >(),
+    #[cfg(feature = "calendar")]
+    ::lark_runtime::EndpointEntry::of::<
+        calendar::v4::calendar_event::search::SearchRequest,
+    >(),
+    #[cfg(feature = "calendar")]
+    ::lark_runtime::EndpointEntry::of::<
+        calendar::v4::calendar_event::subscription::SubscriptionRequest,
+    >(),
+    #[cfg(feature = "calendar")]
+    ::lark_runtime::EndpointEntry::of::<
+        calendar::v4::calendar_event::unsubscription::UnsubscriptionRequest,
+    >(),
+    #[cfg(feature = "calendar")]
+    ::lark_runtime::EndpointEntry::of::<
+        calendar::v4::calendar_event_attendee::batch_delete::BatchDeleteRequest,
+    >(),
+    #[cfg(feature = "calendar")]
+    ::lark_runtime::EndpointEntry::of::<
+        calendar::v4::calendar_event_attendee::create::CreateRequest,
+    >(),
+    #[cfg(feature = "calendar")]
+    ::lark_runtime::EndpointEntry::of::<
+        calendar::v4::calendar_event_attendee::list::ListRequest,
+    >()
+        .with_pages::<calendar::v4::calendar_event_attendee::list::ListRequest>(),
+    #[cfg(feature = "calendar")]
+    ::lark_runtime::EndpointEntry::of::<
+        calendar::v4::calendar_event_attendee_chat_member::list::ListRequest,
+    >()
+        .with_pages::<
+            calendar::v4::calendar_event_attendee_chat_member::list::ListRequest,
+        >(),
+    #[cfg(feature = "calendar")]
+    ::lark_runtime::EndpointEntry::of::<
+        calendar::v4::calendar_event_meeting_chat::create::CreateRequest,
+    >(),
+    #[cfg(feature = "calendar")]
+    ::lark_runtime::EndpointEntry::of::<
+        calendar::v4::calendar_event_meeting_chat::delete::DeleteRequest,
+    >(),
+    #[cfg(feature = "calendar")]
+    ::lark_runtime::EndpointEntry::of::<
+        calendar::v4::calendar_event_meeting_minute::create::CreateRequest,
+    >(),
+    #[cfg(feature = "calendar")]
+    ::lark_runtime::EndpointEntry::of::<
+        calendar::v4::exchange_binding::create::CreateRequest,
+    >(),
+    #[cfg(feature = "calendar")]
+    ::lark_runtime::EndpointEntry::of::<
+        calendar::v4::exchange_binding::delete::DeleteRequest,
+    >(),
+    #[cfg(feature = "calendar")]
+    ::lark_runtime::EndpointEntry::of::<
+        calendar::v4::exchange_binding::get::GetRequest,
+    >(),
+    #[cfg(feature = "calendar")]
+    ::lark_runtime::EndpointEntry::of::<calendar::v4::freebusy::batch::BatchRequest>(),
+    #[cfg(feature = "calendar")]
+    ::lark_runtime::EndpointEntry::of::<calendar::v4::freebusy::list::ListRequest>(),
+    #[cfg(feature = "calendar")]
+    ::lark_runtime::EndpointEntry::of::<
+        calendar::v4::setting::generate_caldav_conf::GenerateCaldavConfRequest,
+    >(),
+    #[cfg(feature = "calendar")]
+    ::lark_runtime::EndpointEntry::of::<
+        calendar::v4::timeoff_event::create::CreateRequest,
+    >(),
+    #[cfg(feature = "calendar")]
+    ::lark_runtime::EndpointEntry::of::<
+        calendar::v4::timeoff_event::delete::DeleteRequest,
     >(),
     #[cfg(feature = "contact")]
     ::lark_runtime::EndpointEntry::of::<contact::v3::custom_attr::list::ListRequest>()
@@ -681,6 +972,46 @@ pub static ENDPOINTS: &[::lark_runtime::EndpointEntry] = &[
 #[cfg(feature = "server")]
 #[cfg_attr(docsrs, doc(cfg(feature = "server")))]
 pub static EVENTS: &[::lark_runtime::events::EventEntry] = &[
+    #[cfg(feature = "approval")]
+    ::lark_runtime::events::EventEntry::of::<
+        approval::v4::events::approval_updated_v4::ApprovalUpdatedV4,
+    >(),
+    #[cfg(feature = "approval")]
+    ::lark_runtime::events::EventEntry::of::<
+        approval::v4::events::instance_remedy_group_update_v4::InstanceRemedyGroupUpdateV4,
+    >(),
+    #[cfg(feature = "approval")]
+    ::lark_runtime::events::EventEntry::of::<
+        approval::v4::events::instance_trip_group_update_v4::InstanceTripGroupUpdateV4,
+    >(),
+    #[cfg(feature = "approval")]
+    ::lark_runtime::events::EventEntry::of::<
+        approval::v4::events::approval_cc::ApprovalCc,
+    >(),
+    #[cfg(feature = "approval")]
+    ::lark_runtime::events::EventEntry::of::<
+        approval::v4::events::approval_instance::ApprovalInstance,
+    >(),
+    #[cfg(feature = "approval")]
+    ::lark_runtime::events::EventEntry::of::<
+        approval::v4::events::approval_task::ApprovalTask,
+    >(),
+    #[cfg(feature = "approval")]
+    ::lark_runtime::events::EventEntry::of::<
+        approval::v4::events::leave_approval::LeaveApproval,
+    >(),
+    #[cfg(feature = "approval")]
+    ::lark_runtime::events::EventEntry::of::<
+        approval::v4::events::out_approval::OutApproval,
+    >(),
+    #[cfg(feature = "approval")]
+    ::lark_runtime::events::EventEntry::of::<
+        approval::v4::events::shift_approval::ShiftApproval,
+    >(),
+    #[cfg(feature = "approval")]
+    ::lark_runtime::events::EventEntry::of::<
+        approval::v4::events::work_approval::WorkApproval,
+    >(),
     #[cfg(feature = "attendance")]
     ::lark_runtime::events::EventEntry::of::<
         attendance::v1::events::user_flow_created_v1::UserFlowCreatedV1,
@@ -693,6 +1024,30 @@ pub static EVENTS: &[::lark_runtime::events::EventEntry] = &[
         auth::v1::events::user_access_token_revoked_v4::UserAccessTokenRevokedV4,
     >(),
     ::lark_runtime::events::EventEntry::of::<auth::v3::events::app_ticket::AppTicket>(),
+    #[cfg(feature = "calendar")]
+    ::lark_runtime::events::EventEntry::of::<
+        calendar::v4::events::calendar_acl_created_v4::CalendarAclCreatedV4,
+    >(),
+    #[cfg(feature = "calendar")]
+    ::lark_runtime::events::EventEntry::of::<
+        calendar::v4::events::calendar_acl_deleted_v4::CalendarAclDeletedV4,
+    >(),
+    #[cfg(feature = "calendar")]
+    ::lark_runtime::events::EventEntry::of::<
+        calendar::v4::events::calendar_changed_v4::CalendarChangedV4,
+    >(),
+    #[cfg(feature = "calendar")]
+    ::lark_runtime::events::EventEntry::of::<
+        calendar::v4::events::calendar_event_changed_v4::CalendarEventChangedV4,
+    >(),
+    #[cfg(feature = "calendar")]
+    ::lark_runtime::events::EventEntry::of::<
+        calendar::v4::events::meeting_room_status_changed_v1::MeetingRoomStatusChangedV1,
+    >(),
+    #[cfg(feature = "calendar")]
+    ::lark_runtime::events::EventEntry::of::<
+        calendar::v4::events::third_party_meeting_room_event_created::ThirdPartyMeetingRoomEventCreated,
+    >(),
     #[cfg(feature = "contact")]
     ::lark_runtime::events::EventEntry::of::<
         contact::v3::events::custom_attr_event_updated_v3::CustomAttrEventUpdatedV3,
