@@ -1,5 +1,5 @@
 //! The tenant access token of a self-built app, cached and refreshed before it expires, and the
-//! [`TokenCache`] every fetching provider shares: one refresh serves all concurrent callers.
+//! token cache every fetching provider shares: one refresh serves all concurrent callers.
 
 use std::fmt;
 use std::future::Future;

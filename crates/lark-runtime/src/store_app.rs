@@ -29,7 +29,7 @@ use crate::transport::Transport;
 type TenantSlot = Arc<TokenCache>;
 
 /// The tokens of a store app. Built by [`ClientBuilder::store_app_credentials`](crate::ClientBuilder::store_app_credentials);
-/// reach it with [`Client::store_app`].
+/// reach it with [`Client::store_app`](crate::Client::store_app).
 pub struct StoreAppTokenProvider {
     /// The client's transport: the token endpoints take no token.
     transport: Transport,
