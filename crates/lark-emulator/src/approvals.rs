@@ -3,7 +3,6 @@
 //! the event again, as the platform does for an app subscribed to the definition.
 
 use std::collections::BTreeMap;
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use lark_openapi::approval::v4::events::approval_instance::ApprovalInstance;
 use lark_openapi::approval::v4::instance::create::CreateRequest;
@@ -12,6 +11,7 @@ use serde_json::json;
 
 use crate::DEMO_TENANT_KEY;
 use crate::answer::Answer;
+use crate::events::now_millis;
 use crate::shared::{Shared, lock};
 use crate::tokens::Bearer;
 
@@ -90,10 +90,7 @@ pub(crate) fn decide(shared: &Shared, instance_code: &str, decision: ApprovalDec
 
 /// Sends `approval_instance` (a 1.0 delivery) with the instance's status now.
 fn announce(shared: &Shared, instance_code: &str, instance: &Instance) {
-    let now = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |since| since.as_millis())
-        .to_string();
+    let now = now_millis().to_string();
     let body = json!({
         "app_id": shared.config.app_id,
         "tenant_key": DEMO_TENANT_KEY,

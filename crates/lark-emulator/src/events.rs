@@ -188,7 +188,7 @@ fn random_id() -> String {
     format!("{:032x}", rand::rng().random::<u128>())
 }
 
-fn now_millis() -> u128 {
+pub(crate) fn now_millis() -> u128 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .unwrap_or_default()

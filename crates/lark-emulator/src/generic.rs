@@ -13,7 +13,7 @@ use axum::http::HeaderMap;
 use axum::response::Response;
 use axum::routing::on;
 use lark_openapi::ENDPOINTS;
-use lark_openapi::runtime::{EndpointEntry, IncomingRequest, RequestBody, ResponseKind, UploadFile};
+use lark_openapi::runtime::{EndpointEntry, EndpointMetadata, IncomingRequest, RequestBody, ResponseKind, UploadFile};
 use serde_json::{Map, Value, json};
 
 use crate::answer::{Answer, Invalid, axum_route, method_filter, serve};
@@ -116,10 +116,7 @@ fn example_answer(entry: &EndpointEntry, query: &[(String, String)], body: &Valu
         let file = format!("emulated file of {}\n", metadata.id);
         return Answer::file(Bytes::from(file), "application/octet-stream");
     }
-    let Some(mut answer) = metadata
-        .response_example
-        .and_then(|text| serde_json::from_str::<Value>(text).ok())
-    else {
+    let Some(mut answer) = response_example(metadata) else {
         return Answer::ok("success", json!({}));
     };
     if let (Some(items), Some(data)) = (metadata.pagination_items, answer.get_mut("data")) {
@@ -136,6 +133,13 @@ fn example_answer(entry: &EndpointEntry, query: &[(String, String)], body: &Valu
         page_of(data, items, parameter("page_token"), parameter("page_size"));
     }
     Answer::json(answer)
+}
+
+/// The page's whole answer example (`code`, `msg`, `data`), when the spec has one.
+pub(crate) fn response_example(metadata: &EndpointMetadata) -> Option<Value> {
+    metadata
+        .response_example
+        .and_then(|text| serde_json::from_str(text).ok())
 }
 
 /// The prefix of the page tokens the emulator issues (`emulated-page-<offset>`). Any other token, such as

@@ -6,16 +6,14 @@ use serde_json::{Value, json};
 
 use crate::DEMO_TENANT_KEY;
 use crate::answer::Answer;
+use crate::generic::response_example;
 use crate::shared::Shared;
 use crate::tokens::Bearer;
 
 /// `authen/v1/user_info`: the page's example profile, as the user the token belongs to (their open_id,
 /// the emulated tenant). The route takes only user tokens, so the bearer is a user.
 pub(crate) fn user_info(_: &Shared, bearer: &Bearer, _: UserInfoRequest) -> Answer {
-    let example = UserInfoRequest::METADATA
-        .response_example
-        .and_then(|text| serde_json::from_str::<Value>(text).ok());
-    let mut profile = example
+    let mut profile = response_example(UserInfoRequest::METADATA)
         .and_then(|mut answer| answer.get_mut("data").map(Value::take))
         .unwrap_or_else(|| json!({}));
     profile["open_id"] = json!(bearer.open_id);

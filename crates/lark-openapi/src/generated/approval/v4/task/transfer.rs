@@ -206,10 +206,10 @@ pub enum TransferError {
     ApprovalCodeNotFound,
     /// `1390003` instance code not found (HTTP 400). No instance has this code; check it (it comes from creating the instance, from instance/list or from instance/query).
     InstanceCodeNotFound,
-    /// `1395001` There have been some errors. Please try again later (HTTP 400). A service error: check the parameters (the form's widget data included), then lower the request rate and retry; if it persists, contact technical support. Retrying can succeed.
-    ThereHaveBeenSomeErrorsPlease,
     /// `1390018` not support handwritten signature (HTTP 400). Handwritten signatures are not available through the API; handle the task in the Feishu client.
     NotSupportHandwrittenSignature,
+    /// `1395001` There have been some errors. Please try again later (HTTP 400). A service error: check the parameters (the form's widget data included), then lower the request rate and retry; if it persists, contact technical support. Retrying can succeed.
+    ThereHaveBeenSomeErrorsPlease,
     /// `1390010` task not found (HTTP 400). No task has this id; check it (instance/get lists an instance's tasks in task_list).
     TaskNotFound,
     /// A code the reference page does not document for this endpoint.
@@ -221,12 +221,12 @@ impl DocumentedError for TransferError {
         (Self::ApprovalCodeNotFound, crate::approval::v4::errors::CODE_1390002),
         (Self::InstanceCodeNotFound, crate::approval::v4::errors::CODE_1390003),
         (
-            Self::ThereHaveBeenSomeErrorsPlease,
-            crate::approval::v4::errors::CODE_1395001_2,
-        ),
-        (
             Self::NotSupportHandwrittenSignature,
             crate::approval::v4::errors::CODE_1390018,
+        ),
+        (
+            Self::ThereHaveBeenSomeErrorsPlease,
+            crate::approval::v4::errors::CODE_1395001_2,
         ),
         (Self::TaskNotFound, crate::approval::v4::errors::CODE_1390010),
     ];
