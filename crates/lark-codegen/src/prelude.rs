@@ -27,8 +27,12 @@ const PRELUDE: [(&[&str], &str); 12] = [
 /// The runtime's items and serde's derives that a generated file imports once (`use` lines at its top)
 /// instead of spelling out their paths on every line. The validator reserves these names too, so that no
 /// spec type can shadow them.
-pub(crate) const IMPORTED: [(&[&str], &str); 23] = [
+pub(crate) const IMPORTED: [(&[&str], &str); 24] = [
     (&["lark_runtime", "__private", "prelude", "Accessors"], "Accessors"),
+    (
+        &["lark_runtime", "__private", "prelude", "DeserializeFields"],
+        "DeserializeFields",
+    ),
     (&["lark_runtime", "__private", "prelude", "Page"], "Page"),
     (&["lark_runtime", "__private", "prelude", "Paged"], "Paged"),
     (&["lark_runtime", "wire", "Parameters"], "Parameters"),

@@ -164,7 +164,7 @@ fn incoming_impl(request: &Ident, fields: &[(Place, FieldShape<'_>)]) -> TokenSt
         });
         let item = quote! {
             /// The JSON body's fields, each optional so the builder can say which required one is missing.
-            #[derive(::lark_runtime::__private::serde::Deserialize)]
+            #[derive(::lark_runtime::__private::prelude::DeserializeFields)]
             #[serde(crate = "::lark_runtime::__private::serde")]
             struct Body { #(#members)* }
         };

@@ -62,7 +62,7 @@ pub(crate) fn decoded_struct(
     let page = page_items.map(|_| quote!(, ::lark_runtime::__private::prelude::Page));
     quote! {
         #docs
-        #[derive(Debug, Clone, #default PartialEq, ::lark_runtime::__private::serde::Serialize, ::lark_runtime::__private::serde::Deserialize #page)]
+        #[derive(Debug, Clone, #default PartialEq, ::lark_runtime::__private::serde::Serialize, ::lark_runtime::__private::prelude::DeserializeFields #page)]
         #[serde(crate = "::lark_runtime::__private::serde")]
         pub struct #name {
             #(#members)*

@@ -174,7 +174,7 @@ impl<'a> Shapes<'a> {
         let validate = self.validate_impl(&ident, &shapes, quote!(self));
         self.definitions.push(quote! {
             #docs
-            #[derive(Debug, Clone, PartialEq, ::lark_runtime::__private::serde::Serialize, ::lark_runtime::__private::serde::Deserialize)]
+            #[derive(Debug, Clone, PartialEq, ::lark_runtime::__private::serde::Serialize, ::lark_runtime::__private::prelude::DeserializeFields)]
             #[serde(crate = "::lark_runtime::__private::serde")]
             pub struct #ident {
                 #(#members)*

@@ -90,12 +90,15 @@ fn endpoint_methods(spec: &EndpointSpec) -> TokenStream {
         spec.http.path,
         token_note(&spec.auth.tokens),
     ));
+    // `#[inline]` methods are compiled in the crates that call them, not in the client's own build: a
+    // build with every service does not compile every endpoint's call path, only what its users call.
     let call = if spec.response.kind == ResponseKind::Binary {
         quote! {
             #docs
             ///
             /// The answer is a file: read it with [`Download::bytes`](::lark_runtime::Download::bytes) or
             /// stream it with [`Download::write_to`](::lark_runtime::Download::write_to).
+            #[inline]
             pub async fn #method(
                 &self,
                 request: #module::#request,
@@ -106,6 +109,7 @@ fn endpoint_methods(spec: &EndpointSpec) -> TokenStream {
     } else {
         quote! {
             #docs
+            #[inline]
             pub async fn #method(
                 &self,
                 request: #module::#request,
@@ -153,6 +157,7 @@ fn stream_method(spec: &EndpointSpec) -> Option<TokenStream> {
     ));
     Some(quote! {
         #docs
+        #[inline]
         pub fn #method(
             &self,
             request: #module::#request,

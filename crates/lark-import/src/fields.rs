@@ -141,7 +141,7 @@ pub fn field_tree(rows: &[Row], required_column: Option<usize>, undecided: &mut 
             skipping_below = Some(depth);
         }
     }
-    objects_named_file(&mut roots);
+    objects_from_rows_with_children(&mut roots, undecided);
     roots
 }
 
@@ -213,19 +213,46 @@ fn first_object(value: &serde_json::Value) -> Option<&serde_json::Map<String, se
     }
 }
 
-/// A `file` row with children is an object whose type is named `file` (an upload's answer), not a part.
-fn objects_named_file(fields: &mut [PageField]) {
+/// A row with children is an object whatever its type column says: a `file` row is one whose type is
+/// named `file` (an upload's answer), not a part; a scalar row (`enum`, `string`, ...) is an unnamed one,
+/// its named values said to be the reviewer's to place.
+fn objects_from_rows_with_children(fields: &mut [PageField], undecided: &mut Vec<Undecided>) {
     for field in fields {
         if !field.children.is_empty() {
-            match &mut field.ty {
-                ty @ PageType::File => *ty = PageType::Object(Some("file".to_owned())),
-                PageType::Array(item) if **item == PageType::File => {
-                    **item = PageType::Object(Some("file".to_owned()));
+            let item = match &mut field.ty {
+                PageType::Array(item) => item.as_mut(),
+                ty => ty,
+            };
+            let scalar = matches!(
+                item,
+                PageType::String
+                    | PageType::Boolean
+                    | PageType::Int
+                    | PageType::Int64
+                    | PageType::Float
+                    | PageType::Enum
+            );
+            match item {
+                PageType::File => *item = PageType::Object(Some("file".to_owned())),
+                scalar_type if scalar => {
+                    let named = std::mem::take(&mut field.values);
+                    let note = match named.is_empty() {
+                        true => String::new(),
+                        false => format!("; its named values ({}) are left out", named.join(", ")),
+                    };
+                    undecided.push(Undecided::new(
+                        field.line,
+                        format!(
+                            "field `{}` has a scalar type and lists fields: drafted as an object{note}",
+                            field.name
+                        ),
+                    ));
+                    *scalar_type = PageType::Object(None);
                 }
                 _ => {}
             }
         }
-        objects_named_file(&mut field.children);
+        objects_from_rows_with_children(&mut field.children, undecided);
     }
 }
 
@@ -521,6 +548,36 @@ mod tests {
         assert_eq!(
             tree[1].children[0].ty,
             PageType::Array(Box::new(PageType::Object(None)))
+        );
+    }
+
+    #[test]
+    fn scalar_rows_with_fields_are_objects_and_their_named_values_reported() {
+        let rows = rows(&[
+            "| `continents` | `enum` | 大洲<br>**可选值有**：<br>- `1`: 亚洲 - `2`: 欧洲 |",
+            "| &nbsp;&nbsp;└ `value` | `string` | 值 |",
+            "| `tags` | `string\\[\\]` | - |",
+            "| &nbsp;&nbsp;└ `name` | `string` | - |",
+        ]);
+        let mut undecided = Vec::new();
+        let tree = field_tree(&rows, None, &mut undecided);
+        assert_eq!(tree[0].ty, PageType::Object(None));
+        assert!(tree[0].values.is_empty());
+        assert_eq!(tree[0].children[0].name, "value");
+        assert_eq!(tree[1].ty, PageType::Array(Box::new(PageType::Object(None))));
+        let notes: Vec<_> = undecided.iter().map(|note| (note.line, note.what.as_str())).collect();
+        assert_eq!(
+            notes,
+            [
+                (
+                    1,
+                    "field `continents` has a scalar type and lists fields: drafted as an object; its named values (1, 2) are left out"
+                ),
+                (
+                    3,
+                    "field `tags` has a scalar type and lists fields: drafted as an object"
+                ),
+            ]
         );
     }
 

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
-use crate::call::{Failed, Response};
+use crate::call::{Failed, Response, Untyped};
 use crate::documented_error::DocumentedError;
 use crate::endpoint::{Endpoint, Envelope};
 use crate::error::Error;
@@ -13,20 +13,21 @@ use crate::http::snippet;
 use crate::retry::{RATE_LIMIT_CODE, Retry};
 use crate::token_provider::INVALID_TOKEN_CODES;
 
-/// The envelope: `code`, `msg` and the payload as `D`: typed in one pass for the common success, or kept
-/// as raw JSON (`&RawValue`) until `code` says what it is.
+/// The envelope: `code`, `msg` and the payload kept as raw JSON (`&RawValue`) until `code` says what it
+/// is. Read the same way for every endpoint: only the payload's own type is decoded per endpoint.
 #[derive(Deserialize)]
-struct WireEnvelope<D> {
+struct WireEnvelope<'a> {
     code: i64,
     #[serde(default)]
     msg: String,
     /// The OAuth token endpoint's words for a failure, where others have `msg`.
     #[serde(default)]
     error_description: Option<String>,
-    data: Option<D>,
+    #[serde(borrow)]
+    data: Option<&'a serde_json::value::RawValue>,
 }
 
-impl<D> WireEnvelope<D> {
+impl WireEnvelope<'_> {
     /// `msg`, or the OAuth endpoint's `error_description` when there is no `msg`.
     fn message(&mut self) -> String {
         match self.error_description.take() {
@@ -50,117 +51,75 @@ pub(crate) struct Answer {
 /// Reads an answer of endpoint `E` with this status and body as the client does: the typed data on
 /// success, otherwise the error the call would end with. Never panics, whatever the bytes.
 pub fn decode_answer<E: Endpoint>(http_status: u16, body: &[u8]) -> Result<Response<E::Data>, Error<E::Error>> {
-    let answer = Answer {
-        http_status,
-        content_type: None,
-        log_id: None,
-        retry_after: None,
-        attempts: 1,
-    };
-    judge::<E>(answer, body).map_err(|failed| failed.error)
+    judge::<E>(Answer::bare(http_status), body).map_err(|failed| crate::call::typed(failed.error))
 }
 
-/// The answer's meaning, and what to do next when it is a failure.
+impl Answer {
+    /// An answer known by its status only: one attempt, no headers.
+    pub(crate) fn bare(http_status: u16) -> Self {
+        Self {
+            http_status,
+            content_type: None,
+            log_id: None,
+            retry_after: None,
+            attempts: 1,
+        }
+    }
+}
+
+/// The answer's meaning, and what to do next when it is a failure. Generic only where the payload's
+/// type is decoded: the envelope and every failure are read by [`read_envelope`], once for all endpoints.
 // A failure is the rare path and is moved once; boxing it would cost every failed attempt an allocation.
 #[allow(clippy::result_large_err)]
-pub(crate) fn judge<E: Endpoint>(answer: Answer, bytes: &[u8]) -> Result<Response<E::Data>, Failed<E::Error>> {
-    let Answer {
-        http_status,
-        content_type,
-        log_id,
-        retry_after,
-        attempts,
-    } = answer;
-    if let Some((data, msg)) = read_success::<E>(http_status, bytes) {
-        return Ok(Response {
-            data,
-            msg,
-            log_id,
-            attempts,
-            earlier_attempt_may_have_applied: false,
-            accounting: None,
-        });
-    }
-    let endpoint = E::METADATA.id;
-    let content_type = content_type.and_then(|value| value.to_str().ok().map(str::to_owned));
-    let span = crate::call::current_span();
-    let rate_limited = |http_status| Failed {
-        error: Error::RateLimited {
-            endpoint,
-            http_status,
-            retry_after,
-            log_id: log_id.clone(),
-            attempts,
-        },
-        retry: Retry::After(retry_after),
-        token_rejected: false,
-        may_have_applied: false,
-    };
-    let mut head = match serde_json::from_slice::<WireEnvelope<&serde_json::value::RawValue>>(bytes) {
-        Ok(head) => head,
-        Err(_) if http_status == 429 => return Err(rate_limited(http_status)),
-        Err(reason) => {
-            let server_fault = http_status >= 500;
-            let error = Error::Decode {
-                endpoint,
-                http_status,
-                content_type,
-                snippet: snippet(bytes),
-                reason: reason.to_string(),
-                log_id,
-                attempts,
-            };
-            let retry = if server_fault { Retry::Backoff } else { Retry::Never };
-            return Err(Failed {
-                error,
-                retry,
-                token_rejected: false,
-                may_have_applied: server_fault,
-            });
-        }
-    };
-    span.record("code", head.code);
-    if http_status == 429 || head.code == RATE_LIMIT_CODE {
-        return Err(rate_limited(http_status));
-    }
-    if head.code != 0 {
-        let error = <E::Error as DocumentedError>::from_code(head.code);
-        let retryable = error.is_retryable();
-        let error = Error::Api {
-            endpoint,
-            error,
-            http_status,
-            message: head.message(),
-            log_id,
-            attempts,
-        };
-        return Err(Failed {
-            error,
-            retry: if retryable { Retry::Backoff } else { Retry::Never },
-            token_rejected: INVALID_TOKEN_CODES.contains(&head.code),
-            may_have_applied: retryable,
-        });
-    }
+pub(crate) fn judge<E: Endpoint>(answer: Answer, bytes: &[u8]) -> Result<Response<E::Data>, Failed<Untyped>> {
+    let metadata = E::METADATA;
+    let success = read_envelope(answer, bytes, metadata.id, erased_code::<E::Error>)?;
     // A successful answer without `data` is read as an empty object, so required fields still fail.
-    let data = match E::METADATA.envelope {
-        // From bytes, as everywhere: one deserializer type, so each data type's decoder is compiled once.
-        Envelope::Data => crate::lenient::from_slice::<E::Data>(head.data.map_or("{}", |raw| raw.get()).as_bytes()),
-        Envelope::Flat => crate::lenient::from_slice::<E::Data>(bytes),
+    let payload = match metadata.envelope {
+        Envelope::Data => success.data.map_or("{}", |raw| raw.get()).as_bytes(),
+        Envelope::Flat => bytes,
     };
-    match data {
+    // From bytes, as everywhere: one deserializer type, so each data type's decoder is compiled once.
+    match crate::lenient::from_slice::<E::Data>(payload) {
         Ok(data) => Ok(Response {
             data,
-            msg: head.msg,
-            log_id,
-            attempts,
+            msg: success.msg,
+            log_id: success.answer.log_id,
+            attempts: success.answer.attempts,
             earlier_attempt_may_have_applied: false,
             accounting: None,
         }),
-        Err(reason) => Err(Failed {
+        Err(reason) => Err(success.undecodable(metadata.id, bytes, &reason)),
+    }
+}
+
+/// Code `code` as endpoint error `E` gives it: its page's facts, without its type.
+fn erased_code<E: DocumentedError>(code: i64) -> Untyped {
+    Untyped::of(&E::from_code(code))
+}
+
+/// An answer with code 0: its `msg` and raw payload, with what is known of the answer.
+struct Success<'a> {
+    answer: Answer,
+    msg: String,
+    data: Option<&'a serde_json::value::RawValue>,
+}
+
+impl Success<'_> {
+    /// The failure of a successful answer whose payload does not fit the endpoint's type.
+    fn undecodable(self, endpoint: &'static str, bytes: &[u8], reason: &serde_json::Error) -> Failed<Untyped> {
+        let Answer {
+            http_status,
+            content_type,
+            log_id,
+            attempts,
+            ..
+        } = self.answer;
+        Failed {
             error: Error::Decode {
                 endpoint,
                 http_status,
-                content_type,
+                content_type: content_type.and_then(|value| value.to_str().ok().map(str::to_owned)),
                 snippet: snippet(bytes),
                 reason: reason.to_string(),
                 log_id,
@@ -169,21 +128,88 @@ pub(crate) fn judge<E: Endpoint>(answer: Answer, bytes: &[u8]) -> Result<Respons
             retry: Retry::Never,
             token_rejected: false,
             may_have_applied: true,
-        }),
+        }
     }
 }
 
-/// The common case in one pass: code 0 and its `data` typed, with `msg`. Anything else (no `data`,
-/// another code, a payload that does not fit, a flat envelope) is `None`, and [`judge`] reads the answer
-/// step by step to say what it is.
-fn read_success<E: Endpoint>(http_status: u16, bytes: &[u8]) -> Option<(E::Data, String)> {
-    if http_status == 429 || E::METADATA.envelope != Envelope::Data {
-        return None;
+/// The envelope of any endpoint's answer: a success with its raw payload, or the failure and what the
+/// call should do next. `error_of` gives a code's documented facts for the endpoint.
+#[allow(clippy::result_large_err)]
+fn read_envelope<'a>(
+    answer: Answer,
+    bytes: &'a [u8],
+    endpoint: &'static str,
+    error_of: fn(i64) -> Untyped,
+) -> Result<Success<'a>, Failed<Untyped>> {
+    let http_status = answer.http_status;
+    let rate_limited = |answer: Answer| Failed {
+        error: Error::RateLimited {
+            endpoint,
+            http_status: answer.http_status,
+            retry_after: answer.retry_after,
+            log_id: answer.log_id,
+            attempts: answer.attempts,
+        },
+        retry: Retry::After(answer.retry_after),
+        token_rejected: false,
+        may_have_applied: false,
+    };
+    let mut head = match serde_json::from_slice::<WireEnvelope>(bytes) {
+        Ok(head) => head,
+        Err(_) if http_status == 429 => return Err(rate_limited(answer)),
+        Err(reason) => return Err(not_the_envelope(answer, bytes, endpoint, &reason)),
+    };
+    crate::call::current_span().record("code", head.code);
+    if http_status == 429 || head.code == RATE_LIMIT_CODE {
+        return Err(rate_limited(answer));
     }
-    let envelope = crate::lenient::from_slice::<WireEnvelope<E::Data>>(bytes).ok()?;
-    if envelope.code != 0 {
-        return None;
+    if head.code == 0 {
+        let msg = std::mem::take(&mut head.msg);
+        return Ok(Success {
+            answer,
+            msg,
+            data: head.data,
+        });
     }
-    crate::call::current_span().record("code", envelope.code);
-    Some((envelope.data?, envelope.msg))
+    let error = error_of(head.code);
+    let retryable = error.is_retryable();
+    Err(Failed {
+        error: Error::Api {
+            endpoint,
+            error,
+            http_status,
+            message: head.message(),
+            log_id: answer.log_id,
+            attempts: answer.attempts,
+        },
+        retry: if retryable { Retry::Backoff } else { Retry::Never },
+        token_rejected: INVALID_TOKEN_CODES.contains(&head.code),
+        may_have_applied: retryable,
+    })
+}
+
+/// The failure of an answer that is not the platform's envelope: a server's fault is retried.
+fn not_the_envelope(
+    answer: Answer,
+    bytes: &[u8],
+    endpoint: &'static str,
+    reason: &serde_json::Error,
+) -> Failed<Untyped> {
+    let server_fault = answer.http_status >= 500;
+    Failed {
+        error: Error::Decode {
+            endpoint,
+            http_status: answer.http_status,
+            content_type: answer
+                .content_type
+                .and_then(|value| value.to_str().ok().map(str::to_owned)),
+            snippet: snippet(bytes),
+            reason: reason.to_string(),
+            log_id: answer.log_id,
+            attempts: answer.attempts,
+        },
+        retry: if server_fault { Retry::Backoff } else { Retry::Never },
+        token_rejected: false,
+        may_have_applied: server_fault,
+    }
 }

@@ -89,18 +89,6 @@ enum Reading<'a> {
     File(&'a Judge<'a>),
 }
 
-impl<E: DocumentedError> Failed<E> {
-    /// The same failure with its code only, for the attempt loop.
-    fn erase(self) -> Failed<Untyped> {
-        Failed {
-            error: self.error.map_api(|error| ErasedError::of(&error)),
-            retry: self.retry,
-            token_rejected: self.token_rejected,
-            may_have_applied: self.may_have_applied,
-        }
-    }
-}
-
 /// Whom a call is made for: where its token comes from (none for the token endpoints) and the tenant
 /// it is for (store apps).
 #[derive(Clone, Copy)]
@@ -124,6 +112,15 @@ impl Transport {
         request: &E,
         caller: Caller<'_>,
     ) -> Result<Response<E::Data>, Error<E::Error>> {
+        self.execute_untyped(request, caller).await.map_err(typed)
+    }
+
+    /// [`execute_as`](Self::execute_as) with the error's type erased to its code and facts.
+    pub(crate) async fn execute_untyped<E: Endpoint>(
+        &self,
+        request: &E,
+        caller: Caller<'_>,
+    ) -> Result<Response<E::Data>, Error<Untyped>> {
         let (mut response, attempts, may_have_applied): (Response<E::Data>, _, _) = self
             .call(request, caller, ResponseKind::Json, |response: Response<E::Data>| {
                 response
@@ -144,6 +141,15 @@ impl Transport {
         request: &E,
         caller: Caller<'_>,
     ) -> Result<Download, Error<E::Error>> {
+        self.download_untyped(request, caller).await.map_err(typed)
+    }
+
+    /// [`download_as`](Self::download_as) with the error's type erased to its code and facts.
+    pub(crate) async fn download_untyped<E: Endpoint>(
+        &self,
+        request: &E,
+        caller: Caller<'_>,
+    ) -> Result<Download, Error<Untyped>> {
         // A JSON answer with code 0 is kept as its `msg`, for the error that says a file was expected.
         let (mut download, attempts, _): (Download, _, _) = self
             .call(request, caller, ResponseKind::Binary, |response: Response<E::Data>| {
@@ -155,29 +161,26 @@ impl Transport {
     }
 
     /// The typed ends of a call around the shared attempt loop: the request encoded, each answer judged
-    /// by `E` (a success handing the loop what `keep` takes of it), the error typed again and the loop's
-    /// value unboxed as `T`: the typed response for `expect` JSON, the [`Download`] for a file.
+    /// by `E` (a success handing the loop what `keep` takes of it) and the loop's value unboxed as `T`:
+    /// the typed response for `expect` JSON, the [`Download`] for a file.
     async fn call<E: Endpoint, K: Send + 'static, T: 'static>(
         &self,
         request: &E,
         caller: Caller<'_>,
         expect: ResponseKind,
         keep: fn(Response<E::Data>) -> K,
-    ) -> Result<(T, u32, bool), Error<E::Error>> {
+    ) -> Result<(T, u32, bool), Error<Untyped>> {
         // A failure is the rare path and is moved once (see `judge`).
         #[allow(clippy::result_large_err)]
         let judge = move |answer: Answer, bytes: &[u8]| {
-            judge::<E>(answer, bytes)
-                .map(|response| Box::new(keep(response)) as Box<dyn Any + Send>)
-                .map_err(Failed::erase)
+            judge::<E>(answer, bytes).map(|response| Box::new(keep(response)) as Box<dyn Any + Send>)
         };
         let reading = match expect {
             ResponseKind::Json => Reading::Json(&judge),
             ResponseKind::Binary => Reading::File(&judge),
         };
-        let outgoing = self.outgoing(request).map_err(typed)?;
-        let (finished, attempts, may_have_applied) =
-            self.run(E::METADATA, caller, outgoing, reading).await.map_err(typed)?;
+        let outgoing = self.outgoing(request)?;
+        let (finished, attempts, may_have_applied) = self.run(E::METADATA, caller, outgoing, reading).await?;
         Ok((unbox(finished), attempts, may_have_applied))
     }
 
@@ -388,7 +391,7 @@ impl Transport {
 }
 
 /// The call's own error type back on an erased failure: its code decides the variant.
-fn typed<E: DocumentedError>(error: Error<Untyped>) -> Error<E> {
+pub(crate) fn typed<E: DocumentedError>(error: Error<Untyped>) -> Error<E> {
     error.map_api(|erased| E::from_code(erased.code()))
 }
 

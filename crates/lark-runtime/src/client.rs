@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::auth::TenantTokenProvider;
-use crate::call::{Caller, Response};
+use crate::call::{Caller, Response, Untyped};
 use crate::credentials::{AccessToken, AppCredentials};
 use crate::documented_error::DocumentedError;
 use crate::endpoint::{AccessTokenKind, Endpoint, EndpointMetadata};
@@ -410,5 +410,18 @@ impl Client {
     /// not read yet: see [`Download`]. An answer in the platform's JSON is the endpoint's typed error.
     pub async fn download<E: Endpoint>(&self, request: &E) -> Result<Download, Error<E::Error>> {
         self.transport.download_as(request, self.caller(E::METADATA)?).await
+    }
+
+    /// [`execute`](Self::execute) with the error's type erased, for callers that only report it (the
+    /// endpoint registry): the error handling is then compiled once, not once per endpoint.
+    pub(crate) async fn execute_untyped<E: Endpoint>(&self, request: &E) -> Result<Response<E::Data>, Error<Untyped>> {
+        self.transport.execute_untyped(request, self.caller(E::METADATA)?).await
+    }
+
+    /// [`download`](Self::download) with the error's type erased (see [`execute_untyped`](Self::execute_untyped)).
+    pub(crate) async fn download_untyped<E: Endpoint>(&self, request: &E) -> Result<Download, Error<Untyped>> {
+        self.transport
+            .download_untyped(request, self.caller(E::METADATA)?)
+            .await
     }
 }

@@ -43,6 +43,9 @@ pub mod generated;
 pub mod enums;
 mod error;
 pub mod events;
+// What `DeserializeFields` expands to calls; reached through `__private`.
+#[doc(hidden)]
+pub mod fields;
 mod files;
 mod http;
 pub mod incoming;
@@ -90,6 +93,7 @@ pub use wire::StringI64;
 /// them. Not part of the public API.
 #[doc(hidden)]
 pub mod __private {
+    pub use crate::fields;
     pub use futures;
     pub use serde;
     pub use serde_json;
@@ -103,7 +107,7 @@ pub mod __private {
             AccessTokenKind, AppType, DocumentedError, Endpoint, EndpointMetadata, Envelope, ErrorFacts, HttpMethod,
             Incoming, IncomingRequest, RateLimit, RequestBody, ResponseKind, Validate, ValidationError,
         };
-        pub use lark_derive::{Accessors, Page, Paged};
+        pub use lark_derive::{Accessors, DeserializeFields, Page, Paged};
         pub use serde::{Deserialize, Serialize};
     }
 }

@@ -9,6 +9,7 @@ use serde_json::Value;
 
 use crate::bulk::{BulkOptions, BulkReport};
 use crate::call::Response;
+use crate::call::Untyped;
 use crate::client::Client;
 use crate::documented_error::DocumentedError;
 use crate::endpoint::{Endpoint, EndpointMetadata};
@@ -177,7 +178,8 @@ where
     E: Endpoint,
     E::Data: Serialize,
 {
-    let response = crate::answer::decode_answer::<E>(http_status, body).map_err(|error| error.to_string())?;
+    let response = crate::answer::judge::<E>(crate::answer::Answer::bare(http_status), body)
+        .map_err(|failed| failed.error.to_string())?;
     serde_json::to_value(&response.data).map_err(|error| error.to_string())
 }
 
@@ -215,7 +217,9 @@ fn to_json<T: Serialize>(value: &T) -> Value {
     serde_json::from_slice(&json).unwrap_or(Value::Null)
 }
 
-fn failed<E: DocumentedError>(error: Error<E>) -> CallFailure {
+/// The failure boxed with its code and facts only: it prints the same, and one `Error` type serves every
+/// endpoint's entry (a typed one would compile its formatting once per endpoint).
+fn failed(error: Error<Untyped>) -> CallFailure {
     CallFailure::Failed(Box::new(error))
 }
 
@@ -226,7 +230,7 @@ where
 {
     Box::pin(async move {
         let request = E::from_incoming(&parts.incoming()).map_err(CallFailure::Invalid)?;
-        let response = client.execute(&request).await.map_err(failed)?;
+        let response = client.execute_untyped(&request).await.map_err(failed)?;
         Ok(Answered::Data(Response {
             data: to_json(&response.data),
             msg: response.msg,
@@ -244,7 +248,7 @@ where
 {
     Box::pin(async move {
         let request = E::from_incoming(&parts.incoming()).map_err(CallFailure::Invalid)?;
-        let download = client.download(&request).await.map_err(failed)?;
+        let download = client.download_untyped(&request).await.map_err(failed)?;
         Ok(Answered::File(download))
     })
 }
@@ -258,7 +262,10 @@ where
     Box::pin(async move {
         let request = E::from_incoming(&parts.incoming()).map_err(CallFailure::Invalid)?;
         let items = crate::pagination::stream(&client, request);
-        let items: Vec<_> = items.try_collect().await.map_err(failed)?;
+        let items: Vec<_> = items
+            .try_collect()
+            .await
+            .map_err(|error: Error<_>| failed(error.map_api(|error| Untyped::of(&error))))?;
         Ok(items.iter().map(to_json).collect())
     })
 }

@@ -30,7 +30,7 @@ const MAX_EXAMPLE_DEPTH: usize = 32;
 
 /// Names that generated code uses unqualified: the standard library's prelude, serde's derives and the
 /// runtime's common items.
-pub const RESERVED_TYPE_NAMES: [&str; 31] = [
+pub const RESERVED_TYPE_NAMES: [&str; 32] = [
     "Option",
     "Some",
     "None",
@@ -60,6 +60,7 @@ pub const RESERVED_TYPE_NAMES: [&str; 31] = [
     "ValidationError",
     "Parameters",
     "Accessors",
+    "DeserializeFields",
     "Page",
     "Paged",
 ];

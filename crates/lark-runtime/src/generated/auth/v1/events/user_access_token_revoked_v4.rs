@@ -15,7 +15,7 @@ use ::lark_runtime::__private::prelude::*;
 /// 撤销用户授权事件 — Sent when a user's access token or refresh token is revoked.
 ///
 /// The body (`event`) of each `auth.user_access_token.revoked_v4` delivery. Unknown fields are ignored and every field may be missing, so the platform can add fields without breaking decoding.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, DeserializeFields)]
 pub struct UserAccessTokenRevokedV4 {
     /// Which tokens were revoked, space-separated; the values the page names are below.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -91,7 +91,7 @@ impl Endpoint for InternalRequest {
 impl Incoming for InternalRequest {
     fn from_incoming(request: &IncomingRequest<'_>) -> Result<Self, ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
-        #[derive(Deserialize)]
+        #[derive(DeserializeFields)]
         struct Body {
             #[serde(default, rename = "app_id")]
             app_id: Option<String>,
@@ -111,7 +111,7 @@ impl Incoming for InternalRequest {
 /// Response data of 自建应用获取 app_access_token — Get an app access token for a self-built app.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, DeserializeFields)]
 pub struct InternalResponse {
     /// 应用访问凭证 — the app access token.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -86,7 +86,7 @@ impl Endpoint for ResendRequest {
 impl Incoming for ResendRequest {
     fn from_incoming(request: &IncomingRequest<'_>) -> Result<Self, ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
-        #[derive(Deserialize)]
+        #[derive(DeserializeFields)]
         struct Body {
             #[serde(default, rename = "app_id")]
             app_id: Option<String>,
@@ -106,7 +106,7 @@ impl Incoming for ResendRequest {
 /// Response data of 重新获取 app_ticket — Ask the platform to push the `app_ticket` event to a store app now.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, DeserializeFields)]
 pub struct ResendResponse {}
 /// The error codes of 重新获取 app_ticket — Ask the platform to push the `app_ticket` event to a store app now.
 ///

@@ -14,7 +14,7 @@ use ::lark_runtime::__private::prelude::*;
 /// app_ticket 事件 — Pushed to a store app every hour (or on request) with the ticket its app access token needs.
 ///
 /// The body (`event`) of each `app_ticket` delivery. Unknown fields are ignored and every field may be missing, so the platform can add fields without breaking decoding.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, DeserializeFields)]
 pub struct AppTicket {
     /// 应用 ID — the app the ticket is for.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -94,7 +94,7 @@ impl Endpoint for StoreRequest {
 impl Incoming for StoreRequest {
     fn from_incoming(request: &IncomingRequest<'_>) -> Result<Self, ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
-        #[derive(Deserialize)]
+        #[derive(DeserializeFields)]
         struct Body {
             #[serde(default, rename = "app_access_token")]
             app_access_token: Option<::lark_runtime::SecretText>,
@@ -114,7 +114,7 @@ impl Incoming for StoreRequest {
 /// Response data of 商店应用获取 tenant_access_token — Get a tenant access token of one tenant for a store app.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, DeserializeFields)]
 pub struct StoreResponse {
     /// 租户访问凭证 — the tenant access token.
     #[serde(default, skip_serializing_if = "Option::is_none")]

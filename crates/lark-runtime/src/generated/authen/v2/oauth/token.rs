@@ -173,7 +173,7 @@ impl Endpoint for TokenRequest {
 impl Incoming for TokenRequest {
     fn from_incoming(request: &IncomingRequest<'_>) -> Result<Self, ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
-        #[derive(Deserialize)]
+        #[derive(DeserializeFields)]
         struct Body {
             #[serde(default, rename = "grant_type")]
             grant_type: Option<TokenRequestGrantType>,
@@ -208,7 +208,7 @@ impl Incoming for TokenRequest {
 /// Response data of 获取 user_access_token — Exchange a sign-in's authorization code for a user access token.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, DeserializeFields)]
 pub struct TokenResponse {
     /// The user access token; only on success.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -142,7 +142,7 @@ impl Endpoint for TokenRefreshRequest {
 impl Incoming for TokenRefreshRequest {
     fn from_incoming(request: &IncomingRequest<'_>) -> Result<Self, ValidationError> {
         /// The JSON body's fields, each optional so the builder can say which required one is missing.
-        #[derive(Deserialize)]
+        #[derive(DeserializeFields)]
         struct Body {
             #[serde(default, rename = "grant_type")]
             grant_type: Option<TokenRefreshRequestGrantType>,
@@ -171,7 +171,7 @@ impl Incoming for TokenRefreshRequest {
 /// Response data of 刷新 user_access_token — Refresh a user access token with a refresh token.
 ///
 /// Unknown fields are ignored and optional fields may be missing, so the platform can add fields without breaking decoding.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, DeserializeFields)]
 pub struct TokenRefreshResponse {
     /// The new user access token; only on success.
     #[serde(default, skip_serializing_if = "Option::is_none")]
