@@ -221,7 +221,7 @@ fn schema(field: &PageField, ty: &PageType, place: Place, shared: &SharedTypes, 
     let mut out = Map::new();
     let word = |word: &str| Node::Word(word.to_owned());
     match ty {
-        PageType::Object(Some(type_name)) if shared.is_shared(type_name, place) => {
+        PageType::Object(Some(type_name)) if shared.is_shared(type_name, place, &field.children) => {
             out.insert("ref".to_owned(), word(&shared.rust_name(type_name)));
             return out;
         }

@@ -158,6 +158,14 @@ impl EndpointPage {
         }
         let data_example = facts.response_example.as_ref().and_then(|example| example.get("data"));
         facts.data = nested(std::mem::take(&mut facts.data), data_example, &mut undecided);
+        for (fields, example) in [
+            (&mut facts.body, facts.body_example.as_ref()),
+            (&mut facts.data, data_example),
+        ] {
+            if let Some(example) = example {
+                crate::fields::widen_ints_by_example(fields, example, &mut undecided);
+            }
+        }
         facts.errors = page
             .section("错误码")
             .map(|section| errors(section, &mut undecided))

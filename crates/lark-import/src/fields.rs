@@ -204,6 +204,50 @@ pub fn nest_by_example(
     nested
 }
 
+/// An `int` field whose value in the page's whole example is past 32 bits is drafted as a 64-bit
+/// integer: the table's `int` is the platform's 32-bit one, and the example shows that more arrives.
+pub fn widen_ints_by_example(fields: &mut [PageField], example: &serde_json::Value, undecided: &mut Vec<Undecided>) {
+    let objects = objects_in(example);
+    for field in fields {
+        let values: Vec<&serde_json::Value> = objects.iter().filter_map(|object| object.get(&field.name)).collect();
+        let int =
+            matches!(&field.ty, PageType::Int) || matches!(&field.ty, PageType::Array(item) if **item == PageType::Int);
+        if int && values.iter().any(|value| past_32_bits(value)) {
+            field.ty = match &field.ty {
+                PageType::Array(_) => PageType::Array(Box::new(PageType::Int64)),
+                _ => PageType::Int64,
+            };
+            undecided.push(Undecided::new(
+                field.line,
+                format!(
+                    "field `{}`: `int` with a value past 32 bits in the example, drafted as int64",
+                    field.name
+                ),
+            ));
+        }
+        for value in values {
+            widen_ints_by_example(&mut field.children, value, undecided);
+        }
+    }
+}
+
+/// Every object a value holds: itself, or each item of an array, at any depth of arrays.
+fn objects_in(value: &serde_json::Value) -> Vec<&serde_json::Map<String, serde_json::Value>> {
+    match value {
+        serde_json::Value::Object(object) => vec![object],
+        serde_json::Value::Array(items) => items.iter().flat_map(objects_in).collect(),
+        _ => Vec::new(),
+    }
+}
+
+fn past_32_bits(value: &serde_json::Value) -> bool {
+    match value {
+        serde_json::Value::Number(number) => number.as_i64().is_none_or(|number| i32::try_from(number).is_err()),
+        serde_json::Value::Array(items) => items.iter().any(past_32_bits),
+        _ => false,
+    }
+}
+
 /// The object a value holds: itself, or an array's first item.
 fn first_object(value: &serde_json::Value) -> Option<&serde_json::Map<String, serde_json::Value>> {
     match value {
@@ -381,10 +425,15 @@ fn read_description(description: &str, field: &mut PageField, undecided: &mut Ve
     }
 }
 
-/// The text after `**label**：` (or `:`), when the part starts with it.
+/// The text after `**label**：` (or `:`, or the colon inside the bold: `**label：**`), when the part
+/// starts with it.
 fn label<'a>(part: &'a str, name: &str) -> Option<&'a str> {
-    let rest = part.strip_prefix("**")?.strip_prefix(name)?.strip_prefix("**")?;
-    let rest = rest.strip_prefix('：').or_else(|| rest.strip_prefix(':'))?;
+    let rest = part.strip_prefix("**")?.strip_prefix(name)?;
+    let colon = |text: &'a str| text.strip_prefix('：').or_else(|| text.strip_prefix(':'));
+    let rest = match rest.strip_prefix("**") {
+        Some(after_bold) => colon(after_bold)?,
+        None => colon(rest)?.strip_prefix("**")?,
+    };
     Some(rest.trim())
 }
 
@@ -582,14 +631,38 @@ mod tests {
     }
 
     #[test]
+    fn int_fields_whose_example_values_are_past_32_bits_are_int64() {
+        let rows = rows(&[
+            "| `job` | `job` | - |",
+            "| &nbsp;&nbsp;└ `id` | `int` | - |",
+            "| &nbsp;&nbsp;└ `level` | `int` | - |",
+            "| `counts` | `int\\[\\]` | - |",
+        ]);
+        let mut undecided = Vec::new();
+        let mut tree = field_tree(&rows, None, &mut undecided);
+        let example = serde_json::json!([
+            {"job": {"id": 7, "level": 3}, "counts": [1]},
+            {"job": {"id": 1695838220091399_i64, "level": 4}, "counts": [1, 4294967296_i64]}
+        ]);
+        widen_ints_by_example(&mut tree, &example, &mut undecided);
+        assert_eq!(tree[0].children[0].ty, PageType::Int64);
+        assert_eq!(tree[0].children[1].ty, PageType::Int);
+        assert_eq!(tree[1].ty, PageType::Array(Box::new(PageType::Int64)));
+        let lines: Vec<usize> = undecided.iter().map(|note| note.line).collect();
+        assert_eq!(lines, [2, 4]);
+    }
+
+    #[test]
     fn description_facts() {
         let rows = rows(&[
             "| `kind` | `string` | 是 | 说明<br>**示例值**：\"text\"<br>**默认值**：`text`<br>**可选值有**：<br>- `text`: 文本 - post：富文本 - 说明：不是值吗 |",
             "| `size` | `int` | 否 | x<br>**数据校验规则**：<br>- 取值范围：`1` ～ `1,000` |",
             "| `name` | `string` | 否 | x<br>**数据校验规则**：<br>- 长度范围：`1` ～ `64` 字符 - 正则校验：`^[a-z]+$` |",
+            "| `change` | `string` | 否 | x<br>**可能值有：** - create：创建 - rsvp：回复 |",
         ]);
         let mut undecided = Vec::new();
         let tree = field_tree(&rows, Some(2), &mut undecided);
+        assert_eq!(tree[3].values, ["create", "rsvp"], "a colon inside the bold label");
         assert!(undecided.is_empty(), "{undecided:?}");
         assert!(tree[0].required);
         assert_eq!(tree[0].example.as_deref(), Some("\"text\""));

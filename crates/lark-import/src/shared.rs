@@ -1,5 +1,6 @@
 //! Objects several pages of a service share: one named type in the service's `types.yaml`, by the
-//! page's type name, when every place that names it gives it the same shape. Id-kind query parameters
+//! page's type name, for the shape that most places naming it give it (two at least). A place that gives
+//! the name another shape (a request's required flags, an answer with more fields) keeps its own object. Id-kind query parameters
 //! (`user_id_type`, `department_id_type`, any `…_id_type`) mean the same on every page of a service, so
 //! one with the same named values on two pages (or matching the service's type of that name) is shared too.
 
@@ -15,8 +16,8 @@ use crate::fields::{Bounds, PageField, PageType};
 /// The type names of a service that become named types, and their schemas.
 #[derive(Debug, Clone, Default)]
 pub struct SharedTypes {
-    /// Page type name → Rust name, for the shared ones.
-    names: BTreeMap<String, String>,
+    /// Page type name → Rust name and the shared shape (examples aside), for the shared ones.
+    names: BTreeMap<String, (String, Map)>,
     /// Rust name → the type's schema, for `types.yaml`.
     pub types: BTreeMap<String, Map>,
     /// Id-kind query parameter → its shared values (sorted) and the Rust name of their type.
@@ -51,32 +52,31 @@ impl Occurrences {
         }
     }
 
-    /// The names given in two places or more, each time with the same shape (examples aside), shared;
-    /// `existing` is the service's `types.yaml`, whose names may not be redefined.
+    /// For each name, the shape most of its places give it (examples aside), shared when two places or
+    /// more give it; `existing` is the service's `types.yaml`, whose names may not be redefined.
     pub fn decide(&self, existing: Option<&TypesSpec>) -> SharedTypes {
         let taken: Vec<String> = existing
             .map(|types| types.types.keys().cloned().collect())
             .unwrap_or_default();
         let mut shared = SharedTypes::default();
+        let mut chosen: BTreeMap<&str, usize> = BTreeMap::new();
         for (type_name, places) in &self.shapes {
-            let first = without_examples(&places[0].1);
-            let same = places.iter().all(|(_, shape, _)| without_examples(shape) == first);
             let rust_name = type_name.replace('.', "_").to_upper_camel_case();
             let free = !taken.contains(&rust_name) && !lark_spec::RESERVED_TYPE_NAMES.contains(&rust_name.as_str());
-            if places.len() >= 2 && same && free {
-                shared.names.insert(type_name.clone(), rust_name);
+            if let (true, Some((index, shape))) = (free, most_common_shape(places)) {
+                shared.names.insert(type_name.clone(), (rust_name, shape));
+                chosen.insert(type_name, index);
             }
         }
         // The shared types' own fields refer to the other shared types.
-        for (type_name, places) in &self.shapes {
-            if let Some(rust_name) = shared.names.get(type_name).cloned() {
-                let (place, _, fields) = &places[0];
-                let schema = field_map(fields, *place, &shared, &mut Vec::new());
-                let mut object = Map::new();
-                object.insert("type".to_owned(), Node::Word("object".to_owned()));
-                object.insert("fields".to_owned(), Node::Map(schema));
-                shared.types.insert(rust_name, object);
-            }
+        for (type_name, index) in chosen {
+            let (place, _, fields) = &self.shapes[type_name][index];
+            let schema = field_map(fields, *place, &shared, &mut Vec::new());
+            let mut object = Map::new();
+            object.insert("type".to_owned(), Node::Word("object".to_owned()));
+            object.insert("fields".to_owned(), Node::Map(schema));
+            let rust_name = shared.rust_name(type_name);
+            shared.types.insert(rust_name, object);
         }
         self.decide_id_kinds(existing, &mut shared);
         shared
@@ -116,6 +116,21 @@ impl Occurrences {
             }
         }
     }
+}
+
+/// The shape (examples aside) most places give, with the index of its first place, when two places or
+/// more give it; the earliest such shape on a tie.
+fn most_common_shape(places: &[(Place, Map, Vec<PageField>)]) -> Option<(usize, Map)> {
+    let shapes: Vec<Map> = places.iter().map(|(_, shape, _)| without_examples(shape)).collect();
+    let count = |shape: &Map| shapes.iter().filter(|other| *other == shape).count();
+    let mut best: Option<(usize, usize)> = None;
+    for (index, shape) in shapes.iter().enumerate() {
+        let places = count(shape);
+        if places >= 2 && best.is_none_or(|(_, most)| places > most) {
+            best = Some((index, places));
+        }
+    }
+    best.map(|(index, _)| (index, shapes[index].clone()))
 }
 
 /// A query parameter naming which kind of id other parameters or the answer use.
@@ -164,14 +179,19 @@ fn without_examples(map: &Map) -> Map {
 }
 
 impl SharedTypes {
-    /// Whether `type_name` is a named type here.
-    pub fn is_shared(&self, type_name: &str, _place: Place) -> bool {
-        self.names.contains_key(type_name)
+    /// Whether an object named `type_name` with these fields, at `place`, is the shared type of that name.
+    pub fn is_shared(&self, type_name: &str, place: Place, fields: &[PageField]) -> bool {
+        self.names.get(type_name).is_some_and(|(_, shape)| {
+            without_examples(&field_map(fields, place, &SharedTypes::default(), &mut Vec::new())) == *shape
+        })
     }
 
     /// The Rust name of a shared type.
     pub fn rust_name(&self, type_name: &str) -> String {
-        self.names.get(type_name).cloned().unwrap_or_default()
+        self.names
+            .get(type_name)
+            .map(|(name, _)| name.clone())
+            .unwrap_or_default()
     }
 
     /// The shared type of an id-kind query parameter, when it has the shared values.

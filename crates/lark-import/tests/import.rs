@@ -109,10 +109,16 @@ fn an_endpoint_page_becomes_a_spec_with_every_fact() {
 fn objects_shared_by_pages_become_one_named_type() {
     let (_, set) = drafted();
     let types = set.types_of("demo", "v1").expect("a types.yaml");
-    // `thing` has one shape in both answers; `part` is required-keyed in the request, so it stays inline.
+    // `thing` has one shape in both answers, and so has `part`, which the request gives another shape
+    // (required-keyed): the answers share `Part`, the request keeps its own object.
     // `user_id_type` has the same values on two pages; `id_type` is not an id-kind name.
     let names: Vec<&String> = types.spec.types.keys().collect();
-    assert_eq!(names, ["Thing", "UserIdType"]);
+    assert_eq!(names, ["Part", "Thing", "UserIdType"]);
+    let thing_fields = types.spec.types["Thing"].fields.as_ref().unwrap();
+    assert_eq!(
+        thing_fields["parts"].items.as_ref().unwrap().reference.as_deref(),
+        Some("Part")
+    );
     let kinds = types.spec.types["UserIdType"].values.as_ref().unwrap();
     let kinds: Vec<&str> = kinds.iter().filter_map(|value| value.value.as_str()).collect();
     assert_eq!(kinds, ["open_id", "union_id", "user_id"]);
@@ -136,6 +142,12 @@ fn objects_shared_by_pages_become_one_named_type() {
         .spec;
     assert_eq!(create.request.query["id_type"].reference, None);
     assert!(create.request.query["id_type"].values.is_some());
+    let request_parts = create.request.body["parts"].items.as_ref().unwrap();
+    assert_eq!(
+        request_parts.reference, None,
+        "the request's own shape of `part` stays inline"
+    );
+    assert!(request_parts.fields.is_some());
 }
 
 #[test]
